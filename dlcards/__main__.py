@@ -1,0 +1,3 @@
+from dlcards.cli import main
+
+main()

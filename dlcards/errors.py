@@ -1,0 +1,27 @@
+"""User-facing errors. Anything a user can cause is raised as a DlcardsError subclass and turned
+into one clean line and an exit code by the CLI (dlcards.cli.main); nothing else prints tracebacks."""
+
+from __future__ import annotations
+
+
+class DlcardsError(Exception):
+    """An error the user can fix. `str(err)` is the one line shown; `exit_code` is returned."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class DeckError(DlcardsError):
+    """A deck file is malformed: message names file, line, card id and the problem."""
+
+
+class UsageError(DlcardsError):
+    """Bad arguments: unknown card id, bad grade, bad value for a computation, ..."""
+
+
+class StoreError(DlcardsError):
+    """The progress database cannot be used (corrupt, locked, read-only, newer version)."""
