@@ -1,0 +1,115 @@
+"""`dlcards topics`, `dlcards list`, `dlcards show`: browsing the decks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from dlcards.commands.options import DecksOption, JsonOption, TagOption, TopicOption
+
+
+def topics(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> None:
+    """List the topics: slug, title, number of cards and of math cards."""
+    from dlcards.catalog import load_catalog
+    from dlcards.console import out, print_json
+
+    catalog = load_catalog(decks or ())
+    rows = [
+        {
+            "topic": deck.topic,
+            "title": deck.title,
+            "cards": len(deck.cards),
+            "math": sum(card.is_math for card in deck.cards),
+            "file": deck.path,
+        }
+        for deck in catalog.decks
+    ]
+    if json_:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title=None, box=None, header_style="bold", pad_edge=False)
+    table.add_column("topic", style="cyan", no_wrap=True)
+    table.add_column("title")
+    table.add_column("cards", justify="right")
+    table.add_column("math", justify="right")
+    for row in rows:
+        table.add_row(row["topic"], row["title"], str(row["cards"]), str(row["math"]))
+    table.add_section()
+    table.add_row(
+        "", f"{len(rows)} topics", str(sum(r["cards"] for r in rows)),
+        str(sum(r["math"] for r in rows)),
+    )
+    out().print(table)
+
+
+def list_cards(
+    topic: list[str] | None = TopicOption,
+    tag: str | None = TagOption,
+    decks: list[str] | None = DecksOption,
+    json_: bool = JsonOption,
+) -> None:
+    """List cards (id, topic, tags, question), optionally by topic and tag."""
+    from dlcards.catalog import load_catalog
+    from dlcards.console import out, print_json
+    from dlcards.render import to_plain
+
+    catalog = load_catalog(decks or ())
+    cards = catalog.select(topic or (), tag)
+    if json_:
+        print_json([{"id": c.id, "topic": c.topic, "tags": list(c.tags),
+                     "question": c.question} for c in cards])
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("tags", style="dim", no_wrap=True)
+    table.add_column("question", overflow="ellipsis", no_wrap=True)
+    for card in cards:
+        question = " ".join(to_plain(card.question).split())
+        table.add_row(card.id, ",".join(card.tags), question)
+    out().print(table)
+    out().print(f"[dim]{len(cards)} cards[/dim]")
+
+
+def card_json(card: Any, title: str) -> dict[str, Any]:
+    """The stable JSON shape of a card (documented in the README)."""
+    return {
+        "id": card.id,
+        "topic": card.topic,
+        "topic_title": title,
+        "question": card.question,
+        "answer": card.answer,
+        "tags": list(card.tags),
+        "source": card.source,
+        "erratum": card.erratum,
+        "compute": [
+            {"fn": c.fn, "args": dict(c.args), "claim": c.claim, "tolerance": c.tolerance}
+            for c in card.compute
+        ],
+        "file": card.file,
+        "line": card.line,
+    }
+
+
+def show(
+    card_id: str = typer.Argument(..., help="Card id, e.g. gd-23."),
+    decks: list[str] | None = DecksOption,
+    json_: bool = typer.Option(False, "--json", help="Print the card as JSON."),
+) -> None:
+    """Show one card: question, answer, tags and source."""
+    from dlcards.catalog import load_catalog
+    from dlcards.console import out, print_json
+
+    catalog = load_catalog(decks or ())
+    card = catalog.card(card_id)
+    title = catalog.topic_titles()[card.topic]
+    if json_:
+        print_json(card_json(card, title))
+        return
+    from dlcards.view import card_panel
+
+    out().print(card_panel(card, title, reveal=True))

@@ -1,0 +1,15 @@
+"""Options shared by several commands, so each is spelled and documented once."""
+
+from __future__ import annotations
+
+import typer
+
+DecksOption = typer.Option(
+    None,
+    "--decks",
+    help="Extra deck directory or file (repeatable); also DLCARDS_DECKS, a path list.",
+    metavar="DIR",
+)
+TopicOption = typer.Option(None, "--topic", "-t", help="Only this topic (repeatable).")
+TagOption = typer.Option(None, "--tag", help="Only cards with this tag (e.g. math).")
+JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")

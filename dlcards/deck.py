@@ -1,0 +1,466 @@
+"""The deck model: YAML text -> validated, immutable Card values.
+
+Pure: `parse_deck(text, path)` takes the file's text and the path to name in errors; it does no
+I/O. Every problem is raised as a DeckError whose message names the file, the line, the card id
+(when there is one) and what to do about it, e.g.
+
+    decks/gd.yaml:41: card gd-22: required field 'answer' is missing
+
+Deck file shape::
+
+    topic: gd
+    title: Gradient Descent and Its Variants
+    cards:
+      - id: gd-23                  # stable, unique across all decks, never derived from the text
+        question: If a dataset has 320 rows and the batch size is 64, ...?
+        answer: $\\frac{320}{64} = \\mathbf{5 \\text{ updates}}$ per epoch.
+        tags: [math]
+        source: "Gradient Descent and Its Variants #23"
+        compute: {fn: updates_per_epoch, args: {n: 320, batch_size: 64}, claim: 5}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dlcards.errors import DeckError
+
+SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
+CARD_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+TAG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+DECK_KEYS = {"topic", "title", "description", "cards"}
+CARD_KEYS = {"id", "question", "answer", "tags", "source", "compute", "erratum", "quiz"}
+COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label"}
+QUIZ_KEYS = {"template", "params", "answer"}
+
+Scalar = int | float | str | bool
+Value = Scalar | list[Scalar]
+
+
+@dataclass(frozen=True)
+class Compute:
+    """One computation a math card runs: engine function, arguments, and the value it claims."""
+
+    fn: str
+    args: Mapping[str, Value] = field(default_factory=dict)
+    claim: Value | None = None
+    tolerance: float | None = None  # relative tolerance for comparing the claim
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Quiz:
+    """A typed-answer template for `dlcards quiz`: fresh parameters drawn from ranges.
+
+    `template` has `{name}` placeholders; `params` maps each name to [low, high] (integers or
+    floats), or a list of choices; `answer` names the compute block (index) whose fn gives the
+    expected value, with the placeholders as its arguments.
+    """
+
+    template: str
+    params: Mapping[str, list[Scalar]]
+    answer: int = 0
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    topic: str
+    question: str
+    answer: str
+    tags: tuple[str, ...] = ()
+    source: str | None = None
+    compute: tuple[Compute, ...] = ()
+    erratum: str | None = None
+    quiz: Quiz | None = None
+    file: str = ""
+    line: int = 0
+
+    @property
+    def is_math(self) -> bool:
+        return "math" in self.tags
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of what the learner sees; changes when the text is edited (id stays)."""
+        h = hashlib.sha1(usedforsecurity=False)
+        for part in (self.question, self.answer, self.erratum or ""):
+            h.update(part.encode())
+            h.update(b"\x00")
+        return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Deck:
+    topic: str
+    title: str
+    cards: tuple[Card, ...]
+    path: str
+    description: str | None = None
+
+
+# --- YAML loading with line numbers ---------------------------------------------------------
+
+
+class _Map(dict[str, Any]):
+    """A YAML mapping that remembers its line and each key's line."""
+
+    line: int
+    key_lines: dict[str, int]
+
+
+class _Seq(list[Any]):
+    line: int
+
+
+def _loader_class() -> type:
+    import yaml
+
+    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    def construct_mapping(loader: Any, node: Any) -> _Map:
+        loader.flatten_mapping(node)
+        result = _Map()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise DeckError(
+                    f"{{path}}:{key_node.start_mark.line + 1}: keys must be text, found {key!r}"
+                )
+            if key in result:
+                raise DeckError(f"{{path}}:{key_node.start_mark.line + 1}: key '{key}' appears twice")
+            result[key] = loader.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_sequence(loader: Any, node: Any) -> _Seq:
+        result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        return result
+
+    Loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
+    Loader.add_constructor("tag:yaml.org,2002:seq", construct_sequence)
+    return Loader
+
+
+_LOADER: type | None = None
+
+
+def _load_yaml(text: str, path: str) -> Any:
+    import yaml
+
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = _loader_class()
+    try:
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a SafeLoader subclass
+    except DeckError as err:
+        raise DeckError(str(err).replace("{path}", path)) from None
+    except yaml.constructor.ConstructorError as err:
+        line = err.problem_mark.line + 1 if err.problem_mark else 0
+        tag = (err.problem or "").split("tag ")[-1].strip("'")
+        if "python/" in tag:
+            raise DeckError(
+                f"{path}:{line}: Python object tag {tag.replace('tag:yaml.org,2002:', '!!')} "
+                "is not allowed in a deck; write plain text, numbers and lists"
+            ) from None
+        raise DeckError(f"{path}:{line}: unknown YAML tag {tag}; remove it") from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else 0
+        col = f":{mark.column + 1}" if mark else ""
+        problem = err.problem or err.context or "invalid YAML"
+        raise DeckError(f"{path}:{line}{col}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as err:
+        raise DeckError(f"{path}: YAML error: {err}") from None
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _type_name(value: object) -> str:
+    return {
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        _Map: "a mapping",
+        dict: "a mapping",
+        _Seq: "a list",
+        list: "a list",
+        type(None): "empty",
+    }.get(type(value), type(value).__name__)
+
+
+def _did_you_mean(word: str, choices: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Ctx:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, line: int, message: str, card_id: str | None = None) -> DeckError:
+        where = f"{self.path}:{line}" if line else self.path
+        who = f" card {card_id}:" if card_id else ""
+        return DeckError(f"{where}:{who} {message}")
+
+
+def _line_of(obj: object, key: str | None = None, default: int = 0) -> int:
+    if isinstance(obj, _Map):
+        if key is not None and key in obj.key_lines:
+            return obj.key_lines[key]
+        return obj.line
+    return getattr(obj, "line", default)
+
+
+def _text(ctx: _Ctx, card: _Map, key: str, card_id: str | None, required: bool) -> str | None:
+    if key not in card:
+        if required:
+            raise ctx.fail(card.line, f"required field '{key}' is missing", card_id)
+        return None
+    value = card[key]
+    line = _line_of(card, key)
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        if value is None and required:
+            raise ctx.fail(line, f"field '{key}' is empty; write the {key} text", card_id)
+        if value is None:
+            return None
+        raise ctx.fail(line, f"field '{key}' must be text, not {_type_name(value)}", card_id)
+    text = str(value)
+    if required and not text.strip():
+        raise ctx.fail(line, f"field '{key}' is empty; write the {key} text", card_id)
+    return text
+
+
+def _scalar_or_list(ctx: _Ctx, value: object, line: int, what: str, card_id: str) -> Value:
+    if isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, bool | int | float | str) for v in value):
+        return list(value)
+    raise ctx.fail(line, f"{what} must be a number, text or a list of them", card_id)
+
+
+def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, ...]:
+    blocks = raw if isinstance(raw, list) else [raw]
+    out: list[Compute] = []
+    for block in blocks:
+        bline = _line_of(block, default=line)
+        if not isinstance(block, dict):
+            raise ctx.fail(
+                bline,
+                "'compute' must be a mapping like {fn: huber, args: {error: 100}, claim: 99.5} "
+                f"or a list of them, not {_type_name(block)}",
+                card_id,
+            )
+        unknown = sorted(set(block) - COMPUTE_KEYS)
+        if unknown:
+            raise ctx.fail(
+                _line_of(block, unknown[0]),
+                f"unknown key '{unknown[0]}' in compute (allowed: {', '.join(sorted(COMPUTE_KEYS))})",
+                card_id,
+            )
+        fn = block.get("fn")
+        if not isinstance(fn, str) or not fn:
+            raise ctx.fail(bline, "compute needs 'fn', the name of a computation", card_id)
+        args = block.get("args") or {}
+        if not isinstance(args, dict):
+            raise ctx.fail(_line_of(block, "args"), "compute 'args' must be a mapping", card_id)
+        clean_args = {
+            str(k): _scalar_or_list(ctx, v, _line_of(args, k, bline), f"argument '{k}'", card_id)
+            for k, v in args.items()
+        }
+        claim = block.get("claim")
+        if claim is not None:
+            claim = _scalar_or_list(ctx, claim, _line_of(block, "claim"), "claim", card_id)
+        tol = block.get("tolerance")
+        if tol is not None and (isinstance(tol, bool) or not isinstance(tol, int | float) or tol < 0):
+            raise ctx.fail(
+                _line_of(block, "tolerance"), "tolerance must be a non-negative number", card_id
+            )
+        label = block.get("label")
+        out.append(
+            Compute(
+                fn=fn,
+                args=clean_args,
+                claim=claim,
+                tolerance=float(tol) if tol is not None else None,
+                label=str(label) if label is not None else None,
+            )
+        )
+    return tuple(out)
+
+
+def _quiz(ctx: _Ctx, raw: object, line: int, card_id: str, n_compute: int) -> Quiz:
+    if not isinstance(raw, dict):
+        raise ctx.fail(line, "'quiz' must be a mapping with 'template' and 'params'", card_id)
+    unknown = sorted(set(raw) - QUIZ_KEYS)
+    if unknown:
+        raise ctx.fail(_line_of(raw, unknown[0]), f"unknown key '{unknown[0]}' in quiz", card_id)
+    template = raw.get("template")
+    if not isinstance(template, str) or not template.strip():
+        raise ctx.fail(line, "quiz needs a 'template' text with {placeholders}", card_id)
+    params = raw.get("params") or {}
+    if not isinstance(params, dict):
+        raise ctx.fail(_line_of(raw, "params"), "quiz 'params' must be a mapping", card_id)
+    clean: dict[str, list[Scalar]] = {}
+    for name, spec in params.items():
+        if not isinstance(spec, list) or not spec:
+            raise ctx.fail(
+                _line_of(params, name, line),
+                f"quiz parameter '{name}' must be [low, high] or a list of choices",
+                card_id,
+            )
+        clean[str(name)] = list(spec)
+    answer = raw.get("answer", 0)
+    if not isinstance(answer, int) or not 0 <= answer < max(n_compute, 1):
+        raise ctx.fail(
+            _line_of(raw, "answer"), "quiz 'answer' must index one of the card's compute blocks",
+            card_id,
+        )
+    if n_compute == 0:
+        raise ctx.fail(line, "a quiz template needs a 'compute' block to check answers", card_id)
+    return Quiz(template=template, params=clean, answer=answer)
+
+
+def _card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> Card:
+    if not isinstance(raw, _Map):
+        raise ctx.fail(
+            _line_of(raw, default=line),
+            f"card #{index + 1} must be a mapping with id, question and answer, "
+            f"not {_type_name(raw)}",
+        )
+    raw_id = raw.get("id")
+    card_id = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
+    unknown = sorted(set(raw) - CARD_KEYS)
+    if unknown:
+        raise ctx.fail(
+            _line_of(raw, unknown[0]),
+            f"unknown key '{unknown[0]}'{_did_you_mean(unknown[0], CARD_KEYS)} "
+            f"(allowed: {', '.join(sorted(CARD_KEYS))})",
+            card_id,
+        )
+    if "id" not in raw:
+        raise ctx.fail(raw.line, f"card #{index + 1} has no 'id'; give it a unique id like {topic}-{index + 1}")
+    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+        raise ctx.fail(_line_of(raw, "id"), f"card #{index + 1} has an empty 'id'")
+    if card_id is None:
+        raise ctx.fail(_line_of(raw, "id"), f"card #{index + 1}: 'id' must be text, not {_type_name(raw_id)}")
+    if not CARD_ID.match(card_id):
+        raise ctx.fail(
+            _line_of(raw, "id"),
+            "id must be lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
+            card_id,
+        )
+    question = _text(ctx, raw, "question", card_id, required=True)
+    answer = _text(ctx, raw, "answer", card_id, required=True)
+    assert question is not None and answer is not None
+    tags_raw = raw.get("tags", [])
+    if tags_raw is None:
+        tags_raw = []
+    if isinstance(tags_raw, str):
+        tags_raw = [tags_raw]
+    if not isinstance(tags_raw, list):
+        raise ctx.fail(_line_of(raw, "tags"), "tags must be a list like [math, interview]", card_id)
+    tags: list[str] = []
+    for tag in tags_raw:
+        if not isinstance(tag, str) or not TAG.match(tag):
+            raise ctx.fail(
+                _line_of(raw, "tags"),
+                f"tag {tag!r} is not a valid tag: use lowercase letters, digits, '-' or '_'",
+                card_id,
+            )
+        if tag not in tags:
+            tags.append(tag)
+    source = _text(ctx, raw, "source", card_id, required=False)
+    erratum = _text(ctx, raw, "erratum", card_id, required=False)
+    compute: tuple[Compute, ...] = ()
+    if raw.get("compute") is not None:
+        compute = _compute(ctx, raw["compute"], _line_of(raw, "compute"), card_id)
+    quiz = None
+    if raw.get("quiz") is not None:
+        quiz = _quiz(ctx, raw["quiz"], _line_of(raw, "quiz"), card_id, len(compute))
+    return Card(
+        id=card_id,
+        topic=topic,
+        question=question,
+        answer=answer,
+        tags=tuple(tags),
+        source=source,
+        compute=compute,
+        erratum=erratum,
+        quiz=quiz,
+        file=ctx.path,
+        line=raw.line,
+    )
+
+
+def parse_deck(text: str, path: str) -> Deck:
+    """Parse and validate one deck file's text. Raises DeckError naming `path` and the line."""
+    ctx = _Ctx(path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    data = _load_yaml(text, path)
+    if data is None:
+        raise ctx.fail(0, "the deck is empty; it needs 'topic', 'title' and 'cards'")
+    if not isinstance(data, _Map):
+        raise ctx.fail(
+            _line_of(data, default=1),
+            f"a deck must be a mapping with 'topic', 'title' and 'cards', not {_type_name(data)}",
+        )
+    unknown = sorted(set(data) - DECK_KEYS)
+    if unknown:
+        raise ctx.fail(
+            _line_of(data, unknown[0]),
+            f"unknown key '{unknown[0]}'{_did_you_mean(unknown[0], DECK_KEYS)} at the top of the deck "
+            f"(allowed: {', '.join(sorted(DECK_KEYS))})",
+        )
+    for key in ("topic", "title", "cards"):
+        if key not in data:
+            raise ctx.fail(1, f"required field '{key}' is missing at the top of the deck")
+    topic = data["topic"]
+    if not isinstance(topic, str) or not SLUG.match(topic):
+        raise ctx.fail(
+            _line_of(data, "topic"),
+            f"topic {topic!r} is not a valid topic slug: use lowercase letters, digits, '-' or '_', "
+            "starting with a letter (e.g. 'gd')",
+        )
+    title = data["title"]
+    if not isinstance(title, str) or not title.strip():
+        raise ctx.fail(_line_of(data, "title"), "field 'title' must be non-empty text")
+    description = data.get("description")
+    if description is not None and not isinstance(description, str):
+        raise ctx.fail(_line_of(data, "description"), "field 'description' must be text")
+    cards_raw = data["cards"]
+    if not isinstance(cards_raw, list):
+        raise ctx.fail(
+            _line_of(data, "cards"), f"'cards' must be a list of cards, not {_type_name(cards_raw)}"
+        )
+    cards: list[Card] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(cards_raw):
+        card = _card(ctx, raw, topic, index, _line_of(cards_raw))
+        if card.id in seen:
+            raise ctx.fail(
+                card.line,
+                f"duplicate id: already used at line {seen[card.id]} of this file; "
+                "give each card its own id",
+                card.id,
+            )
+        seen[card.id] = card.line
+        cards.append(card)
+    return Deck(topic=topic, title=title.strip(), cards=tuple(cards), path=path,
+                description=description)

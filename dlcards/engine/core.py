@@ -1,0 +1,197 @@
+"""The engine's small values: a computation's parameters, the computation itself and its result.
+
+Nothing here imports numpy; the computations import it inside their bodies.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["float", "int", "floats", "ints", "choice"]
+"""How a parameter is parsed: one number, one integer, a list of either, or a word from choices."""
+
+Check = Literal["probability", "positive", "nonnegative", "sign"]
+"""A range a parameter (every item, for a list) must be in: [0, 1], > 0, >= 0, or +1/-1."""
+
+ArgValue = float | int | str | list[float] | list[int]
+"""A coerced argument: plain Python values only, so `Result.args` is JSON-serializable."""
+
+Value = float | int | str | bool | list[float] | dict[str, float]
+"""A computation's answer. dict is used by mean_median_outlier (before/after statistics)."""
+
+Outcome = tuple[Value, list[str]]
+"""What a computation's function returns: the value and the worked steps, one line each."""
+
+_KIND_HINTS: dict[str, str] = {
+    "float": "number",
+    "int": "integer",
+    "floats": "n1,n2,...",
+    "ints": "i1,i2,...",
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One named parameter of a computation. `default=None` means the parameter is required."""
+
+    name: str
+    kind: Kind
+    default: ArgValue | None = None
+    choices: tuple[str, ...] = ()
+    check: Check | None = None
+    help: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+    def placeholder(self) -> str:
+        """`<number>`, `<n1,n2,...>`, `<and|or|xor>`: what a value of this parameter looks like."""
+        if self.kind == "choice":
+            return "<" + "|".join(self.choices) + ">"
+        return f"<{_KIND_HINTS[self.kind]}>"
+
+    def describe(self) -> str:
+        """`error`, `delta=1`, `dataset=and|or|xor`: the parameter as shown by `calc --list`."""
+        if self.kind == "choice" and self.required:
+            return f"{self.name}={'|'.join(self.choices)}"
+        if self.required:
+            return self.name
+        return f"{self.name}={fmt(self.default)}"
+
+
+@dataclass(frozen=True)
+class Computation:
+    """A named pure function with typed parameters, a one-line formula and a one-line summary.
+
+    `func(**args)` takes the coerced arguments by parameter name and returns (value, steps);
+    it may raise UsageError for checks that involve several arguments (lengths, index range).
+    """
+
+    name: str
+    params: tuple[Param, ...]
+    formula: str
+    summary: str
+    func: Callable[..., Outcome] = field(repr=False, compare=False)
+
+    def param(self, name: str) -> Param | None:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+    def signature(self) -> str:
+        """`huber(error, delta=1)`."""
+        return f"{self.name}({', '.join(p.describe() for p in self.params)})"
+
+    def usage(self) -> str:
+        """`huber error=<number> [delta=1]`: how to call it from the command line."""
+        parts = [self.name]
+        for p in self.params:
+            if p.required:
+                parts.append(f"{p.name}={p.placeholder()}")
+            else:
+                parts.append(f"[{p.name}={fmt(p.default)}]")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A computation's answer with the arguments actually used (defaults included) and its steps."""
+
+    name: str
+    args: dict[str, ArgValue]
+    value: Value
+    steps: tuple[str, ...]
+
+    @property
+    def display(self) -> str:
+        """The value for people: at most 4 decimals, tiny numbers in scientific notation."""
+        return display_value(self.value)
+
+    def to_dict(self) -> dict[str, object]:
+        """`{"name", "args", "value", "steps"}`, ready for json.dumps."""
+        return {
+            "name": self.name,
+            "args": dict(self.args),
+            "value": self.value,
+            "steps": list(self.steps),
+        }
+
+    def approx_equal(self, claim: object, rel_tol: float = 1e-3, abs_tol: float = 1e-9) -> bool:
+        """Whether `claim` (a number, number text, list, or word) matches the value.
+
+        Numbers compare with math.isclose(rel_tol, abs_tol); lists item by item; strings
+        (such as "never converges") ignoring case and surrounding space.
+        """
+        return _close(self.value, claim, rel_tol, abs_tol)
+
+
+def _close(value: object, claim: object, rel_tol: float, abs_tol: float) -> bool:
+    if isinstance(value, dict):
+        if not isinstance(claim, dict) or set(claim) != set(value):
+            return False
+        return all(_close(value[k], claim[k], rel_tol, abs_tol) for k in value)
+    if isinstance(value, list):
+        if isinstance(claim, str):
+            claim = [c for c in claim.strip().strip("[]()").split(",") if c.strip()]
+        if not isinstance(claim, list | tuple) or len(claim) != len(value):
+            return False
+        return all(_close(v, c, rel_tol, abs_tol) for v, c in zip(value, claim, strict=True))
+    if isinstance(value, str):
+        return isinstance(claim, str) and claim.strip().lower() == value.strip().lower()
+    if isinstance(value, bool) or isinstance(claim, bool):
+        return value is claim
+    if isinstance(claim, str):
+        try:
+            claim = float(claim.strip())
+        except ValueError:
+            return False
+    if not isinstance(claim, numbers.Real) or not isinstance(value, numbers.Real):
+        return False
+    return math.isclose(float(value), float(claim), rel_tol=rel_tol, abs_tol=abs_tol)
+
+
+def fmt(x: object) -> str:
+    """A number compactly for worked steps: `100`, `0.5`, `0.3567`, `9.537e-07`, `[0.1, 0.7]`.
+
+    Floats get at most 4 decimals (trailing zeros dropped); magnitudes below 0.001 or at or above
+    1e15 use scientific notation with 4 significant digits. Other values use str().
+    """
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, float):
+        if math.isnan(x):
+            return "nan"
+        if math.isinf(x):
+            return "∞" if x > 0 else "-∞"
+        if x == 0:
+            return "0"
+        if abs(x) < 1e-3 or abs(x) >= 1e15:
+            mantissa, exponent = f"{x:.3e}".split("e")
+            mantissa = mantissa.rstrip("0").rstrip(".")
+            return f"{mantissa}e{exponent}"
+        text = f"{x:.4f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    if isinstance(x, list | tuple):
+        return "[" + ", ".join(fmt(v) for v in x) + "]"
+    return str(x)
+
+
+def display_value(value: object) -> str:
+    """Like fmt, but a float that prints as a whole number keeps `.0` so it reads as a float."""
+    if isinstance(value, float):
+        text = fmt(value)
+        is_plain_whole = text.lstrip("-").isdigit()
+        return text + ".0" if is_plain_whole else text
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {display_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(display_value(v) for v in value) + "]"
+    return fmt(value)

@@ -1,0 +1,177 @@
+"""Turning user input into a computation's arguments: parse, coerce, range-check, fill defaults.
+
+Values may be Python numbers and lists, or command-line text such as "3", "1e-3", "0.1,0.7,0.2",
+"[1, 2]" or "and". Text is parsed with float() and int(), never evaluated. Every problem is a
+UsageError whose message is one line naming the parameter and what it got.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from collections.abc import Mapping
+
+from dlcards.engine.core import ArgValue, Computation, Kind, Param, fmt
+from dlcards.errors import UsageError
+
+
+def parse_value(text: str, kind: Kind | Param) -> ArgValue:
+    """Parse one command-line value, e.g. `parse_value("0.1,0.7", "floats") == [0.1, 0.7]`.
+
+    With a Param, its name appears in error messages and its choices and range are enforced.
+    """
+    param = kind if isinstance(kind, Param) else Param("value", kind)
+    return coerce(param, text)
+
+
+def coerce(param: Param, raw: object) -> ArgValue:
+    """Convert `raw` (text, number or list) to the parameter's kind and check its range."""
+    name = param.name
+    if param.kind == "choice":
+        return _choice(param, raw)
+    if param.kind in ("floats", "ints"):
+        items = _split(name, raw)
+        if param.kind == "floats":
+            floats = [_float(name, item, in_list=True) for item in items]
+            for i, x in enumerate(floats):
+                _check(param, x, index=i)
+            return floats
+        ints = [_int(name, item, in_list=True) for item in items]
+        for i, n in enumerate(ints):
+            _check(param, n, index=i)
+        return ints
+    if isinstance(raw, list | tuple) or (isinstance(raw, str) and "," in raw):
+        shown = raw if isinstance(raw, str) else fmt(list(raw))
+        raise UsageError(f"{name} takes a single number, not a list (got {shown!r})")
+    value: float | int = _float(name, raw) if param.kind == "float" else _int(name, raw)
+    _check(param, value)
+    return value
+
+
+def bind(comp: Computation, args: Mapping[str, object]) -> dict[str, ArgValue]:
+    """Match `args` to the computation's parameters: coerce each, fill defaults, report gaps."""
+    given: dict[str, object] = {}
+    for key, raw in args.items():
+        name = normalize(key)
+        if comp.param(name) is None:
+            names = [p.name for p in comp.params]
+            raise UsageError(
+                f"{comp.name} has no parameter {key!r}{_did_you_mean(name, names)}; "
+                f"usage: {comp.usage()}"
+            )
+        if name in given:
+            raise UsageError(f"{name} is given twice")
+        given[name] = raw
+    bound: dict[str, ArgValue] = {}
+    for param in comp.params:
+        if param.name in given:
+            bound[param.name] = coerce(param, given[param.name])
+        elif param.default is not None:
+            bound[param.name] = param.default
+        else:
+            raise UsageError(
+                f"{comp.name} needs {param.name}={param.placeholder()}; usage: {comp.usage()}"
+            )
+    return bound
+
+
+def normalize(name: str) -> str:
+    """`Batch-Size` -> `batch_size`: names are matched ignoring case and `-` versus `_`."""
+    return name.strip().lower().replace("-", "_")
+
+
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _choice(param: Param, raw: object) -> str:
+    if not isinstance(raw, str):
+        raise UsageError(f"{param.name} must be one of {', '.join(param.choices)} (got {raw!r})")
+    word = raw.strip().lower()
+    if word not in param.choices:
+        raise UsageError(
+            f"{param.name} must be one of {', '.join(param.choices)} "
+            f"(got {raw!r}{_did_you_mean(word, list(param.choices))})"
+        )
+    return word
+
+
+def _split(name: str, raw: object) -> list[object]:
+    """A list parameter's items: from "1,2,3" or "[1, 2, 3]", a list or tuple, or one number."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text[:1] in "[(" and text[-1:] in "])":
+            text = text[1:-1]
+        if not text.strip():
+            raise UsageError(f"{name} needs at least one number, e.g. {name}=0.1,0.7,0.2")
+        pieces = [piece.strip() for piece in text.split(",")]
+        if any(not piece for piece in pieces):
+            raise UsageError(f"{name} has an empty item in {raw!r}; separate numbers with commas")
+        return list(pieces)
+    if isinstance(raw, list | tuple):
+        if not raw:
+            raise UsageError(f"{name} needs at least one number, e.g. {name}=0.1,0.7,0.2")
+        return list(raw)
+    return [raw]
+
+
+def _float(name: str, raw: object, in_list: bool = False) -> float:
+    what = "a list of numbers" if in_list else "a number"
+    if isinstance(raw, bool) or not isinstance(raw, str | numbers.Real):
+        raise UsageError(f"{name} must be {what} (got {raw!r})")
+    try:
+        x = float(raw.strip()) if isinstance(raw, str) else float(raw)
+    except ValueError:
+        raise UsageError(f"{name} must be {what} (got {raw!r})") from None
+    except OverflowError:
+        raise UsageError(f"{name} is too large for a float (got {raw!r})") from None
+    if not math.isfinite(x):
+        raise UsageError(f"{name} must be a finite number (got {raw!r})")
+    return x
+
+
+def _int(name: str, raw: object, in_list: bool = False) -> int:
+    what = "a list of whole numbers" if in_list else "a whole number"
+    if isinstance(raw, bool):
+        raise UsageError(f"{name} must be {what} (got {raw!r})")
+    if isinstance(raw, numbers.Integral):
+        return int(raw)
+    if isinstance(raw, str):
+        try:
+            return int(raw.strip())
+        except ValueError:
+            pass
+    x = _float(name, raw, in_list)
+    if not x.is_integer():
+        raise UsageError(f"{name} must be {what} (got {raw!r})")
+    return int(x)
+
+
+def _check(param: Param, x: float | int, index: int | None = None) -> None:
+    check = param.check
+    if check is None:
+        return
+    ok = {
+        "probability": 0 <= x <= 1,
+        "positive": x > 0,
+        "nonnegative": x >= 0,
+        "sign": x in (1, -1),
+    }[check]
+    if ok:
+        return
+    shown = fmt(x)
+    where = f" at position {index}" if index is not None and param.kind in ("floats", "ints") else ""
+    name = param.name
+    if check == "probability":
+        message = f"{name} must be a probability in [0, 1] (got {shown}{where})"
+    elif check == "positive" and param.kind in ("int", "ints"):
+        message = f"{name} must be a positive integer (got {shown}{where})"
+    elif check == "positive":
+        message = f"{name} must be greater than 0 (got {shown}{where})"
+    elif check == "nonnegative":
+        message = f"{name} must be 0 or more (got {shown}{where})"
+    else:
+        message = f"{name} must be +1 or -1 (got {shown}{where})"
+    raise UsageError(message)

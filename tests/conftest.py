@@ -1,0 +1,22 @@
+"""Every test runs with its own database, cache and no user decks, and plain, wide output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED = ROOT.parent / "shared" / "seed" / "000_f8c05fe2cfacdb37.txt"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DLCARDS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DLCARDS_DB", str(tmp_path / "data" / "dlcards.db"))
+    monkeypatch.delenv("DLCARDS_DECKS", raising=False)
+    monkeypatch.delenv("DLCARDS_TODAY", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "160")
+    return tmp_path

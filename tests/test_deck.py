@@ -1,0 +1,126 @@
+"""Deck validation: every malformed deck gives one line naming file, line, card and problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+from typer.testing import CliRunner
+
+from dlcards.catalog import load_catalog, merge, read_deck
+from dlcards.cli import app
+from dlcards.deck import parse_deck
+from dlcards.errors import DeckError
+
+BAD = FIXTURES / "bad"
+
+# file -> (line, pieces the message must contain)
+EXPECTED: dict[str, tuple[int | None, tuple[str, ...]]] = {
+    "syntax.yaml": (7, ("YAML syntax error",)),
+    "missing_answer.yaml": (7, ("card demo-2", "required field 'answer' is missing")),
+    "empty_question.yaml": (5, ("card demo-1", "field 'question' is empty")),
+    "null_answer.yaml": (6, ("card demo-1", "field 'answer' is empty")),
+    "wrong_type_answer.yaml": (6, ("card demo-1", "'answer' must be text, not a mapping")),
+    "unknown_key.yaml": (6, ("card demo-1", "unknown key 'answr'", "did you mean 'answer'")),
+    "duplicate_id.yaml": (7, ("card demo-1", "duplicate id", "line 4")),
+    "duplicate_builtin_id.yaml": (4, ("card gd-23", "duplicate id", "08-gd.yaml")),
+    "bad_topic.yaml": (1, ("topic 'Gradient Descent' is not a valid topic slug",)),
+    "builtin_topic.yaml": (1, ("topic 'gd' is already defined by", "08-gd.yaml")),
+    "bad_tag.yaml": (7, ("card demo-1", "tag 'Math Cards' is not a valid tag")),
+    "python_object.yaml": (5, ("Python object tag", "not allowed")),
+    "missing_id.yaml": (4, ("card #1 has no 'id'",)),
+    "cards_not_list.yaml": (3, ("'cards' must be a list",)),
+    "missing_title.yaml": (1, ("required field 'title' is missing",)),
+    "top_level_list.yaml": (1, ("a deck must be a mapping",)),
+    "empty.yaml": (None, ("the deck is empty",)),
+    "bad_id.yaml": (4, ("id must be lowercase",)),
+    "tags_not_list.yaml": (7, ("card demo-1", "tags must be a list")),
+    "bad_compute.yaml": (8, ("card demo-1", "unknown key 'function' in compute")),
+    "duplicate_key.yaml": (7, ("key 'answer' appears twice",)),
+    "card_is_text.yaml": (None, ("card #2 must be a mapping",)),
+    "latin1.yaml": (5, ("not UTF-8",)),
+    "tab_indent.yaml": (5, ("YAML syntax error", "tab")),
+}
+
+
+def test_corpus_is_complete() -> None:
+    assert sorted(EXPECTED) == sorted(p.name for p in BAD.glob("*.yaml"))
+    assert len(EXPECTED) >= 15
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_deck_message(name: str) -> None:
+    line, pieces = EXPECTED[name]
+    with pytest.raises(DeckError) as info:
+        load_catalog([BAD / name], use_cache=False)
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"{name}:{line}:" in message if line else name in message
+    for piece in pieces:
+        assert piece in message
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_deck_cli_exit_2_no_traceback(name: str) -> None:
+    result = CliRunner().invoke(app, ["topics", "--decks", str(BAD / name)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and name in lines[0]
+
+
+def test_python_object_is_never_constructed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = (
+        "topic: demo\ntitle: Demo\ncards:\n  - id: demo-1\n"
+        f"    question: !!python/object/apply:os.system ['touch {marker}']\n    answer: x\n"
+    )
+    with pytest.raises(DeckError):
+        parse_deck(text, "x.yaml")
+    assert not marker.exists()
+
+
+def test_user_deck_joins_builtin(monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = load_catalog([FIXTURES / "good"], use_cache=False)
+    assert len(catalog.cards) == 222
+    assert catalog.decks[-1].topic == "attention"
+    monkeypatch.setenv("DLCARDS_DECKS", str(FIXTURES / "good" / "mydeck.yaml"))
+    assert len(load_catalog(use_cache=False).cards) == 222
+
+
+def test_missing_user_deck_path() -> None:
+    result = CliRunner().invoke(app, ["topics", "--decks", "/nonexistent/decks"])
+    assert result.exit_code == 2
+    assert "error: deck path /nonexistent/decks does not exist" in result.output
+
+
+def test_card_fields_and_line_numbers() -> None:
+    deck = read_deck(FIXTURES / "good" / "mydeck.yaml")
+    first, second = deck.cards
+    assert (first.id, first.line, first.tags) == ("att-1", 4, ("interview",))
+    assert second.line == 8 and second.tags == ()
+    assert first.content_hash != second.content_hash
+
+
+def test_content_hash_ignores_id_and_tags() -> None:
+    a = parse_deck("topic: d\ntitle: D\ncards:\n- {id: a, question: q, answer: x}\n", "a")
+    b = parse_deck("topic: d\ntitle: D\ncards:\n- {id: b, question: q, answer: x, tags: [t]}\n", "b")
+    c = parse_deck("topic: d\ntitle: D\ncards:\n- {id: a, question: q, answer: y}\n", "c")
+    assert a.cards[0].content_hash == b.cards[0].content_hash != c.cards[0].content_hash
+
+
+def test_cache_is_used_and_invalidated(tmp_path: Path) -> None:
+    deck = tmp_path / "d.yaml"
+    deck.write_text("topic: d\ntitle: D\ncards:\n- {id: d-1, question: q, answer: old}\n")
+    assert load_catalog([deck]).card("d-1").answer == "old"
+    assert load_catalog([deck]).card("d-1").answer == "old"  # from the cache
+    deck.write_text("topic: d\ntitle: D\ncards:\n- {id: d-1, question: q, answer: new!}\n")
+    assert load_catalog([deck]).card("d-1").answer == "new!"
+
+
+def test_merge_reports_both_places() -> None:
+    a = parse_deck("topic: a\ntitle: A\ncards:\n- {id: x, question: q, answer: a}\n", "a.yaml")
+    b = parse_deck("topic: b\ntitle: B\ncards:\n\n- {id: x, question: q, answer: b}\n", "b.yaml")
+    with pytest.raises(DeckError, match=r"b.yaml:5: card x: duplicate id, already used at a.yaml:4"):
+        merge([a, b])

@@ -1,0 +1,68 @@
+"""The decks hold every one of the seed's 220 Q&A rows, word for word, with no mojibake left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import SEED
+
+from dlcards.catalog import load_catalog
+from seed_table import parse_rows, read_seed
+
+pytestmark = pytest.mark.skipif(not SEED.exists(), reason="the seed lives in ../shared/seed/")
+
+MOJIBAKE = ("≈∑", "Œ", "‚Ä", "‚à", "¬", "Ã", "â€")  # Mac Roman readings of UTF-8
+
+
+@pytest.fixture(scope="module")
+def rows() -> list:
+    return parse_rows(read_seed(SEED))
+
+
+def test_seed_has_220_rows(rows: list) -> None:
+    assert len(rows) == 220
+
+
+def test_every_seed_row_is_a_card(rows: list) -> None:
+    cards = {(c.question, c.answer): c for c in load_catalog(use_cache=False).cards}
+    missing = [f"{r.section} #{r.number}" for r in rows if (r.question, r.answer) not in cards]
+    assert missing == []
+
+
+def test_catalog_has_220_cards_in_nine_topics() -> None:
+    catalog = load_catalog(use_cache=False)
+    assert len(catalog.cards) == 220
+    assert [d.topic for d in catalog.decks] == [
+        "perceptron", "mlp", "loss", "robust", "bce", "cce", "backprop", "gd", "vgp"
+    ]
+
+
+def test_no_mojibake_in_decks() -> None:
+    for path in sorted((Path(__file__).parent.parent / "decks").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        for bad in MOJIBAKE:
+            assert bad not in text, f"{path.name} contains {bad!r}"
+
+
+def test_traps_transcribed() -> None:
+    cards = load_catalog(use_cache=False).by_id()
+    # rows 8 and 9 share one line in the seed
+    assert cards["gd-8"].answer.endswith(r"\mathcal{L}_i$$")
+    assert cards["gd-9"].answer == "The weights are updated **exactly once** per epoch."
+    # row 20's answer stands inside its question cell
+    assert cards["gd-20"].question == (
+        "Define **Mini-Batch Gradient Descent (MBGD)** and the data it uses for a single update."
+    )
+    assert cards["gd-20"].answer.startswith("Mini-Batch Gradient Descent (MBGD) updates")
+    # `|` inside code and math
+    assert "`Cost + λ||w||²`" in cards["loss-ig2"].answer
+    assert "`P(Y=1 | X)`" in cards["bce-20"].answer
+    assert "(`|error| ≤ δ`)" in cards["robust-i3"].answer
+
+
+def test_both_levels_kept_and_tagged() -> None:
+    cards = load_catalog(use_cache=False).by_id()
+    assert "intuitive" in cards["loss-g1"].tags and "interview" in cards["loss-ig1"].tags
+    assert "intuitive" in cards["robust-1"].tags and "interview" in cards["robust-i1"].tags
+    assert cards["loss-g1"].question != cards["loss-ig1"].question
