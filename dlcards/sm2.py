@@ -1,0 +1,160 @@
+"""SM-2, SuperMemo's published algorithm (Wozniak, 1990), as a pure function.
+
+The rules, exactly as dlcards applies them:
+
+- Every card starts with EF = 2.50, repetitions n = 0, interval 0, unseen ("new").
+- A review is graded q in 0..5: 5 perfect, 4 correct after hesitation, 3 correct with serious
+  difficulty, 2 wrong but the answer seemed easy, 1 wrong but remembered on seeing it,
+  0 blackout.
+- After every graded review (failures included)
+  EF' = EF + (0.1 - (5-q)(0.08 + (5-q)*0.02)), and EF' = 1.30 if it would fall below.
+  EF is kept exactly, in integer hundredths (2.50 is 250), so no floating-point noise can ever
+  round an interval up by one.
+- If q >= 3: n = n + 1; interval = 1 if n = 1, 6 if n = 2, else ceil(previous interval * EF'),
+  with the EF just updated by this grade.
+- If q < 3: n = 0, interval = 1 (EF keeps its updated value), and the lapse count goes up if the
+  card had been recalled before (n > 0 before this grade).
+- The card is due on (day of review + interval), in local calendar days.
+- Same-day re-drill (SM-2's step 7) lives in the study session: re-drills are logged but do not
+  change the state; the day's first grade sets the schedule.
+
+`review(state, grade, today)` takes everything as arguments, reads no clock and does no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from enum import IntEnum
+
+EF_START = 250  # hundredths
+EF_MIN = 130
+
+
+class Grade(IntEnum):
+    BLACKOUT = 0
+    WRONG_REMEMBERED = 1
+    WRONG_EASY = 2
+    HARD = 3
+    GOOD = 4
+    PERFECT = 5
+
+    @property
+    def label(self) -> str:
+        return GRADE_LABELS[self]
+
+    @property
+    def passed(self) -> bool:
+        return self >= Grade.HARD
+
+
+GRADE_LABELS = {
+    Grade.BLACKOUT: "blackout",
+    Grade.WRONG_REMEMBERED: "wrong, remembered on seeing it",
+    Grade.WRONG_EASY: "wrong, but it seemed easy",
+    Grade.HARD: "correct, serious difficulty",
+    Grade.GOOD: "correct after hesitation",
+    Grade.PERFECT: "perfect",
+}
+
+SHORT_LABELS = {
+    Grade.BLACKOUT: "blackout",
+    Grade.WRONG_REMEMBERED: "wrong",
+    Grade.WRONG_EASY: "almost",
+    Grade.HARD: "hard",
+    Grade.GOOD: "good",
+    Grade.PERFECT: "perfect",
+}
+
+
+def parse_grade(value: object) -> Grade:
+    """A Grade from 0..5 (int or text); ValueError with a clear message otherwise."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"grade must be a whole number from 0 to 5, not {value!r}") from None
+    if not 0 <= number <= 5:
+        raise ValueError(f"grade must be from 0 to 5, not {number}")
+    return Grade(number)
+
+
+@dataclass(frozen=True)
+class State:
+    """A card's SM-2 memory state. `ef` is in hundredths (250 means 2.50)."""
+
+    ef: int = EF_START
+    repetitions: int = 0
+    interval: int = 0
+    due: date | None = None
+    lapses: int = 0
+    last_review: date | None = None
+
+    @property
+    def is_new(self) -> bool:
+        return self.last_review is None
+
+    @property
+    def ef_value(self) -> float:
+        return self.ef / 100
+
+
+@dataclass(frozen=True)
+class Review:
+    """What one graded review changed: the log entry that goes with the new state."""
+
+    grade: Grade
+    day: date
+    before: State
+    after: State
+
+
+def next_ef(ef: int, grade: Grade) -> int:
+    """EF' in hundredths: EF + 100*(0.1 - (5-q)(0.08 + (5-q)*0.02)), floored at 1.30."""
+    d = 5 - int(grade)
+    return max(EF_MIN, ef + 10 - d * (8 + 2 * d))
+
+
+def review(state: State, grade: Grade, today: date) -> tuple[State, Review]:
+    """Apply one graded review on `today`; returns the new state and its log entry."""
+    grade = Grade(grade)
+    ef = next_ef(state.ef, grade)
+    if grade.passed:
+        n = state.repetitions + 1
+        if n == 1:
+            interval = 1
+        elif n == 2:
+            interval = 6
+        else:
+            interval = -(-state.interval * ef // 100)  # exact ceil(interval * EF')
+        lapses = state.lapses
+    else:
+        n = 0
+        interval = 1
+        lapses = state.lapses + (1 if state.repetitions > 0 else 0)
+    after = State(
+        ef=ef,
+        repetitions=n,
+        interval=interval,
+        due=today + timedelta(days=interval),
+        lapses=lapses,
+        last_review=today,
+    )
+    return after, Review(grade=grade, day=today, before=state, after=after)
+
+
+def preview(state: State, today: date) -> dict[Grade, int]:
+    """The interval in days each grade would give, for labelling the grade keys."""
+    return {g: review(state, g, today)[0].interval for g in Grade}
+
+
+def reset(state: State) -> State:
+    """Forget a card's progress (the review log keeps its history)."""
+    return replace(State(), lapses=0)
+
+
+def retrievability(state: State, today: date) -> float | None:
+    """Predicted recall today, 0.9 ** (days since review / interval); None for new cards."""
+    if state.last_review is None or state.interval <= 0:
+        return None
+    elapsed = (today - state.last_review).days
+    return float(0.9 ** (max(elapsed, 0) / state.interval))

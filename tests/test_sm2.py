@@ -1,0 +1,120 @@
+"""SM-2: golden sequences from the spec and hypothesis properties."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dlcards.sm2 import EF_MIN, Grade, State, next_ef, parse_grade, preview, review
+
+DAY0 = date(2026, 1, 1)
+
+
+def run(grades: list[int], on_time: bool = True) -> tuple[list[int], list[float], State]:
+    state, today = State(), DAY0
+    intervals, efs = [], []
+    for g in grades:
+        state, _ = review(state, Grade(g), today)
+        intervals.append(state.interval)
+        efs.append(state.ef / 100)
+        assert state.due is not None
+        today = state.due if on_time else today
+    return intervals, efs, state
+
+
+def test_golden_fives() -> None:
+    intervals, efs, _ = run([5, 5, 5, 5])
+    assert intervals == [1, 6, 17, 50]
+    assert efs == [2.60, 2.70, 2.80, 2.90]
+
+
+def test_golden_fours() -> None:
+    intervals, efs, _ = run([4, 4, 4, 4])
+    assert intervals == [1, 6, 15, 38]
+    assert efs == [2.50, 2.50, 2.50, 2.50]
+
+
+def test_golden_threes() -> None:
+    intervals, efs, _ = run([3, 3, 3])
+    assert intervals == [1, 6, 13]
+    assert efs == [2.36, 2.22, 2.08]
+
+
+def test_ef_changes_per_grade() -> None:
+    assert [next_ef(250, Grade(q)) - 250 for q in range(6)] == [-80, -54, -32, -14, 0, 10]
+
+
+def test_failure_resets_repetitions_keeps_ef_and_counts_lapse() -> None:
+    _, _, state = run([5, 5, 5])
+    assert state.repetitions == 3 and state.lapses == 0
+    failed, log = review(state, Grade.WRONG_REMEMBERED, DAY0)
+    assert (failed.repetitions, failed.interval, failed.lapses) == (0, 1, 1)
+    assert failed.ef == state.ef - 54
+    assert failed.due == DAY0 + timedelta(days=1)
+    assert log.before == state and log.after == failed
+    # a second failure in a row is not a new lapse: the card was not recalled in between
+    again, _ = review(failed, Grade.BLACKOUT, DAY0)
+    assert again.lapses == 1
+
+
+def test_new_card_failure_is_not_a_lapse() -> None:
+    state, _ = review(State(), Grade.BLACKOUT, DAY0)
+    assert (state.repetitions, state.interval, state.lapses, state.ef) == (0, 1, 0, 170)
+
+
+def test_exact_hundredths_never_round_up() -> None:
+    # 100 * 1.30 is exactly 130; in floats 100 * 1.3 = 130.00000000000003, which ceil() makes 131
+    state = State(ef=140, repetitions=5, interval=100)
+    after, _ = review(state, Grade.HARD, DAY0)  # EF 1.40 - 0.14 = 1.26 -> floored to 1.30
+    assert after.ef == 130 and after.interval == 130
+
+
+def test_due_is_review_day_plus_interval() -> None:
+    state, _ = review(State(), Grade.GOOD, date(2026, 2, 28))
+    assert state.due == date(2026, 3, 1)
+
+
+def test_parse_grade() -> None:
+    assert parse_grade("4") is Grade.GOOD
+    for bad in ("6", "-1", "x", "", "2.5"):
+        with pytest.raises(ValueError, match="grade"):
+            parse_grade(bad)
+
+
+grades = st.lists(st.integers(0, 5), min_size=1, max_size=30)
+
+
+@given(grades)
+def test_ef_never_below_floor_and_interval_positive(gs: list[int]) -> None:
+    state = State()
+    for g in gs:
+        state, _ = review(state, Grade(g), DAY0)
+        assert state.ef >= EF_MIN
+        assert state.interval >= 1
+
+
+@given(grades, st.integers(0, 2))
+def test_failure_always_interval_one(gs: list[int], fail: int) -> None:
+    _, _, state = run(gs)
+    after, _ = review(state, Grade(fail), DAY0)
+    assert after.interval == 1 and after.repetitions == 0
+
+
+@given(st.integers(1, 12))
+def test_more_fives_never_shorter_than_fours(n: int) -> None:
+    assert run([5] * n)[0][-1] >= run([4] * n)[0][-1]
+
+
+@given(grades, st.integers(3, 5))
+def test_higher_grade_never_shorter(gs: list[int], g: int) -> None:
+    _, _, state = run(gs)
+    p = preview(state, DAY0)
+    assert p[Grade(g)] <= p[Grade(min(g + 1, 5))]
+
+
+@given(grades)
+def test_review_is_pure(gs: list[int]) -> None:
+    assert run(gs) == run(gs)
