@@ -65,8 +65,9 @@ def _root(
 
 
 def _register() -> None:
-    from dlcards.commands import browse
+    from dlcards.commands import browse, study
 
+    app.command("study")(study.study)
     app.command("topics")(browse.topics)
     app.command("list")(browse.list_cards)
     app.command("show")(browse.show)

@@ -1,0 +1,78 @@
+"""Helpers the commands share: the day, the clock, and an open, synced store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from dlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    from dlcards.catalog import Catalog
+    from dlcards.store import Store
+
+DbOption = typer.Option(
+    None, "--db", help="Progress database file (default: user data dir; also DLCARDS_DB).",
+    metavar="PATH",
+)
+TodayOption = typer.Option(
+    None, "--today", help="Act as if today were YYYY-MM-DD (also DLCARDS_TODAY).",
+    metavar="DATE",
+)
+
+
+def today_from(option: str | None) -> date:
+    """The study day: --today, else DLCARDS_TODAY, else the local calendar date."""
+    text = option or os.environ.get("DLCARDS_TODAY")
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        source = "--today" if option else "DLCARDS_TODAY"
+        raise UsageError(f"{source} must be a date like 2026-11-26, not {text!r}") from None
+
+
+def clock() -> datetime:
+    return datetime.now().astimezone()
+
+
+def db_path(option: str | None) -> Path | None:
+    return Path(option).expanduser() if option else None
+
+
+@contextmanager
+def opened_store(db: str | None) -> Iterator[Store]:
+    from dlcards.store import Store
+
+    store = Store.open(db_path(db))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
+    """Sync the decks into the store when a deck file changed; returns the catalog if loaded."""
+    from dlcards.catalog import deck_files, files_signature, load_catalog
+
+    files = deck_files(decks)
+    signature = files_signature(files)
+    if store.is_synced(signature):
+        return None
+    catalog = load_catalog(decks)
+    store.sync(catalog.cards, signature, clock())
+    return catalog
+
+
+@contextmanager
+def synced_store(db: str | None, decks: Sequence[str]) -> Iterator[Store]:
+    with opened_store(db) as store:
+        sync_if_needed(store, decks)
+        yield store

@@ -1,0 +1,65 @@
+"""Math cards: run each card's `compute:` blocks through the engine and compare with the claim.
+
+Used when a math card's answer is revealed (live result and worked steps) and by `dlcards check`
+(every stated number checked). Importing this module is cheap; numpy loads on the first run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dlcards.deck import Card, Compute
+from dlcards.errors import DlcardsError
+
+if TYPE_CHECKING:
+    from dlcards.engine import Result
+
+DEFAULT_TOLERANCE = 1e-3  # relative; a card can set its own
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    card: Card
+    compute: Compute
+    result: Result | None
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        """ok | mismatch | erratum (a mismatch the card flags) | computed (no claim) | error."""
+        if self.result is None:
+            return "error"
+        if self.compute.claim is None:
+            return "computed"
+        tol = self.compute.tolerance if self.compute.tolerance is not None else DEFAULT_TOLERANCE
+        if self.result.approx_equal(self.compute.claim, rel_tol=tol):
+            return "ok"
+        return "erratum" if self.card.erratum else "mismatch"
+
+    @property
+    def call(self) -> str:
+        args = ", ".join(f"{k}={_short(v)}" for k, v in self.compute.args.items())
+        return f"{self.compute.fn}({args})"
+
+
+def _short(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ",".join(_short(v) for v in value) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def evaluate(card: Card) -> list[Evaluation]:
+    from dlcards import engine
+
+    out = []
+    for block in card.compute:
+        try:
+            result = engine.run(block.fn, dict(block.args))
+        except DlcardsError as err:
+            out.append(Evaluation(card, block, None, str(err)))
+        else:
+            out.append(Evaluation(card, block, result))
+    return out

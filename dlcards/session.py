@@ -1,0 +1,173 @@
+"""The study session's queue and flow, independent of the terminal.
+
+The queue: due reviews (most overdue first), then new cards in deck order up to what is left of
+the day's new-card limit, then the session's re-drills: every card graded below 4 comes back at
+the end of the queue until it is graded 4 or 5 (SM-2's step 7). Re-drills are logged but do not
+change the schedule. The clock comes in as a function so tests control it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from dlcards import sm2
+from dlcards.store import ReviewRow, Store
+
+REDRILL_BELOW = sm2.Grade.GOOD  # grades below 4 come back in the same session
+
+
+@dataclass(frozen=True)
+class Item:
+    card_id: str
+    kind: str  # "due" | "new" | "redrill"
+
+
+@dataclass
+class Summary:
+    grades: Counter[int] = field(default_factory=Counter)
+    scheduled: int = 0
+    passed: int = 0
+    redrills: int = 0
+    cards: set[str] = field(default_factory=set)
+    seconds: float = 0.0
+
+    @property
+    def reviews(self) -> int:
+        return sum(self.grades.values())
+
+    @property
+    def retention(self) -> float | None:
+        """Share of the day's scheduled grades that were >= 3."""
+        return self.passed / self.scheduled if self.scheduled else None
+
+
+@dataclass(frozen=True)
+class Limits:
+    new: int = 20  # new cards per day, across sessions
+    reviews: int | None = None  # due reviews per session (None: all)
+
+
+class StudySession:
+    def __init__(
+        self,
+        store: Store,
+        card_ids: Sequence[str] | None,
+        today: date,
+        clock: Callable[[], datetime],
+        limits: Limits = Limits(),
+        topics: Sequence[str] = (),
+    ) -> None:
+        """`card_ids`: the cards this session may show (e.g. filtered by tag), None for all."""
+        self.store = store
+        self.today = today
+        self.clock = clock
+        allowed = set(card_ids) if card_ids is not None else None
+        due = [c for c in store.due_ids(today, topics) if allowed is None or c in allowed]
+        if limits.reviews is not None:
+            due = due[: limits.reviews]
+        new_left = max(0, limits.new - store.new_introduced(today))
+        new: list[str] = []
+        if new_left:
+            candidates = store.new_ids(topics, None if allowed is not None else new_left)
+            new = [c for c in candidates if allowed is None or c in allowed][:new_left]
+        self.queue: list[Item] = [Item(c, "due") for c in due] + [Item(c, "new") for c in new]
+        self.position = 0
+        self.history: list[tuple[Item, ReviewRow, bool]] = []  # (item, row, re-drill queued)
+        self.summary = Summary()
+        self.session_id: int | None = None
+
+    # --- queue --------------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Item | None:
+        return self.queue[self.position] if self.position < len(self.queue) else None
+
+    @property
+    def done(self) -> bool:
+        return self.current is None
+
+    @property
+    def total(self) -> int:
+        return len(self.queue)
+
+    def remaining(self) -> dict[str, int]:
+        left = Counter(item.kind for item in self.queue[self.position :])
+        return {"new": left["new"], "due": left["due"], "redrill": left["redrill"]}
+
+    def start(self) -> None:
+        if self.session_id is None:
+            self.session_id = self.store.start_session("study", self.today, self.clock())
+
+    def finish(self) -> None:
+        if self.session_id is not None:
+            self.store.end_session(self.session_id, self.clock())
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def preview(self) -> dict[sm2.Grade, int] | None:
+        """Next interval per grade for the current card; None for a re-drill (no change)."""
+        item = self.current
+        if item is None or item.kind == "redrill":
+            return None
+        state = self.store.state(item.card_id)
+        if state.last_review == self.today:
+            return None  # graded today in another session: this grade is a re-drill
+        return sm2.preview(state, self.today)
+
+    def grade(self, grade: sm2.Grade, seconds: float | None = None) -> ReviewRow:
+        item = self.current
+        if item is None:
+            raise IndexError("the session is over")
+        self.start()
+        row = self.store.grade(
+            item.card_id,
+            grade,
+            self.today,
+            self.clock(),
+            session_id=self.session_id,
+            seconds=seconds,
+            redrill=item.kind == "redrill",
+        )
+        queued = grade < REDRILL_BELOW
+        if queued:
+            self.queue.append(Item(item.card_id, "redrill"))
+        self.history.append((item, row, queued))
+        self.position += 1
+        self._count(row, +1)
+        return row
+
+    def skip(self) -> None:
+        """Leave the current card for another day (it stays due)."""
+        item = self.current
+        if item is not None:
+            del self.queue[self.position]
+
+    def undo(self) -> ReviewRow | None:
+        """Take back the last grade of this session: state and log restored exactly."""
+        if not self.history:
+            return None
+        item, row, queued = self.history.pop()
+        self.store.undo(row.id)
+        if queued:  # drop the re-drill this grade queued (the last one for this card)
+            redrill = Item(item.card_id, "redrill")
+            last = len(self.queue) - 1 - self.queue[::-1].index(redrill)
+            del self.queue[last]
+        self.position -= 1
+        self._count(row, -1)
+        return row
+
+    def _count(self, row: ReviewRow, sign: int) -> None:
+        s = self.summary
+        s.grades[row.grade] += sign
+        if s.grades[row.grade] == 0:
+            del s.grades[row.grade]
+        if row.kind == "scheduled":
+            s.scheduled += sign
+            s.passed += sign * (row.grade >= sm2.Grade.HARD)
+        else:
+            s.redrills += sign
+        s.seconds += sign * (row.seconds or 0.0)
+        s.cards = {r.card_id for _, r, _ in self.history}
