@@ -65,12 +65,17 @@ def _root(
 
 
 def _register() -> None:
-    from dlcards.commands import browse, study
+    from dlcards.commands import browse, progress, study
 
     app.command("study")(study.study)
+    app.command("due")(progress.due)
+    app.command("stats")(progress.stats)
     app.command("topics")(browse.topics)
     app.command("list")(browse.list_cards)
     app.command("show")(browse.show)
+    app.command("suspend")(progress.suspend)
+    app.command("unsuspend")(progress.unsuspend)
+    app.command("reset")(progress.reset)
     try:
         from dlcards.commands import calc
     except ImportError:  # pragma: no cover - while the engine is being written

@@ -650,6 +650,79 @@ class Store:
             )
             return cur.rowcount
 
+    # statistics ------------------------------------------------------------------------------
+
+    def state_buckets(self) -> dict[str, int]:
+        """Active cards by state: new, learning (reviewed, repetitions <= 1), young, mature
+        (interval >= 21 days), and suspended."""
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT sum(c.suspended = 0 AND s.last_review IS NULL), "
+                "sum(c.suspended = 0 AND s.last_review IS NOT NULL AND s.repetitions <= 1), "
+                "sum(c.suspended = 0 AND s.repetitions > 1 AND s.interval < 21), "
+                "sum(c.suspended = 0 AND s.repetitions > 1 AND s.interval >= 21), "
+                "sum(c.suspended), "
+                "avg(CASE WHEN s.last_review IS NOT NULL AND c.suspended = 0 THEN s.ef END) "
+                "FROM cards c JOIN sm2 s ON s.card_id = c.id WHERE c.retired = 0"
+            ).fetchone()
+        )
+        keys = ("new", "learning", "young", "mature", "suspended")
+        out = {k: int(v or 0) for k, v in zip(keys, row[:5], strict=True)}
+        out["avg_ef_hundredths"] = int(round(row[5])) if row[5] is not None else 0
+        return out
+
+    def review_counts(self, since: date) -> tuple[int, int, int]:
+        """(all reviews, scheduled reviews, scheduled graded >= 3) on or after `since`."""
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT count(*), sum(kind = 'scheduled'), sum(kind = 'scheduled' AND grade >= 3) "
+                "FROM reviews WHERE day >= ?",
+                (since.isoformat(),),
+            ).fetchone()
+        )
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+    def leeches(self, min_lapses: int = 8) -> list[tuple[str, int]]:
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT s.card_id, s.lapses FROM sm2 s JOIN cards c ON c.id = s.card_id "
+                "WHERE s.lapses >= ? AND c.retired = 0 ORDER BY s.lapses DESC, c.position",
+                (min_lapses,),
+            ).fetchall()
+        )
+        return [(r[0], int(r[1])) for r in rows]
+
+    def study_days(self, since: date) -> list[date]:
+        """Distinct days with at least one review, on or after `since`, newest first."""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT DISTINCT day FROM reviews WHERE day >= ? ORDER BY day DESC",
+                (since.isoformat(),),
+            ).fetchall()
+        )
+        return [date.fromisoformat(r[0]) for r in rows]
+
+    def forecast(self, today: date, days: int) -> dict[date, int]:
+        """Due reviews per day for `days` days from today (overdue counted today)."""
+        end = date.fromordinal(today.toordinal() + days - 1)
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT max(s.due, ?), count(*) FROM sm2 s JOIN cards c ON c.id = s.card_id "
+                "WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0 GROUP BY 1",
+                (today.isoformat(), end.isoformat()),
+            ).fetchall()
+        )
+        return {date.fromisoformat(r[0]): int(r[1]) for r in rows}
+
+    def last_review_row(self, card_id: str) -> tuple[str, int] | None:
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT reviewed_at, grade FROM reviews WHERE card_id = ? ORDER BY id DESC LIMIT 1",
+                (card_id,),
+            ).fetchone()
+        )
+        return (row[0], int(row[1])) if row else None
+
     # the log -------------------------------------------------------------------------------
 
     def review_count(self) -> int:

@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from dlcards.commands.common import DbOption, TodayOption
 from dlcards.commands.options import DecksOption, JsonOption, TagOption, TopicOption
 
 
@@ -95,21 +96,60 @@ def card_json(card: Any, title: str) -> dict[str, Any]:
     }
 
 
+def _progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]:
+    """The card's SM-2 state, read without creating or syncing the database."""
+    from dlcards.commands.common import db_path, today_from
+    from dlcards.sm2 import State, retrievability
+    from dlcards.store import Store, default_path
+
+    path = db_path(db) or default_path()
+    state, flags = State(), None
+    if path.exists():
+        with Store.open(path) as store:
+            state = store.state(card_id)
+            flags = store.card_flags(card_id)
+    recall = retrievability(state, today_from(today))
+    return {
+        "status": "new" if state.is_new else "review",
+        "ef": state.ef / 100,
+        "interval": state.interval,
+        "repetitions": state.repetitions,
+        "lapses": state.lapses,
+        "due": state.due.isoformat() if state.due else None,
+        "last_review": state.last_review.isoformat() if state.last_review else None,
+        "suspended": bool(flags and flags[0]),
+        "recall": round(recall, 4) if recall is not None else None,
+    }
+
+
 def show(
     card_id: str = typer.Argument(..., help="Card id, e.g. gd-23."),
     decks: list[str] | None = DecksOption,
-    json_: bool = typer.Option(False, "--json", help="Print the card as JSON."),
+    db: str | None = DbOption,
+    today: str | None = TodayOption,
+    json_: bool = typer.Option(False, "--json", help="Print the card and its state as JSON."),
 ) -> None:
-    """Show one card: question, answer, tags and source."""
+    """Show one card: question, answer, tags, source and its study state."""
     from dlcards.catalog import load_catalog
     from dlcards.console import out, print_json
 
     catalog = load_catalog(decks or ())
     card = catalog.card(card_id)
     title = catalog.topic_titles()[card.topic]
+    state = _progress(card.id, db, today)
     if json_:
-        print_json(card_json(card, title))
+        print_json({**card_json(card, title), "state": state})
         return
-    from dlcards.view import card_panel
+    from dlcards.view import card_panel, math_extras
 
-    out().print(card_panel(card, title, reveal=True))
+    if state["status"] == "new":
+        line = "new · not studied yet"
+    else:
+        line = (f"ease {state['ef']:.2f} · interval {state['interval']}d · due {state['due']} · "
+                f"reviews in a row {state['repetitions']} · lapses {state['lapses']}")
+        if state["recall"] is not None:
+            line += f" · recall today {state['recall']:.0%}"
+    if state["suspended"]:
+        line += " · suspended"
+    out().print(card_panel(card, title, reveal=True, extra=math_extras(card)))
+    out().print(f"[dim]{line}[/dim]")

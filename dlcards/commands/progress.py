@@ -1,0 +1,250 @@
+"""`dlcards due`, `stats`, `suspend`, `unsuspend`, `reset`: the collection's progress."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import typer
+
+from dlcards.commands.common import DbOption, TodayOption, synced_store, today_from
+from dlcards.commands.options import DecksOption, JsonOption, TopicOption
+
+DEFAULT_NEW_PER_DAY = 20
+MATURE_DAYS = 21
+LEECH_LAPSES = 8
+
+
+def due(
+    decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
+    today: str | None = TodayOption,
+    json_: bool = JsonOption,
+) -> None:
+    """How many cards are due today and how many are new, per topic."""
+    from dlcards.console import out, print_json
+
+    day = today_from(today)
+    with synced_store(db, decks or ()) as store:
+        counts = store.topic_counts(day)
+        limit = int(store.get_meta("new_per_day") or DEFAULT_NEW_PER_DAY)
+        new_left = max(0, limit - store.new_introduced(day))
+        next_due = store.next_due(day)
+    total_due = sum(c.due for c in counts)
+    total_new = sum(c.new for c in counts)
+    data: dict[str, Any] = {
+        "today": day.isoformat(),
+        "due": total_due,
+        "new": total_new,
+        "new_today": min(new_left, total_new),
+        "next_due": next_due.isoformat() if next_due else None,
+        "topics": [{"topic": c.topic, "due": c.due, "new": c.new} for c in counts],
+    }
+    if json_:
+        print_json(data)
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("topic", style="cyan")
+    table.add_column("due", justify="right", style="green")
+    table.add_column("new", justify="right", style="blue")
+    for c in counts:
+        table.add_row(c.topic, str(c.due), str(c.new))
+    table.add_section()
+    table.add_row("total", str(total_due), str(total_new))
+    console = out()
+    console.print(table)
+    console.print(
+        f"Today: [bold green]{total_due}[/] due, [bold blue]{data['new_today']}[/] new "
+        f"(of {limit} a day)."
+        + (f" Next review after today: {next_due}." if next_due else "")
+    )
+
+
+def _streak(days: list[date], today: date) -> int:
+    """Consecutive days with reviews, ending today (or yesterday, if today has none yet)."""
+    have = set(days)
+    start = today if today in have else today - timedelta(days=1)
+    n = 0
+    while start - timedelta(days=n) in have:
+        n += 1
+    return n
+
+
+def stats(
+    decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
+    today: str | None = TodayOption,
+    json_: bool = JsonOption,
+) -> None:
+    """Progress: cards by state, reviews, retention, ease, leeches, streak, 30-day forecast."""
+    from dlcards.console import out, print_json
+
+    day = today_from(today)
+    with synced_store(db, decks or ()) as store:
+        buckets = store.state_buckets()
+        week = store.review_counts(day - timedelta(days=6))
+        month = store.review_counts(day - timedelta(days=29))
+        ever = store.review_counts(date.min)
+        leeches = store.leeches(LEECH_LAPSES)
+        streak = _streak(store.study_days(day - timedelta(days=3660)), day)
+        forecast = store.forecast(day, 30)
+    avg_ef = buckets.pop("avg_ef_hundredths")
+    data: dict[str, Any] = {
+        "today": day.isoformat(),
+        "cards": buckets,
+        "reviews": {"last_7_days": week[0], "last_30_days": month[0], "total": ever[0]},
+        "retention": {
+            "last_30_days": round(month[2] / month[1], 4) if month[1] else None,
+            "total": round(ever[2] / ever[1], 4) if ever[1] else None,
+        },
+        "average_ef": avg_ef / 100 if avg_ef else None,
+        "leeches": [{"id": cid, "lapses": n} for cid, n in leeches],
+        "streak_days": streak,
+        "forecast": [
+            {"day": (day + timedelta(days=i)).isoformat(),
+             "due": forecast.get(day + timedelta(days=i), 0)}
+            for i in range(30)
+        ],
+    }
+    if json_:
+        print_json(data)
+        return
+    _render_stats(out(), data)
+
+
+def _render_stats(console: Any, data: dict[str, Any]) -> None:
+    from rich.columns import Columns
+    from rich.panel import Panel
+    from rich.table import Table
+
+    def pct(x: float | None) -> str:
+        return f"{x:.0%}" if x is not None else "–"
+
+    cards = Table.grid(padding=(0, 2))
+    cards.add_column(style="bold")
+    cards.add_column(justify="right")
+    for key, color in (("new", "blue"), ("learning", "red"), ("young", "yellow"),
+                       ("mature", "green"), ("suspended", "dim")):
+        cards.add_row(f"[{color}]{key}[/]", str(data["cards"][key]))
+    activity = Table.grid(padding=(0, 2))
+    activity.add_column(style="bold")
+    activity.add_column(justify="right")
+    activity.add_row("reviews, 7 days", str(data["reviews"]["last_7_days"]))
+    activity.add_row("reviews, 30 days", str(data["reviews"]["last_30_days"]))
+    activity.add_row("retention, 30 days", pct(data["retention"]["last_30_days"]))
+    activity.add_row("retention, all", pct(data["retention"]["total"]))
+    activity.add_row("average ease", f"{data['average_ef']:.2f}" if data["average_ef"] else "–")
+    activity.add_row("streak", f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}")
+    activity.add_row("leeches (≥8 lapses)", str(len(data["leeches"])))
+    console.print(Columns([
+        Panel(cards, title="cards", title_align="left"),
+        Panel(activity, title="activity", title_align="left"),
+    ]))
+    if data["leeches"]:
+        console.print("leeches: " + ", ".join(f"{x['id']} ({x['lapses']})" for x in data["leeches"]))
+    console.print(_forecast_chart(data["forecast"]))
+
+
+def _forecast_chart(rows: list[dict[str, Any]], height: int = 6) -> Any:
+    """A column chart: one bar per day, eighth-blocks for the top of each bar."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    counts = [r["due"] for r in rows]
+    peak = max(counts, default=0)
+    if not peak:
+        return Text(f"Nothing is due in the next {len(counts)} days.", style="dim")
+    blocks = " ▁▂▃▄▅▆▇█"
+    label_width = len(str(peak))
+    text = Text()
+    for level in range(height, 0, -1):
+        axis = f"{peak:>{label_width}} ┤ " if level == height else " " * label_width + " │ "
+        text.append(axis, style="dim")
+        for n in counts:
+            eighths = round(n / peak * height * 8) if peak else 0
+            if n and not eighths:
+                eighths = 1
+            fill = max(0, min(8, eighths - (level - 1) * 8))
+            text.append(blocks[fill] + " ", style="green")
+        text.append("\n")
+    text.append(f"{'0':>{label_width}} └" + "─" * (2 * len(counts) + 1) + "\n", style="dim")
+    ticks = " " * (label_width + 3)
+    for i in range(0, len(counts), 7):
+        mark = "today" if i == 0 else f"+{i}d"
+        ticks += mark.ljust(14)
+    text.append(ticks.rstrip(), style="dim")
+    total = sum(counts)
+    title = f"due reviews, next {len(counts)} days: {total} in all, most {peak} on one day"
+    return Panel(text, title=title, title_align="left", expand=False)
+
+
+def suspend(
+    card_ids: list[str] = typer.Argument(..., help="Card ids to suspend."),
+    decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
+) -> None:
+    """Keep cards out of study sessions (progress is kept)."""
+    _set_suspended(card_ids, True, decks, db)
+
+
+def unsuspend(
+    card_ids: list[str] = typer.Argument(..., help="Card ids to bring back."),
+    decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
+) -> None:
+    """Bring suspended cards back into study sessions."""
+    _set_suspended(card_ids, False, decks, db)
+
+
+def _set_suspended(card_ids: list[str], flag: bool, decks: list[str] | None, db: str | None) -> None:
+    from dlcards.catalog import load_catalog
+    from dlcards.console import out
+
+    catalog = load_catalog(decks or ())
+    for cid in card_ids:
+        catalog.card(cid)  # unknown ids fail before anything is written
+    with synced_store(db, decks or ()) as store:
+        store.set_suspended(card_ids, flag)
+    word = "suspended" if flag else "unsuspended"
+    out().print(f"{word} {len(card_ids)} card{'s' if len(card_ids) != 1 else ''}: "
+                + ", ".join(card_ids))
+
+
+def reset(
+    card_id: str | None = typer.Argument(None, help="Card id to reset."),
+    topic: list[str] | None = TopicOption,
+    all_: bool = typer.Option(False, "--all", help="Reset every card."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
+) -> None:
+    """Make cards new again (their review history is kept)."""
+    from dlcards.catalog import load_catalog
+    from dlcards.console import out
+    from dlcards.errors import UsageError
+
+    catalog = load_catalog(decks or ())
+    if card_id and (topic or all_):
+        raise UsageError("give a card id, or --topic, or --all, not several")
+    if card_id:
+        ids = [catalog.card(card_id).id]
+        what = f"card {card_id}"
+    elif topic:
+        ids = [c.id for c in catalog.select(topic)]
+        what = f"{len(ids)} cards of {', '.join(topic)}"
+    elif all_:
+        ids = [c.id for c in catalog.cards]
+        what = f"all {len(ids)} cards"
+    else:
+        raise UsageError("say what to reset: a card id, --topic T, or --all")
+    if not yes:
+        import sys
+
+        if not sys.stdin.isatty():
+            raise UsageError("reset asks for confirmation; pass --yes to confirm without a prompt")
+        typer.confirm(f"Reset {what} to new? Their review history is kept.", abort=True)
+    with synced_store(db, decks or ()) as store:
+        store.reset(ids)
+    out().print(f"reset {what}")
