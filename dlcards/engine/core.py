@@ -184,6 +184,11 @@ def fmt(x: object) -> str:
     return str(x)
 
 
+def signed(x: float | int) -> str:
+    """`+ 1.5` or `− 1.5`: a number written as a term added to what comes before it."""
+    return f"− {fmt(-x)}" if x < 0 else f"+ {fmt(x)}"
+
+
 def display_value(value: object) -> str:
     """Like fmt, but a float that prints as a whole number keeps `.0` so it reads as a float."""
     if isinstance(value, float):

@@ -91,9 +91,10 @@ def _choice(param: Param, raw: object) -> str:
         raise UsageError(f"{param.name} must be one of {', '.join(param.choices)} (got {raw!r})")
     word = raw.strip().lower()
     if word not in param.choices:
+        close = difflib.get_close_matches(word, list(param.choices), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UsageError(
-            f"{param.name} must be one of {', '.join(param.choices)} "
-            f"(got {raw!r}{_did_you_mean(word, list(param.choices))})"
+            f"{param.name} must be one of {', '.join(param.choices)} (got {raw!r}){hint}"
         )
     return word
 
@@ -117,8 +118,8 @@ def _split(name: str, raw: object) -> list[object]:
     return [raw]
 
 
-def _float(name: str, raw: object, in_list: bool = False) -> float:
-    what = "a list of numbers" if in_list else "a number"
+def _float(name: str, raw: object, in_list: bool = False, what: str = "") -> float:
+    what = what or ("a list of numbers" if in_list else "a number")
     if isinstance(raw, bool) or not isinstance(raw, str | numbers.Real):
         raise UsageError(f"{name} must be {what} (got {raw!r})")
     try:
@@ -143,7 +144,7 @@ def _int(name: str, raw: object, in_list: bool = False) -> int:
             return int(raw.strip())
         except ValueError:
             pass
-    x = _float(name, raw, in_list)
+    x = _float(name, raw, in_list, what)
     if not x.is_integer():
         raise UsageError(f"{name} must be {what} (got {raw!r})")
     return int(x)
@@ -162,7 +163,7 @@ def _check(param: Param, x: float | int, index: int | None = None) -> None:
     if ok:
         return
     shown = fmt(x)
-    where = f" at position {index}" if index is not None and param.kind in ("floats", "ints") else ""
+    where = "" if index is None else f" at position {index}"
     name = param.name
     if check == "probability":
         message = f"{name} must be a probability in [0, 1] (got {shown}{where})"

@@ -1,0 +1,109 @@
+"""`dlcards calc`: run one engine computation from `key=value` arguments and show its steps.
+
+Registered by the main app as `app.command("calc")(calc)`. Errors are raised as UsageError,
+which the CLI's main turns into one `error: ...` line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from dlcards import engine
+from dlcards.errors import UsageError
+
+
+def calc(
+    name: str | None = typer.Argument(None, help="computation name, e.g. huber"),
+    assignments: list[str] | None = typer.Argument(
+        None, help="key=value ..., lists comma-separated: probs=0.1,0.7,0.2"
+    ),
+    list_: bool = typer.Option(False, "--list", help="list computations and their parameters"),
+    json_: bool = typer.Option(False, "--json", help="print {name, args, value, steps} as JSON"),
+) -> None:
+    """Compute a deep-learning formula with NumPy and show the worked steps.
+
+    Example: dlcards calc huber error=100 delta=1
+    """
+    if list_:
+        comps = [engine.get(name)] if name else list(engine.REGISTRY.values())
+        if assignments:
+            raise UsageError("--list takes no key=value arguments")
+        if json_:
+            from dlcards.console import print_json
+
+            print_json([_describe(c) for c in comps])
+        else:
+            _print_list(comps)
+        return
+    if name is None:
+        raise UsageError(
+            "name a computation, e.g. `dlcards calc huber error=100`; see `dlcards calc --list`"
+        )
+    comp = engine.get(name)
+    result = engine.run(comp.name, parse_assignments(comp, assignments or []))
+    if json_:
+        from dlcards.console import print_json
+
+        print_json(result.to_dict())
+    else:
+        _print_result(comp, result)
+
+
+def parse_assignments(comp: engine.Computation, assignments: list[str]) -> dict[str, str]:
+    """`["error=100", "delta=1"]` -> `{"error": "100", "delta": "1"}`; values stay text."""
+    args: dict[str, str] = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"expected key=value, got {item!r}; usage: {comp.usage()}")
+        if not value.strip():
+            raise UsageError(f"{key} has no value; usage: {comp.usage()}")
+        if key in args:
+            raise UsageError(f"{key} is given twice")
+        args[key] = value
+    return args
+
+
+def _describe(comp: engine.Computation) -> dict[str, object]:
+    return {
+        "name": comp.name,
+        "params": [
+            {"name": p.name, "kind": p.kind, "default": p.default, "choices": list(p.choices)}
+            for p in comp.params
+        ],
+        "formula": comp.formula,
+        "summary": comp.summary,
+    }
+
+
+def _print_list(comps: list[engine.Computation]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from dlcards.console import out
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("name", style="cyan", no_wrap=True)
+    table.add_column("parameters", overflow="fold")
+    table.add_column("formula", overflow="fold")
+    for comp in comps:
+        params = ", ".join(p.describe() for p in comp.params) or "-"
+        # Text, not markup: formulas contain brackets such as probs[target].
+        table.add_row(Text(comp.name), Text(params), Text(comp.formula))
+    out().print(table)
+
+
+def _print_result(comp: engine.Computation, result: engine.Result) -> None:
+    from rich.text import Text
+
+    from dlcards.console import out
+
+    console = out()
+    args = ", ".join(f"{k}={engine.fmt(v)}" for k, v in result.args.items())
+    console.print(Text.assemble((comp.name, "bold cyan"), "  ", (comp.formula, "dim")))
+    console.print(Text.assemble("  ", (args, "italic")))
+    console.print(Text.assemble("  = ", (result.display, "bold green")))
+    console.print()
+    for i, step in enumerate(result.steps, start=1):
+        console.print(Text.assemble((f"  {i}. ", "dim"), step))

@@ -1,0 +1,96 @@
+"""The math engine: pure NumPy computations behind `dlcards calc`, looked up by name.
+
+    >>> from dlcards import engine
+    >>> engine.run("huber", {"error": "100", "delta": 1}).value
+    99.5
+
+`REGISTRY` maps names to `Computation`s; `get(name)` finds one (or raises UsageError with a
+suggestion); `run(name, args)` parses and checks the arguments, fills defaults and returns a
+`Result` with the value and worked steps. Importing this package does not import numpy; running
+a computation does.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+
+from dlcards.engine import activations, losses, perceptron, training
+from dlcards.engine.core import (
+    ArgValue,
+    Check,
+    Computation,
+    Kind,
+    Outcome,
+    Param,
+    Result,
+    Value,
+    display_value,
+    fmt,
+)
+from dlcards.engine.params import bind, normalize, parse_value
+from dlcards.errors import UsageError
+
+__all__ = [
+    "REGISTRY",
+    "ArgValue",
+    "Check",
+    "Computation",
+    "Kind",
+    "Outcome",
+    "Param",
+    "Result",
+    "Value",
+    "display_value",
+    "fmt",
+    "get",
+    "parse_value",
+    "run",
+]
+
+REGISTRY: dict[str, Computation] = {
+    comp.name: comp
+    for module in (activations, losses, training, perceptron)
+    for comp in module.COMPUTATIONS
+}
+
+
+def get(name: str) -> Computation:
+    """The computation called `name` (case and `-`/`_` ignored), or a UsageError that suggests."""
+    key = normalize(name)
+    if key in REGISTRY:
+        return REGISTRY[key]
+    close = difflib.get_close_matches(key, list(REGISTRY), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise UsageError(f"unknown computation {name!r}{hint}; see `dlcards calc --list`")
+
+
+def run(name: str, args: Mapping[str, object]) -> Result:
+    """Run computation `name` on `args` (numbers, lists, or command-line text).
+
+    Raises UsageError (one line) for an unknown computation or parameter, a missing one, a value
+    that is not a number or is out of range, or a result too large for a float.
+    """
+    import numpy as np  # noqa: TID251
+
+    comp = get(name)
+    bound = bind(comp, args)
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            value, steps = comp.func(**bound)
+    except OverflowError:
+        raise UsageError(f"{comp.name}: the result is too large for a float") from None
+    if not _finite(value):
+        raise UsageError(f"{comp.name}: the result is too large for a float ({fmt(value)})")
+    return Result(name=comp.name, args=bound, value=value, steps=tuple(steps))
+
+
+def _finite(value: Value) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(math.isfinite(v) for v in value)
+    if isinstance(value, dict):
+        return all(math.isfinite(v) for v in value.values())
+    return True

@@ -1,0 +1,285 @@
+"""Activations and their derivatives, softmax, the vanishing-gradient product, gradient checking.
+
+Numerically stable forms: sigmoid and its derivative go through e = exp(-|z|) so that no
+exponential overflows; tanh' = 4e / (1 + e)^2 with e = exp(-2|z|); softmax subtracts the max.
+ReLU's derivative at exactly 0 is taken as 0, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from dlcards.engine.core import Computation, Outcome, Param, fmt
+from dlcards.errors import UsageError
+
+
+def _sigmoid(z: float) -> tuple[float, float]:
+    """(σ(z), e) with e = exp(-|z|) in (0, 1], so nothing overflows."""
+    import numpy as np  # noqa: TID251
+
+    e = float(np.exp(-abs(z)))
+    return (1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)), e
+
+
+def _sigmoid_prime(z: float) -> float:
+    """σ'(z) = σ(z)(1 − σ(z)) = e / (1 + e)^2, exact even where σ(z) rounds to 1."""
+    _, e = _sigmoid(z)
+    return min(0.25, e / (1.0 + e) ** 2)  # min: rounding must not pass the true maximum
+
+
+def _tanh_prime(z: float) -> float:
+    """tanh'(z) = 1 − tanh²(z) = 4e / (1 + e)^2 with e = exp(-2|z|)."""
+    import numpy as np  # noqa: TID251
+
+    e = float(np.exp(-2.0 * abs(z)))
+    return min(1.0, 4.0 * e / (1.0 + e) ** 2)  # min: rounding must not pass the true maximum
+
+
+def _softmax(logits: list[float]) -> list[float]:
+    import numpy as np  # noqa: TID251
+
+    z = np.asarray(logits, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        shifted = z - z.max()
+    exps = np.exp(shifted)
+    return [float(v) for v in exps / exps.sum()]
+
+
+def sigmoid(z: float) -> Outcome:
+    s, e = _sigmoid(z)
+    if z >= 0:
+        step = f"σ({fmt(z)}) = 1 / (1 + e^({fmt(-z)})) = 1 / (1 + {fmt(e)}) = {fmt(s)}"
+    else:
+        step = (
+            f"σ({fmt(z)}) = e^({fmt(z)}) / (1 + e^({fmt(z)})) = {fmt(e)} / {fmt(1 + e)} = {fmt(s)}"
+        )
+    return s, [step]
+
+
+def sigmoid_grad(z: float) -> Outcome:
+    s, _ = _sigmoid(z)
+    g = _sigmoid_prime(z)
+    steps = [
+        f"σ({fmt(z)}) = {fmt(s)}",
+        f"σ'({fmt(z)}) = σ·(1 − σ) = {fmt(s)}·(1 − {fmt(s)}) = {fmt(g)}",
+    ]
+    steps.append(
+        "z = 0 gives the largest value σ' can take: 0.25"
+        if z == 0
+        else "σ' is at most 0.25 (at z = 0), so each sigmoid layer shrinks the gradient"
+    )
+    return g, steps
+
+
+def tanh_grad(z: float) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    t = float(np.tanh(z))
+    g = _tanh_prime(z)
+    return g, [
+        f"tanh({fmt(z)}) = {fmt(t)}",
+        f"tanh'({fmt(z)}) = 1 − tanh² = 1 − ({fmt(t)})² = {fmt(g)}",
+    ]
+
+
+def relu(z: float) -> Outcome:
+    r = z if z > 0 else 0.0
+    return r, [f"relu({fmt(z)}) = max(0, {fmt(z)}) = {fmt(r)}"]
+
+
+def relu_grad(z: float) -> Outcome:
+    g = 1.0 if z > 0 else 0.0
+    if z > 0:
+        why = f"{fmt(z)} > 0: the unit is active, slope 1"
+    elif z < 0:
+        why = f"{fmt(z)} < 0: the unit is off, slope 0 (a 'dying ReLU' passes no gradient)"
+    else:
+        why = "z = 0 is the kink: relu is not differentiable there; 0 by convention (as PyTorch)"
+    return g, [why, f"relu'({fmt(z)}) = {fmt(g)}"]
+
+
+def softmax(logits: list[float]) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    z = np.asarray(logits, dtype=np.float64)
+    top = float(z.max())
+    with np.errstate(over="ignore"):
+        shifted = [float(v) for v in z - top]
+    exps = [float(v) for v in np.exp(shifted)]
+    total = float(sum(exps))
+    probs = _softmax(logits)
+    return probs, [
+        f"subtract the max {fmt(top)} (for stability): z − max = {fmt(shifted)}",
+        f"exp: {fmt(exps)}",
+        f"sum = {fmt(total)}",
+        f"softmax = exp / sum = {fmt(probs)} (sums to {fmt(float(np.sum(probs)))})",
+    ]
+
+
+def softmax_shift(logits: list[float], c: float) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    z = np.asarray(logits, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        moved = z + c
+    if not np.all(np.isfinite(moved)):
+        raise UsageError(f"logits + c overflows a float (c = {fmt(c)}); use a smaller c")
+    before = _softmax(logits)
+    after = _softmax([float(v) for v in moved])
+    diff = float(np.max(np.abs(np.subtract(before, after))))
+    steps = [
+        f"softmax(z) = {fmt(before)}",
+        f"softmax(z + {fmt(c)}) = softmax({fmt([float(v) for v in moved])}) = {fmt(after)}",
+        f"max |difference| = {fmt(diff)}: adding c multiplies every exp by e^c, which cancels",
+    ]
+    with np.errstate(over="ignore"):
+        naive_overflows = not np.all(np.isfinite(np.exp(moved)))
+    if naive_overflows:
+        steps.append(
+            "without subtracting the max, exp(z + c) overflows to ∞ here: "
+            "that is why softmax subtracts the max"
+        )
+    return diff, steps
+
+
+_MAX_SLOPE: dict[str, tuple[float, str]] = {
+    "sigmoid": (0.25, "max σ'(z) = σ'(0) = 0.25"),
+    "tanh": (1.0, "max tanh'(z) = tanh'(0) = 1"),
+    "relu": (1.0, "relu'(z) = 1 for every z > 0"),
+}
+
+_VANISHING_NOTE: dict[str, str] = {
+    "sigmoid": "each sigmoid layer multiplies the gradient by at most 0.25: it vanishes",
+    "tanh": "1 only if every pre-activation is exactly 0; elsewhere tanh' < 1 and it still shrinks",
+    "relu": "active ReLUs pass the gradient unchanged; an inactive one (z ≤ 0) passes 0",
+}
+
+
+def vanishing_product(layers: int, activation: str) -> Outcome:
+    slope, how = _MAX_SLOPE[activation]
+    product = slope**layers
+    return product, [
+        how,
+        f"best case over {layers} layers: {fmt(slope)}^{layers} = {fmt(product)}",
+        _VANISHING_NOTE[activation],
+    ]
+
+
+def _fn(name: str) -> tuple[Callable[[float], float], Callable[[float], float], str]:
+    """(f, f', text of f') for gradient_check."""
+    import numpy as np  # noqa: TID251
+
+    table: dict[str, tuple[Callable[[float], float], Callable[[float], float], str]] = {
+        "sigmoid": (lambda x: _sigmoid(x)[0], _sigmoid_prime, "σ(x)(1 − σ(x))"),
+        "tanh": (lambda x: float(np.tanh(x)), _tanh_prime, "1 − tanh²(x)"),
+        "relu": (lambda x: max(x, 0.0), lambda x: 1.0 if x > 0 else 0.0, "1 if x > 0 else 0"),
+        "square": (lambda x: x * x, lambda x: 2.0 * x, "2x"),
+        "cube": (lambda x: x * x * x, lambda x: 3.0 * x * x, "3x²"),
+        "exp": (lambda x: float(np.exp(x)), lambda x: float(np.exp(x)), "eˣ"),
+        "sin": (lambda x: float(np.sin(x)), lambda x: float(np.cos(x)), "cos(x)"),
+    }
+    return table[name]
+
+
+GRADIENT_CHECK_FUNCTIONS = ("sigmoid", "tanh", "relu", "square", "cube", "exp", "sin")
+
+
+def gradient_check(function: str, x: float, h: float) -> Outcome:
+    f, fprime, text = _fn(function)
+    plus, minus = f(x + h), f(x - h)
+    numeric = (plus - minus) / (2.0 * h)
+    analytic = fprime(x)
+    if not all(math.isfinite(v) for v in (plus, minus, numeric, analytic)):
+        raise UsageError(f"{function} overflows a float near x = {fmt(x)}; use a smaller x")
+    scale = max(abs(numeric), abs(analytic))
+    rel = abs(analytic - numeric) / scale if scale > 0 else 0.0
+    if function == "relu" and x == 0:
+        verdict = "relu has a kink at 0: the two sides disagree, so the check fails there"
+    elif rel < 1e-7:
+        verdict = "below 1e-7: the analytic gradient is right"
+    elif rel < 1e-4:
+        verdict = "between 1e-7 and 1e-4: suspicious unless near a kink; try another h"
+    else:
+        verdict = "above 1e-4: the analytic gradient is probably wrong"
+    return rel, [
+        f"numeric: (f(x + h) − f(x − h)) / 2h = ({plus:.10g} − {minus:.10g}) / {fmt(2 * h)}"
+        f" = {fmt(numeric)}",
+        f"analytic: {function}'({fmt(x)}) = {text} = {fmt(analytic)}",
+        f"relative error = |a − n| / max(|a|, |n|) = {fmt(rel)}",
+        verdict,
+    ]
+
+
+COMPUTATIONS: tuple[Computation, ...] = (
+    Computation(
+        "sigmoid",
+        (Param("z", "float"),),
+        "σ(z) = 1 / (1 + e^(−z))",
+        "squash a logit into a probability in (0, 1)",
+        sigmoid,
+    ),
+    Computation(
+        "sigmoid_grad",
+        (Param("z", "float"),),
+        "σ'(z) = σ(z)·(1 − σ(z)), at most 0.25",
+        "slope of the sigmoid; small everywhere, which is why deep sigmoid nets vanish",
+        sigmoid_grad,
+    ),
+    Computation(
+        "tanh_grad",
+        (Param("z", "float"),),
+        "tanh'(z) = 1 − tanh²(z), at most 1",
+        "slope of tanh",
+        tanh_grad,
+    ),
+    Computation(
+        "relu",
+        (Param("z", "float"),),
+        "relu(z) = max(0, z)",
+        "rectified linear unit",
+        relu,
+    ),
+    Computation(
+        "relu_grad",
+        (Param("z", "float"),),
+        "relu'(z) = 1 for z > 0, 0 otherwise (0 at the kink)",
+        "slope of ReLU: 1 or 0, so it neither shrinks nor grows an active path",
+        relu_grad,
+    ),
+    Computation(
+        "softmax",
+        (Param("logits", "floats"),),
+        "softmax(z)ᵢ = e^(zᵢ − max z) / Σⱼ e^(zⱼ − max z)",
+        "turn logits into a probability distribution (max subtracted for stability)",
+        softmax,
+    ),
+    Computation(
+        "softmax_shift",
+        (Param("logits", "floats"), Param("c", "float")),
+        "softmax(z + c) = softmax(z); value = max |difference|",
+        "shift invariance: adding a constant to every logit changes nothing",
+        softmax_shift,
+    ),
+    Computation(
+        "vanishing_product",
+        (
+            Param("layers", "int", check="positive"),
+            Param("activation", "choice", choices=("sigmoid", "tanh", "relu")),
+        ),
+        "(max f')^layers: 0.25^L for sigmoid, 1 for tanh and relu",
+        "largest possible product of activation slopes through L layers (chain rule)",
+        vanishing_product,
+    ),
+    Computation(
+        "gradient_check",
+        (
+            Param("function", "choice", choices=GRADIENT_CHECK_FUNCTIONS),
+            Param("x", "float"),
+            Param("h", "float", default=1e-5, check="positive"),
+        ),
+        "|f'(x) − (f(x+h) − f(x−h))/2h| / max(|·|, |·|)",
+        "relative error between the analytic derivative and a central difference",
+        gradient_check,
+    ),
+)

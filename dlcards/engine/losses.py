@@ -1,0 +1,315 @@
+"""Losses of one example and their gradients: MSE, MAE, RMSE, Huber, BCE, CCE; label memory;
+the mean/median outlier demo.
+
+Conventions (the same as PyTorch's losses with reduction='none'): mse(e) = e², mae(e) = |e|,
+huber(e) = ½e² for |e| ≤ δ and δ(|e| − ½δ) beyond (HuberLoss). bce and cce refuse inputs where
+the loss is infinite (p = 0 with y > 0, p = 1 with y < 1, probs[target] = 0) with a clear error,
+rather than clamping the log at -100 as PyTorch's BCELoss does; 0·log 0 is taken as 0.
+"""
+
+from __future__ import annotations
+
+from dlcards.engine.core import Computation, Outcome, Param, fmt
+from dlcards.errors import UsageError
+
+
+def mse(error: float) -> Outcome:
+    v = error * error
+    return v, [f"mse({fmt(error)}) = ({fmt(error)})² = {fmt(v)}"]
+
+
+def mse_grad(error: float) -> Outcome:
+    g = 2.0 * error
+    return g, [f"d(e²)/de = 2e = 2·({fmt(error)}) = {fmt(g)}: grows with the error"]
+
+
+def mae(error: float) -> Outcome:
+    v = abs(error)
+    return v, [f"mae({fmt(error)}) = |{fmt(error)}| = {fmt(v)}"]
+
+
+def mae_grad(error: float) -> Outcome:
+    g = 1.0 if error > 0 else -1.0 if error < 0 else 0.0
+    steps = [f"d|e|/de = sign(e) = sign({fmt(error)}) = {fmt(g)}: the same size for every error"]
+    if error == 0:
+        steps.append("|e| has a kink at 0; 0 is the subgradient used by convention")
+    return g, steps
+
+
+def rmse(errors: list[float]) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    e = np.asarray(errors, dtype=np.float64)
+    squares = [float(v) for v in e * e]
+    total = float(np.sum(squares))
+    mean = total / len(squares)
+    root = float(np.sqrt(mean))
+    return root, [
+        f"squares: {fmt(squares)}",
+        f"mean = {fmt(total)} / {len(squares)} = {fmt(mean)} (this is the MSE)",
+        f"rmse = √{fmt(mean)} = {fmt(root)}, in the same units as the errors",
+    ]
+
+
+def mse_mae_ratio(error: float) -> Outcome:
+    if error == 0:
+        raise UsageError("mse_mae_ratio is undefined at error=0: both penalties are 0")
+    square, absolute = error * error, abs(error)
+    ratio = square / absolute
+    return ratio, [
+        f"MSE penalty = ({fmt(error)})² = {fmt(square)}",
+        f"MAE penalty = |{fmt(error)}| = {fmt(absolute)}",
+        f"ratio = {fmt(square)} / {fmt(absolute)} = {fmt(ratio)}: "
+        f"MSE punishes this error {fmt(ratio)}× as hard as MAE (the ratio is always |e|)",
+    ]
+
+
+def huber(error: float, delta: float) -> Outcome:
+    a = abs(error)
+    e, d = fmt(error), fmt(delta)
+    if a <= delta:
+        v = 0.5 * error * error
+        return v, [
+            f"|e| = {fmt(a)} ≤ δ = {d}: quadratic branch (like MSE)",
+            f"huber({e}, δ={d}) = 0.5·({e})² = {fmt(v)}",
+        ]
+    v = delta * (a - 0.5 * delta)
+    return v, [
+        f"|e| = {fmt(a)} > δ = {d}: linear branch (like MAE)",
+        f"huber({e}, δ={d}) = {d}·(|{e}| − 0.5·{d}) = {fmt(v)}",
+    ]
+
+
+def huber_grad(error: float, delta: float) -> Outcome:
+    a = abs(error)
+    e, d = fmt(error), fmt(delta)
+    if a <= delta:
+        return error, [f"|e| = {fmt(a)} ≤ δ = {d}: gradient = e = {e} (like MSE/2)"]
+    g = delta if error > 0 else -delta
+    return g, [f"|e| = {fmt(a)} > δ = {d}: gradient = δ·sign(e) = {fmt(g)}, capped (like MAE)"]
+
+
+def bce(y: float, p: float) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    if (p == 0 and y > 0) or (p == 1 and y < 1):
+        wrong = "0" if p == 0 else "1"
+        raise UsageError(
+            f"bce is infinite at p={wrong} with y={fmt(y)} (−log 0 = ∞); "
+            f"use a p strictly between 0 and 1, e.g. p={'1e-12' if p == 0 else '0.999999'}"
+        )
+    # 0·log 0 is 0 (the limit), so a term whose weight is 0 is skipped.
+    pos = y * float(np.log(p)) if y > 0 else 0.0
+    neg = (1.0 - y) * float(np.log1p(-p)) if y < 1 else 0.0
+    loss = -(pos + neg)
+    if loss == 0:
+        loss = 0.0  # not -0.0
+    return loss, [
+        "bce = −[y·log(p) + (1 − y)·log(1 − p)]",
+        f"= −[{fmt(y)}·log({fmt(p)}) + {fmt(1.0 - y)}·log({fmt(1.0 - p)})]"
+        f" = −[{fmt(pos)} + {fmt(neg)}] = {fmt(loss)}",
+    ]
+
+
+def bce_grad_logit(y: float, p: float) -> Outcome:
+    g = p - y
+    if g > 0:
+        direction = "positive: the update lowers the logit, so p goes down"
+    elif g < 0:
+        direction = "negative: the update raises the logit, so p goes up"
+    else:
+        direction = "zero: the prediction matches the label, nothing to correct"
+    return g, [
+        "with p = σ(z), ∂L/∂z = p − y: the σ' factor cancels, so the gradient doesn't vanish",
+        f"∂L/∂z = {fmt(p)} − {fmt(y)} = {fmt(g)}; {direction}",
+    ]
+
+
+def cce(probs: list[float], target: int) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    total = float(np.sum(probs))
+    if abs(total - 1.0) > 1e-3:
+        raise UsageError(
+            f"probs must sum to 1 (they sum to {fmt(total)}); for raw scores use softmax first"
+        )
+    k = len(probs)
+    if target >= k:
+        raise UsageError(
+            f"target must be a class index from 0 to {k - 1} for {k} classes (got {target}); "
+            "target is 0-based"
+        )
+    p = probs[target]
+    if p == 0:
+        raise UsageError(
+            f"cce is infinite when probs[{target}] = 0 (−log 0 = ∞); give the true class some "
+            "probability"
+        )
+    loss = -float(np.log(p))
+    if loss == 0:
+        loss = 0.0
+    return loss, [
+        f"target {target} is a 0-based index: probs[{target}] = {fmt(p)}",
+        f"cce = −log(probs[{target}]) = −log({fmt(p)}) = {fmt(loss)}",
+        "only the true class's probability counts; the other classes matter through softmax",
+    ]
+
+
+def _human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{n:,} bytes" if unit == "bytes" else f"{n:,} bytes = {size:.4g} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def onehot_memory(batch: int, classes: int, bytes: int) -> Outcome:
+    total = batch * classes * bytes
+    return total, [
+        f"one-hot labels: batch × classes × bytes = {batch} × {classes} × {bytes} "
+        f"= {_human_bytes(total)}",
+        f"sparse int64 labels would need {batch} × 8 = {_human_bytes(batch * 8)}",
+    ]
+
+
+def sparse_memory(batch: int, bytes: int) -> Outcome:
+    total = batch * bytes
+    return total, [
+        f"sparse labels: batch × bytes = {batch} × {bytes} = {_human_bytes(total)} "
+        "(one integer class index per example, whatever the number of classes)",
+    ]
+
+
+def mean_median_outlier(values: list[float], outlier: float) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    before = np.asarray(values, dtype=np.float64)
+    after = np.append(before, outlier)
+    result = {
+        "mean_before": float(np.mean(before)),
+        "median_before": float(np.median(before)),
+        "mean_after": float(np.mean(after)),
+        "median_after": float(np.median(after)),
+    }
+    mean_moved = abs(result["mean_after"] - result["mean_before"])
+    median_moved = abs(result["median_after"] - result["median_before"])
+    return result, [
+        f"{fmt(values)}: mean {fmt(result['mean_before'])}, median {fmt(result['median_before'])}",
+        f"add {fmt(outlier)}: mean {fmt(result['mean_after'])}, "
+        f"median {fmt(result['median_after'])}",
+        f"the mean moved {fmt(mean_moved)}, the median {fmt(median_moved)}: one point can drag "
+        "the mean (MSE's minimizer) anywhere, not the median (MAE's)",
+    ]
+
+
+COMPUTATIONS: tuple[Computation, ...] = (
+    Computation(
+        "mse",
+        (Param("error", "float"),),
+        "mse(e) = e²",
+        "squared error of one residual",
+        mse,
+    ),
+    Computation(
+        "mse_grad",
+        (Param("error", "float"),),
+        "d(e²)/de = 2e",
+        "gradient of the squared error: proportional to the error",
+        mse_grad,
+    ),
+    Computation(
+        "mae",
+        (Param("error", "float"),),
+        "mae(e) = |e|",
+        "absolute error of one residual",
+        mae,
+    ),
+    Computation(
+        "mae_grad",
+        (Param("error", "float"),),
+        "d|e|/de = sign(e) (0 at e = 0)",
+        "gradient of the absolute error: constant size",
+        mae_grad,
+    ),
+    Computation(
+        "rmse",
+        (Param("errors", "floats"),),
+        "rmse = √(Σ eᵢ² / n)",
+        "root mean squared error, in the units of the target",
+        rmse,
+    ),
+    Computation(
+        "mse_mae_ratio",
+        (Param("error", "float"),),
+        "e² / |e| = |e|",
+        "how many times harder MSE punishes an error than MAE",
+        mse_mae_ratio,
+    ),
+    Computation(
+        "huber",
+        (Param("error", "float"), Param("delta", "float", default=1.0, check="positive")),
+        "δ(|e| − ½δ) for |e| > δ, ½e² otherwise",
+        "Huber loss of one residual (PyTorch HuberLoss)",
+        huber,
+    ),
+    Computation(
+        "huber_grad",
+        (Param("error", "float"), Param("delta", "float", default=1.0, check="positive")),
+        "e for |e| ≤ δ, δ·sign(e) beyond",
+        "gradient of the Huber loss: linear, then capped at ±δ",
+        huber_grad,
+    ),
+    Computation(
+        "bce",
+        (Param("y", "float", check="probability"), Param("p", "float", check="probability")),
+        "−[y·log p + (1 − y)·log(1 − p)]",
+        "binary cross-entropy of one prediction p for label y",
+        bce,
+    ),
+    Computation(
+        "bce_grad_logit",
+        (Param("y", "float", check="probability"), Param("p", "float", check="probability")),
+        "∂L/∂z = p − y (p = σ(z))",
+        "gradient of sigmoid + BCE with respect to the logit",
+        bce_grad_logit,
+    ),
+    Computation(
+        "cce",
+        (
+            Param("probs", "floats", check="probability"),
+            Param("target", "int", check="nonnegative"),
+        ),
+        "−log probs[target] (target 0-based)",
+        "categorical cross-entropy of one prediction",
+        cce,
+    ),
+    Computation(
+        "onehot_memory",
+        (
+            Param("batch", "int", check="positive"),
+            Param("classes", "int", check="positive"),
+            Param("bytes", "int", default=4, check="positive"),
+        ),
+        "batch × classes × bytes",
+        "bytes for a one-hot label tensor (4 = float32)",
+        onehot_memory,
+    ),
+    Computation(
+        "sparse_memory",
+        (
+            Param("batch", "int", check="positive"),
+            Param("bytes", "int", default=8, check="positive"),
+        ),
+        "batch × bytes",
+        "bytes for sparse integer labels (8 = int64)",
+        sparse_memory,
+    ),
+    Computation(
+        "mean_median_outlier",
+        (Param("values", "floats"), Param("outlier", "float")),
+        "mean and median of values, then of values + [outlier]",
+        "breakdown demo: value is {mean_before, median_before, mean_after, median_after}",
+        mean_median_outlier,
+    ),
+)

@@ -1,0 +1,183 @@
+"""The perceptron: weighted sum, loss, one update, and training on AND / OR / XOR.
+
+Labels are ±1. A point counts as misclassified when y·(w·x + b) ≤ 0: a point exactly on the
+boundary is a mistake for the update rule (otherwise zero-initialised weights would never move),
+while its loss max(0, −y(w·x + b)) is 0. A correctly classified point leaves w unchanged.
+"""
+
+from __future__ import annotations
+
+from dlcards.engine.core import Computation, Outcome, Param, fmt, signed
+from dlcards.errors import UsageError
+
+# Inputs of the boolean datasets in the order training visits them, and each one's ±1 labels.
+INPUTS: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (1, 0), (1, 1))
+LABELS: dict[str, tuple[int, int, int, int]] = {
+    "and": (-1, -1, -1, 1),
+    "or": (-1, 1, 1, 1),
+    "xor": (-1, 1, 1, -1),
+}
+
+_SHOWN_EPOCHS = 10  # perceptron_train shows this many epoch lines at most (first ones, then last)
+
+
+def _same_length(a: str, av: list[float], b: str, bv: list[float]) -> None:
+    if len(av) != len(bv):
+        raise UsageError(f"{a} and {b} must have the same length (got {len(av)} and {len(bv)})")
+
+
+def _dot(w: list[float], x: list[float]) -> float:
+    import numpy as np  # noqa: TID251
+
+    return float(np.dot(np.asarray(w, dtype=np.float64), np.asarray(x, dtype=np.float64)))
+
+
+def _terms(w: list[float], x: list[float]) -> str:
+    return " + ".join(f"{fmt(wi)}·{fmt(xi)}" for wi, xi in zip(w, x, strict=True))
+
+
+def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
+    _same_length("p", p, "w", w)
+    products = [wi * pi for wi, pi in zip(w, p, strict=True)]
+    z = _dot(w, p) + b
+    return z, [
+        f"z = Σ wᵢ·pᵢ + b = {_terms(w, p)} {signed(b)}",
+        f"= {' + '.join(fmt(v) for v in products)} {signed(b)} = {fmt(z)}",
+    ]
+
+
+def perceptron_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
+    _same_length("w", w, "x", x)
+    out = _dot(w, x) + b
+    margin = -y * out
+    loss = max(0.0, margin)
+    if y * out > 0:
+        verdict = "correctly classified: loss 0"
+    elif out == 0:
+        verdict = "on the boundary: loss 0, but the update rule still counts it as a mistake"
+    else:
+        verdict = "misclassified: the loss is how far it is on the wrong side"
+    return loss, [
+        f"w·x + b = {_terms(w, x)} {signed(b)} = {fmt(out)}",
+        f"loss = max(0, −y·(w·x + b)) = max(0, −({y})·({fmt(out)})) = {fmt(loss)}",
+        verdict,
+    ]
+
+
+def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    _same_length("w", w, "x", x)
+    out = _dot(w, x)
+    first = f"y·(w·x) = {y}·({_terms(w, x)}) = {fmt(y * out)}"
+    if y * out > 0:
+        return list(w), [first, "> 0: correctly classified, so w is not changed"]
+    new = [float(v) for v in np.asarray(w) + eta * y * np.asarray(x)]
+    return new, [
+        first,
+        "≤ 0: misclassified, so w ← w + η·y·x",
+        f"w = {fmt(w)} + {fmt(eta)}·({y})·{fmt(x)} = {fmt(new)}",
+    ]
+
+
+def perceptron_train(dataset: str, epochs: int) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    xs = np.asarray(INPUTS, dtype=np.int64)
+    ys = LABELS[dataset]
+    w = np.zeros(2, dtype=np.int64)
+    b = 0
+    lines: list[str] = [
+        f"{dataset.upper()} on {{0,1}}², labels {list(ys)}, w = [0, 0], b = 0, η = 1; "
+        "visit (0,0), (0,1), (1,0), (1,1); update when y·(w·x + b) ≤ 0"
+    ]
+    seen: dict[tuple[int, int, int], int] = {}
+    history: list[str] = []
+    for epoch in range(1, epochs + 1):
+        state = (int(w[0]), int(w[1]), b)
+        if state in seen:
+            first = seen[state]
+            lines += _elide(history)
+            lines.append(
+                f"epoch {epoch} starts with the same w and b as epoch {first}: the updates "
+                f"cycle forever, so it never converges ({dataset.upper()} is not linearly "
+                "separable)"
+            )
+            return "never converges", lines
+        seen[state] = epoch
+        mistakes = 0
+        for x, y in zip(xs, ys, strict=True):
+            if y * (int(w @ x) + b) <= 0:
+                w = w + y * x
+                b += y
+                mistakes += 1
+        plural = "mistake" if mistakes == 1 else "mistakes"
+        history.append(f"epoch {epoch}: {mistakes} {plural}, w = {w.tolist()}, b = {b}")
+        if mistakes == 0:
+            lines += _elide(history)
+            boundary = f"{int(w[0])}·x1 {signed(int(w[1]))}·x2 {signed(b)} = 0"
+            lines.append(
+                f"epoch {epoch} makes no mistakes: converged after {epoch} epochs "
+                f"({epoch - 1} with updates); boundary {boundary}"
+            )
+            return epoch, lines
+    lines += _elide(history)
+    lines.append(f"still making mistakes after {epochs} epochs; try more epochs")
+    return f"not converged in {epochs} epochs", lines
+
+
+def _elide(history: list[str]) -> list[str]:
+    if len(history) <= _SHOWN_EPOCHS:
+        return history
+    head = _SHOWN_EPOCHS // 2
+    tail = _SHOWN_EPOCHS - head
+    return [
+        *history[:head],
+        f"... {len(history) - _SHOWN_EPOCHS} more epochs ...",
+        *history[-tail:],
+    ]
+
+
+COMPUTATIONS: tuple[Computation, ...] = (
+    Computation(
+        "weighted_sum",
+        (Param("p", "floats"), Param("w", "floats"), Param("b", "float", default=0.0)),
+        "z = Σ wᵢ·pᵢ + b",
+        "a neuron's pre-activation: dot product plus bias",
+        weighted_sum,
+    ),
+    Computation(
+        "perceptron_loss",
+        (
+            Param("w", "floats"),
+            Param("b", "float"),
+            Param("x", "floats"),
+            Param("y", "int", check="sign"),
+        ),
+        "max(0, −y(w·x + b)), y = ±1",
+        "perceptron loss of one point: 0 when correct, the margin's size when wrong",
+        perceptron_loss,
+    ),
+    Computation(
+        "perceptron_update",
+        (
+            Param("w", "floats"),
+            Param("x", "floats"),
+            Param("y", "int", check="sign"),
+            Param("eta", "float", default=1.0, check="positive"),
+        ),
+        "w ← w + η·y·x if y(w·x) ≤ 0, else unchanged",
+        "one perceptron step (bias folded into w); value is the new w",
+        perceptron_update,
+    ),
+    Computation(
+        "perceptron_train",
+        (
+            Param("dataset", "choice", choices=("and", "or", "xor")),
+            Param("epochs", "int", default=100, check="positive"),
+        ),
+        "repeat: for each (x, y), if y(w·x + b) ≤ 0 then w += y·x, b += y",
+        "epochs until a pass without mistakes, or 'never converges' (XOR)",
+        perceptron_train,
+    ),
+)

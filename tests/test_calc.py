@@ -1,0 +1,113 @@
+"""`dlcards calc` through the real typer app: values, steps, JSON, --list and error lines."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+from dlcards.engine import REGISTRY
+
+runner = CliRunner()
+
+
+def calc(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["calc", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["huber", "error=100", "delta=1"], "= 99.5"),
+        (["updates_per_epoch", "n=320", "batch_size=64"], "= 5\n"),
+        (["cce", "probs=0.1,0.7,0.2", "target=1"], "= 0.3567\n"),
+        (["weighted_sum", "p=0.7,0.8", "w=10,5"], "= 11.0\n"),
+        (["perceptron_train", "dataset=xor"], "= never converges"),
+        (["sigmoid", "z=-2"], "= 0.1192"),
+    ],
+)
+def test_values(args: list[str], shown: str) -> None:
+    code, out, err = calc(*args)
+    assert code == 0, err
+    assert shown in out
+
+
+def test_steps_are_printed_literally_and_plainly() -> None:
+    code, out, _ = calc("cce", "probs=0.1,0.7,0.2", "target=1")
+    assert code == 0
+    assert "−log probs[target]" in out  # brackets survive: not taken for rich markup
+    assert "1. target 1 is a 0-based index: probs[1] = 0.7" in out
+    assert "cce = −log(probs[1]) = −log(0.7) = 0.3567" in out
+    assert "probs=[0.1, 0.7, 0.2], target=1" in out
+    assert "\x1b[" not in out  # NO_COLOR and not a terminal: no escape codes
+
+
+def test_json() -> None:
+    code, out, _ = calc("cce", "probs=0.1,0.7,0.2", "target=1", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert list(data) == ["name", "args", "value", "steps"]
+    assert data["name"] == "cce"
+    assert data["args"] == {"probs": [0.1, 0.7, 0.2], "target": 1}
+    assert data["value"] == pytest.approx(0.35667494393873245, rel=1e-12)
+    assert data["steps"][1] == "cce = −log(probs[1]) = −log(0.7) = 0.3567"
+    code, out, _ = calc("huber", "error=2", "--json")
+    assert json.loads(out)["args"] == {"error": 2.0, "delta": 1.0}
+    code, out, _ = calc("mean_median_outlier", "values=1,2,3", "outlier=100", "--json")
+    assert json.loads(out)["value"]["median_after"] == 2.5
+
+
+def test_list() -> None:
+    code, out, _ = calc("--list")
+    assert code == 0
+    for name, comp in REGISTRY.items():
+        assert name in out
+        assert comp.formula in out  # COLUMNS=160 in conftest: formulas are not wrapped
+    assert "error, delta=1" in out
+    assert "dataset=and|or|xor, epochs=100" in out
+
+
+def test_list_one_and_as_json() -> None:
+    code, out, _ = calc("huber", "--list")
+    assert code == 0 and "huber" in out and "sigmoid" not in out
+    code, out, _ = calc("--list", "--json")
+    data = json.loads(out)
+    assert [d["name"] for d in data] == list(REGISTRY)
+    huber = next(d for d in data if d["name"] == "huber")
+    assert huber["params"][1] == {"name": "delta", "kind": "float", "default": 1.0, "choices": []}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "error: name a computation, e.g. `dlcards calc huber error=100`"),
+        (["hubr", "error=1"], "error: unknown computation 'hubr' (did you mean 'huber'?); see "),
+        (["huber", "eror=1"], "error: huber has no parameter 'eror' (did you mean 'error'?)"),
+        (["huber"], "error: huber needs error=<number>; usage: huber error=<number> [delta=1]"),
+        (["huber", "error=abc"], "error: error must be a number (got 'abc')"),
+        (["bce", "y=1", "p=1.5"], "error: p must be a probability in [0, 1] (got 1.5)"),
+        (["updates_per_epoch", "n=320", "batch_size=0"], "batch_size must be a positive integer"),
+        (["updates_per_epoch", "n=-3", "batch_size=2"], "error: n must be a positive integer"),
+        (["huber", "100"], "error: expected key=value, got '100'; usage: huber error=<number>"),
+        (["huber", "=3"], "error: expected key=value, got '=3'"),
+        (["huber", "error="], "error: error has no value"),
+        (["huber", "error=1", "error=2"], "error: error is given twice"),
+        (["huber", "error=1", "--list"], "error: --list takes no key=value arguments"),
+        (["cce", "probs=0.1,0.7,0.2", "target=3"], "target must be a class index from 0 to 2"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(args: list[str], message: str) -> None:
+    code, out, err = calc(*args)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert message in err
+
+
+def test_calc_has_help() -> None:
+    result = runner.invoke(app, ["calc", "--help"])
+    assert result.exit_code == 0
+    assert "--list" in result.stdout and "--json" in result.stdout

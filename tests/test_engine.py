@@ -1,0 +1,583 @@
+"""The math engine against independent values: hand-computed constants, the definitions of
+PyTorch's losses (HuberLoss, BCELoss, CrossEntropyLoss, reduction='none') written out with the
+math module, and small reference implementations here, never the engine against itself."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from dlcards import engine
+from dlcards.engine import REGISTRY, Param, Result, display_value, fmt, get, parse_value, run
+from dlcards.errors import UsageError
+
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+moderate = st.floats(min_value=-30, max_value=30, allow_nan=False, allow_infinity=False)
+open_prob = st.floats(min_value=1e-9, max_value=1 - 1e-9)
+prob = st.floats(min_value=0.0, max_value=1.0)
+positive = st.floats(min_value=1e-3, max_value=1e3)
+
+
+def value(name: str, **args: Any) -> Any:
+    return run(name, args).value
+
+
+def close(a: float, b: float, rel: float = 1e-12, abs_: float = 1e-15) -> bool:
+    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
+
+
+# --- references written from the definitions, with the math module -------------------------
+
+
+def ref_sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def ref_huber(e: float, delta: float) -> float:
+    """torch.nn.HuberLoss(reduction='none', delta): 0.5 x² if |x| < δ else δ(|x| − 0.5 δ)."""
+    return 0.5 * e * e if abs(e) < delta else delta * (abs(e) - 0.5 * delta)
+
+
+def ref_bce(y: float, p: float) -> float:
+    """torch.nn.BCELoss(reduction='none') without its clamp at -100 (inputs here are finite)."""
+    return -(y * math.log(p) + (1 - y) * math.log(1 - p))
+
+
+def ref_bce_with_logits(y: float, z: float) -> float:
+    """torch.nn.BCEWithLogitsLoss(reduction='none'): max(z, 0) − y·z + log(1 + e^(−|z|))."""
+    return max(z, 0.0) - y * z + math.log1p(math.exp(-abs(z)))
+
+
+def ref_cross_entropy(logits: list[float], target: int) -> float:
+    """torch.nn.CrossEntropyLoss on logits: −z[t] + log Σ exp(z)."""
+    top = max(logits)
+    return -logits[target] + top + math.log(sum(math.exp(z - top) for z in logits))
+
+
+def ref_perceptron(labels: list[int], epochs: int) -> int | None:
+    """Rosenblatt's perceptron with bias on (0,0), (0,1), (1,0), (1,1): first clean epoch."""
+    w1 = w2 = b = 0
+    for epoch in range(1, epochs + 1):
+        mistakes = 0
+        for (x1, x2), y in zip([(0, 0), (0, 1), (1, 0), (1, 1)], labels, strict=True):
+            if y * (w1 * x1 + w2 * x2 + b) <= 0:
+                w1, w2, b = w1 + y * x1, w2 + y * x2, b + y
+                mistakes += 1
+        if mistakes == 0:
+            return epoch
+    return None
+
+
+# --- the import stays light ---------------------------------------------------------------
+
+
+def test_importing_the_engine_does_not_import_numpy() -> None:
+    code = (
+        "import sys, dlcards.engine, dlcards.commands.calc; "
+        "assert 'numpy' not in sys.modules, 'numpy imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- the examples the decks and users rely on ---------------------------------------------
+
+
+def test_deck_examples() -> None:
+    assert value("huber", error=100, delta=1) == 99.5
+    assert value("updates_per_epoch", n=320, batch_size=64) == 5
+    assert value("cce", probs="0.1,0.7,0.2", target=1) == pytest.approx(0.35667494393873245)
+    assert value("weighted_sum", p="0.7,0.8", w="10,5") == pytest.approx(11.0)
+    assert value("total_updates", n=1000, epochs=5, batch_size=1) == 5000
+    assert value("total_updates", n=500, epochs=10, batch_size=500) == 10
+    assert value("total_updates", n=500, epochs=10, batch_size=1) == 5000
+    assert value("mse", error=10) == 100
+    assert value("mae", error=10) == 10
+    assert value("mse_mae_ratio", error=10) == 10
+    assert value("vanishing_product", layers=1, activation="sigmoid") == 0.25
+    assert value("vanishing_product", layers=1, activation="tanh") == 1.0
+
+
+def test_activations() -> None:
+    for z in (-5.0, -0.5, 0.0, 0.5, 2.0, 10.0):
+        assert close(value("sigmoid", z=z), ref_sigmoid(z))
+        s = ref_sigmoid(z)
+        assert close(value("sigmoid_grad", z=z), s * (1 - s), rel=1e-9)
+        assert close(value("tanh_grad", z=z), 1 - math.tanh(z) ** 2, rel=1e-9, abs_=1e-12)
+    assert value("sigmoid", z=0) == 0.5
+    assert value("sigmoid_grad", z=0) == 0.25
+    assert value("tanh_grad", z=0) == 1.0
+    assert value("tanh_grad", z=1) == pytest.approx(0.41997434161402614, rel=1e-12)
+    # stable at the extremes: no overflow, and σ' keeps its tiny exact value where σ rounds to 1
+    assert value("sigmoid", z=-1000) == 0.0
+    assert value("sigmoid", z=1000) == 1.0
+    assert value("sigmoid_grad", z=40) == pytest.approx(math.exp(-40), rel=1e-12)
+    assert value("tanh_grad", z=20) == pytest.approx(4 * math.exp(-40), rel=1e-9)
+    assert [value("relu", z=z) for z in (-2, 0, 3.5)] == [0.0, 0.0, 3.5]
+    assert [value("relu_grad", z=z) for z in (-2, 0, 3.5)] == [0.0, 0.0, 1.0]
+
+
+def test_softmax() -> None:
+    expected = [0.09003057317038046, 0.24472847105479764, 0.6652409557748219]
+    assert value("softmax", logits=[1, 2, 3]) == pytest.approx(expected, rel=1e-12)
+    assert value("softmax", logits="1000,1001,1002") == pytest.approx(expected, rel=1e-12)
+    assert value("softmax", logits="5") == [1.0]
+    assert value("softmax_shift", logits="1,2,3", c=1000) <= 1e-15
+    result = run("softmax_shift", {"logits": "1,2,3", "c": "1000"})
+    assert any("overflows" in step for step in result.steps)
+
+
+def test_losses() -> None:
+    assert value("huber", error=0.5) == 0.125
+    assert value("huber", error=-3, delta=2) == 4.0
+    assert value("huber", error=1, delta=1) == 0.5  # the join: both pieces give ½δ²
+    assert value("huber_grad", error=0.5) == 0.5
+    assert value("huber_grad", error=3, delta=2) == 2.0
+    assert value("huber_grad", error=-3, delta=2) == -2.0
+    assert value("mse_grad", error=-3) == -6.0
+    assert [value("mae_grad", error=e) for e in (-3, 0, 3)] == [-1.0, 0.0, 1.0]
+    assert value("rmse", errors="1,2,3") == pytest.approx(math.sqrt(14 / 3), rel=1e-12)
+    assert value("rmse", errors=[3, -4]) == pytest.approx(math.sqrt(12.5), rel=1e-12)
+    assert value("mae", error=-2.5) == 2.5
+
+
+def test_bce_matches_the_definition() -> None:
+    assert value("bce", y=1, p=0.9) == pytest.approx(0.10536051565782628, rel=1e-12)
+    assert value("bce", y=0, p=0.9) == pytest.approx(2.3025850929940455, rel=1e-12)
+    assert value("bce", y=0.1, p=0.8) == pytest.approx(ref_bce(0.1, 0.8), rel=1e-12)
+    # 0·log 0 = 0: a confident, correct prediction costs nothing
+    assert value("bce", y=1, p=1) == 0.0
+    assert value("bce", y=0, p=0) == 0.0
+    assert value("bce_grad_logit", y=1, p=0.9) == pytest.approx(-0.1)
+    assert value("bce_grad_logit", y=0, p=0.9) == pytest.approx(0.9)
+
+
+def test_cce_matches_cross_entropy_on_logits() -> None:
+    probs = [0.1, 0.7, 0.2]
+    logits = [math.log(p) for p in probs]
+    for target in range(3):
+        expected = ref_cross_entropy(logits, target)
+        assert value("cce", probs=probs, target=target) == pytest.approx(expected, rel=1e-12)
+    assert value("cce", probs="1,0", target=0) == 0.0
+
+
+def test_label_memory() -> None:
+    assert value("onehot_memory", batch=128, classes=1000) == 128 * 1000 * 4
+    assert value("onehot_memory", batch=32, classes=10, bytes=8) == 2560
+    assert value("sparse_memory", batch=128) == 1024
+    assert value("sparse_memory", batch=128, bytes=4) == 512
+    assert isinstance(value("sparse_memory", batch=3), int)
+
+
+def test_mean_median_outlier() -> None:
+    got = value("mean_median_outlier", values="1,2,3,4,5", outlier=100)
+    assert got == {
+        "mean_before": 3.0,
+        "median_before": 3.0,
+        "mean_after": pytest.approx(115 / 6),
+        "median_after": 3.5,
+    }
+
+
+def test_weighted_sum_and_perceptron_step() -> None:
+    assert value("weighted_sum", p=[1, 2], w=[3, -1], b=-0.5) == 0.5
+    assert value("perceptron_loss", w="1,1", b=-1.5, x="1,1", y=-1) == 0.5
+    assert value("perceptron_loss", w="1,1", b=-1.5, x="1,1", y=1) == 0.0
+    assert value("perceptron_loss", w="0,0", b=0, x="1,1", y=1) == 0.0  # on the boundary
+    assert value("perceptron_loss", w="2,-1", b=0, x="1,3", y=1) == 1.0
+    # misclassified positive: w + ηx; misclassified negative: w − ηx; correct: unchanged
+    assert value("perceptron_update", w="0,0", x="1,1", y=1) == [1.0, 1.0]
+    assert value("perceptron_update", w="1,1", x="1,0", y=-1, eta=0.5) == [0.5, 1.0]
+    assert value("perceptron_update", w="1,1", x="1,0", y=1) == [1.0, 1.0]
+    result = run("perceptron_update", {"w": "1,1", "x": "1,0", "y": "1"})
+    assert "not changed" in " ".join(result.steps)
+
+
+def test_perceptron_train_golden() -> None:
+    assert value("perceptron_train", dataset="and") == 9
+    assert value("perceptron_train", dataset="or") == 6
+    assert value("perceptron_train", dataset="AND", epochs=9) == 9
+    assert value("perceptron_train", dataset="xor") == "never converges"
+    assert value("perceptron_train", dataset="and", epochs=3) == "not converged in 3 epochs"
+    assert ref_perceptron([-1, -1, -1, 1], 100) == 9
+    assert ref_perceptron([-1, 1, 1, 1], 100) == 6
+    assert ref_perceptron([-1, 1, 1, -1], 1000) is None
+
+
+def test_updates() -> None:
+    assert value("updates_per_epoch", n=321, batch_size=64) == 6
+    assert value("updates_per_epoch", n=10, batch_size=64) == 1
+    assert value("last_batch_size", n=330, batch_size=64) == 10
+    assert value("last_batch_size", n=320, batch_size=64) == 64
+    assert value("last_batch_size", n=10, batch_size=64) == 10
+    assert value("total_updates", n=10, epochs=0, batch_size=3) == 0
+    sgd = run("updates_per_epoch", {"n": 100, "batch_size": 1})
+    bgd = run("updates_per_epoch", {"n": 100, "batch_size": 100})
+    mini = run("updates_per_epoch", {"n": 100, "batch_size": 10})
+    assert "(SGD)" in sgd.steps[-1]
+    assert "batch gradient descent" in bgd.steps[-1]
+    assert "mini-batch" in mini.steps[-1]
+
+
+def test_vanishing_product() -> None:
+    assert value("vanishing_product", layers=10, activation="sigmoid") == 0.25**10
+    assert value("vanishing_product", layers=10, activation="sigmoid") == 9.5367431640625e-07
+    assert value("vanishing_product", layers=50, activation="tanh") == 1.0
+    assert value("vanishing_product", layers=50, activation="relu") == 1.0
+
+
+def test_gradient_check() -> None:
+    for function in ("sigmoid", "tanh", "square", "cube", "exp", "sin"):
+        assert value("gradient_check", function=function, x=0.7) < 1e-7, function
+    assert value("gradient_check", function="relu", x=2) < 1e-7
+    assert value("gradient_check", function="relu", x=-2) == 0.0  # both slopes are 0
+    # at the kink the central difference is ½, the convention says 0: relative error 1
+    assert value("gradient_check", function="relu", x=0) == 1.0
+    # a step far too large makes the estimate wrong for a curved function
+    assert value("gradient_check", function="cube", x=1, h=1) == pytest.approx(1 / 4)
+
+
+# --- one example per computation: types, JSON, steps --------------------------------------
+
+EXAMPLES: dict[str, dict[str, object]] = {
+    "sigmoid": {"z": 2},
+    "sigmoid_grad": {"z": 2},
+    "tanh_grad": {"z": 2},
+    "relu": {"z": -1},
+    "relu_grad": {"z": 1},
+    "softmax": {"logits": "1,2,3"},
+    "softmax_shift": {"logits": "1,2,3", "c": "50"},
+    "vanishing_product": {"layers": "5", "activation": "sigmoid"},
+    "gradient_check": {"function": "tanh", "x": "0.3"},
+    "mse": {"error": "3"},
+    "mse_grad": {"error": "3"},
+    "mae": {"error": "-3"},
+    "mae_grad": {"error": "-3"},
+    "rmse": {"errors": "1,2"},
+    "mse_mae_ratio": {"error": "4"},
+    "huber": {"error": "2"},
+    "huber_grad": {"error": "2"},
+    "bce": {"y": "1", "p": "0.5"},
+    "bce_grad_logit": {"y": "1", "p": "0.5"},
+    "cce": {"probs": "0.5,0.5", "target": "0"},
+    "onehot_memory": {"batch": "2", "classes": "3"},
+    "sparse_memory": {"batch": "2"},
+    "mean_median_outlier": {"values": "1,2,3", "outlier": "50"},
+    "updates_per_epoch": {"n": "10", "batch_size": "3"},
+    "total_updates": {"n": "10", "epochs": "2", "batch_size": "3"},
+    "last_batch_size": {"n": "10", "batch_size": "3"},
+    "weighted_sum": {"p": "1,2", "w": "3,4"},
+    "perceptron_loss": {"w": "1,2", "b": "0", "x": "1,1", "y": "-1"},
+    "perceptron_update": {"w": "1,2", "x": "1,1", "y": "-1"},
+    "perceptron_train": {"dataset": "or"},
+}
+
+
+def test_every_computation_has_an_example() -> None:
+    assert set(EXAMPLES) == set(REGISTRY)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_results_are_plain_python(name: str) -> None:
+    result = run(name, EXAMPLES[name])
+    assert result.name == name
+    assert type(result.value) in (float, int, str, list, dict)
+    if isinstance(result.value, list):
+        assert all(type(v) is float for v in result.value)
+    if isinstance(result.value, dict):
+        assert all(type(v) is float for v in result.value.values())
+    for arg in result.args.values():
+        assert type(arg) in (float, int, str, list)
+    assert set(result.args) == {p.name for p in REGISTRY[name].params}
+    text = json.dumps(result.to_dict(), allow_nan=False, ensure_ascii=False)
+    assert set(json.loads(text)) == {"name", "args", "value", "steps"}
+    assert result.steps and all(s and "\n" not in s for s in result.steps)
+    assert result.display and "\n" not in result.display
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_registry_entries_are_described(name: str) -> None:
+    comp = REGISTRY[name]
+    assert comp.name == name and get(name) is comp
+    for text in (comp.formula, comp.summary):
+        assert text and "\n" not in text and len(text) <= 100
+    assert len({p.name for p in comp.params}) == len(comp.params)
+    for p in comp.params:
+        assert (p.kind == "choice") == bool(p.choices)
+        if p.default is not None:  # defaults are valid values of their parameter
+            assert engine.params.coerce(p, p.default) == p.default
+
+
+def test_defaults_are_filled_and_names_normalized() -> None:
+    result = run("huber", {"error": 2})
+    assert result.args == {"error": 2.0, "delta": 1.0}
+    assert run("updates-per-epoch", {"N": 10, "Batch-Size": 5}).value == 2
+    assert get("HUBER").name == "huber"
+
+
+# --- bad input: one clear line, always UsageError -----------------------------------------
+
+BAD: list[tuple[str, dict[str, object], str]] = [
+    ("hubr", {"error": 1}, "unknown computation 'hubr' (did you mean 'huber'?); see `dlcards calc"),
+    ("zzzz", {}, "unknown computation 'zzzz'; see `dlcards calc --list`"),
+    ("huber", {"eror": 1}, "huber has no parameter 'eror' (did you mean 'error'?)"),
+    ("huber", {}, "huber needs error=<number>; usage: huber error=<number> [delta=1]"),
+    ("huber", {"error": "abc"}, "error must be a number (got 'abc')"),
+    ("huber", {"error": "nan"}, "error must be a finite number (got 'nan')"),
+    ("huber", {"error": "inf"}, "error must be a finite number"),
+    ("huber", {"error": "1e400"}, "error must be a finite number"),
+    ("huber", {"error": "1,2"}, "error takes a single number, not a list (got '1,2')"),
+    ("huber", {"error": [1, 2]}, "error takes a single number, not a list"),
+    ("huber", {"error": True}, "error must be a number (got True)"),
+    ("huber", {"error": None}, "error must be a number (got None)"),
+    ("huber", {"error": 1, "delta": 0}, "delta must be greater than 0 (got 0)"),
+    ("huber_grad", {"error": 1, "delta": -1}, "delta must be greater than 0 (got -1)"),
+    ("bce", {"y": 1, "p": 1.5}, "p must be a probability in [0, 1] (got 1.5)"),
+    ("bce", {"y": -0.1, "p": 0.5}, "y must be a probability in [0, 1] (got -0.1)"),
+    ("bce", {"y": 1, "p": 0}, "bce is infinite at p=0 with y=1"),
+    ("bce", {"y": 0, "p": 1}, "bce is infinite at p=1 with y=0"),
+    ("bce_grad_logit", {"y": 2, "p": 0.5}, "y must be a probability in [0, 1] (got 2)"),
+    (
+        "cce",
+        {"probs": "0.1,0.7,1.2", "target": 1},
+        "probs must be a probability in [0, 1] (got 1.2",
+    ),
+    ("cce", {"probs": "0.1,0.7", "target": 1}, "probs must sum to 1 (they sum to 0.8)"),
+    ("cce", {"probs": "0.1,0.7,0.2", "target": 3}, "target must be a class index from 0 to 2"),
+    ("cce", {"probs": "0.1,0.7,0.2", "target": -1}, "target must be 0 or more (got -1)"),
+    ("cce", {"probs": "0,1", "target": 0}, "cce is infinite when probs[0] = 0"),
+    ("cce", {"probs": "", "target": 0}, "probs needs at least one number"),
+    ("cce", {"probs": "0.5,,0.5", "target": 0}, "probs has an empty item in '0.5,,0.5'"),
+    ("cce", {"probs": "0.5,x", "target": 0}, "probs must be a list of numbers (got 'x')"),
+    ("cce", {"probs": [], "target": 0}, "probs needs at least one number"),
+    ("updates_per_epoch", {"n": 320, "batch_size": 0}, "batch_size must be a positive integer"),
+    ("updates_per_epoch", {"n": 320, "batch_size": -64}, "batch_size must be a positive integer"),
+    ("updates_per_epoch", {"n": -5, "batch_size": 1}, "n must be a positive integer (got -5)"),
+    ("updates_per_epoch", {"n": "2.5", "batch_size": 1}, "n must be a whole number (got '2.5')"),
+    ("updates_per_epoch", {"n": 2.5, "batch_size": 1}, "n must be a whole number (got 2.5)"),
+    ("total_updates", {"n": 5, "epochs": -1, "batch_size": 1}, "epochs must be 0 or more"),
+    ("last_batch_size", {"n": 5, "batch_size": "x"}, "batch_size must be a whole number"),
+    ("onehot_memory", {"batch": 4, "classes": 0}, "classes must be a positive integer"),
+    ("sparse_memory", {"batch": 4, "bytes": 0}, "bytes must be a positive integer"),
+    ("vanishing_product", {"layers": 3, "activation": "gelu"}, "activation must be one of"),
+    ("vanishing_product", {"layers": 0, "activation": "relu"}, "layers must be a positive"),
+    ("perceptron_train", {"dataset": "xr"}, "did you mean 'xor'?"),
+    ("perceptron_train", {"dataset": 1}, "dataset must be one of and, or, xor (got 1)"),
+    ("perceptron_train", {"dataset": "and", "epochs": 0}, "epochs must be a positive integer"),
+    ("perceptron_loss", {"w": "1,1", "b": 0, "x": "1", "y": 1}, "w and x must have the same"),
+    ("perceptron_loss", {"w": "1", "b": 0, "x": "1", "y": 0}, "y must be +1 or -1 (got 0)"),
+    ("perceptron_update", {"w": "1", "x": "1", "y": 1, "eta": 0}, "eta must be greater than 0"),
+    ("weighted_sum", {"p": "1,2", "w": "1"}, "p and w must have the same length (got 2 and 1)"),
+    ("gradient_check", {"function": "log", "x": 1}, "function must be one of sigmoid"),
+    ("gradient_check", {"function": "exp", "x": 1, "h": 0}, "h must be greater than 0"),
+    ("mse_mae_ratio", {"error": 0}, "mse_mae_ratio is undefined at error=0"),
+    ("mse", {"error": 1e200}, "mse: the result is too large for a float"),
+    ("gradient_check", {"function": "exp", "x": 1000}, "exp overflows a float near x = 1000"),
+    ("softmax_shift", {"logits": "1e308", "c": 1.7e308}, "logits + c overflows a float"),
+    ("updates_per_epoch", {"n": 5, "batch_size": 1, "batch-size": 2}, "batch_size is given twice"),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "message"), BAD, ids=[b[2][:40] for b in BAD])
+def test_bad_input_is_one_clear_line(name: str, args: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError) as info:
+        run(name, args)
+    text = str(info.value)
+    assert message in text
+    assert "\n" not in text
+    assert info.value.exit_code == 2
+
+
+# --- parsing and display --------------------------------------------------------------------
+
+
+def test_parse_value() -> None:
+    assert parse_value("0.1,0.7,0.2", "floats") == [0.1, 0.7, 0.2]
+    assert parse_value("[1, 2, 3]", "ints") == [1, 2, 3]
+    assert parse_value(" 3 ", "int") == 3
+    assert parse_value("1e3", "int") == 1000
+    assert parse_value("1e-3", "float") == 0.001
+    assert parse_value("-2", "float") == -2.0
+    assert parse_value("And", Param("d", "choice", choices=("and", "or"))) == "and"
+    assert parse_value("5", "floats") == [5.0]
+    with pytest.raises(UsageError, match="value must be a number"):
+        parse_value("__import__('os')", "float")
+    with pytest.raises(UsageError, match=r"p must be a probability in \[0, 1\]"):
+        parse_value("2", Param("p", "float", check="probability"))
+
+
+@given(st.lists(finite, min_size=1, max_size=8))
+def test_parse_floats_round_trips(xs: list[float]) -> None:
+    assert parse_value(",".join(repr(x) for x in xs), "floats") == xs
+
+
+def test_display_and_fmt() -> None:
+    assert display_value(0.35667494393873245) == "0.3567"
+    assert display_value(99.5) == "99.5"
+    assert display_value(11.0) == "11.0"
+    assert display_value(5) == "5"
+    assert display_value(9.5367431640625e-07) == "9.537e-07"
+    assert display_value(0.0) == "0.0"
+    assert display_value(-2.0) == "-2.0"
+    assert display_value("never converges") == "never converges"
+    assert display_value([0.1, 1.0]) == "[0.1, 1.0]"
+    assert fmt(1e-5) == "1e-05"
+    assert fmt(100.0) == "100"
+    assert fmt(-0.00004) == "-4e-05"
+    assert fmt(123456.78901) == "123456.789"
+    assert run("cce", {"probs": "0.1,0.7,0.2", "target": 1}).display == "0.3567"
+
+
+def test_approx_equal() -> None:
+    result = run("cce", {"probs": "0.1,0.7,0.2", "target": 1})
+    assert result.approx_equal(0.3567)
+    assert result.approx_equal("0.3567")
+    assert not result.approx_equal(2.3)
+    assert not result.approx_equal("high")
+    assert run("perceptron_train", {"dataset": "xor"}).approx_equal("Never converges")
+    assert run("softmax", {"logits": "0,0"}).approx_equal([0.5, 0.5])
+    assert run("softmax", {"logits": "0,0"}).approx_equal("0.5,0.5")
+    assert not run("softmax", {"logits": "0,0"}).approx_equal([0.5])
+    r = Result(name="x", args={}, value=100.0, steps=())
+    assert r.approx_equal(100.05, rel_tol=1e-3) and not r.approx_equal(101, rel_tol=1e-3)
+
+
+# --- properties -----------------------------------------------------------------------------
+
+
+@given(finite, positive)
+def test_huber_matches_pytorch_definition_and_bounds(e: float, delta: float) -> None:
+    h = value("huber", error=e, delta=delta)
+    assert close(h, ref_huber(e, delta), rel=1e-12, abs_=1e-12)
+    assert 0 <= h <= 0.5 * e * e * (1 + 1e-12)  # never above ½·MSE
+    assert h <= delta * abs(e) * (1 + 1e-12)  # never above δ·MAE
+    if abs(e) <= delta:
+        assert close(h, value("mse", error=e) / 2)
+
+
+@given(positive, st.floats(min_value=1e-9, max_value=1e-6))
+def test_huber_is_c1_at_delta(delta: float, eps: float) -> None:
+    at = value("huber", error=delta, delta=delta)
+    assert close(at, 0.5 * delta * delta)
+    beyond = value("huber", error=delta + eps * delta, delta=delta)
+    below = value("huber", error=delta - eps * delta, delta=delta)
+    step = eps * delta  # the slope at δ is δ from both sides, so each change is about δ·step
+    assert abs(beyond - at) <= 2 * delta * step
+    assert abs(at - below) <= 2 * delta * step
+    assert value("huber_grad", error=delta, delta=delta) == delta
+    assert close(value("huber_grad", error=delta * (1 + eps), delta=delta), delta)
+    assert close(value("huber_grad", error=-delta * (1 + eps), delta=delta), -delta)
+
+
+@given(finite, positive)
+def test_huber_grad_is_the_slope(e: float, delta: float) -> None:
+    assume(abs(abs(e) - delta) > 1e-3)
+    h = 1e-6 * max(1.0, abs(e))
+    numeric = (ref_huber(e + h, delta) - ref_huber(e - h, delta)) / (2 * h)
+    assert math.isclose(
+        value("huber_grad", error=e, delta=delta), numeric, rel_tol=1e-4, abs_tol=1e-6
+    )
+
+
+@given(st.lists(moderate, min_size=1, max_size=10), finite)
+def test_softmax_is_a_distribution_and_shift_invariant(logits: list[float], c: float) -> None:
+    probs = value("softmax", logits=logits)
+    assert len(probs) == len(logits)
+    assert all(0 <= p <= 1 for p in probs)
+    assert math.isclose(sum(probs), 1.0, rel_tol=1e-12)
+    total = sum(math.exp(z) for z in logits)
+    assert probs == pytest.approx([math.exp(z) / total for z in logits], rel=1e-9, abs=1e-300)
+    assert value("softmax", logits=[z + c for z in logits]) == pytest.approx(probs, abs=1e-9)
+    assert value("softmax_shift", logits=logits, c=c) <= 1e-9
+
+
+@given(moderate)
+def test_sigmoid_symmetry_and_reference(z: float) -> None:
+    s = value("sigmoid", z=z)
+    assert close(s, ref_sigmoid(z), rel=1e-12)
+    assert close(s + value("sigmoid", z=-z), 1.0)
+    assert 0 < value("sigmoid_grad", z=z) <= 0.25
+    assert 0 < value("tanh_grad", z=z) <= 1.0
+
+
+@given(prob, open_prob)
+def test_bce_matches_reference(y: float, p: float) -> None:
+    assert close(value("bce", y=y, p=p), ref_bce(y, p), rel=1e-9, abs_=1e-12)
+
+
+@given(prob, st.floats(min_value=-15, max_value=15))  # p = σ(z) keeps 1 − p accurate
+def test_bce_grad_logit_is_the_slope_through_the_sigmoid(y: float, z: float) -> None:
+    p = ref_sigmoid(z)
+    assume(0 < p < 1)
+    assert close(value("bce", y=y, p=p), ref_bce_with_logits(y, z), rel=1e-6, abs_=1e-9)
+    h = 1e-5
+    numeric = (ref_bce_with_logits(y, z + h) - ref_bce_with_logits(y, z - h)) / (2 * h)
+    assert math.isclose(value("bce_grad_logit", y=y, p=p), numeric, abs_tol=1e-8)
+
+
+@given(st.lists(moderate, min_size=2, max_size=6), st.data())
+def test_cce_is_cross_entropy_of_softmax(logits: list[float], data: st.DataObject) -> None:
+    target = data.draw(st.integers(min_value=0, max_value=len(logits) - 1))
+    probs = value("softmax", logits=logits)
+    assume(probs[target] > 1e-300)
+    expected = ref_cross_entropy(logits, target)
+    assert math.isclose(
+        value("cce", probs=probs, target=target), expected, rel_tol=1e-9, abs_tol=1e-9
+    )
+
+
+@given(st.integers(min_value=1, max_value=10**6), st.integers(min_value=1, max_value=10**4))
+def test_update_counts(n: int, batch_size: int) -> None:
+    updates = value("updates_per_epoch", n=n, batch_size=batch_size)
+    last = value("last_batch_size", n=n, batch_size=batch_size)
+    assert updates * batch_size >= n > (updates - 1) * batch_size
+    assert (updates - 1) * batch_size + last == n
+    assert 1 <= last <= batch_size
+    assert value("total_updates", n=n, epochs=7, batch_size=batch_size) == 7 * updates
+
+
+@given(st.floats(min_value=-1e6, max_value=1e6).filter(lambda e: e != 0))
+def test_mse_mae_ratio_is_abs_error(e: float) -> None:
+    assert close(value("mse_mae_ratio", error=e), abs(e), rel=1e-12)
+
+
+@given(
+    st.lists(st.floats(min_value=-100, max_value=100), min_size=2, max_size=2),
+    st.lists(st.floats(min_value=-100, max_value=100), min_size=2, max_size=2),
+    st.sampled_from([1, -1]),
+    positive,
+)
+def test_perceptron_update_raises_the_margin(
+    w: list[float], x: list[float], y: int, eta: float
+) -> None:
+    assume(x[0] * x[0] + x[1] * x[1] > 1e-6)
+    before = y * (w[0] * x[0] + w[1] * x[1])
+    new = value("perceptron_update", w=w, x=x, y=y, eta=eta)
+    after = y * (new[0] * x[0] + new[1] * x[1])
+    if before > 0:
+        assert new == w
+    else:
+        assert new == pytest.approx([w[0] + eta * y * x[0], w[1] + eta * y * x[1]])
+        assert after > before
+
+
+@given(st.lists(st.floats(min_value=-1e3, max_value=1e3), min_size=2, max_size=20), finite)
+def test_median_moves_less_than_mean(values: list[float], outlier: float) -> None:
+    got = value("mean_median_outlier", values=values, outlier=outlier)
+    xs = sorted(values)
+    mid = len(xs) // 2
+    median = xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
+    assert got["median_before"] == pytest.approx(median)
+    assert got["mean_before"] == pytest.approx(math.fsum(values) / len(values), abs=1e-9)
+    assert got["mean_after"] == pytest.approx(math.fsum([*values, outlier]) / (len(values) + 1))
+    # breakdown: one outlier drags the mean by (outlier − mean) / (n + 1), without bound, while
+    # the median of two or more values stays within the range of the original values
+    shift = (outlier - got["mean_before"]) / (len(values) + 1)
+    assert got["mean_after"] - got["mean_before"] == pytest.approx(shift, abs=1e-6)
+    assert xs[0] <= got["median_after"] <= xs[-1]
