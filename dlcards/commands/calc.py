@@ -95,6 +95,8 @@ def _print_list(comps: list[engine.Computation]) -> None:
 
 
 def _print_result(comp: engine.Computation, result: engine.Result) -> None:
+    from rich.padding import Padding
+    from rich.table import Table
     from rich.text import Text
 
     from dlcards.console import out
@@ -105,5 +107,10 @@ def _print_result(comp: engine.Computation, result: engine.Result) -> None:
     console.print(Text.assemble("  ", (args, "italic")))
     console.print(Text.assemble("  = ", (result.display, "bold green")))
     console.print()
+    # A grid, so that a long step wraps under its own text rather than under its number.
+    steps = Table.grid(padding=(0, 1))
+    steps.add_column(style="dim", justify="right", no_wrap=True)
+    steps.add_column(overflow="fold")
     for i, step in enumerate(result.steps, start=1):
-        console.print(Text.assemble((f"  {i}. ", "dim"), step))
+        steps.add_row(f"{i}.", Text(step))
+    console.print(Padding(steps, (0, 0, 0, 2)))
