@@ -1,0 +1,307 @@
+"""Tests for dlcards.render: Markdown + LaTeX card text -> plain / rich terminal text."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.text import Text
+
+from dlcards.render import (
+    BOLD_STYLE,
+    CODE_STYLE,
+    ITALIC_STYLE,
+    MATH_STYLE,
+    latex_to_unicode,
+    to_plain,
+    to_rich,
+)
+
+DECKS = Path(__file__).resolve().parent.parent / "decks"
+
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$", re.DOTALL)
+_CODE = re.compile(r"`([^`]*)`")
+
+
+def _deck_texts() -> list[tuple[str, str]]:
+    """(card-id:field, text) for the question and answer of every card in decks/*.yaml."""
+    texts: list[tuple[str, str]] = []
+    for path in sorted(DECKS.glob("*.yaml")):
+        deck = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for card in deck["cards"]:
+            for field in ("question", "answer"):
+                texts.append((f"{card['id']}:{field}", card[field]))
+    return texts
+
+
+DECK_TEXTS = _deck_texts()
+
+
+def _styled(text: Text, style: str) -> list[str]:
+    """The substrings covered by spans of exactly ``style``, in order."""
+    return [text.plain[span.start : span.end] for span in text.spans if span.style == style]
+
+
+def _assert_clean(source: str, rendered: str) -> None:
+    """No LaTeX or Markdown syntax of ``source`` may survive into ``rendered``."""
+    outside_math = _MATH.sub("", source)
+    in_code = "".join(_CODE.findall(source))
+    assert "$" not in rendered
+    assert re.search(r"\\[A-Za-z]", rendered) is None
+    for command in (r"\frac", r"\text", r"\mathbf", r"\mathcal"):
+        assert command not in rendered
+    # Braces may only come from non-math source text (the decks have none).
+    assert rendered.count("{") <= outside_math.count("{")
+    assert rendered.count("}") <= outside_math.count("}")
+    # "**" only where it is code, e.g. `(y_pred - y_true)**2` (loss-ig2).
+    assert rendered.count("**") == in_code.count("**")
+    assert "<br" not in rendered.lower()
+
+
+# --- every card of every deck ------------------------------------------------------------------
+
+
+def test_decks_are_loaded() -> None:
+    assert len(DECK_TEXTS) == 2 * 220
+    assert sum("$" in text for _, text in DECK_TEXTS) > 50
+
+
+@pytest.mark.parametrize(("where", "source"), DECK_TEXTS, ids=[w for w, _ in DECK_TEXTS])
+def test_deck_text_renders_without_markup(where: str, source: str) -> None:
+    plain = to_plain(source)
+    rich_text = to_rich(source)
+    assert plain.strip(), where
+    _assert_clean(source, plain)
+    _assert_clean(source, rich_text.plain)
+    assert rich_text.plain == plain
+
+
+def test_all_deck_cards_render_quickly() -> None:
+    for _, source in DECK_TEXTS:  # warm up: pylatexenc import and the math cache
+        to_rich(source)
+    start = time.perf_counter()
+    for index, (_, source) in enumerate(DECK_TEXTS):
+        to_rich(f"{source} #{index}")  # a new text each time: no whole-card cache hit
+    # Measured ~10 ms; the bound only catches pathological regressions.
+    assert time.perf_counter() - start < 0.5
+
+
+# --- golden examples ---------------------------------------------------------------------------
+
+
+def test_weight_update_rule() -> None:
+    tex = (
+        r"\mathbf{W}_{\text{new}} = \mathbf{W}_{\text{old}} - \eta "
+        r"\nabla_{\mathbf{W}} \mathcal{L}"
+    )
+    assert latex_to_unicode(tex) == "W_new = W_old − η ∇_W L"
+    assert to_plain(f"${tex}$") == "W_new = W_old − η ∇_W L"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            r"$\frac{320}{64} = \mathbf{5 \text{ updates}}$ per epoch.",
+            "320/64 = 5 updates per epoch.",
+        ),
+        (r"$\sigma(Z) = 1 / (1 + e^{-Z})$", "σ(Z) = 1 / (1 + e^(−Z))"),
+        (r"$\max(\text{Sigmoid}')=0.25$", "max(Sigmoid′)=0.25"),
+        (r"$w \leftarrow w + \eta x_i$", "w ← w + η xᵢ"),
+        (r"$-y_i(w^T x_i + b)$", "−yᵢ(wᵀ xᵢ + b)"),
+        (r"$x_0 = 1$", "x₀ = 1"),
+        (r"$10 \to 100$", "10 → 100"),
+        (r"$\rightarrow \infty$", "→ ∞"),
+        (r"$\mathbf{x}^{(i)}, y^{(i)}$", "x⁽ⁱ⁾, y⁽ⁱ⁾"),
+        (r"$Z_{new} = W_1 P_1 + B_{new}$", "Z_new = W₁ P₁ + B_new"),
+        (r"$L(w, b) = \max(0, -y_i \cdot \text{output})$", "L(w, b) = max(0, −yᵢ · output)"),
+        (
+            r"$L(w) = \sum_{i \in \text{misclassified}} -y_i (w^T x_i + b)$",
+            "L(w) = Σ_(i ∈ misclassified) −yᵢ (wᵀ xᵢ + b)",
+        ),
+        (
+            r"$W_{\text{new}} = W_{\text{old}} - \eta \frac{1}{m} \sum_{i=1}^{m} \nabla_W "
+            r"\mathcal{L}(x_i, y_i)$",
+            "W_new = W_old − η (1/m) Σᵢ₌₁ᵐ ∇_W L(xᵢ, yᵢ)",
+        ),
+        (
+            "1. **SGD** $\\rightarrow$ 2. **MBGD** $\\rightarrow$ 3. **BGD**.",
+            "1. SGD → 2. MBGD → 3. BGD.",
+        ),
+    ],
+)
+def test_golden_math(source: str, expected: str) -> None:
+    assert to_plain(source) == expected
+
+
+def test_display_math_gets_its_own_line() -> None:
+    source = (
+        "The loss used is the average loss over all points: "
+        r"$$\mathcal{L}_{\text{BGD}} = \frac{1}{N} \sum_{i=1}^{N} \mathcal{L}_i$$"
+    )
+    assert to_plain(source) == (
+        "The loss used is the average loss over all points:\n    L_BGD = (1/N) Σᵢ₌₁ᴺ Lᵢ"
+    )
+    middle = r"The update rule is: $$W = W - \eta g$$ where $\eta$ is the rate."
+    assert to_plain(middle) == "The update rule is:\n    W = W − η g\nwhere η is the rate."
+    assert to_plain(r"Hence $$a = b$$.") == "Hence\n    a = b."
+
+
+def test_bold_straddling_math_mlp_15() -> None:
+    source = r"$Z_{new}$ is $(10 \times 0.7) + (5 \times 0.8)$, which is $7.0 + 4.0 = **11.0$**."
+    expected = "Z_new is (10 × 0.7) + (5 × 0.8), which is 7.0 + 4.0 = 11.0."
+    assert to_plain(source) == expected
+    rich_text = to_rich(source)
+    assert rich_text.plain == expected
+    assert _styled(rich_text, BOLD_STYLE) == ["11.0"]
+
+
+def test_rich_spans_cover_the_right_text() -> None:
+    text = to_rich("BGD uses **all $N$ data points** and *one* `batch`; $\\eta$ is **key**.")
+    assert text.plain == "BGD uses all N data points and one batch; η is key."
+    assert _styled(text, BOLD_STYLE) == ["all N data points", "key"]
+    assert _styled(text, ITALIC_STYLE) == ["one"]
+    assert _styled(text, CODE_STYLE) == ["batch"]
+    assert _styled(text, MATH_STYLE) == ["N", "η"]
+
+
+def test_nested_emphasis() -> None:
+    text = to_rich("**Why is the loss a function of *all* the parameters?**")
+    assert text.plain == "Why is the loss a function of all the parameters?"
+    assert _styled(text, BOLD_STYLE) == [text.plain]
+    assert _styled(text, ITALIC_STYLE) == ["all"]
+    both = to_rich("***both*** and **`x`**")
+    assert both.plain == "both and x"
+    assert _styled(both, BOLD_STYLE) == ["both", "x"]
+    assert _styled(both, ITALIC_STYLE) == ["both"]
+
+
+# --- Markdown, <br>, entities ------------------------------------------------------------------
+
+
+def test_br_becomes_newline_and_list_markers_stay() -> None:
+    source = "Two ways:<br>- **Too High:** bounces. <br>- **Too Low:** slow.<br>1. one<BR/>2. two"
+    assert to_plain(source) == ("Two ways:\n- Too High: bounces.\n- Too Low: slow.\n1. one\n2. two")
+
+
+def test_html_entities_are_unescaped() -> None:
+    assert to_plain("a &amp; b &lt; c &gt; d&nbsp;e") == "a & b < c > d\u00a0e"
+
+
+def test_code_is_literal() -> None:
+    text = to_rich("e.g. `(y_pred - y_true)**2` and `$x$`")
+    assert text.plain == "e.g. (y_pred - y_true)**2 and $x$"
+    assert _styled(text, CODE_STYLE) == ["(y_pred - y_true)**2", "$x$"]
+
+
+def test_dollars_that_are_not_math() -> None:
+    assert to_plain("costs $5 and $10 today") == "costs $5 and $10 today"
+    assert to_plain(r"price \$3, **bold**") == "price $3, bold"
+    assert to_plain("a lone $ sign") == "a lone $ sign"
+
+
+def test_stray_asterisks_stay() -> None:
+    assert to_plain("a * b and 2*3") == "a * b and 2*3"
+    assert to_plain("**unclosed bold") == "**unclosed bold"
+
+
+def test_inline_numbered_list_is_broken_into_lines() -> None:
+    source = "1. **Monitor the Loss:** flat. 2. **Monitor the Weights:** near zero."
+    assert to_plain(source) == "1. Monitor the Loss: flat.\n2. Monitor the Weights: near zero."
+    chain = "1. **SGD** $\\rightarrow$ 2. **MBGD**"
+    assert "\n" not in to_plain(chain)
+
+
+def test_missing_space_before_bold_sentence() -> None:  # vgp-10
+    source = "**Fix:** ReLU, BN, ResNets.**EGP (Exploding):** big."
+    assert to_plain(source) == "Fix: ReLU, BN, ResNets. EGP (Exploding): big."
+
+
+# --- latex_to_unicode details ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tex", "expected"),
+    [
+        (r"\times", "×"),
+        (r"\rightarrow", "→"),
+        (r"\to", "→"),
+        (r"\cdot", "·"),
+        (r"\leftarrow", "←"),
+        (r"\max", "max"),
+        (r"\log", "log"),
+        (r"\approx", "≈"),
+        (r"\le", "≤"),
+        (r"\ge", "≥"),
+        (r"\infty", "∞"),
+        (r"\sigma", "σ"),
+        (r"\delta", "δ"),
+        (r"\eta", "η"),
+        (r"\nabla", "∇"),
+        ("a - b", "a − b"),
+    ],
+)
+def test_symbols(tex: str, expected: str) -> None:
+    assert latex_to_unicode(tex) == expected
+
+
+@pytest.mark.parametrize(
+    ("tex", "expected"),
+    [
+        ("x_i", "xᵢ"),
+        ("y_{t+1}", "yₜ₊₁"),
+        (r"W_{\text{new}}", "W_new"),
+        (r"\nabla_{\mathbf{W}}", "∇_W"),
+        ("x^T", "xᵀ"),
+        (r"x^\top", "xᵀ"),
+        ("x^{2}", "x²"),
+        ("e^{-Z}", "e^(−Z)"),
+        (r"\mathcal{L}_{\text{BGD}}", "L_BGD"),
+        (r"\frac{N}{B}", "N/B"),
+        (r"\frac{a+b}{c}", "(a+b)/c"),
+        (r"\frac{\partial L}{\partial w}", "∂L/∂w"),
+        (r"\frac{1}{N} \sum_{i=1}^{N} x_i", "(1/N) Σᵢ₌₁ᴺ xᵢ"),
+        (r"\left( \frac{1}{2} \right)^2", "(1/2)²"),
+        (r"\sqrt{x+1}", "√(x+1)"),
+        (r"\hat{y}", "ŷ"),
+        (r"\softmax(z)", "softmax(z)"),
+        (r"\text{non-linear}", "non-linear"),
+        ("50%", "50%"),
+    ],
+)
+def test_scripts_fractions_and_macros(tex: str, expected: str) -> None:
+    assert latex_to_unicode(tex) == expected
+
+
+def test_importing_render_does_not_import_pylatexenc() -> None:
+    code = "import sys, dlcards.render; assert 'pylatexenc' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- properties --------------------------------------------------------------------------------
+
+_MARKUP = st.text(alphabet="$\\{}_^*`<>br/ &;#x0aW-'\n", max_size=60)
+
+
+@given(st.text() | _MARKUP)
+def test_to_plain_never_raises_and_never_shows_br(source: str) -> None:
+    plain = to_plain(source)
+    assert "<br>" not in plain
+    rich_text = to_rich(source)
+    assert rich_text.plain == plain
+    for span in rich_text.spans:
+        assert 0 <= span.start < span.end <= len(plain)
+
+
+@given(st.text() | _MARKUP)
+def test_latex_to_unicode_never_raises_or_leaks_commands(tex: str) -> None:
+    out = latex_to_unicode(tex)
+    assert "$" not in out
+    assert re.search(r"\\[A-Za-z]", out) is None

@@ -1,0 +1,138 @@
+"""`dlcards study` on the line protocol, checked through `dlcards show --json`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+from dlcards.sm2 import Grade, State, review
+
+runner = CliRunner()
+
+
+def study(script: list[str], *args: str) -> str:
+    result = runner.invoke(app, ["study", *args], input="\n".join(script) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def state(card_id: str, today: str = "2026-11-26") -> dict:
+    result = runner.invoke(app, ["show", card_id, "--json", "--today", today])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["state"]
+
+
+def test_first_session_grades_new_cards_in_deck_order() -> None:
+    out = study(["", "5", "", "4", "", "3", "q"], "--today", "2026-11-26")
+    assert "3 grades saved" in out
+    assert state("perceptron-1")["interval"] == 1 and state("perceptron-1")["ef"] == 2.6
+    assert state("perceptron-2")["ef"] == 2.5
+    assert state("perceptron-3")["ef"] == 2.36
+    assert state("perceptron-4")["status"] == "new"
+
+
+def test_scripted_days_follow_sm2_exactly() -> None:
+    """One card graded 5 on each due day: intervals 1, 6, 17, 50 as SM-2 predicts."""
+    day = date(2026, 1, 1)
+    expected = State()
+    for _ in range(4):
+        # --new 1 on the first day; on later days perceptron-1 is the only card due
+        out = study(["", "5", "q"], "--today", day.isoformat(), "--new", "1" if _ == 0 else "0",
+                    "--topic", "perceptron")
+        assert "perceptron-1" in out
+        expected, _log = review(expected, Grade.PERFECT, day)
+        got = state("perceptron-1", day.isoformat())
+        assert (got["interval"], got["ef"], got["repetitions"], got["due"]) == (
+            expected.interval, expected.ef / 100, expected.repetitions, expected.due.isoformat()
+        )
+        assert expected.due is not None
+        day = expected.due
+    assert [expected.interval, expected.ef] == [50, 290]
+
+
+def test_redrill_until_good_and_schedule_set_by_first_grade() -> None:
+    # grade 1, then the card comes back at the end: graded 3 (again), then 4 (done)
+    out = study(["", "1", "", "3", "", "4"], "--today", "2026-11-26", "--new", "1")
+    assert out.count("perceptron-1 · Perceptron") >= 3
+    s = state("perceptron-1")
+    assert (s["interval"], s["repetitions"], s["ef"]) == (1, 0, 1.96)  # from the first grade only
+    assert "Session complete" in out and "3 grades saved" in out
+
+
+def test_undo_restores_state_and_log() -> None:
+    study(["", "5", "u", "", "2", "q"], "--today", "2026-11-26", "--new", "2")
+    s = state("perceptron-1")
+    assert s["ef"] == 2.18  # 2.50 - 0.32: only the grade after the undo counts
+    result = runner.invoke(app, ["stats", "--json", "--today", "2026-11-26"])
+    assert json.loads(result.output)["reviews"]["total"] == 1
+
+
+def test_skip_leaves_card_new() -> None:
+    study(["s", "", "5", "q"], "--today", "2026-11-26", "--new", "2")
+    assert state("perceptron-1")["status"] == "new"
+    assert state("perceptron-2")["status"] == "review"
+
+
+def test_daily_new_limit_is_kept_across_sessions() -> None:
+    study(["", "5", "", "5", "q"], "--today", "2026-11-26", "--new", "3")
+    out = study(["", "5", "", "5", "", "5"], "--today", "2026-11-26", "--new", "3")
+    assert "1 grade saved" in out  # only one new card left of today's 3
+    out = study([], "--today", "2026-11-26", "--new", "3")
+    assert "Nothing to study today" in out
+
+
+def test_invalid_input_is_asked_again_and_eof_saves() -> None:
+    out = study(["", "7", "x", "4"], "--today", "2026-11-26")
+    assert "'7' is not one of" in out and "'x' is not one of" in out
+    assert "Input ended. 1 grade saved." in out
+
+
+def test_due_reviews_come_before_new_and_most_overdue_first() -> None:
+    study(["", "5", "", "5", "q"], "--today", "2026-11-20", "--new", "2")  # both due 11-21
+    study(["", "5", "q"], "--today", "2026-11-21", "--new", "1", "--reviews", "0")  # p-3 due 11-22
+    out = study(["q"], "--today", "2026-11-25", "--new", "1")
+    first = out.index("perceptron-1 ·")
+    assert "due 3" in out[:first + 200]
+    assert first < out.index("card 1 of 4") + 300
+
+
+def test_topic_and_tag_filters() -> None:
+    out = study(["", "5", "q"], "--today", "2026-11-26", "--topic", "gd", "--tag", "math")
+    assert "gd-9 ·" in out
+    result = runner.invoke(app, ["study", "--topic", "nope"], input="q\n")
+    assert result.exit_code == 2 and "unknown topic 'nope'" in result.output
+
+
+def test_due_and_stats_json() -> None:
+    study(["", "5", "", "0", "", "4", "q"], "--today", "2026-11-26", "--new", "2")
+    due = json.loads(runner.invoke(app, ["due", "--json", "--today", "2026-11-27"]).output)
+    assert due["due"] == 2 and due["topics"][0] == {"topic": "perceptron", "due": 2, "new": 28}
+    stats = json.loads(runner.invoke(app, ["stats", "--json", "--today", "2026-11-27"]).output)
+    assert stats["cards"]["learning"] == 2 and stats["cards"]["new"] == 218
+    assert stats["reviews"]["total"] == 3
+    assert stats["retention"]["total"] == 0.5  # scheduled: 5 and 0; the re-drill does not count
+    assert stats["streak_days"] == 1
+    assert stats["forecast"][0] == {"day": "2026-11-27", "due": 2}
+
+
+def test_suspend_and_reset() -> None:
+    study(["", "5", "q"], "--today", "2026-11-26", "--new", "1")
+    assert runner.invoke(app, ["suspend", "perceptron-1"]).exit_code == 0
+    due = json.loads(runner.invoke(app, ["due", "--json", "--today", "2026-11-27"]).output)
+    assert due["due"] == 0
+    assert runner.invoke(app, ["unsuspend", "perceptron-1"]).exit_code == 0
+    bad = runner.invoke(app, ["suspend", "perceptron-99"])
+    assert bad.exit_code == 2 and "unknown card id" in bad.output
+    assert runner.invoke(app, ["reset", "perceptron-1"], input="").exit_code == 2
+    assert runner.invoke(app, ["reset", "perceptron-1", "--yes"]).exit_code == 0
+    assert state("perceptron-1")["status"] == "new"
+
+
+def test_bad_today() -> None:
+    result = runner.invoke(app, ["due", "--today", "26/11/2026"])
+    assert result.exit_code == 2 and "--today must be a date" in result.output
+    assert (date(2026, 11, 26) + timedelta(days=1)).isoformat() == "2026-11-27"
