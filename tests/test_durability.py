@@ -1,0 +1,110 @@
+"""Real processes: SIGKILL after k grades keeps exactly k reviews; two terminals at once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+def spawn(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "DLCARDS_DB": str(tmp_path / "p.db"),
+           "DLCARDS_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26", *args],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+
+
+def count_reviews(db: Path) -> int:
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db, timeout=5)
+    try:
+        return int(conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
+def wait_for(db: Path, n: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while count_reviews(db) < n:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"only {count_reviews(db)} of {n} reviews after {timeout}s")
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("k", [1, 4])
+def test_sigkill_keeps_exactly_the_grades_given(tmp_path: Path, k: int) -> None:
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None
+    db = tmp_path / "p.db"
+    for i in range(k):
+        proc.stdin.write("\n" + "54"[i % 2] + "\n")
+        proc.stdin.flush()
+        wait_for(db, i + 1)
+    # reveal the next card but do not grade it, then kill -9 mid-card
+    proc.stdin.write("\n")
+    proc.stdin.flush()
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == k
+    reviewed = conn.execute("SELECT count(*) FROM sm2 WHERE last_review IS NOT NULL").fetchone()[0]
+    assert reviewed == k  # every logged grade has its state, and no state lacks its log row
+    conn.close()
+
+
+def test_two_terminals_study_at_once(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    first = spawn(tmp_path, "--topic", "gd")
+    wait_for_file = time.monotonic() + 20
+    while not db.exists() and time.monotonic() < wait_for_file:
+        time.sleep(0.02)
+    second = spawn(tmp_path, "--topic", "vgp")
+    assert first.stdin is not None and second.stdin is not None
+    for i in range(5):
+        for j, proc in enumerate((first, second)):
+            proc.stdin.write("\n4\n")
+            proc.stdin.flush()
+            wait_for(db, 2 * i + j + 1)
+    for proc in (first, second):
+        proc.stdin.write("q\n")
+        proc.stdin.flush()
+    out1, err1 = first.communicate(timeout=20)
+    out2, err2 = second.communicate(timeout=20)
+    assert first.returncode == 0 and second.returncode == 0, err1 + err2
+    assert "5 grades saved" in out1 and "5 grades saved" in out2
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    topics = dict(conn.execute(
+        "SELECT c.topic, count(*) FROM reviews r JOIN cards c ON c.id = r.card_id GROUP BY 1"
+    ).fetchall())
+    assert topics == {"gd": 5, "vgp": 5}
+    conn.close()
+
+
+def test_ctrl_c_is_clean_and_says_what_was_saved(tmp_path: Path) -> None:
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None
+    proc.stdin.write("\n5\n")
+    proc.stdin.flush()
+    wait_for(tmp_path / "p.db", 1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err
+    assert "Interrupted. 1 grade saved." in out
+    assert proc.returncode == 130
