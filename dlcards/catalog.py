@@ -101,9 +101,7 @@ class Catalog:
             if topic not in known:
                 close = difflib.get_close_matches(topic, list(known), n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise UsageError(
-                    f"unknown topic '{topic}'{hint}; topics are: {', '.join(known)}"
-                )
+                raise UsageError(f"unknown topic '{topic}'{hint}; topics are: {', '.join(known)}")
 
     def select(self, topics: Sequence[str] = (), tag: str | None = None) -> list[Card]:
         """Cards of the given topics (all if none) carrying `tag` (any if None), in deck order."""

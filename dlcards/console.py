@@ -16,7 +16,7 @@ def out() -> Console:
 
     return Console(
         highlight=False,
-        no_color=bool(os.environ.get("NO_COLOR")) or None,  # type: ignore[arg-type]
+        no_color=bool(os.environ.get("NO_COLOR")) or None,
         soft_wrap=False,
     )
 

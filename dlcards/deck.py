@@ -123,7 +123,7 @@ def _loader_class() -> type:
 
     base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    class Loader(base):  # type: ignore[misc, valid-type]
+    class Loader(base):  # type: ignore[misc]
         pass
 
     def construct_mapping(loader: Any, node: Any) -> _Map:
@@ -138,7 +138,9 @@ def _loader_class() -> type:
                     f"{{path}}:{key_node.start_mark.line + 1}: keys must be text, found {key!r}"
                 )
             if key in result:
-                raise DeckError(f"{{path}}:{key_node.start_mark.line + 1}: key '{key}' appears twice")
+                raise DeckError(
+                    f"{{path}}:{key_node.start_mark.line + 1}: key '{key}' appears twice"
+                )
             result[key] = loader.construct_object(value_node, deep=True)
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
@@ -270,7 +272,8 @@ def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, 
         if unknown:
             raise ctx.fail(
                 _line_of(block, unknown[0]),
-                f"unknown key '{unknown[0]}' in compute (allowed: {', '.join(sorted(COMPUTE_KEYS))})",
+                f"unknown key '{unknown[0]}' in compute "
+                f"(allowed: {', '.join(sorted(COMPUTE_KEYS))})",
                 card_id,
             )
         fn = block.get("fn")
@@ -287,7 +290,9 @@ def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, 
         if claim is not None:
             claim = _scalar_or_list(ctx, claim, _line_of(block, "claim"), "claim", card_id)
         tol = block.get("tolerance")
-        if tol is not None and (isinstance(tol, bool) or not isinstance(tol, int | float) or tol < 0):
+        if tol is not None and (
+            isinstance(tol, bool) or not isinstance(tol, int | float) or tol < 0
+        ):
             raise ctx.fail(
                 _line_of(block, "tolerance"), "tolerance must be a non-negative number", card_id
             )
@@ -328,7 +333,8 @@ def _quiz(ctx: _Ctx, raw: object, line: int, card_id: str, n_compute: int) -> Qu
     answer = raw.get("answer", 0)
     if not isinstance(answer, int) or not 0 <= answer < max(n_compute, 1):
         raise ctx.fail(
-            _line_of(raw, "answer"), "quiz 'answer' must index one of the card's compute blocks",
+            _line_of(raw, "answer"),
+            "quiz 'answer' must index one of the card's compute blocks",
             card_id,
         )
     if n_compute == 0:
@@ -344,7 +350,9 @@ def _card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> Card:
             f"not {_type_name(raw)}",
         )
     raw_id = raw.get("id")
-    card_id = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
+    card_id = (
+        str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
+    )
     unknown = sorted(set(raw) - CARD_KEYS)
     if unknown:
         raise ctx.fail(
@@ -354,15 +362,20 @@ def _card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> Card:
             card_id,
         )
     if "id" not in raw:
-        raise ctx.fail(raw.line, f"card #{index + 1} has no 'id'; give it a unique id like {topic}-{index + 1}")
+        raise ctx.fail(
+            raw.line, f"card #{index + 1} has no 'id'; give it a unique id like {topic}-{index + 1}"
+        )
     if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
         raise ctx.fail(_line_of(raw, "id"), f"card #{index + 1} has an empty 'id'")
     if card_id is None:
-        raise ctx.fail(_line_of(raw, "id"), f"card #{index + 1}: 'id' must be text, not {_type_name(raw_id)}")
+        raise ctx.fail(
+            _line_of(raw, "id"), f"card #{index + 1}: 'id' must be text, not {_type_name(raw_id)}"
+        )
     if not CARD_ID.match(card_id):
         raise ctx.fail(
             _line_of(raw, "id"),
-            "id must be lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
+            "id must be lowercase letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit",
             card_id,
         )
     question = _text(ctx, raw, "question", card_id, required=True)
@@ -425,7 +438,8 @@ def parse_deck(text: str, path: str) -> Deck:
     if unknown:
         raise ctx.fail(
             _line_of(data, unknown[0]),
-            f"unknown key '{unknown[0]}'{_did_you_mean(unknown[0], DECK_KEYS)} at the top of the deck "
+            f"unknown key '{unknown[0]}'{_did_you_mean(unknown[0], DECK_KEYS)} "
+            "at the top of the deck "
             f"(allowed: {', '.join(sorted(DECK_KEYS))})",
         )
     for key in ("topic", "title", "cards"):
@@ -435,7 +449,8 @@ def parse_deck(text: str, path: str) -> Deck:
     if not isinstance(topic, str) or not SLUG.match(topic):
         raise ctx.fail(
             _line_of(data, "topic"),
-            f"topic {topic!r} is not a valid topic slug: use lowercase letters, digits, '-' or '_', "
+            f"topic {topic!r} is not a valid topic slug: "
+            "use lowercase letters, digits, '-' or '_', "
             "starting with a letter (e.g. 'gd')",
         )
     title = data["title"]
@@ -462,5 +477,6 @@ def parse_deck(text: str, path: str) -> Deck:
             )
         seen[card.id] = card.line
         cards.append(card)
-    return Deck(topic=topic, title=title.strip(), cards=tuple(cards), path=path,
-                description=description)
+    return Deck(
+        topic=topic, title=title.strip(), cards=tuple(cards), path=path, description=description
+    )

@@ -1,5 +1,5 @@
 """User-facing errors. Anything a user can cause is raised as a DlcardsError subclass and turned
-into one clean line and an exit code by the CLI (dlcards.cli.main); nothing else prints tracebacks."""
+into one clean line and an exit code by the CLI (dlcards.cli); nothing else prints tracebacks."""
 
 from __future__ import annotations
 

@@ -217,7 +217,11 @@ class TopicCounts:
 def _state_from(row: Sequence[Any]) -> sm2.State:
     ef, reps, interval, due, lapses, last = row
     return sm2.State(
-        ef=ef, repetitions=reps, interval=interval, due=_d(due), lapses=lapses,
+        ef=ef,
+        repetitions=reps,
+        interval=interval,
+        due=_d(due),
+        lapses=lapses,
         last_review=_d(last),
     )
 
@@ -410,8 +414,13 @@ class Store:
             have = existing.pop(card.id, None)
             if have == want:
                 continue
-            row = {"id": card.id, "topic": card.topic, "position": position,
-                   "content_hash": card.content_hash, "retired": 0}
+            row = {
+                "id": card.id,
+                "topic": card.topic,
+                "position": position,
+                "content_hash": card.content_hash,
+                "retired": 0,
+            }
             if have is None:
                 fresh.append({**row, "suspended": 0, "added": stamp})
             else:
@@ -419,25 +428,33 @@ class Store:
                 changed.append(row)
         to_retire = [cid for cid, have in existing.items() if not have[3]]
         with self._write() as c:
-            if fresh or changed:
+            if fresh:
                 from sqlite_utils import Database
 
-                db = Database(c)
-                db["cards"].insert_all(fresh, batch_size=1000)
-                db["cards"].upsert_all(changed, pk="id", batch_size=1000)
+                Database(c).table("cards").insert_all(fresh, batch_size=1000)
                 c.executemany(
                     "INSERT OR IGNORE INTO sm2 (card_id, ef, repetitions, interval, lapses) "
                     "VALUES (?, ?, 0, 0, 0)",
                     [(r["id"], sm2.EF_START) for r in fresh],
                 )
+            if changed:
+                c.executemany(
+                    "UPDATE cards SET topic = :topic, position = :position, "
+                    "content_hash = :content_hash, retired = 0 WHERE id = :id",
+                    changed,
+                )
             if to_retire:
-                c.executemany("UPDATE cards SET retired = 1 WHERE id = ?", [(i,) for i in to_retire])
+                c.executemany(
+                    "UPDATE cards SET retired = 1 WHERE id = ?", [(i,) for i in to_retire]
+                )
             c.execute(
                 "INSERT INTO meta (key, value) VALUES ('deck_signature', ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (signature,),
             )
-        return SyncResult(len(fresh), len(changed) - restored, len(to_retire), restored, parsed=True)
+        return SyncResult(
+            len(fresh), len(changed) - restored, len(to_retire), restored, parsed=True
+        )
 
     # reads ---------------------------------------------------------------------------------
 
@@ -575,8 +592,15 @@ class Store:
                 c.execute(
                     "UPDATE sm2 SET ef = ?, repetitions = ?, interval = ?, due = ?, lapses = ?, "
                     "last_review = ? WHERE card_id = ?",
-                    (after.ef, after.repetitions, after.interval, _s(after.due), after.lapses,
-                     _s(after.last_review), card_id),
+                    (
+                        after.ef,
+                        after.repetitions,
+                        after.interval,
+                        _s(after.due),
+                        after.lapses,
+                        _s(after.last_review),
+                        card_id,
+                    ),
                 )
             stamp = now.isoformat(timespec="milliseconds")
             cur = c.execute(
@@ -584,14 +608,37 @@ class Store:
                 "ef_before, ef_after, interval_before, interval_after, due_before, due_after, "
                 "reps_before, reps_after, lapses_before, lapses_after, last_review_before) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (card_id, session_id, stamp, day.isoformat(), int(grade), kind, seconds,
-                 before.ef, after.ef, before.interval, after.interval, _s(before.due),
-                 _s(after.due), before.repetitions, after.repetitions, before.lapses,
-                 after.lapses, _s(before.last_review)),
+                (
+                    card_id,
+                    session_id,
+                    stamp,
+                    day.isoformat(),
+                    int(grade),
+                    kind,
+                    seconds,
+                    before.ef,
+                    after.ef,
+                    before.interval,
+                    after.interval,
+                    _s(before.due),
+                    _s(after.due),
+                    before.repetitions,
+                    after.repetitions,
+                    before.lapses,
+                    after.lapses,
+                    _s(before.last_review),
+                ),
             )
             return ReviewRow(
-                id=int(cur.lastrowid or 0), card_id=card_id, kind=kind, grade=int(grade),
-                before=before, after=after, seconds=seconds, session_id=session_id, day=day,
+                id=int(cur.lastrowid or 0),
+                card_id=card_id,
+                kind=kind,
+                grade=int(grade),
+                before=before,
+                after=after,
+                seconds=seconds,
+                session_id=session_id,
+                day=day,
                 reviewed_at=stamp,
             )
 
@@ -621,14 +668,32 @@ class Store:
                     "UPDATE sm2 SET ef = ?, repetitions = ?, interval = ?, due = ?, lapses = ?, "
                     "last_review = ? WHERE card_id = ? AND ef = ? AND repetitions = ? "
                     "AND interval = ? AND due IS ? AND lapses = ?",
-                    (before.ef, before.repetitions, before.interval, _s(before.due),
-                     before.lapses, _s(before.last_review), card_id, after.ef, after.repetitions,
-                     after.interval, _s(after.due), after.lapses),
+                    (
+                        before.ef,
+                        before.repetitions,
+                        before.interval,
+                        _s(before.due),
+                        before.lapses,
+                        _s(before.last_review),
+                        card_id,
+                        after.ef,
+                        after.repetitions,
+                        after.interval,
+                        _s(after.due),
+                        after.lapses,
+                    ),
                 )
             c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             return ReviewRow(
-                id=review_id, card_id=card_id, kind=kind, grade=grade, before=before,
-                after=after, seconds=seconds, session_id=session_id, day=_d(day) or date.min,
+                id=review_id,
+                card_id=card_id,
+                kind=kind,
+                grade=grade,
+                before=before,
+                after=after,
+                seconds=seconds,
+                session_id=session_id,
+                day=_d(day) or date.min,
                 reviewed_at=stamp,
             )
 
@@ -726,7 +791,9 @@ class Store:
     # the log -------------------------------------------------------------------------------
 
     def review_count(self) -> int:
-        return int(self._call(lambda: self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]))
+        return int(
+            self._call(lambda: self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
+        )
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Read-only helper for the stats and export modules (SELECT statements only)."""

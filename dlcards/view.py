@@ -21,11 +21,10 @@ def card_panel(
     """The card as a panel: question, then (when revealed) answer, erratum and `extra` lines."""
     from rich.console import Group
     from rich.panel import Panel
+    from rich.table import Table
     from rich.text import Text
 
     from dlcards.render import to_rich
-
-    from rich.table import Table
 
     body = Table.grid(padding=(0, 1))
     body.add_column(no_wrap=True)
@@ -36,8 +35,10 @@ def card_panel(
         body.add_row(Text("A", style="bold green"), to_rich(card.answer))
         if card.erratum:
             body.add_row("", "")
-            body.add_row(Text("!", style="bold yellow"),
-                         Text("Erratum: ", style="bold yellow") + to_rich(card.erratum))
+            body.add_row(
+                Text("!", style="bold yellow"),
+                Text("Erratum: ", style="bold yellow") + to_rich(card.erratum),
+            )
     parts: list[RenderableType] = [body]
     if reveal:
         parts.extend(extra)

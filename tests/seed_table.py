@@ -65,7 +65,13 @@ def parse_rows(text: str) -> list[SeedRow]:
             continue
         if line.startswith("| \\#") or line.startswith("| #"):
             header = line.lower()
-            level = "interview" if "interview" in header else "intuitive" if "intuitive" in header else ""
+            level = (
+                "interview"
+                if "interview" in header
+                else "intuitive"
+                if "intuitive" in header
+                else ""
+            )
             continue
         if not _ROW.match(line):
             continue
@@ -75,7 +81,7 @@ def parse_rows(text: str) -> list[SeedRow]:
                 part = "| " + part
             cells = split_cells(part.rstrip().rstrip("|") if part.rstrip().endswith("||") else part)
             # cells: ["", number, question, answer, ""]
-            inner = [c for c in cells[1:]]
+            inner = list(cells[1:])
             if inner and inner[-1] == "":
                 inner = inner[:-1]
             number = inner[0].strip("*")

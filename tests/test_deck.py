@@ -105,7 +105,9 @@ def test_card_fields_and_line_numbers() -> None:
 
 def test_content_hash_ignores_id_and_tags() -> None:
     a = parse_deck("topic: d\ntitle: D\ncards:\n- {id: a, question: q, answer: x}\n", "a")
-    b = parse_deck("topic: d\ntitle: D\ncards:\n- {id: b, question: q, answer: x, tags: [t]}\n", "b")
+    b = parse_deck(
+        "topic: d\ntitle: D\ncards:\n- {id: b, question: q, answer: x, tags: [t]}\n", "b"
+    )
     c = parse_deck("topic: d\ntitle: D\ncards:\n- {id: a, question: q, answer: y}\n", "c")
     assert a.cards[0].content_hash == b.cards[0].content_hash != c.cards[0].content_hash
 
@@ -122,5 +124,7 @@ def test_cache_is_used_and_invalidated(tmp_path: Path) -> None:
 def test_merge_reports_both_places() -> None:
     a = parse_deck("topic: a\ntitle: A\ncards:\n- {id: x, question: q, answer: a}\n", "a.yaml")
     b = parse_deck("topic: b\ntitle: B\ncards:\n\n- {id: x, question: q, answer: b}\n", "b.yaml")
-    with pytest.raises(DeckError, match=r"b.yaml:5: card x: duplicate id, already used at a.yaml:4"):
+    with pytest.raises(
+        DeckError, match=r"b.yaml:5: card x: duplicate id, already used at a.yaml:4"
+    ):
         merge([a, b])

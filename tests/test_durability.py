@@ -16,11 +16,19 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
 def spawn(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "DLCARDS_DB": str(tmp_path / "p.db"),
-           "DLCARDS_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26", *args],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -90,9 +98,11 @@ def test_two_terminals_study_at_once(tmp_path: Path) -> None:
     assert "5 grades saved" in out1 and "5 grades saved" in out2
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    topics = dict(conn.execute(
-        "SELECT c.topic, count(*) FROM reviews r JOIN cards c ON c.id = r.card_id GROUP BY 1"
-    ).fetchall())
+    topics = dict(
+        conn.execute(
+            "SELECT c.topic, count(*) FROM reviews r JOIN cards c ON c.id = r.card_id GROUP BY 1"
+        ).fetchall()
+    )
     assert topics == {"gd": 5, "vgp": 5}
     conn.close()
 

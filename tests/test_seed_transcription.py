@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from conftest import SEED
+from seed_table import parse_rows, read_seed
 
 from dlcards.catalog import load_catalog
-from seed_table import parse_rows, read_seed
 
 pytestmark = pytest.mark.skipif(not SEED.exists(), reason="the seed lives in ../shared/seed/")
 
@@ -34,7 +34,15 @@ def test_catalog_has_220_cards_in_nine_topics() -> None:
     catalog = load_catalog(use_cache=False)
     assert len(catalog.cards) == 220
     assert [d.topic for d in catalog.decks] == [
-        "perceptron", "mlp", "loss", "robust", "bce", "cce", "backprop", "gd", "vgp"
+        "perceptron",
+        "mlp",
+        "loss",
+        "robust",
+        "bce",
+        "cce",
+        "backprop",
+        "gd",
+        "vgp",
     ]
 
 

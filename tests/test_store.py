@@ -96,8 +96,9 @@ def test_undo_restores_exactly(store: Store) -> None:
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(0, 5), min_size=1, max_size=12))
-def test_state_round_trips_through_sqlite(tmp_path_factory: pytest.TempPathFactory,
-                                          grades: list[int]) -> None:
+def test_state_round_trips_through_sqlite(
+    tmp_path_factory: pytest.TempPathFactory, grades: list[int]
+) -> None:
     s = Store.open(tmp_path_factory.mktemp("rt") / "p.db")
     try:
         s.sync([card("a")], "s", NOW)
@@ -186,7 +187,9 @@ def test_read_only_file_is_refused(tmp_path: Path) -> None:
         Store.open(path)
 
 
-def test_locked_database_gives_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_locked_database_gives_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import dlcards.store as store_mod
 
     monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_S", 0.2)
@@ -219,7 +222,9 @@ def test_read_only_message_as_root_too(tmp_path: Path, monkeypatch: pytest.Monke
     Store.open(path).close()
     before = path.read_bytes()
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode))
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+    )
     with pytest.raises(StoreError, match=r"p.db is read-only"):
         Store.open(path)
     assert path.read_bytes() == before

@@ -41,13 +41,23 @@ def test_scripted_days_follow_sm2_exactly() -> None:
     expected = State()
     for _ in range(4):
         # --new 1 on the first day; on later days perceptron-1 is the only card due
-        out = study(["", "5", "q"], "--today", day.isoformat(), "--new", "1" if _ == 0 else "0",
-                    "--topic", "perceptron")
+        out = study(
+            ["", "5", "q"],
+            "--today",
+            day.isoformat(),
+            "--new",
+            "1" if _ == 0 else "0",
+            "--topic",
+            "perceptron",
+        )
         assert "perceptron-1" in out
         expected, _log = review(expected, Grade.PERFECT, day)
         got = state("perceptron-1", day.isoformat())
         assert (got["interval"], got["ef"], got["repetitions"], got["due"]) == (
-            expected.interval, expected.ef / 100, expected.repetitions, expected.due.isoformat()
+            expected.interval,
+            expected.ef / 100,
+            expected.repetitions,
+            expected.due.isoformat(),
         )
         assert expected.due is not None
         day = expected.due
@@ -96,7 +106,7 @@ def test_due_reviews_come_before_new_and_most_overdue_first() -> None:
     study(["", "5", "q"], "--today", "2026-11-21", "--new", "1", "--reviews", "0")  # p-3 due 11-22
     out = study(["q"], "--today", "2026-11-25", "--new", "1")
     first = out.index("perceptron-1 ·")
-    assert "due 3" in out[:first + 200]
+    assert "due 3" in out[: first + 200]
     assert first < out.index("card 1 of 4") + 300
 
 

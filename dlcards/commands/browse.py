@@ -16,7 +16,7 @@ def topics(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> N
     from dlcards.console import out, print_json
 
     catalog = load_catalog(decks or ())
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "topic": deck.topic,
             "title": deck.title,
@@ -40,7 +40,9 @@ def topics(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> N
         table.add_row(row["topic"], row["title"], str(row["cards"]), str(row["math"]))
     table.add_section()
     table.add_row(
-        "", f"{len(rows)} topics", str(sum(r["cards"] for r in rows)),
+        "",
+        f"{len(rows)} topics",
+        str(sum(r["cards"] for r in rows)),
         str(sum(r["math"] for r in rows)),
     )
     out().print(table)
@@ -60,8 +62,12 @@ def list_cards(
     catalog = load_catalog(decks or ())
     cards = catalog.select(topic or (), tag)
     if json_:
-        print_json([{"id": c.id, "topic": c.topic, "tags": list(c.tags),
-                     "question": c.question} for c in cards])
+        print_json(
+            [
+                {"id": c.id, "topic": c.topic, "tags": list(c.tags), "question": c.question}
+                for c in cards
+            ]
+        )
         return
     from rich.table import Table
 
@@ -145,8 +151,10 @@ def show(
     if state["status"] == "new":
         line = "new · not studied yet"
     else:
-        line = (f"ease {state['ef']:.2f} · interval {state['interval']}d · due {state['due']} · "
-                f"reviews in a row {state['repetitions']} · lapses {state['lapses']}")
+        line = (
+            f"ease {state['ef']:.2f} · interval {state['interval']}d · due {state['due']} · "
+            f"reviews in a row {state['repetitions']} · lapses {state['lapses']}"
+        )
         if state["recall"] is not None:
             line += f" · recall today {state['recall']:.0%}"
     if state["suspended"]:

@@ -18,11 +18,15 @@ if TYPE_CHECKING:
     from dlcards.store import Store
 
 DbOption = typer.Option(
-    None, "--db", help="Progress database file (default: user data dir; also DLCARDS_DB).",
+    None,
+    "--db",
+    help="Progress database file (default: user data dir; also DLCARDS_DB).",
     metavar="PATH",
 )
 TodayOption = typer.Option(
-    None, "--today", help="Act as if today were YYYY-MM-DD (also DLCARDS_TODAY).",
+    None,
+    "--today",
+    help="Act as if today were YYYY-MM-DD (also DLCARDS_TODAY).",
     metavar="DATE",
 )
 

@@ -57,8 +57,7 @@ def due(
     console.print(table)
     console.print(
         f"Today: [bold green]{total_due}[/] due, [bold blue]{data['new_today']}[/] new "
-        f"(of {limit} a day)."
-        + (f" Next review after today: {next_due}." if next_due else "")
+        f"(of {limit} a day)." + (f" Next review after today: {next_due}." if next_due else "")
     )
 
 
@@ -103,8 +102,10 @@ def stats(
         "leeches": [{"id": cid, "lapses": n} for cid, n in leeches],
         "streak_days": streak,
         "forecast": [
-            {"day": (day + timedelta(days=i)).isoformat(),
-             "due": forecast.get(day + timedelta(days=i), 0)}
+            {
+                "day": (day + timedelta(days=i)).isoformat(),
+                "due": forecast.get(day + timedelta(days=i), 0),
+            }
             for i in range(30)
         ],
     }
@@ -125,8 +126,13 @@ def _render_stats(console: Any, data: dict[str, Any]) -> None:
     cards = Table.grid(padding=(0, 2))
     cards.add_column(style="bold")
     cards.add_column(justify="right")
-    for key, color in (("new", "blue"), ("learning", "red"), ("young", "yellow"),
-                       ("mature", "green"), ("suspended", "dim")):
+    for key, color in (
+        ("new", "blue"),
+        ("learning", "red"),
+        ("young", "yellow"),
+        ("mature", "green"),
+        ("suspended", "dim"),
+    ):
         cards.add_row(f"[{color}]{key}[/]", str(data["cards"][key]))
     activity = Table.grid(padding=(0, 2))
     activity.add_column(style="bold")
@@ -136,14 +142,22 @@ def _render_stats(console: Any, data: dict[str, Any]) -> None:
     activity.add_row("retention, 30 days", pct(data["retention"]["last_30_days"]))
     activity.add_row("retention, all", pct(data["retention"]["total"]))
     activity.add_row("average ease", f"{data['average_ef']:.2f}" if data["average_ef"] else "–")
-    activity.add_row("streak", f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}")
+    activity.add_row(
+        "streak", f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}"
+    )
     activity.add_row("leeches (≥8 lapses)", str(len(data["leeches"])))
-    console.print(Columns([
-        Panel(cards, title="cards", title_align="left"),
-        Panel(activity, title="activity", title_align="left"),
-    ]))
+    console.print(
+        Columns(
+            [
+                Panel(cards, title="cards", title_align="left"),
+                Panel(activity, title="activity", title_align="left"),
+            ]
+        )
+    )
     if data["leeches"]:
-        console.print("leeches: " + ", ".join(f"{x['id']} ({x['lapses']})" for x in data["leeches"]))
+        console.print(
+            "leeches: " + ", ".join(f"{x['id']} ({x['lapses']})" for x in data["leeches"])
+        )
     console.print(_forecast_chart(data["forecast"]))
 
 
@@ -198,7 +212,9 @@ def unsuspend(
     _set_suspended(card_ids, False, decks, db)
 
 
-def _set_suspended(card_ids: list[str], flag: bool, decks: list[str] | None, db: str | None) -> None:
+def _set_suspended(
+    card_ids: list[str], flag: bool, decks: list[str] | None, db: str | None
+) -> None:
     from dlcards.catalog import load_catalog
     from dlcards.console import out
 
@@ -208,8 +224,9 @@ def _set_suspended(card_ids: list[str], flag: bool, decks: list[str] | None, db:
     with synced_store(db, decks or ()) as store:
         store.set_suspended(card_ids, flag)
     word = "suspended" if flag else "unsuspended"
-    out().print(f"{word} {len(card_ids)} card{'s' if len(card_ids) != 1 else ''}: "
-                + ", ".join(card_ids))
+    out().print(
+        f"{word} {len(card_ids)} card{'s' if len(card_ids) != 1 else ''}: " + ", ".join(card_ids)
+    )
 
 
 def reset(

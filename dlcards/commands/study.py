@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
     from dlcards.catalog import Catalog
+    from dlcards.deck import Card
     from dlcards.session import StudySession
+    from dlcards.sm2 import Grade
 
 KEYS_HELP = r"\[Space] show answer   \[s] skip   \[u] undo   \[q] quit"
 
@@ -133,7 +135,7 @@ def _header(session: StudySession, title: str) -> RenderableType:
     return outer
 
 
-def _grade_bar(preview: dict[int, int] | None) -> RenderableType:
+def _grade_bar(preview: dict[Grade, int] | None) -> RenderableType:
     """Each grade key with its meaning and the interval it would give (as Anki labels buttons)."""
     from rich.table import Table
 
@@ -166,16 +168,22 @@ def _summary(session: StudySession, elapsed: float, next_due: object) -> Rendera
     table.add_column(style="bold")
     table.add_column()
     table.add_row("cards", str(len(s.cards)))
-    table.add_row("grades", str(s.reviews) + (
-        "   " + "  ".join(f"{g}·{SHORT_LABELS[Grade(g)]}: {n}" for g, n in sorted(s.grades.items()))
-        if s.grades else ""
-    ))
+    table.add_row(
+        "grades",
+        str(s.reviews)
+        + (
+            "   "
+            + "  ".join(f"{g}·{SHORT_LABELS[Grade(g)]}: {n}" for g, n in sorted(s.grades.items()))
+            if s.grades
+            else ""
+        ),
+    )
     table.add_row("re-drills", str(s.redrills))
     minutes, seconds = divmod(int(elapsed), 60)
     table.add_row("time", f"{minutes}m {seconds:02d}s")
     table.add_row(
-        "retention", f"{s.retention:.0%} of first answers correct" if s.retention is not None
-        else "–",
+        "retention",
+        f"{s.retention:.0%} of first answers correct" if s.retention is not None else "–",
     )
     table.add_row("next due", str(next_due) if next_due else "nothing scheduled")
     return Panel(table, title="[bold]Session summary[/bold]", title_align="left", expand=False)
@@ -203,7 +211,13 @@ def _run(
         title = titles[card.topic]
         kind_label = {"due": "review", "new": "new card", "redrill": "again (re-drill)"}[item.kind]
 
-        def draw(reveal: bool, extra: list[RenderableType]) -> None:
+        def draw(
+            reveal: bool,
+            extra: list[RenderableType],
+            card: Card = card,
+            title: str = title,
+            kind_label: str = kind_label,
+        ) -> None:
             if keys.interactive:
                 console.clear()
                 console.print(_header(session, title))
@@ -231,7 +245,9 @@ def _run(
             continue
         if key == "u":
             undone = session.undo()
-            message = f"undid grade {undone.grade} on {undone.card_id}" if undone else "nothing to undo"
+            message = (
+                f"undid grade {undone.grade} on {undone.card_id}" if undone else "nothing to undo"
+            )
             if not keys.interactive:
                 console.print(f"[yellow]{message}[/yellow]")
             continue
@@ -240,10 +256,14 @@ def _run(
             if keys.interactive:
                 draw(True, math_extras(card))
             else:
-                console.print(card_panel(card, title, True, subtitle=kind_label,
-                                         extra=math_extras(card)))
+                console.print(
+                    card_panel(card, title, True, subtitle=kind_label, extra=math_extras(card))
+                )
             console.print(_grade_bar(preview))
-            console.print(r"[dim]grade 0-5 · \[u] undo · \[s] skip · \[q] quit · ↺ comes back this session[/dim]")
+            console.print(
+                r"[dim]grade 0-5 · \[u] undo · \[s] skip · \[q] quit"
+                " · ↺ comes back this session[/dim]"
+            )
             key = keys.next({"s", "u", "q"} | {str(g) for g in range(6)})
             if key == "q":
                 raise Quit("q")
@@ -253,8 +273,11 @@ def _run(
                 continue
             if key == "u":
                 undone = session.undo()
-                message = (f"undid grade {undone.grade} on {undone.card_id}" if undone
-                           else "nothing to undo")
+                message = (
+                    f"undid grade {undone.grade} on {undone.card_id}"
+                    if undone
+                    else "nothing to undo"
+                )
                 if not keys.interactive:
                     console.print(f"[yellow]{message}[/yellow]")
                 continue
@@ -301,8 +324,11 @@ def study(
             console.print(
                 "Nothing to study today"
                 + (f"; the next review is due on {nxt}." if nxt else ".")
-                + (" New cards for today are used up (raise with --new)."
-                   if store.new_ids(topics, 1) else "")
+                + (
+                    " New cards for today are used up (raise with --new)."
+                    if store.new_ids(topics, 1)
+                    else ""
+                )
             )
             return
         keys: KeyInput | LineInput = (
