@@ -788,6 +788,46 @@ class Store:
         )
         return (row[0], int(row[1])) if row else None
 
+    # quiz ------------------------------------------------------------------------------------
+
+    def record_quiz_answer(
+        self,
+        session_id: int,
+        card_id: str,
+        mode: str,
+        correct: bool,
+        given: str | None,
+        expected: str | None,
+        now: datetime,
+    ) -> int:
+        """Log one quiz answer (its own table: quizzes never touch the SM-2 schedule)."""
+        with self._write() as c:
+            cur = c.execute(
+                "INSERT INTO quiz_results (session_id, card_id, answered_at, mode, correct, "
+                "given, expected) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    card_id,
+                    now.isoformat(timespec="milliseconds"),
+                    mode,
+                    int(correct),
+                    given,
+                    expected,
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def quiz_results(self, session_id: int) -> list[tuple[str, bool, str | None, str | None]]:
+        """(card_id, correct, given, expected) for one quiz session, in answer order."""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT card_id, correct, given, expected FROM quiz_results "
+                "WHERE session_id = ? ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        )
+        return [(r[0], bool(r[1]), r[2], r[3]) for r in rows]
+
     # the log -------------------------------------------------------------------------------
 
     def review_count(self) -> int:
