@@ -65,7 +65,7 @@ def _root(
 
 
 def _register() -> None:
-    from dlcards.commands import browse, progress, study
+    from dlcards.commands import browse, config, progress, study
 
     app.command("study")(study.study)
     app.command("due")(progress.due)
@@ -76,6 +76,7 @@ def _register() -> None:
     app.command("suspend")(progress.suspend)
     app.command("unsuspend")(progress.unsuspend)
     app.command("reset")(progress.reset)
+    app.command("config")(config.config)
     try:
         from dlcards.commands import calc
     except ImportError:  # pragma: no cover - while the engine is being written

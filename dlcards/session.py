@@ -115,6 +115,11 @@ class StudySession:
         state = self.store.state(item.card_id)
         if state.last_review == self.today:
             return None  # graded today in another session: this grade is a re-drill
+        if self.store.scheduler == "fsrs":
+            from dlcards import fsrs_sched
+
+            fsrs_state = self.store.fsrs_state(item.card_id)
+            return fsrs_sched.preview(fsrs_state, self.today, self.store.retention)
         return sm2.preview(state, self.today)
 
     def grade(self, grade: sm2.Grade, seconds: float | None = None) -> ReviewRow:

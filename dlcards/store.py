@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,7 +33,8 @@ from dlcards.errors import StoreError
 if TYPE_CHECKING:
     from dlcards.deck import Card
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SCHEDULERS = ("sm2", "fsrs")
 BUSY_TIMEOUT_S = 5.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -168,6 +169,27 @@ def _migrations() -> Any:
             "BEGIN SELECT RAISE(ABORT, 'invalid review row'); END"
         )
 
+    @migrations(name="0002_fsrs")
+    def fsrs(db: Any) -> None:
+        # FSRS memory state, kept for every card; rebuilt from the log when FSRS is switched on.
+        db["fsrs"].create(
+            {
+                "card_id": str,
+                "stability": float,
+                "difficulty": float,
+                "due": str,
+                "last_review": str,
+            },
+            pk="card_id",
+            foreign_keys=[("card_id", "cards", "id")],
+        )
+        db["fsrs"].create_index(["due"], index_name="fsrs_due")
+        db.execute("INSERT INTO fsrs (card_id) SELECT id FROM cards")
+        # the FSRS state a review replaced (JSON), so undo restores it exactly
+        db["reviews"].add_column("fsrs_before", str)
+        # `dlcards reset` keeps the log; replays start after the last reset
+        db["cards"].add_column("reset_after", int)
+
     return migrations
 
 
@@ -235,6 +257,103 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
+        self._scheduler: str | None = None
+
+    # settings ------------------------------------------------------------------------------
+
+    @property
+    def scheduler(self) -> str:
+        """The active scheduler: "sm2" (default) or "fsrs"."""
+        if self._scheduler is None:
+            value = self.get_meta("scheduler") or "sm2"
+            self._scheduler = value if value in SCHEDULERS else "sm2"
+        return self._scheduler
+
+    @property
+    def due_table(self) -> str:
+        """The table whose `due` column drives the queue: the active scheduler's."""
+        return "fsrs" if self.scheduler == "fsrs" else "sm2"
+
+    @property
+    def retention(self) -> float:
+        from dlcards.fsrs_sched import DEFAULT_RETENTION
+
+        return float(self.get_meta("desired_retention") or DEFAULT_RETENTION)
+
+    def set_scheduler(self, name: str, retention: float | None = None) -> int:
+        """Switch scheduler (and/or FSRS's desired retention). Turning FSRS on replays every
+        card's full log of scheduled grades into its FSRS state; SM-2 state is always kept up
+        to date, so turning FSRS off continues SM-2 where it is. Returns cards replayed."""
+        if name not in SCHEDULERS:
+            raise ValueError(f"unknown scheduler {name!r}")
+        from dlcards import fsrs_sched
+
+        retention = self.retention if retention is None else fsrs_sched.check_retention(retention)
+        replayed = 0
+        with self._write() as c:
+            if name == "fsrs":
+                replayed = self._replay_fsrs(c, retention)
+            for key, value in (("scheduler", name), ("desired_retention", repr(retention))):
+                c.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+        self._scheduler = name
+        return replayed
+
+    @staticmethod
+    def _replay_fsrs(c: sqlite3.Connection, retention: float) -> int:
+        from dlcards import fsrs_sched
+
+        c.execute(
+            "UPDATE fsrs SET stability = NULL, difficulty = NULL, due = NULL, last_review = NULL"
+        )
+        rows = c.execute(
+            "SELECT r.card_id, r.day, r.grade FROM reviews r JOIN cards c ON c.id = r.card_id "
+            "WHERE r.kind = 'scheduled' AND r.id > coalesce(c.reset_after, 0) "
+            "ORDER BY r.card_id, r.id"
+        )
+        updates = []
+        current: str | None = None
+        history: list[tuple[date, int]] = []
+
+        def flush() -> None:
+            if current is not None and history:
+                st = fsrs_sched.replay(history, retention)
+                updates.append(
+                    (st.stability, st.difficulty, _s(st.due), _s(st.last_review), current)
+                )
+
+        for card_id, day, grade in rows:
+            if card_id != current:
+                flush()
+                current, history = card_id, []
+            history.append((date.fromisoformat(day), int(grade)))
+        flush()
+        c.executemany(
+            "UPDATE fsrs SET stability = ?, difficulty = ?, due = ?, last_review = ? "
+            "WHERE card_id = ?",
+            updates,
+        )
+        return len(updates)
+
+    def fsrs_state(self, card_id: str) -> Any:
+        from dlcards.fsrs_sched import FsrsState
+
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT stability, difficulty, due, last_review FROM fsrs WHERE card_id = ?",
+                (card_id,),
+            ).fetchone()
+        )
+        if not row or row[0] is None:
+            return FsrsState()
+        return FsrsState(row[0], row[1], _d(row[2]), _d(row[3]))
+
+    def settings(self) -> dict[str, str]:
+        rows = self._call(lambda: self.conn.execute("SELECT key, value FROM meta").fetchall())
+        return {k: v for k, v in rows if k != "deck_signature"}
 
     # opening -------------------------------------------------------------------------------
 
@@ -437,6 +556,9 @@ class Store:
                     "VALUES (?, ?, 0, 0, 0)",
                     [(r["id"], sm2.EF_START) for r in fresh],
                 )
+                c.executemany(
+                    "INSERT OR IGNORE INTO fsrs (card_id) VALUES (?)", [(r["id"],) for r in fresh]
+                )
             if changed:
                 c.executemany(
                     "UPDATE cards SET topic = :topic, position = :position, "
@@ -480,7 +602,7 @@ class Store:
     def due_ids(self, today: date, topics: Sequence[str] = ()) -> list[str]:
         """Active cards due on or before today, most overdue first (then deck order)."""
         sql = (
-            "SELECT s.card_id FROM sm2 s JOIN cards c ON c.id = s.card_id "
+            f"SELECT s.card_id FROM {self.due_table} s JOIN cards c ON c.id = s.card_id "
             "WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0"
         )
         params: list[Any] = [today.isoformat()]
@@ -493,7 +615,7 @@ class Store:
     def new_ids(self, topics: Sequence[str] = (), limit: int | None = None) -> list[str]:
         """Active cards never reviewed, in deck order."""
         sql = (
-            "SELECT s.card_id FROM sm2 s JOIN cards c ON c.id = s.card_id "
+            f"SELECT s.card_id FROM {self.due_table} s JOIN cards c ON c.id = s.card_id "
             "WHERE s.due IS NULL AND c.retired = 0 AND c.suspended = 0"
         )
         params: list[Any] = []
@@ -525,7 +647,7 @@ class Store:
                 "SELECT c.topic, count(*), "
                 "sum(c.suspended = 0 AND s.due <= ?), "
                 "sum(c.suspended = 0 AND s.due IS NULL), sum(c.suspended) "
-                "FROM cards c JOIN sm2 s ON s.card_id = c.id WHERE c.retired = 0 "
+                f"FROM cards c JOIN {self.due_table} s ON s.card_id = c.id WHERE c.retired = 0 "
                 "GROUP BY c.topic ORDER BY min(c.position)",
                 (day,),
             ).fetchall()
@@ -535,7 +657,7 @@ class Store:
     def next_due(self, after: date) -> date | None:
         row = self._call(
             lambda: self.conn.execute(
-                "SELECT min(s.due) FROM sm2 s JOIN cards c ON c.id = s.card_id "
+                f"SELECT min(s.due) FROM {self.due_table} s JOIN cards c ON c.id = s.card_id "
                 "WHERE s.due > ? AND c.retired = 0 AND c.suspended = 0",
                 (after.isoformat(),),
             ).fetchone()
@@ -584,11 +706,14 @@ class Store:
             if row is None:
                 raise StoreError(f"card {card_id} is not in the database; run `dlcards due` first")
             before = _state_from(row)
+            fsrs_before: str | None = None
             if redrill or before.last_review == day:
                 kind, after = "redrill", before
             else:
                 kind = "scheduled"
                 after, _ = sm2.review(before, grade, day)
+                if self.scheduler == "fsrs":
+                    fsrs_before = self._grade_fsrs(c, card_id, grade, day)
                 c.execute(
                     "UPDATE sm2 SET ef = ?, repetitions = ?, interval = ?, due = ?, lapses = ?, "
                     "last_review = ? WHERE card_id = ?",
@@ -606,8 +731,8 @@ class Store:
             cur = c.execute(
                 "INSERT INTO reviews (card_id, session_id, reviewed_at, day, grade, kind, seconds, "
                 "ef_before, ef_after, interval_before, interval_after, due_before, due_after, "
-                "reps_before, reps_after, lapses_before, lapses_after, last_review_before) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "reps_before, reps_after, lapses_before, lapses_after, last_review_before, "
+                "fsrs_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     card_id,
                     session_id,
@@ -627,6 +752,7 @@ class Store:
                     before.lapses,
                     after.lapses,
                     _s(before.last_review),
+                    fsrs_before,
                 ),
             )
             return ReviewRow(
@@ -642,6 +768,29 @@ class Store:
                 reviewed_at=stamp,
             )
 
+    def _grade_fsrs(self, c: sqlite3.Connection, card_id: str, grade: sm2.Grade, day: date) -> str:
+        """Update the card's FSRS state inside the grade's transaction; returns the old one."""
+        from dlcards import fsrs_sched
+
+        row = c.execute(
+            "SELECT stability, difficulty, due, last_review FROM fsrs WHERE card_id = ?",
+            (card_id,),
+        ).fetchone()
+        before = (
+            fsrs_sched.FsrsState(row[0], row[1], _d(row[2]), _d(row[3]))
+            if row and row[0] is not None
+            else fsrs_sched.FsrsState()
+        )
+        after = fsrs_sched.review(before, grade, day, self.retention)
+        c.execute(
+            "INSERT INTO fsrs (card_id, stability, difficulty, due, last_review) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(card_id) DO UPDATE SET "
+            "stability = excluded.stability, difficulty = excluded.difficulty, "
+            "due = excluded.due, last_review = excluded.last_review",
+            (card_id, after.stability, after.difficulty, _s(after.due), _s(after.last_review)),
+        )
+        return before.to_json()
+
     def undo(self, review_id: int) -> ReviewRow | None:
         """Take back one review: delete its log row and restore the state it replaced.
 
@@ -653,7 +802,7 @@ class Store:
                 "SELECT card_id, kind, grade, day, reviewed_at, session_id, seconds, "
                 "ef_before, reps_before, interval_before, due_before, lapses_before, "
                 "last_review_before, ef_after, reps_after, interval_after, due_after, "
-                "lapses_after FROM reviews WHERE id = ?",
+                "lapses_after, fsrs_before FROM reviews WHERE id = ?",
                 (review_id,),
             ).fetchone()
             if row is None:
@@ -682,6 +831,15 @@ class Store:
                         _s(after.due),
                         after.lapses,
                     ),
+                )
+            if row[18] is not None:
+                from dlcards.fsrs_sched import FsrsState
+
+                old = FsrsState.from_json(row[18])
+                c.execute(
+                    "UPDATE fsrs SET stability = ?, difficulty = ?, due = ?, last_review = ? "
+                    "WHERE card_id = ?",
+                    (old.stability, old.difficulty, _s(old.due), _s(old.last_review), card_id),
                 )
             c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             return ReviewRow(
@@ -712,6 +870,17 @@ class Store:
                 "UPDATE sm2 SET ef = ?, repetitions = 0, interval = 0, due = NULL, lapses = 0, "
                 "last_review = NULL WHERE card_id = ?",
                 [(sm2.EF_START, cid) for cid in card_ids],
+            )
+            ids = [(cid,) for cid in card_ids]
+            c.executemany(
+                "UPDATE fsrs SET stability = NULL, difficulty = NULL, due = NULL, "
+                "last_review = NULL WHERE card_id = ?",
+                ids,
+            )
+            c.executemany(
+                "UPDATE cards SET reset_after = (SELECT coalesce(max(id), 0) FROM reviews) "
+                "WHERE id = ?",
+                ids,
             )
             return cur.rowcount
 
@@ -747,6 +916,25 @@ class Store:
         )
         return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
+    def recall_inputs(self) -> list[tuple[str, float, str]]:
+        """(card_id, interval or FSRS stability, last review day) of active reviewed cards, for
+        the active scheduler's predicted recall."""
+        if self.scheduler == "fsrs":
+            sql = (
+                "SELECT s.card_id, s.stability, s.last_review FROM fsrs s "
+                "JOIN cards c ON c.id = s.card_id WHERE s.stability IS NOT NULL "
+                "AND c.retired = 0 AND c.suspended = 0"
+            )
+        else:
+            sql = (
+                "SELECT s.card_id, s.interval, s.last_review FROM sm2 s "
+                "JOIN cards c ON c.id = s.card_id WHERE s.last_review IS NOT NULL "
+                "AND c.retired = 0 AND c.suspended = 0"
+            )
+        return [
+            (r[0], float(r[1]), r[2]) for r in self._call(lambda: self.conn.execute(sql).fetchall())
+        ]
+
     def leeches(self, min_lapses: int = 8) -> list[tuple[str, int]]:
         rows = self._call(
             lambda: self.conn.execute(
@@ -772,7 +960,8 @@ class Store:
         end = date.fromordinal(today.toordinal() + days - 1)
         rows = self._call(
             lambda: self.conn.execute(
-                "SELECT max(s.due, ?), count(*) FROM sm2 s JOIN cards c ON c.id = s.card_id "
+                f"SELECT max(s.due, ?), count(*) FROM {self.due_table} s "
+                "JOIN cards c ON c.id = s.card_id "
                 "WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0 GROUP BY 1",
                 (today.isoformat(), end.isoformat()),
             ).fetchall()
@@ -840,3 +1029,64 @@ class Store:
         if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
             raise ValueError("Store.query is for SELECT statements")
         return self._call(lambda: self.conn.execute(sql, params).fetchall())
+
+    # bench / bulk import ---------------------------------------------------------------------
+
+    def import_reviews(self, rows: Iterable[ReviewRow]) -> int:
+        """Load review history in bulk (benchmarks, migrations from another program).
+
+        `rows` are log rows for cards already in the database, each card's rows in the order
+        they happened; the rows' `id` fields are ignored (the log numbers them). Everything is
+        one transaction: every row is appended to the log and each card's SM-2 state is set to
+        the `after` state of its last row; on any error nothing is written. `rows` may be a
+        generator: it is read once, in a single pass. Returns the number of rows added.
+        """
+        last: dict[str, sm2.State] = {}
+
+        def values() -> Iterator[tuple[Any, ...]]:
+            for r in rows:
+                last[r.card_id] = r.after
+                yield (
+                    r.card_id,
+                    r.session_id,
+                    r.reviewed_at,
+                    r.day.isoformat(),
+                    r.grade,
+                    r.kind,
+                    r.seconds,
+                    r.before.ef,
+                    r.after.ef,
+                    r.before.interval,
+                    r.after.interval,
+                    _s(r.before.due),
+                    _s(r.after.due),
+                    r.before.repetitions,
+                    r.after.repetitions,
+                    r.before.lapses,
+                    r.after.lapses,
+                    _s(r.before.last_review),
+                )
+
+        with self._write() as c:
+            cur = c.executemany(
+                "INSERT INTO reviews (card_id, session_id, reviewed_at, day, grade, kind, seconds, "
+                "ef_before, ef_after, interval_before, interval_after, due_before, due_after, "
+                "reps_before, reps_after, lapses_before, lapses_after, last_review_before) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values(),
+            )
+            added = cur.rowcount
+            cur = c.executemany(
+                "UPDATE sm2 SET ef = ?, repetitions = ?, interval = ?, due = ?, lapses = ?, "
+                "last_review = ? WHERE card_id = ?",
+                (
+                    (s.ef, s.repetitions, s.interval, _s(s.due), s.lapses, _s(s.last_review), cid)
+                    for cid, s in last.items()
+                ),
+            )
+            if cur.rowcount != len(last):
+                raise StoreError(
+                    f"import_reviews: {len(last) - cur.rowcount} card(s) have no SM-2 state; "
+                    "sync the decks before importing their reviews"
+                )
+        return added

@@ -109,12 +109,20 @@ def _progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]
     from dlcards.store import Store, default_path
 
     path = db_path(db) or default_path()
-    state, flags = State(), None
+    state, flags, recall = State(), None, None
+    day = today_from(today)
+    scheduler = "sm2"
     if path.exists():
         with Store.open(path) as store:
             state = store.state(card_id)
             flags = store.card_flags(card_id)
-    recall = retrievability(state, today_from(today))
+            scheduler = store.scheduler
+            recall = retrievability(state, day)
+            if scheduler == "fsrs":
+                from dlcards import fsrs_sched
+
+                fs = store.fsrs_state(card_id)
+                recall = fsrs_sched.retrievability(fs, day, store.retention)
     return {
         "status": "new" if state.is_new else "review",
         "ef": state.ef / 100,
@@ -125,6 +133,7 @@ def _progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]
         "last_review": state.last_review.isoformat() if state.last_review else None,
         "suspended": bool(flags and flags[0]),
         "recall": round(recall, 4) if recall is not None else None,
+        "scheduler": scheduler,
     }
 
 

@@ -89,6 +89,10 @@ def stats(
         leeches = store.leeches(LEECH_LAPSES)
         streak = _streak(store.study_days(day - timedelta(days=3660)), day)
         forecast = store.forecast(day, 30)
+        from dlcards.recall import LOW_RECALL, summarize
+
+        recall = summarize(store.recall_inputs(), day, store.scheduler, store.retention)
+        scheduler = store.scheduler
     avg_ef = buckets.pop("avg_ef_hundredths")
     data: dict[str, Any] = {
         "today": day.isoformat(),
@@ -99,6 +103,12 @@ def stats(
             "total": round(ever[2] / ever[1], 4) if ever[1] else None,
         },
         "average_ef": avg_ef / 100 if avg_ef else None,
+        "scheduler": scheduler,
+        "recall": {
+            "average": round(recall.average, 4) if recall.average is not None else None,
+            "below_0_8": recall.below,
+            "threshold": LOW_RECALL,
+        },
         "leeches": [{"id": cid, "lapses": n} for cid, n in leeches],
         "streak_days": streak,
         "forecast": [
@@ -146,6 +156,9 @@ def _render_stats(console: Any, data: dict[str, Any]) -> None:
         "streak", f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}"
     )
     activity.add_row("leeches (≥8 lapses)", str(len(data["leeches"])))
+    activity.add_row("predicted recall", pct(data["recall"]["average"]))
+    activity.add_row("cards below 80%", str(data["recall"]["below_0_8"]))
+    activity.add_row("scheduler", data["scheduler"])
     console.print(
         Columns(
             [

@@ -1,0 +1,233 @@
+"""FSRS as an option on the same store: switching keeps every review, replays history."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dlcards import fsrs_sched, sm2
+from dlcards.cli import app
+from dlcards.deck import Card
+from dlcards.session import Limits, StudySession
+from dlcards.sm2 import Grade
+from dlcards.store import SCHEMA_VERSION, Store, _migrations
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+D0 = date(2026, 1, 1)
+runner = CliRunner()
+
+
+def card(cid: str) -> Card:
+    return Card(id=cid, topic="t", question="q " + cid, answer="a")
+
+
+def test_wrapper_matches_the_fsrs_package() -> None:
+    from fsrs import Card as FCard
+    from fsrs import Rating, Scheduler
+
+    sched = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+    fc, t = FCard(), datetime(2026, 1, 1, tzinfo=timezone.utc)
+    state, day = fsrs_sched.FsrsState(), D0
+    for grade, rating in [
+        (4, Rating.Good),
+        (4, Rating.Good),
+        (1, Rating.Again),
+        (3, Rating.Hard),
+        (5, Rating.Easy),
+    ]:
+        fc, _ = sched.review_card(fc, rating, t)
+        state = fsrs_sched.review(state, Grade(grade), day, 0.9)
+        assert state.due == fc.due.date()
+        assert state.stability == pytest.approx(fc.stability)
+        assert state.difficulty == pytest.approx(fc.difficulty)
+        t, day = fc.due, fc.due.date()
+
+
+def test_golden_fsrs_intervals() -> None:
+    state, day, intervals = fsrs_sched.FsrsState(), D0, []
+    for g in (4, 4, 1, 4, 5):
+        state = fsrs_sched.review(state, Grade(g), day, 0.9)
+        intervals.append(fsrs_sched.interval(state))
+        assert state.due is not None
+        day = state.due
+    assert intervals == [2, 11, 2, 5, 19]
+
+
+def test_grade_map() -> None:
+    new = fsrs_sched.FsrsState()
+    p = fsrs_sched.preview(new, D0, 0.9)
+    assert p[Grade.BLACKOUT] == p[Grade.WRONG_REMEMBERED] == p[Grade.WRONG_EASY]
+    assert p[Grade.WRONG_EASY] <= p[Grade.HARD] <= p[Grade.GOOD] <= p[Grade.PERFECT]
+
+
+def test_retention_bounds() -> None:
+    for bad in (0.5, 0.995, 1.0):
+        with pytest.raises(ValueError, match="between 0.70 and 0.99"):
+            fsrs_sched.check_retention(bad)
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> tuple[Store, dict[str, list[tuple[date, int]]]]:
+    """Three cards with several days of SM-2 history (and a re-drill)."""
+    store = Store.open(tmp_path / "p.db")
+    store.sync([card("a"), card("b"), card("c")], "s", NOW)
+    plan = {"a": [5, 4, 4, 5], "b": [3, 1, 4, 4], "c": [2, 2, 5]}
+    log: dict[str, list[tuple[date, int]]] = {}
+    for cid, grades in plan.items():
+        day = D0
+        for g in grades:
+            store.grade(cid, Grade(g), day, NOW)
+            log.setdefault(cid, []).append((day, g))
+            due = store.state(cid).due
+            assert due is not None
+            day = due
+    last_a = log["a"][-1][0]
+    row = store.grade("a", Grade.BLACKOUT, last_a, NOW)  # same day again: a re-drill
+    assert row.kind == "redrill"
+    return store, log
+
+
+def reviews(store: Store) -> list[tuple]:
+    return store.conn.execute(
+        "SELECT id, card_id, day, grade, kind, ef_before, ef_after FROM reviews ORDER BY id"
+    ).fetchall()
+
+
+def test_switch_on_replays_full_history_and_rewrites_nothing(history) -> None:
+    store, log = history
+    before = reviews(store)
+    sm2_before = {cid: store.state(cid) for cid in log}
+    assert store.set_scheduler("fsrs") == 3
+    assert reviews(store) == before
+    for cid, entries in log.items():
+        assert store.fsrs_state(cid) == fsrs_sched.replay(entries, 0.9)
+        assert store.state(cid) == sm2_before[cid]
+    # the queue now follows FSRS due dates
+    far = date(2027, 1, 1)
+    fsrs_due = sorted(cid for cid in log if store.fsrs_state(cid).due <= far)
+    assert sorted(store.due_ids(far)) == fsrs_due
+
+
+def test_reviews_under_fsrs_keep_sm2_current_and_switch_back(history) -> None:
+    store, log = history
+    store.set_scheduler("fsrs")
+    day = store.fsrs_state("b").due
+    store.grade("b", Grade.GOOD, day, NOW)
+    log["b"].append((day, 4))
+    assert store.fsrs_state("b") == fsrs_sched.replay(log["b"], 0.9)
+    expected = sm2.State()
+    for d, g in log["b"]:
+        expected, _ = sm2.review(expected, Grade(g), d)
+    assert store.state("b") == expected
+    # switch off: SM-2 continues from its state, nothing lost
+    count = store.review_count()
+    store.set_scheduler("sm2")
+    assert store.review_count() == count
+    assert expected.due is not None
+    assert "b" in store.due_ids(expected.due)
+    assert "b" not in store.due_ids(expected.due - timedelta(days=1))
+    # and on again: the same replay, now including the review made under FSRS
+    store.set_scheduler("fsrs")
+    assert store.fsrs_state("b") == fsrs_sched.replay(log["b"], 0.9)
+
+
+def test_undo_under_fsrs_restores_both_states(history) -> None:
+    store, log = history
+    store.set_scheduler("fsrs")
+    fs, s2 = store.fsrs_state("c"), store.state("c")
+    row = store.grade("c", Grade.PERFECT, date(2026, 6, 1), NOW)
+    assert store.fsrs_state("c") != fs
+    store.undo(row.id)
+    assert store.fsrs_state("c") == fs and store.state("c") == s2
+
+
+def test_reset_card_stays_new_after_replay(history) -> None:
+    store, _ = history
+    store.reset(["a"])
+    store.set_scheduler("fsrs")
+    assert store.fsrs_state("a").is_new and store.state("a").is_new
+    assert "a" in store.new_ids()
+
+
+def test_changing_retention_reschedules(history) -> None:
+    store, log = history
+    store.set_scheduler("fsrs", 0.8)
+    low = store.fsrs_state("a").due
+    store.set_scheduler("fsrs", 0.97)
+    high = store.fsrs_state("a").due
+    assert high < low
+    assert store.fsrs_state("a") == fsrs_sched.replay(log["a"], 0.97)
+
+
+def test_session_preview_uses_active_scheduler(history) -> None:
+    store, _ = history
+    store.sync([card("a"), card("b"), card("c"), card("d")], "s2", NOW)
+    day = date(2026, 3, 1)
+    session = StudySession(store, None, day, lambda: NOW, Limits(new=1))
+    while session.current and session.current.card_id != "d":
+        session.skip()
+    assert session.preview() == sm2.preview(sm2.State(), day)
+    store.set_scheduler("fsrs")
+    assert session.preview() == fsrs_sched.preview(fsrs_sched.FsrsState(), day, 0.9)
+
+
+def test_migrates_a_version_1_database(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    _migrations().apply(Database(conn), stop_before="0002_fsrs")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added)"
+        " VALUES ('x', 't', 0, 'h', 0, 0, '2026-01-01')"
+    )
+    conn.execute(
+        "INSERT INTO sm2 (card_id, ef, repetitions, interval, lapses) VALUES ('x', 250, 0, 0, 0)"
+    )
+    conn.close()
+    store = Store.open(path)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.fsrs_state("x").is_new
+    store.grade("x", Grade.GOOD, D0, NOW)
+    store.close()
+
+
+def test_config_cli() -> None:
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0
+    assert "scheduler" in result.output and "desired_retention" in result.output
+    assert runner.invoke(app, ["config", "scheduler"]).output.strip() == "sm2"
+    for args, msg in [
+        (["config", "scheduler", "anki"], "scheduler must be sm2 or fsrs"),
+        (["config", "desired_retention", "0.5"], "between 0.70 and 0.99"),
+        (["config", "desired_retention", "high"], "must be a number"),
+        (["config", "new_per_day", "lots"], "whole number"),
+        (["config", "colour", "red"], "unknown setting 'colour'"),
+    ]:
+        bad = runner.invoke(app, args)
+        assert bad.exit_code == 2 and msg in bad.output, bad.output
+    assert runner.invoke(app, ["config", "new_per_day", "5"]).exit_code == 0
+    due = json.loads(runner.invoke(app, ["due", "--json", "--today", "2026-11-26"]).output)
+    assert due["new_today"] == 5
+
+
+def test_study_switch_and_show_recall() -> None:
+    runner.invoke(app, ["study", "--today", "2026-11-26", "--new", "2"], input="\n5\n\n4\n")
+    ok = runner.invoke(app, ["config", "scheduler", "fsrs"])
+    assert ok.exit_code == 0 and "2 cards" in ok.output
+    shown = json.loads(
+        runner.invoke(app, ["show", "perceptron-1", "--json", "--today", "2026-12-01"]).output
+    )["state"]
+    assert shown["scheduler"] == "fsrs" and 0 < shown["recall"] < 1
+    stats = json.loads(runner.invoke(app, ["stats", "--json", "--today", "2026-12-01"]).output)
+    assert stats["scheduler"] == "fsrs" and stats["recall"]["average"] is not None
+    out = runner.invoke(
+        app, ["study", "--today", str(date(2026, 11, 26) + timedelta(days=30))], input="\nq\n"
+    ).output
+    assert "due 2" in out
