@@ -243,6 +243,69 @@ def test_gradient_check() -> None:
     assert value("gradient_check", function="cube", x=1, h=1) == pytest.approx(1 / 4)
 
 
+def test_perceptron_margin_subgradient_and_hinge() -> None:
+    assert value("perceptron_margin", w="1,2", b=0, x="1,1", y=-1) == -3.0
+    assert value("perceptron_margin", w="2,-1", b=0.5, x="1,1", y=1) == 1.5
+    # misclassified: −y·x; correct: 0 (the loss is flat there)
+    assert value("perceptron_subgradient", w="1,-1", b=0, x="1,2", y=1) == [-1.0, -2.0]
+    assert value("perceptron_subgradient", w="1,-1", b=0, x="1,2", y=-1) == [0.0, 0.0]
+    assert value("perceptron_subgradient", w="0,0", b=0, x="3,1", y=-1) == [3.0, 1.0]
+    # hinge = max(0, 1 − margin): an upper bound on the 0-1 loss, unlike the perceptron loss
+    assert value("hinge_loss", w="1", b=0, x="-0.1", y=1) == pytest.approx(1.1)
+    assert value("perceptron_loss", w="1", b=0, x="-0.1", y=1) == pytest.approx(0.1)
+    assert value("hinge_loss", w="1", b=0, x="0.5", y=1) == 0.5  # correct, inside the margin
+    assert value("hinge_loss", w="1", b=0, x="3", y=1) == 0.0
+
+
+def test_penalty_ratio_and_huber_continuity() -> None:
+    assert value("penalty_ratio", loss="mse", error=10) == 100.0
+    assert value("penalty_ratio", loss="mae", error=10) == 10.0
+    assert value("penalty_ratio", loss="mse", error=10, base=2) == 25.0
+    # huber, δ = 1: 9.5 / 0.5
+    assert value("penalty_ratio", loss="huber", error=10) == 19.0
+    assert value("huber_continuity", delta=2) == {
+        "quadratic_value": 2.0,
+        "linear_value": 2.0,
+        "quadratic_slope": 2.0,
+        "linear_slope": 2.0,
+    }
+
+
+def test_logit_gradients_and_costs() -> None:
+    # d/dz (σ(z) − y)² = 2(σ − y)σ(1 − σ), against a central difference
+    for y, z in ((1.0, -4.0), (0.0, 0.3), (1.0, 6.0)):
+        p = ref_sigmoid(z)
+        h = 1e-6
+        numeric = ((ref_sigmoid(z + h) - y) ** 2 - (ref_sigmoid(z - h) - y) ** 2) / (2 * h)
+        assert value("mse_grad_logit", y=y, p=p) == pytest.approx(numeric, rel=1e-6, abs=1e-10)
+    # softmax + CCE: ŷ − y, against a central difference of the loss on logits
+    logits = [0.5, -1.0, 2.0]
+    probs = [math.exp(v) for v in logits]
+    probs = [v / sum(probs) for v in probs]
+    grad = value("cce_grad_logit", probs=probs, target=0)
+    for i in range(3):
+        up = [v + (1e-6 if j == i else 0) for j, v in enumerate(logits)]
+        down = [v - (1e-6 if j == i else 0) for j, v in enumerate(logits)]
+        numeric = (ref_cross_entropy(up, 0) - ref_cross_entropy(down, 0)) / 2e-6
+        assert grad[i] == pytest.approx(numeric, abs=1e-8)
+    assert value("cce_grad_logit", probs="0.6,0.3,0.1", target=0) == pytest.approx([-0.4, 0.3, 0.1])
+    assert value("mean_loss", losses="1,2,6") == 3.0
+    assert value("l2_objective", losses="1,2,6", w="1,-2", lam=0.1) == pytest.approx(3.5)
+    assert value("l2_objective", losses="4", w="3", lam=0) == 4.0
+
+
+def test_gradient_steps_and_noise() -> None:
+    assert value("gd_step", w=0.5, grad=2) == pytest.approx(0.3)
+    assert value("gd_step", w=0.5, grad=-2, eta=0.5) == 1.5
+    assert value("minibatch_step", w=0.5, grads="0.4,0.2,0.6,0.2") == pytest.approx(0.465)
+    assert value("minibatch_step", w=1, grads="2", eta=1) == -1.0
+    assert value("minibatch_variance", variance=4, batch_size=16) == 0.25
+    assert value("chain_product", factors="0.25,0.25,0.25") == 0.25**3
+    assert value("chain_product", factors=[1.5] * 10) == pytest.approx(1.5**10)
+    tiny = run("gd_step", {"w": 0.5, "grad": 1e-9})
+    assert "negligible" in tiny.steps[-1]
+
+
 # --- one example per computation: types, JSON, steps --------------------------------------
 
 EXAMPLES: dict[str, dict[str, object]] = {
@@ -276,6 +339,19 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "perceptron_loss": {"w": "1,2", "b": "0", "x": "1,1", "y": "-1"},
     "perceptron_update": {"w": "1,2", "x": "1,1", "y": "-1"},
     "perceptron_train": {"dataset": "or"},
+    "perceptron_margin": {"w": "1,2", "b": "0", "x": "1,1", "y": "1"},
+    "perceptron_subgradient": {"w": "1,2", "b": "0", "x": "1,1", "y": "-1"},
+    "hinge_loss": {"w": "1,2", "b": "0", "x": "1,1", "y": "-1"},
+    "penalty_ratio": {"loss": "huber", "error": "3"},
+    "huber_continuity": {},
+    "mse_grad_logit": {"y": "1", "p": "0.2"},
+    "cce_grad_logit": {"probs": "0.5,0.5", "target": "1"},
+    "mean_loss": {"losses": "1,2"},
+    "l2_objective": {"losses": "1,2", "w": "1", "lam": "0.5"},
+    "gd_step": {"w": "1", "grad": "0.5"},
+    "minibatch_step": {"w": "1", "grads": "0.5,1.5"},
+    "minibatch_variance": {"variance": "2", "batch_size": "8"},
+    "chain_product": {"factors": "0.5,2"},
 }
 
 
@@ -381,6 +457,12 @@ BAD: list[tuple[str, dict[str, object], str]] = [
     ("gradient_check", {"function": "exp", "x": 1000}, "exp overflows a float near x = 1000"),
     ("softmax_shift", {"logits": "1e308", "c": 1.7e308}, "logits + c overflows a float"),
     ("updates_per_epoch", {"n": 5, "batch_size": 1, "batch-size": 2}, "batch_size is given twice"),
+    ("penalty_ratio", {"loss": "mse", "error": 3, "base": 0}, "base error whose penalty is not 0"),
+    ("cce_grad_logit", {"probs": "0.5,0.4", "target": 0}, "probs must sum to 1"),
+    ("cce_grad_logit", {"probs": "0.5,0.5", "target": 2}, "target must be a class index"),
+    ("l2_objective", {"losses": "1", "w": "1", "lam": -1}, "lam must be 0 or more"),
+    ("minibatch_variance", {"variance": 1, "batch_size": 0}, "batch_size must be a positive"),
+    ("hinge_loss", {"w": "1,1", "b": 0, "x": "1", "y": 1}, "w and x must have the same"),
 ]
 
 

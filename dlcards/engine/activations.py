@@ -143,6 +143,19 @@ def softmax_shift(logits: list[float], c: float) -> Outcome:
     return diff, steps
 
 
+def chain_product(factors: list[float]) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    product = float(np.prod(np.asarray(factors, dtype=np.float64)))
+    steps = [f"chain rule: multiply the local derivatives {' × '.join(fmt(f) for f in factors)}"]
+    steps.append(f"= {fmt(product)}")
+    if all(abs(f) < 1 for f in factors) and len(factors) > 1:
+        steps.append("every factor is below 1 in size: the product shrinks (vanishing gradient)")
+    elif all(abs(f) > 1 for f in factors) and len(factors) > 1:
+        steps.append("every factor is above 1 in size: the product grows (exploding gradient)")
+    return product, steps
+
+
 _MAX_SLOPE: dict[str, tuple[float, str]] = {
     "sigmoid": (0.25, "max σ'(z) = σ'(0) = 0.25"),
     "tanh": (1.0, "max tanh'(z) = tanh'(0) = 1"),
@@ -260,6 +273,13 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "softmax(z + c) = softmax(z); value = max |difference|",
         "shift invariance: adding a constant to every logit changes nothing",
         softmax_shift,
+    ),
+    Computation(
+        "chain_product",
+        (Param("factors", "floats"),),
+        "∂L/∂w = ∏ of the local derivatives along the path",
+        "the chain rule as a product: shrinks if the factors are < 1, grows if > 1",
+        chain_product,
     ),
     Computation(
         "vanishing_product",

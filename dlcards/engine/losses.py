@@ -1,5 +1,5 @@
-"""Losses of one example and their gradients: MSE, MAE, RMSE, Huber, BCE, CCE; label memory;
-the mean/median outlier demo.
+"""Losses of one example and their gradients: MSE, MAE, RMSE, Huber, BCE, CCE; how penalties
+grow; cost and objective over a batch; label memory; the mean/median outlier demo.
 
 Conventions (the same as PyTorch's losses with reduction='none'): mse(e) = e², mae(e) = |e|,
 huber(e) = ½e² for |e| ≤ δ and δ(|e| − ½δ) beyond (HuberLoss). bce and cce refuse inputs where
@@ -128,17 +128,7 @@ def bce_grad_logit(y: float, p: float) -> Outcome:
 def cce(probs: list[float], target: int) -> Outcome:
     import numpy as np  # noqa: TID251
 
-    total = float(np.sum(probs))
-    if abs(total - 1.0) > 1e-3:
-        raise UsageError(
-            f"probs must sum to 1 (they sum to {fmt(total)}); for raw scores use softmax first"
-        )
-    k = len(probs)
-    if target >= k:
-        raise UsageError(
-            f"target must be a class index from 0 to {k - 1} for {k} classes (got {target}); "
-            "target is 0-based"
-        )
+    _check_probs(probs, target)
     p = probs[target]
     if p == 0:
         raise UsageError(
@@ -152,6 +142,129 @@ def cce(probs: list[float], target: int) -> Outcome:
         f"target {target} is a 0-based index: probs[{target}] = {fmt(p)}",
         f"cce = −log(probs[{target}]) = −log({fmt(p)}) = {fmt(loss)}",
         "only the true class's probability counts; the other classes matter through softmax",
+    ]
+
+
+def _penalty(loss: str, error: float, delta: float) -> tuple[float, str]:
+    a = abs(error)
+    e = fmt(error)
+    if loss == "mse":
+        v = error * error
+        return v, f"({e})² = {fmt(v)}"
+    if loss == "mae":
+        return a, f"|{e}| = {fmt(a)}"
+    if a <= delta:
+        v = 0.5 * error * error
+        return v, f"0.5·({e})² = {fmt(v)}"
+    v = delta * (a - 0.5 * delta)
+    return v, f"{fmt(delta)}·(|{e}| − 0.5·{fmt(delta)}) = {fmt(v)}"
+
+
+def penalty_ratio(loss: str, error: float, base: float, delta: float) -> Outcome:
+    big, big_text = _penalty(loss, error, delta)
+    small, small_text = _penalty(loss, base, delta)
+    if small == 0:
+        raise UsageError(f"penalty_ratio needs a base error whose penalty is not 0 (got {base})")
+    ratio = big / small
+    growth = {
+        "mse": "quadratic: the ratio is the square of the error ratio",
+        "mae": "linear: the ratio equals the error ratio",
+        "huber": "quadratic up to δ, linear beyond",
+    }[loss]
+    return ratio, [
+        f"{loss}({fmt(error)}) = {big_text}",
+        f"{loss}({fmt(base)}) = {small_text}",
+        f"ratio = {fmt(big)} / {fmt(small)} = {fmt(ratio)} ({growth})",
+    ]
+
+
+def huber_continuity(delta: float) -> Outcome:
+    d = fmt(delta)
+    quad_value = 0.5 * delta * delta
+    lin_value = delta * (delta - 0.5 * delta)
+    result = {
+        "quadratic_value": quad_value,
+        "linear_value": lin_value,
+        "quadratic_slope": delta,
+        "linear_slope": delta,
+    }
+    return result, [
+        f"at e = δ = {d}: quadratic piece ½e² = 0.5·{d}² = {fmt(quad_value)}; "
+        f"linear piece δ(|e| − ½δ) = {d}·({d} − {fmt(0.5 * delta)}) = {fmt(lin_value)}",
+        f"slopes at e = δ: d(½e²)/de = e = {d}; d(δ(|e| − ½δ))/de = δ = {d}",
+        "same value and same slope where the pieces meet: the loss is smooth (C¹) at ±δ",
+    ]
+
+
+def mse_grad_logit(y: float, p: float) -> Outcome:
+    slope = p * (1.0 - p)
+    g = 2.0 * (p - y) * slope
+    return g, [
+        "L = (p − y)² with p = σ(z): ∂L/∂z = 2(p − y)·σ'(z) = 2(p − y)·p(1 − p)",
+        f"p(1 − p) = {fmt(p)}·{fmt(1.0 - p)} = {fmt(slope)}",
+        f"∂L/∂z = 2·({fmt(p)} − {fmt(y)})·{fmt(slope)} = {fmt(g)}",
+        f"with BCE it would be p − y = {fmt(p - y)}: the p(1 − p) factor is what vanishes "
+        "when the sigmoid saturates",
+    ]
+
+
+def _check_probs(probs: list[float], target: int) -> None:
+    import numpy as np  # noqa: TID251
+
+    total = float(np.sum(probs))
+    if abs(total - 1.0) > 1e-3:
+        raise UsageError(
+            f"probs must sum to 1 (they sum to {fmt(total)}); for raw scores use softmax first"
+        )
+    k = len(probs)
+    if target >= k:
+        raise UsageError(
+            f"target must be a class index from 0 to {k - 1} for {k} classes (got {target}); "
+            "target is 0-based"
+        )
+
+
+def cce_grad_logit(probs: list[float], target: int) -> Outcome:
+    _check_probs(probs, target)
+    onehot = [1.0 if i == target else 0.0 for i in range(len(probs))]
+    grad = [float(p) - t for p, t in zip(probs, onehot, strict=True)]
+    wrong = [(g, i) for i, g in enumerate(grad) if i != target]
+    steps = [
+        f"y (one-hot, target {target}) = {fmt(onehot)}",
+        f"∂L/∂z = ŷ − y = {fmt(probs)} − {fmt(onehot)} = {fmt(grad)}",
+    ]
+    if wrong:
+        top = max(wrong)
+        steps.append(
+            f"the true class gets {fmt(grad[target])} (its logit goes up); the largest push down "
+            f"is on class {top[1]}, the most probable wrong class"
+        )
+    return grad, steps
+
+
+def mean_loss(losses: list[float]) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    total = float(np.sum(losses))
+    cost = total / len(losses)
+    return cost, [
+        f"cost = (1/N)·Σ Lᵢ = ({' + '.join(fmt(v) for v in losses)}) / {len(losses)}",
+        f"= {fmt(total)} / {len(losses)} = {fmt(cost)}",
+    ]
+
+
+def l2_objective(losses: list[float], w: list[float], lam: float) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    cost = float(np.sum(losses)) / len(losses)
+    norm = float(np.dot(w, w))
+    penalty = lam * norm
+    objective = cost + penalty
+    return objective, [
+        f"cost = mean of the per-example losses {fmt(losses)} = {fmt(cost)}",
+        f"‖w‖² = {' + '.join(f'({fmt(v)})²' for v in w)} = {fmt(norm)}; "
+        f"λ‖w‖² = {fmt(lam)}·{fmt(norm)} = {fmt(penalty)}",
+        f"objective = cost + λ‖w‖² = {fmt(cost)} + {fmt(penalty)} = {fmt(objective)}",
     ]
 
 
@@ -261,6 +374,25 @@ COMPUTATIONS: tuple[Computation, ...] = (
         huber_grad,
     ),
     Computation(
+        "penalty_ratio",
+        (
+            Param("loss", "choice", choices=("mse", "mae", "huber")),
+            Param("error", "float"),
+            Param("base", "float", default=1.0),
+            Param("delta", "float", default=1.0, check="positive"),
+        ),
+        "loss(error) / loss(base)",
+        "how many times the penalty of one error is that of another",
+        penalty_ratio,
+    ),
+    Computation(
+        "huber_continuity",
+        (Param("delta", "float", default=1.0, check="positive"),),
+        "½δ² = δ(δ − ½δ) and slope δ from both sides at e = δ",
+        "Huber's two pieces meet with equal value and slope; value is both pieces' numbers",
+        huber_continuity,
+    ),
+    Computation(
         "bce",
         (Param("y", "float", check="probability"), Param("p", "float", check="probability")),
         "−[y·log p + (1 − y)·log(1 − p)]",
@@ -275,6 +407,13 @@ COMPUTATIONS: tuple[Computation, ...] = (
         bce_grad_logit,
     ),
     Computation(
+        "mse_grad_logit",
+        (Param("y", "float", check="probability"), Param("p", "float", check="probability")),
+        "∂(p − y)²/∂z = 2(p − y)·p(1 − p) (p = σ(z))",
+        "gradient of sigmoid + MSE with respect to the logit: vanishes when p saturates",
+        mse_grad_logit,
+    ),
+    Computation(
         "cce",
         (
             Param("probs", "floats", check="probability"),
@@ -283,6 +422,34 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "−log probs[target] (target 0-based)",
         "categorical cross-entropy of one prediction",
         cce,
+    ),
+    Computation(
+        "cce_grad_logit",
+        (
+            Param("probs", "floats", check="probability"),
+            Param("target", "int", check="nonnegative"),
+        ),
+        "∂L/∂z = ŷ − y (ŷ = softmax(z), y one-hot)",
+        "gradient of softmax + CCE with respect to the logits",
+        cce_grad_logit,
+    ),
+    Computation(
+        "mean_loss",
+        (Param("losses", "floats"),),
+        "cost = (1/N) Σ Lᵢ",
+        "cost of a batch: the average of its per-example losses",
+        mean_loss,
+    ),
+    Computation(
+        "l2_objective",
+        (
+            Param("losses", "floats"),
+            Param("w", "floats"),
+            Param("lam", "float", check="nonnegative"),
+        ),
+        "mean(losses) + λ‖w‖²",
+        "objective = cost plus an L2 (weight decay) penalty",
+        l2_objective,
     ),
     Computation(
         "onehot_memory",

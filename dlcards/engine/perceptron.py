@@ -1,4 +1,5 @@
-"""The perceptron: weighted sum, loss, one update, and training on AND / OR / XOR.
+"""The perceptron: weighted sum, margin, loss and subgradient, one update, training on AND / OR /
+XOR, and the hinge loss it led to.
 
 Labels are ±1. A point counts as misclassified when y·(w·x + b) ≤ 0: a point exactly on the
 boundary is a mistake for the update rule (otherwise zero-initialised weights would never move),
@@ -61,6 +62,53 @@ def perceptron_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome
         f"w·x + b = {_terms(w, x)} {signed(b)} = {fmt(out)}",
         f"loss = max(0, −y·(w·x + b)) = max(0, −({y})·({fmt(out)})) = {fmt(loss)}",
         verdict,
+    ]
+
+
+def perceptron_margin(w: list[float], b: float, x: list[float], y: int) -> Outcome:
+    _same_length("w", w, "x", x)
+    out = _dot(w, x) + b
+    m = y * out
+    if m > 0:
+        verdict = "> 0, correctly classified; the larger, the more confident"
+    elif m < 0:
+        verdict = "< 0, misclassified: on the wrong side of the boundary"
+    else:
+        verdict = "exactly on the boundary"
+    return m, [
+        f"w·x + b = {_terms(w, x)} {signed(b)} = {fmt(out)}",
+        f"margin = y·(w·x + b) = ({y})·({fmt(out)}) = {fmt(m)}",
+        verdict,
+    ]
+
+
+def perceptron_subgradient(w: list[float], b: float, x: list[float], y: int) -> Outcome:
+    _same_length("w", w, "x", x)
+    out = _dot(w, x) + b
+    first = f"y·(w·x + b) = ({y})·({fmt(out)}) = {fmt(y * out)}"
+    if y * out > 0:
+        zero = [0.0 for _ in x]
+        return zero, [first, f"> 0: correctly classified, loss 0, so the gradient is {fmt(zero)}"]
+    grad = [-y * float(xi) for xi in x]
+    return grad, [
+        first,
+        "≤ 0: misclassified, loss = −y·(w·x + b), so ∂L/∂w = −y·x",
+        f"−y·x = −({y})·{fmt(x)} = {fmt(grad)}; the update w − η·(−y·x) = w + η·y·x",
+    ]
+
+
+def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
+    _same_length("w", w, "x", x)
+    out = _dot(w, x) + b
+    m = y * out
+    loss = max(0.0, 1.0 - m)
+    zero_one = 1 if m <= 0 else 0
+    perceptron = max(0.0, -m)
+    return loss, [
+        f"margin y·(w·x + b) = ({y})·({fmt(out)}) = {fmt(m)}",
+        f"hinge = max(0, 1 − margin) = max(0, 1 {signed(-m)}) = {fmt(loss)}",
+        f"0-1 loss = {zero_one}, perceptron loss max(0, −margin) = {fmt(perceptron)}: "
+        "hinge ≥ 0-1 always (an upper bound), and it is > 0 until the margin reaches 1",
     ]
 
 
@@ -157,6 +205,42 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "max(0, −y(w·x + b)), y = ±1",
         "perceptron loss of one point: 0 when correct, the margin's size when wrong",
         perceptron_loss,
+    ),
+    Computation(
+        "perceptron_margin",
+        (
+            Param("w", "floats"),
+            Param("b", "float"),
+            Param("x", "floats"),
+            Param("y", "int", check="sign"),
+        ),
+        "M = y(w·x + b), y = ±1",
+        "signed distance-like margin: > 0 correct, < 0 misclassified",
+        perceptron_margin,
+    ),
+    Computation(
+        "perceptron_subgradient",
+        (
+            Param("w", "floats"),
+            Param("b", "float"),
+            Param("x", "floats"),
+            Param("y", "int", check="sign"),
+        ),
+        "∂L/∂w = −y·x if y(w·x + b) ≤ 0, else 0",
+        "subgradient of the perceptron loss of one point with respect to w",
+        perceptron_subgradient,
+    ),
+    Computation(
+        "hinge_loss",
+        (
+            Param("w", "floats"),
+            Param("b", "float"),
+            Param("x", "floats"),
+            Param("y", "int", check="sign"),
+        ),
+        "max(0, 1 − y(w·x + b)), y = ±1",
+        "hinge loss (SVMs): an upper bound on the 0-1 loss, > 0 inside the margin",
+        hinge_loss,
     ),
     Computation(
         "perceptron_update",

@@ -1,8 +1,9 @@
-"""Counting gradient-descent updates: per epoch, in total, and the size of the last batch."""
+"""Gradient descent: one update step (single gradient or a mini-batch average), counting updates
+per epoch and in total, the size of the last batch, and how batch size shrinks gradient noise."""
 
 from __future__ import annotations
 
-from dlcards.engine.core import Computation, Outcome, Param
+from dlcards.engine.core import Computation, Outcome, Param, fmt, signed
 
 
 def _ceil_div(n: int, d: int) -> int:
@@ -56,6 +57,50 @@ def last_batch_size(n: int, batch_size: int) -> Outcome:
     ]
 
 
+def _step_verdict(grad: float) -> str:
+    if grad > 0:
+        return "positive gradient: the weight decreases"
+    if grad < 0:
+        return "negative gradient: the weight increases"
+    return "zero gradient: the weight stays put"
+
+
+def gd_step(w: float, grad: float, eta: float) -> Outcome:
+    change = -eta * grad
+    new = w + change
+    steps = [
+        f"w_new = w − η·∇ = {fmt(w)} − {fmt(eta)}·({fmt(grad)}) = {fmt(w)} {signed(change)} "
+        f"= {fmt(new)}",
+        _step_verdict(grad),
+    ]
+    if grad != 0 and abs(change) < 1e-6 * max(abs(w), 1.0):
+        steps.append("the step is negligible next to w: with a vanishing gradient, w barely moves")
+    return new, steps
+
+
+def minibatch_step(w: float, grads: list[float], eta: float) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    mean = float(np.mean(grads))
+    change = -eta * mean
+    new = w + change
+    return new, [
+        f"average gradient = ({' + '.join(fmt(g) for g in grads)}) / {len(grads)} = {fmt(mean)}",
+        f"w_new = w − η·avg = {fmt(w)} − {fmt(eta)}·({fmt(mean)}) = {fmt(new)}",
+        _step_verdict(mean),
+    ]
+
+
+def minibatch_variance(variance: float, batch_size: int) -> Outcome:
+    v = variance / batch_size
+    return v, [
+        f"averaging {batch_size} independent per-example gradients divides the variance by "
+        f"{batch_size}: {fmt(variance)} / {batch_size} = {fmt(v)}",
+        f"the noise (standard deviation) shrinks by √{batch_size} = {fmt(batch_size**0.5)}: "
+        "larger batches give a smoother, BGD-like path",
+    ]
+
+
 _N = Param("n", "int", check="positive", help="number of training examples")
 _BATCH = Param("batch_size", "int", check="positive", help="examples per update")
 
@@ -80,5 +125,37 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "n mod batch_size, or batch_size if it divides n",
         "size of the last (possibly partial) batch of an epoch",
         last_batch_size,
+    ),
+    Computation(
+        "gd_step",
+        (
+            Param("w", "float"),
+            Param("grad", "float"),
+            Param("eta", "float", default=0.1, check="positive"),
+        ),
+        "w_new = w − η·∂L/∂w",
+        "one gradient-descent update of one weight",
+        gd_step,
+    ),
+    Computation(
+        "minibatch_step",
+        (
+            Param("w", "float"),
+            Param("grads", "floats"),
+            Param("eta", "float", default=0.1, check="positive"),
+        ),
+        "w_new = w − η·(1/m) Σ ∂Lᵢ/∂w",
+        "one mini-batch update: the per-example gradients are averaged first",
+        minibatch_step,
+    ),
+    Computation(
+        "minibatch_variance",
+        (
+            Param("variance", "float", check="nonnegative"),
+            Param("batch_size", "int", check="positive"),
+        ),
+        "Var(mean of B gradients) = σ² / B",
+        "gradient noise of a mini-batch average (independent examples)",
+        minibatch_variance,
     ),
 )
