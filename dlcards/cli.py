@@ -77,6 +77,9 @@ def _register() -> None:
     app.command("unsuspend")(progress.unsuspend)
     app.command("reset")(progress.reset)
     app.command("config")(config.config)
+    from dlcards.commands import simulate
+
+    app.command("simulate")(simulate.simulate)
     try:
         from dlcards.commands import calc
     except ImportError:  # pragma: no cover - while the engine is being written
