@@ -80,6 +80,9 @@ def _register() -> None:
     from dlcards.commands import simulate
 
     app.command("simulate")(simulate.simulate)
+    from dlcards.commands.export import export_app
+
+    app.add_typer(export_app, name="export")
     try:
         from dlcards.commands import calc
     except ImportError:  # pragma: no cover - while the engine is being written

@@ -1,0 +1,186 @@
+"""`dlcards export anki | text | reviews`: take the cards (and progress) to Anki or elsewhere."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import typer
+
+from dlcards.commands.common import DbOption, TodayOption, opened_store, synced_store, today_from
+from dlcards.commands.options import DecksOption, TagOption, TopicOption
+from dlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    from dlcards.deck import Card
+    from dlcards.export.anki import AnkiNote, CardProgress
+    from dlcards.store import Store
+
+export_app = typer.Typer(
+    name="export",
+    help="Export the cards to Anki (.apkg or plain text), or the review log to CSV/JSON.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+ForceOption = typer.Option(False, "--force", "-f", help="Overwrite the output file if it exists.")
+
+
+class ReviewFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+
+
+def _notes(
+    topic: list[str] | None, tag: str | None, decks: list[str] | None
+) -> tuple[list[Card], list[AnkiNote]]:
+    from dlcards.catalog import load_catalog
+    from dlcards.export.anki import anki_notes
+
+    catalog = load_catalog(decks or ())
+    cards = catalog.select(topic or (), tag)
+    if not cards:
+        where = f" in {', '.join(topic)}" if topic else ""
+        raise UsageError(f"no cards have the tag '{tag}'{where}" if tag else "no cards to export")
+    return cards, anki_notes(cards, catalog.topic_titles())
+
+
+def _progress(store: Store, cards: list[Card]) -> dict[str, CardProgress]:
+    from dlcards.export.anki import CardProgress
+
+    out = {}
+    for card in cards:
+        flags = store.card_flags(card.id)
+        out[card.id] = CardProgress(store.state(card.id), bool(flags and flags[0]))
+    return out
+
+
+@export_app.command("anki")
+def anki(
+    output: str = typer.Option(
+        "dlcards.apkg", "--output", "-o", help="The package to write.", metavar="FILE.apkg"
+    ),
+    topic: list[str] | None = TopicOption,
+    tag: str | None = TagOption,
+    with_progress: bool = typer.Option(
+        False,
+        "--with-progress",
+        help="Include each card's SM-2 schedule (interval, due, ease, lapses); "
+        "import with scheduling on.",
+    ),
+    force: bool = ForceOption,
+    decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
+    today: str | None = TodayOption,
+) -> None:
+    """An Anki package: deck "Deep Learning", one subdeck per topic; re-import updates notes."""
+    from dlcards.catalog import deck_files
+    from dlcards.export import check_target, write_atomic
+    from dlcards.export.anki import package_timestamp, write_apkg
+
+    day = today_from(today)
+    path = Path(output).expanduser()
+    check_target(path, force)
+    cards, notes = _notes(topic, tag, decks)
+    progress: dict[str, CardProgress] | None = None
+    if with_progress:
+        with synced_store(db, decks or ()) as store:
+            progress = _progress(store, cards)
+    timestamp = package_timestamp(deck_files(decks or ()))
+    write_atomic(path, force, lambda fh: write_apkg(notes, fh, timestamp, progress))
+    summary = f"wrote {path}: {len(notes)} notes in {len({n.deck for n in notes})} decks"
+    if progress is not None:
+        learned = [p for p in progress.values() if not p.state.is_new]
+        due = sum(1 for p in learned if p.state.due and p.state.due <= day)
+        summary += (
+            f"; progress for {len(learned)} reviewed cards ({due} due by {day.isoformat()}), "
+            f"{len(progress) - len(learned)} new"
+        )
+    typer.echo(summary)
+
+
+@export_app.command("text")
+def text(
+    output: str = typer.Option(
+        "dlcards.txt", "--output", "-o", help="The text file to write.", metavar="FILE.txt"
+    ),
+    topic: list[str] | None = TopicOption,
+    tag: str | None = TagOption,
+    force: bool = ForceOption,
+    decks: list[str] | None = DecksOption,
+) -> None:
+    """Anki's plain-text import format (tab-separated, with header lines); same notes as .apkg.
+
+    The notes use the "dlcards" note type, which importing the .apkg once creates.
+    """
+    import io
+
+    from dlcards.export import check_target, write_atomic
+    from dlcards.export.text import write_text
+
+    path = Path(output).expanduser()
+    check_target(path, force)
+    _cards, notes = _notes(topic, tag, decks)
+    buf = io.StringIO()
+    write_text(notes, buf)
+    data = buf.getvalue().encode("utf-8")
+    write_atomic(path, force, lambda fh: _write_bytes(fh, data))
+    typer.echo(f"wrote {path}: {len(notes)} notes")
+
+
+@export_app.command("reviews")
+def reviews(
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="File to write (default: standard output).", metavar="FILE"
+    ),
+    format_: ReviewFormat | None = typer.Option(
+        None, "--format", help="csv or json (default: from the file name, else csv)."
+    ),
+    force: bool = ForceOption,
+    db: str | None = DbOption,
+) -> None:
+    """The whole review log, one row per review with every column, for analysis elsewhere."""
+    from dlcards.export import check_target, write_atomic
+
+    path = Path(output).expanduser() if output else None
+    if path is not None:
+        check_target(path, force)
+    fmt = format_ or (
+        ReviewFormat.json if path and path.suffix.lower() == ".json" else ReviewFormat.csv
+    )
+    with opened_store(db) as store:
+        columns = [r[0] for r in store.query("SELECT name FROM pragma_table_info('reviews')")]
+        rows = store.query("SELECT * FROM reviews ORDER BY id")
+    content = _reviews_json(columns, rows) if fmt is ReviewFormat.json else _csv(columns, rows)
+    if path is None:
+        sys.stdout.write(content)
+        sys.stdout.flush()
+        return
+    data = content.encode("utf-8")
+    write_atomic(path, force, lambda fh: _write_bytes(fh, data))
+    typer.echo(f"wrote {path}: {len(rows)} reviews")
+
+
+def _write_bytes(fh: IO[bytes], data: bytes) -> None:
+    fh.write(data)
+
+
+def _csv(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _reviews_json(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
+    import json
+
+    data = [dict(zip(columns, row, strict=True)) for row in rows]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

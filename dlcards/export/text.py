@@ -1,0 +1,59 @@
+"""Notes -> Anki's plain-text import format (File > Import, "Notes in Plain Text").
+
+The file is UTF-8 with header lines that tell Anki everything it would otherwise ask::
+
+    #separator:tab
+    #html:true
+    #columns:guid	notetype	deck	Front	Back	Topic	Source	CardId	tags
+    #guid column:1
+    #notetype column:2
+    #deck column:3
+    #tags column:9
+
+then one note a line, the same notes (GUIDs, fields, decks, tags) as the .apkg export. A field
+is quoted CSV-style (double quotes, inner quotes doubled) when it holds a tab, a line break or
+a quote, or starts with "#" (Anki would take the line for a comment). The notes use the
+"dlcards" note type, which Anki creates when the .apkg is imported; the text file then adds
+and updates notes by GUID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+from dlcards.export.anki import FIELDS, MODEL_NAME, AnkiNote
+
+COLUMNS = ("guid", "notetype", "deck", *FIELDS, "tags")
+
+HEADER = (
+    "#separator:tab",
+    "#html:true",
+    "#columns:" + "\t".join(COLUMNS),
+    f"#guid column:{COLUMNS.index('guid') + 1}",
+    f"#notetype column:{COLUMNS.index('notetype') + 1}",
+    f"#deck column:{COLUMNS.index('deck') + 1}",
+    f"#tags column:{COLUMNS.index('tags') + 1}",
+)
+
+_NEEDS_QUOTES = ("\t", "\n", "\r", '"')
+
+
+def quote(field: str) -> str:
+    """A field as Anki's reader wants it: as is, or in double quotes with quotes doubled."""
+    if field.startswith("#") or any(ch in field for ch in _NEEDS_QUOTES):
+        return '"' + field.replace('"', '""') + '"'
+    return field
+
+
+def note_line(note: AnkiNote) -> str:
+    values: Sequence[str] = (note.guid, MODEL_NAME, note.deck, *note.fields, " ".join(note.tags))
+    return "\t".join(quote(value) for value in values)
+
+
+def write_text(notes: Iterable[AnkiNote], out: TextIO) -> None:
+    """Write the header and one line per note (\\n line ends; open `out` as UTF-8)."""
+    for line in HEADER:
+        out.write(line + "\n")
+    for note in notes:
+        out.write(note_line(note) + "\n")

@@ -1,0 +1,524 @@
+"""Exports without Anki: HTML conversion, notes, the package file, the text format, the CLI.
+
+The real-Anki import of these files is proved in test_export_anki_real.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import genanki
+import pytest
+from typer.testing import CliRunner
+
+from dlcards.catalog import load_catalog
+from dlcards.cli import app
+from dlcards.export import write_atomic
+from dlcards.export.anki import (
+    FIELDS,
+    MODEL_ID,
+    MODEL_NAME,
+    ROOT_DECK_ID,
+    CardProgress,
+    anki_day,
+    anki_notes,
+    build_package,
+    deck_id,
+    write_apkg,
+)
+from dlcards.export.html import to_html
+from dlcards.export.text import HEADER, quote, write_text
+from dlcards.render import to_plain
+from dlcards.sm2 import Grade, State
+from dlcards.store import Store
+
+runner = CliRunner()
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+STAMP = 1_790_000_000
+
+MATH_DECK = """\
+topic: batches
+title: Batches & Epochs
+cards:
+  - id: batches-1
+    question: With $n = 320$ rows and batch size 64, how many updates per epoch?
+    answer: $\\frac{320}{64} = 5$ updates.
+    tags: [math, interview]
+    source: "Made up #1"
+    compute: {fn: updates_per_epoch, args: {n: 320, batch_size: 64}, claim: 5}
+  - id: batches-2
+    question: And with 330 rows?
+    answer: "**5** updates (the last partial batch is dropped)."
+    tags: [math]
+    erratum: The last partial batch is *not* dropped by default; it is 6 updates.
+    compute: {fn: updates_per_epoch, args: {n: 330, batch_size: 64}, claim: 5}
+"""
+
+
+@pytest.fixture(scope="module")
+def catalog():  # type: ignore[no-untyped-def]
+    return load_catalog(use_cache=False)
+
+
+@pytest.fixture
+def math_deck(tmp_path: Path) -> Path:
+    path = tmp_path / "decks" / "batches.yaml"
+    path.parent.mkdir()
+    path.write_text(MATH_DECK, encoding="utf-8")
+    return path.parent
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("**bold** and *italic*", "<b>bold</b> and <i>italic</i>"),
+        ("`a**2` stays code", "<code>a**2</code> stays code"),
+        ("line one<br>line two<br/>three", "line one<br>line two<br>three"),
+        ("if z < 0 & y > 1", "if z &lt; 0 &amp; y &gt; 1"),
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("$x_i^2$ here", r"\(x_i^2\) here"),
+        ("$z<0$ and $a & b$", r"\(z&lt;0\) and \(a &amp; b\)"),
+        ("see $$\\sum_i w_i$$ done", r"see \[\sum_i w_i\] done"),
+        ("costs $5 and $10", "costs $5 and $10"),  # Pandoc's rule: not math
+        ("$7 + 4 = **11$**", r"\(7 + 4 =\) <b>\(11\)</b>"),
+        ("***both***", "<i><b>both</b></i>"),
+        ("an \\*escaped\\* star", "an *escaped* star"),
+        ("&amp; stays one ampersand", "&amp; stays one ampersand"),
+    ],
+)
+def test_to_html(text: str, expected: str) -> None:
+    assert to_html(text) == expected
+
+
+class _Checker(HTMLParser):
+    """Fails on any tag but the few the converter writes, and on unbalanced tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        assert tag in {"b", "i", "code", "br"}, tag
+        if tag != "br":
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack.pop() == tag, tag
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_every_shipped_card_converts_to_clean_html(catalog) -> None:  # type: ignore[no-untyped-def]
+    for card in catalog.cards:
+        for text in (card.question, card.answer):
+            out = to_html(text)
+            checker = _Checker()
+            checker.feed(out)
+            checker.close()
+            assert not checker.stack, (card.id, out)
+            visible = "".join(checker.text)
+            assert "$" not in visible, (card.id, out)
+            assert "**" not in re.sub(r"<code>.*?</code>", "", out), (card.id, out)
+
+
+def test_html_reads_like_the_terminal_for_text_without_math(catalog) -> None:  # type: ignore[no-untyped-def]
+    """Same lexer, same emphasis: strip the tags and it is the terminal's plain text."""
+    checked = 0
+    for card in catalog.cards:
+        for text in (card.question, card.answer):
+            if "$" in text:
+                continue
+            out = to_html(text).replace("<br>", "\n")
+            assert html.unescape(re.sub(r"<[^>]+>", "", out)) == to_plain(text), card.id
+            checked += 1
+    assert checked > 300
+
+
+# --- notes ----------------------------------------------------------------------------------
+
+
+def test_notes_of_the_shipped_decks(catalog) -> None:  # type: ignore[no-untyped-def]
+    notes = {n.card_id: n for n in anki_notes(catalog.cards, catalog.topic_titles())}
+    assert len(notes) == 220
+    gd = notes["gd-23"]
+    assert gd.guid == genanki.guid_for("gd-23")
+    assert gd.deck == "Deep Learning::Gradient Descent and Its Variants"
+    assert gd.tags == ("gd", "math")
+    front, back, topic, source, card_id = gd.fields
+    assert front.startswith("If a dataset has 320 rows")
+    assert back.startswith(r"\(\frac{320}{64} = \mathbf{5 \text{ updates}}\)")
+    assert (topic, source, card_id) == (
+        "Gradient Descent and Its Variants",
+        "Gradient Descent and Its Variants #23",
+        "gd-23",
+    )
+    cce = notes["cce-33"]
+    assert cce.tags == ("cce", "interview", "math")
+    assert cce.fields[2] == "Categorical Cross-Entropy (CCE) &amp; Sparse CCE"
+    assert cce.deck == "Deep Learning::Categorical Cross-Entropy (CCE) & Sparse CCE"
+    assert "<code>ŷ = [0.1, 0.7, 0.2]</code>" in cce.fields[0]
+    levels = {t for n in notes.values() for t in n.tags} & {"intuitive", "interview"}
+    assert levels == {"intuitive", "interview"}
+
+
+def test_math_cards_carry_the_computed_result_steps_and_erratum(math_deck: Path) -> None:
+    catalog = load_catalog([math_deck], use_cache=False)
+    notes = {n.card_id: n for n in anki_notes(catalog.select(["batches"]), catalog.topic_titles())}
+    back = notes["batches-1"].fields[1]
+    assert back.startswith(r"\(\frac{320}{64} = 5\) updates.")
+    assert '<div class="computed">' in back and '<span class="value">5</span>' in back
+    assert '<ol class="steps"><li>' in back
+    assert "the card says" not in back
+    erratum = notes["batches-2"].fields[1]
+    assert '<span class="value">6</span>' in erratum
+    assert '<span class="claim">(the card says 5)</span>' in erratum
+    assert '<div class="erratum"><b>Erratum:</b> The last partial batch is <i>not</i>' in erratum
+    assert notes["batches-1"].deck == "Deep Learning::Batches & Epochs"
+    assert notes["batches-1"].fields[2] == "Batches &amp; Epochs"
+
+
+def test_ids_are_fixed() -> None:
+    """Changing these makes Anki create a second note type or deck: never change them."""
+    assert (MODEL_ID, ROOT_DECK_ID) == (1525040419, 1102058212)
+    assert FIELDS == ("Front", "Back", "Topic", "Source", "CardId")
+    assert deck_id("gd") == deck_id("gd")
+    assert deck_id("gd") == 1073741824 + int.from_bytes(
+        __import__("hashlib").sha256(b"dlcards-deck:gd").digest()[:4], "big"
+    ) % (1 << 30)
+    assert len({deck_id(t) for t in ("perceptron", "mlp", "loss", "gd", "vgp")}) == 5
+
+
+def test_package_model_and_decks(catalog) -> None:  # type: ignore[no-untyped-def]
+    package = build_package(anki_notes(catalog.cards, catalog.topic_titles()))
+    names = [d.name for d in package.decks]
+    assert names[0] == "Deep Learning" and package.decks[0].deck_id == ROOT_DECK_ID
+    assert names[1:] == [f"Deep Learning::{d.title}" for d in catalog.decks]
+    model = package.decks[1].notes[0].model
+    assert (model.model_id, model.name) == (MODEL_ID, MODEL_NAME)
+    assert ".nightMode" in model.css and ".night_mode" in model.css
+    assert sum(len(d.notes) for d in package.decks) == 220
+
+
+# --- the package file -------------------------------------------------------------------------
+
+
+def _apkg(notes, timestamp=STAMP, progress=None) -> bytes:  # type: ignore[no-untyped-def]
+    buf = io.BytesIO()
+    write_apkg(notes, buf, timestamp, progress)
+    return buf.getvalue()
+
+
+def _collection(data: bytes, tmp_path: Path) -> sqlite3.Connection:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert sorted(archive.namelist()) == ["collection.anki2", "media"]
+        assert archive.read("media") == b"{}"
+        path = tmp_path / "collection.anki2"
+        path.write_bytes(archive.read("collection.anki2"))
+    return sqlite3.connect(path)
+
+
+def test_apkg_is_reproducible(catalog) -> None:  # type: ignore[no-untyped-def]
+    notes = anki_notes(catalog.cards, catalog.topic_titles())
+    first = _apkg(notes)
+    assert _apkg(notes) == first
+    assert _apkg(anki_notes(catalog.cards, catalog.topic_titles())) == first
+    assert _apkg(notes, STAMP + 1) != first
+
+
+def test_apkg_collection_contents(catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    notes = anki_notes(catalog.cards, catalog.topic_titles())
+    conn = _collection(_apkg(notes), tmp_path)
+    rows = conn.execute("SELECT guid, mid, mod, tags, flds FROM notes").fetchall()
+    assert len(rows) == 220
+    assert {r[1] for r in rows} == {MODEL_ID}
+    assert {r[2] for r in rows} == {STAMP}
+    by_guid = {r[0]: r for r in rows}
+    gd = by_guid[genanki.guid_for("gd-23")]
+    assert gd[3] == " gd math "
+    assert gd[4].split("\x1f")[4] == "gd-23"
+    models = json.loads(conn.execute("SELECT models FROM col").fetchone()[0])
+    assert list(models) == [str(MODEL_ID)]
+    decks = json.loads(conn.execute("SELECT decks FROM col").fetchone()[0])
+    assert "Deep Learning::Perceptron Loss Function" in {d["name"] for d in decks.values()}
+    cards = conn.execute("SELECT type, queue, ivl, factor FROM cards").fetchall()
+    assert set(cards) == {(0, 0, 0, 0)}  # no progress asked: all new
+
+
+def test_apkg_with_progress_sets_the_schedule(catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cards = catalog.select(["perceptron"])
+    notes = anki_notes(cards, catalog.topic_titles())
+    due = date(2026, 12, 3)
+    progress = {
+        "perceptron-1": CardProgress(State(236, 2, 6, due, 1, due - timedelta(days=6))),
+        "perceptron-2": CardProgress(State(250, 1, 1, due, 0, due - timedelta(days=1)), True),
+        "perceptron-3": CardProgress(State(), True),
+    }
+    data = _apkg(notes, progress=progress)
+    assert _apkg(notes, progress=progress) == data
+    conn = _collection(data, tmp_path)
+    crt = conn.execute("SELECT crt FROM col").fetchone()[0]
+    got = {
+        cid: row
+        for cid in ("perceptron-1", "perceptron-2", "perceptron-3", "perceptron-4")
+        for row in conn.execute(
+            "SELECT c.type, c.queue, c.ivl, c.due, c.factor, c.reps, c.lapses FROM cards c "
+            "JOIN notes n ON n.id = c.nid WHERE n.guid = ?",
+            (genanki.guid_for(cid),),
+        )
+    }
+    day = anki_day(due, crt)
+    assert day == (due - datetime.fromtimestamp(crt, timezone.utc).date()).days
+    assert got["perceptron-1"] == (2, 2, 6, day, 2360, 2, 1)
+    assert got["perceptron-2"] == (2, -1, 1, day, 2500, 1, 0)
+    assert got["perceptron-3"][:3] == (0, -1, 0)  # new and suspended
+    assert got["perceptron-4"][:3] == (0, 0, 0)
+
+
+# --- the text format --------------------------------------------------------------------------
+
+
+def test_quote() -> None:
+    assert quote("plain <b>html</b>") == "plain <b>html</b>"
+    assert quote('say "hi"') == '"say ""hi"""'
+    assert quote("a\tb") == '"a\tb"'
+    assert quote("a\nb") == '"a\nb"'
+    assert quote("#not a comment") == '"#not a comment"'
+
+
+def test_text_export(catalog) -> None:  # type: ignore[no-untyped-def]
+    notes = anki_notes(catalog.cards, catalog.topic_titles())
+    buf = io.StringIO()
+    write_text(notes, buf)
+    lines = buf.getvalue().split("\n")
+    assert lines[:7] == list(HEADER)
+    assert lines[0] == "#separator:tab" and lines[1] == "#html:true"
+    assert {line.split(":")[0] for line in lines[3:7]} == {
+        "#guid column",
+        "#notetype column",
+        "#deck column",
+        "#tags column",
+    }
+    rows = list(csv.reader(io.StringIO("\n".join(lines[7:])), delimiter="\t"))
+    rows = [r for r in rows if r]
+    assert len(rows) == 220
+    assert all(len(r) == 9 for r in rows)
+    by_id = {r[7]: r for r in rows}
+    gd = by_id["gd-23"]
+    assert gd[0] == genanki.guid_for("gd-23")
+    assert gd[1:3] == [MODEL_NAME, "Deep Learning::Gradient Descent and Its Variants"]
+    assert gd[8] == "gd math"
+    assert tuple(gd[3:8]) == next(n.fields for n in notes if n.card_id == "gd-23")
+
+
+# --- writing files ----------------------------------------------------------------------------
+
+
+def test_write_atomic_leaves_no_half_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.apkg"
+    target.write_bytes(b"old")
+
+    def fail(fh: object) -> None:
+        fh.write(b"half")  # type: ignore[attr-defined]
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(target, True, fail)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.apkg"]
+
+
+# --- the CLI ----------------------------------------------------------------------------------
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["export", *args])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_cli_anki_writes_the_package(tmp_path: Path) -> None:
+    out = tmp_path / "deck.apkg"
+    code, output = _run("anki", "-o", str(out))
+    assert code == 0, output
+    assert f"wrote {out}: 220 notes in 9 decks" in output
+    with zipfile.ZipFile(out) as archive:
+        assert "collection.anki2" in archive.namelist()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_cli_anki_is_reproducible(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.apkg", tmp_path / "b.apkg"
+    assert _run("anki", "-o", str(a))[0] == 0
+    assert _run("anki", "-o", str(b))[0] == 0
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        assert za.namelist() == zb.namelist()
+        for name in za.namelist():
+            assert za.read(name) == zb.read(name), name
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_cli_anki_topic_and_tag(tmp_path: Path) -> None:
+    out = tmp_path / "gd.apkg"
+    code, output = _run("anki", "-o", str(out), "--topic", "gd", "--tag", "math")
+    assert code == 0, output
+    catalog = load_catalog()
+    expected = len(catalog.select(["gd"], "math"))
+    assert f"{expected} notes in 1 decks" in output
+
+
+def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    for kind, name in (("anki", "x.apkg"), ("text", "x.txt"), ("reviews", "x.csv")):
+        out = tmp_path / name
+        out.write_text("keep me")
+        code, output = _run(kind, "-o", str(out))
+        assert code == 2, output
+        assert output.strip() == f"error: {out} already exists; pass --force to overwrite it"
+        assert out.read_text() == "keep me"
+        code, output = _run(kind, "-o", str(out), "--force")
+        assert code == 0, output
+        assert out.read_text(encoding="utf-8", errors="replace") != "keep me"
+
+
+def test_cli_unwritable_path(tmp_path: Path) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("a file, not a directory")
+    for kind in ("anki", "text", "reviews"):
+        code, output = _run(kind, "-o", str(blocker / "out.apkg"))
+        assert code == 2
+        assert (
+            output.strip()
+            == f"error: cannot write {blocker / 'out.apkg'}: {blocker} is not a directory"
+        )
+    code, output = _run("anki", "-o", str(tmp_path / "missing" / "out.apkg"))
+    assert code == 2 and "does not exist" in output
+    code, output = _run("anki", "-o", str(tmp_path))
+    assert code == 2 and "is a directory" in output
+
+
+def test_cli_unknown_topic_and_empty_selection(tmp_path: Path) -> None:
+    code, output = _run("anki", "-o", str(tmp_path / "x.apkg"), "--topic", "gdd")
+    assert code == 2
+    assert output.startswith("error: unknown topic 'gdd' (did you mean 'gd'?)")
+    assert len(output.strip().splitlines()) == 1
+    code, output = _run("text", "-o", str(tmp_path / "x.txt"), "--tag", "nope")
+    assert code == 2 and output.strip() == "error: no cards have the tag 'nope'"
+    assert not (tmp_path / "x.apkg").exists() and not (tmp_path / "x.txt").exists()
+
+
+def test_cli_text(tmp_path: Path, math_deck: Path) -> None:
+    out = tmp_path / "cards.txt"
+    code, output = _run("text", "-o", str(out), "--decks", str(math_deck))
+    assert code == 0, output
+    assert "222 notes" in output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("#separator:tab\n#html:true\n")
+    assert "Deep Learning::Batches &amp; Epochs" not in text
+    assert "\tDeep Learning::Batches & Epochs\t" in text
+
+
+def _graded_db(path: Path) -> Store:
+    store = Store.open(path)
+    catalog = load_catalog()
+    store.sync(catalog.cards, "test", NOW)
+    day = date(2026, 11, 1)
+    store.grade("gd-23", Grade.PERFECT, day, NOW)
+    store.grade("gd-23", Grade.GOOD, day + timedelta(days=1), NOW)
+    store.grade("cce-33", Grade.BLACKOUT, day, NOW, seconds=4.5)
+    return store
+
+
+def test_cli_reviews_csv_and_json(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    _graded_db(db).close()
+    code, output = _run("reviews", "--db", str(db))
+    assert code == 0, output
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert [r["card_id"] for r in rows] == ["gd-23", "gd-23", "cce-33"]
+    assert {"id", "card_id", "reviewed_at", "day", "grade", "kind", "ef_before", "ef_after"} <= set(
+        rows[0]
+    )
+    assert rows[1]["interval_after"] == "6" and rows[2]["grade"] == "0"
+    assert rows[2]["seconds"] == "4.5" and rows[0]["seconds"] == ""
+    with sqlite3.connect(db) as conn:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(reviews)")]
+    assert list(rows[0]) == columns
+
+    out = tmp_path / "log.json"
+    code, output = _run("reviews", "--db", str(db), "-o", str(out))
+    assert code == 0 and "3 reviews" in output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["grade"] for r in data] == [5, 4, 0]
+    assert data[0]["seconds"] is None and data[2]["seconds"] == 4.5
+    assert list(data[0]) == columns
+
+    code, output = _run("reviews", "--db", str(db), "--format", "json")
+    assert json.loads(output) == data
+    code, output = _run(
+        "reviews", "--db", str(db), "-o", str(tmp_path / "l.txt"), "--format", "csv"
+    )
+    assert code == 0
+    assert (tmp_path / "l.txt").read_text(encoding="utf-8").startswith("id,card_id,")
+
+
+def test_cli_reviews_of_an_empty_log(tmp_path: Path) -> None:
+    code, output = _run("reviews", "--db", str(tmp_path / "new.db"))
+    assert code == 0
+    assert output.startswith("id,card_id,") and len(output.splitlines()) == 1
+
+
+def test_cli_with_progress_summary(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    _graded_db(db).close()
+    out = tmp_path / "p.apkg"
+    code, output = _run(
+        "anki", "-o", str(out), "--with-progress", "--db", str(db), "--today", "2026-11-05"
+    )
+    assert code == 0, output
+    assert "progress for 2 reviewed cards (1 due by 2026-11-05), 218 new" in output
+    code, output = _run("anki", "-o", str(out), "--force", "--today", "26/11")
+    assert code == 2 and "--today must be a date" in output
+
+
+def test_export_commands_have_help() -> None:
+    for name in ("anki", "text", "reviews"):
+        result = runner.invoke(app, ["export", name, "--help"])
+        assert result.exit_code == 0
+        assert "--force" in result.output
+
+
+def test_quick_commands_do_not_import_genanki() -> None:
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from dlcards.cli import app\n"
+        "for args in (['--version'], ['topics'], ['export', '--help']):\n"
+        "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
+        "heavy = {'genanki', 'numpy', 'sqlite_utils'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_edited_card_keeps_its_guid(catalog) -> None:  # type: ignore[no-untyped-def]
+    card = catalog.card("gd-23")
+    edited = replace(card, answer="Five updates.")
+    [before] = anki_notes([card], catalog.topic_titles())
+    [after] = anki_notes([edited], catalog.topic_titles())
+    assert before.guid == after.guid and before.fields[1] != after.fields[1]

@@ -1,0 +1,371 @@
+"""The exports imported into a real Anki collection (the `anki` package from PyPI: Anki's own
+Rust backend), in a temporary directory: notes, decks, fields, tags, re-import by GUID,
+progress, and the text format.
+
+`importorskip` only guards machines without Anki; the `test` extra installs it, so CI runs these.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import genanki
+import pytest
+from typer.testing import CliRunner
+
+from dlcards.catalog import load_catalog
+from dlcards.cli import app
+from dlcards.export.anki import MODEL_ID, MODEL_NAME, anki_notes, write_apkg
+from dlcards.sm2 import Grade
+from dlcards.store import Store
+
+pytest.importorskip("anki")
+
+from anki.collection import (  # noqa: E402
+    Collection,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+    ImportCsvRequest,
+)
+
+runner = CliRunner()
+STAMP = 1_790_000_000
+NOW = datetime.now(timezone.utc)
+
+USER_DECK = """\
+topic: batches
+title: Batches & "Epochs"
+cards:
+  - id: batches-1
+    question: With $n = 320$ rows and batch size 64, how many updates per epoch?
+    answer: $\\frac{320}{64} = 5$ updates.
+    tags: [math, interview]
+    source: "Made up #1"
+    compute: {fn: updates_per_epoch, args: {n: 320, batch_size: 64}, claim: 5}
+  - id: batches-2
+    question: "#2: and with 330 rows?\\tTabbed."
+    answer: "**5** updates.\\nA second line."
+    tags: [math]
+    erratum: It is 6 updates; the last partial batch counts.
+    compute: {fn: updates_per_epoch, args: {n: 330, batch_size: 64}, claim: 5}
+"""
+
+
+@pytest.fixture
+def col(tmp_path: Path) -> Iterator[Collection]:
+    yield (collection := new_collection(tmp_path / "anki"))
+    collection.close()
+
+
+def new_collection(directory: Path) -> Collection:
+    directory.mkdir(parents=True)
+    return Collection(str(directory / "collection.anki2"))
+
+
+@pytest.fixture
+def user_decks(tmp_path: Path) -> Path:
+    path = tmp_path / "decks" / "batches.yaml"
+    path.parent.mkdir()
+    path.write_text(USER_DECK, encoding="utf-8")
+    return path.parent
+
+
+def export(*args: str) -> str:
+    result = runner.invoke(app, ["export", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def import_apkg(col: Collection, path: Path, scheduling: bool = True) -> Any:
+    request = ImportAnkiPackageRequest(
+        package_path=str(path),
+        options=ImportAnkiPackageOptions(with_scheduling=scheduling),
+    )
+    return col.import_anki_package(request).log
+
+
+def import_text(col: Collection, path: Path) -> Any:
+    metadata = col.get_csv_metadata(str(path), None)
+    return col.import_csv(ImportCsvRequest(path=str(path), metadata=metadata)).log
+
+
+def notes_by_card_id(col: Collection) -> dict[str, Any]:
+    notes = {}
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        notes[note["CardId"]] = note
+    return notes
+
+
+def snapshot(col: Collection) -> dict[str, tuple[Any, ...]]:
+    """guid -> (fields, tags, deck, note type name) of every note."""
+    out = {}
+    for note in notes_by_card_id(col).values():
+        decks = {col.decks.name(card.did) for card in note.cards()}
+        out[note.guid] = (
+            tuple(note.fields),
+            tuple(sorted(note.tags)),
+            tuple(decks),
+            note.note_type()["name"],
+        )
+    return out
+
+
+def dlcards_notetypes(col: Collection) -> list[Any]:
+    return [nt for nt in col.models.all_names_and_ids() if nt.name.startswith(MODEL_NAME)]
+
+
+# --- the package --------------------------------------------------------------------------------
+
+
+def test_apkg_imports_into_anki(col: Collection, tmp_path: Path) -> None:
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path))
+    log = import_apkg(col, path)
+    assert len(log.new) == 220
+    assert col.note_count() == 220 and col.card_count() == 220
+
+    catalog = load_catalog()
+    names = {d.name for d in col.decks.all_names_and_ids()}
+    expected = {f"Deep Learning::{deck.title}" for deck in catalog.decks}
+    assert expected | {"Deep Learning"} <= names
+    assert len(expected) == 9
+
+    [notetype] = dlcards_notetypes(col)
+    assert (notetype.id, notetype.name) == (MODEL_ID, MODEL_NAME)
+    assert [f["name"] for f in col.models.get(notetype.id)["flds"]] == [
+        "Front",
+        "Back",
+        "Topic",
+        "Source",
+        "CardId",
+    ]
+
+    notes = notes_by_card_id(col)
+    gd = notes["gd-23"]
+    assert gd.guid == genanki.guid_for("gd-23")
+    assert gd["Front"] == (
+        "If a dataset has 320 rows and the batch size is 64, how many parameter updates "
+        "occur per epoch?"
+    )
+    assert gd["Back"] == r"\(\frac{320}{64} = \mathbf{5 \text{ updates}}\) per epoch."
+    assert gd["Topic"] == "Gradient Descent and Its Variants"
+    assert gd["Source"] == "Gradient Descent and Its Variants #23"
+    assert sorted(gd.tags) == ["gd", "math"]
+    assert col.decks.name(gd.cards()[0].did) == "Deep Learning::Gradient Descent and Its Variants"
+
+    cce = notes["cce-33"]
+    assert sorted(cce.tags) == ["cce", "interview", "math"]
+    assert "<code>ŷ = [0.1, 0.7, 0.2]</code>" in cce["Front"]
+    assert "The loss is <b>high</b>." in cce["Back"]
+    assert cce["Topic"] == "Categorical Cross-Entropy (CCE) &amp; Sparse CCE"
+    assert (
+        col.decks.name(cce.cards()[0].did)
+        == "Deep Learning::Categorical Cross-Entropy (CCE) & Sparse CCE"
+    )
+
+    # HTML escaped, <br> kept, MathJax delimiters everywhere math was, no "$" left
+    assert "(weights &amp; biases)" in notes["backprop-1"]["Back"]
+    assert "<code>ŷ &lt; y</code>" in notes["bce-21"]["Back"]
+    assert r"\(&lt; 1\)" in notes["vgp-10"]["Back"] and r"\(z&gt;0\)" in notes["vgp-7"]["Back"]
+    assert "<br>" in notes["bce-21"]["Back"]
+    math_notes = [n for n in notes.values() if r"\(" in n["Front"] + n["Back"]]
+    assert len(math_notes) > 40
+    assert not [cid for cid, n in notes.items() if "$" in "".join(n.fields)]
+    for card in catalog.cards:  # tags: the topic, the level, math
+        assert sorted(notes[card.id].tags) == sorted({card.topic, *card.tags}), card.id
+
+    # Anki renders the template: front, then the answer under it
+    card = gd.cards()[0]
+    assert "Gradient Descent and Its Variants" in card.question()
+    assert r"\frac{320}{64}" in card.answer() and "gd-23" in card.answer()
+
+
+def test_reimport_after_an_edit_updates_the_note(col: Collection, tmp_path: Path) -> None:
+    catalog = load_catalog()
+    titles = catalog.topic_titles()
+    first = tmp_path / "first.apkg"
+    with first.open("wb") as fh:
+        write_apkg(anki_notes(catalog.cards, titles), fh, STAMP)
+    import_apkg(col, first)
+    decks_before = len(col.decks.all_names_and_ids())
+    notetypes_before = len(col.models.all_names_and_ids())
+
+    edited = [
+        replace(card, answer="Exactly **five** updates: $320 / 64 = 5$.")
+        if card.id == "gd-23"
+        else replace(card, question=card.question + " (edited)")
+        if card.id == "cce-33"
+        else card
+        for card in catalog.cards
+    ]
+    second = tmp_path / "second.apkg"
+    with second.open("wb") as fh:
+        write_apkg(anki_notes(edited, titles), fh, STAMP + 60)
+    log = import_apkg(col, second)
+    assert len(log.new) == 0
+    assert col.note_count() == 220
+    notes = notes_by_card_id(col)
+    assert notes["gd-23"]["Back"] == r"Exactly <b>five</b> updates: \(320 / 64 = 5\)."
+    assert notes["cce-33"]["Front"].endswith("(edited)")
+    assert len(dlcards_notetypes(col)) == 1
+    assert len(col.models.all_names_and_ids()) == notetypes_before
+    assert len(col.decks.all_names_and_ids()) == decks_before
+
+
+def test_cli_reexport_after_a_deck_edit_updates_the_note(
+    col: Collection, tmp_path: Path, user_decks: Path
+) -> None:
+    """The CLI's package timestamp follows the deck files, so Anki takes an edited deck."""
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    import_apkg(col, path)
+    assert col.note_count() == 222
+    notes = notes_by_card_id(col)
+    back = notes["batches-1"]["Back"]
+    assert '<span class="value">5</span>' in back and '<ol class="steps">' in back
+    assert "Erratum:" in notes["batches-2"]["Back"]
+    assert '<span class="claim">(the card says 5)</span>' in notes["batches-2"]["Back"]
+    assert notes["batches-2"]["Front"].startswith("#2: and with 330 rows?")
+
+    deck_file = user_decks / "batches.yaml"
+    deck_file.write_text(
+        deck_file.read_text(encoding="utf-8").replace("$ updates.", "$ updates per epoch."),
+        encoding="utf-8",
+    )
+    later = deck_file.stat().st_mtime + 5
+    os.utime(deck_file, (later, later))
+    export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    import_apkg(col, path)
+    assert col.note_count() == 222
+    assert r"\) updates per epoch." in notes_by_card_id(col)["batches-1"]["Back"]
+    assert len(dlcards_notetypes(col)) == 1
+
+
+# --- progress -----------------------------------------------------------------------------------
+
+
+def _anki_today() -> date:
+    """The calendar day Anki counts as today (its day starts at 4 am)."""
+    return (datetime.now() - timedelta(hours=4)).date()
+
+
+def test_progress_goes_with_the_cards(col: Collection, tmp_path: Path) -> None:
+    db = tmp_path / "progress.db"
+    today = _anki_today()
+    store = Store.open(db)
+    store.sync(load_catalog().cards, "test", NOW)
+    grades = [
+        ("gd-23", Grade.PERFECT, 7),
+        ("gd-23", Grade.GOOD, 6),
+        ("cce-33", Grade.GOOD, 3),
+        ("mlp-1", Grade.HARD, 1),
+        ("perceptron-1", Grade.PERFECT, 30),
+        ("perceptron-1", Grade.PERFECT, 29),
+        ("perceptron-1", Grade.PERFECT, 23),
+        ("perceptron-1", Grade.BLACKOUT, 3),
+        ("vgp-1", Grade.PERFECT, 20),
+        ("vgp-1", Grade.PERFECT, 19),
+        ("vgp-1", Grade.PERFECT, 13),
+    ]
+    for card_id, grade, days_ago in grades:
+        store.grade(card_id, grade, today - timedelta(days=days_ago), NOW)
+    store.set_suspended(["cce-33", "perceptron-2"], True)
+    states = {cid: store.state(cid) for cid, _, _ in grades}
+    store.close()
+
+    path = tmp_path / "progress.apkg"
+    export("anki", "-o", str(path), "--with-progress", "--db", str(db))
+    import_apkg(col, path, scheduling=True)
+    assert col.note_count() == 220
+
+    notes = notes_by_card_id(col)
+    for card_id, state in states.items():
+        card = notes[card_id].cards()[0]
+        assert card.type == 2, card_id  # review
+        assert card.queue == (-1 if card_id == "cce-33" else 2), card_id
+        assert card.ivl == state.interval, card_id
+        assert card.factor == state.ef * 10, card_id
+        assert card.reps == state.repetitions and card.lapses == state.lapses, card_id
+        assert state.due is not None
+        assert card.due - col.sched.today == (state.due - today).days, card_id
+    assert states["perceptron-1"].lapses == 1
+    assert states["vgp-1"].interval == 17 and states["vgp-1"].due == today + timedelta(days=4)
+
+    for card_id in ("perceptron-3", "gd-1", "vgp-2"):
+        card = notes[card_id].cards()[0]
+        assert (card.type, card.queue, card.ivl, card.reps) == (0, 0, 0, 0), card_id
+    assert notes["perceptron-2"].cards()[0].queue == -1  # new, suspended
+    # Anki's scheduler sees them: vgp-1 is due in the future, gd-23 today
+    due_today = col.find_cards("is:due")
+    assert notes["gd-23"].cards()[0].id in due_today
+    assert notes["vgp-1"].cards()[0].id not in due_today
+
+
+def test_without_scheduling_anki_starts_the_cards_fresh(col: Collection, tmp_path: Path) -> None:
+    db = tmp_path / "progress.db"
+    store = Store.open(db)
+    store.sync(load_catalog().cards, "test", NOW)
+    store.grade("gd-23", Grade.PERFECT, _anki_today(), NOW)
+    store.close()
+    path = tmp_path / "progress.apkg"
+    export("anki", "-o", str(path), "--with-progress", "--db", str(db))
+    import_apkg(col, path, scheduling=False)
+    assert notes_by_card_id(col)["gd-23"].cards()[0].type == 0
+
+
+# --- the text format ----------------------------------------------------------------------------
+
+
+def test_text_import_gives_the_same_notes(tmp_path: Path, user_decks: Path) -> None:
+    apkg, text = tmp_path / "dl.apkg", tmp_path / "dl.txt"
+    export("anki", "-o", str(apkg), "--decks", str(user_decks))
+    export("text", "-o", str(text), "--decks", str(user_decks))
+
+    from_apkg = new_collection(tmp_path / "a")
+    from_text = new_collection(tmp_path / "b")
+    try:
+        import_apkg(from_apkg, apkg)
+        # The text format names the note type; importing one topic's package creates it.
+        one_topic = tmp_path / "perceptron.apkg"
+        export("anki", "-o", str(one_topic), "--topic", "perceptron")
+        import_apkg(from_text, one_topic)
+        assert from_text.note_count() == len(load_catalog().select(["perceptron"]))
+        log = import_text(from_text, text)
+        assert log.found_notes == 222
+        assert len(log.missing_notetype) == 0 and len(log.conflicting) == 0
+        assert from_text.note_count() == 222
+        assert snapshot(from_text) == snapshot(from_apkg)
+        assert len(dlcards_notetypes(from_text)) == 1
+
+        # the text file into the collection made from the package: nothing new, nothing changed
+        before = snapshot(from_apkg)
+        log = import_text(from_apkg, text)
+        assert len(log.new) == 0 and from_apkg.note_count() == 222
+        assert snapshot(from_apkg) == before
+
+        batches = notes_by_card_id(from_text)["batches-2"]
+        assert batches["Front"] == "#2: and with 330 rows?\tTabbed."
+        assert "A second line." in batches["Back"]
+        assert batches["Topic"] == 'Batches &amp; "Epochs"'
+    finally:
+        from_apkg.close()
+        from_text.close()
+
+
+def test_text_file_bytes(tmp_path: Path, user_decks: Path) -> None:
+    text = tmp_path / "dl.txt"
+    export("text", "-o", str(text), "--decks", str(user_decks))
+    data = text.read_bytes()
+    assert b"\r" not in data
+    lines = data.decode("utf-8").split("\n")
+    assert lines[0] == "#separator:tab"
+    [line] = [line for line in lines if "\tbatches-2\t" in line]
+    assert re.match(r'^\S+\tdlcards\t"Deep Learning::Batches & ""Epochs"""\t"#2: and', line)
+    assert line.endswith("\tbatches math")
