@@ -10,6 +10,10 @@ DecksOption = typer.Option(
     help="Extra deck directory or file (repeatable); also DLCARDS_DECKS, a path list.",
     metavar="DIR",
 )
-TopicOption = typer.Option(None, "--topic", "-t", help="Only this topic (repeatable).")
-TagOption = typer.Option(None, "--tag", help="Only cards with this tag (e.g. math).")
+TopicOption = typer.Option(
+    None, "--topic", "-t", help="Only this topic (repeatable).", metavar="TOPIC"
+)
+TagOption = typer.Option(
+    None, "--tag", help="Only cards with this tag (e.g. math).", metavar="TAG"
+)
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
