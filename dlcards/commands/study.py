@@ -295,10 +295,15 @@ def study(
     topic: list[str] | None = TopicOption,
     tag: str | None = TagOption,
     new: int | None = typer.Option(
-        None, "--new", min=0, help="New cards allowed today (default 20, counted across sessions)."
+        None,
+        "--new",
+        min=0,
+        metavar="N",
+        help="New cards allowed today (default: the new_per_day setting, 20; counted across "
+        "sessions).",
     ),
     reviews: int | None = typer.Option(
-        None, "--reviews", min=0, help="At most this many due reviews in this session."
+        None, "--reviews", min=0, metavar="N", help="At most N due reviews in this session."
     ),
     decks: list[str] | None = DecksOption,
     db: str | None = DbOption,
