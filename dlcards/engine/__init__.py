@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import warnings
 from collections.abc import Mapping
 
 from dlcards.engine import activations, losses, perceptron, training
@@ -72,12 +73,15 @@ def run(name: str, args: Mapping[str, object]) -> Result:
     Raises UsageError (one line) for an unknown computation or parameter, a missing one, a value
     that is not a number or is out of range, or a result too large for a float.
     """
-    import numpy as np  # noqa: TID251
-
     comp = get(name)
     bound = bind(comp, args)
     try:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        # NumPy's floating-point warnings (overflow to ∞ and the like) are silenced here and
+        # the result is checked below. Catching the warnings rather than entering np.errstate
+        # keeps numpy unimported for the computations that are plain Python (update counts,
+        # losses of one number), so `dlcards show` on such a math card stays quick.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             value, steps = comp.func(**bound)
     except OverflowError:
         raise UsageError(f"{comp.name}: the result is too large for a float") from None
