@@ -36,7 +36,8 @@ TAG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DECK_KEYS = {"topic", "title", "description", "cards"}
 CARD_KEYS = {"id", "question", "answer", "tags", "source", "compute", "erratum", "quiz"}
 COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label"}
-QUIZ_KEYS = {"template", "params", "answer"}
+QUIZ_KEYS = {"template", "params", "answer", "args", "tolerance"}
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 Scalar = int | float | str | bool
 Value = Scalar | list[Scalar]
@@ -55,16 +56,30 @@ class Compute:
 
 @dataclass(frozen=True)
 class Quiz:
-    """A typed-answer template for `dlcards quiz`: fresh parameters drawn from ranges.
+    """A typed-answer template for `dlcards quiz`: fresh parameters drawn for every question.
 
-    `template` has `{name}` placeholders; `params` maps each name to [low, high] (integers or
-    floats), or a list of choices; `answer` names the compute block (index) whose fn gives the
-    expected value, with the placeholders as its arguments.
+    `template` has `{name}` placeholders, one per parameter. In the deck each parameter is
+    `[low, high]` (a range: integers if both are integers), `{range: [low, high], step: s}`,
+    `{choices: [a, b, ...]}`, or any other list (its items are the choices). Parsed, choices
+    land in `params` and ranges in `ranges` as [low, high, step].
+
+    `answer` indexes the compute block whose fn gives the expected value: its args, then each
+    drawn parameter whose name is one of the computation's parameters, then `args` (values in
+    which `{name}` is replaced by the drawn value, e.g. `p: ["{p1}", "{p2}"]`). `tolerance` is
+    relative (default 1e-2 in the quiz); integer results must match exactly.
     """
 
     template: str
-    params: Mapping[str, list[Scalar]]
+    params: Mapping[str, list[Scalar]] = field(default_factory=dict)
     answer: int = 0
+    args: Mapping[str, Value] = field(default_factory=dict)
+    tolerance: float | None = None
+    ranges: Mapping[str, list[int | float]] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """Every parameter, choices and ranges, in template order."""
+        return list(dict.fromkeys(PLACEHOLDER.findall(self.template)))
 
 
 @dataclass(frozen=True)
@@ -309,37 +324,140 @@ def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, 
     return tuple(out)
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _step_for(low: float, high: float) -> float:
+    """The step of a float range written without one: its bounds' last decimal place."""
+    decimals = max(
+        (len(repr(float(v)).split(".")[1]) if "e" not in repr(float(v)) else 1) for v in (low, high)
+    )
+    return 10.0 ** -max(decimals, 1)
+
+
+def _quiz_range(
+    ctx: _Ctx, name: str, bounds: object, step: object, line: int, card_id: str
+) -> list[int | float]:
+    where = f"quiz parameter '{name}'"
+    if not isinstance(bounds, list) or len(bounds) != 2 or not all(_is_number(v) for v in bounds):
+        raise ctx.fail(line, f"{where}: a range is [low, high] with two numbers", card_id)
+    low, high = bounds
+    if low > high:
+        raise ctx.fail(line, f"{where}: low {low} is above high {high}", card_id)
+    if step is None:
+        both_int = isinstance(low, int) and isinstance(high, int)
+        step = 1 if both_int else _step_for(low, high)
+    if not isinstance(step, int | float) or isinstance(step, bool) or step <= 0:
+        raise ctx.fail(line, f"{where}: step must be a positive number", card_id)
+    if step > high - low and high != low:
+        raise ctx.fail(line, f"{where}: step {step} is wider than the range", card_id)
+    return [low, high, step]
+
+
 def _quiz(ctx: _Ctx, raw: object, line: int, card_id: str, n_compute: int) -> Quiz:
     if not isinstance(raw, dict):
         raise ctx.fail(line, "'quiz' must be a mapping with 'template' and 'params'", card_id)
     unknown = sorted(set(raw) - QUIZ_KEYS)
     if unknown:
-        raise ctx.fail(_line_of(raw, unknown[0]), f"unknown key '{unknown[0]}' in quiz", card_id)
+        raise ctx.fail(
+            _line_of(raw, unknown[0]),
+            f"unknown key '{unknown[0]}' in quiz (allowed: {', '.join(sorted(QUIZ_KEYS))})",
+            card_id,
+        )
     template = raw.get("template")
     if not isinstance(template, str) or not template.strip():
         raise ctx.fail(line, "quiz needs a 'template' text with {placeholders}", card_id)
     params = raw.get("params") or {}
     if not isinstance(params, dict):
         raise ctx.fail(_line_of(raw, "params"), "quiz 'params' must be a mapping", card_id)
-    clean: dict[str, list[Scalar]] = {}
+    choices: dict[str, list[Scalar]] = {}
+    ranges: dict[str, list[int | float]] = {}
     for name, spec in params.items():
-        if not isinstance(spec, list) or not spec:
+        pline = _line_of(params, name, line)
+        name = str(name)
+        if isinstance(spec, dict):
+            if set(spec) == {"choices"} and isinstance(spec["choices"], list) and spec["choices"]:
+                items = spec["choices"]
+            elif set(spec) in ({"range"}, {"range", "step"}):
+                ranges[name] = _quiz_range(
+                    ctx, name, spec["range"], spec.get("step"), pline, card_id
+                )
+                continue
+            else:
+                raise ctx.fail(
+                    pline,
+                    f"quiz parameter '{name}' must be [low, high], {{range: [low, high], "
+                    "step: s}, {choices: [...]} or a list of choices",
+                    card_id,
+                )
+        elif isinstance(spec, list) and len(spec) == 2 and all(_is_number(v) for v in spec):
+            ranges[name] = _quiz_range(ctx, name, spec, None, pline, card_id)
+            continue
+        elif isinstance(spec, list) and spec:
+            items = spec
+        else:
             raise ctx.fail(
-                _line_of(params, name, line),
+                pline,
                 f"quiz parameter '{name}' must be [low, high] or a list of choices",
                 card_id,
             )
-        clean[str(name)] = list(spec)
-    answer = raw.get("answer", 0)
-    if not isinstance(answer, int) or not 0 <= answer < max(n_compute, 1):
+        if not all(isinstance(v, bool | int | float | str) for v in items):
+            raise ctx.fail(
+                pline, f"quiz parameter '{name}': choices must be numbers or text", card_id
+            )
+        choices[name] = list(items)
+    declared = set(choices) | set(ranges)
+    used = set(PLACEHOLDER.findall(template))
+    tline = _line_of(raw, "template", line)
+    for name in sorted(used - declared):
         raise ctx.fail(
-            _line_of(raw, "answer"),
-            "quiz 'answer' must index one of the card's compute blocks",
+            tline, f"quiz template uses {{{name}}} but 'params' does not define it", card_id
+        )
+    for name in sorted(declared - used):
+        raise ctx.fail(
+            tline,
+            f"quiz parameter '{name}' does not appear in the template; show it as {{{name}}}",
             card_id,
         )
+    args_raw = raw.get("args") or {}
+    if not isinstance(args_raw, dict):
+        raise ctx.fail(_line_of(raw, "args"), "quiz 'args' must be a mapping", card_id)
+    args: dict[str, Value] = {}
+    for key, val in args_raw.items():
+        aline = _line_of(args_raw, key, line)
+        args[str(key)] = _scalar_or_list(ctx, val, aline, f"quiz argument '{key}'", card_id)
+        items = val if isinstance(val, list) else [val]
+        for item in items:
+            for name in PLACEHOLDER.findall(item) if isinstance(item, str) else []:
+                if name not in declared:
+                    raise ctx.fail(
+                        aline,
+                        f"quiz argument '{key}' uses {{{name}}}, which is not a parameter",
+                        card_id,
+                    )
+    tol = raw.get("tolerance")
+    if tol is not None and (not _is_number(tol) or tol < 0):
+        raise ctx.fail(
+            _line_of(raw, "tolerance"), "quiz tolerance must be a non-negative number", card_id
+        )
+    answer = raw.get("answer", 0)
     if n_compute == 0:
         raise ctx.fail(line, "a quiz template needs a 'compute' block to check answers", card_id)
-    return Quiz(template=template, params=clean, answer=answer)
+    if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < n_compute:
+        raise ctx.fail(
+            _line_of(raw, "answer"),
+            f"quiz 'answer' must index one of the card's compute blocks (0 to {n_compute - 1})",
+            card_id,
+        )
+    return Quiz(
+        template=template,
+        params=choices,
+        answer=answer,
+        args=args,
+        tolerance=float(tol) if tol is not None else None,
+        ranges=ranges,
+    )
 
 
 def _card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> Card:
