@@ -54,11 +54,17 @@ def card_panel(
 
 
 def math_extras(card: Card) -> list[RenderableType]:
-    """For a math card: each computation run live, its value and worked steps."""
+    """For a math card: each computation run live, its value, what it shows, and worked steps.
+
+    A value that agrees with the card's claim is marked ✓; one that disagrees names the card's
+    number, and points to the erratum when the card has one.
+    """
     if not card.compute:
         return []
+    from rich.table import Table
     from rich.text import Text
 
+    from dlcards.engine import fmt
     from dlcards.mathcards import evaluate
 
     lines: list[RenderableType] = [Text("")]
@@ -67,11 +73,24 @@ def math_extras(card: Card) -> list[RenderableType]:
         if ev.result is None:
             lines.append(Text(f"⚠ {label}: {ev.error}", style="yellow"))
             continue
-        head = Text("= ", style="bold magenta") + Text(f"{label} = ", style="magenta")
-        head += Text(ev.result.display, style="bold magenta")
-        if ev.status in ("mismatch", "erratum"):
-            head += Text(f"   (the card says {ev.compute.claim})", style="yellow")
+        value = Text(ev.result.display, style="bold magenta") + Text(f"   {label}", style="magenta")
+        claim = fmt(ev.compute.claim)
+        if ev.status == "ok":
+            value += Text("   ✓ as the card says", style="green")
+        elif ev.status == "erratum":
+            value += Text(f"   (the card says {claim}; see the erratum)", style="yellow")
+        elif ev.status == "mismatch":
+            value += Text(f"   (the card says {claim})", style="yellow")
+        head = Table.grid(padding=(0, 1))
+        head.add_column(no_wrap=True)
+        head.add_column()
+        head.add_row(Text("=", style="bold magenta"), value)
         lines.append(head)
-        for step in ev.result.steps:
-            lines.append(Text(f"    {step}", style="dim"))
+        if ev.result.steps:
+            steps = Table.grid()
+            steps.add_column(width=4, no_wrap=True)
+            steps.add_column()
+            for step in ev.result.steps:
+                steps.add_row("", Text(step, style="dim"))
+            lines.append(steps)
     return lines
