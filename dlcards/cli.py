@@ -83,6 +83,9 @@ def _register() -> None:
     from dlcards.commands.export import export_app
 
     app.add_typer(export_app, name="export")
+    from dlcards.commands import check
+
+    app.command("check")(check.check)
     try:
         from dlcards.commands import calc
     except ImportError:  # pragma: no cover - while the engine is being written

@@ -1,0 +1,397 @@
+"""Quiz questions, answers and scores, independent of the terminal (`dlcards quiz` runs them).
+
+Pure: randomness comes in as a `random.Random`, nothing is read or printed. Three kinds of
+question:
+
+- typed: a card with a `quiz:` template gets fresh parameters (drawn from the template's ranges
+  and choices) and the engine works out the expected value, with steps to show afterwards;
+- self: any other card; the answer is revealed and the learner grades themself;
+- choice: any other card, with its answer and the answers of three other cards of its topic.
+
+Typed answers are parsed without eval: integers, decimals, scientific notation, fractions such
+as 1/4, a leading sign (also the Unicode minus), thousands separators, and for a vector, numbers
+separated by commas or spaces, optionally in brackets.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Literal
+
+from dlcards.deck import PLACEHOLDER, Card, Quiz, Scalar
+from dlcards.errors import DlcardsError
+
+if TYPE_CHECKING:
+    from dlcards.engine import Result
+
+DEFAULT_TOLERANCE = 1e-2  # relative: rounded answers count
+DRAW_ATTEMPTS = 20  # parameter draws tried before a template falls back to a self-graded card
+
+Kind = Literal["typed", "self", "choice"]
+Mode = Literal["self", "choice"]
+
+
+class AnswerError(ValueError):
+    """A typed answer that is not a number (or not the right count of numbers); ask again."""
+
+
+# --- drawing parameters -----------------------------------------------------------------------
+
+
+def _decimals(step: float) -> int:
+    text = repr(float(step))
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        frac = mantissa.split(".")[1].rstrip("0") if "." in mantissa else ""
+        return max(0, len(frac) - int(exponent))
+    frac = text.split(".")[1].rstrip("0")
+    return len(frac)
+
+
+def draw_value(spec: Sequence[int | float], rng: random.Random) -> int | float:
+    """One value of a range [low, high, step]: a whole number of steps above low."""
+    low, high, step = spec
+    count = int(round((high - low) / step))
+    k = rng.randint(0, count)
+    if isinstance(low, int) and isinstance(step, int):
+        return low + k * step
+    value = round(low + k * step, _decimals(step))
+    return 0.0 if value == 0 else value  # never -0.0
+
+
+def draw_params(quiz: Quiz, rng: random.Random) -> dict[str, Scalar]:
+    """Fresh values for every parameter, in template order (so a seed gives the same draw)."""
+    values: dict[str, Scalar] = {}
+    for name in quiz.names:
+        if name in quiz.ranges:
+            values[name] = draw_value(quiz.ranges[name], rng)
+        else:
+            values[name] = rng.choice(list(quiz.params[name]))
+    return values
+
+
+def show(value: object) -> str:
+    """A drawn value as the template shows it: `3`, `0.35`, `-1.5`, text as written."""
+    from dlcards.engine import fmt
+
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return fmt(value)
+
+
+def fill(template: str, values: Mapping[str, Scalar]) -> str:
+    """Replace `{name}` by the drawn value; nothing else in the text is interpreted."""
+    return PLACEHOLDER.sub(lambda m: show(values[m.group(1)]), template)
+
+
+def _substitute(item: object, values: Mapping[str, Scalar]) -> object:
+    if isinstance(item, str):
+        whole = PLACEHOLDER.fullmatch(item.strip())
+        if whole:
+            return values[whole.group(1)]
+        return fill(item, values)
+    return item
+
+
+def engine_args(card: Card, values: Mapping[str, Scalar]) -> dict[str, object]:
+    """The arguments for the answer's computation: block args, matching params, quiz args."""
+    from dlcards import engine
+
+    assert card.quiz is not None
+    block = card.compute[card.quiz.answer]
+    comp = engine.get(block.fn)
+    args: dict[str, object] = dict(block.args)
+    for name, value in values.items():
+        if comp.param(name) is not None:
+            args[name] = value
+    for key, raw in card.quiz.args.items():
+        if isinstance(raw, list):
+            args[key] = [_substitute(item, values) for item in raw]
+        else:
+            args[key] = _substitute(raw, values)
+    return args
+
+
+def unused_params(card: Card) -> list[str]:
+    """Template parameters that never reach the computation (a deck mistake `check` reports)."""
+    from dlcards import engine
+
+    assert card.quiz is not None
+    comp = engine.get(card.compute[card.quiz.answer].fn)
+    referenced: set[str] = set()
+    for raw in card.quiz.args.values():
+        for item in raw if isinstance(raw, list) else [raw]:
+            if isinstance(item, str):
+                referenced.update(PLACEHOLDER.findall(item))
+    return [n for n in card.quiz.names if comp.param(n) is None and n not in referenced]
+
+
+def template_problems(card: Card, draws: int = 25) -> list[str]:
+    """What is wrong with the card's quiz template, from `draws` seeded draws (empty if fine)."""
+    from dlcards import engine
+
+    if card.quiz is None:
+        return []
+    try:
+        block = card.compute[card.quiz.answer]
+        engine.get(block.fn)
+    except (IndexError, DlcardsError) as err:
+        return [f"quiz answer block: {err}"]
+    problems = [
+        f"quiz parameter '{name}' never reaches {block.fn}; name it after one of its "
+        "parameters or use it in the quiz's args"
+        for name in unused_params(card)
+    ]
+    for seed in range(draws):
+        values = draw_params(card.quiz, random.Random(seed))
+        try:
+            result = engine.run(block.fn, engine_args(card, values))
+        except DlcardsError as err:
+            shown = ", ".join(f"{k}={show(v)}" for k, v in values.items())
+            problems.append(f"quiz draw {shown}: {err}")
+            break
+        if not _answerable(result.value):
+            problems.append(f"quiz answers must be numbers; {block.fn} gives {result.display}")
+            break
+    return problems
+
+
+# --- questions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    card: Card
+    kind: Kind
+    prompt: str  # typed: the filled template; otherwise the card's question
+    params: Mapping[str, Scalar] = field(default_factory=dict)
+    result: Result | None = None  # typed: the engine's answer and steps
+    options: tuple[str, ...] = ()  # choice: answers to pick from
+    correct: int = -1  # choice: index of the card's own answer in options
+    tolerance: float = DEFAULT_TOLERANCE
+
+    @property
+    def expected(self) -> str:
+        """What the right answer is, as logged and shown: a number, or the option's key."""
+        if self.kind == "typed" and self.result is not None:
+            return show(self.result.value)
+        if self.kind == "choice":
+            return str(self.correct + 1)
+        return ""
+
+    @property
+    def needs_integer(self) -> bool:
+        return self.result is not None and isinstance(self.result.value, int)
+
+
+def typed_question(card: Card, rng: random.Random) -> Question | None:
+    """A fresh variant of the card's template, or None if no draw gives a valid computation."""
+    from dlcards import engine
+
+    quiz = card.quiz
+    if quiz is None or not card.compute:
+        return None
+    block = card.compute[quiz.answer]
+    for _ in range(DRAW_ATTEMPTS):
+        values = draw_params(quiz, rng)
+        try:
+            result = engine.run(block.fn, engine_args(card, values))
+        except DlcardsError:
+            continue
+        if not _answerable(result.value):
+            return None
+        tol = quiz.tolerance if quiz.tolerance is not None else DEFAULT_TOLERANCE
+        return Question(
+            card=card,
+            kind="typed",
+            prompt=fill(quiz.template, values),
+            params=values,
+            result=result,
+            tolerance=tol,
+        )
+    return None
+
+
+def _answerable(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, list) and bool(value)
+
+
+def choice_question(card: Card, pool: Sequence[Card], rng: random.Random) -> Question | None:
+    """The card's answer among up to three answers of other cards of its topic (None if none)."""
+    seen = {card.answer.strip()}
+    others: list[Card] = []
+    for other in pool:
+        text = other.answer.strip()
+        if other.topic == card.topic and other.id != card.id and text not in seen:
+            seen.add(text)
+            others.append(other)
+    if not others:
+        return None
+    picked = rng.sample(others, k=min(3, len(others)))
+    options = [card.answer, *(o.answer for o in picked)]
+    order = list(range(len(options)))
+    rng.shuffle(order)
+    return Question(
+        card=card,
+        kind="choice",
+        prompt=card.question,
+        options=tuple(options[i] for i in order),
+        correct=order.index(0),
+    )
+
+
+def build_quiz(
+    cards: Sequence[Card],
+    pool: Sequence[Card],
+    rng: random.Random,
+    count: int,
+    mode: Mode = "self",
+) -> list[Question]:
+    """`count` questions on cards drawn at random from `cards` (each at most once).
+
+    Cards with a quiz template become typed questions; the others are self-graded, or
+    multiple choice with `mode="choice"` (distractors from `pool`, usually all the cards).
+    """
+    chosen = rng.sample(list(cards), k=min(count, len(cards)))
+    questions: list[Question] = []
+    for card in chosen:
+        question = typed_question(card, rng) if card.quiz else None
+        if question is None and mode == "choice":
+            question = choice_question(card, pool, rng)
+        if question is None:
+            question = Question(card=card, kind="self", prompt=card.question)
+        questions.append(question)
+    return questions
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_SCALAR = re.compile(rf"^([+-]?)({_NUMBER})(?:\s*/\s*({_NUMBER}))?$")
+_GROUPED = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+(?:\.\d+)?)$")
+_EXPONENT = re.compile(r"[eE]([+-]?\d+)")
+_APPROX = ("≈", "~", "=")
+MAX_ANSWER = 200  # characters
+MAX_EXPONENT = 400  # beyond float range anyway; keeps Fraction from building huge integers
+
+
+def _clean(text: str) -> str:
+    text = text.strip().replace("\u2212", "-").replace("\u2013", "-")
+    while text[:1] in _APPROX:
+        text = text[1:].strip()
+    return text
+
+
+def parse_number(text: str) -> float:
+    """One number: `3`, `-0.25`, `2.5e-3`, `1/4`, `−1`, `5,000`. Raises AnswerError."""
+    cleaned = _clean(text)
+    if not cleaned:
+        raise AnswerError("type a number")
+    if len(cleaned) > MAX_ANSWER:
+        raise AnswerError("that answer is too long to be a number")
+    grouped = _GROUPED.match(cleaned)
+    if grouped:
+        cleaned = grouped.group(1) + grouped.group(2).replace(",", "")
+    match = _SCALAR.match(cleaned.replace(" ", "") if "/" in cleaned else cleaned)
+    if not match:
+        raise AnswerError(f"{text.strip()!r} is not a number; write e.g. 0.25, 1/4, 2.5e-3 or -3")
+    sign, num, den = match.groups()
+    if any(abs(int(e)) > MAX_EXPONENT for e in _EXPONENT.findall(cleaned)):
+        raise AnswerError(f"{text.strip()!r} is too large or too small")
+    if den is not None:
+        try:
+            value = float(Fraction(num) / Fraction(den))
+        except ZeroDivisionError:
+            raise AnswerError(f"{text.strip()!r} divides by zero") from None
+        except (OverflowError, ValueError):
+            raise AnswerError(f"{text.strip()!r} is too large") from None
+    else:
+        value = float(num)
+    if not math.isfinite(value):
+        raise AnswerError(f"{text.strip()!r} is too large")
+    return -value if sign == "-" else value
+
+
+def parse_answer(text: str, size: int = 1) -> list[float]:
+    """`size` numbers from the learner's text (1 for a scalar answer). Raises AnswerError."""
+    cleaned = _clean(text)
+    if size == 1:
+        return [parse_number(cleaned)]
+    if cleaned[:1] in "[(" and cleaned[-1:] in "])":
+        cleaned = cleaned[1:-1]
+    pieces = [p for p in re.split(r"[,;\s]+", cleaned.strip()) if p]
+    if len(pieces) != size:
+        raise AnswerError(
+            f"type {size} numbers separated by commas, e.g. "
+            + ", ".join(["0.5", "-1", "2", "0.1", "3"][:size])
+        )
+    return [parse_number(p) for p in pieces]
+
+
+def answer_size(question: Question) -> int:
+    if question.result is not None and isinstance(question.result.value, list):
+        return len(question.result.value)
+    return 1
+
+
+def is_correct(given: Sequence[float], expected: object, tolerance: float) -> bool:
+    """Whether the parsed answer matches the engine's value.
+
+    Integers must match exactly; floats within `tolerance` relative to the value (for a vector,
+    relative to its largest entry, so small components are not held to a tighter standard).
+    """
+    if isinstance(expected, bool):
+        return False
+    if isinstance(expected, int):
+        return len(given) == 1 and given[0] == expected
+    if isinstance(expected, float):
+        return len(given) == 1 and math.isclose(
+            given[0], expected, rel_tol=tolerance, abs_tol=1e-12
+        )
+    if isinstance(expected, list):
+        if len(given) != len(expected):
+            return False
+        if not all(isinstance(e, int | float) and not isinstance(e, bool) for e in expected):
+            return False
+        values = [float(e) for e in expected]
+        scale = max((abs(v) for v in values), default=0.0)
+        return all(
+            math.isclose(g, e, rel_tol=tolerance, abs_tol=max(tolerance * scale, 1e-12))
+            for g, e in zip(given, values, strict=True)
+        )
+    return False
+
+
+def check_typed(question: Question, text: str) -> tuple[bool, list[float]]:
+    """Parse and check a typed answer. Raises AnswerError if it cannot be parsed."""
+    assert question.result is not None
+    given = parse_answer(text, answer_size(question))
+    return is_correct(given, question.result.value, question.tolerance), given
+
+
+# --- scores -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answered:
+    question: Question
+    correct: bool
+    given: str | None
+
+
+def score_by_topic(answers: Sequence[Answered]) -> dict[str, tuple[int, int]]:
+    """topic -> (correct, asked), topics in the order they were first asked."""
+    scores: dict[str, tuple[int, int]] = {}
+    for a in answers:
+        right, asked = scores.get(a.question.card.topic, (0, 0))
+        scores[a.question.card.topic] = (right + int(a.correct), asked + 1)
+    return scores

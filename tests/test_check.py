@@ -1,0 +1,241 @@
+"""`dlcards check` on the shipped decks and on user decks with wrong claims, missing errata,
+broken computations and quiz templates; and the shipped decks' math cards, block by block."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from dlcards.catalog import load_catalog
+from dlcards.cli import app
+from dlcards.mathcards import evaluate
+from dlcards.quiz import template_problems
+
+runner = CliRunner()
+
+ERRATA = {"perceptron-24", "robust-i9", "cce-29", "cce-33", "gd-27", "vgp-3"}
+FLAGGED = {"robust-i9", "cce-33"}  # errata whose stated number the engine contradicts
+
+
+def check(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["check", *args])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write_deck(folder: Path, body: str, name: str = "mine.yaml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(body, encoding="utf-8")
+    return folder
+
+
+# --- the shipped decks ---------------------------------------------------------------------
+
+
+def test_shipped_decks_pass_and_list_the_errata() -> None:
+    code, out, err = check()
+    assert code == 0, err
+    assert err == ""
+    rows = {line.split()[0] for line in out.splitlines() if " erratum" in line}
+    assert FLAGGED <= rows
+    for card_id in ERRATA:
+        assert card_id in out
+    assert "99.5" in out and "10.5" in out  # robust-i9: computed vs claimed
+    assert "0 MISMATCH, 0 error" in out
+
+
+def test_shipped_decks_as_json() -> None:
+    code, out, _ = check("--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["ok"] is True and data["failures"] == [] and data["warnings"] == []
+    assert data["counts"]["mismatch"] == 0 and data["counts"]["error"] == 0
+    assert {e["card"] for e in data["errata"]} == ERRATA
+    flagged = {c["card"] for c in data["computations"] if c["status"] == "erratum"}
+    assert flagged == FLAGGED
+    huber = next(c for c in data["computations"] if c["card"] == "robust-i9" and c["fn"] == "huber")
+    assert (huber["claim"], huber["value"]) == (10.5, 99.5)
+    cce = next(c for c in data["computations"] if c["card"] == "cce-33" and c["claim"] == 2.3)
+    assert cce["value"] == pytest.approx(-math.log(0.7))
+
+
+def test_every_math_card_has_a_compute_block_that_runs() -> None:
+    catalog = load_catalog(use_cache=False)
+    math_cards = [c for c in catalog.cards if c.is_math]
+    assert len(math_cards) >= 60
+    assert [c.id for c in math_cards if not c.compute] == []
+    assert [c.id for c in catalog.cards if c.compute and not c.is_math] == []
+    for card in math_cards:
+        for ev in evaluate(card):
+            assert ev.status != "error", f"{card.id}: {ev.error}"
+            assert ev.status != "mismatch", f"{card.id}: {ev.call} = {ev.result}"
+            if ev.status == "erratum":
+                assert card.id in FLAGGED
+
+
+def test_the_cards_named_in_the_issue_are_math_cards_with_claims() -> None:
+    cards = load_catalog(use_cache=False).by_id()
+    named = (
+        "perceptron-5 perceptron-8 perceptron-9 perceptron-30 mlp-6 mlp-7 mlp-12 mlp-15 mlp-21 "
+        "robust-3 robust-i4 robust-i9 bce-18 bce-19 bce-21 cce-26 cce-27 cce-30 cce-33 gd-9 "
+        "gd-13 gd-14 gd-22 gd-23 gd-28 gd-30 gd-41 vgp-1 vgp-3 vgp-7"
+    ).split()
+    for card_id in named:
+        assert cards[card_id].is_math and cards[card_id].compute, card_id
+    claims = {
+        (card_id, b.fn): b.claim
+        for card_id in ("robust-3", "robust-i9", "gd-23", "gd-30", "mlp-15", "cce-33")
+        for b in cards[card_id].compute
+        if b.claim is not None
+    }
+    assert claims[("robust-3", "mae")] == 10 and claims[("robust-3", "mse")] == 100
+    assert claims[("robust-i9", "mae")] == 100 and claims[("robust-i9", "mse")] == 10000
+    assert claims[("robust-i9", "huber")] == 10.5  # the source's value stays; the erratum fixes it
+    assert claims[("gd-23", "updates_per_epoch")] == 5
+    assert claims[("mlp-15", "weighted_sum")] == 11
+    assert claims[("cce-33", "cce")] == 2.3
+
+
+def test_every_quiz_template_draws_valid_questions() -> None:
+    cards = [c for c in load_catalog(use_cache=False).cards if c.quiz]
+    assert len(cards) >= 15
+    for card in cards:
+        assert template_problems(card, draws=200) == [], card.id
+
+
+# --- user decks ------------------------------------------------------------------------------
+
+
+def test_a_copied_deck_without_its_erratum_fails(tmp_path: Path) -> None:
+    """The robust deck under a new topic and new ids, with robust-i9's erratum removed."""
+    text = (ROOT / "decks" / "04-robust.yaml").read_text(encoding="utf-8")
+    text = text.replace("topic: robust\n", "topic: robust-copy\n", 1)
+    text = text.replace("- id: robust-", "- id: copy-robust-")
+    text, removed = re.subn(r"\n  erratum: .*", "", text)
+    assert removed == 1
+    folder = write_deck(tmp_path / "decks", text, "robust-copy.yaml")
+    code, out, err = check("--decks", str(folder))
+    assert code == 1
+    assert "MISMATCH" in out
+    line = err.strip()
+    assert line.startswith("error: check failed: copy-robust-i9 huber(error=100, delta=1)")
+    assert "99.5 ≠ claimed 10.5" in line and "erratum" in line
+    assert "\n" not in line
+
+
+def test_a_wrong_claim_fails_and_an_erratum_excuses_it(tmp_path: Path) -> None:
+    deck = """topic: mine
+title: Mine
+cards:
+  - id: mine-1
+    question: Huber at 100?
+    answer: 10.5
+    tags: [math]
+    compute: {fn: huber, args: {error: 100}, claim: 10.5}
+"""
+    folder = write_deck(tmp_path / "a", deck)
+    code, out, err = check("--decks", str(folder))
+    assert code == 1
+    assert "mine-1" in err and "MISMATCH" in out
+    fixed = deck + "    erratum: It is 99.5.\n"
+    folder = write_deck(tmp_path / "b", fixed)
+    code, out, err = check("--decks", str(folder))
+    assert code == 0, err
+    assert "mine-1" in out and "It is 99.5." in out
+
+
+def test_a_rounded_claim_needs_its_tolerance(tmp_path: Path) -> None:
+    body = """topic: mine
+title: Mine
+cards:
+  - id: mine-1
+    question: q
+    answer: a
+    tags: [math]
+    compute: {{fn: cce, args: {{probs: [0.9, 0.1], target: 1}}, claim: 2.3{tol}}}
+"""
+    code, _, err = check("--decks", str(write_deck(tmp_path / "a", body.format(tol=""))))
+    assert code == 1 and "mine-1" in err
+    code, _, err = check(
+        "--decks", str(write_deck(tmp_path / "b", body.format(tol=", tolerance: 0.01")))
+    )
+    assert code == 0, err
+
+
+def test_broken_computations_and_templates_are_errors(tmp_path: Path) -> None:
+    deck = """topic: mine
+title: Mine
+cards:
+  - id: mine-1
+    question: q
+    answer: a
+    tags: [math]
+    compute: {fn: hubr, args: {error: 1}}
+  - id: mine-2
+    question: q
+    answer: a
+    tags: [math]
+    compute: {fn: huber, args: {error: 1}}
+    quiz:
+      template: "error {e}, delta {d}?"
+      params: {e: [1, 5], d: [0, 2]}
+      args: {error: "{e}"}
+"""
+    code, out, err = check("--decks", str(write_deck(tmp_path / "d", deck)))
+    assert code == 1
+    assert "unknown computation 'hubr'" in out
+    assert "quiz parameter 'd' never reaches huber" in out
+    assert err.startswith("error: check failed: ")
+
+
+def test_a_template_draw_the_engine_rejects_is_an_error(tmp_path: Path) -> None:
+    deck = """topic: mine
+title: Mine
+cards:
+  - id: mine-1
+    question: q
+    answer: a
+    tags: [math]
+    compute: {fn: bce, args: {y: 1, p: 0.5}}
+    quiz:
+      template: "y = 1, p = {p}?"
+      params: {p: [0.0, 1.0]}
+"""
+    code, out, _ = check("--decks", str(write_deck(tmp_path / "d", deck)))
+    assert code == 1
+    assert "quiz draw p=" in out
+
+
+def test_math_tag_without_compute_is_a_warning(tmp_path: Path) -> None:
+    deck = """topic: mine
+title: Mine
+cards:
+  - id: mine-1
+    question: q
+    answer: a
+    tags: [math]
+  - id: mine-2
+    question: q
+    answer: a
+    compute: {fn: mse, args: {error: 3}, claim: 9}
+"""
+    code, out, err = check("--decks", str(write_deck(tmp_path / "d", deck)))
+    assert code == 0, err
+    assert "warning: mine-1 is tagged math but has no compute block" in out
+    assert "warning: mine-2 has compute blocks but no math tag" in out
+    code, out, _ = check("--decks", str(tmp_path / "d"), "--json")
+    assert len(json.loads(out)["warnings"]) == 2
+
+
+def test_a_deck_error_exits_2(tmp_path: Path) -> None:
+    folder = write_deck(tmp_path / "d", "topic: mine\ntitle: Mine\ncards:\n  - id: x\n")
+    code, _, err = check("--decks", str(folder))
+    assert code == 2
+    assert "required field 'question' is missing" in err
