@@ -83,9 +83,10 @@ def _register() -> None:
     from dlcards.commands.export import export_app
 
     app.add_typer(export_app, name="export")
-    from dlcards.commands import check
+    from dlcards.commands import check, quiz
 
     app.command("check")(check.check)
+    app.command("quiz")(quiz.quiz)
     try:
         from dlcards.commands import calc
     except ImportError:  # pragma: no cover - while the engine is being written

@@ -249,6 +249,18 @@ def choice_question(card: Card, pool: Sequence[Card], rng: random.Random) -> Que
     )
 
 
+def pick_cards(cards: Sequence[Card], rng: random.Random, count: int) -> list[Card]:
+    """`count` different cards in random order, half of them (when there are enough) cards
+    with a quiz template, so a quiz mixes worked numbers with recall whatever the topic."""
+    templated = [c for c in cards if c.quiz is not None]
+    others = [c for c in cards if c.quiz is None]
+    count = min(count, len(cards))
+    n_typed = min(len(templated), max(count - len(others), (count + 1) // 2))
+    chosen = rng.sample(templated, k=n_typed) + rng.sample(others, k=count - n_typed)
+    rng.shuffle(chosen)
+    return chosen
+
+
 def build_quiz(
     cards: Sequence[Card],
     pool: Sequence[Card],
@@ -256,14 +268,13 @@ def build_quiz(
     count: int,
     mode: Mode = "self",
 ) -> list[Question]:
-    """`count` questions on cards drawn at random from `cards` (each at most once).
+    """`count` questions on different cards from `cards` (see pick_cards).
 
     Cards with a quiz template become typed questions; the others are self-graded, or
     multiple choice with `mode="choice"` (distractors from `pool`, usually all the cards).
     """
-    chosen = rng.sample(list(cards), k=min(count, len(cards)))
     questions: list[Question] = []
-    for card in chosen:
+    for card in pick_cards(cards, rng, count):
         question = typed_question(card, rng) if card.quiz else None
         if question is None and mode == "choice":
             question = choice_question(card, pool, rng)

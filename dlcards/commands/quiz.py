@@ -1,0 +1,397 @@
+"""`dlcards quiz`: unscheduled practice for cramming; results are logged, the schedule is untouched.
+
+Math cards with a `quiz:` template ask for a typed number with fresh parameters; the other cards
+are self-graded (`y`/`n` after the answer is shown) or, with `--mode choice`, multiple choice
+(`1`-`4`). In a terminal, single keys drive reveal, grading and choices, and typed answers are
+read as a line; when standard input is not a terminal everything is one line per answer (an
+empty line reveals), as in `dlcards study`. `q` quits, and end of input ends the quiz; both
+show the score so far. Questions come from `dlcards.quiz` (pure); this module only talks.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import typer
+
+from dlcards.commands.common import DbOption, TodayOption, clock, today_from
+from dlcards.commands.options import DecksOption, TagOption, TopicOption
+from dlcards.commands.study import KeyInput, LineInput, Quit
+from dlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.text import Text
+
+    from dlcards.quiz import Answered, Question
+    from dlcards.store import Store
+
+MODES = ("self", "choice")
+SKIP_WORDS = {"s", "?"}
+
+
+class QuizLines(LineInput):
+    """The line protocol, with a reminder that names only the answers allowed at this point."""
+
+    def next(self, allowed: set[str]) -> str:
+        while True:
+            line = sys.stdin.readline()
+            if line == "":
+                raise Quit("eof")
+            token = line.strip().lower() or "reveal"
+            if token in allowed:
+                return token
+            self.console.print(f"[yellow]? {line.strip()!r}: type {_choices(allowed)}[/yellow]")
+
+    def line(self, prompt: str) -> str:
+        self.console.print(prompt)
+        text = sys.stdin.readline()
+        if text == "":
+            raise Quit("eof")
+        return text.strip()
+
+
+class TerminalKeys(KeyInput):
+    """Single keys, and a whole line (with the terminal's editing) for typed answers."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__()
+        self.console = console
+
+    def line(self, prompt: str) -> str:
+        try:
+            return self.console.input(prompt + " ").strip()
+        except EOFError:
+            raise Quit("eof") from None
+
+
+def _choices(allowed: set[str]) -> str:
+    words = {"reveal": "an empty line", "y": "y", "n": "n", "q": "q"}
+    shown = [words.get(a, a) for a in sorted(allowed, key=lambda a: (a == "q", a))]
+    return ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else shown[0]
+
+
+# --- one question -----------------------------------------------------------------------------
+
+
+def _question_panel(question: Question, title: str) -> RenderableType:
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from dlcards.render import to_rich
+
+    body = Table.grid(padding=(0, 1))
+    body.add_column(no_wrap=True)
+    body.add_column(ratio=1)
+    body.add_row(Text("Q", style="bold cyan"), to_rich(question.prompt))
+    parts: list[RenderableType] = [body]
+    if question.kind == "choice":
+        options = Table.grid(padding=(0, 1))
+        options.add_column(no_wrap=True)
+        options.add_column(ratio=1)
+        for i, option in enumerate(question.options, start=1):
+            if i > 1:
+                options.add_row("", "")
+            options.add_row(Text(f"{i}", style="bold"), to_rich(option))
+        parts += [Text(""), options]
+    kind = {"typed": "typed answer", "choice": "multiple choice", "self": "self-graded"}
+    return Panel(
+        Group(*parts),
+        title=Text(f"{question.card.id} · {title}", style="bold"),
+        title_align="left",
+        subtitle=Text(f"quiz · {kind[question.kind]}", style="dim"),
+        subtitle_align="right",
+        padding=(1, 2),
+    )
+
+
+def _typed_hint(question: Question) -> str:
+    from dlcards.quiz import answer_size
+
+    size = answer_size(question)
+    if size > 1:
+        what = f"{size} numbers separated by commas, e.g. " + ", ".join(
+            ["1.5", "-0.5", "0.2", "3", "0"][:size]
+        )
+    elif question.needs_integer:
+        what = "a whole number"
+    else:
+        what = "a number to 3 significant figures (1/4 and 2.5e-3 work too)"
+    return rf"[dim]Answer: {what} · \[s] show the answer · \[q] quit[/dim]"
+
+
+def _ask_typed(question: Question, keys: QuizLines | TerminalKeys, console: Console) -> Answered:
+    from dlcards.quiz import Answered, AnswerError, check_typed
+
+    console.print(_typed_hint(question))
+    while True:
+        text = keys.line("answer ›")
+        word = text.lower()
+        if word == "q":
+            raise Quit("q")
+        if word in SKIP_WORDS:
+            return Answered(question, False, None)
+        try:
+            correct, _ = check_typed(question, text)
+        except AnswerError as err:
+            console.print(f"[yellow]? {err}[/yellow]")
+            continue
+        return Answered(question, correct, text)
+
+
+def _typed_feedback(answered: Answered, console: Console) -> None:
+    from rich.text import Text
+
+    question = answered.question
+    assert question.result is not None
+    if answered.correct:
+        console.print(Text(f"✓ correct: {question.expected}", style="bold green"))
+    elif answered.given is None:
+        console.print(Text(f"→ the answer is {question.expected}", style="bold yellow"))
+    else:
+        console.print(
+            Text(f"✗ the answer is {question.expected}", style="bold red")
+            + Text(f" (you said {answered.given})")
+        )
+    for step in question.result.steps:
+        console.print(Text(f"    {step}", style="dim"))
+
+
+def _ask_self(
+    question: Question,
+    title: str,
+    keys: QuizLines | TerminalKeys,
+    console: Console,
+    draw: Callable[[RenderableType], None],
+) -> Answered:
+    from dlcards.quiz import Answered
+    from dlcards.view import card_panel, math_extras
+
+    console.print(r"[dim]\[Space] show the answer · \[q] quit[/dim]")
+    if keys.next({"reveal", "q"}) == "q":
+        raise Quit("q")
+    card = question.card
+    extra = math_extras(card)
+    draw(card_panel(card, title, True, subtitle="quiz · self-graded", extra=extra))
+    console.print(r"[dim]Did you know it? \[y] yes · \[n] no · \[q] quit[/dim]")
+    key = keys.next({"y", "n", "q"})
+    if key == "q":
+        raise Quit("q")
+    return Answered(question, key == "y", "yes" if key == "y" else "no")
+
+
+def _ask_choice(question: Question, keys: QuizLines | TerminalKeys, console: Console) -> Answered:
+    from rich.text import Text
+
+    from dlcards.quiz import Answered
+    from dlcards.render import to_rich
+
+    n = len(question.options)
+    console.print(rf"[dim]Pick 1-{n} · \[q] quit[/dim]")
+    key = keys.next({str(i) for i in range(1, n + 1)} | {"q"})
+    if key == "q":
+        raise Quit("q")
+    correct = int(key) - 1 == question.correct
+    if correct:
+        console.print(Text(f"✓ correct: {question.expected}", style="bold green"))
+    else:
+        console.print(Text(f"✗ the answer is {question.expected}:", style="bold red"))
+        console.print(_indented(Text(""), to_rich(question.options[question.correct])))
+    if question.card.erratum:
+        console.print(
+            _indented(Text("!", style="bold yellow"), to_rich(question.card.erratum), "Erratum: ")
+        )
+    return Answered(question, correct, key)
+
+
+def _indented(mark: Text, text: Text, lead: str = "") -> RenderableType:
+    """`text` after a one-character mark, wrapped lines aligned under its first line."""
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=1, no_wrap=True)
+    grid.add_column()
+    grid.add_row(mark, Text(lead, style="bold yellow") + text if lead else text)
+    return grid
+
+
+# --- the quiz -----------------------------------------------------------------------------------
+
+
+def _run(
+    questions: list[Question],
+    titles: dict[str, str],
+    keys: QuizLines | TerminalKeys,
+    console: Console,
+    store: Store,
+    session_id: int,
+    answers: list[Answered],
+    seed: int,
+) -> None:
+    total = len(questions)
+    for i, question in enumerate(questions, start=1):
+        title = titles[question.card.topic]
+        right = sum(a.correct for a in answers)
+        head = f"question {i} of {total} · {title} · score {right}/{len(answers)}"
+
+        def draw(panel: RenderableType, head: str = head) -> None:
+            """In a terminal the screen holds one question; a script's output keeps them all."""
+            if keys.interactive:
+                console.clear()
+                console.print(f"[bold]dlcards quiz[/bold] · {head} · seed {seed}")
+            console.print(panel)
+
+        if not keys.interactive:
+            console.print(f"\n[bold]{head}[/bold]")
+        draw(_question_panel(question, title))
+        if question.kind == "typed":
+            answered = _ask_typed(question, keys, console)
+            _typed_feedback(answered, console)
+        elif question.kind == "choice":
+            answered = _ask_choice(question, keys, console)
+        else:
+            answered = _ask_self(question, title, keys, console, draw)
+        store.record_quiz_answer(
+            session_id,
+            question.card.id,
+            question.kind,
+            answered.correct,
+            answered.given,
+            question.expected or None,
+            clock(),
+        )
+        answers.append(answered)
+        if keys.interactive and i < total and question.kind != "self":
+            console.print(r"[dim]\[Space] next question · \[q] quit[/dim]")
+            if keys.next({"reveal", "q"}) == "q":
+                raise Quit("q")
+
+
+def _summary(answers: list[Answered], titles: dict[str, str]) -> RenderableType:
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from dlcards.quiz import score_by_topic
+    from dlcards.render import to_plain
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("topic")
+    table.add_column("score", justify="right")
+    table.add_column("", justify="right")
+    for topic, (right, asked) in score_by_topic(answers).items():
+        table.add_row(titles.get(topic, topic), f"{right}/{asked}", f"{right / asked:.0%}")
+    right = sum(a.correct for a in answers)
+    if answers:
+        table.add_section()
+        table.add_row("total", f"{right}/{len(answers)}", f"{right / len(answers):.0%}")
+    parts: list[RenderableType] = [table]
+    missed = [a for a in answers if not a.correct]
+    if missed:
+        parts.append(Text("\nMissed:", style="bold"))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="cyan", no_wrap=True)
+        grid.add_column(ratio=1)
+        grid.add_column(style="yellow")
+        for a in missed:
+            q = a.question
+            prompt = to_plain(q.prompt).replace("\n", " ")
+            if len(prompt) > 100:
+                prompt = prompt[:99] + "…"
+            if q.kind == "typed":
+                said = f"you said {a.given}" if a.given is not None else "shown"
+                outcome = f"→ {q.expected} ({said})"
+            elif q.kind == "choice":
+                outcome = f"→ {q.expected} (you picked {a.given})"
+            else:
+                outcome = ""
+            grid.add_row(q.card.id, prompt, outcome)
+        parts.append(grid)
+    return Panel(Group(*parts), title="[bold]Quiz summary[/bold]", title_align="left", expand=False)
+
+
+def quiz(
+    topic: list[str] | None = TopicOption,
+    tag: str | None = TagOption,
+    count: int = typer.Option(10, "--count", "-n", min=1, help="Number of questions."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Random seed: the same seed asks the same questions."
+    ),
+    mode: str = typer.Option(
+        "self", "--mode", help="Text cards: 'self' (reveal, then y/n) or 'choice' (pick 1-4)."
+    ),
+    decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
+    today: str | None = TodayOption,
+) -> None:
+    """Cram without touching the schedule: typed math with fresh numbers, then text cards.
+
+    Scores per topic and the missed questions are shown at the end and logged; SM-2 states and
+    due dates are not changed.
+    """
+    import random
+
+    from dlcards.catalog import load_catalog
+    from dlcards.commands.common import opened_store, sync_if_needed
+    from dlcards.console import out
+    from dlcards.quiz import build_quiz
+
+    if mode not in MODES:
+        raise UsageError(f"--mode must be self or choice, not {mode!r}")
+    day = today_from(today)
+    if seed is None:
+        seed = random.SystemRandom().randrange(1_000_000)
+    console = out()
+    with opened_store(db) as store:
+        catalog = sync_if_needed(store, decks or ()) or load_catalog(decks or ())
+        topics = list(topic or ())
+        cards = catalog.select(topics, tag)
+        questions = build_quiz(
+            cards,
+            catalog.cards,
+            random.Random(seed),
+            count,
+            "choice" if mode == "choice" else "self",
+        )
+        if not questions:
+            console.print("No cards to quiz on.")
+            return
+        titles = catalog.topic_titles()
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        keys: QuizLines | TerminalKeys = (
+            TerminalKeys(console) if interactive else QuizLines(console)
+        )
+        typed = sum(q.kind == "typed" for q in questions)
+        if not interactive:
+            console.print(
+                f"[bold]dlcards quiz[/bold] · {len(questions)} questions ({typed} typed) · "
+                f"seed {seed} (--seed {seed} asks the same ones again)"
+            )
+        answers: list[Answered] = []
+        session_id = store.start_session("quiz", day, clock())
+        code = 0
+        try:
+            _run(questions, titles, keys, console, store, session_id, answers, seed)
+            ending = "Quiz complete."
+        except Quit as stop:
+            ending = "Stopped." if stop.reason == "q" else "Input ended."
+        except KeyboardInterrupt:
+            ending = "Interrupted."
+            code = 130
+        finally:
+            store.end_session(session_id, clock())
+        if keys.interactive:
+            console.clear()
+        console.print(_summary(answers, titles))
+        n = len(answers)
+        console.print(
+            f"{ending} {n} answer{'s' if n != 1 else ''} logged; the study schedule is unchanged."
+        )
+    if code:
+        raise typer.Exit(code)

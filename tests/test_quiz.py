@@ -1,0 +1,517 @@
+"""`dlcards quiz` and the pure `dlcards.quiz`: generated variants against independent arithmetic,
+answer parsing (hypothesis), choice questions, scripted CLI runs, the quiz log, and a schedule
+that a quiz never touches; plus the deck's validation of quiz templates."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from dlcards.catalog import load_catalog
+from dlcards.cli import app
+from dlcards.deck import Card, parse_deck
+from dlcards.errors import DeckError
+from dlcards.quiz import (
+    AnswerError,
+    Mode,
+    Question,
+    build_quiz,
+    choice_question,
+    draw_value,
+    is_correct,
+    parse_answer,
+    parse_number,
+    pick_cards,
+    show,
+    typed_question,
+)
+from dlcards.store import Store
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def cards() -> dict[str, Card]:
+    return load_catalog(use_cache=False).by_id()
+
+
+def numbers(text: str) -> list[float]:
+    """Every number written in a prompt, in order (a '-' right before a digit is a sign)."""
+    return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", text)]
+
+
+def variants(card: Card, n: int = 60) -> list[Question]:
+    out = [typed_question(card, random.Random(seed)) for seed in range(n)]
+    assert all(q is not None for q in out), card.id
+    return [q for q in out if q is not None]
+
+
+# --- generated variants, checked with arithmetic written here -----------------------------
+
+
+def test_update_count_variants(cards: dict[str, Card]) -> None:
+    for q in variants(cards["gd-23"]):
+        n, b = numbers(q.prompt)
+        assert q.result is not None and q.result.value == math.ceil(n / b)
+        assert q.needs_integer
+    for q in variants(cards["gd-14"]):
+        n, epochs = numbers(q.prompt)
+        assert q.result is not None and q.result.value == n * epochs
+    for q in variants(cards["gd-22"]):
+        n, b, epochs = numbers(q.prompt)
+        assert q.result is not None and q.result.value == epochs * math.ceil(n / b)
+    for q in variants(cards["gd-28"]):
+        n, b = numbers(q.prompt)
+        assert q.result is not None and q.result.value == (n % b or b)
+    for q in variants(cards["gd-30"]):
+        epochs, n = numbers(q.prompt)
+        assert q.result is not None and q.result.value == epochs * n
+
+
+def test_gradient_step_variants(cards: dict[str, Card]) -> None:
+    for q in variants(cards["gd-2"]):
+        w, grad, eta = numbers(q.prompt.replace("W_old", "W").replace("∂L/∂W", "g"))
+        assert q.result is not None
+        assert q.result.value == pytest.approx(w - eta * grad)
+    for q in variants(cards["gd-20"]):
+        g1, g2, g3, g4, w, eta = numbers(q.prompt.split("m = 4", 1)[1])
+        assert q.result is not None
+        assert q.result.value == pytest.approx(w - eta * (g1 + g2 + g3 + g4) / 4)
+
+
+def test_loss_variants(cards: dict[str, Card]) -> None:
+    for q in variants(cards["robust-3"]):
+        (e,) = numbers(q.prompt)
+        assert q.result is not None and q.result.value == e * e
+    for q in variants(cards["robust-i9"]):
+        delta, e = numbers(q.prompt)
+        expected = 0.5 * e * e if abs(e) <= delta else delta * (abs(e) - delta / 2)
+        assert q.result is not None and q.result.value == pytest.approx(expected)
+    for q in variants(cards["robust-i4"]):
+        e, base = numbers(q.prompt)
+        assert q.result is not None and q.result.value == pytest.approx((e / base) ** 2)
+    for q in variants(cards["bce-18"]):
+        y, p = numbers(q.prompt.split("BCE")[0])
+        expected = -math.log(p) if y == 1 else -math.log(1 - p)
+        assert q.result is not None and q.result.value == pytest.approx(expected)
+    for q in variants(cards["cce-28"]):
+        *probs, target, _ = numbers(q.prompt.replace("3-class", ""))
+        assert q.result is not None
+        assert q.result.value == pytest.approx(-math.log(probs[int(target)]))
+    for q in variants(cards["cce-27"]):
+        *probs, target, _ = numbers(q.prompt.replace("0-based", "0"))
+        expected = [p - (i == int(target)) for i, p in enumerate(probs)]
+        assert q.result is not None and q.result.value == pytest.approx(expected)
+
+
+def test_neuron_variants(cards: dict[str, Card]) -> None:
+    for q in variants(cards["mlp-6"]):
+        z = numbers(q.prompt.split("What is")[1])[0]
+        assert q.result is not None and q.result.value == pytest.approx(1 / (1 + math.exp(-z)))
+    for q in variants(cards["mlp-15"]):
+        _, p1, p2, w1, w2 = numbers(q.prompt)  # the first is the 1 of "Layer-1"
+        assert q.result is not None and q.result.value == pytest.approx(w1 * p1 + w2 * p2)
+    for q in variants(cards["vgp-1"]):
+        layers = numbers(q.prompt)[0]
+        assert q.result is not None and q.result.value == pytest.approx(0.25**layers)
+    for q in variants(cards["perceptron-8"]):
+        w1, w2, x1, x2, eta = numbers(q.prompt.split("w =", 1)[1].split("What")[0])
+        if w1 * x1 + w2 * x2 <= 0:  # misclassified positive: w + ηx
+            expected = [w1 + eta * x1, w2 + eta * x2]
+        else:
+            expected = [w1, w2]
+        assert q.result is not None and q.result.value == pytest.approx(expected)
+
+
+def test_draws_stay_in_range_on_the_step() -> None:
+    rng = random.Random(0)
+    for _ in range(500):
+        v = draw_value([100, 5000, 10], rng)
+        assert isinstance(v, int) and 100 <= v <= 5000 and v % 10 == 0
+        f = draw_value([-4.0, 4.0, 0.25], rng)
+        assert isinstance(f, float) and -4 <= f <= 4 and (f * 4).is_integer()
+        assert str(f) == str(round(f, 2))  # no 0.30000000000000004
+    assert {draw_value([0, 1, 1], rng) for _ in range(50)} == {0, 1}
+    assert show(2.0) == "2" and show(-1.5) == "-1.5" and show("0.1, 0.7") == "0.1, 0.7"
+
+
+def test_a_seed_gives_the_same_quiz(cards: dict[str, Card]) -> None:
+    pool = list(cards.values())
+    gd = [c for c in pool if c.topic == "gd"]
+    first = build_quiz(gd, pool, random.Random(1), 10)
+    again = build_quiz(gd, pool, random.Random(1), 10)
+    assert [(q.card.id, q.prompt) for q in first] == [(q.card.id, q.prompt) for q in again]
+    assert len({q.card.id for q in first}) == 10
+    typed = [q for q in first if q.kind == "typed"]
+    assert len(typed) == 5  # half typed, since the topic has enough templates
+    assert {q.kind for q in first} == {"typed", "self"}
+
+
+def test_pick_cards_fills_with_whatever_there_is(cards: dict[str, Card]) -> None:
+    templated = [c for c in cards.values() if c.quiz][:3]
+    text = [c for c in cards.values() if not c.quiz][:2]
+    picked = pick_cards(templated + text, random.Random(4), 10)
+    assert sorted(c.id for c in picked) == sorted(c.id for c in templated + text)
+    assert len(pick_cards(templated + text, random.Random(4), 4)) == 4
+    assert pick_cards([], random.Random(4), 4) == []
+
+
+# --- multiple choice ---------------------------------------------------------------------------
+
+
+def test_choice_questions_are_deterministic_and_use_the_topic(cards: dict[str, Card]) -> None:
+    pool = list(cards.values())
+    for card_id in ("gd-27", "cce-29", "backprop-5", "loss-g1"):
+        card = cards[card_id]
+        first = choice_question(card, pool, random.Random(7))
+        again = choice_question(card, pool, random.Random(7))
+        assert first is not None and again is not None
+        assert (first.options, first.correct) == (again.options, again.correct)
+        assert len(first.options) == 4 and len(set(first.options)) == 4
+        assert first.options[first.correct] == card.answer
+        topic_answers = {c.answer for c in pool if c.topic == card.topic}
+        assert set(first.options) <= topic_answers
+        assert first.expected == str(first.correct + 1)
+    # over many seeds the right answer lands on every key
+    spots = set()
+    for seed in range(40):
+        q = choice_question(cards["gd-1"], pool, random.Random(seed))
+        assert q is not None
+        spots.add(q.correct)
+    assert spots == {0, 1, 2, 3}
+
+
+def test_a_topic_of_one_card_has_no_choice(cards: dict[str, Card]) -> None:
+    card = cards["gd-1"]
+    assert choice_question(card, [card], random.Random(0)) is None
+
+
+# --- answers --------------------------------------------------------------------------------------
+
+
+def test_parse_number_examples() -> None:
+    assert parse_number("3") == 3
+    assert parse_number(" -0.25 ") == -0.25
+    assert parse_number("−0.25") == -0.25  # the Unicode minus
+    assert parse_number("+4") == 4
+    assert parse_number(".5") == 0.5
+    assert parse_number("2.5e-3") == 0.0025
+    assert parse_number("1E3") == 1000
+    assert parse_number("1/4") == 0.25
+    assert parse_number("-3 / 8") == -0.375
+    assert parse_number("5,000") == 5000
+    assert parse_number("1,234,567.5") == 1234567.5
+    assert parse_number("≈ 2.3") == 2.3
+    assert parse_number("~0.36") == 0.36
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "abc",
+        "1e",
+        "1/0",
+        "0/0",
+        "nan",
+        "inf",
+        "-inf",
+        "1e999",
+        "2**3",
+        "1+1",
+        "__import__('os')",
+        "1,00",
+        "12,3456",
+        "0x10",
+        "1_000",
+        "--1",
+        "3.4.5",
+        "1/",
+        "/2",
+        "1e99999999999",
+        "½",
+    ],
+)
+def test_parse_number_rejects(text: str) -> None:
+    with pytest.raises(AnswerError):
+        parse_number(text)
+
+
+def test_parse_vectors() -> None:
+    assert parse_answer("[1.5, -0.5]", 2) == [1.5, -0.5]
+    assert parse_answer("1.5 -0.5", 2) == [1.5, -0.5]
+    assert parse_answer("(1/2; 3)", 2) == [0.5, 3]
+    with pytest.raises(AnswerError, match="type 2 numbers"):
+        parse_answer("1.5", 2)
+    with pytest.raises(AnswerError):
+        parse_answer("1, x", 2)
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
+
+
+@given(finite)
+def test_any_float_written_by_python_parses_back(x: float) -> None:
+    assert parse_number(repr(x)) == x
+    assert parse_number(f"{x:e}") == pytest.approx(x, rel=1e-6)
+    assert parse_number(repr(x).replace("-", "−")) == x
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_integers_with_and_without_thousands_separators(n: int) -> None:
+    assert parse_number(str(n)) == n
+    assert parse_number(f"{n:,}") == n
+
+
+@given(st.integers(-1000, 1000), st.integers(1, 1000))
+def test_fractions(a: int, b: int) -> None:
+    assert parse_number(f"{a}/{b}") == pytest.approx(float(Fraction(a, b)))
+
+
+@given(st.text(max_size=40))
+def test_any_text_parses_or_says_why(text: str) -> None:
+    for size in (1, 3):
+        try:
+            values = parse_answer(text, size)
+        except AnswerError as err:
+            assert str(err)
+        else:
+            assert len(values) == size and all(math.isfinite(v) for v in values)
+
+
+@given(st.lists(finite, min_size=2, max_size=5))
+def test_vectors_round_trip(xs: list[float]) -> None:
+    assert parse_answer(", ".join(repr(x) for x in xs), len(xs)) == xs
+
+
+def test_is_correct() -> None:
+    assert is_correct([0.357], 0.35667494393873245, 1e-2)  # rounded answers count
+    assert is_correct([0.36], 0.35667494393873245, 1e-2)
+    assert not is_correct([0.3], 0.35667494393873245, 1e-2)
+    assert is_correct([5], 5, 1e-2) and not is_correct([5.04], 5, 1e-2)  # counts are exact
+    assert not is_correct([4990], 5000, 1e-2)
+    assert is_correct([0.0], 0.0, 1e-2)
+    assert is_correct([-0.9, 0.7, 0.2], [-0.9, 0.7, 0.2], 1e-2)
+    assert is_correct([-0.9, 0.7, 0.201], [-0.9, 0.7, 0.2], 1e-2)
+    assert not is_correct([-0.9, 0.7], [-0.9, 0.7, 0.2], 1e-2)
+    assert not is_correct([1.0], "never converges", 1e-2)
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+def answer_for(q: Question) -> str:
+    assert q.result is not None
+    value = q.result.value
+    if isinstance(value, list):
+        return ", ".join(repr(v) for v in value)
+    return repr(value)
+
+
+def quiz(script: list[str], *args: str) -> str:
+    result = runner.invoke(app, ["quiz", *args], input="".join(f"{line}\n" for line in script))
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def expected_quiz(
+    topics: list[str], seed: int, count: int = 10, mode: Mode = "self"
+) -> list[Question]:
+    catalog = load_catalog()
+    return build_quiz(catalog.select(topics), catalog.cards, random.Random(seed), count, mode)
+
+
+def quiz_rows() -> list[tuple]:
+    with Store.open() as store:
+        return store.query(
+            "SELECT s.kind, r.card_id, r.mode, r.correct, r.given, r.expected "
+            "FROM quiz_results r JOIN sessions s ON s.id = r.session_id ORDER BY r.id"
+        )
+
+
+def test_scripted_gd_quiz_start_to_end() -> None:
+    questions = expected_quiz(["gd"], 1)
+    script: list[str] = []
+    for i, q in enumerate(questions):
+        if q.kind == "typed":
+            if i == 0:
+                script += ["abc", ""]  # not a number, then an empty line: both asked again
+            script.append(answer_for(q))
+        else:
+            script += ["", "y"]
+    out = quiz(script, "--topic", "gd", "--seed", "1", "--today", "2026-11-26")
+    assert "Quiz complete. 10 answers logged; the study schedule is unchanged." in out
+    assert "10/10" in out and "100%" in out and "Missed" not in out
+    assert "seed 1" in out
+    for q in questions:
+        assert q.prompt.split("?")[0][:40] in out.replace("\n", " ") or q.kind == "self"
+    assert out.count("✓ correct") == sum(q.kind == "typed" for q in questions)
+    rows = quiz_rows()
+    assert [r[1] for r in rows] == [q.card.id for q in questions]
+    assert all(r[0] == "quiz" and r[3] == 1 for r in rows)
+    typed = [(r, q) for r, q in zip(rows, questions, strict=True) if q.kind == "typed"]
+    assert typed and all(r[2] == "typed" and r[5] == q.expected for r, q in typed)
+    assert {r[4] for r, q in zip(rows, questions, strict=True) if q.kind == "self"} == {"yes"}
+
+
+def test_wrong_and_shown_answers_are_missed_and_logged() -> None:
+    questions = expected_quiz(["gd"], 2, count=4)
+    script: list[str] = []
+    for q in questions:
+        if q.kind == "typed":
+            script.append("s" if not script else "-123456")
+        else:
+            script += ["", "n"]
+    out = quiz(script, "--topic", "gd", "--seed", "2", "--count", "4")
+    assert "0/4" in out and "Missed:" in out
+    for q in questions:
+        assert q.card.id in out.split("Missed:")[1]
+    rows = quiz_rows()
+    assert [r[3] for r in rows] == [0, 0, 0, 0]
+    givens = [r[4] for r, q in zip(rows, questions, strict=True) if q.kind == "typed"]
+    assert givens[0] is None and all(g == "-123456" for g in givens[1:])
+
+
+def test_choice_mode_is_deterministic_and_checks_the_key() -> None:
+    questions = expected_quiz(["cce"], 5, count=5, mode="choice")
+    assert any(q.kind == "choice" for q in questions)
+    script: list[str] = []
+    for q in questions:
+        if q.kind == "typed":
+            script.append(answer_for(q))
+        else:
+            script += ["9", str(q.correct + 1)]  # 9 is not a key: asked again
+    args = ("--topic", "cce", "--seed", "5", "--count", "5", "--mode", "choice")
+    out = quiz(script, *args)
+    assert "5/5" in out
+    assert "'9': type 1, 2, 3, 4 or q" in out
+    assert quiz(script, *args) == out  # the same seed asks the same questions in the same order
+    rows = quiz_rows()
+    assert {r[2] for r in rows} == {"typed", "choice"}
+
+
+def test_q_quits_and_eof_ends_with_the_score_so_far() -> None:
+    questions = expected_quiz(["gd"], 1)
+    first = answer_for(questions[0]) if questions[0].kind == "typed" else None
+    script = [first] if first else ["", "y"]
+    out = quiz([*script, "q"], "--topic", "gd", "--seed", "1")
+    assert "Stopped. 1 answer logged" in out and "1/1" in out
+    out = quiz(script, "--topic", "gd", "--seed", "1")
+    assert "Input ended. 1 answer logged" in out
+    out = quiz([], "--topic", "gd", "--seed", "1")
+    assert "Input ended. 0 answers logged" in out
+
+
+def test_a_quiz_never_changes_the_schedule() -> None:
+    study = runner.invoke(
+        app, ["study", "--topic", "gd", "--today", "2026-11-20"], input="\n5\n\n2\n\n4\nq\n"
+    )
+    assert study.exit_code == 0, study.output
+    catalog = load_catalog()
+    with Store.open() as store:
+        before = {c.id: store.state(c.id) for c in catalog.cards}
+        reviews = store.review_count()
+    assert sum(s.repetitions > 0 for s in before.values()) >= 2
+    questions = expected_quiz(["gd"], 3, count=8)
+    script: list[str] = []
+    for q in questions:
+        script += [answer_for(q)] if q.kind == "typed" else ["", "n"]
+    quiz(script, "--topic", "gd", "--seed", "3", "--count", "8", "--today", "2026-11-21")
+    with Store.open() as store:
+        after = {c.id: store.state(c.id) for c in catalog.cards}
+        assert store.review_count() == reviews
+    assert after == before
+    due = runner.invoke(app, ["due", "--json", "--today", "2026-11-21"])
+    assert due.exit_code == 0
+
+
+def test_bad_options() -> None:
+    result = runner.invoke(app, ["quiz", "--mode", "hard"], input="")
+    assert result.exit_code == 2 and "--mode must be self or choice" in result.output
+    result = runner.invoke(app, ["quiz", "--topic", "nope"], input="")
+    assert result.exit_code == 2 and "unknown topic 'nope'" in result.output
+    result = runner.invoke(app, ["quiz", "--count", "0"], input="")
+    assert result.exit_code == 2
+
+
+def test_tag_filter_and_empty_selection() -> None:
+    questions = expected_quiz(["vgp"], 4, count=3)
+    out = runner.invoke(app, ["quiz", "--tag", "nothing-has-this"], input="")
+    assert out.exit_code == 0 and "No cards to quiz on." in out.output
+    assert questions
+
+
+# --- quiz templates in decks ------------------------------------------------------------------
+
+DECK = """topic: demo
+title: Demo
+cards:
+  - id: demo-1
+    question: q
+    answer: a
+    tags: [math]
+    compute: {{fn: updates_per_epoch, args: {{n: 10, batch_size: 2}}}}
+    quiz:
+{quiz}
+"""
+
+
+def parse_quiz(quiz_yaml: str) -> Card:
+    text = DECK.format(quiz="\n".join("      " + line for line in quiz_yaml.strip().splitlines()))
+    return parse_deck(text, "demo.yaml").cards[0]
+
+
+def test_quiz_specs_parse() -> None:
+    card = parse_quiz(
+        """
+template: "{n} rows, batch {batch_size}, {k} {p}?"
+params:
+  n: [100, 5000]
+  batch_size: {choices: [32, 64]}
+  k: {range: [0.5, 2.5], step: 0.5}
+  p: [0.1, 0.2, 0.3]
+args: {n: "{n}"}
+tolerance: 0.05
+"""
+    )
+    assert card.quiz is not None
+    assert card.quiz.ranges == {"n": [100, 5000, 1], "k": [0.5, 2.5, 0.5]}
+    assert card.quiz.params == {"batch_size": [32, 64], "p": [0.1, 0.2, 0.3]}
+    assert card.quiz.names == ["n", "batch_size", "k", "p"]
+    assert card.quiz.args == {"n": "{n}"} and card.quiz.tolerance == 0.05
+    floats = parse_quiz('template: "{z}"\nparams: {z: [-4.0, 4.0]}')
+    assert floats.quiz is not None and floats.quiz.ranges["z"] == [-4.0, 4.0, 0.1]
+
+
+@pytest.mark.parametrize(
+    ("quiz_yaml", "message"),
+    [
+        ('template: "{n} and {m}"\nparams: {n: [1, 2]}', "uses {m} but 'params' does not define"),
+        ('template: "{n}"\nparams: {n: [1, 2], m: [1, 2]}', "'m' does not appear in the template"),
+        ('template: "{n}"\nparams: {n: [5, 1]}', "low 5 is above high 1"),
+        ('template: "{n}"\nparams: {n: {range: [1, 3], step: 5}}', "step 5 is wider than"),
+        ('template: "{n}"\nparams: {n: {range: [1, 3], step: 0}}', "step must be a positive"),
+        ('template: "{n}"\nparams: {n: {range: [1]}}', "a range is [low, high]"),
+        ('template: "{n}"\nparams: {n: {pick: [1]}}', "must be [low, high], {range"),
+        ('template: "{n}"\nparams: {n: []}', "must be [low, high] or a list of choices"),
+        ('template: "{n}"\nparams: {n: [[1], [2]]}', "choices must be numbers or text"),
+        ('template: "{n}"\nparams: {n: [1, 2]}\nargs: {n: "{x}"}', "uses {x}, which is not"),
+        ('template: "{n}"\nparams: {n: [1, 2]}\nanswer: 1', "must index one of the card's"),
+        ('template: "{n}"\nparams: {n: [1, 2]}\ntolerance: -1', "tolerance must be a non-neg"),
+        ('template: "{n}"\nparams: {n: [1, 2]}\nhint: x', "unknown key 'hint' in quiz"),
+    ],
+)
+def test_bad_quiz_specs_name_the_card_and_line(quiz_yaml: str, message: str) -> None:
+    with pytest.raises(DeckError) as info:
+        parse_quiz(quiz_yaml)
+    text = str(info.value)
+    assert message in text, text
+    assert text.startswith("demo.yaml:") and "card demo-1" in text
