@@ -319,21 +319,25 @@ def _summary(answers: list[Answered], titles: dict[str, str]) -> RenderableType:
 def quiz(
     topic: list[str] | None = TopicOption,
     tag: str | None = TagOption,
-    count: int = typer.Option(10, "--count", "-n", min=1, help="Number of questions."),
+    count: int = typer.Option(10, "--count", "-n", min=1, metavar="N", help="Number of questions."),
     seed: int | None = typer.Option(
-        None, "--seed", help="Random seed: the same seed asks the same questions."
+        None, "--seed", metavar="SEED", help="Random seed: the same seed asks the same questions."
     ),
     mode: str = typer.Option(
-        "self", "--mode", help="Text cards: 'self' (reveal, then y/n) or 'choice' (pick 1-4)."
+        "self",
+        "--mode",
+        metavar="MODE",
+        help="Text cards: 'self' (reveal, then y/n) or 'choice' (pick 1-4).",
     ),
     decks: list[str] | None = DecksOption,
     db: str | None = DbOption,
     today: str | None = TodayOption,
 ) -> None:
-    """Cram without touching the schedule: typed math with fresh numbers, then text cards.
+    """Cram without touching the schedule: typed math with fresh numbers, and text cards.
 
-    Scores per topic and the missed questions are shown at the end and logged; SM-2 states and
-    due dates are not changed.
+    When the chosen cards have quiz templates, about half the questions are typed math. Scores
+    per topic and the missed questions are shown at the end and logged; SM-2 states and due
+    dates are not changed.
     """
     import random
 
