@@ -9,8 +9,8 @@ question:
 - choice: any other card, with its answer and the answers of three other cards of its topic.
 
 Typed answers are parsed without eval: integers, decimals, scientific notation, fractions such
-as 1/4, a leading sign (also the Unicode minus), thousands separators, and for a vector, numbers
-separated by commas or spaces, optionally in brackets.
+as 1/4, powers such as 0.25^3 (or 0.25**3), a leading sign (also the Unicode minus), thousands
+separators, and for a vector, numbers separated by commas or spaces, optionally in brackets.
 """
 
 from __future__ import annotations
@@ -287,7 +287,7 @@ def build_quiz(
 # --- answers ------------------------------------------------------------------------------------
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_SCALAR = re.compile(rf"^([+-]?)({_NUMBER})(?:\s*/\s*({_NUMBER}))?$")
+_SCALAR = re.compile(rf"^([+-]?)({_NUMBER})(?:/({_NUMBER})|\^([+-]?\d{{1,3}}))?$")
 _GROUPED = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+(?:\.\d+)?)$")
 _EXPONENT = re.compile(r"[eE]([+-]?\d+)")
 _APPROX = ("≈", "~", "=")
@@ -303,7 +303,7 @@ def _clean(text: str) -> str:
 
 
 def parse_number(text: str) -> float:
-    """One number: `3`, `-0.25`, `2.5e-3`, `1/4`, `−1`, `5,000`. Raises AnswerError."""
+    """One number: `3`, `-0.25`, `2.5e-3`, `1/4`, `0.25^3`, `−1`, `5,000`. Raises AnswerError."""
     cleaned = _clean(text)
     if not cleaned:
         raise AnswerError("type a number")
@@ -312,23 +312,29 @@ def parse_number(text: str) -> float:
     grouped = _GROUPED.match(cleaned)
     if grouped:
         cleaned = grouped.group(1) + grouped.group(2).replace(",", "")
-    match = _SCALAR.match(cleaned.replace(" ", "") if "/" in cleaned else cleaned)
+    cleaned = cleaned.replace("**", "^")
+    if "/" in cleaned or "^" in cleaned:
+        cleaned = cleaned.replace(" ", "")
+    match = _SCALAR.match(cleaned)
+    shown = repr(text.strip())
     if not match:
-        raise AnswerError(f"{text.strip()!r} is not a number; write e.g. 0.25, 1/4, 2.5e-3 or -3")
-    sign, num, den = match.groups()
+        raise AnswerError(f"{shown} is not a number; write e.g. 0.25, 1/4, 2.5e-3, 0.5^3 or -3")
+    sign, num, den, power = match.groups()
     if any(abs(int(e)) > MAX_EXPONENT for e in _EXPONENT.findall(cleaned)):
-        raise AnswerError(f"{text.strip()!r} is too large or too small")
-    if den is not None:
-        try:
+        raise AnswerError(f"{shown} is too large or too small")
+    try:
+        if den is not None:
             value = float(Fraction(num) / Fraction(den))
-        except ZeroDivisionError:
-            raise AnswerError(f"{text.strip()!r} divides by zero") from None
-        except (OverflowError, ValueError):
-            raise AnswerError(f"{text.strip()!r} is too large") from None
-    else:
-        value = float(num)
+        elif power is not None:
+            value = float(num) ** int(power)
+        else:
+            value = float(num)
+    except ZeroDivisionError:
+        raise AnswerError(f"{shown} divides by zero") from None
+    except (OverflowError, ValueError):
+        raise AnswerError(f"{shown} is too large") from None
     if not math.isfinite(value):
-        raise AnswerError(f"{text.strip()!r} is too large")
+        raise AnswerError(f"{shown} is too large")
     return -value if sign == "-" else value
 
 

@@ -210,6 +210,11 @@ def test_parse_number_examples() -> None:
     assert parse_number("1,234,567.5") == 1234567.5
     assert parse_number("≈ 2.3") == 2.3
     assert parse_number("~0.36") == 0.36
+    assert parse_number("0.25^3") == 0.25**3
+    assert parse_number("0.25 ** 3") == 0.25**3
+    assert parse_number("2**3") == 8
+    assert parse_number("2^-10") == 2**-10
+    assert parse_number("-0.5^2") == -0.25  # the sign applies to the power, as in math
 
 
 @pytest.mark.parametrize(
@@ -224,7 +229,6 @@ def test_parse_number_examples() -> None:
         "inf",
         "-inf",
         "1e999",
-        "2**3",
         "1+1",
         "__import__('os')",
         "1,00",
@@ -237,6 +241,12 @@ def test_parse_number_examples() -> None:
         "/2",
         "1e99999999999",
         "½",
+        "10^999",
+        "0^-1",
+        "2^0.5",
+        "2^",
+        "^2",
+        "2^1024",
     ],
 )
 def test_parse_number_rejects(text: str) -> None:

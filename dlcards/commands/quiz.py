@@ -120,7 +120,7 @@ def _typed_hint(question: Question) -> str:
     elif question.needs_integer:
         what = "a whole number"
     else:
-        what = "a number to 3 significant figures (1/4 and 2.5e-3 work too)"
+        what = "a number to 3 significant figures (1/4, 2.5e-3 and 0.5^3 work too)"
     return rf"[dim]Answer: {what} · \[s] show the answer · \[q] quit[/dim]"
 
 
@@ -266,8 +266,9 @@ def _run(
             clock(),
         )
         answers.append(answered)
-        if keys.interactive and i < total and question.kind != "self":
-            console.print(r"[dim]\[Space] next question · \[q] quit[/dim]")
+        if keys.interactive and question.kind != "self":  # time to read the feedback
+            then = "next question" if i < total else "the score"
+            console.print(rf"[dim]\[Space] {then} · \[q] quit[/dim]")
             if keys.next({"reveal", "q"}) == "q":
                 raise Quit("q")
 
