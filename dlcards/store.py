@@ -1039,7 +1039,9 @@ class Store:
         they happened; the rows' `id` fields are ignored (the log numbers them). Everything is
         one transaction: every row is appended to the log and each card's SM-2 state is set to
         the `after` state of its last row; on any error nothing is written. `rows` may be a
-        generator: it is read once, in a single pass. Returns the number of rows added.
+        generator: it is read once, in a single pass. When FSRS is the active scheduler, the
+        FSRS states are rebuilt from the whole log in the same transaction. Returns the number
+        of rows added.
         """
         last: dict[str, sm2.State] = {}
 
@@ -1089,4 +1091,6 @@ class Store:
                     f"import_reviews: {len(last) - cur.rowcount} card(s) have no SM-2 state; "
                     "sync the decks before importing their reviews"
                 )
+            if self.scheduler == "fsrs":
+                self._replay_fsrs(c, self.retention)
         return added

@@ -1,0 +1,722 @@
+"""dlcards benchmarks: cold start against a bare typer app, and cost growth with collection size.
+
+    python bench/run.py [--quick] [--json PATH] [--sizes 1000,10000,100000] [--runs N]
+
+Prints a table (times are the median of several runs, with min-max) and writes every sample
+as JSON (default bench/results/latest.json). Each command runs as a fresh process
+(`sys.executable -m dlcards ...`) with its own database and deck cache in a temporary
+directory; the baseline (`bench/baseline_app.py`) pays the same interpreter start. A review
+commit and an unchanged-deck sync are timed in-process, where their cost is visible at all.
+
+1. Cold start on the built-in decks: --version, topics, show gd-23, due, check (if present), each
+   as a ratio to the baseline app's time in the same run.
+2. A synthetic collection (bench/synth.py, from a seed): N cards in 50 deck files and 10 review
+   rows per card, loaded with Store.import_reviews. First sync (no database, no cache), sync
+   when nothing changed, due, the first card of a study session on screen, one review committed,
+   stats, export anki, a re-sync after one deck file changed, and the children's peak memory.
+3. The same measures at every size of --sizes, so the table shows how each cost grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import select
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+DLCARDS = [sys.executable, "-m", "dlcards"]
+BASELINE = [sys.executable, str(HERE / "baseline_app.py")]
+N_DECKS = 50
+SLOW_S = 5.0  # a measure whose first run takes longer than this gets at most SLOW_RUNS runs
+SLOW_RUNS = 3
+GRADES_TIMED = 200
+SYNC_TIMED = 50
+
+COLD_TARGET = 1.3  # x the baseline app
+DUE_GROWTH_TARGET = 1.5  # x `due` on the built-in decks
+TARGET_SIZE = 100_000
+TARGETS_S = {  # at TARGET_SIZE cards
+    "study_first_card": 0.5,
+    "grade": 0.010,
+    "sync_unchanged": 0.050,
+    "stats": 1.0,
+    "export_anki": 30.0,
+}
+PEAK_MB_TARGET = 300.0
+
+
+# --- samples ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Measure:
+    """Samples of one measure (seconds), the peak RSS of its child processes, or a note."""
+
+    samples: list[float] = field(default_factory=list)
+    rss_kb: int = 0
+    note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.samples)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    def to_json(self) -> dict[str, Any]:
+        if not self.samples:
+            return {"note": self.note}
+        s = sorted(self.samples)
+        q = statistics.quantiles(s, n=4) if len(s) > 1 else [s[0], s[0], s[0]]
+        return {
+            "median_s": self.median,
+            "min_s": s[0],
+            "max_s": s[-1],
+            "q1_s": q[0],
+            "q3_s": q[2],
+            "runs": len(s),
+            "samples_s": self.samples,
+            "max_rss_mb": round(self.rss_kb * 1024 / 1e6, 1) if self.rss_kb else None,
+            "note": self.note,
+        }
+
+
+@dataclass
+class Run:
+    seconds: float
+    rss_kb: int
+    code: int
+    stderr: str
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+# --- child processes ----------------------------------------------------------------------------
+
+
+def child_env(tmp: Path, decks: Path | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DLCARDS_")}
+    env.update(
+        DLCARDS_DB=str(tmp / "progress.db"),
+        DLCARDS_CACHE_DIR=str(tmp / "cache"),
+        DLCARDS_TODAY=synth.TODAY.isoformat(),
+        COLUMNS="100",
+    )
+    if decks is not None:
+        env["DLCARDS_DECKS"] = str(decks)
+    return env
+
+
+def run_child(cmd: Sequence[str], env: dict[str, str], cwd: Path) -> Run:
+    """Run to completion with output discarded; wall time and the child's own max RSS."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            list(cmd), env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=err,
+        )  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        return Run(seconds, usage.ru_maxrss, code, err.read().decode(errors="replace"))
+
+
+def run_until(
+    cmd: Sequence[str], env: dict[str, str], cwd: Path, needle: bytes, reply: bytes, limit: float
+) -> Run:
+    """Start `cmd` with a pipe for stdin; time until `needle` is on its stdout, then send
+    `reply`, close stdin and wait for it to end."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            list(cmd), env=env, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        fd = proc.stdout.fileno()
+        seen = b""
+        found: float | None = None
+        while found is None:
+            left = limit - (time.perf_counter() - start)
+            ready, _, _ = select.select([fd], [], [], max(left, 0))
+            if not ready:
+                proc.kill()
+                break
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            seen += chunk
+            if needle in seen:
+                found = time.perf_counter() - start
+        try:
+            proc.stdin.write(reply)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        while os.read(fd, 65536):
+            pass
+        proc.stdout.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
+        if found is None:
+            head = seen[:400].decode(errors="replace")
+            raise BenchError(f"{' '.join(cmd[2:])}: {needle!r} never appeared: {head}{stderr}")
+        return Run(found, usage.ru_maxrss, code, stderr)
+
+
+def repeat(
+    fn: Callable[[int], Run | float], runs: int, warm: bool = False, label: str = ""
+) -> Measure:
+    """Call fn(i) `runs` times (fewer if one run is slow). A Run with a non-zero exit code
+    stops the measure with its error as the note."""
+    m = Measure()
+    if warm:
+        fn(-1)
+    i = 0
+    while i < runs:
+        result = fn(i)
+        if isinstance(result, Run):
+            m.rss_kb = max(m.rss_kb, result.rss_kb)
+            if result.code != 0:
+                m.samples = []
+                last = (result.stderr.strip().splitlines() or ["(no message)"])[-1]
+                m.note = f"exit code {result.code}: {last}"
+                return m
+            m.samples.append(result.seconds)
+            if i == 0 and result.seconds > SLOW_S:
+                runs = min(runs, SLOW_RUNS)
+        else:
+            m.samples.append(result)
+        i += 1
+    progress(f"  {label}: {fmt_time(m.median)}")
+    return m
+
+
+def has_command(name: str, env: dict[str, str], cwd: Path) -> bool:
+    return run_child([*DLCARDS, name, "--help"], env, cwd).code == 0
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+
+def progress(text: str) -> None:
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def fmt_time(s: float) -> str:
+    if s < 0.01:
+        return f"{s * 1000:.2f} ms"
+    if s < 1:
+        return f"{s * 1000:.0f} ms"
+    return f"{s:.2f} s"
+
+
+def fmt_range(m: Measure) -> str:
+    lo, hi = min(m.samples), max(m.samples)
+    if hi < 0.01:
+        return f"{lo * 1000:.2f}-{hi * 1000:.2f}"
+    if hi < 1:
+        return f"{lo * 1000:.0f}-{hi * 1000:.0f}"
+    return f"{lo:.2f}-{hi:.2f}"
+
+
+def fmt_cell(m: Measure | None) -> str:
+    if m is None:
+        return "-"
+    if not m.ok:
+        return "n/a"
+    return f"{fmt_time(m.median)} ({fmt_range(m)})"
+
+
+def fmt_mb(kb: int) -> str:
+    return f"{kb * 1024 / 1e6:.0f} MB"
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+# --- machine ------------------------------------------------------------------------------------
+
+
+def machine(tmp: Path) -> dict[str, Any]:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    fs = "?"
+    try:
+        best = ""
+        for line in Path("/proc/mounts").read_text().splitlines():
+            parts = line.split()
+            if (
+                len(parts) > 2
+                and str(tmp.resolve()).startswith(parts[1])
+                and len(parts[1]) > len(best)
+            ):
+                best, fs = parts[1], parts[2]
+    except OSError:
+        pass
+    from dlcards import __version__
+
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "platform": platform.platform(),
+        "dlcards": __version__,
+        "tmp_filesystem": fs,
+        "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")},
+    }
+
+
+# --- 1. cold start ------------------------------------------------------------------------------
+
+COLD_COMMANDS: list[tuple[str, list[str], bool]] = [  # (name, arguments, has a target)
+    ("--version", ["--version"], True),
+    ("topics", ["topics"], True),
+    ("show gd-23", ["show", "gd-23"], True),
+    ("due", ["due"], True),
+    ("check", ["check"], False),
+]
+
+
+def cold_start(tmp: Path, runs: int) -> dict[str, Measure]:
+    work = tmp / "builtin"
+    work.mkdir()
+    env = child_env(work, None)
+    commands = {"baseline": BASELINE}
+    notes: dict[str, str] = {}
+    for name, args, _ in COLD_COMMANDS:
+        if not args[0].startswith("-") and not has_command(args[0], env, work):
+            notes[name] = f"no `{args[0]}` command yet"
+            continue
+        commands[name] = [*DLCARDS, *args]
+    warm = run_child([*DLCARDS, "due"], env, work)  # the first run syncs the built-in decks
+    if warm.code:
+        raise BenchError(f"dlcards due failed: {warm.stderr}")
+    for cmd in commands.values():
+        run_child(cmd, env, work)  # warm the file cache and bytecode
+    results: dict[str, Measure] = {name: Measure() for name in commands}
+    for _ in range(runs):  # interleaved, so drift hits every command alike
+        for name, cmd in commands.items():
+            r = run_child(cmd, env, work)
+            m = results[name]
+            m.rss_kb = max(m.rss_kb, r.rss_kb)
+            if r.code:
+                m.note = f"exit code {r.code}: {r.stderr.strip()[-200:]}"
+            else:
+                m.samples.append(r.seconds)
+    for name, note in notes.items():
+        results[name] = Measure(note=note)
+    for name, m in results.items():
+        if m.note and m.samples:
+            m.samples = []
+        if m.ok:
+            progress(f"  cold {name}: {fmt_time(m.median)}")
+    return results
+
+
+# --- 2, 3. the synthetic collection at one size -------------------------------------------------
+
+
+def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dict[str, Any]:
+    from dlcards.commands.common import sync_if_needed
+    from dlcards.session import Limits, StudySession
+    from dlcards.sm2 import Grade
+    from dlcards.store import Store
+
+    work = tmp / f"n{n_cards}"
+    decks = work / "decks"
+    progress(f"{n_cards:,} cards: writing {N_DECKS} deck files")
+    t0 = time.perf_counter()
+    ids = synth.write_decks(decks, n_cards, N_DECKS, seed)
+    build = {"decks_s": time.perf_counter() - t0}
+    env = child_env(work, decks)
+    db = work / "progress.db"
+    cache = work / "cache"
+    out: dict[str, Any] = {"cards": n_cards, "reviews": n_cards * per_card, "deck_files": N_DECKS}
+    m: dict[str, Measure] = {}
+
+    def fresh_sync(_: int) -> Run:
+        for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            p.unlink(missing_ok=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        return run_child([*DLCARDS, "due"], env, work)
+
+    m["sync_first"] = repeat(fresh_sync, runs, label="first sync (cold), via due")
+    if not m["sync_first"].ok:
+        raise BenchError(f"first sync failed: {m['sync_first'].note}")
+
+    progress(f"{n_cards:,} cards: importing {n_cards * per_card:,} review rows")
+    t0 = time.perf_counter()
+    with Store.open(db) as store:
+        added = store.import_reviews(synth.review_history(ids, n_cards * per_card, seed=seed))
+        build["reviews_s"] = time.perf_counter() - t0
+        out["reviews"] = added
+
+        def unchanged(i: int) -> float:
+            t = time.perf_counter()
+            if sync_if_needed(store, [str(decks)]) is not None and i >= 0:
+                raise BenchError("the decks were re-synced although nothing changed")
+            return time.perf_counter() - t
+
+        # The warm-up call syncs if a built-in deck changed since the first sync (edits in the
+        # source tree while the benchmark runs); after it, every timed call must find no change.
+        m["sync_unchanged"] = repeat(unchanged, SYNC_TIMED, warm=True, label="unchanged sync")
+        session = StudySession(
+            store,
+            None,
+            synth.TODAY,
+            lambda: datetime.now().astimezone(),
+            Limits(int(store.get_meta("new_per_day") or 20)),
+        )
+        first = session.current.card_id if session.current else None
+        out["due_today"] = len(store.due_ids(synth.TODAY))
+        out["study_queue"] = session.total
+    out["build"] = build
+
+    m["due"] = repeat(lambda _: run_child([*DLCARDS, "due"], env, work), runs, True, "due")
+    if first is None:
+        m["study_first_card"] = Measure(note="nothing to study")
+    else:
+        needle = f"{first} · ".encode()
+
+        def study(_: int) -> Run:
+            return run_until([*DLCARDS, "study"], env, work, needle, b"q\n", 300.0)
+
+        m["study_first_card"] = repeat(study, runs, True, f"study: first card ({first})")
+    m["stats"] = repeat(lambda _: run_child([*DLCARDS, "stats"], env, work), runs, True, "stats")
+    if has_command("export", env, work):
+
+        def export(i: int) -> Run:
+            target = work / f"export-{i + 1}.apkg"
+            target.unlink(missing_ok=True)
+            return run_child([*DLCARDS, "export", "anki", "-o", str(target)], env, work)
+
+        m["export_anki"] = repeat(export, runs, False, "export anki")
+    else:
+        m["export_anki"] = Measure(note="no `export` command yet")
+    edited = decks / "syn01.yaml"
+
+    def one_deck_edited(i: int) -> Run:
+        st = edited.stat()
+        os.utime(edited, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        return run_child([*DLCARDS, "due"], env, work)
+
+    m["sync_one_deck_edited"] = repeat(one_deck_edited, runs, False, "sync after 1 deck edited")
+
+    with Store.open(db) as store:  # last: it adds to the log
+        queue = store.due_ids(synth.TODAY) + store.new_ids()
+        grade_ids = queue[:GRADES_TIMED]
+        now = datetime.now().astimezone()
+
+        def grade(i: int) -> float:
+            t = time.perf_counter()
+            store.grade(grade_ids[i], Grade.GOOD, synth.TODAY, now)
+            return time.perf_counter() - t
+
+        m["grade"] = repeat(grade, len(grade_ids), label="one review committed")
+    peak = max(m.values(), key=lambda x: x.rss_kb)
+    out["peak_rss"] = {
+        "mb": round(peak.rss_kb * 1024 / 1e6, 1),
+        "measure": next(k for k, v in m.items() if v is peak),
+    }
+    out["measures"] = m
+    return out
+
+
+# --- report -------------------------------------------------------------------------------------
+
+SCALE_ROWS = [
+    ("sync_first", "first sync (no db, no cache): due"),
+    ("sync_unchanged", "sync, nothing changed (in-process)"),
+    ("due", "due"),
+    ("study_first_card", "study: first card on screen"),
+    ("grade", "one review committed (in-process)"),
+    ("stats", "stats"),
+    ("export_anki", "export anki (all cards)"),
+    ("sync_one_deck_edited", "sync after 1 deck file edited: due"),
+]
+
+
+def evaluate(cold: dict[str, Measure], sizes: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every target with its value and whether it is met."""
+    out: list[dict[str, Any]] = []
+    base = cold["baseline"]
+    for name, _, has_target in COLD_COMMANDS:
+        mm = cold.get(name)
+        if not has_target or mm is None or not mm.ok or not base.ok:
+            continue
+        ratio = mm.median / base.median
+        out.append(
+            {
+                "target": f"cold start `{name}` <= {COLD_TARGET}x baseline",
+                "value": f"{ratio:.3f}x",
+                "met": ratio <= COLD_TARGET,
+                "at": "built-in decks",
+            }
+        )
+    if not sizes:
+        return out
+    size = TARGET_SIZE if TARGET_SIZE in sizes else max(sizes)
+    at = f"{size:,} cards" + ("" if size == TARGET_SIZE else f" (target is for {TARGET_SIZE:,})")
+    ms: dict[str, Measure] = sizes[size]["measures"]
+    due_builtin = cold.get("due")
+    if ms["due"].ok and due_builtin is not None and due_builtin.ok:
+        ratio = ms["due"].median / due_builtin.median
+        out.append(
+            {
+                "target": f"due <= {DUE_GROWTH_TARGET}x due on the built-in decks",
+                "value": f"{ratio:.3f}x",
+                "met": ratio <= DUE_GROWTH_TARGET,
+                "at": at,
+            }
+        )
+    labels = {
+        "study_first_card": "study: first card on screen",
+        "grade": "one review committed",
+        "sync_unchanged": "unchanged-deck sync",
+        "stats": "stats",
+        "export_anki": "export anki",
+    }
+    for key, limit in TARGETS_S.items():
+        mm = ms[key]
+        out.append(
+            {
+                "target": f"{labels[key]} < {fmt_time(limit)}",
+                "value": fmt_time(mm.median) if mm.ok else f"n/a ({mm.note})",
+                "met": mm.median < limit if mm.ok else None,
+                "at": at,
+            }
+        )
+    peak = sizes[size]["peak_rss"]
+    out.append(
+        {
+            "target": f"peak memory < {PEAK_MB_TARGET:.0f} MB",
+            "value": f"{peak['mb']:.0f} MB ({peak['measure']})",
+            "met": peak["mb"] < PEAK_MB_TARGET,
+            "at": at,
+        }
+    )
+    return out
+
+
+def report(
+    info: dict[str, Any],
+    cold: dict[str, Measure],
+    sizes: dict[int, dict[str, Any]],
+    targets: list[dict[str, Any]],
+    cold_runs: int,
+    runs: int,
+) -> str:
+    def met(flag: bool | None) -> str:
+        return "-" if flag is None else "yes" if flag else "NO"
+
+    lines = [
+        f"dlcards {info['dlcards']} benchmarks · Python {info['python']} · {info['cores']} cores · "
+        f"{info['cpu']} · temp dir on {info['tmp_filesystem']}",
+        "times: median (min-max) of the runs; each command is a fresh process",
+        "",
+        f"1. Cold start on the built-in decks ({cold_runs} runs each, interleaved)",
+    ]
+    base = cold["baseline"]
+    rows = []
+    targets_by_name = {t["target"]: t for t in targets}
+    for name, m in cold.items():
+        label = "baseline typer app" if name == "baseline" else f"dlcards {name}"
+        if not m.ok:
+            rows.append([label, "n/a", "", "", "", "", m.note or ""])
+            continue
+        ratio = m.median / base.median if base.ok else float("nan")
+        target = targets_by_name.get(f"cold start `{name}` <= {COLD_TARGET}x baseline")
+        rows.append(
+            [
+                label,
+                fmt_time(m.median),
+                fmt_range(m),
+                f"{ratio:.3f}x",
+                f"<= {COLD_TARGET}x" if target else "",
+                met(target["met"]) if target else "",
+                fmt_mb(m.rss_kb),
+            ]
+        )
+    lines.append(table(rows, ["command", "median", "min-max", "ratio", "target", "met?", "rss"]))
+    if sizes:
+        per_card = next(iter(sizes.values()))["reviews"] // max(next(iter(sizes)), 1)
+        lines += [
+            "",
+            f"2-3. Synthetic collection: cards / review rows ({per_card} per card) in "
+            f"{N_DECKS} deck files, plus the built-in decks ({runs} runs each, fewer if slow)",
+        ]
+        order = sorted(sizes)
+        target_size = TARGET_SIZE if TARGET_SIZE in sizes else order[-1]
+        target_of = {
+            "due": f"<= {DUE_GROWTH_TARGET}x builtin due",
+            **{k: f"< {fmt_time(v)}" for k, v in TARGETS_S.items()},
+        }
+        key_of = {
+            "due": f"due <= {DUE_GROWTH_TARGET}x due on the built-in decks",
+            "study_first_card": "study: first card on screen",
+            "grade": "one review committed",
+            "sync_unchanged": "unchanged-deck sync",
+            "stats": "stats",
+            "export_anki": "export anki",
+        }
+        rows = []
+        for key, label in SCALE_ROWS:
+            row = [label] + [fmt_cell(sizes[n]["measures"].get(key)) for n in order]
+            t = next((t for t in targets if t["target"].startswith(key_of.get(key, "\0"))), None)
+            row += [target_of.get(key, ""), met(t["met"]) if t else ""]
+            rows.append(row)
+        peak_t = next(t for t in targets if t["target"].startswith("peak memory"))
+        peaks = [sizes[n]["peak_rss"] for n in order]
+        rows.append(
+            ["peak memory (max RSS of a child)"]
+            + [f"{p['mb']:.0f} MB ({p['measure']})" for p in peaks]
+            + [f"< {PEAK_MB_TARGET:.0f} MB", met(peak_t["met"])]
+        )
+        header = ["measure"] + [f"{n:,} / {sizes[n]['reviews']:,}" for n in order]
+        header += [f"target @{target_size:,}", "met?"]
+        lines.append(table(rows, header))
+        notes = [
+            f"{n:,}: {k}: {m.note}"
+            for n in order
+            for k, m in sizes[n]["measures"].items()
+            if not m.ok and m.note
+        ]
+        notes += [f"cold start {k}: {m.note}" for k, m in cold.items() if not m.ok and m.note]
+        extra = [
+            f"{n:,} cards: {r['due_today']:,} due today, study queue {r['study_queue']:,}; "
+            f"built in {r['build']['decks_s']:.1f} s (decks) + "
+            f"{r['build']['reviews_s']:.1f} s (review import)"
+            for n, r in ((n, sizes[n]) for n in order)
+        ]
+        lines += ["", *extra]
+        if notes:
+            lines += ["", "notes:", *(f"  {n}" for n in notes)]
+    missed = [t for t in targets if t["met"] is False]
+    lines += [
+        "",
+        f"targets: {sum(t['met'] is True for t in targets)} met, {len(missed)} missed"
+        + (", " + str(sum(t["met"] is None for t in targets)) + " not measured" if any(
+            t["met"] is None for t in targets) else ""),
+    ]  # fmt: skip
+    for t in missed:
+        lines.append(f"  missed: {t['target']}: {t['value']} (at {t['at']})")
+    return "\n".join(lines)
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(s.replace("_", "").strip()) for s in text.split(",") if s.strip()})
+    except ValueError:
+        msg = f"sizes must be whole numbers like 1000,10000: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive")
+    return sizes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 cards, 3 runs (for CI)")
+    parser.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument("--sizes", type=parse_sizes, help="cards, e.g. 1000,10000,100000")
+    parser.add_argument("--runs", type=int, help="runs per measure (default 7, quick 3)")
+    parser.add_argument("--reviews-per-card", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--tmp", type=Path, help="directory for the temporary collections")
+    args = parser.parse_args(argv)
+    sizes: list[int] = args.sizes or ([1000] if args.quick else [1000, 10_000, 100_000])
+    runs = args.runs or (3 if args.quick else 7)
+    cold_runs = args.runs or (3 if args.quick else 11)
+    os.environ.pop("DLCARDS_DECKS", None)  # the in-process measures name their decks
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="dlcards-bench-", dir=args.tmp) as name:
+        tmp = Path(name)
+        info = machine(tmp)
+        progress(f"cold start, {cold_runs} runs")
+        cold = cold_start(tmp, cold_runs)
+        results: dict[int, dict[str, Any]] = {}
+        for n in sizes:
+            results[n] = at_size(tmp, n, args.reviews_per_card, runs, args.seed)
+            shutil.rmtree(tmp / f"n{n}", ignore_errors=True)
+    targets = evaluate(cold, results)
+    print(report(info, cold, results, targets, cold_runs, runs))
+    data = {
+        "when": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": info,
+        "config": {
+            "quick": args.quick,
+            "sizes": sizes,
+            "runs": runs,
+            "cold_runs": cold_runs,
+            "reviews_per_card": args.reviews_per_card,
+            "seed": args.seed,
+            "deck_files": N_DECKS,
+            "today": synth.TODAY.isoformat(),
+        },
+        "cold_start": {
+            k: {**m.to_json(), "ratio": m.median / cold["baseline"].median if m.ok else None}
+            for k, m in cold.items()
+        },
+        "sizes": {
+            str(n): {
+                **{k: v for k, v in r.items() if k != "measures"},
+                "measures": {k: m.to_json() for k, m in r["measures"].items()},
+            }
+            for n, r in results.items()
+        },
+        "targets": targets,
+        "elapsed_s": round(time.perf_counter() - started, 1),
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    progress(f"wrote {args.json} ({data['elapsed_s']} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as err:
+        print(f"bench: {err}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,198 @@
+"""The benchmarks keep working: the synthetic collection, Store.import_reviews, a tiny run of
+bench/run.py, and the query plans of the queries that run on every command at scale."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from dlcards import sm2
+from dlcards.catalog import deck_files, files_signature, load_catalog
+from dlcards.errors import StoreError
+from dlcards.store import ReviewRow, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(BENCH))
+
+import synth  # noqa: E402
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+def _collection(tmp_path: Path, n_cards: int, n_reviews: int) -> tuple[Store, list[str]]:
+    decks = tmp_path / "decks"
+    ids = synth.write_decks(decks, n_cards, n_decks=5, seed=3)
+    catalog = load_catalog([decks])
+    store = Store.open(tmp_path / "p.db")
+    store.sync(catalog.cards, files_signature(deck_files([decks])), NOW)
+    added = store.import_reviews(synth.review_history(ids, n_reviews, seed=3))
+    assert added == n_reviews
+    return store, ids
+
+
+# --- the synthetic collection -----------------------------------------------------------------
+
+
+def test_synthetic_decks_are_deterministic_and_valid(tmp_path: Path) -> None:
+    a = synth.write_decks(tmp_path / "a", 120, n_decks=7, seed=5)
+    b = synth.write_decks(tmp_path / "b", 120, n_decks=7, seed=5)
+    assert a == b and len(set(a)) == 120
+    for path in sorted((tmp_path / "a").iterdir()):
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes()
+    catalog = load_catalog([tmp_path / "a"], use_cache=False)
+    synthetic = [c for c in catalog.cards if c.topic.startswith("syn")]
+    assert [c.id for c in synthetic] == a
+    assert [d.topic for d in catalog.decks if d.topic.startswith("syn")] == [
+        f"syn{i:02d}" for i in range(1, 8)
+    ]
+    assert any("$" in c.question + c.answer for c in synthetic)  # some LaTeX
+
+
+def test_review_history_replays_sm2_exactly(tmp_path: Path) -> None:
+    ids = [f"c{i}" for i in range(60)]
+    rows = list(synth.review_history(ids, 600, seed=2))
+    assert len(rows) == 600
+    assert rows == list(synth.review_history(ids, 600, seed=2))
+    last: dict[str, sm2.State] = {}
+    for row in rows:
+        assert row.day < synth.TODAY
+        assert row.before == last.get(row.card_id, sm2.State())
+        if row.kind == "scheduled":
+            assert row.after == sm2.review(row.before, sm2.Grade(row.grade), row.day)[0]
+        else:
+            assert row.after == row.before and row.before.last_review == row.day
+        last[row.card_id] = row.after
+    assert 0 < len(last) < len(ids)  # some cards stay new
+    assert any(s.due is not None and s.due <= synth.TODAY for s in last.values())
+
+
+# --- Store.import_reviews ---------------------------------------------------------------------
+
+
+def test_import_reviews_sets_log_and_states(tmp_path: Path) -> None:
+    store, ids = _collection(tmp_path, 80, 500)
+    with store:
+        assert store.review_count() == 500
+        expected: dict[str, sm2.State] = {}
+        for row in synth.review_history(ids, 500, seed=3):
+            expected[row.card_id] = row.after
+        for card_id in ids:
+            assert store.state(card_id) == expected.get(card_id, sm2.State())
+        due = store.due_ids(synth.TODAY)
+        assert due and set(due) <= set(expected)
+        # the log is usable like any other: undo of an imported review restores its state
+        last_id = store.query("SELECT max(id) FROM reviews")[0][0]
+        undone = store.undo(last_id)
+        assert undone is not None and store.review_count() == 499
+
+
+def test_import_reviews_is_one_transaction(tmp_path: Path) -> None:
+    store, ids = _collection(tmp_path, 20, 50)
+    with store:
+        before = store.review_count()
+        states = {cid: store.state(cid) for cid in ids}
+        good = next(iter(synth.review_history(ids, 1, seed=9)))
+        bad = ReviewRow(**{**good.__dict__, "card_id": "no-such-card"})
+        with pytest.raises(StoreError):
+            store.import_reviews(iter([good, good, bad]))
+        assert store.review_count() == before
+        assert {cid: store.state(cid) for cid in ids} == states
+
+
+def test_import_reviews_rebuilds_fsrs_when_it_is_on(tmp_path: Path) -> None:
+    pytest.importorskip("fsrs")
+    decks = tmp_path / "decks"
+    ids = synth.write_decks(decks, 10, n_decks=1, seed=1)
+    with Store.open(tmp_path / "p.db") as store:
+        store.sync(load_catalog([decks]).cards, files_signature(deck_files([decks])), NOW)
+        store.set_scheduler("fsrs")
+        store.import_reviews(synth.review_history(ids, 60, seed=1))
+        reviewed = {r[0] for r in store.query("SELECT DISTINCT card_id FROM reviews")}
+        assert reviewed
+        for card_id in reviewed:
+            assert store.fsrs_state(card_id).stability is not None
+
+
+# --- bench/run.py -------------------------------------------------------------------------------
+
+
+def test_bench_run_quick_at_a_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--sizes", "40", "--runs", "1"]
+        + ["--json", str(out), "--tmp", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Cold start" in done.stdout and "met?" in done.stdout
+    data = json.loads(out.read_text())
+    cold = data["cold_start"]
+    assert {"baseline", "--version", "topics", "show gd-23", "due"} <= set(cold)
+    assert cold["baseline"]["ratio"] == pytest.approx(1.0)
+    size = data["sizes"]["40"]
+    assert size["cards"] == 40 and size["reviews"] == 400
+    measures = size["measures"]
+    for key in ("sync_first", "sync_unchanged", "due", "study_first_card", "grade", "stats"):
+        assert measures[key]["median_s"] > 0, key
+    assert set(measures) >= {"export_anki", "sync_one_deck_edited"}
+    assert size["peak_rss"]["mb"] > 0
+    assert data["targets"] and all("met" in t for t in data["targets"])
+    assert not list(tmp_path.glob("dlcards-bench-*"))  # the temporary collections are gone
+
+
+# --- query plans of the hot queries -----------------------------------------------------------
+
+
+def _plans(store: Store, call: object) -> list[str]:
+    """EXPLAIN QUERY PLAN of every SELECT the store ran for `call()`, as one line each."""
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        call()  # type: ignore[operator]
+    finally:
+        store.conn.set_trace_callback(None)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert selects
+    return [
+        " | ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + s))
+        for s in selects
+    ]
+
+
+@pytest.fixture
+def big_store(tmp_path: Path) -> Store:
+    store, _ = _collection(tmp_path, 300, 3000)
+    return store
+
+
+def test_new_card_count_today_uses_the_day_index(big_store: Store) -> None:
+    with big_store as store:
+        (plan,) = _plans(store, lambda: store.new_introduced(synth.TODAY))
+        assert "reviews_day" in plan and "SCAN reviews" not in plan, plan
+
+
+def test_reviews_of_one_card_use_the_card_index(big_store: Store) -> None:
+    with big_store as store:
+        (plan,) = _plans(store, lambda: store.last_review_row("syn01-1"))
+        assert "reviews_card" in plan and "SCAN reviews" not in plan, plan
+
+
+def test_recent_review_counts_use_the_day_index(big_store: Store) -> None:
+    with big_store as store:
+        since = date(2026, 10, 28)
+        for plan in _plans(store, lambda: (store.review_counts(since), store.study_days(since))):
+            assert "reviews_day" in plan and "SCAN reviews " not in plan + " ", plan
+
+
+def test_next_due_uses_the_due_index(big_store: Store) -> None:
+    with big_store as store:
+        (plan,) = _plans(store, lambda: store.next_due(synth.TODAY))
+        assert "sm2_due" in plan, plan

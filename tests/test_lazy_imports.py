@@ -1,0 +1,89 @@
+"""Quick commands never import the heavy libraries (STYLE.md, practice 8).
+
+Each command runs the CLI in a fresh interpreter, in-process, against a database that is
+already synced with unchanged decks (the everyday case), and reports which heavy modules got
+imported. numpy, sqlite-utils, genanki, PyYAML and fsrs are for the commands that need them;
+pylatexenc renders LaTeX, so only `show` and `list` (which print card text) may load it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = {"numpy", "sqlite_utils", "genanki", "yaml", "fsrs", "pylatexenc"}
+RENDERS_LATEX = {"show", "list"}
+
+PROBE = """
+import json, sys
+watch = set(json.loads(sys.argv[2]))
+sys.argv = ["dlcards", *json.loads(sys.argv[1])]
+from dlcards.cli import app
+code = 0
+try:
+    app()
+except SystemExit as exit:
+    code = exit.code or 0
+heavy = sorted({m.split(".")[0] for m in sys.modules} & watch)
+sys.stdout.flush()
+print("\\n@@probe " + json.dumps({"code": code, "heavy": heavy}))
+"""
+
+COMMANDS = [["--version"], ["topics"], ["list"], ["show", "gd-23"], ["due"]]
+
+
+@pytest.fixture(scope="module")
+def synced_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A database synced once with the built-in decks, its deck cache warm."""
+    tmp = tmp_path_factory.mktemp("lazy")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DLCARDS_")}
+    env.update(
+        DLCARDS_DB=str(tmp / "progress.db"),
+        DLCARDS_CACHE_DIR=str(tmp / "cache"),
+        DLCARDS_TODAY="2026-11-26",
+        NO_COLOR="1",
+        COLUMNS="120",
+    )
+    for warm in (["due"], ["topics"]):  # sync the database, then fill the deck cache
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", *warm], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+    return env
+
+
+def probe(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(sorted(HEAVY))],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.rsplit("@@probe ", 1)[-1]
+    result = json.loads(line)
+    return int(result["code"]), list(result["heavy"])
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
+def test_quick_command_imports_no_heavy_library(
+    args: list[str], synced_env: dict[str, str], tmp_path: Path
+) -> None:
+    code, heavy = probe(args, synced_env, tmp_path)
+    assert code == 0
+    allowed = {"pylatexenc"} if args[0] in RENDERS_LATEX else set()
+    assert set(heavy) <= allowed, f"dlcards {' '.join(args)} imported {sorted(heavy)}"
+
+
+def test_the_probe_sees_heavy_imports(synced_env: dict[str, str], tmp_path: Path) -> None:
+    """The probe itself works: a command that parses YAML (a changed deck) does import yaml."""
+    env = {**synced_env, "DLCARDS_CACHE_DIR": str(tmp_path / "empty-cache")}
+    code, heavy = probe(["topics"], env, tmp_path)
+    assert code == 0
+    assert "yaml" in heavy
