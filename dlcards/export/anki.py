@@ -166,7 +166,7 @@ def back_html(card: Card, evaluations: Sequence[Evaluation] = ()) -> str:
                 f"{escape(ev.error or 'could not compute')}</span></div>"
             )
             continue
-        lines = [f'= {label} = <span class="value">{escape(ev.result.display)}</span>']
+        lines = [f'<span class="value">= {escape(ev.result.display)}</span> {label}']
         if ev.status in ("mismatch", "erratum"):
             lines.append(
                 f'<span class="claim">(the card says {escape(str(ev.compute.claim))})</span>'
