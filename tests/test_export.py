@@ -187,7 +187,7 @@ def test_math_cards_carry_the_computed_result_steps_and_erratum(math_deck: Path)
     assert '<ol class="steps"><li>' in back
     assert "the card says" not in back
     erratum = notes["batches-2"].fields[1]
-    assert '<span class="value">6</span>' in erratum
+    assert '<span class="value">= 6</span>' in erratum
     assert '<span class="claim">(the card says 5)</span>' in erratum
     assert '<div class="erratum"><b>Erratum:</b> The last partial batch is <i>not</i>' in erratum
     assert notes["batches-1"].deck == "Deep Learning::Batches & Epochs"
