@@ -35,15 +35,8 @@ SKIP_WORDS = {"s", "?"}
 class QuizLines(LineInput):
     """The line protocol, with a reminder that names only the answers allowed at this point."""
 
-    def next(self, allowed: set[str]) -> str:
-        while True:
-            line = sys.stdin.readline()
-            if line == "":
-                raise Quit("eof")
-            token = line.strip().lower() or "reveal"
-            if token in allowed:
-                return token
-            self.console.print(f"[yellow]? {line.strip()!r}: type {_choices(allowed)}[/yellow]")
+    def complain(self, text: str, allowed: set[str]) -> None:
+        self.console.print(f"[yellow]? {text!r}: type {_choices(allowed)}[/yellow]")
 
     def line(self, prompt: str) -> str:
         self.console.print(prompt)

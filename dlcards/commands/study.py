@@ -94,11 +94,15 @@ class LineInput:
             token = line.strip().lower() or "reveal"
             if token in allowed:
                 return token
-            choices = sorted(allowed - {"reveal"})
-            self.console.print(
-                f"[yellow]? {token!r} is not one of: empty line (reveal), "
-                f"{', '.join(choices)}[/yellow]"
-            )
+            self.complain(line.strip(), allowed)
+
+    def complain(self, text: str, allowed: set[str]) -> None:
+        """Say what is allowed after an invalid line; the line is then asked again."""
+        choices = sorted(allowed - {"reveal"})
+        self.console.print(
+            f"[yellow]? {text.lower()!r} is not one of: empty line (reveal), "
+            f"{', '.join(choices)}[/yellow]"
+        )
 
 
 # --- screen -------------------------------------------------------------------------------------
@@ -235,8 +239,21 @@ def _run(
         message = ""
         console.print(f"[dim]{KEYS_HELP}[/dim]")
         started = time.monotonic()
-        allowed = {"reveal", "s", "u", "q"} | {str(g) for g in range(6)}
-        key = keys.next(allowed)
+        grades = {str(g) for g in range(6)}
+        key = keys.next({"reveal", "s", "u", "q"} | grades)
+        if key == "reveal":
+            if keys.interactive:
+                draw(True, math_extras(card))
+            else:
+                console.print(
+                    card_panel(card, title, True, subtitle=kind_label, extra=math_extras(card))
+                )
+            console.print(_grade_bar(session.preview()))
+            console.print(
+                r"[dim]grade 0-5 · \[u] undo · \[s] skip · \[q] quit"
+                " · ↺ comes back this session[/dim]"
+            )
+            key = keys.next({"s", "u", "q"} | grades)
         if key == "q":
             raise Quit("q")
         if key == "s":
@@ -251,36 +268,6 @@ def _run(
             if not keys.interactive:
                 console.print(f"[yellow]{message}[/yellow]")
             continue
-        preview = session.preview()
-        if key == "reveal":
-            if keys.interactive:
-                draw(True, math_extras(card))
-            else:
-                console.print(
-                    card_panel(card, title, True, subtitle=kind_label, extra=math_extras(card))
-                )
-            console.print(_grade_bar(preview))
-            console.print(
-                r"[dim]grade 0-5 · \[u] undo · \[s] skip · \[q] quit"
-                " · ↺ comes back this session[/dim]"
-            )
-            key = keys.next({"s", "u", "q"} | {str(g) for g in range(6)})
-            if key == "q":
-                raise Quit("q")
-            if key == "s":
-                session.skip()
-                message = f"skipped {card.id}"
-                continue
-            if key == "u":
-                undone = session.undo()
-                message = (
-                    f"undid grade {undone.grade} on {undone.card_id}"
-                    if undone
-                    else "nothing to undo"
-                )
-                if not keys.interactive:
-                    console.print(f"[yellow]{message}[/yellow]")
-                continue
         grade = Grade(int(key))
         row = session.grade(grade, round(time.monotonic() - started, 1))
         if row.kind == "scheduled":
