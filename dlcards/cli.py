@@ -18,10 +18,28 @@ from dlcards.errors import DlcardsError
 
 
 class _Group(TyperGroup):
-    """Shows every DlcardsError as `error: ...` on stderr with its exit code, no traceback."""
+    """Loads each command on first use (see COMMANDS) and shows every DlcardsError as
+    `error: ...` on stderr with its exit code, no traceback."""
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, Any]:
+        """Every command, all loaded: for introspection (running one loads just that one)."""
+        for name in COMMANDS:
+            self.get_command(None, name)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: Any) -> None:
+        self._commands: dict[str, Any] = dict(value or {})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self._commands and cmd_name in COMMANDS:
+            self._commands[cmd_name] = _load(cmd_name)
+        return self._commands.get(cmd_name)
 
     def list_commands(self, ctx: Any) -> list[str]:
-        return list(self.commands)  # the order they are registered in, not alphabetical
+        # the order of COMMANDS (then any added directly), not alphabetical
+        return [*COMMANDS, *(name for name in self._commands if name not in COMMANDS)]
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -64,37 +82,45 @@ def _root(
     """
 
 
-def _register() -> None:
-    from dlcards.commands import browse, config, progress, study
-
-    app.command("study")(study.study)
-    app.command("due")(progress.due)
-    app.command("stats")(progress.stats)
-    app.command("topics")(browse.topics)
-    app.command("list")(browse.list_cards)
-    app.command("show")(browse.show)
-    app.command("suspend")(progress.suspend)
-    app.command("unsuspend")(progress.unsuspend)
-    app.command("reset")(progress.reset)
-    app.command("config")(config.config)
-    from dlcards.commands import simulate
-
-    app.command("simulate")(simulate.simulate)
-    from dlcards.commands.export import export_app
-
-    app.add_typer(export_app, name="export")
-    from dlcards.commands import check, quiz
-
-    app.command("check")(check.check)
-    app.command("quiz")(quiz.quiz)
-    try:
-        from dlcards.commands import calc
-    except ImportError:  # pragma: no cover - while the engine is being written
-        return
-    app.command("calc")(calc.calc)
+# Every command as "module:attribute" (a function is one command, a Typer a group of them), in
+# the order `--help` lists them. A command's module is imported only when that command is run
+# (or its help shown), so `dlcards due` does not pay for importing `quiz`, `calc` or `export`.
+COMMANDS = {
+    "study": "dlcards.commands.study:study",
+    "due": "dlcards.commands.progress:due",
+    "stats": "dlcards.commands.progress:stats",
+    "topics": "dlcards.commands.browse:topics",
+    "list": "dlcards.commands.browse:list_cards",
+    "show": "dlcards.commands.browse:show",
+    "suspend": "dlcards.commands.progress:suspend",
+    "unsuspend": "dlcards.commands.progress:unsuspend",
+    "reset": "dlcards.commands.progress:reset",
+    "config": "dlcards.commands.config:config",
+    "simulate": "dlcards.commands.simulate:simulate",
+    "check": "dlcards.commands.check:check",
+    "quiz": "dlcards.commands.quiz:quiz",
+    "calc": "dlcards.commands.calc:calc",
+    "export": "dlcards.commands.export:export_app",
+}
 
 
-_register()
+def _load(name: str) -> Any:
+    """The click command for COMMANDS[name], built as `app.command(name)` would build it."""
+    import importlib
+
+    import typer.main
+
+    module, attr = COMMANDS[name].split(":")
+    obj = getattr(importlib.import_module(module), attr)
+    cmd: Any
+    if isinstance(obj, typer.Typer):
+        cmd = typer.main.get_group(obj)
+    else:
+        single = typer.Typer(add_completion=False, rich_markup_mode=None)
+        single.command(name)(obj)
+        cmd = typer.main.get_command(single)
+    cmd.name = name
+    return cmd
 
 
 def main() -> None:
