@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,11 +31,16 @@ try:
 except SystemExit as exit:
     code = exit.code or 0
 heavy = sorted({m.split(".")[0] for m in sys.modules} & watch)
+commands = sorted(m.split(".")[2] for m in sys.modules if m.startswith("dlcards.commands."))
 sys.stdout.flush()
-print("\\n@@probe " + json.dumps({"code": code, "heavy": heavy}))
+print("\\n@@probe " + json.dumps({"code": code, "heavy": heavy, "commands": commands}))
 """
 
 COMMANDS = [["--version"], ["topics"], ["list"], ["show", "gd-23"], ["due"]]
+# dlcards.commands modules each may import: its own, and the shared options
+MODULES = {"--version": set(), "topics": {"browse"}, "list": {"browse"}, "show": {"browse"}}
+MODULES["due"] = {"progress"}
+SHARED = {"common", "options"}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +63,7 @@ def synced_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-def probe(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, list[str]]:
+def probe(args: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(sorted(HEAVY))],
         env=env,
@@ -66,24 +72,32 @@ def probe(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, list[st
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    line = done.stdout.rsplit("@@probe ", 1)[-1]
-    result = json.loads(line)
-    return int(result["code"]), list(result["heavy"])
+    result: dict[str, Any] = json.loads(done.stdout.rsplit("@@probe ", 1)[-1])
+    return result
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
 def test_quick_command_imports_no_heavy_library(
     args: list[str], synced_env: dict[str, str], tmp_path: Path
 ) -> None:
-    code, heavy = probe(args, synced_env, tmp_path)
-    assert code == 0
+    result = probe(args, synced_env, tmp_path)
+    assert result["code"] == 0
     allowed = {"pylatexenc"} if args[0] in RENDERS_LATEX else set()
-    assert set(heavy) <= allowed, f"dlcards {' '.join(args)} imported {sorted(heavy)}"
+    assert set(result["heavy"]) <= allowed, f"dlcards {' '.join(args)} imported {result['heavy']}"
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
+def test_quick_command_imports_only_its_own_command_module(
+    args: list[str], synced_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The CLI loads a command's module when that command runs, not every command's."""
+    result = probe(args, synced_env, tmp_path)
+    assert set(result["commands"]) <= MODULES[args[0]] | SHARED, result["commands"]
 
 
 def test_the_probe_sees_heavy_imports(synced_env: dict[str, str], tmp_path: Path) -> None:
     """The probe itself works: a command that parses YAML (a changed deck) does import yaml."""
     env = {**synced_env, "DLCARDS_CACHE_DIR": str(tmp_path / "empty-cache")}
-    code, heavy = probe(["topics"], env, tmp_path)
-    assert code == 0
-    assert "yaml" in heavy
+    result = probe(["topics"], env, tmp_path)
+    assert result["code"] == 0
+    assert "yaml" in result["heavy"]
