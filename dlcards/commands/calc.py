@@ -6,10 +6,14 @@ which the CLI's main turns into one `error: ...` line and exit code 2.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from dlcards import engine
 from dlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    from dlcards import engine
 
 
 def calc(
@@ -24,6 +28,8 @@ def calc(
 
     Example: dlcards calc huber error=100 delta=1
     """
+    from dlcards import engine  # the registry loads only when calc runs
+
     if list_:
         comps = [engine.get(name)] if name else list(engine.REGISTRY.values())
         if assignments:
@@ -100,9 +106,11 @@ def _print_result(comp: engine.Computation, result: engine.Result) -> None:
     from rich.text import Text
 
     from dlcards.console import out
+    from dlcards.engine import fmt
 
     console = out()
-    args = ", ".join(f"{k}={engine.fmt(v)}" for k, v in result.args.items())
+
+    args = ", ".join(f"{k}={fmt(v)}" for k, v in result.args.items())
     console.print(Text.assemble((comp.name, "bold cyan"), "  ", (comp.formula, "dim")))
     console.print(Text.assemble("  ", (args, "italic")))
     console.print(Text.assemble("  = ", (result.display, "bold green")))
