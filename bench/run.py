@@ -71,6 +71,7 @@ class Measure:
     """Samples of one measure (seconds), the peak RSS of its child processes, or a note."""
 
     samples: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # the child's user + system CPU seconds
     rss_kb: int = 0
     note: str | None = None
 
@@ -95,6 +96,8 @@ class Measure:
             "q3_s": q[2],
             "runs": len(s),
             "samples_s": self.samples,
+            "cpu_median_s": statistics.median(self.cpu) if self.cpu else None,
+            "cpu_samples_s": self.cpu or None,
             "max_rss_mb": round(self.rss_kb * 1024 / 1e6, 1) if self.rss_kb else None,
             "note": self.note,
         }
@@ -106,6 +109,11 @@ class Run:
     rss_kb: int
     code: int
     stderr: str
+    cpu: float = 0.0
+
+
+def _cpu(usage: Any) -> float:
+    return float(usage.ru_utime + usage.ru_stime)
 
 
 class BenchError(RuntimeError):
@@ -115,8 +123,15 @@ class BenchError(RuntimeError):
 # --- child processes ----------------------------------------------------------------------------
 
 
+# Not passed on to the commands: a user's shell has neither, and with the first a module edited
+# since its .pyc was written is compiled again on every run (dlcards and the baseline alike).
+DROPPED_ENV = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
+
+
 def child_env(tmp: Path, decks: Path | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DLCARDS_")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("DLCARDS_") and k not in DROPPED_ENV
+    }
     env.update(
         DLCARDS_DB=str(tmp / "progress.db"),
         DLCARDS_CACHE_DIR=str(tmp / "cache"),
@@ -140,7 +155,8 @@ def run_child(cmd: Sequence[str], env: dict[str, str], cwd: Path) -> Run:
         seconds = time.perf_counter() - start
         proc.returncode = code = os.waitstatus_to_exitcode(status)
         err.seek(0)
-        return Run(seconds, usage.ru_maxrss, code, err.read().decode(errors="replace"))
+        stderr = err.read().decode(errors="replace")
+        return Run(seconds, usage.ru_maxrss, code, stderr, _cpu(usage))
 
 
 def run_until(
@@ -206,6 +222,7 @@ def repeat(
                 m.note = f"exit code {result.code}: {last}"
                 return m
             m.samples.append(result.seconds)
+            m.cpu.append(result.cpu)
             if i == 0 and result.seconds > SLOW_S:
                 runs = min(runs, SLOW_RUNS)
         else:
@@ -340,6 +357,7 @@ def cold_start(tmp: Path, runs: int) -> dict[str, Measure]:
                 m.note = f"exit code {r.code}: {r.stderr.strip()[-200:]}"
             else:
                 m.samples.append(r.seconds)
+                m.cpu.append(r.cpu)
     for name, note in notes.items():
         results[name] = Measure(note=note)
     for name, m in results.items():
@@ -549,7 +567,7 @@ def report(
     lines = [
         f"dlcards {info['dlcards']} benchmarks · Python {info['python']} · {info['cores']} cores · "
         f"{info['cpu']} · temp dir on {info['tmp_filesystem']}",
-        "times: median (min-max) of the runs; each command is a fresh process",
+        "times: wall-clock median (min-max) of the runs; each command is a fresh process",
         "",
         f"1. Cold start on the built-in decks ({cold_runs} runs each, interleaved)",
     ]

@@ -6,7 +6,10 @@
 - `review_history(card_ids, n_reviews, today, seed)` yields review-log rows (`ReviewRow` values,
   oldest first per card) that replay SM-2 exactly: each card's last state is what
   `Store.import_reviews` stores. About a fifth of the cards stay new; the rest end with due dates
-  spread from a month overdue to months ahead, so `due` and `study` have real work.
+  from a week overdue to an interval ahead. Histories are cut after a number of reviews, not at a
+  moment in time, so many cards end on a short interval: about half the reviewed cards are due
+  (a heavy backlog, the worst case for `due` and `study`) and a fifth of the log is from the last
+  30 days (more than a person reviews; the worst case for `stats`).
 
 Nothing here touches the database; `bench/run.py` loads the rows with `Store.import_reviews`.
 """
