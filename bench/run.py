@@ -228,6 +228,9 @@ def repeat(
         else:
             m.samples.append(result)
         i += 1
+    if not m.samples:
+        m.note = m.note or "nothing to measure"
+        return m
     progress(f"  {label}: {fmt_time(m.median)}")
     return m
 
