@@ -516,37 +516,37 @@ class Store:
         New ids are added (as new cards), changed text/topic/order is updated, ids no longer in
         any deck are retired (hidden, history kept) and come back when the id returns.
         """
-        existing = {
-            row[0]: tuple(row[1:])
-            for row in self._call(
-                lambda: self.conn.execute(
-                    "SELECT id, topic, position, content_hash, retired FROM cards"
-                ).fetchall()
-            )
-        }
-        fresh: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
-        restored = 0
-        stamp = now.isoformat(timespec="seconds")
-        for position, card in enumerate(cards):
-            want = (card.topic, position, card.content_hash, 0)
-            have = existing.pop(card.id, None)
-            if have == want:
-                continue
-            row = {
-                "id": card.id,
-                "topic": card.topic,
-                "position": position,
-                "content_hash": card.content_hash,
-                "retired": 0,
-            }
-            if have is None:
-                fresh.append({**row, "suspended": 0, "added": stamp})
-            else:
-                restored += bool(have[3])
-                changed.append(row)
-        to_retire = [cid for cid, have in existing.items() if not have[3]]
         with self._write() as c:
+            # Read inside the write lock: another terminal may have synced meanwhile.
+            row = c.execute("SELECT value FROM meta WHERE key = 'deck_signature'").fetchone()
+            if row and row[0] == signature:
+                return SyncResult()
+            existing = {
+                r[0]: tuple(r[1:])
+                for r in c.execute("SELECT id, topic, position, content_hash, retired FROM cards")
+            }
+            fresh: list[dict[str, Any]] = []
+            changed: list[dict[str, Any]] = []
+            restored = 0
+            stamp = now.isoformat(timespec="seconds")
+            for position, card in enumerate(cards):
+                want = (card.topic, position, card.content_hash, 0)
+                have = existing.pop(card.id, None)
+                if have == want:
+                    continue
+                entry = {
+                    "id": card.id,
+                    "topic": card.topic,
+                    "position": position,
+                    "content_hash": card.content_hash,
+                    "retired": 0,
+                }
+                if have is None:
+                    fresh.append({**entry, "suspended": 0, "added": stamp})
+                else:
+                    restored += bool(have[3])
+                    changed.append(entry)
+            to_retire = [cid for cid, have in existing.items() if not have[3]]
             if fresh:
                 from sqlite_utils import Database
 

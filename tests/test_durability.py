@@ -44,11 +44,15 @@ def count_reviews(db: Path) -> int:
         conn.close()
 
 
-def wait_for(db: Path, n: int, timeout: float = 20.0) -> None:
+def wait_for(db: Path, n: int, timeout: float = 20.0, *procs: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + timeout
     while count_reviews(db) < n:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"only {count_reviews(db)} of {n} reviews after {timeout}s")
+        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+            errors = " | ".join((p.communicate()[1] or "").strip()[-500:] for p in procs)
+            raise AssertionError(f"only {count_reviews(db)} of {n} reviews: {errors}")
         time.sleep(0.02)
 
 
@@ -88,7 +92,7 @@ def test_two_terminals_study_at_once(tmp_path: Path) -> None:
         for j, proc in enumerate((first, second)):
             proc.stdin.write("\n4\n")
             proc.stdin.flush()
-            wait_for(db, 2 * i + j + 1)
+            wait_for(db, 2 * i + j + 1, 20.0, first, second)
     for proc in (first, second):
         proc.stdin.write("q\n")
         proc.stdin.flush()

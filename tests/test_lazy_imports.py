@@ -56,8 +56,13 @@ def synced_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         COLUMNS="120",
     )
     for warm in (["due"], ["topics"]):  # sync the database, then fill the deck cache
+        # the same working directory as the probes, so the same dlcards (and decks) is imported
         done = subprocess.run(
-            [sys.executable, "-m", "dlcards", *warm], env=env, capture_output=True, text=True
+            [sys.executable, "-m", "dlcards", *warm],
+            env=env,
+            cwd=tmp,
+            capture_output=True,
+            text=True,
         )
         assert done.returncode == 0, done.stderr
     return env

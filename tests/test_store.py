@@ -228,3 +228,15 @@ def test_read_only_message_as_root_too(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(StoreError, match=r"p.db is read-only"):
         Store.open(path)
     assert path.read_bytes() == before
+
+
+def test_a_second_terminal_syncing_the_same_decks_is_a_no_op(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    first, second = Store.open(path), Store.open(path)
+    assert not second.is_synced("s")  # both saw an unsynced database ...
+    assert first.sync([card("a"), card("b")], "s", NOW).added == 2
+    again = second.sync([card("a"), card("b")], "s", NOW)  # ... the second finds it done
+    assert (again.added, again.parsed) == (0, False)
+    assert second.new_ids() == ["a", "b"]
+    first.close()
+    second.close()
