@@ -33,7 +33,7 @@ from dlcards.errors import StoreError
 if TYPE_CHECKING:
     from dlcards.deck import Card
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEDULERS = ("sm2", "fsrs")
 BUSY_TIMEOUT_S = 5.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -189,6 +189,12 @@ def _migrations() -> Any:
         db["reviews"].add_column("fsrs_before", str)
         # `dlcards reset` keeps the log; replays start after the last reset
         db["cards"].add_column("reset_after", int)
+
+    @migrations(name="0003_reviews_by_day")
+    def reviews_by_day(db: Any) -> None:
+        # covers the statistics' counts by day, kind and grade without touching the log rows
+        db["reviews"].create_index(["day", "kind", "grade"], index_name="reviews_day_kind_grade")
+        db.execute("DROP INDEX IF EXISTS reviews_day")
 
     return migrations
 
@@ -905,16 +911,24 @@ class Store:
         out["avg_ef_hundredths"] = int(round(row[5])) if row[5] is not None else 0
         return out
 
-    def review_counts(self, since: date) -> tuple[int, int, int]:
-        """(all reviews, scheduled reviews, scheduled graded >= 3) on or after `since`."""
+    def review_counts(self, *since: date) -> list[tuple[int, int, int]]:
+        """For each `since` day: (all reviews, scheduled reviews, scheduled graded >= 3) on or
+        after it. One pass over the (day, kind, grade) index, whatever the number of windows."""
+        if not since:
+            return []
+        cols = ", ".join(
+            f"sum(day >= ?{i}), sum(day >= ?{i} AND kind = 'scheduled'), "
+            f"sum(day >= ?{i} AND kind = 'scheduled' AND grade >= 3)"
+            for i in range(1, len(since) + 1)
+        )
         row = self._call(
             lambda: self.conn.execute(
-                "SELECT count(*), sum(kind = 'scheduled'), sum(kind = 'scheduled' AND grade >= 3) "
-                "FROM reviews WHERE day >= ?",
-                (since.isoformat(),),
+                f"SELECT {cols} FROM reviews",
+                [d.isoformat() for d in since],
             ).fetchone()
         )
-        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+        values = [int(v or 0) for v in row]
+        return [(values[i], values[i + 1], values[i + 2]) for i in range(0, len(values), 3)]
 
     def recall_inputs(self) -> list[tuple[str, float, str]]:
         """(card_id, interval or FSRS stability, last review day) of active reviewed cards, for

@@ -240,3 +240,21 @@ def test_a_second_terminal_syncing_the_same_decks_is_a_no_op(tmp_path: Path) -> 
     assert second.new_ids() == ["a", "b"]
     first.close()
     second.close()
+
+
+def test_stats_counts_read_only_the_covering_index(store: Store) -> None:
+    plan = store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT sum(day >= ?1), sum(day >= ?1 AND kind = 'scheduled'), "
+        "sum(day >= ?1 AND kind = 'scheduled' AND grade >= 3) FROM reviews",
+        ["2026-11-01"],
+    ).fetchall()
+    assert "COVERING INDEX reviews_day_kind_grade" in " ".join(str(r[-1]) for r in plan)
+
+
+def test_review_counts_windows(store: Store) -> None:
+    store.sync([card("a"), card("b")], "s", NOW)
+    store.grade("a", Grade.GOOD, date(2026, 11, 1), NOW)
+    store.grade("b", Grade.BLACKOUT, date(2026, 11, 20), NOW)
+    store.grade("b", Grade.GOOD, date(2026, 11, 20), NOW)  # re-drill
+    week, ever = store.review_counts(date(2026, 11, 20), date.min)
+    assert week == (2, 1, 0) and ever == (3, 2, 1)

@@ -83,9 +83,9 @@ def stats(
     day = today_from(today)
     with synced_store(db, decks or ()) as store:
         buckets = store.state_buckets()
-        week = store.review_counts(day - timedelta(days=6))
-        month = store.review_counts(day - timedelta(days=29))
-        ever = store.review_counts(date.min)
+        week, month, ever = store.review_counts(
+            day - timedelta(days=6), day - timedelta(days=29), date.min
+        )
         leeches = store.leeches(LEECH_LAPSES)
         streak = _streak(store.study_days(day - timedelta(days=3660)), day)
         forecast = store.forecast(day, 30)
