@@ -5,23 +5,26 @@ source checkout). Users add directories (or single files) with `--decks DIR` or 
 (a path list). Files are taken in name order: built-in first, then each user path in the order
 given. Deck order is study order for new cards.
 
-Parsed decks are cached as JSON under the user cache directory, keyed by every deck file's path,
-size and modification time, so commands run without parsing YAML when no deck changed.
+Each parsed deck is cached as JSON under the user cache directory, keyed by its file's path,
+size and modification time, with a small index (topic, title, card ids) of every deck. Commands
+run without parsing YAML when no deck changed, and load only the decks they show: `topics` reads
+the index alone, `show` and `study` load the decks of the cards they display.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dlcards import __version__
-from dlcards.deck import Card, Compute, Deck, Quiz
 from dlcards.errors import DeckError, UsageError
+
+if TYPE_CHECKING:
+    from dlcards.deck import Card, Deck
 
 DECK_SUFFIXES = (".yaml", ".yml")
 
@@ -74,8 +77,36 @@ def files_signature(files: Iterable[Path]) -> str:
 
 
 @dataclass(frozen=True)
+class DeckInfo:
+    """What the index knows of a deck without loading its cards."""
+
+    file: Path
+    path: str  # as shown to the user
+    stamp: str  # size, mtime and dlcards version: changes when the file does
+    topic: str
+    title: str
+    ids: tuple[str, ...]
+    math: int
+
+
 class Catalog:
-    decks: tuple[Deck, ...]
+    """All decks in order. Decks load on first use, so a command pays only for what it shows."""
+
+    def __init__(self, infos: Sequence[DeckInfo], load: Callable[[DeckInfo], Deck]) -> None:
+        self.infos = tuple(infos)
+        self._load = load
+        self._decks: dict[str, Deck] = {}
+        self._topic_of: dict[str, str] | None = None
+
+    def deck(self, topic: str) -> Deck:
+        if topic not in self._decks:
+            info = next(i for i in self.infos if i.topic == topic)
+            self._decks[topic] = self._load(info)
+        return self._decks[topic]
+
+    @property
+    def decks(self) -> tuple[Deck, ...]:
+        return tuple(self.deck(info.topic) for info in self.infos)
 
     @property
     def cards(self) -> tuple[Card, ...]:
@@ -84,14 +115,24 @@ class Catalog:
     def by_id(self) -> dict[str, Card]:
         return {card.id: card for deck in self.decks for card in deck.cards}
 
+    def topic_of(self, card_id: str) -> str | None:
+        if self._topic_of is None:
+            self._topic_of = {cid: info.topic for info in self.infos for cid in info.ids}
+        return self._topic_of.get(card_id)
+
     def topic_titles(self) -> dict[str, str]:
-        return {deck.topic: deck.title for deck in self.decks}
+        return {info.topic: info.title for info in self.infos}
 
     def card(self, card_id: str) -> Card:
-        cards = self.by_id()
-        if card_id in cards:
-            return cards[card_id]
-        close = difflib.get_close_matches(card_id, list(cards), n=3, cutoff=0.5)
+        topic = self.topic_of(card_id)
+        if topic is not None:
+            for card in self.deck(topic).cards:
+                if card.id == card_id:
+                    return card
+        import difflib
+
+        ids = [cid for info in self.infos for cid in info.ids]
+        close = difflib.get_close_matches(card_id, ids, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `dlcards list`"
         raise UsageError(f"unknown card id '{card_id}'{hint}")
 
@@ -99,6 +140,8 @@ class Catalog:
         known = self.topic_titles()
         for topic in topics:
             if topic not in known:
+                import difflib
+
                 close = difflib.get_close_matches(topic, list(known), n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 raise UsageError(f"unknown topic '{topic}'{hint}; topics are: {', '.join(known)}")
@@ -109,32 +152,55 @@ class Catalog:
         chosen = set(topics)
         return [
             card
-            for card in self.cards
-            if (not chosen or card.topic in chosen) and (tag is None or tag in card.tags)
+            for info in self.infos
+            if not chosen or info.topic in chosen
+            for card in self.deck(info.topic).cards
+            if tag is None or tag in card.tags
         ]
 
 
-def merge(decks: Sequence[Deck]) -> Catalog:
-    """Check ids and topics across files; raise DeckError naming both places on a clash."""
-    ids: dict[str, Card] = {}
-    topics: dict[str, Deck] = {}
-    for deck in decks:
-        if deck.topic in topics:
-            other = topics[deck.topic]
+def _info(deck: Deck, file: Path, stamp: str) -> DeckInfo:
+    return DeckInfo(
+        file=file,
+        path=deck.path,
+        stamp=stamp,
+        topic=deck.topic,
+        title=deck.title,
+        ids=tuple(card.id for card in deck.cards),
+        math=sum(card.is_math for card in deck.cards),
+    )
+
+
+def check_merge(infos: Sequence[DeckInfo], load: Callable[[DeckInfo], Deck]) -> None:
+    """Topics and ids must be unique across files; the error names both places."""
+    topics: dict[str, DeckInfo] = {}
+    owner: dict[str, DeckInfo] = {}
+    for info in infos:
+        if info.topic in topics:
+            other = topics[info.topic]
             raise DeckError(
-                f"{deck.path}:1: topic '{deck.topic}' is already defined by {other.path}; "
+                f"{info.path}:1: topic '{info.topic}' is already defined by {other.path}; "
                 "choose another topic slug"
             )
-        topics[deck.topic] = deck
-        for card in deck.cards:
-            if card.id in ids:
-                first = ids[card.id]
+        topics[info.topic] = info
+        for cid in info.ids:
+            if cid in owner:
+                first_info = owner[cid]
+                first = next(c for c in load(first_info).cards if c.id == cid)
+                card = next(c for c in load(info).cards if c.id == cid)
                 raise DeckError(
-                    f"{card.file}:{card.line}: card {card.id}: duplicate id, already used at "
+                    f"{card.file}:{card.line}: card {cid}: duplicate id, already used at "
                     f"{first.file}:{first.line}; ids must be unique across all decks"
                 )
-            ids[card.id] = card
-    return Catalog(tuple(decks))
+            owner[cid] = info
+
+
+def merge(decks: Sequence[Deck]) -> Catalog:
+    """A catalog of already-parsed decks (checked like files are)."""
+    by_topic = {deck.topic: deck for deck in decks}
+    infos = [_info(deck, Path(deck.path), "") for deck in decks]
+    check_merge(infos, lambda info: by_topic[info.topic])
+    return Catalog(infos, lambda info: by_topic[info.topic])
 
 
 def read_deck(path: Path) -> Deck:
@@ -160,7 +226,7 @@ def _display_path(path: Path) -> str:
         return str(path)
 
 
-# --- cache ------------------------------------------------------------------------------------
+# --- cache ----------------------------------------------------------------------------------
 
 
 def cache_dir() -> Path:
@@ -170,68 +236,156 @@ def cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     if xdg:
         return Path(xdg) / "dlcards"
-    if os.name == "posix" and not _is_macos():
+    import sys
+
+    if os.name == "posix" and sys.platform != "darwin":
         return Path.home() / ".cache" / "dlcards"
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("dlcards"))
 
 
-def _is_macos() -> bool:
-    import sys
-
-    return sys.platform == "darwin"
-
-
-def _to_json(decks: Sequence[Deck]) -> list[dict[str, Any]]:
-    return [asdict(deck) for deck in decks]
+def _stamp(file: Path) -> str:
+    st = file.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}:{__version__}"
 
 
-def _from_json(data: list[dict[str, Any]]) -> list[Deck]:
-    decks = []
-    for d in data:
-        cards = []
-        for c in d["cards"]:
-            c = dict(c)
-            c["tags"] = tuple(c["tags"])
-            c["compute"] = tuple(Compute(**b) for b in c["compute"])
-            c["quiz"] = Quiz(**c["quiz"]) if c["quiz"] else None
-            cards.append(Card(**c))
-        decks.append(
-            Deck(
-                topic=d["topic"],
-                title=d["title"],
-                cards=tuple(cards),
-                path=d["path"],
-                description=d.get("description"),
-            )
+def _key(file: Path) -> str:
+    import hashlib
+
+    return hashlib.sha1(str(file.resolve()).encode(), usedforsecurity=False).hexdigest()[:20]
+
+
+def _deck_to_json(deck: Deck) -> dict[str, Any]:
+    return {
+        "topic": deck.topic,
+        "title": deck.title,
+        "path": deck.path,
+        "description": deck.description,
+        "cards": [
+            [
+                c.id,
+                c.question,
+                c.answer,
+                list(c.tags),
+                c.source,
+                [[b.fn, dict(b.args), b.claim, b.tolerance, b.label] for b in c.compute],
+                c.erratum,
+                None
+                if c.quiz is None
+                else {
+                    "template": c.quiz.template,
+                    "params": dict(c.quiz.params),
+                    "answer": c.quiz.answer,
+                    "args": dict(c.quiz.args),
+                    "tolerance": c.quiz.tolerance,
+                    "ranges": dict(c.quiz.ranges),
+                },
+                c.file,
+                c.line,
+            ]
+            for c in deck.cards
+        ],
+    }
+
+
+def _deck_from_json(data: dict[str, Any], shown: str) -> Deck:
+    """The cached deck, its file named as seen from the current directory."""
+    from dlcards.deck import Card, Compute, Deck, Quiz
+
+    topic = data["topic"]
+    cards = tuple(
+        Card(
+            id=cid,
+            topic=topic,
+            question=q,
+            answer=a,
+            tags=tuple(tags),
+            source=source,
+            compute=tuple(Compute(*block) for block in compute),
+            erratum=erratum,
+            quiz=Quiz(**quiz) if quiz else None,
+            file=shown,
+            line=line,
         )
-    return decks
+        for cid, q, a, tags, source, compute, erratum, quiz, _file, line in data["cards"]
+    )
+    return Deck(
+        topic=topic,
+        title=data["title"],
+        cards=cards,
+        path=shown,
+        description=data.get("description"),
+    )
+
+
+def _write_json(path: Path, data: object) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # an unwritable cache only costs speed
 
 
 def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Catalog:
-    """All decks, validated and merged. Parses YAML only when a deck file changed."""
+    """All decks, validated and merged. Parses YAML only for deck files that changed, and
+    loads a deck's cards only when they are used."""
     files = deck_files(extra)
-    signature = files_signature(files)
-    cache = cache_dir() / "decks.json"
+    root = cache_dir() / "decks"
+    index: dict[str, Any] = {}
     if use_cache:
         try:
-            cached = json.loads(cache.read_text(encoding="utf-8"))
-            if cached.get("signature") == signature:
-                return Catalog(tuple(_from_json(cached["decks"])))
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    decks = [read_deck(path) for path in files]
-    catalog = merge(decks)
-    if use_cache:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(
-                json.dumps({"signature": signature, "decks": _to_json(decks)}, ensure_ascii=False),
-                encoding="utf-8",
+            index = json.loads((root / "index.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            index = {}
+    parsed: dict[Path, Deck] = {}
+    infos: list[DeckInfo] = []
+    changed = False
+    for file in files:
+        stamp, key = _stamp(file), _key(file)
+        entry = index.get(key)
+        if entry and entry.get("stamp") == stamp:
+            infos.append(
+                DeckInfo(
+                    file,
+                    _display_path(file),
+                    stamp,
+                    entry["topic"],
+                    entry["title"],
+                    tuple(entry["ids"]),
+                    entry["math"],
+                )
             )
-            os.replace(tmp, cache)
-        except OSError:
-            pass  # an unwritable cache only costs speed
-    return catalog
+            continue
+        deck = read_deck(file)
+        parsed[file] = deck
+        info = _info(deck, file, stamp)
+        infos.append(info)
+        if use_cache:
+            _write_json(root / f"{key}.json", _deck_to_json(deck))
+            index[key] = {
+                "stamp": stamp,
+                "topic": info.topic,
+                "title": info.title,
+                "ids": list(info.ids),
+                "math": info.math,
+            }
+            changed = True
+    if changed:
+        _write_json(root / "index.json", index)
+
+    def load(info: DeckInfo) -> Deck:
+        if info.file in parsed:
+            return parsed[info.file]
+        try:
+            data = json.loads((root / f"{_key(info.file)}.json").read_text(encoding="utf-8"))
+            deck = _deck_from_json(data, info.path)
+        except (OSError, ValueError, KeyError, TypeError):
+            deck = read_deck(info.file)  # a damaged cache entry: parse the file again
+        parsed[info.file] = deck
+        return deck
+
+    check_merge(infos, load)
+    return Catalog(infos, load)

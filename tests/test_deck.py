@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,38 @@ def test_merge_reports_both_places() -> None:
         DeckError, match=r"b.yaml:5: card x: duplicate id, already used at a.yaml:4"
     ):
         merge([a, b])
+
+
+def test_catalog_loads_only_the_decks_it_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dlcards.catalog as catalog_mod
+
+    load_catalog()  # parse once, fill the cache
+    loaded: list[str] = []
+    real = catalog_mod._deck_from_json
+
+    def counting(data: dict, shown: str):  # type: ignore[no-untyped-def]
+        loaded.append(data["topic"])
+        return real(data, shown)
+
+    monkeypatch.setattr(catalog_mod, "_deck_from_json", counting)
+    catalog = load_catalog()
+    assert len(catalog.topic_titles()) == 9 and sum(len(i.ids) for i in catalog.infos) == 220
+    assert loaded == []  # the index alone
+    assert catalog.card("gd-23").answer.startswith(r"$\frac{320}{64}")
+    assert loaded == ["gd"]
+    assert len(catalog.select(["gd", "vgp"])) == 60
+    assert loaded == ["gd", "vgp"]
+
+
+def test_cache_keeps_entries_for_other_deck_sets_and_survives_damage(tmp_path: Path) -> None:
+    import dlcards.catalog as catalog_mod
+
+    deck = tmp_path / "d.yaml"
+    deck.write_text("topic: d\ntitle: D\ncards:\n- {id: d-1, question: q, answer: a}\n")
+    load_catalog([deck])
+    load_catalog()  # without the user deck: its cache entry stays
+    index = json.loads((catalog_mod.cache_dir() / "decks" / "index.json").read_text())
+    assert len(index) == 10
+    # a damaged cache file is ignored and the deck parsed again
+    (catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck)}.json").write_text("{oops")
+    assert load_catalog([deck]).card("d-1").answer == "a"

@@ -18,13 +18,13 @@ def topics(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> N
     catalog = load_catalog(decks or ())
     rows: list[dict[str, Any]] = [
         {
-            "topic": deck.topic,
-            "title": deck.title,
-            "cards": len(deck.cards),
-            "math": sum(card.is_math for card in deck.cards),
-            "file": deck.path,
+            "topic": info.topic,
+            "title": info.title,
+            "cards": len(info.ids),
+            "math": info.math,
+            "file": info.path,
         }
-        for deck in catalog.decks
+        for info in catalog.infos
     ]
     if json_:
         print_json(rows)

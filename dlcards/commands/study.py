@@ -206,12 +206,11 @@ def _run(
     from dlcards.view import card_panel, math_extras
 
     titles = catalog.topic_titles()
-    cards = catalog.by_id()
     message = ""
     while not session.done:
         item = session.current
         assert item is not None
-        card = cards[item.card_id]
+        card = catalog.card(item.card_id)  # loads only the decks of the cards shown
         title = titles[card.topic]
         kind_label = {"due": "review", "new": "new card", "redrill": "again (re-drill)"}[item.kind]
 
