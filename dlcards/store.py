@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -903,68 +904,38 @@ class Store:
 
     # statistics ------------------------------------------------------------------------------
 
-    def state_buckets(self) -> dict[str, int]:
-        """Active cards by state: new, learning (reviewed, repetitions <= 1), young, mature
-        (interval >= 21 days), and suspended."""
-        row = self._call(
-            lambda: self.conn.execute(
-                "SELECT sum(c.suspended = 0 AND s.last_review IS NULL), "
-                "sum(c.suspended = 0 AND s.last_review IS NOT NULL AND s.repetitions <= 1), "
-                "sum(c.suspended = 0 AND s.repetitions > 1 AND s.interval < 21), "
-                "sum(c.suspended = 0 AND s.repetitions > 1 AND s.interval >= 21), "
-                "sum(c.suspended), "
-                "avg(CASE WHEN s.last_review IS NOT NULL AND c.suspended = 0 THEN s.ef END) "
-                "FROM cards c JOIN sm2 s ON s.card_id = c.id WHERE c.retired = 0"
-            ).fetchone()
-        )
-        keys = ("new", "learning", "young", "mature", "suspended")
-        out = {k: int(v or 0) for k, v in zip(keys, row[:5], strict=True)}
-        out["avg_ef_hundredths"] = int(round(row[5])) if row[5] is not None else 0
-        return out
+    def card_rows(self) -> list[tuple[Any, ...]]:
+        """Every active card, in deck order, as `dlcards.stats.CardRow`: (id, suspended,
+        repetitions, interval, ef, lapses, last review, due and recall input of the active
+        scheduler: SM-2's interval, or FSRS's stability)."""
+        if self.scheduler == "fsrs":
+            sql = (
+                "SELECT c.id, c.suspended, s.repetitions, s.interval, s.ef, s.lapses, "
+                "s.last_review, f.due, f.stability FROM cards c JOIN sm2 s ON s.card_id = c.id "
+                "LEFT JOIN fsrs f ON f.card_id = c.id WHERE c.retired = 0 ORDER BY c.position"
+            )
+        else:
+            sql = (
+                "SELECT c.id, c.suspended, s.repetitions, s.interval, s.ef, s.lapses, "
+                "s.last_review, s.due, s.interval FROM cards c JOIN sm2 s ON s.card_id = c.id "
+                "WHERE c.retired = 0 ORDER BY c.position"
+            )
+        rows: list[tuple[Any, ...]] = self._call(lambda: self.conn.execute(sql).fetchall())
+        return rows
 
     def review_counts(self, *since: date) -> list[tuple[int, int, int]]:
         """For each `since` day: (all reviews, scheduled reviews, scheduled graded >= 3) on or
         after it. Each window is a range search on the covering (day, kind, grade) index."""
-        out = []
-        for day in since:
-            row = self._call(
-                lambda day=day: self.conn.execute(
-                    "SELECT count(*), sum(kind = 'scheduled'), "
-                    "sum(kind = 'scheduled' AND grade >= 3) FROM reviews WHERE day >= ?",
-                    (day.isoformat(),),
-                ).fetchone()
-            )
-            out.append((int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)))
-        return out
-
-    def recall_inputs(self) -> list[tuple[str, float, str]]:
-        """(card_id, interval or FSRS stability, last review day) of active reviewed cards, for
-        the active scheduler's predicted recall."""
-        if self.scheduler == "fsrs":
-            sql = (
-                "SELECT s.card_id, s.stability, s.last_review FROM fsrs s "
-                "JOIN cards c ON c.id = s.card_id WHERE s.stability IS NOT NULL "
-                "AND c.retired = 0 AND c.suspended = 0"
-            )
-        else:
-            sql = (
-                "SELECT s.card_id, s.interval, s.last_review FROM sm2 s "
-                "JOIN cards c ON c.id = s.card_id WHERE s.last_review IS NOT NULL "
-                "AND c.retired = 0 AND c.suspended = 0"
-            )
-        return [
-            (r[0], float(r[1]), r[2]) for r in self._call(lambda: self.conn.execute(sql).fetchall())
-        ]
-
-    def leeches(self, min_lapses: int = 8) -> list[tuple[str, int]]:
-        rows = self._call(
-            lambda: self.conn.execute(
-                "SELECT s.card_id, s.lapses FROM sm2 s JOIN cards c ON c.id = s.card_id "
-                "WHERE s.lapses >= ? AND c.retired = 0 ORDER BY s.lapses DESC, c.position",
-                (min_lapses,),
-            ).fetchall()
+        sql = (
+            "SELECT count(*), sum(kind = 'scheduled'), sum(kind = 'scheduled' AND grade >= 3) "
+            "FROM reviews WHERE day >= ?"
         )
-        return [(r[0], int(r[1])) for r in rows]
+
+        def window(day: date) -> tuple[int, int, int]:
+            row = self.conn.execute(sql, (day.isoformat(),)).fetchone()
+            return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+        return [self._call(partial(window, day)) for day in since]
 
     def study_days(self, since: date) -> list[date]:
         """Distinct days with at least one review, on or after `since`, newest first."""
@@ -975,19 +946,6 @@ class Store:
             ).fetchall()
         )
         return [date.fromisoformat(r[0]) for r in rows]
-
-    def forecast(self, today: date, days: int) -> dict[date, int]:
-        """Due reviews per day for `days` days from today (overdue counted today)."""
-        end = date.fromordinal(today.toordinal() + days - 1)
-        rows = self._call(
-            lambda: self.conn.execute(
-                f"SELECT max(s.due, ?), count(*) FROM {self.due_table} s "
-                "JOIN cards c ON c.id = s.card_id "
-                "WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0 GROUP BY 1",
-                (today.isoformat(), end.isoformat()),
-            ).fetchall()
-        )
-        return {date.fromisoformat(r[0]): int(r[1]) for r in rows}
 
     def last_review_row(self, card_id: str) -> tuple[str, int] | None:
         row = self._call(

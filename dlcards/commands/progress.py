@@ -11,8 +11,6 @@ from dlcards.commands.common import DbOption, TodayOption, synced_store, today_f
 from dlcards.commands.options import DecksOption, JsonOption, TopicOption
 
 DEFAULT_NEW_PER_DAY = 20
-MATURE_DAYS = 21
-LEECH_LAPSES = 8
 
 
 def due(
@@ -82,42 +80,34 @@ def stats(
 
     day = today_from(today)
     with synced_store(db, decks or ()) as store:
-        buckets = store.state_buckets()
+        from dlcards.recall import LOW_RECALL
+        from dlcards.stats import overview
+
         week, month, ever = store.review_counts(
             day - timedelta(days=6), day - timedelta(days=29), date.min
         )
-        leeches = store.leeches(LEECH_LAPSES)
         streak = _streak(store.study_days(day - timedelta(days=3660)), day)
-        forecast = store.forecast(day, 30)
-        from dlcards.recall import LOW_RECALL, summarize
-
-        recall = summarize(store.recall_inputs(), day, store.scheduler, store.retention)
         scheduler = store.scheduler
-    avg_ef = buckets.pop("avg_ef_hundredths")
+        view = overview(store.card_rows(), day, scheduler, store.retention)
+    recall = view.recall
     data: dict[str, Any] = {
         "today": day.isoformat(),
-        "cards": buckets,
+        "cards": view.cards,
         "reviews": {"last_7_days": week[0], "last_30_days": month[0], "total": ever[0]},
         "retention": {
             "last_30_days": round(month[2] / month[1], 4) if month[1] else None,
             "total": round(ever[2] / ever[1], 4) if ever[1] else None,
         },
-        "average_ef": avg_ef / 100 if avg_ef else None,
+        "average_ef": view.average_ef,
         "scheduler": scheduler,
         "recall": {
             "average": round(recall.average, 4) if recall.average is not None else None,
             "below_0_8": recall.below,
             "threshold": LOW_RECALL,
         },
-        "leeches": [{"id": cid, "lapses": n} for cid, n in leeches],
+        "leeches": [{"id": cid, "lapses": n} for cid, n in view.leeches],
         "streak_days": streak,
-        "forecast": [
-            {
-                "day": (day + timedelta(days=i)).isoformat(),
-                "due": forecast.get(day + timedelta(days=i), 0),
-            }
-            for i in range(30)
-        ],
+        "forecast": [{"day": d.isoformat(), "due": n} for d, n in view.forecast],
     }
     if json_:
         print_json(data)

@@ -1,0 +1,39 @@
+"""The pure statistics pass: buckets, ease, leeches, forecast and recall from card rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dlcards.stats import overview
+
+TODAY = date(2026, 11, 26)
+
+
+def test_overview_from_rows() -> None:
+    rows = [
+        # id, suspended, reps, interval, ef, lapses, last_review, due, recall input
+        ("new", 0, 0, 0, 250, 0, None, None, 0),
+        ("lrn", 0, 1, 1, 250, 0, "2026-11-25", "2026-11-26", 1),
+        ("relearn", 0, 0, 1, 170, 9, "2026-11-20", "2026-11-21", 1),  # overdue: counted today
+        ("young", 0, 3, 15, 250, 0, "2026-11-20", "2026-12-05", 15),
+        ("mature", 0, 5, 40, 290, 8, "2026-12-01", "2027-01-10", 40),  # beyond 30 days
+        ("held", 1, 4, 30, 250, 12, "2026-10-01", "2026-10-31", 30),  # suspended: only counted
+    ]
+    view = overview(rows, TODAY)
+    assert view.cards == {"new": 1, "learning": 2, "young": 1, "mature": 1, "suspended": 1}
+    assert view.average_ef == pytest.approx((250 + 170 + 250 + 290) / 4 / 100, abs=0.005)
+    assert view.leeches == [("relearn", 9), ("mature", 8)]
+    forecast = dict(view.forecast)
+    assert len(view.forecast) == 30 and forecast[TODAY] == 2
+    assert forecast[date(2026, 12, 5)] == 1 and sum(forecast.values()) == 3
+    assert view.recall.cards == 4
+    assert view.recall.below == 1  # "relearn": 6 days past a 1-day interval
+    assert view.recall.average is not None and 0 < view.recall.average < 1
+
+
+def test_empty_collection() -> None:
+    view = overview([], TODAY)
+    assert view.average_ef is None and view.recall.average is None
+    assert sum(n for _, n in view.forecast) == 0
