@@ -89,6 +89,7 @@ def anki(
     if with_progress:
         with synced_store(db, decks or ()) as store:
             progress = _progress(store, cards)
+    del cards  # the notes carry all the package needs: free the cards before writing it
     timestamp = package_timestamp(deck_files(decks or ()))
     write_atomic(path, force, lambda fh: write_apkg(notes, fh, timestamp, progress))
     summary = f"wrote {path}: {len(notes)} notes in {len({n.deck for n in notes})} decks"

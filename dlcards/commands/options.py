@@ -13,7 +13,5 @@ DecksOption = typer.Option(
 TopicOption = typer.Option(
     None, "--topic", "-t", help="Only this topic (repeatable).", metavar="TOPIC"
 )
-TagOption = typer.Option(
-    None, "--tag", help="Only cards with this tag (e.g. math).", metavar="TAG"
-)
+TagOption = typer.Option(None, "--tag", help="Only cards with this tag (e.g. math).", metavar="TAG")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")

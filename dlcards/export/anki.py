@@ -338,8 +338,9 @@ def write_apkg(
         del package  # the notes are in the collection file now
         with zipfile.ZipFile(out, "w") as archive:
             # streamed, not read whole: a 100,000-card collection is about 85 MB
-            with path.open("rb") as src, archive.open(
-                _zip_entry("collection.anki2", timestamp), "w"
-            ) as dst:
+            with (
+                path.open("rb") as src,
+                archive.open(_zip_entry("collection.anki2", timestamp), "w") as dst,
+            ):
                 shutil.copyfileobj(src, dst, 1 << 20)
             archive.writestr(_zip_entry("media", timestamp), b"{}")
