@@ -18,7 +18,7 @@ import typer
 
 from dlcards.commands.common import DbOption, TodayOption, clock, today_from
 from dlcards.commands.options import DecksOption, TagOption, TopicOption
-from dlcards.commands.study import KeyInput, LineInput, Quit
+from dlcards.commands.study import KeyInput, LineInput, Quit, run_until_stopped
 from dlcards.errors import UsageError
 
 if TYPE_CHECKING:
@@ -373,15 +373,11 @@ def quiz(
             )
         answers: list[Answered] = []
         session_id = store.start_session("quiz", day, clock())
-        code = 0
         try:
-            _run(questions, titles, keys, console, store, session_id, answers, seed)
-            ending = "Quiz complete."
-        except Quit as stop:
-            ending = "Stopped." if stop.reason == "q" else "Input ended."
-        except KeyboardInterrupt:
-            ending = "Interrupted."
-            code = 130
+            ending, code = run_until_stopped(
+                lambda: _run(questions, titles, keys, console, store, session_id, answers, seed),
+                "Quiz complete.",
+            )
         finally:
             store.end_session(session_id, clock())
         if keys.interactive:

@@ -105,6 +105,18 @@ class LineInput:
         )
 
 
+def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
+    """Run an interactive loop; returns how it ended (for the closing line) and the exit code:
+    finished, `q`, end of input, or Ctrl-C (130). Grades are saved as they happen."""
+    try:
+        body()
+        return done, 0
+    except Quit as stop:
+        return ("Stopped." if stop.reason == "q" else "Input ended."), 0
+    except KeyboardInterrupt:
+        return "Interrupted.", 130
+
+
 # --- screen -------------------------------------------------------------------------------------
 
 
@@ -326,15 +338,10 @@ def study(
             KeyInput() if sys.stdin.isatty() and sys.stdout.isatty() else LineInput(console)
         )
         started = time.monotonic()
-        code = 0
         try:
-            _run(session, catalog, console, keys)
-            ending = "Session complete."
-        except Quit as stop:
-            ending = "Stopped." if stop.reason == "q" else "Input ended."
-        except KeyboardInterrupt:
-            ending = "Interrupted."
-            code = 130
+            ending, code = run_until_stopped(
+                lambda: _run(session, catalog, console, keys), "Session complete."
+            )
         finally:
             session.finish()
         saved = session.summary.reviews
