@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -10,11 +11,24 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+def _reader_left() -> None:
+    """`dlcards list | head -1`: the reader took what it wanted. Not an error: exit 0 quietly
+    (rich's default exits 1, which breaks `set -o pipefail` scripts)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(0)
+
+
 @cache
 def out() -> Console:
     from rich.console import Console
 
-    return Console(
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            _reader_left()
+
+    return _Console(
         highlight=False,
         no_color=bool(os.environ.get("NO_COLOR")) or None,
         soft_wrap=False,
@@ -23,6 +37,9 @@ def out() -> Console:
 
 def print_json(data: object) -> None:
     import json
-    import sys
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    try:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _reader_left()

@@ -119,3 +119,21 @@ def test_wheel_ships_the_decks_and_runs_from_anywhere(tmp_path: Path) -> None:
         check=True,
     )
     assert sum(r["cards"] for r in json.loads(out.stdout)) == 220
+
+
+@pytest.mark.parametrize("args", [["list"], ["list", "--json"]])
+def test_reader_closing_the_pipe_is_not_an_error(tmp_path: Path, args: list[str]) -> None:
+    env = {**os.environ, "DLCARDS_CACHE_DIR": str(tmp_path / "c"), "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dlcards", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        bufsize=0,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)  # like `| head -c 10`
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=20) == 0, err
+    assert "Traceback" not in err and "Broken pipe" not in err
