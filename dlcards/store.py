@@ -46,6 +46,12 @@ def default_path() -> Path:
     env = os.environ.get("DLCARDS_DB")
     if env:
         return Path(env).expanduser()
+    import sys
+
+    if os.name == "posix" and sys.platform != "darwin":
+        # platformdirs' answer on Linux and the BSDs, without its 25 ms import on every command
+        base = os.environ.get("XDG_DATA_HOME", "").strip() or str(Path.home() / ".local/share")
+        return Path(base) / "dlcards" / "dlcards.db"
     import platformdirs
 
     return Path(platformdirs.user_data_dir("dlcards", appauthor=False)) / "dlcards.db"

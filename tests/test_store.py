@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -258,3 +259,19 @@ def test_review_counts_windows(store: Store) -> None:
     store.grade("b", Grade.GOOD, date(2026, 11, 20), NOW)  # re-drill
     week, ever = store.review_counts(date(2026, 11, 20), date.min)
     assert week == (2, 1, 0) and ever == (3, 2, 1)
+
+
+@pytest.mark.skipif(os.name != "posix" or sys.platform == "darwin", reason="XDG platforms")
+def test_default_path_matches_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import platformdirs
+
+    from dlcards.store import default_path
+
+    monkeypatch.delenv("DLCARDS_DB")
+    for xdg in (None, str(tmp_path / "xdg")):
+        if xdg is None:
+            monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+        else:
+            monkeypatch.setenv("XDG_DATA_HOME", xdg)
+        expected = Path(platformdirs.user_data_dir("dlcards", appauthor=False)) / "dlcards.db"
+        assert default_path() == expected
