@@ -135,8 +135,8 @@ def _header(session: StudySession, title: str) -> RenderableType:
     left = session.remaining()
     done = session.position
     total = session.total
-    grid = Table.grid(expand=True)
-    grid.add_column(ratio=1)
+    grid = Table.grid(expand=True, padding=(0, 0, 0, 2))
+    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     grid.add_column(justify="right")
     grid.add_row(
         f"[bold]dlcards study[/bold] · {title}",
