@@ -21,7 +21,6 @@ Deck file shape::
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -103,6 +102,8 @@ class Card:
     @property
     def content_hash(self) -> str:
         """Hash of what the learner sees; changes when the text is edited (id stays)."""
+        import hashlib  # only deck sync needs it
+
         h = hashlib.sha1(usedforsecurity=False)
         for part in (self.question, self.answer, self.erratum or ""):
             h.update(part.encode())
