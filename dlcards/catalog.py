@@ -366,6 +366,7 @@ def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Ca
         if use_cache:
             _write_json(root / f"{key}.json", _deck_to_json(deck))
             index[key] = {
+                "file": str(file.resolve()),
                 "stamp": stamp,
                 "topic": info.topic,
                 "title": info.title,
@@ -374,6 +375,9 @@ def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Ca
             }
             changed = True
     if changed:
+        for old in [k for k, e in index.items() if not Path(e.get("file", "")).is_file()]:
+            del index[old]  # the deck file is gone: forget it and its cached cards
+            (root / f"{old}.json").unlink(missing_ok=True)
         _write_json(root / "index.json", index)
 
     def load(info: DeckInfo) -> Deck:

@@ -164,3 +164,19 @@ def test_cache_keeps_entries_for_other_deck_sets_and_survives_damage(tmp_path: P
     # a damaged cache file is ignored and the deck parsed again
     (catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck)}.json").write_text("{oops")
     assert load_catalog([deck]).card("d-1").answer == "a"
+
+
+def test_cache_forgets_deck_files_that_are_gone(tmp_path: Path) -> None:
+    import dlcards.catalog as catalog_mod
+
+    gone = tmp_path / "gone.yaml"
+    gone.write_text("topic: g\ntitle: G\ncards:\n- {id: g-1, question: q, answer: a}\n")
+    load_catalog([gone])
+    cached = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(gone)}.json"
+    assert cached.exists()
+    gone.unlink()
+    other = tmp_path / "other.yaml"
+    other.write_text("topic: o\ntitle: O\ncards:\n- {id: o-1, question: q, answer: a}\n")
+    load_catalog([other])  # writing the index prunes the missing file's entry
+    index = json.loads((catalog_mod.cache_dir() / "decks" / "index.json").read_text())
+    assert catalog_mod._key(gone) not in index and not cached.exists()
