@@ -227,6 +227,26 @@ def _did_you_mean(word: str, choices: set[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _reject_unknown(
+    ctx: _Ctx,
+    mapping: dict[str, Any],
+    allowed: set[str],
+    card_id: str | None = None,
+    where: str = "",
+    suggest: bool = False,
+) -> None:
+    """Fail on the first key outside `allowed`, at its line, listing what is allowed."""
+    unknown = sorted(set(mapping) - allowed)
+    if unknown:
+        key = unknown[0]
+        hint = _did_you_mean(key, allowed) if suggest else ""
+        raise ctx.fail(
+            _line_of(mapping, key),
+            f"unknown key '{key}'{hint}{where} (allowed: {', '.join(sorted(allowed))})",
+            card_id,
+        )
+
+
 class _Ctx:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -284,14 +304,7 @@ def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, 
                 f"or a list of them, not {_type_name(block)}",
                 card_id,
             )
-        unknown = sorted(set(block) - COMPUTE_KEYS)
-        if unknown:
-            raise ctx.fail(
-                _line_of(block, unknown[0]),
-                f"unknown key '{unknown[0]}' in compute "
-                f"(allowed: {', '.join(sorted(COMPUTE_KEYS))})",
-                card_id,
-            )
+        _reject_unknown(ctx, block, COMPUTE_KEYS, card_id, where=" in compute")
         fn = block.get("fn")
         if not isinstance(fn, str) or not fn:
             raise ctx.fail(bline, "compute needs 'fn', the name of a computation", card_id)
@@ -359,13 +372,7 @@ def _quiz_range(
 def _quiz(ctx: _Ctx, raw: object, line: int, card_id: str, n_compute: int) -> Quiz:
     if not isinstance(raw, dict):
         raise ctx.fail(line, "'quiz' must be a mapping with 'template' and 'params'", card_id)
-    unknown = sorted(set(raw) - QUIZ_KEYS)
-    if unknown:
-        raise ctx.fail(
-            _line_of(raw, unknown[0]),
-            f"unknown key '{unknown[0]}' in quiz (allowed: {', '.join(sorted(QUIZ_KEYS))})",
-            card_id,
-        )
+    _reject_unknown(ctx, raw, QUIZ_KEYS, card_id, where=" in quiz")
     template = raw.get("template")
     if not isinstance(template, str) or not template.strip():
         raise ctx.fail(line, "quiz needs a 'template' text with {placeholders}", card_id)
@@ -472,14 +479,7 @@ def _card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> Card:
     card_id = (
         str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
     )
-    unknown = sorted(set(raw) - CARD_KEYS)
-    if unknown:
-        raise ctx.fail(
-            _line_of(raw, unknown[0]),
-            f"unknown key '{unknown[0]}'{_did_you_mean(unknown[0], CARD_KEYS)} "
-            f"(allowed: {', '.join(sorted(CARD_KEYS))})",
-            card_id,
-        )
+    _reject_unknown(ctx, raw, CARD_KEYS, card_id, suggest=True)
     if "id" not in raw:
         raise ctx.fail(
             raw.line, f"card #{index + 1} has no 'id'; give it a unique id like {topic}-{index + 1}"
@@ -553,14 +553,7 @@ def parse_deck(text: str, path: str) -> Deck:
             _line_of(data, default=1),
             f"a deck must be a mapping with 'topic', 'title' and 'cards', not {_type_name(data)}",
         )
-    unknown = sorted(set(data) - DECK_KEYS)
-    if unknown:
-        raise ctx.fail(
-            _line_of(data, unknown[0]),
-            f"unknown key '{unknown[0]}'{_did_you_mean(unknown[0], DECK_KEYS)} "
-            "at the top of the deck "
-            f"(allowed: {', '.join(sorted(DECK_KEYS))})",
-        )
+    _reject_unknown(ctx, data, DECK_KEYS, where=" at the top of the deck", suggest=True)
     for key in ("topic", "title", "cards"):
         if key not in data:
             raise ctx.fail(1, f"required field '{key}' is missing at the top of the deck")

@@ -47,9 +47,15 @@ def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
     ]
 
 
-def perceptron_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
+def _affine(w: list[float], b: float, x: list[float]) -> tuple[float, str]:
+    """w·x + b, and the step that shows it with the numbers put in."""
     _same_length("w", w, "x", x)
     out = _dot(w, x) + b
+    return out, f"w·x + b = {_terms(w, x)} {signed(b)} = {fmt(out)}"
+
+
+def perceptron_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
+    out, affine = _affine(w, b, x)
     margin = -y * out
     loss = max(0.0, margin)
     if y * out > 0:
@@ -59,15 +65,14 @@ def perceptron_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome
     else:
         verdict = "misclassified: the loss is how far it is on the wrong side"
     return loss, [
-        f"w·x + b = {_terms(w, x)} {signed(b)} = {fmt(out)}",
+        affine,
         f"loss = max(0, −y·(w·x + b)) = max(0, −({y})·({fmt(out)})) = {fmt(loss)}",
         verdict,
     ]
 
 
 def perceptron_margin(w: list[float], b: float, x: list[float], y: int) -> Outcome:
-    _same_length("w", w, "x", x)
-    out = _dot(w, x) + b
+    out, affine = _affine(w, b, x)
     m = y * out
     if m > 0:
         verdict = "> 0, correctly classified; the larger, the more confident"
@@ -76,15 +81,14 @@ def perceptron_margin(w: list[float], b: float, x: list[float], y: int) -> Outco
     else:
         verdict = "exactly on the boundary"
     return m, [
-        f"w·x + b = {_terms(w, x)} {signed(b)} = {fmt(out)}",
+        affine,
         f"margin = y·(w·x + b) = ({y})·({fmt(out)}) = {fmt(m)}",
         verdict,
     ]
 
 
 def perceptron_subgradient(w: list[float], b: float, x: list[float], y: int) -> Outcome:
-    _same_length("w", w, "x", x)
-    out = _dot(w, x) + b
+    out, _ = _affine(w, b, x)
     first = f"y·(w·x + b) = ({y})·({fmt(out)}) = {fmt(y * out)}"
     if y * out > 0:
         zero = [0.0 for _ in x]
@@ -98,8 +102,7 @@ def perceptron_subgradient(w: list[float], b: float, x: list[float], y: int) -> 
 
 
 def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
-    _same_length("w", w, "x", x)
-    out = _dot(w, x) + b
+    out, _ = _affine(w, b, x)
     m = y * out
     loss = max(0.0, 1.0 - m)
     zero_one = 1 if m <= 0 else 0
