@@ -376,6 +376,8 @@ def cold_start(tmp: Path, runs: int) -> dict[str, Measure]:
 
 def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dict[str, Any]:
     from dlcards.commands.common import sync_if_needed
+    from dlcards.grading import decide
+    from dlcards.scheduling import Schedule
     from dlcards.session import Limits, StudySession
     from dlcards.sm2 import Grade
     from dlcards.store import Store
@@ -418,15 +420,17 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
         # The warm-up call syncs if a built-in deck changed since the first sync (edits in the
         # source tree while the benchmark runs); after it, every timed call must find no change.
         m["sync_unchanged"] = repeat(unchanged, SYNC_TIMED, warm=True, label="unchanged sync")
+        schedule = Schedule.from_settings(store.settings())
         session = StudySession(
             store,
+            schedule,
             None,
             synth.TODAY,
             lambda: datetime.now().astimezone(),
-            Limits(int(store.get_meta("new_per_day") or 20)),
+            Limits(store.settings().new_per_day),
         )
         first = session.current.card_id if session.current else None
-        out["due_today"] = len(store.due_ids(synth.TODAY))
+        out["due_today"] = len(store.due_ids(synth.TODAY, schedule.name))
         out["study_queue"] = session.total
     out["build"] = build
 
@@ -461,13 +465,18 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
     m["sync_one_deck_edited"] = repeat(one_deck_edited, runs, False, "sync after 1 deck edited")
 
     with Store.open(db) as store:  # last: it adds to the log
-        queue = store.due_ids(synth.TODAY) + store.new_ids()
+        schedule = Schedule.from_settings(store.settings())
+        queue = store.due_ids(synth.TODAY, schedule.name) + store.new_ids(schedule.name)
         grade_ids = queue[:GRADES_TIMED]
         now = datetime.now().astimezone()
 
         def grade(i: int) -> float:
             t = time.perf_counter()
-            store.grade(grade_ids[i], Grade.GOOD, synth.TODAY, now)
+            store.grade(
+                grade_ids[i],
+                lambda memory: decide(memory, Grade.GOOD, synth.TODAY, schedule),
+                now,
+            )
             return time.perf_counter() - t
 
         m["grade"] = repeat(grade, len(grade_ids), label="one review committed")

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from dlcards import sm2
+from dlcards.memory import Memory
 from dlcards.store import ReviewRow
 
 TODAY = date(2026, 11, 26)
@@ -184,8 +185,8 @@ def review_history(
                 card_id=card_id,
                 kind=kind,
                 grade=int(grade),
-                before=moved[before],
-                after=moved[before + 1] if kind == "scheduled" else moved[before],
+                before=Memory(sm2=moved[before]),
+                after=Memory(sm2=moved[before + 1] if kind == "scheduled" else moved[before]),
                 seconds=round(rng.uniform(2.0, 40.0), 1),
                 session_id=None,
                 day=when,

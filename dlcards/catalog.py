@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from dlcards import __version__
 from dlcards.errors import DeckError, UsageError
+from dlcards.fileio import atomic_write_bytes
+from dlcards.paths import cache_dir
 
 if TYPE_CHECKING:
     from dlcards.deck import Card, Deck
@@ -229,22 +231,6 @@ def _display_path(path: Path) -> str:
 # --- cache ----------------------------------------------------------------------------------
 
 
-def cache_dir() -> Path:
-    env = os.environ.get("DLCARDS_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg:
-        return Path(xdg) / "dlcards"
-    import sys
-
-    if os.name == "posix" and sys.platform != "darwin":
-        return Path.home() / ".cache" / "dlcards"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("dlcards"))
-
-
 def _stamp(file: Path) -> str:
     st = file.stat()
     return f"{st.st_size}:{st.st_mtime_ns}:{__version__}"
@@ -322,9 +308,7 @@ def _deck_from_json(data: dict[str, Any], shown: str) -> Deck:
 def _write_json(path: Path, data: object) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write_bytes(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
     except OSError:
         pass  # an unwritable cache only costs speed
 

@@ -43,3 +43,8 @@ def print_json(data: object) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         _reader_left()
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 card`, `2 cards`, `0 cards` (`many` for irregular plurals)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"

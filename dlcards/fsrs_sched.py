@@ -8,64 +8,35 @@ The `fsrs` package is imported on first use, never by quick commands.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from dlcards.memory import FsrsState
+from dlcards.settings import DEFAULT_RETENTION, RETENTION_MAX, RETENTION_MIN
 from dlcards.sm2 import Grade
 
-RETENTION_MIN, RETENTION_MAX = 0.70, 0.99
-DEFAULT_RETENTION = 0.90
+__all__ = ["DEFAULT_RETENTION", "RETENTION_MAX", "RETENTION_MIN", "FsrsState"]
 
-
-@dataclass(frozen=True)
-class FsrsState:
-    """A card's FSRS memory state; `stability is None` means never reviewed."""
-
-    stability: float | None = None
-    difficulty: float | None = None
-    due: date | None = None
-    last_review: date | None = None
-
-    @property
-    def is_new(self) -> bool:
-        return self.stability is None
-
-    def to_json(self) -> str:
-        data = asdict(self)
-        data["due"] = self.due.isoformat() if self.due else None
-        data["last_review"] = self.last_review.isoformat() if self.last_review else None
-        return json.dumps(data, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> FsrsState:
-        data = json.loads(text)
-        return cls(
-            stability=data["stability"],
-            difficulty=data["difficulty"],
-            due=date.fromisoformat(data["due"]) if data["due"] else None,
-            last_review=date.fromisoformat(data["last_review"]) if data["last_review"] else None,
-        )
-
-
-def check_retention(value: float) -> float:
-    if not RETENTION_MIN <= value <= RETENTION_MAX:
-        raise ValueError(
-            f"desired retention must be between {RETENTION_MIN:.2f} and {RETENTION_MAX:.2f}, "
-            f"not {value}"
-        )
-    return value
+DEFAULT_PARAMETERS: tuple[float, ...] = (
+    0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
+    1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
+)  # fmt: skip
+"""py-fsrs 6.x DEFAULT_PARAMETERS (FSRS-6, 21 weights; w[20] is the forgetting-curve decay).
+A test checks this copy against py-fsrs, so code that needs only the curve need not import it."""
 
 
 @lru_cache(maxsize=8)
 def _scheduler(retention: float) -> Any:
     from fsrs import Scheduler
 
+    if not RETENTION_MIN <= retention <= RETENTION_MAX:
+        raise ValueError(
+            f"desired retention {retention} is outside {RETENTION_MIN}-{RETENTION_MAX}"
+        )
     return Scheduler(
-        desired_retention=check_retention(retention),
+        desired_retention=retention,
         learning_steps=(),
         relearning_steps=(),
         enable_fuzzing=False,
@@ -130,15 +101,25 @@ def preview(state: FsrsState, day: date, retention: float) -> dict[Grade, int]:
     return {g: interval(review(state, g, day, retention)) for g in Grade}
 
 
-def retrievability(state: FsrsState, day: date, retention: float) -> float | None:
-    """FSRS's predicted probability of recall on `day`; None for a new card."""
-    if state.is_new or state.last_review is None:
+def decay_factor(parameters: tuple[float, ...] = DEFAULT_PARAMETERS) -> tuple[float, float]:
+    """(DECAY, FACTOR) of FSRS-6's forgetting curve: DECAY = -w[20], R(9 days, S = 9) = 0.9."""
+    decay = -parameters[20]
+    return decay, 0.9 ** (1 / decay) - 1
+
+
+def forgetting_curve(
+    elapsed: Any, stability: Any, parameters: tuple[float, ...] = DEFAULT_PARAMETERS
+) -> Any:
+    """R(t, S) = (1 + FACTOR·t/S)^DECAY: predicted recall `elapsed` days after a review.
+    Plain arithmetic, so it works on floats and on NumPy arrays alike (the simulator)."""
+    decay, factor = decay_factor(parameters)
+    return (1 + factor * elapsed / stability) ** decay
+
+
+def retrievability(state: FsrsState, day: date) -> float | None:
+    """FSRS's predicted probability of recall on `day`; None for a new card (as py-fsrs's
+    `get_card_retrievability`, which a test compares with)."""
+    if state.is_new or state.last_review is None or not state.stability:
         return None
-    value = _scheduler(retention).get_card_retrievability(_card(state), _at(day))
-    return float(value)
-
-
-def recall_curve(retention: float = DEFAULT_RETENTION) -> tuple[float, float]:
-    """(DECAY, FACTOR) of FSRS's forgetting curve R(t) = (1 + FACTOR·t/S)^DECAY."""
-    scheduler = _scheduler(retention)
-    return float(scheduler._DECAY), float(scheduler._FACTOR)
+    elapsed = max(0, (day - state.last_review).days)
+    return float(forgetting_curve(elapsed, state.stability))

@@ -1,16 +1,17 @@
-"""Predicted recall today, for the active scheduler (pure).
+"""Predicted recall over a collection (pure): the average and the cards below a threshold.
 
-SM-2 has no memory model; dlcards uses the srs-benchmark's mapping 0.9^(days since review /
-interval). FSRS uses its own forgetting curve, R(t) = (1 + FACTOR·t/S)^DECAY.
+The curve comes from the active scheduler (`Scheduler.curve`): SM-2 has no memory model and
+uses the srs-benchmark's 0.9^(days since review / interval); FSRS its forgetting curve.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 
 LOW_RECALL = 0.8
+
+Curve = Callable[[int, int, "float | None"], "float | None"]
 
 
 @dataclass(frozen=True)
@@ -20,25 +21,9 @@ class RecallSummary:
     below: int  # cards under LOW_RECALL
 
 
-def sm2_recall(interval: float, elapsed_days: int) -> float:
-    return float(0.9 ** (max(elapsed_days, 0) / interval)) if interval > 0 else 0.0
-
-
-def summarize(
-    rows: Iterable[tuple[str, float, str]], today: date, scheduler: str, retention: float
-) -> RecallSummary:
-    """rows: (card_id, interval or stability, last review ISO day)."""
-    recall: Callable[[float, int], float] = sm2_recall
-    if scheduler == "fsrs":
-        from dlcards.fsrs_sched import recall_curve
-
-        decay, factor = recall_curve(retention)
-
-        def fsrs_recall(stability: float, elapsed_days: int) -> float:
-            return float((1 + factor * max(elapsed_days, 0) / stability) ** decay)
-
-        recall = fsrs_recall
-    values = [recall(x, (today - date.fromisoformat(last)).days) for _, x, last in rows if x > 0]
+def summarize(rows: Iterable[tuple[int, int, float | None]], curve: Curve) -> RecallSummary:
+    """rows: (days since the last review, interval, stability) of each reviewed card."""
+    values = [v for e, i, s in rows if (v := curve(e, i, s)) is not None]
     if not values:
         return RecallSummary(0, None, 0)
     return RecallSummary(

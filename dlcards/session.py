@@ -1,9 +1,12 @@
 """The study session's queue and flow, independent of the terminal.
 
 The queue: due reviews (most overdue first), then new cards in deck order up to what is left of
-the day's new-card limit, then the session's re-drills: every card graded below 4 comes back at
-the end of the queue until it is graded 4 or 5 (SM-2's step 7). Re-drills are logged but do not
-change the schedule. The clock comes in as a function so tests control it.
+the day's new-card limit, then the re-drills: every card graded below 4 comes back at the end of
+the queue until it is graded 4 or 5 (SM-2's step 7). Re-drills still owed from earlier sessions
+today come from the day's log, so they survive a quit, a kill or a closed terminal. Re-drills
+are logged but do not change the schedule. What a grade does is `dlcards.grading.decide`; the
+intervals shown are the active scheduler's. The clock comes in as a function so tests control
+it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from dlcards import sm2
+from dlcards.grading import decide
+from dlcards.scheduling import Schedule
 from dlcards.store import ReviewRow, Store
 
 REDRILL_BELOW = sm2.Grade.GOOD  # grades below 4 come back in the same session
@@ -54,6 +59,7 @@ class StudySession:
     def __init__(
         self,
         store: Store,
+        schedule: Schedule,
         card_ids: Sequence[str] | None,
         today: date,
         clock: Callable[[], datetime],
@@ -62,18 +68,34 @@ class StudySession:
     ) -> None:
         """`card_ids`: the cards this session may show (e.g. filtered by tag), None for all."""
         self.store = store
+        self.schedule = schedule
         self.today = today
         self.clock = clock
         allowed = set(card_ids) if card_ids is not None else None
-        due = [c for c in store.due_ids(today, topics) if allowed is None or c in allowed]
+
+        def wanted(cid: str) -> bool:
+            return allowed is None or cid in allowed
+
+        by = schedule.name
+        due = [c for c in store.due_ids(today, by, topics) if wanted(c)]
         if limits.reviews is not None:
             due = due[: limits.reviews]
         new_left = max(0, limits.new - store.new_introduced(today))
         new: list[str] = []
         if new_left:
-            candidates = store.new_ids(topics, None if allowed is not None else new_left)
-            new = [c for c in candidates if allowed is None or c in allowed][:new_left]
-        self.queue: list[Item] = [Item(c, "due") for c in due] + [Item(c, "new") for c in new]
+            candidates = store.new_ids(by, topics, None if allowed is not None else new_left)
+            new = [c for c in candidates if wanted(c)][:new_left]
+        queued = set(due) | set(new)
+        owed = [
+            c
+            for c in store.redrills_due(today, int(REDRILL_BELOW), topics)
+            if c not in queued and wanted(c)
+        ]
+        self.queue: list[Item] = (
+            [Item(c, "due") for c in due]
+            + [Item(c, "new") for c in new]
+            + [Item(c, "redrill") for c in owed]
+        )
         self.position = 0
         self.history: list[tuple[Item, ReviewRow, bool]] = []  # (item, row, re-drill queued)
         self.summary = Summary()
@@ -108,33 +130,33 @@ class StudySession:
     # --- actions ------------------------------------------------------------------------------
 
     def preview(self) -> dict[sm2.Grade, int] | None:
-        """Next interval per grade for the current card; None for a re-drill (no change)."""
+        """The active scheduler's next interval per grade for the current card; None when the
+        grade will be a re-drill (no change)."""
         item = self.current
         if item is None or item.kind == "redrill":
             return None
-        state = self.store.state(item.card_id)
-        if state.last_review == self.today:
+        memory = self.store.memory(item.card_id)
+        probe = decide(memory, sm2.Grade.GOOD, self.today, self.schedule)
+        if probe.kind == "redrill":
             return None  # graded today in another session: this grade is a re-drill
-        if self.store.scheduler == "fsrs":
-            from dlcards import fsrs_sched
+        return self.schedule.preview(memory, self.today)
 
-            fsrs_state = self.store.fsrs_state(item.card_id)
-            return fsrs_sched.preview(fsrs_state, self.today, self.store.retention)
-        return sm2.preview(state, self.today)
+    def interval(self, row: ReviewRow) -> int:
+        """The active scheduler's interval after a logged grade."""
+        return self.schedule.interval(row.after)
 
     def grade(self, grade: sm2.Grade, seconds: float | None = None) -> ReviewRow:
         item = self.current
         if item is None:
             raise IndexError("the session is over")
         self.start()
+        redrill = item.kind == "redrill"
         row = self.store.grade(
             item.card_id,
-            grade,
-            self.today,
+            lambda memory: decide(memory, grade, self.today, self.schedule, redrill),
             self.clock(),
             session_id=self.session_id,
             seconds=seconds,
-            redrill=item.kind == "redrill",
         )
         queued = grade < REDRILL_BELOW
         if queued:
@@ -145,17 +167,18 @@ class StudySession:
         return row
 
     def skip(self) -> None:
-        """Leave the current card for another day (it stays due)."""
+        """Move the current card to the end of the session (it comes back after the rest)."""
         item = self.current
         if item is not None:
             del self.queue[self.position]
+            self.queue.append(item)
 
     def undo(self) -> ReviewRow | None:
         """Take back the last grade of this session: state and log restored exactly."""
         if not self.history:
             return None
         item, row, queued = self.history.pop()
-        self.store.undo(row.id)
+        self.store.undo(row.id, self.schedule.replay)
         if queued:  # drop the re-drill this grade queued (the last one for this card)
             redrill = Item(item.card_id, "redrill")
             last = len(self.queue) - 1 - self.queue[::-1].index(redrill)

@@ -39,27 +39,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dlcards.errors import UsageError
-from dlcards.fsrs_sched import RETENTION_MAX, RETENTION_MIN
+from dlcards.fsrs_sched import DEFAULT_PARAMETERS, decay_factor, forgetting_curve
+from dlcards.settings import RETENTION_MAX, RETENTION_MIN, SCHEDULERS
 
 if TYPE_CHECKING:
-    import numpy as np  # noqa: TID251
-    from numpy.typing import NDArray  # noqa: TID251
+    import numpy as np
+    from numpy.typing import NDArray
 
     Floats = NDArray[np.float64]
     Ints = NDArray[np.int64]
 
-SCHEDULERS = ("sm2", "fsrs")
 LEARNERS = ("fsrs", "hlr")
 MAX_DAYS = 36_500
 MAX_CARDS = 1_000_000
 KNOWN_RECALL = 0.9
 """A card counts as known at the end if its true recall the day after the last day is >= this."""
 
-FSRS6_PARAMETERS: tuple[float, ...] = (
-    0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
-    1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
-)  # fmt: skip
-"""py-fsrs 6.x DEFAULT_PARAMETERS (FSRS-6, 21 weights; w[20] is the forgetting-curve decay)."""
+FSRS6_PARAMETERS = DEFAULT_PARAMETERS
 
 FSRS_MAX_INTERVAL = 36_500
 FSRS_STABILITY_MIN = 0.001
@@ -190,7 +186,7 @@ def sm2_step(
     ef: Ints, repetitions: Ints, interval: Ints, lapses: Ints, grades: Ints
 ) -> tuple[Ints, Ints, Ints, Ints]:
     """One graded review per card: new (ef, repetitions, interval, lapses), EF in hundredths."""
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     d = 5 - grades
     new_ef = np.maximum(130, ef + 10 - d * (8 + 2 * d))
@@ -208,28 +204,20 @@ def sm2_step(
 
 def fsrs_rating(grades: Ints) -> Ints:
     """Grades 0..5 -> FSRS ratings: 0, 1, 2 -> Again (1), 3 -> Hard (2), 4 -> Good, 5 -> Easy."""
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     return np.maximum(grades - 1, 1).astype(np.int64)
 
 
-def _decay_factor(w: tuple[float, ...]) -> tuple[float, float]:
-    decay = -w[20]
-    return decay, 0.9 ** (1 / decay) - 1
-
-
 def fsrs_retrievability(elapsed: Ints | Floats, stability: Floats, w: tuple[float, ...]) -> Floats:
-    """R(t, S) = (1 + FACTOR * t / S) ^ DECAY: the probability of recall after t days."""
-    import numpy as np  # noqa: TID251
-
-    decay, factor = _decay_factor(w)
-    r: Floats = np.power(1 + factor * elapsed / stability, decay)
+    """R(t, S), FSRS's forgetting curve (`dlcards.fsrs_sched.forgetting_curve`) on arrays."""
+    r: Floats = forgetting_curve(elapsed, stability, w)
     return r
 
 
 def fsrs_initial(ratings: Ints, w: tuple[float, ...] = FSRS6_PARAMETERS) -> tuple[Floats, Floats]:
     """Stability and difficulty after a card's first rating."""
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     stability = np.maximum(np.asarray(w[:4])[ratings - 1], FSRS_STABILITY_MIN)
     difficulty = np.clip(w[4] - np.power(math.e, w[5] * (ratings - 1)) + 1, FSRS_D_MIN, FSRS_D_MAX)
@@ -244,7 +232,7 @@ def fsrs_step(
     w: tuple[float, ...] = FSRS6_PARAMETERS,
 ) -> tuple[Floats, Floats]:
     """Stability and difficulty after a rating `elapsed` (>= 1) days after the last review."""
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     r = fsrs_retrievability(elapsed, stability, w)
     hard_penalty = np.where(ratings == 2, w[15], 1.0)
@@ -282,9 +270,9 @@ def fsrs_interval(
     maximum: int = FSRS_MAX_INTERVAL,
 ) -> Ints:
     """Days until recall is predicted to fall to `retention`: rounded, from 1 to `maximum`."""
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
-    decay, factor = _decay_factor(w)
+    decay, factor = decay_factor(w)
     days = (stability / factor) * ((retention ** (1 / decay)) - 1)
     interval: Ints = np.clip(np.round(days), 1, maximum).astype(np.int64)
     return interval
@@ -295,7 +283,7 @@ def fsrs_interval(
 
 class _Sm2Scheduler:
     def __init__(self, cards: int) -> None:
-        import numpy as np  # noqa: TID251
+        import numpy as np
 
         self.ef = np.full(cards, 250, dtype=np.int64)
         self.repetitions = np.zeros(cards, dtype=np.int64)
@@ -315,7 +303,7 @@ class _Sm2Scheduler:
 
 class _FsrsScheduler:
     def __init__(self, cards: int, retention: float) -> None:
-        import numpy as np  # noqa: TID251
+        import numpy as np
 
         self.retention = retention
         self.stability = np.zeros(cards)
@@ -340,7 +328,7 @@ class _FsrsLearner:
     """True memory: FSRS-6 with default weights, per-card initial stability and difficulty."""
 
     def __init__(self, hardness: Floats) -> None:
-        import numpy as np  # noqa: TID251
+        import numpy as np
 
         self.hardness = hardness
         self.stability = np.zeros(hardness.size)
@@ -348,7 +336,7 @@ class _FsrsLearner:
         self.last = np.full(hardness.size, NEVER, dtype=np.int64)
 
     def first_look(self, idx: Ints, grades: Ints, day: int) -> None:
-        import numpy as np  # noqa: TID251
+        import numpy as np
 
         z = self.hardness[idx]
         s, d = fsrs_initial(fsrs_rating(grades))
@@ -362,7 +350,7 @@ class _FsrsLearner:
         return fsrs_retrievability(day - self.last[idx], self.stability[idx], FSRS6_PARAMETERS)
 
     def review(self, idx: Ints, grades: Ints, day: int, noise: Floats) -> None:
-        import numpy as np  # noqa: TID251
+        import numpy as np
 
         # The memory responds to the outcome, not to the button: a recall updates it as Good.
         outcome = np.where(grades >= 3, 3, 1).astype(np.int64)
@@ -375,7 +363,7 @@ class _HlrLearner:
     """True memory: half-life regression, p = 2^(-t/h), per-card first half-life and gain."""
 
     def __init__(self, hardness: Floats) -> None:
-        import numpy as np  # noqa: TID251
+        import numpy as np
 
         self.hardness = hardness
         self.gain = np.maximum(HLR_GAIN - HLR_GAIN_SPREAD * hardness, HLR_GAIN_MIN)
@@ -383,20 +371,20 @@ class _HlrLearner:
         self.last = np.full(hardness.size, NEVER, dtype=np.int64)
 
     def first_look(self, idx: Ints, grades: Ints, day: int) -> None:
-        import numpy as np  # noqa: TID251
+        import numpy as np
 
         base = np.where(grades >= 3, HLR_H0_RECALLED, HLR_H0_FAILED)
         self.half_life[idx] = base * np.exp(-HLR_H0_SPREAD * self.hardness[idx])
         self.last[idx] = day
 
     def recall(self, idx: Ints, day: int) -> Floats:
-        import numpy as np  # noqa: TID251
+        import numpy as np
 
         p: Floats = np.exp2(-(day - self.last[idx]) / self.half_life[idx])
         return p
 
     def review(self, idx: Ints, grades: Ints, day: int, noise: Floats) -> None:
-        import numpy as np  # noqa: TID251
+        import numpy as np
 
         h = self.half_life[idx]
         grown = h * np.exp2(self.gain[idx] + HLR_GAIN_NOISE * noise)
@@ -407,7 +395,7 @@ class _HlrLearner:
 
 def honest_grades(p: Floats, u: Floats, fail_grades: Ints) -> Ints:
     """Recalled iff u < p; a recall is graded 5 if p > 0.9, 4 if p > 0.7, else 3."""
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     passed = np.where(p > 0.9, 5, np.where(p > 0.7, 4, 3))
     return np.where(u < p, passed, fail_grades).astype(np.int64)
@@ -415,7 +403,7 @@ def honest_grades(p: Floats, u: Floats, fail_grades: Ints) -> Ints:
 
 def simulate(config: Config) -> Simulation:
     """Run every scheduler in `config` against the same simulated learner and random draws."""
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     rng = np.random.Generator(np.random.PCG64(config.seed))
     n = config.cards

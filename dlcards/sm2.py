@@ -23,11 +23,15 @@ The rules, exactly as dlcards applies them:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
 
-EF_START = 250  # hundredths
+from dlcards.memory import EF_START, Sm2State
+
+State = Sm2State
+__all__ = ["EF_MIN", "EF_START", "Grade", "Review", "State", "next_ef", "preview", "review"]
+
 EF_MIN = 130
 
 
@@ -65,37 +69,6 @@ SHORT_LABELS = {
     Grade.GOOD: "good",
     Grade.PERFECT: "perfect",
 }
-
-
-def parse_grade(value: object) -> Grade:
-    """A Grade from 0..5 (int or text); ValueError with a clear message otherwise."""
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValueError(f"grade must be a whole number from 0 to 5, not {value!r}") from None
-    if not 0 <= number <= 5:
-        raise ValueError(f"grade must be from 0 to 5, not {number}")
-    return Grade(number)
-
-
-@dataclass(frozen=True)
-class State:
-    """A card's SM-2 memory state. `ef` is in hundredths (250 means 2.50)."""
-
-    ef: int = EF_START
-    repetitions: int = 0
-    interval: int = 0
-    due: date | None = None
-    lapses: int = 0
-    last_review: date | None = None
-
-    @property
-    def is_new(self) -> bool:
-        return self.last_review is None
-
-    @property
-    def ef_value(self) -> float:
-        return self.ef / 100
 
 
 @dataclass(frozen=True)
@@ -147,14 +120,9 @@ def preview(state: State, today: date) -> dict[Grade, int]:
     return {g: review(state, g, today)[0].interval for g in Grade}
 
 
-def reset(state: State) -> State:
-    """Forget a card's progress (the review log keeps its history)."""
-    return replace(State(), lapses=0)
-
-
-def retrievability(state: State, today: date) -> float | None:
-    """Predicted recall today, 0.9 ** (days since review / interval); None for new cards."""
-    if state.last_review is None or state.interval <= 0:
+def retrievability_after(elapsed_days: int, interval: int) -> float | None:
+    """Predicted recall `elapsed_days` after a review, 0.9 ** (elapsed / interval) (the
+    srs-benchmark's mapping for SM-2, which has no memory model); None without an interval."""
+    if interval <= 0:
         return None
-    elapsed = (today - state.last_review).days
-    return float(0.9 ** (max(elapsed, 0) / state.interval))
+    return float(0.9 ** (max(elapsed_days, 0) / interval))

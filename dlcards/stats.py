@@ -1,8 +1,7 @@
 """Collection statistics from one pass over every active card (pure: rows in, numbers out).
 
-A card row is (id, suspended, repetitions, interval, ef in hundredths, lapses, last review day,
-due day of the active scheduler, recall input), where the recall input is the SM-2 interval or,
-with FSRS active, the FSRS stability. Days are ISO text as stored.
+Each card comes as a `StatsRow` whose due date, interval and stability are the active
+scheduler's; predicted recall uses the active scheduler's curve. Days are ISO text as stored.
 """
 
 from __future__ import annotations
@@ -11,13 +10,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from dlcards.recall import RecallSummary, summarize
+from dlcards.recall import Curve, RecallSummary, summarize
+
+if TYPE_CHECKING:
+    from dlcards.store.rows import StatsRow
 
 MATURE_DAYS = 21
 LEECH_LAPSES = 8
-
-CardRow = tuple[str, int, int, int, int, int, str | None, str | None, float | None]
 
 
 @dataclass
@@ -30,10 +31,9 @@ class Overview:
 
 
 def overview(
-    rows: Iterable[CardRow],
+    rows: Iterable[StatsRow],
     today: date,
-    scheduler: str = "sm2",
-    retention: float = 0.9,
+    curve: Curve,
     days: int = 30,
 ) -> Overview:
     """Cards by state (new; learning: reviewed, repetitions <= 1; young; mature: interval >= 21
@@ -43,9 +43,9 @@ def overview(
     ef_sum = ef_n = 0
     leeches: list[tuple[str, int]] = []
     due_on: Counter[str] = Counter()
-    recall_rows: list[tuple[str, float, str]] = []
+    recall_rows: list[tuple[int, int, float | None]] = []
     first, last = today.isoformat(), (today + timedelta(days=days - 1)).isoformat()
-    for cid, suspended, reps, interval, ef, lapses, last_review, due, recall_x in rows:
+    for cid, suspended, reps, ef, lapses, last_review, due, interval, stability in rows:
         if suspended:
             counts["suspended"] += 1
             continue
@@ -64,8 +64,8 @@ def overview(
             leeches.append((cid, lapses))
         if due is not None and due <= last:
             due_on[max(due, first)] += 1
-        if recall_x:
-            recall_rows.append((cid, recall_x, last_review))
+        elapsed = (today - date.fromisoformat(last_review)).days
+        recall_rows.append((elapsed, interval, stability))
     leeches.sort(key=lambda x: -x[1])  # stable: deck order among equals
     return Overview(
         cards=dict(counts),
@@ -75,5 +75,5 @@ def overview(
             (today + timedelta(days=i), due_on[(today + timedelta(days=i)).isoformat()])
             for i in range(days)
         ],
-        recall=summarize(recall_rows, today, scheduler, retention),
+        recall=summarize(recall_rows, curve),
     )

@@ -103,37 +103,41 @@ def card_json(card: Any, title: str) -> dict[str, Any]:
 
 
 def _progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]:
-    """The card's SM-2 state, read without creating or syncing the database."""
+    """The card's schedule as the active scheduler sees it, plus every scheduler's full state;
+    read without creating or syncing the database."""
     from dlcards.commands.common import db_path, today_from
-    from dlcards.sm2 import State, retrievability
-    from dlcards.store import Store, default_path
+    from dlcards.memory import Memory
+    from dlcards.scheduling import Schedule
+    from dlcards.settings import Settings
+    from dlcards.store import Store, default_db
 
-    path = db_path(db) or default_path()
-    state, flags, recall = State(), None, None
+    path = db_path(db) or default_db()
     day = today_from(today)
-    scheduler = "sm2"
+    memory, flags, schedule = Memory(), None, Schedule.from_settings(Settings())
+    history: list[Any] = []
     if path.exists():
         with Store.open(path) as store:
-            state = store.state(card_id)
+            schedule = Schedule.from_settings(store.settings())
+            memory = store.memory(card_id)
             flags = store.card_flags(card_id)
-            scheduler = store.scheduler
-            recall = retrievability(state, day)
-            if scheduler == "fsrs":
-                from dlcards import fsrs_sched
-
-                fs = store.fsrs_state(card_id)
-                recall = fsrs_sched.retrievability(fs, day, store.retention)
+            history = store.history(card_id)
+    # Schedulers whose state is not kept (FSRS while SM-2 is active) are replayed from the log.
+    states = dict(schedule.states(schedule.replay_all(history)))
+    states.update({s.name: s.state_dict(memory) for s in schedule.kept})
+    due = schedule.due(memory)
+    recall = schedule.recall(memory, day)
     return {
-        "status": "new" if state.is_new else "review",
-        "ef": state.ef / 100,
-        "interval": state.interval,
-        "repetitions": state.repetitions,
-        "lapses": state.lapses,
-        "due": state.due.isoformat() if state.due else None,
-        "last_review": state.last_review.isoformat() if state.last_review else None,
-        "suspended": bool(flags and flags[0]),
+        "status": "new" if memory.is_new else "review",
+        "ef": memory.sm2.ef / 100,
+        "interval": schedule.interval(memory),
+        "repetitions": memory.sm2.repetitions,
+        "lapses": memory.sm2.lapses,
+        "due": due.isoformat() if due else None,
+        "last_review": memory.last_review.isoformat() if memory.last_review else None,
+        "suspended": bool(flags and flags.suspended),
         "recall": round(recall, 4) if recall is not None else None,
-        "scheduler": scheduler,
+        "scheduler": schedule.name,
+        **states,
     }
 
 
@@ -160,9 +164,15 @@ def show(
     if state["status"] == "new":
         line = "new · not studied yet"
     else:
+        if state["scheduler"] == "fsrs":
+            fsrs = state["fsrs"]
+            memory = f"stability {fsrs['stability']:.1f}d · difficulty {fsrs['difficulty']:.2f}"
+        else:
+            memory = f"ease {state['ef']:.2f}"
         line = (
-            f"ease {state['ef']:.2f} · interval {state['interval']}d · due {state['due']} · "
-            f"reviews in a row {state['repetitions']} · lapses {state['lapses']}"
+            f"{state['scheduler']}: {memory} · interval {state['interval']}d · "
+            f"due {state['due']} · reviews in a row {state['repetitions']} · "
+            f"lapses {state['lapses']}"
         )
         if state["recall"] is not None:
             line += f" · recall today {state['recall']:.0%}"

@@ -15,6 +15,7 @@ from dlcards.errors import UsageError
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
+    from dlcards.scheduling import Schedule
     from dlcards.store import Store
 
 DbOption = typer.Option(
@@ -45,6 +46,13 @@ def today_from(option: str | None) -> date:
 
 def clock() -> datetime:
     return datetime.now().astimezone()
+
+
+def schedule_of(store: Store) -> Schedule:
+    """The collection's schedulers, the active one chosen by its settings."""
+    from dlcards.scheduling import Schedule
+
+    return Schedule.from_settings(store.settings())
 
 
 def db_path(option: str | None) -> Path | None:

@@ -49,12 +49,27 @@ def _notes(
 
 
 def _progress(store: Store, cards: list[Card]) -> dict[str, CardProgress]:
+    """Each card's schedule as the active scheduler has it (FSRS's interval, due date and
+    memory state when FSRS is active)."""
+    from dlcards.commands.common import schedule_of
     from dlcards.export.anki import CardProgress
 
+    schedule = schedule_of(store)
+    fsrs = schedule.name == "fsrs"
     out = {}
     for card in cards:
         flags = store.card_flags(card.id)
-        out[card.id] = CardProgress(store.state(card.id), bool(flags and flags[0]))
+        memory = store.memory(card.id)
+        out[card.id] = CardProgress(
+            due=None if memory.is_new else schedule.due(memory),
+            interval=schedule.interval(memory),
+            ef=memory.sm2.ef,
+            repetitions=memory.sm2.repetitions,
+            lapses=memory.sm2.lapses,
+            stability=memory.fsrs.stability if fsrs else None,
+            difficulty=memory.fsrs.difficulty if fsrs else None,
+            suspended=bool(flags and flags.suspended),
+        )
     return out
 
 
@@ -68,8 +83,8 @@ def anki(
     with_progress: bool = typer.Option(
         False,
         "--with-progress",
-        help="Include each card's SM-2 schedule (interval, due, ease, lapses); "
-        "import with scheduling on.",
+        help="Include each card's schedule from the active scheduler (interval, due, ease, "
+        "lapses; FSRS's memory state when FSRS is active); import with scheduling on.",
     ),
     force: bool = ForceOption,
     decks: list[str] | None = DecksOption,
@@ -94,8 +109,8 @@ def anki(
     write_atomic(path, force, lambda fh: write_apkg(notes, fh, timestamp, progress))
     summary = f"wrote {path}: {len(notes)} notes in {len({n.deck for n in notes})} decks"
     if progress is not None:
-        learned = [p for p in progress.values() if not p.state.is_new]
-        due = sum(1 for p in learned if p.state.due and p.state.due <= day)
+        learned = [p for p in progress.values() if p.due is not None]
+        due = sum(1 for p in learned if p.due is not None and p.due <= day)
         summary += (
             f"; progress for {len(learned)} reviewed cards ({due} due by {day.isoformat()}), "
             f"{len(progress) - len(learned)} new"

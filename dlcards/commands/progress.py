@@ -7,10 +7,14 @@ from typing import Any
 
 import typer
 
-from dlcards.commands.common import DbOption, TodayOption, synced_store, today_from
+from dlcards.commands.common import (
+    DbOption,
+    TodayOption,
+    schedule_of,
+    synced_store,
+    today_from,
+)
 from dlcards.commands.options import DecksOption, JsonOption, TopicOption
-
-DEFAULT_NEW_PER_DAY = 20
 
 
 def due(
@@ -24,10 +28,11 @@ def due(
 
     day = today_from(today)
     with synced_store(db, decks or ()) as store:
-        counts = store.topic_counts(day)
-        limit = int(store.get_meta("new_per_day") or DEFAULT_NEW_PER_DAY)
+        by = schedule_of(store).name
+        counts = store.topic_counts(day, by)
+        limit = store.settings().new_per_day
         new_left = max(0, limit - store.new_introduced(day))
-        next_due = store.next_due(day)
+        next_due = store.next_due(day, by)
     total_due = sum(c.due for c in counts)
     total_new = sum(c.new for c in counts)
     data: dict[str, Any] = {
@@ -84,19 +89,24 @@ def stats(
         from dlcards.stats import overview
 
         week, month, ever = store.review_counts(
-            day - timedelta(days=6), day - timedelta(days=29), date.min
+            day, day - timedelta(days=6), day - timedelta(days=29), date.min
         )
-        streak = _streak(store.study_days(day - timedelta(days=3660)), day)
-        scheduler = store.scheduler
-        view = overview(store.card_rows(), day, scheduler, store.retention)
+        streak = _streak(store.study_days(day - timedelta(days=3660), day), day)
+        schedule = schedule_of(store)
+        scheduler = schedule.name
+        view = overview(store.card_rows(scheduler), day, schedule.active.curve)
     recall = view.recall
     data: dict[str, Any] = {
         "today": day.isoformat(),
         "cards": view.cards,
-        "reviews": {"last_7_days": week[0], "last_30_days": month[0], "total": ever[0]},
+        "reviews": {
+            "last_7_days": week.reviews,
+            "last_30_days": month.reviews,
+            "total": ever.reviews,
+        },
         "retention": {
-            "last_30_days": round(month[2] / month[1], 4) if month[1] else None,
-            "total": round(ever[2] / ever[1], 4) if ever[1] else None,
+            "last_30_days": round(month.passed / month.scheduled, 4) if month.scheduled else None,
+            "total": round(ever.passed / ever.scheduled, 4) if ever.scheduled else None,
         },
         "average_ef": view.average_ef,
         "scheduler": scheduler,
@@ -219,17 +229,22 @@ def _set_suspended(
     card_ids: list[str], flag: bool, decks: list[str] | None, db: str | None
 ) -> None:
     from dlcards.catalog import load_catalog
-    from dlcards.console import out
+    from dlcards.console import out, plural
 
     catalog = load_catalog(decks or ())
     for cid in card_ids:
         catalog.card(cid)  # unknown ids fail before anything is written
+    ids = list(dict.fromkeys(catalog.card(cid).id for cid in card_ids))
     with synced_store(db, decks or ()) as store:
-        store.set_suspended(card_ids, flag)
+        changed = store.set_suspended(ids, flag)
     word = "suspended" if flag else "unsuspended"
-    out().print(
-        f"{word} {len(card_ids)} card{'s' if len(card_ids) != 1 else ''}: " + ", ".join(card_ids)
-    )
+    console = out()
+    if changed:
+        console.print(f"{word} {plural(len(changed), 'card')}: " + ", ".join(changed))
+    already = [cid for cid in ids if cid not in changed]
+    if already:
+        state = "suspended" if flag else "not suspended"
+        console.print(f"already {state}: " + ", ".join(already))
 
 
 def reset(
@@ -242,7 +257,7 @@ def reset(
 ) -> None:
     """Make cards new again (their review history is kept)."""
     from dlcards.catalog import load_catalog
-    from dlcards.console import out
+    from dlcards.console import out, plural
     from dlcards.errors import UsageError
 
     catalog = load_catalog(decks or ())
@@ -253,7 +268,7 @@ def reset(
         what = f"card {card_id}"
     elif topic:
         ids = [c.id for c in catalog.select(topic)]
-        what = f"{len(ids)} cards of {', '.join(topic)}"
+        what = f"{plural(len(ids), 'card')} of {', '.join(topic)}"
     elif all_:
         ids = [c.id for c in catalog.cards]
         what = f"all {len(ids)} cards"
@@ -266,5 +281,8 @@ def reset(
             raise UsageError("reset asks for confirmation; pass --yes to confirm without a prompt")
         typer.confirm(f"Reset {what} to new? Their review history is kept.", abort=True)
     with synced_store(db, decks or ()) as store:
-        store.reset(ids)
-    out().print(f"reset {what}")
+        studied = store.reset(ids)
+    if studied:
+        out().print(f"reset {what} ({plural(studied, 'card')} had been studied)")
+    else:
+        out().print(f"nothing to reset: {what} had never been studied")

@@ -18,8 +18,8 @@ import typer
 
 from dlcards.commands.common import DbOption, TodayOption, clock, today_from
 from dlcards.commands.options import DecksOption, TagOption, TopicOption
-from dlcards.commands.study import KeyInput, LineInput, Quit, run_until_stopped
 from dlcards.errors import UsageError
+from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import typer
 
 from dlcards.commands.common import DbOption, TodayOption, clock, today_from
 from dlcards.commands.options import DecksOption, TagOption, TopicOption
+from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -26,95 +26,6 @@ if TYPE_CHECKING:
     from dlcards.sm2 import Grade
 
 KEYS_HELP = r"\[Space] show answer   \[s] skip   \[u] undo   \[q] quit"
-
-
-# --- input ------------------------------------------------------------------------------------
-
-
-class Quit(Exception):
-    """The learner asked to stop (q), or input ended."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _read_key() -> str:
-    """One key press from the terminal, without waiting for Enter."""
-    if sys.platform == "win32":  # pragma: no cover
-        import msvcrt
-
-        return msvcrt.getwch()
-    import termios
-    import tty
-
-    fd = sys.stdin.fileno()
-    old = termios.tcgetattr(fd)
-    try:
-        tty.setcbreak(fd)  # keeps Ctrl-C as SIGINT
-        ch = sys.stdin.read(1)
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, old)
-    return ch
-
-
-class KeyInput:
-    """Single keys in a real terminal."""
-
-    interactive = True
-
-    def __init__(self, read_key: Callable[[], str] = _read_key) -> None:
-        self.read_key = read_key
-
-    def next(self, allowed: set[str]) -> str:
-        while True:
-            ch = self.read_key()
-            if ch in ("", "\x04"):  # end of input, Ctrl-D
-                raise Quit("eof")
-            if ch in (" ", "\r", "\n"):
-                ch = "reveal"
-            ch = ch.lower()
-            if ch in allowed:
-                return ch
-
-
-class LineInput:
-    """The line protocol for scripts: one command per line."""
-
-    interactive = False
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
-    def next(self, allowed: set[str]) -> str:
-        while True:
-            line = sys.stdin.readline()
-            if line == "":
-                raise Quit("eof")
-            token = line.strip().lower() or "reveal"
-            if token in allowed:
-                return token
-            self.complain(line.strip(), allowed)
-
-    def complain(self, text: str, allowed: set[str]) -> None:
-        """Say what is allowed after an invalid line; the line is then asked again."""
-        choices = sorted(allowed - {"reveal"})
-        self.console.print(
-            f"[yellow]? {text.lower()!r} is not one of: empty line (reveal), "
-            f"{', '.join(choices)}[/yellow]"
-        )
-
-
-def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
-    """Run an interactive loop; returns how it ended (for the closing line) and the exit code:
-    finished, `q`, end of input, or Ctrl-C (130). Grades are saved as they happen."""
-    try:
-        body()
-        return done, 0
-    except Quit as stop:
-        return ("Stopped." if stop.reason == "q" else "Input ended."), 0
-    except KeyboardInterrupt:
-        return "Interrupted.", 130
 
 
 # --- screen -------------------------------------------------------------------------------------
@@ -282,7 +193,7 @@ def _run(
         grade = Grade(int(key))
         row = session.grade(grade, round(time.monotonic() - started, 1))
         if row.kind == "scheduled":
-            message = f"{card.id}: {grade} → next in {_days(row.after.interval)}"
+            message = f"{card.id}: {grade} → next in {_days(session.interval(row))}"
         else:
             message = f"{card.id}: re-drill graded {int(grade)}"
         if not keys.interactive:
@@ -309,7 +220,7 @@ def study(
 ) -> None:
     """Study today's cards: due reviews, then new cards, then re-drills of misses."""
     from dlcards.catalog import load_catalog
-    from dlcards.commands.common import opened_store, sync_if_needed
+    from dlcards.commands.common import opened_store, schedule_of, sync_if_needed
     from dlcards.console import out
     from dlcards.session import Limits, StudySession
 
@@ -320,16 +231,21 @@ def study(
         topics = list(topic or ())
         catalog.check_topics(topics)
         allowed = [c.id for c in catalog.select(topics, tag)] if tag else None
-        new_limit = new if new is not None else int(store.get_meta("new_per_day") or 20)
-        session = StudySession(store, allowed, day, clock, Limits(new_limit, reviews), topics)
+        settings = store.settings()
+        schedule = schedule_of(store)
+        by = schedule.name
+        new_limit = new if new is not None else settings.new_per_day
+        session = StudySession(
+            store, schedule, allowed, day, clock, Limits(new_limit, reviews), topics
+        )
         if session.done:
-            nxt = store.next_due(day)
+            nxt = store.next_due(day, by)
             console.print(
                 "Nothing to study today"
                 + (f"; the next review is due on {nxt}." if nxt else ".")
                 + (
                     " New cards for today are used up (raise with --new)."
-                    if store.new_ids(topics, 1)
+                    if store.new_ids(by, topics, 1)
                     else ""
                 )
             )
@@ -347,7 +263,9 @@ def study(
         saved = session.summary.reviews
         if keys.interactive:
             console.clear()
-        console.print(_summary(session, time.monotonic() - started, store.next_due(day)))
+        still_due = bool(store.due_ids(day, by, topics))
+        next_due = day if still_due else store.next_due(day, by)
+        console.print(_summary(session, time.monotonic() - started, next_due))
         console.print(f"{ending} {saved} grade{'s' if saved != 1 else ''} saved.")
     if code:
         raise typer.Exit(code)

@@ -16,7 +16,7 @@ from dlcards.errors import UsageError
 
 def _sigmoid(z: float) -> tuple[float, float]:
     """(σ(z), e) with e = exp(-|z|) in (0, 1], so nothing overflows."""
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     e = float(np.exp(-abs(z)))
     return (1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)), e
@@ -30,14 +30,14 @@ def _sigmoid_prime(z: float) -> float:
 
 def _tanh_prime(z: float) -> float:
     """tanh'(z) = 1 − tanh²(z) = 4e / (1 + e)^2 with e = exp(-2|z|)."""
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     e = float(np.exp(-2.0 * abs(z)))
     return min(1.0, 4.0 * e / (1.0 + e) ** 2)  # min: rounding must not pass the true maximum
 
 
 def _softmax(logits: list[float]) -> list[float]:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     z = np.asarray(logits, dtype=np.float64)
     with np.errstate(over="ignore"):
@@ -73,7 +73,7 @@ def sigmoid_grad(z: float) -> Outcome:
 
 
 def tanh_grad(z: float) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     t = float(np.tanh(z))
     g = _tanh_prime(z)
@@ -100,7 +100,7 @@ def relu_grad(z: float) -> Outcome:
 
 
 def softmax(logits: list[float]) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     z = np.asarray(logits, dtype=np.float64)
     top = float(z.max())
@@ -118,7 +118,7 @@ def softmax(logits: list[float]) -> Outcome:
 
 
 def softmax_shift(logits: list[float], c: float) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     z = np.asarray(logits, dtype=np.float64)
     with np.errstate(over="ignore"):
@@ -144,7 +144,7 @@ def softmax_shift(logits: list[float], c: float) -> Outcome:
 
 
 def chain_product(factors: list[float]) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     product = float(np.prod(np.asarray(factors, dtype=np.float64)))
     steps = [f"chain rule: multiply the local derivatives {' × '.join(fmt(f) for f in factors)}"]
@@ -181,7 +181,7 @@ def vanishing_product(layers: int, activation: str) -> Outcome:
 
 def _fn(name: str) -> tuple[Callable[[float], float], Callable[[float], float], str]:
     """(f, f', text of f') for gradient_check."""
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     table: dict[str, tuple[Callable[[float], float], Callable[[float], float], str]] = {
         "sigmoid": (lambda x: _sigmoid(x)[0], _sigmoid_prime, "σ(x)(1 − σ(x))"),

@@ -37,7 +37,7 @@ def mae_grad(error: float) -> Outcome:
 
 
 def rmse(errors: list[float]) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     e = np.asarray(errors, dtype=np.float64)
     squares = [float(v) for v in e * e]
@@ -90,7 +90,7 @@ def huber_grad(error: float, delta: float) -> Outcome:
 
 
 def bce(y: float, p: float) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     if (p == 0 and y > 0) or (p == 1 and y < 1):
         wrong = "0" if p == 0 else "1"
@@ -126,7 +126,7 @@ def bce_grad_logit(y: float, p: float) -> Outcome:
 
 
 def cce(probs: list[float], target: int) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     _check_probs(probs, target)
     p = probs[target]
@@ -209,7 +209,7 @@ def mse_grad_logit(y: float, p: float) -> Outcome:
 
 
 def _check_probs(probs: list[float], target: int) -> None:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     total = float(np.sum(probs))
     if abs(total - 1.0) > 1e-3:
@@ -243,7 +243,7 @@ def cce_grad_logit(probs: list[float], target: int) -> Outcome:
 
 
 def mean_loss(losses: list[float]) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     total = float(np.sum(losses))
     cost = total / len(losses)
@@ -254,7 +254,7 @@ def mean_loss(losses: list[float]) -> Outcome:
 
 
 def l2_objective(losses: list[float], w: list[float], lam: float) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     cost = float(np.sum(losses)) / len(losses)
     norm = float(np.dot(w, w))
@@ -295,7 +295,7 @@ def sparse_memory(batch: int, bytes: int) -> Outcome:
 
 
 def mean_median_outlier(values: list[float], outlier: float) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     before = np.asarray(values, dtype=np.float64)
     after = np.append(before, outlier)

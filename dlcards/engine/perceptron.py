@@ -28,7 +28,7 @@ def _same_length(a: str, av: list[float], b: str, bv: list[float]) -> None:
 
 
 def _dot(w: list[float], x: list[float]) -> float:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     return float(np.dot(np.asarray(w, dtype=np.float64), np.asarray(x, dtype=np.float64)))
 
@@ -116,7 +116,7 @@ def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
 
 
 def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     _same_length("w", w, "x", x)
     out = _dot(w, x)
@@ -132,7 +132,7 @@ def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Out
 
 
 def perceptron_train(dataset: str, epochs: int) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     xs = np.asarray(INPUTS, dtype=np.int64)
     ys = LABELS[dataset]

@@ -79,7 +79,7 @@ def gd_step(w: float, grad: float, eta: float) -> Outcome:
 
 
 def minibatch_step(w: float, grads: list[float], eta: float) -> Outcome:
-    import numpy as np  # noqa: TID251
+    import numpy as np
 
     mean = float(np.mean(grads))
     change = -eta * mean

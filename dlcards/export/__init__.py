@@ -8,13 +8,12 @@ failed or interrupted export never leaves half a file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 from dlcards.errors import UsageError
+from dlcards.fileio import atomic_write
 
 __all__ = ["check_target", "write_atomic"]
 
@@ -38,29 +37,13 @@ def write_atomic(path: Path, force: bool, write: Callable[[IO[bytes]], None]) ->
     removes the temporary file and leaves an existing `path` untouched.
     """
     check_target(path, force)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as err:
-        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+
+    def guarded(fh: IO[bytes]) -> None:
+        write(fh)
         if path.exists() and not force:  # appeared while we were writing
             raise UsageError(f"{path} already exists; pass --force to overwrite it")
-        os.replace(tmp, path)
+
+    try:
+        atomic_write(path, guarded)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -40,7 +40,6 @@ from typing import IO, TYPE_CHECKING, Any
 from dlcards.export.html import escape, to_html
 
 if TYPE_CHECKING:
-    from dlcards import sm2
     from dlcards.deck import Card
     from dlcards.mathcards import Evaluation
 
@@ -131,8 +130,28 @@ class AnkiNote:
 
 @dataclass(frozen=True)
 class CardProgress:
-    state: sm2.State
+    """A card's schedule as the active scheduler has it; `due` None for a new card.
+    `stability`/`difficulty` are FSRS's memory state, set only when FSRS is active."""
+
+    due: date | None = None
+    interval: int = 0
+    ef: int = 250  # hundredths
+    repetitions: int = 0
+    lapses: int = 0
+    stability: float | None = None
+    difficulty: float | None = None
     suspended: bool = False
+
+    def card_data(self) -> str:
+        """Anki's `cards.data` JSON: FSRS memory state (`s`, `d`) when there is one."""
+        if self.stability is None or self.difficulty is None:
+            return ""
+        import json
+
+        return json.dumps(
+            {"s": round(self.stability, 4), "d": round(self.difficulty, 4)},
+            separators=(",", ":"),
+        )
 
 
 def deck_name(title: str) -> str:
@@ -146,7 +165,7 @@ def deck_id(topic: str) -> int:
 
 
 def note_guid(card_id: str) -> str:
-    import genanki  # noqa: TID251
+    import genanki
 
     return str(genanki.guid_for(card_id))
 
@@ -229,7 +248,7 @@ def package_timestamp(deck_files: Iterable[Path]) -> int:
 
 def build_package(notes: Sequence[AnkiNote]) -> Any:
     """A genanki.Package: the root deck and one subdeck per topic, in the notes' order."""
-    import genanki  # noqa: TID251
+    import genanki
 
     model = genanki.Model(
         MODEL_ID,
@@ -287,23 +306,23 @@ def _set_progress(
         if item is None:
             continue
         nid = nids[note.guid]
-        state = item.state
-        if state.is_new or state.due is None:
+        if item.due is None:
             if item.suspended:
                 conn.execute("UPDATE cards SET queue = ? WHERE nid = ?", (QUEUE_SUSPENDED, nid))
             continue
         conn.execute(
             "UPDATE cards SET type = ?, queue = ?, ivl = ?, due = ?, factor = ?, reps = ?, "
-            "lapses = ?, mod = ? WHERE nid = ?",
+            "lapses = ?, mod = ?, data = ? WHERE nid = ?",
             (
                 CARD_TYPE_REVIEW,
                 QUEUE_SUSPENDED if item.suspended else QUEUE_REVIEW,
-                state.interval,
-                anki_day(state.due, crt),
-                state.ef * 10,  # EF in hundredths -> Anki's permille factor
-                state.repetitions,
-                state.lapses,
+                max(item.interval, 1),
+                anki_day(item.due, crt),
+                item.ef * 10,  # EF in hundredths -> Anki's permille factor
+                item.repetitions,
+                item.lapses,
                 timestamp,
+                item.card_data(),
                 nid,
             ),
         )

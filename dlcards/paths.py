@@ -1,0 +1,43 @@
+"""Where dlcards keeps its files: one home for the data and cache locations.
+
+Linux and the BSDs follow the XDG base directories (platformdirs' answer there, without its
+import on every command); macOS and Windows ask platformdirs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+APP = "dlcards"
+
+
+def _xdg(variable: str, fallback: str) -> Path:
+    base = os.environ.get(variable, "").strip()
+    return Path(base) / APP if base else Path.home() / fallback / APP
+
+
+def data_dir() -> Path:
+    if os.name == "posix" and sys.platform != "darwin":
+        return _xdg("XDG_DATA_HOME", ".local/share")
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("DLCARDS_CACHE_DIR", "").strip()
+    if env:
+        return Path(env).expanduser()
+    if os.name == "posix" and sys.platform != "darwin":
+        return _xdg("XDG_CACHE_HOME", ".cache")
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
+
+
+def default_db() -> Path:
+    """DLCARDS_DB if set, else dlcards.db in the data directory."""
+    env = os.environ.get("DLCARDS_DB", "").strip()
+    return Path(env).expanduser() if env else data_dir() / "dlcards.db"

@@ -1,0 +1,603 @@
+"""The progress database: the only package that talks to SQLite.
+
+`schema` holds the tables and migrations, `rows` the conversion between rows and values,
+`connection` the opening and transaction plumbing; `Store` here reads and writes. The store
+decides nothing: what a grade does comes in as a pure function (`dlcards.grading.decide`),
+how a card's memory is rebuilt as another (`dlcards.scheduling.Schedule.replay`), and which
+scheduler's due dates drive the queue as a name (`by`: "sm2" or "fsrs").
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from dlcards.errors import StoreError
+from dlcards.memory import EF_START, Memory
+from dlcards.paths import default_db
+from dlcards.store.connection import BUSY_TIMEOUT_S, Connection
+from dlcards.store.rows import (
+    INSERT_REVIEW,
+    SELECT_MEMORY,
+    UPDATE_SM2,
+    UPSERT_FSRS,
+    CardFlags,
+    LogEntry,
+    QuizAnswer,
+    ReviewRow,
+    ReviewWindow,
+    StatsRow,
+    SyncResult,
+    TopicCounts,
+    day_of,
+    fsrs_values,
+    iso,
+    memory_from,
+    review_values,
+    sm2_values,
+)
+from dlcards.store.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from dlcards.deck import Card
+    from dlcards.grading import Outcome
+
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "SCHEMA_VERSION",
+    "CardFlags",
+    "LogEntry",
+    "ReviewRow",
+    "StatsRow",
+    "Store",
+    "SyncResult",
+    "TopicCounts",
+    "default_db",
+]
+
+Decide = Callable[[Memory], "Outcome"]
+"""What a grade does to a card's memory (read inside the grade's transaction)."""
+Rebuild = Callable[[Sequence[LogEntry], Memory], Memory]
+"""A card's memory from its log of scheduled grades (and its stored memory)."""
+
+_DUE_TABLES = {"sm2": "sm2", "fsrs": "fsrs"}
+REBUILD_CHUNK = 500  # cards per write transaction when every card is rebuilt
+
+
+def _due_table(by: str) -> str:
+    try:
+        return _DUE_TABLES[by]
+    except KeyError:
+        raise ValueError(f"unknown scheduler {by!r}") from None
+
+
+def _topic_filter(topics: Sequence[str]) -> tuple[str, list[Any]]:
+    if not topics:
+        return "", []
+    return f" AND c.topic IN ({','.join('?' * len(topics))})", list(topics)
+
+
+_HISTORY = (
+    "SELECT r.day, r.grade FROM reviews r JOIN cards c ON c.id = r.card_id "
+    "WHERE r.card_id = ? AND r.kind = 'scheduled' AND r.id > coalesce(c.reset_after, 0) "
+    "ORDER BY r.id"
+)
+
+
+class Store(Connection):
+    """The progress database: settings, deck sync, the queue, grades, the log."""
+
+    # settings ------------------------------------------------------------------------------
+
+    def stored_settings(self) -> dict[str, str]:
+        """The settings as stored (text), without the sync bookkeeping."""
+        rows = self._call(lambda: self.conn.execute("SELECT key, value FROM meta").fetchall())
+        return {k: v for k, v in rows if k != "deck_signature"}
+
+    def settings(self) -> Any:
+        """The checked settings (`dlcards.settings.Settings`)."""
+        from dlcards.settings import Settings
+
+        return Settings.from_stored(self.stored_settings(), where=f"database {self.path}")
+
+    # deck sync -----------------------------------------------------------------------------
+
+    def is_synced(self, signature: str) -> bool:
+        return self.get_meta("deck_signature") == signature
+
+    def sync(self, cards: Sequence[Card], signature: str, now: datetime) -> SyncResult:
+        """Bring the cards table in line with the decks, by card id; keeps all progress.
+
+        New ids are added (as new cards), changed text/topic/order is updated, ids no longer in
+        any deck are retired (hidden, history kept) and come back when the id returns.
+        """
+        with self._write() as c:
+            # Read inside the write lock: another terminal may have synced meanwhile.
+            row = c.execute("SELECT value FROM meta WHERE key = 'deck_signature'").fetchone()
+            if row and row[0] == signature:
+                return SyncResult()
+            existing = {
+                r[0]: tuple(r[1:])
+                for r in c.execute("SELECT id, topic, position, content_hash, retired FROM cards")
+            }
+            fresh: list[dict[str, Any]] = []
+            changed: list[dict[str, Any]] = []
+            restored = 0
+            stamp = now.isoformat(timespec="seconds")
+            for position, card in enumerate(cards):
+                want = (card.topic, position, card.content_hash, 0)
+                have = existing.pop(card.id, None)
+                if have == want:
+                    continue
+                entry = {
+                    "id": card.id,
+                    "topic": card.topic,
+                    "position": position,
+                    "content_hash": card.content_hash,
+                    "retired": 0,
+                }
+                if have is None:
+                    fresh.append({**entry, "suspended": 0, "added": stamp})
+                else:
+                    restored += bool(have[3])
+                    changed.append(entry)
+            to_retire = [cid for cid, have in existing.items() if not have[3]]
+            self._sync_write(c, fresh, changed, to_retire, signature)
+        return SyncResult(
+            len(fresh), len(changed) - restored, len(to_retire), restored, parsed=True
+        )
+
+    @staticmethod
+    def _sync_write(
+        c: sqlite3.Connection,
+        fresh: list[dict[str, Any]],
+        changed: list[dict[str, Any]],
+        to_retire: list[str],
+        signature: str,
+    ) -> None:
+        if fresh:
+            c.executemany(
+                "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added) "
+                "VALUES (:id, :topic, :position, :content_hash, :retired, :suspended, :added)",
+                fresh,
+            )
+            c.executemany(
+                "INSERT OR IGNORE INTO sm2 (card_id, ef, repetitions, interval, lapses) "
+                "VALUES (?, ?, 0, 0, 0)",
+                [(r["id"], EF_START) for r in fresh],
+            )
+            c.executemany(
+                "INSERT OR IGNORE INTO fsrs (card_id) VALUES (?)", [(r["id"],) for r in fresh]
+            )
+        if changed:
+            c.executemany(
+                "UPDATE cards SET topic = :topic, position = :position, "
+                "content_hash = :content_hash, retired = 0 WHERE id = :id",
+                changed,
+            )
+        if to_retire:
+            c.executemany("UPDATE cards SET retired = 1 WHERE id = ?", [(i,) for i in to_retire])
+        c.execute(
+            "INSERT INTO meta (key, value) VALUES ('deck_signature', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (signature,),
+        )
+
+    # reads ---------------------------------------------------------------------------------
+
+    def memory(self, card_id: str) -> Memory:
+        """The card's stored memory (both schedulers); a new card's if it was never synced."""
+        row = self._call(lambda: self.conn.execute(SELECT_MEMORY, (card_id,)).fetchone())
+        return memory_from(row, card_id) if row else Memory()
+
+    def history(self, card_id: str) -> list[LogEntry]:
+        """The card's scheduled grades since its last reset, oldest first."""
+        rows = self._call(lambda: self.conn.execute(_HISTORY, (card_id,)).fetchall())
+        return [LogEntry(day_of(d, card_id, "reviews.day") or date.min, int(g)) for d, g in rows]
+
+    def card_flags(self, card_id: str) -> CardFlags | None:
+        """The card's flags, or None if it was never synced."""
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT suspended, retired FROM cards WHERE id = ?", (card_id,)
+            ).fetchone()
+        )
+        return CardFlags(bool(row[0]), bool(row[1])) if row else None
+
+    def due_ids(self, today: date, by: str, topics: Sequence[str] = ()) -> list[str]:
+        """Active cards due on or before today by scheduler `by`, most overdue first."""
+        where, params = _topic_filter(topics)
+        sql = (
+            f"SELECT s.card_id FROM {_due_table(by)} s JOIN cards c ON c.id = s.card_id "
+            f"WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0{where} "
+            "ORDER BY s.due, c.position"
+        )
+        args = [today.isoformat(), *params]
+        return [r[0] for r in self._call(lambda: self.conn.execute(sql, args).fetchall())]
+
+    def new_ids(self, by: str, topics: Sequence[str] = (), limit: int | None = None) -> list[str]:
+        """Active cards never reviewed, in deck order."""
+        where, params = _topic_filter(topics)
+        sql = (
+            f"SELECT s.card_id FROM {_due_table(by)} s JOIN cards c ON c.id = s.card_id "
+            f"WHERE s.due IS NULL AND c.retired = 0 AND c.suspended = 0{where} "
+            "ORDER BY c.position"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [r[0] for r in self._call(lambda: self.conn.execute(sql, params).fetchall())]
+
+    def new_introduced(self, day: date) -> int:
+        """How many new cards got their first scheduled grade on `day` (for the daily limit)."""
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT count(DISTINCT card_id) FROM reviews WHERE day = ? AND kind = 'scheduled' "
+                "AND last_review_before IS NULL",
+                (day.isoformat(),),
+            ).fetchone()
+        )
+        return int(row[0])
+
+    def redrills_due(self, day: date, threshold: int, topics: Sequence[str] = ()) -> list[str]:
+        """Cards whose last grade on `day` was below `threshold`, in the order last graded:
+        the re-drills still owed today, derived from the day's log alone."""
+        where, params = _topic_filter(topics)
+        sql = (
+            "SELECT r.card_id FROM reviews r JOIN cards c ON c.id = r.card_id "
+            "WHERE r.id IN (SELECT max(id) FROM reviews WHERE day = ? GROUP BY card_id) "
+            f"AND r.grade < ? AND c.retired = 0 AND c.suspended = 0{where} ORDER BY r.id"
+        )
+        args = [day.isoformat(), threshold, *params]
+        return [r[0] for r in self._call(lambda: self.conn.execute(sql, args).fetchall())]
+
+    def topic_counts(self, today: date, by: str) -> list[TopicCounts]:
+        """Per topic: active cards, due today (incl. overdue), new, suspended."""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT c.topic, count(*), "
+                "sum(c.suspended = 0 AND s.due <= ?), "
+                "sum(c.suspended = 0 AND s.due IS NULL), sum(c.suspended) "
+                f"FROM cards c JOIN {_due_table(by)} s ON s.card_id = c.id WHERE c.retired = 0 "
+                "GROUP BY c.topic ORDER BY min(c.position)",
+                (today.isoformat(),),
+            ).fetchall()
+        )
+        return [TopicCounts(r[0], r[1], r[2] or 0, r[3] or 0, r[4] or 0) for r in rows]
+
+    def next_due(self, after: date, by: str) -> date | None:
+        """The first due date of an active card after `after`, by scheduler `by`."""
+        row = self._call(
+            lambda: self.conn.execute(
+                f"SELECT min(s.due) FROM {_due_table(by)} s JOIN cards c ON c.id = s.card_id "
+                "WHERE s.due > ? AND c.retired = 0 AND c.suspended = 0",
+                (after.isoformat(),),
+            ).fetchone()
+        )
+        return day_of(row[0], "?", f"{by}.due") if row and row[0] else None
+
+    # writes --------------------------------------------------------------------------------
+
+    def start_session(self, kind: str, day: date, now: datetime) -> int:
+        with self._write() as c:
+            cur = c.execute(
+                "INSERT INTO sessions (kind, day, started_at) VALUES (?, ?, ?)",
+                (kind, day.isoformat(), now.isoformat(timespec="seconds")),
+            )
+            return int(cur.lastrowid or 0)
+
+    def end_session(self, session_id: int, now: datetime) -> None:
+        with self._write() as c:
+            c.execute(
+                "UPDATE sessions SET ended_at = ? WHERE id = ?",
+                (now.isoformat(timespec="seconds"), session_id),
+            )
+
+    def grade(
+        self,
+        card_id: str,
+        decide: Decide,
+        now: datetime,
+        session_id: int | None = None,
+        seconds: float | None = None,
+    ) -> ReviewRow:
+        """Record one grade in one transaction: the card's memory is read inside it, `decide`
+        says what the grade does, and its log row and new memory are written together, so two
+        terminals grading at once never lose an update."""
+        with self._write() as c:
+            row = c.execute(SELECT_MEMORY, (card_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"card {card_id} is not in the database; run `dlcards due` first")
+            outcome = decide(memory_from(row, card_id))
+            self._put_memory(c, card_id, outcome.before, outcome.after)
+            review = ReviewRow(
+                id=0,
+                card_id=card_id,
+                kind=outcome.kind,
+                grade=int(outcome.grade),
+                day=outcome.day,
+                reviewed_at=now.isoformat(timespec="milliseconds"),
+                before=outcome.before,
+                after=outcome.after,
+                seconds=seconds,
+                session_id=session_id,
+            )
+            cur = c.execute(INSERT_REVIEW, review_values(review))
+            return ReviewRow(**{**review.__dict__, "id": int(cur.lastrowid or 0)})
+
+    @staticmethod
+    def _put_memory(c: sqlite3.Connection, card_id: str, before: Memory, after: Memory) -> None:
+        """Write the parts of a card's memory that changed."""
+        if after.sm2 != before.sm2:
+            c.execute(UPDATE_SM2, (*sm2_values(after.sm2), card_id))
+        if after.fsrs != before.fsrs:
+            c.execute(UPSERT_FSRS, (card_id, *fsrs_values(after.fsrs)))
+
+    def undo(self, review_id: int, rebuild: Rebuild) -> ReviewRow | None:
+        """Take back one review: delete its log row and rebuild the card's memory from what is
+        left of its log, in the same transaction. Whatever other terminals did to the card
+        meanwhile stays: the state is the replay of the log, never an old snapshot. Returns the
+        undone row, or None if it no longer exists."""
+        with self._write() as c:
+            row = c.execute(
+                "SELECT card_id, kind, grade, day, reviewed_at, session_id, seconds "
+                "FROM reviews WHERE id = ?",
+                (review_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            card_id, kind, grade, day, stamp, session_id, seconds = row
+            stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
+            c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            after = stored
+            if kind == "scheduled":
+                after = rebuild(self._history_in(c, card_id), stored)
+                self._put_memory(c, card_id, stored, after)
+            return ReviewRow(
+                id=review_id,
+                card_id=card_id,
+                kind=kind,
+                grade=int(grade),
+                day=day_of(day, card_id, "reviews.day") or date.min,
+                reviewed_at=stamp,
+                before=stored,
+                after=after,
+                seconds=seconds,
+                session_id=session_id,
+            )
+
+    @staticmethod
+    def _history_in(c: sqlite3.Connection, card_id: str) -> list[LogEntry]:
+        return [
+            LogEntry(day_of(d, card_id, "reviews.day") or date.min, int(g))
+            for d, g in c.execute(_HISTORY, (card_id,))
+        ]
+
+    def rebuild_all(self, rebuild: Rebuild, chunk: int = REBUILD_CHUNK) -> int:
+        """Rebuild every card's memory from its log (switching scheduler, repairs).
+
+        The replay is computed outside any write transaction and written in chunks of `chunk`
+        cards, each its own short transaction, so a grade in another terminal waits a fraction
+        of a second at most. A card whose log changed after it was read is replayed again
+        inside its chunk's transaction. Returns the number of cards rebuilt.
+        """
+        snapshot = self._log_snapshot()
+        ids = list(snapshot)
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            with self._write() as c:
+                marks = self._log_marks(c, part)
+                for card_id in part:
+                    row = c.execute(SELECT_MEMORY, (card_id,)).fetchone()
+                    if row is None:
+                        continue
+                    stored = memory_from(row, card_id)
+                    mark, history = snapshot[card_id]
+                    if marks.get(card_id) != mark:
+                        history = self._history_in(c, card_id)
+                    self._put_memory(c, card_id, stored, rebuild(history, stored))
+        return len(ids)
+
+    _MARKS = (
+        "SELECT c.id, coalesce(c.reset_after, 0), (SELECT coalesce(max(r.id), 0) FROM reviews r "
+        "WHERE r.card_id = c.id) FROM cards c"
+    )
+
+    def _log_snapshot(self) -> dict[str, tuple[tuple[int, int], list[LogEntry]]]:
+        """Every card's log mark (reset point, last review id) and scheduled history."""
+        marks = {
+            cid: (int(reset), int(last))
+            for cid, reset, last in self._call(lambda: self.conn.execute(self._MARKS).fetchall())
+        }
+        snapshot: dict[str, tuple[tuple[int, int], list[LogEntry]]] = {
+            cid: (mark, []) for cid, mark in marks.items()
+        }
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT r.card_id, r.id, r.day, r.grade FROM reviews r JOIN cards c "
+                "ON c.id = r.card_id WHERE r.kind = 'scheduled' "
+                "AND r.id > coalesce(c.reset_after, 0) ORDER BY r.card_id, r.id"
+            ).fetchall()
+        )
+        for card_id, review_id, day, grade in rows:
+            mark, history = snapshot[card_id]
+            if review_id <= mark[1]:  # rows written after the marks were read wait for later
+                history.append(LogEntry(day_of(day, card_id, "reviews.day") or date.min, grade))
+        return snapshot
+
+    def _log_marks(self, c: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        sql = self._MARKS + f" WHERE c.id IN ({','.join('?' * len(ids))})"
+        return {cid: (int(reset), int(last)) for cid, reset, last in c.execute(sql, list(ids))}
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.set_meta(key, value)
+
+    def set_suspended(self, card_ids: Sequence[str], suspended: bool) -> list[str]:
+        """Set the flag; returns the ids whose flag changed (the others already had it)."""
+        with self._write() as c:
+            changed = []
+            for cid in card_ids:
+                cur = c.execute(
+                    "UPDATE cards SET suspended = ? WHERE id = ? AND suspended != ?",
+                    (int(suspended), cid, int(suspended)),
+                )
+                if cur.rowcount:
+                    changed.append(cid)
+            return changed
+
+    def reset(self, card_ids: Sequence[str]) -> int:
+        """Make cards new again (the log is kept; replays start after the reset point).
+        Returns how many of them had been studied."""
+        ids = [(cid,) for cid in card_ids]
+        with self._write() as c:
+            studied = sum(
+                c.execute(
+                    "SELECT count(*) FROM sm2 WHERE card_id = ? AND last_review IS NOT NULL",
+                    (cid,),
+                ).fetchone()[0]
+                for cid in card_ids
+            )
+            c.executemany(UPDATE_SM2, [(EF_START, 0, 0, None, 0, None, cid) for cid in card_ids])
+            c.executemany(UPSERT_FSRS, [(cid, None, None, None, None) for cid in card_ids])
+            c.executemany(
+                "UPDATE cards SET reset_after = (SELECT coalesce(max(seq), 0) FROM sqlite_sequence "
+                "WHERE name = 'reviews') WHERE id = ?",
+                ids,
+            )
+            return int(studied)
+
+    # statistics ------------------------------------------------------------------------------
+
+    def card_rows(self, by: str) -> list[StatsRow]:
+        """Every active card in deck order, with scheduler `by`'s due date and interval."""
+        if _due_table(by) == "fsrs":
+            schedule = (
+                "f.due, coalesce(julianday(f.due) - julianday(f.last_review), 0), f.stability "
+                "FROM cards c JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id"
+            )
+        else:
+            schedule = "s.due, s.interval, NULL FROM cards c JOIN sm2 s ON s.card_id = c.id"
+        sql = (
+            "SELECT c.id, c.suspended, s.repetitions, s.ef, s.lapses, s.last_review, "
+            f"{schedule} WHERE c.retired = 0 ORDER BY c.position"
+        )
+        rows = self._call(lambda: self.conn.execute(sql).fetchall())
+        return [
+            StatsRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], int(r[7] or 0), r[8]) for r in rows
+        ]
+
+    def review_counts(self, until: date, *since: date) -> list[ReviewWindow]:
+        """For each `since` day: reviews from it to `until` (inclusive). Each window is a range
+        search on the covering (day, kind, grade) index."""
+        sql = (
+            "SELECT count(*), sum(kind = 'scheduled'), sum(kind = 'scheduled' AND grade >= 3) "
+            "FROM reviews WHERE day >= ? AND day <= ?"
+        )
+
+        def window(day: date) -> ReviewWindow:
+            row = self.conn.execute(sql, (day.isoformat(), until.isoformat())).fetchone()
+            return ReviewWindow(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
+
+        return [self._call(partial(window, day)) for day in since]
+
+    def study_days(self, since: date, until: date) -> list[date]:
+        """Distinct days with at least one review from `since` to `until`, newest first."""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT DISTINCT day FROM reviews WHERE day >= ? AND day <= ? ORDER BY day DESC",
+                (since.isoformat(), until.isoformat()),
+            ).fetchall()
+        )
+        return [d for (text,) in rows if (d := day_of(text, "?", "reviews.day")) is not None]
+
+    # quiz ------------------------------------------------------------------------------------
+
+    def record_quiz_answer(
+        self,
+        session_id: int,
+        card_id: str,
+        mode: str,
+        correct: bool,
+        given: str | None,
+        expected: str | None,
+        now: datetime,
+    ) -> int:
+        """Log one quiz answer (its own table: quizzes never touch the schedule)."""
+        with self._write() as c:
+            cur = c.execute(
+                "INSERT INTO quiz_results (session_id, card_id, answered_at, mode, correct, "
+                "given, expected) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    card_id,
+                    now.isoformat(timespec="milliseconds"),
+                    mode,
+                    int(correct),
+                    given,
+                    expected,
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def quiz_results(self, session_id: int) -> list[QuizAnswer]:
+        """One quiz session's answers, in answer order."""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT card_id, correct, given, expected FROM quiz_results "
+                "WHERE session_id = ? ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        )
+        return [QuizAnswer(r[0], bool(r[1]), r[2], r[3]) for r in rows]
+
+    # the log -------------------------------------------------------------------------------
+
+    def review_count(self) -> int:
+        return int(
+            self._call(lambda: self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
+        )
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Read-only helper for the export and tests (SELECT statements only)."""
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise ValueError("Store.query is for SELECT statements")
+        return self._call(lambda: self.conn.execute(sql, params).fetchall())
+
+    # bulk import -----------------------------------------------------------------------------
+
+    def import_reviews(self, rows: Iterable[ReviewRow]) -> int:
+        """Load review history in bulk (benchmarks, migrations from another program).
+
+        `rows` are log rows for cards already in the database, each card's rows in the order
+        they happened; their `id` fields are ignored (the log numbers them). One transaction:
+        every row is appended to the log and each card's memory is set to the `after` memory
+        of its last row; on any error nothing is written. `rows` may be a generator (read
+        once). Returns the number of rows added.
+        """
+        last: dict[str, Memory] = {}
+
+        def values() -> Iterator[tuple[Any, ...]]:
+            for r in rows:
+                last[r.card_id] = r.after
+                yield review_values(r)
+
+        with self._write() as c:
+            added = int(c.executemany(INSERT_REVIEW, values()).rowcount)
+            cur = c.executemany(UPDATE_SM2, ((*sm2_values(m.sm2), cid) for cid, m in last.items()))
+            if cur.rowcount != len(last):
+                raise StoreError(
+                    f"import_reviews: {len(last) - cur.rowcount} card(s) have no SM-2 state; "
+                    "sync the decks before importing their reviews"
+                )
+            c.executemany(
+                UPSERT_FSRS,
+                ((cid, *fsrs_values(m.fsrs)) for cid, m in last.items() if not m.fsrs.is_new),
+            )
+        return added
+
+
+def iso_or_none(day: date | None) -> str | None:  # pragma: no cover - re-export for callers
+    return iso(day)

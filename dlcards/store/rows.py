@@ -1,0 +1,215 @@
+"""Rows <-> values: the one place that knows the column lists of the memory tables and the log.
+
+Every value read from the database is checked where it becomes a Python value: a bad day in a
+row is one clear line naming the card and the column, pointing to `dlcards doctor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+from dlcards.errors import StoreError
+from dlcards.memory import FsrsState, Memory, Sm2State
+
+SM2_COLUMNS = ("ef", "repetitions", "interval", "due", "lapses", "last_review")
+FSRS_COLUMNS = ("stability", "difficulty", "due", "last_review")
+
+SELECT_MEMORY = (
+    "SELECT "
+    + ", ".join(f"s.{c}" for c in SM2_COLUMNS)
+    + ", "
+    + ", ".join(f"f.{c}" for c in FSRS_COLUMNS)
+    + " FROM sm2 s LEFT JOIN fsrs f ON f.card_id = s.card_id WHERE s.card_id = ?"
+)
+UPDATE_SM2 = "UPDATE sm2 SET " + ", ".join(f"{c} = ?" for c in SM2_COLUMNS) + " WHERE card_id = ?"
+UPSERT_FSRS = (
+    f"INSERT INTO fsrs (card_id, {', '.join(FSRS_COLUMNS)}) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT(card_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in FSRS_COLUMNS)
+)
+
+REVIEW_COLUMNS = (
+    "card_id",
+    "session_id",
+    "reviewed_at",
+    "day",
+    "grade",
+    "kind",
+    "seconds",
+    "ef_before",
+    "ef_after",
+    "interval_before",
+    "interval_after",
+    "due_before",
+    "due_after",
+    "reps_before",
+    "reps_after",
+    "lapses_before",
+    "lapses_after",
+    "last_review_before",
+    "fsrs_before",
+)
+INSERT_REVIEW = (
+    f"INSERT INTO reviews ({', '.join(REVIEW_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(REVIEW_COLUMNS))})"
+)
+
+
+def day_of(text: object, card_id: str, column: str) -> date | None:
+    """A stored ISO day (None stays None); a bad value is a StoreError naming where it is."""
+    if text is None or text == "":
+        return None
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise StoreError(
+            f"card {card_id}: column {column} holds {str(text)[:40]!r}, not a date; "
+            "run `dlcards doctor` to repair the database"
+        ) from None
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def sm2_from(row: Sequence[Any], card_id: str, table: str = "sm2") -> Sm2State:
+    ef, reps, interval, due, lapses, last = row
+    return Sm2State(
+        ef=int(ef),
+        repetitions=int(reps),
+        interval=int(interval),
+        due=day_of(due, card_id, f"{table}.due"),
+        lapses=int(lapses),
+        last_review=day_of(last, card_id, f"{table}.last_review"),
+    )
+
+
+def sm2_values(state: Sm2State) -> tuple[Any, ...]:
+    s = state
+    return (s.ef, s.repetitions, s.interval, iso(s.due), s.lapses, iso(s.last_review))
+
+
+def fsrs_from(row: Sequence[Any], card_id: str) -> FsrsState:
+    stability, difficulty, due, last = row
+    if stability is None:
+        return FsrsState()
+    return FsrsState(
+        stability=float(stability),
+        difficulty=float(difficulty),
+        due=day_of(due, card_id, "fsrs.due"),
+        last_review=day_of(last, card_id, "fsrs.last_review"),
+    )
+
+
+def fsrs_values(state: FsrsState) -> tuple[Any, ...]:
+    s = state
+    return (s.stability, s.difficulty, iso(s.due), iso(s.last_review))
+
+
+def memory_from(row: Sequence[Any], card_id: str) -> Memory:
+    n = len(SM2_COLUMNS)
+    return Memory(sm2=sm2_from(row[:n], card_id), fsrs=fsrs_from(row[n:], card_id))
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One row of the review log, with the card's memory before and after it."""
+
+    id: int
+    card_id: str
+    kind: str  # "scheduled" | "redrill"
+    grade: int
+    day: date
+    reviewed_at: str
+    before: Memory
+    after: Memory
+    seconds: float | None = None
+    session_id: int | None = None
+
+
+def review_values(row: ReviewRow) -> tuple[Any, ...]:
+    """The INSERT_REVIEW parameters for a log row."""
+    b, a = row.before.sm2, row.after.sm2
+    fsrs_before = None if row.before.fsrs == row.after.fsrs else row.before.fsrs.to_json()
+    return (
+        row.card_id,
+        row.session_id,
+        row.reviewed_at,
+        row.day.isoformat(),
+        row.grade,
+        row.kind,
+        row.seconds,
+        b.ef,
+        a.ef,
+        b.interval,
+        a.interval,
+        iso(b.due),
+        iso(a.due),
+        b.repetitions,
+        a.repetitions,
+        b.lapses,
+        a.lapses,
+        iso(b.last_review),
+        fsrs_before,
+    )
+
+
+class LogEntry(NamedTuple):
+    """A scheduled grade, as a replay needs it."""
+
+    day: date
+    grade: int
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    added: int = 0
+    updated: int = 0
+    retired: int = 0
+    restored: int = 0
+    parsed: bool = False
+
+
+class TopicCounts(NamedTuple):
+    topic: str
+    cards: int
+    due: int
+    new: int
+    suspended: int
+
+
+class CardFlags(NamedTuple):
+    suspended: bool
+    retired: bool
+
+
+class StatsRow(NamedTuple):
+    """One active card for the statistics, with the active scheduler's due date, interval and
+    stability (None under SM-2). Days are ISO text, as stored."""
+
+    id: str
+    suspended: int
+    repetitions: int
+    ef: int
+    lapses: int
+    last_review: str | None
+    due: str | None
+    interval: int
+    stability: float | None
+
+
+class ReviewWindow(NamedTuple):
+    """Reviews on or after a day: all, scheduled, and scheduled graded >= 3."""
+
+    reviews: int
+    scheduled: int
+    passed: int
+
+
+class QuizAnswer(NamedTuple):
+    card_id: str
+    correct: bool
+    given: str | None
+    expected: str | None
