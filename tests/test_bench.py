@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 
+import helpers as h  # noqa: E402
 import synth  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
@@ -83,12 +84,12 @@ def test_import_reviews_sets_log_and_states(tmp_path: Path) -> None:
         for row in synth.review_history(ids, 500, seed=3):
             expected[row.card_id] = row.after
         for card_id in ids:
-            assert store.state(card_id) == expected.get(card_id, sm2.State())
-        due = store.due_ids(synth.TODAY)
+            assert h.state(store, card_id) == expected.get(card_id, sm2.State())
+        due = h.due_ids(store, synth.TODAY)
         assert due and set(due) <= set(expected)
         # the log is usable like any other: undo of an imported review restores its state
         last_id = store.query("SELECT max(id) FROM reviews")[0][0]
-        undone = store.undo(last_id)
+        undone = h.undo(store, last_id)
         assert undone is not None and store.review_count() == 499
 
 
@@ -96,13 +97,13 @@ def test_import_reviews_is_one_transaction(tmp_path: Path) -> None:
     store, ids = _collection(tmp_path, 20, 50)
     with store:
         before = store.review_count()
-        states = {cid: store.state(cid) for cid in ids}
+        states = {cid: h.state(store, cid) for cid in ids}
         good = next(iter(synth.review_history(ids, 1, seed=9)))
         bad = ReviewRow(**{**good.__dict__, "card_id": "no-such-card"})
         with pytest.raises(StoreError):
             store.import_reviews(iter([good, good, bad]))
         assert store.review_count() == before
-        assert {cid: store.state(cid) for cid in ids} == states
+        assert {cid: h.state(store, cid) for cid in ids} == states
 
 
 def test_import_reviews_rebuilds_fsrs_when_it_is_on(tmp_path: Path) -> None:
@@ -111,12 +112,12 @@ def test_import_reviews_rebuilds_fsrs_when_it_is_on(tmp_path: Path) -> None:
     ids = synth.write_decks(decks, 10, n_decks=1, seed=1)
     with Store.open(tmp_path / "p.db") as store:
         store.sync(load_catalog([decks]).cards, files_signature(deck_files([decks])), NOW)
-        store.set_scheduler("fsrs")
+        h.set_scheduler(store, "fsrs")
         store.import_reviews(synth.review_history(ids, 60, seed=1))
         reviewed = {r[0] for r in store.query("SELECT DISTINCT card_id FROM reviews")}
         assert reviewed
         for card_id in reviewed:
-            assert store.fsrs_state(card_id).stability is not None
+            assert h.fsrs_state(store, card_id).stability is not None
 
 
 # --- bench/run.py -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import genanki
+import helpers as h
 import pytest
 from typer.testing import CliRunner
 
@@ -438,9 +439,9 @@ def _graded_db(path: Path) -> Store:
     catalog = load_catalog()
     store.sync(catalog.cards, "test", NOW)
     day = date(2026, 11, 1)
-    store.grade("gd-23", Grade.PERFECT, day, NOW)
-    store.grade("gd-23", Grade.GOOD, day + timedelta(days=1), NOW)
-    store.grade("cce-33", Grade.BLACKOUT, day, NOW, seconds=4.5)
+    h.grade(store, "gd-23", Grade.PERFECT, day, NOW)
+    h.grade(store, "gd-23", Grade.GOOD, day + timedelta(days=1), NOW)
+    h.grade(store, "cce-33", Grade.BLACKOUT, day, NOW, seconds=4.5)
     return store
 
 

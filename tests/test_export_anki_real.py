@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import genanki
+import helpers as h
 import pytest
 from typer.testing import CliRunner
 
@@ -277,9 +278,9 @@ def test_progress_goes_with_the_cards(col: Collection, tmp_path: Path) -> None:
         ("vgp-1", Grade.PERFECT, 13),
     ]
     for card_id, grade, days_ago in grades:
-        store.grade(card_id, grade, today - timedelta(days=days_ago), NOW)
+        h.grade(store, card_id, grade, today - timedelta(days=days_ago), NOW)
     store.set_suspended(["cce-33", "perceptron-2"], True)
-    states = {cid: store.state(cid) for cid, _, _ in grades}
+    states = {cid: h.state(store, cid) for cid, _, _ in grades}
     store.close()
 
     path = tmp_path / "progress.apkg"
@@ -314,7 +315,7 @@ def test_without_scheduling_anki_starts_the_cards_fresh(col: Collection, tmp_pat
     db = tmp_path / "progress.db"
     store = Store.open(db)
     store.sync(load_catalog().cards, "test", NOW)
-    store.grade("gd-23", Grade.PERFECT, _anki_today(), NOW)
+    h.grade(store, "gd-23", Grade.PERFECT, _anki_today(), NOW)
     store.close()
     path = tmp_path / "progress.apkg"
     export("anki", "-o", str(path), "--with-progress", "--db", str(db))

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import helpers as h
 import pytest
 from typer.testing import CliRunner
 
@@ -15,7 +16,8 @@ from dlcards.cli import app
 from dlcards.deck import Card
 from dlcards.session import Limits, StudySession
 from dlcards.sm2 import Grade
-from dlcards.store import SCHEMA_VERSION, Store, _migrations
+from dlcards.store import SCHEMA_VERSION, Store
+from dlcards.store.schema import migrations as _migrations
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 D0 = date(2026, 1, 1)
@@ -66,9 +68,12 @@ def test_grade_map() -> None:
 
 
 def test_retention_bounds() -> None:
-    for bad in (0.5, 0.995, 1.0):
-        with pytest.raises(ValueError, match="between 0.70 and 0.99"):
-            fsrs_sched.check_retention(bad)
+    from dlcards.settings import SettingError, setting
+
+    for bad in ("0.5", "0.995", "1.0", "nan", "-0.9"):
+        with pytest.raises(SettingError, match="desired_retention must be"):
+            setting("desired_retention").check(bad)
+    assert setting("desired_retention").check(" 0.85 ") == "0.85"
 
 
 @pytest.fixture
@@ -81,13 +86,13 @@ def history(tmp_path: Path) -> tuple[Store, dict[str, list[tuple[date, int]]]]:
     for cid, grades in plan.items():
         day = D0
         for g in grades:
-            store.grade(cid, Grade(g), day, NOW)
+            h.grade(store, cid, Grade(g), day, NOW)
             log.setdefault(cid, []).append((day, g))
-            due = store.state(cid).due
+            due = h.state(store, cid).due
             assert due is not None
             day = due
     last_a = log["a"][-1][0]
-    row = store.grade("a", Grade.BLACKOUT, last_a, NOW)  # same day again: a re-drill
+    row = h.grade(store, "a", Grade.BLACKOUT, last_a, NOW)  # same day again: a re-drill
     assert row.kind == "redrill"
     return store, log
 
@@ -101,79 +106,81 @@ def reviews(store: Store) -> list[tuple]:
 def test_switch_on_replays_full_history_and_rewrites_nothing(history) -> None:
     store, log = history
     before = reviews(store)
-    sm2_before = {cid: store.state(cid) for cid in log}
-    assert store.set_scheduler("fsrs") == 3
+    sm2_before = {cid: h.state(store, cid) for cid in log}
+    assert h.set_scheduler(store, "fsrs") == 3
     assert reviews(store) == before
     for cid, entries in log.items():
-        assert store.fsrs_state(cid) == fsrs_sched.replay(entries, 0.9)
-        assert store.state(cid) == sm2_before[cid]
+        assert h.fsrs_state(store, cid) == fsrs_sched.replay(entries, 0.9)
+        assert h.state(store, cid) == sm2_before[cid]
     # the queue now follows FSRS due dates
     far = date(2027, 1, 1)
-    fsrs_due = sorted(cid for cid in log if store.fsrs_state(cid).due <= far)
-    assert sorted(store.due_ids(far)) == fsrs_due
+    fsrs_due = sorted(cid for cid in log if h.fsrs_state(store, cid).due <= far)
+    assert sorted(h.due_ids(store, far)) == fsrs_due
 
 
 def test_reviews_under_fsrs_keep_sm2_current_and_switch_back(history) -> None:
     store, log = history
-    store.set_scheduler("fsrs")
-    day = store.fsrs_state("b").due
-    store.grade("b", Grade.GOOD, day, NOW)
+    h.set_scheduler(store, "fsrs")
+    day = h.fsrs_state(store, "b").due
+    h.grade(store, "b", Grade.GOOD, day, NOW)
     log["b"].append((day, 4))
-    assert store.fsrs_state("b") == fsrs_sched.replay(log["b"], 0.9)
+    assert h.fsrs_state(store, "b") == fsrs_sched.replay(log["b"], 0.9)
     expected = sm2.State()
     for d, g in log["b"]:
         expected, _ = sm2.review(expected, Grade(g), d)
-    assert store.state("b") == expected
+    assert h.state(store, "b") == expected
     # switch off: SM-2 continues from its state, nothing lost
     count = store.review_count()
-    store.set_scheduler("sm2")
+    h.set_scheduler(store, "sm2")
     assert store.review_count() == count
     assert expected.due is not None
-    assert "b" in store.due_ids(expected.due)
-    assert "b" not in store.due_ids(expected.due - timedelta(days=1))
+    assert "b" in h.due_ids(store, expected.due)
+    assert "b" not in h.due_ids(store, expected.due - timedelta(days=1))
     # and on again: the same replay, now including the review made under FSRS
-    store.set_scheduler("fsrs")
-    assert store.fsrs_state("b") == fsrs_sched.replay(log["b"], 0.9)
+    h.set_scheduler(store, "fsrs")
+    assert h.fsrs_state(store, "b") == fsrs_sched.replay(log["b"], 0.9)
 
 
 def test_undo_under_fsrs_restores_both_states(history) -> None:
     store, log = history
-    store.set_scheduler("fsrs")
-    fs, s2 = store.fsrs_state("c"), store.state("c")
-    row = store.grade("c", Grade.PERFECT, date(2026, 6, 1), NOW)
-    assert store.fsrs_state("c") != fs
-    store.undo(row.id)
-    assert store.fsrs_state("c") == fs and store.state("c") == s2
+    h.set_scheduler(store, "fsrs")
+    fs, s2 = h.fsrs_state(store, "c"), h.state(store, "c")
+    row = h.grade(store, "c", Grade.PERFECT, date(2026, 6, 1), NOW)
+    assert h.fsrs_state(store, "c") != fs
+    h.undo(store, row.id)
+    assert h.fsrs_state(store, "c") == fs and h.state(store, "c") == s2
 
 
 def test_reset_card_stays_new_after_replay(history) -> None:
     store, _ = history
     store.reset(["a"])
-    store.set_scheduler("fsrs")
-    assert store.fsrs_state("a").is_new and store.state("a").is_new
-    assert "a" in store.new_ids()
+    h.set_scheduler(store, "fsrs")
+    assert h.fsrs_state(store, "a").is_new and h.state(store, "a").is_new
+    assert "a" in h.new_ids(store)
 
 
 def test_changing_retention_reschedules(history) -> None:
     store, log = history
-    store.set_scheduler("fsrs", 0.8)
-    low = store.fsrs_state("a").due
-    store.set_scheduler("fsrs", 0.97)
-    high = store.fsrs_state("a").due
+    h.set_scheduler(store, "fsrs", 0.8)
+    low = h.fsrs_state(store, "a").due
+    h.set_scheduler(store, "fsrs", 0.97)
+    high = h.fsrs_state(store, "a").due
     assert high < low
-    assert store.fsrs_state("a") == fsrs_sched.replay(log["a"], 0.97)
+    assert h.fsrs_state(store, "a") == fsrs_sched.replay(log["a"], 0.97)
 
 
 def test_session_preview_uses_active_scheduler(history) -> None:
     store, _ = history
     store.sync([card("a"), card("b"), card("c"), card("d")], "s2", NOW)
     day = date(2026, 3, 1)
-    session = StudySession(store, None, day, lambda: NOW, Limits(new=1))
-    while session.current and session.current.card_id != "d":
-        session.skip()
-    assert session.preview() == sm2.preview(sm2.State(), day)
-    store.set_scheduler("fsrs")
-    assert session.preview() == fsrs_sched.preview(fsrs_sched.FsrsState(), day, 0.9)
+    def preview_of_d() -> object:
+        session = StudySession(store, h.sched(store), ["d"], day, lambda: NOW, Limits(new=1))
+        assert session.current is not None and session.current.card_id == "d"
+        return session.preview()
+
+    assert preview_of_d() == sm2.preview(sm2.State(), day)
+    h.set_scheduler(store, "fsrs")
+    assert preview_of_d() == fsrs_sched.preview(fsrs_sched.FsrsState(), day, 0.9)
 
 
 def test_migrates_a_version_1_database(tmp_path: Path) -> None:
@@ -193,8 +200,8 @@ def test_migrates_a_version_1_database(tmp_path: Path) -> None:
     conn.close()
     store = Store.open(path)
     assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert store.fsrs_state("x").is_new
-    store.grade("x", Grade.GOOD, D0, NOW)
+    assert h.fsrs_state(store, "x").is_new
+    h.grade(store, "x", Grade.GOOD, D0, NOW)
     store.close()
 
 

@@ -9,6 +9,7 @@ import random
 import re
 from fractions import Fraction
 
+import helpers as h
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -427,7 +428,7 @@ def test_a_quiz_never_changes_the_schedule() -> None:
     assert study.exit_code == 0, study.output
     catalog = load_catalog()
     with Store.open() as store:
-        before = {c.id: store.state(c.id) for c in catalog.cards}
+        before = {c.id: h.state(store, c.id) for c in catalog.cards}
         reviews = store.review_count()
     assert sum(s.repetitions > 0 for s in before.values()) >= 2
     questions = expected_quiz(["gd"], 3, count=8)
@@ -436,7 +437,7 @@ def test_a_quiz_never_changes_the_schedule() -> None:
         script += [answer_for(q)] if q.kind == "typed" else ["", "n"]
     quiz(script, "--topic", "gd", "--seed", "3", "--count", "8", "--today", "2026-11-21")
     with Store.open() as store:
-        after = {c.id: store.state(c.id) for c in catalog.cards}
+        after = {c.id: h.state(store, c.id) for c in catalog.cards}
         assert store.review_count() == reviews
     assert after == before
     due = runner.invoke(app, ["due", "--json", "--today", "2026-11-21"])

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dlcards.sm2 import EF_MIN, Grade, State, next_ef, parse_grade, preview, review
+from dlcards.sm2 import EF_MIN, Grade, State, next_ef, preview, review
 
 DAY0 = date(2026, 1, 1)
 
@@ -75,13 +75,6 @@ def test_exact_hundredths_never_round_up() -> None:
 def test_due_is_review_day_plus_interval() -> None:
     state, _ = review(State(), Grade.GOOD, date(2026, 2, 28))
     assert state.due == date(2026, 3, 1)
-
-
-def test_parse_grade() -> None:
-    assert parse_grade("4") is Grade.GOOD
-    for bad in ("6", "-1", "x", "", "2.5"):
-        with pytest.raises(ValueError, match="grade"):
-            parse_grade(bad)
 
 
 grades = st.lists(st.integers(0, 5), min_size=1, max_size=30)

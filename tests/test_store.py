@@ -8,6 +8,7 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import helpers as h
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,29 +46,29 @@ def test_creates_directories_schema_and_wal(store: Store) -> None:
 def test_sync_adds_updates_retires_and_restores(store: Store) -> None:
     r = store.sync([card("a"), card("b")], "s1", NOW)
     assert (r.added, r.updated, r.retired) == (2, 0, 0)
-    store.grade("a", Grade.PERFECT, DAY, NOW)
+    h.grade(store, "a", Grade.PERFECT, DAY, NOW)
     # edit a's text: progress kept
     r = store.sync([card("a", answer="fixed typo"), card("b")], "s2", NOW)
     assert (r.added, r.updated) == (0, 1)
-    assert store.state("a").repetitions == 1
+    assert h.state(store, "a").repetitions == 1
     # remove a: retired, hidden from queues, history kept
     r = store.sync([card("b")], "s3", NOW)
     assert r.retired == 1
-    assert "a" not in store.due_ids(date(2030, 1, 1))
+    assert "a" not in h.due_ids(store, date(2030, 1, 1))
     assert store.review_count() == 1
     # a comes back with its progress
     r = store.sync([card("a"), card("b")], "s4", NOW)
     assert r.restored == 1
-    assert store.due_ids(date(2030, 1, 1)) == ["a"]
-    assert store.state("a").repetitions == 1
+    assert h.due_ids(store, date(2030, 1, 1)) == ["a"]
+    assert h.state(store, "a").repetitions == 1
     assert store.is_synced("s4") and not store.is_synced("s3")
 
 
 def test_grade_writes_state_and_log_together(store: Store) -> None:
     store.sync([card("a")], "s", NOW)
-    row = store.grade("a", Grade.GOOD, DAY, NOW, seconds=4.5)
+    row = h.grade(store, "a", Grade.GOOD, DAY, NOW, seconds=4.5)
     expected, _ = review(State(), Grade.GOOD, DAY)
-    assert store.state("a") == expected == row.after
+    assert h.state(store, "a") == expected == row.after.sm2
     log = store.conn.execute(
         "SELECT grade, kind, seconds, ef_before, ef_after, interval_after, due_after FROM reviews"
     ).fetchall()
@@ -76,22 +77,22 @@ def test_grade_writes_state_and_log_together(store: Store) -> None:
 
 def test_second_grade_same_day_is_a_redrill(store: Store) -> None:
     store.sync([card("a")], "s", NOW)
-    store.grade("a", Grade.GOOD, DAY, NOW)
-    state = store.state("a")
-    row = store.grade("a", Grade.BLACKOUT, DAY, NOW)
-    assert row.kind == "redrill" and store.state("a") == state
+    h.grade(store, "a", Grade.GOOD, DAY, NOW)
+    state = h.state(store, "a")
+    row = h.grade(store, "a", Grade.BLACKOUT, DAY, NOW)
+    assert row.kind == "redrill" and h.state(store, "a") == state
 
 
 def test_undo_restores_exactly(store: Store) -> None:
     store.sync([card("a")], "s", NOW)
-    first = store.grade("a", Grade.PERFECT, DAY, NOW)
-    snapshot = store.state("a")
-    second = store.grade("a", Grade.PERFECT, date(2026, 11, 27), NOW)
-    assert store.state("a") != snapshot
-    store.undo(second.id)
-    assert store.state("a") == snapshot
-    store.undo(first.id)
-    assert store.state("a") == State()
+    first = h.grade(store, "a", Grade.PERFECT, DAY, NOW)
+    snapshot = h.state(store, "a")
+    second = h.grade(store, "a", Grade.PERFECT, date(2026, 11, 27), NOW)
+    assert h.state(store, "a") != snapshot
+    h.undo(store, second.id)
+    assert h.state(store, "a") == snapshot
+    h.undo(store, first.id)
+    assert h.state(store, "a") == State()
     assert store.review_count() == 0
 
 
@@ -106,8 +107,8 @@ def test_state_round_trips_through_sqlite(
         expected, day = State(), DAY
         for g in grades:
             expected, _ = review(expected, Grade(g), day)
-            s.grade("a", Grade(g), day, NOW)
-            assert s.state("a") == expected
+            h.grade(s, "a", Grade(g), day, NOW)
+            assert h.state(s, "a") == expected
             assert expected.due is not None
             day = expected.due
     finally:
@@ -116,9 +117,9 @@ def test_state_round_trips_through_sqlite(
 
 def test_new_introduced_counts_first_grades_today(store: Store) -> None:
     store.sync([card("a"), card("b"), card("c")], "s", NOW)
-    store.grade("a", Grade.GOOD, DAY, NOW)
-    store.grade("a", Grade.GOOD, DAY, NOW)  # re-drill, not a second new card
-    store.grade("b", Grade.BLACKOUT, DAY, NOW)
+    h.grade(store, "a", Grade.GOOD, DAY, NOW)
+    h.grade(store, "a", Grade.GOOD, DAY, NOW)  # re-drill, not a second new card
+    h.grade(store, "b", Grade.BLACKOUT, DAY, NOW)
     assert store.new_introduced(DAY) == 2
     assert store.new_introduced(date(2026, 11, 27)) == 0
 
@@ -215,7 +216,7 @@ def test_sync_builtin_decks(store: Store) -> None:
     catalog = load_catalog(use_cache=False)
     r = store.sync(catalog.cards, "x", NOW)
     assert r.added == 220
-    assert store.new_ids(limit=3) == ["perceptron-1", "perceptron-2", "perceptron-3"]
+    assert store.new_ids("sm2", limit=3) == ["perceptron-1", "perceptron-2", "perceptron-3"]
 
 
 def test_read_only_message_as_root_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -238,7 +239,7 @@ def test_a_second_terminal_syncing_the_same_decks_is_a_no_op(tmp_path: Path) -> 
     assert first.sync([card("a"), card("b")], "s", NOW).added == 2
     again = second.sync([card("a"), card("b")], "s", NOW)  # ... the second finds it done
     assert (again.added, again.parsed) == (0, False)
-    assert second.new_ids() == ["a", "b"]
+    assert second.new_ids("sm2") == ["a", "b"]
     first.close()
     second.close()
 
@@ -254,10 +255,10 @@ def test_stats_counts_read_only_the_covering_index(store: Store) -> None:
 
 def test_review_counts_windows(store: Store) -> None:
     store.sync([card("a"), card("b")], "s", NOW)
-    store.grade("a", Grade.GOOD, date(2026, 11, 1), NOW)
-    store.grade("b", Grade.BLACKOUT, date(2026, 11, 20), NOW)
-    store.grade("b", Grade.GOOD, date(2026, 11, 20), NOW)  # re-drill
-    week, ever = store.review_counts(date(2026, 11, 20), date.min)
+    h.grade(store, "a", Grade.GOOD, date(2026, 11, 1), NOW)
+    h.grade(store, "b", Grade.BLACKOUT, date(2026, 11, 20), NOW)
+    h.grade(store, "b", Grade.GOOD, date(2026, 11, 20), NOW)  # re-drill
+    week, ever = store.review_counts(date(2026, 11, 20), date(2026, 11, 20), date.min)
     assert week == (2, 1, 0) and ever == (3, 2, 1)
 
 
@@ -265,7 +266,7 @@ def test_review_counts_windows(store: Store) -> None:
 def test_default_path_matches_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import platformdirs
 
-    from dlcards.store import default_path
+    from dlcards.paths import default_db as default_path
 
     monkeypatch.delenv("DLCARDS_DB")
     for xdg in (None, str(tmp_path / "xdg")):

@@ -7,9 +7,32 @@ card's FSRS state from the review log, in short transactions.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from dlcards.commands.common import DbOption, opened_store
+
+if TYPE_CHECKING:
+    from dlcards.store import Store
+
+
+def change(store: Store, key: str, value: str) -> tuple[str, int | None]:
+    """Set a setting; returns its stored text and, when FSRS was switched on or its retention
+    changed while on, how many cards' state was rebuilt from the log (else None)."""
+    from dlcards.scheduling import Schedule
+    from dlcards.settings import Settings, setting
+
+    chosen = setting(key)
+    clean = chosen.check(value)
+    before = store.settings()
+    after = Settings.from_stored({**store.stored_settings(), chosen.key: clean})
+    store.set_setting(chosen.key, clean)
+    if after.scheduler == "fsrs" and (
+        before.scheduler != "fsrs" or before.desired_retention != after.desired_retention
+    ):
+        return clean, store.rebuild_all(Schedule.from_settings(after).replay)
+    return clean, None
 
 
 def config(
@@ -19,8 +42,7 @@ def config(
 ) -> None:
     """Show or change settings: scheduler, desired_retention, new_per_day."""
     from dlcards.console import out
-    from dlcards.scheduling import Schedule
-    from dlcards.settings import SETTINGS, Settings, setting
+    from dlcards.settings import SETTINGS, setting
 
     console = out()
     chosen = setting(key) if key is not None else None
@@ -41,16 +63,11 @@ def config(
         if clean is None:
             console.print(stored.get(chosen.key, chosen.default))
             return
-        before = store.settings()
-        after = Settings.from_stored({**stored, chosen.key: clean})
-        store.set_setting(chosen.key, clean)
-        fsrs_changed = after.scheduler == "fsrs" and (
-            before.scheduler != "fsrs" or before.desired_retention != after.desired_retention
-        )
-        if fsrs_changed:
-            rebuilt = store.rebuild_all(Schedule.from_settings(after).replay)
+        clean, rebuilt = change(store, chosen.key, clean)
+        if rebuilt is not None:
+            retention = store.settings().desired_retention
             console.print(
-                f"{chosen.key}: {clean}; FSRS (desired retention {after.desired_retention:g}) "
+                f"{chosen.key}: {clean}; FSRS (desired retention {retention:g}) "
                 f"rebuilt {rebuilt} cards' state from their review history"
             )
         elif chosen.key == "scheduler" and clean == "sm2":

@@ -382,7 +382,7 @@ class Store(Connection):
         The replay is computed outside any write transaction and written in chunks of `chunk`
         cards, each its own short transaction, so a grade in another terminal waits a fraction
         of a second at most. A card whose log changed after it was read is replayed again
-        inside its chunk's transaction. Returns the number of cards rebuilt.
+        inside its chunk's transaction. Returns how many cards have a history.
         """
         snapshot = self._log_snapshot()
         ids = list(snapshot)
@@ -399,7 +399,7 @@ class Store(Connection):
                     if marks.get(card_id) != mark:
                         history = self._history_in(c, card_id)
                     self._put_memory(c, card_id, stored, rebuild(history, stored))
-        return len(ids)
+        return sum(1 for _, history in snapshot.values() if history)
 
     _MARKS = (
         "SELECT c.id, coalesce(c.reset_after, 0), (SELECT coalesce(max(r.id), 0) FROM reviews r "

@@ -1,0 +1,64 @@
+"""Test helpers: grade, undo and read a store the way the study session does."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from dlcards.commands.config import change
+from dlcards.fsrs_sched import FsrsState
+from dlcards.grading import decide
+from dlcards.scheduling import Schedule
+from dlcards.sm2 import Grade, State
+from dlcards.store import ReviewRow, Store
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+def sched(store: Store) -> Schedule:
+    return Schedule.from_settings(store.settings())
+
+
+def grade(
+    store: Store,
+    card_id: str,
+    g: int,
+    day: date,
+    now: datetime = NOW,
+    redrill: bool = False,
+    **kw: object,
+) -> ReviewRow:
+    s = sched(store)
+    return store.grade(
+        card_id,
+        lambda m: decide(m, Grade(g), day, s, redrill),
+        now,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def undo(store: Store, review_id: int) -> ReviewRow | None:
+    return store.undo(review_id, sched(store).replay)
+
+
+def set_scheduler(store: Store, name: str, retention: float | None = None) -> int:
+    rebuilt = None
+    if retention is not None:
+        _, rebuilt = change(store, "desired_retention", str(retention))
+    _, switched = change(store, "scheduler", name)
+    return switched if switched is not None else (rebuilt or 0)
+
+
+def state(store: Store, card_id: str) -> State:
+    return store.memory(card_id).sm2
+
+
+def fsrs_state(store: Store, card_id: str) -> FsrsState:
+    return store.memory(card_id).fsrs
+
+
+def due_ids(store: Store, day: date) -> list[str]:
+    return store.due_ids(day, sched(store).name)
+
+
+def new_ids(store: Store) -> list[str]:
+    return store.new_ids(sched(store).name)
