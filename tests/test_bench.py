@@ -62,13 +62,14 @@ def test_review_history_replays_sm2_exactly(tmp_path: Path) -> None:
     assert rows == list(synth.review_history(ids, 600, seed=2))
     last: dict[str, sm2.State] = {}
     for row in rows:
+        before, after = row.before.sm2, row.after.sm2
         assert row.day < synth.TODAY
-        assert row.before == last.get(row.card_id, sm2.State())
+        assert before == last.get(row.card_id, sm2.State())
         if row.kind == "scheduled":
-            assert row.after == sm2.review(row.before, sm2.Grade(row.grade), row.day)[0]
+            assert after == sm2.review(before, sm2.Grade(row.grade), row.day)[0]
         else:
-            assert row.after == row.before and row.before.last_review == row.day
-        last[row.card_id] = row.after
+            assert after == before and before.last_review == row.day
+        last[row.card_id] = after
     assert 0 < len(last) < len(ids)  # some cards stay new
     assert any(s.due is not None and s.due <= synth.TODAY for s in last.values())
 
@@ -82,7 +83,7 @@ def test_import_reviews_sets_log_and_states(tmp_path: Path) -> None:
         assert store.review_count() == 500
         expected: dict[str, sm2.State] = {}
         for row in synth.review_history(ids, 500, seed=3):
-            expected[row.card_id] = row.after
+            expected[row.card_id] = row.after.sm2
         for card_id in ids:
             assert h.state(store, card_id) == expected.get(card_id, sm2.State())
         due = h.due_ids(store, synth.TODAY)
@@ -113,7 +114,7 @@ def test_import_reviews_rebuilds_fsrs_when_it_is_on(tmp_path: Path) -> None:
     with Store.open(tmp_path / "p.db") as store:
         store.sync(load_catalog([decks]).cards, files_signature(deck_files([decks])), NOW)
         h.set_scheduler(store, "fsrs")
-        store.import_reviews(synth.review_history(ids, 60, seed=1))
+        store.import_reviews(synth.review_history(ids, 60, seed=1), h.sched(store).replay)
         reviewed = {r[0] for r in store.query("SELECT DISTINCT card_id FROM reviews")}
         assert reviewed
         for card_id in reviewed:
@@ -182,20 +183,32 @@ def test_new_card_count_today_uses_the_day_index(big_store: Store) -> None:
 
 def test_reviews_of_one_card_use_the_card_index(big_store: Store) -> None:
     with big_store as store:
-        (plan,) = _plans(store, lambda: store.last_review_row("syn01-1"))
+        (plan,) = _plans(store, lambda: store.history("syn01-1"))
         assert "reviews_card" in plan and "SCAN reviews" not in plan, plan
 
 
 def test_review_counts_and_study_days_use_the_day_index(big_store: Store) -> None:
     with big_store as store:
         since = date(2026, 10, 28)
-        for plan in _plans(store, lambda: (store.review_counts(since), store.study_days(since))):
+        until = synth.TODAY
+
+        def both() -> object:
+            return store.review_counts(until, since), store.study_days(since, until)
+
+        for plan in _plans(store, both):
             # a search on the day index, or a scan of the covering index (never the log rows)
             assert "reviews_day" in plan, plan
             assert "SCAN reviews " not in plan + " " or "COVERING INDEX" in plan, plan
 
 
+@pytest.mark.parametrize("by", ["sm2", "fsrs"])
+def test_study_queue_searches_the_due_index(big_store: Store, by: str) -> None:
+    with big_store as store:
+        (plan,) = _plans(store, lambda: store.due_ids(synth.TODAY, by))
+        assert f"{by}_due" in plan and "SCAN s" not in plan, plan
+
+
 def test_next_due_uses_the_due_index(big_store: Store) -> None:
     with big_store as store:
-        (plan,) = _plans(store, lambda: store.next_due(synth.TODAY))
+        (plan,) = _plans(store, lambda: store.next_due(synth.TODAY, "sm2"))
         assert "sm2_due" in plan, plan

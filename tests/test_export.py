@@ -42,7 +42,7 @@ from dlcards.export.anki import (
 from dlcards.export.html import to_html
 from dlcards.export.text import HEADER, quote, write_text
 from dlcards.render import to_plain
-from dlcards.sm2 import Grade, State
+from dlcards.sm2 import Grade
 from dlcards.store import Store
 
 runner = CliRunner()
@@ -267,9 +267,9 @@ def test_apkg_with_progress_sets_the_schedule(catalog, tmp_path: Path) -> None: 
     notes = anki_notes(cards, catalog.topic_titles())
     due = date(2026, 12, 3)
     progress = {
-        "perceptron-1": CardProgress(State(236, 2, 6, due, 1, due - timedelta(days=6))),
-        "perceptron-2": CardProgress(State(250, 1, 1, due, 0, due - timedelta(days=1)), True),
-        "perceptron-3": CardProgress(State(), True),
+        "perceptron-1": CardProgress(due, 6, 236, 2, 1),
+        "perceptron-2": CardProgress(due, 1, 250, 1, 0, suspended=True),
+        "perceptron-3": CardProgress(suspended=True),
     }
     data = _apkg(notes, progress=progress)
     assert _apkg(notes, progress=progress) == data

@@ -6,22 +6,27 @@ from datetime import date
 
 import pytest
 
+from dlcards.scheduling import Sm2
 from dlcards.stats import overview
+from dlcards.store.rows import StatsRow
 
 TODAY = date(2026, 11, 26)
 
 
 def test_overview_from_rows() -> None:
     rows = [
-        # id, suspended, reps, interval, ef, lapses, last_review, due, recall input
-        ("new", 0, 0, 0, 250, 0, None, None, 0),
-        ("lrn", 0, 1, 1, 250, 0, "2026-11-25", "2026-11-26", 1),
-        ("relearn", 0, 0, 1, 170, 9, "2026-11-20", "2026-11-21", 1),  # overdue: counted today
-        ("young", 0, 3, 15, 250, 0, "2026-11-20", "2026-12-05", 15),
-        ("mature", 0, 5, 40, 290, 8, "2026-12-01", "2027-01-10", 40),  # beyond 30 days
-        ("held", 1, 4, 30, 250, 12, "2026-10-01", "2026-10-31", 30),  # suspended: only counted
+        # id, suspended, reps, ef, lapses, last_review, due, interval, stability
+        StatsRow("new", 0, 0, 250, 0, None, None, 0, None),
+        StatsRow("lrn", 0, 1, 250, 0, "2026-11-25", "2026-11-26", 1, None),
+        # overdue: counted today
+        StatsRow("relearn", 0, 0, 170, 9, "2026-11-20", "2026-11-21", 1, None),
+        StatsRow("young", 0, 3, 250, 0, "2026-11-20", "2026-12-05", 15, None),
+        # beyond 30 days
+        StatsRow("mature", 0, 5, 290, 8, "2026-12-01", "2027-01-10", 40, None),
+        # suspended: only counted
+        StatsRow("held", 1, 4, 250, 12, "2026-10-01", "2026-10-31", 30, None),
     ]
-    view = overview(rows, TODAY)
+    view = overview(rows, TODAY, Sm2().curve)
     assert view.cards == {"new": 1, "learning": 2, "young": 1, "mature": 1, "suspended": 1}
     assert view.average_ef == pytest.approx((250 + 170 + 250 + 290) / 4 / 100, abs=0.005)
     assert view.leeches == [("relearn", 9), ("mature", 8)]
@@ -34,6 +39,6 @@ def test_overview_from_rows() -> None:
 
 
 def test_empty_collection() -> None:
-    view = overview([], TODAY)
+    view = overview([], TODAY, Sm2().curve)
     assert view.average_ef is None and view.recall.average is None
     assert sum(n for _, n in view.forecast) == 0

@@ -124,16 +124,6 @@ def test_new_introduced_counts_first_grades_today(store: Store) -> None:
     assert store.new_introduced(date(2026, 11, 27)) == 0
 
 
-def test_due_query_uses_the_index(store: Store) -> None:
-    plan = store.conn.execute(
-        "EXPLAIN QUERY PLAN SELECT s.card_id FROM sm2 s JOIN cards c ON c.id = s.card_id "
-        "WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0 ORDER BY s.due, c.position",
-        ("2026-11-26",),
-    ).fetchall()
-    text = " ".join(str(r[-1]) for r in plan)
-    assert "sm2_due" in text and "SCAN s" not in text
-
-
 # --- bad database files ---------------------------------------------------------------------
 
 
@@ -242,15 +232,6 @@ def test_a_second_terminal_syncing_the_same_decks_is_a_no_op(tmp_path: Path) -> 
     assert second.new_ids("sm2") == ["a", "b"]
     first.close()
     second.close()
-
-
-def test_stats_counts_read_only_the_covering_index(store: Store) -> None:
-    plan = store.conn.execute(
-        "EXPLAIN QUERY PLAN SELECT sum(day >= ?1), sum(day >= ?1 AND kind = 'scheduled'), "
-        "sum(day >= ?1 AND kind = 'scheduled' AND grade >= 3) FROM reviews",
-        ["2026-11-01"],
-    ).fetchall()
-    assert "COVERING INDEX reviews_day_kind_grade" in " ".join(str(r[-1]) for r in plan)
 
 
 def test_review_counts_windows(store: Store) -> None:

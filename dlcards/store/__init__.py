@@ -568,14 +568,16 @@ class Store(Connection):
 
     # bulk import -----------------------------------------------------------------------------
 
-    def import_reviews(self, rows: Iterable[ReviewRow]) -> int:
+    def import_reviews(self, rows: Iterable[ReviewRow], rebuild: Rebuild | None = None) -> int:
         """Load review history in bulk (benchmarks, migrations from another program).
 
         `rows` are log rows for cards already in the database, each card's rows in the order
         they happened; their `id` fields are ignored (the log numbers them). One transaction:
         every row is appended to the log and each card's memory is set to the `after` memory
         of its last row; on any error nothing is written. `rows` may be a generator (read
-        once). Returns the number of rows added.
+        once). With `rebuild`, each imported card's memory is then rebuilt from its whole log
+        in the same transaction (for states the rows do not carry, such as FSRS's). Returns the
+        number of rows added.
         """
         last: dict[str, Memory] = {}
 
@@ -596,6 +598,10 @@ class Store(Connection):
                 UPSERT_FSRS,
                 ((cid, *fsrs_values(m.fsrs)) for cid, m in last.items() if not m.fsrs.is_new),
             )
+            if rebuild is not None:
+                for cid in last:
+                    stored = memory_from(c.execute(SELECT_MEMORY, (cid,)).fetchone(), cid)
+                    self._put_memory(c, cid, stored, rebuild(self._history_in(c, cid), stored))
         return added
 
 
