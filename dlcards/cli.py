@@ -117,7 +117,8 @@ def _load(name: str) -> Any:
         cmd = typer.main.get_group(obj)
     else:
         single = typer.Typer(add_completion=False, rich_markup_mode=None)
-        single.command(name)(obj)
+        # a command may ask for click settings, e.g. `config` takes "-5" as a value to refuse
+        single.command(name, context_settings=getattr(obj, "context_settings", None))(obj)
         cmd = typer.main.get_command(single)
     cmd.name = name
     return cmd

@@ -173,6 +173,7 @@ def test_session_preview_uses_active_scheduler(history) -> None:
     store, _ = history
     store.sync([card("a"), card("b"), card("c"), card("d")], "s2", NOW)
     day = date(2026, 3, 1)
+
     def preview_of_d() -> object:
         session = StudySession(store, h.sched(store), ["d"], day, lambda: NOW, Limits(new=1))
         assert session.current is not None and session.current.card_id == "d"

@@ -127,7 +127,7 @@ def test_every_screen_agrees_with_the_scheduler(studied: dict[str, object]) -> N
         assert f"interval {interval}d · due {due.isoformat()}" in text
         # the line after the card's last scheduled grade says the same interval, and the
         # grade key showed it before the grade was pressed
-        pairs = zip(studied["keys"][card_id], studied["lines"][card_id])  # type: ignore[index]
+        pairs = zip(studied["keys"][card_id], studied["lines"][card_id], strict=True)  # type: ignore[index]
         key_row, saved = [(k, s) for k, s in pairs if "→ next in" in s][-1]
         assert saved.endswith(f"next in {_days(interval)}"), (card_id, saved)
         on_keys = re.findall(r"\d+(?:\.\d)?(?:d|mo|y)", key_row.splitlines()[-1])
@@ -142,7 +142,5 @@ def test_every_screen_agrees_with_the_scheduler(studied: dict[str, object]) -> N
     start = date.fromisoformat(today)
     for day_text, n in forecast.items():
         day = date.fromisoformat(day_text)
-        expected = sum(
-            (d == day) or (day == start and d < start) for d in due_dates.values()
-        )
+        expected = sum((d == day) or (day == start and d < start) for d in due_dates.values())
         assert n == expected, day_text

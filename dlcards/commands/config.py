@@ -25,8 +25,10 @@ def change(store: Store, key: str, value: str) -> tuple[str, int | None]:
 
     chosen = setting(key)
     clean = chosen.check(value)
-    before = store.settings()
-    after = Settings.from_stored({**store.stored_settings(), chosen.key: clean})
+    stored = store.stored_settings()
+    # the value being replaced may be the bad one: it is not read
+    before = Settings.from_stored({k: v for k, v in stored.items() if k != chosen.key})
+    after = Settings.from_stored({**stored, chosen.key: clean})
     store.set_setting(chosen.key, clean)
     if after.scheduler == "fsrs" and (
         before.scheduler != "fsrs" or before.desired_retention != after.desired_retention
@@ -74,3 +76,7 @@ def config(
             console.print("scheduler: sm2; SM-2 continues from each card's current state")
         else:
             console.print(f"{chosen.key}: {clean}")
+
+
+# A value such as "-5" is an argument to check, not an unknown option.
+config.context_settings = {"ignore_unknown_options": True}  # type: ignore[attr-defined]

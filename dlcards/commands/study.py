@@ -15,6 +15,7 @@ import typer
 
 from dlcards.commands.common import DbOption, TodayOption, clock, today_from
 from dlcards.commands.options import DecksOption, TagOption, TopicOption
+from dlcards.settings import NEW_PER_DAY_MAX, REVIEWS_MAX
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
 if TYPE_CHECKING:
@@ -207,12 +208,18 @@ def study(
         None,
         "--new",
         min=0,
+        max=NEW_PER_DAY_MAX,
         metavar="N",
         help="New cards allowed today (default: the new_per_day setting, 20; counted across "
         "sessions).",
     ),
     reviews: int | None = typer.Option(
-        None, "--reviews", min=0, metavar="N", help="At most N due reviews in this session."
+        None,
+        "--reviews",
+        min=0,
+        max=REVIEWS_MAX,
+        metavar="N",
+        help=f"At most N due reviews in this session (0 to {REVIEWS_MAX}).",
     ),
     decks: list[str] | None = DecksOption,
     db: str | None = DbOption,

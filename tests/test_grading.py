@@ -1,0 +1,233 @@
+"""What a grade does (pure), and the log as the truth: undo in any interleaving leaves every
+card's state equal to the replay of its log; review ids are never reused."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import helpers as h
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+from dlcards.deck import Card
+from dlcards.grading import decide
+from dlcards.memory import Memory
+from dlcards.scheduling import Schedule
+from dlcards.settings import Settings
+from dlcards.sm2 import Grade
+from dlcards.store import Store
+
+runner = CliRunner()
+SM2 = Schedule.from_settings(Settings())
+FSRS = Schedule.from_settings(Settings(scheduler="fsrs"))
+D = date(2026, 11, 25)
+
+
+def card(cid: str) -> Card:
+    return Card(id=cid, topic="t", question="q", answer="a", file="t.yaml", line=1)
+
+
+# --- the pure decision ------------------------------------------------------------------------
+
+
+def test_first_grade_of_a_day_is_scheduled_and_moves_the_kept_states() -> None:
+    out = decide(Memory(), Grade.GOOD, D, SM2)
+    assert (
+        out.kind == "scheduled"
+        and out.after.sm2.interval == 1
+        and out.after.sm2.due == D + timedelta(1)
+    )
+    assert out.after.fsrs == Memory().fsrs  # FSRS is not kept while SM-2 is active
+    both = decide(Memory(), Grade.GOOD, D, FSRS)
+    assert both.after.sm2 == out.after.sm2 and both.after.fsrs.stability is not None
+
+
+@pytest.mark.parametrize("schedule", [SM2, FSRS])
+def test_redrills_change_nothing(schedule: Schedule) -> None:
+    graded = decide(Memory(), Grade.PERFECT, D, schedule).after
+    for day, asked in ((D, False), (D, True), (D + timedelta(1), True), (D - timedelta(3), False)):
+        out = decide(graded, Grade.BLACKOUT, day, schedule, redrill=asked)
+        assert out.kind == "redrill" and out.after == out.before == graded, (day, asked)
+
+
+# --- undo in any interleaving -------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_terminals(tmp_path: Path) -> tuple[Store, Store]:
+    a = Store.open(tmp_path / "p.db")
+    a.sync([card("x"), card("y")], "s", h.NOW)
+    return a, Store.open(tmp_path / "p.db")
+
+
+def replayed(store: Store, cid: str) -> Memory:
+    return h.sched(store).replay(store.history(cid), store.memory(cid))
+
+
+def test_undo_after_another_terminal_graded_the_card(two_terminals: tuple[Store, Store]) -> None:
+    a, b = two_terminals
+    h.grade(a, "x", 5, D)
+    mine = h.grade(a, "x", 5, D + timedelta(1))  # terminal A
+    h.grade(b, "x", 4, date(2026, 12, 2))  # terminal B, a later day
+    h.undo(a, mine.id)
+    state = h.state(a, "x")
+    # the log holds the 11-25 and 12-02 grades: SM-2 gives n 2, 6 days, due 12-08
+    assert (state.repetitions, state.interval, state.due) == (2, 6, date(2026, 12, 8))
+    assert a.memory("x") == replayed(a, "x")
+
+
+def test_undo_keeps_a_later_review_in_the_fsrs_state(two_terminals: tuple[Store, Store]) -> None:
+    a, b = two_terminals
+    h.set_scheduler(a, "fsrs")
+    h.grade(a, "x", 4, D)
+    mine = h.grade(a, "x", 5, D + timedelta(3))
+    h.grade(b, "x", 4, D + timedelta(9))
+    h.undo(a, mine.id)
+    expected = FSRS.replay([(D, 4), (D + timedelta(9), 4)])
+    assert a.memory("x") == expected and a.memory("x").fsrs.last_review == D + timedelta(9)
+
+
+def test_review_ids_are_never_reused_across_a_reset(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "p.db") as s:
+        s.sync([card("x")], "s", h.NOW)
+        first = h.grade(s, "x", 5, D)
+        s.reset(["x"])
+        h.undo(s, first.id)
+        again = h.grade(s, "x", 4, D + timedelta(1))
+        assert again.id > first.id  # counts as after the reset
+        assert h.set_scheduler(s, "fsrs") == 1
+        assert s.memory("x").fsrs.last_review == D + timedelta(1)
+
+
+def test_a_version_4_database_keeps_ids_above_every_reset_point(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from dlcards.store.schema import migrations
+
+    path = tmp_path / "v4.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrations().apply(Database(conn), stop_before="0005_reviews_autoincrement")
+    conn.execute("PRAGMA user_version = 4")
+    conn.execute(
+        "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added,"
+        " reset_after) VALUES ('x', 't', 0, 'h', 0, 0, '2026-01-01', 7)"
+    )
+    conn.execute(
+        "INSERT INTO sm2 (card_id, ef, repetitions, interval, lapses) VALUES ('x', 250, 0, 0, 0)"
+    )
+    conn.close()
+    with Store.open(path) as s:
+        assert h.grade(s, "x", 4, D).id == 8
+
+
+actions = st.lists(
+    st.tuples(
+        st.sampled_from("ab"), st.sampled_from(["x", "y"]), st.integers(0, 5), st.integers(0, 4)
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(actions, st.sampled_from(["sm2", "fsrs"]))
+def test_any_interleaving_of_grades_and_undos_matches_the_log(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, str, int, int]], scheduler: str
+) -> None:
+    path = tmp_path_factory.mktemp("mix") / "p.db"
+    a = Store.open(path)
+    a.sync([card("x"), card("y")], "s", h.NOW)
+    b = Store.open(path)
+    h.set_scheduler(a, scheduler)
+    terminals = {"a": (a, []), "b": (b, [])}
+    day = D
+    try:
+        for who, cid, grade, move in steps:
+            store, mine = terminals[who]
+            day += timedelta(days=move)
+            if grade == 0 and mine:  # grade 0 stands for "press u" when there is something
+                h.undo(store, mine.pop())
+            else:
+                mine.append(h.grade(store, cid, grade, day).id)
+            for c in ("x", "y"):
+                assert a.memory(c) == replayed(a, c), (who, c)
+    finally:
+        a.close()
+        b.close()
+
+
+# --- settings and inputs -------------------------------------------------------------------------
+
+
+def test_settings_out_of_range_are_one_line() -> None:
+    for args, msg in [
+        (["config", "new_per_day", "-5"], "new_per_day must be from 0 to 9999, not -5"),
+        (["config", "new_per_day", "99999999999999999999"], "whole number from 0 to 9999"),
+    ]:
+        bad = runner.invoke(app, args)
+        assert bad.exit_code == 2 and msg in bad.output and "Traceback" not in bad.output
+
+
+def test_a_bad_stored_setting_is_reported_and_can_be_fixed(isolated: Path) -> None:
+    import sqlite3
+
+    assert runner.invoke(app, ["config", "new_per_day", "5"]).exit_code == 0
+    conn = sqlite3.connect(isolated / "data" / "dlcards.db")
+    conn.execute("UPDATE meta SET value = '99999999999999999999' WHERE key = 'new_per_day'")
+    conn.commit()
+    conn.close()
+    for args in (["due"], ["study"], ["stats"]):
+        bad = runner.invoke(app, args, input="q\n")
+        assert bad.exit_code == 2 and "bad value for setting new_per_day" in bad.output, args
+    assert runner.invoke(app, ["config", "new_per_day", "3"]).exit_code == 0
+    assert json.loads(runner.invoke(app, ["due", "--json"]).output)["new_today"] == 3
+
+
+def test_study_refuses_a_huge_new_limit() -> None:
+    bad = runner.invoke(app, ["study", "--new", "99999999999999999999"], input="q\n")
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+# --- the session --------------------------------------------------------------------------------
+
+
+def _study(*args: str, script: str) -> str:
+    result = runner.invoke(app, ["study", "--today", "2026-11-26", *args], input=script)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_redrills_survive_a_restart() -> None:
+    first = _study("--topic", "gd", "--new", "2", script="\n3\nq\n")
+    assert "gd-1: 3 → next in" in first
+    again = _study("--topic", "gd", "--new", "2", script="q\n")
+    assert "again 1" in again  # gd-1 is owed a re-drill today
+    done = _study("--topic", "gd", "--new", "2", script="\n4\n\n4\n\n5\n")
+    assert "re-drill graded" in done
+    assert "Nothing to study today" in _study("--topic", "gd", "--new", "2", script="q\n")
+
+
+def _shown(out: str) -> list[str]:
+    """Card ids in the order their panels were drawn (a revealed card counted once)."""
+    ids = [
+        line.split(" · ")[0].removeprefix("╭─ ")
+        for line in out.splitlines()
+        if line.startswith("╭─ ") and "summary" not in line
+    ]
+    return [cid for i, cid in enumerate(ids) if i == 0 or ids[i - 1] != cid]
+
+
+def test_skip_moves_the_card_to_the_end() -> None:
+    out = _study("--topic", "gd", "--new", "3", script="s\ns\n\n4\nq\n")
+    assert _shown(out) == ["gd-1", "gd-2", "gd-3", "gd-1"]  # skipped cards come back
+    out = _study("--topic", "gd", "--new", "3", script="s\ns\ns\ns\nq\n")
+    assert _shown(out) == ["gd-1", "gd-2", "gd-1", "gd-2", "gd-1"]  # gd-3 was graded
