@@ -16,16 +16,15 @@ pylatexenc is imported on first use only, so importing this module stays cheap.
 
 from __future__ import annotations
 
-import html
 import re
-import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from rich.text import Span, Text
+
+from dlcards.markup import CONTROL, Token, tokens
 
 __all__ = [
     "BOLD_STYLE",
@@ -412,224 +411,12 @@ def latex_to_unicode(tex: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-# ---------------------------------------------------------------------------------------------
-# Card text -> runs with spans
-# ---------------------------------------------------------------------------------------------
-
-_BR = re.compile(r"[ \t]*<br\s*/?>[ \t]*", re.IGNORECASE)
-_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-_DISPLAY_TRAILING_PUNCTUATION = re.compile(r"[.,;:!?]+(?=\s|$)")
-_PLAIN_RUN = re.compile(r"[^\\`$*]+")
-_BACKTICKS = re.compile(r"`+")
-_STARS = re.compile(r"\*+")
-
-
-@dataclass
-class _Item:
-    """One lexed piece of a card: text, a ``*`` run, code or math."""
-
-    kind: str  # "text" | "delim" | "code" | "math" | "dmath"
-    text: str
-    trail: str = ""  # dmath only: punctuation kept on the math line
-    can_open: bool = False
-    can_close: bool = False
-    remaining: int = 0  # delim only: '*' not used by emphasis
-
-
-def _lex(source: str) -> list[_Item]:
-    """Split card text into text, ``*`` runs, code spans and math (inline and display)."""
-    items: list[_Item] = []
-    buf: list[str] = []
-    strip_next = False
-
-    def flush() -> None:
-        nonlocal strip_next
-        if buf:
-            text = html.unescape("".join(buf))
-            if strip_next:
-                text = text.lstrip(" \t")
-            if text:
-                items.append(_Item("text", text))
-            buf.clear()
-        strip_next = False
-
-    def add_math(content: str) -> None:
-        # Bold markers straddling math (mlp-15: "$7.0 + 4.0 = **11.0$**") are Markdown, not
-        # LaTeX: split the math there so the emphasis pass can pair them.
-        for index, piece in enumerate(content.split("**")):
-            if index:
-                items.append(_Item("delim", "**"))
-            if piece.strip():
-                items.append(_Item("math", piece))
-
-    i, n = 0, len(source)
-    while i < n:
-        plain = _PLAIN_RUN.match(source, i)
-        if plain:
-            buf.append(plain.group())
-            i = plain.end()
-            continue
-        ch = source[i]
-        if ch == "\\":
-            if i + 1 < n and source[i + 1] in _ASCII_PUNCTUATION:
-                buf.append(source[i + 1])  # Markdown escape: \* \$ \` ...
-                i += 2
-            else:
-                buf.append(ch)
-                i += 1
-        elif ch == "`":
-            fence = _BACKTICKS.match(source, i)
-            assert fence is not None
-            run = len(fence.group())
-            end = _find_backtick_run(source, i + run, run)
-            if end < 0:
-                buf.append(fence.group())
-                i += run
-                continue
-            flush()
-            code = source[i + run : end].replace("\n", " ")
-            if len(code) > 2 and code[0] == code[-1] == " " and code.strip():
-                code = code[1:-1]
-            items.append(_Item("code", code))
-            i = end + run
-        elif source.startswith("$$", i):
-            end = _find_unescaped(source, "$$", i + 2)
-            content = source[i + 2 : end] if end >= 0 else ""
-            if not content.strip():
-                buf.append("$$")
-                i += 2
-                continue
-            if buf:
-                buf[:] = ["".join(buf).rstrip(" \t")]
-            flush()
-            i = end + 2
-            trail = _DISPLAY_TRAILING_PUNCTUATION.match(source, i)
-            items.append(
-                _Item("dmath", html.unescape(content), trail=trail.group() if trail else "")
-            )
-            if trail:
-                i = trail.end()
-            strip_next = True
-        elif ch == "$":
-            # Pandoc's rule: "$" opens math only if followed by non-space, and closes it only
-            # if preceded by non-space and not followed by a digit ("costs $5 and $10").
-            end = _find_unescaped(source, "$", i + 1)
-            content = source[i + 1 : end] if end >= 0 else ""
-            if (
-                not content
-                or content[0].isspace()
-                or content[-1].isspace()
-                or (end + 1 < n and source[end + 1].isdigit())
-            ):
-                buf.append("$")
-                i += 1
-                continue
-            flush()
-            add_math(html.unescape(content))
-            i = end + 1
-        else:  # "*"
-            stars = _STARS.match(source, i)
-            assert stars is not None
-            flush()
-            items.append(_Item("delim", stars.group()))
-            i = stars.end()
-    flush()
-    return items
-
-
-def _find_unescaped(source: str, token: str, start: int) -> int:
-    """Index of the first ``token`` at or after ``start`` not escaped by a backslash, or -1."""
-    index = source.find(token, start)
-    while index >= 0:
-        before = index
-        while before > 0 and source[before - 1] == "\\":
-            before -= 1
-        if (index - before) % 2 == 0:
-            return index
-        index = source.find(token, index + 1)
-    return -1
-
-
-def _find_backtick_run(source: str, start: int, run: int) -> int:
-    """Index of the next run of exactly ``run`` backticks at or after ``start``, or -1."""
-    for match in _BACKTICKS.finditer(source, start):
-        if len(match.group()) == run:
-            return match.start()
-    return -1
-
-
-def _is_punctuation(ch: str) -> bool:
-    return ch in _ASCII_PUNCTUATION or unicodedata.category(ch)[0] in "PS"
-
-
-def _edge(item: _Item | None, last: bool) -> str:
-    """The character a ``*`` run sees next to ``item`` (CommonMark flanking rules)."""
-    if item is None or item.kind == "dmath":
-        return " "
-    if item.kind == "delim":
-        return "*"
-    ch = item.text[-1] if last else item.text[0]
-    if item.kind == "text" or ch.isspace():
-        return ch
-    return "a"  # code and math are operands: like a letter
-
-
-def _pair_emphasis(items: list[_Item]) -> list[tuple[int, int, int]]:
-    """Pair ``*`` runs as in CommonMark's "process emphasis"; return (opener, closer, width)."""
-    for index, item in enumerate(items):
-        if item.kind != "delim":
-            continue
-        before = _edge(items[index - 1] if index else None, last=True)
-        after = _edge(items[index + 1] if index + 1 < len(items) else None, last=False)
-        item.can_open = not after.isspace() and (
-            not _is_punctuation(after) or before.isspace() or _is_punctuation(before)
-        )
-        item.can_close = not before.isspace() and (
-            not _is_punctuation(before) or after.isspace() or _is_punctuation(after)
-        )
-        item.remaining = len(item.text)
-
-    pairs: list[tuple[int, int, int]] = []
-    stack: list[int] = []
-    for index, closer in enumerate(items):
-        if closer.kind != "delim":
-            continue
-        while closer.can_close and closer.remaining:
-            found = None
-            for position in range(len(stack) - 1, -1, -1):
-                opener = items[stack[position]]
-                total = len(opener.text) + len(closer.text)
-                odd_match = (opener.can_close or closer.can_open) and total % 3 == 0
-                if odd_match and not (len(opener.text) % 3 == 0 and len(closer.text) % 3 == 0):
-                    continue
-                found = position
-                break
-            if found is None:
-                break
-            opener = items[stack[found]]
-            width = 2 if opener.remaining >= 2 and closer.remaining >= 2 else 1
-            opener.remaining -= width
-            closer.remaining -= width
-            pairs.append((stack[found], index, width))
-            del stack[found + 1 :]
-            if not opener.remaining:
-                del stack[found]
-        if closer.can_open and closer.remaining:
-            stack.append(index)
-    return pairs
-
-
-_SPACE_BEFORE_BOLD = re.compile(r"[A-Za-z]{2}[.!?]$")
-
-
-def _assemble(items: list[_Item], pairs: list[tuple[int, int, int]]) -> tuple[str, list[Span]]:
-    """Concatenate the items' output; emphasis, code and math become spans."""
+def _assemble(stream: tuple[Token, ...]) -> tuple[str, list[Span]]:
+    """Concatenate the tokens' output; emphasis, code and math become spans."""
     out: list[str] = []
     length = 0
     spans: list[Span] = []
-    opens_at: dict[int, int] = {}
-    closes_at: dict[int, int] = {}
-    openers = {opener for opener, _, _ in pairs}
+    starts: dict[int, int] = {}
     newline_pending = False
 
     def emit(text: str, style: str | None = None) -> None:
@@ -645,40 +432,27 @@ def _assemble(items: list[_Item], pairs: list[tuple[int, int, int]]) -> tuple[st
             spans.append(Span(length, length + len(text), style))
         length += len(text)
 
-    for index, item in enumerate(items):
-        if item.kind == "text":
-            emit(item.text)
-        elif item.kind == "delim":
-            if (
-                index in openers
-                and index + 1 < len(items)
-                and items[index + 1].text[:1].isupper()
-                and _SPACE_BEFORE_BOLD.search("".join(out[-2:]))
-            ):
-                emit(" ")  # "ResNets.**EGP:**" -> "ResNets. EGP:" (missing space in a deck)
-            closes_at[index] = length
-            emit("*" * item.remaining)
-            opens_at[index] = length
-        elif item.kind == "code":
-            emit(item.text, CODE_STYLE)
-        elif item.kind == "math":
-            math = latex_to_unicode(item.text).replace("\n", " ")
-            emit(" " if item.text[0].isspace() else "")
-            emit(math, MATH_STYLE)
-            emit(" " if item.text[-1].isspace() else "")
+    for token in stream:
+        if token.kind == "text":
+            emit(token.text)
+        elif token.kind == "open":
+            starts[token.pair] = length
+        elif token.kind == "close":
+            if length > starts[token.pair]:
+                style = BOLD_STYLE if token.style == "bold" else ITALIC_STYLE
+                spans.append(Span(starts[token.pair], length, style))
+        elif token.kind == "code":
+            emit(token.text, CODE_STYLE)
+        elif token.kind == "math":
+            emit(latex_to_unicode(token.text).replace("\n", " "), MATH_STYLE)
         else:  # display math: a line (or lines) of its own
             if out and not "".join(out[-1:]).endswith("\n"):
                 emit("\n")
-            lines = latex_to_unicode(item.text).split("\n")
+            lines = latex_to_unicode(token.text).split("\n")
             emit(DISPLAY_INDENT)
             emit(("\n" + DISPLAY_INDENT).join(lines), MATH_STYLE)
-            emit(item.trail)
+            emit(token.trail)
             newline_pending = True
-
-    for opener, closer, width in pairs:
-        style = BOLD_STYLE if width == 2 else ITALIC_STYLE
-        if closes_at[closer] > opens_at[opener]:
-            spans.append(Span(opens_at[opener], closes_at[closer], style))
     return "".join(out), spans
 
 
@@ -703,46 +477,16 @@ def _edit(
     return pattern.sub(repl, plain), [span for span in moved if span.end > span.start]
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LEFTOVER_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _LEADING_SPACE = re.compile(r"\A\s+")
 _TRAILING_SPACE = re.compile(r"\s+\Z")
 
 
-_INLINE_ITEM = re.compile(r"(?<=[.!?:)*]) +(\d+)\. ")
-
-
-def _break_inline_lists(text: str) -> str:
-    """Put a numbered list run into one line on separate lines.
-
-    Some cells read "1. **A:** x. 2. **B:** y." without ``<br>``: when a line starts with
-    "1. " and the next numbers follow in order after a sentence end, break before each.
-    Chains such as "1. SGD → 2. MBGD" (no sentence end before "2.") are left alone.
-    """
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        if not line.startswith("1. "):
-            continue
-        expected = 2
-
-        def number(match: re.Match[str]) -> str:
-            nonlocal expected
-            if int(match.group(1)) != expected:
-                return match.group()
-            expected += 1
-            return "\n" + match.group().lstrip(" ")
-
-        lines[index] = _INLINE_ITEM.sub(number, line)
-    return "\n".join(lines)
-
-
 @lru_cache(maxsize=1024)
 def _render(text: str) -> tuple[str, tuple[Span, ...]]:
-    text = _CONTROL.sub("", text.replace("\r\n", "\n"))  # no terminal escapes from a deck
-    items = _lex(_break_inline_lists(_BR.sub("\n", text)))
-    plain, spans = _assemble(items, _pair_emphasis(items))
+    plain, spans = _assemble(tokens(text))
     # Safety net: a "<br>" assembled from escapes, entities or code spans is still a break.
-    plain, spans = _edit(plain, spans, _CONTROL, "")  # e.g. from "&#x1b;"
+    plain, spans = _edit(plain, spans, CONTROL, "")  # e.g. from "&#x1b;"
     plain, spans = _edit(plain, spans, _LEFTOVER_BR, "\n")
     plain, spans = _edit(plain, spans, _LEADING_SPACE, "")
     plain, spans = _edit(plain, spans, _TRAILING_SPACE, "")

@@ -1,0 +1,328 @@
+"""Card text as a stream of tokens: one Markdown + LaTeX tokenizer for every output.
+
+Deck cells are written like a Markdown table cell: ``**bold**``, ``*italic*``, `` `code` ``,
+``<br>`` for line breaks, HTML entities, and LaTeX math in ``$...$`` (inline) or ``$$...$$``
+(display). :func:`tokens` lexes a cell once (code spans, Pandoc's ``$`` rule, backslash
+escapes, CommonMark's emphasis pairing) and returns a flat list of :class:`Token`; the terminal
+renderer (:mod:`dlcards.render`) and the Anki HTML export (:mod:`dlcards.export.html`) each walk
+that list, so a card reads the same in both.
+
+Tokens: ``text`` (plain text, entities decoded), ``code``, ``math`` (inline LaTeX, with the
+spaces around it in ``text``), ``dmath`` (display LaTeX; ``trail`` holds punctuation kept on its
+line), ``open``/``close`` (an emphasis span of ``style`` "bold" or "italic"; ``pair`` matches
+them, and they always nest).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["CONTROL", "Token", "normalize", "tokens"]
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "text" | "code" | "math" | "dmath" | "open" | "close"
+    text: str = ""
+    trail: str = ""  # dmath: punctuation kept on the math line
+    style: str = ""  # open/close: "bold" | "italic"
+    pair: int = -1  # open/close: which emphasis span
+
+
+_BR = re.compile(r"[ \t]*<br\s*/?>[ \t]*", re.IGNORECASE)
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_DISPLAY_TRAILING_PUNCTUATION = re.compile(r"[.,;:!?]+(?=\s|$)")
+_PLAIN_RUN = re.compile(r"[^\\`$*]+")
+_BACKTICKS = re.compile(r"`+")
+_STARS = re.compile(r"\*+")
+
+
+@dataclass
+class _Item:
+    """One lexed piece of a card: text, a ``*`` run, code or math."""
+
+    kind: str  # "text" | "delim" | "code" | "math" | "dmath"
+    text: str
+    trail: str = ""  # dmath only: punctuation kept on the math line
+    can_open: bool = False
+    can_close: bool = False
+    remaining: int = 0  # delim only: '*' not used by emphasis
+
+
+def _lex(source: str) -> list[_Item]:
+    """Split card text into text, ``*`` runs, code spans and math (inline and display)."""
+    items: list[_Item] = []
+    buf: list[str] = []
+    strip_next = False
+
+    def flush() -> None:
+        nonlocal strip_next
+        if buf:
+            text = html.unescape("".join(buf))
+            if strip_next:
+                text = text.lstrip(" \t")
+            if text:
+                items.append(_Item("text", text))
+            buf.clear()
+        strip_next = False
+
+    def add_math(content: str) -> None:
+        # Bold markers straddling math (mlp-15: "$7.0 + 4.0 = **11.0$**") are Markdown, not
+        # LaTeX: split the math there so the emphasis pass can pair them.
+        for index, piece in enumerate(content.split("**")):
+            if index:
+                items.append(_Item("delim", "**"))
+            if piece.strip():
+                items.append(_Item("math", piece))
+
+    i, n = 0, len(source)
+    while i < n:
+        plain = _PLAIN_RUN.match(source, i)
+        if plain:
+            buf.append(plain.group())
+            i = plain.end()
+            continue
+        ch = source[i]
+        if ch == "\\":
+            if i + 1 < n and source[i + 1] in _ASCII_PUNCTUATION:
+                buf.append(source[i + 1])  # Markdown escape: \* \$ \` ...
+                i += 2
+            else:
+                buf.append(ch)
+                i += 1
+        elif ch == "`":
+            fence = _BACKTICKS.match(source, i)
+            assert fence is not None
+            run = len(fence.group())
+            end = _find_backtick_run(source, i + run, run)
+            if end < 0:
+                buf.append(fence.group())
+                i += run
+                continue
+            flush()
+            code = source[i + run : end].replace("\n", " ")
+            if len(code) > 2 and code[0] == code[-1] == " " and code.strip():
+                code = code[1:-1]
+            items.append(_Item("code", code))
+            i = end + run
+        elif source.startswith("$$", i):
+            end = _find_unescaped(source, "$$", i + 2)
+            content = source[i + 2 : end] if end >= 0 else ""
+            if not content.strip():
+                buf.append("$$")
+                i += 2
+                continue
+            if buf:
+                buf[:] = ["".join(buf).rstrip(" \t")]
+            flush()
+            i = end + 2
+            trail = _DISPLAY_TRAILING_PUNCTUATION.match(source, i)
+            items.append(
+                _Item("dmath", html.unescape(content), trail=trail.group() if trail else "")
+            )
+            if trail:
+                i = trail.end()
+            strip_next = True
+        elif ch == "$":
+            # Pandoc's rule: "$" opens math only if followed by non-space, and closes it only
+            # if preceded by non-space and not followed by a digit ("costs $5 and $10").
+            end = _find_unescaped(source, "$", i + 1)
+            content = source[i + 1 : end] if end >= 0 else ""
+            if (
+                not content
+                or content[0].isspace()
+                or content[-1].isspace()
+                or (end + 1 < n and source[end + 1].isdigit())
+            ):
+                buf.append("$")
+                i += 1
+                continue
+            flush()
+            add_math(html.unescape(content))
+            i = end + 1
+        else:  # "*"
+            stars = _STARS.match(source, i)
+            assert stars is not None
+            flush()
+            items.append(_Item("delim", stars.group()))
+            i = stars.end()
+    flush()
+    return items
+
+
+def _find_unescaped(source: str, token: str, start: int) -> int:
+    """Index of the first ``token`` at or after ``start`` not escaped by a backslash, or -1."""
+    index = source.find(token, start)
+    while index >= 0:
+        before = index
+        while before > 0 and source[before - 1] == "\\":
+            before -= 1
+        if (index - before) % 2 == 0:
+            return index
+        index = source.find(token, index + 1)
+    return -1
+
+
+def _find_backtick_run(source: str, start: int, run: int) -> int:
+    """Index of the next run of exactly ``run`` backticks at or after ``start``, or -1."""
+    for match in _BACKTICKS.finditer(source, start):
+        if len(match.group()) == run:
+            return match.start()
+    return -1
+
+
+def _is_punctuation(ch: str) -> bool:
+    return ch in _ASCII_PUNCTUATION or unicodedata.category(ch)[0] in "PS"
+
+
+def _edge(item: _Item | None, last: bool) -> str:
+    """The character a ``*`` run sees next to ``item`` (CommonMark flanking rules)."""
+    if item is None or item.kind == "dmath":
+        return " "
+    if item.kind == "delim":
+        return "*"
+    ch = item.text[-1] if last else item.text[0]
+    if item.kind == "text" or ch.isspace():
+        return ch
+    return "a"  # code and math are operands: like a letter
+
+
+def _pair_emphasis(items: list[_Item]) -> list[tuple[int, int, int]]:
+    """Pair ``*`` runs as in CommonMark's "process emphasis"; return (opener, closer, width)."""
+    for index, item in enumerate(items):
+        if item.kind != "delim":
+            continue
+        before = _edge(items[index - 1] if index else None, last=True)
+        after = _edge(items[index + 1] if index + 1 < len(items) else None, last=False)
+        item.can_open = not after.isspace() and (
+            not _is_punctuation(after) or before.isspace() or _is_punctuation(before)
+        )
+        item.can_close = not before.isspace() and (
+            not _is_punctuation(before) or after.isspace() or _is_punctuation(after)
+        )
+        item.remaining = len(item.text)
+
+    pairs: list[tuple[int, int, int]] = []
+    stack: list[int] = []
+    for index, closer in enumerate(items):
+        if closer.kind != "delim":
+            continue
+        while closer.can_close and closer.remaining:
+            found = None
+            for position in range(len(stack) - 1, -1, -1):
+                opener = items[stack[position]]
+                total = len(opener.text) + len(closer.text)
+                odd_match = (opener.can_close or closer.can_open) and total % 3 == 0
+                if odd_match and not (len(opener.text) % 3 == 0 and len(closer.text) % 3 == 0):
+                    continue
+                found = position
+                break
+            if found is None:
+                break
+            opener = items[stack[found]]
+            width = 2 if opener.remaining >= 2 and closer.remaining >= 2 else 1
+            opener.remaining -= width
+            closer.remaining -= width
+            pairs.append((stack[found], index, width))
+            del stack[found + 1 :]
+            if not opener.remaining:
+                del stack[found]
+        if closer.can_open and closer.remaining:
+            stack.append(index)
+    return pairs
+
+
+_SPACE_BEFORE_BOLD = re.compile(r"[A-Za-z]{2}[.!?]$")
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+_INLINE_ITEM = re.compile(r"(?<=[.!?:)*]) +(\d+)\. ")
+
+
+def _break_inline_lists(text: str) -> str:
+    """Put a numbered list run into one line on separate lines.
+
+    Some cells read "1. **A:** x. 2. **B:** y." without ``<br>``: when a line starts with
+    "1. " and the next numbers follow in order after a sentence end, break before each.
+    Chains such as "1. SGD → 2. MBGD" (no sentence end before "2.") are left alone.
+    """
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if not line.startswith("1. "):
+            continue
+        expected = 2
+
+        def number(match: re.Match[str]) -> str:
+            nonlocal expected
+            if int(match.group(1)) != expected:
+                return match.group()
+            expected += 1
+            return "\n" + match.group().lstrip(" ")
+
+        lines[index] = _INLINE_ITEM.sub(number, line)
+    return "\n".join(lines)
+
+
+_SPACE_BEFORE_BOLD = re.compile(r"[A-Za-z]{2}[.!?]$")
+_NEWLINES = re.compile(r"\r\n|\r")
+
+
+def normalize(text: str) -> str:
+    """Newlines as ``\\n``, no control characters (no terminal escapes from a deck), ``<br>``
+    as a newline, and inline numbered lists broken onto lines."""
+    text = CONTROL.sub("", _NEWLINES.sub("\n", text))
+    return _break_inline_lists(_BR.sub("\n", text))
+
+
+@lru_cache(maxsize=1024)
+def tokens(text: str) -> tuple[Token, ...]:
+    """Card text -> its tokens (see the module docstring)."""
+    items = _lex(normalize(text))
+    pairs = _pair_emphasis(items)
+    # Pairs are found inner first, so at a shared delimiter closings go in the order found and
+    # openings in reverse (outer first): the spans always nest.
+    closes: dict[int, list[Token]] = {}
+    opens: dict[int, list[Token]] = {}
+    for number, (opener, closer, width) in enumerate(pairs):
+        style = "bold" if width == 2 else "italic"
+        closes.setdefault(closer, []).append(Token("close", style=style, pair=number))
+        opens.setdefault(opener, []).insert(0, Token("open", style=style, pair=number))
+    out: list[Token] = []
+    last_text = ""
+    for index, item in enumerate(items):
+        if item.kind == "text":
+            out.append(Token("text", item.text))
+            last_text = item.text
+        elif item.kind == "delim":
+            out.extend(closes.get(index, ()))
+            if item.remaining:
+                out.append(Token("text", "*" * item.remaining))
+                last_text = "*" * item.remaining
+            if (
+                index in opens
+                and index + 1 < len(items)
+                and items[index + 1].text[:1].isupper()
+                and _SPACE_BEFORE_BOLD.search(last_text)
+            ):
+                out.append(Token("text", " "))  # "ResNets.**EGP:**": a space lost in a deck
+            out.extend(opens.get(index, ()))
+        elif item.kind == "code":
+            out.append(Token("code", item.text))
+            last_text = ""
+        elif item.kind == "math":
+            if item.text[:1].isspace():
+                out.append(Token("text", " "))
+            out.append(Token("math", item.text))
+            if item.text[-1:].isspace():
+                out.append(Token("text", " "))
+            last_text = ""
+        else:
+            out.append(Token("dmath", item.text, trail=item.trail))
+            last_text = ""
+    return tuple(out)
