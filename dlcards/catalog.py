@@ -131,21 +131,19 @@ class Catalog:
             for card in self.deck(topic).cards:
                 if card.id == card_id:
                     return card
-        import difflib
+        from dlcards.suggest import did_you_mean
 
         ids = [cid for info in self.infos for cid in info.ids]
-        close = difflib.get_close_matches(card_id, ids, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; see `dlcards list`"
+        hint = did_you_mean(card_id, ids, n=3) or "; see `dlcards list`"
         raise UsageError(f"unknown card id '{card_id}'{hint}")
 
     def check_topics(self, topics: Sequence[str]) -> None:
         known = self.topic_titles()
         for topic in topics:
             if topic not in known:
-                import difflib
+                from dlcards.suggest import did_you_mean
 
-                close = difflib.get_close_matches(topic, list(known), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(topic, known)
                 raise UsageError(f"unknown topic '{topic}'{hint}; topics are: {', '.join(known)}")
 
     def select(self, topics: Sequence[str] = (), tag: str | None = None) -> list[Card]:

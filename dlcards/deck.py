@@ -221,10 +221,9 @@ def _type_name(value: object) -> str:
 
 
 def _did_you_mean(word: str, choices: set[str]) -> str:
-    import difflib
+    from dlcards.suggest import did_you_mean
 
-    close = difflib.get_close_matches(word, sorted(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return did_you_mean(word, sorted(choices))
 
 
 def _reject_unknown(

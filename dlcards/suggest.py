@@ -14,7 +14,7 @@ def closest(word: str, choices: Iterable[str], n: int = 1) -> list[str]:
 
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 1) -> str:
-    """` (did you mean 'x'?)`, or '' when nothing is close."""
+    """` (did you mean 'x'?)` (or `'x' or 'y'` with n > 1), or '' when nothing is close."""
     close = closest(word, choices, n)
     if not close:
         return ""

@@ -76,7 +76,7 @@ def test_unknown_command_and_option_exit_2() -> None:
 def test_show_unknown_id_suggests() -> None:
     result = runner.invoke(app, ["show", "gd-230"])
     assert result.exit_code == 2
-    assert result.output.startswith("error: unknown card id 'gd-230'; did you mean")
+    assert result.output.startswith("error: unknown card id 'gd-230' (did you mean 'gd-30' or")
     assert "gd-23" in result.output
 
 

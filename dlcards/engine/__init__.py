@@ -12,7 +12,6 @@ a computation does.
 
 from __future__ import annotations
 
-import difflib
 import math
 import warnings
 from collections.abc import Mapping
@@ -32,6 +31,7 @@ from dlcards.engine.core import (
 )
 from dlcards.engine.params import bind, normalize, parse_value
 from dlcards.errors import UsageError
+from dlcards.suggest import did_you_mean
 
 __all__ = [
     "REGISTRY",
@@ -62,8 +62,7 @@ def get(name: str) -> Computation:
     key = normalize(name)
     if key in REGISTRY:
         return REGISTRY[key]
-    close = difflib.get_close_matches(key, list(REGISTRY), n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(key, REGISTRY)
     raise UsageError(f"unknown computation {name!r}{hint}; see `dlcards calc --list`")
 
 

@@ -7,13 +7,13 @@ UsageError whose message is one line naming the parameter and what it got.
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 from collections.abc import Mapping
 
 from dlcards.engine.core import ArgValue, Computation, Kind, Param, fmt
 from dlcards.errors import UsageError
+from dlcards.suggest import did_you_mean
 
 
 def parse_value(text: str, kind: Kind | Param) -> ArgValue:
@@ -82,8 +82,7 @@ def normalize(name: str) -> str:
 
 
 def _did_you_mean(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return did_you_mean(name, candidates)
 
 
 def _choice(param: Param, raw: object) -> str:
@@ -91,8 +90,7 @@ def _choice(param: Param, raw: object) -> str:
         raise UsageError(f"{param.name} must be one of {', '.join(param.choices)} (got {raw!r})")
     word = raw.strip().lower()
     if word not in param.choices:
-        close = difflib.get_close_matches(word, list(param.choices), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(word, param.choices)
         raise UsageError(
             f"{param.name} must be one of {', '.join(param.choices)} (got {raw!r}){hint}"
         )
