@@ -19,7 +19,9 @@ from dlcards.quiz import template_problems
 
 runner = CliRunner()
 
+# the six errata the source had, and the three false statements issue 10 names
 ERRATA = {"perceptron-24", "robust-i9", "cce-29", "cce-33", "gd-27", "vgp-3"}
+ERRATA |= {"perceptron-9", "gd-22", "robust-i4"}
 FLAGGED = {"robust-i9", "cce-33"}  # errata whose stated number the engine contradicts
 
 
@@ -104,7 +106,9 @@ def test_the_cards_named_in_the_issue_are_math_cards_with_claims() -> None:
     }
     assert claims[("robust-3", "mae")] == 10 and claims[("robust-3", "mse")] == 100
     assert claims[("robust-i9", "mae")] == 100 and claims[("robust-i9", "mse")] == 10000
-    assert claims[("robust-i9", "huber")] == 10.5  # the source's value stays; the erratum fixes it
+    # the source's value stays, marked wrong; the erratum's own block states the right one
+    huber = {(b.claim, b.wrong) for b in cards["robust-i9"].compute if b.fn == "huber"}
+    assert huber == {(10.5, True), (99.5, False)}
     assert claims[("gd-23", "updates_per_epoch")] == 5
     assert claims[("mlp-15", "weighted_sum")] == 11
     assert claims[("cce-33", "cce")] == 2.3

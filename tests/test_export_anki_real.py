@@ -179,9 +179,9 @@ def test_apkg_imports_into_anki(col: Collection, tmp_path: Path) -> None:
     assert "<li>PyTorch documentation: torch.nn.CrossEntropyLoss" in cce29
     assert 'class="note"' not in cce29
     vgp = notes["vgp-4"]
-    assert vgp["Front"].startswith("What happens to the early layers")
+    assert vgp["Front"].startswith("When the Vanishing Gradient Problem occurs, what happens")
     back = vgp["Back"]
-    assert '<div class="note"><b>Note:</b> The source gives only the heading' in back
+    assert '<div class="note"><b>Note:</b> The source gives only the section heading' in back
     assert "Erratum" not in back
     assert (
         '<div class="references"><b>References:</b><ul><li>Goodfellow, Bengio &amp; Courville, '
