@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from dlcards.deck import Card, Deck
 
 DECK_SUFFIXES = (".yaml", ".yml")
+CACHE_FORMAT = 2  # bump when the cached card's shape changes: older entries are parsed again
 
 
 def builtin_decks_dir() -> Path:
@@ -231,7 +232,7 @@ def _display_path(path: Path) -> str:
 
 def _stamp(file: Path) -> str:
     st = file.stat()
-    return f"{st.st_size}:{st.st_mtime_ns}:{__version__}"
+    return f"{st.st_size}:{st.st_mtime_ns}:{__version__}:{CACHE_FORMAT}"
 
 
 def _key(file: Path) -> str:
@@ -240,36 +241,52 @@ def _key(file: Path) -> str:
     return hashlib.sha1(str(file.resolve()).encode(), usedforsecurity=False).hexdigest()[:20]
 
 
+def _card_to_json(c: Card) -> dict[str, Any]:
+    """A card as a JSON object: every field by name, empty optional ones left out."""
+    data: dict[str, Any] = {
+        "id": c.id,
+        "question": c.question,
+        "answer": c.answer,
+        "tags": list(c.tags),
+        "source": c.source,
+        "source_question": c.source_question,
+        "compute": [
+            {
+                "fn": b.fn,
+                "args": dict(b.args),
+                "claim": b.claim,
+                "tolerance": b.tolerance,
+                "label": b.label,
+                "wrong": b.wrong,
+            }
+            for b in c.compute
+        ],
+        "erratum": c.erratum,
+        "note": c.note,
+        "references": list(c.references),
+        "quiz": None
+        if c.quiz is None
+        else {
+            "template": c.quiz.template,
+            "params": dict(c.quiz.params),
+            "answer": c.quiz.answer,
+            "args": dict(c.quiz.args),
+            "tolerance": c.quiz.tolerance,
+            "ranges": dict(c.quiz.ranges),
+        },
+        "line": c.line,
+    }
+    return {k: v for k, v in data.items() if v not in (None, [])}
+
+
 def _deck_to_json(deck: Deck) -> dict[str, Any]:
     return {
+        "format": CACHE_FORMAT,
         "topic": deck.topic,
         "title": deck.title,
         "path": deck.path,
         "description": deck.description,
-        "cards": [
-            [
-                c.id,
-                c.question,
-                c.answer,
-                list(c.tags),
-                c.source,
-                [[b.fn, dict(b.args), b.claim, b.tolerance, b.label] for b in c.compute],
-                c.erratum,
-                None
-                if c.quiz is None
-                else {
-                    "template": c.quiz.template,
-                    "params": dict(c.quiz.params),
-                    "answer": c.quiz.answer,
-                    "args": dict(c.quiz.args),
-                    "tolerance": c.quiz.tolerance,
-                    "ranges": dict(c.quiz.ranges),
-                },
-                c.file,
-                c.line,
-            ]
-            for c in deck.cards
-        ],
+        "cards": [_card_to_json(c) for c in deck.cards],
     }
 
 
@@ -277,22 +294,27 @@ def _deck_from_json(data: dict[str, Any], shown: str) -> Deck:
     """The cached deck, its file named as seen from the current directory."""
     from dlcards.deck import Card, Compute, Deck, Quiz
 
+    if data.get("format") != CACHE_FORMAT:
+        raise ValueError("cache entry of another format")
     topic = data["topic"]
     cards = tuple(
         Card(
-            id=cid,
+            id=c["id"],
             topic=topic,
-            question=q,
-            answer=a,
-            tags=tuple(tags),
-            source=source,
-            compute=tuple(Compute(*block) for block in compute),
-            erratum=erratum,
-            quiz=Quiz(**quiz) if quiz else None,
+            question=c["question"],
+            answer=c["answer"],
+            tags=tuple(c.get("tags", ())),
+            source=c.get("source"),
+            source_question=c.get("source_question"),
+            compute=tuple(Compute(**block) for block in c.get("compute", ())),
+            erratum=c.get("erratum"),
+            note=c.get("note"),
+            references=tuple(c.get("references", ())),
+            quiz=Quiz(**c["quiz"]) if c.get("quiz") else None,
             file=shown,
-            line=line,
+            line=c["line"],
         )
-        for cid, q, a, tags, source, compute, erratum, quiz, _file, line in data["cards"]
+        for c in data["cards"]
     )
     return Deck(
         topic=topic,

@@ -17,6 +17,14 @@ Deck file shape::
         tags: [math]
         source: "Gradient Descent and Its Variants #23"
         compute: {fn: updates_per_epoch, args: {n: 320, batch_size: 64}, claim: 5}
+
+What the source gets wrong or leaves misleading is said on the card, never by editing the
+source's text: `erratum:` (the answer states something false; what is true instead), `note:`
+(imprecise but not false), each with `references:` (where a learner can check it). When a
+question had to be repaired, `question:` holds the repaired question and `source_question:`
+the source's words, and the note or erratum says what was changed and why. A compute block
+with `wrong: true` records a number the source states wrongly: `check` expects the engine to
+disagree with it, and every other block must agree.
 """
 
 from __future__ import annotations
@@ -33,8 +41,20 @@ CARD_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 DECK_KEYS = {"topic", "title", "description", "cards"}
-CARD_KEYS = {"id", "question", "answer", "tags", "source", "compute", "erratum", "quiz"}
-COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label"}
+CARD_KEYS = {
+    "id",
+    "question",
+    "answer",
+    "tags",
+    "source",
+    "source_question",
+    "compute",
+    "erratum",
+    "note",
+    "references",
+    "quiz",
+}
+COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong"}
 QUIZ_KEYS = {"template", "params", "answer", "args", "tolerance"}
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -51,6 +71,7 @@ class Compute:
     claim: Value | None = None
     tolerance: float | None = None  # relative tolerance for comparing the claim
     label: str | None = None
+    wrong: bool = False  # the claim is the source's mistake, corrected by the card's erratum
 
 
 @dataclass(frozen=True)
@@ -94,6 +115,9 @@ class Card:
     quiz: Quiz | None = None
     file: str = ""
     line: int = 0
+    note: str | None = None
+    references: tuple[str, ...] = ()
+    source_question: str | None = None  # the source's words when `question` is a repair
 
     @property
     def is_math(self) -> bool:
@@ -108,6 +132,12 @@ class Card:
         for part in (self.question, self.answer, self.erratum or ""):
             h.update(part.encode())
             h.update(b"\x00")
+        # Fields added later count only when present, so older cards keep their hash.
+        extras = [("note", self.note), ("source_question", self.source_question)]
+        extras += [("reference", ref) for ref in self.references]
+        for name, value in extras:
+            if value:
+                h.update(f"{name}\x1f{value}\x00".encode())
         return h.hexdigest()[:16]
 
 
@@ -325,6 +355,17 @@ def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, 
                 _line_of(block, "tolerance"), "tolerance must be a non-negative number", card_id
             )
         label = block.get("label")
+        wrong = block.get("wrong", False)
+        if not isinstance(wrong, bool):
+            raise ctx.fail(
+                _line_of(block, "wrong"), "compute 'wrong' must be true or false", card_id
+            )
+        if wrong and claim is None:
+            raise ctx.fail(
+                _line_of(block, "wrong"),
+                "compute 'wrong: true' marks a wrong claim, but the block has no 'claim'",
+                card_id,
+            )
         out.append(
             Compute(
                 fn=fn,
@@ -332,9 +373,33 @@ def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, 
                 claim=claim,
                 tolerance=float(tol) if tol is not None else None,
                 label=str(label) if label is not None else None,
+                wrong=wrong,
             )
         )
     return tuple(out)
+
+
+def _references(ctx: _Ctx, raw: _Map, card_id: str) -> tuple[str, ...]:
+    if "references" not in raw:
+        return ()
+    value = raw["references"]
+    line = _line_of(raw, "references")
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise ctx.fail(
+            line,
+            'references must be a list of texts, e.g. ["Goodfellow et al. (2016), §6.2.2"]',
+            card_id,
+        )
+    refs: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise ctx.fail(
+                line, f"each reference must be non-empty text, not {_type_name(item)}", card_id
+            )
+        refs.append(item.strip())
+    return tuple(refs)
 
 
 def _is_number(value: object) -> bool:
@@ -518,9 +583,47 @@ def _card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> Card:
             tags.append(tag)
     source = _text(ctx, raw, "source", card_id, required=False)
     erratum = _text(ctx, raw, "erratum", card_id, required=False)
+    note = _text(ctx, raw, "note", card_id, required=False)
+    for key, value in (("erratum", erratum), ("note", note)):
+        if value is not None and not value.strip():
+            raise ctx.fail(
+                _line_of(raw, key), f"field '{key}' is empty; write it or remove it", card_id
+            )
+    references = _references(ctx, raw, card_id)
+    if references and not (erratum or note):
+        raise ctx.fail(
+            _line_of(raw, "references"),
+            "references back an erratum or a note; add one, or remove the references",
+            card_id,
+        )
+    source_question = _text(ctx, raw, "source_question", card_id, required=False)
+    if source_question is not None:
+        sline = _line_of(raw, "source_question")
+        if not source_question.strip():
+            raise ctx.fail(sline, "field 'source_question' is empty", card_id)
+        if source_question == question:
+            raise ctx.fail(
+                sline,
+                "source_question is the same as question; keep it only for a repaired question",
+                card_id,
+            )
+        if not (erratum or note):
+            raise ctx.fail(
+                sline,
+                "a repaired question needs a note or erratum saying what was changed and why",
+                card_id,
+            )
     compute: tuple[Compute, ...] = ()
     if raw.get("compute") is not None:
         compute = _compute(ctx, raw["compute"], _line_of(raw, "compute"), card_id)
+    wrong = next((c for c in compute if c.wrong), None)
+    if wrong is not None and not erratum:
+        raise ctx.fail(
+            _line_of(raw, "compute"),
+            f"compute {wrong.fn} is marked 'wrong: true' but the card has no erratum "
+            "explaining the source's mistake",
+            card_id,
+        )
     quiz = None
     if raw.get("quiz") is not None:
         quiz = _quiz(ctx, raw["quiz"], _line_of(raw, "quiz"), card_id, len(compute))
@@ -536,6 +639,9 @@ def _card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> Card:
         quiz=quiz,
         file=ctx.path,
         line=raw.line,
+        note=note,
+        references=references,
+        source_question=source_question,
     )
 
 

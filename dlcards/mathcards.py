@@ -27,15 +27,21 @@ class Evaluation:
 
     @property
     def status(self) -> str:
-        """ok | mismatch | erratum (a mismatch the card flags) | computed (no claim) | error."""
+        """ok | mismatch | erratum | computed (no claim) | error.
+
+        `erratum` is a claim marked `wrong: true` that the engine indeed contradicts (the card's
+        erratum explains it). Every other claim must agree, on an erratum's card too: a wrong
+        claim the engine confirms, or an unmarked claim it contradicts, is a mismatch.
+        """
         if self.result is None:
             return "error"
         if self.compute.claim is None:
             return "computed"
         tol = self.compute.tolerance if self.compute.tolerance is not None else DEFAULT_TOLERANCE
-        if self.result.approx_equal(self.compute.claim, rel_tol=tol):
-            return "ok"
-        return "erratum" if self.card.erratum else "mismatch"
+        agrees = self.result.approx_equal(self.compute.claim, rel_tol=tol)
+        if self.compute.wrong:
+            return "mismatch" if agrees else "erratum"
+        return "ok" if agrees else "mismatch"
 
     @property
     def call(self) -> str:

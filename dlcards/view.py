@@ -9,6 +9,7 @@ from dlcards.deck import Card
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.text import Text
 
 
 def card_panel(
@@ -18,7 +19,7 @@ def card_panel(
     subtitle: str | None = None,
     extra: Sequence[RenderableType] = (),
 ) -> RenderableType:
-    """The card as a panel: question, then (when revealed) answer, erratum and `extra` lines."""
+    """The card as a panel: question, then (when revealed) answer, remarks and `extra` lines."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
@@ -33,12 +34,9 @@ def card_panel(
     if reveal:
         body.add_row("", "")
         body.add_row(Text("A", style="bold green"), to_rich(card.answer))
-        if card.erratum:
+        for mark, text in remark_rows(card):
             body.add_row("", "")
-            body.add_row(
-                Text("!", style="bold yellow"),
-                Text("Erratum: ", style="bold yellow") + to_rich(card.erratum),
-            )
+            body.add_row(mark, text)
     parts: list[RenderableType] = [body]
     if reveal:
         parts.extend(extra)
@@ -51,6 +49,51 @@ def card_panel(
         subtitle_align="right",
         padding=(1, 2),
     )
+
+
+def remark_rows(card: Card) -> list[tuple[Text, Text]]:
+    """What the card says about its source, each as (mark, text): the erratum (what the answer
+    gets wrong), the note (what it leaves imprecise), their references, and the source's own
+    question when the card's question is a repair."""
+    from rich.text import Text
+
+    from dlcards.render import to_rich
+
+    def lead(label: str, style: str, body: Text) -> Text:
+        text = Text()  # the label styled, not the whole line: a Text's own style covers it all
+        text.append(label, style=style)
+        return text + body
+
+    rows: list[tuple[Text, Text]] = []
+    if card.erratum:
+        body = to_rich(card.erratum)
+        rows.append((Text("!", style="bold yellow"), lead("Erratum: ", "bold yellow", body)))
+    if card.note:
+        body = to_rich(card.note)
+        rows.append((Text("i", style="bold blue"), lead("Note: ", "bold blue", body)))
+    if card.references:
+        refs = Text("".join(f"\n• {ref}" for ref in card.references))
+        rows.append((Text(""), lead("References:", "bold", refs)))
+    if card.source_question:
+        original = to_rich(card.source_question)
+        original.stylize("dim")
+        rows.append((Text(""), lead("The source's question: ", "dim bold", original)))
+    return rows
+
+
+def remarks(card: Card) -> RenderableType | None:
+    """The card's remarks (see `remark_rows`) as one block, or None when it has none."""
+    rows = remark_rows(card)
+    if not rows:
+        return None
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=1, no_wrap=True)
+    grid.add_column()
+    for mark, text in rows:
+        grid.add_row(mark, text)
+    return grid
 
 
 def math_extras(card: Card) -> list[RenderableType]:

@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SEED = ROOT.parent / "shared" / "seed" / "000_f8c05fe2cfacdb37.txt"
+SEED = Path(__file__).resolve().parent / "data" / "seed.txt"  # the source, see tests/data/README
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """Independent reader of the seed's Markdown Q&A tables, for the transcription test.
 
-It repairs the Mac Roman mojibake, walks the `## section` headings and splits table rows on
+It walks the `## section` headings and splits table rows on
 `|` separators that stand outside backticks and `$...$` math, handling the seed's two traps:
 Gradient Descent rows 8 and 9 share one line, and row 20 has its answer inside the question cell.
 """
@@ -22,7 +22,7 @@ class SeedRow:
 
 
 def read_seed(path: Path) -> str:
-    return path.read_text(encoding="utf-8").encode("mac_roman").decode("utf-8")
+    return path.read_text(encoding="utf-8")
 
 
 def split_cells(line: str) -> list[str]:

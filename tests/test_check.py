@@ -19,7 +19,9 @@ from dlcards.quiz import template_problems
 
 runner = CliRunner()
 
+# the six errata the source had, and the three false statements issue 10 names
 ERRATA = {"perceptron-24", "robust-i9", "cce-29", "cce-33", "gd-27", "vgp-3"}
+ERRATA |= {"perceptron-9", "gd-22", "robust-i4"}
 FLAGGED = {"robust-i9", "cce-33"}  # errata whose stated number the engine contradicts
 
 
@@ -49,6 +51,7 @@ def test_shipped_decks_pass_and_list_the_errata() -> None:
         assert card_id in out
     assert "99.5" in out and "10.5" in out  # robust-i9: computed vs claimed
     assert "0 MISMATCH, 0 error" in out
+    assert "0 without references" in out
 
 
 def test_shipped_decks_as_json() -> None:
@@ -57,7 +60,13 @@ def test_shipped_decks_as_json() -> None:
     data = json.loads(out)
     assert data["ok"] is True and data["failures"] == [] and data["warnings"] == []
     assert data["counts"]["mismatch"] == 0 and data["counts"]["error"] == 0
-    assert {e["card"] for e in data["errata"]} == ERRATA
+    assert ERRATA <= {e["card"] for e in data["errata"]}
+    content = data["content"]
+    assert content["errata"] == len(data["errata"]) and content["notes"] == len(data["notes"])
+    assert content["without_references"] == []
+    assert all(e["references"] for e in data["errata"] + data["notes"])
+    assert {r["card"] for r in data["repaired"]} >= {"vgp-4", "robust-15"}
+    assert f"{content['errata']} errata, {content['notes']} note" in data["summary"]
     flagged = {c["card"] for c in data["computations"] if c["status"] == "erratum"}
     assert flagged == FLAGGED
     huber = next(c for c in data["computations"] if c["card"] == "robust-i9" and c["fn"] == "huber")
@@ -97,7 +106,9 @@ def test_the_cards_named_in_the_issue_are_math_cards_with_claims() -> None:
     }
     assert claims[("robust-3", "mae")] == 10 and claims[("robust-3", "mse")] == 100
     assert claims[("robust-i9", "mae")] == 100 and claims[("robust-i9", "mse")] == 10000
-    assert claims[("robust-i9", "huber")] == 10.5  # the source's value stays; the erratum fixes it
+    # the source's value stays, marked wrong; the erratum's own block states the right one
+    huber = {(b.claim, b.wrong) for b in cards["robust-i9"].compute if b.fn == "huber"}
+    assert huber == {(10.5, True), (99.5, False)}
     assert claims[("gd-23", "updates_per_epoch")] == 5
     assert claims[("mlp-15", "weighted_sum")] == 11
     assert claims[("cce-33", "cce")] == 2.3
@@ -113,14 +124,24 @@ def test_every_quiz_template_draws_valid_questions() -> None:
 # --- user decks ------------------------------------------------------------------------------
 
 
-def test_a_copied_deck_without_its_erratum_fails(tmp_path: Path) -> None:
-    """The robust deck under a new topic and new ids, with robust-i9's erratum removed."""
+def _robust_copy() -> str:
+    """The robust deck under a new topic and new ids."""
     text = (ROOT / "decks" / "04-robust.yaml").read_text(encoding="utf-8")
     text = text.replace("topic: robust\n", "topic: robust-copy\n", 1)
-    text = text.replace("- id: robust-", "- id: copy-robust-")
-    text, removed = re.subn(r"\n  erratum: .*", "", text)
-    assert removed == 1
-    folder = write_deck(tmp_path / "decks", text, "robust-copy.yaml")
+    return text.replace("- id: robust-", "- id: copy-robust-")
+
+
+def test_a_copied_deck_without_its_erratum_fails(tmp_path: Path) -> None:
+    """robust-i9 with its erratum, references and `wrong: true` mark removed."""
+    text = _robust_copy()
+    start = text.index("- id: copy-robust-i9\n")
+    end = text.index("\n- id: ", start + 1)
+    card = text[start:end]
+    card, removed = re.subn(r"\n  erratum: .*", "", card)
+    card = re.sub(r"\n  references:(\n  - .*)+", "", card)
+    card = card.replace(", wrong: true", "")
+    assert removed == 1 and "references" not in card and "wrong" not in card
+    folder = write_deck(tmp_path / "decks", text[:start] + card + text[end:], "robust-copy.yaml")
     code, out, err = check("--decks", str(folder))
     assert code == 1
     assert "MISMATCH" in out
@@ -130,25 +151,109 @@ def test_a_copied_deck_without_its_erratum_fails(tmp_path: Path) -> None:
     assert "\n" not in line
 
 
-def test_a_wrong_claim_fails_and_an_erratum_excuses_it(tmp_path: Path) -> None:
-    deck = """topic: mine
+def test_a_wrong_mark_needs_the_erratum(tmp_path: Path) -> None:
+    text = _robust_copy()
+    start = text.index("- id: copy-robust-i9\n")
+    end = text.index("\n- id: ", start + 1)
+    card = re.sub(r"\n  erratum: .*", "", text[start:end])
+    card = re.sub(r"\n  references:(\n  - .*)+", "", card)
+    folder = write_deck(tmp_path / "decks", text[:start] + card + text[end:], "robust-copy.yaml")
+    code, _, err = check("--decks", str(folder))
+    assert code == 2
+    assert "card copy-robust-i9: compute huber is marked 'wrong: true'" in err
+    assert "no erratum" in err
+
+
+MINE = """topic: mine
 title: Mine
 cards:
   - id: mine-1
     question: Huber at 100?
     answer: 10.5
     tags: [math]
-    compute: {fn: huber, args: {error: 100}, claim: 10.5}
 """
+
+
+def test_a_wrong_claim_fails_and_an_erratum_excuses_it(tmp_path: Path) -> None:
+    deck = MINE + "    compute: {fn: huber, args: {error: 100}, claim: 10.5}\n"
     folder = write_deck(tmp_path / "a", deck)
     code, out, err = check("--decks", str(folder))
     assert code == 1
     assert "mine-1" in err and "MISMATCH" in out
-    fixed = deck + "    erratum: It is 99.5.\n"
-    folder = write_deck(tmp_path / "b", fixed)
-    code, out, err = check("--decks", str(folder))
+    # an erratum alone does not excuse the number: the claim must be marked as the source's
+    with_erratum = deck + "    erratum: It is 99.5.\n    references: [PyTorch HuberLoss]\n"
+    code, out, err = check("--decks", str(write_deck(tmp_path / "b", with_erratum)))
+    assert code == 1 and "99.5 ≠ claimed 10.5" in err
+    fixed = with_erratum.replace("claim: 10.5}", "claim: 10.5, wrong: true}")
+    code, out, err = check("--decks", str(write_deck(tmp_path / "c", fixed)))
     assert code == 0, err
-    assert "mine-1" in out and "It is 99.5." in out
+    assert "mine-1" in out and "It is 99.5." in out and "PyTorch HuberLoss" in out
+
+
+def test_an_erratum_computation_must_agree_with_the_engine(tmp_path: Path) -> None:
+    """The erratum's own numbers are checked: a wrong correction fails like any claim."""
+    deck = MINE + (
+        "    compute:\n"
+        "    - {fn: huber, args: {error: 100}, claim: 10.5, wrong: true}\n"
+        "    - {fn: huber, args: {error: 100}, claim: 99}\n"
+        "    erratum: It is 99.\n"
+        "    references: [PyTorch HuberLoss]\n"
+    )
+    code, out, err = check("--decks", str(write_deck(tmp_path / "a", deck)))
+    assert code == 1
+    assert "99.5 ≠ claimed 99" in err
+    code, out, _ = check("--decks", str(tmp_path / "a"), "--json")
+    erratum = next(e for e in json.loads(out)["errata"] if e["card"] == "mine-1")
+    assert erratum["computations"] == ["erratum", "mismatch"]
+
+
+def test_a_claim_marked_wrong_that_the_engine_confirms_fails(tmp_path: Path) -> None:
+    deck = MINE + (
+        "    compute: {fn: huber, args: {error: 100}, claim: 99.5, wrong: true}\n"
+        "    erratum: It is 99.5.\n"
+        "    references: [PyTorch HuberLoss]\n"
+    )
+    code, out, err = check("--decks", str(write_deck(tmp_path / "a", deck)))
+    assert code == 1
+    assert "mine-1 huber(error=100): marked wrong, but the engine agrees with 99.5" in err
+
+
+def test_errata_and_notes_need_references(tmp_path: Path) -> None:
+    deck = """topic: mine
+title: Mine
+cards:
+  - id: mine-1
+    question: q
+    answer: a
+    erratum: It is b.
+  - id: mine-2
+    question: q
+    answer: a
+    note: Only for small steps.
+  - id: mine-3
+    question: q
+    answer: a
+    note: Only for convex losses.
+    references: ["Bishop (2006), §5.2"]
+"""
+    code, out, err = check("--decks", str(write_deck(tmp_path / "a", deck)))
+    assert code == 1
+    assert "mine-1: erratum without references" in err
+    assert "mine-2: note without references" in err
+    assert "mine-3" not in err
+    assert "Give every erratum and note `references:`" in err
+    assert "Notes: what the source leaves imprecise" in out and "Only for small steps." in out
+    code, out, _ = check("--decks", str(tmp_path / "a"), "--json")
+    data = json.loads(out)
+    assert data["ok"] is False
+    assert data["content"]["without_references"] == ["mine-1", "mine-2"]
+    notes = {n["card"]: n for n in data["notes"]}
+    assert notes["mine-3"] == {
+        "card": "mine-3",
+        "note": "Only for convex losses.",
+        "references": ["Bishop (2006), §5.2"],
+        "computations": [],
+    }
 
 
 def test_a_rounded_claim_needs_its_tolerance(tmp_path: Path) -> None:

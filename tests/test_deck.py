@@ -42,6 +42,20 @@ EXPECTED: dict[str, tuple[int | None, tuple[str, ...]]] = {
     "card_is_text.yaml": (None, ("card #2 must be a mapping",)),
     "latin1.yaml": (5, ("not UTF-8",)),
     "tab_indent.yaml": (5, ("YAML syntax error", "tab")),
+    "bad_references.yaml": (8, ("card demo-1", "each reference must be non-empty text")),
+    "references_without_remark.yaml": (
+        7,
+        ("card demo-1", "references back an erratum or a note"),
+    ),
+    "source_question_without_note.yaml": (
+        6,
+        ("card demo-1", "a repaired question needs a note or erratum"),
+    ),
+    "wrong_without_erratum.yaml": (
+        8,
+        ("card demo-1", "compute huber is marked 'wrong: true'", "no erratum"),
+    ),
+    "empty_note.yaml": (7, ("card demo-1", "field 'note' is empty")),
 }
 
 
@@ -180,3 +194,78 @@ def test_cache_forgets_deck_files_that_are_gone(tmp_path: Path) -> None:
     load_catalog([other])  # writing the index prunes the missing file's entry
     index = json.loads((catalog_mod.cache_dir() / "decks" / "index.json").read_text())
     assert catalog_mod._key(gone) not in index and not cached.exists()
+
+
+REMARKS = """topic: d
+title: D
+cards:
+- id: d-1
+  question: Why is MAE robust?
+  source_question: What does MAE gain robustness?
+  answer: Its penalty is linear.
+  tags: [math]
+  compute:
+  - {fn: huber, args: {error: 100, delta: 1}, claim: 10.5, wrong: true}
+  erratum: It is 99.5.
+  note: The question is repaired.
+  references:
+  - "Hastie et al. (2009), §10.6"
+  - PyTorch HuberLoss
+"""
+
+
+def test_erratum_note_references_and_source_question() -> None:
+    card = parse_deck(REMARKS, "d.yaml").cards[0]
+    assert card.question == "Why is MAE robust?"
+    assert card.source_question == "What does MAE gain robustness?"
+    assert card.erratum == "It is 99.5." and card.note == "The question is repaired."
+    assert card.references == ("Hastie et al. (2009), §10.6", "PyTorch HuberLoss")
+    assert card.compute[0].wrong is True
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("note: The question is repaired.", "note: The question was repaired."),
+        ("  - PyTorch HuberLoss\n", ""),
+        ("source_question: What does MAE gain", "source_question: What does MAE win"),
+    ],
+)
+def test_content_hash_sees_the_remarks(old: str, new: str) -> None:
+    edited = REMARKS.replace(old, new)
+    assert edited != REMARKS
+    before = parse_deck(REMARKS, "d.yaml").cards[0].content_hash
+    assert parse_deck(edited, "d.yaml").cards[0].content_hash != before
+
+
+def test_content_hash_of_a_card_without_remarks_is_unchanged() -> None:
+    """Cards without the newer fields hash as before, so an upgrade re-syncs nothing."""
+    import hashlib
+
+    card = parse_deck("topic: d\ntitle: D\ncards:\n- {id: a, question: q, answer: x}\n", "a")
+    expected = hashlib.sha1(b"q\x00x\x00\x00", usedforsecurity=False).hexdigest()[:16]
+    assert card.cards[0].content_hash == expected
+
+
+def test_cache_keeps_the_remarks(tmp_path: Path) -> None:
+    deck = tmp_path / "d.yaml"
+    deck.write_text(REMARKS, encoding="utf-8")
+    parsed = load_catalog([deck]).card("d-1")
+    cached = load_catalog([deck]).card("d-1")  # from the cache
+    assert cached == parsed
+    assert cached.references == ("Hastie et al. (2009), §10.6", "PyTorch HuberLoss")
+    assert cached.compute[0].wrong and cached.source_question and cached.note
+
+
+def test_a_cache_of_another_format_is_parsed_again(tmp_path: Path) -> None:
+    import dlcards.catalog as catalog_mod
+
+    deck = tmp_path / "d.yaml"
+    deck.write_text(REMARKS, encoding="utf-8")
+    load_catalog([deck])
+    cached = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck)}.json"
+    data = json.loads(cached.read_text(encoding="utf-8"))
+    data["format"] = 1
+    del data["cards"][0]["note"]
+    cached.write_text(json.dumps(data), encoding="utf-8")
+    assert load_catalog([deck]).card("d-1").note == "The question is repaired."

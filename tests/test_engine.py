@@ -257,6 +257,44 @@ def test_perceptron_margin_subgradient_and_hinge() -> None:
     assert value("hinge_loss", w="1", b=0, x="3", y=1) == 0.0
 
 
+def test_geometric_margin() -> None:
+    # perceptron-9: w = [1, 0.5] → [0.5, 0] after the update on x = [1, 1], y = −1
+    assert value("geometric_margin", w="1,0.5", b=0, x="1,1", y=-1) == pytest.approx(
+        -1.5 / math.sqrt(1.25)
+    )
+    assert value("geometric_margin", w="0.5,0", b=0, x="1,1", y=-1) == pytest.approx(-1.0)
+    # a 3-4-5 triangle: w·x + b = 3 + 4 − 2 = 5, ‖w‖ = 5
+    assert value("geometric_margin", w="3,4", b=-2, x="1,1", y=1) == pytest.approx(1.0)
+    assert value("geometric_margin", w="3,4", b=-7, x="1,1", y=1) == 0.0  # on the boundary
+    with pytest.raises(UsageError, match="w must not be all zeros"):
+        run("geometric_margin", {"w": "0,0", "b": 1, "x": "1,1", "y": 1})
+
+
+@given(
+    st.lists(st.floats(min_value=-100, max_value=100), min_size=2, max_size=2),
+    st.floats(min_value=-100, max_value=100),
+    st.lists(st.floats(min_value=-100, max_value=100), min_size=2, max_size=2),
+    st.sampled_from([1, -1]),
+    positive,
+)
+def test_geometric_margin_is_the_distance_to_the_boundary(
+    w: list[float], b: float, x: list[float], y: int, scale: float
+) -> None:
+    """Against geometry: the foot of the perpendicular from x lies on the boundary, at that
+    distance; and scaling (w, b) by c > 0 moves nothing."""
+    norm2 = w[0] ** 2 + w[1] ** 2
+    assume(norm2 > 1e-3)
+    got = value("geometric_margin", w=w, b=b, x=x, y=y)
+    t = (w[0] * x[0] + w[1] * x[1] + b) / norm2
+    foot = [x[0] - t * w[0], x[1] - t * w[1]]
+    assert w[0] * foot[0] + w[1] * foot[1] + b == pytest.approx(0, abs=1e-6)
+    assert abs(got) == pytest.approx(math.dist(x, foot), rel=1e-9, abs=1e-9)
+    correct_side = y * (w[0] * x[0] + w[1] * x[1] + b) > 0
+    assert got > 0 if correct_side else got <= 1e-12
+    scaled = value("geometric_margin", w=[scale * w[0], scale * w[1]], b=scale * b, x=x, y=y)
+    assert scaled == pytest.approx(got, rel=1e-6, abs=1e-9)
+
+
 def test_penalty_ratio_and_huber_continuity() -> None:
     assert value("penalty_ratio", loss="mse", error=10) == 100.0
     assert value("penalty_ratio", loss="mae", error=10) == 10.0
@@ -341,6 +379,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "perceptron_train": {"dataset": "or"},
     "perceptron_margin": {"w": "1,2", "b": "0", "x": "1,1", "y": "1"},
     "perceptron_subgradient": {"w": "1,2", "b": "0", "x": "1,1", "y": "-1"},
+    "geometric_margin": {"w": "3,4", "b": "0", "x": "1,1", "y": "1"},
     "hinge_loss": {"w": "1,2", "b": "0", "x": "1,1", "y": "-1"},
     "penalty_ratio": {"loss": "huber", "error": "3"},
     "huber_continuity": {},

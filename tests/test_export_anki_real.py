@@ -173,6 +173,25 @@ def test_apkg_imports_into_anki(col: Collection, tmp_path: Path) -> None:
         == "Deep Learning::Categorical Cross-Entropy (CCE) & Sparse CCE"
     )
 
+    # an erratum, a note, their references and a repaired question reach the back, marked apart
+    cce29 = notes["cce-29"]["Back"]
+    assert '<div class="erratum"><b>Erratum:</b> Multi-label problems' in cce29
+    assert "<li>PyTorch documentation: torch.nn.CrossEntropyLoss" in cce29
+    assert 'class="note"' not in cce29
+    vgp = notes["vgp-4"]
+    assert vgp["Front"].startswith("When the Vanishing Gradient Problem occurs, what happens")
+    back = vgp["Back"]
+    assert '<div class="note"><b>Note:</b> The source gives only the section heading' in back
+    assert "Erratum" not in back
+    assert (
+        '<div class="references"><b>References:</b><ul><li>Goodfellow, Bengio &amp; Courville, '
+        "Deep Learning (2016), §8.2.5 Long-Term Dependencies</li>"
+    ) in back
+    assert "<b>The source's question:</b> <b>Vanishing Gradient Problem (VGP)</b>" in back
+    assert back.index('class="note"') < back.index('class="references"')
+    rendered = vgp.cards()[0].answer()  # Anki's own template rendering
+    assert "Note:" in rendered and "§8.2.5 Long-Term Dependencies" in rendered
+
     # HTML escaped, <br> kept, MathJax delimiters everywhere math was, no "$" left
     assert "(weights &amp; biases)" in notes["backprop-1"]["Back"]
     assert "<code>ŷ &lt; y</code>" in notes["bce-21"]["Back"]

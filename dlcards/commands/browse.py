@@ -92,7 +92,10 @@ def card_json(card: Any, title: str) -> dict[str, Any]:
         "answer": card.answer,
         "tags": list(card.tags),
         "source": card.source,
+        "source_question": card.source_question,
         "erratum": card.erratum,
+        "note": card.note,
+        "references": list(card.references),
         "compute": [
             {"fn": c.fn, "args": dict(c.args), "claim": c.claim, "tolerance": c.tolerance}
             for c in card.compute

@@ -6,16 +6,23 @@ Loading the catalog validates the decks (a deck error exits 2, as everywhere). T
 
     ok        the engine agrees with the claim
     computed  no claim: the block illustrates a formula
-    erratum   the engine disagrees, and the card carries an `erratum:` note that explains it
-    MISMATCH  the engine disagrees and the card does not say so
+    erratum   the block is marked `wrong: true` (the source's number) and the engine indeed
+              disagrees; the card's `erratum:` explains it
+    MISMATCH  the engine disagrees with an unmarked claim (on an erratum's card too: the
+              erratum's own numbers must be right), or agrees with one marked wrong
     error     the computation cannot run (unknown function, bad argument, ...)
+
+The content pass: every `erratum:` (the answer states something false) and `note:` (it is
+imprecise) is counted and listed, and each needs `references:` where a learner can check it;
+one without is a failure. Repaired questions (`source_question:`) are listed too.
 
 Quiz templates are drawn 25 times with fixed seeds; a draw the engine rejects, or a template
 parameter that never reaches the computation, is an error.
 
-Any MISMATCH or error exits 1 with a one-line summary. Warnings do not fail the check: a card
-tagged `math` with no compute block (the tag also works as a plain study tag in your own decks)
-and a card with compute blocks but no `math` tag (so `--tag math` would miss it). The shipped
+Any MISMATCH, error or remark without references exits 1 with a one-line summary. Warnings do
+not fail the check: a card tagged `math` with no compute block (the tag also works as a plain
+study tag in your own decks) and a card with compute blocks but no `math` tag (so `--tag math`
+would miss it). The shipped
 decks have neither; a test holds them to that.
 """
 
@@ -31,6 +38,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from dlcards.catalog import Catalog
+    from dlcards.deck import Card
     from dlcards.mathcards import Evaluation
 
 QUIZ_DRAWS = 25
@@ -51,28 +59,58 @@ STATUS_STYLE = {
 
 
 @dataclass(frozen=True)
+class Remark:
+    """An erratum or a note on a card, with the card's references."""
+
+    card: Card
+    kind: str  # "erratum" | "note"
+    text: str
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return self.card.references
+
+
+@dataclass(frozen=True)
 class Report:
     evaluations: list[Evaluation]
     quiz_problems: dict[str, list[str]]  # card id -> problems
     quiz_templates: int
     warnings: list[str]
-    errata: list[tuple[str, str]]  # (card id, erratum text)
+    remarks: list[Remark]  # errata and notes, in deck order
+    repaired: list[Card]  # cards whose question repairs the source's (`source_question`)
     cards: int
     math_cards: int
 
     def count(self, status: str) -> int:
         return sum(ev.status == status for ev in self.evaluations)
 
+    def of_kind(self, kind: str) -> list[Remark]:
+        return [r for r in self.remarks if r.kind == kind]
+
+    @property
+    def unreferenced(self) -> list[Card]:
+        """Cards with an erratum or a note but no references."""
+        cards = {r.card.id: r.card for r in self.remarks if not r.references}
+        return list(cards.values())
+
     @property
     def failures(self) -> list[str]:
-        """One short phrase per failing block or template, naming the card."""
+        """One short phrase per failing block, template or remark, naming the card."""
         out = [
-            f"{ev.card.id} {ev.call}: {_computed(ev)} ≠ claimed {_claimed(ev)}"
+            f"{ev.card.id} {ev.call}: marked wrong, but the engine agrees with {_claimed(ev)}"
+            if ev.compute.wrong
+            else f"{ev.card.id} {ev.call}: {_computed(ev)} ≠ claimed {_claimed(ev)}"
             for ev in self.evaluations
             if ev.status == "mismatch"
         ]
         out += [f"{ev.card.id} {ev.call}: {ev.error}" for ev in self.evaluations if ev.error]
         out += [f"{cid}: {p}" for cid, problems in self.quiz_problems.items() for p in problems]
+        out += [
+            f"{card.id}: {'erratum' if card.erratum else 'note'} without references "
+            f"({card.file}:{card.line})"
+            for card in self.unreferenced
+        ]
         return out
 
 
@@ -105,7 +143,13 @@ def build_report(catalog: Catalog) -> Report:
         quiz_problems=quiz_problems,
         quiz_templates=templates,
         warnings=warnings,
-        errata=[(c.id, c.erratum) for c in catalog.cards if c.erratum],
+        remarks=[
+            Remark(c, kind, text)
+            for c in catalog.cards
+            for kind, text in (("erratum", c.erratum), ("note", c.note))
+            if text
+        ],
+        repaired=[c for c in catalog.cards if c.source_question],
         cards=len(catalog.cards),
         math_cards=sum(c.is_math for c in catalog.cards),
     )
@@ -125,8 +169,11 @@ def _summary(report: Report) -> str:
     n = len(report.evaluations)
     mismatches = report.count("mismatch")
     errors = report.count("error") + sum(len(p) for p in report.quiz_problems.values())
+    errata, notes = len(report.of_kind("erratum")), len(report.of_kind("note"))
     parts = [
-        f"{report.cards} cards, {report.math_cards} math, {len(report.errata)} with an erratum",
+        f"{report.cards} cards, {report.math_cards} math",
+        f"{errata} {'erratum' if errata == 1 else 'errata'}, {notes} note{'s' * (notes != 1)}"
+        f", {len(report.unreferenced)} without references",
         f"{n} computations: {report.count('ok')} ok, {report.count('computed')} computed, "
         f"{report.count('erratum')} erratum, {mismatches} MISMATCH, {errors} error",
         f"{report.quiz_templates} quiz templates × {QUIZ_DRAWS} draws",
@@ -164,15 +211,41 @@ def _print(report: Report, console: Console) -> None:
         for problem in problems:
             table.add_row(card_id, Text(problem, style="red"), "", "", Text("error", style="red"))
     console.print(table)
-    if report.errata:
+    headings = {
+        "erratum": ("Errata: what the source gets wrong, corrected on the card", "yellow"),
+        "note": ("Notes: what the source leaves imprecise, made precise on the card", "blue"),
+    }
+    for kind, (heading, style) in headings.items():
+        remarks = report.of_kind(kind)
+        if not remarks:
+            continue
         console.print()
-        console.print(Text("Errata: mistakes in the source, explained on the card", style="bold"))
-        errata = Table.grid(padding=(0, 2))
-        errata.add_column(style="yellow", no_wrap=True)
-        errata.add_column(ratio=1)
-        for card_id, text in report.errata:
-            errata.add_row(card_id, to_rich(text))
-        console.print(errata)
+        console.print(Text(heading, style="bold"))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style=style, no_wrap=True)
+        grid.add_column(ratio=1)
+        for remark in remarks:
+            text = to_rich(remark.text)
+            if remark.references:
+                text.append("\n" + "; ".join(remark.references), style="dim")
+            else:
+                text.append("\nno references", style="bold red")
+            grid.add_row(remark.card.id, text)
+        console.print(grid)
+    if report.repaired:
+        console.print()
+        console.print(
+            Text("Repaired questions: the source's words kept in source_question", style="bold")
+        )
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="cyan", no_wrap=True)
+        grid.add_column(ratio=1)
+        for card in report.repaired:
+            assert card.source_question is not None
+            grid.add_row(
+                card.id, to_rich(card.source_question) + Text(" → ") + to_rich(card.question)
+            )
+        console.print(grid)
     for warning in report.warnings:
         console.print(Text(f"warning: {warning}", style="yellow"))
     console.print()
@@ -198,17 +271,40 @@ def _as_json(report: Report) -> dict[str, Any]:
             for ev in report.evaluations
         ],
         "quiz_problems": report.quiz_problems,
-        "errata": [{"card": cid, "erratum": text} for cid, text in report.errata],
+        "content": {
+            "errata": len(report.of_kind("erratum")),
+            "notes": len(report.of_kind("note")),
+            "repaired_questions": len(report.repaired),
+            "without_references": [card.id for card in report.unreferenced],
+        },
+        "errata": [_remark_json(r, report) for r in report.of_kind("erratum")],
+        "notes": [_remark_json(r, report) for r in report.of_kind("note")],
+        "repaired": [
+            {"card": c.id, "question": c.question, "source_question": c.source_question}
+            for c in report.repaired
+        ],
         "warnings": report.warnings,
         "failures": report.failures,
+    }
+
+
+def _remark_json(remark: Remark, report: Report) -> dict[str, Any]:
+    """The remark, its references, and the status of each of its card's computations."""
+    return {
+        "card": remark.card.id,
+        remark.kind: remark.text,
+        "references": list(remark.references),
+        "computations": [ev.status for ev in report.evaluations if ev.card.id == remark.card.id],
     }
 
 
 def check(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> None:
     """Validate the decks and check every number the math cards state against the engine.
 
-    Exits 1 if a claim disagrees with the engine on a card without an `erratum:` note, or a
-    computation or quiz template fails. Math cards without a compute block are warnings.
+    Also counts and lists the errata and notes on the cards. Exits 1 if a claim disagrees with
+    the engine (unless it is marked `wrong: true` and the card's erratum explains it), a
+    computation or quiz template fails, or an erratum or note has no references. Math cards
+    without a compute block are warnings.
     """
     from dlcards.catalog import load_catalog
     from dlcards.console import out, print_json
@@ -221,8 +317,17 @@ def check(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> No
     failures = report.failures
     if failures:
         more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
+        hints = []
+        if report.count("mismatch"):
+            hints.append(
+                "fix the claim, or mark it `wrong: true` and explain the source's mistake in an "
+                "`erratum:` on the card"
+            )
+        if report.unreferenced:
+            hints.append("give every erratum and note `references:` where a learner can check it")
+        hint = "; ".join(hints)
+        hint = f". {hint[:1].upper()}{hint[1:]}" if hint else ""
         raise DlcardsError(
-            f"check failed: {'; '.join(failures[:3])}{more}. Fix the claim, or explain the "
-            "source's mistake in an `erratum:` on the card",
+            f"check failed: {'; '.join(failures[:3])}{more}{hint}",
             exit_code=1,
         )

@@ -194,22 +194,17 @@ def _ask_choice(question: Question, keys: QuizLines | TerminalKeys, console: Con
     else:
         console.print(Text(f"✗ the answer is {question.expected}:", style="bold red"))
         console.print(_indented(Text(""), to_rich(question.options[question.correct])))
-    if question.card.erratum:
-        console.print(
-            _indented(Text("!", style="bold yellow"), to_rich(question.card.erratum), "Erratum: ")
-        )
     return Answered(question, correct, key)
 
 
-def _indented(mark: Text, text: Text, lead: str = "") -> RenderableType:
+def _indented(mark: Text, text: Text) -> RenderableType:
     """`text` after a one-character mark, wrapped lines aligned under its first line."""
     from rich.table import Table
-    from rich.text import Text
 
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=1, no_wrap=True)
     grid.add_column()
-    grid.add_row(mark, Text(lead, style="bold yellow") + text if lead else text)
+    grid.add_row(mark, text)
     return grid
 
 
@@ -249,6 +244,12 @@ def _run(
             answered = _ask_choice(question, keys, console)
         else:
             answered = _ask_self(question, title, keys, console, draw)
+        if question.kind != "self":  # the self-graded panel showed them with the answer
+            from dlcards.view import remarks
+
+            said = remarks(question.card)
+            if said is not None:
+                console.print(said)
         store.record_quiz_answer(
             session_id,
             question.card.id,

@@ -1,5 +1,5 @@
-"""The perceptron: weighted sum, margin, loss and subgradient, one update, training on AND / OR /
-XOR, and the hinge loss it led to.
+"""The perceptron: weighted sum, margin (functional and geometric), loss and subgradient, one
+update, training on AND / OR / XOR, and the hinge loss it led to.
 
 Labels are ±1. A point counts as misclassified when y·(w·x + b) ≤ 0: a point exactly on the
 boundary is a mistake for the update rule (otherwise zero-initialised weights would never move),
@@ -84,6 +84,30 @@ def perceptron_margin(w: list[float], b: float, x: list[float], y: int) -> Outco
         affine,
         f"margin = y·(w·x + b) = ({y})·({fmt(out)}) = {fmt(m)}",
         verdict,
+    ]
+
+
+def geometric_margin(w: list[float], b: float, x: list[float], y: int) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    out, affine = _affine(w, b, x)
+    norm = float(np.linalg.norm(np.asarray(w, dtype=np.float64)))
+    if norm == 0:
+        raise UsageError("w must not be all zeros: there is no boundary to measure from")
+    m = y * out
+    distance = m / norm
+    side = (
+        "on the correct side"
+        if distance > 0
+        else "on the wrong side"
+        if distance < 0
+        else "on the boundary"
+    )
+    return distance, [
+        affine,
+        f"‖w‖ = √({' + '.join(f'{fmt(wi)}²' for wi in w)}) = {fmt(norm)}",
+        f"distance = y·(w·x + b) / ‖w‖ = ({y})·({fmt(out)}) / {fmt(norm)} = {fmt(distance)}",
+        f"{fmt(abs(distance))} from the boundary, {side}; scaling w and b leaves it unchanged",
     ]
 
 
@@ -220,6 +244,18 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "M = y(w·x + b), y = ±1",
         "signed distance-like margin: > 0 correct, < 0 misclassified",
         perceptron_margin,
+    ),
+    Computation(
+        "geometric_margin",
+        (
+            Param("w", "floats"),
+            Param("b", "float"),
+            Param("x", "floats"),
+            Param("y", "int", check="sign"),
+        ),
+        "y(w·x + b) / ‖w‖, y = ±1",
+        "signed Euclidean distance from x to the boundary w·x + b = 0: > 0 on the correct side",
+        geometric_margin,
     ),
     Computation(
         "perceptron_subgradient",

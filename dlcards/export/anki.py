@@ -91,6 +91,10 @@ code {
 .steps { margin: 0.3em 0 0 0; padding-left: 1.4em; font-size: 0.85em; color: #57606a; }
 .erratum { margin-top: 1em; padding: 0.4em 0.8em; border-left: 3px solid #bf8700;
   background-color: #fff8c5; }
+.note { margin-top: 1em; padding: 0.4em 0.8em; border-left: 3px solid #0969da;
+  background-color: #ddf4ff; }
+.references, .source-question { margin-top: 0.6em; font-size: 0.8em; color: #57606a; }
+.references ul { margin: 0.2em 0 0 0; padding-left: 1.4em; }
 
 .card.nightMode, .nightMode .card, .night_mode .card, .card.night_mode {
   color: #e6edf3;
@@ -107,6 +111,9 @@ code {
 .nightMode .computed .claim, .nightMode .computed .error,
 .night_mode .computed .claim, .night_mode .computed .error { color: #d29922; }
 .nightMode .erratum, .night_mode .erratum { background-color: #3a3000; border-left-color: #d29922; }
+.nightMode .note, .night_mode .note { background-color: #0c2d4a; border-left-color: #4493f8; }
+.nightMode .references, .nightMode .source-question,
+.night_mode .references, .night_mode .source-question { color: #9198a1; }
 """
 
 # SM-2's scheduled reviews become Anki review cards.
@@ -176,7 +183,7 @@ def note_tags(card: Card) -> tuple[str, ...]:
 
 
 def back_html(card: Card, evaluations: Sequence[Evaluation] = ()) -> str:
-    """The answer, then each computation's live result and worked steps, then any erratum."""
+    """The answer, then each computation's live result and worked steps, then the remarks."""
     parts = [to_html(card.answer)]
     for ev in evaluations:
         label = to_html(ev.compute.label) if ev.compute.label else escape(ev.call)
@@ -198,8 +205,26 @@ def back_html(card: Card, evaluations: Sequence[Evaluation] = ()) -> str:
             + (f'<ol class="steps">{steps}</ol>' if steps else "")
             + "</div>"
         )
+    parts.append(remarks_html(card))
+    return "".join(parts)
+
+
+def remarks_html(card: Card) -> str:
+    """The erratum, the note, their references and the source's own question (when the card's
+    question is a repair), as the terminal shows them after the answer."""
+    parts = []
     if card.erratum:
         parts.append(f'<div class="erratum"><b>Erratum:</b> {to_html(card.erratum)}</div>')
+    if card.note:
+        parts.append(f'<div class="note"><b>Note:</b> {to_html(card.note)}</div>')
+    if card.references:
+        items = "".join(f"<li>{escape(ref)}</li>" for ref in card.references)
+        parts.append(f'<div class="references"><b>References:</b><ul>{items}</ul></div>')
+    if card.source_question:
+        parts.append(
+            '<div class="source-question"><b>The source\'s question:</b> '
+            f"{to_html(card.source_question)}</div>"
+        )
     return "".join(parts)
 
 
