@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from functools import cache
 
 from dlcards.commands.config import change
 from dlcards.fsrs_sched import FsrsState
@@ -62,3 +63,13 @@ def due_ids(store: Store, day: date) -> list[str]:
 
 def new_ids(store: Store) -> list[str]:
     return store.new_ids(sched(store).name)
+
+
+@cache
+def shipped() -> tuple[int, int]:
+    """(cards, topics) of the built-in decks, counted from the deck files themselves: the
+    counts are asserted in one place only (tests/test_seed_transcription.py)."""
+    from dlcards.catalog import load_catalog
+
+    catalog = load_catalog(use_cache=False)
+    return len(catalog.cards), len(catalog.decks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import helpers as h
 import pytest
 from conftest import FIXTURES
 from typer.testing import CliRunner
@@ -127,13 +128,32 @@ def test_content_hash_ignores_id_and_tags() -> None:
     assert a.cards[0].content_hash == b.cards[0].content_hash != c.cards[0].content_hash
 
 
-def test_cache_is_used_and_invalidated(tmp_path: Path) -> None:
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every deck file the YAML parser reads from now on."""
+    import dlcards.deck as deck_mod
+
+    parsed: list[str] = []
+    real = deck_mod.parse_deck
+
+    def counting(text: str, path: str):  # type: ignore[no-untyped-def]
+        parsed.append(Path(path).name)
+        return real(text, path)
+
+    monkeypatch.setattr(deck_mod, "parse_deck", counting)
+    return parsed
+
+
+def test_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     deck = tmp_path / "d.yaml"
     deck.write_text("topic: d\ntitle: D\ncards:\n- {id: d-1, question: q, answer: old}\n")
+    parsed = _count_parses(monkeypatch)
     assert load_catalog([deck]).card("d-1").answer == "old"
-    assert load_catalog([deck]).card("d-1").answer == "old"  # from the cache
+    assert parsed.count("d.yaml") == 1
+    assert load_catalog([deck]).card("d-1").answer == "old"
+    assert parsed.count("d.yaml") == 1  # the second load came from the cache
     deck.write_text("topic: d\ntitle: D\ncards:\n- {id: d-1, question: q, answer: new!}\n")
     assert load_catalog([deck]).card("d-1").answer == "new!"
+    assert parsed.count("d.yaml") == 2
 
 
 def test_merge_reports_both_places() -> None:
@@ -158,11 +178,13 @@ def test_catalog_loads_only_the_decks_it_uses(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(catalog_mod, "_deck_from_json", counting)
     catalog = load_catalog()
-    assert len(catalog.topic_titles()) == 9 and sum(len(i.ids) for i in catalog.infos) == 220
+    assert (sum(len(i.ids) for i in catalog.infos), len(catalog.topic_titles())) == h.shipped()
     assert loaded == []  # the index alone
     assert catalog.card("gd-23").answer.startswith(r"$\frac{320}{64}")
     assert loaded == ["gd"]
-    assert len(catalog.select(["gd", "vgp"])) == 60
+    assert len(catalog.select(["gd", "vgp"])) == sum(
+        len(catalog.deck(t).cards) for t in ("gd", "vgp")
+    )
     assert loaded == ["gd", "vgp"]
 
 
@@ -247,11 +269,13 @@ def test_content_hash_of_a_card_without_remarks_is_unchanged() -> None:
     assert card.cards[0].content_hash == expected
 
 
-def test_cache_keeps_the_remarks(tmp_path: Path) -> None:
+def test_cache_keeps_the_remarks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     deck = tmp_path / "d.yaml"
     deck.write_text(REMARKS, encoding="utf-8")
+    parses = _count_parses(monkeypatch)
     parsed = load_catalog([deck]).card("d-1")
-    cached = load_catalog([deck]).card("d-1")  # from the cache
+    cached = load_catalog([deck]).card("d-1")
+    assert parses.count("d.yaml") == 1  # the second came from the cache
     assert cached == parsed
     assert cached.references == ("Hastie et al. (2009), §10.6", "PyTorch HuberLoss")
     assert cached.compute[0].wrong and cached.source_question and cached.note

@@ -71,9 +71,13 @@ def test_exact_hundredths_never_round_up() -> None:
     assert after.ef == 130 and after.interval == 130
 
 
-def test_due_is_review_day_plus_interval() -> None:
-    state, _ = review(State(), Grade.GOOD, date(2026, 2, 28))
-    assert state.due == date(2026, 3, 1)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=30))
+def test_due_is_review_day_plus_interval(gs: list[int]) -> None:
+    state, day = State(), date(2026, 2, 28)
+    for g in gs:
+        state, _ = review(state, Grade(g), day)
+        assert state.due is not None and (state.due - day).days == state.interval >= 1
+        day = state.due
 
 
 grades = st.lists(st.integers(0, 5), min_size=1, max_size=30)
@@ -107,6 +111,19 @@ def test_higher_grade_never_shorter(gs: list[int], g: int) -> None:
     assert p[Grade(g)] <= p[Grade(min(g + 1, 5))]
 
 
-@given(grades)
-def test_review_is_pure(gs: list[int]) -> None:
-    assert run(gs) == run(gs)
+@given(grades, st.integers(-3000, 3000))
+def test_review_depends_only_on_its_arguments(gs: list[int], shift: int) -> None:
+    """Moving the whole history in time moves every due date by the same days, nothing else."""
+    state, moved = State(), State()
+    for n, g in enumerate(gs):
+        day = DAY0 + timedelta(days=7 * n)
+        state, _ = review(state, Grade(g), day)
+        moved, _ = review(moved, Grade(g), day + timedelta(days=shift))
+        assert (moved.ef, moved.interval, moved.repetitions, moved.lapses) == (
+            state.ef,
+            state.interval,
+            state.repetitions,
+            state.lapses,
+        )
+        assert moved.due is not None and state.due is not None
+        assert (moved.due - state.due).days == shift
