@@ -333,6 +333,18 @@ def _write_json(path: Path, data: object) -> None:
         pass  # an unwritable cache only costs speed
 
 
+def _info_from_index(file: Path, stamp: str, entry: dict[str, Any]) -> DeckInfo:
+    return DeckInfo(
+        file,
+        _display_path(file),
+        stamp,
+        entry["topic"],
+        entry["title"],
+        tuple(entry["ids"]),
+        entry["math"],
+    )
+
+
 def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Catalog:
     """All decks, validated and merged. Parses YAML only for deck files that changed, and
     loads a deck's cards only when they are used."""
@@ -351,17 +363,7 @@ def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Ca
         stamp, key = _stamp(file), _key(file)
         entry = index.get(key)
         if entry and entry.get("stamp") == stamp:
-            infos.append(
-                DeckInfo(
-                    file,
-                    _display_path(file),
-                    stamp,
-                    entry["topic"],
-                    entry["title"],
-                    tuple(entry["ids"]),
-                    entry["math"],
-                )
-            )
+            infos.append(_info_from_index(file, stamp, entry))
             continue
         deck = read_deck(file)
         parsed[file] = deck

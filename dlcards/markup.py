@@ -54,7 +54,10 @@ class _Item:
 
 
 def _lex(source: str) -> list[_Item]:
-    """Split card text into text, ``*`` runs, code spans and math (inline and display)."""
+    """Split card text into text, ``*`` runs, code spans and math (inline and display).
+
+    Long on purpose: a single-pass lexer whose branches (escape, code span, display math,
+    inline math, ``*`` run) share the text buffer and the position; it reads best as one loop."""
     items: list[_Item] = []
     buf: list[str] = []
     strip_next = False

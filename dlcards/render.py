@@ -195,7 +195,11 @@ def _fraction(numerator: str, denominator: str) -> str:
 
 
 def _build_converter() -> Callable[[str], str]:
-    """Create the pylatexenc-based converter (once; see :func:`_converter`)."""
+    """Create the pylatexenc-based converter (once; see :func:`_converter`).
+
+    Long on purpose: it is one table of LaTeX macro handlers, each a few lines, sharing the
+    walker's context through closures; split up, every handler would take that context as
+    arguments and the table would be spread across the module."""
     import logging
 
     from pylatexenc import latexwalker, macrospec

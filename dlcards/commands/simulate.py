@@ -8,7 +8,7 @@ are raised as UsageError, which the CLI turns into one `error: ...` line and exi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -131,7 +131,15 @@ def _print(result: Simulation) -> None:
     row("reviews per card known", [_fmt(r.reviews_per_known, "{:.1f}") for r in runs])
     console.print(table)
     console.print()
+    _print_load(result, console)
 
+
+def _print_load(result: Simulation, console: Any) -> None:
+    """Reviews per day as one sparkline per scheduler, and the caveats."""
+    from rich.text import Text
+
+    config = result.config
+    runs = result.results
     width = max(10, min(console.width - 20, 90))
     series = [bucket_means(r.reviews_per_day, width) for r in runs]
     size = series[0][1]
