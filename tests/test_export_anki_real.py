@@ -391,3 +391,38 @@ def test_text_file_bytes(tmp_path: Path, user_decks: Path) -> None:
     [line] = [line for line in lines if "\tbatches-2\t" in line]
     assert re.match(r'^\S+\tdlcards\t"Deep Learning::Batches & ""Epochs"""\t"#2: and', line)
     assert line.endswith("\tbatches math")
+
+
+def test_fsrs_progress_reaches_anki_with_its_memory_state(col: Collection, tmp_path: Path) -> None:
+    """With FSRS active, the package carries FSRS's interval and due date, and the memory state
+    (stability, difficulty) in the cards' `data`, which Anki with FSRS on reads as its own."""
+    db = tmp_path / "progress.db"
+    today = _anki_today()
+    store = Store.open(db)
+    store.sync(load_catalog().cards, "test", NOW)
+    h.set_scheduler(store, "fsrs")
+    for card_id, grade, days_ago in [
+        ("gd-23", Grade.GOOD, 9),
+        ("gd-23", Grade.GOOD, 6),
+        ("vgp-1", Grade.PERFECT, 12),
+        ("mlp-1", Grade.HARD, 2),
+    ]:
+        h.grade(store, card_id, grade, today - timedelta(days=days_ago), NOW)
+    memories = {cid: store.memory(cid) for cid in ("gd-23", "vgp-1", "mlp-1")}
+    schedule = h.sched(store)
+    store.close()
+
+    col.set_config("fsrs", True)
+    path = tmp_path / "fsrs.apkg"
+    export("anki", "-o", str(path), "--with-progress", "--db", str(db))
+    import_apkg(col, path, scheduling=True)
+    notes = notes_by_card_id(col)
+    for card_id, memory in memories.items():
+        card = col.get_card(notes[card_id].cards()[0].id)
+        due = schedule.due(memory)
+        assert due is not None
+        assert card.ivl == schedule.interval(memory), card_id
+        assert card.due - col.sched.today == (due - today).days, card_id
+        assert card.memory_state is not None, card_id
+        assert card.memory_state.stability == pytest.approx(memory.fsrs.stability, rel=1e-3)
+        assert card.memory_state.difficulty == pytest.approx(memory.fsrs.difficulty, rel=1e-3)
