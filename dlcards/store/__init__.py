@@ -12,13 +12,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from dlcards.errors import StoreError
 from dlcards.memory import EF_START, Memory
 from dlcards.paths import default_db
-from dlcards.store.connection import BUSY_TIMEOUT_S, Connection
+from dlcards.store.connection import BUSY_TIMEOUT_S
+from dlcards.store.reports import Reports, due_table
 from dlcards.store.rows import (
     INSERT_REVIEW,
     SELECT_MEMORY,
@@ -26,9 +26,7 @@ from dlcards.store.rows import (
     UPSERT_FSRS,
     CardFlags,
     LogEntry,
-    QuizAnswer,
     ReviewRow,
-    ReviewWindow,
     StatsRow,
     SyncResult,
     TopicCounts,
@@ -63,15 +61,7 @@ Decide = Callable[[Memory], "Outcome"]
 Rebuild = Callable[[Sequence[LogEntry], Memory], Memory]
 """A card's memory from its log of scheduled grades (and its stored memory)."""
 
-_DUE_TABLES = {"sm2": "sm2", "fsrs": "fsrs"}
 REBUILD_CHUNK = 500  # cards per write transaction when every card is rebuilt
-
-
-def _due_table(by: str) -> str:
-    try:
-        return _DUE_TABLES[by]
-    except KeyError:
-        raise ValueError(f"unknown scheduler {by!r}") from None
 
 
 def _topic_filter(topics: Sequence[str]) -> tuple[str, list[Any]]:
@@ -87,7 +77,7 @@ _HISTORY = (
 )
 
 
-class Store(Connection):
+class Store(Reports):
     """The progress database: settings, deck sync, the queue, grades, the log."""
 
     # settings ------------------------------------------------------------------------------
@@ -211,7 +201,7 @@ class Store(Connection):
         """Active cards due on or before today by scheduler `by`, most overdue first."""
         where, params = _topic_filter(topics)
         sql = (
-            f"SELECT s.card_id FROM {_due_table(by)} s JOIN cards c ON c.id = s.card_id "
+            f"SELECT s.card_id FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id "
             f"WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0{where} "
             "ORDER BY s.due, c.position"
         )
@@ -222,7 +212,7 @@ class Store(Connection):
         """Active cards never reviewed, in deck order."""
         where, params = _topic_filter(topics)
         sql = (
-            f"SELECT s.card_id FROM {_due_table(by)} s JOIN cards c ON c.id = s.card_id "
+            f"SELECT s.card_id FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id "
             f"WHERE s.due IS NULL AND c.retired = 0 AND c.suspended = 0{where} "
             "ORDER BY c.position"
         )
@@ -261,7 +251,7 @@ class Store(Connection):
                 "SELECT c.topic, count(*), "
                 "sum(c.suspended = 0 AND s.due <= ?), "
                 "sum(c.suspended = 0 AND s.due IS NULL), sum(c.suspended) "
-                f"FROM cards c JOIN {_due_table(by)} s ON s.card_id = c.id WHERE c.retired = 0 "
+                f"FROM cards c JOIN {due_table(by)} s ON s.card_id = c.id WHERE c.retired = 0 "
                 "GROUP BY c.topic ORDER BY min(c.position)",
                 (today.isoformat(),),
             ).fetchall()
@@ -272,7 +262,7 @@ class Store(Connection):
         """The first due date of an active card after `after`, by scheduler `by`."""
         row = self._call(
             lambda: self.conn.execute(
-                f"SELECT min(s.due) FROM {_due_table(by)} s JOIN cards c ON c.id = s.card_id "
+                f"SELECT min(s.due) FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id "
                 "WHERE s.due > ? AND c.retired = 0 AND c.suspended = 0",
                 (after.isoformat(),),
             ).fetchone()
@@ -468,103 +458,6 @@ class Store(Connection):
                 ids,
             )
             return int(studied)
-
-    # statistics ------------------------------------------------------------------------------
-
-    def card_rows(self, by: str) -> list[StatsRow]:
-        """Every active card in deck order, with scheduler `by`'s due date and interval."""
-        if _due_table(by) == "fsrs":
-            schedule = (
-                "f.due, coalesce(julianday(f.due) - julianday(f.last_review), 0), f.stability "
-                "FROM cards c JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id"
-            )
-        else:
-            schedule = "s.due, s.interval, NULL FROM cards c JOIN sm2 s ON s.card_id = c.id"
-        sql = (
-            "SELECT c.id, c.suspended, s.repetitions, s.ef, s.lapses, s.last_review, "
-            f"{schedule} WHERE c.retired = 0 ORDER BY c.position"
-        )
-        rows = self._call(lambda: self.conn.execute(sql).fetchall())
-        return [
-            StatsRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], int(r[7] or 0), r[8]) for r in rows
-        ]
-
-    def review_counts(self, until: date, *since: date) -> list[ReviewWindow]:
-        """For each `since` day: reviews from it to `until` (inclusive). Each window is a range
-        search on the covering (day, kind, grade) index."""
-        sql = (
-            "SELECT count(*), sum(kind = 'scheduled'), sum(kind = 'scheduled' AND grade >= 3) "
-            "FROM reviews WHERE day >= ? AND day <= ?"
-        )
-
-        def window(day: date) -> ReviewWindow:
-            row = self.conn.execute(sql, (day.isoformat(), until.isoformat())).fetchone()
-            return ReviewWindow(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
-
-        return [self._call(partial(window, day)) for day in since]
-
-    def study_days(self, since: date, until: date) -> list[date]:
-        """Distinct days with at least one review from `since` to `until`, newest first."""
-        rows = self._call(
-            lambda: self.conn.execute(
-                "SELECT DISTINCT day FROM reviews WHERE day >= ? AND day <= ? ORDER BY day DESC",
-                (since.isoformat(), until.isoformat()),
-            ).fetchall()
-        )
-        return [d for (text,) in rows if (d := day_of(text, "?", "reviews.day")) is not None]
-
-    # quiz ------------------------------------------------------------------------------------
-
-    def record_quiz_answer(
-        self,
-        session_id: int,
-        card_id: str,
-        mode: str,
-        correct: bool,
-        given: str | None,
-        expected: str | None,
-        now: datetime,
-    ) -> int:
-        """Log one quiz answer (its own table: quizzes never touch the schedule)."""
-        with self._write() as c:
-            cur = c.execute(
-                "INSERT INTO quiz_results (session_id, card_id, answered_at, mode, correct, "
-                "given, expected) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    session_id,
-                    card_id,
-                    now.isoformat(timespec="milliseconds"),
-                    mode,
-                    int(correct),
-                    given,
-                    expected,
-                ),
-            )
-            return int(cur.lastrowid or 0)
-
-    def quiz_results(self, session_id: int) -> list[QuizAnswer]:
-        """One quiz session's answers, in answer order."""
-        rows = self._call(
-            lambda: self.conn.execute(
-                "SELECT card_id, correct, given, expected FROM quiz_results "
-                "WHERE session_id = ? ORDER BY id",
-                (session_id,),
-            ).fetchall()
-        )
-        return [QuizAnswer(r[0], bool(r[1]), r[2], r[3]) for r in rows]
-
-    # the log -------------------------------------------------------------------------------
-
-    def review_count(self) -> int:
-        return int(
-            self._call(lambda: self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
-        )
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Read-only helper for the export and tests (SELECT statements only)."""
-        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
-            raise ValueError("Store.query is for SELECT statements")
-        return self._call(lambda: self.conn.execute(sql, params).fetchall())
 
     # bulk import -----------------------------------------------------------------------------
 

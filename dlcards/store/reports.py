@@ -1,0 +1,121 @@
+"""Reads for the statistics, the quiz log and the review log (no decisions, no writes but the
+quiz's own answers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from functools import partial
+from typing import Any
+
+from dlcards.store.connection import Connection
+from dlcards.store.rows import QuizAnswer, ReviewWindow, StatsRow, day_of
+
+_DUE_TABLES = {"sm2": "sm2", "fsrs": "fsrs"}
+
+
+def due_table(by: str) -> str:
+    """The table holding scheduler `by`'s due dates."""
+    try:
+        return _DUE_TABLES[by]
+    except KeyError:
+        raise ValueError(f"unknown scheduler {by!r}") from None
+
+
+class Reports(Connection):
+    # statistics ------------------------------------------------------------------------------
+
+    def card_rows(self, by: str) -> list[StatsRow]:
+        """Every active card in deck order, with scheduler `by`'s due date and interval."""
+        if due_table(by) == "fsrs":
+            schedule = (
+                "f.due, coalesce(julianday(f.due) - julianday(f.last_review), 0), f.stability "
+                "FROM cards c JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id"
+            )
+        else:
+            schedule = "s.due, s.interval, NULL FROM cards c JOIN sm2 s ON s.card_id = c.id"
+        sql = (
+            "SELECT c.id, c.suspended, s.repetitions, s.ef, s.lapses, s.last_review, "
+            f"{schedule} WHERE c.retired = 0 ORDER BY c.position"
+        )
+        rows = self._call(lambda: self.conn.execute(sql).fetchall())
+        return [
+            StatsRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], int(r[7] or 0), r[8]) for r in rows
+        ]
+
+    def review_counts(self, until: date, *since: date) -> list[ReviewWindow]:
+        """For each `since` day: reviews from it to `until` (inclusive). Each window is a range
+        search on the covering (day, kind, grade) index."""
+        sql = (
+            "SELECT count(*), sum(kind = 'scheduled'), sum(kind = 'scheduled' AND grade >= 3) "
+            "FROM reviews WHERE day >= ? AND day <= ?"
+        )
+
+        def window(day: date) -> ReviewWindow:
+            row = self.conn.execute(sql, (day.isoformat(), until.isoformat())).fetchone()
+            return ReviewWindow(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
+
+        return [self._call(partial(window, day)) for day in since]
+
+    def study_days(self, since: date, until: date) -> list[date]:
+        """Distinct days with at least one review from `since` to `until`, newest first."""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT DISTINCT day FROM reviews WHERE day >= ? AND day <= ? ORDER BY day DESC",
+                (since.isoformat(), until.isoformat()),
+            ).fetchall()
+        )
+        return [d for (text,) in rows if (d := day_of(text, "?", "reviews.day")) is not None]
+
+    # quiz ------------------------------------------------------------------------------------
+
+    def record_quiz_answer(
+        self,
+        session_id: int,
+        card_id: str,
+        mode: str,
+        correct: bool,
+        given: str | None,
+        expected: str | None,
+        now: datetime,
+    ) -> int:
+        """Log one quiz answer (its own table: quizzes never touch the schedule)."""
+        with self._write() as c:
+            cur = c.execute(
+                "INSERT INTO quiz_results (session_id, card_id, answered_at, mode, correct, "
+                "given, expected) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    card_id,
+                    now.isoformat(timespec="milliseconds"),
+                    mode,
+                    int(correct),
+                    given,
+                    expected,
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def quiz_results(self, session_id: int) -> list[QuizAnswer]:
+        """One quiz session's answers, in answer order."""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT card_id, correct, given, expected FROM quiz_results "
+                "WHERE session_id = ? ORDER BY id",
+                (session_id,),
+            ).fetchall()
+        )
+        return [QuizAnswer(r[0], bool(r[1]), r[2], r[3]) for r in rows]
+
+    # the log -------------------------------------------------------------------------------
+
+    def review_count(self) -> int:
+        return int(
+            self._call(lambda: self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
+        )
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Read-only helper for the export and tests (SELECT statements only)."""
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise ValueError("Store.query is for SELECT statements")
+        return self._call(lambda: self.conn.execute(sql, params).fetchall())
