@@ -124,6 +124,7 @@ def test_import_reviews_rebuilds_fsrs_when_it_is_on(tmp_path: Path) -> None:
 # --- bench/run.py -------------------------------------------------------------------------------
 
 
+@pytest.mark.bench
 def test_bench_run_quick_at_a_tiny_size(tmp_path: Path) -> None:
     out = tmp_path / "result.json"
     done = subprocess.run(
