@@ -1,3 +1,3 @@
-from dlcards.cli import main
+from dlcards.quick import main
 
 main()

@@ -7,7 +7,6 @@ over the target. Any error removes the temporary file and leaves the target as i
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -15,6 +14,8 @@ from typing import IO
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None], mode: int | None = None) -> None:
     """Write `path` atomically through `write(fh)`; raises OSError (target untouched)."""
+    import tempfile
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:

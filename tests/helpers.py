@@ -69,7 +69,14 @@ def new_ids(store: Store) -> list[str]:
 def shipped() -> tuple[int, int]:
     """(cards, topics) of the built-in decks, counted from the deck files themselves: the
     counts are asserted in one place only (tests/test_seed_transcription.py)."""
+    import os
+
     from dlcards.catalog import load_catalog
 
-    catalog = load_catalog(use_cache=False)
+    user_decks = os.environ.pop("DLCARDS_DECKS", None)
+    try:
+        catalog = load_catalog(use_cache=False)
+    finally:
+        if user_decks is not None:
+            os.environ["DLCARDS_DECKS"] = user_decks
     return len(catalog.cards), len(catalog.decks)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.errors import UsageError
+from dlcards.days import today_from as today_from
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
@@ -30,18 +29,6 @@ TodayOption = typer.Option(
     help="Act as if today were YYYY-MM-DD (also DLCARDS_TODAY).",
     metavar="DATE",
 )
-
-
-def today_from(option: str | None) -> date:
-    """The study day: --today, else DLCARDS_TODAY, else the local calendar date."""
-    text = option or os.environ.get("DLCARDS_TODAY")
-    if not text:
-        return date.today()
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        source = "--today" if option else "DLCARDS_TODAY"
-        raise UsageError(f"{source} must be a date like 2026-11-26, not {text!r}") from None
 
 
 def clock() -> datetime:

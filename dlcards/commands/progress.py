@@ -22,6 +22,12 @@ def due(
     db: str | None = DbOption,
     today: str | None = TodayOption,
     json_: bool = JsonOption,
+    count: bool = typer.Option(
+        False,
+        "--count",
+        help="Print one number: cards due today plus new cards still allowed today "
+        "(fast, for a shell prompt or status bar).",
+    ),
 ) -> None:
     """How many cards are due today and how many are new, per topic."""
     from dlcards.console import out, print_json
@@ -29,6 +35,9 @@ def due(
     day = today_from(today)
     with synced_store(db, decks or ()) as store:
         by = schedule_of(store).name
+        if count:
+            typer.echo(store.due_count(day, by, store.settings().new_per_day))
+            return
         counts = store.topic_counts(day, by)
         limit = store.settings().new_per_day
         new_left = max(0, limit - store.new_introduced(day))

@@ -232,6 +232,20 @@ class Store(Reports):
         )
         return int(row[0])
 
+    def due_count(self, today: date, by: str, new_per_day: int) -> int:
+        """Cards due today by scheduler `by` plus the new cards still allowed today: the one
+        number for a shell prompt (`dlcards due --count`)."""
+        table = due_table(by)
+        row = self._call(
+            lambda: self.conn.execute(
+                f"SELECT sum(s.due <= ?1), sum(s.due IS NULL) FROM {table} s "
+                "JOIN cards c ON c.id = s.card_id WHERE c.retired = 0 AND c.suspended = 0",
+                (today.isoformat(),),
+            ).fetchone()
+        )
+        due, new = int(row[0] or 0), int(row[1] or 0)
+        return due + min(new, max(0, new_per_day - self.new_introduced(today)))
+
     def redrills_due(self, day: date, threshold: int, topics: Sequence[str] = ()) -> list[str]:
         """Cards whose last grade on `day` was below `threshold`, in the order last graded:
         the re-drills still owed today, derived from the day's log alone."""
