@@ -196,14 +196,6 @@ def check_merge(infos: Sequence[DeckInfo], load: Callable[[DeckInfo], Deck]) -> 
             owner[cid] = info
 
 
-def merge(decks: Sequence[Deck]) -> Catalog:
-    """A catalog of already-parsed decks (checked like files are)."""
-    by_topic = {deck.topic: deck for deck in decks}
-    infos = [_info(deck, Path(deck.path), "") for deck in decks]
-    check_merge(infos, lambda info: by_topic[info.topic])
-    return Catalog(infos, lambda info: by_topic[info.topic])
-
-
 def read_deck(path: Path) -> Deck:
     from dlcards.deck import parse_deck
 

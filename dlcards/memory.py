@@ -29,10 +29,6 @@ class Sm2State:
     def is_new(self) -> bool:
         return self.last_review is None
 
-    @property
-    def ef_value(self) -> float:
-        return self.ef / 100
-
 
 @dataclass(frozen=True)
 class FsrsState:

@@ -32,7 +32,6 @@ from dlcards.store.rows import (
     TopicCounts,
     day_of,
     fsrs_values,
-    iso,
     memory_from,
     review_values,
     sm2_values,
@@ -510,7 +509,3 @@ class Store(Reports):
                     stored = memory_from(c.execute(SELECT_MEMORY, (cid,)).fetchone(), cid)
                     self._put_memory(c, cid, stored, rebuild(self._history_in(c, cid), stored))
         return added
-
-
-def iso_or_none(day: date | None) -> str | None:  # pragma: no cover - re-export for callers
-    return iso(day)
