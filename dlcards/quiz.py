@@ -76,11 +76,12 @@ def draw_params(quiz: Quiz, rng: random.Random) -> dict[str, Scalar]:
 
 
 def show(value: object) -> str:
-    """A drawn value as the template shows it: `3`, `0.35`, `-1.5`, text as written."""
+    """A drawn value or an answer as the learner reads it, in the engine's one display format:
+    `3`, `0.35`, `−1.5`, `5,000`, `9.537 × 10⁻⁷`; a whole float without `.0`; text as written."""
     from dlcards.engine import fmt
 
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return fmt(int(value))
     return fmt(value)
 
 
@@ -90,11 +91,14 @@ def fill(template: str, values: Mapping[str, Scalar]) -> str:
 
 
 def _substitute(item: object, values: Mapping[str, Scalar]) -> object:
+    from dlcards.engine import plain
+
     if isinstance(item, str):
         whole = PLACEHOLDER.fullmatch(item.strip())
         if whole:
             return values[whole.group(1)]
-        return fill(item, values)
+        # Inside a longer argument text the engine parses: the spelling it reads back.
+        return PLACEHOLDER.sub(lambda m: plain(values[m.group(1)]), item)
     return item
 
 

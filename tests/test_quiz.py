@@ -44,8 +44,10 @@ def cards() -> dict[str, Card]:
 
 
 def numbers(text: str) -> list[float]:
-    """Every number written in a prompt, in order (a '-' right before a digit is a sign)."""
-    return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", text)]
+    """Every number written in a prompt, in order: a '−' (or '-') right before a digit is a sign,
+    and commas between groups of three digits are thousands separators."""
+    found = re.findall(r"[−-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[−-]?\d+(?:\.\d+)?", text)
+    return [float(x.replace("−", "-").replace(",", "")) for x in found]
 
 
 def variants(card: Card, n: int = 60) -> list[Question]:
@@ -140,7 +142,8 @@ def test_draws_stay_in_range_on_the_step() -> None:
         assert isinstance(f, float) and -4 <= f <= 4 and (f * 4).is_integer()
         assert str(f) == str(round(f, 2))  # no 0.30000000000000004
     assert {draw_value([0, 1, 1], rng) for _ in range(50)} == {0, 1}
-    assert show(2.0) == "2" and show(-1.5) == "-1.5" and show("0.1, 0.7") == "0.1, 0.7"
+    assert show(2.0) == "2" and show(-1.5) == "\u22121.5" and show("0.1, 0.7") == "0.1, 0.7"
+    assert show(5000) == "5,000" and show(-3.0) == "\u22123" and show(2.5e-7) == "2.5 × 10⁻⁷"
 
 
 def test_a_seed_gives_the_same_quiz(cards: dict[str, Card]) -> None:
