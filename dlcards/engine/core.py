@@ -166,9 +166,9 @@ def fmt(x: object, digits: int | None = None) -> str:
     """A number as a textbook prints it, for worked steps and answers: the one display format.
 
     `100`, `1,000`, `0.5`, `0.3567`, `−2.5`, `9.537 × 10⁻⁷`, `[0.1, −0.7]`: the minus sign is
-    U+2212, thousands are grouped with commas, floats get at most 4 decimals (trailing zeros
-    dropped), and magnitudes below 0.001 or at or above 10¹⁵ use scientific notation with 4
-    significant digits. `digits` asks for that many significant digits instead (e.g. 10 for the
+    U+2212, thousands are grouped with commas, floats get at most 4 decimals (4 significant
+    digits below 1; trailing zeros dropped), and magnitudes below 0.001 or at or above 10¹⁵ use
+    scientific notation with 4 significant digits. `digits` asks for that many significant digits instead (e.g. 10 for the
     two close values a central difference subtracts). Other values use str().
     Values a user types back (command-line defaults, echoed input) use `plain` instead.
     """
@@ -189,6 +189,8 @@ def fmt(x: object, digits: int | None = None) -> str:
                 text = text.rstrip("0").rstrip(".")
         elif abs(x) < 1e-3 or abs(x) >= 1e15:
             text = f"{x:.3e}"
+        elif abs(x) < 1:  # 4 significant digits: 0.03125, 0.00475, not 0.0312, 0.0048
+            text = f"{x:.4g}"
         else:
             text = f"{x:,.4f}".rstrip("0").rstrip(".")
         if "e" in text:
