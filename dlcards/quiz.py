@@ -8,9 +8,9 @@ question:
 - self: any other card; the answer is revealed and the learner grades themself;
 - choice: any other card, with its answer and the answers of three other cards of its topic.
 
-Typed answers are parsed without eval: integers, decimals, scientific notation, fractions such
-as 1/4, powers such as 0.25^3 (or 0.25**3), a leading sign (also the Unicode minus), thousands
-separators, and for a vector, numbers separated by commas or spaces, optionally in brackets.
+Typed answers are parsed without eval: integers, decimals, scientific notation (2.5e-3, or
+2.5 × 10⁻³ as answers are shown, or 2.5 x 10^-3), fractions such as 1/4, powers such as 0.25^3
+(or 0.25**3), a leading sign (also the Unicode minus), thousands separators, and for a vector, numbers separated by commas or spaces, optionally in brackets.
 """
 
 from __future__ import annotations
@@ -295,6 +295,9 @@ _SCALAR = re.compile(rf"^([+-]?)({_NUMBER})(?:/({_NUMBER})|\^([+-]?\d{{1,3}}))?$
 _GROUPED = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+(?:\.\d+)?)$")
 _EXPONENT = re.compile(r"[eE]([+-]?\d+)")
 _APPROX = ("≈", "~", "=")
+_TIMES_TEN = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*[×xX*·]\s*10\s*(?:\^|\*\*)\s*([+-]?\d{1,3})$")
+_FROM_SUPERSCRIPT = str.maketrans({**{c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}, "⁻": "-"})
+_SUPERSCRIPT_POWER = re.compile(r"(?<=10)\s*([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)$")
 MAX_ANSWER = 200  # characters
 MAX_EXPONENT = 400  # beyond float range anyway; keeps Fraction from building huge integers
 
@@ -307,12 +310,20 @@ def _clean(text: str) -> str:
 
 
 def parse_number(text: str) -> float:
-    """One number: `3`, `-0.25`, `2.5e-3`, `1/4`, `0.25^3`, `−1`, `5,000`. Raises AnswerError."""
+    """One number: `3`, `-0.25`, `2.5e-3`, `2.5 × 10⁻³`, `1/4`, `0.25^3`, `−1`, `5,000`.
+
+    Raises AnswerError."""
     cleaned = _clean(text)
     if not cleaned:
         raise AnswerError("type a number")
     if len(cleaned) > MAX_ANSWER:
         raise AnswerError("that answer is too long to be a number")
+    cleaned = _SUPERSCRIPT_POWER.sub(
+        lambda m: "^" + m.group(1).translate(_FROM_SUPERSCRIPT), cleaned
+    )
+    times_ten = _TIMES_TEN.match(cleaned)
+    if times_ten:  # 9.5 × 10⁻⁷, 9.5 x 10^-7, 9.5*10**-7: as the answers are shown
+        cleaned = f"{times_ten.group(1)}e{times_ten.group(2)}"
     grouped = _GROUPED.match(cleaned)
     if grouped:
         cleaned = grouped.group(1) + grouped.group(2).replace(",", "")
