@@ -10,7 +10,8 @@ question:
 
 Typed answers are parsed without eval: integers, decimals, scientific notation (2.5e-3, or
 2.5 × 10⁻³ as answers are shown, or 2.5 x 10^-3), fractions such as 1/4, powers such as 0.25^3
-(or 0.25**3), a leading sign (also the Unicode minus), thousands separators, and for a vector, numbers separated by commas or spaces, optionally in brackets.
+(or 0.25**3), a leading sign (also the Unicode minus), thousands separators, and for a vector,
+numbers separated by commas or spaces, optionally in brackets.
 """
 
 from __future__ import annotations
@@ -295,7 +296,9 @@ _SCALAR = re.compile(rf"^([+-]?)({_NUMBER})(?:/({_NUMBER})|\^([+-]?\d{{1,3}}))?$
 _GROUPED = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+(?:\.\d+)?)$")
 _EXPONENT = re.compile(r"[eE]([+-]?\d+)")
 _APPROX = ("≈", "~", "=")
-_TIMES_TEN = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*[×xX*·]\s*10\s*(?:\^|\*\*)\s*([+-]?\d{1,3})$")
+_TIMES_TEN = re.compile(
+    r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*[×xX*·]\s*10\s*(?:\^|\*\*)\s*([+-]?\d{1,3})$"
+)
 _FROM_SUPERSCRIPT = str.maketrans({**{c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}, "⁻": "-"})
 _SUPERSCRIPT_POWER = re.compile(r"(?<=10)\s*([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)$")
 MAX_ANSWER = 200  # characters

@@ -484,7 +484,10 @@ STRESS: dict[str, list[dict[str, object]]] = {
     "relu_grad": [{"z": -2}, {"z": 0}],
     "softmax": [{"logits": "-1000,2,-3.5"}, {"logits": "1,1,1"}],
     "softmax_shift": [{"logits": "-1,-2,3", "c": "-1000"}, {"logits": "1,2,3", "c": "1000"}],
-    "vanishing_product": [{"layers": 40, "activation": "sigmoid"}, {"layers": 1, "activation": "tanh"}],
+    "vanishing_product": [
+        {"layers": 40, "activation": "sigmoid"},
+        {"layers": 1, "activation": "tanh"},
+    ],
     "gradient_check": [
         {"function": "sin", "x": -1},
         {"function": "relu", "x": 0},

@@ -723,8 +723,10 @@ TEMPLATE_CHECKS: dict[str, Callable[[Params, str], object]] = {
     "mlp-15": lambda p, _: _n(p, "w1") * _n(p, "p1") + _n(p, "w2") * _n(p, "p2"),
     "mlp-21": lambda p, _: sum(_n(p, f"w{i}") * _n(p, f"p{i}") for i in (1, 2, 3)) + _n(p, "b"),
     "loss-g2": lambda p, _: (_n(p, "l1") + _n(p, "l2") + _n(p, "l3")) / 3,
-    "loss-ig2": lambda p, _: (_n(p, "l1") + _n(p, "l2") + _n(p, "l3")) / 3
-    + _n(p, "lam") * (_n(p, "w1") ** 2 + _n(p, "w2") ** 2),
+    "loss-ig2": lambda p, _: (
+        (_n(p, "l1") + _n(p, "l2") + _n(p, "l3")) / 3
+        + _n(p, "lam") * (_n(p, "w1") ** 2 + _n(p, "w2") ** 2)
+    ),
     "robust-3": lambda p, _: _n(p, "error") ** 2,
     "robust-4": lambda p, _: _ratio(p, 1),
     "robust-7": lambda p, _: _huber_at_delta(p),

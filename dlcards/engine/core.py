@@ -168,8 +168,9 @@ def fmt(x: object, digits: int | None = None) -> str:
     `100`, `1,000`, `0.5`, `0.3567`, `−2.5`, `9.537 × 10⁻⁷`, `[0.1, −0.7]`: the minus sign is
     U+2212, thousands are grouped with commas, floats get at most 4 decimals (4 significant
     digits below 1; trailing zeros dropped), and magnitudes below 0.001 or at or above 10¹⁵ use
-    scientific notation with 4 significant digits. `digits` asks for that many significant digits instead (e.g. 10 for the
-    two close values a central difference subtracts). Other values use str().
+    scientific notation with 4 significant digits. `digits` asks for that many significant
+    digits instead (e.g. 10 for the two close values a central difference subtracts). Other
+    values use str().
     Values a user types back (command-line defaults, echoed input) use `plain` instead.
     """
     if isinstance(x, bool):

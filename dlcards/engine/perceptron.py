@@ -217,8 +217,8 @@ def perceptron_train(dataset: str, epochs: int) -> Outcome:
             first = seen[state]
             lines += _elide(history)
             lines.append(
-                f"epoch {fmt(epoch)} starts with the same w and b as epoch {fmt(first)}: the updates "
-                f"cycle forever, so it never converges ({dataset.upper()} is not linearly "
+                f"epoch {fmt(epoch)} starts with the same w and b as epoch {fmt(first)}: the "
+                f"updates cycle forever, so it never converges ({dataset.upper()} is not linearly "
                 "separable)"
             )
             return "never converges", lines

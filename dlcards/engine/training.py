@@ -49,10 +49,12 @@ def last_batch_size(n: int, batch_size: int) -> Outcome:
     rest = n % batch_size
     if rest == 0:
         return batch_size, [
-            f"n mod batch_size = {fmt(n)} mod {fmt(batch_size)} = 0: every batch is full ({fmt(batch_size)})"
+            f"n mod batch_size = {fmt(n)} mod {fmt(batch_size)} = 0: "
+            f"every batch is full ({fmt(batch_size)})"
         ]
     return rest, [
-        f"n mod batch_size = {fmt(n)} mod {fmt(batch_size)} = {fmt(rest)}: the last batch holds {fmt(rest)}",
+        f"n mod batch_size = {fmt(n)} mod {fmt(batch_size)} = {fmt(rest)}: "
+        f"the last batch holds {fmt(rest)}",
         "frameworks keep this smaller batch by default (PyTorch's drop_last=True skips it)",
     ]
 
