@@ -252,6 +252,11 @@ def test_gradient_check() -> None:
     assert value("gradient_check", function="relu", x=0) == 1.0
     # a step far too large makes the estimate wrong for a curved function
     assert value("gradient_check", function="cube", x=1, h=1) == pytest.approx(1 / 4)
+    # and the steps blame h, not the (exact) analytic derivative
+    big_h = run("gradient_check", {"function": "cube", "x": 1, "h": 0.5})
+    assert "h = 0.5 is large" in big_h.steps[-1] and "wrong" not in big_h.steps[-1]
+    flat = run("gradient_check", {"function": "sin", "x": math.pi / 2})
+    assert "nearly 0" in flat.steps[-1]
 
 
 def test_perceptron_margin_subgradient_and_hinge() -> None:

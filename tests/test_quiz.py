@@ -717,6 +717,9 @@ TEMPLATE_CHECKS: dict[str, Callable[[Params, str], object]] = {
     "perceptron-21": lambda p, _: _affine(p)[0] * _affine(p)[1],
     "perceptron-22": _perceptron_total,
     "perceptron-24": lambda p, _: max(0.0, 1 - _affine(p)[0] * _affine(p)[1]),
+    "perceptron-26": lambda p, _: (
+        _n(p, "bias") + _n(p, "w1") * _n(p, "x1") + _n(p, "w2") * _n(p, "x2")
+    ),
     "perceptron-30": lambda p, _: _subgradient(p),
     "mlp-6": lambda p, _: _sig(_n(p, "z")),
     "mlp-11": lambda p, _: _n(p, "w1") * _n(p, "p1") + _n(p, "w2") * _n(p, "p2") + _n(p, "b"),

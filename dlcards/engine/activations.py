@@ -218,11 +218,21 @@ def gradient_check(function: str, x: float, h: float) -> Outcome:
     if function == "relu" and x == 0:
         verdict = "relu has a kink at 0: the two sides disagree, so the check fails there"
     elif rel < 1e-7:
-        verdict = "below 10⁻⁷: the analytic gradient is right"
+        verdict = "below 10⁻⁷: the two agree, as they do for a correct gradient"
+    elif h > 1e-3:
+        verdict = (
+            f"h = {fmt(h)} is large: the central difference itself is off by about h², which "
+            "alone makes this error though f' is exact; gradient checks use h ≈ 10⁻⁵"
+        )
+    elif scale < 1e-6:
+        verdict = (
+            "both derivatives are nearly 0 here, so the relative error divides by almost "
+            "nothing; compare them directly"
+        )
     elif rel < 1e-4:
         verdict = "between 10⁻⁷ and 10⁻⁴: suspicious unless near a kink; try another h"
     else:
-        verdict = "above 10⁻⁴: the analytic gradient is probably wrong"
+        verdict = "above 10⁻⁴: in a real check, a sign that the backprop gradient is wrong"
     return rel, [
         f"numeric: (f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / "
         f"{_over(2 * h)} = {fmt(numeric)}",

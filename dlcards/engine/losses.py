@@ -122,7 +122,8 @@ def bce_grad_logit(y: float, p: float) -> Outcome:
     else:
         direction = "zero: the prediction matches the label, nothing to correct"
     return g, [
-        "with p = σ(z), ∂L/∂z = p − y: the σ' factor cancels, so the gradient doesn't vanish",
+        "with p = σ(z), ∂L/∂z = p − y: the σ' factor cancels, so a saturated sigmoid cannot "
+        "make it vanish",
         f"∂L/∂z = {fmt(p)} − {fmt(y)} = {fmt(g)}; {direction}",
     ]
 

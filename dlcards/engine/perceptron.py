@@ -73,7 +73,7 @@ def perceptron_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome
     elif out == 0:
         verdict = "on the boundary: loss 0, but the update rule still counts it as a mistake"
     else:
-        verdict = "misclassified: the loss is how far it is on the wrong side"
+        verdict = "misclassified: the loss grows the further the point is on the wrong side"
     return loss, [
         affine,
         f"loss = max(0, −y·(w·x + b)) = max(0, −({fmt(y)})·({fmt(out)})) = {fmt(loss)}",
