@@ -521,6 +521,10 @@ STRESS: dict[str, list[dict[str, object]]] = {
     "perceptron_update": [{"w": "-1,-2", "x": "-1,-1", "y": "-1", "eta": 0.5}],
     "perceptron_train": [{"dataset": "and", "epochs": 3}, {"dataset": "xor"}, {"dataset": "and"}],
     "perceptron_margin": [{"w": "-1,-2", "b": "-3", "x": "1,-1", "y": "-1"}],
+    "geometric_margin": [
+        {"w": "-3,-4", "b": "-2000", "x": "1,-1", "y": "-1"},
+        {"w": "3,4", "b": "-7", "x": "1,1", "y": "1"},
+    ],
     "perceptron_subgradient": [{"w": "-1,-2", "b": "-3", "x": "0,-1", "y": "1"}],
     "hinge_loss": [{"w": "-1,-2", "b": "-3", "x": "1,-1", "y": "-1"}],
     "penalty_ratio": [{"loss": "mse", "error": -3000, "base": -2}, {"loss": "huber", "error": 0.5}],

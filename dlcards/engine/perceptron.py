@@ -148,8 +148,8 @@ def geometric_margin(w: list[float], b: float, x: list[float], y: int) -> Outcom
     )
     return distance, [
         affine,
-        f"‖w‖ = √({' + '.join(f'{fmt(wi)}²' for wi in w)}) = {fmt(norm)}",
-        f"distance = y·(w·x + b) / ‖w‖ = ({y})·({fmt(out)}) / {fmt(norm)} = {fmt(distance)}",
+        f"‖w‖ = √({' + '.join(f'{_factor(wi)}²' for wi in w)}) = {fmt(norm)}",
+        f"distance = y·(w·x + b) / ‖w‖ = ({fmt(y)})·({fmt(out)}) / {fmt(norm)} = {fmt(distance)}",
         f"{fmt(abs(distance))} from the boundary, {side}; scaling w and b leaves it unchanged",
     ]
 
