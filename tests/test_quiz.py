@@ -570,6 +570,13 @@ def _affine(p: Params) -> tuple[float, float]:
     return _n(p, "y"), out
 
 
+def _distance(p: Params) -> float:
+    y, out = _affine(p)
+    norm = math.hypot(_n(p, "w1"), _n(p, "w2"))
+    assert norm > 0, "the distance divides by ‖w‖"
+    return y * out / norm
+
+
 def _update(p: Params, y: int) -> list[float]:
     w, x, eta = [_n(p, "w1"), _n(p, "w2")], [_n(p, "x1"), _n(p, "x2")], _n(p, "eta")
     if y * (w[0] * x[0] + w[1] * x[1]) <= 0:  # a mistake (on the boundary too): w + η·y·x
@@ -714,7 +721,7 @@ TEMPLATE_CHECKS: dict[str, Callable[[Params, str], object]] = {
     "perceptron-3": lambda p, _: max(0.0, -_affine(p)[0] * _affine(p)[1]),
     "perceptron-8": lambda p, _: _update(p, 1),
     "perceptron-9": lambda p, _: _update(p, -1),
-    "perceptron-21": lambda p, _: _affine(p)[0] * _affine(p)[1],
+    "perceptron-21": lambda p, _: _distance(p),
     "perceptron-22": _perceptron_total,
     "perceptron-24": lambda p, _: max(0.0, 1 - _affine(p)[0] * _affine(p)[1]),
     "perceptron-26": lambda p, _: (
