@@ -117,11 +117,11 @@ def math_extras(card: Card) -> list[RenderableType]:
             lines.append(Text(f"⚠ {label}: {ev.error}", style="yellow"))
             continue
         # Several named values: the label first, then one labelled line per value.
-        first, *more = ev.result.display.split("\n")
-        if more:
+        values = ev.result.display_lines
+        if len(values) > 1:
             value = Text(label, style="magenta")
         else:
-            value = Text(first, style="bold magenta") + Text(f"   {label}", style="magenta")
+            value = Text(values[0], style="bold magenta") + Text(f"   {label}", style="magenta")
         claim = fmt(ev.compute.claim)
         if ev.status == "ok":
             value += Text("   ✓ as the card says", style="green")
@@ -133,7 +133,7 @@ def math_extras(card: Card) -> list[RenderableType]:
         head.add_column(no_wrap=True)
         head.add_column()
         head.add_row(Text("=", style="bold magenta"), value)
-        for line in [first, *more] if more else []:
+        for line in values if len(values) > 1 else ():
             head.add_row("", Text(line, style="bold magenta"))
         lines.append(head)
         if ev.result.steps:

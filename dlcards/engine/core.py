@@ -113,6 +113,11 @@ class Result:
         """The value for people (see display_value): one line, or one line per named value."""
         return display_value(self.value)
 
+    @property
+    def display_lines(self) -> tuple[str, ...]:
+        """The display as lines: one, or one labelled line per named value (`mean before: 3.0`)."""
+        return tuple(self.display.split("\n"))
+
     def to_dict(self) -> dict[str, object]:
         """`{"name", "args", "value", "steps"}`, ready for json.dumps."""
         return {
