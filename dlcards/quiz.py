@@ -8,9 +8,10 @@ question:
 - self: any other card; the answer is revealed and the learner grades themself;
 - choice: any other card, with its answer and the answers of three other cards of its topic.
 
-Typed answers are parsed without eval: integers, decimals, scientific notation, fractions such
-as 1/4, powers such as 0.25^3 (or 0.25**3), a leading sign (also the Unicode minus), thousands
-separators, and for a vector, numbers separated by commas or spaces, optionally in brackets.
+Typed answers are parsed without eval: integers, decimals, scientific notation (2.5e-3, or
+2.5 × 10⁻³ as answers are shown, or 2.5 x 10^-3), fractions such as 1/4, powers such as 0.25^3
+(or 0.25**3), a leading sign (also the Unicode minus), thousands separators, and for a vector,
+numbers separated by commas or spaces, optionally in brackets.
 """
 
 from __future__ import annotations
@@ -76,11 +77,12 @@ def draw_params(quiz: Quiz, rng: random.Random) -> dict[str, Scalar]:
 
 
 def show(value: object) -> str:
-    """A drawn value as the template shows it: `3`, `0.35`, `-1.5`, text as written."""
+    """A drawn value or an answer as the learner reads it, in the engine's one display format:
+    `3`, `0.35`, `−1.5`, `5,000`, `9.537 × 10⁻⁷`; a whole float without `.0`; text as written."""
     from dlcards.engine import fmt
 
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return fmt(int(value))
     return fmt(value)
 
 
@@ -90,11 +92,14 @@ def fill(template: str, values: Mapping[str, Scalar]) -> str:
 
 
 def _substitute(item: object, values: Mapping[str, Scalar]) -> object:
+    from dlcards.engine import plain
+
     if isinstance(item, str):
         whole = PLACEHOLDER.fullmatch(item.strip())
         if whole:
             return values[whole.group(1)]
-        return fill(item, values)
+        # Inside a longer argument text the engine parses: the spelling it reads back.
+        return PLACEHOLDER.sub(lambda m: plain(values[m.group(1)]), item)
     return item
 
 
@@ -291,6 +296,11 @@ _SCALAR = re.compile(rf"^([+-]?)({_NUMBER})(?:/({_NUMBER})|\^([+-]?\d{{1,3}}))?$
 _GROUPED = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+(?:\.\d+)?)$")
 _EXPONENT = re.compile(r"[eE]([+-]?\d+)")
 _APPROX = ("≈", "~", "=")
+_TIMES_TEN = re.compile(
+    r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*[×xX*·]\s*10\s*(?:\^|\*\*)\s*([+-]?\d{1,3})$"
+)
+_FROM_SUPERSCRIPT = str.maketrans({**{c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}, "⁻": "-"})
+_SUPERSCRIPT_POWER = re.compile(r"(?<=10)\s*([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)$")
 MAX_ANSWER = 200  # characters
 MAX_EXPONENT = 400  # beyond float range anyway; keeps Fraction from building huge integers
 
@@ -303,12 +313,20 @@ def _clean(text: str) -> str:
 
 
 def parse_number(text: str) -> float:
-    """One number: `3`, `-0.25`, `2.5e-3`, `1/4`, `0.25^3`, `−1`, `5,000`. Raises AnswerError."""
+    """One number: `3`, `-0.25`, `2.5e-3`, `2.5 × 10⁻³`, `1/4`, `0.25^3`, `−1`, `5,000`.
+
+    Raises AnswerError."""
     cleaned = _clean(text)
     if not cleaned:
         raise AnswerError("type a number")
     if len(cleaned) > MAX_ANSWER:
         raise AnswerError("that answer is too long to be a number")
+    cleaned = _SUPERSCRIPT_POWER.sub(
+        lambda m: "^" + m.group(1).translate(_FROM_SUPERSCRIPT), cleaned
+    )
+    times_ten = _TIMES_TEN.match(cleaned)
+    if times_ten:  # 9.5 × 10⁻⁷, 9.5 x 10^-7, 9.5*10**-7: as the answers are shown
+        cleaned = f"{times_ten.group(1)}e{times_ten.group(2)}"
     grouped = _GROUPED.match(cleaned)
     if grouped:
         cleaned = grouped.group(1) + grouped.group(2).replace(",", "")

@@ -116,7 +116,12 @@ def math_extras(card: Card) -> list[RenderableType]:
         if ev.result is None:
             lines.append(Text(f"⚠ {label}: {ev.error}", style="yellow"))
             continue
-        value = Text(ev.result.display, style="bold magenta") + Text(f"   {label}", style="magenta")
+        # Several named values: the label first, then one labelled line per value.
+        values = ev.result.display_lines
+        if len(values) > 1:
+            value = Text(label, style="magenta")
+        else:
+            value = Text(values[0], style="bold magenta") + Text(f"   {label}", style="magenta")
         claim = fmt(ev.compute.claim)
         if ev.status == "ok":
             value += Text("   ✓ as the card says", style="green")
@@ -128,6 +133,8 @@ def math_extras(card: Card) -> list[RenderableType]:
         head.add_column(no_wrap=True)
         head.add_column()
         head.add_row(Text("=", style="bold magenta"), value)
+        for line in values if len(values) > 1 else ():
+            head.add_row("", Text(line, style="bold magenta"))
         lines.append(head)
         if ev.result.steps:
             steps = Table.grid()

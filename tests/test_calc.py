@@ -45,6 +45,19 @@ def test_steps_are_printed_literally_and_plainly() -> None:
     assert "\x1b[" not in out  # NO_COLOR and not a terminal: no escape codes
 
 
+def test_numbers_read_like_a_textbook() -> None:
+    code, out, _ = calc("vanishing_product", "layers=10", "activation=sigmoid")
+    assert code == 0 and "= 9.537 × 10⁻⁷\n" in out and "e-07" not in out
+    code, out, _ = calc("onehot_memory", "batch=32", "classes=50000")
+    assert "= 6,400,000\n" in out and "32 × 50,000 × 4 = 6,400,000 bytes" in out
+    code, out, _ = calc("weighted_sum", "p=1,-2", "w=-3,4", "b=-1")
+    assert "= \u221212.0" in out and "(\u22123)·1 + 4·(\u22122) \u2212 1" in out
+    # several named values: one labelled line each, no `quadratic_value 0.5, ...`
+    code, out, _ = calc("huber_continuity", "delta=1")
+    assert "  quadratic value: 0.5\n  linear value: 0.5\n" in out
+    assert "quadratic_value" not in out
+
+
 def test_json() -> None:
     code, out, _ = calc("cce", "probs=0.1,0.7,0.2", "target=1", "--json")
     assert code == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from typing import Any
@@ -15,7 +16,17 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from dlcards import engine
-from dlcards.engine import REGISTRY, Param, Result, display_value, fmt, get, parse_value, run
+from dlcards.engine import (
+    REGISTRY,
+    Param,
+    Result,
+    display_value,
+    fmt,
+    get,
+    parse_value,
+    plain,
+    run,
+)
 from dlcards.errors import UsageError
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
@@ -241,6 +252,11 @@ def test_gradient_check() -> None:
     assert value("gradient_check", function="relu", x=0) == 1.0
     # a step far too large makes the estimate wrong for a curved function
     assert value("gradient_check", function="cube", x=1, h=1) == pytest.approx(1 / 4)
+    # and the steps blame h, not the (exact) analytic derivative
+    big_h = run("gradient_check", {"function": "cube", "x": 1, "h": 0.5})
+    assert "h = 0.5 is large" in big_h.steps[-1] and "wrong" not in big_h.steps[-1]
+    flat = run("gradient_check", {"function": "sin", "x": math.pi / 2})
+    assert "nearly 0" in flat.steps[-1]
 
 
 def test_perceptron_margin_subgradient_and_hinge() -> None:
@@ -344,6 +360,72 @@ def test_gradient_steps_and_noise() -> None:
     assert "negligible" in tiny.steps[-1]
 
 
+def test_activation_grad_is_each_activations_slope() -> None:
+    for z in (-3.0, -0.5, 0.0, 1.5):
+        s = ref_sigmoid(z)
+        assert close(value("activation_grad", activation="sigmoid", z=z), s * (1 - s), rel=1e-9)
+        t = math.tanh(z)
+        assert close(value("activation_grad", activation="tanh", z=z), 1 - t * t, rel=1e-9)
+        assert value("activation_grad", activation="relu", z=z) == (1.0 if z > 0 else 0.0)
+    assert value("activation_grad", activation="tanh", z=2) == pytest.approx(0.0706508248531644)
+
+
+def test_central_difference_by_hand() -> None:
+    # ((x + h)³ − (x − h)³) / 2h = 3x² + h², exactly
+    for x, h in ((2.0, 0.1), (-3.0, 0.5), (1.0, 1.0)):
+        assert value("central_difference", function="cube", x=x, h=h) == pytest.approx(
+            3 * x * x + h * h, rel=1e-12
+        )
+    # for x² it is exact: ((x + h)² − (x − h)²) / 2h = 2x
+    assert value("central_difference", function="square", x=3, h=0.5) == pytest.approx(6.0)
+    assert value("central_difference", function="sin", x=0.3, h=1e-4) == pytest.approx(
+        (math.sin(0.3 + 1e-4) - math.sin(0.3 - 1e-4)) / 2e-4, rel=1e-12
+    )
+    # at relu's kink the two sides average: (h − 0) / 2h = ½
+    assert value("central_difference", function="relu", x=0, h=0.1) == pytest.approx(0.5)
+
+
+def test_outlier_shift_by_hand() -> None:
+    # mean of 1..5 is 3; with 100 it is 115 / 6
+    assert value("outlier_shift", values="1,2,3,4,5", outlier=100, statistic="mean") == (
+        pytest.approx(115 / 6 - 3)
+    )
+    # median of 1..5 is 3; of 1, 2, 3, 4, 5, 100 it is (3 + 4) / 2
+    assert value("outlier_shift", values="1,2,3,4,5", outlier=100, statistic="median") == 0.5
+    assert value("outlier_shift", values="5,1,3", outlier=-7, statistic="median") == -1.0
+    assert value("outlier_shift", values="4,4,4", outlier=900, statistic="median") == 0.0
+
+
+def test_perceptron_total_loss_by_hand() -> None:
+    # w = [1, −1], b = 0: x = [1, 3] (y = +1) gives −2, misclassified, adds 2;
+    # x = [3, 1] (y = +1) gives 2, correct; x = [0, 1] (y = −1) gives −1, correct
+    assert value("perceptron_total_loss", w="1,-1", b=0, xs="1,3,3,1,0,1", ys="1,1,-1") == 2.0
+    # both wrong: −(1)(1·1 − 1·3 + 0.5) = 1.5 and −(−1)(1·2 − 1·0 + 0.5) = 2.5
+    assert value("perceptron_total_loss", w="1,-1", b=0.5, xs="1,3,2,0", ys="1,-1") == 4.0
+    assert value("perceptron_total_loss", w="1", b=0, xs="2,-2", ys="1,-1") == 0.0
+    with pytest.raises(UsageError, match="xs must hold 2 points of 2 numbers"):
+        run("perceptron_total_loss", {"w": "1,1", "b": 0, "xs": "1,2,3", "ys": "1,-1"})
+
+
+def test_cce_gradient_steps_name_ties() -> None:
+    tie = run("cce_grad_logit", {"probs": "0.25,0.25,0.5", "target": 2})
+    assert "classes 0 and 1 tie" in tie.steps[-1]
+    assert "the largest push down" not in " ".join(tie.steps[:-1])
+    one = run("cce_grad_logit", {"probs": "0.1,0.7,0.2", "target": 0})
+    assert one.steps[-1].startswith("the largest push down (0.7) is on class 1")
+    sure = run("cce_grad_logit", {"probs": "1,0,0", "target": 0})
+    assert "push down" not in " ".join(sure.steps) and "no push" in sure.steps[-1]
+
+
+def test_vanishing_steps_speak_of_the_activation_only() -> None:
+    for result in (
+        run("vanishing_product", {"layers": 10, "activation": "sigmoid"}),
+        run("sigmoid_grad", {"z": 1}),
+    ):
+        last = result.steps[-1]
+        assert "through its activation" in last and "weights" in last and "0.25" in last
+
+
 # --- one example per computation: types, JSON, steps --------------------------------------
 
 EXAMPLES: dict[str, dict[str, object]] = {
@@ -391,7 +473,129 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "minibatch_step": {"w": "1", "grads": "0.5,1.5"},
     "minibatch_variance": {"variance": "2", "batch_size": "8"},
     "chain_product": {"factors": "0.5,2"},
+    "activation_grad": {"activation": "tanh", "z": "1"},
+    "central_difference": {"function": "cube", "x": "2", "h": "0.1"},
+    "outlier_shift": {"values": "1,2,3", "outlier": "50", "statistic": "median"},
+    "perceptron_total_loss": {"w": "1,-1", "b": "0", "xs": "1,2,3,1", "ys": "1,1"},
 }
+
+# Arguments that make the steps show negative numbers, thousands, tiny and huge magnitudes, ties
+# and edge cases: the worked steps must read like a textbook whatever the numbers.
+STRESS: dict[str, list[dict[str, object]]] = {
+    "sigmoid": [{"z": -3.5}, {"z": -20}, {"z": 0}],
+    "sigmoid_grad": [{"z": -12}, {"z": 0}],
+    "tanh_grad": [{"z": -2}, {"z": 9}],
+    "relu": [{"z": -1500.5}],
+    "relu_grad": [{"z": -2}, {"z": 0}],
+    "softmax": [{"logits": "-1000,2,-3.5"}, {"logits": "1,1,1"}],
+    "softmax_shift": [{"logits": "-1,-2,3", "c": "-1000"}, {"logits": "1,2,3", "c": "1000"}],
+    "vanishing_product": [
+        {"layers": 40, "activation": "sigmoid"},
+        {"layers": 1, "activation": "tanh"},
+    ],
+    "gradient_check": [
+        {"function": "sin", "x": -1},
+        {"function": "relu", "x": 0},
+        {"function": "cube", "x": -12, "h": 0.5},
+        {"function": "exp", "x": 12},
+    ],
+    "mse": [{"error": -2000}, {"error": 0.0001}],
+    "mse_grad": [{"error": -2500}],
+    "mae": [{"error": -12345.5}],
+    "mae_grad": [{"error": -0.001}, {"error": 0}],
+    "rmse": [{"errors": "-3000,4,-0.5"}],
+    "mse_mae_ratio": [{"error": -1500}],
+    "huber": [{"error": -1234, "delta": 0.5}, {"error": -0.2}],
+    "huber_grad": [{"error": -1234, "delta": 2}, {"error": -0.3}],
+    "bce": [{"y": 1, "p": 0.000001}, {"y": 0.1, "p": 0.9}],
+    "bce_grad_logit": [{"y": 1, "p": 0.2}, {"y": 0.3, "p": 0.3}],
+    "cce": [{"probs": "0.0001,0.9999", "target": 0}],
+    "onehot_memory": [{"batch": 1024, "classes": 50000}],
+    "sparse_memory": [{"batch": 100000}],
+    "mean_median_outlier": [{"values": "-1,-2,-3000", "outlier": "-50000"}],
+    "updates_per_epoch": [{"n": 1000000, "batch_size": 3}, {"n": 5, "batch_size": 5}],
+    "total_updates": [{"n": 12345, "epochs": 20, "batch_size": 7}],
+    "last_batch_size": [{"n": 12345, "batch_size": 1000}, {"n": 2000, "batch_size": 1000}],
+    "weighted_sum": [{"p": "-1,2,-3000", "w": "-3,-4,2", "b": -1.5}],
+    "perceptron_loss": [{"w": "-1,-2", "b": "-3", "x": "1,-1", "y": "1"}],
+    "perceptron_update": [{"w": "-1,-2", "x": "-1,-1", "y": "-1", "eta": 0.5}],
+    "perceptron_train": [{"dataset": "and", "epochs": 3}, {"dataset": "xor"}, {"dataset": "and"}],
+    "perceptron_margin": [{"w": "-1,-2", "b": "-3", "x": "1,-1", "y": "-1"}],
+    "geometric_margin": [
+        {"w": "-3,-4", "b": "-2000", "x": "1,-1", "y": "-1"},
+        {"w": "3,4", "b": "-7", "x": "1,1", "y": "1"},
+    ],
+    "perceptron_subgradient": [{"w": "-1,-2", "b": "-3", "x": "0,-1", "y": "1"}],
+    "hinge_loss": [{"w": "-1,-2", "b": "-3", "x": "1,-1", "y": "-1"}],
+    "penalty_ratio": [{"loss": "mse", "error": -3000, "base": -2}, {"loss": "huber", "error": 0.5}],
+    "huber_continuity": [{"delta": 0.0001}, {"delta": 1500}],
+    "mse_grad_logit": [{"y": 1, "p": 0.0001}, {"y": 0, "p": 0.9}],
+    "cce_grad_logit": [
+        {"probs": "0.25,0.25,0.5", "target": 2},
+        {"probs": "0.5,0.25,0.25", "target": 0},
+        {"probs": "1,0,0", "target": 0},
+        {"probs": "0.1,0.7,0.2", "target": 0},
+    ],
+    "mean_loss": [{"losses": "1000,-2,0.5"}],
+    "l2_objective": [{"losses": "1,2", "w": "-1500,-2", "lam": 0.0001}],
+    "gd_step": [{"w": -1, "grad": -2500}, {"w": 0.5, "grad": 1e-9}],
+    "minibatch_step": [{"w": -1, "grads": "-0.5,-1500,2"}],
+    "minibatch_variance": [{"variance": 0.0001, "batch_size": 4096}],
+    "chain_product": [{"factors": "-0.5,-2000,0.25"}, {"factors": "0.01,0.02,0.03"}],
+    "activation_grad": [
+        {"activation": "sigmoid", "z": -30},
+        {"activation": "relu", "z": -1},
+        {"activation": "tanh", "z": 0},
+    ],
+    "central_difference": [{"function": "cube", "x": -3, "h": 0.5}, {"function": "sin", "x": 2}],
+    "outlier_shift": [
+        {"values": "-1,-2,-3", "outlier": -5000, "statistic": "mean"},
+        {"values": "4,4,4", "outlier": 1000, "statistic": "median"},
+    ],
+    "perceptron_total_loss": [
+        {"w": "-1,2", "b": -0.5, "xs": "-1,-2,3,-1,-2000,1", "ys": "1,-1,1"},
+        {"w": "1", "b": 0, "xs": "1,-1", "ys": "1,-1"},
+    ],
+}
+
+ASCII_MINUS = re.compile(r"(?<!\w)-(?=\s*[\d.(∞])|\s-\s")
+"""A hyphen used as a minus: before a number (not inside a word such as 0-based or 0-1 loss),
+or standing alone between spaces."""
+PYTHON_EXPONENT = re.compile(r"\de[+-]?\d|\be[+-]\d")
+UNGROUPED = re.compile(r"(?<![\d.,])\d{4,}")
+"""Four digits or more in a row that are not decimals: a thousands separator is missing."""
+
+
+def test_every_computation_is_stressed() -> None:
+    assert set(STRESS) == set(REGISTRY)
+
+
+def textbook_problems(text: str) -> list[str]:
+    problems = []
+    if ASCII_MINUS.search(text):
+        problems.append("ASCII '-' as a minus")
+    if PYTHON_EXPONENT.search(text):
+        problems.append("Python-style exponent")
+    if UNGROUPED.search(text):
+        problems.append("no thousands separator")
+    if "  " in text.strip():
+        problems.append("double space")
+    return problems
+
+
+def test_the_textbook_checks_catch_what_they_should() -> None:
+    for bad in ("x = -1", "9.5e-07", "1e-05", "a - b", "1000 bytes", "(-2)", "[0.1, -0.7]"):
+        assert textbook_problems(bad), bad
+    for good in ("x = −1", "9.5 × 10⁻⁷", "0-based", "0-1 loss", "1,000 bytes", "0.35667"):
+        assert not textbook_problems(good), good
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_steps_read_like_a_textbook(name: str) -> None:
+    for args in [EXAMPLES[name], *STRESS[name]]:
+        result = run(name, args)
+        for text in [*result.steps, result.display]:
+            assert not textbook_problems(text), (name, args, text)
 
 
 def test_every_computation_has_an_example() -> None:
@@ -413,7 +617,15 @@ def test_results_are_plain_python(name: str) -> None:
     text = json.dumps(result.to_dict(), allow_nan=False, ensure_ascii=False)
     assert set(json.loads(text)) == {"name", "args", "value", "steps"}
     assert result.steps and all(s and "\n" not in s for s in result.steps)
-    assert result.display and "\n" not in result.display
+    # one line, or (several named values) one labelled line per value
+    lines = result.display.split("\n")
+    assert all(lines)
+    if isinstance(result.value, dict):
+        assert [line.split(": ")[0] for line in lines] == [
+            k.replace("_", " ") for k in result.value
+        ]
+    else:
+        assert len(lines) == 1
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
@@ -543,16 +755,31 @@ def test_display_and_fmt() -> None:
     assert display_value(99.5) == "99.5"
     assert display_value(11.0) == "11.0"
     assert display_value(5) == "5"
-    assert display_value(9.5367431640625e-07) == "9.537e-07"
+    assert display_value(9.5367431640625e-07) == "9.537 × 10⁻⁷"
     assert display_value(0.0) == "0.0"
-    assert display_value(-2.0) == "-2.0"
+    assert display_value(-2.0) == "\u22122.0"
+    assert display_value(10000.0) == "10,000.0"
     assert display_value("never converges") == "never converges"
     assert display_value([0.1, 1.0]) == "[0.1, 1.0]"
-    assert fmt(1e-5) == "1e-05"
+    assert display_value({"mean_before": 3.0, "median_after": 3.5}) == (
+        "mean before: 3.0\nmedian after: 3.5"
+    )
+    assert fmt(1e-5) == "1 × 10⁻⁵"
     assert fmt(100.0) == "100"
-    assert fmt(-0.00004) == "-4e-05"
-    assert fmt(123456.78901) == "123456.789"
+    assert fmt(-0.00004) == "\u22124 × 10⁻⁵"
+    assert fmt(2.5e20) == "2.5 × 10²⁰"
+    assert fmt(123456.78901) == "123,456.789"
+    assert fmt(-1234567) == "\u22121,234,567"
+    assert fmt(-0.0) == "0" and fmt(-1e-9) == "\u22121 × 10⁻⁹"
+    assert fmt(float("-inf")) == "\u2212∞"
+    assert fmt([-1, 2.5]) == "[\u22121, 2.5]"
+    assert fmt(8.999940000399999, digits=10) == "8.99994"
+    assert fmt(-1234.5678901234, digits=10) == "\u22121,234.56789"
+    assert fmt(1.23456789e-8, digits=10) == "1.23456789 × 10⁻⁸"
     assert run("cce", {"probs": "0.1,0.7,0.2", "target": 1}).display == "0.3567"
+    # what a user types back keeps the command line's spelling
+    assert plain(1e-5) == "1e-05" and plain(-3.0) == "-3" and plain([0.5, -1]) == "[0.5, -1]"
+    assert REGISTRY["gradient_check"].usage().endswith("[h=1e-05]")
 
 
 def test_approx_equal() -> None:

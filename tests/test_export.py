@@ -35,12 +35,14 @@ from dlcards.export.anki import (
     CardProgress,
     anki_day,
     anki_notes,
+    back_html,
     build_package,
     deck_id,
     write_apkg,
 )
 from dlcards.export.html import to_html
 from dlcards.export.text import HEADER, quote, write_text
+from dlcards.mathcards import evaluate
 from dlcards.render import to_plain
 from dlcards.sm2 import Grade
 from dlcards.store import Store
@@ -193,6 +195,13 @@ def test_math_cards_carry_the_computed_result_steps_and_erratum(math_deck: Path)
     assert '<div class="erratum"><b>Erratum:</b> The last partial batch is <i>not</i>' in erratum
     assert notes["batches-1"].deck == "Deep Learning::Batches & Epochs"
     assert notes["batches-1"].fields[2] == "Batches &amp; Epochs"
+
+
+def test_several_named_values_are_labelled_lines_on_the_back() -> None:
+    card = load_catalog(use_cache=False).by_id()["robust-i5"]  # huber_continuity at δ = 2
+    back = back_html(card, evaluate(card))
+    assert '<span class="value">quadratic value: 2.0<br>linear value: 2.0<br>' in back
+    assert "quadratic_value" not in back
 
 
 def test_ids_are_fixed() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from collections.abc import Callable
 from fractions import Fraction
 
 import helpers as h
@@ -20,12 +21,16 @@ from dlcards.cli import app
 from dlcards.deck import Card, parse_deck
 from dlcards.errors import DeckError
 from dlcards.quiz import (
+    DEFAULT_TOLERANCE,
     AnswerError,
     Mode,
     Question,
     build_quiz,
     choice_question,
+    draw_params,
     draw_value,
+    engine_args,
+    fill,
     is_correct,
     parse_answer,
     parse_number,
@@ -44,8 +49,10 @@ def cards() -> dict[str, Card]:
 
 
 def numbers(text: str) -> list[float]:
-    """Every number written in a prompt, in order (a '-' right before a digit is a sign)."""
-    return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", text)]
+    """Every number written in a prompt, in order: a '−' (or '-') right before a digit is a sign,
+    and commas between groups of three digits are thousands separators."""
+    found = re.findall(r"[−-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[−-]?\d+(?:\.\d+)?", text)
+    return [float(x.replace("−", "-").replace(",", "")) for x in found]
 
 
 def variants(card: Card, n: int = 60) -> list[Question]:
@@ -140,7 +147,8 @@ def test_draws_stay_in_range_on_the_step() -> None:
         assert isinstance(f, float) and -4 <= f <= 4 and (f * 4).is_integer()
         assert str(f) == str(round(f, 2))  # no 0.30000000000000004
     assert {draw_value([0, 1, 1], rng) for _ in range(50)} == {0, 1}
-    assert show(2.0) == "2" and show(-1.5) == "-1.5" and show("0.1, 0.7") == "0.1, 0.7"
+    assert show(2.0) == "2" and show(-1.5) == "\u22121.5" and show("0.1, 0.7") == "0.1, 0.7"
+    assert show(5000) == "5,000" and show(-3.0) == "\u22123" and show(2.5e-7) == "2.5 × 10⁻⁷"
 
 
 def test_a_seed_gives_the_same_quiz(cards: dict[str, Card]) -> None:
@@ -216,6 +224,13 @@ def test_parse_number_examples() -> None:
     assert parse_number("2**3") == 8
     assert parse_number("2^-10") == 2**-10
     assert parse_number("-0.5^2") == -0.25  # the sign applies to the power, as in math
+    # scientific notation as the answers are shown, and as people write it
+    assert parse_number("9.537 × 10⁻⁷") == 9.537e-7
+    assert parse_number("\u22124 × 10⁻⁵") == -4e-5
+    assert parse_number("3 × 10⁴") == 3e4
+    assert parse_number("2.5x10^-3") == 2.5e-3
+    assert parse_number("1.5 * 10**4") == 1.5e4
+    assert parse_number("10⁴") == 1e4
 
 
 @pytest.mark.parametrize(
@@ -526,3 +541,291 @@ def test_bad_quiz_specs_name_the_card_and_line(quiz_yaml: str, message: str) -> 
     text = str(info.value)
     assert message in text, text
     assert text.startswith("demo.yaml:") and "card demo-1" in text
+
+
+# --- every template, 200 seeded draws, against formulas written here ------------------------
+#
+# One checker per card with a `quiz:` template. It gets the drawn parameters and the prompt,
+# asserts what the template's wording needs to be true for that draw (the "larger" side larger,
+# a divisor not 0, "the last batch" one of several, a soft label soft...), and returns the answer
+# computed here with the math module, independently of the engine.
+
+DRAWS = 200
+Params = dict[str, object]
+
+
+def _n(p: Params, name: str) -> float:
+    value = p[name]
+    assert isinstance(value, int | float) and not isinstance(value, bool), (name, value)
+    return float(value)
+
+
+def _sig(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def _affine(p: Params) -> tuple[float, float]:
+    """(y, w·x + b) of the one-point perceptron templates."""
+    out = _n(p, "w1") * _n(p, "x1") + _n(p, "w2") * _n(p, "x2") + _n(p, "b")
+    return _n(p, "y"), out
+
+
+def _distance(p: Params) -> float:
+    y, out = _affine(p)
+    norm = math.hypot(_n(p, "w1"), _n(p, "w2"))
+    assert norm > 0, "the distance divides by ‖w‖"
+    return y * out / norm
+
+
+def _update(p: Params, y: int) -> list[float]:
+    w, x, eta = [_n(p, "w1"), _n(p, "w2")], [_n(p, "x1"), _n(p, "x2")], _n(p, "eta")
+    if y * (w[0] * x[0] + w[1] * x[1]) <= 0:  # a mistake (on the boundary too): w + η·y·x
+        return [w[0] + eta * y * x[0], w[1] + eta * y * x[1]]
+    return w
+
+
+def _perceptron_total(p: Params, prompt: str) -> float:
+    labels = re.findall(r"with y = ([+−]1)", prompt)
+    assert labels == ["+1", "−1", "+1"]  # the labels the deck passes as ys, in this order
+    w = (_n(p, "w1"), _n(p, "w2"))
+    total = 0.0
+    for (a, c), y in zip((("u1", "u2"), ("v1", "v2"), ("s1", "s2")), (1, -1, 1), strict=True):
+        margin = y * (w[0] * _n(p, a) + w[1] * _n(p, c) + _n(p, "b"))
+        total += -margin if margin <= 0 else 0.0
+    return total
+
+
+def _subgradient(p: Params) -> list[float]:
+    y, out = _affine(p)
+    if y * out > 0:
+        return [0.0, 0.0]
+    return [-y * _n(p, "x1"), -y * _n(p, "x2")]
+
+
+def _ratio(p: Params, power: int) -> float:
+    error, base = _n(p, "error"), _n(p, "base")
+    assert error > base > 0, "'how many times larger' needs the first penalty larger"
+    return (error / base) ** power
+
+
+def _huber(e: float, d: float) -> float:
+    return 0.5 * e * e if abs(e) <= d else d * (abs(e) - 0.5 * d)
+
+
+def _huber_at_delta(p: Params) -> float:
+    d = _n(p, "delta")
+    quadratic, linear = 0.5 * d * d, d * (d - 0.5 * d)
+    assert math.isclose(quadratic, linear), "the two pieces must meet, as the question says"
+    return quadratic
+
+
+def _median(xs: list[float]) -> float:
+    s = sorted(xs)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def _outlier(p: Params, stat: str) -> float:
+    values = [_n(p, f"v{i}") for i in range(1, 6)]
+    outlier = _n(p, "outlier")
+    assert outlier > 2 * max(values), "the added point must be an outlier"
+    if stat == "mean":
+        shift = sum([*values, outlier]) / 6 - sum(values) / 5
+        assert shift > 0
+    else:
+        shift = _median([*values, outlier]) - _median(values)
+        assert 0 <= shift < sum([*values, outlier]) / 6 - sum(values) / 5
+    return shift
+
+
+def _hard_bce(p: Params) -> float:
+    y, q = _n(p, "y"), _n(p, "p")
+    assert y in (0, 1) and 0 < q < 1
+    return -math.log(q) if y == 1 else -math.log(1 - q)
+
+
+def _soft_bce(p: Params) -> float:
+    y, q = _n(p, "y"), _n(p, "p")
+    assert 0 < y < 1 and 0 < q < 1, "label smoothing gives a soft label"
+    return -(y * math.log(q) + (1 - y) * math.log(1 - q))
+
+
+def _softmax(p: Params) -> list[float]:
+    z = [_n(p, f"z{i}") for i in (1, 2, 3)]
+    exps = [math.exp(v) for v in z]
+    return [e / sum(exps) for e in exps]
+
+
+def _probs(p: Params) -> tuple[list[float], int]:
+    text = p["probs"]
+    assert isinstance(text, str)
+    probs = [float(v) for v in text.split(",")]
+    target = int(_n(p, "target"))
+    assert len(probs) == 3 and math.isclose(sum(probs), 1) and 0 <= target < 3
+    return probs, target
+
+
+def _cce_grad(p: Params) -> list[float]:
+    probs, target = _probs(p)
+    return [q - (1.0 if i == target else 0.0) for i, q in enumerate(probs)]
+
+
+def _cce(p: Params) -> float:
+    probs, target = _probs(p)
+    return -math.log(probs[target])
+
+
+def _cube_diff(p: Params) -> float:
+    x, h = _n(p, "x"), _n(p, "h")
+    return ((x + h) ** 3 - (x - h) ** 3) / (2 * h)
+
+
+def _cube_check(p: Params) -> float:
+    analytic, numeric = 3 * _n(p, "x") ** 2, _cube_diff(p)
+    assert max(abs(analytic), abs(numeric)) > 0, "the relative error divides by this"
+    return abs(analytic - numeric) / max(abs(analytic), abs(numeric))
+
+
+def _activation_slope(p: Params) -> float:
+    z = _n(p, "z")
+    if p["activation"] == "sigmoid":
+        return _sig(z) * (1 - _sig(z))
+    assert p["activation"] == "tanh"
+    return 1 - math.tanh(z) ** 2
+
+
+def _relu_slope(p: Params) -> float:
+    z = _n(p, "z")
+    assert z != 0, "ReLU has no derivative at its kink"
+    return 1.0 if z > 0 else 0.0
+
+
+def _mae_slope(p: Params) -> float:
+    e = _n(p, "error")
+    assert e != 0, "|e| has no derivative at 0"
+    return math.copysign(1.0, e)
+
+
+def _last_batch(p: Params) -> int:
+    n, b = int(_n(p, "n")), int(_n(p, "batch_size"))
+    assert n > b, "'the last mini-batch' needs more than one batch"
+    return n % b or b
+
+
+def _minibatch(p: Params) -> float:
+    grads = [_n(p, f"g{i}") for i in (1, 2, 3, 4)]
+    return _n(p, "w") - _n(p, "eta") * sum(grads) / 4
+
+
+TEMPLATE_CHECKS: dict[str, Callable[[Params, str], object]] = {
+    "perceptron-3": lambda p, _: max(0.0, -_affine(p)[0] * _affine(p)[1]),
+    "perceptron-8": lambda p, _: _update(p, 1),
+    "perceptron-9": lambda p, _: _update(p, -1),
+    "perceptron-21": lambda p, _: _distance(p),
+    "perceptron-22": _perceptron_total,
+    "perceptron-24": lambda p, _: max(0.0, 1 - _affine(p)[0] * _affine(p)[1]),
+    "perceptron-26": lambda p, _: (
+        _n(p, "bias") + _n(p, "w1") * _n(p, "x1") + _n(p, "w2") * _n(p, "x2")
+    ),
+    "perceptron-30": lambda p, _: _subgradient(p),
+    "mlp-6": lambda p, _: _sig(_n(p, "z")),
+    "mlp-11": lambda p, _: _n(p, "w1") * _n(p, "p1") + _n(p, "w2") * _n(p, "p2") + _n(p, "b"),
+    "mlp-15": lambda p, _: _n(p, "w1") * _n(p, "p1") + _n(p, "w2") * _n(p, "p2"),
+    "mlp-21": lambda p, _: sum(_n(p, f"w{i}") * _n(p, f"p{i}") for i in (1, 2, 3)) + _n(p, "b"),
+    "loss-g2": lambda p, _: (_n(p, "l1") + _n(p, "l2") + _n(p, "l3")) / 3,
+    "loss-ig2": lambda p, _: (
+        (_n(p, "l1") + _n(p, "l2") + _n(p, "l3")) / 3
+        + _n(p, "lam") * (_n(p, "w1") ** 2 + _n(p, "w2") ** 2)
+    ),
+    "robust-3": lambda p, _: _n(p, "error") ** 2,
+    "robust-4": lambda p, _: _ratio(p, 1),
+    "robust-7": lambda p, _: _huber_at_delta(p),
+    "robust-14": lambda p, _: math.sqrt(sum(_n(p, f"e{i}") ** 2 for i in (1, 2, 3)) / 3),
+    "robust-i2": lambda p, _: _mae_slope(p),
+    "robust-i3": lambda p, _: max(-_n(p, "delta"), min(_n(p, "delta"), _n(p, "error"))),
+    "robust-i4": lambda p, _: _ratio(p, 2),
+    "robust-i7": lambda p, _: 2 * _n(p, "error"),
+    "robust-i8": lambda p, _: _outlier(p, "mean"),
+    "robust-i9": lambda p, _: _huber(_n(p, "error"), _n(p, "delta")),
+    "robust-i11": lambda p, _: _outlier(p, "median"),
+    "bce-18": lambda p, _: _hard_bce(p),
+    "bce-19": lambda p, _: 2 * (_n(p, "p") - _n(p, "y")) * _n(p, "p") * (1 - _n(p, "p")),
+    "bce-21": lambda p, _: _n(p, "p") - _n(p, "y"),
+    "bce-22": lambda p, _: _soft_bce(p),
+    "cce-24": lambda p, _: _softmax(p),
+    "cce-26": lambda p, _: int(_n(p, "batch")) * int(_n(p, "classes")) * 4,
+    "cce-27": lambda p, _: _cce_grad(p),
+    "cce-28": lambda p, _: _cce(p),
+    "backprop-15": lambda p, _: _n(p, "f1") * _n(p, "f2") * _n(p, "f3"),
+    "backprop-24": lambda p, _: _cube_check(p),
+    "backprop-31": lambda p, _: _n(p, "g") * _n(p, "x"),
+    "backprop-35": lambda p, _: _n(p, "variance") / _n(p, "batch_size"),
+    "backprop-39": lambda p, _: _cube_diff(p),
+    "gd-2": lambda p, _: _n(p, "w") - _n(p, "eta") * _n(p, "grad"),
+    "gd-8": lambda p, _: sum(_n(p, f"l{i}") for i in (1, 2, 3, 4)) / 4,
+    "gd-14": lambda p, _: int(_n(p, "n")) * int(_n(p, "epochs")),
+    "gd-20": lambda p, _: _minibatch(p),
+    "gd-22": lambda p, _: int(_n(p, "epochs")) * -(-int(_n(p, "n")) // int(_n(p, "batch_size"))),
+    "gd-23": lambda p, _: -(-int(_n(p, "n")) // int(_n(p, "batch_size"))),
+    "gd-28": lambda p, _: _last_batch(p),
+    "gd-30": lambda p, _: int(_n(p, "epochs")) * int(_n(p, "n")),
+    "gd-49": lambda p, _: _n(p, "variance") / _n(p, "batch_size"),
+    "vgp-1": lambda p, _: 0.25 ** _n(p, "layers"),
+    "vgp-3": lambda p, _: _activation_slope(p),
+    "vgp-8": lambda p, _: _relu_slope(p),
+    "vgp-10": lambda p, _: _n(p, "f") ** 10,
+}
+
+HYPHEN_MINUS = re.compile(r"(?<!\w)-(?=\d)")
+PYTHON_EXPONENT = re.compile(r"\de[+-]?\d")
+
+
+def test_every_template_has_a_checker(cards: dict[str, Card]) -> None:
+    assert {c.id for c in cards.values() if c.quiz} == set(TEMPLATE_CHECKS)
+
+
+@pytest.mark.parametrize("card_id", sorted(TEMPLATE_CHECKS))
+def test_every_template_reads_right_for_every_draw(cards: dict[str, Card], card_id: str) -> None:
+    from dlcards import engine
+
+    card = cards[card_id]
+    assert card.quiz is not None
+    block = card.compute[card.quiz.answer]
+    tolerance = card.quiz.tolerance if card.quiz.tolerance is not None else DEFAULT_TOLERANCE
+    prompts = set()
+    for seed in range(DRAWS):
+        values = draw_params(card.quiz, random.Random(seed))
+        # every draw computes: no division by zero, no out-of-range argument, no retry needed
+        result = engine.run(block.fn, engine_args(card, values))
+        prompt = fill(card.quiz.template, values)
+        prompts.add(prompt)
+        where = f"{card_id} seed {seed}: {prompt}"
+        assert "{" not in prompt and "}" not in prompt, where
+        assert not HYPHEN_MINUS.search(prompt) and not PYTHON_EXPONENT.search(prompt), where
+        expected = TEMPLATE_CHECKS[card_id](dict(values), prompt)
+        value = result.value
+        if isinstance(expected, int):
+            assert type(value) is int and value == expected, where
+        elif isinstance(expected, list):
+            assert isinstance(value, list) and len(value) == len(expected), where
+            assert all(math.isfinite(v) for v in value), where
+            assert value == pytest.approx(expected, rel=1e-9, abs=1e-12), where
+        else:
+            assert isinstance(value, float) and math.isfinite(value), where
+            assert value == pytest.approx(expected, rel=1e-9, abs=1e-12), where
+        # the answer as shown is one number format, and typing it back counts as right
+        shown = show(value)
+        assert not HYPHEN_MINUS.search(shown) and "e-" not in shown and "e+" not in shown, where
+        size = len(value) if isinstance(value, list) else 1
+        typed = shown.strip("[]") if isinstance(value, list) else shown
+        if isinstance(value, list):
+            given = [parse_number(piece) for piece in typed.split(", ")]
+        else:
+            given = parse_answer(typed, size)
+        assert is_correct(given, value, tolerance), (where, shown)
+    # the draws give real variety: every variant of a small template, many of a large one
+    variants = math.prod(
+        [len(c) for c in card.quiz.params.values()]
+        + [round((hi - lo) / step) + 1 for lo, hi, step in card.quiz.ranges.values()]
+    )
+    assert len(prompts) >= min(variants, 20), card_id

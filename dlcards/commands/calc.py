@@ -113,7 +113,12 @@ def _print_result(comp: engine.Computation, result: engine.Result) -> None:
     args = ", ".join(f"{k}={fmt(v)}" for k, v in result.args.items())
     console.print(Text.assemble((comp.name, "bold cyan"), "  ", (comp.formula, "dim")))
     console.print(Text.assemble("  ", (args, "italic")))
-    console.print(Text.assemble("  = ", (result.display, "bold green")))
+    lines = result.display_lines
+    if len(lines) > 1:  # several named values: one labelled line each
+        for line in lines:
+            console.print(Text.assemble("  ", (line, "bold green")))
+    else:
+        console.print(Text.assemble("  = ", (lines[0], "bold green")))
     console.print()
     # A grid, so that a long step wraps under its own text rather than under its number.
     steps = Table.grid(padding=(0, 1))

@@ -28,6 +28,7 @@ from dlcards.engine.core import (
     Value,
     display_value,
     fmt,
+    plain,
 )
 from dlcards.engine.params import bind, normalize, parse_value
 from dlcards.errors import UsageError
@@ -47,6 +48,7 @@ __all__ = [
     "fmt",
     "get",
     "parse_value",
+    "plain",
     "run",
 ]
 

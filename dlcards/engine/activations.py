@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from dlcards.engine.core import Computation, Outcome, Param, fmt
+from dlcards.engine.core import Computation, Outcome, Param, fmt, plain
 from dlcards.errors import UsageError
 
 
@@ -67,7 +67,8 @@ def sigmoid_grad(z: float) -> Outcome:
     steps.append(
         "z = 0 gives the largest value σ' can take: 0.25"
         if z == 0
-        else "σ' is at most 0.25 (at z = 0), so each sigmoid layer shrinks the gradient"
+        else "σ' is at most 0.25 (at z = 0): through its activation, each sigmoid layer "
+        "multiplies the gradient by at most 0.25 (the weights aside)"
     )
     return g, steps
 
@@ -124,7 +125,7 @@ def softmax_shift(logits: list[float], c: float) -> Outcome:
     with np.errstate(over="ignore"):
         moved = z + c
     if not np.all(np.isfinite(moved)):
-        raise UsageError(f"logits + c overflows a float (c = {fmt(c)}); use a smaller c")
+        raise UsageError(f"logits + c overflows a float (c = {plain(c)}); use a smaller c")
     before = _softmax(logits)
     after = _softmax([float(v) for v in moved])
     diff = float(np.max(np.abs(np.subtract(before, after))))
@@ -156,6 +157,12 @@ def chain_product(factors: list[float]) -> Outcome:
     return product, steps
 
 
+def activation_grad(activation: str, z: float) -> Outcome:
+    """The slope of the named activation at z: σ', tanh' or relu' (one question, three units)."""
+    grad = {"sigmoid": sigmoid_grad, "tanh": tanh_grad, "relu": relu_grad}[activation]
+    return grad(z)
+
+
 _MAX_SLOPE: dict[str, tuple[float, str]] = {
     "sigmoid": (0.25, "max σ'(z) = σ'(0) = 0.25"),
     "tanh": (1.0, "max tanh'(z) = tanh'(0) = 1"),
@@ -163,7 +170,8 @@ _MAX_SLOPE: dict[str, tuple[float, str]] = {
 }
 
 _VANISHING_NOTE: dict[str, str] = {
-    "sigmoid": "each sigmoid layer multiplies the gradient by at most 0.25: it vanishes",
+    "sigmoid": "through its activation, each sigmoid layer multiplies the gradient by at most "
+    "0.25 (the weights multiply it too, left aside here): it vanishes",
     "tanh": "1 only if every pre-activation is exactly 0; elsewhere tanh' < 1 and it still shrinks",
     "relu": "active ReLUs pass the gradient unchanged; an inactive one (z ≤ 0) passes 0",
 }
@@ -174,7 +182,7 @@ def vanishing_product(layers: int, activation: str) -> Outcome:
     product = slope**layers
     return product, [
         how,
-        f"best case over {layers} layers: {fmt(slope)}^{layers} = {fmt(product)}",
+        f"best case over {fmt(layers)} layers: {fmt(slope)}^{fmt(layers)} = {fmt(product)}",
         _VANISHING_NOTE[activation],
     ]
 
@@ -204,23 +212,61 @@ def gradient_check(function: str, x: float, h: float) -> Outcome:
     numeric = (plus - minus) / (2.0 * h)
     analytic = fprime(x)
     if not all(math.isfinite(v) for v in (plus, minus, numeric, analytic)):
-        raise UsageError(f"{function} overflows a float near x = {fmt(x)}; use a smaller x")
+        raise UsageError(f"{function} overflows a float near x = {plain(x)}; use a smaller x")
     scale = max(abs(numeric), abs(analytic))
     rel = abs(analytic - numeric) / scale if scale > 0 else 0.0
     if function == "relu" and x == 0:
         verdict = "relu has a kink at 0: the two sides disagree, so the check fails there"
     elif rel < 1e-7:
-        verdict = "below 1e-7: the analytic gradient is right"
+        verdict = "below 10⁻⁷: the two agree, as they do for a correct gradient"
+    elif h > 1e-3:
+        verdict = (
+            f"h = {fmt(h)} is large: the central difference itself is off by about h², which "
+            "alone makes this error though f' is exact; gradient checks use h ≈ 10⁻⁵"
+        )
+    elif scale < 1e-6:
+        verdict = (
+            "both derivatives are nearly 0 here, so the relative error divides by almost "
+            "nothing; compare them directly"
+        )
     elif rel < 1e-4:
-        verdict = "between 1e-7 and 1e-4: suspicious unless near a kink; try another h"
+        verdict = "between 10⁻⁷ and 10⁻⁴: suspicious unless near a kink; try another h"
     else:
-        verdict = "above 1e-4: the analytic gradient is probably wrong"
+        verdict = "above 10⁻⁴: in a real check, a sign that the backprop gradient is wrong"
     return rel, [
-        f"numeric: (f(x + h) − f(x − h)) / 2h = ({plus:.10g} − {minus:.10g}) / {fmt(2 * h)}"
-        f" = {fmt(numeric)}",
+        f"numeric: (f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / "
+        f"{_over(2 * h)} = {fmt(numeric)}",
         f"analytic: {function}'({fmt(x)}) = {text} = {fmt(analytic)}",
         f"relative error = |a − n| / max(|a|, |n|) = {fmt(rel)}",
         verdict,
+    ]
+
+
+def _over(x: float) -> str:
+    """A divisor: `0.2`, or `(2 × 10⁻⁵)` so that the whole product divides."""
+    text = fmt(x)
+    return f"({text})" if " " in text else text
+
+
+def _paren(x: float) -> str:
+    """A number that follows a minus sign: in parentheses when it is negative itself."""
+    return f"({fmt(x, 10)})" if x < 0 else fmt(x, 10)
+
+
+def central_difference(function: str, x: float, h: float) -> Outcome:
+    f, fprime, text = _fn(function)
+    plus, minus = f(x + h), f(x - h)
+    numeric = (plus - minus) / (2.0 * h)
+    if not all(math.isfinite(v) for v in (plus, minus, numeric)):
+        raise UsageError(f"{function} overflows a float near x = {plain(x)}; use a smaller x")
+    analytic = fprime(x)
+    return numeric, [
+        f"f(x + h) = f({fmt(x + h)}) = {fmt(plus, 10)}; f(x − h) = f({fmt(x - h)}) = "
+        f"{fmt(minus, 10)}",
+        f"(f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / {_over(2 * h)} "
+        f"= {fmt(numeric)}",
+        f"the exact derivative {function}'({fmt(x)}) = {text} = {fmt(analytic)}: the central "
+        "difference approaches it as h shrinks (its error falls like h²)",
     ]
 
 
@@ -245,6 +291,16 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "tanh'(z) = 1 − tanh²(z), at most 1",
         "slope of tanh",
         tanh_grad,
+    ),
+    Computation(
+        "activation_grad",
+        (
+            Param("activation", "choice", choices=("sigmoid", "tanh", "relu")),
+            Param("z", "float"),
+        ),
+        "σ'(z) = σ(1 − σ), tanh'(z) = 1 − tanh², relu'(z) = 1 if z > 0 else 0",
+        "slope of the named activation at z (the factor it puts in the chain rule)",
+        activation_grad,
     ),
     Computation(
         "relu",
@@ -301,5 +357,16 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "|f'(x) − (f(x+h) − f(x−h))/2h| / max(|·|, |·|)",
         "relative error between the analytic derivative and a central difference",
         gradient_check,
+    ),
+    Computation(
+        "central_difference",
+        (
+            Param("function", "choice", choices=GRADIENT_CHECK_FUNCTIONS),
+            Param("x", "float"),
+            Param("h", "float", default=1e-5, check="positive"),
+        ),
+        "f'(x) ≈ (f(x + h) − f(x − h)) / 2h",
+        "the numerical derivative that gradient checking compares with backprop's",
+        central_difference,
     ),
 )

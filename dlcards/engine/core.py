@@ -61,7 +61,7 @@ class Param:
             return f"{self.name}={'|'.join(self.choices)}"
         if self.required:
             return self.name
-        return f"{self.name}={fmt(self.default)}"
+        return f"{self.name}={plain(self.default)}"
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class Computation:
             if p.required:
                 parts.append(f"{p.name}={p.placeholder()}")
             else:
-                parts.append(f"[{p.name}={fmt(p.default)}]")
+                parts.append(f"[{p.name}={plain(p.default)}]")
         return " ".join(parts)
 
 
@@ -110,8 +110,13 @@ class Result:
 
     @property
     def display(self) -> str:
-        """The value for people: at most 4 decimals, tiny numbers in scientific notation."""
+        """The value for people (see display_value): one line, or one line per named value."""
         return display_value(self.value)
+
+    @property
+    def display_lines(self) -> tuple[str, ...]:
+        """The display as lines: one, or one labelled line per named value (`mean before: 3.0`)."""
+        return tuple(self.display.split("\n"))
 
     def to_dict(self) -> dict[str, object]:
         """`{"name", "args", "value", "steps"}`, ready for json.dumps."""
@@ -156,31 +161,81 @@ def _close(value: object, claim: object, rel_tol: float, abs_tol: float) -> bool
     return math.isclose(float(value), float(claim), rel_tol=rel_tol, abs_tol=abs_tol)
 
 
-def fmt(x: object) -> str:
-    """A number compactly for worked steps: `100`, `0.5`, `0.3567`, `9.537e-07`, `[0.1, 0.7]`.
+MINUS = "\u2212"
+"""The minus sign of displayed numbers (U+2212), never the ASCII hyphen."""
 
-    Floats get at most 4 decimals (trailing zeros dropped); magnitudes below 0.001 or at or above
-    1e15 use scientific notation with 4 significant digits. Other values use str().
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def fmt(x: object, digits: int | None = None) -> str:
+    """A number as a textbook prints it, for worked steps and answers: the one display format.
+
+    `100`, `1,000`, `0.5`, `0.3567`, `−2.5`, `9.537 × 10⁻⁷`, `[0.1, −0.7]`: the minus sign is
+    U+2212, thousands are grouped with commas, floats get at most 4 decimals (4 significant
+    digits below 1; trailing zeros dropped), and magnitudes below 0.001 or at or above 10¹⁵ use
+    scientific notation with 4 significant digits. `digits` asks for that many significant
+    digits instead (e.g. 10 for the two close values a central difference subtracts). Other
+    values use str().
+    Values a user types back (command-line defaults, echoed input) use `plain` instead.
     """
     if isinstance(x, bool):
         return "true" if x else "false"
     if isinstance(x, int):
-        return str(x)
+        return _textbook(f"{x:,}")
     if isinstance(x, float):
         if math.isnan(x):
             return "nan"
         if math.isinf(x):
-            return "∞" if x > 0 else "-∞"
+            return "∞" if x > 0 else MINUS + "∞"
+        if x == 0:
+            return "0"
+        if digits is not None:
+            text = f"{x:,.{digits}g}"
+            if "e" not in text and "." in text:
+                text = text.rstrip("0").rstrip(".")
+        elif abs(x) < 1e-3 or abs(x) >= 1e15:
+            text = f"{x:.3e}"
+        elif abs(x) < 1:  # 4 significant digits: 0.03125, 0.00475, not 0.0312, 0.0048
+            text = f"{x:.4g}"
+        else:
+            text = f"{x:,.4f}".rstrip("0").rstrip(".")
+        if "e" in text:
+            mantissa, exponent = text.split("e")
+            if "." in mantissa:
+                mantissa = mantissa.rstrip("0").rstrip(".")
+            text = f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+        if text in ("-0", ""):
+            return "0"
+        return _textbook(text)
+    if isinstance(x, list | tuple):
+        return "[" + ", ".join(fmt(v, digits) for v in x) + "]"
+    return str(x)
+
+
+def _textbook(text: str) -> str:
+    return text.replace("-", MINUS)
+
+
+def plain(x: object) -> str:
+    """A number as a user would type it on the command line: `1e-05`, `-3`, `[0.1, 0.7]`.
+
+    For parameter defaults in usage lines and for echoing what a user typed in an error; what
+    the engine shows as a result or a step goes through `fmt`.
+    """
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            return str(x)
         if x == 0:
             return "0"
         if abs(x) < 1e-3 or abs(x) >= 1e15:
             mantissa, exponent = f"{x:.3e}".split("e")
-            mantissa = mantissa.rstrip("0").rstrip(".")
-            return f"{mantissa}e{exponent}"
+            return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"
         text = f"{x:.4f}".rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
     if isinstance(x, list | tuple):
-        return "[" + ", ".join(fmt(v) for v in x) + "]"
+        return "[" + ", ".join(plain(v) for v in x) + "]"
     return str(x)
 
 
@@ -190,13 +245,17 @@ def signed(x: float | int) -> str:
 
 
 def display_value(value: object) -> str:
-    """Like fmt, but a float that prints as a whole number keeps `.0` so it reads as a float."""
+    """Like fmt, but a float that prints as a whole number keeps `.0` so it reads as a float.
+
+    A result of several named values (a dict) is one labelled line per value:
+    `mean before: 3.0` then `median before: 3.0`, and so on.
+    """
     if isinstance(value, float):
         text = fmt(value)
-        is_plain_whole = text.lstrip("-").isdigit()
+        is_plain_whole = text.lstrip(MINUS).replace(",", "").isdigit()
         return text + ".0" if is_plain_whole else text
     if isinstance(value, dict):
-        return ", ".join(f"{k} {display_value(v)}" for k, v in value.items())
+        return "\n".join(f"{k.replace('_', ' ')}: {display_value(v)}" for k, v in value.items())
     if isinstance(value, list):
         return "[" + ", ".join(display_value(v) for v in value) + "]"
     return fmt(value)

@@ -9,7 +9,7 @@ rather than clamping the log at -100 as PyTorch's BCELoss does; 0·log 0 is take
 
 from __future__ import annotations
 
-from dlcards.engine.core import Computation, Outcome, Param, fmt
+from dlcards.engine.core import Computation, Outcome, Param, fmt, plain, signed
 from dlcards.errors import UsageError
 
 
@@ -30,9 +30,11 @@ def mae(error: float) -> Outcome:
 
 def mae_grad(error: float) -> Outcome:
     g = 1.0 if error > 0 else -1.0 if error < 0 else 0.0
-    steps = [f"d|e|/de = sign(e) = sign({fmt(error)}) = {fmt(g)}: the same size for every error"]
+    steps = [f"d|e|/de = sign(e) = sign({fmt(error)}) = {fmt(g)}"]
     if error == 0:
         steps.append("|e| has a kink at 0; 0 is the subgradient used by convention")
+    else:
+        steps.append("the same size, 1, for every nonzero error, however small or large")
     return g, steps
 
 
@@ -46,7 +48,7 @@ def rmse(errors: list[float]) -> Outcome:
     root = float(np.sqrt(mean))
     return root, [
         f"squares: {fmt(squares)}",
-        f"mean = {fmt(total)} / {len(squares)} = {fmt(mean)} (this is the MSE)",
+        f"mean = {fmt(total)} / {fmt(len(squares))} = {fmt(mean)} (this is the MSE)",
         f"rmse = √{fmt(mean)} = {fmt(root)}, in the same units as the errors",
     ]
 
@@ -95,7 +97,7 @@ def bce(y: float, p: float) -> Outcome:
     if (p == 0 and y > 0) or (p == 1 and y < 1):
         wrong = "0" if p == 0 else "1"
         raise UsageError(
-            f"bce is infinite at p={wrong} with y={fmt(y)} (−log 0 = ∞); "
+            f"bce is infinite at p={wrong} with y={plain(y)} (−log 0 = ∞); "
             f"use a p strictly between 0 and 1, e.g. p={'1e-12' if p == 0 else '0.999999'}"
         )
     # 0·log 0 is 0 (the limit), so a term whose weight is 0 is skipped.
@@ -120,7 +122,8 @@ def bce_grad_logit(y: float, p: float) -> Outcome:
     else:
         direction = "zero: the prediction matches the label, nothing to correct"
     return g, [
-        "with p = σ(z), ∂L/∂z = p − y: the σ' factor cancels, so the gradient doesn't vanish",
+        "with p = σ(z), ∂L/∂z = p − y: the σ' factor cancels, so a saturated sigmoid cannot "
+        "make it vanish",
         f"∂L/∂z = {fmt(p)} − {fmt(y)} = {fmt(g)}; {direction}",
     ]
 
@@ -214,7 +217,7 @@ def _check_probs(probs: list[float], target: int) -> None:
     total = float(np.sum(probs))
     if abs(total - 1.0) > 1e-3:
         raise UsageError(
-            f"probs must sum to 1 (they sum to {fmt(total)}); for raw scores use softmax first"
+            f"probs must sum to 1 (they sum to {plain(total)}); for raw scores use softmax first"
         )
     k = len(probs)
     if target >= k:
@@ -233,12 +236,24 @@ def cce_grad_logit(probs: list[float], target: int) -> Outcome:
         f"y (one-hot, target {target}) = {fmt(onehot)}",
         f"∂L/∂z = ŷ − y = {fmt(probs)} − {fmt(onehot)} = {fmt(grad)}",
     ]
-    if wrong:
-        top = max(wrong)
-        steps.append(
-            f"the true class gets {fmt(grad[target])} (its logit goes up); the largest push down "
-            f"is on class {top[1]}, the most probable wrong class"
-        )
+    if grad[target] < 0:
+        steps.append(f"the true class gets {fmt(grad[target])}: the update raises its logit")
+    else:
+        steps.append("the true class already has probability 1: its logit gets no push")
+    top = max((g for g, _ in wrong), default=0.0)
+    if top > 0:
+        tied = [i for g, i in wrong if g == top]
+        if len(tied) == 1:
+            steps.append(
+                f"the largest push down ({fmt(top)}) is on class {tied[0]}, "
+                "the most probable wrong class"
+            )
+        else:
+            names = ", ".join(str(i) for i in tied[:-1]) + f" and {tied[-1]}"
+            steps.append(
+                f"classes {names} tie as the most probable wrong classes: each gets the largest "
+                f"push down, {fmt(top)}"
+            )
     return grad, steps
 
 
@@ -248,9 +263,17 @@ def mean_loss(losses: list[float]) -> Outcome:
     total = float(np.sum(losses))
     cost = total / len(losses)
     return cost, [
-        f"cost = (1/N)·Σ Lᵢ = ({' + '.join(fmt(v) for v in losses)}) / {len(losses)}",
-        f"= {fmt(total)} / {len(losses)} = {fmt(cost)}",
+        f"cost = (1/N)·Σ Lᵢ = ({_sum_text(losses)}) / {fmt(len(losses))}",
+        f"= {fmt(total)} / {fmt(len(losses))} = {fmt(cost)}",
     ]
+
+
+def _sum_text(values: list[float]) -> str:
+    """`1 + 4 − 0.5`: the terms of a sum, a negative one written as a subtraction."""
+    text = fmt(values[0])
+    for v in values[1:]:
+        text += f" {signed(v)}"
+    return text
 
 
 def l2_objective(losses: list[float], w: list[float], lam: float) -> Outcome:
@@ -272,7 +295,10 @@ def _human_bytes(n: int) -> str:
     size = float(n)
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
         if size < 1024 or unit == "TiB":
-            return f"{n:,} bytes" if unit == "bytes" else f"{n:,} bytes = {size:.4g} {unit}"
+            if unit == "bytes":
+                return f"{fmt(n)} bytes"
+            shown = f"{size:.4g}"
+            return f"{fmt(n)} bytes {'=' if float(shown) == size else '≈'} {shown} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
 
@@ -280,16 +306,16 @@ def _human_bytes(n: int) -> str:
 def onehot_memory(batch: int, classes: int, bytes: int) -> Outcome:
     total = batch * classes * bytes
     return total, [
-        f"one-hot labels: batch × classes × bytes = {batch} × {classes} × {bytes} "
+        f"one-hot labels: batch × classes × bytes = {fmt(batch)} × {fmt(classes)} × {fmt(bytes)} "
         f"= {_human_bytes(total)}",
-        f"sparse int64 labels would need {batch} × 8 = {_human_bytes(batch * 8)}",
+        f"sparse int64 labels would need {fmt(batch)} × 8 = {_human_bytes(batch * 8)}",
     ]
 
 
 def sparse_memory(batch: int, bytes: int) -> Outcome:
     total = batch * bytes
     return total, [
-        f"sparse labels: batch × bytes = {batch} × {bytes} = {_human_bytes(total)} "
+        f"sparse labels: batch × bytes = {fmt(batch)} × {fmt(bytes)} = {_human_bytes(total)} "
         "(one integer class index per example, whatever the number of classes)",
     ]
 
@@ -313,6 +339,34 @@ def mean_median_outlier(values: list[float], outlier: float) -> Outcome:
         f"median {fmt(result['median_after'])}",
         f"the mean moved {fmt(mean_moved)}, the median {fmt(median_moved)}: one point can drag "
         "the mean (MSE's minimizer) anywhere, not the median (MAE's)",
+    ]
+
+
+def outlier_shift(values: list[float], outlier: float, statistic: str) -> Outcome:
+    import numpy as np  # noqa: TID251
+
+    stat = np.mean if statistic == "mean" else np.median
+    before = float(stat(np.asarray(values, dtype=np.float64)))
+    after_values = sorted([*values, outlier])
+    after = float(stat(np.asarray(after_values, dtype=np.float64)))
+    shift = after - before
+    if shift == 0:
+        shift = 0.0  # not -0.0
+    fits = "MSE" if statistic == "mean" else "MAE"
+    if statistic == "mean":
+        how = [
+            f"mean before = ({_sum_text(values)}) / {fmt(len(values))} = {fmt(before)}",
+            f"mean after = ({_sum_text(after_values)}) / {fmt(len(after_values))} = {fmt(after)}",
+        ]
+    else:
+        how = [
+            f"median before: the middle of {fmt(sorted(values))} = {fmt(before)}",
+            f"median after: the middle of {fmt(after_values)} = {fmt(after)}",
+        ]
+    return shift, [
+        *how,
+        f"the {statistic} (the constant that minimizes {fits}) moves by "
+        f"{fmt(after)} − {fmt(before) if before >= 0 else f'({fmt(before)})'} = {fmt(shift)}",
     ]
 
 
@@ -478,5 +532,16 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "mean and median of values, then of values + [outlier]",
         "breakdown demo: value is {mean_before, median_before, mean_after, median_after}",
         mean_median_outlier,
+    ),
+    Computation(
+        "outlier_shift",
+        (
+            Param("values", "floats"),
+            Param("outlier", "float"),
+            Param("statistic", "choice", choices=("mean", "median")),
+        ),
+        "statistic(values + [outlier]) − statistic(values)",
+        "how far one added point moves the mean (MSE's fit) or the median (MAE's)",
+        outlier_shift,
     ),
 )

@@ -11,7 +11,7 @@ import math
 import numbers
 from collections.abc import Mapping
 
-from dlcards.engine.core import ArgValue, Computation, Kind, Param, fmt
+from dlcards.engine.core import ArgValue, Computation, Kind, Param, plain
 from dlcards.errors import UsageError
 from dlcards.suggest import did_you_mean
 
@@ -42,7 +42,7 @@ def coerce(param: Param, raw: object) -> ArgValue:
             _check(param, n, index=i)
         return ints
     if isinstance(raw, list | tuple) or (isinstance(raw, str) and "," in raw):
-        shown = raw if isinstance(raw, str) else fmt(list(raw))
+        shown = raw if isinstance(raw, str) else plain(list(raw))
         raise UsageError(f"{name} takes a single number, not a list (got {shown!r})")
     value: float | int = _float(name, raw) if param.kind == "float" else _int(name, raw)
     _check(param, value)
@@ -160,7 +160,7 @@ def _check(param: Param, x: float | int, index: int | None = None) -> None:
     }[check]
     if ok:
         return
-    shown = fmt(x)
+    shown = plain(x)
     where = "" if index is None else f" at position {index}"
     name = param.name
     if check == "probability":

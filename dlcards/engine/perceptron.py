@@ -33,8 +33,18 @@ def _dot(w: list[float], x: list[float]) -> float:
     return float(np.dot(np.asarray(w, dtype=np.float64), np.asarray(x, dtype=np.float64)))
 
 
+def _factor(v: float) -> str:
+    """A number inside a product: `2`, or `(−1)` when it is negative."""
+    return f"({fmt(v)})" if v < 0 else fmt(v)
+
+
 def _terms(w: list[float], x: list[float]) -> str:
-    return " + ".join(f"{fmt(wi)}·{fmt(xi)}" for wi, xi in zip(w, x, strict=True))
+    return " + ".join(f"{_factor(wi)}·{_factor(xi)}" for wi, xi in zip(w, x, strict=True))
+
+
+def _sum_text(values: list[float]) -> str:
+    """`2 − 3 + 0.5`: the terms of a sum, a negative one written as a subtraction."""
+    return " ".join([fmt(values[0]), *(signed(v) for v in values[1:])])
 
 
 def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
@@ -43,7 +53,7 @@ def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
     z = _dot(w, p) + b
     return z, [
         f"z = Σ wᵢ·pᵢ + b = {_terms(w, p)} {signed(b)}",
-        f"= {' + '.join(fmt(v) for v in products)} {signed(b)} = {fmt(z)}",
+        f"= {_sum_text(products)} {signed(b)} = {fmt(z)}",
     ]
 
 
@@ -63,12 +73,45 @@ def perceptron_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome
     elif out == 0:
         verdict = "on the boundary: loss 0, but the update rule still counts it as a mistake"
     else:
-        verdict = "misclassified: the loss is how far it is on the wrong side"
+        verdict = "misclassified: the loss grows the further the point is on the wrong side"
     return loss, [
         affine,
-        f"loss = max(0, −y·(w·x + b)) = max(0, −({y})·({fmt(out)})) = {fmt(loss)}",
+        f"loss = max(0, −y·(w·x + b)) = max(0, −({fmt(y)})·({fmt(out)})) = {fmt(loss)}",
         verdict,
     ]
+
+
+def perceptron_total_loss(w: list[float], b: float, xs: list[float], ys: list[int]) -> Outcome:
+    d = len(w)
+    if len(xs) != d * len(ys):
+        raise UsageError(
+            f"xs must hold {len(ys)} points of {d} numbers each, one per label in ys, in order "
+            f"({d * len(ys)} numbers; got {len(xs)})"
+        )
+    steps: list[str] = []
+    terms: list[float] = []
+    for i, y in enumerate(ys):
+        x = xs[i * d : (i + 1) * d]
+        out = _dot(w, x) + b
+        m = y * out
+        if m <= 0:
+            loss = -m + 0.0  # + 0.0: never −0
+            terms.append(loss)
+            verdict = f"misclassified, adds −y·(w·x + b) = {fmt(loss)}"
+        else:
+            verdict = "correct, adds 0"
+        steps.append(
+            f"point {i + 1}: x = {fmt(x)}, y = {fmt(y)}: w·x + b = {_terms(w, x)} {signed(b)} "
+            f"= {fmt(out)}; y·(w·x + b) = {fmt(m)}, {verdict}"
+        )
+    total = float(sum(terms))
+    if len(terms) > 1:
+        steps.append(f"L = Σ over the misclassified points = {_sum_text(terms)} = {fmt(total)}")
+    elif terms:
+        steps.append(f"L = the one misclassified point's term = {fmt(total)}")
+    else:
+        steps.append("every point is on its correct side: L = 0")
+    return total, steps
 
 
 def perceptron_margin(w: list[float], b: float, x: list[float], y: int) -> Outcome:
@@ -82,7 +125,7 @@ def perceptron_margin(w: list[float], b: float, x: list[float], y: int) -> Outco
         verdict = "exactly on the boundary"
     return m, [
         affine,
-        f"margin = y·(w·x + b) = ({y})·({fmt(out)}) = {fmt(m)}",
+        f"margin = y·(w·x + b) = ({fmt(y)})·({fmt(out)}) = {fmt(m)}",
         verdict,
     ]
 
@@ -105,23 +148,23 @@ def geometric_margin(w: list[float], b: float, x: list[float], y: int) -> Outcom
     )
     return distance, [
         affine,
-        f"‖w‖ = √({' + '.join(f'{fmt(wi)}²' for wi in w)}) = {fmt(norm)}",
-        f"distance = y·(w·x + b) / ‖w‖ = ({y})·({fmt(out)}) / {fmt(norm)} = {fmt(distance)}",
+        f"‖w‖ = √({' + '.join(f'{_factor(wi)}²' for wi in w)}) = {fmt(norm)}",
+        f"distance = y·(w·x + b) / ‖w‖ = ({fmt(y)})·({fmt(out)}) / {fmt(norm)} = {fmt(distance)}",
         f"{fmt(abs(distance))} from the boundary, {side}; scaling w and b leaves it unchanged",
     ]
 
 
 def perceptron_subgradient(w: list[float], b: float, x: list[float], y: int) -> Outcome:
     out, _ = _affine(w, b, x)
-    first = f"y·(w·x + b) = ({y})·({fmt(out)}) = {fmt(y * out)}"
+    first = f"y·(w·x + b) = ({fmt(y)})·({fmt(out)}) = {fmt(y * out)}"
     if y * out > 0:
         zero = [0.0 for _ in x]
         return zero, [first, f"> 0: correctly classified, loss 0, so the gradient is {fmt(zero)}"]
-    grad = [-y * float(xi) for xi in x]
+    grad = [-y * float(xi) + 0.0 for xi in x]  # + 0.0: never −0
     return grad, [
         first,
         "≤ 0: misclassified, loss = −y·(w·x + b), so ∂L/∂w = −y·x",
-        f"−y·x = −({y})·{fmt(x)} = {fmt(grad)}; the update w − η·(−y·x) = w + η·y·x",
+        f"−y·x = −({fmt(y)})·{fmt(x)} = {fmt(grad)}; the update w − η·(−y·x) = w + η·y·x",
     ]
 
 
@@ -132,7 +175,7 @@ def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
     zero_one = 1 if m <= 0 else 0
     perceptron = max(0.0, -m)
     return loss, [
-        f"margin y·(w·x + b) = ({y})·({fmt(out)}) = {fmt(m)}",
+        f"margin y·(w·x + b) = ({fmt(y)})·({fmt(out)}) = {fmt(m)}",
         f"hinge = max(0, 1 − margin) = max(0, 1 {signed(-m)}) = {fmt(loss)}",
         f"0-1 loss = {zero_one}, perceptron loss max(0, −margin) = {fmt(perceptron)}: "
         "hinge ≥ 0-1 always (an upper bound), and it is > 0 until the margin reaches 1",
@@ -144,14 +187,14 @@ def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Out
 
     _same_length("w", w, "x", x)
     out = _dot(w, x)
-    first = f"y·(w·x) = {y}·({_terms(w, x)}) = {fmt(y * out)}"
+    first = f"y·(w·x) = ({fmt(y)})·({_terms(w, x)}) = {fmt(y * out)}"
     if y * out > 0:
         return list(w), [first, "> 0: correctly classified, so w is not changed"]
     new = [float(v) for v in np.asarray(w) + eta * y * np.asarray(x)]
     return new, [
         first,
         "≤ 0: misclassified, so w ← w + η·y·x",
-        f"w = {fmt(w)} + {fmt(eta)}·({y})·{fmt(x)} = {fmt(new)}",
+        f"w = {fmt(w)} + {fmt(eta)}·({fmt(y)})·{fmt(x)} = {fmt(new)}",
     ]
 
 
@@ -163,7 +206,7 @@ def perceptron_train(dataset: str, epochs: int) -> Outcome:
     w = np.zeros(2, dtype=np.int64)
     b = 0
     lines: list[str] = [
-        f"{dataset.upper()} on {{0,1}}², labels {list(ys)}, w = [0, 0], b = 0, η = 1; "
+        f"{dataset.upper()} on {{0,1}}², labels {fmt(list(ys))}, w = [0, 0], b = 0, η = 1; "
         "visit (0,0), (0,1), (1,0), (1,1); update when y·(w·x + b) ≤ 0"
     ]
     seen: dict[tuple[int, int, int], int] = {}
@@ -174,8 +217,8 @@ def perceptron_train(dataset: str, epochs: int) -> Outcome:
             first = seen[state]
             lines += _elide(history)
             lines.append(
-                f"epoch {epoch} starts with the same w and b as epoch {first}: the updates "
-                f"cycle forever, so it never converges ({dataset.upper()} is not linearly "
+                f"epoch {fmt(epoch)} starts with the same w and b as epoch {fmt(first)}: the "
+                f"updates cycle forever, so it never converges ({dataset.upper()} is not linearly "
                 "separable)"
             )
             return "never converges", lines
@@ -187,18 +230,20 @@ def perceptron_train(dataset: str, epochs: int) -> Outcome:
                 b += y
                 mistakes += 1
         plural = "mistake" if mistakes == 1 else "mistakes"
-        history.append(f"epoch {epoch}: {mistakes} {plural}, w = {w.tolist()}, b = {b}")
+        history.append(
+            f"epoch {fmt(epoch)}: {mistakes} {plural}, w = {fmt(w.tolist())}, b = {fmt(b)}"
+        )
         if mistakes == 0:
             lines += _elide(history)
-            boundary = f"{int(w[0])}·x1 {signed(int(w[1]))}·x2 {signed(b)} = 0"
+            boundary = f"{fmt(int(w[0]))}·x1 {signed(int(w[1]))}·x2 {signed(b)} = 0"
             lines.append(
-                f"epoch {epoch} makes no mistakes: converged after {epoch} epochs "
-                f"({epoch - 1} with updates); boundary {boundary}"
+                f"epoch {fmt(epoch)} makes no mistakes: converged after {fmt(epoch)} epochs "
+                f"({fmt(epoch - 1)} with updates); boundary {boundary}"
             )
             return epoch, lines
     lines += _elide(history)
-    lines.append(f"still making mistakes after {epochs} epochs; try more epochs")
-    return f"not converged in {epochs} epochs", lines
+    lines.append(f"still making mistakes after {fmt(epochs)} epochs; try more epochs")
+    return f"not converged in {fmt(epochs)} epochs", lines
 
 
 def _elide(history: list[str]) -> list[str]:
@@ -208,7 +253,7 @@ def _elide(history: list[str]) -> list[str]:
     tail = _SHOWN_EPOCHS - head
     return [
         *history[:head],
-        f"... {len(history) - _SHOWN_EPOCHS} more epochs ...",
+        f"... {fmt(len(history) - _SHOWN_EPOCHS)} more epochs ...",
         *history[-tail:],
     ]
 
@@ -232,6 +277,18 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "max(0, −y(w·x + b)), y = ±1",
         "perceptron loss of one point: 0 when correct, the margin's size when wrong",
         perceptron_loss,
+    ),
+    Computation(
+        "perceptron_total_loss",
+        (
+            Param("w", "floats"),
+            Param("b", "float"),
+            Param("xs", "floats", help="the points one after another, len(w) numbers each"),
+            Param("ys", "ints", check="sign"),
+        ),
+        "L = Σ over misclassified i of −yᵢ(w·xᵢ + b)",
+        "perceptron loss of a dataset: only the misclassified points count",
+        perceptron_total_loss,
     ),
     Computation(
         "perceptron_margin",

@@ -16,7 +16,7 @@ def _variant(n: int, batch_size: int) -> str:
     if batch_size == 1:
         return "batch_size 1 is stochastic gradient descent (SGD): one update per example"
     if batch_size >= n:
-        extra = f" (batch_size {batch_size} > n, so the one batch holds all {n})"
+        extra = f" (batch_size {fmt(batch_size)} > n, so the one batch holds all {fmt(n)})"
         return "batch_size ≥ n is batch gradient descent: one update per epoch" + (
             extra if batch_size > n else ""
         )
@@ -26,11 +26,11 @@ def _variant(n: int, batch_size: int) -> str:
 def updates_per_epoch(n: int, batch_size: int) -> Outcome:
     updates = _ceil_div(n, batch_size)
     if n % batch_size == 0:
-        how = f"n / batch_size = {n} / {batch_size} = {updates}"
+        how = f"n / batch_size = {fmt(n)} / {fmt(batch_size)} = {fmt(updates)}"
     else:
         how = (
-            f"⌈n / batch_size⌉ = ⌈{n} / {batch_size}⌉ = {updates} "
-            f"(the last batch holds {n % batch_size})"
+            f"⌈n / batch_size⌉ = ⌈{fmt(n)} / {fmt(batch_size)}⌉ = {fmt(updates)} "
+            f"(the last batch holds {fmt(n % batch_size)})"
         )
     return updates, [how, _variant(n, batch_size)]
 
@@ -39,8 +39,8 @@ def total_updates(n: int, epochs: int, batch_size: int) -> Outcome:
     per_epoch = _ceil_div(n, batch_size)
     total = epochs * per_epoch
     return total, [
-        f"updates per epoch = ⌈{n} / {batch_size}⌉ = {per_epoch}",
-        f"total = epochs × updates per epoch = {epochs} × {per_epoch} = {total}",
+        f"updates per epoch = ⌈{fmt(n)} / {fmt(batch_size)}⌉ = {fmt(per_epoch)}",
+        f"total = epochs × updates per epoch = {fmt(epochs)} × {fmt(per_epoch)} = {fmt(total)}",
         _variant(n, batch_size),
     ]
 
@@ -49,10 +49,12 @@ def last_batch_size(n: int, batch_size: int) -> Outcome:
     rest = n % batch_size
     if rest == 0:
         return batch_size, [
-            f"n mod batch_size = {n} mod {batch_size} = 0: every batch is full ({batch_size})"
+            f"n mod batch_size = {fmt(n)} mod {fmt(batch_size)} = 0: "
+            f"every batch is full ({fmt(batch_size)})"
         ]
     return rest, [
-        f"n mod batch_size = {n} mod {batch_size} = {rest}: the last batch holds {rest}",
+        f"n mod batch_size = {fmt(n)} mod {fmt(batch_size)} = {fmt(rest)}: "
+        f"the last batch holds {fmt(rest)}",
         "frameworks keep this smaller batch by default (PyTorch's drop_last=True skips it)",
     ]
 
@@ -85,7 +87,8 @@ def minibatch_step(w: float, grads: list[float], eta: float) -> Outcome:
     change = -eta * mean
     new = w + change
     return new, [
-        f"average gradient = ({' + '.join(fmt(g) for g in grads)}) / {len(grads)} = {fmt(mean)}",
+        f"average gradient = ({' '.join([fmt(grads[0]), *(signed(g) for g in grads[1:])])}) / "
+        f"{fmt(len(grads))} = {fmt(mean)}",
         f"w_new = w − η·avg = {fmt(w)} − {fmt(eta)}·({fmt(mean)}) = {fmt(new)}",
         _step_verdict(mean),
     ]
@@ -94,9 +97,9 @@ def minibatch_step(w: float, grads: list[float], eta: float) -> Outcome:
 def minibatch_variance(variance: float, batch_size: int) -> Outcome:
     v = variance / batch_size
     return v, [
-        f"averaging {batch_size} independent per-example gradients divides the variance by "
-        f"{batch_size}: {fmt(variance)} / {batch_size} = {fmt(v)}",
-        f"the noise (standard deviation) shrinks by √{batch_size} = {fmt(batch_size**0.5)}: "
+        f"averaging {fmt(batch_size)} independent per-example gradients divides the variance by "
+        f"{fmt(batch_size)}: {fmt(variance)} / {fmt(batch_size)} = {fmt(v)}",
+        f"the noise (standard deviation) shrinks by √{fmt(batch_size)} = {fmt(batch_size**0.5)}: "
         "larger batches give a smoother, BGD-like path",
     ]
 

@@ -193,7 +193,12 @@ def back_html(card: Card, evaluations: Sequence[Evaluation] = ()) -> str:
                 f"{escape(ev.error or 'could not compute')}</span></div>"
             )
             continue
-        lines = [f'<span class="value">= {escape(ev.result.display)}</span> {label}']
+        values = ev.result.display_lines
+        if len(values) > 1:  # several named values: the label, then one labelled line each
+            shown = "<br>".join(escape(line) for line in values)
+            lines = [f'{label}<br><span class="value">{shown}</span>']
+        else:
+            lines = [f'<span class="value">= {escape(values[0])}</span> {label}']
         if ev.status in ("mismatch", "erratum"):
             lines.append(
                 f'<span class="claim">(the card says {escape(str(ev.compute.claim))})</span>'
