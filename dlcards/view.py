@@ -124,7 +124,9 @@ def math_extras(card: Card) -> list[RenderableType]:
             value = Text(values[0], style="bold magenta") + Text(f"   {label}", style="magenta")
         claim = fmt(ev.compute.claim)
         if ev.status == "ok":
-            value += Text("   ✓ as the card says", style="green")
+            # on a card with an erratum the number may be the erratum's, not the card's
+            verdict = "✓ checked" if card.erratum else "✓ as the card says"
+            value += Text(f"   {verdict}", style="green")
         elif ev.status == "erratum":
             value += Text(f"   (the card says {claim}; see the erratum)", style="yellow")
         elif ev.status == "mismatch":
