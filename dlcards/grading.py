@@ -8,9 +8,10 @@ and changes no state. Otherwise it is *scheduled*: every kept scheduler's state 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, Protocol
 
 from dlcards.memory import Memory
 from dlcards.scheduling import Schedule
@@ -43,3 +44,29 @@ def decide(
     if redrill or (last is not None and last >= day):
         return Outcome("redrill", grade, day, memory, memory)
     return Outcome("scheduled", grade, day, memory, schedule.review(memory, grade, day))
+
+
+class LogRow(Protocol):
+    """One row of a card's log as `redecide` reads it; `redrill` marks a session's re-drill."""
+
+    @property
+    def day(self) -> date: ...
+
+    @property
+    def grade(self) -> int: ...
+
+    @property
+    def redrill(self) -> bool: ...
+
+
+def redecide(log: Iterable[LogRow], schedule: Schedule, stored: Memory = Memory()) -> list[Outcome]:
+    """Every row of a card's log (after its reset, in time order) decided again with `decide`,
+    from the memory a new card has: what a merged log means. The day's first grade is the
+    scheduled one and later ones are re-drills, whichever side (dlcards or Anki) gave them."""
+    memory = schedule.start(stored)
+    outcomes = []
+    for row in log:
+        outcome = decide(memory, Grade(row.grade), row.day, schedule, row.redrill)
+        outcomes.append(outcome)
+        memory = outcome.after
+    return outcomes

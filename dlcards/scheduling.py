@@ -164,12 +164,15 @@ class Schedule:
     def recall(self, memory: Memory, day: date) -> float | None:
         return self.active.recall(memory, day)
 
+    def start(self, stored: Memory = Memory()) -> Memory:
+        """A card's memory before its first review (after its last reset): new for every kept
+        scheduler; the parts of schedulers that are not kept stay as `stored` has them."""
+        return Memory(fsrs=FsrsState() if any(s.name == "fsrs" for s in self.kept) else stored.fsrs)
+
     def replay(self, history: Iterable[tuple[date, int]], stored: Memory = Memory()) -> Memory:
         """The memory a card's scheduled grades give, oldest first (after its last reset).
         The parts of schedulers that are not kept stay as `stored` has them."""
-        memory = Memory(
-            fsrs=FsrsState() if any(s.name == "fsrs" for s in self.kept) else stored.fsrs
-        )
+        memory = self.start(stored)
         for day, grade in history:
             memory = self.review(memory, Grade(grade), day)
         return memory

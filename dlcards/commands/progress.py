@@ -10,6 +10,7 @@ import typer
 from dlcards.commands.common import (
     DbOption,
     TodayOption,
+    clock,
     schedule_of,
     synced_store,
     today_from,
@@ -290,7 +291,7 @@ def reset(
             raise UsageError("reset asks for confirmation; pass --yes to confirm without a prompt")
         typer.confirm(f"Reset {what} to new? Their review history is kept.", abort=True)
     with synced_store(db, decks or ()) as store:
-        studied = store.reset(ids)
+        studied = store.reset(ids, clock())
     if studied:
         out().print(f"reset {what} ({plural(studied, 'card')} had been studied)")
     else:

@@ -22,10 +22,13 @@ from dlcards.store.reports import Reports, due_table
 from dlcards.store.rows import (
     INSERT_REVIEW,
     SELECT_MEMORY,
+    UPDATE_OUTCOME,
     UPDATE_SM2,
     UPSERT_FSRS,
     CardFlags,
+    ImportedReview,
     LogEntry,
+    LoggedGrade,
     ReviewRow,
     StatsRow,
     SyncResult,
@@ -33,10 +36,11 @@ from dlcards.store.rows import (
     day_of,
     fsrs_values,
     memory_from,
+    outcome_values,
     review_values,
     sm2_values,
 )
-from dlcards.store.schema import SCHEMA_VERSION
+from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
 
 if TYPE_CHECKING:
     from dlcards.deck import Card
@@ -46,7 +50,9 @@ __all__ = [
     "BUSY_TIMEOUT_S",
     "SCHEMA_VERSION",
     "CardFlags",
+    "ImportedReview",
     "LogEntry",
+    "LoggedGrade",
     "ReviewRow",
     "StatsRow",
     "Store",
@@ -59,8 +65,11 @@ Decide = Callable[[Memory], "Outcome"]
 """What a grade does to a card's memory (read inside the grade's transaction)."""
 Rebuild = Callable[[Sequence[LogEntry], Memory], Memory]
 """A card's memory from its log of scheduled grades (and its stored memory)."""
+Redecide = Callable[[Sequence[LoggedGrade], Memory], Sequence["Outcome"]]
+"""Every row of a card's log (in time order) decided again, from its stored memory."""
 
 REBUILD_CHUNK = 500  # cards per write transaction when every card is rebuilt
+Mark = tuple[int, int, int]  # a card's reset point (moment, id) and its last review id
 
 
 def _topic_filter(topics: Sequence[str]) -> tuple[str, list[Any]]:
@@ -69,10 +78,19 @@ def _topic_filter(topics: Sequence[str]) -> tuple[str, list[Any]]:
     return f" AND c.topic IN ({','.join('?' * len(topics))})", list(topics)
 
 
+# The one order a card's log is replayed in (time, then id: reviews imported from Anki
+# interleave with dlcards's own), and the one meaning of "after the card's reset point" (a
+# moment, with ids breaking ties at it). History, undo, rebuild_all and the import all use these.
+TIME_ORDER = "r.at, r.id"
+AFTER_RESET = "(r.at, r.id) > (coalesce(c.reset_at, -1), coalesce(c.reset_after, 0))"
+
 _HISTORY = (
     "SELECT r.day, r.grade FROM reviews r JOIN cards c ON c.id = r.card_id "
-    "WHERE r.card_id = ? AND r.kind = 'scheduled' AND r.id > coalesce(c.reset_after, 0) "
-    "ORDER BY r.id"
+    f"WHERE r.card_id = ? AND r.kind = 'scheduled' AND {AFTER_RESET} ORDER BY {TIME_ORDER}"
+)
+_LOG = (
+    f"SELECT r.id, r.day, r.grade, r.kind, {AFTER_RESET} FROM reviews r "
+    f"JOIN cards c ON c.id = r.card_id WHERE r.card_id = ? ORDER BY {TIME_ORDER}"
 )
 
 
@@ -405,35 +423,40 @@ class Store(Reports):
         return sum(1 for _, history in snapshot.values() if history)
 
     _MARKS = (
-        "SELECT c.id, coalesce(c.reset_after, 0), (SELECT coalesce(max(r.id), 0) FROM reviews r "
-        "WHERE r.card_id = c.id) FROM cards c"
+        "SELECT c.id, coalesce(c.reset_at, -1), coalesce(c.reset_after, 0), "
+        "(SELECT coalesce(max(r.id), 0) FROM reviews r WHERE r.card_id = c.id) FROM cards c"
     )
 
-    def _log_snapshot(self) -> dict[str, tuple[tuple[int, int], list[LogEntry]]]:
+    def _log_snapshot(self) -> dict[str, tuple[Mark, list[LogEntry]]]:
         """Every card's log mark (reset point, last review id) and scheduled history."""
         marks = {
-            cid: (int(reset), int(last))
-            for cid, reset, last in self._call(lambda: self.conn.execute(self._MARKS).fetchall())
+            cid: (int(at), int(reset), int(last))
+            for cid, at, reset, last in self._call(
+                lambda: self.conn.execute(self._MARKS).fetchall()
+            )
         }
-        snapshot: dict[str, tuple[tuple[int, int], list[LogEntry]]] = {
+        snapshot: dict[str, tuple[Mark, list[LogEntry]]] = {
             cid: (mark, []) for cid, mark in marks.items()
         }
         rows = self._call(
             lambda: self.conn.execute(
                 "SELECT r.card_id, r.id, r.day, r.grade FROM reviews r JOIN cards c "
-                "ON c.id = r.card_id WHERE r.kind = 'scheduled' "
-                "AND r.id > coalesce(c.reset_after, 0) ORDER BY r.card_id, r.id"
+                f"ON c.id = r.card_id WHERE r.kind = 'scheduled' AND {AFTER_RESET} "
+                f"ORDER BY r.card_id, {TIME_ORDER}"
             ).fetchall()
         )
         for card_id, review_id, day, grade in rows:
             mark, history = snapshot[card_id]
-            if review_id <= mark[1]:  # rows written after the marks were read wait for later
+            if review_id <= mark[2]:  # rows written after the marks were read wait for later
                 history.append(LogEntry(day_of(day, card_id, "reviews.day") or date.min, grade))
         return snapshot
 
-    def _log_marks(self, c: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    def _log_marks(self, c: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Mark]:
         sql = self._MARKS + f" WHERE c.id IN ({','.join('?' * len(ids))})"
-        return {cid: (int(reset), int(last)) for cid, reset, last in c.execute(sql, list(ids))}
+        return {
+            cid: (int(at), int(reset), int(last))
+            for cid, at, reset, last in c.execute(sql, list(ids))
+        }
 
     def set_setting(self, key: str, value: str) -> None:
         self.set_meta(key, value)
@@ -451,9 +474,11 @@ class Store(Reports):
                     changed.append(cid)
             return changed
 
-    def reset(self, card_ids: Sequence[str]) -> int:
-        """Make cards new again (the log is kept; replays start after the reset point).
+    def reset(self, card_ids: Sequence[str], now: datetime | None = None) -> int:
+        """Make cards new again (the log is kept; replays start after the reset point: the
+        moment `now`, or the card's last review if that is later, and every review id so far).
         Returns how many of them had been studied."""
+        moment = -1 if now is None else epoch_ms(now.isoformat())
         ids = [(cid,) for cid in card_ids]
         with self._write() as c:
             studied = sum(
@@ -467,8 +492,9 @@ class Store(Reports):
             c.executemany(UPSERT_FSRS, [(cid, None, None, None, None) for cid in card_ids])
             c.executemany(
                 "UPDATE cards SET reset_after = (SELECT coalesce(max(seq), 0) FROM sqlite_sequence "
-                "WHERE name = 'reviews') WHERE id = ?",
-                ids,
+                "WHERE name = 'reviews'), reset_at = max(?, (SELECT coalesce(max(r.at), -1) "
+                "FROM reviews r WHERE r.card_id = cards.id)) WHERE id = ?",
+                [(moment, cid) for (cid,) in ids],
             )
             return int(studied)
 
@@ -509,3 +535,72 @@ class Store(Reports):
                     stored = memory_from(c.execute(SELECT_MEMORY, (cid,)).fetchone(), cid)
                     self._put_memory(c, cid, stored, rebuild(self._history_in(c, cid), stored))
         return added
+
+    # reviews done elsewhere ---------------------------------------------------------------
+
+    @staticmethod
+    def _fresh(c: sqlite3.Connection, rows: Sequence[ImportedReview]) -> list[ImportedReview]:
+        """The rows the log does not hold yet (by Anki id), for cards in the database."""
+        known = {r[0] for r in c.execute("SELECT id FROM cards")}
+        held = {r[0] for r in c.execute("SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL")}
+        fresh: dict[int, ImportedReview] = {}
+        for row in rows:
+            if row.card_id in known and row.anki_id not in held:
+                fresh.setdefault(row.anki_id, row)
+        return list(fresh.values())
+
+    def new_reviews(self, rows: Sequence[ImportedReview]) -> list[ImportedReview]:
+        """What `merge_reviews` would add (for a dry run); reads only."""
+        return self._call(lambda: self._fresh(self.conn, rows))
+
+    def merge_reviews(self, rows: Sequence[ImportedReview], redecide: Redecide) -> list[str]:
+        """Add reviews done elsewhere to the log, in one transaction, and replay each card
+        they touch: the card's whole log after its reset point, dlcards's reviews and the new
+        ones in time order, is decided again by `redecide` (the day's first grade schedules,
+        the rest are re-drills), each row's kind and memory columns are rewritten, and the
+        card's memory is the last row's. Rows already in the log (same Anki id) are skipped,
+        so merging the same rows twice adds nothing. Returns the card id of each added row."""
+        with self._write() as c:
+            fresh = self._fresh(c, rows)
+            new = Memory()
+            added: set[int] = set()
+            for r in fresh:
+                review = ReviewRow(
+                    0, r.card_id, "scheduled", r.grade, r.day, r.reviewed_at, new, new,
+                    seconds=r.seconds, anki_id=r.anki_id,
+                )  # fmt: skip
+                added.add(int(c.execute(INSERT_REVIEW, review_values(review)).lastrowid or 0))
+            for card_id in dict.fromkeys(r.card_id for r in fresh):
+                self._replay_log(c, card_id, redecide, added)
+            return [r.card_id for r in fresh]
+
+    def _replay_log(
+        self, c: sqlite3.Connection, card_id: str, redecide: Redecide, added: set[int]
+    ) -> None:
+        before: list[LoggedGrade] = []
+        after: list[LoggedGrade] = []
+        for rid, day, grade, kind, after_reset in c.execute(_LOG, (card_id,)):
+            fresh = rid in added
+            row = LoggedGrade(
+                rid,
+                day_of(day, card_id, "reviews.day") or date.min,
+                int(grade),
+                kind == "redrill" and not fresh,
+            )
+            (after if after_reset else before).append(row)
+        stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
+        # new rows older than the reset point: decided among that part of the log, never
+        # touching the card's memory
+        early = [(r, o) for r, o in zip(before, redecide(before, Memory()), strict=True)]
+        for row, outcome in early:
+            if row.id in added:
+                c.execute(UPDATE_OUTCOME, (*outcome_values(outcome.kind, outcome.before,
+                                                           outcome.after), row.id))  # fmt: skip
+        outcomes = redecide(after, stored)
+        for row, outcome in zip(after, outcomes, strict=True):
+            c.execute(
+                UPDATE_OUTCOME,
+                (*outcome_values(outcome.kind, outcome.before, outcome.after), row.id),
+            )
+        if outcomes:
+            self._put_memory(c, card_id, stored, outcomes[-1].after)

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from dlcards.errors import StoreError
 from dlcards.memory import FsrsState, Memory, Sm2State
+from dlcards.store.schema import epoch_ms
 
 SM2_COLUMNS = ("ef", "repetitions", "interval", "due", "lapses", "last_review")
 FSRS_COLUMNS = ("stability", "difficulty", "due", "last_review")
@@ -50,6 +51,13 @@ REVIEW_COLUMNS = (
     "lapses_after",
     "last_review_before",
     "fsrs_before",
+    "at",
+    "anki_id",
+)
+# What a replay of the log decides for each row: its kind and the memory around it.
+OUTCOME_COLUMNS = ("kind", *REVIEW_COLUMNS[REVIEW_COLUMNS.index("ef_before") : -2])
+UPDATE_OUTCOME = (
+    "UPDATE reviews SET " + ", ".join(f"{c} = ?" for c in OUTCOME_COLUMNS) + " WHERE id = ?"
 )
 INSERT_REVIEW = (
     f"INSERT INTO reviews ({', '.join(REVIEW_COLUMNS)}) "
@@ -127,20 +135,15 @@ class ReviewRow:
     after: Memory
     seconds: float | None = None
     session_id: int | None = None
+    anki_id: int | None = None  # the Anki revlog id of an imported review
 
 
-def review_values(row: ReviewRow) -> tuple[Any, ...]:
-    """The INSERT_REVIEW parameters for a log row."""
-    b, a = row.before.sm2, row.after.sm2
-    fsrs_before = None if row.before.fsrs == row.after.fsrs else row.before.fsrs.to_json()
+def outcome_values(kind: str, before: Memory, after: Memory) -> tuple[Any, ...]:
+    """The OUTCOME_COLUMNS of a log row: its kind and the memory before and after it."""
+    b, a = before.sm2, after.sm2
+    fsrs_before = None if before.fsrs == after.fsrs else before.fsrs.to_json()
     return (
-        row.card_id,
-        row.session_id,
-        row.reviewed_at,
-        row.day.isoformat(),
-        row.grade,
-        row.kind,
-        row.seconds,
+        kind,
         b.ef,
         a.ef,
         b.interval,
@@ -156,11 +159,49 @@ def review_values(row: ReviewRow) -> tuple[Any, ...]:
     )
 
 
+def review_values(row: ReviewRow) -> tuple[Any, ...]:
+    """The INSERT_REVIEW parameters for a log row."""
+    kind, *outcome = outcome_values(row.kind, row.before, row.after)
+    return (
+        row.card_id,
+        row.session_id,
+        row.reviewed_at,
+        row.day.isoformat(),
+        row.grade,
+        kind,
+        row.seconds,
+        *outcome,
+        epoch_ms(row.reviewed_at),
+        row.anki_id,
+    )
+
+
 class LogEntry(NamedTuple):
     """A scheduled grade, as a replay needs it."""
 
     day: date
     grade: int
+
+
+class LoggedGrade(NamedTuple):
+    """Any row of a card's log, in time order, as a re-decision of the log reads it: a
+    session's re-drill stays one (`redrill`); every other row is decided again by its day."""
+
+    id: int
+    day: date
+    grade: int
+    redrill: bool
+
+
+class ImportedReview(NamedTuple):
+    """A review done elsewhere (an Anki revlog row), for a card in the database."""
+
+    card_id: str
+    anki_id: int  # Anki's revlog id: the review's time in ms, unique in its collection
+    reviewed_at: str  # ISO, local time with its offset
+    day: date  # the local calendar day
+    grade: int
+    seconds: float | None = None
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,16 @@
 Tables (the schema version is in `PRAGMA user_version`):
 
 - `cards`:    id, topic, position (deck order), content_hash, retired, suspended, added,
-              reset_after (replays start after this review id)
+              reset_at, reset_after (the reset point: replays take the reviews after the
+              moment `reset_at` (ms), and at that very moment those with ids above
+              `reset_after`; schema 6)
 - `sm2`:      card_id, ef (hundredths), repetitions, interval, due, lapses, last_review
 - `fsrs`:     card_id, stability, difficulty, due, last_review
 - `reviews`:  append-only log: card, timestamp, local day, grade, kind (scheduled | redrill),
               seconds taken, session, and the SM-2 fields (and FSRS state) before and after;
-              ids are never reused (AUTOINCREMENT, schema 5)
+              ids are never reused (AUTOINCREMENT, schema 5); `at` is reviewed_at in ms since
+              the epoch, the time order every replay follows, and `anki_id` the Anki revlog id
+              of an imported review (unique: importing a file twice adds nothing; schema 6)
 - `sessions`: id, kind (study | quiz), day, started_at, ended_at
 - `quiz_results`: quiz answers (they never touch the schedule)
 - `meta`:     key/value: the deck signature of the last sync, settings
@@ -20,7 +24,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # CHECK constraints sqlite-utils cannot express, as a trigger on the log.
 REVIEW_CHECK = (
@@ -184,12 +188,41 @@ def _reviews_autoincrement(db: Any) -> None:
     db.execute(REVIEW_CHECK)
 
 
+def _time_order_and_anki_ids(db: Any) -> None:
+    # Reviews imported from Anki interleave in time with dlcards's own, so a card's log is
+    # replayed in time order (`at`, then id), and a reset point is a moment, so that an
+    # imported review older than the reset stays before it. `reset_at` becomes the time of
+    # the card's last review before its reset (the ids still break ties at that moment).
+    db["reviews"].add_column("at", int)
+    db["reviews"].add_column("anki_id", int)
+    rows = db.execute("SELECT id, reviewed_at FROM reviews").fetchall()
+    db.conn.executemany(
+        "UPDATE reviews SET at = ? WHERE id = ?", [(epoch_ms(t), i) for i, t in rows]
+    )
+    db["reviews"].create_index(["card_id", "at", "id"], index_name="reviews_card_time")
+    db["reviews"].create_index(["anki_id"], index_name="reviews_anki_id", unique=True)
+    db["cards"].add_column("reset_at", int)
+    db.execute(
+        "UPDATE cards SET reset_at = (SELECT coalesce(max(r.at), 0) FROM reviews r "
+        "WHERE r.card_id = cards.id AND r.id <= cards.reset_after) "
+        "WHERE reset_after IS NOT NULL"
+    )
+
+
+def epoch_ms(stamp: str) -> int:
+    """An ISO timestamp as milliseconds since the epoch (a naive one is local time)."""
+    from datetime import datetime
+
+    return round(datetime.fromisoformat(stamp).timestamp() * 1000)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
     ("0003_reviews_by_day", _reviews_by_day),
     ("0004_covering_queue_indexes", _covering_queue_indexes),
     ("0005_reviews_autoincrement", _reviews_autoincrement),
+    ("0006_time_order_and_anki_ids", _time_order_and_anki_ids),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
