@@ -1,0 +1,414 @@
+"""Reading what Anki writes: `.apkg` and `.colpkg` packages and bare `collection.anki2` files.
+
+A package is a zip. Its `meta` entry (a tiny protobuf, `PackageMetadata { Version version = 1 }`)
+says which collection inside is the real one: 1 `collection.anki2`, 2 `collection.anki21`
+(legacy formats, plain SQLite; the media map is JSON `{"0": "name.png"}`), 3
+`collection.anki21b` (current: SQLite compressed with zstd, next to a dummy `collection.anki2`
+that only asks to update Anki; the media map is a zstd-compressed protobuf `MediaEntries
+{ repeated MediaEntry { string name = 1; uint32 size = 2; bytes sha1 = 3 } entries = 1 }` whose
+n-th entry is the zip entry "n", itself zstd-compressed). A package without `meta` is legacy.
+
+zstd comes from `zstandard` (the maintained binding to the reference C library). The two
+protobuf messages are decoded by hand (`proto_fields`, 30 lines of the wire format): a protobuf
+runtime and Anki's generated classes would be a heavy dependency for reading two integers and
+a list of names.
+
+Collections of schema 11 (notetypes and decks as JSON in `col`) to 18 (their own tables, with
+protobuf configs) are read. Nothing the user owns is ever written: a package is unpacked into a
+temporary directory; a bare collection is first checked for Anki's lock (a running Anki holds
+its collection with an exclusive lock: refused with a clear message), then copied, and only the
+copy is opened.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from dlcards.errors import DlcardsError
+
+SCHEMA_MIN, SCHEMA_MAX = 11, 18  # Anki's collection schema versions this reader knows
+PACKAGE_LEGACY_1, PACKAGE_LEGACY_2, PACKAGE_LATEST = 1, 2, 3
+COLLECTIONS = {
+    PACKAGE_LATEST: "collection.anki21b",
+    PACKAGE_LEGACY_2: "collection.anki21",
+    PACKAGE_LEGACY_1: "collection.anki2",
+}
+SQLITE_MAGIC = b"SQLite format 3\x00"
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_COLLECTION = 4 << 30  # bytes a decompressed collection may take
+
+
+class AnkiFileError(DlcardsError):
+    """An Anki file that cannot be read; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    front: str  # Anki's question format, e.g. "{{Front}}"
+    back: str
+
+
+@dataclass(frozen=True)
+class NoteType:
+    id: int
+    name: str
+    cloze: bool
+    fields: tuple[str, ...]
+    templates: tuple[Template, ...]
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    guid: str
+    notetype: int
+    tags: tuple[str, ...]
+    fields: tuple[str, ...]  # HTML, in the note type's field order
+
+
+@dataclass(frozen=True)
+class Card:
+    id: int
+    note: int
+    deck: int  # the home deck (a card in a filtered deck counts in its original deck)
+    ord: int  # template number, or cloze number - 1
+
+
+@dataclass(frozen=True)
+class Revlog:
+    """One row of Anki's review log. `id` is the answer's time in ms since the epoch."""
+
+    id: int
+    card: int
+    ease: int  # 1 Again, 2 Hard, 3 Good, 4 Easy; 0 for rows that are no answer
+    kind: int  # 0 learning, 1 review, 2 relearning, 3 filtered, 4 manual, 5 rescheduled
+    ms: int  # time taken
+
+
+@dataclass
+class Collection:
+    """What dlcards reads from an Anki collection, as plain values."""
+
+    source: Path
+    schema: int
+    notetypes: dict[int, NoteType]
+    decks: dict[int, str]  # id -> "Parent::Child"
+    notes: list[Note]
+    cards: list[Card]
+    revlog: list[Revlog]
+    media: dict[str, Path] = field(default_factory=dict)  # file name -> unpacked copy
+
+
+# --- the protobuf wire format -------------------------------------------------------------------
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if pos >= len(data):
+            raise ValueError("truncated varint")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+
+
+def proto_fields(data: bytes) -> Iterator[tuple[int, int | bytes]]:
+    """(field number, value) of each field of a protobuf message, in order: varints as int,
+    length-delimited fields as bytes; fixed-width fields are skipped."""
+    pos = 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+            yield number, value
+        elif wire == 2:
+            size, pos = _varint(data, pos)
+            if pos + size > len(data):
+                raise ValueError("truncated field")
+            yield number, data[pos : pos + size]
+            pos += size
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
+
+
+def _proto_int(data: bytes, number: int, default: int = 0) -> int:
+    found = [v for n, v in proto_fields(data) if n == number and isinstance(v, int)]
+    return found[-1] if found else default
+
+
+def _proto_str(data: bytes, number: int) -> str:
+    found = [v for n, v in proto_fields(data) if n == number and isinstance(v, bytes)]
+    return found[-1].decode("utf-8") if found else ""
+
+
+def media_names(data: bytes) -> dict[str, str]:
+    """The current media map (decompressed): zip entry name -> media file name."""
+    out = {}
+    for index, (number, entry) in enumerate(
+        (n, v) for n, v in proto_fields(data) if n == 1 and isinstance(v, bytes)
+    ):
+        del number
+        name = zip_name = ""
+        for n, v in proto_fields(entry):
+            if n == 1 and isinstance(v, bytes):
+                name = v.decode("utf-8")
+            elif n == 255 and isinstance(v, int):
+                zip_name = str(v)
+        out[zip_name or str(index)] = name
+    return out
+
+
+# --- opening ------------------------------------------------------------------------------------
+
+
+def read(path: Path, workdir: Path, with_media: bool = False) -> Collection:
+    """The collection in `path` (a package or a bare collection), unpacked under `workdir`."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError:
+        raise AnkiFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise AnkiFileError(
+            f"{path} is a directory; give the .apkg, .colpkg or .anki2 file"
+        ) from None
+    except OSError as err:
+        raise AnkiFileError(f"cannot read {path}: {err.strerror}") from None
+    if head.startswith(ZIP_MAGIC):
+        return _read_package(path, workdir, with_media)
+    if head == SQLITE_MAGIC:
+        _refuse_if_locked(path)
+        copy = workdir / "collection.sqlite"
+        shutil.copyfile(path, copy)
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists():
+            shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+        collection = _read_sqlite(copy, path)
+        if with_media:
+            media_dir = path.with_name(path.stem + ".media")
+            if media_dir.is_dir():
+                collection.media = {p.name: p for p in media_dir.iterdir() if p.is_file()}
+        return collection
+    raise AnkiFileError(
+        f"{path} is not an Anki file: export one from Anki (File > Export: .apkg or .colpkg) "
+        "or give a collection.anki2"
+    )
+
+
+def _refuse_if_locked(path: Path) -> None:
+    """A running Anki holds its collection with an exclusive lock; even reading waits for it.
+    Ask read-only, without waiting: a lock is refused, anything else is for the copy to show."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
+    except sqlite3.Error:
+        return
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as err:
+        if "locked" in str(err).lower() or "busy" in str(err).lower():
+            raise AnkiFileError(
+                f"{path} is open in Anki (the collection is locked); close Anki, or export "
+                "from it with File > Export, and try again (the file was not touched)"
+            ) from None
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
+
+
+def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            version = PACKAGE_LEGACY_1
+            if "meta" in names:
+                version = _proto_int(archive.read("meta"), 1, PACKAGE_LEGACY_1)
+                if version > PACKAGE_LATEST:
+                    raise AnkiFileError(
+                        f"{path} was written by a newer Anki (package version {version}; dlcards "
+                        f"reads up to {PACKAGE_LATEST}); update dlcards, or export from Anki with "
+                        '"Support older Anki versions" ticked'
+                    )
+            # the collection the meta names; without meta (Anki before 2.1.50), the newer
+            # legacy one (a collection.anki21 comes with a dummy collection.anki2)
+            wanted = [COLLECTIONS[version]] if "meta" in names else list(COLLECTIONS.values())[1:]
+            inner = next((name for name in wanted if name in names), None)
+            if inner is None:
+                raise AnkiFileError(
+                    f"{path} is a zip file without an Anki collection inside (no "
+                    f"{', '.join(COLLECTIONS.values())}); export it again from Anki"
+                )
+            copy = workdir / "collection.sqlite"
+            with archive.open(inner) as src, copy.open("wb") as dst:
+                if inner.endswith("21b"):
+                    _unzstd(src, dst, path)
+                else:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            collection = _read_sqlite(copy, path)
+            if with_media and "media" in names:
+                collection.media = _unpack_media(archive, version, workdir / "media", path)
+            return collection
+    except zipfile.BadZipFile as err:
+        raise AnkiFileError(f"{path} is a damaged zip file ({err}); export it again") from None
+
+
+def _unzstd(src: Any, dst: Any, path: Path) -> None:
+    import zstandard
+
+    try:
+        zstandard.ZstdDecompressor().copy_stream(src, dst)
+    except zstandard.ZstdError as err:
+        raise AnkiFileError(f"{path}: its collection is damaged ({err}); export it again") from None
+
+
+def _unpack_media(
+    archive: zipfile.ZipFile, version: int, into: Path, path: Path
+) -> dict[str, Path]:
+    raw = archive.read("media")
+    try:
+        if version >= PACKAGE_LATEST:
+            import zstandard
+
+            names = media_names(zstandard.ZstdDecompressor().decompressobj().decompress(raw))
+        else:
+            names = {str(k): str(v) for k, v in json.loads(raw.decode("utf-8") or "{}").items()}
+    except (ValueError, UnicodeDecodeError) as err:
+        raise AnkiFileError(f"{path}: its media list is damaged ({err})") from None
+    into.mkdir(parents=True, exist_ok=True)
+    out = {}
+    present = set(archive.namelist())
+    for entry, name in names.items():
+        safe = PurePosixPath(name.replace("\\", "/")).name
+        if not safe or safe in (".", "..") or entry not in present:
+            continue
+        target = into / safe
+        with archive.open(entry) as src, target.open("wb") as dst:
+            if version >= PACKAGE_LATEST:
+                _unzstd(src, dst, path)
+            else:
+                shutil.copyfileobj(src, dst)
+        out[name] = target
+    return out
+
+
+# --- reading the collection ---------------------------------------------------------------------
+
+
+def _read_sqlite(copy: Path, shown: Path) -> Collection:
+    try:
+        conn = sqlite3.connect(copy, isolation_level=None)
+    except sqlite3.Error as err:  # pragma: no cover - a fresh copy in our own directory
+        raise AnkiFileError(f"cannot open the collection in {shown}: {err}") from None
+    try:
+        return _collection(conn, shown)
+    except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as err:
+        raise AnkiFileError(
+            f"{shown}: its collection is corrupt or not an Anki collection ({err}); "
+            "export it again from Anki"
+        ) from None
+    finally:
+        conn.close()
+
+
+def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
+    row = conn.execute("SELECT ver FROM col").fetchone()
+    if row is None:
+        raise sqlite3.DatabaseError("no collection row")
+    schema = int(row[0])
+    if schema > SCHEMA_MAX:
+        raise AnkiFileError(
+            f"{shown} was made by a newer Anki (collection schema {schema}; dlcards reads "
+            f"{SCHEMA_MIN} to {SCHEMA_MAX}); update dlcards, or export from Anki with "
+            '"Support older Anki versions" ticked'
+        )
+    if schema < SCHEMA_MIN:
+        raise AnkiFileError(
+            f"{shown} is from Anki 2.0 or older (collection schema {schema}); open it in a "
+            "current Anki and export it again"
+        )
+    if schema >= 15:
+        notetypes, decks = _notetypes_v18(conn), _decks_v18(conn)
+    else:
+        notetypes, decks = _notetypes_v11(conn), _decks_v11(conn)
+    notes = [
+        Note(int(i), str(g), int(m), tuple(str(t).split()), tuple(str(f).split("\x1f")))
+        for i, g, m, t, f in conn.execute("SELECT id, guid, mid, tags, flds FROM notes ORDER BY id")
+    ]
+    cards = [
+        Card(int(i), int(n), int(d), int(o))
+        for i, n, d, o in conn.execute(
+            "SELECT id, nid, CASE WHEN odid != 0 THEN odid ELSE did END, ord FROM cards "
+            "ORDER BY nid, ord"
+        )
+    ]
+    revlog = [
+        Revlog(int(i), int(c), int(e), int(k), int(t or 0))
+        for i, c, e, k, t in conn.execute(
+            "SELECT id, cid, ease, type, time FROM revlog ORDER BY id"
+        )
+    ]
+    return Collection(shown, schema, notetypes, decks, notes, cards, revlog)
+
+
+def _notetypes_v11(conn: sqlite3.Connection) -> dict[int, NoteType]:
+    models: Mapping[str, Any] = json.loads(conn.execute("SELECT models FROM col").fetchone()[0])
+    out = {}
+    for model in models.values():
+        fields = tuple(f["name"] for f in sorted(model["flds"], key=lambda f: f["ord"]))
+        templates = tuple(
+            Template(t["name"], t.get("qfmt", ""), t.get("afmt", ""))
+            for t in sorted(model["tmpls"], key=lambda t: t["ord"])
+        )
+        nid = int(model["id"])
+        out[nid] = NoteType(nid, str(model["name"]), model.get("type") == 1, fields, templates)
+    return out
+
+
+def _decks_v11(conn: sqlite3.Connection) -> dict[int, str]:
+    decks: Mapping[str, Any] = json.loads(conn.execute("SELECT decks FROM col").fetchone()[0])
+    return {int(d["id"]): str(d["name"]) for d in decks.values()}
+
+
+def _notetypes_v18(conn: sqlite3.Connection) -> dict[int, NoteType]:
+    fields: dict[int, list[str]] = {}
+    for ntid, name in conn.execute("SELECT ntid, name FROM fields ORDER BY ntid, ord"):
+        fields.setdefault(int(ntid), []).append(str(name))
+    templates: dict[int, list[Template]] = {}
+    for ntid, name, config in conn.execute(
+        "SELECT ntid, name, config FROM templates ORDER BY ntid, ord"
+    ):
+        blob = bytes(config or b"")
+        templates.setdefault(int(ntid), []).append(
+            Template(str(name), _proto_str(blob, 1), _proto_str(blob, 2))
+        )
+    out = {}
+    for ntid, name, config in conn.execute("SELECT id, name, config FROM notetypes"):
+        kind = _proto_int(bytes(config or b""), 1)  # Notetype.Config.kind: 0 normal, 1 cloze
+        i = int(ntid)
+        out[i] = NoteType(
+            i, str(name), kind == 1, tuple(fields.get(i, ())), tuple(templates.get(i, ()))
+        )
+    return out
+
+
+def _decks_v18(conn: sqlite3.Connection) -> dict[int, str]:
+    return {
+        int(i): str(name).replace("\x1f", "::")
+        for i, name in conn.execute("SELECT id, name FROM decks")
+    }
