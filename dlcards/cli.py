@@ -101,6 +101,7 @@ COMMANDS = {
     "quiz": "dlcards.commands.quiz:quiz",
     "calc": "dlcards.commands.calc:calc",
     "export": "dlcards.commands.export:export_app",
+    "import": "dlcards.commands.importing:import_app",
 }
 
 

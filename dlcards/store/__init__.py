@@ -539,19 +539,19 @@ class Store(Reports):
     # reviews done elsewhere ---------------------------------------------------------------
 
     @staticmethod
-    def _fresh(c: sqlite3.Connection, rows: Sequence[ImportedReview]) -> list[ImportedReview]:
-        """The rows the log does not hold yet (by Anki id), for cards in the database."""
-        known = {r[0] for r in c.execute("SELECT id FROM cards")}
+    def _unheld(c: sqlite3.Connection, rows: Iterable[ImportedReview]) -> list[ImportedReview]:
+        """The rows whose Anki id the log does not hold yet (each once)."""
         held = {r[0] for r in c.execute("SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL")}
         fresh: dict[int, ImportedReview] = {}
         for row in rows:
-            if row.card_id in known and row.anki_id not in held:
+            if row.anki_id not in held:
                 fresh.setdefault(row.anki_id, row)
         return list(fresh.values())
 
     def new_reviews(self, rows: Sequence[ImportedReview]) -> list[ImportedReview]:
-        """What `merge_reviews` would add (for a dry run); reads only."""
-        return self._call(lambda: self._fresh(self.conn, rows))
+        """The rows the log does not hold yet (what a merge would add once the decks are
+        synced); reads only, for a dry run."""
+        return self._call(lambda: self._unheld(self.conn, rows))
 
     def merge_reviews(self, rows: Sequence[ImportedReview], redecide: Redecide) -> list[str]:
         """Add reviews done elsewhere to the log, in one transaction, and replay each card
@@ -561,7 +561,8 @@ class Store(Reports):
         card's memory is the last row's. Rows already in the log (same Anki id) are skipped,
         so merging the same rows twice adds nothing. Returns the card id of each added row."""
         with self._write() as c:
-            fresh = self._fresh(c, rows)
+            known = {r[0] for r in c.execute("SELECT id FROM cards")}
+            fresh = self._unheld(c, (r for r in rows if r.card_id in known))
             new = Memory()
             added: set[int] = set()
             for r in fresh:

@@ -1,0 +1,156 @@
+"""`dlcards import anki FILE`: bring reviews done in Anki back, or Anki decks in as YAML."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from dlcards.commands.common import DbOption, db_path, opened_store, schedule_of, synced_store
+from dlcards.commands.options import DecksOption
+
+if TYPE_CHECKING:
+    from dlcards.catalog import Catalog
+    from dlcards.importers.anki_file import Collection
+    from dlcards.importers.anki_notes import Converted
+    from dlcards.store.rows import ImportedReview
+
+import_app = typer.Typer(
+    name="import",
+    help="Import from Anki: reviews done there, or its decks as dlcards YAML decks.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+@import_app.command("anki")
+def anki(
+    file: str = typer.Argument(
+        ..., help="An .apkg or .colpkg exported from Anki, or a collection.anki2.", metavar="FILE"
+    ),
+    to_yaml: str | None = typer.Option(
+        None,
+        "--to-yaml",
+        help="Write the file's notes as dlcards YAML decks in DIR (one per Anki deck), with "
+        "their media, and bring their review history along.",
+        metavar="DIR",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", "-n", help="Show what would be imported, per topic; write nothing."
+    ),
+    decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
+) -> None:
+    """Reviews done in Anki on cards dlcards exported (recognised by their GUID) join the
+    log in time order, and each card's schedule is replayed from the merged log. Export from
+    Anki with "Include scheduling information" ticked. Importing a file twice adds nothing."""
+    from dlcards.catalog import load_catalog
+    from dlcards.console import plural
+    from dlcards.errors import UsageError
+    from dlcards.importers import anki_file, anki_progress
+
+    path = Path(file).expanduser()
+    extra = list(decks or ())
+    with tempfile.TemporaryDirectory(prefix="dlcards-anki-") as tmp:
+        collection = anki_file.read(path, Path(tmp), with_media=to_yaml is not None)
+        if not collection.notes:
+            raise UsageError(f"{path} holds no notes: nothing to import")
+        catalog = load_catalog(extra)
+        cards = anki_progress.dlcards_cards(collection, (c.id for c in catalog.cards))
+        new_topics: dict[str, str] = {}
+        if to_yaml is not None:
+            out = Path(to_yaml).expanduser()
+            converted = _to_yaml(collection, path, out, catalog, dry_run)
+            cards.update(converted.cards)
+            new_topics = converted.topics
+            if not dry_run and converted.decks:
+                extra.append(str(out))
+                catalog = load_catalog(extra)
+        elif not cards:
+            raise UsageError(
+                f"{path} has no notes that dlcards exported; to bring its decks in, "
+                "add --to-yaml DIR"
+            )
+    result = anki_progress.convert(collection, cards)
+    if dry_run:
+        added = [r.card_id for r in _new_reviews(db, result.reviews)]
+    else:
+        from dlcards.grading import redecide
+
+        with synced_store(db, extra) as store:
+            schedule = schedule_of(store)
+            added = store.merge_reviews(
+                result.reviews, lambda log, stored: redecide(log, schedule, stored)
+            )
+    topic_of = {**new_topics, **{cid: catalog.topic_of(cid) or "?" for cid in set(added)}}
+    _report("would import" if dry_run else "imported", path, added, topic_of)
+    if result.unknown_reviews:
+        typer.echo(
+            f"not imported: {plural(result.unknown_reviews, 'review')} of "
+            f"{plural(result.unknown_notes, 'note')} dlcards does not know"
+            + ("" if to_yaml else " (add --to-yaml DIR to bring those notes in)")
+        )
+    if not collection.revlog:
+        typer.echo(
+            f"{path} has no review history: in Anki, export with "
+            '"Include scheduling information" ticked to bring reviews along'
+        )
+
+
+def _new_reviews(db: str | None, rows: Sequence[ImportedReview]) -> list[ImportedReview]:
+    """What an import would add, without writing (no database yet: all of them)."""
+    from dlcards.paths import default_db
+
+    if not (db_path(db) or default_db()).exists():
+        return list({r.anki_id: r for r in rows}.values())
+    with opened_store(db) as store:
+        return store.new_reviews(rows)
+
+
+def _report(verb: str, path: Path, card_ids: Sequence[str], topic_of: Mapping[str, str]) -> None:
+    from dlcards.console import plural
+
+    head = (
+        f"{verb} {plural(len(card_ids), 'review')} of {plural(len(set(card_ids)), 'card')} "
+        f"from {path}"
+    )
+    if not card_ids:
+        typer.echo(f"{head}: nothing new")
+        return
+    typer.echo(head + ":")
+    for topic, count in sorted(Counter(topic_of[cid] for cid in card_ids).items()):
+        typer.echo(f"  {topic}: {plural(count, 'review')}")
+
+
+def _to_yaml(
+    collection: Collection, source: Path, out: Path, catalog: Catalog, dry_run: bool
+) -> Converted:
+    """The notes as YAML decks, written to `out` unless `dry_run`; reports what it did."""
+    from dlcards.console import plural
+    from dlcards.export.anki import note_guid
+    from dlcards.importers.anki_notes import convert_notes, write_decks
+
+    here = out.resolve()
+    taken = {d.topic for d in catalog.decks if Path(d.path).resolve().parent != here}
+    guids = {note_guid(card.id) for card in catalog.cards}
+    result = convert_notes(collection, taken, guids)
+    if not dry_run:
+        write_decks(result, out, source.name)
+    verb = "would write" if dry_run else "wrote"
+    cards = sum(len(d.cards) for d in result.decks)
+    media = f" and {plural(len(result.media), 'media file')}" if result.media else ""
+    typer.echo(
+        f"{verb} {plural(len(result.decks), 'deck')} with {plural(cards, 'card')}{media} to {out}"
+    )
+    for name, count in sorted(result.skipped.items()):
+        typer.echo(f"  skipped {plural(count, 'note')} of note type {name!r}: cannot convert it")
+    if result.exported:
+        typer.echo(f"  skipped {plural(result.exported, 'note')} dlcards exported (already here)")
+    if result.decks and not dry_run:
+        typer.echo(f"  study them with --decks {out} (or add it to DLCARDS_DECKS)")
+    return result

@@ -1,0 +1,359 @@
+"""Anki notes -> dlcards YAML decks (`dlcards import anki FILE --to-yaml DIR`).
+
+* One deck file per Anki deck (the deck of each card), topic slug from the deck's name.
+* Card ids come from the note's GUID, so importing the same notes again gives the same ids:
+  `anki-<first 10 hex digits of sha256(guid)>`, then `-2`, `-3`... for a note type's second,
+  third... template, or `-c1`, `-c2`... for each cloze.
+* Standard note types (Basic, "Basic (and reversed card)", "Basic (optional reversed card)",
+  "Basic (type in the answer)", and any like them): each template becomes a card; its question
+  is the fields the template's front shows, its answer the other fields its back shows.
+* Cloze: one card per cloze number; the question shows that cloze as a blank `[...]` (or
+  `[hint]`) and the others filled in, the answer shows it filled in and bold, then the fields
+  the back adds (Back Extra).
+* HTML becomes the decks' Markdown (`**bold**`, `*italic*`, `` `code` ``, `<br>` for line
+  breaks, Markdown specials escaped), MathJax `\\(...\\)` / `\\[...\\]` becomes `$...$` /
+  `$$...$$`, `<img src>` and `[sound:]` become references to copies in `DIR/media/`.
+* A note type whose templates show no field on one side cannot be converted; its notes are
+  counted by note type name and skipped. Notes dlcards itself exported are skipped too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import shutil
+from collections import Counter
+from collections.abc import Collection as Container
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from dlcards.importers.anki_file import Card, Collection, Note, NoteType
+
+MEDIA_DIR = "media"
+_SPECIAL_FIELDS = {"FrontSide", "Tags", "Deck", "Subdeck", "Card", "CardFlag", "Type"}
+_REF = re.compile(r"\{\{([^#/^!{}][^{}]*)\}\}")
+_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+_MATH = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)
+_SOUND = re.compile(r"\[sound:([^\]]+)\]")
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+_TAG_JUNK = re.compile(r"[^a-z0-9_-]+")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*$])")
+
+
+@dataclass(frozen=True)
+class YamlCard:
+    id: str
+    question: str
+    answer: str
+    tags: tuple[str, ...]
+
+
+@dataclass
+class YamlDeck:
+    topic: str
+    title: str
+    cards: list[YamlCard] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.topic}.yaml"
+
+
+@dataclass
+class Converted:
+    decks: list[YamlDeck]
+    cards: dict[int, str]  # Anki card id -> dlcards card id
+    topics: dict[str, str]  # dlcards card id -> topic
+    media: dict[str, Path]  # media file name -> the unpacked file to copy
+    skipped: Counter[str]  # note type name -> notes that could not be converted
+    exported: int  # notes dlcards exported (already in dlcards)
+
+
+# --- identity -----------------------------------------------------------------------------------
+
+
+def note_key(guid: str) -> str:
+    return "anki-" + hashlib.sha256(guid.encode("utf-8")).hexdigest()[:10]
+
+
+def slug(name: str, taken: Container[str]) -> str:
+    """A topic slug for an Anki deck name, not one of `taken`."""
+    base = _SLUG_JUNK.sub("-", name.lower().replace("::", "-")).strip("-") or "anki"
+    if not base[0].isalpha() or base in taken:
+        base = f"anki-{base}"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def tag_of(tag: str) -> str:
+    return _TAG_JUNK.sub("-", tag.lower().replace("::", "-")).strip("-_")
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+
+def referenced(template: str, fields: Iterable[str]) -> list[str]:
+    """The note's fields a template shows, in order (`{{Field}}`, `{{type:Field}}`, ...)."""
+    names = set(fields)
+    out = []
+    for ref in _REF.findall(template):
+        name = ref.split(":")[-1].strip()
+        if name in names and name not in _SPECIAL_FIELDS and name not in out:
+            out.append(name)
+    return out
+
+
+def _join(parts: Iterable[str]) -> str:
+    return "<br><br>".join(p for p in parts if p)
+
+
+# --- HTML -> Markdown ---------------------------------------------------------------------------
+
+
+class _Markdown(HTMLParser):
+    _BLOCK = {"div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
+    _STYLE = {"b": "**", "strong": "**", "i": "*", "em": "*"}
+    _DROP = {"script", "style"}
+
+    def __init__(self, media: set[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.stack: list[tuple[str, int]] = []
+        self.media = media
+        self.code = 0
+        self.drop = 0
+
+    def _break(self) -> None:
+        if self.out and self.out[-1] != "<br>":
+            self.out.append("<br>")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._DROP:
+            self.drop += 1
+        elif tag == "br":
+            self.out.append("<br>")
+        elif tag in self._BLOCK:
+            self._break()
+            if tag == "li":
+                self.out.append("• ")
+        elif tag in self._STYLE or tag == "code":
+            self.stack.append((tag, len(self.out)))
+            self.code += tag == "code"
+        elif tag == "img":
+            src = dict(attrs).get("src") or ""
+            name = Path(unquote(src)).name
+            if name:
+                self.media.add(name)
+                self.out.append(f"![]({MEDIA_DIR}/{quote(name)})")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._DROP:
+            self.drop = max(0, self.drop - 1)
+        elif tag in self._BLOCK:
+            self._break()
+        elif tag in self._STYLE or tag == "code":
+            for i in range(len(self.stack) - 1, -1, -1):
+                if self.stack[i][0] == tag:
+                    _, start = self.stack.pop(i)
+                    self._wrap(tag, start)
+                    break
+            self.code -= tag == "code"
+
+    def _wrap(self, tag: str, start: int) -> None:
+        inner = "".join(self.out[start:])
+        del self.out[start:]
+        core = inner.strip()
+        if not core:
+            self.out.append(inner)
+            return
+        lead = inner[: len(inner) - len(inner.lstrip())]
+        trail = inner[len(inner.rstrip()) :]
+        if tag == "code":
+            ticks = "``" if "`" in core else "`"
+            pad = " " if ticks == "``" else ""
+            core = f"{ticks}{pad}{core}{pad}{ticks}"
+        else:
+            core = f"{self._STYLE[tag]}{core}{self._STYLE[tag]}"
+        self.out.append(lead + core + trail)
+
+    def handle_data(self, data: str) -> None:
+        if self.drop:
+            return
+        text = re.sub(r"\s+", " ", data.replace("\xa0", " "))
+        if not self.code:
+            text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+        self.out.append(text)
+
+    def markdown(self) -> str:
+        text = "".join(self.out)
+        text = re.sub(r"(\s*<br>\s*){3,}", "<br><br>", text)
+        text = re.sub(r"^(\s*<br>\s*)+|(\s*<br>\s*)+$", "", text)
+        return re.sub(r" {2,}", " ", text).strip()
+
+
+def to_markdown(field_html: str, media: set[str]) -> str:
+    """One field's HTML as the decks' Markdown; media names it references are added to
+    `media`."""
+    maths: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        inline, display = match.group(1), match.group(2)
+        body = html.unescape(re.sub(r"<[^>]+>", " ", inline if inline is not None else display))
+        body = re.sub(r"\s+", " ", body).strip()
+        maths.append(f"${body}$" if inline is not None else f"$${body}$$")
+        return f"\x00{len(maths) - 1}\x00"
+
+    def sound(match: re.Match[str]) -> str:
+        name = Path(match.group(1)).name
+        media.add(name)
+        return f"[sound: {MEDIA_DIR}/{quote(name)}]"
+
+    text = _MATH.sub(keep, field_html)
+    parser = _Markdown(media)
+    parser.feed(text)
+    parser.close()
+    out = _SOUND.sub(sound, parser.markdown())
+    return re.sub("\x00(\\d+)\x00", lambda m: maths[int(m.group(1))], out)
+
+
+# --- cloze --------------------------------------------------------------------------------------
+
+
+def cloze_numbers(text: str) -> list[int]:
+    return sorted({int(n) for n, _, _ in _CLOZE.findall(text)})
+
+
+def cloze_sides(text: str, number: int) -> tuple[str, str]:
+    """A cloze field's HTML for card `number`: (question with its blank, answer filled in)."""
+
+    def question(m: re.Match[str]) -> str:
+        if int(m.group(1)) != number:
+            return m.group(2)
+        return f"[{m.group(3)}]" if m.group(3) else "[...]"
+
+    def answer(m: re.Match[str]) -> str:
+        return f"<b>{m.group(2)}</b>" if int(m.group(1)) == number else m.group(2)
+
+    return _CLOZE.sub(question, text), _CLOZE.sub(answer, text)
+
+
+# --- notes --------------------------------------------------------------------------------------
+
+
+def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None:
+    """A card's (question, answer) HTML, or None if its note type cannot be converted."""
+    values = dict(zip(notetype.fields, note.fields, strict=False))
+    if notetype.cloze:
+        template = notetype.templates[0] if notetype.templates else None
+        if template is None:
+            return None
+        front = [r for r in _REF.findall(template.front) if r.startswith("cloze:")]
+        name = front[0].split(":", 1)[1].strip() if front else notetype.fields[0]
+        extra = [f for f in referenced(template.back, notetype.fields) if f != name]
+        q, a = cloze_sides(values.get(name, ""), card.ord + 1)
+        return q, _join([a, *(values.get(f, "") for f in extra)])
+    if card.ord >= len(notetype.templates):
+        return None
+    template = notetype.templates[card.ord]
+    asked = referenced(template.front, notetype.fields)
+    told = [f for f in referenced(template.back, notetype.fields) if f not in asked]
+    if not asked or not told:
+        return None
+    return _join(values.get(f, "") for f in asked), _join(values.get(f, "") for f in told)
+
+
+def convert_notes(
+    collection: Collection, taken_topics: Container[str], dlcards_guids: Container[str]
+) -> Converted:
+    """Every note of the collection as dlcards cards, grouped by the Anki deck of each card."""
+    notes = {n.id: n for n in collection.notes}
+    by_note: dict[int, list[Card]] = {}
+    for c in collection.cards:
+        by_note.setdefault(c.note, []).append(c)
+    decks: dict[int, YamlDeck] = {}
+    used_topics = set(taken_topics)
+    result = Converted([], {}, {}, {}, Counter(), 0)
+    media: set[str] = set()
+    for note in collection.notes:
+        if note.guid in dlcards_guids:
+            result.exported += 1
+            continue
+        notetype = collection.notetypes.get(note.notetype)
+        cards = by_note.get(note.id, [])
+        if notetype is None or not cards:
+            result.skipped[notetype.name if notetype else "(missing note type)"] += 1
+            continue
+        converted: list[tuple[Card, tuple[str, str]]] = []
+        for card in cards:
+            sides = _sides(notes[card.note], notetype, card)
+            if sides is None:
+                converted = []
+                break
+            converted.append((card, sides))
+        if not converted:
+            result.skipped[notetype.name] += 1
+            continue
+        tags = tuple(dict.fromkeys(t for t in map(tag_of, note.tags) if t))
+        for card, (question, answer) in converted:
+            suffix = (
+                f"-c{card.ord + 1}" if notetype.cloze else (f"-{card.ord + 1}" * (card.ord > 0))
+            )
+            card_id = note_key(note.guid) + suffix
+            q, a = to_markdown(question, media), to_markdown(answer, media)
+            if not q or not a:
+                result.skipped[f"{notetype.name} (empty side)"] += 1
+                continue
+            deck = decks.get(card.deck)
+            if deck is None:
+                name = collection.decks.get(card.deck, "Anki")
+                topic = slug(name, used_topics)
+                used_topics.add(topic)
+                deck = decks[card.deck] = YamlDeck(topic, name)
+            deck.cards.append(YamlCard(card_id, q, a, tags))
+            result.cards[card.id] = card_id
+            result.topics[card_id] = deck.topic
+    result.decks = list(decks.values())
+    result.media = {
+        name: collection.media[name] for name in sorted(media) if name in collection.media
+    }
+    return result
+
+
+def deck_yaml(deck: YamlDeck, source: str) -> str:
+    import yaml
+
+    data = {
+        "topic": deck.topic,
+        "title": deck.title,
+        "description": f"Imported from the Anki deck {deck.title!r} in {source}.",
+        "cards": [
+            {
+                "id": c.id,
+                "question": c.question,
+                "answer": c.answer,
+                **({"tags": list(c.tags)} if c.tags else {}),
+            }
+            for c in deck.cards
+        ],
+    }
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def write_decks(result: Converted, out: Path, source: str) -> None:
+    """Write each deck's YAML file and the media its cards reference into `out`."""
+    from dlcards.fileio import atomic_write_bytes
+
+    out.mkdir(parents=True, exist_ok=True)
+    if result.media:
+        (out / MEDIA_DIR).mkdir(exist_ok=True)
+        for name, src in result.media.items():
+            shutil.copyfile(src, out / MEDIA_DIR / name)
+    for deck in result.decks:
+        atomic_write_bytes(out / deck.file_name, deck_yaml(deck, source).encode("utf-8"))

@@ -1,0 +1,83 @@
+"""Anki's review log -> dlcards reviews: pure conversion, no I/O (the clock's time zone aside).
+
+* Which card: a note dlcards exported has the GUID `genanki.guid_for(card id)`
+  (`dlcards_cards`); notes converted with `--to-yaml` carry their own mapping.
+* Which grade: Anki's buttons map to SM-2 grades, Again -> 1 (wrong, remembered on seeing the
+  answer), Hard -> 3, Good -> 4, Easy -> 5 (`GRADES`). Rows that are no answer (ease 0: Anki's
+  "set due date", "forget", rescheduling) are skipped.
+* Which day: the local calendar day, in the learner's time zone, of the answer's time (the
+  revlog id is the answer's time in ms). Whether a row schedules or is a same-day re-drill
+  (Anki's learning and relearning steps) is not decided here: the store re-decides the merged
+  log with `dlcards.grading.redecide`, the same rule as a study session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from dlcards.importers.anki_file import Collection, Revlog
+from dlcards.sm2 import Grade
+from dlcards.store.rows import ImportedReview
+
+GRADES = {1: Grade.WRONG_REMEMBERED, 2: Grade.HARD, 3: Grade.GOOD, 4: Grade.PERFECT}
+"""Anki's answer buttons (revlog ease) -> dlcards grades."""
+ANSWER_KINDS = {0, 1, 2, 3}  # learning, review, relearning, filtered (cram) answers
+
+
+@dataclass(frozen=True)
+class Converted:
+    """The reviews of known cards, and how many answers belong to notes dlcards does not know."""
+
+    reviews: list[ImportedReview]
+    unknown_reviews: int
+    unknown_notes: int
+    answers: int  # every answer in the file
+
+
+def local_time(ms: int) -> datetime:
+    """An Anki timestamp (ms since the epoch) as an aware datetime in the local time zone."""
+    return datetime.fromtimestamp(ms / 1000).astimezone()
+
+
+def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, str]:
+    """Anki card id -> dlcards card id, for the notes dlcards exported (matched by GUID)."""
+    from dlcards.export.anki import note_guid
+
+    by_guid = {note_guid(cid): cid for cid in card_ids}
+    notes = {n.id: by_guid[n.guid] for n in collection.notes if n.guid in by_guid}
+    return {c.id: notes[c.note] for c in collection.cards if c.note in notes and c.ord == 0}
+
+
+def is_answer(row: Revlog) -> bool:
+    return row.ease in GRADES and row.kind in ANSWER_KINDS
+
+
+def convert(collection: Collection, cards: Mapping[int, str]) -> Converted:
+    """Every answer in the collection's log of a card in `cards`, as a dlcards review."""
+    note_of = {c.id: c.note for c in collection.cards}
+    reviews = []
+    unknown_notes: set[int] = set()
+    unknown = answers = 0
+    for row in collection.revlog:
+        if not is_answer(row):
+            continue
+        answers += 1
+        card_id = cards.get(row.card)
+        if card_id is None:
+            unknown += 1
+            unknown_notes.add(note_of.get(row.card, -row.card))
+            continue
+        when = local_time(row.id)
+        reviews.append(
+            ImportedReview(
+                card_id=card_id,
+                anki_id=row.id,
+                reviewed_at=when.isoformat(timespec="milliseconds"),
+                day=when.date(),
+                grade=int(GRADES[row.ease]),
+                seconds=row.ms / 1000 if row.ms > 0 else None,
+            )
+        )
+    return Converted(reviews, unknown, len(unknown_notes), answers)
