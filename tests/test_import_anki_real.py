@@ -1,0 +1,420 @@
+"""The round trip with a real Anki (the `anki` package: Anki's own Rust backend), as the README's
+"Studying on more than one device" walks it: dlcards exports with progress, Anki imports the
+package, the learner answers cards with Anki's scheduler on several days, Anki exports with
+scheduling (both package formats, both collection formats), and dlcards imports them back.
+
+Days pass in the Anki collection the way they pass for a phone left in a drawer: every card's
+due date and every past answer move one day into the past (`next_day`). The expected log is
+written out by hand below, and the expected states are computed from it with `dlcards.sm2` and
+`dlcards.fsrs_sched` directly, not through the importer or the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from dlcards.catalog import load_catalog
+from dlcards.cli import app
+from dlcards.fsrs_sched import replay as fsrs_replay
+from dlcards.sm2 import Grade, State, review
+from dlcards.store import Store
+from tests import helpers as h
+
+pytest.importorskip("anki")
+
+from anki.collection import (  # noqa: E402
+    Collection,
+    ExportAnkiPackageOptions,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
+from anki.scheduler.v3 import CardAnswer  # noqa: E402
+
+runner = CliRunner()
+DAY_MS = 86_400_000
+
+
+@pytest.fixture(autouse=True)
+def kolkata() -> Iterator[None]:
+    """The learner lives at UTC+05:30: a review's day is the local one, not UTC's."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Kolkata"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+def cli(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def fail(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code != 0, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+# --- Anki's side --------------------------------------------------------------------------------
+
+
+def anki_notes(col: Collection) -> dict[str, Any]:
+    return {col.get_note(nid)["CardId"]: col.get_note(nid) for nid in col.find_notes("")}
+
+
+class Phone:
+    """Anki on the phone: answers with Anki's own scheduler (v3 `answer_card`) on a day that is
+    `ago` days before today, at this moment's time of day (the answer's time is its revlog id),
+    and lets days pass for the cards."""
+
+    def __init__(self, col: Collection, days: int) -> None:
+        self.col = col
+        self.ago = days
+        self.now_ms = int(time.time() * 1000)
+        self.tick = 0
+
+    def answer(self, card_id: int, ease: int) -> None:
+        """Press an answer button: 1 Again, 2 Hard, 3 Good, 4 Easy."""
+        sched = self.col.sched
+        card = self.col.get_card(card_id)
+        card.start_timer()
+        states = self.col._backend.get_scheduling_states(card.id)
+        rating = {1: CardAnswer.AGAIN, 2: CardAnswer.HARD, 3: CardAnswer.GOOD, 4: CardAnswer.EASY}
+        answer = sched.build_answer(card=card, states=states, rating=rating[ease])
+        self.tick += 1
+        answer.answered_at_millis = self.now_ms - self.ago * DAY_MS + self.tick
+        sched.answer_card(answer)
+
+    def next_day(self) -> None:
+        """A day passes for the cards: every due date moves one day closer."""
+        self.col.db.execute("UPDATE cards SET due = due - 1 WHERE queue IN (2, 3)")
+        self.col.db.execute("UPDATE cards SET due = due - 86400 WHERE queue = 1")
+        self.ago -= 1
+
+
+def export_anki(col: Collection, path: Path, legacy: bool) -> None:
+    col.export_anki_package(
+        out_path=str(path),
+        options=ExportAnkiPackageOptions(
+            with_scheduling=True, with_deck_configs=True, with_media=True, legacy=legacy
+        ),
+        limit=None,
+    )
+
+
+def export_colpkg(folder: Path, path: Path, legacy: bool) -> None:
+    col = Collection(str(folder / "collection.anki2"))
+    col.export_collection_package(str(path), include_media=True, legacy=legacy)  # closes it
+
+
+# --- the round trip -----------------------------------------------------------------------------
+
+A, B, C, D = "gd-23", "perceptron-1", "vgp-1", "mlp-1"
+
+# (card, days before today, grade, kind, side): every review of the four cards, in time order.
+# On a day with answers on both sides, dlcards's came first (just after midnight).
+EXPECTED = [
+    (A, 8, 5, "scheduled", "dlcards"),
+    (B, 8, 4, "scheduled", "dlcards"),
+    (D, 8, 4, "scheduled", "dlcards"),
+    (A, 5, 4, "scheduled", "anki"),  # Good
+    (B, 5, 1, "scheduled", "anki"),  # Again: a lapse...
+    (B, 5, 4, "redrill", "anki"),  # ...and Good at the relearning step, the same day
+    (C, 5, 4, "scheduled", "anki"),  # a new card: Good, learning step
+    (C, 5, 4, "redrill", "anki"),  # Good again, graduates
+    (C, 4, 4, "scheduled", "anki"),
+    (A, 3, 4, "scheduled", "dlcards"),  # studied on both sides between two syncs
+    (B, 2, 5, "scheduled", "dlcards"),
+    (A, 2, 3, "scheduled", "anki"),  # Hard
+    (B, 2, 4, "redrill", "anki"),  # dlcards had it first that day
+    (C, 1, 5, "scheduled", "anki"),  # Easy
+    (A, 0, 1, "scheduled", "anki"),  # Again
+    (A, 0, 4, "redrill", "anki"),  # Good at the relearning step
+]
+
+
+def expected_states(today: date) -> dict[str, State]:
+    states: dict[str, State] = {}
+    for card, ago, grade, kind, _ in EXPECTED:
+        if kind == "scheduled":
+            states[card], _ = review(
+                states.get(card, State()), Grade(grade), today - timedelta(ago)
+            )
+    return states
+
+
+def expected_history(card: str, today: date) -> list[tuple[date, int]]:
+    return [
+        (today - timedelta(ago), grade)
+        for c, ago, grade, kind, _ in EXPECTED
+        if c == card and kind == "scheduled"
+    ]
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day).astimezone()
+
+
+@pytest.fixture
+def round_trip(tmp_path: Path) -> dict[str, Any]:
+    """dlcards -> Anki (studied on 6 days) -> four exports; the dlcards database between."""
+    now = datetime.now().astimezone()
+    if now - local_midnight(now.date()) < timedelta(minutes=1):
+        pytest.skip("dlcards's same-day reviews are placed just after local midnight")
+    today = now.date()
+    db = tmp_path / "progress.db"
+
+    def grade_dlcards(store: Store, card: str, ago: int, grade: int) -> None:
+        day = today - timedelta(ago)
+        h.grade(store, card, grade, day, local_midnight(day) + timedelta(seconds=30))
+
+    with Store.open(db) as store:
+        store.sync(load_catalog().cards, "test", now)
+        for card, ago, grade, _, side in EXPECTED:
+            if side == "dlcards" and ago == 8:
+                grade_dlcards(store, card, ago, grade)
+    package = tmp_path / "dlcards.apkg"
+    cli("export", "anki", "-o", str(package), "--with-progress", "--db", str(db))
+
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    col.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
+        )
+    )
+    notes = anki_notes(col)
+    cid = {card: notes[card].cards()[0].id for card in (A, B, C, D)}
+    # six days with the phone: days 5, 4, 3, 2, 1 and 0 before today
+    phone = Phone(col, days=5)
+    phone.answer(cid[A], 3)
+    phone.answer(cid[B], 1)
+    phone.answer(cid[B], 3)
+    phone.answer(cid[C], 3)
+    phone.answer(cid[C], 3)
+    phone.next_day()
+    phone.answer(cid[C], 3)
+    phone.next_day()
+    phone.next_day()
+    phone.answer(cid[A], 2)
+    phone.answer(cid[B], 3)
+    export_anki(col, tmp_path / "older.apkg", legacy=True)
+    phone.next_day()
+    phone.answer(cid[C], 4)
+    phone.next_day()
+    phone.answer(cid[A], 1)
+    phone.answer(cid[A], 3)
+    assert phone.ago == 0
+    revlog = col.db.all("SELECT id, cid, ease, type FROM revlog ORDER BY id")
+    export_anki(col, tmp_path / "legacy.apkg", legacy=True)
+    export_anki(col, tmp_path / "current.apkg", legacy=False)
+    col.close()
+    export_colpkg(folder, tmp_path / "legacy.colpkg", legacy=True)
+    export_colpkg(folder, tmp_path / "current.colpkg", legacy=False)
+
+    # meanwhile, in the terminal
+    with Store.open(db) as store:
+        for card, ago, grade, _, side in EXPECTED:
+            if side == "dlcards" and ago < 8:
+                grade_dlcards(store, card, ago, grade)
+    return {"db": db, "today": today, "revlog": revlog, "dir": tmp_path, "folder": folder}
+
+
+def log_of(db: Path) -> list[tuple[Any, ...]]:
+    with Store.open(db) as store:
+        return store.query(
+            "SELECT card_id, day, grade, kind, anki_id IS NOT NULL FROM reviews ORDER BY at, id"
+        )
+
+
+def expected_log(today: date, cards: tuple[str, ...] = (A, B, C, D)) -> list[tuple[Any, ...]]:
+    return [
+        (card, (today - timedelta(ago)).isoformat(), grade, kind, int(side == "anki"))
+        for card, ago, grade, kind, side in EXPECTED
+        if card in cards
+    ]
+
+
+@pytest.mark.parametrize(
+    "first", ["current.apkg", "legacy.apkg", "current.colpkg", "legacy.colpkg"]
+)
+def test_reviews_come_back_in_time_order(round_trip: dict[str, Any], first: str) -> None:
+    db, today, folder = round_trip["db"], round_trip["today"], round_trip["dir"]
+    out = cli("import", "anki", str(folder / first), "--db", str(db))
+    assert f"imported 11 reviews of 3 cards from {folder / first}:" in out
+    assert "  gd: 4 reviews" in out and "  perceptron: 3 reviews" in out
+    assert "  vgp: 4 reviews" in out
+    assert log_of(db) == expected_log(today)
+    # the Anki side's answers, as Anki logged them: button and kind
+    assert [(e, t) for _, _, e, t in round_trip["revlog"]] == [
+        (3, 1), (1, 1), (3, 2), (3, 0), (3, 0), (3, 1), (2, 1), (3, 1), (4, 1), (1, 1), (3, 2)
+    ]  # fmt: skip
+
+    with Store.open(db) as store:
+        for card, state in expected_states(today).items():
+            assert h.state(store, card) == state, card
+        h.set_scheduler(store, "fsrs")
+        for card in (A, B, C, D):
+            assert h.fsrs_state(store, card) == fsrs_replay(expected_history(card, today), 0.9)
+
+    # every other export of the same collection, and the older one, adds nothing
+    for name in ("current.apkg", "legacy.apkg", "current.colpkg", "legacy.colpkg", "older.apkg"):
+        again = cli("import", "anki", str(folder / name), "--db", str(db))
+        assert "imported 0 reviews of 0 cards" in again and "nothing new" in again
+    assert log_of(db) == expected_log(today)
+
+
+def test_older_export_first_then_the_newer_one(round_trip: dict[str, Any]) -> None:
+    db, today, folder = round_trip["db"], round_trip["today"], round_trip["dir"]
+    out = cli("import", "anki", str(folder / "older.apkg"), "--db", str(db))
+    # the older export was written before the last two days' answers (C Easy, A Again/Good)
+    assert "imported 8 reviews of 3 cards" in out
+    out = cli("import", "anki", str(folder / "current.apkg"), "--db", str(db))
+    assert "imported 3 reviews of 2 cards" in out
+    assert log_of(db) == expected_log(today)
+    with Store.open(db) as store:
+        assert h.state(store, A) == expected_states(today)[A]
+
+
+def test_dry_run_counts_per_topic_and_writes_nothing(round_trip: dict[str, Any]) -> None:
+    db, folder = round_trip["db"], round_trip["dir"]
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    out = cli("import", "anki", str(folder / "current.apkg"), "--db", str(db), "--dry-run")
+    assert "would import 11 reviews of 3 cards" in out
+    assert "  gd: 4 reviews" in out and "  perceptron: 3 reviews" in out
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert len(log_of(db)) == 5
+
+
+def test_reviews_of_unknown_notes_are_one_line(round_trip: dict[str, Any]) -> None:
+    folder, db = round_trip["folder"], round_trip["db"]
+    col = Collection(str(folder / "collection.anki2"))
+    note = col.new_note(col.models.by_name("Basic"))
+    note["Front"], note["Back"] = "Mine", "Not from dlcards"
+    col.add_note(note, col.decks.id("Elsewhere"))
+    phone = Phone(col, days=0)
+    phone.answer(note.cards()[0].id, 3)
+    phone.answer(note.cards()[0].id, 3)
+    export_anki(col, folder.parent / "mixed.apkg", legacy=False)
+    col.close()
+    out = cli("import", "anki", str(folder.parent / "mixed.apkg"), "--db", str(db))
+    assert "imported 11 reviews of 3 cards" in out
+    assert "not imported: 2 reviews of 1 note dlcards does not know" in out
+
+
+def test_killed_half_way_changes_nothing(
+    round_trip: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import is one transaction: an error after some rows are written (here: while the
+    third card's log is replayed) leaves the database as it was."""
+    db, folder = round_trip["db"], round_trip["dir"]
+    before = log_of(db)
+    with Store.open(db) as store:
+        states = {card: store.memory(card) for card in (A, B, C, D)}
+    calls = []
+    original = Store._replay_log
+
+    def dying(self: Store, *args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("killed")
+        original(self, *args)
+
+    monkeypatch.setattr(Store, "_replay_log", dying)
+    result = runner.invoke(app, ["import", "anki", str(folder / "current.apkg"), "--db", str(db)])
+    assert isinstance(result.exception, RuntimeError) and len(calls) == 3
+    monkeypatch.undo()
+    assert log_of(db) == before
+    with Store.open(db) as store:
+        assert {card: store.memory(card) for card in (A, B, C, D)} == states
+
+
+def test_a_subprocess_killed_mid_import_leaves_the_database(round_trip: dict[str, Any]) -> None:
+    """A real kill: the importing process dies (SIGKILL) inside its write transaction."""
+    db, folder = round_trip["db"], round_trip["dir"]
+    before = log_of(db)
+    script = (
+        "import os, signal, sys\n"
+        "from dlcards.store import Store\n"
+        "original = Store._replay_log\n"
+        "def dying(self, *args):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "Store._replay_log = dying\n"
+        "from dlcards.cli import main\n"
+        f"sys.argv = ['dlcards', 'import', 'anki', {str(folder / 'current.apkg')!r}, "
+        f"'--db', {str(db)!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == -9, proc.stderr
+    assert log_of(db) == before
+
+
+# --- a live collection --------------------------------------------------------------------------
+
+HOLD = """
+import sys
+from anki.collection import Collection
+col = Collection(sys.argv[1])
+note = col.new_note(col.models.by_name("Basic"))
+note["Front"], note["Back"] = "q", "a"
+col.add_note(note, 1)
+print("open", flush=True)
+sys.stdin.readline()
+col.close()
+"""
+
+
+def test_a_collection_open_in_anki_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "profile" / "collection.anki2"
+    path.parent.mkdir()
+    anki = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert anki.stdout is not None and anki.stdout.readline().strip() == "open"
+        files = sorted(path.parent.iterdir())
+        before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
+        out = fail("import", "anki", str(path), "--to-yaml", str(tmp_path / "out"))
+        assert out.count("\n") == 1 and "is open in Anki (the collection is locked)" in out
+        after = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.parent.iterdir())
+            if p.is_file()
+        }
+        assert after == before
+        assert not (tmp_path / "out").exists()
+    finally:
+        assert anki.stdin is not None
+        anki.stdin.write("\n")
+        anki.stdin.close()
+        anki.wait(timeout=60)
+    # closed, the same file is read (a copy of it)
+    out = cli("import", "anki", str(path), "--to-yaml", str(tmp_path / "out"))
+    assert "wrote 1 deck with 1 card" in out
