@@ -1,0 +1,273 @@
+"""Anki decks into dlcards (`import anki FILE --to-yaml DIR`) from a deck built with the real
+`anki` package: Basic, Basic (and reversed card), Cloze, MathJax, an image, tags, subdecks,
+reviews. The YAML decks are checked, loaded, studied, and their review history comes along.
+Also every bad file: one line, nothing changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from dlcards.catalog import load_catalog
+from dlcards.cli import app
+from dlcards.store import Store
+
+pytest.importorskip("anki")
+
+from anki.collection import Collection, ExportAnkiPackageOptions  # noqa: E402
+from anki.scheduler.v3 import CardAnswer  # noqa: E402
+
+runner = CliRunner()
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def run(*args: str) -> Any:
+    return runner.invoke(app, list(args))
+
+
+def ok(*args: str) -> str:
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def add(col: Collection, notetype: str, deck: str, tags: list[str], **fields: str) -> Any:
+    note = col.new_note(col.models.by_name(notetype))
+    for name, value in fields.items():
+        note[name.replace("_", " ")] = value
+    note.tags = tags
+    col.add_note(note, col.decks.id(deck))
+    return note
+
+
+def answer(col: Collection, card_id: int, rating: Any) -> None:
+    card = col.get_card(card_id)
+    card.start_timer()
+    states = col._backend.get_scheduling_states(card.id)
+    col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=rating))
+
+
+@pytest.fixture
+def anki_deck(tmp_path: Path) -> dict[str, Any]:
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    col.media.write_data("neuron.png", PNG)
+    basic = add(
+        col,
+        "Basic",
+        "ML::Basics",
+        ["ML::Intro", "week1"],
+        Front="What does <b>ReLU</b> return for \\(x &lt; 0\\)?",
+        Back="<div>Zero: \\(\\max(0, x) = 0\\).</div><div>Costs 5$ * 2</div>",
+    )
+    reversed_ = add(
+        col,
+        "Basic (and reversed card)",
+        "ML::Basics",
+        [],
+        Front="Sigmoid",
+        Back='\\[\\sigma(x) = \\frac{1}{1 + e^{-x}}\\]<img src="neuron.png">',
+    )
+    cloze = add(
+        col,
+        "Cloze",
+        "ML::Cloze",
+        ["cloze"],
+        Text="{{c1::Backpropagation}} applies the {{c2::chain rule::rule}}.",
+        Back_Extra="<i>Rumelhart</i> et al., 1986",
+    )
+    answer(col, basic.cards()[0].id, CardAnswer.GOOD)
+    answer(col, basic.cards()[0].id, CardAnswer.GOOD)
+    answer(col, cloze.cards()[1].id, CardAnswer.AGAIN)
+    ids = {
+        "basic": basic.guid,
+        "reversed": reversed_.guid,
+        "cloze": cloze.guid,
+    }
+    paths = {}
+    for legacy in (False, True):
+        path = tmp_path / f"ml-{'legacy' if legacy else 'current'}.apkg"
+        col.export_anki_package(
+            out_path=str(path),
+            options=ExportAnkiPackageOptions(
+                with_scheduling=True, with_deck_configs=False, with_media=True, legacy=legacy
+            ),
+            limit=None,
+        )
+        paths["legacy" if legacy else "current"] = path
+    col.close()
+    return {"paths": paths, "guids": ids, "dir": tmp_path}
+
+
+def note_id(guid: str) -> str:
+    return "anki-" + hashlib.sha256(guid.encode()).hexdigest()[:10]
+
+
+@pytest.mark.parametrize("fmt", ["current", "legacy"])
+def test_an_anki_deck_becomes_yaml_decks(anki_deck: dict[str, Any], fmt: str) -> None:
+    out_dir = anki_deck["dir"] / "decks"
+    out = ok("import", "anki", str(anki_deck["paths"][fmt]), "--to-yaml", str(out_dir))
+    assert f"wrote 2 decks with 5 cards and 1 media file to {out_dir}" in out
+    assert "imported 3 reviews of 2 cards" in out
+    assert "  ml-basics: 2 reviews" in out and "  ml-cloze: 1 review" in out
+    assert sorted(p.name for p in out_dir.iterdir()) == ["media", "ml-basics.yaml", "ml-cloze.yaml"]
+    assert (out_dir / "media" / "neuron.png").read_bytes() == PNG
+
+    basics = yaml.safe_load((out_dir / "ml-basics.yaml").read_text(encoding="utf-8"))
+    assert (basics["topic"], basics["title"]) == ("ml-basics", "ML::Basics")
+    b, r = note_id(anki_deck["guids"]["basic"]), note_id(anki_deck["guids"]["reversed"])
+    cards = {c["id"]: c for c in basics["cards"]}
+    assert list(cards) == [b, r, f"{r}-2"]
+    assert cards[b] == {
+        "id": b,
+        "question": "What does **ReLU** return for $x < 0$?",
+        "answer": "Zero: $\\max(0, x) = 0$.<br>Costs 5\\$ \\* 2",
+        "tags": ["ml-intro", "week1"],
+    }
+    sigmoid = "$$\\sigma(x) = \\frac{1}{1 + e^{-x}}$$![](media/neuron.png)"
+    assert (cards[r]["question"], cards[r]["answer"]) == ("Sigmoid", sigmoid)
+    assert (cards[f"{r}-2"]["question"], cards[f"{r}-2"]["answer"]) == (sigmoid, "Sigmoid")
+
+    cloze = yaml.safe_load((out_dir / "ml-cloze.yaml").read_text(encoding="utf-8"))
+    c = note_id(anki_deck["guids"]["cloze"])
+    assert cloze["cards"] == [
+        {
+            "id": f"{c}-c1",
+            "question": "[...] applies the chain rule.",
+            "answer": "**Backpropagation** applies the chain rule.<br><br>*Rumelhart* et al., 1986",
+            "tags": ["cloze"],
+        },
+        {
+            "id": f"{c}-c2",
+            "question": "Backpropagation applies the [rule].",
+            "answer": "Backpropagation applies the **chain rule**.<br><br>*Rumelhart* et al., 1986",
+            "tags": ["cloze"],
+        },
+    ]
+
+    # they pass check, load, and have their history; studying them goes on from it
+    ok("check", "--decks", str(out_dir))
+    catalog = load_catalog([out_dir])
+    assert catalog.card(b).topic == "ml-basics"
+    with Store.open() as store:
+        rows = store.query("SELECT card_id, grade, kind FROM reviews ORDER BY at, id")
+        assert rows == [(b, 4, "scheduled"), (b, 4, "redrill"), (f"{c}-c2", 1, "scheduled")]
+    shown = json.loads(ok("show", b, "--json", "--decks", str(out_dir)))
+    assert shown["state"]["repetitions"] == 1 and shown["state"]["status"] != "new"
+    result = runner.invoke(
+        app,
+        ["study", "--decks", str(out_dir), "--topic", "ml-basics", "--new", "5"],
+        input="\n5\nq\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 grade saved" in result.output and "Sigmoid" in result.output
+    studied = json.loads(ok("show", r, "--json", "--decks", str(out_dir)))
+    assert studied["state"]["repetitions"] == 1
+
+    # the same file again: the same ids, nothing added
+    again = ok("import", "anki", str(anki_deck["paths"][fmt]), "--to-yaml", str(out_dir))
+    assert "imported 0 reviews of 0 cards" in again
+    assert yaml.safe_load((out_dir / "ml-basics.yaml").read_text(encoding="utf-8")) == basics
+
+
+def test_dry_run_writes_no_deck(anki_deck: dict[str, Any]) -> None:
+    out_dir = anki_deck["dir"] / "decks"
+    out = ok("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(out_dir), "-n")
+    assert "would write 2 decks with 5 cards and 1 media file" in out
+    assert "would import 3 reviews of 2 cards" in out
+    assert not out_dir.exists()
+
+
+# --- bad files ----------------------------------------------------------------------------------
+
+
+def zip_with(path: Path, entries: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return path
+
+
+def newer_schema(anki_deck: dict[str, Any], tmp: Path) -> Path:
+    legacy = anki_deck["paths"]["legacy"]
+    with zipfile.ZipFile(legacy) as archive:
+        data = archive.read("collection.anki21")
+    db = tmp / "c.anki21"
+    db.write_bytes(data)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE col SET ver = 19")
+    conn.commit()
+    conn.close()
+    return zip_with(tmp / "newer.apkg", {"meta": b"\x08\x02", "collection.anki21": db.read_bytes()})
+
+
+def empty_collection(tmp: Path) -> Path:
+    folder = tmp / "empty"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    col.export_collection_package(str(tmp / "empty.colpkg"), include_media=True, legacy=False)
+    return tmp / "empty.colpkg"
+
+
+BAD = {
+    "not a zip": (lambda d, t: (t / "notes.apkg").write_text("hello") and t / "notes.apkg"),
+    "zip without collection": (lambda d, t: zip_with(t / "x.apkg", {"readme.txt": b"hi"})),
+    "corrupt collection": (
+        lambda d, t: zip_with(
+            t / "x.apkg", {"collection.anki2": b"SQLite format 3\x00" + b"x" * 900}
+        )
+    ),
+    "corrupt zstd": (
+        lambda d, t: zip_with(t / "x.apkg", {"meta": b"\x08\x03", "collection.anki21b": b"junk"})
+    ),
+    "newer package": (
+        lambda d, t: zip_with(t / "x.apkg", {"meta": b"\x08\x07", "collection.anki21b": b""})
+    ),
+    "newer schema": newer_schema,
+    "empty deck": (lambda d, t: empty_collection(t)),
+    "missing": (lambda d, t: t / "nowhere.apkg"),
+}
+MESSAGES = {
+    "not a zip": "is not an Anki file",
+    "zip without collection": "is a zip file without an Anki collection inside",
+    "corrupt collection": "its collection is corrupt or not an Anki collection",
+    "corrupt zstd": "its collection is damaged",
+    "newer package": "was written by a newer Anki (package version 7",
+    "newer schema": "was made by a newer Anki (collection schema 19; dlcards reads 11 to 18)",
+    "empty deck": "holds no notes: nothing to import",
+    "missing": "no such file",
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_a_bad_file_is_one_line_and_changes_nothing(
+    anki_deck: dict[str, Any], tmp_path: Path, case: str
+) -> None:
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    path = BAD[case](anki_deck, bad_dir)
+    ok("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(tmp_path / "d"))
+    db = Store.open()
+    db_path = db.path
+    db.close()
+    before = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    for extra in ([], ["--to-yaml", str(tmp_path / "out")], ["--dry-run"]):
+        result = run("import", "anki", str(path), *extra)
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("error: ") and result.output.count("\n") == 1
+        assert MESSAGES[case] in result.output, result.output
+        assert "Traceback" not in result.output
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "out").exists()
