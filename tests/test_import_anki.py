@@ -1,0 +1,292 @@
+"""The pure parts of the Anki import, without Anki: the protobuf reader, buttons -> grades, the
+local day, HTML -> Markdown, clozes, and the store's merge in time order (reset points,
+re-decided kinds, idempotence, the schema 5 -> 6 migration)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import helpers as h
+import pytest
+
+from dlcards.deck import parse_deck
+from dlcards.grading import redecide
+from dlcards.importers.anki_file import Card, Collection, Note, Revlog, media_names, proto_fields
+from dlcards.importers.anki_notes import cloze_sides, slug, tag_of, to_markdown
+from dlcards.importers.anki_progress import convert
+from dlcards.markup import tokens
+from dlcards.sm2 import Grade, State, review
+from dlcards.store import ImportedReview, Store
+
+D = date(2026, 3, 2)
+
+
+@pytest.fixture
+def tz() -> Iterator[None]:
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Kolkata"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+# --- protobuf ------------------------------------------------------------------------------------
+
+
+def test_proto_fields_reads_varints_and_bytes() -> None:
+    # field 1 varint 150 (the protobuf guide's example), field 2 "hi", a fixed64 skipped
+    data = bytes([0x08, 0x96, 0x01, 0x12, 0x02]) + b"hi" + bytes([0x19]) + b"\x00" * 8
+    assert list(proto_fields(data)) == [(1, 150), (2, b"hi")]
+    with pytest.raises(ValueError):
+        list(proto_fields(bytes([0x12, 0x05, 0x61])))
+
+
+def test_media_names_follow_the_entry_order() -> None:
+    def entry(name: str, extra: bytes = b"") -> bytes:
+        body = b"\x0a" + bytes([len(name)]) + name.encode() + b"\x10\x09" + extra
+        return b"\x0a" + bytes([len(body)]) + body
+
+    data = entry("a.png") + entry("b c.jpg") + entry("old.mp3", b"\xf8\x0f\x07")  # field 255 = 7
+    assert media_names(data) == {"0": "a.png", "1": "b c.jpg", "7": "old.mp3"}
+
+
+# --- reviews -------------------------------------------------------------------------------------
+
+
+def collection(*revlog: Revlog) -> Collection:
+    return Collection(
+        Path("x.apkg"),
+        18,
+        {},
+        {1: "Default"},
+        [Note(10, "g", 1, (), ("q", "a")), Note(20, "other", 1, (), ("q", "a"))],
+        [Card(100, 10, 1, 0), Card(200, 20, 1, 0)],
+        list(revlog),
+    )
+
+
+def ms(stamp: str) -> int:
+    return int(datetime.fromisoformat(stamp).timestamp() * 1000)
+
+
+def test_buttons_days_and_unknown_notes(tz: None) -> None:
+    col = collection(
+        Revlog(ms("2026-03-01T23:45:00+00:00"), 100, 1, 1, 8000),  # 05:15 on the 2nd in Kolkata
+        Revlog(ms("2026-03-02T00:10:00+00:00"), 100, 2, 2, 0),
+        Revlog(ms("2026-03-02T01:00:00+00:00"), 100, 3, 1, 0),
+        Revlog(ms("2026-03-02T02:00:00+00:00"), 100, 4, 1, 0),
+        Revlog(ms("2026-03-02T03:00:00+00:00"), 100, 0, 4, 0),  # "set due date": no answer
+        Revlog(ms("2026-03-02T04:00:00+00:00"), 200, 3, 1, 0),
+        Revlog(ms("2026-03-02T05:00:00+00:00"), 201, 3, 1, 0),  # a card no longer there
+    )
+    result = convert(col, {100: "x-1"})
+    assert [(r.day, r.grade) for r in result.reviews] == [(D, 1), (D, 3), (D, 4), (D, 5)]
+    assert result.reviews[0].reviewed_at == "2026-03-02T05:15:00.000+05:30"
+    assert result.reviews[0].seconds == 8.0 and result.reviews[1].seconds is None
+    assert (result.unknown_reviews, result.unknown_notes, result.answers) == (2, 2, 6)
+
+
+def test_the_day_is_the_local_one(tz: None) -> None:
+    late = Revlog(ms("2026-03-01T18:29:59+00:00"), 100, 3, 1, 0)  # 23:59:59 in Kolkata
+    early = Revlog(ms("2026-03-01T18:30:00+00:00"), 100, 3, 1, 0)  # midnight there
+    days = [r.day for r in convert(collection(late, early), {100: "x-1"}).reviews]
+    assert days == [date(2026, 3, 1), date(2026, 3, 2)]
+
+
+# --- HTML -> Markdown ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        ("<b>bold</b> and <i>it</i>", "**bold** and *it*"),
+        ("<b> spaced </b>x", " **spaced** x".strip()),
+        ("a<br>b<div>c</div><div>d</div>", "a<br>b<br>c<br>d"),
+        ("x &amp; y &lt; z&nbsp;w", "x & y < z w"),
+        ("5$ * 2 `tick` \\", "5\\$ \\* 2 \\`tick\\` \\\\"),
+        ("<code>a*b</code>", "`a*b`"),
+        ("\\(x &lt; 1\\) and \\[ \\sum_i x_i \\]", "$x < 1$ and $$\\sum_i x_i$$"),
+        ('<img src="a%20b.png"> [sound:s.mp3]', "![](media/a%20b.png) [sound: media/s.mp3]"),
+        ("<ul><li>one</li><li>two</li></ul>", "• one<br>• two"),
+        ("<script>x()</script>kept", "kept"),
+    ],
+)
+def test_html_to_markdown(html: str, markdown: str) -> None:
+    assert to_markdown(html, set()) == markdown
+
+
+def test_markdown_reads_back_as_the_same_text() -> None:
+    """The escapes are the decks' own: the tokenizer gives back the literal characters."""
+    md = to_markdown("Cost 5$ * 2 for <b>\\(a*b\\)</b>", set())
+    kinds = [(t.kind, t.text) for t in tokens(md)]
+    assert ("text", "Cost 5$ * 2 for ") in kinds and ("math", "a*b") in kinds
+
+
+def test_media_references_are_collected() -> None:
+    media: set[str] = set()
+    to_markdown('<img src="x.png"><img src="../y.gif">[sound:z.mp3]', media)
+    assert media == {"x.png", "y.gif", "z.mp3"}
+
+
+def test_cloze_sides() -> None:
+    text = "{{c1::Paris}} is in {{c2::France::country}}; {{c1::it}} is big."
+    assert cloze_sides(text, 1) == (
+        "[...] is in France; [...] is big.",
+        "<b>Paris</b> is in France; <b>it</b> is big.",
+    )
+    assert cloze_sides(text, 2) == (
+        "Paris is in [country]; it is big.",
+        "Paris is in <b>France</b>; it is big.",
+    )
+
+
+def test_slugs_and_tags() -> None:
+    assert slug("ML::Deep Learning", set()) == "ml-deep-learning"
+    assert slug("2024 Exam", set()) == "anki-2024-exam"
+    assert slug("gd", {"gd"}) == "anki-gd"
+    assert slug("gd", {"gd", "anki-gd"}) == "anki-gd-2"
+    assert tag_of("Deep_Learning::Backprop") == "deep_learning-backprop"
+
+
+def test_written_deck_parses() -> None:
+    from dlcards.importers.anki_notes import YamlCard, YamlDeck, deck_yaml
+
+    deck = YamlDeck("ml", "ML: \"quotes\" & 'more'")
+    deck.cards.append(YamlCard("anki-0123456789", "Q: *x*?", "- $a$ # not a comment", ("t",)))
+    parsed = parse_deck(deck_yaml(deck, "x.apkg"), "ml.yaml")
+    assert parsed.title == deck.title
+    assert (parsed.cards[0].question, parsed.cards[0].answer) == (
+        "Q: *x*?",
+        "- $a$ # not a comment",
+    )
+
+
+# --- the store's merge ---------------------------------------------------------------------------
+
+
+def card(cid: str) -> object:
+    from dlcards.deck import Card as DeckCard
+
+    return DeckCard(id=cid, topic="t", question="q", answer="a")
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+
+
+def anki(cid: str, day: date, hour: int, grade: int) -> ImportedReview:
+    when = at(day, hour)
+    return ImportedReview(
+        cid, int(when.timestamp() * 1000), when.isoformat(timespec="milliseconds"), day, grade
+    )
+
+
+def merge(store: Store, rows: list[ImportedReview]) -> list[str]:
+    schedule = h.sched(store)
+    return store.merge_reviews(rows, lambda log, stored: redecide(log, schedule, stored))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "p.db") as s:
+        s.sync([card("x"), card("y")], "s", h.NOW)  # type: ignore[list-item]
+        yield s
+
+
+def log(store: Store) -> list[tuple[object, ...]]:
+    return store.query(
+        "SELECT day, grade, kind, ef_before, ef_after, anki_id IS NOT NULL FROM reviews "
+        "WHERE card_id = 'x' ORDER BY at, id"
+    )
+
+
+def test_merge_interleaves_and_redecides(store: Store) -> None:
+    d = [D + timedelta(n) for n in range(12)]
+    h.grade(store, "x", 5, d[0], at(d[0], 9))
+    h.grade(store, "x", 4, d[6], at(d[6], 9))
+    h.grade(store, "x", 2, d[6], at(d[6], 10), redrill=True)  # a session's re-drill
+    rows = [anki("x", d[1], 8, 4), anki("x", d[1], 9, 1), anki("x", d[6], 7, 3)]
+    assert merge(store, rows) == ["x", "x", "x"]
+    # d6: Anki's answer at 07:00 came first, so dlcards's 09:00 grade is now the re-drill
+    expected_kinds = ["scheduled", "scheduled", "redrill", "scheduled", "redrill", "redrill"]
+    assert [r[2] for r in log(store)] == expected_kinds
+    state = State()
+    snapshots = []
+    for day, grade in [(d[0], 5), (d[1], 4), (d[6], 3)]:
+        before = state
+        state, _ = review(state, Grade(grade), day)
+        snapshots.append((before.ef, state.ef))
+    rows_ef = [(r[3], r[4]) for r in log(store) if r[2] == "scheduled"]
+    assert rows_ef == snapshots
+    assert h.state(store, "x") == state
+    # the same rows again: nothing
+    assert merge(store, rows) == []
+    assert len(log(store)) == 6
+
+
+def test_an_imported_review_older_than_a_reset_stays_before_it(store: Store) -> None:
+    h.grade(store, "x", 5, D, at(D, 9))
+    store.reset(["x"], at(D + timedelta(3), 12))
+    merge(store, [anki("x", D + timedelta(2), 9, 4)])  # done on the phone before the reset
+    assert h.state(store, "x").is_new
+    merge(store, [anki("x", D + timedelta(4), 9, 4)])  # after it
+    expected, _ = review(State(), Grade.GOOD, D + timedelta(4))
+    assert h.state(store, "x") == expected
+    assert h.set_scheduler(store, "fsrs") == 1  # the rebuild agrees: one card has a history
+    assert store.memory("x").sm2 == expected
+
+
+def test_undo_and_rebuild_replay_in_time_order(store: Store) -> None:
+    late = h.grade(store, "x", 5, D + timedelta(5), at(D + timedelta(5), 9))
+    merge(store, [anki("x", D, 9, 4)])
+    first, _ = review(State(), Grade.GOOD, D)
+    both, _ = review(first, Grade.PERFECT, D + timedelta(5))
+    assert h.state(store, "x") == both
+    h.undo(store, late.id)
+    assert h.state(store, "x") == first
+    h.set_scheduler(store, "fsrs")
+    h.set_scheduler(store, "sm2")
+    assert h.state(store, "x") == first
+
+
+def test_a_version_5_database_gets_times_and_moment_resets(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from dlcards.store.schema import migrations
+
+    path = tmp_path / "v5.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrations().apply(Database(conn), stop_before="0006_time_order_and_anki_ids")
+    conn.execute("PRAGMA user_version = 5")
+    conn.execute(
+        "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added) "
+        "VALUES ('x', 't', 0, 'h', 0, 0, '2026-01-01')"
+    )
+    conn.execute(
+        "INSERT INTO sm2 (card_id, ef, repetitions, interval, lapses) VALUES ('x', 250, 0, 0, 0)"
+    )
+    stamps = ["2026-03-02T09:00:00.000+01:00", "2026-03-05T09:00:00.000+01:00"]
+    for i, stamp in enumerate(stamps, start=1):
+        day = stamp[:10]
+        conn.execute(
+            "INSERT INTO reviews (id, card_id, reviewed_at, day, grade, kind, ef_before, ef_after,"
+            " interval_before, interval_after, reps_before, reps_after, lapses_before,"
+            " lapses_after) VALUES (?, 'x', ?, ?, 5, 'scheduled', 250, 260, 0, 1, 0, 1, 0, 0)",
+            (i, stamp, day),
+        )
+    conn.execute("UPDATE cards SET reset_after = 1")
+    conn.close()
+    with Store.open(path) as store:
+        rows = store.query("SELECT id, at FROM reviews ORDER BY id")
+        assert rows == [(1, ms("2026-03-02T08:00:00+00:00")), (2, ms("2026-03-05T08:00:00+00:00"))]
+        assert store.query("SELECT reset_at, reset_after FROM cards") == [(rows[0][1], 1)]
+        assert store.history("x") == [(date(2026, 3, 5), 5)]
