@@ -269,8 +269,9 @@ class Store(Reports):
         where, params = _topic_filter(topics)
         sql = (
             "SELECT r.card_id FROM reviews r JOIN cards c ON c.id = r.card_id "
-            "WHERE r.id IN (SELECT max(id) FROM reviews WHERE day = ? GROUP BY card_id) "
-            f"AND r.grade < ? AND c.retired = 0 AND c.suspended = 0{where} ORDER BY r.id"
+            "WHERE r.day = ? AND NOT EXISTS (SELECT 1 FROM reviews l WHERE l.card_id = r.card_id "
+            "AND l.day = r.day AND (l.at, l.id) > (r.at, r.id)) "
+            f"AND r.grade < ? AND c.retired = 0 AND c.suspended = 0{where} ORDER BY {TIME_ORDER}"
         )
         args = [day.isoformat(), threshold, *params]
         return [r[0] for r in self._call(lambda: self.conn.execute(sql, args).fetchall())]
