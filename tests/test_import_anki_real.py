@@ -330,7 +330,7 @@ def test_killed_half_way_changes_nothing(
     with Store.open(db) as store:
         states = {card: store.memory(card) for card in (A, B, C, D)}
     calls = []
-    original = Store._replay_log
+    original = Store._merge_card
 
     def dying(self: Store, *args: Any) -> None:
         calls.append(1)
@@ -338,7 +338,7 @@ def test_killed_half_way_changes_nothing(
             raise RuntimeError("killed")
         original(self, *args)
 
-    monkeypatch.setattr(Store, "_replay_log", dying)
+    monkeypatch.setattr(Store, "_merge_card", dying)
     result = runner.invoke(app, ["import", "anki", str(folder / "current.apkg"), "--db", str(db)])
     assert isinstance(result.exception, RuntimeError) and len(calls) == 3
     monkeypatch.undo()
@@ -354,10 +354,10 @@ def test_a_subprocess_killed_mid_import_leaves_the_database(round_trip: dict[str
     script = (
         "import os, signal, sys\n"
         "from dlcards.store import Store\n"
-        "original = Store._replay_log\n"
+        "original = Store._merge_card\n"
         "def dying(self, *args):\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
-        "Store._replay_log = dying\n"
+        "Store._merge_card = dying\n"
         "from dlcards.cli import main\n"
         f"sys.argv = ['dlcards', 'import', 'anki', {str(folder / 'current.apkg')!r}, "
         f"'--db', {str(db)!r}]\n"

@@ -21,6 +21,7 @@ from dlcards.store.connection import BUSY_TIMEOUT_S
 from dlcards.store.reports import Reports, due_table
 from dlcards.store.rows import (
     INSERT_REVIEW,
+    OUTCOME_COLUMNS,
     SELECT_MEMORY,
     UPDATE_OUTCOME,
     UPDATE_SM2,
@@ -89,8 +90,8 @@ _HISTORY = (
     f"WHERE r.card_id = ? AND r.kind = 'scheduled' AND {AFTER_RESET} ORDER BY {TIME_ORDER}"
 )
 _LOG = (
-    f"SELECT r.id, r.day, r.grade, r.kind, {AFTER_RESET} FROM reviews r "
-    f"JOIN cards c ON c.id = r.card_id WHERE r.card_id = ? ORDER BY {TIME_ORDER}"
+    f"SELECT r.id, r.day, r.grade, r.kind, r.at, {', '.join(OUTCOME_COLUMNS[1:])} "
+    f"FROM reviews r WHERE r.card_id = ? ORDER BY {TIME_ORDER}"
 )
 
 
@@ -556,53 +557,78 @@ class Store(Reports):
 
     def merge_reviews(self, rows: Sequence[ImportedReview], redecide: Redecide) -> list[str]:
         """Add reviews done elsewhere to the log, in one transaction, and replay each card
-        they touch: the card's whole log after its reset point, dlcards's reviews and the new
-        ones in time order, is decided again by `redecide` (the day's first grade schedules,
-        the rest are re-drills), each row's kind and memory columns are rewritten, and the
-        card's memory is the last row's. Rows already in the log (same Anki id) are skipped,
-        so merging the same rows twice adds nothing. Returns the card id of each added row."""
+        they touch: the card's log after its reset point, dlcards's reviews and the new ones in
+        time order, is decided again by `redecide` (the day's first grade schedules, the rest
+        are re-drills); new rows are written with their outcome, older rows whose kind or
+        memory columns changed are rewritten, and the card's memory is the last row's. Rows
+        already in the log (same Anki id) are skipped, so merging the same rows twice adds
+        nothing. Returns the card id of each added row."""
         with self._write() as c:
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             fresh = self._unheld(c, (r for r in rows if r.card_id in known))
-            new = Memory()
-            added: set[int] = set()
+            by_card: dict[str, list[ImportedReview]] = {}
             for r in fresh:
-                review = ReviewRow(
-                    0, r.card_id, "scheduled", r.grade, r.day, r.reviewed_at, new, new,
-                    seconds=r.seconds, anki_id=r.anki_id,
-                )  # fmt: skip
-                added.add(int(c.execute(INSERT_REVIEW, review_values(review)).lastrowid or 0))
-            for card_id in dict.fromkeys(r.card_id for r in fresh):
-                self._replay_log(c, card_id, redecide, added)
+                by_card.setdefault(r.card_id, []).append(r)
+            for card_id, new in by_card.items():
+                self._merge_card(c, card_id, new, redecide)
             return [r.card_id for r in fresh]
 
-    def _replay_log(
-        self, c: sqlite3.Connection, card_id: str, redecide: Redecide, added: set[int]
+    def _merge_card(
+        self,
+        c: sqlite3.Connection,
+        card_id: str,
+        new: Sequence[ImportedReview],
+        redecide: Redecide,
     ) -> None:
-        before: list[LoggedGrade] = []
-        after: list[LoggedGrade] = []
-        for rid, day, grade, kind, after_reset in c.execute(_LOG, (card_id,)):
-            fresh = rid in added
-            row = LoggedGrade(
-                rid,
-                day_of(day, card_id, "reviews.day") or date.min,
-                int(grade),
-                kind == "redrill" and not fresh,
-            )
-            (after if after_reset else before).append(row)
+        # (time order key, the row as redecide reads it, its stored outcome, the new row)
+        Entry = tuple[tuple[int, int], LoggedGrade, tuple[Any, ...], ImportedReview | None]
+        entries: list[Entry] = []
+        for rid, day, grade, kind, at, *outcome in c.execute(_LOG, (card_id,)):
+            entries.append(
+                (
+                    (int(at), int(rid)),
+                    LoggedGrade(rid, day_of(day, card_id, "reviews.day") or date.min, grade,
+                                kind == "redrill"),
+                    (kind, *outcome),
+                    None,
+                )
+            )  # fmt: skip
+        unsaved = 1 << 62  # new rows get ids above every existing one
+        for n, r in enumerate(new):
+            key = (epoch_ms(r.reviewed_at), unsaved + n)
+            entries.append((key, LoggedGrade(0, r.day, r.grade, False), (), r))
+        entries.sort(key=lambda e: e[0])
+        mark = c.execute(
+            "SELECT coalesce(reset_at, -1), coalesce(reset_after, 0) FROM cards WHERE id = ?",
+            (card_id,),
+        ).fetchone()
+        reset = (int(mark[0]), int(mark[1]))
+        early = [e for e in entries if e[0] <= reset]
+        late = [e for e in entries if e[0] > reset]
         stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
-        # new rows older than the reset point: decided among that part of the log, never
-        # touching the card's memory
-        early = [(r, o) for r, o in zip(before, redecide(before, Memory()), strict=True)]
-        for row, outcome in early:
-            if row.id in added:
-                c.execute(UPDATE_OUTCOME, (*outcome_values(outcome.kind, outcome.before,
-                                                           outcome.after), row.id))  # fmt: skip
-        outcomes = redecide(after, stored)
-        for row, outcome in zip(after, outcomes, strict=True):
-            c.execute(
-                UPDATE_OUTCOME,
-                (*outcome_values(outcome.kind, outcome.before, outcome.after), row.id),
-            )
+        # rows older than the reset point are decided among themselves, and only the new ones
+        # are written; the card's memory is the replay of the rows after it
+        if any(e[3] is not None for e in early):
+            self._write_outcomes(c, early, redecide([e[1] for e in early], Memory()), False)
+        outcomes = redecide([e[1] for e in late], stored)
+        self._write_outcomes(c, late, outcomes, True)
         if outcomes:
             self._put_memory(c, card_id, stored, outcomes[-1].after)
+
+    @staticmethod
+    def _write_outcomes(
+        c: sqlite3.Connection,
+        entries: Sequence[tuple[Any, LoggedGrade, tuple[Any, ...], ImportedReview | None]],
+        outcomes: Sequence[Outcome],
+        rewrite: bool,
+    ) -> None:
+        for (_, logged, stored, r), outcome in zip(entries, outcomes, strict=True):
+            values = outcome_values(outcome.kind, outcome.before, outcome.after)
+            if r is not None:
+                review = ReviewRow(
+                    0, r.card_id, outcome.kind, r.grade, r.day, r.reviewed_at, outcome.before,
+                    outcome.after, seconds=r.seconds, anki_id=r.anki_id,
+                )  # fmt: skip
+                c.execute(INSERT_REVIEW, review_values(review))
+            elif rewrite and values != stored:
+                c.execute(UPDATE_OUTCOME, (*values, logged.id))
