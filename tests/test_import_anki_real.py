@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -110,6 +111,8 @@ class Phone:
 
 
 def export_anki(col: Collection, path: Path, legacy: bool) -> None:
+    """The README's step 4: "Include scheduling information" and "Include media" ticked;
+    `legacy` is "Support older Anki versions"."""
     col.export_anki_package(
         out_path=str(path),
         options=ExportAnkiPackageOptions(
@@ -172,6 +175,33 @@ def local_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day).astimezone()
 
 
+def readme_command(step: int, path: Path) -> list[str]:
+    """The dlcards command of a step of the README's walkthrough, on `path`."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Studying on more than one device", 1)[1].split("\n## ", 1)[0]
+    text = section.split(f"\n{step}. ", 1)[1].split(f"\n{step + 1}. ", 1)[0]
+    command = re.findall(r"`(dlcards [^`]+)`", text)[0]
+    words = command.split()[1:]
+    files = [w for w in words if w.endswith(".apkg")]
+    assert len(files) == 1, command
+    return [str(path) if w == files[0] else w for w in words]
+
+
+def test_the_readme_walkthrough_is_what_these_tests_run(tmp_path: Path) -> None:
+    package = tmp_path / "x.apkg"
+    assert readme_command(1, package) == ["export", "anki", "-o", str(package), "--with-progress"]
+    assert readme_command(5, package) == ["import", "anki", str(package)]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for option in (
+        "Import any learning progress",  # ImportAnkiPackageOptions(with_scheduling=True)
+        "Include scheduling information",  # ExportAnkiPackageOptions(with_scheduling=True)
+        "Support older Anki versions",  # legacy=True
+        "Anki Collection Package (.colpkg)",  # export_collection_package
+        "Again → 1, Hard → 3, Good → 4, Easy → 5",
+    ):
+        assert option in readme
+
+
 @pytest.fixture
 def round_trip(tmp_path: Path) -> dict[str, Any]:
     """dlcards -> Anki (studied on 6 days) -> four exports; the dlcards database between."""
@@ -190,13 +220,13 @@ def round_trip(tmp_path: Path) -> dict[str, Any]:
         for card, ago, grade, _, side in EXPECTED:
             if side == "dlcards" and ago == 8:
                 grade_dlcards(store, card, ago, grade)
-    package = tmp_path / "dlcards.apkg"
-    cli("export", "anki", "-o", str(package), "--with-progress", "--db", str(db))
+    package = tmp_path / "deep-learning.apkg"
+    cli(*readme_command(1, package), "--db", str(db))  # the README's step 1
 
     folder = tmp_path / "anki"
     folder.mkdir()
     col = Collection(str(folder / "collection.anki2"))
-    col.import_anki_package(
+    col.import_anki_package(  # step 2: "Import any learning progress" ticked
         ImportAnkiPackageRequest(
             package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
         )
@@ -258,7 +288,7 @@ def expected_log(today: date, cards: tuple[str, ...] = (A, B, C, D)) -> list[tup
 )
 def test_reviews_come_back_in_time_order(round_trip: dict[str, Any], first: str) -> None:
     db, today, folder = round_trip["db"], round_trip["today"], round_trip["dir"]
-    out = cli("import", "anki", str(folder / first), "--db", str(db))
+    out = cli(*readme_command(5, folder / first), "--db", str(db))  # step 5
     assert f"imported 11 reviews of 3 cards from {folder / first}:" in out
     assert "  gd: 4 reviews" in out and "  perceptron: 3 reviews" in out
     assert "  vgp: 4 reviews" in out
