@@ -290,3 +290,17 @@ def test_a_version_5_database_gets_times_and_moment_resets(tmp_path: Path) -> No
         assert rows == [(1, ms("2026-03-02T08:00:00+00:00")), (2, ms("2026-03-05T08:00:00+00:00"))]
         assert store.query("SELECT reset_at, reset_after FROM cards") == [(rows[0][1], 1)]
         assert store.history("x") == [(date(2026, 3, 5), 5)]
+
+
+def test_merge_under_fsrs_replays_fsrs_in_time_order(store: Store) -> None:
+    from dlcards.fsrs_sched import replay
+
+    h.set_scheduler(store, "fsrs")
+    h.grade(store, "x", 4, D + timedelta(10), at(D + timedelta(10), 9))
+    merge(store, [anki("x", D, 9, 5), anki("x", D + timedelta(3), 9, 1)])
+    history = [(D, 5), (D + timedelta(3), 1), (D + timedelta(10), 4)]
+    assert h.fsrs_state(store, "x") == replay(history, 0.9)
+    sm2 = State()
+    for day, grade in history:
+        sm2, _ = review(sm2, Grade(grade), day)
+    assert h.state(store, "x") == sm2
