@@ -304,3 +304,13 @@ def test_merge_under_fsrs_replays_fsrs_in_time_order(store: Store) -> None:
     for day, grade in history:
         sm2, _ = review(sm2, Grade(grade), day)
     assert h.state(store, "x") == sm2
+
+
+def test_templates_ask_what_their_front_shows() -> None:
+    from dlcards.importers.anki_notes import referenced
+
+    fields = ["Front", "Back", "Add Reverse"]
+    assert referenced("{{Front}}<br>{{type:Back}}", fields, front=True) == ["Front"]
+    assert referenced("{{FrontSide}}<hr>{{type:Back}}", fields) == ["Back"]
+    assert referenced("{{#Add Reverse}}{{Back}}{{/Add Reverse}}", fields, front=True) == ["Back"]
+    assert referenced("{{hint:Back}} {{Front}} {{Tags}}", fields, front=True) == ["Front"]

@@ -88,10 +88,31 @@ def anki_deck(tmp_path: Path) -> dict[str, Any]:
         Text="{{c1::Backpropagation}} applies the {{c2::chain rule::rule}}.",
         Back_Extra="<i>Rumelhart</i> et al., 1986",
     )
+    typed = add(col, "Basic (type in the answer)", "ML::Extra", [], Front="2 + 2 =", Back="4")
+    optional = add(
+        col,
+        "Basic (optional reversed card)",
+        "ML::Extra",
+        [],
+        Front="GELU",
+        Back="Gaussian error linear unit",
+        Add_Reverse="y",
+    )
+    models = col.models
+    front_only = models.new("Front only")
+    models.add_field(front_only, models.new_field("Front"))
+    template = models.new_template("Card 1")
+    template["qfmt"], template["afmt"] = "{{Front}}", "{{FrontSide}}"
+    models.add_template(front_only, template)
+    models.add(front_only)
+    for text in ("no answer side", "nor here"):
+        add(col, "Front only", "ML::Extra", [], Front=text)
     answer(col, basic.cards()[0].id, CardAnswer.GOOD)
     answer(col, basic.cards()[0].id, CardAnswer.GOOD)
     answer(col, cloze.cards()[1].id, CardAnswer.AGAIN)
     ids = {
+        "typed": typed.guid,
+        "optional": optional.guid,
         "basic": basic.guid,
         "reversed": reversed_.guid,
         "cloze": cloze.guid,
@@ -119,10 +140,23 @@ def note_id(guid: str) -> str:
 def test_an_anki_deck_becomes_yaml_decks(anki_deck: dict[str, Any], fmt: str) -> None:
     out_dir = anki_deck["dir"] / "decks"
     out = ok("import", "anki", str(anki_deck["paths"][fmt]), "--to-yaml", str(out_dir))
-    assert f"wrote 2 decks with 5 cards and 1 media file to {out_dir}" in out
+    assert f"wrote 3 decks with 8 cards and 1 media file to {out_dir}" in out
+    assert "  skipped 2 notes of note type 'Front only': cannot convert it" in out
     assert "imported 3 reviews of 2 cards" in out
     assert "  ml-basics: 2 reviews" in out and "  ml-cloze: 1 review" in out
-    assert sorted(p.name for p in out_dir.iterdir()) == ["media", "ml-basics.yaml", "ml-cloze.yaml"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "media",
+        "ml-basics.yaml",
+        "ml-cloze.yaml",
+        "ml-extra.yaml",
+    ]
+    extra = yaml.safe_load((out_dir / "ml-extra.yaml").read_text(encoding="utf-8"))
+    t, o = note_id(anki_deck["guids"]["typed"]), note_id(anki_deck["guids"]["optional"])
+    assert [(c["id"], c["question"], c["answer"]) for c in extra["cards"]] == [
+        (t, "2 + 2 =", "4"),
+        (o, "GELU", "Gaussian error linear unit"),
+        (f"{o}-2", "Gaussian error linear unit", "GELU"),
+    ]
     assert (out_dir / "media" / "neuron.png").read_bytes() == PNG
 
     basics = yaml.safe_load((out_dir / "ml-basics.yaml").read_text(encoding="utf-8"))
@@ -185,7 +219,7 @@ def test_an_anki_deck_becomes_yaml_decks(anki_deck: dict[str, Any], fmt: str) ->
 def test_dry_run_writes_no_deck(anki_deck: dict[str, Any]) -> None:
     out_dir = anki_deck["dir"] / "decks"
     out = ok("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(out_dir), "-n")
-    assert "would write 2 decks with 5 cards and 1 media file" in out
+    assert "would write 3 decks with 8 cards and 1 media file" in out
     assert "would import 3 reviews of 2 cards" in out
     assert not out_dir.exists()
 

@@ -13,8 +13,9 @@
 * HTML becomes the decks' Markdown (`**bold**`, `*italic*`, `` `code` ``, `<br>` for line
   breaks, Markdown specials escaped), MathJax `\\(...\\)` / `\\[...\\]` becomes `$...$` /
   `$$...$$`, `<img src>` and `[sound:]` become references to copies in `DIR/media/`.
-* A note type whose templates show no field on one side cannot be converted; its notes are
-  counted by note type name and skipped. Notes dlcards itself exported are skipped too.
+* A note type whose templates show no field on one side (or an image occlusion) cannot be
+  converted; its notes are counted by note type name and skipped. Notes dlcards itself
+  exported are skipped too.
 """
 
 from __future__ import annotations
@@ -99,12 +100,15 @@ def tag_of(tag: str) -> str:
 # --- templates ----------------------------------------------------------------------------------
 
 
-def referenced(template: str, fields: Iterable[str]) -> list[str]:
-    """The note's fields a template shows, in order (`{{Field}}`, `{{type:Field}}`, ...)."""
+def referenced(template: str, fields: Iterable[str], front: bool = False) -> list[str]:
+    """The note's fields a template shows, in order (`{{Field}}`, `{{text:Field}}`, ...). On
+    a front, `{{type:Field}}` is an answer box and `{{hint:Field}}` hidden: neither is asked."""
     names = set(fields)
     out = []
     for ref in _REF.findall(template):
-        name = ref.split(":")[-1].strip()
+        *filters, name = (part.strip() for part in ref.split(":"))
+        if front and ({"type", "hint"} & set(filters)):
+            continue
         if name in names and name not in _SPECIAL_FIELDS and name not in out:
             out.append(name)
     return out
@@ -257,12 +261,14 @@ def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None
         front = [r for r in _REF.findall(template.front) if r.startswith("cloze:")]
         name = front[0].split(":", 1)[1].strip() if front else notetype.fields[0]
         extra = [f for f in referenced(template.back, notetype.fields) if f != name]
+        if "image-occlusion:" in values.get(name, ""):
+            return None  # shapes over an image: nothing to ask in text
         q, a = cloze_sides(values.get(name, ""), card.ord + 1)
         return q, _join([a, *(values.get(f, "") for f in extra)])
     if card.ord >= len(notetype.templates):
         return None
     template = notetype.templates[card.ord]
-    asked = referenced(template.front, notetype.fields)
+    asked = referenced(template.front, notetype.fields, front=True)
     told = [f for f in referenced(template.back, notetype.fields) if f not in asked]
     if not asked or not told:
         return None
