@@ -129,7 +129,7 @@ def anki_deck(tmp_path: Path) -> dict[str, Any]:
         )
         paths["legacy" if legacy else "current"] = path
     col.close()
-    return {"paths": paths, "guids": ids, "dir": tmp_path}
+    return {"paths": paths, "guids": ids, "dir": tmp_path, "folder": folder}
 
 
 def note_id(guid: str) -> str:
@@ -214,6 +214,37 @@ def test_an_anki_deck_becomes_yaml_decks(anki_deck: dict[str, Any], fmt: str) ->
     again = ok("import", "anki", str(anki_deck["paths"][fmt]), "--to-yaml", str(out_dir))
     assert "imported 0 reviews of 0 cards" in again
     assert yaml.safe_load((out_dir / "ml-basics.yaml").read_text(encoding="utf-8")) == basics
+
+
+def test_later_reviews_of_converted_notes_come_back_without_to_yaml(
+    anki_deck: dict[str, Any],
+) -> None:
+    """Once converted, the decks are the learner's (maybe edited): later Anki reviews of their
+    notes come back by the ids made from the GUIDs, and the YAML is not rewritten."""
+    out_dir = anki_deck["dir"] / "decks"
+    ok("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(out_dir))
+    deck_file = out_dir / "ml-basics.yaml"
+    edited = deck_file.read_text(encoding="utf-8").replace("Sigmoid", "The logistic sigmoid")
+    deck_file.write_text(edited, encoding="utf-8")
+    col = Collection(str(anki_deck["folder"] / "collection.anki2"))
+    reversed_note = col.get_note(col.find_notes("Sigmoid")[0])
+    answer(col, reversed_note.cards()[1].id, CardAnswer.EASY)
+    later = anki_deck["dir"] / "later.apkg"
+    col.export_anki_package(
+        out_path=str(later),
+        options=ExportAnkiPackageOptions(
+            with_scheduling=True, with_deck_configs=False, with_media=False, legacy=False
+        ),
+        limit=None,
+    )
+    col.close()
+    out = ok("import", "anki", str(later), "--decks", str(out_dir))
+    assert "imported 1 review of 1 card" in out and "  ml-basics: 1 review" in out
+    assert "not imported: 2 reviews of" not in out
+    assert deck_file.read_text(encoding="utf-8") == edited
+    r = note_id(anki_deck["guids"]["reversed"])
+    with Store.open() as store:
+        assert store.query("SELECT grade FROM reviews WHERE card_id = ?", (f"{r}-2",)) == [(5,)]
 
 
 def test_dry_run_writes_no_deck(anki_deck: dict[str, Any]) -> None:

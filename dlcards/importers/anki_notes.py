@@ -81,6 +81,14 @@ def note_key(guid: str) -> str:
     return "anki-" + hashlib.sha256(guid.encode("utf-8")).hexdigest()[:10]
 
 
+def card_id_for(guid: str, ord_: int, cloze: bool) -> str:
+    """The dlcards id of an Anki card: its note's key, then `-c<n>` for cloze n, `-<n>` for a
+    note type's n-th template (n > 1)."""
+    if cloze:
+        return f"{note_key(guid)}-c{ord_ + 1}"
+    return note_key(guid) + (f"-{ord_ + 1}" if ord_ > 0 else "")
+
+
 def slug(name: str, taken: Container[str]) -> str:
     """A topic slug for an Anki deck name, not one of `taken`."""
     base = _SLUG_JUNK.sub("-", name.lower().replace("::", "-")).strip("-") or "anki"
@@ -308,10 +316,7 @@ def convert_notes(
             continue
         tags = tuple(dict.fromkeys(t for t in map(tag_of, note.tags) if t))
         for card, (question, answer) in converted:
-            suffix = (
-                f"-c{card.ord + 1}" if notetype.cloze else (f"-{card.ord + 1}" * (card.ord > 0))
-            )
-            card_id = note_key(note.guid) + suffix
+            card_id = card_id_for(note.guid, card.ord, notetype.cloze)
             q, a = to_markdown(question, media), to_markdown(answer, media)
             if not q or not a:
                 result.skipped[f"{notetype.name} (empty side)"] += 1

@@ -1,7 +1,7 @@
 """Anki's review log -> dlcards reviews: pure conversion, no I/O (the clock's time zone aside).
 
-* Which card: a note dlcards exported has the GUID `genanki.guid_for(card id)`
-  (`dlcards_cards`); notes converted with `--to-yaml` carry their own mapping.
+* Which card: a note dlcards exported has the GUID `genanki.guid_for(card id)`; a card of a
+  note converted with `--to-yaml` has an id made from its note's GUID (`dlcards_cards`).
 * Which grade: Anki's buttons map to SM-2 grades, Again -> 1 (wrong, remembered on seeing the
   answer), Hard -> 3, Good -> 4, Easy -> 5 (`GRADES`). Rows that are no answer (ease 0: Anki's
   "set due date", "forget", rescheduling) are skipped.
@@ -42,12 +42,29 @@ def local_time(ms: int) -> datetime:
 
 
 def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, str]:
-    """Anki card id -> dlcards card id, for the notes dlcards exported (matched by GUID)."""
+    """Anki card id -> dlcards card id, for the cards dlcards knows: notes dlcards exported
+    (GUID `guid_for(card id)`), and cards of notes an earlier `--to-yaml` converted (their
+    ids are made from the note's GUID)."""
     from dlcards.export.anki import note_guid
+    from dlcards.importers.anki_notes import card_id_for
 
-    by_guid = {note_guid(cid): cid for cid in card_ids}
-    notes = {n.id: by_guid[n.guid] for n in collection.notes if n.guid in by_guid}
-    return {c.id: notes[c.note] for c in collection.cards if c.note in notes and c.ord == 0}
+    known = set(card_ids)
+    by_guid = {note_guid(cid): cid for cid in known}
+    notes = {n.id: n for n in collection.notes}
+    out = {}
+    for card in collection.cards:
+        note = notes.get(card.note)
+        if note is None:
+            continue
+        if note.guid in by_guid:
+            if card.ord == 0:
+                out[card.id] = by_guid[note.guid]
+            continue
+        notetype = collection.notetypes.get(note.notetype)
+        converted = card_id_for(note.guid, card.ord, bool(notetype and notetype.cloze))
+        if converted in known:
+            out[card.id] = converted
+    return out
 
 
 def is_answer(row: Revlog) -> bool:
