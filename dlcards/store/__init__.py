@@ -18,12 +18,13 @@ from dlcards.errors import StoreError
 from dlcards.memory import EF_START, Memory
 from dlcards.paths import default_db
 from dlcards.store.connection import BUSY_TIMEOUT_S
+from dlcards.store.merge import Merging
 from dlcards.store.reports import Reports, due_table
 from dlcards.store.rows import (
+    AFTER_RESET,
     INSERT_REVIEW,
-    OUTCOME_COLUMNS,
     SELECT_MEMORY,
-    UPDATE_OUTCOME,
+    TIME_ORDER,
     UPDATE_SM2,
     UPSERT_FSRS,
     CardFlags,
@@ -37,7 +38,7 @@ from dlcards.store.rows import (
     day_of,
     fsrs_values,
     memory_from,
-    outcome_values,
+    put_memory,
     review_values,
     sm2_values,
 )
@@ -66,8 +67,6 @@ Decide = Callable[[Memory], "Outcome"]
 """What a grade does to a card's memory (read inside the grade's transaction)."""
 Rebuild = Callable[[Sequence[LogEntry], Memory], Memory]
 """A card's memory from its log of scheduled grades (and its stored memory)."""
-Redecide = Callable[[Sequence[LoggedGrade], Memory], Sequence["Outcome"]]
-"""Every row of a card's log (in time order) decided again, from its stored memory."""
 
 REBUILD_CHUNK = 500  # cards per write transaction when every card is rebuilt
 Mark = tuple[int, int, int]  # a card's reset point (moment, id) and its last review id
@@ -79,23 +78,13 @@ def _topic_filter(topics: Sequence[str]) -> tuple[str, list[Any]]:
     return f" AND c.topic IN ({','.join('?' * len(topics))})", list(topics)
 
 
-# The one order a card's log is replayed in (time, then id: reviews imported from Anki
-# interleave with dlcards's own), and the one meaning of "after the card's reset point" (a
-# moment, with ids breaking ties at it). History, undo, rebuild_all and the import all use these.
-TIME_ORDER = "r.at, r.id"
-AFTER_RESET = "(r.at, r.id) > (coalesce(c.reset_at, -1), coalesce(c.reset_after, 0))"
-
 _HISTORY = (
     "SELECT r.day, r.grade FROM reviews r JOIN cards c ON c.id = r.card_id "
     f"WHERE r.card_id = ? AND r.kind = 'scheduled' AND {AFTER_RESET} ORDER BY {TIME_ORDER}"
 )
-_LOG = (
-    f"SELECT r.id, r.day, r.grade, r.kind, r.at, {', '.join(OUTCOME_COLUMNS[1:])} "
-    f"FROM reviews r WHERE r.card_id = ? ORDER BY {TIME_ORDER}"
-)
 
 
-class Store(Reports):
+class Store(Reports, Merging):
     """The progress database: settings, deck sync, the queue, grades, the log."""
 
     # settings ------------------------------------------------------------------------------
@@ -351,13 +340,7 @@ class Store(Reports):
             cur = c.execute(INSERT_REVIEW, review_values(review))
             return ReviewRow(**{**review.__dict__, "id": int(cur.lastrowid or 0)})
 
-    @staticmethod
-    def _put_memory(c: sqlite3.Connection, card_id: str, before: Memory, after: Memory) -> None:
-        """Write the parts of a card's memory that changed."""
-        if after.sm2 != before.sm2:
-            c.execute(UPDATE_SM2, (*sm2_values(after.sm2), card_id))
-        if after.fsrs != before.fsrs:
-            c.execute(UPSERT_FSRS, (card_id, *fsrs_values(after.fsrs)))
+    _put_memory = staticmethod(put_memory)
 
     def undo(self, review_id: int, rebuild: Rebuild) -> ReviewRow | None:
         """Take back one review: delete its log row and rebuild the card's memory from what is
@@ -537,98 +520,3 @@ class Store(Reports):
                     stored = memory_from(c.execute(SELECT_MEMORY, (cid,)).fetchone(), cid)
                     self._put_memory(c, cid, stored, rebuild(self._history_in(c, cid), stored))
         return added
-
-    # reviews done elsewhere ---------------------------------------------------------------
-
-    @staticmethod
-    def _unheld(c: sqlite3.Connection, rows: Iterable[ImportedReview]) -> list[ImportedReview]:
-        """The rows whose Anki id the log does not hold yet (each once)."""
-        held = {r[0] for r in c.execute("SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL")}
-        fresh: dict[int, ImportedReview] = {}
-        for row in rows:
-            if row.anki_id not in held:
-                fresh.setdefault(row.anki_id, row)
-        return list(fresh.values())
-
-    def new_reviews(self, rows: Sequence[ImportedReview]) -> list[ImportedReview]:
-        """The rows the log does not hold yet (what a merge would add once the decks are
-        synced); reads only, for a dry run."""
-        return self._call(lambda: self._unheld(self.conn, rows))
-
-    def merge_reviews(self, rows: Sequence[ImportedReview], redecide: Redecide) -> list[str]:
-        """Add reviews done elsewhere to the log, in one transaction, and replay each card
-        they touch: the card's log after its reset point, dlcards's reviews and the new ones in
-        time order, is decided again by `redecide` (the day's first grade schedules, the rest
-        are re-drills); new rows are written with their outcome, older rows whose kind or
-        memory columns changed are rewritten, and the card's memory is the last row's. Rows
-        already in the log (same Anki id) are skipped, so merging the same rows twice adds
-        nothing. Returns the card id of each added row."""
-        with self._write() as c:
-            known = {r[0] for r in c.execute("SELECT id FROM cards")}
-            fresh = self._unheld(c, (r for r in rows if r.card_id in known))
-            by_card: dict[str, list[ImportedReview]] = {}
-            for r in fresh:
-                by_card.setdefault(r.card_id, []).append(r)
-            for card_id, new in by_card.items():
-                self._merge_card(c, card_id, new, redecide)
-            return [r.card_id for r in fresh]
-
-    def _merge_card(
-        self,
-        c: sqlite3.Connection,
-        card_id: str,
-        new: Sequence[ImportedReview],
-        redecide: Redecide,
-    ) -> None:
-        # (time order key, the row as redecide reads it, its stored outcome, the new row)
-        Entry = tuple[tuple[int, int], LoggedGrade, tuple[Any, ...], ImportedReview | None]
-        entries: list[Entry] = []
-        for rid, day, grade, kind, at, *outcome in c.execute(_LOG, (card_id,)):
-            entries.append(
-                (
-                    (int(at), int(rid)),
-                    LoggedGrade(rid, day_of(day, card_id, "reviews.day") or date.min, grade,
-                                kind == "redrill"),
-                    (kind, *outcome),
-                    None,
-                )
-            )  # fmt: skip
-        unsaved = 1 << 62  # new rows get ids above every existing one
-        for n, r in enumerate(new):
-            key = (epoch_ms(r.reviewed_at), unsaved + n)
-            entries.append((key, LoggedGrade(0, r.day, r.grade, False), (), r))
-        entries.sort(key=lambda e: e[0])
-        mark = c.execute(
-            "SELECT coalesce(reset_at, -1), coalesce(reset_after, 0) FROM cards WHERE id = ?",
-            (card_id,),
-        ).fetchone()
-        reset = (int(mark[0]), int(mark[1]))
-        early = [e for e in entries if e[0] <= reset]
-        late = [e for e in entries if e[0] > reset]
-        stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
-        # rows older than the reset point are decided among themselves, and only the new ones
-        # are written; the card's memory is the replay of the rows after it
-        if any(e[3] is not None for e in early):
-            self._write_outcomes(c, early, redecide([e[1] for e in early], Memory()), False)
-        outcomes = redecide([e[1] for e in late], stored)
-        self._write_outcomes(c, late, outcomes, True)
-        if outcomes:
-            self._put_memory(c, card_id, stored, outcomes[-1].after)
-
-    @staticmethod
-    def _write_outcomes(
-        c: sqlite3.Connection,
-        entries: Sequence[tuple[Any, LoggedGrade, tuple[Any, ...], ImportedReview | None]],
-        outcomes: Sequence[Outcome],
-        rewrite: bool,
-    ) -> None:
-        for (_, logged, stored, r), outcome in zip(entries, outcomes, strict=True):
-            values = outcome_values(outcome.kind, outcome.before, outcome.after)
-            if r is not None:
-                review = ReviewRow(
-                    0, r.card_id, outcome.kind, r.grade, r.day, r.reviewed_at, outcome.before,
-                    outcome.after, seconds=r.seconds, anki_id=r.anki_id,
-                )  # fmt: skip
-                c.execute(INSERT_REVIEW, review_values(review))
-            elif rewrite and values != stored:
-                c.execute(UPDATE_OUTCOME, (*values, logged.id))

@@ -31,6 +31,12 @@ UPSERT_FSRS = (
     "ON CONFLICT(card_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in FSRS_COLUMNS)
 )
 
+# The one order a card's log is replayed in (time, then id: reviews imported from Anki
+# interleave with dlcards's own), and the one meaning of "after the card's reset point" (a
+# moment, with ids breaking ties at it). History, undo, rebuild_all and the import all use these.
+TIME_ORDER = "r.at, r.id"
+AFTER_RESET = "(r.at, r.id) > (coalesce(c.reset_at, -1), coalesce(c.reset_after, 0))"
+
 REVIEW_COLUMNS = (
     "card_id",
     "session_id",
@@ -114,6 +120,14 @@ def fsrs_from(row: Sequence[Any], card_id: str) -> FsrsState:
 def fsrs_values(state: FsrsState) -> tuple[Any, ...]:
     s = state
     return (s.stability, s.difficulty, iso(s.due), iso(s.last_review))
+
+
+def put_memory(c: Any, card_id: str, before: Memory, after: Memory) -> None:
+    """Write the parts of a card's memory that changed (inside the caller's transaction)."""
+    if after.sm2 != before.sm2:
+        c.execute(UPDATE_SM2, (*sm2_values(after.sm2), card_id))
+    if after.fsrs != before.fsrs:
+        c.execute(UPSERT_FSRS, (card_id, *fsrs_values(after.fsrs)))
 
 
 def memory_from(row: Sequence[Any], card_id: str) -> Memory:
