@@ -314,3 +314,13 @@ def test_templates_ask_what_their_front_shows() -> None:
     assert referenced("{{FrontSide}}<hr>{{type:Back}}", fields) == ["Back"]
     assert referenced("{{#Add Reverse}}{{Back}}{{/Add Reverse}}", fields, front=True) == ["Back"]
     assert referenced("{{hint:Back}} {{Front}} {{Tags}}", fields, front=True) == ["Front"]
+
+
+def test_local_time_keeps_every_millisecond(tz: None) -> None:
+    from dlcards.importers.anki_progress import local_time
+    from dlcards.store.schema import epoch_ms
+
+    for ms_ in (1795782144212, 1795782144001, 1795782144999, 1796214009421):
+        when = local_time(ms_)
+        assert epoch_ms(when.isoformat(timespec="milliseconds")) == ms_
+        assert when.utcoffset() == timedelta(hours=5, minutes=30)

@@ -38,7 +38,8 @@ class Converted:
 
 def local_time(ms: int) -> datetime:
     """An Anki timestamp (ms since the epoch) as an aware datetime in the local time zone."""
-    return datetime.fromtimestamp(ms / 1000).astimezone()
+    seconds, millis = divmod(ms, 1000)  # exact: no float rounding of the milliseconds
+    return datetime.fromtimestamp(seconds).astimezone().replace(microsecond=millis * 1000)
 
 
 def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, str]:
