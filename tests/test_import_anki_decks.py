@@ -252,6 +252,7 @@ def test_dry_run_writes_no_deck(anki_deck: dict[str, Any]) -> None:
     out = ok("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(out_dir), "-n")
     assert "would write 3 decks with 8 cards and 1 media file" in out
     assert "would import 3 reviews of 2 cards" in out
+    assert "  ml-basics: 2 reviews" in out and "  ml-cloze: 1 review" in out
     assert not out_dir.exists()
 
 

@@ -87,7 +87,7 @@ def anki(
             added = store.merge_reviews(
                 result.reviews, lambda log, stored: redecide(log, schedule, stored)
             )
-    topic_of = {**new_topics, **{cid: catalog.topic_of(cid) or "?" for cid in set(added)}}
+    topic_of = {cid: catalog.topic_of(cid) or new_topics.get(cid, "?") for cid in set(added)}
     _report("would import" if dry_run else "imported", path, added, topic_of)
     if result.unknown_reviews:
         typer.echo(
