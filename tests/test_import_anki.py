@@ -324,3 +324,27 @@ def test_local_time_keeps_every_millisecond(tz: None) -> None:
         when = local_time(ms_)
         assert epoch_ms(when.isoformat(timespec="milliseconds")) == ms_
         assert when.utcoffset() == timedelta(hours=5, minutes=30)
+
+
+def test_the_migration_survives_a_damaged_timestamp(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from dlcards.store.schema import migrations
+
+    path = tmp_path / "v5.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrations().apply(Database(conn), stop_before="0006_time_order_and_anki_ids")
+    conn.execute("PRAGMA user_version = 5")
+    conn.execute(
+        "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added) "
+        "VALUES ('x', 't', 0, 'h', 0, 0, '2026-01-01')"
+    )
+    conn.execute(
+        "INSERT INTO reviews (card_id, reviewed_at, day, grade, kind) "
+        "VALUES ('x', 'garbage', '2026-03-02', 5, 'scheduled'), "
+        "('x', 'garbage', 'also garbage', 5, 'scheduled')"
+    )
+    conn.close()
+    with Store.open(path) as store:
+        start = int(datetime(2026, 3, 2).timestamp() * 1000)
+        assert store.query("SELECT at FROM reviews ORDER BY id") == [(start,), (0,)]

@@ -195,9 +195,9 @@ def _time_order_and_anki_ids(db: Any) -> None:
     # the card's last review before its reset (the ids still break ties at that moment).
     db["reviews"].add_column("at", int)
     db["reviews"].add_column("anki_id", int)
-    rows = db.execute("SELECT id, reviewed_at FROM reviews").fetchall()
+    rows = db.execute("SELECT id, reviewed_at, day FROM reviews").fetchall()
     db.conn.executemany(
-        "UPDATE reviews SET at = ? WHERE id = ?", [(epoch_ms(t), i) for i, t in rows]
+        "UPDATE reviews SET at = ? WHERE id = ?", [(_stored_ms(t, d), i) for i, t, d in rows]
     )
     db["reviews"].create_index(["card_id", "at", "id"], index_name="reviews_card_time")
     db["reviews"].create_index(["anki_id"], index_name="reviews_anki_id", unique=True)
@@ -207,6 +207,17 @@ def _time_order_and_anki_ids(db: Any) -> None:
         "WHERE r.card_id = cards.id AND r.id <= cards.reset_after) "
         "WHERE reset_after IS NOT NULL"
     )
+
+
+def _stored_ms(stamp: object, day: object) -> int:
+    """A stored review's time in ms; a damaged timestamp falls back to its day's start (and a
+    damaged day to 0), so the migration never stops on one bad row (`doctor` reports it)."""
+    for text in (stamp, f"{day}T00:00:00"):
+        try:
+            return epoch_ms(str(text))
+        except (ValueError, OverflowError, OSError):
+            continue
+    return 0
 
 
 def epoch_ms(stamp: str) -> int:
