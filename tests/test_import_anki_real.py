@@ -3,9 +3,10 @@
 package, the learner answers cards with Anki's scheduler on several days, Anki exports with
 scheduling (both package formats, both collection formats), and dlcards imports them back.
 
-Days pass in the Anki collection the way they pass for a phone left in a drawer: every card's
-due date and every past answer move one day into the past (`next_day`). The expected log is
-written out by hand below, and the expected states are computed from it with `dlcards.sm2` and
+Days pass for the phone (`Phone`): each answer is given with Anki's v3 scheduler at its day's
+time (`answered_at_millis`, which becomes the revlog id), and between days every card's due date
+moves one day closer, so Anki's scheduler sees the days go by. The expected log is written out
+by hand below, and the expected states are computed from it with `dlcards.sm2` and
 `dlcards.fsrs_sched` directly, not through the importer or the store.
 """
 
