@@ -191,7 +191,7 @@ class Store(Reports, Merging):
         return memory_from(row, card_id) if row else Memory()
 
     def history(self, card_id: str) -> list[LogEntry]:
-        """The card's scheduled grades since its last reset, oldest first."""
+        """The card's scheduled grades since its last reset, in time order (then by id)."""
         rows = self._call(lambda: self.conn.execute(_HISTORY, (card_id,)).fetchall())
         return [LogEntry(day_of(d, card_id, "reviews.day") or date.min, int(g)) for d, g in rows]
 
