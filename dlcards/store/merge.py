@@ -14,6 +14,7 @@ from dlcards.store.connection import Connection
 from dlcards.store.rows import (
     INSERT_REVIEW,
     OUTCOME_COLUMNS,
+    RESET_MARK,
     SELECT_MEMORY,
     TIME_ORDER,
     UPDATE_OUTCOME,
@@ -101,11 +102,8 @@ class Merging(Connection):
             key = (epoch_ms(r.reviewed_at), unsaved + n)
             entries.append((key, LoggedGrade(0, r.day, r.grade, False), (), r))
         entries.sort(key=lambda e: e[0])
-        mark = c.execute(
-            "SELECT coalesce(reset_at, -1), coalesce(reset_after, 0) FROM cards WHERE id = ?",
-            (card_id,),
-        ).fetchone()
-        reset = (int(mark[0]), int(mark[1]))
+        mark = c.execute(f"SELECT {RESET_MARK} FROM cards c WHERE c.id = ?", (card_id,)).fetchone()
+        reset = (int(mark[0]), int(mark[1]))  # AFTER_RESET: a row's (at, id) above this pair
         early = [e for e in entries if e[0] <= reset]
         late = [e for e in entries if e[0] > reset]
         stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)

@@ -34,8 +34,10 @@ UPSERT_FSRS = (
 # The one order a card's log is replayed in (time, then id: reviews imported from Anki
 # interleave with dlcards's own), and the one meaning of "after the card's reset point" (a
 # moment, with ids breaking ties at it). History, undo, rebuild_all and the import all use these.
+# (A row's place is the pair (at, id); the merge compares the same pairs in Python.)
 TIME_ORDER = "r.at, r.id"
-AFTER_RESET = "(r.at, r.id) > (coalesce(c.reset_at, -1), coalesce(c.reset_after, 0))"
+RESET_MARK = "coalesce(c.reset_at, -1), coalesce(c.reset_after, 0)"
+AFTER_RESET = f"(r.at, r.id) > ({RESET_MARK})"
 
 REVIEW_COLUMNS = (
     "card_id",
