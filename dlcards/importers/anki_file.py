@@ -158,12 +158,11 @@ def _proto_str(data: bytes, number: int) -> str:
 
 
 def media_names(data: bytes) -> dict[str, str]:
-    """The current media map (decompressed): zip entry name -> media file name."""
+    """The current media map (decompressed): zip entry name -> media file name. The n-th entry
+    is the zip entry "n", unless it names another (`legacy_zip_filename`, field 255)."""
     out = {}
-    for index, (number, entry) in enumerate(
-        (n, v) for n, v in proto_fields(data) if n == 1 and isinstance(v, bytes)
-    ):
-        del number
+    entries = [v for n, v in proto_fields(data) if n == 1 and isinstance(v, bytes)]
+    for index, entry in enumerate(entries):
         name = zip_name = ""
         for n, v in proto_fields(entry):
             if n == 1 and isinstance(v, bytes):
