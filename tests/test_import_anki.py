@@ -13,6 +13,8 @@ from pathlib import Path
 
 import helpers as h
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlcards.deck import parse_deck
 from dlcards.grading import redecide
@@ -348,3 +350,16 @@ def test_the_migration_survives_a_damaged_timestamp(tmp_path: Path) -> None:
     with Store.open(path) as store:
         start = int(datetime(2026, 3, 2).timestamp() * 1000)
         assert store.query("SELECT at FROM reviews ORDER BY id") == [(start,), (0,)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=40))
+def test_any_anki_text_reads_back_the_same(text: str) -> None:
+    """Whatever plain text a field holds (HTML-escaped, as Anki stores it), the Markdown it
+    becomes reads back as the same text through the decks' tokenizer: every character that
+    means something there (\\ * ` $, an entity, a <br>) is escaped."""
+    import html
+
+    md = to_markdown(html.escape(text), set())
+    read = "".join(t.text for t in tokens(md) if t.kind == "text")
+    assert " ".join(read.split()) == " ".join(text.replace("\xa0", " ").split())

@@ -43,6 +43,8 @@ _SOUND = re.compile(r"\[sound:([^\]]+)\]")
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 _TAG_JUNK = re.compile(r"[^a-z0-9_-]+")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*$])")
+_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_BR_LIKE = re.compile(r"<(?=\s*br\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,9 @@ class _Markdown(HTMLParser):
         text = re.sub(r"\s+", " ", data.replace("\xa0", " "))
         if not self.code:
             text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+            # literal text that the decks' Markdown would read as an entity or a line break
+            text = _ENTITY_LIKE.sub("&amp;", text)
+            text = _BR_LIKE.sub("&lt;", text)
         self.out.append(text)
 
     def markdown(self) -> str:
