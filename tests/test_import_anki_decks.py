@@ -247,6 +247,16 @@ def test_later_reviews_of_converted_notes_come_back_without_to_yaml(
         assert store.query("SELECT grade FROM reviews WHERE card_id = ?", (f"{r}-2",)) == [(5,)]
 
 
+def test_an_unwritable_yaml_dir_is_one_line(anki_deck: dict[str, Any]) -> None:
+    blocker = anki_deck["dir"] / "a-file"
+    blocker.write_text("not a directory")
+    result = run("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(blocker))
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert result.output.startswith(f"error: cannot write the decks to {blocker}")
+    with Store.open() as store:
+        assert store.review_count() == 0
+
+
 def test_dry_run_writes_no_deck(anki_deck: dict[str, Any]) -> None:
     out_dir = anki_deck["dir"] / "decks"
     out = ok("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(out_dir), "-n")

@@ -132,6 +132,7 @@ def _to_yaml(
 ) -> Converted:
     """The notes as YAML decks, written to `out` unless `dry_run`; reports what it did."""
     from dlcards.console import plural
+    from dlcards.errors import UsageError
     from dlcards.export.anki import note_guid
     from dlcards.importers.anki_notes import convert_notes, write_decks
 
@@ -140,7 +141,10 @@ def _to_yaml(
     guids = {note_guid(card.id) for card in catalog.cards}
     result = convert_notes(collection, taken, guids)
     if not dry_run:
-        write_decks(result, out, source.name)
+        try:
+            write_decks(result, out, source.name)
+        except OSError as err:
+            raise UsageError(f"cannot write the decks to {out}: {err.strerror or err}") from None
     verb = "would write" if dry_run else "wrote"
     cards = sum(len(d.cards) for d in result.decks)
     media = f" and {plural(len(result.media), 'media file')}" if result.media else ""
