@@ -363,3 +363,20 @@ def test_any_anki_text_reads_back_the_same(text: str) -> None:
     md = to_markdown(html.escape(text), set())
     read = "".join(t.text for t in tokens(md) if t.kind == "text")
     assert " ".join(read.split()) == " ".join(text.replace("\xa0", " ").split())
+
+
+def test_a_zstd_bomb_is_refused(tmp_path: Path) -> None:
+    import io
+
+    import zstandard
+
+    from dlcards.importers.anki_file import AnkiFileError, _unzstd
+
+    packed = zstandard.ZstdCompressor().compress(b"\0" * (3 << 20))
+    out = io.BytesIO()
+    with pytest.raises(AnkiFileError, match="unpacks to more than"):
+        _unzstd(io.BytesIO(packed), out, tmp_path / "x.apkg", limit=2 << 20)
+    assert out.tell() <= 2 << 20
+    out = io.BytesIO()
+    _unzstd(io.BytesIO(packed), out, tmp_path / "x.apkg", limit=4 << 20)
+    assert out.getvalue() == b"\0" * (3 << 20)

@@ -267,11 +267,22 @@ def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
         raise AnkiFileError(f"{path} is a damaged zip file ({err}); export it again") from None
 
 
-def _unzstd(src: Any, dst: Any, path: Path) -> None:
+def _unzstd(src: Any, dst: Any, path: Path, limit: int = MAX_COLLECTION) -> None:
+    """Decompress a zstd stream into `dst`, in chunks, refusing more than `limit` bytes (a
+    damaged or hostile file must not fill the disk)."""
     import zstandard
 
+    written = 0
     try:
-        zstandard.ZstdDecompressor().copy_stream(src, dst)
+        with zstandard.ZstdDecompressor().stream_reader(src) as reader:
+            while chunk := reader.read(1 << 20):
+                written += len(chunk)
+                if written > limit:
+                    raise AnkiFileError(
+                        f"{path}: its collection unpacks to more than {limit / (1 << 30):g} GB; "
+                        "dlcards does not read it"
+                    )
+                dst.write(chunk)
     except zstandard.ZstdError as err:
         raise AnkiFileError(f"{path}: its collection is damaged ({err}); export it again") from None
 
