@@ -1,16 +1,17 @@
 """Card text as a stream of tokens: one Markdown + LaTeX tokenizer for every output.
 
 Deck cells are written like a Markdown table cell: ``**bold**``, ``*italic*``, `` `code` ``,
-``<br>`` for line breaks, HTML entities, and LaTeX math in ``$...$`` (inline) or ``$$...$$``
-(display). :func:`tokens` lexes a cell once (code spans, Pandoc's ``$`` rule, backslash
-escapes, CommonMark's emphasis pairing) and returns a flat list of :class:`Token`; the terminal
-renderer (:mod:`dlcards.render`) and the Anki HTML export (:mod:`dlcards.export.html`) each walk
-that list, so a card reads the same in both.
+``<br>`` for line breaks, HTML entities, LaTeX math in ``$...$`` (inline) or ``$$...$$``
+(display), and images as ``![alt](media/file.png)`` (a file beside the deck). :func:`tokens`
+lexes a cell once (code spans, Pandoc's ``$`` rule, backslash escapes, CommonMark's emphasis
+pairing) and returns a flat list of :class:`Token`; the terminal renderer
+(:mod:`dlcards.render`) and the Anki HTML export (:mod:`dlcards.export.html`) each walk that
+list, so a card reads the same in both.
 
 Tokens: ``text`` (plain text, entities decoded), ``code``, ``math`` (inline LaTeX, with the
 spaces around it in ``text``), ``dmath`` (display LaTeX; ``trail`` holds punctuation kept on its
 line), ``open``/``close`` (an emphasis span of ``style`` "bold" or "italic"; ``pair`` matches
-them, and they always nest).
+them, and they always nest), ``image`` (``text`` the file, ``trail`` the alt text).
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ __all__ = ["CONTROL", "Token", "normalize", "tokens"]
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # "text" | "code" | "math" | "dmath" | "open" | "close"
-    text: str = ""
-    trail: str = ""  # dmath: punctuation kept on the math line
+    kind: str  # "text" | "code" | "math" | "dmath" | "open" | "close" | "image"
+    text: str = ""  # image: the file, relative to the deck's directory
+    trail: str = ""  # dmath: punctuation kept on the math line; image: its alt text
     style: str = ""  # open/close: "bold" | "italic"
     pair: int = -1  # open/close: which emphasis span
 
@@ -36,7 +37,8 @@ class Token:
 _BR = re.compile(r"[ \t]*<br\s*/?>[ \t]*", re.IGNORECASE)
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _DISPLAY_TRAILING_PUNCTUATION = re.compile(r"[.,;:!?]+(?=\s|$)")
-_PLAIN_RUN = re.compile(r"[^\\`$*]+")
+_PLAIN_RUN = re.compile(r"[^\\`$*!]+")
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^()\s]+)\)")
 _BACKTICKS = re.compile(r"`+")
 _STARS = re.compile(r"\*+")
 
@@ -147,6 +149,15 @@ def _lex(source: str) -> list[_Item]:
             flush()
             add_math(html.unescape(content))
             i = end + 1
+        elif ch == "!":
+            image = _IMAGE.match(source, i)
+            if image is None:
+                buf.append(ch)
+                i += 1
+                continue
+            flush()
+            items.append(_Item("image", image.group(2), trail=image.group(1)))
+            i = image.end()
         else:  # "*"
             stars = _STARS.match(source, i)
             assert stars is not None
@@ -324,6 +335,9 @@ def tokens(text: str) -> tuple[Token, ...]:
             out.append(Token("math", item.text))
             if item.text[-1:].isspace():
                 out.append(Token("text", " "))
+            last_text = ""
+        elif item.kind == "image":
+            out.append(Token("image", item.text, trail=item.trail))
             last_text = ""
         else:
             out.append(Token("dmath", item.text, trail=item.trail))

@@ -21,6 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 from rich.text import Span, Text
 
@@ -449,6 +450,8 @@ def _assemble(stream: tuple[Token, ...]) -> tuple[str, list[Span]]:
             emit(token.text, CODE_STYLE)
         elif token.kind == "math":
             emit(latex_to_unicode(token.text).replace("\n", " "), MATH_STYLE)
+        elif token.kind == "image":  # a terminal shows no picture: say which one
+            emit(f"[image: {token.trail or unquote(token.text)}]", CODE_STYLE)
         else:  # display math: a line (or lines) of its own
             if out and not "".join(out[-1:]).endswith("\n"):
                 emit("\n")

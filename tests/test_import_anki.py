@@ -380,3 +380,19 @@ def test_a_zstd_bomb_is_refused(tmp_path: Path) -> None:
     out = io.BytesIO()
     _unzstd(io.BytesIO(packed), out, tmp_path / "x.apkg", limit=4 << 20)
     assert out.getvalue() == b"\0" * (3 << 20)
+
+
+# --- images in the decks' Markdown --------------------------------------------------------------
+
+
+def test_an_image_is_a_token_the_outputs_show() -> None:
+    from dlcards.export.html import to_html
+    from dlcards.render import to_plain
+
+    text = "See ![Fig. 1](media/a%20b.png)! Not ![an image](no space allowed) nor \\![x](y.png)"
+    kinds = [(t.kind, t.text, t.trail) for t in tokens(text) if t.kind != "text"]
+    assert kinds == [("image", "media/a%20b.png", "Fig. 1")]
+    assert to_html(text).startswith('See <img src="a b.png">! Not ![an image]')
+    assert to_plain("![](media/a%20b.png) and ![Fig](x.png)") == (
+        "[image: media/a b.png] and [image: Fig]"
+    )

@@ -22,7 +22,12 @@ from dlcards.store import Store
 
 pytest.importorskip("anki")
 
-from anki.collection import Collection, ExportAnkiPackageOptions  # noqa: E402
+from anki.collection import (  # noqa: E402
+    Collection,
+    ExportAnkiPackageOptions,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
 from anki.scheduler.v3 import CardAnswer  # noqa: E402
 
 runner = CliRunner()
@@ -209,6 +214,23 @@ def test_an_anki_deck_becomes_yaml_decks(anki_deck: dict[str, Any], fmt: str) ->
     assert "1 grade saved" in result.output and "Sigmoid" in result.output
     studied = json.loads(ok("show", r, "--json", "--decks", str(out_dir)))
     assert studied["state"]["repetitions"] == 1
+
+    # exported again, the image goes to Anki with its note (the file packed in the .apkg)
+    back = anki_deck["dir"] / "back.apkg"
+    ok("export", "anki", "-o", str(back), "--decks", str(out_dir), "--topic", "ml-basics")
+    fresh = Collection(str(anki_deck["dir"] / "fresh.anki2"))
+    try:
+        fresh.import_anki_package(
+            ImportAnkiPackageRequest(
+                package_path=str(back), options=ImportAnkiPackageOptions(with_scheduling=False)
+            )
+        )
+        backs = [fresh.get_note(nid)["Back"] for nid in fresh.find_notes("")]
+        assert any('<img src="neuron.png">' in b for b in backs)
+        media = Path(fresh.media.dir()) / "neuron.png"
+        assert media.read_bytes() == PNG
+    finally:
+        fresh.close()
 
     # the same file again: the same ids, nothing added
     again = ok("import", "anki", str(anki_deck["paths"][fmt]), "--to-yaml", str(out_dir))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 import shutil
 import sqlite3
@@ -37,7 +38,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from dlcards.export.html import escape, to_html
+from dlcards.export.html import escape, media_name, to_html
 
 if TYPE_CHECKING:
     from dlcards.deck import Card
@@ -133,6 +134,7 @@ class AnkiNote:
     deck: str
     fields: tuple[str, ...]  # in FIELDS order
     tags: tuple[str, ...]
+    media: tuple[Path, ...] = ()  # image files the fields show, packed with the note
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,19 @@ def remarks_html(card: Card) -> str:
     return "".join(parts)
 
 
+def card_media(card: Card) -> tuple[Path, ...]:
+    """The image files a card's text shows (``![alt](media/x.png)``, relative to its deck
+    file) that exist."""
+    from urllib.parse import unquote
+
+    from dlcards.markup import tokens
+
+    texts = (card.question, card.answer, card.erratum or "", card.note or "")
+    where = Path(card.file).parent
+    found = (where / unquote(t.text) for text in texts for t in tokens(text) if t.kind == "image")
+    return tuple(dict.fromkeys(p for p in found if p.is_file()))
+
+
 def anki_notes(cards: Iterable[Card], titles: Mapping[str, str]) -> list[AnkiNote]:
     """The notes for `cards` (in their order); math cards are computed by the engine."""
     notes = []
@@ -257,6 +272,7 @@ def anki_notes(cards: Iterable[Card], titles: Mapping[str, str]) -> list[AnkiNot
                     escape(card.id),
                 ),
                 tags=note_tags(card),
+                media=card_media(card),
             )
         )
     return notes
@@ -392,4 +408,22 @@ def write_apkg(
                 archive.open(_zip_entry("collection.anki2", timestamp), "w") as dst,
             ):
                 shutil.copyfileobj(src, dst, 1 << 20)
-            archive.writestr(_zip_entry("media", timestamp), b"{}")
+            names: dict[str, str] = {}
+            for index, file in enumerate(_media(notes)):
+                names[str(index)] = media_name(file.name)
+                with (
+                    file.open("rb") as src,
+                    archive.open(_zip_entry(str(index), timestamp), "w") as dst,
+                ):
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            media_map = json.dumps(names, sort_keys=True).encode("utf-8")
+            archive.writestr(_zip_entry("media", timestamp), media_map)
+
+
+def _media(notes: Sequence[AnkiNote]) -> list[Path]:
+    """Every note's image files, one per media name (Anki's media are flat), by name."""
+    by_name: dict[str, Path] = {}
+    for note in notes:
+        for file in note.media:
+            by_name.setdefault(media_name(file.name), file)
+    return [by_name[name] for name in sorted(by_name)]

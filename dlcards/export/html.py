@@ -7,6 +7,7 @@ a card reads the same in both places. Then:
 * ``**bold**`` -> ``<b>``, ``*italic*`` -> ``<i>``, `` `code` `` -> ``<code>``;
 * ``<br>`` (and a newline) -> ``<br>``; every other ``<``, ``>`` and ``&`` is escaped, so
   ``z < 0`` stays readable and no deck text can inject markup;
+* ``![alt](media/x.png)`` -> ``<img src="x.png">`` (the export packs the file);
 * ``$...$`` -> ``\\(...\\)`` and ``$$...$$`` -> ``\\[...\\]``, the delimiters Anki hands to
   MathJax, with ``<``, ``>``, ``&`` inside the math escaped as entities too (MathJax reads the
   text of the page, so it sees the characters again).
@@ -19,7 +20,7 @@ import re
 
 from dlcards.markup import tokens
 
-__all__ = ["escape", "math_inline", "math_display", "to_html"]
+__all__ = ["escape", "math_inline", "math_display", "media_name", "to_html"]
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
@@ -35,6 +36,14 @@ def math_inline(latex: str) -> str:
 
 def math_display(latex: str) -> str:
     return r"\[" + html.escape(" ".join(latex.split()), quote=False) + r"\]"
+
+
+def media_name(src: str) -> str:
+    """The name an image file has among Anki's media: its file name, %-escapes decoded."""
+    from pathlib import PurePosixPath
+    from urllib.parse import unquote
+
+    return PurePosixPath(unquote(src).replace("\\", "/")).name
 
 
 def to_html(text: str) -> str:
@@ -54,6 +63,8 @@ def to_html(text: str) -> str:
             out.append("<code>" + html.escape(token.text, quote=False) + "</code>")
         elif token.kind == "math":
             out.append(math_inline(token.text))
+        elif token.kind == "image":  # Anki keeps media flat: the file's name, packed beside
+            out.append(f'<img src="{html.escape(media_name(token.text))}">')
         else:  # display math: the lexer took the spaces around it; MathJax sets it apart
             out.append(" " + math_display(token.text) + escape(token.trail) + " ")
     return "".join(out).strip()
