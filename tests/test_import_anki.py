@@ -396,3 +396,25 @@ def test_an_image_is_a_token_the_outputs_show() -> None:
     assert to_plain("![](media/a%20b.png) and ![Fig](x.png)") == (
         "[image: media/a b.png] and [image: Fig]"
     )
+
+
+def test_check_warns_about_a_missing_image(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    deck = tmp_path / "decks" / "pics.yaml"
+    deck.parent.mkdir()
+    deck.write_text(
+        "topic: pics\ntitle: Pictures\ncards:\n"
+        "  - id: pics-1\n    question: 'What is this? ![a neuron](media/n.png)'\n"
+        "    answer: A neuron.\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    out = runner.invoke(app, ["check", "--decks", str(deck.parent)]).output
+    assert "warning: pics-1 shows the image" in out and "media/n.png, which does not exist" in out
+    (deck.parent / "media").mkdir()
+    (deck.parent / "media" / "n.png").write_bytes(b"png")
+    out = runner.invoke(app, ["check", "--decks", str(deck.parent)]).output
+    assert "pics-1 shows the image" not in out

@@ -21,9 +21,9 @@ parameter that never reaches the computation, is an error.
 
 Any MISMATCH, error or remark without references exits 1 with a one-line summary. Warnings do
 not fail the check: a card tagged `math` with no compute block (the tag also works as a plain
-study tag in your own decks) and a card with compute blocks but no `math` tag (so `--tag math`
-would miss it). The shipped
-decks have neither; a test holds them to that.
+study tag in your own decks), a card with compute blocks but no `math` tag (so `--tag math`
+would miss it), and an image whose file is not beside the deck. The shipped decks have none
+of these; a test holds them to that.
 """
 
 from __future__ import annotations
@@ -115,6 +115,7 @@ class Report:
 
 
 def build_report(catalog: Catalog) -> Report:
+    from dlcards.export.anki import card_images
     from dlcards.mathcards import evaluate
     from dlcards.quiz import template_problems
 
@@ -132,6 +133,12 @@ def build_report(catalog: Catalog) -> Report:
             warnings.append(
                 f"{card.id} has compute blocks but no math tag ({card.file}:{card.line})"
             )
+        for image in card_images(card):
+            if not image.is_file():
+                warnings.append(
+                    f"{card.id} shows the image {image}, which does not exist "
+                    f"({card.file}:{card.line}); the Anki export leaves it out"
+                )
         evaluations.extend(evaluate(card))
         if card.quiz is not None:
             templates += 1

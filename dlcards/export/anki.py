@@ -235,17 +235,22 @@ def remarks_html(card: Card) -> str:
     return "".join(parts)
 
 
-def card_media(card: Card) -> tuple[Path, ...]:
-    """The image files a card's text shows (``![alt](media/x.png)``, relative to its deck
-    file) that exist."""
+def card_images(card: Card) -> list[Path]:
+    """The image files a card's text shows (``![alt](media/x.png)``), relative to its deck
+    file, whether they exist or not."""
     from urllib.parse import unquote
 
     from dlcards.markup import tokens
 
     texts = (card.question, card.answer, card.erratum or "", card.note or "")
     where = Path(card.file).parent
-    found = (where / unquote(t.text) for text in texts for t in tokens(text) if t.kind == "image")
-    return tuple(dict.fromkeys(p for p in found if p.is_file()))
+    found = (where / unquote(t.text) for x in texts for t in tokens(x) if t.kind == "image")
+    return list(dict.fromkeys(found))
+
+
+def card_media(card: Card) -> tuple[Path, ...]:
+    """The image files of a card that exist: what its note carries to Anki."""
+    return tuple(p for p in card_images(card) if p.is_file())
 
 
 def anki_notes(cards: Iterable[Card], titles: Mapping[str, str]) -> list[AnkiNote]:
