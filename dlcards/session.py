@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from dlcards import sm2
-from dlcards.grading import decide
+from dlcards.grading import Outcome, decide, redecide
+from dlcards.memory import Memory
 from dlcards.scheduling import Schedule
-from dlcards.store import ReviewRow, Store
+from dlcards.store import LoggedGrade, ReviewRow, Store
 
 REDRILL_BELOW = sm2.Grade.GOOD  # grades below 4 come back in the same session
 
@@ -178,7 +179,7 @@ class StudySession:
         if not self.history:
             return None
         item, row, queued = self.history.pop()
-        self.store.undo(row.id, self.schedule.replay)
+        self.store.undo(row.id, self.schedule.replay, self._redecide)
         if queued:  # drop the re-drill this grade queued (the last one for this card)
             redrill = Item(item.card_id, "redrill")
             last = len(self.queue) - 1 - self.queue[::-1].index(redrill)
@@ -186,6 +187,9 @@ class StudySession:
         self.position -= 1
         self._count(row, -1)
         return row
+
+    def _redecide(self, log: Sequence[LoggedGrade], stored: Memory) -> list[Outcome]:
+        return redecide(log, self.schedule, stored)
 
     def _count(self, row: ReviewRow, sign: int) -> None:
         s = self.summary

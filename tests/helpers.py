@@ -7,7 +7,7 @@ from functools import cache
 
 from dlcards.commands.config import change
 from dlcards.fsrs_sched import FsrsState
-from dlcards.grading import decide
+from dlcards.grading import decide, redecide
 from dlcards.scheduling import Schedule
 from dlcards.sm2 import Grade, State
 from dlcards.store import ReviewRow, Store
@@ -38,7 +38,8 @@ def grade(
 
 
 def undo(store: Store, review_id: int) -> ReviewRow | None:
-    return store.undo(review_id, sched(store).replay)
+    s = sched(store)
+    return store.undo(review_id, s.replay, lambda log, stored: redecide(log, s, stored))
 
 
 def set_scheduler(store: Store, name: str, retention: float | None = None) -> int:

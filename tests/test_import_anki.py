@@ -418,3 +418,15 @@ def test_check_warns_about_a_missing_image(tmp_path: Path) -> None:
     (deck.parent / "media" / "n.png").write_bytes(b"png")
     out = runner.invoke(app, ["check", "--decks", str(deck.parent)]).output
     assert "pics-1 shows the image" not in out
+
+
+def test_undo_redecides_the_rest_of_the_day(store: Store) -> None:
+    """The terminal's 09:00 grade scheduled the day and the phone's 10:00 answer (imported)
+    was its re-drill; taking back the 09:00 grade makes the phone's the day's review."""
+    mine = h.grade(store, "x", 5, D, at(D, 9))
+    merge(store, [anki("x", D, 10, 3)])
+    assert [r[2] for r in log(store)] == ["scheduled", "redrill"]
+    h.undo(store, mine.id)
+    assert [r[:3] for r in log(store)] == [(D.isoformat(), 3, "scheduled")]
+    expected, _ = review(State(), Grade.HARD, D)
+    assert h.state(store, "x") == expected

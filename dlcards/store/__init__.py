@@ -18,7 +18,7 @@ from dlcards.errors import StoreError
 from dlcards.memory import EF_START, Memory
 from dlcards.paths import default_db
 from dlcards.store.connection import BUSY_TIMEOUT_S
-from dlcards.store.merge import Merging
+from dlcards.store.merge import Merging, Redecide
 from dlcards.store.reports import Reports, due_table
 from dlcards.store.rows import (
     AFTER_RESET,
@@ -342,11 +342,15 @@ class Store(Reports, Merging):
 
     _put_memory = staticmethod(put_memory)
 
-    def undo(self, review_id: int, rebuild: Rebuild) -> ReviewRow | None:
+    def undo(
+        self, review_id: int, rebuild: Rebuild, redecide: Redecide | None = None
+    ) -> ReviewRow | None:
         """Take back one review: delete its log row and rebuild the card's memory from what is
         left of its log, in the same transaction. Whatever other terminals did to the card
-        meanwhile stays: the state is the replay of the log, never an old snapshot. Returns the
-        undone row, or None if it no longer exists."""
+        meanwhile stays: the state is the replay of the log, never an old snapshot. With
+        `redecide`, the rest of the card's log is decided again first (a later grade that day,
+        say one imported from Anki, becomes the day's scheduled one). Returns the undone row,
+        or None if it no longer exists."""
         with self._write() as c:
             row = c.execute(
                 "SELECT card_id, kind, grade, day, reviewed_at, session_id, seconds "
@@ -360,6 +364,8 @@ class Store(Reports, Merging):
             c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             after = stored
             if kind == "scheduled":
+                if redecide is not None:
+                    self._merge_card(c, card_id, (), redecide, write_memory=False)
                 after = rebuild(self._history_in(c, card_id), stored)
                 self._put_memory(c, card_id, stored, after)
             return ReviewRow(

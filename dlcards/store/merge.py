@@ -36,7 +36,7 @@ Redecide = Callable[[Sequence[LoggedGrade], Memory], Sequence["Outcome"]]
 """Every row of a card's log (in time order) decided again, from its stored memory."""
 
 _LOG = (
-    f"SELECT r.id, r.day, r.grade, r.kind, r.at, {', '.join(OUTCOME_COLUMNS[1:])} "
+    f"SELECT r.id, r.day, r.grade, r.kind, r.anki_id, r.at, {', '.join(OUTCOME_COLUMNS[1:])} "
     f"FROM reviews r WHERE r.card_id = ? ORDER BY {TIME_ORDER}"
 )
 
@@ -83,16 +83,19 @@ class Merging(Connection):
         card_id: str,
         new: Sequence[ImportedReview],
         redecide: Redecide,
+        write_memory: bool = True,
     ) -> None:
         # (time order key, the row as redecide reads it, its stored outcome, the new row)
         Entry = tuple[tuple[int, int], LoggedGrade, tuple[Any, ...], ImportedReview | None]
         entries: list[Entry] = []
-        for rid, day, grade, kind, at, *outcome in c.execute(_LOG, (card_id,)):
+        # dlcards's own re-drills stay re-drills (a session asked for them); imported rows are
+        # decided by their day alone, every time
+        for rid, day, grade, kind, anki_id, at, *outcome in c.execute(_LOG, (card_id,)):
             entries.append(
                 (
                     (int(at), int(rid)),
                     LoggedGrade(rid, day_of(day, card_id, "reviews.day") or date.min, grade,
-                                kind == "redrill"),
+                                kind == "redrill" and anki_id is None),
                     (kind, *outcome),
                     None,
                 )
@@ -113,7 +116,7 @@ class Merging(Connection):
             self._write_outcomes(c, early, redecide([e[1] for e in early], Memory()), False)
         outcomes = redecide([e[1] for e in late], stored)
         self._write_outcomes(c, late, outcomes, True)
-        if outcomes:
+        if outcomes and write_memory:
             put_memory(c, card_id, stored, outcomes[-1].after)
 
     @staticmethod
