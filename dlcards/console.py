@@ -48,3 +48,18 @@ def print_json(data: object) -> None:
 def plural(n: int, word: str, many: str | None = None) -> str:
     """`1 card`, `2 cards`, `0 cards` (`many` for irregular plurals)."""
     return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def escaped(text: str) -> str:
+    """`text` safe to show in one line: control characters as escapes (`\\x07`, `\\n`), and
+    bytes that were not UTF-8 (decoded by Python as lone surrogates) as `\\xff`."""
+    parts = []
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
+            parts.append(f"\\x{code - 0xDC00:02x}")
+        elif ch.isprintable():
+            parts.append(ch)
+        else:
+            parts.append(repr(ch)[1:-1])
+    return "".join(parts)

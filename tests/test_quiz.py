@@ -471,6 +471,12 @@ def test_bad_options() -> None:
 def test_tag_filter_and_empty_selection() -> None:
     questions = expected_quiz(["vgp"], 4, count=3)
     out = runner.invoke(app, ["quiz", "--tag", "nothing-has-this"], input="")
+    # an unknown tag is an error naming it and the tags there are (issue 12)
+    assert out.exit_code == 2, out.output
+    lines = out.output.strip().splitlines()
+    assert lines == ["error: unknown tag 'nothing-has-this'; tags are: interview, intuitive, math"]
+    # a known tag that no card of the chosen topics carries: nothing to ask, said so
+    out = runner.invoke(app, ["quiz", "--topic", "gd", "--tag", "interview"], input="")
     assert out.exit_code == 0 and "No cards to quiz on." in out.output
     assert questions
 

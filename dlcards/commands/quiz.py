@@ -50,14 +50,19 @@ class TerminalKeys(KeyInput):
     """Single keys, and a whole line (with the terminal's editing) for typed answers."""
 
     def __init__(self, console: Console) -> None:
-        super().__init__()
-        self.console = console
+        super().__init__(console=console)
 
     def line(self, prompt: str) -> str:
+        assert self.console is not None
         try:
             return self.console.input(prompt + " ").strip()
         except EOFError:
             raise Quit("eof") from None
+
+
+def _reveal_key(keys: KeyInput | LineInput) -> str:
+    """What reveals, as hints name it: `[Space]` in a terminal, `empty line` in a script."""
+    return r"\[Space]" if keys.interactive else "empty line:"
 
 
 def _choices(allowed: set[str]) -> str:
@@ -164,7 +169,7 @@ def _ask_self(
     from dlcards.quiz import Answered
     from dlcards.view import card_panel, math_extras
 
-    console.print(r"[dim]\[Space] show the answer · \[q] quit[/dim]")
+    console.print(f"[dim]{_reveal_key(keys)} show the answer · \\[q] quit[/dim]")
     if keys.next({"reveal", "q"}) == "q":
         raise Quit("q")
     card = question.card
