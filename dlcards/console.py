@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-def _reader_left() -> None:
+def reader_left() -> None:
     """`dlcards list | head -1`: the reader took what it wanted. Not an error: exit 0 quietly
     (rich's default exits 1, which breaks `set -o pipefail` scripts)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -26,7 +26,7 @@ def out() -> Console:
     class _Console(Console):
         def on_broken_pipe(self) -> None:
             self.quiet = True
-            _reader_left()
+            reader_left()
 
     return _Console(
         highlight=False,
@@ -42,7 +42,7 @@ def print_json(data: object) -> None:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
-        _reader_left()
+        reader_left()
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

@@ -265,7 +265,7 @@ def _run(
                 console.print(f"[yellow]{message}[/yellow]")
             continue
         grade = Grade(int(key))
-        row = session.grade(grade, time.monotonic() - started)
+        row = session.grade(grade, round(time.monotonic() - started, 1))
         if row.kind == "scheduled":
             message = f"{card.id}: {grade} → next in {_days(session.interval(row))}"
         else:
