@@ -15,6 +15,7 @@ SEED = Path(__file__).resolve().parent / "data" / "seed.txt"  # the source, see 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("DLCARDS_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "data").mkdir()  # a named database's directory must exist
     monkeypatch.setenv("DLCARDS_DB", str(tmp_path / "data" / "dlcards.db"))
     monkeypatch.delenv("DLCARDS_DECKS", raising=False)
     monkeypatch.delenv("DLCARDS_TODAY", raising=False)

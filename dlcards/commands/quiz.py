@@ -343,7 +343,7 @@ def quiz(
 
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import opened_store, sync_if_needed
-    from dlcards.console import out
+    from dlcards.console import out, plural
     from dlcards.quiz import build_quiz
 
     if mode not in MODES:
@@ -373,8 +373,9 @@ def quiz(
         )
         typed = sum(q.kind == "typed" for q in questions)
         if not interactive:
+            asked = plural(len(questions), "question")
             console.print(
-                f"[bold]dlcards quiz[/bold] · {len(questions)} questions ({typed} typed) · "
+                f"[bold]dlcards quiz[/bold] · {asked} ({typed} typed) · "
                 f"seed {seed} (--seed {seed} asks the same ones again)"
             )
         answers: list[Answered] = []
@@ -390,8 +391,6 @@ def quiz(
             console.clear()
         console.print(_summary(answers, titles))
         n = len(answers)
-        console.print(
-            f"{ending} {n} answer{'s' if n != 1 else ''} logged; the study schedule is unchanged."
-        )
+        console.print(f"{ending} {plural(n, 'answer')} logged; the study schedule is unchanged.")
     if code:
         raise typer.Exit(code)
