@@ -340,7 +340,9 @@ def test_text_export(catalog) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_write_atomic_leaves_no_half_file(tmp_path: Path) -> None:
-    target = tmp_path / "out.apkg"
+    work = tmp_path / "work"
+    work.mkdir()
+    target = work / "out.apkg"
     target.write_bytes(b"old")
 
     def fail(fh: object) -> None:
@@ -350,7 +352,7 @@ def test_write_atomic_leaves_no_half_file(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         write_atomic(target, True, fail)
     assert target.read_bytes() == b"old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.apkg"]
+    assert sorted(p.name for p in work.iterdir()) == ["out.apkg"]
 
 
 # --- the CLI ----------------------------------------------------------------------------------
