@@ -63,3 +63,48 @@ def escaped(text: str) -> str:
         else:
             parts.append(repr(ch)[1:-1])
     return "".join(parts)
+
+
+def wrap_tokens(text: str, width: int, breaks: str = " ,|(") -> list[str]:
+    """`text` in lines of at most `width` cells, broken only after a space or one of `breaks`
+    outside square brackets, so `perceptron_loss(w=[1,-1], b=0)` breaks after `(` or `, ` and
+    never inside a name or a number, nor inside a list that fits on a line. Only a single
+    word wider than `width` is folded."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    line = ""
+    pieces = []
+    for token in tokens(text, breaks):
+        # a list too wide for a line breaks after its commas rather than inside a number
+        pieces += tokens(token, ",", brackets=False) if cell_len(token) > width else [token]
+    for token in pieces:
+        if line and cell_len((line + token).rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += token
+        while cell_len(line.rstrip()) > width:  # one token too wide for any line: fold it
+            cut = width
+            while cell_len(line[:cut]) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def tokens(text: str, breaks: str = " ,|(", brackets: bool = True) -> list[str]:
+    """`text` cut after each space or character of `breaks` (outside square brackets unless
+    `brackets` is False): the pieces `wrap_tokens` keeps whole, each with its separator."""
+    pieces: list[str] = []
+    current, depth = "", 0
+    for ch in text:
+        current += ch
+        depth += (ch == "[") - (ch == "]")
+        if (depth <= 0 or not brackets) and (ch == " " or ch in breaks):
+            pieces.append(current)
+            current = ""
+    if current:
+        pieces.append(current)
+    return pieces

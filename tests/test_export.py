@@ -583,7 +583,7 @@ def test_cli_fifo_is_written_into_not_replaced(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     for extra in ([], ["--force"]):
         got: list[bytes] = []
-        reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+        reader = threading.Thread(target=lambda got=got: got.append(fifo.read_bytes()))
         reader.start()
         code, output = _run("text", "-o", str(fifo), "--topic", "gd", *extra)
         reader.join(timeout=30)

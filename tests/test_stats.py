@@ -42,3 +42,31 @@ def test_empty_collection() -> None:
     view = overview([], TODAY, Sm2().curve)
     assert view.average_ef is None and view.recall.average is None
     assert sum(n for _, n in view.forecast) == 0
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_forecast_chart_fits_the_width(width: int) -> None:
+    """Every day with a review gets a bar (all 30 from 60 columns up), and neither the axis nor
+    the day marks wrap (issue 12)."""
+    import io
+    from datetime import timedelta
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from dlcards.commands.progress import _forecast_chart
+
+    start = date(2026, 11, 26)
+    rows = [{"day": (start + timedelta(days=i)).isoformat(), "due": i + 1} for i in range(30)]
+    screen = io.StringIO()
+    console = Console(file=screen, width=width, color_system=None, legacy_windows=False)
+    console.print(_forecast_chart(rows, width))
+    lines = screen.getvalue().splitlines()
+    assert max(cell_len(line) for line in lines) <= width
+    axis = [line for line in lines if "└" in line]
+    assert len(axis) == 1 and axis[0].rstrip(" │").endswith("─")
+    bottom = next(line for line in reversed(lines) if "│ " in line and "█" in line)
+    bars = sum(ch in "▁▂▃▄▅▆▇█" for ch in bottom)
+    shown = 30 if width >= 60 else bars
+    assert bars == shown and bars >= 20
+    assert "today" in lines[-2] and "+7d" in lines[-2]
