@@ -54,13 +54,13 @@ def test_forecast_chart_fits_the_width(width: int) -> None:
     from rich.cells import cell_len
     from rich.console import Console
 
-    from dlcards.commands.progress import _forecast_chart
+    from dlcards.commands.progress import forecast_chart
 
     start = date(2026, 11, 26)
     rows = [{"day": (start + timedelta(days=i)).isoformat(), "due": i + 1} for i in range(30)]
     screen = io.StringIO()
     console = Console(file=screen, width=width, color_system=None, legacy_windows=False)
-    console.print(_forecast_chart(rows, width))
+    console.print(forecast_chart(rows, width))
     lines = screen.getvalue().splitlines()
     assert max(cell_len(line) for line in lines) <= width
     axis = [line for line in lines if "└" in line]

@@ -99,6 +99,13 @@ def _print_list(comps: list[engine.Computation]) -> None:
         max(len(p) for _, p, _ in [("", "parameters", ""), *rows]), max(rest * 2 // 5, 12)
     )
     formula_w = max(rest - params_w, 8)
+    if formula_w < 24:  # too narrow for three columns: name and parameters, then the formula
+        for name, params, formula in rows:
+            head = wrap_tokens(f"{name} {params}", width, breaks=",|")
+            out().print(Text(head[0][: len(name)], style="cyan") + Text(head[0][len(name) :]))
+            for line in head[1:] + wrap_tokens(formula, width - 2, breaks=""):
+                out().print(Text("  " + line))
+        return
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("name", style="cyan", no_wrap=True, width=name_w)
     table.add_column("parameters", no_wrap=True, width=params_w)

@@ -183,16 +183,51 @@ def _summary(report: Report) -> str:
     return " · ".join(parts)
 
 
+NARROW = 70  # columns: below this, each computation is a block of lines instead of a table row
+
+
+def _print_stacked(report: Report, console: Console) -> None:
+    """The check for a narrow terminal: per computation, the card and status, the call wrapped
+    between tokens, and the claimed and computed values."""
+    from rich.text import Text
+
+    from dlcards.console import wrap_tokens
+
+    width = console.width
+    for ev in report.evaluations:
+        console.print(
+            Text.assemble(
+                (ev.card.id, "cyan"), "  ", (STATUS_TEXT[ev.status], STATUS_STYLE[ev.status])
+            )
+        )
+        for line in wrap_tokens(ev.call, width - 2):
+            console.print(Text("  " + line))
+        values = f"claimed {_claimed(ev)} · " if ev.compute.claim is not None else ""
+        for line in wrap_tokens(f"{values}computed {_computed(ev)}", width - 2):
+            console.print(Text("  " + line, style="dim"))
+        if ev.error:
+            for line in wrap_tokens(ev.error, width - 2):
+                console.print(Text("  " + line, style="red"))
+    for card_id, problems in report.quiz_problems.items():
+        for problem in problems:
+            console.print(Text.assemble((card_id, "cyan"), "  ", ("error", "red")))
+            for line in wrap_tokens(problem, width - 2):
+                console.print(Text("  " + line, style="red"))
+    _print_notes(report, console)
+
+
 def _print(report: Report, console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
     from dlcards.console import tokens, wrap_tokens
-    from dlcards.render import to_rich
 
     # Column widths are chosen here and each cell is wrapped between tokens (after `(`, `, `
     # or a space), so a name, a number or a list is never broken across lines.
     rows = [(ev, _claimed(ev), _computed(ev)) for ev in report.evaluations]
+    if console.width < NARROW:
+        _print_stacked(report, console)
+        return
     card_w = max([len("card"), *(len(ev.card.id) for ev, _, _ in rows)], default=4)
     for card_id in report.quiz_problems:
         card_w = max(card_w, len(card_id))
@@ -234,6 +269,16 @@ def _print(report: Report, console: Console) -> None:
         for problem in problems:
             table.add_row(card_id, cell(problem, comp_w, "red"), "", "", Text("error", style="red"))
     console.print(table)
+    _print_notes(report, console)
+
+
+def _print_notes(report: Report, console: Console) -> None:
+    """Errata and notes, repaired questions, warnings and the summary line, after the table."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from dlcards.render import to_rich
+
     headings = {
         "erratum": ("Errata: what the source gets wrong, corrected on the card", "yellow"),
         "note": ("Notes: what the source leaves imprecise, made precise on the card", "blue"),

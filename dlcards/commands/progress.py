@@ -180,10 +180,10 @@ def _render_stats(console: Any, data: dict[str, Any]) -> None:
         console.print(
             "leeches: " + ", ".join(f"{x['id']} ({x['lapses']})" for x in data["leeches"])
         )
-    console.print(_forecast_chart(data["forecast"], console.width))
+    console.print(forecast_chart(data["forecast"], console.width))
 
 
-def _forecast_chart(rows: list[dict[str, Any]], width: int = 80, height: int = 6) -> Any:
+def forecast_chart(rows: list[dict[str, Any]], width: int = 80, height: int = 6) -> Any:
     """A column chart, one bar per day with eighth-blocks for the top of each bar, that fits in
     `width` columns: bars two columns apart when there is room, else side by side, else fewer
     days. The axis and the day marks never wrap."""

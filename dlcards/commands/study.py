@@ -44,13 +44,13 @@ def _days(n: int) -> str:
     return f"{n / 365:.1f}y".replace(".0y", "y")
 
 
-def _header(session: StudySession, title: str, width: int) -> RenderableType:
+def _header(session: StudySession, title: str, width: int, bar: bool = True) -> RenderableType:
     """`dlcards study · Topic` on the left, the counts on the right, a progress bar below.
 
     When both do not fit on one line the prefix goes first, then the counts get a line of
-    their own, so the topic stays readable at any width."""
+    their own, so the topic stays readable at any width. `bar=False` (a short terminal) leaves
+    the progress bar out."""
     from rich.console import Group
-    from rich.progress_bar import ProgressBar
     from rich.table import Table
     from rich.text import Text
 
@@ -65,7 +65,9 @@ def _header(session: StudySession, title: str, width: int) -> RenderableType:
     )
     full = Text.assemble(("dlcards study", "bold"), f" · {title}")
     at = f"card {min(done + 1, total)} of {total}"
-    bar = ProgressBar(total=max(total, 1), completed=done, width=None)
+    filled = width * min(done, total) // max(total, 1)
+    progress = Text.assemble(("━" * filled, "blue"), ("─" * (width - filled), "dim"))
+    below = [progress] if bar else []
     rows: list[tuple[Text, Text]]
     if full.cell_len + 2 + len(at) + 3 + counts.cell_len <= width:
         rows = [(full, Text(at + "   ") + counts)]
@@ -78,17 +80,17 @@ def _header(session: StudySession, title: str, width: int) -> RenderableType:
         return Group(
             Text(title, style="bold", no_wrap=True, overflow="ellipsis"),
             Text(at + " · ", no_wrap=True, overflow="ellipsis") + counts,
-            bar,
+            *below,
         )
     grid = Table.grid(expand=True, padding=(0, 0, 0, 2))
     grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     grid.add_column(justify="right", no_wrap=True)
     for row in rows:
         grid.add_row(*row)
-    return Group(grid, bar)
+    return Group(grid, *below)
 
 
-def _grade_bar(preview: dict[Grade, int] | None, width: int) -> RenderableType:
+def grade_legend(preview: dict[Grade, int] | None, width: int) -> RenderableType:
     """Each grade key with its meaning and the interval it would give (as Anki labels buttons),
     in aligned columns: six across when they fit, else two rows of three, else three of two."""
     from rich.console import Group
@@ -188,10 +190,10 @@ def _paint(
     most = 0
     if len(body_lines) > room:
         room -= 1  # one row for the scroll line
-        if room - pinned < 3:
+        if room - pinned < 2:  # too short to keep the question and show the answer
             pinned = 0
         head, rest = body_lines[:pinned], body_lines[pinned:]
-        room = max(room - pinned, 3)
+        room = max(room - pinned, 1)
         most = len(rest) - room
         offset = max(0, min(offset, most))
         last = offset + room
@@ -233,7 +235,7 @@ def _run(
         kind_label = {"due": "review", "new": "new card", "redrill": "again (re-drill)"}[item.kind]
         started = time.monotonic()
         if keys.interactive:
-            key = _screen(session, card, title, kind_label, message, console, keys)
+            key = card_screen(session, card, title, kind_label, message, console, keys)
         else:
             left = session.remaining()
             console.print(
@@ -246,7 +248,7 @@ def _run(
             if key == "reveal":
                 extra = math_extras(card)
                 console.print(card_panel(card, title, True, subtitle=kind_label, extra=extra))
-                console.print(_grade_bar(session.preview(), console.width))
+                console.print(grade_legend(session.preview(), console.width))
                 console.print(_help(keys, True, console.width), style="dim")
                 key = keys.next({"s", "u", "q"} | grades)
         message = ""
@@ -274,7 +276,7 @@ def _run(
             console.print(f"[dim]saved: {message}[/dim]")
 
 
-def _screen(
+def card_screen(
     session: StudySession,
     card: Card,
     title: str,
@@ -301,13 +303,13 @@ def _screen(
         if message and not revealed:
             bottom.append(Text(message, style="dim"))
         if revealed:
-            bottom.append(_grade_bar(session.preview(), width))
+            bottom.append(grade_legend(session.preview(), width))
         bottom.append(Text.from_markup(_help(keys, revealed, width), style="dim"))
         pinned = 0
         if revealed:  # the question's lines: they stay in view while the answer scrolls
             question = card_panel(card, title, False, kind_label, compact=compact)
             pinned = len(console.render_lines(question, console.options, pad=False)) - 1
-        top = [_header(session, title, width)]
+        top = [_header(session, title, width, bar=console.height >= COMPACT_BELOW)]
         offset, most, page = _paint(console, top, body, bottom, offset, pinned)
         allowed = ({"s", "u", "q"} | grades) | (set() if revealed else {"reveal"})
         key = keys.next(allowed | ({"j", "k"} if most else set()))
@@ -322,7 +324,7 @@ def _screen(
             return key
 
 
-def _summary(session: StudySession, next_due: object) -> RenderableType:
+def summary_panel(session: StudySession, next_due: object) -> RenderableType:
     from rich.panel import Panel
     from rich.table import Table
 
@@ -345,7 +347,7 @@ def _summary(session: StudySession, next_due: object) -> RenderableType:
     )
     table.add_row("re-drills", str(s.redrills))
     minutes, seconds = divmod(round(s.seconds), 60)
-    table.add_row("time", f"{minutes}m {seconds:02d}s answering (at most 1 min a card)")
+    table.add_row("time", f"{minutes}m {seconds:02d}s (≤ 1 min per card)")
     table.add_row(
         "retention",
         f"{s.retention:.0%} of first answers correct" if s.retention is not None else "–",
@@ -417,7 +419,7 @@ def study(
             console.clear()
         still_due = bool(store.due_ids(day, by, topics))
         next_due = day if still_due else store.next_due(day, by)
-        console.print(_summary(session, next_due))
+        console.print(summary_panel(session, next_due))
         console.print(f"{ending} {plural(saved, 'grade')} saved.")
     if code:
         raise typer.Exit(code)
