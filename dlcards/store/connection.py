@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 from dlcards.errors import StoreError
-from dlcards.paths import db_location
+from dlcards.paths import default_db
 from dlcards.store.schema import SCHEMA_VERSION, migrations
 
 BUSY_TIMEOUT_S = 5.0
@@ -58,7 +58,7 @@ class Connection:
 
     @classmethod
     def open(cls, path: Path | None = None) -> Self:
-        path, named = db_location(path)
+        path = (path or default_db()).expanduser()
         if path.exists():
             if path.is_dir():
                 raise StoreError(f"database path {path} is a directory; pass a file with --db")
@@ -77,12 +77,6 @@ class Connection:
                     f"database {path} is read-only; check its permissions or pass --db"
                 )
         else:
-            if named and not path.parent.is_dir():
-                what = "is not a directory" if path.parent.exists() else "does not exist"
-                raise StoreError(
-                    f"cannot create database {path}: {path.parent} {what}; "
-                    "check the path (--db or DLCARDS_DB) or create the directory"
-                )
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:
