@@ -70,3 +70,67 @@ def test_forecast_chart_fits_the_width(width: int) -> None:
     shown = 30 if width >= 60 else bars
     assert bars == shown and bars >= 20
     assert "today" in lines[-2] and "+7d" in lines[-2]
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_reviews_after_today_have_not_happened_yet(scheduler: str) -> None:
+    """stats --today before the reviews: the cards are as they were then (issue 12)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    if scheduler == "fsrs":
+        assert runner.invoke(app, ["config", "scheduler", "fsrs"]).exit_code == 0
+
+    def stats(day: str) -> dict:  # type: ignore[type-arg]
+        result = runner.invoke(app, ["stats", "--json", "--today", day])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)  # type: ignore[no-any-return]
+
+    before = stats("2026-11-20")
+    script = "\n4\n\n5\n\n4\nq\n"
+    result = runner.invoke(app, ["study", "--today", "2026-11-26", "--new", "3"], input=script)
+    assert result.exit_code == 0 and "3 grades saved" in result.output
+    after = stats("2026-11-26")
+    assert after["cards"]["new"] == before["cards"]["new"] - 3
+    assert after["forecast"] != before["forecast"]
+    earlier = stats("2026-11-20")
+    assert earlier["cards"] == before["cards"]
+    assert earlier["recall"] == before["recall"]
+    assert earlier["average_ef"] == before["average_ef"]
+    assert earlier["forecast"] == before["forecast"]
+    assert earlier["reviews"]["total"] == 0
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_due_before_the_reviews_counts_the_cards_as_they_were(scheduler: str) -> None:
+    """due --today before the reviews: the studied cards are new again then (issue 12)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    if scheduler == "fsrs":
+        assert runner.invoke(app, ["config", "scheduler", "fsrs"]).exit_code == 0
+
+    def due(day: str) -> dict:  # type: ignore[type-arg]
+        result = runner.invoke(app, ["due", "--json", "--today", day])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)  # type: ignore[no-any-return]
+
+    before = due("2026-11-20")
+    script = "\n4\n\n5\n\n4\nq\n"
+    result = runner.invoke(app, ["study", "--today", "2026-11-20", "--new", "3"], input=script)
+    assert result.exit_code == 0 and "3 grades saved" in result.output
+    result = runner.invoke(app, ["study", "--today", "2026-12-30", "--new", "0"], input=script)
+    assert result.exit_code == 0 and "3 grades saved" in result.output
+    assert due("2026-11-20")["new"] == before["new"] - 3  # studied that day
+    assert due("2026-12-29")["due"] == 3  # due then: their next reviews were on the 30th
+    assert due("2026-12-30")["due"] == 0
+    assert due("2026-11-19")["new"] == before["new"]  # not studied yet
+    assert due("2026-11-19")["topics"] == before["topics"]

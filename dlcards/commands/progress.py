@@ -103,7 +103,7 @@ def stats(
         streak = _streak(store.study_days(day - timedelta(days=3660), day), day)
         schedule = schedule_of(store)
         scheduler = schedule.name
-        view = overview(store.card_rows(scheduler), day, schedule.active.curve)
+        view = overview(store.card_rows(scheduler, as_of=day), day, schedule.active.curve)
     recall = view.recall
     data: dict[str, Any] = {
         "today": day.isoformat(),
