@@ -134,3 +134,28 @@ def test_due_before_the_reviews_counts_the_cards_as_they_were(scheduler: str) ->
     assert due("2026-12-30")["due"] == 0
     assert due("2026-11-19")["new"] == before["new"]  # not studied yet
     assert due("2026-11-19")["topics"] == before["topics"]
+
+
+def test_show_before_a_review_shows_the_card_as_it_was() -> None:
+    """show --today before some of a card's reviews: as the earlier grades left it (issue 12)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+
+    def state(day: str) -> dict:  # type: ignore[type-arg]
+        result = runner.invoke(app, ["show", "perceptron-1", "--json", "--today", day])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["state"]  # type: ignore[no-any-return]
+
+    for day in ("2026-11-20", "2026-11-21"):
+        result = runner.invoke(app, ["study", "--today", day, "--new", "1"], input="\n5\nq\n")
+        assert result.exit_code == 0 and "1 grade saved" in result.output
+    assert state("2026-11-19")["status"] == "new" and state("2026-11-19")["recall"] is None
+    first = state("2026-11-20")  # SM-2: one review, interval 1, due the 21st
+    assert (first["repetitions"], first["interval"], first["due"]) == (1, 1, "2026-11-21")
+    second = state("2026-11-21")
+    assert (second["repetitions"], second["interval"], second["due"]) == (2, 6, "2026-11-27")

@@ -160,6 +160,11 @@ def _progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]
             memory = store.memory(card_id)
             flags = store.card_flags(card_id)
             history = store.history(card_id)
+    if any(entry.day > day for entry in history):
+        # --today before some of its reviews: those have not happened yet; the card is as the
+        # grades up to that day leave it
+        history = [entry for entry in history if entry.day <= day]
+        memory = schedule.replay_all(history)
     # Schedulers whose state is not kept (FSRS while SM-2 is active) are replayed from the log.
     states = dict(schedule.states(schedule.replay_all(history)))
     states.update({s.name: s.state_dict(memory) for s in schedule.kept})
