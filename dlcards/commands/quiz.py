@@ -155,8 +155,10 @@ def _typed_feedback(answered: Answered, console: Console) -> None:
             Text(f"✗ the answer is {question.expected}", style="bold red")
             + Text(f" (you said {answered.given})")
         )
-    for step in question.result.steps:
-        console.print(Text(f"    {step}", style="dim"))
+    from rich.padding import Padding
+
+    for step in question.result.steps:  # a long step wraps under itself, not at the margin
+        console.print(Padding(Text(step, style="dim"), (0, 0, 0, 4), expand=False))
 
 
 def _ask_self(
