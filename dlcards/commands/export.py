@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -107,6 +108,10 @@ def anki(
 
     day = today_from(today)
     target = target_for(output, force)
+    if target.is_stdout and sys.stdout.isatty():
+        raise UsageError(
+            "-o - would write the binary package to the terminal; redirect it to a file or a pipe"
+        )
     cards, notes = _notes(topic, tag, decks)
     progress: dict[str, CardProgress] | None = None
     if with_progress:
