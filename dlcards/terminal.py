@@ -75,12 +75,27 @@ class KeyInput:
             ch = self.read_key()
             if ch in ("", "\x04"):  # end of input, Ctrl-D
                 raise Quit("eof")
+            if ch == "\x1b":
+                ch = self._escape()
+                if not ch:
+                    continue
             if ch in (" ", "\r", "\n"):
                 ch = "reveal"
             ch = ch.lower()
             if ch in allowed:
                 return ch
             self.complain(ch, allowed)
+
+    def _escape(self) -> str:
+        """After Esc: the arrow keys and Page Up/Down scroll like k and j (their escape
+        sequences are read whole); a bare Esc is dropped and the key after it counts."""
+        ch = self.read_key()
+        if ch not in ("[", "O"):
+            return ch
+        code = self.read_key()
+        if code in ("5", "6"):
+            self.read_key()  # the "~" that ends Page Up/Down
+        return {"A": "k", "B": "j", "5": "k", "6": "j"}.get(code, "")
 
     def complain(self, key: str, allowed: set[str]) -> None:
         if self.console is None:

@@ -149,8 +149,8 @@ def test_study_card_before_and_after_reveal(width: int, height: int) -> None:
         assert "perceptron-12" in frame and "Perceptron" in frame.splitlines()[0]
     if len(shown) > 2:  # scrolled: the keys to scroll are on screen
         snapshot(f"study-scrolled-{width}x{height}", shown[2], width)
-        assert re.search(r"lines \d+-\d+ of \d+ · (j ↓ more · )?k ↑ back", shown[2])
-        assert "j ↓ more" in after
+        assert re.search(r"lines \d+-\d+ of \d+ · (j/↓ more · )?k/↑ back", shown[2])
+        assert "j/↓ more" in after
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -191,10 +191,13 @@ def test_keys_that_do_nothing_get_a_hint() -> None:
 
     screen = io.StringIO()
     keys = KeyInput(iter("x7\x1b ").__next__, Console(file=screen, width=80))
-    assert keys.next({"reveal", "s", "u", "q", *"012345"}) == "reveal"
+    assert keys.next({"reveal", "s", "u", "q", *"012345"}) == "reveal"  # Esc, then Space
     lines = screen.getvalue().splitlines()
     assert lines == [
         "? x does nothing here: press Space, 0-5, s, u or q",
         "? 7 does nothing here: press Space, 0-5, s, u or q",
-        "? Esc does nothing here: press Space, 0-5, s, u or q",
     ]
+    # the arrow keys and Page Up/Down scroll like k and j
+    pressed = iter("\x1b[B\x1b[A\x1bOB\x1b[6~\x1b[5~")
+    keys = KeyInput(pressed.__next__, Console(file=io.StringIO(), width=80))
+    assert [keys.next({"j", "k"}) for _ in range(5)] == ["j", "k", "j", "j", "k"]

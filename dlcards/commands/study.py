@@ -201,7 +201,7 @@ def _paint(
         first = 1 if offset == 0 else pinned + offset + 1
         where = f"lines {first}-{pinned + last} of {pinned + len(rest)}"
         more = " · ".join(
-            [*(["j ↓ more"] if offset < most else []), *(["k ↑ back"] if offset else [])]
+            [*(["j/↓ more"] if offset < most else []), *(["k/↑ back"] if offset else [])]
         )
         scroll = Text(f"{where} · {more}", style="dim", no_wrap=True, overflow="ellipsis")
         body_lines.extend(console.render_lines(scroll, options, pad=False))
