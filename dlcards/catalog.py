@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dlcards import __version__
+from dlcards.console import escaped
 from dlcards.errors import DeckError, UsageError
 from dlcards.fileio import atomic_write_bytes
 from dlcards.paths import cache_dir
@@ -127,6 +128,8 @@ class Catalog:
         return {info.topic: info.title for info in self.infos}
 
     def card(self, card_id: str) -> Card:
+        """The card with this id; surrounding whitespace is ignored (`show 'gd-2 '`)."""
+        card_id = card_id.strip()
         topic = self.topic_of(card_id)
         if topic is not None:
             for card in self.deck(topic).cards:
@@ -136,7 +139,7 @@ class Catalog:
 
         ids = [cid for info in self.infos for cid in info.ids]
         hint = did_you_mean(card_id, ids, n=3) or "; see `dlcards list`"
-        raise UsageError(f"unknown card id '{card_id}'{hint}")
+        raise UsageError(f"unknown card id '{escaped(card_id)}'{hint}")
 
     def check_topics(self, topics: Sequence[str]) -> None:
         known = self.topic_titles()
@@ -145,11 +148,32 @@ class Catalog:
                 from dlcards.suggest import did_you_mean
 
                 hint = did_you_mean(topic, known)
-                raise UsageError(f"unknown topic '{topic}'{hint}; topics are: {', '.join(known)}")
+                raise UsageError(
+                    f"unknown topic '{escaped(topic)}'{hint}; topics are: {', '.join(known)}"
+                )
+
+    def tags(self) -> list[str]:
+        """Every tag used by some card, sorted."""
+        return sorted({tag for card in self.cards for tag in card.tags})
+
+    def check_tag(self, tag: str | None) -> None:
+        """Raise UsageError naming the tag and the known ones when no card carries `tag`."""
+        if tag is None:
+            return
+        known = self.tags()
+        if tag not in known:
+            from dlcards.suggest import did_you_mean
+
+            raise UsageError(
+                f"unknown tag '{escaped(tag)}'{did_you_mean(tag, known)}; "
+                f"tags are: {', '.join(known) or 'none'}"
+            )
 
     def select(self, topics: Sequence[str] = (), tag: str | None = None) -> list[Card]:
-        """Cards of the given topics (all if none) carrying `tag` (any if None), in deck order."""
+        """Cards of the given topics (all if none) carrying `tag` (any if None), in deck order.
+        An unknown topic or a tag no card carries is a UsageError."""
         self.check_topics(topics)
+        self.check_tag(tag)
         chosen = set(topics)
         return [
             card

@@ -41,6 +41,28 @@ class _Group(TyperGroup):
         # the order of COMMANDS (then any added directly), not alphabetical
         return [*COMMANDS, *(name for name in self._commands if name not in COMMANDS)]
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Click's main, with usage errors (unknown option, missing argument) shown in two lines
+        like every other error: `error: ...` and where to find help."""
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        exceptions = _click_exceptions()
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except exceptions.ClickException as err:
+            if isinstance(err, exceptions.UsageError) and not _is_help(err):
+                typer.echo(f"error: {err.format_message()}", err=True)
+                if err.ctx is not None:
+                    typer.echo(f"Try '{err.ctx.command_path} --help' for help.", err=True)
+            else:
+                err.show()
+            sys.exit(err.exit_code)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -51,6 +73,20 @@ class _Group(TyperGroup):
             # `dlcards list | head`: the reader went away; that is not an error.
             sys.stderr.close()
             raise typer.Exit(0) from None
+
+
+def _click_exceptions() -> Any:
+    """Click's exceptions as typer raises them (recent typer vendors click as typer._click)."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # pragma: no cover - typer that uses click itself
+        from click import exceptions  # type: ignore[no-redef]
+    return exceptions
+
+
+def _is_help(err: Any) -> bool:
+    """`dlcards export` with no subcommand: the help, shown whole, is not an error."""
+    return type(err).__name__ == "NoArgsIsHelpError"
 
 
 app = typer.Typer(

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-def _reader_left() -> None:
+def reader_left() -> None:
     """`dlcards list | head -1`: the reader took what it wanted. Not an error: exit 0 quietly
     (rich's default exits 1, which breaks `set -o pipefail` scripts)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -26,7 +26,7 @@ def out() -> Console:
     class _Console(Console):
         def on_broken_pipe(self) -> None:
             self.quiet = True
-            _reader_left()
+            reader_left()
 
     return _Console(
         highlight=False,
@@ -42,9 +42,69 @@ def print_json(data: object) -> None:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
-        _reader_left()
+        reader_left()
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     """`1 card`, `2 cards`, `0 cards` (`many` for irregular plurals)."""
     return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def escaped(text: str) -> str:
+    """`text` safe to show in one line: control characters as escapes (`\\x07`, `\\n`), and
+    bytes that were not UTF-8 (decoded by Python as lone surrogates) as `\\xff`."""
+    parts = []
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
+            parts.append(f"\\x{code - 0xDC00:02x}")
+        elif ch.isprintable():
+            parts.append(ch)
+        else:
+            parts.append(repr(ch)[1:-1])
+    return "".join(parts)
+
+
+def wrap_tokens(text: str, width: int, breaks: str = " ,|(") -> list[str]:
+    """`text` in lines of at most `width` cells, broken only after a space or one of `breaks`
+    outside square brackets, so `perceptron_loss(w=[1,-1], b=0)` breaks after `(` or `, ` and
+    never inside a name or a number, nor inside a list that fits on a line. Only a single
+    word wider than `width` is folded."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    line = ""
+    pieces = []
+    for token in tokens(text, breaks):
+        # a list too wide for a line breaks after its commas rather than inside a number
+        pieces += tokens(token, ",", brackets=False) if cell_len(token) > width else [token]
+    for token in pieces:
+        if line and cell_len((line + token).rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += token
+        while cell_len(line.rstrip()) > width:  # one token too wide for any line: fold it
+            cut = width
+            while cell_len(line[:cut]) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def tokens(text: str, breaks: str = " ,|(", brackets: bool = True) -> list[str]:
+    """`text` cut after each space or character of `breaks` (outside square brackets unless
+    `brackets` is False): the pieces `wrap_tokens` keeps whole, each with its separator."""
+    pieces: list[str] = []
+    current, depth = "", 0
+    for ch in text:
+        current += ch
+        depth += (ch == "[") - (ch == "]")
+        if (depth <= 0 or not brackets) and (ch == " " or ch in breaks):
+            pieces.append(current)
+            current = ""
+    if current:
+        pieces.append(current)
+    return pieces

@@ -41,3 +41,12 @@ def default_db() -> Path:
     """DLCARDS_DB if set, else dlcards.db in the data directory."""
     env = os.environ.get("DLCARDS_DB", "").strip()
     return Path(env).expanduser() if env else data_dir() / "dlcards.db"
+
+
+def db_location(path: Path | None) -> tuple[Path, bool]:
+    """The database to open and whether the user named it (`--db` or DLCARDS_DB): a named
+    database's directory must exist, so a typo is not taken for a new, empty collection; the
+    default location is created on first use."""
+    if path is not None:
+        return path.expanduser(), True
+    return default_db(), bool(os.environ.get("DLCARDS_DB", "").strip())

@@ -292,7 +292,7 @@ def build_quiz(
 # --- answers ------------------------------------------------------------------------------------
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_SCALAR = re.compile(rf"^([+-]?)({_NUMBER})(?:/({_NUMBER})|\^([+-]?\d{{1,3}}))?$")
+_SCALAR = re.compile(rf"^([+-]?)({_NUMBER})(?:/({_NUMBER})|\^([+-]?\d+))?$")
 _GROUPED = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+(?:\.\d+)?)$")
 _EXPONENT = re.compile(r"[eE]([+-]?\d+)")
 _APPROX = ("≈", "~", "=")

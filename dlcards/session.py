@@ -23,6 +23,9 @@ from dlcards.scheduling import Schedule
 from dlcards.store import LoggedGrade, ReviewRow, Store
 
 REDRILL_BELOW = sm2.Grade.GOOD  # grades below 4 come back in the same session
+# An answer's time counts at most this long (Anki's cap), so a card left on screen while the
+# learner is away does not count the whole break.
+MAX_ANSWER_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ class StudySession:
             lambda memory: decide(memory, grade, self.today, self.schedule, redrill),
             self.clock(),
             session_id=self.session_id,
-            seconds=seconds,
+            seconds=None if seconds is None else min(max(seconds, 0.0), MAX_ANSWER_SECONDS),
         )
         queued = grade < REDRILL_BELOW
         if queued:

@@ -43,30 +43,80 @@ def _read_key() -> str:
     return ch
 
 
+def describe_keys(allowed: set[str], reveal: str) -> str:
+    """The allowed keys in words, for a hint: `Space, 0-5, s, u or q`."""
+    digits = sorted(k for k in allowed if k.isdigit())
+    shown: list[str] = []
+    if "reveal" in allowed:
+        shown.append(reveal)
+    if digits:
+        contiguous = [int(d) for d in digits] == list(range(int(digits[0]), int(digits[-1]) + 1))
+        shown += [f"{digits[0]}-{digits[-1]}"] if contiguous and len(digits) > 2 else digits
+    letters = sorted(k for k in allowed if k != "reveal" and not k.isdigit())
+    shown += sorted(letters, key=lambda k: (k == "q", k))
+    return ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else "".join(shown)
+
+
 class KeyInput:
-    """Single keys in a real terminal."""
+    """Single keys in a real terminal. A key that means nothing here gets a one-line hint at
+    the bottom of the screen (when a console is given), rewritten in place."""
 
     interactive = True
+    reveal = "Space"  # what reveals, in hints
 
-    def __init__(self, read_key: Callable[[], str] = _read_key) -> None:
+    def __init__(
+        self, read_key: Callable[[], str] = _read_key, console: Console | None = None
+    ) -> None:
         self.read_key = read_key
+        self.console = console
 
     def next(self, allowed: set[str]) -> str:
         while True:
             ch = self.read_key()
             if ch in ("", "\x04"):  # end of input, Ctrl-D
                 raise Quit("eof")
+            if ch == "\x1b":
+                ch = self._escape()
+                if not ch:
+                    continue
             if ch in (" ", "\r", "\n"):
                 ch = "reveal"
             ch = ch.lower()
             if ch in allowed:
                 return ch
+            self.complain(ch, allowed)
+
+    def _escape(self) -> str:
+        """After Esc: the arrow keys and Page Up/Down scroll like k and j (their escape
+        sequences are read whole); a bare Esc is dropped and the key after it counts."""
+        ch = self.read_key()
+        if ch not in ("[", "O"):
+            return ch
+        code = self.read_key()
+        if code in ("5", "6"):
+            self.read_key()  # the "~" that ends Page Up/Down
+        return {"A": "k", "B": "j", "5": "k", "6": "j"}.get(code, "")
+
+    def complain(self, key: str, allowed: set[str]) -> None:
+        if self.console is None:
+            return
+        from dlcards.console import escaped
+
+        shown = "Esc" if key == "\x1b" else escaped(key)
+        hint = f"? {shown} does nothing here: press {describe_keys(allowed, self.reveal)}"
+        if self.console.is_terminal:
+            # carriage return and erase the line: repeated hints do not scroll the screen
+            self.console.file.write("\r\x1b[2K" + hint[: max(self.console.width - 1, 1)])
+            self.console.file.flush()
+        else:
+            self.console.print(hint, markup=False, highlight=False)
 
 
 class LineInput:
     """The line protocol for scripts: one command per line."""
 
     interactive = False
+    reveal = "an empty line"  # what reveals, in hints
 
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -83,10 +133,13 @@ class LineInput:
 
     def complain(self, text: str, allowed: set[str]) -> None:
         """Say what is allowed after an invalid line; the line is then asked again."""
-        choices = sorted(allowed - {"reveal"})
+        from dlcards.console import escaped
+
         self.console.print(
-            f"[yellow]? {text.lower()!r} is not one of: empty line (reveal), "
-            f"{', '.join(choices)}[/yellow]"
+            f"? '{escaped(text.lower())}' is not one of: {describe_keys(allowed, self.reveal)}",
+            style="yellow",
+            markup=False,
+            highlight=False,
         )
 
 

@@ -18,8 +18,10 @@ def card_panel(
     reveal: bool,
     subtitle: str | None = None,
     extra: Sequence[RenderableType] = (),
+    compact: bool = False,
 ) -> RenderableType:
-    """The card as a panel: question, then (when revealed) answer, remarks and `extra` lines."""
+    """The card as a panel: question, then (when revealed) answer, remarks and `extra` lines.
+    `compact` drops the blank padding inside the border (for short or narrow terminals)."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
@@ -47,7 +49,7 @@ def card_panel(
         title_align="left",
         subtitle=Text(subtitle or (card.source or ""), style="dim"),
         subtitle_align="right",
-        padding=(1, 2),
+        padding=(0, 1) if compact else (1, 2),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,16 @@ SEED = Path(__file__).resolve().parent / "data" / "seed.txt"  # the source, see 
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("DLCARDS_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "data").mkdir()  # a named database's directory must exist
     monkeypatch.setenv("DLCARDS_DB", str(tmp_path / "data" / "dlcards.db"))
     monkeypatch.delenv("DLCARDS_DECKS", raising=False)
     monkeypatch.delenv("DLCARDS_TODAY", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "160")
-    return tmp_path
+    from dlcards.console import out
+
+    out.cache_clear()  # the console reads COLUMNS/LINES when made: one per test
+    yield tmp_path
+    out.cache_clear()

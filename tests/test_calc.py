@@ -124,3 +124,24 @@ def test_calc_has_help() -> None:
     result = runner.invoke(app, ["calc", "--help"])
     assert result.exit_code == 0
     assert "--list" in result.stdout and "--json" in result.stdout
+
+
+def test_list_at_80_columns_keeps_names_and_formulas_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Wrapped at 80 columns, lines break only between tokens: every name, every word of a
+    formula and every choice of a parameter is still there whole (issue 12)."""
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = calc("--list")
+    assert code == 0
+    assert max(cell_len(line) for line in out.splitlines()) <= 80
+    words = " ".join(out.split())
+    for name, comp in REGISTRY.items():
+        assert f"{name} " in words
+        for word in comp.formula.split():
+            assert word in out, (name, word)
+        for param in comp.params:
+            for piece in param.describe().split("|"):
+                assert piece in out, (name, piece)

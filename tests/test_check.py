@@ -344,3 +344,27 @@ def test_a_deck_error_exits_2(tmp_path: Path) -> None:
     code, _, err = check("--decks", str(folder))
     assert code == 2
     assert "required field 'question' is missing" in err
+
+
+def test_table_at_80_columns_never_breaks_a_call_mid_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each function name with its `(`, each `key=value` argument and each number of every
+    computation is on one line of the 80-column table (issue 12); only a list too long for a
+    line breaks, after a comma."""
+    import re
+
+    from rich.cells import cell_len
+
+    from dlcards.catalog import load_catalog
+    from dlcards.mathcards import evaluate
+
+    monkeypatch.setenv("COLUMNS", "80")
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 0, result.output
+    assert max(cell_len(line) for line in result.output.splitlines()) <= 80
+    calls = [ev.call for card in load_catalog().cards for ev in evaluate(card)]
+    assert calls
+    for call in calls:
+        for token in re.findall(r"\w+\(|\w+=[^,\[)]+|\w+=\[|-?\d[\d.e+-]*", call):
+            assert token in result.output, (call, token)

@@ -138,3 +138,107 @@ def test_reader_closing_the_pipe_is_not_an_error(tmp_path: Path, args: list[str]
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=20) == 0, err
     assert "Traceback" not in err and "Broken pipe" not in err
+
+
+# --- issue 12: inputs and errors ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["due", "--foo"],
+        ["show"],
+        ["nosuch"],
+        ["--bar"],
+        ["study", "--new", "99999999999999999999"],
+        ["export", "anki", "--frob"],
+    ],
+)
+def test_usage_errors_are_at_most_two_lines(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert 1 <= len(lines) <= 2, result.output
+    assert lines[0].startswith("error: ") and "Traceback" not in result.output
+    assert not lines[1:] or lines[1].startswith("Try '")
+
+
+def test_card_ids_ignore_surrounding_whitespace() -> None:
+    result = runner.invoke(app, ["show", " gd-2 \t", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["id"] == "gd-2"
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [("gd\x07-2", "gd\\x07-2"), ("gd-2\nrm", "gd-2\\nrm"), ("gd-\udcff", "gd-\\xff")],
+)
+def test_odd_card_ids_are_shown_escaped(given: str, shown: str) -> None:
+    """Control characters, and bytes that were not UTF-8 (which Python hands over as lone
+    surrogates), are shown as escapes in the one-line error."""
+    result = runner.invoke(app, ["show", given])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: unknown card id '{shown}'")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_named_database_in_a_missing_directory_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "nonexistent" / "dir"
+    result = runner.invoke(app, ["due", "--db", str(missing / "x.db")])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: cannot create database {missing / 'x.db'}: {missing} does not exist; "
+        "check the path (--db or DLCARDS_DB) or create the directory"
+    )
+    monkeypatch.setenv("DLCARDS_DB", str(missing / "y.db"))
+    result = runner.invoke(app, ["due"])
+    assert result.exit_code == 2 and f"{missing} does not exist" in result.output
+    assert not (tmp_path / "nonexistent").exists()
+    # the default location is still made on first use
+    monkeypatch.delenv("DLCARDS_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    result = runner.invoke(app, ["due"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "xdg" / "dlcards" / "dlcards.db").is_file()
+
+
+def test_unknown_tag_is_an_error_naming_the_known_tags() -> None:
+    from dlcards.catalog import load_catalog
+
+    known = sorted({t for c in load_catalog().cards for t in c.tags})
+    for command in (["list"], ["quiz"], ["study"]):
+        result = runner.invoke(app, [*command, "--tag", "mathh"], input="")
+        assert result.exit_code == 2
+        assert result.output.strip() == (
+            f"error: unknown tag 'mathh' (did you mean 'math'?); tags are: {', '.join(known)}"
+        )
+
+
+def test_list_in_a_pipe_is_one_plain_line_per_card() -> None:
+    from dlcards.catalog import load_catalog
+
+    gd = [c.id for c in load_catalog().select(["gd"])]
+    result = runner.invoke(app, ["list"])
+    lines = result.output.splitlines()
+    assert sum("gd-" in line for line in lines) == len(gd)  # `dlcards list | grep -c gd-`
+    assert all(len(line.split("\t")) == 2 for line in lines)
+    assert [line.split("\t")[0] for line in lines if line.startswith("gd-")] == gd
+
+
+@pytest.mark.parametrize("width", [40, 60, 100])
+def test_list_in_a_terminal_never_cuts_ids(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    from dlcards.catalog import load_catalog
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: a terminal, though CliRunner captures
+    monkeypatch.setenv("TERM", "dumb")  # ... without escape codes
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("LINES", "24")
+    result = runner.invoke(app, ["list"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= width
+    ids = [c.id for c in load_catalog().cards]
+    assert [line.split()[0] for line in lines[1:-1]] == ids
+    assert lines[-1] == f"{len(ids)} cards"

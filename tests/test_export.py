@@ -340,7 +340,9 @@ def test_text_export(catalog) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_write_atomic_leaves_no_half_file(tmp_path: Path) -> None:
-    target = tmp_path / "out.apkg"
+    work = tmp_path / "work"
+    work.mkdir()
+    target = work / "out.apkg"
     target.write_bytes(b"old")
 
     def fail(fh: object) -> None:
@@ -350,7 +352,7 @@ def test_write_atomic_leaves_no_half_file(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         write_atomic(target, True, fail)
     assert target.read_bytes() == b"old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.apkg"]
+    assert sorted(p.name for p in work.iterdir()) == ["out.apkg"]
 
 
 # --- the CLI ----------------------------------------------------------------------------------
@@ -389,7 +391,7 @@ def test_cli_anki_topic_and_tag(tmp_path: Path) -> None:
     assert code == 0, output
     catalog = load_catalog()
     expected = len(catalog.select(["gd"], "math"))
-    assert f"{expected} notes in 1 decks" in output
+    assert f"{expected} notes in 1 deck\n" in output  # "1 deck", not "1 decks"
 
 
 def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
@@ -427,7 +429,8 @@ def test_cli_unknown_topic_and_empty_selection(tmp_path: Path) -> None:
     assert output.startswith("error: unknown topic 'gdd' (did you mean 'gd'?)")
     assert len(output.strip().splitlines()) == 1
     code, output = _run("text", "-o", str(tmp_path / "x.txt"), "--tag", "nope")
-    assert code == 2 and output.strip() == "error: no cards have the tag 'nope'"
+    assert code == 2 and output.startswith("error: unknown tag 'nope'; tags are: ")
+    assert len(output.strip().splitlines()) == 1
     assert not (tmp_path / "x.apkg").exists() and not (tmp_path / "x.txt").exists()
 
 
@@ -531,3 +534,99 @@ def test_edited_card_keeps_its_guid(catalog) -> None:  # type: ignore[no-untyped
     [before] = anki_notes([card], catalog.topic_titles())
     [after] = anki_notes([edited], catalog.topic_titles())
     assert before.guid == after.guid and before.fields[1] != after.fields[1]
+
+
+# --- where `-o` points (issue 12) -------------------------------------------------------------
+
+
+def test_cli_dash_writes_to_standard_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = runner.invoke(app, ["export", "text", "-o", "-", "--topic", "gd"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("#separator:tab\n")
+    assert "wrote" not in result.stdout  # the summary goes to stderr
+    result = runner.invoke(app, ["export", "anki", "-o", "-", "--topic", "gd"])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(io.BytesIO(result.stdout_bytes)) as archive:
+        assert "collection.anki2" in archive.namelist()
+    result = runner.invoke(app, ["export", "reviews", "-o", "-"])
+    assert result.exit_code == 0 and result.stdout.startswith("id,card_id,")
+    assert list(work.iterdir()) == []  # no file called "-"
+
+
+def test_cli_symlink_is_followed(tmp_path: Path) -> None:
+    target, link = tmp_path / "cards.txt", tmp_path / "link.txt"
+    link.symlink_to(target)
+    code, output = _run("text", "-o", str(link))
+    assert code == 0, output
+    assert link.is_symlink() and target.read_text().startswith("#separator:tab")
+    code, output = _run("text", "-o", str(link))  # the target exists now: --force needed
+    assert code == 2 and "already exists" in output
+    target.write_text("old")
+    code, output = _run("text", "-o", str(link), "--force")
+    assert code == 0, output
+    assert link.is_symlink() and target.read_text().startswith("#separator:tab")
+
+
+def test_cli_fifo_is_written_into_not_replaced(tmp_path: Path) -> None:
+    import os
+    import stat
+    import threading
+
+    work = tmp_path / "work"
+    work.mkdir()
+    fifo = work / "pipe"
+    os.mkfifo(fifo)
+    for extra in ([], ["--force"]):
+        got: list[bytes] = []
+        reader = threading.Thread(target=lambda got=got: got.append(fifo.read_bytes()))
+        reader.start()
+        code, output = _run("text", "-o", str(fifo), "--topic", "gd", *extra)
+        reader.join(timeout=30)
+        assert code == 0, output
+        assert stat.S_ISFIFO(fifo.stat().st_mode)
+        assert got and got[0].startswith(b"#separator:tab")
+    assert sorted(p.name for p in work.iterdir()) == ["pipe"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_cli_dev_full_reports_the_error_and_keeps_the_device() -> None:
+    import stat
+
+    before = Path("/dev/full").stat()
+    for kind in ("text", "anki", "reviews"):
+        code, output = _run(kind, "-o", "/dev/full", "--force")
+        assert code == 1
+        assert output.strip().splitlines() == [
+            "error: cannot write /dev/full: No space left on device"
+        ]
+        after = Path("/dev/full").stat()
+        assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
+
+
+def test_cli_full_disk_is_one_line_and_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import dlcards.fileio
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(dlcards.fileio.os, "fsync", full)
+    work = tmp_path / "work"
+    work.mkdir()
+    out = work / "cards.apkg"
+    code, output = _run("anki", "-o", str(out))
+    assert code == 1
+    assert output.strip().splitlines() == [f"error: cannot write {out}: No space left on device"]
+    assert list(work.iterdir()) == []
+    out.write_bytes(b"old")
+    code, output = _run("anki", "-o", str(out), "--force")
+    assert code == 1 and out.read_bytes() == b"old"
+    assert [p.name for p in work.iterdir()] == ["cards.apkg"]

@@ -471,6 +471,12 @@ def test_bad_options() -> None:
 def test_tag_filter_and_empty_selection() -> None:
     questions = expected_quiz(["vgp"], 4, count=3)
     out = runner.invoke(app, ["quiz", "--tag", "nothing-has-this"], input="")
+    # an unknown tag is an error naming it and the tags there are (issue 12)
+    assert out.exit_code == 2, out.output
+    lines = out.output.strip().splitlines()
+    assert lines == ["error: unknown tag 'nothing-has-this'; tags are: interview, intuitive, math"]
+    # a known tag that no card of the chosen topics carries: nothing to ask, said so
+    out = runner.invoke(app, ["quiz", "--topic", "gd", "--tag", "interview"], input="")
     assert out.exit_code == 0 and "No cards to quiz on." in out.output
     assert questions
 
@@ -829,3 +835,36 @@ def test_every_template_reads_right_for_every_draw(cards: dict[str, Card], card_
         + [round((hi - lo) / step) + 1 for lo, hi, step in card.quiz.ranges.values()]
     )
     assert len(prompts) >= min(variants, 20), card_id
+
+
+# --- issue 12: honest messages --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["2^1000000", "2**1000000", "10^400", "-3^99999"])
+def test_huge_powers_are_too_large_not_not_a_number(text: str) -> None:
+    with pytest.raises(AnswerError, match="is too large"):
+        parse_number(text)
+
+
+def test_one_question_is_singular_and_hints_do_not_say_space() -> None:
+    (only,) = expected_quiz(["gd"], 3, count=1)
+    out = quiz(
+        [answer_for(only)] if only.kind == "typed" else ["", "y"],
+        "--topic",
+        "gd",
+        "--seed",
+        "3",
+        "--count",
+        "1",
+    )
+    assert "· 1 question (" in out and "1 questions" not in out
+    assert "1 answer logged" in out
+    questions = expected_quiz(["mlp"], 5, count=4)
+    assert any(q.kind == "self" for q in questions)
+    script = [
+        line for q in questions for line in ([answer_for(q)] if q.kind == "typed" else ["", "y"])
+    ]
+    out = quiz(script, "--topic", "mlp", "--seed", "5", "--count", "4")
+    assert "4 answers logged" in out
+    assert "empty line: show the answer" in out
+    assert "Space" not in out  # the line protocol reveals with an empty line

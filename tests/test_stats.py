@@ -42,3 +42,120 @@ def test_empty_collection() -> None:
     view = overview([], TODAY, Sm2().curve)
     assert view.average_ef is None and view.recall.average is None
     assert sum(n for _, n in view.forecast) == 0
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_forecast_chart_fits_the_width(width: int) -> None:
+    """Every day with a review gets a bar (all 30 from 60 columns up), and neither the axis nor
+    the day marks wrap (issue 12)."""
+    import io
+    from datetime import timedelta
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from dlcards.commands.progress import forecast_chart
+
+    start = date(2026, 11, 26)
+    rows = [{"day": (start + timedelta(days=i)).isoformat(), "due": i + 1} for i in range(30)]
+    screen = io.StringIO()
+    console = Console(file=screen, width=width, color_system=None, legacy_windows=False)
+    console.print(forecast_chart(rows, width))
+    lines = screen.getvalue().splitlines()
+    assert max(cell_len(line) for line in lines) <= width
+    axis = [line for line in lines if "└" in line]
+    assert len(axis) == 1 and axis[0].rstrip(" │").endswith("─")
+    bottom = next(line for line in reversed(lines) if "│ " in line and "█" in line)
+    bars = sum(ch in "▁▂▃▄▅▆▇█" for ch in bottom)
+    shown = 30 if width >= 60 else bars
+    assert bars == shown and bars >= 20
+    assert "today" in lines[-2] and "+7d" in lines[-2]
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_reviews_after_today_have_not_happened_yet(scheduler: str) -> None:
+    """stats --today before the reviews: the cards are as they were then (issue 12)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    if scheduler == "fsrs":
+        assert runner.invoke(app, ["config", "scheduler", "fsrs"]).exit_code == 0
+
+    def stats(day: str) -> dict:  # type: ignore[type-arg]
+        result = runner.invoke(app, ["stats", "--json", "--today", day])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)  # type: ignore[no-any-return]
+
+    before = stats("2026-11-20")
+    script = "\n4\n\n5\n\n4\nq\n"
+    result = runner.invoke(app, ["study", "--today", "2026-11-26", "--new", "3"], input=script)
+    assert result.exit_code == 0 and "3 grades saved" in result.output
+    after = stats("2026-11-26")
+    assert after["cards"]["new"] == before["cards"]["new"] - 3
+    assert after["forecast"] != before["forecast"]
+    earlier = stats("2026-11-20")
+    assert earlier["cards"] == before["cards"]
+    assert earlier["recall"] == before["recall"]
+    assert earlier["average_ef"] == before["average_ef"]
+    assert earlier["forecast"] == before["forecast"]
+    assert earlier["reviews"]["total"] == 0
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_due_before_the_reviews_counts_the_cards_as_they_were(scheduler: str) -> None:
+    """due --today before the reviews: the studied cards are new again then (issue 12)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    if scheduler == "fsrs":
+        assert runner.invoke(app, ["config", "scheduler", "fsrs"]).exit_code == 0
+
+    def due(day: str) -> dict:  # type: ignore[type-arg]
+        result = runner.invoke(app, ["due", "--json", "--today", day])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)  # type: ignore[no-any-return]
+
+    before = due("2026-11-20")
+    script = "\n4\n\n5\n\n4\nq\n"
+    result = runner.invoke(app, ["study", "--today", "2026-11-20", "--new", "3"], input=script)
+    assert result.exit_code == 0 and "3 grades saved" in result.output
+    result = runner.invoke(app, ["study", "--today", "2026-12-30", "--new", "0"], input=script)
+    assert result.exit_code == 0 and "3 grades saved" in result.output
+    assert due("2026-11-20")["new"] == before["new"] - 3  # studied that day
+    assert due("2026-12-29")["due"] == 3  # due then: their next reviews were on the 30th
+    assert due("2026-12-30")["due"] == 0
+    assert due("2026-11-19")["new"] == before["new"]  # not studied yet
+    assert due("2026-11-19")["topics"] == before["topics"]
+
+
+def test_show_before_a_review_shows_the_card_as_it_was() -> None:
+    """show --today before some of a card's reviews: as the earlier grades left it (issue 12)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+
+    def state(day: str) -> dict:  # type: ignore[type-arg]
+        result = runner.invoke(app, ["show", "perceptron-1", "--json", "--today", day])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["state"]  # type: ignore[no-any-return]
+
+    for day in ("2026-11-20", "2026-11-21"):
+        result = runner.invoke(app, ["study", "--today", day, "--new", "1"], input="\n5\nq\n")
+        assert result.exit_code == 0 and "1 grade saved" in result.output
+    assert state("2026-11-19")["status"] == "new" and state("2026-11-19")["recall"] is None
+    first = state("2026-11-20")  # SM-2: one review, interval 1, due the 21st
+    assert (first["repetitions"], first["interval"], first["due"]) == (1, 1, "2026-11-21")
+    second = state("2026-11-21")
+    assert (second["repetitions"], second["interval"], second["due"]) == (2, 6, "2026-11-27")

@@ -146,3 +146,58 @@ def test_bad_today() -> None:
     result = runner.invoke(app, ["due", "--today", "26/11/2026"])
     assert result.exit_code == 2 and "--today must be a date" in result.output
     assert (date(2026, 11, 26) + timedelta(days=1)).isoformat() == "2026-11-27"
+
+
+# --- issue 12: honest messages, idle time, keys -----------------------------------------------
+
+
+def test_idle_time_is_capped_at_a_minute(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A card left on screen for 8 minutes counts 60 s (Anki's cap), in the log and the summary."""
+    import dlcards.commands.study as study_cmd
+
+    ticks = iter(range(0, 10_000, 480))  # every clock read is 8 minutes after the last
+    monkeypatch.setattr(study_cmd.time, "monotonic", lambda: float(next(ticks)))
+    out = study(["", "4", "q"], "--today", "2026-11-26")
+    assert "1m 00s" in out
+    from dlcards.store import Store
+
+    with Store.open() as store:
+        assert store.query("SELECT seconds FROM reviews") == [(60.0,)]
+
+
+def test_empty_sessions_say_why() -> None:
+    out = runner.invoke(app, ["study", "--tag", "nosuch"], input="")
+    assert out.exit_code == 2
+    assert out.output.startswith("error: unknown tag 'nosuch'; tags are: ")
+    out = study([], "--topic", "gd", "--tag", "interview")
+    assert out.strip() == "No card in gd has the tag 'interview'; nothing to study."
+    out = study([], "--reviews", "0", "--new", "0")
+    assert out.strip() == "Nothing to study: --reviews 0 and --new 0 allow no cards."
+    out = study([], "--new", "0")
+    assert "--new 0 allows no new cards" in out and "used up" not in out
+
+
+def test_line_protocol_hints_do_not_say_space() -> None:
+    out = study(["", "4", "q"], "--today", "2026-11-26")
+    assert "Space" not in out and "empty line: show answer" in out
+
+
+def test_keys_that_do_nothing_get_a_hint() -> None:
+    import io
+
+    from rich.console import Console
+
+    from dlcards.terminal import KeyInput
+
+    screen = io.StringIO()
+    keys = KeyInput(iter("x7\x1b ").__next__, Console(file=screen, width=80))
+    assert keys.next({"reveal", "s", "u", "q", *"012345"}) == "reveal"  # Esc, then Space
+    lines = screen.getvalue().splitlines()
+    assert lines == [
+        "? x does nothing here: press Space, 0-5, s, u or q",
+        "? 7 does nothing here: press Space, 0-5, s, u or q",
+    ]
+    # the arrow keys and Page Up/Down scroll like k and j
+    pressed = iter("\x1b[B\x1b[A\x1bOB\x1b[6~\x1b[5~")
+    keys = KeyInput(pressed.__next__, Console(file=io.StringIO(), width=80))
+    assert [keys.next({"j", "k"}) for _ in range(5)] == ["j", "k", "j", "j", "k"]

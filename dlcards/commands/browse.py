@@ -13,7 +13,7 @@ from dlcards.commands.options import DecksOption, JsonOption, TagOption, TopicOp
 def topics(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> None:
     """List the topics: slug, title, number of cards and of math cards."""
     from dlcards.catalog import load_catalog
-    from dlcards.console import out, print_json
+    from dlcards.console import out, plural, print_json
 
     catalog = load_catalog(decks or ())
     rows: list[dict[str, Any]] = [
@@ -41,7 +41,7 @@ def topics(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> N
     table.add_section()
     table.add_row(
         "",
-        f"{len(rows)} topics",
+        plural(len(rows), "topic"),
         str(sum(r["cards"] for r in rows)),
         str(sum(r["math"] for r in rows)),
     )
@@ -56,7 +56,7 @@ def list_cards(
 ) -> None:
     """List cards (id, topic, tags, question), optionally by topic and tag."""
     from dlcards.catalog import load_catalog
-    from dlcards.console import out, print_json
+    from dlcards.console import out, plural, print_json
     from dlcards.render import to_plain
 
     catalog = load_catalog(decks or ())
@@ -69,17 +69,53 @@ def list_cards(
             ]
         )
         return
-    from rich.table import Table
+    console = out()
+    questions = [" ".join(to_plain(card.question).split()) for card in cards]
+    if not console.is_terminal:
+        # a pipe: one plain line per card for grep, cut and fzf
+        import sys
 
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("tags", style="dim", no_wrap=True)
-    table.add_column("question", overflow="ellipsis", no_wrap=True)
-    for card in cards:
-        question = " ".join(to_plain(card.question).split())
-        table.add_row(card.id, ",".join(card.tags), question)
-    out().print(table)
-    out().print(f"[dim]{len(cards)} cards[/dim]")
+        try:
+            sys.stdout.write(
+                "".join(f"{c.id}\t{q}\n" for c, q in zip(cards, questions, strict=True))
+            )
+            sys.stdout.flush()
+        except BrokenPipeError:
+            from dlcards.console import reader_left
+
+            reader_left()
+        return
+    console.print(_card_table(cards, questions, console.width))
+    console.print(f"[dim]{plural(len(cards), 'card')}[/dim]")
+
+
+def _card_table(cards: list[Any], questions: list[str], width: int) -> Any:
+    """Id, tags and question, one line per card, `width` columns wide at most. The id is never
+    cut: the question is (then the tags, which go first on a narrow screen)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    id_width = max([len("id"), *(len(c.id) for c in cards)])
+    tags = [",".join(c.tags) for c in cards]
+    tag_width = max([len("tags"), *(len(t) for t in tags)])
+    gap = 2
+    show_tags = id_width + gap + tag_width + gap + 20 <= width
+    rest = width - id_width - gap - ((tag_width + gap) if show_tags else 0)
+
+    def line(cid: Text, tag: Text, question: Text) -> Text:
+        question.truncate(max(rest, 1), overflow="ellipsis")
+        row = Text.assemble(cid, " " * (id_width - cid.cell_len + gap))
+        if show_tags:
+            row += Text.assemble(tag, " " * (tag_width - tag.cell_len + gap))
+        return row + question
+
+    head = line(Text("id"), Text("tags"), Text("question"))
+    head.stylize("bold")
+    rows = [
+        line(Text(c.id, style="cyan"), Text(t, style="dim"), Text(q))
+        for c, t, q in zip(cards, tags, questions, strict=True)
+    ]
+    return Group(head, *rows)
 
 
 def card_json(card: Any, title: str) -> dict[str, Any]:
@@ -124,6 +160,11 @@ def _progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]
             memory = store.memory(card_id)
             flags = store.card_flags(card_id)
             history = store.history(card_id)
+    if any(entry.day > day for entry in history):
+        # --today before some of its reviews: those have not happened yet; the card is as the
+        # grades up to that day leave it
+        history = [entry for entry in history if entry.day <= day]
+        memory = schedule.replay_all(history)
     # Schedulers whose state is not kept (FSRS while SM-2 is active) are replayed from the log.
     states = dict(schedule.states(schedule.replay_all(history)))
     states.update({s.name: s.state_dict(memory) for s in schedule.kept})

@@ -87,16 +87,36 @@ def _print_list(comps: list[engine.Computation]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from dlcards.console import out
+    from dlcards.console import out, wrap_tokens
 
+    # Widths are chosen here and cells wrapped between tokens (after `, ` or `|` in the
+    # parameters, at spaces in formulas), so no name or formula breaks mid-token.
+    width = out().width
+    rows = [(c.name, ", ".join(p.describe() for p in c.params) or "-", c.formula) for c in comps]
+    name_w = max(len(name) for name, _, _ in [("name", "", ""), *rows])
+    rest = max(width - name_w - 4, 20)  # two spaces between columns
+    params_w = min(
+        max(len(p) for _, p, _ in [("", "parameters", ""), *rows]), max(rest * 2 // 5, 12)
+    )
+    formula_w = max(rest - params_w, 8)
+    if formula_w < 24:  # too narrow for three columns: name and parameters, then the formula
+        for name, params, formula in rows:
+            head = wrap_tokens(f"{name} {params}", width, breaks=",|")
+            out().print(Text(head[0][: len(name)], style="cyan") + Text(head[0][len(name) :]))
+            for line in head[1:] + wrap_tokens(formula, width - 2, breaks=""):
+                out().print(Text("  " + line))
+        return
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("name", style="cyan", no_wrap=True)
-    table.add_column("parameters", overflow="fold")
-    table.add_column("formula", overflow="fold")
-    for comp in comps:
-        params = ", ".join(p.describe() for p in comp.params) or "-"
+    table.add_column("name", style="cyan", no_wrap=True, width=name_w)
+    table.add_column("parameters", no_wrap=True, width=params_w)
+    table.add_column("formula", no_wrap=True, width=formula_w)
+    for name, params, formula in rows:
         # Text, not markup: formulas contain brackets such as probs[target].
-        table.add_row(Text(comp.name), Text(params), Text(comp.formula))
+        table.add_row(
+            Text(name),
+            Text("\n".join(wrap_tokens(params, params_w, breaks=",|"))),
+            Text("\n".join(wrap_tokens(formula, formula_w, breaks=""))),
+        )
     out().print(table)
 
 

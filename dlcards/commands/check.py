@@ -190,34 +190,102 @@ def _summary(report: Report) -> str:
     return " · ".join(parts)
 
 
+NARROW = 70  # columns: below this, each computation is a block of lines instead of a table row
+
+
+def _print_stacked(report: Report, console: Console) -> None:
+    """The check for a narrow terminal: per computation, the card and status, the call wrapped
+    between tokens, and the claimed and computed values."""
+    from rich.text import Text
+
+    from dlcards.console import wrap_tokens
+
+    width = console.width
+    for ev in report.evaluations:
+        console.print(
+            Text.assemble(
+                (ev.card.id, "cyan"), "  ", (STATUS_TEXT[ev.status], STATUS_STYLE[ev.status])
+            )
+        )
+        for line in wrap_tokens(ev.call, width - 2):
+            console.print(Text("  " + line))
+        values = f"claimed {_claimed(ev)} · " if ev.compute.claim is not None else ""
+        for line in wrap_tokens(f"{values}computed {_computed(ev)}", width - 2):
+            console.print(Text("  " + line, style="dim"))
+        if ev.error:
+            for line in wrap_tokens(ev.error, width - 2):
+                console.print(Text("  " + line, style="red"))
+    for card_id, problems in report.quiz_problems.items():
+        for problem in problems:
+            console.print(Text.assemble((card_id, "cyan"), "  ", ("error", "red")))
+            for line in wrap_tokens(problem, width - 2):
+                console.print(Text("  " + line, style="red"))
+    _print_notes(report, console)
+
+
 def _print(report: Report, console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from dlcards.console import tokens, wrap_tokens
+
+    # Column widths are chosen here and each cell is wrapped between tokens (after `(`, `, `
+    # or a space), so a name, a number or a list is never broken across lines.
+    rows = [(ev, _claimed(ev), _computed(ev)) for ev in report.evaluations]
+    if console.width < NARROW:
+        _print_stacked(report, console)
+        return
+    card_w = max([len("card"), *(len(ev.card.id) for ev, _, _ in rows)], default=4)
+    for card_id in report.quiz_problems:
+        card_w = max(card_w, len(card_id))
+    claimed_w = min(max([len("claimed"), *(len(c) for _, c, _ in rows)]), 15)
+    computed_w = min(max([len("computed"), *(len(c) for _, _, c in rows)]), 20)
+    status_w = max(len(text) for text in STATUS_TEXT.values())
+    words = [t for ev, _, _ in rows for t in tokens(ev.call) if "[" not in t]  # lists may wrap
+    longest = min(max((len(t.rstrip()) for t in words), default=16), 30)
+    comp_w = max(console.width - card_w - claimed_w - computed_w - status_w - 4, 16, longest)
+    # a wide call takes its room from the value columns, whose cells wrap too
+    spare = console.width - card_w - comp_w - status_w - 4
+    if claimed_w + computed_w > spare:
+        claimed_w = max(spare * claimed_w // (claimed_w + computed_w), 7)
+        computed_w = max(spare - claimed_w, 8)
+
+    def cell(text: str, width: int, style: str = "") -> Text:
+        return Text("\n".join(wrap_tokens(text, width)), style=style)
+
+    table = Table(box=None, header_style="bold", pad_edge=False, collapse_padding=True)
+    table.add_column("card", style="cyan", no_wrap=True, width=card_w)
+    table.add_column("computation", no_wrap=True, width=comp_w)
+    table.add_column("claimed", justify="right", no_wrap=True, width=claimed_w)
+    table.add_column("computed", justify="right", no_wrap=True, width=computed_w)
+    table.add_column("status", no_wrap=True, width=status_w)
+    for ev, claimed, computed in rows:
+        status = ev.status
+        computation = cell(ev.call, comp_w)
+        if ev.error:
+            computation.append("\n")
+            computation.append_text(cell(ev.error, comp_w, "red"))
+        table.add_row(
+            ev.card.id,
+            computation,
+            cell(claimed, claimed_w),
+            cell(computed, computed_w),
+            Text(STATUS_TEXT[status], style=STATUS_STYLE[status]),
+        )
+    for card_id, problems in report.quiz_problems.items():
+        for problem in problems:
+            table.add_row(card_id, cell(problem, comp_w, "red"), "", "", Text("error", style="red"))
+    console.print(table)
+    _print_notes(report, console)
+
+
+def _print_notes(report: Report, console: Console) -> None:
+    """Errata and notes, repaired questions, warnings and the summary line, after the table."""
     from rich.table import Table
     from rich.text import Text
 
     from dlcards.render import to_rich
 
-    table = Table(box=None, header_style="bold", pad_edge=False, collapse_padding=True)
-    table.add_column("card", style="cyan", no_wrap=True)
-    table.add_column("computation", overflow="fold", min_width=20)
-    table.add_column("claimed", justify="right", max_width=15)
-    table.add_column("computed", justify="right", max_width=20)
-    table.add_column("status", no_wrap=True)
-    for ev in report.evaluations:
-        status = ev.status
-        computation = Text(ev.call)
-        if ev.error:
-            computation.append(f"\n{ev.error}", style="red")
-        table.add_row(
-            ev.card.id,
-            computation,
-            _claimed(ev),
-            _computed(ev),
-            Text(STATUS_TEXT[status], style=STATUS_STYLE[status]),
-        )
-    for card_id, problems in report.quiz_problems.items():
-        for problem in problems:
-            table.add_row(card_id, Text(problem, style="red"), "", "", Text("error", style="red"))
-    console.print(table)
     headings = {
         "erratum": ("Errata: what the source gets wrong, corrected on the card", "yellow"),
         "note": ("Notes: what the source leaves imprecise, made precise on the card", "blue"),

@@ -46,11 +46,28 @@ def db_path(option: str | None) -> Path | None:
     return Path(option).expanduser() if option else None
 
 
+def checked_db(db: str | None) -> Path:
+    """The database the command opens. One the user named (`--db` or DLCARDS_DB) must be in a
+    directory that exists, so that a typo is not taken for a new, empty collection; the default
+    location is created on first use."""
+    from dlcards.errors import StoreError
+    from dlcards.paths import db_location
+
+    path, named = db_location(db_path(db))
+    if named and not path.exists() and not path.parent.is_dir():
+        what = "is not a directory" if path.parent.exists() else "does not exist"
+        raise StoreError(
+            f"cannot create database {path}: {path.parent} {what}; "
+            "check the path (--db or DLCARDS_DB) or create the directory"
+        )
+    return path
+
+
 @contextmanager
 def opened_store(db: str | None) -> Iterator[Store]:
     from dlcards.store import Store
 
-    store = Store.open(db_path(db))
+    store = Store.open(checked_db(db))
     try:
         yield store
     finally:

@@ -11,6 +11,7 @@ import typer
 
 from dlcards.commands.common import DbOption, TodayOption, opened_store, synced_store, today_from
 from dlcards.commands.options import DecksOption, TagOption, TopicOption
+from dlcards.console import plural
 from dlcards.errors import UsageError
 
 if TYPE_CHECKING:
@@ -26,7 +27,12 @@ export_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-ForceOption = typer.Option(False, "--force", "-f", help="Overwrite the output file if it exists.")
+ForceOption = typer.Option(
+    False,
+    "--force",
+    "-f",
+    help="Replace the output file if it exists (a FIFO or device is written into, not replaced).",
+)
 
 
 class ReviewFormat(str, Enum):
@@ -76,7 +82,11 @@ def _progress(store: Store, cards: list[Card]) -> dict[str, CardProgress]:
 @export_app.command("anki")
 def anki(
     output: str = typer.Option(
-        "dlcards.apkg", "--output", "-o", help="The package to write.", metavar="FILE.apkg"
+        "dlcards.apkg",
+        "--output",
+        "-o",
+        help="The package to write (- for standard output).",
+        metavar="FILE.apkg",
     ),
     topic: list[str] | None = TopicOption,
     tag: str | None = TagOption,
@@ -93,12 +103,15 @@ def anki(
 ) -> None:
     """An Anki package: deck "Deep Learning", one subdeck per topic; re-import updates notes."""
     from dlcards.catalog import deck_files
-    from dlcards.export import check_target, write_atomic
+    from dlcards.export import target_for, write_output
     from dlcards.export.anki import package_timestamp, write_apkg
 
     day = today_from(today)
-    path = Path(output).expanduser()
-    check_target(path, force)
+    target = target_for(output, force)
+    if target.is_stdout and sys.stdout.isatty():
+        raise UsageError(
+            "-o - would write the binary package to the terminal; redirect it to a file or a pipe"
+        )
     cards, notes = _notes(topic, tag, decks)
     progress: dict[str, CardProgress] | None = None
     if with_progress:
@@ -106,8 +119,9 @@ def anki(
             progress = _progress(store, cards)
     del cards  # the notes carry all the package needs: free the cards before writing it
     timestamp = package_timestamp(deck_files(decks or ()))
-    write_atomic(path, force, lambda fh: write_apkg(notes, fh, timestamp, progress))
-    summary = f"wrote {path}: {len(notes)} notes in {len({n.deck for n in notes})} decks"
+    write_output(target, force, lambda fh: write_apkg(notes, fh, timestamp, progress))
+    decks_n = len({n.deck for n in notes})
+    summary = f"wrote {target.shown}: {plural(len(notes), 'note')} in {plural(decks_n, 'deck')}"
     if progress is not None:
         learned = [p for p in progress.values() if p.due is not None]
         due = sum(1 for p in learned if p.due is not None and p.due <= day)
@@ -115,13 +129,17 @@ def anki(
             f"; progress for {len(learned)} reviewed cards ({due} due by {day.isoformat()}), "
             f"{len(progress) - len(learned)} new"
         )
-    typer.echo(summary)
+    typer.echo(summary, err=target.is_stdout)
 
 
 @export_app.command("text")
 def text(
     output: str = typer.Option(
-        "dlcards.txt", "--output", "-o", help="The text file to write.", metavar="FILE.txt"
+        "dlcards.txt",
+        "--output",
+        "-o",
+        help="The text file to write (- for standard output).",
+        metavar="FILE.txt",
     ),
     topic: list[str] | None = TopicOption,
     tag: str | None = TagOption,
@@ -134,17 +152,16 @@ def text(
     """
     import io
 
-    from dlcards.export import check_target, write_atomic
+    from dlcards.export import target_for, write_output
     from dlcards.export.text import write_text
 
-    path = Path(output).expanduser()
-    check_target(path, force)
+    target = target_for(output, force)
     _cards, notes = _notes(topic, tag, decks)
     buf = io.StringIO()
     write_text(notes, buf)
     data = buf.getvalue().encode("utf-8")
-    write_atomic(path, force, lambda fh: _write_bytes(fh, data))
-    typer.echo(f"wrote {path}: {len(notes)} notes")
+    write_output(target, force, lambda fh: _write_bytes(fh, data))
+    typer.echo(f"wrote {target.shown}: {plural(len(notes), 'note')}", err=target.is_stdout)
 
 
 @export_app.command("reviews")
@@ -159,25 +176,19 @@ def reviews(
     db: str | None = DbOption,
 ) -> None:
     """The whole review log, one row per review with every column, for analysis elsewhere."""
-    from dlcards.export import check_target, write_atomic
+    from dlcards.export import STDOUT, target_for, write_output
 
-    path = Path(output).expanduser() if output else None
-    if path is not None:
-        check_target(path, force)
-    fmt = format_ or (
-        ReviewFormat.json if path and path.suffix.lower() == ".json" else ReviewFormat.csv
-    )
+    target = target_for(output or STDOUT, force)
+    suffix = Path(target.shown).suffix.lower()
+    fmt = format_ or (ReviewFormat.json if suffix == ".json" else ReviewFormat.csv)
     with opened_store(db) as store:
         columns = [r[0] for r in store.query("SELECT name FROM pragma_table_info('reviews')")]
         rows = store.query("SELECT * FROM reviews ORDER BY id")
     content = _reviews_json(columns, rows) if fmt is ReviewFormat.json else _csv(columns, rows)
-    if path is None:
-        sys.stdout.write(content)
-        sys.stdout.flush()
-        return
     data = content.encode("utf-8")
-    write_atomic(path, force, lambda fh: _write_bytes(fh, data))
-    typer.echo(f"wrote {path}: {len(rows)} reviews")
+    write_output(target, force, lambda fh: _write_bytes(fh, data))
+    if not target.is_stdout:
+        typer.echo(f"wrote {target.shown}: {plural(len(rows), 'review')}")
 
 
 def _write_bytes(fh: IO[bytes], data: bytes) -> None:

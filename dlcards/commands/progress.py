@@ -104,7 +104,7 @@ def stats(
         streak = _streak(store.study_days(day - timedelta(days=3660), day), day)
         schedule = schedule_of(store)
         scheduler = schedule.name
-        view = overview(store.card_rows(scheduler), day, schedule.active.curve)
+        view = overview(store.card_rows(scheduler, as_of=day), day, schedule.active.curve)
     recall = view.recall
     data: dict[str, Any] = {
         "today": day.isoformat(),
@@ -181,11 +181,13 @@ def _render_stats(console: Any, data: dict[str, Any]) -> None:
         console.print(
             "leeches: " + ", ".join(f"{x['id']} ({x['lapses']})" for x in data["leeches"])
         )
-    console.print(_forecast_chart(data["forecast"]))
+    console.print(forecast_chart(data["forecast"], console.width))
 
 
-def _forecast_chart(rows: list[dict[str, Any]], height: int = 6) -> Any:
-    """A column chart: one bar per day, eighth-blocks for the top of each bar."""
+def forecast_chart(rows: list[dict[str, Any]], width: int = 80, height: int = 6) -> Any:
+    """A column chart, one bar per day with eighth-blocks for the top of each bar, that fits in
+    `width` columns: bars two columns apart when there is room, else side by side, else fewer
+    days. The axis and the day marks never wrap."""
     from rich.panel import Panel
     from rich.text import Text
 
@@ -193,27 +195,35 @@ def _forecast_chart(rows: list[dict[str, Any]], height: int = 6) -> Any:
     peak = max(counts, default=0)
     if not peak:
         return Text(f"Nothing is due in the next {len(counts)} days.", style="dim")
-    blocks = " ▁▂▃▄▅▆▇█"
     label_width = len(str(peak))
+    room = max(width - 4 - label_width - 3, 7)  # panel border and padding, the axis label
+    step = 2 if 2 * len(counts) <= room else 1
+    counts = counts[: room // step]
+    peak = max(counts) or peak
+    blocks = " ▁▂▃▄▅▆▇█"
     text = Text()
     for level in range(height, 0, -1):
         axis = f"{peak:>{label_width}} ┤ " if level == height else " " * label_width + " │ "
         text.append(axis, style="dim")
         for n in counts:
-            eighths = round(n / peak * height * 8) if peak else 0
+            eighths = round(n / peak * height * 8)
             if n and not eighths:
                 eighths = 1
             fill = max(0, min(8, eighths - (level - 1) * 8))
-            text.append(blocks[fill] + " ", style="green")
+            text.append(blocks[fill] + " " * (step - 1), style="green")
         text.append("\n")
-    text.append(f"{'0':>{label_width}} └" + "─" * (2 * len(counts) + 1) + "\n", style="dim")
-    ticks = " " * (label_width + 3)
+    text.append(f"{'0':>{label_width}} └" + "─" * (step * len(counts) + 1) + "\n", style="dim")
+    marks = [" "] * max(room, step * len(counts))  # a mark may reach past the last bar
     for i in range(0, len(counts), 7):
         mark = "today" if i == 0 else f"+{i}d"
-        ticks += mark.ljust(14)
-    text.append(ticks.rstrip(), style="dim")
-    total = sum(counts)
-    title = f"due reviews, next {len(counts)} days: {total} in all, most {peak} on one day"
+        at = i * step
+        if at + len(mark) <= len(marks) and all(c == " " for c in marks[max(at - 1, 0) : at]):
+            marks[at : at + len(mark)] = mark
+    text.append(" " * (label_width + 3) + "".join(marks).rstrip(), style="dim")
+    days, total, most = len(counts), sum(counts), max(counts)
+    title = f"due reviews, next {days} days: {total} in all, most {most} on one day"
+    if len(title) + 6 > width:
+        title = f"due, next {days} days: {total}, most {most}/day"
     return Panel(text, title=title, title_align="left", expand=False)
 
 

@@ -50,14 +50,19 @@ class TerminalKeys(KeyInput):
     """Single keys, and a whole line (with the terminal's editing) for typed answers."""
 
     def __init__(self, console: Console) -> None:
-        super().__init__()
-        self.console = console
+        super().__init__(console=console)
 
     def line(self, prompt: str) -> str:
+        assert self.console is not None
         try:
             return self.console.input(prompt + " ").strip()
         except EOFError:
             raise Quit("eof") from None
+
+
+def _reveal_key(keys: KeyInput | LineInput) -> str:
+    """What reveals, as hints name it: `[Space]` in a terminal, `empty line` in a script."""
+    return r"\[Space]" if keys.interactive else "empty line:"
 
 
 def _choices(allowed: set[str]) -> str:
@@ -150,8 +155,10 @@ def _typed_feedback(answered: Answered, console: Console) -> None:
             Text(f"✗ the answer is {question.expected}", style="bold red")
             + Text(f" (you said {answered.given})")
         )
-    for step in question.result.steps:
-        console.print(Text(f"    {step}", style="dim"))
+    from rich.padding import Padding
+
+    for step in question.result.steps:  # a long step wraps under itself, not at the margin
+        console.print(Padding(Text(step, style="dim"), (0, 0, 0, 4), expand=False))
 
 
 def _ask_self(
@@ -164,7 +171,7 @@ def _ask_self(
     from dlcards.quiz import Answered
     from dlcards.view import card_panel, math_extras
 
-    console.print(r"[dim]\[Space] show the answer · \[q] quit[/dim]")
+    console.print(f"[dim]{_reveal_key(keys)} show the answer · \\[q] quit[/dim]")
     if keys.next({"reveal", "q"}) == "q":
         raise Quit("q")
     card = question.card
@@ -338,7 +345,7 @@ def quiz(
 
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import opened_store, sync_if_needed
-    from dlcards.console import out
+    from dlcards.console import out, plural
     from dlcards.quiz import build_quiz
 
     if mode not in MODES:
@@ -368,8 +375,9 @@ def quiz(
         )
         typed = sum(q.kind == "typed" for q in questions)
         if not interactive:
+            asked = plural(len(questions), "question")
             console.print(
-                f"[bold]dlcards quiz[/bold] · {len(questions)} questions ({typed} typed) · "
+                f"[bold]dlcards quiz[/bold] · {asked} ({typed} typed) · "
                 f"seed {seed} (--seed {seed} asks the same ones again)"
             )
         answers: list[Answered] = []
@@ -385,8 +393,6 @@ def quiz(
             console.clear()
         console.print(_summary(answers, titles))
         n = len(answers)
-        console.print(
-            f"{ending} {n} answer{'s' if n != 1 else ''} logged; the study schedule is unchanged."
-        )
+        console.print(f"{ending} {plural(n, 'answer')} logged; the study schedule is unchanged.")
     if code:
         raise typer.Exit(code)

@@ -19,17 +19,21 @@ from dlcards.settings import NEW_PER_DAY_MAX, REVIEWS_MAX
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
+    from datetime import date
+
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+    from rich.segment import Segment
 
     from dlcards.catalog import Catalog
     from dlcards.deck import Card
     from dlcards.session import StudySession
     from dlcards.sm2 import Grade
-
-KEYS_HELP = r"\[Space] show answer   \[s] skip   \[u] undo   \[q] quit"
-
+    from dlcards.store import Store
 
 # --- screen -------------------------------------------------------------------------------------
+
+COMPACT_BELOW = 20  # rows: a shorter terminal gets a card panel without blank padding
+NARROW_BELOW = 60  # columns: a narrower one too, and shorter hints
 
 
 def _days(n: int) -> str:
@@ -40,81 +44,172 @@ def _days(n: int) -> str:
     return f"{n / 365:.1f}y".replace(".0y", "y")
 
 
-def _header(session: StudySession, title: str) -> RenderableType:
-    from rich.progress_bar import ProgressBar
+def _header(session: StudySession, title: str, width: int, bar: bool = True) -> RenderableType:
+    """`dlcards study · Topic` on the left, the counts on the right, a progress bar below.
+
+    When both do not fit on one line the prefix goes first, then the counts get a line of
+    their own, so the topic stays readable at any width. `bar=False` (a short terminal) leaves
+    the progress bar out."""
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     left = session.remaining()
-    done = session.position
-    total = session.total
+    done, total = session.position, session.total
+    counts = Text.assemble(
+        (f"new {left['new']}", "blue"),
+        " · ",
+        (f"due {left['due']}", "green"),
+        " · ",
+        (f"again {left['redrill']}", "red"),
+    )
+    full = Text.assemble(("dlcards study", "bold"), f" · {title}")
+    at = f"card {min(done + 1, total)} of {total}"
+    filled = width * min(done, total) // max(total, 1)
+    progress = Text.assemble(("━" * filled, "blue"), ("─" * (width - filled), "dim"))
+    below = [progress] if bar else []
+    rows: list[tuple[Text, Text]]
+    if full.cell_len + 2 + len(at) + 3 + counts.cell_len <= width:
+        rows = [(full, Text(at + "   ") + counts)]
+    elif (
+        len(title) + 2 + len(short := f"{min(done + 1, total)}/{total} · ") + counts.cell_len
+        <= width
+    ):
+        rows = [(Text(title, style="bold"), Text(short) + counts)]
+    else:
+        return Group(
+            Text(title, style="bold", no_wrap=True, overflow="ellipsis"),
+            Text(at + " · ", no_wrap=True, overflow="ellipsis") + counts,
+            *below,
+        )
     grid = Table.grid(expand=True, padding=(0, 0, 0, 2))
     grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-    grid.add_column(justify="right")
-    grid.add_row(
-        f"[bold]dlcards study[/bold] · {title}",
-        f"card {min(done + 1, total)} of {total}   "
-        f"[blue]new {left['new']}[/blue] · [green]due {left['due']}[/green] · "
-        f"[red]again {left['redrill']}[/red]",
-    )
-    bar = ProgressBar(total=max(total, 1), completed=done, width=None)
-    outer = Table.grid(expand=True)
-    outer.add_row(grid)
-    outer.add_row(bar)
-    return outer
+    grid.add_column(justify="right", no_wrap=True)
+    for row in rows:
+        grid.add_row(*row)
+    return Group(grid, *below)
 
 
-def _grade_bar(preview: dict[Grade, int] | None) -> RenderableType:
-    """Each grade key with its meaning and the interval it would give (as Anki labels buttons)."""
-    from rich.table import Table
+def grade_legend(preview: dict[Grade, int] | None, width: int) -> RenderableType:
+    """Each grade key with its meaning and the interval it would give (as Anki labels buttons),
+    in aligned columns: six across when they fit, else two rows of three, else three of two."""
+    from rich.console import Group
+    from rich.text import Text
 
     from dlcards.sm2 import SHORT_LABELS, Grade
 
-    table = Table.grid(padding=(0, 3))
-    names, whens = [], []
+    cells: list[tuple[Text, Text]] = []
     for g in Grade:
         color = "red" if g < Grade.HARD else "yellow" if g == Grade.HARD else "green"
-        names.append(f"[bold {color}]{int(g)}[/] {SHORT_LABELS[g]}")
+        name = Text.assemble((str(int(g)), f"bold {color}"), f" {SHORT_LABELS[g]}")
         again = " ↺" if g < Grade.GOOD else ""
         if preview is None:
-            whens.append("[dim]↺[/dim]" if again else "[dim]done[/dim]")
+            when = Text("↺" if again else "done", style="dim")
         else:
-            whens.append(f"[dim]{_days(preview[g])}{again}[/dim]")
-        table.add_column()
-    table.add_row(*names)
-    table.add_row(*whens)
-    return table
+            when = Text(f"{_days(preview[g])}{again}", style="dim")
+        cells.append((name, when))
+
+    def layout(per_row: int, gap: int) -> list[Text] | None:
+        widths = [
+            max(max(cells[i][0].cell_len, cells[i][1].cell_len) for i in range(c, 6, per_row))
+            for c in range(per_row)
+        ]
+        if sum(widths) + gap * (per_row - 1) > width:
+            return None
+        lines = []
+        for start in range(0, 6, per_row):
+            for part in (0, 1):
+                line = Text()
+                for c, i in enumerate(range(start, min(start + per_row, 6))):
+                    cell = cells[i][part]
+                    line += cell
+                    if c < per_row - 1 and i < 5:
+                        line += " " * (widths[c] - cell.cell_len + gap)
+                lines.append(line)
+        return lines
+
+    for per_row, gap in ((6, 3), (6, 2), (3, 2), (2, 2), (1, 1)):
+        lines = layout(per_row, gap)
+        if lines is not None:
+            return Group(*lines)
+    return Group(*(Text.assemble(name, " ", when) for name, when in cells))
 
 
-def _summary(session: StudySession, elapsed: float, next_due: object) -> RenderableType:
-    from rich.panel import Panel
-    from rich.table import Table
+def _help(keys: KeyInput | LineInput, revealed: bool, width: int) -> str:
+    """The keys that work now, in words that fit the terminal and the input mode."""
+    if not keys.interactive:
+        if revealed:
+            return "grade 0-5 · u undo · s skip · q quit · ↺ comes back this session"
+        return "empty line: show answer · 0-5 grade · s skip · u undo · q quit"
+    if revealed:
+        if width >= 80:
+            return r"grade 0-5 · \[u] undo · \[s] skip · \[q] quit · ↺ comes back this session"
+        return "grade 0-5 · u undo · s skip · q quit"
+    if width >= NARROW_BELOW:
+        return r"\[Space] show answer   \[s] skip   \[u] undo   \[q] quit"
+    return "Space answer · s skip · u undo · q quit"
 
-    from dlcards.sm2 import SHORT_LABELS, Grade
 
-    s = session.summary
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_row("cards", str(len(s.cards)))
-    table.add_row(
-        "grades",
-        str(s.reviews)
-        + (
-            "   "
-            + "  ".join(f"{g}·{SHORT_LABELS[Grade(g)]}: {n}" for g, n in sorted(s.grades.items()))
-            if s.grades
-            else ""
-        ),
-    )
-    table.add_row("re-drills", str(s.redrills))
-    minutes, seconds = divmod(int(elapsed), 60)
-    table.add_row("time", f"{minutes}m {seconds:02d}s")
-    table.add_row(
-        "retention",
-        f"{s.retention:.0%} of first answers correct" if s.retention is not None else "–",
-    )
-    table.add_row("next due", str(next_due) if next_due else "nothing scheduled")
-    return Panel(table, title="[bold]Session summary[/bold]", title_align="left", expand=False)
+class _Lines:
+    """Already rendered lines, printed as they are."""
+
+    def __init__(self, lines: list[list[Segment]]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+
+        for line in self.lines:
+            yield from line
+            yield Segment.line()
+
+
+def _paint(
+    console: Console,
+    top: list[RenderableType],
+    body: RenderableType,
+    bottom: list[RenderableType],
+    offset: int,
+    pinned: int = 0,
+) -> tuple[int, int, int]:
+    """Clear the terminal and draw `top`, the part of `body` that fits from line `offset`, and
+    `bottom`; the last row stays free for the cursor and key hints. A body taller than the
+    space left gets a line saying which lines are shown and that j/k scroll; its first
+    `pinned` lines (the question) stay in view while the rest scrolls, room permitting.
+
+    Returns the offset actually used, the largest offset (0 when the body fits) and the
+    number of scrolling lines shown."""
+    from rich.console import Group
+    from rich.text import Text
+
+    options = console.options
+    top_lines = console.render_lines(Group(*top), options, pad=False)
+    bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
+    body_lines = console.render_lines(body, options, pad=False)
+    room = console.height - 1 - len(top_lines) - len(bottom_lines)
+    most = 0
+    if len(body_lines) > room:
+        room -= 1  # one row for the scroll line
+        if room - pinned < 2:  # too short to keep the question and show the answer
+            pinned = 0
+        head, rest = body_lines[:pinned], body_lines[pinned:]
+        room = max(room - pinned, 1)
+        most = len(rest) - room
+        offset = max(0, min(offset, most))
+        last = offset + room
+        body_lines = head + rest[offset:last]
+        first = 1 if offset == 0 else pinned + offset + 1
+        where = f"lines {first}-{pinned + last} of {pinned + len(rest)}"
+        more = " · ".join(
+            [*(["j/↓ more"] if offset < most else []), *(["k/↑ back"] if offset else [])]
+        )
+        scroll = Text(f"{where} · {more}", style="dim", no_wrap=True, overflow="ellipsis")
+        body_lines.extend(console.render_lines(scroll, options, pad=False))
+    else:
+        offset = 0
+    console.clear()
+    console.print(_Lines(top_lines + body_lines + bottom_lines), end="")
+    return offset, most, room
 
 
 # --- the session loop -----------------------------------------------------------------------------
@@ -130,6 +225,7 @@ def _run(
     from dlcards.view import card_panel, math_extras
 
     titles = catalog.topic_titles()
+    grades = {str(g) for g in range(6)}
     message = ""
     while not session.done:
         item = session.current
@@ -137,46 +233,25 @@ def _run(
         card = catalog.card(item.card_id)  # loads only the decks of the cards shown
         title = titles[card.topic]
         kind_label = {"due": "review", "new": "new card", "redrill": "again (re-drill)"}[item.kind]
-
-        def draw(
-            reveal: bool,
-            extra: list[RenderableType],
-            card: Card = card,
-            title: str = title,
-            kind_label: str = kind_label,
-        ) -> None:
-            if keys.interactive:
-                console.clear()
-                console.print(_header(session, title))
-            else:
-                left = session.remaining()
-                console.print(
-                    f"\n[bold]card {session.position + 1} of {session.total}[/bold] · {title} · "
-                    f"new {left['new']} · due {left['due']} · again {left['redrill']}"
-                )
-            console.print(card_panel(card, title, reveal, subtitle=kind_label, extra=extra))
-
-        draw(False, [])
-        if message and keys.interactive:
-            console.print(f"[dim]{message}[/dim]")
-        message = ""
-        console.print(f"[dim]{KEYS_HELP}[/dim]")
         started = time.monotonic()
-        grades = {str(g) for g in range(6)}
-        key = keys.next({"reveal", "s", "u", "q"} | grades)
-        if key == "reveal":
-            if keys.interactive:
-                draw(True, math_extras(card))
-            else:
-                console.print(
-                    card_panel(card, title, True, subtitle=kind_label, extra=math_extras(card))
-                )
-            console.print(_grade_bar(session.preview()))
+        if keys.interactive:
+            key = card_screen(session, card, title, kind_label, message, console, keys)
+        else:
+            left = session.remaining()
             console.print(
-                r"[dim]grade 0-5 · \[u] undo · \[s] skip · \[q] quit"
-                " · ↺ comes back this session[/dim]"
+                f"\n[bold]card {session.position + 1} of {session.total}[/bold] · {title} · "
+                f"new {left['new']} · due {left['due']} · again {left['redrill']}"
             )
-            key = keys.next({"s", "u", "q"} | grades)
+            console.print(card_panel(card, title, False, subtitle=kind_label))
+            console.print(_help(keys, False, console.width), style="dim")
+            key = keys.next({"reveal", "s", "u", "q"} | grades)
+            if key == "reveal":
+                extra = math_extras(card)
+                console.print(card_panel(card, title, True, subtitle=kind_label, extra=extra))
+                console.print(grade_legend(session.preview(), console.width))
+                console.print(_help(keys, True, console.width), style="dim")
+                key = keys.next({"s", "u", "q"} | grades)
+        message = ""
         if key == "q":
             raise Quit("q")
         if key == "s":
@@ -199,6 +274,86 @@ def _run(
             message = f"{card.id}: re-drill graded {int(grade)}"
         if not keys.interactive:
             console.print(f"[dim]saved: {message}[/dim]")
+
+
+def card_screen(
+    session: StudySession,
+    card: Card,
+    title: str,
+    kind_label: str,
+    message: str,
+    console: Console,
+    keys: KeyInput | LineInput,
+) -> str:
+    """One card in a real terminal: the question, then the answer once revealed, scrolled
+    with j/k when the card is taller than the terminal. Returns the key that ends the card:
+    a grade, s, u or q."""
+    from rich.text import Text
+
+    from dlcards.view import card_panel, math_extras
+
+    grades = {str(g) for g in range(6)}
+    revealed, offset = False, 0
+    extra: list[RenderableType] = []
+    while True:
+        width = console.width
+        compact = console.height < COMPACT_BELOW or width < NARROW_BELOW
+        body = card_panel(card, title, revealed, kind_label, extra, compact=compact)
+        bottom: list[RenderableType] = []
+        if message and not revealed:
+            bottom.append(Text(message, style="dim"))
+        if revealed:
+            bottom.append(grade_legend(session.preview(), width))
+        bottom.append(Text.from_markup(_help(keys, revealed, width), style="dim"))
+        pinned = 0
+        if revealed:  # the question's lines: they stay in view while the answer scrolls
+            question = card_panel(card, title, False, kind_label, compact=compact)
+            pinned = len(console.render_lines(question, console.options, pad=False)) - 1
+        top = [_header(session, title, width, bar=console.height >= COMPACT_BELOW)]
+        offset, most, page = _paint(console, top, body, bottom, offset, pinned)
+        allowed = ({"s", "u", "q"} | grades) | (set() if revealed else {"reveal"})
+        key = keys.next(allowed | ({"j", "k"} if most else set()))
+        page = max(1, page - 1)  # a page down keeps one line of the last page in view
+        if key == "j":
+            offset += page
+        elif key == "k":
+            offset -= page
+        elif key == "reveal":
+            revealed, offset, extra = True, 0, math_extras(card)
+        else:
+            return key
+
+
+def summary_panel(session: StudySession, next_due: object) -> RenderableType:
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from dlcards.sm2 import SHORT_LABELS, Grade
+
+    s = session.summary
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    table.add_row("cards", str(len(s.cards)))
+    table.add_row(
+        "grades",
+        str(s.reviews)
+        + (
+            "   "
+            + "  ".join(f"{g}·{SHORT_LABELS[Grade(g)]}: {n}" for g, n in sorted(s.grades.items()))
+            if s.grades
+            else ""
+        ),
+    )
+    table.add_row("re-drills", str(s.redrills))
+    minutes, seconds = divmod(round(s.seconds), 60)
+    table.add_row("time", f"{minutes}m {seconds:02d}s (≤ 1 min per card)")
+    table.add_row(
+        "retention",
+        f"{s.retention:.0%} of first answers correct" if s.retention is not None else "–",
+    )
+    table.add_row("next due", str(next_due) if next_due else "nothing scheduled")
+    return Panel(table, title="[bold]Session summary[/bold]", title_align="left", expand=False)
 
 
 def study(
@@ -228,7 +383,7 @@ def study(
     """Study today's cards: due reviews, then new cards, then re-drills of misses."""
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import opened_store, schedule_of, sync_if_needed
-    from dlcards.console import out
+    from dlcards.console import out, plural
     from dlcards.session import Limits, StudySession
 
     day = today_from(today)
@@ -246,21 +401,13 @@ def study(
             store, schedule, allowed, day, clock, Limits(new_limit, reviews), topics
         )
         if session.done:
-            nxt = store.next_due(day, by)
-            console.print(
-                "Nothing to study today"
-                + (f"; the next review is due on {nxt}." if nxt else ".")
-                + (
-                    " New cards for today are used up (raise with --new)."
-                    if store.new_ids(by, topics, 1)
-                    else ""
-                )
-            )
+            console.print(_nothing_to_study(store, by, day, topics, allowed, tag, new, reviews))
             return
         keys: KeyInput | LineInput = (
-            KeyInput() if sys.stdin.isatty() and sys.stdout.isatty() else LineInput(console)
+            KeyInput(console=console)
+            if sys.stdin.isatty() and sys.stdout.isatty()
+            else LineInput(console)
         )
-        started = time.monotonic()
         try:
             ending, code = run_until_stopped(
                 lambda: _run(session, catalog, console, keys), "Session complete."
@@ -272,7 +419,44 @@ def study(
             console.clear()
         still_due = bool(store.due_ids(day, by, topics))
         next_due = day if still_due else store.next_due(day, by)
-        console.print(_summary(session, time.monotonic() - started, next_due))
-        console.print(f"{ending} {saved} grade{'s' if saved != 1 else ''} saved.")
+        console.print(summary_panel(session, next_due))
+        console.print(f"{ending} {plural(saved, 'grade')} saved.")
     if code:
         raise typer.Exit(code)
+
+
+def _nothing_to_study(
+    store: Store,
+    by: str,
+    day: date,
+    topics: list[str],
+    allowed: list[str] | None,
+    tag: str | None,
+    new: int | None,
+    reviews: int | None,
+) -> str:
+    """Why the session is empty, honestly: no card has the tag, the limits given allow no
+    cards, the day's new cards are used up, or nothing is due."""
+    from dlcards.console import escaped, plural
+
+    where = f" in {', '.join(topics)}" if topics else ""
+    if allowed is not None and not allowed:
+        return f"No card{where} has the tag '{escaped(tag or '')}'; nothing to study."
+    wanted = set(allowed) if allowed is not None else None
+    waiting_due = [c for c in store.due_ids(day, by, topics) if wanted is None or c in wanted]
+    waiting_new = [c for c in store.new_ids(by, topics, None) if wanted is None or c in wanted]
+    if reviews == 0 and new == 0:
+        return "Nothing to study: --reviews 0 and --new 0 allow no cards."
+    reasons = []
+    if reviews == 0 and waiting_due:
+        reasons.append(f"--reviews 0 leaves out {plural(len(waiting_due), 'due review')}")
+    if waiting_new:
+        if new == 0:
+            reasons.append("--new 0 allows no new cards")
+        elif new is None and store.settings().new_per_day == 0:
+            reasons.append("the new_per_day setting is 0 (raise it with --new or `dlcards config`)")
+        else:
+            reasons.append("new cards for today are used up (raise with --new)")
+    nxt = store.next_due(day, by)
+    text = "Nothing to study today" + (f"; the next review is due on {nxt}." if nxt else ".")
+    return text + "".join(f" {r[0].upper()}{r[1:]}." for r in reasons)

@@ -8,42 +8,120 @@ failed or interrupted export never leaves half a file.
 
 from __future__ import annotations
 
+import os
+import stat
+import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from dlcards.errors import UsageError
+from dlcards.errors import DlcardsError, UsageError
 from dlcards.fileio import atomic_write
 
-__all__ = ["check_target", "write_atomic"]
+__all__ = ["STDOUT", "Target", "check_target", "target_for", "write_atomic", "write_output"]
+
+STDOUT = "-"  # `-o -`: standard output
 
 
-def check_target(path: Path, force: bool) -> None:
+@dataclass(frozen=True)
+class Target:
+    """Where an export goes, decided before the work is done.
+
+    `file`: a regular file (new, or replaced with --force), written atomically; a symlink is
+    followed, so its target is what gets written, as the shell's `>` would. `stream`: a FIFO or
+    a character device (`/dev/stdout`, `/dev/null`), written into and never replaced.
+    `stdout`: standard output (`-o -`)."""
+
+    kind: str  # "file" | "stream" | "stdout"
+    path: Path | None  # what is opened (a symlink's target); None for standard output
+    shown: str  # as the user wrote it
+
+    @property
+    def is_stdout(self) -> bool:
+        return self.kind == "stdout"
+
+
+def target_for(output: str, force: bool) -> Target:
+    """The target named by `-o`: raises UsageError when it must not or cannot be written.
+    Call it before doing the work."""
+    if output == STDOUT:
+        return Target("stdout", None, "standard output")
+    given = Path(output).expanduser()
+    path = given.resolve() if given.is_symlink() else given
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None  # check_target says what is wrong with the path
+    except OSError as err:
+        raise UsageError(f"cannot write {given}: {err.strerror}") from None
+    if mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+        return Target("stream", path, str(given))
+    check_target(path, force, shown=given)
+    return Target("file", path, str(given))
+
+
+def check_target(path: Path, force: bool, shown: Path | None = None) -> None:
     """Raise UsageError unless `path` can be (over)written: call it before doing the work."""
+    shown = shown or path
     if path.is_dir():
-        raise UsageError(f"{path} is a directory; give a file name with -o")
+        raise UsageError(f"{shown} is a directory; give a file name with -o")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{shown} is not a regular file, a FIFO or a character device")
     if path.exists() and not force:
-        raise UsageError(f"{path} already exists; pass --force to overwrite it")
+        raise UsageError(f"{shown} already exists; pass --force to overwrite it")
     parent = path.parent
     if not parent.is_dir():
         what = "is not a directory" if parent.exists() else "does not exist"
-        raise UsageError(f"cannot write {path}: {parent} {what}")
+        raise UsageError(f"cannot write {shown}: {parent} {what}")
 
 
-def write_atomic(path: Path, force: bool, write: Callable[[IO[bytes]], None]) -> None:
+def write_output(target: Target, force: bool, write: Callable[[IO[bytes]], None]) -> None:
+    """Write through `write(fh)` to the target: a regular file atomically (a failure leaves no
+    partial file and an existing one as it was), a stream or standard output directly.
+    A write error (a full disk, a closed device) is one line and exit 1."""
+    if target.kind == "file":
+        assert target.path is not None
+        write_atomic(target.path, force, write, shown=target.shown)
+        return
+    try:
+        if target.kind == "stdout":
+            fh = sys.stdout.buffer
+            write(fh)
+            fh.flush()
+            return
+        assert target.path is not None
+        # no O_CREAT: if the FIFO or device went away, nothing is created in its place
+        fd = os.open(target.path, os.O_WRONLY)
+        with os.fdopen(fd, "wb") as stream:
+            write(stream)
+    except BrokenPipeError:
+        if target.kind == "stdout":
+            from dlcards.console import reader_left
+
+            reader_left()
+        raise DlcardsError(f"cannot write {target.shown}: the reader went away", 1) from None
+    except OSError as err:
+        raise DlcardsError(f"cannot write {target.shown}: {err.strerror or err}", 1) from None
+
+
+def write_atomic(
+    path: Path, force: bool, write: Callable[[IO[bytes]], None], shown: str | None = None
+) -> None:
     """Call `write` on a temporary file beside `path`, then rename it to `path`.
 
-    Raises UsageError (one line, for the user) when the file cannot be written; any error
-    removes the temporary file and leaves an existing `path` untouched.
+    Raises DlcardsError (one line for the user, exit 1) when the file cannot be written; any
+    error removes the temporary file and leaves an existing `path` untouched.
     """
-    check_target(path, force)
+    name = shown or str(path)
+    check_target(path, force, Path(name))
 
     def guarded(fh: IO[bytes]) -> None:
         write(fh)
         if path.exists() and not force:  # appeared while we were writing
-            raise UsageError(f"{path} already exists; pass --force to overwrite it")
+            raise UsageError(f"{name} already exists; pass --force to overwrite it")
 
     try:
         atomic_write(path, guarded)
     except OSError as err:
-        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
+        raise DlcardsError(f"cannot write {name}: {err.strerror or err}", 1) from None

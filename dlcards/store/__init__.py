@@ -267,15 +267,26 @@ class Store(Reports, Merging):
         return [r[0] for r in self._call(lambda: self.conn.execute(sql, args).fetchall())]
 
     def topic_counts(self, today: date, by: str) -> list[TopicCounts]:
-        """Per topic: active cards, due today (incl. overdue), new, suspended."""
+        """Per topic: active cards, due today (incl. overdue), new, suspended. Reviews logged
+        after `today` have not happened yet: such a card counts with the due date its first
+        later review started from."""
+        table = due_table(by)
+        if table == "fsrs":
+            before = "CASE WHEN r.fsrs_before IS NULL THEN s.due "
+            before += "ELSE json_extract(r.fsrs_before, '$.due') END"
+        else:
+            before = "r.due_before"
+        due = f"(CASE WHEN r.id IS NULL THEN s.due ELSE {before} END)"
         rows = self._call(
             lambda: self.conn.execute(
                 "SELECT c.topic, count(*), "
-                "sum(c.suspended = 0 AND s.due <= ?), "
-                "sum(c.suspended = 0 AND s.due IS NULL), sum(c.suspended) "
-                f"FROM cards c JOIN {due_table(by)} s ON s.card_id = c.id WHERE c.retired = 0 "
-                "GROUP BY c.topic ORDER BY min(c.position)",
-                (today.isoformat(),),
+                f"sum(c.suspended = 0 AND {due} <= ?), "
+                f"sum(c.suspended = 0 AND {due} IS NULL), sum(c.suspended) "
+                f"FROM cards c JOIN {table} s ON s.card_id = c.id "
+                "LEFT JOIN (SELECT card_id, min(id) AS first FROM reviews WHERE day > ? "
+                "GROUP BY card_id) l ON l.card_id = c.id LEFT JOIN reviews r ON r.id = l.first "
+                "WHERE c.retired = 0 GROUP BY c.topic ORDER BY min(c.position)",
+                (today.isoformat(), today.isoformat()),
             ).fetchall()
         )
         return [TopicCounts(r[0], r[1], r[2] or 0, r[3] or 0, r[4] or 0) for r in rows]

@@ -25,20 +25,46 @@ def due_table(by: str) -> str:
 class Reports(Connection):
     # statistics ------------------------------------------------------------------------------
 
-    def card_rows(self, by: str) -> list[StatsRow]:
-        """Every active card in deck order, with scheduler `by`'s due date and interval."""
+    def card_rows(self, by: str, as_of: date | None = None) -> list[StatsRow]:
+        """Every active card in deck order, with scheduler `by`'s due date and interval.
+
+        With `as_of`, reviews logged on later days have not happened yet: a card reviewed after
+        `as_of` is shown in the state its first later review started from (the log's `_before`
+        columns; FSRS's from `fsrs_before` when that review changed it)."""
+
+        def then(now: str, before: str) -> str:
+            return f"CASE WHEN r.id IS NULL THEN {now} ELSE {before} END"
+
+        def fsrs_then(now: str, key: str) -> str:
+            return (
+                f"CASE WHEN r.id IS NULL OR r.fsrs_before IS NULL THEN {now} "
+                f"ELSE json_extract(r.fsrs_before, '$.{key}') END"
+            )
+
         if due_table(by) == "fsrs":
+            due, last = fsrs_then("f.due", "due"), fsrs_then("f.last_review", "last_review")
             schedule = (
-                "f.due, coalesce(julianday(f.due) - julianday(f.last_review), 0), f.stability "
+                f"{due}, coalesce(julianday({due}) - julianday({last}), 0), "
+                f"{fsrs_then('f.stability', 'stability')} "
                 "FROM cards c JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id"
             )
         else:
-            schedule = "s.due, s.interval, NULL FROM cards c JOIN sm2 s ON s.card_id = c.id"
-        sql = (
-            "SELECT c.id, c.suspended, s.repetitions, s.ef, s.lapses, s.last_review, "
-            f"{schedule} WHERE c.retired = 0 ORDER BY c.position"
+            schedule = (
+                f"{then('s.due', 'r.due_before')}, {then('s.interval', 'r.interval_before')}, "
+                "NULL FROM cards c JOIN sm2 s ON s.card_id = c.id"
+            )
+        later = (
+            " LEFT JOIN (SELECT card_id, min(id) AS first FROM reviews WHERE day > ? "
+            "GROUP BY card_id) l ON l.card_id = c.id LEFT JOIN reviews r ON r.id = l.first"
         )
-        rows = self._call(lambda: self.conn.execute(sql).fetchall())
+        sql = (
+            f"SELECT c.id, c.suspended, {then('s.repetitions', 'r.reps_before')}, "
+            f"{then('s.ef', 'r.ef_before')}, {then('s.lapses', 'r.lapses_before')}, "
+            f"{then('s.last_review', 'r.last_review_before')}, "
+            f"{schedule}{later} WHERE c.retired = 0 ORDER BY c.position"
+        )
+        until = (as_of or date.max).isoformat()
+        rows = self._call(lambda: self.conn.execute(sql, (until,)).fetchall())
         return [
             StatsRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], int(r[7] or 0), r[8]) for r in rows
         ]

@@ -1,0 +1,67 @@
+"""The README's examples are what the program prints today (each block taken from a real run)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime, timezone
+
+from conftest import ROOT
+from rich.console import Console
+from typer.testing import CliRunner
+
+from dlcards.catalog import load_catalog
+from dlcards.cli import app
+from dlcards.commands import study as study_screen
+from dlcards.scheduling import Schedule
+from dlcards.session import Limits, StudySession
+from dlcards.settings import Settings
+from dlcards.store import Store
+from dlcards.terminal import KeyInput
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+def block(command: str) -> list[str]:
+    """The lines of the README's text block that starts with `$ command`, without it."""
+    match = re.search(rf"```text\n\$ {re.escape(command)}\n(.*?)```", README, re.S)
+    assert match, f"no README example for {command}"
+    return [line.rstrip() for line in match.group(1).splitlines()]
+
+
+def test_study_sample_is_the_first_card_of_a_gd_session() -> None:
+    """`dlcards study --topic gd`, Space, in a 100-column terminal: gd-1 revealed."""
+    catalog = load_catalog()
+    screen = io.StringIO()
+    console = Console(
+        file=screen, width=100, height=30, force_terminal=True, color_system=None, highlight=False
+    )
+    with Store.open() as store:
+        store.sync(catalog.cards, "readme", NOW)
+        schedule = Schedule.from_settings(Settings())
+        session = StudySession(
+            store, schedule, None, date(2026, 11, 26), lambda: NOW, Limits(new=20), ["gd"]
+        )
+        first = session.current
+        assert first is not None
+        card = catalog.card(first.card_id)
+        keys = iter(" q")
+        study_screen.card_screen(
+            session,
+            card,
+            "Gradient Descent and Its Variants",
+            "new card",
+            "",
+            console,
+            KeyInput(keys.__next__, console),
+        )
+    revealed = screen.getvalue().split("\x1b[2J\x1b[H")[-1]
+    assert [line.rstrip() for line in revealed.splitlines()] == block("dlcards study --topic gd")
+
+
+def test_calc_sample() -> None:
+    result = CliRunner().invoke(app, ["calc", "huber", "error=100", "delta=1"])
+    assert result.exit_code == 0
+    got = [line.rstrip() for line in result.output.splitlines()]
+    assert got == block("dlcards calc huber error=100 delta=1")

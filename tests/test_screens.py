@@ -1,0 +1,248 @@
+"""The main screens at 40, 60, 80 and 120 columns and 15 and 24 rows, as golden files.
+
+Each screen is rendered as the terminal shows it (rich treats the output as a terminal, without
+colour) and compared with `tests/snapshots/<screen>-<columns>x<rows>.txt`; a person has read
+each of those files once. After a deliberate change of a screen, rewrite them with
+`DLCARDS_UPDATE_SNAPSHOTS=1 pytest tests/test_screens.py` and read the diff before committing.
+
+The study screens (card before and after reveal, scrolled, grade legend, summary) depend on
+both sizes; the other commands print and scroll like any program, so only the width matters
+and they are taken at 24 rows. Every snapshot also holds the property that no line is wider
+than the terminal, and a hypothesis test checks it (and that the question stays in view) for
+any size and any card.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
+from rich.console import Console
+from typer.testing import CliRunner
+
+from dlcards.catalog import load_catalog
+from dlcards.cli import app
+from dlcards.commands import study as study_screen
+from dlcards.scheduling import Schedule
+from dlcards.session import Limits, StudySession
+from dlcards.settings import Settings
+from dlcards.sm2 import Grade
+from dlcards.store import Store
+from dlcards.terminal import KeyInput
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+WIDTHS = (40, 60, 80, 120)
+HEIGHTS = (15, 24)
+DAY = date(2026, 11, 26)
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+CLEAR = "\x1b[2J\x1b[H"  # how rich clears the screen: one frame starts after each
+
+runner = CliRunner()
+
+
+def snapshot(name: str, text: str, width: int) -> None:
+    """Compare `text` with its golden file (or write it, with DLCARDS_UPDATE_SNAPSHOTS=1)."""
+    too_wide = [line for line in text.splitlines() if cell_len(line) > width]
+    assert not too_wide, f"{name}: lines wider than {width}: {too_wide[:3]}"
+    path = SNAPSHOTS / f"{name}.txt"
+    if os.environ.get("DLCARDS_UPDATE_SNAPSHOTS"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.exists(), f"no snapshot {path.name}: run with DLCARDS_UPDATE_SNAPSHOTS=1"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from {path.name}"
+
+
+def terminal(width: int, height: int) -> tuple[Console, io.StringIO]:
+    screen = io.StringIO()
+    console = Console(
+        file=screen,
+        width=width,
+        height=height,
+        force_terminal=True,
+        color_system=None,
+        legacy_windows=False,
+        highlight=False,
+    )
+    return console, screen
+
+
+def frames(output: str) -> list[str]:
+    """The screens drawn, each as the terminal shows it: a key hint is written over the last
+    row (the cursor's), each hint replacing the one before."""
+    shown = []
+    for frame in output.split(CLEAR):
+        if frame:
+            body, hint = frame.rsplit("\n", 1) if "\n" in frame else ("", frame)
+            last = hint.split("\r\x1b[2K")[-1]
+            shown.append(body + "\n" + (last + "\n" if last else ""))
+    return shown
+
+
+def session_on(store: Store, card_ids: list[str]) -> StudySession:
+    schedule = Schedule.from_settings(Settings())
+    return StudySession(store, schedule, card_ids, DAY, lambda: NOW, Limits(new=20))
+
+
+def study_frames(card_id: str, width: int, height: int, keys: str) -> list[str]:
+    """The frames of one card's screen while `keys` are pressed (the last one ends it)."""
+    catalog = load_catalog()
+    card = catalog.card(card_id)
+    title = catalog.topic_titles()[card.topic]
+    console, screen = terminal(width, height)
+    with Store.open() as store:
+        store.sync(catalog.cards, "screens", NOW)
+        session = session_on(store, [card_id, "gd-1", "gd-2"])
+        pressed = iter(keys)
+        study_screen.card_screen(
+            session, card, title, "new card", "", console, KeyInput(pressed.__next__, console)
+        )
+    return frames(screen.getvalue())
+
+
+def tty_env(monkeypatch: pytest.MonkeyPatch, width: int, height: int = 24) -> None:
+    """rich takes CliRunner's output for a terminal of this size, without escape codes."""
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("LINES", str(height))
+    from dlcards.console import out
+
+    out.cache_clear()  # the console reads the size when made
+
+
+def run(*args: str, input: str | None = None) -> str:
+    result = runner.invoke(app, list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def history() -> None:
+    """A week of study, the same every run: stats and due have something to show."""
+    for day in range(20, 27):
+        script = "".join(f"\n{g}\n" for g in (4, 5, 3, 4, 2, 5)) + "q\n"
+        run("study", "--today", f"2026-11-{day}", "--new", "6", input=script)
+
+
+# --- the study screen -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("height", HEIGHTS)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_study_card_before_and_after_reveal(width: int, height: int) -> None:
+    """perceptron-12, the long card of the issue: the question, then the answer with its live
+    computation, then one page further down (j), each a frame of the terminal's size."""
+    shown = study_frames("perceptron-12", width, height, " jq")
+    before, after = shown[0], shown[1]
+    snapshot(f"study-question-{width}x{height}", before, width)
+    snapshot(f"study-answer-{width}x{height}", after, width)
+    for frame in shown:
+        assert len(frame.splitlines()) <= height - 1  # the last row is the cursor's (no hint)
+        assert "What happens to the weights" in frame  # the question stays in view
+        assert "perceptron-12" in frame and "Perceptron" in frame.splitlines()[0]
+    if len(shown) > 2:  # scrolled: the keys to scroll are on screen
+        snapshot(f"study-scrolled-{width}x{height}", shown[2], width)
+        assert re.search(r"lines \d+-\d+ of \d+ · (j/↓ more · )?k/↑ back", shown[2])
+        assert "j/↓ more" in after
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_grade_legend_columns_line_up(width: int) -> None:
+    console, screen = terminal(width, 24)
+    preview = dict(zip(Grade, (1, 1, 1, 1, 6, 45), strict=True))
+    console.print(study_screen.grade_legend(preview, width))
+    text = screen.getvalue()
+    snapshot(f"grade-legend-{width}", text, width)
+    lines = text.splitlines()
+    for names, whens in zip(lines[::2], lines[1::2], strict=True):
+        starts = [m.start() for m in re.finditer(r"\d [a-z]+", names)]
+        assert [m.start() for m in re.finditer(r"\S+( ↺)?", whens)] == starts
+
+
+@pytest.mark.parametrize("height", HEIGHTS)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_summary(width: int, height: int) -> None:
+    console, screen = terminal(width, height)
+    with Store.open() as store:
+        store.sync(load_catalog().cards, "screens", NOW)
+        session = session_on(store, ["gd-1", "gd-2", "gd-3"])
+        for grade, seconds in ((Grade.GOOD, 12.0), (Grade.HARD, 300.0), (Grade.PERFECT, 9.0)):
+            session.grade(grade, seconds)
+        console.print(study_screen.summary_panel(session, date(2026, 11, 27)))
+    snapshot(f"summary-{width}x{height}", screen.getvalue(), width)
+    assert "1m 21s" in screen.getvalue()  # 12 + 60 (capped) + 9 seconds
+
+
+# --- the other commands -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_stats_and_due(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    history()
+    tty_env(monkeypatch, width)
+    snapshot(f"stats-{width}", run("stats", "--today", "2026-11-27"), width)
+    snapshot(f"due-{width}", run("due", "--today", "2026-11-27"), width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_list_show_check(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    tty_env(monkeypatch, width)
+    snapshot(f"list-{width}", run("list", "--topic", "vgp"), width)
+    snapshot(f"show-{width}", run("show", "robust-i9", "--today", "2026-11-27"), width)
+    lines = run("check").splitlines(keepends=True)
+    snapshot(f"check-{width}", "".join(lines[:16] + ["…\n"] + lines[-6:]), width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_quiz_feedback(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    tty_env(monkeypatch, width)
+    # seed 1 on gd: a self-graded card (revealed, not known), then a typed question answered
+    # with something that is not a number, then wrongly
+    out = run(
+        "quiz",
+        "--topic",
+        "gd",
+        "--seed",
+        "1",
+        "--count",
+        "2",
+        "--today",
+        "2026-11-26",
+        input="\nn\nabc\n7\n",
+    )
+    snapshot(f"quiz-{width}", out, width)
+
+
+# --- any size -------------------------------------------------------------------------------
+
+
+CARD_IDS = [c.id for c in load_catalog().cards]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    card_id=st.sampled_from(CARD_IDS),
+    width=st.integers(min_value=30, max_value=200),
+    height=st.integers(min_value=12, max_value=60),
+)
+def test_any_card_at_any_size_fits_and_keeps_the_question(
+    card_id: str, width: int, height: int
+) -> None:
+    shown = study_frames(card_id, width, height, " jjq")
+    for frame in shown:
+        lines = frame.splitlines()
+        assert max(cell_len(line) for line in lines) <= width
+        assert len(lines) <= height  # the last row is the cursor's, where key hints go
+    question = re.compile(r"│ +Q ")
+    assert question.search(shown[0]) and question.search(shown[1])  # before and after reveal
