@@ -13,7 +13,10 @@ commit and an unchanged-deck sync are timed in-process, where their cost is visi
 2. A synthetic collection (bench/synth.py, from a seed): N cards in 50 deck files and 10 review
    rows per card, loaded with Store.import_reviews. First sync (no database, no cache), sync
    when nothing changed, due, the first card of a study session on screen, one review committed,
-   stats, export anki, a re-sync after one deck file changed, and the children's peak memory.
+   stats, export anki, a re-sync after one deck file changed, the checks before writing (the
+   session tables' integrity check every writing process runs; the daily full check with its
+   verified backup, and the sizes of the database and of a backup), and the children's peak
+   memory.
 3. The same measures at every size of --sizes, so the table shows how each cost grows.
 """
 
@@ -467,6 +470,8 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
 
     m["sync_one_deck_edited"] = repeat(one_deck_edited, runs, False, "sync after 1 deck edited")
 
+    safety(db, m, out, runs)
+
     with Store.open(db) as store:  # last: it adds to the log
         schedule = Schedule.from_settings(store.settings())
         queue = store.due_ids(synth.TODAY, schedule.name) + store.new_ids(schedule.name)
@@ -492,6 +497,36 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
     return out
 
 
+def safety(db: Path, m: dict[str, Measure], out: dict[str, Any], runs: int) -> None:
+    """The checks before writing (dlcards.store.connection): the session tables' integrity
+    check that every writing process runs, and the daily full check with its verified, gzip'd
+    backup; with the database's and the backup's sizes."""
+    from dlcards.store import Store
+    from dlcards.store import backup as backups
+
+    with Store.open(db) as store:
+
+        def session_check(_: int) -> float:
+            store.guarded = False  # as a new process that is about to write
+            t = time.perf_counter()
+            store.guard_writes()
+            return time.perf_counter() - t
+
+        m["check_session"] = repeat(session_check, runs, label="check before a first write")
+
+        def daily(_: int) -> float:
+            store.conn.execute("DELETE FROM meta WHERE key = 'integrity_checked'")
+            store.guarded = False  # the first write of a day
+            t = time.perf_counter()
+            store.guard_writes()
+            return time.perf_counter() - t
+
+        m["check_daily"] = repeat(daily, min(runs, 3), label="daily check + verified backup")
+    made = backups.backups(db)
+    out["db_mb"] = round(db.stat().st_size / 1e6, 1)
+    out["backup_mb"] = round(made[0].size / 1e6, 1) if made else None
+
+
 # --- report -------------------------------------------------------------------------------------
 
 SCALE_ROWS = [
@@ -503,6 +538,8 @@ SCALE_ROWS = [
     ("stats", "stats"),
     ("export_anki", "export anki (all cards)"),
     ("sync_one_deck_edited", "sync after 1 deck file edited: due"),
+    ("check_session", "check before a process's first write (in-process)"),
+    ("check_daily", "daily full check + verified backup (in-process)"),
 ]
 
 
@@ -656,7 +693,8 @@ def report(
         extra = [
             f"{n:,} cards: {r['due_today']:,} due today, study queue {r['study_queue']:,}; "
             f"built in {r['build']['decks_s']:.1f} s (decks) + "
-            f"{r['build']['reviews_s']:.1f} s (review import)"
+            f"{r['build']['reviews_s']:.1f} s (review import); database "
+            f"{r.get('db_mb')} MB, one backup {r.get('backup_mb')} MB (gzip)"
             for n, r in ((n, sizes[n]) for n in order)
         ]
         lines += ["", *extra]

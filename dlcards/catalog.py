@@ -49,21 +49,65 @@ def user_deck_paths(extra: Sequence[str | Path] = ()) -> list[Path]:
     return paths
 
 
+def _not_a_file(path: Path) -> str | None:
+    """Why `path` cannot be read as a deck file (None for a regular file)."""
+    import errno
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        return "a broken symbolic link" if os.path.islink(path) else "missing"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+
+
+def _in_directory(location: Path) -> list[Path]:
+    """The deck files in a directory, in name order; an entry with a deck's suffix that is not
+    a regular file (a FIFO would hang the read) is reported, not skipped."""
+    found = []
+    for p in sorted(location.iterdir()):
+        if p.suffix not in DECK_SUFFIXES:
+            continue
+        problem = _not_a_file(p)
+        if problem:
+            raise UsageError(
+                f"deck path {p} is {problem}, not a deck file; remove or rename it "
+                "(from --decks or DLCARDS_DECKS)"
+            )
+        found.append(p)
+    return found
+
+
 def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
-    """Every deck file to load, built-in first. Raises UsageError for a missing user path."""
+    """Every deck file to load, built-in first. Raises UsageError for a missing user path or a
+    deck path that is not a regular file."""
     files = sorted(
         p for p in builtin_decks_dir().iterdir() if p.suffix in DECK_SUFFIXES and p.is_file()
     )
     seen = {p.resolve() for p in files}
     for location in user_deck_paths(extra):
-        if location.is_dir():
-            found = sorted(
-                p for p in location.iterdir() if p.suffix in DECK_SUFFIXES and p.is_file()
-            )
-        elif location.is_file():
+        problem = _not_a_file(location)
+        if problem == "a directory":
+            found = _in_directory(location)
+        elif problem is None:
             found = [location]
-        else:
+        elif problem == "missing":
             raise UsageError(f"deck path {location} does not exist (from --decks or DLCARDS_DECKS)")
+        else:
+            raise UsageError(
+                f"deck path {location} is {problem}, not a deck file or directory "
+                "(from --decks or DLCARDS_DECKS)"
+            )
         for path in found:
             if path.resolve() not in seen:
                 seen.add(path.resolve())
@@ -221,13 +265,19 @@ def check_merge(infos: Sequence[DeckInfo], load: Callable[[DeckInfo], Deck]) -> 
 
 
 def read_deck(path: Path) -> Deck:
-    from dlcards.deck import parse_deck
+    from dlcards.deck import MAX_DECK_BYTES, parse_deck
 
     shown = _display_path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_DECK_BYTES + 1)
     except OSError as err:
         raise DeckError(f"{shown}: cannot read deck: {err.strerror}") from None
+    if len(data) > MAX_DECK_BYTES:
+        raise DeckError(
+            f"{shown}:1: the deck is more than {MAX_DECK_BYTES // 2**20} MB, the limit for a "
+            "deck file; split it into several files"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from dlcards import __version__
-from dlcards.errors import DlcardsError
+from dlcards.errors import DlcardsError, one_line
 
 
 class _Group(TyperGroup):
@@ -67,7 +67,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except DlcardsError as err:
-            typer.echo(f"error: {err}", err=True)
+            typer.echo(f"error: {one_line(str(err))}", err=True)
             raise typer.Exit(err.exit_code) from None
         except BrokenPipeError:
             # `dlcards list | head`: the reader went away; that is not an error.
@@ -138,6 +138,8 @@ COMMANDS = {
     "calc": "dlcards.commands.calc:calc",
     "export": "dlcards.commands.export:export_app",
     "import": "dlcards.commands.importing:import_app",
+    "backup": "dlcards.commands.doctor:backup",
+    "doctor": "dlcards.commands.doctor:doctor",
 }
 
 

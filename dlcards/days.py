@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 
 from dlcards.errors import UsageError
 
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+"""The range `--today` accepts: wide enough for any study day, narrow enough that every date a
+scheduler computes from it (a due date up to 100 years on) is a valid date."""
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 def today_from(option: str | None) -> date:
-    """The study day: --today, else DLCARDS_TODAY, else the local calendar date."""
-    text = option or os.environ.get("DLCARDS_TODAY")
-    if not text:
-        return date.today()
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        source = "--today" if option else "DLCARDS_TODAY"
-        raise UsageError(f"{source} must be a date like 2026-11-26, not {text!r}") from None
+    """The study day: --today, else DLCARDS_TODAY, else the local calendar date. Only an ISO
+    date YYYY-MM-DD from FIRST_DAY to LAST_DAY is accepted (not 20261126 nor 2026-W48-4)."""
+    if option is not None:
+        text, source = option, "--today"
+    else:
+        text, source = os.environ.get("DLCARDS_TODAY", "").strip(), "DLCARDS_TODAY"
+        if not text:
+            return date.today()
+    day: date | None = None
+    if _ISO_DAY.fullmatch(text.strip()):
+        try:
+            day = date.fromisoformat(text.strip())
+        except ValueError:
+            day = None
+    if day is None:
+        raise UsageError(f"{source} must be a date like 2026-11-26 (YYYY-MM-DD), not {text!r}")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(
+            f"{source} {day.isoformat()} is outside the dates dlcards accepts "
+            f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})"
+        )
+    return day

@@ -58,6 +58,14 @@ COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong"}
 QUIZ_KEYS = {"template", "params", "answer", "args", "tolerance"}
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
+# Bounds on what a deck file may ask of the loader (a hostile or broken file must fail fast,
+# in one line, never hang or eat memory): its size, YAML aliases (an "alias bomb" expands
+# exponentially), nesting depth, and the length of a number (Python refuses ints of more than
+# 4,300 digits).
+MAX_DECK_BYTES = 2 * 1024 * 1024
+MAX_NUMBER_CHARS = 300
+MAX_NESTING = 32
+
 Scalar = int | float | str | bool
 Value = Scalar | list[Scalar]
 
@@ -196,9 +204,50 @@ def _loader_class() -> type:
         result.line = node.start_mark.line + 1
         return result
 
+    def bounded(tag: str) -> Any:
+        plain = Loader.yaml_constructors[tag]
+
+        def construct(loader: Any, node: Any) -> Any:
+            if len(str(node.value)) > MAX_NUMBER_CHARS:
+                raise DeckError(
+                    f"{{path}}:{node.start_mark.line + 1}: a number of {len(node.value):,} "
+                    f"characters; numbers in a deck are at most {MAX_NUMBER_CHARS} long"
+                )
+            return plain(loader, node)
+
+        return construct
+
     Loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
     Loader.add_constructor("tag:yaml.org,2002:seq", construct_sequence)
+    for tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        Loader.add_constructor(tag, bounded(tag))
     return Loader
+
+
+def _scan(text: str, path: str, loader: type) -> None:
+    """Before anything is built: no YAML anchors and aliases (`&name` / `*name`; expanded, ten
+    levels of them make billions of values) and no nesting deeper than MAX_NESTING (building
+    900 nested lists exhausts Python's recursion). One pass of libyaml's events."""
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise DeckError(
+                    f"{path}:{line}: lists and mappings nested more than {MAX_NESTING} deep; "
+                    "a deck needs a few levels"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark else 0
+            raise DeckError(
+                f"{path}:{line}: YAML alias *{event.anchor} is not allowed in a deck; "
+                "write the value out"
+            )
 
 
 _LOADER: type | None = None
@@ -210,7 +259,13 @@ def _load_yaml(text: str, path: str) -> Any:
     global _LOADER
     if _LOADER is None:
         _LOADER = _loader_class()
+    if len(text) > MAX_DECK_BYTES:
+        raise DeckError(
+            f"{path}:1: the deck is {len(text) / 2**20:.1f} MB; a deck file may be at most "
+            f"{MAX_DECK_BYTES // 2**20} MB, split it into several files"
+        )
     try:
+        _scan(text, path, _LOADER)
         return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a SafeLoader subclass
     except DeckError as err:
         raise DeckError(str(err).replace("{path}", path)) from None

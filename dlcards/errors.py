@@ -25,3 +25,19 @@ class UsageError(DlcardsError):
 
 class StoreError(DlcardsError):
     """The progress database cannot be used (corrupt, locked, read-only, newer version)."""
+
+
+_CONTROL = {
+    **{c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]},
+    0x0A: "\\n",
+    0x0D: "\\r",
+    0x09: "\\t",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def one_line(message: str) -> str:
+    """`message` as one printable line: newlines, NUL and other control characters (from a
+    deck's text or a card id) are shown as escapes, so an error never spans two lines."""
+    return message.translate(_CONTROL)

@@ -1,22 +1,35 @@
 """Atomic file writes: one way to replace a file so that no reader ever sees half of it.
 
 The content goes to a temporary file beside the target, is flushed and fsynced, and is renamed
-over the target. Any error removes the temporary file and leaves the target as it was.
+over the target. Any error removes the temporary file and leaves the target as it was. A
+process killed mid-write (SIGKILL) cannot remove its temporary file: the name carries the
+writer's process id (`.{name}.{pid}-{random}.tmp`), so `clean_stale_temps` can tell a dead
+writer's leftover from a file another process is still writing.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
+
+_TEMP = re.compile(r"^\.(?P<target>.+)\.(?:(?P<pid>\d+)-[a-z0-9_]{8}|[a-z0-9_]{8})\.tmp$")
+LEGACY_STALE_S = 3600.0
+"""A temporary file of the old naming (no process id) is a leftover when it is this old and
+names a target that is there or has an export's suffix."""
+_EXPORT_SUFFIXES = (".apkg", ".txt", ".csv", ".json")
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None], mode: int | None = None) -> None:
     """Write `path` atomically through `write(fh)`; raises OSError (target untouched)."""
     import tempfile
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent
+    )
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -41,3 +54,50 @@ def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: assume it is alive
+    return True
+
+
+def clean_stale_temps(folder: Path) -> list[Path]:
+    """Remove the temporary files `atomic_write` left in `folder` when its process was killed
+    (its process id no longer runs; an old-style name without one after LEGACY_STALE_S).
+    Returns what was removed; errors are ignored (cleaning is best effort)."""
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        m = _TEMP.match(entry.name)
+        if not m:
+            continue
+        try:
+            if not entry.is_file() or entry.is_symlink():
+                continue
+            pid = m["pid"]
+            if pid is not None and int(pid) != os.getpid():
+                stale = not pid_alive(int(pid))
+            elif pid is None:
+                target = m["target"]
+                stale = now - entry.stat().st_mtime > LEGACY_STALE_S and (
+                    target.endswith(_EXPORT_SUFFIXES) or (folder / target).is_file()
+                )
+            else:
+                stale = False
+            if stale:
+                entry.unlink()
+                removed.append(entry)
+        except OSError:
+            continue
+    return removed

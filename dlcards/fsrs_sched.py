@@ -9,7 +9,7 @@ The `fsrs` package is imported on first use, never by quick commands.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
@@ -71,13 +71,36 @@ def _card(state: FsrsState) -> Any:
     )
 
 
+_LATEST_SAFE = date(9000, 1, 1)  # a review after this could overflow py-fsrs' due date
+
+
 def review(state: FsrsState, grade: Grade, day: date, retention: float) -> FsrsState:
-    """The state after a graded review on `day`."""
-    card, _ = _scheduler(retention).review_card(_card(state), _rating(Grade(grade)), _at(day))
+    """The state after a graded review on `day`.
+
+    FSRS depends only on days elapsed, so a review dated near the end of the calendar is
+    computed on dates shifted back and shifted forward again, its due date clamped to the last
+    representable date (py-fsrs itself would overflow)."""
+    shift = timedelta(days=max(0, (day - _LATEST_SAFE).days))
+
+    def back(d: date | None) -> date | None:
+        return None if d is None else d - shift if d - date.min > shift else date.min
+
+    if shift:
+        state = FsrsState(
+            stability=state.stability,
+            difficulty=state.difficulty,
+            due=back(state.due),
+            last_review=back(state.last_review),
+        )
+    card, _ = _scheduler(retention).review_card(
+        _card(state), _rating(Grade(grade)), _at(day - shift)
+    )
+    due = card.due.date()
+    due = due + min(shift, date.max - due)
     return FsrsState(
         stability=float(card.stability),
         difficulty=float(card.difficulty),
-        due=card.due.date(),
+        due=due,
         last_review=day,
     )
 

@@ -181,8 +181,10 @@ class StudySession:
         """Take back the last grade of this session: state and log restored exactly."""
         if not self.history:
             return None
-        item, row, queued = self.history.pop()
+        item, row, queued = self.history[-1]
+        # may raise (locked): nothing has changed yet, the grade stays undoable
         self.store.undo(row.id, self.schedule.replay, self._redecide)
+        self.history.pop()
         if queued:  # drop the re-drill this grade queued (the last one for this card)
             redrill = Item(item.card_id, "redrill")
             last = len(self.queue) - 1 - self.queue[::-1].index(redrill)

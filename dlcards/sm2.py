@@ -15,6 +15,8 @@ The rules, exactly as dlcards applies them:
 - If q < 3: n = 0, interval = 1 (EF keeps its updated value), and the lapse count goes up if the
   card had been recalled before (n > 0 before this grade).
 - The card is due on (day of review + interval), in local calendar days.
+- Bounds SuperMemo leaves open: an interval is at most MAX_INTERVAL days (100 years, Anki's
+  maximum interval), and a due date past the last date Python knows (9999-12-31) is that date.
 - Same-day re-drill (SM-2's step 7) lives in the study session: re-drills are logged but do not
   change the state; the day's first grade sets the schedule.
 
@@ -33,6 +35,12 @@ State = Sm2State
 __all__ = ["EF_MIN", "EF_START", "Grade", "Review", "State", "next_ef", "preview", "review"]
 
 EF_MIN = 130
+MAX_INTERVAL = 36500  # days: 100 years, as Anki's maximum interval
+
+
+def due_after(day: date, interval: int) -> date:
+    """`day + interval` days, clamped to the last representable date."""
+    return day + timedelta(days=min(interval, (date.max - day).days))
 
 
 class Grade(IntEnum):
@@ -99,6 +107,7 @@ def review(state: State, grade: Grade, today: date) -> tuple[State, Review]:
             interval = 6
         else:
             interval = -(-state.interval * ef // 100)  # exact ceil(interval * EF')
+            interval = min(interval, MAX_INTERVAL)
         lapses = state.lapses
     else:
         n = 0
@@ -108,7 +117,7 @@ def review(state: State, grade: Grade, today: date) -> tuple[State, Review]:
         ef=ef,
         repetitions=n,
         interval=interval,
-        due=today + timedelta(days=interval),
+        due=due_after(today, interval),
         lapses=lapses,
         last_review=today,
     )

@@ -242,3 +242,45 @@ def test_list_in_a_terminal_never_cuts_ids(monkeypatch: pytest.MonkeyPatch, widt
     ids = [c.id for c in load_catalog().cards]
     assert [line.split()[0] for line in lines[1:-1]] == ids
     assert lines[-1] == f"{len(ids)} cards"
+
+
+# --- every error a user can cause: one line --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("20261126", "must be a date like 2026-11-26 (YYYY-MM-DD), not '20261126'"),
+        ("2026-W48-4", "must be a date like 2026-11-26 (YYYY-MM-DD), not '2026-W48-4'"),
+        ("", "must be a date like 2026-11-26 (YYYY-MM-DD), not ''"),
+        ("2026-02-30", "must be a date like 2026-11-26 (YYYY-MM-DD), not '2026-02-30'"),
+        (
+            "9999-12-31",
+            "9999-12-31 is outside the dates dlcards accepts (2000-01-01 to 2199-12-31)",
+        ),
+        (
+            "0005-01-01",
+            "0005-01-01 is outside the dates dlcards accepts (2000-01-01 to 2199-12-31)",
+        ),
+    ],
+)
+def test_today_accepts_only_iso_dates_in_the_documented_range(text: str, problem: str) -> None:
+    for args in (["study"], ["stats"], ["due"], ["show", "gd-2"]):
+        result = runner.invoke(app, [*args, "--today", text], input="q\n")
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output == f"error: --today {problem}\n"
+    for edge in ("2000-01-01", "2199-12-31"):
+        assert runner.invoke(app, ["stats", "--today", edge]).exit_code == 0
+
+
+def test_an_error_message_never_spans_two_lines(tmp_path: Path) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "bad.yaml").write_bytes(b'topic: bad\ntitle: Bad\ncards:\n  - id: "x\\ny\\u0000z"\n')
+    result = runner.invoke(app, ["check", "--decks", str(decks)])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and result.output.startswith("error: ")
+    assert "\\n" in result.output and "\\x00" in result.output
+    shown = runner.invoke(app, ["show", "gd-2\n\x00evil"])
+    assert shown.exit_code == 2
+    assert shown.output.count("\n") == 1 and "\\n\\x00evil" in shown.output

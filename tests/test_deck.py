@@ -16,6 +16,7 @@ from dlcards.deck import parse_deck
 from dlcards.errors import DeckError
 
 BAD = FIXTURES / "bad"
+runner = CliRunner()
 
 # file -> (line, pieces the message must contain)
 EXPECTED: dict[str, tuple[int | None, tuple[str, ...]]] = {
@@ -297,3 +298,108 @@ def test_a_cache_of_another_format_is_parsed_again(tmp_path: Path) -> None:
     del data["cards"][0]["note"]
     cached.write_text(json.dumps(data), encoding="utf-8")
     assert load_catalog([deck]).card("d-1").note == "The question is repaired."
+
+
+# --- hostile decks: bounded, one line, fast ---------------------------------------------------
+
+
+def alias_bomb(levels: int = 10, fan: int = 9) -> str:
+    lines = ["topic: bomb", "title: Bomb", "cards:", "  - id: bomb-1", "    question: q"]
+    lines += ["    answer: a", "    tags: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, levels):
+        lines.append(f"    source: &a{i} [{', '.join([f'*a{i - 1}'] * fan)}]")
+    lines.append(f"    compute: {{fn: huber, label: *a{levels - 1}}}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_at_its_first_alias() -> None:
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(DeckError) as err:
+        parse_deck(alias_bomb(), "bomb.yaml")
+    assert time.monotonic() - start < 2
+    assert str(err.value) == (
+        "bomb.yaml:8: YAML alias *a0 is not allowed in a deck; write the value out"
+    )
+
+
+def test_an_anchor_without_alias_and_stars_in_text_are_fine() -> None:
+    text = (
+        "topic: ok\ntitle: Ok\ncards:\n  - id: ok-1\n    question: &q What is **bold** & *it*?\n"
+        "    answer: a\n"
+    )
+    assert parse_deck(text, "ok.yaml").cards[0].question == "What is **bold** & *it*?"
+
+
+@pytest.mark.parametrize("digits", [301, 5000])
+def test_a_number_of_hundreds_of_digits_is_refused(digits: int) -> None:
+    text = (
+        "topic: big\ntitle: Big\ncards:\n  - id: big-1\n    question: q\n    answer: a\n"
+        f"    compute: {{fn: huber, args: {{error: {'9' * digits}}}}}\n"
+    )
+    with pytest.raises(DeckError) as err:
+        parse_deck(text, "big.yaml")
+    assert str(err.value) == (
+        f"big.yaml:7: a number of {digits:,} characters; numbers in a deck are at most 300 long"
+    )
+
+
+def test_a_number_of_300_characters_is_still_a_number() -> None:
+    text = (
+        "topic: big\ntitle: Big\ncards:\n  - id: big-1\n    question: q\n    answer: a\n"
+        f"    compute: {{fn: huber, args: {{error: {'9' * 300}}}}}\n"
+    )
+    assert parse_deck(text, "big.yaml").cards[0].compute[0].args["error"] == int("9" * 300)
+
+
+def test_a_deck_file_over_the_size_limit_is_refused_without_reading_it_all(
+    tmp_path: Path,
+) -> None:
+    from dlcards.deck import MAX_DECK_BYTES
+
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(b"topic: huge\ntitle: Huge\ncards: []\n# " + b"x" * MAX_DECK_BYTES + b"\n")
+    with pytest.raises(DeckError) as err:
+        read_deck(path)
+    assert str(err.value).endswith(
+        "huge.yaml:1: the deck is more than 2 MB, the limit for a deck file; "
+        "split it into several files"
+    )
+    with pytest.raises(DeckError, match=r"^big\.yaml:1: the deck is 2\.0 MB"):
+        parse_deck("#" * (MAX_DECK_BYTES + 1), "big.yaml")
+
+
+def test_hostile_decks_in_a_directory_stop_check_with_one_line(tmp_path: Path) -> None:
+    import os
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "bomb.yaml").write_text(alias_bomb())
+    result = runner.invoke(app, ["check", "--decks", str(decks)])
+    assert result.exit_code == 2
+    assert result.output.strip().endswith(
+        "YAML alias *a0 is not allowed in a deck; write the value out"
+    )
+    (decks / "bomb.yaml").unlink()
+    os.mkfifo(decks / "pipe.yaml")
+    result = runner.invoke(app, ["check", "--decks", str(decks)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: deck path {decks / 'pipe.yaml'} is a FIFO (named pipe), not a deck file; "
+        "remove or rename it (from --decks or DLCARDS_DECKS)"
+    )
+    (decks / "pipe.yaml").unlink()
+    (decks / "loop.yaml").symlink_to(decks / "loop.yaml")
+    result = runner.invoke(app, ["due", "--decks", str(decks)])
+    assert result.exit_code == 2 and "is a symbolic link loop" in result.output
+
+
+def test_nesting_deeper_than_the_limit_is_refused_not_a_recursion_error() -> None:
+    text = "topic: deep\ntitle: Deep\ncards:\n  - id: deep-1\n    question: q\n    answer: a\n"
+    text += "    tags: " + "[" * 900 + "]" * 900 + "\n"
+    with pytest.raises(DeckError) as err:
+        parse_deck(text, "deep.yaml")
+    assert str(err.value) == (
+        "deep.yaml:7: lists and mappings nested more than 32 deep; a deck needs a few levels"
+    )

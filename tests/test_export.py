@@ -630,3 +630,24 @@ def test_cli_full_disk_is_one_line_and_leaves_no_file(
     code, output = _run("anki", "-o", str(out), "--force")
     assert code == 1 and out.read_bytes() == b"old"
     assert [p.name for p in work.iterdir()] == ["cards.apkg"]
+
+
+def test_the_next_export_removes_temp_files_a_killed_export_left(tmp_path: Path) -> None:
+    import os
+    import time
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    out = tmp_path / "out"
+    out.mkdir()
+    killed = out / f".deck.apkg.{dead.pid}-abcd1234.tmp"  # a SIGKILLed export's
+    legacy = out / ".out.apkg.k2j4h5g6.tmp"  # the old naming, an hour old
+    running = out / f".other.apkg.{os.getppid()}-abcd1234.tmp"  # a live export's
+    mine = out / "notes.tmp"  # not ours at all
+    for p in (killed, legacy, running, mine):
+        p.write_bytes(b"partial")
+    hour_ago = time.time() - 3700
+    os.utime(legacy, (hour_ago, hour_ago))
+    result = runner.invoke(app, ["export", "text", "-o", str(out / "cards.txt")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(["cards.txt", running.name, mine.name])

@@ -239,3 +239,41 @@ def test_study_switch_and_show_recall() -> None:
         app, ["study", "--today", str(date(2026, 11, 26) + timedelta(days=30))], input="\nq\n"
     ).output
     assert "due 2" in out
+
+
+def test_a_review_at_the_end_of_the_calendar_is_shifted_not_crashed() -> None:
+    # FSRS depends on days elapsed only: the same history a few thousand years earlier gives
+    # the same stability and difficulty, and the due date is clamped to 9999-12-31
+    early = [date(2026, 11, 1), date(2026, 11, 9), date(2026, 12, 1)]
+    late = [date(9999, 11, 1), date(9999, 11, 9), date(9999, 12, 1)]
+    a = b = fsrs_sched.FsrsState()
+    for d_early, d_late in zip(early, late, strict=True):
+        a = fsrs_sched.review(a, Grade.GOOD, d_early, 0.9)
+        b = fsrs_sched.review(b, Grade.GOOD, d_late, 0.9)
+        assert (b.stability, b.difficulty) == (a.stability, a.difficulty)
+        assert b.last_review == d_late
+        assert a.due is not None
+        days = d_late.toordinal() + (a.due - d_early).days
+        assert b.due == date.fromordinal(min(days, date(9999, 12, 31).toordinal()))
+
+
+def test_fsrs_can_be_turned_on_after_a_review_dated_9999(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = tmp_path / "p.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["due", "--db", str(db)]).exit_code == 0
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "INSERT INTO reviews (card_id, reviewed_at, day, grade, kind) "
+        "VALUES ('gd-2', '9999-12-25T10:00:00', '9999-12-25', 5, 'scheduled')"
+    )
+    conn.commit()
+    conn.close()
+    result = runner.invoke(app, ["config", "scheduler", "fsrs", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    shown = runner.invoke(app, ["show", "gd-2", "--json", "--db", str(db), "--today", "2199-12-31"])
+    assert shown.exit_code == 0, shown.output
+    assert '"due": "9999-12-31"' in shown.output

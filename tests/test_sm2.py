@@ -127,3 +127,17 @@ def test_review_depends_only_on_its_arguments(gs: list[int], shift: int) -> None
         )
         assert moved.due is not None and state.due is not None
         assert (moved.due - state.due).days == shift
+
+
+def test_intervals_stop_at_100_years_and_due_dates_at_the_end_of_the_calendar() -> None:
+    from datetime import date
+
+    from dlcards.sm2 import MAX_INTERVAL
+
+    state = State()
+    for _ in range(40):  # 40 perfect reviews: SM-2's interval would pass 10^15 days
+        state, _ = review(state, Grade.PERFECT, date(2026, 11, 26))
+    assert state.interval == MAX_INTERVAL == 36500
+    assert state.due == date(2126, 11, 2)  # 2026-11-26 + 36,500 days, counted by hand
+    late, _ = review(State(ef=250, repetitions=3, interval=100), Grade.GOOD, date(9999, 12, 1))
+    assert late.interval == 250 and late.due == date(9999, 12, 31)

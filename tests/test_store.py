@@ -257,3 +257,187 @@ def test_default_path_matches_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_
             monkeypatch.setenv("XDG_DATA_HOME", xdg)
         expected = Path(platformdirs.user_data_dir("dlcards", appauthor=False)) / "dlcards.db"
         assert default_path() == expected
+
+
+# --- paths that are not files, values that are not values ---------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file types")
+@pytest.mark.parametrize("kind", ["fifo", "loop", "broken", "device", "socket", "dir"])
+def test_a_database_path_that_is_not_a_file_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    import socket
+    import subprocess
+
+    path = tmp_path / "p.db"
+    what = {
+        "fifo": "is a FIFO (named pipe), not a file",
+        "loop": "is a symbolic link loop",
+        "broken": "is a symbolic link to a missing file",
+        "device": "is a device, not a file",
+        "socket": "is a socket, not a file",
+        "dir": "is a directory, not a file",
+    }[kind]
+    sock = None
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "loop":
+        path.symlink_to(tmp_path / "q.db")
+        (tmp_path / "q.db").symlink_to(path)
+    elif kind == "broken":
+        path.symlink_to(tmp_path / "gone.db")
+    elif kind == "device":
+        path = Path("/dev/null")
+    elif kind == "socket":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+    else:
+        path.mkdir()
+    try:
+        # every command, as a process: a FIFO must not hang open()
+        for args in (["stats"], ["show", "gd-2", "--json"], ["study"], ["export", "reviews"]):
+            run = subprocess.run(
+                [sys.executable, "-m", "dlcards", *args, "--db", str(path)],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                input="q\n",
+                env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+            )
+            assert run.returncode == 2, (args, run.stdout, run.stderr)
+            assert run.stderr == f"error: database path {path} {what}; pass a file with --db\n"
+    finally:
+        if sock is not None:
+            sock.close()
+
+
+def test_a_file_that_is_not_whole_pages_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    Store.open(path).close()
+    with path.open("ab") as fh:
+        fh.write(b"\x00" * 100)
+    with pytest.raises(StoreError, match="is not a whole number of 4096-byte pages"):
+        Store.open(path)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("ef", "'abc'", "sm2.ef holds 'abc', not a whole number from 130"),
+        ("ef", "2.5", "sm2.ef holds '2.5', not a whole number from 130"),
+        ("repetitions", "-1", "sm2.repetitions holds '-1', not a whole number from 0"),
+        ("interval", "1e300", "sm2.interval holds '1e+300', not a whole number"),
+        ("due", "'2026-1:-19'", "sm2.due holds '2026-1:-19', not a date"),
+        ("last_review", "20261126", "sm2.last_review holds '20261126', not a date"),
+    ],
+)
+def test_a_bad_stored_value_is_one_line_naming_card_and_column(
+    store: Store, column: str, value: str, words: str
+) -> None:
+    store.sync([card("a")], "sig", NOW)
+    h.grade(store, "a", 4, DAY)
+    store.conn.execute(f"UPDATE sm2 SET {column} = {value} WHERE card_id = 'a'")
+    with pytest.raises(StoreError) as err:
+        store.memory("a")
+    message = str(err.value)
+    assert message.startswith(f"card a: column {words}")
+    assert message.endswith("; run `dlcards doctor` to repair the database")
+
+
+@pytest.mark.parametrize(
+    ("sql", "words"),
+    [
+        ("UPDATE fsrs SET stability = 0", "fsrs.stability holds '0.0', not a number above 0"),
+        ("UPDATE fsrs SET stability = 'x'", "fsrs.stability holds 'x', not a number above 0"),
+        ("UPDATE fsrs SET difficulty = 11", "fsrs.difficulty holds '11.0', not a number from 1"),
+        ("UPDATE reviews SET grade = 9", "reviews.grade holds '9', not a whole number from 0 to 5"),
+        ("UPDATE reviews SET day = 'soon'", "reviews.day holds 'soon', not a date"),
+    ],
+)
+def test_bad_log_and_fsrs_values_stop_fsrs_and_the_export(
+    tmp_path: Path, sql: str, words: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = tmp_path / "p.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["config", "scheduler", "fsrs", "--db", str(db)]).exit_code == 0
+    keys = "\n4\nq\n"
+    graded = runner.invoke(app, ["study", "--db", str(db), "--today", "2026-11-26"], input=keys)
+    assert graded.exit_code == 0
+    conn = sqlite3.connect(db)
+    conn.execute(sql)
+    conn.commit()
+    conn.close()
+    commands = [["config", "desired_retention", "0.85"]]  # replays every card's log
+    if "reviews." in words:
+        commands.append(["export", "reviews"])
+    else:
+        commands.append(["show", "perceptron-1"])  # the card graded above
+    for args in commands:
+        result = runner.invoke(app, [*args, "--db", str(db)], input="\n")
+        assert result.exit_code == 2, (args, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and words in lines[0] and "dlcards doctor" in lines[0], lines
+
+
+def test_writes_into_a_database_missing_a_table_stop_with_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = tmp_path / "p.db"
+    Store.open(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE sessions")
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(
+        app, ["study", "--db", str(db), "--today", "2026-11-26"], input="\n4\n"
+    )
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: database {db} is damaged: table sessions is missing; "
+        "run `dlcards doctor` to repair it or restore a backup"
+    ]
+
+
+@pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="mounts a tmpfs")
+def test_a_full_disk_says_so_and_leaves_no_empty_wal_behind(tmp_path: Path) -> None:
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mnt)]).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        db = mnt / "p.db"
+        runner = CliRunner()
+        made = runner.invoke(app, ["due", "--db", str(db), "--today", "2026-11-26"])
+        assert made.exit_code == 0, made.output
+        import shutil
+
+        shutil.rmtree(mnt / "backups")  # keep the space for the test
+        filler = mnt / "filler"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\x00" * 4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        before = sorted(p.name for p in mnt.iterdir())
+        for args in (["stats", "--today", "2026-11-26"], ["export", "reviews"], ["config"]):
+            result = runner.invoke(app, [*args, "--db", str(db)])
+            assert result.exit_code == 2, (args, result.output)
+            lines = result.output.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: the disk is full"), lines
+            assert sorted(p.name for p in mnt.iterdir()) == before
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)])

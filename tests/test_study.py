@@ -201,3 +201,36 @@ def test_keys_that_do_nothing_get_a_hint() -> None:
     pressed = iter("\x1b[B\x1b[A\x1bOB\x1b[6~\x1b[5~")
     keys = KeyInput(pressed.__next__, Console(file=io.StringIO(), width=80))
     assert [keys.next({"j", "k"}) for _ in range(5)] == ["j", "k", "j", "j", "k"]
+
+
+def test_a_grade_that_meets_a_locked_database_waits_and_is_saved(
+    tmp_path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import sqlite3
+    import threading
+    import time
+
+    import dlcards.store.connection as connection
+
+    db = tmp_path / "p.db"
+    assert runner.invoke(app, ["due", "--db", str(db)]).exit_code == 0
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.2)
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # another dlcards writing for a long time
+    released = threading.Event()
+
+    def release() -> None:
+        time.sleep(1.5)
+        holder.execute("COMMIT")
+        released.set()
+
+    threading.Thread(target=release, daemon=True).start()
+    out = study(["", "4", "q"], "--db", str(db), "--today", "2026-11-26")
+    assert released.is_set()
+    assert out.count("waiting for another dlcards to finish writing") == 1
+    assert "1 grade saved" in out
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT card_id, grade FROM reviews").fetchall() == [("perceptron-1", 4)]
+    conn.close()
+    holder.close()

@@ -148,13 +148,13 @@ def _progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]
     from dlcards.memory import Memory
     from dlcards.scheduling import Schedule
     from dlcards.settings import Settings
-    from dlcards.store import Store, default_db
+    from dlcards.store import Store, default_db, existing_file
 
     path = db_path(db) or default_db()
     day = today_from(today)
     memory, flags, schedule = Memory(), None, Schedule.from_settings(Settings())
     history: list[Any] = []
-    if path.exists():
+    if existing_file(path):  # a FIFO or a symlink loop is an error here too
         with Store.open(path) as store:
             schedule = Schedule.from_settings(store.settings())
             memory = store.memory(card_id)

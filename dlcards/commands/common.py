@@ -35,11 +35,21 @@ def clock() -> datetime:
     return datetime.now().astimezone()
 
 
+REBUILD_PENDING = "rebuild_pending"
+"""meta: set while `config` rebuilds every card's FSRS state; still there, the rebuild was
+killed half-way and `schedule_of` finishes it."""
+
+
 def schedule_of(store: Store) -> Schedule:
-    """The collection's schedulers, the active one chosen by its settings."""
+    """The collection's schedulers, the active one chosen by its settings (finishing a rebuild
+    that a killed `config` left half done)."""
     from dlcards.scheduling import Schedule
 
-    return Schedule.from_settings(store.settings())
+    schedule = Schedule.from_settings(store.settings())
+    if store.get_meta(REBUILD_PENDING) is not None:
+        store.rebuild_all(schedule.replay)
+        store.delete_meta(REBUILD_PENDING)
+    return schedule
 
 
 def db_path(option: str | None) -> Path | None:

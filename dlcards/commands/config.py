@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import DbOption, opened_store
+from dlcards.commands.common import REBUILD_PENDING, DbOption, opened_store
 
 if TYPE_CHECKING:
     from dlcards.store import Store
@@ -29,11 +29,16 @@ def change(store: Store, key: str, value: str) -> tuple[str, int | None]:
     # the value being replaced may be the bad one: it is not read
     before = Settings.from_stored({k: v for k, v in stored.items() if k != chosen.key})
     after = Settings.from_stored({**stored, chosen.key: clean})
-    store.set_setting(chosen.key, clean)
-    if after.scheduler == "fsrs" and (
+    rebuild = after.scheduler == "fsrs" and (
         before.scheduler != "fsrs" or before.desired_retention != after.desired_retention
-    ):
-        return clean, store.rebuild_all(Schedule.from_settings(after).replay)
+    )
+    if rebuild:  # a rebuild killed half-way is finished by the next command (schedule_of)
+        store.set_meta(REBUILD_PENDING, "1")
+    store.set_setting(chosen.key, clean)
+    if rebuild:
+        rebuilt = store.rebuild_all(Schedule.from_settings(after).replay)
+        store.delete_meta(REBUILD_PENDING)
+        return clean, rebuilt
     return clean, None
 
 

@@ -182,8 +182,7 @@ def reviews(
     suffix = Path(target.shown).suffix.lower()
     fmt = format_ or (ReviewFormat.json if suffix == ".json" else ReviewFormat.csv)
     with opened_store(db) as store:
-        columns = [r[0] for r in store.query("SELECT name FROM pragma_table_info('reviews')")]
-        rows = store.query("SELECT * FROM reviews ORDER BY id")
+        columns, rows = store.review_log()
     content = _reviews_json(columns, rows) if fmt is ReviewFormat.json else _csv(columns, rows)
     data = content.encode("utf-8")
     write_output(target, force, lambda fh: _write_bytes(fh, data))

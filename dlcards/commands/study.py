@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -18,7 +19,10 @@ from dlcards.commands.options import DecksOption, TagOption, TopicOption
 from dlcards.settings import NEW_PER_DAY_MAX, REVIEWS_MAX
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import date
 
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -215,6 +219,25 @@ def _paint(
 # --- the session loop -----------------------------------------------------------------------------
 
 
+def _until_saved(console: Console, save: Callable[[], T]) -> T:
+    """Run a write the learner asked for until it is saved: when another dlcards holds the
+    database (a long `config scheduler fsrs`, a big sync), say so and keep waiting rather than
+    drop the grade. Ctrl-C still stops the program."""
+    from dlcards.store import LockedError
+
+    noted = False
+    while True:
+        try:
+            return save()
+        except LockedError:
+            if not noted:
+                console.print(
+                    "[yellow]waiting for another dlcards to finish writing… "
+                    "(your grade is kept and will be saved; Ctrl-C to give up)[/yellow]"
+                )
+                noted = True
+
+
 def _run(
     session: StudySession,
     catalog: Catalog,
@@ -259,7 +282,7 @@ def _run(
             message = f"skipped {card.id}"
             continue
         if key == "u":
-            undone = session.undo()
+            undone = _until_saved(console, session.undo)
             message = (
                 f"undid grade {undone.grade} on {undone.card_id}" if undone else "nothing to undo"
             )
@@ -267,7 +290,8 @@ def _run(
                 console.print(f"[yellow]{message}[/yellow]")
             continue
         grade = Grade(int(key))
-        row = session.grade(grade, round(time.monotonic() - started, 1))
+        seconds = round(time.monotonic() - started, 1)
+        row = _until_saved(console, partial(session.grade, grade, seconds))
         if row.kind == "scheduled":
             message = f"{card.id}: {grade} → next in {_days(session.interval(row))}"
         else:
@@ -403,6 +427,11 @@ def study(
         if session.done:
             console.print(_nothing_to_study(store, by, day, topics, allowed, tag, new, reviews))
             return
+        # The checks before the first write (and, once a day, the verified backup) run now, not
+        # on the first grade: a damaged database stops here with one line, nothing written.
+        if store.daily_check_due():
+            console.print("[dim]checking and backing up the database (once a day)…[/dim]")
+        _until_saved(console, store.guard_writes)
         keys: KeyInput | LineInput = (
             KeyInput(console=console)
             if sys.stdin.isatty() and sys.stdout.isatty()
@@ -413,7 +442,7 @@ def study(
                 lambda: _run(session, catalog, console, keys), "Session complete."
             )
         finally:
-            session.finish()
+            _until_saved(console, session.finish)
         saved = session.summary.reviews
         if keys.interactive:
             console.clear()

@@ -3,7 +3,8 @@
 `html` turns card text into Anki field HTML; `anki` builds notes and the .apkg (genanki is
 imported there, lazily); `text` writes the same notes as text. Files are written atomically
 with `write_atomic`: into a temporary file next to the target, then renamed over it, so a
-failed or interrupted export never leaves half a file.
+failed or interrupted export never leaves half a file; the temporary files of a killed export
+are removed by the next export into that folder.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from dlcards.errors import DlcardsError, UsageError
-from dlcards.fileio import atomic_write
+from dlcards.fileio import atomic_write, clean_stale_temps
 
 __all__ = ["STDOUT", "Target", "check_target", "target_for", "write_atomic", "write_output"]
 
@@ -115,6 +116,7 @@ def write_atomic(
     """
     name = shown or str(path)
     check_target(path, force, Path(name))
+    clean_stale_temps(path.parent)  # left by an export that was killed (SIGKILL)
 
     def guarded(fh: IO[bytes]) -> None:
         write(fh)

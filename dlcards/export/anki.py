@@ -387,6 +387,16 @@ def _zip_entry(name: str, timestamp: int) -> zipfile.ZipInfo:
     return info
 
 
+def _clean_stale_workdirs() -> None:
+    """Remove the working folders of package builds whose process was killed."""
+    from dlcards.fileio import pid_alive
+
+    for entry in Path(tempfile.gettempdir()).glob("dlcards-apkg-*-*"):
+        pid = entry.name.split("-")[2]
+        if pid.isdigit() and entry.is_dir() and not pid_alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
 def write_apkg(
     notes: Sequence[AnkiNote],
     out: IO[bytes],
@@ -395,7 +405,8 @@ def write_apkg(
 ) -> None:
     """Write the package for `notes` to `out`. Same arguments, same bytes."""
     package = build_package(notes)
-    with tempfile.TemporaryDirectory(prefix="dlcards-apkg-") as tmp:
+    _clean_stale_workdirs()
+    with tempfile.TemporaryDirectory(prefix=f"dlcards-apkg-{os.getpid()}-") as tmp:
         path = Path(tmp) / "collection.anki2"
         conn = sqlite3.connect(path)
         try:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from dlcards.errors import StoreError
 from dlcards.memory import EF_START, Memory
 from dlcards.paths import default_db
-from dlcards.store.connection import BUSY_TIMEOUT_S
+from dlcards.store.connection import BUSY_TIMEOUT_S, LockedError, existing_file
 from dlcards.store.merge import Merging, Redecide
 from dlcards.store.reports import Reports, due_table
 from dlcards.store.rows import (
@@ -37,6 +37,7 @@ from dlcards.store.rows import (
     TopicCounts,
     day_of,
     fsrs_values,
+    grade_of,
     memory_from,
     put_memory,
     review_values,
@@ -53,6 +54,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "CardFlags",
     "ImportedReview",
+    "LockedError",
     "LogEntry",
     "LoggedGrade",
     "ReviewRow",
@@ -61,6 +63,7 @@ __all__ = [
     "SyncResult",
     "TopicCounts",
     "default_db",
+    "existing_file",
 ]
 
 Decide = Callable[[Memory], "Outcome"]
@@ -193,7 +196,10 @@ class Store(Reports, Merging):
     def history(self, card_id: str) -> list[LogEntry]:
         """The card's scheduled grades since its last reset, in time order (then by id)."""
         rows = self._call(lambda: self.conn.execute(_HISTORY, (card_id,)).fetchall())
-        return [LogEntry(day_of(d, card_id, "reviews.day") or date.min, int(g)) for d, g in rows]
+        return [
+            LogEntry(day_of(d, card_id, "reviews.day") or date.min, grade_of(g, card_id))
+            for d, g in rows
+        ]
 
     def card_flags(self, card_id: str) -> CardFlags | None:
         """The card's flags, or None if it was never synced."""
@@ -395,7 +401,7 @@ class Store(Reports, Merging):
     @staticmethod
     def _history_in(c: sqlite3.Connection, card_id: str) -> list[LogEntry]:
         return [
-            LogEntry(day_of(d, card_id, "reviews.day") or date.min, int(g))
+            LogEntry(day_of(d, card_id, "reviews.day") or date.min, grade_of(g, card_id))
             for d, g in c.execute(_HISTORY, (card_id,))
         ]
 
@@ -450,7 +456,8 @@ class Store(Reports, Merging):
         for card_id, review_id, day, grade in rows:
             mark, history = snapshot[card_id]
             if review_id <= mark[2]:  # rows written after the marks were read wait for later
-                history.append(LogEntry(day_of(day, card_id, "reviews.day") or date.min, grade))
+                day_value = day_of(day, card_id, "reviews.day") or date.min
+                history.append(LogEntry(day_value, grade_of(grade, card_id)))
         return snapshot
 
     def _log_marks(self, c: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Mark]:

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from dlcards.store.connection import Connection
-from dlcards.store.rows import QuizAnswer, ReviewWindow, StatsRow, day_of
+from dlcards.store.rows import QuizAnswer, ReviewWindow, StatsRow, check_review, day_of, stats_row
 
 _DUE_TABLES = {"sm2": "sm2", "fsrs": "fsrs"}
 
@@ -65,9 +65,7 @@ class Reports(Connection):
         )
         until = (as_of or date.max).isoformat()
         rows = self._call(lambda: self.conn.execute(sql, (until,)).fetchall())
-        return [
-            StatsRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], int(r[7] or 0), r[8]) for r in rows
-        ]
+        return [stats_row(r, due_table(by)) for r in rows]
 
     def review_counts(self, until: date, *since: date) -> list[ReviewWindow]:
         """For each `since` day: reviews from it to `until` (inclusive). Each window is a range
@@ -134,6 +132,14 @@ class Reports(Connection):
         return [QuizAnswer(r[0], bool(r[1]), r[2], r[3]) for r in rows]
 
     # the log -------------------------------------------------------------------------------
+
+    def review_log(self) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The whole log (column names, rows in id order), every value checked."""
+        columns = [r[0] for r in self.query("SELECT name FROM pragma_table_info('reviews')")]
+        rows = self.query("SELECT * FROM reviews ORDER BY id")
+        for row in rows:
+            check_review(columns, row)
+        return columns, rows
 
     def review_count(self) -> int:
         return int(

@@ -1,11 +1,14 @@
 """Rows <-> values: the one place that knows the column lists of the memory tables and the log.
 
-Every value read from the database is checked where it becomes a Python value: a bad day in a
-row is one clear line naming the card and the column, pointing to `dlcards doctor`.
+Every value read from the database is checked where it becomes a Python value: a day that is
+not a date, a count that is not a whole number in its range, a stability that is not a finite
+positive number is one clear line naming the card and the column, pointing to `dlcards doctor`
+(which rebuilds memories from the log).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -73,17 +76,61 @@ INSERT_REVIEW = (
 )
 
 
+def _bad(card_id: str, column: str, value: object, what: str) -> StoreError:
+    return StoreError(
+        f"card {card_id}: column {column} holds {str(value)[:40]!r}, not {what}; "
+        "run `dlcards doctor` to repair the database"
+    )
+
+
 def day_of(text: object, card_id: str, column: str) -> date | None:
     """A stored ISO day (None stays None); a bad value is a StoreError naming where it is."""
     if text is None or text == "":
         return None
+    if not isinstance(text, str) or len(text) != 10:
+        raise _bad(card_id, column, text, "a date")
     try:
-        return date.fromisoformat(str(text))
+        return date.fromisoformat(text)
     except ValueError:
-        raise StoreError(
-            f"card {card_id}: column {column} holds {str(text)[:40]!r}, not a date; "
-            "run `dlcards doctor` to repair the database"
-        ) from None
+        raise _bad(card_id, column, text, "a date") from None
+
+
+# The ranges a stored number must be in (wider than any schedule reaches: a check for damage,
+# not a second scheduler).
+EF_RANGE = (130, 1_000_000)
+COUNT_RANGE = (0, 10_000_000)
+INTERVAL_RANGE = (0, 4_000_000)  # days: more than the whole calendar
+STABILITY_RANGE = (0.0, 1e9)
+DIFFICULTY_RANGE = (1.0, 10.0)
+GRADE_RANGE = (0, 5)
+
+
+def int_of(value: object, card_id: str, column: str, bounds: tuple[int, int]) -> int:
+    """A stored whole number within `bounds`; anything else is a StoreError naming it."""
+    low, high = bounds
+    number = int(value) if isinstance(value, float) and value.is_integer() else value
+    if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+        raise _bad(card_id, column, value, f"a whole number from {low:,} to {high:,}")
+    return number
+
+
+def float_of(
+    value: object, card_id: str, column: str, bounds: tuple[float, float], open_low: bool = False
+) -> float:
+    """A stored finite number within `bounds` (above the low bound if `open_low`)."""
+    low, high = bounds
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    number = float(value) if ok else math.nan  # type: ignore[arg-type]
+    if not (math.isfinite(number) and low <= number <= high and (number > low or not open_low)):
+        what = f"a number {'above' if open_low else 'from'} {low:g}" + f" to {high:g}"
+        raise _bad(card_id, column, value, what)
+    return number
+
+
+def text_of(value: object, card_id: str, column: str) -> str:
+    if not isinstance(value, str):
+        raise _bad(card_id, column, value, "text")
+    return value
 
 
 def iso(day: date | None) -> str | None:
@@ -93,11 +140,11 @@ def iso(day: date | None) -> str | None:
 def sm2_from(row: Sequence[Any], card_id: str, table: str = "sm2") -> Sm2State:
     ef, reps, interval, due, lapses, last = row
     return Sm2State(
-        ef=int(ef),
-        repetitions=int(reps),
-        interval=int(interval),
+        ef=int_of(ef, card_id, f"{table}.ef", EF_RANGE),
+        repetitions=int_of(reps, card_id, f"{table}.repetitions", COUNT_RANGE),
+        interval=int_of(interval, card_id, f"{table}.interval", INTERVAL_RANGE),
         due=day_of(due, card_id, f"{table}.due"),
-        lapses=int(lapses),
+        lapses=int_of(lapses, card_id, f"{table}.lapses", COUNT_RANGE),
         last_review=day_of(last, card_id, f"{table}.last_review"),
     )
 
@@ -112,8 +159,8 @@ def fsrs_from(row: Sequence[Any], card_id: str) -> FsrsState:
     if stability is None:
         return FsrsState()
     return FsrsState(
-        stability=float(stability),
-        difficulty=float(difficulty),
+        stability=float_of(stability, card_id, "fsrs.stability", STABILITY_RANGE, True),
+        difficulty=float_of(difficulty, card_id, "fsrs.difficulty", DIFFICULTY_RANGE),
         due=day_of(due, card_id, "fsrs.due"),
         last_review=day_of(last, card_id, "fsrs.last_review"),
     )
@@ -255,6 +302,59 @@ class StatsRow(NamedTuple):
     due: str | None
     interval: int
     stability: float | None
+
+
+def stats_row(r: Sequence[Any], table: str) -> StatsRow:
+    """A `card_rows` row (due date from `table`), every value checked (days stay ISO text)."""
+    cid = str(r[0])
+    for value, column in ((r[5], "sm2.last_review"), (r[6], f"{table}.due")):
+        day_of(value, cid, column)
+    stability = r[8]
+    return StatsRow(
+        cid,
+        int_of(r[1], cid, "cards.suspended", (0, 1)),
+        int_of(r[2], cid, "sm2.repetitions", COUNT_RANGE),
+        int_of(r[3], cid, "sm2.ef", EF_RANGE),
+        int_of(r[4], cid, "sm2.lapses", COUNT_RANGE),
+        r[5] or None,
+        r[6] or None,
+        int(float_of(r[7] or 0, cid, "interval", (0, INTERVAL_RANGE[1]))),
+        None
+        if stability is None
+        else float_of(stability, cid, "fsrs.stability", STABILITY_RANGE, True),
+    )
+
+
+def grade_of(value: object, card_id: str) -> int:
+    return int_of(value, card_id, "reviews.grade", GRADE_RANGE)
+
+
+def check_review(columns: Sequence[str], row: Sequence[Any]) -> None:
+    """Check one raw `reviews` row (every column, for the export of the log)."""
+    values = dict(zip(columns, row, strict=True))
+    cid = str(values.get("card_id"))
+    text_of(values.get("card_id"), cid, "reviews.card_id")
+    text_of(values.get("reviewed_at"), cid, "reviews.reviewed_at")
+    if day_of(values.get("day"), cid, "reviews.day") is None:
+        raise _bad(cid, "reviews.day", None, "a date")
+    grade_of(values.get("grade"), cid)
+    if values.get("kind") not in ("scheduled", "redrill"):
+        raise _bad(cid, "reviews.kind", values.get("kind"), "scheduled or redrill")
+    for side in ("before", "after"):
+        for name, bounds in (
+            ("ef", EF_RANGE),
+            ("interval", INTERVAL_RANGE),
+            ("reps", COUNT_RANGE),
+            ("lapses", COUNT_RANGE),
+        ):
+            value = values.get(f"{name}_{side}")
+            if value is not None:
+                int_of(value, cid, f"reviews.{name}_{side}", bounds)
+        day_of(values.get(f"due_{side}"), cid, f"reviews.due_{side}")
+    day_of(values.get("last_review_before"), cid, "reviews.last_review_before")
+    seconds = values.get("seconds")
+    if seconds is not None:
+        float_of(seconds, cid, "reviews.seconds", (0.0, 1e9))
 
 
 class ReviewWindow(NamedTuple):

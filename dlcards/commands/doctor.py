@@ -1,0 +1,138 @@
+"""`dlcards doctor`: check the progress database, say what is wrong, repair what can be repaired;
+`dlcards doctor --restore BACKUP` puts a backup back. `dlcards backup`: make one now, list them.
+
+The work is in `dlcards.store.doctor` and `dlcards.store.backup`; this module parses and prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import typer
+
+from dlcards.commands.common import DbOption, clock, db_path
+
+if TYPE_CHECKING:
+    from dlcards.store.doctor import Replay, Report
+    from dlcards.store.rows import LogEntry
+
+CHECKS = {
+    "file": "the file is a whole SQLite database",
+    "integrity": "SQLite's integrity check (every page and index)",
+    "tables": "every table is there",
+    "foreign keys": "every row points to an existing card and session",
+    "log": "every review in the log can be replayed",
+    "values": "every stored value is valid",
+    "memories": "every card's memory equals the replay of its log",
+    "settings": "the stored settings",
+    "schema": "the schema version",
+    "open": "SQLite opens it",
+    "database": "SQLite reads it",
+}
+
+
+def _replay_for(stored: Mapping[str, str]) -> Replay:
+    from dlcards.memory import Memory
+    from dlcards.scheduling import Schedule
+    from dlcards.settings import Settings
+
+    schedule = Schedule.from_settings(Settings.from_stored(stored))
+
+    def replay(history: Sequence[LogEntry], memory: Memory) -> Memory:
+        return schedule.replay(history, memory)
+
+    return replay
+
+
+def _print(report: Report, repair: bool) -> None:
+    typer.echo(f"dlcards doctor: {report.path}")
+    for f in report.findings:
+        what = CHECKS.get(f.check, f.check)
+        if f.problem is None:
+            typer.echo(f"  ok        {what}")
+        elif f.repaired:
+            typer.echo(f"  repaired  {f.check}: {f.problem}; {f.repaired}")
+        else:
+            label = "FAILED" if f.fatal or repair else "problem"
+            typer.echo(f"  {label:<9} {f.check}: {f.problem}")
+
+
+def doctor(
+    restore: str | None = typer.Option(
+        None,
+        "--restore",
+        help="Replace the database with this backup (a path, or a name from `dlcards backup`); "
+        "the database it replaces is backed up first.",
+        metavar="BACKUP",
+    ),
+    check: bool = typer.Option(
+        False, "--check", help="Only check and report; repair nothing (exit 1 if a problem)."
+    ),
+    db: str | None = DbOption,
+) -> None:
+    """Check the database (integrity, foreign keys, every card against its review log), say
+    what is wrong and repair what can be repaired (the database is backed up first)."""
+    from dlcards.errors import one_line
+    from dlcards.store import default_db
+    from dlcards.store.doctor import examine, find_backup
+    from dlcards.store.doctor import restore as restore_backup
+
+    path = db_path(db) or default_db()
+    if restore is not None:
+        source = find_backup(path, restore)
+        typer.echo(one_line(restore_backup(path, source, clock())))
+        report = examine(path, _replay_for, repair=False, now=clock())
+        _print(report, repair=False)
+        raise typer.Exit(0 if report.healthy else 1)
+    report = examine(path, _replay_for, repair=not check, now=clock())
+    _print(report, repair=not check)
+    if report.healthy:
+        repaired = any(f.repaired for f in report.findings)
+        typer.echo("Repaired; nothing was lost." if repaired else "No problems found.")
+        return
+    if check and not any(f.fatal for f in report.findings):
+        typer.echo("Run `dlcards doctor` (without --check) to repair.")
+    elif report.summary:
+        typer.echo(f"Not repaired: {one_line(report.summary)}")
+    raise typer.Exit(1)
+
+
+def backup(
+    db: str | None = DbOption,
+    list_only: bool = typer.Option(False, "--list", help="Only list the backups."),
+) -> None:
+    """Back the database up now (verified, into backups/ beside it) and list the backups.
+
+    Backups are also made automatically: before the first write of each day and before a
+    schema upgrade, a repair or a restore. Kept: the newest of each of the last 7 days, 4 weeks
+    and 12 months, and the last 3 made before an event.
+    """
+    from dlcards.commands.common import opened_store
+    from dlcards.store import backup as backups
+    from dlcards.store import default_db
+
+    path = db_path(db) or default_db()
+    if not list_only:
+        with opened_store(db) as store:
+            made = store.backup_now(clock().date())
+        typer.echo(f"backed up {path} to {made.path} ({_size(made.size)}; verified)")
+    found = backups.backups(path)
+    if not found:
+        typer.echo(f"no backups of {path} yet (they go in {backups.folder_of(path)})")
+        return
+    total = sum(b.size for b in found)
+    typer.echo(f"{len(found)} backups of {path} in {backups.folder_of(path)}, {_size(total)}:")
+    for b in found:
+        typer.echo(f"  {b.day.isoformat()}  {b.kind:<6} {_size(b.size):>9}  {b.path.name}")
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n:,} bytes"
+    size = float(n)
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            break
+    return f"{size:.1f} {unit}"

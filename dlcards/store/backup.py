@@ -1,0 +1,229 @@
+"""Backups of the progress database, as Anki makes them: automatic, online, verified, rotated.
+
+A backup is made with SQLite's online backup API (a consistent snapshot even while another
+terminal studies) into a temporary file in `backups/` beside the database. The copy is checked
+with `PRAGMA integrity_check` (this is also the daily full check of the database: the copy is
+page for page what the database holds), compressed with gzip, read back and compared with the
+copy's SHA-256, and only then renamed into place. A damaged database never replaces a good
+backup.
+
+When: before the first write of each day (`{stem}-YYYY-MM-DD.db.gz`), on `dlcards backup`,
+and before an event: every schema migration (`{stem}-before-schema-N-YYYY-MM-DD.db.gz`), a
+repair or a restore by `dlcards doctor` (`before-doctor`, `before-restore`).
+
+Rotation (restic's `forget --keep-daily 7 --keep-weekly 4 --keep-monthly 12`): of the daily
+backups, the newest of each of the last 7 days that have one, of the last 4 ISO weeks and of
+the last 12 months are kept; of the event backups, the newest 3.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dlcards.errors import StoreError
+
+KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, KEEP_EVENT = 7, 4, 12, 3
+FOLDER = "backups"
+SUFFIX = ".db.gz"
+_CHUNK = 1 << 20
+
+
+class DamagedError(StoreError):
+    """The database failed its integrity check (nothing was written)."""
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    day: date
+    kind: str  # "daily" | "event"
+    size: int
+
+
+def folder_of(db: Path) -> Path:
+    return db.parent / FOLDER
+
+
+def _pattern(db: Path) -> re.Pattern[str]:
+    stem = re.escape(db.stem)
+    return re.compile(
+        rf"^{stem}-(?:before-(?P<event>schema-\d+|doctor|restore)-)?"
+        rf"(?P<day>\d{{4}}-\d{{2}}-\d{{2}})" + re.escape(SUFFIX) + "$"
+    )
+
+
+def backups(db: Path) -> list[Backup]:
+    """The backups of `db`, newest first."""
+    folder = folder_of(db)
+    if not folder.is_dir():
+        return []
+    pattern = _pattern(db)
+    found = []
+    for entry in folder.iterdir():
+        m = pattern.match(entry.name)
+        if not m or not entry.is_file():
+            continue
+        try:
+            day = date.fromisoformat(m["day"])
+            size = entry.stat().st_size
+        except (ValueError, OSError):
+            continue
+        found.append(Backup(entry, day, "event" if m["event"] else "daily", size))
+    return sorted(found, key=lambda b: (b.day, b.path.stat().st_mtime_ns), reverse=True)
+
+
+def keep(found: list[Backup]) -> set[Path]:
+    """The backups rotation keeps (see the module docstring); `found` newest first."""
+    kept: set[Path] = set()
+    daily = [b for b in found if b.kind == "daily"]
+    for period, count in (
+        (lambda d: d, KEEP_DAILY),
+        (lambda d: d.isocalendar()[:2], KEEP_WEEKLY),
+        (lambda d: (d.year, d.month), KEEP_MONTHLY),
+    ):
+        seen: list[object] = []
+        for b in daily:
+            key = period(b.day)
+            if key not in seen:
+                if len(seen) == count:
+                    break
+                seen.append(key)
+                kept.add(b.path)
+    kept.update(b.path for b in [b for b in found if b.kind == "event"][:KEEP_EVENT])
+    return kept
+
+
+def rotate(db: Path) -> list[Path]:
+    """Delete the backups rotation does not keep; returns them."""
+    found = backups(db)
+    kept = keep(found)
+    gone = []
+    for b in found:
+        if b.path not in kept:
+            b.path.unlink(missing_ok=True)
+            gone.append(b.path)
+    return gone
+
+
+def integrity_problems(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
+    """`PRAGMA integrity_check`'s findings (empty when the file is sound)."""
+    rows = [str(r[0]) for r in conn.execute(f"PRAGMA integrity_check({int(limit)})")]
+    return [] if rows == ["ok"] else rows
+
+
+def backup_name(db: Path, day: date, event: str | None = None) -> str:
+    """`event`: None for the daily backup, else "schema-N", "doctor" or "restore"."""
+    middle = f"before-{event}-" if event is not None else ""
+    return f"{db.stem}-{middle}{day.isoformat()}{SUFFIX}"
+
+
+def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None) -> Backup:
+    """Back `conn` (the database at `db`) up now, verified; then rotate.
+
+    Raises DamagedError when the database fails its integrity check (no backup is written),
+    OSError or sqlite3.Error when the backup cannot be written (e.g. the disk is full)."""
+    from dlcards.fileio import clean_stale_temps
+
+    folder = folder_of(db)
+    folder.mkdir(exist_ok=True)
+    clean_stale_temps(folder)  # what a backup killed mid-way left
+    target = folder / backup_name(db, day, event)
+    snapshot, packed = (_temp(folder, db.stem) for _ in range(2))
+    try:
+        dest = sqlite3.connect(snapshot)
+        try:
+            conn.backup(dest)  # every page in one step: one consistent snapshot
+            dest.execute("PRAGMA journal_mode = DELETE")  # no -wal beside the copy
+            problems = integrity_problems(dest)
+        finally:
+            dest.close()
+        if problems:
+            raise DamagedError(
+                f"database {db} is damaged ({'; '.join(problems[:2])}); nothing was written. "
+                "Run `dlcards doctor` to repair it or restore a backup"
+            )
+        digest = _compress(snapshot, packed)
+        if _gunzip_digest(packed) != digest:  # read back what was written
+            raise OSError(f"backup {target} did not read back as written")
+        os.replace(packed, target)
+        _fsync_dir(folder)
+    finally:
+        snapshot.unlink(missing_ok=True)
+        packed.unlink(missing_ok=True)
+    rotate(db)
+    kind = "event" if event is not None else "daily"
+    return Backup(target, day, kind, target.stat().st_size)
+
+
+def _temp(folder: Path, stem: str) -> Path:
+    """A temporary file named as `dlcards.fileio.atomic_write` names them (with the process id,
+    so a killed process's leftovers are recognised and removed)."""
+    fd, name = tempfile.mkstemp(prefix=f".{stem}.{os.getpid()}-", suffix=".tmp", dir=folder)
+    os.close(fd)
+    return Path(name)
+
+
+def _compress(source: Path, target: Path) -> str:
+    h = hashlib.sha256()
+    with source.open("rb") as src, target.open("wb") as raw:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0) as gz:
+            while chunk := src.read(_CHUNK):
+                h.update(chunk)
+                gz.write(chunk)
+        raw.flush()
+        os.fsync(raw.fileno())
+    return h.hexdigest()
+
+
+def _gunzip_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with gzip.open(path, "rb") as gz:  # gzip checks its CRC-32 and length at the end
+        while chunk := gz.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def unpack(backup: Path, target: Path) -> None:
+    """Decompress a backup (or copy an uncompressed one) to `target`; raises OSError."""
+    with backup.open("rb") as fh:
+        magic = fh.read(2)
+    opener = gzip.open if magic == b"\x1f\x8b" else open
+    with opener(backup, "rb") as src, target.open("wb") as dst:
+        shutil.copyfileobj(src, dst, _CHUNK)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def copy_damaged(db: Path, stamp: str) -> Path:
+    """A raw copy of a database that fails its check (and its -wal), before a repair touches
+    it: `backups/{stem}-damaged-{stamp}.db`. Not rotated; raises OSError."""
+    folder = folder_of(db)
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{db.stem}-damaged-{stamp}.db"
+    shutil.copyfile(db, target)
+    wal = Path(f"{db}-wal")
+    if wal.exists():
+        shutil.copyfile(wal, Path(f"{target}-wal"))
+    return target

@@ -1,0 +1,487 @@
+"""`dlcards doctor`'s work on the database: find what is wrong, say it in plain words, repair
+what can be repaired, restore a backup.
+
+Checks, in order: the file (a regular SQLite file, whole pages), SQLite's own
+`PRAGMA integrity_check`, the tables, the foreign keys, every stored value, and every card's
+memory against the replay of its review log (the log is the truth). Repairs: indexes rebuilt
+(`REINDEX`, which fixes the most common damage, an index that disagrees with its table), rows
+whose card or session is gone re-attached (a placeholder retired card keeps their reviews), a
+review's bad day taken from its timestamp, missing memory rows added, and every memory that
+differs from its log rebuilt from it. Before repairing, the database is backed up (a raw copy
+when it fails its integrity check). What cannot be repaired (a damaged table, a missing table,
+a log row without a valid grade) is said, with the newest backup to restore.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from dlcards.errors import DlcardsError, StoreError
+from dlcards.memory import EF_START, Memory
+from dlcards.store import backup
+from dlcards.store.connection import BUSY_TIMEOUT_S, TABLES, check_header, existing_file
+from dlcards.store.rows import (
+    AFTER_RESET,
+    SELECT_MEMORY,
+    TIME_ORDER,
+    UPDATE_SM2,
+    UPSERT_FSRS,
+    LogEntry,
+    day_of,
+    fsrs_values,
+    grade_of,
+    memory_from,
+    sm2_values,
+)
+from dlcards.store.schema import SCHEMA_VERSION
+
+Replay = Callable[[Sequence[LogEntry], Memory], Memory]
+ReplayFor = Callable[[Mapping[str, str]], Replay]
+"""The replay the stored settings ask for (raises DlcardsError for a bad stored setting)."""
+CHUNK = 500
+
+
+@dataclass
+class Finding:
+    """One check's result: `problem` None means it found nothing wrong."""
+
+    check: str
+    problem: str | None = None
+    repaired: str | None = None  # what was done about it
+    fatal: bool = False  # cannot be repaired here: restore a backup
+
+
+@dataclass
+class Report:
+    path: Path
+    findings: list[Finding] = field(default_factory=list)
+    summary: str = ""
+
+    @property
+    def healthy(self) -> bool:
+        return all(f.problem is None or f.repaired for f in self.findings)
+
+    def add(self, finding: Finding) -> Finding:
+        self.findings.append(finding)
+        return finding
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    return conn
+
+
+def _newest_backup_hint(path: Path) -> str:
+    found = backup.backups(path)
+    if not found:
+        return "no backup of it exists; keep the file and ask for help"
+    return f"restore the newest backup: dlcards doctor --restore {found[0].path}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> Report:
+    """Check the database at `path` (and repair it when `repair`). `replay_for(settings)`
+    rebuilds a card's memory from its log the way the stored settings ask."""
+    report = Report(path)
+    if not existing_file(path):
+        raise StoreError(f"no database at {path}; nothing to check (pass --db?)")
+    try:
+        check_header(path)
+    except StoreError as err:
+        report.add(Finding("file", str(err), fatal=True))
+        report.summary = _newest_backup_hint(path)
+        return report
+    report.add(Finding("file"))
+    try:
+        conn = _connect(path)
+    except sqlite3.Error as err:
+        report.add(Finding("open", f"SQLite cannot open it: {err}", fatal=True))
+        report.summary = _newest_backup_hint(path)
+        return report
+    try:
+        _examine(conn, report, replay_for, repair, now)
+    except sqlite3.Error as err:
+        report.add(Finding("database", f"SQLite stopped the check: {err}", fatal=True))
+        report.summary = _newest_backup_hint(path)
+    finally:
+        conn.close()
+    return report
+
+
+def _examine(
+    conn: sqlite3.Connection, report: Report, replay_for: ReplayFor, repair: bool, now: datetime
+) -> None:
+    path = report.path
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        report.add(
+            Finding("schema", f"made by a newer dlcards (schema {version}); upgrade", fatal=True)
+        )
+        return
+    stamp = now.strftime("%Y-%m-%dT%H%M%S")
+    backed_up = False
+
+    # 1. SQLite's own check of every page and index
+    problems = backup.integrity_problems(conn)
+    if problems:
+        finding = report.add(
+            Finding(
+                "integrity",
+                f"SQLite's integrity check found {_plural(len(problems), 'problem')}"
+                f"{'+' if len(problems) >= 20 else ''}: {problems[0]}",
+            )
+        )
+        if repair:
+            copy = backup.copy_damaged(path, stamp)
+            backed_up = True
+            conn.execute("REINDEX")
+            left = backup.integrity_problems(conn)
+            if left:
+                finding.fatal = True
+                finding.problem = (
+                    f"{finding.problem} (rebuilding the indexes left: {left[0]}; copy kept: {copy})"
+                )
+                report.summary = _newest_backup_hint(path)
+                return
+            finding.repaired = f"indexes rebuilt; the damaged file was copied to {copy}"
+        else:
+            return
+    else:
+        report.add(Finding("integrity"))
+
+    # 2. tables
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    required = TABLES if version == SCHEMA_VERSION else ("meta", "cards", "sm2", "reviews")
+    missing = [t for t in required if t not in present]
+    if missing:
+        report.add(Finding("tables", f"table {', '.join(missing)} is missing", fatal=True))
+        report.summary = _newest_backup_hint(path)
+        return
+    report.add(Finding("tables"))
+    if version < SCHEMA_VERSION:
+        report.add(Finding("schema", f"schema {version}: the next command upgrades it"))
+        return  # the checks below know the current schema only
+
+    def before_repair() -> None:
+        nonlocal backed_up
+        if not backed_up:
+            backup.make(conn, path, now.date(), event="doctor")
+            backed_up = True
+
+    # 3. foreign keys: rows whose card or session is gone
+    _foreign_keys(conn, report, repair, now, before_repair)
+
+    # 4. every stored value; 5. memories against the log
+    replay: Replay | None = None
+    try:
+        replay = replay_for(dict(conn.execute("SELECT key, value FROM meta").fetchall()))
+    except DlcardsError as err:
+        report.add(Finding("settings", str(err)))
+    _memories(conn, report, replay, repair, before_repair)
+    if repair and report.healthy:  # memories rebuilt: an interrupted rebuild is finished too
+        conn.execute("DELETE FROM meta WHERE key = 'rebuild_pending'")
+    if not report.healthy:
+        report.summary = _newest_backup_hint(path)
+
+
+def _foreign_keys(
+    conn: sqlite3.Connection,
+    report: Report,
+    repair: bool,
+    now: datetime,
+    before_repair: Callable[[], None],
+) -> None:
+    rows = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if not rows:
+        report.add(Finding("foreign keys"))
+        return
+    by_table: dict[tuple[str, str], list[int]] = {}
+    for table, rowid, parent, _fk in rows:
+        by_table.setdefault((table, parent), []).append(rowid)
+    words = "; ".join(
+        f"{_plural(len(ids), 'row')} of {table} point to a missing {parent[:-1]}"
+        for (table, parent), ids in sorted(by_table.items())
+    )
+    finding = report.add(Finding("foreign keys", words))
+    if not repair:
+        return
+    before_repair()
+    done = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for (table, parent), ids in by_table.items():
+            marks = ",".join("?" * len(ids))
+            if parent == "sessions":
+                conn.execute(f"UPDATE {table} SET session_id = NULL WHERE rowid IN ({marks})", ids)
+                done.append(f"{table}: session cleared")
+            elif parent == "cards" and table in ("sm2", "fsrs"):
+                conn.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", ids)
+                done.append(f"{table}: memory rows of missing cards removed")
+            elif parent == "cards":
+                # keep the log: a placeholder card, retired until a deck has its id again
+                conn.execute(
+                    "INSERT OR IGNORE INTO cards (id, topic, position, content_hash, retired, "
+                    f"suspended, added) SELECT DISTINCT card_id, '?', 1000000000, '', 1, 0, ? "
+                    f"FROM {table} WHERE rowid IN ({marks})",
+                    [now.isoformat(timespec="seconds"), *ids],
+                )
+                done.append(f"{table}: kept, their cards re-added as retired")
+        conn.execute("DELETE FROM meta WHERE key = 'deck_signature'")  # the next command syncs
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finding.repaired = "; ".join(done)
+
+
+def _memories(
+    conn: sqlite3.Connection,
+    report: Report,
+    replay: Replay | None,
+    repair: bool,
+    before_repair: Callable[[], None],
+) -> None:
+    """Stored values and each card's memory against the replay of its log."""
+    cards = [
+        (cid, reset)
+        for cid, reset in conn.execute("SELECT id, coalesce(reset_after, 0) FROM cards")
+    ]
+    # memory rows every card must have
+    lacking = [
+        cid
+        for (cid,) in conn.execute(
+            "SELECT c.id FROM cards c LEFT JOIN sm2 s ON s.card_id = c.id WHERE s.card_id IS NULL"
+        )
+    ]
+    # the log, checked row by row; bad days taken from the timestamp when it has one
+    logs: dict[str, list[LogEntry]] = {cid: [] for cid, _ in cards}
+    bad_log: dict[str, str] = {}
+    fix_days: list[tuple[str, int]] = []
+    # the store's own order and reset point (rows.TIME_ORDER, rows.AFTER_RESET)
+    for rid, cid, day, grade, kind, stamp, after_reset in conn.execute(
+        "SELECT r.id, r.card_id, r.day, r.grade, r.kind, r.reviewed_at, "
+        f"{AFTER_RESET} FROM reviews r LEFT JOIN cards c ON c.id = r.card_id "
+        f"ORDER BY r.card_id, {TIME_ORDER}"
+    ):
+        try:
+            parsed = day_of(day, cid, "reviews.day")
+        except StoreError:
+            parsed = _day_from_stamp(stamp)
+            if parsed is None:
+                bad_log.setdefault(cid, f"review {rid} has day {str(day)[:20]!r}, not a date")
+                continue
+            fix_days.append((parsed.isoformat(), rid))
+        try:
+            g = grade_of(grade, cid)
+        except StoreError:
+            bad_log.setdefault(cid, f"review {rid} has grade {str(grade)[:20]!r}, not 0-5")
+            continue
+        if kind not in ("scheduled", "redrill"):
+            bad_log.setdefault(cid, f"review {rid} has kind {str(kind)[:20]!r}")
+            continue
+        if kind == "scheduled" and after_reset and parsed is not None:
+            logs.setdefault(cid, []).append(LogEntry(parsed, g))
+
+    bad_values: dict[str, str] = {}
+    differ: list[str] = []
+    rebuilt: dict[str, tuple[Memory, Memory]] = {}
+    for cid, _ in cards:
+        row = conn.execute(SELECT_MEMORY, (cid,)).fetchone()
+        stored: Memory | None = None
+        if row is not None:
+            try:
+                stored = memory_from(row, cid)
+            except StoreError as err:
+                bad_values[cid] = str(err).split("; run")[0]
+        if cid in bad_log or replay is None:
+            continue
+        want = replay(logs.get(cid, []), stored or Memory())
+        if stored is None or want != stored:
+            if stored is not None:
+                differ.append(cid)
+            rebuilt[cid] = (stored or Memory(), want)
+
+    if fix_days:
+        finding = report.add(
+            Finding("log", f"{_plural(len(fix_days), 'review')} with a day that is not a date")
+        )
+        if repair:
+            before_repair()
+            _in_chunks(conn, "UPDATE reviews SET day = ? WHERE id = ?", fix_days)
+            finding.repaired = "each day taken from the review's timestamp"
+    if bad_log:
+        first = next(iter(bad_log.items()))
+        report.add(
+            Finding(
+                "log",
+                f"{_plural(len(bad_log), 'card')} with a log row that cannot be replayed "
+                f"(card {first[0]}: {first[1]})",
+                fatal=True,
+            )
+        )
+    if not fix_days and not bad_log:
+        report.add(Finding("log"))
+
+    if bad_values or lacking:
+        first_bad = next(iter(bad_values.values()), "")
+        words = []
+        if bad_values:
+            words.append(f"{_plural(len(bad_values), 'card')} with bad stored values ({first_bad})")
+        if lacking:
+            words.append(f"{_plural(len(lacking), 'card')} without a memory row")
+        finding = report.add(Finding("values", "; ".join(words)))
+        if repair and replay is not None:
+            finding.repaired = "memories rebuilt from the log"
+    else:
+        report.add(Finding("values"))
+
+    if replay is None:
+        report.add(Finding("memories", "not compared: the settings cannot be read", fatal=True))
+        return
+    if differ:
+        report.add(
+            Finding(
+                "memories",
+                f"{_plural(len(differ), 'card')} whose memory differs from the replay of its log "
+                f"(e.g. {', '.join(differ[:3])})",
+                repaired="rebuilt from the log" if repair else None,
+            )
+        )
+    else:
+        report.add(Finding("memories"))
+    if repair and (rebuilt or lacking):
+        before_repair()
+        _write_memories(conn, lacking, rebuilt)
+
+
+def _day_from_stamp(stamp: object) -> date | None:
+    if not isinstance(stamp, str):
+        return None
+    try:
+        return datetime.fromisoformat(stamp).date()
+    except ValueError:
+        return None
+
+
+def _in_chunks(conn: sqlite3.Connection, sql: str, params: list[tuple[Any, ...]]) -> None:
+    for start in range(0, len(params), CHUNK):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(sql, params[start : start + CHUNK])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _write_memories(
+    conn: sqlite3.Connection, lacking: list[str], rebuilt: dict[str, tuple[Memory, Memory]]
+) -> None:
+    _in_chunks(
+        conn,
+        "INSERT OR IGNORE INTO sm2 (card_id, ef, repetitions, interval, lapses) "
+        "VALUES (?, ?, 0, 0, 0)",
+        [(cid, EF_START) for cid in lacking],
+    )
+    _in_chunks(conn, "INSERT OR IGNORE INTO fsrs (card_id) VALUES (?)", [(c,) for c in lacking])
+    items = list(rebuilt.items())
+    _in_chunks(conn, UPDATE_SM2, [(*sm2_values(after.sm2), cid) for cid, (_, after) in items])
+    _in_chunks(conn, UPSERT_FSRS, [(cid, *fsrs_values(after.fsrs)) for cid, (_, after) in items])
+
+
+# --- restore ----------------------------------------------------------------------------------
+
+
+def find_backup(db: Path, name: str) -> Path:
+    """A backup given as a path, or as a file name in the database's backups folder."""
+    given = Path(name).expanduser()
+    for candidate in (given, backup.folder_of(db) / name):
+        if candidate.is_file():
+            return candidate
+    raise StoreError(f"no backup {name}; `dlcards backup` lists them (in {backup.folder_of(db)})")
+
+
+def restore(db: Path, source: Path, now: datetime) -> str:
+    """Replace the database at `db` with the backup `source`, after checking the backup and
+    backing up what is there now. Returns a one-line account."""
+    from dlcards.fileio import clean_stale_temps
+
+    folder = db.parent
+    clean_stale_temps(folder)
+    fd, name = tempfile.mkstemp(prefix=f".{db.name}.{os.getpid()}-", suffix=".tmp", dir=folder)
+    os.close(fd)
+    unpacked = Path(name)
+    try:
+        try:
+            backup.unpack(source, unpacked)
+        except (OSError, EOFError) as err:
+            raise StoreError(f"cannot read backup {source}: {err}") from None
+        try:
+            check_header(unpacked)
+            src = _connect(unpacked)
+        except (StoreError, sqlite3.Error):
+            raise StoreError(f"backup {source} is not a dlcards database") from None
+        try:
+            problems = backup.integrity_problems(src)
+            if problems:
+                raise StoreError(f"backup {source} is damaged too ({problems[0]}); try another")
+            tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master")}
+            version = src.execute("PRAGMA user_version").fetchone()[0]
+            if "reviews" not in tables or "cards" not in tables or version > SCHEMA_VERSION:
+                raise StoreError(f"backup {source} is not a dlcards database this version reads")
+            reviews = src.execute("SELECT count(*) FROM reviews").fetchone()[0]
+            last = src.execute("SELECT max(day) FROM reviews").fetchone()[0]
+            saved = _save_current(db, now)
+            _replace(src, db, unpacked)
+        finally:
+            src.close()
+    finally:
+        unpacked.unlink(missing_ok=True)
+    kept = f"; the database it replaced is in {saved}" if saved else ""
+    return (
+        f"restored {db} from {source}: {_plural(reviews, 'review')}"
+        f"{f', the last on {last}' if last else ''}{kept}"
+    )
+
+
+def _save_current(db: Path, now: datetime) -> Path | None:
+    if not db.exists():
+        return None
+    try:
+        conn = _connect(db)
+        try:
+            return backup.make(conn, db, now.date(), event="restore").path
+        finally:
+            conn.close()
+    except (StoreError, sqlite3.Error, OSError):
+        return backup.copy_damaged(db, now.strftime("%Y-%m-%dT%H%M%S"))
+
+
+def _replace(src: sqlite3.Connection, db: Path, unpacked: Path) -> None:
+    """Copy every page of `src` into the database at `db` with SQLite's backup API (under its
+    write lock: other terminals see the old or the new database, never a mix); a database too
+    damaged to take it is replaced as a file."""
+    try:
+        dest = _connect(db)
+        try:
+            src.backup(dest)
+            dest.execute("PRAGMA journal_mode = WAL")
+        finally:
+            dest.close()
+        return
+    except sqlite3.Error:
+        pass
+    for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
+        side.unlink(missing_ok=True)
+    os.replace(unpacked, db)

@@ -1,0 +1,585 @@
+"""Reliability under abuse, with real processes (issue 16's proof).
+
+Each scenario runs at two scales: `short` in the default test run (a few seconds each) and
+`long` marked `stress` (`pytest -m stress tests/stress`; excluded from the default run). The
+figures of a run (tries, failures, reviews lost) are printed and, with DLCARDS_STRESS_REPORT
+set to a file, appended to it as JSON lines: the README's "Reliability" section quotes them.
+
+- SIGKILL of `study` at random moments: every grade the screen said was saved is in the log.
+- SIGKILL of every other writer (first sync, config scheduler fsrs/sm2, reset, suspend, export
+  anki/text/reviews, backup, doctor): the file is intact, no review is lost, every card's
+  memory equals the replay of its log once the next command ran, no temp file outlives the
+  next export or backup.
+- Concurrent terminals grading and undoing: after every round every card's memory equals the
+  replay of its log (`doctor --check`) and the log holds exactly the grades not undone.
+- Random byte flips: a damaged file is never written to by the first session of a day; no
+  command shows a traceback or hangs.
+- A full disk (a small tmpfs): one line saying so, nothing lost, no -wal/-shm left behind.
+- Hostile decks under a memory and CPU limit: one line each, within seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import select
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and limits")
+
+ROOT = Path(__file__).resolve().parents[2]
+DAYS = ["2026-11-26", "2026-11-27", "2026-11-29", "2026-12-02", "2026-12-09"]
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    study_kills: int
+    writer_kills: int
+    rounds: int
+    terminals: int
+    flips: int
+    disk_tries: int
+
+
+SHORT = Scale("short", study_kills=4, writer_kills=4, rounds=2, terminals=3, flips=4, disk_tries=2)
+LONG = Scale(
+    "long", study_kills=150, writer_kills=200, rounds=40, terminals=4, flips=200, disk_tries=40
+)
+SCALES = [
+    pytest.param(SHORT, id="short"),
+    pytest.param(LONG, id="long", marks=pytest.mark.stress),
+]
+
+
+@dataclass
+class Tally:
+    scenario: str
+    scale: str
+    tries: int = 0
+    failures: int = 0
+    reviews_lost: int = 0
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def report(self) -> None:
+        line = json.dumps(asdict(self))
+        print(f"\nstress: {line}")
+        target = os.environ.get("DLCARDS_STRESS_REPORT")
+        if target:
+            with open(target, "a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+
+def environment(tmp: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DLCARDS_CACHE_DIR": str(tmp / "cache"),
+        "DLCARDS_DB": str(tmp / "p.db"),
+        "NO_COLOR": "1",
+        "COLUMNS": "120",
+    }
+
+
+def run(
+    tmp: Path, *args: str, stdin: str = "", timeout: float = 120, limits: Any = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dlcards", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment(tmp),
+        cwd=tmp,
+        preexec_fn=limits,
+    )
+
+
+def spawn(tmp: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dlcards", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment(tmp),
+        cwd=tmp,
+    )
+
+
+def clean_error(result: subprocess.CompletedProcess[str]) -> bool:
+    """Exit 0, or a non-zero exit with exactly one `error:` line and no traceback."""
+    if "Traceback" in result.stderr or "Traceback" in result.stdout:
+        return False
+    if result.returncode == 0:
+        return True
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    return len(errors) == 1
+
+
+def reviews(db: Path) -> int:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return int(conn.execute("SELECT count(*) FROM reviews").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def intact(db: Path) -> bool:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return [r[0] for r in conn.execute("PRAGMA integrity_check")] == ["ok"]
+    finally:
+        conn.close()
+
+
+def replay_matches(tmp: Path) -> bool:
+    """Every card's memory equals the replay of its log (and the rest of doctor's checks)."""
+    result = run(tmp, "doctor", "--check")
+    return result.returncode == 0
+
+
+def study_with_history(tmp: Path, days: Sequence[str] = DAYS[:3], grades: int = 12) -> None:
+    """A collection with some history, made the way a learner makes it."""
+    rng = random.Random(1)
+    for day in days:
+        keys = "".join(f"\n{rng.choice('2345')}\n" for _ in range(grades)) + "q\n"
+        assert run(tmp, "study", "--today", day, stdin=keys).returncode == 0
+
+
+# --- SIGKILL of study ----------------------------------------------------------------------------
+
+
+def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> list[str]:
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.05)
+        if ready:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if marker in line:
+                break
+    return lines
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_sigkill_of_study_loses_no_saved_grade(tmp_path: Path, scale: Scale) -> None:
+    tally = Tally("sigkill study", scale.name)
+    rng = random.Random(16)
+    db = tmp_path / "p.db"
+    assert run(tmp_path, "due").returncode == 0
+    for i in range(scale.study_kills):
+        tally.tries += 1
+        before = reviews(db)
+        proc = spawn(tmp_path, "study", "--today", DAYS[i % len(DAYS)])
+        assert proc.stdin is not None
+        printed = 0
+        try:
+            for _ in range(rng.randint(0, 5)):
+                proc.stdin.write(f"\n{rng.choice('012345')}\n")
+                proc.stdin.flush()
+                got = _read_until(proc, "saved:", 15)
+                printed += sum("saved:" in line for line in got)
+                if not got or "Nothing to study" in "".join(got):
+                    break
+            proc.stdin.write(f"\n{rng.choice('345')}\n")
+            proc.stdin.flush()
+            time.sleep(rng.uniform(0, 0.05))
+        except BrokenPipeError:
+            pass
+        proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate(timeout=30)
+        printed += out.count("saved:")
+        added = reviews(db) - before
+        lost = max(0, printed - added)
+        tally.reviews_lost += lost
+        if lost or added > printed + 1 or not intact(db):
+            tally.failures += 1
+    if not replay_matches(tmp_path):
+        tally.failures += 1
+    tally.notes["reviews"] = reviews(db)
+    tally.report()
+    assert tally.failures == 0 and tally.reviews_lost == 0
+
+
+# --- SIGKILL of every writer ----------------------------------------------------------------
+
+WRITERS: list[list[str]] = [
+    ["due"],  # the first sync when the database is new
+    ["config", "scheduler", "fsrs"],
+    ["config", "scheduler", "sm2"],
+    ["config", "desired_retention", "0.85"],
+    ["reset", "perceptron-1", "--yes"],
+    ["reset", "--all", "--yes"],
+    ["suspend", "mlp-1"],
+    ["unsuspend", "mlp-1"],
+    ["export", "anki", "--with-progress", "-o", "out/deck.apkg", "--force"],
+    ["export", "text", "-o", "out/deck.txt", "--force"],
+    ["export", "reviews", "-o", "out/log.csv", "--force"],
+    ["backup"],
+    ["doctor"],
+]
+
+
+def _export_complete(tmp: Path) -> bool:
+    import zipfile
+
+    apkg = tmp / "out" / "deck.apkg"
+    if apkg.exists():
+        try:
+            with zipfile.ZipFile(apkg) as z:
+                if z.testzip() is not None:
+                    return False
+        except zipfile.BadZipFile:
+            return False
+    log = tmp / "out" / "log.csv"
+    return not log.exists() or log.read_text().endswith("\n")
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_sigkill_of_every_writer_keeps_the_database_whole(tmp_path: Path, scale: Scale) -> None:
+    tally = Tally("sigkill writers", scale.name)
+    rng = random.Random(61)
+    db = tmp_path / "p.db"
+    (tmp_path / "out").mkdir()
+    study_with_history(tmp_path)
+    for i in range(scale.writer_kills):
+        args = list(WRITERS[i % len(WRITERS)] if i < len(WRITERS) else rng.choice(WRITERS))
+        fresh = args == ["due"] and rng.random() < 0.5
+        work = tmp_path / "fresh" if fresh else tmp_path
+        if fresh:
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir()
+        before = reviews(db)
+        tally.tries += 1
+        proc = spawn(work, *args)
+        time.sleep(rng.uniform(0, 1.2))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        if fresh:
+            ok = run(work, "due").returncode == 0 and replay_matches(work)
+            tally.failures += not ok
+            continue
+        settle = run(tmp_path, "due")  # the next command (finishes a rebuild a kill cut short)
+        lost = max(0, before - reviews(db))
+        tally.reviews_lost += lost
+        if settle.returncode or lost or not intact(db) or not replay_matches(tmp_path):
+            tally.failures += 1
+            tally.notes.setdefault("failed", []).append(args)
+        if not _export_complete(tmp_path):
+            tally.failures += 1
+            tally.notes.setdefault("partial export", []).append(args)
+    # the next export and backup remove what the killed ones left
+    assert run(tmp_path, "export", "text", "-o", "out/deck.txt", "--force").returncode == 0
+    assert run(tmp_path, "backup").returncode == 0
+    leftovers = [p.name for d in (tmp_path / "out", tmp_path / "backups") for p in d.iterdir()]
+    leftovers = [name for name in leftovers if name.endswith(".tmp")]
+    tally.notes["temp files left"] = len(leftovers)
+    tally.failures += bool(leftovers)
+    tally.report()
+    assert tally.failures == 0 and tally.reviews_lost == 0, tally
+
+
+# --- concurrent terminals with undos -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_concurrent_terminals_with_undos_keep_every_card_equal_to_its_log(
+    tmp_path: Path, scale: Scale
+) -> None:
+    tally = Tally("concurrent terminals with undos", scale.name)
+    rng = random.Random(6)
+    db = tmp_path / "p.db"
+    assert run(tmp_path, "due").returncode == 0
+    expected = 0
+    for round_ in range(scale.rounds):
+        if round_ == scale.rounds // 2:
+            assert run(tmp_path, "config", "scheduler", "fsrs").returncode == 0
+        procs = []
+        for _ in range(scale.terminals):
+            keys = []
+            for _ in range(rng.randint(3, 10)):
+                keys.append("u" if rng.random() < 0.15 else f"\n{rng.choice('012345')}")
+            procs.append(
+                (spawn(tmp_path, "study", "--today", rng.choice(DAYS)), "\n".join(keys) + "\nq\n")
+            )
+        for proc, keys in procs:
+            assert proc.stdin is not None
+            proc.stdin.write(keys)
+            proc.stdin.close()
+        for proc, _ in procs:
+            out = proc.stdout.read() if proc.stdout else ""
+            err = proc.stderr.read() if proc.stderr else ""
+            proc.wait(timeout=120)
+            tally.tries += 1
+            if proc.returncode or "Traceback" in err:
+                tally.failures += 1
+                tally.notes.setdefault("errors", []).append(err.strip()[-200:])
+            expected += out.count("saved:") - out.count("undid grade")
+        have = reviews(db)
+        tally.reviews_lost += max(0, expected - have)
+        if have != expected or not replay_matches(tmp_path):
+            tally.failures += 1
+            expected = have
+    tally.notes["reviews"] = reviews(db)
+    tally.report()
+    assert tally.failures == 0 and tally.reviews_lost == 0, tally
+
+
+# --- random byte flips -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_byte_flips_are_caught_before_the_first_write_of_a_day(
+    tmp_path: Path, scale: Scale
+) -> None:
+    tally = Tally("byte flips", scale.name)
+    rng = random.Random(40)
+    base = tmp_path / "base"
+    base.mkdir()
+    study_with_history(base, grades=20)
+    conn = sqlite3.connect(base / "p.db")
+    conn.execute("DELETE FROM meta WHERE key = 'integrity_checked'")  # a new day
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    pristine = (base / "p.db").read_bytes()
+    damaged = caught = written_into_damaged = 0
+    work = tmp_path / "w"
+    for _ in range(scale.flips):
+        tally.tries += 1
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        shutil.copytree(base / "cache", work / "cache")
+        data = bytearray(pristine)
+        at = rng.randrange(len(data))
+        data[at] ^= 1 << rng.randrange(8)
+        (work / "p.db").write_bytes(bytes(data))
+        try:
+            bad = not intact(work / "p.db")
+        except sqlite3.DatabaseError:
+            bad = True
+        damaged += bad
+        before = (work / "p.db").read_bytes()
+        for args in (["stats", "--today", DAYS[3]], ["export", "reviews"]):
+            if not clean_error(run(work, *args, timeout=60)):
+                tally.failures += 1
+                tally.notes.setdefault("unclean", []).append([args[0], at])
+        result = run(work, "study", "--today", DAYS[3], stdin="\n4\n\n5\nq\n", timeout=60)
+        if not clean_error(result):
+            tally.failures += 1
+            tally.notes.setdefault("unclean", []).append(["study", at])
+        wrote = (work / "p.db").read_bytes() != before or (
+            (work / "p.db-wal").exists() and (work / "p.db-wal").stat().st_size > 0
+        )
+        if bad and result.returncode:
+            caught += 1
+        if bad and wrote and result.returncode == 0:
+            written_into_damaged += 1
+    tally.failures += written_into_damaged
+    tally.notes.update(
+        damaged=damaged, caught_before_writing=caught, written_into_damaged=written_into_damaged
+    )
+    tally.report()
+    assert tally.failures == 0, tally
+
+
+# --- a full disk -----------------------------------------------------------------------------
+
+
+def _mount_tmpfs(where: Path, size_kb: int) -> bool:
+    if sys.platform != "linux" or os.geteuid() != 0:
+        return False
+    where.mkdir(exist_ok=True)
+    return (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(where)],
+            capture_output=True,
+        ).returncode
+        == 0
+    )
+
+
+def _fill(where: Path, leave: int) -> None:
+    """Fill the file system but `leave` bytes."""
+    st = os.statvfs(where)
+    free = st.f_bavail * st.f_frsize - leave
+    fd = os.open(where / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        while free > 0:
+            n = os.write(fd, b"\x00" * min(free, 1 << 16))
+            free -= n
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_full_disk_says_so_and_loses_nothing(tmp_path: Path, scale: Scale) -> None:
+    tally = Tally("full disk", scale.name)
+    rng = random.Random(9)
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    study_with_history(seed)
+    mnt = tmp_path / "mnt"
+    size = (seed / "p.db").stat().st_size // 1024 + 400
+    if not _mount_tmpfs(mnt, size):
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        for _ in range(scale.disk_tries):
+            tally.tries += 1
+            for p in mnt.iterdir():
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+            shutil.copy(seed / "p.db", mnt / "p.db")
+            shutil.copytree(seed / "cache", mnt / "cache")
+            before = reviews(mnt / "p.db")
+            _fill(mnt, rng.choice([0, 4096, 16384, 65536, 200_000]))
+            listing = sorted(p.name for p in mnt.iterdir())
+            for args in (["stats", "--today", DAYS[3]], ["export", "reviews"]):
+                result = run(mnt, *args)
+                if not clean_error(result):
+                    tally.failures += 1
+                if result.returncode and "disk is full" not in result.stderr:
+                    tally.failures += 1
+                    tally.notes.setdefault("message", []).append(result.stderr.strip())
+                if sorted(p.name for p in mnt.iterdir()) != listing:
+                    tally.failures += 1
+                    tally.notes.setdefault("left behind", []).append(
+                        sorted({p.name for p in mnt.iterdir()} - set(listing))
+                    )
+            keys = "".join(f"\n{rng.choice('345')}\n" for _ in range(6)) + "q\n"
+            result = run(mnt, "study", "--today", DAYS[3], stdin=keys)
+            printed = result.stdout.count("saved:")
+            if not clean_error(result) or (
+                result.returncode and "disk is full" not in result.stderr
+            ):
+                tally.failures += 1
+                tally.notes.setdefault("message", []).append(result.stderr.strip()[-200:])
+            (mnt / "filler").unlink()
+            after = reviews(mnt / "p.db")
+            lost = max(0, before + printed - after)
+            tally.reviews_lost += lost
+            if lost or not intact(mnt / "p.db"):
+                tally.failures += 1
+            tally.notes["refused"] = tally.notes.get("refused", 0) + bool(result.returncode)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+    tally.report()
+    assert tally.failures == 0 and tally.reviews_lost == 0, tally
+
+
+# --- hostile decks under a memory and time limit -----------------------------------------------
+
+
+def _limits() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    resource.setrlimit(resource.RLIMIT_CPU, (30, 30))
+
+
+def hostile_decks() -> dict[str, bytes]:
+    head = "topic: evil\ntitle: Evil\ncards:\n  - id: evil-1\n    question: q\n    answer: a\n"
+    bomb = "".join(
+        f"    x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9) if i else 'lol'}]\n" for i in range(10)
+    )
+    return {
+        "alias bomb": (head + bomb).encode(),
+        "alias bomb as a label": (
+            "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+            + head
+            + "    compute: {fn: huber, label: *a9}\n"
+        ).encode(),
+        "merge key": (head + "    compute: &c {fn: huber}\n  - <<: *c\n    id: evil-2\n").encode(),
+        "5,000-digit argument": (
+            head + f"    compute: {{fn: huber, args: {{error: {'7' * 5000}}}}}\n"
+        ).encode(),
+        "5,000-digit claim": (head + f"    compute: {{fn: huber, claim: {'1' * 5000}}}\n").encode(),
+        "deep nesting": (head + "    tags: " + "[" * 950 + "]" * 950 + "\n").encode(),
+        "deep mappings": (head + "    source: " + "{a: " * 900 + "1" + "}" * 900 + "\n").encode(),
+        "3 MB file": (head + "# " + "x" * (3 << 20) + "\n").encode(),
+        "binary garbage": bytes(random.Random(3).randrange(256) for _ in range(20000)),
+        "NUL in an id": head.replace("evil-1", "ev\x00il").encode(),
+        "newline in an id": head.replace("id: evil-1", 'id: "evil\\n-1"').encode(),
+        "invalid UTF-8": head.encode() + b"    source: \xff\xfe\n",
+        "python tag": (head + "    source: !!python/object/apply:os.system ['true']\n").encode(),
+        "2.5 million empty lines": ("\n" * 2_500_000 + head).encode(),
+    }
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_hostile_decks_fail_in_one_line_within_limits(tmp_path: Path, scale: Scale) -> None:
+    tally = Tally("hostile decks", scale.name)
+    decks = hostile_decks()
+    if scale is SHORT:  # the worst few, through one command
+        keep = ("alias bomb as a label", "5,000-digit argument", "deep nesting", "3 MB file")
+        decks = {name: data for name, data in decks.items() if name in keep}
+    rounds = 1 if scale is SHORT else 3
+    slowest = 0.0
+    for _ in range(rounds):
+        for name, data in decks.items():
+            folder = tmp_path / "decks"
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            (folder / "evil.yaml").write_bytes(data)
+            for command in (["check"], ["due"]) if scale is LONG else (["check"],):
+                tally.tries += 1
+                started = time.monotonic()
+                try:
+                    result = run(
+                        tmp_path, *command, "--decks", str(folder), timeout=60, limits=_limits
+                    )
+                except subprocess.TimeoutExpired:
+                    tally.failures += 1
+                    tally.notes.setdefault("hung", []).append(name)
+                    continue
+                slowest = max(slowest, time.monotonic() - started)
+                one_line = (
+                    result.returncode == 2
+                    and result.stderr.count("\n") == 1
+                    and result.stderr.startswith("error: ")
+                    and "evil.yaml" in result.stderr
+                )
+                if not one_line:
+                    tally.failures += 1
+                    tally.notes.setdefault("not one line", []).append(
+                        [name, command[0], result.returncode, result.stderr[-300:]]
+                    )
+    for kind in ("fifo", "loop"):
+        folder = tmp_path / "decks"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        if kind == "fifo":
+            os.mkfifo(folder / "pipe.yaml")
+        else:
+            (folder / "loop.yaml").symlink_to(folder / "loop.yaml")
+        tally.tries += 1
+        result = run(tmp_path, "check", "--decks", str(folder), timeout=60, limits=_limits)
+        if result.returncode != 2 or result.stderr.count("\n") != 1:
+            tally.failures += 1
+    tally.notes["slowest_s"] = round(slowest, 2)
+    tally.report()
+    assert tally.failures == 0, tally

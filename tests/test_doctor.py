@@ -1,0 +1,243 @@
+"""Damage caught before a write, `dlcards doctor` (check, repair, restore) and `dlcards backup`:
+through the CLI, on databases damaged the way disks and stray writes damage them."""
+
+from __future__ import annotations
+
+import gzip
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import damage
+import pytest
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+from dlcards.store import backup
+
+runner = CliRunner()
+DAY = "2026-11-26"
+
+
+def study(db: Path, keys: str = "\n5\n\n4\n\n3\nq\n", day: str = DAY) -> object:
+    return runner.invoke(app, ["study", "--db", str(db), "--today", day], input=keys)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "p.db"
+    result = study(path)
+    assert result.exit_code == 0, result.output
+    assert damage.count(path) == 3
+    return path
+
+
+def one_error_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, output
+    return lines[0]
+
+
+def forget_daily_check(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM meta WHERE key = 'integrity_checked'")
+    conn.commit()
+    conn.close()
+
+
+# --- caught before a write ---------------------------------------------------------------------
+
+
+def test_damaged_log_index_stops_the_first_session_of_the_day_and_nothing_is_written(
+    db: Path,
+) -> None:
+    forget_daily_check(db)  # the first session of a day
+    damage.flip_in_index(db, "reviews_card")
+    assert damage.integrity(db) != ["ok"]
+    before = db.read_bytes()
+    result = study(db, "\n5\n\n5\nq\n", day="2026-11-27")
+    assert result.exit_code == 2
+    line = one_error_line(result.output)
+    assert "is damaged" in line and "dlcards doctor" in line and "nothing was written" in line
+    assert db.read_bytes() == before
+    assert damage.count(db) == 3
+
+
+def test_damaged_memory_index_stops_a_later_session_of_the_same_day(db: Path) -> None:
+    # the daily check already ran today; the session tables are checked by every session
+    damage.flip_in_index(db, "sm2_due")
+    result = study(db, "\n5\nq\n", day="2026-11-27")
+    assert result.exit_code == 2
+    assert "is damaged" in one_error_line(result.output)
+    assert damage.count(db) == 3
+
+
+def test_doctor_rebuilds_a_damaged_index_and_study_goes_on(db: Path) -> None:
+    damage.flip_in_index(db, "reviews_card")
+    check = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert check.exit_code == 1
+    assert "missing from index reviews_card" in check.output
+    fixed = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert fixed.exit_code == 0, fixed.output
+    assert "repaired  integrity" in fixed.output and "indexes rebuilt" in fixed.output
+    assert damage.integrity(db) == ["ok"]
+    copies = list((db.parent / "backups").glob("p-damaged-*.db"))
+    assert len(copies) == 1 and damage.integrity(copies[0]) != ["ok"]  # the damage was kept
+    assert study(db, "\n5\nq\n", day="2026-11-27").exit_code == 0
+    assert damage.count(db) == 4
+
+
+def test_doctor_repairs_bad_values_and_states_that_differ_from_the_log(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    (card,) = conn.execute("SELECT card_id FROM reviews ORDER BY id LIMIT 1").fetchone()
+    (other,) = conn.execute("SELECT card_id FROM reviews ORDER BY id LIMIT 1 OFFSET 1").fetchone()
+    want = conn.execute("SELECT * FROM sm2 WHERE card_id = ?", (card,)).fetchone()
+    conn.execute("UPDATE sm2 SET due = '2026-1:-19' WHERE card_id = ?", (card,))
+    conn.execute("UPDATE sm2 SET interval = 99, repetitions = 7 WHERE card_id = ?", (other,))
+    conn.commit()
+    conn.close()
+    shown = runner.invoke(app, ["show", card, "--db", str(db)])
+    assert shown.exit_code == 2
+    line = one_error_line(shown.output)
+    assert f"card {card}: column sm2.due holds '2026-1:-19'" in line and "doctor" in line
+    fixed = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert fixed.exit_code == 0, fixed.output
+    assert "bad stored values" in fixed.output and "differs from the replay" in fixed.output
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT * FROM sm2 WHERE card_id = ?", (card,)).fetchone() == want
+    reps, interval = conn.execute(
+        "SELECT repetitions, interval FROM sm2 WHERE card_id = ?", (other,)
+    ).fetchone()
+    conn.close()
+    assert (reps, interval) == (1, 1)  # one grade of 4 on a new card: SM-2's n = 1, I = 1
+    again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert again.exit_code == 0 and "No problems found." in again.output
+
+
+def test_doctor_keeps_reviews_whose_card_row_is_gone(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    (card,) = conn.execute("SELECT card_id FROM reviews ORDER BY id LIMIT 1").fetchone()
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("DELETE FROM cards WHERE id = ?", (card,))
+    conn.commit()
+    conn.close()
+    fixed = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert fixed.exit_code == 0, fixed.output
+    assert "point to a missing card" in fixed.output
+    assert damage.count(db) == 3
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
+    # the next command syncs the decks: the card is back, active, with its history
+    shown = runner.invoke(app, ["show", card, "--json", "--db", str(db)])
+    assert shown.exit_code == 0 and '"status": "review"' in shown.output
+
+
+def test_doctor_says_a_missing_table_cannot_be_repaired_and_names_a_backup(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE quiz_results")
+    conn.commit()
+    conn.close()
+    graded = study(db, "\n5\nq\n", day="2026-11-27")
+    assert graded.exit_code == 2
+    assert "table quiz_results is missing" in one_error_line(graded.output)
+    result = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert result.exit_code == 1
+    assert "Not repaired: restore the newest backup: dlcards doctor --restore" in result.output
+
+
+def test_restore_puts_a_backup_back_and_keeps_the_file_it_replaces(db: Path) -> None:
+    made = runner.invoke(app, ["backup", "--db", str(db)])
+    assert made.exit_code == 0 and "verified" in made.output
+    name = backup.backups(db)[0].path.name
+    assert study(db, "\n5\nq\n", day="2026-11-27").exit_code == 0
+    assert damage.count(db) == 4
+    damage.flip_in_index(db, "reviews_card")
+    result = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "restored" in result.output and "3 reviews" in result.output
+    assert damage.count(db) == 3 and damage.integrity(db) == ["ok"]
+    kept = list((db.parent / "backups").glob("p-damaged-*.db"))
+    assert len(kept) == 1 and damage.count(kept[0]) == 4  # the replaced file, with its review
+    missing = runner.invoke(app, ["doctor", "--restore", "nope.db.gz", "--db", str(db)])
+    assert missing.exit_code == 2 and "no backup nope.db.gz" in one_error_line(missing.output)
+
+
+def test_a_damaged_backup_is_refused_for_restore(db: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db.gz"
+    bad.write_bytes(gzip.compress(b"SQLite format 3\x00" + b"\x00" * 5000))
+    result = runner.invoke(app, ["doctor", "--restore", str(bad), "--db", str(db)])
+    assert result.exit_code == 2
+    assert damage.count(db) == 3
+
+
+# --- backups -----------------------------------------------------------------------------------
+
+
+def test_the_first_write_of_a_day_makes_a_verified_backup(db: Path) -> None:
+    found = backup.backups(db)
+    assert [b.kind for b in found] == ["daily"]
+    assert found[0].path.name == f"p-{date.today().isoformat()}.db.gz"
+    restored = db.parent / "r.db"
+    backup.unpack(found[0].path, restored)
+    assert damage.integrity(restored) == ["ok"]
+    # made before the session's first write: the database as it was, without its grades
+    assert damage.count(restored) == 0
+
+
+def test_backup_of_a_damaged_database_is_refused_and_the_good_one_kept(db: Path) -> None:
+    good = backup.backups(db)[0].path.read_bytes()
+    damage.flip_in_index(db, "reviews_card")
+    result = runner.invoke(app, ["backup", "--db", str(db)])
+    assert result.exit_code == 2
+    assert "is damaged" in one_error_line(result.output)
+    assert [b.path.read_bytes() for b in backup.backups(db)] == [good]
+    assert not [p for p in (db.parent / "backups").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_rotation_keeps_7_daily_4_weekly_12_monthly(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    folder = backup.folder_of(db)
+    folder.mkdir()
+    day = date(2025, 11, 1)
+    while day <= date(2026, 12, 2):
+        (folder / f"p-{day.isoformat()}.db.gz").write_bytes(b"x")
+        day = date.fromordinal(day.toordinal() + 1)
+    events = {"schema-3": "2026-06-01", "doctor": "2026-07-01", "restore": "2026-08-01"}
+    for event, when in {**events, "schema-4": "2026-09-01"}.items():
+        (folder / f"p-before-{event}-{when}.db.gz").write_bytes(b"x")
+    backup.rotate(db)
+    kept = sorted(p.name for p in folder.iterdir())
+    # worked out by hand: 2026-12-02 is a Wednesday (ISO week 49)
+    days = [f"2026-11-{d}" for d in range(26, 31)] + ["2026-12-01", "2026-12-02"]
+    weeks = ["2026-11-15", "2026-11-22"]  # weeks 46 and 47 (48 and 49 are in the days)
+    months = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"]
+    months += ["2026-06-30", "2026-07-31", "2026-08-31", "2026-09-30", "2026-10-31"]
+    newest_events = ["p-before-doctor-2026-07-01.db.gz", "p-before-restore-2026-08-01.db.gz"]
+    newest_events += ["p-before-schema-4-2026-09-01.db.gz"]  # the newest 3 of the 4
+    want = sorted([f"p-{d}.db.gz" for d in days + weeks + months] + newest_events)
+    assert kept == want
+
+
+def test_backup_lists_what_it_keeps(db: Path) -> None:
+    result = runner.invoke(app, ["backup", "--list", "--db", str(db)])
+    assert result.exit_code == 0
+    assert "1 backups of" in result.output and "daily" in result.output
+
+
+def test_a_migration_is_preceded_by_a_backup(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    assert study(db).exit_code == 0
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 4")  # an older dlcards' database: it gets upgraded
+    conn.commit()
+    conn.close()
+    assert runner.invoke(app, ["due", "--db", str(db), "--today", DAY]).exit_code == 0
+    events = [b for b in backup.backups(db) if b.kind == "event"]
+    assert [b.path.name for b in events] == [f"old-before-schema-4-{date.today()}.db.gz"]
+    copy = tmp_path / "copy.db"
+    backup.unpack(events[0].path, copy)
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    conn.close()
+    assert damage.count(copy) == 3
