@@ -185,14 +185,17 @@ class Simulation:
 def sm2_step(
     ef: Ints, repetitions: Ints, interval: Ints, lapses: Ints, grades: Ints
 ) -> tuple[Ints, Ints, Ints, Ints]:
-    """One graded review per card: new (ef, repetitions, interval, lapses), EF in hundredths."""
+    """One graded review per card: new (ef, repetitions, interval, lapses), EF in hundredths;
+    intervals capped at `sm2.MAX_INTERVAL` as `sm2.review` caps them."""
     import numpy as np
+
+    from dlcards.sm2 import MAX_INTERVAL
 
     d = 5 - grades
     new_ef = np.maximum(130, ef + 10 - d * (8 + 2 * d))
     passed = grades >= 3
     n = np.where(passed, repetitions + 1, 0)
-    grown = -(-interval * new_ef // 100)  # exact ceil(interval * EF')
+    grown = np.minimum(-(-interval * new_ef // 100), MAX_INTERVAL)  # exact ceil(I * EF'), capped
     new_interval = np.where(n == 1, 1, np.where(n == 2, 6, grown))
     new_interval = np.where(passed, new_interval, 1)
     new_lapses = lapses + ((~passed) & (repetitions > 0))
