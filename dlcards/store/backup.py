@@ -70,15 +70,16 @@ def backups(db: Path) -> list[Backup]:
     found = []
     for entry in folder.iterdir():
         m = pattern.match(entry.name)
-        if not m or not entry.is_file():
+        if not m:
             continue
-        try:
+        try:  # another process may be rotating the folder meanwhile
             day = date.fromisoformat(m["day"])
-            size = entry.stat().st_size
+            st = entry.stat()
         except (ValueError, OSError):
             continue
-        found.append(Backup(entry, day, "event" if m["event"] else "daily", size))
-    return sorted(found, key=lambda b: (b.day, b.path.stat().st_mtime_ns), reverse=True)
+        kind = "event" if m["event"] else "daily"
+        found.append((day, st.st_mtime_ns, Backup(entry, day, kind, st.st_size)))
+    return [b for _, _, b in sorted(found, key=lambda t: (t[0], t[1]), reverse=True)]
 
 
 def keep(found: list[Backup]) -> set[Path]:
