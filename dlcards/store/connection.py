@@ -63,7 +63,8 @@ def _disk_full(path: Path) -> bool:
     return st.f_bavail * st.f_frsize < 1 << 20
 
 
-def _translate(path: Path, err: sqlite3.Error) -> StoreError:
+def translate_error(path: Path, err: sqlite3.Error) -> StoreError:
+    """An SQLite error as one line for the user (locked, read-only, full disk, damaged, ...)."""
     text = str(err).lower()
     if "locked" in text or "busy" in text:
         return LockedError(
@@ -92,7 +93,7 @@ def _translate(path: Path, err: sqlite3.Error) -> StoreError:
 
 def _translate_os(path: Path, err: OSError | sqlite3.Error) -> StoreError:
     if isinstance(err, sqlite3.Error):
-        return _translate(path, err)
+        return translate_error(path, err)
     if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return StoreError(f"the disk is full: cannot back up {path}; free some space")
     return StoreError(f"cannot back up {path}: {err.strerror or err}")
@@ -195,14 +196,14 @@ class Connection:
                 path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as err:
-            raise _translate(path, err) from None
+            raise translate_error(path, err) from None
         store = cls(path, conn)
         try:
             store._prepare()
         except sqlite3.Error as err:
             conn.close()
             _drop_empty(sidecars, had)
-            raise _translate(path, err) from None
+            raise translate_error(path, err) from None
         except StoreError:
             conn.close()
             _drop_empty(sidecars, had)
@@ -306,7 +307,7 @@ class Connection:
                         f"was written. {DOCTOR[0].upper()}{DOCTOR[1:]}"
                     )
         except sqlite3.Error as err:
-            raise _translate(self.path, err) from None
+            raise translate_error(self.path, err) from None
         self.guarded = True
 
     def _daily_check(self, day: date) -> None:
@@ -372,7 +373,7 @@ class Connection:
         try:
             return fn()
         except sqlite3.Error as err:
-            raise _translate(self.path, err) from None
+            raise translate_error(self.path, err) from None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -381,14 +382,14 @@ class Connection:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as err:
-            raise _translate(self.path, err) from None
+            raise translate_error(self.path, err) from None
         try:
             yield self.conn
         except BaseException as err:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if isinstance(err, sqlite3.Error):
-                raise _translate(self.path, err) from None
+                raise translate_error(self.path, err) from None
             raise
         else:
             try:
@@ -396,7 +397,7 @@ class Connection:
             except sqlite3.Error as err:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-                raise _translate(self.path, err) from None
+                raise translate_error(self.path, err) from None
 
     def get_meta(self, key: str) -> str | None:
         row = self._call(

@@ -26,7 +26,13 @@ from typing import Any
 from dlcards.errors import DlcardsError, StoreError
 from dlcards.memory import EF_START, Memory
 from dlcards.store import backup
-from dlcards.store.connection import BUSY_TIMEOUT_S, TABLES, check_header, existing_file
+from dlcards.store.connection import (
+    BUSY_TIMEOUT_S,
+    TABLES,
+    translate_error,
+    check_header,
+    existing_file,
+)
 from dlcards.store.rows import (
     AFTER_RESET,
     SELECT_MEMORY,
@@ -112,6 +118,8 @@ def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> R
     try:
         _examine(conn, report, replay_for, repair, now)
     except sqlite3.Error as err:
+        if "locked" in str(err) or "busy" in str(err) or "full" in str(err):
+            raise translate_error(path, err) from None  # not damage: say what it is
         report.add(Finding("database", f"SQLite stopped the check: {err}", fatal=True))
         report.summary = _newest_backup_hint(path)
     finally:
