@@ -29,9 +29,9 @@ from dlcards.store import backup
 from dlcards.store.connection import (
     BUSY_TIMEOUT_S,
     TABLES,
-    translate_error,
     check_header,
     existing_file,
+    translate_error,
 )
 from dlcards.store.rows import (
     AFTER_RESET,
