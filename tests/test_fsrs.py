@@ -277,3 +277,23 @@ def test_fsrs_can_be_turned_on_after_a_review_dated_9999(tmp_path: Path) -> None
     shown = runner.invoke(app, ["show", "gd-2", "--json", "--db", str(db), "--today", "2199-12-31"])
     assert shown.exit_code == 0, shown.output
     assert '"due": "9999-12-31"' in shown.output
+
+
+def test_a_rebuild_cut_short_by_a_kill_is_finished_by_the_next_command(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["config", "scheduler", "fsrs", "--db", str(db)]).exit_code == 0
+    keys = "\n4\n\n3\nq\n"
+    assert runner.invoke(app, ["study", "--db", str(db), "--today", "2026-11-26"], input=keys)
+    conn = sqlite3.connect(db)
+    want = conn.execute("SELECT * FROM fsrs WHERE card_id = 'perceptron-1'").fetchone()
+    # as `config` leaves it when killed between its mark and the end of the rebuild
+    conn.execute("INSERT INTO meta (key, value) VALUES ('rebuild_pending', '1')")
+    conn.execute("UPDATE fsrs SET stability = NULL, difficulty = NULL, due = NULL")
+    conn.commit()
+    conn.close()
+    assert runner.invoke(app, ["due", "--db", str(db), "--today", "2026-11-27"]).exit_code == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT * FROM fsrs WHERE card_id = 'perceptron-1'").fetchone() == want
+    assert conn.execute("SELECT 1 FROM meta WHERE key = 'rebuild_pending'").fetchone() is None
+    conn.close()
