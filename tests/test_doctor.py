@@ -241,3 +241,19 @@ def test_a_migration_is_preceded_by_a_backup(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     conn.close()
     assert damage.count(copy) == 3
+
+
+def test_doctor_gives_a_review_without_its_time_its_place_in_the_log(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    (card,) = conn.execute("SELECT card_id FROM reviews ORDER BY id LIMIT 1").fetchone()
+    want = conn.execute("SELECT at FROM reviews WHERE card_id = ?", (card,)).fetchone()
+    conn.execute("UPDATE reviews SET at = NULL WHERE card_id = ?", (card,))
+    conn.commit()
+    conn.close()
+    check = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert check.exit_code == 1 and "1 review without a time" in check.output
+    fixed = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert fixed.exit_code == 0, fixed.output
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT at FROM reviews WHERE card_id = ?", (card,)).fetchone() == want
+    conn.close()

@@ -266,9 +266,11 @@ def test_fsrs_can_be_turned_on_after_a_review_dated_9999(tmp_path: Path) -> None
     runner = CliRunner()
     assert runner.invoke(app, ["due", "--db", str(db)]).exit_code == 0
     conn = sqlite3.connect(db)
+    at = int(datetime(9999, 12, 25, 10, tzinfo=timezone.utc).timestamp() * 1000)
     conn.execute(
-        "INSERT INTO reviews (card_id, reviewed_at, day, grade, kind) "
-        "VALUES ('gd-2', '9999-12-25T10:00:00', '9999-12-25', 5, 'scheduled')"
+        "INSERT INTO reviews (card_id, reviewed_at, day, grade, kind, at) "
+        "VALUES ('gd-2', '9999-12-25T10:00:00+00:00', '9999-12-25', 5, 'scheduled', ?)",
+        (at,),
     )
     conn.commit()
     conn.close()

@@ -46,7 +46,7 @@ from dlcards.store.rows import (
     memory_from,
     sm2_values,
 )
-from dlcards.store.schema import SCHEMA_VERSION
+from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
 
 Replay = Callable[[Sequence[LogEntry], Memory], Memory]
 ReplayFor = Callable[[Mapping[str, str]], Replay]
@@ -272,6 +272,20 @@ def _memories(
             "SELECT c.id FROM cards c LEFT JOIN sm2 s ON s.card_id = c.id WHERE s.card_id IS NULL"
         )
     ]
+    # a review without its time (`at`, schema 6) has no place in the replay order
+    untimed = conn.execute("SELECT id, reviewed_at, day FROM reviews WHERE at IS NULL").fetchall()
+    if untimed:
+        finding = report.add(
+            Finding("log", f"{_plural(len(untimed), 'review')} without a time to order it by")
+        )
+        if repair:
+            before_repair()
+            _in_chunks(
+                conn,
+                "UPDATE reviews SET at = ? WHERE id = ?",
+                [(_ms(stamp, day), rid) for rid, stamp, day in untimed],
+            )
+            finding.repaired = "each time taken from the review's timestamp (or its day)"
     # the log, checked row by row; bad days taken from the timestamp when it has one
     logs: dict[str, list[LogEntry]] = {cid: [] for cid, _ in cards}
     bad_log: dict[str, str] = {}
@@ -338,7 +352,7 @@ def _memories(
                 fatal=True,
             )
         )
-    if not fix_days and not bad_log:
+    if not fix_days and not bad_log and not untimed:
         report.add(Finding("log"))
 
     if bad_values or lacking:
@@ -371,6 +385,15 @@ def _memories(
     if repair and (rebuilt or lacking):
         before_repair()
         _write_memories(conn, lacking, rebuilt)
+
+
+def _ms(stamp: object, day: object) -> int:
+    for text in (stamp, f"{day}T00:00:00"):
+        try:
+            return epoch_ms(str(text))
+        except (ValueError, OverflowError, OSError):
+            continue
+    return 0
 
 
 def _day_from_stamp(stamp: object) -> date | None:
