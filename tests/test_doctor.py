@@ -222,7 +222,7 @@ def test_rotation_keeps_7_daily_4_weekly_12_monthly(tmp_path: Path) -> None:
 def test_backup_lists_what_it_keeps(db: Path) -> None:
     result = runner.invoke(app, ["backup", "--list", "--db", str(db)])
     assert result.exit_code == 0
-    assert "1 backups of" in result.output and "daily" in result.output
+    assert "1 backup of" in result.output and "daily" in result.output
 
 
 def test_a_migration_is_preceded_by_a_backup(tmp_path: Path) -> None:

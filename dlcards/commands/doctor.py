@@ -122,7 +122,10 @@ def backup(
         typer.echo(f"no backups of {path} yet (they go in {backups.folder_of(path)})")
         return
     total = sum(b.size for b in found)
-    typer.echo(f"{len(found)} backups of {path} in {backups.folder_of(path)}, {_size(total)}:")
+    n = len(found)
+    typer.echo(
+        f"{n} backup{'' if n == 1 else 's'} of {path} in {backups.folder_of(path)}, {_size(total)}:"
+    )
     for b in found:
         typer.echo(f"  {b.day.isoformat()}  {b.kind:<6} {_size(b.size):>9}  {b.path.name}")
 
