@@ -231,3 +231,21 @@ def test_skip_moves_the_card_to_the_end() -> None:
     assert _shown(out) == ["gd-1", "gd-2", "gd-3", "gd-1"]  # skipped cards come back
     out = _study("--topic", "gd", "--new", "3", script="s\ns\ns\ns\nq\n")
     assert _shown(out) == ["gd-1", "gd-2", "gd-1", "gd-2", "gd-1"]  # gd-3 was graded
+
+
+def test_a_grade_whose_clock_was_read_before_waiting_for_the_lock_is_logged_after(
+    tmp_path: Path,
+) -> None:
+    """Terminal B read its clock, waited for the write lock while A committed a grade, then
+    committed its own: the memory follows the commits (A, then B), and so must the log's
+    order, or the replay would differ from the memory (found by tests/stress)."""
+    from datetime import timedelta
+
+    store = Store.open(tmp_path / "p.db")
+    store.sync([card("a")], "s", h.NOW)
+    h.grade(store, "a", 5, D + timedelta(days=3), now=h.NOW + timedelta(seconds=1))  # A
+    h.grade(store, "a", 0, D + timedelta(days=4), now=h.NOW)  # B, clock read earlier
+    history = store.history("a")
+    assert [g for _, g in history] == [5, 0]  # the commit order
+    assert store.memory("a") == h.sched(store).replay(history, store.memory("a"))
+    store.close()

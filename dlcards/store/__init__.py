@@ -355,7 +355,17 @@ class Store(Reports, Merging):
                 session_id=session_id,
             )
             cur = c.execute(INSERT_REVIEW, review_values(review))
-            return ReviewRow(**{**review.__dict__, "id": int(cur.lastrowid or 0)})
+            review_id = int(cur.lastrowid or 0)
+            # The memory just written follows the order grades are committed in; the replay
+            # follows `at`. A terminal that read the clock before waiting for the write lock
+            # would put its grade before one committed ahead of it: its place in the log is
+            # never before the card's latest review (the id breaks the tie).
+            c.execute(
+                "UPDATE reviews SET at = (SELECT max(r.at) FROM reviews r WHERE r.card_id = ?) "
+                "WHERE id = ? AND at < (SELECT max(r.at) FROM reviews r WHERE r.card_id = ?)",
+                (card_id, review_id, card_id),
+            )
+            return ReviewRow(**{**review.__dict__, "id": review_id})
 
     _put_memory = staticmethod(put_memory)
 
