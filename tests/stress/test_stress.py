@@ -194,17 +194,19 @@ def test_sigkill_of_study_loses_no_saved_grade(tmp_path: Path, scale: Scale) -> 
         before = reviews(db)
         proc = spawn(tmp_path, "study", "--today", DAYS[i % len(DAYS)])
         assert proc.stdin is not None
-        printed = 0
+        printed = sent = 0
         try:
             for _ in range(rng.randint(0, 5)):
                 proc.stdin.write(f"\n{rng.choice('012345')}\n")
                 proc.stdin.flush()
+                sent += 1
                 got = _read_until(proc, "saved:", 15)
                 printed += sum("saved:" in line for line in got)
                 if not got or "Nothing to study" in "".join(got):
                     break
             proc.stdin.write(f"\n{rng.choice('345')}\n")
             proc.stdin.flush()
+            sent += 1
             time.sleep(rng.uniform(0, 0.05))
         except BrokenPipeError:
             pass
@@ -214,8 +216,11 @@ def test_sigkill_of_study_loses_no_saved_grade(tmp_path: Path, scale: Scale) -> 
         added = reviews(db) - before
         lost = max(0, printed - added)
         tally.reviews_lost += lost
-        if lost or added > printed + 1 or not intact(db):
+        # lost: a grade the screen called saved is not in the log; more rows than grades sent:
+        # a grade saved twice (a grade sent but not yet shown as saved may or may not be there)
+        if lost or added > sent or not intact(db):
             tally.failures += 1
+            tally.notes.setdefault("failed", []).append([i, sent, printed, added])
     if not replay_matches(tmp_path):
         tally.failures += 1
     tally.notes["reviews"] = reviews(db)
