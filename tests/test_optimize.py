@@ -142,3 +142,38 @@ def test_the_settings_copy_of_fsrs_bounds_is_py_fsrs() -> None:
 
     assert [b[0] for b in FSRS_BOUNDS] == pytest.approx(list(scheduler.LOWER_BOUNDS_PARAMETERS))
     assert [b[1] for b in FSRS_BOUNDS] == pytest.approx(list(scheduler.UPPER_BOUNDS_PARAMETERS))
+
+
+def test_fitted_parameters_hold_through_an_import() -> None:
+    """Reviews merged from elsewhere (what `dlcards import anki` does) replay FSRS with the
+    fitted parameters, as the collection's settings say."""
+    from datetime import timedelta
+
+    import helpers as h
+
+    from dlcards.grading import redecide
+    from dlcards.store import ImportedReview
+
+    log = simulated()
+    load_log(log)
+    cli("optimize")
+    fitted = tuple(float(x) for x in cli("config", "fsrs_parameters").strip().split(","))
+    cli("config", "scheduler", "fsrs")
+    card_id, history = next(iter(log.items()))
+    later = history[-1][0] + timedelta(days=3)
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        schedule = h.sched(store)
+        store.merge_reviews(
+            [
+                ImportedReview(
+                    card_id, 1_900_000_000_000, f"{later.isoformat()}T09:00:00+00:00", later, 4
+                )
+            ],
+            lambda rows, stored: redecide(rows, schedule, stored),
+        )
+        state = store.memory(card_id).fsrs
+    expected = fsrs_sched.replay([*history, (later, 4)], 0.9, fitted)
+    assert state.stability == pytest.approx(expected.stability)
+    assert state.stability != pytest.approx(
+        fsrs_sched.replay([*history, (later, 4)], 0.9).stability
+    )
