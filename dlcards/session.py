@@ -3,8 +3,8 @@
 The queue: due reviews (most overdue first) up to what is left of the day's review cap, then
 new cards in deck order up to what is left of the day's new-card limit and of the review cap
 (new cards count against it, as in Anki with "new cards ignore review limit" off), then the
-re-drills: every card graded below 4 comes back at the end of
-the queue until it is graded 4 or 5 (SM-2's step 7). Re-drills still owed from earlier sessions
+re-drills: every card graded below 4 comes back at the end of the queue until it is graded 4
+or 5 (SM-2's step 7); a card suspended as a leech leaves the session. Re-drills still owed from earlier sessions
 today come from the day's log, so they survive a quit, a kill or a closed terminal. Re-drills
 are logged but do not change the schedule. What a grade does is `dlcards.grading.decide`; the
 intervals shown are the active scheduler's. The clock comes in as a function so tests control
@@ -82,7 +82,8 @@ def plan(
     topics: Sequence[str] = (),
     allowed: set[str] | None = None,
 ) -> Plan:
-    """Which due and new cards today's session shows (shared by `study` and `due`)."""
+    """Which due and new cards today's session shows, by the day's limits (`dlcards.limits`,
+    the arithmetic `due` and `due --count` use too)."""
 
     def wanted(cid: str) -> bool:
         return allowed is None or cid in allowed
