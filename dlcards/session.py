@@ -6,10 +6,9 @@ new cards in deck order up to what is left of the day's new-card limit and of th
 re-drills: every card graded below 4 comes back at the end of the queue until it is graded 4
 or 5 (SM-2's step 7); a card suspended as a leech leaves the session. Re-drills still owed
 from earlier sessions today come from the day's log, so they survive a quit, a kill or a
-closed terminal. Re-drills
-are logged but do not change the schedule. What a grade does is `dlcards.grading.decide`; the
-intervals shown are the active scheduler's. The clock comes in as a function so tests control
-it.
+closed terminal. Re-drills are logged but do not change the schedule. What a grade does is
+`dlcards.grading.decide`; the intervals shown are the active scheduler's. The clock comes in as
+a function so tests control it.
 """
 
 from __future__ import annotations
