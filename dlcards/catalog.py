@@ -3,7 +3,9 @@
 Built-in decks ship inside the package (`dlcards/decks/` in a wheel; `decks/` at the top of a
 source checkout). Users add directories (or single files) with `--decks DIR` or `DLCARDS_DECKS`
 (a path list). Files are taken in name order: built-in first, then each user path in the order
-given. Deck order is study order for new cards.
+given. Deck order is study order for new cards. A user deck file with the name of a built-in
+one (as `dlcards decks copy DIR` makes them) takes its place: the user's copy, edited, is the
+deck, and its card ids (so the progress) stay the same.
 
 Each parsed deck is cached as JSON under the user cache directory, keyed by its file's path,
 size and modification time, with a small index (topic, title, card ids) of every deck. Commands
@@ -39,6 +41,13 @@ def builtin_decks_dir() -> Path:
     if shipped.is_dir():
         return shipped
     return here.parent / "decks"  # a source checkout or an editable install
+
+
+def installed_decks_dir() -> Path | None:
+    """The built-in decks inside an installed package (a wheel), which `add` and `edit` must
+    not change (an upgrade would overwrite them); None in a source checkout."""
+    shipped = Path(__file__).resolve().parent / "decks"
+    return shipped if shipped.is_dir() else None
 
 
 def user_deck_paths(extra: Sequence[str | Path] = ()) -> list[Path]:
@@ -95,6 +104,7 @@ def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
         p for p in builtin_decks_dir().iterdir() if p.suffix in DECK_SUFFIXES and p.is_file()
     )
     seen = {p.resolve() for p in files}
+    builtin = {p.name: i for i, p in enumerate(files)}
     for location in user_deck_paths(extra):
         problem = _not_a_file(location)
         if problem == "a directory":
@@ -109,8 +119,12 @@ def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
                 "(from --decks or DLCARDS_DECKS)"
             )
         for path in found:
-            if path.resolve() not in seen:
-                seen.add(path.resolve())
+            if path.resolve() in seen:
+                continue
+            seen.add(path.resolve())
+            if path.name in builtin:  # the user's copy of a built-in deck replaces it
+                files[builtin.pop(path.name)] = path
+            else:
                 files.append(path)
     return files
 

@@ -62,7 +62,7 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # in one line, never hang or eat memory): its size, YAML aliases (an "alias bomb" expands
 # exponentially), nesting depth, and the length of a number (Python refuses ints of more than
 # 4,300 digits).
-MAX_DECK_BYTES = 2 * 1024 * 1024
+MAX_DECK_BYTES = 32 * 1024 * 1024  # about 70,000 cards of the built-in decks' size
 MAX_NUMBER_CHARS = 300
 MAX_NESTING = 32
 

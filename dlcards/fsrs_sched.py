@@ -14,21 +14,27 @@ from functools import lru_cache
 from typing import Any
 
 from dlcards.memory import FsrsState
-from dlcards.settings import DEFAULT_RETENTION, RETENTION_MAX, RETENTION_MIN
+from dlcards.settings import (
+    DEFAULT_FSRS_PARAMETERS,
+    DEFAULT_RETENTION,
+    RETENTION_MAX,
+    RETENTION_MIN,
+)
 from dlcards.sm2 import Grade
 
 __all__ = ["DEFAULT_RETENTION", "RETENTION_MAX", "RETENTION_MIN", "FsrsState"]
 
-DEFAULT_PARAMETERS: tuple[float, ...] = (
-    0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
-    1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
-)  # fmt: skip
-"""py-fsrs 6.x DEFAULT_PARAMETERS (FSRS-6, 21 weights; w[20] is the forgetting-curve decay).
-A test checks this copy against py-fsrs, so code that needs only the curve need not import it."""
+DEFAULT_PARAMETERS: tuple[float, ...] = DEFAULT_FSRS_PARAMETERS
+"""py-fsrs 6.x DEFAULT_PARAMETERS (FSRS-6, 21 weights; w[20] is the forgetting-curve decay),
+kept in `dlcards.settings` (the `fsrs_parameters` setting's default)."""
+
+Parameters = tuple[float, ...]
 
 
 @lru_cache(maxsize=8)
-def _scheduler(retention: float) -> Any:
+def _scheduler(retention: float, parameters: Parameters = DEFAULT_PARAMETERS) -> Any:
+    """py-fsrs's Scheduler for a desired retention and FSRS-6 weights (the collection's
+    `fsrs_parameters`: every FSRS computation goes through here or `forgetting_curve`)."""
     from fsrs import Scheduler
 
     if not RETENTION_MIN <= retention <= RETENTION_MAX:
@@ -36,6 +42,7 @@ def _scheduler(retention: float) -> Any:
             f"desired retention {retention} is outside {RETENTION_MIN}-{RETENTION_MAX}"
         )
     return Scheduler(
+        parameters=tuple(parameters),
         desired_retention=retention,
         learning_steps=(),
         relearning_steps=(),
@@ -74,7 +81,13 @@ def _card(state: FsrsState) -> Any:
 _LATEST_SAFE = date(9000, 1, 1)  # a review after this could overflow py-fsrs' due date
 
 
-def review(state: FsrsState, grade: Grade, day: date, retention: float) -> FsrsState:
+def review(
+    state: FsrsState,
+    grade: Grade,
+    day: date,
+    retention: float,
+    parameters: Parameters = DEFAULT_PARAMETERS,
+) -> FsrsState:
     """The state after a graded review on `day`.
 
     FSRS depends only on days elapsed, so a review dated near the end of the calendar is
@@ -92,9 +105,8 @@ def review(state: FsrsState, grade: Grade, day: date, retention: float) -> FsrsS
             due=back(state.due),
             last_review=back(state.last_review),
         )
-    card, _ = _scheduler(retention).review_card(
-        _card(state), _rating(Grade(grade)), _at(day - shift)
-    )
+    scheduler = _scheduler(retention, tuple(parameters))
+    card, _ = scheduler.review_card(_card(state), _rating(Grade(grade)), _at(day - shift))
     due = card.due.date()
     due = due + min(shift, date.max - due)
     return FsrsState(
@@ -105,11 +117,15 @@ def review(state: FsrsState, grade: Grade, day: date, retention: float) -> FsrsS
     )
 
 
-def replay(history: Iterable[tuple[date, int]], retention: float) -> FsrsState:
+def replay(
+    history: Iterable[tuple[date, int]],
+    retention: float,
+    parameters: Parameters = DEFAULT_PARAMETERS,
+) -> FsrsState:
     """The state a card's full history of scheduled grades gives, oldest first."""
     state = FsrsState()
     for day, grade in history:
-        state = review(state, Grade(grade), day, retention)
+        state = review(state, Grade(grade), day, retention, parameters)
     return state
 
 
@@ -119,9 +135,11 @@ def interval(state: FsrsState) -> int:
     return (state.due - state.last_review).days
 
 
-def preview(state: FsrsState, day: date, retention: float) -> dict[Grade, int]:
+def preview(
+    state: FsrsState, day: date, retention: float, parameters: Parameters = DEFAULT_PARAMETERS
+) -> dict[Grade, int]:
     """The interval in days each grade would give."""
-    return {g: interval(review(state, g, day, retention)) for g in Grade}
+    return {g: interval(review(state, g, day, retention, parameters)) for g in Grade}
 
 
 def decay_factor(parameters: tuple[float, ...] = DEFAULT_PARAMETERS) -> tuple[float, float]:
@@ -139,10 +157,12 @@ def forgetting_curve(
     return (1 + factor * elapsed / stability) ** decay
 
 
-def retrievability(state: FsrsState, day: date) -> float | None:
+def retrievability(
+    state: FsrsState, day: date, parameters: Parameters = DEFAULT_PARAMETERS
+) -> float | None:
     """FSRS's predicted probability of recall on `day`; None for a new card (as py-fsrs's
     `get_card_retrievability`, which a test compares with)."""
     if state.is_new or state.last_review is None or not state.stability:
         return None
     elapsed = max(0, (day - state.last_review).days)
-    return float(forgetting_curve(elapsed, state.stability))
+    return float(forgetting_curve(elapsed, state.stability, parameters))

@@ -4,6 +4,11 @@ A grade is a *re-drill* when the session asks for one (a card graded below 4 com
 when the card's last scheduled review is on or after the grade's day (the day's first grade
 sets the schedule; a review dated after `--today` has not happened yet). A re-drill is logged
 and changes no state. Otherwise it is *scheduled*: every kept scheduler's state moves on.
+
+A scheduled lapse (a reviewed card graded below 3: SM-2's lapse count goes up) can make the
+card a *leech*, as in Anki: when its lapses reach the threshold, and again every half threshold
+past it (rounded up; every 4 lapses at the default 8). The outcome then carries the leech
+action (`suspend` or `tag`), which the store carries out with the grade.
 """
 
 from __future__ import annotations
@@ -15,9 +20,30 @@ from typing import Literal, Protocol
 
 from dlcards.memory import Memory
 from dlcards.scheduling import Schedule
+from dlcards.settings import LEECH_THRESHOLD, Settings
 from dlcards.sm2 import Grade
 
 Kind = Literal["scheduled", "redrill"]
+LeechAction = Literal["suspend", "tag"]
+
+
+@dataclass(frozen=True)
+class LeechRule:
+    """When a card becomes a leech (`threshold` lapses) and what then happens to it."""
+
+    threshold: int = LEECH_THRESHOLD
+    action: LeechAction = "suspend"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LeechRule:
+        action: LeechAction = "tag" if settings.leech_action == "tag" else "suspend"
+        return cls(settings.leech_threshold, action)
+
+    def fires(self, lapses: int) -> bool:
+        """Anki's rule: at the threshold, then every ceil(threshold / 2) lapses past it."""
+        if self.threshold <= 0 or lapses < self.threshold:
+            return False
+        return (lapses - self.threshold) % max(1, -(-self.threshold // 2)) == 0
 
 
 @dataclass(frozen=True)
@@ -29,6 +55,7 @@ class Outcome:
     day: date
     before: Memory
     after: Memory
+    leech: LeechAction | None = None  # this grade made the card a leech: the action to take
 
     @property
     def changed(self) -> bool:
@@ -36,14 +63,22 @@ class Outcome:
 
 
 def decide(
-    memory: Memory, grade: Grade, day: date, schedule: Schedule, redrill: bool = False
+    memory: Memory,
+    grade: Grade,
+    day: date,
+    schedule: Schedule,
+    redrill: bool = False,
+    leech: LeechRule = LeechRule(),
 ) -> Outcome:
     """The outcome of `grade` given on `day` to a card whose memory is `memory`."""
     grade = Grade(grade)
     last = memory.last_review
     if redrill or (last is not None and last >= day):
         return Outcome("redrill", grade, day, memory, memory)
-    return Outcome("scheduled", grade, day, memory, schedule.review(memory, grade, day))
+    after = schedule.review(memory, grade, day)
+    lapsed = after.sm2.lapses > memory.sm2.lapses
+    action = leech.action if lapsed and leech.fires(after.sm2.lapses) else None
+    return Outcome("scheduled", grade, day, memory, after, action)
 
 
 class LogRow(Protocol):

@@ -58,7 +58,9 @@ def due_count(argv: Sequence[str]) -> int | None:
             if not store.is_synced(files_signature(deck_files())):
                 return None
             settings = store.settings()
-            return store.due_count(day, settings.scheduler, settings.new_per_day)
+            return store.due_count(
+                day, settings.scheduler, settings.new_per_day, settings.review_cap
+            )
     except (DlcardsError, OSError):
         return None  # the full CLI reports it
 

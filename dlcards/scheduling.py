@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from dlcards import fsrs_sched, sm2
 from dlcards.memory import FsrsState, Memory
-from dlcards.settings import DEFAULT_RETENTION, Settings
+from dlcards.settings import DEFAULT_FSRS_PARAMETERS, DEFAULT_RETENTION, Settings
 from dlcards.sm2 import Grade
 
 
@@ -89,12 +89,12 @@ class Sm2:
 @dataclass(frozen=True)
 class Fsrs:
     retention: float = DEFAULT_RETENTION
+    parameters: tuple[float, ...] = DEFAULT_FSRS_PARAMETERS
     name: str = "fsrs"
 
     def review(self, memory: Memory, grade: Grade, day: date) -> Memory:
-        return Memory(
-            sm2=memory.sm2, fsrs=fsrs_sched.review(memory.fsrs, grade, day, self.retention)
-        )
+        after = fsrs_sched.review(memory.fsrs, grade, day, self.retention, self.parameters)
+        return Memory(sm2=memory.sm2, fsrs=after)
 
     def due(self, memory: Memory) -> date | None:
         return memory.fsrs.due
@@ -103,12 +103,12 @@ class Fsrs:
         return fsrs_sched.interval(memory.fsrs)
 
     def recall(self, memory: Memory, day: date) -> float | None:
-        return fsrs_sched.retrievability(memory.fsrs, day)
+        return fsrs_sched.retrievability(memory.fsrs, day, self.parameters)
 
     def curve(self, elapsed: int, interval: int, stability: float | None) -> float | None:
         if not stability:
             return None
-        return float(fsrs_sched.forgetting_curve(max(elapsed, 0), stability))
+        return float(fsrs_sched.forgetting_curve(max(elapsed, 0), stability, self.parameters))
 
     def state_dict(self, memory: Memory) -> dict[str, Any]:
         f = memory.fsrs
@@ -119,6 +119,9 @@ class Fsrs:
             "due": _iso(f.due),
             "last_review": _iso(f.last_review),
             "desired_retention": self.retention,
+            "parameters": "default"
+            if self.parameters == DEFAULT_FSRS_PARAMETERS
+            else "fitted (dlcards optimize)",
         }
 
 
@@ -132,7 +135,8 @@ class Schedule:
     @classmethod
     def from_settings(cls, settings: Settings) -> Schedule:
         """The one place the `scheduler` setting is turned into a scheduler."""
-        both: tuple[Scheduler, ...] = (Sm2(), Fsrs(settings.desired_retention))
+        fsrs = Fsrs(settings.desired_retention, tuple(settings.fsrs_parameters))
+        both: tuple[Scheduler, ...] = (Sm2(), fsrs)
         active = next(s for s in both if s.name == settings.scheduler)
         return cls(active=active, all=both)
 

@@ -1,12 +1,14 @@
 """The study session's queue and flow, independent of the terminal.
 
-The queue: due reviews (most overdue first), then new cards in deck order up to what is left of
-the day's new-card limit, then the re-drills: every card graded below 4 comes back at the end of
-the queue until it is graded 4 or 5 (SM-2's step 7). Re-drills still owed from earlier sessions
-today come from the day's log, so they survive a quit, a kill or a closed terminal. Re-drills
-are logged but do not change the schedule. What a grade does is `dlcards.grading.decide`; the
-intervals shown are the active scheduler's. The clock comes in as a function so tests control
-it.
+The queue: due reviews (most overdue first) up to what is left of the day's review cap, then
+new cards in deck order up to what is left of the day's new-card limit and of the review cap
+(new cards count against it, as in Anki with "new cards ignore review limit" off), then the
+re-drills: every card graded below 4 comes back at the end of the queue until it is graded 4
+or 5 (SM-2's step 7); a card suspended as a leech leaves the session. Re-drills still owed
+from earlier sessions today come from the day's log, so they survive a quit, a kill or a
+closed terminal. Re-drills are logged but do not change the schedule. What a grade does is
+`dlcards.grading.decide`; the intervals shown are the active scheduler's. The clock comes in as
+a function so tests control it.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from dlcards import sm2
-from dlcards.grading import Outcome, decide, redecide
+from dlcards.grading import LeechRule, Outcome, decide, redecide
+from dlcards.limits import cap_left, today_counts
 from dlcards.memory import Memory
 from dlcards.scheduling import Schedule
+from dlcards.settings import NEW_PER_DAY_MAX
 from dlcards.store import LoggedGrade, ReviewRow, Store
 
 REDRILL_BELOW = sm2.Grade.GOOD  # grades below 4 come back in the same session
@@ -57,6 +61,49 @@ class Summary:
 class Limits:
     new: int = 20  # new cards per day, across sessions
     reviews: int | None = None  # due reviews per session (None: all)
+    per_day: int | None = None  # cards reviewed per day, new ones included (None: no cap)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Today's queue before re-drills: the due reviews taken, the new cards taken, and how many
+    due reviews wait beyond the day's cap."""
+
+    due: list[str]
+    new: list[str]
+    beyond_cap: int
+
+
+def plan(
+    store: Store,
+    schedule: Schedule,
+    today: date,
+    limits: Limits,
+    topics: Sequence[str] = (),
+    allowed: set[str] | None = None,
+) -> Plan:
+    """Which due and new cards today's session shows, by the day's limits (`dlcards.limits`,
+    the arithmetic `due` and `due --count` use too)."""
+
+    def wanted(cid: str) -> bool:
+        return allowed is None or cid in allowed
+
+    by = schedule.name
+    due = [c for c in store.due_ids(today, by, topics) if wanted(c)]
+    left = cap_left(limits.per_day, store.reviews_today(today) if limits.per_day is not None else 0)
+    n_due, _ = today_counts(len(due), 0, 0, left)
+    beyond = len(due) - n_due
+    due = due[:n_due]
+    if limits.reviews is not None:  # a shorter session
+        due = due[: limits.reviews]
+    _, new_left = today_counts(
+        len(due), NEW_PER_DAY_MAX, limits.new - store.new_introduced(today), left
+    )
+    new: list[str] = []
+    if new_left:
+        candidates = store.new_ids(by, topics, None if allowed is not None else new_left)
+        new = [c for c in candidates if wanted(c)][:new_left]
+    return Plan(due, new, beyond)
 
 
 class StudySession:
@@ -69,31 +116,23 @@ class StudySession:
         clock: Callable[[], datetime],
         limits: Limits = Limits(),
         topics: Sequence[str] = (),
+        leech: LeechRule = LeechRule(),
     ) -> None:
         """`card_ids`: the cards this session may show (e.g. filtered by tag), None for all."""
         self.store = store
         self.schedule = schedule
         self.today = today
         self.clock = clock
+        self.leech = leech
         allowed = set(card_ids) if card_ids is not None else None
-
-        def wanted(cid: str) -> bool:
-            return allowed is None or cid in allowed
-
-        by = schedule.name
-        due = [c for c in store.due_ids(today, by, topics) if wanted(c)]
-        if limits.reviews is not None:
-            due = due[: limits.reviews]
-        new_left = max(0, limits.new - store.new_introduced(today))
-        new: list[str] = []
-        if new_left:
-            candidates = store.new_ids(by, topics, None if allowed is not None else new_left)
-            new = [c for c in candidates if wanted(c)][:new_left]
+        planned = plan(store, schedule, today, limits, topics, allowed)
+        self.beyond_cap = planned.beyond_cap
+        due, new = planned.due, planned.new
         queued = set(due) | set(new)
         owed = [
             c
             for c in store.redrills_due(today, int(REDRILL_BELOW), topics)
-            if c not in queued and wanted(c)
+            if c not in queued and (allowed is None or c in allowed)
         ]
         self.queue: list[Item] = (
             [Item(c, "due") for c in due]
@@ -157,12 +196,13 @@ class StudySession:
         redrill = item.kind == "redrill"
         row = self.store.grade(
             item.card_id,
-            lambda memory: decide(memory, grade, self.today, self.schedule, redrill),
+            lambda memory: decide(memory, grade, self.today, self.schedule, redrill, self.leech),
             self.clock(),
             session_id=self.session_id,
             seconds=None if seconds is None else min(max(seconds, 0.0), MAX_ANSWER_SECONDS),
         )
-        queued = grade < REDRILL_BELOW
+        # a card suspended as a leech leaves the session (no re-drill)
+        queued = grade < REDRILL_BELOW and row.leech != "suspend"
         if queued:
             self.queue.append(Item(item.card_id, "redrill"))
         self.history.append((item, row, queued))

@@ -17,6 +17,24 @@ RETENTION_MIN, RETENTION_MAX = 0.70, 0.99
 DEFAULT_RETENTION = 0.90
 NEW_PER_DAY_MAX = 9999
 REVIEWS_MAX = 1_000_000
+REVIEWS_PER_DAY = 200  # Anki's default maximum reviews a day
+LEECH_THRESHOLD = 8  # Anki's default
+LEECH_THRESHOLD_MAX = 999
+LEECH_ACTIONS = ("suspend", "tag")
+DEFAULT_FSRS_PARAMETERS: tuple[float, ...] = (
+    0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
+    1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
+)  # fmt: skip
+"""py-fsrs 6.x DEFAULT_PARAMETERS (FSRS-6, 21 weights; w[20] is the forgetting-curve decay).
+A test checks this copy against py-fsrs, so code that needs only the curve need not import it."""
+FSRS_BOUNDS: tuple[tuple[float, float], ...] = tuple(zip(  # noqa: B905 - equal lengths
+    (0.001, 0.001, 0.001, 0.001, 1.0, 0.001, 0.001, 0.001, 0.0, 0.0, 0.001, 0.001, 0.001, 0.001,
+     0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.1),
+    (100.0, 100.0, 100.0, 100.0, 10.0, 4.0, 4.0, 0.75, 4.5, 0.8, 3.5, 5.0, 0.25, 0.9, 4.0, 1.0,
+     6.0, 2.0, 2.0, 0.8, 0.8),
+))  # fmt: skip
+"""py-fsrs 6.x's LOWER_ and UPPER_BOUNDS_PARAMETERS (a test compares them), so a bad stored
+value is refused with one line before py-fsrs would raise."""
 
 
 class SettingError(UsageError):
@@ -57,6 +75,60 @@ def _count(key: str, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _reviews_per_day(text: str) -> int:
+    if text.strip().lower() in ("unlimited", "none", "off"):
+        return REVIEWS_MAX
+    return _count("reviews_per_day", REVIEWS_MAX)(text)
+
+
+def _leech_threshold(text: str) -> int:
+    number = _count("leech_threshold", LEECH_THRESHOLD_MAX)(text)
+    if number < 1:
+        raise SettingError(f"leech_threshold must be from 1 to {LEECH_THRESHOLD_MAX}, not 0")
+    return number
+
+
+def _leech_action(text: str) -> str:
+    value = text.strip().lower()
+    if value not in LEECH_ACTIONS:
+        raise SettingError(f"leech_action must be suspend or tag, not '{text}'")
+    return value
+
+
+def _fsrs_parameters(text: str) -> tuple[float, ...]:
+    """`default`, or the 21 FSRS-6 weights separated by commas (as `dlcards optimize` writes)."""
+    import math
+
+    value = text.strip().strip("[]()")
+    if value.lower() in ("default", ""):
+        return DEFAULT_FSRS_PARAMETERS
+    try:
+        numbers = tuple(float(x) for x in value.replace(",", " ").split())
+    except ValueError:
+        raise SettingError(
+            f"fsrs_parameters must be 'default' or {len(DEFAULT_FSRS_PARAMETERS)} numbers "
+            f"separated by commas, not '{text[:60]}'"
+        ) from None
+    if len(numbers) != len(DEFAULT_FSRS_PARAMETERS) or not all(map(math.isfinite, numbers)):
+        raise SettingError(
+            f"fsrs_parameters must be {len(DEFAULT_FSRS_PARAMETERS)} finite numbers (FSRS-6), "
+            f"not {len(numbers)}; `dlcards optimize` fits them, `default` restores FSRS's own"
+        )
+    for i, (w, (low, high)) in enumerate(zip(numbers, FSRS_BOUNDS, strict=True)):
+        if not low <= w <= high:
+            raise SettingError(
+                f"fsrs_parameters: w[{i}] = {w:g} is outside FSRS-6's range {low:g} to {high:g}"
+            )
+    return numbers
+
+
+def parameters_text(parameters: tuple[float, ...]) -> str:
+    """How fsrs_parameters are stored: `default`, or the weights rounded to 4 decimals."""
+    if tuple(parameters) == DEFAULT_FSRS_PARAMETERS:
+        return "default"
+    return ",".join(f"{w:.4f}" for w in parameters)
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -67,6 +139,8 @@ class Setting:
     def check(self, text: str) -> str:
         """The canonical text to store for `text`; SettingError if it is not valid."""
         value = self.parse(text)
+        if isinstance(value, tuple):
+            return parameters_text(value)
         return repr(value) if isinstance(value, float) else str(value)
 
 
@@ -83,6 +157,31 @@ SETTINGS: tuple[Setting, ...] = (
         "20",
         f"new cards introduced per day, across sessions (0 to {NEW_PER_DAY_MAX})",
         _count("new_per_day", NEW_PER_DAY_MAX),
+    ),
+    Setting(
+        "reviews_per_day",
+        str(REVIEWS_PER_DAY),
+        "due reviews a day, most overdue first; new cards stop when it is reached "
+        f"(Anki's default 200; `unlimited` is {REVIEWS_MAX})",
+        _reviews_per_day,
+    ),
+    Setting(
+        "leech_threshold",
+        str(LEECH_THRESHOLD),
+        "lapses that make a card a leech, and again every half of it past it (8, 12, 16...)",
+        _leech_threshold,
+    ),
+    Setting(
+        "leech_action",
+        "suspend",
+        "what a leech does: suspend (the default, as Anki) or tag (marked, kept in study)",
+        _leech_action,
+    ),
+    Setting(
+        "fsrs_parameters",
+        "default",
+        "FSRS-6's 21 weights: `default`, or fitted to your reviews by `dlcards optimize`",
+        _fsrs_parameters,
     ),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
@@ -104,6 +203,15 @@ class Settings:
     scheduler: str = "sm2"
     desired_retention: float = DEFAULT_RETENTION
     new_per_day: int = 20
+    reviews_per_day: int = REVIEWS_PER_DAY
+    leech_threshold: int = LEECH_THRESHOLD
+    leech_action: str = "suspend"
+    fsrs_parameters: tuple[float, ...] = DEFAULT_FSRS_PARAMETERS
+
+    @property
+    def review_cap(self) -> int | None:
+        """The daily review cap; None when it is `unlimited`."""
+        return None if self.reviews_per_day >= REVIEWS_MAX else self.reviews_per_day
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, str], where: str = "the database") -> Settings:

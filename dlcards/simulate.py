@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from dlcards.errors import UsageError
@@ -460,3 +461,56 @@ def simulate(config: Config) -> Simulation:
             )
         )
     return Simulation(config=config, results=tuple(results))
+
+
+def fsrs_review_log(
+    card_ids: list[str],
+    parameters: tuple[float, ...],
+    start: date,
+    days: int,
+    seed: int = 0,
+    retention: float = 0.9,
+) -> dict[str, list[tuple[date, int]]]:
+    """A review log of a learner whose memory follows FSRS-6 with `parameters`, studying with
+    dlcards' FSRS at its default parameters (for testing `dlcards optimize`, which should find
+    the learner's parameters better than the defaults).
+
+    Cards are introduced evenly over the first half of the days. Each review happens on the
+    scheduled day give or take a third of the interval (learners are not punctual; the spread
+    is what lets a fit see the forgetting curve). The learner recalls with its true
+    probability; a recall is graded 4 (Good), sometimes 3 or 5, a failure 1 (Again); a new
+    card's first grade is 1, 3, 4 or 5 as a learner who mostly knows it at once. Pure: the
+    randomness is `random.Random(seed)`.
+    """
+    import random
+    from datetime import timedelta
+
+    from dlcards import fsrs_sched
+    from dlcards.memory import FsrsState
+    from dlcards.sm2 import Grade
+
+    rng = random.Random(seed)
+    log: dict[str, list[tuple[date, int]]] = {}
+    spread = max(1, days // 2)
+    for n, card_id in enumerate(card_ids):
+        day = n * spread // max(1, len(card_ids))
+        true, seen = FsrsState(), FsrsState()
+        grade = rng.choices([1, 3, 4, 5], weights=[20, 10, 55, 15])[0]
+        entries: list[tuple[date, int]] = []
+        while day < days:
+            when = start + timedelta(days=day)
+            if entries:
+                last = true.last_review or when
+                p = fsrs_sched.forgetting_curve((when - last).days, true.stability, parameters)
+                if rng.random() < p:
+                    grade = rng.choices([3, 4, 5], weights=[10, 80, 10])[0]
+                else:
+                    grade = 1
+            entries.append((when, grade))
+            true = fsrs_sched.review(true, Grade(grade), when, retention, parameters)
+            seen = fsrs_sched.review(seen, Grade(grade), when, retention)
+            interval = fsrs_sched.interval(seen)
+            jitter = rng.uniform(-1 / 3, 1 / 3) * interval
+            day += max(1, round(interval + jitter))
+        log[card_id] = entries
+    return log

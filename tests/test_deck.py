@@ -363,10 +363,10 @@ def test_a_deck_file_over_the_size_limit_is_refused_without_reading_it_all(
     with pytest.raises(DeckError) as err:
         read_deck(path)
     assert str(err.value).endswith(
-        "huge.yaml:1: the deck is more than 2 MB, the limit for a deck file; "
+        "huge.yaml:1: the deck is more than 32 MB, the limit for a deck file; "
         "split it into several files"
     )
-    with pytest.raises(DeckError, match=r"^big\.yaml:1: the deck is 2\.0 MB"):
+    with pytest.raises(DeckError, match=r"^big\.yaml:1: the deck is 32\.0 MB"):
         parse_deck("#" * (MAX_DECK_BYTES + 1), "big.yaml")
 
 

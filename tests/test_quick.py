@@ -27,7 +27,7 @@ def full(*args: str) -> int:
 
 def expected(day: str) -> int:
     data = json.loads(runner.invoke(app, ["due", "--json", "--today", day]).output)
-    return int(data["due"] + data["new_today"])
+    return int(data["due_today"] + data["new_today"])
 
 
 @pytest.mark.parametrize(
@@ -61,6 +61,11 @@ def test_fast_and_full_counts_agree_as_the_collection_changes(isolated: Path) ->
         assert due_count(["due", "--count", "--today", day]) == expected(day), day
     assert runner.invoke(app, ["config", "new_per_day", "0"]).exit_code == 0
     assert due_count(["due", "--count", "--today", DAY]) == expected(DAY)
+    # the daily review cap (3 cards were graded on DAY): both paths count within it
+    assert runner.invoke(app, ["config", "new_per_day", "20"]).exit_code == 0
+    assert runner.invoke(app, ["config", "reviews_per_day", "5"]).exit_code == 0
+    assert due_count(["due", "--count", "--today", DAY]) == full("--today", DAY) == 2
+    assert due_count(["due", "--count", "--today", "2026-12-20"]) == expected("2026-12-20") == 5
 
 
 def test_a_deck_change_goes_to_the_full_cli(
@@ -72,6 +77,7 @@ def test_a_deck_change_goes_to_the_full_cli(
     monkeypatch.setenv("DLCARDS_DECKS", str(deck))
     assert due_count(["due", "--count", "--today", DAY]) is None  # not synced: full CLI
     assert runner.invoke(app, ["config", "new_per_day", "500"]).exit_code == 0
+    assert runner.invoke(app, ["config", "reviews_per_day", "unlimited"]).exit_code == 0
     assert full("--today", DAY) == expected(DAY) == h.shipped()[0] + 1  # synced: x-1 counts
     assert due_count(["due", "--count", "--today", DAY]) == h.shipped()[0] + 1
 

@@ -19,21 +19,27 @@ def test_overview_from_rows() -> None:
         StatsRow("new", 0, 0, 250, 0, None, None, 0, None),
         StatsRow("lrn", 0, 1, 250, 0, "2026-11-25", "2026-11-26", 1, None),
         # overdue: counted today
-        StatsRow("relearn", 0, 0, 170, 9, "2026-11-20", "2026-11-21", 1, None),
+        StatsRow("relearn", 0, 0, 170, 9, "2026-11-20", "2026-11-21", 1, None, "t", leech=1),
         StatsRow("young", 0, 3, 250, 0, "2026-11-20", "2026-12-05", 15, None),
         # beyond 30 days
-        StatsRow("mature", 0, 5, 290, 8, "2026-12-01", "2027-01-10", 40, None),
+        StatsRow("mature", 0, 5, 290, 8, "2026-12-01", "2027-01-10", 40, None, "u", leech=1),
+        # 8 lapses but not marked (the leech rule decides, at grade time): not a leech
+        StatsRow("unmarked", 0, 5, 290, 8, "2026-12-01", "2027-01-10", 40, None),
         # suspended: only counted
-        StatsRow("held", 1, 4, 250, 12, "2026-10-01", "2026-10-31", 30, None),
+        StatsRow("held", 1, 4, 250, 12, "2026-10-01", "2026-10-31", 30, None, "t", leech=1),
     ]
     view = overview(rows, TODAY, Sm2().curve)
-    assert view.cards == {"new": 1, "learning": 2, "young": 1, "mature": 1, "suspended": 1}
-    assert view.average_ef == pytest.approx((250 + 170 + 250 + 290) / 4 / 100, abs=0.005)
-    assert view.leeches == [("relearn", 9), ("mature", 8)]
+    assert view.cards == {"new": 1, "learning": 2, "young": 1, "mature": 2, "suspended": 1}
+    assert view.average_ef == pytest.approx((250 + 170 + 250 + 290 + 290) / 5 / 100, abs=0.005)
+    assert view.leeches == [
+        ("held", "t", 12, True),
+        ("relearn", "t", 9, False),
+        ("mature", "u", 8, False),
+    ]
     forecast = dict(view.forecast)
     assert len(view.forecast) == 30 and forecast[TODAY] == 2
     assert forecast[date(2026, 12, 5)] == 1 and sum(forecast.values()) == 3
-    assert view.recall.cards == 4
+    assert view.recall.cards == 5
     assert view.recall.below == 1  # "relearn": 6 days past a 1-day interval
     assert view.recall.average is not None and 0 < view.recall.average < 1
 

@@ -51,23 +51,42 @@ def topics(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> N
 def list_cards(
     topic: list[str] | None = TopicOption,
     tag: str | None = TagOption,
+    leeches: bool = typer.Option(
+        False, "--leeches", help="Only leeches (marked by the leech rule), most lapses first."
+    ),
     decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
     json_: bool = JsonOption,
 ) -> None:
-    """List cards (id, topic, tags, question), optionally by topic and tag."""
+    """List cards (id, topic, tags, question), optionally by topic and tag, or the leeches."""
     from dlcards.catalog import load_catalog
     from dlcards.console import out, plural, print_json
     from dlcards.render import to_plain
 
     catalog = load_catalog(decks or ())
     cards = catalog.select(topic or (), tag)
+    lapses: dict[str, tuple[int, bool]] = {}
+    if leeches:
+        from dlcards.commands.common import synced_store
+
+        with synced_store(db, decks or ()) as store:
+            marked = store.leeches()
+        lapses = {x.id: (x.lapses, x.suspended) for x in marked}
+        chosen = {c.id: c for c in cards}
+        cards = [chosen[x.id] for x in marked if x.id in chosen]
     if json_:
-        print_json(
-            [
-                {"id": c.id, "topic": c.topic, "tags": list(c.tags), "question": c.question}
-                for c in cards
-            ]
-        )
+        rows = []
+        for c in cards:
+            row: dict[str, Any] = {
+                "id": c.id,
+                "topic": c.topic,
+                "tags": list(c.tags),
+                "question": c.question,
+            }
+            if leeches:
+                row.update(lapses=lapses[c.id][0], suspended=lapses[c.id][1])
+            rows.append(row)
+        print_json(rows)
         return
     console = out()
     questions = [" ".join(to_plain(card.question).split()) for card in cards]
@@ -77,7 +96,10 @@ def list_cards(
 
         try:
             sys.stdout.write(
-                "".join(f"{c.id}\t{q}\n" for c, q in zip(cards, questions, strict=True))
+                "".join(
+                    f"{c.id}\t{lapses[c.id][0]}\t{q}\n" if leeches else f"{c.id}\t{q}\n"
+                    for c, q in zip(cards, questions, strict=True)
+                )
             )
             sys.stdout.flush()
         except BrokenPipeError:
@@ -85,8 +107,31 @@ def list_cards(
 
             reader_left()
         return
+    if leeches:
+        console.print(_leech_table(cards, questions, lapses))
+        n_held = sum(held for _, held in lapses.values())
+        console.print(
+            f"[dim]{plural(len(cards), 'leech', 'leeches')} ({n_held} suspended, marked (s)); "
+            "rewrite one with `dlcards edit ID`, bring it back with `dlcards unsuspend ID`[/dim]"
+        )
+        return
     console.print(_card_table(cards, questions, console.width))
     console.print(f"[dim]{plural(len(cards), 'card')}[/dim]")
+
+
+def _leech_table(cards: list[Any], questions: list[str], lapses: dict[str, Any]) -> Any:
+    """Id, lapses ((s): suspended), topic and question of each leech."""
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("lapses", justify="right", no_wrap=True)
+    table.add_column("topic", style="dim", no_wrap=True)
+    table.add_column("question", overflow="ellipsis", no_wrap=True)
+    for card, question in zip(cards, questions, strict=True):
+        n, held = lapses[card.id]
+        table.add_row(card.id, f"{n}{' (s)' if held else ''}", card.topic, question)
+    return table
 
 
 def _card_table(cards: list[Any], questions: list[str], width: int) -> Any:

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 def change(store: Store, key: str, value: str) -> tuple[str, int | None]:
     """Set a setting; returns its stored text and, when FSRS was switched on or its retention
-    changed while on, how many cards' state was rebuilt from the log (else None)."""
+    or parameters changed while on, how many cards' state was rebuilt from the log (else
+    None)."""
     from dlcards.scheduling import Schedule
     from dlcards.settings import Settings, setting
 
@@ -30,7 +31,9 @@ def change(store: Store, key: str, value: str) -> tuple[str, int | None]:
     before = Settings.from_stored({k: v for k, v in stored.items() if k != chosen.key})
     after = Settings.from_stored({**stored, chosen.key: clean})
     rebuild = after.scheduler == "fsrs" and (
-        before.scheduler != "fsrs" or before.desired_retention != after.desired_retention
+        before.scheduler != "fsrs"
+        or before.desired_retention != after.desired_retention
+        or before.fsrs_parameters != after.fsrs_parameters
     )
     if rebuild:  # a rebuild killed half-way is finished by the next command (schedule_of)
         store.set_meta(REBUILD_PENDING, "1")
@@ -47,7 +50,8 @@ def config(
     value: str | None = typer.Argument(None, help="New value.", metavar="[VALUE]"),
     db: str | None = DbOption,
 ) -> None:
-    """Show or change settings: scheduler, desired_retention, new_per_day."""
+    """Show or change settings: scheduler, desired_retention, new_per_day, reviews_per_day,
+    leech_threshold, leech_action, fsrs_parameters."""
     from dlcards.console import out
     from dlcards.settings import SETTINGS, setting
 
@@ -64,7 +68,10 @@ def config(
             table.add_column("value", style="bold", no_wrap=True)
             table.add_column("meaning", style="dim")
             for s in SETTINGS:
-                table.add_row(s.key, stored.get(s.key, s.default), s.meaning)
+                shown = stored.get(s.key, s.default)
+                if s.key == "fsrs_parameters" and shown != "default":
+                    shown = "fitted"  # 21 numbers: `dlcards config fsrs_parameters` prints them
+                table.add_row(s.key, shown, s.meaning)
             console.print(table)
             return
         if clean is None:

@@ -15,3 +15,10 @@ TopicOption = typer.Option(
 )
 TagOption = typer.Option(None, "--tag", help="Only cards with this tag (e.g. math).", metavar="TAG")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
+SearchOption = typer.Option(
+    None,
+    "--search",
+    "-s",
+    help="Only the cards this search finds (as `dlcards search`, e.g. 'momentum is:due').",
+    metavar="QUERY",
+)

@@ -30,26 +30,35 @@ def due(
         "(fast, for a shell prompt or status bar).",
     ),
 ) -> None:
-    """How many cards are due today and how many are new, per topic."""
+    """How many cards are due today and how many are new, per topic; how many due reviews wait
+    beyond the daily review cap (reviews_per_day), most overdue first."""
     from dlcards.console import out, print_json
+    from dlcards.limits import cap_left, today_counts
 
     day = today_from(today)
     with synced_store(db, decks or ()) as store:
         by = schedule_of(store).name
+        settings = store.settings()
+        cap = settings.review_cap
         if count:
-            typer.echo(store.due_count(day, by, store.settings().new_per_day))
+            typer.echo(store.due_count(day, by, settings.new_per_day, cap))
             return
         counts = store.topic_counts(day, by)
-        limit = store.settings().new_per_day
-        new_left = max(0, limit - store.new_introduced(day))
+        limit = settings.new_per_day
+        new_left = limit - store.new_introduced(day)
+        left = cap_left(cap, store.reviews_today(day) if cap is not None else 0)
         next_due = store.next_due(day, by)
     total_due = sum(c.due for c in counts)
     total_new = sum(c.new for c in counts)
+    due_today, new_today = today_counts(total_due, total_new, new_left, left)
     data: dict[str, Any] = {
         "today": day.isoformat(),
         "due": total_due,
         "new": total_new,
-        "new_today": min(new_left, total_new),
+        "new_today": new_today,
+        "reviews_per_day": cap,
+        "due_today": due_today,
+        "beyond_cap": total_due - due_today,
         "next_due": next_due.isoformat() if next_due else None,
         "topics": [{"topic": c.topic, "due": c.due, "new": c.new} for c in counts],
     }
@@ -69,9 +78,14 @@ def due(
     console = out()
     console.print(table)
     console.print(
-        f"Today: [bold green]{total_due}[/] due, [bold blue]{data['new_today']}[/] new "
+        f"Today: [bold green]{due_today}[/] due, [bold blue]{data['new_today']}[/] new "
         f"(of {limit} a day)." + (f" Next review after today: {next_due}." if next_due else "")
     )
+    if data["beyond_cap"]:
+        console.print(
+            f"[yellow]{data['beyond_cap']} more due review(s) wait beyond the daily cap of "
+            f"{cap}[/yellow] (most overdue first; `dlcards config reviews_per_day N` to change)"
+        )
 
 
 def _streak(days: list[date], today: date) -> int:
@@ -96,7 +110,13 @@ def stats(
     day = today_from(today)
     with synced_store(db, decks or ()) as store:
         from dlcards.recall import LOW_RECALL
-        from dlcards.stats import overview
+        from dlcards.stats import (
+            RETENTION_WINDOWS,
+            heatmap,
+            histograms,
+            overview,
+            retention_counts,
+        )
 
         week, month, ever = store.review_counts(
             day, day - timedelta(days=6), day - timedelta(days=29), date.min
@@ -104,7 +124,20 @@ def stats(
         streak = _streak(store.study_days(day - timedelta(days=3660), day), day)
         schedule = schedule_of(store)
         scheduler = schedule.name
-        view = overview(store.card_rows(scheduler, as_of=day), day, schedule.active.curve)
+        rows = store.card_rows(scheduler, as_of=day)
+        view = overview(rows, day, schedule.active.curve)
+        calendar = heatmap(
+            {
+                date.fromisoformat(c.day): c.reviews
+                for c in store.reviews_by_day(day - timedelta(days=7 * 53), day)
+            },
+            day,
+        )
+        retention = retention_counts(
+            store.true_retention(day, *(day - timedelta(days=b) for _, b in RETENTION_WINDOWS)),
+            day,
+        )
+        bins = histograms(rows, scheduler)
     recall = view.recall
     data: dict[str, Any] = {
         "today": day.isoformat(),
@@ -125,9 +158,25 @@ def stats(
             "below_0_8": recall.below,
             "threshold": LOW_RECALL,
         },
-        "leeches": [{"id": cid, "lapses": n} for cid, n in view.leeches],
+        "leeches": [
+            {"id": cid, "topic": topic, "lapses": n, "suspended": held}
+            for cid, topic, n, held in view.leeches
+        ],
         "streak_days": streak,
         "forecast": [{"day": d.isoformat(), "due": n} for d, n in view.forecast],
+        "heatmap": {
+            "first": calendar.first.isoformat(),
+            "today": calendar.today.isoformat(),
+            "weeks": calendar.weeks,
+            "peak": calendar.peak,
+            "total": calendar.total,
+            "days_studied": calendar.days_studied,
+        },
+        "true_retention": retention,
+        "histograms": {
+            name: [{"bin": label, "cards": n} for label, n in counts]
+            for name, counts in bins.items()
+        },
     }
     if json_:
         print_json(data)
@@ -165,7 +214,7 @@ def _render_stats(console: Any, data: dict[str, Any]) -> None:
     activity.add_row(
         "streak", f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}"
     )
-    activity.add_row("leeches (≥8 lapses)", str(len(data["leeches"])))
+    activity.add_row("leeches", str(len(data["leeches"])))
     activity.add_row("predicted recall", pct(data["recall"]["average"]))
     activity.add_row("cards below 80%", str(data["recall"]["below_0_8"]))
     activity.add_row("scheduler", data["scheduler"])
@@ -179,9 +228,24 @@ def _render_stats(console: Any, data: dict[str, Any]) -> None:
     )
     if data["leeches"]:
         console.print(
-            "leeches: " + ", ".join(f"{x['id']} ({x['lapses']})" for x in data["leeches"])
+            "leeches (lapses): "
+            + ", ".join(f"{x['id']} ({x['lapses']}, {x['topic']})" for x in data["leeches"])
+            + "; see `dlcards list --leeches`"
         )
     console.print(forecast_chart(data["forecast"], console.width))
+    from dlcards.commands.stats_views import heatmap_view, histogram_view, retention_view
+
+    width = min(console.width, 60)  # each view is 60 columns wide, or the terminal's width
+    console.print(heatmap_view(data, width))
+    console.print(retention_view(data, width))
+    titles = {
+        "interval": "interval, days",
+        "ease": "ease (SM-2)",
+        "stability": "stability, days (FSRS)",
+        "difficulty": "difficulty, 1-10 (FSRS)",
+    }
+    for name, bins in data["histograms"].items():
+        console.print(histogram_view(titles[name], bins, width=width))
 
 
 def forecast_chart(rows: list[dict[str, Any]], width: int = 80, height: int = 6) -> Any:

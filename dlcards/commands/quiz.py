@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from dlcards.commands.common import DbOption, TodayOption, clock, today_from
-from dlcards.commands.options import DecksOption, TagOption, TopicOption
+from dlcards.commands.options import DecksOption, SearchOption, TagOption, TopicOption
 from dlcards.errors import UsageError
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
@@ -331,6 +331,7 @@ def quiz(
         metavar="MODE",
         help="Text cards: 'self' (reveal, then y/n) or 'choice' (pick 1-4).",
     ),
+    search: str | None = SearchOption,
     decks: list[str] | None = DecksOption,
     db: str | None = DbOption,
     today: str | None = TodayOption,
@@ -358,6 +359,13 @@ def quiz(
         catalog = sync_if_needed(store, decks or ()) or load_catalog(decks or ())
         topics = list(topic or ())
         cards = catalog.select(topics, tag)
+        if search is not None:
+            from dlcards.commands.common import schedule_of
+            from dlcards.search import parse
+
+            hits, _ = store.search(parse(search), day, schedule_of(store).name)
+            found = {hit.id for hit in hits}
+            cards = [c for c in cards if c.id in found]
         questions = build_quiz(
             cards,
             catalog.cards,
@@ -366,7 +374,10 @@ def quiz(
             "choice" if mode == "choice" else "self",
         )
         if not questions:
-            console.print("No cards to quiz on.")
+            console.print(
+                "No cards to quiz on"
+                + (f": the search {search!r} found none." if search is not None else ".")
+            )
             return
         titles = catalog.topic_titles()
         interactive = sys.stdin.isatty() and sys.stdout.isatty()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from dlcards.commands.common import DbOption, TodayOption, clock, today_from
-from dlcards.commands.options import DecksOption, TagOption, TopicOption
+from dlcards.commands.options import DecksOption, SearchOption, TagOption, TopicOption
 from dlcards.settings import NEW_PER_DAY_MAX, REVIEWS_MAX
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
@@ -216,6 +216,19 @@ def _paint(
     return offset, most, room
 
 
+def leech_notice(card_id: str, lapses: int, action: str) -> str:
+    """What the study screen says when a grade makes a card a leech."""
+    if action == "suspend":
+        return (
+            f"{card_id} is a leech ({lapses} lapses) and is now suspended: rewrite or split it "
+            f"(`dlcards edit {card_id}`), then `dlcards unsuspend {card_id}`"
+        )
+    return (
+        f"{card_id} is a leech ({lapses} lapses), tagged as one (`dlcards list --leeches`): "
+        f"consider rewriting it (`dlcards edit {card_id}`)"
+    )
+
+
 # --- the session loop -----------------------------------------------------------------------------
 
 
@@ -298,6 +311,11 @@ def _run(
             message = f"{card.id}: re-drill graded {int(grade)}"
         if not keys.interactive:
             console.print(f"[dim]saved: {message}[/dim]")
+        if row.leech is not None:
+            notice = leech_notice(card.id, row.after.sm2.lapses, row.leech)
+            console.print(f"[bold yellow]{notice}[/bold yellow]")
+            if keys.interactive:
+                message = notice
 
 
 def card_screen(
@@ -400,6 +418,7 @@ def study(
         metavar="N",
         help=f"At most N due reviews in this session (0 to {REVIEWS_MAX}).",
     ),
+    search: str | None = SearchOption,
     decks: list[str] | None = DecksOption,
     db: str | None = DbOption,
     today: str | None = TodayOption,
@@ -407,7 +426,8 @@ def study(
     """Study today's cards: due reviews, then new cards, then re-drills of misses."""
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import opened_store, schedule_of, sync_if_needed
-    from dlcards.console import out, plural
+    from dlcards.console import escaped, out, plural
+    from dlcards.grading import LeechRule
     from dlcards.session import Limits, StudySession
 
     day = today_from(today)
@@ -420,12 +440,34 @@ def study(
         settings = store.settings()
         schedule = schedule_of(store)
         by = schedule.name
+        if search is not None:
+            from dlcards.search import parse
+
+            found = [hit.id for hit in store.search(parse(search), day, by)[0]]
+            allowed = found if allowed is None else [c for c in found if c in set(allowed)]
         new_limit = new if new is not None else settings.new_per_day
+        cap = settings.review_cap
         session = StudySession(
-            store, schedule, allowed, day, clock, Limits(new_limit, reviews), topics
+            store,
+            schedule,
+            allowed,
+            day,
+            clock,
+            Limits(new_limit, reviews, cap),
+            topics,
+            LeechRule.from_settings(settings),
         )
         if session.done:
-            console.print(_nothing_to_study(store, by, day, topics, allowed, tag, new, reviews))
+            if session.beyond_cap:
+                console.print(
+                    f"The daily review cap ({cap}) is reached: {session.beyond_cap} due "
+                    "review(s) wait for tomorrow, most overdue first (raise it with "
+                    "`dlcards config reviews_per_day N`)."
+                )
+            elif search is not None and not allowed:
+                console.print(f"No card matches the search {escaped(search)!r}; nothing to study.")
+            else:
+                console.print(_nothing_to_study(store, by, day, topics, allowed, tag, new, reviews))
             return
         # The checks before the first write (and, once a day, the verified backup) run now, not
         # on the first grade: a damaged database stops here with one line, nothing written.

@@ -28,10 +28,14 @@ from dlcards.store.rows import (
     UPDATE_SM2,
     UPSERT_FSRS,
     CardFlags,
+    DayCount,
     ImportedReview,
+    Leech,
     LogEntry,
     LoggedGrade,
+    RetentionRow,
     ReviewRow,
+    SearchHit,
     StatsRow,
     SyncResult,
     TopicCounts,
@@ -41,6 +45,8 @@ from dlcards.store.rows import (
     memory_from,
     put_memory,
     review_values,
+    search_fields,
+    search_hash,
     sm2_values,
 )
 from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
@@ -53,11 +59,15 @@ __all__ = [
     "BUSY_TIMEOUT_S",
     "SCHEMA_VERSION",
     "CardFlags",
+    "DayCount",
     "ImportedReview",
+    "Leech",
     "LockedError",
     "LogEntry",
     "LoggedGrade",
+    "RetentionRow",
     "ReviewRow",
+    "SearchHit",
     "StatsRow",
     "Store",
     "SyncResult",
@@ -112,7 +122,8 @@ class Store(Reports, Merging):
         """Bring the cards table in line with the decks, by card id; keeps all progress.
 
         New ids are added (as new cards), changed text/topic/order is updated, ids no longer in
-        any deck are retired (hidden, history kept) and come back when the id returns.
+        any deck are retired (hidden, history kept) and come back when the id returns. The
+        search index follows the text and tags of every card in the same transaction.
         """
         with self._write() as c:
             # Read inside the write lock: another terminal may have synced meanwhile.
@@ -121,16 +132,26 @@ class Store(Reports, Merging):
                 return SyncResult()
             existing = {
                 r[0]: tuple(r[1:])
-                for r in c.execute("SELECT id, topic, position, content_hash, retired FROM cards")
+                for r in c.execute(
+                    "SELECT id, topic, position, content_hash, retired, search_hash, "
+                    "search_rowid FROM cards"
+                )
             }
+            next_rowid = int(
+                c.execute("SELECT coalesce(max(rowid), 0) FROM card_search").fetchone()[0]
+            )
             fresh: list[dict[str, Any]] = []
             changed: list[dict[str, Any]] = []
-            restored = 0
+            indexed: list[tuple[Any, ...]] = []
+            reindexed: list[tuple[Any, ...]] = []
+            restored = updated = 0
             stamp = now.isoformat(timespec="seconds")
             for position, card in enumerate(cards):
+                fields = search_fields(card)
+                digest = search_hash(fields)
                 want = (card.topic, position, card.content_hash, 0)
                 have = existing.pop(card.id, None)
-                if have == want:
+                if have is not None and have[:4] == want and have[4] == digest:
                     continue
                 entry = {
                     "id": card.id,
@@ -138,17 +159,36 @@ class Store(Reports, Merging):
                     "position": position,
                     "content_hash": card.content_hash,
                     "retired": 0,
+                    "tags": f" {' '.join(card.tags)} ",
+                    "search_hash": digest,
+                    "search_rowid": have[5] if have is not None else None,
                 }
+                if have is None or have[4] != digest:
+                    if entry["search_rowid"] is None:
+                        next_rowid += 1
+                        entry["search_rowid"] = next_rowid
+                        indexed.append((next_rowid, card.id, *fields))
+                    else:
+                        reindexed.append((*fields, entry["search_rowid"]))
                 if have is None:
                     fresh.append({**entry, "suspended": 0, "added": stamp})
                 else:
                     restored += bool(have[3])
+                    updated += have[:4] != want and not have[3]
                     changed.append(entry)
             to_retire = [cid for cid, have in existing.items() if not have[3]]
             self._sync_write(c, fresh, changed, to_retire, signature)
-        return SyncResult(
-            len(fresh), len(changed) - restored, len(to_retire), restored, parsed=True
-        )
+            c.executemany(
+                "INSERT INTO card_search (rowid, card_id, question, answer, erratum, note, tags) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                indexed,
+            )
+            c.executemany(
+                "UPDATE card_search SET question = ?, answer = ?, erratum = ?, note = ?, "
+                "tags = ? WHERE rowid = ?",
+                reindexed,
+            )
+        return SyncResult(len(fresh), updated, len(to_retire), restored, parsed=True)
 
     @staticmethod
     def _sync_write(
@@ -160,8 +200,9 @@ class Store(Reports, Merging):
     ) -> None:
         if fresh:
             c.executemany(
-                "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added) "
-                "VALUES (:id, :topic, :position, :content_hash, :retired, :suspended, :added)",
+                "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added, "
+                "tags, search_hash, search_rowid) VALUES (:id, :topic, :position, :content_hash, "
+                ":retired, :suspended, :added, :tags, :search_hash, :search_rowid)",
                 fresh,
             )
             c.executemany(
@@ -175,11 +216,22 @@ class Store(Reports, Merging):
         if changed:
             c.executemany(
                 "UPDATE cards SET topic = :topic, position = :position, "
-                "content_hash = :content_hash, retired = 0 WHERE id = :id",
+                "content_hash = :content_hash, retired = 0, tags = :tags, "
+                "search_hash = :search_hash, search_rowid = :search_rowid WHERE id = :id",
                 changed,
             )
         if to_retire:
-            c.executemany("UPDATE cards SET retired = 1 WHERE id = ?", [(i,) for i in to_retire])
+            # a retired card leaves the search index (it comes back, re-indexed, with its id)
+            c.executemany(
+                "DELETE FROM card_search WHERE rowid = "
+                "(SELECT search_rowid FROM cards WHERE id = ?)",
+                [(i,) for i in to_retire],
+            )
+            c.executemany(
+                "UPDATE cards SET retired = 1, search_hash = NULL, search_rowid = NULL "
+                "WHERE id = ?",
+                [(i,) for i in to_retire],
+            )
         c.execute(
             "INSERT INTO meta (key, value) VALUES ('deck_signature', ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -205,10 +257,10 @@ class Store(Reports, Merging):
         """The card's flags, or None if it was never synced."""
         row = self._call(
             lambda: self.conn.execute(
-                "SELECT suspended, retired FROM cards WHERE id = ?", (card_id,)
+                "SELECT suspended, retired, leech FROM cards WHERE id = ?", (card_id,)
             ).fetchone()
         )
-        return CardFlags(bool(row[0]), bool(row[1])) if row else None
+        return CardFlags(bool(row[0]), bool(row[1]), bool(row[2])) if row else None
 
     def due_ids(self, today: date, by: str, topics: Sequence[str] = ()) -> list[str]:
         """Active cards due on or before today by scheduler `by`, most overdue first."""
@@ -245,9 +297,12 @@ class Store(Reports, Merging):
         )
         return int(row[0])
 
-    def due_count(self, today: date, by: str, new_per_day: int) -> int:
-        """Cards due today by scheduler `by` plus the new cards still allowed today: the one
-        number for a shell prompt (`dlcards due --count`)."""
+    def due_count(self, today: date, by: str, new_per_day: int, cap: int | None = None) -> int:
+        """Cards due today by scheduler `by` plus the new cards still allowed today, within
+        the daily review cap `cap` (`dlcards.limits`): the one number for a shell prompt
+        (`dlcards due --count`)."""
+        from dlcards.limits import cap_left, today_counts
+
         table = due_table(by)
         row = self._call(
             lambda: self.conn.execute(
@@ -257,7 +312,11 @@ class Store(Reports, Merging):
             ).fetchone()
         )
         due, new = int(row[0] or 0), int(row[1] or 0)
-        return due + min(new, max(0, new_per_day - self.new_introduced(today)))
+        left = cap_left(cap, self.reviews_today(today) if cap is not None else 0)
+        due_today, new_today = today_counts(
+            due, new, new_per_day - self.new_introduced(today), left
+        )
+        return due_today + new_today
 
     def redrills_due(self, day: date, threshold: int, topics: Sequence[str] = ()) -> list[str]:
         """Cards whose last grade on `day` was below `threshold`, in the order last graded:
@@ -342,6 +401,11 @@ class Store(Reports, Merging):
                 raise StoreError(f"card {card_id} is not in the database; run `dlcards due` first")
             outcome = decide(memory_from(row, card_id))
             self._put_memory(c, card_id, outcome.before, outcome.after)
+            if outcome.leech is not None:
+                c.execute(
+                    "UPDATE cards SET leech = 1, suspended = suspended OR ? WHERE id = ?",
+                    (int(outcome.leech == "suspend"), card_id),
+                )
             review = ReviewRow(
                 id=0,
                 card_id=card_id,
@@ -353,6 +417,7 @@ class Store(Reports, Merging):
                 after=outcome.after,
                 seconds=seconds,
                 session_id=session_id,
+                leech=outcome.leech,
             )
             cur = c.execute(INSERT_REVIEW, review_values(review))
             review_id = int(cur.lastrowid or 0)
@@ -380,15 +445,25 @@ class Store(Reports, Merging):
         or None if it no longer exists."""
         with self._write() as c:
             row = c.execute(
-                "SELECT card_id, kind, grade, day, reviewed_at, session_id, seconds "
+                "SELECT card_id, kind, grade, day, reviewed_at, session_id, seconds, leech "
                 "FROM reviews WHERE id = ?",
                 (review_id,),
             ).fetchone()
             if row is None:
                 return None
-            card_id, kind, grade, day, stamp, session_id, seconds = row
+            card_id, kind, grade, day, stamp, session_id, seconds, leech = row
             stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
             c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            if leech is not None:
+                # the grade that made the card a leech is taken back: so are its effects
+                # (unless an earlier grade since the last reset had made it one too)
+                c.execute(
+                    "UPDATE cards SET leech = EXISTS (SELECT 1 FROM reviews r WHERE "
+                    "r.card_id = cards.id AND r.leech IS NOT NULL AND (r.at, r.id) > "
+                    "(coalesce(cards.reset_at, -1), coalesce(cards.reset_after, 0))), "
+                    "suspended = CASE WHEN ? = 'suspend' THEN 0 ELSE suspended END WHERE id = ?",
+                    (leech, card_id),
+                )
             after = stored
             if kind == "scheduled":
                 if redecide is not None:
@@ -406,6 +481,7 @@ class Store(Reports, Merging):
                 after=after,
                 seconds=seconds,
                 session_id=session_id,
+                leech=leech,
             )
 
     @staticmethod
@@ -470,6 +546,11 @@ class Store(Reports, Merging):
                 history.append(LogEntry(day_value, grade_of(grade, card_id)))
         return snapshot
 
+    def histories(self) -> dict[str, list[LogEntry]]:
+        """Every card's scheduled grades since its last reset, in time order (cards with none
+        left out): what `dlcards optimize` fits FSRS to."""
+        return {cid: history for cid, (_, history) in self._log_snapshot().items() if history}
+
     def _log_marks(self, c: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Mark]:
         sql = self._MARKS + f" WHERE c.id IN ({','.join('?' * len(ids))})"
         return {
@@ -510,9 +591,9 @@ class Store(Reports, Merging):
             c.executemany(UPDATE_SM2, [(EF_START, 0, 0, None, 0, None, cid) for cid in card_ids])
             c.executemany(UPSERT_FSRS, [(cid, None, None, None, None) for cid in card_ids])
             c.executemany(
-                "UPDATE cards SET reset_after = (SELECT coalesce(max(seq), 0) FROM sqlite_sequence "
-                "WHERE name = 'reviews'), reset_at = max(?, (SELECT coalesce(max(r.at), -1) "
-                "FROM reviews r WHERE r.card_id = cards.id)) WHERE id = ?",
+                "UPDATE cards SET leech = 0, reset_after = (SELECT coalesce(max(seq), 0) "
+                "FROM sqlite_sequence WHERE name = 'reviews'), reset_at = max(?, (SELECT "
+                "coalesce(max(r.at), -1) FROM reviews r WHERE r.card_id = cards.id)) WHERE id = ?",
                 [(moment, cid) for (cid,) in ids],
             )
             return int(studied)

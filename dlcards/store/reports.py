@@ -6,10 +6,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dlcards.store.connection import Connection
-from dlcards.store.rows import QuizAnswer, ReviewWindow, StatsRow, check_review, day_of, stats_row
+from dlcards.store.rows import (
+    DayCount,
+    Leech,
+    QuizAnswer,
+    RetentionRow,
+    ReviewWindow,
+    SearchHit,
+    StatsRow,
+    check_review,
+    day_of,
+    stats_row,
+)
+
+if TYPE_CHECKING:
+    from dlcards.search import Query
 
 _DUE_TABLES = {"sm2": "sm2", "fsrs": "fsrs"}
 
@@ -45,13 +59,14 @@ class Reports(Connection):
             due, last = fsrs_then("f.due", "due"), fsrs_then("f.last_review", "last_review")
             schedule = (
                 f"{due}, coalesce(julianday({due}) - julianday({last}), 0), "
-                f"{fsrs_then('f.stability', 'stability')} "
+                f"{fsrs_then('f.stability', 'stability')}, c.topic, c.leech, "
+                f"{fsrs_then('f.difficulty', 'difficulty')} "
                 "FROM cards c JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id"
             )
         else:
             schedule = (
                 f"{then('s.due', 'r.due_before')}, {then('s.interval', 'r.interval_before')}, "
-                "NULL FROM cards c JOIN sm2 s ON s.card_id = c.id"
+                "NULL, c.topic, c.leech, NULL FROM cards c JOIN sm2 s ON s.card_id = c.id"
             )
         later = (
             " LEFT JOIN (SELECT card_id, min(id) AS first FROM reviews WHERE day > ? "
@@ -66,6 +81,97 @@ class Reports(Connection):
         until = (as_of or date.max).isoformat()
         rows = self._call(lambda: self.conn.execute(sql, (until,)).fetchall())
         return [stats_row(r, due_table(by)) for r in rows]
+
+    def leeches(self) -> list[Leech]:
+        """Active cards marked leeches, most lapses first (deck order among equals)."""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT c.id, c.topic, s.lapses, c.suspended FROM cards c "
+                "JOIN sm2 s ON s.card_id = c.id WHERE c.leech = 1 AND c.retired = 0 "
+                "ORDER BY s.lapses DESC, c.position"
+            ).fetchall()
+        )
+        return [Leech(r[0], r[1], int(r[2]), bool(r[3])) for r in rows]
+
+    def reviews_by_day(self, since: date, until: date) -> list[DayCount]:
+        """Per day with reviews from `since` to `until`: all, scheduled and passed reviews
+        (one range search on the covering (day, kind, grade) index)."""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT day, count(*), sum(kind = 'scheduled'), "
+                "sum(kind = 'scheduled' AND grade >= 3) FROM reviews "
+                "WHERE day >= ? AND day <= ? GROUP BY day ORDER BY day",
+                (since.isoformat(), until.isoformat()),
+            ).fetchall()
+        )
+        return [DayCount(r[0], int(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in rows]
+
+    def true_retention(self, until: date, *since: date) -> list[RetentionRow]:
+        """For each window from a `since` day to `until`: passed and failed scheduled reviews
+        of cards reviewed before, by topic and age (mature: 21 days or more since the card's
+        previous review, else young). One pass over the `reviews_day_kind_before` index, each
+        review's topic from the covering `cards_active` index (no table row is read)."""
+        starts = sorted({d.isoformat() for d in since}, reverse=True)  # newest window first
+        bucket = "CASE " + " ".join(f"WHEN r.day >= ? THEN {i}" for i in range(len(starts)))
+        bucket += f" ELSE {len(starts)} END"
+        sql = (
+            "SELECT c.topic, julianday(r.day) - julianday(r.last_review_before) >= 21, "
+            f"{bucket}, sum(r.grade >= 3), sum(r.grade < 3) "
+            "FROM reviews r INDEXED BY reviews_day_kind_before "
+            "JOIN cards c INDEXED BY cards_active ON c.id = r.card_id "
+            "WHERE r.day >= ? AND r.day <= ? AND r.kind = 'scheduled' "
+            "AND r.last_review_before IS NOT NULL GROUP BY 1, 2, 3"
+        )
+        params = [*starts, starts[-1], until.isoformat()]
+        rows = self._call(lambda: self.conn.execute(sql, params).fetchall())
+        out: list[RetentionRow] = []
+        for i, start in enumerate(starts):  # a window holds its bucket and every newer one
+            counts: dict[tuple[str, bool], list[int]] = {}
+            for topic, mature, b, passed, failed in rows:
+                if b <= i:
+                    cell = counts.setdefault((topic, bool(mature)), [0, 0])
+                    cell[0] += int(passed or 0)
+                    cell[1] += int(failed or 0)
+            out += [RetentionRow(t, m, start, p, f) for (t, m), (p, f) in counts.items()]
+        return out
+
+    def reviews_today(self, day: date) -> int:
+        """Cards given their day's scheduled grade on `day`, new ones included: what counts
+        against the daily review cap (as Anki counts new cards against its review limit)."""
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT count(DISTINCT card_id) FROM reviews WHERE day = ? AND kind = 'scheduled'",
+                (day.isoformat(),),
+            ).fetchone()
+        )
+        return int(row[0])
+
+    # search ----------------------------------------------------------------------------------
+
+    def search(
+        self, query: Query, today: date, by: str, limit: int | None = None
+    ) -> tuple[list[SearchHit], int]:
+        """Active cards matching a parsed search query (`dlcards.search.parse`), ranked by
+        bm25 when it has words (best first), else in deck order, due dates by scheduler `by`:
+        the first `limit` of them (all if None) and how many match in all."""
+        from dlcards.store.search import count_sql, search_sql
+
+        table = due_table(by)
+        if query.filters or not query.ranked:
+            # the filters join the card tables: one pass, counted here
+            sql, params = search_sql(query, today, table)
+            rows = self._call(lambda: self.conn.execute(sql, params).fetchall())
+            hits = [SearchHit(r[0], r[1], r[2]) for r in rows]
+            return hits[:limit] if limit is not None else hits, len(hits)
+        # only words: ranked inside the index, counted there
+        sql, params = search_sql(query, today, table, limit)
+        rows = self._call(lambda: self.conn.execute(sql, params).fetchall())
+        hits = [SearchHit(r[0], r[1], r[2]) for r in rows]
+        if limit is None or len(hits) < limit:
+            return hits, len(hits)
+        sql, params = count_sql(query, today, table)
+        total = self._call(lambda: self.conn.execute(sql, params).fetchone()[0])
+        return hits, int(total)
 
     def review_counts(self, until: date, *since: date) -> list[ReviewWindow]:
         """For each `since` day: reviews from it to `until` (inclusive). Each window is a range

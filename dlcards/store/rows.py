@@ -12,11 +12,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dlcards.errors import StoreError
 from dlcards.memory import FsrsState, Memory, Sm2State
 from dlcards.store.schema import epoch_ms
+
+if TYPE_CHECKING:
+    from dlcards.deck import Card
 
 SM2_COLUMNS = ("ef", "repetitions", "interval", "due", "lapses", "last_review")
 FSRS_COLUMNS = ("stability", "difficulty", "due", "last_review")
@@ -64,9 +67,14 @@ REVIEW_COLUMNS = (
     "fsrs_before",
     "at",
     "anki_id",
+    "leech",
 )
-# What a replay of the log decides for each row: its kind and the memory around it.
-OUTCOME_COLUMNS = ("kind", *REVIEW_COLUMNS[REVIEW_COLUMNS.index("ef_before") : -2])
+# What a replay of the log decides for each row: its kind and the memory around it (a leech
+# mark is not re-decided: it stays as the grade fired it).
+OUTCOME_COLUMNS = (
+    "kind",
+    *REVIEW_COLUMNS[REVIEW_COLUMNS.index("ef_before") : REVIEW_COLUMNS.index("fsrs_before") + 1],
+)
 UPDATE_OUTCOME = (
     "UPDATE reviews SET " + ", ".join(f"{c} = ?" for c in OUTCOME_COLUMNS) + " WHERE id = ?"
 )
@@ -199,6 +207,7 @@ class ReviewRow:
     seconds: float | None = None
     session_id: int | None = None
     anki_id: int | None = None  # the Anki revlog id of an imported review
+    leech: str | None = None  # the leech action this grade fired: "suspend" | "tag"
 
 
 def outcome_values(kind: str, before: Memory, after: Memory) -> tuple[Any, ...]:
@@ -236,7 +245,23 @@ def review_values(row: ReviewRow) -> tuple[Any, ...]:
         *outcome,
         epoch_ms(row.reviewed_at),
         row.anki_id,
+        row.leech,
     )
+
+
+def search_fields(card: Card) -> tuple[str, str, str, str, str]:
+    """A card's text as the search index holds it: question, answer, erratum, note, tags."""
+    return (card.question, card.answer, card.erratum or "", card.note or "", " ".join(card.tags))
+
+
+def search_hash(fields: Sequence[str]) -> str:
+    import hashlib
+
+    h = hashlib.sha1(usedforsecurity=False)
+    for part in fields:
+        h.update(part.encode())
+        h.update(b"\x00")
+    return h.hexdigest()[:16]
 
 
 class LogEntry(NamedTuple):
@@ -287,6 +312,44 @@ class TopicCounts(NamedTuple):
 class CardFlags(NamedTuple):
     suspended: bool
     retired: bool
+    leech: bool = False
+
+
+class Leech(NamedTuple):
+    """A card marked a leech, with its lapses and whether it is suspended."""
+
+    id: str
+    topic: str
+    lapses: int
+    suspended: bool
+
+
+class SearchHit(NamedTuple):
+    """A card found by a search, with its rank (bm25, lower is better; None without words)."""
+
+    id: str
+    topic: str
+    rank: float | None
+
+
+class DayCount(NamedTuple):
+    """Reviews on one day: all of them, the scheduled ones, and those passed (grade >= 3)."""
+
+    day: str
+    reviews: int
+    scheduled: int
+    passed: int
+
+
+class RetentionRow(NamedTuple):
+    """Scheduled reviews of cards that had been reviewed before (Anki's true retention counts
+    review cards only), grouped: topic, young/mature by the interval before, passed or not."""
+
+    topic: str
+    mature: bool
+    since: str  # the window's first day
+    passed: int
+    failed: int
 
 
 class StatsRow(NamedTuple):
@@ -302,6 +365,9 @@ class StatsRow(NamedTuple):
     due: str | None
     interval: int
     stability: float | None
+    topic: str = ""
+    leech: int = 0
+    difficulty: float | None = None
 
 
 def stats_row(r: Sequence[Any], table: str) -> StatsRow:
@@ -322,6 +388,11 @@ def stats_row(r: Sequence[Any], table: str) -> StatsRow:
         None
         if stability is None
         else float_of(stability, cid, "fsrs.stability", STABILITY_RANGE, True),
+        str(r[9] or "") if len(r) > 9 else "",
+        int_of(r[10], cid, "cards.leech", COUNT_RANGE) if len(r) > 10 and r[10] else 0,
+        None
+        if len(r) <= 11 or r[11] is None
+        else float_of(r[11], cid, "fsrs.difficulty", (0.0, 11.0)),
     )
 
 

@@ -5,14 +5,19 @@ Tables (the schema version is in `PRAGMA user_version`):
 - `cards`:    id, topic, position (deck order), content_hash, retired, suspended, added,
               reset_at, reset_after (the reset point: replays take the reviews after the
               moment `reset_at` (ms), and at that very moment those with ids above
-              `reset_after`; schema 6)
+              `reset_after`; schema 6), leech (1: marked a leech; a deck's tags are its YAML,
+              so the mark lives here), tags (" a b " as synced), search_hash (of the text
+              indexed for search), search_rowid (its row there)
+- `card_search`: FTS5 index of question, answer, erratum, note and tags of active cards, kept
+              in step by sync
 - `sm2`:      card_id, ef (hundredths), repetitions, interval, due, lapses, last_review
 - `fsrs`:     card_id, stability, difficulty, due, last_review
 - `reviews`:  append-only log: card, timestamp, local day, grade, kind (scheduled | redrill),
               seconds taken, session, and the SM-2 fields (and FSRS state) before and after;
               ids are never reused (AUTOINCREMENT, schema 5); `at` is reviewed_at in ms since
               the epoch, the time order every replay follows, and `anki_id` the Anki revlog id
-              of an imported review (unique: importing a file twice adds nothing; schema 6)
+              of an imported review (unique: importing a file twice adds nothing; schema 6);
+              leech: the leech action the grade fired (suspend | tag), so undo takes it back
 - `sessions`: id, kind (study | quiz), day, started_at, ended_at
 - `quiz_results`: quiz answers (they never touch the schedule)
 - `meta`:     key/value: the deck signature of the last sync, settings
@@ -24,7 +29,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 9
 
 # CHECK constraints sqlite-utils cannot express, as a trigger on the log.
 REVIEW_CHECK = (
@@ -227,6 +232,41 @@ def epoch_ms(stamp: str) -> int:
     return round(datetime.fromisoformat(stamp).timestamp() * 1000)
 
 
+def _leech_marks(db: Any) -> None:
+    db["cards"].add_column("leech", int, not_null_default=0)
+    db["reviews"].add_column("leech", str)
+    # Cards that already reached Anki's default threshold are marked (not suspended).
+    db.execute("UPDATE cards SET leech = 1 WHERE id IN (SELECT card_id FROM sm2 WHERE lapses >= 8)")
+
+
+def _card_search(db: Any) -> None:
+    db["cards"].add_column("tags", str)
+    db["cards"].add_column("search_hash", str)
+    db["cards"].add_column("search_rowid", int)
+    db.execute(
+        "CREATE VIRTUAL TABLE card_search USING fts5("
+        "card_id UNINDEXED, question, answer, erratum, note, tags, "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    # From a match to its card and the card's static filters in one index seek.
+    db["cards"].create_index(
+        ["search_rowid", "retired", "suspended", "leech", "topic", "position", "tags", "id"],
+        index_name="cards_search",
+    )
+    # The index is filled from the deck text at the next sync: force one.
+    db.execute("DELETE FROM meta WHERE key = 'deck_signature'")
+
+
+def _reviews_retention(db: Any) -> None:
+    # True retention reads the past year's scheduled reviews of cards seen before, by card
+    # (and a day's new-card count its first reviews): covered by one index, so no log row is
+    # read (true retention over 543k reviews, loaded machine: 4.0 -> 1.5 s).
+    db["reviews"].create_index(
+        ["day", "kind", "last_review_before", "card_id", "grade"],
+        index_name="reviews_day_kind_before",
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -234,6 +274,9 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0004_covering_queue_indexes", _covering_queue_indexes),
     ("0005_reviews_autoincrement", _reviews_autoincrement),
     ("0006_time_order_and_anki_ids", _time_order_and_anki_ids),
+    ("0007_leech_marks", _leech_marks),
+    ("0008_card_search", _card_search),
+    ("0009_reviews_retention", _reviews_retention),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 

@@ -1,0 +1,233 @@
+"""`dlcards add`, `dlcards edit ID`, `dlcards decks copy DIR`: writing cards in $EDITOR.
+
+`add` opens a one-card template, validates it with the deck loader's messages (reopening the
+editor on an error, with the error at the end of the file), gives it the next free id of the
+deck's topic and appends it to the deck file, leaving the rest of the file byte for byte as it
+was (`dlcards.deckedit`). `edit` opens the card's deck file at the card's line and validates the
+whole collection after. Progress is keyed by card id, so it survives every edit. The built-in
+decks of an installed package are never written: `decks copy DIR` copies them to a directory
+of the user's, where a copy takes the built-in deck's place.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+import typer
+
+from dlcards.commands.options import DecksOption
+from dlcards.errors import DeckError, UsageError
+
+MAX_TRIES = 20
+
+
+def _editor() -> list[str]:
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    return shlex.split(command)
+
+
+def open_editor(file: Path, line: int | None = None) -> None:
+    """Run $VISUAL / $EDITOR (vi if neither is set) on `file`, at `line` when given: `+LINE`
+    (vi, vim, nano, emacs, micro, kakoune) or `-g FILE:LINE --wait` for VS Code."""
+    editor = _editor()
+    name = Path(editor[0]).name if editor else ""
+    if line is None:
+        args = [*editor, str(file)]
+    elif name in ("code", "code-insiders", "codium"):
+        args = [*editor, "--wait", "-g", f"{file}:{line}"]
+    else:
+        args = [*editor, f"+{line}", str(file)]
+    try:
+        done = subprocess.run(args, check=False)
+    except OSError as err:
+        raise UsageError(
+            f"cannot run the editor {' '.join(editor)!r}: {err.strerror}; set $EDITOR"
+        ) from None
+    if done.returncode != 0:
+        raise UsageError(f"the editor {' '.join(editor)!r} exited with code {done.returncode}")
+
+
+def _refuse_builtin(file: Path) -> None:
+    from dlcards.catalog import installed_decks_dir
+
+    shipped = installed_decks_dir()
+    if shipped is not None and file.resolve().is_relative_to(shipped.resolve()):
+        raise UsageError(
+            f"{file.name} is a built-in deck of the installed dlcards and is not edited in "
+            "place (an upgrade would overwrite it): copy the decks with `dlcards decks copy "
+            "DIR`, then use them with --decks DIR or DLCARDS_DECKS=DIR (the copies replace the "
+            "built-in decks; progress is kept)"
+        )
+
+
+def _deck_file(deck: str | None, decks: list[str]) -> Path:
+    from dlcards.catalog import deck_files, user_deck_paths
+
+    if deck is not None:
+        return Path(deck).expanduser()
+    users = [p for p in deck_files(decks) if any(
+        p.resolve().is_relative_to(u.resolve()) or p.resolve() == u.resolve()
+        for u in user_deck_paths(decks)
+    )]  # fmt: skip
+    if len(users) == 1:
+        return users[0]
+    if not users:
+        raise UsageError(
+            "which deck? pass --deck FILE (a new file is started if it does not exist); your "
+            "decks are given with --decks DIR or DLCARDS_DECKS, and `dlcards decks copy DIR` "
+            "copies the built-in ones there"
+        )
+    names = ", ".join(str(p) for p in users[:8])
+    raise UsageError(f"which deck? pass --deck FILE, one of: {names}")
+
+
+def add(
+    deck: str | None = typer.Option(
+        None, "--deck", metavar="FILE", help="Deck file to add to (a new one is started)."
+    ),
+    decks: list[str] | None = DecksOption,
+) -> None:
+    """Write a new card in $EDITOR and append it to a deck file, keeping the file as it was."""
+    import tempfile
+
+    from dlcards.catalog import load_catalog, read_deck
+    from dlcards.console import out
+    from dlcards.deckedit import (
+        TEMPLATE,
+        append_card,
+        check_template,
+        free_id,
+        is_empty,
+        with_error,
+    )
+    from dlcards.fileio import atomic_write_bytes
+
+    file = _deck_file(deck, list(decks or ()))
+    _refuse_builtin(file)
+    if file.exists():
+        text = file.read_text(encoding="utf-8")
+        topic = read_deck(file).topic
+    else:
+        import re
+
+        topic = re.sub(r"[^a-z0-9_-]+", "-", file.stem.lower()).strip("-") or "mine"
+        if not topic[0].isalpha():
+            topic = "d" + topic
+        text = f"topic: {topic}\ntitle: {file.stem}\ncards:\n"
+    catalog = load_catalog(list(decks or ()))
+    taken = {cid for info in catalog.infos for cid in info.ids}
+    card_id = free_id(topic, taken)
+    with tempfile.TemporaryDirectory(prefix="dlcards-add-") as tmp:
+        draft = Path(tmp) / f"{card_id}.yaml"
+        draft.write_text(TEMPLATE.format(topic=topic, path=file.name, sp=" "), encoding="utf-8")
+        before = None
+        for _ in range(MAX_TRIES):
+            open_editor(draft)
+            template = draft.read_text(encoding="utf-8")
+            if is_empty(template):
+                out().print("nothing written: no card added")
+                return
+            if template == before:
+                raise UsageError("the card was saved unchanged with its error: no card added")
+            try:
+                check_template(template, topic, card_id, str(draft.name))
+                new_text, line = append_card(text, template, card_id, str(file))
+                break
+            except DeckError as err:
+                out().print(f"[red]error:[/red] {err}; reopening the editor")
+                before = with_error(template, str(err))
+                draft.write_text(before, encoding="utf-8")
+        else:  # pragma: no cover - MAX_TRIES saves, each with a new error
+            raise UsageError("too many tries: no card added")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(file, new_text.encode("utf-8"))
+    out().print(f"added {card_id} to {file}:{line}")
+    known = {info.file.resolve() for info in catalog.infos}
+    if file.resolve() not in known:
+        out().print(
+            f"[yellow]{file} is not among your decks yet: pass --decks {file.parent} "
+            "(or add it to DLCARDS_DECKS) to study it[/yellow]"
+        )
+
+
+def edit(
+    card_id: str = typer.Argument(..., help="Card id, e.g. gd-23."),
+    decks: list[str] | None = DecksOption,
+) -> None:
+    """Open the card's deck file in $EDITOR at its line; the decks are checked after."""
+    from dlcards.catalog import load_catalog
+    from dlcards.console import out
+
+    catalog = load_catalog(list(decks or ()))
+    card = catalog.card(card_id)
+    info = next(i for i in catalog.infos if i.topic == card.topic)
+    file = info.file
+    _refuse_builtin(file)
+    line = card.line
+    before = None
+    for _ in range(MAX_TRIES):
+        open_editor(file, line)
+        text = file.read_text(encoding="utf-8")
+        try:
+            after = load_catalog(list(decks or ()))
+            break
+        except DeckError as err:
+            if text == before:
+                raise DeckError(
+                    f"{err} (saved unchanged; fix it and run `dlcards check`)"
+                ) from None
+            before = text
+            out().print(f"[red]error:[/red] {err}; reopening the editor")
+            found = str(err).split(":")
+            line = int(found[1]) if len(found) > 1 and found[1].isdigit() else line
+    else:  # pragma: no cover
+        raise UsageError("too many tries; run `dlcards check` to see what is wrong")
+    if after.topic_of(card.id) is None:
+        out().print(
+            f"[yellow]{card.id} is no longer in any deck: its progress is kept under that id "
+            "and comes back if the id does[/yellow]"
+        )
+    else:
+        out().print(f"{file}: checked, {card.id} is at line {after.card(card.id).line}")
+
+
+decks_app = typer.Typer(
+    help="Manage deck files: copy the built-in decks to edit them.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+@decks_app.command("copy")
+def copy(
+    directory: Path = typer.Argument(..., help="Directory to copy the built-in decks into."),
+    force: bool = typer.Option(False, "--force", help="Overwrite files already there."),
+) -> None:
+    """Copy the built-in decks to DIR, to edit them (use them with --decks DIR)."""
+    import shutil
+
+    from dlcards.catalog import DECK_SUFFIXES, builtin_decks_dir
+    from dlcards.console import out
+
+    sources = sorted(p for p in builtin_decks_dir().iterdir() if p.suffix in DECK_SUFFIXES)
+    directory = directory.expanduser()
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory} is a file, not a directory")
+    clash = [p.name for p in sources if (directory / p.name).exists()]
+    if clash and not force:
+        raise UsageError(
+            f"{directory} already has {', '.join(clash[:5])}"
+            f"{' …' if len(clash) > 5 else ''}; pass --force to overwrite"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    for p in sources:
+        shutil.copyfile(p, directory / p.name)
+    out().print(
+        f"copied {len(sources)} decks to {directory}; use them with --decks {directory} or "
+        f"DLCARDS_DECKS={directory}: they replace the built-in decks (same ids, progress "
+        "kept), and `dlcards add` / `dlcards edit ID` change them"
+    )

@@ -1,0 +1,100 @@
+"""`dlcards optimize`: fit FSRS to your own reviews, evaluate as Anki does, keep what is better.
+
+The fit and the evaluation are `dlcards.optimize`; the parameters are the `fsrs_parameters`
+setting, which every FSRS computation reads (`Schedule.from_settings`), so they hold through
+every later import and scheduler switch. Setting them while FSRS is active rebuilds every
+card's FSRS state from its log with them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from dlcards.commands.common import DbOption, opened_store
+from dlcards.commands.options import JsonOption
+
+
+def optimize(
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Fit and report only; keep the current parameters."
+    ),
+    db: str | None = DbOption,
+    json_: bool = JsonOption,
+) -> None:
+    """Fit FSRS's parameters to your review log and keep them if they predict it better.
+
+    Reports log loss and RMSE (bins) of the default, current and fitted parameters on the
+    same reviews, as Anki's "Evaluate" does; lower is better. Needs the optional optimizer:
+    pip install 'dlcards[optimize]'.
+    """
+    from dlcards.commands.config import change
+    from dlcards.console import out, print_json
+    from dlcards.optimize import fit
+    from dlcards.settings import DEFAULT_FSRS_PARAMETERS, parameters_text
+
+    with opened_store(db) as store:
+        settings = store.settings()
+        histories = store.histories()
+        result = fit(histories, settings.fsrs_parameters, DEFAULT_FSRS_PARAMETERS)
+        baseline = result.current or result.default
+        better = result.fitted.better_than(baseline)
+        kept = better and not dry_run
+        rebuilt = None
+        if kept:
+            _, rebuilt = change(store, "fsrs_parameters", parameters_text(result.parameters))
+        scheduler = settings.scheduler
+
+    def ev(e: Any) -> dict[str, float] | None:
+        return (
+            None
+            if e is None
+            else {"log_loss": round(e.log_loss, 5), "rmse_bins": round(e.rmse_bins, 5)}
+        )
+
+    data: dict[str, Any] = {
+        "reviews": result.reviews,
+        "cards": result.cards,
+        "default": ev(result.default),
+        "current": ev(result.current),
+        "fitted": ev(result.fitted),
+        "parameters": list(result.parameters),
+        "better": better,
+        "kept": kept,
+        "dry_run": dry_run,
+        "rebuilt": rebuilt,
+    }
+    if json_:
+        print_json(data)
+        return
+    from rich.table import Table
+
+    console = out()
+    console.print(
+        f"Fitted FSRS-6 to {result.reviews} reviews of {result.cards} cards "
+        "(evaluated on the same reviews, as Anki's Evaluate; lower is better):"
+    )
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("parameters")
+    table.add_column("log loss", justify="right")
+    table.add_column("RMSE (bins)", justify="right")
+    rows = [("default", result.default)]
+    if result.current is not None:
+        rows.append(("current (fitted before)", result.current))
+    rows.append(("fitted now", result.fitted))
+    for name, e in rows:
+        table.add_row(name, f"{e.log_loss:.4f}", f"{e.rmse_bins:.2%}")
+    console.print(table)
+    if not better:
+        console.print("The fitted parameters are no better than the current ones, which are kept.")
+    elif dry_run:
+        console.print("They are better; --dry-run: nothing changed (run without it to keep them).")
+    else:
+        where = (
+            f"; FSRS rebuilt {rebuilt} cards' state with them"
+            if rebuilt is not None
+            else f" (used by FSRS; the active scheduler is {scheduler}: "
+            "`dlcards config scheduler fsrs` to use it)"
+        )
+        console.print(f"Kept: the fitted parameters are now the fsrs_parameters setting{where}.")

@@ -1,0 +1,109 @@
+"""`dlcards search QUERY`: find cards by their words, with Anki-style filters.
+
+The query's meaning is `dlcards.search` (pure); the store runs it on its FTS5 index. Each line
+starts with the card id, then the topic and the question with the matching words highlighted;
+when the words matched elsewhere (answer, erratum, note, tags), a snippet of that field follows
+on the next line, indented.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from dlcards.commands.common import DbOption, TodayOption, schedule_of, synced_store, today_from
+from dlcards.commands.options import DecksOption, JsonOption
+
+
+def search(
+    query: list[str] = typer.Argument(
+        ...,
+        help="Words and filters, e.g. momentum -adam tag:math topic:gd is:due prop:lapses>3.",
+        metavar="QUERY...",
+    ),
+    limit: int = typer.Option(
+        50, "--limit", "-n", min=1, metavar="N", help="Show at most N cards (best first)."
+    ),
+    decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
+    today: str | None = TodayOption,
+    json_: bool = JsonOption,
+) -> None:
+    """Find cards by words in the question, answer, erratum, note and tags, best first.
+
+    A word matches the words it starts ("optim" finds "optimizer"); "a phrase" in quotes;
+    -word excludes. Filters: topic:gd, tag:math, is:due, is:new, is:review, is:suspended,
+    is:leech, prop:lapses>3 (also reps, ivl, ease, due). Study or cram exactly these cards
+    with `dlcards study --search QUERY` or `dlcards quiz --search QUERY`.
+    """
+    from dlcards.catalog import load_catalog
+    from dlcards.console import out, print_json
+    from dlcards.render import to_plain
+    from dlcards.search import highlight_spans, parse, snippet
+
+    text = " ".join(query)
+    parsed = parse(text)
+    day = today_from(today)
+    with synced_store(db, decks or ()) as store:
+        hits, total = store.search(parsed, day, schedule_of(store).name, limit)
+    catalog = load_catalog(decks or ())
+    words = parsed.words
+    rows: list[dict[str, Any]] = []
+    for hit in hits:
+        card = catalog.card(hit.id)
+        question = " ".join(to_plain(card.question).split())
+        elsewhere = None
+        if words and not highlight_spans(question, words):
+            fields = [
+                ("answer", to_plain(card.answer)),
+                ("erratum", to_plain(card.erratum or "")),
+                ("note", to_plain(card.note or "")),
+                ("tags", " ".join(card.tags)),
+            ]
+            elsewhere = snippet(fields, words)
+        rows.append(
+            {
+                "id": hit.id,
+                "topic": hit.topic,
+                "rank": round(hit.rank, 4) if hit.rank is not None else None,
+                "question": question,
+                "snippet": elsewhere,
+                "file": card.file,
+                "line": card.line,
+            }
+        )
+    if json_:
+        print_json({"query": text, "total": total, "cards": rows})
+        return
+    console = out()
+    if not hits:
+        console.print(f"No card matches {text!r}.")
+        return
+    from rich.text import Text
+
+    mark = "bold reverse"
+    for row in rows:
+        line = Text()
+        line.append(row["id"], style="bold cyan")
+        line.append(f"  {row['topic']}  ", style="dim")
+        start = len(line)
+        line.append(row["question"])
+        for a, b in highlight_spans(row["question"], words):
+            line.stylize(mark, start + a, start + b)
+        console.print(line, no_wrap=True, overflow="ellipsis")
+        if row["snippet"]:  # the words matched another field: where, on a line of its own
+            where = Text("    ↳ ", style="dim")
+            start = len(where)
+            where.append(row["snippet"], style="dim")
+            for a, b in highlight_spans(row["snippet"], words):
+                where.stylize(mark, start + a, start + b)
+            console.print(where, no_wrap=True, overflow="ellipsis")
+    shown = len(rows)
+    more = f" (the first {shown}; --limit N for more)" if shown < total else ""
+    verb = "matches" if total == 1 else "match"
+    console.print(f"[dim]{total} card{'s' if total != 1 else ''} {verb}{more}[/dim]")
+
+
+# "-word" is a query term to exclude, not an unknown option.
+search.context_settings = {"ignore_unknown_options": True}  # type: ignore[attr-defined]

@@ -1,0 +1,146 @@
+"""The views of `dlcards stats` beyond the summary: the review heatmap, true retention and the
+memory histograms. Each takes the `stats --json` data and returns a rich renderable 60
+columns wide (or `width`, in a narrower terminal: the heatmap then shows the latest weeks that
+fit, the retention table only percentages), so they read the same in any terminal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+WIDTH = 60
+LEVELS = "·░▒▓█"  # no reviews, then the four steps of the scale: readable without colour too
+LEVEL_STYLES = ("dim", "green4", "green3", "green1", "bold bright_green")
+TODAY_MARK = "◆"
+ROW_LABELS = ("Mon", "", "Wed", "", "Fri", "", "")
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def heatmap_view(data: dict[str, Any], width: int = WIDTH) -> Any:
+    """A calendar of reviews per day: weeks as columns (oldest left), days as rows (Monday on
+    top), a five-step scale, today marked ◆, month names over the weeks they start; the year,
+    or the latest weeks that fit `width`."""
+    from rich.text import Text
+
+    from dlcards.stats import heat_level
+
+    hm = data["heatmap"]
+    today = date.fromisoformat(hm["today"])
+    shown = max(1, min(len(hm["weeks"]), width - 2 - 4))  # borders, day labels
+    weeks: list[list[int | None]] = hm["weeks"][-shown:]
+    first = date.fromisoformat(hm["first"]) + timedelta(weeks=len(hm["weeks"]) - shown)
+    peak: int = hm["peak"]
+
+    text = Text()
+    months = [" "] * len(weeks)
+    for w in range(len(weeks)):
+        monday = first + timedelta(days=7 * w)
+        starts = [monday + timedelta(days=d) for d in range(7)]
+        starts = [day for day in starts if day.day == 1]
+        if starts and w + 3 <= len(weeks):
+            name = MONTHS[starts[0].month - 1]
+            if all(m == " " for m in months[max(0, w - 1) : w + 3]):
+                months[w : w + 3] = list(name)
+    text.append("    " + "".join(months).rstrip() + "\n", style="dim")
+    for d in range(7):
+        text.append(f"{ROW_LABELS[d]:<4}", style="dim")
+        for w, column in enumerate(weeks):
+            n = column[d]
+            if n is None:
+                text.append(" ")
+            elif first + timedelta(days=7 * w + d) == today:
+                text.append(TODAY_MARK, style="bold red")
+            else:
+                step = heat_level(n, peak)
+                text.append(LEVELS[step], style=LEVEL_STYLES[step])
+        text.append("\n")
+    text.append("    less ", style="dim")
+    for step in range(5):
+        text.append(LEVELS[step], style=LEVEL_STYLES[step])
+    text.append(" more", style="dim")
+    text.append(f"  {TODAY_MARK} today\n", style="dim")
+    days = hm["days_studied"]
+    since = date.fromisoformat(hm["first"]).isoformat()
+    text.append(
+        f"    {hm['total']} reviews on {days} day{'s' if days != 1 else ''} since {since}\n"
+        f"    busiest day: {peak}",
+        style="dim",
+    )
+    title = "reviews per day, past year" if shown == len(hm["weeks"]) else f"reviews, {shown} weeks"
+    return _panel(text, title, width, padding=(0, 0))
+
+
+def _pct(cell: dict[str, Any], counts: bool = True) -> str:
+    r = cell["retention"]
+    n = cell["passed"] + cell["failed"]
+    if r is None:
+        return "–"
+    return f"{r:.1%} ({n})" if counts else f"{r:.0%}"
+
+
+def retention_view(data: dict[str, Any], width: int = WIDTH) -> Any:
+    """True retention (passed / reviewed, of cards reviewed before) per window and card age,
+    then per topic (all ages) for each window."""
+    from rich.console import Group
+    from rich.table import Table
+
+    tr = data["true_retention"]
+    overall = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    overall.add_column("", style="bold", no_wrap=True)
+    for age in ("young", "mature", "all"):
+        overall.add_column(age, justify="right", no_wrap=True)
+    for window, cells in tr["overall"].items():
+        counts = width >= WIDTH
+        overall.add_row(window, *(_pct(cells[a], counts) for a in ("young", "mature", "all")))
+    parts: list[Any] = [overall]
+    if tr["topics"]:
+        topics = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+        topics.add_column("topic", style="cyan", no_wrap=True, max_width=14, overflow="ellipsis")
+        for window in tr["overall"]:
+            topics.add_column(window.replace(" days", "d"), justify="right", no_wrap=True)
+        for topic, windows in tr["topics"].items():
+            row = [
+                "–" if c["all"]["retention"] is None else f"{c['all']['retention']:.0%}"
+                for c in windows.values()
+            ]
+            topics.add_row(topic, *row)
+        parts += ["", topics]
+    note = "young: < 21 days since the card's review before; mature: 21 or more"
+    from rich.text import Text
+
+    parts += [Text(note, style="dim")]
+    return _panel(Group(*parts), "true retention (passed: grade ≥ 3)", width)
+
+
+def histogram_view(
+    title: str, bins: list[dict[str, Any]], unit: str = "cards", width: int = WIDTH
+) -> Any:
+    """Horizontal bars, one per bin, scaled to the largest."""
+    from rich.text import Text
+
+    peak = max((b["cards"] for b in bins), default=0)
+    label_w = max((len(b["bin"]) for b in bins), default=4)
+    count_w = max(len(str(peak)), 1)
+    bar_w = max(1, width - 4 - label_w - count_w - 3)
+    text = Text()
+    for i, b in enumerate(bins):
+        n = b["cards"]
+        eighths = round(n / peak * bar_w * 8) if peak else 0
+        if n and not eighths:
+            eighths = 1
+        bar = "█" * (eighths // 8) + (" ▏▎▍▌▋▊▉"[eighths % 8] if eighths % 8 else "")
+        text.append(f"{b['bin']:>{label_w}} ", style="dim")
+        text.append(f"{n:>{count_w}} ", style="bold")
+        text.append(bar, style="cyan")
+        if i < len(bins) - 1:
+            text.append("\n")
+    if not peak:
+        text = Text(f"no reviewed {unit} yet", style="dim")
+    return _panel(text, title, width)
+
+
+def _panel(body: Any, title: str, width: int, padding: tuple[int, int] = (0, 1)) -> Any:
+    from rich.panel import Panel
+
+    return Panel(body, title=title, title_align="left", width=width, padding=padding)

@@ -1,0 +1,145 @@
+"""Adding a card to a deck file's text without touching anything else in it (pure).
+
+`dlcards add` shows a one-card YAML template in the editor; `check_template` validates what the
+user wrote with the deck loader's own messages (lines counted in the template), and
+`append_card` inserts it, with its new id, after the deck's last card: every other byte of the
+file (comments, order, quoting, blank lines) stays as it was. The result is parsed again before
+anyone writes it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dlcards.deck import Card, parse_deck
+from dlcards.errors import DeckError
+
+TEMPLATE = """\
+# A new card for {topic} ({path}); its id ({topic}-N) is given when it is added.
+# Save and close the editor to add it; save an empty file to cancel. Quote a value that
+# holds ': ' or starts with a special character, or use a block (`answer: |` then indented lines).
+question:{sp}
+answer:{sp}
+tags: []
+# Optional: erratum, note, references, source (see the README's deck format).
+"""
+ERROR_MARK = "# error: "
+# `{sp}`: the template's values start after a space (an editor's cursor lands after it)
+_HEADER = "topic: {topic}\ntitle: new card\ncards:\n- id: {id}\n"
+HEADER_LINES = 4
+
+
+def card_lines(template: str) -> list[str]:
+    """The template's lines that are the card: everything but whole-line comments and the
+    blank lines around them at the ends."""
+    lines = [line for line in template.splitlines() if not line.lstrip().startswith("#")]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
+def is_empty(template: str) -> bool:
+    return not card_lines(template)
+
+
+def check_template(template: str, topic: str, card_id: str, shown: str) -> Card:
+    """The card the template describes, validated as the loader validates a deck's card; a
+    DeckError names `shown` and the template's own line."""
+    body = [
+        line for line in template.splitlines() if not line.startswith(ERROR_MARK)
+    ]  # earlier errors shown in the file
+    if any(line.startswith(("- ", "id:")) for line in body):
+        raise DeckError(f"{shown}:1: write one card's fields (question:, answer:, ...), no id")
+    text = _HEADER.format(topic=topic, id=card_id) + "".join(f"  {line}\n" for line in body)
+    try:
+        deck = parse_deck(text, shown)
+    except DeckError as err:
+        raise DeckError(_shift(str(err), shown)) from None
+    return deck.cards[0]
+
+
+def _shift(message: str, shown: str) -> str:
+    """Line numbers of the wrapped template back to the template's own."""
+
+    def back(match: re.Match[str]) -> str:
+        line = max(1, int(match.group(1)) - HEADER_LINES)
+        return f"{shown}:{line}"
+
+    return re.sub(re.escape(shown) + r":(\d+)", back, message, count=1)
+
+
+def with_error(template: str, message: str) -> str:
+    """The template with the last error as a comment at its end (line numbers unchanged)."""
+    lines = [line for line in template.splitlines() if not line.startswith(ERROR_MARK)]
+    return "\n".join(lines) + f"\n{ERROR_MARK}{message}\n"
+
+
+def _cards_node(text: str) -> Any:
+    import yaml
+
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if root is None or not hasattr(root, "value") or not isinstance(root.value, list):
+        return None
+    for key, value in root.value:
+        if getattr(key, "value", None) == "cards":
+            return value
+    return None
+
+
+def append_card(text: str, template: str, card_id: str, path: str) -> tuple[str, int]:
+    """The deck text with the card appended after the last card, and the line it starts on.
+    Raises DeckError when the deck's cards are not a block list (write those by hand)."""
+    node = _cards_node(text)
+    if node is None:
+        raise DeckError(f"{path}: no 'cards:' list found; add the card by hand")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    items = getattr(node, "value", None)
+    if getattr(node, "flow_style", False) and items:
+        raise DeckError(f"{path}:{node.start_mark.line + 1}: the cards are a [flow] list; "
+                        "add the card by hand")  # fmt: skip
+    if isinstance(items, list) and items:
+        last = items[-1]
+        dash = last.start_mark.column - 2
+        end = last.end_mark.line if last.end_mark.column == 0 else last.end_mark.line + 1
+        # blank lines and outer comments after the last card stay after the new one
+        while end > last.start_mark.line + 1 and (
+            not lines[end - 1].strip()
+            or (
+                lines[end - 1].lstrip().startswith("#")
+                and len(lines[end - 1]) - len(lines[end - 1].lstrip()) <= dash
+            )
+        ):
+            end -= 1
+        # cards separated by blank lines get one before the new card too
+        before = last.start_mark.line - 1
+        while before > 0 and lines[before].lstrip().startswith("#"):
+            before -= 1
+        blank = before >= 0 and not lines[before].strip()
+    else:  # `cards:` with nothing (or []) after it: the list starts on the next line
+        key_line = node.start_mark.line
+        if getattr(node, "flow_style", False):
+            lines[key_line] = re.sub(r"\[\s*\]", "", lines[key_line], count=1)
+        dash, end, blank = 2, key_line + 1, False
+    indent = " " * max(0, dash)
+    new = (["\n"] if blank else []) + [f"{indent}- id: {card_id}\n"]
+    new += [f"{indent}  {line}\n" if line.strip() else "\n" for line in card_lines(template)]
+    result = "".join(lines[:end] + new + lines[end:])
+    start = end + (1 if blank else 0) + 1
+    parse_deck(result, path)  # the whole deck must still load
+    return result, start
+
+
+def free_id(topic: str, taken: set[str]) -> str:
+    """`topic-N` with N one past the largest number used in the topic, and not taken."""
+    numbers = [
+        int(m.group(1)) for cid in taken if (m := re.fullmatch(re.escape(topic) + r"-(\d+)", cid))
+    ]
+    n = max(numbers, default=0) + 1
+    while f"{topic}-{n}" in taken:
+        n += 1
+    return f"{topic}-{n}"

@@ -1,0 +1,138 @@
+"""A parsed search query (`dlcards.search.Query`) as SQL on the FTS5 index and the card tables.
+
+Words go to FTS5's MATCH (each a quoted phrase with its last word a prefix, so no user text is
+ever read as FTS syntax); filters become WHERE clauses with bound parameters. Ranked by bm25
+(question and tags weigh double), deck order among equals and when there are no words.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dlcards.search import Filter, Query
+
+# bm25 weights per column: card_id (not indexed), question, answer, erratum, note, tags
+BM25 = "bm25(card_search, 0.0, 2.0, 1.0, 1.0, 1.0, 2.0)"
+_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "=", "!=": "!="}
+
+
+def _prop(name: str, table: str) -> str:
+    interval = (
+        "s.interval"
+        if table == "sm2"
+        else "coalesce(julianday(d.due) - julianday(d.last_review), 0)"
+    )
+    return {
+        "lapses": "s.lapses",
+        "reps": "s.repetitions",
+        "ease": "s.ef / 100.0",
+        "ivl": interval,
+        "due": f"julianday({_due(table)}.due) - julianday(?)",
+    }[name]
+
+
+def _clause(f: Filter, today: date, table: str) -> tuple[str, list[Any]]:
+    params: list[Any] = []
+    if f.kind == "topic":
+        sql, params = "c.topic GLOB ?", [f.value]
+    elif f.kind == "tag":
+        sql, params = "c.tags GLOB ?", [f"* {f.value} *"]
+    elif f.kind == "is":
+        d = _due(table)
+        sql = {
+            "due": f"{d}.due <= ?",
+            "new": f"{d}.due IS NULL",
+            "review": f"{d}.due IS NOT NULL",
+            "suspended": "c.suspended = 1",
+            "leech": "c.leech = 1",
+        }[f.value]
+        if f.value == "due":
+            params = [today.isoformat()]
+    else:
+        sql = f"{_prop(f.value, table)} {_OPS[f.op]} ?"
+        params = ([today.isoformat()] if f.value == "due" else []) + [f.number]
+    if f.negated:
+        sql = f"NOT coalesce({sql}, 0)"
+    return sql, params
+
+
+def _joins(query: Query, table: str) -> str:
+    """Only the memory tables the filters read (`s`: SM-2's, `d`: the active scheduler's,
+    one join when that is SM-2): a word search touches the cards' covering index alone
+    (`cards_search`), one seek per match."""
+    props = {f.value for f in query.filters if f.kind == "prop"}
+    dated = {f.value for f in query.filters if f.kind == "is"} & {"due", "new", "review"}
+    need_s = bool(props & {"lapses", "reps", "ease"}) or (table == "sm2" and "ivl" in props)
+    need_d = bool(dated) or "due" in props or (table != "sm2" and "ivl" in props)
+    if table == "sm2" and (need_s or need_d):
+        return "JOIN sm2 s ON s.card_id = c.id"
+    joins = []
+    if need_s:
+        joins.append("JOIN sm2 s ON s.card_id = c.id")
+    if need_d:
+        joins.append(f"JOIN {table} d ON d.card_id = c.id")
+    return " ".join(joins)
+
+
+def _due(table: str) -> str:
+    """The alias of the active scheduler's table (SM-2's is joined once, as `s`)."""
+    return "s" if table == "sm2" else "d"
+
+
+def search_sql(
+    query: Query, today: date, table: str, limit: int | None = None
+) -> tuple[str, list[Any]]:
+    """SELECT id, topic, rank of the active cards matching `query`, best first (the first
+    `limit` of them when given)."""
+    positive, negative = query.phrases(False), query.phrases(True)
+    where = ["c.retired = 0"]
+    params: list[Any] = []
+    for f in query.filters:
+        clause, args = _clause(f, today, table)
+        where.append(clause)
+        params += args
+    joins = _joins(query, table)
+    tail = ""
+    if limit is not None:
+        tail = " LIMIT ?"
+        params.append(limit)
+    if positive:
+        match = " AND ".join(positive) + "".join(f" NOT {n}" for n in negative)
+        if not query.filters and limit is not None:
+            # Only words: rank inside the index (retired cards are not in it), then look up
+            # the best `limit` cards (one seek each).
+            sql = (
+                f"SELECT c.id, c.topic, m.score FROM (SELECT rowid, {BM25} AS score "
+                f"FROM card_search WHERE card_search MATCH ? ORDER BY score LIMIT ?) m "
+                "JOIN cards c ON c.search_rowid = m.rowid ORDER BY m.score, c.position"
+            )
+            return sql, [match, limit]
+        sql = (
+            f"SELECT c.id, c.topic, {BM25} AS score FROM card_search "
+            f"JOIN cards c ON c.search_rowid = card_search.rowid {joins} "
+            f"WHERE card_search MATCH ? AND {' AND '.join(where)} ORDER BY score, c.position"
+        )
+        return sql + tail, [match, *params]
+    if negative:
+        where.append(
+            "c.search_rowid NOT IN (SELECT rowid FROM card_search WHERE card_search MATCH ?)"
+        )
+        params.insert(len(params) - (limit is not None), " OR ".join(negative))
+    sql = (
+        f"SELECT c.id, c.topic, NULL FROM cards c {joins} "
+        f"WHERE {' AND '.join(where)} ORDER BY c.position"
+    )
+    return sql + tail, params
+
+
+def count_sql(query: Query, today: date, table: str) -> tuple[str, list[Any]]:
+    """SELECT count(*) of the active cards matching `query`."""
+    if query.phrases(False) and not query.filters:
+        match = " AND ".join(query.phrases(False)) + "".join(
+            f" NOT {n}" for n in query.phrases(True)
+        )
+        return "SELECT count(*) FROM card_search WHERE card_search MATCH ?", [match]
+    sql, params = search_sql(query, today, table)
+    return f"SELECT count(*) FROM ({sql})", params

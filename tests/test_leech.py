@@ -1,0 +1,153 @@
+"""Leeches: Anki's rule in the pure decision, carried out by the store, shown by study, list,
+show and stats; undo takes a leech back."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+import helpers as h
+import pytest
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+from dlcards.grading import LeechRule, decide
+from dlcards.memory import Memory, Sm2State
+from dlcards.scheduling import Schedule
+from dlcards.settings import Settings
+from dlcards.sm2 import Grade
+from dlcards.store import Store
+
+runner = CliRunner()
+D0 = date(2026, 1, 1)
+CARD = "perceptron-1"
+
+
+def cli(*args: str, input: str | None = None) -> str:
+    result = runner.invoke(app, list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize(
+    ("threshold", "fires_at"),
+    [
+        (8, [8, 12, 16, 20]),
+        (5, [5, 8, 11, 14, 17, 20]),
+        (2, list(range(2, 21))),
+        (20, [20]),
+    ],
+)
+def test_the_rule_is_ankis(threshold: int, fires_at: list[int]) -> None:
+    """At the threshold, then every ceil(threshold / 2) lapses (4 at the default 8)."""
+    rule = LeechRule(threshold)
+    assert [n for n in range(1, 21) if rule.fires(n)] == fires_at
+
+
+def test_decide_marks_only_a_lapse_that_reaches_the_threshold() -> None:
+    schedule = Schedule.from_settings(Settings())
+    reviewed = Memory(sm2=Sm2State(repetitions=3, interval=10, lapses=7, last_review=D0))
+    day = D0 + timedelta(10)
+    assert decide(reviewed, Grade.BLACKOUT, day, schedule).leech == "suspend"
+    assert decide(reviewed, Grade.BLACKOUT, day, schedule, leech=LeechRule(8, "tag")).leech == "tag"
+    assert decide(reviewed, Grade.GOOD, day, schedule).leech is None  # no lapse
+    assert decide(reviewed, Grade.BLACKOUT, day, schedule, redrill=True).leech is None
+    assert decide(reviewed, Grade.BLACKOUT, day, schedule, leech=LeechRule(9)).leech is None
+
+
+def lapse(store: Store, card_id: str, times: int, day: date = D0) -> date:
+    """Grade the card 5 then 0 on consecutive days, `times` times: `times` lapses. Returns the
+    next day on which the card is due."""
+    for _ in range(times):
+        h.grade(store, card_id, 5, day)
+        h.grade(store, card_id, 0, day + timedelta(1))
+        day += timedelta(2)
+    h.grade(store, card_id, 5, day)
+    return day + timedelta(1)
+
+
+def db() -> Store:
+    return Store.open(Path(os.environ["DLCARDS_DB"]))
+
+
+def test_study_says_so_and_suspends_then_list_show_stats_know() -> None:
+    cli("due")  # create and sync the database
+    with db() as store:
+        day = lapse(store, CARD, 7)
+        assert h.state(store, CARD).lapses == 7
+    out = cli("study", "--topic", "perceptron", "--new", "0", "--today", day.isoformat(),
+              input="\n0\nq\n")  # fmt: skip
+    assert f"{CARD} is a leech (8 lapses) and is now suspended" in out
+    assert "again (re-drill)" not in out.split("is a leech")[1]  # it left the session
+    shown = json.loads(cli("show", CARD, "--json"))["state"]
+    assert shown["suspended"] is True and shown["lapses"] == 8
+    listed = json.loads(cli("list", "--leeches", "--json"))
+    assert listed == [
+        {
+            "id": CARD,
+            "topic": "perceptron",
+            "tags": listed[0]["tags"],
+            "question": listed[0]["question"],
+            "lapses": 8,
+            "suspended": True,
+        }
+    ]
+    assert CARD in cli("list", "--leeches")
+    stats = json.loads(cli("stats", "--json", "--today", day.isoformat()))
+    assert stats["leeches"] == [{"id": CARD, "topic": "perceptron", "lapses": 8, "suspended": True}]
+
+
+def test_tag_action_keeps_the_card_in_study_and_fires_again_4_lapses_later() -> None:
+    cli("due")
+    cli("config", "leech_action", "tag")
+    with db() as store:
+        rule = LeechRule.from_settings(store.settings())
+        assert rule == LeechRule(8, "tag")
+        day = lapse(store, CARD, 7)
+        s = h.sched(store)
+        fired = []
+        for _ in range(6):  # lapses 8 .. 13
+            row = store.grade(
+                CARD, lambda m, d=day: decide(m, Grade.BLACKOUT, d, s, leech=rule), h.NOW
+            )
+            fired.append((row.after.sm2.lapses, row.leech))
+            day += timedelta(1)
+            h.grade(store, CARD, 5, day)
+            day += timedelta(1)
+        assert [n for n, action in fired if action] == [8, 12]
+        assert all(action in (None, "tag") for _, action in fired)
+        flags = store.card_flags(CARD)
+        assert flags is not None and flags.leech and not flags.suspended
+
+
+def test_undo_takes_the_leech_back() -> None:
+    cli("due")
+    with db() as store:
+        day = lapse(store, CARD, 7)
+        row = h.grade(store, CARD, 0, day)
+        assert row.leech == "suspend"
+        assert store.card_flags(CARD) == (True, False, True)
+        h.undo(store, row.id)
+        assert store.card_flags(CARD) == (False, False, False)
+        assert h.state(store, CARD).lapses == 7
+
+
+def test_reset_clears_the_mark_and_the_threshold_is_a_setting() -> None:
+    cli("due")
+    out = runner.invoke(app, ["config", "leech_threshold", "0"])
+    assert out.exit_code != 0 and "leech_threshold must be from 1" in out.output
+    cli("config", "leech_threshold", "2")
+    with db() as store:
+        day = lapse(store, CARD, 1)
+        settings = store.settings()
+        s = h.sched(store)
+        row = store.grade(
+            CARD,
+            lambda m: decide(m, Grade.BLACKOUT, day, s, leech=LeechRule.from_settings(settings)),
+            h.NOW,
+        )
+        assert row.leech == "suspend" and row.after.sm2.lapses == 2
+    cli("reset", CARD, "--yes")
+    assert json.loads(cli("list", "--leeches", "--json")) == []

@@ -1,0 +1,179 @@
+"""`dlcards optimize` on review logs simulated from known FSRS parameters: the fitted ones beat
+the defaults on Anki's measures, are kept (or not, with --dry-run), and every FSRS computation
+uses them afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dlcards import fsrs_sched
+from dlcards.catalog import load_catalog
+from dlcards.cli import app
+from dlcards.memory import Memory
+from dlcards.optimize import MIN_REVIEWS, fit, rating, training_items
+from dlcards.scheduling import Sm2
+from dlcards.settings import DEFAULT_FSRS_PARAMETERS as DEFAULT
+from dlcards.simulate import fsrs_review_log
+from dlcards.sm2 import Grade
+from dlcards.store import ReviewRow, Store
+
+runner = CliRunner()
+START = date(2025, 1, 1)
+# a learner who forgets faster than FSRS's defaults assume, and whose memories grow slower
+TRUE = (0.1, 0.5, 1.0, 4.0, *DEFAULT[4:8], 1.2, *DEFAULT[9:20], 0.35)
+
+
+def cli(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def load_log(log: dict[str, list[tuple[date, int]]]) -> None:
+    """The log into the test database, as dlcards would have written it (SM-2 kept)."""
+    cli("due")
+    rows = []
+    stamp = datetime(2025, 1, 1, tzinfo=timezone.utc).isoformat()
+    for card_id, history in log.items():
+        memory = Memory()
+        for day, grade in history:
+            after = Sm2().review(memory, Grade(grade), day)
+            rows.append(ReviewRow(0, card_id, "scheduled", grade, day, stamp, memory, after))
+            memory = after
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        store.import_reviews(rows)
+
+
+def simulated(n: int = 300, days: int = 365) -> dict[str, list[tuple[date, int]]]:
+    ids = [c.id for c in load_catalog().cards][:n]
+    return fsrs_review_log(ids, TRUE, START, days, seed=7)
+
+
+def test_training_items_are_ankis() -> None:
+    """Each review after a card's first, with the history before it; days between reviews."""
+    d = date(2026, 1, 1)
+    log = {"a": [(d, 4), (date(2026, 1, 4), 1), (date(2026, 1, 5), 5)], "b": [(d, 0)]}
+    assert training_items(log) == [[(3, 0), (1, 3)], [(3, 0), (1, 3), (4, 1)]]
+    assert [rating(g) for g in range(6)] == [1, 1, 1, 2, 3, 4]
+
+
+def test_fitted_parameters_beat_the_defaults_on_a_simulated_learner() -> None:
+    log = simulated()
+    result = fit(log, DEFAULT, DEFAULT)
+    assert result.reviews == len(training_items(log)) >= MIN_REVIEWS
+    assert result.fitted.log_loss < result.default.log_loss
+    assert result.fitted.rmse_bins < result.default.rmse_bins
+    # the fit moved towards the learner: its first-day memories are weaker than the defaults
+    assert result.parameters[0] < DEFAULT[0] and result.parameters[2] < DEFAULT[2]
+
+
+def test_optimize_dry_run_then_keep_then_fsrs_uses_them() -> None:
+    load_log(simulated())
+    dry = json.loads(cli("optimize", "--dry-run", "--json"))
+    assert dry["better"] and not dry["kept"]
+    assert dry["fitted"]["log_loss"] < dry["default"]["log_loss"]
+    assert dry["fitted"]["rmse_bins"] < dry["default"]["rmse_bins"]
+    assert cli("config", "fsrs_parameters").strip() == "default"
+
+    text = cli("optimize")
+    assert "log loss" in text and "RMSE (bins)" in text and "Kept" in text
+    stored = cli("config", "fsrs_parameters").strip()
+    fitted = tuple(float(x) for x in stored.split(","))
+    assert len(fitted) == 21 and fitted != DEFAULT
+
+    # switching to FSRS rebuilds every card with the fitted parameters
+    cli("config", "scheduler", "fsrs")
+    card_id, history = next(iter(simulated().items()))
+    state = json.loads(cli("show", card_id, "--json", "--today", "2026-01-01"))["state"]
+    with_fitted = fsrs_sched.replay(history, 0.9, fitted)
+    with_default = fsrs_sched.replay(history, 0.9, DEFAULT)
+    assert state["fsrs"]["stability"] == pytest.approx(with_fitted.stability)
+    assert with_fitted.stability != pytest.approx(with_default.stability)
+    recall = fsrs_sched.retrievability(with_fitted, date(2026, 1, 1), fitted)
+    assert state["recall"] == pytest.approx(recall, abs=1e-4)
+
+    # again on the same log: the current parameters are the fitted ones, nothing better
+    again = json.loads(cli("optimize", "--json"))
+    assert again["current"] is not None and not again["kept"]
+    assert cli("config", "fsrs_parameters").strip() == stored
+    # back to SM-2 and to FSRS again: the parameters stay
+    cli("config", "scheduler", "sm2")
+    cli("config", "scheduler", "fsrs")
+    assert cli("config", "fsrs_parameters").strip() == stored
+
+
+def test_too_few_reviews_says_how_many_more() -> None:
+    log = simulated(n=10, days=60)
+    load_log(log)
+    have = len(training_items(log))
+    result = runner.invoke(app, ["optimize"])
+    assert result.exit_code != 0
+    assert f"{have} reviews of cards seen before, {MIN_REVIEWS} needed" in result.output
+    assert f"study {MIN_REVIEWS - have} more" in result.output
+
+
+def test_without_the_extra_it_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    load_log(simulated())
+    monkeypatch.setitem(sys.modules, "fsrs_rs_python", None)
+    result = runner.invoke(app, ["optimize"])
+    assert result.exit_code != 0
+    assert "pip install 'dlcards[optimize]'" in result.output
+
+
+def test_a_bad_parameters_setting_is_refused() -> None:
+    bad = runner.invoke(app, ["config", "fsrs_parameters", "1,2,3"])
+    assert bad.exit_code != 0 and "21 finite numbers" in bad.output
+    out = ",".join(str(w) for w in (*DEFAULT[:20], 5.0))
+    bad = runner.invoke(app, ["config", "fsrs_parameters", out])
+    assert bad.exit_code != 0 and "w[20] = 5 is outside" in bad.output
+
+
+def test_the_settings_copy_of_fsrs_bounds_is_py_fsrs() -> None:
+    from fsrs import scheduler
+
+    from dlcards.settings import FSRS_BOUNDS
+
+    assert [b[0] for b in FSRS_BOUNDS] == pytest.approx(list(scheduler.LOWER_BOUNDS_PARAMETERS))
+    assert [b[1] for b in FSRS_BOUNDS] == pytest.approx(list(scheduler.UPPER_BOUNDS_PARAMETERS))
+
+
+def test_fitted_parameters_hold_through_an_import() -> None:
+    """Reviews merged from elsewhere (what `dlcards import anki` does) replay FSRS with the
+    fitted parameters, as the collection's settings say."""
+    from datetime import timedelta
+
+    import helpers as h
+
+    from dlcards.grading import redecide
+    from dlcards.store import ImportedReview
+
+    log = simulated()
+    load_log(log)
+    cli("optimize")
+    fitted = tuple(float(x) for x in cli("config", "fsrs_parameters").strip().split(","))
+    cli("config", "scheduler", "fsrs")
+    card_id, history = next(iter(log.items()))
+    later = history[-1][0] + timedelta(days=3)
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        schedule = h.sched(store)
+        store.merge_reviews(
+            [
+                ImportedReview(
+                    card_id, 1_900_000_000_000, f"{later.isoformat()}T09:00:00+00:00", later, 4
+                )
+            ],
+            lambda rows, stored: redecide(rows, schedule, stored),
+        )
+        state = store.memory(card_id).fsrs
+    expected = fsrs_sched.replay([*history, (later, 4)], 0.9, fitted)
+    assert state.stability == pytest.approx(expected.stability)
+    assert state.stability != pytest.approx(
+        fsrs_sched.replay([*history, (later, 4)], 0.9).stability
+    )

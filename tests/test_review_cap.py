@@ -1,0 +1,105 @@
+"""The daily review cap (reviews_per_day): most overdue first, `due` shows what waits beyond
+it, new cards count against it and stop when it is reached (Anki, "new cards ignore review
+limit" off)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import helpers as h
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+from dlcards.limits import cap_left, today_counts
+from dlcards.store import Store
+
+runner = CliRunner()
+D0 = date(2026, 3, 1)
+TODAY = D0 + timedelta(30)
+CARDS = [f"perceptron-{i}" for i in range(1, 6)]
+
+
+def cli(*args: str, input: str | None = None) -> str:
+    result = runner.invoke(app, list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def five_due() -> None:
+    """perceptron-1..5 each graded once, on days D0 .. D0+4: due a day later each, so
+    perceptron-1 is the most overdue on TODAY."""
+    cli("due")
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        for i, cid in enumerate(CARDS):
+            h.grade(store, cid, 5, D0 + timedelta(i))
+
+
+def test_default_is_ankis_200_and_unlimited_is_a_word() -> None:
+    assert cli("config", "reviews_per_day").strip() == "200"
+    cli("config", "reviews_per_day", "unlimited")
+    assert cli("config", "reviews_per_day").strip() == "1000000"
+    bad = runner.invoke(app, ["config", "reviews_per_day", "-1"])
+    assert bad.exit_code != 0 and "reviews_per_day" in bad.output
+
+
+def test_due_shows_how_many_wait_beyond_the_cap() -> None:
+    five_due()
+    cli("config", "reviews_per_day", "3")
+    data = json.loads(cli("due", "--json", "--today", TODAY.isoformat()))
+    assert (data["due"], data["due_today"], data["beyond_cap"]) == (5, 3, 2)
+    assert data["new_today"] == 0  # the cap is used up by reviews: no new cards
+    text = cli("due", "--today", TODAY.isoformat())
+    assert "2 more due review(s) wait beyond the daily cap of 3" in text
+
+
+def test_study_takes_the_most_overdue_first_then_stops() -> None:
+    five_due()
+    cli("config", "reviews_per_day", "3")
+    out = cli("study", "--today", TODAY.isoformat(), input="\n5\n" * 6 + "q\n")
+    graded = re.findall(r"saved: (perceptron-\d+): ", out)
+    assert graded == CARDS[:3]
+    assert "3 grades saved" in out
+    again = cli("study", "--today", TODAY.isoformat(), input="q\n")
+    assert "The daily review cap (3) is reached: 2 due review(s) wait" in again
+    tomorrow = json.loads(cli("due", "--json", "--today", (TODAY + timedelta(1)).isoformat()))
+    assert tomorrow["due_today"] == 2  # the two left over are still due
+
+
+def test_new_cards_count_against_the_cap() -> None:
+    five_due()
+    cli("config", "reviews_per_day", "7")
+    data = json.loads(cli("due", "--json", "--today", TODAY.isoformat()))
+    assert (data["due_today"], data["beyond_cap"], data["new_today"]) == (5, 0, 2)
+    out = cli("study", "--today", TODAY.isoformat(), input="\n5\n" * 9 + "q\n")
+    graded = re.findall(r"saved: (perceptron-\d+): ", out)
+    assert graded == [*CARDS, "perceptron-6", "perceptron-7"]
+    after = json.loads(cli("due", "--json", "--today", TODAY.isoformat()))
+    assert (after["due_today"], after["new_today"]) == (0, 0)
+
+
+@given(
+    due=st.integers(0, 500),
+    new=st.integers(0, 500),
+    new_left=st.integers(-20, 100),
+    left=st.one_of(st.none(), st.integers(0, 300)),
+)
+def test_the_days_arithmetic(due: int, new: int, new_left: int, left: int | None) -> None:
+    """Due reviews first, within the cap; new cards within their limit and what the cap leaves."""
+    due_today, new_today = today_counts(due, new, new_left, left)
+    assert 0 <= due_today <= due and 0 <= new_today <= min(new, max(0, new_left))
+    if left is None:
+        assert due_today == due and new_today == min(new, max(0, new_left))
+    else:
+        assert due_today + new_today <= left
+        assert due_today == min(due, left)  # reviews are never displaced by new cards
+        assert new_today == max(0, min(new, new_left, left - due_today))
+
+
+def test_cap_left() -> None:
+    assert cap_left(None, 50) is None and cap_left(200, 50) == 150 and cap_left(10, 50) == 0

@@ -1,0 +1,339 @@
+"""Search: the FTS5 index against a plain scan of generated decks (hypothesis), the filters,
+the index kept in step with deck edits, and the command's output."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import helpers as h
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from dlcards.catalog import deck_files, files_signature, load_catalog
+from dlcards.cli import app
+from dlcards.deck import Card
+from dlcards.errors import UsageError
+from dlcards.search import highlight_spans, parse, snippet
+from dlcards.store import Store
+
+runner = CliRunner()
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+TODAY = date(2026, 6, 1)
+VOCAB = ["grad", "gradient", "gradients", "rate", "rated", "momentum", "loss", "lossy",
+         "sigmoid", "relu", "x1", "x12", "adam", "step"]  # fmt: skip
+QUERY_WORDS = [*VOCAB, "gra", "los", "mom", "x", "zzz", "re"]
+TAGS = ["math", "core", "interview", "x1"]
+
+
+# --- the plain scan: what a query means, written from the search's documented rules -------------
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def term_matches(card: Card, words: tuple[str, ...]) -> bool:
+    fields = [card.question, card.answer, card.erratum or "", card.note or "", " ".join(card.tags)]
+    n = len(words)
+    for field in fields:
+        toks = words_of(field)
+        for i in range(len(toks) - n + 1):
+            if toks[i : i + n - 1] == list(words[:-1]) and toks[i + n - 1].startswith(words[-1]):
+                return True
+    return False
+
+
+def scan(
+    cards: list[Card],
+    terms: list[tuple[tuple[str, ...], bool]],
+    topic: str | None,
+    tag: tuple[str, bool] | None,
+    graded: dict[str, int],
+    suspended: set[str],
+    is_filter: str | None,
+) -> list[str]:
+    found = []
+    for card in cards:
+        if any(term_matches(card, words) == negated for words, negated in terms):
+            continue
+        if topic is not None and card.topic != topic:
+            continue
+        if tag is not None and (tag[0] in card.tags) == tag[1]:
+            continue
+        if is_filter == "new" and card.id in graded:
+            continue
+        if is_filter == "review" and card.id not in graded:
+            continue
+        if is_filter == "suspended" and card.id not in suspended:
+            continue
+        if is_filter == "lapsed" and graded.get(card.id, 0) < 1:
+            continue
+        found.append(card.id)
+    return found
+
+
+# --- generated decks ---------------------------------------------------------------------------
+
+sentence = st.lists(st.sampled_from(VOCAB), min_size=1, max_size=6).map(" ".join)
+card_st = st.fixed_dictionaries(
+    {
+        "question": sentence,
+        "answer": sentence,
+        "tags": st.lists(st.sampled_from(TAGS), unique=True),
+    },
+    optional={"erratum": sentence, "note": sentence},
+)
+decks_st = st.lists(st.lists(card_st, min_size=1, max_size=8), min_size=1, max_size=3)
+term_st = st.tuples(
+    st.lists(st.sampled_from(QUERY_WORDS), min_size=1, max_size=2).map(tuple), st.booleans()
+)
+query_st = st.tuples(
+    st.lists(term_st, max_size=3),
+    st.one_of(st.none(), st.sampled_from(["t0", "t1", "t2"])),
+    st.one_of(st.none(), st.tuples(st.sampled_from(TAGS), st.booleans())),
+    st.one_of(st.none(), st.sampled_from(["new", "review", "suspended", "lapsed"])),
+)
+
+
+def write_decks(root: Path, decks: list[list[dict[str, object]]]) -> None:
+    root.mkdir(parents=True)
+    for t, cards in enumerate(decks):
+        data = {
+            "topic": f"t{t}",
+            "title": f"Topic {t}",
+            "cards": [{"id": f"t{t}-{i}", **c} for i, c in enumerate(cards)],
+        }
+        (root / f"t{t}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def query_text(
+    terms: list[tuple[tuple[str, ...], bool]],
+    topic: str | None,
+    tag: tuple[str, bool] | None,
+    is_filter: str | None,
+) -> str:
+    parts = [
+        ("-" if neg else "") + (f'"{" ".join(w)}"' if len(w) > 1 else w[0]) for w, neg in terms
+    ]
+    if topic:
+        parts.append(f"topic:{topic}")
+    if tag:
+        parts.append(("-" if tag[1] else "") + f"tag:{tag[0]}")
+    if is_filter == "lapsed":
+        parts.append("prop:lapses>=1")
+    elif is_filter:
+        parts.append(f"is:{is_filter}")
+    return " ".join(parts)
+
+
+counter = itertools.count()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(decks=decks_st, queries=st.lists(query_st, min_size=1, max_size=6), data=st.data())
+def test_the_index_finds_what_a_plain_scan_finds(
+    tmp_path: Path, decks: list[list[dict[str, object]]], queries: list, data: st.DataObject
+) -> None:
+    root = tmp_path / f"run{next(counter)}"
+    write_decks(root / "decks", decks)
+    catalog = load_catalog([root / "decks"], use_cache=False)
+    mine = [c for c in catalog.cards if re.fullmatch(r"t\d+", c.topic)]
+    with Store.open(root / "p.db") as store:
+        store.sync(catalog.cards, files_signature(deck_files([root / "decks"])), NOW)
+        ids = [c.id for c in mine]
+        graded: dict[str, int] = {}
+        for cid in data.draw(st.lists(st.sampled_from(ids), unique=True, max_size=4)):
+            h.grade(store, cid, 5, TODAY - timedelta(10))
+            lapses = data.draw(st.integers(0, 1))
+            if lapses:
+                h.grade(store, cid, 0, TODAY - timedelta(5))
+            graded[cid] = lapses
+        suspended = set(data.draw(st.lists(st.sampled_from(ids), unique=True, max_size=3)))
+        store.set_suspended(sorted(suspended), True)
+        for terms, topic, tag, is_filter in queries:
+            text = query_text(terms, topic, tag, is_filter)
+            expected = scan(mine, terms, topic, tag, graded, suspended, is_filter)
+            if topic is None:  # the built-in decks are searched too: keep to the generated ones
+                text += " topic:t*"
+            got = [hit.id for hit in store.search(parse(text), TODAY, "sm2")[0]]
+            assert sorted(got) == sorted(expected), text
+            if not any(not neg for _, neg in terms):  # no words to rank by: deck order
+                assert got == [c for c in ids if c in set(got)]
+
+
+def test_ranked_best_first(tmp_path: Path) -> None:
+    write_decks(
+        tmp_path / "decks",
+        [[
+            {"question": "step", "answer": "loss"},
+            {"question": "momentum momentum momentum", "answer": "momentum"},
+            {"question": "relu", "answer": "momentum"},
+        ]],
+    )  # fmt: skip
+    catalog = load_catalog([tmp_path / "decks"], use_cache=False)
+    with Store.open(tmp_path / "p.db") as store:
+        store.sync(catalog.cards, files_signature(deck_files([tmp_path / "decks"])), NOW)
+        hits, _ = store.search(parse("momentum topic:t0"), TODAY, "sm2")
+        assert [x.id for x in hits] == ["t0-1", "t0-2"]
+        assert hits[0].rank is not None and hits[1].rank is not None
+        assert hits[0].rank < hits[1].rank  # bm25: lower is better
+
+
+def test_the_index_follows_deck_edits_and_retired_cards(tmp_path: Path) -> None:
+    decks = tmp_path / "decks"
+    write_decks(decks, [[{"question": "relu", "answer": "step", "tags": ["core"]}]])
+
+    def sync_and_find(store: Store, text: str) -> list[str]:
+        catalog = load_catalog([decks])
+        store.sync(catalog.cards, files_signature(deck_files([decks])), NOW)
+        return [x.id for x in store.search(parse(text + " topic:t*"), TODAY, "sm2")[0]]
+
+    with Store.open(tmp_path / "p.db") as store:
+        assert sync_and_find(store, "relu") == ["t0-0"]
+        assert sync_and_find(store, "tag:core") == ["t0-0"]
+        text = (decks / "t0.yaml").read_text()
+        (decks / "t0.yaml").write_text(text.replace("relu", "sigmoid").replace("core", "math"))
+        os.utime(decks / "t0.yaml", ns=(1, 10**18))
+        assert sync_and_find(store, "relu") == []
+        assert sync_and_find(store, "sigmoid") == ["t0-0"]
+        assert (
+            sync_and_find(store, "tag:math") == ["t0-0"] and sync_and_find(store, "tag:core") == []
+        )
+        (decks / "t0.yaml").write_text(text.replace("t0-0", "t0-9"))
+        os.utime(decks / "t0.yaml", ns=(1, 2 * 10**18))
+        assert sync_and_find(store, "relu") == ["t0-9"]  # the retired id is not found
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("is:nwe", "unknown is:nwe (did you mean 'new'?)"),
+        ("prop:lapse>3", "unknown property 'lapse' (did you mean 'lapses'?)"),
+        ("prop:lapses", "not a property test"),
+        ("tag:", "needs a value"),
+    ],
+)
+def test_bad_filters_are_one_line(query: str, message: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)):
+        parse(query)
+    result = runner.invoke(app, ["search", query])
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_a_snippet_shows_the_first_field_that_matches() -> None:
+    long = "alpha " * 30 + "the momentum term " + "beta " * 30
+    shown = snippet([("answer", "no match here"), ("note", long)], ["momentum"])
+    assert shown is not None and shown.startswith("note: …") and shown.endswith("…")
+    assert "the momentum term" in shown and len(shown) < 120
+    assert snippet([("answer", "nothing")], ["momentum"]) is None
+
+
+def test_highlight_marks_the_words_a_query_word_starts() -> None:
+    text = "Gradient descent; gradients, a grad step"
+    spans = highlight_spans(text, parse("grad").words)
+    assert [text[a:b] for a, b in spans] == ["Gradient", "gradients", "grad"]
+    assert highlight_spans(text, parse("-grad").words) == []
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def test_search_command_lines_start_with_the_id() -> None:
+    out = runner.invoke(app, ["search", "momentum", "-n", "5"])
+    assert out.exit_code == 0, out.output
+    lines = [x for x in out.output.splitlines() if x and not x.startswith(" ")]
+    assert lines[-1].endswith("match") or "match" in lines[-1]
+    for line in lines[:-1]:
+        assert re.match(r"^[a-z0-9][a-z0-9_.-]*  [a-z]", line), line
+    data = json.loads(runner.invoke(app, ["search", "momentum", "--json"]).output)
+    assert data["total"] == len(data["cards"]) >= 1
+    few = json.loads(runner.invoke(app, ["search", "gradient", "--json", "-n", "2"]).output)
+    many = json.loads(runner.invoke(app, ["search", "gradient", "--json", "-n", "500"]).output)
+    assert few["total"] == many["total"] == len(many["cards"]) > 2
+    assert [c["id"] for c in few["cards"]] == [c["id"] for c in many["cards"][:2]]
+    for card in data["cards"]:
+        shown = card["question"] + " " + (card["snippet"] or "")
+        assert "momentum" in shown.lower()
+        if card["snippet"]:  # the field where the word is, when not in the question
+            assert card["snippet"].split(":")[0] in ("answer", "erratum", "note", "tags")
+
+
+def test_a_minus_word_is_not_an_option_and_filters_combine() -> None:
+    everything = json.loads(
+        runner.invoke(app, ["search", "topic:gd", "--json", "-n", "999"]).output
+    )
+    without = json.loads(
+        runner.invoke(app, ["search", "topic:gd", "-gradient", "--json", "-n", "999"]).output
+    )
+    assert 0 < without["total"] < everything["total"]
+    assert all("gradient" not in c["question"].lower() for c in without["cards"])
+
+
+def test_study_and_quiz_take_the_same_query() -> None:
+    found = json.loads(runner.invoke(app, ["search", "momentum", "is:new", "--json"]).output)
+    ids = [c["id"] for c in found["cards"]]
+    assert ids
+    out = runner.invoke(
+        app, ["study", "--search", "momentum is:new", "--today", "2026-11-26"],
+        input="\n5\n" * (len(ids) + 1) + "q\n",
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert sorted(re.findall(r"saved: ([a-z0-9-]+): ", out.output)) == sorted(ids)
+    quiz = runner.invoke(
+        app, ["quiz", "--search", "momentum", "--seed", "1", "-n", "3"], input="q\n"
+    )
+    assert quiz.exit_code == 0, quiz.output
+    none = runner.invoke(app, ["quiz", "--search", "zzzqqq"], input="q\n")
+    assert "found none" in none.output
+
+
+def test_a_version_6_database_is_indexed_and_its_leeches_marked(isolated: Path) -> None:
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from dlcards.store.schema import migrations
+
+    path = Path(os.environ["DLCARDS_DB"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrations().apply(Database(conn), stop_before="0007_leech_marks")
+    conn.execute("PRAGMA user_version = 6")
+    conn.execute(
+        "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added)"
+        " VALUES ('gd-23', 'gd', 0, 'h', 0, 0, '2026-01-01')"
+    )
+    conn.execute(
+        "INSERT INTO sm2 (card_id, ef, repetitions, interval, lapses, due, last_review) "
+        "VALUES ('gd-23', 130, 0, 1, 9, '2026-11-20', '2026-11-19')"
+    )
+    conn.execute("INSERT INTO meta (key, value) VALUES ('deck_signature', 'synced before')")
+    conn.close()
+    found = json.loads(runner.invoke(app, ["search", "updates per epoch", "--json"]).output)
+    assert "gd-23" in [c["id"] for c in found["cards"]]
+    leeches = json.loads(runner.invoke(app, ["list", "--leeches", "--json"]).output)
+    assert [(x["id"], x["lapses"], x["suspended"]) for x in leeches] == [("gd-23", 9, False)]
+
+
+def test_a_card_back_in_the_decks_is_found_again(tmp_path: Path) -> None:
+    decks = tmp_path / "decks"
+    write_decks(decks, [[{"question": "relu", "answer": "step"}]])
+    original = (decks / "t0.yaml").read_text()
+    with Store.open(tmp_path / "p.db") as store:
+        for n, text in enumerate([original, original.replace("t0-0", "t0-5"), original]):
+            (decks / "t0.yaml").write_text(text)
+            os.utime(decks / "t0.yaml", ns=(1, (n + 1) * 10**18))
+            catalog = load_catalog([decks])
+            store.sync(catalog.cards, files_signature(deck_files([decks])), NOW)
+        hits, total = store.search(parse("relu topic:t0"), TODAY, "sm2")
+        assert [x.id for x in hits] == ["t0-0"] and total == 1

@@ -1,0 +1,151 @@
+"""`stats`: the review heatmap, true retention and the memory histograms, in `stats --json`
+(checked against the log they come from) and on screen (snapshots at 60 and 120 columns)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from dlcards.catalog import load_catalog
+from dlcards.cli import app
+from dlcards.commands.progress import _render_stats
+from dlcards.commands.stats_views import heatmap_view, histogram_view, retention_view
+from dlcards.memory import Memory
+from dlcards.scheduling import Sm2
+from dlcards.settings import DEFAULT_FSRS_PARAMETERS
+from dlcards.simulate import fsrs_review_log
+from dlcards.sm2 import Grade
+from dlcards.stats import heatmap
+from dlcards.store import ReviewRow, Store
+
+runner = CliRunner()
+TODAY = date(2026, 11, 26)  # a Thursday
+START = TODAY - timedelta(days=400)
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def cli(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def log() -> dict[str, list[tuple[date, int]]]:
+    """A year and more of a simulated learner's reviews of 120 built-in cards, in the db."""
+    ids = [c.id for c in load_catalog().cards][:120]
+    log = fsrs_review_log(ids, DEFAULT_FSRS_PARAMETERS, START, 401, seed=3)
+    cli("due")
+    rows = []
+    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat()
+    for card_id, history in log.items():
+        memory = Memory()
+        for day, grade in history:
+            after = Sm2().review(memory, Grade(grade), day)
+            rows.append(ReviewRow(0, card_id, "scheduled", grade, day, stamp, memory, after))
+            memory = after
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        store.import_reviews(rows)
+    return log
+
+
+def stats_json() -> dict:
+    return json.loads(cli("stats", "--json", "--today", TODAY.isoformat()))
+
+
+def test_heatmap_counts_every_review_of_the_past_year(log: dict) -> None:
+    data = stats_json()["heatmap"]
+    per_day = Counter(day for history in log.values() for day, _ in history)
+    first = date.fromisoformat(data["first"])
+    assert first.weekday() == 0 and first <= TODAY - timedelta(days=364)
+    assert len(data["weeks"]) == 53 and all(len(w) == 7 for w in data["weeks"])
+    for w, week in enumerate(data["weeks"]):
+        for d, n in enumerate(week):
+            day = first + timedelta(days=7 * w + d)
+            assert n == (None if day > TODAY else per_day.get(day, 0)), day
+    assert data["peak"] == max(n for day, n in per_day.items() if first <= day <= TODAY)
+    assert data["total"] == sum(n for day, n in per_day.items() if first <= day <= TODAY)
+
+
+def test_heatmap_scale_steps() -> None:
+    hm = heatmap({TODAY: 8, TODAY - timedelta(1): 1, TODAY - timedelta(2): 4}, TODAY)
+    assert [hm.level(n) for n in (None, 0, 1, 2, 3, 4, 5, 8)] == [0, 0, 1, 1, 2, 2, 3, 4]
+
+
+def test_true_retention_per_window_age_and_topic(log: dict) -> None:
+    data = stats_json()["true_retention"]
+    catalog = load_catalog()
+    expected: Counter[tuple[str, str, str, bool]] = Counter()
+    for card_id, history in log.items():
+        topic = catalog.card(card_id).topic
+        for (before, _), (day, grade) in zip(history, history[1:], strict=False):
+            age = "mature" if (day - before).days >= 21 else "young"
+            for window, back in (("today", 0), ("7 days", 6), ("30 days", 29), ("365 days", 364)):
+                if TODAY - timedelta(days=back) <= day <= TODAY:
+                    for who in ("*", topic):
+                        for a in (age, "all"):
+                            expected[(who, window, a, grade >= 3)] += 1
+    for window, cells in data["overall"].items():
+        for age, cell in cells.items():
+            assert cell["passed"] == expected[("*", window, age, True)], (window, age)
+            assert cell["failed"] == expected[("*", window, age, False)], (window, age)
+            n = cell["passed"] + cell["failed"]
+            assert cell["retention"] == (round(cell["passed"] / n, 4) if n else None)
+    for topic, windows in data["topics"].items():
+        for window, cells in windows.items():
+            assert cells["all"]["passed"] == expected[(topic, window, "all", True)]
+    assert data["overall"]["365 days"]["mature"]["passed"] > 0
+
+
+def test_histograms_cover_every_reviewed_card(log: dict) -> None:
+    data = stats_json()
+    bins = data["histograms"]
+    reviewed = sum(data["cards"][k] for k in ("learning", "young", "mature"))
+    assert set(bins) == {"interval", "ease"}
+    assert sum(b["cards"] for b in bins["interval"]) == reviewed
+    assert sum(b["cards"] for b in bins["ease"]) == reviewed
+    # an independent count of one bin from each card's own state
+    long = 0
+    for card_id in log:
+        state = json.loads(cli("show", card_id, "--json", "--today", TODAY.isoformat()))["state"]
+        long += state["interval"] > 365
+    assert {b["bin"]: b["cards"] for b in bins["interval"]}["> 1y"] == long
+    cli("config", "scheduler", "fsrs")
+    fsrs = stats_json()["histograms"]
+    assert set(fsrs) == {"interval", "stability", "difficulty"}
+    assert sum(b["cards"] for b in fsrs["difficulty"]) == reviewed
+
+
+def console_at(width: int) -> Console:
+    return Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+
+
+def render(data: dict, width: int) -> str:
+    console = console_at(width)
+    _render_stats(console, data)
+    return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.mark.parametrize("width", [60, 120])
+def test_views_snapshot(log: dict, width: int) -> None:
+    data = stats_json()
+    text = render(data, width)
+    for view in (heatmap_view(data), retention_view(data)) + tuple(
+        histogram_view(name, bins) for name, bins in data["histograms"].items()
+    ):
+        console = console_at(width)
+        console.print(view)
+        assert max(len(line) for line in console.file.getvalue().splitlines()) <= 60
+    assert max(len(line) for line in text.splitlines()) <= width
+    snapshot = SNAPSHOTS / f"stats_{width}.txt"
+    if os.environ.get("DLCARDS_UPDATE_SNAPSHOTS"):
+        snapshot.write_text(text, encoding="utf-8")
+    assert text == snapshot.read_text(encoding="utf-8")
