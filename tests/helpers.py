@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from functools import cache
 
@@ -81,3 +83,48 @@ def shipped() -> tuple[int, int]:
         if user_decks is not None:
             os.environ["DLCARDS_DECKS"] = user_decks
     return len(catalog.cards), len(catalog.decks)
+
+
+def import_log(log: dict[str, list[tuple[date, int]]], stamp: datetime) -> None:
+    """Put `log` (card id -> scheduled (day, grade)s) into the test database as dlcards would
+    have written it under SM-2, after syncing the decks."""
+    import os
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.memory import Memory
+    from dlcards.scheduling import Sm2
+
+    assert CliRunner().invoke(app, ["due"]).exit_code == 0
+    rows = []
+    for card_id, history in log.items():
+        memory = Memory()
+        for day, grade in history:
+            after = Sm2().review(memory, Grade(grade), day)
+            rows.append(
+                ReviewRow(0, card_id, "scheduled", grade, day, stamp.isoformat(), memory, after)
+            )
+            memory = after
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        store.import_reviews(rows)
+
+
+@contextmanager
+def time_zone(name: str) -> Iterator[None]:
+    """Run with the process's local time zone set to `name`, then restore it."""
+    import os
+    import time
+
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = old
+        time.tzset()

@@ -4,9 +4,7 @@ re-decided kinds, idempotence, the schema 5 -> 6 migration)."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -30,15 +28,8 @@ D = date(2026, 3, 2)
 
 @pytest.fixture
 def tz() -> Iterator[None]:
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Kolkata"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+    with h.time_zone("Asia/Kolkata"):
+        yield
 
 
 # --- protobuf ------------------------------------------------------------------------------------

@@ -50,15 +50,8 @@ DAY_MS = 86_400_000
 @pytest.fixture(autouse=True)
 def kolkata() -> Iterator[None]:
     """The learner lives at UTC+05:30: a review's day is the local one, not UTC's."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Kolkata"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+    with h.time_zone("Asia/Kolkata"):
+        yield
 
 
 def cli(*args: str) -> str:

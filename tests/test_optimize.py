@@ -10,19 +10,17 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import helpers as h
 import pytest
 from typer.testing import CliRunner
 
 from dlcards import fsrs_sched
 from dlcards.catalog import load_catalog
 from dlcards.cli import app
-from dlcards.memory import Memory
 from dlcards.optimize import MIN_REVIEWS, fit, rating, training_items
-from dlcards.scheduling import Sm2
 from dlcards.settings import DEFAULT_FSRS_PARAMETERS as DEFAULT
 from dlcards.simulate import fsrs_review_log
-from dlcards.sm2 import Grade
-from dlcards.store import ReviewRow, Store
+from dlcards.store import Store
 
 runner = CliRunner()
 START = date(2025, 1, 1)
@@ -38,17 +36,7 @@ def cli(*args: str) -> str:
 
 def load_log(log: dict[str, list[tuple[date, int]]]) -> None:
     """The log into the test database, as dlcards would have written it (SM-2 kept)."""
-    cli("due")
-    rows = []
-    stamp = datetime(2025, 1, 1, tzinfo=timezone.utc).isoformat()
-    for card_id, history in log.items():
-        memory = Memory()
-        for day, grade in history:
-            after = Sm2().review(memory, Grade(grade), day)
-            rows.append(ReviewRow(0, card_id, "scheduled", grade, day, stamp, memory, after))
-            memory = after
-    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
-        store.import_reviews(rows)
+    h.import_log(log, datetime(2025, 1, 1, tzinfo=timezone.utc))
 
 
 def simulated(n: int = 300, days: int = 365) -> dict[str, list[tuple[date, int]]]:
@@ -148,8 +136,6 @@ def test_fitted_parameters_hold_through_an_import() -> None:
     """Reviews merged from elsewhere (what `dlcards import anki` does) replay FSRS with the
     fitted parameters, as the collection's settings say."""
     from datetime import timedelta
-
-    import helpers as h
 
     from dlcards.grading import redecide
     from dlcards.store import ImportedReview

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import helpers as h
 import pytest
 from rich.console import Console
 from typer.testing import CliRunner
@@ -18,13 +19,9 @@ from dlcards.catalog import load_catalog
 from dlcards.cli import app
 from dlcards.commands.progress import _render_stats
 from dlcards.commands.stats_views import heatmap_view, histogram_view, retention_view
-from dlcards.memory import Memory
-from dlcards.scheduling import Sm2
 from dlcards.settings import DEFAULT_FSRS_PARAMETERS
 from dlcards.simulate import fsrs_review_log
-from dlcards.sm2 import Grade
 from dlcards.stats import heatmap
-from dlcards.store import ReviewRow, Store
 
 runner = CliRunner()
 TODAY = date(2026, 11, 26)  # a Thursday
@@ -43,17 +40,7 @@ def log() -> dict[str, list[tuple[date, int]]]:
     """A year and more of a simulated learner's reviews of 120 built-in cards, in the db."""
     ids = [c.id for c in load_catalog().cards][:120]
     log = fsrs_review_log(ids, DEFAULT_FSRS_PARAMETERS, START, 401, seed=3)
-    cli("due")
-    rows = []
-    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat()
-    for card_id, history in log.items():
-        memory = Memory()
-        for day, grade in history:
-            after = Sm2().review(memory, Grade(grade), day)
-            rows.append(ReviewRow(0, card_id, "scheduled", grade, day, stamp, memory, after))
-            memory = after
-    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
-        store.import_reviews(rows)
+    h.import_log(log, datetime(2026, 1, 1, tzinfo=timezone.utc))
     return log
 
 
