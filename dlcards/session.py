@@ -101,7 +101,9 @@ def plan(
     )
     new: list[str] = []
     if new_left:
-        candidates = store.new_ids(by, topics, None if allowed is not None else new_left)
+        candidates = store.new_ids(
+            by, topics, None if allowed is not None else new_left, as_of=today
+        )
         new = [c for c in candidates if wanted(c)][:new_left]
     return Plan(due, new, beyond)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -205,11 +205,21 @@ def test_review_counts_and_study_days_use_the_day_index(big_store: Store) -> Non
 @pytest.mark.parametrize("by", ["sm2", "fsrs"])
 def test_study_queue_searches_the_due_index(big_store: Store, by: str) -> None:
     with big_store as store:
-        (plan,) = _plans(store, lambda: store.due_ids(synth.TODAY, by))
+        later, plan = _plans(store, lambda: store.due_ids(synth.TODAY, by))
+        assert "reviews_day" in later and "SCAN reviews" not in later, later
         assert f"{by}_due" in plan and "SCAN s" not in plan, plan
+
+
+def test_counts_as_of_an_earlier_day_search_the_day_index(big_store: Store) -> None:
+    """With reviews logged after the day, the state as of the day comes from the first later
+    review of each card: found by a search on the day index, not a scan of the log."""
+    with big_store as store:
+        day = synth.TODAY - timedelta(days=3)
+        later, plan = _plans(store, lambda: store.due_ids(day, "sm2"))
+        assert "SCAN reviews" not in plan and "reviews_day" in plan, plan
 
 
 def test_next_due_uses_the_due_index(big_store: Store) -> None:
     with big_store as store:
-        (plan,) = _plans(store, lambda: store.next_due(synth.TODAY, "sm2"))
+        _later, plan = _plans(store, lambda: store.next_due(synth.TODAY, "sm2"))
         assert "sm2_due" in plan, plan

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import helpers as h
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dlcards.deck import parse_deck
@@ -348,8 +348,11 @@ def test_the_migration_survives_a_damaged_timestamp(tmp_path: Path) -> None:
 def test_any_anki_text_reads_back_the_same(text: str) -> None:
     """Whatever plain text a field holds (HTML-escaped, as Anki stores it), the Markdown it
     becomes reads back as the same text through the decks' tokenizer: every character that
-    means something there (\\ * ` $, an entity, a <br>) is escaped."""
+    means something there (\\ * ` $, an entity, a <br>) is escaped. (`[sound:x]` is Anki's
+    own markup, not plain text: it becomes a media reference, tested on its own.)"""
     import html
+
+    assume("[sound:" not in text)
 
     md = to_markdown(html.escape(text), set())
     read = "".join(t.text for t in tokens(md) if t.kind == "text")

@@ -234,3 +234,24 @@ def test_a_grade_that_meets_a_locked_database_waits_and_is_saved(
     assert conn.execute("SELECT card_id, grade FROM reviews").fetchall() == [("perceptron-1", 4)]
     conn.close()
     holder.close()
+
+
+def test_study_on_an_earlier_day_sees_the_queue_as_of_that_day() -> None:
+    """Reviews logged after `--today` have not happened yet: study's queue, its "nothing to
+    study" reason and its summary's next due date are those of that day, like `due`'s counts;
+    a grade then cannot move a schedule a later review already set (it is a re-drill)."""
+    # perceptron-1 on 11-01 (due 11-02) and again on 11-05 (due 11-11); perceptron-2 on 11-05
+    study(["", "5", "q"], "--today", "2026-11-01", "--new", "1", "--topic", "perceptron")
+    study(["", "5", "", "5", "q"], "--today", "2026-11-05", "--new", "1", "--topic", "perceptron")
+    assert state("perceptron-1", "2026-11-05")["due"] == "2026-11-11"
+    due = json.loads(runner.invoke(app, ["due", "--json", "--today", "2026-11-03"]).output)
+    assert due["due"] == 1
+    out = study(["", "4", "q"], "--today", "2026-11-03", "--new", "0", "--topic", "perceptron")
+    assert "perceptron-1" in out and "1 grade saved" in out
+    assert state("perceptron-1", "2026-11-05")["due"] == "2026-11-11"  # unchanged: a re-drill
+    # on 11-03, perceptron-2 had never been reviewed: it is new then, not due on 11-11
+    out = study(["q"], "--today", "2026-11-03", "--new", "1", "--topic", "perceptron")
+    assert "perceptron-2" in out
+    out = study([], "--today", "2026-11-03", "--new", "0", "--topic", "perceptron")
+    assert "Nothing to study" in out
+    assert "next review is due on 2026-11-11" not in out

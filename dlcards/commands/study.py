@@ -515,7 +515,9 @@ def _nothing_to_study(
         return f"No card{where} has the tag '{escaped(tag or '')}'; nothing to study."
     wanted = set(allowed) if allowed is not None else None
     waiting_due = [c for c in store.due_ids(day, by, topics) if wanted is None or c in wanted]
-    waiting_new = [c for c in store.new_ids(by, topics, None) if wanted is None or c in wanted]
+    waiting_new = [
+        c for c in store.new_ids(by, topics, None, as_of=day) if wanted is None or c in wanted
+    ]
     if reviews == 0 and new == 0:
         return "Nothing to study: --reviews 0 and --new 0 allow no cards."
     reasons = []

@@ -19,7 +19,7 @@ from dlcards.memory import EF_START, Memory
 from dlcards.paths import default_db
 from dlcards.store.connection import BUSY_TIMEOUT_S, LockedError, existing_file
 from dlcards.store.merge import Merging, Redecide
-from dlcards.store.reports import Reports, due_table
+from dlcards.store.reports import LATER, Reports, due_as_of, due_table
 from dlcards.store.rows import (
     AFTER_RESET,
     INSERT_REVIEW,
@@ -262,29 +262,47 @@ class Store(Reports, Merging):
         )
         return CardFlags(bool(row[0]), bool(row[1]), bool(row[2])) if row else None
 
+    def _as_of(self, day: date, by: str) -> tuple[str, str, list[Any]]:
+        """The due column of scheduler `by` as of `day`, the joins it needs and their
+        parameters: the stored `s.due` unless reviews are logged after `day` (then the state
+        the first of them started from; `reports.due_as_of`)."""
+        if not self.has_later(day):
+            return "s.due", "", []
+        return due_as_of(by), LATER, [day.isoformat()] * 3
+
     def due_ids(self, today: date, by: str, topics: Sequence[str] = ()) -> list[str]:
-        """Active cards due on or before today by scheduler `by`, most overdue first."""
+        """Active cards due on or before today by scheduler `by`, most overdue first. Reviews
+        logged after `today` have not happened yet (`_as_of`)."""
+        due, join, args = self._as_of(today, by)
         where, params = _topic_filter(topics)
         sql = (
-            f"SELECT s.card_id FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id "
-            f"WHERE s.due <= ? AND c.retired = 0 AND c.suspended = 0{where} "
-            "ORDER BY s.due, c.position"
+            f"SELECT s.card_id FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id{join} "
+            f"WHERE {due} <= ? AND c.retired = 0 AND c.suspended = 0{where} "
+            f"ORDER BY {due}, c.position"
         )
-        args = [today.isoformat(), *params]
+        args += [today.isoformat(), *params]
         return [r[0] for r in self._call(lambda: self.conn.execute(sql, args).fetchall())]
 
-    def new_ids(self, by: str, topics: Sequence[str] = (), limit: int | None = None) -> list[str]:
-        """Active cards never reviewed, in deck order."""
+    def new_ids(
+        self,
+        by: str,
+        topics: Sequence[str] = (),
+        limit: int | None = None,
+        as_of: date | None = None,
+    ) -> list[str]:
+        """Active cards never reviewed (by `as_of`, when given), in deck order."""
+        due, join, args = self._as_of(as_of, by) if as_of is not None else ("s.due", "", [])
         where, params = _topic_filter(topics)
         sql = (
-            f"SELECT s.card_id FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id "
-            f"WHERE s.due IS NULL AND c.retired = 0 AND c.suspended = 0{where} "
+            f"SELECT s.card_id FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id{join} "
+            f"WHERE {due} IS NULL AND c.retired = 0 AND c.suspended = 0{where} "
             "ORDER BY c.position"
         )
+        args += params
         if limit is not None:
             sql += " LIMIT ?"
-            params.append(limit)
-        return [r[0] for r in self._call(lambda: self.conn.execute(sql, params).fetchall())]
+            args.append(limit)
+        return [r[0] for r in self._call(lambda: self.conn.execute(sql, args).fetchall())]
 
     def new_introduced(self, day: date) -> int:
         """How many new cards got their first scheduled grade on `day` (for the daily limit)."""
@@ -303,14 +321,13 @@ class Store(Reports, Merging):
         (`dlcards due --count`)."""
         from dlcards.limits import cap_left, today_counts
 
-        table = due_table(by)
-        row = self._call(
-            lambda: self.conn.execute(
-                f"SELECT sum(s.due <= ?1), sum(s.due IS NULL) FROM {table} s "
-                "JOIN cards c ON c.id = s.card_id WHERE c.retired = 0 AND c.suspended = 0",
-                (today.isoformat(),),
-            ).fetchone()
+        due_col, join, args = self._as_of(today, by)
+        sql = (
+            f"SELECT sum({due_col} <= ?), sum({due_col} IS NULL) FROM {due_table(by)} s "
+            f"JOIN cards c ON c.id = s.card_id{join} WHERE c.retired = 0 AND c.suspended = 0"
         )
+        args.append(today.isoformat())
+        row = self._call(lambda: self.conn.execute(sql, args).fetchone())
         due, new = int(row[0] or 0), int(row[1] or 0)
         left = cap_left(cap, self.reviews_today(today) if cap is not None else 0)
         due_today, new_today = today_counts(
@@ -334,37 +351,29 @@ class Store(Reports, Merging):
     def topic_counts(self, today: date, by: str) -> list[TopicCounts]:
         """Per topic: active cards, due today (incl. overdue), new, suspended. Reviews logged
         after `today` have not happened yet: such a card counts with the due date its first
-        later review started from."""
-        table = due_table(by)
-        if table == "fsrs":
-            before = "CASE WHEN r.fsrs_before IS NULL THEN s.due "
-            before += "ELSE json_extract(r.fsrs_before, '$.due') END"
-        else:
-            before = "r.due_before"
-        due = f"(CASE WHEN r.id IS NULL THEN s.due ELSE {before} END)"
-        rows = self._call(
-            lambda: self.conn.execute(
-                "SELECT c.topic, count(*), "
-                f"sum(c.suspended = 0 AND {due} <= ?), "
-                f"sum(c.suspended = 0 AND {due} IS NULL), sum(c.suspended) "
-                f"FROM cards c JOIN {table} s ON s.card_id = c.id "
-                "LEFT JOIN (SELECT card_id, min(id) AS first FROM reviews WHERE day > ? "
-                "GROUP BY card_id) l ON l.card_id = c.id LEFT JOIN reviews r ON r.id = l.first "
-                "WHERE c.retired = 0 GROUP BY c.topic ORDER BY min(c.position)",
-                (today.isoformat(), today.isoformat()),
-            ).fetchall()
+        later review started from (`_as_of`)."""
+        due, join, args = self._as_of(today, by)
+        sql = (
+            "SELECT c.topic, count(*), "
+            f"sum(c.suspended = 0 AND {due} <= ?), "
+            f"sum(c.suspended = 0 AND {due} IS NULL), sum(c.suspended) "
+            f"FROM cards c JOIN {due_table(by)} s ON s.card_id = c.id{join} "
+            "WHERE c.retired = 0 GROUP BY c.topic ORDER BY min(c.position)"
         )
+        args.append(today.isoformat())
+        rows = self._call(lambda: self.conn.execute(sql, args).fetchall())
         return [TopicCounts(r[0], r[1], r[2] or 0, r[3] or 0, r[4] or 0) for r in rows]
 
     def next_due(self, after: date, by: str) -> date | None:
-        """The first due date of an active card after `after`, by scheduler `by`."""
-        row = self._call(
-            lambda: self.conn.execute(
-                f"SELECT min(s.due) FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id "
-                "WHERE s.due > ? AND c.retired = 0 AND c.suspended = 0",
-                (after.isoformat(),),
-            ).fetchone()
+        """The first due date of an active card after `after`, by scheduler `by`, as of
+        `after` (`_as_of`)."""
+        due, join, args = self._as_of(after, by)
+        sql = (
+            f"SELECT min({due}) FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id{join} "
+            f"WHERE {due} > ? AND c.retired = 0 AND c.suspended = 0"
         )
+        args.append(after.isoformat())
+        row = self._call(lambda: self.conn.execute(sql, args).fetchone())
         return day_of(row[0], "?", f"{by}.due") if row and row[0] else None
 
     # writes --------------------------------------------------------------------------------

@@ -36,7 +36,41 @@ def due_table(by: str) -> str:
         raise ValueError(f"unknown scheduler {by!r}") from None
 
 
+# Per card, its first review logged after a day (joined as `r`; with it, the card's state as
+# of that day is the state that review started from) and whether it was graded on that day
+# (`l.seen`). All three parameters are that day.
+LATER = (
+    " LEFT JOIN (SELECT card_id, min(CASE WHEN day > ? THEN id END) AS first, "
+    "max(day = ?) AS seen FROM reviews INDEXED BY reviews_day_kind_grade WHERE day >= ? "
+    "GROUP BY card_id) l "
+    "ON l.card_id = c.id LEFT JOIN reviews r ON r.id = l.first"
+)
+
+
+def due_as_of(by: str) -> str:
+    """Scheduler `by`'s due date of a card (its table joined as `s`) as of the day bound to
+    `LATER`: reviews logged after that day have not happened yet. A card graded on that day
+    and again later is not due that day again (a grade then could not move its schedule):
+    its date is that of its next review."""
+    if due_table(by) == "fsrs":
+        before = "CASE WHEN r.fsrs_before IS NULL THEN s.due "
+        before += "ELSE json_extract(r.fsrs_before, '$.due') END"
+    else:
+        before = "r.due_before"
+    return f"(CASE WHEN r.id IS NULL THEN s.due WHEN l.seen THEN r.day ELSE {before} END)"
+
+
 class Reports(Connection):
+    def has_later(self, day: date) -> bool:
+        """Whether any review is logged on a day after `day` (one search of the day index):
+        only then does a count as of `day` need the log's `_before` columns."""
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM reviews WHERE day > ?)", (day.isoformat(),)
+            ).fetchone()
+        )
+        return bool(row[0])
+
     # statistics ------------------------------------------------------------------------------
 
     def card_rows(self, by: str, as_of: date | None = None) -> list[StatsRow]:
@@ -68,10 +102,7 @@ class Reports(Connection):
                 f"{then('s.due', 'r.due_before')}, {then('s.interval', 'r.interval_before')}, "
                 "NULL, c.topic, c.leech, NULL FROM cards c JOIN sm2 s ON s.card_id = c.id"
             )
-        later = (
-            " LEFT JOIN (SELECT card_id, min(id) AS first FROM reviews WHERE day > ? "
-            "GROUP BY card_id) l ON l.card_id = c.id LEFT JOIN reviews r ON r.id = l.first"
-        )
+        later = LATER
         sql = (
             f"SELECT c.id, c.suspended, {then('s.repetitions', 'r.reps_before')}, "
             f"{then('s.ef', 'r.ef_before')}, {then('s.lapses', 'r.lapses_before')}, "
@@ -79,7 +110,7 @@ class Reports(Connection):
             f"{schedule}{later} WHERE c.retired = 0 ORDER BY c.position"
         )
         until = (as_of or date.max).isoformat()
-        rows = self._call(lambda: self.conn.execute(sql, (until,)).fetchall())
+        rows = self._call(lambda: self.conn.execute(sql, (until,) * 3).fetchall())
         return [stats_row(r, due_table(by)) for r in rows]
 
     def leeches(self) -> list[Leech]:
