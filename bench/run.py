@@ -538,6 +538,15 @@ def safety(db: Path, m: dict[str, Measure], out: dict[str, Any], runs: int) -> N
 
         m["check_session"] = repeat(session_check, runs, label="check before a first write")
 
+        def file_check(_: int) -> float:
+            t = time.perf_counter()
+            if backups.integrity_problems(store.conn):
+                raise BenchError("the benchmark's database fails its integrity check")
+            return time.perf_counter() - t
+
+        # run in a thread while the learner reads a study session's first card
+        m["check_file"] = repeat(file_check, min(runs, 3), label="check of the whole file")
+
         def daily(_: int) -> float:
             store.conn.execute("DELETE FROM meta WHERE key = 'integrity_checked'")
             store.guarded = False  # the first write of a day
@@ -564,6 +573,7 @@ SCALE_ROWS = [
     ("export_anki", "export anki (all cards)"),
     ("sync_one_deck_edited", "sync after 1 deck file edited: due"),
     ("check_session", "check before a process's first write (in-process)"),
+    ("check_file", "check of the whole file, behind a study session's first card (in-process)"),
     ("check_daily", "daily full check + verified backup (in-process)"),
 ]
 

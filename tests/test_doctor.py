@@ -72,6 +72,36 @@ def test_damaged_memory_index_stops_a_later_session_of_the_same_day(db: Path) ->
     assert damage.count(db) == 3
 
 
+def test_damaged_log_stops_a_later_session_of_the_same_day_before_its_first_grade(
+    db: Path,
+) -> None:
+    """The daily check ran today; a later session checks the session tables at once and the
+    whole file (the log) in the background while the first card is read: the first grade
+    waits for that check and is refused."""
+    damage.flip_in_index(db, "reviews_card")
+    before = db.read_bytes()
+    result = study(db, "\n5\n\n5\nq\n", day="2026-11-27")
+    assert result.exit_code == 2, result.output
+    line = one_error_line(result.output)
+    assert "is damaged" in line and "missing from index reviews_card" in line
+    assert "nothing was written" in line and "dlcards doctor" in line
+    assert damage.count(db) == 3 and db.read_bytes() == before
+    wal = Path(f"{db}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_damaged_log_stops_a_scheduler_switch_before_it_writes(db: Path) -> None:
+    damage.flip_in_index(db, "reviews_card")
+    before = db.read_bytes()
+    result = runner.invoke(app, ["config", "scheduler", "fsrs", "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert "is damaged" in one_error_line(result.output)
+    assert db.read_bytes() == before
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'scheduler'").fetchall() == []
+    conn.close()
+
+
 def test_doctor_rebuilds_a_damaged_index_and_study_goes_on(db: Path) -> None:
     damage.flip_in_index(db, "reviews_card")
     check = runner.invoke(app, ["doctor", "--check", "--db", str(db)])

@@ -36,6 +36,7 @@ def change(store: Store, key: str, value: str) -> tuple[str, int | None]:
         or before.fsrs_parameters != after.fsrs_parameters
     )
     if rebuild:  # a rebuild killed half-way is finished by the next command (schedule_of)
+        store.guard_writes(whole_file=True)  # it reads every log: nothing written if damaged
         store.set_meta(REBUILD_PENDING, "1")
     store.set_setting(chosen.key, clean)
     if rebuild:

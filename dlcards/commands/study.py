@@ -257,6 +257,7 @@ def _run(
     console: Console,
     keys: KeyInput | LineInput,
 ) -> None:
+    from dlcards.errors import StoreError
     from dlcards.sm2 import Grade
     from dlcards.view import card_panel, math_extras
 
@@ -264,6 +265,9 @@ def _run(
     grades = {str(g) for g in range(6)}
     message = ""
     while not session.done:
+        damaged = session.store.file_check_failed()  # the background check, between cards
+        if damaged is not None:
+            raise StoreError(damaged)
         item = session.current
         assert item is not None
         card = catalog.card(item.card_id)  # loads only the decks of the cards shown
@@ -304,6 +308,8 @@ def _run(
             continue
         grade = Grade(int(key))
         seconds = round(time.monotonic() - started, 1)
+        if session.store.checking:
+            console.print("[dim]checking the database before the first save…[/dim]")
         row = _until_saved(console, partial(session.grade, grade, seconds))
         if row.kind == "scheduled":
             message = f"{card.id}: {grade} → next in {_days(session.interval(row))}"
@@ -473,7 +479,7 @@ def study(
         # on the first grade: a damaged database stops here with one line, nothing written.
         if store.daily_check_due():
             console.print("[dim]checking and backing up the database (once a day)…[/dim]")
-        _until_saved(console, store.guard_writes)
+        _until_saved(console, store.check_in_background)
         keys: KeyInput | LineInput = (
             KeyInput(console=console)
             if sys.stdin.isatty() and sys.stdout.isatty()

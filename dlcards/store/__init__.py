@@ -508,6 +508,7 @@ class Store(Reports, Merging):
         of a second at most. A card whose log changed after it was read is replayed again
         inside its chunk's transaction. Returns how many cards have a history.
         """
+        self.guard_writes(whole_file=True)  # every card's log is read
         snapshot = self._log_snapshot()
         ids = list(snapshot)
         for start in range(0, len(ids), chunk):
@@ -620,6 +621,7 @@ class Store(Reports, Merging):
         in the same transaction (for states the rows do not carry, such as FSRS's). Returns the
         number of rows added.
         """
+        self.guard_writes(whole_file=True)  # appending to the log
         last: dict[str, Memory] = {}
 
         def values() -> Iterator[tuple[Any, ...]]:

@@ -13,6 +13,10 @@ Safety before anything is written (measured at 100,000 cards and 1,000,000 revie
   every dlcards table must be there (a few microseconds);
 - before a process's first write: `PRAGMA integrity_check` of the tables a session writes (the
   cards and their memories: O(cards), about 0.15 s at 100,000 cards);
+- the rest of the file (the log above all) by `PRAGMA integrity_check` of the whole file: a
+  study or quiz session starts it on its own connection in a thread while the learner reads
+  the first card (`check_in_background`), and its first write waits for it; any other writer
+  that appends to the log (an import) runs it before writing;
 - before the first write of each day: a verified backup (`dlcards.store.backup`), whose
   `PRAGMA integrity_check` of the whole file is the daily full check (recorded in `meta`).
 
@@ -26,6 +30,7 @@ import os
 import sqlite3
 import stat
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -42,9 +47,10 @@ from dlcards.store.schema import SCHEMA_VERSION, migrations
 BUSY_TIMEOUT_S = 5.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
 TABLES = ("meta", "cards", "sm2", "fsrs", "sessions", "reviews", "quiz_results")
-SESSION_TABLES = ("meta", "cards", "sm2", "fsrs", "sessions")
-"""The tables a study session writes besides appending to the log: checked before its first
-write (the log itself is checked daily, with the backup)."""
+SESSION_TABLES = ("meta", "cards", "sm2", "fsrs", "sessions", "quiz_results")
+"""The tables a session writes besides appending to the log: checked before every process's
+first write (the log by the whole file's check: daily, and in the background of a study
+session)."""
 CHECKED_KEY = "integrity_checked"  # meta: the day of the last full check (with the backup)
 DOCTOR = "run `dlcards doctor` to repair it or restore a backup"
 
@@ -161,6 +167,58 @@ def check_header(path: Path) -> None:
         )
 
 
+def _damaged(path: Path, problems: list[str]) -> StoreError:
+    return StoreError(
+        f"database {path} is damaged ({'; '.join(problems[:2])}); nothing was written. "
+        f"{DOCTOR[0].upper()}{DOCTOR[1:]}"
+    )
+
+
+class FileCheck:
+    """`PRAGMA integrity_check` of the whole file on a connection of its own, in a thread (the
+    sqlite3 module lets go of the GIL while SQLite works): the learner reads the first card
+    meanwhile. In WAL mode it reads one snapshot and blocks no writer."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[str] | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._thread = threading.Thread(target=self._run, name="dlcards-check", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from dlcards.store.backup import integrity_problems
+
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            self._conn = conn
+            try:
+                conn.execute("PRAGMA query_only = 1")
+                self.problems = integrity_problems(conn)
+            finally:
+                conn.close()
+        except sqlite3.Error as err:  # "database disk image is malformed" and the like
+            self.problems = [str(err)]
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def cancel(self) -> None:
+        """Stop the check (the program is ending before its first write)."""
+        conn = self._conn
+        if conn is not None and not self.done:
+            conn.interrupt()
+        self._thread.join(timeout=BUSY_TIMEOUT_S)
+
+    def result(self) -> list[str]:
+        """The problems found (empty: the file is sound), once the check has finished."""
+        self._thread.join()
+        return self.problems if self.problems is not None else ["the check did not finish"]
+
+
 class Connection:
     """An open progress database. Use `open(path)` and `close()` (or `with`)."""
 
@@ -168,6 +226,8 @@ class Connection:
         self.path = path
         self.conn = conn
         self.guarded = False  # the checks before this process's first write are done
+        self.file_check: FileCheck | None = None  # the whole file's, run in the background
+        self.whole_checked = False  # the whole file was checked by this process (or today's)
         self.backups = True  # automatic daily backups (and the daily full check)
         self.notice: Callable[[str], None] = _to_stderr
 
@@ -283,11 +343,18 @@ class Connection:
             )
         )
 
-    def guard_writes(self, today: date | None = None) -> None:
+    def guard_writes(self, today: date | None = None, whole_file: bool = False) -> None:
         """The checks before this process's first write (see the module docstring). Study calls
-        it before showing the first card; `_write` calls it otherwise. Raises StoreError (one
-        line, nothing written) when the database is damaged."""
-        if self.guarded:
+        it before showing the first card; `_write` calls it otherwise. With `whole_file`, the
+        rest of the file is checked too, now (unless the daily check or an earlier call did).
+        Raises StoreError (one line, nothing written) when the database is damaged."""
+        if self.file_check is not None:
+            problems = self.file_check.result()
+            if problems:  # kept: every later write is refused too
+                raise _damaged(self.path, problems)
+            self.file_check = None
+            self.whole_checked = True
+        if self.guarded and (self.whole_checked or not whole_file):
             return
         day = today or date.today()
         try:
@@ -296,19 +363,48 @@ class Connection:
             ).fetchone()
             if checked is None or checked[0] != day.isoformat():
                 self._daily_check(day)
-            else:
+            elif whole_file:
+                from dlcards.store.backup import integrity_problems
+
+                problems = integrity_problems(self.conn)
+                if problems:
+                    raise _damaged(self.path, problems)
+                self.whole_checked = True
+            elif not self.guarded:
                 problems = []
                 for table in SESSION_TABLES:
                     rows = self.conn.execute(f"PRAGMA integrity_check('{table}')").fetchall()
                     problems += [str(r[0]) for r in rows if r[0] != "ok"]
                 if problems:
-                    raise StoreError(
-                        f"database {self.path} is damaged ({'; '.join(problems[:2])}); nothing "
-                        f"was written. {DOCTOR[0].upper()}{DOCTOR[1:]}"
-                    )
+                    raise _damaged(self.path, problems)
         except sqlite3.Error as err:
             raise translate_error(self.path, err) from None
         self.guarded = True
+
+    def check_in_background(self, today: date | None = None) -> None:
+        """Before a session that appends to the log: the checks of `guard_writes` now, and,
+        unless the daily check just covered it, the whole file's in a thread; the first
+        write waits for it (`file_check_failed` tells a session between cards)."""
+        self.guard_writes(today)
+        if not self.whole_checked and self.file_check is None:
+            self.file_check = FileCheck(self.path)
+
+    @property
+    def checking(self) -> bool:
+        """Whether the background check of the whole file is still running."""
+        return self.file_check is not None and not self.file_check.done
+
+    def file_check_failed(self) -> str | None:
+        """The one-line message when the background check has found damage (None while it
+        runs or when the file is sound)."""
+        check = self.file_check
+        if check is None or not check.done:
+            return None
+        problems = check.result()
+        if not problems:
+            self.file_check = None
+            return None
+        return str(_damaged(self.path, problems))
 
     def _daily_check(self, day: date) -> None:
         """A verified backup (its integrity check is the full check of the database); if no
@@ -328,11 +424,8 @@ class Connection:
         if not done:
             problems = backup.integrity_problems(self.conn)
             if problems:
-                raise backup.DamagedError(
-                    f"database {self.path} is damaged ({'; '.join(problems[:2])}); nothing was "
-                    f"written. {DOCTOR[0].upper()}{DOCTOR[1:]}"
-                )
-        self.guarded = True
+                raise backup.DamagedError(str(_damaged(self.path, problems)))
+        self.guarded = self.whole_checked = True
         self.set_meta(CHECKED_KEY, day.isoformat())
 
     def _has_table(self, name: str) -> bool:
@@ -359,6 +452,9 @@ class Connection:
             raise
 
     def close(self) -> None:
+        if self.file_check is not None:
+            self.file_check.cancel()
+            self.file_check = None
         self.conn.close()
 
     def __enter__(self) -> Self:

@@ -67,6 +67,7 @@ class Merging(Connection):
         memory columns changed are rewritten, and the card's memory is the last row's. Rows
         already in the log (same Anki id) are skipped, so merging the same rows twice adds
         nothing. Returns the card id of each added row."""
+        self.guard_writes(whole_file=True)  # the whole log is read and may be rewritten
         with self._write() as c:
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             fresh = self._unheld(c, (r for r in rows if r.card_id in known))
