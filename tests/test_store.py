@@ -443,3 +443,83 @@ def test_a_full_disk_says_so_and_leaves_no_empty_wal_behind(tmp_path: Path) -> N
             assert sorted(p.name for p in mnt.iterdir()) == before
     finally:
         subprocess.run(["umount", "-l", str(mnt)])
+
+
+# --- sync deck by deck ---------------------------------------------------------------------------
+
+_IDS = "abcdefgh"
+# each state: per id, its deck (0-2, or 3: in no deck) and its answer's variant
+_DECK_STATES = st.lists(
+    st.tuples(*[st.tuples(st.integers(0, 3), st.integers(0, 1)) for _ in _IDS]),
+    min_size=1,
+    max_size=5,
+)
+
+
+def _parts(state: tuple, loaded: list[int] | None = None) -> list:
+    from dlcards.store.rows import DeckPart
+
+    decks: list[list[Card]] = [[], [], []]
+    for cid, (deck, variant) in zip(_IDS, state):
+        if deck < 3:
+            decks[deck].append(card(cid, topic=f"t{deck}", answer=f"a{variant}"))
+
+    def load(i: int) -> list[Card]:
+        if loaded is not None:
+            loaded.append(i)
+        return decks[i]
+
+    stamps = [repr([(c.id, c.answer) for c in d]) for d in decks]
+    return [DeckPart(f"d{i}", stamps[i], lambda i=i: load(i)) for i in range(3)]
+
+
+def _active(store: Store) -> tuple[list, list]:
+    rows = store.query(
+        "SELECT id, topic, position, content_hash FROM cards WHERE retired = 0 ORDER BY id"
+    )
+    search = store.query(
+        "SELECT s.card_id, s.answer FROM card_search s JOIN cards c ON c.search_rowid = s.rowid "
+        "ORDER BY s.card_id"
+    )
+    return rows, search
+
+
+@settings(max_examples=60, deadline=None)
+@given(_DECK_STATES)
+def test_syncing_only_changed_decks_gives_what_comparing_every_deck_gives(
+    tmp_path_factory: pytest.TempPathFactory, states: list[tuple]
+) -> None:
+    """After any sequence of edits, adds, moves and removals, syncing only the decks whose
+    stamp changed leaves the cards and the search index exactly as comparing every deck of a
+    new database does; only changed decks are loaded; progress of a card that left every deck
+    and came back is kept."""
+    root = tmp_path_factory.mktemp("sync")
+    with Store.open(root / "p.db") as store:
+        store.sync_decks(_parts(states[0]), "s0", NOW)
+        for n, state in enumerate(states[1:], start=1):
+            before = _parts(states[n - 1])
+            loaded: list[int] = []
+            store.sync_decks(_parts(state, loaded), f"s{n}", NOW)
+            changed = [i for i, p in enumerate(_parts(state)) if p.stamp != before[i].stamp]
+            assert sorted(loaded) == changed
+        with Store.open(root / f"fresh{len(states)}.db") as fresh:
+            fresh.sync_decks(_parts(states[-1]), "s", NOW)
+            assert _active(store) == _active(fresh)
+        seen = {cid for state in states for cid, (deck, _) in zip(_IDS, state) if deck < 3}
+        retired = {r[0] for r in store.query("SELECT id FROM cards WHERE retired = 1")}
+        assert retired == seen - {r[0] for r in _active(store)[0]}
+
+
+def test_a_full_compare_follows_a_new_deck_file_or_a_lost_signature(store: Store) -> None:
+    from dlcards.store.rows import DeckPart
+
+    loaded: list[int] = []
+    state = tuple((i % 2, 0) for i in range(len(_IDS)))
+    store.sync_decks(_parts(state), "s1", NOW)
+    more = DeckPart("d9", "x", lambda: loaded.append(9) or [])
+    store.sync_decks([*_parts(state, loaded), more], "s2", NOW)
+    assert sorted(loaded) == [0, 1, 2, 9]  # a deck file more: every deck compared
+    store.conn.execute("DELETE FROM meta WHERE key = 'deck_signature'")  # as doctor does
+    loaded.clear()
+    store.sync_decks(_parts(state, loaded), "s3", NOW)
+    assert sorted(loaded) == [0, 1, 2]

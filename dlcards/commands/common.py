@@ -88,12 +88,18 @@ def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
     """Sync the decks into the store when a deck file changed; returns the catalog if loaded."""
     from dlcards.catalog import deck_files, files_signature, load_catalog
 
+    from dlcards.store.rows import DeckPart
+
     files = deck_files(decks)
     signature = files_signature(files)
     if store.is_synced(signature):
         return None
     catalog = load_catalog(decks)
-    store.sync(catalog.cards, signature, clock())
+
+    def part(topic: str, file: Path, stamp: str) -> DeckPart:
+        return DeckPart(str(file.resolve()), stamp, lambda: catalog.deck(topic).cards)
+
+    store.sync_decks([part(i.topic, i.file, i.stamp) for i in catalog.infos], signature, clock())
     return catalog
 
 

@@ -9,6 +9,7 @@ scheduler's due dates drive the queue as a name (`by`: "sm2" or "fsrs").
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -27,7 +28,9 @@ from dlcards.store.rows import (
     TIME_ORDER,
     UPDATE_SM2,
     UPSERT_FSRS,
+    DECK_STRIDE,
     CardFlags,
+    DeckPart,
     DayCount,
     ImportedReview,
     Leech,
@@ -119,24 +122,49 @@ class Store(Reports, Merging):
         return self.get_meta("deck_signature") == signature
 
     def sync(self, cards: Sequence[Card], signature: str, now: datetime) -> SyncResult:
+        """`sync_decks` with all `cards` as one deck, every card compared."""
+        return self.sync_decks([DeckPart("", None, lambda: cards)], signature, now)
+
+    def sync_decks(self, parts: Sequence[DeckPart], signature: str, now: datetime) -> SyncResult:
         """Bring the cards table in line with the decks, by card id; keeps all progress.
 
         New ids are added (as new cards), changed text/topic/order is updated, ids no longer in
         any deck are retired (hidden, history kept) and come back when the id returns. The
         search index follows the text and tags of every card in the same transaction.
+
+        Only decks whose stamp changed since the last sync are loaded and compared, when the
+        list of deck files is the same as then (ids are unique across decks, which the caller
+        has checked; a card of a changed deck is found by its id or, gone from it, by its
+        position in the deck's range, `DECK_STRIDE`). Otherwise every deck is compared.
         """
         with self._write() as c:
             # Read inside the write lock: another terminal may have synced meanwhile.
             row = c.execute("SELECT value FROM meta WHERE key = 'deck_signature'").fetchone()
             if row and row[0] == signature:
                 return SyncResult()
-            existing = {
-                r[0]: tuple(r[1:])
-                for r in c.execute(
-                    "SELECT id, topic, position, content_hash, retired, search_hash, "
-                    "search_rowid FROM cards"
-                )
-            }
+            before = c.execute("SELECT value FROM meta WHERE key = 'deck_parts'").fetchone()
+            try:
+                known = json.loads(before[0]) if row and before else None
+            except ValueError:
+                known = None
+            if isinstance(known, list) and [k[0] for k in known] == [p.key for p in parts]:
+                which = [
+                    i for i, p in enumerate(parts) if p.stamp is None or known[i][1] != p.stamp
+                ]
+            else:
+                which = list(range(len(parts)))
+            decks = [(i, parts[i].cards()) for i in which]
+            columns = "id, topic, position, content_hash, retired, search_hash, search_rowid"
+            if len(which) == len(parts):
+                rows = c.execute(f"SELECT {columns} FROM cards").fetchall()
+            else:
+                ids = json.dumps([card.id for _, cards in decks for card in cards])
+                rows = c.execute(
+                    f"SELECT {columns} FROM cards WHERE id IN (SELECT value FROM json_each(?)) "
+                    f"OR position / {DECK_STRIDE} IN (SELECT value FROM json_each(?))",
+                    (ids, json.dumps(which)),
+                ).fetchall()
+            existing = {r[0]: tuple(r[1:]) for r in rows}
             next_rowid = int(
                 c.execute("SELECT coalesce(max(rowid), 0) FROM card_search").fetchone()[0]
             )
@@ -146,7 +174,9 @@ class Store(Reports, Merging):
             reindexed: list[tuple[Any, ...]] = []
             restored = updated = 0
             stamp = now.isoformat(timespec="seconds")
-            for position, card in enumerate(cards):
+            for position, card in (
+                (i * DECK_STRIDE + j, card) for i, cards in decks for j, card in enumerate(cards)
+            ):
                 fields = search_fields(card)
                 digest = search_hash(fields)
                 want = (card.topic, position, card.content_hash, 0)
@@ -178,6 +208,11 @@ class Store(Reports, Merging):
                     changed.append(entry)
             to_retire = [cid for cid, have in existing.items() if not have[3]]
             self._sync_write(c, fresh, changed, to_retire, signature)
+            c.execute(
+                "INSERT INTO meta (key, value) VALUES ('deck_parts', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (json.dumps([[p.key, p.stamp] for p in parts]),),
+            )
             c.executemany(
                 "INSERT INTO card_search (rowid, card_id, question, answer, erratum, note, tags) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",

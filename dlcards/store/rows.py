@@ -9,7 +9,7 @@ positive number is one clear line naming the card and the column, pointing to `d
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -290,6 +290,23 @@ class ImportedReview(NamedTuple):
     day: date  # the local calendar day
     grade: int
     seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class DeckPart:
+    """One deck file as sync sees it: `key` names the file, `stamp` changes whenever the file
+    does (None: always compare its cards), `cards` loads its cards (called only when the deck
+    changed, or when every deck is compared)."""
+
+    key: str
+    stamp: str | None
+    cards: Callable[[], Sequence[Card]]
+
+
+DECK_STRIDE = 1 << 24
+"""A card's position (deck order) is its deck's index times this plus its index in the deck:
+an edit that adds or removes cards in one deck leaves every other deck's positions as they are
+(a deck file holds at most 32 MB, far fewer than 2**24 cards)."""
 
 
 @dataclass(frozen=True)
