@@ -86,20 +86,45 @@ def opened_store(db: str | None) -> Iterator[Store]:
 
 def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
     """Sync the decks into the store when a deck file changed; returns the catalog if loaded."""
-    from dlcards.catalog import deck_files, files_signature, load_catalog
-
+    from dlcards.catalog import deck_files, files_signature
     from dlcards.store.rows import DeckPart
 
     files = deck_files(decks)
     signature = files_signature(files)
     if store.is_synced(signature):
         return None
-    catalog = load_catalog(decks)
+    catalog = _loaded_while_checking(store, decks)
 
     def part(topic: str, file: Path, stamp: str) -> DeckPart:
         return DeckPart(str(file.resolve()), stamp, lambda: catalog.deck(topic).cards)
 
     store.sync_decks([part(i.topic, i.file, i.stamp) for i in catalog.infos], signature, clock())
+    return catalog
+
+
+def _loaded_while_checking(store: Store, decks: Sequence[str]) -> Catalog:
+    """The decks' catalog, parsed while the checks before the sync's write run in a thread
+    (SQLite works without the GIL): the sync waits for the longer of the two, not their sum."""
+    import threading
+
+    from dlcards.catalog import load_catalog
+
+    failed: list[BaseException] = []
+
+    def check() -> None:
+        try:
+            store.guard_writes()
+        except BaseException as err:  # handed to the main thread
+            failed.append(err)
+
+    checking = threading.Thread(target=check, name="dlcards-guard", daemon=True)
+    checking.start()
+    try:
+        catalog = load_catalog(decks)
+    finally:
+        checking.join()
+    if failed:
+        raise failed[0]
     return catalog
 
 

@@ -23,15 +23,15 @@ from dlcards.store.merge import Merging, Redecide
 from dlcards.store.reports import LATER, Reports, due_as_of, due_table
 from dlcards.store.rows import (
     AFTER_RESET,
+    DECK_STRIDE,
     INSERT_REVIEW,
     SELECT_MEMORY,
     TIME_ORDER,
     UPDATE_SM2,
     UPSERT_FSRS,
-    DECK_STRIDE,
     CardFlags,
-    DeckPart,
     DayCount,
+    DeckPart,
     ImportedReview,
     Leech,
     LogEntry,
