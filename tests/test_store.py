@@ -460,7 +460,7 @@ def _parts(state: tuple, loaded: list[int] | None = None) -> list:
     from dlcards.store.rows import DeckPart
 
     decks: list[list[Card]] = [[], [], []]
-    for cid, (deck, variant) in zip(_IDS, state):
+    for cid, (deck, variant) in zip(_IDS, state, strict=True):
         if deck < 3:
             decks[deck].append(card(cid, topic=f"t{deck}", answer=f"a{variant}"))
 
@@ -505,7 +505,9 @@ def test_syncing_only_changed_decks_gives_what_comparing_every_deck_gives(
         with Store.open(root / f"fresh{len(states)}.db") as fresh:
             fresh.sync_decks(_parts(states[-1]), "s", NOW)
             assert _active(store) == _active(fresh)
-        seen = {cid for state in states for cid, (deck, _) in zip(_IDS, state) if deck < 3}
+        seen = {
+            cid for state in states for cid, (deck, _) in zip(_IDS, state, strict=True) if deck < 3
+        }
         retired = {r[0] for r in store.query("SELECT id FROM cards WHERE retired = 1")}
         assert retired == seen - {r[0] for r in _active(store)[0]}
 
