@@ -255,3 +255,13 @@ def test_study_on_an_earlier_day_sees_the_queue_as_of_that_day() -> None:
     out = study([], "--today", "2026-11-03", "--new", "0", "--topic", "perceptron")
     assert "Nothing to study" in out
     assert "next review is due on 2026-11-11" not in out
+
+
+def test_summary_next_due_is_today_while_a_redrill_is_owed() -> None:
+    """A card graded below 4 comes back today (also after a restart), so the summary of a
+    session stopped before it says the next due date is today, not tomorrow."""
+    out = study(["", "3", "q"], "--today", "2026-11-26", "--new", "1", "--topic", "gd")
+    assert "next due   2026-11-26" in out, out
+    out = study(["", "5"], "--today", "2026-11-26", "--new", "1", "--topic", "gd")
+    assert "gd-1: re-drill graded 5" in out  # it did come back after the restart
+    assert "next due   2026-11-27" in out, out

@@ -434,7 +434,7 @@ def study(
     from dlcards.commands.common import opened_store, schedule_of, sync_if_needed
     from dlcards.console import escaped, out, plural
     from dlcards.grading import LeechRule
-    from dlcards.session import Limits, StudySession
+    from dlcards.session import REDRILL_BELOW, Limits, StudySession
 
     day = today_from(today)
     console = out()
@@ -494,7 +494,10 @@ def study(
         saved = session.summary.reviews
         if keys.interactive:
             console.clear()
-        still_due = bool(store.due_ids(day, by, topics))
+        # due reviews and the re-drills still owed today (they come back in the next session)
+        still_due = bool(store.due_ids(day, by, topics)) or bool(
+            store.redrills_due(day, int(REDRILL_BELOW), topics)
+        )
         next_due = day if still_due else store.next_due(day, by)
         console.print(summary_panel(session, next_due))
         console.print(f"{ending} {plural(saved, 'grade')} saved.")
