@@ -52,9 +52,31 @@ def describe_keys(allowed: set[str], reveal: str) -> str:
     if digits:
         contiguous = [int(d) for d in digits] == list(range(int(digits[0]), int(digits[-1]) + 1))
         shown += [f"{digits[0]}-{digits[-1]}"] if contiguous and len(digits) > 2 else digits
-    letters = sorted(k for k in allowed if k != "reveal" and not k.isdigit())
+    letters = sorted(k for k in allowed if len(k) == 1 and not k.isdigit())  # not reveal/redraw
     shown += sorted(letters, key=lambda k: (k == "q", k))
     return ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else "".join(shown)
+
+
+class Resized(Exception):
+    """The terminal changed size while a key was awaited (SIGWINCH)."""
+
+
+def _on_resize(signum: int, frame: object) -> None:
+    raise Resized
+
+
+def _resize_handler_installed() -> Callable[[], None]:
+    """Make a change of the terminal's size interrupt the wait for a key (`Resized`), so the
+    screen is drawn again at the new size; returns what puts the old handler back. A no-op
+    where there is no SIGWINCH or outside the main thread."""
+    import signal
+    import threading
+
+    winch = getattr(signal, "SIGWINCH", None)
+    if winch is None or threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    old = signal.signal(winch, _on_resize)
+    return lambda: signal.signal(winch, old)
 
 
 class KeyInput:
@@ -71,8 +93,16 @@ class KeyInput:
         self.console = console
 
     def next(self, allowed: set[str]) -> str:
+        """The next allowed key; `redraw` when the terminal changed size, if it is allowed."""
         while True:
-            ch = self.read_key()
+            restore = _resize_handler_installed() if "redraw" in allowed else None
+            try:
+                ch = self.read_key()
+            except Resized:
+                return "redraw"
+            finally:
+                if restore is not None:
+                    restore()
             if ch in ("", "\x04"):  # end of input, Ctrl-D
                 raise Quit("eof")
             if ch == "\x1b":

@@ -246,3 +246,42 @@ def test_any_card_at_any_size_fits_and_keeps_the_question(
         assert len(lines) <= height  # the last row is the cursor's, where key hints go
     question = re.compile(r"│ +Q ")
     assert question.search(shown[0]) and question.search(shown[1])  # before and after reveal
+
+
+def test_a_resized_terminal_redraws_the_card_at_its_new_size() -> None:
+    """The window narrowed from 80 to 40 columns while the answer is shown: the card is drawn
+    again at 40 (before, the 80-column frame stayed and the terminal wrapped it to garbage)."""
+    from dlcards.terminal import Resized
+
+    catalog = load_catalog()
+    card = catalog.card("perceptron-12")
+    console, screen = terminal(80, 24)
+    presses = iter(" Rq")
+
+    def read_key() -> str:
+        key = next(presses)
+        if key == "R":
+            console.width = 40
+            raise Resized
+        return key
+
+    with Store.open() as store:
+        store.sync(catalog.cards, "screens", NOW)
+        session = session_on(store, ["perceptron-12"])
+        key = study_screen.card_screen(
+            session, card, "Perceptron Loss Function", "new card", "", console,
+            KeyInput(read_key, console),
+        )
+    assert key == "q"
+    shown = frames(screen.getvalue())
+    assert len(shown) == 3, shown
+    assert max(cell_len(line) for line in shown[1].splitlines()) == 80
+    assert max(cell_len(line) for line in shown[2].splitlines()) <= 40
+    assert "What happens to the weights" in shown[2]
+    assert "does nothing here" not in screen.getvalue()
+
+
+def test_the_key_hint_never_names_redraw() -> None:
+    from dlcards.terminal import describe_keys
+
+    assert describe_keys({"reveal", "s", "q", "redraw", "1", "2"}, "Space") == "Space, 1, 2, s or q"

@@ -360,7 +360,7 @@ def card_screen(
         top = [_header(session, title, width, bar=console.height >= COMPACT_BELOW)]
         offset, most, page = _paint(console, top, body, bottom, offset, pinned)
         allowed = ({"s", "u", "q"} | grades) | (set() if revealed else {"reveal"})
-        key = keys.next(allowed | ({"j", "k"} if most else set()))
+        key = keys.next(allowed | ({"j", "k"} if most else set()) | {"redraw"})
         page = max(1, page - 1)  # a page down keeps one line of the last page in view
         if key == "j":
             offset += page
@@ -368,6 +368,8 @@ def card_screen(
             offset -= page
         elif key == "reveal":
             revealed, offset, extra = True, 0, math_extras(card)
+        elif key == "redraw":  # the terminal changed size: the next pass draws at the new one
+            pass
         else:
             return key
 
