@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from dlcards.deck import Card
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
     from rich.text import Text
 
 
@@ -23,7 +23,6 @@ def card_panel(
     """The card as a panel: question, then (when revealed) answer, remarks and `extra` lines.
     `compact` drops the blank padding inside the border (for short or narrow terminals)."""
     from rich.console import Group
-    from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
@@ -42,15 +41,77 @@ def card_panel(
     parts: list[RenderableType] = [body]
     if reveal:
         parts.extend(extra)
-    tags = f" · {', '.join(card.tags)}" if card.tags else ""
-    return Panel(
+    return FittedPanel(
         Group(*parts),
-        title=Text(f"{card.id} · {title}{tags}", style="bold"),
-        title_align="left",
-        subtitle=Text(subtitle or (card.source or ""), style="dim"),
-        subtitle_align="right",
+        card.id,
+        title,
+        ", ".join(card.tags),
+        subtitle or (card.source or ""),
         padding=(0, 1) if compact else (1, 2),
     )
+
+
+def shorten(text: str, room: int, keep_last: bool = False) -> str:
+    """`text` in at most `room` cells, cut after a whole word with `…` (never inside a name);
+    `keep_last` keeps its last word (`… #23` of a source). Empty when not even one word fits."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= room:
+        return text
+    words = text.split(" ")
+    tail = f" {words.pop()}" if keep_last and len(words) > 1 else ""
+    while words:
+        words.pop()
+        head = " ".join(words).rstrip(" ,·:;(-&/")
+        if head.count("(") > head.count(")"):  # not inside a parenthesis: `(MSE, MAE…`
+            continue
+        if head and cell_len(head + "…" + tail) <= room:
+            return head + "…" + tail
+    return ""
+
+
+class FittedPanel:
+    """A card's panel whose border labels fit the width it is drawn at: the title
+    `id · topic · tags` and the subtitle are shortened after a whole word (the topic first,
+    then the tags; the id is kept), where a plain Panel would crop them mid-word."""
+
+    def __init__(
+        self,
+        body: RenderableType,
+        card_id: str,
+        topic: str,
+        tags: str,
+        subtitle: str,
+        padding: tuple[int, int],
+    ) -> None:
+        self.body, self.card_id, self.topic, self.tags = body, card_id, topic, tags
+        self.subtitle, self.padding = subtitle, padding
+
+    def title(self, room: int) -> str:
+        from rich.cells import cell_len
+
+        tags = f" · {self.tags}" if self.tags else ""
+        full = f"{self.card_id} · {self.topic}{tags}"
+        if cell_len(full) <= room:
+            return full
+        topic = shorten(self.topic, room - cell_len(f"{self.card_id} · {tags}"))
+        if topic:
+            return f"{self.card_id} · {topic}{tags}"
+        return self.card_id + tags if cell_len(self.card_id + tags) <= room else self.card_id
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.panel import Panel
+        from rich.text import Text
+
+        room = options.max_width - 6  # the corners, a rule cell and a space on each side
+        yield Panel(
+            self.body,
+            title=Text(self.title(room), style="bold"),
+            title_align="left",
+            subtitle=Text(shorten(self.subtitle, room, keep_last=True), style="dim"),
+            subtitle_align="right",
+            padding=self.padding,
+        )
 
 
 def remark_rows(card: Card) -> list[tuple[Text, Text]]:

@@ -285,3 +285,30 @@ def test_the_key_hint_never_names_redraw() -> None:
     from dlcards.terminal import describe_keys
 
     assert describe_keys({"reveal", "s", "q", "redraw", "1", "2"}, "Space") == "Space, 1, 2, s or q"
+
+
+@pytest.mark.parametrize("width", (40, 50, 60, 80))
+def test_panel_labels_are_shortened_at_a_word_never_cropped(width: int) -> None:
+    """Every card's panel at narrow widths: the title `id · topic · tags` and the source keep
+    whole words (cut with …) and the id and the source's `#n`; rich alone cropped them to
+    `perceptron-12 · Perceptron Loss Fun─` and `Gradient Descent and Its Variants #─`."""
+    from dlcards.view import card_panel
+
+    catalog = load_catalog()
+    titles = catalog.topic_titles()
+    for card in catalog.cards:
+        console, screen = terminal(width, 24)
+        console.print(card_panel(card, titles[card.topic], False))
+        lines = screen.getvalue().splitlines()
+        top = lines[0].removeprefix("╭─ ").rstrip("─╮").rstrip()
+        bottom = lines[-1].removesuffix(" ─╯").lstrip("╰─").lstrip()
+        assert top.startswith(f"{card.id}"), lines[0]
+        full = f"{card.id} · {titles[card.topic]} · {', '.join(card.tags)}".split()
+        for shown, words in ((top, full), (bottom, (card.source or "").split())):
+            for word in shown.split():
+                assert word.removesuffix("…") in words or word.endswith("…") and any(
+                    w.rstrip(",;:") == word.removesuffix("…") for w in words
+                ), (word, lines[0], lines[-1])
+            assert shown.count("(") == shown.count(")"), shown
+        if card.source and "#" in card.source:
+            assert bottom.endswith(card.source.split()[-1]), lines[-1]

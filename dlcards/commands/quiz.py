@@ -76,11 +76,11 @@ def _choices(allowed: set[str]) -> str:
 
 def _question_panel(question: Question, title: str) -> RenderableType:
     from rich.console import Group
-    from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
     from dlcards.render import to_rich
+    from dlcards.view import FittedPanel
 
     body = Table.grid(padding=(0, 1))
     body.add_column(no_wrap=True)
@@ -97,13 +97,8 @@ def _question_panel(question: Question, title: str) -> RenderableType:
             options.add_row(Text(f"{i}", style="bold"), to_rich(option))
         parts += [Text(""), options]
     kind = {"typed": "typed answer", "choice": "multiple choice", "self": "self-graded"}
-    return Panel(
-        Group(*parts),
-        title=Text(f"{question.card.id} · {title}", style="bold"),
-        title_align="left",
-        subtitle=Text(f"quiz · {kind[question.kind]}", style="dim"),
-        subtitle_align="right",
-        padding=(1, 2),
+    return FittedPanel(
+        Group(*parts), question.card.id, title, "", f"quiz · {kind[question.kind]}", (1, 2)
     )
 
 
