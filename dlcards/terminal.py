@@ -76,7 +76,11 @@ def _resize_handler_installed() -> Callable[[], None]:
     if winch is None or threading.current_thread() is not threading.main_thread():
         return lambda: None
     old = signal.signal(winch, _on_resize)
-    return lambda: signal.signal(winch, old)
+
+    def restore() -> None:
+        signal.signal(winch, old)
+
+    return restore
 
 
 class KeyInput:

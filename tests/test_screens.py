@@ -312,3 +312,39 @@ def test_panel_labels_are_shortened_at_a_word_never_cropped(width: int) -> None:
             assert shown.count("(") == shown.count(")"), shown
         if card.source and "#" in card.source:
             assert bottom.endswith(card.source.split()[-1]), lines[-1]
+
+
+@pytest.mark.parametrize(("width", "height"), [(40, 15), (60, 15), (80, 24)])
+def test_quiz_answer_of_a_tall_card_scrolls_and_keeps_the_question(width: int, height: int) -> None:
+    """`quiz` in a terminal of 15 rows, perceptron-16 revealed (self-graded): before, the
+    answer was printed below the question and pushed it (and the header) off the screen with
+    no way to scroll back; now it is paged like `study`: j/k, the question pinned."""
+    from dlcards.commands import quiz as quiz_screen
+    from dlcards.quiz import Question
+
+    catalog = load_catalog()
+    card = catalog.card("perceptron-16")
+    title = catalog.topic_titles()[card.topic]
+    console, screen = terminal(width, height)
+    keys = quiz_screen.TerminalKeys(console)
+    keys.read_key = iter(" jjy").__next__
+    heading = quiz_screen.Heading("question 1 of 3", title, "score 0/0 · seed 1")
+
+    def draw(panel: object) -> None:
+        console.clear()
+        console.print(heading)
+        console.print(panel)
+
+    question = Question(card, "self", card.question)
+    draw(quiz_screen._question_panel(question, title))
+    answered = quiz_screen._ask_self(question, title, keys, console, draw, heading)
+    assert answered.correct
+    shown = frames(screen.getvalue())
+    assert len(shown) >= 3, shown
+    for frame in shown:
+        lines = frame.splitlines()
+        assert len(lines) <= height - 1, frame
+        assert max(cell_len(line) for line in lines) <= width, frame
+        assert "Convergence" in frame and "Perceptron" in lines[0], frame
+    if height < 24:
+        assert "j/↓ more" in shown[1] and "k/↑ back" in shown[-1]

@@ -22,7 +22,7 @@ from dlcards.errors import UsageError
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
     from rich.text import Text
 
     from dlcards.quiz import Answered, Question
@@ -162,6 +162,7 @@ def _ask_self(
     keys: QuizLines | TerminalKeys,
     console: Console,
     draw: Callable[[RenderableType], None],
+    heading: RenderableType,
 ) -> Answered:
     from dlcards.quiz import Answered
     from dlcards.view import card_panel, math_extras
@@ -171,12 +172,71 @@ def _ask_self(
         raise Quit("q")
     card = question.card
     extra = math_extras(card)
-    draw(card_panel(card, title, True, subtitle="quiz · self-graded", extra=extra))
-    console.print(r"[dim]Did you know it? \[y] yes · \[n] no · \[q] quit[/dim]")
-    key = keys.next({"y", "n", "q"})
+    answer = card_panel(card, title, True, subtitle="quiz · self-graded", extra=extra)
+    hint = r"[dim]Did you know it? \[y] yes · \[n] no · \[q] quit[/dim]"
+    if keys.interactive:
+        key = _answer_screen(question, title, answer, hint, heading, keys, console)
+    else:
+        draw(answer)
+        console.print(hint)
+        key = keys.next({"y", "n", "q"})
     if key == "q":
         raise Quit("q")
     return Answered(question, key == "y", "yes" if key == "y" else "no")
+
+
+def _answer_screen(
+    question: Question,
+    title: str,
+    answer: RenderableType,
+    hint: str,
+    heading: RenderableType,
+    keys: QuizLines | TerminalKeys,
+    console: Console,
+) -> str:
+    """The revealed card in a real terminal, as `study` shows it: a card taller than the
+    terminal scrolls with j/k (the screen says so) while its question stays in view, and the
+    screen is drawn again when the terminal changes size. Returns y, n or q."""
+    from rich.text import Text
+
+    from dlcards.pager import paint
+    from dlcards.view import card_panel
+
+    offset = 0
+    while True:
+        asked = card_panel(question.card, title, False, subtitle="quiz · self-graded")
+        pinned = len(console.render_lines(asked, console.options, pad=False)) - 1
+        bottom: list[RenderableType] = [Text.from_markup(hint)]
+        offset, most, page = paint(console, [heading], answer, bottom, offset, pinned)
+        key = keys.next({"y", "n", "q", "redraw"} | ({"j", "k"} if most else set()))
+        page = max(1, page - 1)  # a page down keeps one line of the last page in view
+        if key == "j":
+            offset += page
+        elif key == "k":
+            offset -= page
+        elif key != "redraw":
+            return key
+
+
+class Heading:
+    """`dlcards quiz · question i of n · Topic · score r/a · seed s` on one line when it fits
+    the width it is drawn at; else the topic on a line of its own (shortened with … if need
+    be) above the counts, rather than wrapped mid-title with a dangling `·`."""
+
+    def __init__(self, at: str, title: str, score: str) -> None:
+        self.at, self.title, self.score = at, title, score
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
+        full = Text.assemble(
+            ("dlcards quiz", "bold"), f" · {self.at} · {self.title} · {self.score}"
+        )
+        if full.cell_len <= options.max_width:
+            yield full
+            return
+        yield Text(self.title, style="bold", no_wrap=True, overflow="ellipsis")
+        yield Text(f"{self.at} · {self.score}", no_wrap=True, overflow="ellipsis")
 
 
 def _ask_choice(question: Question, keys: QuizLines | TerminalKeys, console: Console) -> Answered:
@@ -228,12 +288,15 @@ def _run(
         title = titles[question.card.topic]
         right = sum(a.correct for a in answers)
         head = f"question {i} of {total} · {title} · score {right}/{len(answers)}"
+        heading = Heading(
+            f"question {i} of {total}", title, f"score {right}/{len(answers)} · seed {seed}"
+        )
 
-        def draw(panel: RenderableType, head: str = head) -> None:
+        def draw(panel: RenderableType, heading: Heading = heading) -> None:
             """In a terminal the screen holds one question; a script's output keeps them all."""
             if keys.interactive:
                 console.clear()
-                console.print(f"[bold]dlcards quiz[/bold] · {head} · seed {seed}")
+                console.print(heading)
             console.print(panel)
 
         if not keys.interactive:
@@ -245,7 +308,7 @@ def _run(
         elif question.kind == "choice":
             answered = _ask_choice(question, keys, console)
         else:
-            answered = _ask_self(question, title, keys, console, draw)
+            answered = _ask_self(question, title, keys, console, draw, heading)
         if question.kind != "self":  # the self-graded panel showed them with the answer
             from dlcards.view import remarks
 

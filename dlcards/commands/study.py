@@ -25,8 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
 
-    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-    from rich.segment import Segment
+    from rich.console import Console, RenderableType
 
     from dlcards.catalog import Catalog
     from dlcards.deck import Card
@@ -154,68 +153,6 @@ def _help(keys: KeyInput | LineInput, revealed: bool, width: int) -> str:
     return "Space answer · s skip · u undo · q quit"
 
 
-class _Lines:
-    """Already rendered lines, printed as they are."""
-
-    def __init__(self, lines: list[list[Segment]]) -> None:
-        self.lines = lines
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from rich.segment import Segment
-
-        for line in self.lines:
-            yield from line
-            yield Segment.line()
-
-
-def _paint(
-    console: Console,
-    top: list[RenderableType],
-    body: RenderableType,
-    bottom: list[RenderableType],
-    offset: int,
-    pinned: int = 0,
-) -> tuple[int, int, int]:
-    """Clear the terminal and draw `top`, the part of `body` that fits from line `offset`, and
-    `bottom`; the last row stays free for the cursor and key hints. A body taller than the
-    space left gets a line saying which lines are shown and that j/k scroll; its first
-    `pinned` lines (the question) stay in view while the rest scrolls, room permitting.
-
-    Returns the offset actually used, the largest offset (0 when the body fits) and the
-    number of scrolling lines shown."""
-    from rich.console import Group
-    from rich.text import Text
-
-    options = console.options
-    top_lines = console.render_lines(Group(*top), options, pad=False)
-    bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
-    body_lines = console.render_lines(body, options, pad=False)
-    room = console.height - 1 - len(top_lines) - len(bottom_lines)
-    most = 0
-    if len(body_lines) > room:
-        room -= 1  # one row for the scroll line
-        if room - pinned < 2:  # too short to keep the question and show the answer
-            pinned = 0
-        head, rest = body_lines[:pinned], body_lines[pinned:]
-        room = max(room - pinned, 1)
-        most = len(rest) - room
-        offset = max(0, min(offset, most))
-        last = offset + room
-        body_lines = head + rest[offset:last]
-        first = 1 if offset == 0 else pinned + offset + 1
-        where = f"lines {first}-{pinned + last} of {pinned + len(rest)}"
-        more = " · ".join(
-            [*(["j/↓ more"] if offset < most else []), *(["k/↑ back"] if offset else [])]
-        )
-        scroll = Text(f"{where} · {more}", style="dim", no_wrap=True, overflow="ellipsis")
-        body_lines.extend(console.render_lines(scroll, options, pad=False))
-    else:
-        offset = 0
-    console.clear()
-    console.print(_Lines(top_lines + body_lines + bottom_lines), end="")
-    return offset, most, room
-
-
 def leech_notice(card_id: str, lapses: int, action: str) -> str:
     """What the study screen says when a grade makes a card a leech."""
     if action == "suspend":
@@ -338,6 +275,7 @@ def card_screen(
     a grade, s, u or q."""
     from rich.text import Text
 
+    from dlcards.pager import paint
     from dlcards.view import card_panel, math_extras
 
     grades = {str(g) for g in range(6)}
@@ -358,7 +296,7 @@ def card_screen(
             question = card_panel(card, title, False, kind_label, compact=compact)
             pinned = len(console.render_lines(question, console.options, pad=False)) - 1
         top = [_header(session, title, width, bar=console.height >= COMPACT_BELOW)]
-        offset, most, page = _paint(console, top, body, bottom, offset, pinned)
+        offset, most, page = paint(console, top, body, bottom, offset, pinned)
         allowed = ({"s", "u", "q"} | grades) | (set() if revealed else {"reveal"})
         key = keys.next(allowed | ({"j", "k"} if most else set()) | {"redraw"})
         page = max(1, page - 1)  # a page down keeps one line of the last page in view

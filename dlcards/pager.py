@@ -1,0 +1,72 @@
+"""A screen that fits the terminal: what is above, the part of a tall body that fits (scrolled
+with j/k, its first lines pinned), and what is below; shared by `study` and `quiz`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+    from rich.segment import Segment
+
+
+class _Lines:
+    """Already rendered lines, printed as they are."""
+
+    def __init__(self, lines: list[list[Segment]]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+
+        for line in self.lines:
+            yield from line
+            yield Segment.line()
+
+
+def paint(
+    console: Console,
+    top: list[RenderableType],
+    body: RenderableType,
+    bottom: list[RenderableType],
+    offset: int,
+    pinned: int = 0,
+) -> tuple[int, int, int]:
+    """Clear the terminal and draw `top`, the part of `body` that fits from line `offset`, and
+    `bottom`; the last row stays free for the cursor and key hints. A body taller than the
+    space left gets a line saying which lines are shown and that j/k scroll; its first
+    `pinned` lines (the question) stay in view while the rest scrolls, room permitting.
+
+    Returns the offset actually used, the largest offset (0 when the body fits) and the
+    number of scrolling lines shown."""
+    from rich.console import Group
+    from rich.text import Text
+
+    options = console.options
+    top_lines = console.render_lines(Group(*top), options, pad=False)
+    bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
+    body_lines = console.render_lines(body, options, pad=False)
+    room = console.height - 1 - len(top_lines) - len(bottom_lines)
+    most = 0
+    if len(body_lines) > room:
+        room -= 1  # one row for the scroll line
+        if room - pinned < 2:  # too short to keep the question and show the answer
+            pinned = 0
+        head, rest = body_lines[:pinned], body_lines[pinned:]
+        room = max(room - pinned, 1)
+        most = len(rest) - room
+        offset = max(0, min(offset, most))
+        last = offset + room
+        body_lines = head + rest[offset:last]
+        first = 1 if offset == 0 else pinned + offset + 1
+        where = f"lines {first}-{pinned + last} of {pinned + len(rest)}"
+        more = " · ".join(
+            [*(["j/↓ more"] if offset < most else []), *(["k/↑ back"] if offset else [])]
+        )
+        scroll = Text(f"{where} · {more}", style="dim", no_wrap=True, overflow="ellipsis")
+        body_lines.extend(console.render_lines(scroll, options, pad=False))
+    else:
+        offset = 0
+    console.clear()
+    console.print(_Lines(top_lines + body_lines + bottom_lines), end="")
+    return offset, most, room
