@@ -348,3 +348,35 @@ def test_quiz_answer_of_a_tall_card_scrolls_and_keeps_the_question(width: int, h
         assert "Convergence" in frame and "Perceptron" in lines[0], frame
     if height < 24:
         assert "j/↓ more" in shown[1] and "k/↑ back" in shown[-1]
+
+
+def test_quiz_choices_that_do_not_fit_are_paged_with_the_question_in_view() -> None:
+    """A multiple-choice question at 40x15 (backprop-6, four long options): before, options 1-3
+    and the question scrolled off the top; now j/k page through them under the question, and
+    the header's topic is shortened after a word ('Opti…' was cut mid-word)."""
+    import random
+
+    from dlcards.commands import quiz as quiz_screen
+    from dlcards.quiz import choice_question
+
+    catalog = load_catalog()
+    card = catalog.card("backprop-6")
+    title = catalog.topic_titles()[card.topic]
+    pool = [c for c in catalog.cards if c.topic == card.topic]
+    question = choice_question(card, pool, random.Random(2))
+    assert question is not None
+    console, screen = terminal(40, 15)
+    keys = quiz_screen.TerminalKeys(console)
+    keys.read_key = iter("jj" + question.expected).__next__
+    heading = quiz_screen.Heading("question 1 of 3", title, "score 0/0 · seed 2")
+    answered = quiz_screen._ask_choice(question, title, keys, console, heading)
+    assert answered.correct
+    shown = frames(screen.getvalue())
+    assert len(shown) == 3, shown
+    for frame in shown:
+        lines = frame.splitlines()
+        lines = lines[: lines.index("Pick 1-4 · [q] quit") + 1]  # then the feedback, once
+        assert len(lines) <= 14 and max(cell_len(line) for line in lines) <= 40, frame
+        assert "Using the analogy" in frame, frame
+        assert lines[0] == "Core Concepts of Backpropagation…", lines[0]
+    assert "1 " in shown[0] and "j/↓ more" in shown[0] and "k/↑ back" in shown[1]

@@ -175,7 +175,8 @@ def _ask_self(
     answer = card_panel(card, title, True, subtitle="quiz · self-graded", extra=extra)
     hint = r"[dim]Did you know it? \[y] yes · \[n] no · \[q] quit[/dim]"
     if keys.interactive:
-        key = _answer_screen(question, title, answer, hint, heading, keys, console)
+        asked = card_panel(card, title, False, subtitle="quiz · self-graded")
+        key = _paged(heading, answer, asked, hint, {"y", "n", "q"}, keys, console)
     else:
         draw(answer)
         console.print(hint)
@@ -185,30 +186,28 @@ def _ask_self(
     return Answered(question, key == "y", "yes" if key == "y" else "no")
 
 
-def _answer_screen(
-    question: Question,
-    title: str,
-    answer: RenderableType,
-    hint: str,
+def _paged(
     heading: RenderableType,
+    body: RenderableType,
+    pinned_part: RenderableType,
+    hint: str,
+    allowed: set[str],
     keys: QuizLines | TerminalKeys,
     console: Console,
 ) -> str:
-    """The revealed card in a real terminal, as `study` shows it: a card taller than the
-    terminal scrolls with j/k (the screen says so) while its question stays in view, and the
-    screen is drawn again when the terminal changes size. Returns y, n or q."""
+    """`body` in a real terminal, as `study` shows a card: taller than the terminal, it
+    scrolls with j/k (the screen says so) while `pinned_part`'s lines (the question) stay in
+    view, and it is drawn again when the terminal changes size. Returns a key of `allowed`."""
     from rich.text import Text
 
     from dlcards.pager import paint
-    from dlcards.view import card_panel
 
     offset = 0
     while True:
-        asked = card_panel(question.card, title, False, subtitle="quiz · self-graded")
-        pinned = len(console.render_lines(asked, console.options, pad=False)) - 1
+        pinned = len(console.render_lines(pinned_part, console.options, pad=False)) - 1
         bottom: list[RenderableType] = [Text.from_markup(hint)]
-        offset, most, page = paint(console, [heading], answer, bottom, offset, pinned)
-        key = keys.next({"y", "n", "q", "redraw"} | ({"j", "k"} if most else set()))
+        offset, most, page = paint(console, [heading], body, bottom, offset, pinned)
+        key = keys.next(allowed | {"redraw"} | ({"j", "k"} if most else set()))
         page = max(1, page - 1)  # a page down keeps one line of the last page in view
         if key == "j":
             offset += page
@@ -229,25 +228,43 @@ class Heading:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.text import Text
 
+        from dlcards.view import shorten
+
         full = Text.assemble(
             ("dlcards quiz", "bold"), f" · {self.at} · {self.title} · {self.score}"
         )
         if full.cell_len <= options.max_width:
             yield full
             return
-        yield Text(self.title, style="bold", no_wrap=True, overflow="ellipsis")
+        title = shorten(self.title, options.max_width) or self.title
+        yield Text(title, style="bold", no_wrap=True, overflow="ellipsis")
         yield Text(f"{self.at} · {self.score}", no_wrap=True, overflow="ellipsis")
 
 
-def _ask_choice(question: Question, keys: QuizLines | TerminalKeys, console: Console) -> Answered:
+def _ask_choice(
+    question: Question,
+    title: str,
+    keys: QuizLines | TerminalKeys,
+    console: Console,
+    heading: RenderableType,
+) -> Answered:
+    from dataclasses import replace
+
     from rich.text import Text
 
     from dlcards.quiz import Answered
     from dlcards.render import to_rich
 
     n = len(question.options)
-    console.print(rf"[dim]Pick 1-{n} · \[q] quit[/dim]")
-    key = keys.next({str(i) for i in range(1, n + 1)} | {"q"})
+    hint = rf"[dim]Pick 1-{n} · \[q] quit[/dim]"
+    allowed = {str(i) for i in range(1, n + 1)} | {"q"}
+    if keys.interactive:  # the options may not fit: paged, the question pinned
+        asked = _question_panel(replace(question, kind="self", options=()), title)
+        panel = _question_panel(question, title)
+        key = _paged(heading, panel, asked, hint, allowed, keys, console)
+    else:
+        console.print(hint)
+        key = keys.next(allowed)
     if key == "q":
         raise Quit("q")
     correct = int(key) - 1 == question.correct
@@ -306,7 +323,7 @@ def _run(
             answered = _ask_typed(question, keys, console)
             _typed_feedback(answered, console)
         elif question.kind == "choice":
-            answered = _ask_choice(question, keys, console)
+            answered = _ask_choice(question, title, keys, console, heading)
         else:
             answered = _ask_self(question, title, keys, console, draw, heading)
         if question.kind != "self":  # the self-graded panel showed them with the answer

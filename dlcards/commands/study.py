@@ -80,8 +80,10 @@ def _header(session: StudySession, title: str, width: int, bar: bool = True) -> 
     ):
         rows = [(Text(title, style="bold"), Text(short) + counts)]
     else:
+        from dlcards.view import shorten
+
         return Group(
-            Text(title, style="bold", no_wrap=True, overflow="ellipsis"),
+            Text(shorten(title, width) or title, style="bold", no_wrap=True, overflow="ellipsis"),
             Text(at + " · ", no_wrap=True, overflow="ellipsis") + counts,
             *below,
         )
