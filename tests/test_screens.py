@@ -380,3 +380,16 @@ def test_quiz_choices_that_do_not_fit_are_paged_with_the_question_in_view() -> N
         assert "Using the analogy" in frame, frame
         assert lines[0] == "Core Concepts of Backpropagation…", lines[0]
     assert "1 " in shown[0] and "j/↓ more" in shown[0] and "k/↑ back" in shown[1]
+
+
+def test_heatmap_footer_wraps_under_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 40 columns `42 reviews on 7 days since 2025-11-24` does not fit: its rest goes on an
+    indented line, not against the border (`│2025-11-24`)."""
+    history()
+    tty_env(monkeypatch, 40)
+    lines = run("stats", "--today", "2026-11-27").splitlines()
+    start = next(i for i, line in enumerate(lines) if "less" in line and "more" in line)
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("╰"))
+    footer = lines[start + 1 : end]
+    assert len(footer) >= 3 and "since" in footer[0], footer
+    assert all(line.startswith("│    ") for line in footer), footer

@@ -59,14 +59,15 @@ def heatmap_view(data: dict[str, Any], width: int = WIDTH) -> Any:
     for step in range(5):
         text.append(LEVELS[step], style=LEVEL_STYLES[step])
     text.append(" more", style="dim")
-    text.append(f"  {TODAY_MARK} today\n", style="dim")
+    text.append(f"  {TODAY_MARK} today", style="dim")
     days = hm["days_studied"]
     since = date.fromisoformat(hm["first"]).isoformat()
-    text.append(
-        f"    {hm['total']} reviews on {days} day{'s' if days != 1 else ''} since {since}\n"
-        f"    busiest day: {peak}",
-        style="dim",
-    )
+    from dlcards.console import wrap_tokens
+
+    said = f"{hm['total']} reviews on {days} day{'s' if days != 1 else ''} since {since}"
+    # wrapped under itself, not at the border: `since 2025-12-01` at 40 columns
+    for line in [*wrap_tokens(said, width - 2 - 4, breaks=" "), f"busiest day: {peak}"]:
+        text.append(f"\n    {line}", style="dim")
     title = "reviews per day, past year" if shown == len(hm["weeks"]) else f"reviews, {shown} weeks"
     return _panel(text, title, width, padding=(0, 0))
 
