@@ -269,7 +269,12 @@ def test_a_resized_terminal_redraws_the_card_at_its_new_size() -> None:
         store.sync(catalog.cards, "screens", NOW)
         session = session_on(store, ["perceptron-12"])
         key = study_screen.card_screen(
-            session, card, "Perceptron Loss Function", "new card", "", console,
+            session,
+            card,
+            "Perceptron Loss Function",
+            "new card",
+            "",
+            console,
             KeyInput(read_key, console),
         )
     assert key == "q"
@@ -306,8 +311,10 @@ def test_panel_labels_are_shortened_at_a_word_never_cropped(width: int) -> None:
         full = f"{card.id} · {titles[card.topic]} · {', '.join(card.tags)}".split()
         for shown, words in ((top, full), (bottom, (card.source or "").split())):
             for word in shown.split():
-                assert word.removesuffix("…") in words or word.endswith("…") and any(
-                    w.rstrip(",;:") == word.removesuffix("…") for w in words
+                assert (
+                    word.removesuffix("…") in words
+                    or word.endswith("…")
+                    and any(w.rstrip(",;:") == word.removesuffix("…") for w in words)
                 ), (word, lines[0], lines[-1])
             assert shown.count("(") == shown.count(")"), shown
         if card.source and "#" in card.source:
