@@ -14,7 +14,8 @@ import typer
 from typer.core import TyperGroup
 
 from dlcards import __version__
-from dlcards.errors import DlcardsError, one_line
+from dlcards.console import pipe_closed, report
+from dlcards.errors import DlcardsError
 
 
 class _Group(TyperGroup):
@@ -67,12 +68,9 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except DlcardsError as err:
-            typer.echo(f"error: {one_line(str(err))}", err=True)
-            raise typer.Exit(err.exit_code) from None
+            raise typer.Exit(report(err)) from None
         except BrokenPipeError:
-            # `dlcards list | head`: the reader went away; that is not an error.
-            sys.stderr.close()
-            raise typer.Exit(0) from None
+            raise typer.Exit(pipe_closed()) from None
 
 
 def _click_exceptions() -> Any:

@@ -7,8 +7,12 @@ import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
+from dlcards.errors import one_line
+
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from dlcards.errors import DlcardsError
 
 
 def reader_left() -> None:
@@ -17,6 +21,20 @@ def reader_left() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     raise SystemExit(0)
+
+
+def report(err: DlcardsError) -> int:
+    """A user error as the CLI shows it: `error: ...`, one line on stderr; its exit code."""
+    sys.stderr.write(f"error: {one_line(str(err))}\n")
+    sys.stderr.flush()
+    return err.exit_code
+
+
+def pipe_closed() -> int:
+    """The reader of stdout went away mid-command (`dlcards list | head`): not an error, so
+    nothing more is written, not even to stderr; exit code 0."""
+    sys.stderr.close()
+    return 0
 
 
 @cache

@@ -1,17 +1,23 @@
-"""The shell-prompt fast path: `dlcards due --count` without loading the CLI framework.
+"""The fast path: the everyday commands without loading the CLI framework (typer, click).
 
-`main` answers `due --count` (with `--db`/`--today`) using only the standard library's sqlite3,
-the store and the settings, when the database exists and the decks have not changed since the
-last sync. Anything else (another command, a deck edit to sync, an error to report) goes to the
-full CLI, which gives the same number (`dlcards.commands.progress.due`), so the fast path can
-never show a figure the full one would not.
+`main` first answers `due --count` (with `--db`/`--today`) using only the standard library's
+sqlite3, the store and the settings, when the database exists and the decks have not changed
+since the last sync: a shell prompt's number. Anything else (a deck edit to sync, an error to
+report) goes on, and the full answer is the same number (`dlcards.commands.run.due`), so the
+fast path can never show a figure the full one would not.
+
+Then `topics`, `show ID` and `due`, with the options they take, are parsed here and run by the
+same function the typer command calls (`dlcards.commands.run`), with the same error funnel
+(`dlcards.console.report`): the same output, errors and exit codes, without typer's import
+time. A command line this parser does not fully understand (`--help`, an unknown or repeated
+option, `--`, a missing argument) goes to the full CLI, which says what typer says.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,11 +77,90 @@ def _path(text: str) -> Path:
     return Path(text).expanduser()
 
 
+# The command lines run here, as their typer commands declare them (tests/test_quick.py checks
+# the two agree): each command's positional parameters, and each option's parameter and kind:
+# VALUE takes one value, LIST takes one value and may repeat, FLAG takes none.
+VALUE, LIST, FLAG = "value", "list", "flag"
+_DECKS = {"--decks": ("decks", LIST)}
+_DB_TODAY = {"--db": ("db", VALUE), "--today": ("today", VALUE)}
+_JSON = {"--json": ("json_", FLAG)}
+COMMANDS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, str]]]] = {
+    "topics": ((), {**_DECKS, **_JSON}),
+    "show": (("card_id",), {**_DECKS, **_DB_TODAY, **_JSON}),
+    "due": ((), {**_DECKS, **_DB_TODAY, **_JSON, "--count": ("count", FLAG)}),
+}
+
+
+def parse(argv: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
+    """The command and its body's keyword arguments for `argv`, or None when the full CLI must
+    parse it. Only what click would read the same way is taken: long options, `--opt value` or
+    `--opt=value`, a value option at most once (unless repeatable), positionals in order."""
+    if not argv or argv[0] not in COMMANDS:
+        return None
+    positional, options = COMMANDS[argv[0]]
+    kwargs: dict[str, Any] = {}
+    for param, kind in options.values():
+        kwargs[param] = () if kind == LIST else (False if kind == FLAG else None)
+    given: list[str] = []
+    args = list(argv[1:])
+    while args:
+        arg = args.pop(0)
+        if not arg.startswith("-") or arg == "-":
+            given.append(arg)
+            continue
+        name, eq, value = arg.partition("=")
+        if name not in options:
+            return None  # --help, --, a short or unknown option: typer's to answer
+        param, kind = options[name]
+        if kind == FLAG:
+            if eq:
+                return None
+            kwargs[param] = True
+            continue
+        if not eq:
+            if not args:
+                return None
+            value = args.pop(0)
+        if value.startswith("-") and value != "-":
+            return None  # click would take it as the value; leave such lines to click
+        if kind == LIST:
+            kwargs[param] = (*kwargs[param], value)
+        elif kwargs[param] is not None:
+            return None
+        else:
+            kwargs[param] = value
+    if len(given) != len(positional):
+        return None
+    kwargs.update(zip(positional, given, strict=True))
+    return argv[0], kwargs
+
+
+def run(name: str, kwargs: dict[str, Any]) -> int:
+    """Run the command's body; its exit code, with errors shown as the full CLI shows them."""
+    from dlcards.commands import run as bodies
+    from dlcards.console import pipe_closed, report
+    from dlcards.errors import DlcardsError
+
+    try:
+        getattr(bodies, name)(**kwargs)
+    except DlcardsError as err:
+        return report(err)
+    except BrokenPipeError:
+        return pipe_closed()
+    except KeyboardInterrupt:
+        return 130  # as typer's main: no message
+    return 0
+
+
 def main() -> None:
-    count = due_count(sys.argv[1:])
+    argv = sys.argv[1:]
+    count = due_count(argv)
     if count is not None:
         sys.stdout.write(f"{count}\n")
         return
+    command = parse(argv)
+    if command is not None:
+        sys.exit(run(*command))
     from dlcards.cli import main as full
 
     full()

@@ -40,7 +40,7 @@ COMMANDS = [["--version"], ["topics"], ["list"], ["show", "gd-23"], ["due"]]
 # dlcards.commands modules each may import: its own, and the shared options
 MODULES = {"--version": set(), "topics": {"browse"}, "list": {"browse"}, "show": {"browse"}}
 MODULES["due"] = {"progress"}
-SHARED = {"common", "options"}
+SHARED = {"common", "options", "run"}  # run: the bodies the fast path shares (dlcards.quick)
 
 
 @pytest.fixture(scope="module")

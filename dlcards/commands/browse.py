@@ -6,46 +6,21 @@ from typing import Any
 
 import typer
 
-from dlcards.commands.common import DbOption, TodayOption
-from dlcards.commands.options import DecksOption, JsonOption, TagOption, TopicOption
+from dlcards.commands.options import (
+    DbOption,
+    DecksOption,
+    JsonOption,
+    TagOption,
+    TodayOption,
+    TopicOption,
+)
 
 
 def topics(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> None:
     """List the topics: slug, title, number of cards and of math cards."""
-    from dlcards.catalog import load_catalog
-    from dlcards.console import out, plural, print_json
+    from dlcards.commands import run
 
-    catalog = load_catalog(decks or ())
-    rows: list[dict[str, Any]] = [
-        {
-            "topic": info.topic,
-            "title": info.title,
-            "cards": len(info.ids),
-            "math": info.math,
-            "file": info.path,
-        }
-        for info in catalog.infos
-    ]
-    if json_:
-        print_json(rows)
-        return
-    from rich.table import Table
-
-    table = Table(title=None, box=None, header_style="bold", pad_edge=False)
-    table.add_column("topic", style="cyan", no_wrap=True)
-    table.add_column("title")
-    table.add_column("cards", justify="right")
-    table.add_column("math", justify="right")
-    for row in rows:
-        table.add_row(row["topic"], row["title"], str(row["cards"]), str(row["math"]))
-    table.add_section()
-    table.add_row(
-        "",
-        plural(len(rows), "topic"),
-        str(sum(r["cards"] for r in rows)),
-        str(sum(r["math"] for r in rows)),
-    )
-    out().print(table)
+    run.topics(decks or (), json_)
 
 
 def list_cards(
@@ -163,73 +138,6 @@ def _card_table(cards: list[Any], questions: list[str], width: int) -> Any:
     return Group(head, *rows)
 
 
-def card_json(card: Any, title: str) -> dict[str, Any]:
-    """The stable JSON shape of a card (documented in the README)."""
-    return {
-        "id": card.id,
-        "topic": card.topic,
-        "topic_title": title,
-        "question": card.question,
-        "answer": card.answer,
-        "tags": list(card.tags),
-        "source": card.source,
-        "source_question": card.source_question,
-        "erratum": card.erratum,
-        "note": card.note,
-        "references": list(card.references),
-        "compute": [
-            {"fn": c.fn, "args": dict(c.args), "claim": c.claim, "tolerance": c.tolerance}
-            for c in card.compute
-        ],
-        "file": card.file,
-        "line": card.line,
-    }
-
-
-def _progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]:
-    """The card's schedule as the active scheduler sees it, plus every scheduler's full state;
-    read without creating or syncing the database."""
-    from dlcards.commands.common import db_path, today_from
-    from dlcards.memory import Memory
-    from dlcards.scheduling import Schedule
-    from dlcards.settings import Settings
-    from dlcards.store import Store, default_db, existing_file
-
-    path = db_path(db) or default_db()
-    day = today_from(today)
-    memory, flags, schedule = Memory(), None, Schedule.from_settings(Settings())
-    history: list[Any] = []
-    if existing_file(path):  # a FIFO or a symlink loop is an error here too
-        with Store.open(path) as store:
-            schedule = Schedule.from_settings(store.settings())
-            memory = store.memory(card_id)
-            flags = store.card_flags(card_id)
-            history = store.history(card_id)
-    if any(entry.day > day for entry in history):
-        # --today before some of its reviews: those have not happened yet; the card is as the
-        # grades up to that day leave it
-        history = [entry for entry in history if entry.day <= day]
-        memory = schedule.replay_all(history)
-    # Schedulers whose state is not kept (FSRS while SM-2 is active) are replayed from the log.
-    states = dict(schedule.states(schedule.replay_all(history)))
-    states.update({s.name: s.state_dict(memory) for s in schedule.kept})
-    due = schedule.due(memory)
-    recall = schedule.recall(memory, day)
-    return {
-        "status": "new" if memory.is_new else "review",
-        "ef": memory.sm2.ef / 100,
-        "interval": schedule.interval(memory),
-        "repetitions": memory.sm2.repetitions,
-        "lapses": memory.sm2.lapses,
-        "due": due.isoformat() if due else None,
-        "last_review": memory.last_review.isoformat() if memory.last_review else None,
-        "suspended": bool(flags and flags.suspended),
-        "recall": round(recall, 4) if recall is not None else None,
-        "scheduler": schedule.name,
-        **states,
-    }
-
-
 def show(
     card_id: str = typer.Argument(..., help="Card id, e.g. gd-23."),
     decks: list[str] | None = DecksOption,
@@ -238,34 +146,6 @@ def show(
     json_: bool = typer.Option(False, "--json", help="Print the card and its state as JSON."),
 ) -> None:
     """Show one card: question, answer, tags, source and its study state."""
-    from dlcards.catalog import load_catalog
-    from dlcards.console import out, print_json
+    from dlcards.commands import run
 
-    catalog = load_catalog(decks or ())
-    card = catalog.card(card_id)
-    title = catalog.topic_titles()[card.topic]
-    state = _progress(card.id, db, today)
-    if json_:
-        print_json({**card_json(card, title), "state": state})
-        return
-    from dlcards.view import card_panel, math_extras
-
-    if state["status"] == "new":
-        line = "new · not studied yet"
-    else:
-        if state["scheduler"] == "fsrs":
-            fsrs = state["fsrs"]
-            memory = f"stability {fsrs['stability']:.1f}d · difficulty {fsrs['difficulty']:.2f}"
-        else:
-            memory = f"ease {state['ef']:.2f}"
-        line = (
-            f"{state['scheduler']}: {memory} · interval {state['interval']}d · "
-            f"due {state['due']} · reviews in a row {state['repetitions']} · "
-            f"lapses {state['lapses']}"
-        )
-        if state["recall"] is not None:
-            line += f" · recall today {state['recall']:.0%}"
-    if state["suspended"]:
-        line += " · suspended"
-    out().print(card_panel(card, title, reveal=True, extra=math_extras(card)))
-    out().print(f"[dim]{line}[/dim]")
+    run.show(card_id, decks or (), db, today, json_)

@@ -1,4 +1,5 @@
-"""Helpers the commands share: the day, the clock, and an open, synced store."""
+"""Helpers the commands share: the day, the clock, and an open, synced store. Free of the CLI
+framework, so that the fast path (dlcards.quick) runs commands without it."""
 
 from __future__ import annotations
 
@@ -8,27 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
 from dlcards.days import today_from as today_from
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
     from dlcards.scheduling import Schedule
     from dlcards.store import Store
-
-DbOption = typer.Option(
-    None,
-    "--db",
-    help="Progress database file (default: user data dir; also DLCARDS_DB).",
-    metavar="PATH",
-)
-TodayOption = typer.Option(
-    None,
-    "--today",
-    help="Act as if today were YYYY-MM-DD (also DLCARDS_TODAY).",
-    metavar="DATE",
-)
 
 
 def clock() -> datetime:

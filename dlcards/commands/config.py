@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import REBUILD_PENDING, DbOption, opened_store
+from dlcards.commands.common import REBUILD_PENDING, opened_store
+from dlcards.commands.options import DbOption
 
 if TYPE_CHECKING:
     from dlcards.store import Store

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import DbOption, clock, db_path
+from dlcards.commands.common import clock, db_path
+from dlcards.commands.options import DbOption
 
 if TYPE_CHECKING:
     from dlcards.store.doctor import Replay, Report

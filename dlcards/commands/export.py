@@ -9,8 +9,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
-from dlcards.commands.common import DbOption, TodayOption, opened_store, synced_store, today_from
-from dlcards.commands.options import DecksOption, TagOption, TopicOption
+from dlcards.commands.common import opened_store, synced_store, today_from
+from dlcards.commands.options import DbOption, DecksOption, TagOption, TodayOption, TopicOption
 from dlcards.console import plural
 from dlcards.errors import UsageError
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import DbOption, db_path, opened_store, schedule_of, synced_store
-from dlcards.commands.options import DecksOption
+from dlcards.commands.common import db_path, opened_store, schedule_of, synced_store
+from dlcards.commands.options import DbOption, DecksOption
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog

@@ -12,8 +12,8 @@ from typing import Any
 
 import typer
 
-from dlcards.commands.common import DbOption, opened_store
-from dlcards.commands.options import JsonOption
+from dlcards.commands.common import opened_store
+from dlcards.commands.options import DbOption, JsonOption
 
 
 def optimize(

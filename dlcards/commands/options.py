@@ -22,3 +22,15 @@ SearchOption = typer.Option(
     help="Only the cards this search finds (as `dlcards search`, e.g. 'momentum is:due').",
     metavar="QUERY",
 )
+DbOption = typer.Option(
+    None,
+    "--db",
+    help="Progress database file (default: user data dir; also DLCARDS_DB).",
+    metavar="PATH",
+)
+TodayOption = typer.Option(
+    None,
+    "--today",
+    help="Act as if today were YYYY-MM-DD (also DLCARDS_TODAY).",
+    metavar="DATE",
+)

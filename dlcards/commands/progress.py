@@ -7,15 +7,8 @@ from typing import Any
 
 import typer
 
-from dlcards.commands.common import (
-    DbOption,
-    TodayOption,
-    clock,
-    schedule_of,
-    synced_store,
-    today_from,
-)
-from dlcards.commands.options import DecksOption, JsonOption, TopicOption
+from dlcards.commands.common import clock, schedule_of, synced_store, today_from
+from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOption, TopicOption
 
 
 def due(
@@ -32,60 +25,9 @@ def due(
 ) -> None:
     """How many cards are due today and how many are new, per topic; how many due reviews wait
     beyond the daily review cap (reviews_per_day), most overdue first."""
-    from dlcards.console import out, print_json
-    from dlcards.limits import cap_left, today_counts
+    from dlcards.commands import run
 
-    day = today_from(today)
-    with synced_store(db, decks or ()) as store:
-        by = schedule_of(store).name
-        settings = store.settings()
-        cap = settings.review_cap
-        if count:
-            typer.echo(store.due_count(day, by, settings.new_per_day, cap))
-            return
-        counts = store.topic_counts(day, by)
-        limit = settings.new_per_day
-        new_left = limit - store.new_introduced(day)
-        left = cap_left(cap, store.reviews_today(day) if cap is not None else 0)
-        next_due = store.next_due(day, by)
-    total_due = sum(c.due for c in counts)
-    total_new = sum(c.new for c in counts)
-    due_today, new_today = today_counts(total_due, total_new, new_left, left)
-    data: dict[str, Any] = {
-        "today": day.isoformat(),
-        "due": total_due,
-        "new": total_new,
-        "new_today": new_today,
-        "reviews_per_day": cap,
-        "due_today": due_today,
-        "beyond_cap": total_due - due_today,
-        "next_due": next_due.isoformat() if next_due else None,
-        "topics": [{"topic": c.topic, "due": c.due, "new": c.new} for c in counts],
-    }
-    if json_:
-        print_json(data)
-        return
-    from rich.table import Table
-
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("topic", style="cyan")
-    table.add_column("due", justify="right", style="green")
-    table.add_column("new", justify="right", style="blue")
-    for c in counts:
-        table.add_row(c.topic, str(c.due), str(c.new))
-    table.add_section()
-    table.add_row("total", str(total_due), str(total_new))
-    console = out()
-    console.print(table)
-    console.print(
-        f"Today: [bold green]{due_today}[/] due, [bold blue]{data['new_today']}[/] new "
-        f"(of {limit} a day)." + (f" Next review after today: {next_due}." if next_due else "")
-    )
-    if data["beyond_cap"]:
-        console.print(
-            f"[yellow]{data['beyond_cap']} more due review(s) wait beyond the daily cap of "
-            f"{cap}[/yellow] (most overdue first; `dlcards config reviews_per_day N` to change)"
-        )
+    run.due(decks or (), db, today, json_, count)
 
 
 def _streak(days: list[date], today: date) -> int:

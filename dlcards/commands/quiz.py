@@ -16,8 +16,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import DbOption, TodayOption, clock, today_from
-from dlcards.commands.options import DecksOption, SearchOption, TagOption, TopicOption
+from dlcards.commands.common import clock, today_from
+from dlcards.commands.options import (
+    DbOption,
+    DecksOption,
+    SearchOption,
+    TagOption,
+    TodayOption,
+    TopicOption,
+)
 from dlcards.errors import UsageError
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 

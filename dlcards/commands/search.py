@@ -12,8 +12,8 @@ from typing import Any
 
 import typer
 
-from dlcards.commands.common import DbOption, TodayOption, schedule_of, synced_store, today_from
-from dlcards.commands.options import DecksOption, JsonOption
+from dlcards.commands.common import schedule_of, synced_store, today_from
+from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOption
 
 
 def search(

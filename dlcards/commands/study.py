@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from dlcards.commands.common import DbOption, TodayOption, clock, today_from
-from dlcards.commands.options import DecksOption, SearchOption, TagOption, TopicOption
+from dlcards.commands.common import clock, today_from
+from dlcards.commands.options import (
+    DbOption,
+    DecksOption,
+    SearchOption,
+    TagOption,
+    TodayOption,
+    TopicOption,
+)
 from dlcards.settings import NEW_PER_DAY_MAX, REVIEWS_MAX
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 

@@ -1,0 +1,216 @@
+"""What `topics`, `show` and `due` do once their options are parsed, without the CLI framework.
+
+Each function here is the whole body of one command: the typer commands (`dlcards.commands.
+browse`, `dlcards.commands.progress`) declare the options and call it, and so does the fast
+path (`dlcards.quick`), which parses the common command lines itself so that these everyday
+commands start without importing typer. One body, so both print the same bytes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+
+def topics(decks: Sequence[str], json_: bool) -> None:
+    """List the topics: slug, title, number of cards and of math cards."""
+    from dlcards.catalog import load_catalog
+    from dlcards.console import out, plural, print_json
+
+    catalog = load_catalog(decks)
+    rows: list[dict[str, Any]] = [
+        {
+            "topic": info.topic,
+            "title": info.title,
+            "cards": len(info.ids),
+            "math": info.math,
+            "file": info.path,
+        }
+        for info in catalog.infos
+    ]
+    if json_:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title=None, box=None, header_style="bold", pad_edge=False)
+    table.add_column("topic", style="cyan", no_wrap=True)
+    table.add_column("title")
+    table.add_column("cards", justify="right")
+    table.add_column("math", justify="right")
+    for row in rows:
+        table.add_row(row["topic"], row["title"], str(row["cards"]), str(row["math"]))
+    table.add_section()
+    table.add_row(
+        "",
+        plural(len(rows), "topic"),
+        str(sum(r["cards"] for r in rows)),
+        str(sum(r["math"] for r in rows)),
+    )
+    out().print(table)
+
+
+def card_json(card: Any, title: str) -> dict[str, Any]:
+    """The stable JSON shape of a card (documented in the README)."""
+    return {
+        "id": card.id,
+        "topic": card.topic,
+        "topic_title": title,
+        "question": card.question,
+        "answer": card.answer,
+        "tags": list(card.tags),
+        "source": card.source,
+        "source_question": card.source_question,
+        "erratum": card.erratum,
+        "note": card.note,
+        "references": list(card.references),
+        "compute": [
+            {"fn": c.fn, "args": dict(c.args), "claim": c.claim, "tolerance": c.tolerance}
+            for c in card.compute
+        ],
+        "file": card.file,
+        "line": card.line,
+    }
+
+
+def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]:
+    """The card's schedule as the active scheduler sees it, plus every scheduler's full state;
+    read without creating or syncing the database."""
+    from dlcards.commands.common import db_path, today_from
+    from dlcards.memory import Memory
+    from dlcards.scheduling import Schedule
+    from dlcards.settings import Settings
+    from dlcards.store import Store, default_db, existing_file
+
+    path = db_path(db) or default_db()
+    day = today_from(today)
+    memory, flags, schedule = Memory(), None, Schedule.from_settings(Settings())
+    history: list[Any] = []
+    if existing_file(path):  # a FIFO or a symlink loop is an error here too
+        with Store.open(path) as store:
+            schedule = Schedule.from_settings(store.settings())
+            memory = store.memory(card_id)
+            flags = store.card_flags(card_id)
+            history = store.history(card_id)
+    if any(entry.day > day for entry in history):
+        # --today before some of its reviews: those have not happened yet; the card is as the
+        # grades up to that day leave it
+        history = [entry for entry in history if entry.day <= day]
+        memory = schedule.replay_all(history)
+    # Schedulers whose state is not kept (FSRS while SM-2 is active) are replayed from the log.
+    states = dict(schedule.states(schedule.replay_all(history)))
+    states.update({s.name: s.state_dict(memory) for s in schedule.kept})
+    due = schedule.due(memory)
+    recall = schedule.recall(memory, day)
+    return {
+        "status": "new" if memory.is_new else "review",
+        "ef": memory.sm2.ef / 100,
+        "interval": schedule.interval(memory),
+        "repetitions": memory.sm2.repetitions,
+        "lapses": memory.sm2.lapses,
+        "due": due.isoformat() if due else None,
+        "last_review": memory.last_review.isoformat() if memory.last_review else None,
+        "suspended": bool(flags and flags.suspended),
+        "recall": round(recall, 4) if recall is not None else None,
+        "scheduler": schedule.name,
+        **states,
+    }
+
+
+def show(
+    card_id: str, decks: Sequence[str], db: str | None, today: str | None, json_: bool
+) -> None:
+    """Show one card: question, answer, tags, source and its study state."""
+    from dlcards.catalog import load_catalog
+    from dlcards.console import out, print_json
+
+    catalog = load_catalog(decks)
+    card = catalog.card(card_id)
+    title = catalog.topic_titles()[card.topic]
+    state = card_progress(card.id, db, today)
+    if json_:
+        print_json({**card_json(card, title), "state": state})
+        return
+    from dlcards.view import card_panel, math_extras
+
+    if state["status"] == "new":
+        line = "new · not studied yet"
+    else:
+        if state["scheduler"] == "fsrs":
+            fsrs = state["fsrs"]
+            memory = f"stability {fsrs['stability']:.1f}d · difficulty {fsrs['difficulty']:.2f}"
+        else:
+            memory = f"ease {state['ef']:.2f}"
+        line = (
+            f"{state['scheduler']}: {memory} · interval {state['interval']}d · "
+            f"due {state['due']} · reviews in a row {state['repetitions']} · "
+            f"lapses {state['lapses']}"
+        )
+        if state["recall"] is not None:
+            line += f" · recall today {state['recall']:.0%}"
+    if state["suspended"]:
+        line += " · suspended"
+    out().print(card_panel(card, title, reveal=True, extra=math_extras(card)))
+    out().print(f"[dim]{line}[/dim]")
+
+
+def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, count: bool) -> None:
+    """How many cards are due today and how many are new, per topic; how many due reviews wait
+    beyond the daily review cap (reviews_per_day), most overdue first."""
+    from dlcards.commands.common import schedule_of, synced_store, today_from
+    from dlcards.console import out, print_json
+    from dlcards.limits import cap_left, today_counts
+
+    day = today_from(today)
+    with synced_store(db, decks) as store:
+        by = schedule_of(store).name
+        settings = store.settings()
+        cap = settings.review_cap
+        if count:
+            sys.stdout.write(f"{store.due_count(day, by, settings.new_per_day, cap)}\n")
+            sys.stdout.flush()
+            return
+        counts = store.topic_counts(day, by)
+        limit = settings.new_per_day
+        new_left = limit - store.new_introduced(day)
+        left = cap_left(cap, store.reviews_today(day) if cap is not None else 0)
+        next_due = store.next_due(day, by)
+    total_due = sum(c.due for c in counts)
+    total_new = sum(c.new for c in counts)
+    due_today, new_today = today_counts(total_due, total_new, new_left, left)
+    data: dict[str, Any] = {
+        "today": day.isoformat(),
+        "due": total_due,
+        "new": total_new,
+        "new_today": new_today,
+        "reviews_per_day": cap,
+        "due_today": due_today,
+        "beyond_cap": total_due - due_today,
+        "next_due": next_due.isoformat() if next_due else None,
+        "topics": [{"topic": c.topic, "due": c.due, "new": c.new} for c in counts],
+    }
+    if json_:
+        print_json(data)
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("topic", style="cyan")
+    table.add_column("due", justify="right", style="green")
+    table.add_column("new", justify="right", style="blue")
+    for c in counts:
+        table.add_row(c.topic, str(c.due), str(c.new))
+    table.add_section()
+    table.add_row("total", str(total_due), str(total_new))
+    console = out()
+    console.print(table)
+    console.print(
+        f"Today: [bold green]{due_today}[/] due, [bold blue]{data['new_today']}[/] new "
+        f"(of {limit} a day)." + (f" Next review after today: {next_due}." if next_due else "")
+    )
+    if data["beyond_cap"]:
+        console.print(
+            f"[yellow]{data['beyond_cap']} more due review(s) wait beyond the daily cap of "
+            f"{cap}[/yellow] (most overdue first; `dlcards config reviews_per_day N` to change)"
+        )
