@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import helpers as h
 import pytest
 from typer.testing import CliRunner
 
+from dlcards import quick
 from dlcards.cli import app
 from dlcards.quick import _options, due_count
 
@@ -94,3 +96,179 @@ def test_the_command_prints_one_number_without_typer(isolated: Path) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.split("\n")[:2] == ["20", "[]"]
+
+
+# --- topics, show ID, due: the same body, parsed without typer ----------------------------------
+
+FAST_LINES = [
+    ["topics"],
+    ["topics", "--json"],
+    ["show", "gd-23"],
+    ["show", "--json", "gd-23"],
+    ["show", "gd-23", "--today=2026-12-24", "--db", "x.db"],
+    ["due"],
+    ["due", "--json", "--today", DAY],
+    ["due", "--count", "--decks", "a", "--decks=b"],
+    ["show", "-"],
+]
+TYPER_LINES = [
+    [],
+    ["--version"],
+    ["topics", "--help"],
+    ["show"],
+    ["show", "a", "b"],
+    ["show", "--", "gd-23"],
+    ["show", "gd-23", "--db"],
+    ["show", "gd-23", "--db", "--json"],
+    ["due", "--today", DAY, "--today", DAY],
+    ["due", "--json=1"],
+    ["due", "--bogus"],
+    ["due", "-h"],
+    ["topics", "extra"],
+    ["list"],
+    ["stats"],
+]
+
+
+@pytest.mark.parametrize("argv", FAST_LINES, ids=" ".join)
+def test_fast_lines_are_parsed(argv: list[str]) -> None:
+    assert quick.parse(argv) is not None
+
+
+@pytest.mark.parametrize("argv", TYPER_LINES, ids=" ".join)
+def test_other_lines_go_to_typer(argv: list[str]) -> None:
+    assert quick.parse(argv) is None
+
+
+def test_parsed_options() -> None:
+    assert quick.parse(["show", "gd-23", "--today=2026-12-24", "--db", "x.db", "--json"]) == (
+        "show",
+        {"card_id": "gd-23", "decks": (), "db": "x.db", "today": "2026-12-24", "json_": True},
+    )
+    assert quick.parse(["due", "--decks", "a", "--count", "--decks=b"]) == (
+        "due",
+        {"decks": ("a", "b"), "db": None, "today": None, "json_": False, "count": True},
+    )
+
+
+@pytest.mark.parametrize("name", sorted(quick.COMMANDS))
+def test_the_parser_reads_what_the_typer_command_declares(name: str) -> None:
+    """The fast path's table is the typer command's parameters: the same positionals in the same
+    order, and every option with the same parameter and kind; the body takes exactly those."""
+    from dlcards.cli import _load
+    from dlcards.commands import run as bodies
+
+    command = _load(name)
+    positional = tuple(p.name for p in command.params if p.param_type_name == "argument")
+    options = {
+        opt: (p.name, quick.FLAG if p.is_flag else quick.LIST if p.multiple else quick.VALUE)
+        for p in command.params
+        if p.param_type_name == "option"
+        for opt in [*p.opts, *p.secondary_opts]
+    }
+    assert quick.COMMANDS[name] == (positional, options)
+    assert set(inspect.signature(getattr(bodies, name)).parameters) == {
+        p.name for p in command.params
+    }
+
+
+@pytest.mark.parametrize("argv", FAST_LINES, ids=" ".join)
+def test_the_typer_command_calls_the_same_body_with_the_same_values(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dlcards.commands import run as bodies
+
+    parsed = quick.parse(argv)
+    assert parsed is not None
+    name, expected = parsed
+    body = getattr(bodies, name)
+    calls: list[dict[str, object]] = []
+
+    def record(*args: object, **kwargs: object) -> None:
+        bound = inspect.signature(body).bind(*args, **kwargs).arguments
+        calls.append({k: tuple(v) if isinstance(v, list) else v for k, v in bound.items()})
+
+    monkeypatch.setattr(bodies, name, record)
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    assert calls == [expected]
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path]:
+    """A process environment with a synced database, one review in it, and a warm deck cache."""
+    tmp = tmp_path_factory.mktemp("both")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DLCARDS_")}
+    env.update(
+        PYTHONPATH=os.pathsep.join(sys.path),
+        DLCARDS_DB=str(tmp / "progress.db"),
+        DLCARDS_CACHE_DIR=str(tmp / "cache"),
+        DLCARDS_TODAY=DAY,
+        COLUMNS="100",
+    )
+    env.pop("NO_COLOR", None)
+    for args, stdin in ((["due"], None), (["study", "--new", "2"], "\n4\n\n1\nq\n")):
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", *args],
+            env=env, cwd=tmp, input=stdin, capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    return env, tmp
+
+
+FULL = "import sys; sys.argv[0] = 'dlcards'; from dlcards.cli import main; main()"
+FAST = """import json, os, sys
+sys.argv[0] = 'dlcards'
+from dlcards.quick import main
+try:
+    main()
+finally:
+    loaded = [m for m in ('typer', 'click', 'pydantic') if m in sys.modules]
+    with open(os.environ['QUICK_PROBE'], 'w') as f:
+        json.dump(loaded, f)
+"""
+BOTH = [
+    *FAST_LINES[:-2],
+    ["show", "perceptron-1", "--today", "2026-12-20"],  # reviewed: its schedule line
+    ["show", "perceptron-2", "--json", "--today", "2026-11-20"],  # before its review
+    ["due", "--count"],
+    ["show", "nope"],  # an unknown card id
+    ["show", "gd-23", "--decks", "missing-dir"],
+    ["due", "--today", "26/11/2026"],
+    ["due", "--db", "no-such-dir/p.db"],
+    ["topics", "--decks", "bad.yaml"],
+    ["show", "--help"],
+    ["due", "--bogus"],
+    ["show"],
+]
+
+
+@pytest.mark.parametrize("argv", BOTH, ids=" ".join)
+def test_fast_and_full_paths_print_the_same(
+    argv: list[str], synced: tuple[dict[str, str], Path], tmp_path: Path
+) -> None:
+    """Both entry points in fresh processes: the same bytes on stdout and stderr, the same exit
+    code; the fast path without typer for the lines it parses, typer's answer for the rest."""
+    env, cwd = synced
+    (cwd / "bad.yaml").write_text("topic: [unclosed\n")
+    probe = tmp_path / "loaded.json"
+    fast, full = (
+        subprocess.run(
+            [sys.executable, "-c", code, *argv],
+            env={**env, "QUICK_PROBE": str(probe)},
+            cwd=cwd,
+            capture_output=True,
+        )  # fmt: skip
+        for code in (FAST, FULL)
+    )
+    assert (fast.returncode, fast.stdout, fast.stderr) == (
+        full.returncode,
+        full.stdout,
+        full.stderr,
+    )
+    assert full.stdout or full.stderr
+    loaded = json.loads(probe.read_text())
+    if quick.parse(argv) is None:
+        assert "typer" in loaded
+    else:
+        assert loaded == []
