@@ -152,15 +152,23 @@ def run(name: str, kwargs: dict[str, Any]) -> int:
     return 0
 
 
+def _completing() -> bool:
+    """A shell-completion request (click's `_PROG_COMPLETE` variable): typer answers it."""
+    import os
+
+    return any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
+
+
 def main() -> None:
     argv = sys.argv[1:]
-    count = due_count(argv)
-    if count is not None:
-        sys.stdout.write(f"{count}\n")
-        return
-    command = parse(argv)
-    if command is not None:
-        sys.exit(run(*command))
+    if not _completing():
+        count = due_count(argv)
+        if count is not None:
+            sys.stdout.write(f"{count}\n")
+            return
+        command = parse(argv)
+        if command is not None:
+            sys.exit(run(*command))
     from dlcards.cli import main as full
 
     full()

@@ -194,6 +194,20 @@ def test_the_typer_command_calls_the_same_body_with_the_same_values(
     assert calls == [expected]
 
 
+@pytest.mark.parametrize("argv", [["topics"], ["due", "--count"]])
+def test_a_completion_request_goes_to_typer(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["dlcards", *argv])
+    monkeypatch.setenv("_DLCARDS_COMPLETE", "bash_complete")
+    called: list[str] = []
+    monkeypatch.setattr("dlcards.cli.main", lambda: called.append("typer"))
+    monkeypatch.setattr(quick, "run", lambda *a: pytest.fail("the fast path ran"))
+    monkeypatch.setattr(quick, "due_count", lambda *a: pytest.fail("the fast count ran"))
+    quick.main()
+    assert called == ["typer"]
+
+
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path]:
     """A process environment with a synced database, one review in it, and a warm deck cache."""
