@@ -262,6 +262,12 @@ def test_summary_next_due_is_today_while_a_redrill_is_owed() -> None:
     session stopped before it says the next due date is today, not tomorrow."""
     out = study(["", "3", "q"], "--today", "2026-11-26", "--new", "1", "--topic", "gd")
     assert "next due   2026-11-26" in out, out
+    due = runner.invoke(app, ["due", "--today", "2026-11-26"])  # `due` counts it too
+    assert "1 to re-drill" in " ".join(due.output.split()), due.output
+    data = json.loads(runner.invoke(app, ["due", "--json", "--today", "2026-11-26"]).output)
+    assert data["redrills_today"] == 1
     out = study(["", "5"], "--today", "2026-11-26", "--new", "1", "--topic", "gd")
     assert "gd-1: re-drill graded 5" in out  # it did come back after the restart
     assert "next due   2026-11-27" in out, out
+    data = json.loads(runner.invoke(app, ["due", "--json", "--today", "2026-11-26"]).output)
+    assert data["redrills_today"] == 0

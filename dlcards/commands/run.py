@@ -176,6 +176,8 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
         new_left = limit - store.new_introduced(day)
         left = cap_left(cap, store.reviews_today(day) if cap is not None else 0)
         next_due = store.next_due(day, by)
+        # cards last graded below 4 today come back in the next session (`dlcards.session`)
+        again = len(store.redrills_due(day, 4))
     total_due = sum(c.due for c in counts)
     total_new = sum(c.new for c in counts)
     due_today, new_today = today_counts(total_due, total_new, new_left, left)
@@ -187,6 +189,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
         "reviews_per_day": cap,
         "due_today": due_today,
         "beyond_cap": total_due - due_today,
+        "redrills_today": again,
         "next_due": next_due.isoformat() if next_due else None,
         "topics": [{"topic": c.topic, "due": c.due, "new": c.new} for c in counts],
     }
@@ -207,7 +210,10 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     console.print(table)
     console.print(
         f"Today: [bold green]{due_today}[/] due, [bold blue]{data['new_today']}[/] new "
-        f"(of {limit} a day)." + (f" Next review after today: {next_due}." if next_due else "")
+        f"(of {limit} a day)"
+        + (f", [bold red]{again}[/] to re-drill (graded below 4 earlier today)" if again else "")
+        + "."
+        + (f" Next review after today: {next_due}." if next_due else "")
     )
     if data["beyond_cap"]:
         console.print(
