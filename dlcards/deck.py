@@ -35,6 +35,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlcards.errors import DeckError
+from dlcards.yamlload import MAX_DECK_BYTES as MAX_DECK_BYTES  # the bounds: see yamlload
+from dlcards.yamlload import _Map, _Seq
+from dlcards.yamlload import load_yaml as _load_yaml
 
 SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
 CARD_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -58,13 +61,6 @@ COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong"}
 QUIZ_KEYS = {"template", "params", "answer", "args", "tolerance"}
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
-# Bounds on what a deck file may ask of the loader (a hostile or broken file must fail fast,
-# in one line, never hang or eat memory): its size, YAML aliases (an "alias bomb" expands
-# exponentially), nesting depth, and the length of a number (Python refuses ints of more than
-# 4,300 digits).
-MAX_DECK_BYTES = 32 * 1024 * 1024  # about 70,000 cards of the built-in decks' size
-MAX_NUMBER_CHARS = 300
-MAX_NESTING = 32
 
 Scalar = int | float | str | bool
 Value = Scalar | list[Scalar]
@@ -156,136 +152,6 @@ class Deck:
     cards: tuple[Card, ...]
     path: str
     description: str | None = None
-
-
-# --- YAML loading with line numbers ---------------------------------------------------------
-
-
-class _Map(dict[str, Any]):
-    """A YAML mapping that remembers its line and each key's line."""
-
-    line: int
-    key_lines: dict[str, int]
-
-
-class _Seq(list[Any]):
-    line: int
-
-
-def _loader_class() -> type:
-    import yaml
-
-    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class Loader(base):  # type: ignore[misc]
-        pass
-
-    def construct_mapping(loader: Any, node: Any) -> _Map:
-        loader.flatten_mapping(node)
-        result = _Map()
-        result.line = node.start_mark.line + 1
-        result.key_lines = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                raise DeckError(
-                    f"{{path}}:{key_node.start_mark.line + 1}: keys must be text, found {key!r}"
-                )
-            if key in result:
-                raise DeckError(
-                    f"{{path}}:{key_node.start_mark.line + 1}: key '{key}' appears twice"
-                )
-            result[key] = loader.construct_object(value_node, deep=True)
-            result.key_lines[key] = key_node.start_mark.line + 1
-        return result
-
-    def construct_sequence(loader: Any, node: Any) -> _Seq:
-        result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-        result.line = node.start_mark.line + 1
-        return result
-
-    def bounded(tag: str) -> Any:
-        plain = Loader.yaml_constructors[tag]
-
-        def construct(loader: Any, node: Any) -> Any:
-            if len(str(node.value)) > MAX_NUMBER_CHARS:
-                raise DeckError(
-                    f"{{path}}:{node.start_mark.line + 1}: a number of {len(node.value):,} "
-                    f"characters; numbers in a deck are at most {MAX_NUMBER_CHARS} long"
-                )
-            return plain(loader, node)
-
-        return construct
-
-    Loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
-    Loader.add_constructor("tag:yaml.org,2002:seq", construct_sequence)
-    for tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-        Loader.add_constructor(tag, bounded(tag))
-    return Loader
-
-
-def _scan(text: str, path: str, loader: type) -> None:
-    """Before anything is built: no YAML anchors and aliases (`&name` / `*name`; expanded, ten
-    levels of them make billions of values) and no nesting deeper than MAX_NESTING (building
-    900 nested lists exhausts Python's recursion). One pass of libyaml's events."""
-    import yaml
-
-    depth = 0
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_NESTING:
-                line = event.start_mark.line + 1 if event.start_mark else 0
-                raise DeckError(
-                    f"{path}:{line}: lists and mappings nested more than {MAX_NESTING} deep; "
-                    "a deck needs a few levels"
-                )
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-        elif isinstance(event, yaml.AliasEvent):
-            line = event.start_mark.line + 1 if event.start_mark else 0
-            raise DeckError(
-                f"{path}:{line}: YAML alias *{event.anchor} is not allowed in a deck; "
-                "write the value out"
-            )
-
-
-_LOADER: type | None = None
-
-
-def _load_yaml(text: str, path: str) -> Any:
-    import yaml
-
-    global _LOADER
-    if _LOADER is None:
-        _LOADER = _loader_class()
-    if len(text) > MAX_DECK_BYTES:
-        raise DeckError(
-            f"{path}:1: the deck is {len(text) / 2**20:.1f} MB; a deck file may be at most "
-            f"{MAX_DECK_BYTES // 2**20} MB, split it into several files"
-        )
-    try:
-        _scan(text, path, _LOADER)
-        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a SafeLoader subclass
-    except DeckError as err:
-        raise DeckError(str(err).replace("{path}", path)) from None
-    except yaml.constructor.ConstructorError as err:
-        line = err.problem_mark.line + 1 if err.problem_mark else 0
-        tag = (err.problem or "").split("tag ")[-1].strip("'")
-        if "python/" in tag:
-            raise DeckError(
-                f"{path}:{line}: Python object tag {tag.replace('tag:yaml.org,2002:', '!!')} "
-                "is not allowed in a deck; write plain text, numbers and lists"
-            ) from None
-        raise DeckError(f"{path}:{line}: unknown YAML tag {tag}; remove it") from None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else 0
-        col = f":{mark.column + 1}" if mark else ""
-        problem = err.problem or err.context or "invalid YAML"
-        raise DeckError(f"{path}:{line}{col}: YAML syntax error: {problem}") from None
-    except yaml.YAMLError as err:
-        raise DeckError(f"{path}: YAML error: {err}") from None
 
 
 # --- validation -------------------------------------------------------------------------------
