@@ -19,6 +19,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -425,6 +426,54 @@ def _info_from_index(file: Path, stamp: str, entry: dict[str, Any]) -> DeckInfo:
     )
 
 
+PARALLEL_BYTES = 4 * 1024 * 1024
+"""Deck files to parse of more than this in all are parsed by a pool of processes, one per
+core (a first sync of a big collection); fewer bytes are parsed here, which is faster than
+starting the processes."""
+
+
+def _read_and_cache(file: Path, cache: Path | None) -> Deck:
+    """One deck parsed, and its cache entry written when `cache` is given (in a pool's worker
+    or here)."""
+    deck = read_deck(file)
+    if cache is not None:
+        _write_json(cache / f"{_key(file)}.json", _deck_to_json(deck))
+    return deck
+
+
+def _read_decks(files: Sequence[Path], cache: Path | None) -> dict[Path, Callable[[], Deck]]:
+    """Each file's deck, as a function that gives it (or raises its DeckError) when called:
+    files are asked for in order, so the first broken file is the one reported, as when they
+    are parsed one by one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    size = 0
+    for file in files:
+        try:
+            size += file.stat().st_size
+        except OSError:
+            pass  # read_deck says what is wrong with it
+    if len(files) < 2 or (cores or 1) < 2 or size <= PARALLEL_BYTES:
+        return {f: partial(_read_and_cache, f, cache) for f in files}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # spawn, not fork: this process may be running a database check in a thread
+    pool = ProcessPoolExecutor(
+        max_workers=min(cores or 1, len(files)), mp_context=multiprocessing.get_context("spawn")
+    )
+    futures = {f: pool.submit(_read_and_cache, f, cache) for f in files}
+    pool.shutdown(wait=False)
+
+    def result(file: Path) -> Deck:
+        try:
+            return futures[file].result()
+        except (BrokenProcessPool, OSError):  # no worker could start here: parse it here
+            return _read_and_cache(file, cache)
+
+    return {f: partial(result, f) for f in files}
+
+
 def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Catalog:
     """All decks, validated and merged. Parses YAML only for deck files that changed, and
     loads a deck's cards only when they are used."""
@@ -439,18 +488,22 @@ def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Ca
     parsed: dict[Path, Deck] = {}
     infos: list[DeckInfo] = []
     changed = False
+    stamps = {file: _stamp(file) for file in files}
+    todo = [
+        f
+        for f in files
+        if (index.get(_key(f)) or {}).get("stamp") != stamps[f]  # not cached as it is now
+    ]
+    fresh = _read_decks(todo, root if use_cache else None)
     for file in files:
-        stamp, key = _stamp(file), _key(file)
-        entry = index.get(key)
-        if entry and entry.get("stamp") == stamp:
-            infos.append(_info_from_index(file, stamp, entry))
+        stamp, key = stamps[file], _key(file)
+        if file not in fresh:
+            infos.append(_info_from_index(file, stamp, index[key]))
             continue
-        deck = read_deck(file)
-        parsed[file] = deck
+        deck = parsed[file] = fresh[file]()
         info = _info(deck, file, stamp)
         infos.append(info)
         if use_cache:
-            _write_json(root / f"{key}.json", _deck_to_json(deck))
             index[key] = {
                 "file": str(file.resolve()),
                 "stamp": stamp,

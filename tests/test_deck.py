@@ -403,3 +403,43 @@ def test_nesting_deeper_than_the_limit_is_refused_not_a_recursion_error() -> Non
     assert str(err.value) == (
         "deep.yaml:7: lists and mappings nested more than 32 deep; a deck needs a few levels"
     )
+
+
+def test_many_changed_deck_files_are_parsed_by_a_pool_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above PARALLEL_BYTES the changed files are parsed in worker processes (and their cache
+    entries written there): the catalog, the cache and the first broken file reported are the
+    ones a one-by-one parse gives."""
+    from dlcards import catalog as cat
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    for n in range(4):
+        cards = "".join(
+            f"  - id: t{n}-{i}\n    question: What is {i} + {n}?\n    answer: ${i + n}$\n"
+            for i in range(1, 31)
+        )
+        (decks / f"t{n}.yaml").write_text(
+            f"topic: t{n}\ntitle: Deck {n}\ncards:\n{cards}", encoding="utf-8"
+        )
+    serial = load_catalog([decks], use_cache=False)
+    monkeypatch.setattr(cat, "PARALLEL_BYTES", 0)
+    pooled = []
+    real = cat._read_decks
+
+    def spy(files: list[Path], cache: Path | None) -> dict[Path, object]:
+        pooled.append(len(files))
+        return real(files, cache)
+
+    monkeypatch.setattr(cat, "_read_decks", spy)
+    parallel = load_catalog([decks])
+    assert pooled[0] == len(serial.infos)  # every file was new
+    assert parallel.cards == serial.cards
+    again = load_catalog([decks])  # from the cache the workers wrote
+    assert pooled[-1] == 0 and again.cards == serial.cards
+    broken = sorted(decks.glob("*.yaml"))
+    broken[1].write_text("topic: [\n", encoding="utf-8")
+    broken[3].write_text("nonsense", encoding="utf-8")
+    with pytest.raises(DeckError, match=broken[1].name):
+        load_catalog([decks])

@@ -179,7 +179,8 @@ class Store(Reports, Merging):
             ):
                 fields = search_fields(card)
                 digest = search_hash(fields)
-                want = (card.topic, position, card.content_hash, 0)
+                content = card.content_hash
+                want = (card.topic, position, content, 0)
                 have = existing.pop(card.id, None)
                 if have is not None and have[:4] == want and have[4] == digest:
                     continue
@@ -187,7 +188,7 @@ class Store(Reports, Merging):
                     "id": card.id,
                     "topic": card.topic,
                     "position": position,
-                    "content_hash": card.content_hash,
+                    "content_hash": content,
                     "retired": 0,
                     "tags": f" {' '.join(card.tags)} ",
                     "search_hash": digest,
