@@ -182,9 +182,9 @@ def test_read_only_file_is_refused(tmp_path: Path) -> None:
 def test_locked_database_gives_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import dlcards.store as store_mod
+    from dlcards.store import connection
 
-    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.2)  # where the connection reads it
     path = tmp_path / "p.db"
     s = Store.open(path)
     s.sync([card("a")], "s", NOW)
