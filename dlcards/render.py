@@ -25,6 +25,7 @@ from urllib.parse import unquote
 
 from rich.text import Span, Text
 
+from dlcards.flow import MATH_MARK, FlowText
 from dlcards.markup import CONTROL, Token, tokens
 
 __all__ = [
@@ -435,6 +436,8 @@ def _assemble(stream: tuple[Token, ...]) -> tuple[str, list[Span]]:
         out.append(text)
         if style is not None:
             spans.append(Span(length, length + len(text), style))
+        if style == MATH_STYLE:  # marked for the line wrap, which keeps a formula together
+            spans.append(Span(length, length + len(text), MATH_MARK))
         length += len(text)
 
     for token in stream:
@@ -512,7 +515,8 @@ def to_plain(text: str) -> str:
 def to_rich(text: str) -> Text:
     """Render card text as a :class:`rich.text.Text` with bold/italic/code/math spans.
 
-    ``to_rich(text).plain == to_plain(text)``.
+    ``to_rich(text).plain == to_plain(text)``. The Text wraps by :mod:`dlcards.flow`: a
+    formula is kept on one line when it fits.
     """
     plain, spans = _render(text)
-    return Text(plain, spans=list(spans))
+    return FlowText(plain, spans=list(spans))

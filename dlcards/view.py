@@ -120,12 +120,13 @@ def remark_rows(card: Card) -> list[tuple[Text, Text]]:
     question when the card's question is a repair."""
     from rich.text import Text
 
+    from dlcards.flow import flowing
     from dlcards.render import to_rich
 
     def lead(label: str, style: str, body: Text) -> Text:
         text = Text()  # the label styled, not the whole line: a Text's own style covers it all
         text.append(label, style=style)
-        return text + body
+        return flowing(text + body)  # wrapped with its formulas kept together
 
     rows: list[tuple[Text, Text]] = []
     if card.erratum:
@@ -171,6 +172,7 @@ def math_extras(card: Card) -> list[RenderableType]:
     from rich.text import Text
 
     from dlcards.engine import fmt
+    from dlcards.flow import flowing
     from dlcards.mathcards import evaluate
 
     lines: list[RenderableType] = [Text("")]
@@ -197,15 +199,15 @@ def math_extras(card: Card) -> list[RenderableType]:
         head = Table.grid(padding=(0, 1))
         head.add_column(no_wrap=True)
         head.add_column()
-        head.add_row(Text("=", style="bold magenta"), value)
+        head.add_row(Text("=", style="bold magenta"), flowing(value))
         for line in values if len(values) > 1 else ():
-            head.add_row("", Text(line, style="bold magenta"))
+            head.add_row("", flowing(line, style="bold magenta"))
         lines.append(head)
         if ev.result.steps:
             steps = Table.grid()
             steps.add_column(width=4, no_wrap=True)
             steps.add_column()
             for step in ev.result.steps:
-                steps.add_row("", Text(step, style="dim"))
+                steps.add_row("", flowing(step, style="dim"))
             lines.append(steps)
     return lines

@@ -36,7 +36,8 @@ def list_cards(
     """List cards (id, topic, tags, question), optionally by topic and tag, or the leeches."""
     from dlcards.catalog import load_catalog
     from dlcards.console import out, plural, print_json
-    from dlcards.render import to_plain
+    from dlcards.flow import one_line
+    from dlcards.render import to_rich
 
     catalog = load_catalog(decks or ())
     cards = catalog.select(topic or (), tag)
@@ -64,7 +65,9 @@ def list_cards(
         print_json(rows)
         return
     console = out()
-    questions = [" ".join(to_plain(card.question).split()) for card in cards]
+    lines = [one_line(to_rich(card.question)) for card in cards]
+    questions = [question for question, _ in lines]
+    maths = [math for _, math in lines]
     if not console.is_terminal:
         # a pipe: one plain line per card for grep, cut and fzf
         import sys
@@ -90,7 +93,7 @@ def list_cards(
             "rewrite one with `dlcards edit ID`, bring it back with `dlcards unsuspend ID`[/dim]"
         )
         return
-    console.print(_card_table(cards, questions, console.width))
+    console.print(_card_table(cards, questions, maths, console.width))
     console.print(f"[dim]{plural(len(cards), 'card')}[/dim]")
 
 
@@ -109,7 +112,9 @@ def _leech_table(cards: list[Any], questions: list[str], lapses: dict[str, Any])
     return table
 
 
-def _card_table(cards: list[Any], questions: list[str], width: int) -> Any:
+def _card_table(
+    cards: list[Any], questions: list[str], maths: list[list[tuple[int, int]]], width: int
+) -> Any:
     """Id, tags and question, one line per card, `width` columns wide at most. The id is never
     cut: the question is (then the tags, which go first on a narrow screen)."""
     from rich.console import Group
@@ -122,18 +127,20 @@ def _card_table(cards: list[Any], questions: list[str], width: int) -> Any:
     show_tags = id_width + gap + tag_width + gap + 20 <= width
     rest = width - id_width - gap - ((tag_width + gap) if show_tags else 0)
 
-    def line(cid: Text, tag: Text, question: Text) -> Text:
-        question.truncate(max(rest, 1), overflow="ellipsis")
+    from dlcards.flow import clip
+
+    def line(cid: Text, tag: Text, question: Text, math: list[tuple[int, int]]) -> Text:
+        question = Text(clip(question.plain, max(rest, 1), math), style=question.style)
         row = Text.assemble(cid, " " * (id_width - cid.cell_len + gap))
         if show_tags:
             row += Text.assemble(tag, " " * (tag_width - tag.cell_len + gap))
         return row + question
 
-    head = line(Text("id"), Text("tags"), Text("question"))
+    head = line(Text("id"), Text("tags"), Text("question"), [])
     head.stylize("bold")
     rows = [
-        line(Text(c.id, style="cyan"), Text(t, style="dim"), Text(q))
-        for c, t, q in zip(cards, tags, questions, strict=True)
+        line(Text(c.id, style="cyan"), Text(t, style="dim"), Text(q), m)
+        for c, t, q, m in zip(cards, tags, questions, maths, strict=True)
     ]
     return Group(head, *rows)
 

@@ -88,9 +88,11 @@ def _print_list(comps: list[engine.Computation]) -> None:
     from rich.text import Text
 
     from dlcards.console import out, wrap_tokens
+    from dlcards.flow import wrap
 
     # Widths are chosen here and cells wrapped between tokens (after `, ` or `|` in the
-    # parameters, at spaces in formulas), so no name or formula breaks mid-token.
+    # parameters; formulas by dlcards.flow, kept together when they fit), so no name or
+    # formula breaks mid-token.
     width = out().width
     rows = [(c.name, ", ".join(p.describe() for p in c.params) or "-", c.formula) for c in comps]
     name_w = max(len(name) for name, _, _ in [("name", "", ""), *rows])
@@ -103,7 +105,7 @@ def _print_list(comps: list[engine.Computation]) -> None:
         for name, params, formula in rows:
             head = wrap_tokens(f"{name} {params}", width, breaks=",|")
             out().print(Text(head[0][: len(name)], style="cyan") + Text(head[0][len(name) :]))
-            for line in head[1:] + wrap_tokens(formula, width - 2, breaks=""):
+            for line in head[1:] + wrap(formula, width - 2):
                 out().print(Text("  " + line))
         return
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
@@ -115,7 +117,7 @@ def _print_list(comps: list[engine.Computation]) -> None:
         table.add_row(
             Text(name),
             Text("\n".join(wrap_tokens(params, params_w, breaks=",|"))),
-            Text("\n".join(wrap_tokens(formula, formula_w, breaks=""))),
+            Text("\n".join(wrap(formula, formula_w))),
         )
     out().print(table)
 
@@ -127,12 +129,13 @@ def _print_result(comp: engine.Computation, result: engine.Result) -> None:
 
     from dlcards.console import out
     from dlcards.engine import fmt
+    from dlcards.flow import flowing
 
     console = out()
 
     args = ", ".join(f"{k}={fmt(v)}" for k, v in result.args.items())
-    console.print(Text.assemble((comp.name, "bold cyan"), "  ", (comp.formula, "dim")))
-    console.print(Text.assemble("  ", (args, "italic")))
+    console.print(flowing(Text.assemble((comp.name, "bold cyan"), "  ", (comp.formula, "dim"))))
+    console.print(flowing(Text.assemble("  ", (args, "italic"))))
     lines = result.display_lines
     if len(lines) > 1:  # several named values: one labelled line each
         for line in lines:
@@ -145,5 +148,5 @@ def _print_result(comp: engine.Computation, result: engine.Result) -> None:
     steps.add_column(style="dim", justify="right", no_wrap=True)
     steps.add_column(overflow="fold")
     for i, step in enumerate(result.steps, start=1):
-        steps.add_row(f"{i}.", Text(step))
+        steps.add_row(f"{i}.", flowing(step))
     console.print(Padding(steps, (0, 0, 0, 2)))

@@ -146,21 +146,23 @@ def _ask_typed(question: Question, keys: QuizLines | TerminalKeys, console: Cons
 def _typed_feedback(answered: Answered, console: Console) -> None:
     from rich.text import Text
 
+    from dlcards.flow import flowing
+
     question = answered.question
     assert question.result is not None
     if answered.correct:
-        console.print(Text(f"✓ correct: {question.expected}", style="bold green"))
+        console.print(flowing(f"✓ correct: {question.expected}", style="bold green"))
     elif answered.given is None:
-        console.print(Text(f"→ the answer is {question.expected}", style="bold yellow"))
+        console.print(flowing(f"→ the answer is {question.expected}", style="bold yellow"))
     else:
         console.print(
-            Text(f"✗ the answer is {question.expected}", style="bold red")
+            flowing(f"✗ the answer is {question.expected}", style="bold red")
             + Text(f" (you said {answered.given})")
         )
     from rich.padding import Padding
 
     for step in question.result.steps:  # a long step wraps under itself, not at the margin
-        console.print(Padding(Text(step, style="dim"), (0, 0, 0, 4), expand=False))
+        console.print(Padding(flowing(step, style="dim"), (0, 0, 0, 4), expand=False))
 
 
 def _ask_self(

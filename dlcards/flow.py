@@ -1,0 +1,324 @@
+"""Where a line of text may break, so that a formula is never split at a space inside it.
+
+A pure core (strings and offsets in, offsets out) and a rich :class:`FlowText` that uses it.
+
+The rule, for one line of text at a width of ``width`` cells:
+
+* A *formula* is kept on one line when it fits in ``width``. Its spaces are those inside a
+  LaTeX math span (the ``math`` ranges, from :mod:`dlcards.render`), those inside square or
+  curly brackets or a parenthesis attached to what precedes it (``f(x + h)``, ``e^(z − m)``),
+  and those on either side of an operator standing alone (``η = 1``, ``… − 4 = 0``) or after a
+  big operator (``Σⱼ e^z``). Every other space is a word break, as in prose.
+* A formula longer than the whole line may break, and only at its top-level operator or comma
+  boundaries: before a standalone ``=``, ``+``, ``−``, ``/``, ... and after a ``,``. If a piece
+  is still too long, the same rule applies one bracket level deeper; a piece with no such
+  boundary is folded (as rich folds a word longer than the line).
+* An operator never ends a line, and only a formula's top-level relation or operator starts
+  one (the break of a formula too long for any line).
+
+The characters are never changed: the spaces printed are ordinary spaces, so a formula copied
+from the terminal or piped output (``dlcards list | cat``) reads as the deck wrote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.cells import cell_len, chop_cells
+from rich.containers import Lines
+from rich.style import Style
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import (
+        Console,
+        ConsoleOptions,
+        JustifyMethod,
+        OverflowMethod,
+        RenderResult,
+    )
+    from rich.measure import Measurement
+
+__all__ = ["FlowText", "breaks", "clip", "flowing", "min_width", "wrap"]
+
+#: Operators that, standing alone between spaces, bind their neighbours into a formula; a
+#: formula too long for a line may break before one of them.
+OPERATORS = frozenset(
+    "= + − × / · ÷ ± ∓ ≈ ≤ ≥ < > ≠ ≡ ∝ ∼ → ← ↔ ⇒ ⇐ ⇔ ↦ ∈ ∉ ⊂ ⊆ ∪ ∩ ∧ ∨ := ∗ *".split()
+)
+#: Big operators whose subscripted head binds to the operand after it: `Σⱼ e^(zⱼ)`.
+_BIG = "ΣΠ∑∏∫∮"
+_OPEN, _CLOSE = "([{", ")]}"
+
+Range = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Space:
+    """A run of spaces `start:end` in a line: a word break (`formula` False), or inside a
+    formula, where `soft` marks a top-level boundary at bracket `depth`."""
+
+    start: int
+    end: int
+    formula: bool
+    soft: bool
+    depth: int
+
+
+def spaces(line: str, math: Sequence[Range] = ()) -> list[Space]:
+    """Classify each run of spaces of `line` (see the module docstring)."""
+    out: list[Space] = []
+    stack: list[bool] = []  # for each open bracket: does it hold a formula?
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch in _OPEN:
+            attached = i > 0 and not line[i - 1].isspace()
+            stack.append(ch != "(" or attached or _inside(i, math))
+        elif ch in _CLOSE and stack:
+            stack.pop()
+        if ch != " ":
+            i += 1
+            continue
+        j = i
+        while j < n and line[j] == " ":
+            j += 1
+        if i == 0 or j == n:  # indentation, trailing spaces: not between two tokens
+            i = j
+            continue
+        before = line[line.rfind(" ", 0, i) + 1 : i]
+        after_end = line.find(" ", j)
+        after = line[j : n if after_end < 0 else after_end]
+        in_math = any(start < i and j < end for start, end in math)
+        operator = before in OPERATORS or after in OPERATORS
+        big = before[:1] in _BIG and len(before) <= 6
+        formula = in_math or any(stack) or operator or big
+        soft = (
+            formula
+            and before not in OPERATORS
+            and (after in OPERATORS or before.endswith((",", ";")))
+        )
+        out.append(Space(i, j, formula, soft, len(stack)))
+        i = j
+    return out
+
+
+def _inside(position: int, math: Sequence[Range]) -> bool:
+    return any(start <= position < end for start, end in math)
+
+
+def _width(line: str, start: int, end: int) -> int:
+    return cell_len(line[start:end].rstrip(" "))
+
+
+def _pieces(line: str, runs: list[Space], start: int, end: int, width: int) -> list[Range]:
+    """The formula `line[start:end]` cut at its top-level boundaries while wider than `width`."""
+    if _width(line, start, end) <= width:
+        return [(start, end)]
+    inner = [s for s in runs if s.soft and start < s.start and s.end < end]
+    if not inner:
+        return [(start, end)]
+    depth = min(s.depth for s in inner)
+    out: list[Range] = []
+    for cut in (s for s in inner if s.depth == depth):
+        out += _pieces(line, runs, start, cut.end, width)
+        start = cut.end
+    return out + _pieces(line, runs, start, end, width)
+
+
+def atoms(line: str, width: int, math: Sequence[Range] = ()) -> list[Range]:
+    """`line` as the pieces no wrap may split at `width`, each with its trailing spaces."""
+    runs = spaces(line, math)
+    out: list[Range] = []
+    start = 0
+    for run in [s for s in runs if not s.formula] + [Space(len(line), len(line), False, False, 0)]:
+        if run.end > start:
+            out += _pieces(line, runs, start, run.end, width)
+        start = run.end
+    return [(a, b) for a, b in out if b > a]
+
+
+def breaks(line: str, width: int, math: Sequence[Range] = ()) -> list[int]:
+    """Offsets at which `line` (one line, no newline) is cut to fit in `width` cells."""
+    offsets: list[int] = []
+    column = 0
+    for start, end in atoms(line, width, math):
+        word = line[start:end]
+        length = cell_len(word.rstrip(" "))
+        if column + length <= width:
+            column += cell_len(word)
+            continue
+        if column and start:
+            offsets.append(start)
+            column = 0
+        if length <= width:
+            column = cell_len(word)
+            continue
+        position = start  # a piece wider than any line: fold it, as rich does
+        for last, chunk in _loop_last(chop_cells(word, width)):
+            if position:
+                if not offsets or offsets[-1] != position:
+                    offsets.append(position)
+            if last:
+                column = cell_len(chunk)
+            else:
+                position += len(chunk)
+    return offsets
+
+
+def _loop_last(items: list[str]) -> list[tuple[bool, str]]:
+    return [(index == len(items) - 1, item) for index, item in enumerate(items)]
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` (plain, possibly several lines) wrapped to `width` cells by the rule above."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        cuts = [0, *breaks(line, width), len(line)]
+        lines += [line[a:b].rstrip(" ") for a, b in zip(cuts, cuts[1:], strict=False)]
+    return lines
+
+
+def clip(line: str, width: int, math: Sequence[Range] = ()) -> str:
+    """`line` in at most `width` cells: whole if it fits, else cut with `…` between the pieces
+    of :func:`atoms` (never inside a formula that fits), or folded when not even one fits."""
+    if cell_len(line) <= width:
+        return line
+    kept = ""
+    for start, end in atoms(line, width - 1, math):
+        if cell_len((kept + line[start:end]).rstrip(" ") + "…") > width:
+            break
+        kept += line[start:end]
+    kept = kept.rstrip(" ,;:")
+    if not kept:
+        return chop_cells(line, max(width - 1, 1))[0] + "…" if width > 1 else "…"[:width]
+    return kept + "…"
+
+
+def min_width(line: str, math: Sequence[Range] = ()) -> int:
+    """The narrowest width at which no piece of `line` needs folding."""
+    pieces = atoms(line, 0, math)
+    return max((_width(line, a, b) for a, b in pieces), default=0)
+
+
+def one_line(text: Text) -> tuple[str, list[Range]]:
+    """`text` on one line (each run of whitespace one space, none at the ends) and its math
+    ranges, moved along."""
+    plain = text.plain
+    kept: list[int] = []  # kept[k]: the index in `plain` of the k-th character kept
+    for index, ch in enumerate(plain):
+        if ch.isspace() and (not kept or plain[kept[-1]].isspace()):
+            continue
+        kept.append(index)
+    while kept and plain[kept[-1]].isspace():
+        kept.pop()
+    line = "".join(" " if plain[i].isspace() else plain[i] for i in kept)
+    from bisect import bisect_left
+
+    math = [(bisect_left(kept, a), bisect_left(kept, b)) for a, b in _math_ranges(text)]
+    return line, [(a, b) for a, b in math if b > a]
+
+
+# --- rich ------------------------------------------------------------------------------------
+
+#: The meta key that marks a LaTeX math span in a Text (set by dlcards.render.to_rich).
+MATH_META = "dlcards.math"
+
+
+#: The style of that mark: no colour or attribute, only the meta.
+MATH_MARK = Style(meta={MATH_META: True})
+
+
+def _math_ranges(text: Text) -> list[Range]:
+    return [
+        (span.start, span.end)
+        for span in text.spans
+        if isinstance(span.style, Style) and span.style.meta.get(MATH_META)
+    ]
+
+
+class FlowText(Text):
+    """A Text that wraps by :func:`breaks`: its formulas are kept together."""
+
+    def copy(self) -> Text:
+        return flowing(super().copy())
+
+    def __rich__(self) -> _Rendered:
+        # console.print joins consecutive Texts into a new plain Text, which would lose this
+        # wrapping: rich asks for __rich__ first, and gets a renderable that keeps it.
+        return _Rendered(self)
+
+    def wrap(
+        self,
+        console: Console,
+        width: int,
+        *,
+        justify: JustifyMethod | None = None,
+        overflow: OverflowMethod | None = None,
+        tab_size: int = 8,
+        no_wrap: bool | None = None,
+    ) -> Lines:
+        if no_wrap or self.no_wrap or overflow == "ignore":
+            return super().wrap(
+                console,
+                width,
+                justify=justify,
+                overflow=overflow,
+                tab_size=tab_size,
+                no_wrap=no_wrap,
+            )
+        wrap_justify = justify or self.justify or "default"
+        wrap_overflow = overflow or self.overflow or "fold"
+        lines = Lines()
+        for line in self.split(allow_blank=True):
+            if "\t" in line:
+                line.expand_tabs(tab_size)
+            new_lines = line.divide(breaks(line.plain, width, _math_ranges(line)))
+            for piece in new_lines:
+                piece.rstrip_end(width)
+            new_lines.justify(console, width, justify=wrap_justify, overflow=wrap_overflow)
+            for piece in new_lines:
+                piece.truncate(width, overflow=wrap_overflow)
+            lines.extend(new_lines)
+        return lines
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.measure import Measurement
+
+        lines = self.split(allow_blank=True)
+        widest = max((line.cell_len for line in lines), default=0)
+        narrow = max((min_width(line.plain, _math_ranges(line)) for line in lines), default=0)
+        return Measurement(min(narrow, widest), widest)
+
+
+class _Rendered:
+    """A FlowText as console.print and tables render it (see FlowText.__rich__)."""
+
+    def __init__(self, text: FlowText) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        return self.text.__rich_console__(console, options)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return self.text.__rich_measure__(console, options)
+
+
+def flowing(text: Text | str, style: str = "") -> FlowText:
+    """`text` (a rich Text, or a plain string with `style`) as a Text that keeps formulas
+    together when wrapped."""
+    if isinstance(text, str):
+        return FlowText(text, style=style)
+    out = FlowText(
+        text.plain,
+        style=text.style,
+        justify=text.justify,
+        overflow=text.overflow,
+        no_wrap=text.no_wrap,
+        end=text.end,
+        tab_size=text.tab_size,
+    )
+    out._spans[:] = text.spans
+    return out

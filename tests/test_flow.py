@@ -1,0 +1,153 @@
+"""Formulas are kept together when text wraps (dlcards.flow), on every screen that shows them.
+
+The expected lines are written from the issue's report (the breaks it saw, `B` / `= 16`,
+`η =` / `1`, `[−1, −1,` / `−1, 1]`, `… − 4` / `= 0`, `Σⱼ` / `e^(zⱼ − max z)`), not from the
+code's output."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.console import Console
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+from dlcards.flow import OPERATORS, clip, wrap
+from dlcards.render import to_rich
+
+runner = CliRunner()
+STEP = (
+    "epoch 9 makes no mistakes: converged after 9 epochs (8 with updates); "
+    "boundary 3·x1 + 2·x2 − 4 = 0"
+)
+
+
+def terminal(width: int) -> tuple[Console, io.StringIO]:
+    screen = io.StringIO()
+    console = Console(file=screen, width=width, force_terminal=True, color_system=None)
+    return console, screen
+
+
+def run_at(monkeypatch: pytest.MonkeyPatch, width: int, *args: str) -> str:
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("LINES", "24")  # rich takes a dumb terminal for 80x25 unless told both
+    from dlcards.console import out
+
+    out.cache_clear()
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_formula_that_fits_is_never_split() -> None:
+    for width in range(19, 60):
+        lines = wrap(STEP, width)
+        assert any("3·x1 + 2·x2 − 4 = 0" in line for line in lines), (width, lines)
+    assert wrap("a mini-batch of B = 16 independent examples", 20) == [
+        "a mini-batch of",
+        "B = 16 independent",
+        "examples",
+    ]
+    labels = "AND on {0,1}², labels [−1, −1, −1, 1], w = [0, 0], b = 0, η = 1; visit"
+    for width in range(16, 40):
+        text = "\n".join(wrap(labels, width))
+        assert "[−1, −1, −1, 1]" in text and "η = 1" in text and "b = 0" in text, text
+
+
+def test_a_formula_longer_than_the_line_breaks_before_a_top_level_operator() -> None:
+    assert wrap(STEP, 12)[-2:] == ["3·x1 + 2·x2", "− 4 = 0"]
+    assert wrap("softmax(z)ᵢ = e^(zᵢ − max z) / Σⱼ e^(zⱼ − max z)", 33) == [
+        "softmax(z)ᵢ = e^(zᵢ − max z)",
+        "/ Σⱼ e^(zⱼ − max z)",
+    ]
+    # a list longer than the line breaks after its commas, never inside a number
+    assert wrap("w = [10.5, 20.25, 30.125, 40.0625]", 16) == [
+        "w = [10.5,",
+        "20.25, 30.125,",
+        "40.0625]",
+    ]
+
+
+OPERAND = st.sampled_from(["x", "y₁", "2", "(a + b)", "and", "[1, 2]"])
+
+
+@given(OPERAND, st.lists(st.tuples(st.sampled_from(["=", "+", "−", "/"]), OPERAND), max_size=9))
+def test_no_line_ends_with_an_operator(first: str, rest: list[tuple[str, str]]) -> None:
+    text = " ".join([first, *(f"{op} {operand}" for op, operand in rest)])
+    for width in (4, 8, 13):
+        for line in wrap(text, width):
+            assert line.split(" ")[-1] not in OPERATORS, (text, width, line)
+
+
+def test_latex_math_is_kept_together_and_copies_with_plain_spaces() -> None:
+    """A LaTeX span (wᵀ xᵢ has a space no operator explains) stays on one line; the printed
+    characters are ordinary spaces, never U+00A0, so a copied formula is the deck's."""
+    text = to_rich(r"the loss $L(w) = \sum_i -y_i (w^T x_i + b)$ over the misclassified points")
+    console, screen = terminal(30)
+    console.print(text)
+    shown = screen.getvalue()
+    assert "L(w) = Σᵢ −yᵢ (wᵀ xᵢ + b) over" in [line.strip() for line in shown.splitlines()]
+    assert "\u00a0" not in shown
+
+
+def test_show_perceptron_12_at_40_and_60_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    for width in (40, 60):
+        shown = run_at(monkeypatch, width, "show", "perceptron-12")
+        lines = [line.strip("│ ") for line in shown.splitlines()]
+        assert any("3·x1 + 2·x2 − 4 = 0" in line for line in lines), shown
+        assert any("[−1, −1, −1, 1]" in line for line in lines), shown
+        assert any("η = 1" in line for line in lines), shown
+        # (a line starting "= 9   " is the computed value's mark, not a broken formula)
+        broken = [line for line in lines if re.search(r"\s[=+−]$|^[=+−] (?!\d+   )", line)]
+        assert not broken, shown
+
+
+def test_quiz_prompt_backprop_35_at_60_columns() -> None:
+    import random
+
+    from dlcards.catalog import load_catalog
+    from dlcards.commands.quiz import _question_panel
+    from dlcards.quiz import typed_question
+
+    card = load_catalog().card("backprop-35")
+    for seed in range(8):
+        question = typed_question(card, random.Random(seed))
+        assert question is not None
+        console, screen = terminal(60)
+        console.print(_question_panel(question, "Backpropagation"))
+        batch = question.params["batch_size"]
+        assert f"B = {batch}" in screen.getvalue(), screen.getvalue()
+
+
+def test_calc_list_keeps_softmax_sum_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = run_at(monkeypatch, 80, "calc", "--list")
+    assert "Σⱼ e^(zⱼ − max z)" in shown, shown
+    assert "\u00a0" not in shown
+
+
+def test_list_cuts_a_question_between_formulas_and_pipes_plain_spaces(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    question = "In the Sigmoid-Perceptron, what does the line Wᵀ X + b = 0 represent?"
+    assert clip(question, 12) == "In the…"
+    math = [(question.index("Wᵀ"), question.index(" represent"))]  # as to_rich marks it
+    assert clip(question, 52, math) == "In the Sigmoid-Perceptron, what does the line…"
+    for width in range(50, 100, 2):  # wherever the cut falls, never inside the formula
+        shown = run_at(monkeypatch, width, "list", "--topic", "mlp")
+        row = next(line for line in shown.splitlines() if line.startswith("mlp-7 "))
+        if "Wᵀ" in row:
+            assert "Wᵀ X + b = 0" in row, (width, row)
+        assert "\u00a0" not in shown
+    monkeypatch.delenv("TTY_COMPATIBLE")
+    from dlcards.console import out
+
+    out.cache_clear()
+    piped = runner.invoke(app, ["list", "--topic", "mlp"]).output
+    assert "mlp-7\tIn the Sigmoid-Perceptron, what does the line Wᵀ X + b = 0 represent?" in piped
+    assert "\u00a0" not in piped
