@@ -148,7 +148,9 @@ def retention_counts(
     sums: dict[tuple[str, str, str], list[int]] = {}
     topics: list[str] = []
     for topic, mature, since, passed, failed in rows:
-        window = starts[since]
+        window = starts.get(since)
+        if window is None:  # another window's rows (see `retention_since`)
+            continue
         if topic not in topics:
             topics.append(topic)
         for who in ("*", topic):
@@ -166,6 +168,17 @@ def retention_counts(
         }
 
     return {"overall": block("*"), "topics": {t: block(t) for t in sorted(topics)}}
+
+
+def retention_since(rows: Iterable[tuple[str, bool, str, int, int]], since: date) -> dict[str, Any]:
+    """Passed and failed reviews of the window that starts on `since`, all topics and ages, and
+    the retention (None when there are none): `stats`'s retention, all time."""
+    passed = failed = 0
+    for _topic, _mature, start, p, f in rows:
+        if start == since.isoformat():
+            passed, failed = passed + p, failed + f
+    n = passed + failed
+    return {"passed": passed, "failed": failed, "retention": round(passed / n, 4) if n else None}
 
 
 # --- histograms ---------------------------------------------------------------------------------

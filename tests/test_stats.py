@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -165,3 +166,46 @@ def test_show_before_a_review_shows_the_card_as_it_was() -> None:
     assert (first["repetitions"], first["interval"], first["due"]) == (1, 1, "2026-11-21")
     second = state("2026-11-21")
     assert (second["repetitions"], second["interval"], second["due"]) == (2, 6, "2026-11-27")
+
+
+def test_retention_and_true_retention_count_the_same_answers() -> None:
+    """After studying only new cards, `stats` said "retention, 30 days 75%" while the true
+    retention table said – everywhere (issue 12): the first counted every graded answer, a new
+    card's first one too, the second only answers to cards reviewed before (as Anki's true
+    retention). Now both say "retention" for the second, and "passed" names the first, and the
+    screen says what each counts."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+
+    def study(day: str, grades: str) -> None:
+        script = "".join(f"\n{g}\n" for g in grades) + "q\n"
+        result = runner.invoke(app, ["study", "--today", day, "--new", "4"], input=script)
+        assert result.exit_code == 0, result.output
+
+    def stats(day: str) -> tuple[dict, list[str]]:  # type: ignore[type-arg]
+        data = json.loads(runner.invoke(app, ["stats", "--json", "--today", day]).output)
+        return data, runner.invoke(app, ["stats", "--today", day]).output.splitlines()
+
+    study("2026-11-26", "4253")  # four new cards: 3 of 4 answers passed, none reviewed before
+    data, screen = stats("2026-11-27")
+    assert data["passed"] == {"last_30_days": 0.75, "total": 0.75}
+    assert data["retention"] == {"last_30_days": None, "total": None}
+    assert any(re.search(r"retention, 30 days +– ", line) for line in screen), screen
+    assert any(re.search(r"passed, 30 days +75% ", line) for line in screen), screen
+    assert any(re.search(r"30 days +– +– +– ", line) for line in screen), screen  # the table
+    said = " ".join(screen)
+    assert "retention: answers to cards reviewed before" in said
+    assert "passed: every graded answer, a new card's first one too" in said
+
+    study("2026-11-27", "5111")  # the same four again: 1 of 4 passed
+    data, screen = stats("2026-11-27")
+    assert data["retention"] == {"last_30_days": 0.25, "total": 0.25}
+    assert data["passed"] == {"last_30_days": 0.5, "total": 0.5}  # 4 of the 8 answers
+    table = data["true_retention"]["overall"]["30 days"]["all"]
+    assert (table["passed"], table["failed"]) == (1, 3)
+    assert any(re.search(r"retention, 30 days +25% ", line) for line in screen), screen

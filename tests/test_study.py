@@ -124,7 +124,8 @@ def test_due_and_stats_json() -> None:
     stats = json.loads(runner.invoke(app, ["stats", "--json", "--today", "2026-11-27"]).output)
     assert stats["cards"]["learning"] == 2 and stats["cards"]["new"] == 218
     assert stats["reviews"]["total"] == 3
-    assert stats["retention"]["total"] == 0.5  # scheduled: 5 and 0; the re-drill does not count
+    assert stats["passed"]["total"] == 0.5  # scheduled: 5 and 0; the re-drill does not count
+    assert stats["retention"]["total"] is None  # no card was reviewed before
     assert stats["streak_days"] == 1
     assert stats["forecast"][0] == {"day": "2026-11-27", "due": 2}
 

@@ -58,6 +58,7 @@ def stats(
             histograms,
             overview,
             retention_counts,
+            retention_since,
         )
 
         week, month, ever = store.review_counts(
@@ -75,10 +76,10 @@ def stats(
             },
             day,
         )
-        retention = retention_counts(
-            store.true_retention(day, *(day - timedelta(days=b) for _, b in RETENTION_WINDOWS)),
-            day,
-        )
+        windows = (day - timedelta(days=b) for _, b in RETENTION_WINDOWS)
+        retention_rows = store.true_retention(day, *windows, date.min)
+        retention = retention_counts(retention_rows, day)
+        retention_ever = retention_since(retention_rows, date.min)
         bins = histograms(rows, scheduler)
     recall = view.recall
     data: dict[str, Any] = {
@@ -89,7 +90,13 @@ def stats(
             "last_30_days": month.reviews,
             "total": ever.reviews,
         },
+        # Retention is Anki's true retention: answers to cards reviewed before (the table's
+        # "all" column); "passed" counts every graded answer, a new card's first one too.
         "retention": {
+            "last_30_days": retention["overall"]["30 days"]["all"]["retention"],
+            "total": retention_ever["retention"],
+        },
+        "passed": {
             "last_30_days": round(month.passed / month.scheduled, 4) if month.scheduled else None,
             "total": round(ever.passed / ever.scheduled, 4) if ever.scheduled else None,
         },
@@ -130,6 +137,7 @@ def _render_stats(console: Any, data: dict[str, Any]) -> None:
     from rich.columns import Columns
     from rich.panel import Panel
     from rich.table import Table
+    from rich.text import Text
 
     def pct(x: float | None) -> str:
         return f"{x:.0%}" if x is not None else "–"
@@ -152,6 +160,8 @@ def _render_stats(console: Any, data: dict[str, Any]) -> None:
     activity.add_row("reviews, 30 days", str(data["reviews"]["last_30_days"]))
     activity.add_row("retention, 30 days", pct(data["retention"]["last_30_days"]))
     activity.add_row("retention, all", pct(data["retention"]["total"]))
+    activity.add_row("passed, 30 days", pct(data["passed"]["last_30_days"]))
+    activity.add_row("passed, all", pct(data["passed"]["total"]))
     activity.add_row("average ease", f"{data['average_ef']:.2f}" if data["average_ef"] else "–")
     activity.add_row(
         "streak", f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}"
@@ -166,6 +176,13 @@ def _render_stats(console: Any, data: dict[str, Any]) -> None:
                 Panel(cards, title="cards", title_align="left"),
                 Panel(activity, title="activity", title_align="left"),
             ]
+        )
+    )
+    console.print(
+        Text(
+            "retention: answers to cards reviewed before, as in the true retention table "
+            "below; passed: every graded answer, a new card's first one too",
+            style="dim",
         )
     )
     if data["leeches"]:

@@ -107,7 +107,10 @@ def retention_view(data: dict[str, Any], width: int = WIDTH) -> Any:
             ]
             topics.add_row(topic, *row)
         parts += ["", topics]
-    note = "young: < 21 days since the card's review before; mature: 21 or more"
+    note = (
+        "answers to cards reviewed before (a new card's first answer is not one); "
+        "young: < 21 days since the card's review before; mature: 21 or more"
+    )
     from rich.text import Text
 
     parts += [Text(note, style="dim")]
