@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from functools import cache
 from typing import TYPE_CHECKING
@@ -10,7 +11,10 @@ from typing import TYPE_CHECKING
 from dlcards.errors import one_line
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from rich.console import Console
+    from rich.segment import Segment
 
     from dlcards.errors import DlcardsError
 
@@ -37,6 +41,9 @@ def pipe_closed() -> int:
     return 0
 
 
+_PADDING = re.compile(r"[ \t]+(?=\n)")
+
+
 @cache
 def out() -> Console:
     from rich.console import Console
@@ -45,6 +52,13 @@ def out() -> Console:
         def on_broken_pipe(self) -> None:
             self.quiet = True
             reader_left()
+
+        def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+            text = super()._render_buffer(buffer)
+            # A pipe gets no padding: tables and wrapped text pad their lines with spaces up
+            # to the column's width, invisible on a terminal but noise for `| cat -A`, diff
+            # and grep. Only before a newline, so text printed with end="" keeps its spaces.
+            return text if self.is_terminal else _PADDING.sub("", text)
 
     return _Console(
         highlight=False,

@@ -284,3 +284,29 @@ def test_an_error_message_never_spans_two_lines(tmp_path: Path) -> None:
     shown = runner.invoke(app, ["show", "gd-2\n\x00evil"])
     assert shown.exit_code == 2
     assert shown.output.count("\n") == 1 and "\\n\\x00evil" in shown.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["calc", "huber", "error=100", "delta=1"],
+        ["calc", "--list"],
+        ["calc", "softmax", "logits=1,2,3"],
+        ["check"],
+        ["stats"],
+    ],
+)
+@pytest.mark.parametrize("columns", ["60", "160"])
+def test_piped_output_has_no_trailing_spaces(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], columns: str
+) -> None:
+    """`dlcards calc … | cat -A` showed every table line padded to its width (issue 12)."""
+    from dlcards.console import out
+
+    monkeypatch.setenv("COLUMNS", columns)
+    out.cache_clear()
+    result = CliRunner().invoke(app, args)  # not a terminal: a pipe
+    assert result.exit_code == 0, result.output
+    padded = [line for line in result.output.split("\n") if line != line.rstrip(" \t")]
+    assert not padded, padded[:3]
+    assert len(result.output.splitlines()) > 2
