@@ -254,7 +254,7 @@ def test_search_command_lines_start_with_the_id() -> None:
     lines = [x for x in out.output.splitlines() if x and not x.startswith(" ")]
     assert lines[-1].endswith("match") or "match" in lines[-1]
     for line in lines[:-1]:
-        assert re.match(r"^[a-z0-9][a-z0-9_.-]*  [a-z]", line), line
+        assert re.match(r"^[a-z0-9][a-z0-9_.-]*  +[a-z]", line), line
     data = json.loads(runner.invoke(app, ["search", "momentum", "--json"]).output)
     assert data["total"] == len(data["cards"]) >= 1
     few = json.loads(runner.invoke(app, ["search", "gradient", "--json", "-n", "2"]).output)
@@ -337,3 +337,41 @@ def test_a_card_back_in_the_decks_is_found_again(tmp_path: Path) -> None:
             store.sync(catalog.cards, files_signature(deck_files([decks])), NOW)
         hits, total = store.search(parse("relu topic:t0"), TODAY, "sm2")
         assert [x.id for x in hits] == ["t0-0"] and total == 1
+
+
+@pytest.mark.parametrize("width", [40, 80, 120, None])  # None: a pipe
+def test_search_columns_line_up(monkeypatch: pytest.MonkeyPatch, width: int | None) -> None:
+    """`search gradient` printed `id  topic  question` with two spaces whatever the id's
+    length, so the questions started anywhere (issue 12): every question starts in one
+    column, and a snippet's `↳` two columns before it."""
+    from rich.cells import cell_len
+
+    from dlcards.console import out
+
+    if width is not None:
+        monkeypatch.setenv("TTY_COMPATIBLE", "1")
+        monkeypatch.setenv("TERM", "dumb")
+        monkeypatch.setenv("COLUMNS", str(width))
+        monkeypatch.setenv("LINES", "24")
+    out.cache_clear()
+    for query in ("gradient", "momentum"):
+        result = runner.invoke(app, ["search", query])
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        lines = lines[: next(i for i, line in enumerate(lines) if " match" in line)]
+        cards = [line for line in lines if not line.startswith(" ")]
+        snippets = [line for line in lines if line.startswith(" ")]
+        assert len(cards) > 1 and all(line.strip().startswith("↳") for line in snippets)
+        ids = [line.split()[0] for line in cards]
+        column = max(len(card_id) for card_id in ids) + 2
+        if width is None or width >= 80:  # the topic column too
+            column += max(len(line.split()[1]) for line in cards) + 2
+        for line in cards:
+            assert line[column - 2 : column] == "  " and line[column] != " ", (column, line)
+        for line in snippets:
+            assert line.index("↳") == column - 2, (column, line)
+        if width is not None:
+            assert max(cell_len(line) for line in lines) <= width
+        else:
+            assert not any(line.endswith("…") for line in cards)  # whole lines for grep
+    assert snippets  # momentum matches a note

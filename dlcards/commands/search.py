@@ -80,29 +80,49 @@ def search(
     if not hits:
         console.print(f"No card matches {text!r}.")
         return
-    from rich.text import Text
-
-    mark = "bold reverse"
-    for row in rows:
-        line = Text()
-        line.append(row["id"], style="bold cyan")
-        line.append(f"  {row['topic']}  ", style="dim")
-        start = len(line)
-        line.append(row["question"])
-        for a, b in highlight_spans(row["question"], words):
-            line.stylize(mark, start + a, start + b)
-        console.print(line, no_wrap=True, overflow="ellipsis")
-        if row["snippet"]:  # the words matched another field: where, on a line of its own
-            where = Text("    ↳ ", style="dim")
-            start = len(where)
-            where.append(row["snippet"], style="dim")
-            for a, b in highlight_spans(row["snippet"], words):
-                where.stylize(mark, start + a, start + b)
-            console.print(where, no_wrap=True, overflow="ellipsis")
+    for line in _lines(rows, words, console.width, console.is_terminal):
+        console.print(line, no_wrap=True, overflow="ignore", crop=console.is_terminal)
     shown = len(rows)
     more = f" (the first {shown}; --limit N for more)" if shown < total else ""
     verb = "matches" if total == 1 else "match"
     console.print(f"[dim]{total} card{'s' if total != 1 else ''} {verb}{more}[/dim]")
+
+
+def _lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: bool) -> list[Any]:
+    """One line per card, in columns: the id and the topic padded to the widest shown, so
+    every question starts in the same column, and a snippet (the words matched elsewhere) on
+    the next line under the question, after `↳`. On a terminal each line fits `width` (the
+    question cut after a whole word or formula; the topic dropped when the question would get
+    fewer than 20 columns); in a pipe the lines are whole, for grep."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    from dlcards.flow import clip
+    from dlcards.search import highlight_spans
+
+    mark = "bold reverse"
+    id_w = max(cell_len(row["id"]) for row in rows)
+    topic_w = max(cell_len(row["topic"]) for row in rows)
+    show_topic = not terminal or id_w + topic_w + 4 + 20 <= width
+    indent = id_w + 2 + (topic_w + 2 if show_topic else 0)
+    room = max(width - indent, 1) if terminal else None
+
+    def marked(text: str, style: str = "") -> Text:
+        shown = Text(clip(text, room) if room else text, style=style)
+        for a, b in highlight_spans(shown.plain, words):
+            shown.stylize(mark, a, b)
+        return shown
+
+    lines: list[Any] = []
+    for row in rows:
+        line = Text(row["id"].ljust(id_w + 2), style="bold cyan")
+        if show_topic:
+            line.append(row["topic"].ljust(topic_w + 2), style="dim")
+        lines.append(line + marked(row["question"]))
+        if row["snippet"]:  # the words matched another field: where, on a line of its own
+            where = Text(" " * max(indent - 2, 0) + "↳ ", style="dim")
+            lines.append(where + marked(row["snippet"], "dim"))
+    return lines
 
 
 # "-word" is a query term to exclude, not an unknown option.
