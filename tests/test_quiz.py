@@ -868,3 +868,18 @@ def test_one_question_is_singular_and_hints_do_not_say_space() -> None:
     assert "4 answers logged" in out
     assert "empty line: show the answer" in out
     assert "Space" not in out  # the line protocol reveals with an empty line
+
+
+def test_quitting_at_the_first_question_says_nothing_was_answered() -> None:
+    """The summary after 0 answers was an empty table (`topic  score` and nothing): it says
+    plainly that nothing was answered (issue 12)."""
+    from dlcards.cli import app
+
+    result = runner.invoke(
+        app, ["quiz", "--topic", "gd", "--seed", "1", "--count", "2"], input="q\n"
+    )
+    assert result.exit_code == 0, result.output
+    summary = result.output[result.output.index("Quiz summary") :]
+    assert "No question was answered, so there is no score." in summary
+    assert "score  " not in summary and "topic" not in summary
+    assert "0 answers logged" in summary

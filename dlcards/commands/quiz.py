@@ -367,6 +367,9 @@ def _summary(answers: list[Answered], titles: dict[str, str]) -> RenderableType:
     from dlcards.quiz import score_by_topic
     from dlcards.render import to_plain
 
+    if not answers:  # quit at the first question: a score table would be empty
+        said = Text("No question was answered, so there is no score.")
+        return Panel(said, title="[bold]Quiz summary[/bold]", title_align="left", expand=False)
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("topic")
     table.add_column("score", justify="right")
