@@ -400,3 +400,49 @@ def test_heatmap_footer_wraps_under_itself(monkeypatch: pytest.MonkeyPatch) -> N
     footer = lines[start + 1 : end]
     assert len(footer) >= 3 and "since" in footer[0], footer
     assert all(line.startswith("│    ") for line in footer), footer
+
+
+@pytest.mark.parametrize("kind", ["choice", "typed"])
+@pytest.mark.parametrize("width", (40, 60))
+def test_quiz_feedback_at_15_rows_keeps_the_heading_in_view(width: int, kind: str) -> None:
+    """A multiple-choice answer at 15 rows (backprop-6, picked wrongly): the feedback and the
+    card's remarks were printed under a screen already full and scrolled the heading off the
+    top (issue 12). Now they are drawn on the question's screen, shown from the feedback,
+    the heading and the question kept; j/k scroll. The same for a typed answer (backprop-15).
+    """
+    import random
+
+    from dlcards.commands import quiz as quiz_screen
+    from dlcards.quiz import choice_question, typed_question
+
+    catalog = load_catalog()
+    card = catalog.card("backprop-6" if kind == "choice" else "backprop-15")
+    title = catalog.topic_titles()[card.topic]
+    if kind == "choice":
+        pool = [c for c in catalog.cards if c.topic == card.topic]
+        question = choice_question(card, pool, random.Random(2))
+        assert question is not None
+        keys_pressed = next(str(i) for i in range(1, 5) if i - 1 != question.correct) + "j "
+        said = f"✗ the answer is {question.expected}:"
+    else:
+        question = typed_question(card, random.Random(2))
+        assert question is not None
+        keys_pressed = "j "
+        said = f"✗ the answer is {question.expected} (you said 12345)"
+    console, screen = terminal(width, 15)
+    keys = quiz_screen.TerminalKeys(console)
+    keys.read_key = iter(keys_pressed).__next__
+    keys.line = lambda prompt: "12345"  # type: ignore[method-assign]
+    with Store.open() as store:
+        store.sync(catalog.cards, "screens", NOW)
+        session = store.start_session("quiz", DAY, NOW)
+        quiz_screen._run([question], {card.topic: title}, keys, console, store, session, [], 2)
+    shown = frames(screen.getvalue())
+    for frame in shown:
+        lines = frame.splitlines()
+        assert len(lines) <= 14, frame  # the last row is the cursor's
+        assert max(cell_len(line) for line in lines) <= width, frame
+        assert title.split()[0] in lines[0] and "question 1 of 1" in frame, frame
+    answered = " ".join(shown[-2].split())
+    assert " ".join(said.split()) in answered, shown[-2]  # shown first, without scrolling
+    assert "score 0/1" in shown[-2] and "k/↑ back" in shown[-1]

@@ -143,26 +143,28 @@ def _ask_typed(question: Question, keys: QuizLines | TerminalKeys, console: Cons
         return Answered(question, correct, text)
 
 
-def _typed_feedback(answered: Answered, console: Console) -> None:
+def _typed_feedback(answered: Answered) -> list[RenderableType]:
+    """What a typed answer gets: ✓, or the right value (and what was said), then the steps."""
+    from rich.padding import Padding
     from rich.text import Text
 
     from dlcards.flow import flowing
 
     question = answered.question
     assert question.result is not None
+    parts: list[RenderableType] = []
     if answered.correct:
-        console.print(flowing(f"✓ correct: {question.expected}", style="bold green"))
+        parts.append(flowing(f"✓ correct: {question.expected}", style="bold green"))
     elif answered.given is None:
-        console.print(flowing(f"→ the answer is {question.expected}", style="bold yellow"))
+        parts.append(flowing(f"→ the answer is {question.expected}", style="bold yellow"))
     else:
-        console.print(
+        parts.append(
             flowing(f"✗ the answer is {question.expected}", style="bold red")
             + Text(f" (you said {answered.given})")
         )
-    from rich.padding import Padding
-
     for step in question.result.steps:  # a long step wraps under itself, not at the margin
-        console.print(Padding(flowing(step, style="dim"), (0, 0, 0, 4), expand=False))
+        parts.append(Padding(flowing(step, style="dim"), (0, 0, 0, 4), expand=False))
+    return parts
 
 
 def _ask_self(
@@ -203,15 +205,20 @@ def _paged(
     allowed: set[str],
     keys: QuizLines | TerminalKeys,
     console: Console,
+    start: RenderableType | None = None,
 ) -> str:
     """`body` in a real terminal, as `study` shows a card: taller than the terminal, it
     scrolls with j/k (the screen says so) while `pinned_part`'s lines (the question) stay in
-    view, and it is drawn again when the terminal changes size. Returns a key of `allowed`."""
+    view, and it is drawn again when the terminal changes size. Returns a key of `allowed`.
+    With `start` (the first part of `body`), the body is first shown scrolled just past it."""
     from rich.text import Text
 
     from dlcards.pager import paint
 
     offset = 0
+    if start is not None:
+        pinned = len(console.render_lines(pinned_part, console.options, pad=False)) - 1
+        offset = len(console.render_lines(start, console.options, pad=False)) - pinned
     while True:
         pinned = len(console.render_lines(pinned_part, console.options, pad=False)) - 1
         bottom: list[RenderableType] = [Text.from_markup(hint)]
@@ -259,10 +266,7 @@ def _ask_choice(
 ) -> Answered:
     from dataclasses import replace
 
-    from rich.text import Text
-
     from dlcards.quiz import Answered
-    from dlcards.render import to_rich
 
     n = len(question.options)
     hint = rf"[dim]Pick 1-{n} · \[q] quit[/dim]"
@@ -276,13 +280,63 @@ def _ask_choice(
         key = keys.next(allowed)
     if key == "q":
         raise Quit("q")
-    correct = int(key) - 1 == question.correct
-    if correct:
-        console.print(Text(f"✓ correct: {question.expected}", style="bold green"))
+    answered = Answered(question, int(key) - 1 == question.correct, key)
+    if not keys.interactive:  # in a terminal the feedback is drawn with the question: see below
+        for part in _choice_feedback(answered):
+            console.print(part)
+    return answered
+
+
+def _choice_feedback(answered: Answered) -> list[RenderableType]:
+    """What a picked option gets: ✓, or ✗ and the right option."""
+    from rich.text import Text
+
+    from dlcards.render import to_rich
+
+    question = answered.question
+    if answered.correct:
+        return [Text(f"✓ correct: {question.expected}", style="bold green")]
+    return [
+        Text(f"✗ the answer is {question.expected}:", style="bold red"),
+        _indented(Text(""), to_rich(question.options[question.correct])),
+    ]
+
+
+def _show_feedback(
+    answered: Answered,
+    title: str,
+    keys: QuizLines | TerminalKeys,
+    console: Console,
+    heading: RenderableType,
+    then: str,
+) -> str:
+    """In a terminal, the answered question on one screen: the heading, the question (and
+    its options), the feedback and the card's remarks, paged like the question (j/k, the question
+    pinned, first scrolled to the feedback) so that nothing scrolls the heading away; returns
+    the key pressed (Space or q).
+    Before, the feedback was printed below a screen already full, and at 15 rows it pushed
+    the heading off the top. A choice question is asked again without its options, a typed
+    one as it was."""
+    from dataclasses import replace
+
+    from rich.console import Group
+
+    from dlcards.view import remarks
+
+    question = answered.question
+    asked = _question_panel(replace(question, kind="self", options=()), title)
+    panel = _question_panel(question, title)
+    if question.kind == "choice":
+        feedback = _choice_feedback(answered)
     else:
-        console.print(Text(f"✗ the answer is {question.expected}:", style="bold red"))
-        console.print(_indented(Text(""), to_rich(question.options[question.correct])))
-    return Answered(question, correct, key)
+        feedback = _typed_feedback(answered)
+    parts = [panel, *feedback]
+    said = remarks(question.card)
+    if said is not None:
+        parts.append(said)
+    hint = rf"[dim]\[Space] {then} · \[q] quit[/dim]"
+    # shown from the feedback (under the pinned question); k scrolls back to the options
+    return _paged(heading, Group(*parts), asked, hint, {"reveal", "q"}, keys, console, panel)
 
 
 def _indented(mark: Text, text: Text) -> RenderableType:
@@ -327,15 +381,19 @@ def _run(
 
         if not keys.interactive:
             console.print(f"\n[bold]{head}[/bold]")
-        draw(_question_panel(question, title))
+        if not (keys.interactive and question.kind == "choice"):  # a choice draws itself, paged
+            draw(_question_panel(question, title))
         if question.kind == "typed":
             answered = _ask_typed(question, keys, console)
-            _typed_feedback(answered, console)
+            if not keys.interactive:  # in a terminal: drawn with the question, see below
+                for part in _typed_feedback(answered):
+                    console.print(part)
         elif question.kind == "choice":
             answered = _ask_choice(question, title, keys, console, heading)
         else:
             answered = _ask_self(question, title, keys, console, draw, heading)
-        if question.kind != "self":  # the self-graded panel showed them with the answer
+        paged = keys.interactive and question.kind != "self"  # remarks on the paged screen
+        if question.kind != "self" and not paged:  # self-graded: shown with the answer
             from dlcards.view import remarks
 
             said = remarks(question.card)
@@ -351,8 +409,15 @@ def _run(
             clock(),
         )
         answers.append(answered)
-        if keys.interactive and question.kind != "self":  # time to read the feedback
-            then = "next question" if i < total else "the score"
+        then = "next question" if i < total else "the score"
+        if paged:
+            right = sum(a.correct for a in answers)
+            after = Heading(
+                f"question {i} of {total}", title, f"score {right}/{len(answers)} · seed {seed}"
+            )
+            if _show_feedback(answered, title, keys, console, after, then) == "q":
+                raise Quit("q")
+        elif keys.interactive and question.kind != "self":  # time to read the feedback
             console.print(rf"[dim]\[Space] {then} · \[q] quit[/dim]")
             if keys.next({"reveal", "q"}) == "q":
                 raise Quit("q")
@@ -368,8 +433,8 @@ def _summary(answers: list[Answered], titles: dict[str, str]) -> RenderableType:
     from dlcards.render import to_plain
 
     if not answers:  # quit at the first question: a score table would be empty
-        said = Text("No question was answered, so there is no score.")
-        return Panel(said, title="[bold]Quiz summary[/bold]", title_align="left", expand=False)
+        nothing = Text("No question was answered, so there is no score.")
+        return Panel(nothing, title="[bold]Quiz summary[/bold]", title_align="left", expand=False)
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("topic")
     table.add_column("score", justify="right")
