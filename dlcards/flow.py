@@ -311,7 +311,7 @@ def flowing(text: Text | str, style: str = "") -> FlowText:
     together when wrapped."""
     if isinstance(text, str):
         return FlowText(text, style=style)
-    out = FlowText(
+    return FlowText(
         text.plain,
         style=text.style,
         justify=text.justify,
@@ -319,6 +319,5 @@ def flowing(text: Text | str, style: str = "") -> FlowText:
         no_wrap=text.no_wrap,
         end=text.end,
         tab_size=text.tab_size,
+        spans=list(text.spans),
     )
-    out._spans[:] = text.spans
-    return out
