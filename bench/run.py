@@ -43,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+import anki_ref  # noqa: E402
 import synth  # noqa: E402
 
 DLCARDS = [sys.executable, "-m", "dlcards"]
@@ -55,16 +56,25 @@ SYNC_TIMED = 50
 
 QUICK_TARGET = 1.0  # x the baseline app, for the quick commands (issue: at the shell prompt)
 COUNT_TARGET = 0.35  # x the baseline app, for `due --count` (a shell prompt's number)
-DUE_GROWTH_TARGET = 1.5  # x `due` on the built-in decks
+DUE_GROWTH_TARGET = 1.1  # x `due` on the built-in decks
+ANKI_TARGET = 1.0  # x Anki's time for the same thing on the same collection (bench/anki_ref.py)
 TARGET_SIZE = 100_000
-TARGETS_S = {  # at TARGET_SIZE cards
-    "study_first_card": 0.5,
-    "grade": 0.010,
+TARGETS_S = {  # at TARGET_SIZE cards (and TARGET_SIZE * 10 review rows): at most this
+    "sync_first": 2.0,
     "sync_unchanged": 0.050,
-    "stats": 1.0,
-    "export_anki": 30.0,
+    "sync_one_deck_edited": 0.200,
+    "grade": 0.010,
+    "stats": 0.250,
+    "export_anki": 4.0,
+    "import_reviews": 5.0,
     "search": 0.100,
 }
+TARGETS_MB = {"export_anki": 150.0}  # peak memory of one measure's child, at TARGET_SIZE
+ANKI_PAIRS = {  # dlcards's measure -> Anki's measure of the same thing
+    "study_first_card": "anki_first_card",
+    "due": "anki_counts",
+}
+IMPORT_RUNS = 3  # each run merges the whole log into a fresh copy of the synced database
 SEARCH_QUERIES = (  # words as common as a third of the synthetic cards, phrases, filters
     "momentum",
     "gradient descent",
@@ -422,9 +432,13 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
         raise BenchError(f"first sync failed: {m['sync_first'].note}")
 
     progress(f"{n_cards:,} cards: importing {n_cards * per_card:,} review rows")
+    synced = work / "synced.db"  # the synced database before any review: for the import
+    shutil.copy(db, synced)
+    log = synth.AnkiLog(ids)  # the same history in Anki's form: the import's and Anki's input
     t0 = time.perf_counter()
     with Store.open(db) as store:
-        added = store.import_reviews(synth.review_history(ids, n_cards * per_card, seed=seed))
+        history = synth.review_history(ids, n_cards * per_card, seed=seed)
+        added = store.import_reviews(log.collect(history))
         build["reviews_s"] = time.perf_counter() - t0
         out["reviews"] = added
 
@@ -450,6 +464,9 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
         out["due_today"] = len(store.due_ids(synth.TODAY, schedule.name))
         out["study_queue"] = session.total
     out["build"] = build
+    m["import_reviews"] = import_reviews(work, synced, ids, log, min(runs, IMPORT_RUNS))
+    out["anki"] = anki_reference(work, ids, log, runs, m)
+    del log
 
     m["due"] = repeat(lambda _: run_child([*DLCARDS, "due"], env, work), runs, True, "due")
     if first is None:
@@ -512,13 +529,85 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
 
         # each query as often as the others; the median is over all of them, the max the worst
         m["search"] = repeat(search, 3 * len(queries), warm=True, label="search (in-process)")
-    peak = max(m.values(), key=lambda x: x.rss_kb)
+    ours = {k: v for k, v in m.items() if k not in ANKI_PAIRS.values()}  # dlcards's children
+    peak = max(ours.values(), key=lambda x: x.rss_kb)
     out["peak_rss"] = {
         "mb": round(peak.rss_kb * 1024 / 1e6, 1),
-        "measure": next(k for k, v in m.items() if v is peak),
+        "measure": next(k for k, v in ours.items() if v is peak),
     }
     out["measures"] = m
     return out
+
+
+def import_reviews(
+    work: Path, synced: Path, ids: Sequence[str], log: synth.AnkiLog, runs: int
+) -> Measure:
+    """`dlcards import anki`'s path for the whole review log, in-process: the Anki notes
+    matched to dlcards's cards, the revlog converted and merged into a copy of the synced
+    database (no reviews yet), each card's log re-decided. Reading the file is not timed (the
+    collection is built in memory by synth.anki_collection)."""
+    from dlcards.grading import redecide
+    from dlcards.importers.anki_progress import convert, dlcards_cards
+    from dlcards.scheduling import Schedule
+    from dlcards.store import Store
+
+    collection = synth.anki_collection(log, ids)
+    target = work / "import.db"
+
+    def once(_: int) -> float:
+        for p in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+            p.unlink(missing_ok=True)
+        shutil.copy(synced, target)
+        with Store.open(target) as store:
+            store.guard_writes()  # a session check every writing process runs: not the import
+            schedule = Schedule.from_settings(store.settings())
+            t = time.perf_counter()
+            cards = dlcards_cards(collection, ids)
+            result = convert(collection, cards)
+            added = store.merge_reviews(
+                result.reviews, lambda rows, stored: redecide(rows, schedule, stored)
+            )
+            seconds = time.perf_counter() - t
+        if len(added) != len(log.rows):
+            raise BenchError(f"the import added {len(added):,} of {len(log.rows):,} reviews")
+        return seconds
+
+    label = f"import {len(log.rows):,} review rows (Anki import path)"
+    measure = repeat(once, runs, label=label)
+    for p in (target, Path(f"{target}-wal"), Path(f"{target}-shm"), synced):
+        p.unlink(missing_ok=True)
+    return measure
+
+
+def anki_reference(
+    work: Path, ids: Sequence[str], log: synth.AnkiLog, runs: int, m: dict[str, Measure]
+) -> dict[str, Any]:
+    """Anki's Rust backend on a collection of the same shape (bench/anki_ref.py): open it and
+    get the first queued card, open it and get every deck's counts; each a fresh process.
+    Skipped, with a note, when the `anki` package is not installed."""
+    if not anki_ref.available():
+        note = "skipped: the anki package is not installed (pip install '.[bench]')"
+        progress(f"  Anki reference {note}")
+        m["anki_first_card"] = Measure(note=note)
+        m["anki_counts"] = Measure(note=note)
+        return {"skipped": note}
+    path = work / "anki" / "collection.anki2"
+    path.parent.mkdir()
+    made = anki_ref.build(path, ids, log, synth.TODAY)
+    progress(f"  Anki collection built in {fmt_time(made['build_s'])}")
+    env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
+    child = [sys.executable, str(HERE / "anki_ref.py")]
+
+    def first(_: int) -> Run:
+        cmd = [*child, "first", str(path)]
+        return run_until(cmd, env, work, anki_ref.FIRST_MARK, b"", 300.0)
+
+    m["anki_first_card"] = repeat(first, runs, True, "Anki: open + first queued card")
+    counts = [*child, "counts", str(path)]
+    m["anki_counts"] = repeat(
+        lambda _: run_child(counts, env, work), runs, True, "Anki: open + deck counts"
+    )
+    return {"version": anki_ref.version(), "collection": made}
 
 
 def safety(db: Path, m: dict[str, Measure], out: dict[str, Any], runs: int) -> None:
@@ -566,20 +655,45 @@ SCALE_ROWS = [
     ("sync_first", "first sync (no db, no cache): due"),
     ("sync_unchanged", "sync, nothing changed (in-process)"),
     ("due", "due"),
+    ("anki_counts", "  Anki: open + every deck's counts"),
     ("study_first_card", "study: first card on screen"),
+    ("anki_first_card", "  Anki: open + first queued card"),
     ("grade", "one review committed (in-process)"),
     ("search", "search, best 50 and the count (in-process)"),
     ("stats", "stats"),
     ("export_anki", "export anki (all cards)"),
+    ("import_reviews", "import the review log (Anki import path, in-process)"),
     ("sync_one_deck_edited", "sync after 1 deck file edited: due"),
     ("check_session", "check before a process's first write (in-process)"),
     ("check_file", "check of the whole file, behind a study session's first card (in-process)"),
     ("check_daily", "daily full check + verified backup (in-process)"),
 ]
+LABELS = {
+    "sync_first": "first sync",
+    "sync_unchanged": "unchanged-deck sync",
+    "sync_one_deck_edited": "sync after one deck file edited",
+    "grade": "one review committed",
+    "stats": "stats",
+    "export_anki": "export anki",
+    "import_reviews": "import of the review log (Anki import path)",
+    "search": f"search ({len(SEARCH_QUERIES)} queries)",
+    "study_first_card": "study: first card on screen",
+    "due": "due",
+}
+
+
+def anki_ratios(ms: dict[str, Measure]) -> dict[str, float | None]:
+    """dlcards's time / Anki's for each pair of ANKI_PAIRS (None when either is missing)."""
+    out: dict[str, float | None] = {}
+    for ours, theirs in ANKI_PAIRS.items():
+        a, b = ms.get(ours), ms.get(theirs)
+        out[ours] = a.median / b.median if a and b and a.ok and b.ok else None
+    return out
 
 
 def evaluate(cold: dict[str, Measure], sizes: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every target with its value and whether it is met."""
+    """Every target with its value and whether it is met; `key` names the measure it is for
+    (the row of the size table)."""
     out: list[dict[str, Any]] = []
     base = cold["baseline"]
     for name, _, limit in COLD_COMMANDS:
@@ -605,30 +719,47 @@ def evaluate(cold: dict[str, Measure], sizes: dict[int, dict[str, Any]]) -> list
         ratio = ms["due"].median / due_builtin.median
         out.append(
             {
+                "key": "due",
                 "target": f"due <= {DUE_GROWTH_TARGET}x due on the built-in decks",
                 "value": f"{ratio:.3f}x",
                 "met": ratio <= DUE_GROWTH_TARGET,
                 "at": at,
             }
         )
-    labels = {
-        "study_first_card": "study: first card on screen",
-        "grade": "one review committed",
-        "sync_unchanged": "unchanged-deck sync",
-        "stats": "stats",
-        "export_anki": "export anki",
-        "search": f"search ({len(SEARCH_QUERIES)} queries)",
-    }
     for key, limit in TARGETS_S.items():
-        mm = ms[key]
+        mm = ms.get(key, Measure(note="not measured"))
         value = fmt_time(mm.median) if mm.ok else f"n/a ({mm.note})"
         if key == "search" and mm.ok:
             value += f" (slowest {fmt_time(max(mm.samples))})"
         out.append(
             {
-                "target": f"{labels[key]} < {fmt_time(limit)}",
+                "key": key,
+                "target": f"{LABELS[key]} <= {fmt_time(limit)}",
                 "value": value,
-                "met": mm.median < limit if mm.ok else None,
+                "met": mm.median <= limit if mm.ok else None,
+                "at": at,
+            }
+        )
+    for key, limit_mb in TARGETS_MB.items():
+        mm = ms.get(key, Measure(note="not measured"))
+        mb = mm.rss_kb * 1024 / 1e6
+        out.append(
+            {
+                "key": key,
+                "target": f"{LABELS[key]} peak memory <= {limit_mb:.0f} MB",
+                "value": f"{mb:.0f} MB" if mm.ok else f"n/a ({mm.note})",
+                "met": mb <= limit_mb if mm.ok else None,
+                "at": at,
+            }
+        )
+    for key, ratio in anki_ratios(ms).items():
+        theirs = ms.get(ANKI_PAIRS[key], Measure(note="not measured"))
+        out.append(
+            {
+                "key": key,
+                "target": f"{LABELS[key]} <= Anki ({ANKI_TARGET}x)",
+                "value": f"{ratio:.3f}x" if ratio is not None else f"n/a ({theirs.note})",
+                "met": ratio <= ANKI_TARGET if ratio is not None else None,
                 "at": at,
             }
         )
@@ -694,24 +825,25 @@ def report(
         ]
         order = sorted(sizes)
         target_size = TARGET_SIZE if TARGET_SIZE in sizes else order[-1]
-        target_of = {
-            "due": f"<= {DUE_GROWTH_TARGET}x builtin due",
-            **{k: f"< {fmt_time(v)}" for k, v in TARGETS_S.items()},
-        }
-        key_of = {
-            "due": f"due <= {DUE_GROWTH_TARGET}x due on the built-in decks",
-            "study_first_card": "study: first card on screen",
-            "grade": "one review committed",
-            "sync_unchanged": "unchanged-deck sync",
-            "stats": "stats",
-            "export_anki": "export anki",
-            "search": "search (",
-        }
+        target_of: dict[str, list[str]] = {"due": [f"<= {DUE_GROWTH_TARGET}x builtin due"]}
+        for k, v in TARGETS_S.items():
+            target_of.setdefault(k, []).append(f"<= {fmt_time(v)}")
+        for k, mb in TARGETS_MB.items():
+            target_of.setdefault(k, []).append(f"<= {mb:.0f} MB")
+        ratios = {n: anki_ratios(sizes[n]["measures"]) for n in order}
+        for k in ANKI_PAIRS:
+            target_of.setdefault(k, []).append(f"<= Anki ({ANKI_TARGET}x)")
         rows = []
         for key, label in SCALE_ROWS:
-            row = [label] + [fmt_cell(sizes[n]["measures"].get(key)) for n in order]
-            t = next((t for t in targets if t["target"].startswith(key_of.get(key, "\0"))), None)
-            row += [target_of.get(key, ""), met(t["met"]) if t else ""]
+            row = [label]
+            for n in order:
+                cell = fmt_cell(sizes[n]["measures"].get(key))
+                ratio = ratios[n].get(key)
+                if ratio is not None:
+                    cell += f" = {ratio:.2f}x Anki"
+                row.append(cell)
+            ts = [t for t in targets if t.get("key") == key]
+            row += [", ".join(target_of.get(key, [])), " ".join(met(t["met"]) for t in ts)]
             rows.append(row)
         peak_t = next(t for t in targets if t["target"].startswith("peak memory"))
         peaks = [sizes[n]["peak_rss"] for n in order]
@@ -736,6 +868,13 @@ def report(
             f"{r['build']['reviews_s']:.1f} s (review import); database "
             f"{r.get('db_mb')} MB, one backup {r.get('backup_mb')} MB (gzip)"
             for n, r in ((n, sizes[n]) for n in order)
+        ]
+        extra += [
+            f"{n:,} cards: Anki {a['version']} reference: {a['collection']['cards']:,} cards "
+            f"({a['collection']['new']:,} new), {a['collection']['revlog']:,} revlog rows in "
+            f"{a['collection']['decks']} decks, built in {a['collection']['build_s']:.1f} s"
+            for n, a in ((n, sizes[n].get("anki", {})) for n in order)
+            if "collection" in a
         ]
         lines += ["", *extra]
         if notes:
@@ -814,6 +953,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             str(n): {
                 **{k: v for k, v in r.items() if k != "measures"},
                 "measures": {k: m.to_json() for k, m in r["measures"].items()},
+                "anki_ratios": anki_ratios(r["measures"]),  # dlcards / Anki, target <= 1
             }
             for n, r in results.items()
         },

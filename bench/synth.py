@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator, Sequence
-from datetime import date, timedelta
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from dlcards import sm2
 from dlcards.memory import Memory
@@ -206,3 +207,64 @@ def _shifted(state: sm2.State, days: int) -> sm2.State:
         lapses=state.lapses,
         last_review=move(state.last_review),
     )
+
+
+# dlcards grade 0..5 -> Anki's answer button (1 Again, 2 Hard, 3 Good, 4 Easy): the inverse of
+# dlcards.importers.anki_progress.GRADES, the grades below 3 being Again.
+ANKI_EASE = (1, 1, 1, 2, 3, 4)
+
+
+class AnkiLog:
+    """The review rows as Anki's `revlog` holds them, collected as they stream past (`add`),
+    with each card's last SM-2 state: what an Anki collection of the same history holds."""
+
+    def __init__(self, card_ids: Sequence[str]) -> None:
+        self.number = {cid: n for n, cid in enumerate(card_ids)}
+        self.rows: list[tuple[int, ...]] = []
+        self.last: dict[str, sm2.State] = {}  # card id -> its state after its last row
+        self._taken: set[int] = set()
+
+    def add(self, r: ReviewRow) -> ReviewRow:
+        """One row: (id, card number, ease, ivl, lastIvl, factor, time, type), the card number
+        its place in `card_ids`. An id is the answer's time in ms, moved on by a millisecond
+        while another row has it (Anki's ids are unique); type 0 for a card's first answer, 2
+        (relearning) for a re-drill, else 1 (review)."""
+        ms = int(datetime.fromisoformat(r.reviewed_at).timestamp()) * 1000
+        while ms in self._taken:
+            ms += 1
+        self._taken.add(ms)
+        b, a = r.before.sm2, r.after.sm2
+        kind = 2 if r.kind != "scheduled" else 0 if b.last_review is None else 1
+        seconds = int((r.seconds or 0) * 1000)
+        self.rows.append(
+            (ms, self.number[r.card_id], ANKI_EASE[r.grade], a.interval, b.interval, a.ef * 10,
+             seconds, kind)
+        )  # fmt: skip
+        self.last[r.card_id] = a
+        return r
+
+    def collect(self, rows: Iterable[ReviewRow]) -> Iterator[ReviewRow]:
+        """The rows, unchanged, each added on its way past."""
+        for r in rows:
+            yield self.add(r)
+
+    def sorted(self) -> list[tuple[int, ...]]:
+        self.rows.sort()
+        return self.rows
+
+
+def anki_collection(log: AnkiLog, card_ids: Sequence[str]) -> Any:
+    """An Anki collection of the history as dlcards reads one from a file (an
+    `anki_file.Collection`, in memory): one note per card with the GUID dlcards's export gives
+    it, one card, and the review log: what `dlcards import anki` converts and merges."""
+    from dlcards.export.anki import note_guid
+    from dlcards.importers.anki_file import Card, Collection, Note, Revlog
+
+    base = 1_500_000_000_000
+    notes = [Note(base + n, note_guid(cid), 1, (), (cid, "")) for n, cid in enumerate(card_ids)]
+    cards = [Card(base + n, base + n, 1, 0) for n in range(len(card_ids))]
+    revlog = [
+        Revlog(ms, base + card, ease, kind, seconds)
+        for ms, card, ease, _ivl, _last, _factor, seconds, kind in log.sorted()
+    ]
+    return Collection(Path("synthetic.anki2"), 18, {}, {1: "Default"}, notes, cards, revlog)
