@@ -74,6 +74,69 @@ def test_review_history_replays_sm2_exactly(tmp_path: Path) -> None:
     assert any(s.due is not None and s.due <= synth.TODAY for s in last.values())
 
 
+def test_anki_log_has_unique_ids_and_each_cards_last_state() -> None:
+    ids = [f"c{i}" for i in range(40)]
+    rows = list(synth.review_history(ids, 400, seed=4))
+    log = synth.AnkiLog(ids)
+    assert list(log.collect(iter(rows))) == rows  # passed through unchanged
+    revlog = log.sorted()
+    assert len(revlog) == 400 and len({r[0] for r in revlog}) == 400
+    assert [r[0] for r in revlog] == sorted(r[0] for r in revlog)
+    last = {row.card_id: row.after.sm2 for row in rows}
+    assert log.last == last
+    for (ms, card, ease, ivl, last_ivl, factor, _time, kind), row in zip(
+        sorted(revlog, key=lambda r: (r[1], r[0])),
+        sorted(rows, key=lambda r: (ids.index(r.card_id), r.reviewed_at)),
+        strict=True,
+    ):
+        assert ids[card] == row.card_id
+        # the answer's minute, moved by less than a second when another row has it
+        stamp = datetime.fromisoformat(row.reviewed_at).timestamp() * 1000
+        assert 0 <= ms - stamp < 1000
+        assert ease == {0: 1, 1: 1, 2: 1, 3: 2, 4: 3, 5: 4}[row.grade]
+        assert (ivl, last_ivl, factor) == (
+            row.after.sm2.interval,
+            row.before.sm2.interval,
+            row.after.sm2.ef * 10,
+        )
+        assert kind == (
+            2 if row.kind == "redrill" else 0 if row.before.sm2.last_review is None else 1
+        )
+
+
+def test_anki_reference_collection_matches_the_history(tmp_path: Path) -> None:
+    pytest.importorskip("anki")
+    import anki_ref
+
+    ids = synth.write_decks(tmp_path / "decks", 60, n_decks=3, seed=2)
+    log = synth.AnkiLog(ids)
+    rows = list(log.collect(synth.review_history(ids, 600, seed=2)))
+    path = tmp_path / "c.anki2"
+    made = anki_ref.build(path, ids, log, synth.TODAY)
+    assert (made["cards"], made["revlog"], made["decks"]) == (60, 600, 3)
+    assert made["new"] == 60 - len({r.card_id for r in rows})
+    from anki.collection import Collection
+
+    col = Collection(str(path))
+    try:
+        today = col.sched.today
+        due_today = sum(1 for s in log.last.values() if s.due is not None and s.due <= synth.TODAY)
+        assert col.db.scalar("select count() from cards where queue = 2 and due <= ?", today) == (
+            due_today
+        )
+        assert col.db.scalar("select count() from revlog") == 600
+        assert col.sched.get_queued_cards(fetch_limit=1).cards  # something to study
+    finally:
+        col.close()
+    for what, needle in (("first", anki_ref.FIRST_MARK), ("counts", b"anki: ")):
+        done = subprocess.run(
+            [sys.executable, str(BENCH / "anki_ref.py"), what, str(path)],
+            capture_output=True,
+            timeout=120,
+        )
+        assert done.returncode == 0 and needle in done.stdout, done.stderr
+
+
 # --- Store.import_reviews ---------------------------------------------------------------------
 
 
@@ -145,7 +208,19 @@ def test_bench_run_quick_at_a_tiny_size(tmp_path: Path) -> None:
     measures = size["measures"]
     for key in ("sync_first", "sync_unchanged", "due", "study_first_card", "grade", "stats"):
         assert measures[key]["median_s"] > 0, key
-    assert set(measures) >= {"export_anki", "sync_one_deck_edited"}
+    assert set(measures) >= {"export_anki", "sync_one_deck_edited", "import_reviews"}
+    assert measures["import_reviews"]["median_s"] > 0
+    ratios = size["anki_ratios"]
+    assert set(ratios) == {"study_first_card", "due"}
+    try:
+        import anki  # noqa: F401
+    except ImportError:
+        assert "skipped" in measures["anki_first_card"]["note"]
+        assert ratios == {"study_first_card": None, "due": None}
+    else:
+        assert measures["anki_first_card"]["median_s"] > 0
+        assert all(r is not None and r > 0 for r in ratios.values())
+        assert "x Anki" in done.stdout
     assert size["peak_rss"]["mb"] > 0
     assert data["targets"] and all("met" in t for t in data["targets"])
     assert not list(tmp_path.glob("dlcards-bench-*"))  # the temporary collections are gone
@@ -223,3 +298,22 @@ def test_next_due_uses_the_due_index(big_store: Store) -> None:
     with big_store as store:
         _later, plan = _plans(store, lambda: store.next_due(synth.TODAY, "sm2"))
         assert "sm2_due" in plan, plan
+
+
+def test_without_anki_the_reference_is_skipped_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anki_ref
+    import run
+
+    monkeypatch.setattr(anki_ref, "available", lambda: False)
+    measures: dict[str, run.Measure] = {
+        "study_first_card": run.Measure([0.3]),
+        "due": run.Measure([0.2]),
+    }
+    info = run.anki_reference(tmp_path, ["a-1"], synth.AnkiLog(["a-1"]), 1, measures)
+    assert "skipped" in info["skipped"]
+    assert not measures["anki_first_card"].ok and "skipped" in str(measures["anki_first_card"].note)
+    assert run.anki_ratios(measures) == {"study_first_card": None, "due": None}
+    measures["anki_first_card"] = run.Measure([0.6])
+    assert run.anki_ratios(measures)["study_first_card"] == pytest.approx(0.5)
