@@ -546,7 +546,7 @@ def import_reviews(
     matched to dlcards's cards, the revlog converted and merged into a copy of the synced
     database (no reviews yet), each card's log re-decided. Reading the file is not timed (the
     collection is built in memory by synth.anki_collection)."""
-    from dlcards.grading import redecide
+    from dlcards.grading import redecide, redecide_many
     from dlcards.importers.anki_progress import convert, dlcards_cards
     from dlcards.scheduling import Schedule
     from dlcards.store import Store
@@ -565,7 +565,9 @@ def import_reviews(
             cards = dlcards_cards(collection, ids)
             result = convert(collection, cards)
             added = store.merge_reviews(
-                result.reviews, lambda rows, stored: redecide(rows, schedule, stored)
+                result.reviews,
+                lambda rows, stored: redecide(rows, schedule, stored),
+                lambda starts, days, grades: redecide_many(starts, days, grades, schedule),
             )
             seconds = time.perf_counter() - t
         if len(added) != len(log.rows):

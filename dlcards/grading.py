@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from dlcards.memory import Memory
 from dlcards.scheduling import Schedule
@@ -105,3 +105,33 @@ def redecide(log: Iterable[LogRow], schedule: Schedule, stored: Memory = Memory(
         outcomes.append(outcome)
         memory = outcome.after
     return outcomes
+
+
+def redecide_many(starts: Any, days: Any, grades: Any, schedule: Schedule) -> dict[str, Any] | None:
+    """`redecide` for many cards' logs at once, each from a new card's memory and with no
+    session re-drills (an import into cards that have no log yet): the same decisions, on
+    NumPy arrays (see `sm2.review_many` for the layout). A row is scheduled when its day is
+    after every earlier row's day of its card (the day's first grade schedules), else a
+    re-drill. Returns `review_many`'s columns and `scheduled`; None when it cannot decide
+    this way (a kept scheduler other than SM-2, a grade outside 0..5): decide card by card."""
+    import numpy as np
+
+    from dlcards import sm2
+
+    if any(s.name != "sm2" for s in schedule.kept):
+        return None
+    starts = np.asarray(starts, dtype=np.int64)
+    days = np.asarray(days, dtype=np.int64)
+    grades = np.asarray(grades, dtype=np.int64)
+    if len(grades) and (grades.min() < 0 or grades.max() > 5):
+        return None
+    # each card's days lifted above every earlier card's, so that one running maximum is
+    # every card's own: a row is scheduled when its day is above the maximum before it
+    card = np.repeat(np.arange(len(starts) - 1, dtype=np.int64), np.diff(starts))
+    key = card * (1 << 23) + days  # day ordinals are below 2**22
+    running = np.maximum.accumulate(key)
+    before = np.concatenate(([-1], running[:-1]))
+    scheduled = key > before
+    out = sm2.review_many(starts, days, grades, scheduled)
+    out["scheduled"] = scheduled
+    return out

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
+from typing import Any
 
 from dlcards.memory import EF_START, Sm2State
 
@@ -135,3 +136,80 @@ def retrievability_after(elapsed_days: int, interval: int) -> float | None:
     if interval <= 0:
         return None
     return float(0.9 ** (max(elapsed_days, 0) / interval))
+
+
+# --- many cards at once ------------------------------------------------------------------------
+
+NO_DAY = 0  # a day ordinal standing for "none" in the arrays below (date.min is ordinal 1)
+
+
+def review_many(starts: Any, days: Any, grades: Any, scheduled: Any) -> dict[str, Any]:
+    """`review` applied to many cards' logs at once, from new cards: the same rules on NumPy
+    arrays (for bulk imports, where a call per row costs more than the arithmetic).
+
+    The rows are grouped by card, each card's rows in order; `starts` (int64, one more entry
+    than there are cards) gives where each card's rows begin, its last entry the row count.
+    `days` are day ordinals, `grades` 0..5, and `scheduled` says which rows are reviews; the
+    others change nothing (re-drills). Returns, per row, the state before and after it:
+    `ef_before`, `ef_after`, `interval_*`, `due_*` (ordinals, NO_DAY for none), `reps_*`,
+    `lapses_*`, `last_before`, and `final`, each card's last state in the same six arrays
+    (`ef`, `repetitions`, `interval`, `due`, `lapses`, `last_review`). Exactly `review`'s
+    results, row by row (tests/test_sm2.py compares them)."""
+    import numpy as np
+
+    starts = np.asarray(starts, dtype=np.int64)
+    days = np.asarray(days, dtype=np.int64)
+    grades = np.asarray(grades, dtype=np.int64)
+    scheduled = np.asarray(scheduled, dtype=bool)
+    n_cards = len(starts) - 1
+    lengths = np.diff(starts)
+    n = len(days)
+    out: dict[str, Any] = {
+        name: np.zeros(n, dtype=np.int64)
+        for name in (
+            "ef_before", "ef_after", "interval_before", "interval_after", "due_before",
+            "due_after", "reps_before", "reps_after", "lapses_before", "lapses_after",
+            "last_before",
+        )
+    }  # fmt: skip
+    ef = np.full(n_cards, EF_START, dtype=np.int64)
+    reps = np.zeros(n_cards, dtype=np.int64)
+    interval = np.zeros(n_cards, dtype=np.int64)
+    due = np.full(n_cards, NO_DAY, dtype=np.int64)
+    lapses = np.zeros(n_cards, dtype=np.int64)
+    last = np.full(n_cards, NO_DAY, dtype=np.int64)
+    last_day = date.max.toordinal()
+    order = np.argsort(-lengths, kind="stable")  # the cards with step k are a prefix of it
+    for k in range(int(lengths.max()) if n_cards else 0):
+        cards = order[: int(np.count_nonzero(lengths > k))]
+        rows = starts[cards] + k
+        for name, value in (
+            ("ef_before", ef), ("interval_before", interval), ("due_before", due),
+            ("reps_before", reps), ("lapses_before", lapses), ("last_before", last),
+        ):  # fmt: skip
+            out[name][rows] = value[cards]
+        go = scheduled[rows]
+        c, r = cards[go], rows[go]
+        g, day = grades[r], days[r]
+        d = 5 - g
+        new_ef = np.maximum(EF_MIN, ef[c] + 10 - d * (8 + 2 * d))
+        passed = g >= int(Grade.HARD)
+        new_reps = np.where(passed, reps[c] + 1, 0)
+        grown = np.minimum(-((-interval[c] * new_ef) // 100), MAX_INTERVAL)
+        new_interval = np.where(
+            passed, np.where(new_reps == 1, 1, np.where(new_reps == 2, 6, grown)), 1
+        )
+        lapses[c] = np.where(passed, lapses[c], lapses[c] + (reps[c] > 0))
+        ef[c], reps[c], interval[c] = new_ef, new_reps, new_interval
+        due[c] = day + np.minimum(new_interval, last_day - day)
+        last[c] = day
+        for name, value in (
+            ("ef_after", ef), ("interval_after", interval), ("due_after", due),
+            ("reps_after", reps), ("lapses_after", lapses),
+        ):  # fmt: skip
+            out[name][rows] = value[cards]
+    out["final"] = {
+        "ef": ef, "repetitions": reps, "interval": interval, "due": due, "lapses": lapses,
+        "last_review": last,
+    }  # fmt: skip
+    return out

@@ -427,3 +427,115 @@ def test_undo_redecides_the_rest_of_the_day(store: Store) -> None:
     assert [r[:3] for r in log(store)] == [(D.isoformat(), 3, "scheduled")]
     expected, _ = review(State(), Grade.HARD, D)
     assert h.state(store, "x") == expected
+
+
+# --- the bulk merge --------------------------------------------------------------------------
+
+
+def _bulk_rows(cids: list[str], n: int, seed: int) -> list[ImportedReview]:
+    """Answers on random days and hours (some cards several a day, some none), in no order."""
+    import random
+
+    rng = random.Random(seed)
+    rows, taken = [], set()
+    while len(rows) < n:
+        day = D + timedelta(rng.randint(0, 400))
+        when = at(day, rng.randint(0, 23)) + timedelta(minutes=rng.randint(0, 59))
+        ms = int(when.timestamp() * 1000)
+        if ms in taken:
+            continue
+        taken.add(ms)
+        cid = rng.choice(cids[: len(cids) * 4 // 5])  # a fifth of the cards get nothing
+        grade = rng.choice((1, 3, 4, 4, 5))
+        rows.append(ImportedReview(cid, ms, when.isoformat(timespec="milliseconds"), day, grade))
+    return rows
+
+
+def _everything(store: Store) -> tuple[list[tuple[object, ...]], ...]:
+    reviews = store.query("SELECT * FROM reviews ORDER BY card_id, at, id")
+    return (
+        [r[1:] for r in reviews],  # every column but the row id
+        store.query("SELECT * FROM sm2 ORDER BY card_id"),
+        store.query("SELECT * FROM fsrs ORDER BY card_id"),
+        store.query("SELECT id, leech, suspended FROM cards ORDER BY id"),
+    )
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_a_bulk_merge_decides_as_card_by_card(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str
+) -> None:
+    """Thousands of rows into cards with no log (decided at once) and cards with one (a
+    dlcards review, an earlier import, a reset): the same log, states and flags as the merge
+    that decides every card on its own; the log's indexes dropped and built again."""
+    import dlcards.store.merge as merging
+    from dlcards.grading import redecide_many
+
+    if scheduler == "fsrs":
+        pytest.importorskip("fsrs")
+    monkeypatch.setattr(merging, "BULK_ROWS", 1000)
+    monkeypatch.setattr(merging, "BATCH_CARDS", 40)  # several batches
+    monkeypatch.setattr(merging, "MANY_ROWS", 100)
+    decided = []
+
+    def many_of(schedule: object) -> object:
+        def call(starts: object, days: object, grades: object) -> object:
+            out = redecide_many(starts, days, grades, schedule)  # type: ignore[arg-type]
+            decided.append(out is not None)
+            return out
+
+        return call
+
+    cids = [f"c{i:03d}" for i in range(120)]
+    rows = _bulk_rows(cids, 3000 if scheduler == "sm2" else 400, seed=7)
+    results = []
+    for many in (True, False):
+        with Store.open(tmp_path / f"{many}.db") as s:
+            s.sync([card(c) for c in cids], "s", h.NOW)  # type: ignore[misc]
+            h.set_scheduler(s, scheduler)
+            h.grade(s, "c001", 4, D + timedelta(30), at(D + timedelta(30), 12))
+            merge(s, [anki("c002", D + timedelta(3), 9, 4), anki("c003", D, 9, 1)])
+            s.reset(["c003", "c004"], at(D + timedelta(100), 12))
+            indexes = sorted(s.query("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+            schedule = h.sched(s)
+            added = s.merge_reviews(
+                rows,
+                lambda log, stored, schedule=schedule: redecide(log, schedule, stored),
+                many_of(schedule) if many else None,  # type: ignore[arg-type]
+            )
+            assert sorted(added) == sorted(r.card_id for r in rows)
+            assert (
+                sorted(s.query("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+                == indexes
+            )
+            assert merge(s, rows) == []  # nothing twice
+            results.append(_everything(s))
+    assert results[0] == results[1]
+    assert decided and all(decided) == (scheduler == "sm2")  # at once only under SM-2
+    kinds = {r[5] for r in results[0][0]}
+    assert kinds == {"scheduled", "redrill"}
+
+
+def test_redecide_many_declines_what_it_cannot_decide(store: Store) -> None:
+    from dlcards.grading import redecide_many
+
+    assert redecide_many([0, 1], [D.toordinal()], [6], h.sched(store)) is None
+    assert redecide_many([0, 1], [D.toordinal()], [4], h.sched(store)) is not None
+    pytest.importorskip("fsrs")
+    h.set_scheduler(store, "fsrs")
+    assert redecide_many([0, 1], [D.toordinal()], [4], h.sched(store)) is None
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "Europe/Berlin", "America/St_Johns", "UTC"])
+def test_local_times_are_local_time_across_offset_changes(zone: str) -> None:
+    """Every 7 minutes and 13 ms for two days around each of a year's offset changes (and
+    the hours of an ordinary day), one at a time and from the per-hour cache: the same."""
+    from dlcards.importers.anki_progress import LocalTimes, local_time
+
+    with h.time_zone(zone):
+        cached = LocalTimes()
+        for start in ("2026-03-07", "2026-03-28", "2026-10-24", "2026-10-31", "2026-06-01"):
+            t0 = int(datetime.fromisoformat(start + "T00:00:00+00:00").timestamp() * 1000)
+            for ms_ in range(t0, t0 + 2 * 86_400_000, 7 * 60_000 + 13):
+                assert cached(ms_) == local_time(ms_)
+                assert cached(ms_).isoformat() == local_time(ms_).isoformat()

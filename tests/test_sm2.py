@@ -141,3 +141,62 @@ def test_intervals_stop_at_100_years_and_due_dates_at_the_end_of_the_calendar() 
     assert state.due == date(2126, 11, 2)  # 2026-11-26 + 36,500 days, counted by hand
     late, _ = review(State(ef=250, repetitions=3, interval=100), Grade.GOOD, date(9999, 12, 1))
     assert late.interval == 250 and late.due == date(9999, 12, 31)
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 400), st.sampled_from(list(Grade)), st.booleans()),
+            max_size=12,
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(date(2000, 1, 1).toordinal(), date.max.toordinal() - 5000),
+)
+def test_review_many_is_review_row_by_row(
+    cards: list[list[tuple[int, Grade, bool]]], first: int
+) -> None:
+    """Each card's rows (a gap in days, a grade, whether it is a review) replayed by `review`
+    one at a time: the state before and after every row, and each card's last one."""
+    from dlcards.sm2 import NO_DAY, review_many
+
+    starts, days, grades, scheduled = [0], [], [], []
+    expected: list[tuple[State, State]] = []
+    finals = []
+    for rows in cards:
+        state, day = State(), first
+        for gap, grade, go in rows:
+            day += gap
+            after = review(state, grade, date.fromordinal(day))[0] if go else state
+            expected.append((state, after))
+            state = after
+            days.append(day)
+            grades.append(int(grade))
+            scheduled.append(go)
+        starts.append(len(days))
+        finals.append(state)
+    out = review_many(starts, days, grades, scheduled)
+
+    def day_of(ordinal: int) -> date | None:
+        return None if ordinal == NO_DAY else date.fromordinal(ordinal)
+
+    for i, (before, after) in enumerate(expected):
+        assert (
+            out["ef_before"][i], out["reps_before"][i], out["interval_before"][i],
+            day_of(out["due_before"][i]), out["lapses_before"][i], day_of(out["last_before"][i]),
+        ) == (
+            before.ef, before.repetitions, before.interval, before.due, before.lapses,
+            before.last_review,
+        )  # fmt: skip
+        assert (
+            out["ef_after"][i], out["reps_after"][i], out["interval_after"][i],
+            day_of(out["due_after"][i]), out["lapses_after"][i],
+        ) == (after.ef, after.repetitions, after.interval, after.due, after.lapses)  # fmt: skip
+    final = out["final"]
+    for c, state in enumerate(finals):
+        assert State(
+            int(final["ef"][c]), int(final["repetitions"][c]), int(final["interval"][c]),
+            day_of(int(final["due"][c])), int(final["lapses"][c]),
+            day_of(int(final["last_review"][c])),
+        ) == state  # fmt: skip

@@ -80,12 +80,14 @@ def anki(
     if dry_run:
         added = [r.card_id for r in _new_reviews(db, result.reviews)]
     else:
-        from dlcards.grading import redecide
+        from dlcards.grading import redecide, redecide_many
 
         with synced_store(db, extra) as store:
             schedule = schedule_of(store)
             added = store.merge_reviews(
-                result.reviews, lambda log, stored: redecide(log, schedule, stored)
+                result.reviews,
+                lambda log, stored: redecide(log, schedule, stored),
+                lambda starts, days, grades: redecide_many(starts, days, grades, schedule),
             )
     topic_of = {cid: catalog.topic_of(cid) or new_topics.get(cid, "?") for cid in set(added)}
     _report("would import" if dry_run else "imported", path, added, topic_of)

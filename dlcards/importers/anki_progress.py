@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from dlcards.importers.anki_file import Collection, Revlog
 from dlcards.sm2 import Grade
@@ -68,6 +68,30 @@ def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, 
     return out
 
 
+class LocalTimes:
+    """`local_time` for many timestamps: the local offset is looked up once per hour of time
+    (both ends of the hour: when they agree, every moment of it has that offset) and the rest
+    of the hour is plain arithmetic; an hour with a change of offset in it goes moment by
+    moment. The same values as `local_time`, at a fraction of its cost."""
+
+    def __init__(self) -> None:
+        self._zones: dict[int, tzinfo | None] = {}
+
+    def __call__(self, ms: int) -> datetime:
+        seconds, millis = divmod(ms, 1000)
+        hour = seconds // 3600
+        try:
+            zone = self._zones[hour]
+        except KeyError:
+            start = datetime.fromtimestamp(hour * 3600).astimezone()
+            end = datetime.fromtimestamp(hour * 3600 + 3599).astimezone()
+            zone = start.tzinfo if start.utcoffset() == end.utcoffset() else None
+            self._zones[hour] = zone
+        if zone is None:
+            return local_time(ms)
+        return datetime.fromtimestamp(seconds, zone).replace(microsecond=millis * 1000)
+
+
 def is_answer(row: Revlog) -> bool:
     return row.ease in GRADES and row.kind in ANSWER_KINDS
 
@@ -78,6 +102,7 @@ def convert(collection: Collection, cards: Mapping[int, str]) -> Converted:
     reviews = []
     unknown_notes: set[int] = set()
     unknown = answers = 0
+    local = LocalTimes()
     for row in collection.revlog:
         if not is_answer(row):
             continue
@@ -87,7 +112,7 @@ def convert(collection: Collection, cards: Mapping[int, str]) -> Converted:
             unknown += 1
             unknown_notes.add(note_of.get(row.card, -row.card))
             continue
-        when = local_time(row.id)
+        when = local(row.id)
         reviews.append(
             ImportedReview(
                 card_id=card_id,

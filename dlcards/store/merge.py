@@ -5,27 +5,31 @@ nothing: what a card's merged log means comes in as a function (`dlcards.grading
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from dlcards.memory import Memory
 from dlcards.store.connection import Connection
 from dlcards.store.rows import (
+    FSRS_COLUMNS,
     INSERT_REVIEW,
     OUTCOME_COLUMNS,
     RESET_MARK,
     SELECT_MEMORY,
+    SM2_COLUMNS,
     TIME_ORDER,
     UPDATE_OUTCOME,
+    UPDATE_SM2,
+    UPSERT_FSRS,
     ImportedReview,
     LoggedGrade,
-    ReviewRow,
     day_of,
+    fsrs_values,
     memory_from,
     outcome_values,
-    put_memory,
-    review_values,
+    sm2_values,
 )
 from dlcards.store.schema import epoch_ms
 
@@ -34,6 +38,9 @@ if TYPE_CHECKING:
 
 Redecide = Callable[[Sequence[LoggedGrade], Memory], Sequence["Outcome"]]
 """Every row of a card's log (in time order) decided again, from its stored memory."""
+RedecideMany = Callable[[Any, Any, Any], "dict[str, Any] | None"]
+"""Many new cards' logs decided at once, `(starts, days, grades) -> columns`
+(`dlcards.grading.redecide_many`), or None to decide card by card."""
 
 _LOG = (
     f"SELECT r.id, r.day, r.grade, r.kind, r.anki_id, r.at, {', '.join(OUTCOME_COLUMNS[1:])} "
@@ -59,14 +66,26 @@ class Merging(Connection):
         synced); reads only, for a dry run."""
         return self._call(lambda: self._unheld(self.conn, rows))
 
-    def merge_reviews(self, rows: Sequence[ImportedReview], redecide: Redecide) -> list[str]:
+    def merge_reviews(
+        self,
+        rows: Sequence[ImportedReview],
+        redecide: Redecide,
+        redecide_many: RedecideMany | None = None,
+    ) -> list[str]:
         """Add reviews done elsewhere to the log, in one transaction, and replay each card
         they touch: the card's log after its reset point, dlcards's reviews and the new ones in
         time order, is decided again by `redecide` (the day's first grade schedules, the rest
         are re-drills); new rows are written with their outcome, older rows whose kind or
         memory columns changed are rewritten, and the card's memory is the last row's. Rows
         already in the log (same Anki id) are skipped, so merging the same rows twice adds
-        nothing. Returns the card id of each added row."""
+        nothing. Returns the card id of each added row.
+
+        In bulk: the touched cards' logs, reset points and memories are read first, a few
+        hundred cards per query, and the writes go out with `executemany` every BATCH_CARDS cards;
+        with `redecide_many`, the cards that have no log yet (at least MANY_ROWS rows of them
+        in a batch) are decided all at once, the same decisions as `redecide`'s;
+        when the merge adds many rows to a small log, the log's secondary indexes are dropped
+        and built again after the inserts (one sort each instead of a b-tree insert per row)."""
         self.guard_writes(whole_file=True)  # the whole log is read and may be rewritten
         with self._write() as c:
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
@@ -74,8 +93,21 @@ class Merging(Connection):
             by_card: dict[str, list[ImportedReview]] = {}
             for r in fresh:
                 by_card.setdefault(r.card_id, []).append(r)
-            for card_id, new in by_card.items():
-                self._merge_card(c, card_id, new, redecide)
+            held = c.execute("SELECT count(*) FROM reviews").fetchone()[0]
+            ids = list(by_card)
+            # every touched card's log, reset point and memory, before anything is written
+            # (each card's merge reads only its own, which no other card's writes change)
+            batch = _Batch.read(c, ids)
+            with _bulk_indexes(c, rebuild=len(fresh) >= BULK_ROWS and len(fresh) > held):
+                for start in range(0, len(ids), BATCH_CARDS):
+                    part = ids[start : start + BATCH_CARDS]
+                    done = set()
+                    if redecide_many is not None:
+                        done = batch.merge_fresh(part, by_card, redecide_many)
+                    for card_id in part:
+                        if card_id not in done:
+                            self._merge_card(c, card_id, by_card[card_id], redecide, True, batch)
+                    batch.write(c)
             return [r.card_id for r in fresh]
 
     def _merge_card(
@@ -85,13 +117,17 @@ class Merging(Connection):
         new: Sequence[ImportedReview],
         redecide: Redecide,
         write_memory: bool = True,
+        batch: _Batch | None = None,
     ) -> None:
+        """Re-decide one card's log with `new` merged in. With `batch`, the card's log, reset
+        point and memory come from it and the writes are added to it (written by the caller);
+        without, they are read and written here."""
         # (time order key, the row as redecide reads it, its stored outcome, the new row)
-        Entry = tuple[tuple[int, int], LoggedGrade, tuple[Any, ...], ImportedReview | None]
-        entries: list[Entry] = []
+        entries: list[_Entry] = []
         # dlcards's own re-drills stay re-drills (a session asked for them); imported rows are
         # decided by their day alone, every time
-        for rid, day, grade, kind, anki_id, at, *outcome in c.execute(_LOG, (card_id,)):
+        logged = c.execute(_LOG, (card_id,)) if batch is None else batch.logs.get(card_id, ())
+        for rid, day, grade, kind, anki_id, at, *outcome in logged:
             entries.append(
                 (
                     (int(at), int(rid)),
@@ -106,34 +142,209 @@ class Merging(Connection):
             key = (epoch_ms(r.reviewed_at), unsaved + n)
             entries.append((key, LoggedGrade(0, r.day, r.grade, False), (), r))
         entries.sort(key=lambda e: e[0])
-        mark = c.execute(f"SELECT {RESET_MARK} FROM cards c WHERE c.id = ?", (card_id,)).fetchone()
-        reset = (int(mark[0]), int(mark[1]))  # AFTER_RESET: a row's (at, id) above this pair
+        if batch is None:
+            mark = c.execute(f"SELECT {RESET_MARK} FROM cards c WHERE c.id = ?", (card_id,))
+            reset_at, reset_after = mark.fetchone()
+            stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
+        else:
+            (reset_at, reset_after), stored = batch.cards[card_id]
+        reset = (int(reset_at), int(reset_after))  # AFTER_RESET: a row's (at, id) above this
         early = [e for e in entries if e[0] <= reset]
         late = [e for e in entries if e[0] > reset]
-        stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
+        out = _Batch() if batch is None else batch
         # rows older than the reset point are decided among themselves, and only the new ones
         # are written; the card's memory is the replay of the rows after it
         if any(e[3] is not None for e in early):
-            self._write_outcomes(c, early, redecide([e[1] for e in early], Memory()), False)
+            out.outcomes(early, redecide([e[1] for e in early], Memory()), False)
         outcomes = redecide([e[1] for e in late], stored)
-        self._write_outcomes(c, late, outcomes, True)
+        out.outcomes(late, outcomes, True)
         if outcomes and write_memory:
-            put_memory(c, card_id, stored, outcomes[-1].after)
+            out.memory(card_id, stored, outcomes[-1].after)
+        if batch is None:
+            out.write(c)
 
-    @staticmethod
-    def _write_outcomes(
-        c: sqlite3.Connection,
-        entries: Sequence[tuple[Any, LoggedGrade, tuple[Any, ...], ImportedReview | None]],
-        outcomes: Sequence[Outcome],
-        rewrite: bool,
+
+# (time order key (at, id), the row as redecide reads it, its stored outcome, the new row)
+_Entry = tuple[tuple[int, int], LoggedGrade, tuple[Any, ...], "ImportedReview | None"]
+
+BATCH_CARDS = 5_000  # cards whose writes go out together (and whose logs are read together)
+MANY_ROWS = 2_000  # rows of cards with no log in a batch from which they are decided at once
+BULK_ROWS = 50_000  # a merge adding at least this many rows, more than the log holds, rebuilds
+_READ_CHUNK = 500  # card ids per IN (...) list: under SQLite's default variable limit
+# The log's indexes a bulk merge drops and builds again: all of them (the merge reads the log
+# before it writes; the Anki ids it adds are checked against the log's and each other first,
+# and the unique index built again checks them once more).
+_BULK_INDEXES = (
+    "reviews_card",
+    "reviews_card_time",
+    "reviews_day_kind_grade",
+    "reviews_day_kind_before",
+    "reviews_anki_id",
+)
+_CARDS = (
+    f"SELECT c.id, {RESET_MARK}, {', '.join(f's.{col}' for col in SM2_COLUMNS)}, "
+    f"{', '.join(f'f.{col}' for col in FSRS_COLUMNS)} "
+    "FROM cards c JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id "
+    "WHERE c.id IN ({})"
+)
+_LOGS = (
+    f"SELECT r.card_id, r.id, r.day, r.grade, r.kind, r.anki_id, r.at, "
+    f"{', '.join(OUTCOME_COLUMNS[1:])} FROM reviews r WHERE r.card_id IN ({{}}) "
+    f"ORDER BY r.card_id, {TIME_ORDER}"
+)
+
+
+class _Batch:
+    """The reads a merge needs for some cards, and the writes it decided for them."""
+
+    def __init__(self) -> None:
+        self.logs: dict[str, list[tuple[Any, ...]]] = {}
+        self.cards: dict[str, tuple[tuple[Any, Any], Memory]] = {}
+        self.inserts: list[tuple[Any, ...]] = []
+        self.rewrites: list[tuple[Any, ...]] = []
+        self.sm2: list[tuple[Any, ...]] = []
+        self.fsrs: list[tuple[Any, ...]] = []
+
+    @classmethod
+    def read(cls, c: sqlite3.Connection, card_ids: Sequence[str]) -> _Batch:
+        """The cards' logs (time order), reset points and memories, a few queries in all."""
+        batch = cls()
+        for start in range(0, len(card_ids), _READ_CHUNK):
+            part = list(card_ids[start : start + _READ_CHUNK])
+            marks = ",".join("?" * len(part))
+            for card_id, *row in c.execute(_LOGS.format(marks), part):
+                batch.logs.setdefault(card_id, []).append(tuple(row))
+            for card_id, reset_at, reset_after, *memory in c.execute(_CARDS.format(marks), part):
+                batch.cards[card_id] = ((reset_at, reset_after), memory_from(memory, card_id))
+        return batch
+
+    def outcomes(
+        self, entries: Sequence[_Entry], outcomes: Sequence[Outcome], rewrite: bool
     ) -> None:
-        for (_, logged, stored, r), outcome in zip(entries, outcomes, strict=True):
+        """New rows to insert with their outcome; with `rewrite`, older rows whose stored
+        outcome differs from the new one to update."""
+        for (key, logged, stored, r), outcome in zip(entries, outcomes, strict=True):
             values = outcome_values(outcome.kind, outcome.before, outcome.after)
             if r is not None:
-                review = ReviewRow(
-                    0, r.card_id, outcome.kind, r.grade, r.day, r.reviewed_at, outcome.before,
-                    outcome.after, seconds=r.seconds, anki_id=r.anki_id,
+                # INSERT_REVIEW's columns, as review_values gives them for this row
+                self.inserts.append(
+                    (r.card_id, None, r.reviewed_at, r.day.isoformat(), r.grade, values[0],
+                     r.seconds, *values[1:], key[0], r.anki_id, None)
                 )  # fmt: skip
-                c.execute(INSERT_REVIEW, review_values(review))
             elif rewrite and values != stored:
-                c.execute(UPDATE_OUTCOME, (*values, logged.id))
+                self.rewrites.append((*values, logged.id))
+
+    def merge_fresh(
+        self,
+        card_ids: Sequence[str],
+        new: dict[str, list[ImportedReview]],
+        redecide_many: RedecideMany,
+    ) -> set[str]:
+        """Decide at once the rows of the cards that have no log and whose new rows all come
+        after their reset point (then a card's log is its new rows alone, in time order, from
+        a new card's memory), and add their writes; returns the cards done (none when there
+        are too few rows to be worth it or `redecide_many` declines)."""
+        fresh: list[str] = []
+        rows: list[ImportedReview] = []
+        at: list[int] = []
+        starts = [0]
+        for card_id in card_ids:
+            if card_id in self.logs or card_id not in self.cards:
+                continue
+            ours = new[card_id]
+            times = [epoch_ms(r.reviewed_at) for r in ours]
+            (reset_at, _), _ = self.cards[card_id]
+            if min(times) < int(reset_at):
+                continue
+            if any(a > b for a, b in zip(times, times[1:], strict=False)):
+                # time order, ties in the given order (as the entries' (at, n) keys)
+                order = sorted(range(len(ours)), key=lambda i: (times[i], i))
+                ours, times = [ours[i] for i in order], [times[i] for i in order]
+            fresh.append(card_id)
+            rows += ours
+            at += times
+            starts.append(len(rows))
+        if len(rows) < MANY_ROWS:
+            return set()
+        days = [r.day.toordinal() for r in rows]
+        cols = redecide_many(starts, days, [r.grade for r in rows])
+        if cols is None:
+            return set()
+        iso_of = _iso_days(
+            days, cols["due_before"], cols["due_after"], cols["last_before"],
+            cols["final"]["due"], cols["final"]["last_review"],
+        )  # fmt: skip
+        day_iso, due_b, due_a, last_b, final_due, final_last = iso_of
+        kinds = ["scheduled" if s else "redrill" for s in cols["scheduled"].tolist()]
+        nothing = [None] * len(rows)
+        self.inserts += zip(
+            [r.card_id for r in rows], nothing, [r.reviewed_at for r in rows], day_iso,
+            [r.grade for r in rows], kinds, [r.seconds for r in rows],
+            cols["ef_before"].tolist(), cols["ef_after"].tolist(),
+            cols["interval_before"].tolist(), cols["interval_after"].tolist(), due_b, due_a,
+            cols["reps_before"].tolist(), cols["reps_after"].tolist(),
+            cols["lapses_before"].tolist(), cols["lapses_after"].tolist(), last_b, nothing, at,
+            [r.anki_id for r in rows], nothing, strict=True,
+        )  # fmt: skip
+        final = cols["final"]
+        for card_id, ef, reps, interval, due, lapses, last in zip(
+            fresh, final["ef"].tolist(), final["repetitions"].tolist(),
+            final["interval"].tolist(), final_due, final["lapses"].tolist(), final_last,
+            strict=True,
+        ):  # fmt: skip
+            after = (ef, reps, interval, due, lapses, last)
+            if after != sm2_values(self.cards[card_id][1].sm2):
+                self.sm2.append((*after, card_id))
+        return set(fresh)
+
+    def memory(self, card_id: str, before: Memory, after: Memory) -> None:
+        """The card's memory to write: the parts that changed (as put_memory)."""
+        if after.sm2 != before.sm2:
+            self.sm2.append((*sm2_values(after.sm2), card_id))
+        if after.fsrs != before.fsrs:
+            self.fsrs.append((card_id, *fsrs_values(after.fsrs)))
+
+    def write(self, c: sqlite3.Connection) -> None:
+        if self.inserts:
+            c.executemany(INSERT_REVIEW, self.inserts)
+        if self.rewrites:
+            c.executemany(UPDATE_OUTCOME, self.rewrites)
+        if self.sm2:
+            c.executemany(UPDATE_SM2, self.sm2)
+        if self.fsrs:
+            c.executemany(UPSERT_FSRS, self.fsrs)
+        self.inserts, self.rewrites, self.sm2, self.fsrs = [], [], [], []
+
+
+def _iso_days(*columns: Any) -> list[list[str | None]]:
+    """Columns of day ordinals (NO_DAY for none) as ISO days, each distinct day formatted
+    once."""
+    from dlcards.sm2 import NO_DAY
+
+    text: dict[int, str | None] = {NO_DAY: None}
+    out = []
+    for column in columns:
+        values = column if isinstance(column, list) else column.tolist()
+        for day in set(values) - text.keys():
+            text[day] = date.fromordinal(day).isoformat()
+        out.append([text[day] for day in values])
+    return out
+
+
+@contextmanager
+def _bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
+    """With `rebuild`, the log's secondary indexes (_BULK_INDEXES) are dropped for the block
+    and created again, from their own definitions, after it (in the caller's transaction)."""
+    if not rebuild:
+        yield
+        return
+    marks = ",".join("?" * len(_BULK_INDEXES))
+    sqls = c.execute(
+        f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",
+        _BULK_INDEXES,
+    ).fetchall()
+    for name in _BULK_INDEXES:
+        c.execute(f'DROP INDEX IF EXISTS "{name}"')
+    yield
+    for (sql,) in sqls:
+        c.execute(sql)
