@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, timezone
 
 from dlcards.importers.anki_file import Collection, Revlog
 from dlcards.sm2 import Grade
@@ -69,27 +69,56 @@ def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, 
 
 
 class LocalTimes:
-    """`local_time` for many timestamps: the local offset is looked up once per hour of time
-    (both ends of the hour: when they agree, every moment of it has that offset) and the rest
-    of the hour is plain arithmetic; an hour with a change of offset in it goes moment by
-    moment. The same values as `local_time`, at a fraction of its cost."""
+    """`local_time` for many timestamps, as `stamp(ms) -> (ISO text with milliseconds, local
+    day)`: the local offset is looked up once per hour of time (at both ends of the hour: when
+    they agree, every moment of it has that offset), and the rest is arithmetic on whole
+    seconds; an hour with a change of offset in it goes moment by moment through `local_time`.
+    The same text and day as `local_time`'s (tests compare them across offset changes), at a
+    fraction of the cost."""
 
     def __init__(self) -> None:
-        self._zones: dict[int, tzinfo | None] = {}
+        # hour -> (offset in seconds, the ISO suffix of that offset), or None: moment by moment
+        self._zones: dict[int, tuple[int, str] | None] = {}
+        self._days: dict[int, tuple[date, str]] = {}
+        self._suffixes: dict[int, str] = {}  # offset in seconds -> "+05:30"
 
-    def __call__(self, ms: int) -> datetime:
+    def _zone(self, hour: int) -> tuple[int, str] | None:
+        import time
+
+        offset = time.localtime(hour * 3600).tm_gmtoff
+        if offset != time.localtime(hour * 3600 + 3599).tm_gmtoff:
+            return None
+        try:
+            suffix = self._suffixes[offset]
+        except KeyError:
+            zone = timezone(timedelta(seconds=offset))
+            text = datetime.fromtimestamp(0, zone).isoformat(timespec="milliseconds")
+            suffix = self._suffixes[offset] = text[len("2000-01-01T00:00:00.000") :]
+        return offset, suffix
+
+    def stamp(self, ms: int) -> tuple[str, date]:
         seconds, millis = divmod(ms, 1000)
         hour = seconds // 3600
         try:
             zone = self._zones[hour]
         except KeyError:
-            start = datetime.fromtimestamp(hour * 3600).astimezone()
-            end = datetime.fromtimestamp(hour * 3600 + 3599).astimezone()
-            zone = start.tzinfo if start.utcoffset() == end.utcoffset() else None
-            self._zones[hour] = zone
+            zone = self._zones[hour] = self._zone(hour)
         if zone is None:
-            return local_time(ms)
-        return datetime.fromtimestamp(seconds, zone).replace(microsecond=millis * 1000)
+            when = local_time(ms)
+            return when.isoformat(timespec="milliseconds"), when.date()
+        offset, suffix = zone
+        days, second = divmod(seconds + offset, 86400)
+        try:
+            day, text = self._days[days]
+        except KeyError:
+            day = date.fromordinal(_EPOCH_ORDINAL + days)
+            self._days[days] = day, text = day, day.isoformat()
+        hh, rest = divmod(second, 3600)
+        mm, ss = divmod(rest, 60)
+        return f"{text}T{hh:02d}:{mm:02d}:{ss:02d}.{millis:03d}{suffix}", day
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def is_answer(row: Revlog) -> bool:
@@ -103,6 +132,7 @@ def convert(collection: Collection, cards: Mapping[int, str]) -> Converted:
     unknown_notes: set[int] = set()
     unknown = answers = 0
     local = LocalTimes()
+    grade_of = {ease: int(grade) for ease, grade in GRADES.items()}
     for row in collection.revlog:
         if not is_answer(row):
             continue
@@ -112,15 +142,11 @@ def convert(collection: Collection, cards: Mapping[int, str]) -> Converted:
             unknown += 1
             unknown_notes.add(note_of.get(row.card, -row.card))
             continue
-        when = local(row.id)
+        reviewed_at, day = local.stamp(row.id)
         reviews.append(
             ImportedReview(
-                card_id=card_id,
-                anki_id=row.id,
-                reviewed_at=when.isoformat(timespec="milliseconds"),
-                day=when.date(),
-                grade=int(GRADES[row.ease]),
-                seconds=row.ms / 1000 if row.ms > 0 else None,
+                card_id, row.id, reviewed_at, day, grade_of[row.ease],
+                row.ms / 1000 if row.ms > 0 else None,
             )
-        )
+        )  # fmt: skip
     return Converted(reviews, unknown, len(unknown_notes), answers)

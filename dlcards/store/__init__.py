@@ -19,7 +19,7 @@ from dlcards.errors import StoreError
 from dlcards.memory import EF_START, Memory
 from dlcards.paths import default_db
 from dlcards.store.connection import BUSY_TIMEOUT_S, LockedError, existing_file
-from dlcards.store.merge import Merging, Redecide
+from dlcards.store.merge import BULK_ROWS, Merging, Redecide, bulk_indexes
 from dlcards.store.reports import LATER, Reports, due_as_of, due_table
 from dlcards.store.rows import (
     AFTER_RESET,
@@ -666,7 +666,10 @@ class Store(Reports, Merging):
                 yield review_values(r)
 
         with self._write() as c:
-            added = int(c.executemany(INSERT_REVIEW, values()).rowcount)
+            # into a small log, the log's indexes are built again after the rows (bulk_indexes)
+            held = c.execute("SELECT count(*) FROM reviews").fetchone()[0]
+            with bulk_indexes(c, rebuild=held < BULK_ROWS):
+                added = int(c.executemany(INSERT_REVIEW, values()).rowcount)
             cur = c.executemany(UPDATE_SM2, ((*sm2_values(m.sm2), cid) for cid, m in last.items()))
             if cur.rowcount != len(last):
                 raise StoreError(
