@@ -18,6 +18,11 @@ commit and an unchanged-deck sync are timed in-process, where their cost is visi
    verified backup, and the sizes of the database and of a backup), and the children's peak
    memory.
 3. The same measures at every size of --sizes, so the table shows how each cost grows.
+4. The import of the whole review log the way `dlcards import anki` does it (in-process, on a
+   copy of the synced database), and Anki as the reference (bench/anki_ref.py, when the `anki`
+   package is installed: `pip install '.[bench]'`; skipped with a note otherwise): the same
+   collection in Anki, its first queued card and its deck counts each timed as a fresh process;
+   `study`'s first card and `due` are reported as ratios to them (dlcards / Anki, target <= 1).
 """
 
 from __future__ import annotations
