@@ -126,12 +126,11 @@ class Reports(Connection):
 
     def reviews_by_day(self, since: date, until: date) -> list[DayCount]:
         """Per day with reviews from `since` to `until`: all, scheduled and passed reviews
-        (one range search on the covering (day, kind, grade) index)."""
+        (a range of the `review_days` tally, which triggers keep equal to the log)."""
         rows = self._call(
             lambda: self.conn.execute(
-                "SELECT day, count(*), sum(kind = 'scheduled'), "
-                "sum(kind = 'scheduled' AND grade >= 3) FROM reviews "
-                "WHERE day >= ? AND day <= ? GROUP BY day ORDER BY day",
+                "SELECT day, reviews, scheduled, passed FROM review_days "
+                "WHERE day >= ? AND day <= ? AND reviews > 0 ORDER BY day",
                 (since.isoformat(), until.isoformat()),
             ).fetchall()
         )
@@ -140,18 +139,14 @@ class Reports(Connection):
     def true_retention(self, until: date, *since: date) -> list[RetentionRow]:
         """For each window from a `since` day to `until`: passed and failed scheduled reviews
         of cards reviewed before, by topic and age (mature: 21 days or more since the card's
-        previous review, else young). One pass over the `reviews_day_kind_before` index, each
-        review's topic from the covering `cards_active` index (no table row is read)."""
+        previous review, else young). Read from the `retention_days` tally (kept by triggers
+        on the log and the cards: see `schema.TALLY_TRIGGERS`)."""
         starts = sorted({d.isoformat() for d in since}, reverse=True)  # newest window first
-        bucket = "CASE " + " ".join(f"WHEN r.day >= ? THEN {i}" for i in range(len(starts)))
+        bucket = "CASE " + " ".join(f"WHEN day >= ? THEN {i}" for i in range(len(starts)))
         bucket += f" ELSE {len(starts)} END"
         sql = (
-            "SELECT c.topic, julianday(r.day) - julianday(r.last_review_before) >= 21, "
-            f"{bucket}, sum(r.grade >= 3), sum(r.grade < 3) "
-            "FROM reviews r INDEXED BY reviews_day_kind_before "
-            "JOIN cards c INDEXED BY cards_active ON c.id = r.card_id "
-            "WHERE r.day >= ? AND r.day <= ? AND r.kind = 'scheduled' "
-            "AND r.last_review_before IS NOT NULL GROUP BY 1, 2, 3"
+            f"SELECT topic, mature, {bucket}, sum(reviews * passed), sum(reviews * (1 - passed)) "
+            "FROM retention_days WHERE day >= ? AND day <= ? GROUP BY 1, 2, 3"
         )
         params = [*starts, starts[-1], until.isoformat()]
         rows = self._call(lambda: self.conn.execute(sql, params).fetchall())
@@ -205,11 +200,11 @@ class Reports(Connection):
         return hits, int(total)
 
     def review_counts(self, until: date, *since: date) -> list[ReviewWindow]:
-        """For each `since` day: reviews from it to `until` (inclusive). Each window is a range
-        search on the covering (day, kind, grade) index."""
+        """For each `since` day: reviews from it to `until` (inclusive), from the
+        `review_days` tally (one row per day with reviews)."""
         sql = (
-            "SELECT count(*), sum(kind = 'scheduled'), sum(kind = 'scheduled' AND grade >= 3) "
-            "FROM reviews WHERE day >= ? AND day <= ?"
+            "SELECT sum(reviews), sum(scheduled), sum(passed) FROM review_days "
+            "WHERE day >= ? AND day <= ?"
         )
 
         def window(day: date) -> ReviewWindow:
@@ -222,7 +217,8 @@ class Reports(Connection):
         """Distinct days with at least one review from `since` to `until`, newest first."""
         rows = self._call(
             lambda: self.conn.execute(
-                "SELECT DISTINCT day FROM reviews WHERE day >= ? AND day <= ? ORDER BY day DESC",
+                "SELECT day FROM review_days WHERE day >= ? AND day <= ? AND reviews > 0 "
+                "ORDER BY day DESC",
                 (since.isoformat(), until.isoformat()),
             ).fetchall()
         )

@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # CHECK constraints sqlite-utils cannot express, as a trigger on the log.
 REVIEW_CHECK = (
@@ -267,6 +267,124 @@ def _reviews_retention(db: Any) -> None:
     )
 
 
+# The statistics' tallies of the log, kept by triggers (so no code path can leave them stale):
+# `review_days` has per day all reviews, the scheduled ones and those passed (grade >= 3);
+# `retention_days` the true-retention counts per day, topic of the card, age (mature: 21 days
+# or more since the card's previous review) and passed/failed, of scheduled reviews of cards
+# reviewed before. A review row counts once in each; a card's topic change moves its counts.
+_DAY_KEY = "day, reviews, scheduled, passed"
+_MATURE = "coalesce(julianday({r}.day) - julianday({r}.last_review_before) >= 21, 0)"
+
+
+def _tally_day(r: str, sign: str) -> str:
+    """Count review row `r` (NEW or OLD) in `review_days` (sign "+" or "-")."""
+    return (
+        f"INSERT INTO review_days ({_DAY_KEY}) VALUES ({r}.day, 1, {r}.kind = 'scheduled', "
+        f"{r}.kind = 'scheduled' AND {r}.grade >= 3) ON CONFLICT (day) DO UPDATE SET "
+        f"reviews = reviews {sign} 1, scheduled = scheduled {sign} excluded.scheduled, "
+        f"passed = passed {sign} excluded.passed; "
+        f"DELETE FROM review_days WHERE day = {r}.day AND reviews = 0;"
+    )
+
+
+def _tally_retention(r: str, sign: str, topic: str | None = None) -> str:
+    """Count review row `r` in `retention_days` if it is a scheduled review of a card seen
+    before whose topic is known (`topic`: an SQL value, by default the card's)."""
+    topic = topic or f"(SELECT topic FROM cards WHERE id = {r}.card_id)"
+    return (
+        "INSERT INTO retention_days (day, topic, mature, passed, reviews) "
+        f"SELECT {r}.day, t.topic, {_MATURE.format(r=r)}, {r}.grade >= 3, {sign}1 "
+        f"FROM (SELECT {topic} AS topic) t WHERE t.topic IS NOT NULL AND "
+        f"{r}.kind = 'scheduled' AND {r}.last_review_before IS NOT NULL "
+        "ON CONFLICT (day, topic, mature, passed) DO UPDATE SET "
+        "reviews = reviews + excluded.reviews; "
+        "DELETE FROM retention_days WHERE reviews = 0 AND day = "
+        f"{r}.day AND topic IS (SELECT {topic});"
+    )
+
+
+def _tally_card(card: str, sign: str) -> str:
+    """Count (or take back) every review of card `card` (NEW or OLD) in `retention_days`."""
+    return (
+        "INSERT INTO retention_days (day, topic, mature, passed, reviews) "
+        f"SELECT r.day, {card}.topic, {_MATURE.format(r='r')}, r.grade >= 3, {sign}count(*) "
+        f"FROM reviews r WHERE r.card_id = {card}.id AND r.kind = 'scheduled' "
+        "AND r.last_review_before IS NOT NULL GROUP BY 1, 2, 3, 4 "
+        "ON CONFLICT (day, topic, mature, passed) DO UPDATE SET "
+        "reviews = reviews + excluded.reviews; "
+        "DELETE FROM retention_days WHERE reviews = 0 AND topic = "
+        f"{card}.topic AND day IN (SELECT day FROM reviews WHERE card_id = {card}.id);"
+    )
+
+
+_CHANGED = " OR ".join(
+    f"OLD.{c} IS NOT NEW.{c}" for c in ("day", "kind", "grade", "last_review_before", "card_id")
+)
+TALLY_TRIGGERS = (
+    "CREATE TRIGGER reviews_tally_insert AFTER INSERT ON reviews BEGIN "
+    + _tally_day("NEW", "+")
+    + _tally_retention("NEW", "+")
+    + " END",
+    "CREATE TRIGGER reviews_tally_delete AFTER DELETE ON reviews BEGIN "
+    + _tally_day("OLD", "-")
+    + _tally_retention("OLD", "-")
+    + " END",
+    "CREATE TRIGGER reviews_tally_update AFTER UPDATE ON reviews WHEN "
+    + _CHANGED
+    + " BEGIN "
+    + _tally_day("OLD", "-")
+    + _tally_retention("OLD", "-")
+    + _tally_day("NEW", "+")
+    + _tally_retention("NEW", "+")
+    + " END",
+    "CREATE TRIGGER cards_tally_insert AFTER INSERT ON cards BEGIN "
+    + _tally_card("NEW", "+")
+    + " END",
+    "CREATE TRIGGER cards_tally_delete AFTER DELETE ON cards BEGIN "
+    + _tally_card("OLD", "-")
+    + " END",
+    "CREATE TRIGGER cards_tally_update AFTER UPDATE OF id, topic ON cards WHEN "
+    "OLD.id IS NOT NEW.id OR OLD.topic IS NOT NEW.topic BEGIN "
+    + _tally_card("OLD", "-")
+    + _tally_card("NEW", "+")
+    + " END",
+)
+
+
+def _review_tallies(db: Any) -> None:
+    # `stats` read the whole log for its counts and the past year's for true retention
+    # (100k cards, 1M reviews, loaded machine: 1.1 s for retention, 0.6 s for the rest):
+    # tallies kept by triggers make both a read of a few thousand rows.
+    db.execute(
+        "CREATE TABLE review_days (day TEXT NOT NULL PRIMARY KEY, reviews INTEGER NOT NULL, "
+        "scheduled INTEGER NOT NULL, passed INTEGER NOT NULL) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE retention_days (day TEXT NOT NULL, topic TEXT NOT NULL, "
+        "mature INTEGER NOT NULL, passed INTEGER NOT NULL, reviews INTEGER NOT NULL, "
+        "PRIMARY KEY (day, topic, mature, passed)) WITHOUT ROWID"
+    )
+    db.execute(f"INSERT INTO review_days ({_DAY_KEY}) " + TALLY_DAYS_SQL)
+    db.execute(
+        "INSERT INTO retention_days (day, topic, mature, passed, reviews) " + TALLY_RETENTION_SQL
+    )
+    for sql in TALLY_TRIGGERS:
+        db.execute(sql)
+
+
+TALLY_DAYS_SQL = (
+    "SELECT day, count(*), sum(kind = 'scheduled'), sum(kind = 'scheduled' AND grade >= 3) "
+    "FROM reviews GROUP BY day"
+)
+"""`review_days` computed from the log (the backfill; tests compare the table with it)."""
+TALLY_RETENTION_SQL = (
+    f"SELECT r.day, c.topic, {_MATURE.format(r='r')}, r.grade >= 3, count(*) "
+    "FROM reviews r JOIN cards c ON c.id = r.card_id "
+    "WHERE r.kind = 'scheduled' AND r.last_review_before IS NOT NULL GROUP BY 1, 2, 3, 4"
+)
+"""`retention_days` computed from the log."""
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -277,6 +395,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0007_leech_marks", _leech_marks),
     ("0008_card_search", _card_search),
     ("0009_reviews_retention", _reviews_retention),
+    ("0010_review_tallies", _review_tallies),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
