@@ -21,11 +21,22 @@ class RecallSummary:
     below: int  # cards under LOW_RECALL
 
 
-def summarize(rows: Iterable[tuple[int, int, float | None]], curve: Curve) -> RecallSummary:
-    """rows: (days since the last review, interval, stability) of each reviewed card."""
-    values = [v for e, i, s in rows if (v := curve(e, i, s)) is not None]
-    if not values:
+def summarize(rows: Iterable[tuple[int, int, float | None, int]], curve: Curve) -> RecallSummary:
+    """rows: (days since the last review, interval, stability, cards) of reviewed cards, the
+    last the number of cards with those numbers. The average is the exactly rounded mean
+    (`math.fsum`), so it does not depend on the order or grouping of the cards."""
+    from itertools import repeat
+    from math import fsum
+
+    values: list[float] = []
+    cards = below = 0
+    for e, i, s, n in rows:
+        v = curve(e, i, s)
+        if v is None:
+            continue
+        values.extend(repeat(v, n))
+        cards += n
+        below += n if v < LOW_RECALL else 0
+    if not cards:
         return RecallSummary(0, None, 0)
-    return RecallSummary(
-        len(values), sum(values) / len(values), sum(v < LOW_RECALL for v in values)
-    )
+    return RecallSummary(cards, fsum(values) / cards, below)

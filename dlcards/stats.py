@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dlcards.recall import Curve, RecallSummary, summarize
 
@@ -29,8 +29,68 @@ class Overview:
     recall: RecallSummary = field(default_factory=lambda: RecallSummary(0, None, 0))
 
 
+class CardGroup(NamedTuple):
+    """Reviewed, unsuspended active cards that share the numbers the statistics read: how
+    many (`cards`), how many of them are learning (repetitions <= 1) and their EFs' sum."""
+
+    last_review: str
+    interval: int
+    due: str | None
+    stability: float | None
+    difficulty: float | None
+    cards: int
+    learning: int
+    ef_sum: int
+
+
+@dataclass(frozen=True)
+class CardTally:
+    """Every active card, summed up for the statistics: new (never reviewed) and suspended
+    cards counted, the reviewed unsuspended ones grouped (`groups`) and counted by EF in
+    hundredths (`ease`: (ef, cards)), leeches (id, topic, lapses, suspended) most lapses
+    first, deck order among equals. The same numbers whether summed by SQL (the store's
+    `card_tally`) or from the rows (`tally_of`)."""
+
+    new: int
+    suspended: int
+    groups: list[CardGroup]
+    ease: list[tuple[int, int]]
+    leeches: list[tuple[str, str, int, bool]]
+
+
+def tally_of(rows: Iterable[StatsRow]) -> CardTally:
+    """The tally of cards given one by one (deck order)."""
+    new = suspended = 0
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    ease: Counter[int] = Counter()
+    leeches: list[tuple[str, str, int, bool]] = []
+    for row in rows:
+        if row.leech:
+            leeches.append((row.id, row.topic, row.lapses, bool(row.suspended)))
+        if row.suspended:
+            suspended += 1
+            continue
+        if row.last_review is None:
+            new += 1
+            continue
+        key = (row.last_review, row.interval, row.due, row.stability, row.difficulty)
+        cell = groups.setdefault(key, [0, 0, 0])
+        cell[0] += 1
+        cell[1] += row.repetitions <= 1
+        cell[2] += row.ef
+        ease[row.ef] += 1
+    leeches.sort(key=lambda x: -x[2])  # stable: deck order among equals
+    return CardTally(
+        new,
+        suspended,
+        [CardGroup(*key, *cell) for key, cell in groups.items()],
+        sorted(ease.items()),
+        leeches,
+    )
+
+
 def overview(
-    rows: Iterable[StatsRow],
+    cards: CardTally | Iterable[StatsRow],
     today: date,
     curve: Curve,
     days: int = 30,
@@ -39,39 +99,26 @@ def overview(
     days; suspended), average EF of reviewed cards, leeches (cards the leech rule marked, with
     topic, lapses and whether suspended, most lapses first), due
     reviews per day for `days` days (overdue counted today), and predicted recall today."""
-    counts = Counter({"new": 0, "learning": 0, "young": 0, "mature": 0, "suspended": 0})
+    tally = cards if isinstance(cards, CardTally) else tally_of(cards)
+    counts = {"new": tally.new, "learning": 0, "young": 0, "mature": 0, "suspended": 0}
+    counts["suspended"] = tally.suspended
     ef_sum = ef_n = 0
-    leeches: list[tuple[str, str, int, bool]] = []
     due_on: Counter[str] = Counter()
-    recall_rows: list[tuple[int, int, float | None]] = []
+    recall_rows: list[tuple[int, int, float | None, int]] = []
     first, last = today.isoformat(), (today + timedelta(days=days - 1)).isoformat()
-    for row in rows:
-        cid, suspended, reps, ef, lapses, last_review, due, interval, stability = row[:9]
-        if row.leech:
-            leeches.append((cid, row.topic, lapses, bool(suspended)))
-        if suspended:
-            counts["suspended"] += 1
-            continue
-        if last_review is None:
-            counts["new"] += 1
-            continue
-        if reps <= 1:
-            counts["learning"] += 1
-        elif interval >= MATURE_DAYS:
-            counts["mature"] += 1
-        else:
-            counts["young"] += 1
-        ef_sum += ef
-        ef_n += 1
-        if due is not None and due <= last:
-            due_on[max(due, first)] += 1
-        elapsed = (today - date.fromisoformat(last_review)).days
-        recall_rows.append((elapsed, interval, stability))
-    leeches.sort(key=lambda x: -x[2])  # stable: deck order among equals
+    for g in tally.groups:
+        counts["learning"] += g.learning
+        counts["mature" if g.interval >= MATURE_DAYS else "young"] += g.cards - g.learning
+        ef_sum += g.ef_sum
+        ef_n += g.cards
+        if g.due is not None and g.due <= last:
+            due_on[max(g.due, first)] += g.cards
+        elapsed = (today - date.fromisoformat(g.last_review)).days
+        recall_rows.append((elapsed, g.interval, g.stability, g.cards))
     return Overview(
-        cards=dict(counts),
+        cards=counts,
         average_ef=round(ef_sum / ef_n / 100, 2) if ef_n else None,
-        leeches=leeches,
+        leeches=list(tally.leeches),
         forecast=[
             (today + timedelta(days=i), due_on[(today + timedelta(days=i)).isoformat()])
             for i in range(days)
@@ -188,43 +235,50 @@ EASE_BINS = (1.3, 1.5, 1.7, 1.9, 2.1, 2.3, 2.5, 2.7)  # lower edges; the last is
 DIFFICULTY_BINS = (1, 2, 3, 4, 5, 6, 7, 8, 9)  # FSRS difficulty runs from 1 to 10
 
 
-def _day_bins(values: Iterable[float]) -> list[tuple[str, int]]:
+def _day_bins(values: Iterable[tuple[float, int]]) -> list[tuple[str, int]]:
+    """(value in days, cards) binned by INTERVAL_BINS."""
     from bisect import bisect_left
 
     uppers = [b for _, b in INTERVAL_BINS]
     labels = [f"{a}d" if a == b else f"{a}-{b}d" for a, b in INTERVAL_BINS] + ["> 1y"]
     counts = [0] * len(labels)
-    for v in values:
-        counts[bisect_left(uppers, max(1, round(v)))] += 1
+    for v, n in values:
+        counts[bisect_left(uppers, max(1, round(v)))] += n
     return list(zip(labels, counts, strict=True))
 
 
 def _edge_bins(
-    values: Iterable[float], edges: tuple[float, ...], fmt: str
+    values: Iterable[tuple[float, int]], edges: tuple[float, ...], fmt: str
 ) -> list[tuple[str, int]]:
+    """(value, cards) binned by lower `edges` (the last bin open)."""
     from bisect import bisect_right
 
     labels = [f"{a:{fmt}}-{b:{fmt}}" for a, b in zip(edges, edges[1:], strict=False)]
     labels.append(f"≥ {edges[-1]:{fmt}}")
     inner = [e - 1e-9 for e in edges[1:]]
     counts = [0] * len(labels)
-    for v in values:
-        counts[bisect_right(inner, v)] += 1
+    for v, n in values:
+        counts[bisect_right(inner, v)] += n
     return list(zip(labels, counts, strict=True))
 
 
-def histograms(rows: Iterable[StatsRow], scheduler: str) -> dict[str, list[tuple[str, int]]]:
+def histograms(
+    cards: CardTally | Iterable[StatsRow], scheduler: str
+) -> dict[str, list[tuple[str, int]]]:
     """Reviewed, unsuspended cards by interval and by ease (SM-2), or by stability and
     difficulty (FSRS): (bin label, cards) in order."""
-    reviewed = [r for r in rows if r.last_review is not None and not r.suspended]
+    tally = cards if isinstance(cards, CardTally) else tally_of(cards)
+    reviewed = tally.groups
     if scheduler == "fsrs":
-        fsrs = [r for r in reviewed if r.stability is not None]
+        fsrs = [g for g in reviewed if g.stability is not None]
         return {
-            "interval": _day_bins(r.interval for r in reviewed),
-            "stability": _day_bins(r.stability or 0 for r in fsrs),
-            "difficulty": _edge_bins((r.difficulty or 1 for r in fsrs), DIFFICULTY_BINS, "g"),
+            "interval": _day_bins((g.interval, g.cards) for g in reviewed),
+            "stability": _day_bins((g.stability or 0, g.cards) for g in fsrs),
+            "difficulty": _edge_bins(
+                ((g.difficulty or 1, g.cards) for g in fsrs), DIFFICULTY_BINS, "g"
+            ),
         }
     return {
-        "interval": _day_bins(r.interval for r in reviewed),
-        "ease": _edge_bins((r.ef / 100 for r in reviewed), EASE_BINS, ".1f"),
+        "interval": _day_bins((g.interval, g.cards) for g in reviewed),
+        "ease": _edge_bins(((ef / 100, n) for ef, n in tally.ease), EASE_BINS, ".1f"),
     }

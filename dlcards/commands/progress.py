@@ -59,6 +59,7 @@ def stats(
             overview,
             retention_counts,
             retention_since,
+            tally_of,
         )
 
         week, month, ever = store.review_counts(
@@ -67,8 +68,10 @@ def stats(
         streak = _streak(store.study_days(day - timedelta(days=3660), day), day)
         schedule = schedule_of(store)
         scheduler = schedule.name
-        rows = store.card_rows(scheduler, as_of=day)
-        view = overview(rows, day, schedule.active.curve)
+        # summed by SQL, unless reviews logged after `day` must be taken back first
+        tally = None if store.has_later(day) else store.card_tally(scheduler)
+        cards = tally if tally is not None else tally_of(store.card_rows(scheduler, as_of=day))
+        view = overview(cards, day, schedule.active.curve)
         calendar = heatmap(
             {
                 date.fromisoformat(c.day): c.reviews
@@ -80,7 +83,7 @@ def stats(
         retention_rows = store.true_retention(day, *windows, date.min)
         retention = retention_counts(retention_rows, day)
         retention_ever = retention_since(retention_rows, date.min)
-        bins = histograms(rows, scheduler)
+        bins = histograms(cards, scheduler)
     recall = view.recall
     data: dict[str, Any] = {
         "today": day.isoformat(),

@@ -8,8 +8,12 @@ from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from dlcards.errors import StoreError
 from dlcards.store.connection import Connection
 from dlcards.store.rows import (
+    COUNT_RANGE,
+    EF_RANGE,
+    INTERVAL_RANGE,
     DayCount,
     Leech,
     QuizAnswer,
@@ -19,11 +23,13 @@ from dlcards.store.rows import (
     StatsRow,
     check_review,
     day_of,
+    int_of,
     stats_row,
 )
 
 if TYPE_CHECKING:
     from dlcards.search import Query
+    from dlcards.stats import CardTally
 
 _DUE_TABLES = {"sm2": "sm2", "fsrs": "fsrs"}
 
@@ -112,6 +118,88 @@ class Reports(Connection):
         until = (as_of or date.max).isoformat()
         rows = self._call(lambda: self.conn.execute(sql, (until,) * 3).fetchall())
         return [stats_row(r, due_table(by)) for r in rows]
+
+    def card_tally(self, by: str) -> CardTally | None:
+        """The statistics' sums over every active card (`dlcards.stats.CardTally`), by SQL:
+        the SM-2 memories summed along two covering indexes, less the few retired or
+        suspended cards (a partial index). None under FSRS (its stabilities are one per card:
+        read `card_rows`), or when a stored value is damaged (`card_rows` names the card)."""
+        if due_table(by) != "sm2":
+            return None
+        from dlcards.stats import CardGroup, CardTally
+
+        def read() -> tuple[Any, ...]:
+            c = self.conn
+            total = c.execute("SELECT count(*) FROM sm2").fetchone()[0]
+            odd = c.execute(  # a last review that is not text (numbers sort before text)
+                "SELECT count(*) FROM sm2 INDEXED BY sm2_stats "
+                "WHERE last_review IS NOT NULL AND last_review < ''"
+            ).fetchone()[0]
+            groups = c.execute(
+                "SELECT last_review, interval, due, count(*), sum(repetitions <= 1), sum(ef), "
+                "min(repetitions), max(repetitions) FROM sm2 INDEXED BY sm2_stats "
+                "WHERE last_review > '' GROUP BY 1, 2, 3"
+            ).fetchall()
+            ease = c.execute(
+                "SELECT ef, count(*) FROM sm2 INDEXED BY sm2_ef WHERE last_review > '' GROUP BY 1"
+            ).fetchall()
+            inactive = c.execute(
+                "SELECT c.id, c.retired, c.suspended, s.last_review, s.interval, s.due, "
+                "s.repetitions, s.ef FROM cards c INDEXED BY cards_inactive "
+                "JOIN sm2 s ON s.card_id = c.id WHERE c.retired != 0 OR c.suspended != 0"
+            ).fetchall()
+            leeches = c.execute(
+                "SELECT c.id, c.topic, s.lapses, c.suspended FROM cards c INDEXED BY cards_leech "
+                "JOIN sm2 s ON s.card_id = c.id WHERE c.leech != 0 AND c.retired = 0 "
+                "ORDER BY s.lapses DESC, c.position"
+            ).fetchall()
+            return total, odd, groups, ease, inactive, leeches
+
+        total, odd, rows, ease_rows, inactive, leech_rows = self._call(read)
+        if odd:
+            return None
+        try:  # each distinct stored value checked once
+            for lr, due in {(lr, due) for lr, _, due, *_ in rows}:
+                day_of(lr, "?", "sm2.last_review")
+                day_of(due, "?", "sm2.due")
+            for interval in {r[1] for r in rows}:
+                int_of(interval, "?", "sm2.interval", INTERVAL_RANGE)
+            for reps in {r[6] for r in rows} | {r[7] for r in rows}:
+                int_of(reps, "?", "sm2.repetitions", COUNT_RANGE)
+            ease = {int_of(ef, "?", "sm2.ef", EF_RANGE): int(n) for ef, n in ease_rows}
+        except StoreError:
+            return None
+        groups: dict[tuple[str, int, str | None], list[int]] = {}
+        for lr, interval, due, n, learning, ef_sum, _, _ in rows:
+            cell = groups.setdefault((lr, int(interval), due or None), [0, 0, 0])
+            cell[0] += n
+            cell[1] += learning
+            cell[2] += ef_sum
+        new = total - sum(n for n, _, _ in groups.values())  # the never reviewed
+        suspended = 0
+        for cid, retired, held, lr, interval, due, reps, ef in inactive:
+            if not retired:
+                int_of(held, cid, "cards.suspended", (0, 1))
+                suspended += 1
+            if lr:  # a reviewed card: out of the sums
+                cell = groups[(lr, interval, due or None)]
+                cell[0] -= 1
+                cell[1] -= reps <= 1
+                cell[2] -= ef
+                ease[ef] -= 1
+            else:
+                new -= 1
+        leeches = [
+            (cid, topic, int_of(n, cid, "sm2.lapses", COUNT_RANGE), bool(held))
+            for cid, topic, n, held in leech_rows
+        ]
+        return CardTally(
+            new,
+            suspended,
+            [CardGroup(*key, None, None, *cell) for key, cell in groups.items() if cell[0]],
+            sorted((ef, n) for ef, n in ease.items() if n),
+            leeches,
+        )
 
     def leeches(self) -> list[Leech]:
         """Active cards marked leeches, most lapses first (deck order among equals)."""

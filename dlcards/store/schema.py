@@ -370,6 +370,21 @@ def _review_tallies(db: Any) -> None:
     )
     for sql in TALLY_TRIGGERS:
         db.execute(sql)
+    # The card statistics sum every SM-2 memory by (last review, interval, due) and by EF,
+    # each a walk of one covering index in its order; the few retired, suspended or leech
+    # cards have their own partial indexes (see `Reports.card_tally`).
+    db["sm2"].create_index(
+        ["last_review", "interval", "due", "repetitions", "ef"], index_name="sm2_stats"
+    )
+    db["sm2"].create_index(["ef", "last_review"], index_name="sm2_ef")
+    db.execute(
+        "CREATE INDEX cards_inactive ON cards (id, retired, suspended) "
+        "WHERE retired != 0 OR suspended != 0"
+    )
+    db.execute(
+        "CREATE INDEX cards_leech ON cards (id, retired, suspended, topic, position) "
+        "WHERE leech != 0"
+    )
 
 
 TALLY_DAYS_SQL = (
@@ -395,7 +410,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0007_leech_marks", _leech_marks),
     ("0008_card_search", _card_search),
     ("0009_reviews_retention", _reviews_retention),
-    ("0010_review_tallies", _review_tallies),
+    ("0010_stats_tallies", _review_tallies),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
