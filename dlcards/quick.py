@@ -6,11 +6,12 @@ since the last sync: a shell prompt's number. Anything else (a deck edit to sync
 report) goes on, and the full answer is the same number (`dlcards.commands.run.due`), so the
 fast path can never show a figure the full one would not.
 
-Then `topics`, `show ID` and `due`, with the options they take, are parsed here and run by the
-same function the typer command calls (`dlcards.commands.run`), with the same error funnel
-(`dlcards.console.report`): the same output, errors and exit codes, without typer's import
-time. A command line this parser does not fully understand (`--help`, an unknown or repeated
-option, `--`, a missing argument) goes to the full CLI, which says what typer says.
+Then `topics`, `show ID`, `due` and `stats`, with the options they take, are parsed here and
+run by the same function the typer command calls (`dlcards.commands.run`), with the same
+error funnel (`dlcards.console.report`): the same output, errors and exit codes, without
+typer's import time. A command line this parser does not fully understand (`--help`, an
+unknown or repeated option, `--`, a missing argument) goes to the full CLI, which says what
+typer says.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, str]]]] = {
     "topics": ((), {**_DECKS, **_JSON}),
     "show": (("card_id",), {**_DECKS, **_DB_TODAY, **_JSON}),
     "due": ((), {**_DECKS, **_DB_TODAY, **_JSON, "--count": ("count", FLAG)}),
+    "stats": ((), {**_DECKS, **_DB_TODAY, **_JSON}),
 }
 
 

@@ -98,7 +98,7 @@ def test_the_command_prints_one_number_without_typer(isolated: Path) -> None:
     assert done.stdout.split("\n")[:2] == ["20", "[]"]
 
 
-# --- topics, show ID, due: the same body, parsed without typer ----------------------------------
+# --- topics, show ID, due, stats: the same body, parsed without typer ----------------------------------
 
 FAST_LINES = [
     ["topics"],
@@ -108,6 +108,8 @@ FAST_LINES = [
     ["show", "gd-23", "--today=2026-12-24", "--db", "x.db"],
     ["due"],
     ["due", "--json", "--today", DAY],
+    ["stats"],
+    ["stats", "--json", "--today", DAY],
     ["due", "--count", "--decks", "a", "--decks=b"],
     ["show", "-"],
 ]
@@ -126,7 +128,7 @@ TYPER_LINES = [
     ["due", "-h"],
     ["topics", "extra"],
     ["list"],
-    ["stats"],
+    ["stats", "--help"],
 ]
 
 

@@ -61,7 +61,7 @@ def test_forecast_chart_fits_the_width(width: int) -> None:
     from rich.cells import cell_len
     from rich.console import Console
 
-    from dlcards.commands.progress import forecast_chart
+    from dlcards.commands.stats_views import forecast_chart
 
     start = date(2026, 11, 26)
     rows = [{"day": (start + timedelta(days=i)).isoformat(), "due": i + 1} for i in range(30)]

@@ -17,8 +17,7 @@ from typer.testing import CliRunner
 
 from dlcards.catalog import load_catalog
 from dlcards.cli import app
-from dlcards.commands.progress import _render_stats
-from dlcards.commands.stats_views import heatmap_view, histogram_view, retention_view
+from dlcards.commands.stats_views import heatmap_view, histogram_view, render_stats, retention_view
 from dlcards.settings import DEFAULT_FSRS_PARAMETERS
 from dlcards.simulate import fsrs_review_log
 from dlcards.stats import heatmap
@@ -117,7 +116,7 @@ def console_at(width: int) -> Console:
 
 def render(data: dict, width: int) -> str:
     console = console_at(width)
-    _render_stats(console, data)
+    render_stats(console, data)
     return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
 
 

@@ -1,4 +1,5 @@
-"""What `topics`, `show` and `due` do once their options are parsed, without the CLI framework.
+"""What `topics`, `show`, `due` and `stats` do once their options are parsed, without the CLI
+framework.
 
 Each function here is the whole body of one command: the typer commands (`dlcards.commands.
 browse`, `dlcards.commands.progress`) declare the options and call it, and so does the fast
@@ -220,3 +221,99 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
             f"[yellow]{data['beyond_cap']} more due review(s) wait beyond the daily cap of "
             f"{cap}[/yellow] (most overdue first; `dlcards config reviews_per_day N` to change)"
         )
+
+
+def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) -> None:
+    """Progress: cards by state, reviews, retention, ease, leeches, streak, 30-day forecast,
+    the year's heatmap, true retention and the memory histograms."""
+    from datetime import date, timedelta
+
+    from dlcards.commands.common import schedule_of, synced_store, today_from
+    from dlcards.commands.stats_views import render_stats, streak_of
+    from dlcards.console import out, print_json
+
+    day = today_from(today)
+    with synced_store(db, decks) as store:
+        from dlcards.recall import LOW_RECALL
+        from dlcards.stats import (
+            RETENTION_WINDOWS,
+            heatmap,
+            histograms,
+            overview,
+            retention_counts,
+            retention_since,
+            tally_of,
+        )
+
+        week, month, ever = store.review_counts(
+            day, day - timedelta(days=6), day - timedelta(days=29), date.min
+        )
+        streak = streak_of(store.study_days(day - timedelta(days=3660), day), day)
+        schedule = schedule_of(store)
+        scheduler = schedule.name
+        # summed by SQL, unless reviews logged after `day` must be taken back first
+        tally = None if store.has_later(day) else store.card_tally(scheduler)
+        cards = tally if tally is not None else tally_of(store.card_rows(scheduler, as_of=day))
+        view = overview(cards, day, schedule.active.curve)
+        calendar = heatmap(
+            {
+                date.fromisoformat(c.day): c.reviews
+                for c in store.reviews_by_day(day - timedelta(days=7 * 53), day)
+            },
+            day,
+        )
+        windows = (day - timedelta(days=b) for _, b in RETENTION_WINDOWS)
+        retention_rows = store.true_retention(day, *windows, date.min)
+        retention = retention_counts(retention_rows, day)
+        retention_ever = retention_since(retention_rows, date.min)
+        bins = histograms(cards, scheduler)
+    recall = view.recall
+    data: dict[str, Any] = {
+        "today": day.isoformat(),
+        "cards": view.cards,
+        "reviews": {
+            "last_7_days": week.reviews,
+            "last_30_days": month.reviews,
+            "total": ever.reviews,
+        },
+        # Retention is Anki's true retention: answers to cards reviewed before (the table's
+        # "all" column); "passed" counts every graded answer, a new card's first one too.
+        "retention": {
+            "last_30_days": retention["overall"]["30 days"]["all"]["retention"],
+            "total": retention_ever["retention"],
+        },
+        "passed": {
+            "last_30_days": round(month.passed / month.scheduled, 4) if month.scheduled else None,
+            "total": round(ever.passed / ever.scheduled, 4) if ever.scheduled else None,
+        },
+        "average_ef": view.average_ef,
+        "scheduler": scheduler,
+        "recall": {
+            "average": round(recall.average, 4) if recall.average is not None else None,
+            "below_0_8": recall.below,
+            "threshold": LOW_RECALL,
+        },
+        "leeches": [
+            {"id": cid, "topic": topic, "lapses": n, "suspended": held}
+            for cid, topic, n, held in view.leeches
+        ],
+        "streak_days": streak,
+        "forecast": [{"day": d.isoformat(), "due": n} for d, n in view.forecast],
+        "heatmap": {
+            "first": calendar.first.isoformat(),
+            "today": calendar.today.isoformat(),
+            "weeks": calendar.weeks,
+            "peak": calendar.peak,
+            "total": calendar.total,
+            "days_studied": calendar.days_studied,
+        },
+        "true_retention": retention,
+        "histograms": {
+            name: [{"bin": label, "cards": n} for label, n in counts]
+            for name, counts in bins.items()
+        },
+    }
+    if json_:
+        print_json(data)
+        return
+    render_stats(out(), data)

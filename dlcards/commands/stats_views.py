@@ -148,3 +148,128 @@ def _panel(body: Any, title: str, width: int, padding: tuple[int, int] = (0, 1))
     from rich.panel import Panel
 
     return Panel(body, title=title, title_align="left", width=width, padding=padding)
+
+
+def streak_of(days: list[date], today: date) -> int:
+    """Consecutive days with reviews, ending today (or yesterday, if today has none yet)."""
+    have = set(days)
+    start = today if today in have else today - timedelta(days=1)
+    n = 0
+    while start - timedelta(days=n) in have:
+        n += 1
+    return n
+
+
+def render_stats(console: Any, data: dict[str, Any]) -> None:
+    from rich.columns import Columns
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    def pct(x: float | None) -> str:
+        return f"{x:.0%}" if x is not None else "–"
+
+    cards = Table.grid(padding=(0, 2))
+    cards.add_column(style="bold")
+    cards.add_column(justify="right")
+    for key, color in (
+        ("new", "blue"),
+        ("learning", "red"),
+        ("young", "yellow"),
+        ("mature", "green"),
+        ("suspended", "dim"),
+    ):
+        cards.add_row(f"[{color}]{key}[/]", str(data["cards"][key]))
+    activity = Table.grid(padding=(0, 2))
+    activity.add_column(style="bold")
+    activity.add_column(justify="right")
+    activity.add_row("reviews, 7 days", str(data["reviews"]["last_7_days"]))
+    activity.add_row("reviews, 30 days", str(data["reviews"]["last_30_days"]))
+    activity.add_row("retention, 30 days", pct(data["retention"]["last_30_days"]))
+    activity.add_row("retention, all", pct(data["retention"]["total"]))
+    activity.add_row("passed, 30 days", pct(data["passed"]["last_30_days"]))
+    activity.add_row("passed, all", pct(data["passed"]["total"]))
+    activity.add_row("average ease", f"{data['average_ef']:.2f}" if data["average_ef"] else "–")
+    activity.add_row(
+        "streak", f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}"
+    )
+    activity.add_row("leeches", str(len(data["leeches"])))
+    activity.add_row("predicted recall", pct(data["recall"]["average"]))
+    activity.add_row("cards below 80%", str(data["recall"]["below_0_8"]))
+    activity.add_row("scheduler", data["scheduler"])
+    console.print(
+        Columns(
+            [
+                Panel(cards, title="cards", title_align="left"),
+                Panel(activity, title="activity", title_align="left"),
+            ]
+        )
+    )
+    console.print(
+        Text(
+            "retention: answers to cards reviewed before, as in the true retention table "
+            "below; passed: every graded answer, a new card's first one too",
+            style="dim",
+        )
+    )
+    if data["leeches"]:
+        console.print(
+            "leeches (lapses): "
+            + ", ".join(f"{x['id']} ({x['lapses']}, {x['topic']})" for x in data["leeches"])
+            + "; see `dlcards list --leeches`"
+        )
+    console.print(forecast_chart(data["forecast"], console.width))
+    width = min(console.width, 60)  # each view is 60 columns wide, or the terminal's width
+    console.print(heatmap_view(data, width))
+    console.print(retention_view(data, width))
+    titles = {
+        "interval": "interval, days",
+        "ease": "ease (SM-2)",
+        "stability": "stability, days (FSRS)",
+        "difficulty": "difficulty, 1-10 (FSRS)",
+    }
+    for name, bins in data["histograms"].items():
+        console.print(histogram_view(titles[name], bins, width=width))
+
+
+def forecast_chart(rows: list[dict[str, Any]], width: int = 80, height: int = 6) -> Any:
+    """A column chart, one bar per day with eighth-blocks for the top of each bar, that fits in
+    `width` columns: bars two columns apart when there is room, else side by side, else fewer
+    days. The axis and the day marks never wrap."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    counts = [r["due"] for r in rows]
+    peak = max(counts, default=0)
+    if not peak:
+        return Text(f"Nothing is due in the next {len(counts)} days.", style="dim")
+    label_width = len(str(peak))
+    room = max(width - 4 - label_width - 3, 7)  # panel border and padding, the axis label
+    step = 2 if 2 * len(counts) <= room else 1
+    counts = counts[: room // step]
+    peak = max(counts) or peak
+    blocks = " ▁▂▃▄▅▆▇█"
+    text = Text()
+    for level in range(height, 0, -1):
+        axis = f"{peak:>{label_width}} ┤ " if level == height else " " * label_width + " │ "
+        text.append(axis, style="dim")
+        for n in counts:
+            eighths = round(n / peak * height * 8)
+            if n and not eighths:
+                eighths = 1
+            fill = max(0, min(8, eighths - (level - 1) * 8))
+            text.append(blocks[fill] + " " * (step - 1), style="green")
+        text.append("\n")
+    text.append(f"{'0':>{label_width}} └" + "─" * (step * len(counts) + 1) + "\n", style="dim")
+    marks = [" "] * max(room, step * len(counts))  # a mark may reach past the last bar
+    for i in range(0, len(counts), 7):
+        mark = "today" if i == 0 else f"+{i}d"
+        at = i * step
+        if at + len(mark) <= len(marks) and all(c == " " for c in marks[max(at - 1, 0) : at]):
+            marks[at : at + len(mark)] = mark
+    text.append(" " * (label_width + 3) + "".join(marks).rstrip(), style="dim")
+    days, total, most = len(counts), sum(counts), max(counts)
+    title = f"due reviews, next {days} days: {total} in all, most {most} on one day"
+    if len(title) + 6 > width:
+        title = f"due, next {days} days: {total}, most {most}/day"
+    return Panel(text, title=title, title_align="left", expand=False)
