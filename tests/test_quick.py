@@ -98,7 +98,7 @@ def test_the_command_prints_one_number_without_typer(isolated: Path) -> None:
     assert done.stdout.split("\n")[:2] == ["20", "[]"]
 
 
-# --- topics, show ID, due, stats: the same body, parsed without typer ----------------------------------
+# --- topics, show ID, due, stats: the same body, parsed without typer -------------------------
 
 FAST_LINES = [
     ["topics"],
