@@ -106,6 +106,7 @@ def overview(
     due_on: Counter[str] = Counter()
     recall_rows: list[tuple[int, int, float | None, int]] = []
     first, last = today.isoformat(), (today + timedelta(days=days - 1)).isoformat()
+    elapsed_since: dict[str, int] = {}
     for g in tally.groups:
         counts["learning"] += g.learning
         counts["mature" if g.interval >= MATURE_DAYS else "young"] += g.cards - g.learning
@@ -113,7 +114,11 @@ def overview(
         ef_n += g.cards
         if g.due is not None and g.due <= last:
             due_on[max(g.due, first)] += g.cards
-        elapsed = (today - date.fromisoformat(g.last_review)).days
+        elapsed = elapsed_since.get(g.last_review)
+        if elapsed is None:
+            elapsed = elapsed_since[g.last_review] = (
+                today - date.fromisoformat(g.last_review)
+            ).days
         recall_rows.append((elapsed, g.interval, g.stability, g.cards))
     return Overview(
         cards=counts,

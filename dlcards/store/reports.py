@@ -159,8 +159,9 @@ class Reports(Connection):
         if odd:
             return None
         try:  # each distinct stored value checked once
-            for lr, due in {(lr, due) for lr, _, due, *_ in rows}:
+            for lr in {r[0] for r in rows}:
                 day_of(lr, "?", "sm2.last_review")
+            for due in {r[2] for r in rows}:
                 day_of(due, "?", "sm2.due")
             for interval in {r[1] for r in rows}:
                 int_of(interval, "?", "sm2.interval", INTERVAL_RANGE)
@@ -228,24 +229,31 @@ class Reports(Connection):
         """For each window from a `since` day to `until`: passed and failed scheduled reviews
         of cards reviewed before, by topic and age (mature: 21 days or more since the card's
         previous review, else young). Read from the `retention_days` tally (kept by triggers
-        on the log and the cards: see `schema.TALLY_TRIGGERS`)."""
+        on the log and the cards: see `schema.TALLY_TRIGGERS`): its topics one index step
+        each, then for each topic, age, outcome and window one range of days."""
         starts = sorted({d.isoformat() for d in since}, reverse=True)  # newest window first
-        bucket = "CASE " + " ".join(f"WHEN day >= ? THEN {i}" for i in range(len(starts)))
-        bucket += f" ELSE {len(starts)} END"
-        sql = (
-            f"SELECT topic, mature, {bucket}, sum(reviews * passed), sum(reviews * (1 - passed)) "
-            "FROM retention_days WHERE day >= ? AND day <= ? GROUP BY 1, 2, 3"
+        sums = ", ".join(
+            f"(SELECT sum(r.reviews) FROM retention_days r WHERE r.topic = t.topic "
+            f"AND r.mature = m.column1 AND r.passed = p.column1 AND r.day >= ?{i + 2} "
+            "AND r.day <= ?1)"
+            for i in range(len(starts))
         )
-        params = [*starts, starts[-1], until.isoformat()]
+        sql = (
+            "WITH RECURSIVE t(topic) AS (SELECT min(topic) FROM retention_days UNION ALL "
+            "SELECT (SELECT min(topic) FROM retention_days WHERE topic > t.topic) FROM t "
+            "WHERE t.topic IS NOT NULL) "
+            f"SELECT t.topic, m.column1, p.column1, {sums} FROM t, (VALUES (0), (1)) m, "
+            "(VALUES (1), (0)) p WHERE t.topic IS NOT NULL"
+        )
+        params = [until.isoformat(), *starts]
         rows = self._call(lambda: self.conn.execute(sql, params).fetchall())
         out: list[RetentionRow] = []
-        for i, start in enumerate(starts):  # a window holds its bucket and every newer one
+        for i, start in enumerate(starts):
             counts: dict[tuple[str, bool], list[int]] = {}
-            for topic, mature, b, passed, failed in rows:
-                if b <= i:
+            for topic, mature, passed, *windows in rows:
+                if windows[i] is not None:
                     cell = counts.setdefault((topic, bool(mature)), [0, 0])
-                    cell[0] += int(passed or 0)
-                    cell[1] += int(failed or 0)
+                    cell[0 if passed else 1] += int(windows[i])
             out += [RetentionRow(t, m, start, p, f) for (t, m), (p, f) in counts.items()]
         return out
 

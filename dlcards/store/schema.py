@@ -269,9 +269,10 @@ def _reviews_retention(db: Any) -> None:
 
 # The statistics' tallies of the log, kept by triggers (so no code path can leave them stale):
 # `review_days` has per day all reviews, the scheduled ones and those passed (grade >= 3);
-# `retention_days` the true-retention counts per day, topic of the card, age (mature: 21 days
-# or more since the card's previous review) and passed/failed, of scheduled reviews of cards
-# reviewed before. A review row counts once in each; a card's topic change moves its counts.
+# `retention_days` the true-retention counts per topic of the card, age (mature: 21 days or
+# more since the card's previous review), passed/failed and day, of scheduled reviews of cards
+# reviewed before (in that key order, so that a window is one range per topic, age and
+# outcome). A review row counts once in each; a card's topic change moves its counts.
 _DAY_KEY = "day, reviews, scheduled, passed"
 _MATURE = "coalesce(julianday({r}.day) - julianday({r}.last_review_before) >= 21, 0)"
 
@@ -287,33 +288,37 @@ def _tally_day(r: str, sign: str) -> str:
     )
 
 
-def _tally_retention(r: str, sign: str, topic: str | None = None) -> str:
+_RETENTION_KEY = "topic, mature, passed, day"
+
+
+def _tally_retention(r: str, sign: str) -> str:
     """Count review row `r` in `retention_days` if it is a scheduled review of a card seen
-    before whose topic is known (`topic`: an SQL value, by default the card's)."""
-    topic = topic or f"(SELECT topic FROM cards WHERE id = {r}.card_id)"
+    before that is in `cards` (under the card's topic)."""
+    key = (
+        f"SELECT c.topic, {_MATURE.format(r=r)}, {r}.grade >= 3, {r}.day FROM cards c "
+        f"WHERE c.id = {r}.card_id AND {r}.kind = 'scheduled' "
+        f"AND {r}.last_review_before IS NOT NULL"
+    )
     return (
-        "INSERT INTO retention_days (day, topic, mature, passed, reviews) "
-        f"SELECT {r}.day, t.topic, {_MATURE.format(r=r)}, {r}.grade >= 3, {sign}1 "
-        f"FROM (SELECT {topic} AS topic) t WHERE t.topic IS NOT NULL AND "
-        f"{r}.kind = 'scheduled' AND {r}.last_review_before IS NOT NULL "
-        "ON CONFLICT (day, topic, mature, passed) DO UPDATE SET "
+        f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) SELECT *, {sign}1 "
+        f"FROM ({key}) WHERE true ON CONFLICT ({_RETENTION_KEY}) DO UPDATE SET "
         "reviews = reviews + excluded.reviews; "
-        "DELETE FROM retention_days WHERE reviews = 0 AND day = "
-        f"{r}.day AND topic IS (SELECT {topic});"
+        f"DELETE FROM retention_days WHERE ({_RETENTION_KEY}) IN ({key}) AND reviews = 0;"
     )
 
 
 def _tally_card(card: str, sign: str) -> str:
     """Count (or take back) every review of card `card` (NEW or OLD) in `retention_days`."""
+    key = (
+        f"SELECT {card}.topic, {_MATURE.format(r='r')}, r.grade >= 3, r.day FROM reviews r "
+        f"WHERE r.card_id = {card}.id AND r.kind = 'scheduled' "
+        "AND r.last_review_before IS NOT NULL"
+    )
     return (
-        "INSERT INTO retention_days (day, topic, mature, passed, reviews) "
-        f"SELECT r.day, {card}.topic, {_MATURE.format(r='r')}, r.grade >= 3, {sign}count(*) "
-        f"FROM reviews r WHERE r.card_id = {card}.id AND r.kind = 'scheduled' "
-        "AND r.last_review_before IS NOT NULL GROUP BY 1, 2, 3, 4 "
-        "ON CONFLICT (day, topic, mature, passed) DO UPDATE SET "
+        f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) SELECT *, {sign}count(*) "
+        f"FROM ({key}) GROUP BY 1, 2, 3, 4 ON CONFLICT ({_RETENTION_KEY}) DO UPDATE SET "
         "reviews = reviews + excluded.reviews; "
-        "DELETE FROM retention_days WHERE reviews = 0 AND topic = "
-        f"{card}.topic AND day IN (SELECT day FROM reviews WHERE card_id = {card}.id);"
+        f"DELETE FROM retention_days WHERE ({_RETENTION_KEY}) IN ({key}) AND reviews = 0;"
     )
 
 
@@ -360,14 +365,12 @@ def _review_tallies(db: Any) -> None:
         "scheduled INTEGER NOT NULL, passed INTEGER NOT NULL) WITHOUT ROWID"
     )
     db.execute(
-        "CREATE TABLE retention_days (day TEXT NOT NULL, topic TEXT NOT NULL, "
-        "mature INTEGER NOT NULL, passed INTEGER NOT NULL, reviews INTEGER NOT NULL, "
-        "PRIMARY KEY (day, topic, mature, passed)) WITHOUT ROWID"
+        "CREATE TABLE retention_days (topic TEXT NOT NULL, mature INTEGER NOT NULL, "
+        "passed INTEGER NOT NULL, day TEXT NOT NULL, reviews INTEGER NOT NULL, "
+        f"PRIMARY KEY ({_RETENTION_KEY})) WITHOUT ROWID"
     )
     db.execute(f"INSERT INTO review_days ({_DAY_KEY}) " + TALLY_DAYS_SQL)
-    db.execute(
-        "INSERT INTO retention_days (day, topic, mature, passed, reviews) " + TALLY_RETENTION_SQL
-    )
+    db.execute(f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) " + TALLY_RETENTION_SQL)
     for sql in TALLY_TRIGGERS:
         db.execute(sql)
     # The card statistics sum every SM-2 memory by (last review, interval, due) and by EF,
@@ -393,7 +396,7 @@ TALLY_DAYS_SQL = (
 )
 """`review_days` computed from the log (the backfill; tests compare the table with it)."""
 TALLY_RETENTION_SQL = (
-    f"SELECT r.day, c.topic, {_MATURE.format(r='r')}, r.grade >= 3, count(*) "
+    f"SELECT c.topic, {_MATURE.format(r='r')}, r.grade >= 3, r.day, count(*) "
     "FROM reviews r JOIN cards c ON c.id = r.card_id "
     "WHERE r.kind = 'scheduled' AND r.last_review_before IS NOT NULL GROUP BY 1, 2, 3, 4"
 )
