@@ -1,0 +1,246 @@
+"""The statistics' sums: the log tallies kept by triggers equal the log, whatever is done to it,
+and the cards' sums by SQL give what the old pass over every card gave (a copy of that code,
+kept here as the reference)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from math import fsum
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from dlcards.deck import Card
+from dlcards.recall import LOW_RECALL
+from dlcards.scheduling import Sm2
+from dlcards.stats import histograms, overview, tally_of
+from dlcards.store import Store
+from dlcards.store.rows import ImportedReview, StatsRow
+from dlcards.store.schema import TALLY_DAYS_SQL, TALLY_RETENTION_SQL
+from tests.helpers import grade, sched, undo
+
+START = date(2026, 1, 1)
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+IDS = [f"c{i}" for i in range(8)]
+TOPICS = ["alpha", "beta", "gamma"]
+
+
+# --- the reference: `stats.overview` and `stats.histograms` as they were, row by row -----------
+
+
+def reference_overview(rows: list[StatsRow], today: date, curve: Any, days: int = 30) -> Any:
+    counts = Counter({"new": 0, "learning": 0, "young": 0, "mature": 0, "suspended": 0})
+    ef_sum = ef_n = 0
+    leeches = []
+    due_on: Counter[str] = Counter()
+    values = []
+    first, last = today.isoformat(), (today + timedelta(days=days - 1)).isoformat()
+    for row in rows:
+        cid, suspended, reps, ef, lapses, last_review, due, interval, stability = row[:9]
+        if row.leech:
+            leeches.append((cid, row.topic, lapses, bool(suspended)))
+        if suspended:
+            counts["suspended"] += 1
+            continue
+        if last_review is None:
+            counts["new"] += 1
+            continue
+        if reps <= 1:
+            counts["learning"] += 1
+        elif interval >= 21:
+            counts["mature"] += 1
+        else:
+            counts["young"] += 1
+        ef_sum += ef
+        ef_n += 1
+        if due is not None and due <= last:
+            due_on[max(due, first)] += 1
+        v = curve((today - date.fromisoformat(last_review)).days, interval, stability)
+        if v is not None:
+            values.append(v)
+    leeches.sort(key=lambda x: -x[2])
+    return (
+        dict(counts),
+        round(ef_sum / ef_n / 100, 2) if ef_n else None,
+        leeches,
+        [due_on[(today + timedelta(days=i)).isoformat()] for i in range(days)],
+        # the one change: the exactly rounded mean (fsum), not a left-to-right sum
+        (len(values), fsum(values) / len(values) if values else None)
+        + (sum(v < LOW_RECALL for v in values),),
+    )
+
+
+def reference_histograms(rows: list[StatsRow]) -> dict[str, list[int]]:
+    reviewed = [r for r in rows if r.last_review is not None and not r.suspended]
+    uppers = [1, 3, 7, 14, 30, 90, 180, 365]
+    interval = [0] * 9
+    for r in reviewed:
+        interval[sum(max(1, round(r.interval)) > u for u in uppers)] += 1
+    edges = [1.5, 1.7, 1.9, 2.1, 2.3, 2.5, 2.7]
+    ease = [0] * 8
+    for r in reviewed:
+        ease[sum(r.ef / 100 >= e - 1e-9 for e in edges)] += 1
+    return {"interval": interval, "ease": ease}
+
+
+# --- a random history ---------------------------------------------------------------------------
+
+grades = st.tuples(st.just("grade"), st.sampled_from(IDS), st.integers(0, 5), st.integers(0, 330))
+step = st.one_of(
+    grades,
+    grades,
+    grades,
+    grades,
+    st.tuples(st.just("undo"), st.integers(0, 50)),
+    st.tuples(st.just("reset"), st.sampled_from(IDS)),
+    st.tuples(st.just("suspend"), st.sampled_from(IDS), st.booleans()),
+    st.tuples(st.just("move"), st.sampled_from(IDS), st.sampled_from(TOPICS)),
+    st.tuples(st.just("retire"), st.sampled_from(IDS), st.booleans()),
+    st.tuples(st.just("import"), st.sampled_from(IDS), st.integers(0, 5), st.integers(0, 330)),
+    st.tuples(st.just("redate"), st.integers(0, 50), st.integers(0, 330)),
+)
+
+
+def play(store: Store, steps: list[tuple[Any, ...]]) -> None:
+    topic = dict.fromkeys(IDS, TOPICS[0])
+    active = set(IDS)
+    anki = 1_700_000_000_000
+
+    def sync(n: int) -> None:
+        cards = [Card(id=c, topic=topic[c], question="q", answer="a") for c in IDS if c in active]
+        store.sync(cards, f"s{n}", NOW)
+
+    sync(0)
+    for n, (kind, *args) in enumerate(steps, 1):
+        log = [r[0] for r in store.query("SELECT id FROM reviews ORDER BY id")]
+        if kind == "grade":
+            cid, g, offset = args
+            grade(store, cid, g, START + timedelta(days=offset))
+        elif kind == "undo" and log:
+            undo(store, log[args[0] % len(log)])
+        elif kind == "reset":
+            store.reset([args[0]], NOW)
+        elif kind == "suspend":
+            store.set_suspended([args[0]], args[1])
+        elif kind == "move":
+            topic[args[0]] = args[1]
+            sync(n)
+        elif kind == "retire":
+            (active.discard if args[1] else active.add)(args[0])
+            sync(n)
+        elif kind == "import":
+            cid, g, offset = args
+            day = START + timedelta(days=offset)
+            anki += 1
+            s = sched(store)
+            from dlcards.grading import redecide
+
+            store.merge_reviews(
+                [ImportedReview(cid, anki, f"{day.isoformat()}T08:00:00+00:00", day, g)],
+                lambda entries, stored, s=s: redecide(entries, s, stored),
+            )
+        elif kind == "redate" and log:  # what `doctor` does to a damaged day
+            day = (START + timedelta(days=args[1])).isoformat()
+            with store._write() as c:
+                c.execute("UPDATE reviews SET day = ? WHERE id = ?", (day, log[args[0] % len(log)]))
+
+
+def check_tallies(store: Store) -> None:
+    days = store.query("SELECT day, reviews, scheduled, passed FROM review_days ORDER BY day")
+    assert days == sorted(store.query(TALLY_DAYS_SQL))
+    kept = store.query(
+        "SELECT topic, mature, passed, day, reviews FROM retention_days ORDER BY 1, 2, 3, 4"
+    )
+    assert kept == sorted(store.query(TALLY_RETENTION_SQL))
+
+
+def check_cards(store: Store, today: date) -> None:
+    rows = store.card_rows("sm2", as_of=today)
+    tally = store.card_tally("sm2")
+    assert tally is not None
+    slow = tally_of(rows)
+    assert (tally.new, tally.suspended, tally.ease, tally.leeches) == (
+        slow.new,
+        slow.suspended,
+        slow.ease,
+        slow.leeches,
+    )
+    assert sorted(tally.groups) == sorted(slow.groups)
+    curve = Sm2().curve
+    view = overview(tally, today, curve)
+    r = view.recall
+    assert (
+        view.cards,
+        view.average_ef,
+        view.leeches,
+        [n for _, n in view.forecast],
+        (r.cards, r.average, r.below),
+    ) == reference_overview(rows, today, curve)
+    bins = {name: [n for _, n in b] for name, b in histograms(tally, "sm2").items()}
+    assert bins == reference_histograms(rows)
+
+
+# every kind of step after reviews that count in true retention (a card seen before)
+SEEN = [("grade", c, 4, d) for c in ("c0", "c1", "c2") for d in (10, 40, 80)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.lists(step, min_size=5, max_size=40), today=st.integers(330, 420))
+@example(steps=[*SEEN, ("move", "c0", "beta")], today=330)
+@example(steps=[*SEEN, ("retire", "c1", True), ("retire", "c1", False)], today=330)
+@example(steps=[*SEEN, ("suspend", "c2", True), ("undo", 3)], today=400)
+@example(steps=[*SEEN, ("import", "c0", 1, 20), ("reset", "c1"), ("grade", "c1", 2, 90)], today=330)
+@example(steps=[*SEEN, ("redate", 4, 200), ("redate", 0, 5)], today=330)
+def test_tallies_equal_the_log_and_sums_equal_the_rows(
+    tmp_path_factory: Any, steps: list[tuple[Any, ...]], today: int
+) -> None:
+    path: Path = tmp_path_factory.mktemp("tally") / "p.db"
+    store = Store.open(path)
+    try:
+        play(store, steps)
+        check_tallies(store)
+        day = START + timedelta(days=today)  # on or after every review: the fast path's case
+        assert not store.has_later(day)
+        check_cards(store, day)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("today", ["2026-11-26", "2026-03-01"])
+def test_the_fast_and_row_paths_print_the_same_stats(
+    today: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`stats --json` and the screen, with the cards summed by SQL and by the row path
+    (forced), are the same bytes: on a simulated year of 120 built-in cards, some suspended,
+    and as of a day with reviews logged after it (the row path either way)."""
+    import os
+
+    from typer.testing import CliRunner
+
+    from dlcards.catalog import load_catalog
+    from dlcards.cli import app
+    from dlcards.settings import DEFAULT_FSRS_PARAMETERS
+    from dlcards.simulate import fsrs_review_log
+    from dlcards.store.reports import Reports
+    from tests.helpers import import_log
+
+    ids = [c.id for c in load_catalog().cards][:120]
+    start = date(2025, 10, 22)
+    import_log(fsrs_review_log(ids, DEFAULT_FSRS_PARAMETERS, start, 401, seed=5), NOW)
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        store.set_suspended(ids[:7], True)
+    runner = CliRunner()
+    outputs = []
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(Reports, "card_tally", lambda self, by: None)
+        for args in (["--json"], []):
+            result = runner.invoke(app, ["stats", "--today", today, *args])
+            assert result.exit_code == 0, result.output
+            outputs.append(result.output)
+    assert outputs[:2] == outputs[2:]
+    assert '"mature": 0' not in outputs[0]
