@@ -237,7 +237,7 @@ def _plans(store: Store, call: object) -> list[str]:
         call()  # type: ignore[operator]
     finally:
         store.conn.set_trace_callback(None)
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
     assert selects
     return [
         " | ".join(str(r[-1]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + s))
@@ -272,9 +272,32 @@ def test_review_counts_and_study_days_use_the_day_index(big_store: Store) -> Non
             return store.review_counts(until, since), store.study_days(since, until)
 
         for plan in _plans(store, both):
-            # a search on the day index, or a scan of the covering index (never the log rows)
-            assert "reviews_day" in plan, plan
-            assert "SCAN reviews " not in plan + " " or "COVERING INDEX" in plan, plan
+            # a range of the per-day tally (kept by triggers), never the log
+            assert "SEARCH review_days USING PRIMARY KEY" in plan, plan
+            assert "reviews" not in plan.replace("review_days", ""), plan
+
+
+def test_true_retention_reads_ranges_of_its_tally(big_store: Store) -> None:
+    """One index step per topic, then a range of days per topic, age, outcome and window:
+    never the log, never a sort of the year's rows."""
+    with big_store as store:
+        today = synth.TODAY
+        (plan,) = _plans(store, lambda: store.true_retention(today, today - timedelta(days=364)))
+        assert "reviews" not in plan.replace("retention_days", ""), plan
+        assert "SCAN retention_days" not in plan and "TEMP B-TREE" not in plan, plan
+        assert "SEARCH r USING PRIMARY KEY (topic=? AND mature=? AND passed=? AND day>?" in plan
+
+
+def test_card_sums_walk_covering_indexes(big_store: Store) -> None:
+    """The cards' sums read the SM-2 memories along covering indexes in their order (no sort),
+    and only the few retired, suspended or leech cards from `cards`."""
+    with big_store as store:
+        plans = _plans(store, lambda: store.card_tally("sm2"))
+        joined = " || ".join(plans)
+        assert "SCAN cards" not in joined and "TEMP B-TREE FOR GROUP BY" not in joined, joined
+        assert "USING COVERING INDEX sm2_stats" in joined, joined
+        assert "USING COVERING INDEX sm2_ef" in joined, joined
+        assert "cards_inactive" in joined and "cards_leech" in joined, joined
 
 
 @pytest.mark.parametrize("by", ["sm2", "fsrs"])

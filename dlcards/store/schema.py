@@ -283,8 +283,8 @@ def _tally_day(r: str, sign: str) -> str:
         f"INSERT INTO review_days ({_DAY_KEY}) VALUES ({r}.day, 1, {r}.kind = 'scheduled', "
         f"{r}.kind = 'scheduled' AND {r}.grade >= 3) ON CONFLICT (day) DO UPDATE SET "
         f"reviews = reviews {sign} 1, scheduled = scheduled {sign} excluded.scheduled, "
-        f"passed = passed {sign} excluded.passed; "
-        f"DELETE FROM review_days WHERE day = {r}.day AND reviews = 0;"
+        f"passed = passed {sign} excluded.passed;"
+        + (f" DELETE FROM review_days WHERE day = {r}.day AND reviews = 0;" if sign == "-" else "")
     )
 
 
@@ -302,8 +302,12 @@ def _tally_retention(r: str, sign: str) -> str:
     return (
         f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) SELECT *, {sign}1 "
         f"FROM ({key}) WHERE true ON CONFLICT ({_RETENTION_KEY}) DO UPDATE SET "
-        "reviews = reviews + excluded.reviews; "
-        f"DELETE FROM retention_days WHERE ({_RETENTION_KEY}) IN ({key}) AND reviews = 0;"
+        "reviews = reviews + excluded.reviews;"
+        + (
+            f" DELETE FROM retention_days WHERE ({_RETENTION_KEY}) IN ({key}) AND reviews = 0;"
+            if sign == "-"
+            else ""
+        )
     )
 
 
@@ -317,8 +321,12 @@ def _tally_card(card: str, sign: str) -> str:
     return (
         f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) SELECT *, {sign}count(*) "
         f"FROM ({key}) GROUP BY 1, 2, 3, 4 ON CONFLICT ({_RETENTION_KEY}) DO UPDATE SET "
-        "reviews = reviews + excluded.reviews; "
-        f"DELETE FROM retention_days WHERE ({_RETENTION_KEY}) IN ({key}) AND reviews = 0;"
+        "reviews = reviews + excluded.reviews;"
+        + (
+            f" DELETE FROM retention_days WHERE ({_RETENTION_KEY}) IN ({key}) AND reviews = 0;"
+            if sign == "-"
+            else ""
+        )
     )
 
 
