@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 from dlcards.deck import Card
 from dlcards.recall import LOW_RECALL
-from dlcards.scheduling import Sm2
+from dlcards.scheduling import Fsrs, Sm2
 from dlcards.stats import histograms, overview, tally_of
 from dlcards.store import Store
 from dlcards.store.rows import ImportedReview, StatsRow
 from dlcards.store.schema import TALLY_DAYS_SQL, TALLY_RETENTION_SQL
-from tests.helpers import grade, sched, undo
+from tests.helpers import grade, sched, set_scheduler, undo
 
 START = date(2026, 1, 1)
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
@@ -74,17 +74,31 @@ def reference_overview(rows: list[StatsRow], today: date, curve: Any, days: int 
     )
 
 
-def reference_histograms(rows: list[StatsRow]) -> dict[str, list[int]]:
+def reference_histograms(rows: list[StatsRow], by: str) -> dict[str, list[int]]:
     reviewed = [r for r in rows if r.last_review is not None and not r.suspended]
     uppers = [1, 3, 7, 14, 30, 90, 180, 365]
-    interval = [0] * 9
-    for r in reviewed:
-        interval[sum(max(1, round(r.interval)) > u for u in uppers)] += 1
-    edges = [1.5, 1.7, 1.9, 2.1, 2.3, 2.5, 2.7]
-    ease = [0] * 8
-    for r in reviewed:
-        ease[sum(r.ef / 100 >= e - 1e-9 for e in edges)] += 1
-    return {"interval": interval, "ease": ease}
+
+    def days(values: list[float]) -> list[int]:
+        bins = [0] * 9
+        for v in values:
+            bins[sum(max(1, round(v)) > u for u in uppers)] += 1
+        return bins
+
+    def edged(values: list[float], edges: list[float]) -> list[int]:
+        bins = [0] * (len(edges) + 1)
+        for v in values:
+            bins[sum(v >= e - 1e-9 for e in edges)] += 1
+        return bins
+
+    if by == "fsrs":
+        fsrs = [r for r in reviewed if r.stability is not None]
+        return {
+            "interval": days([r.interval for r in reviewed]),
+            "stability": days([r.stability or 0 for r in fsrs]),
+            "difficulty": edged([r.difficulty or 1 for r in fsrs], list(range(2, 10))),
+        }
+    ease = edged([r.ef / 100 for r in reviewed], [1.5, 1.7, 1.9, 2.1, 2.3, 2.5, 2.7])
+    return {"interval": days([r.interval for r in reviewed]), "ease": ease}
 
 
 # --- a random history ---------------------------------------------------------------------------
@@ -102,6 +116,7 @@ step = st.one_of(
     st.tuples(st.just("retire"), st.sampled_from(IDS), st.booleans()),
     st.tuples(st.just("import"), st.sampled_from(IDS), st.integers(0, 5), st.integers(0, 330)),
     st.tuples(st.just("redate"), st.integers(0, 50), st.integers(0, 330)),
+    st.tuples(st.just("scheduler"), st.sampled_from(["sm2", "fsrs"])),
 )
 
 
@@ -143,6 +158,8 @@ def play(store: Store, steps: list[tuple[Any, ...]]) -> None:
                 [ImportedReview(cid, anki, f"{day.isoformat()}T08:00:00+00:00", day, g)],
                 lambda entries, stored, s=s: redecide(entries, s, stored),
             )
+        elif kind == "scheduler":
+            set_scheduler(store, args[0])
         elif kind == "redate" and log:  # what `doctor` does to a damaged day
             day = (START + timedelta(days=args[1])).isoformat()
             with store._write() as c:
@@ -158,9 +175,9 @@ def check_tallies(store: Store) -> None:
     assert kept == sorted(store.query(TALLY_RETENTION_SQL))
 
 
-def check_cards(store: Store, today: date) -> None:
-    rows = store.card_rows("sm2", as_of=today)
-    tally = store.card_tally("sm2")
+def check_cards(store: Store, today: date, by: str) -> None:
+    rows = store.card_rows(by, as_of=today)
+    tally = store.card_tally(by)
     assert tally is not None
     slow = tally_of(rows)
     assert (tally.new, tally.suspended, tally.ease, tally.leeches) == (
@@ -170,7 +187,7 @@ def check_cards(store: Store, today: date) -> None:
         slow.leeches,
     )
     assert sorted(tally.groups) == sorted(slow.groups)
-    curve = Sm2().curve
+    curve = Fsrs().curve if by == "fsrs" else Sm2().curve
     view = overview(tally, today, curve)
     r = view.recall
     assert (
@@ -180,8 +197,8 @@ def check_cards(store: Store, today: date) -> None:
         [n for _, n in view.forecast],
         (r.cards, r.average, r.below),
     ) == reference_overview(rows, today, curve)
-    bins = {name: [n for _, n in b] for name, b in histograms(tally, "sm2").items()}
-    assert bins == reference_histograms(rows)
+    bins = {name: [n for _, n in b] for name, b in histograms(tally, by).items()}
+    assert bins == reference_histograms(rows, by)
 
 
 # every kind of step after reviews that count in true retention (a card seen before)
@@ -195,6 +212,9 @@ SEEN = [("grade", c, 4, d) for c in ("c0", "c1", "c2") for d in (10, 40, 80)]
 @example(steps=[*SEEN, ("suspend", "c2", True), ("undo", 3)], today=400)
 @example(steps=[*SEEN, ("import", "c0", 1, 20), ("reset", "c1"), ("grade", "c1", 2, 90)], today=330)
 @example(steps=[*SEEN, ("redate", 4, 200), ("redate", 0, 5)], today=330)
+@example(
+    steps=[*SEEN, ("scheduler", "fsrs"), ("suspend", "c0", True), ("grade", "c1", 3, 99)], today=330
+)
 def test_tallies_equal_the_log_and_sums_equal_the_rows(
     tmp_path_factory: Any, steps: list[tuple[Any, ...]], today: int
 ) -> None:
@@ -205,14 +225,16 @@ def test_tallies_equal_the_log_and_sums_equal_the_rows(
         check_tallies(store)
         day = START + timedelta(days=today)  # on or after every review: the fast path's case
         assert not store.has_later(day)
-        check_cards(store, day)
+        for by in ("sm2", "fsrs"):
+            check_cards(store, day, by)
     finally:
         store.close()
 
 
+@pytest.mark.parametrize("by", ["sm2", "fsrs"])
 @pytest.mark.parametrize("today", ["2026-11-26", "2026-03-01"])
 def test_the_fast_and_row_paths_print_the_same_stats(
-    today: str, monkeypatch: pytest.MonkeyPatch
+    today: str, by: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`stats --json` and the screen, with the cards summed by SQL and by the row path
     (forced), are the same bytes: on a simulated year of 120 built-in cards, some suspended,
@@ -234,6 +256,7 @@ def test_the_fast_and_row_paths_print_the_same_stats(
     with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
         store.set_suspended(ids[:7], True)
     runner = CliRunner()
+    assert runner.invoke(app, ["config", "scheduler", by]).exit_code == 0
     outputs = []
     for fast in (True, False):
         if not fast:

@@ -14,6 +14,7 @@ from dlcards.store.rows import (
     COUNT_RANGE,
     EF_RANGE,
     INTERVAL_RANGE,
+    STABILITY_RANGE,
     DayCount,
     Leech,
     QuizAnswer,
@@ -23,6 +24,7 @@ from dlcards.store.rows import (
     StatsRow,
     check_review,
     day_of,
+    float_of,
     int_of,
     stats_row,
 )
@@ -120,13 +122,23 @@ class Reports(Connection):
         return [stats_row(r, due_table(by)) for r in rows]
 
     def card_tally(self, by: str) -> CardTally | None:
-        """The statistics' sums over every active card (`dlcards.stats.CardTally`), by SQL:
-        the SM-2 memories summed along two covering indexes, less the few retired or
-        suspended cards (a partial index). None under FSRS (its stabilities are one per card:
-        read `card_rows`), or when a stored value is damaged (`card_rows` names the card)."""
-        if due_table(by) != "sm2":
-            return None
+        """The statistics' sums over every active card (`dlcards.stats.CardTally`) by SQL,
+        with scheduler `by`'s due dates, intervals (and FSRS's stabilities and difficulties):
+        every memory summed, then the few retired or suspended cards (a partial index) taken
+        out. Under SM-2 the sums walk two covering indexes in their order; under FSRS, whose
+        stabilities are one per card, they sort. None when a stored value is damaged: then
+        `card_rows` names the card."""
         from dlcards.stats import CardGroup, CardTally
+
+        if due_table(by) == "fsrs":
+            memory = (
+                "s.last_review, coalesce(julianday(f.due) - julianday(f.last_review), 0), "
+                "f.due, f.stability, f.difficulty"
+            )
+            source, join = "sm2 s", "LEFT JOIN fsrs f ON f.card_id = s.card_id"
+        else:
+            memory = "s.last_review, s.interval, s.due, NULL, NULL"
+            source, join = "sm2 s INDEXED BY sm2_stats", ""
 
         def read() -> tuple[Any, ...]:
             c = self.conn
@@ -136,17 +148,17 @@ class Reports(Connection):
                 "WHERE last_review IS NOT NULL AND last_review < ''"
             ).fetchone()[0]
             groups = c.execute(
-                "SELECT last_review, interval, due, count(*), sum(repetitions <= 1), sum(ef), "
-                "min(repetitions), max(repetitions) FROM sm2 INDEXED BY sm2_stats "
-                "WHERE last_review > '' GROUP BY 1, 2, 3"
+                f"SELECT {memory}, count(*), sum(s.repetitions <= 1), sum(s.ef), "
+                f"min(s.repetitions), max(s.repetitions) FROM {source} {join} "
+                "WHERE s.last_review > '' GROUP BY 1, 2, 3, 4, 5"
             ).fetchall()
             ease = c.execute(
                 "SELECT ef, count(*) FROM sm2 INDEXED BY sm2_ef WHERE last_review > '' GROUP BY 1"
             ).fetchall()
             inactive = c.execute(
-                "SELECT c.id, c.retired, c.suspended, s.last_review, s.interval, s.due, "
-                "s.repetitions, s.ef FROM cards c INDEXED BY cards_inactive "
-                "JOIN sm2 s ON s.card_id = c.id WHERE c.retired != 0 OR c.suspended != 0"
+                f"SELECT c.id, c.retired, c.suspended, {memory}, s.repetitions, s.ef "
+                f"FROM cards c INDEXED BY cards_inactive JOIN sm2 s ON s.card_id = c.id {join} "
+                "WHERE c.retired != 0 OR c.suspended != 0"
             ).fetchall()
             leeches = c.execute(
                 "SELECT c.id, c.topic, s.lapses, c.suspended FROM cards c INDEXED BY cards_leech "
@@ -158,32 +170,48 @@ class Reports(Connection):
         total, odd, rows, ease_rows, inactive, leech_rows = self._call(read)
         if odd:
             return None
-        try:  # each distinct stored value checked once
-            for lr in {r[0] for r in rows}:
+        table = due_table(by)
+        Key = tuple[str, int, str | None, float | None, float | None]
+        keys: dict[tuple[Any, ...], Key] = {}  # stored numbers -> checked key
+
+        def key(lr: Any, interval: Any, due: Any, stability: Any, difficulty: Any) -> Key:
+            stored = (lr, interval, due, stability, difficulty)
+            if stored not in keys:
                 day_of(lr, "?", "sm2.last_review")
-            for due in {r[2] for r in rows}:
-                day_of(due, "?", "sm2.due")
-            for interval in {r[1] for r in rows}:
-                int_of(interval, "?", "sm2.interval", INTERVAL_RANGE)
-            for reps in {r[6] for r in rows} | {r[7] for r in rows}:
+                day_of(due, "?", f"{table}.due")
+                keys[stored] = (
+                    lr,
+                    int(float_of(interval or 0, "?", "interval", (0, INTERVAL_RANGE[1]))),
+                    due or None,
+                    None
+                    if stability is None
+                    else float_of(stability, "?", "fsrs.stability", STABILITY_RANGE, True),
+                    None
+                    if difficulty is None
+                    else float_of(difficulty, "?", "fsrs.difficulty", (0.0, 11.0)),
+                )
+            return keys[stored]
+
+        groups: dict[Key, list[int]] = {}
+        try:  # each distinct stored value checked once
+            for reps in {r[8] for r in rows} | {r[9] for r in rows}:
                 int_of(reps, "?", "sm2.repetitions", COUNT_RANGE)
             ease = {int_of(ef, "?", "sm2.ef", EF_RANGE): int(n) for ef, n in ease_rows}
+            for *stored, n, learning, ef_sum, _, _ in rows:
+                cell = groups.setdefault(key(*stored), [0, 0, 0])
+                cell[0] += n
+                cell[1] += learning
+                cell[2] += ef_sum
         except StoreError:
             return None
-        groups: dict[tuple[str, int, str | None], list[int]] = {}
-        for lr, interval, due, n, learning, ef_sum, _, _ in rows:
-            cell = groups.setdefault((lr, int(interval), due or None), [0, 0, 0])
-            cell[0] += n
-            cell[1] += learning
-            cell[2] += ef_sum
         new = total - sum(n for n, _, _ in groups.values())  # the never reviewed
         suspended = 0
-        for cid, retired, held, lr, interval, due, reps, ef in inactive:
+        for cid, retired, held, *stored, reps, ef in inactive:
             if not retired:
                 int_of(held, cid, "cards.suspended", (0, 1))
                 suspended += 1
-            if lr:  # a reviewed card: out of the sums
-                cell = groups[(lr, interval, due or None)]
+            if stored[0]:  # a reviewed card: out of the sums
+                cell = groups[key(*stored)]
                 cell[0] -= 1
                 cell[1] -= reps <= 1
                 cell[2] -= ef
@@ -197,7 +225,7 @@ class Reports(Connection):
         return CardTally(
             new,
             suspended,
-            [CardGroup(*key, None, None, *cell) for key, cell in groups.items() if cell[0]],
+            [CardGroup(*k, *cell) for k, cell in groups.items() if cell[0]],
             sorted((ef, n) for ef, n in ease.items() if n),
             leeches,
         )
