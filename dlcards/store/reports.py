@@ -136,9 +136,11 @@ class Reports(Connection):
                 "f.due, f.stability, f.difficulty"
             )
             source, join = "sm2 s", "LEFT JOIN fsrs f ON f.card_id = s.card_id"
+            by_memory = "1, 2, 3, 4, 5"
         else:
             memory = "s.last_review, s.interval, s.due, NULL, NULL"
             source, join = "sm2 s INDEXED BY sm2_stats", ""
+            by_memory = "1, 2, 3"  # grouping by the constants too would sort
 
         def read() -> tuple[Any, ...]:
             c = self.conn
@@ -150,7 +152,7 @@ class Reports(Connection):
             groups = c.execute(
                 f"SELECT {memory}, count(*), sum(s.repetitions <= 1), sum(s.ef), "
                 f"min(s.repetitions), max(s.repetitions) FROM {source} {join} "
-                "WHERE s.last_review > '' GROUP BY 1, 2, 3, 4, 5"
+                f"WHERE s.last_review > '' GROUP BY {by_memory}"
             ).fetchall()
             ease = c.execute(
                 "SELECT ef, count(*) FROM sm2 INDEXED BY sm2_ef WHERE last_review > '' GROUP BY 1"
@@ -172,38 +174,39 @@ class Reports(Connection):
             return None
         table = due_table(by)
         Key = tuple[str, int, str | None, float | None, float | None]
-        keys: dict[tuple[Any, ...], Key] = {}  # stored numbers -> checked key
 
         def key(lr: Any, interval: Any, due: Any, stability: Any, difficulty: Any) -> Key:
-            stored = (lr, interval, due, stability, difficulty)
-            if stored not in keys:
-                day_of(lr, "?", "sm2.last_review")
-                day_of(due, "?", f"{table}.due")
-                keys[stored] = (
-                    lr,
-                    int(float_of(interval or 0, "?", "interval", (0, INTERVAL_RANGE[1]))),
-                    due or None,
-                    None
-                    if stability is None
-                    else float_of(stability, "?", "fsrs.stability", STABILITY_RANGE, True),
-                    None
-                    if difficulty is None
-                    else float_of(difficulty, "?", "fsrs.difficulty", (0.0, 11.0)),
-                )
-            return keys[stored]
+            """A group's numbers as `stats_row` gives them (each already checked)."""
+            return (
+                lr,
+                int(interval or 0),
+                due or None,
+                None if stability is None else float(stability),
+                None if difficulty is None else float(difficulty),
+            )
 
         groups: dict[Key, list[int]] = {}
-        try:  # each distinct stored value checked once
+        try:  # each distinct stored value checked once, as `stats_row` checks it
+            for lr in {r[0] for r in rows}:
+                day_of(lr, "?", "sm2.last_review")
+            for due in {r[2] for r in rows}:
+                day_of(due, "?", f"{table}.due")
+            for interval in {r[1] for r in rows}:
+                float_of(interval or 0, "?", "interval", (0, INTERVAL_RANGE[1]))
+            for stability in {r[3] for r in rows} - {None}:
+                float_of(stability, "?", "fsrs.stability", STABILITY_RANGE, True)
+            for difficulty in {r[4] for r in rows} - {None}:
+                float_of(difficulty, "?", "fsrs.difficulty", (0.0, 11.0))
             for reps in {r[8] for r in rows} | {r[9] for r in rows}:
                 int_of(reps, "?", "sm2.repetitions", COUNT_RANGE)
             ease = {int_of(ef, "?", "sm2.ef", EF_RANGE): int(n) for ef, n in ease_rows}
-            for *stored, n, learning, ef_sum, _, _ in rows:
-                cell = groups.setdefault(key(*stored), [0, 0, 0])
-                cell[0] += n
-                cell[1] += learning
-                cell[2] += ef_sum
         except StoreError:
             return None
+        for *stored, n, learning, ef_sum, _, _ in rows:
+            cell = groups.setdefault(key(*stored), [0, 0, 0])
+            cell[0] += n
+            cell[1] += learning
+            cell[2] += ef_sum
         new = total - sum(n for n, _, _ in groups.values())  # the never reviewed
         suspended = 0
         for cid, retired, held, *stored, reps, ef in inactive:
