@@ -126,8 +126,8 @@ class Reports(Connection):
         with scheduler `by`'s due dates, intervals (and FSRS's stabilities and difficulties):
         every memory summed, then the few retired or suspended cards (a partial index) taken
         out. Under SM-2 the sums walk two covering indexes in their order; under FSRS, whose
-        stabilities are one per card, they sort. None when a stored value is damaged: then
-        `card_rows` names the card."""
+        stabilities are one per card, each card's memory is read along covering indexes and
+        summed here. None when a stored value is damaged: then `card_rows` names the card."""
         from dlcards.stats import CardGroup, CardTally
 
         if due_table(by) == "fsrs":
@@ -135,12 +135,22 @@ class Reports(Connection):
                 "s.last_review, coalesce(julianday(f.due) - julianday(f.last_review), 0), "
                 "f.due, f.stability, f.difficulty"
             )
-            source, join = "sm2 s", "LEFT JOIN fsrs f ON f.card_id = s.card_id"
-            by_memory = "1, 2, 3, 4, 5"
+            join = "LEFT JOIN fsrs f ON f.card_id = s.card_id"
+            # a card each (its own stability): walked in card order along covering indexes,
+            # summed here rather than sorted by SQLite
+            summed = (
+                f"SELECT {memory}, 1, s.repetitions <= 1, s.ef, s.repetitions, s.repetitions "
+                "FROM sm2 s INDEXED BY sm2_card LEFT JOIN fsrs f INDEXED BY fsrs_stats "
+                "ON f.card_id = s.card_id WHERE s.last_review > ''"
+            )
         else:
             memory = "s.last_review, s.interval, s.due, NULL, NULL"
-            source, join = "sm2 s INDEXED BY sm2_stats", ""
-            by_memory = "1, 2, 3"  # grouping by the constants too would sort
+            join = ""
+            summed = (  # walks sm2_stats in its order: no sort
+                f"SELECT {memory}, count(*), sum(s.repetitions <= 1), sum(s.ef), "
+                "min(s.repetitions), max(s.repetitions) FROM sm2 s INDEXED BY sm2_stats "
+                "WHERE s.last_review > '' GROUP BY 1, 2, 3"
+            )
 
         def read() -> tuple[Any, ...]:
             c = self.conn
@@ -149,11 +159,7 @@ class Reports(Connection):
                 "SELECT count(*) FROM sm2 INDEXED BY sm2_stats "
                 "WHERE last_review IS NOT NULL AND last_review < ''"
             ).fetchone()[0]
-            groups = c.execute(
-                f"SELECT {memory}, count(*), sum(s.repetitions <= 1), sum(s.ef), "
-                f"min(s.repetitions), max(s.repetitions) FROM {source} {join} "
-                f"WHERE s.last_review > '' GROUP BY {by_memory}"
-            ).fetchall()
+            groups = c.execute(summed).fetchall()
             ease = c.execute(
                 "SELECT ef, count(*) FROM sm2 INDEXED BY sm2_ef WHERE last_review > '' GROUP BY 1"
             ).fetchall()

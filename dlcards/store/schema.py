@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # CHECK constraints sqlite-utils cannot express, as a trigger on the log.
 REVIEW_CHECK = (
@@ -398,6 +398,16 @@ def _review_tallies(db: Any) -> None:
     )
 
 
+def _fsrs_stats_indexes(db: Any) -> None:
+    # Under FSRS the card statistics read every card's FSRS memory with its SM-2 last review
+    # (stabilities are one per card): both sides from covering indexes in card order, one
+    # b-tree step per card instead of a table row each (80k cards: 430-590 -> 180-240 ms).
+    db["fsrs"].create_index(
+        ["card_id", "last_review", "due", "stability", "difficulty"], index_name="fsrs_stats"
+    )
+    db["sm2"].create_index(["card_id", "last_review", "repetitions", "ef"], index_name="sm2_card")
+
+
 TALLY_DAYS_SQL = (
     "SELECT day, count(*), sum(kind = 'scheduled'), sum(kind = 'scheduled' AND grade >= 3) "
     "FROM reviews GROUP BY day"
@@ -422,6 +432,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0008_card_search", _card_search),
     ("0009_reviews_retention", _reviews_retention),
     ("0010_stats_tallies", _review_tallies),
+    ("0011_fsrs_stats_indexes", _fsrs_stats_indexes),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
