@@ -197,6 +197,8 @@ def _examine(
     except DlcardsError as err:
         report.add(Finding("settings", str(err)))
     _memories(conn, report, replay, repair, before_repair)
+    # 6. the statistics' tallies against the log
+    _tallies(conn, report, repair, before_repair)
     if repair and report.healthy:  # memories rebuilt: an interrupted rebuild is finished too
         conn.execute("DELETE FROM meta WHERE key = 'rebuild_pending'")
     if not report.healthy:
@@ -251,6 +253,46 @@ def _foreign_keys(
         conn.execute("ROLLBACK")
         raise
     finding.repaired = "; ".join(done)
+
+
+def _tallies(
+    conn: sqlite3.Connection, report: Report, repair: bool, before_repair: Callable[[], None]
+) -> None:
+    """The tallies `stats` reads (kept by triggers) against the log they sum."""
+    from dlcards.store.schema import (
+        TALLY_DAYS_SQL,
+        TALLY_RETENTION_SQL,
+        TALLY_TRIGGERS,
+        fill_tallies,
+    )
+
+    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    gone = [name for sql in TALLY_TRIGGERS if (name := sql.split()[2]) not in have]
+    wrong = [
+        table
+        for table, columns, sql in (
+            ("review_days", "day, reviews, scheduled, passed", TALLY_DAYS_SQL),
+            ("retention_days", "topic, mature, passed, day, reviews", TALLY_RETENTION_SQL),
+        )
+        if sorted(conn.execute(f"SELECT {columns} FROM {table}")) != sorted(conn.execute(sql))
+    ]
+    if not gone and not wrong:
+        report.add(Finding("statistics"))
+        return
+    problems = [f"{table} differs from the review log" for table in wrong]
+    problems += [f"trigger {name} is missing" for name in gone]
+    finding = report.add(Finding("statistics", "; ".join(problems)))
+    if not repair:
+        return
+    before_repair()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        fill_tallies(conn.execute)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finding.repaired = "the statistics' tallies and their triggers rebuilt from the log"
 
 
 def _memories(

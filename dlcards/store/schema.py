@@ -364,6 +364,19 @@ TALLY_TRIGGERS = (
 )
 
 
+def fill_tallies(execute: Callable[[str], Any]) -> None:
+    """(Re)make the tallies from the log and their triggers (inside the caller's transaction):
+    the migration's backfill, and `doctor`'s repair."""
+    for sql in TALLY_TRIGGERS:
+        execute(f"DROP TRIGGER IF EXISTS {sql.split()[2]}")
+    execute("DELETE FROM review_days")
+    execute("DELETE FROM retention_days")
+    execute(f"INSERT INTO review_days ({_DAY_KEY}) " + TALLY_DAYS_SQL)
+    execute(f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) " + TALLY_RETENTION_SQL)
+    for sql in TALLY_TRIGGERS:
+        execute(sql)
+
+
 def _review_tallies(db: Any) -> None:
     # `stats` read the whole log for its counts and the past year's for true retention
     # (100k cards, 1M reviews, loaded machine: 1.1 s for retention, 0.6 s for the rest):
@@ -377,10 +390,7 @@ def _review_tallies(db: Any) -> None:
         "passed INTEGER NOT NULL, day TEXT NOT NULL, reviews INTEGER NOT NULL, "
         f"PRIMARY KEY ({_RETENTION_KEY})) WITHOUT ROWID"
     )
-    db.execute(f"INSERT INTO review_days ({_DAY_KEY}) " + TALLY_DAYS_SQL)
-    db.execute(f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) " + TALLY_RETENTION_SQL)
-    for sql in TALLY_TRIGGERS:
-        db.execute(sql)
+    fill_tallies(db.execute)
     # The card statistics sum every SM-2 memory by (last review, interval, due) and by EF,
     # each a walk of one covering index in its order; the few retired, suspended or leech
     # cards have their own partial indexes (see `Reports.card_tally`).
