@@ -1,7 +1,8 @@
-"""Collection statistics from one pass over every active card (pure: rows in, numbers out).
+"""Collection statistics (pure: sums in, numbers out).
 
-Each card comes as a `StatsRow` whose due date, interval and stability are the active
-scheduler's; predicted recall uses the active scheduler's curve. Days are ISO text as stored.
+The cards come summed as a `CardTally` (by SQL, or from `StatsRow`s by `tally_of`) whose due
+dates, intervals and stabilities are the active scheduler's; predicted recall uses the active
+scheduler's curve. Days are ISO text as stored.
 """
 
 from __future__ import annotations
@@ -100,8 +101,8 @@ def overview(
     topic, lapses and whether suspended, most lapses first), due
     reviews per day for `days` days (overdue counted today), and predicted recall today."""
     tally = cards if isinstance(cards, CardTally) else tally_of(cards)
-    counts = {"new": tally.new, "learning": 0, "young": 0, "mature": 0, "suspended": 0}
-    counts["suspended"] = tally.suspended
+    counts = {"new": tally.new, "learning": 0, "young": 0, "mature": 0}
+    counts["suspended"] = tally.suspended  # last: the order the JSON keeps
     ef_sum = ef_n = 0
     due_on: Counter[str] = Counter()
     recall_rows: list[tuple[int, int, float | None, int]] = []
