@@ -30,9 +30,8 @@ def summarize(rows: Iterable[tuple[int, int, float | None, int]], curve: Curve) 
 
     values: list[float] = []
     cards = below = 0
-    seen: dict[tuple[int, int, float | None], float | None] = {}
     for e, i, s, n in rows:
-        v = seen[e, i, s] if (e, i, s) in seen else seen.setdefault((e, i, s), curve(e, i, s))
+        v = curve(e, i, s)
         if v is None:
             continue
         values.extend(repeat(v, n))

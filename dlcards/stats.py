@@ -108,19 +108,18 @@ def overview(
     recall_rows: list[tuple[int, int, float | None, int]] = []
     first, last = today.isoformat(), (today + timedelta(days=days - 1)).isoformat()
     elapsed_since: dict[str, int] = {}
-    for g in tally.groups:
-        counts["learning"] += g.learning
-        counts["mature" if g.interval >= MATURE_DAYS else "young"] += g.cards - g.learning
-        ef_sum += g.ef_sum
-        ef_n += g.cards
-        if g.due is not None and g.due <= last:
-            due_on[max(g.due, first)] += g.cards
-        elapsed = elapsed_since.get(g.last_review)
+    for last_review, interval, due, stability, _, n, learning, ef_group in tally.groups:
+        counts["learning"] += learning
+        counts["mature" if interval >= MATURE_DAYS else "young"] += n - learning
+        ef_sum += ef_group
+        ef_n += n
+        if due is not None and due <= last:
+            due_on[max(due, first)] += n
+        elapsed = elapsed_since.get(last_review)
         if elapsed is None:
-            elapsed = elapsed_since[g.last_review] = (
-                today - date.fromisoformat(g.last_review)
-            ).days
-        recall_rows.append((elapsed, g.interval, g.stability, g.cards))
+            elapsed = (today - date.fromisoformat(last_review)).days
+            elapsed_since[last_review] = elapsed
+        recall_rows.append((elapsed, interval, stability, n))
     return Overview(
         cards=counts,
         average_ef=round(ef_sum / ef_n / 100, 2) if ef_n else None,
