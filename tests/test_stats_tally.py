@@ -20,7 +20,7 @@ from dlcards.scheduling import Fsrs, Sm2
 from dlcards.stats import histograms, overview, tally_of
 from dlcards.store import Store
 from dlcards.store.rows import ImportedReview, StatsRow
-from dlcards.store.schema import TALLY_DAYS_SQL, TALLY_RETENTION_SQL
+from dlcards.store.schema import TALLY_DAYS_SQL, TALLY_MEMORY_SQL, TALLY_RETENTION_SQL
 from tests.helpers import grade, sched, set_scheduler, undo
 
 START = date(2026, 1, 1)
@@ -173,6 +173,10 @@ def check_tallies(store: Store) -> None:
         "SELECT topic, mature, passed, day, reviews FROM retention_days ORDER BY 1, 2, 3, 4"
     )
     assert kept == sorted(store.query(TALLY_RETENTION_SQL))
+    memories = store.query(
+        "SELECT last_review, interval, due, cards, learning, ef FROM sm2_tally ORDER BY 1, 2, 3"
+    )
+    assert memories == sorted(store.query(TALLY_MEMORY_SQL))
 
 
 def check_cards(store: Store, today: date, by: str) -> None:
@@ -285,11 +289,13 @@ def test_doctor_finds_and_rebuilds_damaged_tallies(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE retention_days SET reviews = reviews + 1")
         conn.execute("DROP TRIGGER reviews_tally_delete")
+        conn.execute("UPDATE sm2_tally SET ef = ef + 1")
     runner = CliRunner()
     checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert checked.exit_code == 1, checked.output
     assert "retention_days differs from the review log" in checked.output
     assert "trigger reviews_tally_delete is missing" in checked.output
+    assert "sm2_tally differs from the memories" in checked.output
     repaired = runner.invoke(app, ["doctor", "--db", str(db)])
     assert repaired.exit_code == 0, repaired.output
     with Store.open(db) as store:

@@ -260,26 +260,35 @@ def _tallies(
 ) -> None:
     """The tallies `stats` reads (kept by triggers) against the log they sum."""
     from dlcards.store.schema import (
+        MEMORY_TRIGGERS,
         TALLY_DAYS_SQL,
+        TALLY_MEMORY_SQL,
         TALLY_RETENTION_SQL,
         TALLY_TRIGGERS,
+        fill_memory_tally,
         fill_tallies,
     )
 
     have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    gone = [name for sql in TALLY_TRIGGERS if (name := sql.split()[2]) not in have]
+    gone = [
+        name for sql in TALLY_TRIGGERS + MEMORY_TRIGGERS if (name := sql.split()[2]) not in have
+    ]
     wrong = [
         table
         for table, columns, sql in (
             ("review_days", "day, reviews, scheduled, passed", TALLY_DAYS_SQL),
             ("retention_days", "topic, mature, passed, day, reviews", TALLY_RETENTION_SQL),
+            ("sm2_tally", "last_review, interval, due, cards, learning, ef", TALLY_MEMORY_SQL),
         )
         if sorted(conn.execute(f"SELECT {columns} FROM {table}")) != sorted(conn.execute(sql))
     ]
     if not gone and not wrong:
         report.add(Finding("statistics"))
         return
-    problems = [f"{table} differs from the review log" for table in wrong]
+    problems = [
+        f"{table} differs from {'the memories' if table == 'sm2_tally' else 'the review log'}"
+        for table in wrong
+    ]
     problems += [f"trigger {name} is missing" for name in gone]
     finding = report.add(Finding("statistics", "; ".join(problems)))
     if not repair:
@@ -288,11 +297,12 @@ def _tallies(
     conn.execute("BEGIN IMMEDIATE")
     try:
         fill_tallies(conn.execute)
+        fill_memory_tally(conn.execute)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    finding.repaired = "the statistics' tallies and their triggers rebuilt from the log"
+    finding.repaired = "the statistics' tallies and their triggers rebuilt"
 
 
 def _memories(

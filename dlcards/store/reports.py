@@ -125,7 +125,7 @@ class Reports(Connection):
         """The statistics' sums over every active card (`dlcards.stats.CardTally`) by SQL,
         with scheduler `by`'s due dates, intervals (and FSRS's stabilities and difficulties):
         every memory summed, then the few retired or suspended cards (a partial index) taken
-        out. Under SM-2 the sums walk two covering indexes in their order; under FSRS, whose
+        out. Under SM-2 the sums are a table kept by triggers (`sm2_tally`); under FSRS, whose
         stabilities are one per card, each card's memory is read along covering indexes and
         summed here. None when a stored value is damaged: then `card_rows` names the card."""
         from dlcards.stats import CardGroup, CardTally
@@ -146,10 +146,10 @@ class Reports(Connection):
         else:
             memory = "s.last_review, s.interval, s.due, NULL, NULL"
             join = ""
-            summed = (  # walks sm2_stats in its order: no sort
-                f"SELECT {memory}, count(*), sum(s.repetitions <= 1), sum(s.ef), "
-                "min(s.repetitions), max(s.repetitions) FROM sm2 s INDEXED BY sm2_stats "
-                "WHERE s.last_review > '' GROUP BY 1, 2, 3"
+            # the memories' sums, kept by triggers on sm2 (`schema.MEMORY_TRIGGERS`)
+            summed = (
+                "SELECT last_review, interval, due, NULL, NULL, cards, learning, ef, NULL, NULL "
+                "FROM sm2_tally"
             )
 
         def read() -> tuple[Any, ...]:
@@ -161,7 +161,8 @@ class Reports(Connection):
             ).fetchone()[0]
             groups = c.execute(summed).fetchall()
             ease = c.execute(
-                "SELECT ef, count(*) FROM sm2 INDEXED BY sm2_ef WHERE last_review > '' GROUP BY 1"
+                "SELECT ef, count(*), min(repetitions), max(repetitions) "
+                "FROM sm2 INDEXED BY sm2_ef WHERE last_review > '' GROUP BY 1"
             ).fetchall()
             inactive = c.execute(
                 f"SELECT c.id, c.retired, c.suspended, {memory}, s.repetitions, s.ef "
@@ -203,9 +204,9 @@ class Reports(Connection):
                 float_of(stability, "?", "fsrs.stability", STABILITY_RANGE, True)
             for difficulty in {r[4] for r in rows} - {None}:
                 float_of(difficulty, "?", "fsrs.difficulty", (0.0, 11.0))
-            for reps in {r[8] for r in rows} | {r[9] for r in rows}:
+            for reps in {r[2] for r in ease_rows} | {r[3] for r in ease_rows}:
                 int_of(reps, "?", "sm2.repetitions", COUNT_RANGE)
-            ease = {int_of(ef, "?", "sm2.ef", EF_RANGE): int(n) for ef, n in ease_rows}
+            ease = {int_of(ef, "?", "sm2.ef", EF_RANGE): int(n) for ef, n, _, _ in ease_rows}
         except StoreError:
             return None
         for *stored, n, learning, ef_sum, _, _ in rows:
