@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -227,6 +227,18 @@ class Catalog:
                 f"unknown tag '{escaped(tag)}'{did_you_mean(tag, known)}; "
                 f"tags are: {', '.join(known) or 'none'}"
             )
+
+    def stream(self, topics: Sequence[str] = (), tag: str | None = None) -> Iterator[list[Card]]:
+        """The cards of `select`, one deck's at a time; a deck loaded only for this is not
+        kept, so a caller that lets go of each list holds one deck at a time."""
+        self.check_topics(topics)
+        self.check_tag(tag)
+        chosen = set(topics)
+        for info in self.infos:
+            if chosen and info.topic not in chosen:
+                continue
+            deck = self._decks.get(info.topic) or self._load(info)
+            yield [card for card in deck.cards if tag is None or tag in card.tags]
 
     def select(self, topics: Sequence[str] = (), tag: str | None = None) -> list[Card]:
         """Cards of the given topics (all if none) carrying `tag` (any if None), in deck order.
@@ -527,8 +539,7 @@ def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Ca
             deck = _deck_from_json(data, info.path)
         except (OSError, ValueError, KeyError, TypeError):
             deck = read_deck(info.file)  # a damaged cache entry: parse the file again
-        parsed[info.file] = deck
-        return deck
+        return deck  # not kept here: the Catalog keeps the decks it shows (not those it streams)
 
     check_merge(infos, load)
     return Catalog(infos, load)

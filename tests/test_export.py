@@ -36,7 +36,6 @@ from dlcards.export.anki import (
     anki_day,
     anki_notes,
     back_html,
-    build_package,
     deck_id,
     write_apkg,
 )
@@ -214,15 +213,17 @@ def test_ids_are_fixed() -> None:
     assert len({deck_id(t) for t in ("perceptron", "mlp", "loss", "gd", "vgp")}) == 5
 
 
-def test_package_model_and_decks(catalog) -> None:  # type: ignore[no-untyped-def]
-    package = build_package(anki_notes(catalog.cards, catalog.topic_titles()))
-    names = [d.name for d in package.decks]
-    assert names[0] == "Deep Learning" and package.decks[0].deck_id == ROOT_DECK_ID
+def test_package_model_and_decks(catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    conn = _collection(_apkg(anki_notes(catalog.cards, catalog.topic_titles())), tmp_path)
+    decks = json.loads(conn.execute("SELECT decks FROM col").fetchone()[0])
+    names = [d["name"] for d in decks.values() if d["id"] != 1]  # 1: Anki's "Default"
+    assert names[0] == "Deep Learning" and decks[str(ROOT_DECK_ID)]["name"] == names[0]
     assert names[1:] == [f"Deep Learning::{d.title}" for d in catalog.decks]
-    model = package.decks[1].notes[0].model
-    assert (model.model_id, model.name) == (MODEL_ID, MODEL_NAME)
-    assert ".nightMode" in model.css and ".night_mode" in model.css
-    assert sum(len(d.notes) for d in package.decks) == h.shipped()[0]
+    (model,) = json.loads(conn.execute("SELECT models FROM col").fetchone()[0]).values()
+    assert (int(model["id"]), model["name"]) == (MODEL_ID, MODEL_NAME)
+    assert ".nightMode" in model["css"] and ".night_mode" in model["css"]
+    assert [f["name"] for f in model["flds"]] == list(FIELDS)
+    assert conn.execute("SELECT count(*) FROM notes").fetchone()[0] == h.shipped()[0]
 
 
 # --- the package file -------------------------------------------------------------------------

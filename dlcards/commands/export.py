@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
+from contextlib import ExitStack
+from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -15,8 +19,13 @@ from dlcards.console import plural
 from dlcards.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from datetime import date
+
+    from dlcards.catalog import Catalog
     from dlcards.deck import Card
     from dlcards.export.anki import AnkiNote, CardProgress
+    from dlcards.scheduling import Schedule
     from dlcards.store import Store
 
 export_app = typer.Typer(
@@ -54,18 +63,37 @@ def _notes(
     return cards, anki_notes(cards, catalog.topic_titles())
 
 
-def _progress(store: Store, cards: list[Card]) -> dict[str, CardProgress]:
+@dataclass
+class _Counts:
+    """What the package holds, counted while its notes stream through."""
+
+    notes: int = 0
+    learned: int = 0
+    due: int = 0
+    new: int = 0
+
+
+def _selected(catalog: Catalog, topic: list[str] | None, tag: str | None) -> Iterator[list[Card]]:
+    """The selected cards, one deck's at a time; UsageError now if there are none."""
+    chunks = catalog.stream(topic or (), tag)
+    for chunk in chunks:
+        if chunk:
+            return itertools.chain([chunk], chunks)
+    where = f" in {', '.join(topic)}" if topic else ""
+    raise UsageError(f"no cards have the tag '{tag}'{where}" if tag else "no cards to export")
+
+
+def _progress(store: Store, schedule: Schedule, cards: Sequence[Card]) -> dict[str, CardProgress]:
     """Each card's schedule as the active scheduler has it (FSRS's interval, due date and
     memory state when FSRS is active)."""
-    from dlcards.commands.common import schedule_of
     from dlcards.export.anki import CardProgress
+    from dlcards.memory import Memory
 
-    schedule = schedule_of(store)
     fsrs = schedule.name == "fsrs"
+    stored = store.memories([card.id for card in cards])
     out = {}
     for card in cards:
-        flags = store.card_flags(card.id)
-        memory = store.memory(card.id)
+        memory, flags = stored.get(card.id, (Memory(), None))
         out[card.id] = CardProgress(
             due=None if memory.is_new else schedule.due(memory),
             interval=schedule.interval(memory),
@@ -77,6 +105,29 @@ def _progress(store: Store, cards: list[Card]) -> dict[str, CardProgress]:
             suspended=bool(flags and flags.suspended),
         )
     return out
+
+
+def _package_items(
+    chunks: Iterable[list[Card]],
+    titles: Mapping[str, str],
+    progress: Callable[[Sequence[Card]], dict[str, CardProgress]] | None,
+    day: date,
+    counts: _Counts,
+) -> Iterator[tuple[AnkiNote, CardProgress | None]]:
+    """Each card's note and progress (None without --with-progress), a deck at a time."""
+    from dlcards.export.anki import iter_notes
+
+    for cards in chunks:
+        states = progress(cards) if progress else {}
+        for note in iter_notes(cards, titles):
+            item = states.get(note.card_id)
+            counts.notes += 1
+            if item is not None and item.due is not None:
+                counts.learned += 1
+                counts.due += item.due <= day
+            elif item is not None:
+                counts.new += 1
+            yield note, item
 
 
 @export_app.command("anki")
@@ -102,9 +153,10 @@ def anki(
     today: str | None = TodayOption,
 ) -> None:
     """An Anki package: deck "Deep Learning", one subdeck per topic; re-import updates notes."""
-    from dlcards.catalog import deck_files
+    from dlcards.catalog import deck_files, load_catalog
+    from dlcards.commands.common import schedule_of
     from dlcards.export import target_for, write_output
-    from dlcards.export.anki import package_timestamp, write_apkg
+    from dlcards.export.anki import package_timestamp, write_package
 
     day = today_from(today)
     target = target_for(output, force)
@@ -112,22 +164,26 @@ def anki(
         raise UsageError(
             "-o - would write the binary package to the terminal; redirect it to a file or a pipe"
         )
-    cards, notes = _notes(topic, tag, decks)
-    progress: dict[str, CardProgress] | None = None
+    catalog = load_catalog(decks or ())
+    chunks = _selected(catalog, topic, tag)
+    with ExitStack() as stack:
+        store = stack.enter_context(synced_store(db, decks or ())) if with_progress else None
+        progress = None
+        if store is not None:
+            schedule = schedule_of(store)
+            progress = partial(_progress, store, schedule)
+        counts = _Counts()
+        items = _package_items(chunks, catalog.topic_titles(), progress, day, counts)
+        timestamp = package_timestamp(deck_files(decks or ()))
+        decks_n: list[int] = []  # the subdecks written
+        write_output(target, force, lambda fh: decks_n.append(write_package(items, fh, timestamp)))
+    summary = (
+        f"wrote {target.shown}: {plural(counts.notes, 'note')} in {plural(decks_n[0], 'deck')}"
+    )
     if with_progress:
-        with synced_store(db, decks or ()) as store:
-            progress = _progress(store, cards)
-    del cards  # the notes carry all the package needs: free the cards before writing it
-    timestamp = package_timestamp(deck_files(decks or ()))
-    write_output(target, force, lambda fh: write_apkg(notes, fh, timestamp, progress))
-    decks_n = len({n.deck for n in notes})
-    summary = f"wrote {target.shown}: {plural(len(notes), 'note')} in {plural(decks_n, 'deck')}"
-    if progress is not None:
-        learned = [p for p in progress.values() if p.due is not None]
-        due = sum(1 for p in learned if p.due is not None and p.due <= day)
         summary += (
-            f"; progress for {len(learned)} reviewed cards ({due} due by {day.isoformat()}), "
-            f"{len(progress) - len(learned)} new"
+            f"; progress for {counts.learned} reviewed cards ({counts.due} due by "
+            f"{day.isoformat()}), {counts.new} new"
         )
     typer.echo(summary, err=target.is_stdout)
 

@@ -32,7 +32,7 @@ import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -242,7 +242,10 @@ def card_images(card: Card) -> list[Path]:
 
     from dlcards.markup import tokens
 
-    texts = (card.question, card.answer, card.erratum or "", card.note or "")
+    every = (card.question, card.answer, card.erratum or "", card.note or "")
+    texts = [x for x in every if "!" in x and "[" in x]  # no image can be in the others
+    if not texts:
+        return []
     where = Path(card.file).parent
     found = (where / unquote(t.text) for x in texts for t in tokens(x) if t.kind == "image")
     return list(dict.fromkeys(found))
@@ -253,34 +256,39 @@ def card_media(card: Card) -> tuple[Path, ...]:
     return tuple(p for p in card_images(card) if p.is_file())
 
 
+def anki_note(card: Card, title: str) -> AnkiNote:
+    """One card as its note; a math card is computed by the engine."""
+    evaluations: Sequence[Evaluation] = ()
+    if card.compute:
+        from dlcards.mathcards import evaluate
+
+        evaluations = evaluate(card)
+    return AnkiNote(
+        card_id=card.id,
+        topic=card.topic,
+        guid=note_guid(card.id),
+        deck=deck_name(title),
+        fields=(
+            to_html(card.question),
+            back_html(card, evaluations),
+            escape(title),
+            to_html(card.source) if card.source else "",
+            escape(card.id),
+        ),
+        tags=note_tags(card),
+        media=card_media(card),
+    )
+
+
+def iter_notes(cards: Iterable[Card], titles: Mapping[str, str]) -> Iterator[AnkiNote]:
+    """The notes for `cards`, one at a time (in their order), so a caller can stream them."""
+    for card in cards:
+        yield anki_note(card, titles.get(card.topic, card.topic))
+
+
 def anki_notes(cards: Iterable[Card], titles: Mapping[str, str]) -> list[AnkiNote]:
     """The notes for `cards` (in their order); math cards are computed by the engine."""
-    notes = []
-    for card in cards:
-        evaluations: Sequence[Evaluation] = ()
-        if card.compute:
-            from dlcards.mathcards import evaluate
-
-            evaluations = evaluate(card)
-        title = titles.get(card.topic, card.topic)
-        notes.append(
-            AnkiNote(
-                card_id=card.id,
-                topic=card.topic,
-                guid=note_guid(card.id),
-                deck=deck_name(title),
-                fields=(
-                    to_html(card.question),
-                    back_html(card, evaluations),
-                    escape(title),
-                    to_html(card.source) if card.source else "",
-                    escape(card.id),
-                ),
-                tags=note_tags(card),
-                media=card_media(card),
-            )
-        )
-    return notes
+    return list(iter_notes(cards, titles))
 
 
 def package_timestamp(deck_files: Iterable[Path]) -> int:
@@ -297,42 +305,27 @@ def package_timestamp(deck_files: Iterable[Path]) -> int:
 # --- the package ------------------------------------------------------------------------------
 
 
-def build_package(notes: Sequence[AnkiNote]) -> Any:
-    """A genanki.Package: the root deck and one subdeck per topic, in the notes' order."""
+def anki_model() -> Any:
+    """The note type, a genanki.Model: fields, the card template and the CSS."""
     import genanki
 
-    model = genanki.Model(
+    return genanki.Model(
         MODEL_ID,
         MODEL_NAME,
         fields=[{"name": name} for name in FIELDS],
         templates=[{"name": "Card", "qfmt": FRONT_TEMPLATE, "afmt": BACK_TEMPLATE}],
         css=CSS,
     )
-    root = genanki.Deck(
+
+
+def root_deck() -> Any:
+    import genanki
+
+    return genanki.Deck(
         ROOT_DECK_ID,
         ROOT_DECK,
         description="Deep learning flashcards from dlcards, one subdeck per topic.",
     )
-    decks: dict[str, Any] = {}
-    used = {ROOT_DECK_ID}
-    for position, note in enumerate(notes, start=1):
-        deck = decks.get(note.topic)
-        if deck is None:
-            did = deck_id(note.topic)
-            while did in used:  # two slugs hashing alike: probe, deterministically
-                did += 1
-            used.add(did)
-            deck = decks[note.topic] = genanki.Deck(did, note.deck)
-        deck.add_note(
-            genanki.Note(
-                model=model,
-                fields=list(note.fields),
-                tags=list(note.tags),
-                guid=note.guid,
-                due=position,  # new cards come in deck order
-            )
-        )
-    return genanki.Package([root, *decks.values()])
 
 
 def anki_day(day: date, crt: int) -> int:
@@ -344,39 +337,113 @@ def anki_day(day: date, crt: int) -> int:
     return (day - datetime.fromtimestamp(crt, timezone.utc).date()).days
 
 
-def _set_progress(
-    conn: sqlite3.Connection,
-    notes: Sequence[AnkiNote],
-    progress: Mapping[str, CardProgress],
+_INSERT_NOTE = "INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT_CARD = "INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_BATCH = 2000  # notes per executemany: the rows of one batch are all that is held
+
+
+def _card_row(
+    cid: int,
+    nid: int,
+    did: int,
     timestamp: int,
-) -> None:
-    crt = int(conn.execute("SELECT crt FROM col").fetchone()[0])
-    nids = dict(conn.execute("SELECT guid, id FROM notes").fetchall())
-    for note in notes:
-        item = progress.get(note.card_id)
-        if item is None:
-            continue
-        nid = nids[note.guid]
-        if item.due is None:
-            if item.suspended:
-                conn.execute("UPDATE cards SET queue = ? WHERE nid = ?", (QUEUE_SUSPENDED, nid))
-            continue
-        conn.execute(
-            "UPDATE cards SET type = ?, queue = ?, ivl = ?, due = ?, factor = ?, reps = ?, "
-            "lapses = ?, mod = ?, data = ? WHERE nid = ?",
-            (
-                CARD_TYPE_REVIEW,
-                QUEUE_SUSPENDED if item.suspended else QUEUE_REVIEW,
-                max(item.interval, 1),
-                anki_day(item.due, crt),
-                item.ef * 10,  # EF in hundredths -> Anki's permille factor
-                item.repetitions,
-                item.lapses,
-                timestamp,
-                item.card_data(),
-                nid,
-            ),
-        )
+    position: int,
+    item: CardProgress | None,
+    crt: int,
+) -> tuple[Any, ...]:
+    """Anki's `cards` row: a new card at `position` (genanki's), or the card's progress."""
+    if item is None or item.due is None:
+        queue = QUEUE_SUSPENDED if item is not None and item.suspended else QUEUE_NEW
+        return (cid, nid, did, 0, timestamp, -1, 0, queue, position, 0, 0, 0, 0, 0, 0, 0, 0, "")
+    return (
+        cid,
+        nid,
+        did,
+        0,  # ord: the one template
+        timestamp,  # mod
+        -1,  # usn
+        CARD_TYPE_REVIEW,
+        QUEUE_SUSPENDED if item.suspended else QUEUE_REVIEW,
+        anki_day(item.due, crt),
+        max(item.interval, 1),
+        item.ef * 10,  # EF in hundredths -> Anki's permille factor
+        item.repetitions,
+        item.lapses,
+        0,  # left
+        0,  # odue
+        0,  # odid
+        0,  # flags
+        item.card_data(),
+    )
+
+
+@dataclass
+class _Written:
+    """What writing the collection learned: the decks in order of their first note, and the
+    media files by name."""
+
+    decks: dict[str, Any]
+    media: dict[str, Path]
+
+
+def _write_collection(
+    conn: sqlite3.Connection,
+    items: Iterable[tuple[AnkiNote, CardProgress | None]],
+    timestamp: int,
+) -> _Written:
+    """Write Anki's collection (schema 11, as genanki makes it) with the notes and cards of
+    `items`, in batches with executemany.
+
+    genanki writes the schema, the `col` row and the note type and deck JSON, from the same
+    genanki.Model and genanki.Deck values as always; the rows of the notes and cards are the
+    ones genanki's Note and Card write (ids from one counter starting at the timestamp in ms, a
+    note's id then its card's; the sort field is Front; the card of a note whose Front and
+    Topic are both empty is left out, as the model's `req` says), so the collection is the
+    same, without building a Note object per card."""
+    import genanki
+
+    ids = itertools.count(timestamp * 1000)
+    cursor = conn.cursor()
+    genanki.Package([]).write_to_db(cursor, timestamp, ids)  # the schema and the `col` row
+    crt = int(cursor.execute("SELECT crt FROM col").fetchone()[0])
+    model = anki_model()
+    ((_, any_or_all, required),) = model.to_json(timestamp, ROOT_DECK_ID)["req"]
+    needs = all if any_or_all == "all" else any
+    written = _Written({}, {})
+    dids: dict[str, int] = {}
+    used = {ROOT_DECK_ID}
+    notes: list[tuple[Any, ...]] = []
+    cards: list[tuple[Any, ...]] = []
+    for position, (note, item) in enumerate(items, start=1):
+        did = dids.get(note.topic)
+        if did is None:
+            did = deck_id(note.topic)
+            while did in used:  # two slugs hashing alike: probe, deterministically
+                did += 1
+            used.add(did)
+            dids[note.topic] = did
+            written.decks[note.topic] = genanki.Deck(did, note.deck)
+        nid = next(ids)
+        tags = " " + " ".join(note.tags) + " "
+        fields = note.fields
+        flds = "\x1f".join(fields)
+        notes.append((nid, note.guid, MODEL_ID, timestamp, -1, tags, flds, fields[0], 0, 0, ""))
+        if needs(fields[i] for i in required):
+            cards.append(_card_row(next(ids), nid, did, timestamp, position, item, crt))
+        for file in note.media:
+            written.media.setdefault(media_name(file.name), file)
+        if len(notes) >= _BATCH:
+            cursor.executemany(_INSERT_NOTE, notes)
+            cursor.executemany(_INSERT_CARD, cards)
+            notes.clear()
+            cards.clear()
+    cursor.executemany(_INSERT_NOTE, notes)
+    cursor.executemany(_INSERT_CARD, cards)
+    for deck in written.decks.values():
+        deck.add_model(model)
+    for deck in (root_deck(), *written.decks.values()):
+        deck.write_to_db(cursor, timestamp, ids)  # the deck and note type JSON
+    return written
 
 
 def _zip_entry(name: str, timestamp: int) -> zipfile.ZipInfo:
@@ -398,25 +465,35 @@ def _clean_stale_workdirs() -> None:
 
 
 def write_apkg(
-    notes: Sequence[AnkiNote],
+    notes: Iterable[AnkiNote],
     out: IO[bytes],
     timestamp: int,
     progress: Mapping[str, CardProgress] | None = None,
 ) -> None:
     """Write the package for `notes` to `out`. Same arguments, same bytes."""
-    package = build_package(notes)
+    given = progress or {}
+    write_package(((note, given.get(note.card_id)) for note in notes), out, timestamp)
+
+
+def write_package(
+    items: Iterable[tuple[AnkiNote, CardProgress | None]],
+    out: IO[bytes],
+    timestamp: int,
+) -> int:
+    """Write the package of the notes in `items`, each with its progress (None: a new card),
+    to `out`; return the number of subdecks (topics). `items` is read once, in order, and no note is
+    kept: a generator of notes streams through. Same items, same bytes."""
     _clean_stale_workdirs()
     with tempfile.TemporaryDirectory(prefix=f"dlcards-apkg-{os.getpid()}-") as tmp:
         path = Path(tmp) / "collection.anki2"
         conn = sqlite3.connect(path)
         try:
-            package.write_to_db(conn.cursor(), timestamp, itertools.count(timestamp * 1000))
-            if progress:
-                _set_progress(conn, notes, progress, timestamp)
+            conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
+            conn.execute("PRAGMA synchronous = OFF")
+            written = _write_collection(conn, items, timestamp)
             conn.commit()
         finally:
             conn.close()
-        del package  # the notes are in the collection file now
         with zipfile.ZipFile(out, "w") as archive:
             # streamed, not read whole: a 100,000-card collection is about 85 MB
             with (
@@ -425,21 +502,14 @@ def write_apkg(
             ):
                 shutil.copyfileobj(src, dst, 1 << 20)
             names: dict[str, str] = {}
-            for index, file in enumerate(_media(notes)):
-                names[str(index)] = media_name(file.name)
+            media = written.media
+            for index, name in enumerate(sorted(media)):
+                names[str(index)] = name
                 with (
-                    file.open("rb") as src,
+                    media[name].open("rb") as src,
                     archive.open(_zip_entry(str(index), timestamp), "w") as dst,
                 ):
                     shutil.copyfileobj(src, dst, 1 << 20)
             media_map = json.dumps(names, sort_keys=True).encode("utf-8")
             archive.writestr(_zip_entry("media", timestamp), media_map)
-
-
-def _media(notes: Sequence[AnkiNote]) -> list[Path]:
-    """Every note's image files, one per media name (Anki's media are flat), by name."""
-    by_name: dict[str, Path] = {}
-    for note in notes:
-        for file in note.media:
-            by_name.setdefault(media_name(file.name), file)
-    return [by_name[name] for name in sorted(by_name)]
+    return len(written.decks)

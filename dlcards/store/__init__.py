@@ -94,6 +94,12 @@ def _topic_filter(topics: Sequence[str]) -> tuple[str, list[Any]]:
     return f" AND c.topic IN ({','.join('?' * len(topics))})", list(topics)
 
 
+_MEMORIES = (
+    "SELECT c.id, c.suspended, c.retired, c.leech, s.card_id IS NOT NULL, "
+    + SELECT_MEMORY.removeprefix("SELECT ").split(" FROM ")[0]
+    + " FROM cards c LEFT JOIN sm2 s ON s.card_id = c.id"
+    " LEFT JOIN fsrs f ON f.card_id = c.id WHERE c.id IN "
+)
 _HISTORY = (
     "SELECT r.day, r.grade FROM reviews r JOIN cards c ON c.id = r.card_id "
     f"WHERE r.card_id = ? AND r.kind = 'scheduled' AND {AFTER_RESET} ORDER BY {TIME_ORDER}"
@@ -288,6 +294,23 @@ class Store(Reports, Merging):
             LogEntry(day_of(d, card_id, "reviews.day") or date.min, grade_of(g, card_id))
             for d, g in rows
         ]
+
+    def memories(self, card_ids: Sequence[str]) -> dict[str, tuple[Memory, CardFlags]]:
+        """The stored memory and flags of each synced card among `card_ids`, in one query per
+        500 ids (a card never synced is left out): `memory` and `card_flags` for many cards."""
+        out: dict[str, tuple[Memory, CardFlags]] = {}
+        for start in range(0, len(card_ids), 500):
+            chunk = card_ids[start : start + 500]
+            query = _MEMORIES + f"({', '.join('?' * len(chunk))})"
+
+            def read(q: str = query, c: Sequence[str] = chunk) -> list[Any]:
+                return self.conn.execute(q, c).fetchall()
+
+            rows = self._call(read)
+            for card_id, suspended, retired, leech, has_memory, *memory in rows:
+                flags = CardFlags(bool(suspended), bool(retired), bool(leech))
+                out[card_id] = (memory_from(memory, card_id) if has_memory else Memory(), flags)
+        return out
 
     def card_flags(self, card_id: str) -> CardFlags | None:
         """The card's flags, or None if it was never synced."""
