@@ -21,12 +21,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 __all__ = ["CONTROL", "Token", "normalize", "tokens"]
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a NamedTuple: a card has many, and they are made fast
     kind: str  # "text" | "code" | "math" | "dmath" | "open" | "close" | "image"
     text: str = ""  # image: the file, relative to the deck's directory
     trail: str = ""  # dmath: punctuation kept on the math line; image: its alt text
@@ -294,9 +294,172 @@ def normalize(text: str) -> str:
     return _break_inline_lists(_BR.sub("\n", text))
 
 
+# Text the quick lexer below takes: none of the characters that start code, an image, an
+# entity or <br>, nothing `normalize` changes (a carriage return, a control character, a line
+# starting "1. "), and every run of '*' exactly two long; a backslash only inside math.
+_NOT_SIMPLE = re.compile(r"[`!&<\r\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SIMPLE_SPECIAL = re.compile(r"\$\$|\$|\*\*")
+
+
+def _simple_tokens(text: str) -> tuple[Token, ...] | None:
+    """`tokens` for the common case: plain text, ``$math$``, ``$$math$$`` and ``**bold**``.
+
+    The same rules as `_lex`, `_pair_emphasis` and `tokens`, cut down to that case (no
+    escapes to honour; every ``*`` run two long, so CommonMark's pairing is a plain stack and
+    every span bold), without their intermediate objects. None for any other text (and for
+    math holding ``*``, or a backslash outside math), which takes the general path. A property
+    test holds the two equal."""
+    if (
+        _NOT_SIMPLE.search(text)
+        or text.startswith("1. ")
+        or "\n1. " in text
+        or "***" in text
+        or text.count("*") != 2 * text.count("**")  # with no '***': a lone '*'
+    ):
+        return None
+    # items: (kind, text, trail) with kind "text" | "delim" | "math" | "dmath"
+    items: list[tuple[str, str, str]] = []
+    buf = ""
+    strip_next = False
+    i, n = 0, len(text)
+    while True:
+        found = _SIMPLE_SPECIAL.search(text, i)
+        plain = text[i:] if found is None else text[i : found.start()]
+        if "\\" in plain:  # an escape: the general lexer's
+            return None
+        buf += plain
+        if found is None:
+            break
+        start = found.start()
+        mark = found.group()
+        if mark == "**":
+            piece = buf.lstrip(" \t") if strip_next else buf
+            if piece:
+                items.append(("text", piece, ""))
+            buf, strip_next = "", False
+            items.append(("delim", "**", ""))
+            i = start + 2
+        elif mark == "$$":
+            end = _find_unescaped(text, "$$", start + 2)
+            content = text[start + 2 : end] if end >= 0 else ""
+            if not content.strip():
+                buf += "$$"
+                i = start + 2
+                continue
+            if "*" in content:
+                return None
+            buf = buf.rstrip(" \t")
+            piece = buf.lstrip(" \t") if strip_next else buf
+            if piece:
+                items.append(("text", piece, ""))
+            buf = ""
+            i = end + 2
+            punct = _DISPLAY_TRAILING_PUNCTUATION.match(text, i)
+            items.append(("dmath", content, punct.group() if punct else ""))
+            if punct:
+                i = punct.end()
+            strip_next = True
+        else:
+            end = _find_unescaped(text, "$", start + 1)
+            content = text[start + 1 : end] if end >= 0 else ""
+            if (
+                not content
+                or content[0].isspace()
+                or content[-1].isspace()
+                or (end + 1 < n and text[end + 1].isdigit())
+            ):
+                buf += "$"
+                i = start + 1
+                continue
+            if "*" in content:
+                return None
+            piece = buf.lstrip(" \t") if strip_next else buf
+            if piece:
+                items.append(("text", piece, ""))
+            buf, strip_next = "", False
+            if content.strip():
+                items.append(("math", content, ""))
+            i = end + 1
+    piece = buf.lstrip(" \t") if strip_next else buf
+    if piece:
+        items.append(("text", piece, ""))
+
+    # Pair the '**' runs: each is an opener or a closer as it flanks (as in _pair_emphasis).
+    opens: dict[int, int] = {}  # item index -> pair number
+    closes: dict[int, int] = {}
+    stack: list[int] = []
+    count = len(items)
+    for index, (kind, _, _) in enumerate(items):
+        if kind != "delim":
+            continue
+        before = _simple_edge(items[index - 1] if index else None, last=True)
+        after = _simple_edge(items[index + 1] if index + 1 < count else None, last=False)
+        can_open = not after.isspace() and (
+            not _is_punctuation(after) or before.isspace() or _is_punctuation(before)
+        )
+        can_close = not before.isspace() and (
+            not _is_punctuation(before) or after.isspace() or _is_punctuation(after)
+        )
+        if can_close and stack:
+            number = len(closes)
+            opens[stack.pop()] = number
+            closes[index] = number
+        elif can_open:
+            stack.append(index)
+
+    out: list[Token] = []
+    last_text = ""
+    for index, (kind, body, trail) in enumerate(items):
+        if kind == "text":
+            out.append(Token("text", body))
+            last_text = body
+        elif kind == "delim":
+            if index in closes:
+                out.append(Token("close", style="bold", pair=closes[index]))
+            elif index in opens:
+                if (
+                    index + 1 < count
+                    and items[index + 1][1][:1].isupper()
+                    and _SPACE_BEFORE_BOLD.search(last_text)
+                ):
+                    out.append(Token("text", " "))
+                out.append(Token("open", style="bold", pair=opens[index]))
+            else:
+                out.append(Token("text", "**"))
+                last_text = "**"
+        elif kind == "math":
+            if body[:1].isspace():
+                out.append(Token("text", " "))
+            out.append(Token("math", body))
+            if body[-1:].isspace():
+                out.append(Token("text", " "))
+            last_text = ""
+        else:
+            out.append(Token("dmath", body, trail=trail))
+            last_text = ""
+    return tuple(out)
+
+
+def _simple_edge(item: tuple[str, str, str] | None, last: bool) -> str:
+    """`_edge` for the quick lexer's items."""
+    if item is None or item[0] == "dmath":
+        return " "
+    if item[0] == "delim":
+        return "*"
+    ch = item[1][-1] if last else item[1][0]
+    if item[0] == "text" or ch.isspace():
+        return ch
+    return "a"
+
+
 @lru_cache(maxsize=1024)
 def tokens(text: str) -> tuple[Token, ...]:
     """Card text -> its tokens (see the module docstring)."""
+    quick = _simple_tokens(text)
+    return quick if quick is not None else _general_tokens(text)
+
+
+def _general_tokens(text: str) -> tuple[Token, ...]:
     items = _lex(normalize(text))
     pairs = _pair_emphasis(items)
     # Pairs are found inner first, so at a shared delimiter closings go in the order found and

@@ -35,6 +35,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -163,6 +164,7 @@ class CardProgress:
         )
 
 
+@lru_cache(maxsize=256)
 def deck_name(title: str) -> str:
     return f"{ROOT_DECK}::{title.replace('::', ':').strip()}"
 
@@ -271,13 +273,18 @@ def anki_note(card: Card, title: str) -> AnkiNote:
         fields=(
             to_html(card.question),
             back_html(card, evaluations),
-            escape(title),
+            _title_html(title),
             to_html(card.source) if card.source else "",
             escape(card.id),
         ),
         tags=note_tags(card),
         media=card_media(card),
     )
+
+
+@lru_cache(maxsize=256)
+def _title_html(title: str) -> str:
+    return escape(title)
 
 
 def iter_notes(cards: Iterable[Card], titles: Mapping[str, str]) -> Iterator[AnkiNote]:

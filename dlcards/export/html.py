@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 
-from dlcards.markup import tokens
+from dlcards.markup import Token, tokens
 
-__all__ = ["escape", "math_inline", "math_display", "media_name", "to_html"]
+__all__ = ["escape", "html_of", "math_inline", "math_display", "media_name", "to_html"]
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
+# What makes `tokens` do more than return the text as one token: a character that starts
+# markup (escape, code, math, image, emphasis, entity, <br>), a carriage return or control
+# character that `normalize` changes, or a line starting "1. " (an inline list it breaks).
+_MARKUP = re.compile(r"[\\`$*!&<\r\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def escape(text: str) -> str:
@@ -52,8 +57,16 @@ def to_html(text: str) -> str:
     >>> to_html(r"**Loss** is $z < 0$ & `a*b`<br>next")
     '<b>Loss</b> is \\\\(z &lt; 0\\\\) &amp; <code>a*b</code><br>next'
     """
+    # plain text (most sources, many questions) is one text token
+    if not (_MARKUP.search(text) or text.startswith("1. ") or "\n1. " in text):
+        return escape(text).strip()
+    return html_of(tokens(text))
+
+
+def html_of(stream: Iterable[Token]) -> str:
+    """A token stream as Anki field HTML: what `to_html` gives for the text of the tokens."""
     out: list[str] = []
-    for token in tokens(text):
+    for token in stream:
         if token.kind == "text":
             out.append(escape(token.text))
         elif token.kind in ("open", "close"):
