@@ -49,6 +49,7 @@ STAMP = 1_790_000_000
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 26)
 TABLES = ("col", "notes", "cards", "revlog", "graves")
+COMPARED = (*TABLES, "schema")
 
 
 # --- the reference: the genanki writer as it was (commit 6d7d1d5) --------------------------------
@@ -170,7 +171,11 @@ def unpacked(apkg: Path, where: Path) -> Path:
 def rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     conn = sqlite3.connect(path)
     try:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
+        out = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
+        out["schema"] = conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall()
+        return out
     finally:
         conn.close()
 
@@ -223,7 +228,7 @@ def test_cli_package_holds_the_rows_the_genanki_writer_wrote(
         assert result.exit_code == 0, result.output
         new = rows(unpacked(out, tmp_path / "new"))
         expected = rows(old if args else reference_collection(notes, tmp_path / "o2.anki2", None))
-        for table in TABLES:
+        for table in COMPARED:
             assert new[table] == expected[table], table
         assert len(new["notes"]) == len(new["cards"]) == len(notes) == h.shipped()[0]
 
@@ -247,7 +252,7 @@ def test_write_apkg_holds_the_rows_the_genanki_writer_wrote(tmp_path: Path) -> N
     apkg.write_bytes(buf.getvalue())
     new = rows(unpacked(apkg, tmp_path / "new"))
     old = rows(reference_collection(notes, tmp_path / "old.anki2", progress))
-    for table in TABLES:
+    for table in COMPARED:
         assert new[table] == old[table], table
 
 

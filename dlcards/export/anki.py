@@ -118,6 +118,8 @@ code {
 .night_mode .references, .night_mode .source-question { color: #9198a1; }
 """
 
+ZIP_LEVEL = 1  # deflate level of the package's entries
+
 # SM-2's scheduled reviews become Anki review cards.
 CARD_TYPE_REVIEW = 2
 QUEUE_NEW = 0
@@ -346,7 +348,45 @@ def anki_day(day: date, crt: int) -> int:
 
 _INSERT_NOTE = "INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 _INSERT_CARD = "INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-_BATCH = 2000  # notes per executemany: the rows of one batch are all that is held
+_BATCH = 2000  # notes per executemany: a few batches of rows are all that is held
+
+
+class _RowWriter:
+    """Inserts batches of note and card rows on a thread of its own, while the caller renders
+    the next batch: SQLite runs without the GIL, so on two cores the inserts cost little wall
+    time. At most two batches wait; an error is raised to the caller at `close`."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        import queue
+        import threading
+
+        self._cursor = conn.cursor()
+        self._queue: queue.Queue[tuple[list[Any], list[Any]] | None] = queue.Queue(maxsize=2)
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="dlcards-apkg", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._failed is not None:
+                continue  # keep taking batches so that the caller never blocks
+            try:
+                self._cursor.executemany(_INSERT_NOTE, batch[0])
+                self._cursor.executemany(_INSERT_CARD, batch[1])
+            except BaseException as err:  # handed to the caller at close()
+                self._failed = err
+
+    def put(self, notes: list[Any], cards: list[Any]) -> None:
+        if self._failed is not None:
+            raise self._failed
+        self._queue.put((notes, cards))
+
+    def close(self, raising: bool = True) -> None:
+        """Wait for the inserts; raise the error of a failed one (if `raising`)."""
+        self._queue.put(None)
+        self._thread.join()
+        if raising and self._failed is not None:
+            raise self._failed
 
 
 def _card_row(
@@ -421,31 +461,42 @@ def _write_collection(
     used = {ROOT_DECK_ID}
     notes: list[tuple[Any, ...]] = []
     cards: list[tuple[Any, ...]] = []
-    for position, (note, item) in enumerate(items, start=1):
-        did = dids.get(note.topic)
-        if did is None:
-            did = deck_id(note.topic)
-            while did in used:  # two slugs hashing alike: probe, deterministically
-                did += 1
-            used.add(did)
-            dids[note.topic] = did
-            written.decks[note.topic] = genanki.Deck(did, note.deck)
-        nid = next(ids)
-        tags = " " + " ".join(note.tags) + " "
-        fields = note.fields
-        flds = "\x1f".join(fields)
-        notes.append((nid, note.guid, MODEL_ID, timestamp, -1, tags, flds, fields[0], 0, 0, ""))
-        if needs(fields[i] for i in required):
-            cards.append(_card_row(next(ids), nid, did, timestamp, position, item, crt))
-        for file in note.media:
-            written.media.setdefault(media_name(file.name), file)
-        if len(notes) >= _BATCH:
-            cursor.executemany(_INSERT_NOTE, notes)
-            cursor.executemany(_INSERT_CARD, cards)
-            notes.clear()
-            cards.clear()
-    cursor.executemany(_INSERT_NOTE, notes)
-    cursor.executemany(_INSERT_CARD, cards)
+    # The indexes are built once after the rows are in (the same CREATE INDEX statements).
+    indexes = cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    ).fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    writer = _RowWriter(conn)
+    try:
+        for position, (note, item) in enumerate(items, start=1):
+            did = dids.get(note.topic)
+            if did is None:
+                did = deck_id(note.topic)
+                while did in used:  # two slugs hashing alike: probe, deterministically
+                    did += 1
+                used.add(did)
+                dids[note.topic] = did
+                written.decks[note.topic] = genanki.Deck(did, note.deck)
+            nid = next(ids)
+            tags = " " + " ".join(note.tags) + " "
+            fields = note.fields
+            flds = "\x1f".join(fields)
+            notes.append((nid, note.guid, MODEL_ID, timestamp, -1, tags, flds, fields[0], 0, 0, ""))
+            if needs(fields[i] for i in required):
+                cards.append(_card_row(next(ids), nid, did, timestamp, position, item, crt))
+            for file in note.media:
+                written.media.setdefault(media_name(file.name), file)
+            if len(notes) >= _BATCH:
+                writer.put(notes, cards)
+                notes, cards = [], []
+        writer.put(notes, cards)
+    except BaseException:
+        writer.close(raising=False)  # the error here is the one to report
+        raise
+    writer.close()
+    for _, sql in indexes:
+        cursor.execute(sql)
     for deck in written.decks.values():
         deck.add_model(model)
     for deck in (root_deck(), *written.decks.values()):
@@ -457,6 +508,10 @@ def _zip_entry(name: str, timestamp: int) -> zipfile.ZipInfo:
     stamp = time.gmtime(max(timestamp, 315532800))[:6]  # zip dates start in 1980
     info = zipfile.ZipInfo(name, date_time=stamp)
     info.compress_type = zipfile.ZIP_DEFLATED
+    # zlib level 1: an 81 MB collection deflates in 0.5 s instead of 2.1 s at the default
+    # level 6, and the package is 17 MB instead of 15 MB. ZipFile.open(info, "w") reads the
+    # level from the entry only (the public `compress_level` from Python 3.13 on).
+    info._compresslevel = ZIP_LEVEL  # type: ignore[attr-defined]
     info.external_attr = 0o644 << 16
     return info
 
@@ -493,7 +548,7 @@ def write_package(
     _clean_stale_workdirs()
     with tempfile.TemporaryDirectory(prefix=f"dlcards-apkg-{os.getpid()}-") as tmp:
         path = Path(tmp) / "collection.anki2"
-        conn = sqlite3.connect(path)
+        conn = sqlite3.connect(path, check_same_thread=False)  # the inserts run on a thread
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
             conn.execute("PRAGMA synchronous = OFF")

@@ -116,6 +116,8 @@ GRADE_RANGE = (0, 5)
 def int_of(value: object, card_id: str, column: str, bounds: tuple[int, int]) -> int:
     """A stored whole number within `bounds`; anything else is a StoreError naming it."""
     low, high = bounds
+    if type(value) is int and low <= value <= high:  # the usual case, first (not a bool)
+        return value
     number = int(value) if isinstance(value, float) and value.is_integer() else value
     if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
         raise _bad(card_id, column, value, f"a whole number from {low:,} to {high:,}")
