@@ -190,7 +190,9 @@ def _find_backtick_run(source: str, start: int, run: int) -> int:
 
 
 def _is_punctuation(ch: str) -> bool:
-    return ch in _ASCII_PUNCTUATION or unicodedata.category(ch)[0] in "PS"
+    if ch < "\x80":  # ASCII: the set holds all its punctuation and symbols
+        return ch in _ASCII_PUNCTUATION
+    return unicodedata.category(ch)[0] in "PS"
 
 
 def _edge(item: _Item | None, last: bool) -> str:
@@ -360,7 +362,9 @@ def _simple_tokens(text: str) -> tuple[Token, ...] | None:
                 i = punct.end()
             strip_next = True
         else:
-            end = _find_unescaped(text, "$", start + 1)
+            end = text.find("$", start + 1)
+            if end > 0 and text[end - 1] == "\\":  # perhaps escaped: count the backslashes
+                end = _find_unescaped(text, "$", start + 1)
             content = text[start + 1 : end] if end >= 0 else ""
             if (
                 not content

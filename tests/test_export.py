@@ -22,6 +22,8 @@ from pathlib import Path
 import genanki
 import helpers as h
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dlcards.catalog import load_catalog
@@ -37,6 +39,7 @@ from dlcards.export.anki import (
     anki_notes,
     back_html,
     deck_id,
+    note_guid,
     write_apkg,
 )
 from dlcards.export.html import to_html
@@ -652,3 +655,16 @@ def test_the_next_export_removes_temp_files_a_killed_export_left(tmp_path: Path)
     result = runner.invoke(app, ["export", "text", "-o", str(out / "cards.txt")])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == sorted(["cards.txt", running.name, mine.name])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(min_size=1, max_size=40))
+def test_note_guid_is_genankis(card_id: str) -> None:
+    """note_guid computes genanki.guid_for itself (faster); the GUIDs must never change."""
+    assert note_guid(card_id) == genanki.guid_for(card_id)
+
+
+def test_note_guid_of_every_shipped_card_is_genankis(catalog) -> None:  # type: ignore[no-untyped-def]
+    assert note_guid("gd-23") == genanki.guid_for("gd-23")
+    for card in catalog.cards:
+        assert note_guid(card.id) == genanki.guid_for(card.id), card.id
