@@ -256,14 +256,14 @@ def remarks_html(card: Card) -> str:
 def card_images(card: Card) -> list[Path]:
     """The image files a card's text shows (``![alt](media/x.png)``), relative to its deck
     file, whether they exist or not."""
-    from urllib.parse import unquote
-
-    from dlcards.markup import tokens
-
     every = (card.question, card.answer, card.erratum or "", card.note or "")
     texts = [x for x in every if "!" in x and "[" in x]  # no image can be in the others
     if not texts:
         return []
+    from urllib.parse import unquote
+
+    from dlcards.markup import tokens
+
     where = Path(card.file).parent
     found = (where / unquote(t.text) for x in texts for t in tokens(x) if t.kind == "image")
     return list(dict.fromkeys(found))
