@@ -91,9 +91,10 @@ def _progress(store: Store, schedule: Schedule, cards: Sequence[Card]) -> dict[s
 
     fsrs = schedule.name == "fsrs"
     stored = store.memories([card.id for card in cards])
+    never_synced = (Memory(), None)  # made once, not per card
     out = {}
     for card in cards:
-        memory, flags = stored.get(card.id, (Memory(), None))
+        memory, flags = stored.get(card.id, never_synced)
         out[card.id] = CardProgress(
             due=None if memory.is_new else schedule.due(memory),
             interval=schedule.interval(memory),

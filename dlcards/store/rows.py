@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dlcards.errors import StoreError
@@ -149,14 +150,21 @@ def iso(day: date | None) -> str | None:
 
 def sm2_from(row: Sequence[Any], card_id: str, table: str = "sm2") -> Sm2State:
     ef, reps, interval, due, lapses, last = row
+    names = _column_names(table)
     return Sm2State(
-        ef=int_of(ef, card_id, f"{table}.ef", EF_RANGE),
-        repetitions=int_of(reps, card_id, f"{table}.repetitions", COUNT_RANGE),
-        interval=int_of(interval, card_id, f"{table}.interval", INTERVAL_RANGE),
-        due=day_of(due, card_id, f"{table}.due"),
-        lapses=int_of(lapses, card_id, f"{table}.lapses", COUNT_RANGE),
-        last_review=day_of(last, card_id, f"{table}.last_review"),
+        ef=int_of(ef, card_id, names[0], EF_RANGE),
+        repetitions=int_of(reps, card_id, names[1], COUNT_RANGE),
+        interval=int_of(interval, card_id, names[2], INTERVAL_RANGE),
+        due=day_of(due, card_id, names[3]),
+        lapses=int_of(lapses, card_id, names[4], COUNT_RANGE),
+        last_review=day_of(last, card_id, names[5]),
     )
+
+
+@lru_cache(maxsize=8)
+def _column_names(table: str) -> tuple[str, ...]:
+    """`table.column` for each of SM2_COLUMNS, as errors name them (made once per table)."""
+    return tuple(f"{table}.{column}" for column in SM2_COLUMNS)
 
 
 def sm2_values(state: Sm2State) -> tuple[Any, ...]:
