@@ -1,10 +1,18 @@
-"""Cards -> an Anki package (.apkg), written with genanki.
+"""Cards -> an Anki package (.apkg): genanki's collection, its note and card rows written in
+batches.
+
+genanki writes the schema (Anki's schema 11), the `col` row and the note type and deck JSON
+from `anki_model()` and the genanki.Deck values; the notes and cards go in with executemany,
+streamed (`write_package` takes an iterable, so 100,000 cards are never all in memory), with
+the same rows genanki's Note and Card would write (tests/test_export_same_as_genanki.py
+compares them with the genanki writer this replaced, and through a real Anki).
 
 Identity is what makes a re-import update instead of duplicate:
 
 * one note type, `MODEL_ID`, generated once and never changed (nor its field list: Anki
   copies a note type whose fields differ);
-* each note's GUID is `genanki.guid_for(card_id)`, so editing a card's text keeps its note;
+* each note's GUID is `genanki.guid_for(card_id)` (`note_guid`), so editing a card's text
+  keeps its note;
 * the deck "Deep Learning" and one subdeck per topic, named by the topic's title, with ids
   derived from the topic slug (Anki matches imported decks by name anyway).
 
@@ -14,9 +22,9 @@ of the deck files and of this exporter's code. The same decks give the same time
 the same bytes (`write_apkg` fixes every other source of variation), and editing a deck gives a
 newer one, so Anki takes the edit.
 
-Progress (`--with-progress`): genanki's cards carry no scheduling, so `write_apkg` sets it on
-the written collection before zipping it: type/queue 2 (review), ivl, due (days since the
-collection's creation day), factor (EF x 1000), reps, lapses; suspended cards get queue -1.
+Progress (`--with-progress`): each card row carries its scheduling: type/queue 2 (review),
+ivl, due (days since the collection's creation day), factor (EF x 1000), reps, lapses, and
+FSRS's memory state in `data`; suspended cards get queue -1. The package holds no review log.
 Anki's importer keeps these when "import scheduling" is on, for cards not yet in the
 collection (it never changes the scheduling of cards it already has).
 """
