@@ -470,6 +470,7 @@ def test_a_bulk_merge_decides_as_card_by_card(
     that decides every card on its own; the log's indexes dropped and built again."""
     import dlcards.store.merge as merging
     from dlcards.grading import redecide_many
+    from test_stats_tally import check_tallies
 
     if scheduler == "fsrs":
         pytest.importorskip("fsrs")
@@ -508,7 +509,14 @@ def test_a_bulk_merge_decides_as_card_by_card(
                 sorted(s.query("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
                 == indexes
             )
+            # the statistics' tallies, made again after the bulk, equal the log, with their
+            # triggers back (the next merge keeps them one row at a time)
+            check_tallies(s)
+            triggers = s.query("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
             assert merge(s, rows) == []  # nothing twice
+            merge(s, [anki("c005", D + timedelta(200), 9, 4)])
+            check_tallies(s)
+            assert s.query("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'") == triggers
             results.append(_everything(s))
     assert results[0] == results[1]
     assert decided and all(decided) == (scheduler == "sm2")  # at once only under SM-2

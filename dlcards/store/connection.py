@@ -353,7 +353,7 @@ class Connection:
             if problems:  # kept: every later write is refused too
                 raise _damaged(self.path, problems)
             self.file_check = None
-            self.whole_checked = True
+            self.whole_checked = self.guarded = True  # the whole file covers every table
         if self.guarded and (self.whole_checked or not whole_file):
             return
         day = today or date.today()
@@ -382,12 +382,16 @@ class Connection:
         self.guarded = True
 
     def check_in_background(self, today: date | None = None) -> None:
-        """Before a session that appends to the log: the checks of `guard_writes` now, and,
-        unless the daily check just covered it, the whole file's in a thread; the first
-        write waits for it (`file_check_failed` tells a session between cards)."""
-        self.guard_writes(today)
-        if not self.whole_checked and self.file_check is None:
-            self.file_check = FileCheck(self.path)
+        """Before a session that appends to the log: the daily check now if it is due (it
+        makes the day's backup); else the whole file's check, which covers the session tables
+        too, in a thread while the first card is read. The first write waits for it
+        (`file_check_failed` tells a session between cards)."""
+        if self.whole_checked or self.file_check is not None:
+            return
+        if self.daily_check_due(today):
+            self.guard_writes(today)
+            return
+        self.file_check = FileCheck(self.path)
 
     @property
     def checking(self) -> bool:

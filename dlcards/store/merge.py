@@ -351,10 +351,19 @@ def _gc_paused(pause: bool) -> Iterator[None]:
 @contextmanager
 def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
     """With `rebuild`, the log's secondary indexes (_BULK_INDEXES) are dropped for the block
-    and created again, from their own definitions, after it (in the caller's transaction)."""
+    and created again, from their own definitions, after it; and the statistics' tallies are
+    not kept row by row by their triggers but made again from the log and the memories after
+    it (`schema.fill_tallies`, `fill_memory_tally`), all in the caller's transaction."""
     if not rebuild:
         yield
         return
+    from dlcards.store.schema import (
+        MEMORY_TRIGGERS,
+        TALLY_TRIGGERS,
+        fill_memory_tally,
+        fill_tallies,
+    )
+
     marks = ",".join("?" * len(_BULK_INDEXES))
     sqls = c.execute(
         f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",
@@ -362,6 +371,10 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
     ).fetchall()
     for name in _BULK_INDEXES:
         c.execute(f'DROP INDEX IF EXISTS "{name}"')
+    for trigger in (*TALLY_TRIGGERS, *MEMORY_TRIGGERS):
+        c.execute(f"DROP TRIGGER IF EXISTS {trigger.split()[2]}")
     yield
     for (sql,) in sqls:
         c.execute(sql)
+    fill_tallies(c.execute)
+    fill_memory_tally(c.execute)
