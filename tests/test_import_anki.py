@@ -468,9 +468,10 @@ def test_a_bulk_merge_decides_as_card_by_card(
     """Thousands of rows into cards with no log (decided at once) and cards with one (a
     dlcards review, an earlier import, a reset): the same log, states and flags as the merge
     that decides every card on its own; the log's indexes dropped and built again."""
+    from test_stats_tally import check_tallies
+
     import dlcards.store.merge as merging
     from dlcards.grading import redecide_many
-    from test_stats_tally import check_tallies
 
     if scheduler == "fsrs":
         pytest.importorskip("fsrs")
