@@ -20,10 +20,49 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+@pytest.fixture(scope="session")
+def synced_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default database and deck cache as the first command leaves them (the built-in
+    decks synced), made once per test process: each test starts from a copy, not a new sync
+    (about 80 ms of every command-line test). The daily check is not recorded in it, so a
+    test's first write still makes the day's backup."""
+    import sqlite3
+
+    from dlcards.commands.common import sync_if_needed
+    from dlcards.store import Store
+
+    root = tmp_path_factory.mktemp("template")
+    before = os.environ.get("DLCARDS_CACHE_DIR")
+    os.environ["DLCARDS_CACHE_DIR"] = str(root / "cache")
+    try:
+        with Store.open(root / "dlcards.db") as store:
+            store.backups = False
+            sync_if_needed(store, [])
+    finally:
+        if before is None:
+            del os.environ["DLCARDS_CACHE_DIR"]
+        else:
+            os.environ["DLCARDS_CACHE_DIR"] = before
+    conn = sqlite3.connect(root / "dlcards.db")
+    conn.execute("DELETE FROM meta WHERE key = 'integrity_checked'")
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return root
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Path]:
+    import shutil
+
     monkeypatch.setenv("DLCARDS_CACHE_DIR", str(tmp_path / "cache"))
     (tmp_path / "data").mkdir()  # a named database's directory must exist
+    if "fresh_db" not in request.keywords:  # a test about a first run starts from nothing
+        template = request.getfixturevalue("synced_template")
+        shutil.copyfile(template / "dlcards.db", tmp_path / "data" / "dlcards.db")
+        shutil.copytree(template / "cache", tmp_path / "cache")
     monkeypatch.setenv("DLCARDS_DB", str(tmp_path / "data" / "dlcards.db"))
     monkeypatch.delenv("DLCARDS_DECKS", raising=False)
     monkeypatch.delenv("DLCARDS_TODAY", raising=False)

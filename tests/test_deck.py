@@ -405,6 +405,7 @@ def test_nesting_deeper_than_the_limit_is_refused_not_a_recursion_error() -> Non
     )
 
 
+@pytest.mark.fresh_db  # a first run: no default database or cache yet
 def test_many_changed_deck_files_are_parsed_by_a_pool_with_the_same_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

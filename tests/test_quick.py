@@ -50,6 +50,7 @@ def test_only_due_count_takes_the_fast_path(argv: list[str], options: object) ->
     assert _options(argv) == options
 
 
+@pytest.mark.fresh_db  # a first run: no default database or cache yet
 def test_fast_and_full_counts_agree_as_the_collection_changes(isolated: Path) -> None:
     assert due_count(["due", "--count", "--today", DAY]) is None  # no database yet
     assert full("--today", DAY) == expected(DAY) == 20

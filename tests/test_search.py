@@ -297,6 +297,7 @@ def test_study_and_quiz_take_the_same_query() -> None:
     assert "found none" in none.output
 
 
+@pytest.mark.fresh_db  # a first run: no default database or cache yet
 def test_a_version_6_database_is_indexed_and_its_leeches_marked(isolated: Path) -> None:
     import sqlite3
 
