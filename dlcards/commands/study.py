@@ -203,7 +203,6 @@ def _run(
     console: Console,
     keys: KeyInput | LineInput,
 ) -> None:
-    from dlcards.errors import StoreError
     from dlcards.sm2 import Grade
     from dlcards.view import card_panel, math_extras
 
@@ -211,9 +210,8 @@ def _run(
     grades = {str(g) for g in range(6)}
     message = ""
     while not session.done:
-        damaged = session.store.file_check_failed()  # the background check, between cards
-        if damaged is not None:
-            raise StoreError(damaged)
+        if not session.store.checking:  # the background check's verdict, between cards
+            session.store.guard_writes()
         item = session.current
         assert item is not None
         card = catalog.card(item.card_id)  # loads only the decks of the cards shown

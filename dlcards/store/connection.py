@@ -385,7 +385,7 @@ class Connection:
         """Before a session that appends to the log: the daily check now if it is due (it
         makes the day's backup); else the whole file's check, which covers the session tables
         too, in a thread while the first card is read. The first write waits for it
-        (`file_check_failed` tells a session between cards)."""
+        (`guard_writes` once `checking` is over tells a session between cards)."""
         if self.whole_checked or self.file_check is not None:
             return
         if self.daily_check_due(today):
@@ -397,18 +397,6 @@ class Connection:
     def checking(self) -> bool:
         """Whether the background check of the whole file is still running."""
         return self.file_check is not None and not self.file_check.done
-
-    def file_check_failed(self) -> str | None:
-        """The one-line message when the background check has found damage (None while it
-        runs or when the file is sound)."""
-        check = self.file_check
-        if check is None or not check.done:
-            return None
-        problems = check.result()
-        if not problems:
-            self.file_check = None
-            return None
-        return str(_damaged(self.path, problems))
 
     def _daily_check(self, day: date) -> None:
         """A verified backup (its integrity check is the full check of the database); if no
