@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from dlcards import sm2
 from dlcards.grading import LeechRule, Outcome, decide, redecide
@@ -32,8 +33,9 @@ REDRILL_BELOW = sm2.Grade.GOOD  # grades below 4 come back in the same session
 MAX_ANSWER_SECONDS = 60.0
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
+    """A place in the queue (a tuple: a session of 40,000 due cards makes one each)."""
+
     card_id: str
     kind: str  # "due" | "new" | "redrill"
 
@@ -89,7 +91,9 @@ def plan(
         return allowed is None or cid in allowed
 
     by = schedule.name
-    due = [c for c in store.due_ids(today, by, topics) if wanted(c)]
+    due = store.due_ids(today, by, topics)
+    if allowed is not None:
+        due = [c for c in due if c in allowed]
     left = cap_left(limits.per_day, store.reviews_today(today) if limits.per_day is not None else 0)
     n_due, _ = today_counts(len(due), 0, 0, left)
     beyond = len(due) - n_due
@@ -130,12 +134,10 @@ class StudySession:
         planned = plan(store, schedule, today, limits, topics, allowed)
         self.beyond_cap = planned.beyond_cap
         due, new = planned.due, planned.new
-        queued = set(due) | set(new)
-        owed = [
-            c
-            for c in store.redrills_due(today, int(REDRILL_BELOW), topics)
-            if c not in queued and (allowed is None or c in allowed)
-        ]
+        owed = store.redrills_due(today, int(REDRILL_BELOW), topics)
+        if owed:
+            queued = set(due) | set(new)
+            owed = [c for c in owed if c not in queued and (allowed is None or c in allowed)]
         self.queue: list[Item] = (
             [Item(c, "due") for c in due]
             + [Item(c, "new") for c in new]

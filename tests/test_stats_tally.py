@@ -20,7 +20,12 @@ from dlcards.scheduling import Fsrs, Sm2
 from dlcards.stats import histograms, overview, tally_of
 from dlcards.store import Store
 from dlcards.store.rows import ImportedReview, StatsRow
-from dlcards.store.schema import TALLY_DAYS_SQL, TALLY_MEMORY_SQL, TALLY_RETENTION_SQL
+from dlcards.store.schema import (
+    TALLY_DAYS_SQL,
+    TALLY_DUE_SQL,
+    TALLY_MEMORY_SQL,
+    TALLY_RETENTION_SQL,
+)
 from tests.helpers import grade, sched, set_scheduler, undo
 
 START = date(2026, 1, 1)
@@ -177,6 +182,23 @@ def check_tallies(store: Store) -> None:
         "SELECT last_review, interval, due, cards, learning, ef FROM sm2_tally ORDER BY 1, 2, 3"
     )
     assert memories == sorted(store.query(TALLY_MEMORY_SQL))
+    dues = store.query(
+        "SELECT sched, topic, due, suspended, cards FROM due_tally ORDER BY 1, 2, 3, 4"
+    )
+    assert dues == sorted(store.query(TALLY_DUE_SQL))
+    assert all(row[-1] > 0 for row in dues)  # a key with no card left is gone
+
+
+def check_due_counts(store: Store, today: date, by: str) -> None:
+    """`due`'s counts from the tally equal those of the join of every card with its memory
+    (the path taken as of a day with reviews logged after it), forced here."""
+    tallied = (store.topic_counts(today, by), store.due_count(today, by, 3, None))
+    later, store.has_later = store.has_later, lambda day: True  # type: ignore[method-assign]
+    try:
+        joined = (store.topic_counts(today, by), store.due_count(today, by, 3, None))
+    finally:
+        store.has_later = later  # type: ignore[method-assign]
+    assert tallied == joined
 
 
 def check_cards(store: Store, today: date, by: str) -> None:
@@ -231,6 +253,8 @@ def test_tallies_equal_the_log_and_sums_equal_the_rows(
         assert not store.has_later(day)
         for by in ("sm2", "fsrs"):
             check_cards(store, day, by)
+            for offset in (-400, -30, 0, 1, 200):
+                check_due_counts(store, day + timedelta(days=offset), by)
     finally:
         store.close()
 
@@ -290,12 +314,19 @@ def test_doctor_finds_and_rebuilds_damaged_tallies(tmp_path: Path) -> None:
         conn.execute("UPDATE retention_days SET reviews = reviews + 1")
         conn.execute("DROP TRIGGER reviews_tally_delete")
         conn.execute("UPDATE sm2_tally SET ef = ef + 1")
+        conn.execute(
+            "UPDATE due_tally SET cards = cards + 1 "
+            "WHERE topic = (SELECT min(topic) FROM due_tally)"
+        )
+        conn.execute("DROP TRIGGER fsrs_due_update")
     runner = CliRunner()
     checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert checked.exit_code == 1, checked.output
     assert "retention_days differs from the review log" in checked.output
     assert "trigger reviews_tally_delete is missing" in checked.output
     assert "sm2_tally differs from the memories" in checked.output
+    assert "due_tally differs from the cards' due dates" in checked.output
+    assert "trigger fsrs_due_update is missing" in checked.output
     repaired = runner.invoke(app, ["doctor", "--db", str(db)])
     assert repaired.exit_code == 0, repaired.output
     with Store.open(db) as store:

@@ -525,3 +525,40 @@ def test_a_full_compare_follows_a_new_deck_file_or_a_lost_signature(store: Store
     loaded.clear()
     store.sync_decks(_parts(state, loaded), "s3", NOW)
     assert sorted(loaded) == [0, 1, 2]
+
+
+def _dump(store: Store) -> dict[str, list[tuple]]:
+    tables = ("cards", "sm2", "fsrs", "due_tally", "sm2_tally", "retention_days", "meta")
+    out = {t: sorted(store.query(f"SELECT * FROM {t}")) for t in tables}
+    out["card_search"] = store.query("SELECT rowid, * FROM card_search ORDER BY rowid")
+    out["schema"] = sorted(store.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    return out
+
+
+def test_a_first_sync_in_bulk_leaves_what_a_card_by_card_sync_leaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first sync of many cards drops the card tables' indexes and triggers and makes them
+    again after the rows: the database is the same as when every card is inserted with them
+    in place (same rows, tallies and schema), and the triggers keep the tallies afterwards."""
+    import dlcards.store as store_module
+    from dlcards.store.schema import TALLY_DUE_SQL
+
+    cards = [card(f"c{i}", topic=f"t{i % 3}", question=f"q{i}") for i in range(60)]
+    dumps = []
+    for bulk, name in ((10**9, "one.db"), (1, "bulk.db")):
+        monkeypatch.setattr(store_module, "BULK_CARDS", bulk)
+        with Store.open(tmp_path / name) as s:
+            s.sync(cards, "s1", NOW)
+            dumps.append(_dump(s))
+            h.grade(s, "c4", 4, DAY)
+            s.set_suspended(["c5"], True)
+            s.sync(cards[1:], "s2", NOW)  # c0 retired
+            assert sorted(s.query("SELECT sched, topic, due, suspended, cards FROM due_tally")) == (
+                sorted(s.query(TALLY_DUE_SQL))
+            )
+            dumps.append(_dump(s))
+    assert dumps[0] == dumps[2] and dumps[1] == dumps[3]
+    assert dumps[0]["due_tally"] == [("fsrs", f"t{i}", "", 0, 20) for i in range(3)] + [
+        ("sm2", f"t{i}", "", 0, 20) for i in range(3)
+    ]

@@ -19,7 +19,7 @@ from dlcards.errors import StoreError
 from dlcards.memory import EF_START, Memory
 from dlcards.paths import default_db
 from dlcards.store.connection import BUSY_TIMEOUT_S, LockedError, existing_file
-from dlcards.store.merge import BULK_ROWS, Merging, Redecide, bulk_indexes
+from dlcards.store.merge import BULK_CARDS, BULK_ROWS, Merging, Redecide, bulk_cards, bulk_indexes
 from dlcards.store.reports import LATER, Reports, due_as_of, due_table
 from dlcards.store.rows import (
     AFTER_RESET,
@@ -240,21 +240,14 @@ class Store(Reports, Merging):
         to_retire: list[str],
         signature: str,
     ) -> None:
-        if fresh:
-            c.executemany(
-                "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added, "
-                "tags, search_hash, search_rowid) VALUES (:id, :topic, :position, :content_hash, "
-                ":retired, :suspended, :added, :tags, :search_hash, :search_rowid)",
-                fresh,
-            )
-            c.executemany(
-                "INSERT OR IGNORE INTO sm2 (card_id, ef, repetitions, interval, lapses) "
-                "VALUES (?, ?, 0, 0, 0)",
-                [(r["id"], EF_START) for r in fresh],
-            )
-            c.executemany(
-                "INSERT OR IGNORE INTO fsrs (card_id) VALUES (?)", [(r["id"],) for r in fresh]
-            )
+        # a first sync fills empty tables: their indexes are built once after the rows
+        empty = (
+            len(fresh) >= BULK_CARDS
+            and c.execute("SELECT NOT EXISTS (SELECT 1 FROM cards)").fetchone()[0]
+            and c.execute("SELECT NOT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]
+        )
+        with bulk_cards(c, rebuild=bool(empty)):
+            Store._sync_insert(c, fresh)
         if changed:
             c.executemany(
                 "UPDATE cards SET topic = :topic, position = :position, "
@@ -278,6 +271,26 @@ class Store(Reports, Merging):
             "INSERT INTO meta (key, value) VALUES ('deck_signature', ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (signature,),
+        )
+
+    @staticmethod
+    def _sync_insert(c: sqlite3.Connection, fresh: list[dict[str, Any]]) -> None:
+        """The new cards, each with a new card's memory under both schedulers."""
+        if not fresh:
+            return
+        c.executemany(
+            "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added, "
+            "tags, search_hash, search_rowid) VALUES (:id, :topic, :position, :content_hash, "
+            ":retired, :suspended, :added, :tags, :search_hash, :search_rowid)",
+            fresh,
+        )
+        c.executemany(
+            "INSERT OR IGNORE INTO sm2 (card_id, ef, repetitions, interval, lapses) "
+            "VALUES (?, ?, 0, 0, 0)",
+            [(r["id"], EF_START) for r in fresh],
+        )
+        c.executemany(
+            "INSERT OR IGNORE INTO fsrs (card_id) VALUES (?)", [(r["id"],) for r in fresh]
         )
 
     # reads ---------------------------------------------------------------------------------
@@ -381,11 +394,19 @@ class Store(Reports, Merging):
         from dlcards.limits import cap_left, today_counts
 
         due_col, join, args = self._as_of(today, by)
-        sql = (
-            f"SELECT sum({due_col} <= ?), sum({due_col} IS NULL) FROM {due_table(by)} s "
-            f"JOIN cards c ON c.id = s.card_id{join} WHERE c.retired = 0 AND c.suspended = 0"
-        )
-        args.append(today.isoformat())
+        if join:
+            sql = (
+                f"SELECT sum({due_col} <= ?), sum({due_col} IS NULL) FROM {due_table(by)} s "
+                f"JOIN cards c ON c.id = s.card_id{join} WHERE c.retired = 0 AND c.suspended = 0"
+            )
+            args.append(today.isoformat())
+        else:  # the tally of due dates (`schema.DUE_TRIGGERS`) says the same
+            sql = (
+                "SELECT sum(cards) FILTER (WHERE due != '' AND due <= ?), "
+                "sum(cards) FILTER (WHERE due = '') FROM due_tally "
+                "WHERE sched = ? AND suspended = 0"
+            )
+            args = [today.isoformat(), due_table(by)]
         row = self._call(lambda: self.conn.execute(sql, args).fetchone())
         due, new = int(row[0] or 0), int(row[1] or 0)
         left = cap_left(cap, self.reviews_today(today) if cap is not None else 0)
@@ -412,14 +433,25 @@ class Store(Reports, Merging):
         after `today` have not happened yet: such a card counts with the due date its first
         later review started from (`_as_of`)."""
         due, join, args = self._as_of(today, by)
-        sql = (
-            "SELECT c.topic, count(*), "
-            f"sum(c.suspended = 0 AND {due} <= ?), "
-            f"sum(c.suspended = 0 AND {due} IS NULL), sum(c.suspended) "
-            f"FROM cards c JOIN {due_table(by)} s ON s.card_id = c.id{join} "
-            "WHERE c.retired = 0 GROUP BY c.topic ORDER BY min(c.position)"
-        )
-        args.append(today.isoformat())
+        if join:
+            sql = (
+                "SELECT c.topic, count(*), "
+                f"sum(c.suspended = 0 AND {due} <= ?), "
+                f"sum(c.suspended = 0 AND {due} IS NULL), sum(c.suspended != 0) "
+                f"FROM cards c JOIN {due_table(by)} s ON s.card_id = c.id{join} "
+                "WHERE c.retired = 0 GROUP BY c.topic ORDER BY min(c.position)"
+            )
+            args.append(today.isoformat())
+        else:  # the same sums from the tally of due dates (`schema.DUE_TRIGGERS`)
+            sql = (
+                "SELECT t.topic, sum(cards), "
+                "sum(cards) FILTER (WHERE suspended = 0 AND due != '' AND due <= ?), "
+                "sum(cards) FILTER (WHERE suspended = 0 AND due = ''), "
+                "sum(cards) FILTER (WHERE suspended != 0) FROM due_tally t WHERE sched = ? "
+                "GROUP BY t.topic ORDER BY (SELECT min(c.position) FROM cards c "
+                "WHERE c.retired = 0 AND c.topic = t.topic)"
+            )
+            args = [today.isoformat(), due_table(by)]
         rows = self._call(lambda: self.conn.execute(sql, args).fetchall())
         return [TopicCounts(r[0], r[1], r[2] or 0, r[3] or 0, r[4] or 0) for r in rows]
 

@@ -255,23 +255,31 @@ def _foreign_keys(
     finding.repaired = "; ".join(done)
 
 
+_TALLIED = {"sm2_tally": "the memories", "due_tally": "the cards' due dates"}
+
+
 def _tallies(
     conn: sqlite3.Connection, report: Report, repair: bool, before_repair: Callable[[], None]
 ) -> None:
     """The tallies `stats` reads (kept by triggers) against the log they sum."""
     from dlcards.store.schema import (
+        DUE_TRIGGERS,
         MEMORY_TRIGGERS,
         TALLY_DAYS_SQL,
+        TALLY_DUE_SQL,
         TALLY_MEMORY_SQL,
         TALLY_RETENTION_SQL,
         TALLY_TRIGGERS,
+        fill_due_tally,
         fill_memory_tally,
         fill_tallies,
     )
 
     have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     gone = [
-        name for sql in TALLY_TRIGGERS + MEMORY_TRIGGERS if (name := sql.split()[2]) not in have
+        name
+        for sql in TALLY_TRIGGERS + MEMORY_TRIGGERS + DUE_TRIGGERS
+        if (name := sql.split()[2]) not in have
     ]
     wrong = [
         table
@@ -279,16 +287,14 @@ def _tallies(
             ("review_days", "day, reviews, scheduled, passed", TALLY_DAYS_SQL),
             ("retention_days", "topic, mature, passed, day, reviews", TALLY_RETENTION_SQL),
             ("sm2_tally", "last_review, interval, due, cards, learning, ef", TALLY_MEMORY_SQL),
+            ("due_tally", "sched, topic, due, suspended, cards", TALLY_DUE_SQL),
         )
         if sorted(conn.execute(f"SELECT {columns} FROM {table}")) != sorted(conn.execute(sql))
     ]
     if not gone and not wrong:
         report.add(Finding("statistics"))
         return
-    problems = [
-        f"{table} differs from {'the memories' if table == 'sm2_tally' else 'the review log'}"
-        for table in wrong
-    ]
+    problems = [f"{table} differs from {_TALLIED.get(table, 'the review log')}" for table in wrong]
     problems += [f"trigger {name} is missing" for name in gone]
     finding = report.add(Finding("statistics", "; ".join(problems)))
     if not repair:
@@ -298,6 +304,7 @@ def _tallies(
     try:
         fill_tallies(conn.execute)
         fill_memory_tally(conn.execute)
+        fill_due_tally(conn.execute)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -169,6 +169,7 @@ _Entry = tuple[tuple[int, int], LoggedGrade, tuple[Any, ...], "ImportedReview | 
 
 BATCH_CARDS = 5_000  # cards whose writes go out together (and whose logs are read together)
 MANY_ROWS = 2_000  # rows of cards with no log in a batch from which they are decided at once
+BULK_CARDS = 10_000  # a first sync of at least this many cards builds their indexes after them
 BULK_ROWS = 50_000  # a merge adding at least this many rows, more than the log holds, rebuilds
 _READ_CHUNK = 500  # card ids per IN (...) list: under SQLite's default variable limit
 # The log's indexes a bulk merge drops and builds again: all of them (the merge reads the log
@@ -353,13 +354,16 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
     """With `rebuild`, the log's secondary indexes (_BULK_INDEXES) are dropped for the block
     and created again, from their own definitions, after it; and the statistics' tallies are
     not kept row by row by their triggers but made again from the log and the memories after
-    it (`schema.fill_tallies`, `fill_memory_tally`), all in the caller's transaction."""
+    it (`schema.fill_tallies`, `fill_memory_tally`, `fill_due_tally`), all in the caller's
+    transaction."""
     if not rebuild:
         yield
         return
     from dlcards.store.schema import (
+        DUE_TRIGGERS,
         MEMORY_TRIGGERS,
         TALLY_TRIGGERS,
+        fill_due_tally,
         fill_memory_tally,
         fill_tallies,
     )
@@ -371,10 +375,41 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
     ).fetchall()
     for name in _BULK_INDEXES:
         c.execute(f'DROP INDEX IF EXISTS "{name}"')
-    for trigger in (*TALLY_TRIGGERS, *MEMORY_TRIGGERS):
+    for trigger in (*TALLY_TRIGGERS, *MEMORY_TRIGGERS, *DUE_TRIGGERS):
         c.execute(f"DROP TRIGGER IF EXISTS {trigger.split()[2]}")
     yield
     for (sql,) in sqls:
         c.execute(sql)
     fill_tallies(c.execute)
     fill_memory_tally(c.execute)
+    fill_due_tally(c.execute)
+
+
+CARD_TABLES = ("cards", "sm2", "fsrs")
+
+
+@contextmanager
+def bulk_cards(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
+    """With `rebuild`, for filling card tables that hold no card and a log that holds no row (a
+    first sync): the secondary indexes and triggers of the cards and their memories are
+    dropped for the block and made again from their own definitions after it, and the tally
+    of due dates is made from the rows (the other tallies count reviews: there are none).
+    One sort per index instead of a b-tree insert and a trigger per row: 100,000 cards,
+    3.5 -> 1.2 s. All in the caller's transaction."""
+    if not rebuild:
+        yield
+        return
+    from dlcards.store.schema import fill_due_tally
+
+    marks = ",".join("?" * len(CARD_TABLES))
+    made = c.execute(
+        f"SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN ({marks}) "
+        "AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+        CARD_TABLES,
+    ).fetchall()
+    for kind, name, _ in made:
+        c.execute(f'DROP {kind.upper()} "{name}"')
+    yield
+    for _, _, sql in made:
+        c.execute(sql)
+    fill_due_tally(c.execute)

@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 # CHECK constraints sqlite-utils cannot express, as a trigger on the log.
 REVIEW_CHECK = (
@@ -487,6 +487,115 @@ def _memory_tally(db: Any) -> None:
     db["sm2"].create_index(["ef", "last_review", "repetitions"], index_name="sm2_ef")
 
 
+# `due` and the shell prompt's count read, per scheduler, how many active cards of each topic
+# are due on each day (due '' for a new card), apart for suspended cards: `due_tally`, kept by
+# triggers on the memories (a due date changes) and on the cards (a topic, a retirement or a
+# suspension changes), so its few thousand rows are summed instead of every card being joined
+# with its memory (100k cards: 220 ms per `due`).
+_DUE_KEY = "sched, topic, due, suspended"
+_DUE_UPSERT = f"ON CONFLICT ({_DUE_KEY}) DO UPDATE SET cards = cards + excluded.cards;"
+
+
+def _due_by_memory(table: str, r: str, sign: str) -> str:
+    """Count memory row `r` (NEW or OLD) of scheduler table `table` under its card, if the card
+    is active."""
+    key = (
+        f"SELECT '{table}', c.topic, coalesce({r}.due, ''), c.suspended != 0 FROM cards c "
+        f"WHERE c.id = {r}.card_id AND c.retired = 0"
+    )
+    return (
+        f"INSERT INTO due_tally ({_DUE_KEY}, cards) SELECT *, {sign}1 FROM ({key}) WHERE true "
+        + (
+            _DUE_UPSERT
+            + (
+                f" DELETE FROM due_tally WHERE ({_DUE_KEY}) IN ({key}) AND cards = 0;"
+                if sign == "-"
+                else ""
+            )
+        )
+    )
+
+
+def _due_by_card(c: str, sign: str) -> str:
+    """Count card `c` (NEW or OLD) under each scheduler's memory of it, if it is active."""
+    sql = ""
+    for table in ("sm2", "fsrs"):
+        key = (
+            f"SELECT '{table}', {c}.topic, coalesce(s.due, ''), {c}.suspended != 0 FROM {table} s "
+            f"WHERE s.card_id = {c}.id AND {c}.retired = 0"
+        )
+        sql += (
+            f" INSERT INTO due_tally ({_DUE_KEY}, cards) SELECT *, {sign}1 FROM ({key}) WHERE true "
+        )
+        sql += _DUE_UPSERT
+        if sign == "-":
+            sql += f" DELETE FROM due_tally WHERE ({_DUE_KEY}) IN ({key}) AND cards = 0;"
+    return sql
+
+
+_CARD_COUNTED = (
+    " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in ("id", "topic", "retired"))
+    + " OR (OLD.suspended != 0) IS NOT (NEW.suspended != 0)"
+)
+DUE_TRIGGERS = tuple(
+    sql
+    for table in ("sm2", "fsrs")
+    for sql in (
+        f"CREATE TRIGGER {table}_due_insert AFTER INSERT ON {table} BEGIN "
+        + _due_by_memory(table, "NEW", "+")
+        + " END",
+        f"CREATE TRIGGER {table}_due_delete AFTER DELETE ON {table} BEGIN "
+        + _due_by_memory(table, "OLD", "-")
+        + " END",
+        f"CREATE TRIGGER {table}_due_update AFTER UPDATE OF card_id, due ON {table} WHEN "
+        "OLD.card_id IS NOT NEW.card_id OR OLD.due IS NOT NEW.due BEGIN "
+        + _due_by_memory(table, "OLD", "-")
+        + _due_by_memory(table, "NEW", "+")
+        + " END",
+    )
+) + (
+    "CREATE TRIGGER cards_due_insert AFTER INSERT ON cards BEGIN "
+    + _due_by_card("NEW", "+")
+    + " END",
+    "CREATE TRIGGER cards_due_delete AFTER DELETE ON cards BEGIN "
+    + _due_by_card("OLD", "-")
+    + " END",
+    "CREATE TRIGGER cards_due_update AFTER UPDATE OF id, topic, retired, suspended ON cards WHEN "
+    + _CARD_COUNTED
+    + " BEGIN "
+    + _due_by_card("OLD", "-")
+    + _due_by_card("NEW", "+")
+    + " END",
+)
+TALLY_DUE_SQL = " UNION ALL ".join(
+    f"SELECT '{table}', c.topic, coalesce(s.due, ''), c.suspended != 0, count(*) FROM cards c "
+    f"JOIN {table} s ON s.card_id = c.id WHERE c.retired = 0 GROUP BY 1, 2, 3, 4"
+    for table in ("sm2", "fsrs")
+)
+"""`due_tally` computed from the cards and their memories."""
+
+
+def fill_due_tally(execute: Callable[[str], Any]) -> None:
+    """(Re)make `due_tally` from the cards and their memories, and its triggers."""
+    for sql in DUE_TRIGGERS:
+        execute(f"DROP TRIGGER IF EXISTS {sql.split()[2]}")
+    execute("DELETE FROM due_tally")
+    execute(f"INSERT INTO due_tally ({_DUE_KEY}, cards) " + TALLY_DUE_SQL)
+    for sql in DUE_TRIGGERS:
+        execute(sql)
+
+
+def _due_tally(db: Any) -> None:
+    db.execute(
+        "CREATE TABLE due_tally (sched TEXT NOT NULL, topic TEXT NOT NULL, due TEXT NOT NULL, "
+        f"suspended INTEGER NOT NULL, cards INTEGER NOT NULL, PRIMARY KEY ({_DUE_KEY})) "
+        "WITHOUT ROWID"
+    )
+    fill_due_tally(db.execute)
+    # `due` lists the topics in deck order: a topic's first active card, one seek each.
+    db.execute("CREATE INDEX cards_topic ON cards (topic, position) WHERE retired = 0")
+
+
 TALLY_DAYS_SQL = (
     "SELECT day, count(*), sum(kind = 'scheduled'), sum(kind = 'scheduled' AND grade >= 3) "
     "FROM reviews GROUP BY day"
@@ -513,6 +622,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0010_stats_tallies", _review_tallies),
     ("0011_fsrs_stats_indexes", _fsrs_stats_indexes),
     ("0012_memory_tally", _memory_tally),
+    ("0013_due_tally", _due_tally),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
