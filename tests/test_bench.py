@@ -314,6 +314,26 @@ def test_study_queue_searches_the_due_index(big_store: Store, by: str) -> None:
         assert f"{by}_due" in plan and "SCAN s" not in plan, plan
 
 
+@pytest.mark.parametrize("by", ["sm2", "fsrs"])
+def test_due_counts_read_the_due_tally(big_store: Store, by: str) -> None:
+    """`due`'s counts per topic and the prompt's one number sum the tally of due dates (one
+    range of the scheduler's rows) and find each topic's first card by one index step: never
+    a pass over the cards or their memories."""
+    with big_store as store:
+
+        def both() -> object:
+            return store.topic_counts(synth.TODAY, by), store.due_count(synth.TODAY, by, 20)
+
+        plans = [p for p in _plans(store, both) if "PRIMARY KEY (sched=?)" in p]
+        assert len(plans) == 2, plans
+        for plan in plans:
+            assert "SEARCH t USING PRIMARY KEY (sched=?)" in plan or (
+                "SEARCH due_tally USING PRIMARY KEY (sched=?)" in plan
+            ), plan
+            assert "SCAN c" not in plan and f"SCAN {by}" not in plan, plan
+        assert "SEARCH c USING INDEX cards_topic (topic=?)" in plans[0], plans[0]
+
+
 def test_counts_as_of_an_earlier_day_search_the_day_index(big_store: Store) -> None:
     """With reviews logged after the day, the state as of the day comes from the first later
     review of each card: found by a search on the day index, not a scan of the log."""
