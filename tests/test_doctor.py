@@ -287,3 +287,43 @@ def test_doctor_gives_a_review_without_its_time_its_place_in_the_log(db: Path) -
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT at FROM reviews WHERE card_id = ?", (card,)).fetchone() == want
     conn.close()
+
+
+def test_a_deck_sync_checks_the_tables_it_changes_and_a_later_write_the_rest(db: Path) -> None:
+    """A sync that adds no card checks only the cards (and meta) before writing; with a damaged
+    memory index it goes through, and the next write to the memories (a grade) is refused. A
+    sync that adds a card writes memories: it is refused before writing anything."""
+    from datetime import datetime, timezone
+
+    from dlcards.deck import Card
+    from dlcards.store import Store
+    from dlcards.store.connection import SESSION_TABLES
+    from tests.helpers import grade
+
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+    with Store.open(db) as store:
+        cards = [
+            Card(id=r[0], topic=r[1], question="q", answer="a")
+            for r in store.query("SELECT id, topic FROM cards WHERE retired = 0 ORDER BY position")
+        ]
+    damage.flip_in_index(db, "sm2_due")
+    with Store.open(db) as store:
+        checked: list[str] = []
+        store.conn.set_trace_callback(checked.append)
+        store.sync(cards, "edited", now)  # every card's text changed, none added
+        store.conn.set_trace_callback(None)
+        ran = [s for s in checked if s.startswith("PRAGMA integrity_check")]
+        assert ran == ["PRAGMA integrity_check('meta')", "PRAGMA integrity_check('cards')"]
+        assert store.get_meta("deck_signature") == "edited"
+        with pytest.raises(Exception, match="is damaged"):
+            grade(store, cards[0].id, 4, date(2026, 11, 27))
+    assert set(SESSION_TABLES) > {"meta", "cards"}
+    before = damage.count(db)
+    with Store.open(db) as store:
+        with pytest.raises(Exception, match="is damaged"):
+            store.sync(
+                [*cards, Card(id="brand-new", topic="t", question="q", answer="a")], "more", now
+            )
+        assert store.get_meta("deck_signature") == "edited"
+        assert store.query("SELECT count(*) FROM cards WHERE id = 'brand-new'") == [(0,)]
+    assert damage.count(db) == before

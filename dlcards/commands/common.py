@@ -94,12 +94,13 @@ def _loaded_while_checking(store: Store, decks: Sequence[str]) -> Catalog:
     import threading
 
     from dlcards.catalog import load_catalog
+    from dlcards.store.connection import SYNC_TABLES
 
     failed: list[BaseException] = []
 
     def check() -> None:
         try:
-            store.guard_writes()
+            store.guard_writes(tables=SYNC_TABLES)
         except BaseException as err:  # handed to the main thread
             failed.append(err)
 

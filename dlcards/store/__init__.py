@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 from dlcards.errors import StoreError
 from dlcards.memory import EF_START, Memory
 from dlcards.paths import default_db
-from dlcards.store.connection import BUSY_TIMEOUT_S, LockedError, existing_file
+from dlcards.store.connection import (
+    BUSY_TIMEOUT_S,
+    SESSION_TABLES,
+    SYNC_TABLES,
+    LockedError,
+    existing_file,
+)
 from dlcards.store.merge import BULK_CARDS, BULK_ROWS, Merging, Redecide, bulk_cards, bulk_indexes
 from dlcards.store.reports import LATER, Reports, due_as_of, due_table
 from dlcards.store.rows import (
@@ -143,7 +149,7 @@ class Store(Reports, Merging):
         has checked; a card of a changed deck is found by its id or, gone from it, by its
         position in the deck's range, `DECK_STRIDE`). Otherwise every deck is compared.
         """
-        with self._write() as c:
+        with self._write(SYNC_TABLES) as c:
             # Read inside the write lock: another terminal may have synced meanwhile.
             row = c.execute("SELECT value FROM meta WHERE key = 'deck_signature'").fetchone()
             if row and row[0] == signature:
@@ -214,6 +220,8 @@ class Store(Reports, Merging):
                     updated += have[:4] != want and not have[3]
                     changed.append(entry)
             to_retire = [cid for cid, have in existing.items() if not have[3]]
+            if fresh:  # new cards get memories: those tables are checked first too
+                self.guard_writes(tables=SESSION_TABLES)
             self._sync_write(c, fresh, changed, to_retire, signature)
             c.execute(
                 "INSERT INTO meta (key, value) VALUES ('deck_parts', ?) "

@@ -11,8 +11,10 @@ Safety before anything is written (measured at 100,000 cards and 1,000,000 revie
 - on open: the path must be a regular file (a FIFO would hang `open()`), the header must be an
   SQLite header with a valid page size and a file size that is a whole number of pages, and
   every dlcards table must be there (a few microseconds);
-- before a process's first write: `PRAGMA integrity_check` of the tables a session writes (the
-  cards and their memories: O(cards), about 0.15 s at 100,000 cards);
+- before a process's first write to them: `PRAGMA integrity_check` of the tables a session
+  writes besides the log (SESSION_TABLES: O(cards), about 0.6 s at 100,000 cards with their
+  indexes); a deck sync that adds no card checks only the tables it changes (SYNC_TABLES, the
+  cards: about 0.16 s), while it parses the changed decks, and a later write checks the rest;
 - the rest of the file (the log above all) by `PRAGMA integrity_check` of the whole file: a
   study or quiz session starts it on its own connection in a thread while the learner reads
   the first card (`check_in_background`), and its first write waits for it; any other writer
@@ -31,7 +33,7 @@ import sqlite3
 import stat
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -51,6 +53,9 @@ SESSION_TABLES = ("meta", "cards", "sm2", "fsrs", "sessions", "quiz_results")
 """The tables a session writes besides appending to the log: checked before every process's
 first write (the log by the whole file's check: daily, and in the background of a study
 session)."""
+SYNC_TABLES = ("meta", "cards")
+"""The session tables a deck sync changes when it adds no card (adding cards adds their
+memories: then every session table is checked)."""
 CHECKED_KEY = "integrity_checked"  # meta: the day of the last full check (with the backup)
 DOCTOR = "run `dlcards doctor` to repair it or restore a backup"
 
@@ -226,6 +231,7 @@ class Connection:
         self.path = path
         self.conn = conn
         self.guarded = False  # the checks before this process's first write are done
+        self.checked_tables: set[str] = set()  # the session tables checked by this process
         self.file_check: FileCheck | None = None  # the whole file's, run in the background
         self.whole_checked = False  # the whole file was checked by this process (or today's)
         self.backups = True  # automatic daily backups (and the daily full check)
@@ -343,10 +349,17 @@ class Connection:
             )
         )
 
-    def guard_writes(self, today: date | None = None, whole_file: bool = False) -> None:
+    def guard_writes(
+        self,
+        today: date | None = None,
+        whole_file: bool = False,
+        tables: Sequence[str] = SESSION_TABLES,
+    ) -> None:
         """The checks before this process's first write (see the module docstring). Study calls
         it before showing the first card; `_write` calls it otherwise. With `whole_file`, the
         rest of the file is checked too, now (unless the daily check or an earlier call did).
+        `tables`: the session tables the coming write changes (a deck sync: the cards), each
+        checked once per process; a later write to the others checks them then.
         Raises StoreError (one line, nothing written) when the database is damaged."""
         if self.file_check is not None:
             problems = self.file_check.result()
@@ -371,12 +384,16 @@ class Connection:
                     raise _damaged(self.path, problems)
                 self.whole_checked = True
             elif not self.guarded:
+                todo = [t for t in tables if t not in self.checked_tables]
                 problems = []
-                for table in SESSION_TABLES:
+                for table in todo:
                     rows = self.conn.execute(f"PRAGMA integrity_check('{table}')").fetchall()
                     problems += [str(r[0]) for r in rows if r[0] != "ok"]
                 if problems:
                     raise _damaged(self.path, problems)
+                self.checked_tables.update(todo)
+                if not self.checked_tables.issuperset(SESSION_TABLES):
+                    return  # the rest before a write that changes them
         except sqlite3.Error as err:
             raise translate_error(self.path, err) from None
         self.guarded = True
@@ -464,9 +481,10 @@ class Connection:
             raise translate_error(self.path, err) from None
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: committed on success, rolled back on any error."""
-        self.guard_writes()
+    def _write(self, tables: Sequence[str] = SESSION_TABLES) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: committed on success, rolled back on any error.
+        `tables`: the session tables it changes (checked first, `guard_writes`)."""
+        self.guard_writes(tables=tables)
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as err:
