@@ -120,7 +120,7 @@ def _root(
 # the order `--help` lists them. A command's module is imported only when that command is run
 # (or its help shown), so `dlcards due` does not pay for importing `quiz`, `calc` or `export`.
 COMMANDS = {
-    "study": "dlcards.commands.study:study",
+    "study": "dlcards.commands.study_cli:study",
     "due": "dlcards.commands.progress:due",
     "stats": "dlcards.commands.progress:stats",
     "topics": "dlcards.commands.browse:topics",

@@ -6,9 +6,9 @@ since the last sync: a shell prompt's number. Anything else (a deck edit to sync
 report) goes on, and the full answer is the same number (`dlcards.commands.run.due`), so the
 fast path can never show a figure the full one would not.
 
-Then `topics`, `show ID`, `due` and `stats`, with the options they take, are parsed here and
-run by the same function the typer command calls (`dlcards.commands.run`), with the same
-error funnel (`dlcards.console.report`): the same output, errors and exit codes, without
+Then `topics`, `show ID`, `due`, `stats` and `study`, with the options they take, are parsed
+here and run by the same function the typer command calls (`dlcards.commands.run`), with the
+same error funnel (`dlcards.console.report`): the same output, errors and exit codes, without
 typer's import time. A command line this parser does not fully understand (`--help`, an
 unknown or repeated option, `--`, a missing argument) goes to the full CLI, which says what
 typer says.
@@ -90,7 +90,37 @@ COMMANDS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, str]]]] = {
     "show": (("card_id",), {**_DECKS, **_DB_TODAY, **_JSON}),
     "due": ((), {**_DECKS, **_DB_TODAY, **_JSON, "--count": ("count", FLAG)}),
     "stats": ((), {**_DECKS, **_DB_TODAY, **_JSON}),
+    "study": (
+        (),
+        {
+            "--topic": ("topic", LIST),
+            "-t": ("topic", LIST),
+            "--tag": ("tag", VALUE),
+            "--new": ("new", VALUE),
+            "--reviews": ("reviews", VALUE),
+            "--search": ("search", VALUE),
+            "-s": ("search", VALUE),
+            **_DECKS,
+            **_DB_TODAY,
+        },
+    ),
 }
+
+
+def _counts() -> dict[str, tuple[int, int]]:
+    """The whole-number options and the range typer allows each (`dlcards.commands.study_cli`)."""
+    from dlcards.settings import NEW_PER_DAY_MAX, REVIEWS_MAX
+
+    return {"new": (0, NEW_PER_DAY_MAX), "reviews": (0, REVIEWS_MAX)}
+
+
+def _number(text: str, low: int, high: int) -> int | None:
+    """`text` as click reads a whole number in a range, or None where click would refuse it."""
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
 
 
 def parse(argv: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
@@ -134,6 +164,12 @@ def parse(argv: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
     if len(given) != len(positional):
         return None
     kwargs.update(zip(positional, given, strict=True))
+    if argv[0] == "study":
+        for param, (low, high) in _counts().items():
+            if kwargs[param] is not None:
+                kwargs[param] = _number(kwargs[param], low, high)
+                if kwargs[param] is None:
+                    return None  # typer says what is wrong with it
     return argv[0], kwargs
 
 
@@ -144,14 +180,14 @@ def run(name: str, kwargs: dict[str, Any]) -> int:
     from dlcards.errors import DlcardsError
 
     try:
-        getattr(bodies, name)(**kwargs)
+        code = getattr(bodies, name)(**kwargs)
     except DlcardsError as err:
         return report(err)
     except BrokenPipeError:
         return pipe_closed()
     except KeyboardInterrupt:
         return 130  # as typer's main: no message
-    return 0
+    return code or 0
 
 
 def _completing() -> bool:

@@ -114,6 +114,11 @@ FAST_LINES = [
     ["due", "--count", "--decks", "a", "--decks=b"],
     ["show", "-"],
 ]
+STUDY_LINES = [
+    ["study", "--today", DAY],
+    ["study", "-t", "gd", "--topic=mlp", "--new", "3", "--reviews=0", "--tag", "math"],
+    ["study", "--search", "momentum", "--new", "+7"],
+]
 TYPER_LINES = [
     [],
     ["--version"],
@@ -130,10 +135,15 @@ TYPER_LINES = [
     ["topics", "extra"],
     ["list"],
     ["stats", "--help"],
+    ["study", "--new", "-1"],
+    ["study", "--new", "x"],
+    ["study", "--reviews", "99999999999999999999"],
+    ["study", "-tgd"],
+    ["study", "--help"],
 ]
 
 
-@pytest.mark.parametrize("argv", FAST_LINES, ids=" ".join)
+@pytest.mark.parametrize("argv", FAST_LINES + STUDY_LINES, ids=" ".join)
 def test_fast_lines_are_parsed(argv: list[str]) -> None:
     assert quick.parse(argv) is not None
 
@@ -175,7 +185,7 @@ def test_the_parser_reads_what_the_typer_command_declares(name: str) -> None:
     }
 
 
-@pytest.mark.parametrize("argv", FAST_LINES, ids=" ".join)
+@pytest.mark.parametrize("argv", FAST_LINES + STUDY_LINES, ids=" ".join)
 def test_the_typer_command_calls_the_same_body_with_the_same_values(
     argv: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,9 +197,10 @@ def test_the_typer_command_calls_the_same_body_with_the_same_values(
     body = getattr(bodies, name)
     calls: list[dict[str, object]] = []
 
-    def record(*args: object, **kwargs: object) -> None:
+    def record(*args: object, **kwargs: object) -> int:
         bound = inspect.signature(body).bind(*args, **kwargs).arguments
         calls.append({k: tuple(v) if isinstance(v, list) else v for k, v in bound.items()})
+        return 0
 
     monkeypatch.setattr(bodies, name, record)
     result = runner.invoke(app, argv)
@@ -289,3 +300,47 @@ def test_fast_and_full_paths_print_the_same(
         assert "typer" in loaded
     else:
         assert loaded == []
+
+
+STUDY_BOTH = [
+    (["study", "--new", "2"], "\n4\n\n1\nu\ns\nq\n"),
+    (["study", "--topic", "gd", "--reviews", "1"], "\n5\nq\n"),
+    (["study", "--new", "0", "--today", "2026-11-27"], "q\n"),  # nothing due
+    (["study", "--search", "no-such-word-anywhere"], "q\n"),
+    (["study", "--topic", "nope"], ""),  # an unknown topic
+    (["study", "--today", "2026-13-01"], ""),  # a bad date
+    (["study", "--new", "-1"], ""),  # out of range: typer's message
+    (["study", "-s"], ""),  # a missing value: typer's message
+]
+
+
+@pytest.mark.parametrize(("argv", "keys"), STUDY_BOTH, ids=lambda a: " ".join(a))
+def test_a_study_session_is_the_same_on_both_paths(
+    argv: list[str], keys: str, synced: tuple[dict[str, str], Path], tmp_path: Path
+) -> None:
+    """The same session on the same database through both entry points: the same screens, the
+    same exit code, the same rows saved; the fast path without typer for the lines it parses."""
+    import shutil
+    import sqlite3
+
+    env, cwd = synced
+    results = []
+    for code in (FAST, FULL):
+        db = tmp_path / f"{len(results)}.db"
+        shutil.copy(env["DLCARDS_DB"], db)
+        probe = tmp_path / "loaded.json"
+        done = subprocess.run(
+            [sys.executable, "-c", code, *argv],
+            env={**env, "QUICK_PROBE": str(probe), "DLCARDS_DB": str(db)},
+            cwd=cwd, input=keys.encode(), capture_output=True,
+        )  # fmt: skip
+        with sqlite3.connect(db) as conn:
+            log = conn.execute(
+                "SELECT card_id, day, grade, kind FROM reviews ORDER BY id"
+            ).fetchall()
+        results.append((done.returncode, done.stdout, done.stderr, log))
+        if code == FAST:
+            loaded = json.loads(probe.read_text())
+            assert ("typer" in loaded) == (quick.parse(argv) is None), loaded
+    assert results[0] == results[1]
+    assert results[0][1] or results[0][2]

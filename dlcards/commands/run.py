@@ -1,5 +1,5 @@
-"""What `topics`, `show`, `due` and `stats` do once their options are parsed, without the CLI
-framework.
+"""What `topics`, `show`, `due`, `stats` and `study` do once their options are parsed, without
+the CLI framework.
 
 Each function here is the whole body of one command: the typer commands (`dlcards.commands.
 browse`, `dlcards.commands.progress`) declare the options and call it, and so does the fast
@@ -317,3 +317,19 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
         print_json(data)
         return
     render_stats(out(), data)
+
+
+def study(
+    topic: Sequence[str],
+    tag: str | None,
+    new: int | None,
+    reviews: int | None,
+    search: str | None,
+    decks: Sequence[str],
+    db: str | None,
+    today: str | None,
+) -> int:
+    """Study today's cards (`dlcards.commands.study`): the exit code."""
+    from dlcards.commands.study import run
+
+    return run(topic, tag, new, reviews, search, decks, db, today)

@@ -12,24 +12,13 @@ import time
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
-import typer
-
 from dlcards.commands.common import clock, today_from
-from dlcards.commands.options import (
-    DbOption,
-    DecksOption,
-    SearchOption,
-    TagOption,
-    TodayOption,
-    TopicOption,
-)
-from dlcards.settings import NEW_PER_DAY_MAX, REVIEWS_MAX
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from datetime import date
 
     from rich.console import Console, RenderableType
@@ -351,32 +340,18 @@ def summary_panel(session: StudySession, next_due: object) -> RenderableType:
     return Panel(table, title="[bold]Session summary[/bold]", title_align="left", expand=False)
 
 
-def study(
-    topic: list[str] | None = TopicOption,
-    tag: str | None = TagOption,
-    new: int | None = typer.Option(
-        None,
-        "--new",
-        min=0,
-        max=NEW_PER_DAY_MAX,
-        metavar="N",
-        help="New cards allowed today (default: the new_per_day setting, 20; counted across "
-        "sessions).",
-    ),
-    reviews: int | None = typer.Option(
-        None,
-        "--reviews",
-        min=0,
-        max=REVIEWS_MAX,
-        metavar="N",
-        help=f"At most N due reviews in this session (0 to {REVIEWS_MAX}).",
-    ),
-    search: str | None = SearchOption,
-    decks: list[str] | None = DecksOption,
-    db: str | None = DbOption,
-    today: str | None = TodayOption,
-) -> None:
-    """Study today's cards: due reviews, then new cards, then re-drills of misses."""
+def run(
+    topic: Sequence[str],
+    tag: str | None,
+    new: int | None,
+    reviews: int | None,
+    search: str | None,
+    decks: Sequence[str],
+    db: str | None,
+    today: str | None,
+) -> int:
+    """`dlcards study` once its options are parsed (by typer, `dlcards.commands.study_cli`, or
+    by the fast path, `dlcards.quick`): its exit code."""
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import opened_store, schedule_of, sync_if_needed
     from dlcards.console import escaped, out, plural
@@ -386,8 +361,8 @@ def study(
     day = today_from(today)
     console = out()
     with opened_store(db) as store:
-        catalog = sync_if_needed(store, decks or ()) or load_catalog(decks or ())
-        topics = list(topic or ())
+        catalog = sync_if_needed(store, decks) or load_catalog(decks)
+        topics = list(topic)
         catalog.check_topics(topics)
         allowed = [c.id for c in catalog.select(topics, tag)] if tag else None
         settings = store.settings()
@@ -421,7 +396,7 @@ def study(
                 console.print(f"No card matches the search {escaped(search)!r}; nothing to study.")
             else:
                 console.print(_nothing_to_study(store, by, day, topics, allowed, tag, new, reviews))
-            return
+            return 0
         # The checks before the first write (and, once a day, the verified backup) run now, not
         # on the first grade: a damaged database stops here with one line, nothing written.
         if store.daily_check_due():
@@ -448,8 +423,7 @@ def study(
         next_due = day if still_due else store.next_due(day, by)
         console.print(summary_panel(session, next_due))
         console.print(f"{ending} {plural(saved, 'grade')} saved.")
-    if code:
-        raise typer.Exit(code)
+    return code
 
 
 def _nothing_to_study(

@@ -1,0 +1,49 @@
+"""`dlcards study`'s command line as typer declares it; the session itself is
+`dlcards.commands.study` (the fast path, `dlcards.quick`, runs it without typer)."""
+
+from __future__ import annotations
+
+import typer
+
+from dlcards.commands.options import (
+    DbOption,
+    DecksOption,
+    SearchOption,
+    TagOption,
+    TodayOption,
+    TopicOption,
+)
+from dlcards.settings import NEW_PER_DAY_MAX, REVIEWS_MAX
+
+
+def study(
+    topic: list[str] | None = TopicOption,
+    tag: str | None = TagOption,
+    new: int | None = typer.Option(
+        None,
+        "--new",
+        min=0,
+        max=NEW_PER_DAY_MAX,
+        metavar="N",
+        help="New cards allowed today (default: the new_per_day setting, 20; counted across "
+        "sessions).",
+    ),
+    reviews: int | None = typer.Option(
+        None,
+        "--reviews",
+        min=0,
+        max=REVIEWS_MAX,
+        metavar="N",
+        help=f"At most N due reviews in this session (0 to {REVIEWS_MAX}).",
+    ),
+    search: str | None = SearchOption,
+    decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
+    today: str | None = TodayOption,
+) -> None:
+    """Study today's cards: due reviews, then new cards, then re-drills of misses."""
+    from dlcards.commands import run
+
+    code = run.study(topic or (), tag, new, reviews, search, decks or (), db, today)
+    if code:
+        raise typer.Exit(code)
