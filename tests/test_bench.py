@@ -260,7 +260,7 @@ def test_new_card_count_today_uses_the_day_index(big_store: Store) -> None:
 def test_reviews_of_one_card_use_the_card_index(big_store: Store) -> None:
     with big_store as store:
         (plan,) = _plans(store, lambda: store.history("syn01-1"))
-        assert "reviews_card" in plan and "SCAN reviews" not in plan, plan
+        assert "reviews_card_time" in plan and "SCAN reviews" not in plan, plan
 
 
 def test_review_counts_and_study_days_use_the_day_index(big_store: Store) -> None:

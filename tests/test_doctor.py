@@ -52,7 +52,7 @@ def test_damaged_log_index_stops_the_first_session_of_the_day_and_nothing_is_wri
     db: Path,
 ) -> None:
     forget_daily_check(db)  # the first session of a day
-    damage.flip_in_index(db, "reviews_card")
+    damage.flip_in_index(db, "reviews_card_time")
     assert damage.integrity(db) != ["ok"]
     before = db.read_bytes()
     result = study(db, "\n5\n\n5\nq\n", day="2026-11-27")
@@ -78,12 +78,12 @@ def test_damaged_log_stops_a_later_session_of_the_same_day_before_its_first_grad
     """The daily check ran today; a later session checks the session tables at once and the
     whole file (the log) in the background while the first card is read: the first grade
     waits for that check and is refused."""
-    damage.flip_in_index(db, "reviews_card")
+    damage.flip_in_index(db, "reviews_card_time")
     before = db.read_bytes()
     result = study(db, "\n5\n\n5\nq\n", day="2026-11-27")
     assert result.exit_code == 2, result.output
     line = one_error_line(result.output)
-    assert "is damaged" in line and "missing from index reviews_card" in line
+    assert "is damaged" in line and "missing from index reviews_card_time" in line
     assert "nothing was written" in line and "dlcards doctor" in line
     assert damage.count(db) == 3 and db.read_bytes() == before
     wal = Path(f"{db}-wal")
@@ -91,7 +91,7 @@ def test_damaged_log_stops_a_later_session_of_the_same_day_before_its_first_grad
 
 
 def test_damaged_log_stops_a_scheduler_switch_before_it_writes(db: Path) -> None:
-    damage.flip_in_index(db, "reviews_card")
+    damage.flip_in_index(db, "reviews_card_time")
     before = db.read_bytes()
     result = runner.invoke(app, ["config", "scheduler", "fsrs", "--db", str(db)])
     assert result.exit_code == 2, result.output
@@ -103,10 +103,10 @@ def test_damaged_log_stops_a_scheduler_switch_before_it_writes(db: Path) -> None
 
 
 def test_doctor_rebuilds_a_damaged_index_and_study_goes_on(db: Path) -> None:
-    damage.flip_in_index(db, "reviews_card")
+    damage.flip_in_index(db, "reviews_card_time")
     check = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert check.exit_code == 1
-    assert "missing from index reviews_card" in check.output
+    assert "missing from index reviews_card_time" in check.output
     fixed = runner.invoke(app, ["doctor", "--db", str(db)])
     assert fixed.exit_code == 0, fixed.output
     assert "repaired  integrity" in fixed.output and "indexes rebuilt" in fixed.output
@@ -182,7 +182,7 @@ def test_restore_puts_a_backup_back_and_keeps_the_file_it_replaces(db: Path) -> 
     name = backup.backups(db)[0].path.name
     assert study(db, "\n5\nq\n", day="2026-11-27").exit_code == 0
     assert damage.count(db) == 4
-    damage.flip_in_index(db, "reviews_card")
+    damage.flip_in_index(db, "reviews_card_time")
     result = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "restored" in result.output and "3 reviews" in result.output
@@ -217,7 +217,7 @@ def test_the_first_write_of_a_day_makes_a_verified_backup(db: Path) -> None:
 
 def test_backup_of_a_damaged_database_is_refused_and_the_good_one_kept(db: Path) -> None:
     good = backup.backups(db)[0].path.read_bytes()
-    damage.flip_in_index(db, "reviews_card")
+    damage.flip_in_index(db, "reviews_card_time")
     result = runner.invoke(app, ["backup", "--db", str(db)])
     assert result.exit_code == 2
     assert "is damaged" in one_error_line(result.output)

@@ -498,7 +498,7 @@ def test_a_bulk_merge_decides_as_card_by_card(
             h.grade(s, "c001", 4, D + timedelta(30), at(D + timedelta(30), 12))
             merge(s, [anki("c002", D + timedelta(3), 9, 4), anki("c003", D, 9, 1)])
             s.reset(["c003", "c004"], at(D + timedelta(100), 12))
-            indexes = sorted(s.query("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+            schema = sorted(s.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
             schedule = h.sched(s)
             added = s.merge_reviews(
                 rows,
@@ -506,10 +506,8 @@ def test_a_bulk_merge_decides_as_card_by_card(
                 many_of(schedule) if many else None,  # type: ignore[arg-type]
             )
             assert sorted(added) == sorted(r.card_id for r in rows)
-            assert (
-                sorted(s.query("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
-                == indexes
-            )
+            # every index and trigger dropped for the bulk is back as it was
+            assert sorted(s.query("SELECT type, name, tbl_name, sql FROM sqlite_master")) == schema
             # the statistics' tallies, made again after the bulk, equal the log, with their
             # triggers back (the next merge keeps them one row at a time)
             check_tallies(s)

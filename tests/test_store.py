@@ -562,3 +562,29 @@ def test_a_first_sync_in_bulk_leaves_what_a_card_by_card_sync_leaves(
     assert dumps[0]["due_tally"] == [("fsrs", f"t{i}", "", 0, 20) for i in range(3)] + [
         ("sm2", f"t{i}", "", 0, 20) for i in range(3)
     ]
+
+
+def test_a_bulk_merge_refuses_an_invalid_log_row_as_the_trigger_does(store: Store) -> None:
+    """In bulk the log's per-row check is one query after the rows: an invalid row still rolls
+    everything back (the same error as the trigger's), and the schema is left as it was."""
+    from dlcards.store.merge import bulk_indexes
+
+    store.sync([card("a"), card("b")], "s", NOW)
+    schema = sorted(store.query("SELECT type, name, sql FROM sqlite_master"))
+    insert = (
+        "INSERT INTO reviews (card_id, reviewed_at, day, grade, kind) "
+        "VALUES (?, '2026-11-26T09:00:00+00:00', '2026-11-26', ?, ?)"
+    )
+    for rebuild in (False, True):
+        with pytest.raises(StoreError, match="invalid review row"), store._write() as c:
+            with bulk_indexes(c, rebuild=rebuild):
+                c.execute(insert, ("a", 4, "scheduled"))
+                c.execute(insert, ("b", 9, "scheduled"))
+        assert store.query("SELECT count(*) FROM reviews") == [(0,)]
+        assert sorted(store.query("SELECT type, name, sql FROM sqlite_master")) == schema
+    with store._write() as c, bulk_indexes(c, rebuild=True):
+        c.execute(insert, ("a", 4, "scheduled"))
+    assert store.query("SELECT count(*) FROM reviews") == [(1,)]
+    assert sorted(store.query("SELECT type, name, sql FROM sqlite_master")) == schema
+    with pytest.raises(StoreError, match="invalid review row"), store._write() as c:
+        c.execute(insert, ("a", 4, "redo"))  # the trigger is back

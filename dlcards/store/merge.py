@@ -176,9 +176,7 @@ _READ_CHUNK = 500  # card ids per IN (...) list: under SQLite's default variable
 # before it writes; the Anki ids it adds are checked against the log's and each other first,
 # and the unique index built again checks them once more).
 _BULK_INDEXES = (
-    "reviews_card",
     "reviews_card_time",
-    "reviews_day_kind_grade",
     "reviews_day_kind_before",
     "reviews_anki_id",
 )
@@ -351,17 +349,22 @@ def _gc_paused(pause: bool) -> Iterator[None]:
 
 @contextmanager
 def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
-    """With `rebuild`, the log's secondary indexes (_BULK_INDEXES) are dropped for the block
-    and created again, from their own definitions, after it; and the statistics' tallies are
-    not kept row by row by their triggers but made again from the log and the memories after
-    it (`schema.fill_tallies`, `fill_memory_tally`, `fill_due_tally`), all in the caller's
-    transaction."""
+    """With `rebuild`, the log's secondary indexes (_BULK_INDEXES) and the memories' are
+    dropped for the block and created again, from their own definitions, after it (one sort
+    each instead of a b-tree insert or move per row: every memory changes as its log is
+    merged); the statistics' tallies are not kept row by row by their triggers but made again
+    from the log and the memories after it (`schema.fill_tallies`, `fill_memory_tally`,
+    `fill_due_tally`); and the log's check of each new row (`schema.REVIEW_CHECK`, a trigger
+    run per row) is one query over the rows added, which rolls the whole block back as the
+    trigger would. All in the caller's transaction."""
     if not rebuild:
         yield
         return
     from dlcards.store.schema import (
         DUE_TRIGGERS,
         MEMORY_TRIGGERS,
+        REVIEW_CHECK,
+        REVIEW_CHECK_FAILS,
         TALLY_TRIGGERS,
         fill_due_tally,
         fill_memory_tally,
@@ -370,15 +373,27 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
 
     marks = ",".join("?" * len(_BULK_INDEXES))
     sqls = c.execute(
-        f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND (name IN ({marks}) "
+        "OR tbl_name IN ('sm2', 'fsrs') AND sql IS NOT NULL)",
         _BULK_INDEXES,
     ).fetchall()
-    for name in _BULK_INDEXES:
-        c.execute(f'DROP INDEX IF EXISTS "{name}"')
-    for trigger in (*TALLY_TRIGGERS, *MEMORY_TRIGGERS, *DUE_TRIGGERS):
+    for name, _ in sqls:
+        c.execute(f'DROP INDEX "{name}"')
+    check = c.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+        (REVIEW_CHECK.split()[2],),
+    ).fetchall()
+    for trigger in (*TALLY_TRIGGERS, *MEMORY_TRIGGERS, *DUE_TRIGGERS, REVIEW_CHECK):
         c.execute(f"DROP TRIGGER IF EXISTS {trigger.split()[2]}")
+    last = c.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
     yield
-    for (sql,) in sqls:
+    if c.execute(
+        f"SELECT 1 FROM reviews WHERE id > ? AND ({REVIEW_CHECK_FAILS}) LIMIT 1", (last,)
+    ).fetchone():
+        raise sqlite3.IntegrityError("invalid review row")
+    for (sql,) in check:
+        c.execute(sql)
+    for _, sql in sqls:
         c.execute(sql)
     fill_tallies(c.execute)
     fill_memory_tally(c.execute)

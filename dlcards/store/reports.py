@@ -49,7 +49,7 @@ def due_table(by: str) -> str:
 # (`l.seen`). All three parameters are that day.
 LATER = (
     " LEFT JOIN (SELECT card_id, min(CASE WHEN day > ? THEN id END) AS first, "
-    "max(day = ?) AS seen FROM reviews INDEXED BY reviews_day_kind_grade WHERE day >= ? "
+    "max(day = ?) AS seen FROM reviews INDEXED BY reviews_day_kind_before WHERE day >= ? "
     "GROUP BY card_id) l "
     "ON l.card_id = c.id LEFT JOIN reviews r ON r.id = l.first"
 )

@@ -29,9 +29,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 # CHECK constraints sqlite-utils cannot express, as a trigger on the log.
+REVIEW_CHECK_FAILS = "grade NOT BETWEEN 0 AND 5 OR kind NOT IN ('scheduled', 'redrill')"
+"""What the log's check refuses in a row (a bulk merge runs it as one query: `merge.py`)."""
 REVIEW_CHECK = (
     "CREATE TRIGGER reviews_grade_check BEFORE INSERT ON reviews "
     "WHEN NEW.grade NOT BETWEEN 0 AND 5 OR NEW.kind NOT IN ('scheduled', 'redrill') "
@@ -596,14 +598,23 @@ def _due_tally(db: Any) -> None:
     db.execute("CREATE INDEX cards_topic ON cards (topic, position) WHERE retired = 0")
 
 
+def _fewer_log_indexes(db: Any) -> None:
+    # Two of the log's five indexes are prefixes of others' work: a card's rows in time order
+    # (reviews_card_time) serve every read by card, and a day's rows with kind, card and grade
+    # (reviews_day_kind_before) every read by day, covering what reviews_day_kind_grade did not
+    # (the card). Every review row wrote both; an import of 1,000,000 rows built both (1.5 s).
+    db.execute("DROP INDEX IF EXISTS reviews_card")
+    db.execute("DROP INDEX IF EXISTS reviews_day_kind_grade")
+
+
 TALLY_DAYS_SQL = (
     "SELECT day, count(*), sum(kind = 'scheduled'), sum(kind = 'scheduled' AND grade >= 3) "
     "FROM reviews GROUP BY day"
 )
 """`review_days` computed from the log (the backfill; tests compare the table with it)."""
-TALLY_RETENTION_SQL = (
+TALLY_RETENTION_SQL = (  # each review's topic from the covering index (1M reviews: 4.4 -> 2.4 s)
     f"SELECT c.topic, {_MATURE.format(r='r')}, r.grade >= 3, r.day, count(*) "
-    "FROM reviews r JOIN cards c ON c.id = r.card_id "
+    "FROM reviews r JOIN cards c INDEXED BY cards_active ON c.id = r.card_id "
     "WHERE r.kind = 'scheduled' AND r.last_review_before IS NOT NULL GROUP BY 1, 2, 3, 4"
 )
 """`retention_days` computed from the log."""
@@ -623,6 +634,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0011_fsrs_stats_indexes", _fsrs_stats_indexes),
     ("0012_memory_tally", _memory_tally),
     ("0013_due_tally", _due_tally),
+    ("0014_fewer_log_indexes", _fewer_log_indexes),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
