@@ -132,17 +132,13 @@ class Card:
         """Hash of what the learner sees; changes when the text is edited (id stays)."""
         import hashlib  # only deck sync needs it
 
-        h = hashlib.sha1(usedforsecurity=False)
-        for part in (self.question, self.answer, self.erratum or ""):
-            h.update(part.encode())
-            h.update(b"\x00")
+        text = f"{self.question}\x00{self.answer}\x00{self.erratum or ''}\x00"
         # Fields added later count only when present, so older cards keep their hash.
         extras = [("note", self.note), ("source_question", self.source_question)]
         extras += [("reference", ref) for ref in self.references]
-        for name, value in extras:
-            if value:
-                h.update(f"{name}\x1f{value}\x00".encode())
-        return h.hexdigest()[:16]
+        text += "".join(f"{name}\x1f{value}\x00" for name, value in extras if value)
+        # one string hashed at once: the digest of the parts fed one by one, without the calls
+        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ from pathlib import Path
 import helpers as h
 import pytest
 from conftest import FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dlcards.catalog import load_catalog, read_deck
 from dlcards.cli import app
-from dlcards.deck import parse_deck
+from dlcards.deck import Card, parse_deck
 from dlcards.errors import DeckError
 
 BAD = FIXTURES / "bad"
@@ -444,3 +446,67 @@ def test_many_changed_deck_files_are_parsed_by_a_pool_with_the_same_result(
     broken[3].write_text("nonsense", encoding="utf-8")
     with pytest.raises(DeckError, match=broken[1].name):
         load_catalog([decks])
+
+
+def _hash_by_parts(parts: list[str]) -> str:
+    import hashlib
+
+    h = hashlib.sha1(usedforsecurity=False)
+    for part in parts:
+        h.update(part.encode())
+    return h.hexdigest()[:16]
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    question=_text,
+    answer=_text,
+    erratum=st.none() | _text,
+    note=st.none() | _text,
+    source_question=st.none() | _text,
+    references=st.lists(_text, max_size=3),
+    tags=st.lists(st.text("abc-", min_size=1, max_size=5), max_size=3),
+)
+def test_content_and_search_hashes_are_the_digests_stored_so_far(
+    question: str,
+    answer: str,
+    erratum: str | None,
+    note: str | None,
+    source_question: str | None,
+    references: list[str],
+    tags: list[str],
+) -> None:
+    """Databases hold these digests: they must stay those of the parts fed one by one (the
+    original code, here), or every card would look edited at the next sync."""
+    from dlcards.store.rows import search_fields, search_hash
+
+    card = Card(
+        id="x-1", topic="x", question=question, answer=answer, erratum=erratum, note=note,
+        source_question=source_question, references=tuple(references), tags=tuple(tags),
+    )  # fmt: skip
+    parts = [f"{p}\x00" for p in (question, answer, erratum or "")]
+    extras = [("note", note), ("source_question", source_question)]
+    extras += [("reference", r) for r in references]
+    parts += [f"{name}\x1f{value}\x00" for name, value in extras if value]
+    assert card.content_hash == _hash_by_parts(parts)
+    fields = search_fields(card)
+    assert search_hash(fields) == _hash_by_parts([f"{f}\x00" for f in fields])
+
+
+@pytest.mark.parametrize(
+    ("card_id", "content", "search"),
+    [
+        ("perceptron-1", "d3df51d924a76ac1", "b4dc61ed2a92b717"),
+        ("mlp-28", "f618338a205126f2", "08f27bf4bba2ba3b"),
+        ("vgp-10", "fe4d159772eada02", "86fa95ad1527cd80"),
+    ],
+)
+def test_built_in_cards_keep_their_stored_digests(card_id: str, content: str, search: str) -> None:
+    """The digests the earlier code stored for three built-in cards (computed by it)."""
+    from dlcards.store.rows import search_fields, search_hash
+
+    card = next(c for c in load_catalog().cards if c.id == card_id)
+    assert (card.content_hash, search_hash(search_fields(card))) == (content, search)

@@ -197,18 +197,26 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     if json_:
         print_json(data)
         return
-    from rich.table import Table
+    from dlcards.console import PlainTable
 
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("topic", style="cyan")
-    table.add_column("due", justify="right", style="green")
-    table.add_column("new", justify="right", style="blue")
-    for c in counts:
-        table.add_row(c.topic, str(c.due), str(c.new))
-    table.add_section()
-    table.add_row("total", str(total_due), str(total_new))
     console = out()
-    console.print(table)
+    columns = [("topic", "cyan", "left"), ("due", "green", "right"), ("new", "blue", "right")]
+    rows = [[c.topic, str(c.due), str(c.new)] for c in counts]
+    rows.append(["total", str(total_due), str(total_new)])
+    plain = PlainTable.of(columns, rows, console.width)
+    if plain is not None:
+        console.print(plain)
+    else:
+        from rich.table import Table
+
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for header, style, justify in columns:
+            table.add_column(header, style=style, justify=justify)  # type: ignore[arg-type]
+        for row in rows[:-1]:
+            table.add_row(*row)
+        table.add_section()
+        table.add_row(*rows[-1])
+        console.print(table)
     console.print(
         f"Today: [bold green]{due_today}[/] due, [bold blue]{data['new_today']}[/] new "
         f"(of {limit} a day)"

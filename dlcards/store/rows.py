@@ -267,11 +267,8 @@ def search_fields(card: Card) -> tuple[str, str, str, str, str]:
 def search_hash(fields: Sequence[str]) -> str:
     import hashlib
 
-    h = hashlib.sha1(usedforsecurity=False)
-    for part in fields:
-        h.update(part.encode())
-        h.update(b"\x00")
-    return h.hexdigest()[:16]
+    text = "".join(f"{part}\x00" for part in fields)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 class LogEntry(NamedTuple):
