@@ -26,7 +26,7 @@ Tables (the schema version is in `PRAGMA user_version`):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 SCHEMA_VERSION = 14
@@ -410,27 +410,35 @@ TALLY_TRIGGERS = (
 )
 
 
+def _refill(execute: Callable[[str], Any], triggers: Sequence[str], tables: dict[str, str]) -> None:
+    """Tally tables emptied and made again by their `INSERT INTO table ...` statements, with
+    their triggers dropped meanwhile and made again after (inside the caller's transaction)."""
+    for sql in triggers:
+        execute(f"DROP TRIGGER IF EXISTS {sql.split()[2]}")
+    for table, insert in tables.items():
+        execute(f"DELETE FROM {table}")
+        execute(f"INSERT INTO {table} {insert}")
+    for sql in triggers:
+        execute(sql)
+
+
 def fill_tallies(execute: Callable[[str], Any]) -> None:
     """(Re)make the tallies from the log and their triggers (inside the caller's transaction):
     the migration's backfill, and `doctor`'s repair."""
-    for sql in TALLY_TRIGGERS:
-        execute(f"DROP TRIGGER IF EXISTS {sql.split()[2]}")
-    execute("DELETE FROM review_days")
-    execute("DELETE FROM retention_days")
-    execute(f"INSERT INTO review_days ({_DAY_KEY}) " + TALLY_DAYS_SQL)
-    execute(f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) " + TALLY_RETENTION_SQL)
-    for sql in TALLY_TRIGGERS:
-        execute(sql)
+    _refill(
+        execute,
+        TALLY_TRIGGERS,
+        {
+            "review_days": f"({_DAY_KEY}) {TALLY_DAYS_SQL}",
+            "retention_days": f"({_RETENTION_KEY}, reviews) {TALLY_RETENTION_SQL}",
+        },
+    )
 
 
 def fill_memory_tally(execute: Callable[[str], Any]) -> None:
     """(Re)make `sm2_tally` from the SM-2 memories and its triggers."""
-    for sql in MEMORY_TRIGGERS:
-        execute(f"DROP TRIGGER IF EXISTS {sql.split()[2]}")
-    execute("DELETE FROM sm2_tally")
-    execute(f"INSERT INTO sm2_tally ({_MEMORY_KEY}, cards, learning, ef) " + TALLY_MEMORY_SQL)
-    for sql in MEMORY_TRIGGERS:
-        execute(sql)
+    insert = f"({_MEMORY_KEY}, cards, learning, ef) {TALLY_MEMORY_SQL}"
+    _refill(execute, MEMORY_TRIGGERS, {"sm2_tally": insert})
 
 
 def _review_tallies(db: Any) -> None:
@@ -579,12 +587,7 @@ TALLY_DUE_SQL = " UNION ALL ".join(
 
 def fill_due_tally(execute: Callable[[str], Any]) -> None:
     """(Re)make `due_tally` from the cards and their memories, and its triggers."""
-    for sql in DUE_TRIGGERS:
-        execute(f"DROP TRIGGER IF EXISTS {sql.split()[2]}")
-    execute("DELETE FROM due_tally")
-    execute(f"INSERT INTO due_tally ({_DUE_KEY}, cards) " + TALLY_DUE_SQL)
-    for sql in DUE_TRIGGERS:
-        execute(sql)
+    _refill(execute, DUE_TRIGGERS, {"due_tally": f"({_DUE_KEY}, cards) {TALLY_DUE_SQL}"})
 
 
 def _due_tally(db: Any) -> None:
