@@ -113,3 +113,156 @@ def test_random_yaml_reads_the_same(value: Any, flow: bool | None, style: str | 
     text = yaml.safe_dump(value, default_flow_style=flow, default_style=style, allow_unicode=True)
     fast, exact = _both(text)
     assert fast == exact
+
+
+# The line reader (`_fast`): what it reads, it reads as the events do --------------------------
+
+
+def _line_reader(text: str) -> Any:
+    """What the line reader gives: ('ok', value with lines), ('error', message), or None where
+    it leaves the text to the events."""
+    loader = yamlload._loader_class()
+    try:
+        return ("ok", _lines(yamlload._fast(text, loader)))
+    except yamlload._Unusual:
+        return None
+    except DeckError as err:
+        return ("error", str(err).replace("{path}", "d.yaml"))
+
+
+def _exact(text: str) -> Any:
+    return _both(text)[1]
+
+
+def _synthetic_deck(n: int = 40) -> str:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import tempfile
+
+    import synth
+
+    with tempfile.TemporaryDirectory() as tmp:
+        synth.write_decks(Path(tmp), n, 1, seed=3)
+        return (Path(tmp) / "syn01.yaml").read_text(encoding="utf-8")
+
+
+def test_line_reader_reads_the_benchmark_decks_and_as_the_events_do() -> None:
+    text = _synthetic_deck()
+    fast = _line_reader(text)
+    assert fast is not None, "the benchmark's decks are the shape the line reader is for"
+    assert fast == _exact(text)
+
+
+LINE_READER_CASES = [
+    # (text, whether the line reader reads it itself)
+    ("topic: t\ncards:\n- id: a\n  question: q\n", True),
+    ("---\ntopic: t  \n\n# a comment\ncards:\n\n  - id: a\n    answer: 'it''s'\n", True),
+    ('a: "tab\\tnew\\nline \\u00e9 \\x41 \\\\ \\" \\/"\n', True),
+    ("a: plain text that\n  goes on\n\n  and on\nb: 1\n", True),
+    ("a: 'single quoted\n  over lines'\nb: -1\nc: [x, -2, 3.5, yes, ~, deep learning]\n", True),
+    ("a:\n  b:\n    c: d\n  e: []\nf:\n- - x\n", False),
+    ("a: [x, [y]]\n", False),
+    ("a: {b: c}\n", False),
+    ("a: |\n  x\n", False),
+    ("a: b # comment\n", False),
+    ("a: 'x' # comment\n", False),
+    ('a: "bad \\q escape"\n', False),
+    ('a: "\\ud83d"\n', False),
+    ("a: x\n b: y\n", False),
+    ("a: x\n  - y\n", False),
+    ("a: 1\na: 2\n", False),
+    ("yes: 1\n", False),
+    ("a: &x 1\n", False),
+    ("a:\tb\n", False),
+    ("a: b\r\nc: d\r\n", False),
+    ("a: 'unterminated\n", False),
+    ("a: 'x'y'\n", False),
+    ("- a\n", False),
+    ("", False),
+    ("a: 2026-01-02\nb: 0x1F\nc: 1_000\nd: .inf\n", True),
+    ("a: " + "9" * 400 + "\n", True),
+    ("a: x:\n", False),
+    ("a: -\n", False),
+    ("a: ---\n", True),
+    ("a:\n- x\n-\n", False),
+    ("cards:\n- id: a\n  refs:\n  - one\n  - two\n- id: b\n", True),
+    ("cards:\n- id: a\n  refs:\n    - one\n   - two\n", False),
+]
+
+
+@pytest.mark.parametrize(("text", "read"), LINE_READER_CASES)
+def test_line_reader_on_chosen_cases(text: str, read: bool) -> None:
+    fast = _line_reader(text)
+    assert (fast is not None) == read
+    if fast is not None:
+        assert fast == _exact(text)
+
+
+_texts = st.text(
+    st.sampled_from(list("ab :#-'\"\\[]{},é\t\n?!&*|>%@`x0 ")) | st.characters(), max_size=60
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_texts, _texts, st.lists(st.sampled_from(["math", "a b", "1", "no"])))))
+def test_line_reader_reads_anki_import_decks_as_the_events_do(cards: list[Any]) -> None:
+    """What `dlcards import anki` writes (PyYAML, width 100: long text over several lines)."""
+    from dlcards.importers.anki_notes import YamlCard, YamlDeck, deck_yaml
+
+    deck = YamlDeck("imported", "Imported")
+    deck.cards.extend(
+        YamlCard(f"c-{i}", q * 3, a * 5, tuple(tags)) for i, (q, a, tags) in enumerate(cards)
+    )
+    text = deck_yaml(deck, "x.apkg")
+    fast = _line_reader(text)
+    if fast is not None:
+        assert fast == _exact(text)
+
+
+_MUTATION_BASE = (
+    'topic: t\ntitle: A title\ncards:\n\n- id: t-1\n  question: "What is **x**?"\n'
+    "  answer: 'it''s $y$'\n  tags: [math, b]\n  references:\n  - one ref\n  - \"two\"\n"
+    "  note: plain text\n    over two lines\n\n- id: t-2\n  question: q\n  answer: -1\n"
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["insert", "delete", "duplicate", "indent", "dedent"]),
+            st.integers(0, len(_MUTATION_BASE)),
+            st.sampled_from(list(" \n:#-'\"\\[],{}&*!|>%@`?\tx0") + ["- ", ": ", " #", "''"]),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_line_reader_on_damaged_decks_reads_as_the_events_do_or_not_at_all(
+    edits: list[tuple[str, int, str]],
+) -> None:
+    text = _MUTATION_BASE
+    for kind, at, piece in edits:
+        at = min(at, len(text))
+        start = text.rfind("\n", 0, at) + 1
+        if kind == "insert":
+            text = text[:at] + piece + text[at:]
+        elif kind == "delete":
+            text = text[:at] + text[at + len(piece) :]
+        elif kind == "duplicate":
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end + 1
+            text = text[:start] + text[start:end] + text[start:]
+        elif kind == "indent":
+            text = text[:start] + " " + text[start:]
+        elif text[start : start + 1] == " ":
+            text = text[:start] + text[start + 1 :]
+    fast = _line_reader(text)
+    if fast is not None:
+        assert fast == _exact(text)
+
+
+def test_line_reader_reads_the_mutation_base() -> None:
+    """The damaged-deck test starts from a text the line reader reads (else it tests nothing)."""
+    assert _line_reader(_MUTATION_BASE) is not None
