@@ -295,6 +295,14 @@ _FAST_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FAST_FLOW_ITEM = re.compile(r"(?:-(?=[^\s,\[\]{}])|[^\s,\[\]{}#&*!|>'\"%@`?:-])[^,\[\]{}#:]*")
 
 
+def _backslashes(body: str) -> str:
+    """A double-quoted scalar's text with its escapes read; `\\\\` (LaTeX's backslash in a
+    JSON-like string) alone is read without a call per escape."""
+    if "\\" not in body.replace("\\\\", ""):
+        return body.replace("\\\\", "\\")
+    return _FAST_ESCAPE.sub(_unescape, body)
+
+
 def _unescape(match: re.Match[str]) -> str:
     code = match.group(1)
     if len(code) == 1:
@@ -346,7 +354,7 @@ class _Fast:
 
     def mapping(self, i: int, indent: int) -> tuple[_Map, int]:
         """The block mapping whose first key is on line `i` at column `indent`."""
-        lines, keys = self.lines, self.keys
+        lines, keys, n = self.lines, self.keys, self.n
         result = _Map()
         result.line = i + 1
         key_lines: dict[str, int] = {}
@@ -362,14 +370,25 @@ class _Fast:
                 text_key = keys[key] = self.resolve(self.node, key, (True, False)) == _STR
             if not text_key or key in result:
                 raise _Unusual("key")
-            line = i + 1
-            result[key], i = self.value(i, indent, content[match.end() :], True)
-            key_lines[key] = line
-            i = self.significant(i)
-            if i == self.n:
+            key_lines[key] = i + 1
+            rest = content[match.end() :]
+            body = rest[1:-1]
+            quote = rest[:1]
+            if (  # the usual value: quoted on its line, no quote inside (the rest: `value`)
+                quote in ('"', "'") and len(rest) > 1 and rest[-1] == quote and quote not in body
+            ):
+                result[key] = _backslashes(body) if quote == '"' and "\\" in body else body
+                i += 1
+            else:
+                result[key], i = self.value(i, indent, rest, True)
+            while i < n:  # the next line that is not blank or a comment
+                text = lines[i]
+                content = text.lstrip(" ")
+                if content and content[0] != "#":
+                    break
+                i += 1
+            else:
                 return result, i
-            text = lines[i]
-            content = text.lstrip(" ")
             at = len(text) - len(content)
             if at < indent:
                 return result, i
@@ -422,14 +441,11 @@ class _Fast:
             return None, i + 1
         first = rest[0]
         if first == '"':
-            body = rest[1:-1]
-            if rest[-1] == '"' and len(rest) > 1 and '"' not in body and "\\" not in body:
-                return body, i + 1
             match = _FAST_DOUBLE.fullmatch(rest)
             if match is None:
                 raise _Unusual("double-quoted")
             body = match.group(1)
-            return (_FAST_ESCAPE.sub(_unescape, body) if "\\" in body else body), i + 1
+            return (_backslashes(body) if "\\" in body else body), i + 1
         if first == "'":
             match = _FAST_SINGLE.fullmatch(rest)
             if match is not None:

@@ -181,6 +181,7 @@ LINE_READER_CASES = [
     ("- a\n", False),
     ("", False),
     ("a: 2026-01-02\nb: 0x1F\nc: 1_000\nd: .inf\n", True),
+    ('a: "$\\\\frac{1}{2}$ \\\\\\\\ \\\\n"\nb: "\\\\\\n"\n', True),
     ("a: " + "9" * 400 + "\n", True),
     ("a: x:\n", False),
     ("a: -\n", False),
@@ -221,7 +222,7 @@ def test_line_reader_reads_anki_import_decks_as_the_events_do(cards: list[Any]) 
 
 
 _MUTATION_BASE = (
-    'topic: t\ntitle: A title\ncards:\n\n- id: t-1\n  question: "What is **x**?"\n'
+    'topic: t\ntitle: A title\ncards:\n\n- id: t-1\n  question: "What is $\\\\sigma$?"\n'
     "  answer: 'it''s $y$'\n  tags: [math, b]\n  references:\n  - one ref\n  - \"two\"\n"
     "  note: plain text\n    over two lines\n\n- id: t-2\n  question: q\n  answer: -1\n"
 )
