@@ -510,3 +510,54 @@ def test_built_in_cards_keep_their_stored_digests(card_id: str, content: str, se
 
     card = next(c for c in load_catalog().cards if c.id == card_id)
     assert (card.content_hash, search_hash(search_fields(card))) == (content, search)
+
+
+# The usual card's short path gives what the checks give ------------------------------------
+
+_field_values = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from(["", " ", "ok", "a-1", "A", "x.y", "-x", "math", "math"]),
+    st.integers(-3, 3),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.lists(st.sampled_from(["math", "math", "a_b", "Bad", "", 1, None]), max_size=4),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["id", "question", "answer", "tags", "source", "note", "compute"]),
+        _field_values,
+    )
+)
+def test_usual_card_path_gives_what_the_checks_give(fields: dict[str, object]) -> None:
+    from dlcards import deck
+    from dlcards.yamlload import _Map, _Seq
+
+    raw = _Map()
+    raw.line, raw.key_lines = 7, {}
+    for n, (key, value) in enumerate(fields.items()):
+        if isinstance(value, list):
+            value = _Seq(value)
+            value.line = 8 + n
+        raw[key], raw.key_lines[key] = value, 8 + n
+    ctx = deck._Ctx("d.yaml")
+    usual = deck._usual_card(ctx, raw, "t")
+    try:
+        checked: object = deck._checked_card(ctx, raw, "t", 0, 3)
+    except DeckError as err:
+        checked = err
+    if usual is not None:
+        assert usual == checked
+
+
+def test_usual_card_path_is_taken_for_the_usual_card() -> None:
+    text = "topic: t\ntitle: T\ncards:\n- id: a\n  question: q\n  answer: a\n  tags: [x, x]\n"
+    from dlcards import deck
+    from dlcards.yamlload import load_yaml
+
+    raw = load_yaml(text, "d.yaml")["cards"][0]
+    card = deck._usual_card(deck._Ctx("d.yaml"), raw, "t")
+    assert card is not None and card.tags == ("x",) and card.source is None and card.line == 4
