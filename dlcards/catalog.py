@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from dlcards.deck import Card, Deck
 
 DECK_SUFFIXES = (".yaml", ".yml")
-CACHE_FORMAT = 2  # bump when the cached card's shape changes: older entries are parsed again
+CACHE_FORMAT = 3  # bump when the cached card's shape changes: older entries are parsed again
 
 
 def builtin_decks_dir() -> Path:
@@ -269,6 +269,12 @@ def _info(deck: Deck, file: Path, stamp: str) -> DeckInfo:
 
 def check_merge(infos: Sequence[DeckInfo], load: Callable[[DeckInfo], Deck]) -> None:
     """Topics and ids must be unique across files; the error names both places."""
+    # Each deck's ids are unique (parse_deck checks): when the union is as long as the decks
+    # are together, no id is in two of them, found in C (100,000 ids: ~40 -> ~8 ms).
+    if len({info.topic for info in infos}) == len(infos) and len(
+        set().union(*(info.ids for info in infos))
+    ) == sum(len(info.ids) for info in infos):
+        return
     topics: dict[str, DeckInfo] = {}
     owner: dict[str, DeckInfo] = {}
     for info in infos:
@@ -421,7 +427,8 @@ def _deck_from_json(data: dict[str, Any], shown: str) -> Deck:
 def _write_json(path: Path, data: object) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        atomic_write_bytes(path, body, durable=False)  # a cache: read back with checks
     except OSError:
         pass  # an unwritable cache only costs speed
 
@@ -433,7 +440,7 @@ def _info_from_index(file: Path, stamp: str, entry: dict[str, Any]) -> DeckInfo:
         stamp,
         entry["topic"],
         entry["title"],
-        tuple(entry["ids"]),
+        tuple(entry["ids"].split("\n")) if entry["ids"] else (),
         entry["math"],
     )
 
@@ -521,7 +528,8 @@ def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Ca
                 "stamp": stamp,
                 "topic": info.topic,
                 "title": info.title,
-                "ids": list(info.ids),
+                # one string (ids have no newline): 100,000 ids as a list cost ~15 ms each way
+                "ids": "\n".join(info.ids),
                 "math": info.math,
             }
             changed = True

@@ -23,8 +23,15 @@ names a target that is there or has an export's suffix."""
 _EXPORT_SUFFIXES = (".apkg", ".txt", ".csv", ".json")
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None], mode: int | None = None) -> None:
-    """Write `path` atomically through `write(fh)`; raises OSError (target untouched)."""
+def atomic_write(
+    path: Path,
+    write: Callable[[IO[bytes]], None],
+    mode: int | None = None,
+    durable: bool = True,
+) -> None:
+    """Write `path` atomically through `write(fh)`; raises OSError (target untouched).
+    `durable=False` (a cache, which its reader checks and rebuilds) skips the fsync: after a
+    crash the file may be empty or old, never half written by a live process."""
     import tempfile
 
     fd, tmp_name = tempfile.mkstemp(
@@ -35,7 +42,8 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], mode: int | Non
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, (0o666 & ~umask()) if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
@@ -43,11 +51,11 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], mode: int | Non
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
     def write(fh: IO[bytes]) -> None:
         fh.write(data)
 
-    atomic_write(path, write)
+    atomic_write(path, write, durable=durable)
 
 
 def umask() -> int:

@@ -561,3 +561,21 @@ def test_usual_card_path_is_taken_for_the_usual_card() -> None:
     raw = load_yaml(text, "d.yaml")["cards"][0]
     card = deck._usual_card(deck._Ctx("d.yaml"), raw, "t")
     assert card is not None and card.tags == ("x",) and card.source is None and card.line == 4
+
+
+def test_duplicate_id_across_decks_is_found_when_one_deck_comes_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    """check_merge's quick test (the union of ids as long as the decks) must not hide a
+    duplicate whose first deck is read from the cache's index."""
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("topic: a\ntitle: A\ncards:\n- id: x-1\n  question: q\n  answer: a\n")
+    second.write_text("topic: b\ntitle: B\ncards:\n- id: y-1\n  question: q\n  answer: a\n")
+    assert {"x-1", "y-1"} <= set(load_catalog([first, second]).by_id())  # both cached now
+    second.write_text(
+        "topic: b\ntitle: B\ncards:\n- id: y-1\n  question: q\n  answer: a\n"
+        "- id: x-1\n  question: q2\n  answer: a2\n"
+    )
+    with pytest.raises(DeckError, match=r"b\.yaml:7: card x-1: duplicate id, already used at"):
+        load_catalog([first, second])
+    assert "x-1" in load_catalog([first]).by_id()  # the index still reads after the error
