@@ -378,9 +378,10 @@ def _card_to_json(c: Card) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in (None, [])}
 
 
-def _deck_to_json(deck: Deck) -> dict[str, Any]:
+def _deck_to_json(deck: Deck, stamp: str) -> dict[str, Any]:
     return {
         "format": CACHE_FORMAT,
+        "stamp": stamp,  # the deck file's, when read: the entry serves only that file
         "topic": deck.topic,
         "title": deck.title,
         "path": deck.path,
@@ -389,12 +390,16 @@ def _deck_to_json(deck: Deck) -> dict[str, Any]:
     }
 
 
-def _deck_from_json(data: dict[str, Any], shown: str) -> Deck:
-    """The cached deck, its file named as seen from the current directory."""
+def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
+    """The cached deck, its file named as seen from the current directory. ValueError when
+    the entry is not of the deck file as it is now (`stamp`): the index and the entry are
+    written one after the other, without fsync, and a crash can keep one and not the other."""
     from dlcards.deck import Card, Compute, Deck, Quiz
 
     if data.get("format") != CACHE_FORMAT:
         raise ValueError("cache entry of another format")
+    if data.get("stamp") != stamp:
+        raise ValueError("cache entry of another version of the deck file")
     topic = data["topic"]
     cards = tuple(
         Card(
@@ -451,16 +456,18 @@ core (a first sync of a big collection); fewer bytes are parsed here, which is f
 starting the processes."""
 
 
-def _read_and_cache(file: Path, cache: Path | None) -> Deck:
+def _read_and_cache(file: Path, stamp: str, cache: Path | None) -> Deck:
     """One deck parsed, and its cache entry written when `cache` is given (in a pool's worker
-    or here)."""
+    or here). `stamp`: the file's, taken before it was read."""
     deck = read_deck(file)
     if cache is not None:
-        _write_json(cache / f"{_key(file)}.json", _deck_to_json(deck))
+        _write_json(cache / f"{_key(file)}.json", _deck_to_json(deck, stamp))
     return deck
 
 
-def _read_decks(files: Sequence[Path], cache: Path | None) -> dict[Path, Callable[[], Deck]]:
+def _read_decks(
+    files: Sequence[Path], stamps: dict[Path, str], cache: Path | None
+) -> dict[Path, Callable[[], Deck]]:
     """Each file's deck, as a function that gives it (or raises its DeckError) when called:
     files are asked for in order, so the first broken file is the one reported, as when they
     are parsed one by one."""
@@ -472,7 +479,7 @@ def _read_decks(files: Sequence[Path], cache: Path | None) -> dict[Path, Callabl
         except OSError:
             pass  # read_deck says what is wrong with it
     if len(files) < 2 or (cores or 1) < 2 or size <= PARALLEL_BYTES:
-        return {f: partial(_read_and_cache, f, cache) for f in files}
+        return {f: partial(_read_and_cache, f, stamps[f], cache) for f in files}
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -481,14 +488,14 @@ def _read_decks(files: Sequence[Path], cache: Path | None) -> dict[Path, Callabl
     pool = ProcessPoolExecutor(
         max_workers=min(cores or 1, len(files)), mp_context=multiprocessing.get_context("spawn")
     )
-    futures = {f: pool.submit(_read_and_cache, f, cache) for f in files}
+    futures = {f: pool.submit(_read_and_cache, f, stamps[f], cache) for f in files}
     pool.shutdown(wait=False)
 
     def result(file: Path) -> Deck:
         try:
             return futures[file].result()
         except (BrokenProcessPool, OSError):  # no worker could start here: parse it here
-            return _read_and_cache(file, cache)
+            return _read_and_cache(file, stamps[file], cache)
 
     return {f: partial(result, f) for f in files}
 
@@ -513,7 +520,7 @@ def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Ca
         for f in files
         if (index.get(_key(f)) or {}).get("stamp") != stamps[f]  # not cached as it is now
     ]
-    fresh = _read_decks(todo, root if use_cache else None)
+    fresh = _read_decks(todo, stamps, root if use_cache else None)
     for file in files:
         stamp, key = stamps[file], _key(file)
         if file not in fresh:
@@ -544,7 +551,7 @@ def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Ca
             return parsed[info.file]
         try:
             data = json.loads((root / f"{_key(info.file)}.json").read_text(encoding="utf-8"))
-            deck = _deck_from_json(data, info.path)
+            deck = _deck_from_json(data, info.path, info.stamp)
         except (OSError, ValueError, KeyError, TypeError):
             deck = read_deck(info.file)  # a damaged cache entry: parse the file again
         return deck  # not kept here: the Catalog keeps the decks it shows (not those it streams)

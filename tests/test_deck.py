@@ -179,9 +179,9 @@ def test_catalog_loads_only_the_decks_it_uses(monkeypatch: pytest.MonkeyPatch) -
     loaded: list[str] = []
     real = catalog_mod._deck_from_json
 
-    def counting(data: dict, shown: str):  # type: ignore[no-untyped-def]
+    def counting(data: dict, shown: str, stamp: str):  # type: ignore[no-untyped-def]
         loaded.append(data["topic"])
-        return real(data, shown)
+        return real(data, shown, stamp)
 
     monkeypatch.setattr(catalog_mod, "_deck_from_json", counting)
     catalog = load_catalog()
@@ -431,9 +431,9 @@ def test_many_changed_deck_files_are_parsed_by_a_pool_with_the_same_result(
     pooled = []
     real = cat._read_decks
 
-    def spy(files: list[Path], cache: Path | None) -> dict[Path, object]:
+    def spy(files: list[Path], stamps: dict[Path, str], cache: Path | None) -> dict[Path, object]:
         pooled.append(len(files))
-        return real(files, cache)
+        return real(files, stamps, cache)
 
     monkeypatch.setattr(cat, "_read_decks", spy)
     parallel = load_catalog([decks])
@@ -579,3 +579,23 @@ def test_duplicate_id_across_decks_is_found_when_one_deck_comes_from_the_cache(
     with pytest.raises(DeckError, match=r"b\.yaml:7: card x-1: duplicate id, already used at"):
         load_catalog([first, second])
     assert "x-1" in load_catalog([first]).by_id()  # the index still reads after the error
+
+
+def test_a_cache_entry_of_another_version_of_the_deck_is_not_used(tmp_path: Path) -> None:
+    """The index and a deck's entry are separate files written without fsync: after a crash
+    the index may name the file as it is now while the entry holds an older version. The entry
+    carries the stamp it was made from, and is used only for that stamp."""
+    import json
+
+    import dlcards.catalog as cat
+
+    deck = tmp_path / "a.yaml"
+    deck.write_text("topic: a\ntitle: A\ncards:\n- id: x-1\n  question: old\n  answer: a\n")
+    load_catalog([deck])
+    entry = cat.cache_dir() / "decks" / f"{cat._key(deck)}.json"
+    old = entry.read_text(encoding="utf-8")
+    deck.write_text("topic: a\ntitle: A\ncards:\n- id: x-1\n  question: new\n  answer: a\n")
+    load_catalog([deck])
+    entry.write_text(old, encoding="utf-8")  # the crash: the index is new, the entry old
+    assert json.loads(old)["stamp"] != cat._stamp(deck)
+    assert load_catalog([deck]).card("x-1").question == "new"
