@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from dlcards.recall import Curve, RecallSummary, summarize
 
@@ -30,18 +30,11 @@ class Overview:
     recall: RecallSummary = field(default_factory=lambda: RecallSummary(0, None, 0))
 
 
-class CardGroup(NamedTuple):
-    """Reviewed, unsuspended active cards that share the numbers the statistics read: how
-    many (`cards`), how many of them are learning (repetitions <= 1) and their EFs' sum."""
-
-    last_review: str
-    interval: int
-    due: str | None
-    stability: float | None
-    difficulty: float | None
-    cards: int
-    learning: int
-    ef_sum: int
+CardGroup = tuple[str, int, "str | None", "float | None", "float | None", int, int, int]
+"""Reviewed, unsuspended active cards that share the numbers the statistics read, as a plain
+tuple (the SQL rows are the groups; tens of thousands of them): (last review, interval, due,
+stability, difficulty, how many cards, how many of them are learning (repetitions <= 1),
+their EFs' sum)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +77,7 @@ def tally_of(rows: Iterable[StatsRow]) -> CardTally:
     return CardTally(
         new,
         suspended,
-        [CardGroup(*key, *cell) for key, cell in groups.items()],
+        [(*key, *cell) for key, cell in groups.items()],
         sorted(ease.items()),
         leeches,
     )
@@ -101,25 +94,27 @@ def overview(
     topic, lapses and whether suspended, most lapses first), due
     reviews per day for `days` days (overdue counted today), and predicted recall today."""
     tally = cards if isinstance(cards, CardTally) else tally_of(cards)
-    counts = {"new": tally.new, "learning": 0, "young": 0, "mature": 0}
-    counts["suspended"] = tally.suspended  # last: the order the JSON keeps
-    ef_sum = ef_n = 0
+    learning_n = young = mature = ef_sum = ef_n = 0
     due_on: Counter[str] = Counter()
     recall_rows: list[tuple[int, int, float | None, int]] = []
     first, last = today.isoformat(), (today + timedelta(days=days - 1)).isoformat()
     elapsed_since: dict[str, int] = {}
     for last_review, interval, due, stability, _, n, learning, ef_group in tally.groups:
-        counts["learning"] += learning
-        counts["mature" if interval >= MATURE_DAYS else "young"] += n - learning
+        learning_n += learning
+        if interval >= MATURE_DAYS:
+            mature += n - learning
+        else:
+            young += n - learning
         ef_sum += ef_group
         ef_n += n
         if due is not None and due <= last:
-            due_on[max(due, first)] += n
+            due_on[due if due > first else first] += n
         elapsed = elapsed_since.get(last_review)
         if elapsed is None:
-            elapsed = (today - date.fromisoformat(last_review)).days
-            elapsed_since[last_review] = elapsed
+            elapsed = elapsed_since[last_review] = (today - date.fromisoformat(last_review)).days
         recall_rows.append((elapsed, interval, stability, n))
+    counts = {"new": tally.new, "learning": learning_n, "young": young, "mature": mature}
+    counts["suspended"] = tally.suspended  # last: the order the JSON keeps
     return Overview(
         cards=counts,
         average_ef=round(ef_sum / ef_n / 100, 2) if ef_n else None,
@@ -274,16 +269,17 @@ def histograms(
     difficulty (FSRS): (bin label, cards) in order."""
     tally = cards if isinstance(cards, CardTally) else tally_of(cards)
     reviewed = tally.groups
+    by_interval: Counter[int] = Counter()
+    for _, interval, _, _, _, n, _, _ in reviewed:
+        by_interval[interval] += n  # a few hundred intervals: binned once each
     if scheduler == "fsrs":
-        fsrs = [g for g in reviewed if g.stability is not None]
+        fsrs = [g for g in reviewed if g[3] is not None]
         return {
-            "interval": _day_bins((g.interval, g.cards) for g in reviewed),
-            "stability": _day_bins((g.stability or 0, g.cards) for g in fsrs),
-            "difficulty": _edge_bins(
-                ((g.difficulty or 1, g.cards) for g in fsrs), DIFFICULTY_BINS, "g"
-            ),
+            "interval": _day_bins(by_interval.items()),
+            "stability": _day_bins((g[3] or 0, g[5]) for g in fsrs),
+            "difficulty": _edge_bins(((g[4] or 1, g[5]) for g in fsrs), DIFFICULTY_BINS, "g"),
         }
     return {
-        "interval": _day_bins((g.interval, g.cards) for g in reviewed),
+        "interval": _day_bins(by_interval.items()),
         "ease": _edge_bins(((ef / 100, n) for ef, n in tally.ease), EASE_BINS, ".1f"),
     }

@@ -128,7 +128,7 @@ class Reports(Connection):
         out. Under SM-2 the sums are a table kept by triggers (`sm2_tally`); under FSRS, whose
         stabilities are one per card, each card's memory is read along covering indexes and
         summed here. None when a stored value is damaged: then `card_rows` names the card."""
-        from dlcards.stats import CardGroup, CardTally
+        from dlcards.stats import CardTally
 
         if due_table(by) == "fsrs":
             memory = (
@@ -193,12 +193,13 @@ class Reports(Connection):
             )
 
         groups: dict[Key, list[int]] = {}
+        dues, intervals = {r[2] for r in rows}, {r[1] for r in rows}
         try:  # each distinct stored value checked once, as `stats_row` checks it
             for lr in {r[0] for r in rows}:
                 day_of(lr, "?", "sm2.last_review")
-            for due in {r[2] for r in rows}:
+            for due in dues:
                 day_of(due, "?", f"{table}.due")
-            for interval in {r[1] for r in rows}:
+            for interval in intervals:
                 float_of(interval or 0, "?", "interval", (0, INTERVAL_RANGE[1]))
             for stability in {r[3] for r in rows} - {None}:
                 float_of(stability, "?", "fsrs.stability", STABILITY_RANGE, True)
@@ -209,6 +210,23 @@ class Reports(Connection):
             ease = {int_of(ef, "?", "sm2.ef", EF_RANGE): int(n) for ef, n, _, _ in ease_rows}
         except StoreError:
             return None
+        if (  # SM-2's tally, no card to take out, every value as `key` gives it: the groups
+            not inactive and table == "sm2" and all(type(i) is int for i in intervals) and all(dues)
+        ):
+            return CardTally(
+                total - sum(r[5] for r in rows),
+                0,
+                [
+                    (lr, i, due, None, None, n, learning, ef)
+                    for lr, i, due, _, _, n, learning, ef, _, _ in rows
+                    if n
+                ],
+                sorted((ef, n) for ef, n in ease.items() if n),
+                [
+                    (cid, topic, int_of(n, cid, "sm2.lapses", COUNT_RANGE), bool(held))
+                    for cid, topic, n, held in leech_rows
+                ],
+            )
         for *stored, n, learning, ef_sum, _, _ in rows:
             cell = groups.setdefault(key(*stored), [0, 0, 0])
             cell[0] += n
@@ -235,7 +253,7 @@ class Reports(Connection):
         return CardTally(
             new,
             suspended,
-            [CardGroup(*k, *cell) for k, cell in groups.items() if cell[0]],
+            [(*k, cell[0], cell[1], cell[2]) for k, cell in groups.items() if cell[0]],
             sorted((ef, n) for ef, n in ease.items() if n),
             leeches,
         )
