@@ -142,7 +142,7 @@ def tokens(text: str, breaks: str = " ,|(", brackets: bool = True) -> list[str]:
     return pieces
 
 
-_PLAIN_CELL = re.compile(r"[A-Za-z0-9_.\-]*")
+_PLAIN_CELL = re.compile(r"[A-Za-z0-9_.\-%–]*")  # one cell per character, no markup
 
 
 class PlainTable:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from dlcards.console import PlainTable
 
 COLUMNS = [("topic", "cyan", "left"), ("due", "green", "right"), ("new", "blue", "right")]
-words = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=0, max_size=30)
+words = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_.%–", min_size=0, max_size=30)
 counts = st.integers(0, 10**7).map(str)
 
 

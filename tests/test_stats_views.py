@@ -135,3 +135,51 @@ def test_views_snapshot(log: dict, width: int) -> None:
     if os.environ.get("DLCARDS_UPDATE_SNAPSHOTS"):
         snapshot.write_text(text, encoding="utf-8")
     assert text == snapshot.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_retention_topics_print_the_same_bytes_without_richs_table(
+    log: dict, color: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-topic retention table goes through console.PlainTable when its cells are plain:
+    the same bytes as rich's Table at every width, a topic with no reviews ('–') and a topic
+    too long for its column (then rich's Table, which cuts it) among them."""
+    import copy
+    import io
+
+    from rich.console import Console
+
+    import dlcards.console as dc
+
+    data = stats_json()
+    topics = data["true_retention"]["topics"]
+    first = next(iter(topics))
+    for cell in topics[first].values():
+        cell["all"]["retention"] = None
+    long = copy.deepcopy(data)
+    long["true_retention"]["topics"]["a-topic-longer-than-14"] = topics[first]
+
+    def shown(d: dict, width: int) -> str:
+        out = io.StringIO()
+        console = Console(
+            file=out, width=width, force_terminal=color, no_color=not color,
+            highlight=False, soft_wrap=False, color_system="standard" if color else None,
+        )  # fmt: skip
+        console.print(retention_view(d, min(width, 60)))
+        return out.getvalue()
+
+    taken: list[bool] = []
+    real = dc.PlainTable.of
+
+    def spy(*args: object) -> object:
+        table = real(*args)  # type: ignore[arg-type]
+        taken.append(table is not None)
+        return table
+
+    for d in (data, long):
+        for width in range(20, 121, 7):
+            monkeypatch.setattr(dc.PlainTable, "of", spy)
+            plain = shown(d, width)
+            monkeypatch.setattr(dc.PlainTable, "of", lambda *a: None)
+            assert plain == shown(d, width), width
+    assert any(taken)  # the plain table was printed, not only rich's

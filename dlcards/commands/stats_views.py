@@ -96,17 +96,39 @@ def retention_view(data: dict[str, Any], width: int = WIDTH) -> Any:
         overall.add_row(window, *(_pct(cells[a], counts) for a in ("young", "mature", "all")))
     parts: list[Any] = [overall]
     if tr["topics"]:
-        topics = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
-        topics.add_column("topic", style="cyan", no_wrap=True, max_width=14, overflow="ellipsis")
-        for window in tr["overall"]:
-            topics.add_column(window.replace(" days", "d"), justify="right", no_wrap=True)
-        for topic, windows in tr["topics"].items():
-            row = [
-                "–" if c["all"]["retention"] is None else f"{c['all']['retention']:.0%}"
-                for c in windows.values()
+        from dlcards.console import PlainTable
+
+        headers = [window.replace(" days", "d") for window in tr["overall"]]
+        rows = [
+            [
+                topic,
+                *(
+                    "–" if c["all"]["retention"] is None else f"{c['all']['retention']:.0%}"
+                    for c in windows.values()
+                ),
             ]
-            topics.add_row(topic, *row)
-        parts += ["", topics]
+            for topic, windows in tr["topics"].items()
+        ]
+        # a row a topic: at 50 topics rich's layout pass was a third of the statistics' screen
+        plain = (
+            PlainTable.of(
+                [("topic", "cyan", "left"), *((h, "", "right") for h in headers)],
+                rows,
+                width - 4,  # the panel's borders and padding
+            )
+            if all(len(row[0]) <= 14 for row in rows)
+            else None
+        )
+        if plain is None:
+            topics = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+            topics.add_column(
+                "topic", style="cyan", no_wrap=True, max_width=14, overflow="ellipsis"
+            )
+            for header in headers:
+                topics.add_column(header, justify="right", no_wrap=True)
+            for row in rows:
+                topics.add_row(*row)
+        parts += ["", plain or topics]
     note = (
         "answers to cards reviewed before (a new card's first answer is not one); "
         "young: < 21 days since the card's review before; mature: 21 or more"
