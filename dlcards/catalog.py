@@ -18,10 +18,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dlcards import __version__
 from dlcards.console import escaped
@@ -139,8 +138,7 @@ def files_signature(files: Iterable[Path]) -> str:
     return "\x1e".join(parts)
 
 
-@dataclass(frozen=True)
-class DeckInfo:
+class DeckInfo(NamedTuple):
     """What the index knows of a deck without loading its cards."""
 
     file: Path

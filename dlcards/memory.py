@@ -8,14 +8,13 @@ and writes these values.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 EF_START = 250  # hundredths
 
 
-@dataclass(frozen=True)
-class Sm2State:
+class Sm2State(NamedTuple):
     """A card's SM-2 memory state. `ef` is in hundredths (250 means 2.50)."""
 
     ef: int = EF_START
@@ -30,8 +29,7 @@ class Sm2State:
         return self.last_review is None
 
 
-@dataclass(frozen=True)
-class FsrsState:
+class FsrsState(NamedTuple):
     """A card's FSRS memory state; `stability is None` means never reviewed."""
 
     stability: float | None = None
@@ -44,18 +42,17 @@ class FsrsState:
         return self.stability is None
 
     def to_json(self) -> str:
-        data = asdict(self)
+        data = self._asdict()
         data["due"] = self.due.isoformat() if self.due else None
         data["last_review"] = self.last_review.isoformat() if self.last_review else None
         return json.dumps(data, sort_keys=True)
 
 
-@dataclass(frozen=True)
-class Memory:
+class Memory(NamedTuple):
     """Everything the schedulers remember about one card."""
 
-    sm2: Sm2State = field(default_factory=Sm2State)
-    fsrs: FsrsState = field(default_factory=FsrsState)
+    sm2: Sm2State = Sm2State()
+    fsrs: FsrsState = FsrsState()
 
     @property
     def last_review(self) -> date | None:

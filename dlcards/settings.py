@@ -8,7 +8,7 @@ hand edit) is reported with one line naming the setting, never crashed on.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dlcards.errors import UsageError
 
@@ -129,8 +129,7 @@ def parameters_text(parameters: tuple[float, ...]) -> str:
     return ",".join(f"{w:.4f}" for w in parameters)
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     key: str
     default: str
     meaning: str
@@ -198,8 +197,7 @@ def setting(key: str) -> Setting:
     return found
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     scheduler: str = "sm2"
     desired_retention: float = DEFAULT_RETENTION
     new_per_day: int = 20

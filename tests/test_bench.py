@@ -14,7 +14,7 @@ import pytest
 from dlcards import sm2
 from dlcards.catalog import deck_files, files_signature, load_catalog
 from dlcards.errors import StoreError
-from dlcards.store import ReviewRow, Store
+from dlcards.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -163,7 +163,7 @@ def test_import_reviews_is_one_transaction(tmp_path: Path) -> None:
         before = store.review_count()
         states = {cid: h.state(store, cid) for cid in ids}
         good = next(iter(synth.review_history(ids, 1, seed=9)))
-        bad = ReviewRow(**{**good.__dict__, "card_id": "no-such-card"})
+        bad = good._replace(card_id="no-such-card")
         with pytest.raises(StoreError):
             store.import_reviews(iter([good, good, bad]))
         assert store.review_count() == before

@@ -538,7 +538,7 @@ class Store(Reports, Merging):
                 "WHERE id = ? AND at < (SELECT max(r.at) FROM reviews r WHERE r.card_id = ?)",
                 (card_id, review_id, card_id),
             )
-            return ReviewRow(**{**review.__dict__, "id": review_id})
+            return review._replace(id=review_id)
 
     _put_memory = staticmethod(put_memory)
 

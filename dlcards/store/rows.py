@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -202,8 +201,7 @@ def memory_from(row: Sequence[Any], card_id: str) -> Memory:
     return Memory(sm2=sm2_from(row[:n], card_id), fsrs=fsrs_from(row[n:], card_id))
 
 
-@dataclass(frozen=True)
-class ReviewRow:
+class ReviewRow(NamedTuple):
     """One row of the review log, with the card's memory before and after it."""
 
     id: int
@@ -299,8 +297,7 @@ class ImportedReview(NamedTuple):
     seconds: float | None = None
 
 
-@dataclass(frozen=True)
-class DeckPart:
+class DeckPart(NamedTuple):
     """One deck file as sync sees it: `key` names the file, `stamp` changes whenever the file
     does (None: always compare its cards), `cards` loads its cards (called only when the deck
     changed, or when every deck is compared)."""
@@ -316,8 +313,7 @@ an edit that adds or removes cards in one deck leaves every other deck's positio
 (a deck file holds at most 32 MB, far fewer than 2**24 cards)."""
 
 
-@dataclass(frozen=True)
-class SyncResult:
+class SyncResult(NamedTuple):
     added: int = 0
     updated: int = 0
     retired: int = 0
