@@ -205,7 +205,7 @@ _texts = st.text(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(st.tuples(_texts, _texts, st.lists(st.sampled_from(["math", "a b", "1", "no"])))))
 def test_line_reader_reads_anki_import_decks_as_the_events_do(cards: list[Any]) -> None:
     """What `dlcards import anki` writes (PyYAML, width 100: long text over several lines)."""
@@ -228,7 +228,7 @@ _MUTATION_BASE = (
 )
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
     st.lists(
         st.tuples(
