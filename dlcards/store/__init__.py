@@ -171,9 +171,12 @@ class Store(Reports, Merging):
                 rows = c.execute(f"SELECT {columns} FROM cards").fetchall()
             else:
                 ids = json.dumps([card.id for _, cards in decks for card in cards])
+                # by id along the primary key; the cards that left those decks by position,
+                # found along the narrow cards_active index rather than the table's wide rows
                 rows = c.execute(
-                    f"SELECT {columns} FROM cards WHERE id IN (SELECT value FROM json_each(?)) "
-                    f"OR position / {DECK_STRIDE} IN (SELECT value FROM json_each(?))",
+                    f"SELECT {columns} FROM cards WHERE id IN (SELECT value FROM json_each(?) "
+                    "UNION SELECT id FROM cards INDEXED BY cards_active "
+                    f"WHERE position / {DECK_STRIDE} IN (SELECT value FROM json_each(?)))",
                     (ids, json.dumps(which)),
                 ).fetchall()
             existing = {r[0]: tuple(r[1:]) for r in rows}
