@@ -25,6 +25,7 @@ from dlcards.store.schema import (
     TALLY_DUE_SQL,
     TALLY_MEMORY_SQL,
     TALLY_RETENTION_SQL,
+    TALLY_TOTALS_SQL,
 )
 from tests.helpers import grade, sched, set_scheduler, undo
 
@@ -178,6 +179,11 @@ def check_tallies(store: Store) -> None:
         "SELECT topic, mature, passed, day, reviews FROM retention_days ORDER BY 1, 2, 3, 4"
     )
     assert kept == sorted(store.query(TALLY_RETENTION_SQL))
+    totals = store.query(
+        "SELECT topic, mature, passed, reviews FROM retention_totals ORDER BY 1, 2, 3"
+    )
+    assert totals == sorted(store.query(TALLY_TOTALS_SQL))
+    check_all_time_retention(store, kept)
     memories = store.query(
         "SELECT last_review, interval, due, cards, learning, ef FROM sm2_tally ORDER BY 1, 2, 3"
     )
@@ -187,6 +193,21 @@ def check_tallies(store: Store) -> None:
     )
     assert dues == sorted(store.query(TALLY_DUE_SQL))
     assert all(row[-1] > 0 for row in dues)  # a key with no card left is gone
+
+
+def check_all_time_retention(store: Store, kept: list[tuple]) -> None:
+    """The all-time window of true retention (from `retention_totals`) and an as-of one (a
+    day before the last review: the per-day ranges) equal the sums of the per-day tally."""
+    days = sorted({row[3] for row in kept})
+    for until in [date.max, *(date.fromisoformat(d) for d in days[-2:])]:
+        want: dict[tuple[str, bool], list[int]] = {}
+        for topic, mature, passed, day, n in kept:
+            if day <= until.isoformat():
+                want.setdefault((topic, bool(mature)), [0, 0])[0 if passed else 1] += n
+        got = {
+            (r.topic, r.mature): [r.passed, r.failed] for r in store.true_retention(until, date.min)
+        }
+        assert got == want
 
 
 def check_due_counts(store: Store, today: date, by: str) -> None:
@@ -319,6 +340,8 @@ def test_doctor_finds_and_rebuilds_damaged_tallies(tmp_path: Path) -> None:
             "WHERE topic = (SELECT min(topic) FROM due_tally)"
         )
         conn.execute("DROP TRIGGER fsrs_due_update")
+        conn.execute("DROP TRIGGER retention_totals_delete")
+        conn.execute("UPDATE retention_totals SET reviews = reviews + 2")
     runner = CliRunner()
     checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert checked.exit_code == 1, checked.output
@@ -327,6 +350,8 @@ def test_doctor_finds_and_rebuilds_damaged_tallies(tmp_path: Path) -> None:
     assert "sm2_tally differs from the memories" in checked.output
     assert "due_tally differs from the cards' due dates" in checked.output
     assert "trigger fsrs_due_update is missing" in checked.output
+    assert "retention_totals differs from retention_days" in checked.output
+    assert "trigger retention_totals_delete is missing" in checked.output
     repaired = runner.invoke(app, ["doctor", "--db", str(db)])
     assert repaired.exit_code == 0, repaired.output
     with Store.open(db) as store:

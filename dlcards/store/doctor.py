@@ -255,7 +255,11 @@ def _foreign_keys(
     finding.repaired = "; ".join(done)
 
 
-_TALLIED = {"sm2_tally": "the memories", "due_tally": "the cards' due dates"}
+_TALLIED = {
+    "sm2_tally": "the memories",
+    "due_tally": "the cards' due dates",
+    "retention_totals": "retention_days",
+}
 
 
 def _tallies(
@@ -269,6 +273,7 @@ def _tallies(
         TALLY_DUE_SQL,
         TALLY_MEMORY_SQL,
         TALLY_RETENTION_SQL,
+        TALLY_TOTALS_SQL,
         TALLY_TRIGGERS,
         fill_due_tally,
         fill_memory_tally,
@@ -286,6 +291,7 @@ def _tallies(
         for table, columns, sql in (
             ("review_days", "day, reviews, scheduled, passed", TALLY_DAYS_SQL),
             ("retention_days", "topic, mature, passed, day, reviews", TALLY_RETENTION_SQL),
+            ("retention_totals", "topic, mature, passed, reviews", TALLY_TOTALS_SQL),
             ("sm2_tally", "last_review, interval, due, cards, learning, ef", TALLY_MEMORY_SQL),
             ("due_tally", "sched, topic, due, suspended, cards", TALLY_DUE_SQL),
         )

@@ -288,6 +288,21 @@ class Reports(Connection):
         on the log and the cards: see `schema.TALLY_TRIGGERS`): its topics one index step
         each, then for each topic, age, outcome and window one range of days."""
         starts = sorted({d.isoformat() for d in since}, reverse=True)  # newest window first
+        ever = date.min.isoformat()
+        totals: list[tuple[Any, ...]] | None = None
+        if starts and starts[-1] == ever:
+            # all time, from `retention_totals`, unless a review lies after `until` (as-of)
+            def read_totals() -> list[tuple[Any, ...]] | None:
+                last = self.conn.execute("SELECT max(day) FROM review_days").fetchone()[0]
+                if last is not None and last > until.isoformat():
+                    return None
+                return self.conn.execute(
+                    "SELECT topic, mature, passed, reviews FROM retention_totals"
+                ).fetchall()
+
+            totals = self._call(read_totals)
+            if totals is not None:
+                starts.pop()
         sums = ", ".join(
             f"(SELECT sum(r.reviews) FROM retention_days r WHERE r.topic = t.topic "
             f"AND r.mature = m.column1 AND r.passed = p.column1 AND r.day >= ?{i + 2} "
@@ -302,7 +317,7 @@ class Reports(Connection):
             "(VALUES (1), (0)) p WHERE t.topic IS NOT NULL"
         )
         params = [until.isoformat(), *starts]
-        rows = self._call(lambda: self.conn.execute(sql, params).fetchall())
+        rows = self._call(lambda: self.conn.execute(sql, params).fetchall()) if starts else []
         out: list[RetentionRow] = []
         for i, start in enumerate(starts):
             counts: dict[tuple[str, bool], list[int]] = {}
@@ -311,6 +326,12 @@ class Reports(Connection):
                     cell = counts.setdefault((topic, bool(mature)), [0, 0])
                     cell[0 if passed else 1] += int(windows[i])
             out += [RetentionRow(t, m, start, p, f) for (t, m), (p, f) in counts.items()]
+        if totals is not None:
+            counts = {}
+            for topic, mature, passed, n in sorted(totals, key=lambda r: (r[0], r[1], -r[2])):
+                cell = counts.setdefault((topic, bool(mature)), [0, 0])
+                cell[0 if passed else 1] += int(n)
+            out += [RetentionRow(t, m, ever, p, f) for (t, m), (p, f) in counts.items()]
         return out
 
     def reviews_today(self, day: date) -> int:
