@@ -68,8 +68,9 @@ def to_html(text: str) -> str:
 # The quick path of `to_html`: text whose only markup is inline and display math and bold and
 # italic spans that the tokenizer can read one way only, turned into HTML by a few
 # substitutions in C instead of tokens. `_QUICK` is its grammar:
-# * text: no character that starts other markup (a backslash, a backtick, "![", an entity,
-#   <br>), that `normalize` changes, or that `escape` makes an entity other than "&gt;";
+# * text: no character that starts other markup (a backslash, a backtick, an entity, <br>;
+#   "![" is looked for apart), that `normalize` changes, or that `escape` makes an entity
+#   other than "&gt;";
 # * math: Pandoc's rule with no way out: no space inside either dollar, no escaped closing
 #   dollar, no "*" (which the lexer reads as Markdown), and after an inline closing dollar a
 #   character that can never be a digit; display math holds something besides spaces;
@@ -81,7 +82,7 @@ def to_html(text: str) -> str:
 # Not quick either: "***", a list ("1. ") and a span opened after "ab." (where the tokenizer
 # adds a space). A property test and every shipped text hold it equal to the tokens' HTML.
 _CONTROL = r"\r\x00-\x08\x0b-\x1f\x7f-\x9f"
-_TEXT = rf"(?:[^$*\\`!&<{_CONTROL}]|!(?!\[))"
+_TEXT = rf"[^$*\\`&<{_CONTROL}]"  # and "![" nowhere (looked for apart)
 _MATH_CHAR = rf"[^$*`&<{_CONTROL}]"
 _AFTER_MATH = r"""(?=[\s.,;:!?()'"\-*/=+\[\]{}A-Za-z>]|\Z)"""
 _MATH = rf"\$(?!\s){_MATH_CHAR}++(?<![\s\\])\${_AFTER_MATH}"
@@ -117,7 +118,13 @@ def _quick_math(match: re.Match[str]) -> str:
 
 def _quick_html(text: str) -> str | None:
     """`html_of(tokens(text))` for the text the quick path takes (see above), else None."""
-    if _QUICK.fullmatch(text) is None or "***" in text or text.startswith("1. ") or "\n1. " in text:
+    if (
+        "***" in text
+        or "![" in text
+        or text.startswith("1. ")
+        or "\n1. " in text
+        or _QUICK.fullmatch(text) is None
+    ):
         return None
     out = text.replace(">", "&gt;")  # the one entity: in text and in math alike
     if "$" in out:  # math's newlines become spaces here
