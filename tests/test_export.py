@@ -9,6 +9,7 @@ import csv
 import html
 import io
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -668,3 +669,68 @@ def test_note_guid_of_every_shipped_card_is_genankis(catalog) -> None:  # type: 
     assert note_guid("gd-23") == genanki.guid_for("gd-23")
     for card in catalog.cards:
         assert note_guid(card.id) == genanki.guid_for(card.id), card.id
+
+
+# --- rendering in worker processes (issue 15): the same package as rendering here ------------
+
+ROOT = Path(__file__).resolve().parent.parent
+_EXPORT_IN_WORKERS = """
+import sys
+import dlcards.commands.export as export
+from dlcards.export.parallel import workers
+export.PARALLEL_MIN_CARDS = int(sys.argv[1])  # 0: every export forks its workers
+print(workers(), file=sys.stderr)
+sys.argv = ["dlcards", *sys.argv[2:]]
+from dlcards.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("progress", [[], ["--with-progress"]])
+def test_apkg_rendered_by_workers_is_the_same_package(tmp_path: Path, progress: list[str]) -> None:
+    """A fresh process (one thread, so it may fork) writes the package rendering in worker
+    processes and, with the threshold out of reach, rendering itself: the same bytes."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1790000000", "PYTHONPATH": str(ROOT)}
+    packages = []
+    for name, least in (("workers", "0"), ("here", str(10**9))):
+        path = tmp_path / f"{name}.apkg"
+        done = subprocess.run(
+            [sys.executable, "-c", _EXPORT_IN_WORKERS, least, "export", "anki", "-o", str(path)]
+            + progress,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        if name == "workers" and (os.cpu_count() or 1) > 1:
+            assert done.stderr.split()[0] == "2"  # the workers really were forked
+        packages.append(path.read_bytes())
+    assert packages[0] == packages[1]
+    assert len(packages[0]) > 10_000
+
+
+_ORDERED_MAP = """
+from dlcards.export.parallel import ordered_map
+
+def square(index):
+    if index == 7:
+        raise ValueError("seven")
+    return index * index
+
+with ordered_map(square, 7, 2, ahead=2) as results:
+    print(list(results))
+try:
+    with ordered_map(square, 20, 2, ahead=2) as results:
+        for _ in results:
+            pass
+except ValueError as err:
+    print("raised", err)
+"""
+
+
+def test_ordered_map_keeps_order_and_raises_the_workers_error() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", _ORDERED_MAP], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == ["[0, 1, 4, 9, 16, 25, 36]", "raised seven"]

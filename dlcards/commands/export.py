@@ -19,7 +19,7 @@ from dlcards.console import plural
 from dlcards.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
     from datetime import date
 
     from dlcards.catalog import Catalog
@@ -83,19 +83,19 @@ def _selected(catalog: Catalog, topic: list[str] | None, tag: str | None) -> Ite
     raise UsageError(f"no cards have the tag '{tag}'{where}" if tag else "no cards to export")
 
 
-def _progress(store: Store, schedule: Schedule, cards: Sequence[Card]) -> dict[str, CardProgress]:
+def _progress(store: Store, schedule: Schedule, card_ids: Sequence[str]) -> dict[str, CardProgress]:
     """Each card's schedule as the active scheduler has it (FSRS's interval, due date and
     memory state when FSRS is active)."""
     from dlcards.export.anki import CardProgress
     from dlcards.memory import Memory
 
     fsrs = schedule.name == "fsrs"
-    stored = store.memories([card.id for card in cards])
+    stored = store.memories(list(card_ids))
     never_synced = (Memory(), None)  # made once, not per card
     out = {}
-    for card in cards:
-        memory, flags = stored.get(card.id, never_synced)
-        out[card.id] = CardProgress(
+    for card_id in card_ids:
+        memory, flags = stored.get(card_id, never_synced)
+        out[card_id] = CardProgress(
             due=None if memory.is_new else schedule.due(memory),
             interval=schedule.interval(memory),
             ef=memory.sm2.ef,
@@ -108,19 +108,51 @@ def _progress(store: Store, schedule: Schedule, cards: Sequence[Card]) -> dict[s
     return out
 
 
+# Below this many cards a package is rendered here: forking workers would cost more than it saves.
+PARALLEL_MIN_CARDS = 20_000
+
+
+def _note_chunks(
+    catalog: Catalog,
+    topic: list[str] | None,
+    tag: str | None,
+    stack: ExitStack,
+    parallel_min: int | None = None,
+) -> Iterator[list[AnkiNote]]:
+    """The selected cards' notes, one deck's at a time, in deck order; UsageError now if there
+    are none. A large selection (of whole decks: no --tag) is rendered by worker processes,
+    a deck each (dlcards.export.parallel), forked now and ended with `stack`."""
+    from dlcards.export.anki import AnkiNote, anki_notes
+    from dlcards.export.parallel import ordered_map, workers
+
+    titles = catalog.topic_titles()
+    catalog.check_topics(topic or ())
+    chosen = [info for info in catalog.infos if not topic or info.topic in topic]
+    size = sum(len(info.ids) for info in chosen)
+    least = PARALLEL_MIN_CARDS if parallel_min is None else parallel_min
+    processes = workers() if tag is None and size >= least else 0
+    if not processes:
+        return (anki_notes(cards, titles) for cards in _selected(catalog, topic, tag))
+
+    def deck_notes(index: int) -> list[tuple[Any, ...]]:  # plain tuples unpickle fastest
+        return [
+            tuple(note) for note in anki_notes(next(catalog.stream([chosen[index].topic])), titles)
+        ]
+
+    decks = stack.enter_context(ordered_map(deck_notes, len(chosen), processes))
+    return ([AnkiNote._make(note) for note in notes] for notes in decks)
+
+
 def _package_items(
-    chunks: Iterable[list[Card]],
-    titles: Mapping[str, str],
-    progress: Callable[[Sequence[Card]], dict[str, CardProgress]] | None,
+    chunks: Iterable[list[AnkiNote]],
+    progress: Callable[[Sequence[str]], dict[str, CardProgress]] | None,
     day: date,
     counts: _Counts,
 ) -> Iterator[tuple[AnkiNote, CardProgress | None]]:
     """Each card's note and progress (None without --with-progress), a deck at a time."""
-    from dlcards.export.anki import iter_notes
-
-    for cards in chunks:
-        states = progress(cards) if progress else {}
-        for note in iter_notes(cards, titles):
+    for notes in chunks:
+        states = progress([note.card_id for note in notes]) if progress else {}
+        for note in notes:
             item = states.get(note.card_id)
             counts.notes += 1
             if item is not None and item.due is not None:
@@ -166,15 +198,15 @@ def anki(
             "-o - would write the binary package to the terminal; redirect it to a file or a pipe"
         )
     catalog = load_catalog(decks or ())
-    chunks = _selected(catalog, topic, tag)
     with ExitStack() as stack:
+        chunks = _note_chunks(catalog, topic, tag, stack)  # workers fork before the store opens
         store = stack.enter_context(synced_store(db, decks or ())) if with_progress else None
         progress = None
         if store is not None:
             schedule = schedule_of(store)
             progress = partial(_progress, store, schedule)
         counts = _Counts()
-        items = _package_items(chunks, catalog.topic_titles(), progress, day, counts)
+        items = _package_items(chunks, progress, day, counts)
         timestamp = package_timestamp(deck_files(decks or ()))
         decks_n: list[int] = []  # the subdecks written
         write_output(target, force, lambda fh: decks_n.append(write_package(items, fh, timestamp)))

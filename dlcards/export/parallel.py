@@ -1,0 +1,74 @@
+"""Work spread over the machine's cores: an ordered map over forked worker processes.
+
+Rendering 100,000 notes is pure Python, so a thread would wait for the GIL; processes forked
+from the caller inherit what it has loaded (the deck index, the titles) without pickling it,
+each computes whole items (one deck's notes), and only the results travel back, in order.
+Forking needs the "fork" start method (Linux, macOS) and a caller with one thread: a fork
+while another thread holds a lock (SQLite's, the allocator's) can deadlock the child.
+Everywhere else `workers()` is 0 and callers do the work themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+__all__ = ["ordered_map", "workers"]
+
+T = TypeVar("T")
+
+_work: Callable[[int], Any] | None = None  # a worker's job, set as it starts (inherited)
+
+
+def workers() -> int:
+    """How many worker processes to fork: one per core, at most two; 0 when forking is not
+    possible or not safe here (one core, no "fork" start method, other threads running)."""
+    import multiprocessing
+    import threading
+
+    cores = os.cpu_count() or 1
+    if cores < 2 or threading.active_count() > 1:
+        return 0
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return min(cores, 2)
+
+
+def _start(work: Callable[[int], Any]) -> None:
+    global _work
+    _work = work
+
+
+def _run(index: int) -> Any:
+    assert _work is not None
+    return _work(index)
+
+
+@contextmanager
+def ordered_map(
+    work: Callable[[int], T], count: int, processes: int, ahead: int = 4
+) -> Iterator[Iterator[T]]:
+    """`work(0)`, ..., `work(count - 1)` computed in `processes` forked processes; yields an
+    iterator of the results in order. At most `ahead` results wait to be taken (memory stays
+    bounded when the taker is slower). The processes are forked when the context is entered
+    (do it before starting threads) and ended when it is left, also on an error; an error in
+    `work` is raised by the iterator. `work` and its results must be picklable by reference
+    and by value respectively; `work` itself is inherited, not pickled."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, initializer=_start, initargs=(work,)) as pool:
+
+        def results() -> Iterator[T]:
+            pending: deque[Any] = deque()
+            for index in range(count):
+                pending.append(pool.apply_async(_run, (index,)))
+                if len(pending) > ahead:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+
+        yield results()
