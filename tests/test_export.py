@@ -725,12 +725,35 @@ try:
             pass
 except ValueError as err:
     print("raised", err)
+
+import os
+
+def die(index):
+    if index == 3:
+        os._exit(1)  # a worker killed (out of memory, a crash)
+    return index
+
+try:
+    with ordered_map(die, 10, 2, ahead=2) as results:
+        list(results)
+except Exception as err:
+    print("broken", type(err).__name__)
 """
 
 
 def test_ordered_map_keeps_order_and_raises_the_workers_error() -> None:
+    """In order; a worker's exception and a worker's death are raised, never a hang."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-c", _ORDERED_MAP], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", _ORDERED_MAP],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
-    assert done.stdout.splitlines() == ["[0, 1, 4, 9, 16, 25, 36]", "raised seven"]
+    assert done.stdout.splitlines() == [
+        "[0, 1, 4, 9, 16, 25, 36]",
+        "raised seven",
+        "broken BrokenProcessPool",
+    ]

@@ -38,8 +38,12 @@ def workers() -> int:
 
 
 def _start(work: Callable[[int], Any]) -> None:
+    import signal
+
     global _work
     _work = work
+    # Ctrl-C reaches the whole process group: the caller handles it and ends the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(index: int) -> Any:
@@ -64,20 +68,32 @@ def ordered_map(
     iterator of the results in order. At most `ahead` results wait to be taken (memory stays
     bounded when the taker is slower). The processes are forked when the context is entered
     (do it before starting threads) and ended when it is left, also on an error; an error in
-    `work` is raised by the iterator. `work` and its results must be picklable by reference
-    and by value respectively; `work` itself is inherited, not pickled."""
+    `work` is raised by the iterator, and so is a worker's death (BrokenProcessPool), which
+    never hangs the caller. `work` is inherited, not pickled; its results are pickled."""
     import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
-    with context.Pool(processes, initializer=_start, initargs=(work,)) as pool:
+    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start, initargs=(work,))
+    try:
+        pending: deque[Future[T]] = deque()
+        submitted = 0
+
+        def submit() -> None:
+            nonlocal submitted
+            pending.append(pool.submit(_run, submitted))
+            submitted += 1
+
+        while submitted < min(count, ahead):  # the first submit forks every worker: now
+            submit()
 
         def results() -> Iterator[T]:
-            pending: deque[Any] = deque()
-            for index in range(count):
-                pending.append(pool.apply_async(_run, (index,)))
-                if len(pending) > ahead:
-                    yield pending.popleft().get()
             while pending:
-                yield pending.popleft().get()
+                result = pending.popleft().result()
+                if submitted < count:
+                    submit()
+                yield result
 
         yield results()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
