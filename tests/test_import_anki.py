@@ -4,24 +4,28 @@ re-decided kinds, idempotence, the schema 5 -> 6 migration)."""
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import helpers as h
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from test_stats_tally import check_tallies
 
 from dlcards.deck import parse_deck
+from dlcards.errors import StoreError
 from dlcards.grading import redecide
 from dlcards.importers.anki_file import Card, Collection, Note, Revlog, media_names, proto_fields
 from dlcards.importers.anki_notes import cloze_sides, slug, tag_of, to_markdown
 from dlcards.importers.anki_progress import convert
 from dlcards.markup import tokens
 from dlcards.sm2 import Grade, State, review
-from dlcards.store import ImportedReview, Store
+from dlcards.store import ImportedReview, ImportedReviews, Store
 
 D = date(2026, 3, 2)
 
@@ -551,3 +555,179 @@ def test_local_times_are_local_time_across_offset_changes(zone: str) -> None:
             for ms_ in range(t0, t0 + 2 * 86_400_000, 7 * 60_000 + 13):
                 when = local_time(ms_)
                 assert cached.stamp(ms_) == (when.isoformat(timespec="milliseconds"), when.date())
+
+
+# --- the columnar import (convert's ImportedReviews and the store's merge of them) ------------
+
+
+def columns_of(rows: list[ImportedReview]) -> ImportedReviews:
+    """Rows as the columns `convert` gives (each row's time its Anki id, as convert's)."""
+    names = sorted({r.card_id for r in rows})
+    number = {cid: n for n, cid in enumerate(names)}
+    return ImportedReviews(
+        names, [number[r.card_id] for r in rows], [r.anki_id for r in rows],
+        [r.reviewed_at for r in rows], [r.day.toordinal() for r in rows],
+        [r.grade for r in rows], [math.nan if r.seconds is None else r.seconds for r in rows],
+    )  # fmt: skip
+
+
+_revlog_rows = st.lists(
+    st.tuples(
+        st.integers(-3 * 86_400_000, 3 * 86_400_000),  # around a moment (below)
+        st.sampled_from((100, 200, 300)),  # 300: a card the collection does not have
+        st.integers(0, 5),
+        st.integers(0, 5),
+        st.integers(-2, 90_000),
+    ),
+    max_size=60,
+)
+
+
+@pytest.mark.parametrize(
+    "zone", ["Asia/Kolkata", "Europe/Berlin", "America/St_Johns", "Australia/Lord_Howe", "UTC"]
+)
+@settings(max_examples=40, deadline=None)
+@given(rows=_revlog_rows, moment=st.sampled_from(
+    ("2026-03-29T01:00:00+00:00", "2026-10-04T15:30:00+00:00", "2026-11-01T05:00:00+00:00",
+     "1960-01-01T00:00:00+00:00", "1890-06-01T00:00:00+00:00", "2026-06-01T12:00:00+00:00")
+))  # fmt: skip
+def test_convert_in_columns_equals_row_by_row(
+    zone: str, rows: list[tuple[int, int, int, int, int]], moment: str
+) -> None:
+    """Every answer's text, day, grade, seconds and card, and the counts: the same from the
+    arrays as row by row, around offset changes, before time zones and across the epoch."""
+    from dlcards.importers.anki_progress import convert_rows
+
+    base = ms(moment)
+    revlog = [Revlog(base + t, c, e, k, d) for t, c, e, k, d in rows]
+    with h.time_zone(zone):
+        col = collection(*revlog)
+        cards = {100: "x-1", 200: "x-2"}
+        fast, slow = convert(col, cards), convert_rows(col, cards)
+    assert isinstance(fast.reviews, ImportedReviews)
+    assert list(fast.reviews) == slow.reviews
+    assert [fast.reviews[i] for i in range(len(slow.reviews))] == slow.reviews
+    assert fast.reviews[::-1] == slow.reviews[::-1]
+    assert (fast.unknown_reviews, fast.unknown_notes, fast.answers) == (
+        slow.unknown_reviews, slow.unknown_notes, slow.answers,
+    )  # fmt: skip
+
+
+def test_convert_in_columns_keeps_each_times_text(tz: None) -> None:
+    """Hand-checked texts: the local time in Kolkata (+05:30), milliseconds kept."""
+    stamps = ["2026-03-01T23:45:00.007+00:00", "1969-12-31T23:59:59.999+00:00"]
+    col = collection(*(Revlog(ms(s), 100, 3, 1, 1500) for s in stamps))
+    got = convert(col, {100: "x-1"}).reviews
+    assert [r.reviewed_at for r in got] == [
+        "2026-03-02T05:15:00.007+05:30", "1970-01-01T05:29:59.999+05:30",
+    ]  # fmt: skip
+    assert [r.day for r in got] == [date(2026, 3, 2), date(1970, 1, 1)]
+    assert [(r.grade, r.seconds) for r in got] == [(4, 1.5), (4, 1.5)]
+
+
+_merge_rows = st.lists(
+    st.tuples(
+        st.sampled_from(("c0", "c1", "c2", "c3", "c4", "c5", "gone")),  # gone: not a card
+        st.integers(0, 60),  # day after D
+        st.integers(0, 23),  # hour
+        st.sampled_from((0, 1, 3, 4, 5)),
+        st.one_of(st.none(), st.floats(0.5, 90.0)),
+    ),
+    max_size=80,
+)
+
+
+def _merge_setup(s: Store, scheduler: str) -> None:
+    cids = ["c0", "c1", "c2", "c3", "c4", "c5"]
+    s.sync([card(c) for c in cids], "s", h.NOW)  # type: ignore[misc]
+    h.set_scheduler(s, scheduler)
+    h.grade(s, "c1", 4, D + timedelta(20), at(D + timedelta(20), 12))  # a dlcards review
+    merge(s, [anki("c2", D + timedelta(3), 9, 4)])  # an earlier import (held: skipped again)
+    s.reset(["c3"], at(D + timedelta(30), 12))  # a reset: rows before it stay before it
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+@settings(max_examples=30, deadline=None)
+@given(picked=_merge_rows, bulk=st.booleans())
+def test_a_merge_of_columns_equals_the_merge_of_rows(
+    tmp_path_factory: pytest.TempPathFactory, scheduler: str, picked: list[Any], bulk: bool
+) -> None:
+    """The same rows merged as columns (with the rows of cards that have no log decided at
+    once, in bulk or not) and as a list decided card by card: the same log, memories, flags,
+    tallies and returned card ids; the schema as it was."""
+    import dlcards.store.merge as merging
+    from dlcards.grading import redecide_many
+
+    if scheduler == "fsrs":
+        pytest.importorskip("fsrs")
+    rows = [
+        anki(cid, D + timedelta(day), hour, grade)._replace(seconds=seconds)
+        for cid, day, hour, grade, seconds in picked
+    ]
+    rows += rows[: len(rows) // 4]  # some Anki ids twice: the first is kept
+    rows += [anki("c2", D + timedelta(3), 9, 4)]  # held already
+    results = []
+    tmp = tmp_path_factory.mktemp("m")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(merging, "MANY_ROWS", 1)
+        mp.setattr(merging, "BULK_ROWS", 1 if bulk else 10**9)
+        for as_columns in (True, False):
+            with Store.open(tmp / f"{as_columns}.db") as s:
+                _merge_setup(s, scheduler)
+                schema = sorted(s.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+                schedule = h.sched(s)
+                added = s.merge_reviews(
+                    columns_of(rows) if as_columns else rows,
+                    lambda log, stored, schedule=schedule: redecide(log, schedule, stored),
+                    (lambda a, b, c, schedule=schedule: redecide_many(a, b, c, schedule))
+                    if as_columns
+                    else None,
+                )
+                assert sorted(s.query("SELECT type, name, tbl_name, sql FROM sqlite_master")) == (
+                    schema
+                )
+                check_tallies(s)
+                results.append((added, _everything(s)))
+    assert results[0] == results[1]
+
+
+def test_a_columnar_bulk_merge_is_one_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure after the bulk rows are written (here: in the writes of the cards merged one
+    by one), or an invalid row (a grade of 7), leaves the database as it was."""
+    import dlcards.store.merge as merging
+    from dlcards.grading import redecide_many
+
+    monkeypatch.setattr(merging, "MANY_ROWS", 1)
+    monkeypatch.setattr(merging, "BULK_ROWS", 1)
+    cids = [f"c{i:03d}" for i in range(40)]
+    rows = _bulk_rows(cids, 600, seed=3)
+    with Store.open(tmp_path / "p.db") as s:
+        s.sync([card(c) for c in cids], "s", h.NOW)  # type: ignore[misc]
+        h.grade(s, "c001", 4, D + timedelta(30), at(D + timedelta(30), 12))
+        before = (_everything(s), sorted(s.query("SELECT * FROM sqlite_master")))
+        schedule = h.sched(s)
+
+        def many(a: object, b: object, c: object) -> object:
+            return redecide_many(a, b, c, schedule)
+
+        def one(log: Any, stored: Any) -> Any:
+            return redecide(log, schedule, stored)
+
+        original = merging._Batch.write
+
+        def dying(self: Any, c: Any) -> None:
+            original(self, c)
+            raise RuntimeError("killed")
+
+        monkeypatch.setattr(merging._Batch, "write", dying)
+        with pytest.raises(RuntimeError):
+            s.merge_reviews(columns_of(rows), one, many)  # type: ignore[arg-type]
+        assert (_everything(s), sorted(s.query("SELECT * FROM sqlite_master"))) == before
+        monkeypatch.setattr(merging._Batch, "write", original)
+        bad = rows[:-1] + [rows[-1]._replace(grade=7)]
+        with pytest.raises((StoreError, ValueError)):  # the grade is refused before SQL's check
+            s.merge_reviews(columns_of(bad), one, many)  # type: ignore[arg-type]
+        assert (_everything(s), sorted(s.query("SELECT * FROM sqlite_master"))) == before
+        assert len(s.merge_reviews(columns_of(rows), one, many)) == len(rows)  # type: ignore[arg-type]

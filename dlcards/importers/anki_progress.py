@@ -13,13 +13,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from dlcards.importers.anki_file import Collection, Revlog
 from dlcards.sm2 import Grade
-from dlcards.store.rows import ImportedReview
+from dlcards.store.rows import ImportedReview, ImportedReviews
 
 GRADES = {1: Grade.WRONG_REMEMBERED, 2: Grade.HARD, 3: Grade.GOOD, 4: Grade.PERFECT}
 """Anki's answer buttons (revlog ease) -> dlcards grades."""
@@ -30,7 +31,7 @@ ANSWER_KINDS = {0, 1, 2, 3}  # learning, review, relearning, filtered (cram) ans
 class Converted:
     """The reviews of known cards, and how many answers belong to notes dlcards does not know."""
 
-    reviews: list[ImportedReview]
+    reviews: Sequence[ImportedReview]  # ImportedReviews from `convert`
     unknown_reviews: int
     unknown_notes: int
     answers: int  # every answer in the file
@@ -126,7 +127,98 @@ def is_answer(row: Revlog) -> bool:
 
 
 def convert(collection: Collection, cards: Mapping[int, str]) -> Converted:
-    """Every answer in the collection's log of a card in `cards`, as a dlcards review."""
+    """Every answer in the collection's log of a card in `cards`, as a dlcards review: the
+    reviews as columns (`ImportedReviews`), converted with NumPy; the same rows, texts and
+    days as `convert_rows` (tests compare them), which does it row by row, and takes over
+    when a value does not fit the arrays (it then raises what it raises)."""
+    try:
+        return _convert_columns(collection, cards)
+    except (OverflowError, TypeError, ValueError):
+        return convert_rows(collection, cards)
+
+
+def _convert_columns(collection: Collection, cards: Mapping[int, str]) -> Converted:
+    import operator
+
+    import numpy as np
+
+    log = collection.revlog
+    n = len(log)
+
+    def column(name: str) -> Any:
+        return np.fromiter(map(operator.attrgetter(name), log), np.int64, n)
+
+    ms, anki_card, ease, kind = column("id"), column("card"), column("ease"), column("kind")
+    answer = np.isin(ease, list(GRADES)) & np.isin(kind, list(ANSWER_KINDS))
+    keys = np.array(sorted(cards), np.int64)
+    at = np.minimum(np.searchsorted(keys, anki_card), max(len(keys) - 1, 0))
+    known = answer & (keys[at] == anki_card) if len(keys) else np.zeros(n, bool)
+    unknown = answer & ~known
+    note_of = {c.id: c.note for c in collection.cards}
+    unknown_notes = {note_of.get(c, -c) for c in np.unique(anki_card[unknown]).tolist()}
+    rows = np.flatnonzero(known)
+    stamps, days = _stamps(ms[rows])
+    grade_of = np.zeros(max(GRADES) + 1, np.int64)
+    for e, g in GRADES.items():
+        grade_of[e] = int(g)
+    taken = column("ms")[rows]
+    reviews = ImportedReviews(
+        [cards[k] for k in keys.tolist()], at[rows], ms[rows], stamps, days,
+        grade_of[ease[rows]], np.where(taken > 0, taken / 1000, np.nan),
+    )  # fmt: skip
+    return Converted(reviews, int(np.count_nonzero(unknown)), len(unknown_notes), int(answer.sum()))
+
+
+_STAMP = len("2026-03-02T05:15:00.000+05:30")
+
+
+def _stamps(ms: Any) -> tuple[list[str], Any]:
+    """`LocalTimes.stamp` for an int64 array of Anki timestamps, as (texts, day ordinals):
+    each hour's offset looked up once (`LocalTimes`), the texts written as bytes by NumPy;
+    a moment in an hour with a change of offset, or with an offset of seconds (before time
+    zones), goes through `LocalTimes.stamp`."""
+    import numpy as np
+
+    local = LocalTimes()
+    seconds, millis = np.divmod(ms, 1000)
+    hours, hour_of = np.unique(seconds // 3600, return_inverse=True)
+    zones = [local._zone(h) for h in hours.tolist()]
+    plain = np.array([z is not None and len(z[1]) == 6 for z in zones], bool)[hour_of]
+    offsets = np.array([z[0] if z else 0 for z in zones], np.int64)[hour_of]
+    suffixes = np.frombuffer(
+        "".join(z[1] if z and len(z[1]) == 6 else "+00:00" for z in zones).encode("ascii"),
+        np.uint8,
+    ).reshape(-1, 6)
+    days, second = np.divmod(seconds + offsets, 86400)
+    days = days + _EPOCH_ORDINAL
+    text = np.full((len(ms), _STAMP), ord("0"), np.uint8)
+    used = days[plain]
+    distinct, day_of = np.unique(used, return_inverse=True)
+    iso = "".join(date.fromordinal(d).isoformat() for d in distinct.tolist())
+    text[plain, :10] = np.frombuffer(iso.encode("ascii"), np.uint8).reshape(-1, 10)[day_of]
+    hh, rest = np.divmod(second, 3600)
+    mm, ss = np.divmod(rest, 60)
+    zero = ord("0")
+    for place, value in ((11, hh), (14, mm), (17, ss)):
+        text[:, place] = zero + value // 10
+        text[:, place + 1] = zero + value % 10
+    text[:, 20] = zero + millis // 100
+    text[:, 21] = zero + millis // 10 % 10
+    text[:, 22] = zero + millis % 10
+    for place, mark in ((10, "T"), (13, ":"), (16, ":"), (19, ".")):
+        text[:, place] = ord(mark)
+    text[:, 23:] = suffixes[hour_of]
+    stamps: list[str] = text.view(f"S{_STAMP}").ravel().astype(f"U{_STAMP}").tolist()
+    for i in np.flatnonzero(~plain).tolist():
+        stamp, day = local.stamp(int(ms[i]))
+        stamps[i] = stamp
+        days[i] = day.toordinal()
+    return stamps, days
+
+
+def convert_rows(collection: Collection, cards: Mapping[int, str]) -> Converted:
+    """`convert`, row by row (its reference, and its way for values the arrays cannot
+    hold)."""
     note_of = {c.id: c.note for c in collection.cards}
     reviews = []
     unknown_notes: set[int] = set()

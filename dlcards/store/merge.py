@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from dlcards.memory import Memory
 from dlcards.store.connection import Connection
 from dlcards.store.rows import (
+    BULK_COLUMNS,
+    BULK_ROWS_PER_INSERT,
     FSRS_COLUMNS,
     INSERT_REVIEW,
     OUTCOME_COLUMNS,
@@ -24,9 +26,11 @@ from dlcards.store.rows import (
     UPDATE_SM2,
     UPSERT_FSRS,
     ImportedReview,
+    ImportedReviews,
     LoggedGrade,
     day_of,
     fsrs_values,
+    insert_reviews_sql,
     memory_from,
     outcome_values,
     sm2_values,
@@ -47,6 +51,8 @@ _LOG = (
     f"FROM reviews r WHERE r.card_id = ? ORDER BY {TIME_ORDER}"
 )
 
+_HELD = "SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL"
+
 
 class Merging(Connection):
     """The store's merge of reviews done elsewhere (a part of `Store`)."""
@@ -54,7 +60,7 @@ class Merging(Connection):
     @staticmethod
     def _unheld(c: sqlite3.Connection, rows: Iterable[ImportedReview]) -> list[ImportedReview]:
         """The rows whose Anki id the log does not hold yet (each once)."""
-        held = {r[0] for r in c.execute("SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL")}
+        held = {r[0] for r in c.execute(_HELD)}
         fresh: dict[int, ImportedReview] = {}
         for row in rows:
             if row.anki_id not in held:
@@ -87,6 +93,8 @@ class Merging(Connection):
         when the merge adds many rows to a small log, the log's secondary indexes are dropped
         and built again after the inserts (one sort each instead of a b-tree insert per row)."""
         self.guard_writes(whole_file=True)  # the whole log is read and may be rewritten
+        if isinstance(rows, ImportedReviews):
+            return self._merge_columns(rows, redecide, redecide_many)
         with self._write() as c, _gc_paused(len(rows) >= BULK_ROWS):
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             fresh = self._unheld(c, (r for r in rows if r.card_id in known))
@@ -109,6 +117,65 @@ class Merging(Connection):
                             self._merge_card(c, card_id, by_card[card_id], redecide, True, batch)
                     batch.write(c)
             return [r.card_id for r in fresh]
+
+    def _merge_columns(
+        self,
+        rows: ImportedReviews,
+        redecide: Redecide,
+        redecide_many: RedecideMany | None,
+    ) -> list[str]:
+        """`merge_reviews` for rows given as columns (`dlcards import anki`): the same rows
+        added, decided and written, with the per-row work on NumPy arrays. Which rows are
+        new (known card, Anki id not in the log, each id once) and each card's rows in time
+        order are array operations (a row's time `at` is its Anki id: `reviewed_at` is that
+        moment, `ImportedReviews`); the cards with no log whose new rows all come after
+        their reset point are decided at once by `redecide_many` (when they have at least
+        MANY_ROWS rows) and written column by column, many rows per INSERT; any other card
+        (and every card when `redecide_many` declines) is merged by `_merge_card` as in
+        `merge_reviews`."""
+        import numpy as np
+
+        with self._write() as c, _gc_paused(len(rows) >= BULK_ROWS):
+            known = {r[0] for r in c.execute("SELECT id FROM cards")}
+            ours = np.array([cid in known for cid in rows.card_ids] + [False], bool)
+            held = [
+                r[0] for r in c.execute("SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL")
+            ]
+            anki_id = rows.anki_id
+            new = np.flatnonzero(ours[rows.card] & ~np.isin(anki_id, np.array(held, np.int64)))
+            _, first = np.unique(anki_id[new], return_index=True)
+            new = new[np.sort(first)]  # each Anki id once, its first row, in the given order
+            card_ids = np.array(rows.card_ids + [""], object)
+            added: list[str] = card_ids[rows.card[new]].tolist()
+            # the cards in the order of their first new row; each card's rows in time order
+            cards, first = np.unique(rows.card[new], return_index=True)
+            cards = cards[np.argsort(first)]
+            rank = np.zeros(len(rows.card_ids), np.int64)
+            rank[cards] = np.arange(len(cards))
+            new = new[np.lexsort((anki_id[new], rank[rows.card[new]]))]
+            counts = np.bincount(rank[rows.card[new]], minlength=len(cards))
+            starts = np.concatenate(([0], np.cumsum(counts)))
+            ids: list[str] = card_ids[cards].tolist()
+            held_count = c.execute("SELECT count(*) FROM reviews").fetchone()[0]
+            batch = _Batch.read(c, ids)
+            reset = np.array([batch.cards[i][0][0] if i in batch.cards else 0 for i in ids])
+            fresh = np.array([i not in batch.logs and i in batch.cards for i in ids], bool)
+            if len(new):
+                fresh &= anki_id[new[starts[:-1]]] >= reset.astype(np.int64)
+            rebuild = len(new) >= BULK_ROWS and len(new) > held_count
+            with bulk_indexes(c, rebuild):
+                many = counts[fresh].sum() >= MANY_ROWS
+                if redecide_many is None or not many:
+                    fresh[:] = False
+                elif not batch.merge_columns(c, rows, new, starts, fresh, ids, redecide_many):
+                    fresh[:] = False
+                for start in range(0, len(ids), BATCH_CARDS):
+                    for k in range(start, min(start + BATCH_CARDS, len(ids))):
+                        if not fresh[k]:
+                            mine = [rows[i] for i in new[starts[k] : starts[k + 1]].tolist()]
+                            self._merge_card(c, ids[k], mine, redecide, True, batch)
+                    batch.write(c)
+            return added
 
     def _merge_card(
         self,
@@ -296,6 +363,67 @@ class _Batch:
                 self.sm2.append((*after, card_id))
         return set(fresh)
 
+    def merge_columns(
+        self,
+        c: sqlite3.Connection,
+        rows: ImportedReviews,
+        new: Any,
+        starts: Any,
+        fresh: Any,
+        ids: Sequence[str],
+        redecide_many: RedecideMany,
+    ) -> bool:
+        """`merge_fresh` on columns: the rows `new[starts[k]:starts[k + 1]]` (time order) of
+        each card `ids[k]` that is `fresh` (no log, every new row after its reset point) decided
+        at once and inserted, and the card's SM-2 memory updated when it changed; False (and
+        nothing written) when `redecide_many` declines."""
+        import numpy as np
+
+        from dlcards.sm2 import NO_DAY
+
+        counts = np.diff(starts)
+        take = new[np.repeat(fresh, counts)]
+        mine = np.concatenate(([0], np.cumsum(counts[fresh])))
+        days = rows.day[take]
+        cols = redecide_many(mine, days, rows.grade[take])
+        if cols is None:
+            return False
+        final = cols["final"]
+        due, last = _iso_column(final["due"], NO_DAY), _iso_column(final["last_review"], NO_DAY)
+        done = [ids[k] for k in np.flatnonzero(fresh).tolist()]
+        for card_id, ef, reps, interval, *after in zip(
+            done, final["ef"].tolist(), final["repetitions"].tolist(),
+            final["interval"].tolist(), due, final["lapses"].tolist(), last, strict=True,
+        ):  # fmt: skip
+            values = (ef, reps, interval, after[0] or None, after[1], after[2] or None)
+            if values != sm2_values(self.cards[card_id][1].sm2):
+                self.sm2.append((*values, card_id))
+        kinds = np.array(["redrill", "scheduled"], object)[cols["scheduled"].astype(np.int64)]
+        seconds = rows.seconds[take]
+        column = {
+            "card_id": np.array(rows.card_ids, object)[rows.card[take]],
+            "reviewed_at": np.array(rows.reviewed_at, object)[take],
+            "day": _iso_column(days, NO_DAY),
+            "grade": rows.grade[take],
+            "kind": kinds,
+            "seconds": np.where(np.isnan(seconds), -1.0, seconds),
+            "due_before": _iso_column(cols["due_before"], NO_DAY),
+            "due_after": _iso_column(cols["due_after"], NO_DAY),
+            "last_review_before": _iso_column(cols["last_before"], NO_DAY),
+            "at": rows.anki_id[take],
+            "anki_id": rows.anki_id[take],
+            "ef_before": cols["ef_before"],
+            "ef_after": cols["ef_after"],
+            "interval_before": cols["interval_before"],
+            "interval_after": cols["interval_after"],
+            "reps_before": cols["reps_before"],
+            "reps_after": cols["reps_after"],
+            "lapses_before": cols["lapses_before"],
+            "lapses_after": cols["lapses_after"],
+        }
+        _insert_columns(c, [column[name] for name in BULK_COLUMNS], len(take))
+        return True
+
     def memory(self, card_id: str, before: Memory, after: Memory) -> None:
         """The card's memory to write: the parts that changed (as put_memory)."""
         if after.sm2 != before.sm2:
@@ -328,6 +456,38 @@ def _iso_days(*columns: Any) -> list[list[str | None]]:
             text[day] = date.fromordinal(day).isoformat()
         out.append([text[day] for day in values])
     return out
+
+
+def _iso_column(ordinals: Any, none: int) -> Any:
+    """An array of day ordinals as an object array of ISO days ('' for `none`), each distinct
+    day formatted once."""
+    import numpy as np
+
+    days, where = np.unique(ordinals, return_inverse=True)
+    text = [date.fromordinal(d).isoformat() if d != none else "" for d in days.tolist()]
+    return np.array(text, object)[where]
+
+
+_INSERT_CHUNK = 50_000  # rows whose values are flattened at a time (memory)
+
+
+def _insert_columns(c: sqlite3.Connection, columns: Sequence[Any], n: int) -> None:
+    """Insert `n` log rows given as arrays, one per BULK_COLUMNS, BULK_ROWS_PER_INSERT rows
+    per statement (a statement per row costs as much as its values)."""
+    width, per = len(columns), BULK_ROWS_PER_INSERT
+    sql = insert_reviews_sql(per)
+    for start in range(0, n, _INSERT_CHUNK):
+        end = min(start + _INSERT_CHUNK, n)
+        flat: list[Any] = [None] * ((end - start) * width)
+        for k, column in enumerate(columns):
+            flat[k::width] = column[start:end].tolist()
+        whole = (end - start) // per * per * width
+        c.executemany(sql, (flat[i : i + per * width] for i in range(0, whole, per * width)))
+        if whole < len(flat):
+            tail = flat[whole:]
+            c.executemany(
+                insert_reviews_sql(1), (tail[i : i + width] for i in range(0, len(tail), width))
+            )
 
 
 @contextmanager

@@ -9,10 +9,10 @@ positive number is one clear line naming the card and the column, pointing to `d
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from dlcards.errors import StoreError
 from dlcards.memory import FsrsState, Memory, Sm2State
@@ -82,6 +82,23 @@ INSERT_REVIEW = (
     f"INSERT INTO reviews ({', '.join(REVIEW_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(REVIEW_COLUMNS))})"
 )
+
+# INSERT_REVIEW for many rows at once (`BULK_ROWS_PER_INSERT` per statement): the columns no
+# import fills are NULL in the statement, and a column that may be empty is bound as a
+# stand-in ('' for a day, -1.0 for seconds: values no row holds) that `nullif` makes NULL
+# (binding None costs Python's sqlite3 an adapter lookup per value: ~1 us).
+_BULK_VALUES = {"session_id": "NULL", "fsrs_before": "NULL", "leech": "NULL"}
+_BULK_VALUES |= dict.fromkeys(("due_before", "due_after", "last_review_before"), "nullif(?, '')")
+_BULK_VALUES["seconds"] = "nullif(?, -1.0)"
+BULK_COLUMNS = tuple(c for c in REVIEW_COLUMNS if _BULK_VALUES.get(c, "?") != "NULL")
+"""The values each row of `insert_reviews_sql` binds, in order."""
+BULK_ROWS_PER_INSERT = 100
+
+
+def insert_reviews_sql(rows: int) -> str:
+    """An INSERT of `rows` log rows, each binding BULK_COLUMNS (see `_BULK_VALUES`)."""
+    one = "(" + ", ".join(_BULK_VALUES.get(c, "?") for c in REVIEW_COLUMNS) + ")"
+    return f"INSERT INTO reviews ({', '.join(REVIEW_COLUMNS)}) VALUES " + ", ".join([one] * rows)
 
 
 def _bad(card_id: str, column: str, value: object, what: str) -> StoreError:
@@ -295,6 +312,75 @@ class ImportedReview(NamedTuple):
     day: date  # the local calendar day
     grade: int
     seconds: float | None = None
+
+
+class ImportedReviews(Sequence[ImportedReview]):
+    """Many reviews done elsewhere, as columns (what `anki_progress.convert` gives): read as a
+    sequence of `ImportedReview` (each made when asked for), and by the store's bulk merge
+    column by column. `card` indexes `card_ids` (each card id once); `anki_id`, `day` (date
+    ordinals), `grade` are int64 arrays, `seconds` float64 (NaN for none), `reviewed_at` a
+    list of texts; every column has a value per row, in the rows' order."""
+
+    def __init__(
+        self,
+        card_ids: Sequence[str],
+        card: Any,
+        anki_id: Any,
+        reviewed_at: list[str],
+        day: Any,
+        grade: Any,
+        seconds: Any,
+    ) -> None:
+        import numpy as np
+
+        distinct: dict[str, int] = {}
+        remap = np.array([distinct.setdefault(c, len(distinct)) for c in card_ids], np.int64)
+        self.card_ids = list(distinct)
+        self.card = remap[np.asarray(card, np.int64)] if len(remap) else np.asarray(card, np.int64)
+        self.anki_id = np.asarray(anki_id, np.int64)
+        self.reviewed_at = reviewed_at
+        self.day = np.asarray(day, np.int64)
+        self.grade = np.asarray(grade, np.int64)
+        self.seconds = np.asarray(seconds, np.float64)
+        n = len(self.anki_id)
+        if not len(self.card) == len(reviewed_at) == len(self.day) == len(self.grade) == n:
+            raise ValueError("ImportedReviews: columns of different lengths")
+        if n != len(self.seconds):
+            raise ValueError("ImportedReviews: columns of different lengths")
+
+    def __len__(self) -> int:
+        return len(self.anki_id)
+
+    def _row(self, i: int) -> ImportedReview:
+        seconds = float(self.seconds[i])
+        return ImportedReview(
+            self.card_ids[int(self.card[i])], int(self.anki_id[i]), self.reviewed_at[i],
+            date.fromordinal(int(self.day[i])), int(self.grade[i]),
+            None if math.isnan(seconds) else seconds,
+        )  # fmt: skip
+
+    @overload
+    def __getitem__(self, i: int) -> ImportedReview: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[ImportedReview]: ...
+
+    def __getitem__(self, i: int | slice) -> ImportedReview | list[ImportedReview]:
+        if isinstance(i, slice):
+            return [self._row(k) for k in range(len(self))[i]]
+        return self._row(range(len(self))[i])
+
+    def __iter__(self) -> Iterator[ImportedReview]:
+        ids = self.card_ids
+        days: dict[int, date] = {}
+        for card, anki_id, at, day, grade, seconds in zip(
+            self.card.tolist(), self.anki_id.tolist(), self.reviewed_at, self.day.tolist(),
+            self.grade.tolist(), self.seconds.tolist(), strict=True,
+        ):  # fmt: skip
+            when = days.get(day) or days.setdefault(day, date.fromordinal(day))
+            yield ImportedReview(
+                ids[card], anki_id, at, when, grade, None if math.isnan(seconds) else seconds
+            )
 
 
 class DeckPart(NamedTuple):
