@@ -275,13 +275,19 @@ class _Batch:
     def read(cls, c: sqlite3.Connection, card_ids: Sequence[str]) -> _Batch:
         """The cards' logs (time order), reset points and memories, a few queries in all."""
         batch = cls()
+        # a memory row read once per distinct row (most are a new card's): the same checks
+        memories: dict[tuple[Any, ...], Memory] = {}
         for start in range(0, len(card_ids), _READ_CHUNK):
             part = list(card_ids[start : start + _READ_CHUNK])
             marks = ",".join("?" * len(part))
             for card_id, *row in c.execute(_LOGS.format(marks), part):
                 batch.logs.setdefault(card_id, []).append(tuple(row))
             for card_id, reset_at, reset_after, *memory in c.execute(_CARDS.format(marks), part):
-                batch.cards[card_id] = ((reset_at, reset_after), memory_from(memory, card_id))
+                key = tuple(memory)
+                made = memories.get(key)
+                if made is None:
+                    made = memories[key] = memory_from(memory, card_id)
+                batch.cards[card_id] = ((reset_at, reset_after), made)
         return batch
 
     def outcomes(
