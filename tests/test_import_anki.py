@@ -13,7 +13,7 @@ from typing import Any
 
 import helpers as h
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from test_stats_tally import check_tallies
 
@@ -628,7 +628,7 @@ def test_convert_in_columns_keeps_each_times_text(tz: None) -> None:
 _merge_rows = st.lists(
     st.tuples(
         st.sampled_from(("c0", "c1", "c2", "c3", "c4", "c5", "gone")),  # gone: not a card
-        st.integers(0, 60),  # day after D
+        st.one_of(st.integers(0, 60), st.sampled_from((-21_000, -20_970))),  # or in 1968
         st.integers(0, 23),  # hour
         st.sampled_from((0, 1, 3, 4, 5)),
         st.one_of(st.none(), st.floats(0.5, 90.0)),
@@ -637,10 +637,15 @@ _merge_rows = st.lists(
 )
 
 
-def _merge_setup(s: Store, scheduler: str) -> None:
+def _merge_setup(s: Store, scheduler: str, logged: bool) -> None:
     cids = ["c0", "c1", "c2", "c3", "c4", "c5"]
-    s.sync([card(c) for c in cids], "s", h.NOW)  # type: ignore[misc]
+    from dataclasses import replace
+
+    cards = [card(c) for c in cids[:3]] + [replace(card(c), topic="u") for c in cids[3:]]  # type: ignore[type-var]
+    s.sync(cards, "s", h.NOW)  # type: ignore[arg-type]
     h.set_scheduler(s, scheduler)
+    if not logged:
+        return
     h.grade(s, "c1", 4, D + timedelta(20), at(D + timedelta(20), 12))  # a dlcards review
     merge(s, [anki("c2", D + timedelta(3), 9, 4)])  # an earlier import (held: skipped again)
     s.reset(["c3"], at(D + timedelta(30), 12))  # a reset: rows before it stay before it
@@ -648,13 +653,23 @@ def _merge_setup(s: Store, scheduler: str) -> None:
 
 @pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
 @settings(max_examples=30, deadline=None)
-@given(picked=_merge_rows, bulk=st.booleans())
+@given(picked=_merge_rows, bulk=st.booleans(), logged=st.booleans())
+@example(  # rows before 1970 (before the reset mark of a card never reset) on two days
+    picked=[("c0", -21_000, 9, 4, None), ("c0", -20_970, 9, 1, 5.0), ("c4", 2, 9, 4, None),
+            ("c4", 3, 9, 4, None), ("c4", 30, 9, 3, None), ("c5", 1, 9, 5, 2.5)],
+    bulk=True, logged=False,
+)  # fmt: skip
 def test_a_merge_of_columns_equals_the_merge_of_rows(
-    tmp_path_factory: pytest.TempPathFactory, scheduler: str, picked: list[Any], bulk: bool
+    tmp_path_factory: pytest.TempPathFactory,
+    scheduler: str,
+    picked: list[Any],
+    bulk: bool,
+    logged: bool,
 ) -> None:
     """The same rows merged as columns (with the rows of cards that have no log decided at
-    once, in bulk or not) and as a list decided card by card: the same log, memories, flags,
-    tallies and returned card ids; the schema as it was."""
+    once, in bulk or not; into cards with logs or none, when the bulk counts its rows in the
+    retention tally itself) and as a list decided card by card: the same log, memories,
+    flags, tallies and returned card ids; the schema as it was."""
     import dlcards.store.merge as merging
     from dlcards.grading import redecide_many
 
@@ -673,7 +688,7 @@ def test_a_merge_of_columns_equals_the_merge_of_rows(
         mp.setattr(merging, "BULK_ROWS", 1 if bulk else 10**9)
         for as_columns in (True, False):
             with Store.open(tmp / f"{as_columns}.db") as s:
-                _merge_setup(s, scheduler)
+                _merge_setup(s, scheduler, logged)
                 schema = sorted(s.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
                 schedule = h.sched(s)
                 added = s.merge_reviews(

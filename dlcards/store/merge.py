@@ -35,7 +35,7 @@ from dlcards.store.rows import (
     outcome_values,
     sm2_values,
 )
-from dlcards.store.schema import epoch_ms
+from dlcards.store.schema import ADD_RETENTION, add_retention_after, epoch_ms
 
 if TYPE_CHECKING:
     from dlcards.grading import Outcome
@@ -163,18 +163,26 @@ class Merging(Connection):
             if len(new):
                 fresh &= anki_id[new[starts[:-1]]] >= reset.astype(np.int64)
             rebuild = len(new) >= BULK_ROWS and len(new) > held_count
-            with bulk_indexes(c, rebuild):
+            with bulk_indexes(c, rebuild) as bulk:
                 many = counts[fresh].sum() >= MANY_ROWS
                 if redecide_many is None or not many:
                     fresh[:] = False
                 elif not batch.merge_columns(c, rows, new, starts, fresh, ids, redecide_many):
                     fresh[:] = False
+                mark = c.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
                 for start in range(0, len(ids), BATCH_CARDS):
                     for k in range(start, min(start + BATCH_CARDS, len(ids))):
                         if not fresh[k]:
                             mine = [rows[i] for i in new[starts[k] : starts[k + 1]].tolist()]
                             self._merge_card(c, ids[k], mine, redecide, True, batch)
                     batch.write(c)
+                if rebuild and batch.retention is not None and not batch.logs:
+                    # no touched card had a log, so no row was rewritten: the counts of the
+                    # new rows are the change (those of the rows decided at once from the
+                    # arrays, those of the others, after `mark`, by the tally's query)
+                    c.executemany(ADD_RETENTION, batch.retention)
+                    add_retention_after(c.execute, mark)
+                    bulk.retention_counted = True
             return added
 
     def _merge_card(
@@ -270,6 +278,7 @@ class _Batch:
         self.rewrites: list[tuple[Any, ...]] = []
         self.sm2: list[tuple[Any, ...]] = []
         self.fsrs: list[tuple[Any, ...]] = []
+        self.retention: list[tuple[Any, ...]] | None = None  # merge_columns's rows' counts
 
     @classmethod
     def read(cls, c: sqlite3.Connection, card_ids: Sequence[str]) -> _Batch:
@@ -428,6 +437,12 @@ class _Batch:
             "lapses_after": cols["lapses_after"],
         }
         _insert_columns(c, [column[name] for name in BULK_COLUMNS], len(take))
+        topics = dict(c.execute("SELECT id, topic FROM cards"))
+        topic = np.array([topics[i] for i in done], object)
+        self.retention = _retention_counts(
+            np.repeat(np.arange(len(done)), np.diff(mine)), topic, days, cols["last_before"],
+            rows.grade[take], cols["scheduled"],
+        )  # fmt: skip
         return True
 
     def memory(self, card_id: str, before: Memory, after: Memory) -> None:
@@ -474,6 +489,32 @@ def _iso_column(ordinals: Any, none: int) -> Any:
     return np.array(text, object)[where]
 
 
+def _retention_counts(
+    card: Any, topic: Any, day: Any, last_before: Any, grade: Any, scheduled: Any
+) -> list[tuple[Any, ...]]:
+    """`retention_days`'s counts of some log rows (`schema.TALLY_RETENTION_SQL` on arrays):
+    per (topic of the row's card, mature, passed, day), the scheduled rows of cards reviewed
+    before; mature when the day is 21 or more days after the last review (julianday's
+    difference of two dates is that of their ordinals). `card` indexes `topic`."""
+    import numpy as np
+
+    from dlcards.sm2 import NO_DAY
+
+    names, code = np.unique(np.asarray(topic, str), return_inverse=True)
+    counted = scheduled & (last_before != NO_DAY)
+    mature = (day - last_before >= 21).astype(np.int64)
+    passed = (grade >= 3).astype(np.int64)
+    key = ((code.ravel()[card] * 2 + mature) * 2 + passed) << 23 | day  # ordinals < 2**22
+    keys, n = np.unique(key[counted], return_counts=True)
+    group = keys >> 23
+    return list(
+        zip(
+            names[group >> 2].tolist(), ((group >> 1) & 1).tolist(), (group & 1).tolist(),
+            _iso_column(keys & ((1 << 23) - 1), NO_DAY).tolist(), n.tolist(), strict=True,
+        )
+    )  # fmt: skip
+
+
 _INSERT_CHUNK = 50_000  # rows whose values are flattened at a time (memory)
 
 
@@ -513,8 +554,14 @@ def _gc_paused(pause: bool) -> Iterator[None]:
         gc.enable()
 
 
+class Bulk:
+    """What a block in `bulk_indexes` did that its end needs to know."""
+
+    retention_counted = False  # the added rows are counted in `retention_days` already
+
+
 @contextmanager
-def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
+def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
     """With `rebuild`, the log's secondary indexes (_BULK_INDEXES) and the memories' are
     dropped for the block and created again, from their own definitions, after it (one sort
     each instead of a b-tree insert or move per row: every memory changes as its log is
@@ -523,8 +570,9 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
     `fill_due_tally`); and the log's check of each new row (`schema.REVIEW_CHECK`, a trigger
     run per row) is one query over the rows added, which rolls the whole block back as the
     trigger would. All in the caller's transaction."""
+    bulk = Bulk()
     if not rebuild:
-        yield
+        yield bulk
         return
     from dlcards.store.schema import (
         DUE_TRIGGERS,
@@ -552,7 +600,7 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
     for trigger in (*TALLY_TRIGGERS, *MEMORY_TRIGGERS, *DUE_TRIGGERS, REVIEW_CHECK):
         c.execute(f"DROP TRIGGER IF EXISTS {trigger.split()[2]}")
     last = c.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
-    yield
+    yield bulk
     if c.execute(
         f"SELECT 1 FROM reviews WHERE id > ? AND ({REVIEW_CHECK_FAILS}) LIMIT 1", (last,)
     ).fetchone():
@@ -561,7 +609,7 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
         c.execute(sql)
     for _, sql in sqls:
         c.execute(sql)
-    fill_tallies(c.execute)
+    fill_tallies(c.execute, retention=not bulk.retention_counted)
     fill_memory_tally(c.execute)
     fill_due_tally(c.execute)
 

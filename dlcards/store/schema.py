@@ -458,20 +458,40 @@ _TOTALS_TABLE = (
 )
 
 
-def fill_tallies(execute: Callable[[str], Any]) -> None:
+def fill_tallies(execute: Callable[[str], Any], retention: bool = True) -> None:
     """(Re)make the tallies from the log and their triggers (inside the caller's transaction):
-    the migrations' backfill, `doctor`'s repair and an import's bulk path. `retention_totals`
-    is made here if it is not there yet (the migration that made the other two runs this with
-    today's triggers, which keep it)."""
+    the migrations' backfill, `doctor`'s repair and an import's bulk path. Without
+    `retention`, `retention_days` is kept as it is (a bulk merge that counted its rows in it:
+    `ADD_RETENTION`); `retention_totals` is always summed again from it (made here if it is
+    not there yet: the migration that made the other two runs this with today's triggers)."""
     execute(_TOTALS_TABLE)
-    _refill(
-        execute,
-        TALLY_TRIGGERS,
-        {
-            "review_days": f"({_DAY_KEY}) {TALLY_DAYS_SQL}",
-            "retention_days": f"({_RETENTION_KEY}, reviews) {TALLY_RETENTION_SQL}",
-            "retention_totals": f"({_TOTAL_KEY}, reviews) {TALLY_TOTALS_SQL}",
-        },
+    tables = {"review_days": f"({_DAY_KEY}) {TALLY_DAYS_SQL}"}
+    if retention:
+        tables["retention_days"] = f"({_RETENTION_KEY}, reviews) {TALLY_RETENTION_SQL}"
+    tables["retention_totals"] = f"({_TOTAL_KEY}, reviews) {TALLY_TOTALS_SQL}"
+    _refill(execute, TALLY_TRIGGERS, tables)
+
+
+ADD_RETENTION = (
+    f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) VALUES (?, ?, ?, ?, ?) "
+    f"ON CONFLICT ({_RETENTION_KEY}) DO UPDATE SET reviews = reviews + excluded.reviews"
+)
+"""Counts added to `retention_days` (topic, mature 0/1, passed 0/1, day, reviews): what the
+triggers would add for rows inserted while they are dropped."""
+
+
+def add_retention_after(execute: Callable[..., Any], last_id: int) -> None:
+    """Count the log rows after id `last_id` in `retention_days` (TALLY_RETENTION_SQL over
+    them, added to the counts there): what the triggers would add for rows inserted while
+    they are dropped."""
+    where = "WHERE r.kind = 'scheduled'"
+    assert where in TALLY_RETENTION_SQL
+    select = TALLY_RETENTION_SQL.replace(where, f"{where} AND r.id > ?")
+    execute(
+        f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) SELECT * FROM ({select}) "
+        f"WHERE true ON CONFLICT ({_RETENTION_KEY}) DO UPDATE SET "
+        "reviews = reviews + excluded.reviews",
+        (last_id,),
     )
 
 
