@@ -5,7 +5,7 @@ nothing: what a card's merged log means comes in as a function (`dlcards.grading
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -247,6 +247,7 @@ MANY_ROWS = 2_000  # rows of cards with no log in a batch from which they are de
 BULK_CARDS = 10_000  # a first sync of at least this many cards builds their indexes after them
 BULK_ROWS = 50_000  # a merge adding at least this many rows, more than the log holds, rebuilds
 _READ_CHUNK = 500  # card ids per IN (...) list: under SQLite's default variable limit
+_SCAN_CARDS = 10_000  # cards from which the read walks every card's row instead of IN lists
 # The log's indexes a bulk merge drops and builds again: all of them (the merge reads the log
 # before it writes; the Anki ids it adds are checked against the log's and each other first,
 # and the unique index built again checks them once more).
@@ -286,17 +287,27 @@ class _Batch:
         batch = cls()
         # a memory row read once per distinct row (most are a new card's): the same checks
         memories: dict[tuple[Any, ...], Memory] = {}
-        for start in range(0, len(card_ids), _READ_CHUNK):
-            part = list(card_ids[start : start + _READ_CHUNK])
-            marks = ",".join("?" * len(part))
-            for card_id, *row in c.execute(_LOGS.format(marks), part):
-                batch.logs.setdefault(card_id, []).append(tuple(row))
-            for card_id, reset_at, reset_after, *memory in c.execute(_CARDS.format(marks), part):
+
+        def add(rows: Iterable[Any], wanted: Container[str] | None = None) -> None:
+            for card_id, reset_at, reset_after, *memory in rows:
+                if wanted is not None and card_id not in wanted:
+                    continue
                 key = tuple(memory)
                 made = memories.get(key)
                 if made is None:
                     made = memories[key] = memory_from(memory, card_id)
                 batch.cards[card_id] = ((reset_at, reset_after), made)
+
+        many = len(card_ids) >= _SCAN_CARDS  # then one walk of every card's row, kept or not
+        if many:
+            add(c.execute(_CARDS.replace(" WHERE c.id IN ({})", "")), set(card_ids))
+        for start in range(0, len(card_ids), _READ_CHUNK):
+            part = list(card_ids[start : start + _READ_CHUNK])
+            marks = ",".join("?" * len(part))
+            for card_id, *row in c.execute(_LOGS.format(marks), part):
+                batch.logs.setdefault(card_id, []).append(tuple(row))
+            if not many:
+                add(c.execute(_CARDS.format(marks), part))
         return batch
 
     def outcomes(
