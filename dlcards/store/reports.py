@@ -3,7 +3,7 @@ quiz's own answers)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -210,6 +210,10 @@ class Reports(Connection):
             ease = {int_of(ef, "?", "sm2.ef", EF_RANGE): int(n) for ef, n, _, _ in ease_rows}
         except StoreError:
             return None
+        leeches = [
+            (cid, topic, int_of(n, cid, "sm2.lapses", COUNT_RANGE), bool(held))
+            for cid, topic, n, held in leech_rows
+        ]
         if (  # SM-2's tally, no card to take out, every value as `key` gives it: the groups
             not inactive and table == "sm2" and all(type(i) is int for i in intervals) and all(dues)
         ):
@@ -222,10 +226,7 @@ class Reports(Connection):
                     if n
                 ],
                 sorted((ef, n) for ef, n in ease.items() if n),
-                [
-                    (cid, topic, int_of(n, cid, "sm2.lapses", COUNT_RANGE), bool(held))
-                    for cid, topic, n, held in leech_rows
-                ],
+                leeches,
             )
         for *stored, n, learning, ef_sum, _, _ in rows:
             cell = groups.setdefault(key(*stored), [0, 0, 0])
@@ -246,10 +247,6 @@ class Reports(Connection):
                 ease[ef] -= 1
             else:
                 new -= 1
-        leeches = [
-            (cid, topic, int_of(n, cid, "sm2.lapses", COUNT_RANGE), bool(held))
-            for cid, topic, n, held in leech_rows
-        ]
         return CardTally(
             new,
             suspended,
@@ -318,20 +315,22 @@ class Reports(Connection):
         )
         params = [until.isoformat(), *starts]
         rows = self._call(lambda: self.conn.execute(sql, params).fetchall()) if starts else []
+
+        def window(start: str, sums: Iterable[tuple[str, int, int, Any]]) -> list[RetentionRow]:
+            """One window's rows from (topic, mature, passed, reviews or None) in topic,
+            age, passed-first order."""
+            counts: dict[tuple[str, bool], list[int]] = {}
+            for topic, mature, passed, n in sums:
+                if n is not None:
+                    cell = counts.setdefault((topic, bool(mature)), [0, 0])
+                    cell[0 if passed else 1] += int(n)
+            return [RetentionRow(t, m, start, p, f) for (t, m), (p, f) in counts.items()]
+
         out: list[RetentionRow] = []
         for i, start in enumerate(starts):
-            counts: dict[tuple[str, bool], list[int]] = {}
-            for topic, mature, passed, *windows in rows:
-                if windows[i] is not None:
-                    cell = counts.setdefault((topic, bool(mature)), [0, 0])
-                    cell[0 if passed else 1] += int(windows[i])
-            out += [RetentionRow(t, m, start, p, f) for (t, m), (p, f) in counts.items()]
+            out += window(start, ((t, m, p, w[i]) for t, m, p, *w in rows))
         if totals is not None:
-            counts = {}
-            for topic, mature, passed, n in sorted(totals, key=lambda r: (r[0], r[1], -r[2])):
-                cell = counts.setdefault((topic, bool(mature)), [0, 0])
-                cell[0 if passed else 1] += int(n)
-            out += [RetentionRow(t, m, ever, p, f) for (t, m), (p, f) in counts.items()]
+            out += window(ever, sorted(totals, key=lambda r: (r[0], r[1], -r[2])))
         return out
 
     def reviews_today(self, day: date) -> int:

@@ -394,6 +394,20 @@ TALLY_MEMORY_SQL = (
 """`sm2_tally` computed from the memories."""
 
 
+# `retention_totals`: `retention_days` summed over every day (the all-time window, which would
+# otherwise read every day of every topic), kept by triggers on that tally itself
+TOTALS_TRIGGERS = (
+    "CREATE TRIGGER retention_totals_insert AFTER INSERT ON retention_days BEGIN "
+    + _total("NEW", "+")
+    + " END",
+    "CREATE TRIGGER retention_totals_delete AFTER DELETE ON retention_days BEGIN "
+    + _total("OLD", "-")
+    + " END",
+    "CREATE TRIGGER retention_totals_update AFTER UPDATE ON retention_days BEGIN "
+    + _total("OLD", "-")
+    + _total("NEW", "+")
+    + " END",
+)
 _CHANGED = " OR ".join(
     f"OLD.{c} IS NOT NEW.{c}" for c in ("day", "kind", "grade", "last_review_before", "card_id")
 )
@@ -425,18 +439,7 @@ TALLY_TRIGGERS = (
     + _tally_card("OLD", "-")
     + _tally_card("NEW", "+")
     + " END",
-    # `retention_totals`: `retention_days` summed over every day (the all-time window, which
-    # would otherwise read every day of every topic), kept by triggers on that tally itself
-    "CREATE TRIGGER retention_totals_insert AFTER INSERT ON retention_days BEGIN "
-    + _total("NEW", "+")
-    + " END",
-    "CREATE TRIGGER retention_totals_delete AFTER DELETE ON retention_days BEGIN "
-    + _total("OLD", "-")
-    + " END",
-    "CREATE TRIGGER retention_totals_update AFTER UPDATE ON retention_days BEGIN "
-    + _total("OLD", "-")
-    + _total("NEW", "+")
-    + " END",
+    *TOTALS_TRIGGERS,
 )
 
 
@@ -695,7 +698,7 @@ def _retention_totals(db: Any) -> None:
     db.execute(_TOTALS_TABLE)
     _refill(
         db.execute,
-        [t for t in TALLY_TRIGGERS if " ON retention_days " in t],
+        TOTALS_TRIGGERS,
         {"retention_totals": f"({_TOTAL_KEY}, reviews) {TALLY_TOTALS_SQL}"},
     )
 
