@@ -340,6 +340,16 @@ class _Fast:
             i += 1
         return n
 
+    def following(self, i: int) -> tuple[int, str, int]:
+        """The first line from `i` that is not blank or a comment: its index, its text after
+        the indentation and the indentation (-1 at the end of the text)."""
+        i = self.significant(i)
+        if i == self.n:
+            return i, "", -1
+        text = self.lines[i]
+        content = text.lstrip(" ")
+        return i, content, len(text) - len(content)
+
     def document(self) -> Any:
         i = self.significant(0)
         if i < self.n and self.lines[i].rstrip(" ") == "---":  # a document start, alone
@@ -382,13 +392,8 @@ class _Fast:
                 i += 1
             else:
                 result[key], i = self.value(i, indent, rest, True)
-            i = self.significant(i)
-            if i == self.n:
-                return result, i
-            text = lines[i]
-            content = text.lstrip(" ")
-            at = len(text) - len(content)
-            if at < indent:
+            i, content, at = self.following(i)
+            if at < indent:  # the end too
                 return result, i
             if at > indent:
                 raise _Unusual("indentation")
@@ -409,12 +414,7 @@ class _Fast:
             else:
                 value, i = self.value(i, indent, item, False)
             result.append(value)
-            i = self.significant(i)
-            if i == self.n:
-                return result, i
-            text = lines[i]
-            content = text.lstrip(" ")
-            at = len(text) - len(content)
+            i, content, at = self.following(i)
             if at != indent or not content.startswith("- "):
                 return result, i  # the parent decides whether that line may follow
 
@@ -424,12 +424,9 @@ class _Fast:
         if not rest:
             if not in_mapping:
                 raise _Unusual("empty item")
-            j = self.significant(i + 1)
-            if j == self.n:
+            j, content, at = self.following(i + 1)
+            if at < 0:
                 return None, j
-            text = self.lines[j]
-            content = text.lstrip(" ")
-            at = len(text) - len(content)
             if content.startswith("- ") and at >= indent:
                 return self.sequence(j, at)
             if at > indent:
