@@ -98,12 +98,15 @@ def _in_directory(location: Path) -> list[Path]:
 
 
 def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
-    """Every deck file to load, built-in first. Raises UsageError for a missing user path or a
-    deck path that is not a regular file."""
+    """Every deck file to load, built-in first, each as its resolved path (one name per file:
+    the cache, the sync and an edit all go by it). Raises UsageError for a missing user path or
+    a deck path that is not a regular file."""
     files = sorted(
-        p for p in builtin_decks_dir().iterdir() if p.suffix in DECK_SUFFIXES and p.is_file()
+        p.resolve()
+        for p in builtin_decks_dir().iterdir()
+        if p.suffix in DECK_SUFFIXES and p.is_file()
     )
-    seen = {p.resolve() for p in files}
+    seen = set(files)
     builtin = {p.name: i for i, p in enumerate(files)}
     for location in user_deck_paths(extra):
         problem = _not_a_file(location)
@@ -119,22 +122,24 @@ def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
                 "(from --decks or DLCARDS_DECKS)"
             )
         for path in found:
-            if path.resolve() in seen:
+            real = path.resolve()
+            if real in seen:
                 continue
-            seen.add(path.resolve())
+            seen.add(real)
             if path.name in builtin:  # the user's copy of a built-in deck replaces it
-                files[builtin.pop(path.name)] = path
+                files[builtin.pop(path.name)] = real
             else:
-                files.append(path)
+                files.append(real)
     return files
 
 
 def files_signature(files: Iterable[Path]) -> str:
-    """Changes whenever a deck file is added, removed or modified. Costs one stat per file."""
+    """Changes whenever a deck file is added, removed or modified. Costs one stat per file.
+    `files`: resolved paths, as `deck_files` gives them."""
     parts = [__version__]
     for path in files:
         st = path.stat()
-        parts.append(f"{path.resolve()}\x1f{st.st_size}\x1f{st.st_mtime_ns}")
+        parts.append(f"{path}\x1f{st.st_size}\x1f{st.st_mtime_ns}")
     return "\x1e".join(parts)
 
 
@@ -146,8 +151,17 @@ class DeckInfo(NamedTuple):
     stamp: str  # size, mtime and dlcards version: changes when the file does
     topic: str
     title: str
-    ids: tuple[str, ...]
+    id_text: str  # the card ids, one per line: split only when they are used
     math: int
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self.id_text.split("\n")) if self.id_text else ()
+
+    @property
+    def size(self) -> int:
+        """How many cards the deck has."""
+        return self.id_text.count("\n") + 1 if self.id_text else 0
 
 
 class Catalog:
@@ -260,18 +274,19 @@ def _info(deck: Deck, file: Path, stamp: str) -> DeckInfo:
         stamp=stamp,
         topic=deck.topic,
         title=deck.title,
-        ids=tuple(card.id for card in deck.cards),
+        id_text="\n".join(card.id for card in deck.cards),
         math=sum(card.is_math for card in deck.cards),
     )
 
 
 def check_merge(infos: Sequence[DeckInfo], load: Callable[[DeckInfo], Deck]) -> None:
     """Topics and ids must be unique across files; the error names both places."""
-    # Each deck's ids are unique (parse_deck checks): when the union is as long as the decks
-    # are together, no id is in two of them, found in C (100,000 ids: ~40 -> ~8 ms).
-    if len({info.topic for info in infos}) == len(infos) and len(
-        set().union(*(info.ids for info in infos))
-    ) == sum(len(info.ids) for info in infos):
+    # Each deck's ids are unique (parse_deck checks): when the set of all is as long as the
+    # decks are together, no id is in two of them, found in C from one split of all decks' id
+    # lines (100,000 ids: ~40 -> ~10 ms).
+    text = "\n".join(info.id_text for info in infos if info.id_text)
+    ids = text.split("\n") if text else []
+    if len({info.topic for info in infos}) == len(infos) and len(set(ids)) == len(ids):
         return
     topics: dict[str, DeckInfo] = {}
     owner: dict[str, DeckInfo] = {}
@@ -318,10 +333,15 @@ def read_deck(path: Path) -> Deck:
 
 
 def _display_path(path: Path) -> str:
+    return _shown(path.resolve())
+
+
+def _shown(real: Path) -> str:
+    """A resolved path as shown to the user: relative to the current directory if under it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str(real.relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        return str(real)
 
 
 # --- cache ----------------------------------------------------------------------------------
@@ -333,9 +353,14 @@ def _stamp(file: Path) -> str:
 
 
 def _key(file: Path) -> str:
+    return _real_key(file.resolve())
+
+
+def _real_key(real: Path) -> str:
+    """The cache's name for a deck file, by its resolved path."""
     import hashlib
 
-    return hashlib.sha1(str(file.resolve()).encode(), usedforsecurity=False).hexdigest()[:20]
+    return hashlib.sha1(str(real).encode(), usedforsecurity=False).hexdigest()[:20]
 
 
 def _card_to_json(c: Card) -> dict[str, Any]:
@@ -436,14 +461,26 @@ def _write_json(path: Path, data: object) -> None:
         pass  # an unwritable cache only costs speed
 
 
+def _indexed(entry: object, stamp: str) -> bool:
+    """Whether an index entry is of the deck file as it is now (`stamp`) and whole."""
+    return (
+        isinstance(entry, dict)
+        and entry.get("stamp") == stamp
+        and isinstance(entry.get("topic"), str)
+        and isinstance(entry.get("title"), str)
+        and isinstance(entry.get("ids"), str)
+        and type(entry.get("math")) is int
+    )
+
+
 def _info_from_index(file: Path, stamp: str, entry: dict[str, Any]) -> DeckInfo:
     return DeckInfo(
         file,
-        _display_path(file),
+        _shown(file),
         stamp,
         entry["topic"],
         entry["title"],
-        tuple(entry["ids"].split("\n")) if entry["ids"] else (),
+        entry["ids"],
         entry["math"],
     )
 
@@ -459,7 +496,7 @@ def _read_and_cache(file: Path, stamp: str, cache: Path | None) -> Deck:
     or here). `stamp`: the file's, taken before it was read."""
     deck = read_deck(file)
     if cache is not None:
-        _write_json(cache / f"{_key(file)}.json", _deck_to_json(deck, stamp))
+        _write_json(cache / f"{_real_key(file)}.json", _deck_to_json(deck, stamp))
     return deck
 
 
@@ -498,10 +535,14 @@ def _read_decks(
     return {f: partial(result, f) for f in files}
 
 
-def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Catalog:
+def load_catalog(
+    extra: Sequence[str | Path] = (), use_cache: bool = True, files: Sequence[Path] | None = None
+) -> Catalog:
     """All decks, validated and merged. Parses YAML only for deck files that changed, and
-    loads a deck's cards only when they are used."""
-    files = deck_files(extra)
+    loads a deck's cards only when they are used. `files`: `deck_files(extra)` when the caller
+    has it already."""
+    if files is None:
+        files = deck_files(extra)
     root = cache_dir() / "decks"
     index: dict[str, Any] = {}
     if use_cache:
@@ -509,18 +550,17 @@ def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Ca
             index = json.loads((root / "index.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             index = {}
+        if not isinstance(index, dict):
+            index = {}
     parsed: dict[Path, Deck] = {}
     infos: list[DeckInfo] = []
     changed = False
     stamps = {file: _stamp(file) for file in files}
-    todo = [
-        f
-        for f in files
-        if (index.get(_key(f)) or {}).get("stamp") != stamps[f]  # not cached as it is now
-    ]
+    keys = {file: _real_key(file) for file in files}
+    todo = [f for f in files if not _indexed(index.get(keys[f]), stamps[f])]
     fresh = _read_decks(todo, stamps, root if use_cache else None)
     for file in files:
-        stamp, key = stamps[file], _key(file)
+        stamp, key = stamps[file], keys[file]
         if file not in fresh:
             infos.append(_info_from_index(file, stamp, index[key]))
             continue
@@ -529,17 +569,21 @@ def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Ca
         infos.append(info)
         if use_cache:
             index[key] = {
-                "file": str(file.resolve()),
+                "file": str(file),
                 "stamp": stamp,
                 "topic": info.topic,
                 "title": info.title,
                 # one string (ids have no newline): 100,000 ids as a list cost ~15 ms each way
-                "ids": "\n".join(info.ids),
+                "ids": info.id_text,
                 "math": info.math,
             }
             changed = True
     if changed:
-        for old in [k for k, e in index.items() if not Path(e.get("file", "")).is_file()]:
+        for old in [
+            k
+            for k, e in index.items()
+            if not isinstance(e, dict) or not Path(str(e.get("file", ""))).is_file()
+        ]:
             del index[old]  # the deck file is gone: forget it and its cached cards
             (root / f"{old}.json").unlink(missing_ok=True)
         _write_json(root / "index.json", index)
@@ -548,7 +592,7 @@ def load_catalog(extra: Sequence[str | Path] = (), use_cache: bool = True) -> Ca
         if info.file in parsed:
             return parsed[info.file]
         try:
-            data = json.loads((root / f"{_key(info.file)}.json").read_text(encoding="utf-8"))
+            data = json.loads((root / f"{_real_key(info.file)}.json").read_text(encoding="utf-8"))
             deck = _deck_from_json(data, info.path, info.stamp)
         except (OSError, ValueError, KeyError, TypeError):
             deck = read_deck(info.file)  # a damaged cache entry: parse the file again

@@ -276,10 +276,12 @@ def _load_exact(text: str, path: str, loader: type) -> Any:
 # at several widths and styles, and mutated decks.
 
 _FAST_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
-# Outside this set: tab, CR, NEL, LS, PS and BOM (libyaml's line breaks and a byte-order mark
-# mid-file, which the line reader would count differently), and what libyaml refuses to read.
+# Tab, CR, NEL, LS, PS and BOM (libyaml's line breaks and a byte-order mark mid-file, which the
+# line reader would count differently), and what libyaml refuses to read: the complement of
+# [\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff],
+# written as the few ranges it is (the negated class took 8 ms of every sync to compile).
 _FAST_REFUSED = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 )
 _FAST_DOUBLE = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)" *')
 _FAST_SINGLE = re.compile(r"'([^']*(?:''[^']*)*)' *")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import helpers as h
 import pytest
@@ -207,6 +208,32 @@ def test_cache_keeps_entries_for_other_deck_sets_and_survives_damage(tmp_path: P
     # a damaged cache file is ignored and the deck parsed again
     (catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck)}.json").write_text("{oops")
     assert load_catalog([deck]).card("d-1").answer == "a"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda index, key: [index],  # not a mapping
+        lambda index, key: {**index, key: "x"},  # an entry that is not a mapping
+        lambda index, key: {**index, key: {**index[key], "ids": ["d-1"]}},  # ids of an old form
+        lambda index, key: {**index, key: {**index[key], "math": "0"}},
+        lambda index, key: {**index, "other": 7},  # a stray entry
+    ],
+)
+def test_a_damaged_deck_index_is_read_again_from_the_decks(tmp_path: Path, damage: Any) -> None:
+    """The cache's index is JSON of a known shape; any other shape (a crash half-way, a hand
+    edit) costs a parse, never a wrong catalog or a traceback."""
+    import dlcards.catalog as catalog_mod
+
+    deck = tmp_path / "d.yaml"
+    deck.write_text("topic: d\ntitle: D\ncards:\n- {id: d-1, question: q, answer: a}\n")
+    load_catalog([deck])
+    where = catalog_mod.cache_dir() / "decks" / "index.json"
+    index = json.loads(where.read_text())
+    where.write_text(json.dumps(damage(index, catalog_mod._key(deck))))
+    catalog = load_catalog([deck])
+    assert catalog.card("d-1").answer == "a" and catalog.topic_of("d-1") == "d"
+    assert [i.size for i in catalog.infos][-1] == 1 and catalog.infos[-1].ids == ("d-1",)
 
 
 def test_cache_forgets_deck_files_that_are_gone(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import helpers as h
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dlcards.catalog import load_catalog
@@ -448,9 +448,13 @@ def test_a_full_disk_says_so_and_leaves_no_empty_wal_behind(tmp_path: Path) -> N
 # --- sync deck by deck ---------------------------------------------------------------------------
 
 _IDS = "abcdefgh"
-# each state: per id, its deck (0-2, or 3: in no deck) and its answer's variant
+# each state: per id, its deck (0-2, or 3: in no deck) and its answer's variant; and the decks'
+# topics (unique, as the catalog has them: a deck may be renamed, or two may swap topics)
 _DECK_STATES = st.lists(
-    st.tuples(*[st.tuples(st.integers(0, 3), st.integers(0, 1)) for _ in _IDS]),
+    st.tuples(
+        st.tuples(*[st.tuples(st.integers(0, 3), st.integers(0, 1)) for _ in _IDS]),
+        st.permutations(["t0", "t1", "t2", "t3"]),
+    ),
     min_size=1,
     max_size=5,
 )
@@ -459,17 +463,18 @@ _DECK_STATES = st.lists(
 def _parts(state: tuple, loaded: list[int] | None = None) -> list:
     from dlcards.store.rows import DeckPart
 
+    where, topics = state
     decks: list[list[Card]] = [[], [], []]
-    for cid, (deck, variant) in zip(_IDS, state, strict=True):
+    for cid, (deck, variant) in zip(_IDS, where, strict=True):
         if deck < 3:
-            decks[deck].append(card(cid, topic=f"t{deck}", answer=f"a{variant}"))
+            decks[deck].append(card(cid, topic=topics[deck], answer=f"a{variant}"))
 
     def load(i: int) -> list[Card]:
         if loaded is not None:
             loaded.append(i)
         return decks[i]
 
-    stamps = [repr([(c.id, c.answer) for c in d]) for d in decks]
+    stamps = [repr((topics[i], [(c.id, c.answer) for c in d])) for i, d in enumerate(decks)]
     return [DeckPart(f"d{i}", stamps[i], lambda i=i: load(i)) for i in range(3)]
 
 
@@ -486,6 +491,20 @@ def _active(store: Store) -> tuple[list, list]:
 
 @settings(max_examples=60, deadline=None)
 @given(_DECK_STATES)
+# a deck renamed as a card leaves it: that card is found by the deck's topic at the last sync
+@example(
+    [
+        (((0, 0),) * 8, ["t0", "t1", "t2", "t3"]),
+        (((3, 0),) + ((0, 0),) * 7, ["t3", "t1", "t2", "t0"]),
+    ]
+)
+# two decks swap topics as a card leaves each
+@example(
+    [
+        ((*((0, 0),) * 4, *((1, 0),) * 4), ["t0", "t1", "t2", "t3"]),
+        (((3, 0), *((0, 0),) * 3, (3, 0), *((1, 0),) * 3), ["t1", "t0", "t2", "t3"]),
+    ]
+)
 def test_syncing_only_changed_decks_gives_what_comparing_every_deck_gives(
     tmp_path_factory: pytest.TempPathFactory, states: list[tuple]
 ) -> None:
@@ -506,7 +525,10 @@ def test_syncing_only_changed_decks_gives_what_comparing_every_deck_gives(
             fresh.sync_decks(_parts(states[-1]), "s", NOW)
             assert _active(store) == _active(fresh)
         seen = {
-            cid for state in states for cid, (deck, _) in zip(_IDS, state, strict=True) if deck < 3
+            cid
+            for state in states
+            for cid, (deck, _) in zip(_IDS, state[0], strict=True)
+            if deck < 3
         }
         retired = {r[0] for r in store.query("SELECT id FROM cards WHERE retired = 1")}
         assert retired == seen - {r[0] for r in _active(store)[0]}
@@ -516,7 +538,7 @@ def test_a_full_compare_follows_a_new_deck_file_or_a_lost_signature(store: Store
     from dlcards.store.rows import DeckPart
 
     loaded: list[int] = []
-    state = tuple((i % 2, 0) for i in range(len(_IDS)))
+    state = (tuple((i % 2, 0) for i in range(len(_IDS))), ["t0", "t1", "t2"])
     store.sync_decks(_parts(state), "s1", NOW)
     more = DeckPart("d9", "x", lambda: loaded.append(9) or [])
     store.sync_decks([*_parts(state, loaded), more], "s2", NOW)

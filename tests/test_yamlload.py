@@ -267,3 +267,17 @@ def test_line_reader_on_damaged_decks_reads_as_the_events_do_or_not_at_all(
 def test_line_reader_reads_the_mutation_base() -> None:
     """The damaged-deck test starts from a text the line reader reads (else it tests nothing)."""
     assert _line_reader(_MUTATION_BASE) is not None
+
+
+def test_line_reader_refuses_exactly_the_characters_outside_what_it_reads() -> None:
+    """The refused characters are written as ranges: the complement, code point by code point,
+    of the set the line reader reads (libyaml's printable set less its other line breaks)."""
+    import re
+
+    readable = re.compile(
+        "[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    )
+    every = "".join(map(chr, range(0x110000)))
+    refused = "".join(yamlload._FAST_REFUSED.findall(every))
+    assert refused == readable.sub("", every)
+    assert {"\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff"} <= set(refused)

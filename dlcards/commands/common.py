@@ -79,23 +79,26 @@ def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
     signature = files_signature(files)
     if store.is_synced(signature):
         return None
-    catalog = _loaded_while_checking(store, decks)
+    catalog = _loaded_while_checking(store, decks, files)
 
-    def part(topic: str, file: Path, stamp: str) -> DeckPart:
-        return DeckPart(str(file.resolve()), stamp, lambda: catalog.deck(topic).cards)
+    def part(topic: str, file: Path, stamp: str) -> DeckPart:  # `file`: resolved
+        return DeckPart(str(file), stamp, lambda: catalog.deck(topic).cards)
 
     store.sync_decks([part(i.topic, i.file, i.stamp) for i in catalog.infos], signature, clock())
     return catalog
 
 
-def _loaded_while_checking(store: Store, decks: Sequence[str]) -> Catalog:
+def _loaded_while_checking(store: Store, decks: Sequence[str], files: Sequence[Path]) -> Catalog:
     """The decks' catalog, parsed while the checks before the sync's write run in a thread
-    (SQLite works without the GIL): the sync waits for the longer of the two, not their sum."""
+    (SQLite works without the GIL): the sync waits for the longer of the two, not their sum,
+    and only if it changes the cards (a deck file touched but not changed writes no card)."""
     import threading
 
     from dlcards.catalog import load_catalog
     from dlcards.store.connection import SYNC_TABLES
 
+    if store.check_tables_in_background([t for t in SYNC_TABLES if t != "meta"]):
+        return load_catalog(decks, files=files)
     failed: list[BaseException] = []
 
     def check() -> None:
@@ -107,7 +110,7 @@ def _loaded_while_checking(store: Store, decks: Sequence[str]) -> Catalog:
     checking = threading.Thread(target=check, name="dlcards-guard", daemon=True)
     checking.start()
     try:
-        catalog = load_catalog(decks)
+        catalog = load_catalog(decks, files=files)
     finally:
         checking.join()
     if failed:

@@ -128,7 +128,7 @@ def _note_chunks(
     titles = catalog.topic_titles()
     catalog.check_topics(topic or ())
     chosen = [info for info in catalog.infos if not topic or info.topic in topic]
-    size = sum(len(info.ids) for info in chosen)
+    size = sum(info.size for info in chosen)
     least = PARALLEL_MIN_CARDS if parallel_min is None else parallel_min
     processes = workers() if tag is None and size >= least else 0
     if not processes:

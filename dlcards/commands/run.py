@@ -24,7 +24,7 @@ def topics(decks: Sequence[str], json_: bool) -> None:
         {
             "topic": info.topic,
             "title": info.title,
-            "cards": len(info.ids),
+            "cards": info.size,
             "math": info.math,
             "file": info.path,
         }

@@ -151,7 +151,7 @@ class Store(Reports, Merging):
         has checked; a card of a changed deck is found by its id or, gone from it, by its
         position in the deck's range, `DECK_STRIDE`). Otherwise every deck is compared.
         """
-        with self._write(SYNC_TABLES) as c:
+        with self._write(("meta",)) as c:  # the cards are checked once it is known they change
             # Read inside the write lock: another terminal may have synced meanwhile.
             row = c.execute("SELECT value FROM meta WHERE key = 'deck_signature'").fetchone()
             if row and row[0] == signature:
@@ -161,25 +161,45 @@ class Store(Reports, Merging):
                 known = json.loads(before[0]) if row and before else None
             except ValueError:
                 known = None
+            # each part's topic at the last sync, when all its cards had one (a deck file's do)
+            topics: list[str | None] = [None] * len(parts)
             if isinstance(known, list) and [k[0] for k in known] == [p.key for p in parts]:
                 which = [
                     i for i, p in enumerate(parts) if p.stamp is None or known[i][1] != p.stamp
                 ]
+                topics = [k[2] if len(k) > 2 and isinstance(k[2], str) else None for k in known]
             else:
                 which = list(range(len(parts)))
+            was = [topics[i] for i in which]
             decks = [(i, parts[i].cards()) for i in which]
+            for i, cards in decks:
+                one = {card.topic for card in cards}
+                topics[i] = one.pop() if len(one) == 1 else None
             columns = "id, topic, position, content_hash, retired, search_hash, search_rowid"
             if len(which) == len(parts):
                 rows = c.execute(f"SELECT {columns} FROM cards").fetchall()
             else:
                 ids = json.dumps([card.id for _, cards in decks for card in cards])
-                # by id along the primary key; the cards that left those decks by position,
-                # found along the narrow cards_active index rather than the table's wide rows
+                # By id along the primary key; the cards that left those decks by the topic
+                # each deck had at the last sync (topics are unique across decks, and a card's
+                # topic is its deck's), along cards_topic; by position when it is not known,
+                # along the narrow cards_active index rather than the table's wide rows.
+                if all(isinstance(t, str) for t in was):
+                    left, args = (
+                        "SELECT id FROM cards INDEXED BY cards_topic WHERE retired = 0 "
+                        "AND topic IN (SELECT value FROM json_each(?))",
+                        json.dumps(was),
+                    )
+                else:
+                    left, args = (
+                        "SELECT id FROM cards INDEXED BY cards_active "
+                        f"WHERE position / {DECK_STRIDE} IN (SELECT value FROM json_each(?))",
+                        json.dumps(which),
+                    )
                 rows = c.execute(
                     f"SELECT {columns} FROM cards WHERE id IN (SELECT value FROM json_each(?) "
-                    "UNION SELECT id FROM cards INDEXED BY cards_active "
-                    f"WHERE position / {DECK_STRIDE} IN (SELECT value FROM json_each(?)))",
-                    (ids, json.dumps(which)),
+                    f"UNION {left})",
+                    (ids, args),
                 ).fetchall()
             existing = {r[0]: tuple(r[1:]) for r in rows}
             next_rowid = int(
@@ -227,11 +247,13 @@ class Store(Reports, Merging):
             to_retire = [cid for cid, have in existing.items() if not have[3]]
             if fresh:  # new cards get memories: those tables are checked first too
                 self.guard_writes(tables=SESSION_TABLES)
+            elif changed or to_retire:
+                self.guard_writes(tables=SYNC_TABLES)
             self._sync_write(c, fresh, changed, to_retire, signature)
             c.execute(
                 "INSERT INTO meta (key, value) VALUES ('deck_parts', ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (json.dumps([[p.key, p.stamp] for p in parts]),),
+                (json.dumps([[p.key, p.stamp, t] for p, t in zip(parts, topics, strict=True)]),),
             )
             c.executemany(
                 "INSERT INTO card_search (rowid, card_id, question, answer, erratum, note, tags) "

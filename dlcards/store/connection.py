@@ -180,12 +180,15 @@ def _damaged(path: Path, problems: list[str]) -> StoreError:
 
 
 class FileCheck:
-    """`PRAGMA integrity_check` of the whole file on a connection of its own, in a thread (the
-    sqlite3 module lets go of the GIL while SQLite works): the learner reads the first card
-    meanwhile. In WAL mode it reads one snapshot and blocks no writer."""
+    """`PRAGMA integrity_check` of the whole file (or of `tables` and their indexes) on a
+    connection of its own, in a thread (the sqlite3 module lets go of the GIL while SQLite
+    works): the learner reads the first card, or the sync parses the decks, meanwhile. In WAL
+    mode it reads one snapshot (the committed state a write would change) and blocks no
+    writer."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tables: Sequence[str] | None = None) -> None:
         self.path = path
+        self.tables = tuple(tables) if tables is not None else None
         self.problems: list[str] | None = None
         self._conn: sqlite3.Connection | None = None
         self._thread = threading.Thread(target=self._run, name="dlcards-check", daemon=True)
@@ -201,7 +204,15 @@ class FileCheck:
             self._conn = conn
             try:
                 conn.execute("PRAGMA query_only = 1")
-                self.problems = integrity_problems(conn)
+                if self.tables is None:
+                    self.problems = integrity_problems(conn)
+                else:
+                    self.problems = [
+                        str(r[0])
+                        for table in self.tables
+                        for r in conn.execute(f"PRAGMA integrity_check('{table}')")
+                        if r[0] != "ok"
+                    ]
             finally:
                 conn.close()
         except sqlite3.Error as err:  # "database disk image is malformed" and the like
@@ -233,6 +244,7 @@ class Connection:
         self.guarded = False  # the checks before this process's first write are done
         self.checked_tables: set[str] = set()  # the session tables checked by this process
         self.file_check: FileCheck | None = None  # the whole file's, run in the background
+        self.table_check: FileCheck | None = None  # some session tables', in the background
         self.whole_checked = False  # the whole file was checked by this process (or today's)
         self.backups = True  # automatic daily backups (and the daily full check)
         self.notice: Callable[[str], None] = _to_stderr
@@ -367,6 +379,7 @@ class Connection:
                 raise _damaged(self.path, problems)
             self.file_check = None
             self.whole_checked = self.guarded = True  # the whole file covers every table
+            self._drop_table_check()
         if self.guarded and (self.whole_checked or not whole_file):
             return
         day = today or date.today()
@@ -386,6 +399,14 @@ class Connection:
             elif not self.guarded:
                 todo = [t for t in tables if t not in self.checked_tables]
                 problems = []
+                pending = self.table_check
+                if pending is not None and pending.tables and set(todo) & set(pending.tables):
+                    self.table_check = None
+                    problems = pending.result()
+                    if problems:
+                        raise _damaged(self.path, problems)
+                    self.checked_tables.update(pending.tables)
+                    todo = [t for t in todo if t not in pending.tables]
                 for table in todo:
                     rows = self.conn.execute(f"PRAGMA integrity_check('{table}')").fetchall()
                     problems += [str(r[0]) for r in rows if r[0] != "ok"]
@@ -408,7 +429,30 @@ class Connection:
         if self.daily_check_due(today):
             self.guard_writes(today)
             return
+        self._drop_table_check()  # the whole file's check covers those tables
         self.file_check = FileCheck(self.path)
+
+    def check_tables_in_background(self, tables: Sequence[str], today: date | None = None) -> bool:
+        """Start the check of `tables` (session tables a coming write may change) in a thread,
+        for a later `guard_writes` that names them to wait for; False when there is nothing to
+        start: they are checked already, or the daily check is due (it checks everything and
+        makes the day's backup, so it runs in the foreground)."""
+        todo = [t for t in tables if t not in self.checked_tables]
+        if (
+            self.guarded
+            or not todo
+            or self.file_check is not None
+            or self.table_check is not None
+            or self.daily_check_due(today)
+        ):
+            return False
+        self.table_check = FileCheck(self.path, todo)
+        return True
+
+    def _drop_table_check(self) -> None:
+        if self.table_check is not None:
+            self.table_check.cancel()
+            self.table_check = None
 
     @property
     def checking(self) -> bool:
@@ -435,6 +479,7 @@ class Connection:
             if problems:
                 raise backup.DamagedError(str(_damaged(self.path, problems)))
         self.guarded = self.whole_checked = True
+        self._drop_table_check()
         self.set_meta(CHECKED_KEY, day.isoformat())
 
     def _has_table(self, name: str) -> bool:
@@ -461,6 +506,7 @@ class Connection:
             raise
 
     def close(self) -> None:
+        self._drop_table_check()
         if self.file_check is not None:
             self.file_check.cancel()
             self.file_check = None
