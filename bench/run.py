@@ -522,6 +522,17 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
 
     m["sync_one_deck_edited"] = repeat(one_deck_edited, runs, False, "sync after 1 deck edited")
 
+    def one_card_edited(i: int) -> Run:
+        # a card's text changed (a fix of one answer): the sync writes a card, so it waits for
+        # the check of the cards table first; the deck file saved again (above) writes none
+        text = edited.read_text(encoding="utf-8")
+        plain, fixed = '  answer: "', '  answer: "(fixed) '
+        text = text.replace(fixed, plain, 1) if fixed in text else text.replace(plain, fixed, 1)
+        edited.write_text(text, encoding="utf-8")
+        return run_child([*DLCARDS, "due"], env, work)
+
+    m["sync_one_card_edited"] = repeat(one_card_edited, runs, False, "sync after 1 card edited")
+
     safety(db, m, out, runs)
 
     with Store.open(db) as store:  # last: it adds to the log
@@ -701,7 +712,8 @@ SCALE_ROWS = [
     ("stats", "stats"),
     ("export_anki", "export anki (all cards)"),
     ("import_reviews", "import the review log (Anki import path, in-process)"),
-    ("sync_one_deck_edited", "sync after 1 deck file edited: due"),
+    ("sync_one_deck_edited", "sync after 1 deck file saved, no card changed: due"),
+    ("sync_one_card_edited", "sync after 1 card's text edited: due"),
     ("check_session", "check before a process's first write (in-process)"),
     ("check_file", "check of the whole file, behind a study session's first card (in-process)"),
     ("check_daily", "daily full check + verified backup (in-process)"),

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from dlcards.errors import DeckError
 from dlcards.yamlload import MAX_DECK_BYTES as MAX_DECK_BYTES  # the bounds: see yamlload
@@ -66,20 +66,23 @@ Scalar = int | float | str | bool
 Value = Scalar | list[Scalar]
 
 
-@dataclass(frozen=True)
-class Compute:
+# The deck's values are NamedTuples, not dataclasses: reading a deck (a sync) then imports
+# neither dataclasses nor inspect (~17 ms a process).
+_NONE: Mapping[str, Any] = MappingProxyType({})  # an empty mapping no one can add to
+
+
+class Compute(NamedTuple):
     """One computation a math card runs: engine function, arguments, and the value it claims."""
 
     fn: str
-    args: Mapping[str, Value] = field(default_factory=dict)
+    args: Mapping[str, Value] = _NONE
     claim: Value | None = None
     tolerance: float | None = None  # relative tolerance for comparing the claim
     label: str | None = None
     wrong: bool = False  # the claim is the source's mistake, corrected by the card's erratum
 
 
-@dataclass(frozen=True)
-class Quiz:
+class Quiz(NamedTuple):
     """A typed-answer template for `dlcards quiz`: fresh parameters drawn for every question.
 
     `template` has `{name}` placeholders, one per parameter. In the deck each parameter is
@@ -94,11 +97,11 @@ class Quiz:
     """
 
     template: str
-    params: Mapping[str, list[Scalar]] = field(default_factory=dict)
+    params: Mapping[str, list[Scalar]] = _NONE
     answer: int = 0
-    args: Mapping[str, Value] = field(default_factory=dict)
+    args: Mapping[str, Value] = _NONE
     tolerance: float | None = None
-    ranges: Mapping[str, list[int | float]] = field(default_factory=dict)
+    ranges: Mapping[str, list[int | float]] = _NONE
 
     @property
     def names(self) -> list[str]:
@@ -106,8 +109,7 @@ class Quiz:
         return list(dict.fromkeys(PLACEHOLDER.findall(self.template)))
 
 
-@dataclass(frozen=True)
-class Card:
+class Card(NamedTuple):
     id: str
     topic: str
     question: str
@@ -141,8 +143,7 @@ class Card:
         return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class Deck:
+class Deck(NamedTuple):
     topic: str
     title: str
     cards: tuple[Card, ...]

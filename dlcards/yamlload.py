@@ -16,6 +16,7 @@ exact path instead (`_load_exact`), which gives the same values and errors.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from dlcards.errors import DeckError
@@ -93,10 +94,22 @@ def _loader_class() -> type:
 
         return construct
 
+    date = Loader.yaml_constructors["tag:yaml.org,2002:timestamp"]
+
+    def construct_date(loader: Any, node: Any) -> Any:
+        try:
+            return date(loader, node)
+        except (ValueError, OverflowError) as err:  # 2024-13-45: PyYAML's datetime refuses it
+            raise DeckError(
+                f"{{path}}:{node.start_mark.line + 1}: {node.value} reads as a date but is not "
+                f"one ({err}); put it in quotes to keep it as text"
+            ) from None
+
     Loader.add_constructor(_MAP, construct_mapping)
     Loader.add_constructor(_SEQ, construct_sequence)
     for tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
         Loader.add_constructor(tag, bounded(tag))
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_date)
     return Loader
 
 
@@ -213,27 +226,38 @@ def _build(text: str, path: str, loader_class: type) -> Any:
 _LOADER: type | None = None
 
 
-def load_yaml(text: str, path: str) -> Any:
-    """The value of a deck file's YAML text; DeckError naming `path` and the line otherwise."""
-    import yaml
-
+def _loader() -> type:
+    """The loader class (made once a process: PyYAML is imported only when it is needed)."""
     global _LOADER
     if _LOADER is None:
         _LOADER = _loader_class()
+    return _LOADER
+
+
+def load_yaml(text: str, path: str) -> Any:
+    """The value of a deck file's YAML text; DeckError naming `path` and the line otherwise."""
     if len(text) > MAX_DECK_BYTES:
         raise DeckError(
             f"{path}:1: the deck is {len(text) / 2**20:.1f} MB; a deck file may be at most "
             f"{MAX_DECK_BYTES // 2**20} MB, split it into several files"
         )
     try:
+        return _fast(text)
+    except _Unusual:
+        pass
+    except DeckError as err:
+        raise DeckError(str(err).replace("{path}", path)) from None
+    except Exception as err:  # PyYAML's constructor refused a scalar: the events say where
+        if not type(err).__module__.startswith("yaml"):
+            raise
+    import yaml
+
+    loader = _loader()
+    try:
         try:
-            return _fast(text, _LOADER)
+            return _build(text, path, loader)
         except _Unusual:
-            pass
-        try:
-            return _build(text, path, _LOADER)
-        except _Unusual:
-            return _load_exact(text, path, _LOADER)
+            return _load_exact(text, path, loader)
     except DeckError as err:
         raise DeckError(str(err).replace("{path}", path)) from None
     except yaml.constructor.ConstructorError as err:
@@ -298,6 +322,84 @@ _FAST_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FAST_FLOW_ITEM = re.compile(r"(?:-(?=[^\s,\[\]{}])|[^\s,\[\]{}#&*!|>'\"%@`?:-])[^,\[\]{}#:]*")
 
 
+# PyYAML's implicit resolvers (yaml.resolver.Resolver, YAML 1.1: what `yaml.safe_load` types a
+# plain scalar as), in its order, by the scalar's first character: the line reader types plain
+# scalars without importing PyYAML (~25 ms a process). A test holds this table equal to the
+# installed PyYAML's.
+_IMPLICIT_RESOLVERS = (
+    (
+        "tag:yaml.org,2002:bool",
+        r"""^(?:yes|Yes|YES|no|No|NO
+                    |true|True|TRUE|false|False|FALSE
+                    |on|On|ON|off|Off|OFF)$""",
+        re.X,
+        "yYnNtTfFoO",
+    ),
+    (
+        "tag:yaml.org,2002:float",
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+                    |[-+]?\.(?:inf|Inf|INF)
+                    |\.(?:nan|NaN|NAN))$""",
+        re.X,
+        "-+0123456789.",
+    ),
+    (
+        "tag:yaml.org,2002:int",
+        r"""^(?:[-+]?0b[0-1_]+
+                    |[-+]?0[0-7_]+
+                    |[-+]?(?:0|[1-9][0-9_]*)
+                    |[-+]?0x[0-9a-fA-F_]+
+                    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",
+        re.X,
+        "-+0123456789",
+    ),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", 0, "<"),
+    (
+        "tag:yaml.org,2002:null",
+        r"""^(?: ~
+                    |null|Null|NULL
+                    | )$""",
+        re.X,
+        ["~", "n", "N", ""],
+    ),
+    (
+        "tag:yaml.org,2002:timestamp",
+        r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+                    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+                     (?:[Tt]|[ \t]+)[0-9][0-9]?
+                     :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+                     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+        re.X,
+        "0123456789",
+    ),
+    ("tag:yaml.org,2002:value", r"^(?:=)$", 0, "="),
+    ("tag:yaml.org,2002:yaml", r"^(?:!|&|\*)$", 0, "!&*"),
+)
+_IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
+def implicit_resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """_IMPLICIT_RESOLVERS as PyYAML keeps them: first character -> [(tag, regexp)]."""
+    if not _IMPLICIT:
+        for tag, pattern, flags, firsts in _IMPLICIT_RESOLVERS:
+            regexp = re.compile(pattern, flags | re.U)
+            for first in firsts:
+                _IMPLICIT.setdefault(first, []).append((tag, regexp))
+    return _IMPLICIT
+
+
+def _plain_tag(value: str) -> str:
+    """The tag PyYAML's resolver gives a plain scalar (Resolver.resolve, implicit)."""
+    for tag, regexp in implicit_resolvers().get(value[:1], ()):
+        if regexp.match(value):
+            return tag
+    return _STR
+
+
 def _backslashes(body: str) -> str:
     """A double-quoted scalar's text with its escapes read; `\\\\` (LaTeX's backslash in a
     JSON-like string) alone is read without a call per escape."""
@@ -322,14 +424,10 @@ class _Fast:
     """One deck file's lines, read by indentation (see above). Every method takes the index of
     a line and returns a value and the index of the first line it did not read."""
 
-    def __init__(self, text: str, loader: Any) -> None:
-        from yaml.nodes import ScalarNode
-
+    def __init__(self, text: str, loader_class: Callable[[], type]) -> None:
         self.lines = text.split("\n")
         self.n = len(self.lines)
-        self.resolve = loader.resolve
-        self.construct = loader.construct_object
-        self.node = ScalarNode
+        self.loader_class = loader_class  # PyYAML's, for a scalar the reader does not type
         self.keys: dict[str, bool] = {}
 
     def significant(self, i: int) -> int:
@@ -380,7 +478,7 @@ class _Fast:
             key = match.group(1)
             text_key = keys.get(key)
             if text_key is None:
-                text_key = keys[key] = self.resolve(self.node, key, (True, False)) == _STR
+                text_key = keys[key] = _plain_tag(key) == _STR
             if not text_key or key in result:
                 raise _Unusual("key")
             key_lines[key] = i + 1
@@ -534,20 +632,39 @@ class _Fast:
         return result
 
     def typed(self, text: str, i: int) -> Any:
-        """A plain scalar's value, typed as the events' reader types it."""
-        tag = self.resolve(self.node, text, (True, False))
+        """A plain scalar's value, typed as the events' reader types it: text, true/false,
+        null and short decimal numbers here, as PyYAML's SafeConstructor makes them; any other
+        (0x1f, 1_000, 1:30, .inf, a date, a number too long) by PyYAML's constructor."""
+        tag = _plain_tag(text)
         if tag == _STR:
             return text
-        if tag == _MAP or tag == _SEQ or tag.endswith((":merge", ":value")):
+        if tag.endswith((":merge", ":value")):
             raise _Unusual("tag")
+        if tag == "tag:yaml.org,2002:bool":
+            return _BOOLS[text.lower()]
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if len(text) <= MAX_NUMBER_CHARS and "_" not in text and ":" not in text:
+            if tag == "tag:yaml.org,2002:int" and _DECIMAL.fullmatch(text):
+                return int(text)
+            if tag == "tag:yaml.org,2002:float":  # as SafeConstructor.construct_yaml_float
+                value = text.lower()
+                sign = -1 if value[0] == "-" else 1
+                if value[0] in "+-":
+                    value = value[1:]
+                if value not in (".inf", ".nan"):
+                    return sign * float(value)
         from yaml.error import Mark
+        from yaml.nodes import ScalarNode
 
+        loader = self.loader_class()("")
         mark = Mark("<deck>", 0, i, 0, None, 0)  # the line, for the constructors' errors
-        return self.construct(self.node(tag, text, mark, mark, None), deep=True)
+        return loader.construct_object(ScalarNode(tag, text, mark, mark, None), deep=True)
 
 
-def _fast(text: str, loader_class: type) -> Any:
-    """The document read line by line; _Unusual for anything but the shape decks have."""
+def _fast(text: str, loader_class: Callable[[], type] = _loader) -> Any:
+    """The document read line by line; _Unusual for anything but the shape decks have.
+    `loader_class` gives PyYAML's loader, for a scalar the reader leaves to PyYAML."""
     if _FAST_REFUSED.search(text):
         raise _Unusual("characters")
-    return _Fast(text, loader_class("")).document()
+    return _Fast(text, loader_class).document()

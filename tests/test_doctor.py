@@ -327,3 +327,36 @@ def test_a_deck_sync_checks_the_tables_it_changes_and_a_later_write_the_rest(db:
         assert store.get_meta("deck_signature") == "edited"
         assert store.query("SELECT count(*) FROM cards WHERE id = 'brand-new'") == [(0,)]
     assert damage.count(db) == before
+
+
+def test_a_sync_waits_for_the_background_check_of_the_cards_only_when_it_changes_one(
+    db: Path,
+) -> None:
+    """The cards' check runs in a thread while the decks are parsed. A deck file saved with no
+    card changed writes only meta: it goes through without the check's result. A sync that
+    changes a card waits for the check and, the cards' index damaged, writes nothing."""
+    from datetime import datetime, timezone
+
+    from dlcards.deck import Card
+    from dlcards.store import Store
+    from dlcards.store.rows import DeckPart
+
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+    with Store.open(db) as store:
+        rows = store.query("SELECT id, topic FROM cards WHERE retired = 0 ORDER BY position")
+        cards = [Card(id=r[0], topic=r[1], question="q", answer="a") for r in rows]
+        store.sync_decks([DeckPart("all", "v1", lambda: cards)], "v1", now)
+    damage.flip_in_index(db, "cards_topic")
+    with Store.open(db) as store:
+        assert store.check_tables_in_background(["cards"])
+        result = store.sync_decks([DeckPart("all", "v2", lambda: cards)], "v2", now)
+        assert (result.added, result.updated, result.retired) == (0, 0, 0)
+        assert store.get_meta("deck_signature") == "v2"  # meta only: no card written
+    edited = [cards[0]._replace(answer="fixed"), *cards[1:]]
+    with Store.open(db) as store:
+        assert store.check_tables_in_background(["cards"])
+        with pytest.raises(Exception, match="is damaged"):
+            store.sync_decks([DeckPart("all", "v3", lambda: edited)], "v3", now)
+        assert store.get_meta("deck_signature") == "v2"
+        old = store.query("SELECT content_hash FROM cards WHERE id = ?", (cards[0].id,))
+        assert old == [(cards[0].content_hash,)]

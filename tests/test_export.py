@@ -15,7 +15,6 @@ import sqlite3
 import subprocess
 import sys
 import zipfile
-from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -536,7 +535,7 @@ def test_quick_commands_do_not_import_genanki() -> None:
 
 def test_edited_card_keeps_its_guid(catalog) -> None:  # type: ignore[no-untyped-def]
     card = catalog.card("gd-23")
-    edited = replace(card, answer="Five updates.")
+    edited = card._replace(answer="Five updates.")
     [before] = anki_notes([card], catalog.topic_titles())
     [after] = anki_notes([edited], catalog.topic_titles())
     assert before.guid == after.guid and before.fields[1] != after.fields[1]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -220,9 +219,9 @@ def test_reimport_after_an_edit_updates_the_note(col: Collection, tmp_path: Path
     notetypes_before = len(col.models.all_names_and_ids())
 
     edited = [
-        replace(card, answer="Exactly **five** updates: $320 / 64 = 5$.")
+        card._replace(answer="Exactly **five** updates: $320 / 64 = 5$.")
         if card.id == "gd-23"
-        else replace(card, question=card.question + " (edited)")
+        else card._replace(question=card.question + " (edited)")
         if card.id == "cce-33"
         else card
         for card in catalog.cards

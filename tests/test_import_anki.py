@@ -639,9 +639,8 @@ _merge_rows = st.lists(
 
 def _merge_setup(s: Store, scheduler: str, logged: bool) -> None:
     cids = ["c0", "c1", "c2", "c3", "c4", "c5"]
-    from dataclasses import replace
 
-    cards = [card(c) for c in cids[:3]] + [replace(card(c), topic="u") for c in cids[3:]]  # type: ignore[type-var]
+    cards = [card(c) for c in cids[:3]] + [card(c)._replace(topic="u") for c in cids[3:]]
     s.sync(cards, "s", h.NOW)  # type: ignore[arg-type]
     h.set_scheduler(s, scheduler)
     if not logged:

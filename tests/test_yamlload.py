@@ -28,7 +28,7 @@ def _lines(value: Any) -> Any:
 
 def _both(text: str) -> tuple[Any, Any]:
     """What each path gives: ('ok', value with lines) or ('error', message)."""
-    loader = yamlload._loader_class()
+    loader = yamlload._loader()
 
     def run(read: Any) -> Any:
         try:
@@ -121,9 +121,8 @@ def test_random_yaml_reads_the_same(value: Any, flow: bool | None, style: str | 
 def _line_reader(text: str) -> Any:
     """What the line reader gives: ('ok', value with lines), ('error', message), or None where
     it leaves the text to the events."""
-    loader = yamlload._loader_class()
     try:
-        return ("ok", _lines(yamlload._fast(text, loader)))
+        return ("ok", _lines(yamlload._fast(text)))
     except yamlload._Unusual:
         return None
     except DeckError as err:
@@ -281,3 +280,46 @@ def test_line_reader_refuses_exactly_the_characters_outside_what_it_reads() -> N
     refused = "".join(yamlload._FAST_REFUSED.findall(every))
     assert refused == readable.sub("", every)
     assert {"\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff"} <= set(refused)
+
+
+def test_the_line_readers_resolvers_are_pyyamls() -> None:
+    """The line reader types plain scalars with its own copy of PyYAML's implicit resolvers
+    (to read a deck without importing PyYAML): the same tags, patterns and order, by first
+    character, as the installed PyYAML."""
+    from yaml.resolver import Resolver
+
+    def table(resolvers: Any) -> dict[Any, list[tuple[str, str, int]]]:
+        return {
+            first: [(tag, regexp.pattern, regexp.flags) for tag, regexp in entries]
+            for first, entries in resolvers.items()
+        }
+
+    assert table(yamlload.implicit_resolvers()) == table(Resolver.yaml_implicit_resolvers)
+
+
+_PLAIN_SCALARS = st.one_of(
+    st.from_regex(r"[-+]?[0-9_.:eE+xobA-F]{0,9}", fullmatch=True),
+    st.from_regex(r"[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN|iNf)", fullmatch=True),
+    st.from_regex(r"[yYnNtTfFoO~=<][a-zA-Z<]{0,5}", fullmatch=True),
+    st.from_regex(
+        r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{2}:[0-9]{2})?", fullmatch=True
+    ),
+    st.sampled_from(["1" * 300, "1" * 301, "1." + "0" * 298, "0" * 301, "-0", "+0.0", "-0.0"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PLAIN_SCALARS)
+def test_the_line_reader_types_plain_scalars_as_pyyaml(text: str) -> None:
+    """Numbers, true/false, null, dates and the like, as a value, a list item and a key: the
+    line reader's value (or error) is the events' (or it leaves the text to them)."""
+    for doc in (f"k: {text}\n", f"k:\n- {text}\n", f"k: [{text}]\n", f"{text}: v\n"):
+        fast = _line_reader(doc)
+        assert fast is None or repr(fast) == repr(_exact(doc)), doc
+
+
+@pytest.mark.parametrize("value", ["2024-13-45", "0000-00-00", "2024-02-30 10:00:00"])
+def test_a_date_that_is_not_one_is_one_line_naming_it(value: str) -> None:
+    for text in (f"k: {value}\n", f"k: [{value}]\n", f"a:\n  b: {{c: {value}}}\n"):
+        with pytest.raises(DeckError, match=rf"^d\.yaml:\d: {value} reads as a date but is not"):
+            yamlload.load_yaml(text, "d.yaml")
