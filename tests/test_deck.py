@@ -626,3 +626,17 @@ def test_a_cache_entry_of_another_version_of_the_deck_is_not_used(tmp_path: Path
     entry.write_text(old, encoding="utf-8")  # the crash: the index is new, the entry old
     assert json.loads(old)["stamp"] != cat._stamp(deck)
     assert load_catalog([deck]).card("x-1").question == "new"
+
+
+def test_deck_values_cross_processes_with_their_defaults() -> None:
+    """Parsed decks come back from the parse workers pickled: every value type, defaults and
+    all, pickles to an equal value."""
+    import pickle
+
+    from dlcards.deck import Card, Compute, Deck, Quiz
+
+    card = Card(
+        id="c-1", topic="t", question="q", answer="a", compute=(Compute(fn="f"),), quiz=Quiz("x")
+    )
+    deck = Deck(topic="t", title="T", cards=(card, Card("c-2", "t", "q", "a")), path="t.yaml")
+    assert pickle.loads(pickle.dumps(deck)) == deck
