@@ -245,10 +245,22 @@ def _plans(store: Store, call: object) -> list[str]:
     ]
 
 
+@pytest.fixture(scope="module")
+def big_collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic collection the query plans are read from, made once (about 0.5 s): each
+    test opens a copy of its file."""
+    tmp = tmp_path_factory.mktemp("big")
+    store, _ = _collection(tmp, 300, 3000)
+    store.close()
+    assert not Path(f"{store.path}-wal").exists()  # the whole collection is in the one file
+    return store.path
+
+
 @pytest.fixture
-def big_store(tmp_path: Path) -> Store:
-    store, _ = _collection(tmp_path, 300, 3000)
-    return store
+def big_store(big_collection: Path, tmp_path: Path) -> Store:
+    import shutil
+
+    return Store.open(Path(shutil.copyfile(big_collection, tmp_path / "p.db")))
 
 
 def test_new_card_count_today_uses_the_day_index(big_store: Store) -> None:
