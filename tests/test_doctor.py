@@ -23,12 +23,23 @@ def study(db: Path, keys: str = "\n5\n\n4\n\n3\nq\n", day: str = DAY) -> object:
     return runner.invoke(app, ["study", "--db", str(db), "--today", day], input=keys)
 
 
+@pytest.fixture(scope="module")
+def studied(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for the database of one session (and the backup it made), made by the first
+    test that asks for it (in that test's isolated environment) and copied by each test."""
+    return tmp_path_factory.mktemp("studied")
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
+def db(tmp_path: Path, studied: Path) -> Path:
+    import shutil
+
     path = tmp_path / "p.db"
-    result = study(path)
-    assert result.exit_code == 0, result.output
-    assert damage.count(path) == 3
+    if not (studied / "p.db").exists():
+        result = study(studied / "p.db")
+        assert result.exit_code == 0, result.output
+        assert damage.count(studied / "p.db") == 3
+    shutil.copytree(studied, tmp_path, dirs_exist_ok=True)
     return path
 
 
