@@ -196,8 +196,31 @@ def test_the_readme_walkthrough_is_what_these_tests_run(tmp_path: Path) -> None:
         assert option in readme
 
 
+@pytest.fixture(scope="module")
+def round_trips() -> dict[date, dict[str, Any]]:
+    """The round trip of each day it is asked for on, made once (about 0.5 s)."""
+    return {}
+
+
 @pytest.fixture
-def round_trip(tmp_path: Path) -> dict[str, Any]:
+def round_trip(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    round_trips: dict[date, dict[str, Any]],
+) -> dict[str, Any]:
+    """A copy of the day's round trip (made by the first test that asks for it, in its isolated
+    environment and time zone): each test changes its own copy."""
+    import shutil
+
+    today = datetime.now().astimezone().date()
+    if today not in round_trips:
+        round_trips[today] = make_round_trip(tmp_path_factory.mktemp("round-trip"))
+    made = round_trips[today]
+    shutil.copytree(made["dir"], tmp_path, dirs_exist_ok=True)
+    return {**made, "db": tmp_path / made["db"].name, "dir": tmp_path, "folder": tmp_path / "anki"}
+
+
+def make_round_trip(tmp_path: Path) -> dict[str, Any]:
     """dlcards -> Anki (studied on 6 days) -> four exports; the dlcards database between."""
     now = datetime.now().astimezone()
     if now - local_midnight(now.date()) < timedelta(minutes=1):
