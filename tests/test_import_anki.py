@@ -650,6 +650,28 @@ def _merge_setup(s: Store, scheduler: str, logged: bool) -> None:
     s.reset(["c3"], at(D + timedelta(30), 12))  # a reset: rows before it stay before it
 
 
+_MERGE_SETUPS: dict[tuple[str, bool, bool, bool], Path] = {}
+
+
+def _merge_setup_copy(
+    factory: pytest.TempPathFactory, path: Path, key: tuple[str, bool, bool, bool]
+) -> Store:
+    """`_merge_setup(scheduler, logged)` as `key`'s merge settings (scheduler, logged, bulk,
+    as_columns) do it, done once in a process into a file that each example copies (a fresh
+    database and its setup were most of an example's time)."""
+    import shutil
+
+    made = _MERGE_SETUPS.get(key)
+    if made is None:
+        made = factory.mktemp("setup") / "s.db"
+        with Store.open(made) as s:
+            _merge_setup(s, key[0], key[1])
+        assert not Path(f"{made}-wal").exists()
+        _MERGE_SETUPS[key] = made
+    shutil.copyfile(made, path)
+    return Store.open(path)
+
+
 @pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
 @settings(max_examples=30, deadline=None)
 @given(picked=_merge_rows, bulk=st.booleans(), logged=st.booleans())
@@ -688,8 +710,8 @@ def test_a_merge_of_columns_equals_the_merge_of_rows(
         for as_columns in (True, False):
             # the cards' rows read by one walk of every card, or by IN lists
             mp.setattr(merging, "_SCAN_CARDS", 1 if as_columns and bulk else 10**9)
-            with Store.open(tmp / f"{as_columns}.db") as s:
-                _merge_setup(s, scheduler, logged)
+            key = (scheduler, logged, bulk, as_columns)
+            with _merge_setup_copy(tmp_path_factory, tmp / f"{as_columns}.db", key) as s:
                 schema = sorted(s.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
                 schedule = h.sched(s)
                 added = s.merge_reviews(
