@@ -4,6 +4,7 @@ card's state equal to the replay of its log; review ids are never reused."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -141,9 +142,12 @@ actions = st.lists(
 )
 @given(actions, st.sampled_from(["sm2", "fsrs"]))
 def test_any_interleaving_of_grades_and_undos_matches_the_log(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, str, int, int]], scheduler: str
+    tmp_path_factory: pytest.TempPathFactory,
+    new_db: Callable[[Path], Path],
+    steps: list[tuple[str, str, int, int]],
+    scheduler: str,
 ) -> None:
-    path = tmp_path_factory.mktemp("mix") / "p.db"
+    path = new_db(tmp_path_factory.mktemp("mix") / "p.db")
     a = Store.open(path)
     a.sync([card("x"), card("y")], "s", h.NOW)
     b = Store.open(path)

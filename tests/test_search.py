@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -142,13 +143,17 @@ counter = itertools.count()
 )
 @given(decks=decks_st, queries=st.lists(query_st, min_size=1, max_size=6), data=st.data())
 def test_the_index_finds_what_a_plain_scan_finds(
-    tmp_path: Path, decks: list[list[dict[str, object]]], queries: list, data: st.DataObject
+    tmp_path: Path,
+    new_db: Callable[[Path], Path],
+    decks: list[list[dict[str, object]]],
+    queries: list,
+    data: st.DataObject,
 ) -> None:
     root = tmp_path / f"run{next(counter)}"
     write_decks(root / "decks", decks)
     catalog = load_catalog([root / "decks"])  # the built-in decks from the test's cache
     mine = [c for c in catalog.cards if re.fullmatch(r"t\d+", c.topic)]
-    with Store.open(root / "p.db") as store:
+    with Store.open(new_db(root / "p.db")) as store:
         store.sync(catalog.cards, files_signature(deck_files([root / "decks"])), NOW)
         ids = [c.id for c in mine]
         graded: dict[str, int] = {}

@@ -5,6 +5,7 @@ kept here as the reference)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from math import fsum
 from pathlib import Path
@@ -263,9 +264,9 @@ SEEN = [("grade", c, 4, d) for c in ("c0", "c1", "c2") for d in (10, 40, 80)]
     steps=[*SEEN, ("scheduler", "fsrs"), ("suspend", "c0", True), ("grade", "c1", 3, 99)], today=330
 )
 def test_tallies_equal_the_log_and_sums_equal_the_rows(
-    tmp_path_factory: Any, steps: list[tuple[Any, ...]], today: int
+    tmp_path_factory: Any, new_db: Callable[[Path], Path], steps: list[tuple[Any, ...]], today: int
 ) -> None:
-    path: Path = tmp_path_factory.mktemp("tally") / "p.db"
+    path: Path = new_db(tmp_path_factory.mktemp("tally") / "p.db")
     store = Store.open(path)
     try:
         play(store, steps)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -99,9 +100,9 @@ def test_undo_restores_exactly(store: Store) -> None:
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(0, 5), min_size=1, max_size=12))
 def test_state_round_trips_through_sqlite(
-    tmp_path_factory: pytest.TempPathFactory, grades: list[int]
+    tmp_path_factory: pytest.TempPathFactory, new_db: Callable[[Path], Path], grades: list[int]
 ) -> None:
-    s = Store.open(tmp_path_factory.mktemp("rt") / "p.db")
+    s = Store.open(new_db(tmp_path_factory.mktemp("rt") / "p.db"))
     try:
         s.sync([card("a")], "s", NOW)
         expected, day = State(), DAY
@@ -506,14 +507,14 @@ def _active(store: Store) -> tuple[list, list]:
     ]
 )
 def test_syncing_only_changed_decks_gives_what_comparing_every_deck_gives(
-    tmp_path_factory: pytest.TempPathFactory, states: list[tuple]
+    tmp_path_factory: pytest.TempPathFactory, new_db: Callable[[Path], Path], states: list[tuple]
 ) -> None:
     """After any sequence of edits, adds, moves and removals, syncing only the decks whose
     stamp changed leaves the cards and the search index exactly as comparing every deck of a
     new database does; only changed decks are loaded; progress of a card that left every deck
     and came back is kept."""
     root = tmp_path_factory.mktemp("sync")
-    with Store.open(root / "p.db") as store:
+    with Store.open(new_db(root / "p.db")) as store:
         store.sync_decks(_parts(states[0]), "s0", NOW)
         for n, state in enumerate(states[1:], start=1):
             before = _parts(states[n - 1])
@@ -521,7 +522,7 @@ def test_syncing_only_changed_decks_gives_what_comparing_every_deck_gives(
             store.sync_decks(_parts(state, loaded), f"s{n}", NOW)
             changed = [i for i, p in enumerate(_parts(state)) if p.stamp != before[i].stamp]
             assert sorted(loaded) == changed
-        with Store.open(root / f"fresh{len(states)}.db") as fresh:
+        with Store.open(new_db(root / f"fresh{len(states)}.db")) as fresh:
             fresh.sync_decks(_parts(states[-1]), "s", NOW)
             assert _active(store) == _active(fresh)
         seen = {
