@@ -25,6 +25,7 @@ from dlcards.render import (
 )
 
 DECKS = Path(__file__).resolve().parent.parent / "decks"
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$", re.DOTALL)
 _CODE = re.compile(r"`([^`]*)`")
@@ -34,7 +35,8 @@ def _deck_texts() -> list[tuple[str, str]]:
     """(card-id:field, text) for the question and answer of every card in decks/*.yaml."""
     texts: list[tuple[str, str]] = []
     for path in sorted(DECKS.glob("*.yaml")):
-        deck = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader: the same data, a tenth of the time (this runs at every collection)
+        deck = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
         for card in deck["cards"]:
             for field in ("question", "answer"):
                 texts.append((f"{card['id']}:{field}", card[field]))
