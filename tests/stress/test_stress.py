@@ -30,7 +30,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,6 +164,23 @@ def study_with_history(tmp: Path, days: Sequence[str] = DAYS[:3], grades: int = 
         assert run(tmp, "study", "--today", day, stdin=keys).returncode == 0
 
 
+@pytest.fixture(scope="session")
+def with_history(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., None]:
+    """`study_with_history(tmp, grades=...)` made once per test process for each number of
+    grades (three study sessions, the first a first sync: ~1.5 s), then copied: the database,
+    its backups and the deck cache, as those sessions left them."""
+    made: dict[int, Path] = {}
+
+    def put(tmp: Path, grades: int = 12) -> None:
+        if grades not in made:
+            folder = tmp_path_factory.mktemp(f"history{grades}")
+            study_with_history(folder, grades=grades)
+            made[grades] = folder
+        shutil.copytree(made[grades], tmp, dirs_exist_ok=True)
+
+    return put
+
+
 # --- SIGKILL of study ----------------------------------------------------------------------------
 
 
@@ -263,12 +280,14 @@ def _export_complete(tmp: Path) -> bool:
 
 
 @pytest.mark.parametrize("scale", SCALES)
-def test_sigkill_of_every_writer_keeps_the_database_whole(tmp_path: Path, scale: Scale) -> None:
+def test_sigkill_of_every_writer_keeps_the_database_whole(
+    tmp_path: Path, scale: Scale, with_history: Callable[..., None]
+) -> None:
     tally = Tally("sigkill writers", scale.name)
     rng = random.Random(61)
     db = tmp_path / "p.db"
     (tmp_path / "out").mkdir()
-    study_with_history(tmp_path)
+    with_history(tmp_path)
     for i in range(scale.writer_kills):
         args = list(WRITERS[i % len(WRITERS)] if i < len(WRITERS) else rng.choice(WRITERS))
         fresh = args == ["due"] and rng.random() < 0.5
@@ -367,7 +386,7 @@ def test_concurrent_terminals_with_undos_keep_every_card_equal_to_its_log(
 )
 @pytest.mark.parametrize("scale", SCALES)
 def test_byte_flips_are_caught_before_the_first_write_of_a_day(
-    tmp_path: Path, scale: Scale, first_of_day: bool
+    tmp_path: Path, scale: Scale, first_of_day: bool, with_history: Callable[..., None]
 ) -> None:
     """No session writes into a damaged file: the first of a day runs the full check with its
     backup; a later one the same day checks the session tables at once and the whole file in
@@ -379,7 +398,7 @@ def test_byte_flips_are_caught_before_the_first_write_of_a_day(
     rng = random.Random(40)
     base = tmp_path / "base"
     base.mkdir()
-    study_with_history(base, grades=20)
+    with_history(base, grades=20)
     conn = sqlite3.connect(base / "p.db")
     if first_of_day:
         conn.execute("DELETE FROM meta WHERE key = 'integrity_checked'")  # a new day
@@ -459,12 +478,14 @@ def _fill(where: Path, leave: int) -> None:
 
 
 @pytest.mark.parametrize("scale", SCALES)
-def test_a_full_disk_says_so_and_loses_nothing(tmp_path: Path, scale: Scale) -> None:
+def test_a_full_disk_says_so_and_loses_nothing(
+    tmp_path: Path, scale: Scale, with_history: Callable[..., None]
+) -> None:
     tally = Tally("full disk", scale.name)
     rng = random.Random(9)
     seed = tmp_path / "seed"
     seed.mkdir()
-    study_with_history(seed)
+    with_history(seed)
     mnt = tmp_path / "mnt"
     size = (seed / "p.db").stat().st_size // 1024 + 400
     if not _mount_tmpfs(mnt, size):
