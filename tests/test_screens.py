@@ -124,11 +124,26 @@ def run(*args: str, input: str | None = None) -> str:
     return result.output
 
 
-def history() -> None:
-    """A week of study, the same every run: stats and due have something to show."""
+@pytest.fixture(scope="module")
+def week(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the first test that studies the week keeps its database folder for the others."""
+    return tmp_path_factory.mktemp("week")
+
+
+def history(week: Path) -> None:
+    """A week of study, the same every run: stats and due have something to show. Studied (7
+    sessions, ~1 s) by the first test of a process that asks, in its isolated environment;
+    the others copy the database folder that left."""
+    import shutil
+
+    data = Path(os.environ["DLCARDS_DB"]).parent
+    if (week / "data").exists():
+        shutil.copytree(week / "data", data, dirs_exist_ok=True)
+        return
     for day in range(20, 27):
         script = "".join(f"\n{g}\n" for g in (4, 5, 3, 4, 2, 5)) + "q\n"
         run("study", "--today", f"2026-11-{day}", "--new", "6", input=script)
+    shutil.copytree(data, week / "data")
 
 
 # --- the study screen -----------------------------------------------------------------------
@@ -184,8 +199,8 @@ def test_summary(width: int, height: int) -> None:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_stats_and_due(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
-    history()
+def test_stats_and_due(monkeypatch: pytest.MonkeyPatch, width: int, week: Path) -> None:
+    history(week)
     tty_env(monkeypatch, width)
     snapshot(f"stats-{width}", run("stats", "--today", "2026-11-27"), width)
     snapshot(f"due-{width}", run("due", "--today", "2026-11-27"), width)
@@ -389,10 +404,10 @@ def test_quiz_choices_that_do_not_fit_are_paged_with_the_question_in_view() -> N
     assert "1 " in shown[0] and "j/↓ more" in shown[0] and "k/↑ back" in shown[1]
 
 
-def test_heatmap_footer_wraps_under_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_heatmap_footer_wraps_under_itself(monkeypatch: pytest.MonkeyPatch, week: Path) -> None:
     """At 40 columns `42 reviews on 7 days since 2025-11-24` does not fit: its rest goes on an
     indented line, not against the border (`│2025-11-24`)."""
-    history()
+    history(week)
     tty_env(monkeypatch, 40)
     lines = run("stats", "--today", "2026-11-27").splitlines()
     start = next(i for i, line in enumerate(lines) if "less" in line and "more" in line)
