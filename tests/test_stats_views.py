@@ -34,13 +34,31 @@ def cli(*args: str) -> str:
     return result.output
 
 
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The log and the database folder it was imported into, kept by the first test that asks
+    (in its isolated environment) for the others to copy."""
+    return {"folder": tmp_path_factory.mktemp("simulated")}
+
+
 @pytest.fixture
-def log() -> dict[str, list[tuple[date, int]]]:
-    """A year and more of a simulated learner's reviews of 120 built-in cards, in the db."""
-    ids = [c.id for c in load_catalog().cards][:120]
-    log = fsrs_review_log(ids, DEFAULT_FSRS_PARAMETERS, START, 401, seed=3)
-    h.import_log(log, datetime(2026, 1, 1, tzinfo=timezone.utc))
-    return log
+def log(simulated: dict[str, object]) -> dict[str, list[tuple[date, int]]]:
+    """A year and more of a simulated learner's reviews of 120 built-in cards, in the db (the
+    simulation and the import are made once per module, ~0.3 s; each test gets a copy)."""
+    import copy
+    import shutil
+
+    data = Path(os.environ["DLCARDS_DB"]).parent
+    kept = simulated["folder"] / "data"  # type: ignore[operator]
+    if "log" not in simulated:
+        ids = [c.id for c in load_catalog().cards][:120]
+        log = fsrs_review_log(ids, DEFAULT_FSRS_PARAMETERS, START, 401, seed=3)
+        h.import_log(log, datetime(2026, 1, 1, tzinfo=timezone.utc))
+        shutil.copytree(data, kept)
+        simulated["log"] = log
+    else:
+        shutil.copytree(kept, data, dirs_exist_ok=True)
+    return copy.deepcopy(simulated["log"])  # type: ignore[return-value]
 
 
 def stats_json() -> dict:
