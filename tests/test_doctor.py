@@ -34,13 +34,17 @@ def studied(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def db(tmp_path: Path, studied: Path) -> Path:
     import shutil
 
-    path = tmp_path / "p.db"
-    if not (studied / "p.db").exists():
-        result = study(studied / "p.db")
+    made = studied / "made"  # only once the session is studied and checked
+    if not made.exists():
+        work = studied / "work"
+        shutil.rmtree(work, ignore_errors=True)  # what a failed first try left
+        work.mkdir()
+        result = study(work / "p.db")
         assert result.exit_code == 0, result.output
-        assert damage.count(studied / "p.db") == 3
-    shutil.copytree(studied, tmp_path, dirs_exist_ok=True)
-    return path
+        assert damage.count(work / "p.db") == 3
+        work.rename(made)
+    shutil.copytree(made, tmp_path, dirs_exist_ok=True)
+    return tmp_path / "p.db"
 
 
 def one_error_line(output: str) -> str:
