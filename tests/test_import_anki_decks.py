@@ -9,6 +9,7 @@ import hashlib
 import json
 import sqlite3
 import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,30 @@ def answer(col: Collection, card_id: int, rating: Any) -> None:
     col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=rating))
 
 
+@pytest.fixture(scope="module")
+def anki_decks() -> dict[date, dict[str, Any]]:
+    """The Anki collection and its two exports of each day they are asked for on, made once."""
+    return {}
+
+
 @pytest.fixture
-def anki_deck(tmp_path: Path) -> dict[str, Any]:
+def anki_deck(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, anki_decks: dict[date, dict[str, Any]]
+) -> dict[str, Any]:
+    """A copy of the day's collection and exports (made by the first test that asks, ~0.15 s):
+    each test changes its own copy."""
+    import shutil
+
+    today = date.today()
+    if today not in anki_decks:
+        anki_decks[today] = make_anki_deck(tmp_path_factory.mktemp("anki-deck"))
+    made = anki_decks[today]
+    shutil.copytree(made["dir"], tmp_path, dirs_exist_ok=True)
+    paths = {fmt: tmp_path / path.name for fmt, path in made["paths"].items()}
+    return {"paths": paths, "guids": made["guids"], "dir": tmp_path, "folder": tmp_path / "anki"}
+
+
+def make_anki_deck(tmp_path: Path) -> dict[str, Any]:
     folder = tmp_path / "anki"
     folder.mkdir()
     col = Collection(str(folder / "collection.anki2"))
