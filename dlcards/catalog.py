@@ -313,7 +313,7 @@ def check_merge(infos: Sequence[DeckInfo], load: Callable[[DeckInfo], Deck]) -> 
 def read_deck(path: Path) -> Deck:
     from dlcards.deck import MAX_DECK_BYTES, parse_deck
 
-    shown = _display_path(path)
+    shown = _shown(path.resolve())
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_DECK_BYTES + 1)
@@ -332,10 +332,6 @@ def read_deck(path: Path) -> Deck:
     return parse_deck(text, shown)
 
 
-def _display_path(path: Path) -> str:
-    return _shown(path.resolve())
-
-
 def _shown(real: Path) -> str:
     """A resolved path as shown to the user: relative to the current directory if under it."""
     try:
@@ -352,12 +348,8 @@ def _stamp(file: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{__version__}:{CACHE_FORMAT}"
 
 
-def _key(file: Path) -> str:
-    return _real_key(file.resolve())
-
-
-def _real_key(real: Path) -> str:
-    """The cache's name for a deck file, by its resolved path."""
+def _key(real: Path) -> str:
+    """The cache's name for a deck file, by its resolved path (as `deck_files` gives it)."""
     import hashlib
 
     return hashlib.sha1(str(real).encode(), usedforsecurity=False).hexdigest()[:20]
@@ -496,7 +488,7 @@ def _read_and_cache(file: Path, stamp: str, cache: Path | None) -> Deck:
     or here). `stamp`: the file's, taken before it was read."""
     deck = read_deck(file)
     if cache is not None:
-        _write_json(cache / f"{_real_key(file)}.json", _deck_to_json(deck, stamp))
+        _write_json(cache / f"{_key(file)}.json", _deck_to_json(deck, stamp))
     return deck
 
 
@@ -556,7 +548,7 @@ def load_catalog(
     infos: list[DeckInfo] = []
     changed = False
     stamps = {file: _stamp(file) for file in files}
-    keys = {file: _real_key(file) for file in files}
+    keys = {file: _key(file) for file in files}
     todo = [f for f in files if not _indexed(index.get(keys[f]), stamps[f])]
     fresh = _read_decks(todo, stamps, root if use_cache else None)
     for file in files:
@@ -592,7 +584,7 @@ def load_catalog(
         if info.file in parsed:
             return parsed[info.file]
         try:
-            data = json.loads((root / f"{_real_key(info.file)}.json").read_text(encoding="utf-8"))
+            data = json.loads((root / f"{_key(info.file)}.json").read_text(encoding="utf-8"))
             deck = _deck_from_json(data, info.path, info.stamp)
         except (OSError, ValueError, KeyError, TypeError):
             deck = read_deck(info.file)  # a damaged cache entry: parse the file again

@@ -206,7 +206,9 @@ def test_cache_keeps_entries_for_other_deck_sets_and_survives_damage(tmp_path: P
     index = json.loads((catalog_mod.cache_dir() / "decks" / "index.json").read_text())
     assert len(index) == 10
     # a damaged cache file is ignored and the deck parsed again
-    (catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck)}.json").write_text("{oops")
+    (catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck.resolve())}.json").write_text(
+        "{oops"
+    )
     assert load_catalog([deck]).card("d-1").answer == "a"
 
 
@@ -230,7 +232,7 @@ def test_a_damaged_deck_index_is_read_again_from_the_decks(tmp_path: Path, damag
     load_catalog([deck])
     where = catalog_mod.cache_dir() / "decks" / "index.json"
     index = json.loads(where.read_text())
-    where.write_text(json.dumps(damage(index, catalog_mod._key(deck))))
+    where.write_text(json.dumps(damage(index, catalog_mod._key(deck.resolve()))))
     catalog = load_catalog([deck])
     assert catalog.card("d-1").answer == "a" and catalog.topic_of("d-1") == "d"
     assert [i.size for i in catalog.infos][-1] == 1 and catalog.infos[-1].ids == ("d-1",)
@@ -242,14 +244,14 @@ def test_cache_forgets_deck_files_that_are_gone(tmp_path: Path) -> None:
     gone = tmp_path / "gone.yaml"
     gone.write_text("topic: g\ntitle: G\ncards:\n- {id: g-1, question: q, answer: a}\n")
     load_catalog([gone])
-    cached = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(gone)}.json"
+    cached = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(gone.resolve())}.json"
     assert cached.exists()
     gone.unlink()
     other = tmp_path / "other.yaml"
     other.write_text("topic: o\ntitle: O\ncards:\n- {id: o-1, question: q, answer: a}\n")
     load_catalog([other])  # writing the index prunes the missing file's entry
     index = json.loads((catalog_mod.cache_dir() / "decks" / "index.json").read_text())
-    assert catalog_mod._key(gone) not in index and not cached.exists()
+    assert catalog_mod._key(gone.resolve()) not in index and not cached.exists()
 
 
 REMARKS = """topic: d
@@ -321,7 +323,7 @@ def test_a_cache_of_another_format_is_parsed_again(tmp_path: Path) -> None:
     deck = tmp_path / "d.yaml"
     deck.write_text(REMARKS, encoding="utf-8")
     load_catalog([deck])
-    cached = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck)}.json"
+    cached = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck.resolve())}.json"
     data = json.loads(cached.read_text(encoding="utf-8"))
     data["format"] = 1
     del data["cards"][0]["note"]
@@ -619,7 +621,7 @@ def test_a_cache_entry_of_another_version_of_the_deck_is_not_used(tmp_path: Path
     deck = tmp_path / "a.yaml"
     deck.write_text("topic: a\ntitle: A\ncards:\n- id: x-1\n  question: old\n  answer: a\n")
     load_catalog([deck])
-    entry = cat.cache_dir() / "decks" / f"{cat._key(deck)}.json"
+    entry = cat.cache_dir() / "decks" / f"{cat._key(deck.resolve())}.json"
     old = entry.read_text(encoding="utf-8")
     deck.write_text("topic: a\ntitle: A\ncards:\n- id: x-1\n  question: new\n  answer: a\n")
     load_catalog([deck])

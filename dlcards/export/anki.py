@@ -200,11 +200,6 @@ def note_guid(card_id: str) -> str:
     return (pairs[a] + pairs[b] + pairs[c] + pairs[d] + pairs[e]).lstrip(zero)
 
 
-def note_guids(card_ids: Sequence[str]) -> list[str]:
-    """`note_guid` of each id (an import matches every note of a collection)."""
-    return [note_guid(card_id) for card_id in card_ids]
-
-
 @lru_cache(maxsize=1)
 def _base91_pairs() -> tuple[tuple[str, ...], str]:
     """Every two-digit base-91 number in genanki's digits, by value; and the zero digit."""

@@ -47,12 +47,11 @@ def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, 
     """Anki card id -> dlcards card id, for the cards dlcards knows: notes dlcards exported
     (GUID `guid_for(card id)`), and cards of notes an earlier `--to-yaml` converted (their
     ids are made from the note's GUID)."""
-    from dlcards.export.anki import note_guids
+    from dlcards.export.anki import note_guid
     from dlcards.importers.anki_notes import card_id_for
 
     known = set(card_ids)
-    ids = list(known)
-    by_guid = dict(zip(note_guids(ids), ids, strict=True))
+    by_guid = {note_guid(cid): cid for cid in known}
     notes = {n.id: n for n in collection.notes}
     out = {}
     for card in collection.cards:

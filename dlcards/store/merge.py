@@ -138,9 +138,7 @@ class Merging(Connection):
         with self._write() as c, _gc_paused(len(rows) >= BULK_ROWS):
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             ours = np.array([cid in known for cid in rows.card_ids] + [False], bool)
-            held = [
-                r[0] for r in c.execute("SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL")
-            ]
+            held = [r[0] for r in c.execute(_HELD)]
             anki_id = rows.anki_id
             new = np.flatnonzero(ours[rows.card] & ~np.isin(anki_id, np.array(held, np.int64)))
             _, first = np.unique(anki_id[new], return_index=True)

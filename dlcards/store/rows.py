@@ -342,10 +342,8 @@ class ImportedReviews(Sequence[ImportedReview]):
         self.day = np.asarray(day, np.int64)
         self.grade = np.asarray(grade, np.int64)
         self.seconds = np.asarray(seconds, np.float64)
-        n = len(self.anki_id)
-        if not len(self.card) == len(reviewed_at) == len(self.day) == len(self.grade) == n:
-            raise ValueError("ImportedReviews: columns of different lengths")
-        if n != len(self.seconds):
+        columns = (self.card, reviewed_at, self.day, self.grade, self.seconds)
+        if any(len(column) != len(self.anki_id) for column in columns):
             raise ValueError("ImportedReviews: columns of different lengths")
 
     def __len__(self) -> int:
