@@ -587,7 +587,9 @@ def load_catalog(
             data = json.loads((root / f"{_key(info.file)}.json").read_text(encoding="utf-8"))
             deck = _deck_from_json(data, info.path, info.stamp)
         except (OSError, ValueError, KeyError, TypeError):
-            deck = read_deck(info.file)  # a damaged cache entry: parse the file again
+            # a damaged or stale cache entry: parse the file again and write the entry anew
+            # (else every later run would parse it again)
+            deck = _read_and_cache(info.file, info.stamp, root if use_cache else None)
         return deck  # not kept here: the Catalog keeps the decks it shows (not those it streams)
 
     check_merge(infos, load)

@@ -196,7 +196,9 @@ def test_catalog_loads_only_the_decks_it_uses(monkeypatch: pytest.MonkeyPatch) -
     assert loaded == ["gd", "vgp"]
 
 
-def test_cache_keeps_entries_for_other_deck_sets_and_survives_damage(tmp_path: Path) -> None:
+def test_cache_keeps_entries_for_other_deck_sets_and_survives_damage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import dlcards.catalog as catalog_mod
 
     deck = tmp_path / "d.yaml"
@@ -205,11 +207,17 @@ def test_cache_keeps_entries_for_other_deck_sets_and_survives_damage(tmp_path: P
     load_catalog()  # without the user deck: its cache entry stays
     index = json.loads((catalog_mod.cache_dir() / "decks" / "index.json").read_text())
     assert len(index) == 10
-    # a damaged cache file is ignored and the deck parsed again
-    (catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck.resolve())}.json").write_text(
-        "{oops"
-    )
-    assert load_catalog([deck]).card("d-1").answer == "a"
+    # a damaged cache file (or one of an older version, without the stamp) is ignored, the
+    # deck parsed again and its entry written anew: the next run reads the cache again
+    entry = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck.resolve())}.json"
+    unstamped = {k: v for k, v in json.loads(entry.read_text()).items() if k != "stamp"}
+    parsed = _count_parses(monkeypatch)
+    for damage in ("{oops", json.dumps(unstamped)):
+        entry.write_text(damage)
+        assert load_catalog([deck]).card("d-1").answer == "a"
+        assert load_catalog([deck]).card("d-1").answer == "a"
+        assert parsed == ["d.yaml"]
+        parsed.clear()
 
 
 @pytest.mark.parametrize(
