@@ -22,25 +22,22 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from dlcards import __version__
+from dlcards import __version__, prompt
 from dlcards.console import escaped
 from dlcards.errors import DeckError, UsageError
 from dlcards.fileio import atomic_write_bytes
 from dlcards.paths import cache_dir
+from dlcards.prompt import DECK_SUFFIXES as DECK_SUFFIXES
 
 if TYPE_CHECKING:
     from dlcards.deck import Card, Deck
 
-DECK_SUFFIXES = (".yaml", ".yml")
 CACHE_FORMAT = 3  # bump when the cached card's shape changes: older entries are parsed again
 
 
 def builtin_decks_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    shipped = here / "decks"
-    if shipped.is_dir():
-        return shipped
-    return here.parent / "decks"  # a source checkout or an editable install
+    """In the package (a wheel), else at the top of a source checkout or editable install."""
+    return Path(prompt.builtin_decks_dir())
 
 
 def installed_decks_dir() -> Path | None:
@@ -52,10 +49,7 @@ def installed_decks_dir() -> Path | None:
 
 def user_deck_paths(extra: Sequence[str | Path] = ()) -> list[Path]:
     """User deck locations: `--decks` values first, then DLCARDS_DECKS entries."""
-    paths = [Path(p) for p in extra]
-    env = os.environ.get("DLCARDS_DECKS", "")
-    paths += [Path(p) for p in env.split(os.pathsep) if p.strip()]
-    return paths
+    return [Path(p) for p in [*extra, *prompt.user_deck_locations()]]
 
 
 def _not_a_file(path: Path) -> str | None:

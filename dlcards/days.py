@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from datetime import date
 
 from dlcards.errors import UsageError
@@ -12,7 +11,12 @@ FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2199, 12, 31)
 """The range `--today` accepts: wide enough for any study day, narrow enough that every date a
 scheduler computes from it (a due date up to 100 years on) is a valid date."""
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_shaped(text: str) -> bool:
+    """YYYY-MM-DD in ASCII digits (the shape; `date.fromisoformat` checks the date)."""
+    digits = text[:4] + text[5:7] + text[8:]
+    return len(text) == 10 and text[4] == text[7] == "-" and digits.isascii() and digits.isdigit()
 
 
 def today_from(option: str | None) -> date:
@@ -25,7 +29,7 @@ def today_from(option: str | None) -> date:
         if not text:
             return date.today()
     day: date | None = None
-    if _ISO_DAY.fullmatch(text.strip()):
+    if _iso_shaped(text.strip()):
         try:
             day = date.fromisoformat(text.strip())
         except ValueError:

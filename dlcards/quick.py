@@ -1,10 +1,10 @@
 """The fast path: the everyday commands without loading the CLI framework (typer, click).
 
-`main` first answers `due --count` (with `--db`/`--today`) using only the standard library's
-sqlite3, the store and the settings, when the database exists and the decks have not changed
-since the last sync: a shell prompt's number. Anything else (a deck edit to sync, an error to
-report) goes on, and the full answer is the same number (`dlcards.commands.run.due`), so the
-fast path can never show a figure the full one would not.
+`main` first answers `due --count` (with `--db`/`--today`) by `dlcards.prompt`, with little
+more than sqlite3, when the full command would print the same number without changing anything
+first: a shell prompt's number. Anything else (a deck edit to sync, an error to report) goes
+on, and the full answer is the same number (`dlcards.commands.run.due`), so the fast path can
+never show a figure the full one would not. `--version` is answered here too.
 
 Then `topics`, `show ID`, `due`, `stats` and `study`, with the options they take, are parsed
 here and run by the same function the typer command calls (`dlcards.commands.run`), with the
@@ -17,66 +17,11 @@ typer says.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see dlcards.prompt)
 if TYPE_CHECKING:
-    from pathlib import Path
-
-
-def _options(argv: Sequence[str]) -> dict[str, str] | None:
-    """`--db`/`--today` values of a `due --count` command line; None if it is anything else."""
-    if not argv or argv[0] != "due" or "--count" not in argv:
-        return None
-    found: dict[str, str] = {}
-    args = [a for a in argv[1:] if a != "--count"]
-    i = 0
-    while i < len(args):
-        name, eq, value = args[i].partition("=")
-        if name not in ("--db", "--today") or name in found:
-            return None
-        if not eq:
-            if i + 1 >= len(args):
-                return None
-            value = args[i + 1]
-            i += 1
-        found[name] = value
-        i += 1
-    return found
-
-
-def due_count(argv: Sequence[str]) -> int | None:
-    """The count for `argv`, or None when the full CLI must answer."""
-    options = _options(argv)
-    if options is None:
-        return None
-    from dlcards.catalog import deck_files, files_signature
-    from dlcards.days import today_from
-    from dlcards.errors import DlcardsError
-    from dlcards.paths import default_db
-    from dlcards.store import Store
-
-    try:
-        path = default_db() if "--db" not in options else _path(options["--db"])
-        if not path.is_file():
-            return None  # a first run: the full CLI creates and syncs the database
-        day = today_from(options.get("--today"))
-        with Store.open(path) as store:
-            if not store.is_synced(files_signature(deck_files())):
-                return None
-            settings = store.settings()
-            return store.due_count(
-                day, settings.scheduler, settings.new_per_day, settings.review_cap
-            )
-    except (DlcardsError, OSError):
-        return None  # the full CLI reports it
-
-
-def _path(text: str) -> Path:
-    from pathlib import Path
-
-    return Path(text).expanduser()
-
+    from collections.abc import Sequence
+    from typing import Any
 
 # The command lines run here, as their typer commands declare them (tests/test_quick.py checks
 # the two agree): each command's positional parameters, and each option's parameter and kind:
@@ -200,9 +145,16 @@ def _completing() -> bool:
 def main() -> None:
     argv = sys.argv[1:]
     if not _completing():
-        count = due_count(argv)
-        if count is not None:
-            sys.stdout.write(f"{count}\n")
+        from dlcards.prompt import count
+
+        number = count(argv)
+        if number is not None:
+            sys.stdout.write(f"{number}\n")
+            return
+        if argv == ["--version"]:
+            from dlcards import __version__
+
+            sys.stdout.write(f"dlcards {__version__}\n")
             return
         command = parse(argv)
         if command is not None:

@@ -254,6 +254,8 @@ def test_list_in_a_terminal_never_cuts_ids(monkeypatch: pytest.MonkeyPatch, widt
         ("2026-W48-4", "must be a date like 2026-11-26 (YYYY-MM-DD), not '2026-W48-4'"),
         ("", "must be a date like 2026-11-26 (YYYY-MM-DD), not ''"),
         ("2026-02-30", "must be a date like 2026-11-26 (YYYY-MM-DD), not '2026-02-30'"),
+        ("２０２６-11-26", "must be a date like 2026-11-26 (YYYY-MM-DD), not '２０２６-11-26'"),
+        ("2026/11/26", "must be a date like 2026-11-26 (YYYY-MM-DD), not '2026/11/26'"),
         (
             "9999-12-31",
             "9999-12-31 is outside the dates dlcards accepts (2000-01-01 to 2199-12-31)",

@@ -300,3 +300,20 @@ def test_a_rebuild_cut_short_by_a_kill_is_finished_by_the_next_command(tmp_path:
     assert conn.execute("SELECT * FROM fsrs WHERE card_id = 'perceptron-1'").fetchone() == want
     assert conn.execute("SELECT 1 FROM meta WHERE key = 'rebuild_pending'").fetchone() is None
     conn.close()
+
+
+def test_settings_are_plain_read_only_values() -> None:
+    """Settings is a plain class (no typing import for a prompt's count): equal by value,
+    hashable, read-only, and pickled whole."""
+    import pickle
+
+    from dlcards.settings import Settings
+
+    fsrs = Settings(scheduler="fsrs", new_per_day=5)
+    assert fsrs == Settings(scheduler="fsrs", new_per_day=5) != Settings()
+    assert hash(fsrs) == hash(Settings(scheduler="fsrs", new_per_day=5))
+    assert pickle.loads(pickle.dumps(fsrs)) == fsrs
+    assert fsrs.review_cap == 200 and Settings(reviews_per_day=1_000_000).review_cap is None
+    with pytest.raises(AttributeError):
+        fsrs.new_per_day = 7  # type: ignore[misc]
+    assert "new_per_day=5" in repr(fsrs)

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from dlcards import quick
 from dlcards.cli import app
-from dlcards.quick import _options, due_count
+from dlcards.prompt import count as due_count
+from dlcards.prompt import options as _options
 
 runner = CliRunner()
 DAY = "2026-11-26"
@@ -217,7 +218,7 @@ def test_a_completion_request_goes_to_typer(
     called: list[str] = []
     monkeypatch.setattr("dlcards.cli.main", lambda: called.append("typer"))
     monkeypatch.setattr(quick, "run", lambda *a: pytest.fail("the fast path ran"))
-    monkeypatch.setattr(quick, "due_count", lambda *a: pytest.fail("the fast count ran"))
+    monkeypatch.setattr("dlcards.prompt.count", lambda *a: pytest.fail("the fast count ran"))
     quick.main()
     assert called == ["typer"]
 
@@ -344,3 +345,118 @@ def test_a_study_session_is_the_same_on_both_paths(
             assert ("typer" in loaded) == (quick.parse(argv) is None), loaded
     assert results[0] == results[1]
     assert results[0][1] or results[0][2]
+
+
+def _answers() -> int | None:
+    return due_count(["due", "--count", "--today", DAY])
+
+
+def test_the_fast_count_answers_only_for_the_decks_the_last_sync_saw(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dlcards.prompt answers after a sync of the default decks, and leaves to the full
+    command (None) every change that command would sync first; after it, it answers again,
+    with the full command's number."""
+    decks = isolated / "decks"
+    decks.mkdir()
+    deck = decks / "extra.yaml"
+    deck.write_text("topic: x\ntitle: X\ncards:\n- {id: x-1, question: q, answer: a}\n")
+    monkeypatch.setenv("DLCARDS_DECKS", str(decks))
+    assert runner.invoke(app, ["config", "new_per_day", "500"]).exit_code == 0
+    assert runner.invoke(app, ["config", "reviews_per_day", "unlimited"]).exit_code == 0
+    n = h.shipped()[0]
+
+    def synced_then(expected: int) -> None:
+        assert _answers() is None  # the full command syncs first
+        assert full("--today", DAY) == expected
+        assert _answers() == expected == full("--today", DAY)
+
+    synced_then(n + 1)
+    (decks / ".extra.yaml.swp").write_text("an editor's swap file")  # not a deck: no sync
+    (decks / "notes.txt").write_text("not a deck")
+    assert _answers() == n + 1
+    deck.write_text(deck.read_text() + "- {id: x-2, question: q2, answer: a2}\n")  # edited
+    synced_then(n + 2)
+    (decks / "more.yml").write_text(
+        "topic: y\ntitle: Y\ncards:\n- {id: y-1, question: q, answer: a}\n"
+    )
+    synced_then(n + 3)  # a deck file added
+    (decks / "more.yml").unlink()
+    synced_then(n + 2)  # and removed
+    os.utime(deck, ns=(deck.stat().st_atime_ns, deck.stat().st_mtime_ns + 10**9))
+    synced_then(n + 2)  # saved again, nothing changed: the signature changed all the same
+    # a sync of other decks (--decks) leaves the database in step with them, not the default
+    other = isolated / "other.yaml"
+    other.write_text("topic: z\ntitle: Z\ncards:\n- {id: z-1, question: q, answer: a}\n")
+    assert runner.invoke(app, ["due", "--decks", str(other), "--today", DAY]).exit_code == 0
+    synced_then(n + 2)
+    monkeypatch.setenv("DLCARDS_DECKS", f"{decks}{os.pathsep}{other}")  # another deck set
+    synced_then(n + 3)
+    monkeypatch.chdir(isolated)
+    monkeypatch.setenv("DLCARDS_DECKS", "decks")  # relative: read from the working directory
+    synced_then(n + 2)
+    elsewhere = isolated / "elsewhere"
+    (elsewhere / "decks").mkdir(parents=True)
+    (elsewhere / "decks" / "extra.yaml").write_text(deck.read_text().replace("x-2", "x-3"))
+    os.utime(
+        elsewhere / "decks" / "extra.yaml", ns=(deck.stat().st_atime_ns, deck.stat().st_mtime_ns)
+    )
+    monkeypatch.chdir(elsewhere)  # the same entry names other files: same names, size, time
+    assert _answers() is None
+    monkeypatch.chdir(isolated)
+    assert _answers() == n + 2
+
+
+def test_the_fast_count_leaves_what_it_cannot_vouch_for_to_the_full_command(
+    isolated: Path,
+) -> None:
+    import sqlite3
+
+    from dlcards import SCHEMA_VERSION
+    from dlcards.store.count import REBUILD_PENDING
+
+    assert full("--today", DAY) == _answers() == 20
+    db = str(isolated / "data" / "dlcards.db")
+
+    def poke(sql: str, *args: object) -> None:
+        with sqlite3.connect(db) as conn:
+            conn.execute(sql, args)
+
+    poke("INSERT INTO meta (key, value) VALUES (?, '1')", REBUILD_PENDING)
+    assert _answers() is None  # a killed FSRS rebuild: the full command finishes it first
+    poke("DELETE FROM meta WHERE key = ?", REBUILD_PENDING)
+    assert _answers() == 20
+    poke("INSERT OR REPLACE INTO meta (key, value) VALUES ('new_per_day', 'lots')")
+    assert _answers() is None  # a bad stored setting: the full command says so
+    result = runner.invoke(app, ["due", "--count", "--today", DAY])
+    assert result.exit_code != 0 and "new_per_day" in result.output
+    poke("UPDATE meta SET value = '7' WHERE key = 'new_per_day'")
+    assert _answers() == 7 == full("--today", DAY)
+    runner.invoke(app, ["study", "--today", "2026-11-30", "--new", "1"], input="\n5\nq\n")
+    assert _answers() is None  # a review logged after the day: the count reads the log
+    assert due_count(["due", "--count", "--today", "2026-11-30"]) == full("--today", "2026-11-30")
+    poke(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    assert due_count(["due", "--count", "--today", "2026-11-30"]) is None  # a migration first
+
+
+def test_the_fast_count_reads_no_more_than_it_needs(isolated: Path) -> None:
+    """The prompt's path imports none of the modules that cost it most (typing alone took a
+    fifth of its time): compared with what a bare interpreter loads in the same environment."""
+    full("--today", DAY)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    bare = "import sys; print(' '.join(sorted(sys.modules)))"
+    code = (
+        "import sys; sys.argv = ['dlcards', 'due', '--count', '--today', '2026-11-26'];"
+        "from dlcards.quick import main; main(); " + bare
+    )
+    before, after = (
+        subprocess.run(
+            [sys.executable, "-c", c], env=env, capture_output=True, text=True, check=True
+        ).stdout.split("\n")
+        for c in (bare, code)
+    )
+    assert after[0] == "20"
+    added = set(after[1].split()) - set(before[0].split())
+    assert "dlcards.store.count" in added  # the count was read here, not by the full command
+    heavy = {"typing", "re", "json", "pathlib", "dlcards.store.core", "typer", "rich", "yaml"}
+    assert not added & heavy, added & heavy

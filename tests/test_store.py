@@ -564,7 +564,7 @@ def test_a_first_sync_in_bulk_leaves_what_a_card_by_card_sync_leaves(
     """A first sync of many cards drops the card tables' indexes and triggers and makes them
     again after the rows: the database is the same as when every card is inserted with them
     in place (same rows, tallies and schema), and the triggers keep the tallies afterwards."""
-    import dlcards.store as store_module
+    import dlcards.store.core as store_module
     from dlcards.store.schema import TALLY_DUE_SQL
 
     cards = [card(f"c{i}", topic=f"t{i % 3}", question=f"q{i}") for i in range(60)]

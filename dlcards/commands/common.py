@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlcards.days import today_from as today_from
+from dlcards.store.count import REBUILD_PENDING as REBUILD_PENDING
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
@@ -19,11 +20,6 @@ if TYPE_CHECKING:
 
 def clock() -> datetime:
     return datetime.now().astimezone()
-
-
-REBUILD_PENDING = "rebuild_pending"
-"""meta: set while `config` rebuilds every card's FSRS state; still there, the rebuild was
-killed half-way and `schedule_of` finishes it."""
 
 
 def schedule_of(store: Store) -> Schedule:
@@ -73,8 +69,12 @@ def opened_store(db: str | None) -> Iterator[Store]:
 def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
     """Sync the decks into the store when a deck file changed; returns the catalog if loaded."""
     from dlcards.catalog import deck_files, files_signature
+    from dlcards.prompt import observe
     from dlcards.store.rows import DeckPart
 
+    # what `dlcards due --count` alone compares, seen before the files are listed: a file
+    # added or saved meanwhile then differs from it, and that count leaves it to a sync
+    observed = None if decks else observe()
     files = deck_files(decks)
     signature = files_signature(files)
     if store.is_synced(signature):
@@ -84,7 +84,8 @@ def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
     def part(topic: str, file: Path, stamp: str) -> DeckPart:  # `file`: resolved
         return DeckPart(str(file), stamp, lambda: catalog.deck(topic).cards)
 
-    store.sync_decks([part(i.topic, i.file, i.stamp) for i in catalog.infos], signature, clock())
+    parts = [part(i.topic, i.file, i.stamp) for i in catalog.infos]
+    store.sync_decks(parts, signature, clock(), observed)
     return catalog
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from dlcards.errors import StoreError
 from dlcards.store.connection import Connection
+from dlcards.store.count import DUE_TABLES
 from dlcards.store.rows import (
     COUNT_RANGE,
     EF_RANGE,
@@ -33,13 +34,11 @@ if TYPE_CHECKING:
     from dlcards.search import Query
     from dlcards.stats import CardTally
 
-_DUE_TABLES = {"sm2": "sm2", "fsrs": "fsrs"}
-
 
 def due_table(by: str) -> str:
     """The table holding scheduler `by`'s due dates."""
     try:
-        return _DUE_TABLES[by]
+        return DUE_TABLES[by]
     except KeyError:
         raise ValueError(f"unknown scheduler {by!r}") from None
 
@@ -72,11 +71,9 @@ class Reports(Connection):
     def has_later(self, day: date) -> bool:
         """Whether any review is logged on a day after `day` (one search of the day index):
         only then does a count as of `day` need the log's `_before` columns."""
-        row = self._call(
-            lambda: self.conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM reviews WHERE day > ?)", (day.isoformat(),)
-            ).fetchone()
-        )
+        from dlcards.store.count import HAS_LATER_SQL
+
+        row = self._call(lambda: self.conn.execute(HAS_LATER_SQL, (day.isoformat(),)).fetchone())
         return bool(row[0])
 
     # statistics ------------------------------------------------------------------------------
@@ -336,11 +333,10 @@ class Reports(Connection):
     def reviews_today(self, day: date) -> int:
         """Cards given their day's scheduled grade on `day`, new ones included: what counts
         against the daily review cap (as Anki counts new cards against its review limit)."""
+        from dlcards.store.count import REVIEWS_TODAY_SQL
+
         row = self._call(
-            lambda: self.conn.execute(
-                "SELECT count(DISTINCT card_id) FROM reviews WHERE day = ? AND kind = 'scheduled'",
-                (day.isoformat(),),
-            ).fetchone()
+            lambda: self.conn.execute(REVIEWS_TODAY_SQL, (day.isoformat(),)).fetchone()
         )
         return int(row[0])
 

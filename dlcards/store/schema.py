@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-SCHEMA_VERSION = 15
+from dlcards import SCHEMA_VERSION as SCHEMA_VERSION  # here for the store's modules
 
 # CHECK constraints sqlite-utils cannot express, as a trigger on the log.
 REVIEW_CHECK_FAILS = "grade NOT BETWEEN 0 AND 5 OR kind NOT IN ('scheduled', 'redrill')"

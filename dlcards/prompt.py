@@ -1,0 +1,134 @@
+"""`dlcards due --count` for a shell prompt or a status bar, on little more than sqlite3.
+
+A prompt runs the command before every command line, so it should cost little more than
+starting Python and asking SQLite one question. This module and `dlcards.store.count` answer it
+with the standard library, the settings and the day's limits, and only when the full
+`due --count` would print the same number without changing anything first:
+
+- the database exists and is at this dlcards's schema, no FSRS rebuild is pending, and its
+  settings read as valid;
+- the deck files are as the last sync saw them. The sync records what it saw (`observe`: this
+  version, DLCARDS_DECKS, the deck file names in the built-in and each user deck directory,
+  each file's real path, size and modification time), taken before the deck files were
+  listed, in the same transaction as the deck signature; when the observation now is equal,
+  `deck_files` would list the same files with the same stamps, so the signature matches and
+  no sync is due;
+- no review is logged after the day (a count as of an earlier day reads the log).
+
+Anything else (a first run, a deck edit, `--decks`, an error to report) gives None, and the
+full command answers (tests hold the two equal). `dlcards.quick.main` asks this module first,
+so the path it takes imports none of typing, re, json, pathlib, the store's core or the CLI
+(each costs a prompt more than the question itself; a test checks).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+from dlcards import __version__
+
+DECK_SUFFIXES = (".yaml", ".yml")
+
+
+def builtin_decks_dir() -> str:
+    """The built-in decks: inside the package in a wheel, at the top of a source checkout."""
+    here = os.path.dirname(os.path.realpath(__file__))
+    shipped = os.path.join(here, "decks")
+    return shipped if os.path.isdir(shipped) else os.path.join(os.path.dirname(here), "decks")
+
+
+def user_deck_locations() -> list[str]:
+    """The DLCARDS_DECKS entries, as `catalog.user_deck_paths` takes them."""
+    env = os.environ.get("DLCARDS_DECKS", "")
+    return [p for p in env.split(os.pathsep) if p.strip()]
+
+
+def observe() -> str | None:
+    """What `catalog.deck_files()` (no --decks) lists its files from: this version,
+    DLCARDS_DECKS, each location with the deck file names in it (None for a file), and each
+    file's path, real path (a relative entry read from another directory is another file),
+    size and modification time; as the `repr` of those values (unambiguous, and no import).
+    None when a location or file cannot be read as a deck (the full command says what is
+    wrong)."""
+    env = os.environ.get("DLCARDS_DECKS", "")
+    user = user_deck_locations()
+    places: list[object] = []
+    files: list[object] = []
+    for place in [builtin_decks_dir(), *user]:
+        try:
+            mode = os.stat(place).st_mode
+            if stat.S_ISDIR(mode):
+                names = sorted(n for n in os.listdir(place) if n.endswith(DECK_SUFFIXES))
+                paths = [os.path.join(place, n) for n in names]
+                places.append([place, names])
+            else:
+                paths = [place]
+                places.append([place, None])
+            for path in paths:
+                st = os.stat(path)
+                if not stat.S_ISREG(st.st_mode):
+                    return None
+                files.append([path, os.path.realpath(path), st.st_size, st.st_mtime_ns])
+        except OSError:
+            return None
+    return repr([__version__, env, places, files])
+
+
+def options(argv: list[str]) -> dict[str, str] | None:
+    """`--db`/`--today` values of a `due --count` command line; None if it is anything else."""
+    if not argv or argv[0] != "due" or "--count" not in argv:
+        return None
+    found: dict[str, str] = {}
+    args = [a for a in argv[1:] if a != "--count"]
+    i = 0
+    while i < len(args):
+        name, eq, value = args[i].partition("=")
+        if name not in ("--db", "--today") or name in found:
+            return None
+        if not eq:
+            if i + 1 >= len(args):
+                return None
+            value = args[i + 1]
+            i += 1
+        found[name] = value
+        i += 1
+    return found
+
+
+def _database(given: str | None) -> str | None:
+    """The database `paths.default_db` names (None where platformdirs would have to say)."""
+    if given is not None:
+        return os.path.expanduser(given)
+    env = os.environ.get("DLCARDS_DB", "").strip()
+    if env:
+        return os.path.expanduser(env)
+    if os.name != "posix" or sys.platform == "darwin":
+        return None
+    base = os.environ.get("XDG_DATA_HOME", "").strip()
+    home = base or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(home, "dlcards", "dlcards.db")
+
+
+def count(argv: list[str]) -> int | None:
+    """The count for `argv`, or None when the full command must answer."""
+    found = options(argv)
+    if found is None:
+        return None
+    from dlcards.days import today_from
+    from dlcards.errors import DlcardsError
+
+    path = _database(found.get("--db"))
+    if path is None or not os.path.isfile(path):
+        return None  # a first run: the full command creates and syncs the database
+    try:
+        day = today_from(found.get("--today")).isoformat()
+    except DlcardsError:
+        return None  # the full command says what is wrong with it
+    seen = observe()
+    if seen is None:
+        return None
+    from dlcards.store.count import prompt_count
+
+    return prompt_count(path, day, seen)

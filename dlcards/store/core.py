@@ -1,0 +1,783 @@
+"""The store's reads and writes (`Store`), as the package `dlcards.store` gives them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from dlcards.errors import StoreError
+from dlcards.memory import EF_START, Memory
+from dlcards.paths import default_db
+from dlcards.store.connection import (
+    BUSY_TIMEOUT_S,
+    SESSION_TABLES,
+    SYNC_TABLES,
+    LockedError,
+    existing_file,
+)
+from dlcards.store.count import OBSERVED_KEY, observed_value
+from dlcards.store.merge import BULK_CARDS, BULK_ROWS, Merging, Redecide, bulk_cards, bulk_indexes
+from dlcards.store.reports import LATER, Reports, due_as_of, due_table
+from dlcards.store.rows import (
+    AFTER_RESET,
+    DECK_STRIDE,
+    INSERT_REVIEW,
+    SELECT_MEMORY,
+    TIME_ORDER,
+    UPDATE_SM2,
+    UPSERT_FSRS,
+    CardFlags,
+    DayCount,
+    DeckPart,
+    ImportedReview,
+    ImportedReviews,
+    Leech,
+    LogEntry,
+    LoggedGrade,
+    RetentionRow,
+    ReviewRow,
+    SearchHit,
+    StatsRow,
+    SyncResult,
+    TopicCounts,
+    day_of,
+    fsrs_values,
+    grade_of,
+    memory_from,
+    put_memory,
+    review_values,
+    search_fields,
+    search_hash,
+    sm2_values,
+)
+from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
+
+if TYPE_CHECKING:
+    from dlcards.deck import Card
+    from dlcards.grading import Outcome
+
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "SCHEMA_VERSION",
+    "CardFlags",
+    "DayCount",
+    "ImportedReview",
+    "ImportedReviews",
+    "Leech",
+    "LockedError",
+    "LogEntry",
+    "LoggedGrade",
+    "RetentionRow",
+    "ReviewRow",
+    "SearchHit",
+    "StatsRow",
+    "Store",
+    "SyncResult",
+    "TopicCounts",
+    "default_db",
+    "existing_file",
+]
+
+Decide = Callable[[Memory], "Outcome"]
+"""What a grade does to a card's memory (read inside the grade's transaction)."""
+Rebuild = Callable[[Sequence[LogEntry], Memory], Memory]
+"""A card's memory from its log of scheduled grades (and its stored memory)."""
+
+REBUILD_CHUNK = 500  # cards per write transaction when every card is rebuilt
+Mark = tuple[int, int, int]  # a card's reset point (moment, id) and its last review id
+
+
+def _topic_filter(topics: Sequence[str]) -> tuple[str, list[Any]]:
+    if not topics:
+        return "", []
+    return f" AND c.topic IN ({','.join('?' * len(topics))})", list(topics)
+
+
+_MEMORIES = (
+    "SELECT c.id, c.suspended, c.retired, c.leech, s.card_id IS NOT NULL, "
+    + SELECT_MEMORY.removeprefix("SELECT ").split(" FROM ")[0]
+    + " FROM cards c LEFT JOIN sm2 s ON s.card_id = c.id"
+    " LEFT JOIN fsrs f ON f.card_id = c.id WHERE c.id IN "
+)
+_HISTORY = (
+    "SELECT r.day, r.grade FROM reviews r JOIN cards c ON c.id = r.card_id "
+    f"WHERE r.card_id = ? AND r.kind = 'scheduled' AND {AFTER_RESET} ORDER BY {TIME_ORDER}"
+)
+
+
+class Store(Reports, Merging):
+    """The progress database: settings, deck sync, the queue, grades, the log."""
+
+    # settings ------------------------------------------------------------------------------
+
+    def stored_settings(self) -> dict[str, str]:
+        """The settings as stored (text), without the sync bookkeeping."""
+        rows = self._call(lambda: self.conn.execute("SELECT key, value FROM meta").fetchall())
+        return {k: v for k, v in rows if k != "deck_signature"}
+
+    def settings(self) -> Any:
+        """The checked settings (`dlcards.settings.Settings`)."""
+        from dlcards.settings import Settings
+
+        return Settings.from_stored(self.stored_settings(), where=f"database {self.path}")
+
+    # deck sync -----------------------------------------------------------------------------
+
+    def is_synced(self, signature: str) -> bool:
+        return self.get_meta("deck_signature") == signature
+
+    def sync(self, cards: Sequence[Card], signature: str, now: datetime) -> SyncResult:
+        """`sync_decks` with all `cards` as one deck, every card compared."""
+        return self.sync_decks([DeckPart("", None, lambda: cards)], signature, now)
+
+    def sync_decks(
+        self,
+        parts: Sequence[DeckPart],
+        signature: str,
+        now: datetime,
+        observed: str | None = None,
+    ) -> SyncResult:
+        """Bring the cards table in line with the decks, by card id; keeps all progress.
+
+        New ids are added (as new cards), changed text/topic/order is updated, ids no longer in
+        any deck are retired (hidden, history kept) and come back when the id returns. The
+        search index follows the text and tags of every card in the same transaction.
+
+        Only decks whose stamp changed since the last sync are loaded and compared, when the
+        list of deck files is the same as then (ids are unique across decks, which the caller
+        has checked; a card of a changed deck is found by its id or, gone from it, by its
+        position in the deck's range, `DECK_STRIDE`). Otherwise every deck is compared.
+
+        `observed`: what `dlcards.prompt.observe` saw of the deck files before they were
+        listed for `signature` (kept with it; None for a deck set it does not describe).
+        """
+        with self._write(("meta",)) as c:  # the cards are checked once it is known they change
+            # Read inside the write lock: another terminal may have synced meanwhile.
+            row = c.execute("SELECT value FROM meta WHERE key = 'deck_signature'").fetchone()
+            if row and row[0] == signature:
+                return SyncResult()
+            before = c.execute("SELECT value FROM meta WHERE key = 'deck_parts'").fetchone()
+            try:
+                known = json.loads(before[0]) if row and before else None
+            except ValueError:
+                known = None
+            # each part's topic at the last sync, when all its cards had one (a deck file's do)
+            topics: list[str | None] = [None] * len(parts)
+            if isinstance(known, list) and [k[0] for k in known] == [p.key for p in parts]:
+                which = [
+                    i for i, p in enumerate(parts) if p.stamp is None or known[i][1] != p.stamp
+                ]
+                topics = [k[2] if len(k) > 2 and isinstance(k[2], str) else None for k in known]
+            else:
+                which = list(range(len(parts)))
+            was = [topics[i] for i in which]
+            decks = [(i, parts[i].cards()) for i in which]
+            for i, cards in decks:
+                one = {card.topic for card in cards}
+                topics[i] = one.pop() if len(one) == 1 else None
+            columns = "id, topic, position, content_hash, retired, search_hash, search_rowid"
+            if len(which) == len(parts):
+                rows = c.execute(f"SELECT {columns} FROM cards").fetchall()
+            else:
+                ids = json.dumps([card.id for _, cards in decks for card in cards])
+                # By id along the primary key; the cards that left those decks by the topic
+                # each deck had at the last sync (topics are unique across decks, and a card's
+                # topic is its deck's), along cards_topic; by position when it is not known,
+                # along the narrow cards_active index rather than the table's wide rows.
+                if all(isinstance(t, str) for t in was):
+                    left, args = (
+                        "SELECT id FROM cards INDEXED BY cards_topic WHERE retired = 0 "
+                        "AND topic IN (SELECT value FROM json_each(?))",
+                        json.dumps(was),
+                    )
+                else:
+                    left, args = (
+                        "SELECT id FROM cards INDEXED BY cards_active "
+                        f"WHERE position / {DECK_STRIDE} IN (SELECT value FROM json_each(?))",
+                        json.dumps(which),
+                    )
+                rows = c.execute(
+                    f"SELECT {columns} FROM cards WHERE id IN (SELECT value FROM json_each(?) "
+                    f"UNION {left})",
+                    (ids, args),
+                ).fetchall()
+            existing = {r[0]: tuple(r[1:]) for r in rows}
+            next_rowid = int(
+                c.execute("SELECT coalesce(max(rowid), 0) FROM card_search").fetchone()[0]
+            )
+            fresh: list[dict[str, Any]] = []
+            changed: list[dict[str, Any]] = []
+            indexed: list[tuple[Any, ...]] = []
+            reindexed: list[tuple[Any, ...]] = []
+            restored = updated = 0
+            stamp = now.isoformat(timespec="seconds")
+            for position, card in (
+                (i * DECK_STRIDE + j, card) for i, cards in decks for j, card in enumerate(cards)
+            ):
+                fields = search_fields(card)
+                digest = search_hash(fields)
+                content = card.content_hash
+                want = (card.topic, position, content, 0)
+                have = existing.pop(card.id, None)
+                if have is not None and have[:4] == want and have[4] == digest:
+                    continue
+                entry = {
+                    "id": card.id,
+                    "topic": card.topic,
+                    "position": position,
+                    "content_hash": content,
+                    "retired": 0,
+                    "tags": f" {' '.join(card.tags)} ",
+                    "search_hash": digest,
+                    "search_rowid": have[5] if have is not None else None,
+                }
+                if have is None or have[4] != digest:
+                    if entry["search_rowid"] is None:
+                        next_rowid += 1
+                        entry["search_rowid"] = next_rowid
+                        indexed.append((next_rowid, card.id, *fields))
+                    else:
+                        reindexed.append((*fields, entry["search_rowid"]))
+                if have is None:
+                    fresh.append({**entry, "suspended": 0, "added": stamp})
+                else:
+                    restored += bool(have[3])
+                    updated += have[:4] != want and not have[3]
+                    changed.append(entry)
+            to_retire = [cid for cid, have in existing.items() if not have[3]]
+            if fresh:  # new cards get memories: those tables are checked first too
+                self.guard_writes(tables=SESSION_TABLES)
+            elif changed or to_retire:
+                self.guard_writes(tables=SYNC_TABLES)
+            self._sync_write(c, fresh, changed, to_retire, signature)
+            # what `dlcards.prompt` compares to answer `due --count` alone: kept with the
+            # signature it describes, gone after a sync of another deck set
+            if observed is None:
+                c.execute("DELETE FROM meta WHERE key = ?", (OBSERVED_KEY,))
+            else:
+                c.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (OBSERVED_KEY, observed_value(observed, signature)),
+                )
+            c.execute(
+                "INSERT INTO meta (key, value) VALUES ('deck_parts', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (json.dumps([[p.key, p.stamp, t] for p, t in zip(parts, topics, strict=True)]),),
+            )
+            c.executemany(
+                "INSERT INTO card_search (rowid, card_id, question, answer, erratum, note, tags) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                indexed,
+            )
+            c.executemany(
+                "UPDATE card_search SET question = ?, answer = ?, erratum = ?, note = ?, "
+                "tags = ? WHERE rowid = ?",
+                reindexed,
+            )
+        return SyncResult(len(fresh), updated, len(to_retire), restored, parsed=True)
+
+    @staticmethod
+    def _sync_write(
+        c: sqlite3.Connection,
+        fresh: list[dict[str, Any]],
+        changed: list[dict[str, Any]],
+        to_retire: list[str],
+        signature: str,
+    ) -> None:
+        # a first sync fills empty tables: their indexes are built once after the rows
+        empty = (
+            len(fresh) >= BULK_CARDS
+            and c.execute("SELECT NOT EXISTS (SELECT 1 FROM cards)").fetchone()[0]
+            and c.execute("SELECT NOT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]
+        )
+        with bulk_cards(c, rebuild=bool(empty)):
+            Store._sync_insert(c, fresh)
+        if changed:
+            c.executemany(
+                "UPDATE cards SET topic = :topic, position = :position, "
+                "content_hash = :content_hash, retired = 0, tags = :tags, "
+                "search_hash = :search_hash, search_rowid = :search_rowid WHERE id = :id",
+                changed,
+            )
+        if to_retire:
+            # a retired card leaves the search index (it comes back, re-indexed, with its id)
+            c.executemany(
+                "DELETE FROM card_search WHERE rowid = "
+                "(SELECT search_rowid FROM cards WHERE id = ?)",
+                [(i,) for i in to_retire],
+            )
+            c.executemany(
+                "UPDATE cards SET retired = 1, search_hash = NULL, search_rowid = NULL "
+                "WHERE id = ?",
+                [(i,) for i in to_retire],
+            )
+        c.execute(
+            "INSERT INTO meta (key, value) VALUES ('deck_signature', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (signature,),
+        )
+
+    @staticmethod
+    def _sync_insert(c: sqlite3.Connection, fresh: list[dict[str, Any]]) -> None:
+        """The new cards, each with a new card's memory under both schedulers."""
+        if not fresh:
+            return
+        c.executemany(
+            "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added, "
+            "tags, search_hash, search_rowid) VALUES (:id, :topic, :position, :content_hash, "
+            ":retired, :suspended, :added, :tags, :search_hash, :search_rowid)",
+            fresh,
+        )
+        c.executemany(
+            "INSERT OR IGNORE INTO sm2 (card_id, ef, repetitions, interval, lapses) "
+            "VALUES (?, ?, 0, 0, 0)",
+            [(r["id"], EF_START) for r in fresh],
+        )
+        c.executemany(
+            "INSERT OR IGNORE INTO fsrs (card_id) VALUES (?)", [(r["id"],) for r in fresh]
+        )
+
+    # reads ---------------------------------------------------------------------------------
+
+    def memory(self, card_id: str) -> Memory:
+        """The card's stored memory (both schedulers); a new card's if it was never synced."""
+        row = self._call(lambda: self.conn.execute(SELECT_MEMORY, (card_id,)).fetchone())
+        return memory_from(row, card_id) if row else Memory()
+
+    def history(self, card_id: str) -> list[LogEntry]:
+        """The card's scheduled grades since its last reset, in time order (then by id)."""
+        rows = self._call(lambda: self.conn.execute(_HISTORY, (card_id,)).fetchall())
+        return [
+            LogEntry(day_of(d, card_id, "reviews.day") or date.min, grade_of(g, card_id))
+            for d, g in rows
+        ]
+
+    def memories(self, card_ids: Sequence[str]) -> dict[str, tuple[Memory, CardFlags]]:
+        """The stored memory and flags of each synced card among `card_ids`, in one query per
+        500 ids (a card never synced is left out): `memory` and `card_flags` for many cards."""
+        out: dict[str, tuple[Memory, CardFlags]] = {}
+        for start in range(0, len(card_ids), 500):
+            chunk = card_ids[start : start + 500]
+            query = _MEMORIES + f"({', '.join('?' * len(chunk))})"
+
+            def read(q: str = query, c: Sequence[str] = chunk) -> list[Any]:
+                return self.conn.execute(q, c).fetchall()
+
+            rows = self._call(read)
+            for card_id, suspended, retired, leech, has_memory, *memory in rows:
+                flags = CardFlags(bool(suspended), bool(retired), bool(leech))
+                out[card_id] = (memory_from(memory, card_id) if has_memory else Memory(), flags)
+        return out
+
+    def card_flags(self, card_id: str) -> CardFlags | None:
+        """The card's flags, or None if it was never synced."""
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT suspended, retired, leech FROM cards WHERE id = ?", (card_id,)
+            ).fetchone()
+        )
+        return CardFlags(bool(row[0]), bool(row[1]), bool(row[2])) if row else None
+
+    def _as_of(self, day: date, by: str) -> tuple[str, str, list[Any]]:
+        """The due column of scheduler `by` as of `day`, the joins it needs and their
+        parameters: the stored `s.due` unless reviews are logged after `day` (then the state
+        the first of them started from; `reports.due_as_of`)."""
+        if not self.has_later(day):
+            return "s.due", "", []
+        return due_as_of(by), LATER, [day.isoformat()] * 3
+
+    def due_ids(self, today: date, by: str, topics: Sequence[str] = ()) -> list[str]:
+        """Active cards due on or before today by scheduler `by`, most overdue first. Reviews
+        logged after `today` have not happened yet (`_as_of`)."""
+        due, join, args = self._as_of(today, by)
+        where, params = _topic_filter(topics)
+        sql = (
+            f"SELECT s.card_id FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id{join} "
+            f"WHERE {due} <= ? AND c.retired = 0 AND c.suspended = 0{where} "
+            f"ORDER BY {due}, c.position"
+        )
+        args += [today.isoformat(), *params]
+        return [r[0] for r in self._call(lambda: self.conn.execute(sql, args).fetchall())]
+
+    def new_ids(
+        self,
+        by: str,
+        topics: Sequence[str] = (),
+        limit: int | None = None,
+        as_of: date | None = None,
+    ) -> list[str]:
+        """Active cards never reviewed (by `as_of`, when given), in deck order."""
+        due, join, args = self._as_of(as_of, by) if as_of is not None else ("s.due", "", [])
+        where, params = _topic_filter(topics)
+        sql = (
+            f"SELECT s.card_id FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id{join} "
+            f"WHERE {due} IS NULL AND c.retired = 0 AND c.suspended = 0{where} "
+            "ORDER BY c.position"
+        )
+        args += params
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [r[0] for r in self._call(lambda: self.conn.execute(sql, args).fetchall())]
+
+    def new_introduced(self, day: date) -> int:
+        """How many new cards got their first scheduled grade on `day` (for the daily limit)."""
+        from dlcards.store.count import NEW_INTRODUCED_SQL
+
+        row = self._call(
+            lambda: self.conn.execute(NEW_INTRODUCED_SQL, (day.isoformat(),)).fetchone()
+        )
+        return int(row[0])
+
+    def due_count(self, today: date, by: str, new_per_day: int, cap: int | None = None) -> int:
+        """Cards due today by scheduler `by` plus the new cards still allowed today, within
+        the daily review cap `cap` (`dlcards.limits`): the one number for a shell prompt
+        (`dlcards due --count`)."""
+        from dlcards.store.count import tally_count, today_total
+
+        day = today.isoformat()
+        due_col, join, args = self._as_of(today, by)
+        if not join:  # the tally of due dates (`schema.DUE_TRIGGERS`), as `dlcards.prompt`
+            return self._call(
+                lambda: tally_count(self.conn.execute, day, due_table(by), new_per_day, cap)
+            )
+        sql = (
+            f"SELECT sum({due_col} <= ?), sum({due_col} IS NULL) FROM {due_table(by)} s "
+            f"JOIN cards c ON c.id = s.card_id{join} WHERE c.retired = 0 AND c.suspended = 0"
+        )
+        row = self._call(lambda: self.conn.execute(sql, [*args, day]).fetchone())
+        reviewed = self.reviews_today(today) if cap is not None else 0
+        introduced = self.new_introduced(today)
+        return today_total(
+            int(row[0] or 0), int(row[1] or 0), reviewed, introduced, new_per_day, cap
+        )
+
+    def redrills_due(self, day: date, threshold: int, topics: Sequence[str] = ()) -> list[str]:
+        """Cards whose last grade on `day` was below `threshold`, in the order last graded:
+        the re-drills still owed today, derived from the day's log alone."""
+        where, params = _topic_filter(topics)
+        sql = (
+            "SELECT r.card_id FROM reviews r JOIN cards c ON c.id = r.card_id "
+            "WHERE r.day = ? AND NOT EXISTS (SELECT 1 FROM reviews l WHERE l.card_id = r.card_id "
+            "AND l.day = r.day AND (l.at, l.id) > (r.at, r.id)) "
+            f"AND r.grade < ? AND c.retired = 0 AND c.suspended = 0{where} ORDER BY {TIME_ORDER}"
+        )
+        args = [day.isoformat(), threshold, *params]
+        return [r[0] for r in self._call(lambda: self.conn.execute(sql, args).fetchall())]
+
+    def topic_counts(self, today: date, by: str) -> list[TopicCounts]:
+        """Per topic: active cards, due today (incl. overdue), new, suspended. Reviews logged
+        after `today` have not happened yet: such a card counts with the due date its first
+        later review started from (`_as_of`)."""
+        due, join, args = self._as_of(today, by)
+        if join:
+            sql = (
+                "SELECT c.topic, count(*), "
+                f"sum(c.suspended = 0 AND {due} <= ?), "
+                f"sum(c.suspended = 0 AND {due} IS NULL), sum(c.suspended != 0) "
+                f"FROM cards c JOIN {due_table(by)} s ON s.card_id = c.id{join} "
+                "WHERE c.retired = 0 GROUP BY c.topic ORDER BY min(c.position)"
+            )
+            args.append(today.isoformat())
+        else:  # the same sums from the tally of due dates (`schema.DUE_TRIGGERS`)
+            sql = (
+                "SELECT t.topic, sum(cards), "
+                "sum(cards) FILTER (WHERE suspended = 0 AND due != '' AND due <= ?), "
+                "sum(cards) FILTER (WHERE suspended = 0 AND due = ''), "
+                "sum(cards) FILTER (WHERE suspended != 0) FROM due_tally t WHERE sched = ? "
+                "GROUP BY t.topic ORDER BY (SELECT min(c.position) FROM cards c "
+                "WHERE c.retired = 0 AND c.topic = t.topic)"
+            )
+            args = [today.isoformat(), due_table(by)]
+        rows = self._call(lambda: self.conn.execute(sql, args).fetchall())
+        return [TopicCounts(r[0], r[1], r[2] or 0, r[3] or 0, r[4] or 0) for r in rows]
+
+    def next_due(self, after: date, by: str) -> date | None:
+        """The first due date of an active card after `after`, by scheduler `by`, as of
+        `after` (`_as_of`)."""
+        due, join, args = self._as_of(after, by)
+        sql = (
+            f"SELECT min({due}) FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id{join} "
+            f"WHERE {due} > ? AND c.retired = 0 AND c.suspended = 0"
+        )
+        args.append(after.isoformat())
+        row = self._call(lambda: self.conn.execute(sql, args).fetchone())
+        return day_of(row[0], "?", f"{by}.due") if row and row[0] else None
+
+    # writes --------------------------------------------------------------------------------
+
+    def start_session(self, kind: str, day: date, now: datetime) -> int:
+        with self._write() as c:
+            cur = c.execute(
+                "INSERT INTO sessions (kind, day, started_at) VALUES (?, ?, ?)",
+                (kind, day.isoformat(), now.isoformat(timespec="seconds")),
+            )
+            return int(cur.lastrowid or 0)
+
+    def end_session(self, session_id: int, now: datetime) -> None:
+        with self._write() as c:
+            c.execute(
+                "UPDATE sessions SET ended_at = ? WHERE id = ?",
+                (now.isoformat(timespec="seconds"), session_id),
+            )
+
+    def grade(
+        self,
+        card_id: str,
+        decide: Decide,
+        now: datetime,
+        session_id: int | None = None,
+        seconds: float | None = None,
+    ) -> ReviewRow:
+        """Record one grade in one transaction: the card's memory is read inside it, `decide`
+        says what the grade does, and its log row and new memory are written together, so two
+        terminals grading at once never lose an update."""
+        with self._write() as c:
+            row = c.execute(SELECT_MEMORY, (card_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"card {card_id} is not in the database; run `dlcards due` first")
+            outcome = decide(memory_from(row, card_id))
+            self._put_memory(c, card_id, outcome.before, outcome.after)
+            if outcome.leech is not None:
+                c.execute(
+                    "UPDATE cards SET leech = 1, suspended = suspended OR ? WHERE id = ?",
+                    (int(outcome.leech == "suspend"), card_id),
+                )
+            review = ReviewRow(
+                id=0,
+                card_id=card_id,
+                kind=outcome.kind,
+                grade=int(outcome.grade),
+                day=outcome.day,
+                reviewed_at=now.isoformat(timespec="milliseconds"),
+                before=outcome.before,
+                after=outcome.after,
+                seconds=seconds,
+                session_id=session_id,
+                leech=outcome.leech,
+            )
+            cur = c.execute(INSERT_REVIEW, review_values(review))
+            review_id = int(cur.lastrowid or 0)
+            # The memory just written follows the order grades are committed in; the replay
+            # follows `at`. A terminal that read the clock before waiting for the write lock
+            # would put its grade before one committed ahead of it: its place in the log is
+            # never before the card's latest review (the id breaks the tie).
+            c.execute(
+                "UPDATE reviews SET at = (SELECT max(r.at) FROM reviews r WHERE r.card_id = ?) "
+                "WHERE id = ? AND at < (SELECT max(r.at) FROM reviews r WHERE r.card_id = ?)",
+                (card_id, review_id, card_id),
+            )
+            return review._replace(id=review_id)
+
+    _put_memory = staticmethod(put_memory)
+
+    def undo(
+        self, review_id: int, rebuild: Rebuild, redecide: Redecide | None = None
+    ) -> ReviewRow | None:
+        """Take back one review: delete its log row and rebuild the card's memory from what is
+        left of its log, in the same transaction. Whatever other terminals did to the card
+        meanwhile stays: the state is the replay of the log, never an old snapshot. With
+        `redecide`, the rest of the card's log is decided again first (a later grade that day,
+        say one imported from Anki, becomes the day's scheduled one). Returns the undone row,
+        or None if it no longer exists."""
+        with self._write() as c:
+            row = c.execute(
+                "SELECT card_id, kind, grade, day, reviewed_at, session_id, seconds, leech "
+                "FROM reviews WHERE id = ?",
+                (review_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            card_id, kind, grade, day, stamp, session_id, seconds, leech = row
+            stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
+            c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            if leech is not None:
+                # the grade that made the card a leech is taken back: so are its effects
+                # (unless an earlier grade since the last reset had made it one too)
+                c.execute(
+                    "UPDATE cards SET leech = EXISTS (SELECT 1 FROM reviews r WHERE "
+                    "r.card_id = cards.id AND r.leech IS NOT NULL AND (r.at, r.id) > "
+                    "(coalesce(cards.reset_at, -1), coalesce(cards.reset_after, 0))), "
+                    "suspended = CASE WHEN ? = 'suspend' THEN 0 ELSE suspended END WHERE id = ?",
+                    (leech, card_id),
+                )
+            after = stored
+            if kind == "scheduled":
+                if redecide is not None:
+                    self._merge_card(c, card_id, (), redecide, write_memory=False)
+                after = rebuild(self._history_in(c, card_id), stored)
+                self._put_memory(c, card_id, stored, after)
+            return ReviewRow(
+                id=review_id,
+                card_id=card_id,
+                kind=kind,
+                grade=int(grade),
+                day=day_of(day, card_id, "reviews.day") or date.min,
+                reviewed_at=stamp,
+                before=stored,
+                after=after,
+                seconds=seconds,
+                session_id=session_id,
+                leech=leech,
+            )
+
+    @staticmethod
+    def _history_in(c: sqlite3.Connection, card_id: str) -> list[LogEntry]:
+        return [
+            LogEntry(day_of(d, card_id, "reviews.day") or date.min, grade_of(g, card_id))
+            for d, g in c.execute(_HISTORY, (card_id,))
+        ]
+
+    def rebuild_all(self, rebuild: Rebuild, chunk: int = REBUILD_CHUNK) -> int:
+        """Rebuild every card's memory from its log (switching scheduler, repairs).
+
+        The replay is computed outside any write transaction and written in chunks of `chunk`
+        cards, each its own short transaction, so a grade in another terminal waits a fraction
+        of a second at most. A card whose log changed after it was read is replayed again
+        inside its chunk's transaction. Returns how many cards have a history.
+        """
+        self.guard_writes(whole_file=True)  # every card's log is read
+        snapshot = self._log_snapshot()
+        ids = list(snapshot)
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            with self._write() as c:
+                marks = self._log_marks(c, part)
+                for card_id in part:
+                    row = c.execute(SELECT_MEMORY, (card_id,)).fetchone()
+                    if row is None:
+                        continue
+                    stored = memory_from(row, card_id)
+                    mark, history = snapshot[card_id]
+                    if marks.get(card_id) != mark:
+                        history = self._history_in(c, card_id)
+                    self._put_memory(c, card_id, stored, rebuild(history, stored))
+        return sum(1 for _, history in snapshot.values() if history)
+
+    _MARKS = (
+        "SELECT c.id, coalesce(c.reset_at, -1), coalesce(c.reset_after, 0), "
+        "(SELECT coalesce(max(r.id), 0) FROM reviews r WHERE r.card_id = c.id) FROM cards c"
+    )
+
+    def _log_snapshot(self) -> dict[str, tuple[Mark, list[LogEntry]]]:
+        """Every card's log mark (reset point, last review id) and scheduled history."""
+        marks = {
+            cid: (int(at), int(reset), int(last))
+            for cid, at, reset, last in self._call(
+                lambda: self.conn.execute(self._MARKS).fetchall()
+            )
+        }
+        snapshot: dict[str, tuple[Mark, list[LogEntry]]] = {
+            cid: (mark, []) for cid, mark in marks.items()
+        }
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT r.card_id, r.id, r.day, r.grade FROM reviews r JOIN cards c "
+                f"ON c.id = r.card_id WHERE r.kind = 'scheduled' AND {AFTER_RESET} "
+                f"ORDER BY r.card_id, {TIME_ORDER}"
+            ).fetchall()
+        )
+        for card_id, review_id, day, grade in rows:
+            mark, history = snapshot[card_id]
+            if review_id <= mark[2]:  # rows written after the marks were read wait for later
+                day_value = day_of(day, card_id, "reviews.day") or date.min
+                history.append(LogEntry(day_value, grade_of(grade, card_id)))
+        return snapshot
+
+    def histories(self) -> dict[str, list[LogEntry]]:
+        """Every card's scheduled grades since its last reset, in time order (cards with none
+        left out): what `dlcards optimize` fits FSRS to."""
+        return {cid: history for cid, (_, history) in self._log_snapshot().items() if history}
+
+    def _log_marks(self, c: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Mark]:
+        sql = self._MARKS + f" WHERE c.id IN ({','.join('?' * len(ids))})"
+        return {
+            cid: (int(at), int(reset), int(last))
+            for cid, at, reset, last in c.execute(sql, list(ids))
+        }
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.set_meta(key, value)
+
+    def set_suspended(self, card_ids: Sequence[str], suspended: bool) -> list[str]:
+        """Set the flag; returns the ids whose flag changed (the others already had it)."""
+        with self._write() as c:
+            changed = []
+            for cid in card_ids:
+                cur = c.execute(
+                    "UPDATE cards SET suspended = ? WHERE id = ? AND suspended != ?",
+                    (int(suspended), cid, int(suspended)),
+                )
+                if cur.rowcount:
+                    changed.append(cid)
+            return changed
+
+    def reset(self, card_ids: Sequence[str], now: datetime | None = None) -> int:
+        """Make cards new again (the log is kept; replays start after the reset point: the
+        moment `now`, or the card's last review if that is later, and every review id so far).
+        Returns how many of them had been studied."""
+        moment = -1 if now is None else epoch_ms(now.isoformat())
+        ids = [(cid,) for cid in card_ids]
+        with self._write() as c:
+            studied = sum(
+                c.execute(
+                    "SELECT count(*) FROM sm2 WHERE card_id = ? AND last_review IS NOT NULL",
+                    (cid,),
+                ).fetchone()[0]
+                for cid in card_ids
+            )
+            c.executemany(UPDATE_SM2, [(EF_START, 0, 0, None, 0, None, cid) for cid in card_ids])
+            c.executemany(UPSERT_FSRS, [(cid, None, None, None, None) for cid in card_ids])
+            c.executemany(
+                "UPDATE cards SET leech = 0, reset_after = (SELECT coalesce(max(seq), 0) "
+                "FROM sqlite_sequence WHERE name = 'reviews'), reset_at = max(?, (SELECT "
+                "coalesce(max(r.at), -1) FROM reviews r WHERE r.card_id = cards.id)) WHERE id = ?",
+                [(moment, cid) for (cid,) in ids],
+            )
+            return int(studied)
+
+    # bulk import -----------------------------------------------------------------------------
+
+    def import_reviews(self, rows: Iterable[ReviewRow], rebuild: Rebuild | None = None) -> int:
+        """Load review history in bulk (benchmarks, migrations from another program).
+
+        `rows` are log rows for cards already in the database, each card's rows in the order
+        they happened; their `id` fields are ignored (the log numbers them). One transaction:
+        every row is appended to the log and each card's memory is set to the `after` memory
+        of its last row; on any error nothing is written. `rows` may be a generator (read
+        once). With `rebuild`, each imported card's memory is then rebuilt from its whole log
+        in the same transaction (for states the rows do not carry, such as FSRS's). Returns the
+        number of rows added.
+        """
+        self.guard_writes(whole_file=True)  # appending to the log
+        last: dict[str, Memory] = {}
+
+        def values() -> Iterator[tuple[Any, ...]]:
+            for r in rows:
+                last[r.card_id] = r.after
+                yield review_values(r)
+
+        with self._write() as c:
+            # into a small log, the log's indexes are built again after the rows (bulk_indexes)
+            held = c.execute("SELECT count(*) FROM reviews").fetchone()[0]
+            with bulk_indexes(c, rebuild=held < BULK_ROWS):
+                added = int(c.executemany(INSERT_REVIEW, values()).rowcount)
+            cur = c.executemany(UPDATE_SM2, ((*sm2_values(m.sm2), cid) for cid, m in last.items()))
+            if cur.rowcount != len(last):
+                raise StoreError(
+                    f"import_reviews: {len(last) - cur.rowcount} card(s) have no SM-2 state; "
+                    "sync the decks before importing their reviews"
+                )
+            c.executemany(
+                UPSERT_FSRS,
+                ((cid, *fsrs_values(m.fsrs)) for cid, m in last.items() if not m.fsrs.is_new),
+            )
+            if rebuild is not None:
+                for cid in last:
+                    stored = memory_from(c.execute(SELECT_MEMORY, (cid,)).fetchone(), cid)
+                    self._put_memory(c, cid, stored, rebuild(self._history_in(c, cid), stored))
+        return added

@@ -1,0 +1,99 @@
+"""The day's due count, the statements `Store.due_count` runs, and that count read with sqlite3
+alone for a shell prompt (`dlcards.prompt`): this module imports no other part of the store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from dlcards import SCHEMA_VERSION
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (a prompt's cost)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+DUE_TABLES = {"sm2": "sm2", "fsrs": "fsrs"}  # each scheduler's table of due dates
+OBSERVED_KEY = "deck_observed"
+"""meta: what `dlcards.prompt.observe` saw of the deck files before they were listed for the
+deck signature, then that signature (`observed_value`), written by the sync that wrote it."""
+REBUILD_PENDING = "rebuild_pending"
+"""meta: set while `config` rebuilds every card's FSRS state; still there, the rebuild was
+killed half-way and `commands.common.schedule_of` finishes it."""
+
+HAS_LATER_SQL = "SELECT EXISTS (SELECT 1 FROM reviews WHERE day > ?)"
+DUE_TALLY_SQL = (  # the tally of due dates (`schema.DUE_TRIGGERS`): (due, new) cards
+    "SELECT sum(cards) FILTER (WHERE due != '' AND due <= ?), "
+    "sum(cards) FILTER (WHERE due = '') FROM due_tally "
+    "WHERE sched = ? AND suspended = 0"
+)
+REVIEWS_TODAY_SQL = (  # what counts against the daily review cap
+    "SELECT count(DISTINCT card_id) FROM reviews WHERE day = ? AND kind = 'scheduled'"
+)
+NEW_INTRODUCED_SQL = (  # new cards that got their first scheduled grade on the day
+    "SELECT count(DISTINCT card_id) FROM reviews WHERE day = ? AND kind = 'scheduled' "
+    "AND last_review_before IS NULL"
+)
+
+
+def observed_value(observed: str, signature: str) -> str:
+    """The meta value of OBSERVED_KEY: an observation and the signature it was taken for."""
+    return f"{observed}\x1d{signature}"
+
+
+def today_total(
+    due: int, new: int, reviewed: int, introduced: int, new_per_day: int, cap: int | None
+) -> int:
+    """The one number: `due` due and `new` new cards within the day's limits (`dlcards.limits`),
+    `reviewed` cards having had their scheduled grade today, `introduced` of them new."""
+    from dlcards.limits import cap_left, today_counts
+
+    due_today, new_today = today_counts(
+        due, new, new_per_day - introduced, cap_left(cap, reviewed if cap is not None else 0)
+    )
+    return due_today + new_today
+
+
+def tally_count(
+    execute: Callable[..., Any], day: str, sched: str, new_per_day: int, cap: int | None
+) -> int:
+    """`today_total` from the due tally, the count when no review is logged after `day`:
+    `execute` a connection's, `sched` the active scheduler's table of due dates."""
+    due, new = execute(DUE_TALLY_SQL, (day, sched)).fetchone()
+    reviewed = execute(REVIEWS_TODAY_SQL, (day,)).fetchone()[0] if cap is not None else 0
+    introduced = execute(NEW_INTRODUCED_SQL, (day,)).fetchone()[0]
+    return today_total(int(due or 0), int(new or 0), reviewed, introduced, new_per_day, cap)
+
+
+def prompt_count(path: str, day: str, observed: str) -> int | None:
+    """`dlcards due --count` for `day` from the database at `path` read with sqlite3 alone,
+    when the full command would print it without changing anything first: the database at this
+    schema, no FSRS rebuild pending, the deck files seen as the last sync saw them
+    (`observed`), valid settings, no review logged after the day. None otherwise (the full
+    command answers, and reports what is wrong)."""
+    from dlcards.errors import DlcardsError
+    from dlcards.settings import Settings
+
+    try:
+        conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        conn.execute("PRAGMA query_only = 1")
+        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            return None  # a migration first
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        signature = meta.get("deck_signature")
+        if signature is None or REBUILD_PENDING in meta:
+            return None
+        if meta.get(OBSERVED_KEY) != observed_value(observed, signature):
+            return None  # a deck changed, or the last sync was of other decks: a sync first
+        settings = Settings.from_stored(meta)
+        if conn.execute(HAS_LATER_SQL, (day,)).fetchone()[0]:
+            return None  # the count as of an earlier day reads the log
+        sched = DUE_TABLES[settings.scheduler]
+        return tally_count(conn.execute, day, sched, settings.new_per_day, settings.review_cap)
+    except (sqlite3.Error, ValueError, TypeError, KeyError, DlcardsError):
+        return None
+    finally:
+        conn.close()
