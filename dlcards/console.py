@@ -142,15 +142,17 @@ def tokens(text: str, breaks: str = " ,|(", brackets: bool = True) -> list[str]:
     return pieces
 
 
-_PLAIN_CELL = re.compile(r"[A-Za-z0-9_.\-%–]*")  # one cell per character, no markup
+# one cell per character, no markup (no "[", no emoji code, no escape), no space at either end
+_PLAIN_CELL = re.compile(r"(?:[!-9;-Z^-~–](?:[ !-9;-Z^-~–]*[!-9;-Z^-~–])?)?")
 
 
 class PlainTable:
     """What `rich.table.Table(box=None, header_style="bold", pad_edge=False)` prints for cells
-    of plain ASCII words and numbers (no markup, no emoji codes, no wide characters) that fit
-    the console's width on one line each: the same segments, without the table's layout pass
-    (a quarter of `dlcards due`'s time at 60 topics). `of` gives None when any cell is not
-    such a word, or the table would not fit: then the caller prints a rich Table."""
+    of plain ASCII text (no markup, no emoji codes, no wide characters, no space at either end)
+    that fit the console's width on one line each: the same segments, without the table's
+    layout pass (a quarter of `dlcards due`'s time at 60 topics). `of` gives None when any
+    cell is not such text, or the table would not fit: then the caller prints a rich Table.
+    `segments` are its lines for `dlcards.lite`, which prints them without rich."""
 
     def __init__(self, lines: list[list[tuple[str, str]]]) -> None:
         self.lines = lines  # per line, per column: (text padded to the column, style)
@@ -160,14 +162,15 @@ class PlainTable:
         cls,
         columns: list[tuple[str, str, str]],
         rows: list[list[str]],
-        width: int,
+        width: int | None,
     ) -> PlainTable | None:
-        """`columns`: (header, style, "left" or "right"); `rows`: the cells, in order."""
+        """`columns`: (header, style, "left" or "right"); `rows`: the cells, in order;
+        `width`: the console's, or None for a table `dlcards.lite` measures when it prints."""
         cells = [[c[0] for c in columns], *rows]
         if any(not _PLAIN_CELL.fullmatch(cell) for row in cells for cell in row):
             return None
         widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
-        if sum(widths) + 2 * (len(columns) - 1) > width:
+        if width is not None and sum(widths) + 2 * (len(columns) - 1) > width:
             return None
         lines = []
         for n, row in enumerate(cells):
@@ -182,18 +185,34 @@ class PlainTable:
             )
         return cls(lines)
 
+    @property
+    def width(self) -> int:
+        """Its width in cells: every line's."""
+        return sum(len(text) for text, _ in self.lines[0]) + 2 * (len(self.lines[0]) - 1)
+
+    def segments(self) -> list[list[tuple[str, str]]]:
+        """Its lines as (text, style) segments: each cell with the spaces between columns in
+        the cell's style, as rich's Table pads them."""
+        last = len(self.lines[0]) - 1
+        out = []
+        for line in self.lines:
+            segments = []
+            for i, (text, style) in enumerate(line):
+                if i:
+                    segments.append((" ", style))
+                segments.append((text, style))
+                if i < last:
+                    segments.append((" ", style))
+            out.append(segments)
+        return out
+
     def __rich_console__(self, console: Console, options: object) -> Iterable[Segment]:
         from rich.segment import Segment
         from rich.style import Style
 
         styles: dict[str, Style] = {}
-        last = len(self.lines[0]) - 1
-        for line in self.lines:
-            for i, (text, name) in enumerate(line):
+        for line in self.segments():
+            for text, name in line:
                 style = styles.get(name) or styles.setdefault(name, Style.parse(name))
-                if i:
-                    yield Segment(" ", style)
                 yield Segment(text, style)
-                if i < last:
-                    yield Segment(" ", style)
             yield Segment.line()

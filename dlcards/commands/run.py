@@ -33,23 +33,39 @@ def topics(decks: Sequence[str], json_: bool) -> None:
     if json_:
         print_json(rows)
         return
-    from rich.table import Table
+    from dlcards import lite
+    from dlcards.console import PlainTable
 
-    table = Table(title=None, box=None, header_style="bold", pad_edge=False)
-    table.add_column("topic", style="cyan", no_wrap=True)
-    table.add_column("title")
-    table.add_column("cards", justify="right")
-    table.add_column("math", justify="right")
-    for row in rows:
-        table.add_row(row["topic"], row["title"], str(row["cards"]), str(row["math"]))
-    table.add_section()
-    table.add_row(
+    columns = [
+        ("topic", "cyan", "left"),
+        ("title", "", "left"),
+        ("cards", "", "right"),
+        ("math", "", "right"),
+    ]
+    cells = [[row["topic"], row["title"], str(row["cards"]), str(row["math"])] for row in rows]
+    total = [
         "",
         plural(len(rows), "topic"),
         str(sum(r["cards"] for r in rows)),
         str(sum(r["math"] for r in rows)),
-    )
-    out().print(table)
+    ]
+    plain = PlainTable.of(columns, [*cells, total], None)
+    if plain is not None and lite.write(plain.segments()):
+        return
+    console = out()
+    if plain is not None and plain.width <= console.width:
+        console.print(plain)
+        return
+    from rich.table import Table
+
+    table = Table(title=None, box=None, header_style="bold", pad_edge=False)
+    for header, style, justify in columns:
+        table.add_column(header, style=style, no_wrap=header == "topic", justify=justify)  # type: ignore[arg-type]
+    for row_cells in cells:
+        table.add_row(*row_cells)
+    table.add_section()
+    table.add_row(*total)
+    console.print(table)
 
 
 def card_json(card: Any, title: str) -> dict[str, Any]:
@@ -197,38 +213,62 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     if json_:
         print_json(data)
         return
+    from dlcards import lite
     from dlcards.console import PlainTable
 
-    console = out()
     columns = [("topic", "cyan", "left"), ("due", "green", "right"), ("new", "blue", "right")]
     rows = [[c.topic, str(c.due), str(c.new)] for c in counts]
     rows.append(["total", str(total_due), str(total_new)])
-    plain = PlainTable.of(columns, rows, console.width)
-    if plain is not None:
-        console.print(plain)
+    table = PlainTable.of(columns, rows, None)
+    today_line = [
+        ("Today: ", ""),
+        (str(due_today), "bold green"),
+        (" due, ", ""),
+        (str(new_today), "bold blue"),
+        (f" new (of {limit} a day)", ""),
+        *(
+            [
+                (", ", ""),
+                (str(again), "bold red"),
+                (" to re-drill (graded below 4 earlier today)", ""),
+            ]
+            if again
+            else []
+        ),
+        (".", ""),
+        *([(f" Next review after today: {next_due}.", "")] if next_due else []),
+    ]
+    lines = [today_line]
+    if data["beyond_cap"]:
+        lines.append(
+            [
+                (
+                    f"{data['beyond_cap']} more due review(s) wait beyond the daily cap of {cap}",
+                    "yellow",
+                ),
+                (" (most overdue first; `dlcards config reviews_per_day N` to change)", ""),
+            ]
+        )
+    if table is not None and lite.write([*table.segments(), *lines]):
+        return
+    from rich.text import Text
+
+    console = out()
+    if table is not None and table.width <= console.width:
+        console.print(table)
     else:
         from rich.table import Table
 
-        table = Table(box=None, header_style="bold", pad_edge=False)
+        rich_table = Table(box=None, header_style="bold", pad_edge=False)
         for header, style, justify in columns:
-            table.add_column(header, style=style, justify=justify)  # type: ignore[arg-type]
+            rich_table.add_column(header, style=style, justify=justify)  # type: ignore[arg-type]
         for row in rows[:-1]:
-            table.add_row(*row)
-        table.add_section()
-        table.add_row(*rows[-1])
-        console.print(table)
-    console.print(
-        f"Today: [bold green]{due_today}[/] due, [bold blue]{data['new_today']}[/] new "
-        f"(of {limit} a day)"
-        + (f", [bold red]{again}[/] to re-drill (graded below 4 earlier today)" if again else "")
-        + "."
-        + (f" Next review after today: {next_due}." if next_due else "")
-    )
-    if data["beyond_cap"]:
-        console.print(
-            f"[yellow]{data['beyond_cap']} more due review(s) wait beyond the daily cap of "
-            f"{cap}[/yellow] (most overdue first; `dlcards config reviews_per_day N` to change)"
-        )
+            rich_table.add_row(*row)
+        rich_table.add_section()
+        rich_table.add_row(*rows[-1])
+        console.print(rich_table)
+    for line in lines:
+        console.print(Text.assemble(*line))
 
 
 def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) -> None:

@@ -1,0 +1,147 @@
+"""Lines of styled plain text written to stdout byte for byte as rich would write them, without
+importing rich.
+
+Importing `rich.console` takes 30-40 ms, as long as the rest of `dlcards due` or `dlcards
+topics`; what those commands print is a few lines of ASCII words and numbers in a handful of
+styles. `write` prints such lines as `dlcards.console.out()` (a rich Console) prints the same
+segments: it makes rich's decisions from the same environment (a terminal or not, colours or
+not, NO_COLOR, the width) and renders the styles as rich renders them. Whatever it cannot
+decide exactly as rich would (a line wider than the console, a character outside printable
+ASCII, a style it does not know, Jupyter, IDLE, Windows) it leaves to rich: `write` returns
+False and writes nothing. tests/test_lite.py compares the bytes with rich's in every
+environment rich tells apart.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    Line = Sequence[tuple[str, str]]  # (text, style) segments, as rich's Segment
+
+# rich.style.Style's attribute bits, in the order its ANSI codes are emitted, and the eight
+# standard colours (which rich writes as the same 3x code in every colour system)
+_ATTRIBUTES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4"}
+_COLORS = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
+
+
+def codes(style: str, color: bool) -> str | None:
+    """The SGR parameters rich writes for `style` ("" for none), without the colour when
+    `color` is false (rich's no_color); None for a style this module does not know."""
+    attributes, foreground = set(), ""
+    for word in style.split():
+        if word in _ATTRIBUTES:
+            attributes.add(word)
+        elif word in _COLORS and not foreground:
+            foreground = str(30 + _COLORS.index(word))
+        else:
+            return None
+    sgr = [code for name, code in _ATTRIBUTES.items() if name in attributes]
+    if foreground and color:
+        sgr.append(foreground)
+    return ";".join(sgr)
+
+
+class Screen:
+    """What rich's Console (as `dlcards.console.out` makes it) decides about stdout."""
+
+    __slots__ = ("color", "styled", "terminal", "width")
+
+    def __init__(self, terminal: bool, styled: bool, color: bool, width: int) -> None:
+        self.terminal = terminal  # lines keep their padding (rich's is_terminal)
+        self.styled = styled  # ANSI codes are written (rich's color_system is not None)
+        self.color = color  # colours among them (not NO_COLOR)
+        self.width = width
+
+    @classmethod
+    def detect(cls) -> Screen | None:
+        """rich.console.Console's is_terminal, color_system, no_color and size for stdout, or
+        None where rich would look at more than this mirrors."""
+        import builtins
+
+        stdout = sys.stdout
+        if (
+            sys.platform == "win32"
+            or stdout is None
+            or hasattr(builtins, "get_ipython")  # Jupyter: rich decides from the kernel
+            or getattr(sys.stdin, "__module__", "").startswith("idlelib")
+        ):
+            return None
+        environ = os.environ
+        compatible = environ.get("TTY_COMPATIBLE", "")
+        force = environ.get("FORCE_COLOR")
+        if compatible in ("0", "1"):
+            terminal = compatible == "1"
+        elif force is not None:
+            terminal = force != ""
+        else:
+            try:
+                terminal = stdout.isatty()
+            except ValueError:
+                terminal = False
+        term = environ.get("TERM", "")
+        dumb = terminal and term.lower() in ("dumb", "unknown")
+        columns, lines = environ.get("COLUMNS"), environ.get("LINES")
+        given = columns if columns is not None and columns.isdigit() else None
+        if given is not None and not given.isascii():
+            return None  # rich's int() of a non-ASCII digit: leave that to rich
+        if given is not None and lines is not None and lines.isdigit():
+            width = int(given)
+        elif dumb:
+            width = 80
+        elif given is not None:
+            width = int(given)
+        else:
+            width = 0
+            for fd in (0, 1, 2):
+                try:
+                    width = os.get_terminal_size(fd).columns
+                except (AttributeError, ValueError, OSError):
+                    continue
+                break
+            width = width or 80
+        if width < 1:
+            return None
+        no_color = environ.get("NO_COLOR", "") != ""
+        return cls(terminal, terminal and not dumb, not no_color, width)
+
+    def render(self, lines: Sequence[Line]) -> str | None:
+        """The text rich writes for `lines`, or None when rich must print them."""
+        out = []
+        for line in lines:
+            length, parts = 0, []
+            for text, style in line:
+                if not (text.isascii() and text.isprintable()):
+                    return None
+                length += len(text)
+                sgr = codes(style, self.color)
+                if sgr is None:
+                    return None
+                parts.append(f"\x1b[{sgr}m{text}\x1b[0m" if self.styled and sgr and text else text)
+            if length > self.width:
+                return None
+            joined = "".join(parts)
+            # a pipe gets no padding (dlcards.console.out); it gets no ANSI codes either
+            out.append(joined if self.terminal else joined.rstrip(" \t"))
+            out.append("\n")
+        return "".join(out)
+
+
+def write(lines: Sequence[Line]) -> bool:
+    """Write `lines` to stdout as rich would; False, writing nothing, when rich must."""
+    screen = Screen.detect()
+    text = screen.render(lines) if screen is not None else None
+    if text is None:
+        return False
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        from dlcards.console import reader_left
+
+        reader_left()
+    return True

@@ -1,0 +1,252 @@
+"""`dlcards.lite`: lines printed without rich are the bytes rich prints for them, in every
+environment rich tells apart (a terminal or a pipe, TTY_COMPATIBLE, FORCE_COLOR, TERM,
+COLORTERM, NO_COLOR, COLUMNS/LINES, the terminal's size); what it cannot print as rich would it
+leaves to rich. And `due`/`topics` print the same with it and without it."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from dlcards import console, lite
+from dlcards.cli import app
+from dlcards.console import PlainTable
+
+ENV_KEYS = ("TTY_COMPATIBLE", "FORCE_COLOR", "TERM", "COLORTERM", "NO_COLOR", "COLUMNS", "LINES")
+unset = st.none()
+environments = st.fixed_dictionaries(
+    {
+        "TTY_COMPATIBLE": unset | st.sampled_from(["0", "1", "", "2"]),
+        "FORCE_COLOR": unset | st.sampled_from(["", "1", "0"]),
+        "TERM": unset | st.sampled_from(["dumb", "Unknown", "xterm", "xterm-256color", "vt100"]),
+        "COLORTERM": unset | st.sampled_from(["truecolor", "24bit", ""]),
+        "NO_COLOR": unset | st.sampled_from(["", "1"]),
+        "COLUMNS": unset | st.sampled_from(["0", "12", "40", "100", "x", "٣"]),
+        "LINES": unset | st.sampled_from(["24", "y"]),
+    }
+)
+STYLES = ["", "bold", "cyan", "bold green", "bold blue", "bold red", "yellow", "dim", "green"]
+segments = st.lists(
+    st.tuples(st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40),
+              st.sampled_from(STYLES)),
+    max_size=5,
+)  # fmt: skip
+# the terminal's size as os.get_terminal_size gives it for stdin, stdout and stderr (None: the
+# descriptor is not a terminal); rich asks them in that order
+terminal_sizes = st.tuples(*[st.none() | st.sampled_from([0, 20, 60, 100, 160])] * 3)
+
+
+class Stdout(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def rich_prints(lines: list[list[tuple[str, str]]]) -> None:
+    """The lines as dlcards prints them through rich: each a Text of its segments."""
+    from rich.text import Text
+
+    for line in lines:
+        console.out().print(Text.assemble(*line))
+
+
+def printed(
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str | None],
+    tty: bool,
+    sizes: tuple[int | None, ...],
+    show: object,
+) -> str:
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        if value is not None:
+            monkeypatch.setenv(key, value)
+
+    def terminal_size(fd: int = 1) -> os.terminal_size:
+        size = sizes[fd]
+        if size is None:
+            raise OSError(25, "Inappropriate ioctl for device")
+        return os.terminal_size((size, 30))
+
+    monkeypatch.setattr(os, "get_terminal_size", terminal_size)
+    stdout = Stdout(tty)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    console.out.cache_clear()
+    try:
+        show()  # type: ignore[operator]
+    finally:
+        console.out.cache_clear()
+    return stdout.getvalue()
+
+
+@settings(max_examples=400, deadline=None)
+@given(env=environments, tty=st.booleans(), sizes=terminal_sizes,
+       lines=st.lists(segments, min_size=1, max_size=4))  # fmt: skip
+def test_lines_are_the_bytes_rich_prints(
+    env: dict[str, str | None],
+    tty: bool,
+    sizes: tuple[int | None, ...],
+    lines: list[list[tuple[str, str]]],
+) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        done: list[bool] = []
+        ours = printed(mp, env, tty, sizes, lambda: done.append(lite.write(lines)))
+        theirs = printed(mp, env, tty, sizes, lambda: rich_prints(lines))
+        screens: list[lite.Screen | None] = []
+        printed(mp, env, tty, sizes, lambda: screens.append(lite.Screen.detect()))
+    if done[0]:
+        assert ours == theirs
+    else:
+        assert ours == ""
+        # declined only where rich's own width is the question: a line wider than it
+        screen = screens[0]
+        assert screen is None or any(
+            sum(len(text) for text, _ in line) > screen.width for line in lines
+        )
+
+
+@pytest.mark.parametrize("length", [79, 80, 81, 159, 160, 161])
+@pytest.mark.parametrize("sizes", [(0, 0, 0), (None, 160, None), (None, None, None)])
+@pytest.mark.parametrize(
+    "env", [{}, {"TTY_COMPATIBLE": "1", "TERM": "dumb"}, {"FORCE_COLOR": "1", "COLUMNS": "160"}]
+)
+def test_the_width_at_its_edges(
+    env: dict[str, str | None], sizes: tuple[int | None, ...], length: int
+) -> None:
+    """80 columns when the size is unknown or reported as 0, and always on a dumb terminal
+    unless both COLUMNS and LINES are set; one column more goes to rich."""
+    lines = [[("x" * (length - 1), "bold"), (".", "")]]
+    with pytest.MonkeyPatch.context() as mp:
+        done: list[bool] = []
+        ours = printed(mp, env, False, sizes, lambda: done.append(lite.write(lines)))
+        theirs = printed(mp, env, False, sizes, lambda: rich_prints(lines))
+    assert ours == (theirs if done[0] else "")
+    assert done[0] == (theirs.count("\n") == 1)  # declined exactly where rich wraps
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    env=environments,
+    tty=st.booleans(),
+    rows=st.lists(
+        st.tuples(
+            st.text("abc-", max_size=9),
+            st.text(" abcdefgh()&/,.-'!?#", max_size=30).map(str.strip),
+            st.integers(0, 9999).map(str),
+        ).map(list),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_a_plain_table_is_the_bytes_rich_prints(
+    env: dict[str, str | None], tty: bool, rows: list[list[str]]
+) -> None:
+    columns = [("topic", "cyan", "left"), ("title", "", "left"), ("n", "", "right")]
+    table = PlainTable.of(columns, rows, None)
+    assert table is not None
+    with pytest.MonkeyPatch.context() as mp:
+        done: list[bool] = []
+        ours = printed(
+            mp, env, tty, (None, 200, None), lambda: done.append(lite.write(table.segments()))
+        )
+        theirs = printed(mp, env, tty, (None, 200, None), lambda: console.out().print(table))
+    assert ours == (theirs if done[0] else "")
+
+
+def test_what_rich_must_print_is_left_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("COLUMNS", "20")
+    stdout = Stdout(True)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    for line in (
+        [("数学", "")],  # wide characters
+        [("café", "")],  # not ASCII
+        [("tab\there", "")],  # a control character
+        [("x", "italic magenta on white")],  # a background
+        [("x", "#ff0000")],  # a colour other than the eight standard ones
+        [("x" * 21, "")],  # wider than the console
+    ):
+        assert lite.write([line]) is False, line
+    assert stdout.getvalue() == ""
+    assert lite.write([[("x" * 20, "bold")]]) is True
+    assert stdout.getvalue() == "\x1b[1m" + "x" * 20 + "\x1b[0m\n"
+    import builtins
+
+    monkeypatch.setattr(builtins, "get_ipython", lambda: None, raising=False)
+    assert lite.Screen.detect() is None  # Jupyter: rich decides from the kernel
+
+
+# --- the commands -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reviewed(isolated: Path) -> Path:
+    runner = CliRunner()
+    day = "2026-11-26"
+    keys = "\n5\n" * 3 + "\n1\n" * 3 + "q\n"  # three remembered, three to re-drill
+    session = runner.invoke(app, ["study", "--new", "6", "--today", day], input=keys)
+    assert session.exit_code == 0, session.output
+    assert runner.invoke(app, ["config", "reviews_per_day", "1"]).exit_code == 0
+    return isolated
+
+
+COMMANDS = [["topics"], ["due"], ["due", "--today", "2026-11-26"], ["due", "--today", "2026-12-20"]]
+ENVIRONMENTS = [
+    {},
+    {"FORCE_COLOR": "1"},
+    {"FORCE_COLOR": "1", "NO_COLOR": "1"},
+    {"COLUMNS": "30"},
+    {"TTY_COMPATIBLE": "1", "TERM": "dumb"},
+]
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=" ".join)
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_commands_print_the_same_with_and_without_rich(
+    reviewed: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], env: dict[str, str]
+) -> None:
+    """The re-drill line, the cap's line and the next review date included; at 30 columns
+    the tables and lines go to rich, which wraps them."""
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    runner = CliRunner()
+    console.out.cache_clear()  # the console is made once a process: as the environment is now
+    first = runner.invoke(app, argv, env=env)
+    monkeypatch.setattr(lite, "write", lambda lines: False)
+    console.out.cache_clear()
+    second = runner.invoke(app, argv, env=env)
+    console.out.cache_clear()
+    assert first.exit_code == second.exit_code == 0, first.output
+    assert first.stdout == second.stdout
+    if argv == ["due", "--today", "2026-11-26"]:
+        assert "to re-drill" in first.stdout and "beyond the daily cap" not in first.stdout
+    if argv == ["due", "--today", "2026-12-20"]:
+        assert "beyond the daily cap of 1" in first.stdout
+
+
+def test_due_and_topics_start_without_rich(isolated: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    assert CliRunner().invoke(app, ["due"]).exit_code == 0  # synced
+    for argv in (["due"], ["topics"]):
+        code = (
+            f"import sys; sys.argv = ['dlcards', *{argv!r}];"
+            "from dlcards.quick import main\ntry: main()\nexcept SystemExit: pass\n"
+            "print(sorted(m for m in ('typer', 'click', 'rich') if m in sys.modules))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        assert done.stdout.splitlines()[-1] == "[]", argv
