@@ -13,9 +13,8 @@ Pure: no clock, no I/O. FSRS runs through py-fsrs (imported on first use).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from dlcards import fsrs_sched, sm2
 from dlcards.memory import FsrsState, Memory
@@ -86,8 +85,7 @@ class Sm2:
         }
 
 
-@dataclass(frozen=True)
-class Fsrs:
+class Fsrs(NamedTuple):
     retention: float = DEFAULT_RETENTION
     parameters: tuple[float, ...] = DEFAULT_FSRS_PARAMETERS
     name: str = "fsrs"
@@ -125,8 +123,7 @@ class Fsrs:
         }
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(NamedTuple):
     """Both schedulers, and which one is active. Build it with `from_settings`."""
 
     active: Scheduler

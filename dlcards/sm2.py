@@ -25,10 +25,9 @@ The rules, exactly as dlcards applies them:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from dlcards.memory import EF_START, Sm2State
 
@@ -80,8 +79,7 @@ SHORT_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(NamedTuple):
     """What one graded review changed: the log entry that goes with the new state."""
 
     grade: Grade
