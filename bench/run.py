@@ -51,7 +51,11 @@ if str(HERE) not in sys.path:
 import anki_ref  # noqa: E402
 import synth  # noqa: E402
 
-DLCARDS = [sys.executable, "-m", "dlcards"]
+# dlcards as its users run it: the console script installed next to this interpreter (pip's
+# wrapper imports re and sys, then calls dlcards.quick.main); `python -m dlcards` without one
+_SCRIPT = Path(sys.executable).with_name("dlcards")
+DLCARDS = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "dlcards"]
+LAUNCHER = "the dlcards console script" if _SCRIPT.is_file() else "python -m dlcards"
 BASELINE = [sys.executable, str(HERE / "baseline_app.py")]
 N_DECKS = 50
 SLOW_S = 5.0  # a measure whose first run takes longer than this gets at most SLOW_RUNS runs
@@ -366,6 +370,7 @@ def machine(tmp: Path) -> dict[str, Any]:
 
     return {
         "python": platform.python_version(),
+        "launcher": LAUNCHER,
         "implementation": platform.python_implementation(),
         "cores": os.cpu_count(),
         "cpu": cpu,
@@ -839,7 +844,8 @@ def report(
     lines = [
         f"dlcards {info['dlcards']} benchmarks · Python {info['python']} · {info['cores']} cores · "
         f"{info['cpu']} · temp dir on {info['tmp_filesystem']}",
-        "times: wall-clock median (min-max) of the runs; each command is a fresh process",
+        "times: wall-clock median (min-max) of the runs; each command is a fresh process "
+        f"({info['launcher']})",
         "",
         f"1. Cold start on the built-in decks ({cold_runs} runs each, interleaved)",
     ]
