@@ -109,21 +109,26 @@ class Screen:
         no_color = environ.get("NO_COLOR", "") != ""
         return cls(terminal, terminal and not dumb, not no_color, width)
 
-    def render(self, lines: Sequence[Line]) -> str | None:
-        """The text rich writes for `lines`, or None when rich must print them."""
+    def render(self, rows: Sequence[Line], texts: Sequence[Line] = ()) -> str | None:
+        """The text rich writes for `rows` (lines of a table, never wrapped) then `texts` (each
+        a rich Text, wrapped to the width), or None when rich must print them."""
+        lines: list[Line] = []
+        for row in rows:
+            if sum(len(text) for text, _ in row) > self.width:
+                return None  # rich lays the table out anew
+            lines.append(row)
+        for text in texts:
+            lines.extend(wrap(text, self.width))
         out = []
         for line in lines:
-            length, parts = 0, []
+            parts = []
             for text, style in line:
                 if not (text.isascii() and text.isprintable()):
                     return None
-                length += len(text)
                 sgr = codes(style, self.color)
                 if sgr is None:
                     return None
                 parts.append(f"\x1b[{sgr}m{text}\x1b[0m" if self.styled and sgr and text else text)
-            if length > self.width:
-                return None
             joined = "".join(parts)
             # a pipe gets no padding (dlcards.console.out); it gets no ANSI codes either
             out.append(joined if self.terminal else joined.rstrip(" \t"))
@@ -131,10 +136,68 @@ class Screen:
         return "".join(out)
 
 
-def write(lines: Sequence[Line]) -> bool:
-    """Write `lines` to stdout as rich would; False, writing nothing, when rich must."""
+def breaks(text: str, width: int) -> list[int]:
+    """Where rich's `_wrap.divide_line` breaks `text` (printable ASCII: a cell a character)
+    to fit `width`: greedily after whole words, each with the spaces after it; a word wider
+    than a line is folded."""
+    found: list[int] = []
+    offset, position = 0, 0
+    while True:
+        start = position
+        while start < len(text) and text[start] == " ":
+            start += 1
+        end = text.find(" ", start)
+        end = len(text) if end < 0 else end
+        if start == len(text):
+            return found  # trailing spaces only: not a word
+        start, stop = position, end
+        while stop < len(text) and text[stop] == " ":
+            stop += 1
+        word = text[start:stop]
+        position = stop
+        length = len(word.rstrip())
+        if width - offset >= length:
+            offset += len(word)
+        elif length > width:
+            pieces = [word[i : i + width] for i in range(0, len(word), width)]
+            for n, piece in enumerate(pieces):
+                if start:
+                    found.append(start)
+                if n == len(pieces) - 1:
+                    offset = len(piece)
+                else:
+                    start += len(piece)
+        elif offset and start:
+            found.append(start)
+            offset = len(word)
+
+
+def wrap(line: Line, width: int) -> list[Line]:
+    """`line` as rich prints a Text of these segments at `width`: cut where `breaks` says,
+    each piece's spaces beyond the width dropped, then cropped to the width."""
+    plain = "".join(text for text, _ in line)
+    cuts = [0, *breaks(plain, width), len(plain)] if plain else [0, 0]
+    out: list[Line] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        if b - a > width:  # rich's rstrip_end, then truncate
+            spaces = (b - a) - len(plain[a:b].rstrip(" "))
+            b -= min(spaces, b - a - width)
+            b = min(b, a + width)
+        piece, at = [], 0
+        for text, style in line:
+            lo, hi = max(a, at), min(b, at + len(text))
+            if lo < hi:
+                piece.append((text[lo - at : hi - at], style))
+            at += len(text)
+        out.append(piece)
+    return out
+
+
+def write(rows: Sequence[Line], texts: Sequence[Line] = ()) -> bool:
+    """Write `rows` (a table's lines) then `texts` (lines of text, wrapped) to stdout as rich
+    would; False, writing nothing, when rich must."""
     screen = Screen.detect()
-    text = screen.render(lines) if screen is not None else None
+    text = screen.render(rows, texts) if screen is not None else None
     if text is None:
         return False
     try:

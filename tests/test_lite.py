@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -94,27 +94,45 @@ def printed(
 @settings(max_examples=400, deadline=None)
 @given(env=environments, tty=st.booleans(), sizes=terminal_sizes,
        lines=st.lists(segments, min_size=1, max_size=4))  # fmt: skip
-def test_lines_are_the_bytes_rich_prints(
+def test_text_is_wrapped_as_rich_wraps_it(
     env: dict[str, str | None],
     tty: bool,
     sizes: tuple[int | None, ...],
     lines: list[list[tuple[str, str]]],
 ) -> None:
+    """Lines of text (rich's Text): words greedily, spaces kept or dropped at the edge as rich
+    does, a word wider than the console folded, styles carried across the breaks."""
     with pytest.MonkeyPatch.context() as mp:
         done: list[bool] = []
-        ours = printed(mp, env, tty, sizes, lambda: done.append(lite.write(lines)))
+        ours = printed(mp, env, tty, sizes, lambda: done.append(lite.write((), lines)))
         theirs = printed(mp, env, tty, sizes, lambda: rich_prints(lines))
         screens: list[lite.Screen | None] = []
         printed(mp, env, tty, sizes, lambda: screens.append(lite.Screen.detect()))
-    if done[0]:
-        assert ours == theirs
-    else:
-        assert ours == ""
-        # declined only where rich's own width is the question: a line wider than it
-        screen = screens[0]
-        assert screen is None or any(
-            sum(len(text) for text, _ in line) > screen.width for line in lines
-        )
+    assert done[0] == (screens[0] is not None)  # declined only where rich decides more
+    assert ours == (theirs if done[0] else "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(st.sampled_from("  abc-"), max_size=60),
+    styles=st.lists(st.sampled_from(STYLES), min_size=1, max_size=4),
+    width=st.integers(1, 30),
+)
+@example(text="abc     def", styles=["bold", ""], width=5)  # spaces past the edge: 2 kept
+@example(text="ab cdefghijk  l", styles=["cyan"], width=4)  # a word folded, spaces and all
+@example(text="   abc de", styles=[""], width=2)  # leading spaces belong to the first word
+def test_breaks_are_riches(text: str, styles: list[str], width: int) -> None:
+    """Words and runs of spaces in every arrangement, at narrow widths, split into segments."""
+    from rich._wrap import divide_line
+
+    assert lite.breaks(text, width) == divide_line(text, width)
+    cut = len(text) // len(styles) or 1
+    line = [(text[i : i + cut], styles[(i // cut) % len(styles)]) for i in range(0, len(text), cut)]
+    with pytest.MonkeyPatch.context() as mp:
+        env = {"FORCE_COLOR": "1", "COLUMNS": str(width), "LINES": "5"}
+        ours = printed(mp, env, True, (None,) * 3, lambda: lite.write((), [line]))
+        theirs = printed(mp, env, True, (None,) * 3, lambda: rich_prints([line]))
+    assert ours == theirs
 
 
 @pytest.mark.parametrize("length", [79, 80, 81, 159, 160, 161])
@@ -126,14 +144,17 @@ def test_the_width_at_its_edges(
     env: dict[str, str | None], sizes: tuple[int | None, ...], length: int
 ) -> None:
     """80 columns when the size is unknown or reported as 0, and always on a dumb terminal
-    unless both COLUMNS and LINES are set; one column more goes to rich."""
+    unless both COLUMNS and LINES are set: text one column wider is wrapped there, and a
+    table's row one column wider goes to rich."""
     lines = [[("x" * (length - 1), "bold"), (".", "")]]
     with pytest.MonkeyPatch.context() as mp:
         done: list[bool] = []
-        ours = printed(mp, env, False, sizes, lambda: done.append(lite.write(lines)))
+        ours = printed(mp, env, False, sizes, lambda: done.append(lite.write((), lines)))
         theirs = printed(mp, env, False, sizes, lambda: rich_prints(lines))
-    assert ours == (theirs if done[0] else "")
-    assert done[0] == (theirs.count("\n") == 1)  # declined exactly where rich wraps
+        row = printed(mp, env, False, sizes, lambda: done.append(lite.write(lines)))
+    assert done[0] and ours == theirs
+    assert done[1] == (theirs.count("\n") == 1)  # a row: declined exactly where rich wraps
+    assert row == (theirs if done[1] else "")
 
 
 @settings(max_examples=200, deadline=None)
@@ -225,7 +246,7 @@ def test_the_commands_print_the_same_with_and_without_rich(
     runner = CliRunner()
     console.out.cache_clear()  # the console is made once a process: as the environment is now
     first = runner.invoke(app, argv, env=env)
-    monkeypatch.setattr(lite, "write", lambda lines: False)
+    monkeypatch.setattr(lite, "write", lambda *lines: False)
     console.out.cache_clear()
     second = runner.invoke(app, argv, env=env)
     console.out.cache_clear()

@@ -249,7 +249,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
                 (" (most overdue first; `dlcards config reviews_per_day N` to change)", ""),
             ]
         )
-    if table is not None and lite.write([*table.segments(), *lines]):
+    if table is not None and lite.write(table.segments(), lines):
         return
     from rich.text import Text
 
