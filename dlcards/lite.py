@@ -117,11 +117,11 @@ class Screen:
             if sum(len(text) for text, _ in row) > self.width:
                 return None  # rich lays the table out anew
             lines.append(row)
-        for text in texts:
-            lines.extend(wrap(text, self.width))
-        out = []
+        for paragraph in texts:
+            lines.extend(wrap(paragraph, self.width))
+        out: list[str] = []
         for line in lines:
-            parts = []
+            parts: list[str] = []
             for text, style in line:
                 if not (text.isascii() and text.isprintable()):
                     return None

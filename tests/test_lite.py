@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +64,7 @@ def rich_prints(lines: list[list[tuple[str, str]]]) -> None:
 
 def printed(
     monkeypatch: pytest.MonkeyPatch,
-    env: dict[str, str | None],
+    env: Mapping[str, str | None],
     tty: bool,
     sizes: tuple[int | None, ...],
     show: object,
