@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
