@@ -157,6 +157,18 @@ def forgetting_curve(
     return (1 + factor * elapsed / stability) ** decay
 
 
+def forgetting_curves(
+    rows: Iterable[tuple[int, int, float | None, int]],
+    parameters: tuple[float, ...] = DEFAULT_PARAMETERS,
+) -> list[float | None]:
+    """`forgetting_curve` of each (elapsed days, _, stability, _) row, elapsed from 0, in one
+    pass; None where there is no stability (the statistics' rows)."""
+    decay, factor = decay_factor(parameters)
+    return [
+        float((1 + factor * (e if e > 0 else 0) / s) ** decay) if s else None for e, _, s, _ in rows
+    ]
+
+
 def retrievability(
     state: FsrsState, day: date, parameters: Parameters = DEFAULT_PARAMETERS
 ) -> float | None:

@@ -1,17 +1,18 @@
 """Predicted recall over a collection (pure): the average and the cards below a threshold.
 
-The curve comes from the active scheduler (`Scheduler.curve`): SM-2 has no memory model and
+The curve comes from the active scheduler (`Scheduler.curves`): SM-2 has no memory model and
 uses the srs-benchmark's 0.9^(days since review / interval); FSRS its forgetting curve.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 LOW_RECALL = 0.8
 
-Curve = Callable[[int, int, "float | None"], "float | None"]
+Rows = Sequence[tuple[int, int, "float | None", int]]  # (elapsed, interval, stability, cards)
+Curves = Callable[[Rows], "list[float | None]"]  # `Scheduler.curves`
 
 
 @dataclass(frozen=True)
@@ -21,22 +22,18 @@ class RecallSummary:
     below: int  # cards under LOW_RECALL
 
 
-def summarize(rows: Iterable[tuple[int, int, float | None, int]], curve: Curve) -> RecallSummary:
+def summarize(rows: Rows, curves: Curves) -> RecallSummary:
     """rows: (days since the last review, interval, stability, cards) of reviewed cards, the
-    last the number of cards with those numbers. The average is the exactly rounded mean
-    (`math.fsum`), so it does not depend on the order or grouping of the cards."""
-    from itertools import repeat
+    last the number of cards with those numbers; `curves` the active scheduler's. The average
+    is the exactly rounded mean (`math.fsum` of every card's value), so it does not depend on
+    the order or grouping of the cards."""
+    from itertools import chain, repeat
     from math import fsum
 
-    values: list[float] = []
-    cards = below = 0
-    for e, i, s, n in rows:
-        v = curve(e, i, s)
-        if v is None:
-            continue
-        values.extend(repeat(v, n))
-        cards += n
-        below += n if v < LOW_RECALL else 0
+    kept = [(v, row[3]) for v, row in zip(curves(rows), rows, strict=True) if v is not None]
+    cards = sum(n for _, n in kept)
     if not cards:
         return RecallSummary(0, None, 0)
+    below = sum(n for v, n in kept if v < LOW_RECALL)
+    values = chain.from_iterable(repeat(v, n) for v, n in kept)
     return RecallSummary(cards, fsum(values) / cards, below)

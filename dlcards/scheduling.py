@@ -12,7 +12,7 @@ Pure: no clock, no I/O. FSRS runs through py-fsrs (imported on first use).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple, Protocol
 
@@ -46,7 +46,11 @@ class Scheduler(Protocol):
 
     def curve(self, elapsed: int, interval: int, stability: float | None) -> float | None:
         """Predicted recall `elapsed` days after the last review, from the stored numbers
-        (the statistics' fast path; `recall` is this curve on a card's memory)."""
+        (`recall` is this curve on a card's memory)."""
+
+    def curves(self, rows: Sequence[tuple[int, int, float | None, int]]) -> list[float | None]:
+        """`curve` of each (elapsed, interval, stability, cards) row at once: the statistics'
+        fast path over every group of cards."""
 
 
 def _iso(day: date | None) -> str | None:
@@ -72,6 +76,9 @@ class Sm2:
 
     def curve(self, elapsed: int, interval: int, stability: float | None) -> float | None:
         return sm2.retrievability_after(elapsed, interval)
+
+    def curves(self, rows: Sequence[tuple[int, int, float | None, int]]) -> list[float | None]:
+        return sm2.retrievabilities(rows)
 
     def state_dict(self, memory: Memory) -> dict[str, Any]:
         s = memory.sm2
@@ -107,6 +114,9 @@ class Fsrs(NamedTuple):
         if not stability:
             return None
         return float(fsrs_sched.forgetting_curve(max(elapsed, 0), stability, self.parameters))
+
+    def curves(self, rows: Sequence[tuple[int, int, float | None, int]]) -> list[float | None]:
+        return fsrs_sched.forgetting_curves(rows, self.parameters)
 
     def state_dict(self, memory: Memory) -> dict[str, Any]:
         f = memory.fsrs

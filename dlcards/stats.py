@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from dlcards.recall import Curve, RecallSummary, summarize
+from dlcards.recall import Curves, RecallSummary, summarize
 
 if TYPE_CHECKING:
     from dlcards.store.rows import StatsRow
@@ -86,7 +86,7 @@ def tally_of(rows: Iterable[StatsRow]) -> CardTally:
 def overview(
     cards: CardTally | Iterable[StatsRow],
     today: date,
-    curve: Curve,
+    curves: Curves,
     days: int = 30,
 ) -> Overview:
     """Cards by state (new; learning: reviewed, repetitions <= 1; young; mature: interval >= 21
@@ -123,7 +123,7 @@ def overview(
             (today + timedelta(days=i), due_on[(today + timedelta(days=i)).isoformat()])
             for i in range(days)
         ],
-        recall=summarize(recall_rows, curve),
+        recall=summarize(recall_rows, curves),
     )
 
 

@@ -6,8 +6,11 @@ import re
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dlcards.scheduling import Sm2
+from dlcards.scheduling import Fsrs, Sm2
+from dlcards.settings import DEFAULT_FSRS_PARAMETERS
 from dlcards.stats import overview
 from dlcards.store.rows import StatsRow
 
@@ -29,7 +32,7 @@ def test_overview_from_rows() -> None:
         # suspended: only counted
         StatsRow("held", 1, 4, 250, 12, "2026-10-01", "2026-10-31", 30, None, "t", leech=1),
     ]
-    view = overview(rows, TODAY, Sm2().curve)
+    view = overview(rows, TODAY, Sm2().curves)
     assert view.cards == {"new": 1, "learning": 2, "young": 1, "mature": 2, "suspended": 1}
     assert view.average_ef == pytest.approx((250 + 170 + 250 + 290 + 290) / 5 / 100, abs=0.005)
     assert view.leeches == [
@@ -46,7 +49,7 @@ def test_overview_from_rows() -> None:
 
 
 def test_empty_collection() -> None:
-    view = overview([], TODAY, Sm2().curve)
+    view = overview([], TODAY, Sm2().curves)
     assert view.average_ef is None and view.recall.average is None
     assert sum(n for _, n in view.forecast) == 0
 
@@ -209,3 +212,27 @@ def test_retention_and_true_retention_count_the_same_answers() -> None:
     table = data["true_retention"]["overall"]["30 days"]["all"]
     assert (table["passed"], table["failed"]) == (1, 3)
     assert any(re.search(r"retention, 30 days +25% ", line) for line in screen), screen
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(-30, 40_000),
+            st.integers(-1, 36_500),
+            st.none() | st.floats(0, 40_000, allow_nan=False, allow_infinity=False),
+            st.integers(0, 10),
+        ),
+        max_size=30,
+    ),
+    fitted=st.booleans(),
+)
+def test_the_curves_of_many_rows_are_the_curve_of_each(
+    rows: list[tuple[int, int, float | None, int]], fitted: bool
+) -> None:
+    """The statistics' batch (one pass over every group of cards) gives each row exactly what
+    the scheduler's curve gives it, a new card's None, a zero interval's or stability's None,
+    and elapsed days before the review counted as 0."""
+    parameters = tuple(w * 1.01 for w in DEFAULT_FSRS_PARAMETERS) if fitted else None
+    for scheduler in (Sm2(), Fsrs(parameters=parameters) if parameters else Fsrs()):
+        assert scheduler.curves(rows) == [scheduler.curve(e, i, s) for e, i, s, _ in rows]

@@ -235,8 +235,9 @@ def check_cards(store: Store, today: date, by: str) -> None:
         slow.leeches,
     )
     assert sorted(tally.groups) == sorted(slow.groups)
-    curve = Fsrs().curve if by == "fsrs" else Sm2().curve
-    view = overview(tally, today, curve)
+    scheduler = Fsrs() if by == "fsrs" else Sm2()
+    curve = scheduler.curve  # the reference's: a call per card
+    view = overview(tally, today, scheduler.curves)
     r = view.recall
     assert (
         view.cards,

@@ -302,7 +302,7 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
         # summed by SQL, unless reviews logged after `day` must be taken back first
         tally = None if store.has_later(day) else store.card_tally(scheduler)
         cards = tally if tally is not None else tally_of(store.card_rows(scheduler, as_of=day))
-        view = overview(cards, day, schedule.active.curve)
+        view = overview(cards, day, schedule.active.curves)
         calendar = heatmap(
             {
                 date.fromisoformat(c.day): c.reviews
