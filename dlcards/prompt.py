@@ -116,16 +116,22 @@ def count(argv: list[str]) -> int | None:
     found = options(argv)
     if found is None:
         return None
-    from dlcards.days import today_from
-    from dlcards.errors import DlcardsError
-
     path = _database(found.get("--db"))
     if path is None or not os.path.isfile(path):
         return None  # a first run: the full command creates and syncs the database
-    try:
-        day = today_from(found.get("--today")).isoformat()
-    except DlcardsError:
-        return None  # the full command says what is wrong with it
+    option = found.get("--today")
+    if option is None and not os.environ.get("DLCARDS_TODAY", "").strip():
+        import time
+
+        day = time.strftime("%Y-%m-%d")  # date.today()'s local calendar date, without datetime
+    else:
+        from dlcards.days import today_from
+        from dlcards.errors import DlcardsError
+
+        try:
+            day = today_from(option).isoformat()
+        except DlcardsError:
+            return None  # the full command says what is wrong with it
     seen = observe()
     if seen is None:
         return None

@@ -7,9 +7,11 @@ hand edit) is reported with one line naming the setting, never crashed on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-
 from dlcards.errors import UsageError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 # Plain classes, not NamedTuples: `dlcards due --count` reads the settings for a shell prompt
 # (`dlcards.store.count`), and `typing` alone costs it about a fifth of its time.

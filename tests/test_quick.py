@@ -460,3 +460,13 @@ def test_the_fast_count_reads_no_more_than_it_needs(isolated: Path) -> None:
     assert "dlcards.store.count" in added  # the count was read here, not by the full command
     heavy = {"typing", "re", "json", "pathlib", "dlcards.store.core", "typer", "rich", "yaml"}
     assert not added & heavy, added & heavy
+    # without --today: the local date from the time module, no datetime (sqlite3's C module
+    # is read without the package's date adapters), and the full command's number
+    today = subprocess.run(
+        [sys.executable, "-c", code.replace(", '--today', '2026-11-26'", "")],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout.split("\n")  # fmt: skip
+    loaded = set(today[1].split()) - set(before[0].split())
+    assert "dlcards.store.count" in loaded
+    assert not loaded & {"datetime", "collections.abc", *heavy}, loaded
+    assert int(today[0]) == full()

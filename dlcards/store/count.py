@@ -4,7 +4,11 @@ alone for a shell prompt (`dlcards.prompt`): this module imports no other part o
 
 from __future__ import annotations
 
-import sqlite3
+try:  # the C module the sqlite3 package wraps: the same connect and errors, without the date
+    # adapters of sqlite3.dbapi2, whose datetime is a tenth of a shell prompt's count
+    import _sqlite3 as sqlite3
+except ImportError:  # pragma: no cover (an interpreter that has only the package)
+    import sqlite3  # type: ignore[no-redef]
 
 from dlcards import SCHEMA_VERSION
 
