@@ -24,6 +24,7 @@ from dlcards.deck import Card
 from dlcards.errors import UsageError
 from dlcards.search import highlight_spans, parse, snippet
 from dlcards.store import Store
+from dlcards.store.rows import search_fields
 
 runner = CliRunner()
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
@@ -201,6 +202,9 @@ def test_the_index_follows_deck_edits_and_retired_cards(tmp_path: Path) -> None:
     def sync_and_find(store: Store, text: str) -> list[str]:
         catalog = load_catalog([decks])
         store.sync(catalog.cards, files_signature(deck_files([decks])), NOW)
+        # what `dlcards search` shows: the index's text of each card is the deck's, as synced
+        ids = [card.id for card in catalog.cards]
+        assert store.search_texts(ids) == {c.id: search_fields(c) for c in catalog.cards}
         return [x.id for x in store.search(parse(text + " topic:t*"), TODAY, "sm2")[0]]
 
     with Store.open(tmp_path / "p.db") as store:
@@ -271,6 +275,28 @@ def test_search_command_lines_start_with_the_id() -> None:
         assert "momentum" in shown.lower()
         if card["snippet"]:  # the field where the word is, when not in the question
             assert card["snippet"].split(":")[0] in ("answer", "erratum", "note", "tags")
+
+
+def test_search_shows_the_index_text_without_loading_the_decks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lines come from the index (a deck's cards are not loaded for them); --json adds
+    each card's deck file and line, which only the decks know; more ids than one statement
+    takes are read in parts."""
+    import dlcards.catalog
+
+    data = json.loads(runner.invoke(app, ["search", "gradient", "--json", "-n", "300"]).output)
+    catalog = load_catalog(())
+    for row in data["cards"]:
+        card = catalog.card(row["id"])
+        assert (row["file"], row["line"]) == (card.file, card.line)
+    shown = runner.invoke(app, ["search", "gradient", "-n", "300"]).output
+    monkeypatch.setattr(dlcards.catalog.Catalog, "card", lambda *a: pytest.fail("loaded"))
+    assert runner.invoke(app, ["search", "gradient", "-n", "300"]).output == shown
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        ids = [card.id for card in catalog.cards]
+        texts = store.search_texts([*ids, *(f"none-{n}" for n in range(600))])
+    assert texts == {card.id: search_fields(card) for card in catalog.cards}
 
 
 def test_a_minus_word_is_not_an_option_and_filters_combine() -> None:

@@ -37,7 +37,6 @@ def search(
     is:leech, prop:lapses>3 (also reps, ivl, ease, due). Study or cram exactly these cards
     with `dlcards study --search QUERY` or `dlcards quiz --search QUERY`.
     """
-    from dlcards.catalog import load_catalog
     from dlcards.console import out, print_json
     from dlcards.render import to_plain
     from dlcards.search import highlight_spans, parse, snippet
@@ -47,19 +46,21 @@ def search(
     day = today_from(today)
     with synced_store(db, decks or ()) as store:
         hits, total = store.search(parsed, day, schedule_of(store).name, limit)
-    catalog = load_catalog(decks or ())
+        # the cards' text as the index holds it (the decks' as synced just now): at 100,000
+        # cards, loading the decks of 50 hits took 0.7 s of the command's 0.9
+        texts = store.search_texts([hit.id for hit in hits])
     words = parsed.words
     rows: list[dict[str, Any]] = []
     for hit in hits:
-        card = catalog.card(hit.id)
-        question = " ".join(to_plain(card.question).split())
+        question_text, answer, erratum, note, tags = texts[hit.id]
+        question = " ".join(to_plain(question_text).split())
         elsewhere = None
         if words and not highlight_spans(question, words):
             fields = [
-                ("answer", to_plain(card.answer)),
-                ("erratum", to_plain(card.erratum or "")),
-                ("note", to_plain(card.note or "")),
-                ("tags", " ".join(card.tags)),
+                ("answer", to_plain(answer)),
+                ("erratum", to_plain(erratum)),
+                ("note", to_plain(note)),
+                ("tags", tags),
             ]
             elsewhere = snippet(fields, words)
         rows.append(
@@ -69,11 +70,15 @@ def search(
                 "rank": round(hit.rank, 4) if hit.rank is not None else None,
                 "question": question,
                 "snippet": elsewhere,
-                "file": card.file,
-                "line": card.line,
             }
         )
     if json_:
+        from dlcards.catalog import load_catalog
+
+        catalog = load_catalog(decks or ())  # where each card is: its deck file and line
+        for row in rows:
+            card = catalog.card(row["id"])
+            row.update(file=card.file, line=card.line)
         print_json({"query": text, "total": total, "cards": rows})
         return
     console = out()

@@ -28,6 +28,7 @@ from dlcards.store.rows import (
     float_of,
     int_of,
     stats_row,
+    text_of,
 )
 
 if TYPE_CHECKING:
@@ -366,6 +367,32 @@ class Reports(Connection):
         sql, params = count_sql(query, today, table)
         total = self._call(lambda: self.conn.execute(sql, params).fetchone()[0])
         return hits, int(total)
+
+    def search_texts(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str, str, str]]:
+        """The text the search index holds for each of these active cards (the decks' text at
+        the last sync, `rows.search_fields`): question, answer, erratum, note, tags. What
+        `dlcards search` shows, without loading the decks the cards are in."""
+        out: dict[str, tuple[str, str, str, str, str]] = {}
+
+        def read(chunk: list[str]) -> list[Any]:
+            marks = ", ".join("?" * len(chunk))
+            return self.conn.execute(
+                "SELECT c.id, s.question, s.answer, s.erratum, s.note, s.tags FROM cards c "
+                f"JOIN card_search s ON s.rowid = c.search_rowid WHERE c.id IN ({marks})",
+                chunk,
+            ).fetchall()
+
+        for start in range(0, len(ids), 500):  # SQLite's limit on parameters, with room
+            rows = self._call(partial(read, list(ids[start : start + 500])))
+            for cid, question, answer, erratum, note, tags in rows:
+                out[cid] = (
+                    text_of(question, cid, "card_search.question"),
+                    text_of(answer, cid, "card_search.answer"),
+                    text_of(erratum, cid, "card_search.erratum"),
+                    text_of(note, cid, "card_search.note"),
+                    text_of(tags, cid, "card_search.tags"),
+                )
+        return out
 
     def review_counts(self, until: date, *since: date) -> list[ReviewWindow]:
         """For each `since` day: reviews from it to `until` (inclusive), from the
