@@ -508,6 +508,14 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
 
         m["study_first_card"] = repeat(study, runs, True, f"study: first card ({first})")
     m["stats"] = repeat(lambda _: run_child([*DLCARDS, "stats"], env, work), runs, True, "stats")
+    # the search as a learner runs it: a fresh process (typer, the sync check, the query, the
+    # lines), next to the in-process query the target is set for
+    m["search_command"] = repeat(
+        lambda _: run_child([*DLCARDS, "search", SEARCH_QUERIES[0]], env, work),
+        runs,
+        True,
+        "search (command)",
+    )
     if has_command("export", env, work):
 
         def export(i: int) -> Run:
@@ -714,6 +722,7 @@ SCALE_ROWS = [
     ("anki_first_card", "  Anki: open + first queued card"),
     ("grade", "one review committed (in-process)"),
     ("search", "search, best 50 and the count (in-process)"),
+    ("search_command", f"search {SEARCH_QUERIES[0]}: the command, 50 lines"),
     ("stats", "stats"),
     ("export_anki", "export anki (all cards)"),
     ("import_reviews", "import the review log (Anki import path, in-process)"),

@@ -6,8 +6,8 @@ first: a shell prompt's number. Anything else (a deck edit to sync, an error to 
 on, and the full answer is the same number (`dlcards.commands.run.due`), so the fast path can
 never show a figure the full one would not. `--version` is answered here too.
 
-Then `topics`, `show ID`, `due`, `stats` and `study`, with the options they take, are parsed
-here and run by the same function the typer command calls (`dlcards.commands.run`), with the
+Then `topics`, `show ID`, `due`, `stats`, `study` and `search`, with the options they take, are
+parsed here and run by the same function the typer command calls (`dlcards.commands.run`), with the
 same error funnel (`dlcards.console.report`): the same output, errors and exit codes, without
 typer's import time. A command line this parser does not fully understand (`--help`, an
 unknown or repeated option, `--`, a missing argument) goes to the full CLI, which says what
@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, str]]]] = {
     "show": (("card_id",), {**_DECKS, **_DB_TODAY, **_JSON}),
     "due": ((), {**_DECKS, **_DB_TODAY, **_JSON, "--count": ("count", FLAG)}),
     "stats": ((), {**_DECKS, **_DB_TODAY, **_JSON}),
+    "search": (
+        ("query",),
+        {"--limit": ("limit", VALUE), "-n": ("limit", VALUE), **_DECKS, **_DB_TODAY, **_JSON},
+    ),
     "study": (
         (),
         {
@@ -52,6 +56,10 @@ COMMANDS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, str]]]] = {
 }
 
 
+VARIADIC = {"search": "query"}  # a positional that takes every word given (nargs=-1), one or more
+DEFAULTS = {"search": {"limit": "50"}}  # options whose typer default is not None, as given
+
+
 def _counts() -> dict[str, tuple[int, int]]:
     """The whole-number options and the range typer allows each (`dlcards.commands.study_cli`)."""
     from dlcards.settings import NEW_PER_DAY_MAX, REVIEWS_MAX
@@ -59,13 +67,14 @@ def _counts() -> dict[str, tuple[int, int]]:
     return {"new": (0, NEW_PER_DAY_MAX), "reviews": (0, REVIEWS_MAX)}
 
 
-def _number(text: str, low: int, high: int) -> int | None:
-    """`text` as click reads a whole number in a range, or None where click would refuse it."""
+def _number(text: str, low: int, high: int | None) -> int | None:
+    """`text` as click reads a whole number in a range (`high` None: no upper bound), or None
+    where click would refuse it."""
     try:
         value = int(text)
     except ValueError:
         return None
-    return value if low <= value <= high else None
+    return value if low <= value and (high is None or value <= high) else None
 
 
 def parse(argv: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
@@ -106,15 +115,28 @@ def parse(argv: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
             return None
         else:
             kwargs[param] = value
-    if len(given) != len(positional):
+    for param, default in DEFAULTS.get(argv[0], {}).items():
+        if kwargs[param] is None:
+            kwargs[param] = default
+    variadic = VARIADIC.get(argv[0])
+    if variadic is not None:
+        if not given:
+            return None  # typer says the argument is missing
+        kwargs[variadic] = tuple(given)
+    elif len(given) != len(positional):
         return None
-    kwargs.update(zip(positional, given, strict=True))
+    else:
+        kwargs.update(zip(positional, given, strict=True))
     if argv[0] == "study":
         for param, (low, high) in _counts().items():
             if kwargs[param] is not None:
                 kwargs[param] = _number(kwargs[param], low, high)
                 if kwargs[param] is None:
                     return None  # typer says what is wrong with it
+    if argv[0] == "search":
+        kwargs["limit"] = _number(kwargs["limit"], 1, None)  # as typer's: min=1, no max
+        if kwargs["limit"] is None:
+            return None
     return argv[0], kwargs
 
 

@@ -113,6 +113,9 @@ FAST_LINES = [
     ["stats"],
     ["stats", "--json", "--today", DAY],
     ["due", "--count", "--decks", "a", "--decks=b"],
+    ["search", "momentum"],
+    ["search", "-n", "3", "gradient", "descent", "--json"],
+    ["search", "is:due", "--limit=+2", "--today", DAY],
     ["show", "-"],
 ]
 STUDY_LINES = [
@@ -141,6 +144,11 @@ TYPER_LINES = [
     ["study", "--reviews", "99999999999999999999"],
     ["study", "-tgd"],
     ["study", "--help"],
+    ["search"],
+    ["search", "momentum", "-adam"],  # a word to exclude: typer's to read
+    ["search", "--limit=0", "x"],
+    ["search", "x", "-n", "5", "-n", "6"],
+    ["search", "x", "-n5"],
 ]
 
 
@@ -181,6 +189,11 @@ def test_the_parser_reads_what_the_typer_command_declares(name: str) -> None:
         for opt in [*p.opts, *p.secondary_opts]
     }
     assert quick.COMMANDS[name] == (positional, options)
+    for p in command.params:  # every word of a variadic argument; a default that is not None
+        if p.param_type_name == "argument":
+            assert (p.nargs == -1) == (quick.VARIADIC.get(name) == p.name)
+        elif p.default not in (None, False) and not p.multiple:
+            assert quick.DEFAULTS[name][p.name] == str(p.default)
     assert set(inspect.signature(getattr(bodies, name)).parameters) == {
         p.name for p in command.params
     }
@@ -261,6 +274,8 @@ BOTH = [
     ["show", "perceptron-1", "--today", "2026-12-20"],  # reviewed: its schedule line
     ["show", "perceptron-2", "--json", "--today", "2026-11-20"],  # before its review
     ["due", "--count"],
+    ["search", "gradient", "--json", "-n", "2"],
+    ["search", "momentum", "-n", "99999999999999999999999"],  # beyond SQLite's integers
     ["show", "nope"],  # an unknown card id
     ["show", "gd-23", "--decks", "missing-dir"],
     ["due", "--today", "26/11/2026"],

@@ -351,6 +351,8 @@ class Reports(Connection):
         the first `limit` of them (all if None) and how many match in all."""
         from dlcards.store.search import count_sql, search_sql
 
+        if limit is not None:  # `--limit` has no upper bound; SQLite's integers have one
+            limit = min(limit, 2**63 - 1)
         table = due_table(by)
         if query.filters or not query.ranked:
             # the filters join the card tables: one pass, counted here
