@@ -95,8 +95,13 @@ def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
     """Every deck file to load, built-in first, each as its resolved path (one name per file:
     the cache, the sync and an edit all go by it). Raises UsageError for a missing user path or
     a deck path that is not a regular file."""
+    real_dirs: dict[str, str] = {}
+
+    def resolved(path: Path) -> Path:
+        return Path(prompt.real_path(str(path), real_dirs))
+
     files = sorted(
-        p.resolve()
+        resolved(p)
         for p in builtin_decks_dir().iterdir()
         if p.suffix in DECK_SUFFIXES and p.is_file()
     )
@@ -116,7 +121,7 @@ def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
                 "(from --decks or DLCARDS_DECKS)"
             )
         for path in found:
-            real = path.resolve()
+            real = resolved(path)
             if real in seen:
                 continue
             seen.add(real)

@@ -120,12 +120,17 @@ class Screen:
         for paragraph in texts:
             lines.extend(wrap(paragraph, self.width))
         out: list[str] = []
+        known: dict[str, str | None] = {}  # each style's codes, worked out once
         for line in lines:
             parts: list[str] = []
             for text, style in line:
                 if not (text.isascii() and text.isprintable()):
                     return None
-                sgr = codes(style, self.color)
+                sgr = (
+                    known[style]
+                    if style in known
+                    else known.setdefault(style, codes(style, self.color))
+                )
                 if sgr is None:
                     return None
                 parts.append(f"\x1b[{sgr}m{text}\x1b[0m" if self.styled and sgr and text else text)

@@ -485,3 +485,33 @@ def test_the_fast_count_reads_no_more_than_it_needs(isolated: Path) -> None:
     assert "dlcards.store.count" in loaded
     assert not loaded & {"datetime", "collections.abc", *heavy}, loaded
     assert int(today[0]) == full()
+
+
+def test_real_paths_resolve_each_directory_once_and_agree_with_realpath(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A symlinked folder, a symlinked file (to another folder), a relative path, `..`, a
+    link to a link: the same real path as os.path.realpath, whatever was resolved before."""
+    from dlcards.prompt import real_path
+
+    (tmp_path / "real" / "d").mkdir(parents=True)
+    (tmp_path / "real" / "e").mkdir()
+    for name in ("x.yaml", "y.yaml"):
+        (tmp_path / "real" / "d" / name).write_text("x")
+    (tmp_path / "real" / "e" / "z.yaml").write_text("z")
+    (tmp_path / "linked").symlink_to(tmp_path / "real" / "d")
+    (tmp_path / "real" / "d" / "w.yaml").symlink_to(Path("..") / "e" / "z.yaml")
+    (tmp_path / "twice").symlink_to(tmp_path / "linked")
+    monkeypatch.chdir(tmp_path / "real")
+    paths = [
+        str(tmp_path / "linked" / "x.yaml"),
+        str(tmp_path / "linked" / "w.yaml"),
+        str(tmp_path / "twice" / "y.yaml"),
+        "d/x.yaml",
+        "e/../d/w.yaml",
+        str(tmp_path / "real" / "d" / "y.yaml"),
+    ]
+    remembered: dict[str, str] = {}
+    for order in (paths, paths[::-1]):
+        for path in order:
+            assert real_path(path, remembered) == os.path.realpath(path), path
