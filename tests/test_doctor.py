@@ -375,3 +375,36 @@ def test_a_sync_waits_for_the_background_check_of_the_cards_only_when_it_changes
         assert store.get_meta("deck_signature") == "v2"
         old = store.query("SELECT content_hash FROM cards WHERE id = ?", (cards[0].id,))
         assert old == [(cards[0].content_hash,)]
+
+
+def test_a_setting_or_a_quiz_answer_checks_only_the_tables_it_writes(db: Path) -> None:
+    """meta, sessions and quiz_results have no triggers: a setting checks meta alone and a quiz
+    session its own two tables before writing, so with a damaged memory index they go through
+    (at 100,000 cards the memories' check is ~0.45 s of such a command); a grade, which writes
+    the memories, is still refused."""
+    from datetime import datetime, timezone
+
+    from dlcards.store import Store
+    from tests.helpers import grade
+
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+    with Store.open(db) as store:
+        card = store.query("SELECT id FROM cards WHERE retired = 0 LIMIT 1")[0][0]
+    damage.flip_in_index(db, "sm2_due")
+    with Store.open(db) as store:
+        checked: list[str] = []
+        store.conn.set_trace_callback(checked.append)
+        store.set_setting("new_per_day", "30")
+        session = store.start_session("quiz", date(2026, 11, 26), now)
+        store.record_quiz_answer(session, card, "self", True, None, None, now)
+        store.end_session(session, now)
+        store.conn.set_trace_callback(None)
+        ran = [s for s in checked if s.startswith("PRAGMA integrity_check")]
+        assert ran == [
+            "PRAGMA integrity_check('meta')",
+            "PRAGMA integrity_check('sessions')",
+            "PRAGMA integrity_check('quiz_results')",
+        ]
+        assert store.get_meta("new_per_day") == "30"
+        with pytest.raises(Exception, match="is damaged"):
+            grade(store, card, 4, date(2026, 11, 27))

@@ -564,11 +564,11 @@ class Connection:
         return row[0] if row else None
 
     def delete_meta(self, key: str) -> None:
-        with self._write() as c:
+        with self._write(("meta",)) as c:  # no trigger on meta: no other table is touched
             c.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._write() as c:
+        with self._write(("meta",)) as c:
             c.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -511,7 +511,7 @@ class Store(Reports, Merging):
     # writes --------------------------------------------------------------------------------
 
     def start_session(self, kind: str, day: date, now: datetime) -> int:
-        with self._write() as c:
+        with self._write(("sessions",)) as c:  # no trigger on sessions
             cur = c.execute(
                 "INSERT INTO sessions (kind, day, started_at) VALUES (?, ?, ?)",
                 (kind, day.isoformat(), now.isoformat(timespec="seconds")),
@@ -519,7 +519,7 @@ class Store(Reports, Merging):
             return int(cur.lastrowid or 0)
 
     def end_session(self, session_id: int, now: datetime) -> None:
-        with self._write() as c:
+        with self._write(("sessions",)) as c:
             c.execute(
                 "UPDATE sessions SET ended_at = ? WHERE id = ?",
                 (now.isoformat(timespec="seconds"), session_id),

@@ -434,7 +434,7 @@ class Reports(Connection):
         now: datetime,
     ) -> int:
         """Log one quiz answer (its own table: quizzes never touch the schedule)."""
-        with self._write() as c:
+        with self._write(("quiz_results",)) as c:  # no trigger on quiz_results
             cur = c.execute(
                 "INSERT INTO quiz_results (session_id, card_id, answered_at, mode, correct, "
                 "given, expected) VALUES (?, ?, ?, ?, ?, ?, ?)",
