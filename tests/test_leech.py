@@ -95,6 +95,23 @@ def test_study_says_so_and_suspends_then_list_show_stats_know() -> None:
         }
     ]
     assert CARD in cli("list", "--leeches")
+    # only the leeches' decks are read, and the filters still apply
+    import dlcards.catalog
+
+    loaded: list[str] = []
+    real = dlcards.catalog.Catalog.deck
+
+    def deck(self: dlcards.catalog.Catalog, topic: str) -> object:
+        loaded.append(topic)
+        return real(self, topic)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(dlcards.catalog.Catalog, "deck", deck)
+        assert json.loads(cli("list", "--leeches", "--json")) == listed
+    assert set(loaded) == {"perceptron"}
+    assert json.loads(cli("list", "--leeches", "--json", "--topic", "gd")) == []
+    assert json.loads(cli("list", "--leeches", "--json", "--topic", "perceptron")) == listed
+    assert "unknown topic" in runner.invoke(app, ["list", "--leeches", "--topic", "nope"]).output
     stats = json.loads(cli("stats", "--json", "--today", day.isoformat()))
     assert stats["leeches"] == [{"id": CARD, "topic": "perceptron", "lapses": 8, "suspended": True}]
 

@@ -40,16 +40,24 @@ def list_cards(
     from dlcards.render import to_rich
 
     catalog = load_catalog(decks or ())
-    cards = catalog.select(topic or (), tag)
     lapses: dict[str, tuple[int, bool]] = {}
     if leeches:
         from dlcards.commands.common import synced_store
 
+        catalog.check_topics(topic or ())
+        catalog.check_tag(tag)
         with synced_store(db, decks or ()) as store:
             marked = store.leeches()
         lapses = {x.id: (x.lapses, x.suspended) for x in marked}
-        chosen = {c.id: c for c in cards}
-        cards = [chosen[x.id] for x in marked if x.id in chosen]
+        # only the leeches' decks are loaded (100,000 cards: 1.1 s to build every card)
+        topics = set(topic or ())
+        cards = [
+            card
+            for card in (catalog.card(x.id) for x in marked if catalog.topic_of(x.id))
+            if (not topics or card.topic in topics) and (tag is None or tag in card.tags)
+        ]
+    else:
+        cards = catalog.select(topic or (), tag)
     if json_:
         rows = []
         for c in cards:
