@@ -251,6 +251,15 @@ class Catalog:
             deck = self._decks.get(info.topic) or self._load(info)
             yield [card for card in deck.cards if tag is None or tag in card.tags]
 
+    def ids(self, topics: Sequence[str] = ()) -> list[str]:
+        """The ids of the cards of the given topics (all if none), in deck order, from the
+        index: no deck is loaded. An unknown topic is a UsageError."""
+        self.check_topics(topics)
+        chosen = set(topics)
+        return [
+            cid for info in self.infos if not chosen or info.topic in chosen for cid in info.ids
+        ]
+
     def select(self, topics: Sequence[str] = (), tag: str | None = None) -> list[Card]:
         """Cards of the given topics (all if none) carrying `tag` (any if None), in deck order.
         An unknown topic or a tag no card carries is a UsageError."""

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from dlcards.catalog import load_catalog, read_deck
 from dlcards.cli import app
 from dlcards.deck import Card, parse_deck
-from dlcards.errors import DeckError
+from dlcards.errors import DeckError, UsageError
 
 BAD = FIXTURES / "bad"
 runner = CliRunner()
@@ -190,10 +190,17 @@ def test_catalog_loads_only_the_decks_it_uses(monkeypatch: pytest.MonkeyPatch) -
     assert loaded == []  # the index alone
     assert catalog.card("gd-23").answer.startswith(r"$\frac{320}{64}")
     assert loaded == ["gd"]
+    # the ids of some topics or of all, in deck order, from the index alone
+    ids, every = catalog.ids(["vgp", "gd"]), catalog.ids()
+    assert loaded == ["gd"]
+    with pytest.raises(UsageError, match="unknown topic 'nope'"):
+        catalog.ids(["nope"])
     assert len(catalog.select(["gd", "vgp"])) == sum(
         len(catalog.deck(t).cards) for t in ("gd", "vgp")
     )
     assert loaded == ["gd", "vgp"]
+    assert ids == [c.id for c in catalog.select(["gd", "vgp"])]
+    assert every == [c.id for c in catalog.cards]
 
 
 def test_cache_keeps_entries_for_other_deck_sets_and_survives_damage(

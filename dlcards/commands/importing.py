@@ -61,7 +61,7 @@ def anki(
         if not collection.notes:
             raise UsageError(f"{path} holds no notes: nothing to import")
         catalog = load_catalog(extra)
-        cards = anki_progress.dlcards_cards(collection, (c.id for c in catalog.cards))
+        cards = anki_progress.dlcards_cards(collection, catalog.ids())
         new_topics: dict[str, str] = {}
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
@@ -139,8 +139,9 @@ def _to_yaml(
     from dlcards.importers.anki_notes import convert_notes, write_decks
 
     here = out.resolve()
-    taken = {d.topic for d in catalog.decks if Path(d.path).resolve().parent != here}
-    guids = {note_guid(card.id) for card in catalog.cards}
+    # from the index (the decks' files are resolved paths): no card is loaded
+    taken = {info.topic for info in catalog.infos if info.file.parent != here}
+    guids = {note_guid(cid) for cid in catalog.ids()}
     result = convert_notes(collection, taken, guids)
     if not dry_run:
         try:

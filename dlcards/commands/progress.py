@@ -99,10 +99,10 @@ def reset(
         ids = [catalog.card(card_id).id]
         what = f"card {card_id}"
     elif topic:
-        ids = [c.id for c in catalog.select(topic)]
+        ids = catalog.ids(topic)
         what = f"{plural(len(ids), 'card')} of {', '.join(topic)}"
     elif all_:
-        ids = [c.id for c in catalog.cards]
+        ids = catalog.ids()
         what = f"all {len(ids)} cards"
     else:
         raise UsageError("say what to reset: a card id, --topic T, or --all")
