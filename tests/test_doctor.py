@@ -240,6 +240,38 @@ def test_backup_of_a_damaged_database_is_refused_and_the_good_one_kept(db: Path)
     assert not [p for p in (db.parent / "backups").iterdir() if p.name.endswith(".tmp")]
 
 
+def test_a_backup_checked_while_it_is_compressed_reports_damage_first(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check and the compression run at once: a damaged database that also meets a full
+    disk is reported as damaged; a sound one that meets a full disk as the disk's error; in
+    both, nothing is put in place and no temporary file is left."""
+    import errno
+    import sqlite3
+
+    good = backup.backups(db)[0].path.read_bytes()
+
+    def full(source: Path, target: Path) -> str:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(backup, "_compress", full)
+    conn = sqlite3.connect(db)
+    try:
+        with pytest.raises(OSError, match="No space left"):
+            backup.make(conn, db, date(2031, 1, 1))
+    finally:
+        conn.close()
+    damage.flip_in_index(db, "reviews_card_time")
+    conn = sqlite3.connect(db)
+    try:
+        with pytest.raises(backup.DamagedError, match="is damaged"):
+            backup.make(conn, db, date(2031, 1, 2))
+    finally:
+        conn.close()
+    assert [b.path.read_bytes() for b in backup.backups(db)] == [good]
+    assert not [p for p in (db.parent / "backups").iterdir() if p.name.endswith(".tmp")]
+
+
 def test_rotation_keeps_7_daily_4_weekly_12_monthly(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     folder = backup.folder_of(db)

@@ -25,6 +25,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -140,11 +141,22 @@ def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None
     target = folder / backup_name(db, day, event)
     snapshot, packed = (_temp(folder, db.stem) for _ in range(2))
     try:
-        dest = sqlite3.connect(snapshot)
+        dest = sqlite3.connect(snapshot, check_same_thread=False)  # checked on another thread
         try:
             conn.backup(dest)  # every page in one step: one consistent snapshot
             dest.execute("PRAGMA journal_mode = DELETE")  # no -wal beside the copy
-            problems = integrity_problems(dest)
+            # The check and the compression both only read the copy: the check runs in
+            # SQLite's C code on a thread of its own (without the GIL) while the copy is
+            # compressed and read back here; nothing is put in place before both are done.
+            with ThreadPoolExecutor(1) as pool:
+                checking = pool.submit(integrity_problems, dest)
+                failed: OSError | None = None
+                try:
+                    digest = _compress(snapshot, packed)
+                    written = _gunzip_digest(packed)
+                except OSError as err:  # reported after the check: a damaged file comes first
+                    failed = err
+                problems = checking.result()
         finally:
             dest.close()
         if problems:
@@ -152,8 +164,9 @@ def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None
                 f"database {db} is damaged ({'; '.join(problems[:2])}); nothing was written. "
                 "Run `dlcards doctor` to repair it or restore a backup"
             )
-        digest = _compress(snapshot, packed)
-        if _gunzip_digest(packed) != digest:  # read back what was written
+        if failed is not None:
+            raise failed
+        if written != digest:  # read back what was written
             raise OSError(f"backup {target} did not read back as written")
         os.replace(packed, target)
         _fsync_dir(folder)
