@@ -756,3 +756,87 @@ def test_ordered_map_keeps_order_and_raises_the_workers_error() -> None:
         "raised seven",
         "broken BrokenProcessPool",
     ]
+
+
+REVIEW_COLUMNS = {  # each checked column, with values of every kind its damage could take
+    "card_id": ["gd-23", 7, b"gd"],  # NOT NULL columns: SQLite itself refuses a NULL
+    "reviewed_at": ["2026-11-01T09:00:00+00:00", 3.5],
+    "day": [
+        "2026-11-01",
+        "2026-02-30",
+        "0000-01-01",
+        "2026-W44-7",
+        "20261101",
+        "",
+        5,
+        "２０２６-11-01",
+        "2026-11-01 ",
+        "2023-02-29",
+        "2024-02-29",
+    ],
+    "grade": [0, 5, 6, -1, 4.0, 4.5, "4", "x"],
+    "kind": ["scheduled", "redrill", "Scheduled", "", 1],
+    "ef_before": [250, 129, 1_000_001, 250.0, 250.5, "250x", None],
+    "interval_after": [0, 6, -1, 4_000_001, 6.0, "six", None],
+    "reps_before": [0, 10_000_001, None, 1.5],
+    "lapses_after": [0, -3, None, "0x"],
+    "due_before": ["2026-11-02", "", None, "2026-13-01", "tomorrow", 1],
+    "due_after": ["2026-11-02", "2026-11-31", "2026-04-31", None],
+    "last_review_before": [None, "", "2026-10-30", "30/10/2026", 0],
+    "seconds": [None, 4.5, 0, -1.0, 2e9, float("inf"), "4.5s", 3],
+}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    changes=st.lists(
+        st.sampled_from(sorted(REVIEW_COLUMNS)).flatmap(
+            lambda column: st.tuples(st.just(column), st.sampled_from(REVIEW_COLUMNS[column]))
+        ),
+        max_size=3,
+    )
+)
+def test_the_logs_sql_check_passes_only_rows_the_row_check_passes(
+    changes: list[tuple[str, object]],
+) -> None:
+    """`rows.REVIEW_ROW_OK` (the export's check of a million rows in SQL) may doubt a sound
+    row, never pass one `check_review` refuses: values of every type and shape, stored in the
+    reviews table's own column types (its affinities convert some, as SQLite does)."""
+    from dlcards.errors import StoreError
+    from dlcards.store.rows import REVIEW_ROW_OK, check_review
+
+    conn = sqlite3.connect(":memory:")
+    schema = sqlite3.connect(_graded_db_path())
+    sql = schema.execute("SELECT sql FROM sqlite_master WHERE name = 'reviews'").fetchone()[0]
+    row = schema.execute("SELECT * FROM reviews ORDER BY id LIMIT 1").fetchone()
+    columns = [r[1] for r in schema.execute("PRAGMA table_info(reviews)")]
+    schema.close()
+    conn.execute(sql.replace('REFERENCES "cards"("id")', "").replace(
+        'REFERENCES "sessions"("id")', ""))  # fmt: skip
+    conn.execute(f"INSERT INTO reviews VALUES ({', '.join('?' * len(row))})", row)
+    for column, value in changes:
+        conn.execute(f"UPDATE reviews SET {column} = ?", (value,))
+    stored = conn.execute("SELECT * FROM reviews").fetchone()
+    vouched = conn.execute(f"SELECT count(*) FROM reviews WHERE {REVIEW_ROW_OK}").fetchone()[0]
+    try:
+        check_review(columns, stored)
+        sound = True
+    except StoreError:
+        sound = False
+    assert sound or not vouched, (changes, stored)
+    if not changes:
+        assert vouched  # a sound row as the program writes it is not doubted
+
+
+_GRADED: list[Path] = []
+
+
+def _graded_db_path() -> Path:
+    """A database with a few graded reviews (made once for the property test)."""
+    if not _GRADED:
+        import tempfile
+
+        path = Path(tempfile.mkdtemp(prefix="dlcards-log-")) / "p.db"
+        _graded_db(path).close()
+        _GRADED.append(path)
+    return _GRADED[0]

@@ -15,6 +15,7 @@ from dlcards.store.rows import (
     COUNT_RANGE,
     EF_RANGE,
     INTERVAL_RANGE,
+    REVIEW_ROW_OK,
     STABILITY_RANGE,
     DayCount,
     Leech,
@@ -464,11 +465,17 @@ class Reports(Connection):
     # the log -------------------------------------------------------------------------------
 
     def review_log(self) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """The whole log (column names, rows in id order), every value checked."""
+        """The whole log (column names, rows in id order), every value checked: by SQL, then
+        in Python the rows SQL could not vouch for (`rows.REVIEW_ROW_OK`), in id order, so the
+        first bad row is named as a check of every row would name it."""
         columns = [r[0] for r in self.query("SELECT name FROM pragma_table_info('reviews')")]
         rows = self.query("SELECT * FROM reviews ORDER BY id")
-        for row in rows:
-            check_review(columns, row)
+        doubtful = {r[0] for r in self.query(f"SELECT id FROM reviews WHERE NOT ({REVIEW_ROW_OK})")}
+        if doubtful:
+            at = columns.index("id")
+            for row in rows:
+                if row[at] in doubtful:
+                    check_review(columns, row)
         return columns, rows
 
     def review_count(self) -> int:
