@@ -264,15 +264,17 @@ class Catalog:
         """Cards of the given topics (all if none) carrying `tag` (any if None), in deck order.
         An unknown topic or a tag no card carries is a UsageError."""
         self.check_topics(topics)
-        self.check_tag(tag)
         chosen = set(topics)
-        return [
+        cards = [
             card
             for info in self.infos
             if not chosen or info.topic in chosen
             for card in self.deck(info.topic).cards
             if tag is None or tag in card.tags
         ]
+        if not cards:  # a tag the chosen cards carry is known without reading the other decks
+            self.check_tag(tag)
+        return cards
 
 
 def _info(deck: Deck, file: Path, stamp: str) -> DeckInfo:

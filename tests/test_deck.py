@@ -203,6 +203,32 @@ def test_catalog_loads_only_the_decks_it_uses(monkeypatch: pytest.MonkeyPatch) -
     assert every == [c.id for c in catalog.cards]
 
 
+def test_a_tag_the_chosen_cards_carry_needs_no_other_deck(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Choosing by topic and tag reads the topic's deck only when its cards carry the tag; an
+    unknown tag is still an error, and a tag only other topics carry gives no card."""
+    import dlcards.catalog as catalog_mod
+
+    catalog = load_catalog()
+    loaded: list[str] = []
+    real = catalog_mod.Catalog.deck
+
+    def deck(self: catalog_mod.Catalog, topic: str) -> object:
+        loaded.append(topic)
+        return real(self, topic)
+
+    monkeypatch.setattr(catalog_mod.Catalog, "deck", deck)
+    chosen = catalog.select(["gd"], "math")
+    assert chosen and all(c.topic == "gd" and "math" in c.tags for c in chosen)
+    assert set(loaded) == {"gd"}
+    with pytest.raises(UsageError, match="unknown tag 'nope'"):
+        catalog.select(["gd"], "nope")
+    others = {t for c in catalog.cards for t in c.tags} - {
+        t for c in real(catalog, "gd").cards for t in c.tags
+    }
+    assert others  # "interview": cce, bce, loss and robust carry it
+    assert catalog.select(["gd"], sorted(others)[0]) == []
+
+
 def test_cache_keeps_entries_for_other_deck_sets_and_survives_damage(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
