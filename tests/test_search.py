@@ -328,6 +328,45 @@ def test_study_and_quiz_take_the_same_query() -> None:
     assert "found none" in none.output
 
 
+def test_quiz_on_a_search_reads_only_the_decks_it_found_cards_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Self-graded questions on the found cards (in deck order, as every other way of choosing
+    gives them) read the decks those cards are in and no other; a tag or topic still narrows
+    them, and an unknown tag is still the error."""
+    import dlcards.catalog
+    import dlcards.quiz
+
+    found = json.loads(runner.invoke(app, ["search", "momentum", "--json", "-n", "99"]).output)
+    topics = {c["topic"] for c in found["cards"]}
+    assert 0 < len(topics) < 9
+    loaded: list[str] = []
+    real_deck, real_build = dlcards.catalog.Catalog.deck, dlcards.quiz.build_quiz
+    chosen: list[list[str]] = []
+
+    def deck(self: dlcards.catalog.Catalog, topic: str) -> object:
+        loaded.append(topic)
+        return real_deck(self, topic)
+
+    def build(cards: list[Card], *args: object) -> object:
+        chosen.append([c.id for c in cards])
+        return real_build(cards, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dlcards.catalog.Catalog, "deck", deck)
+    monkeypatch.setattr(dlcards.quiz, "build_quiz", build)
+    quiz = runner.invoke(app, ["quiz", "--search", "momentum", "-n", "2"], input="q\n")
+    assert quiz.exit_code == 0, quiz.output
+    assert set(loaded) == topics
+    catalog = load_catalog(())
+    ids = {c["id"] for c in found["cards"]}
+    assert chosen == [[c.id for c in catalog.select() if c.id in ids]]
+    narrowed = runner.invoke(app, ["quiz", "--search", "momentum", "--topic", "gd"], input="q\n")
+    assert narrowed.exit_code == 0
+    assert chosen[-1] == [c.id for c in catalog.select(["gd"]) if c.id in ids]
+    unknown = runner.invoke(app, ["quiz", "--search", "momentum", "--tag", "nope"], input="q\n")
+    assert unknown.exit_code != 0 and "unknown tag 'nope'" in unknown.output
+
+
 @pytest.mark.fresh_db  # a first run: no default database or cache yet
 def test_a_version_6_database_is_indexed_and_its_leeches_marked(isolated: Path) -> None:
     import sqlite3

@@ -510,17 +510,28 @@ def quiz(
     with opened_store(db) as store:
         catalog = sync_if_needed(store, decks or ()) or load_catalog(decks or ())
         topics = list(topic or ())
-        cards = catalog.select(topics, tag)
         if search is not None:
             from dlcards.commands.common import schedule_of
             from dlcards.search import parse
 
+            catalog.check_topics(topics)  # an unknown topic first, as select says it
             hits, _ = store.search(parse(search), day, schedule_of(store).name)
             found = {hit.id for hit in hits}
-            cards = [c for c in cards if c.id in found]
+            # the found cards in deck order, as select gives them, reading only their decks
+            cards = [
+                card
+                for info in catalog.infos
+                if (not topics or info.topic in topics) and not found.isdisjoint(info.ids)
+                for card in catalog.deck(info.topic).cards
+                if card.id in found and (tag is None or tag in card.tags)
+            ]
+            if not cards:
+                catalog.check_tag(tag)
+        else:
+            cards = catalog.select(topics, tag)
         questions = build_quiz(
             cards,
-            catalog.cards,
+            catalog.cards if mode == "choice" else (),  # distractors: multiple choice only
             random.Random(seed),
             count,
             "choice" if mode == "choice" else "self",
