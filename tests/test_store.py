@@ -611,3 +611,20 @@ def test_a_bulk_merge_refuses_an_invalid_log_row_as_the_trigger_does(store: Stor
     assert sorted(store.query("SELECT type, name, sql FROM sqlite_master")) == schema
     with pytest.raises(StoreError, match="invalid review row"), store._write() as c:
         c.execute(insert, ("a", 4, "redo"))  # the trigger is back
+
+
+def test_the_store_package_names_what_its_core_defines() -> None:
+    """`dlcards.store` loads its names from `dlcards.store.core` on first use: the two lists
+    of names (the facade's, which needs no import, and the core's, for type checkers) are one
+    list, every name resolves, and a submodule still imports as a module."""
+    import importlib
+
+    import dlcards.store as facade
+    from dlcards.store import core
+
+    assert facade.__all__ == core.__all__
+    for name in facade.__all__:
+        assert getattr(facade, name) is getattr(core, name)
+    assert importlib.import_module("dlcards.store.backup").__name__ == "dlcards.store.backup"
+    with pytest.raises(AttributeError):
+        facade.no_such_name  # noqa: B018
