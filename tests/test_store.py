@@ -628,3 +628,45 @@ def test_the_store_package_names_what_its_core_defines() -> None:
     assert importlib.import_module("dlcards.store.backup").__name__ == "dlcards.store.backup"
     with pytest.raises(AttributeError):
         facade.no_such_name  # noqa: B018
+
+
+def test_tagged_cards_are_those_the_decks_choose(isolated: Path) -> None:
+    """`Store.tagged` (how `study --tag` chooses, without loading decks) gives what
+    Catalog.select gives after a sync, for every tag and with topics; a suspended card is
+    among them, a card gone from the decks is not."""
+    from typer.testing import CliRunner
+
+    from dlcards.catalog import load_catalog
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["suspend", "cce-24"]).exit_code == 0
+    catalog = load_catalog()
+    tags = sorted({t for c in catalog.cards for t in c.tags})
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        for tag in tags:
+            for topics in ([], ["cce"], ["gd", "loss"]):
+                assert store.tagged(tag, topics) == [c.id for c in catalog.select(topics, tag)]
+        assert "cce-24" in store.tagged(catalog.card("cce-24").tags[0])
+        store.conn.execute("UPDATE cards SET retired = 1 WHERE id = 'gd-23'")
+        assert "gd-23" not in store.tagged("math")
+        assert store.tagged("no-such-tag") == []
+
+
+def test_study_by_tag_reads_no_deck_to_choose(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`study --tag T` chooses from the synced cards' tags; an unknown tag is still an error."""
+    from typer.testing import CliRunner
+
+    import dlcards.catalog
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["due"]).exit_code == 0
+    monkeypatch.setattr(dlcards.catalog.Catalog, "select", lambda *a: pytest.fail("select"))
+    done = runner.invoke(app, ["study", "--tag", "interview", "--new", "1"], input="\n5\nq\n")
+    assert done.exit_code == 0, done.output
+    assert "saved: " in done.output
+    unknown = runner.invoke(app, ["study", "--tag", "nope"])
+    assert unknown.exit_code == 2 and "unknown tag 'nope'" in unknown.output

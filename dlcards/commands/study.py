@@ -364,7 +364,11 @@ def run(
         catalog = sync_if_needed(store, decks) or load_catalog(decks)
         topics = list(topic)
         catalog.check_topics(topics)
-        allowed = [c.id for c in catalog.select(topics, tag)] if tag else None
+        allowed = None
+        if tag:  # from the synced cards' tags: no deck is read to choose them
+            allowed = store.tagged(tag, topics)
+            if not allowed:
+                catalog.check_tag(tag)  # an unknown tag is the error; a known one: none here
         settings = store.settings()
         schedule = schedule_of(store)
         by = schedule.name

@@ -265,6 +265,21 @@ class Reports(Connection):
         )
         return [Leech(r[0], r[1], int(r[2]), bool(r[3])) for r in rows]
 
+    def tagged(self, tag: str, topics: Sequence[str] = ()) -> list[str]:
+        """Ids of the active cards carrying `tag` (as the last sync stored their tags), of
+        the given topics (all if none), in deck order: what `Catalog.select` gives after a
+        sync, without loading a deck."""
+        chosen = list(topics)
+        where = f" AND topic IN ({', '.join('?' * len(chosen))})" if chosen else ""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT id FROM cards WHERE retired = 0 AND instr(tags, ?) > 0"
+                f"{where} ORDER BY position",
+                (f" {tag} ", *chosen),
+            ).fetchall()
+        )
+        return [text_of(r[0], "?", "cards.id") for r in rows]
+
     def reviews_by_day(self, since: date, until: date) -> list[DayCount]:
         """Per day with reviews from `since` to `until`: all, scheduled and passed reviews
         (a range of the `review_days` tally, which triggers keep equal to the log)."""
