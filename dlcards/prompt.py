@@ -125,6 +125,24 @@ def _database(given: str | None) -> str | None:
     return os.path.join(home, "dlcards", "dlcards.db")
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def given_day(text: str) -> str | None:
+    """The ISO day `dlcards.days.today_from` accepts in `text` (a --today or DLCARDS_TODAY:
+    YYYY-MM-DD in ASCII digits, a real calendar day from 2000-01-01 to 2199-12-31), without
+    datetime; None where it refuses the text (the full command says why)."""
+    day = text.strip()
+    digits = day[:4] + day[5:7] + day[8:]
+    if not (len(day) == 10 and day[4] == day[7] == "-" and digits.isascii() and digits.isdigit()):
+        return None
+    year, month, dom = int(day[:4]), int(day[5:7]), int(day[8:])
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    if not 1 <= month <= 12 or not 1 <= dom <= _MONTH_DAYS[month - 1] + (month == 2 and leap):
+        return None
+    return day if "2000-01-01" <= day <= "2199-12-31" else None
+
+
 def count(argv: list[str]) -> int | None:
     """The count for `argv`, or None when the full command must answer."""
     found = options(argv)
@@ -134,18 +152,16 @@ def count(argv: list[str]) -> int | None:
     if path is None or not os.path.isfile(path):
         return None  # a first run: the full command creates and syncs the database
     option = found.get("--today")
-    if option is None and not os.environ.get("DLCARDS_TODAY", "").strip():
+    given = option if option is not None else os.environ.get("DLCARDS_TODAY", "").strip()
+    if option is None and not given:
         import time
 
-        day = time.strftime("%Y-%m-%d")  # date.today()'s local calendar date, without datetime
+        day = time.strftime("%Y-%m-%d")  # date.today(), without datetime
     else:
-        from dlcards.days import today_from
-        from dlcards.errors import DlcardsError
-
-        try:
-            day = today_from(option).isoformat()
-        except DlcardsError:
+        checked = given_day(given)
+        if checked is None:
             return None  # the full command says what is wrong with it
+        day = checked
     seen = observe()
     if seen is None:
         return None

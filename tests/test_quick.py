@@ -7,10 +7,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import helpers as h
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dlcards import quick
@@ -477,6 +480,7 @@ def test_the_fast_count_reads_no_more_than_it_needs(isolated: Path) -> None:
     added = set(after[1].split()) - set(before[0].split())
     assert "dlcards.store.count" in added  # the count was read here, not by the full command
     heavy = {"typing", "re", "json", "pathlib", "dlcards.store.core", "typer", "rich", "yaml"}
+    heavy |= {"datetime", "collections.abc"}  # --today is read without datetime too
     assert not added & heavy, added & heavy
     # without --today: the local date from the time module, no datetime (sqlite3's C module
     # is read without the package's date adapters), and the full command's number
@@ -518,3 +522,29 @@ def test_real_paths_resolve_each_directory_once_and_agree_with_realpath(
     for order in (paths, paths[::-1]):
         for path in order:
             assert real_path(path, remembered) == os.path.realpath(path), path
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.one_of(
+        st.dates(date(1999, 12, 25), date(2200, 1, 5)).map(date.isoformat),
+        st.tuples(st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32)).map(
+            lambda t: f"{t[0]:04d}-{t[1]:02d}-{t[2]:02d}"
+        ),
+        st.text("0123456789-/ W２\\t", max_size=12),
+        st.sampled_from(["2026-11-26 ", " 2026-11-26", "2024-02-29", "2023-02-29", "2100-02-29",
+                         "2000-02-29", "20261126", "2026-W48-4", "２０２６-11-26", ""]),
+    )
+)  # fmt: skip
+def test_the_prompts_day_is_what_today_from_accepts(text: str) -> None:
+    """The prompt reads --today and DLCARDS_TODAY without datetime: the same day
+    `days.today_from` gives, and None wherever it refuses (then the full command says why)."""
+    from dlcards.days import today_from
+    from dlcards.errors import UsageError
+    from dlcards.prompt import given_day
+
+    try:
+        expected: str | None = today_from(text).isoformat()
+    except UsageError:
+        expected = None
+    assert given_day(text) == expected
