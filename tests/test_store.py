@@ -670,3 +670,34 @@ def test_study_by_tag_reads_no_deck_to_choose(
     assert "saved: " in done.output
     unknown = runner.invoke(app, ["study", "--tag", "nope"])
     assert unknown.exit_code == 2 and "unknown tag 'nope'" in unknown.output
+
+
+def test_study_by_tag_and_search_takes_the_cards_both_choose(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--tag and --search together: the found cards that carry the tag, in the search's order
+    (the session is offered exactly those)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import dlcards.session
+    from dlcards.catalog import load_catalog
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    found = json.loads(runner.invoke(app, ["search", "loss", "--json", "-n", "999"]).output)
+    catalog = load_catalog()
+    want = [c["id"] for c in found["cards"] if "interview" in catalog.card(c["id"]).tags]
+    assert 0 < len(want) < len(found["cards"])
+    offered: list[object] = []
+    real = dlcards.session.StudySession.__init__
+
+    def spy(self: object, store: object, schedule: object, allowed: object, *a: object) -> None:
+        offered.append(allowed)
+        real(self, store, schedule, allowed, *a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dlcards.session.StudySession, "__init__", spy)
+    done = runner.invoke(app, ["study", "--tag", "interview", "--search", "loss"], input="q\n")
+    assert done.exit_code == 0, done.output
+    assert offered == [want]

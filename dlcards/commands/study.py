@@ -376,7 +376,10 @@ def run(
             from dlcards.search import parse
 
             found = [hit.id for hit in store.search(parse(search), day, by)[0]]
-            allowed = found if allowed is None else [c for c in found if c in set(allowed)]
+            if allowed is not None:  # both: the found cards that carry the tag
+                tagged = set(allowed)
+                found = [c for c in found if c in tagged]
+            allowed = found
         new_limit = new if new is not None else settings.new_per_day
         cap = settings.review_cap
         session = StudySession(
