@@ -19,6 +19,12 @@ SEED = Path(__file__).resolve().parent / "data" / "seed.txt"  # the source, see 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# Many tests start dlcards in a fresh interpreter (kill, concurrency, the fast entry point). With
+# PYTHONDONTWRITEBYTECODE set, as some environments set it, none of them may cache bytecode and
+# each compiles every module it imports again (~37 ms a process for the CLI's modules here, in a
+# suite that starts a few hundred). Bytecode in __pycache__ (git-ignored) changes no behaviour.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 @pytest.fixture(scope="session")
 def synced_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
