@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -260,17 +261,24 @@ class Catalog:
             cid for info in self.infos if not chosen or info.topic in chosen for cid in info.ids
         ]
 
-    def select(self, topics: Sequence[str] = (), tag: str | None = None) -> list[Card]:
-        """Cards of the given topics (all if none) carrying `tag` (any if None), in deck order.
+    def select(
+        self,
+        topics: Sequence[str] = (),
+        tag: str | None = None,
+        within: AbstractSet[str] | None = None,
+    ) -> list[Card]:
+        """Cards of the given topics (all if none) carrying `tag` (any if None), and among
+        `within` when given (a deck holding none of those ids is not read), in deck order.
         An unknown topic or a tag no card carries is a UsageError."""
         self.check_topics(topics)
         chosen = set(topics)
         cards = [
             card
             for info in self.infos
-            if not chosen or info.topic in chosen
+            if (not chosen or info.topic in chosen)
+            and (within is None or not within.isdisjoint(info.ids))
             for card in self.deck(info.topic).cards
-            if tag is None or tag in card.tags
+            if (within is None or card.id in within) and (tag is None or tag in card.tags)
         ]
         if not cards:  # a tag the chosen cards carry is known without reading the other decks
             self.check_tag(tag)

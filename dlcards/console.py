@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from dlcards.errors import one_line
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from rich.console import Console
     from rich.segment import Segment
@@ -216,3 +216,45 @@ class PlainTable:
                 style = styles.get(name) or styles.setdefault(name, Style.parse(name))
                 yield Segment(text, style)
             yield Segment.line()
+
+
+def print_table(
+    columns: list[tuple[str, str, str]],
+    rows: list[list[str]],
+    texts: Sequence[Sequence[tuple[str, str]]] = (),
+    no_wrap: Sequence[str] = (),
+) -> None:
+    """`rows` as `rich.table.Table(box=None, header_style="bold", pad_edge=False)` prints them,
+    the last row (a total) after a section, then `texts` (lines of (text, style) segments) as
+    rich prints a Text of each: by `dlcards.lite` without importing rich where it can, else by
+    rich (a PlainTable when the cells are plain and fit). `columns`: (header, style, "left" or
+    "right"); `no_wrap`: the headers of the columns rich must not wrap."""
+    from dlcards import lite
+
+    plain = PlainTable.of(columns, rows, None)
+    if plain is not None and lite.write(plain.segments(), texts):
+        return
+    console = out()
+    if plain is not None and plain.width <= console.width:
+        console.print(plain)
+    else:
+        from rich.table import Table
+
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for header, style, justify in columns:
+            table.add_column(
+                header,
+                style=style,
+                justify=justify,  # type: ignore[arg-type]
+                no_wrap=header in no_wrap,
+            )
+        for row in rows[:-1]:
+            table.add_row(*row)
+        table.add_section()
+        table.add_row(*rows[-1])
+        console.print(table)
+    if texts:
+        from rich.text import Text
+
+        for line in texts:
+            console.print(Text.assemble(*line))

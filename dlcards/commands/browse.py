@@ -45,7 +45,6 @@ def list_cards(
         from dlcards.commands.common import synced_store
 
         catalog.check_topics(topic or ())
-        catalog.check_tag(tag)
         with synced_store(db, decks or ()) as store:
             marked = store.leeches()
         lapses = {x.id: (x.lapses, x.suspended) for x in marked}
@@ -56,6 +55,8 @@ def list_cards(
             for card in (catalog.card(x.id) for x in marked if catalog.topic_of(x.id))
             if (not topics or card.topic in topics) and (tag is None or tag in card.tags)
         ]
+        if not cards:
+            catalog.check_tag(tag)  # read every deck only to tell an unknown tag from none here
     else:
         cards = catalog.select(topic or (), tag)
     if json_:

@@ -516,17 +516,7 @@ def quiz(
 
             catalog.check_topics(topics)  # an unknown topic first, as select says it
             hits, _ = store.search(parse(search), day, schedule_of(store).name)
-            found = {hit.id for hit in hits}
-            # the found cards in deck order, as select gives them, reading only their decks
-            cards = [
-                card
-                for info in catalog.infos
-                if (not topics or info.topic in topics) and not found.isdisjoint(info.ids)
-                for card in catalog.deck(info.topic).cards
-                if card.id in found and (tag is None or tag in card.tags)
-            ]
-            if not cards:
-                catalog.check_tag(tag)
+            cards = catalog.select(topics, tag, within={hit.id for hit in hits})
         else:
             cards = catalog.select(topics, tag)
         questions = build_quiz(

@@ -17,7 +17,7 @@ from typing import Any
 def topics(decks: Sequence[str], json_: bool) -> None:
     """List the topics: slug, title, number of cards and of math cards."""
     from dlcards.catalog import load_catalog
-    from dlcards.console import out, plural, print_json
+    from dlcards.console import plural, print_json
 
     catalog = load_catalog(decks)
     rows: list[dict[str, Any]] = [
@@ -33,8 +33,7 @@ def topics(decks: Sequence[str], json_: bool) -> None:
     if json_:
         print_json(rows)
         return
-    from dlcards import lite
-    from dlcards.console import PlainTable
+    from dlcards.console import print_table
 
     columns = [
         ("topic", "cyan", "left"),
@@ -49,23 +48,7 @@ def topics(decks: Sequence[str], json_: bool) -> None:
         str(sum(r["cards"] for r in rows)),
         str(sum(r["math"] for r in rows)),
     ]
-    plain = PlainTable.of(columns, [*cells, total], None)
-    if plain is not None and lite.write(plain.segments()):
-        return
-    console = out()
-    if plain is not None and plain.width <= console.width:
-        console.print(plain)
-        return
-    from rich.table import Table
-
-    table = Table(title=None, box=None, header_style="bold", pad_edge=False)
-    for header, style, justify in columns:
-        table.add_column(header, style=style, no_wrap=header == "topic", justify=justify)  # type: ignore[arg-type]
-    for row_cells in cells:
-        table.add_row(*row_cells)
-    table.add_section()
-    table.add_row(*total)
-    console.print(table)
+    print_table(columns, [*cells, total], no_wrap=("topic",))
 
 
 def card_json(card: Any, title: str) -> dict[str, Any]:
@@ -176,7 +159,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     """How many cards are due today and how many are new, per topic; how many due reviews wait
     beyond the daily review cap (reviews_per_day), most overdue first."""
     from dlcards.commands.common import schedule_of, synced_store, today_from
-    from dlcards.console import out, print_json
+    from dlcards.console import print_json
     from dlcards.limits import cap_left, today_counts
 
     day = today_from(today)
@@ -213,13 +196,11 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     if json_:
         print_json(data)
         return
-    from dlcards import lite
-    from dlcards.console import PlainTable
+    from dlcards.console import print_table
 
     columns = [("topic", "cyan", "left"), ("due", "green", "right"), ("new", "blue", "right")]
     rows = [[c.topic, str(c.due), str(c.new)] for c in counts]
     rows.append(["total", str(total_due), str(total_new)])
-    table = PlainTable.of(columns, rows, None)
     today_line = [
         ("Today: ", ""),
         (str(due_today), "bold green"),
@@ -249,26 +230,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
                 (" (most overdue first; `dlcards config reviews_per_day N` to change)", ""),
             ]
         )
-    if table is not None and lite.write(table.segments(), lines):
-        return
-    from rich.text import Text
-
-    console = out()
-    if table is not None and table.width <= console.width:
-        console.print(table)
-    else:
-        from rich.table import Table
-
-        rich_table = Table(box=None, header_style="bold", pad_edge=False)
-        for header, style, justify in columns:
-            rich_table.add_column(header, style=style, justify=justify)  # type: ignore[arg-type]
-        for row in rows[:-1]:
-            rich_table.add_row(*row)
-        rich_table.add_section()
-        rich_table.add_row(*rows[-1])
-        console.print(rich_table)
-    for line in lines:
-        console.print(Text.assemble(*line))
+    print_table(columns, rows, lines)
 
 
 def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) -> None:
