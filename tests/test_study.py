@@ -176,6 +176,11 @@ def test_empty_sessions_say_why() -> None:
     assert out.strip() == "Nothing to study: --reviews 0 and --new 0 allow no cards."
     out = study([], "--new", "0")
     assert "--new 0 allows no new cards" in out and "used up" not in out
+    # new cards count against the review cap: with none left, --new is not what to raise
+    assert runner.invoke(app, ["config", "reviews_per_day", "0"]).exit_code == 0
+    out = " ".join(study([], "--new", "3").split())
+    assert "The daily review cap (0) leaves no room for new cards" in out
+    assert "used up" not in out and "--new" not in out
 
 
 def test_line_protocol_hints_do_not_say_space() -> None:

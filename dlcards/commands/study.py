@@ -433,6 +433,14 @@ def run(
     return code
 
 
+def _cap_reached(store: Store, day: date) -> bool:
+    """No review, new or due, is left under the daily review cap today."""
+    from dlcards.limits import cap_left
+
+    cap = store.settings().review_cap
+    return cap is not None and cap_left(cap, store.reviews_today(day)) == 0
+
+
 def _nothing_to_study(
     store: Store,
     by: str,
@@ -465,6 +473,12 @@ def _nothing_to_study(
             reasons.append("--new 0 allows no new cards")
         elif new is None and store.settings().new_per_day == 0:
             reasons.append("the new_per_day setting is 0 (raise it with --new or `dlcards config`)")
+        elif _cap_reached(store, day):  # new cards count against the review cap, as in Anki
+            cap = store.settings().review_cap
+            reasons.append(
+                f"the daily review cap ({cap}) leaves no room for new cards (raise it with "
+                "`dlcards config reviews_per_day N`)"
+            )
         else:
             reasons.append("new cards for today are used up (raise with --new)")
     nxt = store.next_due(day, by)
