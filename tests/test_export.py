@@ -797,7 +797,7 @@ REVIEW_COLUMNS = {  # each checked column, with values of every kind its damage 
     )
 )
 def test_the_logs_sql_check_passes_only_rows_the_row_check_passes(
-    changes: list[tuple[str, object]],
+    graded_db_path: Path, changes: list[tuple[str, object]]
 ) -> None:
     """`rows.REVIEW_ROW_OK` (the export's check of a million rows in SQL) may doubt a sound
     row, never pass one `check_review` refuses: values of every type and shape, stored in the
@@ -806,7 +806,7 @@ def test_the_logs_sql_check_passes_only_rows_the_row_check_passes(
     from dlcards.store.rows import REVIEW_ROW_OK, check_review
 
     conn = sqlite3.connect(":memory:")
-    schema = sqlite3.connect(_graded_db_path())
+    schema = sqlite3.connect(graded_db_path)
     sql = schema.execute("SELECT sql FROM sqlite_master WHERE name = 'reviews'").fetchone()[0]
     row = schema.execute("SELECT * FROM reviews ORDER BY id LIMIT 1").fetchone()
     columns = [r[1] for r in schema.execute("PRAGMA table_info(reviews)")]
@@ -828,15 +828,10 @@ def test_the_logs_sql_check_passes_only_rows_the_row_check_passes(
         assert vouched  # a sound row as the program writes it is not doubted
 
 
-_GRADED: list[Path] = []
-
-
-def _graded_db_path() -> Path:
-    """A database with a few graded reviews (made once for the property test)."""
-    if not _GRADED:
-        import tempfile
-
-        path = Path(tempfile.mkdtemp(prefix="dlcards-log-")) / "p.db"
-        _graded_db(path).close()
-        _GRADED.append(path)
-    return _GRADED[0]
+@pytest.fixture(scope="session")
+def graded_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with a few graded reviews, made once for the property test (session-scoped,
+    so hypothesis may share it between examples, and pytest removes it)."""
+    path = tmp_path_factory.mktemp("graded") / "p.db"
+    _graded_db(path).close()
+    return path
