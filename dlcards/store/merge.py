@@ -563,6 +563,17 @@ def _gc_paused(pause: bool) -> Iterator[None]:
         gc.enable()
 
 
+def sort_threads(c: sqlite3.Connection) -> None:
+    """Let SQLite sort with helper threads, one per core (at most 4), for the indexes a bulk
+    write builds again: CREATE INDEX sorts the whole table, and its sorter splits the work
+    between threads only when asked. Building the log's three indexes over 1,000,000 rows on 2
+    cores: 2.0 -> 1.4 s (threads=0 vs 2; 4 threads were slower there, 1.6 s)."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    c.execute(f"PRAGMA threads = {min(cores or 1, 4)}")
+
+
 class Bulk:
     """What a block in `bulk_indexes` did that its end needs to know."""
 
@@ -602,6 +613,7 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
     ).fetchall()
     for name, _ in sqls:
         c.execute(f'DROP INDEX "{name}"')
+    sort_threads(c)
     check = c.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
         (REVIEW_CHECK.split()[2],),
@@ -647,6 +659,7 @@ def bulk_cards(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
     ).fetchall()
     for kind, name, _ in made:
         c.execute(f'DROP {kind.upper()} "{name}"')
+    sort_threads(c)
     yield
     for _, _, sql in made:
         c.execute(sql)
