@@ -440,3 +440,38 @@ def test_a_setting_or_a_quiz_answer_checks_only_the_tables_it_writes(db: Path) -
         assert store.get_meta("new_per_day") == "30"
         with pytest.raises(Exception, match="is damaged"):
             grade(store, card, 4, date(2026, 11, 27))
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["two-connections", "one-connection"])
+@pytest.mark.parametrize("index", ["sm2_due", "cards_active", "fsrs_due"])
+def test_a_damaged_session_table_stops_a_suspend_before_it_writes(
+    db: Path, monkeypatch: pytest.MonkeyPatch, index: str, parallel: bool
+) -> None:
+    """The session tables are checked before a process's first write: on two connections at
+    once in a big file (forced here for a small one), on one otherwise; either way a damaged
+    index of any of them stops the write and is named."""
+    from dlcards.store import connection
+
+    monkeypatch.setattr(connection, "PARALLEL_CHECK_BYTES", 0 if parallel else 1 << 62)
+    monkeypatch.setattr(connection, "cores", lambda: 2)
+    damage.flip_in_index(db, index)
+    before = db.read_bytes()
+    result = runner.invoke(app, ["suspend", "gd-23", "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    line = one_error_line(result.output)
+    assert "is damaged" in line and f"index {index}" in line and "nothing was written" in line
+    assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["two-connections", "one-connection"])
+def test_a_sound_database_passes_the_table_checks(
+    db: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    from dlcards.store import connection
+
+    monkeypatch.setattr(connection, "PARALLEL_CHECK_BYTES", 0 if parallel else 1 << 62)
+    result = runner.invoke(app, ["suspend", "gd-23", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT suspended FROM cards WHERE id = 'gd-23'").fetchone() == (1,)
+    conn.close()

@@ -50,6 +50,9 @@ from dlcards.paths import default_db
 from dlcards.store.schema import SCHEMA_VERSION, migrations
 
 BUSY_TIMEOUT_S = 5.0
+PARALLEL_CHECK_BYTES = 16 * 1024 * 1024
+"""A file of this size or more has its tables checked on two connections at once (a thread
+and its connection cost more than checking a small file's tables one after another)."""
 SQLITE_MAGIC = b"SQLite format 3\x00"
 TABLES = ("meta", "cards", "sm2", "fsrs", "sessions", "reviews", "quiz_results")
 SESSION_TABLES = ("meta", "cards", "sm2", "fsrs", "sessions", "quiz_results")
@@ -180,6 +183,12 @@ def _damaged(path: Path, problems: list[str]) -> StoreError:
         f"database {path} is damaged ({'; '.join(problems[:2])}); nothing was written. "
         f"{DOCTOR[0].upper()}{DOCTOR[1:]}"
     )
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores or 1
 
 
 class FileCheck:
@@ -413,9 +422,7 @@ class Connection:
                         raise _damaged(self.path, problems)
                     self.checked_tables.update(pending.tables)
                     todo = [t for t in todo if t not in pending.tables]
-                for table in todo:
-                    rows = self.conn.execute(f"PRAGMA integrity_check('{table}')").fetchall()
-                    problems += [str(r[0]) for r in rows if r[0] != "ok"]
+                problems += self._check_tables(todo)
                 if problems:
                     raise _damaged(self.path, problems)
                 self.checked_tables.update(todo)
@@ -424,6 +431,61 @@ class Connection:
         except sqlite3.Error as err:
             raise translate_error(self.path, err) from None
         self.guarded = True
+
+    def _check_tables(self, tables: Sequence[str]) -> list[str]:
+        """`PRAGMA integrity_check` of each of `tables`; the problems found. In a file of
+        PARALLEL_CHECK_BYTES or more, a second connection in a thread takes tables from the
+        same list (the sqlite3 module lets go of the GIL while SQLite works): at 100,000 cards
+        the cards, sm2 and fsrs checks take 0.18, 0.47 and 0.12 s, 0.77 s one after the other
+        and 0.47 s so on 2 cores. The thread's connection reads the committed state, which is
+        this one's: nothing is written before the check."""
+        todo = list(tables)
+        found: dict[str, list[str]] = {}
+        lock = threading.Lock()
+
+        def take() -> str | None:
+            with lock:
+                return todo.pop(0) if todo else None
+
+        def work(conn: sqlite3.Connection) -> None:
+            while (table := take()) is not None:
+                rows = conn.execute(f"PRAGMA integrity_check('{table}')").fetchall()
+                found[table] = [str(r[0]) for r in rows if r[0] != "ok"]
+
+        helper: threading.Thread | None = None
+        failed: list[sqlite3.Error] = []
+        if len(todo) > 1 and cores() > 1 and self._file_bytes() >= PARALLEL_CHECK_BYTES:
+
+            def second() -> None:
+                try:
+                    conn = sqlite3.connect(
+                        self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                        check_same_thread=False,
+                    )  # fmt: skip
+                    try:
+                        conn.execute("PRAGMA query_only = 1")
+                        work(conn)
+                    finally:
+                        conn.close()
+                except sqlite3.Error as err:
+                    failed.append(err)
+
+            helper = threading.Thread(target=second, name="dlcards-check-tables", daemon=True)
+            helper.start()
+        try:
+            work(self.conn)
+        finally:
+            if helper is not None:
+                helper.join()
+        if failed:
+            raise failed[0]  # a malformed page and the like: translated by the caller
+        return [problem for table in tables for problem in found[table]]
+
+    def _file_bytes(self) -> int:
+        row = self.conn.execute(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def check_in_background(self, today: date | None = None) -> None:
         """Before a session that appends to the log: the daily check now if it is due (it

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from dlcards.memory import Memory
-from dlcards.store.connection import Connection
+from dlcards.store.connection import Connection, cores
 from dlcards.store.rows import (
     BULK_COLUMNS,
     BULK_ROWS_PER_INSERT,
@@ -568,10 +568,7 @@ def sort_threads(c: sqlite3.Connection) -> None:
     write builds again: CREATE INDEX sorts the whole table, and its sorter splits the work
     between threads only when asked. Building the log's three indexes over 1,000,000 rows on 2
     cores: 2.0 -> 1.4 s (threads=0 vs 2; 4 threads were slower there, 1.6 s)."""
-    import os
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    c.execute(f"PRAGMA threads = {min(cores or 1, 4)}")
+    c.execute(f"PRAGMA threads = {min(cores(), 4)}")
 
 
 class Bulk:
