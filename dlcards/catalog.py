@@ -153,6 +153,7 @@ class DeckInfo(NamedTuple):
     title: str
     id_text: str  # the card ids, one per line: split only when they are used
     math: int
+    quiz_text: str  # the ids of the cards with a quiz template, one per line
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -261,6 +262,27 @@ class Catalog:
             cid for info in self.infos if not chosen or info.topic in chosen for cid in info.ids
         ]
 
+    def templated(self) -> frozenset[str]:
+        """The ids of the cards with a quiz template, from the index: no deck is loaded."""
+        return frozenset(
+            cid for info in self.infos if info.quiz_text for cid in info.quiz_text.split("\n")
+        )
+
+    def cards_of(self, ids: Sequence[str]) -> list[Card]:
+        """The cards with these ids, in the order given, loading only their decks. An id no
+        deck has is a UsageError (as `card`)."""
+        decks: dict[str, dict[str, Card]] = {}
+        cards = []
+        for cid in ids:
+            topic = self.topic_of(cid)
+            if topic is None:
+                self.card(cid)  # raises, naming it
+            assert topic is not None
+            if topic not in decks:
+                decks[topic] = {card.id: card for card in self.deck(topic).cards}
+            cards.append(decks[topic][cid])
+        return cards
+
     def select(
         self,
         topics: Sequence[str] = (),
@@ -294,6 +316,7 @@ def _info(deck: Deck, file: Path, stamp: str) -> DeckInfo:
         title=deck.title,
         id_text="\n".join(card.id for card in deck.cards),
         math=sum(card.is_math for card in deck.cards),
+        quiz_text="\n".join(card.id for card in deck.cards if card.quiz is not None),
     )
 
 
@@ -480,6 +503,7 @@ def _indexed(entry: object, stamp: str) -> bool:
         and isinstance(entry.get("title"), str)
         and isinstance(entry.get("ids"), str)
         and type(entry.get("math")) is int
+        and isinstance(entry.get("quiz"), str)
     )
 
 
@@ -492,6 +516,7 @@ def _info_from_index(file: Path, stamp: str, entry: dict[str, Any]) -> DeckInfo:
         entry["title"],
         entry["ids"],
         entry["math"],
+        entry["quiz"],
     )
 
 
@@ -586,6 +611,7 @@ def load_catalog(
                 # one string (ids have no newline): 100,000 ids as a list cost ~15 ms each way
                 "ids": info.id_text,
                 "math": info.math,
+                "quiz": info.quiz_text,
             }
             changed = True
     if changed:

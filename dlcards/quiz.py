@@ -19,10 +19,10 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from dlcards.deck import PLACEHOLDER, Card, Quiz, Scalar
 from dlcards.errors import DlcardsError
@@ -254,16 +254,44 @@ def choice_question(card: Card, pool: Sequence[Card], rng: random.Random) -> Que
     )
 
 
-def pick_cards(cards: Sequence[Card], rng: random.Random, count: int) -> list[Card]:
-    """`count` different cards in random order, half of them (when there are enough) cards
-    with a quiz template, so a quiz mixes worked numbers with recall whatever the topic."""
-    templated = [c for c in cards if c.quiz is not None]
-    others = [c for c in cards if c.quiz is None]
-    count = min(count, len(cards))
-    n_typed = min(len(templated), max(count - len(others), (count + 1) // 2))
-    chosen = rng.sample(templated, k=n_typed) + rng.sample(others, k=count - n_typed)
+T = TypeVar("T")
+
+
+def pick(
+    items: Sequence[T], templated: Callable[[T], bool], rng: random.Random, count: int
+) -> list[T]:
+    """`count` different items in random order, half of them (when there are enough) those
+    `templated` says have a quiz template, so a quiz mixes worked numbers with recall whatever
+    the topic. Items are cards or their ids: the same order and `rng` pick the same ones."""
+    with_template = [item for item in items if templated(item)]
+    others = [item for item in items if not templated(item)]
+    count = min(count, len(items))
+    n_typed = min(len(with_template), max(count - len(others), (count + 1) // 2))
+    chosen = rng.sample(with_template, k=n_typed) + rng.sample(others, k=count - n_typed)
     rng.shuffle(chosen)
     return chosen
+
+
+def pick_cards(cards: Sequence[Card], rng: random.Random, count: int) -> list[Card]:
+    """`pick` on cards."""
+    return pick(cards, lambda card: card.quiz is not None, rng, count)
+
+
+def questions_on(
+    cards: Sequence[Card], pool: Sequence[Card], rng: random.Random, mode: Mode = "self"
+) -> list[Question]:
+    """A question on each of `cards`, in order: cards with a quiz template become typed
+    questions; the others are self-graded, or multiple choice with `mode="choice"`
+    (distractors from `pool`, usually all the cards)."""
+    questions: list[Question] = []
+    for card in cards:
+        question = typed_question(card, rng) if card.quiz else None
+        if question is None and mode == "choice":
+            question = choice_question(card, pool, rng)
+        if question is None:
+            question = Question(card=card, kind="self", prompt=card.question)
+        questions.append(question)
+    return questions
 
 
 def build_quiz(
@@ -273,20 +301,8 @@ def build_quiz(
     count: int,
     mode: Mode = "self",
 ) -> list[Question]:
-    """`count` questions on different cards from `cards` (see pick_cards).
-
-    Cards with a quiz template become typed questions; the others are self-graded, or
-    multiple choice with `mode="choice"` (distractors from `pool`, usually all the cards).
-    """
-    questions: list[Question] = []
-    for card in pick_cards(cards, rng, count):
-        question = typed_question(card, rng) if card.quiz else None
-        if question is None and mode == "choice":
-            question = choice_question(card, pool, rng)
-        if question is None:
-            question = Question(card=card, kind="self", prompt=card.question)
-        questions.append(question)
-    return questions
+    """`count` questions on different cards from `cards` (`pick_cards`, `questions_on`)."""
+    return questions_on(pick_cards(cards, rng, count), pool, rng, mode)
 
 
 # --- answers ------------------------------------------------------------------------------------

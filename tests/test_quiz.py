@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import helpers as h
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -883,3 +883,72 @@ def test_quitting_at_the_first_question_says_nothing_was_answered() -> None:
     assert "No question was answered, so there is no score." in summary
     assert "score  " not in summary and "topic" not in summary
     assert "0 answers logged" in summary
+
+
+TOPICS = ["perceptron", "mlp", "loss", "robust", "bce", "cce", "backprop", "gd", "vgp"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    count=st.integers(1, 60),
+    topics=st.lists(st.sampled_from(TOPICS), max_size=3, unique=True),
+    tag=st.sampled_from([None, "math", "interview", "intuitive", "nope"]),
+    narrow=st.none() | st.integers(0, 10**6),
+)
+def test_picking_by_id_asks_what_building_from_the_cards_asks(
+    seed: int, count: int, topics: list[str], tag: str | None, narrow: int | None
+) -> None:
+    """`dlcards quiz` (self-graded) picks its cards by id, loading only the picked cards'
+    decks: the same questions, in the same order, as `build_quiz` on the cards `select`
+    gives, for any seed, count, topics, tag and search result (`within`), and the same error
+    for a tag no card carries."""
+    from dlcards.commands.quiz import self_graded
+    from dlcards.errors import UsageError
+
+    catalog = load_catalog()
+    ids = [c.id for c in catalog.cards]
+    within = None if narrow is None else set(random.Random(narrow).sample(ids, k=narrow % 80))
+
+    def old() -> list[Question]:
+        return build_quiz(catalog.select(topics, tag, within), (), random.Random(seed), count)
+
+    with Store.open() as store:
+        try:
+            expected = old()
+        except UsageError as err:
+            with pytest.raises(UsageError, match=re.escape(str(err))):
+                self_graded(catalog, store, topics, tag, within, random.Random(seed), count)
+            return
+        fresh = load_catalog()  # nothing loaded yet
+        got = self_graded(fresh, store, topics, tag, within, random.Random(seed), count)
+    assert got == expected
+    assert set(fresh._decks) == {q.card.topic for q in got}  # only the picked cards' decks
+
+
+def test_the_deck_index_knows_the_templated_cards() -> None:
+    """`Catalog.templated` from a fresh parse and from the cache's index (a second load reads
+    no deck) are the cards with a quiz template."""
+    first = load_catalog()
+    expected = {c.id for c in first.cards if c.quiz is not None}
+    assert len(expected) > 20
+    assert first.templated() == expected
+    again = load_catalog()
+    assert again.templated() == expected and not again._decks
+
+
+def test_a_quiz_of_one_question_reads_one_deck(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dlcards.catalog
+
+    loaded: list[str] = []
+    real = dlcards.catalog.Catalog.deck
+
+    def deck(self: dlcards.catalog.Catalog, topic: str) -> object:
+        loaded.append(topic)
+        return real(self, topic)
+
+    runner.invoke(app, ["due"])  # synced before: the quiz itself parses nothing
+    monkeypatch.setattr(dlcards.catalog.Catalog, "deck", deck)
+    output = quiz(["q"], "-n", "1", "--seed", "3")
+    assert "1 question" in output
+    assert len(set(loaded)) == 1

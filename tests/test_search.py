@@ -331,9 +331,9 @@ def test_study_and_quiz_take_the_same_query() -> None:
 def test_quiz_on_a_search_reads_only_the_decks_it_found_cards_in(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Self-graded questions on the found cards (in deck order, as every other way of choosing
-    gives them) read the decks those cards are in and no other; a tag or topic still narrows
-    them, and an unknown tag is still the error."""
+    """Self-graded questions are picked among the found cards (in deck order, as every other
+    way of choosing gives them) and read the decks of the picked cards and no other; a tag
+    or topic still narrows them, and an unknown tag is still the error."""
     import dlcards.catalog
     import dlcards.quiz
 
@@ -341,23 +341,25 @@ def test_quiz_on_a_search_reads_only_the_decks_it_found_cards_in(
     topics = {c["topic"] for c in found["cards"]}
     assert 0 < len(topics) < 9
     loaded: list[str] = []
-    real_deck, real_build = dlcards.catalog.Catalog.deck, dlcards.quiz.build_quiz
+    real_deck, real_pick = dlcards.catalog.Catalog.deck, dlcards.quiz.pick
     chosen: list[list[str]] = []
+    picked: list[list[str]] = []
 
     def deck(self: dlcards.catalog.Catalog, topic: str) -> object:
         loaded.append(topic)
         return real_deck(self, topic)
 
-    def build(cards: list[Card], *args: object) -> object:
-        chosen.append([c.id for c in cards])
-        return real_build(cards, *args)  # type: ignore[arg-type]
+    def pick(ids: list[str], *args: object) -> list[str]:
+        chosen.append(list(ids))
+        picked.append(real_pick(ids, *args))  # type: ignore[arg-type]
+        return picked[-1]
 
     monkeypatch.setattr(dlcards.catalog.Catalog, "deck", deck)
-    monkeypatch.setattr(dlcards.quiz, "build_quiz", build)
+    monkeypatch.setattr(dlcards.quiz, "pick", pick)
     quiz = runner.invoke(app, ["quiz", "--search", "momentum", "-n", "2"], input="q\n")
     assert quiz.exit_code == 0, quiz.output
-    assert set(loaded) == topics
-    catalog = load_catalog(())
+    catalog = load_catalog()
+    assert set(loaded) == {catalog.topic_of(cid) for cid in picked[-1]} and set(loaded) <= topics
     ids = {c["id"] for c in found["cards"]}
     assert chosen == [[c.id for c in catalog.select() if c.id in ids]]
     narrowed = runner.invoke(app, ["quiz", "--search", "momentum", "--topic", "gd"], input="q\n")
