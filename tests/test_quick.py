@@ -548,3 +548,39 @@ def test_the_prompts_day_is_what_today_from_accepts(text: str) -> None:
     except UsageError:
         expected = None
     assert given_day(text) == expected
+
+
+def test_a_sync_check_with_the_files_as_last_seen_lists_no_deck_file(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every command's check for changed decks trusts what `due --count` trusts: the deck files
+    as the last sync saw them need no listing and no signature; a changed file is listed and
+    synced."""
+    import dlcards.catalog
+    from dlcards.commands.common import sync_if_needed
+    from dlcards.store import Store
+
+    decks = isolated / "decks"
+    decks.mkdir()
+    deck = decks / "extra.yaml"
+    deck.write_text("topic: x\ntitle: X\ncards:\n- {id: x-1, question: q, answer: a}\n")
+    monkeypatch.setenv("DLCARDS_DECKS", str(decks))
+    listed: list[object] = []
+    real = dlcards.catalog.deck_files
+
+    def deck_files(*args: object, **kwargs: object) -> object:
+        listed.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dlcards.catalog, "deck_files", deck_files)
+    with Store.open() as store:
+        assert sync_if_needed(store, []) is not None  # the extra deck: synced
+        assert len(listed) == 1
+        assert sync_if_needed(store, []) is None
+        assert len(listed) == 1  # unchanged: not listed again
+        deck.write_text(deck.read_text() + "- {id: x-2, question: q2, answer: a2}\n")
+        assert sync_if_needed(store, []) is not None
+        assert len(listed) == 2
+        assert store.query("SELECT id FROM cards WHERE id = 'x-2'") == [("x-2",)]
+        assert sync_if_needed(store, [str(deck)]) is None  # --decks: listed, as before
+        assert len(listed) == 3
