@@ -835,3 +835,82 @@ def graded_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("graded") / "p.db"
     _graded_db(path).close()
     return path
+
+
+_LOG_VALUES = (
+    st.none()
+    | st.text()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.booleans()
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    columns=st.lists(st.text(min_size=1), min_size=1, max_size=5, unique=True),
+    data=st.data(),
+    chunk=st.integers(1, 4),
+)
+def test_the_streamed_log_is_what_the_whole_log_encoded_at_once_is(
+    columns: list[str], data: st.DataObject, chunk: int
+) -> None:
+    """`export reviews` writes the log a chunk at a time: the bytes are those of
+    `json.dumps(list of dicts, indent=2, ensure_ascii=False)` and of `csv.writer` on the whole
+    log, for any values the columns can hold (text with quotes, newlines and non-ASCII, large
+    integers, NaN and infinities, booleans, nulls) and any chunking."""
+    from dlcards.commands.export import _reviews_csv, _reviews_json
+
+    width = len(columns)
+    rows = data.draw(st.lists(st.tuples(*[_LOG_VALUES] * width), max_size=7))
+    chunks = [rows[i : i + chunk] for i in range(0, len(rows), chunk)]
+    for stream in (_reviews_json, _reviews_csv):
+        fh, written = io.BytesIO(), [0]
+        stream(fh, columns, iter(chunks), written)
+        if stream is _reviews_json:
+            whole = json.dumps(
+                [dict(zip(columns, row, strict=True)) for row in rows], indent=2, ensure_ascii=False
+            )
+            expected = whole + "\n"
+        else:
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(rows)
+            expected = buf.getvalue()
+        assert fh.getvalue().decode("utf-8") == expected
+        assert written == [len(rows)]
+
+
+def test_the_log_is_read_a_chunk_at_a_time_and_checked_first(tmp_path: Path) -> None:
+    """Store.review_log gives the rows in id order in chunks of the size asked, and a row the
+    check refuses stops it before the first chunk, naming the first bad row in id order; the
+    export then writes nothing."""
+    from dlcards.errors import StoreError
+
+    db = tmp_path / "p.db"
+    store = _graded_db(db)
+    with store.review_log(chunk=2) as (columns, chunks):
+        got = list(chunks)
+    assert [len(c) for c in got] == [2, 1]
+    assert [r[columns.index("id")] for c in got for r in c] == [1, 2, 3]
+    assert not store.conn.in_transaction  # the snapshot ended with the block
+    store.close()
+    conn = sqlite3.connect(db)
+    for (name,) in conn.execute(  # let a bad row in, as damage would
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'reviews' "
+        "AND sql LIKE '%RAISE%'"
+    ).fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+    conn.execute("UPDATE reviews SET day = '2026-02-30' WHERE id IN (2, 3)")
+    conn.commit()
+    conn.close()
+    store = Store.open(db)
+    with pytest.raises(StoreError, match="2026-02-30") as caught:
+        with store.review_log(chunk=2):
+            pass
+    assert "card gd-23:" in str(caught.value)  # row 2's card, not row 3's (cce-33)
+    store.close()
+    out = tmp_path / "log.csv"
+    code, output = _run("reviews", "--db", str(db), "-o", str(out))
+    assert code != 0 and "2026-02-30" in output and not out.exists()

@@ -270,32 +270,78 @@ def reviews(
     target = target_for(output or STDOUT, force)
     suffix = Path(target.shown).suffix.lower()
     fmt = format_ or (ReviewFormat.json if suffix == ".json" else ReviewFormat.csv)
-    with opened_store(db) as store:
-        columns, rows = store.review_log()
-    content = _reviews_json(columns, rows) if fmt is ReviewFormat.json else _csv(columns, rows)
-    data = content.encode("utf-8")
-    write_output(target, force, lambda fh: _write_bytes(fh, data))
+    written = [0]
+    with opened_store(db) as store, store.review_log() as (columns, chunks):
+        # written as read, a chunk of rows at a time (the log is checked before the first)
+        stream = _reviews_json if fmt is ReviewFormat.json else _reviews_csv
+        write_output(target, force, lambda fh: stream(fh, columns, chunks, written))
     if not target.is_stdout:
-        typer.echo(f"wrote {target.shown}: {plural(len(rows), 'review')}")
+        typer.echo(f"wrote {target.shown}: {plural(written[0], 'review')}")
 
 
 def _write_bytes(fh: IO[bytes], data: bytes) -> None:
     fh.write(data)
 
 
-def _csv(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
+def _reviews_csv(
+    fh: IO[bytes], columns: list[str], chunks: Iterable[list[tuple[Any, ...]]], written: list[int]
+) -> None:
+    """The header line, then each chunk of rows as CSV, encoded and written as it comes;
+    `written[0]` counts the rows."""
     import csv
     import io
 
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buf.getvalue()
+    for n, rows in enumerate(itertools.chain([[tuple(columns)]], chunks)):
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        fh.write(buf.getvalue().encode("utf-8"))
+        written[0] += len(rows) if n else 0
 
 
-def _reviews_json(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
+def _reviews_json(
+    fh: IO[bytes], columns: list[str], chunks: Iterable[list[tuple[Any, ...]]], written: list[int]
+) -> None:
+    """The rows as `json.dumps([dict(zip(columns, row)), ...], indent=2, ensure_ascii=False)`
+    and a newline writes them, byte for byte (tests compare them), written a chunk at a time:
+    each value as that encoder writes it (`_json_encoder`), each object's lines indented as a
+    list item's. `written[0]` counts the rows."""
+    value = _json_encoder()
+    keys = [f"    {value(name)}: " for name in columns]
+    first = True
+    for rows in chunks:
+        parts = []
+        for row in rows:
+            body = ",\n".join([k + value(v) for k, v in zip(keys, row, strict=True)])
+            parts.append(f"{'[' if first else ','}\n  {{\n{body}\n  }}")
+            first = False
+        fh.write("".join(parts).encode("utf-8"))
+        written[0] += len(rows)
+    fh.write(b"[]\n" if first else b"\n]\n")
+
+
+def _json_encoder() -> Callable[[Any], str]:
+    """A function writing a value as `json.dumps(value, ensure_ascii=False)` does, without its
+    Python-level encoder for the common types (a log's values are text, integers, floats and
+    nulls): a million rows of 22 values, 40 -> ~10 s."""
     import json
+    from json.encoder import encode_basestring  # the C one, as json.dumps uses
 
-    data = [dict(zip(columns, row, strict=True)) for row in rows]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    inf = float("inf")
+
+    def value(v: Any) -> str:
+        kind = type(v)
+        if kind is str:
+            return encode_basestring(v)
+        if v is None:
+            return "null"
+        if kind is int:
+            return int.__repr__(v)
+        if kind is float:
+            if v != v:
+                return "NaN"
+            if v == inf or v == -inf:
+                return "Infinity" if v > 0 else "-Infinity"
+            return float.__repr__(v)
+        return json.dumps(v, ensure_ascii=False)  # anything else as json.dumps (or its error)
+
+    return value

@@ -3,7 +3,8 @@ quiz's own answers)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -479,19 +480,40 @@ class Reports(Connection):
 
     # the log -------------------------------------------------------------------------------
 
-    def review_log(self) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """The whole log (column names, rows in id order), every value checked: by SQL, then
-        in Python the rows SQL could not vouch for (`rows.REVIEW_ROW_OK`), in id order, so the
-        first bad row is named as a check of every row would name it."""
+    @contextmanager
+    def review_log(
+        self, chunk: int = 10_000
+    ) -> Iterator[tuple[list[str], Iterator[list[tuple[Any, ...]]]]]:
+        """The whole log as (column names, its rows in id order, `chunk` at a time), all read
+        from one snapshot (a read transaction for the block), every value checked before the
+        block starts: by SQL, then in Python the rows SQL could not vouch for
+        (`rows.REVIEW_ROW_OK`), in id order, so the first bad row is named as a check of every
+        row would name it. One chunk is in memory at a time: a million rows as one list was
+        over a gigabyte."""
+        import sqlite3
+
+        conn = self.conn
         columns = [r[0] for r in self.query("SELECT name FROM pragma_table_info('reviews')")]
-        rows = self.query("SELECT * FROM reviews ORDER BY id")
-        doubtful = {r[0] for r in self.query(f"SELECT id FROM reviews WHERE NOT ({REVIEW_ROW_OK})")}
-        if doubtful:
-            at = columns.index("id")
-            for row in rows:
-                if row[at] in doubtful:
-                    check_review(columns, row)
-        return columns, rows
+        self._call(lambda: conn.execute("BEGIN"))
+        try:
+            doubtful = self.query(
+                f"SELECT * FROM reviews WHERE ({REVIEW_ROW_OK}) IS NOT 1 ORDER BY id"
+            )
+            for row in doubtful:
+                check_review(columns, row)
+            cursor = self._call(lambda: conn.execute("SELECT * FROM reviews ORDER BY id"))
+
+            def chunks() -> Iterator[list[tuple[Any, ...]]]:
+                while rows := self._call(lambda: cursor.fetchmany(chunk)):
+                    yield rows
+
+            yield columns, chunks()
+        finally:
+            if conn.in_transaction:
+                try:
+                    conn.execute("COMMIT")  # reads only: ends the snapshot
+                except sqlite3.Error:
+                    pass
 
     def review_count(self) -> int:
         return int(
