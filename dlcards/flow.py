@@ -207,6 +207,9 @@ def one_line(text: Text) -> tuple[str, list[Range]]:
     """`text` on one line (each run of whitespace one space, none at the ends) and its math
     ranges, moved along."""
     plain = text.plain
+    ranges = _math_ranges(text)
+    if not ranges:  # the same line, from str.split's runs of whitespace (str.isspace's)
+        return " ".join(plain.split()), []
     kept: list[int] = []  # kept[k]: the index in `plain` of the k-th character kept
     for index, ch in enumerate(plain):
         if ch.isspace() and (not kept or plain[kept[-1]].isspace()):
@@ -217,7 +220,7 @@ def one_line(text: Text) -> tuple[str, list[Range]]:
     line = "".join(" " if plain[i].isspace() else plain[i] for i in kept)
     from bisect import bisect_left
 
-    math = [(bisect_left(kept, a), bisect_left(kept, b)) for a, b in _math_ranges(text)]
+    math = [(bisect_left(kept, a), bisect_left(kept, b)) for a, b in ranges]
     return line, [(a, b) for a, b in math if b > a]
 
 

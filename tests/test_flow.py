@@ -10,7 +10,7 @@ import io
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 from typer.testing import CliRunner
@@ -151,3 +151,52 @@ def test_list_cuts_a_question_between_formulas_and_pipes_plain_spaces(
     piped = runner.invoke(app, ["list", "--topic", "mlp"]).output
     assert "mlp-7\tIn the Sigmoid-Perceptron, what does the line Wᵀ X + b = 0 represent?" in piped
     assert "\u00a0" not in piped
+
+
+def _one_line_by_characters(plain: str) -> str:
+    """one_line's line, character by character (its path for text with formulas)."""
+    kept: list[int] = []
+    for index, ch in enumerate(plain):
+        if ch.isspace() and (not kept or plain[kept[-1]].isspace()):
+            continue
+        kept.append(index)
+    while kept and plain[kept[-1]].isspace():
+        kept.pop()
+    return "".join(" " if plain[i].isspace() else plain[i] for i in kept)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("ab é∑") + ["\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0",
+                             "\u2003", "\u2028", "\u3000", "\u200b"]
+        )
+    )
+)  # fmt: skip
+def test_one_line_without_formulas_is_the_character_walk(plain: str) -> None:
+    """Text without formulas takes one_line's quick path (str.split): the same line as the
+    walk over its characters, for every kind of whitespace str.isspace knows (and one it
+    does not, the zero-width space)."""
+    from rich.text import Text
+
+    from dlcards.flow import one_line
+
+    text = Text(plain)  # (rich drops some control characters: \r among them)
+    assert one_line(text) == (_one_line_by_characters(text.plain), [])
+
+
+def test_piped_list_lines_are_one_line_of_each_rendered_question() -> None:
+    """`dlcards list | ...` prints each question's plain line from to_plain alone: the line
+    one_line gives of the rendered question (the table's text), for every shipped card."""
+    from dlcards.catalog import load_catalog
+    from dlcards.flow import one_line
+    from dlcards.render import to_rich
+
+    result = CliRunner().invoke(app, ["list"])
+    assert result.exit_code == 0
+    printed = dict(line.split("\t", 1) for line in result.output.splitlines())
+    cards = load_catalog().cards
+    assert len(printed) == len(cards) > 200
+    for card in cards:
+        assert printed[card.id] == one_line(to_rich(card.question))[0], card.id

@@ -37,7 +37,7 @@ def list_cards(
     from dlcards.catalog import load_catalog
     from dlcards.console import out, plural, print_json
     from dlcards.flow import one_line
-    from dlcards.render import to_rich
+    from dlcards.render import to_plain, to_rich
 
     catalog = load_catalog(decks or ())
     lapses: dict[str, tuple[int, bool]] = {}
@@ -74,12 +74,13 @@ def list_cards(
         print_json(rows)
         return
     console = out()
-    lines = [one_line(to_rich(card.question)) for card in cards]
-    questions = [question for question, _ in lines]
-    maths = [math for _, math in lines]
     if not console.is_terminal:
-        # a pipe: one plain line per card for grep, cut and fzf
+        # a pipe: one plain line per card for grep, cut and fzf (one_line's line of the
+        # rendered question: to_plain is to_rich's text, and without a table the formulas'
+        # places are not needed)
         import sys
+
+        questions = [" ".join(to_plain(card.question).split()) for card in cards]
 
         try:
             sys.stdout.write(
@@ -94,6 +95,9 @@ def list_cards(
 
             reader_left()
         return
+    lines = [one_line(to_rich(card.question)) for card in cards]
+    questions = [question for question, _ in lines]
+    maths = [math for _, math in lines]
     if leeches:
         console.print(_leech_table(cards, questions, lapses))
         n_held = sum(held for _, held in lapses.values())
