@@ -914,3 +914,26 @@ def test_the_log_is_read_a_chunk_at_a_time_and_checked_first(tmp_path: Path) -> 
     out = tmp_path / "log.csv"
     code, output = _run("reviews", "--db", str(db), "-o", str(out))
     assert code != 0 and "2026-02-30" in output and not out.exists()
+
+
+def test_the_text_export_is_the_same_rendered_by_workers(tmp_path: Path) -> None:
+    """`export text` writes its notes a deck at a time, rendered in worker processes (a fresh
+    process, which may fork) or here: the same file either way, one header, every note once."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    files = []
+    for name, least in (("workers", "0"), ("here", str(10**9))):
+        path = tmp_path / f"{name}.txt"
+        done = subprocess.run(
+            [sys.executable, "-c", _EXPORT_IN_WORKERS, least, "export", "text", "-o", str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert int(done.stderr.splitlines()[0]) > (0 if name == "workers" else -1), done.stderr
+        files.append(path.read_bytes())
+    assert files[0] == files[1]
+    lines = files[0].decode("utf-8").splitlines()
+    assert lines[0] == "#separator:tab" and sum(line.startswith("#") for line in lines) == 7
+    assert len(lines) == 220 + 7

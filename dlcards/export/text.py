@@ -51,9 +51,10 @@ def note_line(note: AnkiNote) -> str:
     return "\t".join(quote(value) for value in values)
 
 
-def write_text(notes: Iterable[AnkiNote], out: TextIO) -> None:
-    """Write the header and one line per note (\\n line ends; open `out` as UTF-8)."""
-    for line in HEADER:
+def write_text(notes: Iterable[AnkiNote], out: TextIO, header: bool = True) -> None:
+    """Write the header (unless told not to: a later chunk of notes) and one line per note
+    (\\n line ends; open `out` as UTF-8)."""
+    for line in HEADER if header else ():
         out.write(line + "\n")
     for note in notes:
         out.write(note_line(note) + "\n")
