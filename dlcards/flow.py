@@ -186,11 +186,17 @@ def clip(line: str, width: int, math: Sequence[Range] = ()) -> str:
     of :func:`atoms` (never inside a formula that fits), or folded when not even one fits."""
     if cell_len(line) <= width:
         return line
-    kept = ""
+    kept, used = "", 0  # used: cell_len(kept)
     for start, end in atoms(line, width - 1, math):
-        if cell_len((kept + line[start:end]).rstrip(" ") + "…") > width:
+        piece = line[start:end]
+        body = piece.rstrip(" ")
+        # cell_len((kept + piece).rstrip(" ") + "…"), without measuring `kept` again: an atom
+        # is a word or formula and its trailing spaces (one of spaces only strips into kept)
+        shown = used + cell_len(body) + 1 if body else cell_len(kept.rstrip(" ") + "…")
+        if shown > width:
             break
-        kept += line[start:end]
+        kept += piece
+        used += cell_len(piece)
     kept = kept.rstrip(" ,;:")
     if not kept:
         return chop_cells(line, max(width - 1, 1))[0] + "…" if width > 1 else "…"[:width]

@@ -200,3 +200,42 @@ def test_piped_list_lines_are_one_line_of_each_rendered_question() -> None:
     assert len(printed) == len(cards) > 200
     for card in cards:
         assert printed[card.id] == one_line(to_rich(card.question))[0], card.id
+
+
+def _clip_by_remeasuring(line: str, width: int, math: list[tuple[int, int]]) -> str:
+    """clip as it was first written: the kept text measured again for each atom."""
+    from rich.cells import cell_len, chop_cells
+
+    from dlcards.flow import atoms
+
+    if cell_len(line) <= width:
+        return line
+    kept = ""
+    for start, end in atoms(line, width - 1, math):
+        if cell_len((kept + line[start:end]).rstrip(" ") + "…") > width:
+            break
+        kept += line[start:end]
+    kept = kept.rstrip(" ,;:")
+    if not kept:
+        return chop_cells(line, max(width - 1, 1))[0] + "…" if width > 1 else "…"[:width]
+    return kept + "…"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    words=st.lists(
+        st.sampled_from(["a", "ab", "loss", "=", "+", "(x", "y)", "∑ᵢ", "全角", "σ(z)", ",", "x²"]),
+        max_size=14,
+    ),
+    gaps=st.lists(st.integers(1, 3), min_size=14, max_size=14),
+    width=st.integers(1, 30),
+    math=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=2),
+)
+def test_clip_measures_as_it_goes_what_remeasuring_gives(
+    words: list[str], gaps: list[int], width: int, math: list[tuple[int, int]]
+) -> None:
+    """clip keeps the width of what it has kept as it goes: the same text as measuring it
+    all again for each atom, for words, operators, brackets, wide characters and formulas."""
+    line = "".join(w + " " * g for w, g in zip(words, gaps, strict=False)).rstrip(" ")
+    ranges = sorted((min(a, b), max(a, b)) for a, b in math)
+    assert clip(line, width, ranges) == _clip_by_remeasuring(line, width, ranges)
