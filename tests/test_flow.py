@@ -153,18 +153,6 @@ def test_list_cuts_a_question_between_formulas_and_pipes_plain_spaces(
     assert "\u00a0" not in piped
 
 
-def _one_line_by_characters(plain: str) -> str:
-    """one_line's line, character by character (its path for text with formulas)."""
-    kept: list[int] = []
-    for index, ch in enumerate(plain):
-        if ch.isspace() and (not kept or plain[kept[-1]].isspace()):
-            continue
-        kept.append(index)
-    while kept and plain[kept[-1]].isspace():
-        kept.pop()
-    return "".join(" " if plain[i].isspace() else plain[i] for i in kept)
-
-
 @settings(max_examples=500, deadline=None)
 @given(
     st.text(
@@ -180,10 +168,14 @@ def test_one_line_without_formulas_is_the_character_walk(plain: str) -> None:
     does not, the zero-width space)."""
     from rich.text import Text
 
-    from dlcards.flow import one_line
+    from dlcards.flow import MATH_MARK, one_line
 
     text = Text(plain)  # (rich drops some control characters: \r among them)
-    assert one_line(text) == (_one_line_by_characters(text.plain), [])
+    walked = text.copy()  # a formula mark makes one_line walk the characters
+    walked.stylize(MATH_MARK, 0, len(walked.plain))
+    line, math = one_line(walked)
+    assert one_line(text) == (line, [])
+    assert math == ([(0, len(line))] if line else [])
 
 
 def test_piped_list_lines_are_one_line_of_each_rendered_question() -> None:
