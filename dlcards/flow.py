@@ -22,6 +22,7 @@ from the terminal or piped output (``dlcards list | cat``) reads as the deck wro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -187,7 +188,7 @@ def clip(line: str, width: int, math: Sequence[Range] = ()) -> str:
     if cell_len(line) <= width:
         return line
     kept, used = "", 0  # used: cell_len(kept)
-    for start, end in atoms(line, width - 1, math):
+    for start, end in _prose_atoms(line, math) or atoms(line, width - 1, math):
         piece = line[start:end]
         body = piece.rstrip(" ")
         # cell_len((kept + piece).rstrip(" ") + "…"), without measuring `kept` again: an atom
@@ -201,6 +202,22 @@ def clip(line: str, width: int, math: Sequence[Range] = ()) -> str:
     if not kept:
         return chop_cells(line, max(width - 1, 1))[0] + "…" if width > 1 else "…"[:width]
     return kept + "…"
+
+
+def _prose_atoms(line: str, math: Sequence[Range]) -> list[Range] | None:
+    """`atoms` of a line in which no run of spaces can be inside a formula (no math range, no
+    bracket, no operator or big operator among its words, no leading space): its words, each
+    with its trailing spaces, found without classifying every run (`spaces`); None for any
+    other line."""
+    if math or not line or line[0] == " " or any(ch in _OPEN for ch in line):
+        return None
+    words = line.split(" ")
+    if any(w in OPERATORS or (w[:1] in _BIG and len(w) <= 6) for w in words):
+        return None
+    return [match.span() for match in _WORD.finditer(line)]
+
+
+_WORD = re.compile(r"[^ ]+ *")
 
 
 def min_width(line: str, math: Sequence[Range] = ()) -> int:

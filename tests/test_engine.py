@@ -9,6 +9,7 @@ import math
 import re
 import subprocess
 import sys
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -905,7 +906,8 @@ def test_perceptron_update_raises_the_margin(
     w: list[float], x: list[float], y: int, eta: float
 ) -> None:
     assume(x[0] * x[0] + x[1] * x[1] > 1e-6)
-    before = y * (w[0] * x[0] + w[1] * x[1])
+    # the exact margin: its sign decides (floats can make an exact 0 a tiny number)
+    before = y * float(Fraction(w[0]) * Fraction(x[0]) + Fraction(w[1]) * Fraction(x[1]))
     new = value("perceptron_update", w=w, x=x, y=y, eta=eta)
     after = y * (new[0] * x[0] + new[1] * x[1])
     if before > 0:

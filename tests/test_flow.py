@@ -231,3 +231,31 @@ def test_clip_measures_as_it_goes_what_remeasuring_gives(
     line = "".join(w + " " * g for w, g in zip(words, gaps, strict=False)).rstrip(" ")
     ranges = sorted((min(a, b), max(a, b)) for a, b in math)
     assert clip(line, width, ranges) == _clip_by_remeasuring(line, width, ranges)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    words=st.lists(
+        st.sampled_from(
+            ["a", "word", "=", "+", "→", ":=", "*", "(x", "y)", "[i]", "{k}", "Σⱼ", "∑", "∫dx",
+             "Σlongword", "σ(z)", ",", "x²", "全角", "é", "-", "1/2", ""]
+        ),
+        max_size=12,
+    ),
+    gaps=st.lists(st.integers(1, 3), min_size=12, max_size=12),
+    lead=st.sampled_from(["", " "]),
+    width=st.integers(1, 30),
+)  # fmt: skip
+def test_prose_atoms_are_the_atoms(
+    words: list[str], gaps: list[int], lead: str, width: int
+) -> None:
+    """A line clip may read as prose (no formula can hold any of its runs of spaces) gets the
+    atoms `atoms` gives it at any width; any other line is left to `atoms`."""
+    from dlcards.flow import _prose_atoms, atoms
+
+    line = lead + "".join(w + " " * g for w, g in zip(words, gaps, strict=False))
+    for text in (line, line.rstrip(" ")):
+        quick = _prose_atoms(text, [])
+        if quick is not None:
+            assert quick == atoms(text, width, [])
+    assert _prose_atoms(line, [(0, 1)]) is None

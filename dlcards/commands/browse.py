@@ -147,7 +147,12 @@ def _card_table(
         row = Text.assemble(cid, " " * (id_width - cid.cell_len + gap))
         if show_tags:
             row += Text.assemble(tag, " " * (tag_width - tag.cell_len + gap))
-        return row + question
+        row += question
+        # a row that fits the width as built needs no wrapping: rich's word wrap of 100,000
+        # rows was half the time of the table (a row wider than the screen, when the ids
+        # alone do not fit, is wrapped as before)
+        row.no_wrap = rest >= 1
+        return row
 
     head = line(Text("id"), Text("tags"), Text("question"), [])
     head.stylize("bold")

@@ -27,10 +27,21 @@ def _same_length(a: str, av: list[float], b: str, bv: list[float]) -> None:
         raise UsageError(f"{a} and {b} must have the same length (got {len(av)} and {len(bv)})")
 
 
-def _dot(w: list[float], x: list[float]) -> float:
-    import numpy as np
+def _dot(w: list[float], x: list[float], b: float = 0.0) -> float:
+    """w·x + b, correctly rounded from the exact sum of the exact products: the perceptron's
+    decisions turn on its sign, and a float dot product (NumPy's fuses multiply and add) can
+    make a margin that is exactly 0 a tiny positive number: [97, a]·[a, −97] is 0."""
+    import math
 
-    return float(np.dot(np.asarray(w, dtype=np.float64), np.asarray(x, dtype=np.float64)))
+    if not all(math.isfinite(v) for v in (*w, *x, b)):
+        import numpy as np
+
+        dot = np.dot(np.asarray(w, dtype=np.float64), np.asarray(x, dtype=np.float64))
+        return float(dot + b)
+    from fractions import Fraction
+
+    exact = sum((Fraction(a) * Fraction(c) for a, c in zip(w, x, strict=True)), Fraction(b))
+    return float(exact)
 
 
 def _factor(v: float) -> str:
@@ -50,7 +61,7 @@ def _sum_text(values: list[float]) -> str:
 def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
     _same_length("p", p, "w", w)
     products = [wi * pi for wi, pi in zip(w, p, strict=True)]
-    z = _dot(w, p) + b
+    z = _dot(w, p, b)
     return z, [
         f"z = Σ wᵢ·pᵢ + b = {_terms(w, p)} {signed(b)}",
         f"= {_sum_text(products)} {signed(b)} = {fmt(z)}",
@@ -60,7 +71,7 @@ def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
 def _affine(w: list[float], b: float, x: list[float]) -> tuple[float, str]:
     """w·x + b, and the step that shows it with the numbers put in."""
     _same_length("w", w, "x", x)
-    out = _dot(w, x) + b
+    out = _dot(w, x, b)
     return out, f"w·x + b = {_terms(w, x)} {signed(b)} = {fmt(out)}"
 
 
@@ -92,7 +103,7 @@ def perceptron_total_loss(w: list[float], b: float, xs: list[float], ys: list[in
     terms: list[float] = []
     for i, y in enumerate(ys):
         x = xs[i * d : (i + 1) * d]
-        out = _dot(w, x) + b
+        out = _dot(w, x, b)
         m = y * out
         if m <= 0:
             loss = -m + 0.0  # + 0.0: never −0
