@@ -115,6 +115,18 @@ def test_add_starts_a_new_deck_file(tmp_path: Path, editor) -> None:  # type: ig
         json.loads(cli("show", "notes-1", "--json", "--decks", str(deck.parent)))["topic"]
         == "notes"
     )
+    # a new file in a deck folder is among the decks at once; an order prefix (as the
+    # built-in 08-gd.yaml has) is not part of its topic; a file elsewhere is not among them
+    numbered = deck.parent / "10-more.yaml"
+    out = cli("add", "--deck", str(numbered), "--decks", str(deck.parent))
+    assert "not among your decks" not in out
+    assert json.loads(cli("show", "more-1", "--json", "--decks", str(deck.parent)))["topic"] == (
+        "more"
+    )
+    elsewhere = tmp_path / "elsewhere" / "x.yaml"
+    elsewhere.parent.mkdir()
+    out = cli("add", "--deck", str(elsewhere), "--decks", str(deck.parent))
+    assert "is not among your decks yet" in out
 
 
 def test_edit_opens_at_the_line_validates_and_keeps_progress(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
@@ -182,3 +194,29 @@ def test_free_id_and_flow_lists() -> None:
     )
     assert text == "topic: t\ntitle: T\ncards: \n  - id: t-1\n    question: Q\n    answer: A\n"
     assert line == 4
+
+
+@pytest.mark.parametrize("answer", ["\n", "n\n"])
+def test_edit_in_a_terminal_asks_before_reopening_the_editor(
+    tmp_path: Path,
+    editor,
+    monkeypatch: pytest.MonkeyPatch,
+    answer: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """In a terminal a broken save is named and the learner is asked before the editor opens
+    again (a full-screen editor would cover the message); no: the error, and the file as
+    saved."""
+    import dlcards.commands.edit as edit_cli
+
+    monkeypatch.setattr(edit_cli, "_interactive", lambda: True)
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    log = editor("REPLACE:Q7=>Q7 reworded: answerr", "REPLACE:Q7 reworded: answerr=>Q7 reworded")
+    result = runner.invoke(app, ["edit", "own-7", "--decks", str(deck)], input=answer)
+    assert "error:" in result.output and "Open the editor again to fix it? [Y/n]" in result.output
+    if answer == "\n":  # yes: opened again at the error's line, then checked
+        assert result.exit_code == 0, result.output
+        assert len(calls(log)) == 2 and "own-7 is at line 10" in result.output
+    else:
+        assert result.exit_code != 0 and len(calls(log)) == 1
+        assert "saved with this error" in result.output and "answerr" in deck.read_text()

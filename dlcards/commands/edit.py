@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import typer
@@ -114,6 +115,8 @@ def add(
         import re
 
         topic = re.sub(r"[^a-z0-9_-]+", "-", file.stem.lower()).strip("-") or "mine"
+        # an order prefix, as the built-in decks have (08-gd.yaml: topic gd), is not the topic
+        topic = re.sub(r"^[0-9]+[-_]+(?=[a-z])", "", topic)
         if not topic[0].isalpha():
             topic = "d" + topic
         text = f"topic: {topic}\ntitle: {file.stem}\ncards:\n"
@@ -145,12 +148,32 @@ def add(
     file.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(file, new_text.encode("utf-8"))
     out().print(f"added {card_id} to {file}:{line}")
-    known = {info.file.resolve() for info in catalog.infos}
-    if file.resolve() not in known:
+    from dlcards.catalog import deck_files
+
+    # the deck files as they are now (a new file is among them when its folder is one of the
+    # user's deck folders)
+    if file.resolve() not in {path.resolve() for path in deck_files(list(decks or ()))}:
         out().print(
             f"[yellow]{file} is not among your decks yet: pass --decks {file.parent} "
             "(or add it to DLCARDS_DECKS) to study it[/yellow]"
         )
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _fix_again(err: DeckError) -> bool:
+    """Say what is wrong with the saved deck, and whether to open the editor on it again.
+    In a terminal the learner is asked first (a full-screen editor opened at once would cover
+    the message, as crontab -e asks); otherwise (a script) the editor is opened again."""
+    from dlcards.console import escaped, out
+
+    out().print(f"[red]error:[/red] {escaped(str(err))}")
+    if not _interactive():
+        out().print("reopening the editor")
+        return True
+    return typer.confirm("Open the editor again to fix it?", default=True)
 
 
 def edit(
@@ -180,7 +203,10 @@ def edit(
                     f"{err} (saved unchanged; fix it and run `dlcards check`)"
                 ) from None
             before = text
-            out().print(f"[red]error:[/red] {err}; reopening the editor")
+            if not _fix_again(err):
+                raise DeckError(
+                    f"{err} (saved with this error; fix it and run `dlcards check`)"
+                ) from None
             found = str(err).split(":")
             line = int(found[1]) if len(found) > 1 and found[1].isdigit() else line
     else:  # pragma: no cover
