@@ -65,6 +65,11 @@ def test_study_takes_the_most_overdue_first_then_stops() -> None:
     graded = re.findall(r"saved: (perceptron-\d+): ", out)
     assert graded == CARDS[:3]
     assert "3 grades saved" in out
+    # the summary's next due date is tomorrow, as `due` says, not today: the cap holds them
+    tomorrow_text = (TODAY + timedelta(1)).isoformat()
+    assert re.search(
+        rf"next due\s+{tomorrow_text} \(2 due reviews wait beyond today's cap of 3\)", out
+    ), out
     again = cli("study", "--today", TODAY.isoformat(), input="q\n")
     assert "The daily review cap (3) is reached: 2 due review(s) wait" in again
     tomorrow = json.loads(cli("due", "--json", "--today", (TODAY + timedelta(1)).isoformat()))

@@ -424,10 +424,22 @@ def run(
         if keys.interactive:
             console.clear()
         # due reviews and the re-drills still owed today (they come back in the next session)
-        still_due = bool(store.due_ids(day, by, topics)) or bool(
-            store.redrills_due(day, int(REDRILL_BELOW), topics)
-        )
-        next_due = day if still_due else store.next_due(day, by)
+        waiting = len(store.due_ids(day, by, topics))
+        redrills = bool(store.redrills_due(day, int(REDRILL_BELOW), topics))
+        next_due: object
+        if redrills or (waiting and not _cap_reached(store, day)):
+            next_due = day
+        elif waiting:  # the daily review cap holds them: tomorrow, as `due` says
+            cap = store.settings().review_cap
+            from datetime import timedelta
+
+            verb = "waits" if waiting == 1 else "wait"
+            next_due = (
+                f"{day + timedelta(days=1)} ({plural(waiting, 'due review')} {verb} beyond "
+                f"today's cap of {cap})"
+            )
+        else:
+            next_due = store.next_due(day, by)
         console.print(summary_panel(session, next_due))
         console.print(f"{ending} {plural(saved, 'grade')} saved.")
     return code
