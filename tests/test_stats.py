@@ -203,7 +203,7 @@ def test_retention_and_true_retention_count_the_same_answers() -> None:
     assert any(re.search(r"30 days +– +– +– ", line) for line in screen), screen  # the table
     said = " ".join(screen)
     assert "retention: answers to cards reviewed before" in said
-    assert "passed: every graded answer, a new card's first one too" in said
+    assert "passed: every scheduled answer (not re-drills), a new card's first one too" in said
 
     study("2026-11-27", "5111")  # the same four again: 1 of 4 passed
     data, screen = stats("2026-11-27")

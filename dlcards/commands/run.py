@@ -287,7 +287,8 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
             "total": ever.reviews,
         },
         # Retention is Anki's true retention: answers to cards reviewed before (the table's
-        # "all" column); "passed" counts every graded answer, a new card's first one too.
+        # "all" column); "passed" counts every scheduled answer, a new card's first one too
+        # (re-drills left out).
         "retention": {
             "last_30_days": retention["overall"]["30 days"]["all"]["retention"],
             "total": retention_ever["retention"],

@@ -230,7 +230,7 @@ def render_stats(console: Any, data: dict[str, Any]) -> None:
     console.print(
         Text(
             "retention: answers to cards reviewed before, as in the true retention table "
-            "below; passed: every graded answer, a new card's first one too",
+            "below; passed: every scheduled answer (not re-drills), a new card's first one too",
             style="dim",
         )
     )
