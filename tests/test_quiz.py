@@ -952,3 +952,29 @@ def test_a_quiz_of_one_question_reads_one_deck(monkeypatch: pytest.MonkeyPatch) 
     output = quiz(["q"], "-n", "1", "--seed", "3")
     assert "1 question" in output
     assert len(set(loaded)) == 1
+
+
+def test_remarks_under_fresh_numbers_say_they_are_about_the_cards_example(
+    cards: dict[str, Card],
+) -> None:
+    """A typed question has fresh numbers; the card's erratum or note speaks of the card's own
+    example, and is introduced as such under it (not under a choice or self-graded one)."""
+    import io as _io
+
+    from rich.console import Console
+
+    from dlcards.commands.quiz import _remarks
+
+    card = next(c for c in cards.values() if c.quiz is not None and (c.erratum or c.note))
+
+    def shown(kind: str) -> str:
+        said = _remarks(Question(card=card, kind=kind, prompt=card.question))  # type: ignore[arg-type]
+        assert said is not None
+        console = Console(file=_io.StringIO(), width=100, no_color=True)
+        console.print(said)
+        return console.file.getvalue()  # type: ignore[attr-defined]
+
+    lead = f"What the card ({card.id}) says of its own example, not of these numbers:"
+    assert lead in shown("typed")
+    assert lead not in shown("choice") and lead not in shown("self")
+    assert ("Erratum" if card.erratum else "Note") in shown("typed")

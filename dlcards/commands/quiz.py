@@ -325,8 +325,6 @@ def _show_feedback(
 
     from rich.console import Group
 
-    from dlcards.view import remarks
-
     question = answered.question
     asked = _question_panel(replace(question, kind="self", options=()), title)
     panel = _question_panel(question, title)
@@ -335,7 +333,7 @@ def _show_feedback(
     else:
         feedback = _typed_feedback(answered)
     parts = [panel, *feedback]
-    said = remarks(question.card)
+    said = _remarks(question)
     if said is not None:
         parts.append(said)
     hint = rf"[dim]\[Space] {then} · \[q] quit[/dim]"
@@ -398,9 +396,7 @@ def _run(
             answered = _ask_self(question, title, keys, console, draw, heading)
         paged = keys.interactive and question.kind != "self"  # remarks on the paged screen
         if question.kind != "self" and not paged:  # self-graded: shown with the answer
-            from dlcards.view import remarks
-
-            said = remarks(question.card)
+            said = _remarks(question)
             if said is not None:
                 console.print(said)
         store.record_quiz_answer(
@@ -472,6 +468,25 @@ def _summary(answers: list[Answered], titles: dict[str, str]) -> RenderableType:
             grid.add_row(q.card.id, prompt, outcome)
         parts.append(grid)
     return Panel(Group(*parts), title="[bold]Quiz summary[/bold]", title_align="left", expand=False)
+
+
+def _remarks(question: Question) -> RenderableType | None:
+    """The card's remarks (erratum, note, references) under an answered question. A typed
+    question has fresh numbers, and the remarks speak of the card's own example: they are
+    introduced as such, so that "1.5 -> 3 in the example" is not read as about this one."""
+    from dlcards.view import remarks
+
+    said = remarks(question.card)
+    if said is None or question.kind != "typed":
+        return said
+    from rich.console import Group
+    from rich.text import Text
+
+    lead = Text(
+        f"What the card ({question.card.id}) says of its own example, not of these numbers:",
+        style="dim",
+    )
+    return Group(lead, said)
 
 
 def self_graded(
