@@ -145,6 +145,8 @@ def _help(keys: KeyInput | LineInput, revealed: bool, width: int) -> str:
     if revealed:
         if width >= 80:
             return r"grade 0-5 · \[u] undo · \[s] skip · \[q] quit · ↺ comes back this session"
+        if width >= 54:  # the ↺ on the grade keys explained wherever it fits
+            return "grade 0-5 · u undo · s skip · q quit · ↺ again today"
         return "grade 0-5 · u undo · s skip · q quit"
     if width >= NARROW_BELOW:
         return r"\[Space] show answer   \[s] skip   \[u] undo   \[q] quit"
