@@ -541,14 +541,16 @@ def _read_decks(
     """Each file's deck, as a function that gives it (or raises its DeckError) when called:
     files are asked for in order, so the first broken file is the one reported, as when they
     are parsed one by one."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    from dlcards.cores import cores
+
+    n_cores = cores()
     size = 0
     for file in files:
         try:
             size += file.stat().st_size
         except OSError:
             pass  # read_deck says what is wrong with it
-    if len(files) < 2 or (cores or 1) < 2 or size <= PARALLEL_BYTES:
+    if len(files) < 2 or n_cores < 2 or size <= PARALLEL_BYTES:
         return {f: partial(_read_and_cache, f, stamps[f], cache) for f in files}
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -556,7 +558,7 @@ def _read_decks(
 
     # spawn, not fork: this process may be running a database check in a thread
     pool = ProcessPoolExecutor(
-        max_workers=min(cores or 1, len(files)), mp_context=multiprocessing.get_context("spawn")
+        max_workers=min(n_cores, len(files)), mp_context=multiprocessing.get_context("spawn")
     )
     futures = {f: pool.submit(_read_and_cache, f, stamps[f], cache) for f in files}
     pool.shutdown(wait=False)

@@ -285,11 +285,15 @@ def _reviews_csv(
     import csv
     import io
 
-    for n, rows in enumerate(itertools.chain([[tuple(columns)]], chunks)):
+    def write(rows: Iterable[Sequence[Any]]) -> None:
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(rows)
         fh.write(buf.getvalue().encode("utf-8"))
-        written[0] += len(rows) if n else 0
+
+    write([columns])
+    for rows in chunks:
+        write(rows)
+        written[0] += len(rows)
 
 
 def _reviews_json(

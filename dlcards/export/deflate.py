@@ -13,7 +13,6 @@ threads: the same package on every machine.
 
 from __future__ import annotations
 
-import os
 import shutil
 import zlib
 from collections import deque
@@ -57,9 +56,9 @@ class ParallelDeflate:
 
 def threads() -> int:
     """Threads to deflate with: one per core this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
+    from dlcards.cores import cores
+
+    return cores()
 
 
 def copy_deflated(src: IO[bytes], dst: Any, level: int) -> None:

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+from dlcards.cores import cores
 from dlcards.errors import StoreError
 from dlcards.paths import default_db
 from dlcards.store.schema import SCHEMA_VERSION, migrations
@@ -183,12 +184,6 @@ def _damaged(path: Path, problems: list[str]) -> StoreError:
         f"database {path} is damaged ({'; '.join(problems[:2])}); nothing was written. "
         f"{DOCTOR[0].upper()}{DOCTOR[1:]}"
     )
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return cores or 1
 
 
 class FileCheck:

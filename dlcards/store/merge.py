@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from dlcards.cores import cores
 from dlcards.memory import Memory
-from dlcards.store.connection import Connection, cores
+from dlcards.store.connection import Connection
 from dlcards.store.rows import (
     BULK_COLUMNS,
     BULK_ROWS_PER_INSERT,
