@@ -7,8 +7,11 @@ re-drills: every card graded below 4 comes back at the end of the queue until it
 or 5 (SM-2's step 7); a card suspended as a leech leaves the session. Re-drills still owed
 from earlier sessions today come from the day's log, so they survive a quit, a kill or a
 closed terminal. Re-drills are logged but do not change the schedule. What a grade does is
-`dlcards.grading.decide`; the intervals shown are the active scheduler's. The clock comes in as
-a function so tests control it.
+`dlcards.grading.decide`; the intervals shown are the active scheduler's. The scheduler and the
+leech rule are the collection's settings as they are when each card is shown and when each
+grade commits (read inside its transaction): a `dlcards config` in another terminal takes
+effect on the next card, and never leaves a grade decided by the settings it replaced. The clock
+comes in as a function so tests control it.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from dlcards.grading import LeechRule, Outcome, decide, redecide
 from dlcards.limits import cap_left, today_counts
 from dlcards.memory import Memory
 from dlcards.scheduling import Schedule
-from dlcards.settings import NEW_PER_DAY_MAX
+from dlcards.settings import NEW_PER_DAY_MAX, Settings
 from dlcards.store import LoggedGrade, ReviewRow, Store
+from dlcards.store.core import Rebuild
+from dlcards.store.merge import Redecide
 
 REDRILL_BELOW = sm2.Grade.GOOD  # grades below 4 come back in the same session
 # An answer's time counts at most this long (Anki's cap), so a card left on screen while the
@@ -116,22 +121,22 @@ class StudySession:
     def __init__(
         self,
         store: Store,
-        schedule: Schedule,
         card_ids: Sequence[str] | None,
         today: date,
         clock: Callable[[], datetime],
         limits: Limits = Limits(),
         topics: Sequence[str] = (),
-        leech: LeechRule = LeechRule(),
     ) -> None:
-        """`card_ids`: the cards this session may show (e.g. filtered by tag), None for all."""
+        """`card_ids`: the cards this session may show (e.g. filtered by tag), None for all.
+        The scheduler and the leech rule come from the store's settings."""
         self.store = store
-        self.schedule = schedule
         self.today = today
         self.clock = clock
-        self.leech = leech
+        self.settings = store.settings()
+        self.schedule = Schedule.from_settings(self.settings)
+        self.leech = LeechRule.from_settings(self.settings)
         allowed = set(card_ids) if card_ids is not None else None
-        planned = plan(store, schedule, today, limits, topics, allowed)
+        planned = plan(store, self.schedule, today, limits, topics, allowed)
         self.beyond_cap = planned.beyond_cap
         due, new = planned.due, planned.new
         owed = store.redrills_due(today, int(REDRILL_BELOW), topics)
@@ -176,12 +181,22 @@ class StudySession:
 
     # --- actions ------------------------------------------------------------------------------
 
+    def _adopt(self, settings: Settings) -> Schedule:
+        """Take the settings as they are now (changed by `dlcards config` in another terminal,
+        say); returns the schedule they make."""
+        if settings != self.settings:
+            self.settings = settings
+            self.schedule = Schedule.from_settings(settings)
+            self.leech = LeechRule.from_settings(settings)
+        return self.schedule
+
     def preview(self) -> dict[sm2.Grade, int] | None:
         """The active scheduler's next interval per grade for the current card; None when the
         grade will be a re-drill (no change)."""
         item = self.current
         if item is None or item.kind == "redrill":
             return None
+        self._adopt(self.store.settings())
         memory = self.store.memory(item.card_id)
         probe = decide(memory, sm2.Grade.GOOD, self.today, self.schedule)
         if probe.kind == "redrill":
@@ -198,9 +213,14 @@ class StudySession:
             raise IndexError("the session is over")
         self.start()
         redrill = item.kind == "redrill"
+
+        def decided(memory: Memory, settings: Settings) -> Outcome:
+            schedule = self._adopt(settings)  # as they are inside the grade's transaction
+            return decide(memory, grade, self.today, schedule, redrill, self.leech)
+
         row = self.store.grade(
             item.card_id,
-            lambda memory: decide(memory, grade, self.today, self.schedule, redrill, self.leech),
+            decided,
             self.clock(),
             session_id=self.session_id,
             seconds=None if seconds is None else min(max(seconds, 0.0), MAX_ANSWER_SECONDS),
@@ -227,7 +247,7 @@ class StudySession:
             return None
         item, row, queued = self.history[-1]
         # may raise (locked): nothing has changed yet, the grade stays undoable
-        self.store.undo(row.id, self.schedule.replay, self._redecide)
+        self.store.undo(row.id, self._undo_rules)
         self.history.pop()
         if queued:  # drop the re-drill this grade queued (the last one for this card)
             redrill = Item(item.card_id, "redrill")
@@ -237,8 +257,13 @@ class StudySession:
         self._count(row, -1)
         return row
 
-    def _redecide(self, log: Sequence[LoggedGrade], stored: Memory) -> list[Outcome]:
-        return redecide(log, self.schedule, stored)
+    def _undo_rules(self, settings: Settings) -> tuple[Rebuild, Redecide]:
+        schedule = self._adopt(settings)  # as they are inside the undo's transaction
+
+        def redecided(log: Sequence[LoggedGrade], stored: Memory) -> list[Outcome]:
+            return redecide(log, schedule, stored)
+
+        return schedule.replay, redecided
 
     def _count(self, row: ReviewRow, sign: int) -> None:
         s = self.summary

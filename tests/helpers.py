@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from functools import cache
 
 from dlcards.commands.config import change
 from dlcards.fsrs_sched import FsrsState
-from dlcards.grading import decide, redecide
+from dlcards.grading import decide, redecide, redecide_many
 from dlcards.scheduling import Schedule
+from dlcards.settings import Settings
 from dlcards.sm2 import Grade, State
 from dlcards.store import ReviewRow, Store
 
@@ -19,6 +20,30 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 
 def sched(store: Store) -> Schedule:
     return Schedule.from_settings(store.settings())
+
+
+def replay_for(settings: Settings) -> Callable[..., object]:
+    """What `Store.rebuild_all` and `import_reviews` take: the settings' replay."""
+    return Schedule.from_settings(settings).replay
+
+
+def merge_rules(many: bool = False, spy: Callable[[object], None] | None = None) -> object:
+    """What `Store.merge_reviews` takes, as `dlcards import anki` builds it: the settings'
+    re-decision of a card's log and (with `many`) of many new cards' at once; `spy` sees each
+    at-once result."""
+
+    def rules(settings: Settings) -> tuple[object, object]:
+        s = Schedule.from_settings(settings)
+
+        def at_once(starts: object, days: object, grades: object) -> object:
+            out = redecide_many(starts, days, grades, s)  # type: ignore[arg-type]
+            if spy is not None:
+                spy(out)
+            return out
+
+        return (lambda log, stored: redecide(log, s, stored)), (at_once if many else None)
+
+    return rules
 
 
 def grade(
@@ -30,18 +55,20 @@ def grade(
     redrill: bool = False,
     **kw: object,
 ) -> ReviewRow:
-    s = sched(store)
     return store.grade(
         card_id,
-        lambda m: decide(m, Grade(g), day, s, redrill),
+        lambda m, settings: decide(m, Grade(g), day, Schedule.from_settings(settings), redrill),
         now,
         **kw,  # type: ignore[arg-type]
     )
 
 
 def undo(store: Store, review_id: int) -> ReviewRow | None:
-    s = sched(store)
-    return store.undo(review_id, s.replay, lambda log, stored: redecide(log, s, stored))
+    def rules(settings: Settings) -> tuple[object, object]:
+        s = Schedule.from_settings(settings)
+        return s.replay, lambda log, stored: redecide(log, s, stored)
+
+    return store.undo(review_id, rules)  # type: ignore[arg-type]
 
 
 def set_scheduler(store: Store, name: str, retention: float | None = None) -> int:

@@ -177,7 +177,7 @@ def test_import_reviews_rebuilds_fsrs_when_it_is_on(tmp_path: Path) -> None:
     with Store.open(tmp_path / "p.db") as store:
         store.sync(load_catalog([decks]).cards, files_signature(deck_files([decks])), NOW)
         h.set_scheduler(store, "fsrs")
-        store.import_reviews(synth.review_history(ids, 60, seed=1), h.sched(store).replay)
+        store.import_reviews(synth.review_history(ids, 60, seed=1), h.replay_for)
         reviewed = {r[0] for r in store.query("SELECT DISTINCT card_id FROM reviews")}
         assert reviewed
         for card_id in reviewed:

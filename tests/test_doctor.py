@@ -159,6 +159,39 @@ def test_doctor_repairs_bad_values_and_states_that_differ_from_the_log(db: Path)
     assert again.exit_code == 0 and "No problems found." in again.output
 
 
+def test_a_repair_replays_a_grade_committed_after_the_check_read_the_log(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A study session grades a card between doctor's check and its repair: the repair
+    replays the log as it is when it writes, the new grade included, not the log it checked."""
+    import helpers as h
+
+    from dlcards.store import Store
+
+    conn = sqlite3.connect(db)
+    (card,) = conn.execute("SELECT card_id FROM reviews ORDER BY id LIMIT 1").fetchone()
+    conn.execute("UPDATE sm2 SET interval = 99, repetitions = 7 WHERE card_id = ?", (card,))
+    conn.commit()
+    conn.close()
+    made = backup.make
+
+    def grade_meanwhile(*args: object, **kwargs: object) -> object:
+        saved = made(*args, **kwargs)  # type: ignore[arg-type]
+        with Store.open(db) as store:  # another terminal, between the check and the repair
+            h.grade(store, card, 5, date(2026, 11, 30))
+        return saved
+
+    monkeypatch.setattr(backup, "make", grade_meanwhile)
+    fixed = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert fixed.exit_code == 0, fixed.output
+    assert "differs from the replay" in fixed.output
+    with Store.open(db) as store:
+        assert [e.grade for e in store.history(card)] == [5, 5]
+        assert store.memory(card) == h.sched(store).replay(store.history(card))
+    again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert again.exit_code == 0 and "No problems found." in again.output, again.output
+
+
 def test_doctor_keeps_reviews_whose_card_row_is_gone(db: Path) -> None:
     conn = sqlite3.connect(db)
     (card,) = conn.execute("SELECT card_id FROM reviews ORDER BY id LIMIT 1").fetchone()

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from dlcards import fsrs_sched, sm2
 from dlcards.cli import app
 from dlcards.deck import Card
+from dlcards.memory import Memory
 from dlcards.session import Limits, StudySession
 from dlcards.sm2 import Grade
 from dlcards.store import SCHEMA_VERSION, Store
@@ -175,7 +176,7 @@ def test_session_preview_uses_active_scheduler(history) -> None:
     day = date(2026, 3, 1)
 
     def preview_of_d() -> object:
-        session = StudySession(store, h.sched(store), ["d"], day, lambda: NOW, Limits(new=1))
+        session = StudySession(store, ["d"], day, lambda: NOW, Limits(new=1))
         assert session.current is not None and session.current.card_id == "d"
         return session.preview()
 
@@ -317,3 +318,68 @@ def test_settings_are_plain_read_only_values() -> None:
     with pytest.raises(AttributeError):
         fsrs.new_per_day = 7  # type: ignore[misc]
     assert "new_per_day=5" in repr(fsrs)
+
+
+def test_a_scheduler_switched_in_another_terminal_decides_the_open_sessions_next_grade(
+    tmp_path: Path,
+) -> None:
+    """`config scheduler fsrs` (or a new retention) while a session is open: the session's next
+    card shows FSRS's intervals, its grade is decided by FSRS inside the grade's transaction,
+    and so is an undo; every memory stays the replay of its log."""
+    from dlcards.commands.config import change
+    from dlcards.scheduling import Schedule
+
+    path = tmp_path / "p.db"
+    with Store.open(path) as store, Store.open(path) as other:
+        store.sync([card("a"), card("b"), card("c")], "s", NOW)
+        day = date(2026, 3, 1)
+
+        def replayed(cid: str) -> object:
+            schedule = Schedule.from_settings(store.settings())
+            return schedule.replay([(e.day, e.grade) for e in store.history(cid)], Memory())
+
+        session = StudySession(store, None, day, lambda: NOW, Limits(new=3))
+        first = session.grade(Grade.GOOD)  # SM-2: the session began under it
+        assert first.after.fsrs.is_new and not first.after.sm2 == sm2.State()
+        assert change(other, "scheduler", "fsrs")[1] == 1  # another terminal switches
+        assert session.preview() == fsrs_sched.preview(fsrs_sched.FsrsState(), day, 0.9)
+        second = session.grade(Grade.GOOD)
+        assert not second.after.fsrs.is_new  # decided by FSRS, not left a new card's
+        assert session.interval(second) == fsrs_sched.interval(second.after.fsrs)
+        for cid in (first.card_id, second.card_id):
+            assert store.memory(cid) == replayed(cid)
+        change(other, "desired_retention", "0.8")
+        third = session.grade(Grade.PERFECT)
+        assert store.memory(third.card_id) == replayed(third.card_id)
+        assert third.after.fsrs == fsrs_sched.replay([(day, 5)], 0.8)
+        change(other, "scheduler", "sm2")
+        change(other, "desired_retention", "0.95")
+        change(other, "scheduler", "fsrs")
+        undone = session.undo()  # undone under retention 0.95: the log's replay
+        assert undone is not None and undone.id == third.id
+        assert store.memory(third.card_id) == replayed(third.card_id)
+        assert session.schedule.active == Schedule.from_settings(store.settings()).active
+
+
+def test_a_rebuild_replays_again_a_log_that_lost_a_row_after_it_was_read(tmp_path: Path) -> None:
+    """An undo in another terminal of a card's earlier review (its last review id unchanged)
+    between the rebuild's read of the log and its write: the card is replayed again."""
+    from dlcards.scheduling import Schedule
+
+    path = tmp_path / "p.db"
+    with Store.open(path) as store, Store.open(path) as other:
+        store.sync([card("a"), card("b")], "s", NOW)
+        first = h.grade(store, "a", 5, D0)
+        h.grade(store, "a", 4, D0 + timedelta(days=3))
+        h.grade(store, "b", 4, D0)
+        read = store._log_snapshot
+
+        def undo_meanwhile() -> object:
+            snapshot = read()
+            h.undo(other, first.id)
+            return snapshot
+
+        store._log_snapshot = undo_meanwhile  # type: ignore[method-assign]
+        store.rebuild_all(h.replay_for)  # type: ignore[arg-type]
+        want = Schedule.from_settings(store.settings()).replay([(D0 + timedelta(days=3), 4)])
+        assert store.memory("a") == want

@@ -19,7 +19,6 @@ from test_stats_tally import check_tallies
 
 from dlcards.deck import parse_deck
 from dlcards.errors import StoreError
-from dlcards.grading import redecide
 from dlcards.importers.anki_file import Card, Collection, Note, Revlog, media_names, proto_fields
 from dlcards.importers.anki_notes import cloze_sides, slug, tag_of, to_markdown
 from dlcards.importers.anki_progress import convert
@@ -188,8 +187,7 @@ def anki(cid: str, day: date, hour: int, grade: int) -> ImportedReview:
 
 
 def merge(store: Store, rows: list[ImportedReview]) -> list[str]:
-    schedule = h.sched(store)
-    return store.merge_reviews(rows, lambda log, stored: redecide(log, schedule, stored))
+    return store.merge_reviews(rows, h.merge_rules())  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -475,22 +473,13 @@ def test_a_bulk_merge_decides_as_card_by_card(
     from test_stats_tally import check_tallies
 
     import dlcards.store.merge as merging
-    from dlcards.grading import redecide_many
 
     if scheduler == "fsrs":
         pytest.importorskip("fsrs")
     monkeypatch.setattr(merging, "BULK_ROWS", 1000)
     monkeypatch.setattr(merging, "BATCH_CARDS", 40)  # several batches
     monkeypatch.setattr(merging, "MANY_ROWS", 100)
-    decided = []
-
-    def many_of(schedule: object) -> object:
-        def call(starts: object, days: object, grades: object) -> object:
-            out = redecide_many(starts, days, grades, schedule)  # type: ignore[arg-type]
-            decided.append(out is not None)
-            return out
-
-        return call
+    decided: list[bool] = []
 
     cids = [f"c{i:03d}" for i in range(120)]
     rows = _bulk_rows(cids, 3000 if scheduler == "sm2" else 400, seed=7)
@@ -503,11 +492,9 @@ def test_a_bulk_merge_decides_as_card_by_card(
             merge(s, [anki("c002", D + timedelta(3), 9, 4), anki("c003", D, 9, 1)])
             s.reset(["c003", "c004"], at(D + timedelta(100), 12))
             schema = sorted(s.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
-            schedule = h.sched(s)
             added = s.merge_reviews(
                 rows,
-                lambda log, stored, schedule=schedule: redecide(log, schedule, stored),
-                many_of(schedule) if many else None,  # type: ignore[arg-type]
+                h.merge_rules(many, spy=lambda out: decided.append(out is not None)),  # type: ignore[arg-type]
             )
             assert sorted(added) == sorted(r.card_id for r in rows)
             # every index and trigger dropped for the bulk is back as it was
@@ -692,7 +679,6 @@ def test_a_merge_of_columns_equals_the_merge_of_rows(
     retention tally itself) and as a list decided card by card: the same log, memories,
     flags, tallies and returned card ids; the schema as it was."""
     import dlcards.store.merge as merging
-    from dlcards.grading import redecide_many
 
     if scheduler == "fsrs":
         pytest.importorskip("fsrs")
@@ -713,13 +699,9 @@ def test_a_merge_of_columns_equals_the_merge_of_rows(
             key = (scheduler, logged, bulk, as_columns)
             with _merge_setup_copy(tmp_path_factory, tmp / f"{as_columns}.db", key) as s:
                 schema = sorted(s.query("SELECT type, name, tbl_name, sql FROM sqlite_master"))
-                schedule = h.sched(s)
                 added = s.merge_reviews(
                     columns_of(rows) if as_columns else rows,
-                    lambda log, stored, schedule=schedule: redecide(log, schedule, stored),
-                    (lambda a, b, c, schedule=schedule: redecide_many(a, b, c, schedule))
-                    if as_columns
-                    else None,
+                    h.merge_rules(many=as_columns),  # type: ignore[arg-type]
                 )
                 assert sorted(s.query("SELECT type, name, tbl_name, sql FROM sqlite_master")) == (
                     schema
@@ -735,7 +717,6 @@ def test_a_columnar_bulk_merge_is_one_transaction(
     """A failure after the bulk rows are written (here: in the writes of the cards merged one
     by one), or an invalid row (a grade of 7), leaves the database as it was."""
     import dlcards.store.merge as merging
-    from dlcards.grading import redecide_many
 
     monkeypatch.setattr(merging, "MANY_ROWS", 1)
     monkeypatch.setattr(merging, "BULK_ROWS", 1)
@@ -745,14 +726,7 @@ def test_a_columnar_bulk_merge_is_one_transaction(
         s.sync([card(c) for c in cids], "s", h.NOW)  # type: ignore[misc]
         h.grade(s, "c001", 4, D + timedelta(30), at(D + timedelta(30), 12))
         before = (_everything(s), sorted(s.query("SELECT * FROM sqlite_master")))
-        schedule = h.sched(s)
-
-        def many(a: object, b: object, c: object) -> object:
-            return redecide_many(a, b, c, schedule)
-
-        def one(log: Any, stored: Any) -> Any:
-            return redecide(log, schedule, stored)
-
+        rules = h.merge_rules(many=True)
         original = merging._Batch.write
 
         def dying(self: Any, c: Any) -> None:
@@ -761,11 +735,11 @@ def test_a_columnar_bulk_merge_is_one_transaction(
 
         monkeypatch.setattr(merging._Batch, "write", dying)
         with pytest.raises(RuntimeError):
-            s.merge_reviews(columns_of(rows), one, many)  # type: ignore[arg-type]
+            s.merge_reviews(columns_of(rows), rules)  # type: ignore[arg-type]
         assert (_everything(s), sorted(s.query("SELECT * FROM sqlite_master"))) == before
         monkeypatch.setattr(merging._Batch, "write", original)
         bad = rows[:-1] + [rows[-1]._replace(grade=7)]
         with pytest.raises((StoreError, ValueError)):  # the grade is refused before SQL's check
-            s.merge_reviews(columns_of(bad), one, many)  # type: ignore[arg-type]
+            s.merge_reviews(columns_of(bad), rules)  # type: ignore[arg-type]
         assert (_everything(s), sorted(s.query("SELECT * FROM sqlite_master"))) == before
-        assert len(s.merge_reviews(columns_of(rows), one, many)) == len(rows)  # type: ignore[arg-type]
+        assert len(s.merge_reviews(columns_of(rows), rules)) == len(rows)  # type: ignore[arg-type]

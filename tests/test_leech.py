@@ -127,7 +127,7 @@ def test_tag_action_keeps_the_card_in_study_and_fires_again_4_lapses_later() -> 
         fired = []
         for _ in range(6):  # lapses 8 .. 13
             row = store.grade(
-                CARD, lambda m, d=day: decide(m, Grade.BLACKOUT, d, s, leech=rule), h.NOW
+                CARD, lambda m, _settings, d=day: decide(m, Grade.BLACKOUT, d, s, leech=rule), h.NOW
             )
             fired.append((row.after.sm2.lapses, row.leech))
             day += timedelta(1)
@@ -158,11 +158,12 @@ def test_reset_clears_the_mark_and_the_threshold_is_a_setting() -> None:
     cli("config", "leech_threshold", "2")
     with db() as store:
         day = lapse(store, CARD, 1)
-        settings = store.settings()
         s = h.sched(store)
         row = store.grade(
             CARD,
-            lambda m: decide(m, Grade.BLACKOUT, day, s, leech=LeechRule.from_settings(settings)),
+            lambda m, settings: decide(
+                m, Grade.BLACKOUT, day, s, leech=LeechRule.from_settings(settings)
+            ),
             h.NOW,
         )
         assert row.leech == "suspend" and row.after.sm2.lapses == 2

@@ -137,7 +137,6 @@ def test_fitted_parameters_hold_through_an_import() -> None:
     fitted parameters, as the collection's settings say."""
     from datetime import timedelta
 
-    from dlcards.grading import redecide
     from dlcards.store import ImportedReview
 
     log = simulated()
@@ -148,14 +147,13 @@ def test_fitted_parameters_hold_through_an_import() -> None:
     card_id, history = next(iter(log.items()))
     later = history[-1][0] + timedelta(days=3)
     with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
-        schedule = h.sched(store)
         store.merge_reviews(
             [
                 ImportedReview(
                     card_id, 1_900_000_000_000, f"{later.isoformat()}T09:00:00+00:00", later, 4
                 )
             ],
-            lambda rows, stored: redecide(rows, schedule, stored),
+            h.merge_rules(),  # type: ignore[arg-type]
         )
         state = store.memory(card_id).fsrs
     expected = fsrs_sched.replay([*history, (later, 4)], 0.9, fitted)

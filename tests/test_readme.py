@@ -13,9 +13,7 @@ from typer.testing import CliRunner
 from dlcards.catalog import load_catalog
 from dlcards.cli import app
 from dlcards.commands import study as study_screen
-from dlcards.scheduling import Schedule
 from dlcards.session import Limits, StudySession
-from dlcards.settings import Settings
 from dlcards.store import Store
 from dlcards.terminal import KeyInput
 
@@ -39,10 +37,7 @@ def test_study_sample_is_the_first_card_of_a_gd_session() -> None:
     )
     with Store.open() as store:
         store.sync(catalog.cards, "readme", NOW)
-        schedule = Schedule.from_settings(Settings())
-        session = StudySession(
-            store, schedule, None, date(2026, 11, 26), lambda: NOW, Limits(new=20), ["gd"]
-        )
+        session = StudySession(store, None, date(2026, 11, 26), lambda: NOW, Limits(new=20), ["gd"])
         first = session.current
         assert first is not None
         card = catalog.card(first.card_id)

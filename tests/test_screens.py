@@ -30,9 +30,7 @@ from typer.testing import CliRunner
 from dlcards.catalog import load_catalog
 from dlcards.cli import app
 from dlcards.commands import study as study_screen
-from dlcards.scheduling import Schedule
 from dlcards.session import Limits, StudySession
-from dlcards.settings import Settings
 from dlcards.sm2 import Grade
 from dlcards.store import Store
 from dlcards.terminal import KeyInput
@@ -87,8 +85,7 @@ def frames(output: str) -> list[str]:
 
 
 def session_on(store: Store, card_ids: list[str]) -> StudySession:
-    schedule = Schedule.from_settings(Settings())
-    return StudySession(store, schedule, card_ids, DAY, lambda: NOW, Limits(new=20))
+    return StudySession(store, card_ids, DAY, lambda: NOW, Limits(new=20))
 
 
 def study_frames(card_id: str, width: int, height: int, keys: str) -> list[str]:

@@ -28,7 +28,7 @@ from dlcards.store.schema import (
     TALLY_RETENTION_SQL,
     TALLY_TOTALS_SQL,
 )
-from tests.helpers import grade, sched, set_scheduler, undo
+from tests.helpers import grade, merge_rules, set_scheduler, undo
 
 START = date(2026, 1, 1)
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
@@ -158,12 +158,9 @@ def play(store: Store, steps: list[tuple[Any, ...]]) -> None:
             cid, g, offset = args
             day = START + timedelta(days=offset)
             anki += 1
-            s = sched(store)
-            from dlcards.grading import redecide
-
             store.merge_reviews(
                 [ImportedReview(cid, anki, f"{day.isoformat()}T08:00:00+00:00", day, g)],
-                lambda entries, stored, s=s: redecide(entries, s, stored),
+                merge_rules(),  # type: ignore[arg-type]
             )
         elif kind == "scheduler":
             set_scheduler(store, args[0])

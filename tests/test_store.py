@@ -693,9 +693,9 @@ def test_study_by_tag_and_search_takes_the_cards_both_choose(
     offered: list[object] = []
     real = dlcards.session.StudySession.__init__
 
-    def spy(self: object, store: object, schedule: object, allowed: object, *a: object) -> None:
+    def spy(self: object, store: object, allowed: object, *a: object) -> None:
         offered.append(allowed)
-        real(self, store, schedule, allowed, *a)  # type: ignore[arg-type]
+        real(self, store, allowed, *a)  # type: ignore[arg-type]
 
     monkeypatch.setattr(dlcards.session.StudySession, "__init__", spy)
     done = runner.invoke(app, ["study", "--tag", "interview", "--search", "loss"], input="q\n")

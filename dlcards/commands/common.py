@@ -15,7 +15,9 @@ from dlcards.store.count import REBUILD_PENDING as REBUILD_PENDING
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
     from dlcards.scheduling import Schedule
+    from dlcards.settings import Settings
     from dlcards.store import Store
+    from dlcards.store.core import Rebuild
 
 
 def clock() -> datetime:
@@ -27,11 +29,17 @@ def schedule_of(store: Store) -> Schedule:
     that a killed `config` left half done)."""
     from dlcards.scheduling import Schedule
 
-    schedule = Schedule.from_settings(store.settings())
     if store.get_meta(REBUILD_PENDING) is not None:
-        store.rebuild_all(schedule.replay)
+        store.rebuild_all(replay_for)
         store.delete_meta(REBUILD_PENDING)
-    return schedule
+    return Schedule.from_settings(store.settings())
+
+
+def replay_for(settings: Settings) -> Rebuild:
+    """The rebuild of a card's memory from its log that the settings ask for."""
+    from dlcards.scheduling import Schedule
+
+    return Schedule.from_settings(settings).replay
 
 
 def db_path(option: str | None) -> Path | None:

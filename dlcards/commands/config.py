@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import REBUILD_PENDING, opened_store
+from dlcards.commands.common import REBUILD_PENDING, opened_store, replay_for
 from dlcards.commands.options import DbOption
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ def change(store: Store, key: str, value: str) -> tuple[str, int | None]:
     """Set a setting; returns its stored text and, when FSRS was switched on or its retention
     or parameters changed while on, how many cards' state was rebuilt from the log (else
     None)."""
-    from dlcards.scheduling import Schedule
     from dlcards.settings import Settings, setting
 
     chosen = setting(key)
@@ -41,7 +40,7 @@ def change(store: Store, key: str, value: str) -> tuple[str, int | None]:
         store.set_meta(REBUILD_PENDING, "1")
     store.set_setting(chosen.key, clean)
     if rebuild:
-        rebuilt = store.rebuild_all(Schedule.from_settings(after).replay)
+        rebuilt = store.rebuild_all(replay_for)
         store.delete_meta(REBUILD_PENDING)
         return clean, rebuilt
     return clean, None

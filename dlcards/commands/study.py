@@ -357,7 +357,6 @@ def run(
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import opened_store, schedule_of, sync_if_needed
     from dlcards.console import escaped, out, plural
-    from dlcards.grading import LeechRule
     from dlcards.session import REDRILL_BELOW, Limits, StudySession
 
     day = today_from(today)
@@ -384,16 +383,7 @@ def run(
             allowed = found
         new_limit = new if new is not None else settings.new_per_day
         cap = settings.review_cap
-        session = StudySession(
-            store,
-            schedule,
-            allowed,
-            day,
-            clock,
-            Limits(new_limit, reviews, cap),
-            topics,
-            LeechRule.from_settings(settings),
-        )
+        session = StudySession(store, allowed, day, clock, Limits(new_limit, reviews, cap), topics)
         if session.done:
             if session.beyond_cap:
                 console.print(
@@ -425,7 +415,9 @@ def run(
         saved = session.summary.reviews
         if keys.interactive:
             console.clear()
-        # due reviews and the re-drills still owed today (they come back in the next session)
+        # due reviews and the re-drills still owed today (they come back in the next session),
+        # by the scheduler active now (`config` in another terminal may have switched it)
+        by = store.settings().scheduler
         waiting = len(store.due_ids(day, by, topics))
         redrills = bool(store.redrills_due(day, int(REDRILL_BELOW), topics))
         next_due: object

@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from dlcards.settings import Settings
+
 from dlcards.cores import cores
 from dlcards.errors import StoreError
 from dlcards.paths import default_db
@@ -614,6 +616,26 @@ class Connection:
                     self.conn.execute("ROLLBACK")
                 raise translate_error(self.path, err) from None
 
+    # settings ------------------------------------------------------------------------------
+
+    def stored_settings(self) -> dict[str, str]:
+        """The settings as stored (text), without the sync bookkeeping."""
+        return self._call(lambda: _stored_settings(self.conn))
+
+    def settings(self) -> Settings:
+        """The checked settings."""
+        return self._checked(self.stored_settings())
+
+    def _settings_in(self, c: sqlite3.Connection) -> Settings:
+        """The checked settings inside a write transaction: the ones that hold until it
+        commits (no `config` in another process can change them meanwhile)."""
+        return self._checked(_stored_settings(c))
+
+    def _checked(self, stored: dict[str, str]) -> Settings:
+        from dlcards.settings import Settings
+
+        return Settings.from_stored(stored, where=f"database {self.path}")
+
     def get_meta(self, key: str) -> str | None:
         row = self._call(
             lambda: self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -631,6 +653,11 @@ class Connection:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+
+def _stored_settings(c: sqlite3.Connection) -> dict[str, str]:
+    rows = c.execute("SELECT key, value FROM meta").fetchall()
+    return {k: v for k, v in rows if k != "deck_signature"}
 
 
 def _to_stderr(message: str) -> None:

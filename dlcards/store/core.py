@@ -58,6 +58,7 @@ from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
 if TYPE_CHECKING:
     from dlcards.deck import Card
     from dlcards.grading import Outcome
+    from dlcards.settings import Settings
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -81,13 +82,20 @@ __all__ = [
     "existing_file",
 ]
 
-Decide = Callable[[Memory], "Outcome"]
-"""What a grade does to a card's memory (read inside the grade's transaction)."""
+Decide = Callable[[Memory, "Settings"], "Outcome"]
+"""What a grade does to a card's memory under the collection's settings (both read inside the
+grade's transaction: a scheduler switched in another terminal is the one that decides)."""
 Rebuild = Callable[[Sequence[LogEntry], Memory], Memory]
 """A card's memory from its log of scheduled grades (and its stored memory)."""
+RebuildFor = Callable[["Settings"], Rebuild]
+"""The rebuild the settings ask for; given the settings read inside the writing transaction."""
+UndoRules = Callable[["Settings"], "tuple[Rebuild, Redecide | None]"]
+"""An undo's rebuild (and re-decision of the rest of the log) under the settings it runs with."""
 
 REBUILD_CHUNK = 500  # cards per write transaction when every card is rebuilt
-Mark = tuple[int, int, int]  # a card's reset point (moment, id) and its last review id
+Mark = tuple[int, int, int, int]
+"""A card's reset point (moment, id), its last review id and its number of reviews: any change
+to its log changes one of them (ids are never reused; an undo lowers the count)."""
 
 
 def _topic_filter(topics: Sequence[str]) -> tuple[str, list[Any]]:
@@ -110,19 +118,6 @@ _HISTORY = (
 
 class Store(Reports, Merging):
     """The progress database: settings, deck sync, the queue, grades, the log."""
-
-    # settings ------------------------------------------------------------------------------
-
-    def stored_settings(self) -> dict[str, str]:
-        """The settings as stored (text), without the sync bookkeeping."""
-        rows = self._call(lambda: self.conn.execute("SELECT key, value FROM meta").fetchall())
-        return {k: v for k, v in rows if k != "deck_signature"}
-
-    def settings(self) -> Any:
-        """The checked settings (`dlcards.settings.Settings`)."""
-        from dlcards.settings import Settings
-
-        return Settings.from_stored(self.stored_settings(), where=f"database {self.path}")
 
     # deck sync -----------------------------------------------------------------------------
 
@@ -538,14 +533,15 @@ class Store(Reports, Merging):
         session_id: int | None = None,
         seconds: float | None = None,
     ) -> ReviewRow:
-        """Record one grade in one transaction: the card's memory is read inside it, `decide`
-        says what the grade does, and its log row and new memory are written together, so two
-        terminals grading at once never lose an update."""
+        """Record one grade in one transaction: the card's memory and the settings are read
+        inside it, `decide` says what the grade does, and its log row and new memory are
+        written together, so two terminals grading at once never lose an update, and a
+        scheduler switched meanwhile is the one that schedules."""
         with self._write() as c:
             row = c.execute(SELECT_MEMORY, (card_id,)).fetchone()
             if row is None:
                 raise StoreError(f"card {card_id} is not in the database; run `dlcards due` first")
-            outcome = decide(memory_from(row, card_id))
+            outcome = decide(memory_from(row, card_id), self._settings_in(c))
             self._put_memory(c, card_id, outcome.before, outcome.after)
             if outcome.leech is not None:
                 c.execute(
@@ -580,15 +576,14 @@ class Store(Reports, Merging):
 
     _put_memory = staticmethod(put_memory)
 
-    def undo(
-        self, review_id: int, rebuild: Rebuild, redecide: Redecide | None = None
-    ) -> ReviewRow | None:
+    def undo(self, review_id: int, rules: UndoRules) -> ReviewRow | None:
         """Take back one review: delete its log row and rebuild the card's memory from what is
         left of its log, in the same transaction. Whatever other terminals did to the card
-        meanwhile stays: the state is the replay of the log, never an old snapshot. With
-        `redecide`, the rest of the card's log is decided again first (a later grade that day,
-        say one imported from Anki, becomes the day's scheduled one). Returns the undone row,
-        or None if it no longer exists."""
+        meanwhile stays: the state is the replay of the log, never an old snapshot. `rules`
+        gives, for the settings read inside the transaction, the rebuild and (unless None) the
+        re-decision of the rest of the card's log, done first (a later grade that day, say one
+        imported from Anki, becomes the day's scheduled one). Returns the undone row, or None
+        if it no longer exists."""
         with self._write() as c:
             row = c.execute(
                 "SELECT card_id, kind, grade, day, reviewed_at, session_id, seconds, leech "
@@ -612,6 +607,7 @@ class Store(Reports, Merging):
                 )
             after = stored
             if kind == "scheduled":
+                rebuild, redecide = rules(self._settings_in(c))
                 if redecide is not None:
                     self._merge_card(c, card_id, (), redecide, write_memory=False)
                 after = rebuild(self._history_in(c, card_id), stored)
@@ -637,13 +633,15 @@ class Store(Reports, Merging):
             for d, g in c.execute(_HISTORY, (card_id,))
         ]
 
-    def rebuild_all(self, rebuild: Rebuild, chunk: int = REBUILD_CHUNK) -> int:
-        """Rebuild every card's memory from its log (switching scheduler, repairs).
+    def rebuild_all(self, rebuild_for: RebuildFor, chunk: int = REBUILD_CHUNK) -> int:
+        """Rebuild every card's memory from its log (switching scheduler, repairs), the way
+        the settings ask (`rebuild_for`, given the settings read inside each transaction: a
+        later `config` in another process is never overwritten by this one's replay).
 
-        The replay is computed outside any write transaction and written in chunks of `chunk`
-        cards, each its own short transaction, so a grade in another terminal waits a fraction
-        of a second at most. A card whose log changed after it was read is replayed again
-        inside its chunk's transaction. Returns how many cards have a history.
+        The log is read outside any write transaction and the memories are written in chunks
+        of `chunk` cards, each its own short transaction, so a grade in another terminal waits
+        a fraction of a second at most. A card whose log changed after it was read is replayed
+        again inside its chunk's transaction. Returns how many cards have a history.
         """
         self.guard_writes(whole_file=True)  # every card's log is read
         snapshot = self._log_snapshot()
@@ -651,6 +649,7 @@ class Store(Reports, Merging):
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
             with self._write() as c:
+                rebuild = rebuild_for(self._settings_in(c))
                 marks = self._log_marks(c, part)
                 for card_id in part:
                     row = c.execute(SELECT_MEMORY, (card_id,)).fetchone()
@@ -665,14 +664,15 @@ class Store(Reports, Merging):
 
     _MARKS = (
         "SELECT c.id, coalesce(c.reset_at, -1), coalesce(c.reset_after, 0), "
-        "(SELECT coalesce(max(r.id), 0) FROM reviews r WHERE r.card_id = c.id) FROM cards c"
+        "(SELECT coalesce(max(r.id), 0) FROM reviews r WHERE r.card_id = c.id), "
+        "(SELECT count(*) FROM reviews r WHERE r.card_id = c.id) FROM cards c"
     )
 
     def _log_snapshot(self) -> dict[str, tuple[Mark, list[LogEntry]]]:
         """Every card's log mark (reset point, last review id) and scheduled history."""
         marks = {
-            cid: (int(at), int(reset), int(last))
-            for cid, at, reset, last in self._call(
+            cid: (int(at), int(reset), int(last), int(n))
+            for cid, at, reset, last, n in self._call(
                 lambda: self.conn.execute(self._MARKS).fetchall()
             )
         }
@@ -701,8 +701,8 @@ class Store(Reports, Merging):
     def _log_marks(self, c: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Mark]:
         sql = self._MARKS + f" WHERE c.id IN ({','.join('?' * len(ids))})"
         return {
-            cid: (int(at), int(reset), int(last))
-            for cid, at, reset, last in c.execute(sql, list(ids))
+            cid: (int(at), int(reset), int(last), int(n))
+            for cid, at, reset, last, n in c.execute(sql, list(ids))
         }
 
     def set_setting(self, key: str, value: str) -> None:
@@ -747,14 +747,16 @@ class Store(Reports, Merging):
 
     # bulk import -----------------------------------------------------------------------------
 
-    def import_reviews(self, rows: Iterable[ReviewRow], rebuild: Rebuild | None = None) -> int:
+    def import_reviews(
+        self, rows: Iterable[ReviewRow], rebuild_for: RebuildFor | None = None
+    ) -> int:
         """Load review history in bulk (benchmarks, migrations from another program).
 
         `rows` are log rows for cards already in the database, each card's rows in the order
         they happened; their `id` fields are ignored (the log numbers them). One transaction:
         every row is appended to the log and each card's memory is set to the `after` memory
         of its last row; on any error nothing is written. `rows` may be a generator (read
-        once). With `rebuild`, each imported card's memory is then rebuilt from its whole log
+        once). With `rebuild_for`, each imported card's memory is then rebuilt from its whole log
         in the same transaction (for states the rows do not carry, such as FSRS's). Returns the
         number of rows added.
         """
@@ -781,7 +783,8 @@ class Store(Reports, Merging):
                 UPSERT_FSRS,
                 ((cid, *fsrs_values(m.fsrs)) for cid, m in last.items() if not m.fsrs.is_new),
             )
-            if rebuild is not None:
+            if rebuild_for is not None:
+                rebuild = rebuild_for(self._settings_in(c))
                 for cid in last:
                     stored = memory_from(c.execute(SELECT_MEMORY, (cid,)).fetchone(), cid)
                     self._put_memory(c, cid, stored, rebuild(self._history_in(c, cid), stored))

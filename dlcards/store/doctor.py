@@ -193,10 +193,10 @@ def _examine(
     # 4. every stored value; 5. memories against the log
     replay: Replay | None = None
     try:
-        replay = replay_for(dict(conn.execute("SELECT key, value FROM meta").fetchall()))
+        replay = replay_for(_meta(conn))
     except DlcardsError as err:
         report.add(Finding("settings", str(err)))
-    _memories(conn, report, replay, repair, before_repair)
+    _memories(conn, report, replay, replay_for, repair, before_repair)
     # 6. the statistics' tallies against the log
     _tallies(conn, report, repair, before_repair)
     if repair and report.healthy:  # memories rebuilt: an interrupted rebuild is finished too
@@ -286,17 +286,21 @@ def _tallies(
         for sql in TALLY_TRIGGERS + MEMORY_TRIGGERS + DUE_TRIGGERS
         if (name := sql.split()[2]) not in have
     ]
-    wrong = [
-        table
-        for table, columns, sql in (
-            ("review_days", "day, reviews, scheduled, passed", TALLY_DAYS_SQL),
-            ("retention_days", "topic, mature, passed, day, reviews", TALLY_RETENTION_SQL),
-            ("retention_totals", "topic, mature, passed, reviews", TALLY_TOTALS_SQL),
-            ("sm2_tally", "last_review, interval, due, cards, learning, ef", TALLY_MEMORY_SQL),
-            ("due_tally", "sched, topic, due, suspended, cards", TALLY_DUE_SQL),
-        )
-        if sorted(conn.execute(f"SELECT {columns} FROM {table}")) != sorted(conn.execute(sql))
-    ]
+    conn.execute("BEGIN")  # each tally and its sum in one snapshot: a grade meanwhile is in both
+    try:
+        wrong = [
+            table
+            for table, columns, sql in (
+                ("review_days", "day, reviews, scheduled, passed", TALLY_DAYS_SQL),
+                ("retention_days", "topic, mature, passed, day, reviews", TALLY_RETENTION_SQL),
+                ("retention_totals", "topic, mature, passed, reviews", TALLY_TOTALS_SQL),
+                ("sm2_tally", "last_review, interval, due, cards, learning, ef", TALLY_MEMORY_SQL),
+                ("due_tally", "sched, topic, due, suspended, cards", TALLY_DUE_SQL),
+            )
+            if sorted(conn.execute(f"SELECT {columns} FROM {table}")) != sorted(conn.execute(sql))
+        ]
+    finally:
+        conn.execute("COMMIT")
     if not gone and not wrong:
         report.add(Finding("statistics"))
         return
@@ -322,6 +326,7 @@ def _memories(
     conn: sqlite3.Connection,
     report: Report,
     replay: Replay | None,
+    replay_for: ReplayFor,
     repair: bool,
     before_repair: Callable[[], None],
 ) -> None:
@@ -351,40 +356,20 @@ def _memories(
                 [(_ms(stamp, day), rid) for rid, stamp, day in untimed],
             )
             finding.repaired = "each time taken from the review's timestamp (or its day)"
-    # the log, checked row by row; bad days taken from the timestamp when it has one
-    logs: dict[str, list[LogEntry]] = {cid: [] for cid, _ in cards}
-    bad_log: dict[str, str] = {}
-    fix_days: list[tuple[str, int]] = []
-    # the store's own order and reset point (rows.TIME_ORDER, rows.AFTER_RESET)
-    for rid, cid, day, grade, kind, stamp, after_reset in conn.execute(
-        "SELECT r.id, r.card_id, r.day, r.grade, r.kind, r.reviewed_at, "
-        f"{AFTER_RESET} FROM reviews r LEFT JOIN cards c ON c.id = r.card_id "
-        f"ORDER BY r.card_id, {TIME_ORDER}"
-    ):
-        try:
-            parsed = day_of(day, cid, "reviews.day")
-        except StoreError:
-            parsed = _day_from_stamp(stamp)
-            if parsed is None:
-                bad_log.setdefault(cid, f"review {rid} has day {str(day)[:20]!r}, not a date")
-                continue
-            fix_days.append((parsed.isoformat(), rid))
-        try:
-            g = grade_of(grade, cid)
-        except StoreError:
-            bad_log.setdefault(cid, f"review {rid} has grade {str(grade)[:20]!r}, not 0-5")
-            continue
-        if kind not in ("scheduled", "redrill"):
-            bad_log.setdefault(cid, f"review {rid} has kind {str(kind)[:20]!r}")
-            continue
-        if kind == "scheduled" and after_reset and parsed is not None:
-            logs.setdefault(cid, []).append(LogEntry(parsed, g))
+    # the log, checked row by row (bad days taken from the timestamp when it has one), and
+    # the memories, read in one snapshot: a grade committed meanwhile is in both or in neither
+    conn.execute("BEGIN")
+    try:
+        logs, bad_log, fix_days = _read_logs(conn, [cid for cid, _ in cards], whole=True)
+        memories = {cid: conn.execute(SELECT_MEMORY, (cid,)).fetchone() for cid, _ in cards}
+    finally:
+        conn.execute("COMMIT")
 
     bad_values: dict[str, str] = {}
     differ: list[str] = []
-    rebuilt: dict[str, tuple[Memory, Memory]] = {}
+    rebuilt: list[str] = []
     for cid, _ in cards:
-        row = conn.execute(SELECT_MEMORY, (cid,)).fetchone()
+        row = memories[cid]
         stored: Memory | None = None
         if row is not None:
             try:
@@ -397,7 +382,7 @@ def _memories(
         if stored is None or want != stored:
             if stored is not None:
                 differ.append(cid)
-            rebuilt[cid] = (stored or Memory(), want)
+            rebuilt.append(cid)
 
     if fix_days:
         finding = report.add(
@@ -449,7 +434,7 @@ def _memories(
         report.add(Finding("memories"))
     if repair and (rebuilt or lacking):
         before_repair()
-        _write_memories(conn, lacking, rebuilt)
+        _write_memories(conn, lacking, rebuilt, replay_for)
 
 
 def _ms(stamp: object, day: object) -> int:
@@ -482,8 +467,12 @@ def _in_chunks(conn: sqlite3.Connection, sql: str, params: list[tuple[Any, ...]]
 
 
 def _write_memories(
-    conn: sqlite3.Connection, lacking: list[str], rebuilt: dict[str, tuple[Memory, Memory]]
+    conn: sqlite3.Connection, lacking: list[str], rebuilt: list[str], replay_for: ReplayFor
 ) -> None:
+    """Add the missing memory rows and rebuild the memories of `rebuilt` from their logs. Each
+    chunk's transaction reads again what it replays (the settings, each card's log and
+    memory): a grade, an undo or a `config` committed since the check is replayed, not
+    overwritten."""
     _in_chunks(
         conn,
         "INSERT OR IGNORE INTO sm2 (card_id, ef, repetitions, interval, lapses) "
@@ -491,9 +480,76 @@ def _write_memories(
         [(cid, EF_START) for cid in lacking],
     )
     _in_chunks(conn, "INSERT OR IGNORE INTO fsrs (card_id) VALUES (?)", [(c,) for c in lacking])
-    items = list(rebuilt.items())
-    _in_chunks(conn, UPDATE_SM2, [(*sm2_values(after.sm2), cid) for cid, (_, after) in items])
-    _in_chunks(conn, UPSERT_FSRS, [(cid, *fsrs_values(after.fsrs)) for cid, (_, after) in items])
+    for start in range(0, len(rebuilt), CHUNK):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            replay = replay_for(_meta(conn))
+            part = rebuilt[start : start + CHUNK]
+            logs, bad_log, _ = _read_logs(conn, part)
+            sm2_rows, fsrs_rows = [], []
+            for cid in part:
+                row = conn.execute(SELECT_MEMORY, (cid,)).fetchone()
+                if cid in bad_log or row is None:
+                    continue  # the card or its log changed meanwhile: the next check says
+                try:
+                    stored = memory_from(row, cid)
+                except StoreError:
+                    stored = Memory()
+                after = replay(logs.get(cid, []), stored)
+                sm2_rows.append((*sm2_values(after.sm2), cid))
+                fsrs_rows.append((cid, *fsrs_values(after.fsrs)))
+            conn.executemany(UPDATE_SM2, sm2_rows)
+            conn.executemany(UPSERT_FSRS, fsrs_rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _meta(conn: sqlite3.Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+
+
+def _read_logs(
+    conn: sqlite3.Connection, card_ids: Sequence[str], whole: bool = False
+) -> tuple[dict[str, list[LogEntry]], dict[str, str], list[tuple[str, int]]]:
+    """The scheduled grades since the reset of each of `card_ids`, in the store's order
+    (rows.TIME_ORDER, rows.AFTER_RESET); the cards with a log row that cannot be replayed
+    (and why); and the (day, review id) of rows whose day is taken from their timestamp.
+    `whole`: every row of the log is read, those of cards that are gone too."""
+    logs: dict[str, list[LogEntry]] = {cid: [] for cid in card_ids}
+    bad_log: dict[str, str] = {}
+    fix_days: list[tuple[str, int]] = []
+    where, params = "", list(card_ids)
+    if not whole:
+        where = f"WHERE r.card_id IN ({','.join('?' * len(params))}) "
+    else:
+        params = []
+    for rid, cid, day, grade, kind, stamp, after_reset in conn.execute(
+        "SELECT r.id, r.card_id, r.day, r.grade, r.kind, r.reviewed_at, "
+        f"{AFTER_RESET} FROM reviews r LEFT JOIN cards c ON c.id = r.card_id "
+        f"{where}ORDER BY r.card_id, {TIME_ORDER}",
+        params,
+    ):
+        try:
+            parsed = day_of(day, cid, "reviews.day")
+        except StoreError:
+            parsed = _day_from_stamp(stamp)
+            if parsed is None:
+                bad_log.setdefault(cid, f"review {rid} has day {str(day)[:20]!r}, not a date")
+                continue
+            fix_days.append((parsed.isoformat(), rid))
+        try:
+            g = grade_of(grade, cid)
+        except StoreError:
+            bad_log.setdefault(cid, f"review {rid} has grade {str(grade)[:20]!r}, not 0-5")
+            continue
+        if kind not in ("scheduled", "redrill"):
+            bad_log.setdefault(cid, f"review {rid} has kind {str(kind)[:20]!r}")
+            continue
+        if kind == "scheduled" and after_reset and parsed is not None:
+            logs.setdefault(cid, []).append(LogEntry(parsed, g))
+    return logs, bad_log, fix_days
 
 
 # --- restore ----------------------------------------------------------------------------------

@@ -40,12 +40,16 @@ from dlcards.store.schema import ADD_RETENTION, add_retention_after, epoch_ms
 
 if TYPE_CHECKING:
     from dlcards.grading import Outcome
+    from dlcards.settings import Settings
 
 Redecide = Callable[[Sequence[LoggedGrade], Memory], Sequence["Outcome"]]
 """Every row of a card's log (in time order) decided again, from its stored memory."""
 RedecideMany = Callable[[Any, Any, Any], "dict[str, Any] | None"]
 """Many new cards' logs decided at once, `(starts, days, grades) -> columns`
 (`dlcards.grading.redecide_many`), or None to decide card by card."""
+MergeRules = Callable[["Settings"], "tuple[Redecide, RedecideMany | None]"]
+"""A merge's re-decision (one card's log; many new cards' at once, or None) under the settings
+read inside its transaction."""
 
 _LOG = (
     f"SELECT r.id, r.day, r.grade, r.kind, r.anki_id, r.at, {', '.join(OUTCOME_COLUMNS[1:])} "
@@ -76,12 +80,12 @@ class Merging(Connection):
     def merge_reviews(
         self,
         rows: Sequence[ImportedReview],
-        redecide: Redecide,
-        redecide_many: RedecideMany | None = None,
+        rules: MergeRules,
     ) -> list[str]:
         """Add reviews done elsewhere to the log, in one transaction, and replay each card
         they touch: the card's log after its reset point, dlcards's reviews and the new ones in
-        time order, is decided again by `redecide` (the day's first grade schedules, the rest
+        time order, is decided again by the `redecide` that `rules` gives for the settings read
+        inside the transaction (the day's first grade schedules, the rest
         are re-drills); new rows are written with their outcome, older rows whose kind or
         memory columns changed are rewritten, and the card's memory is the last row's. Rows
         already in the log (same Anki id) are skipped, so merging the same rows twice adds
@@ -95,8 +99,9 @@ class Merging(Connection):
         and built again after the inserts (one sort each instead of a b-tree insert per row)."""
         self.guard_writes(whole_file=True)  # the whole log is read and may be rewritten
         if isinstance(rows, ImportedReviews):
-            return self._merge_columns(rows, redecide, redecide_many)
+            return self._merge_columns(rows, rules)
         with self._write() as c, _gc_paused(len(rows) >= BULK_ROWS):
+            redecide, redecide_many = rules(self._settings_in(c))
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             fresh = self._unheld(c, (r for r in rows if r.card_id in known))
             by_card: dict[str, list[ImportedReview]] = {}
@@ -122,8 +127,7 @@ class Merging(Connection):
     def _merge_columns(
         self,
         rows: ImportedReviews,
-        redecide: Redecide,
-        redecide_many: RedecideMany | None,
+        rules: MergeRules,
     ) -> list[str]:
         """`merge_reviews` for rows given as columns (`dlcards import anki`): the same rows
         added, decided and written, with the per-row work on NumPy arrays. Which rows are
@@ -137,6 +141,7 @@ class Merging(Connection):
         import numpy as np
 
         with self._write() as c, _gc_paused(len(rows) >= BULK_ROWS):
+            redecide, redecide_many = rules(self._settings_in(c))
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             ours = np.array([cid in known for cid in rows.card_ids] + [False], bool)
             held = [r[0] for r in c.execute(_HELD)]
