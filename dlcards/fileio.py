@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -56,6 +57,26 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
         fh.write(data)
 
     atomic_write(path, write, durable=durable)
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on `folder` (flock on the directory itself, so no lock
+    file is left in the user's folder): two processes that read a file in it, change it and
+    write it back (`dlcards add`) take turns, and neither loses the other's change. The lock
+    goes with the process, a killed one included. Where flock does not exist (Windows) the
+    write goes ahead unlocked."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def umask() -> int:

@@ -220,3 +220,150 @@ def test_edit_in_a_terminal_asks_before_reopening_the_editor(
     else:
         assert result.exit_code != 0 and len(calls(log)) == 1
         assert "saved with this error" in result.output and "answerr" in deck.read_text()
+
+
+CARD_TEXT = "question: {q}\nanswer: An answer.\ntags: []\n"
+
+
+def test_two_adds_at_once_keep_both_cards(tmp_path: Path) -> None:
+    """Two `dlcards add` to one deck file, both with the editor open before either saves:
+    both cards are in the file, each with its own id (each add reads the file again under a
+    lock on its folder when it writes)."""
+    import os
+    import subprocess
+    import time
+
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK, encoding="utf-8")
+    go = tmp_path / "go"
+    waiting = tmp_path / "waiting"
+    waiting.mkdir()
+    editor = tmp_path / "slow_editor.py"
+    editor.write_text(
+        "import pathlib, sys, time\n"
+        "target = pathlib.Path(sys.argv[-1])\n"
+        f"pathlib.Path({str(waiting)!r}, target.name + sys.argv[1]).touch()\n"
+        f"while not pathlib.Path({str(go)!r}).exists():\n"
+        "    time.sleep(0.02)\n"
+        f"target.write_text({CARD_TEXT!r}.format(q='From ' + sys.argv[1] + '?'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("VISUAL", "EDITOR")}
+    runs = []
+    for name in ("first", "second"):
+        env["EDITOR"] = f"{sys.executable} {editor} {name}"
+        runs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "dlcards", "add", "--deck", str(deck)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
+    deadline = time.monotonic() + 60
+    while len(list(waiting.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(list(waiting.iterdir())) == 2  # both editors open: both read the deck before
+    go.touch()
+    said = [run.communicate(timeout=60)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], said
+    text = deck.read_text(encoding="utf-8")
+    assert "From first?" in text and "From second?" in text
+    assert text.startswith(DECK.split("# end comment")[0].rstrip("\n"))
+    from dlcards.deck import parse_deck
+
+    ids = [c.id for c in parse_deck(text, str(deck)).cards]
+    assert ids[:2] == ["own-1", "own-7"] and sorted(ids[2:]) == ["own-8", "own-9"]
+    assert sorted(line.split()[1] for line in said) == ["own-8", "own-9"]
+
+
+def test_a_second_add_to_a_file_outside_the_decks_takes_the_next_id(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    deck = tmp_path / "loose" / "notes.yaml"
+    deck.parent.mkdir()
+    log = editor(CARD_TEXT.format(q="One?"))
+    assert "added notes-1" in cli("add", "--deck", str(deck))
+    log = editor(CARD_TEXT.format(q="Two?"))
+    assert "added notes-2" in cli("add", "--deck", str(deck))
+    assert len(calls(log)) == 1  # the editor opened once
+
+
+@pytest.mark.parametrize(
+    ("where", "words"),
+    [
+        ("folder", "is a directory; pass a deck file"),
+        ("missing/new.yaml", "its folder"),
+    ],
+)
+def test_add_refuses_a_deck_path_it_cannot_write_before_the_editor_opens(
+    tmp_path: Path, editor, where: str, words: str
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "folder").mkdir()
+    log = editor(CARD_TEXT.format(q="Lost?"))
+    result = runner.invoke(app, ["add", "--deck", str(tmp_path / where)])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: ") and words in line
+    assert calls(log) == []  # nothing was typed for nothing
+    assert not (tmp_path / "missing").exists()
+
+
+def test_add_refuses_the_built_in_decks(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    from dlcards.catalog import builtin_decks_dir
+
+    target = builtin_decks_dir() / "01-perceptron.yaml"
+    before = target.read_bytes()
+    log = editor(CARD_TEXT.format(q="Lost?"))
+    result = runner.invoke(app, ["add", "--deck", str(target)])
+    assert result.exit_code == 2 and "built-in deck" in result.output
+    assert calls(log) == [] and target.read_bytes() == before
+
+
+def test_an_editor_command_with_an_unclosed_quote_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", 'vim "')
+    result = runner.invoke(app, ["add", "--deck", str(tmp_path / "mine.yaml")])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert "cannot read $EDITOR 'vim \"'" in line and "closing quotation" in line
+
+
+def test_a_card_that_cannot_be_written_is_kept_and_the_deck_is_unchanged(
+    tmp_path: Path, editor, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import dlcards.fileio
+
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK, encoding="utf-8")
+    editor(CARD_TEXT.format(q="Worth keeping?"))
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(dlcards.fileio, "atomic_write_bytes", refused)
+    result = runner.invoke(app, ["add", "--deck", str(deck)])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert f"cannot write {deck}: Permission denied; no card added" in line
+    kept = Path(line.rsplit("kept in ", 1)[1])
+    assert "Worth keeping?" in kept.read_text(encoding="utf-8")
+    kept.unlink()
+    assert deck.read_text(encoding="utf-8") == DECK
+
+
+def test_decks_copy_into_a_folder_it_cannot_write_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    def refused(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr(shutil, "copyfile", refused)
+    result = runner.invoke(app, ["decks", "copy", str(tmp_path / "mine")])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(
+        f"error: cannot copy the decks to {tmp_path / 'mine'}: Permission denied"
+    )

@@ -26,8 +26,15 @@ MAX_TRIES = 20
 
 
 def _editor() -> list[str]:
-    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    return shlex.split(command)
+    name = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
+    command = os.environ.get(name) or "vi"
+    try:
+        words = shlex.split(command)
+    except ValueError as err:  # an unclosed quote
+        raise UsageError(f"cannot read ${name} {command!r}: {err}; fix it") from None
+    if not words:
+        raise UsageError(f"${name} is blank; set it to your editor's command")
+    return words
 
 
 def open_editor(file: Path, line: int | None = None) -> None:
@@ -52,13 +59,13 @@ def open_editor(file: Path, line: int | None = None) -> None:
 
 
 def _refuse_builtin(file: Path) -> None:
-    from dlcards.catalog import installed_decks_dir
+    from dlcards.catalog import builtin_decks_dir, installed_decks_dir
 
-    shipped = installed_decks_dir()
-    if shipped is not None and file.resolve().is_relative_to(shipped.resolve()):
+    where = [p for p in (installed_decks_dir(), builtin_decks_dir()) if p is not None]
+    if any(file.resolve().is_relative_to(p.resolve()) for p in where):
         raise UsageError(
-            f"{file.name} is a built-in deck of the installed dlcards and is not edited in "
-            "place (an upgrade would overwrite it): copy the decks with `dlcards decks copy "
+            f"{file.name} is a built-in deck of dlcards and is not edited in place (an "
+            "upgrade would overwrite it): copy the decks with `dlcards decks copy "
             "DIR`, then use them with --decks DIR or DLCARDS_DECKS=DIR (the copies replace the "
             "built-in decks; progress is kept)"
         )
@@ -85,6 +92,63 @@ def _deck_file(deck: str | None, decks: list[str]) -> Path:
     raise UsageError(f"which deck? pass --deck FILE, one of: {names}")
 
 
+def _check_target(file: Path) -> None:
+    """Refuse, before the editor opens, a deck file that could not be written: a directory,
+    a folder that does not exist, or a file or folder without write permission."""
+    if file.is_dir():
+        raise UsageError(f"--deck {file} is a directory; pass a deck file (e.g. {file}/mine.yaml)")
+    folder = file.parent
+    if not folder.is_dir():
+        what = "is not a directory" if folder.exists() else "does not exist"
+        raise UsageError(
+            f"cannot start deck {file}: its folder {folder} {what}; create it first or "
+            "check the path"
+        )
+    if file.exists() and not os.access(file, os.W_OK):
+        raise UsageError(f"cannot add to {file}: the file is read-only")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot add to {file}: its folder {folder} is not writable")
+
+
+def _new_deck(file: Path) -> tuple[str, str]:
+    """The text a new deck file starts with, and its topic (from the file name)."""
+    import re
+
+    topic = re.sub(r"[^a-z0-9_-]+", "-", file.stem.lower()).strip("-") or "mine"
+    # an order prefix, as the built-in decks have (08-gd.yaml: topic gd), is not the topic
+    topic = re.sub(r"^[0-9]+[-_]+(?=[a-z])", "", topic)
+    if not topic[0].isalpha():
+        topic = "d" + topic
+    return f"topic: {topic}\ntitle: {file.stem}\ncards:\n", topic
+
+
+def _deck_as_is(file: Path) -> tuple[str, str, set[str]]:
+    """The deck file's text, topic and card ids now (a new file's starting text)."""
+    from dlcards.deck import parse_deck
+
+    if not file.exists():
+        text, topic = _new_deck(file)
+        return text, topic, set()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DeckError(f"{file}: not UTF-8 text; fix the deck file first") from None
+    except OSError as err:
+        raise DeckError(f"{file}: cannot read deck: {err.strerror}") from None
+    deck = parse_deck(text, str(file))
+    return text, deck.topic, {c.id for c in deck.cards}
+
+
+def _keep(template: str, card_id: str) -> Path:
+    """Save a card that could not be added where the learner can take it from."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f"dlcards-{card_id}-", suffix=".yaml")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(template)
+    return Path(name)
+
+
 def add(
     deck: str | None = typer.Option(
         None, "--deck", metavar="FILE", help="Deck file to add to (a new one is started)."
@@ -94,35 +158,19 @@ def add(
     """Write a new card in $EDITOR and append it to a deck file, keeping the file as it was."""
     import tempfile
 
-    from dlcards.catalog import load_catalog, read_deck
+    from dlcards.catalog import load_catalog
     from dlcards.console import out
-    from dlcards.deckedit import (
-        TEMPLATE,
-        append_card,
-        check_template,
-        free_id,
-        is_empty,
-        with_error,
-    )
-    from dlcards.fileio import atomic_write_bytes
+    from dlcards.deckedit import TEMPLATE, append_card, check_template, free_id, is_empty
+    from dlcards.deckedit import with_error as marked
+    from dlcards.fileio import atomic_write_bytes, folder_lock
 
     file = _deck_file(deck, list(decks or ()))
     _refuse_builtin(file)
-    if file.exists():
-        text = file.read_text(encoding="utf-8")
-        topic = read_deck(file).topic
-    else:
-        import re
-
-        topic = re.sub(r"[^a-z0-9_-]+", "-", file.stem.lower()).strip("-") or "mine"
-        # an order prefix, as the built-in decks have (08-gd.yaml: topic gd), is not the topic
-        topic = re.sub(r"^[0-9]+[-_]+(?=[a-z])", "", topic)
-        if not topic[0].isalpha():
-            topic = "d" + topic
-        text = f"topic: {topic}\ntitle: {file.stem}\ncards:\n"
+    _check_target(file)
+    _, topic, ids = _deck_as_is(file)
     catalog = load_catalog(list(decks or ()))
     taken = {cid for info in catalog.infos for cid in info.ids}
-    card_id = free_id(topic, taken)
+    card_id = free_id(topic, taken | ids)
     with tempfile.TemporaryDirectory(prefix="dlcards-add-") as tmp:
         draft = Path(tmp) / f"{card_id}.yaml"
         draft.write_text(TEMPLATE.format(topic=topic, path=file.name, sp=" "), encoding="utf-8")
@@ -137,16 +185,29 @@ def add(
                 raise UsageError("the card was saved unchanged with its error: no card added")
             try:
                 check_template(template, topic, card_id, str(draft.name))
-                new_text, line = append_card(text, template, card_id, str(file))
                 break
             except DeckError as err:
                 out().print(f"[red]error:[/red] {err}; reopening the editor")
-                before = with_error(template, str(err))
+                before = marked(template, str(err))
                 draft.write_text(before, encoding="utf-8")
         else:  # pragma: no cover - MAX_TRIES saves, each with a new error
             raise UsageError("too many tries: no card added")
-    file.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(file, new_text.encode("utf-8"))
+    # The file is read again and written under a lock on its folder: another `add` (or an
+    # edit saved) since the editor opened is kept, and the id is one nobody took meanwhile.
+    try:
+        with folder_lock(file.parent):
+            text, now_topic, ids = _deck_as_is(file)
+            if now_topic != topic:
+                check_template(template, now_topic, card_id, str(file))
+            if card_id in taken | ids:
+                card_id = free_id(now_topic, taken | ids)
+            new_text, line = append_card(text, template, card_id, str(file))
+            atomic_write_bytes(file, new_text.encode("utf-8"))
+    except (OSError, DeckError) as err:
+        why = f"cannot write {file}: {err.strerror}" if isinstance(err, OSError) else str(err)
+        raise UsageError(
+            f"{why}; no card added, yours is kept in {_keep(template, card_id)}"
+        ) from None
     out().print(f"added {card_id} to {file}:{line}")
     from dlcards.catalog import deck_files
 
@@ -249,9 +310,15 @@ def copy(
             f"{directory} already has {', '.join(clash[:5])}"
             f"{' …' if len(clash) > 5 else ''}; pass --force to overwrite"
         )
-    directory.mkdir(parents=True, exist_ok=True)
-    for p in sources:
-        shutil.copyfile(p, directory / p.name)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for p in sources:
+            shutil.copyfile(p, directory / p.name)
+    except OSError as err:
+        where = err.filename or directory
+        raise UsageError(
+            f"cannot copy the decks to {directory}: {err.strerror} ({where})"
+        ) from None
     out().print(
         f"copied {len(sources)} decks to {directory}; use them with --decks {directory} or "
         f"DLCARDS_DECKS={directory}: they replace the built-in decks (same ids, progress "
