@@ -241,6 +241,58 @@ def test_restore_puts_a_backup_back_and_keeps_the_file_it_replaces(db: Path) -> 
     assert missing.exit_code == 2 and "no backup nope.db.gz" in one_error_line(missing.output)
 
 
+def test_a_second_restore_on_the_same_day_keeps_the_state_before_the_first(
+    db: Path, tmp_path: Path
+) -> None:
+    """Each restore keeps the file it replaces under a name of its own: restoring A, then B,
+    on one day leaves the database from before A among the backups."""
+    import gzip
+    import shutil
+
+    assert study(db, "\n5\nq\n", day="2026-11-27").exit_code == 0  # 4 reviews now
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    shutil.copyfile(db, one)
+    assert study(db, "\n5\nq\n", day="2026-11-28").exit_code == 0  # 5
+    shutil.copyfile(db, two)
+    assert study(db, "\n5\nq\n", day="2026-11-29").exit_code == 0  # 6: the one to keep
+    for source in (one, two):
+        done = runner.invoke(app, ["doctor", "--restore", str(source), "--db", str(db)])
+        assert done.exit_code == 0, done.output
+    assert damage.count(db) == 5
+    saved = sorted((db.parent / "backups").glob("p-before-restore-*.db.gz"))
+    assert len(saved) == 2, saved
+    counts = []
+    for path in saved:
+        plain = tmp_path / f"{path.name}.db"
+        plain.write_bytes(gzip.decompress(path.read_bytes()))
+        counts.append(damage.count(plain))
+    assert sorted(counts) == [4, 6]
+    assert {b.path for b in backup.backups(db)} >= set(saved)  # listed, and rotated as events
+
+
+def test_doctor_on_a_read_only_database_checks_it_and_says_read_only_for_a_repair(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sound database that cannot be written is sound (no "damaged", no restore advice);
+    one that needs a repair gets one line saying it is read-only."""
+    from dlcards.store import doctor
+
+    monkeypatch.setattr(
+        doctor,
+        "_connect",
+        lambda path: sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None),
+    )
+    sound = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert sound.exit_code == 0 and "No problems found." in sound.output, sound.output
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE sm2 SET interval = 77 WHERE card_id = (SELECT min(card_id) FROM reviews)")
+    conn.commit()
+    conn.close()
+    stuck = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert stuck.exit_code == 2
+    assert "is read-only" in one_error_line(stuck.output) and "restore" not in stuck.output
+
+
 def test_a_damaged_backup_is_refused_for_restore(db: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.db.gz"
     bad.write_bytes(gzip.compress(b"SQLite format 3\x00" + b"\x00" * 5000))

@@ -9,7 +9,10 @@ backup.
 
 When: before the first write of each day (`{stem}-YYYY-MM-DD.db.gz`), on `dlcards backup`,
 and before an event: every schema migration (`{stem}-before-schema-N-YYYY-MM-DD.db.gz`), a
-repair or a restore by `dlcards doctor` (`before-doctor`, `before-restore`).
+repair or a restore by `dlcards doctor` (`before-doctor`, `before-restore`). A day's backup
+is replaced by a later one of the same day; an event's never is: a second event of a kind on
+one day is `…-YYYY-MM-DD-2.db.gz`, and so on (the state before the first restore of a day is
+what a second restore must not lose).
 
 Rotation (restic's `forget --keep-daily 7 --keep-weekly 4 --keep-monthly 12`): of the daily
 backups, the newest of each of the last 7 days that have one, of the last 4 ISO weeks and of
@@ -58,7 +61,7 @@ def _pattern(db: Path) -> re.Pattern[str]:
     stem = re.escape(db.stem)
     return re.compile(
         rf"^{stem}-(?:before-(?P<event>schema-\d+|doctor|restore)-)?"
-        rf"(?P<day>\d{{4}}-\d{{2}}-\d{{2}})" + re.escape(SUFFIX) + "$"
+        rf"(?P<day>\d{{4}}-\d{{2}}-\d{{2}})(?:-(?P<n>[2-9]|[1-9]\d+))?" + re.escape(SUFFIX) + "$"
     )
 
 
@@ -122,10 +125,38 @@ def integrity_problems(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
     return [] if rows == ["ok"] else rows
 
 
-def backup_name(db: Path, day: date, event: str | None = None) -> str:
-    """`event`: None for the daily backup, else "schema-N", "doctor" or "restore"."""
+def backup_name(db: Path, day: date, event: str | None = None, n: int = 1) -> str:
+    """`event`: None for the daily backup, else "schema-N", "doctor" or "restore"; `n`: the
+    event's number that day (the first has none)."""
     middle = f"before-{event}-" if event is not None else ""
-    return f"{db.stem}-{middle}{day.isoformat()}{SUFFIX}"
+    number = f"-{n}" if n > 1 else ""
+    return f"{db.stem}-{middle}{day.isoformat()}{number}{SUFFIX}"
+
+
+def _put_in_place(packed: Path, folder: Path, db: Path, day: date, event: str | None) -> Path:
+    """Move the finished backup to its name: a day's backup replaces the day's earlier one;
+    an event's takes the first free number (a hard link, which fails on an existing name, so
+    two processes never take the same one)."""
+    if event is None:
+        target = folder / backup_name(db, day)
+        os.replace(packed, target)
+        return target
+    n = 1
+    while True:
+        target = folder / backup_name(db, day, event, n)
+        try:
+            os.link(packed, target)
+        except FileExistsError:
+            n += 1
+            continue
+        except OSError:  # no hard links here (some network or FAT file systems)
+            if target.exists():
+                n += 1
+                continue
+            os.replace(packed, target)
+            return target
+        packed.unlink()
+        return target
 
 
 def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None) -> Backup:
@@ -138,7 +169,6 @@ def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None
     folder = folder_of(db)
     folder.mkdir(exist_ok=True)
     clean_stale_temps(folder)  # what a backup killed mid-way left
-    target = folder / backup_name(db, day, event)
     snapshot, packed = (_temp(folder, db.stem) for _ in range(2))
     try:
         dest = sqlite3.connect(snapshot, check_same_thread=False)  # checked on another thread
@@ -167,8 +197,8 @@ def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None
         if failed is not None:
             raise failed
         if written != digest:  # read back what was written
-            raise OSError(f"backup {target} did not read back as written")
-        os.replace(packed, target)
+            raise OSError(f"backup of {db} did not read back as written")
+        target = _put_in_place(packed, folder, db, day, event)
         _fsync_dir(folder)
     finally:
         snapshot.unlink(missing_ok=True)

@@ -118,7 +118,7 @@ def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> R
     try:
         _examine(conn, report, replay_for, repair, now)
     except sqlite3.Error as err:
-        if "locked" in str(err) or "busy" in str(err) or "full" in str(err):
+        if any(word in str(err) for word in ("locked", "busy", "full", "readonly", "read-only")):
             raise translate_error(path, err) from None  # not damage: say what it is
         report.add(Finding("database", f"SQLite stopped the check: {err}", fatal=True))
         report.summary = _newest_backup_hint(path)
@@ -199,7 +199,8 @@ def _examine(
     _memories(conn, report, replay, replay_for, repair, before_repair)
     # 6. the statistics' tallies against the log
     _tallies(conn, report, repair, before_repair)
-    if repair and report.healthy:  # memories rebuilt: an interrupted rebuild is finished too
+    pending = conn.execute("SELECT 1 FROM meta WHERE key = 'rebuild_pending'").fetchone()
+    if repair and report.healthy and pending:  # memories rebuilt: so is an interrupted rebuild
         conn.execute("DELETE FROM meta WHERE key = 'rebuild_pending'")
     if not report.healthy:
         report.summary = _newest_backup_hint(path)
