@@ -165,6 +165,12 @@ def _completing() -> bool:
 
 
 def main() -> None:
+    from dlcards.stdio import guarded
+
+    guarded(_main)
+
+
+def _main() -> None:
     argv = sys.argv[1:]
     if not _completing():
         from dlcards.prompt import count

@@ -140,6 +140,78 @@ def test_reader_closing_the_pipe_is_not_an_error(tmp_path: Path, args: list[str]
     assert "Traceback" not in err and "Broken pipe" not in err
 
 
+@pytest.fixture(scope="module")
+def synced_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An environment whose database is synced and has a review (for `export reviews`)."""
+    tmp = tmp_path_factory.mktemp("stdout")
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp / "c"),
+        "DLCARDS_TODAY": "2026-11-26",
+        "NO_COLOR": "1",
+    }
+    env.pop("PYTHONIOENCODING", None)
+    subprocess.run(
+        [sys.executable, "-m", "dlcards", "study"], input="\n4\nq\n", env=env, text=True,
+        capture_output=True, check=True,
+    )  # fmt: skip
+    return env
+
+
+def _closed_stdout() -> None:
+    os.close(1)
+
+
+@pytest.mark.parametrize(
+    ("args", "stdout"),
+    [
+        (["list"], "closed"),
+        (["due", "--count"], "closed"),
+        (["export", "reviews"], "closed"),
+        (["show", "gd-23"], "closed"),
+        (["list"], "full"),
+        (["due"], "full"),
+        (["--version"], "full"),
+        (["stats"], "full"),
+    ],
+)
+def test_standard_output_that_cannot_be_written_is_one_error_line(
+    synced_env: dict[str, str], args: list[str], stdout: str
+) -> None:
+    """`dlcards list >&-` and `dlcards due >/dev/full`: one line naming the cause, exit 1,
+    never a traceback (Python left sys.stdout None, or the write failed at the flush)."""
+    if stdout == "full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with open("/dev/full" if stdout == "full" else os.devnull, "wb") as sink:
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", *args],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            env=synced_env,
+            text=True,
+            preexec_fn=_closed_stdout if stdout == "closed" else None,
+        )
+    why = "Bad file descriptor" if stdout == "closed" else "No space left on device"
+    assert done.returncode == 1
+    assert done.stderr == f"error: cannot write standard output: {why}\n"
+
+
+def test_a_terminal_that_cannot_show_the_symbols_gets_them_in_ascii(
+    synced_env: dict[str, str],
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "show", "perceptron-22"],
+        env={**synced_env, "PYTHONIOENCODING": "ascii", "COLUMNS": "100"},
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.decode("ascii")  # every byte is ASCII
+    assert "L(w) = S_(i ? misclassified) -y" in text and "w*x + b = 1*1 + (-1)*3" in text
+    widths = {len(line) for line in text.splitlines() if line.startswith(("|", "+"))}
+    assert len(widths) == 1  # one character for one: the panel's edges line up
+
+
 # --- issue 12: inputs and errors ------------------------------------------------------------
 
 

@@ -1,0 +1,135 @@
+"""Standard output as the shell gave it: closed (`>&-`), full (`>/dev/full`), or unable to
+encode the cards' symbols (`PYTHONIOENCODING=ascii`). Every command runs inside `guarded`, so
+each of these ends in one line on stderr, never a traceback. Light: the prompt's `due --count`
+runs inside it too.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+
+TYPE_CHECKING = False  # typing itself is not imported: the prompt's count runs in here
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn
+
+
+class _Closed:
+    """Standard output the shell closed: Python leaves `sys.stdout` None, and print() then
+    writes nothing without a word. A write says what a closed descriptor says, as
+    coreutils' commands do (`ls >&-`: "write error: Bad file descriptor")."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    @property
+    def buffer(self) -> _Closed:
+        return self
+
+
+_PLAIN = dict(
+    zip(
+        "−–—·×÷≤≥≈→←⇒∑Σ∂‖…‘’“”•ᵀαβγδελμπρστφωΔ─│╭╮╰╯█░",
+        "---*x/<>~><>SSd|.''\"\"*TabgdelmprstfwD-|++++#.",
+        strict=True,
+    )
+)
+"""The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: one
+character for one, so the layout measured before encoding (panels, tables) still lines up."""
+
+
+def _plain(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    text = err.object[err.start : err.end]
+    return "".join(_PLAIN.get(ch, "?") for ch in text), err.end
+
+
+def prepare() -> None:
+    """Before a command: a closed stdout fails its first write; an encoding that cannot hold
+    the cards' symbols (·, −, σ) shows them in ASCII (-, *, sigma; "?" for the rest) instead
+    of stopping the command."""
+    if sys.stdout is None:
+        sys.stdout = _Closed()
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+            import codecs
+
+            codecs.register_error("dlcards-plain", _plain)
+            try:
+                stream.reconfigure(errors="dlcards-plain")
+            except (ValueError, OSError):  # pragma: no cover - a stream that refuses
+                pass
+
+
+def failed(err: OSError) -> NoReturn:
+    """Standard output could not be written (a full disk, a closed descriptor): one line on
+    stderr, exit 1; what is still buffered for it is dropped (Python would otherwise try to
+    flush it at exit and print a traceback of its own)."""
+    if isinstance(err, BrokenPipeError):
+        _drop_stdout()
+        raise SystemExit(0)  # the reader left (`| head`): not an error, as everywhere else
+    why = err.strerror or str(err)
+    if err.filename:
+        where = f"{err.filename}: "
+    elif err.errno in _OUTPUT_ERRORS:
+        where = "cannot write standard output: "
+    else:
+        where = ""
+    try:
+        sys.stderr.write(f"error: {where}{why}\n")
+        sys.stderr.flush()
+    except (OSError, AttributeError, ValueError):
+        pass
+    _drop_stdout()
+    raise SystemExit(1)
+
+
+_OUTPUT_ERRORS = {errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", -1)}
+
+
+class _Sink(_Closed):
+    """Standard output after it failed: what is left to write goes nowhere."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _drop_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        sys.stdout = _Sink()
+
+
+def guarded(command: Callable[[], None]) -> None:
+    """Run `command` (the whole CLI) and flush its output; a failure to write standard output
+    (or any error of the operating system that reached this far) is one line, exit 1."""
+    prepare()
+    try:
+        command()
+        sys.stdout.flush()
+    except OSError as err:
+        failed(err)
+    except SystemExit:
+        try:
+            sys.stdout.flush()
+        except OSError as err:
+            failed(err)
+        raise
