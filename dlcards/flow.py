@@ -10,9 +10,11 @@ The rule, for one line of text at a width of ``width`` cells:
   and those on either side of an operator standing alone (``η = 1``, ``… − 4 = 0``) or after a
   big operator (``Σⱼ e^z``). Every other space is a word break, as in prose.
 * A formula longer than the whole line may break, and only at its top-level operator or comma
-  boundaries: before a standalone ``=``, ``+``, ``−``, ``/``, ... and after a ``,``. If a piece
-  is still too long, the same rule applies one bracket level deeper; a piece with no such
-  boundary is folded (as rich folds a word longer than the line).
+  boundaries: before a standalone ``=``, ``+``, ``−``, ``/``, ... and after a ``,``. With no
+  such boundary at its top level, it breaks between its top-level terms (``Σ_(i ∈ M) −yᵢ``
+  after ``M)``, never inside the subscript). If a piece is still too long, the same rule
+  applies one bracket level deeper; a piece with no such boundary is folded (as rich folds a
+  word longer than the line).
 * An operator never ends a line, and only a formula's top-level relation or operator starts
   one (the break of a formula too long for any line).
 
@@ -115,18 +117,41 @@ def _width(line: str, start: int, end: int) -> int:
 
 
 def _pieces(line: str, runs: list[Space], start: int, end: int, width: int) -> list[Range]:
-    """The formula `line[start:end]` cut at its top-level boundaries while wider than `width`."""
+    """The formula `line[start:end]` cut at its top-level boundaries while wider than `width`:
+    before its operators at the shallowest bracket depth of its spaces; when none stands at
+    that depth, between its terms there (`Σ_(i ∈ M) −yᵢ (wᵀ xᵢ + b)` breaks after `M)`, not
+    inside the subscript); only then one bracket level deeper."""
     if _width(line, start, end) <= width:
         return [(start, end)]
-    inner = [s for s in runs if s.soft and start < s.start and s.end < end]
+    inner = [s for s in runs if s.formula and start < s.start and s.end < end]
     if not inner:
         return [(start, end)]
-    depth = min(s.depth for s in inner)
+    top = min(s.depth for s in inner)
+    cuts = [s for s in inner if s.soft and s.depth == top]
+    if not cuts:
+        cuts = [s for s in inner if s.depth == top and _between_terms(line, s)]
+    if not cuts:
+        depth = min((s.depth for s in inner if s.soft), default=None)
+        cuts = [s for s in inner if s.soft and s.depth == depth]
+    if not cuts:
+        return [(start, end)]
     out: list[Range] = []
-    for cut in (s for s in inner if s.depth == depth):
+    for cut in cuts:
         out += _pieces(line, runs, start, cut.end, width)
         start = cut.end
     return out + _pieces(line, runs, start, end, width)
+
+
+def _between_terms(line: str, space: Space) -> bool:
+    """A space inside a formula with a term on each side: not next to a standalone operator
+    (which never ends a line and starts one only at its own boundary) nor after a big
+    operator's head (`Σⱼ e^z` stays together)."""
+    before = line[line.rfind(" ", 0, space.start) + 1 : space.start]
+    after_end = line.find(" ", space.end)
+    after = line[space.end : len(line) if after_end < 0 else after_end]
+    if before in OPERATORS or after in OPERATORS:
+        return False
+    return not (before[:1] in _BIG and len(before) <= 6)
 
 
 def atoms(line: str, width: int, math: Sequence[Range] = ()) -> list[Range]:

@@ -16,7 +16,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from dlcards.cli import app
-from dlcards.flow import OPERATORS, clip, wrap
+from dlcards.flow import OPERATORS, breaks, clip, wrap
 from dlcards.render import to_rich
 
 runner = CliRunner()
@@ -72,6 +72,24 @@ def test_a_formula_longer_than_the_line_breaks_before_a_top_level_operator() -> 
         "20.25, 30.125,",
         "40.0625]",
     ]
+
+
+def test_a_formula_breaks_between_its_top_level_terms_before_inside_a_bracket() -> None:
+    """perceptron-22's loss at 40 columns broke inside the sum's subscript, `Σ_(i` then
+    `∈ misclassified)`: with no operator at its top level, the formula breaks between its
+    terms there; an operator inside brackets is the last resort."""
+
+    def lines(text: str, width: int) -> list[str]:  # all of it one LaTeX math span
+        cuts = [0, *breaks(text, width, [(0, len(text))]), len(text)]
+        return [text[a:b].rstrip(" ") for a, b in zip(cuts, cuts[1:], strict=False)]
+
+    loss = "L(w) = Σ_(i ∈ misclassified) −yᵢ (wᵀ xᵢ + b)"
+    assert lines(loss, 34) == ["L(w) = Σ_(i ∈ misclassified) −yᵢ", "(wᵀ xᵢ + b)"]
+    assert lines(loss, 30) == ["L(w) = Σ_(i ∈ misclassified)", "−yᵢ (wᵀ xᵢ + b)"]
+    # too narrow for the sum with its subscript: only then inside the brackets
+    assert lines(loss, 16) == ["L(w) = Σ_(i", "∈ misclassified)", "−yᵢ (wᵀ xᵢ + b)"]
+    # a big operator keeps its head with what follows
+    assert lines("a = Σⱼ e^(zⱼ) (1 + x)", 12) == ["a", "= Σⱼ e^(zⱼ)", "(1 + x)"]
 
 
 OPERAND = st.sampled_from(["x", "y₁", "2", "(a + b)", "and", "[1, 2]"])
