@@ -155,3 +155,19 @@ def snippet(fields: list[tuple[str, str]], words: list[str], width: int = 90) ->
         window = text[start:end].strip()
         return f"{name}: " + ("…" if start > 0 else "") + window + ("…" if end < len(text) else "")
     return None
+
+
+def fit_snippet(shown: str, words: list[str], room: int) -> str:
+    """A snippet (`field: …text…`) again around its first match, for a line of `room` cells:
+    the match then starts within its first third, so cutting the line to `room` keeps it."""
+    name, _, body = shown.partition(": ")
+    before, after = body.startswith("…"), body.endswith("…")
+    again = snippet([(name, body.strip("…"))], words, max(room - len(name) - 4, 12))
+    if again is None:
+        return shown
+    _, _, inner = again.partition(": ")
+    if before and not inner.startswith("…"):
+        inner = "…" + inner
+    if after and not inner.endswith("…"):
+        inner += "…"
+    return f"{name}: {inner}"

@@ -445,6 +445,31 @@ def test_search_columns_line_up(monkeypatch: pytest.MonkeyPatch, width: int | No
             assert line.index("↳") == column - 2, (column, line)
         if width is not None:
             assert max(cell_len(line) for line in lines) <= width
+            # a snippet cut to the line still shows the word it is there for
+            for line in snippets:
+                assert query in line.lower(), line
         else:
             assert not any(line.endswith("…") for line in cards)  # whole lines for grep
     assert snippets  # momentum matches a note
+
+
+@pytest.mark.parametrize("width", range(44, 100, 4))
+def test_a_snippet_cut_to_the_terminal_keeps_its_match(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """At 60 columns `search momentum` showed gd-36's note as "…η it overshoots or
+    diverges.…": the snippet was centred for 90 columns, then cut before "Momentum"."""
+    from dlcards.console import out
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("LINES", "24")
+    out.cache_clear()
+    for query in ("momentum", "dropout", "decay"):
+        result = runner.invoke(app, ["search", query])
+        assert result.exit_code == 0, result.output
+        snippets = [line for line in result.output.splitlines() if line.lstrip().startswith("↳")]
+        assert snippets, result.output
+        for line in snippets:
+            assert query in line.lower(), (width, line)

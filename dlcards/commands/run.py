@@ -408,7 +408,7 @@ def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: 
     from rich.text import Text
 
     from dlcards.flow import clip
-    from dlcards.search import highlight_spans
+    from dlcards.search import fit_snippet, highlight_spans
 
     mark = "bold reverse"
     id_w = max(cell_len(row["id"]) for row in rows)
@@ -431,7 +431,8 @@ def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: 
         lines.append(line + marked(row["question"]))
         if row["snippet"]:  # the words matched another field: where, on a line of its own
             where = Text(" " * max(indent - 2, 0) + "↳ ", style="dim")
-            lines.append(where + marked(row["snippet"], "dim"))
+            shown = row["snippet"] if room is None else fit_snippet(row["snippet"], words, room)
+            lines.append(where + marked(shown, "dim"))
     return lines
 
 
