@@ -84,6 +84,29 @@ def test_heatmap_scale_steps() -> None:
     assert [hm.level(n) for n in (None, 0, 1, 2, 3, 4, 5, 8)] == [0, 0, 1, 1, 2, 2, 3, 4]
 
 
+def test_a_narrow_heatmap_sums_the_weeks_it_shows(log: dict) -> None:
+    """At 40 columns the heatmap shows 34 weeks, but its footer counted the whole year
+    ("… since 2025-11-24"): the footer, the busiest day and the scale are now the shown
+    weeks'."""
+    import re
+
+    data = stats_json()
+    per_day = Counter(day for history in log.values() for day, _ in history)
+    for width, weeks in ((40, 34), (60, 53)):
+        console = Console(file=io.StringIO(), width=width, color_system=None)
+        console.print(heatmap_view(data, width))
+        shown = console.file.getvalue()  # type: ignore[attr-defined]
+        first = date.fromisoformat(data["heatmap"]["first"]) + timedelta(weeks=53 - weeks)
+        counts = {day: n for day, n in per_day.items() if first <= day <= TODAY}
+        footer = " ".join(line.strip("│ ") for line in shown.splitlines()[-5:])
+        said = re.search(r"(\d+) reviews on (\d+) days? since (\S+)", footer)
+        assert said is not None, shown
+        assert said.groups() == (str(sum(counts.values())), str(len(counts)), first.isoformat())
+        assert f"busiest day: {max(counts.values())}" in footer
+        title = "reviews per day, past year" if weeks == 53 else f"reviews, {weeks} weeks"
+        assert title in shown.splitlines()[0]
+
+
 def test_true_retention_per_window_age_and_topic(log: dict) -> None:
     data = stats_json()["true_retention"]
     catalog = load_catalog()
@@ -201,3 +224,30 @@ def test_retention_topics_print_the_same_bytes_without_richs_table(
             monkeypatch.setattr(dc.PlainTable, "of", lambda *a: None)
             assert plain == shown(d, width), width
     assert any(taken)  # the plain table was printed, not only rich's
+
+
+@pytest.mark.parametrize("width", [24, 30, 40, 44, 50, 60, 80])
+def test_the_forecast_title_is_a_whole_statement_at_any_width(width: int) -> None:
+    """At 40 columns the forecast's title read "due, next 28 days: 60327, most 4318": rich
+    cropped "most 43183/day" mid-number. The title is now the longest whole one that fits."""
+    import re
+
+    from dlcards.commands.stats_views import forecast_chart
+
+    rows = [{"due": n} for n in [43183, 2000, 1500, *([700] * 27)]]
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(forecast_chart(rows, width))
+    top = console.file.getvalue().splitlines()[0]  # type: ignore[attr-defined]
+    title = re.fullmatch(r"╭─ (.*?) ─+╮", top)
+    assert title is not None, top
+    days = re.search(r"(\d+) days", title[1])
+    shown = int(days[1]) if days else 0
+    total = sum(r["due"] for r in rows[:shown]) if shown else None
+    whole = (
+        r"due( reviews)?(, next \d+ days|, \d+ days)?: \d+"
+        r"( in all, most 43183 on one day|, most 43183/day)?"
+    )
+    assert re.fullmatch(whole, title[1]), top
+    if total is not None:
+        assert f": {total}" in title[1]
+    assert len(top) <= width

@@ -30,7 +30,10 @@ def heatmap_view(data: dict[str, Any], width: int = WIDTH) -> Any:
     shown = max(1, min(len(hm["weeks"]), width - 2 - 4))  # borders, day labels
     weeks: list[list[int | None]] = hm["weeks"][-shown:]
     first = date.fromisoformat(hm["first"]) + timedelta(weeks=len(hm["weeks"]) - shown)
-    peak: int = hm["peak"]
+    # the scale, the busiest day and the sums are those of the weeks shown: in a narrower
+    # terminal the footer and the title speak of the same weeks
+    counted = [n for column in weeks for n in column if n]
+    peak, total, days = max(counted, default=0), sum(counted), len(counted)
 
     text = Text()
     months = [" "] * len(weeks)
@@ -60,11 +63,10 @@ def heatmap_view(data: dict[str, Any], width: int = WIDTH) -> Any:
         text.append(LEVELS[step], style=LEVEL_STYLES[step])
     text.append(" more", style="dim")
     text.append(f"  {TODAY_MARK} today", style="dim")
-    days = hm["days_studied"]
-    since = date.fromisoformat(hm["first"]).isoformat()
+    since = first.isoformat()
     from dlcards.console import wrap_tokens
 
-    said = f"{hm['total']} reviews on {days} day{'s' if days != 1 else ''} since {since}"
+    said = f"{total} reviews on {days} day{'s' if days != 1 else ''} since {since}"
     # wrapped under itself, not at the border: `since 2025-12-01` at 40 columns
     for line in [*wrap_tokens(said, width - 2 - 4, breaks=" "), f"busiest day: {peak}"]:
         text.append(f"\n    {line}", style="dim")
@@ -167,8 +169,13 @@ def histogram_view(
 
 
 def _panel(body: Any, title: str, width: int, padding: tuple[int, int] = (0, 1)) -> Any:
+    """A panel of the statistics; a title too long for its border is cut after a whole word
+    with `…` (rich would crop it mid-number: "most 4318" for "most 43183/day")."""
     from rich.panel import Panel
 
+    from dlcards.view import shorten
+
+    title = shorten(title, max(width - 6, 1)) or title[: max(width - 7, 0)] + "…"
     return Panel(body, title=title, title_align="left", width=width, padding=padding)
 
 
@@ -291,7 +298,14 @@ def forecast_chart(rows: list[dict[str, Any]], width: int = 80, height: int = 6)
             marks[at : at + len(mark)] = mark
     text.append(" " * (label_width + 3) + "".join(marks).rstrip(), style="dim")
     days, total, most = len(counts), sum(counts), max(counts)
-    title = f"due reviews, next {days} days: {total} in all, most {most} on one day"
-    if len(title) + 6 > width:
-        title = f"due, next {days} days: {total}, most {most}/day"
+    # the longest title that fits the border, each a whole statement (rich would crop it
+    # mid-number: "most 4318" for "most 43183/day" at 40 columns)
+    titles = (
+        f"due reviews, next {days} days: {total} in all, most {most} on one day",
+        f"due, next {days} days: {total}, most {most}/day",
+        f"due, next {days} days: {total}",
+        f"due, {days} days: {total}",
+        f"due: {total}",
+    )
+    title = next((t for t in titles if len(t) + 6 <= width), titles[-1])
     return Panel(text, title=title, title_align="left", expand=False)
