@@ -147,7 +147,10 @@ def _help(keys: KeyInput | LineInput, revealed: bool, width: int) -> str:
             return r"grade 0-5 · \[u] undo · \[s] skip · \[q] quit · ↺ comes back this session"
         if width >= 54:  # the ↺ on the grade keys explained wherever it fits
             return "grade 0-5 · u undo · s skip · q quit · ↺ again today"
-        return "grade 0-5 · u undo · s skip · q quit"
+        # narrower: the grade keys are named just above, so the ↺ keeps its words instead
+        if width >= 40:
+            return "u undo · s skip · q quit · ↺ again today"
+        return "u undo · s skip · q quit"
     if width >= NARROW_BELOW:
         return r"\[Space] show answer   \[s] skip   \[u] undo   \[q] quit"
     return "Space answer · s skip · u undo · q quit"
