@@ -10,6 +10,8 @@ from pathlib import Path
 
 import damage
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dlcards.cli import app
@@ -560,3 +562,37 @@ def test_a_sound_database_passes_the_table_checks(
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT suspended FROM cards WHERE id = 'gd-23'").fetchone() == (1,)
     conn.close()
+
+
+@given(
+    st.dictionaries(
+        st.text("abc", min_size=1, max_size=3),
+        st.lists(st.tuples(st.integers(0, 400), st.integers(0, 5)), max_size=12),
+        max_size=8,
+    ),
+    st.sampled_from(["sm2", "fsrs"]),
+)
+@settings(max_examples=60, deadline=None)
+def test_doctors_replay_of_every_card_at_once_is_the_replay_of_each(
+    raw: dict[str, list[tuple[int, int]]], scheduler: str
+) -> None:
+    """doctor replays every card at once on arrays when SM-2 is the only kept scheduler:
+    the same memories as card by card (and, with FSRS kept, it declines)."""
+    from datetime import timedelta
+
+    from dlcards.commands.doctor import _replay_for
+    from dlcards.memory import FsrsState, Memory
+    from dlcards.store.rows import LogEntry
+
+    start = date(2026, 1, 1)
+    logs = {
+        cid: [LogEntry(start + timedelta(days=d), g) for d, g in sorted(rows)]
+        for cid, rows in raw.items()
+    }
+    stored = {cid: Memory(fsrs=FsrsState(stability=3.0, difficulty=5.0)) for cid in logs}
+    replay = _replay_for({"scheduler": scheduler})
+    many = replay.many(logs, stored)
+    if scheduler == "fsrs" or not logs:
+        assert many is None
+        return
+    assert many == {cid: replay(logs[cid], stored[cid]) for cid in logs}

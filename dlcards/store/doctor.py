@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from dlcards.errors import DlcardsError, StoreError
 from dlcards.memory import EF_START, Memory
@@ -48,10 +48,25 @@ from dlcards.store.rows import (
 )
 from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
 
-Replay = Callable[[Sequence[LogEntry], Memory], Memory]
+
+class Replay(Protocol):
+    """A card's memory from its log of scheduled grades (and its stored memory), the way the
+    stored settings ask."""
+
+    def __call__(self, history: Sequence[LogEntry], stored: Memory) -> Memory: ...
+
+    def many(
+        self, logs: Mapping[str, Sequence[LogEntry]], stored: Mapping[str, Memory]
+    ) -> dict[str, Memory] | None:
+        """Every card's replay at once (the same results), or None to replay card by card."""
+
+
 ReplayFor = Callable[[Mapping[str, str]], Replay]
 """The replay the stored settings ask for (raises DlcardsError for a bad stored setting)."""
 CHUNK = 500
+_ALL_MEMORIES = SELECT_MEMORY.replace("SELECT ", "SELECT s.card_id, ", 1).replace(
+    " WHERE s.card_id = ?", ""
+)
 
 
 @dataclass
@@ -362,24 +377,37 @@ def _memories(
     conn.execute("BEGIN")
     try:
         logs, bad_log, fix_days = _read_logs(conn, [cid for cid, _ in cards], whole=True)
-        memories = {cid: conn.execute(SELECT_MEMORY, (cid,)).fetchone() for cid, _ in cards}
+        memories = {row[0]: row[1:] for row in conn.execute(_ALL_MEMORIES)}
     finally:
         conn.execute("COMMIT")
 
     bad_values: dict[str, str] = {}
-    differ: list[str] = []
-    rebuilt: list[str] = []
+    stored_of: dict[str, Memory | None] = {}
     for cid, _ in cards:
-        row = memories[cid]
-        stored: Memory | None = None
+        row = memories.get(cid)
+        stored_of[cid] = None
         if row is not None:
             try:
-                stored = memory_from(row, cid)
+                stored_of[cid] = memory_from(row, cid)
             except StoreError as err:
                 bad_values[cid] = str(err).split("; run")[0]
-        if cid in bad_log or replay is None:
-            continue
-        want = replay(logs.get(cid, []), stored or Memory())
+    replayable = [cid for cid, _ in cards if cid not in bad_log]
+    wants: dict[str, Memory] | None = None
+    if replay is not None:  # every card at once when the replay can (SM-2 on arrays)
+        wants = replay.many(
+            {cid: logs.get(cid, []) for cid in replayable},
+            {cid: stored_of[cid] or Memory() for cid in replayable},
+        )
+    differ: list[str] = []
+    rebuilt: list[str] = []
+    for cid in replayable:
+        if replay is None:
+            break
+        stored = stored_of[cid]
+        if wants is not None:
+            want = wants[cid]
+        else:
+            want = replay(logs.get(cid, []), stored or Memory())
         if stored is None or want != stored:
             if stored is not None:
                 differ.append(cid)
@@ -526,25 +554,34 @@ def _read_logs(
         where = f"WHERE r.card_id IN ({','.join('?' * len(params))}) "
     else:
         params = []
+    days: dict[object, date | None] = {}  # each day's text parsed once (a log has few days)
     for rid, cid, day, grade, kind, stamp, after_reset in conn.execute(
         "SELECT r.id, r.card_id, r.day, r.grade, r.kind, r.reviewed_at, "
         f"{AFTER_RESET} FROM reviews r LEFT JOIN cards c ON c.id = r.card_id "
         f"{where}ORDER BY r.card_id, {TIME_ORDER}",
         params,
     ):
-        try:
-            parsed = day_of(day, cid, "reviews.day")
-        except StoreError:
-            parsed = _day_from_stamp(stamp)
-            if parsed is None:
-                bad_log.setdefault(cid, f"review {rid} has day {str(day)[:20]!r}, not a date")
+        parsed = days.get(day, date.min) if isinstance(day, str) else date.min
+        if parsed is date.min:
+            try:
+                parsed = day_of(day, cid, "reviews.day")
+            except StoreError:
+                parsed = _day_from_stamp(stamp)
+                if parsed is None:
+                    bad_log.setdefault(cid, f"review {rid} has day {str(day)[:20]!r}, not a date")
+                    continue
+                fix_days.append((parsed.isoformat(), rid))
+            else:
+                if isinstance(day, str):
+                    days[day] = parsed
+        if type(grade) is int and 0 <= grade <= 5:
+            g = grade
+        else:
+            try:
+                g = grade_of(grade, cid)
+            except StoreError:
+                bad_log.setdefault(cid, f"review {rid} has grade {str(grade)[:20]!r}, not 0-5")
                 continue
-            fix_days.append((parsed.isoformat(), rid))
-        try:
-            g = grade_of(grade, cid)
-        except StoreError:
-            bad_log.setdefault(cid, f"review {rid} has grade {str(grade)[:20]!r}, not 0-5")
-            continue
         if kind not in ("scheduled", "redrill"):
             bad_log.setdefault(cid, f"review {rid} has kind {str(kind)[:20]!r}")
             continue
