@@ -458,3 +458,31 @@ def test_quiz_feedback_at_15_rows_keeps_the_heading_in_view(width: int, kind: st
     answered = " ".join(shown[-2].split())
     assert " ".join(said.split()) in answered, shown[-2]  # shown first, without scrolling
     assert "score 0/1" in shown[-2] and "k/↑ back" in shown[-1]
+
+
+def test_list_in_a_terminal_makes_its_lines_a_chunk_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 100,000 cards `dlcards list` showed nothing for 20 s, then everything: every line was
+    made before the first was printed. The table now comes in chunks, each made when printed
+    (first screen after 1.0 s at 100,000 cards, in a pty)."""
+    import dlcards.render
+    from dlcards.catalog import load_catalog
+    from dlcards.commands.browse import _card_table
+
+    made: list[str] = []
+    real = dlcards.render.to_rich
+
+    def counting(text: str) -> object:
+        made.append(text)
+        return real(text)
+
+    monkeypatch.setattr(dlcards.render, "to_rich", counting)
+    cards = list(load_catalog().cards)
+    chunks = _card_table(cards, 100, chunk=50)
+    next(chunks)  # the header
+    assert made == []
+    next(chunks)
+    assert len(made) == 50
+    rest = list(chunks)
+    assert len(made) == len(cards) and len(rest) == -(-len(cards) // 50) - 1

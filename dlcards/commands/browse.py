@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import typer
@@ -95,10 +96,8 @@ def list_cards(
 
             reader_left()
         return
-    lines = [one_line(to_rich(card.question)) for card in cards]
-    questions = [question for question, _ in lines]
-    maths = [math for _, math in lines]
     if leeches:
+        questions = [one_line(to_rich(card.question))[0] for card in cards]
         console.print(_leech_table(cards, questions, lapses))
         n_held = sum(held for _, held in lapses.values())
         console.print(
@@ -106,7 +105,9 @@ def list_cards(
             "rewrite one with `dlcards edit ID`, bring it back with `dlcards unsuspend ID`[/dim]"
         )
         return
-    console.print(_card_table(cards, questions, maths, console.width))
+    # printed a chunk at a time as it is made: the first screen of 100,000 cards shows at once
+    for chunk in _card_table(cards, console.width):
+        console.print(chunk)
     console.print(f"[dim]{plural(len(cards), 'card')}[/dim]")
 
 
@@ -125,13 +126,15 @@ def _leech_table(cards: list[Any], questions: list[str], lapses: dict[str, Any])
     return table
 
 
-def _card_table(
-    cards: list[Any], questions: list[str], maths: list[list[tuple[int, int]]], width: int
-) -> Any:
-    """Id, tags and question, one line per card, `width` columns wide at most. The id is never
-    cut: the question is (then the tags, which go first on a narrow screen)."""
+def _card_table(cards: list[Any], width: int, chunk: int = 500) -> Iterator[Any]:
+    """Id, tags and question, one line per card, `width` columns wide at most, in groups of
+    `chunk` lines (the header first), each made when it is asked for. The id is never cut: the
+    question is (then the tags, which go first on a narrow screen)."""
     from rich.console import Group
     from rich.text import Text
+
+    from dlcards.flow import one_line
+    from dlcards.render import to_rich
 
     id_width = max([len("id"), *(len(c.id) for c in cards)])
     tags = [",".join(c.tags) for c in cards]
@@ -156,11 +159,13 @@ def _card_table(
 
     head = line(Text("id"), Text("tags"), Text("question"), [])
     head.stylize("bold")
-    rows = [
-        line(Text(c.id, style="cyan"), Text(t, style="dim"), Text(q), m)
-        for c, t, q, m in zip(cards, tags, questions, maths, strict=True)
-    ]
-    return Group(head, *rows)
+    yield head
+    for start in range(0, len(cards), chunk):
+        rows = []
+        for c, t in zip(cards[start : start + chunk], tags[start : start + chunk], strict=True):
+            question, math = one_line(to_rich(c.question))
+            rows.append(line(Text(c.id, style="cyan"), Text(t, style="dim"), Text(question), math))
+        yield Group(*rows)
 
 
 def show(
