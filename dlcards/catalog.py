@@ -53,7 +53,7 @@ def user_deck_paths(extra: Sequence[str | Path] = ()) -> list[Path]:
     return [Path(p) for p in [*extra, *prompt.user_deck_locations()]]
 
 
-def _not_a_file(path: Path) -> str | None:
+def not_a_file(path: Path) -> str | None:
     """Why `path` cannot be read as a deck file (None for a regular file)."""
     import errno
     import stat
@@ -82,7 +82,7 @@ def _in_directory(location: Path) -> list[Path]:
     for p in sorted(location.iterdir()):
         if p.suffix not in DECK_SUFFIXES:
             continue
-        problem = _not_a_file(p)
+        problem = not_a_file(p)
         if problem:
             raise UsageError(
                 f"deck path {p} is {problem}, not a deck file; remove or rename it "
@@ -109,7 +109,7 @@ def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
     seen = set(files)
     builtin = {p.name: i for i, p in enumerate(files)}
     for location in user_deck_paths(extra):
-        problem = _not_a_file(location)
+        problem = not_a_file(location)
         if problem == "a directory":
             found = _in_directory(location)
         elif problem is None:
@@ -352,7 +352,15 @@ def check_merge(infos: Sequence[DeckInfo], load: Callable[[DeckInfo], Deck]) -> 
 
 
 def read_deck(path: Path) -> Deck:
-    from dlcards.deck import MAX_DECK_BYTES, parse_deck
+    from dlcards.deck import parse_deck
+
+    text, shown = read_deck_text(path)
+    return parse_deck(text, shown)
+
+
+def read_deck_text(path: Path) -> tuple[str, str]:
+    """A deck file's text (within the size limit, UTF-8) and the name errors give it."""
+    from dlcards.deck import MAX_DECK_BYTES
 
     shown = _shown(path.resolve())
     try:
@@ -370,7 +378,7 @@ def read_deck(path: Path) -> Deck:
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise DeckError(f"{shown}:{line}: not UTF-8 text; save the deck as UTF-8") from None
-    return parse_deck(text, shown)
+    return text, shown
 
 
 def _shown(real: Path) -> str:

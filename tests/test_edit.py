@@ -367,3 +367,15 @@ def test_decks_copy_into_a_folder_it_cannot_write_is_one_error_line(
     assert line.startswith(
         f"error: cannot copy the decks to {tmp_path / 'mine'}: Permission denied"
     )
+
+
+def test_add_refuses_a_fifo_before_it_blocks_on_it(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    log = editor(CARD_TEXT.format(q="Lost?"))
+    result = runner.invoke(app, ["add", "--deck", str(fifo)])
+    assert result.exit_code == 2
+    assert "it is a FIFO (named pipe), not a deck file" in result.output
+    assert calls(log) == []

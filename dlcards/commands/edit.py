@@ -95,8 +95,13 @@ def _deck_file(deck: str | None, decks: list[str]) -> Path:
 def _check_target(file: Path) -> None:
     """Refuse, before the editor opens, a deck file that could not be written: a directory,
     a folder that does not exist, or a file or folder without write permission."""
+    from dlcards.catalog import not_a_file
+
     if file.is_dir():
         raise UsageError(f"--deck {file} is a directory; pass a deck file (e.g. {file}/mine.yaml)")
+    why = not_a_file(file) if os.path.lexists(file) else None
+    if why is not None:
+        raise UsageError(f"cannot add to {file}: it is {why}, not a deck file")
     folder = file.parent
     if not folder.is_dir():
         what = "is not a directory" if folder.exists() else "does not exist"
@@ -124,18 +129,14 @@ def _new_deck(file: Path) -> tuple[str, str]:
 
 def _deck_as_is(file: Path) -> tuple[str, str, set[str]]:
     """The deck file's text, topic and card ids now (a new file's starting text)."""
+    from dlcards.catalog import read_deck_text
     from dlcards.deck import parse_deck
 
     if not file.exists():
         text, topic = _new_deck(file)
         return text, topic, set()
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DeckError(f"{file}: not UTF-8 text; fix the deck file first") from None
-    except OSError as err:
-        raise DeckError(f"{file}: cannot read deck: {err.strerror}") from None
-    deck = parse_deck(text, str(file))
+    text, shown = read_deck_text(file)
+    deck = parse_deck(text, shown)
     return text, deck.topic, {c.id for c in deck.cards}
 
 
