@@ -486,7 +486,6 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
         schedule = Schedule.from_settings(store.settings())
         session = StudySession(
             store,
-            schedule,
             None,
             synth.TODAY,
             lambda: datetime.now().astimezone(),
@@ -558,7 +557,7 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
             t = time.perf_counter()
             store.grade(
                 grade_ids[i],
-                lambda memory: decide(memory, Grade.GOOD, synth.TODAY, schedule),
+                lambda memory, _settings: decide(memory, Grade.GOOD, synth.TODAY, schedule),
                 now,
             )
             return time.perf_counter() - t
@@ -604,9 +603,8 @@ def import_reviews(
     matched to dlcards's cards, the revlog converted and merged into a copy of the synced
     database (no reviews yet), each card's log re-decided. Reading the file is not timed (the
     collection is built in memory by synth.anki_collection)."""
-    from dlcards.grading import redecide, redecide_many
+    from dlcards.grading import merge_rules
     from dlcards.importers.anki_progress import convert, dlcards_cards
-    from dlcards.scheduling import Schedule
     from dlcards.store import Store
 
     collection = synth.anki_collection(log, ids)
@@ -618,15 +616,10 @@ def import_reviews(
         shutil.copy(synced, target)
         with Store.open(target) as store:
             store.guard_writes()  # a session check every writing process runs: not the import
-            schedule = Schedule.from_settings(store.settings())
             t = time.perf_counter()
             cards = dlcards_cards(collection, ids)
             result = convert(collection, cards)
-            added = store.merge_reviews(
-                result.reviews,
-                lambda rows, stored: redecide(rows, schedule, stored),
-                lambda starts, days, grades: redecide_many(starts, days, grades, schedule),
-            )
+            added = store.merge_reviews(result.reviews, merge_rules)
             seconds = time.perf_counter() - t
         if len(added) != len(log.rows):
             raise BenchError(f"the import added {len(added):,} of {len(log.rows):,} reviews")

@@ -135,3 +135,18 @@ def redecide_many(starts: Any, days: Any, grades: Any, schedule: Schedule) -> di
     out = sm2.review_many(starts, days, grades, scheduled)
     out["scheduled"] = scheduled
     return out
+
+
+def merge_rules(settings: Settings) -> tuple[Any, Any]:
+    """What `Store.merge_reviews` re-decides a merged log with, under `settings` (read inside
+    its transaction): `redecide` for one card's log and `redecide_many` for many new cards' at
+    once, both with the schedule the settings make."""
+    schedule = Schedule.from_settings(settings)
+
+    def one(log: Iterable[LogRow], stored: Memory) -> list[Outcome]:
+        return redecide(log, schedule, stored)
+
+    def many(starts: Any, days: Any, grades: Any) -> dict[str, Any] | None:
+        return redecide_many(starts, days, grades, schedule)
+
+    return one, many

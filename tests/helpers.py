@@ -9,7 +9,7 @@ from functools import cache
 
 from dlcards.commands.config import change
 from dlcards.fsrs_sched import FsrsState
-from dlcards.grading import decide, redecide, redecide_many
+from dlcards.grading import decide, redecide
 from dlcards.scheduling import Schedule
 from dlcards.settings import Settings
 from dlcards.sm2 import Grade, State
@@ -28,20 +28,21 @@ def replay_for(settings: Settings) -> Callable[..., object]:
 
 
 def merge_rules(many: bool = False, spy: Callable[[object], None] | None = None) -> object:
-    """What `Store.merge_reviews` takes, as `dlcards import anki` builds it: the settings'
-    re-decision of a card's log and (with `many`) of many new cards' at once; `spy` sees each
+    """What `Store.merge_reviews` takes, as `dlcards import anki` gives it
+    (`grading.merge_rules`); without `many`, every card decided one by one; `spy` sees each
     at-once result."""
+    from dlcards.grading import merge_rules as rules_of
 
     def rules(settings: Settings) -> tuple[object, object]:
-        s = Schedule.from_settings(settings)
+        one, at_once = rules_of(settings)
 
-        def at_once(starts: object, days: object, grades: object) -> object:
-            out = redecide_many(starts, days, grades, s)  # type: ignore[arg-type]
+        def seen(starts: object, days: object, grades: object) -> object:
+            out = at_once(starts, days, grades)
             if spy is not None:
                 spy(out)
             return out
 
-        return (lambda log, stored: redecide(log, s, stored)), (at_once if many else None)
+        return one, (seen if many else None)
 
     return rules
 

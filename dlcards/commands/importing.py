@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from dlcards.catalog import Catalog
     from dlcards.importers.anki_file import Collection
     from dlcards.importers.anki_notes import Converted
-    from dlcards.settings import Settings
-    from dlcards.store.merge import Redecide, RedecideMany
     from dlcards.store.rows import ImportedReview
 
 import_app = typer.Typer(
@@ -82,19 +80,11 @@ def anki(
     if dry_run:
         added = [r.card_id for r in _new_reviews(db, result.reviews)]
     else:
-        from dlcards.grading import redecide, redecide_many
-        from dlcards.scheduling import Schedule
-
-        def rules(settings: Settings) -> tuple[Redecide, RedecideMany]:
-            schedule = Schedule.from_settings(settings)  # as they are inside the merge
-            return (
-                lambda log, stored: redecide(log, schedule, stored),
-                lambda starts, days, grades: redecide_many(starts, days, grades, schedule),
-            )
+        from dlcards.grading import merge_rules
 
         with synced_store(db, extra) as store:
             schedule_of(store)  # finishes a scheduler switch a killed `config` left half done
-            added = store.merge_reviews(result.reviews, rules)
+            added = store.merge_reviews(result.reviews, merge_rules)
     topic_of = {cid: catalog.topic_of(cid) or new_topics.get(cid, "?") for cid in set(added)}
     _report("would import" if dry_run else "imported", path, added, topic_of)
     if result.unknown_reviews:
