@@ -241,13 +241,15 @@ class StudySession:
             del self.queue[self.position]
             self.queue.append(item)
 
-    def undo(self) -> ReviewRow | None:
-        """Take back the last grade of this session: state and log restored exactly."""
+    def undo(self) -> tuple[ReviewRow, bool] | None:
+        """Take back the last grade of this session: state and log restored exactly. Returns
+        the grade and whether it was still in the log (a backup restored meanwhile may have
+        dropped it: then nothing is deleted); None when there is nothing to undo."""
         if not self.history:
             return None
         item, row, queued = self.history[-1]
         # may raise (locked): nothing has changed yet, the grade stays undoable
-        self.store.undo(row.id, self._undo_rules)
+        undone = self.store.undo(row.id, self._undo_rules, expect=row)
         self.history.pop()
         if queued:  # drop the re-drill this grade queued (the last one for this card)
             redrill = Item(item.card_id, "redrill")
@@ -255,7 +257,7 @@ class StudySession:
             del self.queue[last]
         self.position -= 1
         self._count(row, -1)
-        return row
+        return row, undone is not None
 
     def _undo_rules(self, settings: Settings) -> tuple[Rebuild, Redecide]:
         schedule = self._adopt(settings)  # as they are inside the undo's transaction

@@ -596,3 +596,44 @@ def test_doctors_replay_of_every_card_at_once_is_the_replay_of_each(
         assert many is None
         return
     assert many == {cid: replay(logs[cid], stored[cid]) for cid in logs}
+
+
+def test_a_session_open_across_a_restore_keeps_its_grades_and_undoes_only_its_own(
+    db: Path,
+) -> None:
+    """Torture run 2: after `doctor --restore`, an open session's undo deleted the review
+    another terminal had just written under a reused id (and said it undid its own), and its
+    next grade failed with "FOREIGN KEY constraint failed" (its session row was not in the
+    backup) and was lost. Restores now keep the id counters, the undo checks the row is the
+    grade it logged, and a grade puts its session row back."""
+    from datetime import datetime, timezone
+
+    import helpers as h
+
+    from dlcards.session import Limits, StudySession
+    from dlcards.store import Store
+    from dlcards.store.doctor import restore
+
+    made = runner.invoke(app, ["backup", "--db", str(db)])
+    assert made.exit_code == 0, made.output
+    saved = backup.backups(db)[0].path
+    now = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
+    with Store.open(db) as mine, Store.open(db) as other:
+        session = StudySession(mine, None, date(2026, 11, 27), lambda: now, Limits(new=5))
+        first = session.grade(h.Grade(4))  # after the backup: not in it
+        before_max = damage.count(db)
+        restore(db, saved, now)
+        assert damage.count(db) == 3  # the backup's three reviews
+        theirs = h.grade(other, "gd-1", 5, date(2026, 11, 27))
+        assert theirs.id > first.id  # never an id handed out before the restore
+        second = session.grade(h.Grade(5))  # its session row is back: saved
+        assert second.id > theirs.id and before_max == 4
+        undone = session.undo()
+        assert undone is not None and undone[0].id == second.id and undone[1]
+        undone = session.undo()  # `first` is not in the restored log: nothing deleted
+        assert undone is not None and undone[0].id == first.id and not undone[1]
+        ids = [r[0] for r in other.query("SELECT id FROM reviews")]
+        assert theirs.id in ids and first.id not in ids and second.id not in ids
+        # an undo by an id that now holds another grade deletes nothing
+        gone = mine.undo(theirs.id, lambda s: (h.sched(mine).replay, None), expect=first)
+        assert gone is None and theirs.id in [r[0] for r in other.query("SELECT id FROM reviews")]

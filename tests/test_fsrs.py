@@ -356,7 +356,7 @@ def test_a_scheduler_switched_in_another_terminal_decides_the_open_sessions_next
         change(other, "desired_retention", "0.95")
         change(other, "scheduler", "fsrs")
         undone = session.undo()  # undone under retention 0.95: the log's replay
-        assert undone is not None and undone.id == third.id
+        assert undone is not None and undone[0].id == third.id and undone[1]
         assert store.memory(third.card_id) == replayed(third.card_id)
         assert session.schedule.active == Schedule.from_settings(store.settings()).active
 

@@ -238,9 +238,15 @@ def _run(
             continue
         if key == "u":
             undone = _until_saved(console, session.undo)
-            message = (
-                f"undid grade {undone.grade} on {undone.card_id}" if undone else "nothing to undo"
-            )
+            if undone is None:
+                message = "nothing to undo"
+            elif undone[1]:
+                message = f"undid grade {undone[0].grade} on {undone[0].card_id}"
+            else:  # a backup restored since: the grade is not in the log to take back
+                message = (
+                    f"grade {undone[0].grade} on {undone[0].card_id} is no longer in the log "
+                    "(the database was restored from a backup?): nothing deleted"
+                )
             if not keys.interactive:
                 console.print(f"[yellow]{message}[/yellow]")
             continue

@@ -542,6 +542,12 @@ class Store(Reports, Merging):
             if row is None:
                 raise StoreError(f"card {card_id} is not in the database; run `dlcards due` first")
             outcome = decide(memory_from(row, card_id), self._settings_in(c))
+            if session_id is not None:  # gone if a backup was restored since the session began
+                c.execute(
+                    "INSERT OR IGNORE INTO sessions (id, kind, day, started_at) "
+                    "VALUES (?, 'study', ?, ?)",
+                    (session_id, outcome.day.isoformat(), now.isoformat(timespec="seconds")),
+                )
             self._put_memory(c, card_id, outcome.before, outcome.after)
             if outcome.leech is not None:
                 c.execute(
@@ -576,14 +582,17 @@ class Store(Reports, Merging):
 
     _put_memory = staticmethod(put_memory)
 
-    def undo(self, review_id: int, rules: UndoRules) -> ReviewRow | None:
+    def undo(
+        self, review_id: int, rules: UndoRules, expect: ReviewRow | None = None
+    ) -> ReviewRow | None:
         """Take back one review: delete its log row and rebuild the card's memory from what is
         left of its log, in the same transaction. Whatever other terminals did to the card
         meanwhile stays: the state is the replay of the log, never an old snapshot. `rules`
         gives, for the settings read inside the transaction, the rebuild and (unless None) the
         re-decision of the rest of the card's log, done first (a later grade that day, say one
-        imported from Anki, becomes the day's scheduled one). Returns the undone row, or None
-        if it no longer exists."""
+        imported from Anki, becomes the day's scheduled one). With `expect` (the row as it was
+        logged), a row under that id that is another grade (the database was restored from a
+        backup since) is left alone. Returns the undone row, or None if it no longer exists."""
         with self._write() as c:
             row = c.execute(
                 "SELECT card_id, kind, grade, day, reviewed_at, session_id, seconds, leech "
@@ -593,6 +602,12 @@ class Store(Reports, Merging):
             if row is None:
                 return None
             card_id, kind, grade, day, stamp, session_id, seconds, leech = row
+            if expect is not None and (card_id, stamp, session_id) != (
+                expect.card_id,
+                expect.reviewed_at,
+                expect.session_id,
+            ):
+                return None  # not the grade that was logged under this id
             stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
             c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             if leech is not None:

@@ -633,6 +633,7 @@ def restore(db: Path, source: Path, now: datetime) -> str:
             reviews = src.execute("SELECT count(*) FROM reviews").fetchone()[0]
             last = src.execute("SELECT max(day) FROM reviews").fetchone()[0]
             saved = _save_current(db, now)
+            _keep_ids_unused(src, db)
             _replace(src, db, unpacked)
         finally:
             src.close()
@@ -643,6 +644,32 @@ def restore(db: Path, source: Path, now: datetime) -> str:
         f"restored {db} from {source}: {_plural(reviews, 'review')}"
         f"{f', the last on {last}' if last else ''}{kept}"
     )
+
+
+def _keep_ids_unused(src: sqlite3.Connection, db: Path) -> None:
+    """Carry the database's id counters (SQLite's AUTOINCREMENT sequences) over to the backup
+    that replaces it, where they are higher: a review or session id handed out before the
+    restore is never handed out again, so a study session left open across the restore cannot
+    take another grade for its own (its undo deletes by id)."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            counters = conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:  # a database too damaged to read: nothing to carry over
+        return
+    present = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "sqlite_sequence" not in present:
+        return
+    for name, seq in counters:
+        if name not in present or not isinstance(seq, int):
+            continue
+        updated = src.execute(
+            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, name)
+        ).rowcount
+        if not updated:
+            src.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, seq))
 
 
 def _save_current(db: Path, now: datetime) -> Path | None:
