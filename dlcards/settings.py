@@ -295,3 +295,13 @@ _FIELDS = (
     "leech_action",
     "fsrs_parameters",
 )
+
+
+def rebuilds_fsrs(before: Settings, after: Settings) -> bool:
+    """Whether changing the settings from `before` to `after` changes the cards' FSRS memories:
+    FSRS switched on, or its retention or parameters changed while it is on."""
+    return after.scheduler == "fsrs" and (
+        before.scheduler != "fsrs"
+        or before.desired_retention != after.desired_retention
+        or before.fsrs_parameters != after.fsrs_parameters
+    )

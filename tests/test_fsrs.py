@@ -291,11 +291,18 @@ def test_a_rebuild_cut_short_by_a_kill_is_finished_by_the_next_command(tmp_path:
     assert runner.invoke(app, ["study", "--db", str(db), "--today", "2026-11-26"], input=keys)
     conn = sqlite3.connect(db)
     want = conn.execute("SELECT * FROM fsrs WHERE card_id = 'perceptron-1'").fetchone()
-    # as `config` leaves it when killed between its mark and the end of the rebuild
+    # as an older dlcards's `config` left it when killed between its mark and the end of the
+    # rebuild (this one writes the setting and the memories in one transaction)
     conn.execute("INSERT INTO meta (key, value) VALUES ('rebuild_pending', '1')")
     conn.execute("UPDATE fsrs SET stability = NULL, difficulty = NULL, due = NULL")
     conn.commit()
     conn.close()
+    # `show` (which writes nothing) shows the log's replay meanwhile, not "due null"
+    args = ["show", "perceptron-1", "--db", str(db), "--today", "2026-11-27"]
+    shown = runner.invoke(app, [*args, "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["state"]["due"] == want[3]
+    assert runner.invoke(app, args).exit_code == 0
     assert runner.invoke(app, ["due", "--db", str(db), "--today", "2026-11-27"]).exit_code == 0
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT * FROM fsrs WHERE card_id = 'perceptron-1'").fetchone() == want
@@ -383,3 +390,53 @@ def test_a_rebuild_replays_again_a_log_that_lost_a_row_after_it_was_read(tmp_pat
         store.rebuild_all(h.replay_for)  # type: ignore[arg-type]
         want = Schedule.from_settings(store.settings()).replay([(D0 + timedelta(days=3), 4)])
         assert store.memory("a") == want
+
+
+def test_a_scheduler_switch_writes_the_setting_and_the_memories_together(
+    history: tuple[Store, dict[str, list[tuple[date, int]]]], tmp_path: Path
+) -> None:
+    """Torture run 2: while `config scheduler fsrs` rebuilt 20,000 cards 500 at a time, the
+    setting already said FSRS and a reviewed card not rebuilt yet had no FSRS state: `show`
+    crashed, `show --json` said due null, and a killed switch left it so. Now the replays are
+    computed first and written with the setting in one transaction: meanwhile every reader
+    sees SM-2 and SM-2's memories; a grade given meanwhile is replayed; a switch that dies
+    changes nothing."""
+    from dlcards.scheduling import Schedule
+
+    store, _ = history
+    with Store.open(store.path) as other:
+        before = {cid: store.memory(cid) for cid in ("a", "b", "c")}
+
+        def dying(settings: object) -> object:
+            def replay(history: object, stored: object) -> object:
+                raise RuntimeError("killed")
+
+            return replay
+
+        with pytest.raises(RuntimeError):
+            store.change_setting("scheduler", "fsrs", dying)  # type: ignore[arg-type]
+        assert other.settings().scheduler == "sm2"
+        assert {cid: other.memory(cid) for cid in before} == before
+
+        seen: list[str] = []
+
+        def watched(settings: object) -> object:
+            replay = Schedule.from_settings(settings).replay  # type: ignore[arg-type]
+
+            def one(history: object, stored: object) -> object:
+                if not seen:  # the switch is computing: another terminal looks and grades
+                    seen.append(other.settings().scheduler)
+                    assert {cid: other.memory(cid) for cid in before} == before
+                    h.grade(other, "b", 5, date(2026, 6, 1))
+                return replay(history, stored)  # type: ignore[arg-type]
+
+            return one
+
+        assert store.change_setting("scheduler", "fsrs", watched) == 3  # type: ignore[arg-type]
+        assert seen == ["sm2"]
+        schedule = Schedule.from_settings(other.settings())
+        assert schedule.name == "fsrs"
+        for cid in ("a", "b", "c"):
+            log = [(e.day, e.grade) for e in other.history(cid)]
+            assert other.memory(cid) == schedule.replay(log), cid
+        assert other.history("b")[-1].day == date(2026, 6, 1)  # the grade given meanwhile

@@ -2,7 +2,8 @@
 
 The settings, their defaults and bounds live in `dlcards.settings`; this command shows and
 changes them. Switching to FSRS (or changing its retention while it is active) rebuilds every
-card's FSRS state from the review log, in short transactions.
+card's FSRS state from the review log, written with the setting in one transaction
+(`Store.change_setting`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import REBUILD_PENDING, opened_store, replay_for
+from dlcards.commands.common import opened_store, replay_for
 from dlcards.commands.options import DbOption
 
 if TYPE_CHECKING:
@@ -22,28 +23,11 @@ def change(store: Store, key: str, value: str) -> tuple[str, int | None]:
     """Set a setting; returns its stored text and, when FSRS was switched on or its retention
     or parameters changed while on, how many cards' state was rebuilt from the log (else
     None)."""
-    from dlcards.settings import Settings, setting
+    from dlcards.settings import setting
 
     chosen = setting(key)
     clean = chosen.check(value)
-    stored = store.stored_settings()
-    # the value being replaced may be the bad one: it is not read
-    before = Settings.from_stored({k: v for k, v in stored.items() if k != chosen.key})
-    after = Settings.from_stored({**stored, chosen.key: clean})
-    rebuild = after.scheduler == "fsrs" and (
-        before.scheduler != "fsrs"
-        or before.desired_retention != after.desired_retention
-        or before.fsrs_parameters != after.fsrs_parameters
-    )
-    if rebuild:  # a rebuild killed half-way is finished by the next command (schedule_of)
-        store.guard_writes(whole_file=True)  # it reads every log: nothing written if damaged
-        store.set_meta(REBUILD_PENDING, "1")
-    store.set_setting(chosen.key, clean)
-    if rebuild:
-        rebuilt = store.rebuild_all(replay_for)
-        store.delete_meta(REBUILD_PENDING)
-        return clean, rebuilt
-    return clean, None
+    return clean, store.change_setting(chosen.key, clean, replay_for)
 
 
 def config(

@@ -77,7 +77,7 @@ def card_json(card: Any, title: str) -> dict[str, Any]:
 def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]:
     """The card's schedule as the active scheduler sees it, plus every scheduler's full state;
     read without creating or syncing the database."""
-    from dlcards.commands.common import db_path, today_from
+    from dlcards.commands.common import REBUILD_PENDING, db_path, today_from
     from dlcards.memory import Memory
     from dlcards.scheduling import Schedule
     from dlcards.settings import Settings
@@ -93,6 +93,10 @@ def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, 
             memory = store.memory(card_id)
             flags = store.card_flags(card_id)
             history = store.history(card_id)
+            if store.get_meta(REBUILD_PENDING) is not None:
+                # a scheduler switch of an older dlcards that did not finish: the memories
+                # may not be rebuilt yet; the log is the truth
+                memory = schedule.replay([(e.day, e.grade) for e in history], memory)
     if any(entry.day > day for entry in history):
         # --today before some of its reviews: those have not happened yet; the card is as the
         # grades up to that day leave it

@@ -620,7 +620,7 @@ class Connection:
 
     def stored_settings(self) -> dict[str, str]:
         """The settings as stored (text), without the sync bookkeeping."""
-        return self._call(lambda: _stored_settings(self.conn))
+        return self._call(lambda: stored_settings_in(self.conn))
 
     def settings(self) -> Settings:
         """The checked settings."""
@@ -629,7 +629,7 @@ class Connection:
     def _settings_in(self, c: sqlite3.Connection) -> Settings:
         """The checked settings inside a write transaction: the ones that hold until it
         commits (no `config` in another process can change them meanwhile)."""
-        return self._checked(_stored_settings(c))
+        return self._checked(stored_settings_in(c))
 
     def _checked(self, stored: dict[str, str]) -> Settings:
         from dlcards.settings import Settings
@@ -655,7 +655,7 @@ class Connection:
             )
 
 
-def _stored_settings(c: sqlite3.Connection) -> dict[str, str]:
+def stored_settings_in(c: sqlite3.Connection) -> dict[str, str]:
     rows = c.execute("SELECT key, value FROM meta").fetchall()
     return {k: v for k, v in rows if k != "deck_signature"}
 

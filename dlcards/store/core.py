@@ -17,12 +17,14 @@ from dlcards.store.connection import (
     SYNC_TABLES,
     LockedError,
     existing_file,
+    stored_settings_in,
 )
 from dlcards.store.count import OBSERVED_KEY, observed_value
 from dlcards.store.merge import BULK_CARDS, BULK_ROWS, Merging, Redecide, bulk_cards, bulk_indexes
 from dlcards.store.reports import LATER, Reports, due_as_of, due_table
 from dlcards.store.rows import (
     AFTER_RESET,
+    ALL_MEMORIES,
     DECK_STRIDE,
     INSERT_REVIEW,
     SELECT_MEMORY,
@@ -722,6 +724,68 @@ class Store(Reports, Merging):
 
     def set_setting(self, key: str, value: str) -> None:
         self.set_meta(key, value)
+
+    def change_setting(self, key: str, value: str, rebuild_for: RebuildFor) -> int | None:
+        """Set one setting; when that changes the FSRS memories (`settings.rebuilds_fsrs`: FSRS
+        switched on, or its retention or parameters changed while on), every card's memory is
+        rebuilt from its log
+        the way the new settings ask, and the setting and the memories are written in ONE
+        transaction: no command ever sees the new setting with memories it did not make (a
+        reviewed card with no FSRS state under FSRS), and a change that is killed leaves the
+        collection as it was. The replays are computed first, outside any write transaction;
+        inside it, a card whose log changed since is replayed again, and if the settings
+        changed meanwhile (another `config`) every card is. Returns how many cards have a
+        history when memories were rebuilt, else None. The value being replaced is not read
+        (it may be the bad one being fixed)."""
+        from dlcards.settings import rebuilds_fsrs as needs_rebuild
+
+        stored_now = self.stored_settings()
+        before = self._checked({k: v for k, v in stored_now.items() if k != key})
+        after = self._checked({**stored_now, key: value})
+        computed: dict[str, Memory] = {}
+        snapshot: dict[str, tuple[Mark, list[LogEntry]]] = {}
+        if needs_rebuild(before, after):
+            self.guard_writes(whole_file=True)  # every card's log is read
+            snapshot = self._log_snapshot()
+            stored = self.memories(list(snapshot))
+            rebuild = rebuild_for(after)
+            computed = {
+                cid: rebuild(history, stored[cid][0])
+                for cid, (_, history) in snapshot.items()
+                if cid in stored
+            }
+        with self._write() as c:
+            inside = stored_settings_in(c)
+            now_before = self._checked({k: v for k, v in inside.items() if k != key})
+            now_after = self._checked({**inside, key: value})
+            c.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+            if not needs_rebuild(now_before, now_after):
+                return None
+            rebuild = rebuild_for(now_after)
+            again = now_after != after  # another `config` meanwhile: every card replayed here
+            marks = {
+                cid: (int(at), int(reset), int(last), int(n))
+                for cid, at, reset, last, n in c.execute(self._MARKS)
+            }
+            memories = {row[0]: row[1:] for row in c.execute(ALL_MEMORIES)}
+            histories = 0
+            for cid in marks:
+                if cid not in memories:
+                    continue
+                held = memory_from(memories[cid], cid)
+                known = snapshot.get(cid)
+                if again or known is None or known[0] != marks[cid] or cid not in computed:
+                    history = self._history_in(c, cid)
+                    want = rebuild(history, held)
+                else:
+                    history, want = known[1], computed[cid]
+                histories += bool(history)
+                self._put_memory(c, cid, held, want)
+            return histories
 
     def set_suspended(self, card_ids: Sequence[str], suspended: bool) -> list[str]:
         """Set the flag; returns the ids whose flag changed (the others already had it)."""

@@ -35,6 +35,7 @@ from dlcards.store.connection import (
 )
 from dlcards.store.rows import (
     AFTER_RESET,
+    ALL_MEMORIES,
     SELECT_MEMORY,
     TIME_ORDER,
     UPDATE_SM2,
@@ -64,9 +65,6 @@ class Replay(Protocol):
 ReplayFor = Callable[[Mapping[str, str]], Replay]
 """The replay the stored settings ask for (raises DlcardsError for a bad stored setting)."""
 CHUNK = 500
-_ALL_MEMORIES = SELECT_MEMORY.replace("SELECT ", "SELECT s.card_id, ", 1).replace(
-    " WHERE s.card_id = ?", ""
-)
 
 
 @dataclass
@@ -377,7 +375,7 @@ def _memories(
     conn.execute("BEGIN")
     try:
         logs, bad_log, fix_days = _read_logs(conn, [cid for cid, _ in cards], whole=True)
-        memories = {row[0]: row[1:] for row in conn.execute(_ALL_MEMORIES)}
+        memories = {row[0]: row[1:] for row in conn.execute(ALL_MEMORIES)}
     finally:
         conn.execute("COMMIT")
 

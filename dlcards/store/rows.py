@@ -31,6 +31,10 @@ SELECT_MEMORY = (
     + ", ".join(f"f.{c}" for c in FSRS_COLUMNS)
     + " FROM sm2 s LEFT JOIN fsrs f ON f.card_id = s.card_id WHERE s.card_id = ?"
 )
+ALL_MEMORIES = SELECT_MEMORY.replace("SELECT ", "SELECT s.card_id, ", 1).replace(
+    " WHERE s.card_id = ?", ""
+)
+"""Every card's memory, its id first (SELECT_MEMORY's columns after it)."""
 UPDATE_SM2 = "UPDATE sm2 SET " + ", ".join(f"{c} = ?" for c in SM2_COLUMNS) + " WHERE card_id = ?"
 UPSERT_FSRS = (
     f"INSERT INTO fsrs (card_id, {', '.join(FSRS_COLUMNS)}) VALUES (?, ?, ?, ?, ?) "
