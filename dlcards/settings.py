@@ -106,17 +106,28 @@ def _fsrs_parameters(text: str) -> tuple[float, ...]:
     value = text.strip().strip("[]()")
     if value.lower() in ("default", ""):
         return DEFAULT_FSRS_PARAMETERS
-    try:
-        numbers = tuple(float(x) for x in value.replace(",", " ").split())
-    except ValueError:
+    # the fields as written: commas separate them (an empty one is a missing value, not a
+    # shorter list); without commas, spaces do
+    fields = [x.strip() for x in value.split(",")] if "," in value else value.split()
+    want = len(DEFAULT_FSRS_PARAMETERS)
+    numbers_list: list[float] = []
+    for i, field in enumerate(fields):
+        try:
+            number = float(field)
+        except ValueError:
+            shown = f"'{field[:20]}'" if field else "empty"
+            raise SettingError(
+                f"fsrs_parameters: w[{i}] is {shown}, not a number; give 'default' or "
+                f"{want} numbers separated by commas"
+            ) from None
+        if not math.isfinite(number):
+            raise SettingError(f"fsrs_parameters: w[{i}] = {field} is not a finite number")
+        numbers_list.append(number)
+    numbers = tuple(numbers_list)
+    if len(numbers) != want:
         raise SettingError(
-            f"fsrs_parameters must be 'default' or {len(DEFAULT_FSRS_PARAMETERS)} numbers "
-            f"separated by commas, not '{text[:60]}'"
-        ) from None
-    if len(numbers) != len(DEFAULT_FSRS_PARAMETERS) or not all(map(math.isfinite, numbers)):
-        raise SettingError(
-            f"fsrs_parameters must be {len(DEFAULT_FSRS_PARAMETERS)} finite numbers (FSRS-6), "
-            f"not {len(numbers)}; `dlcards optimize` fits them, `default` restores FSRS's own"
+            f"fsrs_parameters must be {want} numbers (FSRS-6), not {len(numbers)}; "
+            "`dlcards optimize` fits them, `default` restores FSRS's own"
         )
     for i, (w, (low, high)) in enumerate(zip(numbers, FSRS_BOUNDS, strict=True)):
         if not low <= w <= high:

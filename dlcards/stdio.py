@@ -1,7 +1,8 @@
-"""Standard output as the shell gave it: closed (`>&-`), full (`>/dev/full`), or unable to
-encode the cards' symbols (`PYTHONIOENCODING=ascii`). Every command runs inside `guarded`, so
-each of these ends in one line on stderr, never a traceback. Light: the prompt's `due --count`
-runs inside it too.
+"""Standard streams as the shell gave them: output closed (`>&-`), full (`>/dev/full`), or
+unable to encode the cards' symbols (`PYTHONIOENCODING=ascii`); input closed (`<&-`). Every
+command runs inside `guarded`, so each of these ends in one line on stderr (or is read as the
+end of input), never a traceback; so does a Ctrl-C while a command starts (exit 130).
+Light: the prompt's `due --count` runs inside it too.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def prepare() -> None:
     of stopping the command."""
     if sys.stdout is None:
         sys.stdout = _Closed()
+    if sys.stdin is None:  # `<&-`: read as the end of input, as `</dev/null` is
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the whole run
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
         if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
@@ -127,6 +130,8 @@ def guarded(command: Callable[[], None]) -> None:
         sys.stdout.flush()
     except OSError as err:
         failed(err)
+    except KeyboardInterrupt:  # Ctrl-C before a command's own handling (while it starts)
+        raise SystemExit(130) from None
     except SystemExit:
         try:
             sys.stdout.flush()

@@ -384,3 +384,52 @@ def test_piped_output_has_no_trailing_spaces(
     padded = [line for line in result.output.split("\n") if line != line.rstrip(" \t")]
     assert not padded, padded[:3]
     assert len(result.output.splitlines()) > 2
+
+
+def _closed_stdin() -> None:
+    os.close(0)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "said"),
+    [
+        (["study"], 0, "Input ended. 0 grades saved."),
+        (["quiz", "-n", "1"], 0, "Input ended."),
+        (["reset", "gd-1"], 2, "pass --yes"),
+    ],
+)
+def test_a_closed_standard_input_is_the_end_of_input(
+    synced_env: dict[str, str], args: list[str], code: int, said: str
+) -> None:
+    """Torture run 2 (f3.sh): `dlcards study <&-` died with AttributeError ('NoneType' object
+    has no attribute 'isatty'); it is now read as `</dev/null` is."""
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", *args],
+        capture_output=True,
+        text=True,
+        env=synced_env,
+        preexec_fn=_closed_stdin,
+    )
+    assert done.returncode == code, done.stderr
+    assert said in done.stdout + done.stderr and "Traceback" not in done.stderr
+
+
+def test_ctrl_c_while_a_command_starts_is_exit_130_without_a_traceback() -> None:
+    """Torture run 2 (f4.sh): Ctrl-C in the first 0.15 s of `dlcards backup` (typer's modules
+    importing) printed a KeyboardInterrupt traceback."""
+    from dlcards.stdio import guarded
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as stopped:
+        guarded(interrupted)
+    assert stopped.value.code == 130
+
+
+def test_an_empty_db_option_is_an_error_not_the_default_database() -> None:
+    """Torture run 2 (f7.sh): `--db "$UNSET"` opened (and created) the default database."""
+    for args in (["due"], ["due", "--count"], ["show", "gd-23"], ["stats"]):
+        done = runner.invoke(app, [*args, "--db", ""])
+        assert done.exit_code == 2, (args, done.output)
+        assert "--db is empty" in done.output

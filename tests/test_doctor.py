@@ -637,3 +637,14 @@ def test_a_session_open_across_a_restore_keeps_its_grades_and_undoes_only_its_ow
         # an undo by an id that now holds another grade deletes nothing
         gone = mine.undo(theirs.id, lambda s: (h.sched(mine).replay, None), expect=first)
         assert gone is None and theirs.id in [r[0] for r in other.query("SELECT id FROM reviews")]
+
+
+def test_restoring_an_empty_file_says_it_is_empty(db: Path, tmp_path: Path) -> None:
+    """Torture run 2 (f9.sh): an empty file was "not a dlcards database this version reads",
+    which suggests a version mismatch."""
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    done = runner.invoke(app, ["doctor", "--restore", str(empty), "--db", str(db)])
+    assert done.exit_code == 2
+    assert f"backup {empty} is an empty file" in one_error_line(done.output)
+    assert damage.count(db) == 3

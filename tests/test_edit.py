@@ -379,3 +379,31 @@ def test_add_refuses_a_fifo_before_it_blocks_on_it(tmp_path: Path, editor) -> No
     assert result.exit_code == 2
     assert "it is a FIFO (named pipe), not a deck file" in result.output
     assert calls(log) == []
+
+
+def test_an_editor_that_saves_latin_1_gets_the_loaders_message_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Torture run 2 (f5.sh): `edit` and `add` read what the editor saved as UTF-8 and died
+    with UnicodeDecodeError on a Latin-1 "é"."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK, encoding="utf-8")
+    script = tmp_path / "latin1_editor.py"
+    script.write_text(
+        "import sys, pathlib\n"
+        "target = pathlib.Path(sys.argv[-1].split(':')[0].lstrip('+'))\n"
+        "text = target.read_bytes()\n"
+        "if b'own-7' in text:\n"
+        "    target.write_bytes(text.replace(b'answer: A1', b'answer: caf\\xe9'))\n"
+        "else:\n"
+        "    target.write_bytes(b'question: Caf\\xe9?\\nanswer: A.\\n')\n"
+    )
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    added = runner.invoke(app, ["add", "--deck", str(deck)])
+    assert added.exit_code == 2, added.output
+    assert "not UTF-8 text" in added.output and "Traceback" not in added.output
+    assert deck.read_text(encoding="utf-8") == DECK
+    edited = runner.invoke(app, ["edit", "own-1", "--decks", str(tmp_path)])
+    assert edited.exit_code == 2, edited.output
+    assert "not UTF-8 text" in edited.output

@@ -117,7 +117,19 @@ def test_without_the_extra_it_says_how_to_install(monkeypatch: pytest.MonkeyPatc
 
 def test_a_bad_parameters_setting_is_refused() -> None:
     bad = runner.invoke(app, ["config", "fsrs_parameters", "1,2,3"])
-    assert bad.exit_code != 0 and "21 finite numbers" in bad.output
+    assert bad.exit_code != 0 and "must be 21 numbers (FSRS-6), not 3" in bad.output
+    # the value at fault is named (torture run 2: "must be 21 finite numbers, not 21")
+    for first, said in (
+        ("nan", "w[0] = nan is not a finite number"),
+        ("inf", "w[0] = inf is not a finite number"),
+        ("", "w[0] is empty, not a number"),
+        ("x1", "w[0] is 'x1', not a number"),
+    ):
+        text = ",".join([first, *(str(w) for w in DEFAULT[1:])])
+        bad = runner.invoke(app, ["config", "fsrs_parameters", text])
+        assert bad.exit_code == 2 and said in bad.output, bad.output
+    spaced = " ".join(str(w) for w in DEFAULT)  # spaces separate them too
+    assert runner.invoke(app, ["config", "fsrs_parameters", spaced]).exit_code == 0
     out = ",".join(str(w) for w in (*DEFAULT[:20], 5.0))
     bad = runner.invoke(app, ["config", "fsrs_parameters", out])
     assert bad.exit_code != 0 and "w[20] = 5 is outside" in bad.output

@@ -54,8 +54,11 @@ def test_due_shows_how_many_wait_beyond_the_cap() -> None:
     data = json.loads(cli("due", "--json", "--today", TODAY.isoformat()))
     assert (data["due"], data["due_today"], data["beyond_cap"]) == (5, 3, 2)
     assert data["new_today"] == 0  # the cap is used up by reviews: no new cards
+    assert data["new_beyond_cap"] == 20  # the day's 20 new cards, and why there are none
     text = cli("due", "--today", TODAY.isoformat())
     assert "2 more due review(s) wait beyond the daily cap of 3" in text
+    # torture run 2 (f9.sh): "0 new (of 20 a day)" with no word of the cap, as study says
+    assert "20 new card(s) wait: the daily review cap of 3 leaves no room" in text
 
 
 def test_study_takes_the_most_overdue_first_then_stops() -> None:
@@ -86,6 +89,7 @@ def test_new_cards_count_against_the_cap() -> None:
     assert graded == [*CARDS, "perceptron-6", "perceptron-7"]
     after = json.loads(cli("due", "--json", "--today", TODAY.isoformat()))
     assert (after["due_today"], after["new_today"]) == (0, 0)
+    assert after["new_beyond_cap"] == 18  # 2 of the day's 20 introduced, the cap reached
 
 
 @given(

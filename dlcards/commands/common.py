@@ -43,7 +43,15 @@ def replay_for(settings: Settings) -> Rebuild:
 
 
 def db_path(option: str | None) -> Path | None:
-    return Path(option).expanduser() if option else None
+    """The database `--db` names; None when it is not given. An empty one (`--db "$UNSET"`) is
+    an error: taken for "not given", it would open the default collection instead."""
+    if option is None:
+        return None
+    if not option.strip():
+        from dlcards.errors import UsageError
+
+        raise UsageError("--db is empty; give the database file (is a variable unset?)")
+    return Path(option).expanduser()
 
 
 def checked_db(db: str | None) -> Path:

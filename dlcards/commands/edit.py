@@ -178,13 +178,20 @@ def add(
         before = None
         for _ in range(MAX_TRIES):
             open_editor(draft)
-            template = draft.read_text(encoding="utf-8")
+            raw = draft.read_bytes()
+            try:
+                template, bad_line = raw.decode("utf-8"), None
+            except UnicodeDecodeError as err:  # shown again with the bad bytes as �
+                template = raw.decode("utf-8", errors="replace")
+                bad_line = raw[: err.start].count(b"\n") + 1
             if is_empty(template):
                 out().print("nothing written: no card added")
                 return
             if template == before:
                 raise UsageError("the card was saved unchanged with its error: no card added")
             try:
+                if bad_line is not None:
+                    raise DeckError(f"{draft.name}:{bad_line}: not UTF-8 text; save it as UTF-8")
                 check_template(template, topic, card_id, str(draft.name))
                 break
             except DeckError as err:
@@ -255,7 +262,7 @@ def edit(
     before = None
     for _ in range(MAX_TRIES):
         open_editor(file, line)
-        text = file.read_text(encoding="utf-8")
+        text = file.read_bytes()  # compared only: the loader says what is wrong with it
         try:
             after = load_catalog(list(decks or ()))
             break

@@ -134,6 +134,8 @@ def _to_yaml(
     from dlcards.export.anki import note_guid
     from dlcards.importers.anki_notes import convert_notes, write_decks
 
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--to-yaml {out} is a file, not a directory; give a folder for the decks")
     here = out.resolve()
     # from the index (the decks' files are resolved paths): no card is loaded
     taken = {info.topic for info in catalog.infos if info.file.parent != here}

@@ -185,6 +185,8 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     total_due = sum(c.due for c in counts)
     total_new = sum(c.new for c in counts)
     due_today, new_today = today_counts(total_due, total_new, new_left, left)
+    # new cards the day's limit allows but the review cap leaves no room for
+    new_beyond_cap = max(min(max(new_left, 0), total_new) - new_today, 0)
     data: dict[str, Any] = {
         "today": day.isoformat(),
         "due": total_due,
@@ -193,6 +195,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
         "reviews_per_day": cap,
         "due_today": due_today,
         "beyond_cap": total_due - due_today,
+        "new_beyond_cap": new_beyond_cap,
         "redrills_today": again,
         "next_due": next_due.isoformat() if next_due else None,
         "topics": [{"topic": c.topic, "due": c.due, "new": c.new} for c in counts],
@@ -232,6 +235,17 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
                     "yellow",
                 ),
                 (" (most overdue first; `dlcards config reviews_per_day N` to change)", ""),
+            ]
+        )
+    if new_beyond_cap:
+        lines.append(
+            [
+                (
+                    f"{new_beyond_cap} new card(s) wait: the daily review cap of {cap} leaves "
+                    "no room for them today",
+                    "yellow",
+                ),
+                (" (`dlcards config reviews_per_day N` to change)", ""),
             ]
         )
     print_table(columns, rows, lines)

@@ -626,8 +626,14 @@ def restore(db: Path, source: Path, now: datetime) -> str:
                 raise StoreError(f"backup {source} is damaged too ({problems[0]}); try another")
             tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master")}
             version = src.execute("PRAGMA user_version").fetchone()[0]
-            if "reviews" not in tables or "cards" not in tables or version > SCHEMA_VERSION:
-                raise StoreError(f"backup {source} is not a dlcards database this version reads")
+            if "reviews" not in tables or "cards" not in tables:
+                what = "an empty file" if not tables else "not a dlcards database"
+                raise StoreError(f"backup {source} is {what}; try another")
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"backup {source} was made by a newer dlcards (schema {version}); upgrade "
+                    "dlcards to restore it"
+                )
             reviews = src.execute("SELECT count(*) FROM reviews").fetchone()[0]
             last = src.execute("SELECT max(day) FROM reviews").fetchone()[0]
             saved = _save_current(db, now)
