@@ -429,7 +429,7 @@ def test_ctrl_c_while_a_command_starts_is_exit_130_without_a_traceback() -> None
 
 def test_an_empty_db_option_is_an_error_not_the_default_database() -> None:
     """Torture run 2 (f7.sh): `--db "$UNSET"` opened (and created) the default database."""
-    for args in (["due"], ["due", "--count"], ["show", "gd-23"], ["stats"]):
+    for args in (["due"], ["due", "--count"], ["show", "gd-23"], ["stats"], ["list"]):
         done = runner.invoke(app, [*args, "--db", ""])
         assert done.exit_code == 2, (args, done.output)
         assert "--db is empty" in done.output

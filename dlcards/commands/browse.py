@@ -36,10 +36,12 @@ def list_cards(
 ) -> None:
     """List cards (id, topic, tags, question), optionally by topic and tag, or the leeches."""
     from dlcards.catalog import load_catalog
+    from dlcards.commands.common import db_path
     from dlcards.console import out, plural, print_json
     from dlcards.flow import one_line
     from dlcards.render import to_plain, to_rich
 
+    db_path(db)  # an empty --db is an error here too, though only --leeches reads it
     catalog = load_catalog(decks or ())
     lapses: dict[str, tuple[int, bool]] = {}
     if leeches:
