@@ -348,10 +348,26 @@ def test_concurrent_terminals_with_undos_keep_every_card_equal_to_its_log(
             procs.append(
                 (spawn(tmp_path, "study", "--today", rng.choice(DAYS)), "\n".join(keys) + "\nq\n")
             )
+        # a setting changed in another terminal while the sessions grade (torture run 1: a
+        # session kept the scheduler it began with, and its grades left FSRS states empty)
+        change = None
+        if round_ % 3 == 1:
+            setting = rng.choice(
+                [("scheduler", "fsrs"), ("scheduler", "sm2"), ("desired_retention", "0.85"),
+                 ("desired_retention", "0.9"), ("desired_retention", "0.95")]
+            )  # fmt: skip
+            change = spawn(tmp_path, "config", *setting)
         for proc, keys in procs:
             assert proc.stdin is not None
             proc.stdin.write(keys)
             proc.stdin.close()
+        if change is not None:
+            said = change.stdout.read() if change.stdout else ""
+            change.wait(timeout=120)
+            tally.tries += 1
+            if change.returncode:
+                tally.failures += 1
+                tally.notes.setdefault("config", []).append(said.strip()[-200:])
         for proc, _ in procs:
             out = proc.stdout.read() if proc.stdout else ""
             err = proc.stderr.read() if proc.stderr else ""
