@@ -440,3 +440,27 @@ def test_a_scheduler_switch_writes_the_setting_and_the_memories_together(
             log = [(e.day, e.grade) for e in other.history(cid)]
             assert other.memory(cid) == schedule.replay(log), cid
         assert other.history("b")[-1].day == date(2026, 6, 1)  # the grade given meanwhile
+
+
+def test_a_retention_changed_back_to_the_default_rebuilds_the_memories(
+    history: tuple[Store, dict[str, list[tuple[date, int]]]],
+) -> None:
+    """Found by the concurrency stress run (a `config` racing the sessions): with FSRS on at
+    retention 0.85, `config desired_retention 0.9` rebuilt nothing. The change was judged
+    against the settings without the value it replaces, i.e. the default 0.9 → 0.9; every
+    reviewed card kept its 0.85 state under a 0.9 setting (doctor: memories differ)."""
+    from dlcards.commands.config import change
+    from dlcards.scheduling import Schedule
+
+    store, log = history
+    change(store, "scheduler", "fsrs")
+    change(store, "desired_retention", "0.85")
+    assert change(store, "desired_retention", "0.9")[1] == 3  # rebuilt: it was 0.85
+    schedule = Schedule.from_settings(store.settings())
+    for cid in log:
+        replay = schedule.replay([(e.day, e.grade) for e in store.history(cid)])
+        assert store.memory(cid) == replay, cid
+    assert change(store, "desired_retention", "0.9")[1] is None  # no change: nothing to do
+    # a bad stored value (fixed by this very command) counts as a change
+    store.set_setting("desired_retention", "lots")
+    assert change(store, "desired_retention", "0.9")[1] == 3

@@ -735,16 +735,13 @@ class Store(Reports, Merging):
         collection as it was. The replays are computed first, outside any write transaction;
         inside it, a card whose log changed since is replayed again, and if the settings
         changed meanwhile (another `config`) every card is. Returns how many cards have a
-        history when memories were rebuilt, else None. The value being replaced is not read
-        (it may be the bad one being fixed)."""
-        from dlcards.settings import rebuilds_fsrs as needs_rebuild
-
+        history when memories were rebuilt, else None. A stored value that is bad (the one
+        being fixed) counts as a change."""
         stored_now = self.stored_settings()
-        before = self._checked({k: v for k, v in stored_now.items() if k != key})
         after = self._checked({**stored_now, key: value})
         computed: dict[str, Memory] = {}
         snapshot: dict[str, tuple[Mark, list[LogEntry]]] = {}
-        if needs_rebuild(before, after):
+        if self._rebuilds(stored_now, key, after):
             self.guard_writes(whole_file=True)  # every card's log is read
             snapshot = self._log_snapshot()
             stored = self.memories(list(snapshot))
@@ -756,14 +753,13 @@ class Store(Reports, Merging):
             }
         with self._write() as c:
             inside = stored_settings_in(c)
-            now_before = self._checked({k: v for k, v in inside.items() if k != key})
             now_after = self._checked({**inside, key: value})
             c.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
-            if not needs_rebuild(now_before, now_after):
+            if not self._rebuilds(inside, key, now_after):
                 return None
             rebuild = rebuild_for(now_after)
             again = now_after != after  # another `config` meanwhile: every card replayed here
@@ -786,6 +782,22 @@ class Store(Reports, Merging):
                 histories += bool(history)
                 self._put_memory(c, cid, held, want)
             return histories
+
+    def _rebuilds(self, stored: dict[str, str], key: str, after: Settings) -> bool:
+        """Whether setting `key` (giving `after`) changes the FSRS memories, from the settings
+        as `stored` has them. The value it replaces is read as it is: leaving it out (as this
+        once did, so that a bad stored value could be fixed) took `desired_retention` 0.85 →
+        0.9 for a change from the default 0.9 to 0.9, and rebuilt nothing. A bad stored value
+        is a change."""
+        from dlcards.errors import DlcardsError
+        from dlcards.settings import rebuilds_fsrs
+
+        try:
+            before = self._checked(stored)
+        except DlcardsError:  # the bad value may be this one, or another (said on the next read)
+            without = self._checked({k: v for k, v in stored.items() if k != key})
+            return after.scheduler == "fsrs" or rebuilds_fsrs(without, after)
+        return rebuilds_fsrs(before, after)
 
     def set_suspended(self, card_ids: Sequence[str], suspended: bool) -> list[str]:
         """Set the flag; returns the ids whose flag changed (the others already had it)."""
