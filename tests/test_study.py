@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pytest
 from typer.testing import CliRunner
 
 from dlcards.cli import app
@@ -277,3 +278,31 @@ def test_summary_next_due_is_today_while_a_redrill_is_owed() -> None:
     assert "next due   2026-11-27" in out, out
     data = json.loads(runner.invoke(app, ["due", "--json", "--today", "2026-11-26"]).output)
     assert data["redrills_today"] == 0
+
+
+def test_a_grade_after_a_config_in_another_terminal_says_the_settings_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The keys showed SM-2's intervals; FSRS was switched on in another terminal before the
+    grade: the grade is FSRS's, and the line after it says why it differs from the key."""
+    import os
+    from pathlib import Path
+
+    from dlcards.commands.config import change
+    from dlcards.session import StudySession
+    from dlcards.store import Store
+
+    real = StudySession.grade
+
+    def switched_first(self: StudySession, *args: object, **kwargs: object) -> object:
+        with Store.open(Path(os.environ["DLCARDS_DB"])) as other:
+            if other.settings().scheduler == "sm2":
+                change(other, "scheduler", "fsrs")
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(StudySession, "grade", switched_first)
+    done = CliRunner().invoke(app, ["study", "--today", "2026-11-26"], input="\n4\n\n4\nq\n")
+    assert done.exit_code == 0, done.output
+    said = [line for line in done.output.splitlines() if line.startswith("saved:")]
+    assert "(settings changed in another terminal: fsrs)" in said[0]
+    assert "changed" not in said[1]  # the next card's keys were FSRS's already

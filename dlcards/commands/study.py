@@ -254,9 +254,12 @@ def _run(
         seconds = round(time.monotonic() - started, 1)
         if session.store.checking:
             console.print("[dim]checking the database before the first save…[/dim]")
+        shown_with = session.settings  # what the intervals on the keys were computed with
         row = _until_saved(console, partial(session.grade, grade, seconds))
         if row.kind == "scheduled":
             message = f"{card.id}: {grade} → next in {_days(session.interval(row))}"
+            if session.settings != shown_with:  # `config` in another terminal meanwhile
+                message += f" (settings changed in another terminal: {session.schedule.name})"
         else:
             message = f"{card.id}: re-drill graded {int(grade)}"
         if not keys.interactive:
