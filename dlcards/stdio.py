@@ -42,15 +42,25 @@ class _Closed:
         return self
 
 
-_PLAIN = dict(
-    zip(
-        "−–—·×÷≤≥≈→←⇒∑Σ∂‖…‘’“”•ᵀαβγδελμπρστφωΔ─│╭╮╰╯█░",
-        "---*x/<>~><>SSd|.''\"\"*TabgdelmprstfwD-|++++#.",
-        strict=True,
-    )
-)
-"""The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: one
-character for one, so the layout measured before encoding (panels, tables) still lines up."""
+_PLAIN = {
+    **dict(
+        zip(
+            "−–—·×÷‖…‘’“”•′ᵀᵢⱼ─│╭╮╰╯┤└█▇▆▅▄▃▂▁▓▒░◆✓✗↳⚠⌈⌉⌊⌋",
+            "---*x/|.''\"\"*'Tij-|++++|+##==--__%:.*vx>![][]",
+            strict=True,
+        )
+    ),
+    # symbols with a meaning are spelled out, even where that is wider than the symbol (a
+    # panel's right edge may then stand out of line: "≥" as ">" would say something false)
+    "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~=", "→": "->", "←": "<-", "⇒": "=>", "⇔": "<=>",
+    "∑": "sum", "Σ": "sum", "∈": "in", "∂": "d", "∇": "grad", "Δ": "Delta", "α": "alpha",
+    "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "η": "eta", "θ": "theta",
+    "λ": "lambda", "μ": "mu", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi",
+    "ω": "omega",
+}  # fmt: skip
+"""The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
+and box drawing one character for one (the layout measured before encoding still lines up),
+symbols with a meaning spelled out ("?" for the rest)."""
 
 
 def _plain(err: UnicodeError) -> tuple[str, int]:
@@ -62,8 +72,8 @@ def _plain(err: UnicodeError) -> tuple[str, int]:
 
 def prepare() -> None:
     """Before a command: a closed stdout fails its first write; an encoding that cannot hold
-    the cards' symbols (·, −, σ) shows them in ASCII (-, *, sigma; "?" for the rest) instead
-    of stopping the command."""
+    the cards' symbols (·, −, σ, ≥) shows them in ASCII (*, -, sigma, >=; "?" for the rest)
+    instead of stopping the command."""
     if sys.stdout is None:
         sys.stdout = _Closed()
     if sys.stdin is None:  # `<&-`: read as the end of input, as `</dev/null` is

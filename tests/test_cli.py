@@ -207,9 +207,18 @@ def test_a_terminal_that_cannot_show_the_symbols_gets_them_in_ascii(
     )
     assert done.returncode == 0, done.stderr
     text = done.stdout.decode("ascii")  # every byte is ASCII
-    assert "L(w) = S_(i ? misclassified) -y" in text and "w*x + b = 1*1 + (-1)*3" in text
-    widths = {len(line) for line in text.splitlines() if line.startswith(("|", "+"))}
-    assert len(widths) == 1  # one character for one: the panel's edges line up
+    # symbols with a meaning spelled out, marks one for one
+    assert "L(w) = sum_(i in misclassified) -yi (wT xi + b)?" in text
+    assert "w*x + b = 1*1 + (-1)*3" in text and "?" not in text.replace("b)?", "")
+    borders = [line for line in text.splitlines() if line.startswith("+")]
+    assert len({len(line) for line in borders}) == 1  # the panel's top and bottom line up
+    stats = subprocess.run(
+        [sys.executable, "-m", "dlcards", "stats"],
+        env={**synced_env, "PYTHONIOENCODING": "ascii", "COLUMNS": "100"},
+        capture_output=True,
+    )
+    # "passed: grade ≥ 3" must not become "grade > 3"
+    assert stats.returncode == 0 and b"grade >= 3" in stats.stdout
 
 
 # --- issue 12: inputs and errors ------------------------------------------------------------
