@@ -728,8 +728,8 @@ class Store(Reports, Merging):
     def change_setting(self, key: str, value: str, rebuild_for: RebuildFor) -> int | None:
         """Set one setting; when that changes the FSRS memories (`settings.rebuilds_fsrs`: FSRS
         switched on, or its retention or parameters changed while on), every card's memory is
-        rebuilt from its log
-        the way the new settings ask, and the setting and the memories are written in ONE
+        rebuilt from its log the way the new settings ask, and the setting and the memories
+        are written in ONE
         transaction: no command ever sees the new setting with memories it did not make (a
         reviewed card with no FSRS state under FSRS), and a change that is killed leaves the
         collection as it was. The replays are computed first, outside any write transaction;
