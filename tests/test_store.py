@@ -701,3 +701,24 @@ def test_study_by_tag_and_search_takes_the_cards_both_choose(
     done = runner.invoke(app, ["study", "--tag", "interview", "--search", "loss"], input="q\n")
     assert done.exit_code == 0, done.output
     assert offered == [want]
+
+
+def test_a_wal_grown_by_a_big_write_shrinks_at_the_next_reset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an import of a million reviews the -wal (~270 MB) stayed as long as another
+    terminal kept the database open: SQLite reuses it without truncating. With
+    journal_size_limit it goes back to the limit when the log is next reset."""
+    import dlcards.store.connection as connection
+
+    monkeypatch.setattr(connection, "WAL_SIZE_LIMIT", 256 * 1024)
+    db = tmp_path / "p.db"
+    wal = Path(f"{db}-wal")
+    with Store.open(db) as store, Store.open(db) as other:
+        other.get_meta("x")  # another terminal with the database open
+        store.set_meta("big", "x" * 4_000_000)
+        store.delete_meta("big")
+        assert wal.stat().st_size > 4_000_000
+        store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        store.set_meta("small", "1")  # the next write starts the log over: truncated
+        assert wal.stat().st_size <= 256 * 1024 + 64 * 1024

@@ -53,6 +53,8 @@ from dlcards.paths import default_db
 from dlcards.store.schema import SCHEMA_VERSION, migrations
 
 BUSY_TIMEOUT_S = 5.0
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+"""Bytes of -wal file kept after a checkpoint resets the log (SQLite's journal_size_limit)."""
 PARALLEL_CHECK_BYTES = 16 * 1024 * 1024
 """A file of this size or more has its tables checked on two connections at once (a thread
 and its connection cost more than checking a small file's tables one after another)."""
@@ -323,6 +325,9 @@ class Connection:
             self._migrate()
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        # the -wal a big write grew (an import of a million reviews: ~270 MB) shrinks back to
+        # this at the next reset of the log, instead of staying while any terminal is open
+        self.conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         present = {
             r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
