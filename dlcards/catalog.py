@@ -385,7 +385,7 @@ def _shown(real: Path) -> str:
     """A resolved path as shown to the user: relative to the current directory if under it."""
     try:
         return str(real.relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError):  # not under it, or it was deleted (run from a removed dir)
         return str(real)
 
 

@@ -60,12 +60,13 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
 
 
 @contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
+def folder_lock(folder: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold an exclusive advisory lock on `folder` (flock on the directory itself, so no lock
-    file is left in the user's folder): two processes that read a file in it, change it and
-    write it back (`dlcards add`) take turns, and neither loses the other's change. The lock
-    goes with the process, a killed one included. Where flock does not exist (Windows) the
-    write goes ahead unlocked."""
+    file is left in the user's folder): processes that change a file in it take turns
+    (`dlcards add` reading, appending and writing; `dlcards edit` for as long as its editor is
+    open), and none loses another's change. The lock goes with the process, a killed one
+    included. Where flock does not exist (Windows) the write goes ahead unlocked. `waiting`
+    is called once when another process holds the lock (to say why nothing happens)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
@@ -73,7 +74,12 @@ def folder_lock(folder: Path) -> Iterator[None]:
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting()
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock

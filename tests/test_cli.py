@@ -442,3 +442,22 @@ def test_an_empty_db_option_is_an_error_not_the_default_database() -> None:
         done = runner.invoke(app, [*args, "--db", ""])
         assert done.exit_code == 2, (args, done.output)
         assert "--db is empty" in done.output
+
+
+def test_a_command_run_from_a_deleted_directory_works(
+    synced_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Torture run 3 (cwd.sh): from a removed working directory `due`, `stats`, `list` and
+    `show` said "error: No such file or directory", naming nothing (the decks' names are
+    shown relative to the current directory, which no longer existed)."""
+    gone = tmp_path / "gone"
+    script = (
+        f"import os, subprocess, sys; os.mkdir({str(gone)!r}); os.chdir({str(gone)!r}); "
+        f"os.rmdir({str(gone)!r}); "
+        "sys.exit(subprocess.run([sys.executable, '-m', 'dlcards'] + sys.argv[1:]).returncode)"
+    )
+    for args in (["due"], ["list"], ["show", "gd-1"], ["stats"]):
+        done = subprocess.run(
+            [sys.executable, "-c", script, *args], env=synced_env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, (args, done.stderr)

@@ -628,6 +628,9 @@ def test_a_session_open_across_a_restore_keeps_its_grades_and_undoes_only_its_ow
         assert theirs.id > first.id  # never an id handed out before the restore
         second = session.grade(h.Grade(5))  # its session row is back: saved
         assert second.id > theirs.id and before_max == 4
+        # what the summary says: 2 grades given, 1 still in the log (torture run 3)
+        assert session.session_id is not None and session.summary.reviews == 2
+        assert mine.session_reviews(session.session_id) == 1
         undone = session.undo()
         assert undone is not None and undone[0].id == second.id and undone[1]
         undone = session.undo()  # `first` is not in the restored log: nothing deleted

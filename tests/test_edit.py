@@ -407,3 +407,76 @@ def test_an_editor_that_saves_latin_1_gets_the_loaders_message_not_a_traceback(
     edited = runner.invoke(app, ["edit", "own-1", "--decks", str(tmp_path)])
     assert edited.exit_code == 2, edited.output
     assert "not UTF-8 text" in edited.output
+
+
+def test_an_add_while_edit_has_the_deck_open_waits_and_keeps_both(tmp_path: Path) -> None:
+    """Torture run 3 (add2.sh): `edit` took no lock, so its editor saving the copy it opened
+    overwrote a card an `add` had written meanwhile ("checked", the card gone). The deck's
+    folder is now locked while edit's editor is open: the add waits, then appends to the
+    file as edit saved it."""
+    import os
+    import subprocess
+    import time
+
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK, encoding="utf-8")
+    go, opened = tmp_path / "go", tmp_path / "opened"
+    slow = tmp_path / "slow_editor.py"  # edit's editor: saves its copy once told to
+    slow.write_text(
+        "import pathlib, sys, time\n"
+        "target = pathlib.Path(sys.argv[-1])\n"
+        "copy = target.read_text()\n"
+        f"pathlib.Path({str(opened)!r}).touch()\n"
+        f"while not pathlib.Path({str(go)!r}).exists():\n"
+        "    time.sleep(0.02)\n"
+        "target.write_text(copy.replace('answer: A1', 'answer: A1, edited'))\n"
+    )
+    quick = tmp_path / "quick_editor.py"  # add's editor
+    quick.write_text(
+        f"import pathlib, sys\npathlib.Path(sys.argv[-1]).write_text({CARD_TEXT!r}.format("
+        "q='Added meanwhile?'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("VISUAL", "EDITOR")}
+    editing = subprocess.Popen(
+        [sys.executable, "-m", "dlcards", "edit", "own-1", "--decks", str(tmp_path)],
+        env={**env, "EDITOR": f"{sys.executable} {slow}"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not opened.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    adding = subprocess.Popen(
+        [sys.executable, "-m", "dlcards", "add", "--deck", str(deck)],
+        env={**env, "EDITOR": f"{sys.executable} {quick}"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)  # the add's card is typed; it waits for the lock
+    assert adding.poll() is None
+    go.touch()
+    edited = editing.communicate(timeout=60)[0]
+    added, waited = adding.communicate(timeout=60)
+    assert editing.returncode == 0 and adding.returncode == 0, (edited, added, waited)
+    assert "waiting for it to finish" in waited
+    text = deck.read_text(encoding="utf-8")
+    assert "A1, edited" in text and "Added meanwhile?" in text
+
+
+def test_add_refuses_a_new_deck_whose_topic_another_deck_has(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    """Torture run 3 (add5.sh): `add --deck other/own.yaml` started a deck with topic `own`,
+    which mine/own.yaml had: it said "added own-1", then every command stopped on the
+    duplicate topic."""
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "own.yaml").write_text(DECK, encoding="utf-8")
+    (tmp_path / "other").mkdir()
+    log = editor(CARD_TEXT.format(q="Clash?"))
+    new = tmp_path / "other" / "own.yaml"
+    result = runner.invoke(app, ["add", "--deck", str(new), "--decks", str(tmp_path / "mine")])
+    assert result.exit_code == 2
+    assert "would have topic 'own', which" in result.output and calls(log) == []
+    assert not new.exists()

@@ -16,11 +16,15 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from dlcards.commands.options import DecksOption
 from dlcards.errors import DeckError, UsageError
+
+if TYPE_CHECKING:
+    from dlcards.catalog import Catalog
 
 MAX_TRIES = 20
 
@@ -115,6 +119,17 @@ def _check_target(file: Path) -> None:
         raise UsageError(f"cannot add to {file}: its folder {folder} is not writable")
 
 
+def _check_new_topic(file: Path, topic: str, catalog: Catalog) -> None:
+    """A new deck file takes its topic from its name: refuse one another deck already has
+    (every later command would stop on the duplicate topic)."""
+    for info in catalog.infos:
+        if info.topic == topic and info.file.resolve() != file.resolve():
+            raise UsageError(
+                f"a new deck {file.name} would have topic '{topic}', which {info.file} already "
+                f"has: add to that deck (--deck {info.file}) or give the new file another name"
+            )
+
+
 def _new_deck(file: Path) -> tuple[str, str]:
     """The text a new deck file starts with, and its topic (from the file name)."""
     import re
@@ -171,6 +186,8 @@ def add(
     _, topic, ids = _deck_as_is(file)
     catalog = load_catalog(list(decks or ()))
     taken = {cid for info in catalog.infos for cid in info.ids}
+    if not file.exists():  # a new deck: its topic (from its name) must be no other deck's
+        _check_new_topic(file, topic, catalog)
     card_id = free_id(topic, taken | ids)
     with tempfile.TemporaryDirectory(prefix="dlcards-add-") as tmp:
         draft = Path(tmp) / f"{card_id}.yaml"
@@ -203,7 +220,9 @@ def add(
     # The file is read again and written under a lock on its folder: another `add` (or an
     # edit saved) since the editor opened is kept, and the id is one nobody took meanwhile.
     try:
-        with folder_lock(file.parent):
+        with folder_lock(file.parent, waiting=_waiting):
+            if not file.exists():  # still new: no deck of its topic appeared meanwhile
+                _check_new_topic(file, topic, load_catalog(list(decks or ())))
             text, now_topic, ids = _deck_as_is(file)
             if now_topic != topic:
                 check_template(template, now_topic, card_id, str(file))
@@ -211,7 +230,7 @@ def add(
                 card_id = free_id(now_topic, taken | ids)
             new_text, line = append_card(text, template, card_id, str(file))
             atomic_write_bytes(file, new_text.encode("utf-8"))
-    except (OSError, DeckError) as err:
+    except (OSError, DeckError, UsageError) as err:
         why = f"cannot write {file}: {err.strerror}" if isinstance(err, OSError) else str(err)
         raise UsageError(
             f"{why}; no card added, yours is kept in {_keep(template, card_id)}"
@@ -226,6 +245,14 @@ def add(
             f"[yellow]{file} is not among your decks yet: pass --decks {file.parent} "
             "(or add it to DLCARDS_DECKS) to study it[/yellow]"
         )
+
+
+def _waiting() -> None:
+    sys.stderr.write(
+        "another `dlcards add` or `dlcards edit` is changing a deck in this folder; "
+        "waiting for it to finish…\n"
+    )
+    sys.stderr.flush()
 
 
 def _interactive() -> bool:
@@ -252,6 +279,7 @@ def edit(
     """Open the card's deck file in $EDITOR at its line; the decks are checked after."""
     from dlcards.catalog import load_catalog
     from dlcards.console import out
+    from dlcards.fileio import folder_lock
 
     catalog = load_catalog(list(decks or ()))
     card = catalog.card(card_id)
@@ -260,26 +288,29 @@ def edit(
     _refuse_builtin(file)
     line = card.line
     before = None
-    for _ in range(MAX_TRIES):
-        open_editor(file, line)
-        text = file.read_bytes()  # compared only: the loader says what is wrong with it
-        try:
-            after = load_catalog(list(decks or ()))
-            break
-        except DeckError as err:
-            if text == before:
-                raise DeckError(
-                    f"{err} (saved unchanged; fix it and run `dlcards check`)"
-                ) from None
-            before = text
-            if not _fix_again(err):
-                raise DeckError(
-                    f"{err} (saved with this error; fix it and run `dlcards check`)"
-                ) from None
-            found = str(err).split(":")
-            line = int(found[1]) if len(found) > 1 and found[1].isdigit() else line
-    else:  # pragma: no cover
-        raise UsageError("too many tries; run `dlcards check` to see what is wrong")
+    # the deck's folder stays locked while the editor is open: an `add` to it meanwhile waits
+    # and then appends to the file as saved here (not to a copy this editor overwrites)
+    with folder_lock(file.parent, waiting=_waiting):
+        for _ in range(MAX_TRIES):
+            open_editor(file, line)
+            text = file.read_bytes()  # compared only: the loader says what is wrong with it
+            try:
+                after = load_catalog(list(decks or ()))
+                break
+            except DeckError as err:
+                if text == before:
+                    raise DeckError(
+                        f"{err} (saved unchanged; fix it and run `dlcards check`)"
+                    ) from None
+                before = text
+                if not _fix_again(err):
+                    raise DeckError(
+                        f"{err} (saved with this error; fix it and run `dlcards check`)"
+                    ) from None
+                found = str(err).split(":")
+                line = int(found[1]) if len(found) > 1 and found[1].isdigit() else line
+        else:  # pragma: no cover
+            raise UsageError("too many tries; run `dlcards check` to see what is wrong")
     if after.topic_of(card.id) is None:
         out().print(
             f"[yellow]{card.id} is no longer in any deck: its progress is kept under that id "

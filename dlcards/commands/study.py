@@ -447,7 +447,14 @@ def run(
         else:
             next_due = store.next_due(day, by)
         console.print(summary_panel(session, next_due))
-        console.print(f"{ending} {plural(saved, 'grade')} saved.")
+        kept = saved if session.session_id is None else store.session_reviews(session.session_id)
+        if kept < saved:  # `doctor --restore` in another terminal dropped some of them
+            console.print(
+                f"{ending} {plural(saved, 'grade')} saved; {saved - kept} of them are no longer "
+                "in the log (the database was restored from a backup meanwhile)."
+            )
+        else:
+            console.print(f"{ending} {plural(saved, 'grade')} saved.")
     return code
 
 

@@ -520,6 +520,15 @@ class Store(Reports, Merging):
             )
             return int(cur.lastrowid or 0)
 
+    def session_reviews(self, session_id: int) -> int:
+        """How many of a session's grades are in the log (a restore may have dropped some)."""
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT count(*) FROM reviews WHERE session_id = ?", (session_id,)
+            ).fetchone()
+        )
+        return int(row[0])
+
     def end_session(self, session_id: int, now: datetime) -> None:
         with self._write(("sessions",)) as c:
             c.execute(
