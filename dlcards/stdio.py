@@ -142,6 +142,10 @@ def guarded(command: Callable[[], None]) -> None:
         failed(err)
     except KeyboardInterrupt:  # Ctrl-C before a command's own handling (while it starts)
         raise SystemExit(130) from None
+    except RuntimeError as err:  # Python wraps a Ctrl-C that lands in a class body's hooks
+        if isinstance(err.__cause__ or err.__context__, KeyboardInterrupt):
+            raise SystemExit(130) from None
+        raise
     except SystemExit:
         try:
             sys.stdout.flush()

@@ -435,6 +435,16 @@ def test_ctrl_c_while_a_command_starts_is_exit_130_without_a_traceback() -> None
         guarded(interrupted)
     assert stopped.value.code == 130
 
+    def wrapped() -> None:  # "Error calling __set_name__ on 'cached_property'" (run 3)
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as err:
+            raise RuntimeError("Error calling __set_name__") from err
+
+    with pytest.raises(SystemExit) as stopped:
+        guarded(wrapped)
+    assert stopped.value.code == 130
+
 
 def test_an_empty_db_option_is_an_error_not_the_default_database() -> None:
     """Torture run 2 (f7.sh): `--db "$UNSET"` opened (and created) the default database."""
