@@ -118,6 +118,11 @@ _HISTORY = (
 )
 
 
+def _all_memories(c: sqlite3.Connection) -> dict[str, Memory]:
+    """Every card's stored memory, in one query."""
+    return {row[0]: memory_from(row[1:], row[0]) for row in c.execute(ALL_MEMORIES)}
+
+
 class Store(Reports, Merging):
     """The progress database: settings, deck sync, the queue, grades, the log."""
 
@@ -753,10 +758,10 @@ class Store(Reports, Merging):
         if self._rebuilds(stored_now, key, after):
             self.guard_writes(whole_file=True)  # every card's log is read
             snapshot = self._log_snapshot()
-            stored = self.memories(list(snapshot))
+            stored = self._call(lambda: _all_memories(self.conn))
             rebuild = rebuild_for(after)
             computed = {
-                cid: rebuild(history, stored[cid][0])
+                cid: rebuild(history, stored[cid])
                 for cid, (_, history) in snapshot.items()
                 if cid in stored
             }
@@ -776,12 +781,12 @@ class Store(Reports, Merging):
                 cid: (int(at), int(reset), int(last), int(n))
                 for cid, at, reset, last, n in c.execute(self._MARKS)
             }
-            memories = {row[0]: row[1:] for row in c.execute(ALL_MEMORIES)}
+            memories = _all_memories(c)
             histories = 0
             for cid in marks:
                 if cid not in memories:
                     continue
-                held = memory_from(memories[cid], cid)
+                held = memories[cid]
                 known = snapshot.get(cid)
                 if again or known is None or known[0] != marks[cid] or cid not in computed:
                     history = self._history_in(c, cid)
