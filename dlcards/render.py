@@ -5,9 +5,11 @@ Deck cells are written like a Markdown table cell: ``**bold**``, ``*italic*``, `
 (display).  This module turns such a cell into
 
 * :func:`to_plain` -- a plain ``str`` for pipes, exports and tests;
-* :func:`to_rich` -- a :class:`rich.text.Text` with bold, italic, code and math spans.
+* :func:`styled` -- that text and its spans (bold, italic, code, math), as plain data;
+* :func:`to_rich` -- a :class:`rich.text.Text` with those spans.
 
-Both come from one pass (:func:`_render`), so ``to_rich(s).plain == to_plain(s)`` always.
+All come from one pass (:func:`_render`), so ``to_rich(s).plain == to_plain(s)`` always.
+Only :func:`to_rich` imports rich.
 
 Math goes through :func:`latex_to_unicode`, which parses the fragment with pylatexenc and
 prints it as readable Unicode (``W_new = W_old − η ∇_W L``, ``Σᵢ₌₁ᴺ``, ``e^(−Z)``).
@@ -20,13 +22,14 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
-from rich.text import Span, Text
-
-from dlcards.flow import MATH_MARK, FlowText
+from dlcards.flow import MATH_META
 from dlcards.markup import CONTROL, Token, tokens
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 __all__ = [
     "BOLD_STYLE",
@@ -34,7 +37,9 @@ __all__ = [
     "DISPLAY_INDENT",
     "ITALIC_STYLE",
     "MATH_STYLE",
+    "Span",
     "latex_to_unicode",
+    "styled",
     "to_plain",
     "to_rich",
 ]
@@ -43,6 +48,19 @@ BOLD_STYLE = "bold"
 ITALIC_STYLE = "italic"
 CODE_STYLE = "cyan"
 MATH_STYLE = "magenta"
+
+#: The mark on a LaTeX math span (a span of its own, over the same text as MATH_STYLE's): the
+#: line wrap keeps a formula together (dlcards.flow); it adds no colour or attribute.
+MATH_MARK = MATH_META
+
+
+class Span(NamedTuple):
+    """A style over `start:end` of a rendered text, as rich.text.Span holds it."""
+
+    start: int
+    end: int
+    style: str
+
 
 #: Indentation of display math (``$$...$$``), which gets a line of its own.
 DISPLAY_INDENT = "    "
@@ -158,6 +176,9 @@ _SYMBOL_MACROS = {
 _PREFIX_MACROS = frozenset({"partial", "nabla", "neg", "lnot"})
 _BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "P": "ℙ", "H": "ℍ"}
 
+#: Math that pylatexenc reads as plain characters: letters, digits, spaces and ASCII operators,
+#: and no `--` (a ligature to pylatexenc). tests/test_render.py checks the two agree.
+_PLAIN_MATH = re.compile(r"(?:[A-Za-z0-9 +*/=<>().,:;|!?]|-(?!-))*")
 _UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 _LEFTOVER_COMMAND = re.compile(r"\\([A-Za-z]+)")
 _SPACES = re.compile(r"[ \t\u00a0\u2009]+")
@@ -411,7 +432,13 @@ def latex_to_unicode(tex: str) -> str:
     groups, or ``\command``.  Newlines (from ``\\``) are kept; callers put inline math on one
     line.
     """
-    text = _converter()(tex)
+    if _PLAIN_MATH.fullmatch(tex):
+        # no macro, group, script or ligature: pylatexenc would give back one run of
+        # characters, minus signs and primes made typographic (`_chars_to_parts`); building
+        # its converter costs more than the rest of `dlcards show`
+        text = "".join(_MATH_CHARS.get(ch, ch) for ch in tex)
+    else:
+        text = _converter()(tex)
     text = _LEFTOVER_COMMAND.sub(r"\1", text.replace("$", ""))
     lines = (_tidy(line) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
@@ -512,11 +539,27 @@ def to_plain(text: str) -> str:
     return _render(text)[0]
 
 
+def styled(text: str) -> tuple[str, tuple[Span, ...]]:
+    """Card text rendered: the plain text (:func:`to_plain`) and its spans, each styled
+    BOLD_STYLE, ITALIC_STYLE, CODE_STYLE or MATH_STYLE, or marked MATH_MARK (a formula)."""
+    return _render(text)
+
+
 def to_rich(text: str) -> Text:
     """Render card text as a :class:`rich.text.Text` with bold/italic/code/math spans.
 
     ``to_rich(text).plain == to_plain(text)``. The Text wraps by :mod:`dlcards.flow`: a
     formula is kept on one line when it fits.
     """
+    from rich.text import Span as RichSpan
+
+    from dlcards.flowtext import MATH_MARK as RICH_MATH_MARK
+    from dlcards.flowtext import FlowText
+
     plain, spans = _render(text)
-    return FlowText(plain, spans=list(spans))
+    return FlowText(
+        plain,
+        spans=[
+            RichSpan(a, b, RICH_MATH_MARK if style == MATH_MARK else style) for a, b, style in spans
+        ],
+    )

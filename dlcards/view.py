@@ -120,7 +120,7 @@ def remark_rows(card: Card) -> list[tuple[Text, Text]]:
     question when the card's question is a repair."""
     from rich.text import Text
 
-    from dlcards.flow import flowing
+    from dlcards.flowtext import flowing
     from dlcards.render import to_rich
 
     def lead(label: str, style: str, body: Text) -> Text:
@@ -172,7 +172,7 @@ def math_extras(card: Card) -> list[RenderableType]:
     from rich.text import Text
 
     from dlcards.engine import fmt
-    from dlcards.flow import flowing
+    from dlcards.flowtext import flowing
     from dlcards.mathcards import evaluate
 
     lines: list[RenderableType] = [Text("")]

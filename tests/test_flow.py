@@ -186,7 +186,7 @@ def test_one_line_without_formulas_is_the_character_walk(plain: str) -> None:
     does not, the zero-width space)."""
     from rich.text import Text
 
-    from dlcards.flow import MATH_MARK, one_line
+    from dlcards.flowtext import MATH_MARK, one_line
 
     text = Text(plain)  # (rich drops some control characters: \r among them)
     walked = text.copy()  # a formula mark makes one_line walk the characters
@@ -200,7 +200,7 @@ def test_piped_list_lines_are_one_line_of_each_rendered_question() -> None:
     """`dlcards list | ...` prints each question's plain line from to_plain alone: the line
     one_line gives of the rendered question (the table's text), for every shipped card."""
     from dlcards.catalog import load_catalog
-    from dlcards.flow import one_line
+    from dlcards.flowtext import one_line
     from dlcards.render import to_rich
 
     result = CliRunner().invoke(app, ["list"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import helpers as h
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.text import Text
 
@@ -322,3 +322,27 @@ def test_latex_to_unicode_never_raises_or_leaks_commands(tex: str) -> None:
     out = latex_to_unicode(tex)
     assert "$" not in out
     assert re.search(r"\\[A-Za-z]", out) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="abxyZ019 +-*/=<>().,:;|!?'`{}_^\\", max_size=14))
+def test_plain_math_skips_pylatexenc_only_where_it_would_change_nothing(tex: str) -> None:
+    """Math of letters, digits and ASCII operators is converted without building pylatexenc's
+    converter (the bulk of `dlcards show`'s time); the result is what pylatexenc gives."""
+    from dlcards import render
+
+    if not render._PLAIN_MATH.fullmatch(tex):
+        return
+    slow = render._converter()(tex)
+    lines = (render._tidy(line) for line in slow.replace("$", "").split("\n"))
+    render.latex_to_unicode.cache_clear()
+    assert render.latex_to_unicode(tex) == "\n".join(line for line in lines if line)
+
+
+def test_plain_math_takes_the_cards_formulas_without_latex() -> None:
+    from dlcards import render
+
+    assert render._PLAIN_MATH.fullmatch("320/64 = 5")
+    assert render.latex_to_unicode("a - b'") == "a − b′"
+    for tex in (r"\eta", "x_i", "w^T", "a--b", "{x}", "``a''"):
+        assert not render._PLAIN_MATH.fullmatch(tex), tex

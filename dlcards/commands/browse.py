@@ -38,7 +38,7 @@ def list_cards(
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import db_path
     from dlcards.console import out, plural, print_json
-    from dlcards.flow import one_line
+    from dlcards.flowtext import one_line
     from dlcards.render import to_plain, to_rich
 
     db_path(db)  # an empty --db is an error here too, though only --leeches reads it
@@ -135,7 +135,7 @@ def _card_table(cards: list[Any], width: int, chunk: int = 500) -> Iterator[Any]
     from rich.console import Group
     from rich.text import Text
 
-    from dlcards.flow import one_line
+    from dlcards.flowtext import one_line
     from dlcards.render import to_rich
 
     id_width = max([len("id"), *(len(c.id) for c in cards)])

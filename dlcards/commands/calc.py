@@ -129,7 +129,7 @@ def _print_result(comp: engine.Computation, result: engine.Result) -> None:
 
     from dlcards.console import out
     from dlcards.engine import fmt
-    from dlcards.flow import flowing
+    from dlcards.flowtext import flowing
 
     console = out()
 

@@ -152,7 +152,7 @@ def _typed_feedback(answered: Answered) -> list[RenderableType]:
     from rich.padding import Padding
     from rich.text import Text
 
-    from dlcards.flow import flowing
+    from dlcards.flowtext import flowing
 
     question = answered.question
     assert question.result is not None
