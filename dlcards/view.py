@@ -1,9 +1,11 @@
-"""Rich renderables for cards, shared by `show`, `study` and `quiz`."""
+"""Cards on screen, shared by `show`, `study` and `quiz`: what a card panel holds, as plain data
+(`Styled` texts and `Grid`s), and the rich renderables made from it. `dlcards.litecard` lays
+the same data out without rich, byte for byte as rich does, for `dlcards show`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dlcards.deck import Card
 
@@ -11,38 +13,98 @@ if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
     from rich.text import Text
 
+    from dlcards.render import Span
+
+
+class Styled(NamedTuple):
+    """A rich Text as data: its plain text, its spans (start, end, style) in order and its own
+    style. `flow`: it wraps by dlcards.flow (a FlowText, formulas kept together), else by
+    rich's word wrap."""
+
+    plain: str
+    spans: tuple[Span, ...] = ()
+    style: str = ""
+    flow: bool = True
+
+    def __add__(self, other: object) -> Styled:  # as rich's Text + Text
+        if not isinstance(other, Styled):
+            return NotImplemented
+        from dlcards.render import Span
+
+        at = len(self.plain)
+        own = (Span(at, at + len(other.plain), other.style),) if other.style and other.plain else ()
+        moved = tuple(Span(a + at, b + at, style) for a, b, style in other.spans)
+        return self._replace(plain=self.plain + other.plain, spans=self.spans + own + moved)
+
+
+class Grid(NamedTuple):
+    """A rich Table.grid of two columns: a mark that never wraps (`first` cells wide, or as
+    wide as its widest mark when None), `gap` cells, then text; `stretch` gives the text
+    column ratio=1."""
+
+    rows: tuple[tuple[Styled, Styled], ...]
+    first: int | None = None
+    gap: int = 1
+    stretch: bool = False
+
+
+Block = Styled | Grid
+BLANK = Styled("", flow=False)
+
+
+def card_blocks(card: Card, reveal: bool, extra: Sequence[Block] = ()) -> list[Block]:
+    """What a card panel holds: question, then (when revealed) answer, remarks and `extra`."""
+    from dlcards.render import styled
+
+    rows = [(Styled("Q", style="bold cyan", flow=False), Styled(*styled(card.question)))]
+    if reveal:
+        answer = Styled("A", style="bold green", flow=False)
+        rows += [(BLANK, BLANK), (answer, Styled(*styled(card.answer)))]
+        for mark, text in remark_cells(card):
+            rows += [(BLANK, BLANK), (mark, text)]
+    return [Grid(tuple(rows), stretch=True), *(extra if reveal else ())]
+
+
+def to_renderable(block: Block) -> RenderableType:
+    """A block as rich renders it."""
+    if isinstance(block, Styled):
+        return rich_text(block)
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, block.gap))
+    grid.add_column(width=block.first, no_wrap=True)
+    grid.add_column(ratio=1 if block.stretch else None)
+    for mark, text in block.rows:
+        grid.add_row(rich_text(mark), rich_text(text))
+    return grid
+
+
+def rich_text(text: Styled) -> Text:
+    """A Styled as a rich Text (a FlowText when it flows)."""
+    from rich.text import Span, Text
+
+    from dlcards.flow import MATH_META
+    from dlcards.flowtext import MATH_MARK, FlowText
+
+    spans = [Span(a, b, MATH_MARK if style == MATH_META else style) for a, b, style in text.spans]
+    kind = FlowText if text.flow else Text
+    return kind(text.plain, style=text.style, spans=spans)
+
 
 def card_panel(
     card: Card,
     title: str,
     reveal: bool,
     subtitle: str | None = None,
-    extra: Sequence[RenderableType] = (),
+    extra: Sequence[Block] = (),
     compact: bool = False,
 ) -> RenderableType:
     """The card as a panel: question, then (when revealed) answer, remarks and `extra` lines.
     `compact` drops the blank padding inside the border (for short or narrow terminals)."""
     from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
 
-    from dlcards.render import to_rich
-
-    body = Table.grid(padding=(0, 1))
-    body.add_column(no_wrap=True)
-    body.add_column(ratio=1)
-    body.add_row(Text("Q", style="bold cyan"), to_rich(card.question))
-    if reveal:
-        body.add_row("", "")
-        body.add_row(Text("A", style="bold green"), to_rich(card.answer))
-        for mark, text in remark_rows(card):
-            body.add_row("", "")
-            body.add_row(mark, text)
-    parts: list[RenderableType] = [body]
-    if reveal:
-        parts.extend(extra)
     return FittedPanel(
-        Group(*parts),
+        Group(*map(to_renderable, card_blocks(card, reveal, extra))),
         card.id,
         title,
         ", ".join(card.tags),
@@ -70,6 +132,21 @@ def shorten(text: str, room: int, keep_last: bool = False) -> str:
     return ""
 
 
+def panel_title(card_id: str, topic: str, tags: str, room: int) -> str:
+    """`id · topic · tags` in `room` cells: the topic shortened first, then the tags dropped;
+    the id is kept."""
+    from rich.cells import cell_len
+
+    tags = f" · {tags}" if tags else ""
+    full = f"{card_id} · {topic}{tags}"
+    if cell_len(full) <= room:
+        return full
+    short = shorten(topic, room - cell_len(f"{card_id} · {tags}"))
+    if short:
+        return f"{card_id} · {short}{tags}"
+    return card_id + tags if cell_len(card_id + tags) <= room else card_id
+
+
 class FittedPanel:
     """A card's panel whose border labels fit the width it is drawn at: the title
     `id · topic · tags` and the subtitle are shortened after a whole word (the topic first,
@@ -88,16 +165,7 @@ class FittedPanel:
         self.subtitle, self.padding = subtitle, padding
 
     def title(self, room: int) -> str:
-        from rich.cells import cell_len
-
-        tags = f" · {self.tags}" if self.tags else ""
-        full = f"{self.card_id} · {self.topic}{tags}"
-        if cell_len(full) <= room:
-            return full
-        topic = shorten(self.topic, room - cell_len(f"{self.card_id} · {tags}"))
-        if topic:
-            return f"{self.card_id} · {topic}{tags}"
-        return self.card_id + tags if cell_len(self.card_id + tags) <= room else self.card_id
+        return panel_title(self.card_id, self.topic, self.tags, room)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.panel import Panel
@@ -114,35 +182,37 @@ class FittedPanel:
         )
 
 
-def remark_rows(card: Card) -> list[tuple[Text, Text]]:
+def remark_cells(card: Card) -> list[tuple[Styled, Styled]]:
     """What the card says about its source, each as (mark, text): the erratum (what the answer
     gets wrong), the note (what it leaves imprecise), their references, and the source's own
     question when the card's question is a repair."""
-    from rich.text import Text
+    from dlcards.render import Span, styled
 
-    from dlcards.flowtext import flowing
-    from dlcards.render import to_rich
+    def lead(label: str, style: str, body: Styled) -> Styled:
+        # the label styled, not the whole line: a Text's own style covers it all
+        return Styled(label, (Span(0, len(label), style),)) + body
 
-    def lead(label: str, style: str, body: Text) -> Text:
-        text = Text()  # the label styled, not the whole line: a Text's own style covers it all
-        text.append(label, style=style)
-        return flowing(text + body)  # wrapped with its formulas kept together
-
-    rows: list[tuple[Text, Text]] = []
+    rows: list[tuple[Styled, Styled]] = []
     if card.erratum:
-        body = to_rich(card.erratum)
-        rows.append((Text("!", style="bold yellow"), lead("Erratum: ", "bold yellow", body)))
+        body = Styled(*styled(card.erratum))
+        mark = Styled("!", style="bold yellow", flow=False)
+        rows.append((mark, lead("Erratum: ", "bold yellow", body)))
     if card.note:
-        body = to_rich(card.note)
-        rows.append((Text("i", style="bold blue"), lead("Note: ", "bold blue", body)))
+        body = Styled(*styled(card.note))
+        rows.append((Styled("i", style="bold blue", flow=False), lead("Note: ", "bold blue", body)))
     if card.references:
-        refs = Text("".join(f"\n• {ref}" for ref in card.references))
-        rows.append((Text(""), lead("References:", "bold", refs)))
+        refs = Styled("".join(f"\n• {ref}" for ref in card.references))
+        rows.append((BLANK, lead("References:", "bold", refs)))
     if card.source_question:
-        original = to_rich(card.source_question)
-        original.stylize("dim")
-        rows.append((Text(""), lead("The source's question: ", "dim bold", original)))
+        plain, spans = styled(card.source_question)
+        original = Styled(plain, (*spans, Span(0, len(plain), "dim")))
+        rows.append((BLANK, lead("The source's question: ", "dim bold", original)))
     return rows
+
+
+def remark_rows(card: Card) -> list[tuple[Text, Text]]:
+    """`remark_cells` as rich Texts."""
+    return [(rich_text(mark), rich_text(text)) for mark, text in remark_cells(card)]
 
 
 def remarks(card: Card) -> RenderableType | None:
@@ -160,7 +230,7 @@ def remarks(card: Card) -> RenderableType | None:
     return grid
 
 
-def math_extras(card: Card) -> list[RenderableType]:
+def math_extras(card: Card) -> list[Block]:
     """For a math card: each computation run live, its value, what it shows, and worked steps.
 
     A value that agrees with the card's claim is marked ✓; one that disagrees names the card's
@@ -168,46 +238,34 @@ def math_extras(card: Card) -> list[RenderableType]:
     """
     if not card.compute:
         return []
-    from rich.table import Table
-    from rich.text import Text
-
     from dlcards.engine import fmt
-    from dlcards.flowtext import flowing
     from dlcards.mathcards import evaluate
 
-    lines: list[RenderableType] = [Text("")]
+    lines: list[Block] = [Styled("", flow=False)]
     for ev in evaluate(card):
         label = ev.compute.label or ev.call
         if ev.result is None:
-            lines.append(Text(f"⚠ {label}: {ev.error}", style="yellow"))
+            lines.append(Styled(f"⚠ {label}: {ev.error}", style="yellow", flow=False))
             continue
         # Several named values: the label first, then one labelled line per value.
         values = ev.result.display_lines
         if len(values) > 1:
-            value = Text(label, style="magenta")
+            value = Styled(label, style="magenta")
         else:
-            value = Text(values[0], style="bold magenta") + Text(f"   {label}", style="magenta")
+            value = Styled(values[0], style="bold magenta") + Styled(f"   {label}", style="magenta")
         claim = fmt(ev.compute.claim)
         if ev.status == "ok":
             # on a card with an erratum the number may be the erratum's, not the card's
             verdict = "✓ checked" if card.erratum else "✓ as the card says"
-            value += Text(f"   {verdict}", style="green")
+            value += Styled(f"   {verdict}", style="green")
         elif ev.status == "erratum":
-            value += Text(f"   (the card says {claim}; see the erratum)", style="yellow")
+            value += Styled(f"   (the card says {claim}; see the erratum)", style="yellow")
         elif ev.status == "mismatch":
-            value += Text(f"   (the card says {claim})", style="yellow")
-        head = Table.grid(padding=(0, 1))
-        head.add_column(no_wrap=True)
-        head.add_column()
-        head.add_row(Text("=", style="bold magenta"), flowing(value))
-        for line in values if len(values) > 1 else ():
-            head.add_row("", flowing(line, style="bold magenta"))
-        lines.append(head)
+            value += Styled(f"   (the card says {claim})", style="yellow")
+        head = [(Styled("=", style="bold magenta", flow=False), value)]
+        head += [(BLANK, Styled(line, style="bold magenta")) for line in values if len(values) > 1]
+        lines.append(Grid(tuple(head)))
         if ev.result.steps:
-            steps = Table.grid()
-            steps.add_column(width=4, no_wrap=True)
-            steps.add_column()
-            for step in ev.result.steps:
-                steps.add_row("", flowing(step, style="dim"))
-            lines.append(steps)
+            steps = tuple((BLANK, Styled(step, style="dim")) for step in ev.result.steps)
+            lines.append(Grid(steps, first=4, gap=0))
     return lines

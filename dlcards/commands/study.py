@@ -286,11 +286,11 @@ def card_screen(
     from rich.text import Text
 
     from dlcards.pager import paint
-    from dlcards.view import card_panel, math_extras
+    from dlcards.view import Block, card_panel, math_extras
 
     grades = {str(g) for g in range(6)}
     revealed, offset = False, 0
-    extra: list[RenderableType] = []
+    extra: list[Block] = []
     while True:
         width = console.width
         compact = console.height < COMPACT_BELOW or width < NARROW_BELOW
