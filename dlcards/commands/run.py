@@ -136,7 +136,7 @@ def show(
     if json_:
         print_json({**card_json(card, title), "state": state})
         return
-    from dlcards.view import card_panel, math_extras
+    from dlcards.view import card_blocks, card_panel, math_extras
 
     if state["status"] == "new":
         line = "new · not studied yet"
@@ -155,7 +155,13 @@ def show(
             line += f" · recall today {state['recall']:.0%}"
     if state["suspended"]:
         line += " · suspended"
-    out().print(card_panel(card, title, reveal=True, extra=math_extras(card)))
+    from dlcards import litecard
+
+    extra = math_extras(card)
+    blocks = card_blocks(card, True, extra)
+    if litecard.write(card.id, title, ", ".join(card.tags), card.source or "", blocks, line, "dim"):
+        return  # written as rich would, without importing it
+    out().print(card_panel(card, title, reveal=True, extra=extra))
     out().print(f"[dim]{line}[/dim]")
 
 

@@ -1,0 +1,187 @@
+"""`dlcards.litecard`: `dlcards show`'s card panel written without rich is the bytes rich writes
+for it: every built-in card (erratum, note, references, math, display formulas, worked steps)
+at widths from the narrowest it takes to a wide terminal, in a terminal with and without
+colour, in a pipe, and random cards; what it cannot lay out as rich would it leaves to rich."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Mapping
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from dlcards import console, litecard
+from dlcards.catalog import load_catalog
+from dlcards.deck import Card
+from dlcards.view import card_blocks, card_panel, math_extras
+
+ENV_KEYS = ("TTY_COMPATIBLE", "FORCE_COLOR", "TERM", "COLORTERM", "NO_COLOR", "COLUMNS", "LINES")
+STATUS = (
+    "new · not studied yet",
+    "sm2: ease 2.36 · interval 16d · due 2026-12-12 · reviews in a row 3 · lapses 1 · "
+    "recall today 93%",
+    "fsrs: stability 12.4d · difficulty 5.31 · interval 12d · due 2026-12-08 · "
+    "reviews in a row 2 · lapses 0 · recall today 90% · suspended",
+)
+
+
+class Stdout(io.StringIO):
+    def __init__(self, tty: bool, encoding: str = "utf-8") -> None:
+        super().__init__()
+        self.tty, self._encoding = tty, encoding
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding
+
+
+def printed(
+    monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str], tty: bool, show: object
+) -> str:
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    stdout = Stdout(tty, env.get("ENCODING", "utf-8"))
+    monkeypatch.setattr(sys, "stdout", stdout)
+    console.out.cache_clear()
+    try:
+        show()  # type: ignore[operator]
+    finally:
+        console.out.cache_clear()
+    return stdout.getvalue()
+
+
+def compare(card: Card, title: str, status: str, env: Mapping[str, str], tty: bool) -> bool:
+    """Whether litecard wrote the card; asserts that what it wrote is what rich writes."""
+    extra = math_extras(card)
+    blocks = card_blocks(card, True, extra)
+    tags, source = ", ".join(card.tags), card.source or ""
+    done: list[bool] = []
+
+    def ours() -> None:
+        done.append(litecard.write(card.id, title, tags, source, blocks, status, "dim"))
+
+    def theirs() -> None:
+        console.out().print(card_panel(card, title, reveal=True, extra=extra))
+        console.out().print(f"[dim]{status}[/dim]")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mine = printed(mp, env, tty, ours)
+        rich = printed(mp, env, tty, theirs)
+    if done[0]:
+        assert mine == rich, (card.id, env)
+    else:
+        assert mine == ""
+    return done[0]
+
+
+CATALOG = load_catalog(())
+TITLES = CATALOG.topic_titles()
+WIDTHS = [20, 23, 31, 40, 47, 60, 72, 83, 100, 131, 160, 200]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_card_in_a_colour_terminal(width: int) -> None:
+    """Every built-in card, laid out by litecard and by rich, at this width: the same bytes,
+    and litecard lays every one of them out but the two whose emoji (📉️, ⛰️: a character and
+    U+FE0F) rich measures as two cells."""
+    env = {"FORCE_COLOR": "1", "COLUMNS": str(width), "LINES": "40"}
+    left = [
+        card.id
+        for n, card in enumerate(CATALOG.cards)
+        if not compare(card, TITLES[card.topic], STATUS[n % 3], env, True)
+    ]
+    assert left == ["loss-g1", "loss-g5"]
+
+
+ENVIRONMENTS = [
+    ({"COLUMNS": "80", "LINES": "40"}, False),  # a pipe: no codes, no padding
+    ({"FORCE_COLOR": "1", "NO_COLOR": "1", "COLUMNS": "64", "LINES": "40"}, True),
+    ({"TTY_COMPATIBLE": "1", "TERM": "dumb"}, True),  # 80 columns, no codes
+    ({"COLUMNS": "100", "LINES": "40"}, True),
+]
+
+
+@pytest.mark.parametrize(("env", "tty"), ENVIRONMENTS)
+def test_cards_in_every_environment(env: dict[str, str], tty: bool) -> None:
+    for n, card in enumerate(CATALOG.cards[::7]):
+        assert compare(card, TITLES[card.topic], STATUS[n % 3], env, tty), card.id
+
+
+def test_what_rich_must_lay_out_is_left_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    card = CATALOG.card("gd-23")
+    wide = card._replace(question="数学 " + card.question)
+    tab = card._replace(answer="a\tb")
+    env = {"FORCE_COLOR": "1", "COLUMNS": "80", "LINES": "40"}
+    assert not compare(wide, "Gradient Descent", STATUS[0], env, True)  # two cells wide
+    assert not compare(tab, "Gradient Descent", STATUS[0], env, True)
+    assert not compare(card, "Gradient Descent", "[b]x[/b]", env, True)  # markup
+    assert not compare(card, "Gradient Descent", "a :smile: b", env, True)  # an emoji code
+    narrow = {**env, "COLUMNS": str(litecard.MIN_WIDTH - 1)}
+    assert not compare(card, "Gradient Descent", STATUS[0], narrow, True)
+    ascii_only = {**env, "ENCODING": "ascii"}  # rich draws the border in ASCII
+    assert not compare(card, "Gradient Descent", STATUS[0], ascii_only, True)
+
+
+words = st.sampled_from(
+    [
+        "word", "a", "longerword", "$x_i$", "$\\eta = 0.1$", "**bold**", "*it*", "`code`",
+        "$a - b$", "(f(x + h)", "=", "−", "<br>", "$$\\sum_i w_i x_i$$", "Σⱼ", "x" * 30,
+        "f(x, y)", ",", "·", "→", "é",
+    ]
+)  # fmt: skip
+texts = st.lists(words, min_size=1, max_size=25).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    question=texts,
+    answer=texts,
+    note=st.none() | texts,
+    tags=st.lists(st.sampled_from(["math", "core", "a-long-tag"]), max_size=3),
+    source=st.sampled_from(["", "Some Source #1", "A very long source title indeed #23"]),
+    width=st.integers(litecard.MIN_WIDTH, 120),
+    status=st.sampled_from(STATUS),
+)
+@example(
+    question="x " * 40, answer="$$a$$", note=None, tags=[], source="", width=20, status=STATUS[0]
+)
+def test_random_cards(
+    question: str,
+    answer: str,
+    note: str | None,
+    tags: list[str],
+    source: str,
+    width: int,
+    status: str,
+) -> None:
+    card = CATALOG.card("gd-23")
+    fields = {"question": question, "answer": answer, "note": note, "tags": tuple(tags)}
+    card = card._replace(**fields, source=source or None)
+    env = {"FORCE_COLOR": "1", "COLUMNS": str(width), "LINES": "40"}
+    compare(card, "Gradient Descent and Its Variants", status, env, True)
+
+
+def test_show_starts_without_rich(isolated: object) -> None:
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    code = (
+        "import sys; sys.argv = ['dlcards', 'show', 'gd-23'];"
+        "from dlcards.quick import main\ntry: main()\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in ('typer', 'click', 'rich.console') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert "gd-23 · Gradient Descent" in done.stdout
