@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.cells import cell_len, chop_cells
 
@@ -48,8 +48,7 @@ _OPEN, _CLOSE = "([{", ")]}"
 Range = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class Space:
+class Space(NamedTuple):
     """A run of spaces `start:end` in a line: a word break (`formula` False), or inside a
     formula, where `soft` marks a top-level boundary at bracket `depth`."""
 

@@ -6,8 +6,7 @@ Used when a math card's answer is revealed (live result and worked steps) and by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dlcards.deck import Card, Compute
 from dlcards.errors import DlcardsError
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
 DEFAULT_TOLERANCE = 1e-3  # relative; a card can set its own
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     card: Card
     compute: Compute
     result: Result | None

@@ -8,8 +8,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Kind = Literal["float", "int", "floats", "ints", "choice"]
 """How a parameter is parsed: one number, one integer, a list of either, or a word from choices."""
@@ -34,8 +33,7 @@ _KIND_HINTS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     """One named parameter of a computation. `default=None` means the parameter is required."""
 
     name: str
@@ -64,8 +62,7 @@ class Param:
         return f"{self.name}={plain(self.default)}"
 
 
-@dataclass(frozen=True)
-class Computation:
+class Computation(NamedTuple):
     """A named pure function with typed parameters, a one-line formula and a one-line summary.
 
     `func(**args)` takes the coerced arguments by parameter name and returns (value, steps);
@@ -76,7 +73,7 @@ class Computation:
     params: tuple[Param, ...]
     formula: str
     summary: str
-    func: Callable[..., Outcome] = field(repr=False, compare=False)
+    func: Callable[..., Outcome]
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
@@ -99,8 +96,7 @@ class Computation:
         return " ".join(parts)
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """A computation's answer with the arguments actually used (defaults included) and its steps."""
 
     name: str
