@@ -33,7 +33,7 @@ from dlcards.prompt import DECK_SUFFIXES as DECK_SUFFIXES
 if TYPE_CHECKING:
     from dlcards.deck import Card, Deck
 
-CACHE_FORMAT = 3  # bump when the cached card's shape changes: older entries are parsed again
+CACHE_FORMAT = 4  # bump when the cached card's shape changes: older entries are parsed again
 
 
 def builtin_decks_dir() -> Path:
@@ -398,10 +398,14 @@ def _stamp(file: Path) -> str:
 
 
 def _key(real: Path) -> str:
-    """The cache's name for a deck file, by its resolved path (as `deck_files` gives it)."""
-    import hashlib
+    """The cache's name for a deck file, by its resolved path (as `deck_files` gives it): two
+    checksums of it, 64 bits. Not a cryptographic hash (importing hashlib's OpenSSL costs 3-5
+    ms, a tenth of `dlcards topics`): the index entry and the cached deck each name their file,
+    and an entry of another file is not used, so two paths that share a key only cost a parse."""
+    import zlib
 
-    return hashlib.sha1(str(real).encode(), usedforsecurity=False).hexdigest()[:20]
+    path = str(real).encode("utf-8", "surrogateescape")
+    return f"{zlib.crc32(path):08x}{zlib.adler32(path):08x}"
 
 
 def _card_to_json(c: Card) -> dict[str, Any]:
@@ -442,9 +446,10 @@ def _card_to_json(c: Card) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in (None, [])}
 
 
-def _deck_to_json(deck: Deck, stamp: str) -> dict[str, Any]:
+def _deck_to_json(deck: Deck, file: Path, stamp: str) -> dict[str, Any]:
     return {
         "format": CACHE_FORMAT,
+        "file": str(file),  # the resolved deck file the entry is of (`_key` may be shared)
         "stamp": stamp,  # the deck file's, when read: the entry serves only that file
         "topic": deck.topic,
         "title": deck.title,
@@ -502,10 +507,11 @@ def _write_json(path: Path, data: object) -> None:
         pass  # an unwritable cache only costs speed
 
 
-def _indexed(entry: object, stamp: str) -> bool:
-    """Whether an index entry is of the deck file as it is now (`stamp`) and whole."""
+def _indexed(entry: object, file: Path, stamp: str) -> bool:
+    """Whether an index entry is of the deck file `file` as it is now (`stamp`) and whole."""
     return (
         isinstance(entry, dict)
+        and entry.get("file") == str(file)
         and entry.get("stamp") == stamp
         and isinstance(entry.get("topic"), str)
         and isinstance(entry.get("title"), str)
@@ -539,7 +545,7 @@ def _read_and_cache(file: Path, stamp: str, cache: Path | None) -> Deck:
     or here). `stamp`: the file's, taken before it was read."""
     deck = read_deck(file)
     if cache is not None:
-        _write_json(cache / f"{_key(file)}.json", _deck_to_json(deck, stamp))
+        _write_json(cache / f"{_key(file)}.json", _deck_to_json(deck, file, stamp))
     return deck
 
 
@@ -602,12 +608,14 @@ def load_catalog(
     changed = False
     stamps = {file: _stamp(file) for file in files}
     keys = {file: _key(file) for file in files}
-    todo = [f for f in files if not _indexed(index.get(keys[f]), stamps[f])]
+    # each file's entry, before any is replaced below (two files may share a key)
+    entries: dict[Path, Any] = {file: index.get(keys[file]) for file in files}
+    todo = [f for f in files if not _indexed(entries[f], f, stamps[f])]
     fresh = _read_decks(todo, stamps, root if use_cache else None)
     for file in files:
         stamp, key = stamps[file], keys[file]
         if file not in fresh:
-            infos.append(_info_from_index(file, stamp, index[key]))
+            infos.append(_info_from_index(file, stamp, entries[file]))
             continue
         deck = parsed[file] = fresh[file]()
         info = _info(deck, file, stamp)
@@ -628,7 +636,9 @@ def load_catalog(
         for old in [
             k
             for k, e in index.items()
-            if not isinstance(e, dict) or not Path(str(e.get("file", ""))).is_file()
+            if not isinstance(e, dict)
+            or not Path(str(e.get("file", ""))).is_file()
+            or k != _key(Path(str(e["file"])))  # named by an older dlcards's key
         ]:
             del index[old]  # the deck file is gone: forget it and its cached cards
             (root / f"{old}.json").unlink(missing_ok=True)
@@ -639,6 +649,8 @@ def load_catalog(
             return parsed[info.file]
         try:
             data = json.loads((root / f"{_key(info.file)}.json").read_text(encoding="utf-8"))
+            if data.get("file") != str(info.file):
+                raise ValueError("cache entry of another deck file")
             deck = _deck_from_json(data, info.path, info.stamp)
         except (OSError, ValueError, KeyError, TypeError):
             # a damaged or stale cache entry: parse the file again and write the entry anew

@@ -683,3 +683,36 @@ def test_deck_values_cross_processes_with_their_defaults() -> None:
     )
     deck = Deck(topic="t", title="T", cards=(card, Card("c-2", "t", "q", "a")), path="t.yaml")
     assert pickle.loads(pickle.dumps(deck)) == deck
+
+
+def test_two_deck_files_whose_cache_keys_collide_each_get_their_own_cards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache names a deck file by a 64-bit checksum of its path, not a cryptographic
+    hash: each index entry and cached deck names its file, and one of another file is parsed
+    again, never shown as this one's. Here every path shares one key, and two decks of the
+    same size and modification time take turns in it (with the built-in decks)."""
+    import os
+
+    import dlcards.catalog as cat
+
+    monkeypatch.setattr(cat, "_key", lambda real: "0" * 16)
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("topic: a\ntitle: A\ncards:\n- {id: a-1, question: qa, answer: x}\n")
+    b.write_text("topic: b\ntitle: B\ncards:\n- {id: b-1, question: qb, answer: x}\n")
+    os.utime(b, ns=(a.stat().st_mtime_ns, a.stat().st_mtime_ns))
+    for _ in range(2):  # the second time, each run finds the other's entry under the key
+        assert load_catalog([a]).card("a-1").question == "qa"
+        assert load_catalog([b]).card("b-1").question == "qb"
+    both = load_catalog([a, b])
+    assert (both.card("a-1").question, both.card("b-1").question) == ("qa", "qb")
+    assert both.card("gd-23").question.startswith("If a dataset has 320 rows")
+    assert len(both.cards) == len(load_catalog(()).cards) + 2
+
+
+def test_the_cache_key_is_a_checksum_of_the_path(tmp_path: Path) -> None:
+    import dlcards.catalog as cat
+
+    key = cat._key(tmp_path / "a.yaml")
+    assert len(key) == 16 and key != cat._key(tmp_path / "b.yaml")
+    assert key == cat._key(tmp_path / "a.yaml")  # the same in every process (not hash())
