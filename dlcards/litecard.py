@@ -183,6 +183,8 @@ def panel(
         return None
     room = width - 6
     title = f" {panel_title(card_id, topic, tags, room)} "
+    if len(title) > width - 4:
+        return None  # an id wider than the border: rich crops it
     below = shorten(subtitle, room, keep_last=True)
     vertical, horizontal = padding
     inner = width - 2 - 2 * horizontal

@@ -125,6 +125,9 @@ def test_what_rich_must_lay_out_is_left_to_it(monkeypatch: pytest.MonkeyPatch) -
     assert not compare(tab, "Gradient Descent", STATUS[0], env, True)
     assert not compare(card, "Gradient Descent", "[b]x[/b]", env, True)  # markup
     assert not compare(card, "Gradient Descent", "a :smile: b", env, True)  # an emoji code
+    long_id = card._replace(id="a-card-id-longer-than-the-border")
+    assert not compare(long_id, "G", STATUS[0], {**env, "COLUMNS": "30"}, True)
+    assert compare(long_id, "G", STATUS[0], {**env, "COLUMNS": "40"}, True)
     narrow = {**env, "COLUMNS": str(litecard.MIN_WIDTH - 1)}
     assert not compare(card, "Gradient Descent", STATUS[0], narrow, True)
     ascii_only = {**env, "ENCODING": "ascii"}  # rich draws the border in ASCII
