@@ -119,13 +119,19 @@ class Screen:
             lines.append(row)
         for paragraph in texts:
             lines.extend(wrap(paragraph, self.width))
+        for line in lines:
+            if not all(text.isascii() and text.isprintable() for text, _ in line):
+                return None
+        return self.emit(lines)
+
+    def emit(self, lines: Sequence[Line]) -> str | None:
+        """The text rich writes for `lines`, each laid out already (its segments fit the
+        width), or None for a style this module does not know."""
         out: list[str] = []
         known: dict[str, str | None] = {}  # each style's codes, worked out once
         for line in lines:
             parts: list[str] = []
             for text, style in line:
-                if not (text.isascii() and text.isprintable()):
-                    return None
                 sgr = (
                     known[style]
                     if style in known
@@ -205,6 +211,12 @@ def write(rows: Sequence[Line], texts: Sequence[Line] = ()) -> bool:
     text = screen.render(rows, texts) if screen is not None else None
     if text is None:
         return False
+    put(text)
+    return True
+
+
+def put(text: str) -> None:
+    """Write `text` to stdout; a reader that went away is not an error (console.reader_left)."""
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -212,4 +224,3 @@ def write(rows: Sequence[Line], texts: Sequence[Line] = ()) -> bool:
         from dlcards.console import reader_left
 
         reader_left()
-    return True

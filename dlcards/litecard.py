@@ -252,21 +252,8 @@ def write(
     if drawn is None:
         return False
     drawn += [list(pieces) for pieces in lite.wrap([(after, after_style)], screen.width)]
-    out: list[str] = []
-    for line in drawn:
-        parts = []
-        for text, style in line:
-            sgr = lite.codes(style, screen.color)
-            if sgr is None:
-                return False
-            parts.append(f"\x1b[{sgr}m{text}\x1b[0m" if screen.styled and sgr and text else text)
-        joined = "".join(parts)
-        out += [joined if screen.terminal else joined.rstrip(" \t"), "\n"]
-    try:
-        sys.stdout.write("".join(out))
-        sys.stdout.flush()
-    except BrokenPipeError:
-        from dlcards.console import reader_left
-
-        reader_left()
+    text = screen.emit(drawn)
+    if text is None:
+        return False
+    lite.put(text)
     return True
