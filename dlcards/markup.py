@@ -16,7 +16,6 @@ them, and they always nest), ``image`` (``text`` the file, ``trail`` the alt tex
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -40,6 +39,16 @@ _PLAIN_RUN = re.compile(r"[^\\`$*!]+")
 _IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^()\s]+)\)")
 _BACKTICKS = re.compile(r"`+")
 _STARS = re.compile(r"\*+")
+
+
+def _unescape(text: str) -> str:
+    """html.unescape; html (and its table of 2,000 entities, ~1.3 ms) imported only for text
+    that has an entity to decode."""
+    if "&" not in text:
+        return text
+    import html
+
+    return html.unescape(text)
 
 
 class _Item:
@@ -73,7 +82,7 @@ def _lex(source: str) -> list[_Item]:
     def flush() -> None:
         nonlocal strip_next
         if buf:
-            text = html.unescape("".join(buf))
+            text = _unescape("".join(buf))
             if strip_next:
                 text = text.lstrip(" \t")
             if text:
@@ -132,9 +141,7 @@ def _lex(source: str) -> list[_Item]:
             flush()
             i = end + 2
             trail = _DISPLAY_TRAILING_PUNCTUATION.match(source, i)
-            items.append(
-                _Item("dmath", html.unescape(content), trail=trail.group() if trail else "")
-            )
+            items.append(_Item("dmath", _unescape(content), trail=trail.group() if trail else ""))
             if trail:
                 i = trail.end()
             strip_next = True
@@ -153,7 +160,7 @@ def _lex(source: str) -> list[_Item]:
                 i += 1
                 continue
             flush()
-            add_math(html.unescape(content))
+            add_math(_unescape(content))
             i = end + 1
         elif ch == "!":
             image = _IMAGE.match(source, i)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 CUTOFF = 0.6
@@ -10,6 +9,8 @@ CUTOFF = 0.6
 
 def closest(word: str, choices: Iterable[str], n: int = 1) -> list[str]:
     """Up to `n` choices that look like `word`, best first (difflib's ratio >= CUTOFF)."""
+    import difflib  # only a mistyped name needs it
+
     return difflib.get_close_matches(word, list(choices), n=n, cutoff=CUTOFF)
 
 
