@@ -431,14 +431,26 @@ def latex_to_unicode(tex: str) -> str:
     unknown macros print their name.  The result never contains ``$``, braces from LaTeX
     groups, or ``\command``.  Newlines (from ``\\``) are kept; callers put inline math on one
     line.
+
+    A conversion is kept on disk (`dlcards.mathcache`), by the fragment and this module's and
+    pylatexenc's revision: later processes read it instead of importing pylatexenc.
     """
     if _PLAIN_MATH.fullmatch(tex):
         # no macro, group, script or ligature: pylatexenc would give back one run of
         # characters, minus signs and primes made typographic (`_chars_to_parts`); building
         # its converter costs more than the rest of `dlcards show`
-        text = "".join(_MATH_CHARS.get(ch, ch) for ch in tex)
-    else:
-        text = _converter()(tex)
+        return _finish("".join(_MATH_CHARS.get(ch, ch) for ch in tex))
+    from dlcards import mathcache
+
+    kept = mathcache.lookup(tex)  # converted before, by this dlcards and pylatexenc
+    if kept is not None:
+        return kept
+    text = _finish(_converter()(tex))
+    mathcache.keep(tex, text)
+    return text
+
+
+def _finish(text: str) -> str:
     text = _LEFTOVER_COMMAND.sub(r"\1", text.replace("$", ""))
     lines = (_tidy(line) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)

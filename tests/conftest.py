@@ -99,3 +99,6 @@ def isolated(
     out.cache_clear()  # the console reads COLUMNS/LINES when made: one per test
     yield tmp_path
     out.cache_clear()
+    from dlcards import mathcache
+
+    mathcache.reset()  # no conversion of this test's is written at the worker's exit

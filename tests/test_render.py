@@ -93,6 +93,7 @@ def test_rendering_a_new_card_text_reuses_the_converted_math(
     converts no LaTeX again."""
     import dlcards.render as render
 
+    render._render.cache_clear()  # so the warm-up goes through latex_to_unicode's cache
     for _, source in DECK_TEXTS:  # warm up: pylatexenc import and the math cache
         to_rich(source)
     real = render._converter

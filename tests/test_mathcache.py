@@ -1,0 +1,126 @@
+"""`dlcards.mathcache`: LaTeX converted once is read back in later processes, the same text,
+without importing pylatexenc; a conversion is kept under the converter's revision, so another
+dlcards or pylatexenc never reads it; a damaged, foreign or unwritable cache is no cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from dlcards import mathcache, render
+from dlcards.catalog import load_catalog
+
+FRACTION = r"\frac{320}{64} = \mathbf{5 \text{ updates}}"
+
+
+def fresh(tex: str) -> str:
+    render.latex_to_unicode.cache_clear()
+    return render.latex_to_unicode(tex)
+
+
+def shard(tex: str) -> Path:
+    file = mathcache._file(tex)
+    assert file is not None
+    return file
+
+
+def test_a_conversion_is_kept_and_read_back(isolated: Path) -> None:
+    made = fresh(FRACTION)
+    assert made == "320/64 = 5 updates"
+    assert not shard(FRACTION).exists()  # written when the process exits
+    mathcache.flush()
+    assert json.loads(shard(FRACTION).read_text(encoding="utf-8")) == {FRACTION: made}
+    mathcache.reset()
+    converter = render._converter_instance
+    render._converter_instance = None  # a later process: no converter built yet
+    try:
+        assert fresh(FRACTION) == made
+        assert render._converter_instance is None  # read back, not converted
+    finally:
+        render._converter_instance = converter
+
+
+def test_every_card_reads_back_what_it_converted(isolated: Path) -> None:
+    fragments = set()
+    for card in load_catalog(()).cards:
+        for text in (card.question, card.answer, card.erratum or "", card.note or ""):
+            fragments |= {a or b for a, b in re.findall(r"\$\$(.+?)\$\$|\$(.+?)\$", text, re.S)}
+    made = {tex: fresh(tex) for tex in fragments}
+    mathcache.flush()
+    mathcache.reset()
+    assert {tex: fresh(tex) for tex in fragments} == made
+    assert len(list(shard(FRACTION).parent.iterdir())) > 10  # spread over the shards
+
+
+def test_the_revision_names_pylatexenc_and_this_converter(tmp_path: Path) -> None:
+    from pylatexenc.version import version_str
+
+    name = mathcache.revision()
+    assert name is not None and name.startswith(f"{version_str}-")
+    edited = tmp_path / "render.py"
+    edited.write_bytes(Path(render.__file__).read_bytes() + b"\n# a change\n")
+    module = sys.modules["dlcards.render"]
+    original = module.__file__
+    module.__file__ = str(edited)
+    try:
+        assert mathcache.revision() not in (None, name)  # another converter: another folder
+    finally:
+        module.__file__ = original
+
+
+def test_a_damaged_or_foreign_shard_is_no_cache(isolated: Path) -> None:
+    file = shard(FRACTION)
+    file.parent.mkdir(parents=True)
+    for damaged in ("{not json", "[1, 2]", json.dumps({FRACTION: 5})):
+        file.write_text(damaged, encoding="utf-8")
+        mathcache.reset()
+        assert fresh(FRACTION) == "320/64 = 5 updates"
+    mathcache.flush()  # written anew, whole
+    assert json.loads(file.read_text(encoding="utf-8")) == {FRACTION: "320/64 = 5 updates"}
+
+
+def test_an_unwritable_cache_is_no_cache(isolated: Path) -> None:
+    cache = Path(os.environ["DLCARDS_CACHE_DIR"])
+    (cache / "math").parent.mkdir(parents=True, exist_ok=True)
+    (cache / "math").write_text("a file where the folder would be")
+    assert fresh(FRACTION) == "320/64 = 5 updates"
+    mathcache.flush()  # no error
+    assert (cache / "math").is_file()
+
+
+def test_two_processes_keep_each_others_conversions(isolated: Path) -> None:
+    one = r"\alpha_{1}"
+    file = shard(one)
+    other = next(f"\\beta_{{{n}}}" for n in range(1000) if shard(f"\\beta_{{{n}}}") == file)
+    fresh(one)
+    kept_one = dict(mathcache._pending)
+    mathcache.reset()
+    fresh(other)  # the second process, on the same shard
+    mathcache.flush()
+    mathcache._pending.update(kept_one)  # the first process exits after it
+    mathcache.flush()
+    kept = json.loads(file.read_text(encoding="utf-8"))
+    assert set(kept) == {one, other}
+
+
+def test_show_reads_kept_math_without_pylatexenc(isolated: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    code = (
+        "import sys; sys.argv = ['dlcards', 'show', 'gd-23'];"
+        "from dlcards.quick import main\ntry: main()\nexcept SystemExit: pass\n"
+        "print('latex2text' if 'pylatexenc.latex2text' in sys.modules else 'none')"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    ]
+    assert runs[0].splitlines()[-1] == "latex2text"  # the first converts, and keeps it
+    assert runs[1].splitlines()[-1] == "none"
+    assert runs[0].splitlines()[:-1] == runs[1].splitlines()[:-1]
+    assert "320/64 = 5 updates" in runs[1]
