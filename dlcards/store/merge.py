@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from dlcards.cores import cores
@@ -36,7 +37,7 @@ from dlcards.store.rows import (
     outcome_values,
     sm2_values,
 )
-from dlcards.store.schema import ADD_RETENTION, add_retention_after, epoch_ms
+from dlcards.store.schema import add_retention_after, add_retention_sql, epoch_ms
 
 if TYPE_CHECKING:
     from dlcards.grading import Outcome
@@ -184,7 +185,7 @@ class Merging(Connection):
                     # no touched card had a log, so no row was rewritten: the counts of the
                     # new rows are the change (those of the rows decided at once from the
                     # arrays, those of the others, after `mark`, by the tally's query)
-                    c.executemany(ADD_RETENTION, batch.retention)
+                    _insert_columns(c, batch.retention, add_retention_sql)
                     add_retention_after(c.execute, mark)
                     bulk.retention_counted = True
             return added
@@ -283,7 +284,7 @@ class _Batch:
         self.rewrites: list[tuple[Any, ...]] = []
         self.sm2: list[tuple[Any, ...]] = []
         self.fsrs: list[tuple[Any, ...]] = []
-        self.retention: list[tuple[Any, ...]] | None = None  # merge_columns's rows' counts
+        self.retention: list[Any] | None = None  # merge_columns's rows' counts, as columns
 
     @classmethod
     def read(cls, c: sqlite3.Connection, card_ids: Sequence[str]) -> _Batch:
@@ -451,7 +452,7 @@ class _Batch:
             "lapses_before": cols["lapses_before"],
             "lapses_after": cols["lapses_after"],
         }
-        _insert_columns(c, [column[name] for name in BULK_COLUMNS], len(take))
+        _insert_columns(c, [column[name] for name in BULK_COLUMNS], insert_reviews_sql)
         topics = dict(c.execute("SELECT id, topic FROM cards"))
         topic = np.array([topics[i] for i in done], object)
         self.retention = _retention_counts(
@@ -468,13 +469,20 @@ class _Batch:
             self.fsrs.append((card_id, *fsrs_values(after.fsrs)))
 
     def write(self, c: sqlite3.Connection) -> None:
+        """The writes decided so far. The memories in the order of their card ids, the order
+        of the memory tables' keys: one walk of the key's index and few table pages per
+        batch, instead of a page read (and spilled again) per card in the cards' merge order
+        (80,000 SM-2 rows: 0.57 -> 0.25 s). A card's memory is written once per batch, so
+        the order changes no row; the sort is stable all the same."""
         if self.inserts:
             c.executemany(INSERT_REVIEW, self.inserts)
         if self.rewrites:
             c.executemany(UPDATE_OUTCOME, self.rewrites)
         if self.sm2:
+            self.sm2.sort(key=itemgetter(-1))
             c.executemany(UPDATE_SM2, self.sm2)
         if self.fsrs:
+            self.fsrs.sort(key=itemgetter(0))
             c.executemany(UPSERT_FSRS, self.fsrs)
         self.inserts, self.rewrites, self.sm2, self.fsrs = [], [], [], []
 
@@ -506,11 +514,12 @@ def _iso_column(ordinals: Any, none: int) -> Any:
 
 def _retention_counts(
     card: Any, topic: Any, day: Any, last_before: Any, grade: Any, scheduled: Any
-) -> list[tuple[Any, ...]]:
+) -> list[Any]:
     """`retention_days`'s counts of some log rows (`schema.TALLY_RETENTION_SQL` on arrays):
     per (topic of the row's card, mature, passed, day), the scheduled rows of cards reviewed
     before; mature when the day is 21 or more days after the last review (julianday's
-    difference of two dates is that of their ordinals). `card` indexes `topic`."""
+    difference of two dates is that of their ordinals). `card` indexes `topic`. As columns
+    (topic, mature, passed, day, reviews), in the order of that key."""
     import numpy as np
 
     from dlcards.sm2 import NO_DAY
@@ -522,22 +531,24 @@ def _retention_counts(
     key = ((code.ravel()[card] * 2 + mature) * 2 + passed) << 23 | day  # ordinals < 2**22
     keys, n = np.unique(key[counted], return_counts=True)
     group = keys >> 23
-    return list(
-        zip(
-            names[group >> 2].tolist(), ((group >> 1) & 1).tolist(), (group & 1).tolist(),
-            _iso_column(keys & ((1 << 23) - 1), NO_DAY).tolist(), n.tolist(), strict=True,
-        )
-    )  # fmt: skip
+    return [
+        names[group >> 2], (group >> 1) & 1, group & 1,
+        _iso_column(keys & ((1 << 23) - 1), NO_DAY), n,
+    ]  # fmt: skip
 
 
 _INSERT_CHUNK = 50_000  # rows whose values are flattened at a time (memory)
 
 
-def _insert_columns(c: sqlite3.Connection, columns: Sequence[Any], n: int) -> None:
-    """Insert `n` log rows given as arrays, one per BULK_COLUMNS, BULK_ROWS_PER_INSERT rows
-    per statement (a statement per row costs as much as its values)."""
-    width, per = len(columns), BULK_ROWS_PER_INSERT
-    sql = insert_reviews_sql(per)
+def _insert_columns(
+    c: sqlite3.Connection, columns: Sequence[Any], sql_for: Callable[[int], str]
+) -> None:
+    """Insert rows given as arrays of the same length, one per value a row binds (for the
+    log: BULK_COLUMNS), BULK_ROWS_PER_INSERT rows per statement `sql_for(rows)` (a statement
+    per row costs as much as its values: 281,000 counts of `retention_days`, 0.36-0.47 ->
+    0.18-0.20 s)."""
+    width, per, n = len(columns), BULK_ROWS_PER_INSERT, len(columns[0])
+    sql = sql_for(per)
     for start in range(0, n, _INSERT_CHUNK):
         end = min(start + _INSERT_CHUNK, n)
         flat: list[Any] = [None] * ((end - start) * width)
@@ -547,9 +558,7 @@ def _insert_columns(c: sqlite3.Connection, columns: Sequence[Any], n: int) -> No
         c.executemany(sql, (flat[i : i + per * width] for i in range(0, whole, per * width)))
         if whole < len(flat):
             tail = flat[whole:]
-            c.executemany(
-                insert_reviews_sql(1), (tail[i : i + width] for i in range(0, len(tail), width))
-            )
+            c.executemany(sql_for(1), (tail[i : i + width] for i in range(0, len(tail), width)))
 
 
 @contextmanager

@@ -465,7 +465,7 @@ def fill_tallies(execute: Callable[[str], Any], retention: bool = True) -> None:
     """(Re)make the tallies from the log and their triggers (inside the caller's transaction):
     the migrations' backfill, `doctor`'s repair and an import's bulk path. Without
     `retention`, `retention_days` is kept as it is (a bulk merge that counted its rows in it:
-    `ADD_RETENTION`); `retention_totals` is always summed again from it (made here if it is
+    `add_retention_sql`); `retention_totals` is always summed again from it (made here if it is
     not there yet: the migration that made the other two runs this with today's triggers)."""
     execute(_TOTALS_TABLE)
     tables = {"review_days": f"({_DAY_KEY}) {TALLY_DAYS_SQL}"}
@@ -475,12 +475,15 @@ def fill_tallies(execute: Callable[[str], Any], retention: bool = True) -> None:
     _refill(execute, TALLY_TRIGGERS, tables)
 
 
-ADD_RETENTION = (
-    f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) VALUES (?, ?, ?, ?, ?) "
-    f"ON CONFLICT ({_RETENTION_KEY}) DO UPDATE SET reviews = reviews + excluded.reviews"
-)
-"""Counts added to `retention_days` (topic, mature 0/1, passed 0/1, day, reviews): what the
-triggers would add for rows inserted while they are dropped."""
+def add_retention_sql(rows: int) -> str:
+    """Counts added to `retention_days`, `rows` of them per statement (each binds topic,
+    mature 0/1, passed 0/1, day, reviews): what the triggers would add for rows inserted while
+    they are dropped."""
+    values = ", ".join(["(?, ?, ?, ?, ?)"] * rows)
+    return (
+        f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) VALUES {values} "
+        f"ON CONFLICT ({_RETENTION_KEY}) DO UPDATE SET reviews = reviews + excluded.reviews"
+    )
 
 
 def add_retention_after(execute: Callable[..., Any], last_id: int) -> None:
