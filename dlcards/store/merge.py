@@ -90,7 +90,9 @@ class Merging(Connection):
         are re-drills); new rows are written with their outcome, older rows whose kind or
         memory columns changed are rewritten, and the card's memory is the last row's. Rows
         already in the log (same Anki id) are skipped, so merging the same rows twice adds
-        nothing. Returns the card id of each added row.
+        nothing. Returns the card id of each added row. The whole file is checked first, as
+        before any write that reads the whole log: in a thread while the merge reads
+        (`_write(whole_file=True)`); nothing is written before it has passed.
 
         In bulk: the touched cards' logs, reset points and memories are read first, a few
         hundred cards per query, and the writes go out with `executemany` every BATCH_CARDS cards;
@@ -98,10 +100,11 @@ class Merging(Connection):
         in a batch) are decided all at once, the same decisions as `redecide`'s;
         when the merge adds many rows to a small log, the log's secondary indexes are dropped
         and built again after the inserts (one sort each instead of a b-tree insert per row)."""
-        self.guard_writes(whole_file=True)  # the whole log is read and may be rewritten
         if isinstance(rows, ImportedReviews):
             return self._merge_columns(rows, rules)
-        with self._write() as c, _gc_paused(len(rows) >= BULK_ROWS):
+        # the whole log is read and may be rewritten: the whole file is checked (while the
+        # merge reads, `_write`), and `guard_writes` waits for it before the first write
+        with self._write(whole_file=True) as c, _gc_paused(len(rows) >= BULK_ROWS):
             redecide, redecide_many = rules(self._settings_in(c))
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             fresh = self._unheld(c, (r for r in rows if r.card_id in known))
@@ -113,6 +116,7 @@ class Merging(Connection):
             # every touched card's log, reset point and memory, before anything is written
             # (each card's merge reads only its own, which no other card's writes change)
             batch = _Batch.read(c, ids)
+            self.guard_writes()
             with bulk_indexes(c, rebuild=len(fresh) >= BULK_ROWS and len(fresh) > held):
                 for start in range(0, len(ids), BATCH_CARDS):
                     part = ids[start : start + BATCH_CARDS]
@@ -141,7 +145,7 @@ class Merging(Connection):
         `merge_reviews`."""
         import numpy as np
 
-        with self._write() as c, _gc_paused(len(rows) >= BULK_ROWS):
+        with self._write(whole_file=True) as c, _gc_paused(len(rows) >= BULK_ROWS):
             redecide, redecide_many = rules(self._settings_in(c))
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             ours = np.array([cid in known for cid in rows.card_ids] + [False], bool)
@@ -168,6 +172,7 @@ class Merging(Connection):
             if len(new):
                 fresh &= anki_id[new[starts[:-1]]] >= reset.astype(np.int64)
             rebuild = len(new) >= BULK_ROWS and len(new) > held_count
+            self.guard_writes()  # the whole file's check, run while the above was read
             with bulk_indexes(c, rebuild) as bulk:
                 many = counts[fresh].sum() >= MANY_ROWS
                 if redecide_many is None or not many:
