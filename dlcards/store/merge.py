@@ -425,7 +425,11 @@ class _Batch:
         if cols is None:
             return False
         final = cols["final"]
-        due, last = _iso_column(final["due"], NO_DAY), _iso_column(final["last_review"], NO_DAY)
+        iso = _iso_columns(
+            [days, cols["due_before"], cols["due_after"], cols["last_before"], final["due"],
+             final["last_review"]], NO_DAY,
+        )  # fmt: skip
+        day_iso, due_before, due_after, last_before, due, last = iso
         done = [ids[k] for k in np.flatnonzero(fresh).tolist()]
         for card_id, ef, reps, interval, *after in zip(
             done, final["ef"].tolist(), final["repetitions"].tolist(),
@@ -439,13 +443,13 @@ class _Batch:
         column = {
             "card_id": np.array(rows.card_ids, object)[rows.card[take]],
             "reviewed_at": np.array(rows.reviewed_at, object)[take],
-            "day": _iso_column(days, NO_DAY),
+            "day": day_iso,
             "grade": rows.grade[take],
             "kind": kinds,
             "seconds": np.where(np.isnan(seconds), -1.0, seconds),
-            "due_before": _iso_column(cols["due_before"], NO_DAY),
-            "due_after": _iso_column(cols["due_after"], NO_DAY),
-            "last_review_before": _iso_column(cols["last_before"], NO_DAY),
+            "due_before": due_before,
+            "due_after": due_after,
+            "last_review_before": last_before,
             "at": rows.anki_id[take],
             "anki_id": rows.anki_id[take],
             "ef_before": cols["ef_before"],
@@ -507,9 +511,34 @@ def _iso_days(*columns: Any) -> list[list[str | None]]:
     return out
 
 
-def _iso_column(ordinals: Any, none: int) -> Any:
-    """An array of day ordinals as an object array of ISO days ('' for `none`), each distinct
-    day formatted once."""
+def _iso_columns(columns: Sequence[Any], none: int) -> list[Any]:
+    """Arrays of day ordinals as object arrays of ISO days ('' for `none`), each distinct day
+    formatted once. The days present are marked in a table that spans the first to the last
+    (one pass over each column, no sort) and only those are formatted; each column is then one
+    gather from the table. (np.unique per column sorted each: 7 columns of 1M rows, 0.43 s.)
+    A span much wider than the rows (a day far off) goes through np.unique instead."""
+    import numpy as np
+
+    arrays = [np.asarray(column, np.int64) for column in columns]
+    real = [a[a != none] for a in arrays]
+    days = [r for r in real if len(r)]
+    if not days:
+        return [np.full(len(a), "", object) for a in arrays]
+    low = min(int(r.min()) for r in days)
+    span = max(int(r.max()) for r in days) - low + 1
+    if span > max(4 * sum(len(a) for a in arrays), 1 << 16):
+        return [_iso_unique(a, none) for a in arrays]
+    present = np.zeros(span + 1, bool)  # [0] stands for `none`, [1 + d - low] for day d
+    for r in days:
+        present[r - (low - 1)] = True
+    table = np.full(span + 1, "", object)
+    at = np.flatnonzero(present[1:]) + 1
+    table[at] = [date.fromordinal(d).isoformat() for d in (at + (low - 1)).tolist()]
+    return [table[np.where(a == none, 0, a - (low - 1))] for a in arrays]
+
+
+def _iso_unique(ordinals: Any, none: int) -> Any:
+    """`_iso_columns` of one column through its distinct values (np.unique)."""
     import numpy as np
 
     days, where = np.unique(ordinals, return_inverse=True)
@@ -538,7 +567,7 @@ def _retention_counts(
     group = keys >> 23
     return [
         names[group >> 2], (group >> 1) & 1, group & 1,
-        _iso_column(keys & ((1 << 23) - 1), NO_DAY), n,
+        _iso_columns([keys & ((1 << 23) - 1)], NO_DAY)[0], n,
     ]  # fmt: skip
 
 
