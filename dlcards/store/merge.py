@@ -37,7 +37,13 @@ from dlcards.store.rows import (
     outcome_values,
     sm2_values,
 )
-from dlcards.store.schema import add_retention_after, add_retention_sql, epoch_ms
+from dlcards.store.schema import (
+    add_days_after,
+    add_days_sql,
+    add_retention_after,
+    add_retention_sql,
+    epoch_ms,
+)
 
 if TYPE_CHECKING:
     from dlcards.grading import Outcome
@@ -186,13 +192,16 @@ class Merging(Connection):
                             mine = [rows[i] for i in new[starts[k] : starts[k + 1]].tolist()]
                             self._merge_card(c, ids[k], mine, redecide, True, batch)
                     batch.write(c)
-                if rebuild and batch.retention is not None and not batch.logs:
+                if rebuild and batch.counts is not None and not batch.logs:
                     # no touched card had a log, so no row was rewritten: the counts of the
                     # new rows are the change (those of the rows decided at once from the
-                    # arrays, those of the others, after `mark`, by the tally's query)
-                    _insert_columns(c, batch.retention, add_retention_sql)
+                    # arrays, those of the others, after `mark`, by the tallies' queries)
+                    days, retention = batch.counts
+                    _insert_columns(c, days, add_days_sql)
+                    add_days_after(c.execute, mark)
+                    _insert_columns(c, retention, add_retention_sql)
                     add_retention_after(c.execute, mark)
-                    bulk.retention_counted = True
+                    bulk.counted = True
             return added
 
     def _merge_card(
@@ -289,7 +298,8 @@ class _Batch:
         self.rewrites: list[tuple[Any, ...]] = []
         self.sm2: list[tuple[Any, ...]] = []
         self.fsrs: list[tuple[Any, ...]] = []
-        self.retention: list[Any] | None = None  # merge_columns's rows' counts, as columns
+        # merge_columns's rows' counts in review_days and retention_days, as columns
+        self.counts: tuple[list[Any], list[Any]] | None = None
 
     @classmethod
     def read(cls, c: sqlite3.Connection, card_ids: Sequence[str]) -> _Batch:
@@ -464,10 +474,11 @@ class _Batch:
         _insert_columns(c, [column[name] for name in BULK_COLUMNS], insert_reviews_sql)
         topics = dict(c.execute("SELECT id, topic FROM cards"))
         topic = np.array([topics[i] for i in done], object)
-        self.retention = _retention_counts(
+        retention = _retention_counts(
             np.repeat(np.arange(len(done)), np.diff(mine)), topic, days, cols["last_before"],
             rows.grade[take], cols["scheduled"],
         )  # fmt: skip
+        self.counts = _day_counts(days, rows.grade[take], cols["scheduled"]), retention
         return True
 
     def memory(self, card_id: str, before: Memory, after: Memory) -> None:
@@ -544,6 +555,25 @@ def _iso_unique(ordinals: Any, none: int) -> Any:
     days, where = np.unique(ordinals, return_inverse=True)
     text = [date.fromordinal(d).isoformat() if d != none else "" for d in days.tolist()]
     return np.array(text, object)[where]
+
+
+def _day_counts(day: Any, grade: Any, scheduled: Any) -> list[Any]:
+    """`review_days`'s counts of some log rows (`schema.TALLY_DAYS_SQL` on arrays): per day,
+    the rows, the scheduled ones, and the scheduled ones passed (grade 3 or more). As columns
+    (day, reviews, scheduled, passed), in day order. (The tally's query over the 1,000,000
+    rows an import adds: 0.17 s.)"""
+    import numpy as np
+
+    from dlcards.sm2 import NO_DAY
+
+    distinct, where = np.unique(day, return_inverse=True)
+    where, scheduled = where.ravel(), np.asarray(scheduled, bool)
+    size = len(distinct)
+    passed = scheduled & (grade >= 3)
+    return [
+        _iso_columns([distinct], NO_DAY)[0], np.bincount(where, minlength=size),
+        np.bincount(where[scheduled], minlength=size), np.bincount(where[passed], minlength=size),
+    ]  # fmt: skip
 
 
 def _retention_counts(
@@ -623,7 +653,7 @@ def sort_threads(c: sqlite3.Connection) -> None:
 class Bulk:
     """What a block in `bulk_indexes` did that its end needs to know."""
 
-    retention_counted = False  # the added rows are counted in `retention_days` already
+    counted = False  # the added rows are counted in `review_days` and `retention_days` already
 
 
 @contextmanager
@@ -676,7 +706,7 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
         c.execute(sql)
     for _, sql in sqls:
         c.execute(sql)
-    fill_tallies(c.execute, retention=not bulk.retention_counted)
+    fill_tallies(c.execute, from_log=not bulk.counted)
     fill_memory_tally(c.execute)
     fill_due_tally(c.execute)
 
