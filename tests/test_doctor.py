@@ -119,6 +119,50 @@ def test_damaged_log_stops_a_scheduler_switch_before_it_writes(db: Path) -> None
     conn.close()
 
 
+@pytest.mark.parametrize("columns", [True, False], ids=["columns", "rows"])
+def test_damaged_log_stops_an_anki_import_before_it_writes(db: Path, columns: bool) -> None:
+    """An import checks the whole file on a connection of its own while it reads the log in
+    its transaction (the daily check done today, so this is the only check of the log): the
+    damage found, it writes nothing, and says why in one line."""
+    from datetime import date as day_type
+    from datetime import datetime, timezone
+
+    from dlcards.errors import StoreError
+    from dlcards.grading import merge_rules
+    from dlcards.store import Store
+    from dlcards.store.rows import ImportedReview, ImportedReviews
+
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "UPDATE meta SET value = ? WHERE key = 'integrity_checked'",
+        (day_type.today().isoformat(),),
+    )
+    (card,) = conn.execute("SELECT id FROM cards ORDER BY position LIMIT 1").fetchone()
+    conn.commit()
+    conn.close()
+    damage.flip_in_index(db, "reviews_card_time")
+    before = db.read_bytes()
+    when = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    at = int(when.timestamp() * 1000)
+    rows = [ImportedReview(card, at, when.isoformat(), when.date(), 4, 3.0)]
+    given_rows = (
+        ImportedReviews([card], [0], [at], [rows[0].reviewed_at], [when.date().toordinal()],
+                        [4], [3.0])
+        if columns
+        else rows
+    )  # fmt: skip
+    with Store.open(db) as store:
+        ran: list[str] = []
+        store.conn.set_trace_callback(ran.append)
+        with pytest.raises(StoreError, match="is damaged") as caught:
+            store.merge_reviews(given_rows, merge_rules)
+        store.conn.set_trace_callback(None)
+    assert "missing from index reviews_card_time" in str(caught.value)
+    assert "nothing was written" in str(caught.value)
+    assert not any(s.startswith("PRAGMA integrity_check") for s in ran)  # in its own thread
+    assert damage.count(db) == 3 and db.read_bytes() == before
+
+
 def test_doctor_rebuilds_a_damaged_index_and_study_goes_on(db: Path) -> None:
     damage.flip_in_index(db, "reviews_card_time")
     check = runner.invoke(app, ["doctor", "--check", "--db", str(db)])

@@ -676,7 +676,7 @@ def test_a_merge_of_columns_equals_the_merge_of_rows(
 ) -> None:
     """The same rows merged as columns (with the rows of cards that have no log decided at
     once, in bulk or not; into cards with logs or none, when the bulk counts its rows in the
-    retention tally itself) and as a list decided card by card: the same log, memories,
+    day and retention tallies itself) and as a list decided card by card: the same log, memories,
     flags, tallies and returned card ids; the schema as it was."""
     import dlcards.store.merge as merging
 

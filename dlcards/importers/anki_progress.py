@@ -137,18 +137,21 @@ def convert(collection: Collection, cards: Mapping[int, str]) -> Converted:
         return convert_rows(collection, cards)
 
 
+_LOG_COLUMNS = ("id", "card", "ease", "kind", "ms")
+
+
 def _convert_columns(collection: Collection, cards: Mapping[int, str]) -> Converted:
+    import itertools
     import operator
 
     import numpy as np
 
     log = collection.revlog
     n = len(log)
-
-    def column(name: str) -> Any:
-        return np.fromiter(map(operator.attrgetter(name), log), np.int64, n)
-
-    ms, anki_card, ease, kind = column("id"), column("card"), column("ease"), column("kind")
+    # the log's columns in one walk of its rows (a walk per column: 0.60 -> 0.41 s at 1M)
+    values = itertools.chain.from_iterable(map(operator.attrgetter(*_LOG_COLUMNS), log))
+    table = np.fromiter(values, np.int64, n * len(_LOG_COLUMNS)).reshape(n, len(_LOG_COLUMNS))
+    ms, anki_card, ease, kind, taken = np.ascontiguousarray(table.T)
     answer = np.isin(ease, list(GRADES)) & np.isin(kind, list(ANSWER_KINDS))
     keys = np.array(sorted(cards), np.int64)
     at = np.minimum(np.searchsorted(keys, anki_card), max(len(keys) - 1, 0))
@@ -161,7 +164,7 @@ def _convert_columns(collection: Collection, cards: Mapping[int, str]) -> Conver
     grade_of = np.zeros(max(GRADES) + 1, np.int64)
     for e, g in GRADES.items():
         grade_of[e] = int(g)
-    taken = column("ms")[rows]
+    taken = taken[rows]
     reviews = ImportedReviews(
         [cards[k] for k in keys.tolist()], at[rows], ms[rows], stamps, days,
         grade_of[ease[rows]], np.where(taken > 0, taken / 1000, np.nan),
@@ -174,9 +177,10 @@ _STAMP = len("2026-03-02T05:15:00.000+05:30")
 
 def _stamps(ms: Any) -> tuple[list[str], Any]:
     """`LocalTimes.stamp` for an int64 array of Anki timestamps, as (texts, day ordinals):
-    each hour's offset looked up once (`LocalTimes`), the texts written as bytes by NumPy;
-    a moment in an hour with a change of offset, or with an offset of seconds (before time
-    zones), goes through `LocalTimes.stamp`."""
+    each hour's offset looked up once (`LocalTimes`), the texts written as bytes by NumPy, a
+    line each, and made strings by one decode and split (NumPy's bytes -> str conversion of
+    1M texts took 0.2-0.4 s, this 0.12 s); a moment in an hour with a change of offset, or
+    with an offset of seconds (before time zones), goes through `LocalTimes.stamp`."""
     import numpy as np
 
     local = LocalTimes()
@@ -191,7 +195,7 @@ def _stamps(ms: Any) -> tuple[list[str], Any]:
     ).reshape(-1, 6)
     days, second = np.divmod(seconds + offsets, 86400)
     days = days + _EPOCH_ORDINAL
-    text = np.full((len(ms), _STAMP), ord("0"), np.uint8)
+    text = np.full((len(ms), _STAMP + 1), ord("0"), np.uint8)
     used = days[plain]
     distinct, day_of = np.unique(used, return_inverse=True)
     iso = "".join(date.fromordinal(d).isoformat() for d in distinct.tolist())
@@ -207,8 +211,10 @@ def _stamps(ms: Any) -> tuple[list[str], Any]:
     text[:, 22] = zero + millis % 10
     for place, mark in ((10, "T"), (13, ":"), (16, ":"), (19, ".")):
         text[:, place] = ord(mark)
-    text[:, 23:] = suffixes[hour_of]
-    stamps: list[str] = text.view(f"S{_STAMP}").ravel().astype(f"U{_STAMP}").tolist()
+    text[:, 23:_STAMP] = suffixes[hour_of]
+    text[:, _STAMP] = ord("\n")
+    stamps = text.tobytes().decode("ascii").split("\n")
+    stamps.pop()  # after the last line's end
     for i in np.flatnonzero(~plain).tolist():
         stamp, day = local.stamp(int(ms[i]))
         stamps[i] = stamp

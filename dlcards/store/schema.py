@@ -461,26 +461,58 @@ _TOTALS_TABLE = (
 )
 
 
-def fill_tallies(execute: Callable[[str], Any], retention: bool = True) -> None:
+def fill_tallies(execute: Callable[[str], Any], from_log: bool = True) -> None:
     """(Re)make the tallies from the log and their triggers (inside the caller's transaction):
     the migrations' backfill, `doctor`'s repair and an import's bulk path. Without
-    `retention`, `retention_days` is kept as it is (a bulk merge that counted its rows in it:
-    `ADD_RETENTION`); `retention_totals` is always summed again from it (made here if it is
-    not there yet: the migration that made the other two runs this with today's triggers)."""
+    `from_log`, `review_days` and `retention_days` are kept as they are (a bulk merge that
+    counted its rows in them: `add_days_sql`, `add_retention_sql`); `retention_totals` is
+    always summed again from `retention_days` (made here if it is not there yet: the migration
+    that made the other two runs this with today's triggers)."""
     execute(_TOTALS_TABLE)
-    tables = {"review_days": f"({_DAY_KEY}) {TALLY_DAYS_SQL}"}
-    if retention:
+    tables = {}
+    if from_log:
+        tables["review_days"] = f"({_DAY_KEY}) {TALLY_DAYS_SQL}"
         tables["retention_days"] = f"({_RETENTION_KEY}, reviews) {TALLY_RETENTION_SQL}"
     tables["retention_totals"] = f"({_TOTAL_KEY}, reviews) {TALLY_TOTALS_SQL}"
     _refill(execute, TALLY_TRIGGERS, tables)
 
 
-ADD_RETENTION = (
-    f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) VALUES (?, ?, ?, ?, ?) "
-    f"ON CONFLICT ({_RETENTION_KEY}) DO UPDATE SET reviews = reviews + excluded.reviews"
+_ADD_DAYS = (
+    "ON CONFLICT (day) DO UPDATE SET reviews = reviews + excluded.reviews, "
+    "scheduled = scheduled + excluded.scheduled, passed = passed + excluded.passed"
 )
-"""Counts added to `retention_days` (topic, mature 0/1, passed 0/1, day, reviews): what the
-triggers would add for rows inserted while they are dropped."""
+
+
+def add_days_sql(rows: int) -> str:
+    """Counts added to `review_days`, `rows` of them per statement (each binds day, reviews,
+    scheduled, passed): what the triggers would add for rows inserted while they are
+    dropped."""
+    values = ", ".join(["(?, ?, ?, ?)"] * rows)
+    return f"INSERT INTO review_days ({_DAY_KEY}) VALUES {values} {_ADD_DAYS}"
+
+
+def add_days_after(execute: Callable[..., Any], last_id: int) -> None:
+    """Count the log rows after id `last_id` in `review_days` (TALLY_DAYS_SQL over them, added
+    to the counts there): what the triggers would add for rows inserted while they are
+    dropped."""
+    whole = "FROM reviews GROUP BY"
+    assert whole in TALLY_DAYS_SQL
+    select = TALLY_DAYS_SQL.replace(whole, "FROM reviews WHERE id > ? GROUP BY")
+    execute(
+        f"INSERT INTO review_days ({_DAY_KEY}) SELECT * FROM ({select}) WHERE true {_ADD_DAYS}",
+        (last_id,),
+    )
+
+
+def add_retention_sql(rows: int) -> str:
+    """Counts added to `retention_days`, `rows` of them per statement (each binds topic,
+    mature 0/1, passed 0/1, day, reviews): what the triggers would add for rows inserted while
+    they are dropped."""
+    values = ", ".join(["(?, ?, ?, ?, ?)"] * rows)
+    return (
+        f"INSERT INTO retention_days ({_RETENTION_KEY}, reviews) VALUES {values} "
+        f"ON CONFLICT ({_RETENTION_KEY}) DO UPDATE SET reviews = reviews + excluded.reviews"
+    )
 
 
 def add_retention_after(execute: Callable[..., Any], last_id: int) -> None:
