@@ -12,7 +12,8 @@ Layout: `cache_dir()/math/<revision>/<shard>.json`, each a JSON object {fragment
 fragment's shard `crc32(fragment) % SHARDS`. A process reads a shard once; what it converts is
 written when it exits (`atexit`), each touched shard read again and replaced atomically, so two
 processes at once keep each other's entries but for a race that only costs a conversion later.
-A cache that cannot be read or written is no cache: nothing fails for it.
+Writing removes the folders of other revisions. A cache that cannot be read or written is no
+cache: nothing fails for it.
 """
 
 from __future__ import annotations
@@ -112,7 +113,23 @@ def flush() -> None:
             atomic_write_bytes(file, data, durable=False)
         except OSError:
             break  # a full disk or a read-only cache: the conversions are made again later
+    folders = {file.parent for file in _pending}
     _pending.clear()
+    for folder in folders:
+        _prune(folder)
+
+
+def _prune(current: Path) -> None:
+    """Remove the conversions of other revisions (an older dlcards or pylatexenc): no process
+    of this installation reads them again."""
+    import shutil
+
+    try:
+        others = [p for p in current.parent.iterdir() if p.is_dir() and p != current]
+    except OSError:
+        return
+    for folder in others:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def reset() -> None:

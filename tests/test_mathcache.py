@@ -124,3 +124,15 @@ def test_show_reads_kept_math_without_pylatexenc(isolated: Path) -> None:
     assert runs[1].splitlines()[-1] == "none"
     assert runs[0].splitlines()[:-1] == runs[1].splitlines()[:-1]
     assert "320/64 = 5 updates" in runs[1]
+
+
+def test_conversions_of_another_revision_are_removed_when_new_ones_are_written(
+    isolated: Path,
+) -> None:
+    old = shard(FRACTION).parent.parent / "2.10-00000000"
+    old.mkdir(parents=True)
+    (old / "00.json").write_text("{}")
+    fresh(FRACTION)
+    assert old.exists()  # reading removes nothing
+    mathcache.flush()
+    assert not old.exists() and shard(FRACTION).is_file()
