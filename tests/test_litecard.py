@@ -85,7 +85,7 @@ def compare(card: Card, title: str, status: str, env: Mapping[str, str], tty: bo
 
 CATALOG = load_catalog(())
 TITLES = CATALOG.topic_titles()
-WIDTHS = [20, 27, 41, 60, 100, 200]
+WIDTHS = [20, 33, 72, 160]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -112,7 +112,7 @@ ENVIRONMENTS = [
 
 @pytest.mark.parametrize(("env", "tty"), ENVIRONMENTS)
 def test_cards_in_every_environment(env: dict[str, str], tty: bool) -> None:
-    for n, card in enumerate(CATALOG.cards[::7]):
+    for n, card in enumerate(CATALOG.cards[::11]):
         assert compare(card, TITLES[card.topic], STATUS[n % 3], env, tty), card.id
 
 
