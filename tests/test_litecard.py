@@ -188,3 +188,17 @@ def test_show_starts_without_rich(isolated: object) -> None:
     )
     assert done.stdout.splitlines()[-1] == "[]"
     assert "gd-23 · Gradient Descent" in done.stdout
+
+
+@pytest.mark.parametrize("width", [20, 45, 100])
+def test_a_computation_that_fails_is_laid_out_as_rich_lays_it_out(width: int) -> None:
+    """A card whose computation cannot run shows its ⚠ line (a plain Text, word-wrapped as
+    rich wraps it) among the checks that ran."""
+    from dlcards.deck import Compute
+
+    card = CATALOG.card("gd-23")
+    broken = Compute(fn="no_such_computation", label="a label long enough to be wrapped")
+    card = card._replace(compute=(broken, *card.compute))
+    assert any(b.plain.startswith("⚠") for b in math_extras(card) if hasattr(b, "plain"))
+    env = {"FORCE_COLOR": "1", "COLUMNS": str(width), "LINES": "40"}
+    assert compare(card, TITLES[card.topic], STATUS[1], env, True)
