@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from functools import cache
+
+import pytest
 
 from dlcards.commands.config import change
 from dlcards.fsrs_sched import FsrsState
@@ -156,3 +162,76 @@ def time_zone(name: str) -> Iterator[None]:
         else:
             os.environ["TZ"] = old
         time.tzset()
+
+
+# --- what a command prints, without and with rich (tests/test_lite.py, test_litecard.py) ------
+
+ENV_KEYS = ("TTY_COMPATIBLE", "FORCE_COLOR", "TERM", "COLORTERM", "NO_COLOR", "COLUMNS", "LINES")
+
+
+class Stdout(io.StringIO):
+    """stdout as a terminal (`tty`) or a pipe, of the given encoding (None: a StringIO's)."""
+
+    def __init__(self, tty: bool, encoding: str | None = None) -> None:
+        super().__init__()
+        self.tty, self._encoding = tty, encoding
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    @property
+    def encoding(self) -> str | None:  # type: ignore[override]
+        return self._encoding
+
+
+def printed(
+    monkeypatch: pytest.MonkeyPatch,
+    env: Mapping[str, str | None],
+    tty: bool,
+    sizes: tuple[int | None, ...] | None,
+    show: Callable[[], object],
+    encoding: str | None = None,
+) -> str:
+    """What `show()` writes to stdout in the environment `env` (the variables rich reads; None
+    unset), to a terminal or a pipe, with these terminal sizes for stdin, stdout and stderr
+    (None in it: not a terminal; None: left as they are)."""
+    from dlcards import console
+
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        if value is not None:
+            monkeypatch.setenv(key, value)
+    if sizes is not None:
+        given = sizes
+
+        def terminal_size(fd: int = 1) -> os.terminal_size:
+            size = given[fd]
+            if size is None:
+                raise OSError(25, "Inappropriate ioctl for device")
+            return os.terminal_size((size, 30))
+
+        monkeypatch.setattr(os, "get_terminal_size", terminal_size)
+    stdout = Stdout(tty, encoding)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    console.out.cache_clear()
+    try:
+        show()
+    finally:
+        console.out.cache_clear()
+    return stdout.getvalue()
+
+
+def quick_run(argv: Sequence[str], report: str) -> list[str]:
+    """`dlcards ARGV` through the fast entry point in a fresh interpreter (the test's
+    environment), then the Python expression `report` printed: the output's lines."""
+    code = (
+        f"import sys; sys.argv = ['dlcards', *{list(argv)!r}];"
+        "from dlcards.quick import main\ntry: main()\nexcept SystemExit: pass\n"
+        f"print({report})"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.splitlines()

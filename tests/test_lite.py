@@ -5,14 +5,11 @@ leaves to rich. And `due`/`topics` print the same with it and without it."""
 
 from __future__ import annotations
 
-import io
-import os
-import subprocess
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from helpers import ENV_KEYS, Stdout, printed, quick_run
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -21,7 +18,6 @@ from dlcards import console, lite
 from dlcards.cli import app
 from dlcards.console import PlainTable
 
-ENV_KEYS = ("TTY_COMPATIBLE", "FORCE_COLOR", "TERM", "COLORTERM", "NO_COLOR", "COLUMNS", "LINES")
 unset = st.none()
 environments = st.fixed_dictionaries(
     {
@@ -45,51 +41,12 @@ segments = st.lists(
 terminal_sizes = st.tuples(*[st.none() | st.sampled_from([0, 20, 60, 100, 160])] * 3)
 
 
-class Stdout(io.StringIO):
-    def __init__(self, tty: bool) -> None:
-        super().__init__()
-        self.tty = tty
-
-    def isatty(self) -> bool:
-        return self.tty
-
-
 def rich_prints(lines: list[list[tuple[str, str]]]) -> None:
     """The lines as dlcards prints them through rich: each a Text of its segments."""
     from rich.text import Text
 
     for line in lines:
         console.out().print(Text.assemble(*line))
-
-
-def printed(
-    monkeypatch: pytest.MonkeyPatch,
-    env: Mapping[str, str | None],
-    tty: bool,
-    sizes: tuple[int | None, ...],
-    show: object,
-) -> str:
-    for key in ENV_KEYS:
-        monkeypatch.delenv(key, raising=False)
-    for key, value in env.items():
-        if value is not None:
-            monkeypatch.setenv(key, value)
-
-    def terminal_size(fd: int = 1) -> os.terminal_size:
-        size = sizes[fd]
-        if size is None:
-            raise OSError(25, "Inappropriate ioctl for device")
-        return os.terminal_size((size, 30))
-
-    monkeypatch.setattr(os, "get_terminal_size", terminal_size)
-    stdout = Stdout(tty)
-    monkeypatch.setattr(sys, "stdout", stdout)
-    console.out.cache_clear()
-    try:
-        show()  # type: ignore[operator]
-    finally:
-        console.out.cache_clear()
-    return stdout.getvalue()
 
 
 @settings(max_examples=400, deadline=None)
@@ -260,15 +217,7 @@ def test_the_commands_print_the_same_with_and_without_rich(
 
 
 def test_due_and_topics_start_without_rich(isolated: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     assert CliRunner().invoke(app, ["due"]).exit_code == 0  # synced
     for argv in (["due"], ["topics"]):
-        code = (
-            f"import sys; sys.argv = ['dlcards', *{argv!r}];"
-            "from dlcards.quick import main\ntry: main()\nexcept SystemExit: pass\n"
-            "print(sorted(m for m in ('typer', 'click', 'rich') if m in sys.modules))"
-        )
-        done = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-        )
-        assert done.stdout.splitlines()[-1] == "[]", argv
+        report = "sorted(m for m in ('typer', 'click', 'rich') if m in sys.modules)"
+        assert quick_run(argv, report)[-1] == "[]", argv

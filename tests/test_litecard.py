@@ -5,12 +5,10 @@ colour, in a pipe, and random cards; what it cannot lay out as rich would it lea
 
 from __future__ import annotations
 
-import io
-import os
-import sys
 from collections.abc import Mapping
 
 import pytest
+from helpers import printed, quick_run
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +17,6 @@ from dlcards.catalog import load_catalog
 from dlcards.deck import Card
 from dlcards.view import card_blocks, card_panel, math_extras
 
-ENV_KEYS = ("TTY_COMPATIBLE", "FORCE_COLOR", "TERM", "COLORTERM", "NO_COLOR", "COLUMNS", "LINES")
 STATUS = (
     "new · not studied yet",
     "sm2: ease 2.36 · interval 16d · due 2026-12-12 · reviews in a row 3 · lapses 1 · "
@@ -27,36 +24,6 @@ STATUS = (
     "fsrs: stability 12.4d · difficulty 5.31 · interval 12d · due 2026-12-08 · "
     "reviews in a row 2 · lapses 0 · recall today 90% · suspended",
 )
-
-
-class Stdout(io.StringIO):
-    def __init__(self, tty: bool, encoding: str = "utf-8") -> None:
-        super().__init__()
-        self.tty, self._encoding = tty, encoding
-
-    def isatty(self) -> bool:
-        return self.tty
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return self._encoding
-
-
-def printed(
-    monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str], tty: bool, show: object
-) -> str:
-    for key in ENV_KEYS:
-        monkeypatch.delenv(key, raising=False)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    stdout = Stdout(tty, env.get("ENCODING", "utf-8"))
-    monkeypatch.setattr(sys, "stdout", stdout)
-    console.out.cache_clear()
-    try:
-        show()  # type: ignore[operator]
-    finally:
-        console.out.cache_clear()
-    return stdout.getvalue()
 
 
 def compare(card: Card, title: str, status: str, env: Mapping[str, str], tty: bool) -> bool:
@@ -73,9 +40,10 @@ def compare(card: Card, title: str, status: str, env: Mapping[str, str], tty: bo
         console.out().print(card_panel(card, title, reveal=True, extra=extra))
         console.out().print(f"[dim]{status}[/dim]")
 
+    encoding = env.get("ENCODING", "utf-8")
     with pytest.MonkeyPatch.context() as mp:
-        mine = printed(mp, env, tty, ours)
-        rich = printed(mp, env, tty, theirs)
+        mine = printed(mp, env, tty, None, ours, encoding)
+        rich = printed(mp, env, tty, None, theirs, encoding)
     if done[0]:
         assert mine == rich, (card.id, env)
     else:
@@ -174,20 +142,10 @@ def test_random_cards(
 
 
 def test_show_starts_without_rich(isolated: object) -> None:
-    import subprocess
-
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    code = (
-        "import sys; sys.argv = ['dlcards', 'show', 'gd-23'];"
-        "from dlcards.quick import main\ntry: main()\nexcept SystemExit: pass\n"
-        "print(sorted(m for m in ('typer', 'click', 'rich.console') "
-        "if m in sys.modules))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.splitlines()[-1] == "[]"
-    assert "gd-23 · Gradient Descent" in done.stdout
+    report = "sorted(m for m in ('typer', 'click', 'rich.console') if m in sys.modules)"
+    lines = quick_run(["show", "gd-23"], report)
+    assert lines[-1] == "[]"
+    assert any("gd-23 · Gradient Descent" in line for line in lines)
 
 
 @pytest.mark.parametrize("width", [20, 45, 100])

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
+
+from helpers import quick_run
 
 from dlcards import mathcache, render
 from dlcards.catalog import load_catalog
@@ -108,22 +109,12 @@ def test_two_processes_keep_each_others_conversions(isolated: Path) -> None:
 
 
 def test_show_reads_kept_math_without_pylatexenc(isolated: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    code = (
-        "import sys; sys.argv = ['dlcards', 'show', 'gd-23'];"
-        "from dlcards.quick import main\ntry: main()\nexcept SystemExit: pass\n"
-        "print('latex2text' if 'pylatexenc.latex2text' in sys.modules else 'none')"
-    )
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-        ).stdout
-        for _ in range(2)
-    ]
-    assert runs[0].splitlines()[-1] == "latex2text"  # the first converts, and keeps it
-    assert runs[1].splitlines()[-1] == "none"
-    assert runs[0].splitlines()[:-1] == runs[1].splitlines()[:-1]
-    assert "320/64 = 5 updates" in runs[1]
+    report = "'latex2text' if 'pylatexenc.latex2text' in sys.modules else 'none'"
+    runs = [quick_run(["show", "gd-23"], report) for _ in range(2)]
+    assert runs[0][-1] == "latex2text"  # the first converts, and keeps it
+    assert runs[1][-1] == "none"
+    assert runs[0][:-1] == runs[1][:-1]
+    assert any("320/64 = 5 updates" in line for line in runs[1])
 
 
 def test_conversions_of_another_revision_are_removed_when_new_ones_are_written(
