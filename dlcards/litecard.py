@@ -109,26 +109,11 @@ def _wrap(text: Styled, width: int, pad: bool) -> list[Segments] | None:
     return lines
 
 
-def _natural(text: Styled) -> tuple[int, int]:
-    """The (minimum, maximum) widths rich measures for `text` (Text or FlowText)."""
-    lines = text.plain.split("\n")
-    widest = max(len(line) for line in lines)
-    if not text.flow:
-        words = text.plain.split()
-        return (max(len(w) for w in words) if words else widest), widest
-    offset, narrow = 0, 0
-    for line in lines:
-        spans = _clip(text.spans, offset, offset + len(line))
-        offset += len(line) + 1
-        math = [(a, b) for a, b, style in spans if style == flow.MATH_META]
-        narrow = max(narrow, flow.min_width(line, math))
-    return min(narrow, widest), widest
-
-
 def _measure(text: Styled, width: int) -> int:
-    """The maximum of rich's Measurement.get for `text` at `width`: its widest line, at most
-    `width`; 0 when that is under one cell."""
-    high = min(_natural(text)[1], width)
+    """The maximum of rich's Measurement.get for `text` (a Text or FlowText) at `width`: its
+    widest line, at most `width`; 0 when that is under one cell. (Its minimum, the widest
+    word or formula, decides nothing in a grid that does not expand.)"""
+    high = min(max(len(line) for line in text.plain.split("\n")), width)
     return high if high >= 1 else 0
 
 
