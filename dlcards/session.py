@@ -96,15 +96,17 @@ def plan(
         return allowed is None or cid in allowed
 
     by = schedule.name
-    due = store.due_ids(today, by, topics)
-    if allowed is not None:
-        due = [c for c in due if c in allowed]
+    if allowed is None:  # counted from the tally, and only the cards shown listed
+        total, chosen = store.count_due(today, by, topics), None
+    else:
+        chosen = [c for c in store.due_ids(today, by, topics) if c in allowed]
+        total = len(chosen)
     left = cap_left(limits.per_day, store.reviews_today(today) if limits.per_day is not None else 0)
-    n_due, _ = today_counts(len(due), 0, 0, left)
-    beyond = len(due) - n_due
-    due = due[:n_due]
+    n_due, _ = today_counts(total, 0, 0, left)
+    beyond = total - n_due
     if limits.reviews is not None:  # a shorter session
-        due = due[: limits.reviews]
+        n_due = min(n_due, limits.reviews)
+    due = chosen[:n_due] if chosen is not None else store.due_ids(today, by, topics, n_due)
     _, new_left = today_counts(
         len(due), NEW_PER_DAY_MAX, limits.new - store.new_introduced(today), left
     )

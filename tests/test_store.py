@@ -722,3 +722,46 @@ def test_a_wal_grown_by_a_big_write_shrinks_at_the_next_reset(
         store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         store.set_meta("small", "1")  # the next write starts the log over: truncated
         assert wal.stat().st_size <= 256 * 1024 + 64 * 1024
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    grades=st.lists(
+        st.tuples(st.sampled_from("abcdefgh"), st.integers(0, 5), st.integers(0, 20)),
+        max_size=25,
+    ),
+    suspended=st.sets(st.sampled_from("abcdefgh")),
+    retired=st.sets(st.sampled_from("abcdefgh")),
+    day=st.integers(-2, 40),
+    topics=st.sampled_from([(), ("t",), ("u",), ("t", "u")]),
+    limit=st.integers(0, 10),
+)
+def test_the_due_count_and_the_first_due_cards_agree_with_the_whole_list(
+    tmp_path_factory: pytest.TempPathFactory,
+    grades: list[tuple[str, int, int]],
+    suspended: set[str],
+    retired: set[str],
+    day: int,
+    topics: tuple[str, ...],
+    limit: int,
+) -> None:
+    """A session counts the due cards from the tally and lists only those it shows
+    (`count_due`, `due_ids(limit=)`): the same as counting and cutting the whole list, for
+    suspended and retired cards, a topic filter, and a day before some of the reviews."""
+    from datetime import timedelta
+
+    path = tmp_path_factory.mktemp("due") / "p.db"
+    ids = "abcdefgh"
+    decks = [card(c, topic="t" if i % 2 else "u") for i, c in enumerate(ids)]
+    with Store.open(path) as s:
+        s.sync(decks, "s1", NOW)
+        for cid, g, offset in grades:
+            h.grade(s, cid, g, DAY + timedelta(days=offset), NOW + timedelta(days=offset))
+        if suspended:
+            s.set_suspended(sorted(suspended), True)
+        s.sync([c for c in decks if c.id not in retired], "s2", NOW)
+        for by in ("sm2", "fsrs"):
+            today = DAY + timedelta(days=day)
+            whole = s.due_ids(today, by, topics)
+            assert s.count_due(today, by, topics) == len(whole)
+            assert s.due_ids(today, by, topics, limit) == whole[:limit]

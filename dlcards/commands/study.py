@@ -430,7 +430,7 @@ def run(
         # due reviews and the re-drills still owed today (they come back in the next session),
         # by the scheduler active now (`config` in another terminal may have switched it)
         by = store.settings().scheduler
-        waiting = len(store.due_ids(day, by, topics))
+        waiting = store.count_due(day, by, topics)
         redrills = bool(store.redrills_due(day, int(REDRILL_BELOW), topics))
         next_due: object
         if redrills or (waiting and not _cap_reached(store, day)):
