@@ -12,9 +12,11 @@ from dlcards.errors import one_line
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from typing import Any
 
-    from rich.console import Console
+    from rich.console import Console, ConsoleOptions, RenderableType
     from rich.segment import Segment
+    from rich.text import Text
 
     from dlcards.errors import DlcardsError
 
@@ -53,6 +55,18 @@ def out() -> Console:
             self.quiet = True
             reader_left()
 
+        def render_str(self, text: str, **kwargs: Any) -> Text:
+            return _in_encoding(super().render_str(text, **kwargs), self.encoding)
+
+        def render(
+            self, renderable: RenderableType, options: ConsoleOptions | None = None
+        ) -> Iterable[Segment]:
+            from rich.text import Text
+
+            if isinstance(renderable, Text):
+                renderable = _in_encoding(renderable, self.encoding)
+            return super().render(renderable, options)
+
         def _render_buffer(self, buffer: Iterable[Segment]) -> str:
             text = super()._render_buffer(buffer)
             # A pipe gets no padding: tables and wrapped text pad their lines with spaces up
@@ -64,6 +78,47 @@ def out() -> Console:
         highlight=False,
         no_color=bool(os.environ.get("NO_COLOR")) or None,
         soft_wrap=False,
+    )
+
+
+def _in_encoding(text: Text, encoding: str) -> Text:
+    """`text` as a terminal of `encoding` will show it: each character it cannot encode
+    spelled as `dlcards.stdio` spells it (≥ as >=, σ as sigma), its spans moved along, before
+    the text is measured and wrapped. (Spelled only when written, a line with ≥ would stand
+    out past a panel's edge.) The same text when every character can be encoded."""
+    if encoding.startswith("utf"):
+        return text
+    plain = text.plain
+    try:
+        plain.encode(encoding)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        pass
+    from rich.text import Span
+
+    from dlcards.stdio import spelled
+
+    starts, pieces, at = [], [], 0
+    for ch in plain:
+        try:
+            ch.encode(encoding)
+            piece = ch
+        except UnicodeEncodeError:
+            piece = spelled(ch)
+        starts.append(at)
+        pieces.append(piece)
+        at += len(piece)
+    starts.append(at)
+    spans = [Span(starts[a], starts[b], style) for a, b, style in text.spans]
+    return type(text)(
+        "".join(pieces),
+        style=text.style,
+        justify=text.justify,
+        overflow=text.overflow,
+        no_wrap=text.no_wrap,
+        end=text.end,
+        tab_size=text.tab_size,
+        spans=spans,
     )
 
 

@@ -56,18 +56,24 @@ _PLAIN = {
     "∑": "sum", "Σ": "sum", "∈": "in", "∂": "d", "∇": "grad", "Δ": "Delta", "α": "alpha",
     "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "η": "eta", "θ": "theta",
     "λ": "lambda", "μ": "mu", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi",
-    "ω": "omega",
+    "ω": "omega", "ŷ": "y^", "\u0302": "^", "§": "sec.",
 }  # fmt: skip
 """The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
-and box drawing one character for one (the layout measured before encoding still lines up),
-symbols with a meaning spelled out ("?" for the rest)."""
+and box drawing one character for one, symbols with a meaning spelled out ("?" for the rest).
+dlcards.console spells a Text's characters before rich lays it out, so a spelling wider than
+its symbol still lines up."""
+
+
+def spelled(ch: str) -> str:
+    """`ch` as a terminal that cannot show it gets it (`_PLAIN`; "?" for the rest)."""
+    return _PLAIN.get(ch, "?")
 
 
 def _plain(err: UnicodeError) -> tuple[str, int]:
     if not isinstance(err, UnicodeEncodeError):
         raise err
     text = err.object[err.start : err.end]
-    return "".join(_PLAIN.get(ch, "?") for ch in text), err.end
+    return "".join(map(spelled, text)), err.end
 
 
 def prepare() -> None:

@@ -212,6 +212,18 @@ def test_a_terminal_that_cannot_show_the_symbols_gets_them_in_ascii(
     assert "w*x + b = 1*1 + (-1)*3" in text and "?" not in text.replace("b)?", "")
     borders = [line for line in text.splitlines() if line.startswith("+")]
     assert len({len(line) for line in borders}) == 1  # the panel's top and bottom line up
+    for card in ("perceptron-22", "bce-23", "robust-i3", "cce-28"):
+        shown = subprocess.run(
+            [sys.executable, "-m", "dlcards", "show", card],
+            env={**synced_env, "PYTHONIOENCODING": "ascii", "COLUMNS": "60"},
+            capture_output=True,
+        ).stdout.decode("ascii")
+        lines = shown.splitlines()
+        top = next(i for i, line in enumerate(lines) if line.startswith("+-"))
+        bottom = max(i for i, line in enumerate(lines) if line.startswith("+-"))
+        # spelled before the layout (>= is two cells): every line of the panel is 60 wide
+        assert {len(line) for line in lines[top : bottom + 1]} == {60}, (card, shown)
+        assert any(s in shown for s in (">=", "<=", "sum", "sigma", "->")), card
     stats = subprocess.run(
         [sys.executable, "-m", "dlcards", "stats"],
         env={**synced_env, "PYTHONIOENCODING": "ascii", "COLUMNS": "100"},
