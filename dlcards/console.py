@@ -96,6 +96,7 @@ def _in_encoding(text: Text, encoding: str) -> Text:
         pass
     from rich.text import Span
 
+    from dlcards.flowtext import settings
     from dlcards.stdio import spelled
 
     starts, pieces, at = [], [], 0
@@ -110,16 +111,7 @@ def _in_encoding(text: Text, encoding: str) -> Text:
         at += len(piece)
     starts.append(at)
     spans = [Span(starts[a], starts[b], style) for a, b, style in text.spans]
-    return type(text)(
-        "".join(pieces),
-        style=text.style,
-        justify=text.justify,
-        overflow=text.overflow,
-        no_wrap=text.no_wrap,
-        end=text.end,
-        tab_size=text.tab_size,
-        spans=spans,
-    )
+    return type(text)("".join(pieces), spans=spans, **settings(text))
 
 
 def print_json(data: object) -> None:

@@ -3,7 +3,7 @@ when it fits."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.containers import Lines
 from rich.style import Style
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from dlcards.flow import Range
 
-__all__ = ["MATH_MARK", "FlowText", "flowing", "one_line"]
+__all__ = ["MATH_MARK", "FlowText", "flowing", "one_line", "settings"]
 
 #: The style of that mark: no colour or attribute, only the meta.
 MATH_MARK = Style(meta={MATH_META: True})
@@ -109,16 +109,20 @@ def flowing(text: Text | str, style: str = "") -> FlowText:
     together when wrapped."""
     if isinstance(text, str):
         return FlowText(text, style=style)
-    return FlowText(
-        text.plain,
-        style=text.style,
-        justify=text.justify,
-        overflow=text.overflow,
-        no_wrap=text.no_wrap,
-        end=text.end,
-        tab_size=text.tab_size,
-        spans=list(text.spans),
-    )
+    return FlowText(text.plain, spans=list(text.spans), **settings(text))
+
+
+def settings(text: Text) -> dict[str, Any]:
+    """What a Text is made with besides its characters and spans (its style, justify,
+    overflow, no_wrap, end and tab size), to make another like it."""
+    return {
+        "style": text.style,
+        "justify": text.justify,
+        "overflow": text.overflow,
+        "no_wrap": text.no_wrap,
+        "end": text.end,
+        "tab_size": text.tab_size,
+    }
 
 
 def one_line(text: Text) -> tuple[str, list[Range]]:
