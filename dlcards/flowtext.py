@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from rich.containers import Lines
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 
 from dlcards.flow import MATH_META, breaks, min_width
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from rich.console import (
         Console,
         ConsoleOptions,
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
     from dlcards.flow import Range
 
-__all__ = ["MATH_MARK", "FlowText", "flowing", "one_line", "settings"]
+__all__ = ["MATH_MARK", "FlowText", "flowing", "one_line", "rich_spans", "settings"]
 
 #: The style of that mark: no colour or attribute, only the meta.
 MATH_MARK = Style(meta={MATH_META: True})
@@ -110,6 +112,11 @@ def flowing(text: Text | str, style: str = "") -> FlowText:
     if isinstance(text, str):
         return FlowText(text, style=style)
     return FlowText(text.plain, spans=list(text.spans), **settings(text))
+
+
+def rich_spans(spans: Iterable[tuple[int, int, str]]) -> list[Span]:
+    """dlcards.render's spans as rich's: the math mark (MATH_META) becomes MATH_MARK."""
+    return [Span(a, b, MATH_MARK if style == MATH_META else style) for a, b, style in spans]
 
 
 def settings(text: Text) -> dict[str, Any]:

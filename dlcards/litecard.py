@@ -19,13 +19,12 @@ import re
 import sys
 
 from dlcards import flow, lite
+from dlcards.render import Span
 from dlcards.view import Block, Grid, Styled, panel_title, shorten
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from dlcards.render import Span
 
 #: Narrower consoles go to rich (whose tables then squeeze columns below their marks).
 MIN_WIDTH = 20
@@ -67,8 +66,6 @@ def _segments(plain: str, spans: Sequence[Span], style: str) -> Segments:
 
 def _clip(spans: Sequence[Span], start: int, end: int) -> list[Span]:
     """The spans over `start:end`, moved to start at 0 (rich's Text.divide)."""
-    from dlcards.render import Span
-
     out = []
     for a, b, style in spans:
         lo, hi = max(0, a - start), min(b - start, end - start)

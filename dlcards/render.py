@@ -563,15 +563,7 @@ def to_rich(text: str) -> Text:
     ``to_rich(text).plain == to_plain(text)``. The Text wraps by :mod:`dlcards.flow`: a
     formula is kept on one line when it fits.
     """
-    from rich.text import Span as RichSpan
-
-    from dlcards.flowtext import MATH_MARK as RICH_MATH_MARK
-    from dlcards.flowtext import FlowText
+    from dlcards.flowtext import FlowText, rich_spans
 
     plain, spans = _render(text)
-    return FlowText(
-        plain,
-        spans=[
-            RichSpan(a, b, RICH_MATH_MARK if style == MATH_MARK else style) for a, b, style in spans
-        ],
-    )
+    return FlowText(plain, spans=rich_spans(spans))

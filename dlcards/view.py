@@ -81,14 +81,12 @@ def to_renderable(block: Block) -> RenderableType:
 
 def rich_text(text: Styled) -> Text:
     """A Styled as a rich Text (a FlowText when it flows)."""
-    from rich.text import Span, Text
+    from rich.text import Text
 
-    from dlcards.flow import MATH_META
-    from dlcards.flowtext import MATH_MARK, FlowText
+    from dlcards.flowtext import FlowText, rich_spans
 
-    spans = [Span(a, b, MATH_MARK if style == MATH_META else style) for a, b, style in text.spans]
     kind = FlowText if text.flow else Text
-    return kind(text.plain, style=text.style, spans=spans)
+    return kind(text.plain, style=text.style, spans=rich_spans(text.spans))
 
 
 def card_panel(

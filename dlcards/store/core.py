@@ -423,14 +423,12 @@ class Store(Reports, Merging):
                 f"WHERE {due} <= ? AND c.retired = 0 AND c.suspended = 0{where}"
             )
             args += [today.isoformat(), *params]
-        else:
-            where = where.replace("c.topic", "topic")
-            sql = (
-                "SELECT coalesce(sum(cards), 0) FROM due_tally WHERE sched = ? AND due > '' "
-                f"AND due <= ? AND suspended = 0{where}"
-            )
-            args = [due_table(by), today.isoformat(), *params]
-        return int(self._call(lambda: self.conn.execute(sql, args).fetchone())[0])
+        else:  # the prompt's query of the tally (its due column), for these topics
+            from dlcards.store.count import DUE_TALLY_SQL
+
+            sql = DUE_TALLY_SQL + where.replace("c.topic", "topic")
+            args = [today.isoformat(), due_table(by), *params]
+        return int(self._call(lambda: self.conn.execute(sql, args).fetchone())[0] or 0)
 
     def new_ids(
         self,
