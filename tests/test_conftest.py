@@ -1,0 +1,39 @@
+"""The suite's own fixtures: a test's deck cache is hard links to one template, so a test that
+writes into a cache file in place must not leave the next test a changed cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import _LinkedCache
+
+
+def test_a_cache_file_written_in_place_is_put_back_for_the_next_test(
+    isolated: Path, linked_cache: _LinkedCache
+) -> None:
+    ours = isolated / "cache" / "decks" / "index.json"
+    template = linked_cache.cache / "decks" / "index.json"
+    before = template.read_bytes()
+    assert ours.samefile(template)  # linked, not copied
+
+    with ours.open("r+b") as f:  # in place, as a test damaging a cache does
+        f.write(b"damaged")
+    assert template.read_bytes() != before
+    linked_cache.repair()
+    assert template.read_bytes() == before
+
+    linked_cache.link_to(isolated / "next")
+    assert (isolated / "next" / "decks" / "index.json").read_bytes() == before
+
+
+def test_a_cache_file_replaced_whole_leaves_the_template_alone(
+    isolated: Path, linked_cache: _LinkedCache
+) -> None:
+    from dlcards.fileio import atomic_write_bytes
+
+    ours = isolated / "cache" / "decks" / "index.json"
+    template = linked_cache.cache / "decks" / "index.json"
+    before = template.read_bytes()
+    atomic_write_bytes(ours, b"{}", durable=False)  # how dlcards writes its cache
+    assert template.read_bytes() == before
+    assert ours.read_bytes() == b"{}"
