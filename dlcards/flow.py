@@ -59,26 +59,28 @@ class Space(NamedTuple):
     depth: int
 
 
+#: What `spaces` looks at: an opening or a closing bracket, or a run of spaces.
+_STOPS = re.compile(r"[(\[{]|[)\]}]| +")
+
+
 def spaces(line: str, math: Sequence[Range] = ()) -> list[Space]:
     """Classify each run of spaces of `line` (see the module docstring)."""
     out: list[Space] = []
     stack: list[bool] = []  # for each open bracket: does it hold a formula?
-    i, n = 0, len(line)
-    while i < n:
+    n = len(line)
+    for found in _STOPS.finditer(line):
+        i = found.start()
         ch = line[i]
         if ch in _OPEN:
             attached = i > 0 and not line[i - 1].isspace()
             stack.append(ch != "(" or attached or _inside(i, math))
-        elif ch in _CLOSE and stack:
-            stack.pop()
-        if ch != " ":
-            i += 1
             continue
-        j = i
-        while j < n and line[j] == " ":
-            j += 1
+        if ch != " ":  # a closing bracket
+            if stack:
+                stack.pop()
+            continue
+        j = found.end()
         if i == 0 or j == n:  # indentation, trailing spaces: not between two tokens
-            i = j
             continue
         before = line[line.rfind(" ", 0, i) + 1 : i]
         after_end = line.find(" ", j)
@@ -86,14 +88,13 @@ def spaces(line: str, math: Sequence[Range] = ()) -> list[Space]:
         in_math = any(start < i and j < end for start, end in math)
         operator = before in OPERATORS or after in OPERATORS
         big = before[:1] in _BIG and len(before) <= 6
-        formula = in_math or any(stack) or operator or big
+        formula = in_math or True in stack or operator or big
         soft = (
             formula
             and before not in OPERATORS
             and (after in OPERATORS or before.endswith((",", ";")))
         )
         out.append(Space(i, j, formula, soft, len(stack)))
-        i = j
     return out
 
 
@@ -106,7 +107,8 @@ def _width(line: str, start: int, end: int) -> int:
 
 
 def _pieces(line: str, runs: list[Space], start: int, end: int, width: int) -> list[Range]:
-    """The formula `line[start:end]` cut at its top-level boundaries while wider than `width`:
+    """The formula `line[start:end]` (`runs`: its spaces, or more) cut at its top-level
+    boundaries while wider than `width`:
     before its operators at the shallowest bracket depth of its spaces; when none stands at
     that depth, between its terms there (`Σ_(i ∈ M) −yᵢ (wᵀ xᵢ + b)` breaks after `M)`, not
     inside the subscript); only then one bracket level deeper."""
@@ -145,13 +147,23 @@ def _between_terms(line: str, space: Space) -> bool:
 
 def atoms(line: str, width: int, math: Sequence[Range] = ()) -> list[Range]:
     """`line` as the pieces no wrap may split at `width`, each with its trailing spaces."""
-    runs = spaces(line, math)
+    prose = _prose_atoms(line, math)  # its words, found without classifying each space
+    return _classified_atoms(line, width, math) if prose is None else prose
+
+
+def _classified_atoms(line: str, width: int, math: Sequence[Range]) -> list[Range]:
+    """`atoms`, from each run of spaces classified (`spaces`)."""
     out: list[Range] = []
     start = 0
-    for run in [s for s in runs if not s.formula] + [Space(len(line), len(line), False, False, 0)]:
-        if run.end > start:
-            out += _pieces(line, runs, start, run.end, width)
+    inside: list[Space] = []  # the formula's runs since the last word break
+    for run in [*spaces(line, math), Space(len(line), len(line), False, False, 0)]:
+        if run.formula:
+            inside.append(run)
+            continue
+        if run.end > start:  # `_pieces` cuts only at runs inside the piece: these
+            out += _pieces(line, inside, start, run.end, width)
         start = run.end
+        inside = []
     return [(a, b) for a, b in out if b > a]
 
 
@@ -202,7 +214,7 @@ def clip(line: str, width: int, math: Sequence[Range] = ()) -> str:
     if cell_len(line) <= width:
         return line
     kept, used = "", 0  # used: cell_len(kept)
-    for start, end in _prose_atoms(line, math) or atoms(line, width - 1, math):
+    for start, end in atoms(line, width - 1, math):
         piece = line[start:end]
         body = piece.rstrip(" ")
         # cell_len((kept + piece).rstrip(" ") + "…"), without measuring `kept` again: an atom
@@ -222,7 +234,7 @@ def _prose_atoms(line: str, math: Sequence[Range]) -> list[Range] | None:
     """`atoms` of a line in which no run of spaces can be inside a formula (no math range, no
     bracket, no operator or big operator among its words, no leading space): its words, each
     with its trailing spaces, found without classifying every run (`spaces`); None for any
-    other line."""
+    other line (most lines of a card are prose: this is most of wrapping one)."""
     if math or not line or line[0] == " " or any(ch in _OPEN for ch in line):
         return None
     words = line.split(" ")

@@ -267,13 +267,13 @@ def test_clip_measures_as_it_goes_what_remeasuring_gives(
 def test_prose_atoms_are_the_atoms(
     words: list[str], gaps: list[int], lead: str, width: int
 ) -> None:
-    """A line clip may read as prose (no formula can hold any of its runs of spaces) gets the
-    atoms `atoms` gives it at any width; any other line is left to `atoms`."""
-    from dlcards.flow import _prose_atoms, atoms
+    """A line read as prose (no formula can hold any of its runs of spaces) gets the atoms
+    classifying each run of spaces gives it at any width; any other line is left to that."""
+    from dlcards.flow import _classified_atoms, _prose_atoms
 
     line = lead + "".join(w + " " * g for w, g in zip(words, gaps, strict=False))
     for text in (line, line.rstrip(" ")):
         quick = _prose_atoms(text, [])
         if quick is not None:
-            assert quick == atoms(text, width, [])
+            assert quick == _classified_atoms(text, width, [])
     assert _prose_atoms(line, [(0, 1)]) is None
