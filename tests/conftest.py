@@ -120,21 +120,34 @@ def new_db(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
     return put
 
 
+@pytest.fixture(scope="session")
+def nowhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where a `no_files` test's database and cache are: a database in a folder that does not
+    exist (opening it is an error) and a cache folder that is a file (nothing is kept)."""
+    root = tmp_path_factory.mktemp("nowhere")
+    (root / "cache").write_text("a file where the cache folder would be")
+    return root
+
+
 @pytest.fixture(autouse=True)
-def isolated(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> Iterator[Path]:
+def isolated(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Path]:
     import shutil
 
-    monkeypatch.setenv("DLCARDS_CACHE_DIR", str(tmp_path / "cache"))
-    (tmp_path / "data").mkdir()  # a named database's directory must exist
-    if "fresh_db" not in request.keywords:  # a test about a first run starts from nothing
-        template = request.getfixturevalue("synced_template")
-        shutil.copyfile(template / "dlcards.db", tmp_path / "data" / "dlcards.db")
-        cache = request.getfixturevalue("linked_cache")
-        cache.link_to(tmp_path / "cache")
-        request.addfinalizer(cache.repair)
-    monkeypatch.setenv("DLCARDS_DB", str(tmp_path / "data" / "dlcards.db"))
+    if "no_files" in request.keywords:  # pure code: no folder made, no database copied
+        root: Path = request.getfixturevalue("nowhere")
+        monkeypatch.setenv("DLCARDS_CACHE_DIR", str(root / "cache"))
+        monkeypatch.setenv("DLCARDS_DB", str(root / "missing" / "dlcards.db"))
+    else:
+        root = request.getfixturevalue("tmp_path")
+        monkeypatch.setenv("DLCARDS_CACHE_DIR", str(root / "cache"))
+        (root / "data").mkdir()  # a named database's directory must exist
+        if "fresh_db" not in request.keywords:  # a test about a first run starts from nothing
+            template = request.getfixturevalue("synced_template")
+            shutil.copyfile(template / "dlcards.db", root / "data" / "dlcards.db")
+            cache = request.getfixturevalue("linked_cache")
+            cache.link_to(root / "cache")
+            request.addfinalizer(cache.repair)
+        monkeypatch.setenv("DLCARDS_DB", str(root / "data" / "dlcards.db"))
     monkeypatch.delenv("DLCARDS_DECKS", raising=False)
     monkeypatch.delenv("DLCARDS_TODAY", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
@@ -142,7 +155,7 @@ def isolated(
     from dlcards.console import out
 
     out.cache_clear()  # the console reads COLUMNS/LINES when made: one per test
-    yield tmp_path
+    yield root
     out.cache_clear()
     from dlcards import mathcache
 

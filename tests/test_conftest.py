@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import _LinkedCache
 
 
@@ -37,3 +39,16 @@ def test_a_cache_file_replaced_whole_leaves_the_template_alone(
     atomic_write_bytes(ours, b"{}", durable=False)  # how dlcards writes its cache
     assert template.read_bytes() == before
     assert ours.read_bytes() == b"{}"
+
+
+@pytest.mark.no_files
+def test_a_no_files_test_has_no_database_and_keeps_no_cache() -> None:
+    from dlcards.catalog import load_catalog
+    from dlcards.commands.common import checked_db
+    from dlcards.errors import DlcardsError
+    from dlcards.paths import cache_dir
+
+    with pytest.raises(DlcardsError):
+        checked_db(None)
+    assert len(load_catalog().cards) > 200  # the decks parse; nothing is kept
+    assert not cache_dir().is_dir()

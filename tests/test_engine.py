@@ -30,6 +30,8 @@ from dlcards.engine import (
 )
 from dlcards.errors import UsageError
 
+pytestmark = pytest.mark.no_files  # pure code: no database, no cache
+
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 moderate = st.floats(min_value=-30, max_value=30, allow_nan=False, allow_infinity=False)
 open_prob = st.floats(min_value=1e-9, max_value=1 - 1e-9)

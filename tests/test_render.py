@@ -24,6 +24,8 @@ from dlcards.render import (
     to_rich,
 )
 
+pytestmark = pytest.mark.no_files  # pure code: no database, no cache
+
 DECKS = Path(__file__).resolve().parent.parent / "decks"
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

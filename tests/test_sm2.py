@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dlcards.sm2 import EF_MIN, Grade, State, next_ef, preview, review
+
+pytestmark = pytest.mark.no_files  # pure code: no database, no cache
 
 DAY0 = date(2026, 1, 1)
 

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from dlcards import yamlload
 from dlcards.errors import DeckError
 
+pytestmark = pytest.mark.no_files  # pure code: no database, no cache
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
