@@ -360,7 +360,7 @@ def read_deck(path: Path) -> Deck:
 
 def read_deck_text(path: Path) -> tuple[str, str]:
     """A deck file's text (within the size limit, UTF-8) and the name errors give it."""
-    from dlcards.deck import MAX_DECK_BYTES
+    from dlcards.yamlload import MAX_DECK_BYTES
 
     shown = _shown(path.resolve())
     try:

@@ -34,9 +34,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from dlcards.errors import DeckError
-from dlcards.yamlload import MAX_DECK_BYTES as MAX_DECK_BYTES  # the bounds: see yamlload
-from dlcards.yamlload import _Map, _Seq
-from dlcards.yamlload import load_yaml as _load_yaml
+from dlcards.yamlnodes import _Map, _Seq  # the reader, dlcards.yamlload, only to parse
 
 SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
 CARD_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -609,9 +607,11 @@ def _checked_card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> 
 def parse_deck(text: str, path: str) -> Deck:
     """Parse and validate one deck file's text. Raises DeckError naming `path` and the line."""
     ctx = _Ctx(path)
+    from dlcards.yamlload import load_yaml
+
     if text.startswith("\ufeff"):
         text = text[1:]
-    data = _load_yaml(text, path)
+    data = load_yaml(text, path)
     if data is None:
         raise ctx.fail(0, "the deck is empty; it needs 'topic', 'title' and 'cards'")
     if not isinstance(data, _Map):

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dlcards.errors import DeckError
+from dlcards.yamlnodes import _Map, _Seq
 
 MAX_DECK_BYTES = 32 * 1024 * 1024  # about 70,000 cards of the built-in decks' size
 MAX_NUMBER_CHARS = 300
@@ -28,17 +29,6 @@ MAX_NESTING = 32
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
-
-
-class _Map(dict[str, Any]):
-    """A YAML mapping that remembers its line and each key's line."""
-
-    line: int
-    key_lines: dict[str, int]
-
-
-class _Seq(list[Any]):
-    line: int
 
 
 class _Unusual(Exception):

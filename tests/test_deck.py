@@ -428,7 +428,7 @@ def test_a_number_of_300_characters_is_still_a_number() -> None:
 def test_a_deck_file_over_the_size_limit_is_refused_without_reading_it_all(
     tmp_path: Path,
 ) -> None:
-    from dlcards.deck import MAX_DECK_BYTES
+    from dlcards.yamlload import MAX_DECK_BYTES
 
     path = tmp_path / "huge.yaml"
     path.write_bytes(b"topic: huge\ntitle: Huge\ncards: []\n# " + b"x" * MAX_DECK_BYTES + b"\n")

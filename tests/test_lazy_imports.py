@@ -3,7 +3,8 @@
 Each command runs the CLI in a fresh interpreter, in-process, against a database that is
 already synced with unchanged decks (the everyday case), and reports which heavy modules got
 imported. numpy, sqlite-utils, genanki, PyYAML and fsrs are for the commands that need them;
-pylatexenc renders LaTeX, so only `show` and `list` (which print card text) may load it.
+pylatexenc renders LaTeX, so only `show` and `list` (which print card text) may load it. Nor
+is the deck reader (dlcards.yamlload, its patterns ~2 ms) imported when no deck is parsed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ except SystemExit as exit:
 heavy = sorted({m.split(".")[0] for m in sys.modules} & watch)
 commands = sorted(m.split(".")[2] for m in sys.modules if m.startswith("dlcards.commands."))
 sys.stdout.flush()
-print("\\n@@probe " + json.dumps({"code": code, "heavy": heavy, "commands": commands}))
+reader = "dlcards.yamlload" in sys.modules
+result = {"code": code, "heavy": heavy, "commands": commands, "reader": reader}
+print("\\n@@probe " + json.dumps(result))
 """
 
 COMMANDS = [["--version"], ["topics"], ["list"], ["show", "gd-23"], ["due"]]
@@ -89,6 +92,7 @@ def test_quick_command_imports_no_heavy_library(
     assert result["code"] == 0
     allowed = {"pylatexenc"} if args[0] in RENDERS_LATEX else set()
     assert set(result["heavy"]) <= allowed, f"dlcards {' '.join(args)} imported {result['heavy']}"
+    assert not result["reader"], "the deck reader, with every deck in the cache"
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
@@ -106,3 +110,4 @@ def test_the_probe_sees_heavy_imports(synced_env: dict[str, str], tmp_path: Path
     result = probe(["topics"], env, tmp_path)
     assert result["code"] == 0
     assert "yaml" in result["heavy"]
+    assert result["reader"]
