@@ -36,7 +36,6 @@ import os
 import sqlite3
 import stat
 import sys
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -44,6 +43,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    import threading
+
     from typing_extensions import Self
 
     from dlcards.settings import Settings
@@ -204,6 +205,8 @@ class FileCheck:
         self.tables = tuple(tables) if tables is not None else None
         self.problems: list[str] | None = None
         self._conn: sqlite3.Connection | None = None
+        import threading  # here: a command that checks nothing does not import it (~1 ms)
+
         self._thread = threading.Thread(target=self._run, name="dlcards-check", daemon=True)
         self._thread.start()
 
@@ -443,6 +446,8 @@ class Connection:
         the cards, sm2 and fsrs checks take 0.18, 0.47 and 0.12 s, 0.77 s one after the other
         and 0.47 s so on 2 cores. The thread's connection reads the committed state, which is
         this one's: nothing is written before the check."""
+        import threading
+
         todo = list(tables)
         found: dict[str, list[str]] = {}
         lock = threading.Lock()
