@@ -551,10 +551,10 @@ def _read_and_cache(file: Path, stamp: str, cache: Path | None) -> Deck:
 
 def _read_decks(
     files: Sequence[Path], stamps: dict[Path, str], cache: Path | None
-) -> dict[Path, Callable[[], Deck]]:
+) -> tuple[dict[Path, Callable[[], Deck]], bool]:
     """Each file's deck, as a function that gives it (or raises its DeckError) when called:
     files are asked for in order, so the first broken file is the one reported, as when they
-    are parsed one by one."""
+    are parsed one by one. And whether a pool of processes parses them (meanwhile)."""
     from dlcards.cores import cores
 
     n_cores = cores()
@@ -565,7 +565,7 @@ def _read_decks(
         except OSError:
             pass  # read_deck says what is wrong with it
     if len(files) < 2 or n_cores < 2 or size <= PARALLEL_BYTES:
-        return {f: partial(_read_and_cache, f, stamps[f], cache) for f in files}
+        return {f: partial(_read_and_cache, f, stamps[f], cache) for f in files}, False
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -583,7 +583,7 @@ def _read_decks(
         except (BrokenProcessPool, OSError):  # no worker could start here: parse it here
             return _read_and_cache(file, stamps[file], cache)
 
-    return {f: partial(result, f) for f in files}
+    return {f: partial(result, f) for f in files}, True
 
 
 def load_catalog(
@@ -592,61 +592,103 @@ def load_catalog(
     """All decks, validated and merged. Parses YAML only for deck files that changed, and
     loads a deck's cards only when they are used. `files`: `deck_files(extra)` when the caller
     has it already."""
-    if files is None:
-        files = deck_files(extra)
-    root = cache_dir() / "decks"
-    index: dict[str, Any] = {}
-    if use_cache:
-        try:
-            index = json.loads((root / "index.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            index = {}
-        if not isinstance(index, dict):
-            index = {}
-    parsed: dict[Path, Deck] = {}
-    infos: list[DeckInfo] = []
-    changed = False
-    stamps = {file: _stamp(file) for file in files}
-    keys = {file: _key(file) for file in files}
-    # each file's entry, before any is replaced below (two files may share a key)
-    entries: dict[Path, Any] = {file: index.get(keys[file]) for file in files}
-    todo = [f for f in files if not _indexed(entries[f], f, stamps[f])]
-    fresh = _read_decks(todo, stamps, root if use_cache else None)
-    for file in files:
-        stamp, key = stamps[file], keys[file]
-        if file not in fresh:
-            infos.append(_info_from_index(file, stamp, entries[file]))
-            continue
-        deck = parsed[file] = fresh[file]()
-        info = _info(deck, file, stamp)
-        infos.append(info)
-        if use_cache:
-            index[key] = {
-                "file": str(file),
-                "stamp": stamp,
-                "topic": info.topic,
-                "title": info.title,
-                # one string (ids have no newline): 100,000 ids as a list cost ~15 ms each way
-                "ids": info.id_text,
-                "math": info.math,
-                "quiz": info.quiz_text,
-            }
-            changed = True
-    if changed:
-        for old in [
-            k
-            for k, e in index.items()
-            if not isinstance(e, dict)
-            or not Path(str(e.get("file", ""))).is_file()
-            or k != _key(Path(str(e["file"])))  # named by an older dlcards's key
-        ]:
-            del index[old]  # the deck file is gone: forget it and its cached cards
-            (root / f"{old}.json").unlink(missing_ok=True)
-        _write_json(root / "index.json", index)
+    return Loading(extra, use_cache, files).catalog()
 
-    def load(info: DeckInfo) -> Deck:
-        if info.file in parsed:
-            return parsed[info.file]
+
+class Loading:
+    """`load_catalog` begun: the deck files that changed are being parsed (by a pool of
+    processes when they are many, `_read_decks`). `cards(file)` gives one file's cards as soon
+    as that file is read, so a first sync can write the first decks while the pool parses the
+    rest; `catalog()` waits for every file, validates the merge and gives the catalog (its
+    errors: the first broken file in order, then a topic or id used twice)."""
+
+    def __init__(
+        self,
+        extra: Sequence[str | Path] = (),
+        use_cache: bool = True,
+        files: Sequence[Path] | None = None,
+    ) -> None:
+        if files is None:
+            files = deck_files(extra)
+        self.files = tuple(files)
+        self.use_cache = use_cache
+        self.root = cache_dir() / "decks"
+        index: dict[str, Any] = {}
+        if use_cache:
+            try:
+                index = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                index = {}
+            if not isinstance(index, dict):
+                index = {}
+        self.index = index
+        self.parsed: dict[Path, Deck] = {}
+        self.stamps = {file: _stamp(file) for file in files}
+        self.keys = {file: _key(file) for file in files}
+        # each file's entry, before any is replaced below (two files may share a key)
+        self.entries: dict[Path, Any] = {file: index.get(self.keys[file]) for file in files}
+        todo = [f for f in files if not _indexed(self.entries[f], f, self.stamps[f])]
+        self.fresh, self.pooled = _read_decks(todo, self.stamps, self.root if use_cache else None)
+        self._catalog: Catalog | None = None
+
+    def cards(self, file: Path) -> Sequence[Card]:
+        """The cards of deck file `file` (one of `files`), parsed or from the cache."""
+        if file in self.parsed:
+            return self.parsed[file].cards
+        if file in self.fresh:
+            deck = self.parsed[file] = self.fresh[file]()
+            return deck.cards
+        return self._load(_info_from_index(file, self.stamps[file], self.entries[file])).cards
+
+    def catalog(self) -> Catalog:
+        """Every deck read, the cache's index written, the merge checked: the catalog."""
+        if self._catalog is not None:
+            return self._catalog
+        infos: list[DeckInfo] = []
+        changed = False
+        index = self.index
+        for file in self.files:
+            stamp, key = self.stamps[file], self.keys[file]
+            if file not in self.fresh:
+                infos.append(_info_from_index(file, stamp, self.entries[file]))
+                continue
+            deck = self.parsed.get(file)
+            if deck is None:
+                deck = self.parsed[file] = self.fresh[file]()
+            info = _info(deck, file, stamp)
+            infos.append(info)
+            if self.use_cache:
+                index[key] = {
+                    "file": str(file),
+                    "stamp": stamp,
+                    "topic": info.topic,
+                    "title": info.title,
+                    # one string (ids have no newline): 100,000 ids as a list cost ~15 ms each
+                    # way
+                    "ids": info.id_text,
+                    "math": info.math,
+                    "quiz": info.quiz_text,
+                }
+                changed = True
+        if changed:
+            for old in [
+                k
+                for k, e in index.items()
+                if not isinstance(e, dict)
+                or not Path(str(e.get("file", ""))).is_file()
+                or k != _key(Path(str(e["file"])))  # named by an older dlcards's key
+            ]:
+                del index[old]  # the deck file is gone: forget it and its cached cards
+                (self.root / f"{old}.json").unlink(missing_ok=True)
+            _write_json(self.root / "index.json", index)
+        check_merge(infos, self._load)
+        self._catalog = Catalog(infos, self._load)
+        return self._catalog
+
+    def _load(self, info: DeckInfo) -> Deck:
+        if info.file in self.parsed:
+            return self.parsed[info.file]
+        root = self.root
         try:
             data = json.loads((root / f"{_key(info.file)}.json").read_text(encoding="utf-8"))
             if data.get("file") != str(info.file):
@@ -655,8 +697,5 @@ def load_catalog(
         except (OSError, ValueError, KeyError, TypeError):
             # a damaged or stale cache entry: parse the file again and write the entry anew
             # (else every later run would parse it again)
-            deck = _read_and_cache(info.file, info.stamp, root if use_cache else None)
+            deck = _read_and_cache(info.file, info.stamp, root if self.use_cache else None)
         return deck  # not kept here: the Catalog keeps the decks it shows (not those it streams)
-
-    check_merge(infos, load)
-    return Catalog(infos, load)

@@ -501,7 +501,9 @@ def test_many_changed_deck_files_are_parsed_by_a_pool_with_the_same_result(
     pooled = []
     real = cat._read_decks
 
-    def spy(files: list[Path], stamps: dict[Path, str], cache: Path | None) -> dict[Path, object]:
+    def spy(
+        files: list[Path], stamps: dict[Path, str], cache: Path | None
+    ) -> tuple[dict[Path, object], bool]:
         pooled.append(len(files))
         return real(files, stamps, cache)
 
