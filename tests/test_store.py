@@ -765,3 +765,111 @@ def test_the_due_count_and_the_first_due_cards_agree_with_the_whole_list(
             whole = s.due_ids(today, by, topics)
             assert s.count_due(today, by, topics) == len(whole)
             assert s.due_ids(today, by, topics, limit) == whole[:limit]
+
+
+# --- a first sync written as its decks are parsed ---------------------------------------------
+
+
+def _big_decks(root: Path, n_decks: int = 6, per_deck: int = 12) -> Path:
+    decks = root / "decks"
+    decks.mkdir(parents=True)
+    for d in range(n_decks):
+        cards = "".join(
+            f"  - id: big{d}-{k}\n    question: 'Question {k} of deck {d}?'\n"
+            f"    answer: 'Answer {k}, with momentum.'\n    tags: [t{k % 3}]\n"
+            for k in range(per_deck)
+        )
+        (decks / f"big{d}.yaml").write_text(
+            f"topic: big{d}\ntitle: Big {d}\ncards:\n{cards}", encoding="utf-8"
+        )
+    return decks
+
+
+def _contents(path: Path) -> dict[str, list]:
+    conn = sqlite3.connect(path)
+    cols = [r[1] for r in conn.execute("PRAGMA table_info(cards)") if r[1] != "added"]
+    out = {
+        "cards": conn.execute(f"SELECT {', '.join(cols)} FROM cards ORDER BY id").fetchall(),
+        "search": conn.execute("SELECT rowid, * FROM card_search ORDER BY rowid").fetchall(),
+        "schema": conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall(),  # not rootpage: indexes made again after the cards are elsewhere
+    }
+    for table in ("sm2", "fsrs", "due_tally"):
+        out[table] = conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
+    conn.close()
+    return out
+
+
+def _pooled_first_sync(monkeypatch: pytest.MonkeyPatch, inserts: list[int]) -> None:
+    """Deck files parsed by the pool (as a first sync of a big collection), a first sync's
+    cards written from the 15th card on as the decks come; `inserts`: each insert's cards."""
+    import dlcards.catalog as cat
+    import dlcards.store.core as core
+
+    monkeypatch.setattr(cat, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(core, "BULK_CARDS", 15)
+    real = core.Store._sync_insert
+
+    def spy(c: sqlite3.Connection, fresh: list) -> None:
+        inserts.append(len(fresh))
+        real(c, fresh)
+
+    monkeypatch.setattr(core.Store, "_sync_insert", staticmethod(spy))
+
+
+def test_a_first_sync_written_as_the_decks_come_is_the_one_written_at_the_end(
+    tmp_path: Path, new_db: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decks parsed by other processes and each written as it comes (the indexes made
+    after them) give the database one sync of the whole catalog gives."""
+    from dlcards.commands.common import sync_if_needed
+
+    decks = _big_decks(tmp_path)
+    with Store.open(new_db(tmp_path / "whole.db")) as store:
+        sync_if_needed(store, [str(decks)])
+    with monkeypatch.context() as mp:
+        inserts: list[int] = []
+        _pooled_first_sync(mp, inserts)
+        mp.setenv("DLCARDS_CACHE_DIR", str(tmp_path / "other-cache"))  # every deck parsed
+        with Store.open(new_db(tmp_path / "streamed.db")) as store:
+            catalog = sync_if_needed(store, [str(decks)])
+    assert catalog is not None and len(catalog.cards) == 220 + 6 * 12
+    assert len(inserts) > 5 and sum(inserts) == 220 + 6 * 12  # deck by deck, not at the end
+    assert _contents(tmp_path / "streamed.db") == _contents(tmp_path / "whole.db")
+
+
+@pytest.mark.parametrize("damage", ["broken", "duplicate id", "duplicate topic"])
+def test_a_first_sync_written_as_the_decks_come_writes_nothing_when_a_deck_is_wrong(
+    tmp_path: Path,
+    new_db: Callable[[Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    damage: str,
+) -> None:
+    """A deck that cannot be read, or an id or topic in two decks, met after cards were
+    written: the error the decks give when read before the sync, and no card is kept."""
+    from dlcards.commands.common import sync_if_needed
+    from dlcards.errors import DeckError
+
+    decks = _big_decks(tmp_path)
+    last = decks / "big5.yaml"
+    text = last.read_text(encoding="utf-8")
+    if damage == "broken":
+        last.write_text(text + "  - id: [unclosed\n", encoding="utf-8")
+    elif damage == "duplicate id":
+        last.write_text(text.replace("big5-3", "big1-3"), encoding="utf-8")
+    else:
+        last.write_text(text.replace("topic: big5", "topic: big1"), encoding="utf-8")
+    with pytest.raises(DeckError) as whole:
+        load_catalog([decks], use_cache=False)
+    inserts: list[int] = []
+    _pooled_first_sync(monkeypatch, inserts)
+    with Store.open(new_db(tmp_path / "p.db")) as store:
+        with pytest.raises(DeckError) as streamed:
+            sync_if_needed(store, [str(decks)])
+        assert str(streamed.value) == str(whole.value)
+        assert store.query("SELECT count(*) FROM cards") == [(0,)]
+        assert store.query("SELECT count(*) FROM card_search") == [(0,)]
+        assert store.get_meta("deck_signature") is None
+    if damage != "duplicate topic":  # cards were written before the error, then rolled back
+        assert inserts and inserts[0] >= 15

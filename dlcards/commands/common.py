@@ -13,7 +13,7 @@ from dlcards.days import today_from as today_from
 from dlcards.store.count import REBUILD_PENDING as REBUILD_PENDING
 
 if TYPE_CHECKING:
-    from dlcards.catalog import Catalog
+    from dlcards.catalog import Catalog, Loading
     from dlcards.scheduling import Schedule
     from dlcards.settings import Settings
     from dlcards.store import Store
@@ -84,7 +84,7 @@ def opened_store(db: str | None) -> Iterator[Store]:
 
 def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
     """Sync the decks into the store when a deck file changed; returns the catalog if loaded."""
-    from dlcards.catalog import deck_files, files_signature
+    from dlcards.catalog import Loading, deck_files, files_signature
     from dlcards.prompt import observe
     from dlcards.store.rows import DeckPart
 
@@ -97,7 +97,17 @@ def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
     signature = files_signature(files)
     if store.is_synced(signature):
         return None
-    catalog = _loaded_while_checking(store, decks, files)
+    loading = Loading(decks, files=files)
+    if loading.pooled:  # a big parse in other processes: the sync writes each deck as it comes
+        from functools import partial
+
+        from dlcards.store.connection import SYNC_TABLES
+
+        store.check_tables_in_background([t for t in SYNC_TABLES if t != "meta"])
+        parts = [DeckPart(str(f), loading.stamps[f], partial(loading.cards, f)) for f in files]
+        store.sync_decks(parts, signature, clock(), observed, before_commit=loading.catalog)
+        return loading.catalog()
+    catalog = _loaded_while_checking(store, loading)
 
     def part(topic: str, file: Path, stamp: str) -> DeckPart:  # `file`: resolved
         return DeckPart(str(file), stamp, lambda: catalog.deck(topic).cards)
@@ -120,17 +130,16 @@ def _as_last_synced(store: Store, observed: str) -> bool:
     )
 
 
-def _loaded_while_checking(store: Store, decks: Sequence[str], files: Sequence[Path]) -> Catalog:
+def _loaded_while_checking(store: Store, loading: Loading) -> Catalog:
     """The decks' catalog, parsed while the checks before the sync's write run in a thread
     (SQLite works without the GIL): the sync waits for the longer of the two, not their sum,
     and only if it changes the cards (a deck file touched but not changed writes no card)."""
     import threading
 
-    from dlcards.catalog import load_catalog
     from dlcards.store.connection import SYNC_TABLES
 
     if store.check_tables_in_background([t for t in SYNC_TABLES if t != "meta"]):
-        return load_catalog(decks, files=files)
+        return loading.catalog()
     failed: list[BaseException] = []
 
     def check() -> None:
@@ -142,7 +151,7 @@ def _loaded_while_checking(store: Store, decks: Sequence[str], files: Sequence[P
     checking = threading.Thread(target=check, name="dlcards-guard", daemon=True)
     checking.start()
     try:
-        catalog = load_catalog(decks, files=files)
+        catalog = loading.catalog()
     finally:
         checking.join()
     if failed:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from dlcards.errors import StoreError
@@ -141,6 +143,7 @@ class Store(Reports, Merging):
         signature: str,
         now: datetime,
         observed: str | None = None,
+        before_commit: Callable[[], object] | None = None,
     ) -> SyncResult:
         """Bring the cards table in line with the decks, by card id; keeps all progress.
 
@@ -155,6 +158,13 @@ class Store(Reports, Merging):
 
         `observed`: what `dlcards.prompt.observe` saw of the deck files before they were
         listed for `signature` (kept with it; None for a deck set it does not describe).
+
+        `before_commit`: for decks still being parsed (`catalog.Loading`), their merge not yet
+        checked: called before the commit, it raises the decks' error (a topic or a card id in
+        two decks), and nothing is written; a card id met twice calls it at once. When every
+        deck is compared into a store with no card and no review (a first sync), each deck's
+        cards are written as it comes, once they are BULK_CARDS or more, while the rest are
+        parsed.
         """
         with self._write(("meta",)) as c:  # the cards are checked once it is known they change
             # Read inside the write lock: another terminal may have synced meanwhile.
@@ -176,14 +186,13 @@ class Store(Reports, Merging):
             else:
                 which = list(range(len(parts)))
             was = [topics[i] for i in which]
-            decks = [(i, parts[i].cards()) for i in which]
-            for i, cards in decks:
-                one = {card.topic for card in cards}
-                topics[i] = one.pop() if len(one) == 1 else None
             columns = "id, topic, position, content_hash, retired, search_hash, search_rowid"
-            if len(which) == len(parts):
+            decks: Iterable[tuple[int, Sequence[Card]]]
+            if len(which) == len(parts):  # each deck loaded when the loop below comes to it
                 rows = c.execute(f"SELECT {columns} FROM cards").fetchall()
+                decks = ((i, parts[i].cards()) for i in which)
             else:
+                decks = [(i, parts[i].cards()) for i in which]
                 ids = json.dumps([card.id for _, cards in decks for card in cards])
                 # By id along the primary key; the cards that left those decks by the topic
                 # each deck had at the last sync (topics are unique across decks, and a card's
@@ -216,9 +225,21 @@ class Store(Reports, Merging):
             reindexed: list[tuple[Any, ...]] = []
             restored = updated = 0
             stamp = now.isoformat(timespec="seconds")
-            for position, card in (
-                (i * DECK_STRIDE + j, card) for i, cards in decks for j, card in enumerate(cards)
-            ):
+            # a first sync writes each deck as it comes (see the docstring)
+            streaming = (
+                isinstance(decks, Iterator)
+                and not existing
+                and c.execute("SELECT NOT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]
+            )
+            seen: set[str] | None = set() if before_commit is not None else None
+            stream = _FirstSync(self, c)
+            # after each deck (before the next is waited for), a first sync writes what it has
+            after = partial(stream.write, fresh, indexed) if streaming else None
+            for position, card in self._numbered(decks, topics, after):
+                if seen is not None:
+                    if card.id in seen:
+                        _merge_failed(card.id, before_commit)
+                    seen.add(card.id)
                 fields = search_fields(card)
                 digest = search_hash(fields)
                 content = card.content_hash
@@ -249,6 +270,7 @@ class Store(Reports, Merging):
                     restored += bool(have[3])
                     updated += have[:4] != want and not have[3]
                     changed.append(entry)
+            stream.close()  # the indexes made again after the cards it wrote
             to_retire = [cid for cid, have in existing.items() if not have[3]]
             if fresh:  # new cards get memories: those tables are checked first too
                 self.guard_writes(tables=SESSION_TABLES)
@@ -270,17 +292,33 @@ class Store(Reports, Merging):
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (json.dumps([[p.key, p.stamp, t] for p, t in zip(parts, topics, strict=True)]),),
             )
-            c.executemany(
-                "INSERT INTO card_search (rowid, card_id, question, answer, erratum, note, tags) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                indexed,
-            )
+            c.executemany(INSERT_SEARCH, indexed)
             c.executemany(
                 "UPDATE card_search SET question = ?, answer = ?, erratum = ?, note = ?, "
                 "tags = ? WHERE rowid = ?",
                 reindexed,
             )
-        return SyncResult(len(fresh), updated, len(to_retire), restored, parsed=True)
+            if before_commit is not None:
+                before_commit()
+        return SyncResult(
+            stream.written + len(fresh), updated, len(to_retire), restored, parsed=True
+        )
+
+    @staticmethod
+    def _numbered(
+        decks: Iterable[tuple[int, Sequence[Card]]],
+        topics: list[str | None],
+        after: Callable[[], None] | None,
+    ) -> Iterator[tuple[int, Card]]:
+        """Each card of `decks` with its position; each deck's one topic put in `topics` (None
+        when its cards have several) as the deck is reached; `after` called after each deck."""
+        for i, cards in decks:
+            one = {card.topic for card in cards}
+            topics[i] = one.pop() if len(one) == 1 else None
+            for j, card in enumerate(cards):
+                yield i * DECK_STRIDE + j, card
+            if after is not None:
+                after()
 
     @staticmethod
     def _sync_write(
@@ -919,3 +957,45 @@ class Store(Reports, Merging):
                     stored = memory_from(c.execute(SELECT_MEMORY, (cid,)).fetchone(), cid)
                     self._put_memory(c, cid, stored, rebuild(self._history_in(c, cid), stored))
         return added
+
+
+INSERT_SEARCH = (
+    "INSERT INTO card_search (rowid, card_id, question, answer, erratum, note, tags) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+class _FirstSync:
+    """A first sync's new cards written as its decks come (`Store.sync_decks`): nothing until
+    they are BULK_CARDS, then the card tables' indexes are dropped (`bulk_cards`) and each
+    deck's cards and search rows go in as it is reached; `close` makes the indexes again."""
+
+    def __init__(self, store: Store, c: sqlite3.Connection) -> None:
+        self.store, self.c = store, c
+        self.bulk = ExitStack()
+        self.on = False
+        self.written = 0
+
+    def write(self, fresh: list[dict[str, Any]], indexed: list[tuple[Any, ...]]) -> None:
+        """Write `fresh` and `indexed` (then emptied), once there are enough."""
+        if not self.on:
+            if len(fresh) < BULK_CARDS:
+                return  # too few yet: the sync writes them at its end, as any sync's
+            self.store.guard_writes(tables=SESSION_TABLES)
+            self.bulk.enter_context(bulk_cards(self.c, rebuild=True))
+            self.on = True
+        Store._sync_insert(self.c, fresh)
+        self.c.executemany(INSERT_SEARCH, indexed)
+        self.written += len(fresh)
+        fresh.clear()
+        indexed.clear()
+
+    def close(self) -> None:
+        self.bulk.close()
+
+
+def _merge_failed(card_id: str, merged: Callable[[], object] | None) -> None:
+    """A card id met twice in a sync: the decks' own error (`merged`, their merge check)."""
+    if merged is not None:
+        merged()
+    raise StoreError(f"card id {card_id} is in two decks; ids must be unique across all decks")
