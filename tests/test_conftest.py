@@ -10,12 +10,16 @@ import pytest
 from tests.conftest import _LinkedCache
 
 
+def index_files(isolated: Path, linked_cache: _LinkedCache) -> tuple[Path, Path, bytes]:
+    """The test's deck index, the template's, and the template's bytes."""
+    template = linked_cache.cache / "decks" / "index.json"
+    return isolated / "cache" / "decks" / "index.json", template, template.read_bytes()
+
+
 def test_a_cache_file_written_in_place_is_put_back_for_the_next_test(
     isolated: Path, linked_cache: _LinkedCache
 ) -> None:
-    ours = isolated / "cache" / "decks" / "index.json"
-    template = linked_cache.cache / "decks" / "index.json"
-    before = template.read_bytes()
+    ours, template, before = index_files(isolated, linked_cache)
     assert ours.samefile(template)  # linked, not copied
 
     with ours.open("r+b") as f:  # in place, as a test damaging a cache does
@@ -33,9 +37,7 @@ def test_a_cache_file_replaced_whole_leaves_the_template_alone(
 ) -> None:
     from dlcards.fileio import atomic_write_bytes
 
-    ours = isolated / "cache" / "decks" / "index.json"
-    template = linked_cache.cache / "decks" / "index.json"
-    before = template.read_bytes()
+    ours, template, before = index_files(isolated, linked_cache)
     atomic_write_bytes(ours, b"{}", durable=False)  # how dlcards writes its cache
     assert template.read_bytes() == before
     assert ours.read_bytes() == b"{}"
