@@ -633,11 +633,8 @@ class Loading:
 
     def cards(self, file: Path) -> Sequence[Card]:
         """The cards of deck file `file` (one of `files`), parsed or from the cache."""
-        if file in self.parsed:
-            return self.parsed[file].cards
         if file in self.fresh:
-            deck = self.parsed[file] = self.fresh[file]()
-            return deck.cards
+            return self._parsed(file).cards
         return self._load(_info_from_index(file, self.stamps[file], self.entries[file])).cards
 
     def catalog(self) -> Catalog:
@@ -652,10 +649,7 @@ class Loading:
             if file not in self.fresh:
                 infos.append(_info_from_index(file, stamp, self.entries[file]))
                 continue
-            deck = self.parsed.get(file)
-            if deck is None:
-                deck = self.parsed[file] = self.fresh[file]()
-            info = _info(deck, file, stamp)
+            info = _info(self._parsed(file), file, stamp)
             infos.append(info)
             if self.use_cache:
                 index[key] = {
@@ -684,6 +678,13 @@ class Loading:
         check_merge(infos, self._load)
         self._catalog = Catalog(infos, self._load)
         return self._catalog
+
+    def _parsed(self, file: Path) -> Deck:
+        """A changed file's deck, parsed once (here or by the pool)."""
+        deck = self.parsed.get(file)
+        if deck is None:
+            deck = self.parsed[file] = self.fresh[file]()
+        return deck
 
     def _load(self, info: DeckInfo) -> Deck:
         if info.file in self.parsed:

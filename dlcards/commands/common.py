@@ -101,9 +101,7 @@ def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
     if loading.pooled:  # a big parse in other processes: the sync writes each deck as it comes
         from functools import partial
 
-        from dlcards.store.connection import SYNC_TABLES
-
-        store.check_tables_in_background([t for t in SYNC_TABLES if t != "meta"])
+        _check_sync_tables_in_background(store)
         parts = [DeckPart(str(f), loading.stamps[f], partial(loading.cards, f)) for f in files]
         store.sync_decks(parts, signature, clock(), observed, before_commit=loading.catalog)
         return loading.catalog()
@@ -130,6 +128,14 @@ def _as_last_synced(store: Store, observed: str) -> bool:
     )
 
 
+def _check_sync_tables_in_background(store: Store) -> bool:
+    """The check of the tables a sync writes (but meta, which its transaction checks first)
+    started in a thread, for the sync's first write to wait for; False if not started."""
+    from dlcards.store.connection import SYNC_TABLES
+
+    return store.check_tables_in_background([t for t in SYNC_TABLES if t != "meta"])
+
+
 def _loaded_while_checking(store: Store, loading: Loading) -> Catalog:
     """The decks' catalog, parsed while the checks before the sync's write run in a thread
     (SQLite works without the GIL): the sync waits for the longer of the two, not their sum,
@@ -138,7 +144,7 @@ def _loaded_while_checking(store: Store, loading: Loading) -> Catalog:
 
     from dlcards.store.connection import SYNC_TABLES
 
-    if store.check_tables_in_background([t for t in SYNC_TABLES if t != "meta"]):
+    if _check_sync_tables_in_background(store):
         return loading.catalog()
     failed: list[BaseException] = []
 

@@ -231,12 +231,12 @@ class Store(Reports, Merging):
                 and not existing
                 and c.execute("SELECT NOT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]
             )
-            seen: set[str] | None = set() if before_commit is not None else None
+            seen: set[str] = set()  # with `before_commit`: the merge is not checked yet
             stream = _FirstSync(self, c)
             # after each deck (before the next is waited for), a first sync writes what it has
             after = partial(stream.write, fresh, indexed) if streaming else None
             for position, card in self._numbered(decks, topics, after):
-                if seen is not None:
+                if before_commit is not None:
                     if card.id in seen:
                         _merge_failed(card.id, before_commit)
                     seen.add(card.id)
@@ -994,8 +994,7 @@ class _FirstSync:
         self.bulk.close()
 
 
-def _merge_failed(card_id: str, merged: Callable[[], object] | None) -> None:
+def _merge_failed(card_id: str, merged: Callable[[], object]) -> None:
     """A card id met twice in a sync: the decks' own error (`merged`, their merge check)."""
-    if merged is not None:
-        merged()
+    merged()
     raise StoreError(f"card id {card_id} is in two decks; ids must be unique across all decks")
