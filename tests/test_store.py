@@ -587,6 +587,33 @@ def test_a_first_sync_in_bulk_leaves_what_a_card_by_card_sync_leaves(
     ]
 
 
+def test_the_due_tally_of_cards_all_new_is_counted_without_their_memories(store: Store) -> None:
+    """`fill_due_tally(all_new=True)` counts the cards alone: the tally the join of cards and
+    memories gives, with retired and suspended cards among them; `ALL_NEW_SQL` says when that
+    holds, and not once a card has been graded or has no memory under a scheduler."""
+    from dlcards.store.merge import ALL_NEW_SQL
+    from dlcards.store.schema import TALLY_DUE_SQL, fill_due_tally
+
+    store.sync([card(f"c{i}", topic=f"t{i % 3}") for i in range(12)], "s1", NOW)
+    store.sync([card(f"c{i}", topic=f"t{i % 3}") for i in range(1, 12)], "s2", NOW)  # c0 retired
+    store.set_suspended(["c4", "c5"], True)
+
+    def refilled(all_new: bool) -> list[tuple]:
+        with store._write() as c:
+            assert c.execute(ALL_NEW_SQL).fetchone()[0] == all_new
+            fill_due_tally(c.execute, all_new=all_new)
+        return sorted(store.query("SELECT * FROM due_tally"))
+
+    assert refilled(True) == sorted(store.query(TALLY_DUE_SQL))
+    assert ("sm2", "t1", "", 1, 1) in refilled(True)  # c4 suspended, c7 and c10 not
+    with store._write() as c:
+        c.execute("DELETE FROM fsrs WHERE card_id = 'c3'")  # a card with one memory only
+    assert refilled(False) == sorted(store.query(TALLY_DUE_SQL))
+    store.sync([card(f"c{i}", topic=f"t{i % 3}") for i in range(14)], "s3", NOW)
+    h.grade(store, "c7", 4, DAY)
+    assert refilled(False) == sorted(store.query(TALLY_DUE_SQL))
+
+
 def test_a_bulk_merge_refuses_an_invalid_log_row_as_the_trigger_does(store: Store) -> None:
     """In bulk the log's per-row check is one query after the rows: an invalid row still rolls
     everything back (the same error as the trigger's), and the schema is left as it was."""
@@ -794,6 +821,7 @@ def _contents(path: Path) -> dict[str, list]:
         "schema": conn.execute(
             "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
         ).fetchall(),  # not rootpage: indexes made again after the cards are elsewhere
+        "search config": conn.execute("SELECT * FROM card_search_config ORDER BY k").fetchall(),
     }
     for table in ("sm2", "fsrs", "due_tally"):
         out[table] = conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()

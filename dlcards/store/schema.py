@@ -680,9 +680,20 @@ TALLY_DUE_SQL = " UNION ALL ".join(
 """`due_tally` computed from the cards and their memories."""
 
 
-def fill_due_tally(execute: Callable[[str], Any]) -> None:
-    """(Re)make `due_tally` from the cards and their memories, and its triggers."""
-    _refill(execute, DUE_TRIGGERS, {"due_tally": f"({_DUE_KEY}, cards) {TALLY_DUE_SQL}"})
+TALLY_NEW_SQL = " UNION ALL ".join(
+    f"SELECT '{table}', topic, '', suspended != 0, count(*) FROM cards WHERE retired = 0 "
+    "GROUP BY 2, 4"
+    for table in ("sm2", "fsrs")
+)
+"""`TALLY_DUE_SQL` when every card has a new memory (due '') under both schedulers: the cards
+counted without a look-up of each one's memories (100,000 cards: 0.21 -> 0.03 s)."""
+
+
+def fill_due_tally(execute: Callable[[str], Any], all_new: bool = False) -> None:
+    """(Re)make `due_tally` from the cards and their memories, and its triggers. `all_new`:
+    every card has one memory under each scheduler, and none has a due date."""
+    query = TALLY_NEW_SQL if all_new else TALLY_DUE_SQL
+    _refill(execute, DUE_TRIGGERS, {"due_tally": f"({_DUE_KEY}, cards) {query}"})
 
 
 def _due_tally(db: Any) -> None:
