@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 from rich.cells import cell_len, chop_cells
 
-__all__ = ["MATH_META", "breaks", "clip", "min_width", "wrap"]
+__all__ = ["BULLET", "MATH_META", "breaks", "clip", "hang", "min_width", "wrap"]
 
 #: The meta key (or, in dlcards.render's spans, the style) that marks a LaTeX math span.
 MATH_META = "dlcards.math"
@@ -167,24 +167,38 @@ def _classified_atoms(line: str, width: int, math: Sequence[Range]) -> list[Rang
     return [(a, b) for a, b in out if b > a]
 
 
-def breaks(line: str, width: int, math: Sequence[Range] = ()) -> list[int]:
-    """Offsets at which `line` (one line, no newline) is cut to fit in `width` cells."""
+BULLET = "• "
+"""A list item's mark, at the start of a line: the item's further lines are indented past it."""
+
+
+def hang(line: str, width: int) -> int:
+    """How far the lines after the first of `line`, cut at `width`, are indented: past the
+    bullet of a list item (when that leaves a line room for a few cells), else not at all."""
+    return len(BULLET) if line.startswith(BULLET) and width >= 4 * len(BULLET) else 0
+
+
+def breaks(line: str, width: int, math: Sequence[Range] = (), indent: int = 0) -> list[int]:
+    """Offsets at which `line` (one line, no newline) is cut to fit in `width` cells; the
+    pieces after the first in `width - indent` (`hang`: they are printed indented)."""
     offsets: list[int] = []
     column = 0
-    for start, end in atoms(line, width, math):
+    room = width  # of the line being filled
+    for start, end in atoms(line, width - indent, math):
         word = line[start:end]
         length = cell_len(word.rstrip(" "))
-        if column + length <= width:
+        if column + length <= room:
             column += cell_len(word)
             continue
         if column and start:
             offsets.append(start)
             column = 0
-        if length <= width:
+            room = width - indent
+        if length <= room:
             column = cell_len(word)
             continue
         position = start  # a piece wider than any line: fold it, as rich does
-        for last, chunk in _loop_last(chop_cells(word, width)):
+        room = width - indent  # the first piece may be the first line's: not a list item's
+        for last, chunk in _loop_last(chop_cells(word, room)):
             if position:
                 if not offsets or offsets[-1] != position:
                     offsets.append(position)
@@ -200,11 +214,14 @@ def _loop_last(items: list[str]) -> list[tuple[bool, str]]:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """`text` (plain, possibly several lines) wrapped to `width` cells by the rule above."""
+    """`text` (plain, possibly several lines) wrapped to `width` cells by the rule above, a
+    list item's further lines indented past its bullet."""
     lines: list[str] = []
     for line in text.split("\n"):
-        cuts = [0, *breaks(line, width), len(line)]
-        lines += [line[a:b].rstrip(" ") for a, b in zip(cuts, cuts[1:], strict=False)]
+        indent = hang(line, width)
+        cuts = [0, *breaks(line, width, indent=indent), len(line)]
+        pieces = [line[a:b].rstrip(" ") for a, b in zip(cuts, cuts[1:], strict=False)]
+        lines += [pieces[0], *(" " * indent + piece for piece in pieces[1:])]
     return lines
 
 

@@ -9,7 +9,7 @@ from rich.containers import Lines
 from rich.style import Style
 from rich.text import Span, Text
 
-from dlcards.flow import MATH_META, breaks, min_width
+from dlcards.flow import MATH_META, breaks, hang, min_width
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -75,7 +75,10 @@ class FlowText(Text):
         for line in self.split(allow_blank=True):
             if "\t" in line:
                 line.expand_tabs(tab_size)
-            new_lines = line.divide(breaks(line.plain, width, _math_ranges(line)))
+            indent = hang(line.plain, width)
+            new_lines = line.divide(breaks(line.plain, width, _math_ranges(line), indent))
+            for piece in new_lines[1:]:
+                piece.pad_left(indent)  # a list item's further lines, past its bullet
             for piece in new_lines:
                 piece.rstrip_end(width)
             new_lines.justify(console, width, justify=wrap_justify, overflow=wrap_overflow)

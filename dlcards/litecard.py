@@ -86,14 +86,21 @@ def _wrap(text: Styled, width: int, pad: bool) -> list[Segments] | None:
     for line in text.plain.split("\n"):
         spans = _clip(text.spans, offset, offset + len(line))
         offset += len(line) + 1
+        indent = 0
         if text.flow:
             math = [(a, b) for a, b, style in spans if style == flow.MATH_META]
-            cuts = flow.breaks(line, width, math)
+            indent = flow.hang(line, width)
+            cuts = flow.breaks(line, width, math, indent)
         else:
             cuts = lite.breaks(line, width)
         bounds = [0, *cuts, len(line)]
         for a, b in zip(bounds, bounds[1:], strict=False):
             piece, kept = line[a:b], _clip(spans, a, b)
+            if a and indent:  # a list item's further lines, past its bullet (rich's pad_left)
+                piece, kept = (
+                    " " * indent + piece,
+                    [Span(x + indent, y + indent, st) for x, y, st in kept],
+                )
             if len(piece) > width:  # rich's rstrip_end, then truncate
                 spaces = len(piece) - len(piece.rstrip(" "))
                 cut = len(piece) - min(spaces, len(piece) - width)

@@ -277,3 +277,44 @@ def test_prose_atoms_are_the_atoms(
         if quick is not None:
             assert quick == _classified_atoms(text, width, [])
     assert _prose_atoms(line, [(0, 1)]) is None
+
+
+def test_a_list_items_further_lines_hang_past_its_bullet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reference wrapped in `show` continues under its text, not under its bullet; a
+    line that is no list item, or a width too narrow to indent, is cut as before."""
+    out = run_at(monkeypatch, 60, "show", "perceptron-2")
+    lines = [line.strip("│ ") for line in out.splitlines()]
+    start = lines.index("References:")
+    assert lines[start + 1].startswith("• Bishop, Pattern Recognition")
+    inner = out.splitlines()[start + 2 : start + 6]
+    assert all(line.startswith("│      ") and line[7] != " " for line in inner), inner
+    item = "• " + STEP
+    assert wrap(item, 30) == [
+        "• epoch 9 makes no mistakes:",
+        "  converged after 9 epochs (8",
+        "  with updates); boundary",
+        "  3·x1 + 2·x2 − 4 = 0",
+    ]
+    assert wrap(STEP, 30)[1] == "converged after 9 epochs (8"  # no bullet: no indent
+    assert wrap(item, 7)[:3] == ["• epoch", "9 makes", "no"]  # too narrow to indent
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["ab", "wxyz", "x² + 1", "=", "(a + b)", "abcdefghijklmnop"]), max_size=12
+    ),
+    st.integers(min_value=1, max_value=40),
+)
+def test_a_list_item_wrapped_keeps_its_text_and_fits(words: list[str], width: int) -> None:
+    """A list item's lines, their indent taken off, are its text again (a piece too wide for
+    a line folded), and each fits the width, its further lines indented within it."""
+    from dlcards.flow import BULLET, hang
+
+    item = BULLET + " ".join(words)
+    lines = wrap(item, width)
+    indent = hang(item, width)
+    assert [line[:indent].strip() for line in lines[1:]] == [""] * (len(lines) - 1)
+    rest = [line[indent:] for line in lines[1:]]
+    assert "".join("".join([lines[0], *rest]).split()) == "".join(item.split())
+    assert all(len(line) <= width for line in lines), lines
