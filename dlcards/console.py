@@ -100,12 +100,12 @@ def _in_encoding(text: Text, encoding: str) -> Text:
     from dlcards.stdio import spelled
 
     starts, pieces, at = [], [], 0
-    for ch in plain:
+    for before, ch in zip(" " + plain, plain, strict=False):
         try:
             ch.encode(encoding)
             piece = ch
         except UnicodeEncodeError:
-            piece = spelled(ch)
+            piece = spelled(ch, before)
         starts.append(at)
         pieces.append(piece)
         at += len(piece)

@@ -45,8 +45,8 @@ class _Closed:
 _PLAIN = {
     **dict(
         zip(
-            "−–—·×÷‖…‘’“”•′ᵀᵢⱼ─│╭╮╰╯┤└█▇▆▅▄▃▂▁▓▒░◆✓✗↳⚠⌈⌉⌊⌋",
-            "---*x/|.''\"\"*'Tij-|++++|+##==--__%:.*vx>![][]",
+            "−–—·×÷‖…‘’“”•′─│╭╮╰╯┤└█▇▆▅▄▃▂▁▓▒░◆✓✗↳⚠⌈⌉⌊⌋",
+            "---*x/|.''\"\"*'-|++++|+##==--__%:.*vx>![][]",
             strict=True,
         )
     ),
@@ -56,24 +56,58 @@ _PLAIN = {
     "∑": "sum", "Σ": "sum", "∈": "in", "∂": "d", "∇": "grad", "Δ": "Delta", "α": "alpha",
     "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "η": "eta", "θ": "theta",
     "λ": "lambda", "μ": "mu", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi",
-    "ω": "omega", "ŷ": "y^", "\u0302": "^", "§": "sec.",
+    "ω": "omega", "ŷ": "y^", "\u0302": "^", "§": "sec.", "∞": "inf", "√": "sqrt",
+    "∝": "propto", "⊙": "(.)", "±": "+/-", "⁄": "/", "\ufe0f": "", "\ufe0e": "",
 }  # fmt: skip
 """The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
-and box drawing one character for one, symbols with a meaning spelled out ("?" for the rest).
+and box drawing one character for one, symbols with a meaning spelled out. Superscripts and
+subscripts are written as in TeX (x² as x^2, 10⁻⁵ as 10^-5, wᵢⱼ as w_ij), other characters by
+their compatibility decomposition (½ as 1/2, é as e), and "?" for the rest (an emoji).
 dlcards.console spells a Text's characters before rich lays it out, so a spelling wider than
 its symbol still lines up."""
 
 
-def spelled(ch: str) -> str:
-    """`ch` as a terminal that cannot show it gets it (`_PLAIN`; "?" for the rest)."""
-    return _PLAIN.get(ch, "?")
+def _script(ch: str) -> tuple[str, str] | None:
+    """("^", base) for a superscript (², ⁻, ᵀ, ᴺ), ("_", base) for a subscript (₁, ᵢ, ₖ)."""
+    import unicodedata
+
+    kind, _, base = unicodedata.decomposition(ch).partition(" ")
+    mark = {"<super>": "^", "<sub>": "_"}.get(kind)
+    return (mark, "".join(chr(int(code, 16)) for code in base.split())) if mark else None
+
+
+def spelled(ch: str, before: str = "") -> str:
+    """`ch` as a terminal that cannot show it gets it; `before`: the character before it (a
+    superscript or subscript after one of its kind continues its run: ⁻⁵ as ^-5)."""
+    if ch in _PLAIN:
+        return _PLAIN[ch]
+    if ch.isascii():
+        return ch
+    script = _script(ch)
+    if script is not None:
+        mark, base = script
+        again = before and not before.isascii() and _script(before)
+        return ("" if again and again[0] == mark else mark) + _spelled_all(base)
+    import unicodedata
+
+    parts = unicodedata.normalize("NFKD", ch)
+    if parts != ch:  # ½ as 1⁄2, é as e and a combining accent (dropped)
+        kept = "".join(c for c in parts if not unicodedata.combining(c))
+        if kept and kept != ch:
+            return _spelled_all(kept)
+    return "?"
+
+
+def _spelled_all(text: str) -> str:
+    return "".join(spelled(ch, before) for before, ch in zip(" " + text, text, strict=False))
 
 
 def _plain(err: UnicodeError) -> tuple[str, int]:
     if not isinstance(err, UnicodeEncodeError):
         raise err
     text = err.object[err.start : err.end]
-    return "".join(map(spelled, text)), err.end
+    before = err.object[err.start - 1] if err.start else " "
+    return "".join(spelled(ch, b) for b, ch in zip(before + text, text, strict=False)), err.end
 
 
 def prepare() -> None:
