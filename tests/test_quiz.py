@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from dlcards.catalog import load_catalog
+from dlcards.catalog import Catalog, load_catalog
 from dlcards.cli import app
 from dlcards.deck import Card, parse_deck
 from dlcards.errors import DeckError
@@ -895,15 +895,17 @@ TOPICS = ["perceptron", "mlp", "loss", "robust", "bce", "cce", "backprop", "gd",
     topics=st.lists(st.sampled_from(TOPICS), max_size=3, unique=True),
     tag=st.sampled_from([None, "math", "interview", "intuitive", "nope"]),
     narrow=st.none() | st.integers(0, 10**6),
+    mode=st.sampled_from(["self", "choice"]),
 )
 def test_picking_by_id_asks_what_building_from_the_cards_asks(
-    seed: int, count: int, topics: list[str], tag: str | None, narrow: int | None
+    seed: int, count: int, topics: list[str], tag: str | None, narrow: int | None, mode: Mode
 ) -> None:
-    """`dlcards quiz` (self-graded) picks its cards by id, loading only the picked cards'
-    decks: the same questions, in the same order, as `build_quiz` on the cards `select`
-    gives, for any seed, count, topics, tag and search result (`within`), and the same error
-    for a tag no card carries."""
-    from dlcards.commands.quiz import self_graded
+    """`dlcards quiz` picks its cards by id, loading only the picked cards' decks: the same
+    questions, in the same order (with the same distractors in multiple choice), as
+    `build_quiz` on the cards `select` gives with every card as the distractors' pool, for
+    any seed, count, topics, tag and search result (`within`), and the same error for a tag
+    no card carries."""
+    from dlcards.commands.quiz import picked_questions
     from dlcards.errors import UsageError
 
     catalog = load_catalog()
@@ -911,17 +913,22 @@ def test_picking_by_id_asks_what_building_from_the_cards_asks(
     within = None if narrow is None else set(random.Random(narrow).sample(ids, k=narrow % 80))
 
     def old() -> list[Question]:
-        return build_quiz(catalog.select(topics, tag, within), (), random.Random(seed), count)
+        cards = catalog.select(topics, tag, within)
+        return build_quiz(cards, catalog.cards, random.Random(seed), count, mode)
+
+    def new(cat: Catalog) -> list[Question]:
+        rng = random.Random(seed)
+        return picked_questions(cat, store, topics, tag, within, rng, count, mode)
 
     with Store.open() as store:
         try:
             expected = old()
         except UsageError as err:
             with pytest.raises(UsageError, match=re.escape(str(err))):
-                self_graded(catalog, store, topics, tag, within, random.Random(seed), count)
+                new(catalog)
             return
         fresh = load_catalog()  # nothing loaded yet
-        got = self_graded(fresh, store, topics, tag, within, random.Random(seed), count)
+        got = new(fresh)
     assert got == expected
     assert set(fresh._decks) == {q.card.topic for q in got}  # only the picked cards' decks
 

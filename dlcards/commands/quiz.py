@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from dlcards.catalog import Catalog
-    from dlcards.quiz import Answered, Question
+    from dlcards.deck import Card
+    from dlcards.quiz import Answered, Mode, Question
     from dlcards.store import Store
 
 MODES = ("self", "choice")
@@ -489,7 +490,7 @@ def _remarks(question: Question) -> RenderableType | None:
     return Group(lead, said)
 
 
-def self_graded(
+def picked_questions(
     catalog: Catalog,
     store: Store,
     topics: Sequence[str],
@@ -497,11 +498,13 @@ def self_graded(
     within: AbstractSet[str] | None,
     rng: random.Random,
     count: int,
+    mode: Mode = "self",
 ) -> list[Question]:
-    """`count` questions (typed or self-graded) on the cards `catalog.select(topics, tag,
-    within)` gives, the same ones `build_quiz` asks of them with the same `rng`, picked by id
-    (from the deck index and the tags the last sync stored) so that only the decks of the
-    picked cards are loaded: at 100,000 cards, every deck's cards are about a second."""
+    """`count` questions on the cards `catalog.select(topics, tag, within)` gives, the same
+    ones `build_quiz` asks of them with the same `rng` and `mode` (distractors from every
+    card), picked by id (from the deck index and the tags the last sync stored) so that only
+    the decks of the picked cards are loaded: at 100,000 cards, every deck's cards are about a
+    second. A choice's distractors are answers of its card's topic, which is one deck's."""
     from dlcards.quiz import pick, questions_on
 
     ids = catalog.ids(topics)
@@ -513,8 +516,12 @@ def self_graded(
         if not ids and not store.tagged(tag):  # a tag no card carries: the error names it
             catalog.check_tag(tag)
     templated = catalog.templated()
-    chosen = pick(ids, templated.__contains__, rng, count)
-    return questions_on(catalog.cards_of(chosen), (), rng, "self")
+    chosen = catalog.cards_of(pick(ids, templated.__contains__, rng, count))
+    pool: list[Card] = []
+    if mode == "choice":  # each picked card's topic, in deck order as in the whole catalog
+        for deck_topic in dict.fromkeys(card.topic for card in chosen):
+            pool.extend(catalog.deck(deck_topic).cards)
+    return questions_on(chosen, pool, rng, mode)
 
 
 def quiz(
@@ -546,7 +553,6 @@ def quiz(
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import opened_store, sync_if_needed
     from dlcards.console import out, plural
-    from dlcards.quiz import build_quiz
 
     if mode not in MODES:
         raise UsageError(f"--mode must be self or choice, not {mode!r}")
@@ -566,12 +572,8 @@ def quiz(
             hits, _ = store.search(parse(search), day, schedule_of(store).name)
             within = {hit.id for hit in hits}
         rng = random.Random(seed)
-        if mode == "choice":  # distractors come from every card: all of them are loaded
-            questions = build_quiz(
-                catalog.select(topics, tag, within), catalog.cards, rng, count, "choice"
-            )
-        else:
-            questions = self_graded(catalog, store, topics, tag, within, rng, count)
+        choice: Mode = "choice" if mode == "choice" else "self"
+        questions = picked_questions(catalog, store, topics, tag, within, rng, count, choice)
         if not questions:
             console.print(
                 "No cards to quiz on"
