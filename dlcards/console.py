@@ -56,7 +56,7 @@ def out() -> Console:
             reader_left()
 
         def render_str(self, text: str, **kwargs: Any) -> Text:
-            return _in_encoding(super().render_str(text, **kwargs), self.encoding)
+            return in_encoding(super().render_str(text, **kwargs), self.encoding)
 
         def render(
             self, renderable: RenderableType, options: ConsoleOptions | None = None
@@ -64,7 +64,7 @@ def out() -> Console:
             from rich.text import Text
 
             if isinstance(renderable, Text):
-                renderable = _in_encoding(renderable, self.encoding)
+                renderable = in_encoding(renderable, self.encoding)
             return super().render(renderable, options)
 
         def _render_buffer(self, buffer: Iterable[Segment]) -> str:
@@ -81,7 +81,7 @@ def out() -> Console:
     )
 
 
-def _in_encoding(text: Text, encoding: str) -> Text:
+def in_encoding(text: Text, encoding: str) -> Text:
     """`text` as a terminal of `encoding` will show it: each character it cannot encode
     spelled as `dlcards.stdio` spells it (≥ as >=, σ as sigma), its spans moved along, before
     the text is measured and wrapped. (Spelled only when written, a line with ≥ would stand

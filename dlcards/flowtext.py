@@ -90,7 +90,12 @@ class FlowText(Text):
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         from rich.measure import Measurement
 
-        lines = self.split(allow_blank=True)
+        from dlcards.console import in_encoding
+
+        # measured as it is drawn: spelled first where the terminal cannot show a symbol (Σ
+        # as sum), or a grid's column would be too narrow for it and wrap it
+        spelled = in_encoding(self, console.encoding)
+        lines = spelled.split(allow_blank=True)
         widest = max((line.cell_len for line in lines), default=0)
         narrow = max((min_width(line.plain, _math_ranges(line)) for line in lines), default=0)
         return Measurement(min(narrow, widest), widest)

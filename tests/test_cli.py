@@ -224,6 +224,13 @@ def test_a_terminal_that_cannot_show_the_symbols_gets_them_in_ascii(
         # spelled before the layout (>= is two cells): every line of the panel is 60 wide
         assert {len(line) for line in lines[top : bottom + 1]} == {60}, (card, shown)
         assert any(s in shown for s in (">=", "<=", "sum", "sigma", "->")), card
+    worked = subprocess.run(
+        [sys.executable, "-m", "dlcards", "show", "gd-8"],
+        env={**synced_env, "PYTHONIOENCODING": "ascii", "COLUMNS": "160"},
+        capture_output=True,
+    ).stdout.decode("ascii")
+    # a grid's column measured as spelled (sum is wider than Σ): the step is not wrapped
+    assert "cost = (1/N)*sum L_i = (0.2 + 0.5 + 0.1 + 0.4) / 4" in worked, worked
     stats = subprocess.run(
         [sys.executable, "-m", "dlcards", "stats"],
         env={**synced_env, "PYTHONIOENCODING": "ascii", "COLUMNS": "100"},
