@@ -168,13 +168,18 @@ def _classified_atoms(line: str, width: int, math: Sequence[Range]) -> list[Rang
 
 
 BULLET = "• "
-"""A list item's mark, at the start of a line: the item's further lines are indented past it."""
+"""The mark of a card's references (a list): see `hang`."""
+_ITEM = re.compile(r" *(?:[•*-]|\d{1,3}[.)]) (?=\S)")
+"""A list item's mark at the start of a line, after any indent: a bullet (•, - or *) or a
+number (1. or 1)), then one space and the item's text."""
 
 
 def hang(line: str, width: int) -> int:
     """How far the lines after the first of `line`, cut at `width`, are indented: past the
-    bullet of a list item (when that leaves a line room for a few cells), else not at all."""
-    return len(BULLET) if line.startswith(BULLET) and width >= 4 * len(BULLET) else 0
+    mark of a list item (`- `, `• `, `1. `, indented or not), so that its further lines
+    stand under its text, when that leaves a line room for a few cells; else not at all."""
+    item = _ITEM.match(line)
+    return item.end() if item and width >= 4 * item.end() else 0
 
 
 def breaks(line: str, width: int, math: Sequence[Range] = (), indent: int = 0) -> list[int]:

@@ -280,8 +280,9 @@ def test_prose_atoms_are_the_atoms(
 
 
 def test_a_list_items_further_lines_hang_past_its_bullet(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A reference wrapped in `show` continues under its text, not under its bullet; a
-    line that is no list item, or a width too narrow to indent, is cut as before."""
+    """A reference wrapped in `show` continues under its text, not under its bullet, and so
+    does an item of a list in a card's text (- or 1.); a line that is no list item, or a
+    width too narrow to indent, is cut as before."""
     out = run_at(monkeypatch, 60, "show", "perceptron-2")
     lines = [line.strip("│ ") for line in out.splitlines()]
     start = lines.index("References:")
@@ -296,24 +297,36 @@ def test_a_list_items_further_lines_hang_past_its_bullet(monkeypatch: pytest.Mon
         "  3·x1 + 2·x2 − 4 = 0",
     ]
     assert wrap(STEP, 30)[1] == "converged after 9 epochs (8"  # no bullet: no indent
+    # a card's own lists: dashes, numbers, indented items
+    assert wrap("- " + STEP, 30)[1] == "  converged after 9 epochs (8"
+    assert wrap("12. " + STEP, 30)[1:3] == [
+        "    converged after 9 epochs",
+        "    (8 with updates); boundary",
+    ]
+    assert wrap("  * " + STEP, 30)[1] == "    converged after 9 epochs"
+    assert not wrap("-5 is " + STEP, 30)[1].startswith(" ")  # a number, not an item
     assert wrap(item, 7)[:3] == ["• epoch", "9 makes", "no"]  # too narrow to indent
 
 
 @settings(max_examples=300, deadline=None)
 @given(
+    st.sampled_from(["• ", "- ", "* ", "1. ", "42) ", "  - "]),
     st.lists(
         st.sampled_from(["ab", "wxyz", "x² + 1", "=", "(a + b)", "abcdefghijklmnop"]), max_size=12
     ),
     st.integers(min_value=1, max_value=40),
 )
-def test_a_list_item_wrapped_keeps_its_text_and_fits(words: list[str], width: int) -> None:
+def test_a_list_item_wrapped_keeps_its_text_and_fits(
+    mark: str, words: list[str], width: int
+) -> None:
     """A list item's lines, their indent taken off, are its text again (a piece too wide for
     a line folded), and each fits the width, its further lines indented within it."""
-    from dlcards.flow import BULLET, hang
+    from dlcards.flow import hang
 
-    item = BULLET + " ".join(words)
+    item = mark + " ".join(words)
     lines = wrap(item, width)
     indent = hang(item, width)
+    assert indent in (0, len(mark))
     assert [line[:indent].strip() for line in lines[1:]] == [""] * (len(lines) - 1)
     rest = [line[indent:] for line in lines[1:]]
     assert "".join("".join([lines[0], *rest]).split()) == "".join(item.split())
