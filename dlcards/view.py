@@ -199,7 +199,9 @@ def remark_cells(card: Card) -> list[tuple[Styled, Styled]]:
         body = Styled(*styled(card.note))
         rows.append((Styled("i", style="bold blue", flow=False), lead("Note: ", "bold blue", body)))
     if card.references:
-        refs = Styled("".join(f"\n• {ref}" for ref in card.references))
+        from dlcards.flow import BULLET
+
+        refs = Styled("".join(f"\n{BULLET}{ref}" for ref in card.references))
         rows.append((BLANK, lead("References:", "bold", refs)))
     if card.source_question:
         plain, spans = styled(card.source_question)
