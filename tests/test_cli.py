@@ -11,6 +11,8 @@ from pathlib import Path
 
 import helpers as h
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dlcards import __version__
@@ -264,6 +266,17 @@ def test_every_symbol_of_the_cards_has_an_ascii_spelling() -> None:
             if plain.count("?") > to_plain(field).count("?"):
                 unknown.add(card.id)
     assert unknown == {"loss-g1", "loss-g5"}  # 📉 and ⛰️: no spelling
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=12))
+def test_any_text_is_spelled_in_ascii(text: str) -> None:
+    """Whatever a deck holds (any code point, surrogates too), its spelling is ASCII: every
+    rule ends in ASCII or "?", and none of them loops."""
+    from dlcards.stdio import spelled
+
+    out = "".join(spelled(ch, b) for b, ch in zip(" " + text, text, strict=False))
+    assert out.isascii()
 
 
 # --- issue 12: inputs and errors ------------------------------------------------------------
