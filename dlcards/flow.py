@@ -169,17 +169,27 @@ def _classified_atoms(line: str, width: int, math: Sequence[Range]) -> list[Rang
 
 BULLET = "• "
 """The mark of a card's references (a list): see `hang`."""
-_ITEM = re.compile(r" *(?:[•*-]|\d{1,3}[.)]) (?=\S)")
-"""A list item's mark at the start of a line, after any indent: a bullet (•, - or *) or a
-number (1. or 1)), then one space and the item's text."""
+_BULLETS = (BULLET, "- ", "* ")
 
 
 def hang(line: str, width: int) -> int:
     """How far the lines after the first of `line`, cut at `width`, are indented: past the
-    mark of a list item (`- `, `• `, `1. `, indented or not), so that its further lines
-    stand under its text, when that leaves a line room for a few cells; else not at all."""
-    item = _ITEM.match(line)
-    return item.end() if item and width >= 4 * item.end() else 0
+    mark of a list item, so that its further lines stand under its text, when that leaves a
+    line room for a few cells; else not at all. The mark, after any spaces: a bullet (•, -
+    or *) or a number of up to three digits with "." or ")", then a space and the item's
+    text (no regular expression: this runs on every command that shows a card)."""
+    start = len(line) - len(line.lstrip(" "))
+    head = line[start : start + 5]
+    if head[:2] in _BULLETS:
+        end = start + 2
+    else:
+        digits = len(head) - len(head.lstrip("0123456789"))
+        if not 1 <= digits <= 3 or head[digits : digits + 2] not in (". ", ") "):
+            return 0
+        end = start + digits + 2
+    if end >= len(line) or line[end].isspace():
+        return 0  # a mark with no text after it
+    return end if width >= 4 * end else 0
 
 
 def breaks(line: str, width: int, math: Sequence[Range] = (), indent: int = 0) -> list[int]:

@@ -308,6 +308,20 @@ def test_a_list_items_further_lines_hang_past_its_bullet(monkeypatch: pytest.Mon
     assert wrap(item, 7)[:3] == ["• epoch", "9 makes", "no"]  # too narrow to indent
 
 
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list(" •*-.)0123456789a\t\xa0")), max_size=9),
+    st.integers(min_value=0, max_value=60),
+)
+def test_a_list_items_mark_is_what_its_pattern_says(line: str, width: int) -> None:
+    """`hang` reads a list item's mark without a regular expression: what this one says."""
+    from dlcards.flow import hang
+
+    item = re.match(r" *(?:[•*-]|[0-9]{1,3}[.)]) (?=\S)", line)
+    want = item.end() if item and width >= 4 * item.end() else 0
+    assert hang(line, width) == want
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(["• ", "- ", "* ", "1. ", "42) ", "  - "]),
