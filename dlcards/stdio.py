@@ -98,8 +98,9 @@ def spelled(ch: str, before: str = "") -> str:
     return "?"
 
 
-def _spelled_all(text: str) -> str:
-    return "".join(spelled(ch, before) for before, ch in zip(" " + text, text, strict=False))
+def _spelled_all(text: str, before: str = " ") -> str:
+    """`text` spelled character by character; `before`: the character before it."""
+    return "".join(spelled(ch, b) for b, ch in zip(before + text, text, strict=False))
 
 
 def _plain(err: UnicodeError) -> tuple[str, int]:
@@ -107,7 +108,7 @@ def _plain(err: UnicodeError) -> tuple[str, int]:
         raise err
     text = err.object[err.start : err.end]
     before = err.object[err.start - 1] if err.start else " "
-    return "".join(spelled(ch, b) for b, ch in zip(before + text, text, strict=False)), err.end
+    return _spelled_all(text, before), err.end
 
 
 def prepare() -> None:

@@ -588,11 +588,10 @@ def test_a_first_sync_in_bulk_leaves_what_a_card_by_card_sync_leaves(
 
 
 def test_the_due_tally_of_cards_all_new_is_counted_without_their_memories(store: Store) -> None:
-    """`fill_due_tally(all_new=True)` counts the cards alone: the tally the join of cards and
+    """`fill_due_tally` of all-new cards counts the cards alone: the tally the join of cards and
     memories gives, with retired and suspended cards among them; `ALL_NEW_SQL` says when that
     holds, and not once a card has been graded or has no memory under a scheduler."""
-    from dlcards.store.merge import ALL_NEW_SQL
-    from dlcards.store.schema import TALLY_DUE_SQL, fill_due_tally
+    from dlcards.store.schema import ALL_NEW_SQL, TALLY_DUE_SQL, fill_due_tally
 
     store.sync([card(f"c{i}", topic=f"t{i % 3}") for i in range(12)], "s1", NOW)
     store.sync([card(f"c{i}", topic=f"t{i % 3}") for i in range(1, 12)], "s2", NOW)  # c0 retired
@@ -601,7 +600,7 @@ def test_the_due_tally_of_cards_all_new_is_counted_without_their_memories(store:
     def refilled(all_new: bool) -> list[tuple]:
         with store._write() as c:
             assert c.execute(ALL_NEW_SQL).fetchone()[0] == all_new
-            fill_due_tally(c.execute, all_new=all_new)
+            fill_due_tally(c.execute)
         return sorted(store.query("SELECT * FROM due_tally"))
 
     assert refilled(True) == sorted(store.query(TALLY_DUE_SQL))

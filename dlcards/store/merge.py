@@ -741,7 +741,7 @@ def bulk_cards(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
     _fts_hashsize(c, hashsize)
     for _, _, sql in made:
         c.execute(sql)
-    fill_due_tally(c.execute, all_new=c.execute(ALL_NEW_SQL).fetchone()[0] == 1)
+    fill_due_tally(c.execute)
 
 
 FTS_BULK_HASHSIZE = 32 << 20
@@ -762,12 +762,3 @@ def _fts_hashsize(c: sqlite3.Connection, size: int | None) -> int | None:
     if size is None:  # the default again (as set just now), and the table as it was
         c.execute("DELETE FROM card_search_config WHERE k = 'hashsize'")
     return None if row is None else int(row[0])
-
-
-ALL_NEW_SQL = (
-    "SELECT (SELECT count(*) FROM cards) = (SELECT count(*) FROM sm2 WHERE due IS NULL) "
-    "AND (SELECT count(*) FROM cards) = (SELECT count(*) FROM fsrs WHERE due IS NULL)"
-)
-"""Whether every card has a new memory (no due date) under both schedulers: the memories'
-keys are card ids (unique, each a card's), so as many memories without a due date as there
-are cards means one for each card."""

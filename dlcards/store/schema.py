@@ -689,9 +689,21 @@ TALLY_NEW_SQL = " UNION ALL ".join(
 counted without a look-up of each one's memories (100,000 cards: 0.21 -> 0.03 s)."""
 
 
-def fill_due_tally(execute: Callable[[str], Any], all_new: bool = False) -> None:
-    """(Re)make `due_tally` from the cards and their memories, and its triggers. `all_new`:
-    every card has one memory under each scheduler, and none has a due date."""
+ALL_NEW_SQL = (
+    "SELECT NOT EXISTS (SELECT 1 FROM sm2 WHERE due IS NOT NULL) "
+    "AND NOT EXISTS (SELECT 1 FROM fsrs WHERE due IS NOT NULL) "
+    "AND (SELECT count(*) FROM cards) = (SELECT count(*) FROM sm2) "
+    "AND (SELECT count(*) FROM cards) = (SELECT count(*) FROM fsrs)"
+)
+"""Whether every card has a new memory (no due date) under both schedulers: the memories'
+keys are card ids (unique, each a card's), so as many due-less memories as there are cards
+means one for each card. A due date found ends it at once."""
+
+
+def fill_due_tally(execute: Callable[[str], Any]) -> None:
+    """(Re)make `due_tally` from the cards and their memories, and its triggers; counted from
+    the cards alone when every memory is new (`ALL_NEW_SQL`: a first sync)."""
+    all_new = execute(ALL_NEW_SQL).fetchone()[0] == 1
     query = TALLY_NEW_SQL if all_new else TALLY_DUE_SQL
     _refill(execute, DUE_TRIGGERS, {"due_tally": f"({_DUE_KEY}, cards) {query}"})
 
