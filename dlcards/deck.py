@@ -135,9 +135,10 @@ class Card(NamedTuple):
 
         text = f"{self.question}\x00{self.answer}\x00{self.erratum or ''}\x00"
         # Fields added later count only when present, so older cards keep their hash.
-        extras = [("note", self.note), ("source_question", self.source_question)]
-        extras += [("reference", ref) for ref in self.references]
-        text += "".join(f"{name}\x1f{value}\x00" for name, value in extras if value)
+        if self.note or self.source_question or self.references:  # most cards have none
+            extras = [("note", self.note), ("source_question", self.source_question)]
+            extras += [("reference", ref) for ref in self.references]
+            text += "".join(f"{name}\x1f{value}\x00" for name, value in extras if value)
         # one string hashed at once: the digest of the parts fed one by one, without the calls
         return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 

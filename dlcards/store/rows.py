@@ -286,7 +286,7 @@ def search_fields(card: Card) -> tuple[str, str, str, str, str]:
 def search_hash(fields: Sequence[str]) -> str:
     import hashlib
 
-    text = "".join(f"{part}\x00" for part in fields)
+    text = "\x00".join(fields) + "\x00"  # each part ended by NUL
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
