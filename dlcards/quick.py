@@ -165,18 +165,44 @@ def _completing() -> bool:
 
 
 def main() -> None:
+    number = _prompt_number()
+    if number is not None and sys.stdout is not None:
+        # the prompt's number, written without the guard's module (a tenth of its own time):
+        # a failed write is still the guard's one line (`dlcards.stdio.failed`)
+        try:
+            sys.stdout.write(f"{number}\n")
+            sys.stdout.flush()
+            return
+        except OSError as err:
+            from dlcards.stdio import failed
+
+            failed(err)
     from dlcards.stdio import guarded
 
-    guarded(_main)
+    guarded(lambda: _main(number))
 
 
-def _main() -> None:
-    argv = sys.argv[1:]
-    if not _completing():
+def _prompt_number() -> int | None:
+    """`dlcards.prompt.count` for this command line (None: not the prompt's count, or the full
+    command must answer); a Ctrl-C while it reads ends as the guard ends one (exit 130)."""
+    try:
+        if _completing():
+            return None
         from dlcards.prompt import count
 
-        number = count(argv)
-        if number is not None:
+        return count(sys.argv[1:])
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except RuntimeError as err:  # a Ctrl-C that Python wrapped (`dlcards.stdio.guarded`)
+        if isinstance(err.__cause__ or err.__context__, KeyboardInterrupt):
+            raise SystemExit(130) from None
+        raise
+
+
+def _main(number: int | None = None) -> None:
+    argv = sys.argv[1:]
+    if not _completing():
+        if number is not None:  # standard output was closed: its write fails in the guard
             sys.stdout.write(f"{number}\n")
             return
         if argv == ["--version"]:

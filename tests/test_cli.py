@@ -174,6 +174,7 @@ def _closed_stdout() -> None:
         (["show", "gd-23"], "closed"),
         (["list"], "full"),
         (["due"], "full"),
+        (["due", "--count"], "full"),
         (["--version"], "full"),
         (["stats"], "full"),
     ],
@@ -502,6 +503,29 @@ def test_ctrl_c_while_a_command_starts_is_exit_130_without_a_traceback() -> None
     with pytest.raises(SystemExit) as stopped:
         guarded(wrapped)
     assert stopped.value.code == 130
+
+
+def test_ctrl_c_while_the_prompts_count_reads_is_exit_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The prompt's count runs before the guard is imported: a Ctrl-C there ends as the
+    guard ends one, with nothing written."""
+    import dlcards.prompt
+    from dlcards import quick
+
+    def wrapped(argv: list[str]) -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as err:
+            raise RuntimeError("Error calling __set_name__") from err
+
+    monkeypatch.setattr(sys, "argv", ["dlcards", "due", "--count"])
+    for interrupted in (wrapped, lambda argv: (_ for _ in ()).throw(KeyboardInterrupt)):
+        monkeypatch.setattr(dlcards.prompt, "count", interrupted)
+        with pytest.raises(SystemExit) as stopped:
+            quick.main()
+        assert stopped.value.code == 130
+    assert capsys.readouterr() == ("", "")
 
 
 def test_an_empty_db_option_is_an_error_not_the_default_database() -> None:
