@@ -343,6 +343,26 @@ def empty_collection(tmp: Path) -> Path:
     return tmp / "empty.colpkg"
 
 
+def damaged_deflate(path: Path, cut: bool) -> Path:
+    """A legacy package ("Support older Anki versions") whose deflated collection.anki21 is
+    damaged: its first block of an invalid type, or its stream cut before its end (the zip's
+    own sizes and headers intact, so only the inflating finds out)."""
+    import zlib
+
+    data = b"SQLite format 3\x00" + bytes(range(256)) * 40
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    stream = packer.compress(data) + packer.flush()
+    stream = stream[: len(stream) // 2] if cut else b"\xff" + stream[1:]
+    with zipfile.ZipFile(path, "w") as archive:  # stored, then marked deflated (method 8)
+        archive.writestr("collection.anki21", stream)
+    raw = bytearray(path.read_bytes())
+    for signature, at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        start = raw.index(signature)
+        raw[start + at : start + at + 2] = (8).to_bytes(2, "little")
+    path.write_bytes(bytes(raw))
+    return path
+
+
 BAD = {
     "not a zip": (lambda d, t: (t / "notes.apkg").write_text("hello") and t / "notes.apkg"),
     "zip without collection": (lambda d, t: zip_with(t / "x.apkg", {"readme.txt": b"hi"})),
@@ -357,6 +377,14 @@ BAD = {
     "newer package": (
         lambda d, t: zip_with(t / "x.apkg", {"meta": b"\x08\x07", "collection.anki21b": b""})
     ),
+    "damaged deflate": (lambda d, t: damaged_deflate(t / "x.apkg", cut=False)),
+    "cut deflate": (lambda d, t: damaged_deflate(t / "x.apkg", cut=True)),
+    "damaged meta": (
+        lambda d, t: zip_with(t / "x.apkg", {"meta": b"\x08", "collection.anki21b": b""})
+    ),
+    "meta of another wire type": (
+        lambda d, t: zip_with(t / "x.apkg", {"meta": b"\x0b", "collection.anki21b": b""})
+    ),
     "newer schema": newer_schema,
     "empty deck": (lambda d, t: empty_collection(t)),
     "missing": (lambda d, t: t / "nowhere.apkg"),
@@ -367,6 +395,10 @@ MESSAGES = {
     "corrupt collection": "its collection is corrupt or not an Anki collection",
     "corrupt zstd": "its collection is damaged",
     "newer package": "was written by a newer Anki (package version 7",
+    "damaged deflate": "is a damaged zip file (Error -3 while decompressing data: invalid block",
+    "cut deflate": "is a damaged zip file (Bad CRC-32 for file",
+    "damaged meta": "its meta entry is damaged (truncated varint)",
+    "meta of another wire type": "its meta entry is damaged (unsupported wire type 3)",
     "newer schema": "was made by a newer Anki (collection schema 19; dlcards reads 11 to 18)",
     "empty deck": "holds no notes: nothing to import",
     "missing": "no such file",

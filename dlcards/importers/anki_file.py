@@ -26,6 +26,7 @@ import json
 import shutil
 import sqlite3
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -237,7 +238,12 @@ def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
             names = set(archive.namelist())
             version = PACKAGE_LEGACY_1
             if "meta" in names:
-                version = _proto_int(archive.read("meta"), 1, PACKAGE_LEGACY_1)
+                try:
+                    version = _proto_int(archive.read("meta"), 1, PACKAGE_LEGACY_1)
+                except ValueError as err:  # not the protobuf message Anki writes
+                    raise AnkiFileError(
+                        f"{path}: its meta entry is damaged ({err}); export it again"
+                    ) from None
                 if version > PACKAGE_LATEST:
                     raise AnkiFileError(
                         f"{path} was written by a newer Anki (package version {version}; dlcards "
@@ -263,8 +269,15 @@ def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
             if with_media and "media" in names:
                 collection.media = _unpack_media(archive, version, workdir / "media", path)
             return collection
-    except zipfile.BadZipFile as err:
+    except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+        # a bad CRC or header, a deflated entry whose data is damaged, or cut short
         raise AnkiFileError(f"{path} is a damaged zip file ({err}); export it again") from None
+    except NotImplementedError as err:  # a compression method Anki does not write
+        raise AnkiFileError(f"{path}: {err}; export it again from Anki") from None
+    except RuntimeError as err:
+        if "encrypted" not in str(err):
+            raise
+        raise AnkiFileError(f"{path}: {err}; Anki's packages are not encrypted") from None
 
 
 def _unzstd(src: Any, dst: Any, path: Path, limit: int = MAX_COLLECTION) -> None:
