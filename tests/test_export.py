@@ -512,6 +512,28 @@ def test_cli_with_progress_summary(tmp_path: Path) -> None:
     assert code == 2 and "--today must be a date" in output
 
 
+def test_the_progress_summary_counts_as_due_counts(tmp_path: Path) -> None:
+    """A round trip with real Anki: a suspended card was "due by" the day in the export's
+    summary while `dlcards due` (and study) left it out. Both count the same now."""
+    db = tmp_path / "p.db"
+    store = _graded_db(db)
+    store.set_suspended(["gd-23", "gd-1"], True)  # one reviewed and due, one new
+    store.close()
+    for day in ("2026-11-01", "2026-11-05"):
+        code, output = _run(
+            "anki", "-o", str(tmp_path / "p.apkg"), "--force", "--with-progress",
+            "--db", str(db), "--today", day,
+        )  # fmt: skip
+        assert code == 0, output
+        shown = runner.invoke(app, ["due", "--db", str(db), "--today", day, "--json"])
+        due = json.loads(shown.output)
+        assert (
+            f"progress for 2 reviewed cards ({due['due']} due by {day}), {due['new']} new, "
+            "2 suspended"
+        ) in output
+    assert (due["due"], due["new"]) == (1, 217)  # cce-33; neither suspended card
+
+
 def test_export_commands_have_help() -> None:
     for name in ("anki", "text", "reviews"):
         result = runner.invoke(app, ["export", name, "--help"])

@@ -55,8 +55,9 @@ class _Counts:
 
     notes: int = 0
     learned: int = 0
-    due: int = 0
+    due: int = 0  # as `dlcards due` counts them: suspended cards are neither due nor new
     new: int = 0
+    suspended: int = 0
 
 
 def _selected(catalog: Catalog, topic: list[str] | None, tag: str | None) -> Iterator[list[Card]]:
@@ -141,11 +142,13 @@ def _package_items(
         for note in notes:
             item = states.get(note.card_id)
             counts.notes += 1
-            if item is not None and item.due is not None:
-                counts.learned += 1
-                counts.due += item.due <= day
-            elif item is not None:
-                counts.new += 1
+            if item is not None:
+                counts.suspended += item.suspended
+                if item.due is not None:
+                    counts.learned += 1
+                    counts.due += item.due <= day and not item.suspended
+                else:
+                    counts.new += not item.suspended
             yield note, item
 
 
@@ -204,6 +207,8 @@ def anki(
             f"; progress for {counts.learned} reviewed cards ({counts.due} due by "
             f"{day.isoformat()}), {counts.new} new"
         )
+        if counts.suspended:
+            summary += f", {counts.suspended} suspended"
     typer.echo(summary, err=target.is_stdout)
 
 
