@@ -12,6 +12,12 @@ The rules, exactly as dlcards applies them:
   round an interval up by one.
 - If q >= 3: n = n + 1; interval = 1 if n = 1, 6 if n = 2, else ceil(previous interval * EF'),
   with the EF just updated by this grade.
+- A review ahead of schedule (before the card's due date: in Anki's filtered decks, or a card
+  studied on both sides) that passes grows the interval from the days the card really lasted:
+  max(previous interval, ceil(days since the last review * EF')). SM-2 assumes each review
+  comes when due, and multiplying the interval at every early review would make a card
+  reviewed daily due in decades; this is Anki's rule for reviews ahead
+  (rslib `passing_early_review_intervals`: max(elapsed * ease, scheduled)).
 - If q < 3: n = 0, interval = 1 (EF keeps its updated value), and the lapse count goes up if the
   card had been recalled before (n > 0 before this grade).
 - The card is due on (day of review + interval), in local calendar days.
@@ -107,6 +113,9 @@ def review(state: State, grade: Grade, today: date) -> tuple[State, Review]:
             interval = 6
         else:
             interval = -(-state.interval * ef // 100)  # exact ceil(interval * EF')
+            last, due = state.last_review, state.due
+            if last is not None and due is not None and today < due:  # ahead of schedule
+                interval = max(state.interval, -(-(today - last).days * ef // 100))
             interval = min(interval, MAX_INTERVAL)
         lapses = state.lapses
     else:
@@ -200,7 +209,10 @@ def review_many(starts: Any, days: Any, grades: Any, scheduled: Any) -> dict[str
         new_ef = np.maximum(EF_MIN, ef[c] + 10 - d * (8 + 2 * d))
         passed = g >= int(Grade.HARD)
         new_reps = np.where(passed, reps[c] + 1, 0)
-        grown = np.minimum(-((-interval[c] * new_ef) // 100), MAX_INTERVAL)
+        grown = -((-interval[c] * new_ef) // 100)
+        early = (last[c] != NO_DAY) & (day < due[c])  # ahead of schedule (see `review`)
+        lasted = np.maximum(interval[c], -((-(day - last[c]) * new_ef) // 100))
+        grown = np.minimum(np.where(early, lasted, grown), MAX_INTERVAL)
         new_interval = np.where(
             passed, np.where(new_reps == 1, 1, np.where(new_reps == 2, 6, grown)), 1
         )

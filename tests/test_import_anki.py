@@ -228,6 +228,19 @@ def test_merge_interleaves_and_redecides(store: Store) -> None:
     assert len(log(store)) == 6
 
 
+def test_answers_ahead_of_schedule_do_not_multiply_the_interval(store: Store) -> None:
+    """A round trip with real Anki: Good every day for a week in a filtered deck that
+    reschedules (Anki kept 17 days) came back here due in 2037 (3,720 days): each day's first
+    answer multiplied the interval. Ahead of schedule it grows from the days the card lasted
+    (`sm2.review`), by the rows' merge and by the bulk one alike."""
+    rows = [anki("x", D + timedelta(n), 9, 4) for n in range(7)]
+    rows += [anki("y", D + timedelta(n), 10, 4) for n in (0, 1, 7, 8)]  # on time, then early
+    assert len(merge(store, rows)) == 11
+    assert h.state(store, "x").interval == 6
+    y = h.state(store, "y")
+    assert (y.interval, y.due) == (15, D + timedelta(8 + 15))  # max(15, ceil(1 * 2.5))
+
+
 def test_an_imported_review_older_than_a_reset_stays_before_it(store: Store) -> None:
     h.grade(store, "x", 5, D, at(D, 9))
     store.reset(["x"], at(D + timedelta(3), 12))

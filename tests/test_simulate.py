@@ -47,8 +47,9 @@ def test_vectorized_sm2_matches_sm2_review_on_random_grade_sequences() -> None:
         )
         grades = np.where(interval > 100_000, rng.integers(0, 3, cards), grades)
         ef, reps, interval, lapses = sim.sm2_step(ef, reps, interval, lapses, grades)
-        for c in range(cards):
-            states[c], _ = sm2.review(states[c], sm2.Grade(int(grades[c])), today)
+        for c in range(cards):  # each review on its due date, as the simulation's are
+            on = states[c].due or today
+            states[c], _ = sm2.review(states[c], sm2.Grade(int(grades[c])), on)
         assert [s.ef for s in states] == ef.tolist()
         assert [s.repetitions for s in states] == reps.tolist()
         assert [s.interval for s in states] == interval.tolist()

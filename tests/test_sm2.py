@@ -137,13 +137,42 @@ def test_intervals_stop_at_100_years_and_due_dates_at_the_end_of_the_calendar() 
 
     from dlcards.sm2 import MAX_INTERVAL
 
-    state = State()
-    for _ in range(40):  # 40 perfect reviews: SM-2's interval would pass 10^15 days
-        state, _ = review(state, Grade.PERFECT, date(2026, 11, 26))
+    state = State(ef=250, repetitions=30, interval=10**9)  # SM-2's after 30 perfect reviews
+    state, _ = review(state, Grade.PERFECT, date(2026, 11, 26))
     assert state.interval == MAX_INTERVAL == 36500
     assert state.due == date(2126, 11, 2)  # 2026-11-26 + 36,500 days, counted by hand
+    day, intervals = date(2000, 1, 1), []
+    for _ in range(12):  # each perfect review on its due date
+        state, _ = review(state, Grade.PERFECT, day)
+        intervals.append(state.interval)
+        day = state.due
+    assert intervals[-1] == MAX_INTERVAL and max(intervals) == MAX_INTERVAL
     late, _ = review(State(ef=250, repetitions=3, interval=100), Grade.GOOD, date(9999, 12, 1))
     assert late.interval == 250 and late.due == date(9999, 12, 31)
+
+
+def test_a_review_ahead_of_schedule_grows_from_the_days_the_card_lasted() -> None:
+    """A round trip with real Anki: a card answered Good every day for a week (Anki's review
+    ahead) was due in ten years here, its interval multiplied at every early review (Anki: 17
+    days). Early, the interval grows from the days really elapsed, never below its own."""
+    day = date(2026, 6, 1)
+    state, intervals = State(), []
+    for offset in range(8):  # Good every day: on time twice (1, 6), then early each day
+        state, _ = review(state, Grade.GOOD, day + timedelta(days=offset))
+        intervals.append(state.interval)
+    assert intervals == [1, 6, 6, 6, 6, 6, 6, 6]
+    # on day 12 (on time after day 7's review) it grows as SM-2 says: ceil(6 * 2.5)
+    on_time, _ = review(state, Grade.GOOD, state.due)
+    assert on_time.interval == 15
+    # three days early on a 15-day interval: ceil(12 * 2.5) = 30, not ceil(15 * 2.5) = 38
+    early, _ = review(on_time, Grade.GOOD, on_time.due - timedelta(days=3))
+    assert early.interval == 30
+    # one day after the last review: the interval is kept, not shrunk
+    soon, _ = review(on_time, Grade.PERFECT, on_time.last_review + timedelta(days=1))
+    assert soon.interval == 15 and soon.ef == 260
+    # a failed early review is a lapse, as on time
+    failed, _ = review(on_time, Grade.WRONG_REMEMBERED, on_time.due - timedelta(days=3))
+    assert (failed.interval, failed.repetitions, failed.lapses) == (1, 0, 1)
 
 
 @given(
