@@ -21,7 +21,7 @@ from dlcards.deck import parse_deck
 from dlcards.errors import StoreError
 from dlcards.importers.anki_file import Card, Collection, Note, Revlog, media_names, proto_fields
 from dlcards.importers.anki_notes import cloze_sides, slug, tag_of, to_markdown
-from dlcards.importers.anki_progress import convert
+from dlcards.importers.anki_progress import convert, convert_rows
 from dlcards.markup import tokens
 from dlcards.sm2 import Grade, State, review
 from dlcards.store import ImportedReview, ImportedReviews, Store
@@ -89,6 +89,23 @@ def test_buttons_days_and_unknown_notes(tz: None) -> None:
     assert result.reviews[0].reviewed_at == "2026-03-02T05:15:00.000+05:30"
     assert result.reviews[0].seconds == 8.0 and result.reviews[1].seconds is None
     assert (result.unknown_reviews, result.unknown_notes, result.answers) == (2, 2, 6)
+
+
+def test_previews_in_a_filtered_deck_that_does_not_reschedule_are_left_out(tz: None) -> None:
+    """A round trip with real Anki: Again pressed on three new cards in a preview deck left
+    them new in Anki, but here they became studied cards due the next day. Anki logs such an
+    answer as kind 3 (filtered) with ease factor 0 and never schedules by it; a filtered
+    deck that reschedules logs kind 3 with the card's ease, which counts."""
+    rows = (
+        Revlog(ms("2026-03-02T01:00:00+00:00"), 100, 1, 3, 0, 0),  # preview: Again
+        Revlog(ms("2026-03-02T02:00:00+00:00"), 100, 3, 3, 0, 0),  # preview: Good
+        Revlog(ms("2026-03-02T03:00:00+00:00"), 100, 3, 3, 0, 2500),  # rescheduling deck
+        Revlog(ms("2026-03-02T04:00:00+00:00"), 100, 0, 4, 0, 0),  # a reset: no answer
+    )
+    for way in (convert, convert_rows):
+        result = way(collection(*rows), {100: "x-1"})
+        assert [r.anki_id for r in result.reviews] == [rows[2].id]
+        assert (result.answers, result.previews) == (1, 2)
 
 
 def test_the_day_is_the_local_one(tz: None) -> None:
@@ -578,6 +595,7 @@ _revlog_rows = st.lists(
         st.integers(0, 5),
         st.integers(0, 5),
         st.integers(-2, 90_000),
+        st.sampled_from((0, 2500)),  # 0: a preview's answer (in kind 3)
     ),
     max_size=60,
 )
@@ -592,14 +610,14 @@ _revlog_rows = st.lists(
      "1960-01-01T00:00:00+00:00", "1890-06-01T00:00:00+00:00", "2026-06-01T12:00:00+00:00")
 ))  # fmt: skip
 def test_convert_in_columns_equals_row_by_row(
-    zone: str, rows: list[tuple[int, int, int, int, int]], moment: str
+    zone: str, rows: list[tuple[int, int, int, int, int, int]], moment: str
 ) -> None:
     """Every answer's text, day, grade, seconds and card, and the counts: the same from the
     arrays as row by row, around offset changes, before time zones and across the epoch."""
     from dlcards.importers.anki_progress import convert_rows
 
     base = ms(moment)
-    revlog = [Revlog(base + t, c, e, k, d) for t, c, e, k, d in rows]
+    revlog = [Revlog(base + t, c, e, k, d, f) for t, c, e, k, d, f in rows]
     with h.time_zone(zone):
         col = collection(*revlog)
         cards = {100: "x-1", 200: "x-2"}
@@ -608,8 +626,8 @@ def test_convert_in_columns_equals_row_by_row(
     assert list(fast.reviews) == slow.reviews
     assert [fast.reviews[i] for i in range(len(slow.reviews))] == slow.reviews
     assert fast.reviews[::-1] == slow.reviews[::-1]
-    assert (fast.unknown_reviews, fast.unknown_notes, fast.answers) == (
-        slow.unknown_reviews, slow.unknown_notes, slow.answers,
+    assert (fast.unknown_reviews, fast.unknown_notes, fast.answers, fast.previews) == (
+        slow.unknown_reviews, slow.unknown_notes, slow.answers, slow.previews,
     )  # fmt: skip
 
 

@@ -93,6 +93,11 @@ def anki(
             f"{plural(result.unknown_notes, 'note')} dlcards does not know"
             + ("" if to_yaml else " (add --to-yaml DIR to bring those notes in)")
         )
+    if result.previews:
+        typer.echo(
+            f"not imported: {plural(result.previews, 'preview answer')} from Anki's filtered "
+            "decks that do not reschedule (Anki leaves them out of scheduling too)"
+        )
     if not collection.revlog:
         typer.echo(
             f"{path} has no review history: in Anki, export with "

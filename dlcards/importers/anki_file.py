@@ -92,6 +92,7 @@ class Revlog:
     ease: int  # 1 Again, 2 Hard, 3 Good, 4 Easy; 0 for rows that are no answer
     kind: int  # 0 learning, 1 review, 2 relearning, 3 filtered, 4 manual, 5 rescheduled
     ms: int  # time taken
+    factor: int = 2500  # the ease after it, in permille; 0 in a preview's answer and a reset
 
 
 @dataclass
@@ -381,9 +382,9 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
         )
     ]
     revlog = [
-        Revlog(int(i), int(c), int(e), int(k), int(t or 0))
-        for i, c, e, k, t in conn.execute(
-            "SELECT id, cid, ease, type, time FROM revlog ORDER BY id"
+        Revlog(int(i), int(c), int(e), int(k), int(t or 0), int(f or 0))
+        for i, c, e, k, t, f in conn.execute(
+            "SELECT id, cid, ease, type, time, factor FROM revlog ORDER BY id"
         )
     ]
     return Collection(shown, schema, notetypes, decks, notes, cards, revlog)

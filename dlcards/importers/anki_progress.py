@@ -4,7 +4,9 @@
   note converted with `--to-yaml` has an id made from its note's GUID (`dlcards_cards`).
 * Which grade: Anki's buttons map to SM-2 grades, Again -> 1 (wrong, remembered on seeing the
   answer), Hard -> 3, Good -> 4, Easy -> 5 (`GRADES`). Rows that are no answer (ease 0: Anki's
-  "set due date", "forget", rescheduling) are skipped.
+  "set due date", "forget", rescheduling) are skipped, and so are previews: answers in a
+  filtered deck that does not reschedule (kind 3 with ease factor 0), which Anki itself leaves
+  out of scheduling (they are counted, and the import says so).
 * Which day: the local calendar day, in the learner's time zone, of the answer's time (the
   revlog id is the answer's time in ms). Whether a row schedules or is a same-day re-drill
   (Anki's learning and relearning steps) is not decided here: the store re-decides the merged
@@ -24,7 +26,10 @@ from dlcards.store.rows import ImportedReview, ImportedReviews
 
 GRADES = {1: Grade.WRONG_REMEMBERED, 2: Grade.HARD, 3: Grade.GOOD, 4: Grade.PERFECT}
 """Anki's answer buttons (revlog ease) -> dlcards grades."""
-ANSWER_KINDS = {0, 1, 2, 3}  # learning, review, relearning, filtered (cram) answers
+ANSWER_KINDS = {0, 1, 2, 3}  # learning, review, relearning, filtered-deck answers
+PREVIEW_KIND = 3
+"""A filtered deck's answer; with ease factor 0 it was a preview in a deck that does not
+reschedule, which Anki leaves out of scheduling and statistics (its `is_cramming`)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Converted:
     unknown_reviews: int
     unknown_notes: int
     answers: int  # every answer in the file
+    previews: int = 0  # answers in filtered decks that do not reschedule: not imported
 
 
 def local_time(ms: int) -> datetime:
@@ -123,7 +129,13 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def is_answer(row: Revlog) -> bool:
-    return row.ease in GRADES and row.kind in ANSWER_KINDS
+    """An answer that schedules in Anki (`has_rating_and_affects_scheduling` there): a button
+    pressed, not a preview."""
+    return row.ease in GRADES and row.kind in ANSWER_KINDS and not is_preview(row)
+
+
+def is_preview(row: Revlog) -> bool:
+    return row.ease in GRADES and row.kind == PREVIEW_KIND and row.factor == 0
 
 
 def convert(collection: Collection, cards: Mapping[int, str]) -> Converted:
@@ -137,7 +149,7 @@ def convert(collection: Collection, cards: Mapping[int, str]) -> Converted:
         return convert_rows(collection, cards)
 
 
-_LOG_COLUMNS = ("id", "card", "ease", "kind", "ms")
+_LOG_COLUMNS = ("id", "card", "ease", "kind", "ms", "factor")
 
 
 def _convert_columns(collection: Collection, cards: Mapping[int, str]) -> Converted:
@@ -151,8 +163,10 @@ def _convert_columns(collection: Collection, cards: Mapping[int, str]) -> Conver
     # the log's columns in one walk of its rows (a walk per column: 0.60 -> 0.41 s at 1M)
     values = itertools.chain.from_iterable(map(operator.attrgetter(*_LOG_COLUMNS), log))
     table = np.fromiter(values, np.int64, n * len(_LOG_COLUMNS)).reshape(n, len(_LOG_COLUMNS))
-    ms, anki_card, ease, kind, taken = np.ascontiguousarray(table.T)
-    answer = np.isin(ease, list(GRADES)) & np.isin(kind, list(ANSWER_KINDS))
+    ms, anki_card, ease, kind, taken, factor = np.ascontiguousarray(table.T)
+    pressed = np.isin(ease, list(GRADES))
+    preview = pressed & (kind == PREVIEW_KIND) & (factor == 0)
+    answer = pressed & np.isin(kind, list(ANSWER_KINDS)) & ~preview
     keys = np.array(sorted(cards), np.int64)
     at = np.minimum(np.searchsorted(keys, anki_card), max(len(keys) - 1, 0))
     known = answer & (keys[at] == anki_card) if len(keys) else np.zeros(n, bool)
@@ -169,7 +183,10 @@ def _convert_columns(collection: Collection, cards: Mapping[int, str]) -> Conver
         [cards[k] for k in keys.tolist()], at[rows], ms[rows], stamps, days,
         grade_of[ease[rows]], np.where(taken > 0, taken / 1000, np.nan),
     )  # fmt: skip
-    return Converted(reviews, int(np.count_nonzero(unknown)), len(unknown_notes), int(answer.sum()))
+    return Converted(
+        reviews, int(np.count_nonzero(unknown)), len(unknown_notes), int(answer.sum()),
+        int(np.count_nonzero(preview)),
+    )  # fmt: skip
 
 
 _STAMP = len("2026-03-02T05:15:00.000+05:30")
@@ -228,11 +245,12 @@ def convert_rows(collection: Collection, cards: Mapping[int, str]) -> Converted:
     note_of = {c.id: c.note for c in collection.cards}
     reviews = []
     unknown_notes: set[int] = set()
-    unknown = answers = 0
+    unknown = answers = previews = 0
     local = LocalTimes()
     grade_of = {ease: int(grade) for ease, grade in GRADES.items()}
     for row in collection.revlog:
         if not is_answer(row):
+            previews += is_preview(row)
             continue
         answers += 1
         card_id = cards.get(row.card)
@@ -247,4 +265,4 @@ def convert_rows(collection: Collection, cards: Mapping[int, str]) -> Converted:
                 row.ms / 1000 if row.ms > 0 else None,
             )
         )  # fmt: skip
-    return Converted(reviews, unknown, len(unknown_notes), answers)
+    return Converted(reviews, unknown, len(unknown_notes), answers, previews)
