@@ -258,6 +258,52 @@ def test_answers_ahead_of_schedule_do_not_multiply_the_interval(store: Store) ->
     assert (y.interval, y.due) == (15, D + timedelta(8 + 15))  # max(15, ceil(1 * 2.5))
 
 
+@pytest.mark.parametrize("columns", [False, True])
+def test_a_reset_in_anki_starts_the_card_over(store: Store, columns: bool) -> None:
+    """A round trip with real Anki: a card forgotten in Anki and learned again (Good, Good)
+    had interval 1 there and 238 days here: the reset row was skipped and the new answers
+    replayed on top of the old history. The card now starts over at its reset in Anki."""
+    h.grade(store, "x", 5, D, at(D, 9))
+    h.grade(store, "y", 5, D, at(D, 9))
+    rows = [anki("x", D + timedelta(1), 9, 4), anki("x", D + timedelta(2), 9, 5)]
+    rows += [anki("x", D + timedelta(4), 9, 4), anki("x", D + timedelta(5), 9, 4)]
+    if columns:  # as `dlcards import anki` gives them (`convert`)
+        rows = columns_of(rows)  # type: ignore[assignment]
+    forgot = {"x": int(at(D + timedelta(3), 12).timestamp() * 1000)}
+    forgot["y"] = int(at(D + timedelta(6), 12).timestamp() * 1000)  # no answer after it
+    with store.conn:
+        store.conn.execute("UPDATE cards SET leech = 1 WHERE id = 'y'")
+    assert len(store.merge_reviews(rows, h.merge_rules(), forgot)) == 4  # type: ignore[arg-type]
+    expected, _ = review(State(), Grade.GOOD, D + timedelta(4))
+    expected, _ = review(expected, Grade.GOOD, D + timedelta(5))
+    assert h.state(store, "x") == expected and expected.interval == 6
+    assert h.state(store, "y").is_new and store.memory("y").fsrs.stability is None
+    assert store.query("SELECT leech FROM cards WHERE id = 'y'") == [(0,)]
+    assert len(log(store)) == 5  # the log keeps every review, before the reset too
+    # the same file again changes nothing; nor does a reset older than the card's own
+    assert store.merge_reviews(rows, h.merge_rules(), forgot) == []  # type: ignore[arg-type]
+    assert h.state(store, "x") == expected
+    h.grade(store, "y", 4, D + timedelta(7), at(D + timedelta(7), 9))
+    store.merge_reviews(columns_of([]) if columns else [], h.merge_rules(), forgot)  # type: ignore[arg-type]
+    assert h.state(store, "y") == review(State(), Grade.GOOD, D + timedelta(7))[0]
+    assert h.set_scheduler(store, "fsrs") == 2  # the rebuild replays from the same points
+    assert store.memory("x").sm2 == expected
+
+
+def test_resets_are_anki_forget_rows_of_known_cards(tz: None) -> None:
+    """Anki's "Forget" logs kind 4 with ease 0 and ease factor 0; "set due date" keeps the
+    card's ease factor, and is no reset."""
+    rows = (
+        Revlog(ms("2026-03-02T01:00:00+00:00"), 100, 0, 4, 0, 0),
+        Revlog(ms("2026-03-02T02:00:00+00:00"), 100, 0, 4, 0, 0),  # the last one counts
+        Revlog(ms("2026-03-02T03:00:00+00:00"), 100, 0, 4, 0, 2500),  # set due date
+        Revlog(ms("2026-03-02T04:00:00+00:00"), 200, 0, 4, 0, 2500),
+        Revlog(ms("2026-03-02T05:00:00+00:00"), 300, 0, 4, 0, 0),  # not a card dlcards knows
+    )
+    for way in (convert, convert_rows):
+        assert way(collection(*rows), {100: "x-1", 200: "x-2"}).resets == {"x-1": rows[1].id}
+
+
 def test_an_imported_review_older_than_a_reset_stays_before_it(store: Store) -> None:
     h.grade(store, "x", 5, D, at(D, 9))
     store.reset(["x"], at(D + timedelta(3), 12))

@@ -84,7 +84,7 @@ def anki(
 
         with synced_store(db, extra) as store:
             schedule_of(store)  # finishes a scheduler switch a killed `config` left half done
-            added = store.merge_reviews(result.reviews, merge_rules)
+            added = store.merge_reviews(result.reviews, merge_rules, result.resets)
     topic_of = {cid: catalog.topic_of(cid) or new_topics.get(cid, "?") for cid in set(added)}
     _report("would import" if dry_run else "imported", path, added, topic_of)
     if result.unknown_reviews:
@@ -92,6 +92,11 @@ def anki(
             f"not imported: {plural(result.unknown_reviews, 'review')} of "
             f"{plural(result.unknown_notes, 'note')} dlcards does not know"
             + ("" if to_yaml else " (add --to-yaml DIR to bring those notes in)")
+        )
+    if result.resets:
+        typer.echo(
+            f"reset in Anki: {plural(len(result.resets), 'card')}, each starting over from "
+            "its last reset there (as after `dlcards reset`; earlier reviews stay in the log)"
         )
     if result.previews:
         typer.echo(

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -41,6 +41,9 @@ class Converted:
     unknown_notes: int
     answers: int  # every answer in the file
     previews: int = 0  # answers in filtered decks that do not reschedule: not imported
+    resets: Mapping[str, int] = field(default_factory=dict)
+    """Each known card's last reset in Anki ("Forget": made new), its time in ms: the card
+    starts over there, as after `dlcards reset`."""
 
 
 def local_time(ms: int) -> datetime:
@@ -138,6 +141,26 @@ def is_preview(row: Revlog) -> bool:
     return row.ease in GRADES and row.kind == PREVIEW_KIND and row.factor == 0
 
 
+RESET_KIND = 4
+"""Anki's manual rows; with ease 0 and ease factor 0, a reset (`is_reset` there: "Forget"),
+where "set due date" keeps the card's ease factor."""
+
+
+def is_reset(row: Revlog) -> bool:
+    return row.kind == RESET_KIND and row.ease == 0 and row.factor == 0
+
+
+def last_resets(rows: Iterable[tuple[int, int]], cards: Mapping[int, str]) -> dict[str, int]:
+    """The time (ms) of the last reset of each card in `cards` among `rows`, (Anki card, time)
+    pairs of reset rows."""
+    out: dict[str, int] = {}
+    for anki_card, when in rows:
+        card_id = cards.get(anki_card)
+        if card_id is not None:
+            out[card_id] = max(out.get(card_id, when), when)
+    return out
+
+
 def convert(collection: Collection, cards: Mapping[int, str]) -> Converted:
     """Every answer in the collection's log of a card in `cards`, as a dlcards review: the
     reviews as columns (`ImportedReviews`), converted with NumPy; the same rows, texts and
@@ -167,6 +190,9 @@ def _convert_columns(collection: Collection, cards: Mapping[int, str]) -> Conver
     pressed = np.isin(ease, list(GRADES))
     preview = pressed & (kind == PREVIEW_KIND) & (factor == 0)
     answer = pressed & np.isin(kind, list(ANSWER_KINDS)) & ~preview
+    reset = np.flatnonzero((kind == RESET_KIND) & (ease == 0) & (factor == 0))
+    pairs = zip(anki_card[reset].tolist(), ms[reset].tolist(), strict=True)
+    resets = last_resets(pairs, cards)
     keys = np.array(sorted(cards), np.int64)
     at = np.minimum(np.searchsorted(keys, anki_card), max(len(keys) - 1, 0))
     known = answer & (keys[at] == anki_card) if len(keys) else np.zeros(n, bool)
@@ -185,7 +211,7 @@ def _convert_columns(collection: Collection, cards: Mapping[int, str]) -> Conver
     )  # fmt: skip
     return Converted(
         reviews, int(np.count_nonzero(unknown)), len(unknown_notes), int(answer.sum()),
-        int(np.count_nonzero(preview)),
+        int(np.count_nonzero(preview)), resets,
     )  # fmt: skip
 
 
@@ -265,4 +291,5 @@ def convert_rows(collection: Collection, cards: Mapping[int, str]) -> Converted:
                 row.ms / 1000 if row.ms > 0 else None,
             )
         )  # fmt: skip
-    return Converted(reviews, unknown, len(unknown_notes), answers, previews)
+    resets = last_resets(((r.card, r.id) for r in collection.revlog if is_reset(r)), cards)
+    return Converted(reviews, unknown, len(unknown_notes), answers, previews, resets)

@@ -51,6 +51,7 @@ from dlcards.store.rows import (
     fsrs_values,
     grade_of,
     memory_from,
+    new_memories,
     put_memory,
     review_values,
     search_fields,
@@ -904,8 +905,7 @@ class Store(Reports, Merging):
                 ).fetchone()[0]
                 for cid in card_ids
             )
-            c.executemany(UPDATE_SM2, [(EF_START, 0, 0, None, 0, None, cid) for cid in card_ids])
-            c.executemany(UPSERT_FSRS, [(cid, None, None, None, None) for cid in card_ids])
+            new_memories(c, card_ids)
             c.executemany(
                 "UPDATE cards SET leech = 0, reset_after = (SELECT coalesce(max(seq), 0) "
                 "FROM sqlite_sequence WHERE name = 'reviews'), reset_at = max(?, (SELECT "

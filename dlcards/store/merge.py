@@ -5,7 +5,7 @@ nothing: what a card's merged log means comes in as a function (`dlcards.grading
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from operator import itemgetter
@@ -15,6 +15,7 @@ from dlcards.cores import cores
 from dlcards.memory import Memory
 from dlcards.store.connection import Connection
 from dlcards.store.rows import (
+    AFTER_RESET,
     BULK_COLUMNS,
     BULK_ROWS_PER_INSERT,
     FSRS_COLUMNS,
@@ -34,6 +35,7 @@ from dlcards.store.rows import (
     fsrs_values,
     insert_reviews_sql,
     memory_from,
+    new_memories,
     outcome_values,
     sm2_values,
 )
@@ -88,6 +90,7 @@ class Merging(Connection):
         self,
         rows: Sequence[ImportedReview],
         rules: MergeRules,
+        resets: Mapping[str, int] | None = None,
     ) -> list[str]:
         """Add reviews done elsewhere to the log, in one transaction, and replay each card
         they touch: the card's log after its reset point, dlcards's reviews and the new ones in
@@ -96,7 +99,10 @@ class Merging(Connection):
         are re-drills); new rows are written with their outcome, older rows whose kind or
         memory columns changed are rewritten, and the card's memory is the last row's. Rows
         already in the log (same Anki id) are skipped, so merging the same rows twice adds
-        nothing. Returns the card id of each added row. The whole file is checked first, as
+        nothing. `resets`: cards reset elsewhere (Anki's "Forget") and when (ms); a card's reset
+        point moves there when that is later than its own, and the card is replayed from it
+        (new, when no review comes after it), as after `dlcards reset`. Returns the card id
+        of each added row. The whole file is checked first, as
         before any write that reads the whole log: in a thread while the merge reads
         (`_write(whole_file=True)`); nothing is written before it has passed.
 
@@ -107,11 +113,12 @@ class Merging(Connection):
         when the merge adds many rows to a small log, the log's secondary indexes are dropped
         and built again after the inserts (one sort each instead of a b-tree insert per row)."""
         if isinstance(rows, ImportedReviews):
-            return self._merge_columns(rows, rules)
+            return self._merge_columns(rows, rules, resets or {})
         # the whole log is read and may be rewritten: the whole file is checked (while the
         # merge reads, `_write`), and `guard_writes` waits for it before the first write
         with self._write(whole_file=True) as c, _gc_paused(len(rows) >= BULK_ROWS):
             redecide, redecide_many = rules(self._settings_in(c))
+            moved = self._move_resets(c, resets or {})
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             fresh = self._unheld(c, (r for r in rows if r.card_id in known))
             by_card: dict[str, list[ImportedReview]] = {}
@@ -133,12 +140,14 @@ class Merging(Connection):
                         if card_id not in done:
                             self._merge_card(c, card_id, by_card[card_id], redecide, True, batch)
                     batch.write(c)
+            self._replay_from_resets(c, moved, redecide)
             return [r.card_id for r in fresh]
 
     def _merge_columns(
         self,
         rows: ImportedReviews,
         rules: MergeRules,
+        resets: Mapping[str, int],
     ) -> list[str]:
         """`merge_reviews` for rows given as columns (`dlcards import anki`): the same rows
         added, decided and written, with the per-row work on NumPy arrays. Which rows are
@@ -153,6 +162,7 @@ class Merging(Connection):
 
         with self._write(whole_file=True) as c, _gc_paused(len(rows) >= BULK_ROWS):
             redecide, redecide_many = rules(self._settings_in(c))
+            moved = self._move_resets(c, resets)
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             ours = np.array([cid in known for cid in rows.card_ids] + [False], bool)
             held = [r[0] for r in c.execute(_HELD)]
@@ -202,7 +212,39 @@ class Merging(Connection):
                     _insert_columns(c, retention, add_retention_sql)
                     add_retention_after(c.execute, mark)
                     bulk.counted = True
+            self._replay_from_resets(c, moved, redecide)
             return added
+
+    def _move_resets(self, c: sqlite3.Connection, resets: Mapping[str, int]) -> list[str]:
+        """Each card's reset point moved to its reset elsewhere (ms) where that is later: the
+        cards whose point moved, their leech mark cleared as `reset` clears it."""
+        if not resets:
+            return []
+        self.guard_writes()  # nothing is written before the whole file's check has passed
+        moved = []
+        for card_id, when in sorted(resets.items()):
+            if c.execute(
+                "UPDATE cards SET reset_at = ?, reset_after = 0, leech = 0 WHERE id = ? AND "
+                "(coalesce(reset_at, -1), coalesce(reset_after, 0)) < (?, 0)",
+                (when, card_id, when),
+            ).rowcount:
+                moved.append(card_id)
+        return moved
+
+    def _replay_from_resets(
+        self, c: sqlite3.Connection, moved: Sequence[str], redecide: Redecide
+    ) -> None:
+        """The cards whose reset point moved, replayed from it: their reviews after it decided
+        again, and new memories for those with none after it."""
+        for card_id in moved:
+            self._merge_card(c, card_id, [], redecide)
+        after = f"SELECT 1 FROM reviews r WHERE r.card_id = c.id AND {AFTER_RESET}"
+        unseen = [
+            cid for cid in moved
+            if c.execute(f"SELECT NOT EXISTS ({after}) FROM cards c WHERE c.id = ?", (cid,))
+            .fetchone()[0]
+        ]  # fmt: skip
+        new_memories(c, unseen)
 
     def _merge_card(
         self,

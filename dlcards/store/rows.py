@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from dlcards.errors import StoreError
-from dlcards.memory import FsrsState, Memory, Sm2State
+from dlcards.memory import EF_START, FsrsState, Memory, Sm2State
 from dlcards.store.schema import epoch_ms
 
 if TYPE_CHECKING:
@@ -40,6 +40,13 @@ UPSERT_FSRS = (
     f"INSERT INTO fsrs (card_id, {', '.join(FSRS_COLUMNS)}) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT(card_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in FSRS_COLUMNS)
 )
+
+
+def new_memories(c: Any, card_ids: Sequence[str]) -> None:
+    """The memories a new card has, for `card_ids` (a reset with no review after it)."""
+    c.executemany(UPDATE_SM2, [(EF_START, 0, 0, None, 0, None, cid) for cid in card_ids])
+    c.executemany(UPSERT_FSRS, [(cid, None, None, None, None) for cid in card_ids])
+
 
 # The one order a card's log is replayed in (time, then id: reviews imported from Anki
 # interleave with dlcards's own), and the one meaning of "after the card's reset point" (a
