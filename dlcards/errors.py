@@ -41,3 +41,11 @@ def one_line(message: str) -> str:
     """`message` as one printable line: newlines, NUL and other control characters (from a
     deck's text or a card id) are shown as escapes, so an error never spans two lines."""
     return message.translate(_CONTROL)
+
+
+def interrupted(err: BaseException) -> bool:
+    """A Ctrl-C: a KeyboardInterrupt, or the RuntimeError Python wraps one in when it lands in
+    a class body's hooks ("Error calling __set_name__"). Both end a command with exit 130."""
+    if isinstance(err, RuntimeError):
+        err = err.__cause__ or err.__context__  # type: ignore[assignment]
+    return isinstance(err, KeyboardInterrupt)

@@ -191,10 +191,10 @@ def _prompt_number() -> int | None:
         from dlcards.prompt import count
 
         return count(sys.argv[1:])
-    except KeyboardInterrupt:
-        raise SystemExit(130) from None
-    except RuntimeError as err:  # a Ctrl-C that Python wrapped (`dlcards.stdio.guarded`)
-        if isinstance(err.__cause__ or err.__context__, KeyboardInterrupt):
+    except (KeyboardInterrupt, RuntimeError) as err:
+        from dlcards.errors import interrupted
+
+        if interrupted(err):
             raise SystemExit(130) from None
         raise
 

@@ -11,6 +11,8 @@ import errno
 import os
 import sys
 
+from dlcards.errors import interrupted
+
 TYPE_CHECKING = False  # typing itself is not imported: the prompt's count runs in here
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -181,10 +183,8 @@ def guarded(command: Callable[[], None]) -> None:
         sys.stdout.flush()
     except OSError as err:
         failed(err)
-    except KeyboardInterrupt:  # Ctrl-C before a command's own handling (while it starts)
-        raise SystemExit(130) from None
-    except RuntimeError as err:  # Python wraps a Ctrl-C that lands in a class body's hooks
-        if isinstance(err.__cause__ or err.__context__, KeyboardInterrupt):
+    except (KeyboardInterrupt, RuntimeError) as err:  # Ctrl-C while a command starts
+        if interrupted(err):
             raise SystemExit(130) from None
         raise
     except SystemExit:
