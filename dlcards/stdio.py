@@ -147,11 +147,7 @@ def failed(err: OSError) -> NoReturn:
         where = "cannot write standard output: "
     else:
         where = ""
-    try:
-        sys.stderr.write(f"error: {where}{why}\n")
-        sys.stderr.flush()
-    except (OSError, AttributeError, ValueError):
-        pass
+    _say(f"error: {where}{why}")
     _drop_stdout()
     raise SystemExit(1)
 
@@ -174,6 +170,25 @@ def _drop_stdout() -> None:
         sys.stdout = _Sink()
 
 
+def symlink_loop(err: BaseException) -> str | None:
+    """The path of a symbolic link loop that `pathlib.Path.resolve` met: before Python 3.13 it
+    raises RuntimeError("Symlink loop from '...'") (from 3.13, OSError ELOOP, which `failed`
+    reports), wherever a path given by the user is resolved."""
+    text = str(err)
+    prefix = "Symlink loop from "
+    if not isinstance(err, RuntimeError) or not text.startswith(prefix):
+        return None
+    return text[len(prefix) :].strip("'\"")
+
+
+def _say(line: str) -> None:
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
 def guarded(command: Callable[[], None]) -> None:
     """Run `command` (the whole CLI) and flush its output; a failure to write standard output
     (or any error of the operating system that reached this far) is one line, exit 1."""
@@ -186,7 +201,11 @@ def guarded(command: Callable[[], None]) -> None:
     except (KeyboardInterrupt, RuntimeError) as err:  # Ctrl-C while a command starts
         if interrupted(err):
             raise SystemExit(130) from None
-        raise
+        loop = symlink_loop(err)
+        if loop is None:
+            raise
+        _say(f"error: {loop}: a symbolic link that points back to itself (a loop)")
+        raise SystemExit(2) from None
     except SystemExit:
         try:
             sys.stdout.flush()

@@ -528,6 +528,29 @@ def test_ctrl_c_while_the_prompts_count_reads_is_exit_130(
     assert capsys.readouterr() == ("", "")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "anki", "-o", "loop"],
+        ["export", "text", "-o", "loop"],
+        ["export", "reviews", "-o", "loop"],
+        ["add", "--deck", "loop"],
+    ],
+)
+def test_a_path_that_is_a_symlink_loop_is_one_line(
+    synced_env: dict[str, str], tmp_path: Path, args: list[str]
+) -> None:
+    """Torture run: `-o loop` (a symbolic link to itself) printed pathlib's RuntimeError
+    traceback, wherever a given path was resolved (Python before 3.13; OSError from 3.13)."""
+    (tmp_path / "loop").symlink_to("loop")
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", *args], cwd=tmp_path, env=synced_env,
+        capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1 and "loop" in done.stderr, done.stderr
+
+
 def test_an_empty_db_option_is_an_error_not_the_default_database() -> None:
     """Torture run 2 (f7.sh): `--db "$UNSET"` opened (and created) the default database."""
     for args in (["due"], ["due", "--count"], ["show", "gd-23"], ["stats"], ["list"]):
