@@ -199,7 +199,32 @@ def _prompt_number() -> int | None:
         raise
 
 
+def words_apart(argv: list[str]) -> list[str]:
+    """A `search` command line with its query's words after `--`, in their order: click reads
+    a word like `-is:new` or `-tanh` as short options, and `-n` among them as --limit with
+    the rest as its value (`-is:new`: limit "ew"). A word is what is neither an option nor an
+    option's value; a single-dash word other than `-n` or `-nDIGITS` is one (`-neuron`
+    excludes "neuron"). Other command lines, and one that has `--` already, are kept."""
+    if argv[:1] != ["search"] or "--" in argv:
+        return argv
+    options = COMMANDS["search"][1]
+    kept, words = ["search"], []
+    args = iter(argv[1:])
+    for arg in args:
+        name, eq, _ = arg.partition("=")
+        if arg.startswith("--") or name in options:
+            kept.append(arg)
+            if name in options and options[name][1] != FLAG and not eq:
+                kept.extend(value for value in [next(args, None)] if value is not None)
+        elif arg.startswith("-n") and arg[2:].isdigit():
+            kept.append(arg)
+        else:
+            words.append(arg)
+    return [*kept, "--", *words] if any(w.startswith("-") for w in words) else argv
+
+
 def _main(number: int | None = None) -> None:
+    sys.argv[1:] = words_apart(sys.argv[1:])
     argv = sys.argv[1:]
     if not _completing():
         if number is not None:  # standard output was closed: its write fails in the guard

@@ -584,3 +584,39 @@ def test_a_sync_check_with_the_files_as_last_seen_lists_no_deck_file(
         assert store.query("SELECT id FROM cards WHERE id = 'x-2'") == [("x-2",)]
         assert sync_if_needed(store, [str(deck)]) is None  # --decks: listed, as before
         assert len(listed) == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["search", "loss", "-is:new"], ["search", "--", "loss", "-is:new"]),
+        (["search", "loss", "-tanh", "-n", "3"], ["search", "-n", "3", "--", "loss", "-tanh"]),
+        (["search", "--db", "x", "-n5", "-neuron", "a"],
+         ["search", "--db", "x", "-n5", "--", "-neuron", "a"]),
+        (["search", "--limit=2", "-relu", "x"], ["search", "--limit=2", "--", "-relu", "x"]),
+        (["search", "loss", "--limit", "2"], ["search", "loss", "--limit", "2"]),
+        (["search", "x", "--", "-y"], ["search", "x", "--", "-y"]),
+        (["search", "loss", "-n"], ["search", "loss", "-n"]),
+        (["show", "-is:new"], ["show", "-is:new"]),
+    ],
+)  # fmt: skip
+def test_a_search_words_come_after_the_options(argv: list[str], expected: list[str]) -> None:
+    """Torture run: `dlcards search loss -is:new` said "Invalid value for '--limit' / '-n':
+    'ew'": click read the excluded word as short options, -n among them."""
+    from dlcards.quick import words_apart
+
+    assert words_apart(argv) == expected
+
+
+def test_excluded_words_with_an_n_search_on_both_paths(isolated: Path) -> None:
+    full("--today", DAY)
+    for words in (["-is:new"], ["-tanh"], ["-neuron", "-n", "3"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", "search", "loss", *words],
+            capture_output=True, text=True, env={**os.environ},
+        )  # fmt: skip
+        assert done.returncode == 0 and "Invalid value" not in done.stderr, done.stderr
+        limit = ["-n", "3"] if "-n" in words else []
+        query = [w for w in words if w not in ("-n", "3")]
+        typed = runner.invoke(app, ["search", *limit, "--", "loss", *query])
+        assert (typed.exit_code, typed.output) == (0, done.stdout)
