@@ -11,8 +11,6 @@ import errno
 import os
 import sys
 
-from dlcards.errors import interrupted
-
 TYPE_CHECKING = False  # typing itself is not imported: the prompt's count runs in here
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -199,6 +197,8 @@ def guarded(command: Callable[[], None]) -> None:
     except OSError as err:
         failed(err)
     except (KeyboardInterrupt, RuntimeError) as err:  # Ctrl-C while a command starts
+        from dlcards.errors import interrupted  # only now: `--version` needs none of it
+
         if interrupted(err):
             raise SystemExit(130) from None
         loop = symlink_loop(err)
