@@ -214,8 +214,10 @@ def words_apart(argv: list[str]) -> list[str]:
         name, eq, _ = arg.partition("=")
         if arg.startswith("--") or name in options:
             kept.append(arg)
-            if name in options and options[name][1] != FLAG and not eq:
-                kept.extend(value for value in [next(args, None)] if value is not None)
+            takes_value = name in options and options[name][1] != FLAG and not eq
+            value = next(args, None) if takes_value else None
+            if value is not None:
+                kept.append(value)
         elif arg.startswith("-n") and arg[2:].isdigit():
             kept.append(arg)
         else:

@@ -15,7 +15,6 @@ from dlcards.cores import cores
 from dlcards.memory import Memory
 from dlcards.store.connection import Connection
 from dlcards.store.rows import (
-    AFTER_RESET,
     BULK_COLUMNS,
     BULK_ROWS_PER_INSERT,
     FSRS_COLUMNS,
@@ -236,15 +235,7 @@ class Merging(Connection):
     ) -> None:
         """The cards whose reset point moved, replayed from it: their reviews after it decided
         again, and new memories for those with none after it."""
-        for card_id in moved:
-            self._merge_card(c, card_id, [], redecide)
-        after = f"SELECT 1 FROM reviews r WHERE r.card_id = c.id AND {AFTER_RESET}"
-        unseen = [
-            cid for cid in moved
-            if c.execute(f"SELECT NOT EXISTS ({after}) FROM cards c WHERE c.id = ?", (cid,))
-            .fetchone()[0]
-        ]  # fmt: skip
-        new_memories(c, unseen)
+        new_memories(c, [cid for cid in moved if not self._merge_card(c, cid, [], redecide)])
 
     def _merge_card(
         self,
@@ -254,10 +245,11 @@ class Merging(Connection):
         redecide: Redecide,
         write_memory: bool = True,
         batch: _Batch | None = None,
-    ) -> None:
+    ) -> int:
         """Re-decide one card's log with `new` merged in. With `batch`, the card's log, reset
         point and memory come from it and the writes are added to it (written by the caller);
-        without, they are read and written here."""
+        without, they are read and written here. Returns how many rows come after the card's
+        reset point (none: its memory is left as it is)."""
         # (time order key, the row as redecide reads it, its stored outcome, the new row)
         entries: list[_Entry] = []
         # dlcards's own re-drills stay re-drills (a session asked for them); imported rows are
@@ -298,6 +290,7 @@ class Merging(Connection):
             out.memory(card_id, stored, outcomes[-1].after)
         if batch is None:
             out.write(c)
+        return len(outcomes)
 
 
 # (time order key (at, id), the row as redecide reads it, its stored outcome, the new row)
