@@ -512,6 +512,19 @@ def test_cli_with_progress_summary(tmp_path: Path) -> None:
     assert code == 2 and "--today must be a date" in output
 
 
+def test_one_reviewed_card_is_one_card(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    store = Store.open(db)
+    store.sync(load_catalog().cards, "test", NOW)
+    h.grade(store, "gd-23", Grade.GOOD, date(2026, 11, 1), NOW)
+    store.close()
+    code, output = _run(
+        "anki", "-o", str(tmp_path / "p.apkg"), "--with-progress", "--db", str(db),
+        "--today", "2026-11-05",
+    )  # fmt: skip
+    assert code == 0 and "progress for 1 reviewed card (1 due by 2026-11-05)" in output, output
+
+
 def test_the_progress_summary_counts_as_due_counts(tmp_path: Path) -> None:
     """A round trip with real Anki: a suspended card was "due by" the day in the export's
     summary while `dlcards due` (and study) left it out. Both count the same now."""

@@ -204,7 +204,7 @@ def anki(
     )
     if with_progress:
         summary += (
-            f"; progress for {counts.learned} reviewed cards ({counts.due} due by "
+            f"; progress for {plural(counts.learned, 'reviewed card')} ({counts.due} due by "
             f"{day.isoformat()}), {counts.new} new"
         )
         if counts.suspended:
