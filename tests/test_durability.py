@@ -136,3 +136,66 @@ def test_ctrl_c_is_clean_and_says_what_was_saved(tmp_path: Path) -> None:
     assert "Traceback" not in err
     assert "Interrupted. 1 grade saved." in out
     assert proc.returncode == 130
+
+
+@pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="mounts a tmpfs")
+@pytest.mark.parametrize("freed", [True, False])
+def test_a_grade_given_on_a_full_disk_is_saved_once_there_is_room(
+    tmp_path: Path, freed: bool
+) -> None:
+    """The disk fills up during a session: the grade is kept, the session says so and tries
+    again, and once space is freed the grade is saved, once, and the session goes on. Fed by
+    a script (no one to free space), it stops after a few seconds and says which grade was
+    not saved."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)]).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        db = mnt / "p.db"
+        proc = spawn(tmp_path, "--db", str(db), "--new", "2")
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write("\n")  # the session has opened its database and shows the answer
+        proc.stdin.flush()
+        deadline = time.monotonic() + 20
+        while not (db.exists() and Path(f"{db}-wal").exists()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        filler = mnt / "filler"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\x00" * 4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        proc.stdin.write("4\n")
+        proc.stdin.flush()
+        if not freed:
+            out, err = proc.communicate("\n5\n", timeout=30)
+            assert proc.returncode == 2 and "Traceback" not in err
+            assert err.splitlines() == [
+                f"error: the disk is full: cannot write database {db}, so grade 4 on "
+                "perceptron-1 was not saved; free some space and try again"
+            ]
+            filler.unlink()
+            assert count_reviews(db) == 0
+            return
+        time.sleep(1)  # refused and tried again meanwhile
+        assert count_reviews(db) == 0
+        filler.unlink()
+        wait_for(db, 1, 20, proc)
+        out, err = proc.communicate("\n5\n", timeout=20)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err and "error" not in err
+        said = " ".join(out.split())
+        assert f"the disk holding {db} is full" in said
+        assert "grade 4 on perceptron-1 is kept and will be saved then" in said
+        assert "Session complete. 2 grades saved." in said
+        conn = sqlite3.connect(db)
+        rows = conn.execute("SELECT card_id, grade FROM reviews ORDER BY id").fetchall()
+        conn.close()
+        assert rows == [("perceptron-1", 4), ("perceptron-2", 5)]
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)])

@@ -985,3 +985,36 @@ def test_remarks_under_fresh_numbers_say_they_are_about_the_cards_example(
     assert lead in shown("typed")
     assert lead not in shown("choice") and lead not in shown("self")
     assert ("Erratum" if card.erratum else "Note") in shown("typed")
+
+
+def test_an_answer_that_meets_a_full_disk_is_kept_and_saved_once_there_is_room(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sqlite3
+
+    import dlcards.commands.common as common
+    from dlcards.store import default_db
+    from dlcards.store.connection import translate_error
+
+    monkeypatch.setattr(common, "FULL_DISK_RETRY_S", 0.0)
+    real, tries = Store.record_quiz_answer, []
+
+    def record(self: Store, *args: object) -> None:
+        tries.append(1)
+        if len(tries) <= 2:  # the disk is full twice, then there is room
+            raise translate_error(
+                default_db(), sqlite3.OperationalError("database or disk is full")
+            )
+        real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "record_quiz_answer", record)
+    questions = expected_quiz(["gd"], 3, count=2)
+    script = [
+        line for q in questions for line in ([answer_for(q)] if q.kind == "typed" else ["", "y"])
+    ]
+    out = quiz(script, "--topic", "gd", "--seed", "3", "--count", "2")
+    assert out.count("is full: free some space") == 1
+    assert "your answer to question 1 is kept and will be saved" in " ".join(out.split())
+    assert "2 answers logged" in out
+    assert [r[1] for r in quiz_rows()] == [q.card.id for q in questions]
+    assert [r[3] for r in quiz_rows()] == [1, 1]

@@ -243,6 +243,74 @@ def test_a_grade_that_meets_a_locked_database_waits_and_is_saved(
     holder.close()
 
 
+def _full_disk_twice(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A database whose first two grade saves find the disk full (as SQLite reports it)."""
+    import sqlite3
+
+    import dlcards.commands.common as common
+    from dlcards.store import Store
+    from dlcards.store.connection import translate_error
+
+    db = tmp_path / "p.db"
+    assert runner.invoke(app, ["due", "--db", str(db)]).exit_code == 0
+    monkeypatch.setattr(common, "FULL_DISK_RETRY_S", 0.0)
+    real, tries = Store.grade, []
+
+    def grade(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        tries.append(1)
+        if len(tries) <= 2:
+            raise translate_error(db, sqlite3.OperationalError("database or disk is full"))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "grade", grade)
+    return db, tries
+
+
+def test_a_grade_that_meets_a_full_disk_is_kept_and_saved_once_there_is_room(
+    tmp_path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import sqlite3
+
+    db, tries = _full_disk_twice(tmp_path, monkeypatch)
+    out = study(["", "4", "", "5", "q"], "--db", str(db), "--today", "2026-11-26")
+    assert len(tries) == 4  # two refused, then the grade, then the next card's
+    assert out.count(f"the disk holding {db} is full") == 1
+    assert "grade 4 on perceptron-1 is kept and will be saved then" in " ".join(out.split())
+    assert "nothing was lost" not in out and "2 grades saved" in out
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT card_id, grade FROM reviews ORDER BY id").fetchall() == [
+        ("perceptron-1", 4),
+        ("perceptron-2", 5),
+    ]
+    conn.close()
+
+
+def test_giving_up_on_a_full_disk_says_the_grade_was_not_saved(
+    tmp_path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import sqlite3
+    import time
+
+    db, _ = _full_disk_twice(tmp_path, monkeypatch)
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(time, "sleep", interrupted)
+    result = runner.invoke(
+        app, ["study", "--db", str(db), "--today", "2026-11-26"], input="\n4\nq\n"
+    )
+    assert result.exit_code == 130
+    assert "Grade 4 on perceptron-1 was not saved." in result.output
+    assert "Interrupted. 0 grades saved." in result.output
+    assert "Traceback" not in result.output
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
+    conn.close()
+
+
 def test_study_on_an_earlier_day_sees_the_queue_as_of_that_day() -> None:
     """Reviews logged after `--today` have not happened yet: study's queue, its "nothing to
     study" reason and its summary's next due date are those of that day, like `due`'s counts;

@@ -3,21 +3,25 @@ framework, so that the fast path (dlcards.quick) runs commands without it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dlcards.days import today_from as today_from
 from dlcards.store.count import REBUILD_PENDING as REBUILD_PENDING
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from dlcards.catalog import Catalog, Loading
     from dlcards.scheduling import Schedule
     from dlcards.settings import Settings
     from dlcards.store import Store
     from dlcards.store.core import Rebuild
+
+T = TypeVar("T")
 
 
 def clock() -> datetime:
@@ -170,3 +174,62 @@ def synced_store(db: str | None, decks: Sequence[str]) -> Iterator[Store]:
     with opened_store(db) as store:
         sync_if_needed(store, decks)
         yield store
+
+
+FULL_DISK_RETRY_S = 1.0
+"""How often a save the disk had no room for is tried again (a locked database waits in SQLite's
+busy timeout instead)."""
+FULL_DISK_PATIENCE_S = 3.0
+"""How long a session fed by a script (no terminal: no one to free space) keeps trying a save
+the disk has no room for, before it stops and says what was not saved."""
+
+
+def until_saved(
+    console: Console,
+    save: Callable[[], T],
+    kept: str = "your grade is kept and will be saved",
+    lost: str = "your grade was not saved",
+    patience: float | None = None,
+) -> T:
+    """Run a write the learner asked for until it is saved: when another dlcards holds the
+    database (a long `config scheduler fsrs`, a big sync) or the disk is full, say so (`kept`)
+    and keep trying rather than drop the grade. Each failed try rolled back whole, so a retry
+    writes it once. Ctrl-C still stops the program, and then says what was not saved (`lost`).
+    A full disk is tried for `patience` seconds (None: until Ctrl-C), then a DiskFullError
+    says what was not saved."""
+    import time
+
+    from dlcards.console import escaped
+    from dlcards.store import DiskFullError, LockedError
+
+    noted: type[Exception] | None = None
+    deadline = None if patience is None else time.monotonic() + patience
+    try:
+        while True:
+            try:
+                return save()
+            except LockedError:
+                if noted is not LockedError:
+                    console.print(
+                        "[yellow]waiting for another dlcards to finish writing… "
+                        f"({kept}; Ctrl-C to give up)[/yellow]"
+                    )
+                    noted = LockedError
+            except DiskFullError as err:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise DiskFullError(
+                        f"the disk is full: cannot write database {err.path}, so {lost}; "
+                        "free some space and try again",
+                        err.path,
+                    ) from None
+                if noted is not DiskFullError:
+                    console.print(
+                        f"[yellow]the disk holding {escaped(str(err.path))} is full: free some "
+                        f"space on it ({kept} then; Ctrl-C to give up)[/yellow]"
+                    )
+                    noted = DiskFullError
+                time.sleep(FULL_DISK_RETRY_S)
+    except KeyboardInterrupt:
+        if noted is not None:
+            console.print(f"[red]{lost[0].upper()}{lost[1:]}.[/red]")
+        raise

@@ -13,11 +13,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
+from contextlib import suppress
+from functools import partial
 from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import clock, today_from
+from dlcards.commands.common import FULL_DISK_PATIENCE_S, clock, today_from, until_saved
 from dlcards.commands.options import (
     DbOption,
     DecksOption,
@@ -26,7 +28,7 @@ from dlcards.commands.options import (
     TodayOption,
     TopicOption,
 )
-from dlcards.errors import UsageError
+from dlcards.errors import StoreError, UsageError
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
 if TYPE_CHECKING:
@@ -400,14 +402,21 @@ def _run(
             said = _remarks(question)
             if said is not None:
                 console.print(said)
-        store.record_quiz_answer(
-            session_id,
-            question.card.id,
-            question.kind,
-            answered.correct,
-            answered.given,
-            question.expected or None,
-            clock(),
+        until_saved(
+            console,
+            partial(
+                store.record_quiz_answer,
+                session_id,
+                question.card.id,
+                question.kind,
+                answered.correct,
+                answered.given,
+                question.expected or None,
+                clock(),
+            ),
+            f"your answer to question {i} is kept and will be saved",
+            f"your answer to question {i} was not saved",
+            None if keys.interactive else FULL_DISK_PATIENCE_S,
         )
         answers.append(answered)
         then = "next question" if i < total else "the score"
@@ -594,13 +603,25 @@ def quiz(
             )
         answers: list[Answered] = []
         session_id = store.start_session("quiz", day, clock())
+        stopped = True
         try:
             ending, code = run_until_stopped(
                 lambda: _run(questions, titles, keys, console, store, session_id, answers, seed),
                 "Quiz complete.",
             )
+            stopped = False
         finally:
-            store.end_session(session_id, clock())
+            if stopped:  # by an error, which is the one said: the end time as it can
+                with suppress(StoreError):
+                    store.end_session(session_id, clock())
+            else:
+                until_saved(
+                    console,
+                    partial(store.end_session, session_id, clock()),
+                    "the quiz's end will be saved",
+                    "the quiz's end time was not saved (its answers were)",
+                    None if keys.interactive else FULL_DISK_PATIENCE_S,
+                )
         if keys.interactive:
             console.clear()
         console.print(_summary(answers, titles))

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import suppress
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from dlcards.commands.common import clock, today_from
+from dlcards.commands.common import FULL_DISK_PATIENCE_S, clock, today_from, until_saved
+from dlcards.errors import StoreError
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
-T = TypeVar("T")
-
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from datetime import date
 
     from rich.console import Console, RenderableType
@@ -172,30 +172,12 @@ def leech_notice(card_id: str, lapses: int, action: str) -> str:
 # --- the session loop -----------------------------------------------------------------------------
 
 
-def _until_saved(console: Console, save: Callable[[], T]) -> T:
-    """Run a write the learner asked for until it is saved: when another dlcards holds the
-    database (a long `config scheduler fsrs`, a big sync), say so and keep waiting rather than
-    drop the grade. Ctrl-C still stops the program."""
-    from dlcards.store import LockedError
-
-    noted = False
-    while True:
-        try:
-            return save()
-        except LockedError:
-            if not noted:
-                console.print(
-                    "[yellow]waiting for another dlcards to finish writing… "
-                    "(your grade is kept and will be saved; Ctrl-C to give up)[/yellow]"
-                )
-                noted = True
-
-
 def _run(
     session: StudySession,
     catalog: Catalog,
     console: Console,
     keys: KeyInput | LineInput,
+    patience: float | None,
 ) -> None:
     from dlcards.sm2 import Grade
     from dlcards.view import card_panel, math_extras
@@ -237,7 +219,9 @@ def _run(
             message = f"skipped {card.id}"
             continue
         if key == "u":
-            undone = _until_saved(console, session.undo)
+            undone = until_saved(
+                console, session.undo, "the undo will be done", "nothing was undone", patience
+            )
             if undone is None:
                 message = "nothing to undo"
             elif undone[1]:
@@ -255,7 +239,13 @@ def _run(
         if session.store.checking:
             console.print("[dim]checking the database before the first save…[/dim]")
         shown_with = session.settings  # what the intervals on the keys were computed with
-        row = _until_saved(console, partial(session.grade, grade, seconds))
+        row = until_saved(
+            console,
+            partial(session.grade, grade, seconds),
+            f"grade {int(grade)} on {card.id} is kept and will be saved",
+            f"grade {int(grade)} on {card.id} was not saved",
+            patience,
+        )
         if row.kind == "scheduled":
             message = f"{card.id}: {grade} → next in {_days(session.interval(row))}"
             if session.settings != shown_with:  # `config` in another terminal meanwhile
@@ -412,18 +402,35 @@ def run(
         # on the first grade: a damaged database stops here with one line, nothing written.
         if store.daily_check_due():
             console.print("[dim]checking and backing up the database (once a day)…[/dim]")
-        _until_saved(console, store.check_in_background)
-        keys: KeyInput | LineInput = (
-            KeyInput(console=console)
-            if sys.stdin.isatty() and sys.stdout.isatty()
-            else LineInput(console)
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        # a script has no one to free space on a full disk: it waits a little, then stops
+        patience = None if interactive else FULL_DISK_PATIENCE_S
+        until_saved(
+            console,
+            store.check_in_background,
+            "the session starts then",
+            "nothing was written",
+            patience,
         )
+        keys = KeyInput(console=console) if interactive else LineInput(console)
+        stopped = True
         try:
             ending, code = run_until_stopped(
-                lambda: _run(session, catalog, console, keys), "Session complete."
+                lambda: _run(session, catalog, console, keys, patience), "Session complete."
             )
+            stopped = False
         finally:
-            _until_saved(console, session.finish)
+            if stopped:  # by an error, which is the one said: the end time as it can
+                with suppress(StoreError):
+                    session.finish()
+            else:
+                until_saved(
+                    console,
+                    session.finish,
+                    "the session's end will be saved",
+                    "the session's end time was not saved (its grades were)",
+                    patience,
+                )
         saved = session.summary.reviews
         if keys.interactive:
             console.clear()

@@ -79,6 +79,15 @@ class LockedError(StoreError):
     """Another program held the write lock for longer than the busy timeout."""
 
 
+class DiskFullError(StoreError):
+    """The disk (or the user's quota) has no room for the write; the transaction was rolled
+    back, so trying again once there is room writes it whole."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 def _disk_full(path: Path) -> bool:
     try:
         st = os.statvfs(path.parent)
@@ -96,9 +105,10 @@ def translate_error(path: Path, err: sqlite3.Error) -> StoreError:
             "close it or try again"
         )
     if "full" in text or ("disk i/o" in text and _disk_full(path)):
-        return StoreError(
+        return DiskFullError(
             f"the disk is full: cannot use database {path}; free some space and try again "
-            "(nothing was lost)"
+            "(nothing was lost)",
+            path,
         )
     if "readonly" in text or "read-only" in text:
         return StoreError(f"database {path} is read-only; check its permissions or pass --db")
