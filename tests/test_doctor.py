@@ -695,3 +695,50 @@ def test_restoring_an_empty_file_says_it_is_empty(db: Path, tmp_path: Path) -> N
     assert done.exit_code == 2
     assert f"backup {empty} is an empty file" in one_error_line(done.output)
     assert damage.count(db) == 3
+
+
+@pytest.mark.parametrize(
+    ("harm", "said"),
+    [
+        (
+            "DELETE FROM card_search_data WHERE id > 10",  # FTS5's own pages, gone
+            "the search index is damaged (FTS5's check: database disk image is malformed)",
+        ),
+        ("DELETE FROM card_search WHERE rowid = 5", "the search index misses 1 card"),
+        (
+            "UPDATE card_search SET question = 'nothing' WHERE rowid IN (7, 8)",
+            "the search index holds other text than was indexed for 2 cards",
+        ),
+        (
+            "INSERT INTO card_search (rowid, card_id, question) VALUES (99999, 'zz', 'ghost')",
+            "the search index has 1 row of no active card",
+        ),
+    ],
+)
+def test_doctor_finds_a_damaged_search_index_and_makes_it_again(
+    db: Path, harm: str, said: str
+) -> None:
+    """SQLite's integrity check does not look inside FTS5's index: doctor asks FTS5 itself, and
+    checks that each active card has its row, with the text its digest names. The repair makes
+    the index again, empty; the next command's sync fills it from the decks."""
+
+    def found(word: str) -> list[str]:
+        result = runner.invoke(app, ["search", word, "--db", str(db), "-n", "500"])
+        assert result.exit_code == 0, result.output
+        return sorted(result.output.split())
+
+    expected = found("gradient")
+    conn = sqlite3.connect(db)
+    conn.execute(harm)
+    conn.commit()
+    conn.close()
+    check = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert check.exit_code == 1, check.output
+    assert f"search: {said}" in " ".join(check.output.split())
+    fixed = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert fixed.exit_code == 0, fixed.output
+    assert "repaired  search" in fixed.output
+    assert found("gradient") == expected
+    again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert again.exit_code == 0 and "No problems found." in again.output, again.output
+    assert damage.count(db) == 3  # the log untouched

@@ -29,6 +29,7 @@ CHECKS = {
     "log": "every review in the log can be replayed",
     "values": "every stored value is valid",
     "memories": "every card's memory equals the replay of its log",
+    "search": "the search index holds every card's text, whole",
     "settings": "the stored settings",
     "schema": "the schema version",
     "open": "SQLite opens it",

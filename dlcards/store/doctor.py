@@ -212,6 +212,8 @@ def _examine(
     _memories(conn, report, replay, replay_for, repair, before_repair)
     # 6. the statistics' tallies against the log
     _tallies(conn, report, repair, before_repair)
+    # 7. the search index: whole, and holding each active card's text once
+    _search(conn, report, repair, before_repair)
     pending = conn.execute("SELECT 1 FROM meta WHERE key = 'rebuild_pending'").fetchone()
     if repair and report.healthy and pending:  # memories rebuilt: so is an interrupted rebuild
         conn.execute("DELETE FROM meta WHERE key = 'rebuild_pending'")
@@ -334,6 +336,70 @@ def _tallies(
         conn.execute("ROLLBACK")
         raise
     finding.repaired = "the statistics' tallies and their triggers rebuilt"
+
+
+def _search_problems(conn: sqlite3.Connection) -> list[str]:
+    """What is wrong with the search index: FTS5's own check of its index against its text,
+    then its rows against the active cards (each has one, with the text its digest names)."""
+    from dlcards.store.rows import search_hash
+
+    try:
+        try:  # a command written as an INSERT: it needs write access, and writes nothing
+            conn.execute("INSERT INTO card_search (card_search) VALUES ('integrity-check')")
+        except sqlite3.OperationalError as err:
+            if "readonly" not in str(err):
+                raise
+        rows = conn.execute(
+            "SELECT c.id, c.search_hash, s.card_id, s.question, s.answer, s.erratum, s.note, "
+            "s.tags FROM cards c LEFT JOIN card_search s ON s.rowid = c.search_rowid "
+            "WHERE c.retired = 0"
+        ).fetchall()
+        orphans = conn.execute(
+            "SELECT count(*) FROM card_search WHERE rowid NOT IN "
+            "(SELECT search_rowid FROM cards WHERE retired = 0 AND search_rowid IS NOT NULL)"
+        ).fetchone()[0]
+    except sqlite3.DatabaseError as err:
+        if any(word in str(err) for word in ("locked", "busy")):
+            raise
+        return [f"is damaged (FTS5's check: {err})"]
+    missing = sum(r[2] is None for r in rows)
+    wrong = sum(r[2] is not None and (r[2] != r[0] or search_hash(r[3:]) != r[1]) for r in rows)
+    problems = []
+    if missing:
+        problems.append(f"misses {_plural(missing, 'card')}")
+    if wrong:
+        problems.append(f"holds other text than was indexed for {_plural(wrong, 'card')}")
+    if orphans:
+        problems.append(f"has {_plural(orphans, 'row')} of no active card")
+    return problems
+
+
+def _search(
+    conn: sqlite3.Connection, report: Report, repair: bool, before_repair: Callable[[], None]
+) -> None:
+    """The search index checked; repaired by making it again, empty, for the next command's
+    sync to fill from the decks (their text is not in the database otherwise)."""
+    from dlcards.store.schema import CARD_SEARCH_TABLE
+
+    problems = _search_problems(conn)
+    if not problems:
+        report.add(Finding("search"))
+        return
+    finding = report.add(Finding("search", "the search index " + "; ".join(problems)))
+    if not repair:
+        return
+    before_repair()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DROP TABLE card_search")
+        conn.execute(CARD_SEARCH_TABLE)
+        conn.execute("UPDATE cards SET search_hash = NULL, search_rowid = NULL")
+        conn.execute("DELETE FROM meta WHERE key = 'deck_signature'")  # the next command syncs
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finding.repaired = "made again; the next command fills it from the decks"
 
 
 def _memories(

@@ -241,15 +241,20 @@ def _leech_marks(db: Any) -> None:
     db.execute("UPDATE cards SET leech = 1 WHERE id IN (SELECT card_id FROM sm2 WHERE lapses >= 8)")
 
 
+CARD_SEARCH_TABLE = (
+    "CREATE VIRTUAL TABLE card_search USING fts5("
+    "card_id UNINDEXED, question, answer, erratum, note, tags, "
+    "tokenize = 'unicode61 remove_diacritics 2')"
+)
+"""The search index (FTS5): made by migration 0008, and again by `dlcards doctor` when it is
+damaged (the next sync fills it from the decks)."""
+
+
 def _card_search(db: Any) -> None:
     db["cards"].add_column("tags", str)
     db["cards"].add_column("search_hash", str)
     db["cards"].add_column("search_rowid", int)
-    db.execute(
-        "CREATE VIRTUAL TABLE card_search USING fts5("
-        "card_id UNINDEXED, question, answer, erratum, note, tags, "
-        "tokenize = 'unicode61 remove_diacritics 2')"
-    )
+    db.execute(CARD_SEARCH_TABLE)
     # From a match to its card and the card's static filters in one index seek.
     db["cards"].create_index(
         ["search_rowid", "retired", "suspended", "leech", "topic", "position", "tags", "id"],
