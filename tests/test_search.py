@@ -473,3 +473,15 @@ def test_a_snippet_cut_to_the_terminal_keeps_its_match(
         assert snippets, result.output
         for line in snippets:
             assert query in line.lower(), (width, line)
+
+
+@pytest.mark.parametrize("typo", ["--ids", "--limt=3", "--jsn"])
+def test_an_unknown_option_is_an_error_not_a_word(typo: str) -> None:
+    """`-word` is a query term (unknown short options are let through for it); a mistyped long
+    option is not a word to search for, and says so rather than changing the results."""
+    result = runner.invoke(app, ["search", "gradient", typo])
+    assert result.exit_code == 2
+    name = typo.partition("=")[0]
+    assert result.output.strip().splitlines() == [
+        f"error: no such option: {name} (see `dlcards search --help`; -word excludes a word)"
+    ]

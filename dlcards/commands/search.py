@@ -34,6 +34,14 @@ def search(
     is:leech, prop:lapses>3 (also reps, ivl, ease, due). Study or cram exactly these cards
     with `dlcards study --search QUERY` or `dlcards quiz --search QUERY`.
     """
+    unknown = [word for word in query if word.startswith("--") and len(word) > 2]
+    if unknown:  # ignored unknown options land among the words: `--ids` is a typo, not a word
+        from dlcards.errors import UsageError
+
+        raise UsageError(
+            f"no such option: {unknown[0].partition('=')[0]} (see `dlcards search --help`; "
+            "-word excludes a word)"
+        )
     from dlcards.commands import run
 
     run.search(query, limit, decks or (), db, today, json_)
