@@ -24,6 +24,42 @@ class _Lines:
             yield Segment.line()
 
 
+MIN_BODY_LINES = 3
+"""Rows kept for the card itself, however small the terminal: what goes around it gives way."""
+
+
+def _fitted(
+    console: Console, top: list[RenderableType], bottom: list[RenderableType], body: int
+) -> tuple[list[RenderableType], list[RenderableType]]:
+    """`top` and `bottom` cut until the body has MIN_BODY_LINES rows (and its scroll line): in a
+    tiny terminal the card stays in view. The first bottom parts go first (the grade legend
+    before the key hints), then the last is cut to one line, then the top goes, then the
+    key hints."""
+    from rich.console import Group
+    from rich.text import Text
+
+    def rows(parts: list[RenderableType]) -> int:
+        return len(console.render_lines(Group(*parts), console.options, pad=False)) if parts else 0
+
+    top, bottom = list(top), list(bottom)
+    while True:
+        room = console.height - 1 - rows(top) - rows(bottom)
+        if room >= min(body, MIN_BODY_LINES) + (body > room):
+            return top, bottom
+        if len(bottom) > 1:
+            bottom.pop(0)
+        elif bottom and isinstance(bottom[0], Text) and rows(bottom) > 1:
+            line = bottom[0].copy()
+            line.no_wrap, line.overflow = True, "ellipsis"
+            bottom = [line]
+        elif top:
+            top = []
+        elif bottom:
+            bottom = []
+        else:
+            return top, bottom
+
+
 def paint(
     console: Console,
     top: list[RenderableType],
@@ -43,9 +79,10 @@ def paint(
     from rich.text import Text
 
     options = console.options
-    top_lines = console.render_lines(Group(*top), options, pad=False)
-    bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
     body_lines = console.render_lines(body, options, pad=False)
+    top, bottom = _fitted(console, top, bottom, len(body_lines))
+    top_lines = console.render_lines(Group(*top), options, pad=False) if top else []
+    bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
     room = console.height - 1 - len(top_lines) - len(bottom_lines)
     most = 0
     if len(body_lines) > room:

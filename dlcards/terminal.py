@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from rich.console import Console
 
 
@@ -35,12 +37,84 @@ def _read_key() -> str:
 
     fd = sys.stdin.fileno()
     old = termios.tcgetattr(fd)
+    # TCSANOW, not the default TCSAFLUSH: a key pressed while the last one was being acted on
+    # (held in the terminal's line meanwhile) is read next, not thrown away
+    restore = _on_continue(lambda: tty.setcbreak(fd, termios.TCSANOW))
     try:
-        tty.setcbreak(fd)  # keeps Ctrl-C as SIGINT
-        ch = sys.stdin.read(1)
+        tty.setcbreak(fd, termios.TCSANOW)  # keeps Ctrl-C as SIGINT
+        return _one_character(fd)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
-    return ch
+        restore()
+
+
+_WAKE: tuple[int, int] | None = None
+"""A pipe Python's signal handling writes to (`signal.set_wakeup_fd`) while a key is awaited."""
+
+
+def _one_character(fd: int) -> str:
+    """The next character typed at `fd` ("" at its end), read byte by byte. The wait is a
+    select() that a signal also ends, whichever thread the kernel gave it to: numpy's BLAS
+    threads can take a SIGINT, SIGWINCH or SIGCONT meant for the program, and a read() in the
+    main thread would sleep on through it, so Ctrl-C, a resize or `fg` did nothing until the
+    next key. Python runs the signal's handler as soon as the wait returns."""
+    import codecs
+    import os
+    import select
+    import signal
+    import threading
+
+    global _WAKE
+    if _WAKE is None:
+        _WAKE = os.pipe()
+        for end in _WAKE:
+            os.set_blocking(end, False)
+    woken, wake = _WAKE
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.set_wakeup_fd(wake, warn_on_full_buffer=False) if main else -1
+    decoder = codecs.getincrementaldecoder(sys.stdin.encoding or "utf-8")("replace")
+    try:
+        while True:
+            ready = select.select([fd, woken] if main else [fd], [], [])[0]
+            if woken in ready:  # a signal: its handler has run (it may raise) by now
+                try:
+                    os.read(woken, 512)
+                except BlockingIOError:
+                    pass
+            if fd in ready:
+                byte = os.read(fd, 1)
+                if not byte:
+                    return ""
+                ch = decoder.decode(byte)
+                if ch:
+                    return ch
+    finally:
+        if main:
+            signal.set_wakeup_fd(before)
+
+
+def _on_continue(again: Callable[[], object]) -> Callable[[], None]:
+    """Call `again` when the program is continued after Ctrl-Z (SIGCONT; the shell set the
+    terminal back to lines meanwhile), then the handler there was; returns what puts that one
+    back. A no-op where there is no SIGCONT or outside the main thread."""
+    import signal
+    import threading
+
+    cont = getattr(signal, "SIGCONT", None)
+    if cont is None or threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def continued(signum: int, frame: FrameType | None) -> None:
+        again()
+        if callable(before):
+            before(signum, frame)
+
+    before = signal.signal(cont, continued)
+
+    def restore() -> None:
+        signal.signal(cont, before)
+
+    return restore
 
 
 def describe_keys(allowed: set[str], reveal: str) -> str:
@@ -66,9 +140,10 @@ def _on_resize(signum: int, frame: object) -> None:
 
 
 def _resize_handler_installed() -> Callable[[], None]:
-    """Make a change of the terminal's size interrupt the wait for a key (`Resized`), so the
-    screen is drawn again at the new size; returns what puts the old handler back. A no-op
-    where there is no SIGWINCH or outside the main thread."""
+    """Make a change of the terminal's size, or a return from Ctrl-Z (the shell wrote over
+    the screen meanwhile), interrupt the wait for a key (`Resized`), so the screen is drawn
+    again; returns what puts the old handlers back. A no-op where there is no SIGWINCH or
+    outside the main thread."""
     import signal
     import threading
 
@@ -76,9 +151,13 @@ def _resize_handler_installed() -> Callable[[], None]:
     if winch is None or threading.current_thread() is not threading.main_thread():
         return lambda: None
     old = signal.signal(winch, _on_resize)
+    cont = getattr(signal, "SIGCONT", None)
+    old_cont = signal.signal(cont, _on_resize) if cont is not None else None
 
     def restore() -> None:
         signal.signal(winch, old)
+        if cont is not None:
+            signal.signal(cont, old_cont)
 
     return restore
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -199,3 +200,86 @@ def test_a_grade_given_on_a_full_disk_is_saved_once_there_is_room(
         assert rows == [("perceptron-1", 4), ("perceptron-2", 5)]
     finally:
         subprocess.run(["umount", "-l", str(mnt)])
+
+
+def _read_until(fd: int, wanted: bytes, timeout: float = 20.0) -> bytes:
+    import select
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while wanted not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise AssertionError(f"{wanted!r} not shown; the screen had: {seen[-600:]!r}")
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child is gone
+            raise AssertionError(f"{wanted!r} not shown; the screen had: {seen[-600:]!r}") from None
+        seen += chunk
+    return seen
+
+
+def _window(fd: int, rows: int, columns: int) -> None:
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal and job control")
+def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Path) -> None:
+    """`study` waiting for a key in a real terminal: after Ctrl-Z and `fg` (the shell put the
+    terminal back to whole lines meanwhile) the next key works alone, without Enter, on a
+    screen drawn again; a resize draws it again at the new width; Ctrl-C ends the session.
+    Each must work at once, while numpy's threads (a first run parses and computes) may be
+    the ones the kernel hands the signal to."""
+    import pty
+    import termios
+
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+        "TERM": "xterm",
+    }
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: study in the pseudo-terminal
+        os.execve(
+            sys.executable,
+            [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26"],
+            env,
+        )
+    try:
+        _window(fd, 40, 100)
+        _read_until(fd, b"show answer")
+        time.sleep(0.5)  # waiting for a key, as a person pressing Ctrl-Z finds it
+        # Ctrl-Z: SIGTSTP, whose default action stops it, as SIGSTOP does (the kernel drops
+        # SIGTSTP here: the child leads a session of its own, an orphaned process group)
+        os.kill(pid, signal.SIGSTOP)
+        _, status = os.waitpid(pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status)
+        cooked = termios.tcgetattr(fd)  # the shell's own modes: whole lines, echoed
+        cooked[3] |= termios.ICANON | termios.ECHO
+        termios.tcsetattr(fd, termios.TCSANOW, cooked)
+        os.kill(pid, signal.SIGCONT)  # fg
+        _read_until(fd, b"show answer", timeout=10)  # drawn again
+        os.write(fd, b" ")  # Space alone, no Enter
+        _read_until(fd, b"linear decision boundary", timeout=10)
+        time.sleep(0.3)
+        _window(fd, 40, 70)  # SIGWINCH
+        narrow = _read_until(fd, b"perfect", timeout=10).decode(errors="replace")
+        assert "─" * 70 in narrow and "─" * 71 not in narrow  # the rule under the header
+        time.sleep(0.3)
+        os.write(fd, b"\x03")  # Ctrl-C
+        _read_until(fd, b"Interrupted.", timeout=10)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)

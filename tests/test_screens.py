@@ -260,6 +260,29 @@ def test_any_card_at_any_size_fits_and_keeps_the_question(
     assert question.search(shown[0]) and question.search(shown[1])  # before and after reveal
 
 
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    card_id=st.sampled_from(CARD_IDS),
+    width=st.integers(min_value=16, max_value=40),
+    height=st.integers(min_value=5, max_value=11),
+)
+def test_a_tiny_terminal_still_shows_the_card(card_id: str, width: int, height: int) -> None:
+    """However small the terminal, the card keeps rows of its own (the header, the grade
+    legend and the key hints give way), before and after the answer is shown."""
+    shown = study_frames(card_id, width, height, " jq")
+    question = re.compile(r"│ +Q ")
+    for frame in shown:
+        lines = frame.splitlines()
+        assert len(lines) <= height and max(cell_len(line) for line in lines) <= width
+        body = [line for line in lines if line.startswith(("│", "╭", "╰"))]
+        assert len(body) >= 3, frame
+    assert question.search(shown[0]) and question.search(shown[1]), shown[:2]
+
+
 def test_a_resized_terminal_redraws_the_card_at_its_new_size() -> None:
     """The window narrowed from 80 to 40 columns while the answer is shown: the card is drawn
     again at 40 (before, the 80-column frame stayed and the terminal wrapped it to garbage)."""
