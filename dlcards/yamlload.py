@@ -265,6 +265,15 @@ def load_yaml(text: str, path: str) -> Any:
         col = f":{mark.column + 1}" if mark else ""
         problem = err.problem or err.context or "invalid YAML"
         raise DeckError(f"{path}:{line}{col}: YAML syntax error: {problem}") from None
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow: where it is
+        before = text[: err.position]
+        line, col = before.count("\n") + 1, err.position - (before.rfind("\n") + 1) + 1
+        code = err.character if isinstance(err.character, int) else ord(err.character)
+        escape = f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+        raise DeckError(
+            f"{path}:{line}:{col}: the character U+{code:04X} is not allowed in a YAML file; "
+            f"remove it, or write it as {escape} in a double-quoted string"
+        ) from None
     except yaml.YAMLError as err:
         raise DeckError(f"{path}: YAML error: {err}") from None
 

@@ -47,6 +47,7 @@ EXPECTED: dict[str, tuple[int | None, tuple[str, ...]]] = {
     "card_is_text.yaml": (None, ("card #2 must be a mapping",)),
     "latin1.yaml": (5, ("not UTF-8",)),
     "tab_indent.yaml": (5, ("YAML syntax error", "tab")),
+    "control_character.yaml": (5, ("5:20: the character U+0001 is not allowed", "as \\x01 in")),
     "bad_references.yaml": (8, ("card demo-1", "each reference must be non-empty text")),
     "references_without_remark.yaml": (
         7,
