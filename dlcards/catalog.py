@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dlcards import __version__, prompt
 from dlcards.console import escaped
-from dlcards.errors import DeckError, UsageError
+from dlcards.errors import DeckError, UsageError, nonempty
 from dlcards.fileio import atomic_write_bytes
 from dlcards.paths import cache_dir
 from dlcards.prompt import DECK_SUFFIXES as DECK_SUFFIXES
@@ -50,6 +50,8 @@ def installed_decks_dir() -> Path | None:
 
 def user_deck_paths(extra: Sequence[str | Path] = ()) -> list[Path]:
     """User deck locations: `--decks` values first, then DLCARDS_DECKS entries."""
+    for value in extra:
+        nonempty(str(value), "--decks", "a deck file or directory")
     return [Path(p) for p in [*extra, *prompt.user_deck_locations()]]
 
 

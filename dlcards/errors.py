@@ -43,6 +43,15 @@ def one_line(message: str) -> str:
     return message.translate(_CONTROL)
 
 
+def nonempty(value: str, what: str, wanted: str) -> str:
+    """`value` as given for `what` (an option or argument); an empty or blank one is a
+    UsageError: taken as a path it would mean the current directory (or standard output), not
+    what the user meant, which is usually an unset shell variable."""
+    if not value.strip():
+        raise UsageError(f"{what} is empty; give {wanted} (is a variable unset?)")
+    return value
+
+
 def interrupted(err: BaseException) -> bool:
     """A Ctrl-C: a KeyboardInterrupt, or the RuntimeError Python wraps one in when it lands in
     a class body's hooks ("Error calling __set_name__"). Both end a command with exit 130."""

@@ -576,3 +576,37 @@ def test_a_command_run_from_a_deleted_directory_works(
             [sys.executable, "-c", script, *args], env=synced_env, capture_output=True, text=True
         )
         assert done.returncode == 0, (args, done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["export", "anki", "-o", ""], "-o is empty; give a file name, or - for standard output"),
+        (["export", "text", "-o", ""], "-o is empty; give a file name, or - for standard output"),
+        (
+            ["export", "reviews", "-o", " "],
+            "-o is empty; give a file name, or - for standard output",
+        ),
+        (["import", "anki", ""], "FILE is empty; give the .apkg, .colpkg or .anki2 file"),
+        (["import", "anki", "x.apkg", "--to-yaml", ""], "--to-yaml is empty; give the folder"),
+        (["doctor", "--restore", ""], "--restore is empty; give a backup's path or name"),
+        (["decks", "copy", ""], "DIRECTORY is empty; give the folder to copy the decks into"),
+        (["add", "--deck", ""], "--deck is empty; give the deck file to add to"),
+        (["due", "--decks", ""], "--decks is empty; give a deck file or directory"),
+        (["show", "gd-1", "--decks", ""], "--decks is empty; give a deck file or directory"),
+    ],
+)
+def test_an_empty_path_is_an_error_not_the_current_directory(
+    args: list[str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty path (`-o "$UNSET"`) would be read as the current directory, or standard
+    output: a command says so instead, and writes nothing."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {said}"), lines
+    assert lines[0].endswith("(is a variable unset?)")
+    assert list(here.iterdir()) == []

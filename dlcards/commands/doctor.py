@@ -113,14 +113,14 @@ def doctor(
 ) -> None:
     """Check the database (integrity, foreign keys, every card against its review log), say
     what is wrong and repair what can be repaired (the database is backed up first)."""
-    from dlcards.errors import one_line
+    from dlcards.errors import nonempty, one_line
     from dlcards.store import default_db
     from dlcards.store.doctor import examine, find_backup
     from dlcards.store.doctor import restore as restore_backup
 
     path = db_path(db) or default_db()
     if restore is not None:
-        source = find_backup(path, restore)
+        source = find_backup(path, nonempty(restore, "--restore", "a backup's path or name"))
         typer.echo(one_line(restore_backup(path, source, clock())))
         report = examine(path, _replay_for, repair=False, now=clock())
         _print(report, repair=False)

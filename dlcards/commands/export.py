@@ -270,7 +270,7 @@ def reviews(
     """The whole review log, one row per review with every column, for analysis elsewhere."""
     from dlcards.export import STDOUT, target_for, write_output
 
-    target = target_for(output or STDOUT, force)
+    target = target_for(STDOUT if output is None else output, force)
     suffix = Path(target.shown).suffix.lower()
     fmt = format_ or (ReviewFormat.json if suffix == ".json" else ReviewFormat.csv)
     written = [0]

@@ -51,10 +51,12 @@ def anki(
     Anki with "Include scheduling information" ticked. Importing a file twice adds nothing."""
     from dlcards.catalog import load_catalog
     from dlcards.console import plural
-    from dlcards.errors import UsageError
+    from dlcards.errors import UsageError, nonempty
     from dlcards.importers import anki_file, anki_progress
 
-    path = Path(file).expanduser()
+    path = Path(nonempty(file, "FILE", "the .apkg, .colpkg or .anki2 file")).expanduser()
+    if to_yaml is not None:
+        nonempty(to_yaml, "--to-yaml", "the folder for the decks")
     extra = list(decks or ())
     with tempfile.TemporaryDirectory(prefix="dlcards-anki-") as tmp:
         collection = anki_file.read(path, Path(tmp), with_media=to_yaml is not None)

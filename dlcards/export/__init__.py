@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from dlcards.errors import DlcardsError, UsageError
+from dlcards.errors import DlcardsError, UsageError, nonempty
 from dlcards.fileio import atomic_write, clean_stale_temps
 
 __all__ = ["STDOUT", "Target", "check_target", "target_for", "write_atomic", "write_output"]
@@ -48,6 +48,7 @@ def target_for(output: str, force: bool) -> Target:
     Call it before doing the work."""
     if output == STDOUT:
         return Target("stdout", None, "standard output")
+    nonempty(output, "-o", "a file name, or - for standard output")
     given = Path(output).expanduser()
     path = given.resolve() if given.is_symlink() else given
     try:
