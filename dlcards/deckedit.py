@@ -51,14 +51,44 @@ def check_template(template: str, topic: str, card_id: str, shown: str) -> Card:
     body = [
         line for line in template.splitlines() if not line.startswith(ERROR_MARK)
     ]  # earlier errors shown in the file
-    if any(line.startswith(("- ", "id:")) for line in body):
+    # a whole card (`- id: ...`, or `id:`), not its fields: a list item of a field (`- {fn:
+    # ...}` under `compute:`, a reference) starts with "- " too, and is fine
+    content = [line for line in body if line.strip() and not line.lstrip().startswith("#")]
+    if any(re.match(r"(- +)?id *:", line) for line in body) or (
+        content and content[0].startswith("- ")
+    ):
         raise DeckError(f"{shown}:1: write one card's fields (question:, answer:, ...), no id")
     text = _HEADER.format(topic=topic, id=card_id) + "".join(f"  {line}\n" for line in body)
     try:
         deck = parse_deck(text, shown)
     except DeckError as err:
         raise DeckError(_shift(str(err), shown)) from None
-    return deck.cards[0]
+    card = deck.cards[0]
+    check_computations(card, shown, body, 1)
+    return card
+
+
+def check_computations(card: Card, shown: str, lines: list[str], first: int) -> None:
+    """Each of the card's computations names one the engine has, with arguments it takes (as
+    `dlcards check` would find, said when the card is written); a DeckError names `shown` and
+    the line among `lines` (numbered from `first`) that names the computation."""
+    from dlcards import engine
+    from dlcards.engine.params import bind
+    from dlcards.errors import UsageError
+
+    for spec in card.compute:
+        try:
+            bind(engine.get(spec.fn), spec.args)
+        except UsageError as err:
+            at = next(
+                (
+                    first + i
+                    for i, line in enumerate(lines)
+                    if re.search(rf"\b{re.escape(spec.fn)}\b", line)
+                ),
+                first,
+            )
+            raise DeckError(f"{shown}:{at}: card {card.id}: compute {spec.fn}: {err}") from None
 
 
 def _shift(message: str, shown: str) -> str:

@@ -95,6 +95,45 @@ def test_add_reopens_the_editor_on_an_error_with_the_loaders_message(
     assert "added own-8" in out and "own-8" in deck.read_text()
 
 
+def test_add_takes_block_lists_and_checks_the_computations_as_check_does(
+    tmp_path: Path, editor
+) -> None:  # type: ignore[no-untyped-def]
+    """A block list under a field (`compute:` then `- {fn: ...}` at the margin) is a field's,
+    not a whole card; a computation the engine does not have, or an argument it does not take,
+    is found when the card is written (not later by `dlcards check`), on its own line."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    card = (
+        "question: Q\nanswer: A\ncompute:\n- {fn: %s, args: {%s: 3}}\n"
+        "note: N.\nreferences:\n- A book\n"
+    )
+    log = editor(card % ("hubber", "error"), card % ("huber", "eror"), card % ("huber", "error"))
+    out = " ".join(cli("add", "--deck", str(deck), "--decks", str(deck)).split())
+    assert "write one card's fields" not in out
+    assert (
+        "own-8.yaml:4: card own-8: compute hubber: unknown computation 'hubber' (did you mean "
+        "'huber'?)" in out
+    )
+    assert "own-8.yaml:4: card own-8: compute huber: huber has no parameter 'eror'" in out
+    assert len(calls(log)) == 3 and "added own-8" in out
+    assert "fn: huber, args: {error: 3}" in deck.read_text()
+    assert "0 error" in cli("check", "--decks", str(deck))
+
+
+def test_edit_checks_the_cards_computations(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    deck = tmp_path / "own.yaml"
+    deck.write_text(
+        DECK.replace(
+            "    answer: A1\n", "    answer: A1\n    compute:\n    - {fn: mse, args: {error: 2}}\n"
+        )
+    )
+    log = editor("REPLACE:fn: mse=>fn: msee", "REPLACE:fn: msee=>fn: mse")
+    out = " ".join(cli("edit", "own-1", "--decks", str(deck)).split())
+    assert f"{deck}:10: card own-1: compute msee: unknown computation 'msee'" in out
+    assert "reopening the editor" in out and calls(log)[1]["args"][0] == "+10"
+    assert "own-1 is at line 6" in out
+
+
 def test_add_cancelled_or_stuck_writes_nothing(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
     deck = tmp_path / "own.yaml"
     deck.write_text(DECK)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from dlcards.commands.options import DecksOption
-from dlcards.errors import DeckError, UsageError
+from dlcards.errors import DeckError, UsageError, nonempty
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
@@ -79,7 +79,7 @@ def _deck_file(deck: str | None, decks: list[str]) -> Path:
     from dlcards.catalog import deck_files, user_deck_paths
 
     if deck is not None:
-        return Path(deck).expanduser()
+        return Path(nonempty(deck, "--deck", "the deck file to add to")).expanduser()
     users = [p for p in deck_files(decks) if any(
         p.resolve().is_relative_to(u.resolve()) or p.resolve() == u.resolve()
         for u in user_deck_paths(decks)
@@ -279,6 +279,7 @@ def edit(
     """Open the card's deck file in $EDITOR at its line; the decks are checked after."""
     from dlcards.catalog import load_catalog
     from dlcards.console import out
+    from dlcards.deckedit import check_computations
     from dlcards.fileio import folder_lock
 
     catalog = load_catalog(list(decks or ()))
@@ -296,6 +297,10 @@ def edit(
             text = file.read_bytes()  # compared only: the loader says what is wrong with it
             try:
                 after = load_catalog(list(decks or ()))
+                if after.topic_of(card.id) is not None:  # its computations, as check runs them
+                    edited = after.card(card.id)
+                    lines = text.decode("utf-8", errors="replace").splitlines()
+                    check_computations(edited, str(file), lines[edited.line - 1 :], edited.line)
                 break
             except DeckError as err:
                 if text == before:
@@ -330,7 +335,9 @@ decks_app = typer.Typer(
 
 @decks_app.command("copy")
 def copy(
-    directory: Path = typer.Argument(..., help="Directory to copy the built-in decks into."),
+    folder: str = typer.Argument(
+        ..., help="Directory to copy the built-in decks into.", metavar="DIRECTORY"
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite files already there."),
 ) -> None:
     """Copy the built-in decks to DIR, to edit them (use them with --decks DIR)."""
@@ -340,6 +347,7 @@ def copy(
     from dlcards.console import out
 
     sources = sorted(p for p in builtin_decks_dir().iterdir() if p.suffix in DECK_SUFFIXES)
+    directory = Path(nonempty(folder, "DIRECTORY", "the folder to copy the decks into"))
     directory = directory.expanduser()
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} is a file, not a directory")
