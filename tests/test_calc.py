@@ -110,6 +110,9 @@ def test_list_one_and_as_json() -> None:
         (["huber", "error=1", "error=2"], "error: error is given twice"),
         (["huber", "error=1", "--list"], "error: --list takes no key=value arguments"),
         (["cce", "probs=0.1,0.7,0.2", "target=3"], "target must be a class index from 0 to 2"),
+        # a number too small for a float is not taken for the 0 it would become
+        (["huber", "error=1", "delta=1e-400"], "error: delta is too small for a float: 1e-400"),
+        (["softmax", "logits=1e-400,2"], "error: logits is too small for a float: 1e-400"),
     ],
 )
 def test_errors_are_one_line_with_exit_code_2(args: list[str], message: str) -> None:

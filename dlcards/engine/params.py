@@ -128,6 +128,8 @@ def _float(name: str, raw: object, in_list: bool = False, what: str = "") -> flo
         raise UsageError(f"{name} is too large for a float (got {raw!r})") from None
     if not math.isfinite(x):
         raise UsageError(f"{name} must be a finite number (got {raw!r})")
+    if x == 0 and isinstance(raw, str) and any(c in "123456789" for c in raw.lower().split("e")[0]):
+        raise UsageError(f"{name} is too small for a float: {raw.strip()} would be 0")
     return x
 
 
