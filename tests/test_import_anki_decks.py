@@ -385,6 +385,9 @@ BAD = {
     "meta of another wire type": (
         lambda d, t: zip_with(t / "x.apkg", {"meta": b"\x0b", "collection.anki21b": b""})
     ),
+    "collection without meta": (
+        lambda d, t: zip_with(t / "x.apkg", {"collection.anki21b": b"garbage" * 100})
+    ),
     "newer schema": newer_schema,
     "empty deck": (lambda d, t: empty_collection(t)),
     "missing": (lambda d, t: t / "nowhere.apkg"),
@@ -399,6 +402,10 @@ MESSAGES = {
     "cut deflate": "is a damaged zip file (Bad CRC-32 for file",
     "damaged meta": "its meta entry is damaged (truncated varint)",
     "meta of another wire type": "its meta entry is damaged (unsupported wire type 3)",
+    "collection without meta": (
+        "has a collection.anki21b that its meta entry does not name (no meta): the package is "
+        "damaged"
+    ),
     "newer schema": "was made by a newer Anki (collection schema 19; dlcards reads 11 to 18)",
     "empty deck": "holds no notes: nothing to import",
     "missing": "no such file",

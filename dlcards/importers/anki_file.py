@@ -255,6 +255,13 @@ def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
             # legacy one (a collection.anki21 comes with a dummy collection.anki2)
             wanted = [COLLECTIONS[version]] if "meta" in names else list(COLLECTIONS.values())[1:]
             inner = next((name for name in wanted if name in names), None)
+            present = [name for name in COLLECTIONS.values() if name in names]
+            if inner is None and present:  # e.g. a collection.anki21b with no meta to read it
+                raise AnkiFileError(
+                    f"{path} has a {present[0]} that its meta entry does not name "
+                    f"({'no meta' if 'meta' not in names else f'meta says version {version}'}): "
+                    "the package is damaged; export it again from Anki"
+                )
             if inner is None:
                 raise AnkiFileError(
                     f"{path} is a zip file without an Anki collection inside (no "
