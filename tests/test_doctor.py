@@ -433,6 +433,28 @@ def test_backup_lists_what_it_keeps(db: Path) -> None:
     assert "1 backup of" in result.output and "daily" in result.output
 
 
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (lambda f: f.symlink_to(f.name), "a symbolic link loop"),
+        (lambda f: f.symlink_to("nowhere"), "a broken symbolic link"),
+        (lambda f: f.write_text("x"), "a file"),
+    ],
+)
+def test_a_backups_folder_that_is_not_a_folder_is_named(db: Path, make, what: str) -> None:  # type: ignore[no-untyped-def]
+    """mkdir says only "File exists" when something else has the folder's name."""
+    import shutil
+
+    folder = db.parent / "backups"
+    shutil.rmtree(folder)
+    make(folder)
+    result = runner.invoke(app, ["backup", "--db", str(db)])
+    assert result.exit_code == 2
+    assert one_error_line(result.output) == (
+        f"error: cannot back up {db}: {folder} is {what}, not a folder"
+    )
+
+
 def test_a_migration_is_preceded_by_a_backup(tmp_path: Path) -> None:
     db = tmp_path / "old.db"
     assert study(db).exit_code == 0

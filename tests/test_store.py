@@ -203,6 +203,27 @@ def test_locked_database_gives_a_clear_error(
     s.close()
 
 
+def test_a_read_only_folder_is_named_not_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite writes its journal next to the database: a folder that cannot be written stops a
+    write though the file itself could be; the message names the folder."""
+    path = tmp_path / "p.db"
+    Store.open(path).close()
+    real_access = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda p, mode: False if mode == os.W_OK and Path(p) == tmp_path else real_access(p, mode),
+    )
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert str(info.value) == (
+        f"the folder {tmp_path} is read-only, and SQLite writes its journal next to the "
+        "database p.db; check the folder's permissions or pass --db"
+    )
+
+
 def test_sync_builtin_decks(store: Store) -> None:
     catalog = load_catalog(use_cache=False)
     r = store.sync(catalog.cards, "x", NOW)

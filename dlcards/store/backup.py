@@ -21,6 +21,7 @@ the last 12 months are kept; of the event backups, the newest 3.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import os
@@ -159,6 +160,20 @@ def _put_in_place(packed: Path, folder: Path, db: Path, day: date, event: str | 
         return target
 
 
+def _make_folder(folder: Path) -> None:
+    """The backups folder, made if missing; an OSError saying what is there instead when
+    something that is not a folder has its name (mkdir says only "File exists")."""
+    try:
+        folder.mkdir(exist_ok=True)
+    except FileExistsError:
+        try:
+            os.stat(folder)
+            what = "a file"  # or a link to one: mkdir follows a link to a folder
+        except OSError as err:
+            what = "a symbolic link loop" if err.errno == errno.ELOOP else "a broken symbolic link"
+        raise OSError(errno.ENOTDIR, f"{folder} is {what}, not a folder") from None
+
+
 def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None) -> Backup:
     """Back `conn` (the database at `db`) up now, verified; then rotate.
 
@@ -167,7 +182,7 @@ def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None
     from dlcards.fileio import clean_stale_temps
 
     folder = folder_of(db)
-    folder.mkdir(exist_ok=True)
+    _make_folder(folder)
     clean_stale_temps(folder)  # what a backup killed mid-way left
     snapshot, packed = (_temp(folder, db.stem) for _ in range(2))
     try:
@@ -264,7 +279,7 @@ def copy_damaged(db: Path, stamp: str) -> Path:
     """A raw copy of a database that fails its check (and its -wal), before a repair touches
     it: `backups/{stem}-damaged-{stamp}.db`. Not rotated; raises OSError."""
     folder = folder_of(db)
-    folder.mkdir(exist_ok=True)
+    _make_folder(folder)
     target = folder / f"{db.stem}-damaged-{stamp}.db"
     shutil.copyfile(db, target)
     wal = Path(f"{db}-wal")

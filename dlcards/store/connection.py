@@ -111,7 +111,7 @@ def translate_error(path: Path, err: sqlite3.Error) -> StoreError:
             path,
         )
     if "readonly" in text or "read-only" in text:
-        return StoreError(f"database {path} is read-only; check its permissions or pass --db")
+        return StoreError(_read_only(path))
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return StoreError(
             f"database {path} is corrupt or not a dlcards database; {DOCTOR}, or pass another --db"
@@ -123,6 +123,20 @@ def translate_error(path: Path, err: sqlite3.Error) -> StoreError:
     if "disk i/o" in text:
         return StoreError(f"cannot write database {path}: {err}")
     return StoreError(f"database {path}: {err}")
+
+
+def _read_only(path: Path) -> str:
+    """Why the database cannot be written: the file, or its folder (SQLite writes its journal
+    and write-ahead log next to the file, so a read-only folder refuses writes too)."""
+    folder = path.parent
+    if os.access(path, os.F_OK) and not os.access(path, os.W_OK):
+        return f"database {path} is read-only; check its permissions or pass --db"
+    if not os.access(folder, os.W_OK):
+        return (
+            f"the folder {folder} is read-only, and SQLite writes its journal next to the "
+            f"database {path.name}; check the folder's permissions or pass --db"
+        )
+    return f"database {path} is read-only; check its permissions or pass --db"
 
 
 def _translate_os(path: Path, err: OSError | sqlite3.Error) -> StoreError:
@@ -284,9 +298,7 @@ class Connection:
         if existing_file(path):
             check_header(path)
             if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-                raise StoreError(
-                    f"database {path} is read-only; check its permissions or pass --db"
-                )
+                raise StoreError(_read_only(path))
         else:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
