@@ -133,6 +133,7 @@ COMMANDS = {
     "suspend": "dlcards.commands.progress:suspend",
     "unsuspend": "dlcards.commands.progress:unsuspend",
     "reset": "dlcards.commands.progress:reset",
+    "undo": "dlcards.commands.progress:undo",
     "config": "dlcards.commands.config:config",
     "simulate": "dlcards.commands.simulate:simulate",
     "optimize": "dlcards.commands.optimize:optimize",

@@ -374,3 +374,25 @@ def test_a_grade_after_a_config_in_another_terminal_says_the_settings_changed(
     said = [line for line in done.output.splitlines() if line.startswith("saved:")]
     assert "(settings changed in another terminal: fsrs)" in said[0]
     assert "changed" not in said[1]  # the next card's keys were FSRS's already
+
+
+def test_undo_after_the_session_takes_back_the_newest_grades_one_by_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The last grade of a session has no next screen to press `u` on: `dlcards undo` takes it
+    back afterwards, and the one before on a second run; the card is as if never graded."""
+    db = str(tmp_path / "p.db")
+    study(["", "4", "", "5", "q"], "--db", db, "--today", "2026-11-26")
+    first = runner.invoke(app, ["undo", "--db", db])
+    assert first.exit_code == 0, first.output
+    said = " ".join(first.output.split())
+    assert said.startswith("undid grade 5 on perceptron-2 (given ")
+    assert said.endswith("perceptron-2 is new again")
+    shown = runner.invoke(
+        app, ["show", "perceptron-1", "--json", "--db", db, "--today", "2026-11-26"]
+    )
+    assert json.loads(shown.output)["state"]["due"] == "2026-11-27"  # the earlier grade stays
+    second = " ".join(runner.invoke(app, ["undo", "--db", db]).output.split())
+    assert second.startswith("undid grade 4 on perceptron-1") and "is new again" in second
+    none = runner.invoke(app, ["undo", "--db", db])
+    assert none.exit_code == 0
+    assert none.output.strip() == "nothing to undo: no grade has been given in `dlcards study`"
+    assert runner.invoke(app, ["doctor", "--check", "--db", db]).exit_code == 0

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from dlcards.commands.common import clock, synced_store
 from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOption, TopicOption
+
+if TYPE_CHECKING:
+    from dlcards.settings import Settings
+    from dlcards.store.core import Rebuild
+    from dlcards.store.merge import Redecide
 
 
 def due(
@@ -77,6 +84,41 @@ def _set_suspended(
     if already:
         state = "suspended" if flag else "not suspended"
         console.print(f"already {state}: " + ", ".join(already))
+
+
+def undo(
+    db: str | None = DbOption,
+) -> None:
+    """Take back the newest grade given in `dlcards study` (after the session ended, say):
+    its log row is deleted and the card's schedule replayed from the rest of its log. Run it
+    again to take back the one before."""
+    from dlcards.commands.common import opened_store
+    from dlcards.console import out
+    from dlcards.grading import redecide
+    from dlcards.scheduling import Schedule
+
+    with opened_store(db) as store:
+        last = store.last_study_grade()
+        if last is None:
+            out().print("nothing to undo: no grade has been given in `dlcards study`")
+            return
+        review_id, card_id, grade, stamp = last
+
+        def rules(settings: Settings) -> tuple[Rebuild, Redecide]:
+            schedule = Schedule.from_settings(settings)
+            return schedule.replay, lambda log, stored: redecide(log, schedule, stored)
+
+        row = store.undo(review_id, rules)
+        schedule = Schedule.from_settings(store.settings())
+    if row is None:  # taken back meanwhile (another terminal's undo)
+        out().print("nothing undone: that grade was taken back meanwhile; run it again")
+        return
+    when = stamp[:16].replace("T", " ")
+    if row.after.is_new:
+        now = f"{card_id} is new again"
+    else:
+        now = f"{card_id} is due {schedule.due(row.after)}"
+    out().print(f"undid grade {grade} on {card_id} (given {when}); {now}")
 
 
 def reset(

@@ -665,6 +665,16 @@ class Store(Reports, Merging):
 
     _put_memory = staticmethod(put_memory)
 
+    def last_study_grade(self) -> tuple[int, str, int, str] | None:
+        """The newest grade given in `dlcards study` (any terminal; not one imported from
+        Anki): its log id, card, grade and time; None when there is none."""
+        row = self.conn.execute(
+            "SELECT r.id, r.card_id, r.grade, r.reviewed_at FROM reviews r "
+            "JOIN sessions s ON s.id = r.session_id WHERE s.kind = 'study' "
+            "ORDER BY r.id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]), int(row[2]), str(row[3]))
+
     def undo(
         self, review_id: int, rules: UndoRules, expect: ReviewRow | None = None
     ) -> ReviewRow | None:
