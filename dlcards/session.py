@@ -226,6 +226,7 @@ class StudySession:
             self.clock(),
             session_id=self.session_id,
             seconds=None if seconds is None else min(max(seconds, 0.0), MAX_ANSWER_SECONDS),
+            asked=redrill,
         )
         # a card suspended as a leech leaves the session (no re-drill)
         queued = grade < REDRILL_BELOW and row.leech != "suspend"

@@ -66,6 +66,7 @@ def grade(
         card_id,
         lambda m, settings: decide(m, Grade(g), day, Schedule.from_settings(settings), redrill),
         now,
+        asked=redrill,  # a session's re-drill: it asked for one
         **kw,  # type: ignore[arg-type]
     )
 

@@ -82,6 +82,27 @@ def test_undo_after_another_terminal_graded_the_card(two_terminals: tuple[Store,
     assert a.memory("x") == replayed(a, "x")
 
 
+@pytest.mark.parametrize("asked", [False, True])
+def test_undo_of_the_days_first_grade_makes_another_terminals_grade_the_scheduled_one(
+    two_terminals: tuple[Store, Store], asked: bool
+) -> None:
+    """Terminal A grades x 5; terminal B then grades it 2, logged as a re-drill because A was
+    first that day; A undoes. B's grade is now the day's first: it schedules (a lapse), as if
+    A had never graded. A re-drill B's session asked for (after a failed grade) stays one."""
+    a, b = two_terminals
+    mine = h.grade(a, "x", 5, D)
+    theirs = h.grade(b, "x", 2, D, redrill=asked)
+    assert theirs.kind == "redrill"
+    h.undo(a, mine.id)
+    kinds = [k for (k,) in a.conn.execute("SELECT kind FROM reviews WHERE card_id = 'x'")]
+    if asked:
+        assert kinds == ["redrill"] and a.memory("x").is_new
+    else:
+        assert kinds == ["scheduled"]
+        assert a.memory("x") == SM2.replay([(D, 2)]) and not a.memory("x").is_new
+    assert a.memory("x") == replayed(a, "x")
+
+
 def test_undo_keeps_a_later_review_in_the_fsrs_state(two_terminals: tuple[Store, Store]) -> None:
     a, b = two_terminals
     h.set_scheduler(a, "fsrs")

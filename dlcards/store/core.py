@@ -615,11 +615,13 @@ class Store(Reports, Merging):
         now: datetime,
         session_id: int | None = None,
         seconds: float | None = None,
+        asked: bool = False,
     ) -> ReviewRow:
         """Record one grade in one transaction: the card's memory and the settings are read
         inside it, `decide` says what the grade does, and its log row and new memory are
         written together, so two terminals grading at once never lose an update, and a
-        scheduler switched meanwhile is the one that schedules."""
+        scheduler switched meanwhile is the one that schedules. `asked`: the session asked
+        for this grade as a re-drill (the log keeps it, for the log to be decided again)."""
         with self._write() as c:
             row = c.execute(SELECT_MEMORY, (card_id,)).fetchone()
             if row is None:
@@ -649,6 +651,7 @@ class Store(Reports, Merging):
                 seconds=seconds,
                 session_id=session_id,
                 leech=outcome.leech,
+                asked=asked,
             )
             cur = c.execute(INSERT_REVIEW, review_values(review))
             review_id = int(cur.lastrowid or 0)

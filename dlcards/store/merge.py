@@ -60,7 +60,8 @@ MergeRules = Callable[["Settings"], "tuple[Redecide, RedecideMany | None]"]
 read inside its transaction."""
 
 _LOG = (
-    f"SELECT r.id, r.day, r.grade, r.kind, r.anki_id, r.at, {', '.join(OUTCOME_COLUMNS[1:])} "
+    f"SELECT r.id, r.day, r.grade, r.kind, r.anki_id, r.asked, r.at, "
+    f"{', '.join(OUTCOME_COLUMNS[1:])} "
     f"FROM reviews r WHERE r.card_id = ? ORDER BY {TIME_ORDER}"
 )
 
@@ -252,15 +253,16 @@ class Merging(Connection):
         reset point (none: its memory is left as it is)."""
         # (time order key, the row as redecide reads it, its stored outcome, the new row)
         entries: list[_Entry] = []
-        # dlcards's own re-drills stay re-drills (a session asked for them); imported rows are
-        # decided by their day alone, every time
+        # the re-drills a study session asked for stay re-drills; other rows (imported ones,
+        # and a grade the store made a re-drill because the card had been graded that day
+        # already) are decided by their day alone, every time
         logged = c.execute(_LOG, (card_id,)) if batch is None else batch.logs.get(card_id, ())
-        for rid, day, grade, kind, anki_id, at, *outcome in logged:
+        for rid, day, grade, kind, anki_id, asked, at, *outcome in logged:
             entries.append(
                 (
                     (int(at), int(rid)),
                     LoggedGrade(rid, day_of(day, card_id, "reviews.day") or date.min, grade,
-                                kind == "redrill" and anki_id is None),
+                                kind == "redrill" and anki_id is None and asked != 0),
                     (kind, *outcome),
                     None,
                 )
@@ -317,7 +319,7 @@ _CARDS = (
     "WHERE c.id IN ({})"
 )
 _LOGS = (
-    f"SELECT r.card_id, r.id, r.day, r.grade, r.kind, r.anki_id, r.at, "
+    f"SELECT r.card_id, r.id, r.day, r.grade, r.kind, r.anki_id, r.asked, r.at, "
     f"{', '.join(OUTCOME_COLUMNS[1:])} FROM reviews r WHERE r.card_id IN ({{}}) "
     f"ORDER BY r.card_id, {TIME_ORDER}"
 )
@@ -376,7 +378,7 @@ class _Batch:
                 # INSERT_REVIEW's columns, as review_values gives them for this row
                 self.inserts.append(
                     (r.card_id, None, r.reviewed_at, r.day.isoformat(), r.grade, values[0],
-                     r.seconds, *values[1:], key[0], r.anki_id, None)
+                     r.seconds, *values[1:], key[0], r.anki_id, None, None)
                 )  # fmt: skip
             elif rewrite and values != stored:
                 self.rewrites.append((*values, logged.id))
@@ -431,7 +433,7 @@ class _Batch:
             cols["interval_before"].tolist(), cols["interval_after"].tolist(), due_b, due_a,
             cols["reps_before"].tolist(), cols["reps_after"].tolist(),
             cols["lapses_before"].tolist(), cols["lapses_after"].tolist(), last_b, nothing, at,
-            [r.anki_id for r in rows], nothing, strict=True,
+            [r.anki_id for r in rows], nothing, nothing, strict=True,
         )  # fmt: skip
         final = cols["final"]
         for card_id, ef, reps, interval, due, lapses, last in zip(

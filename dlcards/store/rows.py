@@ -79,6 +79,7 @@ REVIEW_COLUMNS = (
     "at",
     "anki_id",
     "leech",
+    "asked",
 )
 # What a replay of the log decides for each row: its kind and the memory around it (a leech
 # mark is not re-decided: it stays as the grade fired it).
@@ -98,7 +99,7 @@ INSERT_REVIEW = (
 # import fills are NULL in the statement, and a column that may be empty is bound as a
 # stand-in ('' for a day, -1.0 for seconds: values no row holds) that `nullif` makes NULL
 # (binding None costs Python's sqlite3 an adapter lookup per value: ~1 us).
-_BULK_VALUES = {"session_id": "NULL", "fsrs_before": "NULL", "leech": "NULL"}
+_BULK_VALUES = {"session_id": "NULL", "fsrs_before": "NULL", "leech": "NULL", "asked": "NULL"}
 _BULK_VALUES |= dict.fromkeys(("due_before", "due_after", "last_review_before"), "nullif(?, '')")
 _BULK_VALUES["seconds"] = "nullif(?, -1.0)"
 BULK_COLUMNS = tuple(c for c in REVIEW_COLUMNS if _BULK_VALUES.get(c, "?") != "NULL")
@@ -244,6 +245,9 @@ class ReviewRow(NamedTuple):
     session_id: int | None = None
     anki_id: int | None = None  # the Anki revlog id of an imported review
     leech: str | None = None  # the leech action this grade fired: "suspend" | "tag"
+    # given in a study session: whether the session asked for it as a re-drill (None: an
+    # imported row, or one logged before the log said)
+    asked: bool | None = None
 
 
 def outcome_values(kind: str, before: Memory, after: Memory) -> tuple[Any, ...]:
@@ -282,6 +286,7 @@ def review_values(row: ReviewRow) -> tuple[Any, ...]:
         epoch_ms(row.reviewed_at),
         row.anki_id,
         row.leech,
+        None if row.asked is None else int(row.asked),
     )
 
 

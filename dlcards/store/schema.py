@@ -763,6 +763,15 @@ def _retention_totals(db: Any) -> None:
     )
 
 
+def _redrill_asked(db: Any) -> None:
+    # Whether a study session asked for a re-drill (it queued the card again after a failed
+    # grade), or the store made a grade one because the card had been graded that day already
+    # (in another terminal, say). Only the first kind stays a re-drill when the log is decided
+    # again: after an undo of the day's first grade, the next one schedules. NULL: a row
+    # logged before this column (taken as asked, as it was) or one imported from Anki.
+    db.execute("ALTER TABLE reviews ADD COLUMN asked INTEGER")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -779,6 +788,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0013_due_tally", _due_tally),
     ("0014_fewer_log_indexes", _fewer_log_indexes),
     ("0015_retention_totals", _retention_totals),
+    ("0016_redrill_asked", _redrill_asked),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
