@@ -484,8 +484,13 @@ class _Fast:
             rest = content[match.end() :]
             body = rest[1:-1]
             quote = rest[:1]
-            if (  # the usual value: quoted on its line, no quote inside (the rest: `value`)
-                quote in ('"', "'") and len(rest) > 1 and rest[-1] == quote and quote not in body
+            if (  # the usual value: quoted on its line, no quote inside (the rest: `value`),
+                # and for double quotes not `\"` at the end: an escaped quote, not the closing
+                quote in ('"', "'")
+                and len(rest) > 1
+                and rest[-1] == quote
+                and quote not in body
+                and not (quote == '"' and (len(body) - len(body.rstrip("\\"))) % 2)
             ):
                 result[key] = _backslashes(body) if quote == '"' and "\\" in body else body
                 i += 1

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dlcards import yamlload
@@ -241,6 +241,8 @@ _MUTATION_BASE = (
         max_size=4,
     )
 )
+# `"What is $\\sigma$?\"`: the closing quote escaped, the value runs on to the next lines
+@example(edits=[("insert", 73, "\\")])
 def test_line_reader_on_damaged_decks_reads_as_the_events_do_or_not_at_all(
     edits: list[tuple[str, int, str]],
 ) -> None:
