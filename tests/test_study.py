@@ -396,3 +396,24 @@ def test_undo_after_the_session_takes_back_the_newest_grades_one_by_one(tmp_path
     assert none.exit_code == 0
     assert none.output.strip() == "nothing to undo: no grade has been given in `dlcards study`"
     assert runner.invoke(app, ["doctor", "--check", "--db", db]).exit_code == 0
+
+
+@pytest.mark.parametrize(("ahead", "moved"), [(1, True), (2, True), (3, False)])
+def test_reviews_logged_ahead_of_the_local_date_are_not_in_the_future(
+    tmp_path,
+    ahead: int,
+    moved: bool,  # type: ignore[no-untyped-def]
+) -> None:
+    """Studied in Tokyo, opened in Hawaii: the log's newest day is ahead of the local date.
+    Up to two days ahead (a time zone), that day is today: the cards just graded are not due
+    again and `new_today` counts them. Further ahead is a wrong clock: the local date stays."""
+    db = str(tmp_path / "p.db")
+    local = date.today()
+    there = (local + timedelta(days=ahead)).isoformat()
+    study(["", "1", "q"], "--db", db, "--today", there, "--new", "1")  # a lapse: due next day
+    shown = json.loads(runner.invoke(app, ["due", "--json", "--db", db]).output)
+    assert shown["today"] == (there if moved else local.isoformat())
+    card = json.loads(runner.invoke(app, ["show", "perceptron-1", "--json", "--db", db]).output)
+    assert card["state"]["status"] != "new" if moved else card["state"]["status"] == "new"
+    given = runner.invoke(app, ["due", "--json", "--db", db, "--today", local.isoformat()])
+    assert json.loads(given.output)["today"] == local.isoformat()  # a given day is kept

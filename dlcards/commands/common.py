@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -22,6 +22,28 @@ if TYPE_CHECKING:
     from dlcards.store.core import Rebuild
 
 T = TypeVar("T")
+
+
+AHEAD_DAYS = 2
+"""How far past the local date the log's newest day may be and still be today: places on
+Earth are at most 26 hours apart, so after a flight west the last reviews can be dated up to
+two calendar days ahead of the local date. Further ahead is a wrong clock, not a time zone."""
+
+
+def not_before_the_log(store: Store, day: date, option: str | None) -> date:
+    """The study day `day` (`today_from(option)`), moved forward to the log's newest day when
+    that is up to AHEAD_DAYS ahead and no day was given (--today, DLCARDS_TODAY): studied in
+    Tokyo and opened in Hawaii, the reviews already given are not in the future, their cards
+    are not due again, and a new grade is not logged before them. Anki's day never goes back
+    either."""
+    import os
+
+    if option is not None or os.environ.get("DLCARDS_TODAY", "").strip():
+        return day
+    newest = store.newest_review_day()
+    if newest is not None and 0 < (newest - day).days <= AHEAD_DAYS:
+        return newest
+    return day
 
 
 def clock() -> datetime:

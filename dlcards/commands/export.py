@@ -176,7 +176,7 @@ def anki(
 ) -> None:
     """An Anki package: deck "Deep Learning", one subdeck per topic; re-import updates notes."""
     from dlcards.catalog import deck_files, load_catalog
-    from dlcards.commands.common import schedule_of
+    from dlcards.commands.common import not_before_the_log, schedule_of
     from dlcards.export import target_for, write_output
     from dlcards.export.anki import package_timestamp, write_package
 
@@ -192,6 +192,7 @@ def anki(
         store = stack.enter_context(synced_store(db, decks or ())) if with_progress else None
         progress = None
         if store is not None:
+            day = not_before_the_log(store, day, today)
             schedule = schedule_of(store)
             progress = partial(_progress, store, schedule)
         counts = _Counts()

@@ -560,7 +560,7 @@ def quiz(
     import random
 
     from dlcards.catalog import load_catalog
-    from dlcards.commands.common import opened_store, sync_if_needed
+    from dlcards.commands.common import not_before_the_log, opened_store, sync_if_needed
     from dlcards.console import out, plural
 
     if mode not in MODES:
@@ -570,6 +570,7 @@ def quiz(
         seed = random.SystemRandom().randrange(1_000_000)
     console = out()
     with opened_store(db) as store:
+        day = not_before_the_log(store, day, today)
         catalog = sync_if_needed(store, decks or ()) or load_catalog(decks or ())
         topics = list(topic or ())
         within: set[str] | None = None

@@ -77,7 +77,7 @@ def card_json(card: Any, title: str) -> dict[str, Any]:
 def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]:
     """The card's schedule as the active scheduler sees it, plus every scheduler's full state;
     read without creating or syncing the database."""
-    from dlcards.commands.common import REBUILD_PENDING, db_path, today_from
+    from dlcards.commands.common import REBUILD_PENDING, db_path, not_before_the_log, today_from
     from dlcards.memory import Memory
     from dlcards.scheduling import Schedule
     from dlcards.settings import Settings
@@ -89,6 +89,7 @@ def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, 
     history: list[Any] = []
     if existing_file(path):  # a FIFO or a symlink loop is an error here too
         with Store.open(path) as store:
+            day = not_before_the_log(store, day, today)
             schedule = Schedule.from_settings(store.settings())
             memory = store.memory(card_id)
             flags = store.card_flags(card_id)
@@ -168,12 +169,18 @@ def show(
 def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, count: bool) -> None:
     """How many cards are due today and how many are new, per topic; how many due reviews wait
     beyond the daily review cap (reviews_per_day), most overdue first."""
-    from dlcards.commands.common import schedule_of, synced_store, today_from
+    from dlcards.commands.common import (
+        not_before_the_log,
+        schedule_of,
+        synced_store,
+        today_from,
+    )
     from dlcards.console import print_json
     from dlcards.limits import cap_left, today_counts
 
     day = today_from(today)
     with synced_store(db, decks) as store:
+        day = not_before_the_log(store, day, today)
         by = schedule_of(store).name
         settings = store.settings()
         cap = settings.review_cap
@@ -262,12 +269,18 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
     the year's heatmap, true retention and the memory histograms."""
     from datetime import date, timedelta
 
-    from dlcards.commands.common import schedule_of, synced_store, today_from
+    from dlcards.commands.common import (
+        not_before_the_log,
+        schedule_of,
+        synced_store,
+        today_from,
+    )
     from dlcards.commands.stats_views import render_stats, streak_of
     from dlcards.console import out, print_json
 
     day = today_from(today)
     with synced_store(db, decks) as store:
+        day = not_before_the_log(store, day, today)
         from dlcards.recall import LOW_RECALL
         from dlcards.stats import (
             RETENTION_WINDOWS,
@@ -365,7 +378,12 @@ def search(
     """Find cards by their words (`dlcards.commands.search`): each line the card id, the topic
     and the question with the matching words highlighted; a snippet of another field on the
     next line when the words matched there."""
-    from dlcards.commands.common import schedule_of, synced_store, today_from
+    from dlcards.commands.common import (
+        not_before_the_log,
+        schedule_of,
+        synced_store,
+        today_from,
+    )
     from dlcards.console import out, print_json
     from dlcards.render import to_plain
     from dlcards.search import highlight_spans, parse, snippet
@@ -374,6 +392,7 @@ def search(
     parsed = parse(text)
     day = today_from(today)
     with synced_store(db, decks) as store:
+        day = not_before_the_log(store, day, today)
         hits, total = store.search(parsed, day, schedule_of(store).name, limit)
         # the cards' text as the index holds it (the decks' as synced just now): at 100,000
         # cards, loading the decks of 50 hits took 0.7 s of the command's 0.9

@@ -357,13 +357,19 @@ def run(
     """`dlcards study` once its options are parsed (by typer, `dlcards.commands.study_cli`, or
     by the fast path, `dlcards.quick`): its exit code."""
     from dlcards.catalog import load_catalog
-    from dlcards.commands.common import opened_store, schedule_of, sync_if_needed
+    from dlcards.commands.common import (
+        not_before_the_log,
+        opened_store,
+        schedule_of,
+        sync_if_needed,
+    )
     from dlcards.console import escaped, out, plural
     from dlcards.session import REDRILL_BELOW, Limits, StudySession
 
     day = today_from(today)
     console = out()
     with opened_store(db) as store:
+        day = not_before_the_log(store, day, today)
         catalog = sync_if_needed(store, decks) or load_catalog(decks)
         topics = list(topic)
         catalog.check_topics(topics)

@@ -668,6 +668,11 @@ class Store(Reports, Merging):
 
     _put_memory = staticmethod(put_memory)
 
+    def newest_review_day(self) -> date | None:
+        """The latest day a review is logged on (from the per-day tally: no log scan)."""
+        row = self.conn.execute("SELECT max(day) FROM review_days").fetchone()
+        return day_of(row[0], "", "review_days.day") if row and row[0] else None
+
     def last_study_grade(self) -> tuple[int, str, int, str] | None:
         """The newest grade given in `dlcards study` (any terminal; not one imported from
         Anki): its log id, card, grade and time; None when there is none."""
