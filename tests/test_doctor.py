@@ -764,3 +764,63 @@ def test_doctor_finds_a_damaged_search_index_and_makes_it_again(
     again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert again.exit_code == 0 and "No problems found." in again.output, again.output
     assert damage.count(db) == 3  # the log untouched
+
+
+def test_doctor_takes_out_log_rows_no_replay_can_read_and_keeps_the_later_grades(
+    db: Path,
+) -> None:
+    """A log row with a grade outside 0-5 blocks its card's replay. Restoring a backup would
+    lose the valid grades given since; doctor takes only that row out (the backup it makes
+    first keeps it) and replays its card from the rest."""
+    conn = sqlite3.connect(db)
+    rid, cid = conn.execute("SELECT id, card_id FROM reviews ORDER BY id LIMIT 1").fetchone()
+    conn.execute("UPDATE reviews SET grade = 9 WHERE id = ?", (rid,))
+    conn.commit()
+    conn.close()
+    assert study(db, "\n5\nq\n", day="2026-11-27").exit_code == 0  # a later, valid grade
+    check = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert check.exit_code == 1
+    assert f"(card {cid}: review {rid} has grade '9', not 0-5)" in check.output
+    assert "`dlcards doctor` takes such rows out" in " ".join(check.output.split())
+    fixed = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert fixed.exit_code == 0, fixed.output
+    said = " ".join(fixed.output.split())
+    assert "repaired log: 1 log row that cannot be replayed, of 1 card" in said
+    assert said.endswith(
+        "Repaired; 1 log row no replay could read taken out (the backup made first keeps them), "
+        "nothing else lost."
+    )
+    assert damage.count(db) == 3  # 3 studied + 1 later - the damaged one
+    again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert again.exit_code == 0 and "No problems found." in again.output, again.output
+    kept = list((db.parent / "backups").glob("p-*.db.gz"))
+    assert kept  # the backup made before the repair holds the row as it was
+    shown = runner.invoke(app, ["show", cid, "--json", "--db", str(db), "--today", "2026-11-27"])
+    assert shown.exit_code == 0, shown.output
+
+
+def test_a_file_that_cannot_be_read_for_its_permissions_gets_no_restore_advice(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """chmod 000 is not damage: restoring a backup would lose what was done since. (These
+    tests run as root, who reads any file: the refusal is simulated.)"""
+    import os
+
+    from dlcards.errors import StoreError
+    from dlcards.store import doctor
+
+    def refused(path: Path) -> None:
+        raise StoreError(f"cannot read database {path}: Permission denied")
+
+    real_access = os.access
+    monkeypatch.setattr(doctor, "check_header", refused)
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if Path(p) == db else real_access(p, mode)
+    )
+    result = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert result.exit_code == 1
+    assert "restore" not in result.output
+    assert result.output.strip().splitlines()[-1] == (
+        f"Not repaired: {db} cannot be read with its permissions (is it yours? `ls -l` shows "
+        "them); give yourself read and write access (`chmod u+rw`), no backup is needed"
+    )

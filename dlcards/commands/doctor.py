@@ -129,7 +129,14 @@ def doctor(
     _print(report, repair=not check)
     if report.healthy:
         repaired = any(f.repaired for f in report.findings)
-        typer.echo("Repaired; nothing was lost." if repaired else "No problems found.")
+        if report.taken_out:
+            rows = "log row" if report.taken_out == 1 else "log rows"
+            typer.echo(
+                f"Repaired; {report.taken_out} {rows} no replay could read taken out (the backup "
+                "made first keeps them), nothing else lost."
+            )
+        else:
+            typer.echo("Repaired; nothing was lost." if repaired else "No problems found.")
         return
     if check and not any(f.fatal for f in report.findings):
         typer.echo("Run `dlcards doctor` (without --check) to repair.")

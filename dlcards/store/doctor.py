@@ -82,6 +82,7 @@ class Report:
     path: Path
     findings: list[Finding] = field(default_factory=list)
     summary: str = ""
+    taken_out: int = 0  # log rows no replay could read, taken out by the repair
 
     @property
     def healthy(self) -> bool:
@@ -105,6 +106,17 @@ def _newest_backup_hint(path: Path) -> str:
     return f"restore the newest backup: dlcards doctor --restore {found[0].path}"
 
 
+def _unreadable_hint(path: Path) -> str | None:
+    """What to do when the file cannot be read for its permissions (not damage: a backup
+    would lose what was done since); None when it can be read."""
+    if os.access(path, os.R_OK):
+        return None
+    return (
+        f"{path} cannot be read with its permissions (is it yours? `ls -l` shows them); give "
+        "yourself read and write access (`chmod u+rw`), no backup is needed"
+    )
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
@@ -119,7 +131,7 @@ def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> R
         check_header(path)
     except StoreError as err:
         report.add(Finding("file", str(err), fatal=True))
-        report.summary = _newest_backup_hint(path)
+        report.summary = _unreadable_hint(path) or _newest_backup_hint(path)
         return report
     report.add(Finding("file"))
     try:
@@ -436,6 +448,8 @@ def _memories(
                 [(_ms(stamp, day), rid) for rid, stamp, day in untimed],
             )
             finding.repaired = "each time taken from the review's timestamp (or its day)"
+    if repair:  # rows that cannot be replayed (no valid grade, day or kind): taken out first
+        _drop_unreplayable(conn, report, [cid for cid, _ in cards], before_repair)
     # the log, checked row by row (bad days taken from the timestamp when it has one), and
     # the memories, read in one snapshot: a grade committed meanwhile is in both or in neither
     conn.execute("BEGIN")
@@ -485,17 +499,22 @@ def _memories(
             before_repair()
             _in_chunks(conn, "UPDATE reviews SET day = ? WHERE id = ?", fix_days)
             finding.repaired = "each day taken from the review's timestamp"
-    if bad_log:
+    if bad_log:  # only when checking: a repair took them out above
         first = next(iter(bad_log.items()))
         report.add(
             Finding(
                 "log",
                 f"{_plural(len(bad_log), 'card')} with a log row that cannot be replayed "
-                f"(card {first[0]}: {first[1]})",
-                fatal=True,
+                f"(card {first[0]}: {first[1]}); `dlcards doctor` takes such rows out, the "
+                "backup it makes first keeps them",
             )
         )
-    if not fix_days and not bad_log and not untimed:
+    if (
+        not fix_days
+        and not bad_log
+        and not untimed
+        and not any(f.check == "log" for f in report.findings)
+    ):
         report.add(Finding("log"))
 
     if bad_values or lacking:
@@ -603,15 +622,56 @@ def _meta(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT key, value FROM meta").fetchall())
 
 
+def _drop_unreplayable(
+    conn: sqlite3.Connection,
+    report: Report,
+    card_ids: Sequence[str],
+    before_repair: Callable[[], None],
+) -> None:
+    """Take out of the log the rows no replay can read (a grade outside 0-5, a day that is
+    no date and no timestamp to take it from, an unknown kind): what they recorded is lost
+    already, and keeping them blocks every later grade of their cards. Restoring a backup
+    instead would lose the valid grades given since; the backup made before this repair keeps
+    the rows as they were. Their cards are then replayed from what is left."""
+    conn.execute("BEGIN")
+    try:
+        bad_rows: list[int] = []
+        _, bad_log, _ = _read_logs(conn, card_ids, whole=True, bad_rows=bad_rows)
+    finally:
+        conn.execute("COMMIT")
+    if not bad_rows:
+        return
+    first = next(iter(bad_log.items()))
+    finding = report.add(
+        Finding(
+            "log",
+            f"{_plural(len(bad_rows), 'log row')} that cannot be replayed, of "
+            f"{_plural(len(bad_log), 'card')} (card {first[0]}: {first[1]})",
+        )
+    )
+    before_repair()
+    _in_chunks(conn, "DELETE FROM reviews WHERE id = ?", [(rid,) for rid in bad_rows])
+    report.taken_out = len(bad_rows)
+    finding.repaired = (
+        "taken out of the log, and their cards replayed from the rest (the backup made before "
+        "this repair keeps them)"
+    )
+
+
 def _read_logs(
-    conn: sqlite3.Connection, card_ids: Sequence[str], whole: bool = False
+    conn: sqlite3.Connection,
+    card_ids: Sequence[str],
+    whole: bool = False,
+    bad_rows: list[int] | None = None,
 ) -> tuple[dict[str, list[LogEntry]], dict[str, str], list[tuple[str, int]]]:
     """The scheduled grades since the reset of each of `card_ids`, in the store's order
     (rows.TIME_ORDER, rows.AFTER_RESET); the cards with a log row that cannot be replayed
-    (and why); and the (day, review id) of rows whose day is taken from their timestamp.
-    `whole`: every row of the log is read, those of cards that are gone too."""
+    (and why; each such row's id added to `bad_rows`); and the (day, review id) of rows whose
+    day is taken from their timestamp. `whole`: every row of the log is read, those of cards
+    that are gone too."""
     logs: dict[str, list[LogEntry]] = {cid: [] for cid in card_ids}
     bad_log: dict[str, str] = {}
+    bad = [] if bad_rows is None else bad_rows
     fix_days: list[tuple[str, int]] = []
     where, params = "", list(card_ids)
     if not whole:
@@ -633,6 +693,7 @@ def _read_logs(
                 parsed = _day_from_stamp(stamp)
                 if parsed is None:
                     bad_log.setdefault(cid, f"review {rid} has day {str(day)[:20]!r}, not a date")
+                    bad.append(rid)
                     continue
                 fix_days.append((parsed.isoformat(), rid))
             else:
@@ -645,9 +706,11 @@ def _read_logs(
                 g = grade_of(grade, cid)
             except StoreError:
                 bad_log.setdefault(cid, f"review {rid} has grade {str(grade)[:20]!r}, not 0-5")
+                bad.append(rid)
                 continue
         if kind not in ("scheduled", "redrill"):
             bad_log.setdefault(cid, f"review {rid} has kind {str(kind)[:20]!r}")
+            bad.append(rid)
             continue
         if kind == "scheduled" and after_reset and parsed is not None:
             logs.setdefault(cid, []).append(LogEntry(parsed, g))
