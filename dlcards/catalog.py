@@ -399,6 +399,14 @@ def _stamp(file: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{__version__}:{CACHE_FORMAT}"
 
 
+def stamp_time(stamp: str) -> int | None:
+    """The modification time (whole seconds) a deck file's `_stamp` holds; None if none."""
+    try:
+        return int(stamp.split(":")[1]) // 1_000_000_000
+    except (IndexError, ValueError):
+        return None
+
+
 def _key(real: Path) -> str:
     """The cache's name for a deck file, by its resolved path (as `deck_files` gives it): two
     checksums of it, 64 bits. Not a cryptographic hash (importing hashlib's OpenSSL costs 3-5

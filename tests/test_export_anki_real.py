@@ -269,6 +269,33 @@ def test_cli_reexport_after_a_deck_edit_updates_the_note(
     assert len(dlcards_notetypes(col)) == 1
 
 
+def test_a_deck_edit_updates_its_cards_in_anki_and_keeps_an_edit_made_in_anki_to_another(
+    col: Collection, tmp_path: Path, user_decks: Path
+) -> None:
+    """Each note carries when its card's text last changed: a package built after a deck
+    edit replaces the edited card's note, and only that one; a note edited in Anki since the
+    last import (newer than its card) keeps Anki's edit."""
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    import_apkg(col, path)
+    note = notes_by_card_id(col)["batches-2"]
+    note["Front"] = "Reworded on my phone"
+    col.update_note(note)  # Anki stamps it with the time of the edit
+    deck_file = user_decks / "batches.yaml"
+    deck_file.write_text(
+        deck_file.read_text(encoding="utf-8").replace("$ updates.", "$ updates per epoch."),
+        encoding="utf-8",
+    )
+    later = deck_file.stat().st_mtime + 5
+    os.utime(deck_file, (later, later))
+    export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    import_apkg(col, path)
+    notes = notes_by_card_id(col)
+    assert r"\) updates per epoch." in notes["batches-1"]["Back"]  # the deck's edit
+    assert notes["batches-2"]["Front"] == "Reworded on my phone"  # Anki's edit, kept
+    assert notes["gd-23"]["Front"] and col.note_count() == 222
+
+
 # --- progress -----------------------------------------------------------------------------------
 
 

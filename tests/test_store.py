@@ -921,3 +921,22 @@ def test_a_first_sync_written_as_the_decks_come_writes_nothing_when_a_deck_is_wr
         assert store.get_meta("deck_signature") is None
     if damage != "duplicate topic":  # cards were written before the error, then rolled back
         assert inserts and inserts[0] >= 15
+
+
+def test_each_card_keeps_when_its_text_last_changed(store: Store) -> None:
+    """`cards.edited`, an exported note's time: the deck file's modification time at the sync
+    that saw the card's text change; a later save of the file that leaves a card's text as it
+    was keeps its time."""
+    from dlcards.store.rows import DeckPart
+
+    def sync(cards: list[Card], stamp: str, edited: int) -> None:
+        store.sync_decks([DeckPart("d", stamp, lambda: cards, edited)], stamp, NOW)
+
+    sync([card("t-1"), card("t-2")], "s1", 100)
+    assert store.edit_times() == {"t-1": 100, "t-2": 100}
+    sync([card("t-1"), card("t-2")], "s2", 200)  # saved again, nothing changed
+    assert store.edit_times() == {"t-1": 100, "t-2": 100}
+    sync([card("t-1"), card("t-2", answer="b"), card("t-3")], "s3", 300)
+    assert store.edit_times() == {"t-1": 100, "t-2": 300, "t-3": 300}
+    sync([card("t-1"), card("t-2", answer="b")], "s4", 400)  # t-3 retired: not exported
+    assert store.edit_times() == {"t-1": 100, "t-2": 300}

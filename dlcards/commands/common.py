@@ -110,7 +110,7 @@ def opened_store(db: str | None) -> Iterator[Store]:
 
 def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
     """Sync the decks into the store when a deck file changed; returns the catalog if loaded."""
-    from dlcards.catalog import Loading, deck_files, files_signature
+    from dlcards.catalog import Loading, deck_files, files_signature, stamp_time
     from dlcards.prompt import observe
     from dlcards.store.rows import DeckPart
 
@@ -128,13 +128,17 @@ def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
         from functools import partial
 
         _check_sync_tables_in_background(store)
-        parts = [DeckPart(str(f), loading.stamps[f], partial(loading.cards, f)) for f in files]
+        stamps = loading.stamps
+        parts = [
+            DeckPart(str(f), stamps[f], partial(loading.cards, f), stamp_time(stamps[f]))
+            for f in files
+        ]
         store.sync_decks(parts, signature, clock(), observed, before_commit=loading.catalog)
         return loading.catalog()
     catalog = _loaded_while_checking(store, loading)
 
     def part(topic: str, file: Path, stamp: str) -> DeckPart:  # `file`: resolved
-        return DeckPart(str(file), stamp, lambda: catalog.deck(topic).cards)
+        return DeckPart(str(file), stamp, lambda: catalog.deck(topic).cards, stamp_time(stamp))
 
     parts = [part(i.topic, i.file, i.stamp) for i in catalog.infos]
     store.sync_decks(parts, signature, clock(), observed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -189,17 +190,23 @@ def anki(
     catalog = load_catalog(decks or ())
     with ExitStack() as stack:
         chunks = _note_chunks(catalog, topic, tag, stack)  # workers fork before the store opens
-        store = stack.enter_context(synced_store(db, decks or ())) if with_progress else None
+        # the store, synced: when each card's text changed is its note's time (a deck edit
+        # reaches Anki for the cards it changed; an edit made in Anki to another is kept)
+        store = stack.enter_context(synced_store(db, decks or ()))
         progress = None
-        if store is not None:
+        if with_progress:
             day = not_before_the_log(store, day, today)
             schedule = schedule_of(store)
             progress = partial(_progress, store, schedule)
         counts = _Counts()
         items = _package_items(chunks, progress, day, counts)
         timestamp = package_timestamp(deck_files(decks or ()))
+        # SOURCE_DATE_EPOCH: one time for every note, for a reproducible package
+        edited = None if os.environ.get("SOURCE_DATE_EPOCH", "").strip() else store.edit_times()
         decks_n: list[int] = []  # the subdecks written
-        write_output(target, force, lambda fh: decks_n.append(write_package(items, fh, timestamp)))
+        write_output(
+            target, force, lambda fh: decks_n.append(write_package(items, fh, timestamp, edited))
+        )
     summary = (
         f"wrote {target.shown}: {plural(counts.notes, 'note')} in {plural(decks_n[0], 'deck')}"
     )

@@ -326,6 +326,21 @@ def anki_notes(cards: Iterable[Card], titles: Mapping[str, str]) -> list[AnkiNot
     return list(iter_notes(cards, titles))
 
 
+NOTES_CHANGED = 1796342400  # 2026-12-04: raise it when a note's fields or their HTML change
+"""When this exporter last changed what a note holds: every note is at least this new, so an
+Anki collection takes the new rendering of every note once."""
+
+
+def note_time(edited: int | None, timestamp: int) -> int:
+    """A note's modification time: when its card's text last changed (`edited`, from the
+    store), or NOTES_CHANGED if later; the package's `timestamp` when it is not known. Anki
+    replaces a note it has only with a newer one, so a deck edit reaches Anki for the cards it
+    changed, and an edit made in Anki to any other note is kept."""
+    if edited is None:
+        return timestamp
+    return max(edited, NOTES_CHANGED)
+
+
 def package_timestamp(deck_files: Iterable[Path]) -> int:
     """Seconds since the epoch for the package: SOURCE_DATE_EPOCH if set, else the newest
     modification time of the deck files and of this exporter (see the module docstring)."""
@@ -463,6 +478,7 @@ def _write_collection(
     conn: sqlite3.Connection,
     items: Iterable[tuple[AnkiNote, CardProgress | None]],
     timestamp: int,
+    edited: Mapping[str, int] | None = None,
 ) -> _Written:
     """Write Anki's collection (schema 11, as genanki makes it) with the notes and cards of
     `items`, in batches with executemany.
@@ -508,9 +524,10 @@ def _write_collection(
             tags = " " + " ".join(note.tags) + " "
             fields = note.fields
             flds = "\x1f".join(fields)
-            notes.append((nid, note.guid, MODEL_ID, timestamp, -1, tags, flds, fields[0], 0, 0, ""))
+            mod = timestamp if edited is None else note_time(edited.get(note.card_id), timestamp)
+            notes.append((nid, note.guid, MODEL_ID, mod, -1, tags, flds, fields[0], 0, 0, ""))
             if needs(fields[i] for i in required):
-                cards.append(_card_row(next(ids), nid, did, timestamp, position, item, crt))
+                cards.append(_card_row(next(ids), nid, did, mod, position, item, crt))
             for file in note.media:
                 written.media.setdefault(media_name(file.name), file)
             if len(notes) >= _BATCH:
@@ -567,10 +584,13 @@ def write_package(
     items: Iterable[tuple[AnkiNote, CardProgress | None]],
     out: IO[bytes],
     timestamp: int,
+    edited: Mapping[str, int] | None = None,
 ) -> int:
     """Write the package of the notes in `items`, each with its progress (None: a new card),
     to `out`; return the number of subdecks (topics). `items` is read once, in order, and no note is
-    kept: a generator of notes streams through. Same items, same bytes."""
+    kept: a generator of notes streams through. Same items, same bytes. `edited`: when each
+    card's text last changed, its note's modification time (see `note_time`); without it, or
+    for a card it lacks, the package's `timestamp`."""
     _clean_stale_workdirs()
     with tempfile.TemporaryDirectory(prefix=f"dlcards-apkg-{os.getpid()}-") as tmp:
         path = Path(tmp) / "collection.anki2"
@@ -578,7 +598,7 @@ def write_package(
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
             conn.execute("PRAGMA synchronous = OFF")
-            written = _write_collection(conn, items, timestamp)
+            written = _write_collection(conn, items, timestamp, edited)
             conn.commit()
         finally:
             conn.close()

@@ -189,7 +189,9 @@ class Store(Reports, Merging):
             else:
                 which = list(range(len(parts)))
             was = [topics[i] for i in which]
-            columns = "id, topic, position, content_hash, retired, search_hash, search_rowid"
+            columns = (
+                "id, topic, position, content_hash, retired, search_hash, search_rowid, edited"
+            )
             decks: Iterable[tuple[int, Sequence[Card]]]
             if len(which) == len(parts):  # each deck loaded when the loop below comes to it
                 rows = c.execute(f"SELECT {columns} FROM cards").fetchall()
@@ -248,8 +250,23 @@ class Store(Reports, Merging):
                 content = card.content_hash
                 want = (card.topic, position, content, 0)
                 have = existing.pop(card.id, None)
-                if have is not None and have[:4] == want and have[4] == digest:
+                if (
+                    have is not None
+                    and have[:4] == want
+                    and have[4] == digest
+                    and have[6] is not None
+                ):
                     continue
+                # when its text changed: its deck file's modification time (the sync's, if the
+                # file's is not known); kept while the text stays as it is
+                edited = (
+                    have[6]
+                    if have is not None
+                    and have[6] is not None
+                    and have[2] == content
+                    and have[4] == digest
+                    else (parts[position // DECK_STRIDE].edited or int(now.timestamp()))
+                )
                 entry = {
                     "id": card.id,
                     "topic": card.topic,
@@ -259,6 +276,7 @@ class Store(Reports, Merging):
                     "tags": f" {' '.join(card.tags)} ",
                     "search_hash": digest,
                     "search_rowid": have[5] if have is not None else None,
+                    "edited": edited,
                 }
                 if have is None or have[4] != digest:
                     if entry["search_rowid"] is None:
@@ -343,7 +361,8 @@ class Store(Reports, Merging):
             c.executemany(
                 "UPDATE cards SET topic = :topic, position = :position, "
                 "content_hash = :content_hash, retired = 0, tags = :tags, "
-                "search_hash = :search_hash, search_rowid = :search_rowid WHERE id = :id",
+                "search_hash = :search_hash, search_rowid = :search_rowid, edited = :edited "
+                "WHERE id = :id",
                 changed,
             )
         if to_retire:
@@ -371,8 +390,9 @@ class Store(Reports, Merging):
             return
         c.executemany(
             "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added, "
-            "tags, search_hash, search_rowid) VALUES (:id, :topic, :position, :content_hash, "
-            ":retired, :suspended, :added, :tags, :search_hash, :search_rowid)",
+            "tags, search_hash, search_rowid, edited) VALUES (:id, :topic, :position, "
+            ":content_hash, :retired, :suspended, :added, :tags, :search_hash, :search_rowid, "
+            ":edited)",
             fresh,
         )
         # the memories in one statement each, from the ids as a JSON list: no Python binding
@@ -667,6 +687,14 @@ class Store(Reports, Merging):
             return review._replace(id=review_id)
 
     _put_memory = staticmethod(put_memory)
+
+    def edit_times(self) -> dict[str, int]:
+        """When each active card's text last changed (`cards.edited`, seconds since the
+        epoch), by card id."""
+        rows = self.conn.execute(
+            "SELECT id, edited FROM cards WHERE retired = 0 AND edited IS NOT NULL"
+        ).fetchall()
+        return {str(cid): int(at) for cid, at in rows}
 
     def newest_review_day(self) -> date | None:
         """The latest day a review is logged on (from the per-day tally: no log scan)."""

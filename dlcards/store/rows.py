@@ -405,6 +405,7 @@ class DeckPart(NamedTuple):
     key: str
     stamp: str | None
     cards: Callable[[], Sequence[Card]]
+    edited: int | None = None  # the file's modification time (s): when its cards changed
 
 
 DECK_STRIDE = 1 << 24

@@ -772,6 +772,15 @@ def _redrill_asked(db: Any) -> None:
     db.execute("ALTER TABLE reviews ADD COLUMN asked INTEGER")
 
 
+def _card_edit_times(db: Any) -> None:
+    # When each card's text last changed (the deck file's modification time at the sync that
+    # saw it change, in seconds): an exported note's modification time, so that Anki takes a
+    # card edited in its deck and keeps an edit made in Anki to any other. Filled by the next
+    # sync, which this forces.
+    db.execute("ALTER TABLE cards ADD COLUMN edited INTEGER")
+    db.execute("DELETE FROM meta WHERE key = 'deck_signature'")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -789,6 +798,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0014_fewer_log_indexes", _fewer_log_indexes),
     ("0015_retention_totals", _retention_totals),
     ("0016_redrill_asked", _redrill_asked),
+    ("0017_card_edit_times", _card_edit_times),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
