@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -123,9 +124,6 @@ def shipped() -> tuple[int, int]:
 def import_log(log: dict[str, list[tuple[date, int]]], stamp: datetime) -> None:
     """Put `log` (card id -> scheduled (day, grade)s) into the test database as dlcards would
     have written it under SM-2, after syncing the decks."""
-    import os
-    from pathlib import Path
-
     from typer.testing import CliRunner
 
     from dlcards.cli import app
@@ -236,3 +234,17 @@ def quick_run(argv: Sequence[str], report: str) -> list[str]:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     return done.stdout.splitlines()
+
+
+def fill_disk(folder: Path) -> Path:
+    """A file in `folder` written until its file system is full; returns its path."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\x00" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import helpers as h
 import pytest
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -162,15 +163,7 @@ def test_a_grade_given_on_a_full_disk_is_saved_once_there_is_room(
         while not (db.exists() and Path(f"{db}-wal").exists()) and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(0.5)
-        filler = mnt / "filler"
-        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-        try:
-            while os.write(fd, b"\x00" * 4096):
-                pass
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        filler = h.fill_disk(mnt)
         proc.stdin.write("4\n")
         proc.stdin.flush()
         if not freed:

@@ -240,6 +240,17 @@ def test_reimport_after_an_edit_updates_the_note(col: Collection, tmp_path: Path
     assert len(col.decks.all_names_and_ids()) == decks_before
 
 
+def _reword_batches_1(user_decks: Path) -> None:
+    """Edit batches-1's answer in its deck file, saved 5 s later than it was."""
+    deck_file = user_decks / "batches.yaml"
+    deck_file.write_text(
+        deck_file.read_text(encoding="utf-8").replace("$ updates.", "$ updates per epoch."),
+        encoding="utf-8",
+    )
+    later = deck_file.stat().st_mtime + 5
+    os.utime(deck_file, (later, later))
+
+
 def test_cli_reexport_after_a_deck_edit_updates_the_note(
     col: Collection, tmp_path: Path, user_decks: Path
 ) -> None:
@@ -255,13 +266,7 @@ def test_cli_reexport_after_a_deck_edit_updates_the_note(
     assert '<span class="claim">(the card says 5)</span>' in notes["batches-2"]["Back"]
     assert notes["batches-2"]["Front"].startswith("#2: and with 330 rows?")
 
-    deck_file = user_decks / "batches.yaml"
-    deck_file.write_text(
-        deck_file.read_text(encoding="utf-8").replace("$ updates.", "$ updates per epoch."),
-        encoding="utf-8",
-    )
-    later = deck_file.stat().st_mtime + 5
-    os.utime(deck_file, (later, later))
+    _reword_batches_1(user_decks)
     export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
     import_apkg(col, path)
     assert col.note_count() == 222
@@ -281,13 +286,7 @@ def test_a_deck_edit_updates_its_cards_in_anki_and_keeps_an_edit_made_in_anki_to
     note = notes_by_card_id(col)["batches-2"]
     note["Front"] = "Reworded on my phone"
     col.update_note(note)  # Anki stamps it with the time of the edit
-    deck_file = user_decks / "batches.yaml"
-    deck_file.write_text(
-        deck_file.read_text(encoding="utf-8").replace("$ updates.", "$ updates per epoch."),
-        encoding="utf-8",
-    )
-    later = deck_file.stat().st_mtime + 5
-    os.utime(deck_file, (later, later))
+    _reword_batches_1(user_decks)
     export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
     import_apkg(col, path)
     notes = notes_by_card_id(col)

@@ -445,15 +445,7 @@ def test_a_full_disk_says_so_and_leaves_no_empty_wal_behind(tmp_path: Path) -> N
         import shutil
 
         shutil.rmtree(mnt / "backups")  # keep the space for the test
-        filler = mnt / "filler"
-        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-        try:
-            while os.write(fd, b"\x00" * 4096):
-                pass
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        h.fill_disk(mnt)
         before = sorted(p.name for p in mnt.iterdir())
         for args in (["stats", "--today", "2026-11-26"], ["export", "reviews"], ["config"]):
             result = runner.invoke(app, [*args, "--db", str(db)])
