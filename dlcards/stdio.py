@@ -55,8 +55,8 @@ _PLAIN = {
     "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~=", "→": "->", "←": "<-", "⇒": "=>", "⇔": "<=>",
     "∑": "sum", "Σ": "sum", "∈": "in", "∂": "d", "∇": "grad", "Δ": "Delta", "α": "alpha",
     "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "η": "eta", "θ": "theta",
-    "λ": "lambda", "μ": "mu", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi", "Φ": "Phi",
-    "ω": "omega", "ŷ": "y^", "\u0302": "^", "§": "sec.", "∞": "inf", "√": "sqrt",
+    "λ": "lambda", "μ": "mu", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi",
+    "Φ": "Phi", "ω": "omega", "ŷ": "y^", "\u0302": "^", "§": "sec.", "∞": "inf", "√": "sqrt",
     "∝": "propto", "⊙": "(.)", "±": "+/-", "⁄": "/", "\ufe0f": "", "\ufe0e": "",
 }  # fmt: skip
 """The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
