@@ -972,3 +972,22 @@ def test_the_text_export_is_the_same_rendered_by_workers(tmp_path: Path) -> None
     lines = files[0].decode("utf-8").splitlines()
     assert lines[0] == "#separator:tab" and sum(line.startswith("#") for line in lines) == 7
     assert len(lines) == 220 + 7
+
+
+def test_the_cards_export_without_a_usable_progress_database(tmp_path: Path) -> None:
+    """The package's cards do not need the progress database: one that cannot be opened gets
+    a warning (each note then carries the package's time, not its card's) and the package is
+    written; --with-progress needs the database and stops with its error."""
+    bad = tmp_path / "p.db"
+    bad.write_bytes(b"not a database" * 100)
+    out = tmp_path / "x.apkg"
+    result = CliRunner().invoke(app, ["export", "anki", "-o", str(out), "--db", str(bad)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: database {bad} is corrupt" in result.output
+    assert "every note carries the package's time, not its card's" in result.output
+    assert zipfile.is_zipfile(out)
+    progress = CliRunner().invoke(
+        app, ["export", "anki", "-o", str(out), "--db", str(bad), "--with-progress", "--force"]
+    )
+    assert progress.exit_code == 2
+    assert progress.output.startswith(f"error: database {bad} is corrupt")

@@ -17,7 +17,7 @@ import typer
 from dlcards.commands.common import opened_store, synced_store, today_from
 from dlcards.commands.options import DbOption, DecksOption, TagOption, TodayOption, TopicOption
 from dlcards.console import plural
-from dlcards.errors import UsageError
+from dlcards.errors import StoreError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -192,9 +192,19 @@ def anki(
         chunks = _note_chunks(catalog, topic, tag, stack)  # workers fork before the store opens
         # the store, synced: when each card's text changed is its note's time (a deck edit
         # reaches Anki for the cards it changed; an edit made in Anki to another is kept)
-        store = stack.enter_context(synced_store(db, decks or ()))
+        store: Store | None = None
+        try:
+            store = stack.enter_context(synced_store(db, decks or ()))
+        except StoreError as err:
+            if with_progress:
+                raise
+            # the cards do not need the progress database: export them, say what differs
+            typer.echo(
+                f"warning: {err}; every note carries the package's time, not its card's",
+                err=True,
+            )
         progress = None
-        if with_progress:
+        if with_progress and store is not None:
             day = not_before_the_log(store, day, today)
             schedule = schedule_of(store)
             progress = partial(_progress, store, schedule)
@@ -202,7 +212,8 @@ def anki(
         items = _package_items(chunks, progress, day, counts)
         timestamp = package_timestamp(deck_files(decks or ()))
         # SOURCE_DATE_EPOCH: one time for every note, for a reproducible package
-        edited = None if os.environ.get("SOURCE_DATE_EPOCH", "").strip() else store.edit_times()
+        reproducible = bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
+        edited = None if store is None or reproducible else store.edit_times()
         decks_n: list[int] = []  # the subdecks written
         write_output(
             target, force, lambda fh: decks_n.append(write_package(items, fh, timestamp, edited))
