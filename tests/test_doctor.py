@@ -761,6 +761,15 @@ def test_doctor_finds_a_damaged_search_index_and_makes_it_again(
     assert fixed.exit_code == 0, fixed.output
     assert "repaired  search" in fixed.output
     assert found("gradient") == expected
+    # what doctor says right after its repair, before any command refilled the index
+    conn = sqlite3.connect(db)
+    conn.execute(harm)
+    conn.commit()
+    conn.close()
+    assert runner.invoke(app, ["doctor", "--db", str(db)]).exit_code == 0
+    straight = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert straight.exit_code == 0 and "No problems found." in straight.output, straight.output
+    assert found("gradient") == expected
     again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert again.exit_code == 0 and "No problems found." in again.output, again.output
     assert damage.count(db) == 3  # the log untouched

@@ -352,7 +352,8 @@ def _tallies(
 
 def _search_problems(conn: sqlite3.Connection) -> list[str]:
     """What is wrong with the search index: FTS5's own check of its index against its text,
-    then its rows against the active cards (each has one, with the text its digest names)."""
+    then its rows against the active cards (each has one, with the text its digest names; one
+    with no digest yet gets its row from the next sync, as after a repair)."""
     from dlcards.store.rows import search_hash
 
     try:
@@ -374,7 +375,8 @@ def _search_problems(conn: sqlite3.Connection) -> list[str]:
         if any(word in str(err) for word in ("locked", "busy")):
             raise
         return [f"is damaged (FTS5's check: {err})"]
-    missing = sum(r[2] is None for r in rows)
+    # a card with no digest has its row to come from the next sync (as a repair leaves it)
+    missing = sum(r[2] is None and r[1] is not None for r in rows)
     wrong = sum(r[2] is not None and (r[2] != r[0] or search_hash(r[3:]) != r[1]) for r in rows)
     problems = []
     if missing:
