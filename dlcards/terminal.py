@@ -9,7 +9,8 @@ reveals). Ctrl-C stays SIGINT; Ctrl-D and the end of input stop the loop (`Quit`
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,6 +45,30 @@ def _read_key() -> str:
         tty.setcbreak(fd, termios.TCSANOW)  # keeps Ctrl-C as SIGINT
         return _one_character(fd)
     finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+        restore()
+
+
+@contextmanager
+def keys_held() -> Iterator[None]:
+    """While the program waits (a save that meets a locked database or a full disk): keys
+    typed at the terminal are not echoed over the screen, and are thrown away when the wait
+    ends, so that none grades a card whose answer was never shown; Ctrl-C still stops it. A
+    no-op when standard input is not a terminal."""
+    if sys.platform == "win32" or not sys.stdin.isatty():  # pragma: no cover - Windows
+        yield
+        return
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    restore = _on_continue(lambda: tty.setcbreak(fd, termios.TCSANOW))
+    try:
+        tty.setcbreak(fd, termios.TCSANOW)
+        yield
+    finally:
+        termios.tcflush(fd, termios.TCIFLUSH)  # what was typed meanwhile
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
         restore()
 

@@ -276,3 +276,58 @@ def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Pa
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         os.close(fd)
+
+
+@pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="mounts a tmpfs")
+def test_keys_typed_while_a_grade_waits_for_room_do_not_grade_the_next_card(
+    tmp_path: Path,
+) -> None:
+    """In a terminal, a grade that meets a full disk waits with a message; keys pressed
+    meanwhile (Space, 5: the learner's next card, unseen) are not echoed and are dropped when
+    the grade is saved: the next card is shown, question only, and nothing else is graded."""
+    import pty
+
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)]).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    db = mnt / "p.db"
+    env = {**os.environ, "DLCARDS_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    env.update(TERM="xterm")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: study in the pseudo-terminal
+        os.execve(
+            sys.executable,
+            [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26", "--db", str(db)],
+            env,
+        )
+    try:
+        _window(fd, 40, 100)
+        _read_until(fd, b"show answer")
+        os.write(fd, b" ")
+        _read_until(fd, b"perfect")
+        filler = h.fill_disk(mnt)
+        os.write(fd, b"4")
+        _read_until(fd, b"is full")
+        time.sleep(0.3)
+        os.write(fd, b" 5")  # typed while it waits
+        time.sleep(0.5)
+        filler.unlink()
+        shown = _read_until(fd, b"card 2 of")
+        if b"show answer" not in shown.split(b"card 2 of")[-1]:
+            shown += _read_until(fd, b"show answer")
+        text = shown.decode(errors="replace")
+        assert " 5" not in text.split("card 2 of")[0]  # not echoed
+        assert "linear decision boundary" not in text.split("card 2 of")[-1]
+        time.sleep(1)
+        assert count_reviews(db) == 1  # the next card was not graded
+        os.write(fd, b"q")
+        _read_until(fd, b"Stopped. 1 grade saved.")
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+        subprocess.run(["umount", "-l", str(mnt)])

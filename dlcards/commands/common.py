@@ -222,19 +222,25 @@ def until_saved(
     and keep trying rather than drop the grade. Each failed try rolled back whole, so a retry
     writes it once. Ctrl-C still stops the program, and then says what was not saved (`lost`).
     A full disk is tried for `patience` seconds (None: until Ctrl-C), then a DiskFullError
-    says what was not saved."""
+    says what was not saved. While it waits, keys typed in a terminal are neither echoed nor
+    kept (`terminal.keys_held`): none may grade the next card unseen."""
     import time
+    from contextlib import ExitStack
 
     from dlcards.console import escaped
     from dlcards.store import DiskFullError, LockedError
+    from dlcards.terminal import keys_held
 
     noted: type[Exception] | None = None
     deadline = None if patience is None else time.monotonic() + patience
+    held = ExitStack()
     try:
         while True:
             try:
                 return save()
             except LockedError:
+                if noted is None:
+                    held.enter_context(keys_held())
                 if noted is not LockedError:
                     console.print(
                         "[yellow]waiting for another dlcards to finish writing… "
@@ -248,6 +254,8 @@ def until_saved(
                         "free some space and try again",
                         err.path,
                     ) from None
+                if noted is None:
+                    held.enter_context(keys_held())
                 if noted is not DiskFullError:
                     console.print(
                         f"[yellow]the disk holding {escaped(str(err.path))} is full: free some "
@@ -259,3 +267,5 @@ def until_saved(
         if noted is not None:
             console.print(f"[red]{lost[0].upper()}{lost[1:]}.[/red]")
         raise
+    finally:
+        held.close()
