@@ -214,7 +214,7 @@ class StudySession:
         if item is None:
             raise IndexError("the session is over")
         self.start()
-        redrill = item.kind == "redrill"
+        redrill = item.kind == "redrill" and self._still_owed(item.card_id)
 
         def decided(memory: Memory, settings: Settings) -> Outcome:
             schedule = self._adopt(settings)  # as they are inside the grade's transaction
@@ -236,6 +236,15 @@ class StudySession:
         self.position += 1
         self._count(row, +1)
         return row
+
+    def _still_owed(self, card_id: str) -> bool:
+        """Whether the failed grade of this session that queued the card's re-drill is still
+        in the log: undone in another terminal (`dlcards undo`), the card has no failed grade
+        to drill today, and its next grade is decided by its day, like any other."""
+        for _, row, queued in reversed(self.history):
+            if row.card_id == card_id and queued:
+                return self.store.has_review(row.id)
+        return True  # owed from an earlier session today
 
     def skip(self) -> None:
         """Move the current card to the end of the session (it comes back after the rest)."""

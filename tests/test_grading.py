@@ -274,3 +274,22 @@ def test_a_grade_whose_clock_was_read_before_waiting_for_the_lock_is_logged_afte
     assert [g for _, g in history] == [5, 0]  # the commit order
     assert store.memory("a") == h.sched(store).replay(history, store.memory("a"))
     store.close()
+
+
+def test_a_redrill_whose_failed_grade_was_undone_elsewhere_is_the_days_grade(
+    two_terminals: tuple[Store, Store],
+) -> None:
+    """A session queues x again after a failed grade; another terminal undoes that grade
+    (`dlcards undo`). When the session reaches the re-drill, x has no grade today: this grade
+    is the day's scheduled one, not a re-drill of a failure that is gone."""
+    from dlcards.session import Limits, StudySession
+
+    a, b = two_terminals
+    session = StudySession(a, ["x"], D, lambda: h.NOW, Limits(new=1))
+    failed = session.grade(Grade(2))
+    assert failed.kind == "scheduled" and session.current is not None
+    assert session.current.kind == "redrill"
+    h.undo(b, failed.id)
+    again = session.grade(Grade(4))
+    assert again.kind == "scheduled" and a.memory("x") == SM2.replay([(D, 4)])
+    assert a.memory("x") == replayed(a, "x")

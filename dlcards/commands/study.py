@@ -226,10 +226,11 @@ def _run(
                 message = "nothing to undo"
             elif undone[1]:
                 message = f"undid grade {undone[0].grade} on {undone[0].card_id}"
-            else:  # a backup restored since: the grade is not in the log to take back
+            else:  # undone elsewhere, or a backup restored: not in the log to take back
                 message = (
                     f"grade {undone[0].grade} on {undone[0].card_id} is no longer in the log "
-                    "(the database was restored from a backup?): nothing deleted"
+                    "(undone in another terminal, or the database restored from a backup): "
+                    "nothing deleted"
                 )
             if not keys.interactive:
                 console.print(f"[yellow]{message}[/yellow]")
@@ -461,10 +462,12 @@ def run(
             next_due = store.next_due(day, by)
         console.print(summary_panel(session, next_due))
         kept = saved if session.session_id is None else store.session_reviews(session.session_id)
-        if kept < saved:  # `doctor --restore` in another terminal dropped some of them
+        if kept < saved:  # `dlcards undo` or `doctor --restore` elsewhere took some back
+            gone = saved - kept
             console.print(
-                f"{ending} {plural(saved, 'grade')} saved; {saved - kept} of them are no longer "
-                "in the log (the database was restored from a backup meanwhile)."
+                f"{ending} {plural(saved, 'grade')} saved; {gone} of them "
+                f"{'is' if gone == 1 else 'are'} no longer in the log (undone in another "
+                "terminal, or the database restored from a backup meanwhile)."
             )
         else:
             console.print(f"{ending} {plural(saved, 'grade')} saved.")

@@ -688,6 +688,11 @@ class Store(Reports, Merging):
 
     _put_memory = staticmethod(put_memory)
 
+    def has_review(self, review_id: int) -> bool:
+        """Whether the log still holds the review logged under `review_id`."""
+        row = self.conn.execute("SELECT 1 FROM reviews WHERE id = ?", (review_id,)).fetchone()
+        return row is not None
+
     def edit_times(self) -> dict[str, int]:
         """When each active card's text last changed (`cards.edited`, seconds since the
         epoch), by card id."""
