@@ -80,25 +80,22 @@ def check_computations(card: Card, shown: str, lines: list[str], first: int) -> 
         try:
             bind(engine.get(spec.fn), spec.args)
         except UsageError as err:
-            at = next(
-                (
-                    first + i
-                    for i, line in enumerate(lines)
-                    if re.search(rf"\b{re.escape(spec.fn)}\b", line)
-                ),
-                first,
-            )
+            # the line that names it as a computation (`fn: relu`), not a mention in the text
+            named = re.compile(rf"\bfn\s*:\s*['\"]?{re.escape(spec.fn)}\b")
+            at = next((first + i for i, line in enumerate(lines) if named.search(line)), first)
             raise DeckError(f"{shown}:{at}: card {card.id}: compute {spec.fn}: {err}") from None
 
 
 def _shift(message: str, shown: str) -> str:
-    """Line numbers of the wrapped template back to the template's own."""
+    """Line (and column) numbers of the wrapped template back to the template's own: its
+    lines follow HEADER_LINES and are indented by two spaces in the wrapped text."""
 
     def back(match: re.Match[str]) -> str:
         line = max(1, int(match.group(1)) - HEADER_LINES)
-        return f"{shown}:{line}"
+        column = "" if match.group(2) is None else f":{max(1, int(match.group(2)) - 2)}"
+        return f"{shown}:{line}{column}"
 
-    return re.sub(re.escape(shown) + r":(\d+)", back, message, count=1)
+    return re.sub(re.escape(shown) + r":(\d+)(?::(\d+))?", back, message, count=1)
 
 
 def with_error(template: str, message: str) -> str:

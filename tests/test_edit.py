@@ -107,6 +107,8 @@ def test_add_takes_block_lists_and_checks_the_computations_as_check_does(
         "question: Q\nanswer: A\ncompute:\n- {fn: %s, args: {%s: 3}}\n"
         "note: N.\nreferences:\n- A book\n"
     )
+    # the question mentions the computation: the error names the line that runs it
+    card = card.replace("question: Q", "question: What is huber of 3?")
     log = editor(card % ("hubber", "error"), card % ("huber", "eror"), card % ("huber", "error"))
     out = " ".join(cli("add", "--deck", str(deck), "--decks", str(deck)).split())
     assert "write one card's fields" not in out
@@ -118,6 +120,10 @@ def test_add_takes_block_lists_and_checks_the_computations_as_check_does(
     assert len(calls(log)) == 3 and "added own-8" in out
     assert "fn: huber, args: {error: 3}" in deck.read_text()
     assert "0 error" in cli("check", "--decks", str(deck))
+    # a character YAML refuses: its column in the template, as the editor shows it
+    editor("question: What\x01 is this?\nanswer: A\n", "question: What is this?\nanswer: A\n")
+    out = " ".join(cli("add", "--deck", str(deck), "--decks", str(deck)).split())
+    assert "own-9.yaml:1:15: the character U+0001 is not allowed" in out
 
 
 def test_edit_checks_the_cards_computations(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
