@@ -396,6 +396,12 @@ def test_undo_after_the_session_takes_back_the_newest_grades_one_by_one(tmp_path
     assert none.exit_code == 0
     assert none.output.strip() == "nothing to undo: no grade has been given in `dlcards study`"
     assert runner.invoke(app, ["doctor", "--check", "--db", db]).exit_code == 0
+    assert "as the study day 2026-11-26" in said  # studied with --today: the day is said
+    typo = str(tmp_path / "typo.db")
+    missing = runner.invoke(app, ["undo", "--db", typo])
+    assert missing.exit_code == 2
+    assert missing.output.strip() == f"error: no database at {typo}; nothing to undo (pass --db?)"
+    assert not (tmp_path / "typo.db").exists()
 
 
 @pytest.mark.parametrize(("ahead", "moved"), [(1, True), (2, True), (3, False)])

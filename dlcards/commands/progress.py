@@ -92,17 +92,22 @@ def undo(
     """Take back the newest grade given in `dlcards study` (after the session ended, say):
     its log row is deleted and the card's schedule replayed from the rest of its log. Run it
     again to take back the one before."""
-    from dlcards.commands.common import opened_store
+    from dlcards.commands.common import checked_db, opened_store
     from dlcards.console import out
+    from dlcards.errors import StoreError
     from dlcards.grading import redecide
     from dlcards.scheduling import Schedule
+    from dlcards.store import existing_file
 
+    path = checked_db(db)
+    if not existing_file(path):  # not made here: a typo in --db is not a new, empty collection
+        raise StoreError(f"no database at {path}; nothing to undo (pass --db?)")
     with opened_store(db) as store:
         last = store.last_study_grade()
         if last is None:
             out().print("nothing to undo: no grade has been given in `dlcards study`")
             return
-        review_id, card_id, grade, stamp = last
+        review_id, card_id, grade, stamp, day = last
 
         def rules(settings: Settings) -> tuple[Rebuild, Redecide]:
             schedule = Schedule.from_settings(settings)
@@ -114,6 +119,8 @@ def undo(
         out().print("nothing undone: that grade was taken back meanwhile; run it again")
         return
     when = stamp[:16].replace("T", " ")
+    if not stamp.startswith(day):  # studied as another day (--today): say which
+        when += f", as the study day {day}"
     if row.after.is_new:
         now = f"{card_id} is new again"
     else:

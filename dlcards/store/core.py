@@ -706,15 +706,17 @@ class Store(Reports, Merging):
         row = self.conn.execute("SELECT max(day) FROM review_days").fetchone()
         return day_of(row[0], "", "review_days.day") if row and row[0] else None
 
-    def last_study_grade(self) -> tuple[int, str, int, str] | None:
+    def last_study_grade(self) -> tuple[int, str, int, str, str] | None:
         """The newest grade given in `dlcards study` (any terminal; not one imported from
-        Anki): its log id, card, grade and time; None when there is none."""
+        Anki): its log id, card, grade, time and study day; None when there is none."""
         row = self.conn.execute(
-            "SELECT r.id, r.card_id, r.grade, r.reviewed_at FROM reviews r "
+            "SELECT r.id, r.card_id, r.grade, r.reviewed_at, r.day FROM reviews r "
             "JOIN sessions s ON s.id = r.session_id WHERE s.kind = 'study' "
             "ORDER BY r.id DESC LIMIT 1"
         ).fetchone()
-        return None if row is None else (int(row[0]), str(row[1]), int(row[2]), str(row[3]))
+        if row is None:
+            return None
+        return int(row[0]), str(row[1]), int(row[2]), str(row[3]), str(row[4])
 
     def undo(
         self, review_id: int, rules: UndoRules, expect: ReviewRow | None = None
