@@ -56,6 +56,12 @@ class _Group(TyperGroup):
                 typer.echo(f"error: {err.format_message()}", err=True)
                 if err.ctx is not None:
                     typer.echo(f"Try '{err.ctx.command_path} --help' for help.", err=True)
+                else:  # the parser's own (an option without its value): the command's help
+                    given = kwargs.get("args", args[0] if args else None)
+                    words = sys.argv[1:] if given is None else list(given)
+                    name = next((a for a in words if a in COMMANDS), None)
+                    where = f"dlcards {name}" if name else "dlcards"
+                    typer.echo(f"Try '{where} --help' for help.", err=True)
             else:
                 err.show()
             sys.exit(err.exit_code)

@@ -610,3 +610,17 @@ def test_an_empty_path_is_an_error_not_the_current_directory(
     assert len(lines) == 1 and lines[0].startswith(f"error: {said}"), lines
     assert lines[0].endswith("(is a variable unset?)")
     assert list(here.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["search", "loss", "-n"], "error: Option '-n' requires an argument."),
+        (["due", "--json=1"], "error: Option '--json' does not take a value."),
+        (["quiz", "--count"], "error: Option '--count' requires an argument."),
+    ],
+)
+def test_an_option_without_its_value_says_where_the_help_is(args: list[str], said: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [said, f"Try 'dlcards {args[0]} --help' for help."]
