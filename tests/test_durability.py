@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import helpers as h
@@ -220,6 +220,29 @@ def _window(fd: int, rows: int, columns: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
 
 
+@contextlib.contextmanager
+def _study_in_a_pty(env: dict[str, str], *args: str) -> Iterator[tuple[int, int]]:
+    """`dlcards study --today 2026-11-26 ARGS` in a pseudo-terminal of 100x40: its pid and the
+    terminal's fd; killed and closed after."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: study in the pseudo-terminal
+        os.execve(
+            sys.executable,
+            [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26", *args],
+            env,
+        )
+    try:
+        _window(fd, 40, 100)
+        yield pid, fd
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal and job control")
 def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Path) -> None:
     """`study` waiting for a key in a real terminal: after Ctrl-Z and `fg` (the shell put the
@@ -227,7 +250,6 @@ def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Pa
     screen drawn again; a resize draws it again at the new width; Ctrl-C ends the session.
     Each must work at once, while numpy's threads (a first run parses and computes) may be
     the ones the kernel hands the signal to."""
-    import pty
     import termios
 
     env = {
@@ -239,15 +261,7 @@ def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Pa
     }
     env.pop("COLUMNS", None)
     env.pop("LINES", None)
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: study in the pseudo-terminal
-        os.execve(
-            sys.executable,
-            [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26"],
-            env,
-        )
-    try:
-        _window(fd, 40, 100)
+    with _study_in_a_pty(env) as (pid, fd):
         _read_until(fd, b"show answer")
         time.sleep(0.5)  # waiting for a key, as a person pressing Ctrl-Z finds it
         # Ctrl-Z: SIGTSTP, whose default action stops it, as SIGSTOP does (the kernel drops
@@ -271,11 +285,6 @@ def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Pa
         _read_until(fd, b"Interrupted.", timeout=10)
         _, status = os.waitpid(pid, 0)
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130
-    finally:
-        with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
 
 
 @pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="mounts a tmpfs")
@@ -285,8 +294,6 @@ def test_keys_typed_while_a_grade_waits_for_room_do_not_grade_the_next_card(
     """In a terminal, a grade that meets a full disk waits with a message; keys pressed
     meanwhile (Space, 5: the learner's next card, unseen) are not echoed and are dropped when
     the grade is saved: the next card is shown, question only, and nothing else is graded."""
-    import pty
-
     mnt = tmp_path / "mnt"
     mnt.mkdir()
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)]).returncode:
@@ -294,40 +301,34 @@ def test_keys_typed_while_a_grade_waits_for_room_do_not_grade_the_next_card(
     db = mnt / "p.db"
     env = {**os.environ, "DLCARDS_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
     env.update(TERM="xterm")
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: study in the pseudo-terminal
-        os.execve(
-            sys.executable,
-            [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26", "--db", str(db)],
-            env,
-        )
     try:
-        _window(fd, 40, 100)
-        _read_until(fd, b"show answer")
-        os.write(fd, b" ")
-        _read_until(fd, b"perfect")
-        filler = h.fill_disk(mnt)
-        os.write(fd, b"4")
-        _read_until(fd, b"is full")
-        time.sleep(0.3)
-        os.write(fd, b" 5")  # typed while it waits
-        time.sleep(0.5)
-        filler.unlink()
-        shown = _read_until(fd, b"card 2 of")
-        if b"show answer" not in shown.split(b"card 2 of")[-1]:
-            shown += _read_until(fd, b"show answer")
-        text = shown.decode(errors="replace")
-        assert " 5" not in text.split("card 2 of")[0]  # not echoed
-        assert "linear decision boundary" not in text.split("card 2 of")[-1]
-        time.sleep(1)
-        assert count_reviews(db) == 1  # the next card was not graded
-        os.write(fd, b"q")
-        _read_until(fd, b"Stopped. 1 grade saved.")
-        _, status = os.waitpid(pid, 0)
-        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        with _study_in_a_pty(env, "--db", str(db)) as (pid, fd):
+            _keys_typed_while_waiting(fd, pid, mnt, db)
     finally:
-        with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
         subprocess.run(["umount", "-l", str(mnt)])
+
+
+def _keys_typed_while_waiting(fd: int, pid: int, mnt: Path, db: Path) -> None:
+    """Grade on a full disk, type Space and 5 while it waits, free the space."""
+    _read_until(fd, b"show answer")
+    os.write(fd, b" ")
+    _read_until(fd, b"perfect")
+    filler = h.fill_disk(mnt)
+    os.write(fd, b"4")
+    _read_until(fd, b"is full")
+    time.sleep(0.3)
+    os.write(fd, b" 5")  # typed while it waits
+    time.sleep(0.5)
+    filler.unlink()
+    shown = _read_until(fd, b"card 2 of")
+    if b"show answer" not in shown.split(b"card 2 of")[-1]:
+        shown += _read_until(fd, b"show answer")
+    text = shown.decode(errors="replace")
+    assert " 5" not in text.split("card 2 of")[0]  # not echoed
+    assert "linear decision boundary" not in text.split("card 2 of")[-1]
+    time.sleep(1)
+    assert count_reviews(db) == 1  # the next card was not graded
+    os.write(fd, b"q")
+    _read_until(fd, b"Stopped. 1 grade saved.")
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
