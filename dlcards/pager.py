@@ -28,6 +28,11 @@ MIN_BODY_LINES = 3
 """Rows kept for the card itself, however small the terminal: what goes around it gives way."""
 
 
+def _card_fits(room: int, body: int) -> bool:
+    """Whether `room` rows hold MIN_BODY_LINES of a `body`-line card (and its scroll line)."""
+    return room >= min(body, MIN_BODY_LINES) + (body > room)
+
+
 def _fitted(
     console: Console, top: list[RenderableType], bottom: list[RenderableType], body: int
 ) -> tuple[list[RenderableType], list[RenderableType]]:
@@ -44,7 +49,7 @@ def _fitted(
     top, bottom = list(top), list(bottom)
     while True:
         room = console.height - 1 - rows(top) - rows(bottom)
-        if room >= min(body, MIN_BODY_LINES) + (body > room):
+        if _card_fits(room, body):
             return top, bottom
         if len(bottom) > 1:
             bottom.pop(0)
@@ -80,10 +85,14 @@ def paint(
 
     options = console.options
     body_lines = console.render_lines(body, options, pad=False)
-    top, bottom = _fitted(console, top, bottom, len(body_lines))
     top_lines = console.render_lines(Group(*top), options, pad=False) if top else []
     bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
     room = console.height - 1 - len(top_lines) - len(bottom_lines)
+    if not _card_fits(room, len(body_lines)):  # a tiny terminal: what is around it gives way
+        top, bottom = _fitted(console, top, bottom, len(body_lines))
+        top_lines = console.render_lines(Group(*top), options, pad=False) if top else []
+        bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
+        room = console.height - 1 - len(top_lines) - len(bottom_lines)
     most = 0
     if len(body_lines) > room:
         room -= 1  # one row for the scroll line

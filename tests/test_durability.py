@@ -149,11 +149,7 @@ def test_a_grade_given_on_a_full_disk_is_saved_once_there_is_room(
     again, and once space is freed the grade is saved, once, and the session goes on. Fed by
     a script (no one to free space), it stops after a few seconds and says which grade was
     not saved."""
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)]).returncode:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with h.small_disk(tmp_path / "mnt", "2m") as mnt:
         db = mnt / "p.db"
         proc = spawn(tmp_path, "--db", str(db), "--new", "2")
         assert proc.stdin is not None and proc.stdout is not None
@@ -191,8 +187,6 @@ def test_a_grade_given_on_a_full_disk_is_saved_once_there_is_room(
         rows = conn.execute("SELECT card_id, grade FROM reviews ORDER BY id").fetchall()
         conn.close()
         assert rows == [("perceptron-1", 4), ("perceptron-2", 5)]
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)])
 
 
 def _read_until(fd: int, wanted: bytes, timeout: float = 20.0) -> bytes:
@@ -294,18 +288,12 @@ def test_keys_typed_while_a_grade_waits_for_room_do_not_grade_the_next_card(
     """In a terminal, a grade that meets a full disk waits with a message; keys pressed
     meanwhile (Space, 5: the learner's next card, unseen) are not echoed and are dropped when
     the grade is saved: the next card is shown, question only, and nothing else is graded."""
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)]).returncode:
-        pytest.skip("cannot mount a tmpfs here")
-    db = mnt / "p.db"
     env = {**os.environ, "DLCARDS_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
     env.update(TERM="xterm")
-    try:
+    with h.small_disk(tmp_path / "mnt", "2m") as mnt:
+        db = mnt / "p.db"
         with _study_in_a_pty(env, "--db", str(db)) as (pid, fd):
             _keys_typed_while_waiting(fd, pid, mnt, db)
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)])
 
 
 def _keys_typed_while_waiting(fd: int, pid: int, mnt: Path, db: Path) -> None:

@@ -427,17 +427,12 @@ def test_writes_into_a_database_missing_a_table_stop_with_one_line(tmp_path: Pat
 
 @pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="mounts a tmpfs")
 def test_a_full_disk_says_so_and_leaves_no_empty_wal_behind(tmp_path: Path) -> None:
-    import subprocess
 
     from typer.testing import CliRunner
 
     from dlcards.cli import app
 
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mnt)]).returncode:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with h.small_disk(tmp_path / "mnt", "600k") as mnt:
         db = mnt / "p.db"
         runner = CliRunner()
         made = runner.invoke(app, ["due", "--db", str(db), "--today", "2026-11-26"])
@@ -455,8 +450,6 @@ def test_a_full_disk_says_so_and_leaves_no_empty_wal_behind(tmp_path: Path) -> N
                 lines = result.output.strip().splitlines()
                 assert len(lines) == 1 and lines[0].startswith("error: the disk is full"), lines
             assert sorted(p.name for p in mnt.iterdir()) == before
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)])
 
 
 # --- sync deck by deck ---------------------------------------------------------------------------

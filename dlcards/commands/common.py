@@ -4,7 +4,7 @@ framework, so that the fast path (dlcards.quick) runs commands without it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -269,3 +269,28 @@ def until_saved(
         raise
     finally:
         held.close()
+
+
+def end_saved(
+    console: Console,
+    end: Callable[[], object],
+    stopped: bool,
+    what: str,
+    patience: float | None,
+) -> None:
+    """Write a session's end time (`what`: "session" or "quiz"). After an error (`stopped`)
+    as it can, quietly: the error that stopped it is the one said. Else `until_saved`."""
+    from dlcards.errors import StoreError
+
+    if stopped:
+        with suppress(StoreError):
+            end()
+        return
+    until_saved(
+        console,
+        end,
+        f"the {what}'s end will be saved",
+        f"the {what}'s end time was not saved (its {'grades' if what == 'session' else 'answers'} "
+        "were)",
+        patience,
+    )

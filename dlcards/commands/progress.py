@@ -92,17 +92,17 @@ def undo(
     """Take back the newest grade given in `dlcards study` (after the session ended, say):
     its log row is deleted and the card's schedule replayed from the rest of its log. Run it
     again to take back the one before."""
-    from dlcards.commands.common import checked_db, opened_store
+    from dlcards.commands.common import checked_db
     from dlcards.console import out
     from dlcards.errors import StoreError
     from dlcards.grading import redecide
     from dlcards.scheduling import Schedule
-    from dlcards.store import existing_file
+    from dlcards.store import Store, existing_file
 
     path = checked_db(db)
     if not existing_file(path):  # not made here: a typo in --db is not a new, empty collection
         raise StoreError(f"no database at {path}; nothing to undo (pass --db?)")
-    with opened_store(db) as store:
+    with Store.open(path) as store:
         last = store.last_study_grade()
         if last is None:
             out().print("nothing to undo: no grade has been given in `dlcards study`")

@@ -13,13 +13,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
-from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import FULL_DISK_PATIENCE_S, clock, today_from, until_saved
+from dlcards.commands.common import (
+    FULL_DISK_PATIENCE_S,
+    clock,
+    end_saved,
+    today_from,
+    until_saved,
+)
 from dlcards.commands.options import (
     DbOption,
     DecksOption,
@@ -28,7 +33,7 @@ from dlcards.commands.options import (
     TodayOption,
     TopicOption,
 )
-from dlcards.errors import StoreError, UsageError
+from dlcards.errors import UsageError
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
 if TYPE_CHECKING:
@@ -612,17 +617,10 @@ def quiz(
             )
             stopped = False
         finally:
-            if stopped:  # by an error, which is the one said: the end time as it can
-                with suppress(StoreError):
-                    store.end_session(session_id, clock())
-            else:
-                until_saved(
-                    console,
-                    partial(store.end_session, session_id, clock()),
-                    "the quiz's end will be saved",
-                    "the quiz's end time was not saved (its answers were)",
-                    None if keys.interactive else FULL_DISK_PATIENCE_S,
-                )
+            patience = None if keys.interactive else FULL_DISK_PATIENCE_S
+            end_saved(
+                console, partial(store.end_session, session_id, clock()), stopped, "quiz", patience
+            )
         if keys.interactive:
             console.clear()
         console.print(_summary(answers, titles))

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING
 
-from dlcards.commands.common import FULL_DISK_PATIENCE_S, clock, today_from, until_saved
-from dlcards.errors import StoreError
+from dlcards.commands.common import (
+    FULL_DISK_PATIENCE_S,
+    clock,
+    end_saved,
+    today_from,
+    until_saved,
+)
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
 if TYPE_CHECKING:
@@ -427,17 +431,7 @@ def run(
             )
             stopped = False
         finally:
-            if stopped:  # by an error, which is the one said: the end time as it can
-                with suppress(StoreError):
-                    session.finish()
-            else:
-                until_saved(
-                    console,
-                    session.finish,
-                    "the session's end will be saved",
-                    "the session's end time was not saved (its grades were)",
-                    patience,
-                )
+            end_saved(console, session.finish, stopped, "session", patience)
         saved = session.summary.reviews
         if keys.interactive:
             console.clear()

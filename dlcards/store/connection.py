@@ -129,9 +129,8 @@ def _read_only(path: Path) -> str:
     """Why the database cannot be written: the file, or its folder (SQLite writes its journal
     and write-ahead log next to the file, so a read-only folder refuses writes too)."""
     folder = path.parent
-    if os.access(path, os.F_OK) and not os.access(path, os.W_OK):
-        return f"database {path} is read-only; check its permissions or pass --db"
-    if not os.access(folder, os.W_OK):
+    file_itself = os.access(path, os.F_OK) and not os.access(path, os.W_OK)
+    if not file_itself and not os.access(folder, os.W_OK):
         return (
             f"the folder {folder} is read-only, and SQLite writes its journal next to the "
             f"database {path.name}; check the folder's permissions or pass --db"

@@ -250,23 +250,12 @@ class Store(Reports, Merging):
                 content = card.content_hash
                 want = (card.topic, position, content, 0)
                 have = existing.pop(card.id, None)
-                if (
-                    have is not None
-                    and have[:4] == want
-                    and have[4] == digest
-                    and have[6] is not None
-                ):
+                # when its text changed: kept while the text stays as it is, else its deck
+                # file's modification time (the sync's, if the file's is not known)
+                kept = have[6] if have is not None and have[2:5:2] == (content, digest) else None
+                if kept is not None and have is not None and have[:4] == want:
                     continue
-                # when its text changed: its deck file's modification time (the sync's, if the
-                # file's is not known); kept while the text stays as it is
-                edited = (
-                    have[6]
-                    if have is not None
-                    and have[6] is not None
-                    and have[2] == content
-                    and have[4] == digest
-                    else (parts[position // DECK_STRIDE].edited or int(now.timestamp()))
-                )
+                edited = kept or parts[position // DECK_STRIDE].edited or int(now.timestamp())
                 entry = {
                     "id": card.id,
                     "topic": card.topic,

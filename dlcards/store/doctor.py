@@ -450,16 +450,24 @@ def _memories(
                 [(_ms(stamp, day), rid) for rid, stamp, day in untimed],
             )
             finding.repaired = "each time taken from the review's timestamp (or its day)"
-    if repair:  # rows that cannot be replayed (no valid grade, day or kind): taken out first
-        _drop_unreplayable(conn, report, [cid for cid, _ in cards], before_repair)
+
     # the log, checked row by row (bad days taken from the timestamp when it has one), and
     # the memories, read in one snapshot: a grade committed meanwhile is in both or in neither
-    conn.execute("BEGIN")
-    try:
-        logs, bad_log, fix_days = _read_logs(conn, [cid for cid, _ in cards], whole=True)
-        memories = {row[0]: row[1:] for row in conn.execute(ALL_MEMORIES)}
-    finally:
-        conn.execute("COMMIT")
+    def snapshot(
+        bad_rows: list[int],
+    ) -> tuple[dict[str, list[LogEntry]], dict[str, str], list[tuple[str, int]], dict[str, Any]]:
+        conn.execute("BEGIN")
+        try:
+            read = _read_logs(conn, [cid for cid, _ in cards], whole=True, bad_rows=bad_rows)
+            return (*read, {row[0]: row[1:] for row in conn.execute(ALL_MEMORIES)})
+        finally:
+            conn.execute("COMMIT")
+
+    bad_rows: list[int] = []
+    logs, bad_log, fix_days, memories = snapshot(bad_rows)
+    if repair and bad_rows:  # rows no replay can read: taken out, and the log read again
+        _drop_unreplayable(conn, report, bad_rows, bad_log, before_repair)
+        logs, bad_log, fix_days, memories = snapshot([])
 
     bad_values: dict[str, str] = {}
     stored_of: dict[str, Memory | None] = {}
@@ -627,7 +635,8 @@ def _meta(conn: sqlite3.Connection) -> dict[str, str]:
 def _drop_unreplayable(
     conn: sqlite3.Connection,
     report: Report,
-    card_ids: Sequence[str],
+    bad_rows: Sequence[int],
+    bad_log: Mapping[str, str],
     before_repair: Callable[[], None],
 ) -> None:
     """Take out of the log the rows no replay can read (a grade outside 0-5, a day that is
@@ -635,14 +644,6 @@ def _drop_unreplayable(
     already, and keeping them blocks every later grade of their cards. Restoring a backup
     instead would lose the valid grades given since; the backup made before this repair keeps
     the rows as they were. Their cards are then replayed from what is left."""
-    conn.execute("BEGIN")
-    try:
-        bad_rows: list[int] = []
-        _, bad_log, _ = _read_logs(conn, card_ids, whole=True, bad_rows=bad_rows)
-    finally:
-        conn.execute("COMMIT")
-    if not bad_rows:
-        return
     first = next(iter(bad_log.items()))
     finding = report.add(
         Finding(
