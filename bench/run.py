@@ -52,7 +52,7 @@ import anki_ref  # noqa: E402
 import synth  # noqa: E402
 
 # dlcards as its users run it: the console script installed next to this interpreter (pip's
-# wrapper imports re and sys, then calls dlcards.quick.main); `python -m dlcards` without one
+# wrapper imports re and sys, then calls dlcards.quick.script); `python -m dlcards` without one
 _SCRIPT = Path(sys.executable).with_name("dlcards")
 DLCARDS = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "dlcards"]
 LAUNCHER = "the dlcards console script" if _SCRIPT.is_file() else "python -m dlcards"

@@ -1,4 +1,4 @@
-from dlcards.quick import main
+from dlcards.quick import script
 
 if __name__ == "__main__":  # not when a worker process imports it
-    main()
+    script()

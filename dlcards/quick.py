@@ -165,6 +165,19 @@ def _completing() -> bool:
 
 
 def main() -> None:
+    """`dlcards` run from Python (`script` is the command)."""
+    _start(leave=False)
+
+
+def script() -> None:
+    """The `dlcards` command (its console script, `python -m dlcards`): `main`, except that
+    once a shell prompt's number is written the process ends at once (`os._exit`) instead of
+    tearing down its modules, ~3 ms of the ~24 the count takes. Nothing is left to do then:
+    the database is closed, the number flushed, nothing is registered to run at exit."""
+    _start(leave=True)
+
+
+def _start(leave: bool) -> None:
     number = _prompt_number()
     if number is not None and sys.stdout is not None:
         # the prompt's number, written without the guard's module (a tenth of its own time):
@@ -172,6 +185,10 @@ def main() -> None:
         try:
             sys.stdout.write(f"{number}\n")
             sys.stdout.flush()
+            if leave:
+                import os
+
+                os._exit(0)
             return
         except OSError as err:
             from dlcards.stdio import failed
@@ -179,7 +196,7 @@ def main() -> None:
             failed(err)
     from dlcards.stdio import guarded
 
-    guarded(lambda: _main(number))
+    guarded(lambda: _run_command(number))
 
 
 def _prompt_number() -> int | None:
@@ -225,7 +242,7 @@ def words_apart(argv: list[str]) -> list[str]:
     return [*kept, "--", *words] if any(w.startswith("-") for w in words) else argv
 
 
-def _main(number: int | None = None) -> None:
+def _run_command(number: int | None = None) -> None:
     sys.argv[1:] = words_apart(sys.argv[1:])
     argv = sys.argv[1:]
     if not _completing():

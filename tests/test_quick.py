@@ -103,6 +103,52 @@ def test_the_command_prints_one_number_without_typer(isolated: Path) -> None:
     assert done.stdout.split("\n")[:2] == ["20", "[]"]
 
 
+class _Left(Exception):
+    """What the test's `os._exit` raises instead of ending the test's process."""
+
+
+@pytest.mark.parametrize("argv", [["due", "--count"], ["due"], ["--version"]])
+def test_the_command_ends_at_once_only_after_the_prompts_number(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`script` (the console script, `python -m dlcards`) leaves without the interpreter's
+    teardown once the prompt's number is written and flushed, with exit status 0; any other
+    command line returns as `main` does. `main` itself never leaves."""
+    full("--today", DAY)  # synced: the fast count answers
+    monkeypatch.setenv("DLCARDS_TODAY", DAY)
+    monkeypatch.setattr(sys, "argv", ["dlcards", *argv])
+    left: list[int] = []
+
+    def leave(status: int) -> None:
+        left.append(status)
+        raise _Left
+
+    monkeypatch.setattr(os, "_exit", leave)
+    fast = argv == ["due", "--count"]
+    try:
+        quick.script()
+    except _Left:
+        pass
+    except SystemExit as ended:
+        assert ended.code in (0, None)
+    assert left == ([0] if fast else [])
+    if fast:
+        assert capfd.readouterr().out == "20\n"  # written before the process went
+    monkeypatch.setattr(sys, "argv", ["dlcards", "due", "--count"])
+    quick.main()
+    assert left == ([0] if fast else [])
+
+
+def test_python_m_dlcards_prints_the_count_and_exits_0(isolated: Path) -> None:
+    full("--today", DAY)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "DLCARDS_TODAY": DAY}
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "due", "--count"], env=env, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "20\n", "")
+
+
 # --- topics, show ID, due, stats: the same body, parsed without typer -------------------------
 
 FAST_LINES = [
