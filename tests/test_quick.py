@@ -107,16 +107,13 @@ class _Left(Exception):
     """What the test's `os._exit` raises instead of ending the test's process."""
 
 
-@pytest.mark.parametrize("argv", [["due", "--count"], ["due"], ["--version"]])
-def test_the_command_ends_at_once_only_after_the_prompts_number(
-    argv: list[str], monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """`script` (the console script, `python -m dlcards`) leaves without the interpreter's
-    teardown once the prompt's number is written and flushed, with exit status 0; any other
-    command line returns as `main` does. `main` itself never leaves."""
-    full("--today", DAY)  # synced: the fast count answers
-    monkeypatch.setenv("DLCARDS_TODAY", DAY)
-    monkeypatch.setattr(sys, "argv", ["dlcards", *argv])
+@pytest.fixture
+def leaving(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The statuses `os._exit` was called with (it raises `_Left` instead of ending); the
+    stores an earlier test in this process left open are not counted."""
+    from dlcards.store.connection import Connection
+
+    monkeypatch.setattr(Connection, "still_open", 0)
     left: list[int] = []
 
     def leave(status: int) -> None:
@@ -124,19 +121,115 @@ def test_the_command_ends_at_once_only_after_the_prompts_number(
         raise _Left
 
     monkeypatch.setattr(os, "_exit", leave)
-    fast = argv == ["due", "--count"]
+    return left
+
+
+def _script(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> object:
+    """`quick.script` for `argv`: the SystemExit code it ended with, or `_Left`."""
+    monkeypatch.setattr(sys, "argv", ["dlcards", *argv])
     try:
         quick.script()
     except _Left:
-        pass
+        return _Left
     except SystemExit as ended:
-        assert ended.code in (0, None)
-    assert left == ([0] if fast else [])
-    if fast:
-        assert capfd.readouterr().out == "20\n"  # written before the process went
+        return ended.code
+    return None
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "lines"),
+    [
+        (["due", "--count"], 0, 1),
+        (["--version"], 0, 1),
+        (["show", "gd-23"], 0, 10),
+        (["due"], 0, 10),
+        (["show", "no-such-card"], 2, 0),
+        (["show", "--help"], None, 5),  # the typer app's: the interpreter ends it as usual
+    ],
+)
+def test_the_command_ends_at_once_after_what_this_module_runs(
+    argv: list[str],
+    status: int | None,
+    lines: int,
+    leaving: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """`script` (the console script, `python -m dlcards`) leaves without the interpreter's
+    teardown once a command run here is done, with its exit status and its output flushed,
+    after what is registered to run at exit; a command of the typer app ends as usual, and
+    `main` (run in-process) never leaves."""
+    full("--today", DAY)  # synced: the fast count answers
+    capfd.readouterr()
+    monkeypatch.setenv("DLCARDS_TODAY", DAY)
+    import atexit
+
+    ran: list[str] = []
+    atexit.register(ran.append, "at exit")
+    try:
+        ended = _script(argv, monkeypatch)
+    finally:
+        atexit.unregister(ran.append)
+    out = capfd.readouterr().out
+    assert len(out.splitlines()) >= lines
+    if status is None:
+        assert (leaving, ran) == ([], [])
+        assert ended in (0, None)
+    else:
+        assert (ended, leaving, ran) == (_Left, [status], ["at exit"])
     monkeypatch.setattr(sys, "argv", ["dlcards", "due", "--count"])
     quick.main()
-    assert left == ([0] if fast else [])
+    assert leaving == ([] if status is None else [status])
+
+
+def test_the_command_ends_as_usual_while_a_database_or_a_thread_is_open(
+    isolated: Path, leaving: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection left open would be closed by the teardown (the log checkpointed into the
+    file, its -wal removed), and another thread joined: then the interpreter ends it."""
+    import threading
+
+    from dlcards.store import Store
+
+    full("--today", DAY)
+    store = Store.open(isolated / "data" / "dlcards.db")
+    try:
+        assert _script(["show", "gd-23"], monkeypatch) in (0, None)
+    finally:
+        store.close()
+    assert leaving == []
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _script(["show", "gd-23"], monkeypatch) in (0, None)
+    finally:
+        stop.set()
+        other.join()
+    assert leaving == []
+    assert _script(["show", "gd-23"], monkeypatch) is _Left
+    assert leaving == [0]
+
+
+def test_a_study_session_ended_at_once_leaves_its_grades_in_the_file(isolated: Path) -> None:
+    """`python -m dlcards study` (fed by a pipe) ends without the teardown: its grades are in
+    the database file itself, with no -wal left beside it."""
+    full("--today", DAY)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "DLCARDS_TODAY": DAY}
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "study", "--new", "2"], env=env, input="\n4\n\n5\n",
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    db = isolated / "data" / "dlcards.db"
+    assert not Path(f"{db}-wal").exists()
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True)  # the file alone
+    try:
+        assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 2
+    finally:
+        conn.close()
 
 
 def test_python_m_dlcards_prints_the_count_and_exits_0(isolated: Path) -> None:

@@ -280,9 +280,16 @@ class FileCheck:
 class Connection:
     """An open progress database. Use `open(path)` and `close()` (or `with`)."""
 
+    still_open = 0
+    """How many are open in this process: `dlcards.quick.script` ends a command without the
+    interpreter's teardown only when none is (a connection closed at the teardown would
+    checkpoint the log into the file and remove its -wal)."""
+
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
+        self._open = True
+        Connection.still_open += 1
         self.guarded = False  # the checks before this process's first write are done
         self.checked_tables: set[str] = set()  # the session tables checked by this process
         self.file_check: FileCheck | None = None  # the whole file's, run in the background
@@ -319,11 +326,11 @@ class Connection:
         try:
             store._prepare()
         except sqlite3.Error as err:
-            conn.close()
+            store.close()
             _drop_empty(sidecars, had)
             raise translate_error(path, err) from None
         except StoreError:
-            conn.close()
+            store.close()
             _drop_empty(sidecars, had)
             raise
         return store
@@ -609,6 +616,9 @@ class Connection:
             self.file_check.cancel()
             self.file_check = None
         self.conn.close()
+        if self._open:
+            self._open = False
+            Connection.still_open -= 1
 
     def __enter__(self) -> Self:
         return self
