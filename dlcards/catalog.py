@@ -647,6 +647,12 @@ class Loading:
             return self._parsed(file).cards
         return self._load(_info_from_index(file, self.stamps[file], self.entries[file])).cards
 
+    def title(self, file: Path) -> str:
+        """The title of deck file `file`'s topic (as `cards`, parsed or from the cache)."""
+        if file in self.fresh:
+            return self._parsed(file).title
+        return _info_from_index(file, self.stamps[file], self.entries[file]).title
+
     def catalog(self) -> Catalog:
         """Every deck read, the cache's index written, the merge checked: the catalog."""
         if self._catalog is not None:

@@ -925,3 +925,83 @@ def test_each_card_keeps_when_its_text_last_changed(store: Store) -> None:
     assert store.edit_times() == {"t-1": 100, "t-2": 300, "t-3": 300}
     sync([card("t-1"), card("t-2", answer="b")], "s4", 400)  # t-3 retired: not exported
     assert store.edit_times() == {"t-1": 100, "t-2": 300}
+
+
+def test_a_note_is_newer_when_anything_it_shows_changed(store: Store) -> None:
+    """An exported note shows its topic's title, its source line and its computations' live
+    results besides the card's text and tags: a change to any of them is an edit of the
+    note (`cards.edited`, its time in Anki), of that deck's or that card's notes only."""
+    from dlcards.deck import Compute
+    from dlcards.store.rows import DeckPart
+
+    def sync(decks: dict[str, tuple[str, list[Card]]], stamp: str, edited: int) -> None:
+        parts = [
+            DeckPart(key, f"{stamp}-{key}", lambda c=cards: c, edited, lambda t=title: t)
+            for key, (title, cards) in decks.items()
+        ]
+        store.sync_decks(parts, stamp, NOW)
+
+    gd = [card("g-1", "g"), card("g-2", "g")._replace(source="Notes #2")]
+    mlp = [card("m-1", "m")._replace(compute=(Compute("sigmoid", {"z": 0.5}, label="z"),))]
+    sync({"g": ("Gradients", gd), "m": ("Perceptrons", mlp)}, "s1", 100)
+    every = {"g-1": 100, "g-2": 100, "m-1": 100}
+    assert store.edit_times() == every
+    sync({"g": ("Gradients", gd), "m": ("Perceptrons", mlp)}, "s2", 200)  # saved, same notes
+    assert store.edit_times() == every
+    sync({"g": ("Gradient descent", gd), "m": ("Perceptrons", mlp)}, "s3", 300)  # a title
+    assert store.edit_times() == {**every, "g-1": 300, "g-2": 300}
+    gd[1] = gd[1]._replace(source="Notes #3")
+    sync({"g": ("Gradient descent", gd), "m": ("Perceptrons", mlp)}, "s4", 400)  # a source
+    assert store.edit_times() == {"g-1": 300, "g-2": 400, "m-1": 100}
+    for args, label, stamp in (({"z": 0.25}, "z", "s5"), ({"z": 0.25}, "z = 1/4", "s6")):
+        mlp = [mlp[0]._replace(compute=(Compute("sigmoid", args, label=label),))]
+        at = int(stamp[1:]) * 100
+        sync({"g": ("Gradient descent", gd), "m": ("Perceptrons", mlp)}, stamp, at)
+        assert store.edit_times() == {"g-1": 300, "g-2": 400, "m-1": at}
+    # a card synced before the digest was kept gets it, and keeps its time
+    store.conn.execute("UPDATE cards SET note_hash = NULL")
+    sync({"g": ("Gradient descent", gd), "m": ("Perceptrons", mlp)}, "s7", 700)
+    assert store.edit_times() == {"g-1": 300, "g-2": 400, "m-1": 600}
+    assert store.query("SELECT count(*) FROM cards WHERE note_hash IS NULL") == [(0,)]
+
+
+def test_the_upgrade_to_note_digests_fills_them_and_keeps_each_notes_time(
+    isolated: Path,
+) -> None:
+    """A database of schema 17 (no `note_hash`): the migration makes the next command compare
+    every deck, which gives each card its digest and leaves its note's time as it was."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = isolated / "data" / "dlcards.db"
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE cards SET edited = 123 + rowid")
+    times = dict(conn.execute("SELECT id, edited FROM cards").fetchall())
+    conn.execute("ALTER TABLE cards DROP COLUMN note_hash")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0018_note_hashes'")
+    conn.execute("PRAGMA user_version = 17")
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(app, ["due"])
+    assert result.exit_code == 0, result.output
+    with Store.open(db) as store:
+        assert store.query("SELECT count(*) FROM cards WHERE note_hash IS NULL") == [(0,)]
+        assert store.query("SELECT count(*) FROM cards") == [(220,)]
+        assert store.edit_times() == times
+
+
+def test_a_note_digest_is_the_same_parsed_or_from_the_deck_cache(tmp_path: Path) -> None:
+    """What `note_hash` reads of a card's computations is the same for a card parsed from its
+    deck file and for one read back from the deck cache (every built-in card)."""
+    from dlcards.catalog import load_catalog
+    from dlcards.store.rows import note_hash
+
+    parsed = load_catalog(use_cache=False)
+    load_catalog()  # the cache written
+    cached = load_catalog()
+    titles = parsed.topic_titles()
+    assert any(c.compute for c in cached.cards)
+    assert [note_hash(c, titles[c.topic]) for c in cached.cards] == [
+        note_hash(c, titles[c.topic]) for c in parsed.cards
+    ]

@@ -130,17 +130,25 @@ def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
         _check_sync_tables_in_background(store)
         stamps = loading.stamps
         parts = [
-            DeckPart(str(f), stamps[f], partial(loading.cards, f), stamp_time(stamps[f]))
+            DeckPart(
+                str(f),
+                stamps[f],
+                partial(loading.cards, f),
+                stamp_time(stamps[f]),
+                partial(loading.title, f),
+            )
             for f in files
         ]
         store.sync_decks(parts, signature, clock(), observed, before_commit=loading.catalog)
         return loading.catalog()
     catalog = _loaded_while_checking(store, loading)
 
-    def part(topic: str, file: Path, stamp: str) -> DeckPart:  # `file`: resolved
-        return DeckPart(str(file), stamp, lambda: catalog.deck(topic).cards, stamp_time(stamp))
+    def part(topic: str, file: Path, stamp: str, title: str) -> DeckPart:  # `file`: resolved
+        return DeckPart(
+            str(file), stamp, lambda: catalog.deck(topic).cards, stamp_time(stamp), lambda: title
+        )
 
-    parts = [part(i.topic, i.file, i.stamp) for i in catalog.infos]
+    parts = [part(i.topic, i.file, i.stamp, i.title) for i in catalog.infos]
     store.sync_decks(parts, signature, clock(), observed)
     return catalog
 

@@ -53,6 +53,7 @@ from dlcards.store.rows import (
     grade_of,
     memory_from,
     new_memories,
+    note_hash,
     put_memory,
     review_values,
     search_fields,
@@ -190,7 +191,8 @@ class Store(Reports, Merging):
                 which = list(range(len(parts)))
             was = [topics[i] for i in which]
             columns = (
-                "id, topic, position, content_hash, retired, search_hash, search_rowid, edited"
+                "id, topic, position, content_hash, retired, search_hash, search_rowid, edited, "
+                "note_hash"
             )
             decks: Iterable[tuple[int, Sequence[Card]]]
             if len(which) == len(parts):  # each deck loaded when the loop below comes to it
@@ -237,6 +239,7 @@ class Store(Reports, Merging):
                 and c.execute("SELECT NOT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]
             )
             seen: set[str] = set()  # with `before_commit`: the merge is not checked yet
+            titles: dict[int, str] = {}  # each deck's topic title, once its cards are read
             stream = _FirstSync(self, c)
             # after each deck (before the next is waited for), a first sync writes what it has
             after = partial(stream.write, fresh, indexed) if streaming else None
@@ -248,12 +251,25 @@ class Store(Reports, Merging):
                 fields = search_fields(card)
                 digest = search_hash(fields)
                 content = card.content_hash
+                deck = position // DECK_STRIDE
+                title = titles.get(deck)
+                if title is None:
+                    made = parts[deck].title
+                    title = titles[deck] = made() if made is not None else ""
+                shown = note_hash(card, title)
                 want = (card.topic, position, content, 0)
                 have = existing.pop(card.id, None)
-                # when its text changed: kept while the text stays as it is, else its deck
-                # file's modification time (the sync's, if the file's is not known)
-                kept = have[6] if have is not None and have[2:5:2] == (content, digest) else None
-                if kept is not None and have is not None and have[:4] == want:
+                # when what its exported note shows changed: kept while that stays as it is,
+                # else its deck file's modification time (the sync's, if the file's is not
+                # known); a card synced before `note_hash` was kept gets it, its time kept
+                kept = (
+                    have[6]
+                    if have is not None
+                    and have[2:5:2] == (content, digest)
+                    and have[7] in (None, shown)
+                    else None
+                )
+                if kept is not None and have is not None and have[:4] == want and have[7] == shown:
                     continue
                 edited = kept or parts[position // DECK_STRIDE].edited or int(now.timestamp())
                 entry = {
@@ -266,6 +282,7 @@ class Store(Reports, Merging):
                     "search_hash": digest,
                     "search_rowid": have[5] if have is not None else None,
                     "edited": edited,
+                    "note_hash": shown,
                 }
                 if have is None or have[4] != digest:
                     if entry["search_rowid"] is None:
@@ -350,7 +367,8 @@ class Store(Reports, Merging):
             c.executemany(
                 "UPDATE cards SET topic = :topic, position = :position, "
                 "content_hash = :content_hash, retired = 0, tags = :tags, "
-                "search_hash = :search_hash, search_rowid = :search_rowid, edited = :edited "
+                "search_hash = :search_hash, search_rowid = :search_rowid, edited = :edited, "
+                "note_hash = :note_hash "
                 "WHERE id = :id",
                 changed,
             )
@@ -379,9 +397,9 @@ class Store(Reports, Merging):
             return
         c.executemany(
             "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added, "
-            "tags, search_hash, search_rowid, edited) VALUES (:id, :topic, :position, "
-            ":content_hash, :retired, :suspended, :added, :tags, :search_hash, :search_rowid, "
-            ":edited)",
+            "tags, search_hash, search_rowid, edited, note_hash) VALUES (:id, :topic, "
+            ":position, :content_hash, :retired, :suspended, :added, :tags, :search_hash, "
+            ":search_rowid, :edited, :note_hash)",
             fresh,
         )
         # the memories in one statement each, from the ids as a JSON list: no Python binding

@@ -295,6 +295,25 @@ def search_fields(card: Card) -> tuple[str, str, str, str, str]:
     return (card.question, card.answer, card.erratum or "", card.note or "", " ".join(card.tags))
 
 
+def note_hash(card: Card, title: str) -> str:
+    """A digest of what a card's exported note shows besides what `Card.content_hash` and
+    `search_hash` cover: its topic's title (the note's deck and a field), its source line and
+    its computations (each one's live result on the back). The computations as the deck cache
+    writes them, so a card parsed and one read from the cache give the same digest."""
+    import hashlib
+
+    compute = ""
+    if card.compute:
+        import json
+
+        compute = json.dumps(
+            [[b.fn, dict(b.args), b.claim, b.tolerance, b.label, b.wrong] for b in card.compute],
+            sort_keys=True,
+        )
+    text = f"{title}\x00{card.source or ''}\x00{compute}\x00"
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
 def search_hash(fields: Sequence[str]) -> str:
     import hashlib
 
@@ -406,6 +425,7 @@ class DeckPart(NamedTuple):
     stamp: str | None
     cards: Callable[[], Sequence[Card]]
     edited: int | None = None  # the file's modification time (s): when its cards changed
+    title: Callable[[], str] | None = None  # its topic's title (called after `cards`)
 
 
 DECK_STRIDE = 1 << 24

@@ -7,7 +7,9 @@ Tables (the schema version is in `PRAGMA user_version`):
               moment `reset_at` (ms), and at that very moment those with ids above
               `reset_after`; schema 6), leech (1: marked a leech; a deck's tags are its YAML,
               so the mark lives here), tags (" a b " as synced), search_hash (of the text
-              indexed for search), search_rowid (its row there)
+              indexed for search), search_rowid (its row there), edited (when what its
+              exported note shows last changed, s; schema 17), note_hash (of what that note
+              shows besides the text and tags: title, source, computations; schema 18)
 - `card_search`: FTS5 index of question, answer, erratum, note and tags of active cards, kept
               in step by sync
 - `sm2`:      card_id, ef (hundredths), repetitions, interval, due, lapses, last_review
@@ -781,6 +783,15 @@ def _card_edit_times(db: Any) -> None:
     db.execute("DELETE FROM meta WHERE key = 'deck_signature'")
 
 
+def _note_hashes(db: Any) -> None:
+    # A digest of what a card's exported note shows besides its text and tags (its topic's
+    # title, source line and computations: `rows.note_hash`): a change there makes the card's
+    # note newer too (`edited`). NULL until the next sync, which this forces to compare every
+    # deck: it fills them and keeps each card's time.
+    db.execute("ALTER TABLE cards ADD COLUMN note_hash TEXT")
+    db.execute("DELETE FROM meta WHERE key IN ('deck_signature', 'deck_parts')")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -799,6 +810,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0015_retention_totals", _retention_totals),
     ("0016_redrill_asked", _redrill_asked),
     ("0017_card_edit_times", _card_edit_times),
+    ("0018_note_hashes", _note_hashes),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
