@@ -271,7 +271,7 @@ class Store(Reports, Merging):
                 )
                 if kept is not None and have is not None and have[:4] == want and have[7] == shown:
                     continue
-                edited = kept or parts[position // DECK_STRIDE].edited or int(now.timestamp())
+                edited = kept or parts[deck].edited or int(now.timestamp())
                 entry = {
                     "id": card.id,
                     "topic": card.topic,
