@@ -295,6 +295,42 @@ def test_a_deck_edit_updates_its_cards_in_anki_and_keeps_an_edit_made_in_anki_to
     assert notes["gd-23"]["Front"] and col.note_count() == 222
 
 
+def test_a_title_source_or_computation_edit_reaches_anki(
+    col: Collection, tmp_path: Path, user_decks: Path
+) -> None:
+    """A note shows its topic's title (the Topic field and the deck it is made in), its source
+    line and its computations' results besides the card's text: an edit of any of them in the
+    deck makes the note newer, so Anki takes it, for those notes only."""
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    import_apkg(col, path)
+    gd = notes_by_card_id(col)["gd-23"]
+    deck_file = user_decks / "batches.yaml"
+    text = deck_file.read_text(encoding="utf-8")
+    for old, new in (
+        ('title: Batches & "Epochs"', "title: Mini-batches"),
+        ('source: "Made up #1"', 'source: "Made up #7"'),
+        ("args: {n: 330, batch_size: 64}", "args: {n: 390, batch_size: 64}"),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    deck_file.write_text(text, encoding="utf-8")
+    later = deck_file.stat().st_mtime + 5
+    os.utime(deck_file, (later, later))
+    export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    import_apkg(col, path)
+    notes = notes_by_card_id(col)
+    assert notes["batches-1"]["Topic"] == notes["batches-2"]["Topic"] == "Mini-batches"
+    assert notes["batches-1"]["Source"] == "Made up #7"
+    assert '<span class="value">= 7</span>' in notes["batches-2"]["Back"]  # ceil(390 / 64)
+    # Anki never moves a card it holds on import: the cards stay in the deck they were in,
+    # and the new title's deck is made empty beside it (the README says so)
+    held = {col.decks.name(col.get_card(c).did) for c in col.find_cards("CardId:batches-*")}
+    assert held == {'Deep Learning::Batches & "Epochs"'}
+    assert "Deep Learning::Mini-batches" in {d.name for d in col.decks.all_names_and_ids()}
+    assert notes["gd-23"].mod == gd.mod  # another deck's note, untouched
+
+
 # --- progress -----------------------------------------------------------------------------------
 
 
