@@ -49,6 +49,45 @@ def _read_key() -> str:
         restore()
 
 
+def _key_follows(seconds: float) -> bool:
+    """Whether another byte is typed at the terminal within `seconds`: the rest of an escape
+    sequence arrives with its Esc (a terminal writes it whole), a key pressed after Esc does
+    not. Read in cbreak mode, as the keys are (in line mode the bytes before a newline wait
+    unread)."""
+    if sys.platform == "win32":  # pragma: no cover - Windows has no escape sequences
+        return False
+    import select
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd, termios.TCSANOW)
+        return bool(select.select([fd], [], [], seconds)[0])
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
+ESC_WAIT_S = 0.05
+"""How long after Esc the rest of an escape sequence may arrive (a terminal sends it whole;
+over ssh it may come a little later); nothing within it: the Esc key alone."""
+
+_CSI_KEYS = {"A": "Up", "B": "Down", "C": "Right", "D": "Left", "H": "Home", "F": "End"}
+_CSI_KEYS.update(zip("PQRS", ("F1", "F2", "F3", "F4"), strict=True))
+_TILDE_KEYS = {"1": "Home", "2": "Insert", "3": "Delete", "4": "End", "5": "Page Up"}
+_TILDE_KEYS.update({"6": "Page Down", "7": "Home", "8": "End"})
+_TILDE_KEYS.update(
+    zip(
+        ("11", "12", "13", "14", "15", "17", "18", "19", "20", "21", "23", "24"),
+        (f"F{n}" for n in range(1, 13)),
+        strict=True,
+    )
+)
+_SCROLL = {"Up": "k", "Page Up": "k", "Down": "j", "Page Down": "j"}
+"""The keys that scroll the card, as the letters that do."""
+
+
 @contextmanager
 def keys_held() -> Iterator[None]:
     """While the program waits (a save that meets a locked database or a full disk): keys
@@ -195,10 +234,19 @@ class KeyInput:
     reveal = "Space"  # what reveals, in hints
 
     def __init__(
-        self, read_key: Callable[[], str] = _read_key, console: Console | None = None
+        self,
+        read_key: Callable[[], str] = _read_key,
+        console: Console | None = None,
+        follows: Callable[[float], bool] | None = None,
     ) -> None:
+        """`follows(seconds)`: whether another key byte comes within `seconds` (default: the
+        terminal's, with the terminal's `read_key`; True with another `read_key`, whose keys
+        are all there already)."""
         self.read_key = read_key
         self.console = console
+        if follows is None:
+            follows = _key_follows if read_key is _read_key else (lambda seconds: True)
+        self.follows = follows
 
     def next(self, allowed: set[str]) -> str:
         """The next allowed key; `redraw` when the terminal changed size, if it is allowed."""
@@ -213,34 +261,51 @@ class KeyInput:
                     restore()
             if ch in ("", "\x04"):  # end of input, Ctrl-D
                 raise Quit("eof")
+            name = None
             if ch == "\x1b":
-                ch = self._escape()
-                if not ch:
+                ch, name = self._escape()
+                if not name:
                     continue
             if ch in (" ", "\r", "\n"):
                 ch = "reveal"
             ch = ch.lower()
             if ch in allowed:
                 return ch
-            self.complain(ch, allowed)
+            self.complain(name or ch, allowed)
 
-    def _escape(self) -> str:
-        """After Esc: the arrow keys and Page Up/Down scroll like k and j (their escape
-        sequences are read whole); a bare Esc is dropped and the key after it counts."""
+    def _escape(self) -> tuple[str, str]:
+        """After Esc, the key it begins as (its letter, its name). An escape sequence is read
+        whole (a function key's digits are not grades): the arrow keys and Page Up/Down scroll
+        like k and j, another named key does nothing, with or without Shift, Ctrl or Alt
+        (`ESC [ 1 ; 2 B`); Alt with a key (Esc and the key at once) does nothing either. The
+        Esc key alone ("", ""): dropped."""
+        if not self.follows(ESC_WAIT_S):
+            return "", ""
         ch = self.read_key()
         if ch not in ("[", "O"):
-            return ch
-        code = self.read_key()
-        if code in ("5", "6"):
-            self.read_key()  # the "~" that ends Page Up/Down
-        return {"A": "k", "B": "j", "5": "k", "6": "j"}.get(code, "")
+            return "", "Esc" if ch == "\x1b" else f"Alt+{ch}"
+        body, final = "", ""
+        while len(body) < 16:  # ECMA-48: parameter and intermediate bytes, then a final byte
+            code = self.read_key()
+            if not code or "\x40" <= code <= "\x7e":
+                final = code
+                break
+            body += code
+        if final == "~":
+            name = _TILDE_KEYS.get(body.split(";")[0], "that key")
+        else:
+            name = _CSI_KEYS.get(final, "that key")
+        return _SCROLL.get(name, ""), name
 
     def complain(self, key: str, allowed: set[str]) -> None:
         if self.console is None:
             return
         from dlcards.console import escaped
 
-        shown = "Esc" if key == "\x1b" else escaped(key)
+        if key.startswith("Alt+") and len(key) == 5:
+            shown = f"Alt+{escaped(key[4:])}"
+        else:
+            shown = "Esc" if key == "\x1b" else key if len(key) > 1 else escaped(key)
         hint = f"? {shown} does nothing here: press {describe_keys(allowed, self.reveal)}"
         if self.console.is_terminal:
             # carriage return and erase the line: repeated hints do not scroll the screen

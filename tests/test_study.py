@@ -6,6 +6,8 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dlcards.cli import app
@@ -189,6 +191,79 @@ def test_line_protocol_hints_do_not_say_space() -> None:
     assert "Space" not in out and "empty line: show answer" in out
 
 
+def _typed(bursts: list[str], console: object) -> object:
+    """A KeyInput reading `bursts`: what each key press sends at once (an escape sequence is
+    one burst; a key pressed later, another)."""
+    from dlcards.terminal import KeyInput
+
+    chars = [(ch, i < len(burst) - 1) for burst in bursts for i, ch in enumerate(burst)]
+    at = [0]
+
+    def read_key() -> str:
+        if at[0] >= len(chars):
+            return ""
+        at[0] += 1
+        return chars[at[0] - 1][0]
+
+    def follows(seconds: float) -> bool:  # more of the burst just read
+        return at[0] > 0 and chars[at[0] - 1][1]
+
+    return KeyInput(read_key, console, follows)  # type: ignore[arg-type]
+
+
+FUNCTION_KEYS = {
+    "\x1bOP": "F1", "\x1b[15~": "F5", "\x1b[20~": "F9", "\x1b[21~": "F10",
+    "\x1b[23~": "F11", "\x1b[24~": "F12", "\x1b[1;2A": "Up", "\x1b[1;2B": "Down",
+    "\x1b[1;5C": "Right", "\x1b[1;3D": "Left", "\x1b[2~": "Insert", "\x1b[3;5~": "Delete",
+    "\x1b1": "Alt+1", "\x1b5": "Alt+5", "\x1b[H": "Home", "\x1b[Z": "that key",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("sequence", "name"), FUNCTION_KEYS.items())
+def test_a_function_key_or_a_modified_arrow_never_grades(sequence: str, name: str) -> None:
+    """A key that sends an escape sequence is read whole: its digits are not grades (F5
+    graded 5 on a card whose answer was never shown); the hint names the key."""
+    import io
+
+    from rich.console import Console
+
+    screen = io.StringIO()
+    keys = _typed([sequence, "q"], Console(file=screen, width=80))
+    assert keys.next({"reveal", "s", "u", "q", *"012345"}) == "q"
+    hint = screen.getvalue()
+    assert hint == f"? {name} does nothing here: press Space, 0-5, s, u or q\n"
+
+
+@given(
+    st.lists(
+        st.builds(
+            lambda params, final: f"\x1b[{params}{final}",
+            st.text("0123456789;", max_size=8),
+            st.sampled_from([chr(c) for c in range(0x40, 0x7F)]),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_no_escape_sequence_grades_or_leaves_a_key_behind(sequences: list[str]) -> None:
+    """Any CSI sequence (parameters, then a final byte): nothing of it is read as a key but
+    the scrolling of the arrows and Page Up/Down."""
+    import io
+
+    from rich.console import Console
+
+    keys = _typed([*sequences, "q"], Console(file=io.StringIO(), width=80))
+    got: list[str] = []
+    while not got or got[-1] != "q":
+        got.append(keys.next({"q", "j", "k", *"012345"}))
+    assert set(got) <= {"j", "k", "q"}
+    scrolls = [
+        s[-1] in "AB" or (s[-1] == "~" and s[2:-1].split(";")[0] in ("5", "6"))
+        for s in sequences
+    ]
+    assert len(got) == 1 + sum(scrolls)
+
+
 def test_keys_that_do_nothing_get_a_hint() -> None:
     import io
 
@@ -197,7 +272,7 @@ def test_keys_that_do_nothing_get_a_hint() -> None:
     from dlcards.terminal import KeyInput
 
     screen = io.StringIO()
-    keys = KeyInput(iter("x7\x1b ").__next__, Console(file=screen, width=80))
+    keys = _typed(["x", "7", "\x1b", " "], Console(file=screen, width=80))
     assert keys.next({"reveal", "s", "u", "q", *"012345"}) == "reveal"  # Esc, then Space
     lines = screen.getvalue().splitlines()
     assert lines == [
