@@ -258,8 +258,7 @@ def test_no_escape_sequence_grades_or_leaves_a_key_behind(sequences: list[str]) 
         got.append(keys.next({"q", "j", "k", *"012345"}))
     assert set(got) <= {"j", "k", "q"}
     scrolls = [
-        s[-1] in "AB" or (s[-1] == "~" and s[2:-1].split(";")[0] in ("5", "6"))
-        for s in sequences
+        s[-1] in "AB" or (s[-1] == "~" and s[2:-1].split(";")[0] in ("5", "6")) for s in sequences
     ]
     assert len(got) == 1 + sum(scrolls)
 
