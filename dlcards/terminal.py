@@ -89,25 +89,29 @@ _SCROLL = {"Up": "k", "Page Up": "k", "Down": "j", "Page Down": "j"}
 
 
 @contextmanager
-def keys_held() -> Iterator[None]:
-    """While the program waits (a save that meets a locked database or a full disk): keys
-    typed at the terminal are not echoed over the screen, and are thrown away when the wait
-    ends, so that none grades a card whose answer was never shown; Ctrl-C still stops it. A
-    no-op when standard input is not a terminal."""
+def keys_held(flush_after: float = 0.0) -> Iterator[None]:
+    """While the program may wait (a save that can meet a locked database or a full disk):
+    keys typed at the terminal are not echoed over the screen, and when the block lasted
+    `flush_after` seconds or more they are thrown away at its end, so that none grades a card
+    whose answer was never shown (a key typed during a quick save is kept: the next card
+    reads it); Ctrl-C still stops it. A no-op when standard input is not a terminal."""
     if sys.platform == "win32" or not sys.stdin.isatty():  # pragma: no cover - Windows
         yield
         return
     import termios
+    import time
     import tty
 
     fd = sys.stdin.fileno()
     old = termios.tcgetattr(fd)
     restore = _on_continue(lambda: tty.setcbreak(fd, termios.TCSANOW))
+    start = time.monotonic()
     try:
         tty.setcbreak(fd, termios.TCSANOW)
         yield
     finally:
-        termios.tcflush(fd, termios.TCIFLUSH)  # what was typed meanwhile
+        if time.monotonic() - start >= flush_after:
+            termios.tcflush(fd, termios.TCIFLUSH)  # what was typed meanwhile
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
         restore()
 

@@ -218,6 +218,11 @@ FULL_DISK_PATIENCE_S = 3.0
 the disk has no room for, before it stops and says what was not saved."""
 
 
+TYPE_AHEAD_S = 0.5
+"""A save that took this long or longer throws away the keys typed meanwhile (`keys_held`):
+they were typed without seeing what the save was waiting for."""
+
+
 def until_saved(
     console: Console,
     save: Callable[[], T],
@@ -230,8 +235,9 @@ def until_saved(
     and keep trying rather than drop the grade. Each failed try rolled back whole, so a retry
     writes it once. Ctrl-C still stops the program, and then says what was not saved (`lost`).
     A full disk is tried for `patience` seconds (None: until Ctrl-C), then a DiskFullError
-    says what was not saved. While it waits, keys typed in a terminal are neither echoed nor
-    kept (`terminal.keys_held`): none may grade the next card unseen."""
+    says what was not saved. While it saves, keys typed in a terminal are not echoed, and are
+    not kept when the save took TYPE_AHEAD_S or more (`terminal.keys_held`): none may grade
+    the next card unseen."""
     import time
     from contextlib import ExitStack
 
@@ -243,12 +249,13 @@ def until_saved(
     deadline = None if patience is None else time.monotonic() + patience
     held = ExitStack()
     try:
+        # from the first try: SQLite itself waits BUSY_TIMEOUT_S for a lock before the first
+        # LockedError, and keys typed meanwhile must neither show nor grade the next card
+        held.enter_context(keys_held(flush_after=TYPE_AHEAD_S))
         while True:
             try:
                 return save()
             except LockedError:
-                if noted is None:
-                    held.enter_context(keys_held())
                 if noted is not LockedError:
                     console.print(
                         "[yellow]waiting for another dlcards to finish writing… "
@@ -262,8 +269,6 @@ def until_saved(
                         "free some space and try again",
                         err.path,
                     ) from None
-                if noted is None:
-                    held.enter_context(keys_held())
                 if noted is not DiskFullError:
                     console.print(
                         f"[yellow]the disk holding {escaped(str(err.path))} is full: free some "
