@@ -65,15 +65,15 @@ def _retention(text: str) -> float:
     return number
 
 
-def _count(key: str, high: int) -> Callable[[str], int]:
+def _count(key: str, high: int, low: int = 0) -> Callable[[str], int]:
     def parse(text: str) -> int:
         value = text.strip()
         digits = value[1:] if value.startswith(("-", "+")) else value
         if not digits.isdigit() or len(digits) > 12:
-            raise SettingError(f"{key} must be a whole number from 0 to {high}, not '{text}'")
+            raise SettingError(f"{key} must be a whole number from {low} to {high}, not '{text}'")
         number = int(value)
-        if not 0 <= number <= high:
-            raise SettingError(f"{key} must be from 0 to {high}, not {number}")
+        if not low <= number <= high:
+            raise SettingError(f"{key} must be from {low} to {high}, not {number}")
         return number
 
     return parse
@@ -86,10 +86,7 @@ def _reviews_per_day(text: str) -> int:
 
 
 def _leech_threshold(text: str) -> int:
-    number = _count("leech_threshold", LEECH_THRESHOLD_MAX)(text)
-    if number < 1:
-        raise SettingError(f"leech_threshold must be from 1 to {LEECH_THRESHOLD_MAX}, not 0")
-    return number
+    return _count("leech_threshold", LEECH_THRESHOLD_MAX, low=1)(text)
 
 
 def _leech_action(text: str) -> str:

@@ -153,8 +153,13 @@ def test_undo_takes_the_leech_back() -> None:
 
 def test_reset_clears_the_mark_and_the_threshold_is_a_setting() -> None:
     cli("due")
-    out = runner.invoke(app, ["config", "leech_threshold", "0"])
-    assert out.exit_code != 0 and "leech_threshold must be from 1" in out.output
+    for value, said in (
+        ("0", "must be from 1 to 999, not 0"),
+        ("-1", "must be from 1 to 999, not -1"),
+        ("abc", "must be a whole number from 1 to 999, not 'abc'"),
+    ):  # one range in every message
+        out = runner.invoke(app, ["config", "leech_threshold", value])
+        assert out.exit_code != 0 and f"leech_threshold {said}" in out.output
     cli("config", "leech_threshold", "2")
     with db() as store:
         day = lapse(store, CARD, 1)
