@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import sqlite3
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -833,3 +834,34 @@ def test_a_file_that_cannot_be_read_for_its_permissions_gets_no_restore_advice(
         f"Not repaired: {db} cannot be read with its permissions (is it yours? `ls -l` shows "
         "them); give yourself read and write access (`chmod u+rw`), no backup is needed"
     )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="mounts a tmpfs")
+def test_a_sound_database_on_a_read_only_mount_is_checked_and_reported_sound(
+    isolated: Path,
+) -> None:
+    """A folder SQLite cannot write in (a read-only mount): the file is read as it is and
+    found sound, by `--check` and by a repairing run alike (it was "FAILED: unable to open
+    database file"); with a write-ahead log with content beside it, the file alone is not
+    the database, and one line says so."""
+    import shutil
+    import subprocess
+
+    import helpers as h
+
+    assert runner.invoke(app, ["due"]).exit_code == 0
+    with h.small_disk(isolated / "mnt", "4m") as mnt:
+        db = mnt / "x.db"
+        shutil.copyfile(isolated / "data" / "dlcards.db", db)
+        assert subprocess.run(["mount", "-o", "remount,ro", str(mnt)]).returncode == 0
+        for args in (["doctor", "--check"], ["doctor"]):
+            result = runner.invoke(app, [*args, "--db", str(db)])
+            assert result.exit_code == 0, result.output
+            assert "No problems found." in result.output and "FAILED" not in result.output
+        subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
+        Path(f"{db}-wal").write_bytes(b"a log with content")
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        result = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+        assert result.exit_code == 2
+        assert result.output.startswith(f"error: cannot check {db}: its folder {mnt} is read-only")
+        assert len(result.output.strip().splitlines()) == 1

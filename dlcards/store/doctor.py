@@ -99,6 +99,23 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _read_in_place(path: Path) -> sqlite3.Connection:
+    """The database in a folder that cannot be written (a read-only mount or folder), opened
+    to be read as it is: SQLite could make none of its files beside it (the shared memory of
+    the write-ahead log), so it reads the file alone, which holds everything when no log with
+    content is there. With one there (written before the folder became read-only), the file
+    alone is not the database: a StoreError says so."""
+    log = Path(f"{path}-wal")
+    if log.exists() and log.stat().st_size > 0:
+        raise StoreError(
+            f"cannot check {path}: its folder {path.parent} is read-only, and the database's "
+            f"write-ahead log {log.name} beside it must be opened with it; check a copy of the "
+            "folder, or make the folder writable"
+        )
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, isolation_level=None)
+
+
 def _newest_backup_hint(path: Path) -> str:
     found = backup.backups(path)
     if not found:
@@ -135,7 +152,11 @@ def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> R
         return report
     report.add(Finding("file"))
     try:
-        conn = _connect(path)
+        if os.access(path.parent, os.W_OK):
+            conn = _connect(path)
+        else:
+            conn = _read_in_place(path)
+            repair = False  # nothing can be written there: what is found is said, not repaired
     except sqlite3.Error as err:
         report.add(Finding("open", f"SQLite cannot open it: {err}", fatal=True))
         report.summary = _newest_backup_hint(path)
