@@ -232,6 +232,22 @@ def test_a_study_session_ended_at_once_leaves_its_grades_in_the_file(isolated: P
         conn.close()
 
 
+def test_a_ctrl_c_before_the_guard_ends_the_command_quietly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C in a command's first milliseconds, before `stdio.guarded` runs it (a torture
+    run's `timeout -s INT 0.015 dlcards show gd-23` printed a traceback): exit 130, quietly."""
+
+    def interrupted(leave: bool) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(quick, "_start", interrupted)
+    with pytest.raises(SystemExit) as ended:
+        quick.script()
+    assert ended.value.code == 130
+    assert capsys.readouterr() == ("", "")
+
+
 def test_python_m_dlcards_prints_the_count_and_exits_0(isolated: Path) -> None:
     full("--today", DAY)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "DLCARDS_TODAY": DAY}
