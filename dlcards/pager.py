@@ -34,12 +34,17 @@ def _card_fits(room: int, body: int) -> bool:
 
 
 def _fitted(
-    console: Console, top: list[RenderableType], bottom: list[RenderableType], body: int
+    console: Console,
+    top: list[RenderableType],
+    bottom: list[RenderableType],
+    body: int,
+    alone: RenderableType | None = None,
 ) -> tuple[list[RenderableType], list[RenderableType]]:
     """`top` and `bottom` cut until the body has MIN_BODY_LINES rows (and its scroll line): in a
     tiny terminal the card stays in view. The first bottom parts go first (the grade legend
-    before the key hints), then the last is cut to one line, then the top goes, then the
-    key hints."""
+    before the key hints; the last part is then `alone` when given: hints that name what the
+    parts gone showed), then the last is cut to one line, then the top goes, then the key
+    hints."""
     from rich.console import Group
     from rich.text import Text
 
@@ -53,6 +58,8 @@ def _fitted(
             return top, bottom
         if len(bottom) > 1:
             bottom.pop(0)
+            if len(bottom) == 1 and alone is not None:
+                bottom = [alone]
         elif bottom and isinstance(bottom[0], Text) and rows(bottom) > 1:
             line = bottom[0].copy()
             line.no_wrap, line.overflow = True, "ellipsis"
@@ -72,9 +79,11 @@ def paint(
     bottom: list[RenderableType],
     offset: int,
     pinned: int = 0,
+    alone: RenderableType | None = None,
 ) -> tuple[int, int, int]:
     """Clear the terminal and draw `top`, the part of `body` that fits from line `offset`, and
-    `bottom`; the last row stays free for the cursor and key hints. A body taller than the
+    `bottom` (its last part `alone` instead when a tiny terminal leaves room for that part
+    only); the last row stays free for the cursor and key hints. A body taller than the
     space left gets a line saying which lines are shown and that j/k scroll; its first
     `pinned` lines (the question) stay in view while the rest scrolls, room permitting.
 
@@ -89,7 +98,7 @@ def paint(
     bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
     room = console.height - 1 - len(top_lines) - len(bottom_lines)
     if not _card_fits(room, len(body_lines)):  # a tiny terminal: what is around it gives way
-        top, bottom = _fitted(console, top, bottom, len(body_lines))
+        top, bottom = _fitted(console, top, bottom, len(body_lines), alone)
         top_lines = console.render_lines(Group(*top), options, pad=False) if top else []
         bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
         room = console.height - 1 - len(top_lines) - len(bottom_lines)

@@ -283,6 +283,15 @@ def test_a_tiny_terminal_still_shows_the_card(card_id: str, width: int, height: 
     assert question.search(shown[0]) and question.search(shown[1]), shown[:2]
 
 
+@pytest.mark.parametrize(("width", "height"), [(40, 10), (45, 9), (53, 10), (60, 8)])
+def test_a_small_terminal_still_says_how_to_grade(width: int, height: int) -> None:
+    """With the answer shown, where the grade legend does not fit the key hints name the
+    grade keys themselves (at 40x10 the screen said only `u undo · s skip · q quit`)."""
+    shown = study_frames("perceptron-1", width, height, " q")
+    revealed = shown[1]
+    assert "0-5" in revealed or "5 perfect" in revealed, revealed
+
+
 def test_a_resized_terminal_redraws_the_card_at_its_new_size() -> None:
     """The window narrowed from 80 to 40 columns while the answer is shown: the card is drawn
     again at 40 (before, the 80-column frame stayed and the terminal wrapped it to garbage)."""

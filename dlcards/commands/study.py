@@ -140,8 +140,9 @@ def grade_legend(preview: dict[Grade, int] | None, width: int) -> RenderableType
     return Group(*(Text.assemble(name, " ", when) for name, when in cells))
 
 
-def _help(keys: KeyInput | LineInput, revealed: bool, width: int) -> str:
-    """The keys that work now, in words that fit the terminal and the input mode."""
+def _help(keys: KeyInput | LineInput, revealed: bool, width: int, legend: bool = True) -> str:
+    """The keys that work now, in words that fit the terminal and the input mode; `legend`:
+    whether the grade legend is shown above them (else they name the grade keys)."""
     if not keys.interactive:
         if revealed:
             return "grade 0-5 · u undo · s skip · q quit · ↺ comes back this session"
@@ -149,7 +150,7 @@ def _help(keys: KeyInput | LineInput, revealed: bool, width: int) -> str:
     if revealed:
         if width >= 80:
             return r"grade 0-5 · \[u] undo · \[s] skip · \[q] quit · ↺ comes back this session"
-        if width >= 54:  # the ↺ on the grade keys explained wherever it fits
+        if width >= 54 or not legend:  # the ↺ on the grade keys explained wherever it fits
             return "grade 0-5 · u undo · s skip · q quit · ↺ again today"
         # narrower: the grade keys are named just above, so the ↺ keeps its words instead
         if width >= 40:
@@ -301,7 +302,9 @@ def card_screen(
             question = card_panel(card, title, False, kind_label, compact=compact)
             pinned = len(console.render_lines(question, console.options, pad=False)) - 1
         top = [_header(session, title, width, bar=console.height >= COMPACT_BELOW)]
-        offset, most, page = paint(console, top, body, bottom, offset, pinned)
+        # the hints alone when a tiny terminal has no room for the legend: they name the grades
+        alone = Text.from_markup(_help(keys, revealed, width, legend=False), style="dim")
+        offset, most, page = paint(console, top, body, bottom, offset, pinned, alone)
         allowed = ({"s", "u", "q"} | grades) | (set() if revealed else {"reveal"})
         key = keys.next(allowed | ({"j", "k"} if most else set()) | {"redraw"})
         page = max(1, page - 1)  # a page down keeps one line of the last page in view
