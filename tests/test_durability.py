@@ -293,7 +293,7 @@ def test_keys_typed_while_a_grade_waits_for_room_do_not_grade_the_next_card(
     with h.small_disk(tmp_path / "mnt", "2m") as mnt:
         db = mnt / "p.db"
         with _study_in_a_pty(env, "--db", str(db)) as (pid, fd):
-            _keys_typed_while_waiting(fd, pid, mnt, db)
+            _keys_typed_while_waiting(fd, pid, db, lambda: h.fill_disk(mnt).unlink, b"is full")
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
@@ -301,53 +301,46 @@ def test_keys_typed_while_a_grade_waits_for_a_lock_do_not_grade_the_next_card(
     tmp_path: Path,
 ) -> None:
     """A grade that meets another dlcards's long write waits in SQLite's busy timeout before
-    any message: keys pressed meanwhile (the next card's Space and 3, unseen) are neither
+    any message: keys pressed meanwhile (the next card's Space and 5, unseen) are neither
     echoed nor kept; the next card is shown, question only, and only the first is graded."""
     import sqlite3
 
     db = tmp_path / "p.db"
     env = {**os.environ, "DLCARDS_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
     env.update(TERM="xterm")
-    with _study_in_a_pty(env, "--db", str(db)) as (pid, fd):
-        _read_until(fd, b"show answer")
-        os.write(fd, b" ")
-        _read_until(fd, b"perfect")
+
+    def lock() -> Callable[[], None]:
         holder = sqlite3.connect(db, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")  # another dlcards writing for a while
-        try:
-            os.write(fd, b"4")
-            time.sleep(0.8)
-            os.write(fd, b" 3")  # typed while the grade waits
-            time.sleep(0.5)
-        finally:
+
+        def release() -> None:
             holder.execute("COMMIT")
             holder.close()
-        shown = _read_until(fd, b"card 2 of")
-        if b"show answer" not in shown.split(b"card 2 of")[-1]:
-            shown += _read_until(fd, b"show answer")
-        text = shown.decode(errors="replace")
-        assert " 3" not in text.split("card 2 of")[0]  # not echoed
-        assert "linear decision boundary" not in text.split("card 2 of")[-1]
-        time.sleep(1)
-        assert count_reviews(db) == 1  # the next card was not graded
-        os.write(fd, b"q")
-        _read_until(fd, b"Stopped. 1 grade saved.")
-        _, status = os.waitpid(pid, 0)
-        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+        return release
+
+    with _study_in_a_pty(env, "--db", str(db)) as (pid, fd):
+        _keys_typed_while_waiting(fd, pid, db, lock, None)
 
 
-def _keys_typed_while_waiting(fd: int, pid: int, mnt: Path, db: Path) -> None:
-    """Grade on a full disk, type Space and 5 while it waits, free the space."""
+def _keys_typed_while_waiting(
+    fd: int, pid: int, db: Path, obstacle: Callable[[], Callable[[], None]], seen: bytes | None
+) -> None:
+    """Grade while `obstacle()` stands (it returns what removes it), type Space and 5 while the
+    grade waits (once `seen` is on screen, if given), then remove it."""
     _read_until(fd, b"show answer")
     os.write(fd, b" ")
     _read_until(fd, b"perfect")
-    filler = h.fill_disk(mnt)
-    os.write(fd, b"4")
-    _read_until(fd, b"is full")
-    time.sleep(0.3)
-    os.write(fd, b" 5")  # typed while it waits
-    time.sleep(0.5)
-    filler.unlink()
+    remove = obstacle()
+    try:
+        os.write(fd, b"4")
+        if seen is not None:
+            _read_until(fd, seen)
+        time.sleep(0.5)
+        os.write(fd, b" 5")  # typed while it waits
+        time.sleep(0.5)
+    finally:
+        remove()
     shown = _read_until(fd, b"card 2 of")
     if b"show answer" not in shown.split(b"card 2 of")[-1]:
         shown += _read_until(fd, b"show answer")
