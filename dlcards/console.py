@@ -30,9 +30,13 @@ def reader_left() -> None:
 
 
 def report(err: DlcardsError) -> int:
-    """A user error as the CLI shows it: `error: ...`, one line on stderr; its exit code."""
-    sys.stderr.write(f"error: {one_line(str(err))}\n")
-    sys.stderr.flush()
+    """A user error as the CLI shows it: `error: ...`, one line on stderr; its exit code, even
+    when stderr cannot be written (closed, full: the code is then all a script has)."""
+    try:
+        sys.stderr.write(f"error: {one_line(str(err))}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
     return err.exit_code
 
 

@@ -200,6 +200,24 @@ def test_standard_output_that_cannot_be_written_is_one_error_line(
     assert done.stderr == f"error: cannot write standard output: {why}\n"
 
 
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["show", "no-such-card"], 2), (["config", "leech_threshold", "0"], 2), (["due"], 0)],
+)
+@pytest.mark.parametrize("stderr", ["closed", "full"])
+def test_an_error_keeps_its_exit_code_when_stderr_cannot_be_written(
+    synced_env: dict[str, str], args: list[str], code: int, stderr: str
+) -> None:
+    """`dlcards show nope 2>&-`: the line cannot be said, the exit code still tells a script
+    what went wrong (it was 1, the code of a failed write, instead of 2)."""
+    if stderr == "full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    redirect = "2>&-" if stderr == "closed" else "2>/dev/full"
+    line = " ".join([sys.executable, "-m", "dlcards", *args, redirect, ">/dev/null"])
+    done = subprocess.run(["sh", "-c", line], env=synced_env)
+    assert done.returncode == code
+
+
 def test_a_terminal_that_cannot_show_the_symbols_gets_them_in_ascii(
     synced_env: dict[str, str],
 ) -> None:
