@@ -248,6 +248,58 @@ def test_a_ctrl_c_before_the_guard_ends_the_command_quietly(
     assert capsys.readouterr() == ("", "")
 
 
+def _user_deck(cards: int) -> str:
+    items = "".join(
+        f"  - id: mine-{i}\n    question: Question {i}?\n    answer: Answer {i}.\n"
+        for i in range(1, cards + 1)
+    )
+    return f"topic: mine\ntitle: Mine\ncards:\n{items}"
+
+
+def test_a_count_that_must_sync_does_not_wait_out_a_long_write(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deck changed, so `due --count` syncs first, while another program holds the write lock
+    (an import): the prompt's command gives up after PROMPT_WAIT_S with the locked database's
+    line, not after SQLite's 5 s; without the lock it counts as usual."""
+    import sqlite3
+    import time
+
+    from dlcards.commands.run import PROMPT_WAIT_S
+    from dlcards.store.connection import BUSY_TIMEOUT_S
+
+    decks = isolated / "decks"
+    decks.mkdir()
+    deck = decks / "mine.yaml"
+    deck.write_text(_user_deck(1), encoding="utf-8")
+    monkeypatch.setenv("DLCARDS_DECKS", str(decks))
+    before = full("--today", DAY)
+    deck.write_text(_user_deck(2), encoding="utf-8")  # one card more: a sync is due
+    holder = sqlite3.connect(isolated / "data" / "dlcards.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        start = time.monotonic()
+        result = runner.invoke(app, ["due", "--count", "--today", DAY])
+        waited = time.monotonic() - start
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 2
+    assert f"is locked by another program (waited {PROMPT_WAIT_S:g} s)" in result.output
+    assert waited < BUSY_TIMEOUT_S
+
+    def synced() -> list[str]:
+        conn = sqlite3.connect(isolated / "data" / "dlcards.db")
+        try:
+            return [r[0] for r in conn.execute("SELECT id FROM cards WHERE topic = 'mine'")]
+        finally:
+            conn.close()
+
+    assert synced() == ["mine-1"]  # nothing written
+    assert full("--today", DAY) == before  # once the lock is gone: synced, and counted
+    assert sorted(synced()) == ["mine-1", "mine-2"]
+
+
 def test_python_m_dlcards_prints_the_count_and_exits_0(isolated: Path) -> None:
     full("--today", DAY)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "DLCARDS_TODAY": DAY}

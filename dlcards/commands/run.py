@@ -166,20 +166,32 @@ def show(
     out().print(f"[dim]{line}[/dim]")
 
 
+PROMPT_WAIT_S = 0.5
+"""How long `due --count` waits for another program's write lock when it must sync first (a
+deck changed): a shell prompt runs it before every command line. Then it fails with the
+locked database's one line (the prompt shows no number) instead of hanging 5 s."""
+
+
 def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, count: bool) -> None:
     """How many cards are due today and how many are new, per topic; how many due reviews wait
     beyond the daily review cap (reviews_per_day), most overdue first."""
     from dlcards.commands.common import (
         not_before_the_log,
+        opened_store,
         schedule_of,
-        synced_store,
+        sync_if_needed,
         today_from,
     )
     from dlcards.console import print_json
     from dlcards.limits import cap_left, today_counts
 
     day = today_from(today)
-    with synced_store(db, decks) as store:
+    with opened_store(db) as store:
+        if count:  # a shell prompt's number: another program's long write is not waited out
+            with store.waiting_at_most(PROMPT_WAIT_S):
+                sync_if_needed(store, decks)
+        else:
+            sync_if_needed(store, decks)
         day = not_before_the_log(store, day, today)
         by = schedule_of(store).name
         settings = store.settings()

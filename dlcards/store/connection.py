@@ -96,12 +96,13 @@ def _disk_full(path: Path) -> bool:
     return st.f_bavail * st.f_frsize < 1 << 20
 
 
-def translate_error(path: Path, err: sqlite3.Error) -> StoreError:
-    """An SQLite error as one line for the user (locked, read-only, full disk, damaged, ...)."""
+def translate_error(path: Path, err: sqlite3.Error, waited: float = BUSY_TIMEOUT_S) -> StoreError:
+    """An SQLite error as one line for the user (locked, read-only, full disk, damaged, ...);
+    `waited`: how long a lock was waited for."""
     text = str(err).lower()
     if "locked" in text or "busy" in text:
         return LockedError(
-            f"database {path} is locked by another program (waited {BUSY_TIMEOUT_S:.0f} s); "
+            f"database {path} is locked by another program (waited {waited:g} s); "
             "close it or try again"
         )
     if "full" in text or ("disk i/o" in text and _disk_full(path)):
@@ -296,6 +297,7 @@ class Connection:
         self.table_check: FileCheck | None = None  # some session tables', in the background
         self.whole_checked = False  # the whole file was checked by this process (or today's)
         self.backups = True  # automatic daily backups (and the daily full check)
+        self.patience = BUSY_TIMEOUT_S  # how long another program's lock is waited for
         self.notice: Callable[[str], None] = _to_stderr
 
     @classmethod
@@ -464,7 +466,7 @@ class Connection:
                 if not self.checked_tables.issuperset(SESSION_TABLES):
                     return  # the rest before a write that changes them
         except sqlite3.Error as err:
-            raise translate_error(self.path, err) from None
+            raise translate_error(self.path, err, self.patience) from None
         self.guarded = True
 
     def _check_tables(self, tables: Sequence[str]) -> list[str]:
@@ -626,13 +628,26 @@ class Connection:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def waiting_at_most(self, seconds: float) -> Iterator[None]:
+        """In the block, another program's write lock is waited for `seconds` at most, not
+        BUSY_TIMEOUT_S (a shell prompt's count does not hang while an import writes)."""
+        before = self.patience
+        self.conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        self.patience = seconds
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(before * 1000)}")
+            self.patience = before
+
     # plumbing -------------------------------------------------------------------------------
 
     def _call(self, fn: Callable[[], T]) -> T:
         try:
             return fn()
         except sqlite3.Error as err:
-            raise translate_error(self.path, err) from None
+            raise translate_error(self.path, err, self.patience) from None
 
     @contextmanager
     def _write(
@@ -662,7 +677,7 @@ class Connection:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as err:
-            raise translate_error(self.path, err) from None
+            raise translate_error(self.path, err, self.patience) from None
         if background:
             self._drop_table_check()  # the whole file's check covers those tables
             self.file_check = FileCheck(self.path)
@@ -681,7 +696,7 @@ class Connection:
                 elif problems := check.result():  # a read failed: say why, if it was damage
                     raise _damaged(self.path, problems) from None
             if isinstance(err, sqlite3.Error):
-                raise translate_error(self.path, err) from None
+                raise translate_error(self.path, err, self.patience) from None
             raise
         else:
             try:
@@ -689,7 +704,7 @@ class Connection:
             except sqlite3.Error as err:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-                raise translate_error(self.path, err) from None
+                raise translate_error(self.path, err, self.patience) from None
 
     # settings ------------------------------------------------------------------------------
 
