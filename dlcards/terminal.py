@@ -350,13 +350,17 @@ class LineInput:
         )
 
 
+INTERRUPTED = 130
+"""The exit code of a session ended by Ctrl-C (128 + SIGINT, as a shell reports it)."""
+
+
 def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
     """Run an interactive loop; returns how it ended (for the closing line) and the exit code:
-    finished, `q`, end of input, or Ctrl-C (130). Grades are saved as they happen."""
+    finished, `q`, end of input, or Ctrl-C (INTERRUPTED). Grades are saved as they happen."""
     try:
         body()
         return done, 0
     except Quit as stop:
         return ("Stopped." if stop.reason == "q" else "Input ended."), 0
     except KeyboardInterrupt:
-        return "Interrupted.", 130
+        return "Interrupted.", INTERRUPTED

@@ -323,6 +323,44 @@ def test_keys_typed_while_a_grade_waits_for_a_lock_do_not_grade_the_next_card(
         _keys_typed_while_waiting(fd, pid, db, lock, None)
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_ctrl_c_during_a_wait_for_a_lock_ends_the_session_at_once(tmp_path: Path) -> None:
+    """A grade waits for another program's write lock and the learner presses Ctrl-C: the
+    grade is given up (one saved before it, the summary says) and the session ends at once, its end
+    time not waited for in the busy timeout (it was, up to 5 s of a silent screen)."""
+    import sqlite3
+
+    from dlcards.store.connection import BUSY_TIMEOUT_S
+
+    db = tmp_path / "p.db"
+    env = {**os.environ, "DLCARDS_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    env.update(TERM="xterm")
+    with _study_in_a_pty(env, "--db", str(db)) as (pid, fd):
+        for _ in range(2):  # one grade saved: the session has an end time to write
+            _read_until(fd, b"show answer")
+            os.write(fd, b" ")
+            _read_until(fd, b"perfect")
+            if count_reviews(db) == 0:
+                os.write(fd, b"4")
+                time.sleep(0.5)
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another dlcards writing for a long time
+        try:
+            os.write(fd, b"4")
+            time.sleep(0.5)
+            os.write(fd, b"\x03")  # Ctrl-C
+            start = time.monotonic()
+            _read_until(fd, b"Interrupted. 1 grade saved.")
+            _, status = os.waitpid(pid, 0)
+            took = time.monotonic() - start
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130
+        assert took < BUSY_TIMEOUT_S
+    assert count_reviews(db) == 1
+
+
 def _keys_typed_while_waiting(
     fd: int, pid: int, db: Path, obstacle: Callable[[], Callable[[], None]], seen: bytes | None
 ) -> None:

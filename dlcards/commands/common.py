@@ -284,17 +284,30 @@ def until_saved(
         held.close()
 
 
+END_WAIT_S = 0.5
+"""After Ctrl-C, how long a session's end time waits for another program's write lock: its
+grades are saved already, and a learner who pressed Ctrl-C is not kept for the busy timeout."""
+
+
 def end_saved(
     console: Console,
+    store: Store,
     end: Callable[[], object],
     stopped: bool,
     what: str,
     patience: float | None,
+    code: int = 0,
 ) -> None:
     """Write a session's end time (`what`: "session" or "quiz"). After an error (`stopped`)
-    as it can, quietly: the error that stopped it is the one said. Else `until_saved`."""
+    as it can, quietly: the error that stopped it is the one said; after Ctrl-C (`code`
+    INTERRUPTED) quietly too, waiting END_WAIT_S at most for a lock. Else `until_saved`."""
     from dlcards.errors import StoreError
+    from dlcards.terminal import INTERRUPTED
 
+    if code == INTERRUPTED:
+        with suppress(StoreError), store.waiting_at_most(END_WAIT_S):
+            end()
+        return
     if stopped:
         with suppress(StoreError):
             end()

@@ -609,7 +609,7 @@ def quiz(
             )
         answers: list[Answered] = []
         session_id = store.start_session("quiz", day, clock())
-        stopped = True
+        stopped, code = True, 0
         try:
             ending, code = run_until_stopped(
                 lambda: _run(questions, titles, keys, console, store, session_id, answers, seed),
@@ -618,9 +618,8 @@ def quiz(
             stopped = False
         finally:
             patience = None if keys.interactive else FULL_DISK_PATIENCE_S
-            end_saved(
-                console, partial(store.end_session, session_id, clock()), stopped, "quiz", patience
-            )
+            end = partial(store.end_session, session_id, clock())
+            end_saved(console, store, end, stopped, "quiz", patience, code)
         if keys.interactive:
             console.clear()
         console.print(_summary(answers, titles))

@@ -427,14 +427,14 @@ def run(
             patience,
         )
         keys = KeyInput(console=console) if interactive else LineInput(console)
-        stopped = True
+        stopped, code = True, 0
         try:
             ending, code = run_until_stopped(
                 lambda: _run(session, catalog, console, keys, patience), "Session complete."
             )
             stopped = False
         finally:
-            end_saved(console, session.finish, stopped, "session", patience)
+            end_saved(console, store, session.finish, stopped, "session", patience, code)
         saved = session.summary.reviews
         if keys.interactive:
             console.clear()
