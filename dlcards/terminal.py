@@ -356,7 +356,10 @@ INTERRUPTED = 130
 
 def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
     """Run an interactive loop; returns how it ended (for the closing line) and the exit code:
-    finished, `q`, end of input, or Ctrl-C (INTERRUPTED). Grades are saved as they happen."""
+    finished, `q`, end of input, or Ctrl-C (INTERRUPTED). Grades are saved as they happen.
+    A SIGTERM (`kill`) or SIGHUP (the terminal closed) ends it as Ctrl-C does, so the session
+    still ends as a session: its end time written, the database closed (no -wal left)."""
+    restore = _stops_as_ctrl_c()
     try:
         body()
         return done, 0
@@ -364,3 +367,31 @@ def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
         return ("Stopped." if stop.reason == "q" else "Input ended."), 0
     except KeyboardInterrupt:
         return "Interrupted.", INTERRUPTED
+    finally:
+        restore()
+
+
+def _stops_as_ctrl_c() -> Callable[[], None]:
+    """SIGTERM and SIGHUP raise KeyboardInterrupt (where they are the default's to end the
+    process); returns what puts the handlers back. A no-op outside the main thread."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    taken: list[int] = []
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, stop)
+            taken.append(number)
+
+    def restore() -> None:
+        for number in taken:
+            signal.signal(number, signal.SIG_DFL)
+
+    return restore

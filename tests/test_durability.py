@@ -361,6 +361,38 @@ def test_ctrl_c_during_a_wait_for_a_lock_ends_the_session_at_once(tmp_path: Path
     assert count_reviews(db) == 1
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and SIGHUP")
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGHUP"])
+def test_a_session_killed_politely_ends_as_a_session(tmp_path: Path, signum: str) -> None:
+    """`kill` (SIGTERM) or a closed terminal (SIGHUP) during `study` ends it as Ctrl-C does: the
+    grades saved, the session's end time written, the database closed with no -wal beside it
+    (it ended as if by SIGKILL: no summary, no end time, -wal and -shm left)."""
+    db = tmp_path / "p.db"
+    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert child.stdin is not None
+    child.stdin.write(b"\n4\n")  # reveal, grade; then the next card waits for its line
+    child.stdin.flush()
+    deadline = time.monotonic() + 30
+    while count_reviews(db) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    child.send_signal(getattr(signal, signum))
+    out, err = child.communicate(timeout=30)
+    assert child.returncode == 130, err
+    assert b"Interrupted. 1 grade saved." in out
+    assert not Path(f"{db}-wal").exists()
+    conn = sqlite3.connect(db)
+    try:
+        ended = conn.execute("SELECT ended_at FROM sessions WHERE kind = 'study'").fetchall()
+    finally:
+        conn.close()
+    assert len(ended) == 1 and ended[0][0] is not None
+
+
 def _keys_typed_while_waiting(
     fd: int, pid: int, db: Path, obstacle: Callable[[], Callable[[], None]], seen: bytes | None
 ) -> None:
