@@ -356,10 +356,7 @@ INTERRUPTED = 130
 
 def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
     """Run an interactive loop; returns how it ended (for the closing line) and the exit code:
-    finished, `q`, end of input, or Ctrl-C (INTERRUPTED). Grades are saved as they happen.
-    A SIGTERM (`kill`) or SIGHUP (the terminal closed) ends it as Ctrl-C does, so the session
-    still ends as a session: its end time written, the database closed (no -wal left)."""
-    restore = _stops_as_ctrl_c()
+    finished, `q`, end of input, or Ctrl-C (INTERRUPTED). Grades are saved as they happen."""
     try:
         body()
         return done, 0
@@ -367,18 +364,22 @@ def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
         return ("Stopped." if stop.reason == "q" else "Input ended."), 0
     except KeyboardInterrupt:
         return "Interrupted.", INTERRUPTED
-    finally:
-        restore()
 
 
-def _stops_as_ctrl_c() -> Callable[[], None]:
-    """SIGTERM and SIGHUP raise KeyboardInterrupt (where they are the default's to end the
-    process); returns what puts the handlers back. A no-op outside the main thread."""
+@contextmanager
+def stops_as_ctrl_c() -> Iterator[None]:
+    """In the block (a session, its end and its summary), SIGTERM (`kill`) and SIGHUP (the
+    terminal closed) raise KeyboardInterrupt, where they still have their default action of
+    ending the process at once: the session ends as Ctrl-C ends it, its end time written and
+    the database closed (no -wal left). Closing the terminal ends the input first, so the
+    signal may come while the session is ending: the block covers that too. A no-op outside
+    the main thread."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
-        return lambda: None
+        yield
+        return
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -390,8 +391,8 @@ def _stops_as_ctrl_c() -> Callable[[], None]:
             signal.signal(number, stop)
             taken.append(number)
 
-    def restore() -> None:
+    try:
+        yield
+    finally:
         for number in taken:
             signal.signal(number, signal.SIG_DFL)
-
-    return restore

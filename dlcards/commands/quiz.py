@@ -34,7 +34,7 @@ from dlcards.commands.options import (
     TopicOption,
 )
 from dlcards.errors import UsageError
-from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
+from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped, stops_as_ctrl_c
 
 if TYPE_CHECKING:
     import random
@@ -610,20 +610,24 @@ def quiz(
         answers: list[Answered] = []
         session_id = store.start_session("quiz", day, clock())
         stopped, code = True, 0
-        try:
-            ending, code = run_until_stopped(
-                lambda: _run(questions, titles, keys, console, store, session_id, answers, seed),
-                "Quiz complete.",
-            )
-            stopped = False
-        finally:
-            patience = None if keys.interactive else FULL_DISK_PATIENCE_S
-            end = partial(store.end_session, session_id, clock())
-            end_saved(console, store, end, stopped, "quiz", patience, code)
-        if keys.interactive:
-            console.clear()
-        console.print(_summary(answers, titles))
-        n = len(answers)
-        console.print(f"{ending} {plural(n, 'answer')} logged; the study schedule is unchanged.")
+        with stops_as_ctrl_c():
+            try:
+                ending, code = run_until_stopped(
+                    lambda: _run(
+                        questions, titles, keys, console, store, session_id, answers, seed
+                    ),
+                    "Quiz complete.",
+                )
+                stopped = False
+            finally:
+                patience = None if keys.interactive else FULL_DISK_PATIENCE_S
+                end = partial(store.end_session, session_id, clock())
+                end_saved(console, store, end, stopped, "quiz", patience, code)
+            if keys.interactive:
+                console.clear()
+            console.print(_summary(answers, titles))
+            n = len(answers)
+            done = f"{ending} {plural(n, 'answer')} logged; the study schedule is unchanged."
+            console.print(done)
     if code:
         raise typer.Exit(code)

@@ -503,5 +503,7 @@ def study(
 ) -> int:
     """Study today's cards (`dlcards.commands.study`): the exit code."""
     from dlcards.commands.study import run
+    from dlcards.terminal import stops_as_ctrl_c
 
-    return run(topic, tag, new, reviews, search, decks, db, today)
+    with stops_as_ctrl_c():
+        return run(topic, tag, new, reviews, search, decks, db, today)
