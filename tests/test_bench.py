@@ -378,3 +378,25 @@ def test_without_anki_the_reference_is_skipped_with_a_note(
     assert run.anki_ratios(measures) == {"study_first_card": None, "due": None}
     measures["anki_first_card"] = run.Measure([0.6])
     assert run.anki_ratios(measures)["study_first_card"] == pytest.approx(0.5)
+
+
+def test_interleaved_timing_runs_each_command_each_round_and_reports_ratios(
+    tmp_path: Path,
+) -> None:
+    """bench/interleave.py: every command runs once per round, in turn (the counting script
+    appends a line per run), and the report gives each median as a ratio to the first's."""
+    import interleave
+
+    log = tmp_path / "runs.txt"
+    count = f"{sys.executable} -c \"open({str(log)!r}, 'a').write('x')\""
+    medians = interleave.measure(
+        [("a", ["true"]), ("b", [sys.executable, "-c", f"open({str(log)!r}, 'a').write('x')"])],
+        3,
+    )
+    assert log.read_text() == "xxx"
+    lines = interleave.report(medians).splitlines()
+    assert [line.split(":")[0].strip() for line in lines] == ["a", "b"]
+    assert "(1.000)" in lines[0]
+    assert interleave.main(["1", f"one={count}"]) == 0
+    with pytest.raises(SystemExit):
+        interleave.main(["1", "no label here"])

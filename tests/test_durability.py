@@ -324,7 +324,9 @@ def test_keys_typed_while_a_grade_waits_for_a_lock_do_not_grade_the_next_card(
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
-def test_ctrl_c_during_a_wait_for_a_lock_does_not_wait_again_for_the_end_time(tmp_path: Path) -> None:
+def test_ctrl_c_during_a_wait_for_a_lock_does_not_wait_again_for_the_end_time(
+    tmp_path: Path,
+) -> None:
     """A grade waits for another program's write lock and the learner presses Ctrl-C: the
     grade is given up (one saved before it, the summary says) and the session ends, its end
     time not waited for in another busy timeout (it was: 5 s more of a silent screen)."""
