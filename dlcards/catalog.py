@@ -427,17 +427,7 @@ def _card_to_json(c: Card) -> dict[str, Any]:
         "tags": list(c.tags),
         "source": c.source,
         "source_question": c.source_question,
-        "compute": [
-            {
-                "fn": b.fn,
-                "args": dict(b.args),
-                "claim": b.claim,
-                "tolerance": b.tolerance,
-                "label": b.label,
-                "wrong": b.wrong,
-            }
-            for b in c.compute
-        ],
+        "compute": [b.as_json() for b in c.compute],
         "erratum": c.erratum,
         "note": c.note,
         "references": list(c.references),

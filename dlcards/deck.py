@@ -80,6 +80,17 @@ class Compute(NamedTuple):
     label: str | None = None
     wrong: bool = False  # the claim is the source's mistake, corrected by the card's erratum
 
+    def as_json(self) -> dict[str, Any]:
+        """Every field by name, as the deck cache writes it (JSON types only)."""
+        return {
+            "fn": self.fn,
+            "args": dict(self.args),
+            "claim": self.claim,
+            "tolerance": self.tolerance,
+            "label": self.label,
+            "wrong": self.wrong,
+        }
+
 
 class Quiz(NamedTuple):
     """A typed-answer template for `dlcards quiz`: fresh parameters drawn for every question.

@@ -33,17 +33,25 @@ def _read_key() -> str:
         import msvcrt
 
         return msvcrt.getwch()
+    fd = sys.stdin.fileno()
+    with _single_keys(fd):
+        return _one_character(fd)
+
+
+@contextmanager
+def _single_keys(fd: int) -> Iterator[None]:
+    """The terminal at `fd` in cbreak mode for the block (each key read alone, not echoed;
+    Ctrl-C still a SIGINT), set again after Ctrl-Z and `fg`, and its mode put back after.
+    TCSANOW, not the default TCSAFLUSH: a key pressed while the last one was being acted on
+    (held in the terminal's line meanwhile) is read next, not thrown away."""
     import termios
     import tty
 
-    fd = sys.stdin.fileno()
     old = termios.tcgetattr(fd)
-    # TCSANOW, not the default TCSAFLUSH: a key pressed while the last one was being acted on
-    # (held in the terminal's line meanwhile) is read next, not thrown away
     restore = _on_continue(lambda: tty.setcbreak(fd, termios.TCSANOW))
     try:
-        tty.setcbreak(fd, termios.TCSANOW)  # keeps Ctrl-C as SIGINT
-        return _one_character(fd)
+        tty.setcbreak(fd, termios.TCSANOW)
+        yield
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
         restore()
@@ -57,33 +65,27 @@ def _key_follows(seconds: float) -> bool:
     if sys.platform == "win32":  # pragma: no cover - Windows has no escape sequences
         return False
     import select
-    import termios
-    import tty
 
     fd = sys.stdin.fileno()
-    old = termios.tcgetattr(fd)
-    try:
-        tty.setcbreak(fd, termios.TCSANOW)
+    with _single_keys(fd):
         return bool(select.select([fd], [], [], seconds)[0])
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, old)
 
 
 ESC_WAIT_S = 0.05
 """How long after Esc the rest of an escape sequence may arrive (a terminal sends it whole;
 over ssh it may come a little later); nothing within it: the Esc key alone."""
 
-_CSI_KEYS = {"A": "Up", "B": "Down", "C": "Right", "D": "Left", "H": "Home", "F": "End"}
-_CSI_KEYS.update(zip("PQRS", ("F1", "F2", "F3", "F4"), strict=True))
-_TILDE_KEYS = {"1": "Home", "2": "Insert", "3": "Delete", "4": "End", "5": "Page Up"}
-_TILDE_KEYS.update({"6": "Page Down", "7": "Home", "8": "End"})
-_TILDE_KEYS.update(
-    zip(
-        ("11", "12", "13", "14", "15", "17", "18", "19", "20", "21", "23", "24"),
-        (f"F{n}" for n in range(1, 13)),
-        strict=True,
-    )
-)
+_CSI_KEYS = {
+    "A": "Up", "B": "Down", "C": "Right", "D": "Left", "H": "Home", "F": "End",
+    "P": "F1", "Q": "F2", "R": "F3", "S": "F4",
+}  # fmt: skip
+"""The keys named by the final byte of their escape sequence (`ESC [ A`, `ESC O P`)."""
+_TILDE_KEYS = {
+    "1": "Home", "2": "Insert", "3": "Delete", "4": "End", "5": "Page Up", "6": "Page Down",
+    "7": "Home", "8": "End", "11": "F1", "12": "F2", "13": "F3", "14": "F4", "15": "F5",
+    "17": "F6", "18": "F7", "19": "F8", "20": "F9", "21": "F10", "23": "F11", "24": "F12",
+}  # fmt: skip
+"""The keys whose sequence ends in `~`, by its first number (`ESC [ 1 5 ; 2 ~`: Shift-F5)."""
 _SCROLL = {"Up": "k", "Page Up": "k", "Down": "j", "Page Down": "j"}
 """The keys that scroll the card, as the letters that do."""
 
@@ -100,20 +102,15 @@ def keys_held(flush_after: float = 0.0) -> Iterator[None]:
         return
     import termios
     import time
-    import tty
 
     fd = sys.stdin.fileno()
-    old = termios.tcgetattr(fd)
-    restore = _on_continue(lambda: tty.setcbreak(fd, termios.TCSANOW))
     start = time.monotonic()
-    try:
-        tty.setcbreak(fd, termios.TCSANOW)
-        yield
-    finally:
-        if time.monotonic() - start >= flush_after:
-            termios.tcflush(fd, termios.TCIFLUSH)  # what was typed meanwhile
-        termios.tcsetattr(fd, termios.TCSADRAIN, old)
-        restore()
+    with _single_keys(fd):
+        try:
+            yield
+        finally:
+            if time.monotonic() - start >= flush_after:
+                termios.tcflush(fd, termios.TCIFLUSH)  # what was typed meanwhile
 
 
 _WAKE: tuple[int, int] | None = None

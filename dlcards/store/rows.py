@@ -306,10 +306,7 @@ def note_hash(card: Card, title: str) -> str:
     if card.compute:
         import json
 
-        compute = json.dumps(
-            [[b.fn, dict(b.args), b.claim, b.tolerance, b.label, b.wrong] for b in card.compute],
-            sort_keys=True,
-        )
+        compute = json.dumps([b.as_json() for b in card.compute], sort_keys=True)
     text = f"{title}\x00{card.source or ''}\x00{compute}\x00"
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
