@@ -368,9 +368,37 @@ def test_a_cache_of_another_format_is_parsed_again(tmp_path: Path) -> None:
     cached = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck.resolve())}.json"
     data = json.loads(cached.read_text(encoding="utf-8"))
     data["format"] = 1
-    del data["cards"][0]["note"]
+    data["cards"][0][data["shape"][0].index("note")] = None
     cached.write_text(json.dumps(data), encoding="utf-8")
     assert load_catalog([deck]).card("d-1").note == "The question is repaired."
+
+
+def test_a_cache_of_another_card_shape_is_parsed_again(tmp_path: Path) -> None:
+    """An entry whose cards hold other fields (a dlcards whose Card differs) is not read."""
+    import dlcards.catalog as catalog_mod
+
+    deck = tmp_path / "d.yaml"
+    deck.write_text(REMARKS, encoding="utf-8")
+    load_catalog([deck])
+    cached = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck.resolve())}.json"
+    data = json.loads(cached.read_text(encoding="utf-8"))
+    at = data["shape"][0].index("note")
+    data["cards"][0][at] = "stale"
+    data["shape"][0][at] = "remark"
+    cached.write_text(json.dumps(data), encoding="utf-8")
+    assert load_catalog([deck]).card("d-1").note == "The question is repaired."
+
+
+def test_every_built_in_card_comes_back_from_the_cache_as_parsed() -> None:
+    """Each field of every card (computations, quizzes, remarks) survives the cache's arrays."""
+    from dlcards.catalog import _deck_from_json, _deck_to_json, builtin_decks_dir, read_deck
+
+    decks = [read_deck(f) for f in sorted(builtin_decks_dir().glob("*.yaml"))]
+    assert any(c.quiz for d in decks for c in d.cards)
+    assert any(c.compute for d in decks for c in d.cards)
+    for deck in decks:
+        entry = json.loads(json.dumps(_deck_to_json(deck, Path(deck.path), "s")))
+        assert _deck_from_json(entry, deck.path, "s") == deck
 
 
 # --- hostile decks: bounded, one line, fast ---------------------------------------------------

@@ -136,6 +136,7 @@ def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
                 partial(loading.cards, f),
                 stamp_time(stamps[f]),
                 partial(loading.title, f),
+                partial(loading.digests, f),
             )
             for f in files
         ]

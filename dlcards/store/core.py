@@ -37,6 +37,7 @@ from dlcards.store.rows import (
     CardFlags,
     DayCount,
     DeckPart,
+    Digests,
     ImportedReview,
     ImportedReviews,
     Leech,
@@ -48,16 +49,15 @@ from dlcards.store.rows import (
     StatsRow,
     SyncResult,
     TopicCounts,
+    card_digests,
     day_of,
     fsrs_values,
     grade_of,
     memory_from,
     new_memories,
-    note_hash,
     put_memory,
     review_values,
     search_fields,
-    search_hash,
     sm2_values,
 )
 from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
@@ -226,8 +226,8 @@ class Store(Reports, Merging):
             next_rowid = int(
                 c.execute("SELECT coalesce(max(rowid), 0) FROM card_search").fetchone()[0]
             )
-            fresh: list[dict[str, Any]] = []
-            changed: list[dict[str, Any]] = []
+            fresh: list[tuple[Any, ...]] = []
+            changed: list[tuple[Any, ...]] = []
             indexed: list[tuple[Any, ...]] = []
             reindexed: list[tuple[Any, ...]] = []
             restored = updated = 0
@@ -239,7 +239,9 @@ class Store(Reports, Merging):
                 and c.execute("SELECT NOT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]
             )
             seen: set[str] = set()  # with `before_commit`: the merge is not checked yet
-            titles: dict[int, str] = {}  # each deck's topic title, once its cards are read
+            # the deck the loop is in: its topic's title and its cards' digests (if made)
+            hashed: Sequence[Digests] | None = None
+            reached, title = -1, ""
             stream = _FirstSync(self, c)
             # after each deck (before the next is waited for), a first sync writes what it has
             after = partial(stream.write, fresh, indexed) if streaming else None
@@ -248,15 +250,15 @@ class Store(Reports, Merging):
                     if card.id in seen:
                         _merge_failed(card.id, before_commit)
                     seen.add(card.id)
-                fields = search_fields(card)
-                digest = search_hash(fields)
-                content = card.content_hash
                 deck = position // DECK_STRIDE
-                title = titles.get(deck)
-                if title is None:
-                    made = parts[deck].title
-                    title = titles[deck] = made() if made is not None else ""
-                shown = note_hash(card, title)
+                if deck != reached:  # the deck's title, and its cards' digests if made
+                    reached, made, digests = deck, parts[deck].title, parts[deck].digests
+                    title = made() if made is not None else ""
+                    hashed = digests() if digests is not None else None
+                if hashed is None:
+                    content, digest, shown = card_digests(card, title)
+                else:
+                    content, digest, shown = hashed[position - deck * DECK_STRIDE]
                 want = (card.topic, position, content, 0)
                 have = existing.pop(card.id, None)
                 # when what its exported note shows changed: kept while that stays as it is,
@@ -272,31 +274,28 @@ class Store(Reports, Merging):
                 if kept is not None and have is not None and have[:4] == want and have[7] == shown:
                     continue
                 edited = kept or parts[deck].edited or int(now.timestamp())
-                entry = {
-                    "id": card.id,
-                    "topic": card.topic,
-                    "position": position,
-                    "content_hash": content,
-                    "retired": 0,
-                    "tags": f" {' '.join(card.tags)} ",
-                    "search_hash": digest,
-                    "search_rowid": have[5] if have is not None else None,
-                    "edited": edited,
-                    "note_hash": shown,
-                }
+                rowid = have[5] if have is not None else None
                 if have is None or have[4] != digest:
-                    if entry["search_rowid"] is None:
+                    if rowid is None:
                         next_rowid += 1
-                        entry["search_rowid"] = next_rowid
-                        indexed.append((next_rowid, card.id, *fields))
+                        rowid = next_rowid
+                        indexed.append((rowid, card.id, *search_fields(card)))
                     else:
-                        reindexed.append((*fields, entry["search_rowid"]))
+                        reindexed.append((*search_fields(card), rowid))
+                # as tuples (FRESH_CARD, CHANGED_CARD): bound by position, not by name
+                tags = f" {' '.join(card.tags)} "
                 if have is None:
-                    fresh.append({**entry, "suspended": 0, "added": stamp})
+                    fresh.append(
+                        (card.id, card.topic, position, content, tags, digest, rowid, edited,
+                         shown, stamp)
+                    )  # fmt: skip
                 else:
                     restored += bool(have[3])
                     updated += have[:4] != want and not have[3]
-                    changed.append(entry)
+                    changed.append(
+                        (card.topic, position, content, tags, digest, rowid, edited, shown,
+                         card.id)
+                    )  # fmt: skip
             stream.close()  # the indexes made again after the cards it wrote
             to_retire = [cid for cid, have in existing.items() if not have[3]]
             if fresh:  # new cards get memories: those tables are checked first too
@@ -328,7 +327,7 @@ class Store(Reports, Merging):
             if before_commit is not None:
                 before_commit()
         return SyncResult(
-            stream.written + len(fresh), updated, len(to_retire), restored, parsed=True
+            len(stream.written) + len(fresh), updated, len(to_retire), restored, parsed=True
         )
 
     @staticmethod
@@ -350,8 +349,8 @@ class Store(Reports, Merging):
     @staticmethod
     def _sync_write(
         c: sqlite3.Connection,
-        fresh: list[dict[str, Any]],
-        changed: list[dict[str, Any]],
+        fresh: list[tuple[Any, ...]],
+        changed: list[tuple[Any, ...]],
         to_retire: list[str],
         signature: str,
     ) -> None:
@@ -363,15 +362,9 @@ class Store(Reports, Merging):
         )
         with bulk_cards(c, rebuild=bool(empty)):
             Store._sync_insert(c, fresh)
+            Store._first_memories(c, [r[0] for r in fresh])
         if changed:
-            c.executemany(
-                "UPDATE cards SET topic = :topic, position = :position, "
-                "content_hash = :content_hash, retired = 0, tags = :tags, "
-                "search_hash = :search_hash, search_rowid = :search_rowid, edited = :edited, "
-                "note_hash = :note_hash "
-                "WHERE id = :id",
-                changed,
-            )
+            c.executemany(CHANGED_CARD, changed)
         if to_retire:
             # a retired card leaves the search index (it comes back, re-indexed, with its id)
             c.executemany(
@@ -391,20 +384,25 @@ class Store(Reports, Merging):
         )
 
     @staticmethod
-    def _sync_insert(c: sqlite3.Connection, fresh: list[dict[str, Any]]) -> None:
-        """The new cards, each with a new card's memory under both schedulers."""
+    def _sync_insert(c: sqlite3.Connection, fresh: list[tuple[Any, ...]]) -> None:
+        """The new cards (their memories: `_first_memories`)."""
         if not fresh:
             return
-        c.executemany(
-            "INSERT INTO cards (id, topic, position, content_hash, retired, suspended, added, "
-            "tags, search_hash, search_rowid, edited, note_hash) VALUES (:id, :topic, "
-            ":position, :content_hash, :retired, :suspended, :added, :tags, :search_hash, "
-            ":search_rowid, :edited, :note_hash)",
-            fresh,
-        )
-        # the memories in one statement each, from the ids as a JSON list: no Python binding
-        # per row (100,000 cards: 0.5 -> 0.15 s)
-        ids = json.dumps([r["id"] for r in fresh])
+        c.executemany(FRESH_CARD, fresh)
+
+    @staticmethod
+    def _first_memories(c: sqlite3.Connection, card_ids: list[str]) -> None:
+        """A new card's memory under both schedulers for each of `card_ids` (new cards).
+
+        In one statement per table, from the ids as a JSON list: no Python binding per row
+        (100,000 cards: 0.5 -> 0.15 s). Such a statement of many rows opens a savepoint, and
+        FTS5 writes the search index's pending terms at every savepoint: a first sync makes
+        them once, after every deck's cards and search rows, so that the index is written in
+        big segments (`FTS_BULK_HASHSIZE`) rather than one per deck (50 decks of 100,000
+        cards: 0.6 s of flushes and merges)."""
+        if not card_ids:
+            return
+        ids = json.dumps(card_ids)
         c.execute(
             "INSERT OR IGNORE INTO sm2 (card_id, ef, repetitions, interval, lapses) "
             "SELECT value, ?, 0, 0, 0 FROM json_each(?)",
@@ -1022,6 +1020,17 @@ class Store(Reports, Merging):
         return added
 
 
+FRESH_CARD = (
+    "INSERT INTO cards (id, topic, position, content_hash, tags, search_hash, search_rowid, "
+    "edited, note_hash, added, retired, suspended) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)"
+)
+"""A new card (`Store.sync_decks`'s `fresh`)."""
+CHANGED_CARD = (
+    "UPDATE cards SET topic = ?, position = ?, content_hash = ?, tags = ?, search_hash = ?, "
+    "search_rowid = ?, edited = ?, note_hash = ?, retired = 0 WHERE id = ?"
+)
+"""A card of the decks whose row changes (`Store.sync_decks`'s `changed`)."""
+
 INSERT_SEARCH = (
     "INSERT INTO card_search (rowid, card_id, question, answer, erratum, note, tags) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -1031,15 +1040,16 @@ INSERT_SEARCH = (
 class _FirstSync:
     """A first sync's new cards written as its decks come (`Store.sync_decks`): nothing until
     they are BULK_CARDS, then the card tables' indexes are dropped (`bulk_cards`) and each
-    deck's cards and search rows go in as it is reached; `close` makes the indexes again."""
+    deck's cards and search rows go in as it is reached; `close` adds their memories and
+    makes the indexes again."""
 
     def __init__(self, store: Store, c: sqlite3.Connection) -> None:
         self.store, self.c = store, c
         self.bulk = ExitStack()
         self.on = False
-        self.written = 0
+        self.written: list[str] = []  # the ids of the cards written
 
-    def write(self, fresh: list[dict[str, Any]], indexed: list[tuple[Any, ...]]) -> None:
+    def write(self, fresh: list[tuple[Any, ...]], indexed: list[tuple[Any, ...]]) -> None:
         """Write `fresh` and `indexed` (then emptied), once there are enough."""
         if not self.on:
             if len(fresh) < BULK_CARDS:
@@ -1049,11 +1059,13 @@ class _FirstSync:
             self.on = True
         Store._sync_insert(self.c, fresh)
         self.c.executemany(INSERT_SEARCH, indexed)
-        self.written += len(fresh)
+        self.written += [r[0] for r in fresh]
         fresh.clear()
         indexed.clear()
 
     def close(self) -> None:
+        """The written cards' memories (`Store._first_memories`), then the indexes again."""
+        Store._first_memories(self.c, self.written)
         self.bulk.close()
 
 

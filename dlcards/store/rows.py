@@ -318,6 +318,16 @@ def search_hash(fields: Sequence[str]) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
+Digests = tuple[str, str, str]
+"""A card's `Card.content_hash`, `search_hash` of its `search_fields` and `note_hash`: what a
+sync compares with the cards table."""
+
+
+def card_digests(card: Card, title: str) -> Digests:
+    """`card`'s digests; `title`: its topic's title."""
+    return card.content_hash, search_hash(search_fields(card)), note_hash(card, title)
+
+
 class LogEntry(NamedTuple):
     """A scheduled grade, as a replay needs it."""
 
@@ -423,6 +433,9 @@ class DeckPart(NamedTuple):
     cards: Callable[[], Sequence[Card]]
     edited: int | None = None  # the file's modification time (s): when its cards changed
     title: Callable[[], str] | None = None  # its topic's title (called after `cards`)
+    # each card's digests in the order of `cards`, made where the deck was parsed (a first
+    # sync's parse workers; called after `cards`): None, or no function, to make them here
+    digests: Callable[[], Sequence[Digests] | None] | None = None
 
 
 DECK_STRIDE = 1 << 24
