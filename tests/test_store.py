@@ -1005,3 +1005,59 @@ def test_a_note_digest_is_the_same_parsed_or_from_the_deck_cache(tmp_path: Path)
     assert [note_hash(c, titles[c.topic]) for c in cached.cards] == [
         note_hash(c, titles[c.topic]) for c in parsed.cards
     ]
+
+
+def _whole_file(path: Path) -> dict[str, object]:
+    """Everything a database holds but where its pages are and when its migrations ran."""
+    conn = sqlite3.connect(path)
+    out: dict[str, object] = {
+        "schema": conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall(),
+        "version": conn.execute("PRAGMA user_version").fetchone(),
+        "journal": conn.execute("PRAGMA journal_mode").fetchone(),
+    }
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        if table == "card_search":
+            continue  # its rows are its shadow tables'
+        columns = "id, migration_set, name" if table == "_sqlite_migrations" else "*"
+        out[table] = conn.execute(f'SELECT {columns} FROM "{table}" ORDER BY 1').fetchall()
+    conn.close()
+    return out
+
+
+def test_a_new_file_gets_what_the_migrations_make(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A brand-new database is made at once from `fresh_schema` (not migration by migration
+    through sqlite-utils): the same tables, indexes, triggers, rows and version; and the
+    migrations have nothing left to do on it."""
+    from dlcards.store import connection, schema
+
+    Store.open(tmp_path / "fresh.db").close()
+    monkeypatch.setattr(connection.Connection, "fresh_schema", False)
+    Store.open(tmp_path / "migrated.db").close()
+    assert _whole_file(tmp_path / "fresh.db") == _whole_file(tmp_path / "migrated.db")
+    conn = sqlite3.connect(tmp_path / "fresh.db", isolation_level=None)
+    before = conn.total_changes
+    schema.migrate(conn)
+    assert conn.total_changes == before
+    conn.close()
+
+
+def test_the_fresh_schema_is_the_one_the_migrations_make_now() -> None:
+    """`dlcards/store/fresh_schema.py` is what `tests/make_fresh_schema.py` writes from the
+    migrations as they are: a migration added without running it fails here."""
+    import importlib.util
+
+    from dlcards.store import fresh_schema
+
+    spec = importlib.util.spec_from_file_location(
+        "make_fresh_schema", Path(__file__).with_name("make_fresh_schema.py")
+    )
+    assert spec is not None and spec.loader is not None
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    made = maker.migrated_statements()
+    now = (fresh_schema.STATEMENTS, fresh_schema.MIGRATIONS, fresh_schema.SEQUENCE)
+    assert now == made, "dlcards/store/fresh_schema.py is stale: python tests/make_fresh_schema.py"

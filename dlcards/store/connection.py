@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 from dlcards.cores import cores
 from dlcards.errors import StoreError
 from dlcards.paths import default_db
-from dlcards.store.schema import SCHEMA_VERSION, migrations
+from dlcards.store.schema import SCHEMA_VERSION
 
 BUSY_TIMEOUT_S = 5.0
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
@@ -280,6 +280,11 @@ class FileCheck:
 
 class Connection:
     """An open progress database. Use `open(path)` and `close()` (or `with`)."""
+
+    fresh_schema = True
+    """A brand-new file gets the current schema at once (`schema.create_fresh`); False: the
+    migrations one by one, as an older file gets them (what `create_fresh` is checked
+    against)."""
 
     still_open = 0
     """How many are open in this process: `dlcards.quick.script` ends a command without the
@@ -596,15 +601,18 @@ class Connection:
         return row is not None
 
     def _migrate(self) -> None:
-        from sqlite_utils import Database
+        from dlcards.store.schema import create_fresh, is_empty, migrate
 
         mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":  # pragma: no cover - e.g. a network file system
             self.conn.execute("PRAGMA journal_mode = DELETE")
-        db = Database(self.conn)
         self.conn.execute("BEGIN IMMEDIATE")  # one migrator at a time
         try:
-            migrations().apply(db)
+            # a brand-new file gets the schema the migrations make at once (`create_fresh`)
+            if self.fresh_schema and is_empty(self.conn):
+                create_fresh(self.conn)
+            else:
+                migrate(self.conn)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self.conn.execute("COMMIT")
         except BaseException:

@@ -823,3 +823,65 @@ def migrations() -> Any:
     for name, step in MIGRATIONS:
         registry(name=name)(step)
     return registry
+
+
+def migrate(conn: Any) -> None:
+    """Every migration the file has not had, through sqlite-utils (in the caller's
+    transaction)."""
+    from sqlite_utils import Database
+
+    migrations().apply(Database(conn))
+
+
+def is_empty(conn: Any) -> bool:
+    """Whether the file holds no schema at all (a brand-new database)."""
+    return bool(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
+
+
+def create_fresh(conn: Any) -> None:
+    """An empty file made what the migrations make of it (`fresh_schema`, generated from them
+    by `tests/make_fresh_schema.py`), in the caller's transaction: every statement in the order
+    the migrations made them, sqlite-utils's record of the migrations (so that the next one
+    runs on it as on any migrated file) and the AUTOINCREMENT counters."""
+    from datetime import datetime, timezone
+
+    from dlcards.store.fresh_schema import MIGRATIONS as DONE
+    from dlcards.store.fresh_schema import SEQUENCE, STATEMENTS
+
+    if DONE != tuple(name for name, _ in MIGRATIONS):  # pragma: no cover - caught by a test
+        raise RuntimeError("fresh_schema.py is out of date: run tests/make_fresh_schema.py")
+    for sql in STATEMENTS:
+        conn.execute(sql)
+    applied = str(datetime.now(timezone.utc))  # as sqlite-utils records it
+    conn.executemany(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+        [("dlcards", name, applied) for name in DONE],
+    )
+    conn.executemany("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", SEQUENCE)
+
+
+def schema_statements(
+    conn: Any,
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """A file's CREATE statements in the order they were made (not the tables SQLite makes
+    itself: sqlite_sequence, a virtual table's shadow tables, a key's own index), the
+    migrations it records, and its AUTOINCREMENT counters: what `create_fresh` replays."""
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"
+    ).fetchall()
+    virtual = [n for n, sql in rows if sql.upper().startswith("CREATE VIRTUAL TABLE")]
+    statements = tuple(
+        sql
+        for name, sql in rows
+        if name != "sqlite_sequence" and not any(name.startswith(f"{v}_") for v in virtual)
+    )
+    names = tuple(
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'dlcards' ORDER BY id"
+        )
+    )
+    sequence = tuple(
+        (str(n), int(s)) for n, s in conn.execute("SELECT name, seq FROM sqlite_sequence")
+    )
+    return statements, names, sequence
