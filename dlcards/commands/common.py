@@ -212,8 +212,14 @@ def synced_store(db: str | None, decks: Sequence[str]) -> Iterator[Store]:
 
 
 FULL_DISK_RETRY_S = 1.0
-"""How often a save the disk had no room for is tried again (a locked database waits in SQLite's
-busy timeout instead)."""
+"""How often a save the disk had no room for is tried again."""
+LOCK_TRY_S = 0.2
+"""How long one try of a save waits in SQLite for another program's write lock before it is
+tried again (`until_saved`, when given the store): SQLite's wait sleeps through signals, so a
+Ctrl-C during a long lock is felt within this, not at the end of the 5 s busy timeout."""
+LOCK_NOTICE_S = 1.0
+"""How long a save waits for a lock before the learner is told what it waits for (a grade in
+another terminal holds it for a moment: not worth a line)."""
 FULL_DISK_PATIENCE_S = 3.0
 """How long a session fed by a script (no terminal: no one to free space) keeps trying a save
 the disk has no room for, before it stops and says what was not saved."""
@@ -230,6 +236,7 @@ def until_saved(
     kept: str = "your grade is kept and will be saved",
     lost: str = "your grade was not saved",
     patience: float | None = None,
+    store: Store | None = None,
 ) -> T:
     """Run a write the learner asked for until it is saved: when another dlcards holds the
     database (a long `config scheduler fsrs`, a big sync) or the disk is full, say so (`kept`)
@@ -238,7 +245,8 @@ def until_saved(
     A full disk is tried for `patience` seconds (None: until Ctrl-C), then a DiskFullError
     says what was not saved. While it saves, keys typed in a terminal are not echoed, and are
     not kept when the save took TYPE_AHEAD_S or more (`terminal.keys_held`): none may grade
-    the next card unseen."""
+    the next card unseen. With `store` (the one `save` writes), each try waits LOCK_TRY_S at
+    most for a lock, so that Ctrl-C is felt at once."""
     import time
     from contextlib import ExitStack
 
@@ -247,17 +255,24 @@ def until_saved(
     from dlcards.terminal import keys_held
 
     noted: type[Exception] | None = None
-    deadline = None if patience is None else time.monotonic() + patience
+    start = time.monotonic()
+    deadline = None if patience is None else start + patience
     held = ExitStack()
     try:
-        # from the first try: SQLite itself waits BUSY_TIMEOUT_S for a lock before the first
-        # LockedError, and keys typed meanwhile must neither show nor grade the next card
+        # from the first try: a lock is waited for before the first LockedError, and keys
+        # typed meanwhile must neither show nor grade the next card
         held.enter_context(keys_held(flush_after=TYPE_AHEAD_S))
+        if store is not None:
+            held.enter_context(store.waiting_at_most(LOCK_TRY_S))
         while True:
+            tried = time.monotonic()
             try:
                 return save()
             except LockedError:
-                if noted is not LockedError:
+                now = time.monotonic()
+                if now - tried < LOCK_TRY_S / 2:  # refused without a wait: do not spin
+                    time.sleep(LOCK_TRY_S / 2)
+                if noted is not LockedError and (store is None or now - start >= LOCK_NOTICE_S):
                     console.print(
                         "[yellow]waiting for another dlcards to finish writing… "
                         f"({kept}; Ctrl-C to give up)[/yellow]"
@@ -320,4 +335,5 @@ def end_saved(
         f"the {what}'s end time was not saved (its {'grades' if what == 'session' else 'answers'} "
         "were)",
         patience,
+        store,
     )

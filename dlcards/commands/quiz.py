@@ -422,6 +422,7 @@ def _run(
             f"your answer to question {i} is kept and will be saved",
             f"your answer to question {i} was not saved",
             None if keys.interactive else FULL_DISK_PATIENCE_S,
+            store,
         )
         answers.append(answered)
         then = "next question" if i < total else "the score"

@@ -225,7 +225,12 @@ def _run(
             continue
         if key == "u":
             undone = until_saved(
-                console, session.undo, "the undo will be done", "nothing was undone", patience
+                console,
+                session.undo,
+                "the undo will be done",
+                "nothing was undone",
+                patience,
+                session.store,
             )
             if undone is None:
                 message = "nothing to undo"
@@ -251,6 +256,7 @@ def _run(
             f"grade {int(grade)} on {card.id} is kept and will be saved",
             f"grade {int(grade)} on {card.id} was not saved",
             patience,
+            session.store,
         )
         if row.kind == "scheduled":
             message = f"{card.id}: {grade} → next in {_days(session.interval(row))}"
@@ -425,6 +431,7 @@ def run(
             "the session starts then",
             "nothing was written",
             patience,
+            store,
         )
         keys = KeyInput(console=console) if interactive else LineInput(console)
         stopped, code = True, 0
