@@ -642,3 +642,28 @@ def test_an_option_without_its_value_says_where_the_help_is(args: list[str], sai
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [said, f"Try 'dlcards {args[0]} --help' for help."]
+
+
+def test_a_retired_card_is_named_as_retired_not_unknown(tmp_path: Path) -> None:
+    """A card its deck dropped (retired at the next sync, its log kept) is refused by every
+    command that takes a card id saying what became of it, not as an id never known; an id
+    never synced is still unknown."""
+    deck = tmp_path / "my.yaml"
+    two = "topic: my\ntitle: Mine\ncards:\n"
+    two += "  - {id: my-1, question: q1, answer: a1}\n  - {id: my-2, question: q2, answer: a2}\n"
+    deck.write_text(two, encoding="utf-8")
+    decks = ["--decks", str(deck)]
+    studied = runner.invoke(app, ["study", *decks, "--topic", "my"], input=" \n4\nq\n")
+    assert studied.exit_code == 0, studied.output
+    assert runner.invoke(app, ["show", "my-1", *decks]).exit_code == 0
+    deck.write_text(two.replace("  - {id: my-1, question: q1, answer: a1}\n", ""), "utf-8")
+    assert runner.invoke(app, ["due", *decks]).exit_code == 0  # the sync retires my-1
+    said = (
+        "error: card 'my-1' is in no deck now: a sync retired it when its deck no longer had "
+        "it; its log (1 review) is kept and comes back with it if a deck has the id again\n"
+    )
+    for command in (["show", " my-1"], ["suspend", "my-1"], ["reset", "my-1"], ["edit", "my-1"]):
+        result = runner.invoke(app, [*command, *decks])
+        assert (result.exit_code, result.output) == (2, said), command
+    result = runner.invoke(app, ["show", "my-3", *decks])
+    assert result.exit_code == 2 and result.output.startswith("error: unknown card id 'my-3'")

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from dlcards.catalog import Catalog, Loading
+    from dlcards.deck import Card
     from dlcards.scheduling import Schedule
     from dlcards.settings import Settings
     from dlcards.store import Store
@@ -106,6 +107,43 @@ def opened_store(db: str | None) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def deck_card(catalog: Catalog, card_id: str, db: str | None) -> Card:
+    """`catalog.card(card_id)`. An id no deck has that the database knows as a retired card
+    (its deck dropped it at a sync; its log is kept) is refused saying so, not as an unknown
+    id: a learner who studied it is told where it went."""
+    from dlcards.errors import UsageError
+
+    try:
+        return catalog.card(card_id)
+    except UsageError:
+        card_id = card_id.strip()
+        reviews = _retired_reviews(card_id, db)
+        if reviews is None:
+            raise
+    from dlcards.console import escaped, plural
+
+    raise UsageError(
+        f"card '{escaped(card_id)}' is in no deck now: a sync retired it when its deck no longer "
+        f"had it; its log ({plural(reviews, 'review')}) is kept and comes back with it if a deck "
+        "has the id again"
+    )
+
+
+def _retired_reviews(card_id: str, db: str | None) -> int | None:
+    """`Store.retired_reviews` in the database the command would open; None when there is
+    none yet or it cannot be read (the id is then simply unknown)."""
+    from dlcards.errors import DlcardsError
+
+    try:
+        path = checked_db(db)
+        if not path.is_file():
+            return None
+        with opened_store(db) as store:
+            return store.retired_reviews(card_id)
+    except DlcardsError:
+        return None
 
 
 def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:

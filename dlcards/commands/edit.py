@@ -278,12 +278,13 @@ def edit(
 ) -> None:
     """Open the card's deck file in $EDITOR at its line; the decks are checked after."""
     from dlcards.catalog import load_catalog
+    from dlcards.commands.common import deck_card
     from dlcards.console import out
     from dlcards.deckedit import check_computations
     from dlcards.fileio import folder_lock
 
     catalog = load_catalog(list(decks or ()))
-    card = catalog.card(card_id)
+    card = deck_card(catalog, card_id, None)
     info = next(i for i in catalog.infos if i.topic == card.topic)
     file = info.file
     _refuse_builtin(file)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import clock, synced_store
+from dlcards.commands.common import clock, deck_card, synced_store
 from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOption, TopicOption
 
 if TYPE_CHECKING:
@@ -71,9 +71,8 @@ def _set_suspended(
     from dlcards.console import out, plural
 
     catalog = load_catalog(decks or ())
-    for cid in card_ids:
-        catalog.card(cid)  # unknown ids fail before anything is written
-    ids = list(dict.fromkeys(catalog.card(cid).id for cid in card_ids))
+    # unknown ids fail before anything is written
+    ids = list(dict.fromkeys([deck_card(catalog, cid, db).id for cid in card_ids]))
     with synced_store(db, decks or ()) as store:
         changed = store.set_suspended(ids, flag)
     word = "suspended" if flag else "unsuspended"
@@ -145,7 +144,7 @@ def reset(
     if card_id and (topic or all_):
         raise UsageError("give a card id, or --topic, or --all, not several")
     if card_id:
-        ids = [catalog.card(card_id).id]
+        ids = [deck_card(catalog, card_id, db).id]
         what = f"card {card_id}"
     elif topic:
         ids = catalog.ids(topic)

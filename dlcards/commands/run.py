@@ -128,10 +128,11 @@ def show(
 ) -> None:
     """Show one card: question, answer, tags, source and its study state."""
     from dlcards.catalog import load_catalog
+    from dlcards.commands.common import deck_card
     from dlcards.console import out, print_json
 
     catalog = load_catalog(decks)
-    card = catalog.card(card_id)
+    card = deck_card(catalog, card_id, db)
     title = catalog.topic_titles()[card.topic]
     state = card_progress(card.id, db, today)
     if json_:
