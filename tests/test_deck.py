@@ -359,22 +359,12 @@ def test_cache_keeps_the_remarks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert cached.compute[0].wrong and cached.source_question and cached.note
 
 
-def test_a_cache_of_another_format_is_parsed_again(tmp_path: Path) -> None:
-    import dlcards.catalog as catalog_mod
-
-    deck = tmp_path / "d.yaml"
-    deck.write_text(REMARKS, encoding="utf-8")
-    load_catalog([deck])
-    cached = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck.resolve())}.json"
-    data = json.loads(cached.read_text(encoding="utf-8"))
-    data["format"] = 1
-    data["cards"][0][data["shape"][0].index("note")] = None
-    cached.write_text(json.dumps(data), encoding="utf-8")
-    assert load_catalog([deck]).card("d-1").note == "The question is repaired."
-
-
-def test_a_cache_of_another_card_shape_is_parsed_again(tmp_path: Path) -> None:
-    """An entry whose cards hold other fields (a dlcards whose Card differs) is not read."""
+@pytest.mark.parametrize("other", ["format", "card shape"])
+def test_a_cache_entry_of_another_format_or_card_shape_is_parsed_again(
+    tmp_path: Path, other: str
+) -> None:
+    """An entry of another format, or whose cards hold other fields (a dlcards whose Card
+    differs), is not read: the deck is parsed again."""
     import dlcards.catalog as catalog_mod
 
     deck = tmp_path / "d.yaml"
@@ -384,7 +374,10 @@ def test_a_cache_of_another_card_shape_is_parsed_again(tmp_path: Path) -> None:
     data = json.loads(cached.read_text(encoding="utf-8"))
     at = data["shape"][0].index("note")
     data["cards"][0][at] = "stale"
-    data["shape"][0][at] = "remark"
+    if other == "format":
+        data["format"] = 1
+    else:
+        data["shape"][0][at] = "remark"
     cached.write_text(json.dumps(data), encoding="utf-8")
     assert load_catalog([deck]).card("d-1").note == "The question is repaired."
 
