@@ -398,8 +398,8 @@ class Store(Reports, Merging):
         (100,000 cards: 0.5 -> 0.15 s). Such a statement of many rows opens a savepoint, and
         FTS5 writes the search index's pending terms at every savepoint: a first sync makes
         them once, after every deck's cards and search rows, so that the index is written in
-        big segments (`FTS_BULK_HASHSIZE`) rather than one per deck (50 decks of 100,000
-        cards: 0.6 s of flushes and merges)."""
+        big segments (`FTS_BULK_HASHSIZE`) rather than one per deck (bench's 100,000 cards in
+        50 decks: the 46 inserts of memories took 0.53-0.73 s with the flushes, the one 0.16 s)."""
         if not card_ids:
             return
         ids = json.dumps(card_ids)
