@@ -271,6 +271,28 @@ def test_doctor_says_a_missing_table_cannot_be_repaired_and_names_a_backup(db: P
     assert "Not repaired: restore the newest backup: dlcards doctor --restore" in result.output
 
 
+def test_a_schema_byte_that_is_not_text_is_one_line_for_every_command(db: Path) -> None:
+    """A flipped byte in the schema's SQL (stored in the file) makes SQLite's error quote
+    bytes that are not UTF-8, which the sqlite3 module cannot decode: a UnicodeDecodeError,
+    not an SQLite error, came out of every command as a traceback (stress run's byte flips).
+    Now each says in one line that the file is corrupt and writes nothing; doctor says what
+    stopped its check."""
+    data = db.read_bytes()
+    at = data.index(b"BEGIN  INSERT INTO due_tally")  # a trigger's body on cards
+    db.write_bytes(data[:at] + b"\xa0" + data[at + 1 :])
+    damaged = db.read_bytes()
+    for args in (["due"], ["due", "--count"], ["stats"], ["show", "gd-23"], ["backup"]):
+        result = runner.invoke(app, [*args, "--db", str(db)])
+        assert result.exit_code == 2, (args, result.output)
+        assert "is corrupt (its schema is not readable text)" in one_error_line(result.output)
+    graded = study(db, "\n5\nq\n", day="2026-11-27")
+    assert graded.exit_code == 2 and "is corrupt" in one_error_line(graded.output)
+    checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert checked.exit_code == 1
+    assert "SQLite stopped the check: its schema is damaged" in checked.output
+    assert db.read_bytes() == damaged
+
+
 def test_restore_puts_a_backup_back_and_keeps_the_file_it_replaces(db: Path) -> None:
     made = runner.invoke(app, ["backup", "--db", str(db)])
     assert made.exit_code == 0 and "verified" in made.output

@@ -227,7 +227,7 @@ def _refuse_if_locked(path: Path) -> None:
                 f"{path} is open in Anki (the collection is locked); close Anki, or export "
                 "from it with File > Export, and try again (the file was not touched)"
             ) from None
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):  # the latter: a damaged schema's message
         pass
     finally:
         conn.close()

@@ -96,9 +96,23 @@ def _disk_full(path: Path) -> bool:
     return st.f_bavail * st.f_frsize < 1 << 20
 
 
-def translate_error(path: Path, err: sqlite3.Error, waited: float = BUSY_TIMEOUT_S) -> StoreError:
+SQLITE_ERRORS = (sqlite3.Error, UnicodeDecodeError)
+"""What a call into SQLite raises when the file is damaged or cannot be used: SQLite's errors,
+and UnicodeDecodeError when its error message quotes bytes of the file that are not UTF-8 (a
+flipped byte in the schema: "malformed database schema (name) - near ...", which the sqlite3
+module decodes strictly and cannot)."""
+
+
+def translate_error(
+    path: Path, err: sqlite3.Error | UnicodeDecodeError, waited: float = BUSY_TIMEOUT_S
+) -> StoreError:
     """An SQLite error as one line for the user (locked, read-only, full disk, damaged, ...);
     `waited`: how long a lock was waited for."""
+    if isinstance(err, UnicodeDecodeError):  # a message quoting the file's damaged bytes
+        return StoreError(
+            f"database {path} is corrupt (its schema is not readable text); {DOCTOR}, or pass "
+            "another --db"
+        )
     text = str(err).lower()
     if "locked" in text or "busy" in text:
         return LockedError(
@@ -139,8 +153,8 @@ def _read_only(path: Path) -> str:
     return f"database {path} is read-only; check its permissions or pass --db"
 
 
-def _translate_os(path: Path, err: OSError | sqlite3.Error) -> StoreError:
-    if isinstance(err, sqlite3.Error):
+def _translate_os(path: Path, err: OSError | sqlite3.Error | UnicodeDecodeError) -> StoreError:
+    if isinstance(err, SQLITE_ERRORS):
         return translate_error(path, err)
     if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return StoreError(f"the disk is full: cannot back up {path}; free some space")
@@ -255,7 +269,7 @@ class FileCheck:
                     ]
             finally:
                 conn.close()
-        except sqlite3.Error as err:  # "database disk image is malformed" and the like
+        except SQLITE_ERRORS as err:  # "database disk image is malformed" and the like
             self.problems = [str(err)]
 
     @property
@@ -327,12 +341,12 @@ class Connection:
             conn = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
-        except sqlite3.Error as err:
+        except SQLITE_ERRORS as err:
             raise translate_error(path, err) from None
         store = cls(path, conn)
         try:
             store._prepare()
-        except sqlite3.Error as err:
+        except SQLITE_ERRORS as err:
             store.close()
             _drop_empty(sidecars, had)
             raise translate_error(path, err) from None
@@ -384,7 +398,7 @@ class Connection:
             backup.make(self.conn, self.path, date.today(), event=f"schema-{version}")
         except backup.DamagedError:
             raise
-        except (OSError, sqlite3.Error) as err:
+        except (OSError, sqlite3.Error, UnicodeDecodeError) as err:
             raise StoreError(
                 f"cannot back up database {self.path} before upgrading it (schema {version} to "
                 f"{SCHEMA_VERSION}): {getattr(err, 'strerror', None) or err}; nothing was changed"
@@ -400,7 +414,7 @@ class Connection:
             made = backup.make(self.conn, self.path, day)
         except backup.DamagedError:
             raise
-        except (OSError, sqlite3.Error) as err:
+        except (OSError, sqlite3.Error, UnicodeDecodeError) as err:
             raise _translate_os(self.path, err) from None
         return made
 
@@ -470,7 +484,7 @@ class Connection:
                 self.checked_tables.update(todo)
                 if not self.checked_tables.issuperset(SESSION_TABLES):
                     return  # the rest before a write that changes them
-        except sqlite3.Error as err:
+        except SQLITE_ERRORS as err:
             raise translate_error(self.path, err, self.patience) from None
         self.guarded = True
 
@@ -497,7 +511,7 @@ class Connection:
                 found[table] = [str(r[0]) for r in rows if r[0] != "ok"]
 
         helper: threading.Thread | None = None
-        failed: list[sqlite3.Error] = []
+        failed: list[sqlite3.Error | UnicodeDecodeError] = []
         if len(todo) > 1 and cores() > 1 and self._file_bytes() >= PARALLEL_CHECK_BYTES:
 
             def second() -> None:
@@ -511,7 +525,7 @@ class Connection:
                         work(conn)
                     finally:
                         conn.close()
-                except sqlite3.Error as err:
+                except SQLITE_ERRORS as err:
                     failed.append(err)
 
             helper = threading.Thread(target=second, name="dlcards-check-tables", daemon=True)
@@ -583,7 +597,7 @@ class Connection:
                 done = True
             except backup.DamagedError:
                 raise
-            except (OSError, sqlite3.Error) as err:
+            except (OSError, sqlite3.Error, UnicodeDecodeError) as err:
                 reason = getattr(err, "strerror", None) or str(err)
                 self.notice(f"warning: could not back up {self.path} today: {reason}")
         if not done:
@@ -654,7 +668,7 @@ class Connection:
     def _call(self, fn: Callable[[], T]) -> T:
         try:
             return fn()
-        except sqlite3.Error as err:
+        except SQLITE_ERRORS as err:
             raise translate_error(self.path, err, self.patience) from None
 
     @contextmanager
@@ -684,7 +698,7 @@ class Connection:
             self.guard_writes(whole_file=whole_file, tables=tables)
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as err:
+        except SQLITE_ERRORS as err:
             raise translate_error(self.path, err, self.patience) from None
         if background:
             self._drop_table_check()  # the whole file's check covers those tables
@@ -699,17 +713,17 @@ class Connection:
             check = self.file_check if background else None
             if check is not None:  # the check this transaction started, not waited for
                 self.file_check = None
-                if not isinstance(err, sqlite3.Error):
+                if not isinstance(err, SQLITE_ERRORS):
                     check.cancel()
                 elif problems := check.result():  # a read failed: say why, if it was damage
                     raise _damaged(self.path, problems) from None
-            if isinstance(err, sqlite3.Error):
+            if isinstance(err, SQLITE_ERRORS):
                 raise translate_error(self.path, err, self.patience) from None
             raise
         else:
             try:
                 self.conn.execute("COMMIT")
-            except sqlite3.Error as err:
+            except SQLITE_ERRORS as err:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise translate_error(self.path, err, self.patience) from None

@@ -28,6 +28,7 @@ from dlcards.memory import EF_START, Memory
 from dlcards.store import backup
 from dlcards.store.connection import (
     BUSY_TIMEOUT_S,
+    SQLITE_ERRORS,
     TABLES,
     check_header,
     existing_file,
@@ -157,16 +158,21 @@ def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> R
         else:
             conn = _read_in_place(path)
             repair = False  # nothing can be written there: what is found is said, not repaired
-    except sqlite3.Error as err:
+    except SQLITE_ERRORS as err:
         report.add(Finding("open", f"SQLite cannot open it: {err}", fatal=True))
         report.summary = _newest_backup_hint(path)
         return report
     try:
         _examine(conn, report, replay_for, repair, now)
-    except sqlite3.Error as err:
+    except SQLITE_ERRORS as err:
         if any(word in str(err) for word in ("locked", "busy", "full", "readonly", "read-only")):
             raise translate_error(path, err) from None  # not damage: say what it is
-        report.add(Finding("database", f"SQLite stopped the check: {err}", fatal=True))
+        said = (  # SQLite's message quoted the file's damaged bytes, which are not text
+            "its schema is damaged (SQLite's message quotes bytes that are not text)"
+            if isinstance(err, UnicodeDecodeError)
+            else str(err)
+        )
+        report.add(Finding("database", f"SQLite stopped the check: {said}", fatal=True))
         report.summary = _newest_backup_hint(path)
     finally:
         conn.close()
@@ -392,7 +398,7 @@ def _search_problems(conn: sqlite3.Connection) -> list[str]:
             "SELECT count(*) FROM card_search WHERE rowid NOT IN "
             "(SELECT search_rowid FROM cards WHERE retired = 0 AND search_rowid IS NOT NULL)"
         ).fetchone()[0]
-    except sqlite3.DatabaseError as err:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as err:
         if any(word in str(err) for word in ("locked", "busy")):
             raise
         return [f"is damaged (FTS5's check: {err})"]
@@ -771,7 +777,7 @@ def restore(db: Path, source: Path, now: datetime) -> str:
         try:
             check_header(unpacked)
             src = _connect(unpacked)
-        except (StoreError, sqlite3.Error):
+        except (StoreError, sqlite3.Error, UnicodeDecodeError):
             raise StoreError(f"backup {source} is not a dlcards database") from None
         try:
             problems = backup.integrity_problems(src)
@@ -814,7 +820,7 @@ def _keep_ids_unused(src: sqlite3.Connection, db: Path) -> None:
             counters = conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall()
         finally:
             conn.close()
-    except sqlite3.Error:  # a database too damaged to read: nothing to carry over
+    except SQLITE_ERRORS:  # a database too damaged to read: nothing to carry over
         return
     present = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if "sqlite_sequence" not in present:
@@ -838,7 +844,7 @@ def _save_current(db: Path, now: datetime) -> Path | None:
             return backup.make(conn, db, now.date(), event="restore").path
         finally:
             conn.close()
-    except (StoreError, sqlite3.Error, OSError):
+    except (StoreError, OSError, sqlite3.Error, UnicodeDecodeError):
         return backup.copy_damaged(db, now.strftime("%Y-%m-%dT%H%M%S"))
 
 
@@ -854,7 +860,7 @@ def _replace(src: sqlite3.Connection, db: Path, unpacked: Path) -> None:
         finally:
             dest.close()
         return
-    except sqlite3.Error:
+    except SQLITE_ERRORS:
         pass
     for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
         side.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from dlcards.errors import StoreError
-from dlcards.store.connection import Connection
+from dlcards.store.connection import SQLITE_ERRORS, Connection
 from dlcards.store.count import DUE_TABLES
 from dlcards.store.rows import (
     COUNT_RANGE,
@@ -504,7 +504,6 @@ class Reports(Connection):
         (`rows.REVIEW_ROW_OK`), in id order, so the first bad row is named as a check of every
         row would name it. One chunk is in memory at a time: a million rows as one list was
         over a gigabyte."""
-        import sqlite3
 
         conn = self.conn
         columns = [r[0] for r in self.query("SELECT name FROM pragma_table_info('reviews')")]
@@ -526,7 +525,7 @@ class Reports(Connection):
             if conn.in_transaction:
                 try:
                     conn.execute("COMMIT")  # reads only: ends the snapshot
-                except sqlite3.Error:
+                except SQLITE_ERRORS:
                     pass
 
     def review_count(self) -> int:

@@ -146,6 +146,8 @@ def intact(db: Path) -> bool:
     conn = sqlite3.connect(db, timeout=30)
     try:
         return [r[0] for r in conn.execute("PRAGMA integrity_check")] == ["ok"]
+    except UnicodeDecodeError:  # SQLite's message quotes a damaged schema's bytes
+        return False
     finally:
         conn.close()
 
@@ -559,6 +561,11 @@ def _limits() -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (30, 30))
 
 
+VALID_HOSTILE = ("2.5 million empty lines",)
+"""Hostile in size, yet a valid deck: 2.5 MB, refused while decks were bounded at 2 MB, under
+the 32 MB bound since (`yamlload.MAX_DECK_BYTES`, for a 70,000-card file)."""
+
+
 def hostile_decks() -> dict[str, bytes]:
     head = "topic: evil\ntitle: Evil\ncards:\n  - id: evil-1\n    question: q\n    answer: a\n"
     bomb = "".join(
@@ -616,12 +623,15 @@ def test_hostile_decks_fail_in_one_line_within_limits(tmp_path: Path, scale: Sca
                     tally.notes.setdefault("hung", []).append(name)
                     continue
                 slowest = max(slowest, time.monotonic() - started)
-                one_line = (
-                    result.returncode == 2
-                    and result.stderr.count("\n") == 1
-                    and result.stderr.startswith("error: ")
-                    and "evil.yaml" in result.stderr
-                )
+                if name in VALID_HOSTILE:  # read as any deck, within the same limits
+                    one_line = result.returncode == 0 and not result.stderr
+                else:
+                    one_line = (
+                        result.returncode == 2
+                        and result.stderr.count("\n") == 1
+                        and result.stderr.startswith("error: ")
+                        and "evil.yaml" in result.stderr
+                    )
                 if not one_line:
                     tally.failures += 1
                     tally.notes.setdefault("not one line", []).append(
