@@ -1061,3 +1061,50 @@ def test_the_fresh_schema_is_the_one_the_migrations_make_now() -> None:
     made = maker.migrated_statements()
     now = (fresh_schema.STATEMENTS, fresh_schema.MIGRATIONS, fresh_schema.SEQUENCE)
     assert now == made, "dlcards/store/fresh_schema.py is stale: python tests/make_fresh_schema.py"
+
+
+def test_a_big_parse_says_so_on_a_terminal_and_takes_the_line_back(tmp_path: Path) -> None:
+    """A sync that parses many megabytes (a first sync of a big collection: seconds) says on a
+    terminal's standard error what it reads, and takes the line back after; nothing on a
+    stream that is not a terminal, nor for a shell prompt's count (no stream)."""
+    import io
+    from types import SimpleNamespace
+    from typing import cast
+
+    from dlcards.catalog import Loading
+    from dlcards.commands.common import reading_notice
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    files = [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+    files[0].write_bytes(b"#" * 1_500_000)
+    files[1].write_bytes(b"#" * 1_000_000)
+    loading = cast("Loading", SimpleNamespace(fresh=dict.fromkeys(files)))
+    line = "reading 2 deck files (2 MB) into the database…"
+    shown = Terminal()
+    with reading_notice(loading, shown):
+        assert shown.getvalue() == line + "\r"
+    assert shown.getvalue() == line + "\r" + " " * len(line) + "\r"
+    piped = io.StringIO()
+    with reading_notice(loading, piped), reading_notice(loading, None):
+        pass
+    assert piped.getvalue() == ""
+
+
+def test_the_prompts_count_syncs_without_the_notice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dlcards.commands import common, run
+
+    asked: list[bool] = []
+
+    def sync(store: Store, decks: object, notice: bool = True) -> None:
+        asked.append(notice)
+
+    monkeypatch.setattr(common, "sync_if_needed", sync)
+    db = str(tmp_path / "p.db")
+    run.due((), db, None, False, True)
+    run.due((), db, None, False, False)
+    assert asked == [False, True]

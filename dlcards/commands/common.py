@@ -3,11 +3,12 @@ framework, so that the fast path (dlcards.quick) runs commands without it."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from dlcards.days import today_from as today_from
 from dlcards.store.count import REBUILD_PENDING as REBUILD_PENDING
@@ -146,8 +147,10 @@ def _retired_reviews(card_id: str, db: str | None) -> int | None:
         return None
 
 
-def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
-    """Sync the decks into the store when a deck file changed; returns the catalog if loaded."""
+def sync_if_needed(store: Store, decks: Sequence[str], notice: bool = True) -> Catalog | None:
+    """Sync the decks into the store when a deck file changed; returns the catalog if loaded.
+    `notice`: a sync that parses many megabytes says so on a terminal's standard error while
+    it runs (`reading_notice`); False for a shell prompt's count."""
     from dlcards.catalog import Loading, deck_files, files_signature, stamp_time
     from dlcards.prompt import observe
     from dlcards.store.rows import DeckPart
@@ -178,8 +181,9 @@ def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
             )
             for f in files
         ]
-        store.sync_decks(parts, signature, clock(), observed, before_commit=loading.catalog)
-        return loading.catalog()
+        with reading_notice(loading, sys.stderr if notice else None):
+            store.sync_decks(parts, signature, clock(), observed, before_commit=loading.catalog)
+            return loading.catalog()
     catalog = _loaded_while_checking(store, loading)
 
     def part(topic: str, file: Path, stamp: str, title: str) -> DeckPart:  # `file`: resolved
@@ -190,6 +194,33 @@ def sync_if_needed(store: Store, decks: Sequence[str]) -> Catalog | None:
     parts = [part(i.topic, i.file, i.stamp, i.title) for i in catalog.infos]
     store.sync_decks(parts, signature, clock(), observed)
     return catalog
+
+
+@contextmanager
+def reading_notice(loading: Loading, stream: TextIO | None) -> Iterator[None]:
+    """While the block runs, one line on `stream` when it is a terminal: how many deck files
+    of how many megabytes are being read (a first sync of a big collection parses for
+    seconds). The line is taken back after, so what the command prints is as without it."""
+    if stream is None or not stream.isatty():
+        yield
+        return
+    size = 0
+    for file in loading.fresh:
+        with suppress(OSError):
+            size += file.stat().st_size
+    line = f"reading {len(loading.fresh)} deck files ({size / 1e6:.0f} MB) into the database…"
+    try:
+        stream.write(line + "\r")
+        stream.flush()
+    except (OSError, ValueError):  # a closed or broken terminal: nothing to take back
+        yield
+        return
+    try:
+        yield
+    finally:
+        with suppress(OSError, ValueError):
+            stream.write(" " * len(line) + "\r")
+            stream.flush()
 
 
 def _as_last_synced(store: Store, observed: str) -> bool:

@@ -190,7 +190,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     with opened_store(db) as store:
         if count:  # a shell prompt's number: another program's long write is not waited out
             with store.waiting_at_most(PROMPT_WAIT_S):
-                sync_if_needed(store, decks)
+                sync_if_needed(store, decks, notice=False)
         else:
             sync_if_needed(store, decks)
         day = not_before_the_log(store, day, today)
