@@ -122,6 +122,14 @@ def parse(text: str) -> Query:
         words = tuple(tokens(body))
         if words:
             terms.append(Term(words, negated))
+        elif body.strip('"'):  # not an empty phrase (`""`, every card, as in Anki)
+            # dropped, it would leave the rest of the query: `-` alone listed every card
+            from dlcards.console import escaped
+
+            raise UsageError(
+                f"search: '{escaped(part)}' has no word to search for: the index holds words "
+                'and numbers, not punctuation (exclude with -word, -"a phrase" or -tag:NAME)'
+            )
     return Query(text, tuple(terms), tuple(filters))
 
 

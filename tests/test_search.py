@@ -485,3 +485,16 @@ def test_an_unknown_option_is_an_error_not_a_word(typo: str) -> None:
     assert result.output.strip().splitlines() == [
         f"error: no such option: {name} (see `dlcards search --help`; -word excludes a word)"
     ]
+
+
+@pytest.mark.parametrize("query", ["-", "?", "-!!", "gradient —", "tag:math +"])
+def test_a_part_with_no_word_is_an_error_not_every_card(query: str) -> None:
+    """A part the index cannot search (punctuation alone) was dropped from the query, so `-`
+    alone listed every card; it is one line naming it. An empty phrase still matches all."""
+    part = query.split()[-1]
+    said = f"search: '{part}' has no word to search for"
+    with pytest.raises(UsageError, match=re.escape(said)):
+        parse(query)
+    result = runner.invoke(app, ["search", "--", query])
+    assert result.exit_code == 2 and said in result.output
+    assert parse('""').terms == () and parse('gradient ""').words == ["gradient"]
