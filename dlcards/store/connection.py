@@ -2,8 +2,9 @@
 
 Durability: WAL mode, `synchronous=FULL`, and every write is one `BEGIN IMMEDIATE` transaction,
 committed before the program goes on. A busy timeout lets two terminals study at once.
-sqlite-utils (slow to import) is loaded only to create or migrate the schema; everyday reads
-and writes use the standard library's sqlite3. SQLite errors become one-line `StoreError`s.
+sqlite-utils (slow to import) is loaded only to migrate an older file (a new one gets the
+current schema at once, `schema.create_fresh`); everyday reads and writes use the standard
+library's sqlite3. SQLite errors become one-line `StoreError`s.
 
 Safety before anything is written (measured at 100,000 cards and 1,000,000 reviews, 219 MB, in
 `bench/run.py --safety`):
