@@ -164,11 +164,13 @@ def sync_if_needed(store: Store, decks: Sequence[str], notice: bool = True) -> C
     signature = files_signature(files)
     if store.is_synced(signature):
         return None
+    # the check of the tables the sync writes, in a thread from here on (SQLite works without
+    # the GIL): reading the deck cache's index and the decks go on meanwhile
+    checking = _check_sync_tables_in_background(store)
     loading = Loading(decks, files=files)
     if loading.pooled:  # a big parse in other processes: the sync writes each deck as it comes
         from functools import partial
 
-        _check_sync_tables_in_background(store)
         stamps = loading.stamps
         parts = [
             DeckPart(
@@ -184,7 +186,7 @@ def sync_if_needed(store: Store, decks: Sequence[str], notice: bool = True) -> C
         with reading_notice(loading, sys.stderr if notice else None):
             store.sync_decks(parts, signature, clock(), observed, before_commit=loading.catalog)
             return loading.catalog()
-    catalog = _loaded_while_checking(store, loading)
+    catalog = loading.catalog() if checking else _loaded_while_checking(store, loading)
 
     def part(topic: str, file: Path, stamp: str, title: str) -> DeckPart:  # `file`: resolved
         return DeckPart(
@@ -245,15 +247,15 @@ def _check_sync_tables_in_background(store: Store) -> bool:
 
 
 def _loaded_while_checking(store: Store, loading: Loading) -> Catalog:
-    """The decks' catalog, parsed while the checks before the sync's write run in a thread
-    (SQLite works without the GIL): the sync waits for the longer of the two, not their sum,
-    and only if it changes the cards (a deck file touched but not changed writes no card)."""
+    """The decks' catalog, parsed while the checks before the sync's write that could not be
+    left to the background (`_check_sync_tables_in_background`: the day's first, with its
+    backup) run in a thread: the sync waits for the longer of the two, not their sum. (Left to
+    the background, they are waited for only if the sync changes the cards: a deck file
+    touched but not changed writes no card.)"""
     import threading
 
     from dlcards.store.connection import SYNC_TABLES
 
-    if _check_sync_tables_in_background(store):
-        return loading.catalog()
     failed: list[BaseException] = []
 
     def check() -> None:
