@@ -1063,7 +1063,9 @@ def test_the_fresh_schema_is_the_one_the_migrations_make_now() -> None:
     assert now == made, "dlcards/store/fresh_schema.py is stale: python tests/make_fresh_schema.py"
 
 
-def test_a_big_parse_says_so_on_a_terminal_and_takes_the_line_back(tmp_path: Path) -> None:
+def test_a_big_parse_says_so_on_a_terminal_and_takes_the_line_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A sync that parses many megabytes (a first sync of a big collection: seconds) says on a
     terminal's standard error what it reads, and takes the line back after; nothing on a
     stream that is not a terminal, nor for a shell prompt's count (no stream)."""
@@ -1091,6 +1093,15 @@ def test_a_big_parse_says_so_on_a_terminal_and_takes_the_line_back(tmp_path: Pat
     with reading_notice(loading, piped), reading_notice(loading, None):
         pass
     assert piped.getvalue() == ""
+
+    class Narrow(Terminal):  # 30 columns: the line on one row, or `\r` leaves its first
+        def fileno(self) -> int:
+            return 7
+
+    monkeypatch.setattr("os.get_terminal_size", lambda fd: os.terminal_size((30, 10)))
+    narrow = Narrow()
+    with reading_notice(loading, narrow):
+        assert narrow.getvalue() == line[:28] + "…\r"
 
 
 def test_the_prompts_count_syncs_without_the_notice(

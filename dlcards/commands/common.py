@@ -3,6 +3,7 @@ framework, so that the fast path (dlcards.quick) runs commands without it."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -211,6 +212,12 @@ def reading_notice(loading: Loading, stream: TextIO | None) -> Iterator[None]:
         with suppress(OSError):
             size += file.stat().st_size
     line = f"reading {len(loading.fresh)} deck files ({size / 1e6:.0f} MB) into the database…"
+    try:  # on one row of the terminal, or the carriage return would not take it all back
+        width = os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):  # no fileno, or not a terminal's
+        width = 80
+    if len(line) >= width:
+        line = line[: max(width - 2, 0)] + "…"
     try:
         stream.write(line + "\r")
         stream.flush()
