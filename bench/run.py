@@ -501,7 +501,25 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
         out["study_queue"] = session.total
     out["build"] = build
 
-    m["due"] = repeat(lambda _: run_child([*DLCARDS, "due"], env, work), runs, True, "due")
+    # `due` against `due` on the built-in decks (cold_start's folder), run in turn: the
+    # machine's speed drifts over seconds, and the two medians taken apart, 3 runs here and 7
+    # there, put the ratio anywhere from 1.0x to 1.5x in this round's quick runs
+    builtin = tmp / "builtin"
+    builtin_env = child_env(builtin, None)
+    paired = Measure()
+
+    def due(i: int) -> Run:
+        mine = run_child([*DLCARDS, "due"], env, work)
+        if (builtin / "progress.db").is_file():
+            other = run_child([*DLCARDS, "due"], builtin_env, builtin)
+            if i >= 0 and other.code == 0:
+                paired.samples.append(other.seconds)
+                paired.cpu.append(other.cpu)
+        return mine
+
+    m["due"] = repeat(due, runs, True, "due")
+    if paired.ok:
+        m["due_builtin"] = paired
     if first is None:
         m["study_first_card"] = Measure(note="nothing to study")
     else:
@@ -776,7 +794,8 @@ def evaluate(cold: dict[str, Measure], sizes: dict[int, dict[str, Any]]) -> list
     size = TARGET_SIZE if TARGET_SIZE in sizes else max(sizes)
     at = f"{size:,} cards" + ("" if size == TARGET_SIZE else f" (target is for {TARGET_SIZE:,})")
     ms: dict[str, Measure] = sizes[size]["measures"]
-    due_builtin = cold.get("due")
+    # the built-in decks' `due` run in turn with this one when there is one (`at_size`)
+    due_builtin = ms["due_builtin"] if "due_builtin" in ms else cold.get("due")
     if ms["due"].ok and due_builtin is not None and due_builtin.ok:
         ratio = ms["due"].median / due_builtin.median
         out.append(
