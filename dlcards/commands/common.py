@@ -137,12 +137,13 @@ def _retired_reviews(card_id: str, db: str | None) -> int | None:
     """`Store.retired_reviews` in the database the command would open; None when there is
     none yet or it cannot be read (the id is then simply unknown)."""
     from dlcards.errors import DlcardsError
+    from dlcards.store import Store
 
     try:
         path = checked_db(db)
         if not path.is_file():
             return None
-        with opened_store(db) as store:
+        with Store.open(path) as store:
             return store.retired_reviews(card_id)
     except DlcardsError:
         return None
@@ -222,14 +223,14 @@ def reading_notice(loading: Loading, stream: TextIO | None) -> Iterator[None]:
         stream.write(line + "\r")
         stream.flush()
     except (OSError, ValueError):  # a closed or broken terminal: nothing to take back
-        yield
-        return
+        line = ""
     try:
         yield
     finally:
-        with suppress(OSError, ValueError):
-            stream.write(" " * len(line) + "\r")
-            stream.flush()
+        if line:
+            with suppress(OSError, ValueError):
+                stream.write(" " * len(line) + "\r")
+                stream.flush()
 
 
 def _as_last_synced(store: Store, observed: str) -> bool:

@@ -399,7 +399,7 @@ class Connection:
             backup.make(self.conn, self.path, date.today(), event=f"schema-{version}")
         except backup.DamagedError:
             raise
-        except (OSError, sqlite3.Error, UnicodeDecodeError) as err:
+        except (OSError, *SQLITE_ERRORS) as err:
             raise StoreError(
                 f"cannot back up database {self.path} before upgrading it (schema {version} to "
                 f"{SCHEMA_VERSION}): {getattr(err, 'strerror', None) or err}; nothing was changed"
@@ -415,7 +415,7 @@ class Connection:
             made = backup.make(self.conn, self.path, day)
         except backup.DamagedError:
             raise
-        except (OSError, sqlite3.Error, UnicodeDecodeError) as err:
+        except (OSError, *SQLITE_ERRORS) as err:
             raise _translate_os(self.path, err) from None
         return made
 
@@ -598,7 +598,7 @@ class Connection:
                 done = True
             except backup.DamagedError:
                 raise
-            except (OSError, sqlite3.Error, UnicodeDecodeError) as err:
+            except (OSError, *SQLITE_ERRORS) as err:
                 reason = getattr(err, "strerror", None) or str(err)
                 self.notice(f"warning: could not back up {self.path} today: {reason}")
         if not done:

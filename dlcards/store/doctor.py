@@ -777,7 +777,7 @@ def restore(db: Path, source: Path, now: datetime) -> str:
         try:
             check_header(unpacked)
             src = _connect(unpacked)
-        except (StoreError, sqlite3.Error, UnicodeDecodeError):
+        except (StoreError, *SQLITE_ERRORS):
             raise StoreError(f"backup {source} is not a dlcards database") from None
         try:
             problems = backup.integrity_problems(src)
@@ -844,7 +844,7 @@ def _save_current(db: Path, now: datetime) -> Path | None:
             return backup.make(conn, db, now.date(), event="restore").path
         finally:
             conn.close()
-    except (StoreError, OSError, sqlite3.Error, UnicodeDecodeError):
+    except (StoreError, OSError, *SQLITE_ERRORS):
         return backup.copy_damaged(db, now.strftime("%Y-%m-%dT%H%M%S"))
 
 

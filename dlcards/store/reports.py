@@ -82,15 +82,16 @@ class Reports(Connection):
     def retired_reviews(self, card_id: str) -> int | None:
         """How many reviews the log keeps of `card_id` when it is a retired card (synced once,
         then dropped by its deck); None when the database has no retired card of that id."""
-        if not card_id.isascii() and not _utf8(card_id):
-            return None  # a lone surrogate (an undecodable command-line byte): in no row
-        row = self._call(
-            lambda: self.conn.execute(
-                "SELECT (SELECT count(*) FROM reviews WHERE card_id = c.id) FROM cards c "
-                "WHERE c.id = ? AND c.retired != 0",
-                (card_id,),
-            ).fetchone()
-        )
+        try:
+            row = self._call(
+                lambda: self.conn.execute(
+                    "SELECT (SELECT count(*) FROM reviews WHERE card_id = c.id) FROM cards c "
+                    "WHERE c.id = ? AND c.retired != 0",
+                    (card_id,),
+                ).fetchone()
+            )
+        except UnicodeEncodeError:  # a lone surrogate (an undecodable command-line byte)
+            return None  # is in no row
         return None if row is None else int(row[0])
 
     # statistics ------------------------------------------------------------------------------
@@ -538,12 +539,3 @@ class Reports(Connection):
         if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
             raise ValueError("Store.query is for SELECT statements")
         return self._call(lambda: self.conn.execute(sql, params).fetchall())
-
-
-def _utf8(text: str) -> bool:
-    """Whether `text` can be written as UTF-8 (SQLite's text); a lone surrogate cannot."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
