@@ -18,6 +18,7 @@ import zipfile
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import genanki
 import helpers as h
@@ -832,7 +833,7 @@ REVIEW_COLUMNS = {  # each checked column, with values of every kind its damage 
     )
 )
 def test_the_logs_sql_check_passes_only_rows_the_row_check_passes(
-    graded_db_path: Path, changes: list[tuple[str, object]]
+    graded_review: tuple[str, tuple[Any, ...], list[str]], changes: list[tuple[str, object]]
 ) -> None:
     """`rows.REVIEW_ROW_OK` (the export's check of a million rows in SQL) may doubt a sound
     row, never pass one `check_review` refuses: values of every type and shape, stored in the
@@ -840,12 +841,8 @@ def test_the_logs_sql_check_passes_only_rows_the_row_check_passes(
     from dlcards.errors import StoreError
     from dlcards.store.rows import REVIEW_ROW_OK, check_review
 
+    sql, row, columns = graded_review
     conn = sqlite3.connect(":memory:")
-    schema = sqlite3.connect(graded_db_path)
-    sql = schema.execute("SELECT sql FROM sqlite_master WHERE name = 'reviews'").fetchone()[0]
-    row = schema.execute("SELECT * FROM reviews ORDER BY id LIMIT 1").fetchone()
-    columns = [r[1] for r in schema.execute("PRAGMA table_info(reviews)")]
-    schema.close()
     conn.execute(sql.replace('REFERENCES "cards"("id")', "").replace(
         'REFERENCES "sessions"("id")', ""))  # fmt: skip
     conn.execute(f"INSERT INTO reviews VALUES ({', '.join('?' * len(row))})", row)
@@ -861,6 +858,20 @@ def test_the_logs_sql_check_passes_only_rows_the_row_check_passes(
     assert sound or not vouched, (changes, stored)
     if not changes:
         assert vouched  # a sound row as the program writes it is not doubted
+
+
+@pytest.fixture(scope="session")
+def graded_review(graded_db_path: Path) -> tuple[str, tuple[Any, ...], list[str]]:
+    """The graded database's log table: its CREATE statement, its first row and its columns
+    (read once: opening the file and parsing its schema was most of an example's time)."""
+    schema = sqlite3.connect(graded_db_path)
+    try:
+        sql = schema.execute("SELECT sql FROM sqlite_master WHERE name = 'reviews'").fetchone()[0]
+        row = schema.execute("SELECT * FROM reviews ORDER BY id LIMIT 1").fetchone()
+        columns = [r[1] for r in schema.execute("PRAGMA table_info(reviews)")]
+    finally:
+        schema.close()
+    return sql, row, columns
 
 
 @pytest.fixture(scope="session")

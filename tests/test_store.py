@@ -770,6 +770,7 @@ def test_a_wal_grown_by_a_big_write_shrinks_at_the_next_reset(
 )
 def test_the_due_count_and_the_first_due_cards_agree_with_the_whole_list(
     tmp_path_factory: pytest.TempPathFactory,
+    new_db: Callable[[Path], Path],
     grades: list[tuple[str, int, int]],
     suspended: set[str],
     retired: set[str],
@@ -782,7 +783,7 @@ def test_the_due_count_and_the_first_due_cards_agree_with_the_whole_list(
     suspended and retired cards, a topic filter, and a day before some of the reviews."""
     from datetime import timedelta
 
-    path = tmp_path_factory.mktemp("due") / "p.db"
+    path = new_db(tmp_path_factory.mktemp("due") / "p.db")
     ids = "abcdefgh"
     decks = [card(c, topic="t" if i % 2 else "u") for i, c in enumerate(ids)]
     with Store.open(path) as s:
