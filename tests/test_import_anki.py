@@ -4,6 +4,7 @@ re-decided kinds, idempotence, the schema 5 -> 6 migration)."""
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 from collections.abc import Iterator
@@ -820,3 +821,42 @@ def test_a_columnar_bulk_merge_is_one_transaction(
             s.merge_reviews(columns_of(bad), rules)  # type: ignore[arg-type]
         assert (_everything(s), sorted(s.query("SELECT * FROM sqlite_master"))) == before
         assert len(s.merge_reviews(columns_of(rows), rules)) == len(rows)  # type: ignore[arg-type]
+
+
+def test_an_image_named_outside_its_decks_folder_is_never_packed(tmp_path: Path) -> None:
+    """A deck (perhaps someone else's) that names `/etc/...`, `../...` or a link leading out
+    of its folder as an image: `check` warns, and the Anki export packs only the image in the
+    deck's folder, never the file named elsewhere."""
+    import zipfile
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the package", encoding="utf-8")
+    decks = tmp_path / "decks"
+    (decks / "media").mkdir(parents=True)
+    (decks / "media" / "ok.png").write_bytes(b"png")
+    (decks / "media" / "link.png").symlink_to(secret)
+    (decks / "pics.yaml").write_text(
+        "topic: pics\ntitle: Pictures\ncards:\n"
+        f"  - id: pics-1\n    question: 'A ![a](../secret.txt) B ![b]({secret}) "
+        "C ![c](media/link.png) D ![d](media/../media/ok.png)'\n"
+        "    answer: A neuron.\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    out = runner.invoke(app, ["check", "--decks", str(decks)]).output
+    for name in ("../secret.txt", str(secret), "media/link.png"):
+        assert f"pics-1 shows the image {name!r}, which is not in its deck's folder" in out
+    assert "media/ok.png" not in out
+    target = tmp_path / "p.apkg"
+    result = runner.invoke(
+        app, ["export", "anki", "--decks", str(decks), "--topic", "pics", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(target) as z:
+        media = json.loads(z.read("media"))
+        packed = [z.read(k) for k in media]
+    assert sorted(media.values()) == ["ok.png"] and packed == [b"png"]

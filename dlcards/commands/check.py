@@ -22,7 +22,8 @@ parameter that never reaches the computation, is an error.
 Any MISMATCH, error or remark without references exits 1 with a one-line summary. Warnings do
 not fail the check: a card tagged `math` with no compute block (the tag also works as a plain
 study tag in your own decks), a card with compute blocks but no `math` tag (so `--tag math`
-would miss it), and an image whose file is not beside the deck. The shipped decks have none
+would miss it), and an image whose file is not beside the deck or whose name leads out of the
+deck's folder (which the Anki export never packs). The shipped decks have none
 of these; a test holds them to that.
 """
 
@@ -115,7 +116,7 @@ class Report:
 
 
 def build_report(catalog: Catalog) -> Report:
-    from dlcards.export.anki import card_images
+    from dlcards.export.anki import card_images, outside_images
     from dlcards.mathcards import evaluate
     from dlcards.quiz import template_problems
 
@@ -139,6 +140,12 @@ def build_report(catalog: Catalog) -> Report:
                     f"{card.id} shows the image {image}, which does not exist "
                     f"({card.file}:{card.line}); the Anki export leaves it out"
                 )
+        for name in outside_images(card):
+            warnings.append(
+                f"{card.id} shows the image {name!r}, which is not in its deck's folder "
+                f"({card.file}:{card.line}); the Anki export leaves it out (put the file "
+                "beside the deck, e.g. media/)"
+            )
         evaluations.extend(evaluate(card))
         if card.quiz is not None:
             templates += 1

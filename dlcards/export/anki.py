@@ -265,9 +265,10 @@ def remarks_html(card: Card) -> str:
     return "".join(parts)
 
 
-def card_images(card: Card) -> list[Path]:
-    """The image files a card's text shows (``![alt](media/x.png)``), relative to its deck
-    file, whether they exist or not."""
+def _image_refs(card: Card) -> list[tuple[str, Path, bool]]:
+    """Each image a card's text shows (``![alt](media/x.png)``), once: its name as written,
+    its path beside the deck file, and whether that path stays in the deck's folder (no
+    absolute name, no `..` out of it, no link that leads out of it)."""
     every = (card.question, card.answer, card.erratum or "", card.note or "")
     texts = [x for x in every if "!" in x and "[" in x]  # no image can be in the others
     if not texts:
@@ -277,12 +278,35 @@ def card_images(card: Card) -> list[Path]:
     from dlcards.markup import tokens
 
     where = Path(card.file).parent
-    found = (where / unquote(t.text) for x in texts for t in tokens(x) if t.kind == "image")
-    return list(dict.fromkeys(found))
+    names = dict.fromkeys(unquote(t.text) for x in texts for t in tokens(x) if t.kind == "image")
+    folder = where.resolve()
+    refs = []
+    for name in names:
+        path = where / name
+        try:
+            inside = path.resolve().is_relative_to(folder)
+        except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL in the name
+            inside = False
+        refs.append((name, path, inside))
+    return refs
+
+
+def card_images(card: Card) -> list[Path]:
+    """The image files a card's text shows that are in its deck's folder, whether they exist
+    or not: what the Anki export may pack (never a file from elsewhere, whatever a deck
+    names: `outside_images`)."""
+    return [path for _, path, inside in _image_refs(card) if inside]
+
+
+def outside_images(card: Card) -> list[str]:
+    """The images a card shows by a name that leads out of its deck's folder (`/etc/x`,
+    `../x`, a link to elsewhere), as written: `check` warns, the export leaves them out."""
+    return [name for name, _, inside in _image_refs(card) if not inside]
 
 
 def card_media(card: Card) -> tuple[Path, ...]:
-    """The image files of a card that exist: what its note carries to Anki."""
+    """The image files of a card that exist in its deck's folder: what its note carries to
+    Anki."""
     return tuple(p for p in card_images(card) if p.is_file())
 
 
