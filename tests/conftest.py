@@ -180,3 +180,12 @@ def isolated(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) ->
     from dlcards import mathcache
 
     mathcache.reset()  # no conversion of this test's is written at the worker's exit
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection made (modules, test items, the built-in catalog) lives until the end:
+    frozen, the cyclic garbage collector no longer walks it in every full collection."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
