@@ -255,8 +255,16 @@ def test_an_anki_deck_becomes_yaml_decks(anki_deck: dict[str, Any], fmt: str) ->
     finally:
         fresh.close()
 
-    # the same file again: the same ids, nothing added
-    again = ok("import", "anki", str(anki_deck["paths"][fmt]), "--to-yaml", str(out_dir))
+    # the same file again: the deck files are there, so nothing is written without --force;
+    # with it, the same ids, nothing added
+    kept = {p.name: p.read_bytes() for p in out_dir.glob("*.yaml")}
+    refused = run("import", "anki", str(anki_deck["paths"][fmt]), "--to-yaml", str(out_dir))
+    assert refused.exit_code == 2
+    assert "would write over 3 deck files already in" in refused.output
+    assert "add --force" in refused.output
+    assert {p.name: p.read_bytes() for p in out_dir.glob("*.yaml")} == kept
+    args = ("import", "anki", str(anki_deck["paths"][fmt]), "--to-yaml", str(out_dir))
+    again = ok(*args, "--force")
     assert "imported 0 reviews of 0 cards" in again
     assert yaml.safe_load((out_dir / "ml-basics.yaml").read_text(encoding="utf-8")) == basics
 
@@ -432,3 +440,33 @@ def test_a_bad_file_is_one_line_and_changes_nothing(
         assert "Traceback" not in result.output
     assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
     assert not (tmp_path / "out").exists()
+
+
+def test_to_yaml_never_writes_over_a_deck_of_yours(anki_deck: dict[str, Any]) -> None:
+    """A deck of yours in the folder: named as a converted deck would be (`ml-basics.yaml`),
+    the import refuses and writes nothing (the dry run says so); under another name with a
+    topic a converted deck would take (`custom.yaml`, topic `ml-cloze`), the converted deck
+    gets another topic and the folder still loads."""
+    out_dir = anki_deck["dir"] / "decks"
+    out_dir.mkdir()
+    mine = (
+        "topic: ml-basics\ntitle: Mine\ncards:\n  - id: mine-1\n    question: Q?\n"
+        "    answer: A.\n# my notes\n"
+    )
+    (out_dir / "ml-basics.yaml").write_text(mine, encoding="utf-8")
+    path = str(anki_deck["paths"]["current"])
+    dry = ok("import", "anki", path, "--to-yaml", str(out_dir), "--dry-run")
+    assert "already in" in dry and "needs --force" in dry
+    refused = run("import", "anki", path, "--to-yaml", str(out_dir))
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert f"{out_dir / 'ml-basics.yaml'}); add --force to replace it" in refused.output
+    assert (out_dir / "ml-basics.yaml").read_text(encoding="utf-8") == mine
+    assert sorted(p.name for p in out_dir.iterdir()) == ["ml-basics.yaml"]
+
+    (out_dir / "ml-basics.yaml").rename(out_dir / "custom.yaml")
+    ok("import", "anki", path, "--to-yaml", str(out_dir))
+    assert (out_dir / "custom.yaml").read_text(encoding="utf-8") == mine
+    catalog = load_catalog([out_dir])  # no topic defined twice
+    assert catalog.card("mine-1").topic == "ml-basics"
+    converted = {info.topic for info in catalog.infos if info.file.parent == out_dir.resolve()}
+    assert "ml-basics" in converted and len(converted) == 4

@@ -43,6 +43,9 @@ def anki(
     dry_run: bool = typer.Option(
         False, "--dry-run", "-n", help="Show what would be imported, per topic; write nothing."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="With --to-yaml: write over deck files already in DIR."
+    ),
     decks: list[str] | None = DecksOption,
     db: str | None = DbOption,
 ) -> None:
@@ -67,7 +70,7 @@ def anki(
         new_topics: dict[str, str] = {}
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
-            converted = _to_yaml(collection, path, out, catalog, dry_run)
+            converted = _to_yaml(collection, path, out, catalog, dry_run, force)
             cards.update(converted.cards)
             new_topics = converted.topics
             if not dry_run and converted.decks:
@@ -76,7 +79,8 @@ def anki(
         elif not cards:
             raise UsageError(
                 f"{path} has no notes that dlcards exported; to bring its decks in, "
-                "add --to-yaml DIR"
+                "add --to-yaml DIR (for decks converted by --to-yaml before, pass their "
+                "folder with --decks DIR)"
             )
     result = anki_progress.convert(collection, cards)
     if dry_run:
@@ -137,10 +141,38 @@ def _report(verb: str, path: Path, card_ids: Sequence[str], topic_of: Mapping[st
         typer.echo(f"  {topic}: {plural(count, 'review')}")
 
 
+def _topics_beside(out: Path) -> set[str]:
+    """The topics of the deck files already in `out` that a conversion would not write over:
+    those whose file is not named after its topic (`custom.yaml` of topic `mine`), so that no
+    deck written beside them takes one (a file that does not parse is left to the commands
+    that load it)."""
+    from dlcards.catalog import DECK_SUFFIXES, read_deck
+    from dlcards.errors import DeckError
+
+    topics = set()
+    for file in sorted(out.iterdir()) if out.is_dir() else ():
+        if file.suffix not in DECK_SUFFIXES or not file.is_file():
+            continue
+        try:
+            topic = read_deck(file).topic
+        except (DeckError, OSError):
+            continue
+        if file.name != f"{topic}.yaml":
+            topics.add(topic)
+    return topics
+
+
 def _to_yaml(
-    collection: Collection, source: Path, out: Path, catalog: Catalog, dry_run: bool
+    collection: Collection,
+    source: Path,
+    out: Path,
+    catalog: Catalog,
+    dry_run: bool,
+    force: bool,
 ) -> Converted:
-    """The notes as YAML decks, written to `out` unless `dry_run`; reports what it did."""
+    """The notes as YAML decks, written to `out` unless `dry_run`; reports what it did.
+    A deck file already in `out` is written over only with `force` (else nothing is
+    written)."""
     from dlcards.console import plural
     from dlcards.errors import UsageError
     from dlcards.export.anki import note_guid
@@ -151,8 +183,19 @@ def _to_yaml(
     here = out.resolve()
     # from the index (the decks' files are resolved paths): no card is loaded
     taken = {info.topic for info in catalog.infos if info.file.parent != here}
+    taken |= _topics_beside(out)
     guids = {note_guid(cid) for cid in catalog.ids()}
     result = convert_notes(collection, taken, guids)
+    there = [out / d.file_name for d in result.decks if (out / d.file_name).exists()]
+    if there and not force:
+        names = ", ".join(str(p) for p in there[:3]) + (", ..." if len(there) > 3 else "")
+        if not dry_run:
+            raise UsageError(
+                f"--to-yaml would write over {plural(len(there), 'deck file')} already in "
+                f"{out} ({names}); add --force to replace {'it' if len(there) == 1 else 'them'}, "
+                "or give another folder (nothing written)"
+            )
+        typer.echo(f"  {names} already in {out}: the import needs --force to replace it")
     if not dry_run:
         try:
             write_decks(result, out, source.name)
