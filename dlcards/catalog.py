@@ -97,8 +97,9 @@ def _in_directory(location: Path) -> list[Path]:
 
 def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
     """Every deck file to load, built-in first, each as its resolved path (one name per file:
-    the cache, the sync and an edit all go by it). Raises UsageError for a missing user path or
-    a deck path that is not a regular file."""
+    the cache, the sync and an edit all go by it). Raises UsageError for a missing user path,
+    a deck path that is not a regular file, or one whose name is not UTF-8 text (the cache,
+    the database and the screen all keep names as UTF-8)."""
     real_dirs: dict[str, str] = {}
 
     def resolved(path: Path) -> Path:
@@ -128,6 +129,14 @@ def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
             real = resolved(path)
             if real in seen:
                 continue
+            try:
+                str(real).encode("utf-8")
+            except UnicodeEncodeError:  # bytes that are not UTF-8 (lone surrogates here)
+                shown = os.fsencode(real).decode("utf-8", "backslashreplace")  # caf\xe9
+                raise UsageError(
+                    f"deck path {shown} has a name that is not UTF-8 text; rename it "
+                    "(from --decks or DLCARDS_DECKS)"
+                ) from None
             seen.add(real)
             if path.name in builtin:  # the user's copy of a built-in deck replaces it
                 files[builtin.pop(path.name)] = real

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -740,3 +741,30 @@ def test_the_cache_key_is_a_checksum_of_the_path(tmp_path: Path) -> None:
     key = cat._key(tmp_path / "a.yaml")
     assert len(key) == 16 and key != cat._key(tmp_path / "b.yaml")
     assert key == cat._key(tmp_path / "a.yaml")  # the same in every process (not hash())
+
+
+def test_a_deck_whose_name_is_not_utf8_is_one_line_for_every_command(tmp_path: Path) -> None:
+    """A deck file (or a --decks folder) whose name has bytes that are not UTF-8: every
+    command says so in one line naming it as its bytes, exit 2 (the cache, the database and
+    the screen keep names as UTF-8: it was a traceback from the cache's index)."""
+    import subprocess
+    import sys
+
+    text = "topic: mine\ntitle: Mine\ncards:\n  - id: mine-1\n    question: Q?\n    answer: A.\n"
+    folder = tmp_path / "wn"
+    folder.mkdir()
+    (folder / os.fsdecode(b"caf\xe9.yaml")).write_text(text)
+    odd = Path(os.fsdecode(os.fsencode(tmp_path) + b"/dk\xe9"))
+    odd.mkdir()
+    (odd / "mine.yaml").write_text(text)
+    for decks, shown in ((folder, "wn/caf\\xe9.yaml"), (odd, "dk\\xe9/mine.yaml")):
+        for args in (["topics"], ["due"], ["due", "--count"], ["show", "mine-1"], ["check"]):
+            result = subprocess.run(
+                [sys.executable, "-m", "dlcards", *args, "--decks", str(decks)],
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+            )
+            err = result.stderr.decode("utf-8", "replace")
+            assert result.returncode == 2, (args, err)
+            assert err.count("\n") == 1 and "Traceback" not in err
+            assert f"{shown} has a name that is not UTF-8 text; rename it" in err

@@ -470,3 +470,17 @@ def test_to_yaml_never_writes_over_a_deck_of_yours(anki_deck: dict[str, Any]) ->
     assert catalog.card("mine-1").topic == "ml-basics"
     converted = {info.topic for info in catalog.infos if info.file.parent == out_dir.resolve()}
     assert "ml-basics" in converted and len(converted) == 4
+
+
+def test_to_yaml_into_a_folder_whose_name_is_not_utf8_writes_nothing(
+    anki_deck: dict[str, Any],
+) -> None:
+    """The decks could be written there but never loaded (their names are not UTF-8): one
+    line before anything is written (it wrote them, then failed with a traceback)."""
+    import os
+
+    odd = Path(os.fsdecode(os.fsencode(anki_deck["dir"]) + b"/y\xe9"))
+    result = run("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(odd))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "y\\xe9: the folder's name is not UTF-8 text; give another folder" in result.output
+    assert not odd.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -181,6 +182,13 @@ def _to_yaml(
     if out.exists() and not out.is_dir():
         raise UsageError(f"--to-yaml {out} is a file, not a directory; give a folder for the decks")
     here = out.resolve()
+    try:
+        str(here).encode("utf-8")
+    except UnicodeEncodeError:  # the decks could be written, never loaded (`deck_files`)
+        shown = os.fsencode(here).decode("utf-8", "backslashreplace")
+        raise UsageError(
+            f"--to-yaml {shown}: the folder's name is not UTF-8 text; give another folder"
+        ) from None
     # from the index (the decks' files are resolved paths): no card is loaded
     taken = {info.topic for info in catalog.infos if info.file.parent != here}
     taken |= _topics_beside(out)
