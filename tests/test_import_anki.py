@@ -317,6 +317,23 @@ def test_an_imported_review_older_than_a_reset_stays_before_it(store: Store) -> 
     assert store.memory("x").sm2 == expected
 
 
+def test_a_reset_of_a_new_card_changes_nothing(store: Store) -> None:
+    """`reset` of a card that is new (never studied, or reset since) says nothing was reset
+    and moves no reset point: an answer given in Anki before it still counts when imported
+    (the point had moved to the moment of the reset, and the card stayed new). A card that
+    was studied is reset as before."""
+    h.grade(store, "y", 5, D, at(D, 9))
+    assert store.reset(["x", "y"], at(D + timedelta(3), 12)) == 1
+    marks = store.query("SELECT id, reset_at, reset_after FROM cards ORDER BY id")
+    assert store.reset(["x", "y"], at(D + timedelta(4), 12)) == 0  # both new now
+    assert store.query("SELECT id, reset_at, reset_after FROM cards ORDER BY id") == marks
+    assert marks[0] == ("x", None, None)
+    merge(store, [anki("x", D + timedelta(2), 9, 4), anki("y", D + timedelta(2), 9, 4)])
+    expected, _ = review(State(), Grade.GOOD, D + timedelta(2))
+    assert h.state(store, "x") == expected  # never reset: the phone's answer counts
+    assert h.state(store, "y").is_new  # done before y's reset: stays before it
+
+
 def test_undo_and_rebuild_replay_in_time_order(store: Store) -> None:
     late = h.grade(store, "x", 5, D + timedelta(5), at(D + timedelta(5), 9))
     merge(store, [anki("x", D, 9, 4)])

@@ -954,25 +954,26 @@ class Store(Reports, Merging):
     def reset(self, card_ids: Sequence[str], now: datetime | None = None) -> int:
         """Make cards new again (the log is kept; replays start after the reset point: the
         moment `now`, or the card's last review if that is later, and every review id so far).
-        Returns how many of them had been studied."""
+        A card that is new already (never studied, or reset since) is left as it is: its reset
+        point does not move, so reviews done elsewhere before now (an Anki import) still
+        count. Returns how many of them had been studied (and were reset)."""
         moment = -1 if now is None else epoch_ms(now.isoformat())
-        ids = [(cid,) for cid in card_ids]
         with self._write() as c:
-            studied = sum(
-                c.execute(
-                    "SELECT count(*) FROM sm2 WHERE card_id = ? AND last_review IS NOT NULL",
-                    (cid,),
-                ).fetchone()[0]
+            studied = [
+                cid
                 for cid in card_ids
-            )
-            new_memories(c, card_ids)
+                if c.execute(
+                    "SELECT 1 FROM sm2 WHERE card_id = ? AND last_review IS NOT NULL", (cid,)
+                ).fetchone()
+            ]
+            new_memories(c, studied)
             c.executemany(
                 "UPDATE cards SET leech = 0, reset_after = (SELECT coalesce(max(seq), 0) "
                 "FROM sqlite_sequence WHERE name = 'reviews'), reset_at = max(?, (SELECT "
                 "coalesce(max(r.at), -1) FROM reviews r WHERE r.card_id = cards.id)) WHERE id = ?",
-                [(moment, cid) for (cid,) in ids],
+                [(moment, cid) for cid in studied],
             )
-            return int(studied)
+            return len(studied)
 
     # bulk import -----------------------------------------------------------------------------
 
