@@ -667,3 +667,22 @@ def test_a_retired_card_is_named_as_retired_not_unknown(tmp_path: Path) -> None:
         assert (result.exit_code, result.output) == (2, said), command
     result = runner.invoke(app, ["show", "my-3", *decks])
     assert result.exit_code == 2 and result.output.startswith("error: unknown card id 'my-3'")
+
+
+def test_show_refuses_a_database_no_command_could_use(tmp_path: Path) -> None:
+    """`show` reads without creating the database, and a path no command could use (a
+    typo's missing directory, a directory, a place where no file can be made) was shown as a
+    collection in which the card is new, exit 0. Now the one line the other commands give;
+    a new file in a usable folder still shows the card as new, and nothing is left there."""
+    runner = CliRunner()
+    bad = [str(tmp_path / "nowhere" / "p.db"), str(tmp_path)]
+    if Path("/proc/self").is_dir():
+        bad.append("/proc/x")  # no file can be made there, whoever runs this
+    for db in bad:
+        result = runner.invoke(app, ["show", "gd-3", "--db", db])
+        assert result.exit_code == 2, (db, result.output)
+        assert result.output.startswith("error: ") and result.output.count("\n") == 1
+    (tmp_path / "fine").mkdir()
+    result = runner.invoke(app, ["show", "gd-3", "--db", str(tmp_path / "fine" / "new.db")])
+    assert result.exit_code == 0 and "new · not studied yet" in result.output
+    assert list((tmp_path / "fine").iterdir()) == []

@@ -100,6 +100,31 @@ def checked_db(db: str | None) -> Path:
     return path
 
 
+def read_db(db: str | None) -> Path:
+    """The database a command that only reads opens (`show`), which it does not create when
+    it is not there: `checked_db`'s checks, and for a file not there yet, the one a writing
+    command would make first (its directory writable), so that a path no command could use
+    is an error here too, not a collection in which nothing was studied."""
+    import tempfile
+
+    from dlcards.errors import StoreError
+    from dlcards.paths import db_location
+    from dlcards.store import existing_file
+
+    path = checked_db(db)
+    if existing_file(path) or not db_location(db_path(db))[1]:
+        return path  # there, or the default location, made at the first write
+    try:  # a file made and removed beside it: what the first write would do (as root too)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".dlcards-probe-"):
+            pass
+    except OSError as err:
+        raise StoreError(
+            f"cannot create database {path}: {err.strerror or err}; check the path "
+            "(--db or DLCARDS_DB)"
+        ) from None
+    return path
+
+
 @contextmanager
 def opened_store(db: str | None) -> Iterator[Store]:
     from dlcards.store import Store

@@ -77,13 +77,13 @@ def card_json(card: Any, title: str) -> dict[str, Any]:
 def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]:
     """The card's schedule as the active scheduler sees it, plus every scheduler's full state;
     read without creating or syncing the database."""
-    from dlcards.commands.common import REBUILD_PENDING, db_path, not_before_the_log, today_from
+    from dlcards.commands.common import REBUILD_PENDING, not_before_the_log, read_db, today_from
     from dlcards.memory import Memory
     from dlcards.scheduling import Schedule
     from dlcards.settings import Settings
-    from dlcards.store import Store, default_db, existing_file
+    from dlcards.store import Store, existing_file
 
-    path = db_path(db) or default_db()
+    path = read_db(db)
     day = today_from(today)
     memory, flags, schedule = Memory(), None, Schedule.from_settings(Settings())
     history: list[Any] = []
