@@ -428,3 +428,34 @@ def _keys_typed_while_waiting(
     _read_until(fd, b"Stopped. 1 grade saved.")
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_a_grade_key_on_the_question_grades_nothing(tmp_path: Path) -> None:
+    """In a terminal a digit grades only once the answer is on screen: Space then 4 pressed
+    twice (or typed ahead) graded the next card unseen. On the question the digit gets the
+    keys' hint; the log holds the one grade given to a card whose answer was shown."""
+    import sqlite3
+
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+        "TERM": "xterm",
+    }
+    with _study_in_a_pty(env) as (pid, fd):
+        _read_until(fd, b"show answer")
+        os.write(fd, b"4")  # on the first card's question
+        _read_until(fd, b"4 does nothing here", timeout=10)
+        os.write(fd, b" ")
+        _read_until(fd, b"perfect", timeout=10)  # the answer and the grade legend
+        os.write(fd, b"44")  # the second 4 lands on the next card's question
+        _read_until(fd, b"card 2 of", timeout=10)
+        _read_until(fd, b"4 does nothing here", timeout=10)
+        os.write(fd, b"q")
+        _read_until(fd, b"1 grade saved", timeout=10)
+        os.waitpid(pid, 0)
+    with sqlite3.connect(tmp_path / "p.db") as conn:
+        rows = conn.execute("SELECT card_id, grade FROM reviews").fetchall()
+    assert rows == [("perceptron-1", 4)]

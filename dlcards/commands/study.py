@@ -1,6 +1,7 @@
 """`dlcards study`: the daily session.
 
-In a terminal, single keys: Space/Enter reveals, 0-5 grades, u undoes, s skips, q quits.
+In a terminal, single keys: Space/Enter reveals, 0-5 grades (once the answer shows), u undoes,
+s skips, q quits.
 When standard input is not a terminal the same session runs on a line protocol (an empty line
 reveals, `0`-`5` grades, `u`, `s`, `q`), so sessions can be scripted and tested.
 """
@@ -311,7 +312,9 @@ def card_screen(
         # the hints alone when a tiny terminal has no room for the legend: they name the grades
         alone = Text.from_markup(_help(keys, revealed, width, legend=False), style="dim")
         offset, most, page = paint(console, top, body, bottom, offset, pinned, alone)
-        allowed = ({"s", "u", "q"} | grades) | (set() if revealed else {"reveal"})
+        # a grade only once the answer is on screen: a key pressed twice (or typed ahead)
+        # must not grade the next card unseen; on the question a digit gets the keys' hint
+        allowed = {"s", "u", "q"} | (grades if revealed else {"reveal"})
         key = keys.next(allowed | ({"j", "k"} if most else set()) | {"redraw"})
         page = max(1, page - 1)  # a page down keeps one line of the last page in view
         if key == "j":
