@@ -450,6 +450,39 @@ def test_rotation_keeps_7_daily_4_weekly_12_monthly(tmp_path: Path) -> None:
     assert kept == want
 
 
+def test_a_manual_backup_never_replaces_another_and_a_reset_makes_one_first(db: Path) -> None:
+    """`dlcards backup` twice in a day: the day's automatic backup (the state before the
+    day's first write) and the first manual one stay; `reset` of studied cards backs up the
+    state it changes first, a reset of cards that are new does not."""
+    day = date.today().isoformat()
+    daily = backup.backups(db)[0].path
+    first = daily.read_bytes()
+    for _ in range(2):
+        result = runner.invoke(app, ["backup", "--db", str(db)])
+        assert result.exit_code == 0, result.output
+    names = sorted(b.path.name for b in backup.backups(db))
+    assert names == [f"p-{day}.db.gz", f"p-manual-{day}-2.db.gz", f"p-manual-{day}.db.gz"]
+    assert daily.read_bytes() == first
+    listed = runner.invoke(app, ["backup", "--list", "--db", str(db)]).output
+    assert "manual" in listed and "3 backups of" in listed
+    studied = damage.count(db)
+    result = runner.invoke(app, ["reset", "--all", "--yes", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    before = [b for b in backup.backups(db) if "before-reset" in b.path.name]
+    assert [b.kind for b in before] == ["event"]
+    restored = db.parent / "r.db"
+    backup.unpack(before[0].path, restored)
+    assert damage.count(restored) == studied  # the log, and the schedule the reset changed
+    result = runner.invoke(app, ["reset", "--all", "--yes", "--db", str(db)])
+    assert "nothing to reset" in result.output
+    assert len([b for b in backup.backups(db) if "before-reset" in b.path.name]) == 1
+    for _ in range(3):  # rotation: the newest 3 manual backups
+        runner.invoke(app, ["backup", "--db", str(db)])
+    manual = [b.path.name for b in backup.backups(db) if b.kind == "manual"]
+    assert manual == [f"p-manual-{day}-{n}.db.gz" for n in (5, 4, 3)]  # newest first
+    assert daily.exists()
+
+
 def test_backup_lists_what_it_keeps(db: Path) -> None:
     result = runner.invoke(app, ["backup", "--list", "--db", str(db)])
     assert result.exit_code == 0

@@ -152,8 +152,8 @@ def backup(
     """Back the database up now (verified, into backups/ beside it) and list the backups.
 
     Backups are also made automatically: before the first write of each day and before a
-    schema upgrade, a repair or a restore. Kept: the newest of each of the last 7 days, 4 weeks
-    and 12 months, and the last 3 made before an event.
+    schema upgrade, a repair, a restore or a reset. Kept: the newest of each of the last 7
+    days, 4 weeks and 12 months, the last 3 made before an event and the last 3 made here.
     """
     from dlcards.commands.common import opened_store
     from dlcards.store import backup as backups

@@ -7,16 +7,19 @@ page for page what the database holds), compressed with gzip, read back and comp
 copy's SHA-256, and only then renamed into place. A damaged database never replaces a good
 backup.
 
-When: before the first write of each day (`{stem}-YYYY-MM-DD.db.gz`), on `dlcards backup`,
-and before an event: every schema migration (`{stem}-before-schema-N-YYYY-MM-DD.db.gz`), a
-repair or a restore by `dlcards doctor` (`before-doctor`, `before-restore`). A day's backup
-is replaced by a later one of the same day; an event's never is: a second event of a kind on
-one day is `…-YYYY-MM-DD-2.db.gz`, and so on (the state before the first restore of a day is
-what a second restore must not lose).
+When: before the first write of each day (`{stem}-YYYY-MM-DD.db.gz`), on `dlcards backup`
+(`{stem}-manual-YYYY-MM-DD.db.gz`), and before an event: every schema migration
+(`{stem}-before-schema-N-YYYY-MM-DD.db.gz`), a repair or a restore by `dlcards doctor`
+(`before-doctor`, `before-restore`), a reset of studied cards (`before-reset`). A day's
+backup is replaced by a later one of the same day (the automatic one is made once a day); a
+manual or an event backup never is: a second one of a kind on one day is
+`…-YYYY-MM-DD-2.db.gz`, and so on (the state before the first restore of a day is what a
+second restore must not lose).
 
 Rotation (restic's `forget --keep-daily 7 --keep-weekly 4 --keep-monthly 12`): of the daily
 backups, the newest of each of the last 7 days that have one, of the last 4 ISO weeks and of
-the last 12 months are kept; of the event backups, the newest 3.
+the last 12 months are kept; of the event backups, the newest 3, and of the manual ones, the
+newest 3.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from pathlib import Path
 
 from dlcards.errors import StoreError
 
-KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, KEEP_EVENT = 7, 4, 12, 3
+KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, KEEP_EVENT, KEEP_MANUAL = 7, 4, 12, 3, 3
+MANUAL = "manual"  # `make`'s event for `dlcards backup`
 FOLDER = "backups"
 SUFFIX = ".db.gz"
 _CHUNK = 1 << 20
@@ -50,7 +54,7 @@ class DamagedError(StoreError):
 class Backup:
     path: Path
     day: date
-    kind: str  # "daily" | "event"
+    kind: str  # "daily" | "event" | "manual"
     size: int
 
 
@@ -61,7 +65,7 @@ def folder_of(db: Path) -> Path:
 def _pattern(db: Path) -> re.Pattern[str]:
     stem = re.escape(db.stem)
     return re.compile(
-        rf"^{stem}-(?:before-(?P<event>schema-\d+|doctor|restore)-)?"
+        rf"^{stem}-(?:before-(?P<event>schema-\d+|doctor|restore|reset)-|(?P<manual>{MANUAL})-)?"
         rf"(?P<day>\d{{4}}-\d{{2}}-\d{{2}})(?:-(?P<n>[2-9]|[1-9]\d+))?" + re.escape(SUFFIX) + "$"
     )
 
@@ -82,7 +86,7 @@ def backups(db: Path) -> list[Backup]:
             st = entry.stat()
         except (ValueError, OSError):
             continue
-        kind = "event" if m["event"] else "daily"
+        kind = "event" if m["event"] else MANUAL if m["manual"] else "daily"
         found.append((day, st.st_mtime_ns, Backup(entry, day, kind, st.st_size)))
     return [b for _, _, b in sorted(found, key=lambda t: (t[0], t[1]), reverse=True)]
 
@@ -105,6 +109,7 @@ def keep(found: list[Backup]) -> set[Path]:
                 seen.append(key)
                 kept.add(b.path)
     kept.update(b.path for b in [b for b in found if b.kind == "event"][:KEEP_EVENT])
+    kept.update(b.path for b in [b for b in found if b.kind == MANUAL][:KEEP_MANUAL])
     return kept
 
 
@@ -127,9 +132,9 @@ def integrity_problems(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
 
 
 def backup_name(db: Path, day: date, event: str | None = None, n: int = 1) -> str:
-    """`event`: None for the daily backup, else "schema-N", "doctor" or "restore"; `n`: the
-    event's number that day (the first has none)."""
-    middle = f"before-{event}-" if event is not None else ""
+    """`event`: None for the daily backup, MANUAL for `dlcards backup`, else "schema-N",
+    "doctor", "restore" or "reset"; `n`: its number that day (the first has none)."""
+    middle = "" if event is None else f"{MANUAL}-" if event == MANUAL else f"before-{event}-"
     number = f"-{n}" if n > 1 else ""
     return f"{db.stem}-{middle}{day.isoformat()}{number}{SUFFIX}"
 
@@ -142,7 +147,21 @@ def _put_in_place(packed: Path, folder: Path, db: Path, day: date, event: str | 
         target = folder / backup_name(db, day)
         os.replace(packed, target)
         return target
-    n = 1
+    # after the highest number of the day's of this kind: after a rotation took the oldest,
+    # the newest still has the highest number (the names keep their order)
+    first, rest = backup_name(db, day, event), backup_name(db, day, event, 2)
+    head = rest[: len(rest) - len(f"-2{SUFFIX}")]
+    taken = [
+        int(name[len(head) + 1 : -len(SUFFIX)]) if name != first else 1
+        for name in (p.name for p in folder.iterdir())
+        if name == first
+        or (
+            name.startswith(head + "-")
+            and name.endswith(SUFFIX)
+            and name[len(head) + 1 : -len(SUFFIX)].isdigit()
+        )
+    ]
+    n = max(taken, default=0) + 1
     while True:
         target = folder / backup_name(db, day, event, n)
         try:
@@ -219,7 +238,7 @@ def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None
         snapshot.unlink(missing_ok=True)
         packed.unlink(missing_ok=True)
     rotate(db)
-    kind = "event" if event is not None else "daily"
+    kind = "daily" if event is None else MANUAL if event == MANUAL else "event"
     return Backup(target, day, kind, target.stat().st_size)
 
 

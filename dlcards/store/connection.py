@@ -405,14 +405,30 @@ class Connection:
                 f"{SCHEMA_VERSION}): {getattr(err, 'strerror', None) or err}; nothing was changed"
             ) from None
 
-    # checks before the first write ----------------------------------------------------------
-
-    def backup_now(self, day: date) -> Any:
-        """A verified backup now (`dlcards backup`): a `dlcards.store.backup.Backup`."""
+    def backup_before(self, event: str, day: date) -> Any:
+        """A verified backup before `event` (a reset of studied cards), which no later backup
+        replaces; a StoreError (the event is then not done) when it cannot be made."""
         from dlcards.store import backup
 
         try:
-            made = backup.make(self.conn, self.path, day)
+            return backup.make(self.conn, self.path, day, event)
+        except backup.DamagedError:
+            raise
+        except (OSError, *SQLITE_ERRORS) as err:
+            raise StoreError(
+                f"cannot back up database {self.path} before the {event}: "
+                f"{getattr(err, 'strerror', None) or err}; nothing was changed"
+            ) from None
+
+    # checks before the first write ----------------------------------------------------------
+
+    def backup_now(self, day: date) -> Any:
+        """A verified backup now (`dlcards backup`): a `dlcards.store.backup.Backup`, which
+        no later backup replaces (the day's automatic one stays too)."""
+        from dlcards.store import backup
+
+        try:
+            made = backup.make(self.conn, self.path, day, backup.MANUAL)
         except backup.DamagedError:
             raise
         except (OSError, *SQLITE_ERRORS) as err:

@@ -958,6 +958,8 @@ class Store(Reports, Merging):
         point does not move, so reviews done elsewhere before now (an Anki import) still
         count. Returns how many of them had been studied (and were reset)."""
         moment = -1 if now is None else epoch_ms(now.isoformat())
+        if self.backups and self._studied(card_ids):
+            self.backup_before("reset", (now or datetime.now()).date())
         with self._write() as c:
             studied = [
                 cid
@@ -974,6 +976,22 @@ class Store(Reports, Merging):
                 [(moment, cid) for cid in studied],
             )
             return len(studied)
+
+    def _studied(self, card_ids: Sequence[str]) -> bool:
+        """Whether any of the cards has been studied (is not new)."""
+
+        def read() -> bool:
+            for start in range(0, len(card_ids), 500):  # under SQLite's variable limit
+                part = list(card_ids[start : start + 500])
+                if self.conn.execute(
+                    "SELECT 1 FROM sm2 WHERE last_review IS NOT NULL AND card_id IN "
+                    f"({','.join('?' * len(part))}) LIMIT 1",
+                    part,
+                ).fetchone():
+                    return True
+            return False
+
+        return bool(self._call(read))
 
     # bulk import -----------------------------------------------------------------------------
 
