@@ -3,6 +3,10 @@ into one clean line and an exit code by the CLI (dlcards.cli); nothing else prin
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the prompt's fast path)
+if TYPE_CHECKING:
+    import re
+
 
 class DlcardsError(Exception):
     """An error the user can fix. `str(err)` is the one line shown; `exit_code` is returned."""
@@ -37,10 +41,27 @@ _CONTROL = {
 }
 
 
+LONG_WORD = 160
+"""The most characters of one word (a run without spaces) an error line shows whole: a card
+id, a query, a deck key or a path the user gave may be a megabyte long, and the line quoting
+it would be as long; a longer word shows its start and end and how long it is."""
+
+
 def one_line(message: str) -> str:
     """`message` as one printable line: newlines, NUL and other control characters (from a
-    deck's text or a card id) are shown as escapes, so an error never spans two lines."""
-    return message.translate(_CONTROL)
+    deck's text or a card id) are shown as escapes, so an error never spans two lines; a word
+    longer than LONG_WORD is shortened (`_shortened`)."""
+    line = message.translate(_CONTROL)
+    if len(line) <= LONG_WORD or not any(len(w) > LONG_WORD for w in line.split()):
+        return line
+    import re
+
+    return re.sub(rf"\S{{{LONG_WORD + 1},}}", _shortened, line)
+
+
+def _shortened(match: re.Match[str]) -> str:
+    word = match.group()
+    return f"{word[:100]}…{word[-40:]} ({len(word):,} characters)"
 
 
 def nonempty(value: str, what: str, wanted: str) -> str:

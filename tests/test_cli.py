@@ -686,3 +686,24 @@ def test_show_refuses_a_database_no_command_could_use(tmp_path: Path) -> None:
     result = runner.invoke(app, ["show", "gd-3", "--db", str(tmp_path / "fine" / "new.db")])
     assert result.exit_code == 0 and "new · not studied yet" in result.output
     assert list((tmp_path / "fine").iterdir()) == []
+
+
+def test_an_error_quoting_a_huge_argument_is_a_short_line(tmp_path: Path) -> None:
+    """An error line quotes what the user gave: a card id of 100,000 characters, or a deck
+    key of a megabyte, made a line as long. The word is shown by its ends and its length."""
+    runner = CliRunner()
+    result = runner.invoke(app, ["show", "x" * 100_000])
+    assert result.exit_code == 2
+    line = result.output
+    assert line.count("\n") == 1 and len(line) < 400
+    assert line.startswith("error: unknown card id 'xxx") and "(100,003 characters)" in line
+    deck = tmp_path / "big.yaml"
+    deck.write_text(
+        "topic: big\ntitle: Big\ncards:\n  - id: big-1\n    question: Q?\n    answer: A.\n"
+        f"    {'k' * 1_000_000}: v\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["topics", "--decks", str(deck)])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and len(result.output) < 600, result.output[:300]
+    assert "big.yaml:7" in result.output and "characters)" in result.output
