@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -877,3 +878,63 @@ def test_an_image_named_outside_its_decks_folder_is_never_packed(tmp_path: Path)
         media = json.loads(z.read("media"))
         packed = [z.read(k) for k in media]
     assert sorted(media.values()) == ["ok.png"] and packed == [b"png"]
+
+
+def test_a_package_whose_collection_is_not_sqlite_stops_at_its_first_bytes(
+    tmp_path: Path,
+) -> None:
+    """A package of a few MB whose collection.anki2 unpacks to gigabytes of zeros: the
+    import wrote all of it to the temporary folder before finding it was no collection. It
+    is refused at its first megabyte now, and one of more than the bound at the bound."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.importers import anki_file
+
+    bomb = tmp_path / "bomb.apkg"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("collection.anki2", b"\0" * (64 << 20))
+    result = CliRunner().invoke(app, ["import", "anki", str(bomb), "--dry-run"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "its collection is not an SQLite file" in result.output
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("collection.anki2", anki_file.SQLITE_MAGIC + b"\0" * (3 << 20))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(anki_file, "MAX_COLLECTION", 2 << 20)
+        result = CliRunner().invoke(app, ["import", "anki", str(bomb), "--dry-run"])
+    assert result.exit_code == 2 and "unpacks to more than" in result.output
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGTERM"), reason="POSIX signals")
+def test_an_import_killed_politely_leaves_no_unpacked_files(tmp_path: Path) -> None:
+    """`kill` (SIGTERM) while the package is unpacked: its temporary folder (hundreds of MB
+    for a big collection) was left behind. Now the import ends as Ctrl-C ends it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from dlcards.importers.anki_file import SQLITE_MAGIC
+
+    big = tmp_path / "big.apkg"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("collection.anki2", SQLITE_MAGIC + b"\0" * (300 << 20))
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dlcards", "import", "anki", str(big), "--dry-run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while not any(temp.iterdir()) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err
+    assert list(temp.iterdir()) == []

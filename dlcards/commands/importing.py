@@ -61,8 +61,11 @@ def anki(
     path = Path(nonempty(file, "FILE", "the .apkg, .colpkg or .anki2 file")).expanduser()
     if to_yaml is not None:
         nonempty(to_yaml, "--to-yaml", "the folder for the decks")
+    from dlcards.terminal import stops_as_ctrl_c
+
     extra = list(decks or ())
-    with tempfile.TemporaryDirectory(prefix="dlcards-anki-") as tmp:
+    # `kill` or a closed terminal ends it as Ctrl-C does: the unpacked files are removed
+    with stops_as_ctrl_c(), tempfile.TemporaryDirectory(prefix="dlcards-anki-") as tmp:
         collection = anki_file.read(path, Path(tmp), with_media=to_yaml is not None)
         if not collection.notes:
             raise UsageError(f"{path} holds no notes: nothing to import")

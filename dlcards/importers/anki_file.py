@@ -270,9 +270,9 @@ def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
             copy = workdir / "collection.sqlite"
             with archive.open(inner) as src, copy.open("wb") as dst:
                 if inner.endswith("21b"):
-                    _unzstd(src, dst, path)
+                    _unzstd(src, dst, path, magic=SQLITE_MAGIC)
                 else:
-                    shutil.copyfileobj(src, dst, 1 << 20)
+                    _copy_limited(src, dst, path, magic=SQLITE_MAGIC)
             collection = _read_sqlite(copy, path)
             if with_media and "media" in names:
                 collection.media = _unpack_media(archive, version, workdir / "media", path)
@@ -288,22 +288,38 @@ def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
         raise AnkiFileError(f"{path}: {err}; Anki's packages are not encrypted") from None
 
 
-def _unzstd(src: Any, dst: Any, path: Path, limit: int = MAX_COLLECTION) -> None:
-    """Decompress a zstd stream into `dst`, in chunks, refusing more than `limit` bytes (a
-    damaged or hostile file must not fill the disk)."""
+def _copy_limited(
+    src: Any, dst: Any, path: Path, limit: int | None = None, magic: bytes = b""
+) -> None:
+    """Copy an entry of the package from `src` (a stream) into `dst`, in chunks, refusing
+    more than `limit` bytes (a package of a few MB can unpack to gigabytes: a damaged or
+    hostile file must not fill the disk) and, with `magic`, an entry that does not begin
+    with it (the collection: an SQLite file, checked on the first chunk). `limit`:
+    MAX_COLLECTION when None."""
+    limit = MAX_COLLECTION if limit is None else limit
+    written = 0
+    while chunk := src.read(1 << 20):
+        if not written and not chunk.startswith(magic[: len(chunk)]):
+            raise AnkiFileError(
+                f"{path}: its collection is not an SQLite file (the package is damaged or "
+                "not from Anki); export it again"
+            )
+        written += len(chunk)
+        if written > limit:
+            raise AnkiFileError(
+                f"{path}: an entry unpacks to more than {limit / (1 << 30):g} GB; "
+                "dlcards does not read it"
+            )
+        dst.write(chunk)
+
+
+def _unzstd(src: Any, dst: Any, path: Path, limit: int | None = None, magic: bytes = b"") -> None:
+    """Decompress a zstd stream into `dst` (`_copy_limited`'s checks)."""
     import zstandard
 
-    written = 0
     try:
         with zstandard.ZstdDecompressor().stream_reader(src) as reader:
-            while chunk := reader.read(1 << 20):
-                written += len(chunk)
-                if written > limit:
-                    raise AnkiFileError(
-                        f"{path}: its collection unpacks to more than {limit / (1 << 30):g} GB; "
-                        "dlcards does not read it"
-                    )
-                dst.write(chunk)
+            _copy_limited(reader, dst, path, limit, magic)
     except zstandard.ZstdError as err:
         raise AnkiFileError(f"{path}: its collection is damaged ({err}); export it again") from None
 
@@ -333,7 +349,7 @@ def _unpack_media(
             if version >= PACKAGE_LATEST:
                 _unzstd(src, dst, path)
             else:
-                shutil.copyfileobj(src, dst)
+                _copy_limited(src, dst, path)
         out[name] = target
     return out
 
