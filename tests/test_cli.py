@@ -707,3 +707,12 @@ def test_an_error_quoting_a_huge_argument_is_a_short_line(tmp_path: Path) -> Non
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and len(result.output) < 600, result.output[:300]
     assert "big.yaml:7" in result.output and "characters)" in result.output
+
+
+def test_a_switch_to_fsrs_counts_the_cards_it_rebuilt_in_words() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["study", "--topic", "gd", "--new", "1"], input="\n4\nq\n")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["config", "scheduler", "fsrs"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt the state of 1 card from the review history" in result.output

@@ -498,3 +498,19 @@ def test_a_part_with_no_word_is_an_error_not_every_card(query: str) -> None:
     result = runner.invoke(app, ["search", "--", query])
     assert result.exit_code == 2 and said in result.output
     assert parse('""').terms == () and parse('gradient ""').words == ["gradient"]
+
+
+def test_a_query_of_more_than_64_parts_is_refused_at_once() -> None:
+    """Each part is a condition of one SQL query whose cost grows with the square of their
+    number (4,000 words took 10 s): more than MAX_PARTS is one line, not a long wait."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.search import MAX_PARTS
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["search", " ".join(["gradient"] * (MAX_PARTS + 1))])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert f"the query has {MAX_PARTS + 1} parts" in result.output
+    result = runner.invoke(app, ["search", " ".join(["gradient"] * MAX_PARTS)])
+    assert result.exit_code == 0, result.output

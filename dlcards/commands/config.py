@@ -37,7 +37,7 @@ def config(
 ) -> None:
     """Show or change settings: scheduler, desired_retention, new_per_day, reviews_per_day,
     leech_threshold, leech_action, fsrs_parameters."""
-    from dlcards.console import out
+    from dlcards.console import out, plural
     from dlcards.settings import SETTINGS, setting
 
     console = out()
@@ -67,7 +67,7 @@ def config(
             retention = store.settings().desired_retention
             console.print(
                 f"{chosen.key}: {clean}; FSRS (desired retention {retention:g}) "
-                f"rebuilt {rebuilt} cards' state from their review history"
+                f"rebuilt the state of {plural(rebuilt, 'card')} from the review history"
             )
         elif chosen.key == "scheduler" and clean == "sm2":
             console.print("scheduler: sm2; SM-2 continues from each card's current state")

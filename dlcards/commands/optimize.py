@@ -30,7 +30,7 @@ def optimize(
     pip install 'dlcards[optimize]'.
     """
     from dlcards.commands.config import change
-    from dlcards.console import out, print_json
+    from dlcards.console import out, plural, print_json
     from dlcards.optimize import fit
     from dlcards.settings import DEFAULT_FSRS_PARAMETERS, parameters_text
 
@@ -92,7 +92,7 @@ def optimize(
         console.print("They are better; --dry-run: nothing changed (run without it to keep them).")
     else:
         where = (
-            f"; FSRS rebuilt {rebuilt} cards' state with them"
+            f"; FSRS rebuilt the state of {plural(rebuilt, 'card')} with them"
             if rebuilt is not None
             else f" (used by FSRS; the active scheduler is {scheduler}: "
             "`dlcards config scheduler fsrs` to use it)"
