@@ -123,8 +123,9 @@ def append_card(text: str, template: str, card_id: str, path: str) -> tuple[str,
     if node is None:
         raise DeckError(f"{path}: no 'cards:' list found; add the card by hand")
     lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
+    eol = _line_end(text)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += eol
     items = getattr(node, "value", None)
     if getattr(node, "flow_style", False) and items:
         raise DeckError(f"{path}:{node.start_mark.line + 1}: the cards are a [flow] list; "
@@ -153,12 +154,22 @@ def append_card(text: str, template: str, card_id: str, path: str) -> tuple[str,
             lines[key_line] = re.sub(r"\[\s*\]", "", lines[key_line], count=1)
         dash, end, blank = 2, key_line + 1, False
     indent = " " * max(0, dash)
-    new = (["\n"] if blank else []) + [f"{indent}- id: {card_id}\n"]
-    new += [f"{indent}  {line}\n" if line.strip() else "\n" for line in card_lines(template)]
+    new = ([eol] if blank else []) + [f"{indent}- id: {card_id}{eol}"]
+    new += [f"{indent}  {line}{eol}" if line.strip() else eol for line in card_lines(template)]
     result = "".join(lines[:end] + new + lines[end:])
     start = end + (1 if blank else 0) + 1
     parse_deck(result, path)  # the whole deck must still load
     return result, start
+
+
+def _line_end(text: str) -> str:
+    """The deck's line ending, as its first line ends (CRLF from a Windows editor, or CR):
+    the lines added end the same way. A deck of one line: LF."""
+    at = text.find("\n")
+    cr = text.find("\r")
+    if cr != -1 and (at == -1 or cr < at):
+        return "\r\n" if text.startswith("\r\n", cr) else "\r"
+    return "\n"
 
 
 def free_id(topic: str, taken: set[str]) -> str:

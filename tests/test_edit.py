@@ -81,6 +81,22 @@ def test_add_appends_one_card_and_keeps_every_other_byte(tmp_path: Path, editor)
     assert card["answer"] == "two\nlines\n" and card["tags"] == ["math"]
 
 
+@pytest.mark.parametrize("eol", ["\r\n", "\r"])
+def test_add_writes_the_decks_own_line_endings(tmp_path: Path, editor, eol: str) -> None:  # type: ignore[no-untyped-def]
+    """A deck saved with Windows (CRLF) or old Mac (CR) line endings: the lines added end the
+    same way, and every other byte is kept (they were LF: a file of mixed endings)."""
+    deck = tmp_path / "own.yaml"
+    deck.write_bytes(DECK.replace("\n", eol).encode())
+    editor('question: "What is new?"\nanswer: A.\n')
+    out = cli("add", "--deck", str(deck), "--decks", str(deck))
+    assert "added own-8" in out
+    data = deck.read_bytes().decode()
+    head, tail = DECK.rsplit("# end comment\n", 1)
+    expected = head + '\n  - id: own-8\n    question: "What is new?"\n    answer: A.\n'
+    assert data == (expected + "# end comment\n" + tail).replace("\n", eol)
+    assert json.loads(cli("show", "own-8", "--json", "--decks", str(deck)))["answer"] == "A."
+
+
 def test_add_reopens_the_editor_on_an_error_with_the_loaders_message(
     tmp_path: Path, editor
 ) -> None:  # type: ignore[no-untyped-def]
