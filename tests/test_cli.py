@@ -657,11 +657,13 @@ def test_a_retired_card_is_named_as_retired_not_unknown(tmp_path: Path) -> None:
     assert studied.exit_code == 0, studied.output
     assert runner.invoke(app, ["show", "my-1", *decks]).exit_code == 0
     deck.write_text(two.replace("  - {id: my-1, question: q1, answer: a1}\n", ""), "utf-8")
-    assert runner.invoke(app, ["due", *decks]).exit_code == 0  # the sync retires my-1
     said = (
-        "error: card 'my-1' is in no deck now: a sync retired it when its deck no longer had "
-        "it; its log (1 review) is kept and comes back with it if a deck has the id again\n"
+        "error: card 'my-1' is in no deck now: its deck no longer has it; its log (1 review) "
+        "is kept and comes back with it if a deck has the id again\n"
     )
+    # before any sync has retired it too (show reads the decks, it does not sync)
+    assert runner.invoke(app, ["show", "my-1", *decks]).output == said
+    assert runner.invoke(app, ["due", *decks]).exit_code == 0  # the sync retires my-1
     for command in (["show", " my-1"], ["suspend", "my-1"], ["reset", "my-1"], ["edit", "my-1"]):
         result = runner.invoke(app, [*command, *decks])
         assert (result.exit_code, result.output) == (2, said), command

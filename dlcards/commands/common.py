@@ -137,9 +137,9 @@ def opened_store(db: str | None) -> Iterator[Store]:
 
 
 def deck_card(catalog: Catalog, card_id: str, db: str | None) -> Card:
-    """`catalog.card(card_id)`. An id no deck has that the database knows as a retired card
-    (its deck dropped it at a sync; its log is kept) is refused saying so, not as an unknown
-    id: a learner who studied it is told where it went."""
+    """`catalog.card(card_id)`. An id no deck has that the database knows (its deck dropped
+    it, whether a sync has retired it yet or not; its log is kept) is refused saying so, not as
+    an unknown id: a learner who studied it is told where it went."""
     from dlcards.errors import UsageError
 
     try:
@@ -152,9 +152,8 @@ def deck_card(catalog: Catalog, card_id: str, db: str | None) -> Card:
     from dlcards.console import escaped, plural
 
     raise UsageError(
-        f"card '{escaped(card_id)}' is in no deck now: a sync retired it when its deck no longer "
-        f"had it; its log ({plural(reviews, 'review')}) is kept and comes back with it if a deck "
-        "has the id again"
+        f"card '{escaped(card_id)}' is in no deck now: its deck no longer has it; its log "
+        f"({plural(reviews, 'review')}) is kept and comes back with it if a deck has the id again"
     )
 
 

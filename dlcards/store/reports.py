@@ -80,13 +80,14 @@ class Reports(Connection):
         return bool(row[0])
 
     def retired_reviews(self, card_id: str) -> int | None:
-        """How many reviews the log keeps of `card_id` when it is a retired card (synced once,
-        then dropped by its deck); None when the database has no retired card of that id."""
+        """How many reviews the log keeps of `card_id`, a card the database knows (synced
+        once); None when it has no card of that id. Asked of an id no deck has now: a card
+        its deck dropped, retired by a sync or not yet (`show` does not sync)."""
         try:
             row = self._call(
                 lambda: self.conn.execute(
                     "SELECT (SELECT count(*) FROM reviews WHERE card_id = c.id) FROM cards c "
-                    "WHERE c.id = ? AND c.retired != 0",
+                    "WHERE c.id = ?",
                     (card_id,),
                 ).fetchone()
             )
