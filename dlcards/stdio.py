@@ -45,8 +45,8 @@ class _Closed:
 _PLAIN = {
     **dict(
         zip(
-            "−–—·×÷‖…‘’“”•′─│╭╮╰╯┤└█▇▆▅▄▃▂▁▓▒░◆✓✗↳⚠⌈⌉⌊⌋",
-            "---*x/|.''\"\"*'-|++++|+##==--__%:.*vx>![][]",
+            "−–—·×÷‖…‘’“”•′─━│╭╮╰╯┤└█▇▆▅▄▃▂▁▉▊▋▌▍▎▏▓▒░◆✓✗↳⚠⌈⌉⌊⌋",
+            "---*x/|.''\"\"*'-=|++++|+##==--__####|||%:.@vx>![][]",
             strict=True,
         )
     ),
@@ -58,6 +58,10 @@ _PLAIN = {
     "λ": "lambda", "μ": "mu", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi",
     "Φ": "Phi", "ω": "omega", "ŷ": "y^", "\u0302": "^", "§": "sec.", "∞": "inf", "√": "sqrt",
     "∝": "propto", "⊙": "(.)", "±": "+/-", "⁄": "/", "\ufe0f": "", "\ufe0e": "",
+    "↺": "(again)", "↑": "Up", "↓": "Down", "›": ">", "∏": "prod", "↔": "<->", "∼": "~",
+    "∗": "*", "∩": "cap", "∪": "cup", "⇐": "<==", "⊂": "subset", "⊆": "subseteq",
+    "∓": "-/+", "≡": "==", "∧": "and", "∨": "or", "↦": "|->", "∫": "int", "∮": "oint",
+    "⊤": "^T", "⊺": "^T",
 }  # fmt: skip
 """The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
 and box drawing one character for one, symbols with a meaning spelled out. Superscripts and

@@ -718,3 +718,38 @@ def test_a_switch_to_fsrs_counts_the_cards_it_rebuilt_in_words() -> None:
     result = runner.invoke(app, ["config", "scheduler", "fsrs"])
     assert result.exit_code == 0, result.output
     assert "rebuilt the state of 1 card from the review history" in result.output
+
+
+def test_every_symbol_the_program_draws_has_an_ascii_spelling() -> None:
+    """Each character outside ASCII in dlcards's own strings (the study screen's ↺ and
+    progress bar, the histograms' partial blocks, the heatmap's scale and today mark...)
+    has a spelling for a terminal that cannot show it, not "?" (an adversarial run saw `1d ?`
+    and `???-----` in study); and the heatmap's steps and its today mark stay distinct."""
+    import ast
+    import io
+    import tokenize
+
+    from dlcards.commands.stats_views import LEVELS, TODAY_MARK
+    from dlcards.stdio import spelled
+
+    root = Path(__file__).resolve().parent.parent / "dlcards"
+    unspelled: dict[str, str] = {}
+    for path in sorted(root.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        docstrings = {
+            node.body[0].value.lineno
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type != tokenize.STRING or token.start[0] in docstrings:
+                continue
+            for ch in set(token.string) - set(map(chr, range(128))):
+                if spelled(ch) == "?" and not ch.isalpha():
+                    unspelled.setdefault(ch, f"{path.name}:{token.start[0]}")
+    assert unspelled == {}
+    shown = [spelled(ch) for ch in LEVELS + TODAY_MARK]
+    assert len(set(shown)) == len(shown), shown
