@@ -8,10 +8,15 @@ CUTOFF = 0.6
 
 
 def closest(word: str, choices: Iterable[str], n: int = 1) -> list[str]:
-    """Up to `n` choices that look like `word`, best first (difflib's ratio >= CUTOFF)."""
+    """Up to `n` choices that look like `word`, best first (difflib's ratio >= CUTOFF, case
+    ignored: `GD-1` is close to `gd-1`)."""
     import difflib  # only a mistyped name needs it
 
-    return difflib.get_close_matches(word, list(choices), n=n, cutoff=CUTOFF)
+    folded: dict[str, str] = {}
+    for choice in choices:
+        folded.setdefault(choice.casefold(), choice)
+    found = difflib.get_close_matches(word.casefold(), list(folded), n=n, cutoff=CUTOFF)
+    return [folded[f] for f in found]
 
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 1) -> str:

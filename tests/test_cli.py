@@ -753,3 +753,9 @@ def test_every_symbol_the_program_draws_has_an_ascii_spelling() -> None:
     assert unspelled == {}
     shown = [spelled(ch) for ch in LEVELS + TODAY_MARK]
     assert len(set(shown)) == len(shown), shown
+
+
+def test_an_id_in_the_wrong_case_gets_its_suggestion() -> None:
+    result = runner.invoke(app, ["show", "GD-1"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: unknown card id 'GD-1' (did you mean 'gd-1' or")

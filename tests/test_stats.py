@@ -194,6 +194,12 @@ def test_retention_and_true_retention_count_the_same_answers() -> None:
         data = json.loads(runner.invoke(app, ["stats", "--json", "--today", day]).output)
         return data, runner.invoke(app, ["stats", "--today", day]).output.splitlines()
 
+    result = runner.invoke(
+        app, ["study", "--today", "2026-11-26", "--new", "4"], input="\n4\n\n2\nq\n"
+    )  # the session's summary names it as stats does
+    assert "passed     50% of first answers (grade 3 or more)" in result.output, result.output
+    runner.invoke(app, ["undo"])
+    runner.invoke(app, ["undo"])
     study("2026-11-26", "4253")  # four new cards: 3 of 4 answers passed, none reviewed before
     data, screen = stats("2026-11-27")
     assert data["passed"] == {"last_30_days": 0.75, "total": 0.75}

@@ -353,9 +353,9 @@ def summary_panel(session: StudySession, next_due: object) -> RenderableType:
     table.add_row("re-drills", str(s.redrills))
     minutes, seconds = divmod(round(s.seconds), 60)
     table.add_row("time", f"{minutes}m {seconds:02d}s (≤ 1 min per card)")
-    table.add_row(
-        "retention",
-        f"{s.retention:.0%} of first answers correct" if s.retention is not None else "–",
+    table.add_row(  # what `stats` calls passed (its retention counts only cards seen before)
+        "passed",
+        f"{s.retention:.0%} of first answers (grade 3 or more)" if s.retention is not None else "–",
     )
     table.add_row("next due", str(next_due) if next_due else "nothing scheduled")
     return Panel(table, title="[bold]Session summary[/bold]", title_align="left", expand=False)
