@@ -497,3 +497,16 @@ def test_reviews_logged_ahead_of_the_local_date_are_not_in_the_future(
     assert card["state"]["status"] != "new" if moved else card["state"]["status"] == "new"
     given = runner.invoke(app, ["due", "--json", "--db", db, "--today", local.isoformat()])
     assert json.loads(given.output)["today"] == local.isoformat()  # a given day is kept
+
+
+def test_an_empty_tag_is_an_error_as_in_list() -> None:
+    """`study --tag ""` (an unset variable) studied every card; `list --tag ""` said the tag
+    is unknown. Both say so now."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    for command in (["study", "--tag", ""], ["list", "--tag", ""]):
+        result = CliRunner().invoke(app, command, input="q\n")
+        assert result.exit_code == 2, (command, result.output)
+        assert result.output.startswith("error: unknown tag ''; tags are:"), command
