@@ -239,7 +239,21 @@ def _text(ctx: _Ctx, card: _Map, key: str, card_id: str | None, required: bool) 
     text = str(value)
     if required and not text.strip():
         raise ctx.fail(line, f"field '{key}' is empty; write the {key} text", card_id)
-    return text
+    return text if _visible(text) else text.translate(_VISIBLE)
+
+
+# Control characters a deck's text can hold only as a double-quoted string's escape ("\a",
+# "\e[31m"): a terminal would ring, move the cursor or change colours, and rich drops them
+# (the card then showed "Ctrl  bell" and "[31mred"). They are kept as their escapes, so every
+# screen, search and export shows what the deck says; tabs and newlines are text.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_VISIBLE = {c: f"\\x{c:02x}" for c in [*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]}
+
+
+def _visible(text: str) -> bool:
+    """Whether `text` holds no character `_text` would show as an escape (most text is
+    printable: one pass in C, the pattern only for text with a newline or a tab)."""
+    return text.isprintable() or not _INVISIBLE.search(text)
 
 
 def _scalar_or_list(ctx: _Ctx, value: object, line: int, what: str, card_id: str) -> Value:
@@ -482,6 +496,9 @@ def _usual_card(ctx: _Ctx, raw: object, topic: str) -> Card | None:
         and CARD_ID.match(card_id)
         and question.strip()
         and answer.strip()
+        and _visible(question)
+        and _visible(answer)
+        and _visible(source)
     ):
         return None
     for tag in tags:

@@ -768,3 +768,31 @@ def test_a_deck_whose_name_is_not_utf8_is_one_line_for_every_command(tmp_path: P
             assert result.returncode == 2, (args, err)
             assert err.count("\n") == 1 and "Traceback" not in err
             assert f"{shown} has a name that is not UTF-8 text; rename it" in err
+
+
+def test_control_characters_in_deck_text_are_shown_as_their_escapes(tmp_path: Path) -> None:
+    """A double-quoted string may write a control character ("\\a", "\\e[31m"): a terminal
+    would ring or change colours, and rich dropped them ("Ctrl  bell", "[31mred"). They are
+    kept as their escapes in every field, on both of the loader's paths (a card with only the
+    usual fields, and one with a note); tabs and newlines stay text."""
+    from typer.testing import CliRunner
+
+    from dlcards.catalog import read_deck
+    from dlcards.cli import app
+
+    deck = tmp_path / "ctl.yaml"
+    deck.write_text(
+        "topic: ctl\ntitle: Ctl\ncards:\n"
+        '  - id: ctl-1\n    question: "Ctrl \\a bell and \\e[31mred\\e[0m"\n'
+        '    answer: "a\\tb\\nc\\x7f"\n'
+        '  - id: ctl-2\n    question: Q?\n    answer: A.\n    note: "x\\x9by"\n'
+        "    references: [A book]\n",
+        encoding="utf-8",
+    )
+    one, two = read_deck(deck).cards
+    assert one.question == "Ctrl \\x07 bell and \\x1b[31mred\\x1b[0m"
+    assert one.answer == "a\tb\nc\\x7f"
+    assert two.note == "x\\x9by"
+    shown = CliRunner().invoke(app, ["show", "ctl-1", "--decks", str(deck)]).output
+    assert "Ctrl \\x07 bell and \\x1b[31mred\\x1b[0m" in shown
+    assert "\x1b" not in shown and "\x07" not in shown  # no real control character

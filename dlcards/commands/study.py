@@ -393,7 +393,7 @@ def run(
         allowed = None
         if tag is not None:  # from the synced cards' tags: no deck is read to choose them
             # an empty tag (`--tag "$UNSET"`) is no tag: an error, as in `list`, not all cards
-            allowed = store.tagged(tag, topics) if tag.strip() else set()
+            allowed = store.tagged(tag, topics) if tag.strip() else []
             if not allowed:
                 catalog.check_tag(tag)  # an unknown tag is the error; a known one: none here
         settings = store.settings()
