@@ -186,20 +186,43 @@ def with_history(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., None
 # --- SIGKILL of study ----------------------------------------------------------------------------
 
 
+_UNREAD: dict[int, bytes] = {}
+"""What `_read_until` read from a process's output past the line it stopped at, by pid."""
+
+
 def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> list[str]:
+    """Lines of `proc`'s output up to the first holding `marker` (or its end, or `timeout`).
+    Read from the pipe's descriptor itself: select() cannot see what a buffered readline has
+    already taken from the pipe, and under load a whole screen came in one read, so the
+    marker's line sat in Python's buffer while select() waited out the timeout (the test then
+    took 16-18 s instead of 2)."""
     assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    data = _UNREAD.pop(proc.pid, b"")
     lines: list[str] = []
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.05)
-        if ready:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if marker in line:
-                break
+    while True:
+        while b"\n" in data:
+            line, data = data.split(b"\n", 1)
+            lines.append(line.decode("utf-8", "replace") + "\n")
+            if marker in lines[-1]:
+                _UNREAD[proc.pid] = data
+                return lines
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        data += chunk
+    _UNREAD[proc.pid] = data
     return lines
+
+
+def _rest(proc: subprocess.Popen[str]) -> str:
+    """`proc`'s output after what `_read_until` returned, to its end (it was killed)."""
+    out, _ = proc.communicate(timeout=30)
+    return _UNREAD.pop(proc.pid, b"").decode("utf-8", "replace") + out
 
 
 @pytest.mark.parametrize("scale", SCALES)
@@ -230,7 +253,7 @@ def test_sigkill_of_study_loses_no_saved_grade(tmp_path: Path, scale: Scale) -> 
         except BrokenPipeError:
             pass
         proc.send_signal(signal.SIGKILL)
-        out, _ = proc.communicate(timeout=30)
+        out = _rest(proc)
         printed += out.count("saved:")
         added = reviews(db) - before
         lost = max(0, printed - added)
