@@ -368,3 +368,31 @@ def test_table_at_80_columns_never_breaks_a_call_mid_token(
     for call in calls:
         for token in re.findall(r"\w+\(|\w+=[^,\[)]+|\w+=\[|-?\d[\d.e+-]*", call):
             assert token in result.output, (call, token)
+
+
+def test_check_names_every_broken_deck_file_and_gives_json_for_them(tmp_path: Path) -> None:
+    """check is the decks' linter: with two broken files it named only the first, and with
+    --json it printed no JSON at all. Each file's error now, in load order (stdout), with one
+    line saying how many (stderr), exit 2; as JSON, `deck_errors`."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    card = "topic: {t}\ntitle: T\ncards:\n  - id: {t}-1\n    question: Q\n    answr: A\n"
+    for topic in ("a", "b"):
+        (tmp_path / f"{topic}.yaml").write_text(card.format(t=topic), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["check", "--decks", str(tmp_path)])
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert [line.split(":")[1].rsplit("/", 1)[-1] for line in lines[:2]] == ["a.yaml", "b.yaml"]
+    assert all("unknown key 'answr'" in line for line in lines[:2])
+    assert lines[2] == "error: check failed: 2 deck files have errors (listed above)"
+    result = runner.invoke(app, ["check", "--decks", str(tmp_path), "--json"])
+    assert result.exit_code == 2
+    data = json.loads(result.output[: result.output.rindex("}") + 1])
+    assert [e.split(":")[0].rsplit("/", 1)[-1] for e in data["deck_errors"]] == ["a.yaml", "b.yaml"]
+    (tmp_path / "b.yaml").unlink()
+    result = runner.invoke(app, ["check", "--decks", str(tmp_path)])  # one: the loader's line
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "a.yaml:6: card a-1: unknown key 'answr'" in result.output

@@ -19,7 +19,8 @@ one without is a failure. Repaired questions (`source_question:`) are listed too
 Quiz templates are drawn 25 times with fixed seeds; a draw the engine rejects, or a template
 parameter that never reaches the computation, is an error.
 
-Any MISMATCH, error or remark without references exits 1 with a one-line summary. Warnings do
+Any MISMATCH, error or remark without references exits 1 with a one-line summary. Deck files
+that do not load are each named, in load order (exit 2; as JSON, `deck_errors`). Warnings do
 not fail the check: a card tagged `math` with no compute block (the tag also works as a plain
 study tag in your own decks), a card with compute blocks but no `math` tag (so `--tag math`
 would miss it), and an image whose file is not beside the deck or whose name leads out of the
@@ -36,6 +37,8 @@ from dlcards.commands.options import DecksOption, JsonOption
 from dlcards.errors import DlcardsError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import Console
 
     from dlcards.catalog import Catalog
@@ -380,6 +383,21 @@ def _remark_json(remark: Remark, report: Report) -> dict[str, Any]:
     }
 
 
+def _deck_errors(decks: Sequence[str]) -> list[str]:
+    """Each deck file's own error, in load order (a topic or id defined twice is a problem
+    between files, not of one: none here)."""
+    from dlcards.catalog import deck_files, read_deck
+    from dlcards.errors import DeckError, one_line
+
+    problems = []
+    for file in deck_files(decks):
+        try:
+            read_deck(file)
+        except DeckError as err:
+            problems.append(one_line(str(err)))
+    return problems
+
+
 def check(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> None:
     """Validate the decks and check every number the math cards state against the engine.
 
@@ -388,10 +406,28 @@ def check(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> No
     computation or quiz template fails, or an erratum or note has no references. Math cards
     without a compute block are warnings.
     """
+    import typer
+
     from dlcards.catalog import load_catalog
     from dlcards.console import out, print_json
+    from dlcards.errors import DeckError, one_line
 
-    report = build_report(load_catalog(decks or ()))
+    try:
+        catalog = load_catalog(decks or ())
+    except DeckError as err:  # a linter names every broken file, not only the first
+        problems = _deck_errors(decks or ())
+        if json_:
+            print_json({"deck_errors": problems or [one_line(str(err))]})
+        elif len(problems) > 1:
+            for problem in problems:
+                typer.echo(f"error: {problem}")
+        if len(problems) > 1:
+            raise DeckError(
+                f"check failed: {len(problems)} deck files have errors "
+                f"({'listed above' if not json_ else 'deck_errors'})"
+            ) from None
+        raise
+    report = build_report(catalog)
     if json_:
         print_json(_as_json(report))
     else:
