@@ -33,7 +33,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from dlcards.errors import DeckError
+from dlcards.errors import CONTROL_ESCAPES, DeckError
 from dlcards.yamlnodes import _Map, _Seq  # the reader, dlcards.yamlload, only to parse
 
 SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -247,7 +247,7 @@ def _text(ctx: _Ctx, card: _Map, key: str, card_id: str | None, required: bool) 
 # (the card then showed "Ctrl  bell" and "[31mred"). They are kept as their escapes, so every
 # screen, search and export shows what the deck says; tabs and newlines are text.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_VISIBLE = {c: f"\\x{c:02x}" for c in [*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]}
+_VISIBLE = {c: f"\\x{c:02x}" for c in CONTROL_ESCAPES if c < 0xA0 and c not in (0x09, 0x0A)}
 
 
 def _visible(text: str) -> bool:

@@ -31,7 +31,7 @@ class StoreError(DlcardsError):
     """The progress database cannot be used (corrupt, locked, read-only, newer version)."""
 
 
-_CONTROL = {
+CONTROL_ESCAPES = {
     **{c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]},
     0x0A: "\\n",
     0x0D: "\\r",
@@ -39,6 +39,8 @@ _CONTROL = {
     0x2028: "\\u2028",
     0x2029: "\\u2029",
 }
+"""Control characters as the escapes an error line shows (`one_line`); deck text shows the
+same characters, but tab and newline, as `\\xNN` (`dlcards.deck`)."""
 
 
 LONG_WORD = 160
@@ -51,7 +53,7 @@ def one_line(message: str) -> str:
     """`message` as one printable line: newlines, NUL and other control characters (from a
     deck's text or a card id) are shown as escapes, so an error never spans two lines; a word
     longer than LONG_WORD is shortened (`_shortened`)."""
-    line = message.translate(_CONTROL)
+    line = message.translate(CONTROL_ESCAPES)
     if len(line) <= LONG_WORD or not any(len(w) > LONG_WORD for w in line.split()):
         return line
     import re

@@ -149,18 +149,9 @@ def _put_in_place(packed: Path, folder: Path, db: Path, day: date, event: str | 
         return target
     # after the highest number of the day's of this kind: after a rotation took the oldest,
     # the newest still has the highest number (the names keep their order)
-    first, rest = backup_name(db, day, event), backup_name(db, day, event, 2)
-    head = rest[: len(rest) - len(f"-2{SUFFIX}")]
-    taken = [
-        int(name[len(head) + 1 : -len(SUFFIX)]) if name != first else 1
-        for name in (p.name for p in folder.iterdir())
-        if name == first
-        or (
-            name.startswith(head + "-")
-            and name.endswith(SUFFIX)
-            and name[len(head) + 1 : -len(SUFFIX)].isdigit()
-        )
-    ]
+    head = re.escape(backup_name(db, day, event).removesuffix(SUFFIX))
+    same = re.compile(rf"{head}(?:-(\d+))?{re.escape(SUFFIX)}")
+    taken = (int(m[1] or 1) for p in folder.iterdir() if (m := same.fullmatch(p.name)))
     n = max(taken, default=0) + 1
     while True:
         target = folder / backup_name(db, day, event, n)

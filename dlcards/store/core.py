@@ -958,16 +958,10 @@ class Store(Reports, Merging):
         point does not move, so reviews done elsewhere before now (an Anki import) still
         count. Returns how many of them had been studied (and were reset)."""
         moment = -1 if now is None else epoch_ms(now.isoformat())
-        if self.backups and self._studied(card_ids):
+        if self.backups and self._call(lambda: _studied(self.conn, card_ids)):
             self.backup_before("reset", (now or datetime.now()).date())
         with self._write() as c:
-            studied = [
-                cid
-                for cid in card_ids
-                if c.execute(
-                    "SELECT 1 FROM sm2 WHERE card_id = ? AND last_review IS NOT NULL", (cid,)
-                ).fetchone()
-            ]
+            studied = _studied(c, card_ids)  # again inside: another process may have graded
             new_memories(c, studied)
             c.executemany(
                 "UPDATE cards SET leech = 0, reset_after = (SELECT coalesce(max(seq), 0) "
@@ -976,22 +970,6 @@ class Store(Reports, Merging):
                 [(moment, cid) for cid in studied],
             )
             return len(studied)
-
-    def _studied(self, card_ids: Sequence[str]) -> bool:
-        """Whether any of the cards has been studied (is not new)."""
-
-        def read() -> bool:
-            for start in range(0, len(card_ids), 500):  # under SQLite's variable limit
-                part = list(card_ids[start : start + 500])
-                if self.conn.execute(
-                    "SELECT 1 FROM sm2 WHERE last_review IS NOT NULL AND card_id IN "
-                    f"({','.join('?' * len(part))}) LIMIT 1",
-                    part,
-                ).fetchone():
-                    return True
-            return False
-
-        return bool(self._call(read))
 
     # bulk import -----------------------------------------------------------------------------
 
@@ -1037,6 +1015,22 @@ class Store(Reports, Merging):
                     stored = memory_from(c.execute(SELECT_MEMORY, (cid,)).fetchone(), cid)
                     self._put_memory(c, cid, stored, rebuild(self._history_in(c, cid), stored))
         return added
+
+
+def _studied(c: sqlite3.Connection, card_ids: Sequence[str]) -> list[str]:
+    """The cards of `card_ids` that have been studied (are not new), in their order."""
+    found: set[str] = set()
+    for start in range(0, len(card_ids), 500):  # under SQLite's variable limit
+        part = list(card_ids[start : start + 500])
+        marks = ",".join("?" * len(part))
+        found.update(
+            r[0]
+            for r in c.execute(
+                f"SELECT card_id FROM sm2 WHERE last_review IS NOT NULL AND card_id IN ({marks})",
+                part,
+            )
+        )
+    return [cid for cid in card_ids if cid in found]
 
 
 FRESH_CARD = (
