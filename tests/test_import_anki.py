@@ -930,7 +930,10 @@ def test_an_import_killed_politely_leaves_no_unpacked_files(tmp_path: Path) -> N
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
-    while not any(temp.iterdir()) and time.monotonic() < deadline and proc.poll() is None:
+    # the unpacking folder, not the probe file Python's tempfile makes and removes first
+    while (
+        not any(temp.glob("dlcards-anki-*")) and time.monotonic() < deadline and proc.poll() is None
+    ):
         time.sleep(0.01)
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGTERM)

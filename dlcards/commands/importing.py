@@ -64,6 +64,9 @@ def anki(
     from dlcards.terminal import stops_as_ctrl_c
 
     extra = list(decks or ())
+    # The first call probes the temporary folder with a file of its own, which a signal
+    # arriving in the middle would leave behind: probe it before signals stop the import.
+    tempfile.gettempdir()
     # `kill` or a closed terminal ends it as Ctrl-C does: the unpacked files are removed
     with stops_as_ctrl_c(), tempfile.TemporaryDirectory(prefix="dlcards-anki-") as tmp:
         collection = anki_file.read(path, Path(tmp), with_media=to_yaml is not None)
