@@ -827,3 +827,51 @@ def test_excluded_words_with_an_n_search_on_both_paths(isolated: Path) -> None:
         query = [w for w in words if w not in ("-n", "3")]
         typed = runner.invoke(app, ["search", *limit, "--", "loss", *query])
         assert (typed.exit_code, typed.output) == (0, done.stdout)
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("'garbage'", "holds 'garbage', not a date"),  # after every day: was never counted
+        ("'2026-1-3'", "holds '2026-1-3', not a date"),  # sorts before today: was counted due
+        ("'2026-11-27 '", "holds '2026-11-27 ', not a date"),
+        ("'2026-02-30'", "holds '2026-02-30', not a date"),
+        ("20261127", "holds '20261127', not a date"),
+        ("NULL", "is empty though the card has been reviewed"),  # was counted new
+        ("''", "is empty though the card has been reviewed"),
+    ],
+)
+def test_a_damaged_due_date_is_refused_by_every_screen_that_counts_it(
+    isolated: Path, scheduler: str, value: str, words: str
+) -> None:
+    """A due date that is not a day, or none on a reviewed card: `show` and `stats` refused it,
+    but `due` and `due --count` counted the card as due, as new or not at all. Every screen now
+    gives the same line, the prompt's fast path leaves it to them, and `doctor` mends it."""
+    import sqlite3
+
+    assert runner.invoke(app, ["config", "scheduler", scheduler]).exit_code == 0
+    graded = runner.invoke(app, ["study", "--today", DAY, "--new", "1"], input="\n4\nq\n")
+    assert graded.exit_code == 0, graded.output
+    before = full("--today", DAY)
+    conn = sqlite3.connect(isolated / "data" / "dlcards.db")
+    with conn:
+        conn.execute(f"UPDATE {scheduler} SET due = {value} WHERE card_id = 'perceptron-1'")
+    conn.close()
+    line = (
+        f"error: card perceptron-1: column {scheduler}.due {words}; "
+        "run `dlcards doctor` to repair the database\n"
+    )
+    assert due_count(["due", "--count", "--today", DAY]) is None
+    for args in (
+        ["due", "--count"],
+        ["due"],
+        ["due", "--json"],
+        ["stats"],
+        ["show", "perceptron-1"],
+        ["study", "--new", "1"],
+    ):
+        result = runner.invoke(app, [*args, "--today", DAY], input="q\n")
+        assert (result.exit_code, result.stderr) == (2, line), args
+    assert runner.invoke(app, ["doctor"]).exit_code == 0
+    assert due_count(["due", "--count", "--today", DAY]) == full("--today", DAY) == before

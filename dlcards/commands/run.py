@@ -195,6 +195,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
             sync_if_needed(store, decks)
         day = not_before_the_log(store, day, today)
         by = schedule_of(store).name
+        store.check_due_dates(by)  # as `show` and `study` would refuse the card
         settings = store.settings()
         cap = settings.review_cap
         if count:
@@ -311,6 +312,7 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
         streak = streak_of(store.study_days(day - timedelta(days=3660), day), day)
         schedule = schedule_of(store)
         scheduler = schedule.name
+        store.check_due_dates(scheduler)  # the tally would count a damaged due as another day
         # summed by SQL, unless reviews logged after `day` must be taken back first
         tally = None if store.has_later(day) else store.card_tally(scheduler)
         cards = tally if tally is not None else tally_of(store.card_rows(scheduler, as_of=day))

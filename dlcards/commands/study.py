@@ -399,6 +399,7 @@ def run(
         settings = store.settings()
         schedule = schedule_of(store)
         by = schedule.name
+        store.check_due_dates(by)  # before a card is shown, as `due` and `show` refuse it
         if search is not None:
             from dlcards.search import parse
 

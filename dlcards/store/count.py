@@ -40,6 +40,25 @@ NEW_INTRODUCED_SQL = (  # new cards that got their first scheduled grade on the 
 )
 
 
+# Damage the tally would count without a word (a due that is not a day, a reviewed card with no
+# due): `due` and its prompt count refuse it as `show` does, and `Store.check_due_dates` names
+# the card. Cheap: a walk of the tally, and of the reviewed cards' tally for SM-2. (`date(d)`
+# alone keeps 2026-02-30; a modifier makes SQLite normalise it, so it differs from `d`.)
+DUE_DAMAGE_SQL = {
+    "sm2": "SELECT EXISTS (SELECT 1 FROM due_tally WHERE sched = 'sm2' AND due != '' "
+    "AND date(due, '+0 days') IS NOT due) OR EXISTS (SELECT 1 FROM sm2_tally WHERE due = '')",
+    "fsrs": "SELECT EXISTS (SELECT 1 FROM due_tally WHERE sched = 'fsrs' AND due != '' "
+    "AND date(due, '+0 days') IS NOT due) "
+    "OR EXISTS (SELECT 1 FROM fsrs WHERE stability IS NOT NULL AND nullif(due, '') IS NULL)",
+}
+DUE_DAMAGED_ROW_SQL = {  # the first card DUE_DAMAGE_SQL found: (card id, due)
+    "sm2": "SELECT card_id, due FROM sm2 WHERE CASE WHEN nullif(due, '') IS NULL THEN "
+    "last_review IS NOT NULL ELSE date(due, '+0 days') IS NOT due END ORDER BY card_id LIMIT 1",
+    "fsrs": "SELECT card_id, due FROM fsrs WHERE CASE WHEN nullif(due, '') IS NULL THEN "
+    "stability IS NOT NULL ELSE date(due, '+0 days') IS NOT due END ORDER BY card_id LIMIT 1",
+}
+
+
 def observed_value(observed: str, signature: str) -> str:
     """The meta value of OBSERVED_KEY: an observation and the signature it was taken for."""
     return f"{observed}\x1d{signature}"
@@ -96,6 +115,8 @@ def prompt_count(path: str, day: str, observed: str) -> int | None:
         if conn.execute(HAS_LATER_SQL, (day,)).fetchone()[0]:
             return None  # the count as of an earlier day reads the log
         sched = DUE_TABLES[settings.scheduler]
+        if conn.execute(DUE_DAMAGE_SQL[sched]).fetchone()[0]:
+            return None  # the full command names the damage
         return tally_count(conn.execute, day, sched, settings.new_per_day, settings.review_cap)
     except (sqlite3.Error, ValueError, TypeError, KeyError, DlcardsError):
         return None

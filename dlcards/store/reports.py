@@ -79,6 +79,24 @@ class Reports(Connection):
         row = self._call(lambda: self.conn.execute(HAS_LATER_SQL, (day.isoformat(),)).fetchone())
         return bool(row[0])
 
+    def check_due_dates(self, by: str) -> None:
+        """A StoreError naming the first card of scheduler `by` whose due date the counts of
+        `due` would take wrongly (`count.DUE_DAMAGE_SQL`): not a day, or none after a review.
+        `show` and `study` refuse the same card as they read it (`rows.memory_from`)."""
+        from dlcards.store.count import DUE_DAMAGE_SQL, DUE_DAMAGED_ROW_SQL, DUE_TABLES
+        from dlcards.store.rows import bad_due
+
+        table = DUE_TABLES[by]
+        if not self._call(lambda: self.conn.execute(DUE_DAMAGE_SQL[table]).fetchone()[0]):
+            return
+        row = self._call(lambda: self.conn.execute(DUE_DAMAGED_ROW_SQL[table]).fetchone())
+        if row is not None:  # None: only the tally is wrong (`doctor` mends it)
+            raise bad_due(row[0], f"{table}.due", row[1])
+        raise StoreError(
+            "the tally of due dates does not match the cards; run `dlcards doctor` to "
+            "repair the database"
+        )
+
     def retired_reviews(self, card_id: str) -> int | None:
         """How many reviews the log keeps of `card_id`, a card the database knows (synced
         once); None when it has no card of that id. Asked of an id no deck has now: a card

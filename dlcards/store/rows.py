@@ -120,6 +120,16 @@ def _bad(card_id: str, column: str, value: object, what: str) -> StoreError:
     )
 
 
+def bad_due(card_id: str, column: str, value: object) -> StoreError:
+    """The error for a due date that is not a day, or missing after a review."""
+    if value is None or value == "":
+        return StoreError(
+            f"card {card_id}: column {column} is empty though the card has been reviewed; "
+            "run `dlcards doctor` to repair the database"
+        )
+    return _bad(card_id, column, value, "a date")
+
+
 def day_of(text: object, card_id: str, column: str) -> date | None:
     """A stored ISO day (None stays None); a bad value is a StoreError naming where it is."""
     if text is None or text == "":
@@ -179,7 +189,7 @@ def iso(day: date | None) -> str | None:
 def sm2_from(row: Sequence[Any], card_id: str, table: str = "sm2") -> Sm2State:
     ef, reps, interval, due, lapses, last = row
     names = _column_names(table)
-    return Sm2State(
+    state = Sm2State(
         ef=int_of(ef, card_id, names[0], EF_RANGE),
         repetitions=int_of(reps, card_id, names[1], COUNT_RANGE),
         interval=int_of(interval, card_id, names[2], INTERVAL_RANGE),
@@ -187,6 +197,9 @@ def sm2_from(row: Sequence[Any], card_id: str, table: str = "sm2") -> Sm2State:
         lapses=int_of(lapses, card_id, names[4], COUNT_RANGE),
         last_review=day_of(last, card_id, names[5]),
     )
+    if state.due is None and state.last_review is not None:  # a reviewed card is due some day
+        raise bad_due(card_id, names[3], due)
+    return state
 
 
 @lru_cache(maxsize=8)
@@ -204,12 +217,15 @@ def fsrs_from(row: Sequence[Any], card_id: str) -> FsrsState:
     stability, difficulty, due, last = row
     if stability is None:
         return FsrsState()
-    return FsrsState(
+    state = FsrsState(
         stability=float_of(stability, card_id, "fsrs.stability", STABILITY_RANGE, True),
         difficulty=float_of(difficulty, card_id, "fsrs.difficulty", DIFFICULTY_RANGE),
         due=day_of(due, card_id, "fsrs.due"),
         last_review=day_of(last, card_id, "fsrs.last_review"),
     )
+    if state.due is None:  # a card with a stability has been reviewed: it is due some day
+        raise bad_due(card_id, "fsrs.due", due)
+    return state
 
 
 def fsrs_values(state: FsrsState) -> tuple[Any, ...]:
