@@ -151,6 +151,8 @@ def count(argv: list[str]) -> int | None:
     path = _database(found.get("--db"))
     if path is None or not os.path.isfile(path):
         return None  # a first run: the full command creates and syncs the database
+    if not (os.access(path, os.W_OK) and os.access(os.path.dirname(path) or ".", os.W_OK)):
+        return None  # the full command refuses a database it cannot write, and says why
     option = found.get("--today")
     given = option if option is not None else os.environ.get("DLCARDS_TODAY", "").strip()
     if option is None and not given:

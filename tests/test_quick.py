@@ -875,3 +875,23 @@ def test_a_damaged_due_date_is_refused_by_every_screen_that_counts_it(
         assert (result.exit_code, result.stderr) == (2, line), args
     assert runner.invoke(app, ["doctor"]).exit_code == 0
     assert due_count(["due", "--count", "--today", DAY]) == full("--today", DAY) == before
+
+
+@pytest.mark.parametrize("denied", ["file", "folder"])
+def test_a_database_it_cannot_write_goes_to_the_full_command(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, denied: str
+) -> None:
+    """A 0444 database (or one in a read-only folder) gave the prompt a number while `due`
+    said it is read-only: the fast path now leaves it to the full command's line. (Root
+    ignores permissions, so the test denies the access check itself.)"""
+    full("--today", DAY)
+    assert due_count(["due", "--count", "--today", DAY]) == 20
+    db = str(isolated / "data" / ("dlcards.db" if denied == "file" else ""))
+    real = os.access
+    monkeypatch.setattr(
+        "dlcards.prompt.os.access",
+        lambda path, mode: (
+            real(path, mode) and not (mode == os.W_OK and str(path) == db.rstrip("/"))
+        ),
+    )
+    assert due_count(["due", "--count", "--today", DAY]) is None
