@@ -513,8 +513,11 @@ STRESS: dict[str, list[dict[str, object]]] = {
     "bce": [{"y": 1, "p": 0.000001}, {"y": 0.1, "p": 0.9}],
     "bce_grad_logit": [{"y": 1, "p": 0.2}, {"y": 0.3, "p": 0.3}],
     "cce": [{"probs": "0.0001,0.9999", "target": 0}],
-    "onehot_memory": [{"batch": 1024, "classes": 50000}],
-    "sparse_memory": [{"batch": 100000}],
+    "onehot_memory": [
+        {"batch": 1024, "classes": 50000},
+        {"batch": "1e20", "classes": "1e5"},  # 3.638 × 10¹³ TiB, not 3.638e+13
+    ],
+    "sparse_memory": [{"batch": 100000}, {"batch": 1500 * 2**37}],  # 1,500 TiB, not 1500
     "mean_median_outlier": [{"values": "-1,-2,-3000", "outlier": "-50000"}],
     "updates_per_epoch": [{"n": 1000000, "batch_size": 3}, {"n": 5, "batch_size": 5}],
     "total_updates": [{"n": 12345, "epochs": 20, "batch_size": 7}],
@@ -599,6 +602,16 @@ def test_steps_read_like_a_textbook(name: str) -> None:
         result = run(name, args)
         for text in [*result.steps, result.display]:
             assert not textbook_problems(text), (name, args, text)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_the_value_reads_as_the_step_that_computed_it(name: str) -> None:
+    """`perceptron_update` showed `= [1.0, −1.0]` above a last step ending `= [1, −1]`: the
+    value line now writes numbers as the steps do, so the number on it is found in a step."""
+    for args in [EXAMPLES[name], *STRESS[name]]:
+        result = run(name, args)
+        if isinstance(result.value, int | float | list) and not isinstance(result.value, bool):
+            assert any(result.display in step for step in result.steps), (name, args)
 
 
 def test_every_computation_has_an_example() -> None:
@@ -756,16 +769,16 @@ def test_parse_floats_round_trips(xs: list[float]) -> None:
 def test_display_and_fmt() -> None:
     assert display_value(0.35667494393873245) == "0.3567"
     assert display_value(99.5) == "99.5"
-    assert display_value(11.0) == "11.0"
+    assert display_value(11.0) == "11"  # as the step that computed it writes it
     assert display_value(5) == "5"
     assert display_value(9.5367431640625e-07) == "9.537 × 10⁻⁷"
-    assert display_value(0.0) == "0.0"
-    assert display_value(-2.0) == "\u22122.0"
-    assert display_value(10000.0) == "10,000.0"
+    assert display_value(0.0) == "0"
+    assert display_value(-2.0) == "\u22122"
+    assert display_value(10000.0) == "10,000"
     assert display_value("never converges") == "never converges"
-    assert display_value([0.1, 1.0]) == "[0.1, 1.0]"
+    assert display_value([0.1, 1.0]) == "[0.1, 1]"
     assert display_value({"mean_before": 3.0, "median_after": 3.5}) == (
-        "mean before: 3.0\nmedian after: 3.5"
+        "mean before: 3\nmedian after: 3.5"
     )
     assert fmt(1e-5) == "1 × 10⁻⁵"
     assert fmt(100.0) == "100"
@@ -933,3 +946,15 @@ def test_median_moves_less_than_mean(values: list[float], outlier: float) -> Non
     shift = (outlier - got["mean_before"]) / (len(values) + 1)
     assert got["mean_after"] - got["mean_before"] == pytest.approx(shift, abs=1e-6)
     assert xs[0] <= got["median_after"] <= xs[-1]
+
+
+def test_a_whole_number_in_exponent_notation_is_read_exactly() -> None:
+    """`n=1e23` was read through a float and echoed as 99,999,999,999,999,991,611,392."""
+    result = run("updates_per_epoch", {"n": "1e23", "batch_size": "3.2e1"})
+    assert result.args["n"] == 10**23 and result.args["batch_size"] == 32
+    assert result.value == 3125 * 10**18
+    assert parse_value("2.5e3", "int") == 2500 and parse_value("-3E2", "int") == -300
+    assert parse_value("100.0", "int") == 100
+    for bad in ("1.5", "1e-3", "1e400", "nan", "inf", "0x10"):
+        with pytest.raises(UsageError):
+            parse_value(bad, "int")

@@ -241,17 +241,9 @@ def signed(x: float | int) -> str:
 
 
 def display_value(value: object) -> str:
-    """Like fmt, but a float that prints as a whole number keeps `.0` so it reads as a float.
-
-    A result of several named values (a dict) is one labelled line per value:
-    `mean before: 3.0` then `median before: 3.0`, and so on.
-    """
-    if isinstance(value, float):
-        text = fmt(value)
-        is_plain_whole = text.lstrip(MINUS).replace(",", "").isdigit()
-        return text + ".0" if is_plain_whole else text
+    """The value as the steps write it (`fmt`, the one display format: `1`, not `1.0`, as in
+    the step that computed it); a result of several named values (a dict) is one labelled line
+    per value: `mean before: 3` then `median before: 3.5`, and so on."""
     if isinstance(value, dict):
         return "\n".join(f"{k.replace('_', ' ')}: {display_value(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "[" + ", ".join(display_value(v) for v in value) + "]"
     return fmt(value)

@@ -297,8 +297,8 @@ def _human_bytes(n: int) -> str:
         if size < 1024 or unit == "TiB":
             if unit == "bytes":
                 return f"{fmt(n)} bytes"
-            shown = f"{size:.4g}"
-            return f"{fmt(n)} bytes {'=' if float(shown) == size else '≈'} {shown} {unit}"
+            exact = float(f"{size:.4g}") == size  # 4 significant digits say it all
+            return f"{fmt(n)} bytes {'=' if exact else '≈'} {fmt(size, 4)} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Mapping
 
 from dlcards.engine.core import ArgValue, Computation, Kind, Param, plain
@@ -144,10 +145,29 @@ def _int(name: str, raw: object, in_list: bool = False) -> int:
             return int(raw.strip())
         except ValueError:
             pass
+        exact = _whole_decimal(raw)  # 1e23 is 10**23, not int(float('1e23')) (...611,392)
+        if exact is not None:
+            return exact
     x = _float(name, raw, in_list, what)
     if not x.is_integer():
         raise UsageError(f"{name} must be {what} (got {raw!r})")
     return int(x)
+
+
+def _whole_decimal(raw: str) -> int | None:
+    """The whole number written in decimal notation (`1e23`, `2.5e3`, `100.0`), exactly; None
+    for anything else, or beyond the largest float (the float parse then says what is wrong)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(raw.strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or abs(number) > Decimal(sys.float_info.max):
+        return None
+    if number != number.to_integral_value():
+        return None
+    return int(number)
 
 
 def _check(param: Param, x: float | int, index: int | None = None) -> None:
