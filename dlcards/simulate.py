@@ -199,7 +199,7 @@ def sm2_step(
     grown = np.minimum(-(-interval * new_ef // 100), MAX_INTERVAL)  # exact ceil(I * EF'), capped
     new_interval = np.where(n == 1, 1, np.where(n == 2, 6, grown))
     new_interval = np.where(passed, new_interval, 1)
-    new_lapses = lapses + ((~passed) & (repetitions > 0))
+    new_lapses = lapses + ((~passed) & ((repetitions > 0) | (lapses > 0)))  # as sm2.review
     return new_ef, n, new_interval.astype(np.int64), new_lapses.astype(np.int64)
 
 

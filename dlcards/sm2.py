@@ -121,7 +121,10 @@ def review(state: State, grade: Grade, today: date) -> tuple[State, Review]:
     else:
         n = 0
         interval = 1
-        lapses = state.lapses + (1 if state.repetitions > 0 else 0)
+        # a lapse: the card had been recalled (a streak now, or a lapse before: failed again
+        # after relearning, as Anki counts a review card's every failure); a card failed while
+        # still being learnt for the first time has not lapsed
+        lapses = state.lapses + (1 if state.repetitions > 0 or state.lapses > 0 else 0)
     after = State(
         ef=ef,
         repetitions=n,
@@ -216,7 +219,7 @@ def review_many(starts: Any, days: Any, grades: Any, scheduled: Any) -> dict[str
         new_interval = np.where(
             passed, np.where(new_reps == 1, 1, np.where(new_reps == 2, 6, grown)), 1
         )
-        lapses[c] = np.where(passed, lapses[c], lapses[c] + (reps[c] > 0))
+        lapses[c] = np.where(passed, lapses[c], lapses[c] + ((reps[c] > 0) | (lapses[c] > 0)))
         ef[c], reps[c], interval[c] = new_ef, new_reps, new_interval
         due[c] = day + np.minimum(new_interval, last_day - day)
         last[c] = day

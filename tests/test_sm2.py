@@ -57,9 +57,24 @@ def test_failure_resets_repetitions_keeps_ef_and_counts_lapse() -> None:
     assert failed.ef == state.ef - 54
     assert failed.due == DAY0 + timedelta(days=1)
     assert log.before == state and log.after == failed
-    # a second failure in a row is not a new lapse: the card was not recalled in between
-    again, _ = review(failed, Grade.BLACKOUT, DAY0)
-    assert again.lapses == 1
+    # failed again at its next scheduled review: another lapse, as Anki counts a card back
+    # from relearning (a card failed on each of 12 days had stayed at 1 and never became a
+    # leech); the same-day re-drills in between are not scheduled reviews and change nothing
+    again, _ = review(failed, Grade.BLACKOUT, DAY0 + timedelta(days=1))
+    assert (again.lapses, again.repetitions) == (2, 0)
+    for day in range(2, 12):
+        again, _ = review(again, Grade.BLACKOUT, DAY0 + timedelta(days=day))
+    assert again.lapses == 12
+
+
+def test_failures_before_the_first_recall_are_not_lapses() -> None:
+    state = State()
+    for day in range(3):  # still being learnt: no lapse yet
+        state, _ = review(state, Grade.WRONG_REMEMBERED, DAY0 + timedelta(days=day))
+    assert state.lapses == 0
+    state, _ = review(state, Grade.GOOD, DAY0 + timedelta(days=3))
+    state, _ = review(state, Grade.WRONG_REMEMBERED, DAY0 + timedelta(days=4))
+    assert state.lapses == 1
 
 
 def test_new_card_failure_is_not_a_lapse() -> None:

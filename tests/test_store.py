@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import helpers as h
 import pytest
@@ -1120,3 +1121,59 @@ def test_the_prompts_count_syncs_without_the_notice(
     run.due((), db, None, False, True)
     run.due((), db, None, False, False)
     assert asked == [False, True]
+
+
+def _fail_daily(runner: Any, app: Any, days: int) -> None:
+    """gd-1 recalled on 2026-03-01, then failed at each day's scheduled review (and passed in
+    the day's re-drill)."""
+    for args, keys in (
+        (["config", "new_per_day", "1"], None),
+        (["study", "--topic", "gd", "--today", "2026-03-01"], "\n4\nq\n"),
+    ):
+        assert runner.invoke(app, args, input=keys).exit_code == 0
+    for day in range(2, 2 + days):
+        keys = "\n1\n\n4\nq\n"
+        args = ["study", "--topic", "gd", "--new", "0", "--today", f"2026-03-{day:02d}"]
+        result = runner.invoke(app, args, input=keys)
+        assert result.exit_code == 0 and "gd-1" in result.output, result.output
+
+
+def test_a_card_failed_every_day_lapses_every_day_and_becomes_a_leech(isolated: Path) -> None:
+    """A lapse was counted only while the card's streak was above 0: failed on each of 12
+    days after being recalled, a card stayed at 1 lapse and never became a leech."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["config", "leech_threshold", "4"]).exit_code == 0
+    _fail_daily(runner, app, 4)
+    shown = runner.invoke(app, ["show", "gd-1", "--today", "2026-03-05"]).output
+    assert "lapses 4" in shown and "suspended" in shown, shown
+    leeches = runner.invoke(app, ["list", "--leeches"]).output
+    assert "gd-1" in leeches
+
+
+def test_the_upgrade_to_lapses_after_relearning_rebuilds_the_memories(isolated: Path) -> None:
+    """A database of schema 18 holds the lapses the old rule counted: the migration has the
+    next command rebuild every card's memory from its log under the new one."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    _fail_daily(runner, app, 3)
+    db = isolated / "data" / "dlcards.db"
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT lapses FROM sm2 WHERE card_id = 'gd-1'").fetchone() == (3,)
+    conn.execute("UPDATE sm2 SET lapses = 1 WHERE card_id = 'gd-1'")  # as the old rule left it
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0019_lapses_after_relearning'")
+    conn.execute("PRAGMA user_version = 18")
+    conn.commit()
+    conn.close()
+    assert runner.invoke(app, ["due", "--today", "2026-03-05"]).exit_code == 0
+    with Store.open(db) as store:
+        assert store.query("SELECT lapses FROM sm2 WHERE card_id = 'gd-1'") == [(3,)]
+        assert store.query("SELECT count(*) FROM meta WHERE key = 'rebuild_pending'") == [(0,)]
+    checked = runner.invoke(app, ["doctor", "--check"])
+    assert checked.exit_code == 0, checked.output

@@ -79,6 +79,7 @@ MIGRATIONS = (
     "0016_redrill_asked",
     "0017_card_edit_times",
     "0018_note_hashes",
+    "0019_lapses_after_relearning",
 )
 """The migrations such a file has had (sqlite-utils's record of them)."""
 

@@ -792,6 +792,15 @@ def _note_hashes(db: Any) -> None:
     db.execute("DELETE FROM meta WHERE key IN ('deck_signature', 'deck_parts')")
 
 
+def _lapses_after_relearning(db: Any) -> None:
+    # SM-2 counted a lapse only when the card's streak was above 0, so a card failed on each
+    # of many days after its first lapse stayed at 1 and never became a leech. Every failure of
+    # a card recalled before is a lapse now (`sm2.review`): the memories are rebuilt from the
+    # log by the next command that reads the schedule (`commands.common.schedule_of`).
+    if db.execute("SELECT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]:
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuild_pending', '1')")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -811,6 +820,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0016_redrill_asked", _redrill_asked),
     ("0017_card_edit_times", _card_edit_times),
     ("0018_note_hashes", _note_hashes),
+    ("0019_lapses_after_relearning", _lapses_after_relearning),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
