@@ -149,7 +149,9 @@ def reference_progress(store: Store, card_ids: Sequence[str]) -> dict[str, CardP
             due=None if memory.is_new else schedule.due(memory),
             interval=schedule.interval(memory),
             ef=memory.sm2.ef,
-            repetitions=memory.sm2.repetitions,
+            repetitions=store.query(  # Anki's reps: the answers (no reset in these tests)
+                "SELECT count(*) FROM reviews WHERE card_id = ?", (card_id,)
+            )[0][0],
             lapses=memory.sm2.lapses,
             stability=memory.fsrs.stability if fsrs else None,
             difficulty=memory.fsrs.difficulty if fsrs else None,

@@ -7,7 +7,7 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -175,6 +175,26 @@ def test_the_index_finds_what_a_plain_scan_finds(
             assert sorted(got) == sorted(expected), text
             if not any(not neg for _, neg in terms):  # no words to rank by: deck order
                 assert got == [c for c in ids if c in set(got)]
+        # `or`, groups and `-(...)`: the union and the complement of what the scan finds
+
+        def everywhere(text: str) -> set[str]:
+            return {hit.id for hit in store.search(parse(text), TODAY, "sm2")[0]}
+
+        found = [
+            (text, set(scan(mine, *q[:3], graded, suspended, q[3])))
+            for q in queries
+            if (text := query_text(*q))
+        ]
+        for (one, first), (other, second) in zip(found, found[1:], strict=False):
+            for text, expected in (
+                (f"(({one}) OR ({other})) topic:t*", first | second),
+                (f"-({one}) topic:t*", set(ids) - first),
+                # `or` binds looser than "and": the first conjunction in t*, or the other
+                # anywhere (the built-in decks too: searched flat, as the loop above checks)
+                (f"topic:t* {one} or {other}", first | everywhere(other)),
+            ):
+                got_ids = {hit.id for hit in store.search(parse(text), TODAY, "sm2")[0]}
+                assert got_ids == expected, text
 
 
 def test_ranked_best_first(tmp_path: Path) -> None:
@@ -230,6 +250,20 @@ def test_the_index_follows_deck_edits_and_retired_cards(tmp_path: Path) -> None:
         ("prop:lapse>3", "unknown property 'lapse' (did you mean 'lapses'?)"),
         ("prop:lapses", "not a property test"),
         ("tag:", "needs a value"),
+        ("rated:1", "unknown field 'rated:'"),  # Anki's: searched as words, it found nothing
+        (
+            "a:b",
+            "unknown field 'a:'; dlcards searches topic:, tag:, is: and prop: (to find "
+            'the text, put it in quotes: "a:b")',
+        ),
+        ("tpoic:gd", "unknown field 'tpoic:' (did you mean 'topic'?)"),
+        ('"momentum', "a quote is not closed"),
+        ('"', "a quote is not closed"),
+        ("(momentum or adam", "a '(' is not closed"),
+        ("momentum)", "a ')' has no '(' before it"),
+        ("momentum or", "'or' needs a term on each side"),
+        ("OR", "'or' needs a term on each side"),
+        ("()", "'()' holds nothing to search for"),
     ],
 )
 def test_bad_filters_are_one_line(query: str, message: str) -> None:
@@ -514,3 +548,68 @@ def test_a_query_of_more_than_64_parts_is_refused_at_once() -> None:
     assert f"the query has {MAX_PARTS + 1} parts" in result.output
     result = runner.invoke(app, ["search", " ".join(["gradient"] * MAX_PARTS)])
     assert result.exit_code == 0, result.output
+
+
+def test_or_and_groups_read_as_in_anki() -> None:
+    """`momentum or adam` searched for the word "or" too, and found nothing; parentheses were
+    dropped. Now `or` joins, binding looser than the implicit "and", and groups nest."""
+    from dlcards.search import Filter, Group, Term
+
+    def term(word: str, negated: bool = False) -> Term:
+        return Term((word,), negated)
+
+    assert parse("momentum or adam").tree == Group("or", (term("momentum"), term("adam")))
+    assert parse("(momentum OR adam)").tree == parse("momentum or adam").tree
+    assert parse("a or b c").tree == Group("or", (term("a"), Group("and", (term("b"), term("c")))))
+    assert parse("-(a b)").tree == Group("and", (term("a"), term("b")), negated=True)
+    assert parse("tag:math (a or -b)").tree == Group(
+        "and", (Filter("tag", "math"), Group("or", (term("a"), term("b", True))))
+    )
+    # what stays a flat query: `and`, a group of one, `f(x)`, `-(word)`
+    for text, words in (("a and b", ["a", "b"]), ("(a)", ["a"]), ("f(x)", ["f", "x"])):
+        flat = parse(text)
+        assert flat.tree is None and flat.words == words, text
+    assert parse("-(a)").terms == (term("a", True),)
+    assert parse('"or"').words == ["or"]  # the word itself, quoted
+    assert parse("a or -(b or c)").words == ["a"]  # what highlighting marks
+
+
+@pytest.fixture
+def graded_store(tmp_path: Path) -> Iterator[Store]:
+    """The built-in decks, four gd cards graded five days before TODAY (due since)."""
+    catalog = load_catalog()
+    with Store.open(tmp_path / "p.db") as store:
+        store.sync(catalog.cards, "sig", NOW)
+        for card_id in ("gd-1", "gd-2", "gd-3", "gd-4"):
+            h.grade(store, card_id, 4, TODAY - timedelta(5))
+        yield store
+
+
+def test_is_due_leaves_suspended_cards_out(graded_store: Store) -> None:
+    """`is:due` listed suspended cards that `due` and `study --search is:due` leave out."""
+    store = graded_store
+    due = {h.id for h in store.search(parse("is:due"), TODAY, "sm2")[0]}
+    assert due
+    held = sorted(due)[:2]
+    store.set_suspended(held, True)
+    after = {h.id for h in store.search(parse("is:due"), TODAY, "sm2")[0]}
+    assert after == due - set(held)
+    both = {h.id for h in store.search(parse("is:due is:suspended"), TODAY, "sm2")[0]}
+    assert both == set()
+    assert set(held) <= {h.id for h in store.search(parse("-is:due"), TODAY, "sm2")[0]}
+
+
+def test_prop_reps_counts_the_answers_since_the_last_reset(graded_store: Store) -> None:
+    """`prop:reps` was SM-2's streak of passes (a card answered 10 times, its last answer a
+    failure, had reps 0); in Anki it is how many times the card was answered."""
+    store = graded_store
+    (card_id,) = [h.id for h in store.search(parse("is:new"), TODAY, "sm2", 1)[0]]
+    for days, grade in ((9, 5), (8, 5), (7, 1)):
+        h.grade(store, card_id, grade, TODAY - timedelta(days))
+    hits = {h.id for h in store.search(parse("prop:reps=3"), TODAY, "sm2")[0]}
+    assert card_id in hits
+    assert card_id not in {h.id for h in store.search(parse("prop:reps=0"), TODAY, "sm2")[0]}
+    assert store.answer_counts([card_id, "gd-1"]) == {card_id: 3, "gd-1": 1}
+    store.reset([card_id])  # as Anki's "reset repetition and lapse counts": from 0 again
+    assert card_id in {h.id for h in store.search(parse("prop:reps=0"), TODAY, "sm2")[0]}
+    assert store.answer_counts([card_id]) == {card_id: 0}

@@ -79,6 +79,7 @@ def _progress(store: Store, schedule: Schedule, card_ids: Sequence[str]) -> dict
 
     fsrs = schedule.name == "fsrs"
     stored = store.memories(list(card_ids))
+    answers = store.answer_counts(list(card_ids))  # Anki's reps: answers, not a streak
     never_synced = (Memory(), None)  # made once, not per card
     out = {}
     for card_id in card_ids:
@@ -87,7 +88,7 @@ def _progress(store: Store, schedule: Schedule, card_ids: Sequence[str]) -> dict
             due=None if memory.is_new else schedule.due(memory),
             interval=schedule.interval(memory),
             ef=memory.sm2.ef,
-            repetitions=memory.sm2.repetitions,
+            repetitions=answers.get(card_id, 0),
             lapses=memory.sm2.lapses,
             stability=memory.fsrs.stability if fsrs else None,
             difficulty=memory.fsrs.difficulty if fsrs else None,

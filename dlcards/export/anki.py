@@ -157,7 +157,7 @@ class CardProgress:
     due: date | None = None
     interval: int = 0
     ef: int = 250  # hundredths
-    repetitions: int = 0
+    repetitions: int = 0  # Anki's reps: how many times the card was answered
     lapses: int = 0
     stability: float | None = None
     difficulty: float | None = None

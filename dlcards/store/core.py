@@ -442,6 +442,24 @@ class Store(Reports, Merging):
                 out[card_id] = (memory_from(memory, card_id) if has_memory else Memory(), flags)
         return out
 
+    def answer_counts(self, card_ids: Sequence[str]) -> dict[str, int]:
+        """How many times each synced card among `card_ids` was answered since its last reset
+        (re-drills too): Anki's `reps`, which SM-2's streak of passes is not."""
+        from dlcards.store.search import REPS
+
+        out: dict[str, int] = {}
+        for start in range(0, len(card_ids), 500):
+            chunk = card_ids[start : start + 500]
+            query = (
+                f"SELECT c.id, {REPS} FROM cards c WHERE c.id IN ({', '.join('?' * len(chunk))})"
+            )
+
+            def read(q: str = query, c: Sequence[str] = chunk) -> list[Any]:
+                return self.conn.execute(q, c).fetchall()
+
+            out.update(self._call(read))
+        return out
+
     def card_flags(self, card_id: str) -> CardFlags | None:
         """The card's flags, or None if it was never synced."""
         row = self._call(

@@ -405,7 +405,7 @@ class Reports(Connection):
         if limit is not None:  # `--limit` has no upper bound; SQLite's integers have one
             limit = min(limit, 2**63 - 1)
         table = due_table(by)
-        if query.filters or not query.ranked:
+        if query.tree is not None or query.filters or not query.ranked:
             # the filters join the card tables: one pass, counted here
             sql, params = search_sql(query, today, table)
             rows = self._call(lambda: self.conn.execute(sql, params).fetchall())

@@ -11,11 +11,17 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dlcards.search import Filter, Query
+    from dlcards.search import Filter, Group, Node, Query
 
 # bm25 weights per column: card_id (not indexed), question, answer, erratum, note, tags
 BM25 = "bm25(card_search, 0.0, 2.0, 1.0, 1.0, 1.0, 2.0)"
 _OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "=", "!=": "!="}
+
+
+REPS = (  # Anki's reps: how many times the card was answered (since its last reset)
+    "(SELECT count(*) FROM reviews r WHERE r.card_id = c.id "
+    "AND (r.at, r.id) > (coalesce(c.reset_at, -1), coalesce(c.reset_after, 0)))"
+)
 
 
 def _prop(name: str, table: str) -> str:
@@ -26,7 +32,7 @@ def _prop(name: str, table: str) -> str:
     )
     return {
         "lapses": "s.lapses",
-        "reps": "s.repetitions",
+        "reps": REPS,
         "ease": "s.ef / 100.0",
         "ivl": interval,
         "due": f"julianday({_due(table)}.due) - julianday(?)",
@@ -42,7 +48,7 @@ def _clause(f: Filter, today: date, table: str) -> tuple[str, list[Any]]:
     elif f.kind == "is":
         d = _due(table)
         sql = {
-            "due": f"{d}.due <= ?",
+            "due": f"({d}.due <= ? AND c.suspended = 0)",  # as Anki: a suspended card waits
             "new": f"{d}.due IS NULL",
             "review": f"{d}.due IS NOT NULL",
             "suspended": "c.suspended = 1",
@@ -62,9 +68,10 @@ def _joins(query: Query, table: str) -> str:
     """Only the memory tables the filters read (`s`: SM-2's, `d`: the active scheduler's,
     one join when that is SM-2): a word search touches the cards' covering index alone
     (`cards_search`), one seek per match."""
-    props = {f.value for f in query.filters if f.kind == "prop"}
-    dated = {f.value for f in query.filters if f.kind == "is"} & {"due", "new", "review"}
-    need_s = bool(props & {"lapses", "reps", "ease"}) or (table == "sm2" and "ivl" in props)
+    filters = query.every_filter()
+    props = {f.value for f in filters if f.kind == "prop"}
+    dated = {f.value for f in filters if f.kind == "is"} & {"due", "new", "review"}
+    need_s = bool(props & {"lapses", "ease"}) or (table == "sm2" and "ivl" in props)
     need_d = bool(dated) or "due" in props or (table != "sm2" and "ivl" in props)
     if table == "sm2" and (need_s or need_d):
         return "JOIN sm2 s ON s.card_id = c.id"
@@ -81,11 +88,59 @@ def _due(table: str) -> str:
     return "s" if table == "sm2" else "d"
 
 
+def _node_sql(node: Node, today: date, table: str) -> tuple[str, list[Any]]:
+    """A condition of a query with `or` or groups: a term is a lookup in the index."""
+    from dlcards.search import Filter, Term, phrase
+
+    if isinstance(node, Term):
+        sql = "c.search_rowid IN (SELECT rowid FROM card_search WHERE card_search MATCH ?)"
+        return (f"NOT coalesce({sql}, 0)" if node.negated else sql), [phrase(node)]
+    if isinstance(node, Filter):
+        return _clause(node, today, table)
+    parts = [_node_sql(item, today, table) for item in node.items]
+    sql = "(" + f" {node.kind.upper()} ".join(p for p, _ in parts) + ")"
+    params = [arg for _, args in parts for arg in args]
+    return (f"NOT coalesce({sql}, 0)" if node.negated else sql), params
+
+
+def _tree_sql(
+    query: Query, tree: Group, today: date, table: str, limit: int | None
+) -> tuple[str, list[Any]]:
+    """A query with `or` or groups: its condition on each active card, ranked by bm25 of its
+    words taken together (any of them) when it has some, else in deck order."""
+    from dlcards.search import phrase
+
+    clause, params = _node_sql(tree, today, table)
+    joins = _joins(query, table)
+    found = " OR ".join(dict.fromkeys(phrase(t) for t in query.found_terms()))
+    if found:
+        rank = (
+            f"LEFT JOIN (SELECT rowid, {BM25} AS score FROM card_search "
+            "WHERE card_search MATCH ?) m ON m.rowid = c.search_rowid"
+        )
+        sql = (
+            f"SELECT c.id, c.topic, m.score FROM cards c {joins} {rank} "
+            f"WHERE c.retired = 0 AND {clause} ORDER BY m.score IS NULL, m.score, c.position"
+        )
+        params = [found, *params]
+    else:
+        sql = (
+            f"SELECT c.id, c.topic, NULL FROM cards c {joins} "
+            f"WHERE c.retired = 0 AND {clause} ORDER BY c.position"
+        )
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return sql, params
+
+
 def search_sql(
     query: Query, today: date, table: str, limit: int | None = None
 ) -> tuple[str, list[Any]]:
     """SELECT id, topic, rank of the active cards matching `query`, best first (the first
     `limit` of them when given)."""
+    if query.tree is not None:
+        return _tree_sql(query, query.tree, today, table, limit)
     positive, negative = query.phrases(False), query.phrases(True)
     where = ["c.retired = 0"]
     params: list[Any] = []
