@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -510,3 +511,28 @@ def test_an_empty_tag_is_an_error_as_in_list() -> None:
         result = CliRunner().invoke(app, command, input="q\n")
         assert result.exit_code == 2, (command, result.output)
         assert result.output.startswith("error: unknown tag ''; tags are:"), command
+
+
+def test_the_next_review_named_is_of_the_cards_the_session_could_study() -> None:
+    """`study --topic mlp` said the next review was due tomorrow though no mlp card had ever
+    been studied (the date was the collection's), and a session on a search named a day none
+    of its cards was due on; `--reviews 0` named a later day while reviews were due now."""
+    # perceptron-1 on 10-31 (due 11-01), gd-1 on 11-01 then 11-02 (due 11-08)
+    study(["", "5", "q"], "--today", "2026-10-31", "--new", "1", "--topic", "perceptron")
+    study(["", "5", "q"], "--today", "2026-11-01", "--new", "1", "--topic", "gd")
+    study(["", "5", "q"], "--today", "2026-11-02", "--new", "0", "--topic", "gd")
+    out = study([], "--today", "2026-11-02", "--new", "0", "--topic", "mlp")
+    assert "Nothing to study today." in out and "next review" not in out
+    out = study([], "--today", "2026-11-03", "--new", "0", "--topic", "gd")
+    assert "the next review is due on 2026-11-08" in out
+    out = study([], "--today", "2026-11-02", "--new", "0", "--search", "topic:gd")
+    assert "the next review is due on 2026-11-08" in out, out
+    # a session's summary: the next day of the cards it could study (perceptron-1, overdue,
+    # is not one of them; the summary named today)
+    out = study(["", "5", "q"], "--today", "2026-11-02", "--new", "1", "--topic", "mlp")
+    assert re.search(r"next due\s+2026-11-03", out), out
+    # due now, left out by --reviews 0: no later day is named
+    assert runner.invoke(app, ["config", "new_per_day", "0"]).exit_code == 0
+    out = study([], "--today", "2026-11-02", "--reviews", "0", "--topic", "perceptron")
+    assert out.startswith("Nothing to study with these limits. --reviews 0 leaves out 1 due "), out
+    assert "next review" not in out

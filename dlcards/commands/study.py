@@ -453,8 +453,13 @@ def run(
         # due reviews and the re-drills still owed today (they come back in the next session),
         # by the scheduler active now (`config` in another terminal may have switched it)
         by = store.settings().scheduler
-        waiting = store.count_due(day, by, topics)
-        redrills = bool(store.redrills_due(day, int(REDRILL_BELOW), topics))
+        if allowed is None:
+            waiting = store.count_due(day, by, topics)
+            redrills = bool(store.redrills_due(day, int(REDRILL_BELOW), topics))
+        else:  # the session's search or tag: the cards it could study, not the collection
+            chosen = set(allowed)
+            waiting = sum(1 for c in store.due_ids(day, by, topics) if c in chosen)
+            redrills = any(c in chosen for c in store.redrills_due(day, int(REDRILL_BELOW), topics))
         next_due: object
         if redrills or (waiting and not _cap_reached(store, day)):
             next_due = day
@@ -468,7 +473,7 @@ def run(
                 f"today's cap of {cap})"
             )
         else:
-            next_due = store.next_due(day, by)
+            next_due = store.next_due(day, by, topics, allowed)
         console.print(summary_panel(session, next_due))
         kept = saved if session.session_id is None else store.session_reviews(session.session_id)
         if kept < saved:  # `dlcards undo` or `doctor --restore` elsewhere took some back
@@ -531,6 +536,10 @@ def _nothing_to_study(
             )
         else:
             reasons.append("new cards for today are used up (raise with --new)")
-    nxt = store.next_due(day, by)
+    if reviews == 0 and waiting_due:  # due now: the limit given leaves them out, not the day
+        return "Nothing to study with these limits." + "".join(
+            f" {r[0].upper()}{r[1:]}." for r in reasons
+        )
+    nxt = store.next_due(day, by, topics, allowed)
     text = "Nothing to study today" + (f"; the next review is due on {nxt}." if nxt else ".")
     return text + "".join(f" {r[0].upper()}{r[1:]}." for r in reasons)

@@ -442,6 +442,9 @@ class Store(Reports, Merging):
                 out[card_id] = (memory_from(memory, card_id) if has_memory else Memory(), flags)
         return out
 
+    def _one(self, sql: str, params: Sequence[Any]) -> Any:
+        return self.conn.execute(sql, params).fetchone()
+
     def answer_counts(self, card_ids: Sequence[str]) -> dict[str, int]:
         """How many times each synced card among `card_ids` was answered since its last reset
         (re-drills too): Anki's `reps`, which SM-2's streak of passes is not."""
@@ -613,17 +616,36 @@ class Store(Reports, Merging):
         rows = self._call(lambda: self.conn.execute(sql, args).fetchall())
         return [TopicCounts(r[0], r[1], r[2] or 0, r[3] or 0, r[4] or 0) for r in rows]
 
-    def next_due(self, after: date, by: str) -> date | None:
-        """The first due date of an active card after `after`, by scheduler `by`, as of
-        `after` (`_as_of`)."""
+    def next_due(
+        self,
+        after: date,
+        by: str,
+        topics: Sequence[str] = (),
+        among: Sequence[str] | None = None,
+    ) -> date | None:
+        """The first due date after `after` of an active card (of `topics`, when given, and
+        among the ids `among`, when given: a session's search or tag), by scheduler `by`, as
+        of `after` (`_as_of`)."""
         due, join, args = self._as_of(after, by)
+        where, params = _topic_filter(topics)
         sql = (
             f"SELECT min({due}) FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id{join} "
-            f"WHERE {due} > ? AND c.retired = 0 AND c.suspended = 0"
+            f"WHERE {due} > ? AND c.retired = 0 AND c.suspended = 0{where}"
         )
-        args.append(after.isoformat())
-        row = self._call(lambda: self.conn.execute(sql, args).fetchone())
-        return day_of(row[0], "?", f"{by}.due") if row and row[0] else None
+        args += [after.isoformat(), *params]
+        chunks: list[Sequence[str] | None] = [None]
+        if among is not None:
+            chunks = [among[i : i + 500] for i in range(0, len(among), 500)]
+        found: list[str] = []
+        for chunk in chunks:
+            query, values = sql, args
+            if chunk is not None:
+                query += f" AND c.id IN ({', '.join('?' * len(chunk))})"
+                values = [*args, *chunk]
+            row = self._call(partial(self._one, query, values))
+            if row and row[0]:
+                found.append(row[0])
+        return day_of(min(found), "?", f"{by}.due") if found else None
 
     # writes --------------------------------------------------------------------------------
 
