@@ -293,6 +293,7 @@ def test_a_grade_that_meets_a_locked_database_waits_and_is_saved(
     import threading
     import time
 
+    import dlcards.commands.study as study_cmd
     import dlcards.store.connection as connection
 
     db = tmp_path / "p.db"
@@ -300,10 +301,35 @@ def test_a_grade_that_meets_a_locked_database_waits_and_is_saved(
     monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.2)
     holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")  # another dlcards writing for a long time
-    released = threading.Event()
+    released, noticed = threading.Event(), threading.Event()
+    real_until_saved = study_cmd.until_saved
+
+    class Watched:
+        """The session's console, noting when the grade says that it waits."""
+
+        def __init__(self, console: object) -> None:
+            self._console = console
+
+        def print(self, *args: object, **kwargs: object) -> None:
+            if any("waiting for another dlcards" in str(a) for a in args):
+                noticed.set()
+            self._console.print(*args, **kwargs)  # type: ignore[attr-defined]
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._console, name)
+
+    def until_saved(console, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return real_until_saved(Watched(console), *args, **kwargs)
+
+    monkeypatch.setattr(study_cmd, "until_saved", until_saved)
 
     def release() -> None:
-        time.sleep(1.5)
+        # The lock goes once the grade has waited long enough to say so (LOCK_NOTICE_S of
+        # its own wait), not at a fixed time from here: a slow start of the session under
+        # load left it less than that to wait, and no notice. Never told: released after 30 s,
+        # and the count of notices below fails.
+        noticed.wait(timeout=30)
+        time.sleep(0.3)  # a few more tries meet the lock: the notice is still said once
         holder.execute("COMMIT")
         released.set()
 

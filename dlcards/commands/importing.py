@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,31 @@ if TYPE_CHECKING:
     from dlcards.importers.anki_file import Collection
     from dlcards.importers.anki_notes import Converted
     from dlcards.store.rows import ImportedReview
+
+
+@contextmanager
+def _unpacking_folder(prefix: str) -> Iterator[str]:
+    """A new folder of this user's alone in the temporary folder, removed with what it holds
+    at the block's end. Its removal is arranged before it is made: TemporaryDirectory makes
+    it first, and a `kill` whose KeyboardInterrupt (`stops_as_ctrl_c`) came right after the
+    mkdir, before TemporaryDirectory had arranged the removal, left the folder behind."""
+    import secrets
+    import shutil
+
+    folder: str | None = None
+    try:
+        while True:
+            folder = os.path.join(tempfile.gettempdir(), prefix + secrets.token_hex(6))
+            try:
+                os.mkdir(folder, 0o700)
+                break
+            except FileExistsError:  # another's: not to be removed
+                folder = None
+        yield folder
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
 
 import_app = typer.Typer(
     name="import",
@@ -68,7 +94,7 @@ def anki(
     # arriving in the middle would leave behind: probe it before signals stop the import.
     tempfile.gettempdir()
     # `kill` or a closed terminal ends it as Ctrl-C does: the unpacked files are removed
-    with stops_as_ctrl_c(), tempfile.TemporaryDirectory(prefix="dlcards-anki-") as tmp:
+    with stops_as_ctrl_c(), _unpacking_folder("dlcards-anki-") as tmp:
         collection = anki_file.read(path, Path(tmp), with_media=to_yaml is not None)
         if not collection.notes:
             raise UsageError(f"{path} holds no notes: nothing to import")
