@@ -30,7 +30,9 @@ from dlcards.errors import DlcardsError
 if TYPE_CHECKING:
     from dlcards.engine import Result
 
-DEFAULT_TOLERANCE = 1e-2  # relative: rounded answers count
+SIGNIFICANT = 3
+"""The significant figures a typed answer is held to (the prompt says so), unless the card's
+quiz sets a relative `tolerance` of its own."""
 DRAW_ATTEMPTS = 20  # parameter draws tried before a template falls back to a self-graded card
 
 Kind = Literal["typed", "self", "choice"]
@@ -178,7 +180,7 @@ class Question:
     result: Result | None = None  # typed: the engine's answer and steps
     options: tuple[str, ...] = ()  # choice: answers to pick from
     correct: int = -1  # choice: index of the card's own answer in options
-    tolerance: float = DEFAULT_TOLERANCE
+    tolerance: float | None = None  # the quiz's own (relative); None: SIGNIFICANT figures
 
     @property
     def expected(self) -> str:
@@ -210,14 +212,13 @@ def typed_question(card: Card, rng: random.Random) -> Question | None:
             continue
         if not _answerable(result.value):
             return None
-        tol = quiz.tolerance if quiz.tolerance is not None else DEFAULT_TOLERANCE
         return Question(
             card=card,
             kind="typed",
             prompt=fill(quiz.template, values),
             params=values,
             result=result,
-            tolerance=tol,
+            tolerance=quiz.tolerance,
         )
     return None
 
@@ -394,32 +395,45 @@ def answer_size(question: Question) -> int:
     return 1
 
 
-def is_correct(given: Sequence[float], expected: object, tolerance: float) -> bool:
+def _figure(value: float) -> float:
+    """One unit in the SIGNIFICANT-th significant figure of `value` (not 0): 0.001 for 0.977."""
+    return float(10.0 ** (math.floor(math.log10(abs(value))) - (SIGNIFICANT - 1)))
+
+
+def is_correct(given: Sequence[float], expected: object, tolerance: float | None = None) -> bool:
     """Whether the parsed answer matches the engine's value.
 
-    Integers must match exactly; floats within `tolerance` relative to the value (for a vector,
-    relative to its largest entry, so small components are not held to a tighter standard).
+    Integers must match exactly. Floats to SIGNIFICANT figures: within one unit of the last
+    of them (σ(3.75) = 0.97704: 0.976 to 0.978, as a rounded step on the way may move it;
+    0.968 is wrong), each entry of a vector so, where an entry under a ten-thousandth of the
+    largest may be given as 0. With a `tolerance` (a quiz's own): within it, relative (for a
+    vector, to its largest entry).
     """
     if isinstance(expected, bool):
         return False
     if isinstance(expected, int):
         return len(given) == 1 and given[0] == expected
     if isinstance(expected, float):
-        return len(given) == 1 and math.isclose(
-            given[0], expected, rel_tol=tolerance, abs_tol=1e-12
-        )
-    if isinstance(expected, list):
-        if len(given) != len(expected):
-            return False
-        if not all(isinstance(e, int | float) and not isinstance(e, bool) for e in expected):
-            return False
+        values = [expected]
+    elif isinstance(expected, list) and all(
+        isinstance(e, int | float) and not isinstance(e, bool) for e in expected
+    ):
         values = [float(e) for e in expected]
-        scale = max((abs(v) for v in values), default=0.0)
+    else:
+        return False
+    if len(given) != len(values):
+        return False
+    scale = max((abs(v) for v in values), default=0.0)
+    if tolerance is not None:
         return all(
             math.isclose(g, e, rel_tol=tolerance, abs_tol=max(tolerance * scale, 1e-12))
             for g, e in zip(given, values, strict=True)
         )
-    return False
+    floor = _figure(scale) / 100 if scale else 1e-12
+    return all(
+        abs(g - e) <= max(_figure(e) if e else 0.0, floor) * (1 + 1e-9)
+        for g, e in zip(given, values, strict=True)
+    )
 
 
 def check_typed(question: Question, text: str) -> tuple[bool, list[float]]:

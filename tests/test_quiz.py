@@ -21,7 +21,6 @@ from dlcards.cli import app
 from dlcards.deck import Card, parse_deck
 from dlcards.errors import DeckError
 from dlcards.quiz import (
-    DEFAULT_TOLERANCE,
     AnswerError,
     Mode,
     Question,
@@ -318,16 +317,39 @@ def test_vectors_round_trip(xs: list[float]) -> None:
 
 
 def test_is_correct() -> None:
-    assert is_correct([0.357], 0.35667494393873245, 1e-2)  # rounded answers count
+    # three significant figures, within one unit of the third (a rounded step may move it)
+    assert is_correct([0.357], 0.35667494393873245)
+    assert is_correct([0.3567], 0.35667494393873245) and is_correct([0.356], 0.35667494393873245)
+    assert not is_correct([0.36], 0.35667494393873245)  # two figures: not what was asked
+    assert not is_correct([0.3], 0.35667494393873245)
+    assert is_correct([5], 5) and not is_correct([5.04], 5)  # counts are exact
+    assert not is_correct([4990], 5000)
+    assert is_correct([0.0], 0.0)
+    assert is_correct([-0.9, 0.7, 0.2], [-0.9, 0.7, 0.2])
+    assert is_correct([-0.9, 0.7, 0.201], [-0.9, 0.7, 0.2])
+    assert not is_correct([-0.9, 0.7], [-0.9, 0.7, 0.2])
+    assert not is_correct([1.0], "never converges")
+    # a quiz's own tolerance, relative (to the largest entry for a vector)
     assert is_correct([0.36], 0.35667494393873245, 1e-2)
-    assert not is_correct([0.3], 0.35667494393873245, 1e-2)
-    assert is_correct([5], 5, 1e-2) and not is_correct([5.04], 5, 1e-2)  # counts are exact
-    assert not is_correct([4990], 5000, 1e-2)
-    assert is_correct([0.0], 0.0, 1e-2)
-    assert is_correct([-0.9, 0.7, 0.2], [-0.9, 0.7, 0.2], 1e-2)
-    assert is_correct([-0.9, 0.7, 0.201], [-0.9, 0.7, 0.2], 1e-2)
-    assert not is_correct([-0.9, 0.7], [-0.9, 0.7, 0.2], 1e-2)
-    assert not is_correct([1.0], "never converges", 1e-2)
+    assert is_correct([-0.9, 0.7, 0.205], [-0.9, 0.7, 0.2], 1e-2)
+
+
+def test_a_typed_answer_is_held_to_the_precision_the_prompt_asks() -> None:
+    """The prompt asks for 3 significant figures but ±1% passed: σ(3.75) = 0.977 took 0.968
+    and 0.986, 42/2 = 21 took 20.8 and 21.2, and softmax [0.0177, 0.965, 0.0177] took
+    0.009, 0.965, 0.026 (two equal logits' probabilities three times apart)."""
+    sigma = 1 / (1 + math.exp(-3.75))
+    assert is_correct([0.977], sigma) and is_correct([0.9770], sigma)
+    assert not is_correct([0.968], sigma) and not is_correct([0.986], sigma)
+    assert is_correct([21], 21.0) and is_correct([21.0], 21.0)
+    assert not is_correct([20.8], 21.0) and not is_correct([21.2], 21.0)
+    soft = [0.017668422478559816, 0.9646631550428804, 0.017668422478559816]
+    assert is_correct([0.0177, 0.965, 0.0177], soft)
+    assert not is_correct([0.009, 0.965, 0.026], soft)
+    assert not is_correct([0.018, 0.965, 0.018], soft)  # two figures each
+    # an entry under a ten-thousandth of the largest may be given as 0
+    assert is_correct([0.0, 1.0], [2.0e-20, 1.0]) and is_correct([0, 0.5, 0.5], [0.0, 0.5, 0.5])
+    assert is_correct([-1.5e-7], -1.5e-7) and not is_correct([-1.6e-7], -1.5e-7)
 
 
 # --- the command ----------------------------------------------------------------------------------
@@ -797,7 +819,7 @@ def test_every_template_reads_right_for_every_draw(cards: dict[str, Card], card_
     card = cards[card_id]
     assert card.quiz is not None
     block = card.compute[card.quiz.answer]
-    tolerance = card.quiz.tolerance if card.quiz.tolerance is not None else DEFAULT_TOLERANCE
+    tolerance = card.quiz.tolerance
     prompts = set()
     for seed in range(DRAWS):
         values = draw_params(card.quiz, random.Random(seed))

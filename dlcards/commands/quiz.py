@@ -122,17 +122,21 @@ def _question_panel(question: Question, title: str) -> RenderableType:
 
 
 def _typed_hint(question: Question) -> str:
-    from dlcards.quiz import answer_size
+    from dlcards.quiz import SIGNIFICANT, answer_size
 
     size = answer_size(question)
+    if question.tolerance is not None:  # the card's quiz sets how close
+        each = f"within {question.tolerance:.2%}".replace(".00%", "%")
+    else:
+        each = f"to {SIGNIFICANT} significant figures"
     if size > 1:
-        what = f"{size} numbers separated by commas, e.g. " + ", ".join(
+        what = f"{size} numbers separated by commas, each {each}, e.g. " + ", ".join(
             ["1.5", "-0.5", "0.2", "3", "0"][:size]
         )
     elif question.needs_integer:
         what = "a whole number"
     else:
-        what = "a number to 3 significant figures (1/4, 2.5e-3 and 0.5^3 work too)"
+        what = f"a number {each} (1/4, 2.5e-3 and 0.5^3 work too)"
     return rf"[dim]Answer: {what} · \[s] show the answer · \[q] quit[/dim]"
 
 
