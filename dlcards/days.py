@@ -1,11 +1,13 @@
-"""The study day: `--today`, else DLCARDS_TODAY, else the local calendar date (one home)."""
+"""The study day: `--today`, else DLCARDS_TODAY, else the local date, a day that starts at the
+collection's `day_starts_at` hour (one home)."""
 
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from dlcards.errors import UsageError
+from dlcards.settings import DAY_STARTS_AT
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2199, 12, 31)
@@ -19,15 +21,30 @@ def _iso_shaped(text: str) -> bool:
     return len(text) == 10 and text[4] == text[7] == "-" and digits.isascii() and digits.isdigit()
 
 
+def local_study_day(starts_at: int = DAY_STARTS_AT, now: datetime | None = None) -> date:
+    """The study day it is now: the local date, the one before until the hour `starts_at`
+    (Anki's "next day starts at": at 4, a session at 1 AM counts with the evening before, and
+    a card learned at 23:55 is not due again at 00:05)."""
+    moment = now or datetime.now()
+    return moment.date() - timedelta(days=1) if moment.hour < starts_at else moment.date()
+
+
+def given_day() -> bool:
+    """Whether DLCARDS_TODAY gives the day (--today is the caller's to know)."""
+    return bool(os.environ.get("DLCARDS_TODAY", "").strip())
+
+
 def today_from(option: str | None) -> date:
-    """The study day: --today, else DLCARDS_TODAY, else the local calendar date. Only an ISO
-    date YYYY-MM-DD from FIRST_DAY to LAST_DAY is accepted (not 20261126 nor 2026-W48-4)."""
+    """The study day: --today, else DLCARDS_TODAY, else the local study day at the default
+    hour (`local_study_day`; a command that opens the collection then takes its own hour,
+    `commands.common.not_before_the_log`). Only an ISO date YYYY-MM-DD from FIRST_DAY to
+    LAST_DAY is accepted (not 20261126 nor 2026-W48-4)."""
     if option is not None:
         text, source = option, "--today"
     else:
         text, source = os.environ.get("DLCARDS_TODAY", "").strip(), "DLCARDS_TODAY"
         if not text:
-            return date.today()
+            return local_study_day()
     day: date | None = None
     if _iso_shaped(text.strip()):
         try:

@@ -155,15 +155,11 @@ def count(argv: list[str]) -> int | None:
         return None  # the full command refuses a database it cannot write, and says why
     option = found.get("--today")
     given = option if option is not None else os.environ.get("DLCARDS_TODAY", "").strip()
-    if option is None and not given:
-        import time
-
-        day = time.strftime("%Y-%m-%d")  # date.today(), without datetime
-    else:
-        checked = given_day(given)
-        if checked is None:
+    day: str | None = None  # not given: the study day at the collection's hour, read with it
+    if option is not None or given:
+        day = given_day(given)
+        if day is None:
             return None  # the full command says what is wrong with it
-        day = checked
     seen = observe()
     if seen is None:
         return None

@@ -25,6 +25,7 @@ REVIEWS_PER_DAY = 200  # Anki's default maximum reviews a day
 LEECH_THRESHOLD = 8  # Anki's default
 LEECH_THRESHOLD_MAX = 999
 LEECH_ACTIONS = ("suspend", "tag")
+DAY_STARTS_AT = 4  # Anki's default "next day starts at": 4 AM local time
 DEFAULT_FSRS_PARAMETERS: tuple[float, ...] = (
     0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
     1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
@@ -196,6 +197,13 @@ SETTINGS: tuple[Setting, ...] = (
         _leech_action,
     ),
     Setting(
+        "day_starts_at",
+        str(DAY_STARTS_AT),
+        "the hour (0 to 23, local time) a new study day starts, as Anki's 'next day starts "
+        "at': at the default 4, a session after midnight counts with the evening before",
+        _count("day_starts_at", 23),
+    ),
+    Setting(
         "fsrs_parameters",
         "default",
         "FSRS-6's 21 weights: `default`, or fitted to your reviews by `dlcards optimize`",
@@ -220,6 +228,7 @@ class Settings:
     """The collection's settings as checked values (immutable)."""
 
     __slots__ = (
+        "day_starts_at",
         "desired_retention",
         "fsrs_parameters",
         "leech_action",
@@ -235,6 +244,7 @@ class Settings:
     leech_threshold: int
     leech_action: str
     fsrs_parameters: tuple[float, ...]
+    day_starts_at: int
 
     def __init__(
         self,
@@ -245,10 +255,11 @@ class Settings:
         leech_threshold: int = LEECH_THRESHOLD,
         leech_action: str = "suspend",
         fsrs_parameters: tuple[float, ...] = DEFAULT_FSRS_PARAMETERS,
+        day_starts_at: int = DAY_STARTS_AT,
     ) -> None:
         values = (
             scheduler, desired_retention, new_per_day, reviews_per_day, leech_threshold,
-            leech_action, tuple(fsrs_parameters),
+            leech_action, tuple(fsrs_parameters), day_starts_at,
         )  # fmt: skip
         for name, value in zip(_FIELDS, values, strict=True):
             object.__setattr__(self, name, value)
@@ -302,6 +313,7 @@ _FIELDS = (
     "leech_threshold",
     "leech_action",
     "fsrs_parameters",
+    "day_starts_at",
 )
 
 

@@ -113,8 +113,27 @@ def test_previews_in_a_filtered_deck_that_does_not_reschedule_are_left_out(tz: N
 def test_the_day_is_the_local_one(tz: None) -> None:
     late = Revlog(ms("2026-03-01T18:29:59+00:00"), 100, 3, 1, 0)  # 23:59:59 in Kolkata
     early = Revlog(ms("2026-03-01T18:30:00+00:00"), 100, 3, 1, 0)  # midnight there
-    days = [r.day for r in convert(collection(late, early), {100: "x-1"}).reviews]
-    assert days == [date(2026, 3, 1), date(2026, 3, 2)]
+    for way in (convert, convert_rows):  # a study day that starts at midnight
+        days = [r.day for r in way(collection(late, early), {100: "x-1"}, 0).reviews]
+        assert days == [date(2026, 3, 1), date(2026, 3, 2)]
+
+
+def test_the_day_of_an_anki_review_starts_at_day_starts_at(tz: None) -> None:
+    """A review at 1 AM in Anki belongs to the evening before (Anki's "next day starts at",
+    4 by default), as a grade given here at that hour does: the two logs take the same day."""
+    rows = [
+        Revlog(ms("2026-03-01T18:30:00+00:00"), 100, 3, 1, 0),  # 00:00 in Kolkata
+        Revlog(ms("2026-03-01T22:29:59+00:00"), 100, 3, 1, 0),  # 03:59:59
+        Revlog(ms("2026-03-01T22:30:00+00:00"), 100, 3, 1, 0),  # 04:00
+    ]
+    for way in (convert, convert_rows):
+        days = [r.day for r in way(collection(*rows), {100: "x-1"}).reviews]
+        assert days == [date(2026, 3, 1), date(2026, 3, 1), date(2026, 3, 2)], way
+        days = [r.day for r in way(collection(*rows), {100: "x-1"}, 5).reviews]
+        assert days == [date(2026, 3, 1)] * 3, way
+    # the time logged stays the moment, in the calendar's date
+    stamps = [r.reviewed_at for r in convert_rows(collection(*rows), {100: "x-1"}).reviews]
+    assert stamps[0].startswith("2026-03-02T00:00:00")
 
 
 # --- HTML -> Markdown ----------------------------------------------------------------------------

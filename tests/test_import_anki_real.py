@@ -165,8 +165,11 @@ def expected_history(card: str, today: date) -> list[tuple[date, int]]:
     ]
 
 
-def local_midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day).astimezone()
+def day_start(day: date) -> datetime:
+    """When the study day `day` starts here: its date at day_starts_at (the default) hour."""
+    from dlcards.settings import DAY_STARTS_AT
+
+    return datetime(day.year, day.month, day.day, DAY_STARTS_AT).astimezone()
 
 
 def readme_command(step: int, path: Path) -> list[str]:
@@ -212,7 +215,9 @@ def round_trip(
     environment and time zone): each test changes its own copy."""
     import shutil
 
-    today = datetime.now().astimezone().date()
+    from dlcards.days import local_study_day
+
+    today = local_study_day()
     if today not in round_trips:
         round_trips[today] = make_round_trip(tmp_path_factory.mktemp("round-trip"))
     made = round_trips[today]
@@ -222,15 +227,17 @@ def round_trip(
 
 def make_round_trip(tmp_path: Path) -> dict[str, Any]:
     """dlcards -> Anki (studied on 6 days) -> four exports; the dlcards database between."""
+    from dlcards.days import local_study_day
+
     now = datetime.now().astimezone()
-    if now - local_midnight(now.date()) < timedelta(minutes=1):
-        pytest.skip("dlcards's same-day reviews are placed just after local midnight")
-    today = now.date()
+    today = local_study_day()  # Anki's day too: its "next day starts at" is the same 4
+    if now - day_start(today) < timedelta(minutes=1):
+        pytest.skip("dlcards's same-day reviews are placed just after the day's start")
     db = tmp_path / "progress.db"
 
     def grade_dlcards(store: Store, card: str, ago: int, grade: int) -> None:
         day = today - timedelta(ago)
-        h.grade(store, card, grade, day, local_midnight(day) + timedelta(seconds=30))
+        h.grade(store, card, grade, day, day_start(day) + timedelta(seconds=30))
 
     with Store.open(db) as store:
         store.sync(load_catalog().cards, "test", now)

@@ -514,8 +514,10 @@ def test_reviews_logged_ahead_of_the_local_date_are_not_in_the_future(
     """Studied in Tokyo, opened in Hawaii: the log's newest day is ahead of the local date.
     Up to two days ahead (a time zone), that day is today: the cards just graded are not due
     again and `new_today` counts them. Further ahead is a wrong clock: the local date stays."""
+    from dlcards.days import local_study_day
+
     db = str(tmp_path / "p.db")
-    local = date.today()
+    local = local_study_day()  # the local date, or the day before until 4 AM
     there = (local + timedelta(days=ahead)).isoformat()
     study(["", "1", "q"], "--db", db, "--today", there, "--new", "1")  # a lapse: due next day
     shown = json.loads(runner.invoke(app, ["due", "--json", "--db", db]).output)

@@ -34,15 +34,17 @@ two calendar days ahead of the local date. Further ahead is a wrong clock, not a
 
 
 def not_before_the_log(store: Store, day: date, option: str | None) -> date:
-    """The study day `day` (`today_from(option)`), moved forward to the log's newest day when
+    """The study day `day` (`today_from(option)`; when not given, the local study day at the
+    collection's `day_starts_at` hour), moved forward to the log's newest day when
     that is up to AHEAD_DAYS ahead and no day was given (--today, DLCARDS_TODAY): studied in
     Tokyo and opened in Hawaii, the reviews already given are not in the future, their cards
     are not due again, and a new grade is not logged before them. Anki's day never goes back
     either."""
-    import os
+    from dlcards.days import given_day, local_study_day
 
-    if option is not None or os.environ.get("DLCARDS_TODAY", "").strip():
+    if option is not None or given_day():
         return day
+    day = local_study_day(store.settings().day_starts_at)  # the collection's own hour
     newest = store.newest_review_day()
     if newest is not None and 0 < (newest - day).days <= AHEAD_DAYS:
         return newest

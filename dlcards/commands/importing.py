@@ -115,7 +115,8 @@ def anki(
                 "add --to-yaml DIR (for decks converted by --to-yaml before, pass their "
                 "folder with --decks DIR)"
             )
-    result = anki_progress.convert(collection, cards)
+    # each review's study day, as the collection's own day_starts_at hour gives a grade here
+    result = anki_progress.convert(collection, cards, _day_starts_at(db))
     if dry_run:
         added = [r.card_id for r in _new_reviews(db, result.reviews)]
     else:
@@ -147,6 +148,17 @@ def anki(
             f"{path} has no review history: in Anki, export with "
             '"Include scheduling information" ticked to bring reviews along'
         )
+
+
+def _day_starts_at(db: str | None) -> int:
+    """The collection's `day_starts_at` (the default before it has a database)."""
+    from dlcards.paths import default_db
+    from dlcards.settings import DAY_STARTS_AT
+
+    if not (db_path(db) or default_db()).exists():
+        return DAY_STARTS_AT
+    with opened_store(db) as store:
+        return store.settings().day_starts_at
 
 
 def _new_reviews(db: str | None, rows: Sequence[ImportedReview]) -> list[ImportedReview]:

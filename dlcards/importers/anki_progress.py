@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from dlcards.importers.anki_file import Collection, Revlog
+from dlcards.settings import DAY_STARTS_AT
 from dlcards.sm2 import Grade
 from dlcards.store.rows import ImportedReview, ImportedReviews
 
@@ -161,21 +162,32 @@ def last_resets(rows: Iterable[tuple[int, int]], cards: Mapping[int, str]) -> di
     return out
 
 
-def convert(collection: Collection, cards: Mapping[int, str]) -> Converted:
+def convert(
+    collection: Collection, cards: Mapping[int, str], starts_at: int = DAY_STARTS_AT
+) -> Converted:
     """Every answer in the collection's log of a card in `cards`, as a dlcards review: the
     reviews as columns (`ImportedReviews`), converted with NumPy; the same rows, texts and
     days as `convert_rows` (tests compare them), which does it row by row, and takes over
-    when a value does not fit the arrays (it then raises what it raises)."""
+    when a value does not fit the arrays (it then raises what it raises). A review's day is
+    its study day, the day starting at the hour `starts_at` (the collection's
+    `day_starts_at`), as dlcards's own reviews are given theirs; its time stays the moment."""
     try:
-        return _convert_columns(collection, cards)
+        return _convert_columns(collection, cards, starts_at)
     except (OverflowError, TypeError, ValueError):
-        return convert_rows(collection, cards)
+        return convert_rows(collection, cards, starts_at)
+
+
+def study_day(stamp: str, day: date, starts_at: int) -> date:
+    """The study day of a review at local time `stamp` (ISO) on the calendar day `day`."""
+    return day - timedelta(days=1) if int(stamp[11:13]) < starts_at else day
 
 
 _LOG_COLUMNS = ("id", "card", "ease", "kind", "ms", "factor")
 
 
-def _convert_columns(collection: Collection, cards: Mapping[int, str]) -> Converted:
+def _convert_columns(
+    collection: Collection, cards: Mapping[int, str], starts_at: int = DAY_STARTS_AT
+) -> Converted:
     import itertools
     import operator
 
@@ -200,7 +212,7 @@ def _convert_columns(collection: Collection, cards: Mapping[int, str]) -> Conver
     note_of = {c.id: c.note for c in collection.cards}
     unknown_notes = {note_of.get(c, -c) for c in np.unique(anki_card[unknown]).tolist()}
     rows = np.flatnonzero(known)
-    stamps, days = _stamps(ms[rows])
+    stamps, days = _stamps(ms[rows], starts_at)
     grade_of = np.zeros(max(GRADES) + 1, np.int64)
     for e, g in GRADES.items():
         grade_of[e] = int(g)
@@ -218,8 +230,9 @@ def _convert_columns(collection: Collection, cards: Mapping[int, str]) -> Conver
 _STAMP = len("2026-03-02T05:15:00.000+05:30")
 
 
-def _stamps(ms: Any) -> tuple[list[str], Any]:
-    """`LocalTimes.stamp` for an int64 array of Anki timestamps, as (texts, day ordinals):
+def _stamps(ms: Any, starts_at: int = DAY_STARTS_AT) -> tuple[list[str], Any]:
+    """`LocalTimes.stamp` for an int64 array of Anki timestamps, as (texts, study days as
+    ordinals, `study_day`):
     each hour's offset looked up once (`LocalTimes`), the texts written as bytes by NumPy, a
     line each, and made strings by one decode and split (NumPy's bytes -> str conversion of
     1M texts took 0.2-0.4 s, this 0.12 s); a moment in an hour with a change of offset, or
@@ -258,14 +271,17 @@ def _stamps(ms: Any) -> tuple[list[str], Any]:
     text[:, _STAMP] = ord("\n")
     stamps = text.tobytes().decode("ascii").split("\n")
     stamps.pop()  # after the last line's end
+    days = days - (hh < starts_at)  # before the day's start hour: the study day before
     for i in np.flatnonzero(~plain).tolist():
         stamp, day = local.stamp(int(ms[i]))
         stamps[i] = stamp
-        days[i] = day.toordinal()
+        days[i] = study_day(stamp, day, starts_at).toordinal()
     return stamps, days
 
 
-def convert_rows(collection: Collection, cards: Mapping[int, str]) -> Converted:
+def convert_rows(
+    collection: Collection, cards: Mapping[int, str], starts_at: int = DAY_STARTS_AT
+) -> Converted:
     """`convert`, row by row (its reference, and its way for values the arrays cannot
     hold)."""
     note_of = {c.id: c.note for c in collection.cards}
@@ -285,6 +301,7 @@ def convert_rows(collection: Collection, cards: Mapping[int, str]) -> Converted:
             unknown_notes.add(note_of.get(row.card, -row.card))
             continue
         reviewed_at, day = local.stamp(row.id)
+        day = study_day(reviewed_at, day, starts_at)
         reviews.append(
             ImportedReview(
                 card_id, row.id, reviewed_at, day, grade_of[row.ease],

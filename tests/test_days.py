@@ -1,0 +1,60 @@
+"""The study day: it starts at the collection's `day_starts_at` hour (Anki's "next day starts
+at", 4 by default), in every command, the shell prompt's count and the Anki import alike."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+from dlcards.days import local_study_day
+from dlcards.prompt import count as prompt_count
+from dlcards.store.count import study_day
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("moment", "starts_at", "day"),
+    [
+        (datetime(2026, 3, 2, 0, 5), 4, date(2026, 3, 1)),  # after midnight: the evening's day
+        (datetime(2026, 3, 2, 3, 59, 59), 4, date(2026, 3, 1)),
+        (datetime(2026, 3, 2, 4, 0), 4, date(2026, 3, 2)),
+        (datetime(2026, 3, 1, 23, 55), 4, date(2026, 3, 1)),
+        (datetime(2026, 3, 1, 0, 0), 4, date(2026, 2, 28)),  # across a month
+        (datetime(2026, 1, 1, 1, 0), 4, date(2025, 12, 31)),  # and a year
+        (datetime(2026, 3, 2, 0, 0), 0, date(2026, 3, 2)),  # 0: the calendar's midnight
+        (datetime(2026, 3, 2, 22, 0), 23, date(2026, 3, 1)),
+    ],
+)
+def test_the_study_day_starts_at_its_hour(moment: datetime, starts_at: int, day: date) -> None:
+    """A card learned at 23:55 was due again at 00:05, and the day's new cards came back."""
+    assert local_study_day(starts_at, moment) == day
+
+
+@pytest.mark.parametrize("starts_at", range(24))
+def test_the_prompt_reckons_the_day_as_the_commands_do(starts_at: int) -> None:
+    """The shell prompt's day (`time` alone, no datetime) is the commands' day, for every hour:
+    at any moment some hours are past and some are not, so both sides are taken."""
+    assert study_day(starts_at) == local_study_day(starts_at).isoformat()
+
+
+def test_the_collection_s_hour_gives_every_command_its_day(isolated: Path) -> None:
+    """`day_starts_at` is a setting as in Anki; `due`, its prompt count and `show` take the
+    day it gives (23: yesterday until 11 PM; 0: the calendar date)."""
+    for hour in (23, 0, 4):
+        assert runner.invoke(app, ["config", "day_starts_at", str(hour)]).exit_code == 0
+        day = local_study_day(hour).isoformat()
+        shown = json.loads(runner.invoke(app, ["due", "--json"]).output)
+        assert shown["today"] == day, hour
+        full = runner.invoke(app, ["due", "--count"]).output.strip()
+        assert prompt_count(["due", "--count"]) == int(full), hour
+    listed = runner.invoke(app, ["config"]).output
+    assert "day_starts_at" in listed and "next day starts" in listed
+    for bad in ("24", "-1", "4am"):
+        refused = runner.invoke(app, ["config", "day_starts_at", bad])
+        assert refused.exit_code == 2 and "day_starts_at must be" in refused.output, bad
