@@ -58,3 +58,28 @@ def test_the_collection_s_hour_gives_every_command_its_day(isolated: Path) -> No
     for bad in ("24", "-1", "4am"):
         refused = runner.invoke(app, ["config", "day_starts_at", bad])
         assert refused.exit_code == 2 and "day_starts_at must be" in refused.output, bad
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--json"], ["scheduler", "--force"], ["--today", "2026-01-01"], ["new_per_day", "--jsn=1"]],
+)
+def test_config_names_an_unknown_option_as_an_option(isolated: Path, args: list[str]) -> None:
+    """`config --json` said "unknown setting '--json'" and `config scheduler --force` "must be
+    sm2 or fsrs, not '--force'": an option is named as one (`-5` stays a value to refuse)."""
+    result = runner.invoke(app, ["config", *args])
+    name = next(a for a in args if a.startswith("--")).partition("=")[0]
+    assert (result.exit_code, result.output) == (
+        2,
+        f"error: no such option: {name} (see `dlcards config --help`)\n",
+    )
+    negative = runner.invoke(app, ["config", "new_per_day", "-5"])
+    assert negative.exit_code == 2 and "new_per_day must be from 0 to 9999" in negative.output
+
+
+def test_config_help_names_every_setting() -> None:
+    from dlcards.settings import SETTINGS
+
+    shown = " ".join(runner.invoke(app, ["config", "--help"]).output.split())
+    for s in SETTINGS:
+        assert s.key in shown, s.key

@@ -36,9 +36,16 @@ def config(
     db: str | None = DbOption,
 ) -> None:
     """Show or change settings: scheduler, desired_retention, new_per_day, reviews_per_day,
-    leech_threshold, leech_action, fsrs_parameters."""
+    leech_threshold, leech_action, day_starts_at, fsrs_parameters."""
     from dlcards.console import out, plural
+    from dlcards.errors import UsageError
     from dlcards.settings import SETTINGS, setting
+
+    for word in (key, value):  # unknown options come through as words (`-5` is a value)
+        if word is not None and word.startswith("--") and len(word) > 2:
+            raise UsageError(
+                f"no such option: {word.partition('=')[0]} (see `dlcards config --help`)"
+            )
 
     console = out()
     chosen = setting(key) if key is not None else None
