@@ -564,3 +564,24 @@ def test_the_next_review_named_is_of_the_cards_the_session_could_study() -> None
     out = study([], "--today", "2026-11-02", "--reviews", "0", "--topic", "perceptron")
     assert out.startswith("Nothing to study with these limits. --reviews 0 leaves out 1 due "), out
     assert "next review" not in out
+
+
+def test_a_reset_card_says_its_earlier_reviews_are_kept() -> None:
+    """After `reset`, `show` said "not studied yet" and a second reset "had never been
+    studied", though the log keeps the card's reviews (a reset keeps them)."""
+    study(["", "4", "q"], "--today", "2026-11-01", "--new", "1", "--topic", "perceptron")
+    study(["", "1", "", "4", "q"], "--today", "2026-11-02", "--new", "0", "--topic", "perceptron")
+    first = runner.invoke(app, ["reset", "perceptron-1", "--yes"])
+    assert first.output == "reset card perceptron-1 (1 card had been studied)\n"
+    again = runner.invoke(app, ["reset", "perceptron-1", "--yes"])
+    assert again.output == "nothing to reset: card perceptron-1 is new already\n"
+    shown = runner.invoke(app, ["show", "perceptron-1", "--today", "2026-11-03"]).output
+    assert shown.rstrip().endswith(
+        "new · reset, not studied since (3 earlier reviews kept in the log)"
+    )
+    assert state("perceptron-1", "2026-11-03")["reviews_before_reset"] == 3
+    assert state("perceptron-2", "2026-11-03")["reviews_before_reset"] == 0
+    never = runner.invoke(app, ["show", "perceptron-2", "--today", "2026-11-03"]).output
+    assert never.rstrip().endswith("new · not studied yet")
+    topic = runner.invoke(app, ["reset", "--topic", "vgp", "--yes"])
+    assert topic.output == "nothing to reset: 10 cards of vgp are new already\n"

@@ -165,4 +165,6 @@ def reset(
     if studied:
         out().print(f"reset {what} ({plural(studied, 'card')} had been studied)")
     else:
-        out().print(f"nothing to reset: {what} had never been studied")
+        # new already: never studied, or reset before (its log stays, as a reset keeps it)
+        are = "is" if card_id or len(ids) == 1 else "are"
+        out().print(f"nothing to reset: {what} {are} new already")

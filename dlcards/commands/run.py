@@ -87,6 +87,7 @@ def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, 
     day = today_from(today)
     memory, flags, schedule = Memory(), None, Schedule.from_settings(Settings())
     history: list[Any] = []
+    before_reset = 0  # reviews the log keeps from before the card's last reset
     if existing_file(path):  # a FIFO or a symlink loop is an error here too
         with Store.open(path) as store:
             day = not_before_the_log(store, day, today)
@@ -94,6 +95,8 @@ def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, 
             memory = store.memory(card_id)
             flags = store.card_flags(card_id)
             history = store.history(card_id)
+            kept = store.retired_reviews(card_id) or 0
+            before_reset = kept - store.answer_counts([card_id]).get(card_id, kept)
             if store.get_meta(REBUILD_PENDING) is not None:
                 # a scheduler switch of an older dlcards that did not finish: the memories
                 # may not be rebuilt yet; the log is the truth
@@ -119,6 +122,7 @@ def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, 
         "suspended": bool(flags and flags.suspended),
         "recall": round(recall, 4) if recall is not None else None,
         "scheduler": schedule.name,
+        "reviews_before_reset": before_reset,
         **states,
     }
 
@@ -140,7 +144,12 @@ def show(
         return
     from dlcards.view import card_blocks, card_panel, math_extras
 
-    if state["status"] == "new":
+    if state["status"] == "new" and state["reviews_before_reset"]:
+        from dlcards.console import plural
+
+        earlier = plural(state["reviews_before_reset"], "earlier review")
+        line = f"new · reset, not studied since ({earlier} kept in the log)"
+    elif state["status"] == "new":
         line = "new · not studied yet"
     else:
         if state["scheduler"] == "fsrs":
