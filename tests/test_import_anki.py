@@ -960,3 +960,29 @@ def test_an_import_killed_politely_leaves_no_unpacked_files(tmp_path: Path) -> N
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
     assert list(temp.iterdir()) == []
+
+
+def test_a_package_with_schedules_but_no_log_says_so(isolated: Path) -> None:
+    """dlcards's own `export anki --with-progress` imported back said "export with 'Include
+    scheduling information' ticked", which the package had in effect: it carries schedules,
+    and no review log to bring back."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    keys = "\n4\nq\n"
+    assert (
+        runner.invoke(app, ["study", "--new", "1", "--today", "2026-11-01"], input=keys).exit_code
+        == 0
+    )
+    for flags, said in (
+        (["--with-progress"], "carries its cards' schedules but no review log"),
+        ([], "has no review history: in Anki, export with"),
+    ):
+        package = isolated / f"out{len(flags)}.apkg"
+        exported = runner.invoke(app, ["export", "anki", "-o", str(package), *flags])
+        assert exported.exit_code == 0, exported.output
+        result = runner.invoke(app, ["import", "anki", str(package), "--dry-run"])
+        assert result.exit_code == 0 and said in result.output, (flags, result.output)
+        assert ("carries" in result.output) == bool(flags)

@@ -143,7 +143,14 @@ def anki(
             f"not imported: {plural(result.previews, 'preview answer')} from Anki's filtered "
             "decks that do not reschedule (Anki leaves them out of scheduling too)"
         )
-    if not collection.revlog:
+    if not collection.revlog and any(card.studied for card in collection.cards):
+        # scheduling without its log: a package `export anki --with-progress` made, say
+        typer.echo(
+            f"{path} carries its cards' schedules but no review log, so there are no "
+            "reviews to bring back: study the cards in Anki, then export from Anki with "
+            '"Include scheduling information" ticked'
+        )
+    elif not collection.revlog:
         typer.echo(
             f"{path} has no review history: in Anki, export with "
             '"Include scheduling information" ticked to bring reviews along'

@@ -81,6 +81,7 @@ class Card:
     note: int
     deck: int  # the home deck (a card in a filtered deck counts in its original deck)
     ord: int  # template number, or cloze number - 1
+    studied: bool = False  # not new (Anki's type: learning, review or relearning)
 
 
 @dataclass(frozen=True)
@@ -398,10 +399,10 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
         for i, g, m, t, f in conn.execute("SELECT id, guid, mid, tags, flds FROM notes ORDER BY id")
     ]
     cards = [
-        Card(int(i), int(n), int(d), int(o))
-        for i, n, d, o in conn.execute(
-            "SELECT id, nid, CASE WHEN odid != 0 THEN odid ELSE did END, ord FROM cards "
-            "ORDER BY nid, ord"
+        Card(int(i), int(n), int(d), int(o), bool(t))
+        for i, n, d, o, t in conn.execute(
+            "SELECT id, nid, CASE WHEN odid != 0 THEN odid ELSE did END, ord, type != 0 "
+            "FROM cards ORDER BY nid, ord"
         )
     ]
     revlog = [
