@@ -257,11 +257,17 @@ def _visible(text: str) -> bool:
 
 
 def _scalar_or_list(ctx: _Ctx, value: object, line: int, what: str, card_id: str) -> Value:
-    if isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list) and all(isinstance(v, bool | int | float | str) for v in value):
-        return list(value)
-    raise ctx.fail(line, f"{what} must be a number, text or a list of them", card_id)
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, bool | int | float | str) for v in items):
+        raise ctx.fail(line, f"{what} must be a number, text or a list of them", card_id)
+    for v in items:  # YAML's .nan and .inf: no value a computation gives or a claim can state
+        if isinstance(v, float) and not _finite(v):
+            raise ctx.fail(line, f"{what} must be a finite number, not {v}", card_id)
+    return list(value) if isinstance(value, list) else value  # type: ignore[return-value]
+
+
+def _finite(value: float) -> bool:
+    return value - value == 0.0  # false for nan and ±inf (math.isfinite, without the import)
 
 
 def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, ...]:
@@ -291,11 +297,11 @@ def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, 
         if claim is not None:
             claim = _scalar_or_list(ctx, claim, _line_of(block, "claim"), "claim", card_id)
         tol = block.get("tolerance")
-        if tol is not None and (
-            isinstance(tol, bool) or not isinstance(tol, int | float) or tol < 0
-        ):
+        if tol is not None and (not _is_number(tol) or not _finite(tol) or tol < 0):
             raise ctx.fail(
-                _line_of(block, "tolerance"), "tolerance must be a non-negative number", card_id
+                _line_of(block, "tolerance"),
+                "tolerance must be a finite non-negative number",
+                card_id,
             )
         label = block.get("label")
         wrong = block.get("wrong", False)
@@ -452,9 +458,11 @@ def _quiz(ctx: _Ctx, raw: object, line: int, card_id: str, n_compute: int) -> Qu
                         card_id,
                     )
     tol = raw.get("tolerance")
-    if tol is not None and (not _is_number(tol) or tol < 0):
+    if tol is not None and (not _is_number(tol) or not _finite(tol) or tol < 0):
         raise ctx.fail(
-            _line_of(raw, "tolerance"), "quiz tolerance must be a non-negative number", card_id
+            _line_of(raw, "tolerance"),
+            "quiz tolerance must be a finite non-negative number",
+            card_id,
         )
     answer = raw.get("answer", 0)
     if n_compute == 0:

@@ -63,6 +63,10 @@ EXPECTED: dict[str, tuple[int | None, tuple[str, ...]]] = {
         ("card demo-1", "compute huber is marked 'wrong: true'", "no erratum"),
     ),
     "empty_note.yaml": (7, ("card demo-1", "field 'note' is empty")),
+    # a claim of .nan was loaded and reported later as a mismatch (≠ claimed nan); a
+    # tolerance of .inf made every value match its claim
+    "nan_claim.yaml": (8, ("card demo-1", "claim must be a finite number, not nan")),
+    "inf_tolerance.yaml": (8, ("card demo-1", "tolerance must be a finite non-negative")),
 }
 
 

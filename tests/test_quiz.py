@@ -559,7 +559,8 @@ tolerance: 0.05
         ('template: "{n}"\nparams: {n: [[1], [2]]}', "choices must be numbers or text"),
         ('template: "{n}"\nparams: {n: [1, 2]}\nargs: {n: "{x}"}', "uses {x}, which is not"),
         ('template: "{n}"\nparams: {n: [1, 2]}\nanswer: 1', "must index one of the card's"),
-        ('template: "{n}"\nparams: {n: [1, 2]}\ntolerance: -1', "tolerance must be a non-neg"),
+        ('template: "{n}"\nparams: {n: [1, 2]}\ntolerance: -1', "tolerance must be a finite non"),
+        ('template: "{n}"\nparams: {n: [1, 2]}\ntolerance: .nan', "tolerance must be a finite"),
         ('template: "{n}"\nparams: {n: [1, 2]}\nhint: x', "unknown key 'hint' in quiz"),
     ],
 )
