@@ -1041,3 +1041,10 @@ def test_an_answer_that_meets_a_full_disk_is_kept_and_saved_once_there_is_room(
     assert "2 answers logged" in out
     assert [r[1] for r in quiz_rows()] == [q.card.id for q in questions]
     assert [r[3] for r in quiz_rows()] == [1, 1]
+
+
+@pytest.mark.parametrize("command", [["quiz", "-n", "1"], ["simulate", "--days", "1"]])
+def test_a_negative_seed_is_refused_alike(command: list[str]) -> None:
+    """`quiz --seed -1` was taken where `simulate --seed -1` was refused."""
+    result = CliRunner().invoke(app, [*command, "--seed", "-1"], input="q\n")
+    assert (result.exit_code, result.output) == (2, "error: --seed must be 0 or more, not -1\n")

@@ -576,6 +576,8 @@ def quiz(
     if mode not in MODES:
         raise UsageError(f"--mode must be self or choice, not {mode!r}")
     day = today_from(today)
+    if seed is not None and seed < 0:  # as `simulate` (NumPy's generators take no negative)
+        raise UsageError(f"--seed must be 0 or more, not {seed}")
     if seed is None:
         seed = random.SystemRandom().randrange(1_000_000)
     console = out()
