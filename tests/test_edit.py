@@ -548,3 +548,29 @@ def test_add_refuses_a_new_deck_whose_topic_another_deck_has(tmp_path: Path, edi
     assert result.exit_code == 2
     assert "would have topic 'own', which" in result.output and calls(log) == []
     assert not new.exists()
+
+
+def test_add_names_a_deck_file_a_folder_would_load(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    """`add --deck x.txt` wrote a deck no deck folder loads and said "pass --decks DIR";
+    a new file named for a built-in deck's topic was told to "add to that deck", which add
+    then refuses."""
+    log = editor(CARD_TEXT.format(q="Where?"))
+    for name in ("x.txt", "x.YAML", "x"):
+        target = tmp_path / name
+        result = runner.invoke(app, ["add", "--deck", str(target)])
+        assert (result.exit_code, result.output.strip()) == (
+            2,
+            f"error: --deck {target}: a deck file's name ends in .yaml or .yml (a deck "
+            "folder loads only those); name it x.yaml",
+        )
+        assert not target.exists() and calls(log) == []
+    taken = runner.invoke(app, ["add", "--deck", str(tmp_path / "08-gd.yaml")])
+    assert taken.exit_code == 2 and "a built-in deck's" in taken.output
+    assert "--deck " not in taken.output and "dlcards decks copy DIR" in taken.output
+    assert calls(log) == []
+    # a deck file of another name that is already there: it is loaded by its own path
+    mine = tmp_path / "mine.txt"
+    mine.write_text(DECK, encoding="utf-8")
+    editor(CARD_TEXT.format(q="Here?"))
+    out = " ".join(cli("add", "--deck", str(mine)).split())
+    assert f"is not among your decks yet: pass --decks {mine} (or add" in out

@@ -122,8 +122,18 @@ def _check_target(file: Path) -> None:
 def _check_new_topic(file: Path, topic: str, catalog: Catalog) -> None:
     """A new deck file takes its topic from its name: refuse one another deck already has
     (every later command would stop on the duplicate topic)."""
+    from dlcards.catalog import builtin_decks_dir, installed_decks_dir
+
+    builtin = [p.resolve() for p in (installed_decks_dir(), builtin_decks_dir()) if p is not None]
     for info in catalog.infos:
         if info.topic == topic and info.file.resolve() != file.resolve():
+            if any(info.file.resolve().is_relative_to(p) for p in builtin):
+                # not "add to that deck": a built-in deck is not edited in place
+                raise UsageError(
+                    f"a new deck {file.name} would have topic '{topic}', a built-in deck's: "
+                    "give the new file another name, or copy the decks with `dlcards decks "
+                    "copy DIR` and add to your copy of it"
+                )
             raise UsageError(
                 f"a new deck {file.name} would have topic '{topic}', which {info.file} already "
                 f"has: add to that deck (--deck {info.file}) or give the new file another name"
@@ -174,7 +184,7 @@ def add(
     """Write a new card in $EDITOR and append it to a deck file, keeping the file as it was."""
     import tempfile
 
-    from dlcards.catalog import load_catalog
+    from dlcards.catalog import DECK_SUFFIXES, load_catalog  # the suffixes a folder loads
     from dlcards.console import out
     from dlcards.deckedit import TEMPLATE, append_card, check_template, free_id, is_empty
     from dlcards.deckedit import with_error as marked
@@ -182,6 +192,12 @@ def add(
 
     file = _deck_file(deck, list(decks or ()))
     _refuse_builtin(file)
+    if not file.exists() and file.suffix not in DECK_SUFFIXES:
+        # a deck folder loads only these: the new file would be in no command's decks
+        raise UsageError(
+            f"--deck {file}: a deck file's name ends in .yaml or .yml (a deck folder loads "
+            f"only those); name it {file.with_suffix('.yaml').name}"
+        )
     _check_target(file)
     _, topic, ids = _deck_as_is(file)
     catalog = load_catalog(list(decks or ()))
@@ -241,8 +257,10 @@ def add(
     # the deck files as they are now (a new file is among them when its folder is one of the
     # user's deck folders)
     if file.resolve() not in {path.resolve() for path in deck_files(list(decks or ()))}:
+        # a folder loads its .yaml and .yml files; a file of another name only by itself
+        given = file.parent if file.suffix in DECK_SUFFIXES else file
         out().print(
-            f"[yellow]{file} is not among your decks yet: pass --decks {file.parent} "
+            f"[yellow]{file} is not among your decks yet: pass --decks {given} "
             "(or add it to DLCARDS_DECKS) to study it[/yellow]"
         )
 
