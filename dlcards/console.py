@@ -296,12 +296,20 @@ def print_table(
         from rich.table import Table
 
         table = Table(box=None, header_style="bold", pad_edge=False)
-        for header, style, justify in columns:
+        room = console.width // 3
+        for index, (header, style, justify) in enumerate(columns):
+            longest = max((len(row[index]) for row in rows), default=0)
+            # a column kept on one line, unless a value is longer than a third of the width (a
+            # 110-character topic took the whole line and hid every other column): folded
+            # then, whole, over lines of its own column
+            keep = header in no_wrap and longest <= room
             table.add_column(
                 header,
                 style=style,
                 justify=justify,  # type: ignore[arg-type]
-                no_wrap=header in no_wrap,
+                no_wrap=keep,
+                overflow="fold" if header in no_wrap and not keep else "ellipsis",
+                max_width=room if header in no_wrap and not keep else None,
             )
         for row in rows[:-1]:
             table.add_row(*row)

@@ -759,3 +759,29 @@ def test_an_id_in_the_wrong_case_gets_its_suggestion() -> None:
     result = runner.invoke(app, ["show", "GD-1"])
     assert result.exit_code == 2
     assert result.output.startswith("error: unknown card id 'GD-1' (did you mean 'gd-1' or")
+
+
+@pytest.mark.parametrize("width", [60, 100])
+def test_a_long_topic_folds_and_keeps_the_other_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """A topic of 110 characters (an Anki deck deep down, converted) took the whole line in
+    `topics`: its title and counts were not shown at all."""
+    from dlcards.console import out
+
+    topic = "a" + "-very-long-topic-name" * 5 + "-end"
+    deck = tmp_path / "long.yaml"
+    deck.write_text(
+        f"topic: {topic}\ntitle: A long deck\ncards:\n  - id: l-1\n    question: Q?\n"
+        "    answer: A.\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("COLUMNS", str(width))
+    out.cache_clear()
+    shown = CliRunner().invoke(app, ["topics", "--decks", str(deck)]).output
+    lines = shown.splitlines()
+    assert all(len(line) <= width for line in lines)
+    first = next(line for line in lines if line.startswith("a-very"))
+    assert "A long" in first and first.rstrip().endswith("1     0")
+    folded = "".join(line.split()[0] for line in lines[lines.index(first) :] if line.strip())
+    assert folded.startswith(topic)  # the whole slug, over its column's lines

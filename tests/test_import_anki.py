@@ -188,6 +188,14 @@ def test_slugs_and_tags() -> None:
     assert slug("2024 Exam", set()) == "anki-2024-exam"
     assert slug("gd", {"gd"}) == "anki-gd"
     assert slug("gd", {"gd", "anki-gd"}) == "anki-gd-2"
+    # a deck deep down: its own name, not a slug of every parent's (118 characters before)
+    deep = "University::Year 2::Machine Learning::Part 3 Neural Networks::Backpropagation"
+    assert slug(deep, set()) == "backpropagation"
+    assert slug(deep, {"backpropagation"}) == "anki-backpropagation"
+    long_leaf = "Parent::" + "the chain rule through every layer of a deep network explained"
+    made = slug(long_leaf, set())
+    assert made == "the-chain-rule-through-every-layer-of-a" and len(made) <= 40
+    assert all(len(slug("x" * n, set())) <= 40 for n in (39, 40, 41, 200))
     assert tag_of("Deep_Learning::Backprop") == "deep_learning-backprop"
 
 

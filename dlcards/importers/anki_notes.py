@@ -91,9 +91,26 @@ def card_id_for(guid: str, ord_: int, cloze: bool) -> str:
     return note_key(guid) + (f"-{ord_ + 1}" if ord_ > 0 else "")
 
 
+MAX_SLUG = 40
+"""The longest topic slug made from an Anki deck name (a deck five levels down made one of
+118 characters, which every table and prompt then carries)."""
+
+
+def _slugged(name: str) -> str:
+    return _SLUG_JUNK.sub("-", name.lower().replace("::", "-")).strip("-")
+
+
 def slug(name: str, taken: Container[str]) -> str:
-    """A topic slug for an Anki deck name, not one of `taken`."""
-    base = _SLUG_JUNK.sub("-", name.lower().replace("::", "-")).strip("-") or "anki"
+    """A topic slug for an Anki deck name, not one of `taken`: its whole path
+    (`ML::Deep Learning`: ml-deep-learning), or where that is longer than MAX_SLUG its last
+    deck's name, cut after a whole word if it must be."""
+    base = _slugged(name) or "anki"
+    if len(base) > MAX_SLUG:
+        base = _slugged(name.split("::")[-1]) or base
+        if len(base) > MAX_SLUG:
+            cut = base[: MAX_SLUG + 1]
+            base = cut[: cut.rfind("-")] if "-" in cut[1:] else base[:MAX_SLUG]
+            base = base.strip("-")
     if not base[0].isalpha() or base in taken:
         base = f"anki-{base}"
     candidate, n = base, 1
