@@ -337,6 +337,12 @@ def test_a_grade_that_meets_a_locked_database_waits_and_is_saved(
     out = study(["", "4", "q"], "--db", str(db), "--today", "2026-11-26")
     assert released.is_set()
     assert out.count("waiting for another dlcards to finish writing") == 1
+    # two short lines (one of 105 characters wrapped mid-way at 100 columns)
+    notice = [line for line in out.splitlines() if "writing…" in line or "give up" in line]
+    assert notice == [
+        "waiting for another dlcards to finish writing…",
+        "  (grade 4 on perceptron-1 is kept and will be saved; Ctrl-C to give up)",
+    ]
     assert "1 grade saved" in out
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT card_id, grade FROM reviews").fetchall() == [("perceptron-1", 4)]

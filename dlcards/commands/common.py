@@ -378,9 +378,10 @@ def until_saved(
                 if now - tried < LOCK_TRY_S / 2:  # refused without a wait: do not spin
                     time.sleep(LOCK_TRY_S / 2)
                 if noted is not LockedError and (store is None or now - start >= LOCK_NOTICE_S):
+                    # two lines: one was 105 characters with a card's id, wrapped mid-way
                     console.print(
-                        "[yellow]waiting for another dlcards to finish writing… "
-                        f"({kept}; Ctrl-C to give up)[/yellow]"
+                        "[yellow]waiting for another dlcards to finish writing…\n"
+                        f"  ({kept}; Ctrl-C to give up)[/yellow]"
                     )
                     noted = LockedError
             except DiskFullError as err:
@@ -393,7 +394,7 @@ def until_saved(
                 if noted is not DiskFullError:
                     console.print(
                         f"[yellow]the disk holding {escaped(str(err.path))} is full: free some "
-                        f"space on it ({kept} then; Ctrl-C to give up)[/yellow]"
+                        f"space on it\n  ({kept} then; Ctrl-C to give up)[/yellow]"
                     )
                     noted = DiskFullError
                 time.sleep(FULL_DISK_RETRY_S)
