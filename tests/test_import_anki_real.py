@@ -126,7 +126,7 @@ def export_colpkg(folder: Path, path: Path, legacy: bool) -> None:
 A, B, C, D = "gd-23", "perceptron-1", "vgp-1", "mlp-1"
 
 # (card, days before today, grade, kind, side): every review of the four cards, in time order.
-# On a day with answers on both sides, dlcards's came first (just after midnight).
+# On a day with answers on both sides, dlcards's came first (just after the day's start).
 EXPECTED = [
     (A, 8, 5, "scheduled", "dlcards"),
     (B, 8, 4, "scheduled", "dlcards"),
@@ -472,3 +472,27 @@ def test_a_collection_open_in_anki_is_refused_and_untouched(tmp_path: Path) -> N
     # closed, the same file is read (a copy of it)
     out = cli("import", "anki", str(path), "--to-yaml", str(tmp_path / "out"))
     assert "wrote 1 deck with 1 card" in out
+
+
+def test_reviews_of_a_card_in_no_deck_now_join_its_log(
+    round_trip: dict[str, Any], tmp_path: Path
+) -> None:
+    """A card taken out of its deck while the phone kept studying it: its Anki reviews were
+    "not imported: ... a note dlcards does not know", and `--to-yaml` (as that line advised)
+    made a mangled copy of it. `show` says such a card's log is kept: the reviews join it."""
+    db, today, folder = round_trip["db"], round_trip["today"], round_trip["dir"]
+    mine = tmp_path / "mine"
+    cli("decks", "copy", str(mine))
+    deck = mine / "01-perceptron.yaml"
+    text = deck.read_text(encoding="utf-8")
+    start = text.index(f"- id: {B}\n")
+    deck.write_text(text[:start] + text[text.index("- id: perceptron-2\n") :], encoding="utf-8")
+    out = cli("import", "anki", str(folder / "current.apkg"), "--db", str(db), "--decks", str(mine))
+    assert "imported 11 reviews of 3 cards" in out and "does not know" not in out
+    assert f"in no deck now ({B}): kept in their log" in " ".join(out.split())
+    assert log_of(db) == expected_log(today)  # B's reviews among them, in time order
+    converted = cli(
+        "import", "anki", str(folder / "current.apkg"), "--db", str(db), "--decks", str(mine),
+        "--to-yaml", str(tmp_path / "out"), "--dry-run",
+    )  # fmt: skip
+    assert "would write 0 decks with 0 cards" in converted, converted

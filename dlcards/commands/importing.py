@@ -99,11 +99,14 @@ def anki(
         if not collection.notes:
             raise UsageError(f"{path} holds no notes: nothing to import")
         catalog = load_catalog(extra)
-        cards = anki_progress.dlcards_cards(collection, catalog.ids())
+        # and the cards the database keeps that no deck has now: a phone's reviews of a card
+        # removed from its deck join its log (as `show` says it is kept), never "unknown"
+        retired = {cid: t for cid, t in _stored_cards(db).items() if catalog.topic_of(cid) is None}
+        cards = anki_progress.dlcards_cards(collection, [*catalog.ids(), *retired])
         new_topics: dict[str, str] = {}
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
-            converted = _to_yaml(collection, path, out, catalog, dry_run, force)
+            converted = _to_yaml(collection, path, out, catalog, dry_run, force, retired)
             cards.update(converted.cards)
             new_topics = converted.topics
             if not dry_run and converted.decks:
@@ -125,8 +128,19 @@ def anki(
         with synced_store(db, extra) as store:
             schedule_of(store)  # finishes a scheduler switch a killed `config` left half done
             added = store.merge_reviews(result.reviews, merge_rules, result.resets)
-    topic_of = {cid: catalog.topic_of(cid) or new_topics.get(cid, "?") for cid in set(added)}
+    topic_of = {
+        cid: catalog.topic_of(cid) or new_topics.get(cid) or retired.get(cid, "?")
+        for cid in set(added)
+    }
     _report("would import" if dry_run else "imported", path, added, topic_of)
+    gone = sorted({cid for cid in added if cid in retired and catalog.topic_of(cid) is None})
+    if gone:
+        typer.echo(
+            f"  {plural(sum(1 for cid in added if cid in gone), 'review')} of "
+            f"{plural(len(gone), 'card')} in no deck now ({', '.join(gone[:5])}"
+            f"{', ...' if len(gone) > 5 else ''}): kept in their log, as `show` says, and "
+            "counted again if a deck has the id"
+        )
     if result.unknown_reviews:
         typer.echo(
             f"not imported: {plural(result.unknown_reviews, 'review')} of "
@@ -155,6 +169,17 @@ def anki(
             f"{path} has no review history: in Anki, export with "
             '"Include scheduling information" ticked to bring reviews along'
         )
+
+
+def _stored_cards(db: str | None) -> dict[str, str]:
+    """Every card the database knows, in a deck now or not: id -> topic (none before the
+    database exists)."""
+    from dlcards.paths import default_db
+
+    if not (db_path(db) or default_db()).exists():
+        return {}
+    with opened_store(db) as store:
+        return dict(store.query("SELECT id, topic FROM cards"))
 
 
 def _day_starts_at(db: str | None) -> int:
@@ -221,6 +246,7 @@ def _to_yaml(
     catalog: Catalog,
     dry_run: bool,
     force: bool,
+    retired: Mapping[str, str],
 ) -> Converted:
     """The notes as YAML decks, written to `out` unless `dry_run`; reports what it did.
     A deck file already in `out` is written over only with `force` (else nothing is
@@ -243,7 +269,8 @@ def _to_yaml(
     # from the index (the decks' files are resolved paths): no card is loaded
     taken = {info.topic for info in catalog.infos if info.file.parent != here}
     taken |= _topics_beside(out)
-    guids = {note_guid(cid) for cid in catalog.ids()}
+    # notes of cards dlcards exported, in a deck or kept in the database from one
+    guids = {note_guid(cid) for cid in [*catalog.ids(), *retired]}
     result = convert_notes(collection, taken, guids)
     there = [out / d.file_name for d in result.decks if (out / d.file_name).exists()]
     if there and not force:

@@ -7,8 +7,9 @@
   "set due date", "forget", rescheduling) are skipped, and so are previews: answers in a
   filtered deck that does not reschedule (kind 3 with ease factor 0), which Anki itself leaves
   out of scheduling (they are counted, and the import says so).
-* Which day: the local calendar day, in the learner's time zone, of the answer's time (the
-  revlog id is the answer's time in ms). Whether a row schedules or is a same-day re-drill
+* Which day: the study day, in the learner's time zone, of the answer's time (the revlog id
+  is the answer's time in ms): its local date, the one before until the hour `day_starts_at`
+  (4 by default, as in Anki), as a grade given here gets its day. Whether a row schedules or is a same-day re-drill
   (Anki's learning and relearning steps) is not decided here: the store re-decides the merged
   log with `dlcards.grading.redecide`, the same rule as a study session.
 """
