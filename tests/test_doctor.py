@@ -308,6 +308,8 @@ def test_restore_puts_a_backup_back_and_keeps_the_file_it_replaces(db: Path) -> 
     assert len(kept) == 1 and damage.count(kept[0]) == 4  # the replaced file, with its review
     missing = runner.invoke(app, ["doctor", "--restore", "nope.db.gz", "--db", str(db)])
     assert missing.exit_code == 2 and "no backup nope.db.gz" in one_error_line(missing.output)
+    # the command that only lists them (`backup` alone makes one first)
+    assert "`dlcards backup --list` lists them" in one_error_line(missing.output)
 
 
 def test_a_second_restore_on_the_same_day_keeps_the_state_before_the_first(

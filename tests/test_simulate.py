@@ -334,3 +334,11 @@ def test_cli_help() -> None:
     result = runner.invoke(app, ["simulate", "--help"])
     assert result.exit_code == 0
     assert "--retention" in result.stdout and "--learner" in result.stdout
+
+
+def test_the_summary_line_counts_in_words() -> None:
+    """`simulate --days 1 --cards 1` said "Simulated 1 days, 1 cards"."""
+    one = runner.invoke(app, ["simulate", "--days", "1", "--cards", "1"])
+    assert one.output.startswith("Simulated 1 day, 1 card, 20 new a day; "), one.output
+    many = runner.invoke(app, ["simulate", "--days", "2", "--cards", "1500"])
+    assert many.output.startswith("Simulated 2 days, 1,500 cards, 20 new a day; "), many.output

@@ -96,7 +96,7 @@ def _print(result: Simulation) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from dlcards.console import out
+    from dlcards.console import out, plural
     from dlcards.simulate import KNOWN_RECALL
 
     console = out()
@@ -105,7 +105,8 @@ def _print(result: Simulation) -> None:
     console.print(
         Text.assemble(
             ("Simulated ", "bold"),
-            f"{config.days} days, {config.cards:,} cards, {config.new_per_day} new a day; ",
+            f"{plural(config.days, 'day')}, {config.cards:,} card"
+            f"{'' if config.cards == 1 else 's'}, {config.new_per_day} new a day; ",
             ("learner ", "bold"),
             f"{config.learner} ({LEARNER_NOTES[config.learner]}); seed {config.seed}",
         )

@@ -9,9 +9,10 @@
   out of scheduling (they are counted, and the import says so).
 * Which day: the study day, in the learner's time zone, of the answer's time (the revlog id
   is the answer's time in ms): its local date, the one before until the hour `day_starts_at`
-  (4 by default, as in Anki), as a grade given here gets its day. Whether a row schedules or is a same-day re-drill
-  (Anki's learning and relearning steps) is not decided here: the store re-decides the merged
-  log with `dlcards.grading.redecide`, the same rule as a study session.
+  (4 by default, as in Anki), as a grade given here gets its day. Whether a row schedules or
+  is a same-day re-drill (Anki's learning and relearning steps) is not decided here: the
+  store re-decides the merged log with `dlcards.grading.redecide`, the same rule as a study
+  session.
 """
 
 from __future__ import annotations

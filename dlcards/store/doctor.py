@@ -756,7 +756,9 @@ def find_backup(db: Path, name: str) -> Path:
     for candidate in (given, backup.folder_of(db) / name):
         if candidate.is_file():
             return candidate
-    raise StoreError(f"no backup {name}; `dlcards backup` lists them (in {backup.folder_of(db)})")
+    raise StoreError(
+        f"no backup {name}; `dlcards backup --list` lists them (in {backup.folder_of(db)})"
+    )
 
 
 def restore(db: Path, source: Path, now: datetime) -> str:
