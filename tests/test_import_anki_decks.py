@@ -484,3 +484,33 @@ def test_to_yaml_into_a_folder_whose_name_is_not_utf8_writes_nothing(
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "y\\xe9: the folder's name is not UTF-8 text; give another folder" in result.output
     assert not odd.exists()
+
+
+def test_converted_notes_exported_back_are_not_copied_in_anki(anki_deck: dict[str, Any]) -> None:
+    """`import anki --to-yaml`, then `export anki` of those decks into the same collection:
+    every note came back as a copy beside its original (a GUID made from the new card id), and
+    both copies' reviews then landed on the one dlcards card. A note of one card now keeps its
+    GUID, so Anki keeps its own note; a note of several cards (a cloze, a reversed pair) is
+    still several dlcards cards, and each of those is a note of its own there."""
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    out_dir = anki_deck["dir"] / "decks"
+    ok("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(out_dir))
+    back = anki_deck["dir"] / "back.apkg"
+    topics = ("--topic", "ml-basics", "--topic", "ml-cloze", "--topic", "ml-extra")
+    ok("export", "anki", "-o", str(back), "--decks", str(out_dir), *topics)
+    col = Collection(str(anki_deck["folder"] / "collection.anki2"))
+    before = col.note_count()
+    col.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(back), options=ImportAnkiPackageOptions(with_scheduling=True)
+        )
+    )
+    # 8 cards exported: basic and typed are their notes again; reversed, cloze and optional
+    # (two cards each) come as six new notes
+    assert col.note_count() == before + 6
+    for key in ("basic", "typed"):
+        nids = col.db.list("SELECT id FROM notes WHERE guid = ?", anki_deck["guids"][key])
+        assert len(nids) == 1, key
+        assert col.get_note(nids[0]).note_type()["name"].startswith("Basic"), key
+    col.close()

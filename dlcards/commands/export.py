@@ -215,9 +215,13 @@ def anki(
         # SOURCE_DATE_EPOCH: one time for every note, for a reproducible package
         reproducible = bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
         edited = None if store is None or reproducible else store.edit_times()
+        # cards converted from Anki notes keep those notes' GUIDs: Anki keeps its note
+        guids = store.anki_guids() if store is not None else {}
         decks_n: list[int] = []  # the subdecks written
         write_output(
-            target, force, lambda fh: decks_n.append(write_package(items, fh, timestamp, edited))
+            target,
+            force,
+            lambda fh: decks_n.append(write_package(items, fh, timestamp, edited, guids)),
         )
     summary = (
         f"wrote {target.shown}: {plural(counts.notes, 'note')} in {plural(decks_n[0], 'deck')}"

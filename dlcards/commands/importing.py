@@ -104,11 +104,13 @@ def anki(
         retired = {cid: t for cid, t in _stored_cards(db).items() if catalog.topic_of(cid) is None}
         cards = anki_progress.dlcards_cards(collection, [*catalog.ids(), *retired])
         new_topics: dict[str, str] = {}
+        guids: dict[str, str] = {}  # a converted card -> its Anki note's GUID
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
             converted = _to_yaml(collection, path, out, catalog, dry_run, force, retired)
             cards.update(converted.cards)
             new_topics = converted.topics
+            guids = converted.guids
             if not dry_run and converted.decks:
                 extra.append(str(out))
                 catalog = load_catalog(extra)
@@ -128,6 +130,7 @@ def anki(
         with synced_store(db, extra) as store:
             schedule_of(store)  # finishes a scheduler switch a killed `config` left half done
             added = store.merge_reviews(result.reviews, merge_rules, result.resets)
+            store.remember_anki_guids(guids)  # exported back, each is its Anki note
     topic_of = {
         cid: catalog.topic_of(cid) or new_topics.get(cid) or retired.get(cid, "?")
         for cid in set(added)

@@ -503,6 +503,7 @@ def _write_collection(
     items: Iterable[tuple[AnkiNote, CardProgress | None]],
     timestamp: int,
     edited: Mapping[str, int] | None = None,
+    guids: Mapping[str, str] | None = None,
 ) -> _Written:
     """Write Anki's collection (schema 11, as genanki makes it) with the notes and cards of
     `items`, in batches with executemany.
@@ -549,7 +550,8 @@ def _write_collection(
             fields = note.fields
             flds = "\x1f".join(fields)
             mod = timestamp if edited is None else note_time(edited.get(note.card_id), timestamp)
-            notes.append((nid, note.guid, MODEL_ID, mod, -1, tags, flds, fields[0], 0, 0, ""))
+            guid = guids.get(note.card_id, note.guid) if guids else note.guid
+            notes.append((nid, guid, MODEL_ID, mod, -1, tags, flds, fields[0], 0, 0, ""))
             if needs(fields[i] for i in required):
                 cards.append(_card_row(next(ids), nid, did, mod, position, item, crt))
             for file in note.media:
@@ -609,12 +611,14 @@ def write_package(
     out: IO[bytes],
     timestamp: int,
     edited: Mapping[str, int] | None = None,
+    guids: Mapping[str, str] | None = None,
 ) -> int:
     """Write the package of the notes in `items`, each with its progress (None: a new card),
     to `out`; return the number of subdecks (topics). `items` is read once, in order, and no note is
     kept: a generator of notes streams through. Same items, same bytes. `edited`: when each
     card's text last changed, its note's modification time (see `note_time`); without it, or
-    for a card it lacks, the package's `timestamp`."""
+    for a card it lacks, the package's `timestamp`. `guids`: the Anki note GUID of a card
+    converted from one (`import anki --to-yaml`), in place of `note_guid`'s."""
     _clean_stale_workdirs()
     with tempfile.TemporaryDirectory(prefix=f"dlcards-apkg-{os.getpid()}-") as tmp:
         path = Path(tmp) / "collection.anki2"
@@ -622,7 +626,7 @@ def write_package(
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
             conn.execute("PRAGMA synchronous = OFF")
-            written = _write_collection(conn, items, timestamp, edited)
+            written = _write_collection(conn, items, timestamp, edited, guids)
             conn.commit()
         finally:
             conn.close()

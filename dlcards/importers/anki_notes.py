@@ -74,6 +74,9 @@ class Converted:
     media: dict[str, Path]  # media file name -> the unpacked file to copy
     skipped: Counter[str]  # note type name -> notes that could not be converted
     exported: int  # notes dlcards exported (already in dlcards)
+    # dlcards card id -> its Anki note's GUID, for a note converted into one card: exported
+    # back, the card is that note (Anki keeps its own), not a copy beside it
+    guids: dict[str, str] = field(default_factory=dict)
 
 
 # --- identity -----------------------------------------------------------------------------------
@@ -315,7 +318,7 @@ def convert_notes(
         by_note.setdefault(c.note, []).append(c)
     decks: dict[int, YamlDeck] = {}
     used_topics = set(taken_topics)
-    result = Converted([], {}, {}, {}, Counter(), 0)
+    result = Converted([], {}, {}, {}, Counter(), 0, {})
     media: set[str] = set()
     for note in collection.notes:
         if note.guid in dlcards_guids:
@@ -352,6 +355,8 @@ def convert_notes(
             deck.cards.append(YamlCard(card_id, q, a, tags))
             result.cards[card.id] = card_id
             result.topics[card_id] = deck.topic
+            if len(cards) == 1:
+                result.guids[card_id] = note.guid
     result.decks = list(decks.values())
     result.media = {
         name: collection.media[name] for name in sorted(media) if name in collection.media

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import date, datetime
 from functools import partial
@@ -444,6 +444,23 @@ class Store(Reports, Merging):
 
     def _one(self, sql: str, params: Sequence[Any]) -> Any:
         return self.conn.execute(sql, params).fetchone()
+
+    def anki_guids(self) -> dict[str, str]:
+        """The Anki note GUID of each card `import anki --to-yaml` converted from a note of
+        one card (`export anki` gives the card that note's identity)."""
+        rows = self._call(lambda: self.conn.execute("SELECT card_id, guid FROM anki_notes"))
+        return dict(rows.fetchall()) if rows is not None else {}
+
+    def remember_anki_guids(self, guids: Mapping[str, str]) -> None:
+        """Keep `guids` (card id -> Anki note GUID) for `anki_guids`; a card's newer wins."""
+        if not guids:
+            return
+        with self._write(("anki_notes",)) as c:
+            c.executemany(
+                "INSERT INTO anki_notes (card_id, guid) VALUES (?, ?) "
+                "ON CONFLICT(card_id) DO UPDATE SET guid = excluded.guid",
+                sorted(guids.items()),
+            )
 
     def answer_counts(self, card_ids: Sequence[str]) -> dict[str, int]:
         """How many times each synced card among `card_ids` was answered since its last reset

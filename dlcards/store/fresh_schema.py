@@ -57,6 +57,7 @@ STATEMENTS = (
     "CREATE TRIGGER retention_totals_insert AFTER INSERT ON retention_days BEGIN INSERT INTO retention_totals (topic, mature, passed, reviews) VALUES (NEW.topic, NEW.mature, NEW.passed, +NEW.reviews) ON CONFLICT (topic, mature, passed) DO UPDATE SET reviews = reviews + excluded.reviews; END",
     "CREATE TRIGGER retention_totals_delete AFTER DELETE ON retention_days BEGIN INSERT INTO retention_totals (topic, mature, passed, reviews) VALUES (OLD.topic, OLD.mature, OLD.passed, -OLD.reviews) ON CONFLICT (topic, mature, passed) DO UPDATE SET reviews = reviews + excluded.reviews; DELETE FROM retention_totals WHERE topic = OLD.topic AND mature = OLD.mature AND passed = OLD.passed AND reviews = 0; END",
     "CREATE TRIGGER retention_totals_update AFTER UPDATE ON retention_days BEGIN INSERT INTO retention_totals (topic, mature, passed, reviews) VALUES (OLD.topic, OLD.mature, OLD.passed, -OLD.reviews) ON CONFLICT (topic, mature, passed) DO UPDATE SET reviews = reviews + excluded.reviews; DELETE FROM retention_totals WHERE topic = OLD.topic AND mature = OLD.mature AND passed = OLD.passed AND reviews = 0;INSERT INTO retention_totals (topic, mature, passed, reviews) VALUES (NEW.topic, NEW.mature, NEW.passed, +NEW.reviews) ON CONFLICT (topic, mature, passed) DO UPDATE SET reviews = reviews + excluded.reviews; END",
+    "CREATE TABLE anki_notes (card_id TEXT NOT NULL PRIMARY KEY, guid TEXT NOT NULL) WITHOUT ROWID",
 )
 """Each CREATE statement, in the order the migrations made them."""
 
@@ -80,6 +81,7 @@ MIGRATIONS = (
     "0017_card_edit_times",
     "0018_note_hashes",
     "0019_lapses_after_relearning",
+    "0020_anki_note_guids",
 )
 """The migrations such a file has had (sqlite-utils's record of them)."""
 

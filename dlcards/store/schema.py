@@ -801,6 +801,16 @@ def _lapses_after_relearning(db: Any) -> None:
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuild_pending', '1')")
 
 
+def _anki_note_guids(db: Any) -> None:
+    # The Anki note each card converted by `import anki --to-yaml` came from (a note of one
+    # card): `export anki` gives the card that note's GUID, so Anki keeps its note rather than
+    # taking a copy of it beside the original.
+    db.execute(
+        "CREATE TABLE anki_notes (card_id TEXT NOT NULL PRIMARY KEY, guid TEXT NOT NULL) "
+        "WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -821,6 +831,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0017_card_edit_times", _card_edit_times),
     ("0018_note_hashes", _note_hashes),
     ("0019_lapses_after_relearning", _lapses_after_relearning),
+    ("0020_anki_note_guids", _anki_note_guids),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
