@@ -464,3 +464,21 @@ def test_a_retention_changed_back_to_the_default_rebuilds_the_memories(
     # a bad stored value (fixed by this very command) counts as a change
     store.set_setting("desired_retention", "lots")
     assert change(store, "desired_retention", "0.9")[1] == 3
+
+
+def test_a_card_graded_in_another_session_is_not_labelled_new(history) -> None:
+    """Two terminals: a new card this session queued, graded meanwhile in the other one, was
+    shown as "new card" while its grade keys (rightly) said a grade would be a re-drill."""
+    from dlcards.commands.study import _kind_label
+
+    store, _ = history
+    store.sync([card("a"), card("b"), card("c"), card("d")], "s2", NOW)
+    day = date(2026, 3, 1)
+    here = StudySession(store, ["d"], day, lambda: NOW, Limits(new=1))
+    item = here.current
+    assert item is not None and item.kind == "new"
+    assert _kind_label(here, item) == "new card"
+    there = StudySession(store, ["d"], day, lambda: NOW, Limits(new=1))
+    there.grade(Grade.GOOD)  # the other terminal
+    assert here.preview() is None
+    assert _kind_label(here, item) == "again (re-drill: graded today in another session)"

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from dlcards.catalog import Catalog
     from dlcards.deck import Card
-    from dlcards.session import StudySession
+    from dlcards.session import Item, StudySession
     from dlcards.sm2 import Grade
     from dlcards.store import Store
 
@@ -178,6 +178,15 @@ def leech_notice(card_id: str, lapses: int, action: str) -> str:
 # --- the session loop -----------------------------------------------------------------------------
 
 
+def _kind_label(session: StudySession, item: Item) -> str:
+    """What the card is in this session: a review, a new card, or a re-drill, also when
+    another terminal graded it today after this session queued it (its grade here is then a
+    re-drill, as the grade keys say: "new card" on it was untrue)."""
+    if item.kind != "redrill" and session.preview() is None:
+        return "again (re-drill: graded today in another session)"
+    return {"due": "review", "new": "new card", "redrill": "again (re-drill)"}[item.kind]
+
+
 def _run(
     session: StudySession,
     catalog: Catalog,
@@ -198,7 +207,7 @@ def _run(
         assert item is not None
         card = catalog.card(item.card_id)  # loads only the decks of the cards shown
         title = titles[card.topic]
-        kind_label = {"due": "review", "new": "new card", "redrill": "again (re-drill)"}[item.kind]
+        kind_label = _kind_label(session, item)
         started = time.monotonic()
         if keys.interactive:
             key = card_screen(session, card, title, kind_label, message, console, keys)
