@@ -875,6 +875,33 @@ def test_a_damaged_due_date_is_refused_by_every_screen_that_counts_it(
         assert (result.exit_code, result.stderr) == (2, line), args
     assert runner.invoke(app, ["doctor"]).exit_code == 0
     assert due_count(["due", "--count", "--today", DAY]) == full("--today", DAY) == before
+    # the write was noted by a trigger (so `due` walks the dates only then); doctor, having
+    # mended it, clears the note
+    conn = sqlite3.connect(isolated / "data" / "dlcards.db")
+    assert conn.execute("SELECT count(*) FROM meta WHERE key = 'due_damage'").fetchone() == (0,)
+    conn.close()
+
+
+def test_damage_from_before_the_guards_is_noted_by_their_migration(isolated: Path) -> None:
+    """A database of schema 20 whose due date was damaged then (no trigger to note it): the
+    upgrade walks the dates once and notes it, so `due` refuses it as `show` does."""
+    import sqlite3
+
+    graded = runner.invoke(app, ["study", "--today", DAY, "--new", "1"], input="\n4\nq\n")
+    assert graded.exit_code == 0, graded.output
+    conn = sqlite3.connect(isolated / "data" / "dlcards.db")
+    with conn:
+        for event in ("insert", "update"):
+            for table in ("sm2", "fsrs"):
+                conn.execute(f"DROP TRIGGER {table}_due_guard_{event}")
+        conn.execute("UPDATE sm2 SET due = '2026-13-01' WHERE card_id = 'perceptron-1'")
+        assert conn.execute("SELECT count(*) FROM meta WHERE key = 'due_damage'").fetchone() == (0,)
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0021_due_damage_flag'")
+        conn.execute("PRAGMA user_version = 20")
+    conn.close()
+    result = runner.invoke(app, ["due", "--today", DAY])
+    assert result.exit_code == 2
+    assert "column sm2.due holds '2026-13-01', not a date" in result.stderr
 
 
 @pytest.mark.parametrize("denied", ["file", "folder"])

@@ -101,7 +101,8 @@ def anki(
         catalog = load_catalog(extra)
         # and the cards the database keeps that no deck has now: a phone's reviews of a card
         # removed from its deck join its log (as `show` says it is kept), never "unknown"
-        retired = {cid: t for cid, t in _stored_cards(db).items() if catalog.topic_of(cid) is None}
+        stored, starts_at = _collection_facts(db)
+        retired = {cid: t for cid, t in stored.items() if catalog.topic_of(cid) is None}
         cards = anki_progress.dlcards_cards(collection, [*catalog.ids(), *retired])
         new_topics: dict[str, str] = {}
         guids: dict[str, str] = {}  # a converted card -> its Anki note's GUID
@@ -121,7 +122,7 @@ def anki(
                 "folder with --decks DIR)"
             )
     # each review's study day, as the collection's own day_starts_at hour gives a grade here
-    result = anki_progress.convert(collection, cards, _day_starts_at(db))
+    result = anki_progress.convert(collection, cards, starts_at)
     if dry_run:
         added = [r.card_id for r in _new_reviews(db, result.reviews)]
     else:
@@ -136,7 +137,7 @@ def anki(
         for cid in set(added)
     }
     _report("would import" if dry_run else "imported", path, added, topic_of)
-    gone = sorted({cid for cid in added if cid in retired and catalog.topic_of(cid) is None})
+    gone = sorted(set(added) & retired.keys())
     if gone:
         typer.echo(
             f"  {plural(sum(1 for cid in added if cid in gone), 'review')} of "
@@ -174,26 +175,16 @@ def anki(
         )
 
 
-def _stored_cards(db: str | None) -> dict[str, str]:
-    """Every card the database knows, in a deck now or not: id -> topic (none before the
-    database exists)."""
-    from dlcards.paths import default_db
-
-    if not (db_path(db) or default_db()).exists():
-        return {}
-    with opened_store(db) as store:
-        return dict(store.query("SELECT id, topic FROM cards"))
-
-
-def _day_starts_at(db: str | None) -> int:
-    """The collection's `day_starts_at` (the default before it has a database)."""
+def _collection_facts(db: str | None) -> tuple[dict[str, str], int]:
+    """Every card the database knows, in a deck now or not (id -> topic), and its
+    `day_starts_at`; no card and the default hour before the database exists."""
     from dlcards.paths import default_db
     from dlcards.settings import DAY_STARTS_AT
 
     if not (db_path(db) or default_db()).exists():
-        return DAY_STARTS_AT
+        return {}, DAY_STARTS_AT
     with opened_store(db) as store:
-        return store.settings().day_starts_at
+        return dict(store.query("SELECT id, topic FROM cards")), store.settings().day_starts_at
 
 
 def _new_reviews(db: str | None, rows: Sequence[ImportedReview]) -> list[ImportedReview]:

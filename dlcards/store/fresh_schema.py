@@ -58,6 +58,10 @@ STATEMENTS = (
     "CREATE TRIGGER retention_totals_delete AFTER DELETE ON retention_days BEGIN INSERT INTO retention_totals (topic, mature, passed, reviews) VALUES (OLD.topic, OLD.mature, OLD.passed, -OLD.reviews) ON CONFLICT (topic, mature, passed) DO UPDATE SET reviews = reviews + excluded.reviews; DELETE FROM retention_totals WHERE topic = OLD.topic AND mature = OLD.mature AND passed = OLD.passed AND reviews = 0; END",
     "CREATE TRIGGER retention_totals_update AFTER UPDATE ON retention_days BEGIN INSERT INTO retention_totals (topic, mature, passed, reviews) VALUES (OLD.topic, OLD.mature, OLD.passed, -OLD.reviews) ON CONFLICT (topic, mature, passed) DO UPDATE SET reviews = reviews + excluded.reviews; DELETE FROM retention_totals WHERE topic = OLD.topic AND mature = OLD.mature AND passed = OLD.passed AND reviews = 0;INSERT INTO retention_totals (topic, mature, passed, reviews) VALUES (NEW.topic, NEW.mature, NEW.passed, +NEW.reviews) ON CONFLICT (topic, mature, passed) DO UPDATE SET reviews = reviews + excluded.reviews; END",
     "CREATE TABLE anki_notes (card_id TEXT NOT NULL PRIMARY KEY, guid TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TRIGGER sm2_due_guard_insert AFTER INSERT ON sm2 WHEN CASE WHEN nullif(NEW.due, '') IS NULL THEN NEW.last_review IS NOT NULL ELSE date(NEW.due, '+0 days') IS NOT NEW.due END BEGIN INSERT OR REPLACE INTO meta (key, value) VALUES ('due_damage', '1'); END",
+    "CREATE TRIGGER sm2_due_guard_update AFTER UPDATE OF due, last_review ON sm2 WHEN CASE WHEN nullif(NEW.due, '') IS NULL THEN NEW.last_review IS NOT NULL ELSE date(NEW.due, '+0 days') IS NOT NEW.due END BEGIN INSERT OR REPLACE INTO meta (key, value) VALUES ('due_damage', '1'); END",
+    "CREATE TRIGGER fsrs_due_guard_insert AFTER INSERT ON fsrs WHEN CASE WHEN nullif(NEW.due, '') IS NULL THEN NEW.stability IS NOT NULL ELSE date(NEW.due, '+0 days') IS NOT NEW.due END BEGIN INSERT OR REPLACE INTO meta (key, value) VALUES ('due_damage', '1'); END",
+    "CREATE TRIGGER fsrs_due_guard_update AFTER UPDATE OF due, stability ON fsrs WHEN CASE WHEN nullif(NEW.due, '') IS NULL THEN NEW.stability IS NOT NULL ELSE date(NEW.due, '+0 days') IS NOT NEW.due END BEGIN INSERT OR REPLACE INTO meta (key, value) VALUES ('due_damage', '1'); END",
 )
 """Each CREATE statement, in the order the migrations made them."""
 
@@ -82,6 +86,7 @@ MIGRATIONS = (
     "0018_note_hashes",
     "0019_lapses_after_relearning",
     "0020_anki_note_guids",
+    "0021_due_damage_flag",
 )
 """The migrations such a file has had (sqlite-utils's record of them)."""
 

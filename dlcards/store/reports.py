@@ -83,9 +83,16 @@ class Reports(Connection):
         """A StoreError naming the first card of scheduler `by` whose due date the counts of
         `due` would take wrongly (`count.DUE_DAMAGE_SQL`): not a day, or none after a review.
         `show` and `study` refuse the same card as they read it (`rows.memory_from`)."""
-        from dlcards.store.count import DUE_DAMAGE_SQL, DUE_DAMAGED_ROW_SQL, DUE_TABLES
+        from dlcards.store.count import (
+            DUE_DAMAGE_KEY,
+            DUE_DAMAGE_SQL,
+            DUE_DAMAGED_ROW_SQL,
+            DUE_TABLES,
+        )
         from dlcards.store.rows import bad_due
 
+        if self.get_meta(DUE_DAMAGE_KEY) is None:  # no write has left such a value
+            return
         table = DUE_TABLES[by]
         if not self._call(lambda: self.conn.execute(DUE_DAMAGE_SQL[table]).fetchone()[0]):
             return
