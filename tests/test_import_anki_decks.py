@@ -514,3 +514,11 @@ def test_converted_notes_exported_back_are_not_copied_in_anki(anki_deck: dict[st
         assert len(nids) == 1, key
         assert col.get_note(nids[0]).note_type()["name"].startswith("Basic"), key
     col.close()
+    # the text export gives the same identity
+    text = anki_deck["dir"] / "back.txt"
+    ok("export", "text", "-o", str(text), "--decks", str(out_dir), *topics)
+    lines = text.read_text(encoding="utf-8").splitlines()
+    basic = next(line for line in lines if note_id(anki_deck["guids"]["basic"]) in line)
+    from dlcards.export.text import quote  # a GUID starting with # is quoted
+
+    assert basic.split("\t")[0] == quote(anki_deck["guids"]["basic"])

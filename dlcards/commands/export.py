@@ -236,6 +236,23 @@ def anki(
     typer.echo(summary, err=target.is_stdout)
 
 
+def _anki_guids(db: str | None) -> dict[str, str]:
+    """`Store.anki_guids` of the database, read without creating one (none before it exists,
+    or when it cannot be read: the notes then take the GUIDs made from their card ids)."""
+    from dlcards.commands.common import db_path
+    from dlcards.errors import StoreError
+    from dlcards.paths import default_db
+
+    if not (db_path(db) or default_db()).is_file():
+        return {}
+    try:
+        with opened_store(db) as store:
+            return store.anki_guids()
+    except StoreError as err:
+        typer.echo(f"warning: {err}; notes converted from Anki get GUIDs of their own", err=True)
+        return {}
+
+
 @export_app.command("text")
 def text(
     output: str = typer.Option(
@@ -249,6 +266,7 @@ def text(
     tag: str | None = TagOption,
     force: bool = ForceOption,
     decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
 ) -> None:
     """Anki's plain-text import format (tab-separated, with header lines); same notes as .apkg.
 
@@ -259,6 +277,8 @@ def text(
     from dlcards.catalog import load_catalog
     from dlcards.export import target_for, write_output
     from dlcards.export.text import write_text
+
+    guids = _anki_guids(db)  # as the .apkg: a card converted from an Anki note is that note
 
     target = target_for(output, force)
     catalog = load_catalog(decks or ())
@@ -272,7 +292,7 @@ def text(
         def write(fh: IO[bytes]) -> None:
             for n, notes in enumerate(chunks):
                 buf = io.StringIO()
-                write_text(notes, buf, header=n == 0)
+                write_text(notes, buf, header=n == 0, guids=guids)
                 fh.write(buf.getvalue().encode("utf-8"))
                 written[0] += len(notes)
 

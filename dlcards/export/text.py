@@ -19,7 +19,7 @@ and updates notes by GUID.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
 from dlcards.export.anki import FIELDS, MODEL_NAME, AnkiNote
@@ -46,15 +46,27 @@ def quote(field: str) -> str:
     return field
 
 
-def note_line(note: AnkiNote) -> str:
-    values: Sequence[str] = (note.guid, MODEL_NAME, note.deck, *note.fields, " ".join(note.tags))
+def note_line(note: AnkiNote, guid: str | None = None) -> str:
+    values: Sequence[str] = (
+        guid or note.guid,
+        MODEL_NAME,
+        note.deck,
+        *note.fields,
+        " ".join(note.tags),
+    )
     return "\t".join(quote(value) for value in values)
 
 
-def write_text(notes: Iterable[AnkiNote], out: TextIO, header: bool = True) -> None:
+def write_text(
+    notes: Iterable[AnkiNote],
+    out: TextIO,
+    header: bool = True,
+    guids: Mapping[str, str] | None = None,
+) -> None:
     """Write the header (unless told not to: a later chunk of notes) and one line per note
-    (\\n line ends; open `out` as UTF-8)."""
+    (\\n line ends; open `out` as UTF-8). `guids`: the Anki note GUID of a card converted
+    from one (`import anki --to-yaml`), in place of its own, as the .apkg writes it."""
     for line in HEADER if header else ():
         out.write(line + "\n")
     for note in notes:
-        out.write(note_line(note) + "\n")
+        out.write(note_line(note, guids.get(note.card_id) if guids else None) + "\n")
