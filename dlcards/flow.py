@@ -185,7 +185,9 @@ def hang(line: str, width: int) -> int:
     else:
         digits = len(head) - len(head.lstrip("0123456789"))
         if not 1 <= digits <= 3 or head[digits : digits + 2] not in (". ", ") "):
-            return 0
+            # an indented line (display math has DISPLAY_INDENT): its further lines stand
+            # under it, not back at the text's left edge (a formula cut at 30 columns)
+            return start if 0 < start < len(line) and width >= 4 * start else 0
         end = start + digits + 2
     if end >= len(line) or line[end].isspace():
         return 0  # a mark with no text after it

@@ -319,6 +319,9 @@ def test_a_list_items_mark_is_what_its_pattern_says(line: str, width: int) -> No
 
     item = re.match(r" *(?:[•*-]|[0-9]{1,3}[.)]) (?=\S)", line)
     want = item.end() if item and width >= 4 * item.end() else 0
+    if not re.match(r" *(?:[•*-]|[0-9]{1,3}[.)]) ", line):  # no mark: an indented line
+        lead = len(line) - len(line.lstrip(" "))  # (display math) hangs under itself
+        want = lead if 0 < lead < len(line) and width >= 4 * lead else 0
     assert hang(line, width) == want
 
 
@@ -345,3 +348,14 @@ def test_a_list_item_wrapped_keeps_its_text_and_fits(
     rest = [line[indent:] for line in lines[1:]]
     assert "".join("".join([lines[0], *rest]).split()) == "".join(item.split())
     assert all(len(line) <= width for line in lines), lines
+
+
+def test_display_math_cut_stays_under_its_indent() -> None:
+    """A formula on a line of its own (display math, indented) cut at 30 columns went on at
+    the text's left edge: `    W_new = W_old` then `− η ∇_W L(W)`."""
+    from dlcards.render import DISPLAY_INDENT
+
+    lines = wrap(DISPLAY_INDENT + "W_new = W_old − η ∇_W L(W)", 20)
+    assert lines == [DISPLAY_INDENT + "W_new = W_old", DISPLAY_INDENT + "− η ∇_W L(W)"]
+    narrow = wrap(DISPLAY_INDENT + "W_new = W_old − η ∇_W L(W)", 12)  # no room to indent
+    assert narrow[1:] == ["= W_old − η", "∇_W L(W)"]
