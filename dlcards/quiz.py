@@ -403,11 +403,11 @@ def _figure(value: float) -> float:
 def is_correct(given: Sequence[float], expected: object, tolerance: float | None = None) -> bool:
     """Whether the parsed answer matches the engine's value.
 
-    Integers must match exactly. Floats to SIGNIFICANT figures: within one unit of the last
-    of them (σ(3.75) = 0.97704: 0.976 to 0.978, as a rounded step on the way may move it;
-    0.968 is wrong), each entry of a vector so, where an entry under a ten-thousandth of the
-    largest may be given as 0. With a `tolerance` (a quiz's own): within it, relative (for a
-    vector, to its largest entry).
+    Integers must match exactly. Floats to SIGNIFICANT figures: within one unit of the value
+    rounded to them (σ(3.75) = 0.977023: 0.976 to 0.978, as a rounded step on the way may
+    move it; 0.975 and 0.968 are wrong), each entry of a vector so, where an entry under a
+    ten-thousandth of the largest may be given as 0. With a `tolerance` (a quiz's own):
+    within it, relative (for a vector, to its largest entry).
     """
     if isinstance(expected, bool):
         return False
@@ -430,8 +430,10 @@ def is_correct(given: Sequence[float], expected: object, tolerance: float | None
             for g, e in zip(given, values, strict=True)
         )
     floor = _figure(scale) / 100 if scale else 1e-12
+    # one unit either side of the value rounded to SIGNIFICANT figures, which is itself up to
+    # half a unit from the exact one: 1.5 units from it (σ(3.75) = 0.977023: 0.976 to 0.978)
     return all(
-        abs(g - e) <= max(_figure(e) if e else 0.0, floor) * (1 + 1e-9)
+        abs(g - e) <= max(1.5 * _figure(e) if e else 0.0, floor) * (1 + 1e-9)
         for g, e in zip(given, values, strict=True)
     )
 

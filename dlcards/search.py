@@ -28,13 +28,18 @@ from dlcards.errors import UsageError
 IS_VALUES = ("due", "new", "review", "suspended", "leech")
 PROPS = ("lapses", "reps", "ivl", "ease", "due")
 OPERATORS = ("<=", ">=", "!=", "<", ">", "=")
-TOKEN = re.compile(r"[^\W_]+")
-"""A word as the index sees it (SQLite's unicode61 tokenizer: letters and digits)."""
+TOKEN = re.compile(
+    r"(?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+"
+)
+"""A word as the index sees it (SQLite's unicode61 tokenizer: letters and digits, with the
+combining marks of a decomposed accent: `re\u0301sume\u0301` is one word, not `re sume`)."""
 
 
 def tokens(text: str) -> list[str]:
-    """The words of `text` as the index splits them, folded to lower case."""
-    return TOKEN.findall(text.casefold())
+    """The words of `text` as the index splits them, in lower case: lower(), not casefold(),
+    as unicode61 folds (casefold makes ß "ss" and İ "i̇", which the index never holds: a word
+    with ß found nothing). FTS5 folds and strips accents from the phrase itself."""
+    return TOKEN.findall(text.lower())
 
 
 @dataclass(frozen=True)
@@ -308,7 +313,7 @@ def highlight_spans(text: str, words: list[str]) -> list[tuple[int, int]]:
         return []
     spans = []
     for match in TOKEN.finditer(text):
-        folded = match.group(0).casefold()
+        folded = match.group(0).lower()
         if any(folded.startswith(w) for w in words):
             spans.append((match.start(), match.end()))
     return spans

@@ -838,6 +838,7 @@ def test_excluded_words_with_an_n_search_on_both_paths(isolated: Path) -> None:
         ("'2026-11-27 '", "holds '2026-11-27 ', not a date"),
         ("'2026-02-30'", "holds '2026-02-30', not a date"),
         ("20261127", "holds '20261127', not a date"),
+        ("'0000-01-01'", "holds '0000-01-01', not a date"),  # SQLite's date() takes year 0
         ("NULL", "is empty though the card has been reviewed"),  # was counted new
         ("''", "is empty though the card has been reviewed"),
     ],

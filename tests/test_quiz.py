@@ -338,9 +338,10 @@ def test_a_typed_answer_is_held_to_the_precision_the_prompt_asks() -> None:
     """The prompt asks for 3 significant figures but ±1% passed: σ(3.75) = 0.977 took 0.968
     and 0.986, 42/2 = 21 took 20.8 and 21.2, and softmax [0.0177, 0.965, 0.0177] took
     0.009, 0.965, 0.026 (two equal logits' probabilities three times apart)."""
-    sigma = 1 / (1 + math.exp(-3.75))
-    assert is_correct([0.977], sigma) and is_correct([0.9770], sigma)
-    assert not is_correct([0.968], sigma) and not is_correct([0.986], sigma)
+    sigma = 1 / (1 + math.exp(-3.75))  # 0.977023: one unit either side of 0.977
+    assert all(is_correct([x], sigma) for x in (0.976, 0.977, 0.9770, 0.978))
+    assert not any(is_correct([x], sigma) for x in (0.975, 0.979, 0.968, 0.986))
+    assert all(is_correct([-x], -sigma) for x in (0.976, 0.978))  # both sides, negative too
     assert is_correct([21], 21.0) and is_correct([21.0], 21.0)
     assert not is_correct([20.8], 21.0) and not is_correct([21.2], 21.0)
     soft = [0.017668422478559816, 0.9646631550428804, 0.017668422478559816]

@@ -613,3 +613,23 @@ def test_prop_reps_counts_the_answers_since_the_last_reset(graded_store: Store) 
     store.reset([card_id])  # as Anki's "reset repetition and lapse counts": from 0 again
     assert card_id in {h.id for h in store.search(parse("prop:reps=0"), TODAY, "sm2")[0]}
     assert store.answer_counts([card_id]) == {card_id: 0}
+
+
+@pytest.mark.parametrize(
+    "query", ["straße", "Straße", "maße", "İstanbul", "istanbul", "résumé", "re\u0301sume\u0301"]
+)
+def test_a_word_is_folded_as_the_index_folds_it(tmp_path: Path, query: str) -> None:
+    """`straße` found nothing: the query was casefolded (ß -> ss, İ -> i + a dot), which the
+    index (unicode61) never holds, and a decomposed accent split `résumé` into `re sume`."""
+    write_decks(
+        tmp_path / "decks",
+        [[
+            {"question": "Was ist die Straße des Gradienten?", "answer": "Eine Maße."},
+            {"question": "İstanbul", "answer": "résumé"},
+        ]],
+    )  # fmt: skip
+    catalog = load_catalog([tmp_path / "decks"], use_cache=False)
+    with Store.open(tmp_path / "p.db") as store:
+        store.sync(catalog.cards, files_signature(deck_files([tmp_path / "decks"])), NOW)
+        hits, _ = store.search(parse(query + " topic:t0"), TODAY, "sm2")
+        assert len(hits) == 1, query

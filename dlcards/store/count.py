@@ -43,12 +43,14 @@ NEW_INTRODUCED_SQL = (  # new cards that got their first scheduled grade on the 
 # Damage the tally would count without a word (a due that is not a day, a reviewed card with no
 # due): `due` and its prompt count refuse it as `show` does, and `Store.check_due_dates` names
 # the card. Cheap: a walk of the tally, and of the reviewed cards' tally for SM-2. (`date(d)`
-# alone keeps 2026-02-30; a modifier makes SQLite normalise it, so it differs from `d`.)
+# alone keeps 2026-02-30; a modifier makes SQLite normalise it, so it differs from `d`; year
+# 0000, which SQLite takes and Python's dates do not, is below 0001-01-01.)
 DUE_DAMAGE_SQL = {
     "sm2": "SELECT EXISTS (SELECT 1 FROM due_tally WHERE sched = 'sm2' AND due != '' "
-    "AND date(due, '+0 days') IS NOT due) OR EXISTS (SELECT 1 FROM sm2_tally WHERE due = '')",
+    "AND (due < '0001-01-01' OR date(due, '+0 days') IS NOT due)) "
+    "OR EXISTS (SELECT 1 FROM sm2_tally WHERE due = '')",
     "fsrs": "SELECT EXISTS (SELECT 1 FROM due_tally WHERE sched = 'fsrs' AND due != '' "
-    "AND date(due, '+0 days') IS NOT due) "
+    "AND (due < '0001-01-01' OR date(due, '+0 days') IS NOT due)) "
     "OR EXISTS (SELECT 1 FROM fsrs WHERE stability IS NOT NULL AND nullif(due, '') IS NULL)",
 }
 DUE_DAMAGE_KEY = "due_damage"
@@ -57,9 +59,11 @@ on a reviewed card): only then do `due`, its prompt count, `stats` and `study` p
 DUE_DAMAGE_SQL's walk (~3 ms at 100,000 cards). `doctor` clears it once the damage is gone."""
 DUE_DAMAGED_ROW_SQL = {  # the first card DUE_DAMAGE_SQL found: (card id, due)
     "sm2": "SELECT card_id, due FROM sm2 WHERE CASE WHEN nullif(due, '') IS NULL THEN "
-    "last_review IS NOT NULL ELSE date(due, '+0 days') IS NOT due END ORDER BY card_id LIMIT 1",
+    "last_review IS NOT NULL ELSE due < '0001-01-01' OR date(due, '+0 days') IS NOT due END "
+    "ORDER BY card_id LIMIT 1",
     "fsrs": "SELECT card_id, due FROM fsrs WHERE CASE WHEN nullif(due, '') IS NULL THEN "
-    "stability IS NOT NULL ELSE date(due, '+0 days') IS NOT due END ORDER BY card_id LIMIT 1",
+    "stability IS NOT NULL ELSE due < '0001-01-01' OR date(due, '+0 days') IS NOT due END "
+    "ORDER BY card_id LIMIT 1",
 }
 
 

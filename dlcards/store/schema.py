@@ -823,7 +823,7 @@ def _due_guard(table: str, event: str) -> str:
     return (
         f"CREATE TRIGGER {table}_due_guard_{event} AFTER {on} ON {table} "
         f"WHEN CASE WHEN nullif(NEW.due, '') IS NULL THEN {studied} "
-        "ELSE date(NEW.due, '+0 days') IS NOT NEW.due END "
+        "ELSE NEW.due < '0001-01-01' OR date(NEW.due, '+0 days') IS NOT NEW.due END "
         "BEGIN INSERT OR REPLACE INTO meta (key, value) VALUES ('due_damage', '1'); END"
     )
 
