@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import helpers as h
 import pytest
@@ -197,22 +198,25 @@ def test_the_index_finds_what_a_plain_scan_finds(
                 assert got_ids == expected, text
 
 
-def test_ranked_best_first(tmp_path: Path) -> None:
-    write_decks(
-        tmp_path / "decks",
-        [[
-            {"question": "step", "answer": "loss"},
-            {"question": "momentum momentum momentum", "answer": "momentum"},
-            {"question": "relu", "answer": "momentum"},
-        ]],
-    )  # fmt: skip
+def search_one_deck(tmp_path: Path, cards: list[dict[str, object]], query: str) -> list[Any]:
+    """The hits of `query` in a database synced with one deck of `cards` (topic t0)."""
+    write_decks(tmp_path / "decks", [cards])
     catalog = load_catalog([tmp_path / "decks"], use_cache=False)
     with Store.open(tmp_path / "p.db") as store:
         store.sync(catalog.cards, files_signature(deck_files([tmp_path / "decks"])), NOW)
-        hits, _ = store.search(parse("momentum topic:t0"), TODAY, "sm2")
-        assert [x.id for x in hits] == ["t0-1", "t0-2"]
-        assert hits[0].rank is not None and hits[1].rank is not None
-        assert hits[0].rank < hits[1].rank  # bm25: lower is better
+        return store.search(parse(query), TODAY, "sm2")[0]
+
+
+def test_ranked_best_first(tmp_path: Path) -> None:
+    cards: list[dict[str, object]] = [
+        {"question": "step", "answer": "loss"},
+        {"question": "momentum momentum momentum", "answer": "momentum"},
+        {"question": "relu", "answer": "momentum"},
+    ]
+    hits = search_one_deck(tmp_path, cards, "momentum topic:t0")
+    assert [x.id for x in hits] == ["t0-1", "t0-2"]
+    assert hits[0].rank is not None and hits[1].rank is not None
+    assert hits[0].rank < hits[1].rank  # bm25: lower is better
 
 
 def test_the_index_follows_deck_edits_and_retired_cards(tmp_path: Path) -> None:
@@ -621,15 +625,8 @@ def test_prop_reps_counts_the_answers_since_the_last_reset(graded_store: Store) 
 def test_a_word_is_folded_as_the_index_folds_it(tmp_path: Path, query: str) -> None:
     """`straße` found nothing: the query was casefolded (ß -> ss, İ -> i + a dot), which the
     index (unicode61) never holds, and a decomposed accent split `résumé` into `re sume`."""
-    write_decks(
-        tmp_path / "decks",
-        [[
-            {"question": "Was ist die Straße des Gradienten?", "answer": "Eine Maße."},
-            {"question": "İstanbul", "answer": "résumé"},
-        ]],
-    )  # fmt: skip
-    catalog = load_catalog([tmp_path / "decks"], use_cache=False)
-    with Store.open(tmp_path / "p.db") as store:
-        store.sync(catalog.cards, files_signature(deck_files([tmp_path / "decks"])), NOW)
-        hits, _ = store.search(parse(query + " topic:t0"), TODAY, "sm2")
-        assert len(hits) == 1, query
+    cards: list[dict[str, object]] = [
+        {"question": "Was ist die Straße des Gradienten?", "answer": "Eine Maße."},
+        {"question": "İstanbul", "answer": "résumé"},
+    ]
+    assert len(search_one_deck(tmp_path, cards, query + " topic:t0")) == 1, query
