@@ -21,6 +21,7 @@ what the query means, so the tests can check the index against a plain scan.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dlcards.errors import UsageError
@@ -96,18 +97,9 @@ class Query:
         """The terms a matching card may hold: not excluded (under an even number of `-`)."""
         if self.tree is None:
             return [t for t in self.terms if not t.negated]
-        found: list[Term] = []
-
-        def walk(node: Node, negated: bool) -> None:
-            if isinstance(node, Term):
-                if node.negated == negated:
-                    found.append(node)
-            elif isinstance(node, Group):
-                for item in node.items:
-                    walk(item, negated != node.negated)
-
-        walk(self.tree, False)
-        return found
+        return [
+            t for t, outside in _leaves(self.tree) if isinstance(t, Term) and t.negated == outside
+        ]
 
     @property
     def ranked(self) -> bool:
@@ -117,17 +109,7 @@ class Query:
         """The filters, wherever they are in the query (for the tables they read)."""
         if self.tree is None:
             return list(self.filters)
-        found: list[Filter] = []
-
-        def walk(node: Node) -> None:
-            if isinstance(node, Filter):
-                found.append(node)
-            elif isinstance(node, Group):
-                for item in node.items:
-                    walk(item)
-
-        walk(self.tree)
-        return found
+        return [f for f, _ in _leaves(self.tree) if isinstance(f, Filter)]
 
     def phrases(self, negated: bool) -> list[str]:
         """The terms as FTS5 phrases (quoted, the last word a prefix), must or must not match."""
@@ -135,6 +117,16 @@ class Query:
 
 
 _PART = re.compile(r'-?\(|\)|(?:[^\s"()]+|"[^"]*"?)+')
+
+
+def _leaves(node: Node, outside: bool = False) -> Iterator[tuple[Term | Filter, bool]]:
+    """The terms and filters of a query's tree, each with whether an odd number of the groups
+    around it are negated (`-(...)`)."""
+    if isinstance(node, Group):
+        for item in node.items:
+            yield from _leaves(item, outside != node.negated)
+    else:
+        yield node, outside
 
 
 def _split(text: str) -> list[str]:

@@ -138,6 +138,19 @@ def opened_store(db: str | None) -> Iterator[Store]:
         store.close()
 
 
+@contextmanager
+def existing_store(db: str | None) -> Iterator[Store | None]:
+    """`opened_store` when the database is there; None before it exists (nothing created),
+    for a command that only reads what a database may hold (an import's dry run, say)."""
+    from dlcards.paths import default_db
+
+    if not (db_path(db) or default_db()).exists():
+        yield None
+        return
+    with opened_store(db) as store:
+        yield store
+
+
 def deck_card(catalog: Catalog, card_id: str, db: str | None) -> Card:
     """`catalog.card(card_id)`. An id no deck has that the database knows (its deck dropped
     it, whether a sync has retired it yet or not; its log is kept) is refused saying so, not as

@@ -239,15 +239,12 @@ def anki(
 def _anki_guids(db: str | None) -> dict[str, str]:
     """`Store.anki_guids` of the database, read without creating one (none before it exists,
     or when it cannot be read: the notes then take the GUIDs made from their card ids)."""
-    from dlcards.commands.common import db_path
+    from dlcards.commands.common import existing_store
     from dlcards.errors import StoreError
-    from dlcards.paths import default_db
 
-    if not (db_path(db) or default_db()).is_file():
-        return {}
     try:
-        with opened_store(db) as store:
-            return store.anki_guids()
+        with existing_store(db) as store:
+            return store.anki_guids() if store is not None else {}
     except StoreError as err:
         typer.echo(f"warning: {err}; notes converted from Anki get GUIDs of their own", err=True)
         return {}

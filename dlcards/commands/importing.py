@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import db_path, opened_store, schedule_of, synced_store
+from dlcards.commands.common import existing_store, schedule_of, synced_store
 from dlcards.commands.options import DbOption, DecksOption
 
 if TYPE_CHECKING:
@@ -178,22 +178,19 @@ def anki(
 def _collection_facts(db: str | None) -> tuple[dict[str, str], int]:
     """Every card the database knows, in a deck now or not (id -> topic), and its
     `day_starts_at`; no card and the default hour before the database exists."""
-    from dlcards.paths import default_db
     from dlcards.settings import DAY_STARTS_AT
 
-    if not (db_path(db) or default_db()).exists():
-        return {}, DAY_STARTS_AT
-    with opened_store(db) as store:
+    with existing_store(db) as store:
+        if store is None:
+            return {}, DAY_STARTS_AT
         return dict(store.query("SELECT id, topic FROM cards")), store.settings().day_starts_at
 
 
 def _new_reviews(db: str | None, rows: Sequence[ImportedReview]) -> list[ImportedReview]:
     """What an import would add, without writing (no database yet: all of them)."""
-    from dlcards.paths import default_db
-
-    if not (db_path(db) or default_db()).exists():
-        return list({r.anki_id: r for r in rows}.values())
-    with opened_store(db) as store:
+    with existing_store(db) as store:
+        if store is None:
+            return list({r.anki_id: r for r in rows}.values())
         return store.new_reviews(rows)
 
 

@@ -448,8 +448,10 @@ class Store(Reports, Merging):
     def anki_guids(self) -> dict[str, str]:
         """The Anki note GUID of each card `import anki --to-yaml` converted from a note of
         one card (`export anki` gives the card that note's identity)."""
-        rows = self._call(lambda: self.conn.execute("SELECT card_id, guid FROM anki_notes"))
-        return dict(rows.fetchall()) if rows is not None else {}
+        rows = self._call(
+            lambda: self.conn.execute("SELECT card_id, guid FROM anki_notes").fetchall()
+        )
+        return dict(rows)
 
     def remember_anki_guids(self, guids: Mapping[str, str]) -> None:
         """Keep `guids` (card id -> Anki note GUID) for `anki_guids`; a card's newer wins."""

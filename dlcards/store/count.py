@@ -53,6 +53,14 @@ DUE_DAMAGE_SQL = {
     "AND (due < '0001-01-01' OR date(due, '+0 days') IS NOT due)) "
     "OR EXISTS (SELECT 1 FROM fsrs WHERE stability IS NOT NULL AND nullif(due, '') IS NULL)",
 }
+
+
+def due_damaged(execute: Callable[..., Any]) -> bool:
+    """Whether either scheduler's due dates hold damage (DUE_DAMAGE_SQL), on a connection's
+    `execute`."""
+    return any(execute(sql).fetchone()[0] for sql in DUE_DAMAGE_SQL.values())
+
+
 DUE_DAMAGE_KEY = "due_damage"
 """meta: set by `schema.DUE_GUARDS` when a write leaves a due date that is not a day (or none
 on a reviewed card): only then do `due`, its prompt count, `stats` and `study` pay for

@@ -256,11 +256,11 @@ def _examine(
     pending = conn.execute("SELECT 1 FROM meta WHERE key = 'rebuild_pending'").fetchone()
     if repair and report.healthy and pending:  # memories rebuilt: so is an interrupted rebuild
         conn.execute("DELETE FROM meta WHERE key = 'rebuild_pending'")
-    from dlcards.store.count import DUE_DAMAGE_KEY, DUE_DAMAGE_SQL
+    from dlcards.store.count import DUE_DAMAGE_KEY, due_damaged
 
     noted = conn.execute("SELECT 1 FROM meta WHERE key = ?", (DUE_DAMAGE_KEY,)).fetchone()
     if repair and report.healthy and noted:  # due dates mended: `due` need not walk them
-        if not any(conn.execute(sql).fetchone()[0] for sql in DUE_DAMAGE_SQL.values()):
+        if not due_damaged(conn.execute):
             conn.execute("DELETE FROM meta WHERE key = ?", (DUE_DAMAGE_KEY,))
     if not report.healthy:
         report.summary = _newest_backup_hint(path)

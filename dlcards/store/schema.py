@@ -835,11 +835,11 @@ def _due_damage_flag(db: Any) -> None:
     # `due` and the prompt checked every due date on every run (~3 ms at 100,000 cards, the
     # difference between `due` at 1.06x and 1.16x of the built-in decks' time): the triggers
     # note a damaging write instead, and a file damaged before them is noted now.
-    from dlcards.store.count import DUE_DAMAGE_SQL
+    from dlcards.store.count import due_damaged
 
     for sql in DUE_GUARDS:
         db.execute(sql)
-    if any(db.execute(sql).fetchone()[0] for sql in DUE_DAMAGE_SQL.values()):
+    if due_damaged(db.execute):
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('due_damage', '1')")
 
 
