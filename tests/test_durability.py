@@ -489,3 +489,54 @@ def test_a_grade_key_on_the_question_grades_nothing(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "p.db") as conn:
         rows = conn.execute("SELECT card_id, grade FROM reviews").fetchall()
     assert rows == [("perceptron-1", 4)]
+
+
+def test_a_first_sync_killed_while_it_writes_is_rolled_back_and_done_again(
+    tmp_path: Path,
+) -> None:
+    """A brand-new database is built with SQLite's rollback journal (`Store.use_wal`): killed
+    while its first sync writes (the journal is there), the next command rolls the sync back,
+    syncs every card, and leaves the file in WAL mode."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import synth
+
+    decks = tmp_path / "decks"
+    ids = synth.write_decks(decks, 6000, 6, seed=5)
+    env = {
+        **os.environ,
+        "DLCARDS_DECKS": str(decks),
+        "DLCARDS_TODAY": "2026-11-26",
+        "NO_COLOR": "1",
+    }
+    for attempt in range(6):
+        work = tmp_path / f"try{attempt}"
+        work.mkdir()
+        env.update(DLCARDS_DB=str(work / "p.db"), DLCARDS_CACHE_DIR=str(work / "cache"))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dlcards", "due"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        journal = work / "p.db-journal"
+        while proc.poll() is None and not journal.exists():
+            time.sleep(0.001)
+        proc.kill()
+        proc.wait()
+        if journal.exists() and proc.returncode == -signal.SIGKILL:
+            break  # killed inside the sync's transaction
+    else:
+        pytest.fail("the first sync was never caught while it wrote")
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "due", "--json"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert not journal.exists()
+    conn = sqlite3.connect(work / "p.db")
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT count(*) FROM cards").fetchone()[0] == len(ids) + h.shipped()[0]
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM sm2").fetchone()[0] == len(ids) + h.shipped()[0]
+    finally:
+        conn.close()
