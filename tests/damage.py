@@ -50,3 +50,25 @@ def count(db: Path, table: str = "reviews") -> int:
         return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     finally:
         conn.close()
+
+
+def garble(db: Path) -> None:
+    """Write 8,000 bytes of a stray pattern over the middle of the file, from inside a page
+    (cells of one, the headers of the next two), where SQLite's check reports the damaged
+    pages one per line (`Page N: btreeInitPage() returns error code 11`, `On tree page N cell
+    M: ...`) rather than stopping: the first place from the middle on where it does. Damaged
+    pages are not mended by rebuilding the indexes."""
+    checkpoint(db)
+    good = db.read_bytes()
+    _, page = root_page(db, "cards")
+    for at in range(len(good) // 2, len(good) - 8000, page):
+        data = bytearray(good)
+        data[at + page - 700 : at + page + 7300] = b"\xde\xad\xbe\xef" * 2000
+        db.write_bytes(bytes(data))
+        try:
+            rows = integrity(db)
+        except sqlite3.DatabaseError:
+            continue
+        if any("\n" in row for row in rows):
+            return
+    raise AssertionError("no place found where the check lists damaged pages")

@@ -258,6 +258,24 @@ def test_doctor_keeps_reviews_whose_card_row_is_gone(db: Path) -> None:
     assert shown.exit_code == 0 and '"status": "review"' in shown.output
 
 
+def test_damaged_pages_are_a_problem_a_line_and_not_promised_a_repair(db: Path) -> None:
+    """SQLite gives damaged pages as rows of several lines under a heading: each line is one
+    problem, in one error line; `--check` does not send the learner to a repair that only
+    rebuilds indexes, it names the backup to restore."""
+    damage.garble(db)
+    check = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert check.exit_code == 1
+    assert "btreeInitPage() returns error code 11" in check.output
+    assert "***" not in check.output
+    assert "Run `dlcards doctor`" not in check.output
+    last = check.output.strip().splitlines()[-1]
+    assert last.startswith("Doctor cannot repair this: restore the newest backup: dlcards doctor")
+    made = runner.invoke(app, ["backup", "--db", str(db)])
+    assert made.exit_code == 2
+    line = one_error_line(made.output)
+    assert "is damaged (Page " in line and "***" not in line and "\\n" not in line
+
+
 def test_doctor_says_a_missing_table_cannot_be_repaired_and_names_a_backup(db: Path) -> None:
     conn = sqlite3.connect(db)
     conn.execute("DROP TABLE quiz_results")
@@ -384,6 +402,41 @@ def test_the_first_write_of_a_day_makes_a_verified_backup(db: Path) -> None:
     assert damage.integrity(restored) == ["ok"]
     # made before the session's first write: the database as it was, without its grades
     assert damage.count(restored) == 0
+
+
+@pytest.mark.parametrize("emptied", [False, True])
+def test_a_database_deleted_or_emptied_by_mistake_does_not_replace_its_backups(
+    db: Path, emptied: bool
+) -> None:
+    """Deleted, a new database is made with a note naming the newest backup; emptied (a
+    shell's `>`, a failed copy), it is refused with the same pointer. The new database's
+    first study does not back up its empty log in place of the day's backup of the old."""
+    forget_daily_check(db)
+    assert study(db, "\n5\nq\n", day="2026-11-27").exit_code == 0
+    [kept] = backup.backups(db)  # today's, made before that grade: the first three
+    restored = db.parent / "r.db"
+    backup.unpack(kept.path, restored)
+    assert damage.count(restored) == 3
+    held = kept.path.read_bytes()
+    for end in ("", "-wal", "-shm"):
+        Path(f"{db}{end}").unlink(missing_ok=True)
+    if emptied:
+        db.write_bytes(b"")
+        refused = study(db, "\n5\nq\n", day="2026-11-28")
+        assert refused.exit_code == 2
+        line = one_error_line(refused.output)
+        assert "is an empty file, and backups of it are in" in line
+        assert f"`dlcards doctor --restore {kept.path.name}` puts the newest back" in line
+        assert db.read_bytes() == b""
+        db.unlink()
+    again = study(db, "\n5\nq\n", day="2026-11-28")
+    assert again.exit_code == 0, again.output
+    assert "note: there was no database at" in again.output
+    assert f"`dlcards doctor --restore {kept.path.name}` puts the newest back" in again.output
+    assert damage.count(db) == 1
+    assert [b.path.read_bytes() for b in backup.backups(db)] == [held]
+    later = study(db, "\n5\nq\n", day="2026-11-28")
+    assert later.exit_code == 0 and "note:" not in later.output  # said once, when made
 
 
 def test_backup_of_a_damaged_database_is_refused_and_the_good_one_kept(db: Path) -> None:

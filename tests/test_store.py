@@ -207,6 +207,33 @@ def test_truncated_sqlite_is_refused(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+def test_a_file_cut_short_at_a_page_is_refused_unless_a_journal_will_mend_it(
+    tmp_path: Path,
+) -> None:
+    """Fewer pages than its header gives (SQLite's own test when it reads the file, which it
+    reports only as "malformed"): one line that says so, before anything reads it; but not
+    while a rollback journal or a log beside it is still to be played back."""
+    from dlcards.store.connection import check_header
+
+    path = tmp_path / "p.db"
+    with Store.open(path) as s:
+        s.sync([card(f"c{i}", question="q" * 500) for i in range(100)], "s1", NOW)
+    data = path.read_bytes()
+    pages = int.from_bytes(data[28:32], "big")
+    assert len(data) == pages * 4096 and pages > 10
+    path.write_bytes(data[: 4096 * 10])
+    with pytest.raises(
+        StoreError, match=f"damaged \\(cut short: 10 of its {pages} pages are there\\)"
+    ):
+        Store.open(path)
+    journal = Path(f"{path}-journal")
+    journal.write_bytes(b"\x00" * 512)
+    check_header(path)  # left to SQLite's playback of the journal
+    journal.write_bytes(b"")
+    with pytest.raises(StoreError, match="cut short"):
+        check_header(path)
+
+
 def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
     Store.open(path).close()

@@ -141,7 +141,8 @@ def doctor(
     if check and not any(f.fatal for f in report.findings):
         typer.echo("Run `dlcards doctor` (without --check) to repair.")
     elif report.summary:
-        typer.echo(f"Not repaired: {one_line(report.summary)}")
+        said = "Doctor cannot repair this" if check else "Not repaired"
+        typer.echo(f"{said}: {one_line(report.summary)}")
     raise typer.Exit(1)
 
 

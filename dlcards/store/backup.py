@@ -38,6 +38,7 @@ from datetime import date
 from pathlib import Path
 
 from dlcards.errors import StoreError
+from dlcards.store.connection import problem_lines
 
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, KEEP_EVENT, KEEP_MANUAL = 7, 4, 12, 3, 3
 MANUAL = "manual"  # `make`'s event for `dlcards backup`
@@ -126,9 +127,22 @@ def rotate(db: Path) -> list[Path]:
 
 
 def integrity_problems(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
-    """`PRAGMA integrity_check`'s findings (empty when the file is sound)."""
-    rows = [str(r[0]) for r in conn.execute(f"PRAGMA integrity_check({int(limit)})")]
-    return [] if rows == ["ok"] else rows
+    """`PRAGMA integrity_check`'s findings, one per problem (empty when the file is sound).
+    SQLite gives some as one row of several lines, the first a heading (`*** in database
+    main ***`): each line is a problem of its own, and the heading none."""
+    return problem_lines(r[0] for r in conn.execute(f"PRAGMA integrity_check({int(limit)})"))
+
+
+_INDEX_PROBLEM = re.compile(
+    r"row \d+ missing from index \S+|wrong # of entries in index \S+|"
+    r"non-unique entry in index \S+"
+)
+
+
+def only_index_problems(problems: list[str]) -> bool:
+    """Whether each of `problems` (`integrity_problems`) is an index that does not match its
+    table, which rebuilding the indexes mends; damaged pages are not mended that way."""
+    return all(_INDEX_PROBLEM.fullmatch(p) for p in problems)
 
 
 def backup_name(db: Path, day: date, event: str | None = None, n: int = 1) -> str:

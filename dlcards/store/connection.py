@@ -39,7 +39,7 @@ import os
 import sqlite3
 import stat
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -224,6 +224,65 @@ def check_header(path: Path) -> None:
             f"database {path} is damaged (its size, {size:,} bytes, is not a whole number of "
             f"{page}-byte pages: truncated?); {DOCTOR}"
         )
+    # the number of pages the header gives (valid when its version stamp is the file's change
+    # counter): a file cut short at a page boundary has fewer, unless a journal or log beside
+    # it is still to be played back (a write stopped half-way; SQLite mends it on opening)
+    pages = int.from_bytes(head[28:32], "big")
+    if (
+        head[92:96] == head[24:28]
+        and size < pages * page
+        and not any(_has_content(Path(f"{path}{end}")) for end in ("-journal", "-wal"))
+    ):
+        raise StoreError(
+            f"database {path} is damaged (cut short: {size // page:,} of its {pages:,} pages "
+            f"are there); {DOCTOR}"
+        )
+
+
+def _refuse_emptied(path: Path) -> None:
+    """An empty file where the database was (its backups are there): emptied by mistake (a
+    shell's `>`, a failed copy or sync), not a new database to start in its place."""
+    from dlcards.store import backup
+
+    found = backup.backups(path)
+    if found:
+        raise StoreError(
+            f"database {path} is an empty file, and backups of it are in "
+            f"{backup.folder_of(path)}: `dlcards doctor --restore {found[0].path.name}` puts "
+            "the newest back (or delete the empty file to start a new database)"
+        )
+
+
+def _say_backups_of_another(store: Connection) -> None:
+    """A database made where backups of one are (deleted, or moved): said, with the newest."""
+    from dlcards.store import backup
+
+    found = backup.backups(store.path)
+    if found:
+        store.notice(
+            f"note: there was no database at {store.path}, so a new one was made; backups of "
+            f"the one that was there are in {backup.folder_of(store.path)}: `dlcards doctor "
+            f"--restore {found[0].path.name}` puts the newest back"
+        )
+
+
+def _has_content(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def problem_lines(rows: Iterable[object]) -> list[str]:
+    """The problems in rows of `PRAGMA integrity_check` (of the file or of a table), a line
+    each: SQLite gives some as one row of several lines under a heading (`*** in database
+    main ***`), which is no problem, nor is its "ok"."""
+    lines = (line.strip() for row in rows for line in str(row).splitlines())
+    return [
+        line
+        for line in lines
+        if line and line != "ok" and not (line.startswith("*** ") and line.endswith(" ***"))
+    ]
 
 
 def _damaged(path: Path, problems: list[str]) -> StoreError:
@@ -264,12 +323,11 @@ class FileCheck:
 
                     self.problems = integrity_problems(conn)
                 else:
-                    self.problems = [
-                        str(r[0])
+                    self.problems = problem_lines(
+                        r[0]
                         for table in self.tables
                         for r in conn.execute(f"PRAGMA integrity_check('{table}')")
-                        if r[0] != "ok"
-                    ]
+                    )
             finally:
                 conn.close()
         except SQLITE_ERRORS as err:  # "database disk image is malformed" and the like
@@ -326,10 +384,13 @@ class Connection:
     @classmethod
     def open(cls, path: Path | None = None) -> Self:
         path = (path or default_db()).expanduser()
-        if existing_file(path):
+        existed = existing_file(path)
+        if existed:
             check_header(path)
             if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
                 raise StoreError(_read_only(path))
+            if path.stat().st_size == 0:
+                _refuse_emptied(path)
         else:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -350,6 +411,8 @@ class Connection:
         store = cls(path, conn)
         try:
             store._prepare()
+            if store.building and not existed:
+                _say_backups_of_another(store)
         except SQLITE_ERRORS as err:
             store.close()
             _drop_empty(sidecars, had)
@@ -394,7 +457,8 @@ class Connection:
         missing = [t for t in TABLES if t not in present]
         if missing:
             raise StoreError(
-                f"database {self.path} is damaged: table {', '.join(missing)} is missing; {DOCTOR}"
+                f"database {self.path} is damaged: table{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)} {'are' if len(missing) > 1 else 'is'} missing; {DOCTOR}"
             )
 
     def _backup_before_migration(self, version: int) -> None:
@@ -530,7 +594,7 @@ class Connection:
         def work(conn: sqlite3.Connection) -> None:
             while (table := take()) is not None:
                 rows = conn.execute(f"PRAGMA integrity_check('{table}')").fetchall()
-                found[table] = [str(r[0]) for r in rows if r[0] != "ok"]
+                found[table] = problem_lines(r[0] for r in rows)
 
         helper: threading.Thread | None = None
         failed: list[sqlite3.Error | UnicodeDecodeError] = []
@@ -613,7 +677,7 @@ class Connection:
         from dlcards.store import backup
 
         done = False
-        if self.backups:
+        if self.backups and not self._nothing_to_back_up():
             try:
                 backup.make(self.conn, self.path, day)
                 done = True
@@ -629,6 +693,18 @@ class Connection:
         self.guarded = self.whole_checked = True
         self._drop_table_check()
         self.set_meta(CHECKED_KEY, day.isoformat())
+
+    def _nothing_to_back_up(self) -> bool:
+        """Whether the database holds no review and no quiz answer while backups of it exist:
+        its backup would take the place of the day's backup or rotate out an earlier day's
+        (a file deleted or emptied by mistake and made again, its first study of the day).
+        The backups stay as they are until it holds something of the learner's."""
+        from dlcards.store import backup
+
+        row = self.conn.execute(
+            "SELECT NOT EXISTS (SELECT 1 FROM reviews) AND NOT EXISTS (SELECT 1 FROM quiz_results)"
+        ).fetchone()
+        return bool(row[0]) and bool(backup.backups(self.path))
 
     def _has_table(self, name: str) -> bool:
         row = self.conn.execute(

@@ -135,6 +135,14 @@ def _unreadable_hint(path: Path) -> str | None:
     )
 
 
+def _missing(tables: list[str]) -> str:
+    return (
+        f"table {tables[0]} is missing"
+        if len(tables) == 1
+        else (f"tables {', '.join(tables)} are missing")
+    )
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
@@ -147,8 +155,12 @@ def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> R
         raise StoreError(f"no database at {path}; nothing to check (pass --db?)")
     try:
         check_header(path)
-    except StoreError as err:
-        report.add(Finding("file", str(err), fatal=True))
+        if path.stat().st_size == 0:
+            raise StoreError(f"{path} is an empty file (0 bytes): no database is in it")
+    except (StoreError, OSError) as err:
+        report.add(
+            Finding("file", str(err) if isinstance(err, StoreError) else err.strerror, fatal=True)
+        )
         report.summary = _unreadable_hint(path) or _newest_backup_hint(path)
         return report
     report.add(Finding("file"))
@@ -202,6 +214,11 @@ def _examine(
                 f"{'+' if len(problems) >= 20 else ''}: {problems[0]}",
             )
         )
+        if not repair and not backup.only_index_problems(problems):
+            # damaged pages, which rebuilding the indexes (the repair) does not mend
+            finding.fatal = True
+            report.summary = _newest_backup_hint(path)
+            return
         if repair:
             copy = backup.copy_damaged(path, stamp)
             backed_up = True
@@ -225,7 +242,7 @@ def _examine(
     required = TABLES if version == SCHEMA_VERSION else ("meta", "cards", "sm2", "reviews")
     missing = [t for t in required if t not in present]
     if missing:
-        report.add(Finding("tables", f"table {', '.join(missing)} is missing", fatal=True))
+        report.add(Finding("tables", _missing(missing), fatal=True))
         report.summary = _newest_backup_hint(path)
         return
     report.add(Finding("tables"))
