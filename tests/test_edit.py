@@ -167,6 +167,29 @@ def test_add_cancelled_or_stuck_writes_nothing(tmp_path: Path, editor) -> None: 
     assert deck.read_text() == DECK
 
 
+@pytest.mark.parametrize("n", [1, 2, 9])
+def test_add_without_deck_takes_the_only_deck_or_names_them_all(
+    tmp_path: Path, editor, n: int
+) -> None:  # type: ignore[no-untyped-def]
+    """One deck of yours: `add` writes to it. More: which one, each named, or as many as fit
+    and how many more (nine decks were cut to eight, the ninth left out unsaid)."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for k in range(1, n + 1):
+        (folder / f"d{k}.yaml").write_text(f"topic: d{k}\ntitle: D{k}\ncards: []\n")
+    editor("question: Q\nanswer: A\n")
+    result = runner.invoke(app, ["add", "--decks", str(folder)])
+    if n == 1:
+        assert result.exit_code == 0 and "added d1-1" in result.output, result.output
+        return
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())  # as one line, whatever the width
+    assert "which deck? pass --deck FILE, one of: " in said
+    named = [k for k in range(1, n + 1) if f"d{k}.yaml" in said]
+    assert named == list(range(1, min(n, 8) + 1))
+    assert said.endswith(" and 1 more") if n == 9 else said.endswith("d2.yaml")
+
+
 def test_add_starts_a_new_deck_file(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
     deck = tmp_path / "mine" / "notes.yaml"
     deck.parent.mkdir()

@@ -93,7 +93,8 @@ def _deck_file(deck: str | None, decks: list[str]) -> Path:
             "copies the built-in ones there"
         )
     names = ", ".join(str(p) for p in users[:8])
-    raise UsageError(f"which deck? pass --deck FILE, one of: {names}")
+    more = f" and {len(users) - 8:,} more" if len(users) > 8 else ""
+    raise UsageError(f"which deck? pass --deck FILE, one of: {names}{more}")
 
 
 def _check_target(file: Path) -> None:

@@ -34,6 +34,16 @@ def heatmap_view(data: dict[str, Any], width: int = WIDTH) -> Any:
     # terminal the footer and the title speak of the same weeks
     counted = [n for column in weeks for n in column if n]
     peak, total, days = max(counted, default=0), sum(counted), len(counted)
+    # the busiest day's date (the latest of a tie), named with its count
+    busiest = max(
+        (
+            (n, first + timedelta(days=7 * w + d))
+            for w, column in enumerate(weeks)
+            for d, n in enumerate(column)
+            if n
+        ),
+        default=None,
+    )
 
     text = Text()
     months = [" "] * len(weeks)
@@ -68,7 +78,12 @@ def heatmap_view(data: dict[str, Any], width: int = WIDTH) -> Any:
 
     said = f"{total} reviews on {days} day{'s' if days != 1 else ''} since {since}"
     # wrapped under itself, not at the border: `since 2025-12-01` at 40 columns
-    for line in [*wrap_tokens(said, width - 2 - 4, breaks=" "), f"busiest day: {peak}"]:
+    lines = wrap_tokens(said, width - 2 - 4, breaks=" ")
+    if busiest is not None:
+        n, day = busiest
+        peak_said = f"busiest day: {day.isoformat()}, {n} review{'s' if n != 1 else ''}"
+        lines += wrap_tokens(peak_said, width - 2 - 4, breaks=" ")
+    for line in lines:
         text.append(f"\n    {line}", style="dim")
     title = "reviews per day, past year" if shown == len(hm["weeks"]) else f"reviews, {shown} weeks"
     return _panel(text, title, width, padding=(0, 0))
