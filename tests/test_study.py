@@ -439,11 +439,19 @@ def test_study_on_an_earlier_day_sees_the_queue_as_of_that_day() -> None:
     assert "next review is due on 2026-11-11" not in out
 
 
+def test_summary_of_a_session_quit_early_says_what_is_left_today() -> None:
+    study(["", "5", "", "5", "q"], "--today", "2026-11-26", "--new", "2", "--topic", "gd")
+    out = study(["", "5", "q"], "--today", "2026-11-27", "--new", "0", "--topic", "gd")
+    assert "next due   2026-11-27 (today: 1 due review left)" in out, out
+    due = runner.invoke(app, ["due", "--today", "2026-11-27"])
+    assert "Today: 1 due" in due.output, due.output
+
+
 def test_summary_next_due_is_today_while_a_redrill_is_owed() -> None:
     """A card graded below 4 comes back today (also after a restart), so the summary of a
     session stopped before it says the next due date is today, not tomorrow."""
     out = study(["", "3", "q"], "--today", "2026-11-26", "--new", "1", "--topic", "gd")
-    assert "next due   2026-11-26" in out, out
+    assert "next due   2026-11-26 (today: 1 re-drill left)" in out, out
     due = runner.invoke(app, ["due", "--today", "2026-11-26"])  # `due` counts it too
     assert "1 to re-drill" in " ".join(due.output.split()), due.output
     data = json.loads(runner.invoke(app, ["due", "--json", "--today", "2026-11-26"]).output)

@@ -464,14 +464,20 @@ def run(
         by = store.settings().scheduler
         if allowed is None:
             waiting = store.count_due(day, by, topics)
-            redrills = bool(store.redrills_due(day, int(REDRILL_BELOW), topics))
+            redrills = len(store.redrills_due(day, int(REDRILL_BELOW), topics))
         else:  # the session's search or tag: the cards it could study, not the collection
             chosen = set(allowed)
             waiting = sum(1 for c in store.due_ids(day, by, topics) if c in chosen)
-            redrills = any(c in chosen for c in store.redrills_due(day, int(REDRILL_BELOW), topics))
+            owed = store.redrills_due(day, int(REDRILL_BELOW), topics)
+            redrills = sum(1 for c in owed if c in chosen)
         next_due: object
-        if redrills or (waiting and not _cap_reached(store, day)):
-            next_due = day
+        capped = bool(waiting) and _cap_reached(store, day)
+        if redrills or (waiting and not capped):
+            # today, and what is left of it (as `due` counts it): a session quit before the
+            # end, a re-drill owed, or cards another terminal or a scheduler change made due
+            left = [plural(waiting, "due review")] if waiting and not capped else []
+            left += [plural(redrills, "re-drill")] if redrills else []
+            next_due = f"{day} (today: {' and '.join(left)} left)"
         elif waiting:  # the daily review cap holds them: tomorrow, as `due` says
             cap = store.settings().review_cap
             from datetime import timedelta
