@@ -921,8 +921,10 @@ def test_perceptron_update_raises_the_margin(
     w: list[float], x: list[float], y: int, eta: float
 ) -> None:
     assume(x[0] * x[0] + x[1] * x[1] > 1e-6)
-    # the exact margin: its sign decides (floats can make an exact 0 a tiny number)
-    before = y * float(Fraction(w[0]) * Fraction(x[0]) + Fraction(w[1]) * Fraction(x[1]))
+    # the exact margin of the decimals shown: its sign decides (floats can make an exact 0 a
+    # tiny number)
+    d = [Fraction(repr(v)) for v in (*w, *x)]
+    before = y * float(d[0] * d[2] + d[1] * d[3])
     new = value("perceptron_update", w=w, x=x, y=y, eta=eta)
     after = y * (new[0] * x[0] + new[1] * x[1])
     if before > 0:
@@ -958,3 +960,53 @@ def test_a_whole_number_in_exponent_notation_is_read_exactly() -> None:
     for bad in ("1.5", "1e-3", "1e400", "nan", "inf", "0x10"):
         with pytest.raises(UsageError):
             parse_value(bad, "int")
+
+
+# --- the decimals a learner reads, in exact arithmetic ------------------------------------------
+
+decimals = st.integers(-3000, 3000).map(lambda k: k / 100)  # as typed, or drawn on a grid
+
+
+def exact(v: float) -> Fraction:
+    return Fraction(repr(v))
+
+
+@given(
+    st.lists(decimals, min_size=1, max_size=6),
+    decimals,
+    st.sampled_from([0.01, 0.05, 0.1, 0.5, 1.0]),
+)
+def test_steps_of_decimals_are_the_decimal_arithmetic_rounded_once(
+    grads: list[float], w: float, eta: float
+) -> None:
+    """The gradient steps, the weighted sum, the cost and the objective of numbers shown as
+    decimals are their exact decimal arithmetic rounded once: never a binary leftover."""
+    mean = sum(map(exact, grads)) / len(grads)
+    assert value("minibatch_step", w=w, grads=grads, eta=eta) == float(exact(w) - exact(eta) * mean)
+    assert value("gd_step", w=w, grad=grads[0], eta=eta) == float(
+        exact(w) - exact(eta) * exact(grads[0])
+    )
+    ws = [w + k for k in range(len(grads))]
+    assert value("weighted_sum", p=grads, w=ws, b=eta) == float(
+        sum(exact(a) * exact(b) for a, b in zip(ws, grads, strict=True)) + exact(eta)
+    )
+    losses = [abs(g) for g in grads]
+    cost = sum(map(exact, losses)) / len(losses)
+    assert value("mean_loss", losses=losses) == float(cost)
+    assert value("l2_objective", losses=losses, w=[w, eta], lam=0.1) == float(
+        cost + exact(0.1) * (exact(w) ** 2 + exact(eta) ** 2)
+    )
+
+
+def test_decimals_that_cancel_give_exactly_zero_and_the_verdict_of_zero() -> None:
+    """0.3 − 0.1·3 was −5.551 × 10⁻¹⁷ (a right answer of 0 marked wrong), an average
+    gradient of 0 was "positive", and a perceptron margin of exactly 0 was "correctly
+    classified" (found by an expert read of the quiz and calc)."""
+    step = run("gd_step", {"w": 0.3, "grad": 3, "eta": 0.1})
+    assert step.value == 0 and "= 0.3 − 0.3 = 0" in step.steps[0]
+    batch = run("minibatch_step", {"w": 0, "grads": [0.1, 0.2, -0.3], "eta": 0.1})
+    assert batch.value == 0 and "zero gradient" in batch.steps[-1]
+    update = run("perceptron_update", {"w": [0.3, -0.1], "x": [1, 3], "y": -1, "eta": 1})
+    assert update.value == [-0.7, -3.1] and "misclassified" in update.steps[1]
+    z = run("weighted_sum", {"p": [0.4, 0.1], "w": [10, -10], "b": -3})
+    assert z.value == 0 and z.steps[-1].endswith("= 0")

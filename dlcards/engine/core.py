@@ -8,7 +8,10 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 Kind = Literal["float", "int", "floats", "ints", "choice"]
 """How a parameter is parsed: one number, one integer, a list of either, or a word from choices."""
@@ -247,3 +250,23 @@ def display_value(value: object) -> str:
     if isinstance(value, dict):
         return "\n".join(f"{k.replace('_', ' ')}: {display_value(v)}" for k, v in value.items())
     return fmt(value)
+
+
+def decimal(x: float | int) -> Fraction:
+    """The number the learner reads, exactly: a float's shortest decimal form (what `fmt` and
+    the deck show and what was typed or drawn: 0.1 is 1/10, not the binary double nearest it).
+    Sums, differences and products of such numbers, made in these fractions and rounded once
+    at the end, are 0 when the decimals cancel: 0.3 − 0.1·3 is 0, not −5.55 × 10⁻¹⁷, and a
+    perceptron's margin of exactly 0 is a mistake, not a correct answer. Finite values only."""
+    from fractions import Fraction
+
+    return Fraction(x) if isinstance(x, int) else Fraction(repr(float(x)))
+
+
+def rounded(q: Fraction) -> float:
+    """An exact result (`decimal`'s arithmetic) as the nearest float, rounded once; ±inf past
+    the largest, as float arithmetic would give."""
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf

@@ -9,7 +9,7 @@ rather than clamping the log at -100 as PyTorch's BCELoss does; 0·log 0 is take
 
 from __future__ import annotations
 
-from dlcards.engine.core import Computation, Outcome, Param, fmt, plain, signed
+from dlcards.engine.core import Computation, Outcome, Param, decimal, fmt, plain, rounded, signed
 from dlcards.errors import UsageError
 
 
@@ -258,10 +258,8 @@ def cce_grad_logit(probs: list[float], target: int) -> Outcome:
 
 
 def mean_loss(losses: list[float]) -> Outcome:
-    import numpy as np
-
-    total = float(np.sum(losses))
-    cost = total / len(losses)
+    exact = sum((decimal(v) for v in losses), decimal(0))
+    total, cost = rounded(exact), rounded(exact / len(losses))
     return cost, [
         f"cost = (1/N)·Σ Lᵢ = ({_sum_text(losses)}) / {fmt(len(losses))}",
         f"= {fmt(total)} / {fmt(len(losses))} = {fmt(cost)}",
@@ -277,12 +275,11 @@ def _sum_text(values: list[float]) -> str:
 
 
 def l2_objective(losses: list[float], w: list[float], lam: float) -> Outcome:
-    import numpy as np
-
-    cost = float(np.sum(losses)) / len(losses)
-    norm = float(np.dot(w, w))
-    penalty = lam * norm
-    objective = cost + penalty
+    exact_cost = sum((decimal(v) for v in losses), decimal(0)) / len(losses)
+    exact_norm = sum((decimal(v) ** 2 for v in w), decimal(0))
+    exact_penalty = decimal(lam) * exact_norm
+    cost, norm, penalty = rounded(exact_cost), rounded(exact_norm), rounded(exact_penalty)
+    objective = rounded(exact_cost + exact_penalty)
     return objective, [
         f"cost = mean of the per-example losses {fmt(losses)} = {fmt(cost)}",
         f"‖w‖² = {' + '.join(f'({fmt(v)})²' for v in w)} = {fmt(norm)}; "

@@ -8,7 +8,7 @@ while its loss max(0, −y(w·x + b)) is 0. A correctly classified point leaves 
 
 from __future__ import annotations
 
-from dlcards.engine.core import Computation, Outcome, Param, fmt, signed
+from dlcards.engine.core import Computation, Outcome, Param, decimal, fmt, rounded, signed
 from dlcards.errors import UsageError
 
 # Inputs of the boolean datasets in the order training visits them, and each one's ±1 labels.
@@ -28,9 +28,10 @@ def _same_length(a: str, av: list[float], b: str, bv: list[float]) -> None:
 
 
 def _dot(w: list[float], x: list[float], b: float = 0.0) -> float:
-    """w·x + b, correctly rounded from the exact sum of the exact products: the perceptron's
-    decisions turn on its sign, and a float dot product (NumPy's fuses multiply and add) can
-    make a margin that is exactly 0 a tiny positive number: [97, a]·[a, −97] is 0."""
+    """w·x + b, correctly rounded from the exact sum of the exact products of the decimals
+    shown (`core.decimal`): the perceptron's decisions turn on its sign, and a float dot
+    product can make a margin that is exactly 0 a tiny positive number: [97, a]·[a, −97] is
+    0, and so is [0.3, −0.1]·[1, 3] (in binary, 2.8 × 10⁻¹⁷)."""
     import math
 
     if not all(math.isfinite(v) for v in (*w, *x, b)):
@@ -38,10 +39,8 @@ def _dot(w: list[float], x: list[float], b: float = 0.0) -> float:
 
         dot = np.dot(np.asarray(w, dtype=np.float64), np.asarray(x, dtype=np.float64))
         return float(dot + b)
-    from fractions import Fraction
-
-    exact = sum((Fraction(a) * Fraction(c) for a, c in zip(w, x, strict=True)), Fraction(b))
-    return float(exact)
+    exact = sum((decimal(a) * decimal(c) for a, c in zip(w, x, strict=True)), decimal(b))
+    return rounded(exact)
 
 
 def _factor(v: float) -> str:
@@ -60,7 +59,7 @@ def _sum_text(values: list[float]) -> str:
 
 def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
     _same_length("p", p, "w", w)
-    products = [wi * pi for wi, pi in zip(w, p, strict=True)]
+    products = [rounded(decimal(wi) * decimal(pi)) for wi, pi in zip(w, p, strict=True)]
     z = _dot(w, p, b)
     return z, [
         f"z = Σ wᵢ·pᵢ + b = {_terms(w, p)} {signed(b)}",
@@ -115,7 +114,7 @@ def perceptron_total_loss(w: list[float], b: float, xs: list[float], ys: list[in
             f"point {i + 1}: x = {fmt(x)}, y = {fmt(y)}: w·x + b = {_terms(w, x)} {signed(b)} "
             f"= {fmt(out)}; y·(w·x + b) = {fmt(m)}, {verdict}"
         )
-    total = float(sum(terms))
+    total = rounded(sum((decimal(t) for t in terms), decimal(0)))
     if len(terms) > 1:
         steps.append(f"L = Σ over the misclassified points = {_sum_text(terms)} = {fmt(total)}")
     elif terms:
@@ -194,14 +193,14 @@ def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
 
 
 def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Outcome:
-    import numpy as np
 
     _same_length("w", w, "x", x)
     out = _dot(w, x)
     first = f"y·(w·x) = ({fmt(y)})·({_terms(w, x)}) = {fmt(y * out)}"
     if y * out > 0:
         return list(w), [first, "> 0: correctly classified, so w is not changed"]
-    new = [float(v) for v in np.asarray(w) + eta * y * np.asarray(x)]
+    step = decimal(eta) * y
+    new = [rounded(decimal(wi) + step * decimal(xi)) for wi, xi in zip(w, x, strict=True)]
     return new, [
         first,
         "≤ 0: misclassified, so w ← w + η·y·x",

@@ -3,7 +3,7 @@ per epoch and in total, the size of the last batch, and how batch size shrinks g
 
 from __future__ import annotations
 
-from dlcards.engine.core import Computation, Outcome, Param, fmt, signed
+from dlcards.engine.core import Computation, Outcome, Param, decimal, fmt, rounded, signed
 
 
 def _ceil_div(n: int, d: int) -> int:
@@ -68,8 +68,8 @@ def _step_verdict(grad: float) -> str:
 
 
 def gd_step(w: float, grad: float, eta: float) -> Outcome:
-    change = -eta * grad
-    new = w + change
+    exact = -decimal(eta) * decimal(grad)  # of the decimals shown: 0.3 − 0.1·3 is 0
+    change, new = rounded(exact), rounded(decimal(w) + exact)
     steps = [
         f"w_new = w − η·∇ = {fmt(w)} − {fmt(eta)}·({fmt(grad)}) = {fmt(w)} {signed(change)} "
         f"= {fmt(new)}",
@@ -81,11 +81,8 @@ def gd_step(w: float, grad: float, eta: float) -> Outcome:
 
 
 def minibatch_step(w: float, grads: list[float], eta: float) -> Outcome:
-    import numpy as np
-
-    mean = float(np.mean(grads))
-    change = -eta * mean
-    new = w + change
+    exact = sum((decimal(g) for g in grads), decimal(0)) / len(grads)  # 0 when they cancel
+    mean, new = rounded(exact), rounded(decimal(w) - decimal(eta) * exact)
     return new, [
         f"average gradient = ({' '.join([fmt(grads[0]), *(signed(g) for g in grads[1:])])}) / "
         f"{fmt(len(grads))} = {fmt(mean)}",
