@@ -31,10 +31,10 @@ from dlcards.paths import cache_dir
 from dlcards.prompt import DECK_SUFFIXES as DECK_SUFFIXES
 
 if TYPE_CHECKING:
-    from dlcards.deck import Card, Deck
+    from dlcards.deck import Card, Deck, Quiz
     from dlcards.store.rows import Digests
 
-CACHE_FORMAT = 7  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
+CACHE_FORMAT = 8  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
 
 
 def builtin_decks_dir() -> Path:
@@ -428,6 +428,14 @@ def _key(real: Path) -> str:
     return f"{zlib.crc32(path):08x}{zlib.adler32(path):08x}"
 
 
+def _quiz_from_json(quiz: list[Any]) -> Quiz:
+    """A cached quiz (the array of its fields), its mistakes made `Mistake`s again."""
+    from dlcards.deck import Mistake, Quiz
+
+    *fields, mistakes = quiz
+    return Quiz._make([*fields, tuple(Mistake(*m) for m in mistakes)])
+
+
 def _shape() -> list[list[str]]:
     """The fields of a cached card, its computations and its quiz, in the order an entry
     holds them: an entry of another shape (an older dlcards) is parsed again."""
@@ -457,7 +465,7 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
     """The cached deck, its file named as seen from the current directory. ValueError when
     the entry is not of the deck file as it is now (`stamp`): the index and the entry are
     written one after the other, without fsync, and a crash can keep one and not the other."""
-    from dlcards.deck import Card, Compute, Deck, Quiz
+    from dlcards.deck import Card, Compute, Deck
 
     if data.get("format") != CACHE_FORMAT or data.get("shape") != _shape():
         raise ValueError("cache entry of another format")
@@ -480,7 +488,7 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
                 source,
                 tuple(Compute(*block) for block in compute) if compute else (),
                 erratum,
-                None if quiz is None else Quiz(*quiz),
+                None if quiz is None else _quiz_from_json(quiz),
                 shown,
                 line,
                 note,

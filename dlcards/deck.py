@@ -55,7 +55,8 @@ CARD_KEYS = {
     "quiz",
 }
 COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong"}
-QUIZ_KEYS = {"template", "params", "answer", "args", "tolerance"}
+QUIZ_KEYS = {"template", "params", "answer", "args", "tolerance", "mistakes"}
+MISTAKE_KEYS = {"args", "label"}
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -92,6 +93,14 @@ class Compute(NamedTuple):
         }
 
 
+class Mistake(NamedTuple):
+    """A common wrong answer to a quiz (`Quiz.mistakes`): the answer's computation with `args`
+    put in place of its own; `label` says what the mistake is."""
+
+    args: Mapping[str, Value]
+    label: str
+
+
 class Quiz(NamedTuple):
     """A typed-answer template for `dlcards quiz`: fresh parameters drawn for every question.
 
@@ -103,7 +112,13 @@ class Quiz(NamedTuple):
     `answer` indexes the compute block whose fn gives the expected value: its args, then each
     drawn parameter whose name is one of the computation's parameters, then `args` (values in
     which `{name}` is replaced by the drawn value, e.g. `p: ["{p1}", "{p2}"]`). `tolerance` is
-    relative (default 1e-2 in the quiz); integer results must match exactly.
+    relative (without it the quiz holds an answer to 3 significant figures); integer results
+    must match exactly.
+
+    `mistakes`: common wrong answers, each the answer's computation with some arguments
+    changed (`Mistake.args`, whose values may be arithmetic on the drawn ones: `-{grad}`,
+    `{lam}/2`): a draw whose answer would be taken for one of them is drawn again, so the
+    quiz never marks such a mistake right (W left unchanged next to a tiny step).
     """
 
     template: str
@@ -112,6 +127,7 @@ class Quiz(NamedTuple):
     args: Mapping[str, Value] = _NONE
     tolerance: float | None = None
     ranges: Mapping[str, list[int | float]] = _NONE
+    mistakes: tuple[Mistake, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -480,7 +496,39 @@ def _quiz(ctx: _Ctx, raw: object, line: int, card_id: str, n_compute: int) -> Qu
         args=args,
         tolerance=float(tol) if tol is not None else None,
         ranges=ranges,
+        mistakes=_mistakes(
+            ctx, raw.get("mistakes"), _line_of(raw, "mistakes", line), declared, card_id
+        ),
     )
+
+
+def _mistakes(
+    ctx: _Ctx, raw: object, line: int, declared: set[str], card_id: str
+) -> tuple[Mistake, ...]:
+    """A quiz's `mistakes`: a list of `{args: {...}, label: "..."}` (see `Quiz`)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ctx.fail(line, "quiz 'mistakes' must be a list of {args: ..., label: ...}", card_id)
+    out = []
+    for item in raw:
+        mline = _line_of(item, default=line)
+        if not isinstance(item, dict) or not isinstance(item.get("args"), dict):
+            raise ctx.fail(mline, 'a quiz mistake must be {args: {...}, label: "..."}', card_id)
+        _reject_unknown(ctx, item, MISTAKE_KEYS, card_id, where=" in a quiz mistake")
+        label = item.get("label")
+        if not isinstance(label, str) or not label.strip():
+            raise ctx.fail(mline, "a quiz mistake needs a 'label' saying what it is", card_id)
+        args: dict[str, Value] = {}
+        for key, val in item["args"].items():
+            what = f"quiz mistake argument '{key}'"
+            args[str(key)] = _scalar_or_list(ctx, val, mline, what, card_id)
+            for text in val if isinstance(val, list) else [val]:
+                for name in PLACEHOLDER.findall(text) if isinstance(text, str) else []:
+                    if name not in declared:
+                        raise ctx.fail(mline, f"{what} uses {{{name}}}, not a parameter", card_id)
+        out.append(Mistake(args, label.strip()))
+    return tuple(out)
 
 
 _USUAL_KEYS = frozenset({"id", "question", "answer", "tags", "source"})

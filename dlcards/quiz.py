@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from dlcards.deck import PLACEHOLDER, Card, Quiz, Scalar
+from dlcards.deck import PLACEHOLDER, Card, Mistake, Quiz, Scalar
 from dlcards.errors import DlcardsError
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 SIGNIFICANT = 3
 """The significant figures a typed answer is held to (the prompt says so), unless the card's
 quiz sets a relative `tolerance` of its own."""
-DRAW_ATTEMPTS = 20  # parameter draws tried before a template falls back to a self-graded card
+DRAW_ATTEMPTS = 50  # parameter draws tried before a template falls back to a self-graded card
 
 Kind = Literal["typed", "self", "choice"]
 Mode = Literal["self", "choice"]
@@ -124,6 +124,79 @@ def engine_args(card: Card, values: Mapping[str, Scalar]) -> dict[str, object]:
     return args
 
 
+def mistake_args(card: Card, values: Mapping[str, Scalar], mistake: Mistake) -> dict[str, object]:
+    """The arguments of the answer's computation that give `mistake` (`Quiz.mistakes`): the
+    answer's, with the mistake's put in; a value written as arithmetic on drawn parameters
+    (`-{grad}`, `{lam}/2`, `4*{g1}`) worked out. ValueError for one that is not."""
+    args = engine_args(card, values)
+    for key, raw in mistake.args.items():
+        items = raw if isinstance(raw, list) else [raw]
+        worked = [_worked(item, values) for item in items]
+        args[key] = worked if isinstance(raw, list) else worked[0]
+    return args
+
+
+def _worked(item: object, values: Mapping[str, Scalar]) -> object:
+    if not isinstance(item, str):
+        return item
+    whole = PLACEHOLDER.fullmatch(item.strip())
+    if whole:
+        return values[whole.group(1)]
+    if not PLACEHOLDER.search(item):
+        return item  # a word: a choice of the computation
+    text = PLACEHOLDER.sub(lambda m: f"({values[m.group(1)]!r})", item)
+    return _arithmetic(text)
+
+
+def _arithmetic(text: str) -> float:
+    """`text`, numbers with + − × ÷ and parentheses, worked out; ValueError for anything else
+    (no names, no calls: this is not eval)."""
+    import ast
+    import operator
+
+    ops: dict[type, Callable[..., float]] = {
+        ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+        ast.Div: operator.truediv, ast.USub: operator.neg, ast.UAdd: operator.pos,
+    }  # fmt: skip
+
+    def work(node: ast.AST) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            if isinstance(node.value, bool):
+                raise ValueError(f"not arithmetic: {text}")
+            return float(node.value)
+        if isinstance(node, ast.UnaryOp) and type(node.op) in ops:
+            return ops[type(node.op)](work(node.operand))
+        if isinstance(node, ast.BinOp) and type(node.op) in ops:
+            return ops[type(node.op)](work(node.left), work(node.right))
+        raise ValueError(f"not arithmetic: {text}")
+
+    try:
+        return work(ast.parse(text.strip(), mode="eval").body)
+    except (SyntaxError, ZeroDivisionError) as err:
+        raise ValueError(f"not arithmetic: {text}") from err
+
+
+def taken_for_a_mistake(card: Card, values: Mapping[str, Scalar], result: Result) -> Mistake | None:
+    """The first of the quiz's mistakes whose answer would be marked right for this draw
+    (its answer within the quiz's tolerance of `result`'s), or None. A mistake that cannot be
+    computed for the draw is none (`template_problems` reports one that never can)."""
+    from dlcards import engine
+
+    assert card.quiz is not None
+    block = card.compute[card.quiz.answer]
+    for mistake in card.quiz.mistakes:
+        try:
+            wrong = engine.run(block.fn, mistake_args(card, values, mistake)).value
+        except (DlcardsError, ValueError):
+            continue
+        if not _answerable(wrong):
+            continue
+        given = [float(v) for v in (wrong if isinstance(wrong, list) else [wrong])]  # type: ignore[arg-type]
+        if is_correct(given, result.value, card.quiz.tolerance):
+            return mistake
+    return None
+
+
 def unused_params(card: Card) -> list[str]:
     """Template parameters that never reach the computation (a deck mistake `check` reports)."""
     from dlcards import engine
@@ -154,6 +227,8 @@ def template_problems(card: Card, draws: int = 25) -> list[str]:
         "parameters or use it in the quiz's args"
         for name in unused_params(card)
     ]
+    taken: dict[str, int] = {}
+    failed: dict[str, str] = {}
     for seed in range(draws):
         values = draw_params(card.quiz, random.Random(seed))
         try:
@@ -165,6 +240,25 @@ def template_problems(card: Card, draws: int = 25) -> list[str]:
         if not _answerable(result.value):
             problems.append(f"quiz answers must be numbers; {block.fn} gives {result.display}")
             break
+        for mistake in card.quiz.mistakes:
+            try:
+                engine.run(block.fn, mistake_args(card, values, mistake))
+            except (DlcardsError, ValueError) as err:
+                failed.setdefault(mistake.label, str(err))
+            else:
+                failed[mistake.label] = ""
+        wrong = taken_for_a_mistake(card, values, result)
+        if wrong is not None:
+            taken[wrong.label] = taken.get(wrong.label, 0) + 1
+    problems += [
+        f"quiz mistake '{label}' cannot be computed: {err}" for label, err in failed.items() if err
+    ]
+    if sum(taken.values()) > draws // 2:  # most questions would be drawn again and again
+        said = ", ".join(f"'{label}' {n}" for label, n in taken.items())
+        problems.append(
+            f"quiz: {sum(taken.values())} of {draws} draws would mark a mistake right ({said}); "
+            "choose parameters whose answer tells it apart"
+        )
     return problems
 
 
@@ -212,6 +306,8 @@ def typed_question(card: Card, rng: random.Random) -> Question | None:
             continue
         if not _answerable(result.value):
             return None
+        if taken_for_a_mistake(card, values, result) is not None:
+            continue  # a common mistake would be marked right: other numbers
         return Question(
             card=card,
             kind="typed",
