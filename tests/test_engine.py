@@ -1010,3 +1010,22 @@ def test_decimals_that_cancel_give_exactly_zero_and_the_verdict_of_zero() -> Non
     assert update.value == [-0.7, -3.1] and "misclassified" in update.steps[1]
     z = run("weighted_sum", {"p": [0.4, 0.1], "w": [10, -10], "b": -3})
     assert z.value == 0 and z.steps[-1].endswith("= 0")
+
+
+@pytest.mark.parametrize("z", [k / 2 for k in range(-24, 25)] + [-40.0, 40.0])
+def test_a_slope_s_shown_step_gives_the_value_shown(z: float) -> None:
+    """tanh'(3): "tanh(3) = 0.9951; 1 − (0.9951)² = 0.009866", where 1 − 0.9951² is 0.00978
+    (1 − t² cancels the leading digits of a t near 1): the intermediate is shown with the
+    digits the step needs, or, where it is 1 in double precision, the step is the stable form
+    it is computed by (found by an expert read of the quiz)."""
+    from dlcards.quiz import parse_number
+
+    for name, then in (("tanh_grad", lambda t: 1 - t * t), ("sigmoid_grad", lambda s: s * (1 - s))):
+        result = run(name, {"z": z})
+        said = re.match(r"(?:σ|tanh)\(\S+\) = (.+)$", result.steps[0])
+        if said is None:
+            assert "rounds to" in result.steps[0] and abs(z) >= 20, result.steps
+            continue
+        shown = parse_number(said.group(1))
+        assert fmt(then(shown)) == fmt(result.value), (z, result.steps)
+        assert result.steps[1].endswith(f"= {fmt(result.value)}")

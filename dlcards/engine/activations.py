@@ -57,13 +57,33 @@ def sigmoid(z: float) -> Outcome:
     return s, [step]
 
 
+def _enough(value: float, then: Callable[[float], float], result: float) -> str | None:
+    """`value` with the fewest significant digits (4 to 15) from which the step `then` gives
+    `result` as it is shown (4 significant figures): 1 − t² cancels the leading digits of a t
+    near 1, so tanh(3) = 0.9951 shown would make 1 − 0.9951² = 0.00978, not tanh'(3) =
+    0.009866. None when no float does (σ(40) is 1 in double precision: 1 − 1 = 0)."""
+    for digits in range(4, 16):
+        shown = float(f"{value:.{digits}g}")
+        if fmt(then(shown)) == fmt(result):
+            return fmt(shown, digits) if digits > 4 else fmt(shown)
+    return None
+
+
 def sigmoid_grad(z: float) -> Outcome:
-    s, _ = _sigmoid(z)
+    s, e = _sigmoid(z)
     g = _sigmoid_prime(z)
-    steps = [
-        f"σ({fmt(z)}) = {fmt(s)}",
-        f"σ'({fmt(z)}) = σ·(1 − σ) = {fmt(s)}·(1 − {fmt(s)}) = {fmt(g)}",
-    ]
+    written = _enough(s, lambda v: v * (1 - v), g)
+    if written is not None:
+        steps = [
+            f"σ({fmt(z)}) = {written}",
+            f"σ'({fmt(z)}) = σ·(1 − σ) = {written}·(1 − {written}) = {fmt(g)}",
+        ]
+    else:  # σ is 1 (or 0) in double precision: the product of e = exp(−|z|) instead
+        steps = [
+            f"σ({fmt(z)}) rounds to {fmt(s)} in double precision, so σ·(1 − σ) is taken as "
+            f"e/(1 + e)² with e = exp(−|z|) = {fmt(e)}",
+            f"σ'({fmt(z)}) = {fmt(e)}/(1 + {fmt(e)})² = {fmt(g)}",
+        ]
     steps.append(
         "z = 0 gives the largest value σ' can take: 0.25"
         if z == 0
@@ -78,9 +98,17 @@ def tanh_grad(z: float) -> Outcome:
 
     t = float(np.tanh(z))
     g = _tanh_prime(z)
+    written = _enough(t, lambda v: 1 - v * v, g)
+    if written is None:  # tanh is ±1 in double precision: 4e/(1 + e)² with e = exp(−2|z|)
+        e = float(np.exp(-2.0 * abs(z)))
+        return g, [
+            f"tanh({fmt(z)}) rounds to {fmt(t)} in double precision, so 1 − tanh² is taken as "
+            f"4e/(1 + e)² with e = exp(−2|z|) = {fmt(e)}",
+            f"tanh'({fmt(z)}) = 4·{fmt(e)}/(1 + {fmt(e)})² = {fmt(g)}",
+        ]
     return g, [
-        f"tanh({fmt(z)}) = {fmt(t)}",
-        f"tanh'({fmt(z)}) = 1 − tanh² = 1 − ({fmt(t)})² = {fmt(g)}",
+        f"tanh({fmt(z)}) = {written}",
+        f"tanh'({fmt(z)}) = 1 − tanh² = 1 − ({written})² = {fmt(g)}",
     ]
 
 
