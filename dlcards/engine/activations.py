@@ -234,6 +234,32 @@ def _fn(name: str) -> tuple[Callable[[float], float], Callable[[float], float], 
 GRADIENT_CHECK_FUNCTIONS = ("sigmoid", "tanh", "relu", "square", "cube", "exp", "sin")
 
 
+_CUBE_ROOT_EPS = 6e-6  # ε^(1/3) for doubles: the h at which rounding and h² errors meet
+
+
+def _difference_caveat(function: str, x: float, h: float) -> str | None:
+    """What keeps the central difference at x from the derivative there beyond its h² error:
+    relu's kink inside [x − h, x + h], or an h so small that rounding decides (x ± h rounds to
+    x; or rounding error, about ε·|f|/h, outweighs the h² one by far). None for neither."""
+    if function == "relu" and x - h < 0 < x + h or function == "relu" and x == 0:
+        return (
+            f"relu has a kink at 0 inside [x − h, x + h] = [{fmt(x - h)}, {fmt(x + h)}]: the "
+            "difference averages the slopes of its two sides (0 and 1) and is not relu' there"
+        )
+    if x + h == x or x - h == x:
+        return (
+            f"h = {fmt(h)} is below the spacing of floats at x = {fmt(x)} (x ± h rounds to x): "
+            "the difference measures rounding, not f'; use h ≈ 10⁻⁵·max(1, |x|)"
+        )
+    if h < 1e-3 * _CUBE_ROOT_EPS * max(1.0, abs(x)):
+        return (
+            f"h = {fmt(h)} is so small that rounding error, about ε·|f(x)|/h, outweighs the "
+            "difference's h² error: below h ≈ ε^(1/3) ≈ 6 × 10⁻⁶ (times |x| for a large x) a "
+            "smaller h makes it worse"
+        )
+    return None
+
+
 def gradient_check(function: str, x: float, h: float) -> Outcome:
     f, fprime, text = _fn(function)
     plus, minus = f(x + h), f(x - h)
@@ -243,8 +269,9 @@ def gradient_check(function: str, x: float, h: float) -> Outcome:
         raise UsageError(f"{function} overflows a float near x = {plain(x)}; use a smaller x")
     scale = max(abs(numeric), abs(analytic))
     rel = abs(analytic - numeric) / scale if scale > 0 else 0.0
-    if function == "relu" and x == 0:
-        verdict = "relu has a kink at 0: the two sides disagree, so the check fails there"
+    caveat = _difference_caveat(function, x, h)
+    if caveat is not None and rel >= 1e-7:  # not the backprop gradient: the difference
+        verdict = f"{caveat}; a check there says nothing about the gradient"
     elif rel < 1e-7:
         verdict = "below 10⁻⁷: the two agree, as they do for a correct gradient"
     elif h > 1e-3:
@@ -293,8 +320,10 @@ def central_difference(function: str, x: float, h: float) -> Outcome:
         f"{fmt(minus, 10)}",
         f"(f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / {_over(2 * h)} "
         f"= {fmt(numeric)}",
-        f"the exact derivative {function}'({fmt(x)}) = {text} = {fmt(analytic)}: the central "
-        "difference approaches it as h shrinks (its error falls like h²)",
+        f"the exact derivative {function}'({fmt(x)}) = {text} = {fmt(analytic)}",
+        _difference_caveat(function, x, h)
+        or "for a smooth f the central difference's error falls like h² as h shrinks, until "
+        "rounding error (about ε·|f|/h) takes over below h ≈ ε^(1/3) ≈ 6 × 10⁻⁶",
     ]
 
 
