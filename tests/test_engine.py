@@ -239,6 +239,24 @@ def test_updates() -> None:
     assert "mini-batch" in mini.steps[-1]
 
 
+def test_the_largest_slope_is_found_not_stated() -> None:
+    """vgp-3's "max σ' = σ'(0)" and "max tanh' = tanh'(0)" were checked by one value at 0,
+    with σ' and tanh' clamped to 0.25 and 1, and vgp-7's relu product was 1.0 ** layers
+    written out (an expert read of check): the maximum is now searched over a grid of the
+    slopes themselves, unclamped."""
+    for activation, top, at in (("sigmoid", 0.25, "at z = 0"), ("tanh", 1.0, "at z = 0")):
+        result = run("max_slope", {"activation": activation})
+        assert result.value == top and at in result.steps[0]
+    relu = run("max_slope", {"activation": "relu"})
+    assert relu.value == 1.0 and "at every z > 0" in relu.steps[0]
+    assert all(
+        value("sigmoid_grad", z=k / 100) < 0.25 and value("tanh_grad", z=k / 100) < 1
+        for k in range(1, 1000)
+    )
+    tiny = run("vanishing_product", {"layers": 1000, "activation": "sigmoid"})
+    assert tiny.value == 0 and "10^(−602.06), below the smallest double" in tiny.steps[1]
+
+
 def test_vanishing_product() -> None:
     assert value("vanishing_product", layers=10, activation="sigmoid") == 0.25**10
     assert value("vanishing_product", layers=10, activation="sigmoid") == 9.5367431640625e-07
@@ -344,12 +362,10 @@ def test_penalty_ratio_and_huber_continuity() -> None:
     assert value("penalty_ratio", loss="mse", error=10, base=2) == 25.0
     # huber, δ = 1: 9.5 / 0.5
     assert value("penalty_ratio", loss="huber", error=10) == 19.0
-    assert value("huber_continuity", delta=2) == {
-        "quadratic_value": 2.0,
-        "linear_value": 2.0,
-        "quadratic_slope": 2.0,
-        "linear_slope": 2.0,
-    }
+    assert value("huber_continuity", delta=2) == pytest.approx(
+        {"quadratic_value": 2.0, "linear_value": 2.0, "quadratic_slope": 2.0, "linear_slope": 2.0},
+        rel=1e-15,
+    )
 
 
 def test_logit_gradients_and_costs() -> None:
@@ -463,6 +479,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "relu_grad": {"z": 1},
     "softmax": {"logits": "1,2,3"},
     "softmax_shift": {"logits": "1,2,3", "c": "50"},
+    "max_slope": {"activation": "tanh"},
     "vanishing_product": {"layers": "5", "activation": "sigmoid"},
     "gradient_check": {"function": "tanh", "x": "0.3"},
     "mse": {"error": "3"},
@@ -516,9 +533,11 @@ STRESS: dict[str, list[dict[str, object]]] = {
     "relu_grad": [{"z": -2}, {"z": 0}],
     "softmax": [{"logits": "-1000,2,-3.5"}, {"logits": "1,1,1"}],
     "softmax_shift": [{"logits": "-1,-2,3", "c": "-1000"}, {"logits": "1,2,3", "c": "1000"}],
+    "max_slope": [{"activation": "sigmoid"}, {"activation": "relu"}],
     "vanishing_product": [
         {"layers": 40, "activation": "sigmoid"},
         {"layers": 1, "activation": "tanh"},
+        {"layers": 1000, "activation": "sigmoid"},
     ],
     "gradient_check": [
         {"function": "sin", "x": -1},
@@ -1053,3 +1072,36 @@ def test_a_slope_s_shown_step_gives_the_value_shown(z: float) -> None:
         shown = parse_number(said.group(1))
         assert fmt(then(shown)) == fmt(result.value), (z, result.steps)
         assert result.steps[1].endswith(f"= {fmt(result.value)}")
+
+
+def test_far_ends_of_the_float_range_give_the_true_values() -> None:
+    """‖w‖ of [10²⁰⁰, 10²⁰⁰] was ∞ (distance 0, "on the boundary") and of [10⁻²⁰⁰, 10⁻²⁰⁰] 0
+    ("w must not be all zeros"); rmse of 10²⁰⁰s was "too large", of 10⁻²⁰⁰s 0; MSE/MAE of
+    10⁻²⁰⁰ was "0× as hard": found by an expert read of calc."""
+    for big in (1e200, 1e-200):
+        margin = value("geometric_margin", w=[big, big], b=0, x=[1, 1], y=1)
+        assert margin == pytest.approx(math.sqrt(2), rel=1e-12)
+        assert value("rmse", errors=[big, big]) == pytest.approx(big, rel=1e-12)
+        assert value("mse_mae_ratio", error=big) == big
+
+
+def test_the_checks_of_shift_invariance_and_huber_s_seam_compute_what_they_claim() -> None:
+    """softmax_shift compared two softmaxes that both subtract the max, which passes whatever
+    softmax does; huber_continuity wrote both slopes as δ (an expert read of check). The
+    shifted softmax is now exp(z + c) / Σ as written where no exp overflows, and the seam is
+    the loss and its gradient on each side of δ. A shift that rounds the logits says so."""
+    shifted = run("softmax_shift", {"logits": [1, 2, 3], "c": 100})
+    assert shifted.value < 1e-15 and "exp([101, 102, 103]) / Σ exp(…)" in shifted.steps[1]
+    seam = run("huber_continuity", {"delta": 1.5})
+    assert "the quadratic branch" in seam.steps[0] and "the linear branch" in seam.steps[1]
+    assert seam.value == pytest.approx(
+        {
+            "quadratic_value": 1.125,
+            "linear_value": 1.125,
+            "quadratic_slope": 1.5,
+            "linear_slope": 1.5,
+        }
+    )
+    lost = run("softmax_shift", {"logits": [1, 2, 3], "c": 1e17})
+    assert lost.value > 0.3 and "rounds the logits in double precision" in lost.steps[-1]
+    assert "which cancels" not in " ".join(lost.steps)

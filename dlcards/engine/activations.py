@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import cache
 
 from dlcards.engine.core import Computation, Outcome, Param, fmt, plain
 from dlcards.errors import UsageError
@@ -23,17 +24,23 @@ def _sigmoid(z: float) -> tuple[float, float]:
 
 
 def _sigmoid_prime(z: float) -> float:
-    """σ'(z) = σ(z)(1 − σ(z)) = e / (1 + e)^2, exact even where σ(z) rounds to 1."""
-    _, e = _sigmoid(z)
-    return min(0.25, e / (1.0 + e) ** 2)  # min: rounding must not pass the true maximum
+    """σ'(z) = σ(z)(1 − σ(z)) = 1 / (4 cosh²(z/2)), exact even where σ(z) rounds to 1, and
+    never above 0.25 (cosh ≥ 1; e/(1 + e)² rounds to 0.25000000000000006 at z = 10⁻⁹)."""
+    if abs(z) > 700:  # cosh overflows: e/(1 + e)² with e = exp(−|z|), far below the top
+        _, e = _sigmoid(z)
+        return e / (1.0 + e) ** 2
+    c = math.cosh(z / 2)
+    return 0.25 / (c * c)
 
 
 def _tanh_prime(z: float) -> float:
-    """tanh'(z) = 1 − tanh²(z) = 4e / (1 + e)^2 with e = exp(-2|z|)."""
-    import numpy as np
-
-    e = float(np.exp(-2.0 * abs(z)))
-    return min(1.0, 4.0 * e / (1.0 + e) ** 2)  # min: rounding must not pass the true maximum
+    """tanh'(z) = 1 − tanh²(z) = 1 / cosh²(z), never above 1 (cosh ≥ 1); past cosh's range
+    4e / (1 + e)² with e = exp(−2|z|)."""
+    if abs(z) > 350:
+        e = math.exp(-2.0 * abs(z))
+        return 4.0 * e / (1.0 + e) ** 2
+    c = math.cosh(z)
+    return 1.0 / (c * c)
 
 
 def _softmax(logits: list[float]) -> list[float]:
@@ -154,20 +161,35 @@ def softmax_shift(logits: list[float], c: float) -> Outcome:
         moved = z + c
     if not np.all(np.isfinite(moved)):
         raise UsageError(f"logits + c overflows a float (c = {plain(c)}); use a smaller c")
-    before = _softmax(logits)
-    after = _softmax([float(v) for v in moved])
+    before = _softmax(logits)  # with the max subtracted
+    # the shifted one as written, exp(z + c) / Σ exp(z + c), where no exp overflows or all
+    # underflow: the two are computed differently, so their agreement is a finding
+    with np.errstate(over="ignore", under="ignore"):
+        exps = np.exp(moved)
+    naive = bool(np.all(np.isfinite(exps)) and exps.sum() > 0)
+    after = [float(v) for v in exps / exps.sum()] if naive else _softmax(list(map(float, moved)))
     diff = float(np.max(np.abs(np.subtract(before, after))))
+    shown = fmt([float(v) for v in moved])
+    rounded = bool(np.any(moved - c != z))  # 10¹⁷ + 3 is 10¹⁷ in double precision
     steps = [
-        f"softmax(z) = {fmt(before)}",
-        f"softmax(z + {fmt(c)}) = softmax({fmt([float(v) for v in moved])}) = {fmt(after)}",
-        f"max |difference| = {fmt(diff)}: adding c multiplies every exp by e^c, which cancels",
+        f"softmax(z) = {fmt(before)} (the max subtracted first)",
+        f"softmax(z + {fmt(c)}) = exp({shown}) / Σ exp(…) = {fmt(after)}"
+        if naive
+        else f"softmax(z + {fmt(c)}) = softmax({shown}) = {fmt(after)}",
+        f"max |difference| = {fmt(diff)}"
+        + ("" if rounded else ": adding c multiplies every exp by e^c, which cancels"),
     ]
-    with np.errstate(over="ignore"):
-        naive_overflows = not np.all(np.isfinite(np.exp(moved)))
-    if naive_overflows:
+    if not naive:
         steps.append(
-            "without subtracting the max, exp(z + c) overflows to ∞ here: "
-            "that is why softmax subtracts the max"
+            "without subtracting the max, every exp(z + c) "
+            f"{'overflows to ∞' if c > 0 else 'underflows to 0'} here: that is why softmax "
+            "subtracts the max"
+        )
+    if rounded:
+        steps.append(
+            f"adding c = {fmt(c)} rounds the logits in double precision (z + c − c is "
+            f"{fmt([float(v) for v in moved - c])}, not z): the difference comes from that "
+            "rounding, not from softmax"
         )
     return diff, steps
 
@@ -191,11 +213,35 @@ def activation_grad(activation: str, z: float) -> Outcome:
     return grad(z)
 
 
-_MAX_SLOPE: dict[str, tuple[float, str]] = {
-    "sigmoid": (0.25, "max σ'(z) = σ'(0) = 0.25"),
-    "tanh": (1.0, "max tanh'(z) = tanh'(0) = 1"),
-    "relu": (1.0, "relu'(z) = 1 for every z > 0"),
+_SLOPES: dict[str, tuple[str, Callable[[float], float]]] = {
+    "sigmoid": ("σ'", lambda z: _sigmoid_prime(z)),
+    "tanh": ("tanh'", lambda z: _tanh_prime(z)),
+    "relu": ("relu'", lambda z: 1.0 if z > 0 else 0.0),
 }
+_GRID = 10.0, 0.01  # max_slope's grid: z from −10 to 10 in steps of 0.01 (0 among them)
+
+
+@cache
+def _largest_slope(activation: str) -> tuple[float, float, str]:
+    """The largest slope of the activation over _GRID, where it is first reached, and the
+    step that says so: computed from the slope itself, not stated."""
+    name, slope = _SLOPES[activation]
+    reach, step = _GRID
+    n = round(reach / step)
+    best, _, k = max((slope(k * step), -abs(k), k) for k in range(-n, n + 1))  # nearest 0
+    z = k * step
+    where = f"at z = {fmt(z)}" if activation != "relu" else "at every z > 0 of the grid"
+    text = (
+        f"max of {name}(z) over z from −{fmt(reach)} to {fmt(reach)} in steps of {fmt(step)}: "
+        f"{fmt(best)}, {where}"
+    )
+    return best, z, text
+
+
+def max_slope(activation: str) -> Outcome:
+    best, _, text = _largest_slope(activation)
+    return best, [text, _VANISHING_NOTE[activation]]
+
 
 _VANISHING_NOTE: dict[str, str] = {
     "sigmoid": "through its activation, each sigmoid layer multiplies the gradient by at most "
@@ -206,11 +252,17 @@ _VANISHING_NOTE: dict[str, str] = {
 
 
 def vanishing_product(layers: int, activation: str) -> Outcome:
-    slope, how = _MAX_SLOPE[activation]
+    slope, _, how = _largest_slope(activation)
     product = slope**layers
+    power = f"{fmt(slope)}^{fmt(layers)}"
+    if product == 0 and slope > 0:  # below the smallest double: said as a power of ten
+        exponent = layers * math.log10(slope)
+        said = f"{power} = 10^({fmt(exponent)}), below the smallest double (about 10⁻³²⁴)"
+    else:
+        said = f"{power} = {fmt(product)}"
     return product, [
         how,
-        f"best case over {fmt(layers)} layers: {fmt(slope)}^{fmt(layers)} = {fmt(product)}",
+        f"best case over {fmt(layers)} layers: {said}",
         _VANISHING_NOTE[activation],
     ]
 
@@ -393,6 +445,13 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "∂L/∂w = ∏ of the local derivatives along the path",
         "the chain rule as a product: shrinks if the factors are < 1, grows if > 1",
         chain_product,
+    ),
+    Computation(
+        "max_slope",
+        (Param("activation", "choice", choices=("sigmoid", "tanh", "relu")),),
+        "max over z of f'(z): 0.25 for sigmoid (at 0), 1 for tanh (at 0) and relu (z > 0)",
+        "the largest slope an activation passes back, found on a grid of z",
+        max_slope,
     ),
     Computation(
         "vanishing_product",

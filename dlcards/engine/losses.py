@@ -9,6 +9,8 @@ rather than clamping the log at -100 as PyTorch's BCELoss does; 0·log 0 is take
 
 from __future__ import annotations
 
+import math
+
 from dlcards.engine.core import Computation, Outcome, Param, decimal, fmt, plain, rounded, signed
 from dlcards.errors import UsageError
 
@@ -42,10 +44,22 @@ def rmse(errors: list[float]) -> Outcome:
     import numpy as np
 
     e = np.asarray(errors, dtype=np.float64)
-    squares = [float(v) for v in e * e]
+    with np.errstate(over="ignore", under="ignore"):
+        squares = [float(v) for v in e * e]
     total = float(np.sum(squares))
     mean = total / len(squares)
     root = float(np.sqrt(mean))
+    top = float(np.max(np.abs(e)))
+    if top > 0 and not (math.isfinite(total) and math.isfinite(root) and mean > 0):
+        # a square past the float range: the errors scaled by the largest first
+        scaled = e / top
+        root = top * float(np.sqrt(np.mean(scaled * scaled)))
+        return root, [
+            f"the squares of {fmt([float(v) for v in e])} leave the float range, so the "
+            f"errors are divided by the largest, m = {fmt(top)}, first",
+            f"rmse = m·√(mean((e/m)²)) = {fmt(top)}·√{fmt(float(np.mean(scaled * scaled)))} "
+            f"= {fmt(root)}, in the same units as the errors",
+        ]
     return root, [
         f"squares: {fmt(squares)}",
         f"mean = {fmt(total)} / {fmt(len(squares))} = {fmt(mean)} (this is the MSE)",
@@ -56,13 +70,18 @@ def rmse(errors: list[float]) -> Outcome:
 def mse_mae_ratio(error: float) -> Outcome:
     if error == 0:
         raise UsageError("mse_mae_ratio is undefined at error=0: both penalties are 0")
-    square, absolute = error * error, abs(error)
-    ratio = square / absolute
+    absolute = abs(error)
+    square = error * error  # ∞ or 0 past the float range
+    ratio = absolute  # e² / |e| = |e|, worked out so: e² may leave the float range
+    said = (
+        f"ratio = {fmt(square)} / {fmt(absolute)} = {fmt(ratio)}"
+        if 0 < square < math.inf
+        else f"ratio = e² / |e| = |e| = {fmt(ratio)} (e² itself is out of the float range)"
+    )
     return ratio, [
         f"MSE penalty = ({fmt(error)})² = {fmt(square)}",
         f"MAE penalty = |{fmt(error)}| = {fmt(absolute)}",
-        f"ratio = {fmt(square)} / {fmt(absolute)} = {fmt(ratio)}: "
-        f"MSE punishes this error {fmt(ratio)}× as hard as MAE (the ratio is always |e|)",
+        f"{said}: MSE punishes this error {fmt(ratio)}× as hard as MAE (the ratio is always |e|)",
     ]
 
 
@@ -182,20 +201,32 @@ def penalty_ratio(loss: str, error: float, base: float, delta: float) -> Outcome
 
 
 def huber_continuity(delta: float) -> Outcome:
+    """The two pieces where they meet, computed by the loss and its gradient themselves
+    (`huber`, `huber_grad`, each tested against PyTorch's HuberLoss): at e = δ, which is the
+    quadratic branch's, and at the next float above it, the linear branch's first value."""
+    import math
+
     d = fmt(delta)
-    quad_value = 0.5 * delta * delta
-    lin_value = delta * (delta - 0.5 * delta)
+    above = math.nextafter(delta, math.inf)
+    quad_value, quad_slope = (float(f(delta, delta)[0]) for f in (huber, huber_grad))  # type: ignore[arg-type]
+    lin_value, lin_slope = (float(f(above, delta)[0]) for f in (huber, huber_grad))  # type: ignore[arg-type]
     result = {
         "quadratic_value": quad_value,
         "linear_value": lin_value,
-        "quadratic_slope": delta,
-        "linear_slope": delta,
+        "quadratic_slope": quad_slope,
+        "linear_slope": lin_slope,
     }
+    same = math.isclose(quad_value, lin_value, rel_tol=1e-9) and math.isclose(
+        quad_slope, lin_slope, rel_tol=1e-9
+    )
     return result, [
-        f"at e = δ = {d}: quadratic piece ½e² = 0.5·{d}² = {fmt(quad_value)}; "
-        f"linear piece δ(|e| − ½δ) = {d}·({d} − {fmt(0.5 * delta)}) = {fmt(lin_value)}",
-        f"slopes at e = δ: d(½e²)/de = e = {d}; d(δ(|e| − ½δ))/de = δ = {d}",
-        "same value and same slope where the pieces meet: the loss is smooth (C¹) at ±δ",
+        f"at e = δ = {d}, the quadratic branch ½e²: huber = {fmt(quad_value)}, "
+        f"huber' = e = {fmt(quad_slope)}",
+        f"just above δ (the next float), the linear branch δ(|e| − ½δ): huber = "
+        f"{fmt(lin_value)}, huber' = δ = {fmt(lin_slope)}",
+        "same value and same slope where the pieces meet: the loss is smooth (C¹) at ±δ"
+        if same
+        else "the pieces do not meet smoothly here",
     ]
 
 
