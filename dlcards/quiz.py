@@ -502,7 +502,8 @@ def is_correct(given: Sequence[float], expected: object, tolerance: float | None
     Integers must match exactly. Floats to SIGNIFICANT figures: within one unit of the value
     rounded to them (σ(3.75) = 0.977023: 0.976 to 0.978, as a rounded step on the way may
     move it; 0.975 and 0.968 are wrong), each entry of a vector so, where an entry under a
-    ten-thousandth of the largest may be given as 0. With a `tolerance` (a quiz's own):
+    ten-thousandth of the largest entry's power of ten (10⁻⁵ when the largest is 0.99) may be
+    given as 0. With a `tolerance` (a quiz's own):
     within it, relative (for a vector, to its largest entry).
     """
     if isinstance(expected, bool):
