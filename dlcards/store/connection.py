@@ -239,30 +239,36 @@ def check_header(path: Path) -> None:
         )
 
 
-def _refuse_emptied(path: Path) -> None:
-    """An empty file where the database was (its backups are there): emptied by mistake (a
-    shell's `>`, a failed copy or sync), not a new database to start in its place."""
+def _backups_beside(path: Path) -> str | None:
+    """Where the backups of a database at `path` are and how to put the newest back, when
+    there are any: for a database emptied or deleted by mistake."""
     from dlcards.store import backup
 
     found = backup.backups(path)
-    if found:
+    if not found:
+        return None
+    return (
+        f"are in {backup.folder_of(path)}: `dlcards doctor --restore {found[0].path.name}` "
+        "puts the newest back"
+    )
+
+
+def _refuse_emptied(path: Path) -> None:
+    """An empty file where the database was (its backups are there): emptied by mistake (a
+    shell's `>`, a failed copy or sync), not a new database to start in its place."""
+    if (where := _backups_beside(path)) is not None:
         raise StoreError(
-            f"database {path} is an empty file, and backups of it are in "
-            f"{backup.folder_of(path)}: `dlcards doctor --restore {found[0].path.name}` puts "
-            "the newest back (or delete the empty file to start a new database)"
+            f"database {path} is an empty file, and backups of it {where} (or delete the "
+            "empty file to start a new database)"
         )
 
 
 def _say_backups_of_another(store: Connection) -> None:
     """A database made where backups of one are (deleted, or moved): said, with the newest."""
-    from dlcards.store import backup
-
-    found = backup.backups(store.path)
-    if found:
+    if (where := _backups_beside(store.path)) is not None:
         store.notice(
             f"note: there was no database at {store.path}, so a new one was made; backups of "
-            f"the one that was there are in {backup.folder_of(store.path)}: `dlcards doctor "
-            f"--restore {found[0].path.name}` puts the newest back"
+            f"the one that was there {where}"
         )
 
 
