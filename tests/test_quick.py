@@ -300,6 +300,41 @@ def test_a_count_that_must_sync_does_not_wait_out_a_long_write(
     assert sorted(synced()) == ["mine-1", "mine-2"]
 
 
+def test_a_count_does_not_wait_out_a_file_held_whole(isolated: Path) -> None:
+    """A new database is built with SQLite's rollback journal, where its first sync holds the
+    file against readers too: the prompt's count (its fast path, then the full command) gave
+    up only after SQLite's 5 s; it now says the locked line after about PROMPT_WAIT_S."""
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from dlcards.commands.run import PROMPT_WAIT_S
+    from dlcards.store.connection import BUSY_TIMEOUT_S
+
+    before = full("--today", DAY)
+    db = isolated / "data" / "dlcards.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    assert holder.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        start = time.monotonic()
+        run = subprocess.run(
+            [sys.executable, "-m", "dlcards", "due", "--count", "--today", DAY],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        waited = time.monotonic() - start
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert run.returncode == 2, run.stderr
+    assert f"is locked by another program (waited {PROMPT_WAIT_S:g} s)" in run.stderr
+    assert waited < BUSY_TIMEOUT_S
+    assert full("--today", DAY) == before
+
+
 def test_python_m_dlcards_prints_the_count_and_exits_0(isolated: Path) -> None:
     full("--today", DAY)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "DLCARDS_TODAY": DAY}

@@ -128,10 +128,13 @@ def read_db(db: str | None) -> Path:
 
 
 @contextmanager
-def opened_store(db: str | None) -> Iterator[Store]:
+def opened_store(db: str | None, patience: float | None = None) -> Iterator[Store]:
+    """The store of `--db` (or the default), closed after the block; `patience`: see
+    `Store.open`."""
     from dlcards.store import Store
 
-    store = Store.open(checked_db(db))
+    path = checked_db(db)
+    store = Store.open(path) if patience is None else Store.open(path, patience)
     try:
         yield store
     finally:

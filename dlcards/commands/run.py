@@ -196,8 +196,10 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     from dlcards.limits import cap_left, today_counts
 
     day = today_from(today)
-    with opened_store(db) as store:
-        if count:  # a shell prompt's number: another program's long write is not waited out
+    # a shell prompt's number: another program's long write is not waited out, from the open
+    # on (a new file's first sync holds it whole until it commits)
+    with opened_store(db, PROMPT_WAIT_S if count else None) as store:
+        if count:
             with store.waiting_at_most(PROMPT_WAIT_S):
                 sync_if_needed(store, decks, notice=False)
         else:

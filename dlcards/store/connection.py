@@ -388,7 +388,10 @@ class Connection:
         self.building = False  # a brand-new file not yet in WAL mode (`use_wal`)
 
     @classmethod
-    def open(cls, path: Path | None = None) -> Self:
+    def open(cls, path: Path | None = None, patience: float = BUSY_TIMEOUT_S) -> Self:
+        """The store at `path` (the default database), made if missing. `patience`: how long
+        another program's lock is waited for, from the first read on (a shell prompt's count
+        waits half a second, not BUSY_TIMEOUT_S, while a first sync writes a new file)."""
         path = (path or default_db()).expanduser()
         existed = existing_file(path)
         if existed:
@@ -410,11 +413,12 @@ class Connection:
         had = [p.exists() for p in sidecars]
         try:
             conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+                path, timeout=patience, isolation_level=None, check_same_thread=False
             )
         except SQLITE_ERRORS as err:
             raise translate_error(path, err) from None
         store = cls(path, conn)
+        store.patience = patience
         try:
             store._prepare()
             if store.building and not existed:
@@ -422,7 +426,7 @@ class Connection:
         except SQLITE_ERRORS as err:
             store.close()
             _drop_empty(sidecars, had)
-            raise translate_error(path, err) from None
+            raise translate_error(path, err, patience) from None
         except StoreError:
             store.close()
             _drop_empty(sidecars, had)
@@ -445,7 +449,7 @@ class Connection:
                     f"database {self.path} is an SQLite file that dlcards did not create; "
                     "pass another path with --db"
                 )
-        self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        self.conn.execute(f"PRAGMA busy_timeout = {int(self.patience * 1000)}")
         if version < SCHEMA_VERSION:
             if version > 0 and self.backups:
                 self._backup_before_migration(version)
