@@ -1,9 +1,7 @@
 """Opening the progress database and the plumbing every query uses.
 
 Durability: WAL mode, `synchronous=FULL`, and every write is one `BEGIN IMMEDIATE` transaction,
-committed before the program goes on. A busy timeout lets two terminals study at once. (A
-brand-new file is built with SQLite's rollback journal until its first sync is written,
-`Connection.use_wal`: as durable, and each page is written once.)
+committed before the program goes on. A busy timeout lets two terminals study at once.
 sqlite-utils (slow to import) is loaded only to migrate an older file (a new one gets the
 current schema at once, `schema.create_fresh`); everyday reads and writes use the standard
 library's sqlite3. SQLite errors become one-line `StoreError`s.
@@ -253,14 +251,34 @@ def _backups_beside(path: Path) -> str | None:
     )
 
 
+EMPTY_GROWS_S = 1.0
+"""How long an empty database file made a moment ago is watched for another dlcards making it
+(its first bytes come within milliseconds) before it is refused as emptied."""
+
+
 def _refuse_emptied(path: Path) -> None:
     """An empty file where the database was (its backups are there): emptied by mistake (a
-    shell's `>`, a failed copy or sync), not a new database to start in its place."""
-    if (where := _backups_beside(path)) is not None:
-        raise StoreError(
-            f"database {path} is an empty file, and backups of it {where} (or delete the "
-            "empty file to start a new database)"
-        )
+    shell's `>`, a failed copy or sync), not a new database to start in its place. One made in
+    the last seconds may be another dlcards's new database: it is not refused once it grows
+    (two first commands started at once, beside a deleted database's backups)."""
+    import time
+
+    if (where := _backups_beside(path)) is None:
+        return
+    deadline = time.monotonic() + EMPTY_GROWS_S
+    try:
+        while time.time() - path.stat().st_mtime < 2.0 and time.monotonic() < deadline:
+            if path.stat().st_size > 0:
+                return
+            time.sleep(0.02)
+        if path.stat().st_size > 0:
+            return
+    except OSError:
+        return  # gone meanwhile: the open makes it anew
+    raise StoreError(
+        f"database {path} is an empty file, and backups of it {where} (or delete the empty "
+        "file to start a new database)"
+    )
 
 
 def _say_backups_of_another(store: Connection) -> None:
@@ -385,7 +403,7 @@ class Connection:
         self.backups = True  # automatic daily backups (and the daily full check)
         self.patience = BUSY_TIMEOUT_S  # how long another program's lock is waited for
         self.notice: Callable[[str], None] = _to_stderr
-        self.building = False  # a brand-new file not yet in WAL mode (`use_wal`)
+        self.made_fresh = False  # this process gave a brand-new file its schema
 
     @classmethod
     def open(cls, path: Path | None = None, patience: float = BUSY_TIMEOUT_S) -> Self:
@@ -421,7 +439,7 @@ class Connection:
         store.patience = patience
         try:
             store._prepare()
-            if store.building and not existed:
+            if store.made_fresh and not existed:
                 _say_backups_of_another(store)
         except SQLITE_ERRORS as err:
             store.close()
@@ -454,8 +472,6 @@ class Connection:
             if version > 0 and self.backups:
                 self._backup_before_migration(version)
             self._migrate()
-        if not self.building:
-            self.use_wal()
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = ON")
         # the -wal a big write grew (an import of a million reviews: ~270 MB) shrinks back to
@@ -725,13 +741,15 @@ class Connection:
     def _migrate(self) -> None:
         from dlcards.store.schema import create_fresh, is_empty, migrate
 
+        mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":  # pragma: no cover - e.g. a network file system
+            self.conn.execute("PRAGMA journal_mode = DELETE")
         self.conn.execute("BEGIN IMMEDIATE")  # one migrator at a time
         try:
-            # a brand-new file gets the schema the migrations make at once (`create_fresh`),
-            # and keeps SQLite's rollback journal until its first sync is written (`building`)
+            # a brand-new file gets the schema the migrations make at once (`create_fresh`)
             if self.fresh_schema and is_empty(self.conn):
                 create_fresh(self.conn)
-                self.building = True
+                self.made_fresh = True
             else:
                 migrate(self.conn)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -741,33 +759,7 @@ class Connection:
                 self.conn.execute("ROLLBACK")
             raise
 
-    def use_wal(self) -> None:
-        """The file in WAL mode (readers never wait for a writer), as every dlcards database
-        is once built. A brand-new file is built in SQLite's rollback-journal mode, as
-        durable, by the process that made it (`building`): its first sync writes the whole
-        collection once, straight into the file, where WAL mode writes every page twice, to
-        the -wal and again into the file when the last connection closes (100,000 cards:
-        110 MB). That process switches the file to WAL after its first sync or when it
-        closes it; any other process that opens a file still in rollback mode switches it,
-        unless the builder holds it (a lock not given within a moment): the switch is then
-        left to whoever opens it next."""
-        self.building = False
-        if str(self.conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
-            return
-        self.conn.execute("PRAGMA busy_timeout = 50")
-        try:
-            self.conn.execute("PRAGMA journal_mode = WAL")
-        except SQLITE_ERRORS:
-            pass  # held by another connection: switched by the next process that opens it
-        finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {int(self.patience * 1000)}")
-
     def close(self) -> None:
-        if self.building and self._open:
-            try:
-                self.use_wal()
-            except SQLITE_ERRORS:
-                pass  # closing anyway: the next process that opens the file switches it
         self._drop_table_check()
         if self.file_check is not None:
             self.file_check.cancel()

@@ -326,8 +326,6 @@ class Store(Reports, Merging):
             )
             if before_commit is not None:
                 before_commit()
-        if self.building:  # a brand-new file's first sync is written: WAL from now on
-            self._call(self.use_wal)
         return SyncResult(
             len(stream.written) + len(fresh), updated, len(to_retire), restored, parsed=True
         )
