@@ -134,7 +134,7 @@ def opened_store(db: str | None, patience: float | None = None) -> Iterator[Stor
     from dlcards.store import Store
 
     path = checked_db(db)
-    store = Store.open(path) if patience is None else Store.open(path, patience)
+    store = Store.open(path, patience)
     try:
         yield store
     finally:

@@ -406,10 +406,13 @@ class Connection:
         self.made_fresh = False  # this process gave a brand-new file its schema
 
     @classmethod
-    def open(cls, path: Path | None = None, patience: float = BUSY_TIMEOUT_S) -> Self:
+    def open(cls, path: Path | None = None, patience: float | None = None) -> Self:
         """The store at `path` (the default database), made if missing. `patience`: how long
         another program's lock is waited for, from the first read on (a shell prompt's count
-        waits half a second, not BUSY_TIMEOUT_S, while a first sync writes a new file)."""
+        waits half a second while a first sync writes a new file); None: BUSY_TIMEOUT_S, read
+        at the call (not bound when this was defined: a test that shortens it shortens it)."""
+        if patience is None:
+            patience = BUSY_TIMEOUT_S
         path = (path or default_db()).expanduser()
         existed = existing_file(path)
         if existed:
