@@ -126,11 +126,11 @@ def _pieces(line: str, runs: list[Space], start: int, end: int, width: int) -> l
         cuts = [s for s in inner if s.soft and s.depth == depth]
     if not cuts:
         return [(start, end)]
-    out: list[Range] = []
+    out: list[Range] = []  # each piece's runs are among these (not all the line's again)
     for cut in cuts:
-        out += _pieces(line, runs, start, cut.end, width)
+        out += _pieces(line, inner, start, cut.end, width)
         start = cut.end
-    return out + _pieces(line, runs, start, end, width)
+    return out + _pieces(line, inner, start, end, width)
 
 
 def _between_terms(line: str, space: Space) -> bool:

@@ -180,16 +180,32 @@ def taken_for_a_mistake(card: Card, values: Mapping[str, Scalar], result: Result
     """The first of the quiz's mistakes whose answer would be marked right for this draw
     (its answer within the quiz's tolerance of `result`'s), or None. A mistake that cannot be
     computed for the draw is none (`template_problems` reports one that never can)."""
+    return _first_taken(card, _mistake_answers(card, values), result)
+
+
+def _mistake_answers(card: Card, values: Mapping[str, Scalar]) -> list[tuple[Mistake, object]]:
+    """Each of the quiz's mistakes with what it answers for this draw: the engine's value, or
+    the error (DlcardsError or ValueError) when it cannot be computed."""
     from dlcards import engine
 
     assert card.quiz is not None
     block = card.compute[card.quiz.answer]
+    out: list[tuple[Mistake, object]] = []
     for mistake in card.quiz.mistakes:
         try:
-            wrong = engine.run(block.fn, mistake_args(card, values, mistake)).value
-        except (DlcardsError, ValueError):
-            continue
-        if not _answerable(wrong):
+            out.append((mistake, engine.run(block.fn, mistake_args(card, values, mistake)).value))
+        except (DlcardsError, ValueError) as err:
+            out.append((mistake, err))
+    return out
+
+
+def _first_taken(
+    card: Card, answers: Sequence[tuple[Mistake, object]], result: Result
+) -> Mistake | None:
+    """`taken_for_a_mistake` of the mistakes' answers (`_mistake_answers`)."""
+    assert card.quiz is not None
+    for mistake, wrong in answers:
+        if isinstance(wrong, Exception) or not _answerable(wrong):
             continue
         given = [float(v) for v in (wrong if isinstance(wrong, list) else [wrong])]  # type: ignore[arg-type]
         if is_correct(given, result.value, card.quiz.tolerance):
@@ -240,14 +256,13 @@ def template_problems(card: Card, draws: int = 25) -> list[str]:
         if not _answerable(result.value):
             problems.append(f"quiz answers must be numbers; {block.fn} gives {result.display}")
             break
-        for mistake in card.quiz.mistakes:
-            try:
-                engine.run(block.fn, mistake_args(card, values, mistake))
-            except (DlcardsError, ValueError) as err:
-                failed.setdefault(mistake.label, str(err))
+        answers = _mistake_answers(card, values)  # each computed once a draw
+        for mistake, answer in answers:
+            if isinstance(answer, Exception):
+                failed.setdefault(mistake.label, str(answer))
             else:
                 failed[mistake.label] = ""
-        wrong = taken_for_a_mistake(card, values, result)
+        wrong = _first_taken(card, answers, result)
         if wrong is not None:
             taken[wrong.label] = taken.get(wrong.label, 0) + 1
     problems += [
