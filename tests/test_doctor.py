@@ -404,6 +404,7 @@ def test_the_first_write_of_a_day_makes_a_verified_backup(db: Path) -> None:
     assert damage.count(restored) == 0
 
 
+@pytest.mark.waits
 @pytest.mark.parametrize("emptied", [False, True])
 def test_a_database_deleted_or_emptied_by_mistake_does_not_replace_its_backups(
     db: Path, emptied: bool

@@ -15,7 +15,10 @@ from pathlib import Path
 import helpers as h
 import pytest
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"),
+    pytest.mark.waits,
+]
 
 
 def spawn(

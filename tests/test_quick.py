@@ -256,6 +256,7 @@ def _user_deck(cards: int) -> str:
     return f"topic: mine\ntitle: Mine\ncards:\n{items}"
 
 
+@pytest.mark.waits
 def test_a_count_that_must_sync_does_not_wait_out_a_long_write(
     isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -300,6 +301,7 @@ def test_a_count_that_must_sync_does_not_wait_out_a_long_write(
     assert sorted(synced()) == ["mine-1", "mine-2"]
 
 
+@pytest.mark.waits
 def test_a_count_does_not_wait_out_a_file_held_whole(isolated: Path) -> None:
     """A new database is built with SQLite's rollback journal, where its first sync holds the
     file against readers too: the prompt's count (its fast path, then the full command) gave

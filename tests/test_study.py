@@ -285,6 +285,7 @@ def test_keys_that_do_nothing_get_a_hint() -> None:
     assert [keys.next({"j", "k"}) for _ in range(5)] == ["j", "k", "j", "j", "k"]
 
 
+@pytest.mark.waits
 def test_a_grade_that_meets_a_locked_database_waits_and_is_saved(
     tmp_path,
     monkeypatch,  # type: ignore[no-untyped-def]

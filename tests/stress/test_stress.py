@@ -37,7 +37,10 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and limits")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and limits"),
+    pytest.mark.waits,
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 DAYS = ["2026-11-26", "2026-11-27", "2026-11-29", "2026-12-02", "2026-12-09"]
