@@ -193,7 +193,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "leech_action",
         "suspend",
-        "what a leech does: suspend (the default, as Anki) or tag (marked, kept in study)",
+        "what a leech does: suspend (the default; Anki's is tag) or tag (marked, kept in study)",
         _leech_action,
     ),
     Setting(

@@ -25,6 +25,7 @@ MATURE_DAYS = 21
 class Overview:
     cards: dict[str, int] = field(default_factory=dict)
     average_ef: float | None = None
+    average_difficulty: float | None = None  # FSRS's, of the cards it holds a memory of
     leeches: list[tuple[str, str, int, bool]] = field(default_factory=list)
     forecast: list[tuple[date, int]] = field(default_factory=list)
     recall: RecallSummary = field(default_factory=lambda: RecallSummary(0, None, 0))
@@ -90,17 +91,22 @@ def overview(
     days: int = 30,
 ) -> Overview:
     """Cards by state (new; learning: reviewed, repetitions <= 1; young; mature: interval >= 21
-    days; suspended), average EF of reviewed cards, leeches (cards the leech rule marked, with
-    topic, lapses and whether suspended, most lapses first), due
-    reviews per day for `days` days (overdue counted today), and predicted recall today."""
+    days; suspended), average EF of reviewed cards and FSRS difficulty of those FSRS holds,
+    leeches (cards the leech rule marked, with topic, lapses and whether suspended, most
+    lapses first), due reviews per day for `days` days (overdue counted today), and predicted
+    recall today."""
     tally = cards if isinstance(cards, CardTally) else tally_of(cards)
     learning_n = young = mature = ef_sum = ef_n = 0
+    difficulty_sum, difficulty_n = 0.0, 0
     due_on: Counter[str] = Counter()
     recall_rows: list[tuple[int, int, float | None, int]] = []
     first, last = today.isoformat(), (today + timedelta(days=days - 1)).isoformat()
     elapsed_since: dict[str, int] = {}
-    for last_review, interval, due, stability, _, n, learning, ef_group in tally.groups:
+    for last_review, interval, due, stability, difficulty, n, learning, ef_group in tally.groups:
         learning_n += learning
+        if difficulty is not None:
+            difficulty_sum += difficulty * n
+            difficulty_n += n
         if interval >= MATURE_DAYS:
             mature += n - learning
         else:
@@ -118,6 +124,7 @@ def overview(
     return Overview(
         cards=counts,
         average_ef=round(ef_sum / ef_n / 100, 2) if ef_n else None,
+        average_difficulty=round(difficulty_sum / difficulty_n, 2) if difficulty_n else None,
         leeches=list(tally.leeches),
         forecast=[
             (today + timedelta(days=i), due_on[(today + timedelta(days=i)).isoformat()])

@@ -148,9 +148,32 @@ def test_histograms_cover_every_reviewed_card(log: dict) -> None:
         long += state["interval"] > 365
     assert {b["bin"]: b["cards"] for b in bins["interval"]}["> 1y"] == long
     cli("config", "scheduler", "fsrs")
-    fsrs = stats_json()["histograms"]
+    data = stats_json()
+    fsrs = data["histograms"]
     assert set(fsrs) == {"interval", "stability", "difficulty"}
     assert sum(b["cards"] for b in fsrs["difficulty"]) == reviewed
+
+
+def test_under_fsrs_the_average_is_fsrss_difficulty_not_sm2s_ease(log: dict) -> None:
+    """SM-2's ease schedules nothing under FSRS: the overview shows FSRS's average difficulty
+    there (each reviewed card's, as the database holds it), and the ease under SM-2."""
+    import re
+    import sqlite3
+    from contextlib import closing
+
+    assert "average ease" in render(stats_json(), 120)
+    cli("config", "scheduler", "fsrs")
+    data = stats_json()
+    with closing(sqlite3.connect(os.environ["DLCARDS_DB"])) as conn:
+        (mean,) = conn.execute(
+            "SELECT avg(f.difficulty) FROM fsrs f JOIN cards c ON c.id = f.card_id "
+            "WHERE c.retired = 0 AND c.suspended = 0 AND f.stability IS NOT NULL"
+        ).fetchone()
+    assert 1 <= data["average_difficulty"] <= 10
+    assert data["average_difficulty"] == pytest.approx(mean, abs=0.005)
+    shown = render(data, 120)
+    assert re.search(rf"average difficulty +{data['average_difficulty']:.2f} ", shown), shown
+    assert "average ease" not in shown
 
 
 def console_at(width: int) -> Console:

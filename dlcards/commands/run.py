@@ -361,6 +361,7 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
             "total": round(ever.passed / ever.scheduled, 4) if ever.scheduled else None,
         },
         "average_ef": view.average_ef,
+        "average_difficulty": view.average_difficulty,
         "scheduler": scheduler,
         "recall": {
             "average": round(recall.average, 4) if recall.average is not None else None,

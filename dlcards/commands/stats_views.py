@@ -233,7 +233,11 @@ def render_stats(console: Any, data: dict[str, Any]) -> None:
     activity.add_row("retention, all", pct(data["retention"]["total"]))
     activity.add_row("passed, 30 days", pct(data["passed"]["last_30_days"]))
     activity.add_row("passed, all", pct(data["passed"]["total"]))
-    activity.add_row("average ease", f"{data['average_ef']:.2f}" if data["average_ef"] else "–")
+    if data["scheduler"] == "fsrs":  # SM-2's ease schedules nothing under FSRS
+        difficulty = data["average_difficulty"]
+        activity.add_row("average difficulty", f"{difficulty:.2f}" if difficulty else "–")
+    else:
+        activity.add_row("average ease", f"{data['average_ef']:.2f}" if data["average_ef"] else "–")
     activity.add_row(
         "streak", f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}"
     )
