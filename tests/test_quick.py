@@ -303,9 +303,9 @@ def test_a_count_that_must_sync_does_not_wait_out_a_long_write(
 
 @pytest.mark.waits
 def test_a_count_does_not_wait_out_a_file_held_whole(isolated: Path) -> None:
-    """A new database is built with SQLite's rollback journal, where its first sync holds the
-    file against readers too: the prompt's count (its fast path, then the full command) gave
-    up only after SQLite's 5 s; it now says the locked line after about PROMPT_WAIT_S."""
+    """A writer that holds the file against readers too (an exclusive lock in rollback-journal
+    mode): the prompt's count (its fast path, then the full command) gave up only after
+    SQLite's 5 s; it now says the locked line after about PROMPT_WAIT_S."""
     import sqlite3
     import subprocess
     import sys

@@ -133,8 +133,7 @@ def opened_store(db: str | None, patience: float | None = None) -> Iterator[Stor
     `Store.open`."""
     from dlcards.store import Store
 
-    path = checked_db(db)
-    store = Store.open(path, patience)
+    store = Store.open(checked_db(db), patience)
     try:
         yield store
     finally:

@@ -193,7 +193,6 @@ def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
 
 
 def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Outcome:
-
     _same_length("w", w, "x", x)
     out = _dot(w, x)
     first = f"y·(w·x) = ({fmt(y)})·({_terms(w, x)}) = {fmt(y * out)}"

@@ -254,6 +254,7 @@ def _backups_beside(path: Path) -> str | None:
 EMPTY_GROWS_S = 1.0
 """How long an empty database file made a moment ago is watched for another dlcards making it
 (its first bytes come within milliseconds) before it is refused as emptied."""
+EMPTY_NEW_S = 2.0  # an empty file whose last change is older than this is not being made
 
 
 def _refuse_emptied(path: Path) -> None:
@@ -267,12 +268,12 @@ def _refuse_emptied(path: Path) -> None:
         return
     deadline = time.monotonic() + EMPTY_GROWS_S
     try:
-        while time.time() - path.stat().st_mtime < 2.0 and time.monotonic() < deadline:
-            if path.stat().st_size > 0:
-                return
+        while (st := path.stat()).st_size == 0:
+            if time.time() - st.st_mtime >= EMPTY_NEW_S or time.monotonic() >= deadline:
+                break
             time.sleep(0.02)
-        if path.stat().st_size > 0:
-            return
+        else:
+            return  # it grew: another dlcards made it
     except OSError:
         return  # gone meanwhile: the open makes it anew
     raise StoreError(

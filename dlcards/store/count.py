@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 DUE_TABLES = {"sm2": "sm2", "fsrs": "fsrs"}  # each scheduler's table of due dates
 OBSERVED_KEY = "deck_observed"
-FAST_WAIT_S = 0.2  # how long the prompt's fast path waits for a lock before the full command
 """meta: what `dlcards.prompt.observe` saw of the deck files before they were listed for the
 deck signature, then that signature (`observed_value`), written by the sync that wrote it."""
+FAST_WAIT_S = 0.2  # how long the prompt's fast path waits for a lock before the full command
 REBUILD_PENDING = "rebuild_pending"
 """meta: set while `config` rebuilds every card's FSRS state; still there, the rebuild was
 killed half-way and `commands.common.schedule_of` finishes it."""
@@ -128,8 +128,9 @@ def prompt_count(path: str, day: str | None, observed: str) -> int | None:
     from dlcards.settings import Settings
 
     try:
-        # a writer that holds the file whole (a new file's first sync, in rollback-journal
-        # mode) is not waited out: the full command then waits its half second and says so
+        # a writer that holds the file whole (an exclusive lock, as a program working in
+        # rollback-journal mode takes) is not waited out: the full command then waits its half
+        # second and says so
         conn = sqlite3.connect(path, timeout=FAST_WAIT_S, isolation_level=None)
     except sqlite3.Error:
         return None
