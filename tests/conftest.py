@@ -30,6 +30,24 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
+def _temp_in_memory(shm: Path = Path("/dev/shm")) -> None:
+    """Every test's files (tmp_path, and the temporary files of the processes tests start)
+    in a memory file system when the machine has one and TMPDIR does not say otherwise. The
+    store commits with `synchronous=FULL`: on a disk each of the suite's ~8,000 commits waits
+    for an fsync, and closing a database for its checkpoint's. In memory an fsync returns at
+    once, and the suite tests the same code (a killed process loses nothing either way: what
+    it wrote is in the kernel's cache). On 2 cores: 54.6 -> 50.5 s, 104 -> 100 CPU s."""
+    import tempfile
+
+    if "TMPDIR" in os.environ or not (shm.is_dir() and os.access(shm, os.W_OK | os.X_OK)):
+        return
+    os.environ["TMPDIR"] = str(shm)  # for the processes tests start, and xdist's workers
+    tempfile.tempdir = None  # gettempdir() asks again (pytest's base for tmp_path)
+
+
+_temp_in_memory()
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`-n auto` (the default, pyproject's addopts): one worker more than the cores this
     process may run on. Part of the suite waits on processes it starts (kills, terminals,
