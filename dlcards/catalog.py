@@ -582,7 +582,7 @@ def _read_decks(
     it (or raises its DeckError) when called: files are asked for in order, so the first
     broken file is the one reported, as when they are parsed one by one. And whether a pool
     of processes parses them (meanwhile)."""
-    from dlcards.cores import cores
+    from dlcards.cores import cores, exit_with_parent
 
     n_cores = cores()
     size = 0
@@ -599,7 +599,9 @@ def _read_decks(
 
     # spawn, not fork: this process may be running a database check in a thread
     pool = ProcessPoolExecutor(
-        max_workers=min(n_cores, len(files)), mp_context=multiprocessing.get_context("spawn")
+        max_workers=min(n_cores, len(files)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=exit_with_parent,  # a killed sync leaves no worker behind
     )
     futures = {f: pool.submit(_read_and_digest, f, stamps[f], cache) for f in files}
     pool.shutdown(wait=False)

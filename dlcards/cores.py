@@ -12,3 +12,29 @@ def cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
+
+
+def exit_with_parent() -> None:
+    """In a pool's worker process (its initializer): end this process as soon as the process
+    that started it has ended, however it ended. A pool's workers otherwise outlive a parent
+    that was killed (SIGKILL; SIGTERM, which ends dlcards without waiting for its pool) or
+    left without shutting the pool down: idle, they wait for work that never comes, hold the
+    parent's standard output and error (a `dlcards due | cat` never ends), and keep
+    multiprocessing's resource tracker and semaphores alive. A daemon thread waits for the
+    parent's sentinel (readable once the parent has exited) and ends the process at once, as
+    a worker of a finished pool would end: nothing of the parent's is flushed twice."""
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not a multiprocessing child
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

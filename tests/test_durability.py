@@ -492,3 +492,123 @@ def test_a_grade_key_on_the_question_grades_nothing(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "p.db") as conn:
         rows = conn.execute("SELECT card_id, grade FROM reviews").fetchall()
     assert rows == [("perceptron-1", 4)]
+
+
+# --- a killed command's worker processes end with it ------------------------------------------
+
+
+def _children(pid: int) -> set[int]:
+    """The processes `pid` started that are still its children (Linux's /proc)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie no reaper has collected yet does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _all_end(pids: set[int], timeout: float = 10.0) -> set[int]:
+    """The processes of `pids` still running after `timeout` seconds (none, at best)."""
+    deadline = time.monotonic() + timeout
+    while (left := {p for p in pids if _alive(p)}) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return left
+
+
+POOL_PARENT = """
+import multiprocessing, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from dlcards.cores import exit_with_parent
+
+def work(_):
+    os.write(1, f"{os.getpid()}\\n".encode())
+    time.sleep(60)
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context(sys.argv[1])
+    pool = ProcessPoolExecutor(2, mp_context=context, initializer=exit_with_parent)
+    for n in range(2):
+        pool.submit(work, n)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux's /proc")
+@pytest.mark.parametrize("method", ["spawn", "fork"])
+def test_pool_workers_end_when_their_parent_is_killed(tmp_path: Path, method: str) -> None:
+    """A pool's workers outlived a parent killed with SIGKILL (or SIGTERM), idle for ever
+    and holding its standard output: `dlcards due | cat` never ended. With
+    `exit_with_parent` as their initializer they end with it, whichever way they started
+    (the deck parse's pool spawns, the export's forks)."""
+    script = tmp_path / "parent.py"
+    script.write_text(POOL_PARENT)
+    proc = subprocess.Popen([sys.executable, str(script), method], stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    workers = {int(proc.stdout.readline()) for _ in range(2)}  # both are in `work` now
+    proc.kill()
+    proc.wait()
+    assert _all_end(workers) == set()
+    assert proc.stdout.read() == b""  # every holder of the pipe has ended: end of file
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux's /proc")
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the parse pool needs 2 cores")
+def test_a_first_sync_killed_while_its_pool_parses_leaves_no_process(tmp_path: Path) -> None:
+    """A first sync of decks over catalog.PARALLEL_BYTES parses them in a pool. Killed
+    meanwhile (its workers held still with SIGSTOP until it is dead, so they cannot finish
+    first), it left the workers, and multiprocessing's resource tracker, running for ever."""
+    from dlcards.catalog import PARALLEL_BYTES
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    answer = "word " * 150
+    per_file = PARALLEL_BYTES // 2 // len(answer) + 50
+    for d in range(3):
+        cards = "".join(
+            f"- id: big{d}-{i}\n  question: 'Question {i}?'\n  answer: '{answer}'\n"
+            for i in range(per_file)
+        )
+        (decks / f"big{d}.yaml").write_text(f"topic: big{d}\ntitle: Big {d}\ncards:\n{cards}")
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "DLCARDS_DECKS": str(decks),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dlcards", "due"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    # Each worker is held still (SIGSTOP) once it runs multiprocessing's code: not before its
+    # exec, while its parent may still wait for it (vfork), nor the resource tracker.
+    held: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(held) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        for child in _children(proc.pid) - held:
+            with contextlib.suppress(OSError):
+                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    os.kill(child, signal.SIGSTOP)
+                    held.add(child)
+        time.sleep(0.002)
+    try:
+        assert len(held) == 2 and proc.poll() is None, proc.communicate()
+        started = _children(proc.pid)  # the workers and the resource tracker
+        proc.kill()
+        proc.wait()
+    finally:
+        for child in held:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGCONT)
+    assert held < started and _all_end(started) == set()
+    out, _ = proc.communicate(timeout=10)  # nothing holds its pipes any more
+    assert out == b""

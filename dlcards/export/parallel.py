@@ -40,6 +40,9 @@ def workers() -> int:
 def _start(work: Callable[[int], Any]) -> None:
     import signal
 
+    from dlcards.cores import exit_with_parent
+
+    exit_with_parent()  # a killed export leaves no worker behind
     global _work
     _work = work
     # Ctrl-C reaches the whole process group: the caller handles it and ends the workers
