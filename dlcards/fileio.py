@@ -103,6 +103,31 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def clean_stale_folders(prefix: str) -> None:
+    """Remove this user's working folders `<prefix><pid>-...` in the temporary folder whose
+    process no longer runs (a build or an unpacking killed before it could remove its own:
+    hundreds of MB for a big collection). Best effort: errors are ignored, and a folder whose
+    process id runs again (reused) waits for a later call."""
+    import shutil
+    import tempfile
+
+    uid = os.getuid() if hasattr(os, "getuid") else None  # POSIX: only this user's folders
+    for entry in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+        pid = entry.name[len(prefix) :].split("-", 1)[0]
+        try:
+            if (
+                pid.isdigit()
+                and int(pid) != os.getpid()
+                and not entry.is_symlink()
+                and entry.is_dir()
+                and (uid is None or entry.stat().st_uid == uid)
+                and not pid_alive(int(pid))
+            ):
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def clean_stale_temps(folder: Path) -> list[Path]:
     """Remove the temporary files `atomic_write` left in `folder` when its process was killed
     (its process id no longer runs; an old-style name without one after LEGACY_STALE_S).

@@ -693,6 +693,31 @@ def test_the_next_export_removes_temp_files_a_killed_export_left(tmp_path: Path)
     assert sorted(p.name for p in out.iterdir()) == sorted(["cards.txt", running.name, mine.name])
 
 
+def test_the_next_package_removes_the_working_folder_a_killed_one_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package is built in a working folder named with its process's id; one killed
+    outright (SIGKILL) leaves it, and the next build removes it. A folder whose process runs
+    stays, and so does one that is not a build's."""
+    import os
+    import tempfile
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    killed = temp / f"dlcards-apkg-{dead.pid}-k2j4h5g6"
+    running = temp / f"dlcards-apkg-{os.getppid()}-abcd1234"
+    other = temp / "dlcards-apkg-notes"
+    for folder in (killed, running, other):
+        folder.mkdir()
+        (folder / "collection.anki2").write_bytes(b"partial")
+    result = runner.invoke(app, ["export", "anki", "-o", str(tmp_path / "cards.apkg")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in temp.iterdir()) == sorted([running.name, other.name])
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.text(max_size=40))
 def test_note_guid_is_genankis(card_id: str) -> None:

@@ -932,26 +932,39 @@ def test_a_package_whose_collection_is_not_sqlite_stops_at_its_first_bytes(
     assert result.exit_code == 2 and "unpacks to more than" in result.output
 
 
-@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGTERM"), reason="POSIX signals")
-def test_an_import_killed_politely_leaves_no_unpacked_files(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def slow_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A package whose collection unpacks to 300 MB (zeros after SQLite's magic): an import
+    spends long enough unpacking it to be killed meanwhile. Made once (~1.7 s)."""
+    from dlcards.importers.anki_file import SQLITE_MAGIC
+
+    big = tmp_path_factory.mktemp("slow") / "big.apkg"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("collection.anki2", SQLITE_MAGIC + b"\0" * (300 << 20))
+    return big
+
+
+@pytest.mark.waits
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="POSIX signals")
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_an_import_killed_leaves_no_unpacked_files(
+    tmp_path: Path, slow_package: Path, how: str
+) -> None:
     """`kill` (SIGTERM) while the package is unpacked: its temporary folder (hundreds of MB
-    for a big collection) was left behind. Now the import ends as Ctrl-C ends it."""
+    for a big collection) was left behind. Now the import ends as Ctrl-C ends it. SIGKILL
+    cannot be caught: its folder is left, and the next import removes it (its name holds the
+    dead process's id), which one killed so did not."""
     import os
     import signal
     import subprocess
     import sys
     import time
 
-    from dlcards.importers.anki_file import SQLITE_MAGIC
-
-    big = tmp_path / "big.apkg"
-    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        z.writestr("collection.anki2", SQLITE_MAGIC + b"\0" * (300 << 20))
     temp = tmp_path / "tmp"
     temp.mkdir()
     env = {**os.environ, "TMPDIR": str(temp)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dlcards", "import", "anki", str(big), "--dry-run"],
+        [sys.executable, "-m", "dlcards", "import", "anki", str(slow_package), "--dry-run"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -963,11 +976,28 @@ def test_an_import_killed_politely_leaves_no_unpacked_files(tmp_path: Path) -> N
     ):
         time.sleep(0.01)
     assert proc.poll() is None, proc.communicate()
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(getattr(signal, how))
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
-    assert b"Traceback" not in err
-    assert list(temp.iterdir()) == []
+    if how == "SIGTERM":
+        assert proc.returncode == 130, err
+        assert b"Traceback" not in err
+        assert list(temp.iterdir()) == []
+        return
+    left = [p.name for p in temp.iterdir()]
+    assert proc.returncode == -signal.SIGKILL and left == [
+        f"dlcards-anki-{proc.pid}-" + left[0][-12:]
+    ]
+    # the folder of an import still running stays (this test's own process id, named so)
+    alive = temp / f"dlcards-anki-{os.getpid()}-0123456789ab"
+    alive.mkdir()
+    again = subprocess.run(
+        [sys.executable, "-m", "dlcards", "import", "anki", str(tmp_path / "none.apkg")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 2 and "none.apkg" in again.stderr
+    assert [p.name for p in temp.iterdir()] == [alive.name]
 
 
 def test_a_package_with_schedules_but_no_log_says_so(isolated: Path) -> None:

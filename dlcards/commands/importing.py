@@ -27,14 +27,20 @@ def _unpacking_folder(prefix: str) -> Iterator[str]:
     """A new folder of this user's alone in the temporary folder, removed with what it holds
     at the block's end. Its removal is arranged before it is made: TemporaryDirectory makes
     it first, and a `kill` whose KeyboardInterrupt (`stops_as_ctrl_c`) came right after the
-    mkdir, before TemporaryDirectory had arranged the removal, left the folder behind."""
+    mkdir, before TemporaryDirectory had arranged the removal, left the folder behind. Its
+    name holds this process's id: the folders of imports that were killed outright (SIGKILL)
+    are removed here first (`fileio.clean_stale_folders`)."""
     import secrets
     import shutil
 
+    from dlcards.fileio import clean_stale_folders
+
+    clean_stale_folders(prefix)
     folder: str | None = None
     try:
         while True:
-            folder = os.path.join(tempfile.gettempdir(), prefix + secrets.token_hex(6))
+            name = f"{prefix}{os.getpid()}-{secrets.token_hex(6)}"
+            folder = os.path.join(tempfile.gettempdir(), name)
             try:
                 os.mkdir(folder, 0o700)
                 break

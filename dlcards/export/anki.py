@@ -35,7 +35,6 @@ import hashlib
 import itertools
 import json
 import os
-import shutil
 import sqlite3
 import tempfile
 import time
@@ -585,14 +584,7 @@ def _zip_entry(name: str, timestamp: int) -> zipfile.ZipInfo:
     return info
 
 
-def _clean_stale_workdirs() -> None:
-    """Remove the working folders of package builds whose process was killed."""
-    from dlcards.fileio import pid_alive
-
-    for entry in Path(tempfile.gettempdir()).glob("dlcards-apkg-*-*"):
-        pid = entry.name.split("-")[2]
-        if pid.isdigit() and entry.is_dir() and not pid_alive(int(pid)):
-            shutil.rmtree(entry, ignore_errors=True)
+WORKDIR_PREFIX = "dlcards-apkg-"  # + process id + "-": a package build's working folder
 
 
 def write_apkg(
@@ -619,8 +611,10 @@ def write_package(
     card's text last changed, its note's modification time (see `note_time`); without it, or
     for a card it lacks, the package's `timestamp`. `guids`: the Anki note GUID of a card
     converted from one (`import anki --to-yaml`), in place of `note_guid`'s."""
-    _clean_stale_workdirs()
-    with tempfile.TemporaryDirectory(prefix=f"dlcards-apkg-{os.getpid()}-") as tmp:
+    from dlcards.fileio import clean_stale_folders
+
+    clean_stale_folders(WORKDIR_PREFIX)  # those of builds that were killed
+    with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-") as tmp:
         path = Path(tmp) / "collection.anki2"
         conn = sqlite3.connect(path, check_same_thread=False)  # the inserts run on a thread
         try:
