@@ -60,13 +60,17 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
 
 
 @contextmanager
-def folder_lock(folder: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+def folder_lock(
+    folder: Path, waiting: Callable[[], None] | None = None, block: bool = True
+) -> Iterator[None]:
     """Hold an exclusive advisory lock on `folder` (flock on the directory itself, so no lock
     file is left in the user's folder): processes that change a file in it take turns
     (`dlcards add` reading, appending and writing; `dlcards edit` for as long as its editor is
-    open), and none loses another's change. The lock goes with the process, a killed one
-    included. Where flock does not exist (Windows) the write goes ahead unlocked. `waiting`
-    is called once when another process holds the lock (to say why nothing happens)."""
+    open; a sync, on the deck cache's folder), and none loses another's change. The lock goes
+    with the process, a killed one included. Where flock does not exist (Windows) the write
+    goes ahead unlocked. `waiting` is called once when another process holds the lock (to say
+    why nothing happens). With `block` False, a lock another process holds is not waited for:
+    the block runs without it."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
@@ -77,6 +81,9 @@ def folder_lock(folder: Path, waiting: Callable[[], None] | None = None) -> Iter
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if not block:
+                yield
+                return
             if waiting is not None:
                 waiting()
             fcntl.flock(fd, fcntl.LOCK_EX)

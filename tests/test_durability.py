@@ -612,3 +612,57 @@ def test_a_first_sync_killed_while_its_pool_parses_leaves_no_process(tmp_path: P
     assert held < started and _all_end(started) == set()
     out, _ = proc.communicate(timeout=10)  # nothing holds its pipes any more
     assert out == b""
+
+
+# --- syncs take turns ---------------------------------------------------------------------------
+
+
+def _waits_for_flock(pid: int) -> bool:
+    """Whether process `pid` is blocked on a flock (Linux's /proc/locks: `-> FLOCK ... pid`)."""
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "->" in fields and "FLOCK" in fields and str(pid) in fields:
+            return True
+    return False
+
+
+@pytest.mark.fresh_db
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="Linux's /proc/locks")
+def test_a_sync_waits_for_the_one_under_way_and_then_reads_nothing(isolated: Path) -> None:
+    """Three terminals opened at once on a new collection of 100,000 cards each parsed every
+    deck, then waited for the others' write: two failed "locked by another program (waited
+    5 s)". A sync now takes its turn (a lock on the deck cache's folder), and the one that
+    waited finds the decks synced and reads none. Here this test is the sync under way: it
+    holds the turn while `due` starts, syncs, and lets go."""
+    from dlcards.catalog import deck_files, files_signature
+    from dlcards.commands import common
+    from dlcards.fileio import folder_lock
+    from dlcards.paths import cache_dir
+    from dlcards.store import Store
+
+    folder = cache_dir() / "decks"
+    folder.mkdir(parents=True)
+    db = Path(os.environ["DLCARDS_DB"])
+    with folder_lock(folder):
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "dlcards", "due", "--today", "2026-11-26"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while not _waits_for_flock(waiting.pid):
+            assert waiting.poll() is None, waiting.communicate()  # it did not wait its turn
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        with contextlib.closing(sqlite3.connect(db)) as conn:  # made, and no card in it yet
+            assert conn.execute("SELECT count(*) FROM cards").fetchone() == (0,)
+        files = deck_files([])
+        with Store.open(db) as store:
+            common._sync(store, [], files, files_signature(files), None, False)
+        index = folder / "index.json"
+        written = index.stat().st_mtime_ns
+    out, err = waiting.communicate(timeout=30)
+    assert waiting.returncode == 0, err
+    assert out.startswith("topic") and "perceptron" in out
+    assert index.stat().st_mtime_ns == written  # the cache was not written again: no parse

@@ -194,9 +194,8 @@ def sync_if_needed(store: Store, decks: Sequence[str], notice: bool = True) -> C
     """Sync the decks into the store when a deck file changed; returns the catalog if loaded.
     `notice`: a sync that parses many megabytes says so on a terminal's standard error while
     it runs (`reading_notice`); False for a shell prompt's count."""
-    from dlcards.catalog import Loading, deck_files, files_signature, stamp_time
+    from dlcards.catalog import deck_files, files_signature
     from dlcards.prompt import observe
-    from dlcards.store.rows import DeckPart
 
     # what `dlcards due --count` alone compares, seen before the files are listed: a file
     # added or saved meanwhile then differs from it, and that count leaves it to a sync
@@ -207,6 +206,24 @@ def sync_if_needed(store: Store, decks: Sequence[str], notice: bool = True) -> C
     signature = files_signature(files)
     if store.is_synced(signature):
         return None
+    with _sync_turn(notice):
+        if store.is_synced(signature):  # another process synced them while this one waited
+            return None
+        return _sync(store, decks, files, signature, observed, notice)
+
+
+def _sync(
+    store: Store,
+    decks: Sequence[str],
+    files: Sequence[Path],
+    signature: str,
+    observed: str | None,
+    notice: bool,
+) -> Catalog:
+    """`sync_if_needed`'s sync, in this process's turn (`_sync_turn`)."""
+    from dlcards.catalog import Loading, stamp_time
+    from dlcards.store.rows import DeckPart
+
     # the check of the tables the sync writes, in a thread from here on (SQLite works without
     # the GIL): reading the deck cache's index and the decks go on meanwhile
     checking = _check_sync_tables_in_background(store)
@@ -242,6 +259,41 @@ def sync_if_needed(store: Store, decks: Sequence[str], notice: bool = True) -> C
 
 
 @contextmanager
+def _sync_turn(wait: bool) -> Iterator[None]:
+    """Syncs take turns, one process at a time: an exclusive lock on the deck cache's folder
+    (`fileio.folder_lock`, gone with its process, a killed one included) for the sync's whole
+    reading and writing. Three terminals opened at once on a new collection of 100,000 cards
+    each parsed every deck and then waited for the others' write: two failed "locked by
+    another program (waited 5 s)", and all three did the work. Now the first syncs and the
+    others wait for it, then find the decks synced and read nothing. While one waits, a line
+    on standard error says so, when that is a terminal. With `wait` False (a shell prompt's
+    count) a sync in progress is not waited for: the count goes on as before, its write
+    waiting for the database at most its own short while. Without a cache folder to lock
+    (none can be made) the sync goes ahead unlocked."""
+    from contextlib import ExitStack
+
+    from dlcards.fileio import folder_lock
+    from dlcards.paths import cache_dir
+
+    with ExitStack() as turn, ExitStack() as notice:
+
+        def waiting() -> None:
+            with suppress(OSError, ValueError):
+                if sys.stderr.isatty():
+                    line = "waiting for another dlcards to finish reading the decks…"
+                    notice.enter_context(status_line(line, sys.stderr))
+
+        folder = cache_dir() / "decks"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            turn.enter_context(folder_lock(folder, waiting, block=wait))
+        except OSError:  # no folder to lock here (a read-only cache): unlocked
+            pass
+        notice.close()  # the line taken back before the sync's own
+        yield
+
+
+@contextmanager
 def reading_notice(loading: Loading, stream: TextIO | None) -> Iterator[None]:
     """While the block runs, one line on `stream` when it is a terminal: how many deck files
     of how many megabytes are being read (a first sync of a big collection parses for
@@ -254,7 +306,15 @@ def reading_notice(loading: Loading, stream: TextIO | None) -> Iterator[None]:
         with suppress(OSError):
             size += file.stat().st_size
     line = f"reading {len(loading.fresh)} deck files ({size / 1e6:.0f} MB) into the database…"
-    try:  # on one row of the terminal, or the carriage return would not take it all back
+    with status_line(line, stream):
+        yield
+
+
+@contextmanager
+def status_line(line: str, stream: TextIO) -> Iterator[None]:
+    """`line` on one row of terminal `stream` while the block runs (cut to the terminal's
+    width, or the carriage return would not take it all back), then taken back."""
+    try:
         width = os.get_terminal_size(stream.fileno()).columns
     except (OSError, ValueError, AttributeError):  # no fileno, or not a terminal's
         width = 80
