@@ -42,9 +42,9 @@ def _start(work: Callable[[int], Any]) -> None:
 
     from dlcards.cores import exit_with_parent
 
-    exit_with_parent()  # a killed export leaves no worker behind
     global _work
     _work = work
+    exit_with_parent()  # a killed export leaves no worker behind
     # Ctrl-C reaches the whole process group: the caller handles it and ends the workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
