@@ -582,7 +582,7 @@ def _read_decks(
     it (or raises its DeckError) when called: files are asked for in order, so the first
     broken file is the one reported, as when they are parsed one by one. And whether a pool
     of processes parses them (meanwhile)."""
-    from dlcards.cores import cores, exit_with_parent
+    from dlcards.cores import cores, exit_with_parent, quiet_resource_tracker
 
     n_cores = cores()
     size = 0
@@ -598,6 +598,7 @@ def _read_decks(
     from concurrent.futures.process import BrokenProcessPool
 
     # spawn, not fork: this process may be running a database check in a thread
+    quiet_resource_tracker()
     pool = ProcessPoolExecutor(
         max_workers=min(n_cores, len(files)),
         mp_context=multiprocessing.get_context("spawn"),

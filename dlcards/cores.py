@@ -38,3 +38,26 @@ def exit_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (the helper process that unlinks the
+    semaphores of a "spawn" pool whose owner died) with its standard error on the null
+    device, before a pool that needs it starts it with ours. Killed with SIGKILL or SIGTERM,
+    a sync left two lines of Python's on the terminal after it was gone ("UserWarning:
+    resource_tracker: There appear to be 5 leaked semaphore objects to clean up at shutdown",
+    and the warning's source line): the tracker doing its job, noise to the learner. Nothing
+    else of this process writes to its standard error in the few calls it is redirected."""
+    from multiprocessing import resource_tracker
+
+    if os.name != "posix":  # no tracker there
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(2)
+    try:
+        os.dup2(null, 2)
+        resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)

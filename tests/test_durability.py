@@ -610,8 +610,11 @@ def test_a_first_sync_killed_while_its_pool_parses_leaves_no_process(tmp_path: P
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGCONT)
     assert held < started and _all_end(started) == set()
-    out, _ = proc.communicate(timeout=10)  # nothing holds its pipes any more
+    out, err = proc.communicate(timeout=10)  # nothing holds its pipes any more
     assert out == b""
+    # and the resource tracker unlinked the dead pool's semaphores without a word on the
+    # command's standard error (Python's "leaked semaphore objects" warning)
+    assert b"resource_tracker" not in err and b"Warning" not in err, err
 
 
 # --- syncs take turns ---------------------------------------------------------------------------
