@@ -5,6 +5,11 @@ SQLite's sorter and table checks, deflating a package)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import threading
 
 
 def cores() -> int:
@@ -61,3 +66,36 @@ def quiet_resource_tracker() -> None:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(null)
+
+
+def wait_for(done: threading.Event, stop: Callable[[], object] | None = None) -> None:
+    """Wait until `done` is set (by a thread, once it no longer uses what its caller shares
+    with it). Interrupted (Ctrl-C, or `kill` as Ctrl-C): `finish`, then the interruption goes
+    on."""
+    try:
+        done.wait()
+    except BaseException:
+        finish(done, stop)
+        raise
+
+
+def finish(done: threading.Event, stop: Callable[[], object] | None = None) -> None:
+    """After an interruption (Ctrl-C, or `kill` as Ctrl-C): call `stop` to end a thread's work
+    sooner, then wait until `done` is set, through any further interruption. The caller
+    closes what the thread uses next: a database connection closed under a statement running
+    on a thread crashed the process (SIGSEGV). An event, not Thread.join: a join that is
+    interrupted leaves is_alive() False for a thread still running (CPython before 3.13,
+    gh-90882)."""
+    while stop is not None:
+        try:
+            stop()
+            break
+        except Exception:  # the thread ended meanwhile (a closed connection), or the like
+            break
+        except BaseException:  # a second Ctrl-C: `stop` again (it may be called twice)
+            continue
+    while not done.is_set():
+        try:
+            done.wait()
+        except BaseException:  # as above: the thread is still waited for
+            continue

@@ -669,3 +669,56 @@ def test_a_sync_waits_for_the_one_under_way_and_then_reads_nothing(isolated: Pat
     assert waiting.returncode == 0, err
     assert out.startswith("topic") and "perceptron" in out
     assert index.stat().st_mtime_ns == written  # the cache was not written again: no parse
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals")
+def test_a_ctrl_c_while_a_sync_waits_for_its_check_stops_the_check_first(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync parses the decks while the day's first check runs on the store's connection in
+    a thread (`_loaded_while_checking`). A Ctrl-C while the sync waited for that thread went
+    on at once, and the store was closed under the check's statement (the crash a closed
+    connection gives, `export anki`'s twin). Now the check's statement is interrupted and the
+    thread waited for, then the Ctrl-C goes on."""
+    import threading
+
+    from dlcards.catalog import Loading
+    from dlcards.commands import common
+    from dlcards.store import Store
+
+    ended = threading.Event()
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+
+        def slow_check(**_: object) -> None:  # a check of a few seconds, on the connection
+            try:
+                store.conn.execute(
+                    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+                    "WHERE x < 60000000) SELECT count(*) FROM n"
+                ).fetchone()
+            finally:
+                ended.set()
+
+        monkeypatch.setattr(store, "guard_writes", slow_check)
+        armed = [True]
+
+        def ctrl_c(signum: int, frame: object) -> None:
+            if armed[0]:
+                raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGINT, ctrl_c)
+        main = threading.main_thread().ident
+        assert main is not None and threading.current_thread().ident == main
+        timer = threading.Timer(0.2, signal.pthread_kill, (main, signal.SIGINT))
+        try:
+            timer.start()
+            started = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                common._loaded_while_checking(store, Loading())
+            checking = not ended.is_set()
+            waited = time.monotonic() - started
+        finally:
+            armed[0] = False
+            timer.join()
+            ended.wait()  # the store closes after the check, whatever the result
+            signal.signal(signal.SIGINT, previous)
+    assert not checking and waited < 2.0  # stopped, not waited out

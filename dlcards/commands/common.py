@@ -360,25 +360,35 @@ def _loaded_while_checking(store: Store, loading: Loading) -> Catalog:
     left to the background (`_check_sync_tables_in_background`: the day's first, with its
     backup) run in a thread: the sync waits for the longer of the two, not their sum. (Left to
     the background, they are waited for only if the sync changes the cards: a deck file
-    touched but not changed writes no card.)"""
+    touched but not changed writes no card.) The thread uses the store's connection: an
+    interruption (Ctrl-C) stops its statement and waits for it to end (`cores.finish`)
+    before the store can be closed."""
     import threading
 
+    from dlcards.cores import finish, wait_for
     from dlcards.store.connection import SYNC_TABLES
 
     failed: list[BaseException] = []
+    done = threading.Event()
 
     def check() -> None:
         try:
             store.guard_writes(tables=SYNC_TABLES)
         except BaseException as err:  # handed to the main thread
             failed.append(err)
+        finally:
+            done.set()
 
-    checking = threading.Thread(target=check, name="dlcards-guard", daemon=True)
-    checking.start()
+    threading.Thread(target=check, name="dlcards-guard", daemon=True).start()
     try:
         catalog = loading.catalog()
-    finally:
-        checking.join()
+    except Exception:  # a broken deck: reported once the check has ended, as before
+        wait_for(done, store.conn.interrupt)
+        raise
+    except BaseException:  # Ctrl-C: the check is stopped, not waited out
+        finish(done, store.conn.interrupt)
+        raise
+    wait_for(done, store.conn.interrupt)
     if failed:
         raise failed[0]
     return catalog

@@ -181,6 +181,7 @@ def anki(
     from dlcards.commands.common import not_before_the_log, schedule_of
     from dlcards.export import target_for, write_output
     from dlcards.export.anki import package_timestamp, write_package
+    from dlcards.terminal import stops_as_ctrl_c
 
     day = today_from(today)
     target = target_for(output, force)
@@ -190,6 +191,7 @@ def anki(
         )
     catalog = load_catalog(decks or ())
     with ExitStack() as stack:
+        stack.enter_context(stops_as_ctrl_c())  # `kill`: the partial files removed, as Ctrl-C
         chunks = _note_chunks(catalog, topic, tag, stack)  # workers fork before the store opens
         # the store, synced: when each card's text changed is its note's time (a deck edit
         # reaches Anki for the cards it changed; an edit made in Anki to another is kept)
@@ -274,6 +276,7 @@ def text(
     from dlcards.catalog import load_catalog
     from dlcards.export import target_for, write_output
     from dlcards.export.text import write_text
+    from dlcards.terminal import stops_as_ctrl_c
 
     guids = _anki_guids(db)  # as the .apkg: a card converted from an Anki note is that note
 
@@ -281,6 +284,7 @@ def text(
     catalog = load_catalog(decks or ())
     written = [0]
     with ExitStack() as stack:
+        stack.enter_context(stops_as_ctrl_c())  # `kill`: the partial file removed, as Ctrl-C
         # the notes as `export anki` renders them, a deck's at a time (by worker processes
         # for a large selection), each chunk written as it comes: 100,000 notes held at once
         # were most of 680 MB
@@ -310,12 +314,13 @@ def reviews(
 ) -> None:
     """The whole review log, one row per review with every column, for analysis elsewhere."""
     from dlcards.export import STDOUT, target_for, write_output
+    from dlcards.terminal import stops_as_ctrl_c
 
     target = target_for(STDOUT if output is None else output, force)
     suffix = Path(target.shown).suffix.lower()
     fmt = format_ or (ReviewFormat.json if suffix == ".json" else ReviewFormat.csv)
     written = [0]
-    with opened_store(db) as store, store.review_log() as (columns, chunks):
+    with stops_as_ctrl_c(), opened_store(db) as store, store.review_log() as (columns, chunks):
         # written as read, a chunk of rows at a time (the log is checked before the first)
         stream = _reviews_json if fmt is ReviewFormat.json else _reviews_csv
         write_output(target, force, lambda fh: stream(fh, columns, chunks, written))
