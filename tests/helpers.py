@@ -263,3 +263,39 @@ def small_disk(where: Path, size: str) -> Iterator[Path]:
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)])
+
+
+SLOW_SQL = (  # a statement of several seconds that only sqlite3_interrupt cuts short
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 60000000) "
+    "SELECT count(*) FROM n"
+)
+
+
+@contextmanager
+def ctrl_c_after(*seconds: float) -> Iterator[None]:
+    """In the block, a Ctrl-C (SIGINT to the main thread, raising KeyboardInterrupt as
+    Python's own handler does) at each of `seconds` from its start. One that would land after
+    the block is dropped, and the block's end waits for every one: nothing reaches the test
+    runner. The main thread only (signals are handled there)."""
+    import signal
+    import threading
+
+    main = threading.main_thread().ident
+    assert main is not None and threading.current_thread().ident == main
+    armed = [True]
+
+    def ctrl_c(signum: int, frame: object) -> None:
+        if armed[0]:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, ctrl_c)
+    timers = [threading.Timer(t, signal.pthread_kill, (main, signal.SIGINT)) for t in seconds]
+    try:
+        for timer in timers:
+            timer.start()
+        yield
+    finally:
+        armed[0] = False
+        for timer in timers:
+            timer.join()
+        signal.signal(signal.SIGINT, previous)

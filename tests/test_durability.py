@@ -691,34 +691,59 @@ def test_a_ctrl_c_while_a_sync_waits_for_its_check_stops_the_check_first(
 
         def slow_check(**_: object) -> None:  # a check of a few seconds, on the connection
             try:
-                store.conn.execute(
-                    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
-                    "WHERE x < 60000000) SELECT count(*) FROM n"
-                ).fetchone()
+                store.conn.execute(h.SLOW_SQL).fetchone()
             finally:
                 ended.set()
 
         monkeypatch.setattr(store, "guard_writes", slow_check)
-        armed = [True]
-
-        def ctrl_c(signum: int, frame: object) -> None:
-            if armed[0]:
-                raise KeyboardInterrupt
-
-        previous = signal.signal(signal.SIGINT, ctrl_c)
-        main = threading.main_thread().ident
-        assert main is not None and threading.current_thread().ident == main
-        timer = threading.Timer(0.2, signal.pthread_kill, (main, signal.SIGINT))
         try:
-            timer.start()
+            with h.ctrl_c_after(0.2):
+                started = time.monotonic()
+                with pytest.raises(KeyboardInterrupt):
+                    common._loaded_while_checking(store, Loading())
+                checking = not ended.is_set()
+                waited = time.monotonic() - started
+        finally:
+            ended.wait()  # the store closes after the check, whatever the result
+    assert not checking and waited < 2.0  # stopped, not waited out
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals")
+def test_a_ctrl_c_during_a_backup_stops_its_check_first(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup checks its copy on a thread while it compresses it. Twice Ctrl-C while it
+    waited for the check: the first left the wait, the second the pool's join, and the copy's
+    connection was closed under the check. Now the check is interrupted and waited for, and
+    nothing is put in place."""
+    import threading
+    from datetime import date
+
+    from dlcards.store import backup
+
+    ended = threading.Event()
+
+    def slow_check(conn: sqlite3.Connection) -> list[str]:
+        try:
+            conn.execute(h.SLOW_SQL).fetchone()
+            return []
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(backup, "integrity_problems", slow_check)
+    db = Path(os.environ["DLCARDS_DB"])
+    folder = backup.folder_of(db)
+    before = sorted(folder.iterdir()) if folder.exists() else []
+    conn = sqlite3.connect(db)
+    try:
+        with h.ctrl_c_after(0.2, 0.3):
             started = time.monotonic()
             with pytest.raises(KeyboardInterrupt):
-                common._loaded_while_checking(store, Loading())
+                backup.make(conn, db, date(2026, 11, 26), event="manual")
             checking = not ended.is_set()
             waited = time.monotonic() - started
-        finally:
-            armed[0] = False
-            timer.join()
-            ended.wait()  # the store closes after the check, whatever the result
-            signal.signal(signal.SIGINT, previous)
-    assert not checking and waited < 2.0  # stopped, not waited out
+    finally:
+        ended.wait()
+        conn.close()
+    assert not checking and waited < 2.0
+    assert sorted(folder.iterdir()) == before  # no backup, no temporary file left

@@ -1036,8 +1036,6 @@ def test_a_ctrl_c_while_the_rows_are_written_waits_for_their_thread(interrupts: 
     while the build waited for that thread at its end went on at once, and the connection was
     closed under an insert: a crash (SIGSEGV, about one Ctrl-C in 150 on 100,000 cards). The
     interruption now goes on only once the thread has ended, a second Ctrl-C included."""
-    import signal
-    import threading
     import time
 
     from dlcards.export.anki import _RowWriter
@@ -1056,34 +1054,17 @@ def test_a_ctrl_c_while_the_rows_are_written_waits_for_their_thread(interrupts: 
     conn.execute("CREATE TABLE notes (a, b, c, d, e, f, g, h, i, j, k)")
     others = "".join(f", c{n}" for n in range(17))
     conn.execute(f"CREATE TABLE cards (x CHECK (slow(x) IS NOT NULL){others})")
-    armed = [True]  # Ctrl-C raises KeyboardInterrupt, as Python's own handler, while armed
-
-    def ctrl_c(signum: int, frame: object) -> None:
-        if armed[0]:
-            raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, ctrl_c)
-    main = threading.main_thread().ident
-    assert main is not None and threading.current_thread().ident == main
     writer = _RowWriter(conn)
-    timers = [
-        threading.Timer(0.05 + 0.03 * n, signal.pthread_kill, (main, signal.SIGINT))
-        for n in range(interrupts)
-    ]
     try:
-        writer.put([(1,) * 11], [(n,) * 18 for n in range(4)])  # 0.4 s of inserting
-        for timer in timers:  # Ctrl-C, and more, while close() waits for the thread
-            timer.start()
-        with pytest.raises(KeyboardInterrupt):
-            writer.close()
-        inserting = running[0] > 0 or finished[0] < 4
+        # Ctrl-C, and more, while close() waits for the thread (0.4 s of inserting)
+        with h.ctrl_c_after(*(0.05 + 0.03 * n for n in range(interrupts))):
+            writer.put([(1,) * 11], [(n,) * 18 for n in range(4)])
+            with pytest.raises(KeyboardInterrupt):
+                writer.close()
+            inserting = running[0] > 0 or finished[0] < 4
     finally:
-        armed[0] = False  # a Ctrl-C that comes after close() (before the change) is dropped
-        for timer in timers:
-            timer.join()
         while finished[0] < 4:  # the inserts end before the connection goes, in any case
             time.sleep(0.01)
         time.sleep(0.05)
-        signal.signal(signal.SIGINT, previous)
         conn.close()
     assert not inserting
