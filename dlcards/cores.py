@@ -1,6 +1,10 @@
 """The cores this process may run on: its CPU affinity where the system has one, else the
 machine's count. Shared by what splits work between threads or processes (deck parsing,
-SQLite's sorter and table checks, deflating a package)."""
+SQLite's sorter and table checks, deflating a package), with what such work needs to end
+cleanly: worker processes that end with their parent (`exit_with_parent`), a resource
+tracker that keeps quiet (`quiet_resource_tracker`), and waits for a thread that Ctrl-C
+cannot cut short while the thread still uses what its caller closes next (`wait_for`,
+`finish`)."""
 
 from __future__ import annotations
 
