@@ -70,7 +70,7 @@ def folder_lock(
     with the process, a killed one included. Where flock does not exist (Windows) the write
     goes ahead unlocked. `waiting` is called once when another process holds the lock (to say
     why nothing happens). With `block` False, a lock another process holds is not waited for:
-    the block runs without it."""
+    BlockingIOError is raised."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
@@ -82,8 +82,7 @@ def folder_lock(
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not block:
-                yield
-                return
+                raise
             if waiting is not None:
                 waiting()
             fcntl.flock(fd, fcntl.LOCK_EX)

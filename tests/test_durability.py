@@ -671,6 +671,28 @@ def test_a_sync_waits_for_the_one_under_way_and_then_reads_nothing(isolated: Pat
     assert index.stat().st_mtime_ns == written  # the cache was not written again: no parse
 
 
+@pytest.mark.fresh_db
+def test_a_prompts_count_does_not_read_the_decks_beside_a_sync_under_way(isolated: Path) -> None:
+    """`due --count` (a shell prompt) during another process's first sync of 100,000 cards
+    parsed every deck beside it, slowing it, and failed on the database's lock 3 s later. It
+    fails at once now, in one line, and reads no deck."""
+    from dlcards.fileio import folder_lock
+    from dlcards.paths import cache_dir
+
+    folder = cache_dir() / "decks"
+    folder.mkdir(parents=True)
+    with folder_lock(folder):  # the sync under way
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", "due", "--count"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "another dlcards is reading the decks" in done.stderr
+    assert list(folder.iterdir()) == []  # no deck read into the cache
+
+
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals")
 def test_a_ctrl_c_while_a_sync_waits_for_its_check_stops_the_check_first(
     isolated: Path, monkeypatch: pytest.MonkeyPatch

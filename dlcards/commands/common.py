@@ -206,7 +206,7 @@ def sync_if_needed(store: Store, decks: Sequence[str], notice: bool = True) -> C
     signature = files_signature(files)
     if store.is_synced(signature):
         return None
-    with _sync_turn(notice):
+    with _sync_turn(store.path, notice):
         if store.is_synced(signature):  # another process synced them while this one waited
             return None
         return _sync(store, decks, files, signature, observed, notice)
@@ -259,7 +259,7 @@ def _sync(
 
 
 @contextmanager
-def _sync_turn(wait: bool) -> Iterator[None]:
+def _sync_turn(db: Path, wait: bool) -> Iterator[None]:
     """Syncs take turns, one process at a time: an exclusive lock on the deck cache's folder
     (`fileio.folder_lock`, gone with its process, a killed one included) for the sync's whole
     reading and writing. Three terminals opened at once on a new collection of 100,000 cards
@@ -267,11 +267,13 @@ def _sync_turn(wait: bool) -> Iterator[None]:
     another program (waited 5 s)", and all three did the work. Now the first syncs and the
     others wait for it, then find the decks synced and read nothing. While one waits, a line
     on standard error says so, when that is a terminal. With `wait` False (a shell prompt's
-    count) a sync in progress is not waited for: the count goes on as before, its write
-    waiting for the database at most its own short while. Without a cache folder to lock
-    (none can be made) the sync goes ahead unlocked."""
+    count) a sync under way is not waited for: StoreError at once, one line and no number.
+    (The count used to parse every deck beside the first sync of 100,000 cards, slowing it,
+    and failed on the database's lock 3 s later.) Without a cache folder to lock (none can be
+    made) the sync goes ahead unlocked."""
     from contextlib import ExitStack
 
+    from dlcards.errors import StoreError
     from dlcards.fileio import folder_lock
     from dlcards.paths import cache_dir
 
@@ -287,6 +289,11 @@ def _sync_turn(wait: bool) -> Iterator[None]:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             turn.enter_context(folder_lock(folder, waiting, block=wait))
+        except BlockingIOError:  # another sync under way, not to be waited for
+            raise StoreError(
+                f"database {db}: another dlcards is reading the decks into it; try again "
+                "when it is done"
+            ) from None
         except OSError:  # no folder to lock here (a read-only cache): unlocked
             pass
         notice.close()  # the line taken back before the sync's own
