@@ -496,3 +496,50 @@ def test_reviews_of_a_card_in_no_deck_now_join_its_log(
         "--to-yaml", str(tmp_path / "out"), "--dry-run",
     )  # fmt: skip
     assert "would write 0 decks with 0 cards" in converted, converted
+
+
+@pytest.mark.waits
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux's /proc")
+def test_an_import_killed_while_it_waits_to_merge_ends_as_ctrl_c(
+    round_trip: dict[str, Any],
+) -> None:
+    """`kill` (SIGTERM) of `import anki` after the package was unpacked (converting, syncing,
+    merging: seconds for a big log) ended it at once, -15, as SIGKILL would: the -wal left,
+    no word. It ends as Ctrl-C now (exit 130), its transaction rolled back. The test holds
+    the database's write lock, so the import waits at its merge until the signal has come."""
+    import signal
+    import sqlite3
+
+    db, folder = round_trip["db"], round_trip["dir"]
+    before = log_of(db)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the import's write waits for it
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dlcards", "import", "anki", str(folder / "current.apkg"),
+             "--db", str(db)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        fds = Path(f"/proc/{proc.pid}/fd")
+
+        def has_db() -> bool:
+            try:
+                return any(os.readlink(fd) == str(db) for fd in fds.iterdir())
+            except OSError:
+                return False
+
+        while not has_db():  # the database opened: the package is read, the merge comes
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.01)
+        time.sleep(0.5)  # at the merge's write, waiting for the lock
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err
+    assert log_of(db) == before  # nothing merged

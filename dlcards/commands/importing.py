@@ -127,17 +127,20 @@ def anki(
                 "add --to-yaml DIR (for decks converted by --to-yaml before, pass their "
                 "folder with --decks DIR)"
             )
-    # each review's study day, as the collection's own day_starts_at hour gives a grade here
-    result = anki_progress.convert(collection, cards, starts_at)
-    if dry_run:
-        added = [r.card_id for r in _new_reviews(db, result.reviews)]
-    else:
-        from dlcards.grading import merge_rules
+    # `kill` ends the merge as Ctrl-C does too: its transaction rolled back, the database
+    # closed (no -wal left), exit 130
+    with stops_as_ctrl_c():
+        # each review's study day, as the collection's own day_starts_at hour gives a grade
+        result = anki_progress.convert(collection, cards, starts_at)
+        if dry_run:
+            added = [r.card_id for r in _new_reviews(db, result.reviews)]
+        else:
+            from dlcards.grading import merge_rules
 
-        with synced_store(db, extra) as store:
-            schedule_of(store)  # finishes a scheduler switch a killed `config` left half done
-            added = store.merge_reviews(result.reviews, merge_rules, result.resets)
-            store.remember_anki_guids(guids)  # exported back, each is its Anki note
+            with synced_store(db, extra) as store:
+                schedule_of(store)  # finishes a switch a killed `config` left half done
+                added = store.merge_reviews(result.reviews, merge_rules, result.resets)
+                store.remember_anki_guids(guids)  # exported back, each is its Anki note
     topic_of = {
         cid: catalog.topic_of(cid) or new_topics.get(cid) or retired.get(cid, "?")
         for cid in set(added)
