@@ -61,7 +61,10 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
 
 @contextmanager
 def folder_lock(
-    folder: Path, waiting: Callable[[], None] | None = None, block: bool = True
+    folder: Path,
+    waiting: Callable[[], None] | None = None,
+    block: bool = True,
+    timeout: float | None = None,
 ) -> Iterator[None]:
     """Hold an exclusive advisory lock on `folder` (flock on the directory itself, so no lock
     file is left in the user's folder): processes that change a file in it take turns
@@ -70,7 +73,8 @@ def folder_lock(
     with the process, a killed one included. Where flock does not exist (Windows) the write
     goes ahead unlocked. `waiting` is called once when another process holds the lock (to say
     why nothing happens). With `block` False, a lock another process holds is not waited for:
-    BlockingIOError is raised."""
+    BlockingIOError is raised. With a `timeout`, it is waited for that many seconds at most
+    (tried again every LOCK_POLL_S), then TimeoutError is raised."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
@@ -85,10 +89,25 @@ def folder_lock(
                 raise
             if waiting is not None:
                 waiting()
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if timeout is None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            else:
+                deadline = time.monotonic() + timeout
+                while True:
+                    time.sleep(LOCK_POLL_S)
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            raise TimeoutError(f"{folder} stayed locked {timeout:g} s") from None
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+LOCK_POLL_S = 0.05
+"""How often `folder_lock` with a timeout tries the lock again."""
 
 
 def umask() -> int:

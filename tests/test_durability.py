@@ -620,17 +620,16 @@ def test_a_first_sync_killed_while_its_pool_parses_leaves_no_process(tmp_path: P
 # --- syncs take turns ---------------------------------------------------------------------------
 
 
-def _waits_for_flock(pid: int) -> bool:
-    """Whether process `pid` is blocked on a flock (Linux's /proc/locks: `-> FLOCK ... pid`)."""
-    for line in Path("/proc/locks").read_text().splitlines():
-        fields = line.split()
-        if "->" in fields and "FLOCK" in fields and str(pid) in fields:
-            return True
-    return False
+def _has_open(pid: int, path: Path) -> bool:
+    """Whether process `pid` has `path` open (Linux's /proc): a folder it waits to lock."""
+    try:
+        return any(os.readlink(fd) == str(path) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # gone, or a descriptor closed meanwhile
+        return False
 
 
 @pytest.mark.fresh_db
-@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="Linux's /proc/locks")
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux's /proc")
 def test_a_sync_waits_for_the_one_under_way_and_then_reads_nothing(isolated: Path) -> None:
     """Three terminals opened at once on a new collection of 100,000 cards each parsed every
     deck, then waited for the others' write: two failed "locked by another program (waited
@@ -654,10 +653,11 @@ def test_a_sync_waits_for_the_one_under_way_and_then_reads_nothing(isolated: Pat
             text=True,
         )
         deadline = time.monotonic() + 30
-        while not _waits_for_flock(waiting.pid):
+        while not _has_open(waiting.pid, folder):  # at the lock
             assert waiting.poll() is None, waiting.communicate()  # it did not wait its turn
             assert time.monotonic() < deadline
             time.sleep(0.01)
+        time.sleep(0.2)  # waiting for its turn, not past it: the test holds the lock
         with contextlib.closing(sqlite3.connect(db)) as conn:  # made, and no card in it yet
             assert conn.execute("SELECT count(*) FROM cards").fetchone() == (0,)
         files = deck_files([])
@@ -669,6 +669,30 @@ def test_a_sync_waits_for_the_one_under_way_and_then_reads_nothing(isolated: Pat
     assert waiting.returncode == 0, err
     assert out.startswith("topic") and "perceptron" in out
     assert index.stat().st_mtime_ns == written  # the cache was not written again: no parse
+
+
+def test_a_sync_does_not_wait_for_ever_for_one_that_is_stopped(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync stopped with Ctrl-Z holds its turn: the next one waited for it with no end (a
+    script hung). It waits SYNC_TURN_WAIT_S at most now, then says why in one line."""
+    from dlcards.commands import common
+    from dlcards.errors import StoreError
+    from dlcards.fileio import folder_lock
+    from dlcards.paths import cache_dir
+
+    monkeypatch.setattr(common, "SYNC_TURN_WAIT_S", 0.3)
+    folder = cache_dir() / "decks"
+    folder.mkdir(parents=True, exist_ok=True)
+    db = Path(os.environ["DLCARDS_DB"])
+    with folder_lock(folder):  # the stopped sync (another open of the folder: its own lock)
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="has been reading the decks into it for 0.3 s"):
+            with common._sync_turn(db, True):
+                pass
+        assert time.monotonic() - started >= 0.3
+    with common._sync_turn(db, True):  # and the turn is free again once it has ended
+        pass
 
 
 @pytest.mark.fresh_db

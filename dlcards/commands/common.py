@@ -258,6 +258,11 @@ def _sync(
     return catalog
 
 
+SYNC_TURN_WAIT_S = 300.0
+"""How long a sync waits at most for another process's (a first sync of a million cards
+would take about half a minute on this project's machine)."""
+
+
 @contextmanager
 def _sync_turn(db: Path, wait: bool) -> Iterator[None]:
     """Syncs take turns, one process at a time: an exclusive lock on the deck cache's folder
@@ -270,7 +275,8 @@ def _sync_turn(db: Path, wait: bool) -> Iterator[None]:
     count) a sync under way is not waited for: StoreError at once, one line and no number.
     (The count used to parse every deck beside the first sync of 100,000 cards, slowing it,
     and failed on the database's lock 3 s later.) Without a cache folder to lock (none can be
-    made) the sync goes ahead unlocked."""
+    made) the sync goes ahead unlocked. The wait lasts SYNC_TURN_WAIT_S at most: a sync
+    stopped with Ctrl-Z holds the turn, and a script must not hang on it."""
     from contextlib import ExitStack
 
     from dlcards.errors import StoreError
@@ -288,11 +294,17 @@ def _sync_turn(db: Path, wait: bool) -> Iterator[None]:
         folder = cache_dir() / "decks"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            turn.enter_context(folder_lock(folder, waiting, block=wait))
+            turn.enter_context(folder_lock(folder, waiting, block=wait, timeout=SYNC_TURN_WAIT_S))
         except BlockingIOError:  # another sync under way, not to be waited for
             raise StoreError(
                 f"database {db}: another dlcards is reading the decks into it; try again "
                 "when it is done"
+            ) from None
+        except TimeoutError:  # stopped (Ctrl-Z) or stuck: said, not waited for for ever
+            raise StoreError(
+                f"database {db}: another dlcards has been reading the decks into it for "
+                f"{SYNC_TURN_WAIT_S:g} s (is one stopped with Ctrl-Z?); try again when it is "
+                "done"
             ) from None
         except OSError:  # no folder to lock here (a read-only cache): unlocked
             pass
