@@ -4,16 +4,18 @@ SQLite's sorter and table checks, deflating a package), with what such work need
 cleanly: worker processes that end with their parent (`exit_with_parent`), a resource
 tracker that keeps quiet (`quiet_resource_tracker`), and waits for a thread that Ctrl-C
 cannot cut short while the thread still uses what its caller closes next (`wait_for`,
-`finish`)."""
+`finish`, `Background`)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     import threading
+
+T = TypeVar("T")
 
 
 def cores() -> int:
@@ -103,3 +105,40 @@ def finish(done: threading.Event, stop: Callable[[], object] | None = None) -> N
             done.wait()
         except BaseException:  # as above: the thread is still waited for
             continue
+
+
+class Background(Generic[T]):
+    """`work()` on a daemon thread of its own, started at once, that shares something with
+    its caller (a database connection) which the caller closes after it. `result()` waits
+    for the work and gives its value or raises its error (`wait_for`); `wait()` only waits;
+    `stop()` ends it sooner with `interrupt` and waits (`finish`). None of them returns, nor
+    raises, while the work may still run, whatever interrupts them."""
+
+    def __init__(self, work: Callable[[], T], interrupt: Callable[[], object], name: str):
+        import threading
+
+        self._work, self._interrupt = work, interrupt
+        self._done = threading.Event()
+        self._outcome: list[T | BaseException] = []
+        threading.Thread(target=self._run, name=name, daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._outcome.append(self._work())
+        except BaseException as err:  # raised to the caller by result()
+            self._outcome.append(err)
+        finally:
+            self._done.set()
+
+    def wait(self) -> None:
+        wait_for(self._done, self._interrupt)
+
+    def stop(self) -> None:
+        finish(self._done, self._interrupt)
+
+    def result(self) -> T:
+        self.wait()
+        outcome = self._outcome[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome

@@ -299,3 +299,12 @@ def ctrl_c_after(*seconds: float) -> Iterator[None]:
         for timer in timers:
             timer.join()
         signal.signal(signal.SIGINT, previous)
+
+
+def has_open(pid: int, path: Path) -> bool:
+    """Whether process `pid` has `path` open (Linux's /proc): a folder it waits to lock, a
+    database it reached."""
+    try:
+        return any(os.readlink(fd) == str(path) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # gone, or a descriptor closed meanwhile
+        return False

@@ -620,14 +620,6 @@ def test_a_first_sync_killed_while_its_pool_parses_leaves_no_process(tmp_path: P
 # --- syncs take turns ---------------------------------------------------------------------------
 
 
-def _has_open(pid: int, path: Path) -> bool:
-    """Whether process `pid` has `path` open (Linux's /proc): a folder it waits to lock."""
-    try:
-        return any(os.readlink(fd) == str(path) for fd in Path(f"/proc/{pid}/fd").iterdir())
-    except OSError:  # gone, or a descriptor closed meanwhile
-        return False
-
-
 @pytest.mark.fresh_db
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux's /proc")
 def test_a_sync_waits_for_the_one_under_way_and_then_reads_nothing(isolated: Path) -> None:
@@ -653,7 +645,7 @@ def test_a_sync_waits_for_the_one_under_way_and_then_reads_nothing(isolated: Pat
             text=True,
         )
         deadline = time.monotonic() + 30
-        while not _has_open(waiting.pid, folder):  # at the lock
+        while not h.has_open(waiting.pid, folder):  # at the lock
             assert waiting.poll() is None, waiting.communicate()  # it did not wait its turn
             assert time.monotonic() < deadline
             time.sleep(0.01)

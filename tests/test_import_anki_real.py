@@ -522,15 +522,7 @@ def test_an_import_killed_while_it_waits_to_merge_ends_as_ctrl_c(
             stderr=subprocess.PIPE,
         )  # fmt: skip
         deadline = time.monotonic() + 30
-        fds = Path(f"/proc/{proc.pid}/fd")
-
-        def has_db() -> bool:
-            try:
-                return any(os.readlink(fd) == str(db) for fd in fds.iterdir())
-            except OSError:
-                return False
-
-        while not has_db():  # the database opened: the package is read, the merge comes
+        while not h.has_open(proc.pid, db):  # the database opened: the merge comes
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.01)
         time.sleep(0.5)  # at the merge's write, waiting for the lock

@@ -380,36 +380,23 @@ def _loaded_while_checking(store: Store, loading: Loading) -> Catalog:
     backup) run in a thread: the sync waits for the longer of the two, not their sum. (Left to
     the background, they are waited for only if the sync changes the cards: a deck file
     touched but not changed writes no card.) The thread uses the store's connection: an
-    interruption (Ctrl-C) stops its statement and waits for it to end (`cores.finish`)
-    before the store can be closed."""
-    import threading
-
-    from dlcards.cores import finish, wait_for
+    interruption (Ctrl-C) stops its statement and waits for it to end before the store can
+    be closed (`cores.Background`)."""
+    from dlcards.cores import Background
     from dlcards.store.connection import SYNC_TABLES
 
-    failed: list[BaseException] = []
-    done = threading.Event()
-
-    def check() -> None:
-        try:
-            store.guard_writes(tables=SYNC_TABLES)
-        except BaseException as err:  # handed to the main thread
-            failed.append(err)
-        finally:
-            done.set()
-
-    threading.Thread(target=check, name="dlcards-guard", daemon=True).start()
+    checking = Background(
+        lambda: store.guard_writes(tables=SYNC_TABLES), store.conn.interrupt, "dlcards-guard"
+    )
     try:
         catalog = loading.catalog()
     except Exception:  # a broken deck: reported once the check has ended, as before
-        wait_for(done, store.conn.interrupt)
+        checking.wait()
         raise
     except BaseException:  # Ctrl-C: the check is stopped, not waited out
-        finish(done, store.conn.interrupt)
+        checking.stop()
         raise
-    wait_for(done, store.conn.interrupt)
-    if failed:
-        raise failed[0]
+    checking.result()
     return catalog
 
 

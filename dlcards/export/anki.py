@@ -431,8 +431,7 @@ class _RowWriter:
         self._failed: BaseException | None = None
         self._abandoned = False  # the batches still waiting are not to be inserted
         self._done = threading.Event()  # the thread no longer uses the connection
-        self._thread = threading.Thread(target=self._run, name="dlcards-apkg", daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._run, name="dlcards-apkg", daemon=True).start()
 
     def _run(self) -> None:
         try:

@@ -217,8 +217,12 @@ def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None
             # SQLite's C code on a thread of its own (without the GIL) while the copy is
             # compressed and read back here; nothing is put in place before both are done.
             # Interrupted (Ctrl-C, twice even), the check is stopped and its thread waited
-            # for before the copy's connection is closed (`cores.finish`).
-            checked = _CheckThread(dest)
+            # for before the copy's connection is closed (`cores.Background`).
+            from dlcards.cores import Background
+
+            checked = Background(
+                lambda: integrity_problems(dest), dest.interrupt, "dlcards-backup-check"
+            )
             failed: OSError | None = None
             try:
                 digest = _compress(snapshot, packed)
@@ -248,42 +252,6 @@ def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None
     rotate(db)
     kind = "daily" if event is None else MANUAL if event == MANUAL else "event"
     return Backup(target, day, kind, target.stat().st_size)
-
-
-class _CheckThread:
-    """`integrity_problems(conn)` on a thread of its own; `result()` waits for it (its error
-    raised here), `stop()` interrupts it and waits. Neither returns, nor raises, while the
-    thread may still use `conn`, whatever interrupts them: the caller closes it next."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        import threading
-
-        self._conn = conn
-        self._done = threading.Event()
-        self._outcome: list[list[str] | BaseException] = []
-        threading.Thread(target=self._run, name="dlcards-backup-check", daemon=True).start()
-
-    def _run(self) -> None:
-        try:
-            self._outcome.append(integrity_problems(self._conn))
-        except BaseException as err:  # raised to the caller by result()
-            self._outcome.append(err)
-        finally:
-            self._done.set()
-
-    def result(self) -> list[str]:
-        from dlcards.cores import wait_for
-
-        wait_for(self._done, self._conn.interrupt)
-        outcome = self._outcome[0]
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
-
-    def stop(self) -> None:
-        from dlcards.cores import finish
-
-        finish(self._done, self._conn.interrupt)
 
 
 def _temp(folder: Path, stem: str) -> Path:
