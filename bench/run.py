@@ -84,6 +84,7 @@ ANKI_PAIRS = {  # dlcards's measure -> Anki's measure of the same thing
     "due": "anki_counts",
 }
 IMPORT_RUNS = 3  # each run merges the whole log into a fresh copy of the synced database
+FLOOR_PAIRS = {"import_reviews": "import_floor"}  # dlcards's measure -> its floor's
 SEARCH_QUERIES = (  # words as common as a third of the synthetic cards, phrases, filters
     "momentum",
     "gradient descent",
@@ -609,6 +610,9 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
     m["import_reviews"] = import_reviews(work, synced, ids, log, min(runs, IMPORT_RUNS))
     out["anki"] = anki_reference(work, ids, log, runs, m)
     del log
+    m["import_floor"] = import_floor(work, synced, min(runs, IMPORT_RUNS))
+    for p in (work / "import.db", synced):
+        p.unlink(missing_ok=True)
     ours = {k: v for k, v in m.items() if k not in ANKI_PAIRS.values()}  # dlcards's children
     peak = max(ours.values(), key=lambda x: x.rss_kb)
     out["peak_rss"] = {
@@ -649,10 +653,59 @@ def import_reviews(
         return seconds
 
     label = f"import {len(log.rows):,} review rows (Anki import path)"
-    measure = repeat(once, runs, label=label)
-    for p in (target, Path(f"{target}-wal"), Path(f"{target}-shm"), synced):
-        p.unlink(missing_ok=True)
-    return measure
+    return repeat(once, runs, label=label)  # the last run's log is import_floor's input
+
+
+def import_floor(work: Path, synced: Path, runs: int) -> Measure:
+    """The floor that Python and SQLite set under the import: the rows the import wrote
+    (read from its last run's database, not timed), put into a copy of the synced database
+    by one `executemany` of the columns it gave a value, with the log's indexes dropped
+    before and built after, in one transaction, committed and closed as the store does (WAL,
+    `synchronous=FULL`, the close's checkpoint). No tally, trigger, check, merge or
+    conversion: what any program writing these rows from Python to this schema pays."""
+    import sqlite3
+
+    from dlcards.store.merge import sort_threads
+
+    source = sqlite3.connect(work / "import.db")
+    named = [r[1] for r in source.execute("PRAGMA table_info(reviews)") if r[1] != "id"]
+    counts = source.execute(f"SELECT {', '.join(f'count({c})' for c in named)} FROM reviews")
+    # the columns the import gave a value (a column NULL in every row is left to its default)
+    columns = [c for c, n in zip(named, counts.fetchone(), strict=True) if n]
+    rows = source.execute(f"SELECT {', '.join(columns)} FROM reviews ORDER BY id").fetchall()
+    source.close()
+    target = work / "floor.db"
+    insert = f"INSERT INTO reviews ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+    def once(_: int) -> float:
+        for p in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+            p.unlink(missing_ok=True)
+        shutil.copy(synced, target)
+        conn = sqlite3.connect(target, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        sort_threads(conn)  # the import's own setting for its index builds
+        made = conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'reviews' "
+            "AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+        ).fetchall()
+        for kind, name, _ in made:
+            conn.execute(f'DROP {kind.upper()} "{name}"')
+        t = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(insert, rows)
+        for kind, _, sql in made:
+            if kind == "index":
+                conn.execute(sql)
+        conn.execute("COMMIT")
+        conn.close()
+        seconds = time.perf_counter() - t
+        for p in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+            p.unlink(missing_ok=True)
+        return seconds
+
+    label = f"floor: {len(rows):,} rows by executemany, indexes, commit"
+    return repeat(once, runs, label=label)
 
 
 def anki_reference(
@@ -742,6 +795,7 @@ SCALE_ROWS = [
     ("stats", "stats"),
     ("export_anki", "export anki (all cards)"),
     ("import_reviews", "import the review log (Anki import path, in-process)"),
+    ("import_floor", "  floor: the same rows by one executemany, indexes built, commit"),
     ("sync_one_deck_edited", "sync after 1 deck file saved, no card changed: due"),
     ("sync_one_card_edited", "sync after 1 card's text edited: due"),
     ("check_session", "check before a process's first write (in-process)"),
@@ -923,6 +977,9 @@ def report(
                 ratio = ratios[n].get(key)
                 if ratio is not None:
                     cell += f" = {ratio:.2f}x Anki"
+                ours, floor = (sizes[n]["measures"].get(k) for k in (key, FLOOR_PAIRS.get(key)))
+                if ours is not None and ours.ok and floor is not None and floor.ok:
+                    cell += f" = {ours.median / floor.median:.2f}x floor"
                 row.append(cell)
             ts = [t for t in targets if t.get("key") == key]
             row += [", ".join(target_of.get(key, [])), " ".join(met(t["met"]) for t in ts)]

@@ -210,6 +210,8 @@ def test_bench_run_quick_at_a_tiny_size(tmp_path: Path) -> None:
         assert measures[key]["median_s"] > 0, key
     assert set(measures) >= {"export_anki", "sync_one_deck_edited", "import_reviews"}
     assert measures["import_reviews"]["median_s"] > 0
+    assert measures["import_floor"]["median_s"] > 0  # the same rows, Python + SQLite alone
+    assert "x floor" in done.stdout
     ratios = size["anki_ratios"]
     assert set(ratios) == {"study_first_card", "due"}
     try:
