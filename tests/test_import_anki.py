@@ -345,6 +345,26 @@ def test_an_imported_review_older_than_a_reset_stays_before_it(store: Store) -> 
     assert store.memory("x").sm2 == expected
 
 
+def test_a_grade_after_a_reset_read_on_a_clock_ahead_counts_after_it(store: Store) -> None:
+    """A reset whose clock was ahead of the next grade's (a clock set back since; a phone's
+    "Forget" imported from a clock ahead): the grade, committed after the reset, is replayed
+    after it, so the rebuild from the log keeps its effect. Its time stays the true one."""
+    h.grade(store, "x", 5, D, at(D, 9))
+    store.reset(["x"], at(D + timedelta(3), 13))  # the reset's clock an hour ahead
+    h.grade(store, "x", 4, D + timedelta(3), at(D + timedelta(3), 12))
+    expected, _ = review(State(), Grade.GOOD, D + timedelta(3))
+    assert h.state(store, "x") == expected
+    from dlcards.commands.doctor import _replay_for
+    from dlcards.store.doctor import examine
+
+    report = examine(store.path, _replay_for, repair=False, now=at(D + timedelta(3), 14))
+    assert report.healthy, [f.problem for f in report.findings if f.problem]  # memory = replay
+    assert h.set_scheduler(store, "fsrs") == 1  # the rebuild from the log agrees
+    assert store.memory("x").sm2 == expected
+    stamp = store.query("SELECT reviewed_at FROM reviews ORDER BY id DESC LIMIT 1")[0][0]
+    assert stamp.startswith((D + timedelta(3)).isoformat() + "T12:00")
+
+
 def test_a_reset_of_a_new_card_changes_nothing(store: Store) -> None:
     """`reset` of a card that is new (never studied, or reset since) says nothing was reset
     and moves no reset point: an answer given in Anki before it still counts when imported

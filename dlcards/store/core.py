@@ -741,12 +741,16 @@ class Store(Reports, Merging):
             review_id = int(cur.lastrowid or 0)
             # The memory just written follows the order grades are committed in; the replay
             # follows `at`. A terminal that read the clock before waiting for the write lock
-            # would put its grade before one committed ahead of it: its place in the log is
-            # never before the card's latest review (the id breaks the tie).
+            # would put its grade before one committed ahead of it, and a clock behind the
+            # one a reset read (set back since, or a phone's "Forget" imported from a clock
+            # ahead) would put it before the card's reset point, where the replay drops it:
+            # its place in the log is never before the card's latest review nor its reset
+            # point (its id, above every id so far, breaks the tie: AFTER_RESET).
             c.execute(
-                "UPDATE reviews SET at = (SELECT max(r.at) FROM reviews r WHERE r.card_id = ?) "
-                "WHERE id = ? AND at < (SELECT max(r.at) FROM reviews r WHERE r.card_id = ?)",
-                (card_id, review_id, card_id),
+                "UPDATE reviews SET at = (SELECT max(coalesce(max(r.at), -1), coalesce(("
+                "SELECT reset_at FROM cards WHERE id = ?), -1)) FROM reviews r WHERE "
+                "r.card_id = ?) WHERE id = ?",
+                (card_id, card_id, review_id),
             )
             return review._replace(id=review_id)
 
