@@ -79,6 +79,22 @@ def test_study_takes_the_most_overdue_first_then_stops() -> None:
     assert tomorrow["due_today"] == 2  # the two left over are still due
 
 
+def test_a_session_quit_under_the_cap_counts_what_is_left_as_due_does() -> None:
+    """A helper's UX run: with a backlog beyond the cap, a session quit early said "today: 214
+    due reviews ... left" where `due` said 44 (and 170 beyond the cap of 50)."""
+    five_due()
+    cli("config", "reviews_per_day", "4")
+    out = cli("study", "--today", TODAY.isoformat(), input="\n5\nq\n")
+    assert re.findall(r"saved: (perceptron-\d+): ", out) == CARDS[:1]
+    data = json.loads(cli("due", "--json", "--today", TODAY.isoformat()))
+    assert (data["due_today"], data["beyond_cap"]) == (3, 1)
+    assert re.search(
+        rf"next due\s+{TODAY.isoformat()} \(today: 3 due reviews left; 1 more beyond the "
+        r"daily cap of 4\)",
+        out,
+    ), out
+
+
 def test_new_cards_count_against_the_cap() -> None:
     five_due()
     cli("config", "reviews_per_day", "7")

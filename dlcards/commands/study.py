@@ -471,15 +471,22 @@ def run(
             owed = store.redrills_due(day, int(REDRILL_BELOW), topics)
             redrills = sum(1 for c in owed if c in chosen)
         next_due: object
-        capped = bool(waiting) and _cap_reached(store, day)
-        if redrills or (waiting and not capped):
-            # today, and what is left of it (as `due` counts it): a session quit before the
-            # end, a re-drill owed, or cards another terminal or a scheduler change made due
-            left = [plural(waiting, "due review")] if waiting and not capped else []
-            left += [plural(redrills, "re-drill")] if redrills else []
-            next_due = f"{day} (today: {' and '.join(left)} left)"
+        # as `due` counts them: the due reviews the daily review cap still allows today, and
+        # those beyond it (they wait for tomorrow)
+        from dlcards.limits import cap_left
+
+        cap = store.settings().review_cap
+        left = cap_left(cap, store.reviews_today(day)) if waiting else None
+        now = waiting if left is None else min(waiting, left)
+        beyond = waiting - now
+        if redrills or now:
+            # today, and what is left of it: a session quit before the end, a re-drill owed,
+            # or cards another terminal or a scheduler change made due
+            parts = [plural(now, "due review")] if now else []
+            parts += [plural(redrills, "re-drill")] if redrills else []
+            more = f"; {beyond} more beyond the daily cap of {cap}" if beyond else ""
+            next_due = f"{day} (today: {' and '.join(parts)} left{more})"
         elif waiting:  # the daily review cap holds them: tomorrow, as `due` says
-            cap = store.settings().review_cap
             from datetime import timedelta
 
             verb = "waits" if waiting == 1 else "wait"
