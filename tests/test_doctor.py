@@ -976,3 +976,30 @@ def test_a_sound_database_on_a_read_only_mount_is_checked_and_reported_sound(
         assert result.exit_code == 2
         assert result.output.startswith(f"error: cannot check {db}: its folder {mnt} is read-only")
         assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_full_disk_is_said_as_such_not_called_damage(isolated: Path) -> None:
+    """A torture run (a helper): `doctor` and `doctor --check` on a full disk said "FAILED
+    database: SQLite stopped the check: disk I/O error" and advised restoring the newest
+    backup, which would lose every review since it; the same file checked sound once there
+    was room. Now one line says the disk is full (exit 2), and the file is left as it was."""
+    import shutil
+
+    import helpers as h
+
+    assert runner.invoke(app, ["due"]).exit_code == 0
+    with h.small_disk(isolated / "mnt", "2m") as mnt:
+        db = mnt / "x.db"
+        shutil.copyfile(isolated / "data" / "dlcards.db", db)
+        filler = h.fill_disk(mnt)
+        before = db.read_bytes()
+        for args in (["doctor", "--check"], ["doctor"]):
+            result = runner.invoke(app, [*args, "--db", str(db)])
+            assert result.exit_code == 2, result.output
+            assert result.output.startswith("error: the disk is full"), result.output
+            assert "restore" not in result.output and "FAILED" not in result.output
+            assert len(result.output.strip().splitlines()) == 1
+        assert db.read_bytes() == before
+        filler.unlink()
+        result = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+        assert result.exit_code == 0 and "No problems found." in result.output, result.output

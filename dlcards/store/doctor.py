@@ -147,6 +147,17 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def _not_damage(err: BaseException) -> bool:
+    """An SQLite error that says nothing about the file's contents: a lock, a full disk, a
+    read-only place, an I/O error or a side file (-wal, -shm) SQLite cannot open or grow (a
+    full disk shows as a "disk I/O error" when the -shm cannot grow). Restoring a backup would
+    mend none of these, and would lose what was done since it (found by a torture run:
+    `doctor` on a full disk advised a restore of a sound database)."""
+    text = str(err).lower()
+    words = ("locked", "busy", "full", "readonly", "read-only", "disk i/o", "unable to open")
+    return isinstance(err, sqlite3.Error) and any(word in text for word in words)
+
+
 def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> Report:
     """Check the database at `path` (and repair it when `repair`). `replay_for(settings)`
     rebuilds a card's memory from its log the way the stored settings ask."""
@@ -171,13 +182,15 @@ def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> R
             conn = _read_in_place(path)
             repair = False  # nothing can be written there: what is found is said, not repaired
     except SQLITE_ERRORS as err:
+        if _not_damage(err):
+            raise translate_error(path, err) from None
         report.add(Finding("open", f"SQLite cannot open it: {err}", fatal=True))
         report.summary = _newest_backup_hint(path)
         return report
     try:
         _examine(conn, report, replay_for, repair, now)
     except SQLITE_ERRORS as err:
-        if any(word in str(err) for word in ("locked", "busy", "full", "readonly", "read-only")):
+        if _not_damage(err):
             raise translate_error(path, err) from None  # not damage: say what it is
         said = (  # SQLite's message quoted the file's damaged bytes, which are not text
             "its schema is damaged (SQLite's message quotes bytes that are not text)"
