@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import zipfile
 from datetime import date
@@ -399,6 +400,9 @@ BAD = {
     "newer schema": newer_schema,
     "empty deck": (lambda d, t: empty_collection(t)),
     "missing": (lambda d, t: t / "nowhere.apkg"),
+    # a torture run: a FIFO with no writer was waited on for ever, a pipe called damaged
+    "fifo": (lambda d, t: (os.mkfifo(t / "pipe.apkg"), t / "pipe.apkg")[1]),
+    "device": (lambda d, t: Path("/dev/null")),
 }
 MESSAGES = {
     "not a zip": "is not an Anki file",
@@ -417,6 +421,8 @@ MESSAGES = {
     "newer schema": "was made by a newer Anki (collection schema 19; dlcards reads 11 to 18)",
     "empty deck": "holds no notes: nothing to import",
     "missing": "no such file",
+    "fifo": "is a FIFO (named pipe), not a file; save the package to a file",
+    "device": "is a device, not a file; save the package to a file",
 }
 
 

@@ -180,7 +180,20 @@ def media_names(data: bytes) -> dict[str, str]:
 
 
 def read(path: Path, workdir: Path, with_media: bool = False) -> Collection:
-    """The collection in `path` (a package or a bare collection), unpacked under `workdir`."""
+    """The collection in `path` (a package or a bare collection), unpacked under `workdir`.
+    Only a regular file (or a link to one): a FIFO with no writer would be waited on for ever,
+    and a pipe (`<(cat x.apkg)`, /dev/stdin) cannot be read as a zip, which seeks."""
+    from dlcards.catalog import not_a_file
+
+    what = not_a_file(path)
+    if what == "missing":
+        raise AnkiFileError(f"{path}: no such file")
+    if what == "a directory":
+        raise AnkiFileError(f"{path} is a directory; give the .apkg, .colpkg or .anki2 file")
+    if what is not None:
+        raise AnkiFileError(
+            f"{path} is {what}, not a file; save the package to a file and import that"
+        )
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
