@@ -597,3 +597,23 @@ def test_add_names_a_deck_file_a_folder_would_load(tmp_path: Path, editor) -> No
     editor(CARD_TEXT.format(q="Here?"))
     out = " ".join(cli("add", "--deck", str(mine)).split())
     assert f"is not among your decks yet: pass --decks {mine} (or add" in out
+
+
+def test_edit_opens_a_broken_deck_at_its_error_to_fix_it_first(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    """A helper's UX run: with a YAML error in one deck every command failed on it, `edit`
+    included, so the command meant to mend a deck could not. `edit ID` now opens the broken
+    file at the error's line, checks it, then opens the card asked for."""
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / "own.yaml").write_text(DECK)
+    other = DECK.replace("topic: own", "topic: two").replace("own-", "two-")
+    (folder / "two.yaml").write_text(other.replace("    answer: A1\n", "    answer: A1 : : [\n"))
+    broken = runner.invoke(app, ["show", "own-7", "--decks", str(folder)])
+    assert broken.exit_code == 2 and "two.yaml:8:" in broken.output
+    log = editor("REPLACE:A1 : : [=>A1", None)
+    out = cli("edit", "own-7", "--decks", str(folder))
+    seen = calls(log)
+    assert seen[0]["args"] == ["+8", str(folder / "two.yaml")]  # the broken deck, its line
+    assert seen[1]["args"] == ["+10", str(folder / "own.yaml")]  # then the card asked for
+    assert "to fix it first" in out and "own-7 is at line 10" in out
+    assert cli("show", "two-1", "--decks", str(folder))

@@ -266,6 +266,69 @@ def add(
         )
 
 
+def _edit_until_checked(
+    file: Path, line: int, decks: list[str] | None, card_id: str | None
+) -> Catalog:
+    """Open `file` at `line` in the editor, then check the decks (and `card_id`'s computations,
+    as check runs them), reopening at the error's line until they load; the decks loaded."""
+    from dlcards.catalog import load_catalog
+    from dlcards.deckedit import check_computations
+
+    before = None
+    for _ in range(MAX_TRIES):
+        open_editor(file, line)
+        text = file.read_bytes()  # compared only: the loader says what is wrong with it
+        try:
+            after = load_catalog(list(decks or ()))
+            if card_id is not None and after.topic_of(card_id) is not None:
+                edited = after.card(card_id)
+                lines = text.decode("utf-8", errors="replace").splitlines()
+                check_computations(edited, str(file), lines[edited.line - 1 :], edited.line)
+            return after
+        except DeckError as err:
+            if text == before:
+                raise DeckError(
+                    f"{err} (saved unchanged; fix it and run `dlcards check`)"
+                ) from None
+            before = text
+            if not _fix_again(err):
+                raise DeckError(
+                    f"{err} (saved with this error; fix it and run `dlcards check`)"
+                ) from None
+            found = str(err).split(":")
+            line = int(found[1]) if len(found) > 1 and found[1].isdigit() else line
+    raise UsageError("too many tries; run `dlcards check` to see what is wrong")
+
+
+def _decks_or_fix_first(decks: list[str] | None) -> Catalog:
+    """The decks; when one of the user's deck files does not load, it is opened at the error's
+    line to be fixed first (every command refuses broken decks, so `edit` is the way to mend
+    one: a helper's run found it refused too), and the decks once they load."""
+    from dlcards.catalog import deck_files, load_catalog, read_deck
+    from dlcards.console import escaped, out
+    from dlcards.fileio import folder_lock
+
+    try:
+        return load_catalog(list(decks or ()))
+    except DeckError as err:
+        broken = None
+        for path in deck_files(list(decks or ())):
+            try:
+                read_deck(path)
+            except DeckError as own:
+                found = str(own).split(":")
+                broken = (path, int(found[1]) if len(found) > 1 and found[1].isdigit() else 1)
+                break
+        if broken is None:
+            raise  # the decks clash (an id or topic twice): `dlcards check` names both
+        file, line = broken
+        _refuse_builtin(file)
+        out().print(f"[red]error:[/red] {escaped(str(err))}")
+        out().print(f"opening {file} at line {line} to fix it first")
+        with folder_lock(file.parent, waiting=_waiting):
+            return _edit_until_checked(file, line, decks, None)
+
+
 def _waiting() -> None:
     sys.stderr.write(
         "another `dlcards add` or `dlcards edit` is changing a deck in this folder; "
@@ -296,46 +359,19 @@ def edit(
     decks: list[str] | None = DecksOption,
 ) -> None:
     """Open the card's deck file in $EDITOR at its line; the decks are checked after."""
-    from dlcards.catalog import load_catalog
     from dlcards.commands.common import deck_card
     from dlcards.console import out
-    from dlcards.deckedit import check_computations
     from dlcards.fileio import folder_lock
 
-    catalog = load_catalog(list(decks or ()))
+    catalog = _decks_or_fix_first(decks)
     card = deck_card(catalog, card_id, None)
     info = next(i for i in catalog.infos if i.topic == card.topic)
     file = info.file
     _refuse_builtin(file)
-    line = card.line
-    before = None
     # the deck's folder stays locked while the editor is open: an `add` to it meanwhile waits
     # and then appends to the file as saved here (not to a copy this editor overwrites)
     with folder_lock(file.parent, waiting=_waiting):
-        for _ in range(MAX_TRIES):
-            open_editor(file, line)
-            text = file.read_bytes()  # compared only: the loader says what is wrong with it
-            try:
-                after = load_catalog(list(decks or ()))
-                if after.topic_of(card.id) is not None:  # its computations, as check runs them
-                    edited = after.card(card.id)
-                    lines = text.decode("utf-8", errors="replace").splitlines()
-                    check_computations(edited, str(file), lines[edited.line - 1 :], edited.line)
-                break
-            except DeckError as err:
-                if text == before:
-                    raise DeckError(
-                        f"{err} (saved unchanged; fix it and run `dlcards check`)"
-                    ) from None
-                before = text
-                if not _fix_again(err):
-                    raise DeckError(
-                        f"{err} (saved with this error; fix it and run `dlcards check`)"
-                    ) from None
-                found = str(err).split(":")
-                line = int(found[1]) if len(found) > 1 and found[1].isdigit() else line
-        else:  # pragma: no cover
-            raise UsageError("too many tries; run `dlcards check` to see what is wrong")
+        after = _edit_until_checked(file, card.line, decks, card.id)
     if after.topic_of(card.id) is None:
         out().print(
             f"[yellow]{card.id} is no longer in any deck: its progress is kept under that id "
