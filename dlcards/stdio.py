@@ -216,3 +216,17 @@ def guarded(command: Callable[[], None]) -> None:
         except OSError as err:
             failed(err)
         raise
+
+
+def confirm(question: str, default: bool = False) -> bool:
+    """`typer.confirm`, with Ctrl-C (and the end of input) at the question ending the command
+    as Ctrl-C ends any other (the interrupt, "Interrupted.", 130) instead of click's
+    "Aborted!" and 1."""
+    import click
+
+    try:
+        return bool(click.confirm(question, default=default))
+    except click.Abort as err:
+        if isinstance(err.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        raise

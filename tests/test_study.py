@@ -587,7 +587,7 @@ def test_a_reset_card_says_its_earlier_reviews_are_kept() -> None:
     study(["", "4", "q"], "--today", "2026-11-01", "--new", "1", "--topic", "perceptron")
     study(["", "1", "", "4", "q"], "--today", "2026-11-02", "--new", "0", "--topic", "perceptron")
     first = runner.invoke(app, ["reset", "perceptron-1", "--yes"])
-    assert first.output == "reset card perceptron-1 (1 card had been studied)\n"
+    assert first.output == "reset card perceptron-1; its review history is kept\n"
     again = runner.invoke(app, ["reset", "perceptron-1", "--yes"])
     assert again.output == "nothing to reset: card perceptron-1 is new already\n"
     shown = runner.invoke(app, ["show", "perceptron-1", "--today", "2026-11-03"]).output

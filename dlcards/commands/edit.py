@@ -351,7 +351,9 @@ def _fix_again(err: DeckError) -> bool:
     if not _interactive():
         out().print("reopening the editor")
         return True
-    return typer.confirm("Open the editor again to fix it?", default=True)
+    from dlcards.stdio import confirm
+
+    return confirm("Open the editor again to fix it?", default=True)
 
 
 def edit(

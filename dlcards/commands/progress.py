@@ -159,10 +159,17 @@ def reset(
 
         if not sys.stdin.isatty():
             raise UsageError("reset asks for confirmation; pass --yes to confirm without a prompt")
-        typer.confirm(f"Reset {what} to new? Their review history is kept.", abort=True)
+        from dlcards.stdio import confirm
+
+        history = "Its" if len(ids) == 1 else "Their"
+        if not confirm(f"Reset {what} to new? {history} review history is kept."):
+            out().print("nothing reset")
+            raise typer.Exit(1)
     with synced_store(db, decks or ()) as store:
         studied = store.reset(ids, clock())
-    if studied:
+    if studied and len(ids) == 1:
+        out().print(f"reset {what}; its review history is kept")
+    elif studied:
         out().print(f"reset {what} ({plural(studied, 'card')} had been studied)")
     else:
         # new already: never studied, or reset before (its log stays, as a reset keeps it)
