@@ -630,3 +630,21 @@ def test_a_word_is_folded_as_the_index_folds_it(tmp_path: Path, query: str) -> N
         {"question": "İstanbul", "answer": "résumé"},
     ]
     assert len(search_one_deck(tmp_path, cards, query + " topic:t0")) == 1, query
+
+
+def test_a_search_naming_a_topic_or_tag_no_deck_has_says_so() -> None:
+    """A helper's UX run: `search tag:nope` and `search topic:nope` said "No card matches" and
+    exited 0, where `list --tag nope` said the tag is unknown (exit 2). A known one that
+    matches nothing here, and a pattern, are still "no card matches"."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    for query, said in (("tag:nope", "unknown tag 'nope'"), ("topic:nope", "unknown topic")):
+        result = runner.invoke(app, ["search", "momentum", query])
+        assert result.exit_code == 2 and result.output.startswith(f"error: {said}"), result
+        assert len(result.output.strip().splitlines()) == 1
+    for query in ("tag:nope*", "topic:vgp zebra"):
+        result = runner.invoke(app, ["search", *query.split()])
+        assert result.exit_code == 0 and "No card matches" in result.output, result.output

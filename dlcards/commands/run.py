@@ -458,6 +458,7 @@ def search(
         return
     console = out()
     if not hits:
+        _unknown_names(parsed, decks)
         console.print(f"No card matches {text!r}.")
         return
     for line in _search_lines(rows, words, console.width, console.is_terminal):
@@ -466,6 +467,24 @@ def search(
     more = f" (the first {shown}; --limit N for more)" if shown < total else ""
     verb = "matches" if total == 1 else "match"
     console.print(f"[dim]{total} card{'s' if total != 1 else ''} {verb}{more}[/dim]")
+
+
+def _unknown_names(parsed: Any, decks: Sequence[str]) -> None:
+    """A search that matched nothing because a topic or tag it names (whole, no `*`) is no
+    deck's: the error `list --tag`, `study --topic` and `quiz` give, not "no card matches"
+    (a helper's UX run: `search tag:nope` exited 0 where `list --tag nope` said the tag is
+    unknown). Only on no hit, so a search that finds cards never loads the decks for it."""
+    from dlcards.catalog import load_catalog
+
+    named = [f for f in parsed.every_filter() if f.kind in ("topic", "tag") and "*" not in f.value]
+    if not named:
+        return
+    catalog = load_catalog(decks)
+    for f in named:
+        if f.kind == "topic":
+            catalog.check_topics([f.value])
+        else:
+            catalog.check_tag(f.value)
 
 
 def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: bool) -> list[Any]:
