@@ -174,3 +174,16 @@ def test_reset_clears_the_mark_and_the_threshold_is_a_setting() -> None:
         assert row.leech == "suspend" and row.after.sm2.lapses == 2
     cli("reset", CARD, "--yes")
     assert json.loads(cli("list", "--leeches", "--json")) == []
+
+
+def test_no_leeches_in_a_terminal_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper's UX run: with no leech, `list --leeches` in a terminal drew an empty table
+    and "0 leeches (0 suspended, marked (s)); rewrite one with ...". In a pipe it stays
+    empty (nothing for grep)."""
+    assert cli("list", "--leeches") == ""  # a pipe
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: a terminal, though CliRunner captures
+    from dlcards.console import out
+
+    out.cache_clear()
+    assert cli("list", "--leeches") == "No leeches.\n"
+    assert cli("list", "--leeches", "--topic", "gd") == "No leeches among these cards.\n"

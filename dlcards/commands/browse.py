@@ -98,6 +98,9 @@ def list_cards(
 
             reader_left()
         return
+    if leeches and not cards:  # not an empty table under a line of advice (a UX run)
+        console.print("No leeches." if not (topic or tag) else "No leeches among these cards.")
+        return
     if leeches:
         questions = [one_line(to_rich(card.question))[0] for card in cards]
         console.print(_leech_table(cards, questions, lapses))
