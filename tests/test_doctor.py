@@ -1003,3 +1003,34 @@ def test_a_full_disk_is_said_as_such_not_called_damage(isolated: Path) -> None:
         filler.unlink()
         result = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
         assert result.exit_code == 0 and "No problems found." in result.output, result.output
+
+
+@pytest.mark.parametrize("room", ["to unpack the backup", "to back up the database"])
+def test_a_restore_with_no_room_to_back_up_first_changes_nothing(isolated: Path, room: str) -> None:
+    """A torture run (a helper): `doctor --restore` on a nearly full disk failed to back up the
+    database it would replace, took the sound file for damaged, and left a cut-short raw copy
+    named "-damaged-" in backups/ with a bare "No space left on device". Now one line says
+    the disk is full and nothing was changed, and no partial file is left."""
+    import os
+    import shutil
+
+    import helpers as h
+
+    assert runner.invoke(app, ["due"]).exit_code == 0
+    with h.small_disk(isolated / "mnt", "2m") as mnt:
+        db = mnt / "x.db"
+        shutil.copyfile(isolated / "data" / "dlcards.db", db)
+        made = runner.invoke(app, ["backup", "--db", str(db)])
+        assert made.exit_code == 0, made.output
+        (name,) = [p.name for p in (mnt / "backups").iterdir()]
+        free = os.statvfs(mnt).f_bavail * os.statvfs(mnt).f_frsize
+        left = 100 * 1024 if room == "to unpack the backup" else db.stat().st_size + 40 * 1024
+        (mnt / "filler").write_bytes(b"\0" * max(0, free - left))
+        before = db.read_bytes()
+        result = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("error: the disk is full") and "nothing was changed" in (
+            result.output
+        )
+        assert [p.name for p in (mnt / "backups").iterdir()] == [name]
+        assert db.read_bytes() == before

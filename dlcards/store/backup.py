@@ -312,8 +312,13 @@ def copy_damaged(db: Path, stamp: str) -> Path:
     folder = folder_of(db)
     _make_folder(folder)
     target = folder / f"{db.stem}-damaged-{stamp}.db"
-    shutil.copyfile(db, target)
-    wal = Path(f"{db}-wal")
-    if wal.exists():
-        shutil.copyfile(wal, Path(f"{target}-wal"))
+    try:
+        shutil.copyfile(db, target)
+        wal = Path(f"{db}-wal")
+        if wal.exists():
+            shutil.copyfile(wal, Path(f"{target}-wal"))
+    except OSError:  # no cut-short copy left behind to be taken for the database
+        for made in (target, Path(f"{target}-wal")):
+            made.unlink(missing_ok=True)
+        raise
     return target

@@ -30,6 +30,7 @@ from dlcards.store.connection import (
     BUSY_TIMEOUT_S,
     SQLITE_ERRORS,
     TABLES,
+    DiskFullError,
     check_header,
     existing_file,
     translate_error,
@@ -811,6 +812,12 @@ def restore(db: Path, source: Path, now: datetime) -> str:
         try:
             backup.unpack(source, unpacked)
         except (OSError, EOFError) as err:
+            if _no_room(db, err):
+                raise DiskFullError(
+                    f"the disk is full: cannot unpack backup {source} beside {db}; free some "
+                    "space and try again (nothing was changed)",
+                    db,
+                ) from None
             raise StoreError(f"cannot read backup {source}: {err}") from None
         try:
             check_header(unpacked)
@@ -882,8 +889,29 @@ def _save_current(db: Path, now: datetime) -> Path | None:
             return backup.make(conn, db, now.date(), event="restore").path
         finally:
             conn.close()
-    except (StoreError, OSError, *SQLITE_ERRORS):
+    except (StoreError, OSError, *SQLITE_ERRORS) as err:
+        if _no_room(db, err):  # a sound file with no room for its copy: nothing changes
+            raise DiskFullError(
+                f"the disk is full: cannot back up {db} before restoring over it; free some "
+                "space and try again (nothing was changed)",
+                db,
+            ) from None
         return backup.copy_damaged(db, now.strftime("%Y-%m-%dT%H%M%S"))
+
+
+def _no_room(db: Path, err: BaseException) -> bool:
+    """Whether `err` (making a backup of `db`) is a full disk rather than a damaged file (a
+    torture run: a restore on a nearly full disk took the sound file for damaged and left a
+    cut-short raw copy of it in backups/)."""
+    import errno
+
+    if isinstance(err, DiskFullError):
+        return True
+    if isinstance(err, OSError):
+        return err.errno in (errno.ENOSPC, errno.EDQUOT)
+    if isinstance(err, sqlite3.Error):
+        return isinstance(translate_error(db, err), DiskFullError)
+    return False
 
 
 def _replace(src: sqlite3.Connection, db: Path, unpacked: Path) -> None:
