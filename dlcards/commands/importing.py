@@ -154,11 +154,16 @@ def anki(
             f"{', ...' if len(gone) > 5 else ''}): kept in their log, as `show` says, and "
             "counted again if a deck has the id"
         )
-    if result.unknown_reviews:
+    if result.unknown_reviews - result.deleted:
         typer.echo(
-            f"not imported: {plural(result.unknown_reviews, 'review')} of "
+            f"not imported: {plural(result.unknown_reviews - result.deleted, 'review')} of "
             f"{plural(result.unknown_notes, 'note')} dlcards does not know"
             + ("" if to_yaml else " (add --to-yaml DIR to bring those notes in)")
+        )
+    if result.deleted:
+        typer.echo(
+            f"not imported: {plural(result.deleted, 'review')} of cards deleted in Anki (the "
+            "file keeps their log but not their notes, so nothing says which cards they were)"
         )
     if result.resets:
         typer.echo(

@@ -47,6 +47,10 @@ class Converted:
     resets: Mapping[str, int] = field(default_factory=dict)
     """Each known card's last reset in Anki ("Forget": made new), its time in ms: the card
     starts over there, as after `dlcards reset`."""
+    deleted: int = 0
+    """Of `unknown_reviews`, the answers to cards deleted in Anki: a collection keeps their log
+    but not their notes, so no note can say which card they were (`unknown_notes` counts the
+    notes of the others)."""
 
 
 def local_time(ms: int) -> datetime:
@@ -212,7 +216,10 @@ def _convert_columns(
     known = answer & (keys[at] == anki_card) if len(keys) else np.zeros(n, bool)
     unknown = answer & ~known
     note_of = {c.id: c.note for c in collection.cards}
-    unknown_notes = {note_of.get(c, -c) for c in np.unique(anki_card[unknown]).tolist()}
+    unknown_cards = np.unique(anki_card[unknown]).tolist()
+    unknown_notes = {note_of[c] for c in unknown_cards if c in note_of}
+    gone = [c for c in unknown_cards if c not in note_of]
+    deleted = int(np.count_nonzero(np.isin(anki_card[unknown], gone))) if gone else 0
     rows = np.flatnonzero(known)
     stamps, days = _stamps(ms[rows], starts_at)
     grade_of = np.zeros(max(GRADES) + 1, np.int64)
@@ -225,7 +232,7 @@ def _convert_columns(
     )  # fmt: skip
     return Converted(
         reviews, int(np.count_nonzero(unknown)), len(unknown_notes), int(answer.sum()),
-        int(np.count_nonzero(preview)), resets,
+        int(np.count_nonzero(preview)), resets, deleted,
     )  # fmt: skip
 
 
@@ -289,7 +296,7 @@ def convert_rows(
     note_of = {c.id: c.note for c in collection.cards}
     reviews = []
     unknown_notes: set[int] = set()
-    unknown = answers = previews = 0
+    unknown = answers = previews = deleted = 0
     local = LocalTimes()
     grade_of = {ease: int(grade) for ease, grade in GRADES.items()}
     for row in collection.revlog:
@@ -300,7 +307,10 @@ def convert_rows(
         card_id = cards.get(row.card)
         if card_id is None:
             unknown += 1
-            unknown_notes.add(note_of.get(row.card, -row.card))
+            if row.card in note_of:
+                unknown_notes.add(note_of[row.card])
+            else:
+                deleted += 1
             continue
         reviewed_at, day = local.stamp(row.id)
         day = study_day(reviewed_at, day, starts_at)
@@ -311,4 +321,4 @@ def convert_rows(
             )
         )  # fmt: skip
     resets = last_resets(((r.card, r.id) for r in collection.revlog if is_reset(r)), cards)
-    return Converted(reviews, unknown, len(unknown_notes), answers, previews, resets)
+    return Converted(reviews, unknown, len(unknown_notes), answers, previews, resets, deleted)
