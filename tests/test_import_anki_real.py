@@ -474,6 +474,32 @@ def test_a_collection_open_in_anki_is_refused_and_untouched(tmp_path: Path) -> N
     assert "wrote 1 deck with 1 card" in out
 
 
+def test_a_closed_collection_is_read_without_writing_beside_it(
+    round_trip: dict[str, Any],
+) -> None:
+    """Anki's collection is in WAL mode (its header says so): the lock test opened it with
+    SQLite, read-only, and SQLite made `collection.anki2-wal` and `-shm` in the user's Anki
+    folder. The folder is as it was: the same files, the same bytes."""
+    db, folder = round_trip["db"], round_trip["folder"]
+    path = folder / "collection.anki2"
+    assert path.read_bytes()[18:20] == bytes([2, 2])  # WAL mode, as Anki leaves it
+
+    def listing() -> dict[str, str]:
+        return {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+            for p in folder.iterdir()
+        }
+
+    before = listing()
+    assert not any(name.endswith(("-wal", "-shm")) for name in before)
+    out = cli("import", "anki", str(path), "--db", str(db), "--dry-run")
+    assert "would import" in out, out
+    assert listing() == before
+    out = cli("import", "anki", str(path), "--db", str(db))
+    assert "imported" in out, out
+    assert listing() == before
+
+
 def test_reviews_of_a_card_in_no_deck_now_join_its_log(
     round_trip: dict[str, Any], tmp_path: Path
 ) -> None:

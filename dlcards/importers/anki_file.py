@@ -22,9 +22,12 @@ copy is opened.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 import sqlite3
+import sys
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
@@ -228,23 +231,55 @@ def read(path: Path, workdir: Path, with_media: bool = False) -> Collection:
 
 def _refuse_if_locked(path: Path) -> None:
     """A running Anki holds its collection with an exclusive lock; even reading waits for it.
-    Ask read-only, without waiting: a lock is refused, anything else is for the copy to show."""
+    The lock is tested on the file's own bytes, without SQLite: opening the collection, even
+    read-only, would create `-wal` and `-shm` files beside it (its header says WAL mode), and the
+    user's Anki folder is never written. An error reading is for the copy to show."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
-    except sqlite3.Error:
+        with path.open("rb") as fh:
+            locked = _sqlite_locked(fh.fileno())
+    except OSError:
         return
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError as err:
-        if "locked" in str(err).lower() or "busy" in str(err).lower():
-            raise AnkiFileError(
-                f"{path} is open in Anki (the collection is locked); close Anki, or export "
-                "from it with File > Export, and try again (the file was not touched)"
-            ) from None
-    except (sqlite3.Error, UnicodeDecodeError):  # the latter: a damaged schema's message
-        pass
-    finally:
-        conn.close()
+    if locked:
+        raise AnkiFileError(
+            f"{path} is open in Anki (the collection is locked); close Anki, or export "
+            "from it with File > Export, and try again (the file was not touched)"
+        )
+
+
+# SQLite's lock bytes (its os_unix.c and os_win.c): a reader takes a shared lock on the pending
+# byte, then on the shared range; a writer's pending or exclusive lock holds them against it.
+SQLITE_PENDING_BYTE = 0x40000000
+SQLITE_SHARED_FIRST, SQLITE_SHARED_SIZE = SQLITE_PENDING_BYTE + 2, 510
+
+
+def _sqlite_locked(fd: int) -> bool:
+    """Whether another process holds the SQLite database open on `fd` so that no reader may
+    start (what a running Anki does: exclusive locking mode). Asked as SQLite's own reader
+    would, without waiting, and let go at once."""
+    if sys.platform == "win32":  # pragma: no cover - Windows: LockFile's locks
+        import msvcrt
+
+        os.lseek(fd, SQLITE_PENDING_BYTE, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return True
+        os.lseek(fd, SQLITE_PENDING_BYTE, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return False
+    import fcntl
+
+    # POSIX record locks, SQLite's on Unix; the fd is this process's only one on the file, so
+    # closing it drops nothing else
+    for start, size in ((SQLITE_PENDING_BYTE, 1), (SQLITE_SHARED_FIRST, SQLITE_SHARED_SIZE)):
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, size, start, os.SEEK_SET)
+        except OSError as err:
+            if err.errno in (errno.EACCES, errno.EAGAIN):
+                return True
+            raise
+        fcntl.lockf(fd, fcntl.LOCK_UN, size, start, os.SEEK_SET)
+    return False
 
 
 def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
