@@ -306,7 +306,10 @@ def test_a_reset_in_anki_starts_the_card_over(store: Store, columns: bool) -> No
     forgot["y"] = int(at(D + timedelta(6), 12).timestamp() * 1000)  # no answer after it
     with store.conn:
         store.conn.execute("UPDATE cards SET leech = 1 WHERE id = 'y'")
-    assert len(store.merge_reviews(rows, h.merge_rules(), forgot)) == 4  # type: ignore[arg-type]
+    assert store.resets_to_move({**forgot, "z": 1}) == ["x", "y", "z"]  # z: not held yet
+    moved: list[str] = []
+    assert len(store.merge_reviews(rows, h.merge_rules(), forgot, moved)) == 4  # type: ignore[arg-type]
+    assert moved == ["x", "y"]
     expected, _ = review(State(), Grade.GOOD, D + timedelta(4))
     expected, _ = review(expected, Grade.GOOD, D + timedelta(5))
     assert h.state(store, "x") == expected and expected.interval == 6
@@ -314,7 +317,9 @@ def test_a_reset_in_anki_starts_the_card_over(store: Store, columns: bool) -> No
     assert store.query("SELECT leech FROM cards WHERE id = 'y'") == [(0,)]
     assert len(log(store)) == 5  # the log keeps every review, before the reset too
     # the same file again changes nothing; nor does a reset older than the card's own
-    assert store.merge_reviews(rows, h.merge_rules(), forgot) == []  # type: ignore[arg-type]
+    assert store.resets_to_move(forgot) == []
+    assert store.merge_reviews(rows, h.merge_rules(), forgot, moved) == []  # type: ignore[arg-type]
+    assert moved == ["x", "y"]  # none moved this time
     assert h.state(store, "x") == expected
     h.grade(store, "y", 4, D + timedelta(7), at(D + timedelta(7), 9))
     store.merge_reviews(columns_of([]) if columns else [], h.merge_rules(), forgot)  # type: ignore[arg-type]

@@ -500,6 +500,34 @@ def test_a_closed_collection_is_read_without_writing_beside_it(
     assert listing() == before
 
 
+def test_a_reset_in_anki_is_reported_only_when_its_point_moves(
+    round_trip: dict[str, Any],
+) -> None:
+    """A card forgotten in Anki ("Forget"): the import says it starts over. Importing the same
+    file again, or a dry run after it, moves no reset point, but said it again every time (the
+    line counted every reset in the file, not the cards whose point moved)."""
+    db, folder = round_trip["db"], round_trip["folder"]
+    col = Collection(str(folder / "collection.anki2"))
+    try:
+        card = anki_notes(col)[A].cards()[0].id
+        col.sched.schedule_cards_as_new([card], restore_position=True, reset_counts=False)
+        export_anki(col, folder.parent / "forgot.apkg", legacy=False)
+    finally:
+        col.close()
+    package = str(folder.parent / "forgot.apkg")
+    line = "reset in Anki: 1 card, each starting over from its last reset there"
+    assert line in cli("import", "anki", package, "--db", str(db), "--dry-run")
+    assert line in cli("import", "anki", package, "--db", str(db))
+    with Store.open(db) as store:
+        (point,) = store.query("SELECT reset_at FROM cards WHERE id = ?", (A,))
+    assert point[0] is not None
+    for again in (("--dry-run",), ()):
+        out = cli("import", "anki", package, "--db", str(db), *again)
+        assert "reset in Anki" not in out, out
+    with Store.open(db) as store:
+        assert store.query("SELECT reset_at FROM cards WHERE id = ?", (A,)) == [point]
+
+
 def test_reviews_of_a_card_in_no_deck_now_join_its_log(
     round_trip: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -132,14 +132,16 @@ def anki(
     with stops_as_ctrl_c():
         # each review's study day, as the collection's own day_starts_at hour gives a grade
         result = anki_progress.convert(collection, cards, starts_at)
+        moved: list[str] = []  # the cards whose reset point the import moves (would move)
         if dry_run:
             added = [r.card_id for r in _new_reviews(db, result.reviews)]
+            moved = _resets_to_move(db, result.resets)
         else:
             from dlcards.grading import merge_rules
 
             with synced_store(db, extra) as store:
                 schedule_of(store)  # finishes a switch a killed `config` left half done
-                added = store.merge_reviews(result.reviews, merge_rules, result.resets)
+                added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
                 store.remember_anki_guids(guids)  # exported back, each is its Anki note
     topic_of = {
         cid: catalog.topic_of(cid) or new_topics.get(cid) or retired.get(cid, "?")
@@ -165,9 +167,9 @@ def anki(
             f"not imported: {plural(result.deleted, 'review')} of cards deleted in Anki (the "
             "file keeps their log but not their notes, so nothing says which cards they were)"
         )
-    if result.resets:
+    if moved:  # only the cards whose point moves: importing the same file again moves none
         typer.echo(
-            f"reset in Anki: {plural(len(result.resets), 'card')}, each starting over from "
+            f"reset in Anki: {plural(len(moved), 'card')}, each starting over from "
             "its last reset there (as after `dlcards reset`; earlier reviews stay in the log)"
         )
     if result.previews:
@@ -206,6 +208,15 @@ def _new_reviews(db: str | None, rows: Sequence[ImportedReview]) -> list[Importe
         if store is None:
             return list({r.anki_id: r for r in rows}.values())
         return store.new_reviews(rows)
+
+
+def _resets_to_move(db: str | None, resets: Mapping[str, int]) -> list[str]:
+    """The cards whose reset point an import would move, without writing (no database yet:
+    every card reset in Anki)."""
+    with existing_store(db) as store:
+        if store is None:
+            return sorted(resets)
+        return store.resets_to_move(resets)
 
 
 def _report(verb: str, path: Path, card_ids: Sequence[str], topic_of: Mapping[str, str]) -> None:

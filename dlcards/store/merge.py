@@ -67,6 +67,9 @@ _LOG = (
 
 _HELD = "SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL"
 
+# whether a reset elsewhere at ? (ms) moves a card's reset point: its own point is earlier
+_RESET_MOVES = "(coalesce(reset_at, -1), coalesce(reset_after, 0)) < (?, 0)"
+
 
 class Merging(Connection):
     """The store's merge of reviews done elsewhere (a part of `Store`)."""
@@ -86,11 +89,28 @@ class Merging(Connection):
         synced); reads only, for a dry run."""
         return self._call(lambda: self._unheld(self.conn, rows))
 
+    def resets_to_move(self, resets: Mapping[str, int]) -> list[str]:
+        """The cards whose reset point a merge with `resets` would move (those it would be
+        later for), as `merge_reviews` decides it; a card the database does not hold yet (the
+        import's sync adds it, with no reset point) too. Reads only, for a dry run."""
+
+        def moves(card_id: str, when: int) -> bool:
+            row = self.conn.execute(
+                f"SELECT {_RESET_MOVES} FROM cards WHERE id = ?", (when, card_id)
+            ).fetchone()
+            return row is None or bool(row[0])
+
+        def read() -> list[str]:
+            return [card_id for card_id, when in sorted(resets.items()) if moves(card_id, when)]
+
+        return self._call(read)
+
     def merge_reviews(
         self,
         rows: Sequence[ImportedReview],
         rules: MergeRules,
         resets: Mapping[str, int] | None = None,
+        moved: list[str] | None = None,
     ) -> list[str]:
         """Add reviews done elsewhere to the log, in one transaction, and replay each card
         they touch: the card's log after its reset point, dlcards's reviews and the new ones in
@@ -101,7 +121,8 @@ class Merging(Connection):
         already in the log (same Anki id) are skipped, so merging the same rows twice adds
         nothing. `resets`: cards reset elsewhere (Anki's "Forget") and when (ms); a card's reset
         point moves there when that is later than its own, and the card is replayed from it
-        (new, when no review comes after it), as after `dlcards reset`. Returns the card id
+        (new, when no review comes after it), as after `dlcards reset`; the cards whose point
+        moved are added to `moved` (when given). Returns the card id
         of each added row. The whole file is checked first, as
         before any write that reads the whole log: in a thread while the merge reads
         (`_write(whole_file=True)`); nothing is written before it has passed.
@@ -113,12 +134,12 @@ class Merging(Connection):
         when the merge adds many rows to a small log, the log's secondary indexes are dropped
         and built again after the inserts (one sort each instead of a b-tree insert per row)."""
         if isinstance(rows, ImportedReviews):
-            return self._merge_columns(rows, rules, resets or {})
+            return self._merge_columns(rows, rules, resets or {}, moved)
         # the whole log is read and may be rewritten: the whole file is checked (while the
         # merge reads, `_write`), and `guard_writes` waits for it before the first write
         with self._write(whole_file=True) as c, _gc_paused(len(rows) >= BULK_ROWS):
             redecide, redecide_many = rules(self._settings_in(c))
-            moved = self._move_resets(c, resets or {})
+            moved_now = self._move_resets(c, resets or {})
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             fresh = self._unheld(c, (r for r in rows if r.card_id in known))
             by_card: dict[str, list[ImportedReview]] = {}
@@ -140,7 +161,9 @@ class Merging(Connection):
                         if card_id not in done:
                             self._merge_card(c, card_id, by_card[card_id], redecide, True, batch)
                     batch.write(c)
-            self._replay_from_resets(c, moved, redecide)
+            self._replay_from_resets(c, moved_now, redecide)
+            if moved is not None:
+                moved.extend(moved_now)
             return [r.card_id for r in fresh]
 
     def _merge_columns(
@@ -148,6 +171,7 @@ class Merging(Connection):
         rows: ImportedReviews,
         rules: MergeRules,
         resets: Mapping[str, int],
+        moved: list[str] | None = None,
     ) -> list[str]:
         """`merge_reviews` for rows given as columns (`dlcards import anki`): the same rows
         added, decided and written, with the per-row work on NumPy arrays. Which rows are
@@ -162,7 +186,7 @@ class Merging(Connection):
 
         with self._write(whole_file=True) as c, _gc_paused(len(rows) >= BULK_ROWS):
             redecide, redecide_many = rules(self._settings_in(c))
-            moved = self._move_resets(c, resets)
+            moved_now = self._move_resets(c, resets)
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             ours = np.array([cid in known for cid in rows.card_ids] + [False], bool)
             held = [r[0] for r in c.execute(_HELD)]
@@ -212,7 +236,9 @@ class Merging(Connection):
                     _insert_columns(c, retention, add_retention_sql)
                     add_retention_after(c.execute, mark)
                     bulk.counted = True
-            self._replay_from_resets(c, moved, redecide)
+            self._replay_from_resets(c, moved_now, redecide)
+            if moved is not None:
+                moved.extend(moved_now)
             return added
 
     def _move_resets(self, c: sqlite3.Connection, resets: Mapping[str, int]) -> list[str]:
@@ -224,8 +250,8 @@ class Merging(Connection):
         moved = []
         for card_id, when in sorted(resets.items()):
             if c.execute(
-                "UPDATE cards SET reset_at = ?, reset_after = 0, leech = 0 WHERE id = ? AND "
-                "(coalesce(reset_at, -1), coalesce(reset_after, 0)) < (?, 0)",
+                "UPDATE cards SET reset_at = ?, reset_after = 0, leech = 0 "
+                f"WHERE id = ? AND {_RESET_MOVES}",
                 (when, card_id, when),
             ).rowcount:
                 moved.append(card_id)
