@@ -251,7 +251,7 @@ def test_clip_measures_as_it_goes_what_remeasuring_gives(
     assert clip(line, width, ranges) == _clip_by_remeasuring(line, width, ranges)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
     words=st.lists(
         st.sampled_from(
@@ -308,7 +308,7 @@ def test_a_list_items_further_lines_hang_past_its_bullet(monkeypatch: pytest.Mon
     assert wrap(item, 7)[:3] == ["• epoch", "9 makes", "no"]  # too narrow to indent
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
     st.text(alphabet=st.sampled_from(list(" •*-.)0123456789a\t\xa0")), max_size=9),
     st.integers(min_value=0, max_value=60),

@@ -73,7 +73,7 @@ def joined_pieces(c: Choices) -> str:
 texts = st.deferred(lambda: built(160, lambda c: joined_pieces(c) if c.below(2) else html_text(c)))
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(texts)
 @example("ResNets.**EGP:** x")
 @example("a **b** $x$ **c $$y$$, **d**")
@@ -168,7 +168,7 @@ def html_text(c: Choices) -> str:
 html_texts = built(160, html_text)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(html_texts)
 @example("ResNets.**EGP:** x")
 @example("ab.\n**Cd**")

@@ -57,7 +57,7 @@ class Scale:
     disk_tries: int
 
 
-SHORT = Scale("short", study_kills=4, writer_kills=4, rounds=2, terminals=3, flips=4, disk_tries=2)
+SHORT = Scale("short", study_kills=3, writer_kills=3, rounds=2, terminals=3, flips=3, disk_tries=2)
 LONG = Scale(
     "long", study_kills=150, writer_kills=200, rounds=40, terminals=4, flips=200, disk_tries=40
 )
