@@ -617,3 +617,25 @@ def test_edit_opens_a_broken_deck_at_its_error_to_fix_it_first(tmp_path: Path, e
     assert seen[1]["args"] == ["+10", str(folder / "own.yaml")]  # then the card asked for
     assert "to fix it first" in out and "own-7 is at line 10" in out
     assert cli("show", "two-1", "--decks", str(folder))
+
+
+def test_add_never_gives_a_new_card_the_id_of_a_removed_one(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    """A torture run (a helper): own-2 studied, then removed from its deck (retired, its log
+    kept, to come back if its id does); `add` to the deck took own-2 again, and the new card
+    showed the removed card's reviews and schedule. The id is now one the database has
+    never held."""
+    deck = tmp_path / "own.yaml"
+    two = DECK.replace("own-7", "own-2")  # the removed card is the highest numbered
+    deck.write_text(two)
+    result = runner.invoke(
+        app, ["study", "--decks", str(deck), "--topic", "own", "--today", "2026-11-26"],
+        input="\n5\n\n5\nq\n",
+    )  # fmt: skip
+    assert "saved: own-2" in result.output, result.output
+    deck.write_text(two.split("  - id: own-2")[0] + "# end comment\n")
+    cli("due", "--decks", str(deck))  # own-2 retired
+    editor('question: "What is new?"\nanswer: A new card.\n')
+    out = cli("add", "--deck", str(deck), "--decks", str(deck))
+    assert "added own-3" in out, out  # not own-2, one past the largest ever used
+    card = json.loads(cli("show", "own-3", "--json", "--decks", str(deck)))
+    assert card["state"]["repetitions"] == 0 and card["question"] == "What is new?"

@@ -166,6 +166,17 @@ def _deck_as_is(file: Path) -> tuple[str, str, set[str]]:
     return text, deck.topic, {c.id for c in deck.cards}
 
 
+def _held_ids(topic: str) -> set[str]:
+    """The ids of the topic's cards the database holds, those no deck has now included (a
+    card removed from its deck is retired with its log kept, and comes back if its id does):
+    a torture run's `add` gave a new card a removed card's id, and with it that card's
+    reviews and schedule. Nothing is created when there is no database yet."""
+    from dlcards.commands.common import existing_store
+
+    with existing_store(None) as store:
+        return set() if store is None else store.known_ids(f"{topic}-")
+
+
 def _keep(template: str, card_id: str) -> Path:
     """Save a card that could not be added where the learner can take it from."""
     import tempfile
@@ -202,7 +213,7 @@ def add(
     _check_target(file)
     _, topic, ids = _deck_as_is(file)
     catalog = load_catalog(list(decks or ()))
-    taken = {cid for info in catalog.infos for cid in info.ids}
+    taken = {cid for info in catalog.infos for cid in info.ids} | _held_ids(topic)
     if not file.exists():  # a new deck: its topic (from its name) must be no other deck's
         _check_new_topic(file, topic, catalog)
     card_id = free_id(topic, taken | ids)
@@ -243,6 +254,8 @@ def add(
             text, now_topic, ids = _deck_as_is(file)
             if now_topic != topic:
                 check_template(template, now_topic, card_id, str(file))
+            if now_topic != topic:
+                taken |= _held_ids(now_topic)
             if card_id in taken | ids:
                 card_id = free_id(now_topic, taken | ids)
             new_text, line = append_card(text, template, card_id, str(file))

@@ -445,6 +445,18 @@ class Store(Reports, Merging):
     def _one(self, sql: str, params: Sequence[Any]) -> Any:
         return self.conn.execute(sql, params).fetchone()
 
+    def known_ids(self, prefix: str) -> set[str]:
+        """The ids the database holds that start with `prefix`, retired cards' included: an
+        id given to a new card must be none of them, or the card would take over another
+        card's log and schedule."""
+        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT id FROM cards WHERE id LIKE ? ESCAPE '\\'", (like + "%",)
+            ).fetchall()
+        )
+        return {str(r[0]) for r in rows}
+
     def anki_guids(self) -> dict[str, str]:
         """The Anki note GUID of each card `import anki --to-yaml` converted from a note of
         one card (`export anki` gives the card that note's identity)."""
