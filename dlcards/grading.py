@@ -43,7 +43,17 @@ class LeechRule:
         """Anki's rule: at the threshold, then every ceil(threshold / 2) lapses past it."""
         if self.threshold <= 0 or lapses < self.threshold:
             return False
-        return (lapses - self.threshold) % max(1, -(-self.threshold // 2)) == 0
+        return (lapses - self.threshold) % self._every == 0
+
+    def fires_many(self, lapses: Any) -> Any:
+        """`fires` for an array of lapse counts (a bool array)."""
+        if self.threshold <= 0:
+            return lapses < 0  # all False
+        return (lapses >= self.threshold) & ((lapses - self.threshold) % self._every == 0)
+
+    @property
+    def _every(self) -> int:
+        return max(1, -(-self.threshold // 2))
 
 
 @dataclass(frozen=True)
@@ -94,25 +104,31 @@ class LogRow(Protocol):
     def redrill(self) -> bool: ...
 
 
-def redecide(log: Iterable[LogRow], schedule: Schedule, stored: Memory = Memory()) -> list[Outcome]:
+def redecide(
+    log: Iterable[LogRow], schedule: Schedule, stored: Memory, leech: LeechRule
+) -> list[Outcome]:
     """Every row of a card's log (after its reset, in time order) decided again with `decide`,
     from the memory a new card has: what a merged log means. The day's first grade is the
-    scheduled one and later ones are re-drills, whichever side (dlcards or Anki) gave them."""
+    scheduled one and later ones are re-drills, whichever side (dlcards or Anki) gave them; a
+    scheduled lapse that reaches `leech`'s threshold makes the card a leech, as in a session."""
     memory = schedule.start(stored)
     outcomes = []
     for row in log:
-        outcome = decide(memory, Grade(row.grade), row.day, schedule, row.redrill)
+        outcome = decide(memory, Grade(row.grade), row.day, schedule, row.redrill, leech)
         outcomes.append(outcome)
         memory = outcome.after
     return outcomes
 
 
-def redecide_many(starts: Any, days: Any, grades: Any, schedule: Schedule) -> dict[str, Any] | None:
+def redecide_many(
+    starts: Any, days: Any, grades: Any, schedule: Schedule, leech: LeechRule
+) -> dict[str, Any] | None:
     """`redecide` for many cards' logs at once, each from a new card's memory and with no
     session re-drills (an import into cards that have no log yet): the same decisions, on
     NumPy arrays (see `sm2.review_many` for the layout). A row is scheduled when its day is
     after every earlier row's day of its card (the day's first grade schedules), else a
-    re-drill. Returns `review_many`'s columns and `scheduled`; None when it cannot decide
+    re-drill. Returns `review_many`'s columns, `scheduled`, and `leech`: the rows whose lapse
+    made the card a leech (their action is `leech.action`); None when it cannot decide
     this way (a kept scheduler other than SM-2, a grade outside 0..5): decide card by card."""
     import numpy as np
 
@@ -134,6 +150,9 @@ def redecide_many(starts: Any, days: Any, grades: Any, schedule: Schedule) -> di
     scheduled = key > before
     out = sm2.review_many(starts, days, grades, scheduled)
     out["scheduled"] = scheduled
+    lapses = out["lapses_after"]
+    out["leech"] = (lapses > out["lapses_before"]) & leech.fires_many(lapses)
+    out["leech_action"] = leech.action
     return out
 
 
@@ -142,11 +161,12 @@ def merge_rules(settings: Settings) -> tuple[Any, Any]:
     its transaction): `redecide` for one card's log and `redecide_many` for many new cards' at
     once, both with the schedule the settings make."""
     schedule = Schedule.from_settings(settings)
+    leech = LeechRule.from_settings(settings)
 
     def one(log: Iterable[LogRow], stored: Memory) -> list[Outcome]:
-        return redecide(log, schedule, stored)
+        return redecide(log, schedule, stored, leech)
 
     def many(starts: Any, days: Any, grades: Any) -> dict[str, Any] | None:
-        return redecide_many(starts, days, grades, schedule)
+        return redecide_many(starts, days, grades, schedule, leech)
 
     return one, many

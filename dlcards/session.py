@@ -275,7 +275,7 @@ class StudySession:
         schedule = self._adopt(settings)  # as they are inside the undo's transaction
 
         def redecided(log: Sequence[LoggedGrade], stored: Memory) -> list[Outcome]:
-            return redecide(log, schedule, stored)
+            return redecide(log, schedule, stored, LeechRule.from_settings(settings))
 
         return schedule.replay, redecided
 

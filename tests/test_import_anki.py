@@ -666,13 +666,13 @@ def test_a_bulk_merge_decides_as_card_by_card(
 
 
 def test_redecide_many_declines_what_it_cannot_decide(store: Store) -> None:
-    from dlcards.grading import redecide_many
+    from dlcards.grading import LeechRule, redecide_many
 
-    assert redecide_many([0, 1], [D.toordinal()], [6], h.sched(store)) is None
-    assert redecide_many([0, 1], [D.toordinal()], [4], h.sched(store)) is not None
+    assert redecide_many([0, 1], [D.toordinal()], [6], h.sched(store), LeechRule()) is None
+    assert redecide_many([0, 1], [D.toordinal()], [4], h.sched(store), LeechRule()) is not None
     pytest.importorskip("fsrs")
     h.set_scheduler(store, "fsrs")
-    assert redecide_many([0, 1], [D.toordinal()], [4], h.sched(store)) is None
+    assert redecide_many([0, 1], [D.toordinal()], [4], h.sched(store), LeechRule()) is None
 
 
 @pytest.mark.parametrize(

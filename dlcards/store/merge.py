@@ -60,7 +60,7 @@ MergeRules = Callable[["Settings"], "tuple[Redecide, RedecideMany | None]"]
 read inside its transaction."""
 
 _LOG = (
-    f"SELECT r.id, r.day, r.grade, r.kind, r.anki_id, r.asked, r.at, "
+    f"SELECT r.id, r.day, r.grade, r.kind, r.anki_id, r.asked, r.at, r.leech, "
     f"{', '.join(OUTCOME_COLUMNS[1:])} "
     f"FROM reviews r WHERE r.card_id = ? ORDER BY {TIME_ORDER}"
 )
@@ -236,6 +236,7 @@ class Merging(Connection):
                     _insert_columns(c, retention, add_retention_sql)
                     add_retention_after(c.execute, mark)
                     bulk.counted = True
+            batch.write_fired(c)
             self._replay_from_resets(c, moved_now, redecide)
             if moved is not None:
                 moved.extend(moved_now)
@@ -277,13 +278,12 @@ class Merging(Connection):
         point and memory come from it and the writes are added to it (written by the caller);
         without, they are read and written here. Returns how many rows come after the card's
         reset point (none: its memory is left as it is)."""
-        # (time order key, the row as redecide reads it, its stored outcome, the new row)
         entries: list[_Entry] = []
         # the re-drills a study session asked for stay re-drills; other rows (imported ones,
         # and a grade the store made a re-drill because the card had been graded that day
         # already) are decided by their day alone, every time
         logged = c.execute(_LOG, (card_id,)) if batch is None else batch.logs.get(card_id, ())
-        for rid, day, grade, kind, anki_id, asked, at, *outcome in logged:
+        for rid, day, grade, kind, anki_id, asked, at, leech, *outcome in logged:
             entries.append(
                 (
                     (int(at), int(rid)),
@@ -291,12 +291,13 @@ class Merging(Connection):
                                 kind == "redrill" and anki_id is None and asked != 0),
                     (kind, *outcome),
                     None,
+                    leech,
                 )
             )  # fmt: skip
         unsaved = 1 << 62  # new rows get ids above every existing one
         for n, r in enumerate(new):
             key = (epoch_ms(r.reviewed_at), unsaved + n)
-            entries.append((key, LoggedGrade(0, r.day, r.grade, False), (), r))
+            entries.append((key, LoggedGrade(0, r.day, r.grade, False), (), r, None))
         entries.sort(key=lambda e: e[0])
         if batch is None:
             mark = c.execute(f"SELECT {RESET_MARK} FROM cards c WHERE c.id = ?", (card_id,))
@@ -313,7 +314,7 @@ class Merging(Connection):
         if any(e[3] is not None for e in early):
             out.outcomes(early, redecide([e[1] for e in early], Memory()), False)
         outcomes = redecide([e[1] for e in late], stored)
-        out.outcomes(late, outcomes, True)
+        out.leech_flags(card_id, out.outcomes(late, outcomes, True))
         if outcomes and write_memory:
             out.memory(card_id, stored, outcomes[-1].after)
         if batch is None:
@@ -321,8 +322,9 @@ class Merging(Connection):
         return len(outcomes)
 
 
-# (time order key (at, id), the row as redecide reads it, its stored outcome, the new row)
-_Entry = tuple[tuple[int, int], LoggedGrade, tuple[Any, ...], "ImportedReview | None"]
+# (time order key (at, id), the row as redecide reads it, its stored outcome, the new row, its
+# stored leech action)
+_Entry = tuple[tuple[int, int], LoggedGrade, tuple[Any, ...], "ImportedReview | None", "str | None"]
 
 BATCH_CARDS = 5_000  # cards whose writes go out together (and whose logs are read together)
 MANY_ROWS = 2_000  # rows of cards with no log in a batch from which they are decided at once
@@ -345,7 +347,7 @@ _CARDS = (
     "WHERE c.id IN ({})"
 )
 _LOGS = (
-    f"SELECT r.card_id, r.id, r.day, r.grade, r.kind, r.anki_id, r.asked, r.at, "
+    f"SELECT r.card_id, r.id, r.day, r.grade, r.kind, r.anki_id, r.asked, r.at, r.leech, "
     f"{', '.join(OUTCOME_COLUMNS[1:])} FROM reviews r WHERE r.card_id IN ({{}}) "
     f"ORDER BY r.card_id, {TIME_ORDER}"
 )
@@ -361,6 +363,12 @@ class _Batch:
         self.rewrites: list[tuple[Any, ...]] = []
         self.sm2: list[tuple[Any, ...]] = []
         self.fsrs: list[tuple[Any, ...]] = []
+        # leech actions of logged rows re-decided (action, id), and cards' leech marks
+        # (leech, suspended or None to leave it, card id)
+        self.leeches: list[tuple[str | None, int]] = []
+        self.flags: list[tuple[int, int | None, str]] = []
+        # the leech actions of rows merge_columns inserted (action, Anki id), set after them
+        self.fired: list[tuple[str, int]] = []
         # merge_columns's rows' counts in review_days and retention_days, as columns
         self.counts: tuple[list[Any], list[Any]] | None = None
 
@@ -395,19 +403,51 @@ class _Batch:
 
     def outcomes(
         self, entries: Sequence[_Entry], outcomes: Sequence[Outcome], rewrite: bool
-    ) -> None:
-        """New rows to insert with their outcome; with `rewrite`, older rows whose stored
-        outcome differs from the new one to update."""
-        for (key, logged, stored, r), outcome in zip(entries, outcomes, strict=True):
+    ) -> list[tuple[str | None, str | None]]:
+        """New rows to insert with their outcome; with `rewrite` (rows after the card's reset
+        point), older rows whose stored outcome differs from the new one to update, and each
+        row's leech action decided: a row whose outcome is new or changed is decided as a
+        grade is (a lapse that reaches the threshold fires the rule; a row that fired before
+        keeps the action it carried out), one whose outcome is unchanged keeps its own. Rows
+        before the reset point make no leech. Returns each row's (stored, decided) action."""
+        actions = []
+        for (key, logged, stored, r, was), outcome in zip(entries, outcomes, strict=True):
             values = outcome_values(outcome.kind, outcome.before, outcome.after)
+            if not rewrite:
+                leech = was
+            elif r is not None or values != stored:
+                leech = None if outcome.leech is None else was or outcome.leech
+            else:
+                leech = was
             if r is not None:
                 # INSERT_REVIEW's columns, as review_values gives them for this row
                 self.inserts.append(
                     (r.card_id, None, r.reviewed_at, r.day.isoformat(), r.grade, values[0],
-                     r.seconds, *values[1:], key[0], r.anki_id, None, None)
+                     r.seconds, *values[1:], key[0], r.anki_id, leech, None)
                 )  # fmt: skip
-            elif rewrite and values != stored:
-                self.rewrites.append((*values, logged.id))
+            elif rewrite:
+                if values != stored:
+                    self.rewrites.append((*values, logged.id))
+                if leech != was:
+                    self.leeches.append((leech, logged.id))
+            actions.append((was, leech))
+        return actions
+
+    def leech_flags(self, card_id: str, actions: Sequence[tuple[str | None, str | None]]) -> None:
+        """The card's leech mark after its log (after its reset point) was decided again, when
+        a row's leech action changed (`outcomes`' pairs): a leech when a row still fires;
+        suspended when a row newly fires `suspend`, and no longer when a row that did is taken
+        back and none fires (as `undo` takes back a leech's suspension)."""
+        if all(was == now for was, now in actions):
+            return
+        leech = any(now is not None for _, now in actions)
+        if any(now == "suspend" and was is None for was, now in actions):
+            suspended: int | None = 1
+        elif not leech and any(was == "suspend" for was, _ in actions):
+            suspended = 0
+        else:
+            suspended = None
+        self.flags.append((int(leech), suspended, card_id))
 
     def merge_fresh(
         self,
@@ -452,6 +492,11 @@ class _Batch:
         day_iso, due_b, due_a, last_b, final_due, final_last = iso_of
         kinds = ["scheduled" if s else "redrill" for s in cols["scheduled"].tolist()]
         nothing = [None] * len(rows)
+        leeches = nothing
+        if cols["leech"].any():
+            action = cols["leech_action"]
+            leeches = [action if f else None for f in cols["leech"].tolist()]
+            self._fired_cards(fresh, starts, cols["leech"], action)
         self.inserts += zip(
             [r.card_id for r in rows], nothing, [r.reviewed_at for r in rows], day_iso,
             [r.grade for r in rows], kinds, [r.seconds for r in rows],
@@ -459,7 +504,7 @@ class _Batch:
             cols["interval_before"].tolist(), cols["interval_after"].tolist(), due_b, due_a,
             cols["reps_before"].tolist(), cols["reps_after"].tolist(),
             cols["lapses_before"].tolist(), cols["lapses_after"].tolist(), last_b, nothing, at,
-            [r.anki_id for r in rows], nothing, nothing, strict=True,
+            [r.anki_id for r in rows], leeches, nothing, strict=True,
         )  # fmt: skip
         final = cols["final"]
         for card_id, ef, reps, interval, due, lapses, last in zip(
@@ -535,6 +580,10 @@ class _Batch:
             "lapses_after": cols["lapses_after"],
         }
         _insert_columns(c, [column[name] for name in BULK_COLUMNS], insert_reviews_sql)
+        if cols["leech"].any():  # few rows: each set by its Anki id after the inserts
+            action = cols["leech_action"]
+            self.fired += [(action, a) for a in column["anki_id"][cols["leech"]].tolist()]
+            self._fired_cards(done, mine, cols["leech"], action)
         topics = dict(c.execute("SELECT id, topic FROM cards"))
         topic = np.array([topics[i] for i in done], object)
         retention = _retention_counts(
@@ -543,6 +592,17 @@ class _Batch:
         )  # fmt: skip
         self.counts = _day_counts(days, rows.grade[take], cols["scheduled"]), retention
         return True
+
+    def _fired_cards(self, card_ids: Sequence[str], starts: Any, fired: Any, action: str) -> None:
+        """The cards (`card_ids`, whose rows begin at `starts`) that rows `fired` (a bool array
+        over the rows) made leeches: marked, and suspended when `action` says so."""
+        import numpy as np
+
+        counts: Any = np.diff(np.asarray(starts, np.int64))
+        card = np.repeat(np.arange(len(card_ids)), counts)
+        suspended = 1 if action == "suspend" else None
+        for k in np.unique(card[fired]).tolist():
+            self.flags.append((1, suspended, card_ids[k]))
 
     def memory(self, card_id: str, before: Memory, after: Memory) -> None:
         """The card's memory to write: the parts that changed (as put_memory)."""
@@ -567,7 +627,22 @@ class _Batch:
         if self.fsrs:
             self.fsrs.sort(key=itemgetter(0))
             c.executemany(UPSERT_FSRS, self.fsrs)
+        if self.leeches:
+            c.executemany("UPDATE reviews SET leech = ? WHERE id = ?", self.leeches)
+        if self.flags:
+            c.executemany(
+                "UPDATE cards SET leech = ?, suspended = coalesce(?, suspended) WHERE id = ?",
+                self.flags,
+            )
         self.inserts, self.rewrites, self.sm2, self.fsrs = [], [], [], []
+        self.leeches, self.flags = [], []
+
+    def write_fired(self, c: sqlite3.Connection) -> None:
+        """The leech actions of the rows `merge_columns` inserted, by their Anki ids (after
+        the log's indexes are built again, when a bulk merge dropped them)."""
+        if self.fired:
+            c.executemany("UPDATE reviews SET leech = ? WHERE anki_id = ?", self.fired)
+            self.fired = []
 
 
 def _iso_days(*columns: Any) -> list[list[str | None]]:

@@ -81,8 +81,8 @@ REVIEW_COLUMNS = (
     "leech",
     "asked",
 )
-# What a replay of the log decides for each row: its kind and the memory around it (a leech
-# mark is not re-decided: it stays as the grade fired it).
+# What a replay of the log decides for each row: its kind and the memory around it (its leech
+# action, apart, only where the outcome changed: `merge._Batch.outcomes`).
 OUTCOME_COLUMNS = (
     "kind",
     *REVIEW_COLUMNS[REVIEW_COLUMNS.index("ef_before") : REVIEW_COLUMNS.index("fsrs_before") + 1],

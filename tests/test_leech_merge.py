@@ -1,0 +1,200 @@
+"""Leeches decided by a merged log: lapses studied in Anki make a leech when they are imported,
+and a lapse that a merge (or an undo) no longer makes the threshold's takes its leech back. The
+marks after any merge are those of grading the whole log in dlcards, in time order."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import helpers as h
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlcards.grading import LeechRule, decide
+from dlcards.scheduling import Schedule
+from dlcards.sm2 import Grade
+from dlcards.store import Store
+from dlcards.store.rows import ImportedReview, ImportedReviews
+
+D = date(2026, 3, 2)
+CARD = "c0"
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+
+
+def anki(cid: str, day: date, hour: int, grade: int) -> ImportedReview:
+    when = at(day, hour)
+    return ImportedReview(
+        cid, int(when.timestamp() * 1000), when.isoformat(timespec="milliseconds"), day, grade
+    )
+
+
+def columns_of(rows: list[ImportedReview]) -> ImportedReviews:
+    names = sorted({r.card_id for r in rows})
+    number = {cid: n for n, cid in enumerate(names)}
+    return ImportedReviews(
+        names, [number[r.card_id] for r in rows], [r.anki_id for r in rows],
+        [r.reviewed_at for r in rows], [r.day.toordinal() for r in rows],
+        [r.grade for r in rows], [math.nan] * len(rows),
+    )  # fmt: skip
+
+
+def new_store(path: Path, cards: int = 3) -> Store:
+    from dlcards.deck import Card
+
+    store = Store.open(path)
+    cids = [f"c{i}" for i in range(cards)]
+    store.sync([Card(id=c, topic="t", question="q", answer="a") for c in cids], "s", h.NOW)
+    return store
+
+
+def lapses(n: int, start: date = D, cid: str = CARD) -> list[ImportedReview]:
+    """A pass then `n` lapses each followed by a pass, one grade a day (2n + 1 rows)."""
+    grades = [4] + [0, 4] * n
+    return [anki(cid, start + timedelta(k), 9, g) for k, g in enumerate(grades)]
+
+
+def give(store: Store, cid: str, g: int, when: datetime) -> int:
+    """A grade given in a session, under the settings' schedule and leech rule."""
+    return store.grade(
+        cid,
+        lambda m, settings: decide(
+            m, Grade(g), when.date(), Schedule.from_settings(settings), False,
+            LeechRule.from_settings(settings),
+        ),
+        when,
+    ).id  # fmt: skip
+
+
+def marks(store: Store, cid: str = CARD) -> tuple[list[tuple[int, str]], tuple[int, int]]:
+    """The card's rows that fired a leech (lapses after, action) and its (leech, suspended)."""
+    rows = store.query(
+        "SELECT lapses_after, leech FROM reviews WHERE card_id = ? AND leech IS NOT NULL "
+        "ORDER BY at, id",
+        (cid,),
+    )
+    flags = store.query("SELECT leech, suspended FROM cards WHERE id = ?", (cid,))[0]
+    return [tuple(r) for r in rows], tuple(flags)  # type: ignore[return-value]
+
+
+# the paths a merge takes: rows card by card; columns card by card; columns decided at once
+PATHS = [("rows", False), ("columns", False), ("columns", True)]
+
+
+@pytest.fixture(params=PATHS, ids=["rows", "columns", "at-once"])
+def path_of(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    import dlcards.store.merge as merging
+
+    kind, many = request.param
+    monkeypatch.setattr(merging, "MANY_ROWS", 1 if many else 10**9)
+    monkeypatch.setattr(merging, "BULK_ROWS", 1 if many else 10**9)
+    yield kind
+
+
+def merge(store: Store, rows: list[ImportedReview], kind: str) -> list[str]:
+    given = columns_of(rows) if kind == "columns" else rows
+    return store.merge_reviews(given, h.merge_rules(many=True))  # type: ignore[arg-type]
+
+
+def test_lapses_studied_in_anki_make_a_leech(tmp_path: Path, path_of: str) -> None:
+    """Nine lapses on the phone: the eighth makes the card a leech (suspended, as in a
+    session), and it is listed as one; seven make none."""
+    with new_store(tmp_path / "d.db") as store:
+        merge(store, lapses(9) + lapses(7, cid="c1"), path_of)
+        assert marks(store) == ([(8, "suspend")], (1, 1))
+        assert marks(store, "c1") == ([], (0, 0))
+        assert [leech.id for leech in store.leeches()] == [CARD]
+
+
+def test_the_leech_action_is_the_settings(tmp_path: Path, path_of: str) -> None:
+    with new_store(tmp_path / "d.db") as store:
+        store.set_setting("leech_action", "tag")
+        store.set_setting("leech_threshold", "4")
+        merge(store, lapses(6), path_of)
+        assert marks(store) == ([(4, "tag"), (6, "tag")], (1, 0))
+
+
+def test_a_merge_takes_back_a_leech_its_lapse_no_longer_makes(tmp_path: Path) -> None:
+    """The eighth lapse studied in dlcards made a leech; an Anki review of the same day, earlier,
+    is that day's scheduled grade, so the lapse becomes a re-drill: seven lapses, no leech, and
+    the suspension the leech made is taken back."""
+    with new_store(tmp_path / "d.db") as store:
+        rows = lapses(8)
+        for r in rows:
+            give(store, CARD, r.grade, at(r.day, 12))
+        assert marks(store) == ([(8, "suspend")], (1, 1))
+        last_lapse = rows[-2].day
+        merge(store, [anki(CARD, last_lapse, 8, 4)], "rows")
+        assert marks(store) == ([], (0, 0))
+        assert h.state(store, CARD).lapses == 7
+
+
+def test_a_suspension_the_learner_made_is_not_taken_back(tmp_path: Path) -> None:
+    """Only a leech's own suspension is taken back with it: a card the learner suspended and
+    that never fired stays suspended."""
+    with new_store(tmp_path / "d.db") as store:
+        for r in lapses(7):
+            give(store, CARD, r.grade, at(r.day, 12))
+        store.set_suspended([CARD], True)
+        merge(store, [anki(CARD, D + timedelta(1), 8, 4)], "rows")
+        assert marks(store) == ([], (0, 1))
+
+
+def test_undo_of_an_earlier_lapse_takes_a_later_leech_back(tmp_path: Path) -> None:
+    with new_store(tmp_path / "d.db") as store:
+        ids = [give(store, CARD, r.grade, at(r.day, 12)) for r in lapses(8)]
+        assert marks(store) == ([(8, "suspend")], (1, 1))
+        h.undo(store, ids[1])  # the first lapse
+        assert marks(store) == ([], (0, 0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 5), st.booleans()), min_size=1, max_size=40
+    ),
+    st.sampled_from(PATHS),
+    st.integers(2, 5),
+)
+def test_marks_are_those_of_grading_the_whole_log_in_time_order(
+    tmp_path_factory: pytest.TempPathFactory,
+    picked: list[tuple[int, int, bool]],
+    path: tuple[str, bool],
+    threshold: int,
+) -> None:
+    """Grades on days 0..12, each given in dlcards (first, in time order) or in Anki (merged
+    after): the same rows fire, and the card has the same marks, as when every grade is given
+    in dlcards in time order."""
+    import dlcards.store.merge as merging
+
+    tmp = tmp_path_factory.mktemp("l")
+    timed = [(day, n, grade, ours) for n, (day, grade, ours) in enumerate(picked)]
+    timed.sort()
+    kind, many = path
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(merging, "MANY_ROWS", 1 if many else 10**9)
+        mp.setattr(merging, "BULK_ROWS", 1 if many else 10**9)
+        results = []
+        for split in (True, False):
+            with new_store(tmp / f"{split}.db", 1) as store:
+                store.set_setting("leech_threshold", str(threshold))
+                theirs = []
+                for day, n, grade, ours in timed:
+                    when = at(D + timedelta(day), 0) + timedelta(minutes=n)
+                    if split and not ours:
+                        ms = int(when.timestamp() * 1000)
+                        stamp = when.isoformat(timespec="milliseconds")
+                        theirs.append(ImportedReview(CARD, ms, stamp, when.date(), grade))
+                    else:
+                        give(store, CARD, grade, when)
+                if theirs:
+                    merge(store, theirs, kind)
+                kinds = store.query("SELECT kind, lapses_after FROM reviews ORDER BY at, id")
+                results.append((kinds, marks(store)))
+    assert results[0] == results[1]
