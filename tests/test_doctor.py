@@ -493,7 +493,7 @@ def test_rotation_keeps_7_daily_4_weekly_12_monthly(tmp_path: Path) -> None:
     events = {"schema-3": "2026-06-01", "doctor": "2026-07-01", "restore": "2026-08-01"}
     for event, when in {**events, "schema-4": "2026-09-01"}.items():
         (folder / f"p-before-{event}-{when}.db.gz").write_bytes(b"x")
-    backup.rotate(db)
+    backup.rotate(db, date(2026, 12, 2))
     kept = sorted(p.name for p in folder.iterdir())
     # worked out by hand: 2026-12-02 is a Wednesday (ISO week 49)
     days = [f"2026-11-{d}" for d in range(26, 31)] + ["2026-12-01", "2026-12-02"]
@@ -537,6 +537,35 @@ def test_a_manual_backup_never_replaces_another_and_a_reset_makes_one_first(db: 
     manual = [b.path.name for b in backup.backups(db) if b.kind == "manual"]
     assert manual == [f"p-manual-{day}-{n}.db.gz" for n in (5, 4, 3)]  # newest first
     assert daily.exists()
+
+
+def test_a_backup_dated_ahead_is_not_the_newest(db: Path) -> None:
+    """A backup made while the clock was set a year ahead was "the newest" for a year: the
+    damaged-database advice named it, and restoring it would lose every day since. It is listed
+    last, marked, and rotation counts it after the others (it kept one of the 7 days)."""
+    from dlcards.store.connection import _backups_beside
+
+    folder = backup.folder_of(db)
+    today = date.today()
+    ahead = folder / f"p-{date(today.year + 1, 1, 1).isoformat()}.db.gz"
+    ahead.write_bytes((folder / f"p-{today.isoformat()}.db.gz").read_bytes())
+    found = backup.backups(db)
+    assert [b.path for b in found][-1] == ahead and len(found) == 2
+    assert f"--restore p-{today.isoformat()}.db.gz" in (_backups_beside(db) or "")
+    listed = runner.invoke(app, ["backup", "--list", "--db", str(db)]).output.splitlines()
+    assert listed[-1].endswith(
+        f"{ahead.name}  (dated after today: made while the clock was set ahead)"
+    )
+    assert "set ahead" not in "".join(listed[:-1])
+    # a week of daily backups since: the one dated ahead takes none of the 7 days' places
+    week = [
+        folder / f"p-{date.fromordinal(today.toordinal() - n).isoformat()}.db.gz"
+        for n in range(1, 7)
+    ]
+    for path in week:
+        path.write_bytes(b"x")
+    backup.rotate(db)
+    assert all(path.exists() for path in week)
 
 
 def test_backup_lists_what_it_keeps(db: Path) -> None:

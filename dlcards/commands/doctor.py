@@ -174,8 +174,10 @@ def backup(
     typer.echo(
         f"{n} backup{'' if n == 1 else 's'} of {path} in {backups.folder_of(path)}, {_size(total)}:"
     )
+    today = clock().date()
     for b in found:
-        typer.echo(f"  {b.day.isoformat()}  {b.kind:<6} {_size(b.size):>9}  {b.path.name}")
+        ahead = "  (dated after today: made while the clock was set ahead)" if b.day > today else ""
+        typer.echo(f"  {b.day.isoformat()}  {b.kind:<6} {_size(b.size):>9}  {b.path.name}{ahead}")
 
 
 def _size(n: int) -> str:

@@ -70,8 +70,11 @@ def _pattern(db: Path) -> re.Pattern[str]:
     )
 
 
-def backups(db: Path) -> list[Backup]:
-    """The backups of `db`, newest first."""
+def backups(db: Path, today: date | None = None) -> list[Backup]:
+    """The backups of `db`, newest first; those dated after `today` (the system's date) last,
+    newest first among them: made while the clock was set ahead, they are not the newest state
+    (a backup restored as "the newest" would lose what was done since), and rotation counts
+    them after every other."""
     folder = folder_of(db)
     if not folder.is_dir():
         return []
@@ -88,7 +91,9 @@ def backups(db: Path) -> list[Backup]:
             continue
         kind = "event" if m["event"] else MANUAL if m["manual"] else "daily"
         found.append((day, st.st_mtime_ns, Backup(entry, day, kind, st.st_size)))
-    return [b for _, _, b in sorted(found, key=lambda t: (t[0], t[1]), reverse=True)]
+    now = today or date.today()
+    found.sort(key=lambda t: (t[0] <= now, t[0], t[1]), reverse=True)
+    return [b for _, _, b in found]
 
 
 def keep(found: list[Backup]) -> set[Path]:
@@ -113,9 +118,9 @@ def keep(found: list[Backup]) -> set[Path]:
     return kept
 
 
-def rotate(db: Path) -> list[Path]:
+def rotate(db: Path, today: date | None = None) -> list[Path]:
     """Delete the backups rotation does not keep; returns them."""
-    found = backups(db)
+    found = backups(db, today)
     kept = keep(found)
     gone = []
     for b in found:
