@@ -589,3 +589,34 @@ def test_an_import_killed_while_it_waits_to_merge_ends_as_ctrl_c(
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
     assert log_of(db) == before  # nothing merged
+
+
+def test_lapses_on_the_phone_make_a_leech_as_anki_made_one(round_trip: dict[str, Any]) -> None:
+    """A card failed on nine days in Anki (Again, then Good at the relearning step): Anki marks
+    it a leech at its eighth lapse (its default action: the tag only), and after the import
+    dlcards does too, with the lapses Anki counted, and carries out its own `leech_action`
+    (suspend, by default). Before, the import's replay never decided a leech."""
+    import json
+
+    db, folder = round_trip["db"], round_trip["folder"]
+    leech = "gd-1"
+    col = Collection(str(folder / "collection.anki2"))
+    try:
+        card = anki_notes(col)[leech].cards()[0].id
+        phone = Phone(col, days=30)
+        phone.answer(card, 3)  # new: Good at both learning steps, then it is a review card
+        phone.answer(card, 3)
+        for _ in range(9):
+            phone.next_day()
+            phone.answer(card, 1)  # a lapse
+            phone.answer(card, 3)  # Good at the relearning step: a review card again
+        in_anki = col.get_card(card)
+        assert in_anki.lapses == 9
+        assert "leech" in col.get_note(in_anki.nid).tags
+        export_anki(col, folder.parent / "leech.apkg", legacy=False)
+    finally:
+        col.close()
+    assert json.loads(cli("list", "--leeches", "--json", "--db", str(db))) == []
+    cli("import", "anki", str(folder.parent / "leech.apkg"), "--db", str(db))
+    listed = json.loads(cli("list", "--leeches", "--json", "--db", str(db)))
+    assert [(c["id"], c["lapses"], c["suspended"]) for c in listed] == [(leech, 9, True)]
