@@ -25,8 +25,8 @@ def study(
         min=0,
         max=NEW_PER_DAY_MAX,
         metavar="N",
-        help="New cards allowed today (default: the new_per_day setting, 20; counted across "
-        "sessions).",
+        help="New cards allowed today (default: the new_per_day setting, which `dlcards config "
+        "new_per_day` shows; counted across sessions).",
     ),
     reviews: int | None = typer.Option(
         None,
@@ -34,7 +34,7 @@ def study(
         min=0,
         max=REVIEWS_MAX,
         metavar="N",
-        help=f"At most N due reviews in this session (0 to {REVIEWS_MAX}).",
+        help="At most N due reviews in this session (the daily cap, reviews_per_day, holds too).",
     ),
     search: str | None = SearchOption,
     decks: list[str] | None = DecksOption,
