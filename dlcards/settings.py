@@ -86,6 +86,12 @@ def _reviews_per_day(text: str) -> int:
     return _count("reviews_per_day", REVIEWS_MAX)(text)
 
 
+def _reviews_per_day_shown(stored: str) -> str:
+    """`unlimited` for the number it is stored as (or more), so that number is never shown."""
+    value = stored.strip()
+    return "unlimited" if value.isdigit() and int(value) >= REVIEWS_MAX else value
+
+
 def _leech_threshold(text: str) -> int:
     return _count("leech_threshold", LEECH_THRESHOLD_MAX, low=1)(text)
 
@@ -143,14 +149,21 @@ def parameters_text(parameters: tuple[float, ...]) -> str:
 
 
 class Setting:
-    """One setting: its key, its default (as stored), what it means, and its parser."""
+    """One setting: its key, its default (as stored), what it means, its parser, and how a
+    stored value is shown (a sentinel number as the word that set it)."""
 
-    __slots__ = ("default", "key", "meaning", "parse")
+    __slots__ = ("default", "human", "key", "meaning", "parse")
 
     def __init__(
-        self, key: str, default: str, meaning: str, parse: Callable[[str], object]
+        self,
+        key: str,
+        default: str,
+        meaning: str,
+        parse: Callable[[str], object],
+        human: Callable[[str], str] | None = None,
     ) -> None:
         self.key, self.default, self.meaning, self.parse = key, default, meaning, parse
+        self.human = human
 
     def __repr__(self) -> str:
         return f"Setting({self.key!r}, {self.default!r})"
@@ -161,6 +174,11 @@ class Setting:
         if isinstance(value, tuple):
             return parameters_text(value)
         return repr(value) if isinstance(value, float) else str(value)
+
+    def shown(self, stored: str) -> str:
+        """How a stored value is shown to a user: `unlimited`, never the number it is kept as.
+        Every place that shows a setting's value asks this."""
+        return self.human(stored) if self.human is not None else stored
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -181,8 +199,9 @@ SETTINGS: tuple[Setting, ...] = (
         "reviews_per_day",
         str(REVIEWS_PER_DAY),
         "due reviews a day, most overdue first; new cards stop when it is reached "
-        f"(Anki's default 200; `unlimited` is {REVIEWS_MAX})",
+        "(Anki's default 200; `unlimited` for no cap)",
         _reviews_per_day,
+        _reviews_per_day_shown,
     ),
     Setting(
         "leech_threshold",

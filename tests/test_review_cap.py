@@ -43,9 +43,25 @@ def five_due() -> None:
 def test_default_is_ankis_200_and_unlimited_is_a_word() -> None:
     assert cli("config", "reviews_per_day").strip() == "200"
     cli("config", "reviews_per_day", "unlimited")
-    assert cli("config", "reviews_per_day").strip() == "1000000"
+    assert cli("config", "reviews_per_day").strip() == "unlimited"
     bad = runner.invoke(app, ["config", "reviews_per_day", "-1"])
     assert bad.exit_code != 0 and "reviews_per_day" in bad.output
+
+
+def test_unlimited_is_shown_as_the_word_everywhere() -> None:
+    """The sentinel stored for `unlimited` (a number no one types) is never shown: setting it
+    (with any of its words, or the number itself), reading it and listing every setting all
+    say `unlimited`."""
+    for word in ("unlimited", "Off", "none", "1000000"):
+        assert cli("config", "reviews_per_day", word).strip() == "reviews_per_day: unlimited"
+        assert cli("config", "reviews_per_day").strip() == "unlimited"
+        listing = cli("config")
+        row = next(line for line in listing.splitlines() if line.startswith("reviews_per_day"))
+        assert row.split()[1] == "unlimited", listing
+        assert "1000000" not in listing and "1,000,000" not in listing, listing
+    # a real number is still shown as typed
+    assert cli("config", "reviews_per_day", "999999").strip() == "reviews_per_day: 999999"
+    assert cli("config", "reviews_per_day").strip() == "999999"
 
 
 def test_due_shows_how_many_wait_beyond_the_cap() -> None:

@@ -60,16 +60,17 @@ def config(
             table.add_column("value", style="bold", no_wrap=True)
             table.add_column("meaning", style="dim")
             for s in SETTINGS:
-                shown = stored.get(s.key, s.default)
+                shown = s.shown(stored.get(s.key, s.default))
                 if s.key == "fsrs_parameters" and shown != "default":
                     shown = "fitted"  # 21 numbers: `dlcards config fsrs_parameters` prints them
                 table.add_row(s.key, shown, s.meaning)
             console.print(table)
             return
         if clean is None:
-            console.print(stored.get(chosen.key, chosen.default))
+            console.print(chosen.shown(stored.get(chosen.key, chosen.default)))
             return
         clean, rebuilt = change(store, chosen.key, clean)
+        clean = chosen.shown(clean)
         if rebuilt is not None:
             retention = store.settings().desired_retention
             console.print(
