@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from dlcards import __version__
 from dlcards.console import pipe_closed, report
@@ -77,6 +77,30 @@ class _Group(TyperGroup):
             raise typer.Exit(report(err)) from None
         except BrokenPipeError:
             raise typer.Exit(pipe_closed()) from None
+
+
+class _Command(TyperCommand):
+    """A command whose `--help` is the help wherever it stands before `--`. Click gives an
+    option that takes a value the next word whatever it is, so `doctor --restore --help`
+    looked for a backup named `--help`, and `study --new --help` refused `--help` as a
+    number."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        words = args[: args.index("--")] if "--" in args else args
+        if not ctx.resilient_parsing and any(w in ctx.help_option_names for w in words):
+            typer.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit()
+        return super().parse_args(ctx, args)
+
+
+def _help_anywhere(obj: typer.Typer) -> None:
+    """Every command of a Typer group (and its groups) built as a `_Command`."""
+    for info in obj.registered_commands:
+        if info.cls in (None, TyperCommand):  # typer's default, not a class of its own
+            info.cls = _Command
+    for group in obj.registered_groups:
+        if group.typer_instance is not None:
+            _help_anywhere(group.typer_instance)
 
 
 def _click_exceptions() -> Any:
@@ -163,11 +187,13 @@ def _load(name: str) -> Any:
     obj = getattr(importlib.import_module(module), attr)
     cmd: Any
     if isinstance(obj, typer.Typer):
+        _help_anywhere(obj)
         cmd = typer.main.get_group(obj)
     else:
         single = typer.Typer(add_completion=False, rich_markup_mode=None)
         # a command may ask for click settings, e.g. `config` takes "-5" as a value to refuse
-        single.command(name, context_settings=getattr(obj, "context_settings", None))(obj)
+        settings = getattr(obj, "context_settings", None)
+        single.command(name, cls=_Command, context_settings=settings)(obj)
         cmd = typer.main.get_command(single)
     cmd.name = name
     return cmd

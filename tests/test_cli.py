@@ -56,6 +56,52 @@ def test_every_command_has_help_text() -> None:
         assert len(body.split("\n", 2)[-1].strip()) > 10, f"{name} has no help text"
 
 
+def value_options() -> list[list[str]]:
+    """Every command line `COMMAND [SUB] --option` whose option takes a value."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    out: list[list[str]] = []
+    for name in commands():
+        cmd = group.commands[name[0]]  # type: ignore[attr-defined]
+        if len(name) == 2:
+            cmd = cmd.commands[name[1]]
+        elif getattr(cmd, "commands", None):
+            continue
+        for param in cmd.params:
+            if type(param).__name__.endswith("Option") and not param.is_flag:
+                out += [[*name, opt] for opt in param.opts if opt.startswith("--")]
+    return out
+
+
+def test_help_after_an_option_that_takes_a_value_is_the_help() -> None:
+    """`dlcards doctor --restore --help` took `--help` as the backup's name (click gives an
+    option that takes a value the next word, whatever it is): `--help` anywhere before `--`
+    is the command's help, exit 0, for every option of every command."""
+    lines = value_options()
+    assert ["doctor", "--restore"] in lines and ["study", "--new"] in lines
+    for line in lines:
+        help_text = runner.invoke(app, [*line[:-1], "--help"]).output
+        result = runner.invoke(app, [*line, "--help"])
+        assert (result.exit_code, result.output) == (0, help_text), line
+        later = runner.invoke(app, [*line, "--help", "more"])
+        assert (later.exit_code, later.output) == (0, help_text), line
+    # after `--` it is a word like any other (a search for "--help")
+    assert "Usage:" not in runner.invoke(app, ["search", "--", "--help"]).output
+
+
+def test_help_after_an_option_is_the_help_from_the_shell(tmp_path: Path) -> None:
+    """The same through the real entry point (its fast path parses some command lines)."""
+    env = {**os.environ, "DLCARDS_DB": str(tmp_path / "d.db")}
+    for line in (["doctor", "--restore"], ["study", "--new"], ["show", "--db"], ["due", "--db"]):
+        ran = subprocess.run(
+            [sys.executable, "-m", "dlcards", *line, "--help"],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+        assert ran.returncode == 0 and ran.stdout.startswith("Usage: "), (line, ran.stderr)
+        assert ran.stderr == "", line
+
+
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"dlcards {__version__}"
