@@ -52,9 +52,28 @@ _PADDING = re.compile(r"[ \t]+(?=\n)")
 
 @cache
 def out() -> Console:
-    from rich.console import Console
+    from rich.console import Console, ConsoleDimensions
 
     class _Console(Console):
+        @property
+        def size(self) -> ConsoleDimensions:
+            """rich's size, but a dumb terminal's too: rich takes TERM=dumb as 80 x 25 (unless
+            COLUMNS and LINES are both set), and a card's panel was drawn 80 wide in any
+            terminal. COLUMNS and LINES where set, as for any terminal; else its real size."""
+            width, height = self._width, self._height
+            if not self.is_dumb_terminal or (width is not None and height is not None):
+                return super().size
+            from dlcards.lite import terminal_size
+
+            columns, rows = terminal_size()
+            return ConsoleDimensions(
+                columns if width is None else width, rows if height is None else height
+            )
+
+        @size.setter
+        def size(self, new_size: tuple[int, int]) -> None:
+            Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
         def on_broken_pipe(self) -> None:
             self.quiet = True
             reader_left()

@@ -46,6 +46,20 @@ def codes(style: str, color: bool) -> str | None:
     return ";".join(sgr)
 
 
+def terminal_size(fds: tuple[int, ...] = (1, 0, 2)) -> tuple[int, int]:
+    """Columns and rows of the first of `fds` that is a terminal (stdout first), as rich sizes
+    a terminal when COLUMNS and LINES are not set: 80 and 25 for a size it reports as 0, or
+    when none is a terminal. `dlcards.console.out` asks it for a dumb terminal (TERM=dumb or
+    unknown), which rich itself takes as 80 x 25 whatever its size."""
+    for fd in fds:
+        try:
+            columns, rows = os.get_terminal_size(fd)
+        except (AttributeError, ValueError, OSError):
+            continue
+        return columns or 80, rows or 25
+    return 80, 25
+
+
 class Screen:
     """What rich's Console (as `dlcards.console.out` makes it) decides about stdout."""
 
@@ -85,25 +99,14 @@ class Screen:
                 terminal = False
         term = environ.get("TERM", "")
         dumb = terminal and term.lower() in ("dumb", "unknown")
-        columns, lines = environ.get("COLUMNS"), environ.get("LINES")
+        columns = environ.get("COLUMNS")
         given = columns if columns is not None and columns.isdigit() else None
         if given is not None and not given.isascii():
             return None  # rich's int() of a non-ASCII digit: leave that to rich
-        if given is not None and lines is not None and lines.isdigit():
+        if given is not None:
             width = int(given)
-        elif dumb:
-            width = 80
-        elif given is not None:
-            width = int(given)
-        else:
-            width = 0
-            for fd in (0, 1, 2):
-                try:
-                    width = os.get_terminal_size(fd).columns
-                except (AttributeError, ValueError, OSError):
-                    continue
-                break
-            width = width or 80
+        else:  # rich asks stdin first; a dumb terminal's size is asked as console.out asks it
+            width = terminal_size((1, 0, 2) if dumb else (0, 1, 2))[0]
         if width < 1:
             return None
         no_color = environ.get("NO_COLOR", "") != ""

@@ -101,9 +101,9 @@ def test_breaks_are_riches(text: str, styles: list[str], width: int) -> None:
 def test_the_width_at_its_edges(
     env: dict[str, str | None], sizes: tuple[int | None, ...], length: int
 ) -> None:
-    """80 columns when the size is unknown or reported as 0, and always on a dumb terminal
-    unless both COLUMNS and LINES are set: text one column wider is wrapped there, and a
-    table's row one column wider goes to rich."""
+    """80 columns when the size is unknown or reported as 0 (a dumb terminal too: otherwise
+    its real size): text one column wider is wrapped there, and a table's row one column
+    wider goes to rich."""
     lines = [[("x" * (length - 1), "bold"), (".", "")]]
     with pytest.MonkeyPatch.context() as mp:
         done: list[bool] = []
@@ -113,6 +113,86 @@ def test_the_width_at_its_edges(
     assert done[0] and ours == theirs
     assert done[1] == (theirs.count("\n") == 1)  # a row: declined exactly where rich wraps
     assert row == (theirs if done[1] else "")
+
+
+@pytest.mark.parametrize(
+    ("sizes", "env", "size"),
+    [
+        ((120, 120, 120), {}, (120, 30)),  # (a terminal's rows are 30 in `printed`)
+        ((None, 50, None), {}, (50, 30)),
+        ((30, None, None), {}, (30, 30)),  # the output is not a terminal: the next one that is
+        ((None, None, None), {}, (80, 25)),  # no terminal at all: 80 x 25
+        ((0, 0, 0), {}, (80, 30)),  # a terminal that says 0 columns: 80
+        ((None, 120, None), {"COLUMNS": "64"}, (64, 30)),  # COLUMNS, as for any terminal
+        ((None, 120, None), {"COLUMNS": "64", "LINES": "20"}, (64, 20)),
+    ],
+)
+def test_a_dumb_terminal_is_as_wide_as_it_is(
+    sizes: tuple[int | None, ...], env: dict[str, str], size: tuple[int, int]
+) -> None:
+    """TERM=dumb used to mean 80 columns and 25 rows whatever the terminal's size (rich's
+    rule, unless COLUMNS and LINES were both set), so a card's panel was 80 wide in a terminal
+    of 120 or 50: its size is now asked as for any other terminal, the output's first. Rich
+    and the lines printed without it agree."""
+    env = {"TTY_COMPATIBLE": "1", "TERM": "dumb", **env}
+    with pytest.MonkeyPatch.context() as mp:
+        found: list[tuple[int, int]] = []
+        screens: list[lite.Screen | None] = []
+
+        def ask() -> None:
+            found.append(console.out().size)
+            screens.append(lite.Screen.detect())
+
+        printed(mp, env, True, sizes, ask)
+    assert tuple(found[0]) == size
+    assert screens[0] is not None and screens[0].width == size[0]
+    assert not screens[0].styled  # still a dumb terminal: no colours, no codes
+
+
+def _show_in_a_pty(columns: int, env: dict[str, str]) -> list[str]:
+    """`dlcards show gd-1` through the real entry point on a terminal of `columns` x 40."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dlcards", "show", "gd-1"],
+            stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
+        )  # fmt: skip
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed its side
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert proc.wait(timeout=60) == 0, b"".join(chunks)
+    finally:
+        os.close(master)
+    return b"".join(chunks).decode().replace("\r", "").splitlines()
+
+
+@pytest.mark.parametrize("columns", [50, 120])
+def test_show_in_a_dumb_terminal_fills_its_width(isolated: Path, columns: int) -> None:
+    import os
+
+    from rich.cells import cell_len
+
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    env["TERM"] = "dumb"
+    lines = _show_in_a_pty(columns, env)
+    panel = [line for line in lines if line.startswith(("╭", "╰", "│"))]
+    assert panel, lines
+    assert {cell_len(line) for line in panel} == {columns}, lines
 
 
 @settings(max_examples=200, deadline=None)
