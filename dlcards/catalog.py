@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from dlcards.deck import Card, Deck, Quiz
     from dlcards.store.rows import Digests
 
-CACHE_FORMAT = 8  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
+CACHE_FORMAT = 9  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
 
 
 def builtin_decks_dir() -> Path:

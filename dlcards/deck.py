@@ -33,7 +33,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from dlcards.errors import CONTROL_ESCAPES, DeckError
+from dlcards.errors import DeckError
 from dlcards.yamlnodes import _Map, _Seq  # the reader, dlcards.yamlload, only to parse
 
 SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -255,21 +255,60 @@ def _text(ctx: _Ctx, card: _Map, key: str, card_id: str | None, required: bool) 
     text = str(value)
     if required and not text.strip():
         raise ctx.fail(line, f"field '{key}' is empty; write the {key} text", card_id)
-    return text if _visible(text) else text.translate(_VISIBLE)
+    return text
 
 
-# Control characters a deck's text can hold only as a double-quoted string's escape ("\a",
-# "\e[31m"): a terminal would ring, move the cursor or change colours, and rich drops them
-# (the card then showed "Ctrl  bell" and "[31mred"). They are kept as their escapes, so every
-# screen, search and export shows what the deck says; tabs and newlines are text.
+# Control characters a deck's text can hold only as a double-quoted string's escape: "\\beta"
+# in double quotes is a backspace and "eta", "\\frac" a form feed and "rac". A terminal would
+# ring, move the cursor or change colours, and the math renderer drew "x08eta". They are refused
+# where the deck is read (`_no_control_characters`), naming the escape that made one; tabs and
+# newlines are text.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_VISIBLE = {c: f"\\x{c:02x}" for c in CONTROL_ESCAPES if c < 0xA0 and c not in (0x09, 0x0A)}
+_CONTROL_NAMES = {
+    0x00: ("null", "\\0"),
+    0x07: ("bell", "\\a"),
+    0x08: ("backspace", "\\b"),
+    0x0B: ("vertical tab", "\\v"),
+    0x0C: ("form feed", "\\f"),
+    0x0D: ("carriage return", "\\r"),
+    0x1B: ("escape", "\\e"),
+    0x7F: ("delete", "\\x7f"),
+    0x85: ("next line", "\\N"),
+}
 
 
 def _visible(text: str) -> bool:
-    """Whether `text` holds no character `_text` would show as an escape (most text is
+    """Whether `text` holds no control character a deck may not hold (most text is
     printable: one pass in C, the pattern only for text with a newline or a tab)."""
     return text.isprintable() or not _INVISIBLE.search(text)
+
+
+def _no_control_characters(
+    ctx: _Ctx, value: object, line: int, field: str, card_id: str | None
+) -> None:
+    """Every text in `value` (a field's value, its lists and mappings, keys included) free of
+    control characters; else one line naming the field, the character and its escape."""
+    if isinstance(value, str):
+        found = None if _visible(value) else _INVISIBLE.search(value)
+        if found is None:
+            return
+        code = ord(found.group())
+        name, escape = _CONTROL_NAMES.get(code, (f"U+{code:04X}", f"\\x{code:02x}"))
+        where = f"field '{field}'" if card_id is not None else f"the deck's field '{field}'"
+        raise ctx.fail(
+            line,
+            f'{where} has a control character ({name}, from "{escape}" in double quotes); '
+            f"write \\{escape} for a backslash and {escape[1:]}, or use single quotes",
+            card_id,
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = _line_of(value, key, line) if isinstance(value, _Map) else line
+            _no_control_characters(ctx, key, here, field, card_id)
+            _no_control_characters(ctx, item, here, field, card_id)
+    elif isinstance(value, list):
+        for item in value:
+            _no_control_characters(ctx, item, _line_of(item, default=line), field, card_id)
 
 
 def _scalar_or_list(ctx: _Ctx, value: object, line: int, what: str, card_id: str) -> Value:
@@ -605,6 +644,8 @@ def _checked_card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> 
             "starting with a letter or digit",
             card_id,
         )
+    for key, value in raw.items():
+        _no_control_characters(ctx, value, _line_of(raw, key), key, card_id)
     question = _text(ctx, raw, "question", card_id, required=True)
     answer = _text(ctx, raw, "answer", card_id, required=True)
     assert question is not None and answer is not None
@@ -708,6 +749,8 @@ def parse_deck(text: str, path: str) -> Deck:
     for key in ("topic", "title", "cards"):
         if key not in data:
             raise ctx.fail(1, f"required field '{key}' is missing at the top of the deck")
+    for key in ("title", "description"):
+        _no_control_characters(ctx, data.get(key), _line_of(data, key), key, None)
     topic = data["topic"]
     if not isinstance(topic, str) or not SLUG.match(topic):
         raise ctx.fail(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -774,29 +775,93 @@ def test_a_deck_whose_name_is_not_utf8_is_one_line_for_every_command(tmp_path: P
             assert f"{shown} has a name that is not UTF-8 text; rename it" in err
 
 
-def test_control_characters_in_deck_text_are_shown_as_their_escapes(tmp_path: Path) -> None:
-    """A double-quoted string may write a control character ("\\a", "\\e[31m"): a terminal
-    would ring or change colours, and rich dropped them ("Ctrl  bell", "[31mred"). They are
-    kept as their escapes in every field, on both of the loader's paths (a card with only the
-    usual fields, and one with a note); tabs and newlines stay text."""
+CONTROL_DECK = """\
+topic: ctl
+title: Ctl
+cards:
+  - id: ctl-1
+    question: What is $\\beta$?
+    answer: "A tab\\tand a newline\\nare text."
+{card}"""
+
+
+@pytest.mark.parametrize(
+    ("card", "line", "where", "said"),
+    [
+        # "\beta" in double quotes: YAML's backspace escape, then "eta" (shown as "x08eta")
+        ('    answer: "$\\beta$"', 9, "answer", 'backspace, from "\\b" in double quotes'),
+        ('    answer: A.\n    erratum: "x\\ay"\n    references: [B]', 10, "erratum",
+         'bell, from "\\a" in double quotes'),
+        ('    answer: "\\e[31mred"', 9, "answer", 'escape, from "\\e" in double quotes'),
+        ('    answer: "\\frac{1}{2}"', 9, "answer", 'form feed, from "\\f" in double quotes'),
+        ('    answer: "a\\x7fb"', 9, "answer", 'delete, from "\\x7f" in double quotes'),
+        ('    answer: "a\\x01b"', 9, "answer", 'U+0001, from "\\x01" in double quotes'),
+        ('    answer: "a\\x9bb"', 9, "answer", 'U+009B, from "\\x9b" in double quotes'),
+        ('    answer: "a\\rb"', 9, "answer", 'carriage return, from "\\r" in double quotes'),
+        ('    answer: A.\n    note: "\\0"\n    references: [B]', 10, "note", "null"),
+        ('    answer: A.\n    source: "s\\vt"', 10, "source", "vertical tab"),
+        ('    answer: A.\n    note: N.\n    references: ["x\\by"]', 11, "references", "backspace"),
+        ('    answer: A.\n    tags: [math]\n    note: N.\n    references: [B]\n'
+         '    compute: {fn: perceptron_loss, args: {w: [1], b: 0, x: [1], y: 1}, label: "\\b"}',
+         13, "compute", "backspace"),
+    ],
+)  # fmt: skip
+def test_a_control_character_in_deck_text_is_an_error(
+    tmp_path: Path, card: str, line: int, where: str, said: str
+) -> None:
+    """A double-quoted YAML string reads `\\b` as a backspace: "$\\beta$" became a backspace
+    and "eta", and `show` drew it as "x08eta" inside the math. Such a character (\\x00-\\x1f
+    but tab and newline, \\x7f, \\x80-\\x9f) is now refused where the deck is read: one line
+    naming the file, the line, the card and the field, and what to write instead; `check` and
+    `show` exit 2 with it, no traceback."""
     from typer.testing import CliRunner
 
-    from dlcards.catalog import read_deck
     from dlcards.cli import app
 
     deck = tmp_path / "ctl.yaml"
     deck.write_text(
-        "topic: ctl\ntitle: Ctl\ncards:\n"
-        '  - id: ctl-1\n    question: "Ctrl \\a bell and \\e[31mred\\e[0m"\n'
-        '    answer: "a\\tb\\nc\\x7f"\n'
-        '  - id: ctl-2\n    question: Q?\n    answer: A.\n    note: "x\\x9by"\n'
-        "    references: [A book]\n",
-        encoding="utf-8",
+        CONTROL_DECK.format(card=f"  - id: ctl-2\n    question: Q?\n{card}\n"), encoding="utf-8"
     )
-    one, two = read_deck(deck).cards
-    assert one.question == "Ctrl \\x07 bell and \\x1b[31mred\\x1b[0m"
-    assert one.answer == "a\tb\nc\\x7f"
-    assert two.note == "x\\x9by"
-    shown = CliRunner().invoke(app, ["show", "ctl-1", "--decks", str(deck)]).output
-    assert "Ctrl \\x07 bell and \\x1b[31mred\\x1b[0m" in shown
-    assert "\x1b" not in shown and "\x07" not in shown  # no real control character
+    with pytest.raises(DeckError) as caught:
+        parse_deck(deck.read_text(encoding="utf-8"), str(deck))
+    message = str(caught.value)
+    assert message.startswith(f"{deck}:{line}: card ctl-2: field '{where}'"), message
+    assert f"a control character ({said}" in message, message
+    assert "or use single quotes" in message and "\n" not in message
+    for args in (["check", "--decks", str(deck)], ["show", "ctl-1", "--decks", str(deck)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr == f"error: {message}\n", args
+
+
+def test_the_control_character_error_says_how_to_write_the_backslash() -> None:
+    card = '  - id: gd-3\n    question: "What is \\beta?"\n    answer: A.\n'
+    text = CONTROL_DECK.format(card=card)
+    with pytest.raises(DeckError) as caught:
+        parse_deck(text, "decks/x.yaml")
+    assert str(caught.value) == (
+        "decks/x.yaml:8: card gd-3: field 'question' has a control character (backspace, "
+        'from "\\b" in double quotes); write \\\\b for a backslash and b, or use single quotes'
+    )
+    # the same text written as the error says loads, with the backslash
+    fixed = text.replace('"What is \\beta?"', '"What is \\\\beta?"')
+    assert parse_deck(fixed, "decks/x.yaml").cards[1].question == "What is \\beta?"
+    single = text.replace('"What is \\beta?"', "'What is \\beta?'")
+    assert parse_deck(single, "decks/x.yaml").cards[1].question == "What is \\beta?"
+    # tabs and newlines are text, as before
+    assert parse_deck(text.split("  - id: gd-3")[0], "x").cards[0].answer == (
+        "A tab\tand a newline\nare text."
+    )
+
+
+def test_the_built_in_decks_hold_no_control_character() -> None:
+    """They load (so none holds one), and none is written in a way that would."""
+    from dlcards.catalog import deck_files, read_deck
+
+    files = deck_files([])
+    assert files
+    for file in files:
+        deck = read_deck(file)
+        for card in deck.cards:
+            for text in (card.question, card.answer, card.note or "", card.erratum or ""):
+                assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), card.id

@@ -111,6 +111,28 @@ def test_add_reopens_the_editor_on_an_error_with_the_loaders_message(
     assert "added own-8" in out and "own-8" in deck.read_text()
 
 
+def test_add_and_edit_refuse_a_control_character_with_the_loaders_message(
+    tmp_path: Path, editor
+) -> None:  # type: ignore[no-untyped-def]
+    """ "\\beta" in double quotes is a backspace and "eta": `add` and `edit` reopen the editor
+    with the deck loader's line for it, and the card saved as the line says is the text."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    log = editor('question: "What is $\\beta$?"\nanswer: A\n', "REPLACE:\\beta=>\\\\beta")
+    out = cli("add", "--deck", str(deck), "--decks", str(deck))
+    said = "field 'question' has a control character (backspace, from \"\\b\" in double quotes)"
+    assert said in out and "reopening" in out
+    assert "# error: own-8.yaml:1: card own-8: " + said in calls(log)[1]["before"]
+    card = json.loads(cli("show", "own-8", "--json", "--decks", str(deck)))
+    assert card["question"] == "What is $\\beta$?"
+    log = editor('REPLACE:answer: A1=>answer: "A1 \\frac"', "REPLACE:\\frac=>\\\\frac")
+    out = cli("edit", "own-1", "--decks", str(deck))
+    assert "own.yaml:8: card own-1: field 'answer' has a control character (form feed" in out
+    assert "reopening the editor" in out and len(calls(log)) == 2
+    card = json.loads(cli("show", "own-1", "--json", "--decks", str(deck)))
+    assert card["answer"] == "A1 \\frac"
+
+
 def test_add_takes_block_lists_and_checks_the_computations_as_check_does(
     tmp_path: Path, editor
 ) -> None:  # type: ignore[no-untyped-def]

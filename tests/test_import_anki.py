@@ -156,6 +156,8 @@ def test_the_day_of_an_anki_review_starts_at_day_starts_at(tz: None) -> None:
         ('<img src="a%20b.png"> [sound:s.mp3]', "![](media/a%20b.png) [sound: media/s.mp3]"),
         ("<ul><li>one</li><li>two</li></ul>", "• one<br>• two"),
         ("<script>x()</script>kept", "kept"),
+        # control characters (a deck may not hold them: Anki shows none of them) are dropped
+        ("a\x08b\x00c\x7fd\x9be \\(\x07\\beta\\)", "abcde $\\beta$"),
     ],
 )
 def test_html_to_markdown(html: str, markdown: str) -> None:

@@ -37,6 +37,7 @@ from dlcards.importers.anki_file import Card, Collection, Note, NoteType
 MEDIA_DIR = "media"
 _SPECIAL_FIELDS = {"FrontSide", "Tags", "Deck", "Subdeck", "Card", "CardFlag", "Type"}
 _REF = re.compile(r"\{\{([^#/^!{}][^{}]*)\}\}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # what a deck may not hold
 _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 _MATH = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
@@ -252,7 +253,8 @@ def to_markdown(field_html: str, media: set[str]) -> str:
         media.add(name)
         return f"[sound: {MEDIA_DIR}/{quote(name)}]"
 
-    text = _MATH.sub(keep, field_html)
+    # a control character (Anki shows none) would make a deck that does not load
+    text = _MATH.sub(keep, _CONTROL.sub("", field_html))
     parser = _Markdown(media)
     parser.feed(text)
     parser.close()
