@@ -28,9 +28,10 @@ MIN_BODY_LINES = 3
 """Rows kept for the card itself, however small the terminal: what goes around it gives way."""
 
 
-def _card_fits(room: int, body: int) -> bool:
-    """Whether `room` rows hold MIN_BODY_LINES of a `body`-line card (and its scroll line)."""
-    return room >= min(body, MIN_BODY_LINES) + (body > room)
+def _card_fits(room: int, body: int, below: int = 0) -> bool:
+    """Whether `room` rows hold MIN_BODY_LINES of a `body`-line card (and its scroll line),
+    and its first `below` lines (a pinned question and the answer's first lines)."""
+    return room >= min(body, max(MIN_BODY_LINES, below)) + (body > room)
 
 
 def _fitted(
@@ -39,12 +40,18 @@ def _fitted(
     bottom: list[RenderableType],
     body: int,
     alone: RenderableType | None = None,
+    below: int = 0,
 ) -> tuple[list[RenderableType], list[RenderableType]]:
     """`top` and `bottom` cut until the body has MIN_BODY_LINES rows (and its scroll line): in a
     tiny terminal the card stays in view. The first bottom parts go first (the grade legend
     before the key hints; the last part is then `alone` when given: hints that name what the
     parts gone showed), then the last is cut to one line, then the top goes, then the key
-    hints."""
+    hints. Then, for the body's first `below` lines (the question and the answer's first
+    lines), the same parts but the key hints give way: the hints stay, the rest is below."""
+    if below:
+        top, bottom = _fitted(console, top, bottom, body, alone)
+        if len(bottom) <= 1 and not top:
+            return top, bottom
     from rich.console import Group
     from rich.text import Text
 
@@ -54,8 +61,10 @@ def _fitted(
     top, bottom = list(top), list(bottom)
     while True:
         room = console.height - 1 - rows(top) - rows(bottom)
-        if _card_fits(room, body):
+        if _card_fits(room, body, below):
             return top, bottom
+        if below and not top and len(bottom) <= 1 and rows(bottom) <= 1:
+            return top, bottom  # the hints stay: the answer is scrolled to with j
         if len(bottom) > 1:
             bottom.pop(0)
             if len(bottom) == 1 and alone is not None:
@@ -80,12 +89,15 @@ def paint(
     offset: int,
     pinned: int = 0,
     alone: RenderableType | None = None,
+    below: int = 0,
 ) -> tuple[int, int, int]:
     """Clear the terminal and draw `top`, the part of `body` that fits from line `offset`, and
     `bottom` (its last part `alone` instead when a tiny terminal leaves room for that part
     only); the last row stays free for the cursor and key hints. A body taller than the
     space left gets a line saying which lines are shown and that j/k scroll; its first
-    `pinned` lines (the question) stay in view while the rest scrolls, room permitting.
+    `pinned` lines (the question) stay in view while the rest scrolls, room permitting. For
+    its first `below` lines (more than `pinned`: the answer's first lines under a pinned
+    question) what is around it gives way too, the key hints excepted.
 
     Returns the offset actually used, the largest offset (0 when the body fits) and the
     number of scrolling lines shown."""
@@ -97,8 +109,8 @@ def paint(
     top_lines = console.render_lines(Group(*top), options, pad=False) if top else []
     bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
     room = console.height - 1 - len(top_lines) - len(bottom_lines)
-    if not _card_fits(room, len(body_lines)):  # a tiny terminal: what is around it gives way
-        top, bottom = _fitted(console, top, bottom, len(body_lines), alone)
+    if not _card_fits(room, len(body_lines), below):  # a small terminal: what is around it
+        top, bottom = _fitted(console, top, bottom, len(body_lines), alone, below)  # gives way
         top_lines = console.render_lines(Group(*top), options, pad=False) if top else []
         bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
         room = console.height - 1 - len(top_lines) - len(bottom_lines)

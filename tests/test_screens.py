@@ -292,6 +292,36 @@ def test_a_small_terminal_still_says_how_to_grade(width: int, height: int) -> No
     assert "0-5" in revealed or "5 perfect" in revealed, revealed
 
 
+@pytest.mark.parametrize(
+    ("card_id", "width", "height"),
+    [
+        *(("perceptron-1", w, h) for w, h in [(40, 10), (36, 10), (30, 10), (45, 9), (60, 10)]),
+        *(("gd-1", w, h) for w, h in [(40, 10), (45, 9), (53, 10), (40, 12), (60, 10)]),
+        # (gd-1's question takes five lines at 30 columns: its answer is below, with j)
+    ],
+)
+def test_a_small_terminal_shows_the_answer_without_scrolling(
+    card_id: str, width: int, height: int
+) -> None:
+    """At 40x10, after Space, the key hints (they name the grades there) wrapped to two lines
+    and the header kept its two, so the card had four rows: its border, the question and a
+    blank, and the answer was seen only with `j`. A hint is now the longest of its wordings
+    that fits on one line, and in a terminal too short for the question and the answer's
+    first lines the header gives way; the hints stay."""
+    shown = study_frames(card_id, width, height, " q")
+    for frame in shown[:2]:
+        lines = frame.splitlines()
+        assert len(lines) <= height and max(cell_len(line) for line in lines) <= width
+        hint = lines[-1]
+        assert hint.strip() and not hint.startswith(("│", "╰", "lines ")), frame
+        after = lines[max(i for i, line in enumerate(lines) if line.startswith(("│", "╰"))) :]
+        assert len(after) <= 3, frame  # the scroll line and a one-line hint, nothing wrapped
+    question, revealed = shown[0], shown[1]
+    assert "Space" in question.splitlines()[-1] and "quit" in question.splitlines()[-1]
+    assert re.search(r"│ +Q ", revealed) and re.search(r"│ +A \w", revealed), revealed
+    assert "0-5" in revealed.splitlines()[-1] or "5 perfect" in revealed, revealed
+
+
 def test_a_resized_terminal_redraws_the_card_at_its_new_size() -> None:
     """The window narrowed from 80 to 40 columns while the answer is shown: the card is drawn
     again at 40 (before, the 80-column frame stayed and the terminal wrapped it to garbage)."""

@@ -143,23 +143,35 @@ def grade_legend(preview: dict[Grade, int] | None, width: int) -> RenderableType
 
 def _help(keys: KeyInput | LineInput, revealed: bool, width: int, legend: bool = True) -> str:
     """The keys that work now, in words that fit the terminal and the input mode; `legend`:
-    whether the grade legend is shown above them (else they name the grade keys)."""
+    whether the grade legend is shown above them (else they name the grade keys). In a
+    terminal, the longest wording that fits on one line: a hint that wraps takes a row from
+    the card (at 40x10 the answer was then out of view)."""
     if not keys.interactive:
         if revealed:
             return "grade 0-5 · u undo · s skip · q quit · ↺ comes back this session"
         return "empty line: show answer · 0-5 grade · s skip · u undo · q quit"
+    wordings: list[str]
     if revealed:
+        wordings = []
         if width >= 80:
-            return r"grade 0-5 · \[u] undo · \[s] skip · \[q] quit · ↺ comes back this session"
+            wordings.append(
+                r"grade 0-5 · \[u] undo · \[s] skip · \[q] quit · ↺ comes back this session"
+            )
         if width >= 54 or not legend:  # the ↺ on the grade keys explained wherever it fits
-            return "grade 0-5 · u undo · s skip · q quit · ↺ again today"
-        # narrower: the grade keys are named just above, so the ↺ keeps its words instead
-        if width >= 40:
-            return "u undo · s skip · q quit · ↺ again today"
-        return "u undo · s skip · q quit"
-    if width >= NARROW_BELOW:
-        return r"\[Space] show answer   \[s] skip   \[u] undo   \[q] quit"
-    return "Space answer · s skip · u undo · q quit"
+            wordings.append("grade 0-5 · u undo · s skip · q quit · ↺ again today")
+        if legend:  # narrower: the grade keys are named just above, the ↺ keeps its words
+            wordings += ["u undo · s skip · q quit · ↺ again today", "u undo · s skip · q quit"]
+        else:  # no legend: the grade keys come first
+            wordings += ["grade 0-5 · u undo · s skip · q quit", "grade 0-5 · u undo · q quit"]
+            wordings += ["grade 0-5 · q quit", "0-5 · q"]
+    else:
+        wordings = [r"\[Space] show answer   \[s] skip   \[u] undo   \[q] quit"]
+        if width < NARROW_BELOW:
+            wordings = ["Space answer · s skip · u undo · q quit", "Space answer · s skip · q quit"]
+            wordings += ["Space answer · q quit", "Space · q quit", "Space · q"]
+    from rich.cells import cell_len
+
+    return next((w for w in wordings if cell_len(w.replace("\\[", "[")) <= width), wordings[-1])
 
 
 def leech_notice(card_id: str, lapses: int, action: str) -> str:
@@ -320,7 +332,10 @@ def card_screen(
         top = [_header(session, title, width, bar=console.height >= COMPACT_BELOW)]
         # the hints alone when a tiny terminal has no room for the legend: they name the grades
         alone = Text.from_markup(_help(keys, revealed, width, legend=False), style="dim")
-        offset, most, page = paint(console, top, body, bottom, offset, pinned, alone)
+        # revealed, the question and the answer's first two lines (after the blank between
+        # them) in view without `j`: in a short terminal the header and the legend give way
+        below = pinned + 3 if revealed else 0
+        offset, most, page = paint(console, top, body, bottom, offset, pinned, alone, below)
         # a grade only once the answer is on screen: a key pressed twice (or typed ahead)
         # must not grade the next card unseen; on the question a digit gets the keys' hint
         allowed = {"s", "u", "q"} | (grades if revealed else {"reveal"})
