@@ -212,6 +212,49 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("waits") is None)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _rewrite_a_share(session.config)
+
+
+def _rewrite_a_share(config: pytest.Config) -> None:
+    """In an xdist worker, the assertions of its share of the test files rewritten and cached
+    before collection. Every worker collects every file, in the same order: in a fresh clone
+    (no cached rewrite yet) all of them rewrote each file at once, ~2.9 CPU s each. Shared out
+    (the largest files first, dealt round), each rewrites a third and finds the rest cached by
+    the others. A fresh clone's run on 2 cores: 3 x 2.9 -> 2.9 CPU s of rewriting. Uses pytest's
+    own rewrite and cache functions (private): if they are not there, collection does it all."""
+    import sys
+
+    worker = getattr(config, "workerinput", None)
+    if worker is None or sys.dont_write_bytecode:
+        return
+    try:
+        from _pytest.assertion.rewrite import (
+            PYC_TAIL,
+            _read_pyc,
+            _rewrite_test,
+            _write_pyc,
+            assertstate_key,
+            get_cache_dir,
+        )
+
+        state = config.stash[assertstate_key]
+        mine, count = int(str(worker["workerid"]).lstrip("gw")), int(worker["workercount"])
+    except (ImportError, KeyError, ValueError):
+        return
+    files = sorted(Path(__file__).parent.rglob("test_*.py"), key=lambda f: -f.stat().st_size)
+    for source in files[mine::count]:
+        try:
+            cache = get_cache_dir(source)
+            cache.mkdir(exist_ok=True)
+            pyc = cache / (source.name[:-3] + PYC_TAIL)
+            if _read_pyc(source, pyc, state.trace) is None:
+                source_hash, code = _rewrite_test(source, config)
+                _write_pyc(state, code, source_hash, pyc)
+        except (OSError, SyntaxError):
+            continue  # collection rewrites it, and says what is wrong with it
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """What collection made (modules, test items, the built-in catalog) lives until the end:
     frozen, the cyclic garbage collector no longer walks it in every full collection."""
