@@ -4,45 +4,24 @@ marks after any merge are those of grading the whole log in dlcards, in time ord
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import helpers as h
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_import_anki import anki, at, columns_of
 
 from dlcards.grading import LeechRule, decide
 from dlcards.scheduling import Schedule
 from dlcards.sm2 import Grade
 from dlcards.store import Store
-from dlcards.store.rows import ImportedReview, ImportedReviews
+from dlcards.store.rows import ImportedReview
 
 D = date(2026, 3, 2)
 CARD = "c0"
-
-
-def at(day: date, hour: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
-
-
-def anki(cid: str, day: date, hour: int, grade: int) -> ImportedReview:
-    when = at(day, hour)
-    return ImportedReview(
-        cid, int(when.timestamp() * 1000), when.isoformat(timespec="milliseconds"), day, grade
-    )
-
-
-def columns_of(rows: list[ImportedReview]) -> ImportedReviews:
-    names = sorted({r.card_id for r in rows})
-    number = {cid: n for n, cid in enumerate(names)}
-    return ImportedReviews(
-        names, [number[r.card_id] for r in rows], [r.anki_id for r in rows],
-        [r.reviewed_at for r in rows], [r.day.toordinal() for r in rows],
-        [r.grade for r in rows], [math.nan] * len(rows),
-    )  # fmt: skip
 
 
 def new_store(path: Path, cards: int = 3) -> Store:
