@@ -133,6 +133,28 @@ def test_undo_of_an_earlier_lapse_takes_a_later_leech_back(tmp_path: Path) -> No
         assert marks(store) == ([], (0, 0))
 
 
+def test_a_forget_keeps_the_leech_a_row_after_it_still_makes(tmp_path: Path, path_of: str) -> None:
+    """Four lapses in dlcards, then a Forget on the phone and four lapses there, while dlcards
+    had four more: its eighth lapse made a leech, and from the Forget it is the eighth still
+    (four on the phone, four here). The import cleared the card's mark with the reset point's
+    move and the replay, finding that row's mark unchanged, never set it again: (0, 1), a
+    suspended card no list showed as a leech."""
+    with new_store(tmp_path / "d.db") as store:
+        ours = lapses(4)
+        for r in ours:
+            give(store, CARD, r.grade, at(r.day, 12))
+        forget = at(ours[-1].day + timedelta(1), 6)
+        phone = lapses(4, forget.date())
+        for r in lapses(4, phone[-1].day + timedelta(1))[1:]:
+            give(store, CARD, r.grade, at(r.day, 12))
+        assert marks(store) == ([(8, "suspend")], (1, 1))
+        given = columns_of(phone) if path_of == "columns" else phone
+        resets = {CARD: int(forget.timestamp() * 1000)}
+        store.merge_reviews(given, h.merge_rules(many=True), resets)  # type: ignore[arg-type]
+        assert marks(store) == ([(8, "suspend")], (1, 1))
+        assert [leech.id for leech in store.leeches()] == [CARD]
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(

@@ -67,6 +67,13 @@ _LOG = (
 
 _HELD = "SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL"
 
+# a card's leech mark as its rows after its reset point have it (as `undo` sets it)
+_LEECH_AFTER_RESET = (
+    "UPDATE cards SET leech = EXISTS (SELECT 1 FROM reviews r WHERE r.card_id = cards.id "
+    "AND r.leech IS NOT NULL AND (r.at, r.id) > "
+    "(coalesce(cards.reset_at, -1), coalesce(cards.reset_after, 0))) WHERE id = ?"
+)
+
 # whether a reset elsewhere at ? (ms) moves a card's reset point: its own point is earlier
 _RESET_MOVES = "(coalesce(reset_at, -1), coalesce(reset_after, 0)) < (?, 0)"
 
@@ -262,8 +269,11 @@ class Merging(Connection):
         self, c: sqlite3.Connection, moved: Sequence[str], redecide: Redecide
     ) -> None:
         """The cards whose reset point moved, replayed from it: their reviews after it decided
-        again, and new memories for those with none after it."""
+        again, and new memories for those with none after it. A card's leech mark (cleared
+        when its point moved) follows its rows after the point: a row there that fired, and
+        that the replay left firing, keeps the card a leech."""
         new_memories(c, [cid for cid in moved if not self._merge_card(c, cid, [], redecide)])
+        c.executemany(_LEECH_AFTER_RESET, [(cid,) for cid in moved])
 
     def _merge_card(
         self,
