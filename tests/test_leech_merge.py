@@ -199,3 +199,18 @@ def test_marks_are_those_of_grading_the_whole_log_in_time_order(
                 kinds = store.query("SELECT kind, lapses_after FROM reviews ORDER BY at, id")
                 results.append((kinds, marks(store)))
     assert results[0] == results[1]
+
+
+def test_a_suspension_taken_back_is_not_kept_by_a_leech_that_only_tags(tmp_path: Path) -> None:
+    """A dlcards lapse suspended the card as a leech; the learner then set `leech_action tag`.
+    An earlier Again that day from the phone is now the day's lapse: it fires `tag`, and the
+    dlcards lapse (a re-drill now) takes its suspension back, as grading the whole log in time
+    order under the settings now would leave it: a leech, not suspended."""
+    with new_store(tmp_path / "d.db") as store:
+        rows = lapses(8)
+        for r in rows[:-1]:
+            give(store, CARD, r.grade, at(r.day, 12))
+        assert marks(store) == ([(8, "suspend")], (1, 1))
+        store.set_setting("leech_action", "tag")
+        merge(store, [anki(CARD, rows[-2].day, 8, 0)], "rows")
+        assert marks(store) == ([(8, "tag")], (1, 0))

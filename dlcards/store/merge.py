@@ -447,13 +447,16 @@ class _Batch:
         """The card's leech mark after its log (after its reset point) was decided again, when
         a row's leech action changed (`outcomes`' pairs): a leech when a row still fires;
         suspended when a row newly fires `suspend`, and no longer when a row that did is taken
-        back and none fires (as `undo` takes back a leech's suspension)."""
+        back and no row still fires `suspend` (as `undo` takes back a leech's suspension; a
+        row firing `tag`, the action set since, does not keep it)."""
         if all(was == now for was, now in actions):
             return
         leech = any(now is not None for _, now in actions)
         if any(now == "suspend" and was is None for was, now in actions):
             suspended: int | None = 1
-        elif not leech and any(was == "suspend" for was, _ in actions):
+        elif any(was == "suspend" and now is None for was, now in actions) and not any(
+            now == "suspend" for _, now in actions
+        ):
             suspended = 0
         else:
             suspended = None
