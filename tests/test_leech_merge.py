@@ -33,6 +33,23 @@ def new_store(path: Path, cards: int = 3) -> Store:
     return store
 
 
+_ONE_CARD: dict[str, Path] = {}
+
+
+def one_card_copy(factory: pytest.TempPathFactory, path: Path) -> Store:
+    """`new_store(path, 1)` from a file made once per process (a new database and its sync
+    were most of a property example's time)."""
+    import shutil
+
+    made = _ONE_CARD.get("db")
+    if made is None:
+        made = factory.mktemp("one-card") / "d.db"
+        new_store(made, 1).close()
+        _ONE_CARD["db"] = made
+    shutil.copyfile(made, path)
+    return Store.open(path)
+
+
 def lapses(n: int, start: date = D, cid: str = CARD) -> list[ImportedReview]:
     """A pass then `n` lapses each followed by a pass, one grade a day (2n + 1 rows)."""
     grades = [4] + [0, 4] * n
@@ -183,7 +200,7 @@ def test_marks_are_those_of_grading_the_whole_log_in_time_order(
         mp.setattr(merging, "BULK_ROWS", 1 if many else 10**9)
         results = []
         for split in (True, False):
-            with new_store(tmp / f"{split}.db", 1) as store:
+            with one_card_copy(tmp_path_factory, tmp / f"{split}.db") as store:
                 store.set_setting("leech_threshold", str(threshold))
                 theirs = []
                 for day, n, grade, ours in timed:
