@@ -353,13 +353,20 @@ INTERRUPTED = 130
 
 def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
     """Run an interactive loop; returns how it ended (for the closing line) and the exit code:
-    finished, `q`, end of input, or Ctrl-C (INTERRUPTED). Grades are saved as they happen."""
+    finished, `q`, end of input, or Ctrl-C (INTERRUPTED). Grades are saved as they happen.
+    A Ctrl-C is also the RuntimeError Python wraps one in when it lands while a class is made
+    (an Enum's members, in a module a card's first drawing imports: "Error calling
+    __set_name__"): that one ended the session with no closing line at all."""
+    from dlcards.errors import interrupted
+
     try:
         body()
         return done, 0
     except Quit as stop:
         return ("Stopped." if stop.reason == "q" else "Input ended."), 0
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, RuntimeError) as err:
+        if not interrupted(err):
+            raise
         return "Interrupted.", INTERRUPTED
 
 

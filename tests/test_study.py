@@ -600,3 +600,26 @@ def test_a_reset_card_says_its_earlier_reviews_are_kept() -> None:
     assert never.rstrip().endswith("new · not studied yet")
     topic = runner.invoke(app, ["reset", "--topic", "vgp", "--yes"])
     assert topic.output == "nothing to reset: 10 cards of vgp are new already\n"
+
+
+def test_a_ctrl_c_wrapped_while_a_class_is_made_ends_the_session_as_ctrl_c() -> None:
+    """A Ctrl-C that lands while a class is made (an Enum's members, in a module that drawing
+    a card imports the first time) reaches the session as the RuntimeError Python 3.11 wraps
+    it in ("Error calling __set_name__"). It ended the session with no "Interrupted." and no
+    summary (the command's guard took it as Ctrl-C, exit 130, and said nothing)."""
+    from dlcards.terminal import INTERRUPTED, run_until_stopped
+
+    class Stops:
+        def __set_name__(self, owner: type, name: str) -> None:
+            raise KeyboardInterrupt
+
+    def drawing() -> None:
+        type("Made", (), {"member": Stops()})
+
+    assert run_until_stopped(drawing, "done") == ("Interrupted.", INTERRUPTED)
+
+    def failing() -> None:
+        raise RuntimeError("not a Ctrl-C")
+
+    with pytest.raises(RuntimeError, match="not a Ctrl-C"):
+        run_until_stopped(failing, "done")
