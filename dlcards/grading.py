@@ -13,7 +13,7 @@ action (`suspend` or `tag`), which the store carries out with the grade.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, Protocol
@@ -120,6 +120,19 @@ def redecide(
     return outcomes
 
 
+def redecider(
+    schedule: Schedule, settings: Settings
+) -> Callable[[Iterable[LogRow], Memory], list[Outcome]]:
+    """`redecide` for one card's log with `schedule` and the leech rule `settings` make: what a
+    merge or an undo decides the log with, under the settings read inside its transaction."""
+    leech = LeechRule.from_settings(settings)
+
+    def one(log: Iterable[LogRow], stored: Memory) -> list[Outcome]:
+        return redecide(log, schedule, stored, leech)
+
+    return one
+
+
 def redecide_many(
     starts: Any, days: Any, grades: Any, schedule: Schedule, leech: LeechRule
 ) -> dict[str, Any] | None:
@@ -163,10 +176,7 @@ def merge_rules(settings: Settings) -> tuple[Any, Any]:
     schedule = Schedule.from_settings(settings)
     leech = LeechRule.from_settings(settings)
 
-    def one(log: Iterable[LogRow], stored: Memory) -> list[Outcome]:
-        return redecide(log, schedule, stored, leech)
-
     def many(starts: Any, days: Any, grades: Any) -> dict[str, Any] | None:
         return redecide_many(starts, days, grades, schedule, leech)
 
-    return one, many
+    return redecider(schedule, settings), many

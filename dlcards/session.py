@@ -23,12 +23,12 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from dlcards import sm2
-from dlcards.grading import LeechRule, Outcome, decide, redecide
+from dlcards.grading import LeechRule, Outcome, decide, redecider
 from dlcards.limits import cap_left, today_counts
 from dlcards.memory import Memory
 from dlcards.scheduling import Schedule
 from dlcards.settings import NEW_PER_DAY_MAX, Settings
-from dlcards.store import LoggedGrade, ReviewRow, Store
+from dlcards.store import ReviewRow, Store
 from dlcards.store.core import Rebuild
 from dlcards.store.merge import Redecide
 
@@ -273,11 +273,7 @@ class StudySession:
 
     def _undo_rules(self, settings: Settings) -> tuple[Rebuild, Redecide]:
         schedule = self._adopt(settings)  # as they are inside the undo's transaction
-
-        def redecided(log: Sequence[LoggedGrade], stored: Memory) -> list[Outcome]:
-            return redecide(log, schedule, stored, LeechRule.from_settings(settings))
-
-        return schedule.replay, redecided
+        return schedule.replay, redecider(schedule, settings)
 
     def _count(self, row: ReviewRow, sign: int) -> None:
         s = self.summary

@@ -16,7 +16,7 @@ import pytest
 
 from dlcards.commands.config import change
 from dlcards.fsrs_sched import FsrsState
-from dlcards.grading import LeechRule, decide, redecide
+from dlcards.grading import decide, redecider
 from dlcards.scheduling import Schedule
 from dlcards.settings import Settings
 from dlcards.sm2 import Grade, State
@@ -75,8 +75,7 @@ def grade(
 def undo(store: Store, review_id: int) -> ReviewRow | None:
     def rules(settings: Settings) -> tuple[object, object]:
         s = Schedule.from_settings(settings)
-        leech = LeechRule.from_settings(settings)
-        return s.replay, lambda log, stored: redecide(log, s, stored, leech)
+        return s.replay, redecider(s, settings)
 
     return store.undo(review_id, rules)  # type: ignore[arg-type]
 

@@ -94,7 +94,7 @@ def undo(
     from dlcards.commands.common import checked_db
     from dlcards.console import out
     from dlcards.errors import StoreError
-    from dlcards.grading import LeechRule, redecide
+    from dlcards.grading import redecider
     from dlcards.scheduling import Schedule
     from dlcards.store import Store, existing_file
 
@@ -109,8 +109,8 @@ def undo(
         review_id, card_id, grade, stamp, day = last
 
         def rules(settings: Settings) -> tuple[Rebuild, Redecide]:
-            schedule, leech = Schedule.from_settings(settings), LeechRule.from_settings(settings)
-            return schedule.replay, lambda log, stored: redecide(log, schedule, stored, leech)
+            schedule = Schedule.from_settings(settings)
+            return schedule.replay, redecider(schedule, settings)
 
         row = store.undo(review_id, rules)
         schedule = Schedule.from_settings(store.settings())

@@ -30,6 +30,7 @@ from dlcards.store.rows import (
     ALL_MEMORIES,
     DECK_STRIDE,
     INSERT_REVIEW,
+    LEECH_FROM_LOG,
     SELECT_MEMORY,
     TIME_ORDER,
     UPDATE_SM2,
@@ -830,9 +831,7 @@ class Store(Reports, Merging):
                 # the grade that made the card a leech is taken back: so are its effects
                 # (unless an earlier grade since the last reset had made it one too)
                 c.execute(
-                    "UPDATE cards SET leech = EXISTS (SELECT 1 FROM reviews r WHERE "
-                    "r.card_id = cards.id AND r.leech IS NOT NULL AND (r.at, r.id) > "
-                    "(coalesce(cards.reset_at, -1), coalesce(cards.reset_after, 0))), "
+                    f"UPDATE cards SET leech = {LEECH_FROM_LOG}, "
                     "suspended = CASE WHEN ? = 'suspend' THEN 0 ELSE suspended END WHERE id = ?",
                     (leech, card_id),
                 )

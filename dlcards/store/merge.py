@@ -19,6 +19,7 @@ from dlcards.store.rows import (
     BULK_ROWS_PER_INSERT,
     FSRS_COLUMNS,
     INSERT_REVIEW,
+    LEECH_FROM_LOG,
     OUTCOME_COLUMNS,
     RESET_MARK,
     SELECT_MEMORY,
@@ -66,13 +67,6 @@ _LOG = (
 )
 
 _HELD = "SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL"
-
-# a card's leech mark as its rows after its reset point have it (as `undo` sets it)
-_LEECH_AFTER_RESET = (
-    "UPDATE cards SET leech = EXISTS (SELECT 1 FROM reviews r WHERE r.card_id = cards.id "
-    "AND r.leech IS NOT NULL AND (r.at, r.id) > "
-    "(coalesce(cards.reset_at, -1), coalesce(cards.reset_after, 0))) WHERE id = ?"
-)
 
 # whether a reset elsewhere at ? (ms) moves a card's reset point: its own point is earlier
 _RESET_MOVES = "(coalesce(reset_at, -1), coalesce(reset_after, 0)) < (?, 0)"
@@ -273,7 +267,8 @@ class Merging(Connection):
         when its point moved) follows its rows after the point: a row there that fired, and
         that the replay left firing, keeps the card a leech."""
         new_memories(c, [cid for cid in moved if not self._merge_card(c, cid, [], redecide)])
-        c.executemany(_LEECH_AFTER_RESET, [(cid,) for cid in moved])
+        mark = f"UPDATE cards SET leech = {LEECH_FROM_LOG} WHERE id = ?"
+        c.executemany(mark, [(cid,) for cid in moved])
 
     def _merge_card(
         self,

@@ -55,6 +55,12 @@ def new_memories(c: Any, card_ids: Sequence[str]) -> None:
 TIME_ORDER = "r.at, r.id"
 RESET_MARK = "coalesce(c.reset_at, -1), coalesce(c.reset_after, 0)"
 AFTER_RESET = f"(r.at, r.id) > ({RESET_MARK})"
+LEECH_FROM_LOG = (
+    "EXISTS (SELECT 1 FROM reviews r WHERE r.card_id = cards.id AND r.leech IS NOT NULL AND "
+    "(r.at, r.id) > (coalesce(cards.reset_at, -1), coalesce(cards.reset_after, 0)))"
+)
+"""A card's leech mark as its log has it, in an UPDATE of `cards`: a row after its reset point
+fired the leech rule (`undo` and a merge's moved reset points set it so)."""
 
 REVIEW_COLUMNS = (
     "card_id",
