@@ -83,7 +83,10 @@ def _count(key: str, high: int, low: int = 0) -> Callable[[str], int]:
 def _reviews_per_day(text: str) -> int:
     if text.strip().lower() in ("unlimited", "none", "off"):
         return REVIEWS_MAX
-    return _count("reviews_per_day", REVIEWS_MAX)(text)
+    try:
+        return _count("reviews_per_day", REVIEWS_MAX)(text)
+    except SettingError as err:
+        raise SettingError(f"{err}; or `unlimited` for no cap") from None
 
 
 def _reviews_per_day_shown(stored: str) -> str:

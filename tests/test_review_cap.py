@@ -144,3 +144,13 @@ def test_the_days_arithmetic(due: int, new: int, new_left: int, left: int | None
 
 def test_cap_left() -> None:
     assert cap_left(None, 50) is None and cap_left(200, 50) == 150 and cap_left(10, 50) == 0
+
+
+def test_a_bad_cap_names_the_word_too() -> None:
+    """`config reviews_per_day lots` named the numbers it takes and not `unlimited`."""
+    result = runner.invoke(app, ["config", "reviews_per_day", "lots"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: reviews_per_day must be a whole number from 0 to 1000000, not 'lots'; "
+        "or `unlimited` for no cap"
+    )
