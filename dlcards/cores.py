@@ -4,12 +4,14 @@ SQLite's sorter and table checks, deflating a package), with what such work need
 cleanly: worker processes that end with their parent (`exit_with_parent`), a resource
 tracker that keeps quiet (`quiet_resource_tracker`), and waits for a thread that Ctrl-C
 cannot cut short while the thread still uses what its caller closes next (`wait_for`,
-`finish`, `Background`)."""
+`finish`, `Background`); and a pause of the cyclic garbage collector for bulk work that
+makes many objects (`gc_paused`)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -23,6 +25,25 @@ def cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
+
+
+@contextmanager
+def gc_paused(pause: bool = True) -> Iterator[None]:
+    """With `pause`, no cyclic garbage collection in the block: bulk work (a merge of
+    1,000,000 log rows, a first sync's 100,000 parsed cards) makes millions of objects that
+    hold no cycles, and each collection would walk all of them again (a fifth of such a
+    merge's time; 0.2 s of the main process's CPU in a first sync of 100,000 cards).
+    Reference counting frees memory as usual."""
+    import gc
+
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def exit_with_parent() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import sys
@@ -935,6 +936,32 @@ def test_a_first_sync_written_as_the_decks_come_writes_nothing_when_a_deck_is_wr
         assert store.get_meta("deck_signature") is None
     if damage != "duplicate topic":  # cards were written before the error, then rolled back
         assert inserts and inserts[0] >= 15
+    assert gc.isenabled()  # the collector's pause (`gc_paused`) ended with the failed sync
+
+
+def test_a_first_sync_pauses_the_garbage_collector_while_it_writes_and_no_longer(
+    tmp_path: Path, new_db: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cyclic collector is off while a sync writes the cards its pool parsed (it would walk
+    every parsed card again at each collection) and on again after it."""
+    from dlcards.commands.common import sync_if_needed
+
+    decks = _big_decks(tmp_path)
+    inserts: list[int] = []
+    _pooled_first_sync(monkeypatch, inserts)
+    collecting: list[bool] = []
+    real = Store._first_memories
+
+    def spy(c: sqlite3.Connection, card_ids: list[str]) -> None:
+        collecting.append(gc.isenabled())
+        real(c, card_ids)
+
+    monkeypatch.setattr(Store, "_first_memories", staticmethod(spy))
+    assert gc.isenabled()
+    with Store.open(new_db(tmp_path / "p.db")) as store:
+        assert sync_if_needed(store, [str(decks)]) is not None
+    assert collecting and not any(collecting) and inserts
+    assert gc.isenabled()
 
 
 def test_each_card_keeps_when_its_text_last_changed(store: Store) -> None:

@@ -206,7 +206,11 @@ def sync_if_needed(store: Store, decks: Sequence[str], notice: bool = True) -> C
     signature = files_signature(files)
     if store.is_synced(signature):
         return None
-    with _sync_turn(store.path, notice):
+    from dlcards.cores import gc_paused
+
+    # a big sync makes a parsed card, its digests and its rows per card (the parse's workers
+    # send them as objects): the collector would walk them all again and again
+    with _sync_turn(store.path, notice), gc_paused():
         if store.is_synced(signature):  # another process synced them while this one waited
             return None
         return _sync(store, decks, files, signature, observed, notice)

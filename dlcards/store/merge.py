@@ -11,7 +11,7 @@ from datetime import date
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from dlcards.cores import cores
+from dlcards.cores import cores, gc_paused
 from dlcards.memory import Memory
 from dlcards.store.connection import Connection
 from dlcards.store.rows import (
@@ -138,7 +138,7 @@ class Merging(Connection):
             return self._merge_columns(rows, rules, resets or {}, moved)
         # the whole log is read and may be rewritten: the whole file is checked (while the
         # merge reads, `_write`), and `guard_writes` waits for it before the first write
-        with self._write(whole_file=True) as c, _gc_paused(len(rows) >= BULK_ROWS):
+        with self._write(whole_file=True) as c, gc_paused(len(rows) >= BULK_ROWS):
             redecide, redecide_many = rules(self._settings_in(c))
             moved_now = self._move_resets(c, resets or {})
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
@@ -185,7 +185,7 @@ class Merging(Connection):
         `merge_reviews`."""
         import numpy as np
 
-        with self._write(whole_file=True) as c, _gc_paused(len(rows) >= BULK_ROWS):
+        with self._write(whole_file=True) as c, gc_paused(len(rows) >= BULK_ROWS):
             redecide, redecide_many = rules(self._settings_in(c))
             moved_now = self._move_resets(c, resets)
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
@@ -769,23 +769,6 @@ def _insert_columns(
         if whole < len(flat):
             tail = flat[whole:]
             c.executemany(sql_for(1), (tail[i : i + width] for i in range(0, len(tail), width)))
-
-
-@contextmanager
-def _gc_paused(pause: bool) -> Iterator[None]:
-    """With `pause`, no cyclic garbage collection in the block: a bulk merge makes millions of
-    tuples that hold no cycles, and each collection would walk all of them again (a fifth of
-    the merge's time at 1,000,000 rows). Reference counting frees memory as usual."""
-    import gc
-
-    if not pause or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def sort_threads(c: sqlite3.Connection) -> None:
