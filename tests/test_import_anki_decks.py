@@ -301,6 +301,32 @@ def test_later_reviews_of_converted_notes_come_back_without_to_yaml(
         assert store.query("SELECT grade FROM reviews WHERE card_id = ?", (f"{r}-2",)) == [(5,)]
 
 
+def test_a_deck_name_with_control_characters_makes_a_deck_that_loads(
+    anki_deck: dict[str, Any],
+) -> None:
+    """A deck named with control characters (a collection of an older Anki or another
+    program's: Anki drops them from the names it makes) is written with its title clean, as
+    a field's text is: a deck may not hold them, and the decks written did not load."""
+    tmp = anki_deck["dir"]
+    with zipfile.ZipFile(anki_deck["paths"]["legacy"]) as archive:
+        data = archive.read("collection.anki21")
+    db = tmp / "c.anki21"
+    db.write_bytes(data)
+    conn = sqlite3.connect(db)
+    decks = json.loads(conn.execute("SELECT decks FROM col").fetchone()[0])
+    for deck in decks.values():
+        deck["name"] = deck["name"].replace("Basics", "Ba\x07si\x1bcs\x7f")
+    conn.execute("UPDATE col SET decks = ?", (json.dumps(decks),))
+    conn.commit()
+    conn.close()
+    package = zip_with(tmp / "control.apkg", {"collection.anki21": db.read_bytes()})
+    out_dir = tmp / "decks"
+    ok("import", "anki", str(package), "--to-yaml", str(out_dir))
+    basics = yaml.safe_load((out_dir / "ml-basics.yaml").read_text(encoding="utf-8"))
+    assert (basics["topic"], basics["title"]) == ("ml-basics", "ML::Basics")
+    assert "ml-basics" in {d.topic for d in load_catalog([out_dir], use_cache=False).infos}
+
+
 def test_an_unwritable_yaml_dir_is_one_line(anki_deck: dict[str, Any]) -> None:
     blocker = anki_deck["dir"] / "a-file"
     blocker.write_text("not a directory")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -478,7 +479,7 @@ def _notetypes_v11(conn: sqlite3.Connection) -> dict[int, NoteType]:
 
 def _decks_v11(conn: sqlite3.Connection) -> dict[int, str]:
     decks: Mapping[str, Any] = json.loads(conn.execute("SELECT decks FROM col").fetchone()[0])
-    return {int(d["id"]): str(d["name"]) for d in decks.values()}
+    return {int(d["id"]): _deck_name(str(d["name"])) for d in decks.values()}
 
 
 def _notetypes_v18(conn: sqlite3.Connection) -> dict[int, NoteType]:
@@ -505,6 +506,16 @@ def _notetypes_v18(conn: sqlite3.Connection) -> dict[int, NoteType]:
 
 def _decks_v18(conn: sqlite3.Connection) -> dict[int, str]:
     return {
-        int(i): str(name).replace("\x1f", "::")
+        int(i): _deck_name(str(name).replace("\x1f", "::"))
         for i, name in conn.execute("SELECT id, name FROM decks")
     }
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _deck_name(name: str) -> str:
+    """A deck's name as Anki shows it: without control characters (Anki drops them from the
+    names it makes; an older Anki's or another program's collection may hold them), which a
+    deck's title may not hold either (`import anki --to-yaml` wrote decks that did not load)."""
+    return _CONTROL.sub("", name)
