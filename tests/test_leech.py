@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -187,3 +188,28 @@ def test_no_leeches_in_a_terminal_is_one_line(monkeypatch: pytest.MonkeyPatch) -
     out.cache_clear()
     assert cli("list", "--leeches") == "No leeches.\n"
     assert cli("list", "--leeches", "--topic", "gd") == "No leeches among these cards.\n"
+
+
+def test_list_leeches_in_a_terminal_never_cuts_the_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper's UX run: at 100 columns a leech with a long question was listed as
+    `perceptron…  4 (s)  percept…`: rich shrank every column of the table alike, the id too,
+    though `list` promises ids are never cut (the question is)."""
+    cli("config", "leech_threshold", "2")
+    with db() as store:
+        day = lapse(store, CARD, 1)
+    cli("study", "--topic", "perceptron", "--new", "0", "--today", day.isoformat(),
+        input="\n0\nq\n")  # fmt: skip
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("COLUMNS", "60")
+    from dlcards.console import out
+
+    out.cache_clear()
+    head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
+    assert head.split() == ["id", "lapses", "topic", "question"]
+    assert row.startswith(f"{CARD}  ") and row.split()[1:4] == ["2", "(s)", "perceptron"]
+    assert row.endswith("…") and len(row) == 60  # the question is cut, to the width
+    monkeypatch.setenv("COLUMNS", "30")  # too narrow for the topic too: it goes, the id stays
+    out.cache_clear()
+    head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
+    assert head.split() == ["id", "lapses", "question"]
+    assert row.startswith(f"{CARD}  ") and row.split()[1:3] == ["2", "(s)"] and len(row) <= 30

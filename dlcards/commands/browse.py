@@ -103,7 +103,7 @@ def list_cards(
         return
     if leeches:
         questions = [one_line(to_rich(card.question))[0] for card in cards]
-        console.print(_leech_table(cards, questions, lapses))
+        console.print(_leech_table(cards, questions, lapses, console.width))
         n_held = sum(held for _, held in lapses.values())
         console.print(
             f"[dim]{plural(len(cards), 'leech', 'leeches')} ({n_held} suspended, marked (s)); "
@@ -116,18 +116,27 @@ def list_cards(
     console.print(f"[dim]{plural(len(cards), 'card')}[/dim]")
 
 
-def _leech_table(cards: list[Any], questions: list[str], lapses: dict[str, Any]) -> Any:
-    """Id, lapses ((s): suspended), topic and question of each leech."""
+def _leech_table(cards: list[Any], questions: list[str], lapses: dict[str, Any], width: int) -> Any:
+    """Id, lapses ((s): suspended), topic and question of each leech, `width` columns wide.
+    The id is never cut: the question is, and the topic goes first on a narrow screen."""
     from rich.table import Table
 
-    table = Table(box=None, header_style="bold", pad_edge=False)
+    id_width = max([len("id"), *(len(c.id) for c in cards)])
+    topic_width = max([len("topic"), *(len(c.topic) for c in cards)])
+    show_topic = id_width + len("lapses") + topic_width + 3 * 2 + 10 <= width
+
+    # expand with a ratio on the question: the other columns keep their widths and the question
+    # takes the rest (without it rich shrank every no-wrap column alike, the id too)
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=True)
     table.add_column("id", style="cyan", no_wrap=True)
     table.add_column("lapses", justify="right", no_wrap=True)
-    table.add_column("topic", style="dim", no_wrap=True)
-    table.add_column("question", overflow="ellipsis", no_wrap=True)
+    if show_topic:
+        table.add_column("topic", style="dim", no_wrap=True)
+    table.add_column("question", overflow="ellipsis", no_wrap=True, ratio=1)
     for card, question in zip(cards, questions, strict=True):
         n, held = lapses[card.id]
-        table.add_row(card.id, f"{n}{' (s)' if held else ''}", card.topic, question)
+        topic = [card.topic] if show_topic else []
+        table.add_row(card.id, f"{n}{' (s)' if held else ''}", *topic, question)
     return table
 
 
