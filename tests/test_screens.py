@@ -548,3 +548,24 @@ def test_list_in_a_terminal_makes_its_lines_a_chunk_at_a_time(
     assert len(made) == 50
     rest = list(chunks)
     assert len(made) == len(cards) and len(rest) == -(-len(cards) // 50) - 1
+
+
+def test_a_narrow_header_never_cuts_a_count() -> None:
+    """A helper's UX run at 30 columns: the header's second line was `card 2 of 41 · new 20 ·
+    due 2…`, the due count cut and `again` gone. The counts that do not fit go to a line of
+    their own, each whole."""
+    catalog = load_catalog()
+    card = catalog.card("perceptron-1")
+    ids = [c.id for c in catalog.cards if c.topic == "perceptron"][:20]
+    console, screen = terminal(30, 24)
+    with Store.open() as store:
+        store.sync(catalog.cards, "screens", NOW)
+        session = session_on(store, ids)
+        keys = iter("q")
+        study_screen.card_screen(
+            session, card, "Perceptron Loss Function", "new card", "", console,
+            KeyInput(keys.__next__, console),
+        )  # fmt: skip
+    top = frames(screen.getvalue())[0].split("╭")[0]
+    assert "…" not in top, top
+    assert top.splitlines()[1:] == ["card 1 of 20 · new 20 · due 0", "again 0", "─" * 30]

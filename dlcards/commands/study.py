@@ -83,9 +83,20 @@ def _header(session: StudySession, title: str, width: int, bar: bool = True) -> 
     else:
         from dlcards.view import shorten
 
+        # the position and the counts under the title: on one line when they fit, else on as
+        # many as they need, each count whole (cut, `due 20` read `due 2…`)
+        parts = [Text(at), *counts.split(" · ")]
+        lines = [parts[0]]
+        for part in parts[1:]:
+            if lines[-1].cell_len + 3 + part.cell_len <= width:
+                lines[-1] = lines[-1] + " · " + part
+            else:
+                lines.append(part)
+        for line in lines:
+            line.no_wrap, line.overflow = True, "ellipsis"
         return Group(
             Text(shorten(title, width) or title, style="bold", no_wrap=True, overflow="ellipsis"),
-            Text(at + " · ", no_wrap=True, overflow="ellipsis") + counts,
+            *lines,
             *below,
         )
     grid = Table.grid(expand=True, padding=(0, 0, 0, 2))
