@@ -147,6 +147,16 @@ def test_suspend_and_reset() -> None:
     assert state("perceptron-1")["status"] == "new"
 
 
+def test_reset_with_all_and_a_topic_is_an_error() -> None:
+    """A helper's UX run: `reset --all --topic gd --yes` reset the 50 cards of gd, though
+    --all says "every card"; a card id with --topic was already refused as several targets."""
+    study(["", "5", "q"], "--today", "2026-11-26", "--new", "1")
+    for args in (["--all", "--topic", "gd"], ["--all", "perceptron-1"]):
+        result = runner.invoke(app, ["reset", *args, "--yes"])
+        assert result.exit_code == 2 and "not several" in result.output, result.output
+    assert state("perceptron-1")["status"] != "new"  # nothing was reset
+
+
 def test_bad_today() -> None:
     result = runner.invoke(app, ["due", "--today", "26/11/2026"])
     assert result.exit_code == 2 and "--today must be a date" in result.output

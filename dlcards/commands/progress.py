@@ -141,7 +141,7 @@ def reset(
     from dlcards.errors import UsageError
 
     catalog = load_catalog(decks or ())
-    if card_id and (topic or all_):
+    if sum(map(bool, (card_id, topic, all_))) > 1:
         raise UsageError("give a card id, or --topic, or --all, not several")
     if card_id:
         ids = [deck_card(catalog, card_id, db).id]
