@@ -83,3 +83,27 @@ def test_config_help_names_every_setting() -> None:
     shown = " ".join(runner.invoke(app, ["config", "--help"]).output.split())
     for s in SETTINGS:
         assert s.key in shown, s.key
+
+
+@pytest.mark.parametrize("columns", [30, 40])
+def test_config_in_a_narrow_terminal_puts_each_meaning_under_its_setting(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """A helper's UX run: at 30 columns `config`'s meaning column was one letter wide (`s…`,
+    `(…`, `2,` down the screen), at 40 twelve. Too narrow for a column, each setting and its
+    value are a line, and its meaning is wrapped under it at the terminal's width."""
+    from dlcards.console import out
+    from dlcards.settings import SETTINGS
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out.cache_clear()
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(len(line) <= columns and line == line.rstrip() for line in lines), lines
+    assert "…" not in result.output
+    for s in SETTINGS:
+        assert s.key + "  " in result.output
+        assert " ".join(s.meaning.split()) in " ".join(result.output.split())

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from dlcards.store import Store
 
 
+MEANING_MIN = 30  # columns: a narrower column of meanings is stacked under its setting
+
+
 def change(store: Store, key: str, value: str) -> tuple[str, int | None]:
     """Set a setting; returns its stored text and, when FSRS was switched on or its retention
     or parameters changed while on, how many cards' state was rebuilt from the log (else
@@ -55,15 +58,31 @@ def config(
         if chosen is None:
             from rich.table import Table
 
-            table = Table(box=None, header_style="bold", pad_edge=False)
-            table.add_column("setting", style="cyan", no_wrap=True)
-            table.add_column("value", style="bold", no_wrap=True)
-            table.add_column("meaning", style="dim")
+            rows = []
             for s in SETTINGS:
                 shown = s.shown(stored.get(s.key, s.default))
                 if s.key == "fsrs_parameters" and shown != "default":
                     shown = "fitted"  # 21 numbers: `dlcards config fsrs_parameters` prints them
-                table.add_row(s.key, shown, s.meaning)
+                rows.append((s.key, shown, s.meaning))
+            key_w = max(len(k) for k, _, _ in rows)
+            value_w = max(len("value"), *(len(v) for _, v, _ in rows))
+            if console.width - key_w - value_w - 4 < MEANING_MIN:
+                # too narrow for a column of meanings (at 30 columns a letter a line): each
+                # setting and its value, its meaning under it
+                from rich.text import Text
+
+                for k, v, meaning in rows:
+                    console.print(Text.assemble((k, "cyan"), "  ", (v, "bold")))
+                    for line in Text(meaning, style="dim").wrap(console, console.width - 2):
+                        line.rstrip()
+                        console.print(Text("  ") + line)
+                return
+            table = Table(box=None, header_style="bold", pad_edge=False)
+            table.add_column("setting", style="cyan", no_wrap=True)
+            table.add_column("value", style="bold", no_wrap=True)
+            table.add_column("meaning", style="dim")
+            for row in rows:
+                table.add_row(*row)
             console.print(table)
             return
         if clean is None:
