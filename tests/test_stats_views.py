@@ -276,3 +276,12 @@ def test_the_forecast_title_is_a_whole_statement_at_any_width(width: int) -> Non
     if total is not None:
         assert f": {total}" in title[1]
     assert len(top) <= width
+
+
+def test_stats_help_names_every_view_it_shows() -> None:
+    """A helper's UX run: `stats --help` said "... leeches, streak, 30-day forecast" and
+    nothing of the year's heatmap, true retention and the interval and ease histograms that
+    the command prints after them."""
+    shown = " ".join(runner.invoke(app, ["stats", "--help"]).output.split())
+    for view in ("forecast", "heatmap", "true retention", "histograms"):
+        assert view in shown, view

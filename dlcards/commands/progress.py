@@ -40,7 +40,9 @@ def stats(
     today: str | None = TodayOption,
     json_: bool = JsonOption,
 ) -> None:
-    """Progress: cards by state, reviews, retention, ease, leeches, streak, 30-day forecast."""
+    """Progress: cards by state, reviews, retention, ease, leeches, streak, 30-day forecast,
+    a year's review heatmap, true retention, and histograms of intervals and ease (under FSRS,
+    stability and difficulty)."""
     from dlcards.commands import run
 
     run.stats(decks or (), db, today, json_)
