@@ -209,7 +209,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "leech_threshold",
         str(LEECH_THRESHOLD),
-        "lapses that make a card a leech, and again every half of it past it (8, 12, 16...)",
+        "lapses that make a card a leech, and again every half of it past it (at the default "
+        "8: 8, 12, 16...)",
         _leech_threshold,
     ),
     Setting(

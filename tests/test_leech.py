@@ -213,3 +213,18 @@ def test_list_leeches_in_a_terminal_never_cuts_the_id(monkeypatch: pytest.Monkey
     head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
     assert head.split() == ["id", "lapses", "question"]
     assert row.startswith(f"{CARD}  ") and row.split()[1:3] == ["2", "(s)"] and len(row) <= 30
+
+
+def test_config_gives_the_leech_examples_for_the_default() -> None:
+    """A helper's UX run: with leech_threshold 4, `config` said "(8, 12, 16...)" beside the 4,
+    the lapses at which the default 8 fires (4 fires at 4, 6, 8). The examples now say whose
+    they are, and they are the rule's."""
+    from dlcards.settings import BY_KEY, LEECH_THRESHOLD
+
+    cli("config", "leech_threshold", "4")
+    row = " ".join(cli("config").split("leech_threshold", 1)[1].split("leech_action")[0].split())
+    said = re.search(r"\(at the default (\d+): ([\d, ]+)\.\.\.\)", row)
+    assert said is not None, row
+    rule = LeechRule(LEECH_THRESHOLD)
+    assert int(said[1]) == LEECH_THRESHOLD == int(BY_KEY["leech_threshold"].default)
+    assert [int(n) for n in said[2].split(", ")] == [n for n in range(1, 17) if rule.fires(n)]
