@@ -233,6 +233,10 @@ def test_add_starts_a_new_deck_file(tmp_path: Path, editor) -> None:  # type: ig
     elsewhere.parent.mkdir()
     out = cli("add", "--deck", str(elsewhere), "--decks", str(deck.parent))
     assert "is not among your decks yet" in out
+    # the help says when a file is started (it read "Deck file to add to (a new one is
+    # started)", as if every add started one; a helper's UX run)
+    shown = " ".join(cli("add", "--help").split())
+    assert "started if it does not exist" in shown and "a new one is started" not in shown
 
 
 def test_edit_opens_at_the_line_validates_and_keeps_progress(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]

@@ -189,7 +189,11 @@ def _keep(template: str, card_id: str) -> Path:
 
 def add(
     deck: str | None = typer.Option(
-        None, "--deck", metavar="FILE", help="Deck file to add to (a new one is started)."
+        None,
+        "--deck",
+        metavar="FILE",
+        help="Deck file to add to; started if it does not exist (its folder must). Default: "
+        "your one deck file.",
     ),
     decks: list[str] | None = DecksOption,
 ) -> None:
