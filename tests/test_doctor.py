@@ -1063,3 +1063,42 @@ def test_a_restore_with_no_room_to_back_up_first_changes_nothing(isolated: Path,
         )
         assert [p.name for p in (mnt / "backups").iterdir()] == [name]
         assert db.read_bytes() == before
+
+
+def test_a_grade_saved_while_a_restore_runs_is_kept_in_the_file_it_replaces(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A torture run: `doctor --restore` saved the database it replaces, then copied the
+    backup over it; a grade another terminal saved in between (the save's compression and
+    read-back take seconds on a big file) was in neither, though its screen said saved. The
+    copy now checks, under the database's write lock, that nothing was written since the
+    save's snapshot, and saves it again if something was."""
+    from datetime import datetime, timezone
+
+    import helpers as h
+
+    from dlcards.store import Store
+    from dlcards.store import doctor as doctor_module
+
+    made = runner.invoke(app, ["backup", "--db", str(db)])
+    assert made.exit_code == 0, made.output
+    saved = backup.backups(db)[0].path
+    now = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
+    graded: list[int] = []
+    keep_ids = doctor_module._keep_ids_unused
+
+    def another_terminal_grades(src: sqlite3.Connection, path: Path) -> None:
+        if not graded:  # once: after the database was saved, before it is replaced
+            with Store.open(db) as other:
+                graded.append(h.grade(other, "gd-1", 5, date(2026, 11, 27), now=now).id)
+        keep_ids(src, path)
+
+    monkeypatch.setattr(doctor_module, "_keep_ids_unused", another_terminal_grades)
+    said = doctor_module.restore(db, saved, now)
+    assert graded and damage.count(db) == 3  # the backup's reviews, put back
+    kept = tmp_path / "kept.db"
+    kept.write_bytes(gzip.decompress(Path(said.rsplit(" ", 1)[1]).read_bytes()))
+    with sqlite3.connect(kept) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM reviews")]
+    assert graded[0] in ids and len(ids) == 4, ids
+    assert len(list((db.parent / "backups").glob("p-before-restore-*"))) == 1

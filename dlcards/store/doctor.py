@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -840,9 +841,7 @@ def restore(db: Path, source: Path, now: datetime) -> str:
                 )
             reviews = src.execute("SELECT count(*) FROM reviews").fetchone()[0]
             last = src.execute("SELECT max(day) FROM reviews").fetchone()[0]
-            saved = _save_current(db, now)
-            _keep_ids_unused(src, db)
-            _replace(src, db, unpacked)
+            saved = _save_and_replace(src, db, unpacked, now)
         finally:
             src.close()
     finally:
@@ -851,6 +850,63 @@ def restore(db: Path, source: Path, now: datetime) -> str:
     return (
         f"restored {db} from {source}: {_plural(reviews, 'review')}"
         f"{f', the last on {last}' if last else ''}{kept}"
+    )
+
+
+RESTORE_TRIES = 3
+"""How many times a restore saves the database again when another terminal wrote to it
+between the save and the copy of the backup over it."""
+
+
+class _Written(Exception):
+    """The database was written to after the snapshot of it that the restore saved."""
+
+
+def _data_version(conn: sqlite3.Connection | None) -> int | None:
+    if conn is None:
+        return None
+    try:
+        return int(conn.execute("PRAGMA data_version").fetchone()[0])
+    except SQLITE_ERRORS:  # too damaged to tell: the copy goes ahead as before
+        return None
+
+
+def _unchanged(conn: sqlite3.Connection | None, version: int | None) -> bool:
+    return _data_version(conn) == version
+
+
+def _save_and_replace(
+    src: sqlite3.Connection, db: Path, unpacked: Path, now: datetime
+) -> Path | None:
+    """Save the database at `db` (`_save_current`), then copy the backup `src` over it. A
+    grade another terminal commits between the two would be in neither (a torture run): the
+    copy checks, once it holds the database's write lock, that nothing was committed since the
+    save's snapshot (SQLite's `data_version`, read on one connection before the save), and if
+    something was, takes nothing over and saves the database again (in place of the save it
+    supersedes)."""
+    for _ in range(RESTORE_TRIES):
+        watch: sqlite3.Connection | None = None
+        try:
+            watch = _connect(db) if db.exists() else None
+        except SQLITE_ERRORS:
+            watch = None
+        try:
+            version = _data_version(watch)
+            saved = _save_current(db, now)
+            _keep_ids_unused(src, db)
+            try:
+                _replace(src, db, unpacked, partial(_unchanged, watch, version))
+            except _Written:  # the next save holds all this one does, and what came since
+                if saved is not None:
+                    saved.unlink(missing_ok=True)
+                continue
+            return saved
+        finally:
+            if watch is not None:
+                watch.close()
+    raise StoreError(
+        f"database {db} kept changing while it was being restored (another dlcards is "
+        "writing to it); nothing was changed: stop it and run the restore again"
     )
 
 
@@ -914,14 +970,26 @@ def _no_room(db: Path, err: BaseException) -> bool:
     return False
 
 
-def _replace(src: sqlite3.Connection, db: Path, unpacked: Path) -> None:
+def _replace(
+    src: sqlite3.Connection, db: Path, unpacked: Path, unchanged: Callable[[], bool]
+) -> None:
     """Copy every page of `src` into the database at `db` with SQLite's backup API (under its
     write lock: other terminals see the old or the new database, never a mix); a database too
-    damaged to take it is replaced as a file."""
+    damaged to take it is replaced as a file. `unchanged` is asked once the write lock is held
+    (after the first page: SQLite keeps the destination's write transaction open between
+    steps); False raises _Written, and the copy is rolled back, nothing taken over."""
+    checked: list[bool] = []
+
+    def first_step(status: int, remaining: int, total: int) -> None:
+        if not checked:
+            checked.append(True)
+            if not unchanged():
+                raise _Written
+
     try:
         dest = _connect(db)
         try:
-            src.backup(dest)
+            src.backup(dest, pages=1, progress=first_step)
             dest.execute("PRAGMA journal_mode = WAL")
         finally:
             dest.close()
