@@ -15,8 +15,10 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import typer
 
@@ -25,6 +27,7 @@ from dlcards.errors import DeckError, UsageError, nonempty
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
+    from dlcards.deck import Card
 
 MAX_TRIES = 20
 
@@ -41,9 +44,11 @@ def _editor() -> list[str]:
     return words
 
 
-def open_editor(file: Path, line: int | None = None) -> None:
+def open_editor(file: Path, line: int | None = None, stdin: int | None = None) -> None:
     """Run $VISUAL / $EDITOR (vi if neither is set) on `file`, at `line` when given: `+LINE`
-    (vi, vim, nano, emacs, micro, kakoune) or `-g FILE:LINE --wait` for VS Code."""
+    (vi, vim, nano, emacs, micro, kakoune) or `-g FILE:LINE --wait` for VS Code. `stdin`: the
+    editor's standard input (`subprocess.DEVNULL` when ours is a script's, which it must not
+    read; None: ours)."""
     editor = _editor()
     name = Path(editor[0]).name if editor else ""
     if line is None:
@@ -53,13 +58,38 @@ def open_editor(file: Path, line: int | None = None) -> None:
     else:
         args = [*editor, f"+{line}", str(file)]
     try:
-        done = subprocess.run(args, check=False)
+        child = subprocess.Popen(args, stdin=stdin)
     except OSError as err:
         raise UsageError(
             f"cannot run the editor {' '.join(editor)!r}: {err.strerror}; set $EDITOR"
         ) from None
-    if done.returncode != 0:
-        raise UsageError(f"the editor {' '.join(editor)!r} exited with code {done.returncode}")
+    with _keyboard_signals_ignored():  # Ctrl-C is the editor's (vim's "leave insert mode")
+        code = child.wait()
+    if code != 0:
+        raise UsageError(f"the editor {' '.join(editor)!r} exited with code {code}")
+
+
+@contextmanager
+def _keyboard_signals_ignored() -> Iterator[None]:
+    """While the editor runs, Ctrl-C and Ctrl-\\ are ignored here, as git ignores them while
+    its editor runs: the terminal sends them to the editor too, which has its own use for them
+    (vim leaves insert mode on Ctrl-C), and here they killed the editor with the edit, and a
+    study session with it. Set after the editor started, which has the usual handling. A
+    no-op outside the main thread."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = ("SIGINT", "SIGQUIT")
+    numbers = [n for n in (getattr(signal, name, None) for name in names) if n is not None]
+    before = {n: signal.signal(n, signal.SIG_IGN) for n in numbers}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 def _refuse_builtin(file: Path) -> None:
@@ -284,7 +314,7 @@ def add(
 
 
 def _edit_until_checked(
-    file: Path, line: int, decks: list[str] | None, card_id: str | None
+    file: Path, line: int, decks: list[str] | None, card_id: str | None, stdin: int | None = None
 ) -> Catalog:
     """Open `file` at `line` in the editor, then check the decks (and `card_id`'s computations,
     as check runs them), reopening at the error's line until they load; the decks loaded."""
@@ -293,7 +323,7 @@ def _edit_until_checked(
 
     before = None
     for _ in range(MAX_TRIES):
-        open_editor(file, line)
+        open_editor(file, line, stdin)
         text = file.read_bytes()  # compared only: the loader says what is wrong with it
         try:
             after = load_catalog(list(decks or ()))
@@ -317,7 +347,7 @@ def _edit_until_checked(
     raise UsageError("too many tries; run `dlcards check` to see what is wrong")
 
 
-def _decks_or_fix_first(decks: list[str] | None) -> Catalog:
+def _decks_or_fix_first(decks: list[str] | None, stdin: int | None = None) -> Catalog:
     """The decks; when one of the user's deck files does not load, it is opened at the error's
     line to be fixed first (every command refuses broken decks, so `edit` is the way to mend
     one: a helper's run found it refused too), and the decks once they load."""
@@ -343,7 +373,7 @@ def _decks_or_fix_first(decks: list[str] | None) -> Catalog:
         out().print(f"[red]error:[/red] {escaped(str(err))}")
         out().print(f"opening {file} at line {line} to fix it first")
         with folder_lock(file.parent, waiting=_waiting):
-            return _edit_until_checked(file, line, decks, None)
+            return _edit_until_checked(file, line, decks, None, stdin)
 
 
 def _waiting() -> None:
@@ -373,16 +403,36 @@ def _fix_again(err: DeckError) -> bool:
     return confirm("Open the editor again to fix it?", default=True)
 
 
-def edit(
-    card_id: str = typer.Argument(..., help="Card id, e.g. gd-23."),
-    decks: list[str] | None = DecksOption,
-) -> None:
-    """Open the card's deck file in $EDITOR at its line; the decks are checked after."""
+class Edited(NamedTuple):
+    """What `edit_card` did: the card as it was, the deck file, and the decks as saved."""
+
+    before: Card
+    file: Path
+    after: Catalog
+
+    @property
+    def card(self) -> Card | None:
+        """The card as saved; None when no deck has its id any more."""
+        found = self.after.topic_of(self.before.id)
+        return None if found is None else self.after.card(self.before.id)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the card reads otherwise now (its line moving alone is no change)."""
+        card = self.card
+        return card is None or card._replace(line=self.before.line) != self.before
+
+
+def edit_card(card_id: str, decks: Sequence[str], stdin: int | None = None) -> Edited:
+    """`dlcards edit ID` without its closing line (also `study`'s `e` key): open the card's
+    deck file in $EDITOR at the card's line, with the deck's folder locked, and check the
+    decks after, reopening at an error. Raises UsageError for a built-in deck (copy the decks
+    first), an editor that cannot run or fails, and DeckError for a deck left with an error.
+    `stdin`: the editor's standard input (`open_editor`)."""
     from dlcards.commands.common import deck_card
-    from dlcards.console import out
     from dlcards.fileio import folder_lock
 
-    catalog = _decks_or_fix_first(decks)
+    catalog = _decks_or_fix_first(list(decks), stdin)
     card = deck_card(catalog, card_id, None)
     info = next(i for i in catalog.infos if i.topic == card.topic)
     file = info.file
@@ -390,14 +440,26 @@ def edit(
     # the deck's folder stays locked while the editor is open: an `add` to it meanwhile waits
     # and then appends to the file as saved here (not to a copy this editor overwrites)
     with folder_lock(file.parent, waiting=_waiting):
-        after = _edit_until_checked(file, card.line, decks, card.id)
-    if after.topic_of(card.id) is None:
+        after = _edit_until_checked(file, card.line, list(decks), card.id, stdin)
+    return Edited(card, file, after)
+
+
+def edit(
+    card_id: str = typer.Argument(..., help="Card id, e.g. gd-23."),
+    decks: list[str] | None = DecksOption,
+) -> None:
+    """Open the card's deck file in $EDITOR at its line; the decks are checked after."""
+    from dlcards.console import out
+
+    done = edit_card(card_id, decks or ())
+    card, file = done.card, done.file
+    if card is None:
         out().print(
-            f"[yellow]{card.id} is no longer in any deck: its progress is kept under that id "
-            "and comes back if the id does[/yellow]"
+            f"[yellow]{done.before.id} is no longer in any deck: its progress is kept under "
+            "that id and comes back if the id does[/yellow]"
         )
     else:
-        out().print(f"{file}: checked, {card.id} is at line {after.card(card.id).line}")
+        out().print(f"{file}: checked, {card.id} is at line {card.line}")
 
 
 decks_app = typer.Typer(
