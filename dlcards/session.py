@@ -6,12 +6,14 @@ new cards in deck order up to what is left of the day's new-card limit and of th
 re-drills: every card graded below 4 comes back at the end of the queue until it is graded 4
 or 5 (SM-2's step 7); a card suspended as a leech leaves the session. Re-drills still owed
 from earlier sessions today come from the day's log, so they survive a quit, a kill or a
-closed terminal. Re-drills are logged but do not change the schedule. What a grade does is
-`dlcards.grading.decide`; the intervals shown are the active scheduler's. The scheduler and the
-leech rule are the collection's settings as they are when each card is shown and when each
-grade commits (read inside its transaction): a `dlcards config` in another terminal takes
-effect on the next card, and never leaves a grade decided by the settings it replaced. The clock
-comes in as a function so tests control it.
+closed terminal. Re-drills are logged but do not change the schedule. A card suspended from
+the session (`suspend`, the `!` key) leaves it at once, its flag saved as `dlcards suspend`
+saves it; the undo stack holds grades and suspensions in the order they happened. What a
+grade does is `dlcards.grading.decide`; the intervals shown are the active scheduler's. The
+scheduler and the leech rule are the collection's settings as they are when each card is shown
+and when each grade commits (read inside its transaction): a `dlcards config` in another
+terminal takes effect on the next card, and never leaves a grade decided by the settings it
+replaced. The clock comes in as a function so tests control it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,23 @@ class Item(NamedTuple):
     kind: str  # "due" | "new" | "redrill"
 
 
+class Graded(NamedTuple):
+    """A grade given in this session, on the undo stack."""
+
+    item: Item
+    row: ReviewRow
+    queued: bool  # whether it queued a re-drill
+
+
+@dataclass(frozen=True)
+class Suspended:
+    """A card suspended from this session, on the undo stack. `changed`: whether this session
+    set the flag (False: another terminal had suspended it already, and an undo leaves it)."""
+
+    item: Item
+    changed: bool
+
+
 @dataclass
 class Summary:
     grades: Counter[int] = field(default_factory=Counter)
@@ -53,6 +72,7 @@ class Summary:
     redrills: int = 0
     cards: set[str] = field(default_factory=set)
     seconds: float = 0.0
+    suspended: list[str] = field(default_factory=list)  # suspended from the session, in order
 
     @property
     def reviews(self) -> int:
@@ -151,7 +171,7 @@ class StudySession:
             + [Item(c, "redrill") for c in owed]
         )
         self.position = 0
-        self.history: list[tuple[Item, ReviewRow, bool]] = []  # (item, row, re-drill queued)
+        self.actions: list[Graded | Suspended] = []  # what `undo` takes back, newest last
         self.summary = Summary()
         self.session_id: int | None = None
 
@@ -232,7 +252,7 @@ class StudySession:
         queued = grade < REDRILL_BELOW and row.leech != "suspend"
         if queued:
             self.queue.append(Item(item.card_id, "redrill"))
-        self.history.append((item, row, queued))
+        self.actions.append(Graded(item, row, queued))
         self.position += 1
         self._count(row, +1)
         return row
@@ -241,10 +261,15 @@ class StudySession:
         """Whether the failed grade of this session that queued the card's re-drill is still
         in the log: undone in another terminal (`dlcards undo`), the card has no failed grade
         to drill today, and its next grade is decided by its day, like any other."""
-        for _, row, queued in reversed(self.history):
+        for _, row, queued in reversed(self.graded):
             if row.card_id == card_id and queued:
                 return self.store.has_review(row.id)
         return True  # owed from an earlier session today
+
+    @property
+    def graded(self) -> list[Graded]:
+        """This session's grades not undone, in the order given."""
+        return [a for a in self.actions if isinstance(a, Graded)]
 
     def skip(self) -> None:
         """Move the current card to the end of the session (it comes back after the rest)."""
@@ -253,23 +278,59 @@ class StudySession:
             del self.queue[self.position]
             self.queue.append(item)
 
-    def undo(self) -> tuple[ReviewRow, bool] | None:
-        """Take back the last grade of this session: state and log restored exactly. Returns
-        the grade and whether it was still in the log (a backup restored meanwhile may have
-        dropped it: then nothing is deleted); None when there is nothing to undo."""
-        if not self.history:
+    def suspend(self) -> Suspended:
+        """Suspend the current card (as `dlcards suspend` does, saved at once) and take it out
+        of the session: neither graded nor a re-drill, the next card comes."""
+        item = self.current
+        if item is None:
+            raise IndexError("the session is over")
+        # may raise (locked, full disk): nothing has changed yet, the card stays on screen
+        changed = bool(self.store.set_suspended([item.card_id], True))
+        del self.queue[self.position]
+        done = Suspended(item, changed)
+        self.actions.append(done)
+        self.summary.suspended.append(item.card_id)
+        return done
+
+    def undo(self) -> tuple[ReviewRow, bool] | Suspended | None:
+        """Take back the last grade or suspension of this session, the newest first.
+
+        A grade: state and log restored exactly; returns the grade and whether it was still in
+        the log (a backup restored meanwhile may have dropped it: then nothing is deleted). A
+        suspension: the card is unsuspended (unless it had been suspended elsewhere before) and
+        on screen again, where it was; returns it. None when there is nothing to undo."""
+        if not self.actions:
             return None
-        item, row, queued = self.history[-1]
+        last = self.actions[-1]
+        if isinstance(last, Suspended):
+            if last.changed:  # may raise (locked): nothing has changed yet
+                self.store.set_suspended([last.item.card_id], False)
+            self.actions.pop()
+            self.queue.insert(self.position, last.item)
+            self.summary.suspended.remove(last.item.card_id)
+            return last
+        item, row, queued = last
         # may raise (locked): nothing has changed yet, the grade stays undoable
         undone = self.store.undo(row.id, self._undo_rules, expect=row)
-        self.history.pop()
-        if queued:  # drop the re-drill this grade queued (the last one for this card)
-            redrill = Item(item.card_id, "redrill")
-            last = len(self.queue) - 1 - self.queue[::-1].index(redrill)
-            del self.queue[last]
+        self.actions.pop()
+        redrill = Item(item.card_id, "redrill")
+        if queued and redrill in self.queue[self.position :]:
+            # drop the re-drill this grade queued (the last one for this card)
+            last_at = len(self.queue) - 1 - self.queue[::-1].index(redrill)
+            del self.queue[last_at]
         self.position -= 1
         self._count(row, -1)
         return row, undone is not None
+
+    def leave(self, card_ids: set[str]) -> list[str]:
+        """Take the cards still to come whose ids are in `card_ids` out of the session (their
+        deck no longer has them, say); returns the ids taken out."""
+        gone = [i for i in self.queue[self.position :] if i.card_id in card_ids]
+        if gone:
+            self.queue[self.position :] = [
+                i for i in self.queue[self.position :] if i.card_id not in card_ids
+            ]
+        return list(dict.fromkeys(i.card_id for i in gone))
 
     def _undo_rules(self, settings: Settings) -> tuple[Rebuild, Redecide]:
         schedule = self._adopt(settings)  # as they are inside the undo's transaction
@@ -286,4 +347,4 @@ class StudySession:
         else:
             s.redrills += sign
         s.seconds += sign * (row.seconds or 0.0)
-        s.cards = {r.card_id for _, r, _ in self.history}
+        s.cards = {r.card_id for _, r, _ in self.graded}

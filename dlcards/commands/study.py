@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from dlcards.catalog import Catalog
     from dlcards.deck import Card
-    from dlcards.session import Item, StudySession
+    from dlcards.session import Item, StudySession, Suspended
     from dlcards.sm2 import Grade
     from dlcards.store import Store
 
@@ -217,6 +217,7 @@ def _run(
     keys: KeyInput | LineInput,
     patience: float | None,
 ) -> None:
+    from dlcards.session import Suspended
     from dlcards.sm2 import Grade
     from dlcards.view import card_panel, math_extras
 
@@ -267,6 +268,8 @@ def _run(
             )
             if undone is None:
                 message = "nothing to undo"
+            elif isinstance(undone, Suspended):
+                message = _unsuspended(undone)
             elif undone[1]:
                 message = f"undid grade {undone[0].grade} on {undone[0].card_id}"
             else:  # undone elsewhere, or a backup restored: not in the log to take back
@@ -304,6 +307,14 @@ def _run(
             console.print(f"[bold yellow]{notice}[/bold yellow]")
             if keys.interactive:
                 message = notice
+
+
+def _unsuspended(undone: Suspended) -> str:
+    """What `u` says when it takes back a suspension."""
+    cid = undone.item.card_id
+    if undone.changed:
+        return f"{cid} unsuspended: back in the session"
+    return f"{cid} back in the session (still suspended: another terminal suspended it)"
 
 
 def card_screen(
