@@ -5,19 +5,44 @@ taken back by `u` in the order it happened among the grades) and `e` edits it in
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import signal
 import sqlite3
+import sys
+import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import helpers as h
 import pytest
+from typer.testing import CliRunner
 
+from dlcards.cli import app
 from dlcards.deck import Card
 from dlcards.session import Item, Limits, StudySession, Suspended
 from dlcards.sm2 import Grade
 from dlcards.store import Store
 
+runner = CliRunner()
 D = date(2026, 11, 26)
+TODAY = ("--today", D.isoformat())
+EDITOR = Path(__file__).resolve().parent / "fake_editor.py"
+DECK = """\
+topic: own
+title: Own deck
+cards:
+  - id: own-1
+    question: Q1?
+    answer: A1
+  - id: own-2
+    question: Q2?
+    answer: A2
+  - id: own-3
+    question: Q3?
+    answer: A3
+"""
 
 
 def card(cid: str) -> Card:
@@ -109,3 +134,244 @@ def test_a_card_suspended_in_another_terminal_stays_suspended_after_undo(
     session.undo()  # a back on screen; its flag is not this session's to clear
     assert queue(session) == [("a", "new"), ("b", "new")] and flag(path, "a")
     store.close()
+
+
+# --- the line protocol ---------------------------------------------------------------------------
+
+
+def study(script: list[str], *args: str) -> str:
+    result = runner.invoke(app, ["study", *TODAY, *args], input="\n".join(script) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def show(card_id: str, *args: str) -> dict:
+    result = runner.invoke(app, ["show", card_id, "--json", *TODAY, *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def due() -> dict:
+    result = runner.invoke(app, ["due", "--json", *TODAY])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_bang_suspends_on_either_side_and_u_takes_it_back() -> None:
+    out = study(
+        ["!", "u", "", "!", "", "5", "q"],  # gd-1 suspended, back; revealed and suspended
+        "--topic", "gd", "--new", "3",
+    )  # fmt: skip
+    assert "gd-1 suspended: u brings it back now, `dlcards unsuspend gd-1` later" in out
+    assert "gd-1 unsuspended: back in the session" in out
+    assert "saved: gd-2: 5" in out  # the card after the one suspended
+    # the summary: one grade, one card suspended, no re-drill
+    assert "suspended  1   gd-1" in out and "re-drills  0" in out and "1 grade saved" in out
+    assert show("gd-1")["state"]["suspended"] and not show("gd-2")["state"]["suspended"]
+    assert show("gd-1")["state"]["status"] == "new"  # its schedule untouched
+    counts = due()  # the day's counts after: gd-1 not introduced, gd-2 was
+    assert counts["new_today"] == 20 - 1 and counts["redrills_today"] == 0
+    # `dlcards undo` takes back grades: the suspension stays, as the README says
+    result = runner.invoke(app, ["undo"])
+    assert "undid grade 5 on gd-2" in result.output
+    assert show("gd-1")["state"]["suspended"]
+    assert "nothing to undo" in runner.invoke(app, ["undo"]).output
+    assert "unsuspended 1 card: gd-1" in runner.invoke(app, ["unsuspend", "gd-1"]).output
+
+
+def test_u_after_a_grade_given_after_a_suspension_undoes_the_grade_first() -> None:
+    out = study(["!", "", "4", "u", "u", "q"], "--topic", "gd", "--new", "3")
+    assert out.index("undid grade 4 on gd-2") < out.index("gd-1 unsuspended")
+    assert not show("gd-1")["state"]["suspended"] and show("gd-2")["state"]["status"] == "new"
+
+
+@pytest.fixture
+def own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A deck of the learner's own, and $EDITOR the scripted fake (`tests/fake_editor.py`)."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {EDITOR}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("FAKE_EDITOR_LOG", str(tmp_path / "editor.json"))
+    return deck
+
+
+def script(monkeypatch: pytest.MonkeyPatch, *steps: str | None) -> None:
+    monkeypatch.setenv("FAKE_EDITOR_SCRIPT", json.dumps(list(steps)))
+
+
+def test_e_edits_the_card_on_screen_and_keeps_its_place_and_schedule(
+    own: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """own-1 failed (a re-drill owed), own-2 graded; at own-1's re-drill `e` rewords it: the
+    re-drill is shown again, with the new text, and its schedule is the one before."""
+    decks = ("--decks", str(own), "--topic", "own", "--new", "2")
+    study(["", "1", "", "5", "q"], *decks)
+    before = show("own-1", "--decks", str(own))["state"]
+    script(monkeypatch, "REPLACE:Q1?=>Q1, reworded?")
+    out = study(["e", "", "4", "q"], *decks)
+    shown = out.split("own-1 edited (its schedule is kept)")
+    assert len(shown) == 2 and "Q1?" in shown[0] and "Q1, reworded?" in shown[1]
+    assert "again (re-drill)" in shown[1] and "saved: own-1: re-drill graded 4" in shown[1]
+    seen = json.loads((own.parent / "editor.json").read_text())
+    assert seen[0]["args"] == ["+4", str(own)]  # `dlcards edit`'s way: the card's line
+    after = show("own-1", "--decks", str(own))
+    assert after["question"] == "Q1, reworded?"
+    assert {k: after["state"][k] for k in ("ef", "interval", "due", "repetitions")} == {
+        k: before[k] for k in ("ef", "interval", "due", "repetitions")
+    }
+
+
+def test_an_editor_that_fails_or_saves_nothing_leaves_the_session_as_it_was(
+    own: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decks = ("--decks", str(own), "--topic", "own")
+    script(monkeypatch, None)  # saved unchanged
+    out = study(["e", "", "5", "q"], *decks)
+    assert "own-1 unchanged: the editor saved no change to it" in out
+    assert "saved: own-1: 5" in out and own.read_text() == DECK
+    monkeypatch.setenv("EDITOR", "false")
+    out = study(["e", "", "5", "q"], *decks)
+    assert "own-2 not edited: the editor 'false' exited with code 1" in out
+    assert "saved: own-2: 5" in out and own.read_text() == DECK
+
+
+def test_e_on_a_built_in_card_says_what_edit_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDITOR", "false")
+    out = study(["e", "", "5", "q"], "--topic", "gd")
+    assert "gd-1 not edited: 08-gd.yaml is a built-in deck of dlcards" in out
+    assert "dlcards decks copy" in out and "saved: gd-1: 5" in out
+
+
+def test_a_card_edited_out_of_its_deck_leaves_the_session(
+    own: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The editor removes own-1 and own-3 from the deck: both leave the session (its counts
+    with them), and their progress stays under their ids."""
+    script(monkeypatch, DECK.split("  - id: own-1")[0] + "  - id: own-2\n    question: Q2?\n"
+           "    answer: A2\n")  # fmt: skip
+    out = study(["e", "", "5"], "--decks", str(own), "--topic", "own")
+    assert "own-1 is in no deck now: it leaves the session" in out
+    assert "card 1 of 1" in out and "saved: own-2: 5" in out and "Session complete" in out
+
+
+def test_a_broken_save_keeps_the_card_as_it_was(own: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deck saved with an error twice (the same error: `dlcards edit` stops): the session
+    goes on with the card as it was, and says what is wrong."""
+    script(monkeypatch, "REPLACE:answer: A1=>answr: A1")
+    out = study(["e", "", "5", "q"], "--decks", str(own), "--topic", "own")
+    said = " ".join(out.split())  # the line as wrapped at the terminal's width, joined
+    assert "unknown key 'answr'" in said and "the session goes on with own-1 as it was" in said
+    assert "saved: own-1: 5" in out
+
+
+# --- a real terminal -----------------------------------------------------------------------------
+
+TTY_EDITOR = """\
+import json, os, signal, sys, termios
+from pathlib import Path
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # as vim: Ctrl-C is the editor's own
+mode = termios.tcgetattr(0)[3]
+Path(os.environ["TTY_EDITOR_LOG"]).write_text(json.dumps({
+    "lines": bool(mode & termios.ICANON), "echo": bool(mode & termios.ECHO), "args": sys.argv[1:]
+}))
+print("EDITOR OPEN", flush=True)
+typed = sys.stdin.readline().strip()  # a whole line: the terminal is in line mode again
+target = Path(sys.argv[-1])
+target.write_text(target.read_text().replace("Q1?", f"Q1 {typed}?"))
+"""
+
+
+def _read_until(fd: int, wanted: bytes, timeout: float = 20.0) -> bytes:
+    import select
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while wanted not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise AssertionError(f"{wanted!r} not shown; the screen had: {seen[-800:]!r}")
+        try:
+            seen += os.read(fd, 65536)
+        except OSError:  # the child is gone
+            raise AssertionError(f"{wanted!r} not shown; the screen had: {seen[-800:]!r}") from None
+    return seen
+
+
+def _single_keys(fd: int, timeout: float = 20.0) -> None:
+    """Until the program reads single keys (its terminal out of line mode)."""
+    import termios
+
+    deadline = time.monotonic() + timeout
+    while termios.tcgetattr(fd)[3] & termios.ICANON:
+        assert time.monotonic() < deadline, "the program never waited for a key"
+        time.sleep(0.01)
+
+
+@contextlib.contextmanager
+def _study_in_a_pty(env: dict[str, str], *args: str) -> Iterator[tuple[int, int]]:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: study in the pseudo-terminal, Ctrl-C as a terminal sends it
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.execve(sys.executable, [sys.executable, "-m", "dlcards", "study", *args], env)
+    try:
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        yield pid, fd
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_e_in_a_terminal_gives_the_editor_line_mode_and_takes_single_keys_after(
+    tmp_path: Path,
+) -> None:
+    """`e` in a real terminal: the editor finds the terminal in line mode, echoing (not the
+    session's single keys); a Ctrl-C typed in it is the editor's, not the end of the session;
+    after it the screen is drawn again with the new text, and Space alone shows the answer."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    editor = tmp_path / "editor.py"
+    editor.write_text(TTY_EDITOR)
+    log = tmp_path / "editor.json"
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+        "TERM": "xterm",
+        "EDITOR": f"{sys.executable} {editor}",
+        "TTY_EDITOR_LOG": str(log),
+    }
+    for key in ("COLUMNS", "LINES", "VISUAL"):
+        env.pop(key, None)
+    args = (*TODAY, "--decks", str(deck), "--topic", "own")
+    with _study_in_a_pty(env, *args) as (pid, fd):
+        _read_until(fd, b"[e] edit")
+        _single_keys(fd)
+        os.write(fd, b"e")
+        _read_until(fd, b"EDITOR OPEN")
+        os.write(fd, b"\x03")  # Ctrl-C in the editor: SIGINT to the terminal's foreground
+        time.sleep(0.3)
+        os.write(fd, b"reworded\r")
+        screen = _read_until(fd, b"own-1 edited").decode(errors="replace")
+        assert "Q1 reworded?" in screen.split("\x1b[2J")[-1]  # the whole screen drawn again
+        _single_keys(fd)
+        os.write(fd, b" ")  # Space alone, no Enter
+        _read_until(fd, b"A1")
+        _single_keys(fd)
+        os.write(fd, b"q")
+        _read_until(fd, b"Stopped.")
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    seen = json.loads(log.read_text())
+    assert seen == {"lines": True, "echo": True, "args": ["+4", str(deck)]}
+    assert "Q1 reworded?" in deck.read_text()

@@ -92,7 +92,8 @@ def undo(
 ) -> None:
     """Take back the newest grade given in `dlcards study` (after the session ended, say):
     its log row is deleted and the card's schedule replayed from the rest of its log. Run it
-    again to take back the one before."""
+    again to take back the one before. Grades only: a card suspended with `!` in study comes
+    back with `dlcards unsuspend ID`."""
     from dlcards.commands.common import checked_db
     from dlcards.console import out
     from dlcards.errors import StoreError

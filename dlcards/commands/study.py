@@ -1,9 +1,9 @@
 """`dlcards study`: the daily session.
 
 In a terminal, single keys: Space/Enter reveals, 0-5 grades (once the answer shows), u undoes,
-s skips, q quits.
+s skips, ! suspends the card, e edits it in $EDITOR, q quits.
 When standard input is not a terminal the same session runs on a line protocol (an empty line
-reveals, `0`-`5` grades, `u`, `s`, `q`), so sessions can be scripted and tested.
+reveals, `0`-`5` grades, `u`, `s`, `!`, `e`, `q`), so sessions can be scripted and tested.
 """
 
 from __future__ import annotations
@@ -157,13 +157,19 @@ def _help(keys: KeyInput | LineInput, revealed: bool, width: int, legend: bool =
     whether the grade legend is shown above them (else they name the grade keys). In a
     terminal, the longest wording that fits on one line: a hint that wraps takes a row from
     the card (at 40x10 the answer was then out of view)."""
-    if not keys.interactive:
+    if not keys.interactive:  # each within 80 columns, a pipe's width
         if revealed:
-            return "grade 0-5 · u undo · s skip · q quit · ↺ comes back this session"
-        return "empty line: show answer · 0-5 grade · s skip · u undo · q quit"
+            return "grade 0-5 · u undo · s skip · ! suspend · e edit · q quit · ↺ again today"
+        return "empty line: show answer · 0-5 · s skip · u undo · ! suspend · e edit · q quit"
     wordings: list[str]
-    if revealed:
-        wordings = []
+    if revealed:  # the card's own keys (! and e) named first, where they fit
+        wordings = [
+            r"grade 0-5 · \[u] undo · \[s] skip · \[!] suspend · \[e] edit · \[q] quit · "
+            "↺ comes back this session",
+            "grade 0-5 · u undo · s skip · ! suspend · e edit · q quit · ↺ again today",
+        ]
+        if legend:  # the grade keys are named just above
+            wordings.append("u undo · s skip · ! suspend · e edit · q quit · ↺ again today")
         if width >= 80:
             wordings.append(
                 r"grade 0-5 · \[u] undo · \[s] skip · \[q] quit · ↺ comes back this session"
@@ -176,9 +182,17 @@ def _help(keys: KeyInput | LineInput, revealed: bool, width: int, legend: bool =
             wordings += ["grade 0-5 · u undo · s skip · q quit", "grade 0-5 · u undo · q quit"]
             wordings += ["grade 0-5 · q quit", "0-5 · q"]
     else:
-        wordings = [r"\[Space] show answer   \[s] skip   \[u] undo   \[q] quit"]
-        if width < NARROW_BELOW:
-            wordings = ["Space answer · s skip · u undo · q quit", "Space answer · s skip · q quit"]
+        wordings = [
+            r"\[Space] show answer   \[s] skip   \[u] undo   \[!] suspend   \[e] edit   \[q] quit",
+            "Space answer · s skip · u undo · ! suspend · e edit · q quit",
+        ]
+        if width >= NARROW_BELOW:
+            wordings.append(r"\[Space] show answer   \[s] skip   \[u] undo   \[q] quit")
+        else:
+            wordings += [
+                "Space answer · s skip · u undo · q quit",
+                "Space answer · s skip · q quit",
+            ]
             wordings += ["Space answer · q quit", "Space · q quit", "Space · q"]
     from rich.cells import cell_len
 
@@ -216,19 +230,28 @@ def _run(
     console: Console,
     keys: KeyInput | LineInput,
     patience: float | None,
+    decks: Sequence[str] = (),
 ) -> None:
+    from dlcards.console import escaped
     from dlcards.session import Suspended
     from dlcards.sm2 import Grade
     from dlcards.view import card_panel, math_extras
 
     titles = catalog.topic_titles()
     grades = {str(g) for g in range(6)}
+    on_card = {"s", "u", "q", "!", "e"}  # the keys that work on either side of a card
     message = ""
     while not session.done:
         if not session.store.checking:  # the background check's verdict, between cards
             session.store.guard_writes()
         item = session.current
         assert item is not None
+        if catalog.topic_of(item.card_id) is None:  # an edit here took it out of its deck
+            session.leave({item.card_id})
+            message = f"{item.card_id} is in no deck now: it leaves the session"
+            if not keys.interactive:
+                console.print(f"[yellow]{escaped(message)}[/yellow]")
+            continue
         card = catalog.card(item.card_id)  # loads only the decks of the cards shown
         title = titles[card.topic]
         kind_label = _kind_label(session, item)
@@ -243,19 +266,46 @@ def _run(
             )
             console.print(card_panel(card, title, False, subtitle=kind_label))
             console.print(_help(keys, False, console.width), style="dim")
-            key = keys.next({"reveal", "s", "u", "q"} | grades)
+            key = keys.next({"reveal"} | on_card | grades)
             if key == "reveal":
                 extra = math_extras(card)
                 console.print(card_panel(card, title, True, subtitle=kind_label, extra=extra))
                 console.print(grade_legend(session.preview(), console.width))
                 console.print(_help(keys, True, console.width), style="dim")
-                key = keys.next({"s", "u", "q"} | grades)
+                key = keys.next(on_card | grades)
         message = ""
         if key == "q":
             raise Quit("q")
         if key == "s":
             session.skip()
             message = f"skipped {card.id}"
+            continue
+        if key == "!":
+            suspended = until_saved(
+                console,
+                session.suspend,
+                f"the suspension of {card.id} will be saved",
+                f"{card.id} was not suspended",
+                patience,
+                session.store,
+            )
+            if suspended.changed:
+                message = (
+                    f"{card.id} suspended: u brings it back now, `dlcards unsuspend {card.id}` "
+                    "later"
+                )
+            else:
+                message = (
+                    f"{card.id} was suspended already (in another terminal): it leaves the session"
+                )
+            if not keys.interactive:
+                console.print(f"[yellow]{escaped(message)}[/yellow]")
+            continue
+        if key == "e":
+            message, catalog = _edit(session, card, catalog, decks, console, keys, patience)
+            titles = catalog.topic_titles()
+            if not keys.interactive:
+                console.print(f"[yellow]{escaped(message)}[/yellow]")
             continue
         if key == "u":
             undone = until_saved(
@@ -317,6 +367,56 @@ def _unsuspended(undone: Suspended) -> str:
     return f"{cid} back in the session (still suspended: another terminal suspended it)"
 
 
+def _edit(
+    session: StudySession,
+    card: Card,
+    catalog: Catalog,
+    decks: Sequence[str],
+    console: Console,
+    keys: KeyInput | LineInput,
+    patience: float | None,
+) -> tuple[str, Catalog]:
+    """`e`: the card on screen edited in $EDITOR as `dlcards edit ID` does it (a built-in deck
+    refused, the decks checked after, an error reopened). Returns the line to show and the
+    decks the session goes on with: as saved, synced into the store, when the edit is saved;
+    as they were when the editor failed or the deck was left with an error. The card keeps its
+    place and its schedule (progress is keyed by id); cards no deck has any more leave."""
+    import subprocess
+
+    from dlcards.commands.common import sync_if_needed
+    from dlcards.commands.edit import edit_card
+    from dlcards.errors import DeckError, DlcardsError
+
+    if keys.interactive:
+        console.clear()  # the edit's own lines (an error, "open again?") on a clean screen
+    try:
+        # a script's standard input is the session's: the editor must not read it
+        done = edit_card(card.id, decks, None if keys.interactive else subprocess.DEVNULL)
+    except DeckError as err:
+        return f"{err}; the session goes on with {card.id} as it was", catalog
+    except DlcardsError as err:
+        return f"{card.id} not edited: {err}", catalog
+    synced = until_saved(
+        console,
+        partial(sync_if_needed, session.store, decks),
+        "the edited decks will be synced",
+        "the edit is saved in the deck but not yet in the database",
+        patience,
+        session.store,
+    )
+    catalog = synced or done.after
+    gone = {i.card_id for i in session.queue[session.position :]}
+    gone = {cid for cid in gone if catalog.topic_of(cid) is None}
+    left = session.leave(gone)
+    if done.card is None:
+        return f"{card.id} is in no deck now: it leaves the session (its progress is kept)", catalog
+    others = [cid for cid in left if cid != card.id]
+    also = f"; {', '.join(others)} left the session (in no deck now)" if others else ""
+    if not done.changed:
+        return f"{card.id} unchanged: the editor saved no change to it{also}", catalog
+    return f"{card.id} edited (its schedule is kept){also}", catalog
+
+
 def card_screen(
     session: StudySession,
     card: Card,
@@ -328,7 +428,7 @@ def card_screen(
 ) -> str:
     """One card in a real terminal: the question, then the answer once revealed, scrolled
     with j/k when the card is taller than the terminal. Returns the key that ends the card:
-    a grade, s, u or q."""
+    a grade, s, u, !, e or q."""
     from rich.text import Text
 
     from dlcards.pager import paint
@@ -360,7 +460,7 @@ def card_screen(
         offset, most, page = paint(console, top, body, bottom, offset, pinned, alone, below)
         # a grade only once the answer is on screen: a key pressed twice (or typed ahead)
         # must not grade the next card unseen; on the question a digit gets the keys' hint
-        allowed = {"s", "u", "q"} | (grades if revealed else {"reveal"})
+        allowed = {"s", "u", "q", "!", "e"} | (grades if revealed else {"reveal"})
         key = keys.next(allowed | ({"j", "k"} if most else set()) | {"redraw"})
         page = max(1, page - 1)  # a page down keeps one line of the last page in view
         if key == "j":
@@ -397,6 +497,11 @@ def summary_panel(session: StudySession, next_due: object) -> RenderableType:
         ),
     )
     table.add_row("re-drills", str(s.redrills))
+    if s.suspended:  # with `!`: out of the session, neither graded nor a re-drill
+        ids = ", ".join(s.suspended)
+        table.add_row(
+            "suspended", f"{len(s.suspended)}   {ids} (`dlcards unsuspend ID` brings one back)"
+        )
     minutes, seconds = divmod(round(s.seconds), 60)
     table.add_row("time", f"{minutes}m {seconds:02d}s (≤ 1 min per card)")
     table.add_row(  # what `stats` calls passed (its retention counts only cards seen before)
@@ -488,7 +593,8 @@ def run(
         stopped, code = True, 0
         try:
             ending, code = run_until_stopped(
-                lambda: _run(session, catalog, console, keys, patience), "Session complete."
+                lambda: _run(session, catalog, console, keys, patience, decks),
+                "Session complete.",
             )
             stopped = False
         finally:

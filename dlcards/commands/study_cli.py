@@ -41,7 +41,12 @@ def study(
     db: str | None = DbOption,
     today: str | None = TodayOption,
 ) -> None:
-    """Study today's cards: due reviews, then new cards, then re-drills of misses."""
+    """Study today's cards: due reviews, then new cards, then re-drills of misses.
+
+    Keys: Space or Enter shows the answer, 0-5 grade it, u undoes the last grade or suspension,
+    s skips the card to the end, ! suspends it (`dlcards unsuspend ID` brings it back), e edits
+    it in $EDITOR as `dlcards edit ID` does, q quits. Without a terminal, one per line (an
+    empty line shows the answer)."""
     from dlcards.commands import run
 
     code = run.study(topic or (), tag, new, reviews, search, decks or (), db, today)
