@@ -393,6 +393,69 @@ def test_progress_goes_with_the_cards(col: Collection, tmp_path: Path) -> None:
     assert notes["vgp-1"].cards()[0].id not in due_today
 
 
+ANKI_IN_ZONE = """
+import json, sys
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+col = Collection(sys.argv[1])
+col.set_config("rollover", int(sys.argv[3]))  # the learner's Anki starts its day alike
+col.import_anki_package(ImportAnkiPackageRequest(
+    package_path=sys.argv[2], options=ImportAnkiPackageOptions(with_scheduling=True)))
+due = set(col.find_cards("is:due"))
+out = {}
+for nid in col.find_notes(""):
+    note = col.get_note(nid)
+    card = note.cards()[0]
+    if card.type == 2:
+        out[note["CardId"]] = [card.due - col.sched.today, card.id in due]
+col.close()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize(
+    ("zone", "starts_at"),
+    [("Pacific/Kiritimati", 4), ("Etc/GMT+12", 4), ("Asia/Kolkata", 0), ("Asia/Kolkata", 23)],
+)
+def test_progress_lands_on_its_day_in_every_time_zone_and_day_start(
+    tmp_path: Path, zone: str, starts_at: int
+) -> None:
+    """Anki counts a package's days from its collection's creation day in the package's own
+    day settings. genanki's `col` row has none, so Anki took the creation moment (11:00 UTC)
+    in the importer's time zone, and a day starting at 4: at UTC+13 and over, or -12, every
+    card came a day late or early, and with another day start (`day_starts_at`, and Anki's
+    "next day starts at", both 0 or 23) between 4 and that hour. Anki runs in a process of
+    its own, started in the zone (its Rust clock keeps the zone it read for a second)."""
+    import json
+    import subprocess
+    import sys
+
+    with h.time_zone(zone):
+        now = datetime.now().astimezone()
+        if min(abs(now.hour * 60 + now.minute - hour * 60) for hour in (starts_at, 4)) < 2:
+            pytest.skip("a minute from a day's start: Anki's today could move during the test")
+        db = tmp_path / "progress.db"
+        cli = ["--db", str(db)]
+        with Store.open(db) as store:
+            store.sync(load_catalog().cards, "test", now)
+        assert runner.invoke(app, ["config", "day_starts_at", str(starts_at), *cli]).exit_code == 0
+        today = (now - timedelta(hours=starts_at)).date()
+        with Store.open(db) as store:
+            for card_id, grade, days_ago in [("gd-23", 5, 7), ("gd-23", 4, 6), ("mlp-1", 4, 0)]:
+                h.grade(store, card_id, grade, today - timedelta(days_ago), now)
+            due = {c: h.state(store, c).due for c in ("gd-23", "mlp-1")}
+        assert due == {"gd-23": today, "mlp-1": today + timedelta(1)}
+        export("anki", "-o", str(tmp_path / "p.apkg"), "--with-progress", *cli)
+    (tmp_path / "anki").mkdir()
+    anki = subprocess.run(
+        [sys.executable, "-c", ANKI_IN_ZONE, str(tmp_path / "anki" / "collection.anki2"),
+         str(tmp_path / "p.apkg"), str(starts_at)],
+        env={**os.environ, "TZ": zone}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert anki.returncode == 0, anki.stderr
+    # due today (and so in Anki's is:due), and tomorrow, as in dlcards
+    assert json.loads(anki.stdout) == {"gd-23": [0, True], "mlp-1": [1, False]}
+
+
 def test_without_scheduling_anki_starts_the_cards_fresh(col: Collection, tmp_path: Path) -> None:
     db = tmp_path / "progress.db"
     store = Store.open(db)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import sqlite3
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -130,6 +131,13 @@ def reference_collection(
 ) -> Path:
     conn = sqlite3.connect(path)
     reference_package(notes).write_to_db(conn.cursor(), STAMP, itertools.count(STAMP * 1000))
+    # and the day settings Anki counts the due days by, which genanki's `col` lacks (the
+    # creation day in UTC, the day starting at 4; test_export_anki_real checks their effect)
+    (conf,) = conn.execute("SELECT conf FROM col").fetchone()
+    days = {"schedVer": 2, "creationOffset": 0, "rollover": 4}
+    conn.execute(
+        "UPDATE col SET conf = ?", (json.dumps({**json.loads(conf), **days}, sort_keys=True),)
+    )
     if progress:
         reference_set_progress(conn, notes, progress, STAMP)
     conn.commit()

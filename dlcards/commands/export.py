@@ -181,6 +181,7 @@ def anki(
     from dlcards.commands.common import not_before_the_log, schedule_of
     from dlcards.export import target_for, write_output
     from dlcards.export.anki import package_timestamp, write_package
+    from dlcards.settings import DAY_STARTS_AT
     from dlcards.terminal import stops_as_ctrl_c
 
     day = today_from(today)
@@ -219,11 +220,15 @@ def anki(
         edited = None if store is None or reproducible else store.edit_times()
         # cards converted from Anki notes keep those notes' GUIDs: Anki keeps its note
         guids = store.anki_guids() if store is not None else {}
+        # Anki counts the package's due days from the learner's day start, as `due` does
+        starts_at = store.settings().day_starts_at if store is not None else DAY_STARTS_AT
         decks_n: list[int] = []  # the subdecks written
         write_output(
             target,
             force,
-            lambda fh: decks_n.append(write_package(items, fh, timestamp, edited, guids)),
+            lambda fh: decks_n.append(
+                write_package(items, fh, timestamp, edited, guids, starts_at)
+            ),
         )
     summary = (
         f"wrote {target.shown}: {plural(counts.notes, 'note')} in {plural(decks_n[0], 'deck')}"

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from dlcards.export.html import escape, media_name, to_html
+from dlcards.settings import DAY_STARTS_AT
 
 if TYPE_CHECKING:
     from dlcards.deck import Card
@@ -403,12 +404,27 @@ def root_deck() -> Any:
 
 
 def anki_day(day: date, crt: int) -> int:
-    """A calendar day as Anki's day number in a collection created at `crt` (Unix seconds).
+    """A calendar day as Anki's day number in a collection created at `crt` (Unix seconds),
+    its creation day taken in UTC, as the package's `col` says (`day_numbering`).
 
     Anki counts days from the creation day; on import it shifts review due numbers by the
     difference between the two collections' "today", so a card keeps its calendar due date.
     """
     return (day - datetime.fromtimestamp(crt, timezone.utc).date()).days
+
+
+def day_numbering(conf: str, day_starts_at: int) -> str:
+    """genanki's `col.conf` (JSON) with the day settings Anki counts the package's days by:
+    the creation day in UTC (`creationOffset` 0, minutes west of UTC), as `anki_day` counts
+    from it, and the learner's day start (`rollover`, Anki's "next day starts at"), under
+    Anki's v2 day rules (`schedVer` 2). Without them Anki set them itself on import: the
+    creation moment (11:00 UTC) in the importer's time zone, whose date is another one at
+    UTC+13 and over or -12, and a day starting at 4; its "today" of the package then differed
+    from the collection's by a day there, or between 4 and another day start, and every
+    card came a day early or late."""
+    values = json.loads(conf)
+    values.update({"schedVer": 2, "creationOffset": 0, "rollover": day_starts_at})
+    return json.dumps(values, sort_keys=True)
 
 
 _INSERT_NOTE = "INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)"
@@ -534,6 +550,7 @@ def _write_collection(
     timestamp: int,
     edited: Mapping[str, int] | None = None,
     guids: Mapping[str, str] | None = None,
+    day_starts_at: int = DAY_STARTS_AT,
 ) -> _Written:
     """Write Anki's collection (schema 11, as genanki makes it) with the notes and cards of
     `items`, in batches with executemany.
@@ -549,7 +566,9 @@ def _write_collection(
     ids = itertools.count(timestamp * 1000)
     cursor = conn.cursor()
     genanki.Package([]).write_to_db(cursor, timestamp, ids)  # the schema and the `col` row
-    crt = int(cursor.execute("SELECT crt FROM col").fetchone()[0])
+    crt, conf = cursor.execute("SELECT crt, conf FROM col").fetchone()
+    crt = int(crt)
+    cursor.execute("UPDATE col SET conf = ?", (day_numbering(conf, day_starts_at),))
     model = anki_model()
     ((_, any_or_all, required),) = model.to_json(timestamp, ROOT_DECK_ID)["req"]
     needs = all if any_or_all == "all" else any
@@ -623,10 +642,12 @@ def write_apkg(
     out: IO[bytes],
     timestamp: int,
     progress: Mapping[str, CardProgress] | None = None,
+    day_starts_at: int = DAY_STARTS_AT,
 ) -> None:
     """Write the package for `notes` to `out`. Same arguments, same bytes."""
     given = progress or {}
-    write_package(((note, given.get(note.card_id)) for note in notes), out, timestamp)
+    items = ((note, given.get(note.card_id)) for note in notes)
+    write_package(items, out, timestamp, day_starts_at=day_starts_at)
 
 
 def write_package(
@@ -635,13 +656,16 @@ def write_package(
     timestamp: int,
     edited: Mapping[str, int] | None = None,
     guids: Mapping[str, str] | None = None,
+    day_starts_at: int = DAY_STARTS_AT,
 ) -> int:
     """Write the package of the notes in `items`, each with its progress (None: a new card),
     to `out`; return the number of subdecks (topics). `items` is read once, in order, and no note is
     kept: a generator of notes streams through. Same items, same bytes. `edited`: when each
     card's text last changed, its note's modification time (see `note_time`); without it, or
     for a card it lacks, the package's `timestamp`. `guids`: the Anki note GUID of a card
-    converted from one (`import anki --to-yaml`), in place of `note_guid`'s."""
+    converted from one (`import anki --to-yaml`), in place of `note_guid`'s. `day_starts_at`:
+    the hour the learner's study day starts, for Anki's count of the due days
+    (`day_numbering`)."""
     from dlcards.fileio import clean_stale_folders
 
     clean_stale_folders(WORKDIR_PREFIX)  # those of builds that were killed
@@ -651,7 +675,7 @@ def write_package(
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
             conn.execute("PRAGMA synchronous = OFF")
-            written = _write_collection(conn, items, timestamp, edited, guids)
+            written = _write_collection(conn, items, timestamp, edited, guids, day_starts_at)
             conn.commit()
         finally:
             conn.close()
