@@ -370,6 +370,22 @@ def newer_schema(anki_deck: dict[str, Any], tmp: Path) -> Path:
     return zip_with(tmp / "newer.apkg", {"meta": b"\x08\x02", "collection.anki21": db.read_bytes()})
 
 
+def review_time_out_of_range(anki_deck: dict[str, Any], tmp: Path) -> Path:
+    """A collection whose review log has an answer time past year 9999 (a revlog id is its
+    time in ms): converting it raised OverflowError, a traceback."""
+    with zipfile.ZipFile(anki_deck["paths"]["legacy"]) as archive:
+        data = archive.read("collection.anki21")
+    db = tmp / "c.anki21"
+    db.write_bytes(data)
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "UPDATE revlog SET id = 9223372036854775807 WHERE id = (SELECT max(id) FROM revlog)"
+    )
+    conn.commit()
+    conn.close()
+    return zip_with(tmp / "x.apkg", {"meta": b"\x08\x02", "collection.anki21": db.read_bytes()})
+
+
 def empty_collection(tmp: Path) -> Path:
     folder = tmp / "empty"
     folder.mkdir()
@@ -424,6 +440,7 @@ BAD = {
         lambda d, t: zip_with(t / "x.apkg", {"collection.anki21b": b"garbage" * 100})
     ),
     "newer schema": newer_schema,
+    "review time out of range": review_time_out_of_range,
     "empty deck": (lambda d, t: empty_collection(t)),
     "missing": (lambda d, t: t / "nowhere.apkg"),
     # a torture run: a FIFO with no writer was waited on for ever, a pipe called damaged
@@ -445,6 +462,9 @@ MESSAGES = {
         "damaged"
     ),
     "newer schema": "was made by a newer Anki (collection schema 19; dlcards reads 11 to 18)",
+    "review time out of range": (
+        "its review log has an answer time no calendar holds (9223372036854775807 ms)"
+    ),
     "empty deck": "holds no notes: nothing to import",
     "missing": "no such file",
     "fifo": "is a FIFO (named pipe), not a file; save the package to a file",

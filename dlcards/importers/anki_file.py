@@ -48,6 +48,11 @@ COLLECTIONS = {
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_COLLECTION = 4 << 30  # bytes a decompressed collection may take
+# A revlog id is its answer's time in ms; the times a local date exists for (Python's dates
+# hold the years 1 to 9999; two days' margin for the time zone and the day's start). Anki's
+# "Check Database" makes an id later than tomorrow the present moment.
+EARLIEST_ANSWER_MS = -62_135_596_800_000 + 2 * 86_400_000  # 0001-01-03 00:00 UTC
+LATEST_ANSWER_MS = 253_402_128_000_000  # 9999-12-30 00:00 UTC
 
 
 class AnkiFileError(DlcardsError):
@@ -460,6 +465,12 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
             "SELECT id, cid, ease, type, time, factor FROM revlog ORDER BY id"
         )
     ]
+    for when in (revlog[0].id, revlog[-1].id) if revlog else ():
+        if not EARLIEST_ANSWER_MS <= when <= LATEST_ANSWER_MS:
+            raise AnkiFileError(
+                f"{shown}: its review log has an answer time no calendar holds ({when} ms); "
+                "in Anki, Tools > Check Database sets it right: export again after it"
+            )
     return Collection(shown, schema, notetypes, decks, notes, cards, revlog)
 
 
