@@ -83,7 +83,8 @@ def test_study_says_so_and_suspends_then_list_show_stats_know() -> None:
     assert f"{CARD} is a leech (8 lapses) and is now suspended" in out
     assert "again (re-drill)" not in out.split("is a leech")[1]  # it left the session
     shown = json.loads(cli("show", CARD, "--json"))["state"]
-    assert shown["suspended"] is True and shown["lapses"] == 8
+    assert shown["suspended"] is True and shown["lapses"] == 8 and shown["leech"] is True
+    assert cli("show", CARD).rstrip().endswith("lapses 8 · recall today 0% · leech · suspended")
     listed = json.loads(cli("list", "--leeches", "--json"))
     assert listed == [
         {
@@ -138,6 +139,10 @@ def test_tag_action_keeps_the_card_in_study_and_fires_again_4_lapses_later() -> 
         assert all(action in (None, "tag") for _, action in fired)
         flags = store.card_flags(CARD)
         assert flags is not None and flags.leech and not flags.suspended
+    # a tagged leech stays in study: `show` is where the card says it is one
+    line = cli("show", CARD).splitlines()[-1]
+    assert line.endswith(" · leech") and "suspended" not in line, line
+    assert json.loads(cli("show", CARD, "--json"))["state"]["leech"] is True
 
 
 def test_undo_takes_the_leech_back() -> None:

@@ -120,6 +120,7 @@ def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, 
         "due": due.isoformat() if due else None,
         "last_review": memory.last_review.isoformat() if memory.last_review else None,
         "suspended": bool(flags and flags.suspended),
+        "leech": bool(flags and flags.leech),
         "recall": round(recall, 4) if recall is not None else None,
         "scheduler": schedule.name,
         "reviews_before_reset": before_reset,
@@ -164,6 +165,8 @@ def show(
         )
         if state["recall"] is not None:
             line += f" · recall today {state['recall']:.0%}"
+    if state["leech"]:  # as `list --leeches` and `search is:leech` count it
+        line += " · leech"
     if state["suspended"]:
         line += " · suspended"
     from dlcards import litecard
