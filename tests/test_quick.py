@@ -347,6 +347,23 @@ def test_python_m_dlcards_prints_the_count_and_exits_0(isolated: Path) -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, "20\n", "")
 
 
+@pytest.mark.parametrize("order", [["--count", "--json"], ["--json", "--count"]])
+def test_count_with_json_is_a_usage_error_not_a_number(isolated: Path, order: list[str]) -> None:
+    """`due --count --json` printed the bare number, the --json dropped without a word: one
+    line naming both, exit 2, through typer and through the quick path alike."""
+    full("--today", DAY)
+    result = runner.invoke(app, ["due", *order])
+    assert result.exit_code == 2, result.output
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "DLCARDS_TODAY": DAY}
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "due", *order], env=env, capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        "error: --count prints one number and --json a document: give one of them"
+    ]
+
+
 # --- topics, show ID, due, stats: the same body, parsed without typer -------------------------
 
 FAST_LINES = [

@@ -198,6 +198,10 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     from dlcards.console import print_json
     from dlcards.limits import cap_left, today_counts
 
+    if count and json_:
+        from dlcards.errors import UsageError
+
+        raise UsageError("--count prints one number and --json a document: give one of them")
     day = today_from(today)
     # a shell prompt's number: another program's long write is not waited out, from the open
     # on (a writer holding the file whole stops even the open's first read)
