@@ -72,9 +72,12 @@ def test_due_shows_how_many_wait_beyond_the_cap() -> None:
     assert data["new_today"] == 0  # the cap is used up by reviews: no new cards
     assert data["new_beyond_cap"] == 20  # the day's 20 new cards, and why there are none
     text = cli("due", "--today", TODAY.isoformat())
-    assert "2 more due review(s) wait beyond the daily cap of 3" in text
+    assert "2 more due reviews wait beyond the daily cap of 3" in text
     # torture run 2 (f9.sh): "0 new (of 20 a day)" with no word of the cap, as study says
-    assert "20 new card(s) wait: the daily review cap of 3 leaves no room" in text
+    assert "20 new cards wait: the daily review cap of 3 leaves no room for them" in text
+    cli("config", "reviews_per_day", "4")
+    text = cli("due", "--today", TODAY.isoformat())
+    assert "1 more due review waits beyond the daily cap of 4" in text  # not "review(s)"
 
 
 def test_study_takes_the_most_overdue_first_then_stops() -> None:
@@ -90,7 +93,7 @@ def test_study_takes_the_most_overdue_first_then_stops() -> None:
         rf"next due\s+{tomorrow_text} \(2 due reviews wait beyond today's cap of 3\)", out
     ), out
     again = cli("study", "--today", TODAY.isoformat(), input="q\n")
-    assert "The daily review cap (3) is reached: 2 due review(s) wait" in again
+    assert "The daily review cap (3) is reached: 2 due reviews wait" in again
     tomorrow = json.loads(cli("due", "--json", "--today", (TODAY + timedelta(1)).isoformat()))
     assert tomorrow["due_today"] == 2  # the two left over are still due
 

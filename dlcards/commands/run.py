@@ -195,7 +195,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
         sync_if_needed,
         today_from,
     )
-    from dlcards.console import print_json
+    from dlcards.console import plural, print_json
     from dlcards.limits import cap_left, today_counts
 
     if count and json_:
@@ -276,7 +276,9 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
         lines.append(
             [
                 (
-                    f"{data['beyond_cap']} more due review(s) wait beyond the daily cap of {cap}",
+                    f"{plural(data['beyond_cap'], 'more due review')} "
+                    f"{'waits' if data['beyond_cap'] == 1 else 'wait'} beyond the daily cap "
+                    f"of {cap}",
                     "yellow",
                 ),
                 (" (most overdue first; `dlcards config reviews_per_day N` to change)", ""),
@@ -286,8 +288,9 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
         lines.append(
             [
                 (
-                    f"{new_beyond_cap} new card(s) wait: the daily review cap of {cap} leaves "
-                    "no room for them today",
+                    f"{plural(new_beyond_cap, 'new card')} "
+                    f"{'waits' if new_beyond_cap == 1 else 'wait'}: the daily review cap of "
+                    f"{cap} leaves no room for {'it' if new_beyond_cap == 1 else 'them'} today",
                     "yellow",
                 ),
                 (" (`dlcards config reviews_per_day N` to change)", ""),

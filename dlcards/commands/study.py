@@ -565,9 +565,10 @@ def run(
         if session.done:
             if session.beyond_cap:
                 console.print(
-                    f"The daily review cap ({cap}) is reached: {session.beyond_cap} due "
-                    "review(s) wait for tomorrow, most overdue first (raise it with "
-                    "`dlcards config reviews_per_day N`)."
+                    f"The daily review cap ({cap}) is reached: "
+                    f"{plural(session.beyond_cap, 'due review')} "
+                    f"{'waits' if session.beyond_cap == 1 else 'wait'} for tomorrow, most "
+                    "overdue first (raise it with `dlcards config reviews_per_day N`)."
                 )
             elif search is not None and not allowed:
                 console.print(f"No card matches the search {escaped(search)!r}; nothing to study.")
