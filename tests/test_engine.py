@@ -413,6 +413,23 @@ def test_activation_grad_is_each_activations_slope() -> None:
     assert value("activation_grad", activation="tanh", z=2) == pytest.approx(0.0706508248531644)
 
 
+@given(
+    x=st.floats(min_value=-1e4, max_value=1e4, allow_nan=False),
+    h=st.floats(min_value=1e-9, max_value=1.0),
+)
+def test_the_central_differences_points_print_apart_when_they_are_apart(x: float, h: float) -> None:
+    """The steps printed f(1.5) = 3.3750675 and f(1.5) = 3.3749325 for x = 1.5, h = 10⁻⁵:
+    x + h and x − h rounded to four decimals. Points that differ as floats print apart, and
+    the derivative is named f', not by the function's option value (`cube'(1.5)`)."""
+    assume(x + h != x - h)
+    steps = run("central_difference", {"function": "square", "x": x, "h": h}).steps
+    points = re.findall(r"f\(x [+−] h\) = f\(([^)]*)\)", steps[0])
+    assert len(points) == 2 and points[0] != points[1], steps[0]
+    assert "square'" not in " ".join(steps) and "f'(" in steps[2]
+    checked = run("gradient_check", {"function": "cube", "x": x}).steps
+    assert "cube'" not in " ".join(checked)
+
+
 def test_central_difference_by_hand() -> None:
     # ((x + h)³ − (x − h)³) / 2h = 3x² + h², exactly
     for x, h in ((2.0, 0.1), (-3.0, 0.5), (1.0, 1.0)):

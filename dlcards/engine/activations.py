@@ -295,7 +295,8 @@ def _difference_caveat(function: str, x: float, h: float) -> str | None:
     x; or rounding error, about ε·|f|/h, outweighs the h² one by far). None for neither."""
     if function == "relu" and x - h < 0 < x + h or function == "relu" and x == 0:
         return (
-            f"relu has a kink at 0 inside [x − h, x + h] = [{fmt(x - h)}, {fmt(x + h)}]: the "
+            f"relu has a kink at 0 inside [x − h, x + h] = [{_point(x - h, x, h)}, "
+            f"{_point(x + h, x, h)}]: the "
             "difference averages the slopes of its two sides (0 and 1) and is not relu' there"
         )
     if x + h == x or x - h == x:
@@ -343,10 +344,21 @@ def gradient_check(function: str, x: float, h: float) -> Outcome:
     return rel, [
         f"numeric: (f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / "
         f"{_over(2 * h)} = {fmt(numeric)}",
-        f"analytic: {function}'({fmt(x)}) = {text} = {fmt(analytic)}",
+        f"analytic: f'({fmt(x)}) = {text} = {fmt(analytic)} (f = {function})",
         f"relative error = |a − n| / max(|a|, |n|) = {fmt(rel)}",
         verdict,
     ]
+
+
+def _point(at: float, x: float, h: float) -> str:
+    """x + h or x − h (`at`) with the digits that tell it from x: `fmt`'s usual four decimals
+    printed x = 1.5, h = 10⁻⁵ as f(1.5) = 3.3750675 and f(1.5) = 3.3749325. As many
+    significant digits as the step asks for (at least the usual), up to a double's 17."""
+    if at == x:  # h too small to move x at all (the caveat says so)
+        return fmt(at)
+    digits = max(4, math.ceil(math.log10(max(abs(x), abs(at)) / abs(h))) + 2) if h else 4
+    text = fmt(at, min(digits, 17))
+    return text if text != fmt(x, min(digits, 17)) else fmt(at, 17)
 
 
 def _over(x: float) -> str:
@@ -368,11 +380,11 @@ def central_difference(function: str, x: float, h: float) -> Outcome:
         raise UsageError(f"{function} overflows a float near x = {plain(x)}; use a smaller x")
     analytic = fprime(x)
     return numeric, [
-        f"f(x + h) = f({fmt(x + h)}) = {fmt(plus, 10)}; f(x − h) = f({fmt(x - h)}) = "
-        f"{fmt(minus, 10)}",
+        f"f(x + h) = f({_point(x + h, x, h)}) = {fmt(plus, 10)}; "
+        f"f(x − h) = f({_point(x - h, x, h)}) = {fmt(minus, 10)}",
         f"(f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / {_over(2 * h)} "
         f"= {fmt(numeric)}",
-        f"the exact derivative {function}'({fmt(x)}) = {text} = {fmt(analytic)}",
+        f"the exact derivative of f = {function}: f'({fmt(x)}) = {text} = {fmt(analytic)}",
         _difference_caveat(function, x, h)
         or "for a smooth f the central difference's error falls like h² as h shrinks, until "
         "rounding error (about ε·|f|/h) takes over below h ≈ ε^(1/3) ≈ 6 × 10⁻⁶",
