@@ -136,10 +136,19 @@ def test_list_at_80_columns_keeps_names_and_formulas_whole(
     formula and every choice of a parameter is still there whole (issue 12)."""
     from rich.cells import cell_len
 
+    from dlcards.console import out as out_console
+
     monkeypatch.setenv("COLUMNS", "80")
     code, out, _ = calc("--list")
     assert code == 0
     assert max(cell_len(line) for line in out.splitlines()) <= 80
+    for width in (30, 40, 56):  # one column: the indented lines wrapped at the width too
+        monkeypatch.setenv("COLUMNS", str(width))
+        out_console.cache_clear()  # the console reads COLUMNS when made
+        narrow = calc("--list")[1].splitlines()
+        assert max(cell_len(line) for line in narrow) <= width
+        # no stray comma on a line of its own (30 columns: "activation=sigmoid|tanh|relu")
+        assert not [line for line in narrow if line.strip() in (",", "|")], narrow
     words = " ".join(out.split())
     for name, comp in REGISTRY.items():
         assert f"{name} " in words

@@ -103,7 +103,8 @@ def _print_list(comps: list[engine.Computation]) -> None:
     formula_w = max(rest - params_w, 8)
     if formula_w < 24:  # too narrow for three columns: name and parameters, then the formula
         for name, params, formula in rows:
-            head = wrap_tokens(f"{name} {params}", width, breaks=",|")
+            # within width - 2: the lines after the first are indented by two
+            head = wrap_tokens(f"{name} {params}", width - 2, breaks=",|")
             out().print(Text(head[0][: len(name)], style="cyan") + Text(head[0][len(name) :]))
             for line in head[1:] + wrap(formula, width - 2):
                 out().print(Text("  " + line))
