@@ -193,6 +193,11 @@ def test_no_leeches_in_a_terminal_is_one_line(monkeypatch: pytest.MonkeyPatch) -
     out.cache_clear()
     assert cli("list", "--leeches") == "No leeches.\n"
     assert cli("list", "--leeches", "--topic", "gd") == "No leeches among these cards.\n"
+    # nor a header over no card when nothing has the topic and tag (a UX sweep)
+    assert cli("list", "--topic", "mlp", "--tag", "interview") == (
+        "No card matches the topic and tag given.\n"
+    )
+    assert "mlp-1" in cli("list", "--topic", "mlp")
 
 
 def test_list_leeches_in_a_terminal_never_cuts_the_id(monkeypatch: pytest.MonkeyPatch) -> None:

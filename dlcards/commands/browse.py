@@ -110,6 +110,10 @@ def list_cards(
             "rewrite one with `dlcards edit ID`, bring it back with `dlcards unsuspend ID`[/dim]"
         )
         return
+    if not cards:  # not a table's header with no row under it (a UX sweep)
+        given = " and ".join(w for w, on in (("topic", topic), ("tag", tag)) if on)
+        console.print(f"No card matches the {given} given." if given else "No cards.")
+        return
     # printed a chunk at a time as it is made: the first screen of 100,000 cards shows at once
     for chunk in _card_table(cards, console.width):
         console.print(chunk)
