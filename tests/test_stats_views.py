@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -201,6 +202,32 @@ def test_views_snapshot(log: dict, width: int) -> None:
     if os.environ.get("DLCARDS_UPDATE_SNAPSHOTS"):
         snapshot.write_text(text, encoding="utf-8")
     assert text == snapshot.read_text(encoding="utf-8")
+
+
+def test_true_retention_never_cuts_a_number_or_a_topic_on_a_narrow_screen(log: dict) -> None:
+    """At 30 columns the table cut "100%" to "10…", "365 days" to "365 da…" and the topics'
+    numbers to "8…" (a UX sweep). Below the width its columns need, it turns (a row an age, a
+    column a window) and each topic goes on a line of its own above its numbers."""
+    data = stats_json()
+    tr = data["true_retention"]
+    percents = {
+        f"{cell['retention']:.0%}"
+        for cells in tr["overall"].values()
+        for cell in cells.values()
+        if cell["retention"] is not None
+    }
+    for width in range(30, 61):
+        console = console_at(width)
+        console.print(retention_view(data, width))
+        shown = console.file.getvalue()  # type: ignore[attr-defined]
+        lines = shown.splitlines()
+        assert max(len(line) for line in lines) <= width
+        body = [line for line in lines[1:] if "answers to" not in line]
+        assert not [line for line in body if re.search(r"\d…|\w…", line)], (width, shown)
+        if width < 60:  # from 60 columns on, with a decimal and the answers counted
+            assert all(p in shown for p in percents), (width, shown)
+        for topic in tr["topics"]:
+            assert topic in shown, (width, topic)
 
 
 @pytest.mark.parametrize("color", [False, True])

@@ -100,38 +100,55 @@ def _pct(cell: dict[str, Any], counts: bool = True) -> str:
 def retention_view(data: dict[str, Any], width: int = WIDTH) -> Any:
     """True retention (passed / reviewed, of cards reviewed before) per window and card age,
     then per topic (all ages) for each window."""
-    from rich.console import Group
     from rich.table import Table
 
     tr = data["true_retention"]
-    overall = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
-    overall.add_column("", style="bold", no_wrap=True)
-    for age in ("young", "mature", "all"):
-        overall.add_column(age, justify="right", no_wrap=True)
-    for window, cells in tr["overall"].items():
-        counts = width >= WIDTH
-        overall.add_row(window, *(_pct(cells[a], counts) for a in ("young", "mature", "all")))
-    parts: list[Any] = [overall]
+    inner = width - 4  # the panel's borders and padding
+    windows = list(tr["overall"])
+    headers = [window.replace(" days", "d") for window in windows]
+    ages = ("young", "mature", "all")
+    counts = width >= WIDTH
+    cells = [[_pct(tr["overall"][w][a], counts) for a in ages] for w in windows]
+    # two spaces between columns (padding 1 on each side, none at the edges)
+    wide = max(map(len, windows), default=0) + sum(
+        2 + max(len(age), *(len(row[i]) for row in cells)) for i, age in enumerate(ages)
+    )
+    parts: list[Any]
+    if wide <= inner:  # a row a window, a column an age
+        overall = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+        overall.add_column("", style="bold", no_wrap=True)
+        for age in ages:
+            overall.add_column(age, justify="right", no_wrap=True)
+        for window, row in zip(windows, cells, strict=True):
+            overall.add_row(window, *row)
+        parts = [overall]
+    else:  # too narrow (30 columns cut "100%" to "10…"): a row an age, a column a window
+        rows = [[age, *(_pct(tr["overall"][w][age], False) for w in windows)] for age in ages]
+        parts = [_narrow_grid(headers, rows, inner, stacked=False)]
     if tr["topics"]:
         from dlcards.console import PlainTable
 
-        headers = [window.replace(" days", "d") for window in tr["overall"]]
         rows = [
             [
                 topic,
                 *(
                     "–" if c["all"]["retention"] is None else f"{c['all']['retention']:.0%}"
-                    for c in windows.values()
+                    for c in windows_of.values()
                 ),
             ]
-            for topic, windows in tr["topics"].items()
+            for topic, windows_of in tr["topics"].items()
         ]
+        numbers = sum(2 + max(len(h), 4) for h in headers)  # a column each, "100%" at most
+        longest = max(len(row[0]) for row in rows)
+        if inner - numbers < min(longest, 10):  # the topics on lines of their own
+            parts += ["", _narrow_grid(headers, rows, inner, stacked=True)]
+            return _retention_panel(parts, width)
         # a row a topic: at 50 topics rich's layout pass was a third of the statistics' screen
         plain = (
             PlainTable.of(
                 [("topic", "cyan", "left"), *((h, "", "right") for h in headers)],
                 rows,
-                width - 4,  # the panel's borders and padding
+                inner,
             )
             if all(len(row[0]) <= 14 for row in rows)
             else None
@@ -146,12 +163,49 @@ def retention_view(data: dict[str, Any], width: int = WIDTH) -> Any:
             for row in rows:
                 topics.add_row(*row)
         parts += ["", plain or topics]
+    return _retention_panel(parts, width)
+
+
+LABEL_W = len("mature")
+"""The row labels' column of a narrow retention table (`_narrow_grid`)."""
+
+
+def _narrow_grid(headers: list[str], rows: list[list[str]], inner: int, stacked: bool) -> Any:
+    """Retention on a narrow screen, a column a window (`today`, `7d`, ...; each as wide as
+    "100%" at least, one space apart, none before the first: its header, `today`, is wider
+    than any value) after a column of labels: each row's (`young`, `mature`, `all`), or,
+    `stacked`, on a line of its own above its numbers (a topic; cut with `…` only when longer
+    than the whole line). 30 columns fit."""
+    from rich.text import Text
+
+    from dlcards.view import shorten
+
+    widths = [max(len(h), 4) for h in headers]
+
+    def line(cells: list[str]) -> str:
+        return " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
+
+    text = Text(f"{'topic' if stacked else '':<{LABEL_W}}" + line(headers), "bold")
+    for label, *values in rows:
+        text.append("\n")
+        if stacked:
+            name = label if len(label) <= inner else shorten(label, inner) or label[: inner - 1]
+            text.append(name if len(name) <= inner else name[: inner - 1] + "…", style="cyan")
+            text.append("\n" + " " * LABEL_W + line(values))
+        else:
+            text.append(f"{label:<{LABEL_W}}", style="bold")
+            text.append(line(values))
+    return text
+
+
+def _retention_panel(parts: list[Any], width: int) -> Any:
+    from rich.console import Group
+    from rich.text import Text
+
     note = (
         "answers to cards reviewed before (a new card's first answer is not one); "
         "young: < 21 days since the card's review before; mature: 21 or more"
     )
-    from rich.text import Text
-
     parts += [Text(note, style="dim")]
     return _panel(Group(*parts), "true retention (passed: grade ≥ 3)", width)
 
