@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib import metadata
@@ -805,6 +806,29 @@ def test_an_id_in_the_wrong_case_gets_its_suggestion() -> None:
     result = runner.invoke(app, ["show", "GD-1"])
     assert result.exit_code == 2
     assert result.output.startswith("error: unknown card id 'GD-1' (did you mean 'gd-1' or")
+
+
+@pytest.mark.parametrize("width", [30, 40, 48])
+def test_topics_on_a_narrow_screen_put_each_title_under_its_topic(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """At 30 columns `topics` squeezed the titles into five cells a line ("Perc…", then a
+    word a line): each title now goes under its topic's row, wrapped, whole."""
+    from dlcards.catalog import load_catalog
+    from dlcards.console import out
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    out.cache_clear()
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", CliRunner().invoke(app, ["topics"]).output)
+    lines = shown.splitlines()
+    assert all(len(line) <= width for line in lines), shown
+    assert lines[0].split() == ["topic", "cards", "math"]
+    assert "…" not in shown
+    words = " ".join(shown.split())
+    for info in load_catalog().infos:
+        assert f"{info.topic} {info.size} {info.math} {info.title}" in words, info.topic
+    assert lines[-1].split() == ["9", "topics", "220", "88"]
 
 
 @pytest.mark.parametrize("width", [60, 100])

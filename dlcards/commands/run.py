@@ -48,7 +48,62 @@ def topics(decks: Sequence[str], json_: bool) -> None:
         str(sum(r["cards"] for r in rows)),
         str(sum(r["math"] for r in rows)),
     ]
+    from dlcards.console import PlainTable
+
+    plain = PlainTable.of(columns, [*cells, total], None)
+    width = _screen_width()
+    if plain is not None and plain.width > width:
+        topic_w = max(len(c[0]) for c in cells)
+        numbers = len("  cards  math")
+        # titles squeezed beside topics that fit (a topic too long folds in print_table)
+        if topic_w <= width // 3 and width - topic_w - numbers - 2 < MIN_TITLE:
+            _narrow_topics(cells, total, width)
+            return
     print_table(columns, [*cells, total], no_wrap=("topic",))
+
+
+MIN_TITLE = 24
+"""The fewest cells a line `topics` gives the titles beside the rest; fewer, and each title
+goes under its topic's row (`_narrow_topics`)."""
+
+
+def _narrow_topics(cells: list[list[str]], total: list[str], width: int) -> None:
+    """`topics` too narrow for the titles beside the rest (30 columns squeezed them into five
+    cells a line: "Perc…"): each title under its topic's row, wrapped, indented in the topic's
+    column."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from dlcards.console import out
+    from dlcards.flow import wrap
+
+    numbers = sum(
+        2 + max(len(r[i]) for r in [*cells, total, ["", "", "cards", "math"]]) for i in (2, 3)
+    )
+    room = max(width - numbers - 2, 8)  # the title's lines, after their indent of two
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("topic", style="cyan", no_wrap=True, overflow="fold")
+    table.add_column("cards", justify="right", no_wrap=True)
+    table.add_column("math", justify="right", no_wrap=True)
+    for topic, title, cards, math in cells:
+        table.add_row(topic, cards, math)
+        for line in wrap(title, room):
+            table.add_row(Text("  " + line, style="default"), "", "")
+    table.add_section()
+    table.add_row(Text(total[1], style="default"), total[2], total[3])
+    out().print(table)
+
+
+def _screen_width() -> int:
+    """The width `print_table` prints to (dlcards.lite's, else rich's console's)."""
+    from dlcards import lite
+
+    screen = lite.Screen.detect()
+    if screen is not None:
+        return screen.width
+    from dlcards.console import out
+
+    return out().width
 
 
 def card_json(card: Any, title: str) -> dict[str, Any]:
