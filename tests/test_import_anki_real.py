@@ -620,3 +620,35 @@ def test_lapses_on_the_phone_make_a_leech_as_anki_made_one(round_trip: dict[str,
     cli("import", "anki", str(folder.parent / "leech.apkg"), "--db", str(db))
     listed = json.loads(cli("list", "--leeches", "--json", "--db", str(db)))
     assert [(c["id"], c["lapses"], c["suspended"]) for c in listed] == [(leech, 9, True)]
+
+
+def test_suspensions_that_differ_between_anki_and_dlcards_are_named(
+    round_trip: dict[str, Any],
+) -> None:
+    """A helper's round-trip run: a card suspended on the phone was active again here after
+    the import, without a word. The import brings reviews, not suspensions (Anki's file does
+    not say which side changed last), and now names the cards suspended on one side only,
+    with the command that matches them; in a dry run too. Nothing about them is changed."""
+    db, folder = round_trip["db"], round_trip["folder"]
+    cli("suspend", B, "--db", str(db))
+    col = Collection(str(folder / "collection.anki2"))
+    try:
+        notes = anki_notes(col)
+        col.sched.suspend_cards([notes[A].cards()[0].id])
+        export_anki(col, folder.parent / "suspended.apkg", legacy=False)
+    finally:
+        col.close()
+    package = str(folder.parent / "suspended.apkg")
+    for dry in (["--dry-run"], []):
+        out = cli("import", "anki", package, "--db", str(db), *dry)
+        assert (
+            f"suspended in Anki, not here: 1 card ({A}); `dlcards suspend ID...` to match"
+        ) in out, out
+        assert (
+            f"suspended here, not in Anki: 1 card ({B}); `dlcards unsuspend ID...` to match"
+        ) in out, out
+    with Store.open(db) as store:
+        assert store.query("SELECT id FROM cards WHERE suspended = 1") == [(B,)]
+    cli("suspend", A, "--db", str(db))
+    cli("unsuspend", B, "--db", str(db))
+    assert "suspended in" not in cli("import", "anki", package, "--db", str(db))

@@ -177,6 +177,7 @@ def anki(
             f"not imported: {plural(result.previews, 'preview answer')} from Anki's filtered "
             "decks that do not reschedule (Anki leaves them out of scheduling too)"
         )
+    _suspensions(db, collection, cards)
     if not collection.revlog and any(card.studied for card in collection.cards):
         # scheduling without its log: a package `export anki --with-progress` made, say
         typer.echo(
@@ -189,6 +190,43 @@ def anki(
             f"{path} has no review history: in Anki, export with "
             '"Include scheduling information" ticked to bring reviews along'
         )
+
+
+def _suspensions(db: str | None, collection: Collection, cards: Mapping[int, str]) -> None:
+    """Say which cards are suspended on one side and not the other: the import brings
+    reviews, not Anki's suspensions (nothing in Anki's file says which side changed last: a
+    package exported without progress makes every card active in Anki), so the learner
+    decides, with the commands to match."""
+    from dlcards.console import plural
+
+    there = {cards[c.id]: c.suspended for c in collection.cards if c.id in cards}
+    if not there:
+        return
+    import json
+
+    with existing_store(db) as store:
+        if store is None:
+            return
+        here = {
+            cid
+            for (cid,) in store.query(
+                "SELECT id FROM cards WHERE suspended = 1 AND id IN "
+                "(SELECT value FROM json_each(?))",
+                (json.dumps(sorted(there)),),
+            )
+        }
+    for ids, where, command in (
+        (sorted(c for c, held in there.items() if held and c not in here),
+         "in Anki, not here", "suspend"),
+        (sorted(c for c, held in there.items() if not held and c in here),
+         "here, not in Anki", "unsuspend"),
+    ):  # fmt: skip
+        if ids:
+            listed = " ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
+            typer.echo(
+                f"suspended {where}: {plural(len(ids), 'card')} ({listed}); "
+                f"`dlcards {command} ID...` to match (an import brings reviews, not suspensions)"
+            )
 
 
 def _collection_facts(db: str | None) -> tuple[dict[str, str], int]:

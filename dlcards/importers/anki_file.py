@@ -91,6 +91,7 @@ class Card:
     deck: int  # the home deck (a card in a filtered deck counts in its original deck)
     ord: int  # template number, or cloze number - 1
     studied: bool = False  # not new (Anki's type: learning, review or relearning)
+    suspended: bool = False  # suspended in Anki (queue -1)
 
 
 @dataclass(frozen=True)
@@ -453,10 +454,10 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
         for i, g, m, t, f in conn.execute("SELECT id, guid, mid, tags, flds FROM notes ORDER BY id")
     ]
     cards = [
-        Card(int(i), int(n), int(d), int(o), bool(t))
-        for i, n, d, o, t in conn.execute(
-            "SELECT id, nid, CASE WHEN odid != 0 THEN odid ELSE did END, ord, type != 0 "
-            "FROM cards ORDER BY nid, ord"
+        Card(int(i), int(n), int(d), int(o), bool(t), bool(q))
+        for i, n, d, o, t, q in conn.execute(
+            "SELECT id, nid, CASE WHEN odid != 0 THEN odid ELSE did END, ord, type != 0, "
+            "queue = -1 FROM cards ORDER BY nid, ord"
         )
     ]
     revlog = [
