@@ -308,3 +308,23 @@ def has_open(pid: int, path: Path) -> bool:
         return any(os.readlink(fd) == str(path) for fd in Path(f"/proc/{pid}/fd").iterdir())
     except OSError:  # gone, or a descriptor closed meanwhile
         return False
+
+
+def read_until(fd: int, wanted: bytes, timeout: float = 20.0) -> bytes:
+    """What a pseudo-terminal's program wrote to `fd` until `wanted` is among it; an
+    AssertionError with the screen's last bytes when it is not within `timeout` seconds, or
+    when the program is gone."""
+    import select
+    import time
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while wanted not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise AssertionError(f"{wanted!r} not shown; the screen had: {seen[-800:]!r}")
+        try:
+            seen += os.read(fd, 65536)
+        except OSError:  # the child is gone
+            raise AssertionError(f"{wanted!r} not shown; the screen had: {seen[-800:]!r}") from None
+    return seen

@@ -194,23 +194,6 @@ def test_a_grade_given_on_a_full_disk_is_saved_once_there_is_room(
         assert rows == [("perceptron-1", 4), ("perceptron-2", 5)]
 
 
-def _read_until(fd: int, wanted: bytes, timeout: float = 20.0) -> bytes:
-    import select
-
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while wanted not in seen:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            raise AssertionError(f"{wanted!r} not shown; the screen had: {seen[-600:]!r}")
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # the child is gone
-            raise AssertionError(f"{wanted!r} not shown; the screen had: {seen[-600:]!r}") from None
-        seen += chunk
-    return seen
-
-
 def _window(fd: int, rows: int, columns: int) -> None:
     import fcntl
     import struct
@@ -288,7 +271,7 @@ def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Pa
     env.pop("COLUMNS", None)
     env.pop("LINES", None)
     with _study_in_a_pty(env) as (pid, fd):
-        _read_until(fd, b"show answer")
+        h.read_until(fd, b"show answer")
         _waiting_for_a_key(fd)  # as a person pressing Ctrl-Z finds it
         # Ctrl-Z: SIGTSTP, whose default action stops it, as SIGSTOP does (the kernel drops
         # SIGTSTP here: the child leads a session of its own, an orphaned process group)
@@ -299,17 +282,17 @@ def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Pa
         cooked[3] |= termios.ICANON | termios.ECHO
         termios.tcsetattr(fd, termios.TCSANOW, cooked)
         os.kill(pid, signal.SIGCONT)  # fg
-        _read_until(fd, b"show answer", timeout=10)  # drawn again
+        h.read_until(fd, b"show answer", timeout=10)  # drawn again
         os.write(fd, b" ")  # Space alone, no Enter
-        _read_until(fd, b"linear decision boundary", timeout=10)
+        h.read_until(fd, b"linear decision boundary", timeout=10)
         _waiting_for_a_key(fd)  # the answer drawn whole at 100 columns, the resize awaited
         _drain(fd)  # so that the legend read next is the one drawn again at 70
         _window(fd, 40, 70)  # SIGWINCH
-        narrow = _read_until(fd, b"perfect", timeout=10).decode(errors="replace")
+        narrow = h.read_until(fd, b"perfect", timeout=10).decode(errors="replace")
         assert "─" * 70 in narrow and "─" * 71 not in narrow  # the rule under the header
         time.sleep(0.3)
         os.write(fd, b"\x03")  # Ctrl-C
-        _read_until(fd, b"Interrupted.", timeout=10)
+        h.read_until(fd, b"Interrupted.", timeout=10)
         _, status = os.waitpid(pid, 0)
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130
 
@@ -373,9 +356,9 @@ def test_ctrl_c_during_a_wait_for_a_lock_does_not_wait_again_for_the_end_time(
     env.update(TERM="xterm")
     with _study_in_a_pty(env, "--db", str(db)) as (pid, fd):
         for _ in range(2):  # one grade saved: the session has an end time to write
-            _read_until(fd, b"show answer")
+            h.read_until(fd, b"show answer")
             os.write(fd, b" ")
-            _read_until(fd, b"perfect")
+            h.read_until(fd, b"perfect")
             if count_reviews(db) == 0:
                 os.write(fd, b"4")
                 time.sleep(0.5)
@@ -386,7 +369,7 @@ def test_ctrl_c_during_a_wait_for_a_lock_does_not_wait_again_for_the_end_time(
             os.write(fd, b"4")
             time.sleep(0.5)
             os.write(fd, b"\x03")  # Ctrl-C
-            _read_until(fd, b"Interrupted. 1 grade saved.")
+            h.read_until(fd, b"Interrupted. 1 grade saved.")
             _, status = os.waitpid(pid, 0)
             took = time.monotonic() - start
         finally:
@@ -436,29 +419,29 @@ def _keys_typed_while_waiting(
 ) -> None:
     """Grade while `obstacle()` stands (it returns what removes it), type Space and 5 while the
     grade waits (once `seen` is on screen, if given), then remove it."""
-    _read_until(fd, b"show answer")
+    h.read_until(fd, b"show answer")
     os.write(fd, b" ")
-    _read_until(fd, b"perfect")
+    h.read_until(fd, b"perfect")
     remove = obstacle()
     try:
         os.write(fd, b"4")
         if seen is not None:
-            _read_until(fd, seen)
+            h.read_until(fd, seen)
         time.sleep(0.5)
         os.write(fd, b" 5")  # typed while it waits
         time.sleep(0.5)
     finally:
         remove()
-    shown = _read_until(fd, b"card 2 of")
+    shown = h.read_until(fd, b"card 2 of")
     if b"show answer" not in shown.split(b"card 2 of")[-1]:
-        shown += _read_until(fd, b"show answer")
+        shown += h.read_until(fd, b"show answer")
     text = shown.decode(errors="replace")
     assert " 5" not in text.split("card 2 of")[0]  # not echoed
     assert "linear decision boundary" not in text.split("card 2 of")[-1]
     time.sleep(1)
     assert count_reviews(db) == 1  # the next card was not graded
     os.write(fd, b"q")
-    _read_until(fd, b"Stopped. 1 grade saved.")
+    h.read_until(fd, b"Stopped. 1 grade saved.")
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
@@ -478,18 +461,18 @@ def test_a_grade_key_on_the_question_grades_nothing(tmp_path: Path) -> None:
         "TERM": "xterm",
     }
     with _study_in_a_pty(env) as (pid, fd):
-        _read_until(fd, b"show answer")
+        h.read_until(fd, b"show answer")
         os.write(fd, b"4")  # on the first card's question
-        _read_until(fd, b"4 does nothing here", timeout=10)
+        h.read_until(fd, b"4 does nothing here", timeout=10)
         os.write(fd, b" ")
-        _read_until(fd, b"perfect", timeout=10)  # the answer and the grade legend
+        h.read_until(fd, b"perfect", timeout=10)  # the answer and the grade legend
         os.write(fd, b"44")  # the second 4 lands on the next card's question
-        _read_until(fd, b"card 2 of", timeout=10)
+        h.read_until(fd, b"card 2 of", timeout=10)
         # (or is thrown away, when the save took long enough for keys_held to flush it)
         os.write(fd, b"4")
-        _read_until(fd, b"4 does nothing here", timeout=10)
+        h.read_until(fd, b"4 does nothing here", timeout=10)
         os.write(fd, b"q")
-        _read_until(fd, b"1 grade saved", timeout=10)
+        h.read_until(fd, b"1 grade saved", timeout=10)
         os.waitpid(pid, 0)
     with sqlite3.connect(tmp_path / "p.db") as conn:
         rows = conn.execute("SELECT card_id, grade FROM reviews").fetchall()

@@ -283,22 +283,6 @@ target.write_text(target.read_text().replace("Q1?", f"Q1 {typed}?"))
 """
 
 
-def _read_until(fd: int, wanted: bytes, timeout: float = 20.0) -> bytes:
-    import select
-
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while wanted not in seen:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            raise AssertionError(f"{wanted!r} not shown; the screen had: {seen[-800:]!r}")
-        try:
-            seen += os.read(fd, 65536)
-        except OSError:  # the child is gone
-            raise AssertionError(f"{wanted!r} not shown; the screen had: {seen[-800:]!r}") from None
-    return seen
-
-
 def _single_keys(fd: int, timeout: float = 20.0) -> None:
     """Until the program reads single keys (its terminal out of line mode)."""
     import termios
@@ -355,21 +339,21 @@ def test_e_in_a_terminal_gives_the_editor_line_mode_and_takes_single_keys_after(
         env.pop(key, None)
     args = (*TODAY, "--decks", str(deck), "--topic", "own")
     with _study_in_a_pty(env, *args) as (pid, fd):
-        _read_until(fd, b"[e] edit")
+        h.read_until(fd, b"[e] edit")
         _single_keys(fd)
         os.write(fd, b"e")
-        _read_until(fd, b"EDITOR OPEN")
+        h.read_until(fd, b"EDITOR OPEN")
         os.write(fd, b"\x03")  # Ctrl-C in the editor: SIGINT to the terminal's foreground
         time.sleep(0.3)
         os.write(fd, b"reworded\r")
-        screen = _read_until(fd, b"own-1 edited").decode(errors="replace")
+        screen = h.read_until(fd, b"own-1 edited").decode(errors="replace")
         assert "Q1 reworded?" in screen.split("\x1b[2J")[-1]  # the whole screen drawn again
         _single_keys(fd)
         os.write(fd, b" ")  # Space alone, no Enter
-        _read_until(fd, b"A1")
+        h.read_until(fd, b"A1")
         _single_keys(fd)
         os.write(fd, b"q")
-        _read_until(fd, b"Stopped.")
+        h.read_until(fd, b"Stopped.")
         _, status = os.waitpid(pid, 0)
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     seen = json.loads(log.read_text())
