@@ -328,3 +328,54 @@ def read_until(fd: int, wanted: bytes, timeout: float = 20.0) -> bytes:
         except OSError:  # the child is gone
             raise AssertionError(f"{wanted!r} not shown; the screen had: {seen[-800:]!r}") from None
     return seen
+
+
+def window(fd: int, rows: int, columns: int) -> None:
+    """Size the pseudo-terminal at `fd` (its program gets SIGWINCH)."""
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+
+def waiting_for_a_key(fd: int, timeout: float = 20.0) -> None:
+    """Until the program in the pseudo-terminal at `fd` reads single keys (its terminal out of
+    line mode): it has drawn its screen and set its handlers for Ctrl-Z, `fg` and a resize,
+    which it sets before that mode. A fixed sleep was this wait, and under load a signal sent
+    after it came before the handlers were there."""
+    import termios
+    import time
+
+    deadline = time.monotonic() + timeout
+    while termios.tcgetattr(fd)[3] & termios.ICANON:
+        if time.monotonic() > deadline:
+            raise AssertionError("the program never waited for a key")
+        time.sleep(0.01)
+
+
+@contextmanager
+def study_in_a_pty(
+    env: Mapping[str, str], *args: str, rows: int = 40, columns: int = 100
+) -> Iterator[tuple[int, int]]:
+    """`dlcards study ARGS` in a pseudo-terminal of `columns` x `rows`: its pid and the
+    terminal's fd; killed and closed after."""
+    import contextlib
+    import pty
+    import signal
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: study in the pseudo-terminal
+        # Ctrl-C must reach it as a terminal's foreground job gets it: a test run started in
+        # the background by a non-interactive shell (`.ci/run &`) ignores SIGINT, an exec'd
+        # program inherits that, and Python then leaves SIGINT ignored (Ctrl-C did nothing)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.execve(sys.executable, [sys.executable, "-m", "dlcards", "study", *args], env)
+    try:
+        window(fd, rows, columns)
+        yield pid, fd
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)

@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import helpers as h
@@ -194,28 +194,6 @@ def test_a_grade_given_on_a_full_disk_is_saved_once_there_is_room(
         assert rows == [("perceptron-1", 4), ("perceptron-2", 5)]
 
 
-def _window(fd: int, rows: int, columns: int) -> None:
-    import fcntl
-    import struct
-    import termios
-
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-
-
-def _waiting_for_a_key(fd: int, timeout: float = 20.0) -> None:
-    """Until the program in the pseudo-terminal at `fd` reads single keys (its terminal out of
-    line mode): it has drawn its screen and set its handlers for Ctrl-Z, `fg` and a resize,
-    which it sets before that mode. A fixed sleep was this wait, and under load a signal sent
-    after it came before the handlers were there."""
-    import termios
-
-    deadline = time.monotonic() + timeout
-    while termios.tcgetattr(fd)[3] & termios.ICANON:
-        if time.monotonic() > deadline:
-            raise AssertionError("the program never waited for a key")
-        time.sleep(0.01)
-
-
 def _drain(fd: int) -> None:
     """Read what the pseudo-terminal at `fd` has written so far, and drop it."""
     import select
@@ -225,31 +203,11 @@ def _drain(fd: int) -> None:
             return
 
 
-@contextlib.contextmanager
-def _study_in_a_pty(env: dict[str, str], *args: str) -> Iterator[tuple[int, int]]:
-    """`dlcards study --today 2026-11-26 ARGS` in a pseudo-terminal of 100x40: its pid and the
-    terminal's fd; killed and closed after."""
-    import pty
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: study in the pseudo-terminal
-        # Ctrl-C must reach it as a terminal's foreground job gets it: a test run started in
-        # the background by a non-interactive shell (`.ci/run &`) ignores SIGINT, an exec'd
-        # program inherits that, and Python then leaves SIGINT ignored (Ctrl-C did nothing)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.execve(
-            sys.executable,
-            [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26", *args],
-            env,
-        )
-    try:
-        _window(fd, 40, 100)
-        yield pid, fd
-    finally:
-        with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
+def _study_in_a_pty(
+    env: dict[str, str], *args: str
+) -> contextlib.AbstractContextManager[tuple[int, int]]:
+    """`dlcards study --today 2026-11-26 ARGS` in a pseudo-terminal of 100x40."""
+    return h.study_in_a_pty(env, "--today", "2026-11-26", *args)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal and job control")
@@ -272,7 +230,7 @@ def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Pa
     env.pop("LINES", None)
     with _study_in_a_pty(env) as (pid, fd):
         h.read_until(fd, b"show answer")
-        _waiting_for_a_key(fd)  # as a person pressing Ctrl-Z finds it
+        h.waiting_for_a_key(fd)  # as a person pressing Ctrl-Z finds it
         # Ctrl-Z: SIGTSTP, whose default action stops it, as SIGSTOP does (the kernel drops
         # SIGTSTP here: the child leads a session of its own, an orphaned process group)
         os.kill(pid, signal.SIGSTOP)
@@ -285,9 +243,9 @@ def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Pa
         h.read_until(fd, b"show answer", timeout=10)  # drawn again
         os.write(fd, b" ")  # Space alone, no Enter
         h.read_until(fd, b"linear decision boundary", timeout=10)
-        _waiting_for_a_key(fd)  # the answer drawn whole at 100 columns, the resize awaited
+        h.waiting_for_a_key(fd)  # the answer drawn whole at 100 columns, the resize awaited
         _drain(fd)  # so that the legend read next is the one drawn again at 70
-        _window(fd, 40, 70)  # SIGWINCH
+        h.window(fd, 40, 70)  # SIGWINCH
         narrow = h.read_until(fd, b"perfect", timeout=10).decode(errors="replace")
         assert "─" * 70 in narrow and "─" * 71 not in narrow  # the rule under the header
         time.sleep(0.3)

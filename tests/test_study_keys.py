@@ -7,11 +7,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -283,37 +281,6 @@ target.write_text(target.read_text().replace("Q1?", f"Q1 {typed}?"))
 """
 
 
-def _single_keys(fd: int, timeout: float = 20.0) -> None:
-    """Until the program reads single keys (its terminal out of line mode)."""
-    import termios
-
-    deadline = time.monotonic() + timeout
-    while termios.tcgetattr(fd)[3] & termios.ICANON:
-        assert time.monotonic() < deadline, "the program never waited for a key"
-        time.sleep(0.01)
-
-
-@contextlib.contextmanager
-def _study_in_a_pty(env: dict[str, str], *args: str) -> Iterator[tuple[int, int]]:
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: study in the pseudo-terminal, Ctrl-C as a terminal sends it
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.execve(sys.executable, [sys.executable, "-m", "dlcards", "study", *args], env)
-    try:
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        yield pid, fd
-    finally:
-        with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
 def test_e_in_a_terminal_gives_the_editor_line_mode_and_takes_single_keys_after(
     tmp_path: Path,
@@ -338,9 +305,9 @@ def test_e_in_a_terminal_gives_the_editor_line_mode_and_takes_single_keys_after(
     for key in ("COLUMNS", "LINES", "VISUAL"):
         env.pop(key, None)
     args = (*TODAY, "--decks", str(deck), "--topic", "own")
-    with _study_in_a_pty(env, *args) as (pid, fd):
+    with h.study_in_a_pty(env, *args, rows=30) as (pid, fd):
         h.read_until(fd, b"[e] edit")
-        _single_keys(fd)
+        h.waiting_for_a_key(fd)
         os.write(fd, b"e")
         h.read_until(fd, b"EDITOR OPEN")
         os.write(fd, b"\x03")  # Ctrl-C in the editor: SIGINT to the terminal's foreground
@@ -348,10 +315,10 @@ def test_e_in_a_terminal_gives_the_editor_line_mode_and_takes_single_keys_after(
         os.write(fd, b"reworded\r")
         screen = h.read_until(fd, b"own-1 edited").decode(errors="replace")
         assert "Q1 reworded?" in screen.split("\x1b[2J")[-1]  # the whole screen drawn again
-        _single_keys(fd)
+        h.waiting_for_a_key(fd)
         os.write(fd, b" ")  # Space alone, no Enter
         h.read_until(fd, b"A1")
-        _single_keys(fd)
+        h.waiting_for_a_key(fd)
         os.write(fd, b"q")
         h.read_until(fd, b"Stopped.")
         _, status = os.waitpid(pid, 0)
