@@ -165,7 +165,8 @@ def test_bang_suspends_on_either_side_and_u_takes_it_back() -> None:
     assert "gd-1 unsuspended: back in the session" in out
     assert "saved: gd-2: 5" in out  # the card after the one suspended
     # the summary: one grade, one card suspended, no re-drill
-    assert "suspended  1   gd-1" in out and "re-drills  0" in out and "1 grade saved" in out
+    assert "suspended  1   gd-1" in out and "re-drills  0" in out
+    assert "Stopped. 1 grade and 1 suspension saved." in out  # the last line counts both
     assert show("gd-1")["state"]["suspended"] and not show("gd-2")["state"]["suspended"]
     assert show("gd-1")["state"]["status"] == "new"  # its schedule untouched
     counts = due()  # the day's counts after: gd-1 not introduced, gd-2 was

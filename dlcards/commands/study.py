@@ -650,7 +650,9 @@ def run(
                 "terminal, or the database restored from a backup meanwhile)."
             )
         else:
-            console.print(f"{ending} {plural(saved, 'grade')} saved.")
+            held = len(session.summary.suspended)  # `!`: saved at once, as grades are
+            also = f" and {plural(held, 'suspension')}" if held else ""
+            console.print(f"{ending} {plural(saved, 'grade')}{also} saved.")
     return code
 
 
