@@ -430,6 +430,29 @@ def test_the_central_differences_points_print_apart_when_they_are_apart(x: float
     assert "cube'" not in " ".join(checked)
 
 
+@pytest.mark.parametrize(
+    ("function", "written"),
+    [
+        ("sigmoid", "σ(x)"),
+        ("tanh", "tanh(x)"),
+        ("relu", "max(0, x)"),
+        ("square", "x²"),
+        ("cube", "x³"),
+        ("exp", "eˣ"),
+        ("sin", "sin(x)"),
+    ],
+)
+def test_the_difference_steps_name_f_as_the_cards_write_it(function: str, written: str) -> None:
+    """backprop-39's quiz asks of "f(x) = x³", and its steps said "the exact derivative of
+    f = cube": an option value the quiz's learner never saw. They name f as the cards do."""
+    for name in ("central_difference", "gradient_check"):
+        steps = " ".join(run(name, {"function": function, "x": 0.5, "h": 0.1}).steps)
+        assert f"f(x) = {written}" in steps, steps
+        assert "cube" not in steps and "square" not in steps and "relu" not in steps, steps
+    kink = " ".join(run("gradient_check", {"function": "relu", "x": 0}).steps)
+    assert "f(x) = max(0, x) has a kink" in kink and "relu" not in kink, kink
+
+
 def test_central_difference_by_hand() -> None:
     # ((x + h)³ − (x − h)³) / 2h = 3x² + h², exactly
     for x, h in ((2.0, 0.1), (-3.0, 0.5), (1.0, 1.0)):

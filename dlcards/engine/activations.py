@@ -283,6 +283,19 @@ def _fn(name: str) -> tuple[Callable[[float], float], Callable[[float], float], 
     return table[name]
 
 
+_FORMULA = {
+    "sigmoid": "σ(x)",
+    "tanh": "tanh(x)",
+    "relu": "max(0, x)",
+    "square": "x²",
+    "cube": "x³",
+    "exp": "eˣ",
+    "sin": "sin(x)",
+}
+"""How the steps name each function of gradient_check: as a card or quiz writes it
+("f(x) = x³"), not by the option's value ("cube"), which a quiz's learner never typed."""
+
+
 GRADIENT_CHECK_FUNCTIONS = ("sigmoid", "tanh", "relu", "square", "cube", "exp", "sin")
 
 
@@ -295,9 +308,9 @@ def _difference_caveat(function: str, x: float, h: float) -> str | None:
     x; or rounding error, about ε·|f|/h, outweighs the h² one by far). None for neither."""
     if function == "relu" and x - h < 0 < x + h or function == "relu" and x == 0:
         return (
-            f"relu has a kink at 0 inside [x − h, x + h] = [{_point(x - h, x, h)}, "
+            f"f(x) = max(0, x) has a kink at 0 inside [x − h, x + h] = [{_point(x - h, x, h)}, "
             f"{_point(x + h, x, h)}]: the "
-            "difference averages the slopes of its two sides (0 and 1) and is not relu' there"
+            "difference averages the slopes of its two sides (0 and 1) and is not f' there"
         )
     if x + h == x or x - h == x:
         return (
@@ -344,7 +357,7 @@ def gradient_check(function: str, x: float, h: float) -> Outcome:
     return rel, [
         f"numeric: (f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / "
         f"{_over(2 * h)} = {fmt(numeric)}",
-        f"analytic: f'({fmt(x)}) = {text} = {fmt(analytic)} (f = {function})",
+        f"analytic: f'({fmt(x)}) = {text} = {fmt(analytic)} (f(x) = {_FORMULA[function]})",
         f"relative error = |a − n| / max(|a|, |n|) = {fmt(rel)}",
         verdict,
     ]
@@ -384,7 +397,8 @@ def central_difference(function: str, x: float, h: float) -> Outcome:
         f"f(x − h) = f({_point(x - h, x, h)}) = {fmt(minus, 10)}",
         f"(f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / {_over(2 * h)} "
         f"= {fmt(numeric)}",
-        f"the exact derivative of f = {function}: f'({fmt(x)}) = {text} = {fmt(analytic)}",
+        f"the exact derivative of f(x) = {_FORMULA[function]}: f'({fmt(x)}) = {text} "
+        f"= {fmt(analytic)}",
         _difference_caveat(function, x, h)
         or "for a smooth f the central difference's error falls like h² as h shrinks, until "
         "rounding error (about ε·|f|/h) takes over below h ≈ ε^(1/3) ≈ 6 × 10⁻⁶",
