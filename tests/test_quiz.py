@@ -1161,3 +1161,33 @@ def test_mistakes_survive_the_deck_cache(tmp_path) -> None:  # type: ignore[no-u
     deck = parse_deck(MISTAKEN_DECK, "d.yaml")
     data = json.loads(json.dumps(_deck_to_json(deck, tmp_path / "d.yaml", "s")))
     assert _deck_from_json(data, "d.yaml", "s").cards[0].quiz == deck.cards[0].quiz
+
+
+@pytest.mark.parametrize("columns", [30, 40, 60])
+def test_the_summary_never_cuts_a_missed_answer_on_a_narrow_screen(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """At 30 columns the missed answers' three columns cut what the learner said to
+    '0.12345…' and the prompts' words to 'quadr…', at 40 'implementa…' (UX sweep): every
+    line fits, and nothing is cut but a long prompt, after a whole word."""
+    from dlcards.console import out
+    from dlcards.render import to_plain
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out.cache_clear()
+    questions = expected_quiz(["robust", "gd"], 2, count=6)
+    said = "0.123456789"
+    script = [said if q.kind == "typed" else "\nn" for q in questions]
+    text = quiz(script, "--topic", "robust", "--topic", "gd", "--seed", "2", "--count", "6")
+    summary = text[text.index("Quiz summary") :]
+    assert all(len(line) <= columns for line in summary.splitlines()), summary
+    words = [w for w in summary.split() if w.strip("│╭╮╰╯─")]
+    typed = [q for q in questions if q.kind == "typed"]
+    assert typed and words.count(f"{said})") == len(typed), summary
+    for q in typed:
+        assert q.expected in words, summary
+    prompts = {w for q in questions for w in to_plain(q.prompt).split()}
+    for word in words:
+        assert not word.endswith("…") or word == "…" or word[:-1] in prompts, (word, summary)

@@ -449,16 +449,16 @@ def _summary(answers: list[Answered], titles: dict[str, str]) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
+    from dlcards.console import out
     from dlcards.quiz import score_by_topic
-    from dlcards.render import to_plain
 
     if not answers:  # quit at the first question: a score table would be empty
         nothing = Text("No question was answered, so there is no score.")
         return Panel(nothing, title="[bold]Quiz summary[/bold]", title_align="left", expand=False)
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("topic")
-    table.add_column("score", justify="right")
-    table.add_column("", justify="right")
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("", justify="right", no_wrap=True)
     for topic, (right, asked) in score_by_topic(answers).items():
         table.add_row(titles.get(topic, topic), f"{right}/{asked}", f"{right / asked:.0%}")
     right = sum(a.correct for a in answers)
@@ -469,25 +469,69 @@ def _summary(answers: list[Answered], titles: dict[str, str]) -> RenderableType:
     missed = [a for a in answers if not a.correct]
     if missed:
         parts.append(Text("\nMissed:", style="bold"))
+        parts.append(_missed(missed, out().width - 4))  # the panel's borders and padding
+    return Panel(Group(*parts), title="[bold]Quiz summary[/bold]", title_align="left", expand=False)
+
+
+MIN_PROMPT = 24
+"""The fewest cells a missed question's prompt gets beside its id (and outcome); fewer, and
+the outcome goes under the prompt, then the prompt under the id (`_missed`)."""
+
+
+def _missed(missed: list[Answered], width: int) -> RenderableType:
+    """The missed questions in `width` cells: id, prompt and outcome side by side; on a
+    narrower screen the outcome under the prompt, and on a narrow one (30 columns) the
+    prompt and outcome under the id, indented. Nothing is cut but a prompt longer than 100
+    cells, after a whole word: three columns at 30 cut "you said 0.123456789" to "0.12345…"."""
+    from rich.cells import cell_len
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    from dlcards.render import to_plain
+    from dlcards.view import shorten
+
+    rows = []
+    for a in missed:
+        q = a.question
+        prompt = " ".join(to_plain(q.prompt).split())
+        prompt = shorten(prompt, 100) or prompt[:99] + "…"
+        if q.kind == "typed":
+            said = f"you said {a.given}" if a.given is not None else "shown"
+            outcome = f"→ {q.expected} ({said})"
+        elif q.kind == "choice":
+            outcome = f"→ {q.expected} (you picked {a.given})"
+        else:
+            outcome = ""
+        rows.append((q.card.id, prompt, outcome))
+    id_w = max(cell_len(i) for i, _, _ in rows)
+    outcome_w = max(cell_len(o) for _, _, o in rows)
+    if width - id_w - 4 - outcome_w >= MIN_PROMPT:  # side by side
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="cyan", no_wrap=True)
-        grid.add_column(ratio=1)
-        grid.add_column(style="yellow")
-        for a in missed:
-            q = a.question
-            prompt = to_plain(q.prompt).replace("\n", " ")
-            if len(prompt) > 100:
-                prompt = prompt[:99] + "…"
-            if q.kind == "typed":
-                said = f"you said {a.given}" if a.given is not None else "shown"
-                outcome = f"→ {q.expected} ({said})"
-            elif q.kind == "choice":
-                outcome = f"→ {q.expected} (you picked {a.given})"
-            else:
-                outcome = ""
-            grid.add_row(q.card.id, prompt, outcome)
-        parts.append(grid)
-    return Panel(Group(*parts), title="[bold]Quiz summary[/bold]", title_align="left", expand=False)
+        grid.add_column(ratio=1, overflow="fold")
+        grid.add_column(style="yellow", no_wrap=True)
+        for row in rows:
+            grid.add_row(*row)
+        return grid
+    if width - id_w - 2 >= MIN_PROMPT:  # the outcome under the prompt
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="cyan", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for i, prompt, outcome in rows:
+            cell = Text(prompt)
+            if outcome:
+                cell.append("\n" + outcome, style="yellow")
+            grid.add_row(i, cell)
+        return grid
+    lines: list[RenderableType] = []  # the prompt and outcome under the id
+    for i, prompt, outcome in rows:
+        lines.append(Text(i, style="cyan", overflow="fold"))
+        lines.append(Padding(Text(prompt, overflow="fold"), (0, 0, 0, 2)))
+        if outcome:
+            lines.append(Padding(Text(outcome, style="yellow", overflow="fold"), (0, 0, 0, 2)))
+    return Group(*lines)
 
 
 def _remarks(question: Question) -> RenderableType | None:
