@@ -342,3 +342,32 @@ def test_the_summary_line_counts_in_words() -> None:
     assert one.output.startswith("Simulated 1 day, 1 card, 20 new a day; "), one.output
     many = runner.invoke(app, ["simulate", "--days", "2", "--cards", "1500"])
     assert many.output.startswith("Simulated 2 days, 1,500 cards, 20 new a day; "), many.output
+
+
+@pytest.mark.parametrize("columns", [30, 40])
+def test_a_narrow_screen_keeps_every_number_whole(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """At 30 columns the comparison squeezed its labels into 9 cells a line and split
+    'known at end' over two lines, '557 /' above '1,000' (UX sweep): every line fits, each
+    label is whole on its lines, and each scheduler's numbers are whole on one line."""
+    from dlcards.console import out
+
+    args = ["simulate", "--days", "60", "--cards", "2000", "--seed", "1"]
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)["schedulers"]
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out.cache_clear()
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= columns for line in lines), lines
+    assert "…" not in result.stdout
+    for label in ("total reviews", "reviews per day, mean", "true recall at review, mean"):
+        assert label in result.stdout, result.stdout
+    for name in ("sm2", "fsrs"):
+        numbers = data[name]
+        known = f"{numbers['known_at_end']:,} / {numbers['introduced']:,}"
+        assert any(known in line for line in lines), (known, lines)
+        assert any(f"{numbers['total_reviews']:,}" in line.split() for line in lines)
