@@ -1102,3 +1102,34 @@ def test_a_grade_saved_while_a_restore_runs_is_kept_in_the_file_it_replaces(
         ids = [r[0] for r in conn.execute("SELECT id FROM reviews")]
     assert graded[0] in ids and len(ids) == 4, ids
     assert len(list((db.parent / "backups").glob("p-before-restore-*"))) == 1
+
+
+@pytest.mark.parametrize("columns", [30, 40, 60])
+def test_backup_list_on_a_narrow_screen_keeps_each_name_and_size_whole(
+    db: Path, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """`backup --list` wrote each backup on one line of about 60 cells whatever the screen:
+    at 40 columns the terminal folded it inside its file name (the name `doctor --restore`
+    takes), at 30 inside the header's size. In a terminal each line fits now, the name on
+    a line of its own when it does not fit beside the date, kind and size."""
+    from dlcards.console import out
+
+    for _ in range(2):  # p-manual-DAY.db.gz, p-manual-DAY-2.db.gz (27 cells)
+        runner.invoke(app, ["backup", "--db", str(db)])
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out.cache_clear()
+    result = runner.invoke(app, ["backup", "--list", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    too_wide = [line for line in lines if len(line) > columns]
+    assert all(" " not in line.strip() and len(line.strip()) > columns for line in too_wide)
+    for b in backup.backups(db):
+        assert any(
+            line.strip() == b.path.name or line.endswith(f"  {b.path.name}") for line in lines
+        )
+        assert any(b.day.isoformat() in line and b.kind in line for line in lines), lines
+    import re
+
+    assert any(re.search(r"(^|, )\d[\d.,]* (KB|MB|GB|bytes):$", line) for line in lines), lines

@@ -171,13 +171,50 @@ def backup(
         return
     total = sum(b.size for b in found)
     n = len(found)
-    typer.echo(
-        f"{n} backup{'' if n == 1 else 's'} of {path} in {backups.folder_of(path)}, {_size(total)}:"
-    )
+    header = [f"{n}", f"backup{'' if n == 1 else 's'}", "of", str(path), "in"]
+    header += [f"{backups.folder_of(path)},", f"{_size(total)}:"]  # a size is one word
     today = clock().date()
-    for b in found:
-        ahead = "  (dated after today: made while the clock was set ahead)" if b.day > today else ""
-        typer.echo(f"  {b.day.isoformat()}  {b.kind:<6} {_size(b.size):>9}  {b.path.name}{ahead}")
+    rows = [
+        (
+            f"  {b.day.isoformat()}  {b.kind:<6} {_size(b.size):>9}",
+            b.path.name,
+            "(dated after today: made while the clock was set ahead)" if b.day > today else "",
+        )
+        for b in found
+    ]
+    from dlcards.console import out
+
+    console = out()
+    if not console.is_terminal:  # a pipe: a line a backup, as ever
+        typer.echo(" ".join(header))
+        for row, name, ahead in rows:
+            typer.echo(f"{row}  {name}{'  ' + ahead if ahead else ''}")
+        return
+    # a terminal folded a line wider than itself inside the file name (the name that
+    # `doctor --restore` takes): each line fits, the name under its row when it does not
+    width = console.width
+    for line in _wrapped(header, width, 0):
+        typer.echo(line)
+    for row, name, ahead in rows:
+        if len(row) + 2 + len(name) <= width:
+            typer.echo(f"{row}  {name}")
+        else:
+            typer.echo(row.rstrip())
+            typer.echo(" " * max(0, min(4, width - len(name))) + name)  # indented if it fits
+        for line in _wrapped(ahead.split(" "), width, 4) if ahead else []:
+            typer.echo(line)
+
+
+def _wrapped(words: list[str], width: int, indent: int) -> list[str]:
+    """`words` in lines of `width` cells after `indent` spaces, broken between words only (a
+    word longer than the line, a long path, stays whole on its own line)."""
+    lines: list[str] = []
+    for word in words:
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(" " * indent + word)
+    return lines
 
 
 def _size(n: int) -> str:
