@@ -33,7 +33,7 @@ def topics(decks: Sequence[str], json_: bool) -> None:
     if json_:
         print_json(rows)
         return
-    from dlcards.console import print_table
+    from dlcards.console import PlainTable, print_table
 
     columns = [
         ("topic", "cyan", "left"),
@@ -42,22 +42,22 @@ def topics(decks: Sequence[str], json_: bool) -> None:
         ("math", "", "right"),
     ]
     cells = [[row["topic"], row["title"], str(row["cards"]), str(row["math"])] for row in rows]
+    columns_row = [header for header, _, _ in columns]
     total = [
         "",
         plural(len(rows), "topic"),
         str(sum(r["cards"] for r in rows)),
         str(sum(r["math"] for r in rows)),
     ]
-    from dlcards.console import PlainTable
-
     plain = PlainTable.of(columns, [*cells, total], None)
     width = _screen_width()
     if plain is not None and plain.width > width:
         topic_w = max(len(c[0]) for c in cells)
-        numbers = len("  cards  math")
+        # the cards and math columns, each after two spaces
+        numbers = sum(2 + max(len(r[i]) for r in [columns_row, *cells, total]) for i in (2, 3))
         # titles squeezed beside topics that fit (a topic too long folds in print_table)
         if topic_w <= width // 3 and width - topic_w - numbers - 2 < MIN_TITLE:
-            _narrow_topics(cells, total, width)
+            _narrow_topics(cells, total, max(width - numbers - 2, 8))
             return
     print_table(columns, [*cells, total], no_wrap=("topic",))
 
@@ -67,20 +67,16 @@ MIN_TITLE = 24
 goes under its topic's row (`_narrow_topics`)."""
 
 
-def _narrow_topics(cells: list[list[str]], total: list[str], width: int) -> None:
+def _narrow_topics(cells: list[list[str]], total: list[str], room: int) -> None:
     """`topics` too narrow for the titles beside the rest (30 columns squeezed them into five
-    cells a line: "Perc…"): each title under its topic's row, wrapped, indented in the topic's
-    column."""
+    cells a line: "Perc…"): each title under its topic's row, wrapped in `room` cells after
+    an indent of two, in the topic's column."""
     from rich.table import Table
     from rich.text import Text
 
     from dlcards.console import out
     from dlcards.flow import wrap
 
-    numbers = sum(
-        2 + max(len(r[i]) for r in [*cells, total, ["", "", "cards", "math"]]) for i in (2, 3)
-    )
-    room = max(width - numbers - 2, 8)  # the title's lines, after their indent of two
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("topic", style="cyan", no_wrap=True, overflow="fold")
     table.add_column("cards", justify="right", no_wrap=True)
