@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from dlcards.catalog import Catalog
     from dlcards.importers.anki_file import Collection
     from dlcards.importers.anki_notes import Converted
+    from dlcards.store import Store
     from dlcards.store.rows import ImportedReview
 
 
@@ -133,9 +134,14 @@ def anki(
         # each review's study day, as the collection's own day_starts_at hour gives a grade
         result = anki_progress.convert(collection, cards, starts_at)
         moved: list[str] = []  # the cards whose reset point the import moves (would move)
+        # each matched card: suspended in Anki (queue -1)?
+        there = {cards[c.id]: c.suspended for c in collection.cards if c.id in cards}
+        here: set[str] | None = None  # those of them suspended here, after the merge
         if dry_run:
             added = [r.card_id for r in _new_reviews(db, result.reviews)]
             moved = _resets_to_move(db, result.resets)
+            with existing_store(db) as store:
+                here = _suspended_among(store, there) if store is not None else None
         else:
             from dlcards.grading import merge_rules
 
@@ -143,6 +149,7 @@ def anki(
                 schedule_of(store)  # finishes a switch a killed `config` left half done
                 added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
                 store.remember_anki_guids(guids)  # exported back, each is its Anki note
+                here = _suspended_among(store, there)
     topic_of = {
         cid: catalog.topic_of(cid) or new_topics.get(cid) or retired.get(cid, "?")
         for cid in set(added)
@@ -177,7 +184,7 @@ def anki(
             f"not imported: {plural(result.previews, 'preview answer')} from Anki's filtered "
             "decks that do not reschedule (Anki leaves them out of scheduling too)"
         )
-    _suspensions(db, collection, cards)
+    _suspensions(there, here)
     if not collection.revlog and any(card.studied for card in collection.cards):
         # scheduling without its log: a package `export anki --with-progress` made, say
         typer.echo(
@@ -192,29 +199,29 @@ def anki(
         )
 
 
-def _suspensions(db: str | None, collection: Collection, cards: Mapping[int, str]) -> None:
-    """Say which cards are suspended on one side and not the other: the import brings
-    reviews, not Anki's suspensions (nothing in Anki's file says which side changed last: a
-    package exported without progress makes every card active in Anki), so the learner
-    decides, with the commands to match."""
-    from dlcards.console import plural
-
-    there = {cards[c.id]: c.suspended for c in collection.cards if c.id in cards}
-    if not there:
-        return
+def _suspended_among(store: Store, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` are suspended in `store`."""
     import json
 
-    with existing_store(db) as store:
-        if store is None:
-            return
-        here = {
-            cid
-            for (cid,) in store.query(
-                "SELECT id FROM cards WHERE suspended = 1 AND id IN "
-                "(SELECT value FROM json_each(?))",
-                (json.dumps(sorted(there)),),
-            )
-        }
+    return {
+        cid
+        for (cid,) in store.query(
+            "SELECT id FROM cards WHERE suspended = 1 AND id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(ids)),),
+        )
+    }
+
+
+def _suspensions(there: Mapping[str, bool], here: set[str] | None) -> None:
+    """Say which cards are suspended on one side and not the other (`there`: each matched
+    card, whether Anki has it suspended; `here`: those suspended here, None with no database
+    yet): the import brings reviews, not Anki's suspensions (nothing in Anki's file says
+    which side changed last: a package exported without progress makes every card active in
+    Anki), so the learner decides, with the commands to match."""
+    from dlcards.console import plural
+
+    if not there or here is None:
+        return
     for ids, where, command in (
         (sorted(c for c, held in there.items() if held and c not in here),
          "in Anki, not here", "suspend"),
