@@ -32,6 +32,7 @@ from dlcards.store.rows import (
     INSERT_REVIEW,
     LEECH_FROM_LOG,
     SELECT_MEMORY,
+    SUSPENSION_CHANGED,
     TIME_ORDER,
     UPDATE_SM2,
     UPSERT_FSRS,
@@ -48,9 +49,11 @@ from dlcards.store.rows import (
     ReviewRow,
     SearchHit,
     StatsRow,
+    Suspension,
     SyncResult,
     TopicCounts,
     card_digests,
+    change_seconds,
     day_of,
     fsrs_values,
     grade_of,
@@ -733,8 +736,10 @@ class Store(Reports, Merging):
             self._put_memory(c, card_id, outcome.before, outcome.after)
             if outcome.leech is not None:
                 c.execute(
-                    "UPDATE cards SET leech = 1, suspended = suspended OR ? WHERE id = ?",
-                    (int(outcome.leech == "suspend"), card_id),
+                    "UPDATE cards SET leech = 1, suspended = suspended OR ?1, suspended_changed "
+                    "= CASE WHEN ?1 AND suspended = 0 THEN ?2 ELSE suspended_changed END "
+                    "WHERE id = ?3",
+                    (int(outcome.leech == "suspend"), change_seconds(now), card_id),
                 )
             review = ReviewRow(
                 id=0,
@@ -832,8 +837,10 @@ class Store(Reports, Merging):
                 # (unless an earlier grade since the last reset had made it one too)
                 c.execute(
                     f"UPDATE cards SET leech = {LEECH_FROM_LOG}, "
-                    "suspended = CASE WHEN ? = 'suspend' THEN 0 ELSE suspended END WHERE id = ?",
-                    (leech, card_id),
+                    "suspended = CASE WHEN ?1 = 'suspend' THEN 0 ELSE suspended END, "
+                    "suspended_changed = CASE WHEN ?1 = 'suspend' AND suspended != 0 THEN ?2 "
+                    "ELSE suspended_changed END WHERE id = ?3",
+                    (leech, change_seconds(None), card_id),
                 )
             after = stored
             if kind == "scheduled":
@@ -1012,18 +1019,43 @@ class Store(Reports, Merging):
             return after.scheduler == "fsrs" or rebuilds_fsrs(without, after)
         return rebuilds_fsrs(before, after)
 
-    def set_suspended(self, card_ids: Sequence[str], suspended: bool) -> list[str]:
-        """Set the flag; returns the ids whose flag changed (the others already had it)."""
+    def set_suspended(
+        self, card_ids: Sequence[str], suspended: bool, now: datetime | None = None
+    ) -> list[str]:
+        """Set the flag, and when it changed (`suspended_changed`: `now`, else the clock's
+        time); returns the ids whose flag changed (the others already had it)."""
+        at = change_seconds(now)
         with self._write() as c:
             changed = []
             for cid in card_ids:
                 cur = c.execute(
-                    "UPDATE cards SET suspended = ? WHERE id = ? AND suspended != ?",
-                    (int(suspended), cid, int(suspended)),
+                    "UPDATE cards SET suspended = ?, suspended_changed = ? "
+                    "WHERE id = ? AND suspended != ?",
+                    (int(suspended), at, cid, int(suspended)),
                 )
                 if cur.rowcount:
                     changed.append(cid)
             return changed
+
+    def suspensions(self, card_ids: Iterable[str]) -> dict[str, Suspension]:
+        """The flag of each of these cards the database holds, and when it last changed."""
+        return self._call(lambda: _suspensions_in(self.conn, card_ids))
+
+    def follow_suspensions(
+        self,
+        decide: Callable[[Mapping[str, Suspension]], Mapping[str, Suspension]],
+        card_ids: Iterable[str],
+    ) -> dict[str, Suspension]:
+        """Set the flags `decide` gives, from these cards' flags read inside the same
+        transaction (a `suspend` in another terminal meanwhile is seen): each card's flag and
+        its time of change as given. Returns what was written."""
+        with self._write() as c:
+            changes = dict(decide(_suspensions_in(c, card_ids)))
+            c.executemany(
+                "UPDATE cards SET suspended = ?, suspended_changed = ? WHERE id = ?",
+                [(int(s.suspended), s.changed, cid) for cid, s in sorted(changes.items())],
+            )
+            return changes
 
     def reset(self, card_ids: Sequence[str], now: datetime | None = None) -> int:
         """Make cards new again (the log is kept; replays start after the reset point: the
@@ -1089,6 +1121,15 @@ class Store(Reports, Merging):
                     stored = memory_from(c.execute(SELECT_MEMORY, (cid,)).fetchone(), cid)
                     self._put_memory(c, cid, stored, rebuild(self._history_in(c, cid), stored))
         return added
+
+
+def _suspensions_in(c: sqlite3.Connection, card_ids: Iterable[str]) -> dict[str, Suspension]:
+    rows = c.execute(
+        f"SELECT id, suspended != 0, {SUSPENSION_CHANGED} FROM cards "
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(card_ids))),),
+    )
+    return {str(cid): Suspension(bool(held), changed) for cid, held, changed in rows}
 
 
 def _studied(c: sqlite3.Connection, card_ids: Sequence[str]) -> list[str]:

@@ -31,6 +31,7 @@ from dlcards.store.rows import (
     ImportedReview,
     ImportedReviews,
     LoggedGrade,
+    change_seconds,
     day_of,
     fsrs_values,
     insert_reviews_sql,
@@ -638,9 +639,14 @@ class _Batch:
         if self.leeches:
             c.executemany("UPDATE reviews SET leech = ? WHERE id = ?", self.leeches)
         if self.flags:
+            # a leech's suspension is a change made now, by this import: newer than Anki's
+            # state of the card, which `follow_suspensions` then leaves as it is
+            at = change_seconds(None)
             c.executemany(
-                "UPDATE cards SET leech = ?, suspended = coalesce(?, suspended) WHERE id = ?",
-                self.flags,
+                "UPDATE cards SET leech = ?1, suspended = coalesce(?2, suspended), "
+                "suspended_changed = CASE WHEN coalesce(?2, suspended) != suspended THEN ?3 "
+                "ELSE suspended_changed END WHERE id = ?4",
+                [(leech, suspended, at, cid) for leech, suspended, cid in self.flags],
             )
         self.inserts, self.rewrites, self.sm2, self.fsrs = [], [], [], []
         self.leeches, self.flags = [], []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
@@ -61,6 +61,15 @@ LEECH_FROM_LOG = (
 )
 """A card's leech mark as its log has it, in an UPDATE of `cards`: a row after its reset point
 fired the leech rule (`undo` and a merge's moved reset points set it so)."""
+
+
+def change_seconds(now: datetime | None) -> int:
+    """A change's time as `cards.suspended_changed` keeps it (Unix seconds): `now`'s, or the
+    clock's when the caller has no time of its own."""
+    import time
+
+    return int(now.timestamp()) if now is not None else int(time.time())
+
 
 REVIEW_COLUMNS = (
     "card_id",
@@ -486,6 +495,19 @@ class CardFlags(NamedTuple):
     suspended: bool
     retired: bool
     leech: bool = False
+
+
+class Suspension(NamedTuple):
+    """A card's `suspended` flag and when it last changed (Unix seconds; None: not known,
+    never changed in dlcards)."""
+
+    suspended: bool
+    changed: int | None
+
+
+SUSPENSION_CHANGED = "CASE WHEN typeof(suspended_changed) = 'integer' THEN suspended_changed END"
+"""`cards.suspended_changed` as read: a value that is not a whole number of seconds (a
+damaged file) is no time, as NULL is."""
 
 
 class Leech(NamedTuple):

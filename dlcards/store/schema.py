@@ -9,7 +9,9 @@ Tables (the schema version is in `PRAGMA user_version`):
               so the mark lives here), tags (" a b " as synced), search_hash (of the text
               indexed for search), search_rowid (its row there), edited (when what its
               exported note shows last changed, s; schema 17), note_hash (of what that note
-              shows besides the text and tags: title, source, computations; schema 18)
+              shows besides the text and tags: title, source, computations; schema 18),
+              suspended_changed (when dlcards last changed `suspended`, s; NULL: never;
+              schema 22: `import anki` lets the newer of it and Anki's change win)
 - `card_search`: FTS5 index of question, answer, erratum, note and tags of active cards, kept
               in step by sync
 - `sm2`:      card_id, ef (hundredths), repetitions, interval, due, lapses, last_review
@@ -843,6 +845,19 @@ def _due_damage_flag(db: Any) -> None:
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('due_damage', '1')")
 
 
+def _suspension_times(db: Any) -> None:
+    # When dlcards last changed each card's `suspended` flag (Unix seconds: `suspend`,
+    # `unsuspend`, the study `!` key and its undo, a leech's suspension and its undo; NULL:
+    # never changed here), compared with Anki's `cards.mod` by `import anki`: the newer change
+    # wins. A card suspended before this column gets this moment: a change made in Anki before
+    # the upgrade does not take its suspension away, one made after does.
+    db.execute("ALTER TABLE cards ADD COLUMN suspended_changed INTEGER")
+    db.execute(
+        "UPDATE cards SET suspended_changed = CAST(strftime('%s', 'now') AS INTEGER) "
+        "WHERE suspended != 0"
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -865,6 +880,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0019_lapses_after_relearning", _lapses_after_relearning),
     ("0020_anki_note_guids", _anki_note_guids),
     ("0021_due_damage_flag", _due_damage_flag),
+    ("0022_suspension_times", _suspension_times),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
