@@ -622,33 +622,113 @@ def test_lapses_on_the_phone_make_a_leech_as_anki_made_one(round_trip: dict[str,
     assert [(c["id"], c["lapses"], c["suspended"]) for c in listed] == [(leech, 9, True)]
 
 
-def test_suspensions_that_differ_between_anki_and_dlcards_are_named(
-    round_trip: dict[str, Any],
-) -> None:
-    """A helper's round-trip run: a card suspended on the phone was active again here after
-    the import, without a word. The import brings reviews, not suspensions (Anki's file does
-    not say which side changed last), and now names the cards suspended on one side only,
-    with the command that matches them; in a dry run too. Nothing about them is changed."""
-    db, folder = round_trip["db"], round_trip["folder"]
-    cli("suspend", B, "--db", str(db))
+def flags(db: Path) -> list[tuple[str, int | None]]:
+    """The suspended cards, each with the time its flag last changed."""
+    with Store.open(db) as store:
+        return store.query(
+            "SELECT id, suspended_changed FROM cards WHERE suspended = 1 ORDER BY id"
+        )
+
+
+def backdate_dlcards(db: Path, card: str, seconds: int) -> None:
+    """Move the time dlcards last changed `card`'s flag `seconds` into the past."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(
+            "UPDATE cards SET suspended_changed = suspended_changed - ? WHERE id = ?",
+            (seconds, card),
+        )
+    conn.close()
+
+
+def suspended_on_the_phone(tmp_path: Path) -> tuple[Path, Path, dict[str, int]]:
+    """D suspended in dlcards an hour ago, then `export anki --with-progress`; Anki imports
+    the package (D suspended there too), and a minute ago the learner suspended A and
+    unsuspended D in Anki, then exported with scheduling. Returns the database, Anki's
+    export, and each card's Anki `mod` as Anki left it."""
+    db = tmp_path / "progress.db"
+    with Store.open(db) as store:
+        store.sync(load_catalog().cards, "test", datetime.now().astimezone())
+    cli("suspend", D, "--db", str(db))
+    backdate_dlcards(db, D, 3600)
+    package = tmp_path / "deep-learning.apkg"
+    cli(*readme_command(1, package), "--db", str(db))
+    folder = tmp_path / "anki"
+    folder.mkdir()
     col = Collection(str(folder / "collection.anki2"))
     try:
+        col.import_anki_package(
+            ImportAnkiPackageRequest(
+                package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
+            )
+        )
         notes = anki_notes(col)
-        col.sched.suspend_cards([notes[A].cards()[0].id])
-        export_anki(col, folder.parent / "suspended.apkg", legacy=False)
+        cid = {card: notes[card].cards()[0].id for card in (A, B, D)}
+        assert col.get_card(cid[D]).queue == -1  # the export carried dlcards's suspension
+        col.sched.suspend_cards([cid[A]])
+        col.sched.unsuspend_cards([cid[D]])
+        # the phone's changes were made a minute ago (after dlcards's, before what follows)
+        col.db.execute(f"UPDATE cards SET mod = mod - 60 WHERE id IN ({cid[A]}, {cid[D]})")
+        mods = {card: col.get_card(i).mod for card, i in cid.items()}
+        assert [col.get_card(cid[c]).queue for c in (A, B, D)] == [-1, 0, 0]
+        export_anki(col, tmp_path / "suspended.apkg", legacy=False)
     finally:
         col.close()
-    package = str(folder.parent / "suspended.apkg")
-    for dry in (["--dry-run"], []):
-        out = cli("import", "anki", package, "--db", str(db), *dry)
-        assert (
-            f"suspended in Anki, not here: 1 card ({A}); `dlcards suspend ID...` to match"
-        ) in out, out
-        assert (
-            f"suspended here, not in Anki: 1 card ({B}); `dlcards unsuspend ID...` to match"
-        ) in out, out
+    return db, tmp_path / "suspended.apkg", mods
+
+
+def test_suspensions_made_in_anki_later_come_back(tmp_path: Path) -> None:
+    """A helper's round-trip run: a card suspended on the phone was active again here after
+    the import, and one unsuspended there stayed suspended here. The newer change wins: the
+    phone's changes are newer than dlcards's (D suspended an hour ago), so A is suspended and
+    D unsuspended, each with the time Anki's card changed; a dry run says so and writes
+    nothing, and importing the file again changes nothing."""
+    db, package, mods = suspended_on_the_phone(tmp_path)
+    before = flags(db)
+    assert [card for card, _ in before] == [D]
+    out = cli("import", "anki", str(package), "--db", str(db), "--dry-run")
+    assert (
+        "as in Anki, where they changed later: "
+        f"would suspend 1 card ({A}), would unsuspend 1 card ({D})" in out
+    ), out
+    assert "suspended in Anki, not here" not in out and "here, not in Anki" not in out, out
+    assert flags(db) == before  # nothing written
+    out = cli("import", "anki", str(package), "--db", str(db))
+    assert (
+        "as in Anki, where they changed later: "
+        f"suspended 1 card ({A}), unsuspended 1 card ({D})" in out
+    ), out
+    assert flags(db) == [(A, mods[A])]
     with Store.open(db) as store:
-        assert store.query("SELECT id FROM cards WHERE suspended = 1") == [(B,)]
+        assert store.query("SELECT suspended_changed FROM cards WHERE id = ?", (D,)) == [(mods[D],)]
+    again = cli("import", "anki", str(package), "--db", str(db))
+    assert "as in Anki" not in again and "suspended in" not in again, again
+    assert flags(db) == [(A, mods[A])]
+    assert "No problems found." in cli("doctor", "--db", str(db))
+
+
+def test_a_change_made_here_after_the_phone_wins(tmp_path: Path) -> None:
+    """After Anki's export, the learner changes the same cards here: A suspended and
+    unsuspended again (active), D unsuspended and suspended again. dlcards's changes are the
+    newer ones: the import keeps them, and names the cards that differ from Anki, with the
+    command that would match Anki."""
+    db, package, _ = suspended_on_the_phone(tmp_path)
     cli("suspend", A, "--db", str(db))
-    cli("unsuspend", B, "--db", str(db))
-    assert "suspended in" not in cli("import", "anki", package, "--db", str(db))
+    cli("unsuspend", A, D, "--db", str(db))
+    cli("suspend", D, "--db", str(db))
+    before = flags(db)
+    assert [card for card, _ in before] == [D]
+    for dry in (["--dry-run"], []):
+        out = cli("import", "anki", str(package), "--db", str(db), *dry)
+        assert "as in Anki" not in out, out
+        assert (
+            f"suspended in Anki, not here: 1 card ({A}), changed here later and kept; "
+            "`dlcards suspend ID...` to match Anki"
+        ) in out, out
+        assert (
+            f"suspended here, not in Anki: 1 card ({D}), changed here later and kept; "
+            "`dlcards unsuspend ID...` to match Anki"
+        ) in out, out
+        assert flags(db) == before

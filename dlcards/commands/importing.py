@@ -19,8 +19,7 @@ if TYPE_CHECKING:
     from dlcards.catalog import Catalog
     from dlcards.importers.anki_file import Collection
     from dlcards.importers.anki_notes import Converted
-    from dlcards.store import Store
-    from dlcards.store.rows import ImportedReview
+    from dlcards.store.rows import ImportedReview, Suspension
 
 
 @contextmanager
@@ -134,14 +133,16 @@ def anki(
         # each review's study day, as the collection's own day_starts_at hour gives a grade
         result = anki_progress.convert(collection, cards, starts_at)
         moved: list[str] = []  # the cards whose reset point the import moves (would move)
-        # each matched card: suspended in Anki (queue -1)?
-        there = {cards[c.id]: c.suspended for c in collection.cards if c.id in cards}
-        here: set[str] | None = None  # those of them suspended here, after the merge
+        there = anki_progress.anki_suspensions(collection, cards)
+
+        def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
+            return anki_progress.newer_suspensions(there, here)
+
         if dry_run:
             added = [r.card_id for r in _new_reviews(db, result.reviews)]
             moved = _resets_to_move(db, result.resets)
-            with existing_store(db) as store:
-                here = _suspended_among(store, there) if store is not None else None
+            here = _stored_suspensions(db, there)
+            taken = newer(here)
         else:
             from dlcards.grading import merge_rules
 
@@ -149,7 +150,9 @@ def anki(
                 schedule_of(store)  # finishes a switch a killed `config` left half done
                 added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
                 store.remember_anki_guids(guids)  # exported back, each is its Anki note
-                here = _suspended_among(store, there)
+                # after the merge: a leech it suspends is a change made now, newer than Anki's
+                taken = store.follow_suspensions(newer, there)
+                here = store.suspensions(there)
     topic_of = {
         cid: catalog.topic_of(cid) or new_topics.get(cid) or retired.get(cid, "?")
         for cid in set(added)
@@ -184,7 +187,7 @@ def anki(
             f"not imported: {plural(result.previews, 'preview answer')} from Anki's filtered "
             "decks that do not reschedule (Anki leaves them out of scheduling too)"
         )
-    _suspensions(there, here)
+    _suspensions(dry_run, there, here, taken)
     if not collection.revlog and any(card.studied for card in collection.cards):
         # scheduling without its log: a package `export anki --with-progress` made, say
         typer.echo(
@@ -199,41 +202,50 @@ def anki(
         )
 
 
-def _suspended_among(store: Store, ids: Iterable[str]) -> set[str]:
-    """Which of `ids` are suspended in `store`."""
-    import json
-
-    return {
-        cid
-        for (cid,) in store.query(
-            "SELECT id FROM cards WHERE suspended = 1 AND id IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted(ids)),),
-        )
-    }
-
-
-def _suspensions(there: Mapping[str, bool], here: set[str] | None) -> None:
-    """Say which cards are suspended on one side and not the other (`there`: each matched
-    card, whether Anki has it suspended; `here`: those suspended here, None with no database
-    yet): the import brings reviews, not Anki's suspensions (nothing in Anki's file says
-    which side changed last: a package exported without progress makes every card active in
-    Anki), so the learner decides, with the commands to match."""
+def _suspensions(
+    dry_run: bool,
+    there: Mapping[str, Suspension],
+    here: Mapping[str, Suspension],
+    taken: Mapping[str, Suspension],
+) -> None:
+    """Say which flags the import took from Anki (the newer change wins:
+    `anki_progress.newer_suspensions`), and which cards are still suspended on one side only
+    because dlcards changed them later, with the command that would match Anki."""
     from dlcards.console import plural
 
-    if not there or here is None:
-        return
-    for ids, where, command in (
-        (sorted(c for c, held in there.items() if held and c not in here),
-         "in Anki, not here", "suspend"),
-        (sorted(c for c, held in there.items() if not held and c in here),
-         "here, not in Anki", "unsuspend"),
-    ):  # fmt: skip
-        if ids:
-            listed = " ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
-            typer.echo(
-                f"suspended {where}: {plural(len(ids), 'card')} ({listed}); "
-                f"`dlcards {command} ID...` to match (an import brings reviews, not suspensions)"
+    def listed(ids: Sequence[str]) -> str:
+        return " ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
+
+    if taken:
+        parts = []
+        for flag, verb in ((True, "suspend"), (False, "unsuspend")):
+            ids = sorted(cid for cid, s in taken.items() if s.suspended == flag)
+            done = f"would {verb}" if dry_run else f"{verb}ed"
+            parts.append(
+                f"{done} {plural(len(ids), 'card')}" + (f" ({listed(ids)})" if ids else "")
             )
+        typer.echo(f"as in Anki, where they changed later: {', '.join(parts)}")
+    # what is left different (after a dry run: what would be)
+    after = {cid: taken.get(cid, s) for cid, s in here.items()}
+    for held, where, command in (
+        (True, "in Anki, not here", "suspend"),
+        (False, "here, not in Anki", "unsuspend"),
+    ):
+        ids = sorted(
+            cid for cid, s in there.items()
+            if s.suspended == held and cid in after and after[cid].suspended != held
+        )  # fmt: skip
+        if ids:
+            typer.echo(
+                f"suspended {where}: {plural(len(ids), 'card')} ({listed(ids)}), changed "
+                f"here later and kept; `dlcards {command} ID...` to match Anki"
+            )
+
+
+def _stored_suspensions(db: str | None, cards: Iterable[str]) -> dict[str, Suspension]:
+    """The flags the database holds for these cards (none before it exists)."""
+    with existing_store(db) as store:
+        return {} if store is None else store.suspensions(cards)
 
 
 def _collection_facts(db: str | None) -> tuple[dict[str, str], int]:

@@ -92,6 +92,8 @@ class Card:
     ord: int  # template number, or cloze number - 1
     studied: bool = False  # not new (Anki's type: learning, review or relearning)
     suspended: bool = False  # suspended in Anki (queue -1)
+    mod: int = 0  # when the card last changed in Anki (s): a review, a suspension, ...
+    buried: bool = False  # buried in Anki (queue -2, -3): for a day, neither side's to keep
 
 
 @dataclass(frozen=True)
@@ -454,10 +456,10 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
         for i, g, m, t, f in conn.execute("SELECT id, guid, mid, tags, flds FROM notes ORDER BY id")
     ]
     cards = [
-        Card(int(i), int(n), int(d), int(o), bool(t), bool(q))
-        for i, n, d, o, t, q in conn.execute(
+        Card(int(i), int(n), int(d), int(o), bool(t), bool(q), int(m or 0), bool(b))
+        for i, n, d, o, t, q, m, b in conn.execute(
             "SELECT id, nid, CASE WHEN odid != 0 THEN odid ELSE did END, ord, type != 0, "
-            "queue = -1 FROM cards ORDER BY nid, ord"
+            "queue = -1, mod, queue IN (-2, -3) FROM cards ORDER BY nid, ord"
         )
     ]
     revlog = [

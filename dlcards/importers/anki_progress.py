@@ -25,7 +25,7 @@ from typing import Any
 from dlcards.importers.anki_file import Collection, Revlog
 from dlcards.settings import DAY_STARTS_AT
 from dlcards.sm2 import Grade
-from dlcards.store.rows import ImportedReview, ImportedReviews
+from dlcards.store.rows import ImportedReview, ImportedReviews, Suspension
 
 GRADES = {1: Grade.WRONG_REMEMBERED, 2: Grade.HARD, 3: Grade.GOOD, 4: Grade.PERFECT}
 """Anki's answer buttons (revlog ease) -> dlcards grades."""
@@ -82,6 +82,38 @@ def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, 
         converted = card_id_for(note.guid, card.ord, bool(notetype and notetype.cloze))
         if converted in known:
             out[card.id] = converted
+    return out
+
+
+def anki_suspensions(collection: Collection, cards: Mapping[int, str]) -> dict[str, Suspension]:
+    """Each known card's suspension in Anki (queue -1) and when the card last changed there
+    (`cards.mod`, s). A buried card is left out: burying lasts a day in Anki, and says
+    nothing about whether the learner wants the card studied."""
+    out: dict[str, Suspension] = {}
+    for card in collection.cards:
+        card_id = cards.get(card.id)
+        if card_id is None or card.buried:
+            continue
+        known = out.get(card_id)
+        if known is None or (known.changed or 0) < card.mod:
+            out[card_id] = Suspension(card.suspended, card.mod)
+    return out
+
+
+def newer_suspensions(
+    anki: Mapping[str, Suspension], here: Mapping[str, Suspension]
+) -> dict[str, Suspension]:
+    """The flags to take from Anki: the newer change wins. A card suspended on one side only
+    takes Anki's flag when Anki's card changed (a suspension, an unsuspension, a review: its
+    `mod`) after dlcards last set the flag, or dlcards never set it (no time); the flag's time
+    becomes Anki's, so the same file imported again changes nothing. A tie is dlcards's."""
+    out = {}
+    for card_id, there in anki.items():
+        mine = here.get(card_id)
+        if mine is None or mine.suspended == there.suspended or there.changed is None:
+            continue
+        if mine.changed is None or there.changed > mine.changed:
+            out[card_id] = there
     return out
 
 
