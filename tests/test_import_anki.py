@@ -1094,3 +1094,77 @@ def test_a_package_with_schedules_but_no_log_says_so(isolated: Path) -> None:
         result = runner.invoke(app, ["import", "anki", str(package), "--dry-run"])
         assert result.exit_code == 0 and said in result.output, (flags, result.output)
         assert ("carries" in result.output) == bool(flags)
+
+
+# --- suspensions ---------------------------------------------------------------------------------
+
+
+def test_the_newer_suspension_wins_and_a_buried_card_says_nothing() -> None:
+    """Anki's flag is taken when its card changed after dlcards last set the flag, or dlcards
+    never set it; a tie, an older Anki change, or the same flag on both sides leave dlcards's;
+    a buried card (queue -2/-3) is no suspension and no unsuspension."""
+    from dlcards.importers.anki_progress import anki_suspensions, newer_suspensions
+    from dlcards.store.rows import Suspension
+
+    notes = [Note(n, f"g{n}", 1, (), ("q", "a")) for n in range(1, 8)]
+    col = Collection(
+        Path("x.apkg"),
+        18,
+        {},
+        {1: "Default"},
+        notes,
+        [
+            Card(11, 1, 1, 0, suspended=True, mod=500),  # newer in Anki: taken
+            Card(12, 2, 1, 0, suspended=False, mod=500),  # newer in Anki: taken (unsuspend)
+            Card(13, 3, 1, 0, suspended=True, mod=400),  # older in Anki: kept
+            Card(14, 4, 1, 0, suspended=True, mod=450),  # a tie: kept
+            Card(15, 5, 1, 0, suspended=True, mod=1),  # never set here: taken
+            Card(16, 6, 1, 0, suspended=True, mod=900),  # the same flag: nothing to do
+            Card(17, 7, 1, 0, buried=True, mod=900),  # buried: left out
+        ],
+        [],
+    )
+    cards = {11: "a", 12: "b", 13: "c", 14: "d", 15: "e", 16: "f", 17: "g"}
+    there = anki_suspensions(col, cards)
+    assert "g" not in there
+    here = {
+        "a": Suspension(False, 450),
+        "b": Suspension(True, 450),
+        "c": Suspension(False, 450),
+        "d": Suspension(False, 450),
+        "e": Suspension(False, None),
+        "f": Suspension(True, 100),
+        "g": Suspension(True, 100),
+    }
+    assert newer_suspensions(there, here) == {
+        "a": Suspension(True, 500),
+        "b": Suspension(False, 500),
+        "e": Suspension(True, 1),
+    }
+    # taken, each with Anki's time: the same file again changes nothing
+    after = {**here, **newer_suspensions(there, here)}
+    assert newer_suspensions(there, after) == {}
+    assert newer_suspensions(there, {}) == {}  # cards the database does not hold
+
+
+def test_every_change_of_the_flag_is_timed(tmp_path: Path) -> None:
+    """`suspend`/`unsuspend` (and the study `!` key, which calls the same) set the time of the
+    change; setting a flag a card has already leaves its time."""
+    from dlcards.deck import Card as DeckCard
+
+    db = tmp_path / "p.db"
+    t1 = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    t2 = t1 + timedelta(hours=1)
+    with Store.open(db) as store:
+        store.sync([DeckCard(id="x-1", topic="x", question="q", answer="a")], "s", t1)
+
+        def stamp() -> list[tuple[Any, ...]]:
+            return store.query("SELECT suspended, suspended_changed FROM cards")
+
+        assert stamp() == [(0, None)]
+        assert store.set_suspended(["x-1"], True, t1) == ["x-1"]
+        assert stamp() == [(1, int(t1.timestamp()))]
+        assert store.set_suspended(["x-1"], True, t2) == []
+        assert stamp() == [(1, int(t1.timestamp()))]
+        store.set_suspended(["x-1"], False, t2)
+        assert stamp() == [(0, int(t2.timestamp()))]

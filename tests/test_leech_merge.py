@@ -231,3 +231,28 @@ def test_a_suspension_taken_back_is_not_kept_by_a_leech_that_only_tags(tmp_path:
         store.set_setting("leech_action", "tag")
         merge(store, [anki(CARD, rows[-2].day, 8, 0)], "rows")
         assert marks(store) == ([(8, "tag")], (1, 0))
+
+
+def test_a_leech_suspension_or_its_taking_back_is_timed(tmp_path: Path, path_of: str) -> None:
+    """The import's leech suspension is a change dlcards makes at the import: its time is
+    then, so the same import's Anki state (older: the card's last change in Anki) does not
+    take it back (`import anki` lets the newer change win); a merge that takes the leech back
+    times the unsuspension too."""
+    import time
+
+    with new_store(tmp_path / "d.db") as store:
+        before = int(time.time())
+        merge(store, lapses(9), path_of)
+        (changed,) = store.query("SELECT suspended_changed FROM cards WHERE id = ?", (CARD,))[0]
+        assert before <= changed <= int(time.time())
+    with new_store(tmp_path / "e.db") as store:
+        rows = lapses(8)
+        for r in rows:
+            give(store, CARD, r.grade, at(r.day, 12))
+        (graded,) = store.query("SELECT suspended_changed FROM cards WHERE id = ?", (CARD,))[0]
+        assert graded == int(at(rows[-2].day, 12).timestamp())  # the eighth lapse's time
+        before = int(time.time())
+        merge(store, [anki(CARD, rows[-2].day, 8, 4)], "rows")
+        assert marks(store) == ([], (0, 0))
+        (changed,) = store.query("SELECT suspended_changed FROM cards WHERE id = ?", (CARD,))[0]
+        assert before <= changed <= int(time.time())
