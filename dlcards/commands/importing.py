@@ -84,7 +84,9 @@ def anki(
 ) -> None:
     """Reviews done in Anki on cards dlcards exported (recognised by their GUID) join the
     log in time order, and each card's schedule is replayed from the merged log. Export from
-    Anki with "Include scheduling information" ticked. Importing a file twice adds nothing."""
+    Anki with "Include scheduling information" ticked. A card suspended or unsuspended in
+    Anki after dlcards last changed its flag takes Anki's (the newer change wins). Importing
+    a file twice adds nothing."""
     from dlcards.catalog import load_catalog
     from dlcards.console import plural
     from dlcards.errors import UsageError, nonempty
