@@ -732,3 +732,47 @@ def test_a_change_made_here_after_the_phone_wins(tmp_path: Path) -> None:
             "`dlcards unsuspend ID...` to match Anki"
         ) in out, out
         assert flags(db) == before
+
+
+def test_a_package_without_progress_takes_no_suspension_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """D is suspended here, then the decks go to the phone by `export anki` without
+    `--with-progress`: a fresh deck, where D is active. The package is dated after the
+    suspension (its time is the newest deck file's: an edit after the suspension, here
+    SOURCE_DATE_EPOCH). Its cards claim no state of their own (Anki keeps a package card's
+    `mod`, and theirs is 0), so the import that brings the phone's reviews back keeps D
+    suspended and names it; before, the package's time was newer than the suspension and the
+    import unsuspended D. A card the learner then suspends on the phone (A) does come back."""
+    db = tmp_path / "fresh.db"
+    with Store.open(db) as store:
+        store.sync(load_catalog().cards, "test", datetime.now().astimezone())
+    cli("suspend", D, "--db", str(db))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(time.time()) + 3600))
+    package = tmp_path / "fresh.apkg"
+    cli("export", "anki", "-o", str(package), "--db", str(db))
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    try:
+        col.import_anki_package(
+            ImportAnkiPackageRequest(
+                package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
+            )
+        )
+        notes = anki_notes(col)
+        cid = {card: notes[card].cards()[0].id for card in (A, B, D)}
+        assert [col.get_card(cid[c]).queue for c in (A, B, D)] == [0, 0, 0]
+        assert col.get_card(cid[D]).mod == 0  # Anki keeps the package's time of change
+        Phone(col, 0).answer(cid[B], 3)
+        col.sched.suspend_cards([cid[A]])
+        export_anki(col, tmp_path / "phone.apkg", legacy=False)
+    finally:
+        col.close()
+    out = cli("import", "anki", str(tmp_path / "phone.apkg"), "--db", str(db))
+    assert "as in Anki, where they changed later: suspended 1 card (" + A + ")" in out, out
+    assert f"suspended here, not in Anki: 1 card ({D}), changed here later and kept" in out, out
+    assert [card for card, _ in flags(db)] == [A, D]
+    with Store.open(db) as store:
+        assert store.query("SELECT count(*) FROM reviews WHERE card_id = ?", (B,)) == [(1,)]

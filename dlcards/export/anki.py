@@ -26,7 +26,9 @@ Progress (`--with-progress`): each card row carries its scheduling: type/queue 2
 ivl, due (days since the collection's creation day), factor (EF x 1000), reps, lapses, and
 FSRS's memory state in `data`; suspended cards get queue -1. The package holds no review log.
 Anki's importer keeps these when "import scheduling" is on, for cards not yet in the
-collection (it never changes the scheduling of cards it already has).
+collection (it never changes the scheduling of cards it already has). Without progress a card's
+`mod` (its time of change, which Anki's importer keeps) is 0: its state in Anki (new, active)
+is not the learner's, so `import anki` never finds it newer than a suspension made here.
 """
 
 from __future__ import annotations
@@ -602,7 +604,11 @@ def _write_collection(
             guid = guids.get(note.card_id, note.guid) if guids else note.guid
             notes.append((nid, guid, MODEL_ID, mod, -1, tags, flds, fields[0], 0, 0, ""))
             if needs(fields[i] for i in required):
-                cards.append(_card_row(next(ids), nid, did, mod, position, item, crt))
+                # a card without its progress claims no state of its own: its time of change is
+                # none (0), so `import anki` takes Anki's suspension of it only once the learner
+                # changed the card there (a suspension made here before is not undone by it)
+                changed = mod if item is not None else 0
+                cards.append(_card_row(next(ids), nid, did, changed, position, item, crt))
             for file in note.media:
                 written.media.setdefault(media_name(file.name), file)
             if len(notes) >= _BATCH:
