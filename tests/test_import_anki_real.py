@@ -771,7 +771,7 @@ def test_a_package_without_progress_takes_no_suspension_away(
     finally:
         col.close()
     out = cli("import", "anki", str(tmp_path / "phone.apkg"), "--db", str(db))
-    assert "as in Anki, where they changed later: suspended 1 card (" + A + ")" in out, out
+    assert f"as in Anki, where they changed later: suspended 1 card ({A})\n" in out, out
     assert f"suspended here, not in Anki: 1 card ({D}), changed here later and kept" in out, out
     assert [card for card, _ in flags(db)] == [A, D]
     with Store.open(db) as store:

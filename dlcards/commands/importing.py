@@ -223,9 +223,8 @@ def _suspensions(
         for flag, verb in ((True, "suspend"), (False, "unsuspend")):
             ids = sorted(cid for cid, s in taken.items() if s.suspended == flag)
             done = f"would {verb}" if dry_run else f"{verb}ed"
-            parts.append(
-                f"{done} {plural(len(ids), 'card')}" + (f" ({listed(ids)})" if ids else "")
-            )
+            if ids:  # "unsuspended 0 cards" says nothing
+                parts.append(f"{done} {plural(len(ids), 'card')} ({listed(ids)})")
         typer.echo(f"as in Anki, where they changed later: {', '.join(parts)}")
     # what is left different (after a dry run: what would be)
     after = {cid: taken.get(cid, s) for cid, s in here.items()}
