@@ -776,3 +776,48 @@ def test_a_package_without_progress_takes_no_suspension_away(
     assert [card for card, _ in flags(db)] == [A, D]
     with Store.open(db) as store:
         assert store.query("SELECT count(*) FROM reviews WHERE card_id = ?", (B,)) == [(1,)]
+
+
+def test_a_file_anki_exported_without_scheduling_changes_no_suspension(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anki's export without "Include scheduling information" makes every card new and
+    active, keeps each card's `mod`, and leaves the review log out. D, suspended here and in
+    Anki (by `export anki --with-progress`, whose time is after the suspension), came back
+    unsuspended from such a file before: its Anki card looked active as of a time newer than
+    dlcards's change. The file says nothing of suspensions now: none is taken or named, and
+    the import says why."""
+    db = tmp_path / "both.db"
+    with Store.open(db) as store:
+        store.sync(load_catalog().cards, "test", datetime.now().astimezone())
+    cli("suspend", D, "--db", str(db))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(time.time()) + 60))
+    package = tmp_path / "progress.apkg"
+    cli("export", "anki", "--with-progress", "-o", str(package), "--db", str(db))
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        col.import_anki_package(
+            ImportAnkiPackageRequest(
+                package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
+            )
+        )
+        notes = anki_notes(col)
+        assert col.get_card(notes[D].cards()[0].id).queue == -1
+        col.sched.suspend_cards([notes[A].cards()[0].id])
+        col.export_anki_package(
+            out_path=str(tmp_path / "plain.apkg"),
+            options=ExportAnkiPackageOptions(
+                with_scheduling=False, with_deck_configs=False, with_media=True, legacy=False
+            ),
+            limit=None,
+        )
+    finally:
+        col.close()
+    before = flags(db)
+    for dry in (["--dry-run"], []):
+        out = cli("import", "anki", str(tmp_path / "plain.apkg"), "--db", str(db), *dry)
+        assert "as in Anki" not in out and "suspended here" not in out, out
+        assert "no reviews or suspensions come from it" in out, out
+        assert flags(db) == before
+    assert [card for card, _ in before] == [D]

@@ -135,7 +135,9 @@ def anki(
         # each review's study day, as the collection's own day_starts_at hour gives a grade
         result = anki_progress.convert(collection, cards, starts_at)
         moved: list[str] = []  # the cards whose reset point the import moves (would move)
-        there = anki_progress.anki_suspensions(collection, cards)
+        scheduled = anki_progress.carries_scheduling(collection)
+        # a file without scheduling has every card active: no suspension is taken from it
+        there = anki_progress.anki_suspensions(collection, cards) if scheduled else {}
 
         def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
             return anki_progress.newer_suspensions(there, here)
@@ -197,11 +199,14 @@ def anki(
             "reviews to bring back: study the cards in Anki, then export from Anki with "
             '"Include scheduling information" ticked'
         )
-    elif not collection.revlog:
+    elif not scheduled:
         typer.echo(
-            f"{path} has no review history: in Anki, export with "
-            '"Include scheduling information" ticked to bring reviews along'
+            f"{path} has no review history and every card in it is new and active, as Anki "
+            'exports without "Include scheduling information": no reviews or suspensions come '
+            "from it; in Anki, export with that ticked to bring them along"
         )
+    elif not collection.revlog:  # its suspensions were read above
+        typer.echo(f"{path} has no review history: no card in it was answered in Anki")
 
 
 def _suspensions(

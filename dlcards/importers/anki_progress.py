@@ -85,6 +85,14 @@ def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, 
     return out
 
 
+def carries_scheduling(collection: Collection) -> bool:
+    """Whether the file shows its cards' scheduling: a review log, or a card studied or
+    suspended. Anki's export without "Include scheduling information" makes every card new and
+    active (keeping each card's `mod`) and leaves the log out, so such a file says nothing of
+    what the learner suspended; nor does one where nothing was ever studied or suspended."""
+    return bool(collection.revlog) or any(c.studied or c.suspended for c in collection.cards)
+
+
 def anki_suspensions(collection: Collection, cards: Mapping[int, str]) -> dict[str, Suspension]:
     """Each known card's suspension in Anki (queue -1) and when the card last changed there
     (`cards.mod`, s). A buried card is left out: burying lasts a day in Anki, and says
