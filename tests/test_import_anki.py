@@ -1168,3 +1168,30 @@ def test_every_change_of_the_flag_is_timed(tmp_path: Path) -> None:
         assert stamp() == [(1, int(t1.timestamp()))]
         store.set_suspended(["x-1"], False, t2)
         assert stamp() == [(0, int(t2.timestamp()))]
+
+
+def test_a_dry_run_before_the_database_exists_names_the_suspensions_the_import_takes(
+    isolated: Path,
+) -> None:
+    """A dry run with no database yet (or a card the import's sync would add) counted every
+    card as held nowhere and named no suspension, while the import itself, which makes the
+    database and its cards active with their flags never changed here, took Anki's. Both now
+    say the same: gd-23, suspended in the file (queue -1), is suspended by the import."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["suspend", "gd-23"]).exit_code == 0
+    package = isolated / "suspended.apkg"
+    exported = runner.invoke(app, ["export", "anki", "--with-progress", "-o", str(package)])
+    assert exported.exit_code == 0, exported.output
+    fresh = str(isolated / "data" / "fresh.db")
+    said = "as in Anki, where they changed later: {} 1 card (gd-23)\n"
+    dry = runner.invoke(app, ["import", "anki", str(package), "--dry-run", "--db", fresh])
+    assert dry.exit_code == 0 and said.format("would suspend") in dry.output, dry.output
+    assert not Path(fresh).exists()
+    done = runner.invoke(app, ["import", "anki", str(package), "--db", fresh])
+    assert done.exit_code == 0 and said.format("suspended") in done.output, done.output
+    with Store.open(Path(fresh)) as store:
+        assert store.query("SELECT id FROM cards WHERE suspended = 1") == [("gd-23",)]

@@ -249,9 +249,15 @@ def _suspensions(
 
 
 def _stored_suspensions(db: str | None, cards: Iterable[str]) -> dict[str, Suspension]:
-    """The flags the database holds for these cards (none before it exists)."""
+    """The flags the database holds for these cards; a card it does not hold yet (no database
+    yet, or a deck the import's sync would add) as the sync would add it: active, its flag never
+    changed here."""
+    from dlcards.store.rows import Suspension
+
+    cards = list(cards)
     with existing_store(db) as store:
-        return {} if store is None else store.suspensions(cards)
+        held = {} if store is None else store.suspensions(cards)
+    return {cid: held.get(cid, Suspension(False, None)) for cid in cards}
 
 
 def _collection_facts(db: str | None) -> tuple[dict[str, str], int]:
