@@ -45,9 +45,10 @@ def _fitted(
     """`top` and `bottom` cut until the body has MIN_BODY_LINES rows (and its scroll line): in a
     tiny terminal the card stays in view. The first bottom parts go first (the grade legend
     before the key hints; the last part is then `alone` when given: hints that name what the
-    parts gone showed), then the last is cut to one line, then the top goes, then the key
-    hints. Then, for the body's first `below` lines (the question and the answer's first
-    lines), the same parts but the key hints give way: the hints stay, the rest is below."""
+    parts gone showed), then the last is cut to its first line and that to the width, then
+    the top goes, then the key hints. Then, for the body's first `below` lines (the question
+    and the answer's first lines), the same parts but the key hints give way: the hints
+    stay, the rest is below."""
     if below:
         top, bottom = _fitted(console, top, bottom, body, alone)
         if len(bottom) <= 1 and not top:
@@ -70,7 +71,7 @@ def _fitted(
             if len(bottom) == 1 and alone is not None:
                 bottom = [alone]
         elif bottom and isinstance(bottom[0], Text) and rows(bottom) > 1:
-            line = bottom[0].copy()
+            line = bottom[0].split("\n")[0]  # a hint of two lines: its first, the main keys
             line.no_wrap, line.overflow = True, "ellipsis"
             bottom = [line]
         elif top:
@@ -97,7 +98,9 @@ def paint(
     space left gets a line saying which lines are shown and that j/k scroll; its first
     `pinned` lines (the question) stay in view while the rest scrolls, room permitting. For
     its first `below` lines (more than `pinned`: the answer's first lines under a pinned
-    question) what is around it gives way too, the key hints excepted.
+    question) what is around it gives way too, the key hints excepted. Key hints of two
+    lines keep only their first when the body then fits without scrolling, or when they
+    leave it fewer than twice MIN_BODY_LINES rows.
 
     Returns the offset actually used, the largest offset (0 when the body fits) and the
     number of scrolling lines shown."""
@@ -109,6 +112,14 @@ def paint(
     top_lines = console.render_lines(Group(*top), options, pad=False) if top else []
     bottom_lines = console.render_lines(Group(*bottom), options, pad=False) if bottom else []
     room = console.height - 1 - len(top_lines) - len(bottom_lines)
+    if len(body_lines) > room and bottom and isinstance(bottom[-1], Text):
+        # key hints of two lines: the second gives way when the card then fits, or when it
+        # leaves the card too few rows to read (fewer than twice MIN_BODY_LINES)
+        hint = bottom[-1].split("\n")
+        if len(hint) > 1 and (len(body_lines) <= room + len(hint) - 1 or room < 2 * MIN_BODY_LINES):
+            bottom = [*bottom[:-1], hint[0]]
+            bottom_lines = console.render_lines(Group(*bottom), options, pad=False)
+            room = console.height - 1 - len(top_lines) - len(bottom_lines)
     if not _card_fits(room, len(body_lines), below):  # a small terminal: what is around it
         top, bottom = _fitted(console, top, bottom, len(body_lines), alone, below)  # gives way
         top_lines = console.render_lines(Group(*top), options, pad=False) if top else []

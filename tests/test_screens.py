@@ -306,20 +306,23 @@ def test_a_small_terminal_shows_the_answer_without_scrolling(
     """At 40x10, after Space, the key hints (they name the grades there) wrapped to two lines
     and the header kept its two, so the card had four rows: its border, the question and a
     blank, and the answer was seen only with `j`. A hint is now the longest of its wordings
-    that fits on one line, and in a terminal too short for the question and the answer's
-    first lines the header gives way; the hints stay."""
+    that fits on one line (or two, the second giving way where the card would scroll), and
+    in a terminal too short for the question and the answer's first lines the header gives
+    way; the hints stay."""
     shown = study_frames(card_id, width, height, " q")
+    hints = []
     for frame in shown[:2]:
         lines = frame.splitlines()
         assert len(lines) <= height and max(cell_len(line) for line in lines) <= width
-        hint = lines[-1]
-        assert hint.strip() and not hint.startswith(("│", "╰", "lines ")), frame
+        assert lines[-1].strip() and not lines[-1].startswith(("│", "╰", "lines ")), frame
         after = lines[max(i for i, line in enumerate(lines) if line.startswith(("│", "╰"))) :]
-        assert len(after) <= 3, frame  # the scroll line and a one-line hint, nothing wrapped
+        # a scroll line and a one-line hint, or a hint of two lines: nothing wrapped
+        assert len(after) <= 3, frame
+        hints.append(" ".join(line for line in after[1:] if not line.startswith("lines ")))
     question, revealed = shown[0], shown[1]
-    assert "Space" in question.splitlines()[-1] and "quit" in question.splitlines()[-1]
+    assert "Space" in hints[0] and "quit" in hints[0], question
     assert re.search(r"│ +Q ", revealed) and re.search(r"│ +A \w", revealed), revealed
-    assert "0-5" in revealed.splitlines()[-1] or "5 perfect" in revealed, revealed
+    assert "0-5" in hints[1] or "5 perfect" in revealed, revealed
 
 
 def test_a_resized_terminal_redraws_the_card_at_its_new_size() -> None:
@@ -569,3 +572,44 @@ def test_a_narrow_header_never_cuts_a_count() -> None:
     top = frames(screen.getvalue())[0].split("╭")[0]
     assert "…" not in top, top
     assert top.splitlines()[1:] == ["card 1 of 20 · new 20 · due 0", "again 0", "─" * 30]
+
+
+KEYS_ON_A_CARD = ("s skip", "u undo", "! suspend", "e edit", "q quit")
+
+
+@pytest.mark.parametrize(("width", "height"), [(40, 24), (45, 24), (54, 30), (57, 30), (60, 30)])
+def test_every_key_on_a_card_is_named_on_both_sides(width: int, height: int) -> None:
+    """A helper's run at 54-60 columns: with the answer shown the hint said `grade 0-5 · u
+    undo · s skip · q quit · ↺ again today`, and below 60 the question's said `Space answer ·
+    s skip · u undo · q quit`: `!` (suspend) and `e` (edit) work on either side, and nothing
+    on the screen named them. Where one line cannot hold them all, the hint takes two."""
+    question, revealed = study_frames("perceptron-1", width, height, " q")[:2]
+    for frame in (question, revealed):
+        lines = frame.splitlines()
+        assert max(cell_len(line) for line in lines) <= width, frame
+        hint = " · ".join(lines[max(i for i, s in enumerate(lines) if s.startswith("╰")) + 1 :])
+        for key in KEYS_ON_A_CARD:
+            assert key in hint, frame
+    assert "Space" in question.split("╰")[-1]
+    assert "0-5" in revealed.split("╰")[-1] or "5 perfect" in revealed
+
+
+@pytest.mark.parametrize("legend", [True, False])
+@pytest.mark.parametrize("revealed", [True, False])
+def test_the_key_hint_names_every_key_at_every_width(revealed: bool, legend: bool) -> None:
+    """From 40 to 200 columns, each key of the card on screen in the hint, each of its lines
+    within the width; the grade keys in it where no legend names them."""
+    console, _ = terminal(80, 24)
+    keys = KeyInput(iter(()).__next__, console)
+    for width in range(40, 201):
+        hint = study_screen.key_hints(keys, revealed, width, legend).replace("\\[", "[")
+        assert all(cell_len(line) <= width for line in hint.splitlines()), (width, hint)
+        words = hint.replace("[", "").replace("]", "")
+        for key in KEYS_ON_A_CARD:
+            assert key in words, (width, hint)
+        if not revealed:
+            assert "Space" in words, (width, hint)
+        elif not legend:
+            assert "0-5" in words, (width, hint)
+        else:
+            assert "again today" in words or "comes back" in words, (width, hint)

@@ -152,11 +152,14 @@ def grade_legend(preview: dict[Grade, int] | None, width: int) -> RenderableType
     return Group(*(Text.assemble(name, " ", when) for name, when in cells))
 
 
-def _help(keys: KeyInput | LineInput, revealed: bool, width: int, legend: bool = True) -> str:
+def key_hints(keys: KeyInput | LineInput, revealed: bool, width: int, legend: bool = True) -> str:
     """The keys that work now, in words that fit the terminal and the input mode; `legend`:
     whether the grade legend is shown above them (else they name the grade keys). In a
     terminal, the longest wording that fits on one line: a hint that wraps takes a row from
-    the card (at 40x10 the answer was then out of view)."""
+    the card (at 40x10 the answer was then out of view). Where no line holds every key (below
+    61 columns with the answer shown, 60 on the question) the hint is two lines, never a key
+    left out down to 40 columns: the first is the shorter wording of before, which a tiny
+    terminal keeps alone (`pager`), the second the card's own keys (! and e)."""
     if not keys.interactive:  # each within 80 columns, a pipe's width
         if revealed:
             return "grade 0-5 · u undo · s skip · ! suspend · e edit · q quit · ↺ again today"
@@ -168,35 +171,43 @@ def _help(keys: KeyInput | LineInput, revealed: bool, width: int, legend: bool =
             "↺ comes back this session",
             "grade 0-5 · u undo · s skip · ! suspend · e edit · q quit · ↺ again today",
         ]
-        if legend:  # the grade keys are named just above
-            wordings.append("u undo · s skip · ! suspend · e edit · q quit · ↺ again today")
-        if width >= 80:
-            wordings.append(
-                r"grade 0-5 · \[u] undo · \[s] skip · \[q] quit · ↺ comes back this session"
-            )
-        if width >= 54 or not legend:  # the ↺ on the grade keys explained wherever it fits
-            wordings.append("grade 0-5 · u undo · s skip · q quit · ↺ again today")
-        if legend:  # narrower: the grade keys are named just above, the ↺ keeps its words
-            wordings += ["u undo · s skip · q quit · ↺ again today", "u undo · s skip · q quit"]
+        if legend:  # the grade keys are named just above, the ↺ on them keeps its words
+            wordings += [
+                "u undo · s skip · ! suspend · e edit · q quit · ↺ again today",
+                "u undo · s skip · ! suspend · e edit · q quit · ↺ comes back",  # 60 columns
+                "u undo · s skip · q quit · ↺ again today\n! suspend · e edit",
+                "u undo · s skip · q quit\n! suspend · e edit · ↺ again today",
+                "u undo · s skip · q quit\n! suspend · e edit",
+                "u undo · s skip · q quit",
+            ]
         else:  # no legend: the grade keys come first
-            wordings += ["grade 0-5 · u undo · s skip · q quit", "grade 0-5 · u undo · q quit"]
-            wordings += ["grade 0-5 · q quit", "0-5 · q"]
+            wordings += [
+                "grade 0-5 · u undo · s skip · ! suspend · e edit · q quit",
+                "grade 0-5 · u undo · s skip · q quit\n! suspend · e edit",
+                "grade 0-5 · u undo · q quit\ns skip · ! suspend · e edit",
+                "grade 0-5 · u undo · s skip · q quit",
+                "grade 0-5 · u undo · q quit",
+                "grade 0-5 · q quit",
+                "0-5 · q",
+            ]
     else:
         wordings = [
             r"\[Space] show answer   \[s] skip   \[u] undo   \[!] suspend   \[e] edit   \[q] quit",
             "Space answer · s skip · u undo · ! suspend · e edit · q quit",
+            "Space answer · s skip · u undo · q quit\n! suspend · e edit",
+            "Space answer · s skip · q quit\nu undo · ! suspend · e edit",
+            "Space answer · s skip · u undo · q quit",
+            "Space answer · s skip · q quit",
+            "Space answer · q quit",
+            "Space · q quit",
+            "Space · q",
         ]
-        if width >= NARROW_BELOW:
-            wordings.append(r"\[Space] show answer   \[s] skip   \[u] undo   \[q] quit")
-        else:
-            wordings += [
-                "Space answer · s skip · u undo · q quit",
-                "Space answer · s skip · q quit",
-            ]
-            wordings += ["Space answer · q quit", "Space · q quit", "Space · q"]
     from rich.cells import cell_len
 
-    return next((w for w in wordings if cell_len(w.replace("\\[", "[")) <= width), wordings[-1])
+    def fits(wording: str) -> bool:
+        return all(cell_len(line.replace("\\[", "[")) <= width for line in wording.split("\n"))
+
+    return next((w for w in wordings if fits(w)), wordings[-1])
 
 
 def leech_notice(card_id: str, lapses: int, action: str) -> str:
@@ -265,13 +276,13 @@ def _run(
                 f"new {left['new']} · due {left['due']} · again {left['redrill']}"
             )
             console.print(card_panel(card, title, False, subtitle=kind_label))
-            console.print(_help(keys, False, console.width), style="dim")
+            console.print(key_hints(keys, False, console.width), style="dim")
             key = keys.next({"reveal"} | on_card | grades)
             if key == "reveal":
                 extra = math_extras(card)
                 console.print(card_panel(card, title, True, subtitle=kind_label, extra=extra))
                 console.print(grade_legend(session.preview(), console.width))
-                console.print(_help(keys, True, console.width), style="dim")
+                console.print(key_hints(keys, True, console.width), style="dim")
                 key = keys.next(on_card | grades)
         message = ""
         if key == "q":
@@ -446,14 +457,14 @@ def card_screen(
             bottom.append(Text(message, style="dim"))
         if revealed:
             bottom.append(grade_legend(session.preview(), width))
-        bottom.append(Text.from_markup(_help(keys, revealed, width), style="dim"))
+        bottom.append(Text.from_markup(key_hints(keys, revealed, width), style="dim"))
         pinned = 0
         if revealed:  # the question's lines: they stay in view while the answer scrolls
             question = card_panel(card, title, False, kind_label, compact=compact)
             pinned = len(console.render_lines(question, console.options, pad=False)) - 1
         top = [_header(session, title, width, bar=console.height >= COMPACT_BELOW)]
         # the hints alone when a tiny terminal has no room for the legend: they name the grades
-        alone = Text.from_markup(_help(keys, revealed, width, legend=False), style="dim")
+        alone = Text.from_markup(key_hints(keys, revealed, width, legend=False), style="dim")
         # revealed, the question and the answer's first two lines (after the blank between
         # them) in view without `j`: in a short terminal the header and the legend give way
         below = pinned + 3 if revealed else 0
