@@ -307,10 +307,19 @@ class KeyInput:
             shown = f"Alt+{escaped(key[4:])}"
         else:
             shown = "Esc" if key == "\x1b" else key if len(key) > 1 else escaped(key)
-        hint = f"? {shown} does nothing here: press {describe_keys(allowed, self.reveal)}"
+        press = describe_keys(allowed, self.reveal)
+        hint = f"? {shown} does nothing here: press {press}"
         if self.console.is_terminal:
+            from rich.cells import cell_len
+
+            # on the last row, short of its last column (a full row would scroll the screen):
+            # narrower, shorter wordings that keep every key (the words go first), then a cut
+            room = max(self.console.width - 1, 1)
+            keys = press.replace(",", "").replace(" or ", " ")  # `Space ! e s u q`
+            wordings = [hint, f"? {shown}: press {press}", f"? press {press}", f"? {keys}"]
+            hint = next((w for w in wordings if cell_len(w) <= room), wordings[-1])
             # carriage return and erase the line: repeated hints do not scroll the screen
-            self.console.file.write("\r\x1b[2K" + hint[: max(self.console.width - 1, 1)])
+            self.console.file.write("\r\x1b[2K" + hint[:room])
             self.console.file.flush()
         else:
             self.console.print(hint, markup=False, highlight=False)

@@ -295,6 +295,28 @@ def test_keys_that_do_nothing_get_a_hint() -> None:
     assert [keys.next({"j", "k"}) for _ in range(5)] == ["j", "k", "j", "j", "k"]
 
 
+@pytest.mark.parametrize("width", [30, 40, 60])
+def test_a_key_that_does_nothing_is_told_every_key_in_a_narrow_terminal(width: int) -> None:
+    """At 40 columns the hint on the last row was cut to the width: `? x does nothing here:
+    press Space, !,`, the keys after it gone. A narrow terminal gets a shorter wording,
+    every key in it."""
+    import io
+
+    from rich.console import Console
+
+    screen = io.StringIO()
+    console = Console(file=screen, width=width, force_terminal=True, color_system=None)
+    keys = _typed(["x", " "], console)
+    allowed = {"reveal", "s", "u", "q", "!", "e", "j", "k", "redraw"}
+    assert keys.next(allowed) == "reveal"
+    hint = screen.getvalue().split("\r\x1b[2K")[-1]
+    assert len(hint) < width and hint.startswith("? "), hint
+    said = hint.replace(",", "").replace(" or ", " ")
+    assert said.endswith("Space ! e j k s u q"), hint
+    if width == 60:
+        assert hint == "? x does nothing here: press Space, !, e, j, k, s, u or q"
+
+
 @pytest.mark.waits
 def test_a_grade_that_meets_a_locked_database_waits_and_is_saved(
     tmp_path,
