@@ -4,6 +4,7 @@ through the CLI, on databases damaged the way disks and stray writes damage them
 from __future__ import annotations
 
 import gzip
+import re
 import sqlite3
 import sys
 from datetime import date
@@ -1133,3 +1134,38 @@ def test_backup_list_on_a_narrow_screen_keeps_each_name_and_size_whole(
     import re
 
     assert any(re.search(r"(^|, )\d[\d.,]* (KB|MB|GB|bytes):$", line) for line in lines), lines
+
+
+@pytest.mark.parametrize("columns", [30, 40])
+def test_doctor_on_a_narrow_screen_breaks_its_lines_between_words(
+    db: Path, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """At 30-40 columns the terminal folded doctor's lines inside their words (`SQLite's
+    integrity check (every page and ind` / `ex)`). In a terminal each line now fits, broken
+    between words, a finding's words under each other after its label; the words are the
+    pipe's."""
+    from dlcards.console import out
+
+    damage.flip_in_index(db, "reviews_card_time")
+    piped = runner.invoke(app, ["doctor", "--check", "--db", str(db)]).output
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out.cache_clear()
+    for args in [("doctor", "--check"), ("doctor",), ("doctor",), ("backup",)]:
+        result = runner.invoke(app, [*args, "--db", str(db)])
+        lines = result.output.splitlines()
+        assert all(len(line) <= columns or " " not in line.strip() for line in lines), lines
+        if args == ("backup",):  # a size is never split from its unit
+            assert re.search(r"\(\d+\.\d (KB|MB);\s+verified\)", result.output), lines
+            continue
+        findings = [line for line in lines if line.startswith("  ")]
+        assert findings and all(
+            line[:12].strip() in ("ok", "problem", "FAILED", "repaired") or line[:12].isspace()
+            for line in findings
+        ), lines
+        if args == ("doctor", "--check"):
+            assert result.output.split() == piped.split()
+            assert "  problem   " in result.output, lines
+        else:
+            assert "  repaired  " in result.output or "No problems found." in result.output

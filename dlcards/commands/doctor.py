@@ -86,16 +86,37 @@ def _replay_for(stored: Mapping[str, str]) -> Replay:
 
 
 def _print(report: Report, repair: bool) -> None:
-    typer.echo(f"dlcards doctor: {report.path}")
+    _say(f"dlcards doctor: {report.path}")
     for f in report.findings:
         what = CHECKS.get(f.check, f.check)
         if f.problem is None:
-            typer.echo(f"  ok        {what}")
+            label, text = "ok", what
         elif f.repaired:
-            typer.echo(f"  repaired  {f.check}: {f.problem}; {f.repaired}")
+            label, text = "repaired", f"{f.check}: {f.problem}; {f.repaired}"
         else:
             label = "FAILED" if f.fatal or repair else "problem"
-            typer.echo(f"  {label:<9} {f.check}: {f.problem}")
+            text = f"{f.check}: {f.problem}"
+        _say(text, f"  {label:<9} ", LABELLED)
+
+
+LABELLED = 12
+"""Where a finding's words start, after its label (`  repaired  `)."""
+
+
+def _say(text: str | list[str], lead: str = "", indent: int = 0) -> None:
+    """`text` (or its words: a size such as `130.1 KB` is one) after `lead`: in a terminal
+    in lines of its width broken between words, the lines after the first `indent` spaces
+    in (a terminal folded `  ok        SQLite's integrity check (every page and index)`
+    inside its words at 30 columns); in a pipe one line, as ever."""
+    from dlcards.console import out
+
+    words = text.split(" ") if isinstance(text, str) else text
+    console = out()
+    if not console.is_terminal:
+        typer.echo(lead + " ".join(words))
+        return
+    for line in _wrapped(words, console.width, indent, lead):
+        typer.echo(line)
 
 
 def doctor(
@@ -121,7 +142,7 @@ def doctor(
     path = db_path(db) or default_db()
     if restore is not None:
         source = find_backup(path, nonempty(restore, "--restore", "a backup's path or name"))
-        typer.echo(one_line(restore_backup(path, source, clock())))
+        _say(one_line(restore_backup(path, source, clock())))
         report = examine(path, _replay_for, repair=False, now=clock())
         _print(report, repair=False)
         raise typer.Exit(0 if report.healthy else 1)
@@ -131,7 +152,7 @@ def doctor(
         repaired = any(f.repaired for f in report.findings)
         if report.taken_out:
             rows = "log row" if report.taken_out == 1 else "log rows"
-            typer.echo(
+            _say(
                 f"Repaired; {report.taken_out} {rows} no replay could read taken out (the backup "
                 "made first keeps them), nothing else lost."
             )
@@ -139,10 +160,10 @@ def doctor(
             typer.echo("Repaired; nothing was lost." if repaired else "No problems found.")
         return
     if check and not any(f.fatal for f in report.findings):
-        typer.echo("Run `dlcards doctor` (without --check) to repair.")
+        _say("Run `dlcards doctor` (without --check) to repair.")
     elif report.summary:
         said = "Doctor cannot repair this" if check else "Not repaired"
-        typer.echo(f"{said}: {one_line(report.summary)}")
+        _say(f"{said}: {one_line(report.summary)}")
     raise typer.Exit(1)
 
 
@@ -164,10 +185,12 @@ def backup(
     if not list_only:
         with opened_store(db) as store:
             made = store.backup_now(clock().date())
-        typer.echo(f"backed up {path} to {made.path} ({_size(made.size)}; verified)")
+        _say(
+            ["backed", "up", str(path), "to", str(made.path), f"({_size(made.size)};", "verified)"]
+        )
     found = backups.backups(path)
     if not found:
-        typer.echo(f"no backups of {path} yet (they go in {backups.folder_of(path)})")
+        _say(f"no backups of {path} yet (they go in {backups.folder_of(path)})")
         return
     total = sum(b.size for b in found)
     n = len(found)
@@ -205,15 +228,16 @@ def backup(
             typer.echo(line)
 
 
-def _wrapped(words: list[str], width: int, indent: int) -> list[str]:
-    """`words` in lines of `width` cells after `indent` spaces, broken between words only (a
-    word longer than the line, a long path, stays whole on its own line)."""
+def _wrapped(words: list[str], width: int, indent: int, lead: str | None = None) -> list[str]:
+    """`words` in lines of `width` cells after `indent` spaces (the first after `lead` when
+    given), broken between words only (a word longer than the line, a long path, stays whole
+    on its own line)."""
     lines: list[str] = []
     for word in words:
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
-            lines.append(" " * indent + word)
+            lines.append((" " * indent if lines or lead is None else lead) + word)
     return lines
 
 
