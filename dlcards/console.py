@@ -212,6 +212,58 @@ def tokens(text: str, breaks: str = " ,|(", brackets: bool = True) -> list[str]:
     return pieces
 
 
+def comparison(
+    names: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[str]]],
+    width: int,
+    corner: str = "",
+    style: str = "",
+) -> RenderableType:
+    """A column of labels (headed `corner`) and a column a name, of right-aligned values
+    (`rows`: each label and its values): a table where the labels fit beside the numbers.
+    Narrower, each label on a line of its own, wrapped, above its numbers under a header of
+    the names (at 30 columns rich gave `simulate`'s labels 9 cells a line and split `557 /
+    1,000` over two lines, and cut `optimize`'s header to `paramete…`), as `stats`' true
+    retention on a narrow screen; narrower than the numbers side by side, each number on a
+    line of its own after its name (or under it). `style`: the values'."""
+    from rich.table import Table
+    from rich.text import Text
+
+    widths = [max(len(name), *(len(v[i]) for _, v in rows)) for i, name in enumerate(names)]
+    label_w = max(len(corner), *(len(label) for label, _ in rows))
+    if label_w + sum(2 + w for w in widths) <= width:
+        table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+        table.add_column(corner)
+        for name in names:
+            table.add_column(name, justify="right", style=style)
+        for label, values in rows:
+            table.add_row(Text(label), *(Text(v) for v in values))
+        return table
+    from dlcards.flow import wrap
+
+    text = Text()
+    side = sum(widths) + 2 * (len(widths) - 1) <= width - 2
+    if side:
+        text.append("  " + "  ".join(f"{n:>{w}}" for n, w in zip(names, widths, strict=True)))
+        text.stylize("bold")
+    name_w = max(len(n) for n in names)
+    for label, values in rows:
+        for line in wrap(label, width):
+            text.append(("\n" if text else "") + line)
+        if side:
+            cells = "  ".join(f"{v:>{w}}" for v, w in zip(values, widths, strict=True))
+            text.append("\n  " + cells, style=style)
+        else:
+            for name, value in zip(names, values, strict=True):
+                if 4 + name_w + len(value) > width:  # the number under its name
+                    text.append(f"\n  {name}", style="bold")
+                    text.append("\n    ")
+                else:
+                    text.append(f"\n  {name:<{name_w}}  ", style="bold")
+                text.append(value, style=style)
+    return text
+
+
 @cache
 def _plain_cell() -> re.Pattern[str]:
     """One cell per character, no markup (no "[", no emoji code, no escape), no space at either

@@ -173,3 +173,32 @@ def test_fitted_parameters_hold_through_an_import() -> None:
     assert state.stability != pytest.approx(
         fsrs_sched.replay([*history, (later, 4)], 0.9).stability
     )
+
+
+@pytest.mark.parametrize("columns", [30, 40, 50])
+def test_a_narrow_screen_keeps_every_header_and_number_whole(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """At 30 columns `optimize --dry-run` cut its table's header to `paramete…` and folded
+    `fitted now` over two lines; with the parameters fitted before, 40 columns did too.
+    Narrower than the table, each row's name goes above its numbers (as `simulate`'s)."""
+    from dlcards.console import out
+
+    load_log(simulated())
+    cli("optimize")  # fitted once: a `current (fitted before)` row too
+    data = json.loads(cli("optimize", "--dry-run", "--json"))
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out.cache_clear()
+    lines = cli("optimize", "--dry-run").splitlines()
+    assert all(len(line) <= columns for line in lines) and "…" not in "".join(lines), lines
+    assert any(line.split() == ["log", "loss", "RMSE", "(bins)"] for line in lines) or any(
+        line.split() == ["parameters", "log", "loss", "RMSE", "(bins)"] for line in lines
+    ), lines
+    for name, key in [("default", "default"), ("current (fitted before)", "current"),
+                      ("fitted now", "fitted")]:  # fmt: skip
+        numbers = [f"{data[key]['log_loss']:.4f}", f"{data[key]['rmse_bins']:.2%}"]
+        at = next(i for i, line in enumerate(lines) if line.startswith(name))
+        row = lines[at].removeprefix(name).split() or lines[at + 1].split()
+        assert row == numbers, lines

@@ -30,7 +30,7 @@ def optimize(
     pip install 'dlcards[optimize]'.
     """
     from dlcards.commands.config import change
-    from dlcards.console import out, plural, print_json
+    from dlcards.console import comparison, out, plural, print_json
     from dlcards.optimize import fit
     from dlcards.settings import DEFAULT_FSRS_PARAMETERS, parameters_text
 
@@ -68,24 +68,17 @@ def optimize(
     if json_:
         print_json(data)
         return
-    from rich.table import Table
-
     console = out()
     console.print(
-        f"Fitted FSRS-6 to {result.reviews} reviews of {result.cards} cards "
+        f"Fitted FSRS-6 to {plural(result.reviews, 'review')} of {plural(result.cards, 'card')} "
         "(evaluated on the same reviews, as Anki's Evaluate; lower is better):"
     )
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("parameters")
-    table.add_column("log loss", justify="right")
-    table.add_column("RMSE (bins)", justify="right")
     rows = [("default", result.default)]
     if result.current is not None:
         rows.append(("current (fitted before)", result.current))
     rows.append(("fitted now", result.fitted))
-    for name, e in rows:
-        table.add_row(name, f"{e.log_loss:.4f}", f"{e.rmse_bins:.2%}")
-    console.print(table)
+    shown = [(name, [f"{e.log_loss:.4f}", f"{e.rmse_bins:.2%}"]) for name, e in rows]
+    console.print(comparison(["log loss", "RMSE (bins)"], shown, console.width, "parameters"))
     if not better:
         console.print("The fitted parameters are no better than the current ones, which are kept.")
     elif dry_run:

@@ -93,10 +93,9 @@ def _label(result: SchedulerResult, retention: float) -> str:
 
 
 def _print(result: Simulation) -> None:
-    from rich.table import Table
     from rich.text import Text
 
-    from dlcards.console import out, plural
+    from dlcards.console import comparison, out, plural
     from dlcards.simulate import KNOWN_RECALL
 
     console = out()
@@ -128,55 +127,9 @@ def _print(result: Simulation) -> None:
         ),
         ("reviews per card known", [_fmt(r.reviews_per_known, "{:.1f}") for r in runs]),
     ]
-    widths = [max(len(name), *(len(v[i]) for _, v in rows)) for i, name in enumerate(names)]
-    label_w = max(len(label) for label, _ in rows)
-    if label_w + sum(2 + w for w in widths) > console.width:
-        console.print(_narrow_comparison(names, rows, widths, console.width))
-    else:
-        table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-        table.add_column("")
-        for name in names:
-            table.add_column(name, justify="right", style="cyan")
-        for label, values in rows:
-            table.add_row(Text(label), *(Text(v) for v in values))
-        console.print(table)
+    console.print(comparison(names, rows, console.width, style="cyan"))
     console.print()
     _print_load(result, console)
-
-
-def _narrow_comparison(
-    names: list[str], rows: list[tuple[str, list[str]]], widths: list[int], width: int
-) -> Any:
-    """The comparison on a screen too narrow for its labels beside the numbers (at 30 columns
-    rich gave the labels 9 cells a line and split '557 / 1,000' over two lines): each label
-    on a line of its own, wrapped, above its numbers, a column a scheduler (as `stats`' true
-    retention on a narrow screen). Narrower than the numbers side by side, each number on a
-    line of its own after its scheduler's name (or under it)."""
-    from rich.text import Text
-
-    from dlcards.flow import wrap
-
-    text = Text()
-    side = sum(widths) + 2 * (len(widths) - 1) <= width - 2
-    if side:
-        text.append("  " + "  ".join(f"{n:>{w}}" for n, w in zip(names, widths, strict=True)))
-        text.stylize("bold")
-    name_w = max(len(n) for n in names)
-    for label, values in rows:
-        for line in wrap(label, width):
-            text.append(("\n" if text else "") + line)
-        if side:
-            cells = "  ".join(f"{v:>{w}}" for v, w in zip(values, widths, strict=True))
-            text.append("\n  " + cells, style="cyan")
-        else:
-            for name, value in zip(names, values, strict=True):
-                if 4 + name_w + len(value) > width:  # the number under its name
-                    text.append(f"\n  {name}", style="bold")
-                    text.append("\n    ")
-                else:
-                    text.append(f"\n  {name:<{name_w}}  ", style="bold")
-                text.append(value, style="cyan")
-    return text
 
 
 def _print_load(result: Simulation, console: Any) -> None:
