@@ -20,7 +20,7 @@ import sys
 
 from dlcards import flow, lite
 from dlcards.render import Span
-from dlcards.view import Block, Grid, Styled, panel_title, shorten
+from dlcards.view import Block, Grid, Styled, panel_title, phrases, shorten
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -224,23 +224,27 @@ def write(
     tags: str,
     subtitle: str,
     blocks: Sequence[Block],
-    after: str,
+    after: Sequence[str],
     after_style: str,
 ) -> bool:
-    """Write the card panel, then the line `after` (a Text of style `after_style`), to stdout
-    as `console.out().print` would; False, writing nothing, when rich must."""
+    """Write the card panel, then the phrases `after` in lines of the width (`view.phrases`,
+    each a Text of style `after_style`), to stdout as `console.out().print` would; False,
+    writing nothing, when rich must."""
     screen = lite.Screen.detect()
     encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
     if screen is None or not encoding.startswith("utf"):
         return False  # rich draws the border in ASCII where the encoding is not UTF
-    lines = "".join([card_id, topic, tags, subtitle, after])  # each one line
+    below = phrases(after, screen.width)
+    said = "".join(below)
+    lines = "".join([card_id, topic, tags, subtitle, said])  # each one line
     texts = "".join(_texts(blocks)).replace("\n", "")  # lines of text, wrapped one by one
-    if not _simple(lines + texts) or "[" in after or _EMOJI_LIKE.search(after):
+    if not _simple(lines + texts) or "[" in said or _EMOJI_LIKE.search(said):
         return False  # `after` is printed as markup, where [ and :name: mean something
     drawn = panel(screen.width, card_id, topic, tags, subtitle, blocks)
     if drawn is None:
         return False
-    drawn += [list(pieces) for pieces in lite.wrap([(after, after_style)], screen.width)]
+    for line in below:
+        drawn += [list(pieces) for pieces in lite.wrap([(line, after_style)], screen.width)]
     text = screen.emit(drawn)
     if text is None:
         return False

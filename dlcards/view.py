@@ -130,6 +130,21 @@ def shorten(text: str, room: int, keep_last: bool = False) -> str:
     return ""
 
 
+def phrases(parts: Sequence[str], width: int, sep: str = " · ") -> list[str]:
+    """`parts` joined by `sep` in lines of at most `width` cells, broken only between parts
+    (`show`'s state line broke `reviews in a / row 2` at 30 columns); a part wider than a line
+    is on a line of its own, for the printer to wrap between its words."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    for part in parts:
+        if lines and cell_len(lines[-1] + sep + part) <= width:
+            lines[-1] += sep + part
+        else:
+            lines.append(part)
+    return lines
+
+
 def panel_title(card_id: str, topic: str, tags: str, room: int) -> str:
     """`id · topic · tags` in `room` cells: the topic shortened first, then the tags dropped;
     the id is kept."""

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from dlcards import console, litecard
 from dlcards.catalog import load_catalog
 from dlcards.deck import Card
-from dlcards.view import card_blocks, card_panel, math_extras
+from dlcards.view import card_blocks, card_panel, math_extras, phrases
 
 STATUS = (
     "new · not studied yet",
@@ -31,14 +31,16 @@ def compare(card: Card, title: str, status: str, env: Mapping[str, str], tty: bo
     extra = math_extras(card)
     blocks = card_blocks(card, True, extra)
     tags, source = ", ".join(card.tags), card.source or ""
+    parts = status.split(" · ")
     done: list[bool] = []
 
     def ours() -> None:
-        done.append(litecard.write(card.id, title, tags, source, blocks, status, "dim"))
+        done.append(litecard.write(card.id, title, tags, source, blocks, parts, "dim"))
 
     def theirs() -> None:
         console.out().print(card_panel(card, title, reveal=True, extra=extra))
-        console.out().print(f"[dim]{status}[/dim]")
+        for line in phrases(parts, console.out().width):  # as `dlcards show` prints them
+            console.out().print(f"[dim]{line}[/dim]")
 
     encoding = env.get("ENCODING", "utf-8")
     with pytest.MonkeyPatch.context() as mp:

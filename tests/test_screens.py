@@ -613,3 +613,30 @@ def test_the_key_hint_names_every_key_at_every_width(revealed: bool, legend: boo
             assert "0-5" in words, (width, hint)
         else:
             assert "again today" in words or "comes back" in words, (width, hint)
+
+
+@pytest.mark.parametrize("width", [30, 40, 60])
+def test_show_breaks_its_state_line_between_phrases(
+    monkeypatch: pytest.MonkeyPatch, width: int, week: Path
+) -> None:
+    """At 30 columns `show`'s state line read `due 2026-11-27 · reviews in a` / `row 2 ·
+    lapses 0 · recall` / `today 92%`: it is now broken between its phrases only."""
+    import json
+
+    history(week)
+    card = json.loads(run("list", "--json"))[0]["id"]  # studied on the week's first day
+    state = json.loads(run("show", card, "--json", "--today", "2026-11-27"))["state"]
+    assert state["status"] != "new" and state["recall"] is not None
+    tty_env(monkeypatch, width)
+    shown = run("show", card, "--today", "2026-11-27").splitlines()
+    below = shown[next(i for i, line in enumerate(shown) if line.startswith("╰")) + 1 :]
+    assert all(cell_len(line) <= width for line in below), below
+    said = [part for line in below for part in line.split(" · ")]
+    assert said == [
+        f"sm2: ease {state['ef']:.2f}",
+        f"interval {state['interval']}d",
+        f"due {state['due']}",
+        f"reviews in a row {state['repetitions']}",
+        f"lapses {state['lapses']}",
+        f"recall today {state['recall']:.0%}",
+    ], below

@@ -196,38 +196,48 @@ def show(
         return
     from dlcards.view import card_blocks, card_panel, math_extras
 
+    parts: list[str]
     if state["status"] == "new" and state["reviews_before_reset"]:
         from dlcards.console import plural
 
         earlier = plural(state["reviews_before_reset"], "earlier review")
-        line = f"new · reset, not studied since ({earlier} kept in the log)"
+        parts = ["new", f"reset, not studied since ({earlier} kept in the log)"]
     elif state["status"] == "new":
-        line = "new · not studied yet"
+        parts = ["new", "not studied yet"]
     else:
         if state["scheduler"] == "fsrs":
             fsrs = state["fsrs"]
-            memory = f"stability {fsrs['stability']:.1f}d · difficulty {fsrs['difficulty']:.2f}"
+            memory = [f"stability {fsrs['stability']:.1f}d", f"difficulty {fsrs['difficulty']:.2f}"]
         else:
-            memory = f"ease {state['ef']:.2f}"
-        line = (
-            f"{state['scheduler']}: {memory} · interval {state['interval']}d · "
-            f"due {state['due']} · reviews in a row {state['repetitions']} · "
-            f"lapses {state['lapses']}"
-        )
+            memory = [f"ease {state['ef']:.2f}"]
+        memory[0] = f"{state['scheduler']}: {memory[0]}"
+        parts = [
+            *memory,
+            f"interval {state['interval']}d",
+            f"due {state['due']}",
+            f"reviews in a row {state['repetitions']}",
+            f"lapses {state['lapses']}",
+        ]
         if state["recall"] is not None:
-            line += f" · recall today {state['recall']:.0%}"
+            parts.append(f"recall today {state['recall']:.0%}")
     if state["leech"]:  # as `list --leeches` and `search is:leech` count it
-        line += " · leech"
+        parts.append("leech")
     if state["suspended"]:
-        line += " · suspended"
+        parts.append("suspended")
     from dlcards import litecard
 
     extra = math_extras(card)
     blocks = card_blocks(card, True, extra)
-    if litecard.write(card.id, title, ", ".join(card.tags), card.source or "", blocks, line, "dim"):
+    if litecard.write(
+        card.id, title, ", ".join(card.tags), card.source or "", blocks, parts, "dim"
+    ):
         return  # written as rich would, without importing it
-    out().print(card_panel(card, title, reveal=True, extra=extra))
-    out().print(f"[dim]{line}[/dim]")
+    from dlcards.view import phrases
+
+    console = out()
+    console.print(card_panel(card, title, reveal=True, extra=extra))
+    for line in phrases(parts, console.width):  # each phrase whole on a line
+        console.print(f"[dim]{line}[/dim]")
 
 
 PROMPT_WAIT_S = 0.5
