@@ -103,8 +103,10 @@ def fit(
     before they are evaluated. UsageError if there are fewer than `minimum` items."""
     items = training_items(histories)
     if len(items) < minimum:
+        from dlcards.console import plural
+
         raise UsageError(
-            f"too few reviews to fit FSRS: {len(items)} reviews of cards seen before, "
+            f"too few reviews to fit FSRS: {plural(len(items), 'review')} of cards seen before, "
             f"{minimum} needed; study {minimum - len(items)} more and run it again"
         )
     lib = _library()

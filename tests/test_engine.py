@@ -1145,3 +1145,17 @@ def test_the_checks_of_shift_invariance_and_huber_s_seam_compute_what_they_claim
     lost = run("softmax_shift", {"logits": [1, 2, 3], "c": 1e17})
     assert lost.value > 0.3 and "rounds the logits in double precision" in lost.steps[-1]
     assert "which cancels" not in " ".join(lost.steps)
+
+
+def test_one_epoch_and_one_layer_are_said_in_the_singular() -> None:
+    """`calc perceptron_train dataset=and epochs=1` said `not converged in 1 epochs`, and
+    `vanishing_product layers=1` `best case over 1 layers`."""
+    trained = run("perceptron_train", {"dataset": "and", "epochs": 1})
+    assert trained.value == "not converged in 1 epoch"
+    assert trained.steps[-1] == "still making mistakes after 1 epoch; try more epochs"
+    assert value("perceptron_train", dataset="and", epochs=3) == "not converged in 3 epochs"
+    steps = " ".join(run("vanishing_product", {"layers": 1, "activation": "tanh"}).steps)
+    assert "best case over 1 layer:" in steps
+    assert "best case over 2 layers:" in " ".join(
+        run("vanishing_product", {"layers": 2, "activation": "tanh"}).steps
+    )

@@ -238,3 +238,12 @@ def test_config_gives_the_leech_examples_for_the_default() -> None:
     rule = LeechRule(LEECH_THRESHOLD)
     assert int(said[1]) == LEECH_THRESHOLD == int(BY_KEY["leech_threshold"].default)
     assert [int(n) for n in said[2].split(", ")] == [n for n in range(1, 17) if rule.fires(n)]
+
+
+def test_a_leech_of_one_lapse_is_said_in_the_singular() -> None:
+    """With leech_threshold 1 the notice said `(1 lapses)`."""
+    from dlcards.commands.study import leech_notice
+
+    assert leech_notice("gd-1", 1, "suspend").startswith("gd-1 is a leech (1 lapse) and is now")
+    assert leech_notice("gd-1", 1, "tag").startswith("gd-1 is a leech (1 lapse), tagged")
+    assert leech_notice("gd-1", 8, "tag").startswith("gd-1 is a leech (8 lapses), tagged")

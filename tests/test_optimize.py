@@ -202,3 +202,12 @@ def test_a_narrow_screen_keeps_every_header_and_number_whole(
         at = next(i for i, line in enumerate(lines) if line.startswith(name))
         row = lines[at].removeprefix(name).split() or lines[at + 1].split()
         assert row == numbers, lines
+
+
+def test_one_review_too_few_is_said_in_the_singular() -> None:
+    """A log of one review after a card's first said `1 reviews of cards seen before`."""
+    from dlcards.errors import UsageError
+
+    log = {"a": [(START, 4), (date(2025, 1, 4), 5)]}
+    with pytest.raises(UsageError, match=r"too few reviews to fit FSRS: 1 review of cards seen"):
+        fit(log, DEFAULT, DEFAULT)

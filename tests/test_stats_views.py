@@ -312,3 +312,14 @@ def test_stats_help_names_every_view_it_shows() -> None:
     shown = " ".join(runner.invoke(app, ["stats", "--help"]).output.split())
     for view in ("forecast", "heatmap", "true retention", "histograms"):
         assert view in shown, view
+
+
+def test_one_review_is_said_in_the_singular() -> None:
+    """After a single review the heatmap's footer said `1 reviews on 1 day`."""
+    result = runner.invoke(app, ["study", "--today", "2026-11-26", "--new", "1"], input="\n4\nq\n")
+    assert result.exit_code == 0, result.output
+    data = json.loads(cli("stats", "--json", "--today", "2026-11-26"))
+    console = Console(file=io.StringIO(), width=60, color_system=None)
+    console.print(heatmap_view(data, 60))
+    footer = " ".join(console.file.getvalue().split())  # type: ignore[attr-defined]
+    assert "1 review on 1 day since" in footer, footer

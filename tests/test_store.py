@@ -1158,6 +1158,9 @@ def test_a_big_parse_says_so_on_a_terminal_and_takes_the_line_back(
     narrow = Narrow()
     with reading_notice(loading, narrow):
         assert narrow.getvalue() == line[:28] + "…\r"
+    one = Terminal()  # one big deck file: `1 deck file`, not `1 deck files`
+    with reading_notice(cast("Loading", SimpleNamespace(fresh=dict.fromkeys(files[:1]))), one):
+        assert one.getvalue() == "reading 1 deck file (2 MB) into the database…\r"
 
 
 def test_the_prompts_count_syncs_without_the_notice(
@@ -1267,3 +1270,25 @@ def test_an_empty_file_another_dlcards_is_making_now_is_not_refused(tmp_path: Pa
     with pytest.raises(StoreError, match="is an empty file, and backups of it are in"):
         Store.open(path)
     assert path.read_bytes() == b""
+
+
+def test_reviews_of_a_card_without_its_state_are_refused_in_the_singular(tmp_path: Path) -> None:
+    """The error said `1 card(s) have no SM-2 state`."""
+    from dlcards.memory import Memory
+    from dlcards.scheduling import Sm2
+    from dlcards.store import ReviewRow
+
+    day = date(2026, 11, 26)
+    card = load_catalog().cards[0]
+    after = Sm2().review(Memory(), Grade(4), day)
+    row = ReviewRow(0, card.id, "scheduled", 4, day, h.NOW.isoformat(), Memory(), after)
+    with Store.open(tmp_path / "p.db") as store:
+        store.sync([card], "test", h.NOW)
+    conn = sqlite3.connect(tmp_path / "p.db")
+    with conn:
+        conn.execute("DELETE FROM sm2 WHERE card_id = ?", (card.id,))
+    conn.close()
+    with Store.open(tmp_path / "p.db") as store:
+        with pytest.raises(StoreError) as caught:
+            store.import_reviews([row])
+    assert "1 card without an SM-2 state; sync the decks" in str(caught.value)

@@ -324,11 +324,14 @@ def reading_notice(loading: Loading, stream: TextIO | None) -> Iterator[None]:
     if stream is None or not stream.isatty():
         yield
         return
+    from dlcards.console import plural
+
     size = 0
     for file in loading.fresh:
         with suppress(OSError):
             size += file.stat().st_size
-    line = f"reading {len(loading.fresh)} deck files ({size / 1e6:.0f} MB) into the database…"
+    files = plural(len(loading.fresh), "deck file")
+    line = f"reading {files} ({size / 1e6:.0f} MB) into the database…"
     with status_line(line, stream):
         yield
 

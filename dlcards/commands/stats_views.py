@@ -74,9 +74,9 @@ def heatmap_view(data: dict[str, Any], width: int = WIDTH) -> Any:
     text.append(" more", style="dim")
     text.append(f"  {TODAY_MARK} today", style="dim")
     since = first.isoformat()
-    from dlcards.console import wrap_tokens
+    from dlcards.console import plural, wrap_tokens
 
-    said = f"{total} reviews on {days} day{'s' if days != 1 else ''} since {since}"
+    said = f"{plural(total, 'review')} on {plural(days, 'day')} since {since}"
     # wrapped under itself, not at the border: `since 2025-12-01` at 40 columns
     lines = wrap_tokens(said, width - 2 - 4, breaks=" ")
     if busiest is not None:

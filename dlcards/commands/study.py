@@ -212,14 +212,16 @@ def key_hints(keys: KeyInput | LineInput, revealed: bool, width: int, legend: bo
 
 def leech_notice(card_id: str, lapses: int, action: str) -> str:
     """What the study screen says when a grade makes a card a leech."""
+    from dlcards.console import plural
+
     if action == "suspend":
         return (
-            f"{card_id} is a leech ({lapses} lapses) and is now suspended: rewrite or split it "
-            f"(`dlcards edit {card_id}`), then `dlcards unsuspend {card_id}`"
+            f"{card_id} is a leech ({plural(lapses, 'lapse')}) and is now suspended: rewrite or "
+            f"split it (`dlcards edit {card_id}`), then `dlcards unsuspend {card_id}`"
         )
     return (
-        f"{card_id} is a leech ({lapses} lapses), tagged as one (`dlcards list --leeches`): "
-        f"consider rewriting it (`dlcards edit {card_id}`)"
+        f"{card_id} is a leech ({plural(lapses, 'lapse')}), tagged as one "
+        f"(`dlcards list --leeches`): consider rewriting it (`dlcards edit {card_id}`)"
     )
 
 

@@ -262,7 +262,7 @@ def vanishing_product(layers: int, activation: str) -> Outcome:
         said = f"{power} = {fmt(product)}"
     return product, [
         how,
-        f"best case over {fmt(layers)} layers: {said}",
+        f"best case over {fmt(layers)} layer{'s' * (layers != 1)}: {said}",
         _VANISHING_NOTE[activation],
     ]
 

@@ -245,14 +245,16 @@ def perceptron_train(dataset: str, epochs: int) -> Outcome:
         if mistakes == 0:
             lines += _elide(history)
             boundary = f"{fmt(int(w[0]))}·x1 {signed(int(w[1]))}·x2 {signed(b)} = 0"
+            epochs_said = f"{fmt(epoch)} epoch{'s' * (epoch != 1)}"
             lines.append(
-                f"epoch {fmt(epoch)} makes no mistakes: converged after {fmt(epoch)} epochs "
+                f"epoch {fmt(epoch)} makes no mistakes: converged after {epochs_said} "
                 f"({fmt(epoch - 1)} with updates); boundary {boundary}"
             )
             return epoch, lines
     lines += _elide(history)
-    lines.append(f"still making mistakes after {fmt(epochs)} epochs; try more epochs")
-    return f"not converged in {fmt(epochs)} epochs", lines
+    said = f"{fmt(epochs)} epoch{'s' * (epochs != 1)}"
+    lines.append(f"still making mistakes after {said}; try more epochs")
+    return f"not converged in {said}", lines
 
 
 def _elide(history: list[str]) -> list[str]:

@@ -1107,9 +1107,11 @@ class Store(Reports, Merging):
                 added = int(c.executemany(INSERT_REVIEW, values()).rowcount)
             cur = c.executemany(UPDATE_SM2, ((*sm2_values(m.sm2), cid) for cid, m in last.items()))
             if cur.rowcount != len(last):
+                from dlcards.console import plural
+
                 raise StoreError(
-                    f"import_reviews: {len(last) - cur.rowcount} card(s) have no SM-2 state; "
-                    "sync the decks before importing their reviews"
+                    f"import_reviews: {plural(len(last) - cur.rowcount, 'card')} without an "
+                    "SM-2 state; sync the decks before importing their reviews"
                 )
             c.executemany(
                 UPSERT_FSRS,
