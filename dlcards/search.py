@@ -322,10 +322,13 @@ def snippet(fields: list[tuple[str, str]], words: list[str], width: int = 90) ->
         a, b = spans[0]
         start = max(0, a - width // 3)
         end = min(len(text), max(b, start + width))
+        # whole words only: the window's ends at spaces, outwards when none is inside it
+        # (`Momentum (backprop-26)` was cut to `Momentum (bac…`)
         if start > 0:
-            start = text.find(" ", start, a) + 1 or start
+            start = text.find(" ", start, a) + 1 or text.rfind(" ", 0, start) + 1
         if end < len(text):
-            end = text.rfind(" ", b, end) if text.rfind(" ", b, end) > b else end
+            inside = text.rfind(" ", b, end)
+            end = inside if inside > b else (text.find(" ", end) + 1 or len(text) + 1) - 1
         window = text[start:end].strip()
         return f"{name}: " + ("…" if start > 0 else "") + window + ("…" if end < len(text) else "")
     return None

@@ -285,6 +285,20 @@ def test_a_snippet_shows_the_first_field_that_matches() -> None:
     assert snippet([("answer", "nothing")], ["momentum"]) is None
 
 
+@pytest.mark.parametrize("width", [5, 12, 19, 25, 40])
+def test_a_snippet_keeps_its_words_whole(width: int) -> None:
+    """At 60 columns `search momentum` showed gd-36's note as `…Momentum (backprop-2…`: a
+    window with no space between the match and its end was cut inside a word (and at its
+    start, with none before the match). Each end is now at a space, outwards if need be."""
+    note = "Plain GD zigzags or diverges. Momentum (backprop-26) is the usual fix."
+    for text, word in [(note, "momentum"), ("x" * 40 + " q-momentum (backprop-26) y", "momentum")]:
+        shown = snippet([("note", text)], [word], width)
+        assert shown is not None and word in shown.lower()
+        words = text.split()
+        for piece in shown.removeprefix("note: ").strip("…").split():
+            assert piece in words, (width, shown)
+
+
 def test_highlight_marks_the_words_a_query_word_starts() -> None:
     text = "Gradient descent; gradients, a grad step"
     spans = highlight_spans(text, parse("grad").words)
