@@ -17,6 +17,9 @@ from dlcards import __version__
 from dlcards.console import pipe_closed, report
 from dlcards.errors import DlcardsError
 
+HELP_WIDTH = 80
+"""The widest `--help` (click's); narrower in a narrower terminal."""
+
 
 class _Group(TyperGroup):
     """Loads each command on first use (see COMMANDS) and shows every DlcardsError as
@@ -41,6 +44,19 @@ class _Group(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         # the order of COMMANDS (then any added directly), not alphabetical
         return [*COMMANDS, *(name for name in self._commands if name not in COMMANDS)]
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        """Click's context, its help as wide as the terminal: click's own never narrower than
+        50 columns, which a terminal of 40 folded inside words (`Usage: python -m dlcards
+        [OPTIONS] COMMAND` / `[ARGS]...`). Its commands' contexts take the width from it."""
+        if parent is None and "terminal_width" not in extra:
+            import shutil
+
+            columns = shutil.get_terminal_size().columns
+            extra["terminal_width"] = max(min(columns, HELP_WIDTH) - 2, 20)
+        return super().make_context(info_name, args, parent, **extra)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Click's main, with usage errors (unknown option, missing argument) shown in two lines

@@ -855,3 +855,27 @@ def test_a_long_topic_folds_and_keeps_the_other_columns(
     assert "A long" in first and first.rstrip().endswith("1     0")
     folded = "".join(line.split()[0] for line in lines[lines.index(first) :] if line.strip())
     assert folded.startswith(topic)  # the whole slug, over its column's lines
+
+
+@pytest.mark.parametrize("columns", [40, 60])
+def test_every_help_fits_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
+    """At 40 columns every `--help` was laid out for 50 (click's least width), and the
+    terminal folded its lines inside words: `[ARGS]...` under `Usage: python -m dlcards
+    [OPTIONS] COMMAND`."""
+    import typer
+
+    from dlcards.cli import COMMANDS
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    group = typer.main.get_command(app)
+    paths: list[list[str]] = [[]]
+    for name in COMMANDS:
+        paths.append([name])
+        sub = group.get_command(None, name)  # type: ignore[attr-defined]
+        paths += [[name, inner] for inner in getattr(sub, "commands", {})]
+    assert len(paths) > len(COMMANDS) + 1  # the groups' commands too
+    for path in paths:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        wide = [line for line in result.output.splitlines() if len(line) > columns]
+        assert not wide, (path, wide)
