@@ -378,6 +378,94 @@ class FileCheck:
         return self.problems if self.problems is not None else ["the check did not finish"]
 
 
+class _Watch:
+    """The database file this process opened, watched before each commit: a file deleted,
+    replaced (a rename over it), emptied, cut short or overwritten by another program while
+    it is open is not seen by SQLite, which goes on committing to the -wal (of a file it can no
+    longer read whole, or of one no longer at the path): grades said to be saved were lost at
+    the next `doctor --restore`. One descriptor of the file is held for the whole process and
+    shared by its connections to it: closing a descriptor of a file drops every POSIX lock the
+    process holds on it, SQLite's own included (its shared lock, which keeps another
+    process's last connection from deleting the -wal under it), so it is closed only when no
+    connection of this process has the file open. Each check is an `os.stat` of the path, an
+    `os.fstat` of the descriptor and a 100-byte `pread` (a few microseconds; a commit with
+    `synchronous=FULL` is milliseconds)."""
+
+    held: dict[tuple[int, int], list[int]] = {}  # (device, inode) -> [descriptor, users]
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        st = os.stat(path)
+        entry = _Watch.held.get((st.st_dev, st.st_ino))
+        if entry is None:  # the first connection of this process to it
+            fd = os.open(path, os.O_RDONLY)
+            st = os.fstat(fd)
+            entry = _Watch.held.setdefault((st.st_dev, st.st_ino), [fd, 0])
+        entry[1] += 1
+        self.key = (st.st_dev, st.st_ino)
+        self.fd = fd = entry[0]
+        head = os.pread(fd, 100, 0)
+        self.stamp = head[16:24]  # page size, format versions, reserved bytes, fractions
+        self.page = int.from_bytes(head[16:18], "big") or 4096
+        self.page = 65536 if self.page == 1 else self.page
+        self.seen = st.st_size
+
+    def problem(self) -> str | None:
+        """What another program did to the file, or None when it is still the one opened."""
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            return "was deleted"
+        except OSError as err:
+            return f"cannot be looked at ({err.strerror})"
+        if (now.st_dev, now.st_ino) != self.key:
+            return "was replaced by another file"
+        size = os.fstat(self.fd).st_size
+        if size == 0:
+            return "was emptied (0 bytes)"
+        head = os.pread(self.fd, 100, 0)
+        if head[:16] != SQLITE_MAGIC or head[16:24] != self.stamp:
+            return "was overwritten (its first bytes are no longer its SQLite header)"
+        if size % self.page:
+            return f"was cut short mid-page ({size:,} bytes)"
+        # Fewer pages than its header gives, and fewer than at the last check: cut short. A
+        # checkpoint writes page 1 first, so the file is briefly shorter than its header while
+        # it grows (never shorter than before), and a checkpoint that shrinks it (after a
+        # restore) writes the smaller count first.
+        pages = int.from_bytes(head[28:32], "big")
+        if head[92:96] == head[24:28] and size < pages * self.page and size < self.seen:
+            return f"was cut short (from {self.seen:,} to {size:,} bytes)"
+        self.seen = size
+        return None
+
+    def copy_to(self, target: Path) -> None:
+        """The file as the held descriptor reads it (the one this process opened, even when
+        deleted or replaced at the path) copied to `target`, without closing a descriptor of
+        it (which would drop SQLite's locks)."""
+        size = os.fstat(self.fd).st_size
+        with target.open("wb") as out:
+            at = 0
+            while at < size and (chunk := os.pread(self.fd, 1 << 20, at)):
+                out.write(chunk)
+                at += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+
+    def release(self) -> None:
+        entry = _Watch.held.get(self.key)
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] <= 0:
+            del _Watch.held[self.key]
+            os.close(entry[0])
+
+
+class FileGoneError(StoreError):
+    """The database file was deleted, replaced, emptied, cut short or overwritten by another
+    program while this process had it open; what this process saved is kept beside it."""
+
+
 class Connection:
     """An open progress database. Use `open(path)` and `close()` (or `with`)."""
 
@@ -405,6 +493,10 @@ class Connection:
         self.patience = BUSY_TIMEOUT_S  # how long another program's lock is waited for
         self.notice: Callable[[str], None] = _to_stderr
         self.made_fresh = False  # this process gave a brand-new file its schema
+        self.watch: _Watch | None = None  # the file, checked before each commit
+        self.gone: FileGoneError | None = None  # what another program did to it, once found
+        self.pending: list[tuple[int, tuple[Any, ...]]] = []  # the open write's log rows
+        self.logged: dict[int, tuple[Any, ...]] = {}  # log rows this process committed
 
     @classmethod
     def open(cls, path: Path | None = None, patience: float | None = None) -> Self:
@@ -445,6 +537,10 @@ class Connection:
             store._prepare()
             if store.made_fresh and not existed:
                 _say_backups_of_another(store)
+            try:
+                store.watch = _Watch(path)
+            except OSError:  # pragma: no cover - gone or unreadable at once: the write says
+                store.watch = None
         except SQLITE_ERRORS as err:
             store.close()
             _drop_empty(sidecars, had)
@@ -769,6 +865,9 @@ class Connection:
             self.file_check.cancel()
             self.file_check = None
         self.conn.close()
+        if self.watch is not None:
+            self.watch.release()
+            self.watch = None
         if self._open:
             self._open = False
             Connection.still_open -= 1
@@ -817,6 +916,8 @@ class Connection:
         (a damaged file: StoreError, the transaction rolled back, nothing written); the
         commit waits for it in any case. At 100,000 cards the check takes 0.5 s, the import's
         reads and decisions before its first write longer."""
+        if self.gone is not None:
+            raise self.gone
         background = (
             whole_file
             and not self.whole_checked
@@ -829,6 +930,7 @@ class Connection:
             self.conn.execute("BEGIN IMMEDIATE")
         except SQLITE_ERRORS as err:
             raise translate_error(self.path, err, self.patience) from None
+        self.pending = []
         if background:
             self._drop_table_check()  # the whole file's check covers those tables
             self.file_check = FileCheck(self.path)
@@ -836,9 +938,15 @@ class Connection:
             yield self.conn
             if background:
                 self.guard_writes()  # the check started above, if the block did not wait
+            self._still_ours()
         except BaseException as err:
             if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+                with _quiet():
+                    self.conn.execute("ROLLBACK")
+            if isinstance(err, SQLITE_ERRORS) and (gone := self._gone()) is not None:
+                raise gone from None  # a read failed on the damaged file
+            if isinstance(err, FileGoneError):
+                raise
             check = self.file_check if background else None
             if check is not None:  # the check this transaction started, not waited for
                 self.file_check = None
@@ -856,6 +964,67 @@ class Connection:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise translate_error(self.path, err, self.patience) from None
+            self.logged.update(self.pending)
+            self.pending = []
+
+    def _still_ours(self) -> None:
+        """Before a commit: the file is still the one this process opened, whole (`_Watch`);
+        else the write is not committed (FileGoneError, after `_rescue`)."""
+        if (gone := self._gone()) is not None:
+            raise gone
+
+    def _gone(self) -> FileGoneError | None:
+        """What another program did to the file (found once: the rescue is made then)."""
+        if self.gone is None and self.watch is not None:
+            problem = self.watch.problem()
+            if problem is not None:
+                self.gone = FileGoneError(self._rescue(problem))
+        return self.gone
+
+    def _rescue(self, problem: str) -> str:
+        """Keep what this process did, once the file is found damaged under it: the log rows
+        it saved (and the one refused) in `backups/{stem}-kept-{stamp}.json`, and the file as
+        it reads it (the one it opened, even deleted or replaced) with its -wal in
+        `backups/{stem}-damaged-{stamp}.db`, before this process's close checkpoints the -wal
+        into a damaged file. `dlcards doctor --restore` adds to a backup the grades these
+        hold that it lacks. Returns the line for the learner."""
+        import shutil
+        from datetime import datetime
+
+        from dlcards.store import backup
+        from dlcards.store.salvage import DAMAGED_MARK, KEPT_MARK, write_kept
+
+        rows = [*self.logged.values(), *(row for _, row in self.pending)]
+        stamp = datetime.now().strftime("%Y-%m-%dT%H%M%S.%f")[:-3]
+        folder = backup.folder_of(self.path)
+        kept: list[str] = []
+        try:
+            folder.mkdir(exist_ok=True)
+            if rows:
+                target = folder / f"{self.path.stem}{KEPT_MARK}{stamp}.json"
+                write_kept(target, self.path, rows)
+                n = len(rows)
+                kept.append(f"the {n} grade{'s' if n != 1 else ''} given here ({target.name})")
+            if self.watch is not None:
+                raw = folder / f"{self.path.stem}{DAMAGED_MARK}{stamp}.db"
+                self.watch.copy_to(raw)
+                wal = Path(f"{self.path}-wal")
+                if wal.exists():
+                    shutil.copyfile(wal, Path(f"{raw}-wal"))
+                kept.append(f"the file as this program had it ({raw.name})")
+        except OSError as err:
+            kept.append(f"nothing more ({err.strerror or err})")
+        found = backup.backups(self.path)
+        todo = (
+            f"run `dlcards doctor --restore {found[0].path.name}` to put the newest backup back "
+            "with the grades it lacks"
+            if found
+            else "keep them and run `dlcards doctor`"
+        )
+        return (
+            f"database {self.path} {problem} while this dlcards had it open, and nothing more "
+            f"is written to it; kept in {folder}: {' and '.join(kept)}; {todo}"
+        )
 
     # settings ------------------------------------------------------------------------------
 
@@ -899,6 +1068,16 @@ class Connection:
 def stored_settings_in(c: sqlite3.Connection) -> dict[str, str]:
     rows = c.execute("SELECT key, value FROM meta").fetchall()
     return {k: v for k, v in rows if k != "deck_signature"}
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """A rollback on a connection whose file is damaged may fail too: the error said is the
+    one that stopped the write."""
+    try:
+        yield
+    except SQLITE_ERRORS:
+        pass
 
 
 def _to_stderr(message: str) -> None:

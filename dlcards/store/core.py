@@ -31,6 +31,7 @@ from dlcards.store.rows import (
     DECK_STRIDE,
     INSERT_REVIEW,
     LEECH_FROM_LOG,
+    REVIEW_COLUMNS,
     SELECT_MEMORY,
     SUSPENSION_CHANGED,
     TIME_ORDER,
@@ -65,6 +66,8 @@ from dlcards.store.rows import (
     sm2_values,
 )
 from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
+
+AT = REVIEW_COLUMNS.index("at")
 
 if TYPE_CHECKING:
     from dlcards.deck import Card
@@ -770,6 +773,12 @@ class Store(Reports, Merging):
                 "r.card_id = ?) WHERE id = ?",
                 (card_id, card_id, review_id),
             )
+            # kept in memory until the process ends: if the file is found damaged under it,
+            # its grades go beside the backups (`Connection._rescue`), with their place in
+            # the log (`at`, their identity with the card's id)
+            at = c.execute("SELECT at FROM reviews WHERE id = ?", (review_id,)).fetchone()[0]
+            values = review_values(review)
+            self.pending.append((review_id, (*values[:AT], at, *values[AT + 1 :])))
             return review._replace(id=review_id)
 
     _put_memory = staticmethod(put_memory)
@@ -849,7 +858,7 @@ class Store(Reports, Merging):
                     self._merge_card(c, card_id, (), redecide, write_memory=False)
                 after = rebuild(self._history_in(c, card_id), stored)
                 self._put_memory(c, card_id, stored, after)
-            return ReviewRow(
+            undone = ReviewRow(
                 id=review_id,
                 card_id=card_id,
                 kind=kind,
@@ -862,6 +871,8 @@ class Store(Reports, Merging):
                 session_id=session_id,
                 leech=leech,
             )
+        self.logged.pop(review_id, None)  # not kept if the file is found damaged later
+        return undone
 
     @staticmethod
     def _history_in(c: sqlite3.Connection, card_id: str) -> list[LogEntry]:

@@ -1,0 +1,380 @@
+"""The review rows still readable in a damaged database file and its write-ahead log, read
+page by page without SQLite (which refuses a damaged file, and deletes the -wal of a file cut
+to 0 bytes when it opens it), and the grades a session kept when it found its database
+damaged. `dlcards doctor --restore` adds those a backup lacks (`dlcards.store.doctor`).
+
+The file's pages are laid under the log's committed frames (those of the log's current salt,
+with a valid checksum chain, up to its last commit), the newest copy of each page winning, as
+SQLite itself reads them. The reviews table is then walked from its root page, named in the
+schema on page 1. When the walk cannot be made whole (page 1 or an inner page gone: a file
+cut short or overwritten), every other table leaf left is read as well, and the cells shaped
+as a review row are kept. A freed page may still hold a row deleted since (an undone grade),
+so that scan is the fallback, not the rule.
+
+A row's identity is its card and its time (`card_id`, `at`): rowids are not kept across a
+restore, and two grades of one card never share a millisecond (`Store.grade` puts each after
+the card's latest).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from dlcards.store.rows import REVIEW_COLUMNS
+
+KEPT_MARK = "-kept-"
+"""A session's kept grades: `backups/{stem}-kept-{stamp}.json`."""
+DAMAGED_MARK = "-damaged-"
+"""A raw copy of a damaged database (and its -wal): `backups/{stem}-damaged-{stamp}.db`."""
+_WAL_MAGIC = (0x377F0682, 0x377F0683)
+_LEAF, _INTERIOR = 0x0D, 0x05
+_MIN_FIELDS = 1 + REVIEW_COLUMNS.index("last_review_before") + 1  # the rowid, schema 1's
+_KINDS = ("scheduled", "redrill")
+
+
+@dataclass(frozen=True)
+class Salvaged:
+    """Review rows read from damaged files and kept grades, each once, by identity."""
+
+    rows: list[tuple[Any, ...]]  # values in REVIEW_COLUMNS order
+    sources: list[Path]
+
+    @property
+    def identities(self) -> set[tuple[str, int]]:
+        return {identity(r) for r in self.rows}
+
+
+def identity(row: tuple[Any, ...]) -> tuple[str, int]:
+    return str(row[0]), int(row[REVIEW_COLUMNS.index("at")])
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+def _page_size_of(head: bytes) -> int | None:
+    if len(head) < 100 or head[:16] != b"SQLite format 3\x00":
+        return None
+    size = int.from_bytes(head[16:18], "big")
+    size = 65536 if size == 1 else size
+    return size if size >= 512 and not size & (size - 1) else None
+
+
+def _wal_frames(wal: bytes) -> tuple[int | None, dict[int, bytes]]:
+    """The log's page size and its committed pages (page number -> newest committed copy)."""
+    if len(wal) < 32:
+        return None, {}
+    magic, version, size, _seq, salt1, salt2, c1, c2 = struct.unpack(">8I", wal[:32])
+    if magic not in _WAL_MAGIC or version != 3007000 or size < 512 or size & (size - 1):
+        return None, {}
+    order = ">" if magic & 1 else "<"
+    s0, s1 = _checksum(wal[:24], 0, 0, order)
+    if (s0, s1) != (c1, c2):
+        return None, {}
+    pages: dict[int, bytes] = {}
+    pending: dict[int, bytes] = {}
+    at = 32
+    while at + 24 + size <= len(wal):
+        number, commit, f1, f2, k1, k2 = struct.unpack(">6I", wal[at : at + 24])
+        data = wal[at + 24 : at + 24 + size]
+        if (f1, f2) != (salt1, salt2) or number == 0:
+            break
+        s0, s1 = _checksum(wal[at : at + 8], s0, s1, order)
+        s0, s1 = _checksum(data, s0, s1, order)
+        if (s0, s1) != (k1, k2):
+            break
+        pending[number] = data
+        if commit:
+            pages.update(pending)
+            pending = {}
+        at += 24 + size
+    return size, pages
+
+
+def _checksum(data: bytes, s0: int, s1: int, order: str) -> tuple[int, int]:
+    words = struct.unpack(f"{order}{len(data) // 4}I", data)
+    mask = 0xFFFFFFFF
+    for i in range(0, len(words), 2):
+        s0 = (s0 + words[i] + s1) & mask
+        s1 = (s1 + words[i + 1] + s0) & mask
+    return s0, s1
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def pages_of(db: Path) -> tuple[int, dict[int, bytes]]:
+    """The page size and the pages of the database at `db` as its file and its committed
+    log give them (the log's copy wins); missing pages are absent."""
+    main = _read(db)
+    wal_size, logged = _wal_frames(_read(Path(f"{db}-wal")))
+    size = _page_size_of(main[:100]) or wal_size or 4096
+    pages = {
+        n + 1: main[n * size : (n + 1) * size]
+        for n in range(len(main) // size)
+        if any(main[n * size : (n + 1) * size])
+    }
+    if wal_size == size:
+        pages.update(logged)
+    return size, pages
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+def _varint(buf: bytes, at: int) -> tuple[int, int]:
+    value = 0
+    for i in range(8):
+        byte = buf[at + i]
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            return value, at + i + 1
+    return (value << 8) | buf[at + 8], at + 9
+
+
+def _record(payload: bytes) -> list[Any]:
+    header, at = _varint(payload, 0)
+    types = []
+    while at < header:
+        t, at = _varint(payload, at)
+        types.append(t)
+    values: list[Any] = []
+    body = header
+    for t in types:
+        if t == 0:
+            values.append(None)
+        elif 1 <= t <= 6:
+            n = (1, 2, 3, 4, 6, 8)[t - 1]
+            values.append(int.from_bytes(payload[body : body + n], "big", signed=True))
+            body += n
+        elif t == 7:
+            values.append(struct.unpack(">d", payload[body : body + 8])[0])
+            body += 8
+        elif t in (8, 9):
+            values.append(t - 8)
+        elif t >= 12:
+            n = (t - 12) // 2
+            chunk = payload[body : body + n]
+            values.append(chunk.decode("utf-8") if t % 2 else chunk)
+            body += n
+        else:
+            raise ValueError("reserved serial type")
+        if body > len(payload):
+            raise ValueError("record past its payload")
+    return values
+
+
+class _Image:
+    def __init__(self, size: int, pages: dict[int, bytes]) -> None:
+        self.size, self.pages = size, pages
+        self.usable = size - (pages[1][20] if 1 in pages and _page_size_of(pages[1]) else 0)
+
+    def header(self, number: int) -> tuple[int, int, int] | None:
+        """A table b-tree page's type, cell count and where its cell pointers start."""
+        page = self.pages.get(number)
+        if page is None:
+            return None
+        at = 100 if number == 1 else 0
+        kind = page[at]
+        if kind not in (_LEAF, _INTERIOR):
+            return None
+        cells = int.from_bytes(page[at + 3 : at + 5], "big")
+        start = at + (8 if kind == _LEAF else 12)
+        if start + 2 * cells > self.size:
+            return None
+        return kind, cells, start
+
+    def _payload(self, page: bytes, at: int, length: int) -> bytes:
+        u = self.usable
+        x = u - 35
+        if length <= x:
+            return page[at : at + length]
+        m = ((u - 12) * 32 // 255) - 23
+        k = m + (length - m) % (u - 4)
+        inline = k if k <= x else m
+        out = bytearray(page[at : at + inline])
+        nxt = int.from_bytes(page[at + inline : at + inline + 4], "big")
+        seen = set()
+        while len(out) < length and nxt and nxt not in seen:
+            seen.add(nxt)
+            over = self.pages.get(nxt)
+            if over is None:
+                raise ValueError("overflow page missing")
+            nxt = int.from_bytes(over[:4], "big")
+            out += over[4 : min(u, 4 + length - len(out))]
+        if len(out) < length:
+            raise ValueError("payload cut short")
+        return bytes(out)
+
+    def leaf_records(self, number: int) -> Iterator[list[Any]]:
+        found = self.header(number)
+        if found is None or found[0] != _LEAF:
+            return
+        _, cells, start = found
+        page = self.pages[number]
+        for i in range(cells):
+            try:
+                at = int.from_bytes(page[start + 2 * i : start + 2 * i + 2], "big")
+                length, at = _varint(page, at)
+                _rowid, at = _varint(page, at)
+                yield _record(self._payload(page, at, length))
+            except (ValueError, IndexError, UnicodeDecodeError, struct.error):
+                continue
+
+    def children(self, number: int) -> list[int]:
+        found = self.header(number)
+        if found is None or found[0] != _INTERIOR:
+            return []
+        _, cells, start = found
+        page = self.pages[number]
+        at = 100 if number == 1 else 0
+        kids = [int.from_bytes(page[at + 8 : at + 12], "big")]
+        for i in range(cells):
+            cell = int.from_bytes(page[start + 2 * i : start + 2 * i + 2], "big")
+            kids.append(int.from_bytes(page[cell : cell + 4], "big"))
+        return kids
+
+    def walk(self, root: int) -> tuple[list[list[Any]], set[int], bool]:
+        """The records of the table b-tree at `root`, the pages visited, and whether every
+        page of it was there."""
+        records: list[list[Any]] = []
+        seen: set[int] = set()
+        whole = True
+        todo = [root]
+        while todo:
+            number = todo.pop()
+            if number in seen:
+                whole = False
+                continue
+            seen.add(number)
+            found = self.header(number)
+            if found is None:
+                whole = False
+            elif found[0] == _LEAF:
+                records.extend(self.leaf_records(number))
+            else:
+                todo.extend(self.children(number))
+        return records, seen, whole
+
+
+def _reviews_root(image: _Image) -> int | None:
+    records, _, _ = image.walk(1)
+    for rec in records:
+        if len(rec) >= 5 and rec[0] == "table" and rec[1] == "reviews" and type(rec[3]) is int:
+            return rec[3]
+    return None
+
+
+def _as_review(rec: list[Any]) -> tuple[Any, ...] | None:
+    """A review row (REVIEW_COLUMNS' values) from a record shaped as one, else None."""
+    if not _MIN_FIELDS <= len(rec) <= 1 + len(REVIEW_COLUMNS) or rec[0] is not None:
+        return None
+    values = list(rec[1:]) + [None] * (1 + len(REVIEW_COLUMNS) - len(rec))
+    row = dict(zip(REVIEW_COLUMNS, values, strict=True))
+    card, stamp, day, grade = row["card_id"], row["reviewed_at"], row["day"], row["grade"]
+    if not (isinstance(card, str) and card and isinstance(stamp, str) and isinstance(day, str)):
+        return None
+    if type(grade) is not int or not 0 <= grade <= 5 or row["kind"] not in _KINDS:
+        return None
+    try:
+        date.fromisoformat(day)
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if type(row["at"]) is not int:
+        row["at"] = round(when.timestamp() * 1000)
+    return tuple(row[c] for c in REVIEW_COLUMNS)
+
+
+def reviews_in(db: Path) -> list[tuple[Any, ...]]:
+    """The review rows readable in the database file at `db` and its -wal (see the module
+    docstring), in REVIEW_COLUMNS order."""
+    size, pages = pages_of(db)
+    if not pages:
+        return []
+    image = _Image(size, pages)
+    root = _reviews_root(image)
+    records: list[list[Any]] = []
+    whole = False
+    seen: set[int] = set()
+    if root is not None:
+        records, seen, whole = image.walk(root)
+    if not whole:  # the tree is broken: every other leaf left, by the shape of its rows
+        for number in sorted(pages):
+            if number not in seen:
+                records.extend(image.leaf_records(number))
+    return [row for rec in records if (row := _as_review(rec)) is not None]
+
+
+# --- kept grades --------------------------------------------------------------------------
+
+
+def write_kept(target: Path, db: Path, rows: Iterable[tuple[Any, ...]]) -> None:
+    """The grades a session kept (REVIEW_COLUMNS' values), durably, as JSON."""
+    from dlcards.fileio import atomic_write_bytes
+
+    doc = {"database": str(db), "columns": list(REVIEW_COLUMNS), "rows": [list(r) for r in rows]}
+    atomic_write_bytes(target, json.dumps(doc, ensure_ascii=False).encode())
+
+
+def read_kept(path: Path) -> list[tuple[Any, ...]]:
+    """The rows of a kept-grades file, each checked as a log row; [] if it cannot be read."""
+    try:
+        doc = json.loads(path.read_bytes())
+        columns = doc["columns"]
+        rows = [dict(zip(columns, r, strict=True)) for r in doc["rows"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    out = []
+    for r in rows:
+        rec = [None, *(r.get(c) for c in REVIEW_COLUMNS)]
+        if (row := _as_review(rec)) is not None:
+            out.append(row)
+    return out
+
+
+def sources(db: Path, since_ns: int) -> list[Path]:
+    """The raw copies of the damaged database and the kept-grades files in its backups
+    folder made after `since_ns` (a backup's mtime): what a restore of that backup salvages
+    from."""
+    from dlcards.store.backup import folder_of
+
+    folder = folder_of(db)
+    found = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        name = entry.name
+        raw = name.startswith(db.stem + DAMAGED_MARK) and name.endswith(".db")
+        kept = name.startswith(db.stem + KEPT_MARK) and name.endswith(".json")
+        try:
+            if (raw or kept) and entry.stat().st_mtime_ns >= since_ns:
+                found.append(entry)
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def salvage(paths: Iterable[Path]) -> Salvaged:
+    """Every review row readable in `paths` (raw database copies, with their -wal beside
+    them, and kept-grades files), each identity once."""
+    rows: dict[tuple[str, int], tuple[Any, ...]] = {}
+    used = []
+    for path in paths:
+        found = read_kept(path) if path.suffix == ".json" else reviews_in(path)
+        if found:
+            used.append(path)
+        for row in found:
+            rows.setdefault(identity(row), row)
+    return Salvaged(sorted(rows.values(), key=lambda r: identity(r)[::-1]), used)
