@@ -321,9 +321,11 @@ def test_restore_puts_a_backup_back_and_keeps_the_file_it_replaces(db: Path) -> 
     damage.flip_in_index(db, "reviews_card_time")
     result = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
     assert result.exit_code == 0, result.output
-    assert "restored" in result.output and "3 reviews" in result.output
-    assert damage.count(db) == 3 and damage.integrity(db) == ["ok"]
-    kept = list((db.parent / "backups").glob("p-damaged-*.db"))
+    # the damaged file's grade the backup lacks is salvaged into it (card and time)
+    assert "restored" in result.output and "4 reviews" in result.output
+    assert f"salvaged 1 grade the backup {name} lacked" in result.output
+    assert damage.count(db) == 4 and damage.integrity(db) == ["ok"]
+    kept = list((db.parent / "backups").glob("p-salvaged-*.db"))
     assert len(kept) == 1 and damage.count(kept[0]) == 4  # the replaced file, with its review
     missing = runner.invoke(app, ["doctor", "--restore", "nope.db.gz", "--db", str(db)])
     assert missing.exit_code == 2 and "no backup nope.db.gz" in one_error_line(missing.output)
@@ -1095,7 +1097,8 @@ def test_a_grade_saved_while_a_restore_runs_is_kept_in_the_file_it_replaces(
         keep_ids(src, path)
 
     monkeypatch.setattr(doctor_module, "_keep_ids_unused", another_terminal_grades)
-    said = doctor_module.restore(db, saved, now)
+    said, salvaged = doctor_module.restore(db, saved, now)
+    assert salvaged == ""  # over a sound database: the backup, as asked
     assert graded and damage.count(db) == 3  # the backup's reviews, put back
     kept = tmp_path / "kept.db"
     kept.write_bytes(gzip.decompress(Path(said.rsplit(" ", 1)[1]).read_bytes()))

@@ -728,3 +728,63 @@ def test_a_ctrl_c_during_a_backup_stops_its_check_first(
         conn.close()
     assert not checking and waited < 2.0
     assert sorted(folder.iterdir()) == before  # no backup, no temporary file left
+
+
+@pytest.mark.parametrize("cut", ["to 0 bytes", "to 2 pages", "replaced", "deleted"])
+def test_a_database_damaged_under_a_session_stops_it_and_loses_no_grade(
+    tmp_path: Path, cut: str
+) -> None:
+    """Another program empties, cuts short, replaces or deletes the file while a session has
+    it open: SQLite goes on committing to the -wal, and the session said every grade was saved
+    while `doctor --restore` then put back a backup without them. Now the next grade is not
+    committed; the session stops with one line naming the file, where its grades are kept and
+    what to run; that restore puts back all 4 (3 saved before, the one refused), by card and
+    time, with the one of an earlier session the backup lacks too, and the database is
+    sound."""
+    db = tmp_path / "p.db"
+    first = spawn(tmp_path, "--new", "1")  # its close checkpoints: the file holds its pages
+    assert first.communicate("\n5\nq\n", timeout=30)[0].count("1 grade saved") == 1
+    proc = spawn(tmp_path, "--new", "10")
+    assert proc.stdin is not None
+    for i in range(3):
+        proc.stdin.write("\n4\n")
+        proc.stdin.flush()
+        wait_for(db, i + 2, 20.0, proc)
+    before = sqlite3.connect(db)
+    given = sorted(before.execute("SELECT card_id, at, grade FROM reviews"))
+    before.close()
+    if cut == "to 0 bytes":
+        os.truncate(db, 0)
+    elif cut == "to 2 pages":
+        assert db.stat().st_size > 8192  # the pages the first sync checkpointed, and more
+        os.truncate(db, 8192)
+    elif cut == "replaced":
+        (tmp_path / "other").write_bytes(b"not a database")
+        os.replace(tmp_path / "other", db)
+    else:
+        db.unlink()
+    out, err = proc.communicate("\n5\n\n3\nq\n", timeout=30)
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    what = {"to 0 bytes": "was emptied", "to 2 pages": "was cut short", "replaced": "was replaced"}
+    assert lines[0].startswith(f"error: database {db} {what.get(cut, 'was deleted')}")
+    assert "the 4 grades given here" in lines[0] and "grades saved" not in out
+    name = lines[0].split("dlcards doctor --restore ")[1].split("`")[0]
+    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "doctor", "--restore", name],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"salvaged 5 grades the backup {name} lacked" in done.stdout
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT card_id, at, grade FROM reviews ORDER BY at").fetchall()
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    assert rows[:4] == sorted(given, key=lambda r: r[1]) and len(rows) == 5 and rows[4][2] == 5
+    checked = subprocess.run(
+        [sys.executable, "-m", "dlcards", "doctor", "--check"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout

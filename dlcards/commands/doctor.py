@@ -142,7 +142,10 @@ def doctor(
     path = db_path(db) or default_db()
     if restore is not None:
         source = find_backup(path, nonempty(restore, "--restore", "a backup's path or name"))
-        _say(one_line(restore_backup(path, source, clock())))
+        said, salvaged = restore_backup(path, source, clock(), _replay_for)
+        _say(one_line(said))
+        if salvaged:
+            _say(one_line(salvaged))
         report = examine(path, _replay_for, repair=False, now=clock())
         _print(report, repair=False)
         raise typer.Exit(0 if report.healthy else 1)
@@ -159,6 +162,8 @@ def doctor(
         else:
             typer.echo("Repaired; nothing was lost." if repaired else "No problems found.")
         return
+    if report.salvage:
+        _say(one_line(report.salvage))
     if check and not any(f.fatal for f in report.findings):
         _say("Run `dlcards doctor` (without --check) to repair.")
     elif report.summary:

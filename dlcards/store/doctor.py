@@ -86,6 +86,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     summary: str = ""
     taken_out: int = 0  # log rows no replay could read, taken out by the repair
+    salvage: str = ""  # a damaged file: how many grades the newest backup lacks can be salvaged
 
     @property
     def healthy(self) -> bool:
@@ -162,7 +163,16 @@ def _not_damage(err: BaseException) -> bool:
 
 def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> Report:
     """Check the database at `path` (and repair it when `repair`). `replay_for(settings)`
-    rebuilds a card's memory from its log the way the stored settings ask."""
+    rebuilds a card's memory from its log the way the stored settings ask. A file that needs
+    a backup restored gets `salvage`: what a restore of the newest would put back."""
+    report = _examine_file(path, replay_for, repair, now)
+    fatal = any(f.fatal for f in report.findings)
+    if not report.healthy and fatal and _unreadable_hint(path) is None:
+        report.salvage = salvage_note(path)
+    return report
+
+
+def _examine_file(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> Report:
     report = Report(path)
     if not existing_file(path):
         raise StoreError(f"no database at {path}; nothing to check (pass --db?)")
@@ -799,9 +809,14 @@ def find_backup(db: Path, name: str) -> Path:
     )
 
 
-def restore(db: Path, source: Path, now: datetime) -> str:
+def restore(
+    db: Path, source: Path, now: datetime, replay_for: ReplayFor | None = None
+) -> tuple[str, str]:
     """Replace the database at `db` with the backup `source`, after checking the backup and
-    backing up what is there now. Returns a one-line account."""
+    backing up what is there now. Over a damaged or missing database, the grades the backup
+    lacks are salvaged (`_salvage_into`) and each card they touch is replayed from its log
+    (with `replay_for`). Returns a one-line account of the restore, and one of the salvage
+    ("" over a sound database: a restore then goes back to the backup, as asked)."""
     from dlcards.fileio import clean_stale_temps
 
     folder = db.parent
@@ -839,18 +854,21 @@ def restore(db: Path, source: Path, now: datetime) -> str:
                     f"backup {source} was made by a newer dlcards (schema {version}); upgrade "
                     "dlcards to restore it"
                 )
+            salvaging = _Salvaging(db, source, replay_for)
+            saved = _save_and_replace(src, db, unpacked, now, salvaging)
             reviews = src.execute("SELECT count(*) FROM reviews").fetchone()[0]
             last = src.execute("SELECT max(day) FROM reviews").fetchone()[0]
-            saved = _save_and_replace(src, db, unpacked, now)
         finally:
             src.close()
     finally:
         unpacked.unlink(missing_ok=True)
     kept = f"; the database it replaced is in {saved}" if saved else ""
-    return (
+    said = (
         f"restored {db} from {source}: {_plural(reviews, 'review')}"
         f"{f', the last on {last}' if last else ''}{kept}"
     )
+    salvaging.consume()
+    return said, salvaging.line()
 
 
 RESTORE_TRIES = 3
@@ -876,26 +894,38 @@ def _unchanged(conn: sqlite3.Connection | None, version: int | None) -> bool:
 
 
 def _save_and_replace(
-    src: sqlite3.Connection, db: Path, unpacked: Path, now: datetime
+    src: sqlite3.Connection, db: Path, unpacked: Path, now: datetime, salvaging: _Salvaging
 ) -> Path | None:
     """Save the database at `db` (`_save_current`), then copy the backup `src` over it. A
     grade another terminal commits between the two would be in neither (a torture run): the
     copy checks, once it holds the database's write lock, that nothing was committed since the
     save's snapshot (SQLite's `data_version`, read on one connection before the save), and if
     something was, takes nothing over and saves the database again (in place of the save it
-    supersedes)."""
+    supersedes).
+
+    A file that fails its header check (emptied, cut short, overwritten) is never opened with
+    SQLite: opening a 0-byte file deletes its -wal, which may hold the only copy of the
+    grades since the backup (found by a restore that lost them all). It is copied as it is,
+    salvaged from, and replaced as a file; no dlcards writes to such a file meanwhile (each
+    checks the file before it commits: `connection._Watch`)."""
     for _ in range(RESTORE_TRIES):
         watch: sqlite3.Connection | None = None
+        unopenable = _unopenable(db)
         try:
-            watch = _connect(db) if db.exists() else None
+            watch = _connect(db) if db.exists() and not unopenable else None
         except SQLITE_ERRORS:
             watch = None
         try:
             version = _data_version(watch)
-            saved = _save_current(db, now)
-            _keep_ids_unused(src, db)
+            if unopenable:
+                saved: Path | None = _copy_damaged(db, now)
+            else:
+                saved = _save_current(db, now)
+                _keep_ids_unused(src, db)
+            damaged = saved is None or saved.name.endswith(".db")  # a raw copy, or no file
+            salvaging.into(src, saved if damaged else None, damaged)
             try:
-                _replace(src, db, unpacked, partial(_unchanged, watch, version))
+                _replace(src, db, unpacked, partial(_unchanged, watch, version), as_file=unopenable)
             except _Written:  # the next save holds all this one does, and what came since
                 if saved is not None:
                     saved.unlink(missing_ok=True)
@@ -971,7 +1001,11 @@ def _no_room(db: Path, err: BaseException) -> bool:
 
 
 def _replace(
-    src: sqlite3.Connection, db: Path, unpacked: Path, unchanged: Callable[[], bool]
+    src: sqlite3.Connection,
+    db: Path,
+    unpacked: Path,
+    unchanged: Callable[[], bool],
+    as_file: bool = False,
 ) -> None:
     """Copy every page of `src` into the database at `db` with SQLite's backup API (under its
     write lock: other terminals see the old or the new database, never a mix); a database too
@@ -979,6 +1013,11 @@ def _replace(
     (after the first page: SQLite keeps the destination's write transaction open between
     steps); False raises _Written, and the copy is rolled back, nothing taken over."""
     checked: list[bool] = []
+    if as_file:
+        for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
+            side.unlink(missing_ok=True)
+        os.replace(unpacked, db)
+        return
 
     def first_step(status: int, remaining: int, total: int) -> None:
         if not checked:
@@ -999,3 +1038,168 @@ def _replace(
     for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
         side.unlink(missing_ok=True)
     os.replace(unpacked, db)
+
+
+def _unopenable(db: Path) -> bool:
+    """Whether the file at `db` fails the header check (or is empty): not to be opened."""
+    if not db.exists():
+        return False
+    try:
+        check_header(db)
+        return db.stat().st_size == 0
+    except (StoreError, OSError):
+        return True
+
+
+def _copy_damaged(db: Path, now: datetime) -> Path:
+    try:
+        return backup.copy_damaged(db, now.strftime("%Y-%m-%dT%H%M%S"))
+    except OSError as err:
+        raise StoreError(
+            f"cannot copy the damaged database {db} before restoring over it: "
+            f"{err.strerror or err}; nothing was changed"
+        ) from None
+
+
+class _Salvaging:
+    """What a restore of `source` salvages: over a damaged database, the raw copy of it just
+    made, and the raw copies and kept grades made since the backup (by sessions that found
+    their database damaged under them, `Connection._rescue`, and by `doctor`); over a sound
+    one, only the grades a session kept since the backup (its file was deleted or replaced,
+    and a database made anew at the path since is sound, and lacks them). Once the restore
+    is done they are renamed (`-salvaged-`, `.merged.json`): a later restore of an older
+    backup, on purpose, does not bring them back."""
+
+    def __init__(self, db: Path, source: Path, replay_for: ReplayFor | None) -> None:
+        self.db = db
+        self.source = source
+        self.replay_for = replay_for
+        self.added = 0
+        self.damaged = False
+        self.used: list[Path] = []
+
+    def into(self, src: sqlite3.Connection, copy: Path | None, damaged: bool) -> None:
+        from dlcards.store import salvage
+
+        self.damaged = damaged
+        try:
+            since = self.source.stat().st_mtime_ns
+        except OSError:
+            since = 0
+        found = [
+            p for p in salvage.sources(self.db, since) if damaged or p.suffix == ".json"
+        ]  # over a sound database, only what a session kept (see the class docstring)
+        paths = [*([copy] if copy is not None else []), *found]
+        got = salvage.salvage(paths)
+        self.used = sorted(set(self.used) | set(got.sources) | set(found))
+        self.added += _add_salvaged(src, got.rows, self.replay_for)
+
+    def line(self) -> str:
+        if not self.damaged and not self.used:
+            return ""
+        names = ", ".join(p.name for p in self.used) or "nothing readable"
+        return (
+            f"salvaged {_plural(self.added, 'grade')} the backup {self.source.name} lacked "
+            f"(from {names}); each card they touch was replayed from its log"
+        )
+
+    def consume(self) -> None:
+        from dlcards.store.salvage import DAMAGED_MARK
+
+        for path in self.used:
+            if path.suffix == ".json":
+                target = path.with_name(path.name.removesuffix(".json") + ".merged.json")
+            else:
+                target = path.with_name(path.name.replace(DAMAGED_MARK, "-salvaged-", 1))
+            for end in ("", "-wal"):
+                try:
+                    os.replace(f"{path}{end}", f"{target}{end}")
+                except OSError:
+                    pass
+
+
+def _add_salvaged(
+    src: sqlite3.Connection, rows: Sequence[tuple[Any, ...]], replay_for: ReplayFor | None
+) -> int:
+    """Add to the restored copy `src` the salvaged log rows it lacks (by identity: card and
+    `at`), a card it lacks as a retired placeholder (as the foreign-key repair keeps a review
+    whose card is gone; the next sync takes it back if a deck has it), then replay each
+    touched card from its log. Returns how many rows were added."""
+    from dlcards.store.rows import INSERT_REVIEW, REVIEW_COLUMNS
+    from dlcards.store.salvage import identity
+
+    have = set(src.execute("SELECT card_id, at FROM reviews"))
+    new = [r for r in rows if identity(r) not in have]
+    if not new:
+        return 0
+    sessions = {r[0] for r in src.execute("SELECT id FROM sessions")}
+    cards = {r[0] for r in src.execute("SELECT id FROM cards")}
+    at_session = REVIEW_COLUMNS.index("session_id")
+    lacking = sorted({r[0] for r in new} - cards)
+    src.execute("BEGIN IMMEDIATE")
+    try:
+        src.executemany(
+            "INSERT OR IGNORE INTO cards (id, topic, position, content_hash, retired, suspended, "
+            "added) VALUES (?, '?', 1000000000, '', 1, 0, ?)",
+            [(cid, datetime.now().isoformat(timespec="seconds")) for cid in lacking],
+        )
+        if lacking:
+            src.execute("DELETE FROM meta WHERE key = 'deck_signature'")  # the next one syncs
+        src.executemany(
+            INSERT_REVIEW,
+            [
+                (*r[:at_session], r[at_session] if r[at_session] in sessions else None,
+                 *r[at_session + 1 :])
+                for r in new
+            ],
+        )  # fmt: skip
+        src.execute("COMMIT")
+    except BaseException:
+        src.execute("ROLLBACK")
+        raise
+    if replay_for is not None:
+        _write_memories(src, lacking, sorted({r[0] for r in new}), replay_for)
+    return len(new)
+
+
+def salvage_note(db: Path) -> str:
+    """One line for `dlcards doctor` on a damaged file: how many grades the newest backup
+    lacks can be salvaged (from the file and its -wal as they are, and the raw copies and kept
+    grades made since that backup), which `doctor --restore` puts back."""
+    from dlcards.store import salvage
+
+    found = backup.backups(db)
+    if not found:
+        return ""
+    newest = found[0]
+    try:
+        since = newest.path.stat().st_mtime_ns
+    except OSError:
+        since = 0
+    paths = [*([db] if db.exists() else []), *salvage.sources(db, since)]
+    got = salvage.salvage(paths)
+    try:
+        have = _identities(newest.path, db)
+    except (OSError, EOFError, *SQLITE_ERRORS):
+        return ""
+    lacking = len(got.identities - have)
+    return (
+        f"{_plural(lacking, 'grade')} the newest backup ({newest.path.name}) lacks can be "
+        f"salvaged from the damaged file and what sessions kept; "
+        f"`dlcards doctor --restore {newest.path.name}` puts the backup back with them"
+    )
+
+
+def _identities(source: Path, db: Path) -> set[tuple[str, int]]:
+    fd, name = tempfile.mkstemp(prefix=f".{db.name}.{os.getpid()}-", suffix=".tmp", dir=db.parent)
+    os.close(fd)
+    unpacked = Path(name)
+    try:
+        backup.unpack(source, unpacked)
+        conn = sqlite3.connect(f"{unpacked.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return set(conn.execute("SELECT card_id, at FROM reviews"))
+        finally:
+            conn.close()
+    finally:
+        unpacked.unlink(missing_ok=True)

@@ -1,0 +1,147 @@
+"""Salvage of review rows from hand-damaged database files (`dlcards.store.salvage`), and
+`doctor --restore` adding those a backup lacks (matched on card and time, not rowid)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import damage
+import pytest
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+from dlcards.store import backup
+from dlcards.store.salvage import reviews_in
+
+runner = CliRunner()
+
+
+def logged(db: Path) -> list[tuple[str, int, int]]:
+    conn = sqlite3.connect(db)
+    try:
+        return sorted(conn.execute("SELECT card_id, at, grade FROM reviews"))
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def studied(tmp_path: Path) -> tuple[Path, list[tuple[str, int, int]]]:
+    """A database with a backup of 3 grades and 3 more grades since, in its file and -wal as
+    SQLite leaves them while a session is open: the file checkpointed, the last grades only
+    in the -wal."""
+    db = tmp_path / "p.db"
+    keys = "\n5\n\n4\n\n3\nq\n"
+    first = runner.invoke(app, ["study", "--db", str(db), "--today", "2026-11-25"], input=keys)
+    assert first.exit_code == 0, first.output
+    assert len(backup.backups(db)) == 1 and len(logged(db)) == 3  # backed up before them
+    second = runner.invoke(app, ["study", "--db", str(db), "--today", "2026-11-26"], input=keys)
+    assert second.exit_code == 0, second.output
+    damage.checkpoint(db)
+    # one more change in the -wal, as an open session leaves it
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE reviews SET seconds = 1.5 WHERE id = (SELECT max(id) FROM reviews)")
+    held = sqlite3.connect(db)  # a reader keeps the -wal when the writer closes
+    held.execute("BEGIN")
+    held.execute("SELECT count(*) FROM reviews").fetchone()
+    conn.close()
+    rows = logged(db)  # not the copy's: SQLite's last connection to it would checkpoint it
+    assert len(rows) == 6
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    for end in ("", "-wal"):
+        shutil.copyfile(f"{db}{end}", kept / f"p.db{end}")
+    held.close()
+    return kept / "p.db", rows
+
+
+def ids(rows: list[tuple[object, ...]]) -> list[tuple[object, object, object]]:
+    return sorted((r[0], r[19], r[4]) for r in rows)  # card, at, grade
+
+
+def test_every_row_is_read_from_a_sound_file_and_its_log(studied: tuple[Path, list]) -> None:
+    db, rows = studied
+    assert ids(reviews_in(db)) == rows
+
+
+@pytest.mark.parametrize("cut", ["zero", "two pages", "half"])
+def test_a_file_cut_short_still_gives_the_rows_its_log_holds(
+    studied: tuple[Path, list], cut: str
+) -> None:
+    """Cut to 0 bytes or to a page boundary: the grades whose pages the -wal holds are read
+    (here every one: the log's leaf page was written again by the last grade)."""
+    db, rows = studied
+    size = {"zero": 0, "two pages": 8192, "half": os.path.getsize(db) // 8192 * 4096}[cut]
+    os.truncate(db, size)
+    assert ids(reviews_in(db)) == rows
+
+
+def test_a_file_overwritten_with_garbage_gives_the_rows_its_log_holds(
+    studied: tuple[Path, list],
+) -> None:
+    db, rows = studied
+    db.write_bytes(os.urandom(os.path.getsize(db)))
+    assert ids(reviews_in(db)) == rows
+
+
+def test_without_its_log_a_file_cut_at_the_header_gives_what_its_pages_hold(
+    studied: tuple[Path, list],
+) -> None:
+    """Page 1 (the schema) gone: the pages left are read by the shape of their rows."""
+    db, rows = studied
+    damage.checkpoint(db)
+    data = db.read_bytes()
+    db.write_bytes(b"\0" * 4096 + data[4096:])
+    Path(f"{db}-wal").unlink(missing_ok=True)
+    assert ids(reviews_in(db)) == rows
+
+
+def test_a_damaged_log_frame_ends_the_log_there(studied: tuple[Path, list]) -> None:
+    """A frame whose checksum fails is not read, nor any after it: what SQLite would read."""
+    db, rows = studied
+    wal = Path(f"{db}-wal")
+    data = bytearray(wal.read_bytes())
+    data[32 + 24 + 100] ^= 0xFF  # the first frame's page
+    wal.write_bytes(bytes(data))
+    os.truncate(db, 0)
+    assert reviews_in(db) == []
+
+
+def test_restore_over_a_file_cut_to_zero_puts_back_the_grades_the_backup_lacks(
+    tmp_path: Path,
+) -> None:
+    """The backup holds no grade; the file is cut to 0 bytes with its -wal beside it. The
+    restore salvages the 3 grades (by card and time), replays their cards, and says so; the
+    -wal is not deleted by SQLite before it is read (it was)."""
+    db = tmp_path / "p.db"
+    keys = "\n5\n\n4\n\n3\nq\n"
+    r = runner.invoke(app, ["study", "--db", str(db), "--today", "2026-11-26"], input=keys)
+    assert r.exit_code == 0, r.output
+    before = logged(db)
+    conn = sqlite3.connect(db, isolation_level=None)
+    graded = "SELECT * FROM sm2 WHERE card_id IN (SELECT card_id FROM reviews) ORDER BY 1"
+    memories = conn.execute(graded).fetchall()
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE reviews SET seconds = 1.5")
+    held = sqlite3.connect(db)  # a session still open: the -wal stays
+    held.execute("SELECT 1 FROM reviews").fetchone()
+    conn.close()
+    os.truncate(db, 0)
+    assert Path(f"{db}-wal").stat().st_size > 0
+    name = backup.backups(db)[0].path.name
+    checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert checked.exit_code == 1
+    assert f"3 grades the newest backup ({name}) lacks can be salvaged" in checked.output
+    done = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    assert f"salvaged 3 grades the backup {name} lacked" in done.output
+    assert [(c, a, g) for c, a, g in logged(db)] == before
+    conn = sqlite3.connect(db)
+    assert conn.execute(graded).fetchall() == memories  # replayed from the log
+    conn.close()
+    again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert again.exit_code == 0, again.output
+    held.close()
