@@ -788,3 +788,28 @@ def test_a_database_damaged_under_a_session_stops_it_and_loses_no_grade(
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout
+
+
+def test_a_second_open_in_the_process_keeps_the_first_connections_locks(tmp_path: Path) -> None:
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it.
+    Opening the database a second time read its header through a descriptor of its own and
+    closed it, dropping the SQLite locks of the connection already open: another program's
+    connection, closing, then took itself for the last one and checkpointed and deleted the
+    -wal under the first. The header is now read through the descriptor the process holds."""
+    from dlcards.store import Store
+
+    db = tmp_path / "p.db"
+    first = Store.open(db)
+    try:
+        first.set_meta("x", "1")
+        assert Path(f"{db}-wal").exists()
+        Store.open(db).close()  # a second connection of this process, opened and closed
+        other = (
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            "c.execute('SELECT count(*) FROM meta').fetchall(); c.close()"
+        )
+        subprocess.run([sys.executable, "-c", other, str(db)], check=True, timeout=60)
+        assert Path(f"{db}-wal").exists()  # the other program saw this one's connection
+        first.set_meta("x", "2")
+    finally:
+        first.close()

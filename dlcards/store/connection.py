@@ -200,9 +200,14 @@ def check_header(path: Path) -> None:
     """The first 100 bytes must be an SQLite header with a valid page size, and the file a
     whole number of pages: catches a truncated or overwritten file in microseconds."""
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(100)
+        st = path.stat()
+        size = st.st_size
+        held = _Watch.held.get((st.st_dev, st.st_ino))
+        if held is not None:  # read through the descriptor this process holds (`_Watch`)
+            head = os.pread(held[0], 100, 0)
+        else:  # no connection of this process has it open: closing drops no lock of its
+            with path.open("rb") as fh:
+                head = fh.read(100)
     except OSError as err:
         raise StoreError(f"cannot read database {path}: {err.strerror}") from None
     if not head:
