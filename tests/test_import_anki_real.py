@@ -643,27 +643,37 @@ def backdate_dlcards(db: Path, card: str, seconds: int) -> None:
     conn.close()
 
 
+def d_suspended_here(db: Path) -> None:
+    """A synced database at `db` with D suspended (now)."""
+    with Store.open(db) as store:
+        store.sync(load_catalog().cards, "test", datetime.now().astimezone())
+    cli("suspend", D, "--db", str(db))
+
+
+def into_anki(package: Path, folder: Path) -> Collection:
+    """A new Anki collection in `folder` that imported `package`, scheduling included."""
+    folder.mkdir(exist_ok=True)
+    col = Collection(str(folder / "collection.anki2"))
+    col.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
+        )
+    )
+    return col
+
+
 def suspended_on_the_phone(tmp_path: Path) -> tuple[Path, Path, dict[str, int]]:
     """D suspended in dlcards an hour ago, then `export anki --with-progress`; Anki imports
     the package (D suspended there too), and a minute ago the learner suspended A and
     unsuspended D in Anki, then exported with scheduling. Returns the database, Anki's
     export, and each card's Anki `mod` as Anki left it."""
     db = tmp_path / "progress.db"
-    with Store.open(db) as store:
-        store.sync(load_catalog().cards, "test", datetime.now().astimezone())
-    cli("suspend", D, "--db", str(db))
+    d_suspended_here(db)
     backdate_dlcards(db, D, 3600)
     package = tmp_path / "deep-learning.apkg"
     cli(*readme_command(1, package), "--db", str(db))
-    folder = tmp_path / "anki"
-    folder.mkdir()
-    col = Collection(str(folder / "collection.anki2"))
+    col = into_anki(package, tmp_path / "anki")
     try:
-        col.import_anki_package(
-            ImportAnkiPackageRequest(
-                package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
-            )
-        )
         notes = anki_notes(col)
         cid = {card: notes[card].cards()[0].id for card in (A, B, D)}
         assert col.get_card(cid[D]).queue == -1  # the export carried dlcards's suspension
@@ -745,22 +755,13 @@ def test_a_package_without_progress_takes_no_suspension_away(
     suspended and names it; before, the package's time was newer than the suspension and the
     import unsuspended D. A card the learner then suspends on the phone (A) does come back."""
     db = tmp_path / "fresh.db"
-    with Store.open(db) as store:
-        store.sync(load_catalog().cards, "test", datetime.now().astimezone())
-    cli("suspend", D, "--db", str(db))
+    d_suspended_here(db)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(time.time()) + 3600))
     package = tmp_path / "fresh.apkg"
     cli("export", "anki", "-o", str(package), "--db", str(db))
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    folder = tmp_path / "anki"
-    folder.mkdir()
-    col = Collection(str(folder / "collection.anki2"))
+    col = into_anki(package, tmp_path / "anki")
     try:
-        col.import_anki_package(
-            ImportAnkiPackageRequest(
-                package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
-            )
-        )
         notes = anki_notes(col)
         cid = {card: notes[card].cards()[0].id for card in (A, B, D)}
         assert [col.get_card(cid[c]).queue for c in (A, B, D)] == [0, 0, 0]
@@ -788,20 +789,13 @@ def test_a_file_anki_exported_without_scheduling_changes_no_suspension(
     dlcards's change. The file says nothing of suspensions now: none is taken or named, and
     the import says why."""
     db = tmp_path / "both.db"
-    with Store.open(db) as store:
-        store.sync(load_catalog().cards, "test", datetime.now().astimezone())
-    cli("suspend", D, "--db", str(db))
+    d_suspended_here(db)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(time.time()) + 60))
     package = tmp_path / "progress.apkg"
     cli("export", "anki", "--with-progress", "-o", str(package), "--db", str(db))
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    col = Collection(str(tmp_path / "collection.anki2"))
+    col = into_anki(package, tmp_path / "anki")
     try:
-        col.import_anki_package(
-            ImportAnkiPackageRequest(
-                package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
-            )
-        )
         notes = anki_notes(col)
         assert col.get_card(notes[D].cards()[0].id).queue == -1
         col.sched.suspend_cards([notes[A].cards()[0].id])
