@@ -212,8 +212,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("waits") is None)
 
 
+@pytest.hookimpl(trylast=True)  # after Hypothesis's plugin: its initialization has ended
 def pytest_sessionstart(session: pytest.Session) -> None:
     _rewrite_a_share(session.config)
+    _unicode_table_while_the_workers_start(session.config)
+
+
+def _unicode_table_while_the_workers_start(config: pytest.Config) -> None:
+    """In the xdist controller, Hypothesis's table of Unicode categories made and written to
+    its cache (.hypothesis/unicode_data, git-ignored) in a thread, while the workers start and
+    collect. A text strategy needs it; in a fresh clone no worker finds it cached, and each
+    made its own (~0.8 CPU s each, in its first test that draws text). Made here once, the
+    workers read it. Uses Hypothesis's own function (private): if it is not there, or the
+    table is cached already, nothing is done. Not in a worker, nor without workers."""
+    import threading
+
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    try:
+        from hypothesis.internal.charmap import charmap, charmap_file
+
+        if charmap_file().exists():
+            return
+    except Exception:  # another Hypothesis: the workers make it, as before
+        return
+    threading.Thread(target=charmap, name="hypothesis-charmap", daemon=True).start()
 
 
 def _rewrite_a_share(config: pytest.Config) -> None:
