@@ -6,6 +6,7 @@ leaves to rich. And `due`/`topics` print the same with it and without it."""
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -251,14 +252,35 @@ def test_what_rich_must_print_is_left_to_it(monkeypatch: pytest.MonkeyPatch) -> 
 # --- the commands -------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def reviewed_once() -> dict[date, Path]:
+    """The database folders `reviewed` made, by the day they were made on."""
+    return {}
+
+
 @pytest.fixture
-def reviewed(isolated: Path) -> Path:
+def reviewed(
+    isolated: Path, reviewed_once: dict[date, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Six new cards studied (three remembered, three to re-drill) and a cap of one review a
+    day. The session is run once per module and day, by the first test that asks, in its
+    isolated environment; the others copy its database folder (was ~60 ms x 20)."""
+    import shutil
+
+    data = isolated / "data"
+    today = date.today()
+    if today in reviewed_once:
+        shutil.copytree(reviewed_once[today], data, dirs_exist_ok=True)
+        return isolated
     runner = CliRunner()
     day = "2026-11-26"
     keys = "\n5\n" * 3 + "\n1\n" * 3 + "q\n"  # three remembered, three to re-drill
     session = runner.invoke(app, ["study", "--new", "6", "--today", day], input=keys)
     assert session.exit_code == 0, session.output
     assert runner.invoke(app, ["config", "reviews_per_day", "1"]).exit_code == 0
+    kept = tmp_path_factory.mktemp("reviewed") / "data"
+    shutil.copytree(data, kept)
+    reviewed_once[today] = kept
     return isolated
 
 
