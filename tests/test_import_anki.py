@@ -924,7 +924,8 @@ def test_an_image_named_outside_its_decks_folder_is_never_packed(tmp_path: Path)
         encoding="utf-8",
     )
     runner = CliRunner()
-    out = runner.invoke(app, ["check", "--decks", str(decks)]).output
+    # wide enough for the warning with its temporary path on one line, however long the path
+    out = runner.invoke(app, ["check", "--decks", str(decks)], env={"COLUMNS": "1000"}).output
     for name in ("../secret.txt", str(secret), "media/link.png"):
         assert f"pics-1 shows the image {name!r}, which is not in its deck's folder" in out
     assert "media/ok.png" not in out
