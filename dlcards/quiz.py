@@ -227,12 +227,26 @@ def unused_params(card: Card) -> list[str]:
     return [n for n in card.quiz.names if comp.param(n) is None and n not in referenced]
 
 
+_TEMPLATE_PROBLEMS: dict[tuple[str, int], list[str]] = {}
+"""`template_problems` by the card's whole value (its repr: every field, exactly) and draws: a
+pure function of them, worked out once per process (`check` asks for all 51 templates, 0.25 s;
+a process that checks the decks again, as `add` and `edit` do after each save, asks again)."""
+
+
 def template_problems(card: Card, draws: int = 25) -> list[str]:
     """What is wrong with the card's quiz template, from `draws` seeded draws (empty if fine)."""
-    from dlcards import engine
-
     if card.quiz is None:
         return []
+    key = (repr(card), draws)
+    if key not in _TEMPLATE_PROBLEMS:
+        _TEMPLATE_PROBLEMS[key] = _template_problems(card, draws)
+    return list(_TEMPLATE_PROBLEMS[key])
+
+
+def _template_problems(card: Card, draws: int) -> list[str]:
+    from dlcards import engine
+
+    assert card.quiz is not None
     try:
         block = card.compute[card.quiz.answer]
         engine.get(block.fn)

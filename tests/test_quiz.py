@@ -1137,6 +1137,30 @@ def test_a_template_whose_draws_mostly_take_a_mistake_is_reported_by_check() -> 
     )
 
 
+def test_template_problems_are_worked_out_once_per_card_value() -> None:
+    """The memo is keyed by the card's whole value: the same card gives the same answer without
+    drawing again, a card that differs in any field is worked out afresh, and a caller that
+    changes the list it got changes nothing for the next."""
+    from dlcards import quiz
+
+    quiz._TEMPLATE_PROBLEMS.clear()  # whatever the tests before asked
+    card = parse_deck(MISTAKEN_DECK, "d.yaml").cards[0]
+    first = template_problems(card)
+    calls = []
+    real = quiz._template_problems
+    try:
+        quiz._template_problems = lambda c, d: calls.append(c.id) or real(c, d)  # type: ignore[assignment]
+        assert template_problems(card) == first and calls == []
+        first.append("changed by a caller")
+        assert template_problems(card) == first[:-1]
+        text = MISTAKEN_DECK.replace("eta: {choices: [0.01, 0.5]}", "eta: {choices: [0.001]}")
+        other = parse_deck(text, "d.yaml").cards[0]
+        assert other.id == card.id and template_problems(other) != first[:-1]
+        assert calls == [card.id]
+    finally:
+        quiz._template_problems = real  # type: ignore[assignment]
+
+
 @pytest.mark.parametrize(
     ("mistakes", "message"),
     [
