@@ -1172,3 +1172,38 @@ def test_doctor_on_a_narrow_screen_breaks_its_lines_between_words(
             assert "  problem   " in result.output, lines
         else:
             assert "  repaired  " in result.output or "No problems found." in result.output
+
+
+def test_the_repairs_copy_of_a_damaged_file_keeps_doctors_own_locks(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it. The
+    repair copied the damaged file with a descriptor of its own while its connection was open,
+    so another program's connection, closing right after the copy, took itself for the last
+    one and deleted the -wal under doctor's. The copy now reads through a descriptor doctor
+    holds until its connection is closed."""
+    import subprocess
+    import sys
+
+    from dlcards.store import backup
+
+    damage.flip_in_index(db, "reviews_card_time")
+    real = backup.copy_damaged
+    wal_after_other: list[bool] = []
+
+    def copy_then_another_program(*args: object, **kwargs: object) -> Path:
+        made = real(*args, **kwargs)  # type: ignore[arg-type]
+        assert Path(f"{db}-wal").exists()  # doctor's connection has it open
+        other = (
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            "c.execute('SELECT count(*) FROM meta').fetchall(); c.close()"
+        )
+        subprocess.run([sys.executable, "-c", other, str(db)], check=True, timeout=60)
+        wal_after_other.append(Path(f"{db}-wal").exists())
+        return made
+
+    monkeypatch.setattr(backup, "copy_damaged", copy_then_another_program)
+    fixed = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert fixed.exit_code == 0, fixed.output
+    assert wal_after_other == [True]  # the other program saw doctor's connection
+    assert damage.integrity(db) == ["ok"]

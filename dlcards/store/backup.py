@@ -311,14 +311,24 @@ def unpack(backup: Path, target: Path) -> None:
         os.fsync(dst.fileno())
 
 
-def copy_damaged(db: Path, stamp: str) -> Path:
+def copy_damaged(db: Path, stamp: str, held: int | None = None) -> Path:
     """A raw copy of a database that fails its check (and its -wal), before a repair touches
-    it: `backups/{stem}-damaged-{stamp}.db`. Not rotated; raises OSError."""
+    it: `backups/{stem}-damaged-{stamp}.db`. Not rotated; raises OSError. `held`: a descriptor
+    of the file to read it through, kept open by the caller while its connection is open
+    (closing a descriptor of our own would drop every POSIX lock the process holds on the
+    file, SQLite's included)."""
     folder = folder_of(db)
     _make_folder(folder)
     target = folder / f"{db.stem}-damaged-{stamp}.db"
     try:
-        shutil.copyfile(db, target)
+        if held is None:
+            shutil.copyfile(db, target)
+        else:
+            with target.open("wb") as out:
+                at = 0
+                while chunk := os.pread(held, _CHUNK, at):
+                    out.write(chunk)
+                    at += len(chunk)
         wal = Path(f"{db}-wal")
         if wal.exists():
             shutil.copyfile(wal, Path(f"{target}-wal"))

@@ -187,6 +187,22 @@ def _examine_file(path: Path, replay_for: ReplayFor, repair: bool, now: datetime
         report.summary = _unreadable_hint(path) or _newest_backup_hint(path)
         return report
     report.add(Finding("file"))
+    try:  # read through by a repair's copy, closed after the connection (`backup.copy_damaged`)
+        held: int | None = os.open(path, os.O_RDONLY)
+    except OSError:
+        held = None
+    try:
+        _open_and_examine(path, report, replay_for, repair, now, held)
+    finally:
+        if held is not None:
+            os.close(held)
+    return report
+
+
+def _open_and_examine(
+    path: Path, report: Report, replay_for: ReplayFor, repair: bool, now: datetime, held: int | None
+) -> None:
+    """`examine` once the file is known to be there: opened with SQLite, checked, closed."""
     try:
         if os.access(path.parent, os.W_OK):
             conn = _connect(path)
@@ -198,9 +214,9 @@ def _examine_file(path: Path, replay_for: ReplayFor, repair: bool, now: datetime
             raise translate_error(path, err) from None
         report.add(Finding("open", f"SQLite cannot open it: {err}", fatal=True))
         report.summary = _newest_backup_hint(path)
-        return report
+        return
     try:
-        _examine(conn, report, replay_for, repair, now)
+        _examine(conn, report, replay_for, repair, now, held)
     except SQLITE_ERRORS as err:
         if _not_damage(err):
             raise translate_error(path, err) from None  # not damage: say what it is
@@ -213,12 +229,18 @@ def _examine_file(path: Path, replay_for: ReplayFor, repair: bool, now: datetime
         report.summary = _newest_backup_hint(path)
     finally:
         conn.close()
-    return report
 
 
 def _examine(
-    conn: sqlite3.Connection, report: Report, replay_for: ReplayFor, repair: bool, now: datetime
+    conn: sqlite3.Connection,
+    report: Report,
+    replay_for: ReplayFor,
+    repair: bool,
+    now: datetime,
+    held: int | None = None,
 ) -> None:
+    """The checks (and repairs) on the open connection. `held`: a descriptor of the file, open
+    until after the connection closes, that a repair's raw copy reads through."""
     path = report.path
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
@@ -245,7 +267,7 @@ def _examine(
             report.summary = _newest_backup_hint(path)
             return
         if repair:
-            copy = backup.copy_damaged(path, stamp)
+            copy = backup.copy_damaged(path, stamp, held)
             backed_up = True
             conn.execute("REINDEX")
             left = backup.integrity_problems(conn)
