@@ -1174,22 +1174,17 @@ def test_doctor_on_a_narrow_screen_breaks_its_lines_between_words(
             assert "  repaired  " in result.output or "No problems found." in result.output
 
 
-def test_the_repairs_copy_of_a_damaged_file_keeps_doctors_own_locks(
-    db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Closing any descriptor of a file drops every POSIX lock the process holds on it. The
-    repair copied the damaged file with a descriptor of its own while its connection was open,
-    so another program's connection, closing right after the copy, took itself for the last
-    one and deleted the -wal under doctor's. The copy now reads through a descriptor doctor
-    holds until its connection is closed."""
+def another_program_after_the_copy(db: Path, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Right after each raw copy of the damaged file, another program opens and closes a
+    connection to it; the list gets whether the -wal was still there after (it is, unless this
+    process's SQLite locks were dropped and the other took itself for the last connection)."""
     import subprocess
     import sys
 
     from dlcards.store import backup
 
-    damage.flip_in_index(db, "reviews_card_time")
     real = backup.copy_damaged
-    wal_after_other: list[bool] = []
+    seen: list[bool] = []
 
     def copy_then_another_program(*args: object, **kwargs: object) -> Path:
         made = real(*args, **kwargs)  # type: ignore[arg-type]
@@ -1199,11 +1194,38 @@ def test_the_repairs_copy_of_a_damaged_file_keeps_doctors_own_locks(
             "c.execute('SELECT count(*) FROM meta').fetchall(); c.close()"
         )
         subprocess.run([sys.executable, "-c", other, str(db)], check=True, timeout=60)
-        wal_after_other.append(Path(f"{db}-wal").exists())
+        seen.append(Path(f"{db}-wal").exists())
         return made
 
     monkeypatch.setattr(backup, "copy_damaged", copy_then_another_program)
+    return seen
+
+
+def test_the_repairs_copy_of_a_damaged_file_keeps_doctors_own_locks(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it. The
+    repair copied the damaged file with a descriptor of its own while its connection was open,
+    so another program's connection, closing right after the copy, took itself for the last
+    one and deleted the -wal under doctor's. The copy now reads through a descriptor doctor
+    holds until its connection is closed."""
+    damage.flip_in_index(db, "reviews_card_time")
+    seen = another_program_after_the_copy(db, monkeypatch)
     fixed = runner.invoke(app, ["doctor", "--db", str(db)])
     assert fixed.exit_code == 0, fixed.output
-    assert wal_after_other == [True]  # the other program saw doctor's connection
+    assert seen == [True]  # the other program saw doctor's connection
     assert damage.integrity(db) == ["ok"]
+
+
+def test_the_restores_copy_of_a_damaged_file_keeps_its_watchs_locks(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for `doctor --restore` over a file that opens but fails its check: the raw copy
+    of it is made while the restore's own connection (which watches for another terminal's
+    writes) is open."""
+    damage.flip_in_index(db, "reviews_card_time")
+    [newest] = sorted((db.parent / "backups").glob("p-*.db.gz"))
+    seen = another_program_after_the_copy(db, monkeypatch)
+    restored = runner.invoke(app, ["doctor", "--restore", newest.name, "--db", str(db)])
+    assert restored.exit_code == 0, restored.output
+    assert seen == [True]

@@ -187,10 +187,7 @@ def _examine_file(path: Path, replay_for: ReplayFor, repair: bool, now: datetime
         report.summary = _unreadable_hint(path) or _newest_backup_hint(path)
         return report
     report.add(Finding("file"))
-    try:  # read through by a repair's copy, closed after the connection (`backup.copy_damaged`)
-        held: int | None = os.open(path, os.O_RDONLY)
-    except OSError:
-        held = None
+    held = _held(path)  # a repair's raw copy reads through it, closed after the connection
     try:
         _open_and_examine(path, report, replay_for, repair, now, held)
     finally:
@@ -933,6 +930,7 @@ def _save_and_replace(
     for _ in range(RESTORE_TRIES):
         watch: sqlite3.Connection | None = None
         unopenable = _unopenable(db)
+        held = _held(db)  # a raw copy reads through it while `watch` is open: locks kept
         try:
             watch = _connect(db) if db.exists() and not unopenable else None
         except SQLITE_ERRORS:
@@ -942,7 +940,7 @@ def _save_and_replace(
             if unopenable:
                 saved: Path | None = _copy_damaged(db, now)
             else:
-                saved = _save_current(db, now)
+                saved = _save_current(db, now, held)
                 _keep_ids_unused(src, db)
             damaged = saved is None or saved.name.endswith(".db")  # a raw copy, or no file
             salvaging.into(src, saved if damaged else None, damaged)
@@ -956,6 +954,8 @@ def _save_and_replace(
         finally:
             if watch is not None:
                 watch.close()
+            if held is not None:
+                os.close(held)
     raise StoreError(
         f"database {db} kept changing while it was being restored (another dlcards is "
         "writing to it); nothing was changed: stop it and run the restore again"
@@ -988,7 +988,16 @@ def _keep_ids_unused(src: sqlite3.Connection, db: Path) -> None:
             src.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, seq))
 
 
-def _save_current(db: Path, now: datetime) -> Path | None:
+def _held(db: Path) -> int | None:
+    """A descriptor of the file (None: no file), for a raw copy made while a connection to it
+    is open: closing a descriptor of its own would drop the process's POSIX locks on it."""
+    try:
+        return os.open(db, os.O_RDONLY)
+    except OSError:
+        return None
+
+
+def _save_current(db: Path, now: datetime, held: int | None = None) -> Path | None:
     if not db.exists():
         return None
     try:
@@ -1004,7 +1013,7 @@ def _save_current(db: Path, now: datetime) -> Path | None:
                 "space and try again (nothing was changed)",
                 db,
             ) from None
-        return backup.copy_damaged(db, now.strftime("%Y-%m-%dT%H%M%S"))
+        return backup.copy_damaged(db, now.strftime("%Y-%m-%dT%H%M%S"), held)
 
 
 def _no_room(db: Path, err: BaseException) -> bool:
