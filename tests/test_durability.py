@@ -813,3 +813,61 @@ def test_a_second_open_in_the_process_keeps_the_first_connections_locks(tmp_path
         first.set_meta("x", "2")
     finally:
         first.close()
+
+
+@pytest.mark.parametrize("cut", ["to 0 bytes", "replaced", "deleted"])
+def test_a_grade_undone_in_another_terminal_stays_undone_after_the_restore(
+    tmp_path: Path, cut: str
+) -> None:
+    """A session grades 3 cards; `dlcards undo` in another terminal takes back the last; the
+    file is then emptied, replaced or deleted, and the session's next grade finds it. The
+    emptied file failed the session's read (this process reads the file again once another
+    committed) and was said to be "corrupt" with nothing kept; the session kept the undone
+    grade, which the restore brought back. Now every cut is found as such, and after a
+    replace or delete (the log still readable in the transaction) the restore gives exactly
+    the grades given and not taken back, in time order."""
+    db = tmp_path / "p.db"
+    first = spawn(tmp_path, "--new", "1")
+    assert first.communicate("\n5\nq\n", timeout=30)[0].count("1 grade saved") == 1
+    proc = spawn(tmp_path, "--new", "10")
+    assert proc.stdin is not None
+    for i in range(3):
+        proc.stdin.write("\n4\n")
+        proc.stdin.flush()
+        wait_for(db, i + 2, 20.0, proc)
+    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
+
+    def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dlcards", *args],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+
+    undone = dlcards("undo")
+    assert undone.returncode == 0 and "undid grade 4" in undone.stdout, undone.stderr
+    conn = sqlite3.connect(db)
+    kept = conn.execute("SELECT card_id, at, grade FROM reviews ORDER BY at").fetchall()
+    conn.close()
+    assert len(kept) == 3
+    if cut == "to 0 bytes":
+        os.truncate(db, 0)
+    elif cut == "replaced":
+        (tmp_path / "other").write_bytes(b"not a database")
+        os.replace(tmp_path / "other", db)
+    else:
+        db.unlink()
+    out, err = proc.communicate("\n5\nq\n", timeout=30)
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    what = {"to 0 bytes": "was emptied", "replaced": "was replaced", "deleted": "was deleted"}
+    assert err.startswith(f"error: database {db} {what[cut]}"), err
+    name = err.split("dlcards doctor --restore ")[1].split("`")[0]
+    done = dlcards("doctor", "--restore", name)
+    assert done.returncode == 0, done.stdout + done.stderr
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT card_id, at, grade FROM reviews ORDER BY at, id").fetchall()
+    conn.close()
+    assert dlcards("doctor", "--check").returncode == 0
+    if cut == "to 0 bytes":  # the log cannot be read there: what was undone is not known
+        assert rows[:3] == kept
+    else:  # the 3 not taken back, then the one refused
+        assert rows[:3] == kept and len(rows) == 4 and rows[3][2] == 5

@@ -502,6 +502,7 @@ class Connection:
         self.gone: FileGoneError | None = None  # what another program did to it, once found
         self.pending: list[tuple[int, tuple[Any, ...]]] = []  # the open write's log rows
         self.logged: dict[int, tuple[Any, ...]] = {}  # log rows this process committed
+        self.version: int | None = None  # SQLite's data_version when `logged` was last pruned
 
     @classmethod
     def open(cls, path: Path | None = None, patience: float | None = None) -> Self:
@@ -702,7 +703,7 @@ class Connection:
                 if not self.checked_tables.issuperset(SESSION_TABLES):
                     return  # the rest before a write that changes them
         except SQLITE_ERRORS as err:
-            raise translate_error(self.path, err, self.patience) from None
+            raise self._failed(err) from None
         self.guarded = True
 
     def _check_tables(self, tables: Sequence[str]) -> list[str]:
@@ -902,7 +903,7 @@ class Connection:
         try:
             return fn()
         except SQLITE_ERRORS as err:
-            raise translate_error(self.path, err, self.patience) from None
+            raise self._failed(err) from None
 
     @contextmanager
     def _write(
@@ -934,12 +935,13 @@ class Connection:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except SQLITE_ERRORS as err:
-            raise translate_error(self.path, err, self.patience) from None
+            raise self._failed(err) from None
         self.pending = []
         if background:
             self._drop_table_check()  # the whole file's check covers those tables
             self.file_check = FileCheck(self.path)
         try:
+            self._forget_taken_back()
             yield self.conn
             if background:
                 self.guard_writes()  # the check started above, if the block did not wait
@@ -960,7 +962,7 @@ class Connection:
                 elif problems := check.result():  # a read failed: say why, if it was damage
                     raise _damaged(self.path, problems) from None
             if isinstance(err, SQLITE_ERRORS):
-                raise translate_error(self.path, err, self.patience) from None
+                raise self._failed(err) from None
             raise
         else:
             try:
@@ -968,9 +970,41 @@ class Connection:
             except SQLITE_ERRORS as err:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-                raise translate_error(self.path, err, self.patience) from None
+                raise self._failed(err) from None
             self.logged.update(self.pending)
             self.pending = []
+
+    def _forget_taken_back(self) -> None:
+        """Drop from `logged` the grades no longer in the log since another program
+        committed (a `dlcards undo` in another terminal, a restore): else a later rescue kept
+        them, and `doctor --restore` brought back a grade the learner took back. Asked inside
+        each write transaction (the log as it is now); a query only when another connection
+        has committed since the last one (SQLite's `data_version`)."""
+        from dlcards.store.salvage import identity
+
+        if not self.logged:
+            return
+        version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        if version == self.version:
+            return
+        self.version = version
+        gone = [
+            review_id
+            for review_id, row in self.logged.items()
+            if self.conn.execute(
+                "SELECT 1 FROM reviews WHERE card_id = ? AND at = ?", identity(row)
+            ).fetchone()
+            is None
+        ]
+        for review_id in gone:
+            del self.logged[review_id]
+
+    def _failed(self, err: sqlite3.Error | UnicodeDecodeError) -> StoreError:
+        """The error to raise for an SQLite error on this connection: FileGoneError (after
+        `_rescue`) when the file was damaged under this process, as a read fails on a file
+        emptied or cut short once another terminal has committed (this process then reads
+        pages from the file again: a grade undone there, say); else its one line."""
+        return self._gone() or translate_error(self.path, err, self.patience)
 
     def _still_ours(self) -> None:
         """Before a commit: the file is still the one this process opened, whole (`_Watch`);
