@@ -1087,7 +1087,7 @@ def test_a_package_with_schedules_but_no_log_says_so(isolated: Path) -> None:
     )
     for flags, said in (
         (["--with-progress"], "carries its cards' schedules but no review log"),
-        ([], "has no review history and every card in it is new and active"),
+        ([], "shows no scheduling: no review history, every card new and active"),
     ):
         package = isolated / f"out{len(flags)}.apkg"
         exported = runner.invoke(app, ["export", "anki", "-o", str(package), *flags])

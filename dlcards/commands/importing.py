@@ -200,10 +200,12 @@ def anki(
             '"Include scheduling information" ticked'
         )
     elif not scheduled:
+        # nothing studied or suspended there looks the same: neither says which it was
         typer.echo(
-            f"{path} has no review history and every card in it is new and active, as Anki "
-            'exports without "Include scheduling information": no reviews or suspensions come '
-            "from it; in Anki, export with that ticked to bring them along"
+            f"{path} shows no scheduling: no review history, every card new and active, as in "
+            'a file Anki exported without "Include scheduling information"; no reviews or '
+            "suspensions are taken from it (if it was ticked, unsuspend here what you "
+            "unsuspended there)"
         )
     elif not collection.revlog:  # its suspensions were read above
         typer.echo(f"{path} has no review history: no card in it was answered in Anki")
