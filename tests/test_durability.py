@@ -730,6 +730,37 @@ def test_a_ctrl_c_during_a_backup_stops_its_check_first(
     assert sorted(folder.iterdir()) == before  # no backup, no temporary file left
 
 
+def three_grades_in_a_second_session(tmp_path: Path) -> subprocess.Popen[str]:
+    """A first session of one grade (its close checkpoints: the file holds its pages), then a
+    second session, still running, that has given and saved 3 grades."""
+    db = tmp_path / "p.db"
+    first = spawn(tmp_path, "--new", "1")
+    assert first.communicate("\n5\nq\n", timeout=30)[0].count("1 grade saved") == 1
+    proc = spawn(tmp_path, "--new", "10")
+    assert proc.stdin is not None
+    for i in range(3):
+        proc.stdin.write("\n4\n")
+        proc.stdin.flush()
+        wait_for(db, i + 2, 20.0, proc)
+    return proc
+
+
+def damage_under(db: Path, cut: str) -> None:
+    """What another program does to the file under a running session: empties it, cuts it to
+    two pages, replaces it by a rename, or deletes it."""
+    if cut == "to 0 bytes":
+        os.truncate(db, 0)
+    elif cut == "to 2 pages":
+        assert db.stat().st_size > 8192  # the pages the first sync checkpointed, and more
+        os.truncate(db, 8192)
+    elif cut == "replaced":
+        other = db.with_name("other")
+        other.write_bytes(b"not a database")
+        os.replace(other, db)
+    else:
+        db.unlink()
+
+
 @pytest.mark.parametrize("cut", ["to 0 bytes", "to 2 pages", "replaced", "deleted"])
 def test_a_database_damaged_under_a_session_stops_it_and_loses_no_grade(
     tmp_path: Path, cut: str
@@ -742,27 +773,11 @@ def test_a_database_damaged_under_a_session_stops_it_and_loses_no_grade(
     time, with the one of an earlier session the backup lacks too, and the database is
     sound."""
     db = tmp_path / "p.db"
-    first = spawn(tmp_path, "--new", "1")  # its close checkpoints: the file holds its pages
-    assert first.communicate("\n5\nq\n", timeout=30)[0].count("1 grade saved") == 1
-    proc = spawn(tmp_path, "--new", "10")
-    assert proc.stdin is not None
-    for i in range(3):
-        proc.stdin.write("\n4\n")
-        proc.stdin.flush()
-        wait_for(db, i + 2, 20.0, proc)
+    proc = three_grades_in_a_second_session(tmp_path)
     before = sqlite3.connect(db)
     given = sorted(before.execute("SELECT card_id, at, grade FROM reviews"))
     before.close()
-    if cut == "to 0 bytes":
-        os.truncate(db, 0)
-    elif cut == "to 2 pages":
-        assert db.stat().st_size > 8192  # the pages the first sync checkpointed, and more
-        os.truncate(db, 8192)
-    elif cut == "replaced":
-        (tmp_path / "other").write_bytes(b"not a database")
-        os.replace(tmp_path / "other", db)
-    else:
-        db.unlink()
+    damage_under(db, cut)
     out, err = proc.communicate("\n5\n\n3\nq\n", timeout=30)
     assert proc.returncode == 2 and "Traceback" not in err, err
     lines = err.strip().splitlines()
@@ -827,14 +842,7 @@ def test_a_grade_undone_in_another_terminal_stays_undone_after_the_restore(
     replace or delete (the log still readable in the transaction) the restore gives exactly
     the grades given and not taken back, in time order."""
     db = tmp_path / "p.db"
-    first = spawn(tmp_path, "--new", "1")
-    assert first.communicate("\n5\nq\n", timeout=30)[0].count("1 grade saved") == 1
-    proc = spawn(tmp_path, "--new", "10")
-    assert proc.stdin is not None
-    for i in range(3):
-        proc.stdin.write("\n4\n")
-        proc.stdin.flush()
-        wait_for(db, i + 2, 20.0, proc)
+    proc = three_grades_in_a_second_session(tmp_path)
     env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
 
     def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
@@ -849,13 +857,7 @@ def test_a_grade_undone_in_another_terminal_stays_undone_after_the_restore(
     kept = conn.execute("SELECT card_id, at, grade FROM reviews ORDER BY at").fetchall()
     conn.close()
     assert len(kept) == 3
-    if cut == "to 0 bytes":
-        os.truncate(db, 0)
-    elif cut == "replaced":
-        (tmp_path / "other").write_bytes(b"not a database")
-        os.replace(tmp_path / "other", db)
-    else:
-        db.unlink()
+    damage_under(db, cut)
     out, err = proc.communicate("\n5\nq\n", timeout=30)
     assert proc.returncode == 2 and "Traceback" not in err, err
     what = {"to 0 bytes": "was emptied", "replaced": "was replaced", "deleted": "was deleted"}
