@@ -145,3 +145,47 @@ def test_restore_over_a_file_cut_to_zero_puts_back_the_grades_the_backup_lacks(
     again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert again.exit_code == 0, again.output
     held.close()
+
+
+def _cut_to_zero_under_an_open_session(db: Path) -> sqlite3.Connection:
+    """3 grades after the only backup; the file cut to 0 bytes, its -wal held by a reader."""
+    keys = "\n5\n\n4\n\n3\nq\n"
+    r = runner.invoke(app, ["study", "--db", str(db), "--today", "2026-11-26"], input=keys)
+    assert r.exit_code == 0, r.output
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE reviews SET seconds = 1.5")
+    held = sqlite3.connect(db)
+    held.execute("SELECT 1 FROM reviews").fetchone()
+    conn.close()
+    os.truncate(db, 0)
+    return held
+
+
+def test_a_restore_over_a_file_cut_to_zero_can_be_run_again(tmp_path: Path) -> None:
+    """The restore put the backup in place as a file, in the rollback-journal mode backups are
+    kept in; the same restore run again (a second time in a row) then failed: "kept changing
+    while it was being restored", as the copy's write lock kept the database from being read.
+    Now the restored database is in WAL mode and the second restore goes back to the backup,
+    as asked, keeping the database it replaces."""
+    db = tmp_path / "p.db"
+    held = _cut_to_zero_under_an_open_session(db)
+    name = backup.backups(db)[0].path.name
+    first = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
+    assert first.exit_code == 0, first.output
+    held.close()
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    salvaged = logged(db)
+    assert len(salvaged) == 3
+    again = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
+    assert again.exit_code == 0, again.output
+    assert "kept changing" not in again.output
+    assert logged(db) == []  # the backup, as asked
+    saved = [b for b in backup.backups(db) if b.path.name != name]
+    assert saved and "before-restore" in saved[0].path.name
+    back = runner.invoke(app, ["doctor", "--restore", saved[0].path.name, "--db", str(db)])
+    assert back.exit_code == 0, back.output
+    assert logged(db) == salvaged
+    assert runner.invoke(app, ["doctor", "--check", "--db", str(db)]).exit_code == 0

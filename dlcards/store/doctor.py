@@ -881,6 +881,14 @@ def restore(
             src.close()
     finally:
         unpacked.unlink(missing_ok=True)
+    try:  # put in place as a file: in the backup's rollback-journal mode
+        conn = _connect(db)
+        try:
+            _in_wal_mode(conn)
+        finally:
+            conn.close()
+    except SQLITE_ERRORS:
+        pass
     kept = f"; the database it replaced is in {saved}" if saved else ""
     said = (
         f"restored {db} from {source}: {_plural(reviews, 'review')}"
@@ -935,6 +943,7 @@ def _save_and_replace(
             watch = _connect(db) if db.exists() and not unopenable else None
         except SQLITE_ERRORS:
             watch = None
+        _in_wal_mode(watch)
         try:
             version = _data_version(watch)
             if unopenable:
@@ -1045,9 +1054,7 @@ def _replace(
     steps); False raises _Written, and the copy is rolled back, nothing taken over."""
     checked: list[bool] = []
     if as_file:
-        for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
-            side.unlink(missing_ok=True)
-        os.replace(unpacked, db)
+        _put_in_place(unpacked, db)
         return
 
     def first_step(status: int, remaining: int, total: int) -> None:
@@ -1066,9 +1073,31 @@ def _replace(
         return
     except SQLITE_ERRORS:
         pass
+    _put_in_place(unpacked, db)
+
+
+def _put_in_place(unpacked: Path, db: Path) -> None:
+    """Replace the file at `db` (and its -wal and -shm) by the backup `unpacked` (put in
+    WAL mode by `restore` once its connection to `unpacked` is closed)."""
     for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
         side.unlink(missing_ok=True)
     os.replace(unpacked, db)
+
+
+def _in_wal_mode(conn: sqlite3.Connection | None) -> None:
+    """Put the database of `conn` in WAL mode, as dlcards keeps its databases, if it is not;
+    nothing when another connection keeps it from it. A backup is kept in rollback-journal
+    mode, and a restore that put it in place as a file left it so: the next restore failed
+    ("kept changing while it was being restored"), as the copy's write lock keeps a
+    rollback-journal database from being read, so its check that nothing was committed
+    meanwhile could not read it."""
+    if conn is None:
+        return
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+    except SQLITE_ERRORS:
+        pass
 
 
 def _unopenable(db: Path) -> bool:
