@@ -189,3 +189,30 @@ def test_a_restore_over_a_file_cut_to_zero_can_be_run_again(tmp_path: Path) -> N
     assert back.exit_code == 0, back.output
     assert logged(db) == salvaged
     assert runner.invoke(app, ["doctor", "--check", "--db", str(db)]).exit_code == 0
+
+
+def test_grades_a_restore_added_are_not_added_again_by_the_next(tmp_path: Path) -> None:
+    """A session's kept grades (its file deleted under it) are added by the restore and the
+    file renamed `.merged.json`, so that a later restore does not bring them back; but that
+    name still matched the kept files a restore reads (`-kept-` and `.json`): restoring the
+    same backup again gave the backup plus those grades (neither the backup asked for nor
+    the database replaced). Now the next restore gives the backup."""
+    from dlcards.store.salvage import write_kept
+
+    db = tmp_path / "p.db"
+    keys = "\n5\n\n4\n\n3\nq\n"
+    r = runner.invoke(app, ["study", "--db", str(db), "--today", "2026-11-26"], input=keys)
+    assert r.exit_code == 0, r.output
+    name = backup.backups(db)[0].path.name
+    grades = logged(db)
+    write_kept(backup.folder_of(db) / "p-kept-2026-11-26T120000.000.json", db, reviews_in(db))
+    db.unlink()
+    first = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
+    assert first.exit_code == 0, first.output
+    assert logged(db) == grades
+    assert (backup.folder_of(db) / "p-kept-2026-11-26T120000.000.merged.json").exists()
+    again = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
+    assert again.exit_code == 0, again.output
+    assert "salvaged" not in again.output
+    assert logged(db) == []  # the backup, as asked
+    assert runner.invoke(app, ["doctor", "--check", "--db", str(db)]).exit_code == 0

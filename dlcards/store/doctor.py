@@ -1164,11 +1164,11 @@ class _Salvaging:
         )
 
     def consume(self) -> None:
-        from dlcards.store.salvage import DAMAGED_MARK
+        from dlcards.store.salvage import DAMAGED_MARK, MERGED_SUFFIX
 
         for path in self.used:
             if path.suffix == ".json":
-                target = path.with_name(path.name.removesuffix(".json") + ".merged.json")
+                target = path.with_name(path.name.removesuffix(".json") + MERGED_SUFFIX)
             else:
                 target = path.with_name(path.name.replace(DAMAGED_MARK, "-salvaged-", 1))
             for end in ("", "-wal"):

@@ -30,6 +30,8 @@ from dlcards.store.rows import REVIEW_COLUMNS
 
 KEPT_MARK = "-kept-"
 """A session's kept grades: `backups/{stem}-kept-{stamp}.json`."""
+MERGED_SUFFIX = ".merged.json"
+"""A kept-grades file a restore has added (`.merged.json` for `.json`): not salvaged again."""
 DAMAGED_MARK = "-damaged-"
 """A raw copy of a damaged database (and its -wal): `backups/{stem}-damaged-{stamp}.db`."""
 _WAL_MAGIC = (0x377F0682, 0x377F0683)
@@ -357,7 +359,11 @@ def sources(db: Path, since_ns: int) -> list[Path]:
     for entry in entries:
         name = entry.name
         raw = name.startswith(db.stem + DAMAGED_MARK) and name.endswith(".db")
-        kept = name.startswith(db.stem + KEPT_MARK) and name.endswith(".json")
+        kept = (
+            name.startswith(db.stem + KEPT_MARK)
+            and name.endswith(".json")
+            and not name.endswith(MERGED_SUFFIX)
+        )
         try:
             if (raw or kept) and entry.stat().st_mtime_ns >= since_ns:
                 found.append(entry)
