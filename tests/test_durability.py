@@ -873,3 +873,56 @@ def test_a_grade_undone_in_another_terminal_stays_undone_after_the_restore(
         assert rows[:3] == kept
     else:  # the 3 not taken back, then the one refused
         assert rows[:3] == kept and len(rows) == 4 and rows[3][2] == 5
+
+
+def test_a_restore_while_another_session_has_the_deleted_file_open(tmp_path: Path) -> None:
+    """Two sessions have the database open; it is deleted; the first finds it at its next
+    grade and stops. The restore made a new file at the path beside the -wal and -shm that
+    the second session still holds (the deleted file's): SQLite read that log into the new
+    file, the restore said it was done and left a database that could not be read ("disk
+    I/O error"). Now the orphaned log is kept and salvaged like a damaged file's, and the
+    second session's next grade is refused and kept, and a second restore adds it: the log is
+    every grade given, each once, in time order, and `doctor` finds no problem. (The second
+    session was told to restore the newest backup, older than the restored database: that
+    restore dropped every grade the first had added. The first now backs up its result.)"""
+    db = tmp_path / "p.db"
+    first = three_grades_in_a_second_session(tmp_path)
+    second = spawn(tmp_path, "--new", "10", "--topic", "gd")
+    assert second.stdin is not None
+    second.stdin.write("\n4\n")
+    second.stdin.flush()
+    wait_for(db, 5, 20.0, second)
+    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
+
+    def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dlcards", *args],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+
+    before = sqlite3.connect(db)
+    given = before.execute("SELECT card_id, grade FROM reviews ORDER BY at, id").fetchall()
+    before.close()
+    db.unlink()
+    out, err = first.communicate("\n5\nq\n", timeout=30)
+    assert first.returncode == 2 and "Traceback" not in err, err
+    name = err.split("dlcards doctor --restore ")[1].split("`")[0]
+    done = dlcards("doctor", "--restore", name)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stdout + done.stderr
+    assert done.stderr == ""
+    restored = sqlite3.connect(db)
+    rows = restored.execute("SELECT card_id, grade FROM reviews ORDER BY at, id").fetchall()
+    restored.close()
+    assert len(given) == 5 and rows == [*given, ("perceptron-5", 5)]  # and the one refused
+    out, err = second.communicate("\n3\nq\n", timeout=30)
+    assert second.returncode == 2 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and "the 2 grades given here" in err, err
+    name = err.split("dlcards doctor --restore ")[1].split("`")[0]
+    assert name.startswith("p-after-salvage-")  # the restored database, not the older backup
+    again = dlcards("doctor", "--restore", name)
+    assert again.returncode == 0, again.stdout + again.stderr
+    restored = sqlite3.connect(db)
+    final = restored.execute("SELECT card_id, grade FROM reviews ORDER BY at, id").fetchall()
+    restored.close()
+    assert final == [*rows, ("gd-2", 3)]
+    assert dlcards("doctor", "--check").returncode == 0

@@ -10,7 +10,9 @@ backup.
 When: before the first write of each day (`{stem}-YYYY-MM-DD.db.gz`), on `dlcards backup`
 (`{stem}-manual-YYYY-MM-DD.db.gz`), and before an event: every schema migration
 (`{stem}-before-schema-N-YYYY-MM-DD.db.gz`), a repair or a restore by `dlcards doctor`
-(`before-doctor`, `before-restore`), a reset of studied cards (`before-reset`). A day's
+(`before-doctor`, `before-restore`), a reset of studied cards (`before-reset`); and after a
+restore that added salvaged grades to the backup (`after-salvage`: the newest backup, which a
+session left open across the restore names when it finds the file replaced). A day's
 backup is replaced by a later one of the same day (the automatic one is made once a day); a
 manual or an event backup never is: a second one of a kind on one day is
 `…-YYYY-MM-DD-2.db.gz`, and so on (the state before the first restore of a day is what a
@@ -41,6 +43,7 @@ from dlcards.store.connection import problem_lines
 
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, KEEP_EVENT, KEEP_MANUAL = 7, 4, 12, 3, 3
 MANUAL = "manual"  # `make`'s event for `dlcards backup`
+AFTER_SALVAGE = "after-salvage"  # `make`'s event for the database a restore added grades to
 FOLDER = "backups"
 SUFFIX = ".db.gz"
 _CHUNK = 1 << 20
@@ -65,7 +68,8 @@ def folder_of(db: Path) -> Path:
 def _pattern(db: Path) -> re.Pattern[str]:
     stem = re.escape(db.stem)
     return re.compile(
-        rf"^{stem}-(?:before-(?P<event>schema-\d+|doctor|restore|reset)-|(?P<manual>{MANUAL})-)?"
+        rf"^{stem}-(?:before-(?P<event>schema-\d+|doctor|restore|reset)-|(?P<after>{AFTER_SALVAGE})-"
+        rf"|(?P<manual>{MANUAL})-)?"
         rf"(?P<day>\d{{4}}-\d{{2}}-\d{{2}})(?:-(?P<n>[2-9]|[1-9]\d+))?" + re.escape(SUFFIX) + "$"
     )
 
@@ -89,7 +93,7 @@ def backups(db: Path, today: date | None = None) -> list[Backup]:
             st = entry.stat()
         except (ValueError, OSError):
             continue
-        kind = "event" if m["event"] else MANUAL if m["manual"] else "daily"
+        kind = "event" if m["event"] or m["after"] else MANUAL if m["manual"] else "daily"
         found.append((day, st.st_mtime_ns, Backup(entry, day, kind, st.st_size)))
     now = today or date.today()
     found.sort(key=lambda t: (t[0] <= now, t[0], t[1]), reverse=True)
@@ -150,9 +154,16 @@ def only_index_problems(problems: list[str]) -> bool:
 
 
 def backup_name(db: Path, day: date, event: str | None = None, n: int = 1) -> str:
-    """`event`: None for the daily backup, MANUAL for `dlcards backup`, else "schema-N",
-    "doctor", "restore" or "reset"; `n`: its number that day (the first has none)."""
-    middle = "" if event is None else f"{MANUAL}-" if event == MANUAL else f"before-{event}-"
+    """`event`: None for the daily backup, MANUAL for `dlcards backup`, AFTER_SALVAGE after a
+    restore that added salvaged grades, else "schema-N", "doctor", "restore" or "reset"; `n`:
+    its number that day (the first has none)."""
+    middle = (
+        ""
+        if event is None
+        else f"{event}-"
+        if event in (MANUAL, AFTER_SALVAGE)
+        else f"before-{event}-"
+    )
     number = f"-{n}" if n > 1 else ""
     return f"{db.stem}-{middle}{day.isoformat()}{number}{SUFFIX}"
 
@@ -313,15 +324,18 @@ def unpack(backup: Path, target: Path) -> None:
 
 def copy_damaged(db: Path, stamp: str, held: int | None = None) -> Path:
     """A raw copy of a database that fails its check (and its -wal), before a repair touches
-    it: `backups/{stem}-damaged-{stamp}.db`. Not rotated; raises OSError. `held`: a descriptor
-    of the file to read it through, kept open by the caller while its connection is open
-    (closing a descriptor of our own would drop every POSIX lock the process holds on the
-    file, SQLite's included)."""
+    it: `backups/{stem}-damaged-{stamp}.db` (empty, beside the copy of its -wal, for a file
+    deleted under a session that still holds its -wal). Not rotated; raises OSError.
+    `held`: a descriptor of the file to read it through, kept open by the caller while its
+    connection is open (closing a descriptor of our own would drop every POSIX lock the
+    process holds on the file, SQLite's included)."""
     folder = folder_of(db)
     _make_folder(folder)
     target = folder / f"{db.stem}-damaged-{stamp}.db"
     try:
-        if held is None:
+        if held is None and not db.exists():  # deleted: its -wal is all that is left
+            target.write_bytes(b"")
+        elif held is None:
             shutil.copyfile(db, target)
         else:
             with target.open("wb") as out:

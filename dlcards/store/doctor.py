@@ -885,6 +885,7 @@ def restore(
         conn = _connect(db)
         try:
             _in_wal_mode(conn)
+            salvaging.back_up(conn, now)
         finally:
             conn.close()
     except SQLITE_ERRORS:
@@ -937,7 +938,7 @@ def _save_and_replace(
     checks the file before it commits: `connection._Watch`)."""
     for _ in range(RESTORE_TRIES):
         watch: sqlite3.Connection | None = None
-        unopenable = _unopenable(db)
+        unopenable = _unopenable(db) or _orphaned_log(db)
         held = _held(db)  # a raw copy reads through it while `watch` is open: locks kept
         try:
             watch = _connect(db) if db.exists() and not unopenable else None
@@ -1100,6 +1101,15 @@ def _in_wal_mode(conn: sqlite3.Connection | None) -> None:
         pass
 
 
+def _orphaned_log(db: Path) -> bool:
+    """Whether no file is at `db` but a -wal or -shm is: a file deleted while a session had
+    it open, whose log (and its grades) that session still holds. A new database made at the
+    path opened them as its own, SQLite read the deleted file's pages into it, and the
+    restored database could not be read ("disk I/O error"): the -wal is copied and salvaged
+    as a damaged file's, and both are removed before the backup is put at the path."""
+    return not db.exists() and any(Path(f"{db}{end}").exists() for end in ("-wal", "-shm"))
+
+
 def _unopenable(db: Path) -> bool:
     """Whether the file at `db` fails the header check (or is empty): not to be opened."""
     if not db.exists():
@@ -1137,6 +1147,7 @@ class _Salvaging:
         self.added = 0
         self.damaged = False
         self.used: list[Path] = []
+        self.made: Path | None = None
 
     def into(self, src: sqlite3.Connection, copy: Path | None, damaged: bool) -> None:
         from dlcards.store import salvage
@@ -1154,13 +1165,27 @@ class _Salvaging:
         self.used = sorted(set(self.used) | set(got.sources) | set(found))
         self.added += _add_salvaged(src, got.rows, self.replay_for)
 
+    def back_up(self, conn: sqlite3.Connection, now: datetime) -> None:
+        """Back up the restored database when grades were added to the backup: else the
+        newest backup is older than it, and a session left open across the restore (its file
+        replaced under it) named that one to restore with its kept grades, which went back
+        to it and dropped every grade this restore added. Not made (the restore stands): a
+        backup that cannot be written."""
+        if not self.added:
+            return
+        try:
+            self.made = backup.make(conn, self.db, now.date(), event=backup.AFTER_SALVAGE).path
+        except (OSError, StoreError, *SQLITE_ERRORS):
+            self.made = None
+
     def line(self) -> str:
         if not self.damaged and not self.used:
             return ""
         names = ", ".join(p.name for p in self.used) or "nothing readable"
+        made = f"; the result is backed up in {self.made.name}" if self.made else ""
         return (
             f"salvaged {_plural(self.added, 'grade')} the backup {self.source.name} lacked "
-            f"(from {names}); each card they touch was replayed from its log"
+            f"(from {names}); each card they touch was replayed from its log{made}"
         )
 
     def consume(self) -> None:
