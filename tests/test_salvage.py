@@ -216,3 +216,21 @@ def test_grades_a_restore_added_are_not_added_again_by_the_next(tmp_path: Path) 
     assert "salvaged" not in again.output
     assert logged(db) == []  # the backup, as asked
     assert runner.invoke(app, ["doctor", "--check", "--db", str(db)]).exit_code == 0
+
+
+def test_the_copy_of_the_replaced_database_is_named_where_it_is(tmp_path: Path) -> None:
+    """The restore says where the database it replaced is kept; over a damaged file that is
+    a raw copy, which the restore then renames `-salvaged-` once it has salvaged from it (so
+    that a later restore does not salvage it again): the line named a file no longer there,
+    and so did the salvage line, of each file it read."""
+    db = tmp_path / "p.db"
+    held = _cut_to_zero_under_an_open_session(db)
+    name = backup.backups(db)[0].path.name
+    done = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
+    held.close()
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    kept = Path(said.split("the database it replaced is in ")[1].split()[0].rstrip(";,"))
+    assert kept.exists() and "-salvaged-" in kept.name, said
+    salvaged = said.split(f"the backup {name} lacked (from ")[1].split(")")[0].split(", ")
+    assert salvaged == [kept.name]  # the same file, by the name it has now

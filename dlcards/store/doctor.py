@@ -874,6 +874,7 @@ def restore(
                     "dlcards to restore it"
                 )
             salvaging = _Salvaging(db, source, replay_for)
+            left = _orphaned_log(db)
             saved = _save_and_replace(src, db, unpacked, now, salvaging)
             reviews = src.execute("SELECT count(*) FROM reviews").fetchone()[0]
             last = src.execute("SELECT max(day) FROM reviews").fetchone()[0]
@@ -890,12 +891,15 @@ def restore(
             conn.close()
     except SQLITE_ERRORS:
         pass
+    moved = salvaging.consume()
+    saved = moved.get(saved, saved) if saved is not None else None
     kept = f"; the database it replaced is in {saved}" if saved else ""
+    if saved is not None and left:  # no file: the -wal a deleted file left
+        kept = f"; the -wal its deleted file left is in {saved}-wal"
     said = (
         f"restored {db} from {source}: {_plural(reviews, 'review')}"
         f"{f', the last on {last}' if last else ''}{kept}"
     )
-    salvaging.consume()
     return said, salvaging.line()
 
 
@@ -1148,6 +1152,7 @@ class _Salvaging:
         self.damaged = False
         self.used: list[Path] = []
         self.made: Path | None = None
+        self.moved: dict[Path, Path] = {}  # the files salvaged from, renamed by `consume`
 
     def into(self, src: sqlite3.Connection, copy: Path | None, damaged: bool) -> None:
         from dlcards.store import salvage
@@ -1181,16 +1186,19 @@ class _Salvaging:
     def line(self) -> str:
         if not self.damaged and not self.used:
             return ""
-        names = ", ".join(p.name for p in self.used) or "nothing readable"
+        names = ", ".join(self.moved.get(p, p).name for p in self.used) or "nothing readable"
         made = f"; the result is backed up in {self.made.name}" if self.made else ""
         return (
             f"salvaged {_plural(self.added, 'grade')} the backup {self.source.name} lacked "
             f"(from {names}); each card they touch was replayed from its log{made}"
         )
 
-    def consume(self) -> None:
+    def consume(self) -> dict[Path, Path]:
+        """Rename the files salvaged from (see the class docstring); returns where each one
+        renamed went, for a line that names one of them."""
         from dlcards.store.salvage import DAMAGED_MARK, MERGED_SUFFIX
 
+        moved: dict[Path, Path] = {}
         for path in self.used:
             if path.suffix == ".json":
                 target = path.with_name(path.name.removesuffix(".json") + MERGED_SUFFIX)
@@ -1200,7 +1208,11 @@ class _Salvaging:
                 try:
                     os.replace(f"{path}{end}", f"{target}{end}")
                 except OSError:
-                    pass
+                    continue
+                if not end:
+                    moved[path] = target
+        self.moved = moved
+        return moved
 
 
 def _add_salvaged(
