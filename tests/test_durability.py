@@ -926,3 +926,59 @@ def test_a_restore_while_another_session_has_the_deleted_file_open(tmp_path: Pat
     restored.close()
     assert final == [*rows, ("gd-2", 3)]
     assert dlcards("doctor", "--check").returncode == 0
+
+
+@pytest.mark.parametrize("cut", ["replaced", "deleted"])
+def test_a_reset_in_another_terminal_stays_after_the_restore(tmp_path: Path, cut: str) -> None:
+    """A session is open; `dlcards reset` in another terminal makes a studied card new (a
+    backup is made first, so the newest backup holds the card as it was); the file is then
+    replaced or deleted, the session's next grade finds it, and the restore of the newest
+    backup added the grades that backup lacked, but put the card back as studied: the
+    reset, which is no log row, was lost, while the raw copy of the file still held it. Now
+    the reset point is carried over from the raw copy and the card is new again."""
+    db = tmp_path / "p.db"
+    proc = three_grades_in_a_second_session(tmp_path)
+    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
+
+    def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dlcards", *args],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+
+    reset = dlcards("reset", "--yes", "perceptron-1")
+    assert reset.returncode == 0, reset.stderr
+
+    def card_state() -> tuple[object, ...]:
+        conn = sqlite3.connect(db)
+        try:
+            return tuple(
+                conn.execute(
+                    "SELECT c.reset_at, s.repetitions, s.interval FROM cards c "
+                    "JOIN sm2 s ON s.card_id = c.id WHERE c.id = 'perceptron-1'"
+                ).fetchone()
+            )
+        finally:
+            conn.close()
+
+    after_reset = card_state()
+    assert after_reset[0] is not None
+    conn = sqlite3.connect(db)
+    given = conn.execute("SELECT card_id, at, grade FROM reviews ORDER BY at").fetchall()
+    conn.close()
+    damage_under(db, cut)
+    out, err = proc.communicate("\n5\nq\n", timeout=30)
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    name = err.split("dlcards doctor --restore ")[1].split("`")[0]
+    assert "before-reset" in name
+    done = dlcards("doctor", "--restore", name)
+    assert done.returncode == 0, done.stdout + done.stderr
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT card_id, at, grade FROM reviews ORDER BY at").fetchall()
+    conn.close()
+    assert rows[:4] == given and len(rows) == 5 and rows[4][2] == 5
+    assert card_state() == after_reset  # new again: no review since the reset
+    assert "and the resets or suspensions of 1 card made since" in done.stdout, done.stdout
+    shown = dlcards("show", "perceptron-1")
+    assert "reset, not studied since" in shown.stdout, shown.stdout
+    assert dlcards("doctor", "--check").returncode == 0

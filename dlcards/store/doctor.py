@@ -1153,6 +1153,7 @@ class _Salvaging:
         self.used: list[Path] = []
         self.made: Path | None = None
         self.moved: dict[Path, Path] = {}  # the files salvaged from, renamed by `consume`
+        self.marked: list[str] = []  # cards reset or (un)suspended since the backup
 
     def into(self, src: sqlite3.Connection, copy: Path | None, damaged: bool) -> None:
         from dlcards.store import salvage
@@ -1168,7 +1169,11 @@ class _Salvaging:
         paths = [*([copy] if copy is not None else []), *found]
         got = salvage.salvage(paths)
         self.used = sorted(set(self.used) | set(got.sources) | set(found))
+        marked = _carry_card_marks(src, [p for p in paths if p.suffix == ".db"])
         self.added += _add_salvaged(src, got.rows, self.replay_for)
+        if marked and self.replay_for is not None:
+            _write_memories(src, [], marked, self.replay_for)
+        self.marked = sorted(set(self.marked) | set(marked))
 
     def back_up(self, conn: sqlite3.Connection, now: datetime) -> None:
         """Back up the restored database when grades were added to the backup: else the
@@ -1176,7 +1181,7 @@ class _Salvaging:
         replaced under it) named that one to restore with its kept grades, which went back
         to it and dropped every grade this restore added. Not made (the restore stands): a
         backup that cannot be written."""
-        if not self.added:
+        if not self.added and not self.marked:
             return
         try:
             self.made = backup.make(conn, self.db, now.date(), event=backup.AFTER_SALVAGE).path
@@ -1188,9 +1193,14 @@ class _Salvaging:
             return ""
         names = ", ".join(self.moved.get(p, p).name for p in self.used) or "nothing readable"
         made = f"; the result is backed up in {self.made.name}" if self.made else ""
+        marked = (
+            f" and the resets or suspensions of {_plural(len(self.marked), 'card')} made since"
+            if self.marked
+            else ""
+        )
         return (
-            f"salvaged {_plural(self.added, 'grade')} the backup {self.source.name} lacked "
-            f"(from {names}); each card they touch was replayed from its log{made}"
+            f"salvaged {_plural(self.added, 'grade')} the backup {self.source.name} lacked"
+            f"{marked} (from {names}); each card they touch was replayed from its log{made}"
         )
 
     def consume(self) -> dict[Path, Path]:
@@ -1213,6 +1223,67 @@ class _Salvaging:
                     moved[path] = target
         self.moved = moved
         return moved
+
+
+def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str]:
+    """Carry over to the restored copy `src` each card's reset point and suspension that the
+    raw copies `raws` hold and are newer than its own: `dlcards reset` and `suspend` write no
+    log row, so the salvaged grades did not bring them back (a reset done in another terminal
+    before the file was damaged was undone by the restore, the card studied again). A reset
+    point's tie-break (`reset_after`, a log id, not kept across a restore) becomes the
+    backup's last row of the card at that very moment, if any: a salvaged grade at it came
+    after the reset (a grade is never put before a card's reset point). Returns the cards
+    changed (to replay)."""
+    from dlcards.store import salvage
+
+    newest: dict[str, dict[str, Any]] = {}
+    for raw in raws:
+        for cid, marks in salvage.card_marks_in(raw).items():
+            have = newest.setdefault(cid, dict(marks))
+            for when, cols in (
+                ("reset_at", ("reset_at", "reset_after", "leech")),
+                ("suspended_changed", ("suspended", "suspended_changed")),
+            ):
+                if (marks[when] or -1) > (have[when] or -1):
+                    have.update({c: marks[c] for c in cols})
+    if not newest:
+        return []
+    base = src.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
+    moved: list[str] = []
+    src.execute("BEGIN IMMEDIATE")
+    try:
+        for cid, marks in sorted(newest.items()):
+            row = src.execute(
+                "SELECT coalesce(reset_at, -1), coalesce(suspended_changed, -1) FROM cards "
+                "WHERE id = ?",
+                (cid,),
+            ).fetchone()
+            if row is None:
+                continue
+            if marks["reset_at"] is not None and marks["reset_at"] > row[0]:
+                after = src.execute(
+                    "SELECT coalesce(max(id), 0) FROM reviews WHERE card_id = ? AND at = ? "
+                    "AND id <= ?",
+                    (cid, marks["reset_at"], base),
+                ).fetchone()[0]
+                src.execute(
+                    "UPDATE cards SET reset_at = ?, reset_after = ?, leech = ? WHERE id = ?",
+                    (marks["reset_at"], after, int(bool(marks["leech"])), cid),
+                )
+                moved.append(cid)
+            changed = marks["suspended_changed"]
+            if changed is not None and changed > row[1] and marks["suspended"] is not None:
+                src.execute(
+                    "UPDATE cards SET suspended = ?, suspended_changed = ? WHERE id = ?",
+                    (marks["suspended"], changed, cid),
+                )
+                if cid not in moved:
+                    moved.append(cid)
+        src.execute("COMMIT")
+    except BaseException:
+        src.execute("ROLLBACK")
+        raise
+    return moved
 
 
 def _add_salvaged(

@@ -276,6 +276,57 @@ def _reviews_root(image: _Image) -> int | None:
     return None
 
 
+def _columns(sql: str) -> list[str]:
+    """The column names of a `CREATE TABLE` statement, in order (as SQLite stores its rows,
+    columns added by `ALTER TABLE` last)."""
+    body = sql[sql.index("(") + 1 : sql.rindex(")")]
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(body):
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+    parts.append(body[start:])
+    return [part.split()[0].strip('"`[]') for part in parts if part.split()]
+
+
+CARD_MARKS = ("reset_at", "reset_after", "leech", "suspended", "suspended_changed")
+"""The columns of a card that change without a log row (`dlcards reset`, `suspend`)."""
+
+
+def card_marks_in(db: Path) -> dict[str, dict[str, Any]]:
+    """Each card's CARD_MARKS readable in the database file at `db` and its -wal, by card id,
+    walking the cards table from its root (as SQLite reads it); {} when that cannot be
+    found."""
+    size, pages = pages_of(db)
+    if not pages:
+        return {}
+    image = _Image(size, pages)
+    schema, _, _ = image.walk(1)
+    for rec in schema:
+        if len(rec) >= 5 and rec[:2] == ["table", "cards"] and type(rec[3]) is int:
+            root, sql = rec[3], rec[4]
+            break
+    else:
+        return {}
+    try:
+        names = _columns(str(sql))
+    except ValueError:
+        return {}
+    if "id" not in names or not set(CARD_MARKS) <= set(names):
+        return {}
+    records, _, _ = image.walk(root)
+    out: dict[str, dict[str, Any]] = {}
+    for rec in records:
+        row = dict(zip(names, rec + [None] * (len(names) - len(rec)), strict=False))
+        if isinstance(row["id"], str) and all(
+            row[c] is None or type(row[c]) is int for c in CARD_MARKS
+        ):
+            out[row["id"]] = {c: row[c] for c in CARD_MARKS}
+    return out
+
+
 def _as_review(rec: list[Any]) -> tuple[Any, ...] | None:
     """A review row (REVIEW_COLUMNS' values) from a record shaped as one, else None."""
     if not _MIN_FIELDS <= len(rec) <= 1 + len(REVIEW_COLUMNS) or rec[0] is not None:
