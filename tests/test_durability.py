@@ -982,3 +982,44 @@ def test_a_reset_in_another_terminal_stays_after_the_restore(tmp_path: Path, cut
     shown = dlcards("show", "perceptron-1")
     assert "reset, not studied since" in shown.stdout, shown.stdout
     assert dlcards("doctor", "--check").returncode == 0
+
+
+@pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="mounts a tmpfs")
+def test_a_session_that_cannot_keep_its_grades_on_a_full_disk_says_so(tmp_path: Path) -> None:
+    """The disk is full when the file is deleted under a session (a deleted file's space is
+    not freed while the session holds it): the session's line said "kept in backups/:
+    nothing more (No space left on device)", as if something had been kept, and left a
+    cut-short copy of the file there. Now it names what it could not keep, leaves no partial
+    copy, and the -wal the deleted file left still gives the restore the grades saved."""
+    with h.small_disk(tmp_path / "mnt", "2m") as mnt:
+        db = mnt / "p.db"
+        first = spawn(tmp_path, "--db", str(db), "--new", "1")
+        assert first.communicate("\n5\nq\n", timeout=30)[0].count("1 grade saved") == 1
+        proc = spawn(tmp_path, "--db", str(db), "--new", "10")
+        assert proc.stdin is not None
+        for i in range(3):
+            proc.stdin.write("\n4\n")
+            proc.stdin.flush()
+            wait_for(db, i + 2, 20.0, proc)
+        filler = h.fill_disk(mnt)
+        db.unlink()
+        out, err = proc.communicate("\n5\nq\n", timeout=30)
+        assert proc.returncode == 2 and "Traceback" not in err, err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1, err
+        folder = mnt / "backups"
+        assert (
+            f"could not keep the 4 grades given here nor the file as this program had it in "
+            f"{folder} (No space left on device)" in lines[0]
+        ), lines[0]
+        assert "kept in" not in lines[0]
+        assert not [p for p in folder.iterdir() if "-damaged-" in p.name or "-kept-" in p.name]
+        filler.unlink()
+        name = lines[0].split("dlcards doctor --restore ")[1].split("`")[0]
+        env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "c")}
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", "doctor", "--restore", name],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert count_reviews(db) == 4  # the refused grade was never saved nor kept

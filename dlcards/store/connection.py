@@ -1037,22 +1037,28 @@ class Connection:
         stamp = datetime.now().strftime("%Y-%m-%dT%H%M%S.%f")[:-3]
         folder = backup.folder_of(self.path)
         kept: list[str] = []
+        wanted = ([_grades(len(rows))] if rows else []) + (
+            ["the file as this program had it"] if self.watch is not None else []
+        )
+        failed: OSError | None = None
+        raw = folder / f"{self.path.stem}{DAMAGED_MARK}{stamp}.db"
         try:
             folder.mkdir(exist_ok=True)
             if rows:
                 target = folder / f"{self.path.stem}{KEPT_MARK}{stamp}.json"
                 write_kept(target, self.path, rows)
-                n = len(rows)
-                kept.append(f"the {n} grade{'s' if n != 1 else ''} given here ({target.name})")
+                kept.append(f"{wanted[0]} ({target.name})")
             if self.watch is not None:
-                raw = folder / f"{self.path.stem}{DAMAGED_MARK}{stamp}.db"
                 self.watch.copy_to(raw)
                 wal = Path(f"{self.path}-wal")
                 if wal.exists():
                     shutil.copyfile(wal, Path(f"{raw}-wal"))
-                kept.append(f"the file as this program had it ({raw.name})")
-        except OSError as err:
-            kept.append(f"nothing more ({err.strerror or err})")
+                kept.append(f"{wanted[-1]} ({raw.name})")
+        except OSError as err:  # a full disk: no cut-short copy left to be salvaged from
+            failed = err
+            if self.watch is not None and len(kept) < len(wanted):
+                for made in (raw, Path(f"{raw}-wal")):
+                    made.unlink(missing_ok=True)
         found = backup.backups(self.path)
         todo = (
             f"run `dlcards doctor --restore {found[0].path.name}` to put the newest backup back "
@@ -1060,9 +1066,15 @@ class Connection:
             if found
             else "keep them and run `dlcards doctor`"
         )
+        said = f"kept in {folder}: {' and '.join(kept)}" if kept else ""
+        if failed is not None:
+            lost = " nor ".join(wanted[len(kept) :]) or "anything"
+            why = failed.strerror or str(failed)
+            not_kept = f"could not keep {lost} in {folder} ({why})"
+            said = f"{said}, but {not_kept}" if said else not_kept
         return (
             f"database {self.path} {problem} while this dlcards had it open, and nothing more "
-            f"is written to it; kept in {folder}: {' and '.join(kept)}; {todo}"
+            f"is written to it; {said}; {todo}"
         )
 
     # settings ------------------------------------------------------------------------------
@@ -1117,6 +1129,10 @@ def _quiet() -> Iterator[None]:
         yield
     except SQLITE_ERRORS:
         pass
+
+
+def _grades(n: int) -> str:
+    return f"the {n} grade{'s' if n != 1 else ''} given here"
 
 
 def _to_stderr(message: str) -> None:
