@@ -815,3 +815,41 @@ def test_a_file_anki_exported_without_scheduling_changes_no_suspension(
         assert "no reviews or suspensions are taken from it" in out, out
         assert flags(db) == before
     assert [card for card, _ in before] == [D]
+
+
+def test_a_leech_the_import_suspends_is_named_as_one(round_trip: dict[str, Any]) -> None:
+    """A card lapsed 9 times on the phone and the learner suspended and unsuspended it there
+    (to keep studying it; Anki's leech action only tags). The import's replay makes it a
+    leech and suspends it (dlcards's `leech_action`), a change made by the import, newer than
+    Anki's: it printed only "suspended here, not in Anki: 1 card (gd-1), changed here later
+    and kept", as if the learner had suspended it here, and never said a leech was
+    suspended. Now the import says so, and the card is not named as changed here later;
+    importing the same file again makes no leech and names it as suspended here only."""
+    db, folder = round_trip["db"], round_trip["folder"]
+    leech = "gd-1"
+    col = Collection(str(folder / "collection.anki2"))
+    try:
+        card = anki_notes(col)[leech].cards()[0].id
+        phone = Phone(col, days=30)
+        phone.answer(card, 3)
+        phone.answer(card, 3)
+        for _ in range(9):
+            phone.next_day()
+            phone.answer(card, 1)
+            phone.answer(card, 3)
+        col.sched.suspend_cards([card])
+        col.sched.unsuspend_cards([card])
+        assert col.get_card(card).queue == 2
+        export_anki(col, folder.parent / "leech.apkg", legacy=False)
+    finally:
+        col.close()
+    out = cli("import", "anki", str(folder.parent / "leech.apkg"), "--db", str(db))
+    assert (
+        f"suspended 1 card the imported reviews made a leech ({leech}), as leech_action "
+        "says; `dlcards unsuspend ID...` to study it again"
+    ) in out, out
+    assert "changed here later" not in out, out
+    assert [card for card, _ in flags(db)] == [leech]
+    again = cli("import", "anki", str(folder.parent / "leech.apkg"), "--db", str(db))
+    assert "made a leech" not in again, again
+    assert f"suspended here, not in Anki: 1 card ({leech}), changed here later" in again, again

@@ -135,6 +135,7 @@ def anki(
         # each review's study day, as the collection's own day_starts_at hour gives a grade
         result = anki_progress.convert(collection, cards, starts_at)
         moved: list[str] = []  # the cards whose reset point the import moves (would move)
+        leeches: dict[str, Suspension] = {}  # the flags the merge's leech actions changed
         scheduled = anki_progress.carries_scheduling(collection)
         # a file without scheduling has every card active: no suspension is taken from it
         there = anki_progress.anki_suspensions(collection, cards) if scheduled else {}
@@ -152,8 +153,17 @@ def anki(
 
             with synced_store(db, extra) as store:
                 schedule_of(store)  # finishes a switch a killed `config` left half done
+                held = store.suspensions(there)
                 added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
                 store.remember_anki_guids(guids)  # exported back, each is its Anki note
+                # a leech the merge suspends (or a leech's suspension it takes back) is its
+                # own change, said as such (not as one "changed here later")
+                merged = store.suspensions(there)
+                leeches = {
+                    cid: s
+                    for cid, s in merged.items()
+                    if cid in held and held[cid].suspended != s.suspended
+                }
                 # after the merge: a leech it suspends is a change made now, newer than Anki's
                 taken = store.follow_suspensions(newer, there)
                 here = store.suspensions(there)
@@ -191,7 +201,7 @@ def anki(
             f"not imported: {plural(result.previews, 'preview answer')} from Anki's filtered "
             "decks that do not reschedule (Anki leaves them out of scheduling too)"
         )
-    _suspensions(dry_run, there, here, taken)
+    _suspensions(dry_run, there, here, taken, leeches)
     if not collection.revlog and any(card.studied for card in collection.cards):
         # scheduling without its log: a package `export anki --with-progress` made, say
         typer.echo(
@@ -216,15 +226,29 @@ def _suspensions(
     there: Mapping[str, Suspension],
     here: Mapping[str, Suspension],
     taken: Mapping[str, Suspension],
+    leeches: Mapping[str, Suspension],
 ) -> None:
-    """Say which flags the import took from Anki (the newer change wins:
-    `anki_progress.newer_suspensions`), and which cards are still suspended on one side only
-    because dlcards changed them later, with the command that would match Anki."""
+    """Say which flags the merge's leech actions changed (`leeches`), which the import took
+    from Anki (the newer change wins: `anki_progress.newer_suspensions`), and which cards are
+    still suspended on one side only because dlcards changed them later, with the command
+    that would match Anki."""
     from dlcards.console import plural
 
     def listed(ids: Sequence[str]) -> str:
         return " ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
 
+    for flag in (True, False):
+        ids = sorted(cid for cid, s in leeches.items() if s.suspended == flag)
+        if not ids:
+            continue
+        n, them = plural(len(ids), "card"), "it" if len(ids) == 1 else "them"
+        typer.echo(
+            f"suspended {n} the imported reviews made a leech ({listed(ids)}), as leech_action "
+            f"says; `dlcards unsuspend ID...` to study {them} again"
+            if flag
+            else f"unsuspended {n} ({listed(ids)}): with the imported reviews in the log, no "
+            f"review makes {them} a leech any more"
+        )
     if taken:
         parts = []
         for flag, verb in ((True, "suspend"), (False, "unsuspend")):
@@ -242,6 +266,7 @@ def _suspensions(
         ids = sorted(
             cid for cid, s in there.items()
             if s.suspended == held and cid in after and after[cid].suspended != held
+            and cid not in leeches
         )  # fmt: skip
         if ids:
             typer.echo(
