@@ -33,6 +33,7 @@ from dlcards.settings import NEW_PER_DAY_MAX, Settings
 from dlcards.store import ReviewRow, Store
 from dlcards.store.core import Rebuild
 from dlcards.store.merge import Redecide
+from dlcards.store.rows import Unsuspended
 
 REDRILL_BELOW = sm2.Grade.GOOD  # grades below 4 come back in the same session
 # An answer's time counts at most this long (Anki's cap), so a card left on screen while the
@@ -62,6 +63,7 @@ class Suspended:
 
     item: Item
     changed: bool
+    undo: Unsuspended | None = field(default=None, compare=False)  # for its undo
 
 
 @dataclass
@@ -285,9 +287,9 @@ class StudySession:
         if item is None:
             raise IndexError("the session is over")
         # may raise (locked, full disk): nothing has changed yet, the card stays on screen
-        changed = bool(self.store.set_suspended([item.card_id], True))
+        undo = self.store.suspend_one(item.card_id)
         del self.queue[self.position]
-        done = Suspended(item, changed)
+        done = Suspended(item, undo is not None, undo)
         self.actions.append(done)
         self.summary.suspended.append(item.card_id)
         return done
@@ -303,8 +305,8 @@ class StudySession:
             return None
         last = self.actions[-1]
         if isinstance(last, Suspended):
-            if last.changed:  # may raise (locked): nothing has changed yet
-                self.store.set_suspended([last.item.card_id], False)
+            if last.undo is not None:  # may raise (locked): nothing has changed yet
+                self.store.take_back_suspension(last.item.card_id, last.undo)
             self.actions.pop()
             self.queue.insert(self.position, last.item)
             self.summary.suspended.remove(last.item.card_id)

@@ -54,8 +54,8 @@ def kolkata() -> Iterator[None]:
         yield
 
 
-def cli(*args: str) -> str:
-    result = runner.invoke(app, list(args))
+def cli(*args: str, input: str | None = None) -> str:
+    result = runner.invoke(app, list(args), input=input)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -853,3 +853,36 @@ def test_a_leech_the_import_suspends_is_named_as_one(round_trip: dict[str, Any])
     again = cli("import", "anki", str(folder.parent / "leech.apkg"), "--db", str(db))
     assert "made a leech" not in again, again
     assert f"suspended here, not in Anki: 1 card ({leech}), changed here later" in again, again
+
+
+def test_a_suspension_undone_in_study_leaves_the_phones_suspension_to_come_back(
+    tmp_path: Path,
+) -> None:
+    """B is suspended on the phone; here, in `dlcards study`, the learner suspends B with `!`
+    and takes it back with `u`: nothing changed here. The undo wrote an unsuspension dated
+    now, newer than the phone's suspension, so the import kept B active and said "suspended
+    in Anki, not here: ... changed here later and kept". Now the undo puts back the flag and
+    its time as they were, and the phone's suspension comes back."""
+    db = tmp_path / "progress.db"
+    with Store.open(db) as store:
+        store.sync(load_catalog().cards, "test", datetime.now().astimezone())
+    package = tmp_path / "deep-learning.apkg"
+    cli(*readme_command(1, package), "--db", str(db))
+    col = into_anki(package, tmp_path / "anki")
+    try:
+        card = anki_notes(col)[B].cards()[0].id
+        col.sched.suspend_cards([card])
+        col.db.execute(f"UPDATE cards SET mod = mod - 60 WHERE id = {card}")
+        mod = col.get_card(card).mod
+        export_anki(col, tmp_path / "phone.apkg", legacy=False)
+    finally:
+        col.close()
+    with Store.open(db) as store:
+        before = store.suspensions([B])
+    out = cli("study", "--topic", "perceptron", "--new", "2", "--db", str(db), input="!\nu\nq\n")
+    assert "Suspended" in out or "suspended" in out, out
+    with Store.open(db) as store:
+        assert store.suspensions([B]) == before  # as it was: the `!` is taken back
+    out = cli("import", "anki", str(tmp_path / "phone.apkg"), "--db", str(db))
+    assert f"as in Anki, where they changed later: suspended 1 card ({B})" in out, out
+    assert flags(db) == [(B, mod)]

@@ -53,6 +53,7 @@ from dlcards.store.rows import (
     Suspension,
     SyncResult,
     TopicCounts,
+    Unsuspended,
     card_digests,
     change_seconds,
     day_of,
@@ -1029,6 +1030,35 @@ class Store(Reports, Merging):
             without = self._checked({k: v for k, v in stored.items() if k != key})
             return after.scheduler == "fsrs" or rebuilds_fsrs(without, after)
         return rebuilds_fsrs(before, after)
+
+    def suspend_one(self, card_id: str) -> Unsuspended | None:
+        """Suspend one card (as `set_suspended`), for a study session's `!`; returns what its
+        undo (`take_back_suspension`) puts back, or None when the card was suspended already
+        (nothing changed)."""
+        at = change_seconds(None)
+        with self._write() as c:
+            was = _suspensions_in(c, [card_id]).get(card_id)
+            if was is None or was.suspended:
+                return None
+            c.execute(
+                "UPDATE cards SET suspended = 1, suspended_changed = ? WHERE id = ?",
+                (at, card_id),
+            )
+            return Unsuspended(was, at)
+
+    def take_back_suspension(self, card_id: str, done: Unsuspended) -> None:
+        """Undo `suspend_one`: the card's flag and its time of change as they were (an
+        unsuspension dated now was newer than a suspension made on the phone before the `!`,
+        which an Anki import then did not take). A card whose flag changed again since
+        (another terminal) is unsuspended now, as before."""
+        with self._write() as c:
+            held = _suspensions_in(c, [card_id]).get(card_id)
+            if held is None or not held.suspended:
+                return
+            c.execute(
+                "UPDATE cards SET suspended = 0, suspended_changed = ? WHERE id = ?",
+                (done.was.changed if held.changed == done.at else change_seconds(None), card_id),
+            )
 
     def set_suspended(
         self, card_ids: Sequence[str], suspended: bool, now: datetime | None = None

@@ -505,6 +505,14 @@ class Suspension(NamedTuple):
     changed: int | None
 
 
+class Unsuspended(NamedTuple):
+    """What a study session's `!` changed, for its undo: the card's flag as it was (`was`),
+    and the time of change it wrote (`at`, Unix seconds)."""
+
+    was: Suspension
+    at: int
+
+
 SUSPENSION_CHANGED = "CASE WHEN typeof(suspended_changed) = 'integer' THEN suspended_changed END"
 """`cards.suspended_changed` as read: a value that is not a whole number of seconds (a
 damaged file) is no time, as NULL is."""
