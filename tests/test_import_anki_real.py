@@ -734,11 +734,13 @@ def test_a_change_made_here_after_the_phone_wins(tmp_path: Path) -> None:
         out = cli("import", "anki", str(package), "--db", str(db), *dry)
         assert "as in Anki" not in out, out
         assert (
-            f"suspended in Anki, not here: 1 card ({A}), changed here later and kept; "
+            f"suspended in Anki, not here: 1 card ({A}), changed later here or in a newer "
+            "import, and kept; "
             "`dlcards suspend ID...` to match Anki"
         ) in out, out
         assert (
-            f"suspended here, not in Anki: 1 card ({D}), changed here later and kept; "
+            f"suspended here, not in Anki: 1 card ({D}), changed later here or in a newer "
+            "import, and kept; "
             "`dlcards unsuspend ID...` to match Anki"
         ) in out, out
         assert flags(db) == before
@@ -773,7 +775,7 @@ def test_a_package_without_progress_takes_no_suspension_away(
         col.close()
     out = cli("import", "anki", str(tmp_path / "phone.apkg"), "--db", str(db))
     assert f"as in Anki, where they changed later: suspended 1 card ({A})\n" in out, out
-    assert f"suspended here, not in Anki: 1 card ({D}), changed here later and kept" in out, out
+    assert f"suspended here, not in Anki: 1 card ({D}), changed later here or in a" in out, out
     assert [card for card, _ in flags(db)] == [A, D]
     with Store.open(db) as store:
         assert store.query("SELECT count(*) FROM reviews WHERE card_id = ?", (B,)) == [(1,)]
@@ -848,11 +850,11 @@ def test_a_leech_the_import_suspends_is_named_as_one(round_trip: dict[str, Any])
         f"suspended 1 card the imported reviews made a leech ({leech}), as leech_action "
         "says; `dlcards unsuspend ID...` to study it again"
     ) in out, out
-    assert "changed here later" not in out, out
+    assert "changed later" not in out, out
     assert [card for card, _ in flags(db)] == [leech]
     again = cli("import", "anki", str(folder.parent / "leech.apkg"), "--db", str(db))
     assert "made a leech" not in again, again
-    assert f"suspended here, not in Anki: 1 card ({leech}), changed here later" in again, again
+    assert f"suspended here, not in Anki: 1 card ({leech}), changed later" in again, again
 
 
 def test_a_suspension_undone_in_study_leaves_the_phones_suspension_to_come_back(
@@ -886,3 +888,41 @@ def test_a_suspension_undone_in_study_leaves_the_phones_suspension_to_come_back(
     out = cli("import", "anki", str(tmp_path / "phone.apkg"), "--db", str(db))
     assert f"as in Anki, where they changed later: suspended 1 card ({B})" in out, out
     assert flags(db) == [(B, mod)]
+
+
+def test_an_older_file_imported_after_a_newer_one_brings_no_undone_suspension_back(
+    tmp_path: Path,
+) -> None:
+    """On the phone A is suspended (exported: older.apkg), then unsuspended (exported:
+    newer.apkg). Imported in the wrong order, newer first: its flag for A agrees with
+    dlcards's (active), so nothing was written, nor its time; the older file then found A
+    suspended there, never changed here, and suspended it, bringing back a suspension the
+    learner had undone on the phone. Now an agreeing flag newer than dlcards's takes Anki's
+    time, and the older file's suspension is older than it."""
+    db = tmp_path / "progress.db"
+    with Store.open(db) as store:
+        store.sync(load_catalog().cards, "test", datetime.now().astimezone())
+    package = tmp_path / "deep-learning.apkg"
+    cli(*readme_command(1, package), "--db", str(db))
+    col = into_anki(package, tmp_path / "anki")
+    try:
+        notes = anki_notes(col)
+        card = notes[A].cards()[0].id
+        Phone(col, 0).answer(notes[B].cards()[0].id, 3)  # the files show scheduling
+        col.sched.suspend_cards([card])
+        col.db.execute(f"UPDATE cards SET mod = mod - 120 WHERE id = {card}")
+        export_anki(col, tmp_path / "older.apkg", legacy=False)
+        col.sched.unsuspend_cards([card])
+        col.db.execute(f"UPDATE cards SET mod = mod - 60 WHERE id = {card}")
+        export_anki(col, tmp_path / "newer.apkg", legacy=False)
+    finally:
+        col.close()
+    newer = cli("import", "anki", str(tmp_path / "newer.apkg"), "--db", str(db))
+    assert "as in Anki" not in newer and "suspended in" not in newer, newer
+    older = cli("import", "anki", str(tmp_path / "older.apkg"), "--db", str(db))
+    assert "as in Anki" not in older, older
+    assert flags(db) == []
+    assert (
+        f"suspended in Anki, not here: 1 card ({A}), changed later here or in a newer import, "
+        "and kept; `dlcards suspend ID...` to match Anki"
+    ) in older, older

@@ -143,6 +143,13 @@ def anki(
         def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
             return anki_progress.newer_suspensions(there, here)
 
+        flips: dict[str, Suspension] = {}  # of what `follow` writes, the flags it changes
+
+        def follow(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
+            flips.clear()
+            flips.update(newer(here))
+            return {**anki_progress.agreeing_later(there, here), **flips}
+
         if dry_run:
             added = [r.card_id for r in _new_reviews(db, result.reviews)]
             moved = _resets_to_move(db, result.resets)
@@ -165,7 +172,8 @@ def anki(
                     if cid in held and held[cid].suspended != s.suspended
                 }
                 # after the merge: a leech it suspends is a change made now, newer than Anki's
-                taken = store.follow_suspensions(newer, there)
+                store.follow_suspensions(follow, there)
+                taken = dict(flips)
                 here = store.suspensions(there)
     topic_of = {
         cid: catalog.topic_of(cid) or new_topics.get(cid) or retired.get(cid, "?")
@@ -271,7 +279,8 @@ def _suspensions(
         if ids:
             typer.echo(
                 f"suspended {where}: {plural(len(ids), 'card')} ({listed(ids)}), changed "
-                f"here later and kept; `dlcards {command} ID...` to match Anki"
+                f"later here or in a newer import, and kept; `dlcards {command} ID...` to match "
+                "Anki"
             )
 
 

@@ -125,6 +125,24 @@ def newer_suspensions(
     return out
 
 
+def agreeing_later(
+    anki: Mapping[str, Suspension], here: Mapping[str, Suspension]
+) -> dict[str, Suspension]:
+    """The flags dlcards already has, whose time to take from Anki: Anki's card changed
+    later than dlcards last set the flag (or dlcards never set it). Else a file exported
+    before that change and imported after it (the wrong order) found the card's flag never
+    changed here, or changed before its own, and took it: a suspension the learner had taken
+    back on the phone came back."""
+    out = {}
+    for card_id, there in anki.items():
+        mine = here.get(card_id)
+        if mine is None or mine.suspended != there.suspended or not there.changed:
+            continue  # 0: a package card that claims no time (`export anki` without progress)
+        if mine.changed is None or there.changed > mine.changed:
+            out[card_id] = there
+    return out
+
+
 class LocalTimes:
     """`local_time` for many timestamps, as `stamp(ms) -> (ISO text with milliseconds, local
     day)`: the local offset is looked up once per hour of time (at both ends of the hour: when
