@@ -610,7 +610,7 @@ def test_a_first_sync_in_bulk_leaves_what_a_card_by_card_sync_leaves(
             s.sync(cards, "s1", NOW)
             dumps.append(_dump(s))
             h.grade(s, "c4", 4, DAY)
-            s.set_suspended(["c5"], True)
+            s.set_suspended(["c5"], True, NOW)  # the same time of change in both
             s.sync(cards[1:], "s2", NOW)  # c0 retired
             assert sorted(s.query("SELECT sched, topic, due, suspended, cards FROM due_tally")) == (
                 sorted(s.query(TALLY_DUE_SQL))
