@@ -1092,9 +1092,17 @@ class Store(Reports, Merging):
         its time of change as given. Returns what was written."""
         with self._write() as c:
             changes = dict(decide(_suspensions_in(c, card_ids)))
+            rows = [(int(s.suspended), s.changed, cid) for cid, s in sorted(changes.items())]
+            # a flag that changes, and (most of an import's: every card studied on the phone)
+            # a flag that stays and takes a time only: not naming `suspended` in that UPDATE
+            # keeps the due tally's trigger on it from running for each such card
             c.executemany(
-                "UPDATE cards SET suspended = ?, suspended_changed = ? WHERE id = ?",
-                [(int(s.suspended), s.changed, cid) for cid, s in sorted(changes.items())],
+                "UPDATE cards SET suspended = ?1, suspended_changed = ?2 "
+                "WHERE id = ?3 AND suspended != ?1",
+                rows,
+            )
+            c.executemany(
+                "UPDATE cards SET suspended_changed = ?2 WHERE id = ?3 AND suspended = ?1", rows
             )
             return changes
 
