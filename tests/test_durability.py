@@ -730,6 +730,26 @@ def test_a_ctrl_c_during_a_backup_stops_its_check_first(
     assert sorted(folder.iterdir()) == before  # no backup, no temporary file left
 
 
+def runner_for(
+    tmp_path: Path, db: Path | None = None
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`dlcards ARGS...` as another terminal runs it, on the test's database (`p.db` in
+    `tmp_path` unless given)."""
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(db or tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+    }
+
+    def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dlcards", *args],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+
+    return dlcards
+
+
 def three_grades_in_a_second_session(tmp_path: Path) -> subprocess.Popen[str]:
     """A first session of one grade (its close checkpoints: the file holds its pages), then a
     second session, still running, that has given and saved 3 grades."""
@@ -786,11 +806,8 @@ def test_a_database_damaged_under_a_session_stops_it_and_loses_no_grade(
     assert lines[0].startswith(f"error: database {db} {what.get(cut, 'was deleted')}")
     assert "the 4 grades given here" in lines[0] and "grades saved" not in out
     name = lines[0].split("dlcards doctor --restore ")[1].split("`")[0]
-    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
-    done = subprocess.run(
-        [sys.executable, "-m", "dlcards", "doctor", "--restore", name],
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+    dlcards = runner_for(tmp_path, db)
+    done = dlcards("doctor", "--restore", name)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"salvaged 5 grades the backup {name} lacked" in done.stdout
     conn = sqlite3.connect(db)
@@ -798,10 +815,7 @@ def test_a_database_damaged_under_a_session_stops_it_and_loses_no_grade(
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
     assert rows[:4] == sorted(given, key=lambda r: r[1]) and len(rows) == 5 and rows[4][2] == 5
-    checked = subprocess.run(
-        [sys.executable, "-m", "dlcards", "doctor", "--check"],
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+    checked = dlcards("doctor", "--check")
     assert checked.returncode == 0, checked.stdout
 
 
@@ -843,13 +857,7 @@ def test_a_grade_undone_in_another_terminal_stays_undone_after_the_restore(
     the grades given and not taken back, in time order."""
     db = tmp_path / "p.db"
     proc = three_grades_in_a_second_session(tmp_path)
-    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
-
-    def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "dlcards", *args],
-            capture_output=True, text=True, env=env, timeout=60,
-        )  # fmt: skip
+    dlcards = runner_for(tmp_path)
 
     undone = dlcards("undo")
     assert undone.returncode == 0 and "undid grade 4" in undone.stdout, undone.stderr
@@ -892,13 +900,7 @@ def test_a_restore_while_another_session_has_the_deleted_file_open(tmp_path: Pat
     second.stdin.write("\n4\n")
     second.stdin.flush()
     wait_for(db, 5, 20.0, second)
-    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
-
-    def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "dlcards", *args],
-            capture_output=True, text=True, env=env, timeout=60,
-        )  # fmt: skip
+    dlcards = runner_for(tmp_path)
 
     before = sqlite3.connect(db)
     given = before.execute("SELECT card_id, grade FROM reviews ORDER BY at, id").fetchall()
@@ -938,13 +940,7 @@ def test_a_reset_in_another_terminal_stays_after_the_restore(tmp_path: Path, cut
     the reset point is carried over from the raw copy and the card is new again."""
     db = tmp_path / "p.db"
     proc = three_grades_in_a_second_session(tmp_path)
-    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
-
-    def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "dlcards", *args],
-            capture_output=True, text=True, env=env, timeout=60,
-        )  # fmt: skip
+    dlcards = runner_for(tmp_path)
 
     reset = dlcards("reset", "--yes", "perceptron-1")
     assert reset.returncode == 0, reset.stderr
@@ -1016,10 +1012,6 @@ def test_a_session_that_cannot_keep_its_grades_on_a_full_disk_says_so(tmp_path: 
         assert not [p for p in folder.iterdir() if "-damaged-" in p.name or "-kept-" in p.name]
         filler.unlink()
         name = lines[0].split("dlcards doctor --restore ")[1].split("`")[0]
-        env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "c")}
-        done = subprocess.run(
-            [sys.executable, "-m", "dlcards", "doctor", "--restore", name],
-            capture_output=True, text=True, env=env, timeout=60,
-        )  # fmt: skip
+        done = runner_for(tmp_path, db)("doctor", "--restore", name)
         assert done.returncode == 0, done.stdout + done.stderr
         assert count_reviews(db) == 4  # the refused grade was never saved nor kept

@@ -591,6 +591,18 @@ def test_an_import_killed_while_it_waits_to_merge_ends_as_ctrl_c(
     assert log_of(db) == before  # nothing merged
 
 
+def nine_lapses(col: Collection, card: int) -> None:
+    """On the phone over 30 days: the new card learnt (Good at both learning steps), then 9
+    lapses, each relearnt (Good at the relearning step): Anki makes it a leech at the 8th."""
+    phone = Phone(col, days=30)
+    phone.answer(card, 3)
+    phone.answer(card, 3)
+    for _ in range(9):
+        phone.next_day()
+        phone.answer(card, 1)  # a lapse
+        phone.answer(card, 3)  # a review card again
+
+
 def test_lapses_on_the_phone_make_a_leech_as_anki_made_one(round_trip: dict[str, Any]) -> None:
     """A card failed on nine days in Anki (Again, then Good at the relearning step): Anki marks
     it a leech at its eighth lapse (its default action: the tag only), and after the import
@@ -603,13 +615,7 @@ def test_lapses_on_the_phone_make_a_leech_as_anki_made_one(round_trip: dict[str,
     col = Collection(str(folder / "collection.anki2"))
     try:
         card = anki_notes(col)[leech].cards()[0].id
-        phone = Phone(col, days=30)
-        phone.answer(card, 3)  # new: Good at both learning steps, then it is a review card
-        phone.answer(card, 3)
-        for _ in range(9):
-            phone.next_day()
-            phone.answer(card, 1)  # a lapse
-            phone.answer(card, 3)  # Good at the relearning step: a review card again
+        nine_lapses(col, card)
         in_anki = col.get_card(card)
         assert in_anki.lapses == 9
         assert "leech" in col.get_note(in_anki.nid).tags
@@ -643,11 +649,26 @@ def backdate_dlcards(db: Path, card: str, seconds: int) -> None:
     conn.close()
 
 
-def d_suspended_here(db: Path) -> None:
-    """A synced database at `db` with D suspended (now)."""
+def synced(db: Path) -> None:
+    """A database at `db` holding the built-in decks' cards, nothing studied."""
     with Store.open(db) as store:
         store.sync(load_catalog().cards, "test", datetime.now().astimezone())
+
+
+def d_suspended_here(db: Path) -> None:
+    """A synced database at `db` with D suspended (now)."""
+    synced(db)
     cli("suspend", D, "--db", str(db))
+
+
+def on_the_phone(tmp_path: Path) -> tuple[Path, Collection]:
+    """A synced database, `export anki --with-progress` (the README's step 1) and a new Anki
+    collection that imported the package: the database and the open collection."""
+    db = tmp_path / "progress.db"
+    synced(db)
+    package = tmp_path / "deep-learning.apkg"
+    cli(*readme_command(1, package), "--db", str(db))
+    return db, into_anki(package, tmp_path / "anki")
 
 
 def into_anki(package: Path, folder: Path) -> Collection:
@@ -832,13 +853,7 @@ def test_a_leech_the_import_suspends_is_named_as_one(round_trip: dict[str, Any])
     col = Collection(str(folder / "collection.anki2"))
     try:
         card = anki_notes(col)[leech].cards()[0].id
-        phone = Phone(col, days=30)
-        phone.answer(card, 3)
-        phone.answer(card, 3)
-        for _ in range(9):
-            phone.next_day()
-            phone.answer(card, 1)
-            phone.answer(card, 3)
+        nine_lapses(col, card)
         col.sched.suspend_cards([card])
         col.sched.unsuspend_cards([card])
         assert col.get_card(card).queue == 2
@@ -865,12 +880,7 @@ def test_a_suspension_undone_in_study_leaves_the_phones_suspension_to_come_back(
     now, newer than the phone's suspension, so the import kept B active and said "suspended
     in Anki, not here: ... changed here later and kept". Now the undo puts back the flag and
     its time as they were, and the phone's suspension comes back."""
-    db = tmp_path / "progress.db"
-    with Store.open(db) as store:
-        store.sync(load_catalog().cards, "test", datetime.now().astimezone())
-    package = tmp_path / "deep-learning.apkg"
-    cli(*readme_command(1, package), "--db", str(db))
-    col = into_anki(package, tmp_path / "anki")
+    db, col = on_the_phone(tmp_path)
     try:
         card = anki_notes(col)[B].cards()[0].id
         col.sched.suspend_cards([card])
@@ -899,12 +909,7 @@ def test_an_older_file_imported_after_a_newer_one_brings_no_undone_suspension_ba
     suspended there, never changed here, and suspended it, bringing back a suspension the
     learner had undone on the phone. Now an agreeing flag newer than dlcards's takes Anki's
     time, and the older file's suspension is older than it."""
-    db = tmp_path / "progress.db"
-    with Store.open(db) as store:
-        store.sync(load_catalog().cards, "test", datetime.now().astimezone())
-    package = tmp_path / "deep-learning.apkg"
-    cli(*readme_command(1, package), "--db", str(db))
-    col = into_anki(package, tmp_path / "anki")
+    db, col = on_the_phone(tmp_path)
     try:
         notes = anki_notes(col)
         card = notes[A].cards()[0].id
