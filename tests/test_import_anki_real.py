@@ -591,9 +591,11 @@ def test_an_import_killed_while_it_waits_to_merge_ends_as_ctrl_c(
     assert log_of(db) == before  # nothing merged
 
 
-def nine_lapses(col: Collection, card: int) -> None:
+def nine_lapses(col: Collection, card_id: str) -> int:
     """On the phone over 30 days: the new card learnt (Good at both learning steps), then 9
-    lapses, each relearnt (Good at the relearning step): Anki makes it a leech at the 8th."""
+    lapses, each relearnt (Good at the relearning step): Anki makes it a leech at the 8th.
+    Returns its Anki card id."""
+    card = anki_notes(col)[card_id].cards()[0].id
     phone = Phone(col, days=30)
     phone.answer(card, 3)
     phone.answer(card, 3)
@@ -601,6 +603,7 @@ def nine_lapses(col: Collection, card: int) -> None:
         phone.next_day()
         phone.answer(card, 1)  # a lapse
         phone.answer(card, 3)  # a review card again
+    return card
 
 
 def test_lapses_on_the_phone_make_a_leech_as_anki_made_one(round_trip: dict[str, Any]) -> None:
@@ -614,8 +617,7 @@ def test_lapses_on_the_phone_make_a_leech_as_anki_made_one(round_trip: dict[str,
     leech = "gd-1"
     col = Collection(str(folder / "collection.anki2"))
     try:
-        card = anki_notes(col)[leech].cards()[0].id
-        nine_lapses(col, card)
+        card = nine_lapses(col, leech)
         in_anki = col.get_card(card)
         assert in_anki.lapses == 9
         assert "leech" in col.get_note(in_anki.nid).tags
@@ -852,8 +854,7 @@ def test_a_leech_the_import_suspends_is_named_as_one(round_trip: dict[str, Any])
     leech = "gd-1"
     col = Collection(str(folder / "collection.anki2"))
     try:
-        card = anki_notes(col)[leech].cards()[0].id
-        nine_lapses(col, card)
+        card = nine_lapses(col, leech)
         col.sched.suspend_cards([card])
         col.sched.unsuspend_cards([card])
         assert col.get_card(card).queue == 2

@@ -144,10 +144,13 @@ def anki(
             return anki_progress.newer_suspensions(there, here)
 
         flips: dict[str, Suspension] = {}  # of what `follow` writes, the flags it changes
+        before: dict[str, Suspension] = {}  # the flags `follow` was given, in its transaction
 
         def follow(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
             flips.clear()
             flips.update(newer(here))
+            before.clear()
+            before.update(here)
             return {**anki_progress.agreeing_later(there, here), **flips}
 
         if dry_run:
@@ -172,9 +175,9 @@ def anki(
                     if cid in held and held[cid].suspended != s.suspended
                 }
                 # after the merge: a leech it suspends is a change made now, newer than Anki's
-                store.follow_suspensions(follow, there)
+                written = store.follow_suspensions(follow, there)
                 taken = dict(flips)
-                here = store.suspensions(there)
+                here = {**before, **written}  # as the transaction left them
     topic_of = {
         cid: catalog.topic_of(cid) or new_topics.get(cid) or retired.get(cid, "?")
         for cid in set(added)

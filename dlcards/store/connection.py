@@ -196,6 +196,16 @@ def existing_file(path: Path) -> bool:
     raise StoreError(f"database path {path} is {what}, not a file; pass a file with --db")
 
 
+def page_size(head: bytes) -> int | None:
+    """The page size the first 100 bytes of an SQLite file give (65,536 is written as 1), or
+    None when they are no SQLite header or the size is no power of two from 512."""
+    if len(head) < 100 or head[:16] != SQLITE_MAGIC:
+        return None
+    size = int.from_bytes(head[16:18], "big")
+    size = 65536 if size == 1 else size
+    return size if size >= 512 and not size & (size - 1) else None
+
+
 def check_header(path: Path) -> None:
     """The first 100 bytes must be an SQLite header with a valid page size, and the file a
     whole number of pages: catches a truncated or overwritten file in microseconds."""
@@ -216,11 +226,8 @@ def check_header(path: Path) -> None:
         f"database {path} is corrupt or not a dlcards database (not an SQLite file); "
         f"{DOCTOR}, or pass another --db"
     )
-    if head[:16] != SQLITE_MAGIC or len(head) < 100:
-        raise bad
-    page = int.from_bytes(head[16:18], "big")
-    page = 65536 if page == 1 else page
-    if page < 512 or page & (page - 1):
+    page = page_size(head)
+    if page is None:
         raise bad
     if size % page:
         raise StoreError(
@@ -411,8 +418,7 @@ class _Watch:
         self.fd = fd = entry[0]
         head = os.pread(fd, 100, 0)
         self.stamp = head[16:24]  # page size, format versions, reserved bytes, fractions
-        self.page = int.from_bytes(head[16:18], "big") or 4096
-        self.page = 65536 if self.page == 1 else self.page
+        self.page = page_size(head) or 4096
         self.seen = st.st_size
 
     def problem(self) -> str | None:

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from dlcards.store.connection import page_size
 from dlcards.store.rows import REVIEW_COLUMNS
 
 KEPT_MARK = "-kept-"
@@ -57,14 +58,6 @@ def identity(row: tuple[Any, ...]) -> tuple[str, int]:
 
 
 # --- pages --------------------------------------------------------------------------------
-
-
-def _page_size_of(head: bytes) -> int | None:
-    if len(head) < 100 or head[:16] != b"SQLite format 3\x00":
-        return None
-    size = int.from_bytes(head[16:18], "big")
-    size = 65536 if size == 1 else size
-    return size if size >= 512 and not size & (size - 1) else None
 
 
 def _wal_frames(wal: bytes) -> tuple[int | None, dict[int, bytes]]:
@@ -119,7 +112,7 @@ def pages_of(db: Path) -> tuple[int, dict[int, bytes]]:
     log give them (the log's copy wins); missing pages are absent."""
     main = _read(db)
     wal_size, logged = _wal_frames(_read(Path(f"{db}-wal")))
-    size = _page_size_of(main[:100]) or wal_size or 4096
+    size = page_size(main[:100]) or wal_size or 4096
     pages = {
         n + 1: main[n * size : (n + 1) * size]
         for n in range(len(main) // size)
@@ -178,7 +171,7 @@ def _record(payload: bytes) -> list[Any]:
 class _Image:
     def __init__(self, size: int, pages: dict[int, bytes]) -> None:
         self.size, self.pages = size, pages
-        self.usable = size - (pages[1][20] if 1 in pages and _page_size_of(pages[1]) else 0)
+        self.usable = size - (pages[1][20] if 1 in pages and page_size(pages[1]) else 0)
 
     def header(self, number: int) -> tuple[int, int, int] | None:
         """A table b-tree page's type, cell count and where its cell pointers start."""
