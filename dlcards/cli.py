@@ -16,6 +16,7 @@ from typer.core import TyperCommand, TyperGroup
 from dlcards import __version__
 from dlcards.console import pipe_closed, report
 from dlcards.errors import DlcardsError
+from dlcards.stdio import say
 
 HELP_WIDTH = 80
 """The widest `--help` (click's); narrower in a narrower terminal."""
@@ -69,15 +70,15 @@ class _Group(TyperGroup):
             code = super().main(*args, **kwargs)
         except exceptions.ClickException as err:
             if isinstance(err, exceptions.UsageError) and not _is_help(err):
-                typer.echo(f"error: {err.format_message()}", err=True)
+                say(f"error: {err.format_message()}")
                 if err.ctx is not None:
-                    typer.echo(f"Try '{err.ctx.command_path} --help' for help.", err=True)
+                    say(f"Try '{err.ctx.command_path} --help' for help.")
                 else:  # the parser's own (an option without its value): the command's help
                     given = kwargs.get("args", args[0] if args else None)
                     words = sys.argv[1:] if given is None else list(given)
                     name = next((a for a in words if a in COMMANDS), None)
                     where = f"dlcards {name}" if name else "dlcards"
-                    typer.echo(f"Try '{where} --help' for help.", err=True)
+                    say(f"Try '{where} --help' for help.")
             else:
                 err.show()
             sys.exit(err.exit_code)

@@ -30,13 +30,12 @@ def reader_left() -> None:
 
 
 def report(err: DlcardsError) -> int:
-    """A user error as the CLI shows it: `error: ...`, one line on stderr; its exit code, even
-    when stderr cannot be written (closed, full: the code is then all a script has)."""
-    try:
-        sys.stderr.write(f"error: {one_line(str(err))}\n")
-        sys.stderr.flush()
-    except (OSError, ValueError, AttributeError):
-        pass
+    """A user error as the CLI shows it: `error: ...` on stderr, one line (wrapped between
+    words on a terminal: `dlcards.stdio.say`); its exit code, even when stderr cannot be
+    written (closed, full: the code is then all a script has)."""
+    from dlcards.stdio import say
+
+    say(f"error: {one_line(str(err))}")
     return err.exit_code
 
 

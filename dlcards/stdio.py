@@ -149,7 +149,7 @@ def failed(err: OSError) -> NoReturn:
         where = "cannot write standard output: "
     else:
         where = ""
-    _say(f"error: {where}{why}")
+    say(f"error: {where}{why}")
     _drop_stdout()
     raise SystemExit(1)
 
@@ -183,12 +183,66 @@ def symlink_loop(err: BaseException) -> str | None:
     return text[len(prefix) :].strip("'\"")
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
+    """`line` (an `error: ...`, `warning: ...` or `note: ...`, or a sentence) on stderr. Not
+    to a terminal (a pipe, a file, a script's capture) it is one line, as scripts grep it;
+    to a terminal, in lines of its width broken between words, those after the first
+    indented to stand under the message after its `error: ` (a terminal folded the one line
+    inside its words: `unknown card id 'nosuch-card-id-t` / `hat-is-long'`). A word longer
+    than a line (a path, a card id) stays whole, on a line of its own, for the terminal to
+    fold. Nothing when stderr cannot be written (closed, full)."""
     try:
+        width = stderr_width()
+        if width is not None:
+            label, colon, _ = line.partition(": ")
+            indent = len(label) + 2 if colon and label.isalpha() and len(label) <= 8 else 0
+            if width - indent < 20:  # a tiny terminal: every cell for the words
+                indent = 0
+            line = "\n".join(wrapped(line.split(" "), width, indent, ""))
         sys.stderr.write(line + "\n")
         sys.stderr.flush()
     except (OSError, AttributeError, ValueError):
         pass
+
+
+def stderr_width() -> int | None:
+    """The width of the terminal stderr writes to, or None when it is not a terminal. A
+    terminal as rich decides for stdout (TTY_COMPATIBLE=1 or 0 says, else `isatty`); its
+    width COLUMNS where that is set, as rich takes it, else the terminal's own (80 when it
+    tells none)."""
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible == "0":
+        return None
+    if compatible != "1" and not sys.stderr.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isascii() and columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns or 80
+    except (OSError, ValueError, AttributeError):
+        return 80
+
+
+def wrapped(words: list[str], width: int, indent: int, lead: str | None = None) -> list[str]:
+    """`words` in lines of `width` cells, each after `indent` spaces (the first after `lead`
+    instead, when given), broken between words only: a word longer than the line (a long
+    path) stays whole on its own line, for the terminal to fold."""
+    lines: list[str] = []
+    for word in words:
+        if lines and _cells(lines[-1]) + 1 + _cells(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append((" " * indent if lines or lead is None else lead) + word)
+    return lines
+
+
+def _cells(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 def guarded(command: Callable[[], None]) -> None:
@@ -208,7 +262,7 @@ def guarded(command: Callable[[], None]) -> None:
         loop = symlink_loop(err)
         if loop is None:
             raise
-        _say(f"error: {loop}: a symbolic link that points back to itself (a loop)")
+        say(f"error: {loop}: a symbolic link that points back to itself (a loop)")
         raise SystemExit(2) from None
     except SystemExit:
         try:

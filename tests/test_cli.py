@@ -494,6 +494,62 @@ def test_an_error_message_never_spans_two_lines(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("args", "first"),
+    [
+        (["show", "nosuch-card-id-that-is-long"], "unknown card id"),  # the error funnel
+        (["study", "--nope"], "No such option: --nope"),  # click's usage errors
+        (["check", "--decks", "/tmp/" + "long-folder/" * 5 + "d.yaml"], "deck path"),
+    ],
+)
+def test_an_error_on_a_narrow_terminal_breaks_between_words_under_its_message(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], first: str
+) -> None:
+    """At 40 columns the terminal folded the one line of an error inside its words
+    (`unknown card id 'nosuch-card-id-t` / `hat-is-long'`). On a terminal it is now broken
+    between words, each further line under the message after `error: `; a word wider than a
+    line (a path) whole on its own; in a pipe (CliRunner's capture) one line, as ever."""
+    monkeypatch.setenv("COLUMNS", "40")
+    piped = runner.invoke(app, args).output.splitlines()
+    assert piped[0].startswith(f"error: {first}") and len(piped[0]) > 40
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    shown = runner.invoke(app, args).output.splitlines()
+    message = shown[: len(shown) - len(piped) + 1]
+    assert " ".join(line.strip() for line in message) == piped[0]
+    assert shown[len(message) :] == piped[1:]  # `Try '... --help'`: short, one line
+    assert len(message) > 1 and message[0].startswith(f"error: {first.split()[0]}")
+    for line in message[1:]:
+        assert line.startswith(" " * 7) and line[7] != " ", message
+    for line in message:
+        assert len(line) <= 40 or " " not in line.strip(), message
+    assert all(len(line) <= 40 for line in shown[len(message) :])
+
+
+@pytest.mark.no_files
+@pytest.mark.parametrize(
+    ("line", "indent"),
+    [
+        ("warning: could not back up /tmp/p.db today: No space left on device", 9),
+        ("note: there was no database at /tmp/p.db, so a new one was made; backups", 6),
+        ("another `dlcards add` or `dlcards edit` is changing a deck in this folder", 0),
+    ],
+)
+def test_warnings_and_notes_on_stderr_are_wrapped_as_errors_are(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], line: str, indent: int
+) -> None:
+    from dlcards.stdio import say
+
+    monkeypatch.setenv("COLUMNS", "30")
+    say(line)
+    assert capsys.readouterr().err == line + "\n"  # not a terminal: one line
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    say(line)
+    lines = capsys.readouterr().err.splitlines()
+    assert " ".join(part.strip() for part in lines) == line
+    assert all(len(part) <= 30 for part in lines) and len(lines) > 2
+    assert all(part.startswith(" " * indent) and part[indent] != " " for part in lines[1:])
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ["calc", "huber", "error=100", "delta=1"],

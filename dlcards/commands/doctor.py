@@ -14,6 +14,7 @@ import typer
 
 from dlcards.commands.common import clock, db_path
 from dlcards.commands.options import DbOption
+from dlcards.stdio import wrapped
 
 if TYPE_CHECKING:
     from dlcards.memory import Memory
@@ -123,7 +124,7 @@ def _say(text: str | list[str], lead: str = "", indent: int = 0) -> None:
     if not console.is_terminal:
         typer.echo(lead + " ".join(words))
         return
-    for line in _wrapped(words, console.width, indent, lead):
+    for line in wrapped(words, console.width, indent, lead):
         typer.echo(line)
 
 
@@ -229,7 +230,7 @@ def backup(
     # a terminal folded a line wider than itself inside the file name (the name that
     # `doctor --restore` takes): each line fits, the name under its row when it does not
     width = console.width
-    for line in _wrapped(header, width, 0):
+    for line in wrapped(header, width, 0):
         typer.echo(line)
     for row, name, ahead in rows:
         if len(row) + 2 + len(name) <= width:
@@ -237,21 +238,8 @@ def backup(
         else:
             typer.echo(row.rstrip())
             typer.echo(" " * max(0, min(4, width - len(name))) + name)  # indented if it fits
-        for line in _wrapped(ahead.split(" "), width, 4) if ahead else []:
+        for line in wrapped(ahead.split(" "), width, 4) if ahead else []:
             typer.echo(line)
-
-
-def _wrapped(words: list[str], width: int, indent: int, lead: str | None = None) -> list[str]:
-    """`words` in lines of `width` cells after `indent` spaces (the first after `lead` when
-    given), broken between words only (a word longer than the line, a long path, stays whole
-    on its own line)."""
-    lines: list[str] = []
-    for word in words:
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append((" " * indent if lines or lead is None else lead) + word)
-    return lines
 
 
 def _size(n: int) -> str:

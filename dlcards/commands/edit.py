@@ -377,11 +377,12 @@ def _decks_or_fix_first(decks: list[str] | None, stdin: int | None = None) -> Ca
 
 
 def _waiting() -> None:
-    sys.stderr.write(
+    from dlcards.stdio import say
+
+    say(
         "another `dlcards add` or `dlcards edit` is changing a deck in this folder; "
-        "waiting for it to finish…\n"
+        "waiting for it to finish…"
     )
-    sys.stderr.flush()
 
 
 def _interactive() -> bool:

@@ -17,7 +17,8 @@ import typer
 from dlcards.commands.common import opened_store, synced_store, today_from
 from dlcards.commands.options import DbOption, DecksOption, TagOption, TodayOption, TopicOption
 from dlcards.console import plural
-from dlcards.errors import StoreError, UsageError
+from dlcards.errors import StoreError, UsageError, one_line
+from dlcards.stdio import say
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -203,10 +204,8 @@ def anki(
             if with_progress:
                 raise
             # the cards do not need the progress database: export them, say what differs
-            typer.echo(
-                f"warning: {err}; every note carries the package's time, not its card's",
-                err=True,
-            )
+            said = one_line(str(err))
+            say(f"warning: {said}; every note carries the package's time, not its card's")
         progress = None
         if with_progress and store is not None:
             day = not_before_the_log(store, day, today)
@@ -253,7 +252,7 @@ def _anki_guids(db: str | None) -> dict[str, str]:
         with existing_store(db) as store:
             return store.anki_guids() if store is not None else {}
     except StoreError as err:
-        typer.echo(f"warning: {err}; notes converted from Anki get GUIDs of their own", err=True)
+        say(f"warning: {one_line(str(err))}; notes converted from Anki get GUIDs of their own")
         return {}
 
 

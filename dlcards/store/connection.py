@@ -36,7 +36,6 @@ import errno
 import os
 import sqlite3
 import stat
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -1142,7 +1141,9 @@ def _grades(n: int) -> str:
 
 
 def _to_stderr(message: str) -> None:
-    print(message, file=sys.stderr)
+    from dlcards.stdio import say
+
+    say(message)
 
 
 def _drop_empty(sidecars: list[Path], had: list[bool]) -> None:
