@@ -157,3 +157,47 @@ def test_list_at_80_columns_keeps_names_and_formulas_whole(
         for param in comp.params:
             for piece in param.describe().split("|"):
                 assert piece in out, (name, piece)
+
+
+@pytest.mark.parametrize("width", [40, 60])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["perceptron_train", "dataset=and"],
+        ["gradient_check", "function=sigmoid", "x=1"],
+        ["softmax_shift", "logits=1,2", "c=3"],
+        ["mse_grad_logit", "y=1", "p=0.01"],
+        ["sigmoid", "z=0"],
+    ],
+)
+def test_a_formula_too_long_for_the_header_is_cut_between_whole_terms(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], width: int
+) -> None:
+    """At 40 columns the header `name  formula` was wrapped as prose, inside the formula:
+    `perceptron_train  repeat: for each (x,` / `y), …`, `gradient_check  |f'(x)` / `− …`.
+    It is one line when it fits; else the name, then the formula under it, cut only outside
+    its brackets and bars."""
+    from rich.cells import cell_len
+
+    from dlcards.console import out as out_console
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    out_console.cache_clear()
+    code, out, _ = calc(*args)
+    assert code == 0
+    comp = REGISTRY[args[0]]
+    lines = out.splitlines()
+    head = lines[
+        : next(i for i, line in enumerate(lines) if line.startswith(f"  {args[1].split('=')[0]}="))
+    ]
+    assert all(cell_len(line) <= width for line in head), head
+    if cell_len(f"{comp.name}  {comp.formula}") <= width:
+        assert head == [f"{comp.name}  {comp.formula}"]
+        return
+    assert head[0] == comp.name and all(line.startswith("  ") for line in head[1:])
+    body = [line.strip() for line in head[1:]]
+    assert " ".join(body) == comp.formula
+    for n in range(1, len(body)):  # each cut outside any bracket and absolute value
+        before = " ".join(body[:n])
+        depth = sum(before.count(c) for c in "([{") - sum(before.count(c) for c in ")]}")
+        assert depth == 0 and before.count("|") % 2 == 0, body

@@ -135,7 +135,13 @@ def _print_result(comp: engine.Computation, result: engine.Result) -> None:
     console = out()
 
     args = ", ".join(f"{k}={fmt(v)}" for k, v in result.args.items())
-    console.print(flowing(Text.assemble((comp.name, "bold cyan"), "  ", (comp.formula, "dim"))))
+    head = Text.assemble((comp.name, "bold cyan"), "  ", (comp.formula, "dim"))
+    if head.cell_len <= console.width:
+        console.print(head)
+    else:  # the formula on lines of its own under the name, cut between whole terms (beside
+        # the name, at 40 columns, `perceptron_train  repeat: for each (x,` ended a line)
+        console.print(Text(comp.name, style="bold cyan"))
+        console.print(Padding(flowing(comp.formula, "dim"), (0, 0, 0, 2)))
     console.print(flowing(Text.assemble("  ", (args, "italic"))))
     lines = result.display_lines
     if len(lines) > 1:  # several named values: one labelled line each
