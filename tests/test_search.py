@@ -464,7 +464,7 @@ def test_a_card_back_in_the_decks_is_found_again(tmp_path: Path) -> None:
         assert [x.id for x in hits] == ["t0-0"] and total == 1
 
 
-@pytest.mark.parametrize("width", [40, 80, 120, None])  # None: a pipe
+@pytest.mark.parametrize("width", [60, 80, 120, None])  # None: a pipe
 def test_search_columns_line_up(monkeypatch: pytest.MonkeyPatch, width: int | None) -> None:
     """`search gradient` printed `id  topic  question` with two spaces whatever the id's
     length, so the questions started anywhere (issue 12): every question starts in one
@@ -489,8 +489,7 @@ def test_search_columns_line_up(monkeypatch: pytest.MonkeyPatch, width: int | No
         assert len(cards) > 1 and all(line.strip().startswith("↳") for line in snippets)
         ids = [line.split()[0] for line in cards]
         column = max(len(card_id) for card_id in ids) + 2
-        if width is None or width >= 80:  # the topic column too
-            column += max(len(line.split()[1]) for line in cards) + 2
+        column += max(len(line.split()[1]) for line in cards) + 2  # the topic column
         for line in cards:
             assert line[column - 2 : column] == "  " and line[column] != " ", (column, line)
         for line in snippets:
@@ -503,6 +502,39 @@ def test_search_columns_line_up(monkeypatch: pytest.MonkeyPatch, width: int | No
         else:
             assert not any(line.endswith("…") for line in cards)  # whole lines for grep
     assert snippets  # momentum matches a note
+
+
+@pytest.mark.parametrize("width", [30, 40, 50])
+def test_search_on_a_narrow_terminal_puts_each_question_whole_under_its_id(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """At 40 columns the questions' column was 25 wide and each question was cut to a few
+    words (`What is the intuition…`). Too narrow for a column of 30, each card is its id and
+    topic on a line, its question under them, wrapped between words, whole; its snippet
+    under that, with the word it is there for."""
+    from dlcards.console import out
+
+    expected = json.loads(runner.invoke(app, ["search", "momentum", "--json"]).output)["cards"]
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("LINES", "24")
+    out.cache_clear()
+    result = runner.invoke(app, ["search", "momentum"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(len(line) <= width for line in lines), lines
+    heads = [i for i, line in enumerate(lines) if line and not line.startswith(" ")]
+    cards = [(lines[a], lines[a + 1 : b]) for a, b in zip(heads, heads[1:], strict=False)]
+    assert len(cards) == len(expected)
+    for (head, body), row in zip(cards, expected, strict=True):
+        assert head == f"{row['id']}  {row['topic']}"
+        question = [line for line in body if not line.lstrip().startswith("↳")]
+        assert all(line.startswith("  ") and line[2] != " " for line in question), body
+        assert " ".join(line.strip() for line in question) == row["question"]
+        snippet = [line for line in body if line.lstrip().startswith("↳")]
+        assert len(snippet) == (1 if row["snippet"] else 0), body
+        assert all(line.startswith("  ↳ ") and "momentum" in line.lower() for line in snippet)
 
 
 @pytest.mark.parametrize("width", range(44, 100, 4))

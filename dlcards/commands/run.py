@@ -558,12 +558,19 @@ def _unknown_names(parsed: Any, decks: Sequence[str]) -> None:
             catalog.check_tag(f.value)
 
 
+QUESTION_ROOM = 30
+"""The fewest columns a question gets beside its id and topic in `search`: narrower, each
+card's question goes under its id, wrapped, whole."""
+
+
 def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: bool) -> list[Any]:
     """One line per card, in columns: the id and the topic padded to the widest shown, so
     every question starts in the same column, and a snippet (the words matched elsewhere) on
     the next line under the question, after `↳`. On a terminal each line fits `width` (the
-    question cut after a whole word or formula; the topic dropped when the question would get
-    fewer than 20 columns); in a pipe the lines are whole, for grep."""
+    question cut after a whole word or formula); in a pipe the lines are whole, for grep.
+    A terminal too narrow to give the questions QUESTION_ROOM columns beside the ids and
+    topics gets each card's id and topic on a line, and its question under them, wrapped,
+    whole (at 40 columns the column was 25 wide: `How does the gradient…`)."""
     from rich.cells import cell_len
     from rich.text import Text
 
@@ -573,8 +580,9 @@ def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: 
     mark = "bold reverse"
     id_w = max(cell_len(row["id"]) for row in rows)
     topic_w = max(cell_len(row["topic"]) for row in rows)
-    show_topic = not terminal or id_w + topic_w + 4 + 20 <= width
-    indent = id_w + 2 + (topic_w + 2 if show_topic else 0)
+    indent = id_w + 2 + topic_w + 2
+    if terminal and width - indent < QUESTION_ROOM:
+        return _search_stacked(rows, words, width)
     room = max(width - indent, 1) if terminal else None
 
     def marked(text: str, style: str = "") -> Text:
@@ -586,13 +594,41 @@ def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: 
     lines: list[Any] = []
     for row in rows:
         line = Text(row["id"].ljust(id_w + 2), style="bold cyan")
-        if show_topic:
-            line.append(row["topic"].ljust(topic_w + 2), style="dim")
+        line.append(row["topic"].ljust(topic_w + 2), style="dim")
         lines.append(line + marked(row["question"]))
         if row["snippet"]:  # the words matched another field: where, on a line of its own
             where = Text(" " * max(indent - 2, 0) + "↳ ", style="dim")
             shown = row["snippet"] if room is None else fit_snippet(row["snippet"], words, room)
             lines.append(where + marked(shown, "dim"))
+    return lines
+
+
+def _search_stacked(rows: list[dict[str, Any]], words: Any, width: int) -> list[Any]:
+    """`_search_lines` on a narrow terminal: per card, its id and topic on a line, then its
+    question indented two, in lines of the width broken between words (formulas kept
+    together), and the snippet after `↳`, cut to the line around its match."""
+    from rich.text import Text
+
+    from dlcards.flow import clip, wrap
+    from dlcards.search import fit_snippet, highlight_spans
+
+    def marked(text: str, style: str = "") -> Text:
+        shown = Text(text, style=style)
+        for a, b in highlight_spans(text, words):
+            shown.stylize("bold reverse", a, b)
+        return shown
+
+    room = max(width - 2, 1)
+    lines: list[Any] = []
+    for row in rows:
+        head = Text(row["id"], style="bold cyan")
+        if head.cell_len + 2 + len(row["topic"]) <= width:
+            head.append("  " + row["topic"], style="dim")
+        lines.append(head)
+        lines += [Text("  ") + marked(line) for line in wrap(row["question"], room)]
+        if row["snippet"]:
+            shown = clip(fit_snippet(row["snippet"], words, room - 2), room - 2)
+            lines.append(Text("  ↳ ", style="dim") + marked(shown, "dim"))
     return lines
 
 

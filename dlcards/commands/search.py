@@ -3,7 +3,7 @@
 The query's meaning is `dlcards.search` (pure); the store runs it on its FTS5 index. Each line
 starts with the card id, then the topic and the question with the matching words highlighted;
 when the words matched elsewhere (answer, erratum, note, tags), a snippet of that field follows
-on the next line, indented.
+on the next line, indented. On a narrow terminal the question goes under the id, wrapped.
 """
 
 from __future__ import annotations
