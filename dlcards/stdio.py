@@ -186,23 +186,39 @@ def symlink_loop(err: BaseException) -> str | None:
 def say(line: str) -> None:
     """`line` (an `error: ...`, `warning: ...` or `note: ...`, or a sentence) on stderr. Not
     to a terminal (a pipe, a file, a script's capture) it is one line, as scripts grep it;
-    to a terminal, in lines of its width broken between words, those after the first
-    indented to stand under the message after its `error: ` (a terminal folded the one line
-    inside its words: `unknown card id 'nosuch-card-id-t` / `hat-is-long'`). A word longer
-    than a line (a path, a card id) stays whole, on a line of its own, for the terminal to
-    fold. Nothing when stderr cannot be written (closed, full)."""
+    to a terminal, as `hanging` lays it out for its width (a terminal folded the one line
+    inside its words: `unknown card id 'nosuch-card-id-t` / `hat-is-long'`). Nothing when
+    stderr cannot be written (closed, full)."""
     try:
         width = stderr_width()
         if width is not None:
-            label, colon, _ = line.partition(": ")
-            indent = len(label) + 2 if colon and label.isalpha() and len(label) <= 8 else 0
-            if width - indent < 20:  # a tiny terminal: every cell for the words
-                indent = 0
-            line = "\n".join(wrapped(line.split(" "), width, indent, ""))
+            line = "\n".join(hanging(line, width))
         sys.stderr.write(line + "\n")
         sys.stderr.flush()
     except (OSError, AttributeError, ValueError):
         pass
+
+
+LABELS = ("error: ", "warning: ", "note: ")
+"""What a message to the user may start with; its further lines stand under the message."""
+
+
+def hanging(line: str, width: int) -> list[str]:
+    """A message (one line) for a terminal `width` cells wide: broken between words, the lines
+    after the first indented to stand under the message after its label (LABELS), else two
+    past the line's own indent, so that each message reads as one. A word longer than a line
+    (a path, a card id) stays whole, on a line of its own (or after the label), for the
+    terminal to fold; in a terminal too narrow for the indent to leave 20 cells, no
+    indent."""
+    lead = len(line) - len(line.lstrip(" "))
+    label = next((lab for lab in LABELS if line.startswith(lab, lead)), "")
+    indent = lead + (len(label) if label else 2)
+    if width - indent < 20:
+        indent = lead if width - lead >= 20 else 0
+    words = line[lead:].split(" ")
+    if label and len(words) > 1 and _cells(words[1]) > width - indent:
+        words[:2] = [f"{words[0]} {words[1]}"]  # a long path after `error:`, not under it
+    return wrapped(words, width, indent, line[:lead])
 
 
 def stderr_width() -> int | None:

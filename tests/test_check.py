@@ -398,6 +398,40 @@ def test_check_names_every_broken_deck_file_and_gives_json_for_them(tmp_path: Pa
     assert "a.yaml:6: card a-1: unknown key 'answr'" in result.output
 
 
+def test_every_broken_deck_file_on_a_narrow_terminal_is_broken_between_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `error: ...` line of each broken deck file (stdout) was one line a terminal of 40
+    folded inside its words; it is broken between words under its message, as every error
+    on stderr is, and one line in a pipe."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.console import out
+
+    card = "topic: {t}\ntitle: T\ncards:\n  - id: {t}-1\n    question: Q\n    answr: A\n"
+    for topic in ("a", "b"):
+        (tmp_path / f"{topic}.yaml").write_text(card.format(t=topic), encoding="utf-8")
+    runner = CliRunner()
+    monkeypatch.setenv("COLUMNS", "40")
+    piped = runner.invoke(app, ["check", "--decks", str(tmp_path)]).stdout.splitlines()
+    assert len(piped) == 2 and all(line.startswith("error: ") for line in piped)
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    out.cache_clear()
+    shown = runner.invoke(app, ["check", "--decks", str(tmp_path)]).stdout.splitlines()
+    # a path longer than a line stays whole, after `error: ` (the terminal folds it)
+    assert all(len(line) <= 40 or " " not in line.removeprefix("error: ") for line in shown)
+    starts = [i for i, line in enumerate(shown) if line.startswith("error: ")]
+    assert len(starts) == 2 and starts[0] == 0
+    for a, b in zip(starts, [*starts[1:], len(shown)], strict=True):
+        assert all(line.startswith(" " * 7) for line in shown[a + 1 : b]), shown
+    assert [
+        " ".join(line.strip() for line in shown[a:b])
+        for a, b in [(0, starts[1]), (starts[1], len(shown))]
+    ] == piped
+
+
 @pytest.mark.parametrize("color", [False, True])
 def test_the_errata_and_notes_columns_are_the_grids_bytes(color: bool) -> None:
     """`check` prints each erratum and note beside its card id without rich's Table.grid (it

@@ -530,7 +530,7 @@ def test_an_error_on_a_narrow_terminal_breaks_between_words_under_its_message(
     [
         ("warning: could not back up /tmp/p.db today: No space left on device", 9),
         ("note: there was no database at /tmp/p.db, so a new one was made; backups", 6),
-        ("another `dlcards add` or `dlcards edit` is changing a deck in this folder", 0),
+        ("another `dlcards add` or `dlcards edit` is changing a deck in this folder", 2),
     ],
 )
 def test_warnings_and_notes_on_stderr_are_wrapped_as_errors_are(

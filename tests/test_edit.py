@@ -665,3 +665,25 @@ def test_add_never_gives_a_new_card_the_id_of_a_removed_one(tmp_path: Path, edit
     assert "added own-3" in out, out  # not own-2, one past the largest ever used
     card = json.loads(cli("show", "own-3", "--json", "--decks", str(deck)))
     assert card["state"]["repetitions"] == 0 and card["question"] == "What is new?"
+
+
+def test_decks_copy_says_its_folder_as_given_in_lines_that_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its message went through rich markup, so a folder named `[red]x[/red]` was said as
+    `x`, and rich wrapped it to 80 columns even in a pipe. Plain text now: one line in a
+    pipe; on a terminal of 40, broken between words, its further lines two in."""
+    from dlcards.console import out
+
+    folder = tmp_path / "[red]x[/red]"
+    piped = runner.invoke(app, ["decks", "copy", str(folder)])
+    assert piped.exit_code == 0, piped.output
+    assert piped.output.count("\n") == 1 and piped.output.count(f"{folder}") == 3
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", "40")
+    out.cache_clear()
+    lines = runner.invoke(app, ["decks", "copy", "--force", str(folder)]).output.splitlines()
+    assert all(len(line) <= 40 or " " not in line.strip() for line in lines), lines
+    assert all(line.startswith("  ") and line[2] != " " for line in lines[1:]), lines
+    assert " ".join(line.strip() for line in lines) == piped.output.strip()

@@ -1196,3 +1196,37 @@ def test_a_dry_run_before_the_database_exists_names_the_suspensions_the_import_t
     assert done.exit_code == 0 and said.format("suspended") in done.output, done.output
     with Store.open(Path(fresh)) as store:
         assert store.query("SELECT id FROM cards WHERE suspended = 1") == [("gd-23",)]
+
+
+def test_a_dry_run_on_a_narrow_terminal_breaks_its_lines_between_words(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 40 columns the terminal folded `import --dry-run`'s long lines inside their words
+    (`/tmp/x.apkg shows no scheduling: n` / `o review history`). On a terminal each is broken
+    between words, its further lines two in; in a pipe one line, as before."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.console import out
+
+    runner = CliRunner()
+    package = isolated / "vgp.apkg"
+    assert (
+        runner.invoke(app, ["export", "anki", "-o", str(package), "--topic", "vgp"]).exit_code == 0
+    )
+    monkeypatch.setenv("COLUMNS", "40")
+    piped = runner.invoke(app, ["import", "anki", str(package), "--dry-run"]).output.splitlines()
+    assert any(len(line) > 40 for line in piped)
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    out.cache_clear()
+    shown = runner.invoke(app, ["import", "anki", str(package), "--dry-run"]).output.splitlines()
+    assert all(len(line) <= 40 or " " not in line.strip() for line in shown), shown
+    messages: list[list[str]] = []
+    for line in shown:
+        if not line.startswith(" "):
+            messages.append([line])
+        else:
+            assert line.startswith("  ") and line[2] != " ", shown
+            messages[-1].append(line.strip())
+    assert [" ".join(lines) for lines in messages] == piped

@@ -294,6 +294,7 @@ def _print_notes(report: Report, console: Console) -> None:
     """Errata and notes, repaired questions, warnings and the summary line, after the table."""
     from rich.text import Text
 
+    from dlcards.console import echo
     from dlcards.render import to_rich
 
     headings = {
@@ -328,7 +329,7 @@ def _print_notes(report: Report, console: Console) -> None:
             )
         console.print(_IdColumns(repaired, "cyan"))
     for warning in report.warnings:
-        console.print(Text(f"warning: {warning}", style="yellow"))
+        echo(f"warning: {warning}", "yellow")
     console.print()
     console.print(_summary(report))
 
@@ -428,10 +429,9 @@ def check(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> No
     computation or quiz template fails, or an erratum or note has no references. Math cards
     without a compute block are warnings.
     """
-    import typer
 
     from dlcards.catalog import load_catalog
-    from dlcards.console import out, print_json
+    from dlcards.console import echo, out, print_json
     from dlcards.errors import DeckError, one_line
 
     try:
@@ -442,7 +442,7 @@ def check(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> No
             print_json({"deck_errors": problems or [one_line(str(err))]})
         elif len(problems) > 1:
             for problem in problems:
-                typer.echo(f"error: {problem}")
+                echo(f"error: {problem}")
         if len(problems) > 1:
             raise DeckError(
                 f"check failed: {len(problems)} deck files have errors "

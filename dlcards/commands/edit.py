@@ -231,7 +231,7 @@ def add(
     import tempfile
 
     from dlcards.catalog import DECK_SUFFIXES, load_catalog  # the suffixes a folder loads
-    from dlcards.console import out
+    from dlcards.console import echo, escaped
     from dlcards.deckedit import TEMPLATE, append_card, check_template, free_id, is_empty
     from dlcards.deckedit import with_error as marked
     from dlcards.fileio import atomic_write_bytes, folder_lock
@@ -264,7 +264,7 @@ def add(
                 template = raw.decode("utf-8", errors="replace")
                 bad_line = raw[: err.start].count(b"\n") + 1
             if is_empty(template):
-                out().print("nothing written: no card added")
+                echo("nothing written: no card added")
                 return
             if template == before:
                 raise UsageError("the card was saved unchanged with its error: no card added")
@@ -274,7 +274,7 @@ def add(
                 check_template(template, topic, card_id, str(draft.name))
                 break
             except DeckError as err:
-                out().print(f"[red]error:[/red] {err}; reopening the editor")
+                echo(f"error: {escaped(str(err))}; reopening the editor", label_style="red")
                 before = marked(template, str(err))
                 draft.write_text(before, encoding="utf-8")
         else:  # pragma: no cover - MAX_TRIES saves, each with a new error
@@ -299,7 +299,7 @@ def add(
         raise UsageError(
             f"{why}; no card added, yours is kept in {_keep(template, card_id)}"
         ) from None
-    out().print(f"added {card_id} to {file}:{line}")
+    echo(f"added {card_id} to {file}:{line}")
     from dlcards.catalog import deck_files
 
     # the deck files as they are now (a new file is among them when its folder is one of the
@@ -307,9 +307,10 @@ def add(
     if file.resolve() not in {path.resolve() for path in deck_files(list(decks or ()))}:
         # a folder loads its .yaml and .yml files; a file of another name only by itself
         given = file.parent if file.suffix in DECK_SUFFIXES else file
-        out().print(
-            f"[yellow]{file} is not among your decks yet: pass --decks {given} "
-            "(or add it to DLCARDS_DECKS) to study it[/yellow]"
+        echo(
+            f"{file} is not among your decks yet: pass --decks {given} "
+            "(or add it to DLCARDS_DECKS) to study it",
+            "yellow",
         )
 
 
@@ -352,7 +353,7 @@ def _decks_or_fix_first(decks: list[str] | None, stdin: int | None = None) -> Ca
     line to be fixed first (every command refuses broken decks, so `edit` is the way to mend
     one: a helper's run found it refused too), and the decks once they load."""
     from dlcards.catalog import deck_files, load_catalog, read_deck
-    from dlcards.console import escaped, out
+    from dlcards.console import echo, escaped
     from dlcards.fileio import folder_lock
 
     try:
@@ -370,8 +371,8 @@ def _decks_or_fix_first(decks: list[str] | None, stdin: int | None = None) -> Ca
             raise  # the decks clash (an id or topic twice): `dlcards check` names both
         file, line = broken
         _refuse_builtin(file)
-        out().print(f"[red]error:[/red] {escaped(str(err))}")
-        out().print(f"opening {file} at line {line} to fix it first")
+        echo(f"error: {escaped(str(err))}", label_style="red")
+        echo(f"opening {file} at line {line} to fix it first")
         with folder_lock(file.parent, waiting=_waiting):
             return _edit_until_checked(file, line, decks, None, stdin)
 
@@ -393,11 +394,11 @@ def _fix_again(err: DeckError) -> bool:
     """Say what is wrong with the saved deck, and whether to open the editor on it again.
     In a terminal the learner is asked first (a full-screen editor opened at once would cover
     the message, as crontab -e asks); otherwise (a script) the editor is opened again."""
-    from dlcards.console import escaped, out
+    from dlcards.console import echo, escaped
 
-    out().print(f"[red]error:[/red] {escaped(str(err))}")
+    echo(f"error: {escaped(str(err))}", label_style="red")
     if not _interactive():
-        out().print("reopening the editor")
+        echo("reopening the editor")
         return True
     from dlcards.stdio import confirm
 
@@ -450,17 +451,18 @@ def edit(
     decks: list[str] | None = DecksOption,
 ) -> None:
     """Open the card's deck file in $EDITOR at its line; the decks are checked after."""
-    from dlcards.console import out
+    from dlcards.console import echo
 
     done = edit_card(card_id, decks or ())
     card, file = done.card, done.file
     if card is None:
-        out().print(
-            f"[yellow]{done.before.id} is no longer in any deck: its progress is kept under "
-            "that id and comes back if the id does[/yellow]"
+        echo(
+            f"{done.before.id} is no longer in any deck: its progress is kept under that id "
+            "and comes back if the id does",
+            "yellow",
         )
     else:
-        out().print(f"{file}: checked, {card.id} is at line {card.line}")
+        echo(f"{file}: checked, {card.id} is at line {card.line}")
 
 
 decks_app = typer.Typer(
@@ -482,7 +484,7 @@ def copy(
     import shutil
 
     from dlcards.catalog import DECK_SUFFIXES, builtin_decks_dir
-    from dlcards.console import out
+    from dlcards.console import echo
 
     sources = sorted(p for p in builtin_decks_dir().iterdir() if p.suffix in DECK_SUFFIXES)
     directory = Path(nonempty(folder, "DIRECTORY", "the folder to copy the decks into"))
@@ -504,7 +506,7 @@ def copy(
         raise UsageError(
             f"cannot copy the decks to {directory}: {err.strerror} ({where})"
         ) from None
-    out().print(
+    echo(
         f"copied {len(sources)} decks to {directory}; use them with --decks {directory} or "
         f"DLCARDS_DECKS={directory}: they replace the built-in decks (same ids, progress "
         "kept), and `dlcards add` / `dlcards edit ID` change them"

@@ -16,7 +16,7 @@ import typer
 
 from dlcards.commands.common import opened_store, synced_store, today_from
 from dlcards.commands.options import DbOption, DecksOption, TagOption, TodayOption, TopicOption
-from dlcards.console import plural
+from dlcards.console import echo, plural
 from dlcards.errors import StoreError, UsageError, one_line
 from dlcards.stdio import say
 
@@ -239,7 +239,7 @@ def anki(
         )
         if counts.suspended:
             summary += f", {counts.suspended} suspended"
-    typer.echo(summary, err=target.is_stdout)
+    (say if target.is_stdout else echo)(summary)
 
 
 def _anki_guids(db: str | None) -> dict[str, str]:
@@ -302,7 +302,7 @@ def text(
                 written[0] += len(notes)
 
         write_output(target, force, write)
-    typer.echo(f"wrote {target.shown}: {plural(written[0], 'note')}", err=target.is_stdout)
+    (say if target.is_stdout else echo)(f"wrote {target.shown}: {plural(written[0], 'note')}")
 
 
 @export_app.command("reviews")
@@ -329,7 +329,7 @@ def reviews(
         stream = _reviews_json if fmt is ReviewFormat.json else _reviews_csv
         write_output(target, force, lambda fh: stream(fh, columns, chunks, written))
     if not target.is_stdout:
-        typer.echo(f"wrote {target.shown}: {plural(written[0], 'review')}")
+        echo(f"wrote {target.shown}: {plural(written[0], 'review')}")
 
 
 def _reviews_csv(

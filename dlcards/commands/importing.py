@@ -14,6 +14,7 @@ import typer
 
 from dlcards.commands.common import existing_store, schedule_of, synced_store
 from dlcards.commands.options import DbOption, DecksOption
+from dlcards.console import echo
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
@@ -185,51 +186,51 @@ def anki(
     _report("would import" if dry_run else "imported", path, added, topic_of)
     gone = sorted(set(added) & retired.keys())
     if gone:
-        typer.echo(
+        echo(
             f"  {plural(sum(1 for cid in added if cid in gone), 'review')} of "
             f"{plural(len(gone), 'card')} in no deck now ({', '.join(gone[:5])}"
             f"{', ...' if len(gone) > 5 else ''}): kept in their log, as `show` says, and "
             "counted again if a deck has the id"
         )
     if result.unknown_reviews - result.deleted:
-        typer.echo(
+        echo(
             f"not imported: {plural(result.unknown_reviews - result.deleted, 'review')} of "
             f"{plural(result.unknown_notes, 'note')} dlcards does not know"
             + ("" if to_yaml else " (add --to-yaml DIR to bring those notes in)")
         )
     if result.deleted:
-        typer.echo(
+        echo(
             f"not imported: {plural(result.deleted, 'review')} of cards deleted in Anki (the "
             "file keeps their log but not their notes, so nothing says which cards they were)"
         )
     if moved:  # only the cards whose point moves: importing the same file again moves none
-        typer.echo(
+        echo(
             f"reset in Anki: {plural(len(moved), 'card')}, each starting over from "
             "its last reset there (as after `dlcards reset`; earlier reviews stay in the log)"
         )
     if result.previews:
-        typer.echo(
+        echo(
             f"not imported: {plural(result.previews, 'preview answer')} from Anki's filtered "
             "decks that do not reschedule (Anki leaves them out of scheduling too)"
         )
     _suspensions(dry_run, there, here, taken, leeches)
     if not collection.revlog and any(card.studied for card in collection.cards):
         # scheduling without its log: a package `export anki --with-progress` made, say
-        typer.echo(
+        echo(
             f"{path} carries its cards' schedules but no review log, so there are no "
             "reviews to bring back: study the cards in Anki, then export from Anki with "
             '"Include scheduling information" ticked'
         )
     elif not scheduled:
         # nothing studied or suspended there looks the same: neither says which it was
-        typer.echo(
+        echo(
             f"{path} shows no scheduling: no review history, every card new and active, as in "
             'a file Anki exported without "Include scheduling information"; no reviews or '
             "suspensions are taken from it (if it was ticked, unsuspend here what you "
             "unsuspended there)"
         )
     elif not collection.revlog:  # its suspensions were read above
-        typer.echo(f"{path} has no review history: no card in it was answered in Anki")
+        echo(f"{path} has no review history: no card in it was answered in Anki")
 
 
 def _suspensions(
@@ -253,7 +254,7 @@ def _suspensions(
         if not ids:
             continue
         n, them = plural(len(ids), "card"), "it" if len(ids) == 1 else "them"
-        typer.echo(
+        echo(
             f"suspended {n} the imported reviews made a leech ({listed(ids)}), as leech_action "
             f"says; `dlcards unsuspend ID...` to study {them} again"
             if flag
@@ -267,7 +268,7 @@ def _suspensions(
             done = f"would {verb}" if dry_run else f"{verb}ed"
             if ids:  # "unsuspended 0 cards" says nothing
                 parts.append(f"{done} {plural(len(ids), 'card')} ({listed(ids)})")
-        typer.echo(f"as in Anki, where they changed later: {', '.join(parts)}")
+        echo(f"as in Anki, where they changed later: {', '.join(parts)}")
     # what is left different (after a dry run: what would be)
     after = {cid: taken.get(cid, s) for cid, s in here.items()}
     for held, where, command in (
@@ -280,7 +281,7 @@ def _suspensions(
             and cid not in leeches
         )  # fmt: skip
         if ids:
-            typer.echo(
+            echo(
                 f"suspended {where}: {plural(len(ids), 'card')} ({listed(ids)}), changed "
                 f"later here or in a newer import, and kept; `dlcards {command} ID...` to match "
                 "Anki"
@@ -335,11 +336,11 @@ def _report(verb: str, path: Path, card_ids: Sequence[str], topic_of: Mapping[st
         f"from {path}"
     )
     if not card_ids:
-        typer.echo(f"{head}: nothing new")
+        echo(f"{head}: nothing new")
         return
-    typer.echo(head + ":")
+    echo(head + ":")
     for topic, count in sorted(Counter(topic_of[cid] for cid in card_ids).items()):
-        typer.echo(f"  {topic}: {plural(count, 'review')}")
+        echo(f"  {topic}: {plural(count, 'review')}")
 
 
 def _topics_beside(out: Path) -> set[str]:
@@ -405,7 +406,7 @@ def _to_yaml(
                 f"{out} ({names}); add --force to replace {'it' if len(there) == 1 else 'them'}, "
                 "or give another folder (nothing written)"
             )
-        typer.echo(f"  {names} already in {out}: the import needs --force to replace it")
+        echo(f"  {names} already in {out}: the import needs --force to replace it")
     if not dry_run:
         try:
             write_decks(result, out, source.name)
@@ -414,13 +415,11 @@ def _to_yaml(
     verb = "would write" if dry_run else "wrote"
     cards = sum(len(d.cards) for d in result.decks)
     media = f" and {plural(len(result.media), 'media file')}" if result.media else ""
-    typer.echo(
-        f"{verb} {plural(len(result.decks), 'deck')} with {plural(cards, 'card')}{media} to {out}"
-    )
+    echo(f"{verb} {plural(len(result.decks), 'deck')} with {plural(cards, 'card')}{media} to {out}")
     for name, count in sorted(result.skipped.items()):
-        typer.echo(f"  skipped {plural(count, 'note')} of note type {name!r}: cannot convert it")
+        echo(f"  skipped {plural(count, 'note')} of note type {name!r}: cannot convert it")
     if result.exported:
-        typer.echo(f"  skipped {plural(result.exported, 'note')} dlcards exported (already here)")
+        echo(f"  skipped {plural(result.exported, 'note')} dlcards exported (already here)")
     if result.decks and not dry_run:
-        typer.echo(f"  study them with --decks {out} (or add it to DLCARDS_DECKS)")
+        echo(f"  study them with --decks {out} (or add it to DLCARDS_DECKS)")
     return result
