@@ -254,7 +254,9 @@ def math_extras(card: Card) -> list[Block]:
     if not card.compute:
         return []
     from dlcards.engine import fmt
+    from dlcards.flow import MATH_META
     from dlcards.mathcards import evaluate
+    from dlcards.render import Span
 
     lines: list[Block] = [Styled("", flow=False)]
     for ev in evaluate(card):
@@ -272,7 +274,10 @@ def math_extras(card: Card) -> list[Block]:
         if ev.status == "ok":
             # on a card with an erratum the number may be the erratum's, not the card's
             verdict = "✓ checked" if card.erratum else "✓ as the card says"
-            value += Styled(f"   {verdict}", style="green")
+            # kept on one line as a formula is (at 60 columns `✓` ended a line, `checked`
+            # began the next)
+            whole = (Span(3, 3 + len(verdict), MATH_META),)
+            value += Styled(f"   {verdict}", whole, style="green")
         elif ev.status == "erratum":
             value += Styled(f"   (the card says {claim}; see the erratum)", style="yellow")
         elif ev.status == "mismatch":
