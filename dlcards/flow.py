@@ -11,7 +11,8 @@ The rule, for one line of text at a width of ``width`` cells:
   and those on either side of an operator standing alone (``η = 1``, ``… − 4 = 0``) or after a
   big operator (``Σⱼ e^z``). Every other space is a word break, as in prose.
 * A formula longer than the whole line may break, and only at its top-level operator or comma
-  boundaries: before a standalone ``=``, ``+``, ``−``, ``/``, ... and after a ``,``. With no
+  boundaries: before a standalone ``=``, ``+``, ``−``, ``/``, ... and after a ``,``; at its
+  relations (``=``, ``≤``, ``→``, ...) first, then inside a side still too long. With no
   such boundary at its top level, it breaks between its top-level terms (``Σ_(i ∈ M) −yᵢ``
   after ``M)``, never inside the subscript). If a piece is still too long, the same rule
   applies one bracket level deeper; a piece with no such boundary is folded (as rich folds a
@@ -41,6 +42,9 @@ MATH_META = "dlcards.math"
 OPERATORS = frozenset(
     "= + − × / · ÷ ± ∓ ≈ ≤ ≥ < > ≠ ≡ ∝ ∼ → ← ↔ ⇒ ⇐ ⇔ ↦ ∈ ∉ ⊂ ⊆ ∪ ∩ ∧ ∨ := ∗ *".split()
 )
+#: The operators a formula too long for a line is cut before first: its sides stay whole
+#: where they fit (`σ(0) = 1 / (1 + e^(0))` / `= 0.5`, not `… = 1` / `/ (1 + 1) = 0.5`).
+RELATIONS = frozenset("= ≈ ≤ ≥ < > ≠ ≡ ∝ ∼ → ← ↔ ⇒ ⇐ ⇔ ↦ := ∈ ∉ ⊂ ⊆".split())
 #: Big operators whose subscripted head binds to the operand after it: `Σⱼ e^(zⱼ)`.
 _BIG = "ΣΠ∑∏∫∮"
 _OPEN, _CLOSE = "([{", ")]}"
@@ -87,7 +91,7 @@ def spaces(line: str, math: Sequence[Range] = ()) -> list[Space]:
         after = line[j : n if after_end < 0 else after_end]
         in_math = any(start < i and j < end for start, end in math)
         operator = before in OPERATORS or after in OPERATORS
-        big = before[:1] in _BIG and len(before) <= 6
+        big = _big_head(before)
         formula = in_math or True in stack or operator or big
         soft = (
             formula
@@ -98,6 +102,13 @@ def spaces(line: str, math: Sequence[Range] = ()) -> list[Space]:
     return out
 
 
+def _big_head(word: str) -> bool:
+    """Whether `word` is a big operator's head, bound to the operand after it: the operator
+    and its subscript (`Σⱼ`, `Σ_i`), or a product ending in it (`(1/N)·Σ Lᵢ`, whose `Lᵢ`
+    a calc step at 40 columns put on a line of its own)."""
+    return (word[:1] in _BIG and len(word) <= 6) or word[-1:] in _BIG
+
+
 def _inside(position: int, math: Sequence[Range]) -> bool:
     return any(start <= position < end for start, end in math)
 
@@ -106,12 +117,16 @@ def _width(line: str, start: int, end: int) -> int:
     return cell_len(line[start:end].rstrip(" "))
 
 
-def _pieces(line: str, runs: list[Space], start: int, end: int, width: int) -> list[Range]:
+def _pieces(
+    line: str, runs: list[Space], start: int, end: int, width: int, relations: bool = False
+) -> list[Range]:
     """The formula `line[start:end]` (`runs`: its spaces, or more) cut at its top-level
     boundaries while wider than `width`:
     before its operators at the shallowest bracket depth of its spaces; when none stands at
     that depth, between its terms there (`Σ_(i ∈ M) −yᵢ (wᵀ xᵢ + b)` breaks after `M)`, not
-    inside the subscript); only then one bracket level deeper."""
+    inside the subscript); only then one bracket level deeper. `relations`: at its top-level
+    relations (RELATIONS) alone first, when it has other boundaries there too; each side
+    still too wide is then cut at those."""
     if _width(line, start, end) <= width:
         return [(start, end)]
     inner = [s for s in runs if s.formula and start < s.start and s.end < end]
@@ -126,11 +141,19 @@ def _pieces(line: str, runs: list[Space], start: int, end: int, width: int) -> l
         cuts = [s for s in inner if s.soft and s.depth == depth]
     if not cuts:
         return [(start, end)]
+    if relations:  # `a = b / c = d`: at `=` first, then inside a side at `/`
+        at = [s for s in cuts if _word_after(line, s) in RELATIONS]
+        cuts = at if at and len(at) < len(cuts) else cuts
     out: list[Range] = []  # each piece's runs are among these (not all the line's again)
     for cut in cuts:
-        out += _pieces(line, inner, start, cut.end, width)
+        out += _pieces(line, inner, start, cut.end, width, relations)
         start = cut.end
-    return out + _pieces(line, inner, start, end, width)
+    return out + _pieces(line, inner, start, end, width, relations)
+
+
+def _word_after(line: str, space: Space) -> str:
+    after_end = line.find(" ", space.end)
+    return line[space.end : len(line) if after_end < 0 else after_end]
 
 
 def _between_terms(line: str, space: Space) -> bool:
@@ -142,16 +165,21 @@ def _between_terms(line: str, space: Space) -> bool:
     after = line[space.end : len(line) if after_end < 0 else after_end]
     if before in OPERATORS or after in OPERATORS:
         return False
-    return not (before[:1] in _BIG and len(before) <= 6)
+    return not _big_head(before)
 
 
-def atoms(line: str, width: int, math: Sequence[Range] = ()) -> list[Range]:
-    """`line` as the pieces no wrap may split at `width`, each with its trailing spaces."""
+def atoms(
+    line: str, width: int, math: Sequence[Range] = (), relations: bool = False
+) -> list[Range]:
+    """`line` as the pieces no wrap may split at `width`, each with its trailing spaces;
+    `relations`: a formula too wide cut at its relations first (`_pieces`)."""
     prose = _prose_atoms(line, math)  # its words, found without classifying each space
-    return _classified_atoms(line, width, math) if prose is None else prose
+    return _classified_atoms(line, width, math, relations) if prose is None else prose
 
 
-def _classified_atoms(line: str, width: int, math: Sequence[Range]) -> list[Range]:
+def _classified_atoms(
+    line: str, width: int, math: Sequence[Range], relations: bool = False
+) -> list[Range]:
     """`atoms`, from each run of spaces classified (`spaces`)."""
     out: list[Range] = []
     start = 0
@@ -161,7 +189,7 @@ def _classified_atoms(line: str, width: int, math: Sequence[Range]) -> list[Rang
             inside.append(run)
             continue
         if run.end > start:  # `_pieces` cuts only at runs inside the piece: these
-            out += _pieces(line, inside, start, run.end, width)
+            out += _pieces(line, inside, start, run.end, width, relations)
         start = run.end
         inside = []
     return [(a, b) for a, b in out if b > a]
@@ -196,11 +224,26 @@ def hang(line: str, width: int) -> int:
 
 def breaks(line: str, width: int, math: Sequence[Range] = (), indent: int = 0) -> list[int]:
     """Offsets at which `line` (one line, no newline) is cut to fit in `width` cells; the
-    pieces after the first in `width - indent` (`hang`: they are printed indented)."""
+    pieces after the first in `width - indent` (`hang`: they are printed indented). A
+    formula too wide for a line is cut at its relations first (`σ(0) = 1 / (1 + e^(0))` /
+    `= 0.5`, where a cut at any operator gave `… = 1` / `/ (1 + 1) = 0.5`), unless that
+    takes more lines than cutting it at any of its operators."""
+    pieces = atoms(line, width - indent, math)
+    heads = {line[a:b].split(" ", 1)[0] for a, b in pieces[1:]}  # a formula cut: at what
+    if heads & RELATIONS and heads & (OPERATORS - RELATIONS):
+        coarse = atoms(line, width - indent, math, relations=True)
+        if coarse != pieces:
+            fine, whole = _breaks(line, width, indent, pieces), _breaks(line, width, indent, coarse)
+            return whole if len(whole) <= len(fine) else fine
+    return _breaks(line, width, indent, pieces)
+
+
+def _breaks(line: str, width: int, indent: int, pieces: list[Range]) -> list[int]:
+    """`breaks`, for `line` as these atoms."""
     offsets: list[int] = []
     column = 0
     room = width  # of the line being filled
-    for start, end in atoms(line, width - indent, math):
+    for start, end in pieces:
         word = line[start:end]
         length = cell_len(word.rstrip(" "))
         if column + length <= room:
@@ -272,7 +315,7 @@ def _prose_atoms(line: str, math: Sequence[Range]) -> list[Range] | None:
     if math or not line or line[0] == " " or any(ch in _OPEN for ch in line):
         return None
     words = line.split(" ")
-    if any(w in OPERATORS or (w[:1] in _BIG and len(w) <= 6) for w in words):
+    if any(w in OPERATORS or _big_head(w) for w in words):
         return None
     return [match.span() for match in _WORD.finditer(line)]
 

@@ -359,3 +359,37 @@ def test_display_math_cut_stays_under_its_indent() -> None:
     assert lines == [DISPLAY_INDENT + "W_new = W_old", DISPLAY_INDENT + "− η ∇_W L(W)"]
     narrow = wrap(DISPLAY_INDENT + "W_new = W_old − η ∇_W L(W)", 12)  # no room to indent
     assert narrow[1:] == ["= W_old − η", "∇_W L(W)"]
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "expected"),
+    [
+        # a cut at any operator gave `… = 1` / `/ (1 + 1) = 0.5` (calc sigmoid's step)
+        (
+            "σ(0) = 1 / (1 + e^(0)) = 1 / (1 + 1) = 0.5",
+            33,
+            ["σ(0) = 1 / (1 + e^(0))", "= 1 / (1 + 1) = 0.5"],
+        ),
+        (
+            "tanh'(2) = 1 − tanh² = 1 − (0.96403)² = 0.07065",
+            33,
+            ["tanh'(2) = 1 − tanh²", "= 1 − (0.96403)² = 0.07065"],
+        ),
+        # a product ending in Σ keeps its operand: `(1/N)·Σ` ended a line, `Lᵢ` began one
+        (
+            "cost = (1/N)·Σ Lᵢ = (0.5 + 1.5 + 1) / 3",
+            33,
+            ["cost = (1/N)·Σ Lᵢ", "= (0.5 + 1.5 + 1) / 3"],
+        ),
+        # at the relation it would take a line more: cut where it fills the lines
+        (
+            "∂L/∂z = ŷ − y = [0.1, 0.7] − [1, 0] = [−0.9, 0.7]",
+            30,
+            ["∂L/∂z = ŷ − y = [0.1, 0.7]", "− [1, 0] = [−0.9, 0.7]"],
+        ),
+    ],
+)
+def test_a_formula_too_long_is_cut_at_its_relations_first(
+    text: str, width: int, expected: list[str]
+) -> None:
+    assert wrap(text, width) == expected
