@@ -291,6 +291,20 @@ def test_doctor_says_a_missing_table_cannot_be_repaired_and_names_a_backup(db: P
     assert "Not repaired: restore the newest backup: dlcards doctor --restore" in result.output
 
 
+def test_an_sqlite_error_with_no_message_is_a_corrupt_file() -> None:
+    """Python 3.10's sqlite3 gives an SQLite message it cannot decode (a damaged schema's
+    bytes) as a DatabaseError with no message, 3.11's as a UnicodeDecodeError: on 3.10 every
+    command said `error: database p.db: ` and nothing more (found running the suite on 3.10,
+    where the test below covers it too)."""
+    from dlcards.store.connection import translate_error
+
+    undecodable = UnicodeDecodeError("utf-8", b"\xa0", 0, 1, "invalid start byte")
+    for err in (sqlite3.DatabaseError(), undecodable):
+        said = str(translate_error(Path("p.db"), err))
+        assert said.startswith("database p.db is corrupt (its schema is not readable text)")
+    assert "corrupt" not in str(translate_error(Path("p.db"), sqlite3.OperationalError("x")))
+
+
 def test_a_schema_byte_that_is_not_text_is_one_line_for_every_command(db: Path) -> None:
     """A flipped byte in the schema's SQL (stored in the file) makes SQLite's error quote
     bytes that are not UTF-8, which the sqlite3 module cannot decode: a UnicodeDecodeError,

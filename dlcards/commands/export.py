@@ -337,18 +337,37 @@ def _reviews_csv(
 ) -> None:
     """The header line, then each chunk of rows as CSV, encoded and written as it comes;
     `written[0]` counts the rows."""
+    fh.write(_csv_text([columns]).encode("utf-8"))
+    for rows in chunks:
+        fh.write(_csv_text(rows).encode("utf-8"))
+        written[0] += len(rows)
+
+
+def _csv_text(rows: Sequence[Sequence[Any]], nul_refused: bool = sys.version_info < (3, 11)) -> str:
+    """`rows` as `csv.writer` writes them. Python 3.10's refuses a NUL in a value (3.11's
+    writes it as it is, not quoted): there, each NUL is written as a character no value
+    holds, and turned back after."""
     import csv
     import io
 
-    def write(rows: Iterable[Sequence[Any]]) -> None:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows(rows)
-        fh.write(buf.getvalue().encode("utf-8"))
+    nul = _stand_in(rows) if nul_refused else None
+    if nul is not None:
+        rows = [[_swap(v, "\0", nul) for v in row] for row in rows]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue() if nul is None else buf.getvalue().replace(nul, "\0")
 
-    write([columns])
-    for rows in chunks:
-        write(rows)
-        written[0] += len(rows)
+
+def _stand_in(rows: Sequence[Sequence[Any]]) -> str | None:
+    """A character that none of `rows`' text holds; None when no value holds a NUL."""
+    texts = [v for row in rows for v in row if isinstance(v, str)]
+    if not any("\0" in t for t in texts):
+        return None
+    return next(c for c in map(chr, range(0xF0000, 0x110000)) if not any(c in t for t in texts))
+
+
+def _swap(value: Any, old: str, new: str) -> Any:
+    return value.replace(old, new) if isinstance(value, str) else value
 
 
 def _reviews_json(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from collections.abc import Iterable
 
 from dlcards.markup import Token, tokens
@@ -100,7 +101,14 @@ def _span(stars: str) -> str:
 
 _BOLD = _span(r"\*\*")
 _ITALIC = _span(r"\*")
-_QUICK = re.compile(rf"(?:{_TEXT}++|{_DISPLAY}|{_MATH}|{_BOLD}|{_ITALIC})*+")
+# Possessive quantifiers (`++`: no backtracking into a run, so no text makes the match slow)
+# are Python 3.11's; on 3.10 there is no quick path, and every text takes the tokens' (which
+# the quick path equals).
+_QUICK = (
+    re.compile(rf"(?:{_TEXT}++|{_DISPLAY}|{_MATH}|{_BOLD}|{_ITALIC})*+")
+    if sys.version_info >= (3, 11)
+    else None
+)
 _QUICK_DISPLAY = re.compile(r"[ \t]*\$\$([^$]+)\$\$([.,;:!?]+(?=\s|$))?[ \t]*")
 _QUICK_MATH = re.compile(r"\$([^$]+)\$")
 _QUICK_STARS = re.compile(r"(\*\*?)")
@@ -123,6 +131,7 @@ def _quick_html(text: str) -> str | None:
         or "![" in text
         or text.startswith("1. ")
         or "\n1. " in text
+        or _QUICK is None
         or _QUICK.fullmatch(text) is None
     ):
         return None

@@ -103,12 +103,21 @@ flipped byte in the schema: "malformed database schema (name) - near ...", which
 module decodes strictly and cannot)."""
 
 
+def unreadable_message(err: BaseException) -> bool:
+    """SQLite's message quoted bytes of the file that are not UTF-8: Python 3.11's sqlite3
+    raises UnicodeDecodeError, 3.10's a DatabaseError with no message at all (found running
+    the suite on 3.10: `error: database p.db: ` and nothing more)."""
+    return isinstance(err, UnicodeDecodeError) or (
+        isinstance(err, sqlite3.DatabaseError) and not str(err)
+    )
+
+
 def translate_error(
     path: Path, err: sqlite3.Error | UnicodeDecodeError, waited: float = BUSY_TIMEOUT_S
 ) -> StoreError:
     """An SQLite error as one line for the user (locked, read-only, full disk, damaged, ...);
     `waited`: how long a lock was waited for."""
-    if isinstance(err, UnicodeDecodeError):  # a message quoting the file's damaged bytes
+    if unreadable_message(err):  # a message quoting the file's damaged bytes
         return StoreError(
             f"database {path} is corrupt (its schema is not readable text); {DOCTOR}, or pass "
             "another --db"

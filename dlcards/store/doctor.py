@@ -35,6 +35,7 @@ from dlcards.store.connection import (
     check_header,
     existing_file,
     translate_error,
+    unreadable_message,
 )
 from dlcards.store.rows import (
     AFTER_RESET,
@@ -219,7 +220,7 @@ def _open_and_examine(
             raise translate_error(path, err) from None  # not damage: say what it is
         said = (  # SQLite's message quoted the file's damaged bytes, which are not text
             "its schema is damaged (SQLite's message quotes bytes that are not text)"
-            if isinstance(err, UnicodeDecodeError)
+            if unreadable_message(err)
             else str(err)
         )
         report.add(Finding("database", f"SQLite stopped the check: {said}", fatal=True))
