@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import NamedTuple
 
 from dlcards import sm2
@@ -33,7 +34,13 @@ from dlcards.settings import NEW_PER_DAY_MAX, Settings
 from dlcards.store import ReviewRow, Store
 from dlcards.store.core import Rebuild
 from dlcards.store.merge import Redecide
-from dlcards.store.rows import Unsuspended
+from dlcards.store.rows import REVIEW_COLUMNS, Unsuspended, review_values
+
+MEMORY_COLUMNS = (
+    REVIEW_COLUMNS.index("ef_before"),
+    REVIEW_COLUMNS.index("fsrs_before") + 1,
+)
+"""The slice of a log row's values that holds the card's memory before and after it."""
 
 REDRILL_BELOW = sm2.Grade.GOOD  # grades below 4 come back in the same session
 # An answer's time counts at most this long (Anki's cap), so a card left on screen while the
@@ -176,6 +183,7 @@ class StudySession:
         self.actions: list[Graded | Suspended] = []  # what `undo` takes back, newest last
         self.summary = Summary()
         self.session_id: int | None = None
+        self._shown: tuple[str, Memory] | None = None  # the card's memory `preview` read
 
     # --- queue --------------------------------------------------------------------------------
 
@@ -222,6 +230,10 @@ class StudySession:
             return None
         self._adopt(self.store.settings())
         memory = self.store.memory(item.card_id)
+        self._shown = (
+            item.card_id,
+            memory,
+        )  # what a grade refused on a damaged file is decided from
         probe = decide(memory, sm2.Grade.GOOD, self.today, self.schedule)
         if probe.kind == "redrill":
             return None  # graded today in another session: this grade is a re-drill
@@ -235,21 +247,27 @@ class StudySession:
         item = self.current
         if item is None:
             raise IndexError("the session is over")
-        self.start()
-        redrill = item.kind == "redrill" and self._still_owed(item.card_id)
+        now = self.clock()
+        if seconds is not None:
+            seconds = min(max(seconds, 0.0), MAX_ANSWER_SECONDS)
+        # from here on the grade is given: if the file is found damaged before it is saved (a
+        # read below fails), it is kept as decided from what the learner saw
+        with self.store.giving(partial(self._refused, item, grade, now, seconds)):
+            self.start()
+            redrill = item.kind == "redrill" and self._still_owed(item.card_id)
 
-        def decided(memory: Memory, settings: Settings) -> Outcome:
-            schedule = self._adopt(settings)  # as they are inside the grade's transaction
-            return decide(memory, grade, self.today, schedule, redrill, self.leech)
+            def decided(memory: Memory, settings: Settings) -> Outcome:
+                schedule = self._adopt(settings)  # as they are inside the grade's transaction
+                return decide(memory, grade, self.today, schedule, redrill, self.leech)
 
-        row = self.store.grade(
-            item.card_id,
-            decided,
-            self.clock(),
-            session_id=self.session_id,
-            seconds=None if seconds is None else min(max(seconds, 0.0), MAX_ANSWER_SECONDS),
-            asked=redrill,
-        )
+            row = self.store.grade(
+                item.card_id,
+                decided,
+                now,
+                session_id=self.session_id,
+                seconds=seconds,
+                asked=redrill,
+            )
         # a card suspended as a leech leaves the session (no re-drill)
         queued = grade < REDRILL_BELOW and row.leech != "suspend"
         if queued:
@@ -258,6 +276,37 @@ class StudySession:
         self.position += 1
         self._count(row, +1)
         return row
+
+    def _refused(
+        self, item: Item, grade: sm2.Grade, now: datetime, seconds: float | None
+    ) -> tuple[object, ...]:
+        """The log row (REVIEW_COLUMNS' values) of a grade the store could not save, the file
+        found damaged before its memory was read: decided from the memory shown with the
+        answer (`preview`); a card shown without it (a re-drill) has its memory columns empty,
+        which the restore's replay does not read."""
+        shown = self._shown[1] if self._shown and self._shown[0] == item.card_id else None
+        redrill = item.kind == "redrill"
+        outcome = decide(shown or Memory(), grade, self.today, self.schedule, redrill, self.leech)
+        values = review_values(
+            ReviewRow(
+                id=0,
+                card_id=item.card_id,
+                kind=outcome.kind,
+                grade=int(grade),
+                day=outcome.day,
+                reviewed_at=now.isoformat(timespec="milliseconds"),
+                before=outcome.before,
+                after=outcome.after,
+                seconds=seconds,
+                session_id=self.session_id,
+                leech=outcome.leech if shown is not None else None,
+                asked=redrill,
+            )
+        )
+        if shown is None:
+            first, last = MEMORY_COLUMNS
+            values = (*values[:first], *[None] * (last - first), *values[last:])
+        return values
 
     def _still_owed(self, card_id: str) -> bool:
         """Whether the failed grade of this session that queued the card's re-drill is still

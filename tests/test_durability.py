@@ -805,6 +805,7 @@ def test_a_database_damaged_under_a_session_stops_it_and_loses_no_grade(
     what = {"to 0 bytes": "was emptied", "to 2 pages": "was cut short", "replaced": "was replaced"}
     assert lines[0].startswith(f"error: database {db} {what.get(cut, 'was deleted')}")
     assert "the 4 grades given here" in lines[0] and "grades saved" not in out
+    assert "(the last, grade 5 on perceptron-5, refused)" in " ".join(lines[0].split())
     name = lines[0].split("dlcards doctor --restore ")[1].split("`")[0]
     dlcards = runner_for(tmp_path, db)
     done = dlcards("doctor", "--restore", name)
@@ -1005,7 +1006,8 @@ def test_a_session_that_cannot_keep_its_grades_on_a_full_disk_says_so(tmp_path: 
         assert len(lines) == 1, err
         folder = mnt / "backups"
         assert (
-            f"could not keep the 4 grades given here nor the file as this program had it in "
+            "could not keep the 4 grades given here (the last, grade 5 on perceptron-5, "
+            "refused) nor the file as this program had it in "
             f"{folder} (No space left on device)" in lines[0]
         ), lines[0]
         assert "kept in" not in lines[0]
@@ -1015,3 +1017,43 @@ def test_a_session_that_cannot_keep_its_grades_on_a_full_disk_says_so(tmp_path: 
         done = runner_for(tmp_path, db)("doctor", "--restore", name)
         assert done.returncode == 0, done.stdout + done.stderr
         assert count_reviews(db) == 4  # the refused grade was never saved nor kept
+
+
+@pytest.mark.parametrize("cut", ["to 0 bytes", "to 2 pages"])
+def test_the_grade_refused_after_another_terminal_committed_is_kept(
+    tmp_path: Path, cut: str
+) -> None:
+    """Two sessions on one database (two topics); the other commits a grade, then the file is
+    damaged, then this session grades. Once another connection has committed, this one reads
+    the file again at its next write: the emptied or cut-short file failed that read before
+    the grade was decided, and the grade just given was neither saved nor kept (the line
+    named the 3 saved before). The answer is shown before the damage (a read on a damaged file
+    at the reveal stops the session before any grade is given). A file replaced or deleted
+    is read through this process's descriptor: its grade is decided, then refused before its
+    commit (the test above). Now it is kept and named in every variant, and the restore
+    puts it back after the other terminal's."""
+    db = tmp_path / "p.db"
+    proc = three_grades_in_a_second_session(tmp_path)
+    assert proc.stdin is not None
+    proc.stdin.write("\n")  # the answer shown (its intervals read) while the file is whole
+    proc.stdin.flush()
+    other = spawn(tmp_path, "--new", "10", "--topic", "gd")  # its start takes longer
+    assert other.stdin is not None
+    other.stdin.write("\n4\n")
+    other.stdin.flush()
+    wait_for(db, 5, 20.0, other)
+    damage_under(db, cut)
+    out, err = proc.communicate("5\nq\n", timeout=30)
+    other.kill()
+    other.communicate()
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "the 4 grades given here" in err, err
+    assert "grade 5 on perceptron-5, refused" in " ".join(err.split()), err
+    name = err.split("dlcards doctor --restore ")[1].split("`")[0]
+    done = runner_for(tmp_path, db)("doctor", "--restore", name)
+    assert done.returncode == 0, done.stdout + done.stderr
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT card_id, grade FROM reviews ORDER BY at, id").fetchall()
+    conn.close()
+    assert rows[-1] == ("perceptron-5", 5) and len(rows) == 6, rows

@@ -517,6 +517,9 @@ class Connection:
         self.pending: list[tuple[int, tuple[Any, ...]]] = []  # the open write's log rows
         self.logged: dict[int, tuple[Any, ...]] = {}  # log rows this process committed
         self.version: int | None = None  # SQLite's data_version when `logged` was last pruned
+        # the log row of the grade being given (`giving`), as decided from what the learner saw:
+        # kept by `_rescue` when the damage is found before the grade's own row is written
+        self.refusing: Callable[[], tuple[Any, ...]] | None = None
 
     @classmethod
     def open(cls, path: Path | None = None, patience: float | None = None) -> Self:
@@ -988,6 +991,20 @@ class Connection:
             self.logged.update(self.pending)
             self.pending = []
 
+    @contextmanager
+    def giving(self, row: Callable[[], tuple[Any, ...]]) -> Iterator[None]:
+        """In the block, a grade is being given: `row` makes its log row (REVIEW_COLUMNS'
+        values) as the caller would decide it from what it last read. If the file is found
+        damaged before the grade's own write has its row (a read fails at its start: an emptied
+        file, once another connection has committed, is read again), `_rescue` keeps that row:
+        a grade the learner gave is never dropped, whatever read failed first."""
+        before = self.refusing
+        self.refusing = row
+        try:
+            yield
+        finally:
+            self.refusing = before
+
     def _forget_taken_back(self) -> None:
         """Drop from `logged` the grades no longer in the log since another program
         committed (a `dlcards undo` in another terminal, a restore): else a later rescue kept
@@ -1045,13 +1062,21 @@ class Connection:
         from datetime import datetime
 
         from dlcards.store import backup
+        from dlcards.store.rows import REVIEW_COLUMNS
         from dlcards.store.salvage import DAMAGED_MARK, KEPT_MARK, write_kept
 
         rows = [*self.logged.values(), *(row for _, row in self.pending)]
+        refused = [row for _, row in self.pending]  # the open write's: found before its commit
+        if self.refusing is not None:
+            given = self.refusing()
+            mark = REVIEW_COLUMNS.index("reviewed_at")
+            if not any((r[0], r[mark]) == (given[0], given[mark]) for r in rows):
+                rows.append(given)
+                refused = [given]
         stamp = datetime.now().strftime("%Y-%m-%dT%H%M%S.%f")[:-3]
         folder = backup.folder_of(self.path)
         kept: list[str] = []
-        wanted = ([_grades(len(rows))] if rows else []) + (
+        wanted = ([_grades(len(rows), refused)] if rows else []) + (
             ["the file as this program had it"] if self.watch is not None else []
         )
         failed: OSError | None = None
@@ -1145,8 +1170,16 @@ def _quiet() -> Iterator[None]:
         pass
 
 
-def _grades(n: int) -> str:
-    return f"the {n} grade{'s' if n != 1 else ''} given here"
+def _grades(n: int, refused: Sequence[tuple[Any, ...]] = ()) -> str:
+    """The grades a rescue keeps, the ones just refused named (not saved: only kept)."""
+    from dlcards.store.rows import REVIEW_COLUMNS
+
+    said = f"the {n} grade{'s' if n != 1 else ''} given here"
+    if not refused:
+        return said
+    grade = REVIEW_COLUMNS.index("grade")
+    named = ", ".join(f"grade {r[grade]} on {r[0]}" for r in refused)
+    return f"{said} ({'the last, ' if n > len(refused) else ''}{named}, refused)"
 
 
 def _to_stderr(message: str) -> None:

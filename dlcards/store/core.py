@@ -786,7 +786,9 @@ class Store(Reports, Merging):
 
     def has_review(self, review_id: int) -> bool:
         """Whether the log still holds the review logged under `review_id`."""
-        row = self.conn.execute("SELECT 1 FROM reviews WHERE id = ?", (review_id,)).fetchone()
+        row = self._call(
+            lambda: self.conn.execute("SELECT 1 FROM reviews WHERE id = ?", (review_id,)).fetchone()
+        )
         return row is not None
 
     def edit_times(self) -> dict[str, int]:
