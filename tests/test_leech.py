@@ -247,3 +247,27 @@ def test_a_leech_of_one_lapse_is_said_in_the_singular() -> None:
     assert leech_notice("gd-1", 1, "suspend").startswith("gd-1 is a leech (1 lapse) and is now")
     assert leech_notice("gd-1", 1, "tag").startswith("gd-1 is a leech (1 lapse), tagged")
     assert leech_notice("gd-1", 8, "tag").startswith("gd-1 is a leech (8 lapses), tagged")
+
+
+def test_undo_of_a_leech_grade_puts_back_the_suspensions_time_of_change() -> None:
+    """`u` after a grade that made the card a leech and suspended it: the unsuspension was
+    dated now, newer than the flag's last change before the grade (a suspension taken back
+    on the phone, say), which an Anki import then no longer took. Now, as `u` after `!`, the
+    flag's time of change is the one it had; the undo of a grade another process gave, or
+    after the flag changed again since, still dates it now."""
+    import time
+
+    cli("due")
+    with db() as store:
+        day = lapse(store, CARD, 7)
+        store.conn.execute("UPDATE cards SET suspended_changed = 1000 WHERE id = ?", (CARD,))
+        row = h.grade(store, CARD, 0, day)
+        assert row.leech == "suspend"
+        h.undo(store, row.id)
+        changed = "SELECT suspended, suspended_changed FROM cards WHERE id = ?"
+        assert store.query(changed, (CARD,)) == [(0, 1000)]
+        row = h.grade(store, CARD, 0, day + timedelta(30))
+        store.leech_suspended.clear()  # as another process, which did not give the grade
+        before = int(time.time())
+        h.undo(store, row.id)
+        assert store.query(changed, (CARD,))[0][1] >= before

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from dlcards.settings import Settings
+    from dlcards.store.rows import Unsuspended
 
 from dlcards.cores import cores
 from dlcards.errors import StoreError
@@ -520,6 +521,9 @@ class Connection:
         # the log row of the grade being given (`giving`), as decided from what the learner saw:
         # kept by `_rescue` when the damage is found before the grade's own row is written
         self.refusing: Callable[[], tuple[Any, ...]] | None = None
+        # the suspensions this process's grades made as leeches, by log id: what the flag's
+        # time of change was before, for the grade's undo (`Store.undo`)
+        self.leech_suspended: dict[int, Unsuspended] = {}
 
     @classmethod
     def open(cls, path: Path | None = None, patience: float | None = None) -> Self:

@@ -738,7 +738,11 @@ class Store(Reports, Merging):
                     (session_id, outcome.day.isoformat(), now.isoformat(timespec="seconds")),
                 )
             self._put_memory(c, card_id, outcome.before, outcome.after)
+            suspends: Unsuspended | None = None
             if outcome.leech is not None:
+                was = _suspensions_in(c, [card_id]).get(card_id)
+                if outcome.leech == "suspend" and was is not None and not was.suspended:
+                    suspends = Unsuspended(was, change_seconds(now))
                 c.execute(
                     "UPDATE cards SET leech = 1, suspended = suspended OR ?1, suspended_changed "
                     "= CASE WHEN ?1 AND suspended = 0 THEN ?2 ELSE suspended_changed END "
@@ -780,7 +784,9 @@ class Store(Reports, Merging):
             at = c.execute("SELECT at FROM reviews WHERE id = ?", (review_id,)).fetchone()[0]
             values = review_values(review)
             self.pending.append((review_id, (*values[:AT], at, *values[AT + 1 :])))
-            return review._replace(id=review_id)
+        if suspends is not None:  # what its undo puts back (`undo`)
+            self.leech_suspended[review_id] = suspends
+        return review._replace(id=review_id)
 
     _put_memory = staticmethod(put_memory)
 
@@ -846,13 +852,24 @@ class Store(Reports, Merging):
             c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             if leech is not None:
                 # the grade that made the card a leech is taken back: so are its effects
-                # (unless an earlier grade since the last reset had made it one too)
+                # (unless an earlier grade since the last reset had made it one too); the
+                # suspension it made, when this process gave it and nothing changed the flag
+                # since, back to its time of change before (as `take_back_suspension`: an
+                # unsuspension dated now was newer than a suspension made on the phone
+                # before the grade, which an Anki import then did not take)
+                done = self.leech_suspended.get(review_id)
+                held = _suspensions_in(c, [card_id]).get(card_id)
+                back = (
+                    done.was.changed
+                    if done is not None and held is not None and held.changed == done.at
+                    else change_seconds(None)
+                )
                 c.execute(
                     f"UPDATE cards SET leech = {LEECH_FROM_LOG}, "
                     "suspended = CASE WHEN ?1 = 'suspend' THEN 0 ELSE suspended END, "
                     "suspended_changed = CASE WHEN ?1 = 'suspend' AND suspended != 0 THEN ?2 "
                     "ELSE suspended_changed END WHERE id = ?3",
-                    (leech, change_seconds(None), card_id),
+                    (leech, back, card_id),
                 )
             after = stored
             if kind == "scheduled":
@@ -875,6 +892,7 @@ class Store(Reports, Merging):
                 leech=leech,
             )
         self.logged.pop(review_id, None)  # not kept if the file is found damaged later
+        self.leech_suspended.pop(review_id, None)
         return undone
 
     @staticmethod
