@@ -138,6 +138,8 @@ def test_restore_over_a_file_cut_to_zero_puts_back_the_grades_the_backup_lacks(
     done = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
     assert done.exit_code == 0, done.output
     assert f"salvaged 3 grades the backup {name} lacked" in done.output
+    said = " ".join(done.output.split())
+    assert "3 reviews (0 from the backup, 3 salvaged that it lacked)" in said, said
     assert [(c, a, g) for c, a, g in logged(db)] == before
     conn = sqlite3.connect(db)
     assert conn.execute(graded).fetchall() == memories  # replayed from the log

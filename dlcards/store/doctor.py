@@ -875,6 +875,7 @@ def restore(
                     "dlcards to restore it"
                 )
             salvaging = _Salvaging(db, source, replay_for)
+            held = src.execute("SELECT count(*) FROM reviews").fetchone()[0]  # the backup's
             left = _orphaned_log(db)
             saved = _save_and_replace(src, db, unpacked, now, salvaging)
             reviews = src.execute("SELECT count(*) FROM reviews").fetchone()[0]
@@ -897,10 +898,12 @@ def restore(
     kept = f"; the database it replaced is in {saved}" if saved else ""
     if saved is not None and left:  # no file: the -wal a deleted file left
         kept = f"; the -wal its deleted file left is in {saved}-wal"
-    said = (
-        f"restored {db} from {source}: {_plural(reviews, 'review')}"
-        f"{f', the last on {last}' if last else ''}{kept}"
-    )
+    # the reviews the restored log holds, those the backup held told apart from those added
+    count = _plural(reviews, "review")
+    if reviews != held:
+        count += f" ({held:,} from the backup, {reviews - held:,} salvaged that it lacked)"
+    said = f"restored {db} from {source}: {count}{f', the last on {last}' if last else ''}{kept}"
+
     return said, salvaging.line()
 
 
