@@ -236,3 +236,32 @@ def test_the_copy_of_the_replaced_database_is_named_where_it_is(tmp_path: Path) 
     assert kept.exists() and "-salvaged-" in kept.name, said
     salvaged = said.split(f"the backup {name} lacked (from ")[1].split(")")[0].split(", ")
     assert salvaged == [kept.name]  # the same file, by the name it has now
+
+
+def test_the_scan_of_a_broken_log_does_not_bring_back_freed_rows(tmp_path: Path) -> None:
+    """The log's root page gone, the pages left are read by the shape of their rows; a page
+    freed when its rows were deleted (undone grades) keeps them unless SQLite wipes freed
+    pages (`secure_delete`, off in many builds), and the scan brought them back. Now the
+    pages on the freelist (from the header and its trunk pages) are not read, nor a live
+    page's freed cells: exactly the rows not deleted."""
+    from dlcards.store.rows import REVIEW_COLUMNS
+
+    db = tmp_path / "p.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA page_size = 1024")
+    conn.execute("PRAGMA secure_delete = 0")
+    conn.execute(f"CREATE TABLE reviews (id INTEGER PRIMARY KEY, {', '.join(REVIEW_COLUMNS)})")
+    conn.executemany(
+        "INSERT INTO reviews (card_id, reviewed_at, day, grade, kind, at) "
+        "VALUES (?, ?, '2026-11-26', 4, 'scheduled', ?)",
+        [(f"card-{i:03d}", f"2026-11-26T10:{i // 60:02d}:{i % 60:02d}", i) for i in range(200)],
+    )
+    conn.execute("DELETE FROM reviews WHERE id BETWEEN 60 AND 140 OR id = 20")
+    assert conn.execute("PRAGMA freelist_count").fetchone()[0] > 0
+    left = sorted(r[0] for r in conn.execute("SELECT at FROM reviews"))
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master").fetchone()
+    conn.close()
+    data = bytearray(db.read_bytes())
+    data[(root - 1) * 1024 : root * 1024] = bytes(1024)  # the log's root: the walk breaks
+    db.write_bytes(bytes(data))
+    assert sorted(r[REVIEW_COLUMNS.index("at")] for r in reviews_in(db)) == left

@@ -8,8 +8,10 @@ with a valid checksum chain, up to its last commit), the newest copy of each pag
 SQLite itself reads them. The reviews table is then walked from its root page, named in the
 schema on page 1. When the walk cannot be made whole (page 1 or an inner page gone: a file
 cut short or overwritten), every other table leaf left is read as well, and the cells shaped
-as a review row are kept. A freed page may still hold a row deleted since (an undone grade),
-so that scan is the fallback, not the rule.
+as a review row are kept. A freed page may still hold a row deleted since (an undone grade):
+the pages on the freelist (from the header on page 1 and its trunk pages) are not read, nor
+are a page's freed cells (only those its cell pointers give); without page 1 the freelist is
+not known, so that scan is the fallback, not the rule.
 
 A row's identity is its card and its time (`card_id`, `at`): rowids are not kept across a
 restore, and two grades of one card never share a millisecond (`Store.grade` puts each after
@@ -238,6 +240,27 @@ class _Image:
             kids.append(int.from_bytes(page[cell : cell + 4], "big"))
         return kids
 
+    def freed(self) -> set[int]:
+        """The pages on the file's freelist, as its header (page 1) and the trunk pages give
+        them: a page freed keeps what it held unless SQLite was built to wipe it
+        (`secure_delete`), so a freed leaf of the log still shows the rows deleted from it (an
+        undone grade). Empty when page 1 is not there (the freelist is not known)."""
+        head = self.pages.get(1)
+        if head is None or not page_size(head):
+            return set()
+        trunk = int.from_bytes(head[32:36], "big")
+        total = int.from_bytes(head[36:40], "big")
+        found: set[int] = set()
+        while trunk and trunk not in found and len(found) <= total:
+            found.add(trunk)
+            page = self.pages.get(trunk)
+            if page is None:
+                break
+            leaves = min(int.from_bytes(page[4:8], "big"), self.usable // 4 - 2)
+            found.update(int.from_bytes(page[8 + 4 * i : 12 + 4 * i], "big") for i in range(leaves))
+            trunk = int.from_bytes(page[:4], "big")
+        return found
+
     def walk(self, root: int) -> tuple[list[list[Any]], set[int], bool]:
         """The records of the table b-tree at `root`, the pages visited, and whether every
         page of it was there."""
@@ -354,9 +377,10 @@ def reviews_in(db: Path) -> list[tuple[Any, ...]]:
     seen: set[int] = set()
     if root is not None:
         records, seen, whole = image.walk(root)
-    if not whole:  # the tree is broken: every other leaf left, by the shape of its rows
+    if not whole:  # the tree is broken: every other leaf left, by the shape of its rows,
+        skip = seen | image.freed()  # but a freed page's (its rows were deleted: undone)
         for number in sorted(pages):
-            if number not in seen:
+            if number not in skip:
                 records.extend(image.leaf_records(number))
     return [row for rec in records if (row := _as_review(rec)) is not None]
 
