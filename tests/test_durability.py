@@ -853,12 +853,17 @@ def test_a_grade_undone_in_another_terminal_stays_undone_after_the_restore(
     file is then emptied, replaced or deleted, and the session's next grade finds it. The
     emptied file failed the session's read (this process reads the file again once another
     committed) and was said to be "corrupt" with nothing kept; the session kept the undone
-    grade, which the restore brought back. Now every cut is found as such, and after a
-    replace or delete (the log still readable in the transaction) the restore gives exactly
-    the grades given and not taken back, in time order."""
+    grade, which the restore brought back. Now every cut is found as such, and the restore
+    gives exactly the grades given and not taken back, in time order: after a replace or
+    delete the session still reads the log and does not keep the undone grade; after the
+    file is emptied it cannot, and keeps it, but the undo was recorded beside the backups
+    before it committed (`salvage.record_undone`), and the restore leaves it out."""
     db = tmp_path / "p.db"
     proc = three_grades_in_a_second_session(tmp_path)
     dlcards = runner_for(tmp_path)
+    assert proc.stdin is not None
+    proc.stdin.write("\n")  # the answer shown while the file is whole (the undo takes longer)
+    proc.stdin.flush()
 
     undone = dlcards("undo")
     assert undone.returncode == 0 and "undid grade 4" in undone.stdout, undone.stderr
@@ -867,7 +872,7 @@ def test_a_grade_undone_in_another_terminal_stays_undone_after_the_restore(
     conn.close()
     assert len(kept) == 3
     damage_under(db, cut)
-    out, err = proc.communicate("\n5\nq\n", timeout=30)
+    out, err = proc.communicate("5\nq\n", timeout=30)
     assert proc.returncode == 2 and "Traceback" not in err, err
     what = {"to 0 bytes": "was emptied", "replaced": "was replaced", "deleted": "was deleted"}
     assert err.startswith(f"error: database {db} {what[cut]}"), err
@@ -878,10 +883,9 @@ def test_a_grade_undone_in_another_terminal_stays_undone_after_the_restore(
     rows = conn.execute("SELECT card_id, at, grade FROM reviews ORDER BY at, id").fetchall()
     conn.close()
     assert dlcards("doctor", "--check").returncode == 0
-    if cut == "to 0 bytes":  # the log cannot be read there: what was undone is not known
-        assert rows[:3] == kept
-    else:  # the 3 not taken back, then the one refused
-        assert rows[:3] == kept and len(rows) == 4 and rows[3][2] == 5
+    assert rows[:3] == kept and len(rows) == 4 and rows[3][2] == 5, rows  # and the refused
+    if cut == "to 0 bytes":  # the session could not read the log: it kept the undone grade
+        assert "1 grade undone since (`dlcards undo`, `u`) stayed undone" in done.stdout
 
 
 def test_a_restore_while_another_session_has_the_deleted_file_open(tmp_path: Path) -> None:

@@ -265,3 +265,35 @@ def test_the_scan_of_a_broken_log_does_not_bring_back_freed_rows(tmp_path: Path)
     data[(root - 1) * 1024 : root * 1024] = bytes(1024)  # the log's root: the walk breaks
     db.write_bytes(bytes(data))
     assert sorted(r[REVIEW_COLUMNS.index("at")] for r in reviews_in(db)) == left
+
+
+def test_a_grade_undone_after_the_backup_stays_undone_when_it_is_restored(
+    tmp_path: Path,
+) -> None:
+    """A backup holds 3 grades; the last is undone (`dlcards undo`); the file is then lost.
+    The restore over it puts back what was done since the backup, but the undo, a deleted
+    row, was nowhere to be found: the backup's copy of the grade came back. The undo is now
+    recorded beside the backups, and the restore takes the grade out and says so; over a
+    sound database the restore goes back to the backup as asked, and retires the record."""
+    db = tmp_path / "p.db"
+    keys = "\n5\n\n4\n\n3\nq\n"
+    r = runner.invoke(app, ["study", "--db", str(db), "--today", "2026-11-26"], input=keys)
+    assert r.exit_code == 0, r.output
+    assert runner.invoke(app, ["backup", "--db", str(db)]).exit_code == 0
+    name = backup.backups(db)[0].path.name
+    undone = runner.invoke(app, ["undo", "--db", str(db)])
+    assert undone.exit_code == 0 and "undid grade 3" in undone.output, undone.output
+    left = logged(db)
+    assert len(left) == 2
+    for end in ("", "-wal", "-shm"):
+        Path(f"{db}{end}").unlink(missing_ok=True)
+    done = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert "2 reviews (2 from the backup, 0 salvaged that it lacked)" in said, said
+    assert "1 grade undone since (`dlcards undo`, `u`) stayed undone" in said, said
+    assert logged(db) == left
+    assert runner.invoke(app, ["doctor", "--check", "--db", str(db)]).exit_code == 0
+    again = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])  # sound: as asked
+    assert again.exit_code == 0, again.output
+    assert len(logged(db)) == 3 and not (backup.folder_of(db) / "p-undone.jsonl").exists()

@@ -71,6 +71,8 @@ from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
 AT = REVIEW_COLUMNS.index("at")
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from dlcards.deck import Card
     from dlcards.grading import Outcome
     from dlcards.settings import Settings
@@ -832,16 +834,48 @@ class Store(Reports, Merging):
         re-decision of the rest of the card's log, done first (a later grade that day, say one
         imported from Anki, becomes the day's scheduled one). With `expect` (the row as it was
         logged), a row under that id that is another grade (the database was restored from a
-        backup since) is left alone. Returns the undone row, or None if it no longer exists."""
+        backup since) is left alone. Returns the undone row, or None if it no longer exists.
+
+        The undo is recorded beside the backups before it commits (`salvage.record_undone`,
+        taken back if the commit fails): a restore over a file damaged later does not bring
+        the grade back from what it salvages. A record that cannot be written (a full disk)
+        is said, and the undo goes ahead."""
+        from dlcards.store.salvage import record_undone, unrecord
+
+        recorded: list[tuple[Path, int]] = []
+
+        def record(done: tuple[str, int]) -> None:
+            try:
+                recorded.append(record_undone(self.path, done))
+            except OSError as err:
+                self.notice(
+                    f"warning: could not record the undo beside the backups of {self.path} "
+                    f"({err.strerror or err}); a restore over a damaged file may bring it back"
+                )
+
+        try:
+            return self._undo(review_id, rules, expect, record)
+        except BaseException:
+            for where in recorded:
+                unrecord(where)
+            raise
+
+    def _undo(
+        self,
+        review_id: int,
+        rules: UndoRules,
+        expect: ReviewRow | None,
+        record: Callable[[tuple[str, int]], None],
+    ) -> ReviewRow | None:
         with self._write() as c:
             row = c.execute(
-                "SELECT card_id, kind, grade, day, reviewed_at, session_id, seconds, leech "
+                "SELECT card_id, kind, grade, day, reviewed_at, session_id, seconds, leech, at "
                 "FROM reviews WHERE id = ?",
                 (review_id,),
             ).fetchone()
             if row is None:
                 return None
-            card_id, kind, grade, day, stamp, session_id, seconds, leech = row
+            card_id, kind, grade, day, stamp, session_id, seconds, leech, at = row
             if expect is not None and (card_id, stamp, session_id) != (
                 expect.card_id,
                 expect.reviewed_at,
@@ -850,6 +884,8 @@ class Store(Reports, Merging):
                 return None  # not the grade that was logged under this id
             stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
             c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            if type(at) is int:
+                record((str(card_id), at))
             if leech is not None:
                 # the grade that made the card a leech is taken back: so are its effects
                 # (unless an earlier grade since the last reset had made it one too); the

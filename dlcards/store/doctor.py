@@ -900,8 +900,11 @@ def restore(
         kept = f"; the -wal its deleted file left is in {saved}-wal"
     # the reviews the restored log holds, those the backup held told apart from those added
     count = _plural(reviews, "review")
-    if reviews != held:
-        count += f" ({held:,} from the backup, {reviews - held:,} salvaged that it lacked)"
+    if salvaging.added or salvaging.removed:
+        kept_of_backup = held - len(salvaging.removed)
+        count += (
+            f" ({kept_of_backup:,} from the backup, {salvaging.added:,} salvaged that it lacked)"
+        )
     said = f"restored {db} from {source}: {count}{f', the last on {last}' if last else ''}{kept}"
 
     return said, salvaging.line()
@@ -1158,6 +1161,8 @@ class _Salvaging:
         self.made: Path | None = None
         self.moved: dict[Path, Path] = {}  # the files salvaged from, renamed by `consume`
         self.marked: list[str] = []  # cards reset or (un)suspended since the backup
+        self.dropped: set[tuple[str, int]] = set()  # grades taken back since it: not put back
+        self.removed: set[tuple[str, int]] = set()  # those of them the backup held
 
     def into(self, src: sqlite3.Connection, copy: Path | None, damaged: bool) -> None:
         from dlcards.store import salvage
@@ -1174,7 +1179,15 @@ class _Salvaging:
         got = salvage.salvage(paths)
         self.used = sorted(set(self.used) | set(got.sources) | set(found))
         marked = _carry_card_marks(src, [p for p in paths if p.suffix == ".db"])
-        self.added += _add_salvaged(src, got.rows, self.replay_for)
+        # the grades taken back since the backup stay taken back: none is salvaged, and over
+        # a damaged file (the restore puts back what was done since) the backup's go too
+        undone = salvage.undone_since(self.db, since)
+        rows = [r for r in got.rows if salvage.identity(r) not in undone]
+        self.dropped |= {salvage.identity(r) for r in got.rows} & undone
+        if damaged:
+            self.removed |= _take_back(src, undone, self.replay_for)
+            self.dropped |= self.removed
+        self.added += _add_salvaged(src, rows, self.replay_for)
         if marked and self.replay_for is not None:
             _write_memories(src, [], marked, self.replay_for)
         self.marked = sorted(set(self.marked) | set(marked))
@@ -1185,7 +1198,7 @@ class _Salvaging:
         replaced under it) named that one to restore with its kept grades, which went back
         to it and dropped every grade this restore added. Not made (the restore stands): a
         backup that cannot be written."""
-        if not self.added and not self.marked:
+        if not self.added and not self.marked and not self.dropped:
             return
         try:
             self.made = backup.make(conn, self.db, now.date(), event=backup.AFTER_SALVAGE).path
@@ -1202,9 +1215,16 @@ class _Salvaging:
             if self.marked
             else ""
         )
+        dropped = (
+            f"; {_plural(len(self.dropped), 'grade')} undone since (`dlcards undo`, `u`) "
+            "stayed undone"
+            if self.dropped
+            else ""
+        )
         return (
             f"salvaged {_plural(self.added, 'grade')} the backup {self.source.name} lacked"
-            f"{marked} (from {names}); each card they touch was replayed from its log{made}"
+            f"{marked} (from {names}); each card they touch was replayed from its log"
+            f"{dropped}{made}"
         )
 
     def consume(self) -> dict[Path, Path]:
@@ -1213,6 +1233,8 @@ class _Salvaging:
         from dlcards.store.salvage import DAMAGED_MARK, MERGED_SUFFIX
 
         moved: dict[Path, Path] = {}
+        if not self.damaged:  # the database goes back to the backup, as asked: the undos
+            _retire_undone(self.db)  # done before this restore are no longer to be applied
         for path in self.used:
             if path.suffix == ".json":
                 target = path.with_name(path.name.removesuffix(".json") + MERGED_SUFFIX)
@@ -1227,6 +1249,20 @@ class _Salvaging:
                     moved[path] = target
         self.moved = moved
         return moved
+
+
+def _retire_undone(db: Path) -> None:
+    """Rename the record of the grades taken back (`salvage.undone_path`) aside: a later
+    restore over a damaged file applies only the undos done after this restore (the one it
+    replaced them with, over a sound database, may hold grades undone before, on purpose)."""
+    from dlcards.store.salvage import undone_path
+
+    path = undone_path(db)
+    stamp = datetime.now().strftime("%Y-%m-%dT%H%M%S.%f")
+    try:
+        os.replace(path, path.with_name(f"{path.stem}-{stamp}.retired.jsonl"))
+    except OSError:
+        pass
 
 
 def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str]:
@@ -1288,6 +1324,32 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
         src.execute("ROLLBACK")
         raise
     return moved
+
+
+def _take_back(
+    src: sqlite3.Connection, undone: set[tuple[str, int]], replay_for: ReplayFor | None
+) -> set[tuple[str, int]]:
+    """Delete from the restored copy `src` the log rows of the grades taken back (by
+    identity), as their undo did, and replay their cards; returns those it held."""
+    if not undone:
+        return set()
+    held = {
+        (str(cid), int(at))
+        for cid, at in src.execute("SELECT card_id, at FROM reviews WHERE at IS NOT NULL")
+        if (cid, at) in undone
+    }
+    if not held:
+        return set()
+    src.execute("BEGIN IMMEDIATE")
+    try:
+        src.executemany("DELETE FROM reviews WHERE card_id = ? AND at = ?", sorted(held))
+        src.execute("COMMIT")
+    except BaseException:
+        src.execute("ROLLBACK")
+        raise
+    if replay_for is not None:
+        _write_memories(src, [], sorted({cid for cid, _ in held}), replay_for)
+    return held
 
 
 def _add_salvaged(
@@ -1354,7 +1416,7 @@ def salvage_note(db: Path) -> str:
         have = _identities(newest.path, db)
     except (OSError, EOFError, *SQLITE_ERRORS):
         return ""
-    lacking = len(got.identities - have)
+    lacking = len(got.identities - have - salvage.undone_since(db, since))
     return (
         f"{_plural(lacking, 'grade')} the newest backup ({newest.path.name}) lacks can be "
         f"salvaged from the damaged file and what sessions kept; "

@@ -36,6 +36,8 @@ KEPT_MARK = "-kept-"
 MERGED_SUFFIX = ".merged.json"
 """A kept-grades file a restore has added (`.merged.json` for `.json`): not salvaged again."""
 DAMAGED_MARK = "-damaged-"
+UNDONE_END = "-undone.jsonl"
+"""The grades taken back (`Store.undo`), a line each: `backups/{stem}-undone.jsonl`."""
 """A raw copy of a damaged database (and its -wal): `backups/{stem}-damaged-{stamp}.db`."""
 _WAL_MAGIC = (0x377F0682, 0x377F0683)
 _LEAF, _INTERIOR = 0x0D, 0x05
@@ -410,6 +412,68 @@ def read_kept(path: Path) -> list[tuple[Any, ...]]:
         if (row := _as_review(rec)) is not None:
             out.append(row)
     return out
+
+
+# --- grades taken back ----------------------------------------------------------------------
+
+
+def undone_path(db: Path) -> Path:
+    from dlcards.store.backup import folder_of
+
+    return folder_of(db) / f"{db.stem}{UNDONE_END}"
+
+
+def record_undone(db: Path, row: tuple[str, int]) -> tuple[Path, int]:
+    """Append an undone grade's identity (card, time) and the time of its undo to the
+    database's undo record beside its backups, durably, before the undo commits: an undo
+    deletes the log row, and a file damaged afterwards cannot show the deletion (an emptied
+    file's log is gone with it; a session that kept its grades then kept this one, and a
+    restore brought it back). Returns the record's path and its size before, for `unrecord`
+    when the undo does not commit. Raises OSError."""
+    import os
+    import time
+
+    path = undone_path(db)
+    path.parent.mkdir(exist_ok=True)
+    line = json.dumps({"card_id": row[0], "at": row[1], "undone_ns": time.time_ns()})
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        before = os.fstat(fd).st_size
+        os.write(fd, (line + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return path, before
+
+
+def unrecord(where: tuple[Path, int]) -> None:
+    """Take back a `record_undone` line (its undo did not commit)."""
+    import os
+
+    try:
+        os.truncate(where[0], where[1])
+    except OSError:
+        pass
+
+
+def undone_since(db: Path, since_ns: int) -> set[tuple[str, int]]:
+    """The identities of the grades taken back after `since_ns` (a backup's mtime): what a
+    restore of that backup must not bring back, from whatever it salvages. A line cut short
+    (a crash mid-write) is skipped."""
+    try:
+        text = undone_path(db).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    found = set()
+    for line in text.splitlines():
+        try:
+            doc = json.loads(line)
+            card, at, when = doc["card_id"], doc["at"], doc["undone_ns"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if isinstance(card, str) and type(at) is int and type(when) is int and when >= since_ns:
+            found.add((card, at))
+    return found
 
 
 def sources(db: Path, since_ns: int) -> list[Path]:
