@@ -362,7 +362,8 @@ class StudySession:
             return last
         item, row, queued = last
         # may raise (locked): nothing has changed yet, the grade stays undoable
-        undone = self.store.undo(row.id, self._undo_rules, expect=row)
+        with self.store.undoing(row.id):  # kept as done if the file is found damaged
+            undone = self.store.undo(row.id, self._undo_rules, expect=row)
         self.actions.pop()
         redrill = Item(item.card_id, "redrill")
         if queued and redrill in self.queue[self.position :]:

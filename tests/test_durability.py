@@ -856,8 +856,10 @@ def test_a_grade_undone_in_another_terminal_stays_undone_after_the_restore(
     grade, which the restore brought back. Now every cut is found as such, and the restore
     gives exactly the grades given and not taken back, in time order: after a replace or
     delete the session still reads the log and does not keep the undone grade; after the
-    file is emptied it cannot, and keeps it, but the undo was recorded beside the backups
-    before it committed (`salvage.record_undone`), and the restore leaves it out."""
+    file is emptied it cannot, but the undo was recorded beside the backups before it
+    committed (`salvage.record_undone`): the session does not keep it, and a restore would
+    not bring it back from anything it salvages (test_salvage's
+    test_a_grade_undone_after_the_backup_stays_undone_when_it_is_restored)."""
     db = tmp_path / "p.db"
     proc = three_grades_in_a_second_session(tmp_path)
     dlcards = runner_for(tmp_path)
@@ -876,6 +878,7 @@ def test_a_grade_undone_in_another_terminal_stays_undone_after_the_restore(
     assert proc.returncode == 2 and "Traceback" not in err, err
     what = {"to 0 bytes": "was emptied", "replaced": "was replaced", "deleted": "was deleted"}
     assert err.startswith(f"error: database {db} {what[cut]}"), err
+    assert "the 3 grades given here" in err, err  # not the one undone in the other terminal
     name = err.split("dlcards doctor --restore ")[1].split("`")[0]
     done = dlcards("doctor", "--restore", name)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -884,8 +887,32 @@ def test_a_grade_undone_in_another_terminal_stays_undone_after_the_restore(
     conn.close()
     assert dlcards("doctor", "--check").returncode == 0
     assert rows[:3] == kept and len(rows) == 4 and rows[3][2] == 5, rows  # and the refused
-    if cut == "to 0 bytes":  # the session could not read the log: it kept the undone grade
-        assert "1 grade undone since (`dlcards undo`, `u`) stayed undone" in done.stdout
+
+
+def test_an_undo_refused_on_a_damaged_file_is_kept_as_done(tmp_path: Path) -> None:
+    """The file is emptied under a session; its `u` finds it before the undo commits and
+    the session stops. The undo was refused like a grade, but unlike a grade it was not kept:
+    the session kept the grade the learner had just taken back, the raw copy's log held it,
+    and the restore brought it back. Now the undo is kept as done: the grade is left out of
+    the kept grades, recorded as undone, and named in the line; the restore leaves it out."""
+    db = tmp_path / "p.db"
+    proc = three_grades_in_a_second_session(tmp_path)
+    conn = sqlite3.connect(db)
+    given = conn.execute("SELECT card_id, grade FROM reviews ORDER BY at").fetchall()
+    conn.close()
+    damage_under(db, "to 0 bytes")
+    out, err = proc.communicate("u\nq\n", timeout=30)
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    said = " ".join(err.split())
+    assert "the 2 grades given here" in said and "the undo of grade 4 on perceptron-4" in said, said
+    name = err.split("dlcards doctor --restore ")[1].split("`")[0]
+    dlcards = runner_for(tmp_path, db)
+    done = dlcards("doctor", "--restore", name)
+    assert done.returncode == 0, done.stdout + done.stderr
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT card_id, grade FROM reviews ORDER BY at").fetchall()
+    conn.close()
+    assert rows == given[:-1], rows
 
 
 def test_a_restore_while_another_session_has_the_deleted_file_open(tmp_path: Path) -> None:

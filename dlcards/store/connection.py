@@ -36,6 +36,7 @@ import errno
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -283,8 +284,6 @@ def _refuse_emptied(path: Path) -> None:
     shell's `>`, a failed copy or sync), not a new database to start in its place. One made in
     the last seconds may be another dlcards's new database: it is not refused once it grows
     (two first commands started at once, beside a deleted database's backups)."""
-    import time
-
     if (where := _backups_beside(path)) is None:
         return
     deadline = time.monotonic() + EMPTY_GROWS_S
@@ -524,6 +523,8 @@ class Connection:
         # the suspensions this process's grades made as leeches, by log id: what the flag's
         # time of change was before, for the grade's undo (`Store.undo`)
         self.leech_suspended: dict[int, Unsuspended] = {}
+        self.taking_back: int | None = None  # the log id of the grade being undone (`undoing`)
+        self.opened_ns = time.time_ns()  # undos recorded since are another terminal's (`_rescue`)
 
     @classmethod
     def open(cls, path: Path | None = None, patience: float | None = None) -> Self:
@@ -1009,6 +1010,17 @@ class Connection:
         finally:
             self.refusing = before
 
+    @contextmanager
+    def undoing(self, review_id: int) -> Iterator[None]:
+        """In the block, the grade logged under `review_id` by this process is being taken
+        back: if the file is found damaged before the undo commits, `_rescue` keeps the undo
+        (the grade is not kept, and is recorded as undone), as it keeps a grade refused."""
+        self.taking_back = review_id
+        try:
+            yield
+        finally:
+            self.taking_back = None
+
     def _forget_taken_back(self) -> None:
         """Drop from `logged` the grades no longer in the log since another program
         committed (a `dlcards undo` in another terminal, a restore): else a later rescue kept
@@ -1067,9 +1079,27 @@ class Connection:
 
         from dlcards.store import backup
         from dlcards.store.rows import REVIEW_COLUMNS
-        from dlcards.store.salvage import DAMAGED_MARK, KEPT_MARK, write_kept
+        from dlcards.store.salvage import (
+            DAMAGED_MARK,
+            KEPT_MARK,
+            identity,
+            record_undone,
+            undone_path,
+            undone_since,
+            write_kept,
+        )
 
-        rows = [*self.logged.values(), *(row for _, row in self.pending)]
+        # the grades undone in another terminal since this process opened the file (each undo
+        # is recorded before it commits: `Store.undo`), which it could not prune from what it
+        # saved once the file could not be read (`_forget_taken_back`), are not kept
+        # an undo refused here (`taking_back`): the learner took the grade back, so it is not
+        # kept either, and is recorded as undone (the raw copy's log still holds it), unless
+        # the undo recorded it before its commit was refused
+        logged = dict(self.logged)
+        back = logged.pop(self.taking_back, None) if self.taking_back is not None else None
+        undone = undone_since(self.path, self.opened_ns)
+        logged = {rid: row for rid, row in logged.items() if identity(row) not in undone}
+        rows = [*logged.values(), *(row for _, row in self.pending)]
         refused = [row for _, row in self.pending]  # the open write's: found before its commit
         if self.refusing is not None:
             given = self.refusing()
@@ -1080,8 +1110,11 @@ class Connection:
         stamp = datetime.now().strftime("%Y-%m-%dT%H%M%S.%f")[:-3]
         folder = backup.folder_of(self.path)
         kept: list[str] = []
-        wanted = ([_grades(len(rows), refused)] if rows else []) + (
-            ["the file as this program had it"] if self.watch is not None else []
+        grade = REVIEW_COLUMNS.index("grade")
+        wanted = (
+            ([_grades(len(rows), refused)] if rows else [])
+            + ([f"the undo of grade {back[grade]} on {back[0]}, refused"] if back else [])
+            + (["the file as this program had it"] if self.watch is not None else [])
         )
         failed: OSError | None = None
         raw = folder / f"{self.path.stem}{DAMAGED_MARK}{stamp}.db"
@@ -1091,6 +1124,10 @@ class Connection:
                 target = folder / f"{self.path.stem}{KEPT_MARK}{stamp}.json"
                 write_kept(target, self.path, rows)
                 kept.append(f"{wanted[0]} ({target.name})")
+            if back is not None:
+                if identity(back) not in undone:
+                    record_undone(self.path, identity(back))
+                kept.append(f"{wanted[len(kept)]} ({undone_path(self.path).name})")
             if self.watch is not None:
                 self.watch.copy_to(raw)
                 wal = Path(f"{self.path}-wal")

@@ -18,6 +18,7 @@ from dlcards.store.connection import (
     SESSION_TABLES,
     SYNC_TABLES,
     DiskFullError,
+    FileGoneError,
     LockedError,
     existing_file,
     stored_settings_in,
@@ -855,9 +856,12 @@ class Store(Reports, Merging):
 
         try:
             return self._undo(review_id, rules, expect, record)
-        except BaseException:
-            for where in recorded:
-                unrecord(where)
+        except BaseException as err:
+            # an undo this session asked for, refused on a file damaged under it, is kept as
+            # done (`Connection.undoing`): its record stays
+            if not (isinstance(err, FileGoneError) and self.taking_back == review_id):
+                for where in recorded:
+                    unrecord(where)
             raise
 
     def _undo(
