@@ -297,3 +297,38 @@ def test_a_grade_undone_after_the_backup_stays_undone_when_it_is_restored(
     again = runner.invoke(app, ["doctor", "--restore", name, "--db", str(db)])  # sound: as asked
     assert again.exit_code == 0, again.output
     assert len(logged(db)) == 3 and not (backup.folder_of(db) / "p-undone.jsonl").exists()
+
+
+def test_an_undone_leech_grade_takes_its_suspension_with_it_at_the_restore(
+    tmp_path: Path,
+) -> None:
+    """A lapse makes the card a leech and suspends it; a backup holds that; the grade is
+    undone (the card unsuspended, no longer a leech); the file is lost. The restore took the
+    grade out of the backup's log (the undo is recorded), but the card stayed a suspended
+    leech: the undo's effects on the card came back with the backup. Now they are taken back
+    as the undo took them."""
+    db = tmp_path / "p.db"
+
+    def run(*args: str, keys: str | None = None) -> str:
+        r = runner.invoke(app, [*args, "--db", str(db)], input=keys)
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    run("config", "leech_threshold", "1")
+    run("study", "--new", "1", "--today", "2026-11-25", keys="\n5\nq\n")
+    assert "is a leech" in run("study", "--today", "2026-11-26", keys="\n0\nq\n")
+    run("backup")
+    name = backup.backups(db)[0].path.name
+    assert "undid grade 0" in run("undo")
+    flags = "SELECT suspended, leech FROM cards WHERE id = 'perceptron-1'"
+    conn = sqlite3.connect(db)
+    assert conn.execute(flags).fetchone() == (0, 0)
+    conn.close()
+    for end in ("", "-wal", "-shm"):
+        Path(f"{db}{end}").unlink(missing_ok=True)
+    assert "1 grade undone since" in " ".join(run("doctor", "--restore", name).split())
+    conn = sqlite3.connect(db)
+    assert conn.execute(flags).fetchone() == (0, 0)
+    assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
+    conn.close()
+    assert runner.invoke(app, ["doctor", "--check", "--db", str(db)]).exit_code == 0

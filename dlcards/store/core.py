@@ -845,9 +845,9 @@ class Store(Reports, Merging):
 
         recorded: list[tuple[Path, int]] = []
 
-        def record(done: tuple[str, int]) -> None:
+        def record(done: tuple[str, int], unsuspends: bool, changed: int | None) -> None:
             try:
-                recorded.append(record_undone(self.path, done))
+                recorded.append(record_undone(self.path, done, unsuspends, changed))
             except OSError as err:
                 self.notice(
                     f"warning: could not record the undo beside the backups of {self.path} "
@@ -869,7 +869,7 @@ class Store(Reports, Merging):
         review_id: int,
         rules: UndoRules,
         expect: ReviewRow | None,
-        record: Callable[[tuple[str, int]], None],
+        record: Callable[[tuple[str, int], bool, int | None], None],
     ) -> ReviewRow | None:
         with self._write() as c:
             row = c.execute(
@@ -888,8 +888,7 @@ class Store(Reports, Merging):
                 return None  # not the grade that was logged under this id
             stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
             c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
-            if type(at) is int:
-                record((str(card_id), at))
+            unsuspends: tuple[bool, int | None] = (False, None)  # the flag's time of change
             if leech is not None:
                 # the grade that made the card a leech is taken back: so are its effects
                 # (unless an earlier grade since the last reset had made it one too); the
@@ -911,6 +910,10 @@ class Store(Reports, Merging):
                     "ELSE suspended_changed END WHERE id = ?3",
                     (leech, back, card_id),
                 )
+                if leech == "suspend" and held is not None and held.suspended:
+                    unsuspends = (True, back)
+            if type(at) is int:
+                record((str(card_id), at), *unsuspends)
             after = stored
             if kind == "scheduled":
                 rebuild, redecide = rules(self._settings_in(c))

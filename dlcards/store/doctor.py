@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dlcards.errors import DlcardsError, StoreError
 from dlcards.memory import EF_START, Memory
@@ -40,6 +40,7 @@ from dlcards.store.connection import (
 from dlcards.store.rows import (
     AFTER_RESET,
     ALL_MEMORIES,
+    LEECH_FROM_LOG,
     SELECT_MEMORY,
     TIME_ORDER,
     UPDATE_SM2,
@@ -52,6 +53,9 @@ from dlcards.store.rows import (
     sm2_values,
 )
 from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
+
+if TYPE_CHECKING:
+    from dlcards.store.salvage import Undone
 
 
 class Replay(Protocol):
@@ -1183,7 +1187,7 @@ class _Salvaging:
         # a damaged file (the restore puts back what was done since) the backup's go too
         undone = salvage.undone_since(self.db, since)
         rows = [r for r in got.rows if salvage.identity(r) not in undone]
-        self.dropped |= {salvage.identity(r) for r in got.rows} & undone
+        self.dropped |= {salvage.identity(r) for r in got.rows} & undone.keys()
         if damaged:
             self.removed |= _take_back(src, undone, self.replay_for)
             self.dropped |= self.removed
@@ -1327,15 +1331,20 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
 
 
 def _take_back(
-    src: sqlite3.Connection, undone: set[tuple[str, int]], replay_for: ReplayFor | None
+    src: sqlite3.Connection, undone: Mapping[tuple[str, int], Undone], replay_for: ReplayFor | None
 ) -> set[tuple[str, int]]:
     """Delete from the restored copy `src` the log rows of the grades taken back (by
-    identity), as their undo did, and replay their cards; returns those it held."""
+    identity), as their undo did, and replay their cards; returns those it held. A grade that
+    had suspended its card as a leech takes its effects with it, as `Store.undo` does: the
+    leech mark as the rest of the log has it, and the card unsuspended with the time of change
+    its undo gave, unless the flag changed after the undo (carried over from a damaged copy)."""
     if not undone:
         return set()
     held = {
-        (str(cid), int(at))
-        for cid, at in src.execute("SELECT card_id, at FROM reviews WHERE at IS NOT NULL")
+        (str(cid), int(at)): leech
+        for cid, at, leech in src.execute(
+            "SELECT card_id, at, leech FROM reviews WHERE at IS NOT NULL"
+        )
         if (cid, at) in undone
     }
     if not held:
@@ -1343,13 +1352,23 @@ def _take_back(
     src.execute("BEGIN IMMEDIATE")
     try:
         src.executemany("DELETE FROM reviews WHERE card_id = ? AND at = ?", sorted(held))
+        for (cid, at), leech in sorted(held.items()):
+            done = undone[cid, at]
+            if leech is not None:
+                src.execute(f"UPDATE cards SET leech = {LEECH_FROM_LOG} WHERE id = ?", (cid,))
+            if leech == "suspend" and done.unsuspends:
+                src.execute(
+                    "UPDATE cards SET suspended = 0, suspended_changed = ? WHERE id = ? AND "
+                    "suspended != 0 AND coalesce(suspended_changed, 0) <= ?",
+                    (done.unsuspended, cid, done.when_ns // 1_000_000_000),
+                )
         src.execute("COMMIT")
     except BaseException:
         src.execute("ROLLBACK")
         raise
     if replay_for is not None:
         _write_memories(src, [], sorted({cid for cid, _ in held}), replay_for)
-    return held
+    return set(held)
 
 
 def _add_salvaged(
@@ -1416,7 +1435,7 @@ def salvage_note(db: Path) -> str:
         have = _identities(newest.path, db)
     except (OSError, EOFError, *SQLITE_ERRORS):
         return ""
-    lacking = len(got.identities - have - salvage.undone_since(db, since))
+    lacking = len(got.identities - have - salvage.undone_since(db, since).keys())
     return (
         f"{_plural(lacking, 'grade')} the newest backup ({newest.path.name}) lacks can be "
         f"salvaged from the damaged file and what sessions kept; "

@@ -423,19 +423,27 @@ def undone_path(db: Path) -> Path:
     return folder_of(db) / f"{db.stem}{UNDONE_END}"
 
 
-def record_undone(db: Path, row: tuple[str, int]) -> tuple[Path, int]:
+def record_undone(
+    db: Path, row: tuple[str, int], unsuspends: bool = False, unsuspended: int | None = None
+) -> tuple[Path, int]:
     """Append an undone grade's identity (card, time) and the time of its undo to the
     database's undo record beside its backups, durably, before the undo commits: an undo
     deletes the log row, and a file damaged afterwards cannot show the deletion (an emptied
     file's log is gone with it; a session that kept its grades then kept this one, and a
-    restore brought it back). Returns the record's path and its size before, for `unrecord`
-    when the undo does not commit. Raises OSError."""
+    restore brought it back). `unsuspends`: the grade had suspended the card as a leech, and
+    the undo unsuspended it, with the time of change `unsuspended` (for the restore to do the
+    same).
+    Returns the record's path and its size before, for `unrecord` when the undo does not
+    commit. Raises OSError."""
     import os
     import time
 
     path = undone_path(db)
     path.parent.mkdir(exist_ok=True)
-    line = json.dumps({"card_id": row[0], "at": row[1], "undone_ns": time.time_ns()})
+    doc: dict[str, Any] = {"card_id": row[0], "at": row[1], "undone_ns": time.time_ns()}
+    if unsuspends:
+        doc["unsuspended"] = unsuspended  # None: the flag had no time of change before
+    line = json.dumps(doc)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         before = os.fstat(fd).st_size
@@ -456,23 +464,36 @@ def unrecord(where: tuple[Path, int]) -> None:
         pass
 
 
-def undone_since(db: Path, since_ns: int) -> set[tuple[str, int]]:
-    """The identities of the grades taken back after `since_ns` (a backup's mtime): what a
+@dataclass(frozen=True)
+class Undone:
+    """A grade taken back: when (ns since the epoch); whether the grade had suspended its
+    card as a leech, which its undo took back, and the time of change it gave the flag."""
+
+    when_ns: int
+    unsuspends: bool = False
+    unsuspended: int | None = None
+
+
+def undone_since(db: Path, since_ns: int) -> dict[tuple[str, int], Undone]:
+    """The grades taken back after `since_ns` (a backup's mtime), by identity: what a
     restore of that backup must not bring back, from whatever it salvages. A line cut short
     (a crash mid-write) is skipped."""
     try:
         text = undone_path(db).read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return set()
-    found = set()
+        return {}
+    found = {}
     for line in text.splitlines():
         try:
             doc = json.loads(line)
             card, at, when = doc["card_id"], doc["at"], doc["undone_ns"]
-        except (ValueError, KeyError, TypeError):
+            unsuspends = "unsuspended" in doc
+            unsuspended = doc.get("unsuspended")
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
         if isinstance(card, str) and type(at) is int and type(when) is int and when >= since_ns:
-            found.add((card, at))
+            changed = unsuspended if type(unsuspended) is int else None
+            found[card, at] = Undone(when, unsuspends, changed)
     return found
 
 
