@@ -1246,3 +1246,41 @@ def test_the_restores_copy_of_a_damaged_file_keeps_its_watchs_locks(
     restored = runner.invoke(app, ["doctor", "--restore", newest.name, "--db", str(db)])
     assert restored.exit_code == 0, restored.output
     assert seen == [True]
+
+
+def test_a_refused_grade_is_kept_after_the_cards_earlier_grade(db: Path) -> None:
+    """The grade refused on a damaged file, kept as the session decided it (no log row was
+    written), took the clock's time as its place in the log: with the clock set back since
+    the card's earlier grade, the restore put it before that grade, where a saved grade
+    never goes (`Store.grade` puts it after the card's latest). Now it is kept after it."""
+    import json
+    import os
+    import sqlite3
+    from datetime import datetime, timedelta, timezone
+
+    import helpers as h
+
+    from dlcards.session import Limits, StudySession
+    from dlcards.store import Store
+    from dlcards.store.connection import FileGoneError
+
+    now = [datetime(2026, 11, 27, 9, tzinfo=timezone.utc)]
+    with Store.open(db) as mine:
+        session = StudySession(mine, ["gd-1"], date(2026, 11, 27), lambda: now[0], Limits(new=1))
+        session.preview()
+        session.grade(h.Grade(2))
+        assert session.current is not None and session.current.kind == "redrill"
+        other = sqlite3.connect(db)  # another terminal commits: this one reads the file again
+        other.execute("INSERT INTO meta (key, value) VALUES ('elsewhere', '1')")
+        other.commit()
+        other.close()
+        os.truncate(db, 0)
+        now[0] -= timedelta(hours=1)
+        with pytest.raises(FileGoneError, match=r"grade 4 on gd-1, refused"):
+            session.grade(h.Grade(4))
+    [kept] = (db.parent / "backups").glob("*-kept-*.json")
+    doc = json.loads(kept.read_text())
+    at, grade = doc["columns"].index("at"), doc["columns"].index("grade")
+    given, refused = doc["rows"]
+    assert (given[0], given[grade], refused[0], refused[grade]) == ("gd-1", 2, "gd-1", 4)
+    assert refused[at] == given[at] + 1, (given[at], refused[at])

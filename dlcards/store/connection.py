@@ -1105,6 +1105,12 @@ class Connection:
             given = self.refusing()
             mark = REVIEW_COLUMNS.index("reviewed_at")
             if not any((r[0], r[mark]) == (given[0], given[mark]) for r in rows):
+                # its place in the log after the card's grades before it, as `Store.grade`
+                # puts it (a clock set back since would put it before them)
+                at = REVIEW_COLUMNS.index("at")
+                latest = max((r[at] for r in rows if r[0] == given[0]), default=given[at])
+                if latest >= given[at]:
+                    given = (*given[:at], max(latest + 1, given[at]), *given[at + 1 :])
                 rows.append(given)
                 refused = [given]
         stamp = datetime.now().strftime("%Y-%m-%dT%H%M%S.%f")[:-3]
