@@ -908,9 +908,16 @@ def graded_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# Python 3.10's csv, this test's reference, refuses a NUL (3.11's writes it): there the values
+# have none, and `test_a_nul_is_written_as_python_3_11_writes_it_on_3_10_too` holds the bytes
+_TEXT = (
+    st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\0"))
+    if sys.version_info < (3, 11)
+    else st.text()
+)
 _LOG_VALUES = (
     st.none()
-    | st.text()
+    | _TEXT
     | st.integers(min_value=-(2**63), max_value=2**63 - 1)
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.booleans()
@@ -919,7 +926,7 @@ _LOG_VALUES = (
 
 @settings(max_examples=300, deadline=None)
 @given(
-    columns=st.lists(st.text(min_size=1), min_size=1, max_size=5, unique=True),
+    columns=st.lists(_TEXT.filter(bool), min_size=1, max_size=5, unique=True),
     data=st.data(),
     chunk=st.integers(1, 4),
 )
