@@ -1,18 +1,30 @@
-"""Search queries, parsed (pure): the words to find and the Anki-style filters around them.
+r"""Search queries, parsed (pure): the words to find and the Anki-style filters around them.
 
     dlcards search "learning rate" momentum -adam tag:math topic:gd is:due prop:lapses>3
     dlcards search "(momentum or adam) -tag:math"
 
+The query is read as Anki's search parser reads it (rslib/src/search/parser.rs): its
+grammar, escapes and errors; what dlcards searches differently, or not at all, is said here.
+
 - a word finds cards with a word that starts with it, in the question, answer, erratum, note
-  or tags (case and accents ignored); "two words" in quotes is a phrase; every term must match;
+  or tags (case and accents ignored); "two words" in quotes is a phrase; every term must
+  match. Anki finds the text anywhere, even inside a word and across punctuation: the index
+  holds words, so `optim*` (a prefix, as a word is) is the only wildcard in text, `*` alone
+  is every card, and a word followed by punctuation (`C++`, `momentum\*`) is that word whole;
 - `-word`, `-"a phrase"`, `-filter:...` and `-(...)` exclude;
-- `a or b` (`OR`) matches either, and binds looser than the implicit "and" between terms
-  (`a or b c` is `a or (b and c)`), as in Anki; parentheses group;
-- `topic:gd`, `tag:math` (`*` is a wildcard in both), `is:due` (due today, not suspended),
-  `is:new`, `is:review`, `is:suspended`, `is:leech`, and `prop:lapses>3` (`reps` the card's
-  answers since its last reset, `ivl`, `ease`, `due` in days from today; operators `<`, `<=`,
-  `>`, `>=`, `=`, `!=`), as in Anki's search. Anki's other `field:` searches (`deck:`,
-  `rated:`, `flag:`, `front:` ...) are refused by name, never searched as words.
+- `a or b` (`OR`) matches either, and binds looser than the implicit (or written) "and"
+  between terms (`a or b c` is `a or (b and c)`); parentheses group; `and`/`or` with no term
+  on a side, `""`, `()`, an open quote or parenthesis, `:x` and an unknown escape are errors;
+- `\"`, `\(`, `\)`, `\-`, `\:`, `\*`, `\_` and `\\` are the characters themselves (as text
+  to find: the index holds no punctuation, so they separate words);
+- `topic:gd` (dlcards's decks), `tag:math` (`*` any run within one tag, `_` one character,
+  `tag:none` no tag), `is:due` (due today, not suspended), `is:new`, `is:review`,
+  `is:suspended`, `is:leech`, and `prop:lapses>3` (`reps` the card's answers since its last
+  reset, `ivl`, `ease` (0 for a new card, as Anki's factor), `due` in days from today, for
+  cards that are not suspended; operators `<`, `<=`, `>`, `>=`, `=`, `!=`; whole numbers but
+  for `ease`, 0 or more but for `due`), `nc:word` (accents are always ignored here) and
+  `w:word` (the whole word). Anki's other searches (`deck:`, `rated:`, `added:`, `re:`,
+  `flag:` ...) and field names (`front:`) are refused by name, never searched as words.
 
 The store runs a query on its FTS5 index (`dlcards.store.Store.search`); this module only says
 what the query means, so the tests can check the index against a plain scan.
@@ -45,16 +57,17 @@ def tokens(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Term:
-    """A word or a phrase: its words, the last one matched as a prefix."""
+    """A word or a phrase: its words, the last one matched as a prefix unless not `prefix`."""
 
     words: tuple[str, ...]
     negated: bool = False
+    prefix: bool = True
 
 
 @dataclass(frozen=True)
 class Filter:
-    kind: str  # "topic" | "tag" | "is" | "prop"
-    value: str  # the topic or tag pattern, the is: value, or the prop: name
+    kind: str  # "topic" | "tag" | "is" | "prop" | "untagged" | "all" | "none"
+    value: str  # the topic or tag GLOB pattern, the is: value, or the prop: name
     negated: bool = False
     op: str = "="
     number: float = 0.0
@@ -74,8 +87,8 @@ Node = Term | Filter | Group
 
 def phrase(term: Term) -> str:
     """A term as an FTS5 phrase: quoted (no user text read as FTS syntax), the last word a
-    prefix."""
-    return '"' + " ".join(term.words) + '"*'
+    prefix (when the term's is)."""
+    return '"' + " ".join(term.words) + '"' + ("*" if term.prefix else "")
 
 
 @dataclass(frozen=True)
@@ -116,9 +129,6 @@ class Query:
         return [phrase(t) for t in self.terms if t.negated == negated]
 
 
-_PART = re.compile(r'-?\(|\)|(?:[^\s"()]+|"[^"]*"?)+')
-
-
 def _leaves(node: Node, outside: bool = False) -> Iterator[tuple[Term | Filter, bool]]:
     """The terms and filters of a query's tree, each with whether an odd number of the groups
     around it are negated (`-(...)`)."""
@@ -129,88 +139,209 @@ def _leaves(node: Node, outside: bool = False) -> Iterator[tuple[Term | Filter, 
         yield node, outside
 
 
-def _split(text: str) -> list[str]:
-    """Whitespace-separated parts; double quotes group (`"a b"`, `tag:"x"`, `-"a b"`); `(`,
-    `-(` and `)` outside quotes are parts of their own (as in Anki, `f(x)` is `f (x)`)."""
-    return _PART.findall(text)
-
-
-def _filter(name: str, value: str, negated: bool, part: str) -> Filter:
-    from dlcards.suggest import did_you_mean
-
-    if name in ("topic", "tag"):
-        if not value:
-            raise UsageError(f"search: '{part}' needs a value, e.g. {name}:gd")
-        return Filter(name, value.lower(), negated)
-    if name == "is":
-        if value not in IS_VALUES:
-            hint = did_you_mean(value, IS_VALUES)
-            raise UsageError(
-                f"search: unknown is:{value}{hint}; use one of "
-                + ", ".join(f"is:{v}" for v in IS_VALUES)
-            )
-        return Filter("is", value, negated)
-    # prop:
-    found = re.fullmatch(r"([a-z]+)(<=|>=|!=|<|>|=)(-?\d+(?:\.\d+)?)", value)
-    if not found:
-        raise UsageError(
-            f"search: '{part}' is not a property test; write e.g. prop:lapses>3 "
-            f"(properties: {', '.join(PROPS)})"
-        )
-    prop, op, number = found.groups()
-    if prop not in PROPS:
-        hint = did_you_mean(prop, PROPS)
-        raise UsageError(f"search: unknown property '{prop}'{hint}; use {', '.join(PROPS)}")
-    return Filter("prop", prop, negated, op, float(number))
-
-
 MAX_PARTS = 64
-"""The most words, phrases and filters a query may have: each is a condition of the one SQL
-query, whose cost grows with the square of their number (4,000 words: 10 s; 5,000 ORs: 55 s).
-Anki's longest real searches are a few dozen parts."""
+"""The most words, phrases, filters and groups a query may have: each is a condition of the
+one SQL query, whose cost grows with the square of their number (4,000 words: 10 s; 5,000
+ORs: 55 s). Anki's longest real searches are a few dozen parts."""
+
+_FIELDS = ("topic", "tag", "is", "prop", "nc", "w")
+ANKI_ONLY = (
+    "deck", "note", "card", "flag", "resched", "added", "edited", "introduced", "rated",
+    "did", "mid", "nid", "cid", "re", "sc", "dupe", "has-cd", "preset",
+)  # fmt: skip
+"""Anki's other searches (parser.rs, `search_node_for_text_with_argument`): refused by name."""
+_ANKI_PROPS = ("pos", "rated", "resched", "s", "d", "r", "cdn:", "cds:")
+_PROP = re.compile(r"(ivl|due|reps|lapses|ease|pos|rated|resched|s|d|r|cdn:|cds:)")
+_NUMBER = {  # what Rust's u32, i32 and f32 parsers take, as Anki parses prop: values
+    "u32": re.compile(r"\+?\d+"),
+    "i32": re.compile(r"[+-]?\d+"),
+    "f32": re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan)", re.I),
+}
+_PROP_NUMBER = {"ivl": "u32", "reps": "u32", "lapses": "u32", "due": "i32", "ease": "f32"}
+_BAD_ESCAPE = re.compile(r'(?:^|[^\\])(?:\\\\)*(\\(?:[^\\":*_()-]|$))')
+_PARSER_ESCAPE = re.compile(r'\\[\\":()-]')
 
 
-_FIELDS = ("topic", "tag", "is", "prop")
-_FIELD_NAME = re.compile(r"[a-z_]+")
+def _error(message: str) -> UsageError:
+    return UsageError(f"search: {message}")
 
 
-def _part(part: str) -> Term | Filter | None:
-    """One part of a query: a term, a filter, or None for an empty phrase (`""`: every card,
-    as in Anki)."""
+def _unescape(text: str) -> str:
+    r"""Anki's `unescape`: an escape it does not know (`\d`, a `\` at the end) is an error;
+    `\"`, `\:`, `\(`, `\)` and `\-` become the character, and `\\`, `\*`, `\_` are kept for
+    the wildcard reader (`_chars`)."""
     from dlcards.console import escaped
 
-    negated = part.startswith("-") and len(part) > 1
-    body = part[1:] if negated else part
-    head, colon, rest = body.partition(":")
-    field = head.lower()
-    if colon and field in _FIELDS:
-        return _filter(field, rest.strip('"').strip().lower(), negated, part)
-    if colon and field == "deck":
-        raise UsageError("search: decks are topics here; write topic:NAME (e.g. topic:gd)")
-    if colon and _FIELD_NAME.fullmatch(field):  # Anki's rated:, flag:, front:... or a typo:
-        # searched as words, `rated:1` found nothing and `a:b` the phrase "a b"
-        from dlcards.suggest import did_you_mean
+    bad = _BAD_ESCAPE.search(text)
+    if bad:
+        raise _error(
+            f"'{escaped(bad.group(1))}' is not an escape Anki knows; write \\\\ for a "
+            'backslash (escapes: \\" \\* \\_ \\\\ \\( \\) \\- \\:)'
+        )
+    return _PARSER_ESCAPE.sub(lambda m: m.group(0) if m.group(0) == "\\\\" else m.group(0)[1], text)
 
-        raise UsageError(
-            f"search: unknown field '{escaped(head)}:'{did_you_mean(field, _FIELDS)}; "
-            "dlcards searches topic:, tag:, is: and prop: (to find the text, put it in "
-            f'quotes: "{escaped(body)}")'
+
+def _chars(text: str) -> list[tuple[str, bool]]:
+    r"""The characters of unescaped text, each with whether it is a wildcard (`*` or `_`
+    unescaped; `\*`, `\_` and `\\` are the characters themselves)."""
+    out: list[tuple[str, bool]] = []
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char == "\\" and at + 1 < len(text):
+            out.append((text[at + 1], False))
+            at += 2
+            continue
+        out.append((char, char in "*_"))
+        at += 1
+    return out
+
+
+def _glob(text: str, one: str) -> str:
+    """A topic or tag pattern as a SQLite GLOB: `*` any run, `_` one character (`one`), the
+    characters GLOB reads (`*`, `?`, `[`) and escaped wildcards matched as themselves."""
+    return "".join(
+        ("*" if c == "*" else one) if wild else ("[" + c + "]" if c in "*?[" else c)
+        for c, wild in _chars(text.lower())
+    )
+
+
+def _words(text: str, part: str, exact: bool = False) -> Term | Filter:
+    r"""Text to find (a word, a phrase, `nc:` or `w:` text) as a term: its words, the last one
+    a prefix unless the text ends in a character that is not part of a word (`C++`,
+    `momentum\*`) or `exact` (`w:`), and a trailing `*` always a prefix; `*` alone is every
+    card. The index holds words from their start, so any other wildcard is an error."""
+    from dlcards.console import escaped
+
+    chars = _chars(text)
+    if chars and all(wild and c == "*" for c, wild in chars):
+        return Filter("all", "")
+    star = bool(chars) and chars[-1] == ("*", True)
+    while chars and chars[-1] == ("*", True):
+        chars.pop()
+    if any(wild for _, wild in chars):
+        wildcard = next(c for c, wild in chars if wild)
+        what = "a '*' inside or before a word" if wildcard == "*" else "'_' (any one character)"
+        raise _error(
+            f"'{escaped(part)}': {what} is not searched here (words are found by their start: "
+            f"optim* finds optimizer); \\{wildcard} is the character itself"
         )
-    words = tuple(tokens(body))
-    if words:
-        return Term(words, negated)
-    if body.strip('"'):
-        # dropped, it would leave the rest of the query: `-` alone listed every card
-        raise UsageError(
-            f"search: '{escaped(part)}' has no word to search for: the index holds words "
-            'and numbers, not punctuation (exclude with -word, -"a phrase" or -tag:NAME)'
+    literal = "".join(c for c, _ in chars)
+    words = tuple(tokens(literal))
+    if not words:
+        raise _error(
+            f"'{escaped(part)}' has no word to search for: the index holds words and numbers, "
+            'not punctuation (exclude with -word, -"a phrase" or -tag:NAME)'
         )
-    return None
+    ends_in_word = bool(TOKEN.fullmatch(literal[-1])) if literal else False
+    return Term(words, prefix=star or (ends_in_word and not exact))
+
+
+def _tag(value: str, part: str) -> Filter:
+    """Anki's `tag:`: `none` is a card with no tag, `*` any card, a space never a tag; `*`
+    matches within one tag (Anki's `\\S*`), `_` one character of it."""
+    if not value:
+        raise _error(f"'{part}' needs a value, e.g. tag:math")
+    if value.startswith("re:"):
+        raise _error(f"'{part}': regular expressions (tag:re:) are not searched here")
+    value = value.removeprefix("nc:")  # tags are ASCII: without combining marks already
+    text = _unescape(value)
+    if text.lower() == "none":
+        return Filter("untagged", "")
+    if text == "*":
+        return Filter("all", "")
+    if " " in text:
+        return Filter("none", "")
+    return Filter("tag", _glob(text, "[^ ]"))
+
+
+def _prop(value: str, part: str) -> Filter:
+    from dlcards.suggest import did_you_mean
+
+    name = _PROP.match(value)
+    word = re.match(r"[a-z]*", value).group(0)  # type: ignore[union-attr]
+    if name is None or (word != name.group(1) and not name.group(1).endswith(":")):
+        raise _error(
+            f"unknown property '{word}'{did_you_mean(word, PROPS)}; use {', '.join(PROPS)}"
+        )
+    prop = name.group(1)
+    ops = ("<=", ">=", "!=", "=", "<", ">")  # Anki's order: `<=` before `<`
+    op = next((o for o in ops if value.startswith(o, name.end())), None)
+    if prop in _ANKI_PROPS:
+        raise _error(f"Anki's prop:{prop} is not searched here; use {', '.join(PROPS)}")
+    if op is None:
+        raise _error(
+            f"'{part}' is not a property test: prop:{prop} needs one of = != < > <= >= and a "
+            "number, e.g. prop:lapses>3"
+        )
+    number = value[name.end() + len(op) :]
+    kind = _PROP_NUMBER[prop]
+    if not _NUMBER[kind].fullmatch(number):
+        wanted = {"u32": "a whole number, 0 or more", "i32": "a whole number", "f32": "a number"}
+        raise _error(f"'{part}': prop:{prop} takes {wanted[kind]}, not '{number}'")
+    return Filter("prop", prop, False, op, float(number))
+
+
+def _field(key: str, value: str, part: str) -> Term | Filter:
+    """`key:value`, as Anki reads it (the key in any case): a filter, a term (`nc:`, `w:`),
+    or an error naming a search of Anki's that is not here or a field no card has."""
+    from dlcards.console import escaped
+    from dlcards.suggest import did_you_mean
+
+    if key == "topic":
+        text = _unescape(value)
+        if not text:
+            raise _error(f"'{part}' needs a value, e.g. topic:gd")
+        return Filter("all", "") if text == "*" else Filter("topic", _glob(text, "?"))
+    if key == "tag":
+        return _tag(value, part)
+    if key == "is":
+        state = value.lower()
+        if state not in IS_VALUES:
+            hint = did_you_mean(state, IS_VALUES)
+            if state in ("learn", "buried", "buried-manually", "buried-sibling"):
+                hint = " (dlcards has no learning steps and buries no card)"
+            raise _error(
+                f"unknown is:{escaped(value)}{hint}; use one of "
+                + ", ".join(f"is:{v}" for v in IS_VALUES)
+            )
+        return Filter("is", state)
+    if key == "prop":
+        return _prop(value.lower(), part)
+    if key in ("nc", "w"):  # the index ignores accents: nc: is a plain search here
+        return _words(_unescape(value), part, exact=key == "w")
+    if key == "deck":
+        raise _error("decks are topics here; write topic:NAME (e.g. topic:gd)")
+    if key in ANKI_ONLY:
+        raise _error(
+            f"Anki's {key}: is not searched here; dlcards searches topic:, tag:, is:, prop:, "
+            f"nc: and w: (for the text itself, escape the colon: {escaped(key)}\\:...)"
+        )
+    raise _error(
+        f"unknown field '{escaped(key)}:'{did_you_mean(key, _FIELDS)}; dlcards searches "
+        "topic:, tag:, is:, prop:, nc: and w: (for the text itself, escape the colon: "
+        f"{escaped(part.split(':', 1)[0].lstrip('-'))}\\:{escaped(value)})"
+    )
+
+
+def _text_node(text: str, part: str) -> Term | Filter:
+    """Anki's `search_node_for_text`: text with an unescaped `:` is `key:value` (quoted or
+    not: `"tag:math"` is a tag search), else text to find."""
+    at = 0
+    while at < len(text) and text[at] != ":":
+        at += 2 if text[at] == "\\" else 1
+    if at >= len(text):
+        return _words(_unescape(text), part)
+    if at == 0:
+        raise _error(
+            f"'{part}' has a ':' with no keyword before it; write \\: for the character itself"
+        )
+    return _field(text[:at].lower(), text[at + 1 :], part)
 
 
 def _negated(node: Node) -> Node:
     if isinstance(node, Term):
-        return Term(node.words, not node.negated)
+        return Term(node.words, not node.negated, node.prefix)
     if isinstance(node, Filter):
         return Filter(node.kind, node.value, not node.negated, node.op, node.number)
     return Group(node.kind, node.items, not node.negated)
@@ -228,66 +359,152 @@ def _group(kind: str, items: list[Node]) -> Node:
     return merged[0] if len(merged) == 1 else Group(kind, tuple(merged))
 
 
+_OPERATOR = {"and", "or"}
+_ENDS = '"() '
+
+
 class _Reader:
-    """The parts of a query read as Anki reads them: `or` between conjunctions, parentheses
-    around groups."""
+    """A query read as Anki's parser.rs reads it: nodes (`-` before a group or text negates
+    it), `and`/`or` between them (and an implicit "and" where there is neither; `or` binds
+    looser), parentheses around groups, `"..."` quoted text, `\\` escapes. Each malformed
+    query is the error Anki gives for it, in one line."""
 
-    def __init__(self, parts: list[str]) -> None:
-        self.parts = parts
+    def __init__(self, text: str) -> None:
+        self.text = re.sub(r"\s", " ", text).strip()
         self.at = 0
+        self.parts = 0
+        self.start = 0  # where the part being read starts, its `-` included (for messages)
 
-    def peek(self) -> str | None:
-        return self.parts[self.at] if self.at < len(self.parts) else None
-
-    def either(self) -> Node | None:
-        """Conjunctions joined by `or`; None for nothing (or only empty phrases)."""
-        options: list[Node | None] = [self.all()]
-        while (part := self.peek()) is not None and part.lower() == "or":
+    def spaces(self) -> None:
+        while self.at < len(self.text) and self.text[self.at] == " ":
             self.at += 1
-            options.append(self.all())
-            if options[-1] is None or options[0] is None:
-                raise UsageError("search: 'or' needs a term on each side (e.g. momentum or adam)")
-        kept = [o for o in options if o is not None]
-        return _group("or", kept) if kept else None
 
-    def all(self) -> Node | None:
-        items: list[Node] = []
-        while (part := self.peek()) is not None and part != ")" and part.lower() != "or":
-            self.at += 1
-            if part.lower() == "and":
-                continue
-            if part in ("(", "-("):
-                inner = self.either()
-                if self.peek() != ")":
-                    raise UsageError("search: a '(' is not closed; end the group with ')'")
+    def inner(self) -> list[Node | str]:
+        """Nodes and the operators between them, up to a `)` or the end."""
+        items: list[Node | str] = []
+        while True:
+            self.spaces()
+            item = self.node()
+            if item is None:
+                break
+            if len(items) % 2 == 0 and isinstance(item, str):
+                raise _misplaced(item)
+            if len(items) % 2 == 1 and not isinstance(item, str):
+                items.append("and")
+            items.append(item)
+        if items and isinstance(items[-1], str):
+            raise _misplaced(items[-1])
+        return items
+
+    def node(self) -> Node | str | None:
+        if self.at >= len(self.text) or self.text[self.at] == ")":
+            return None
+        self.start = self.at
+        if self.text[self.at] == "-" and self.at + 1 < len(self.text):
+            following = self.text[self.at + 1]
+            if following not in ") ":
                 self.at += 1
-                if inner is None:
-                    raise UsageError("search: '()' holds nothing to search for")
-                items.append(_negated(inner) if part == "-(" else inner)
-                continue
-            node = _part(part)
-            if node is not None:
-                items.append(node)
-        return _group("and", items) if items else None
+                node = self.group() if following == "(" else self.unit()
+                if isinstance(node, str):  # `-and`
+                    raise _misplaced(node)
+                return _negated(node)
+        if self.text[self.at] == "(":
+            return self.group()
+        return self.unit()
+
+    def group(self) -> Node:
+        self.at += 1
+        items = self.inner()
+        if self.at >= len(self.text):
+            raise _error("a '(' is not closed; end the group with ')' (\\( for the character)")
+        self.at += 1
+        if not items:
+            raise _error("'()' holds nothing to search for")
+        self.parts += 1
+        return _joined(items)
+
+    def unit(self) -> Node | str:
+        """Quoted text, `key:"quoted value"`, or text up to a space, quote or parenthesis."""
+        start = self.at
+        if self.text[start] == '"':
+            inner = self.quoted()
+            return self.counted(_text_node(inner, self.text[self.start : self.at]))
+        end = start
+        while end < len(self.text) and self.text[end] not in _ENDS:
+            if self.text[end] == "\\":
+                if end + 1 >= len(self.text) or self.text[end + 1] == " ":
+                    raise _error(
+                        f"'{self.text[start : end + 1]}' ends in a '\\' that escapes nothing; "
+                        "write \\\\ for a backslash"
+                    )
+                end += 2
+            else:
+                end += 1
+        head = self.text[start:end]
+        if end < len(self.text) and self.text[end] == '"' and head.endswith(":"):
+            key = head[:-1]
+            if key and not re.search(r'(?<!\\)(?:\\\\)*[:"()]', key):  # Anki's `tag:"a b"`
+                self.at = end
+                value = self.quoted()
+                return self.counted(_field(key.lower(), value, self.text[self.start : self.at]))
+        self.at = end
+        if head.lower() in _OPERATOR:
+            return head.lower()
+        return self.counted(_text_node(head, self.text[self.start : end]))
+
+    def quoted(self) -> str:
+        """The text between a `"` here and the next unescaped one."""
+        start = self.at + 1
+        end = start
+        while end < len(self.text) and self.text[end] != '"':
+            end += 2 if self.text[end] == "\\" else 1
+        if end >= len(self.text):
+            raise _error('a quote is not closed; end the phrase with " (\\" for the character)')
+        if end == start:
+            raise _error("'\"\"' holds nothing to search for")
+        self.at = end + 1
+        return self.text[start:end]
+
+    def counted(self, node: Term | Filter) -> Term | Filter:
+        self.parts += 1
+        return node
+
+
+def _misplaced(operator: str) -> UsageError:
+    return _error(
+        f"'{operator}' needs a term on each side (e.g. momentum {operator} adam); "
+        f'"{operator}" in quotes is the word'
+    )
+
+
+def _joined(items: list[Node | str]) -> Node:
+    """Nodes with `and`/`or` between them as one node: "or" of "and"s, as SQL reads Anki's."""
+    options: list[list[Node]] = [[]]
+    for item in items:
+        if item == "or":
+            options.append([])
+        elif not isinstance(item, str):
+            options[-1].append(item)
+    return _group("or", [_group("and", nodes) for nodes in options])
 
 
 def parse(text: str) -> Query:
-    """The query `text` means; a UsageError names a filter or field it cannot read, a quote or
-    parenthesis left open, or a query of more than MAX_PARTS parts."""
-    if text.count('"') % 2:
-        raise UsageError('search: a quote is not closed; end the phrase with "')
-    parts = _split(text)
-    if len(parts) > MAX_PARTS:
-        raise UsageError(
-            f"search: the query has {len(parts):,} parts (words, phrases, filters); "
+    """The query `text` means, read as Anki reads a search; a UsageError names the part it
+    cannot read (a quote or parenthesis left open, `and`/`or` with nothing on a side, an
+    unknown escape, a filter or field not searched here) or says it has more than MAX_PARTS
+    parts."""
+    reader = _Reader(text)
+    items = reader.inner()
+    if reader.at < len(reader.text):  # only a ')' stops the reader before the end
+        raise _error("a ')' has no '(' before it (\\) for the character)")
+    if reader.parts > MAX_PARTS:
+        raise _error(
+            f"the query has {reader.parts:,} parts (words, phrases, filters); "
             f"at most {MAX_PARTS} are searched at once"
         )
-    reader = _Reader(parts)
-    node = reader.either()
-    if reader.peek() is not None:  # a ')' with no '(' (an 'or' is read by either)
-        raise UsageError("search: a ')' has no '(' before it")
-    if node is None:
+    if not items:
         return Query(text)
+    node = _joined(items)
     flat = node.items if isinstance(node, Group) and node.kind == "and" else (node,)
     if isinstance(node, Group) and (node.negated or node.kind == "or"):
         flat = (node,)

@@ -541,13 +541,17 @@ def search(
 
 
 def _unknown_names(parsed: Any, decks: Sequence[str]) -> None:
-    """A search that matched nothing because a topic or tag it names (whole, no `*`) is no
+    """A search that matched nothing because a topic or tag it names (whole, no wildcard) is no
     deck's: the error `list --tag`, `study --topic` and `quiz` give, not "no card matches"
     (a helper's UX run: `search tag:nope` exited 0 where `list --tag nope` said the tag is
     unknown). Only on no hit, so a search that finds cards never loads the decks for it."""
     from dlcards.catalog import load_catalog
 
-    named = [f for f in parsed.every_filter() if f.kind in ("topic", "tag") and "*" not in f.value]
+    named = [
+        f
+        for f in parsed.every_filter()
+        if f.kind in ("topic", "tag") and not any(c in f.value for c in "*?[")
+    ]
     if not named:
         return
     catalog = load_catalog(decks)

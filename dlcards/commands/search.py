@@ -29,9 +29,10 @@ def search(
 ) -> None:
     """Find cards by words in the question, answer, erratum, note and tags, best first.
 
-    A word matches the words it starts ("optim" finds "optimizer"); "a phrase" in quotes;
-    -word excludes. Filters: topic:gd, tag:math, is:due, is:new, is:review, is:suspended,
-    is:leech, prop:lapses>3 (also reps, ivl, ease, due). Study or cram exactly these cards
+    A word matches the words it starts ("optim" and "optim*" find "optimizer"); "a phrase"
+    in quotes; -word excludes; "a or b", parentheses and escapes as in Anki. Filters:
+    topic:gd, tag:math, is:due, is:new, is:review, is:suspended, is:leech, prop:lapses>3 (also
+    reps, ivl, ease, due), nc:word, w:word (the whole word). Study or cram exactly these cards
     with `dlcards study --search QUERY` or `dlcards quiz --search QUERY`.
     """
     unknown = [word for word in query if word.startswith("--") and len(word) > 2]

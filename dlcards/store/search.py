@@ -33,10 +33,45 @@ def _prop(name: str, table: str) -> str:
     return {
         "lapses": "s.lapses",
         "reps": REPS,
-        "ease": "s.ef / 100.0",
+        # Anki's factor: EF in thousandths, 0 on a card never answered
+        "ease": "(CASE WHEN s.last_review IS NULL THEN 0 ELSE s.ef * 10 END)",
         "ivl": interval,
-        "due": f"julianday({_due(table)}.due) - julianday(?)",
+        # as Anki's (its suspended cards are in no queue with a due day): days from today
+        "due": f"(CASE WHEN c.suspended = 0 THEN julianday({_due(table)}.due) END) - julianday(?)",
     }[name]
+
+
+def anki_factor(ease: float) -> int:
+    """`prop:ease` as Anki compares it: with the factor (`ease * 1000.0) as u32`, in f32),
+    so `prop:ease>2.55` is `factor > 2549` and finds a card of ease 2.55, as in Anki."""
+    import math
+    import struct
+
+    def f32(x: float) -> float:
+        if math.isnan(x) or abs(x) > 3.4028234663852886e38:
+            return x if math.isnan(x) else math.copysign(math.inf, x)
+        return float(struct.unpack("f", struct.pack("f", x))[0])
+
+    product = f32(f32(ease) * 1000.0)
+    if math.isnan(product) or product <= 0:
+        return 0
+    return min(int(product), 2**32 - 1)
+
+
+def _tag_clause(pattern: str) -> tuple[str, list[Any]]:
+    """A card whose tags hold one matching `pattern` (a GLOB): on the tags as one string
+    (" a b ") while a `*` can only be the pattern's last character; with a `*` inside (`m*x`)
+    that string is only a first cut (its `*` crosses tags: " math relux " is no `m*x`, as
+    Anki's `\\S*` is not), then tag by tag (100,000 cards: ~3x the plain GLOB)."""
+    whole = "c.tags GLOB ?"
+    if "*" not in pattern.rstrip("*").replace("[*]", ""):
+        return whole, [f"* {pattern} *"]
+    each = (
+        "EXISTS (WITH RECURSIVE t(tag, rest) AS (SELECT NULL, ltrim(c.tags) UNION ALL "
+        "SELECT substr(rest, 1, instr(rest, ' ') - 1), substr(rest, instr(rest, ' ') + 1) "
+        "FROM t WHERE instr(rest, ' ') > 0) SELECT 1 FROM t WHERE tag GLOB ?)"
+    )
+    return f"({whole} AND {each})", [f"* {pattern} *", pattern]
 
 
 def _clause(f: Filter, today: date, table: str) -> tuple[str, list[Any]]:
@@ -44,7 +79,11 @@ def _clause(f: Filter, today: date, table: str) -> tuple[str, list[Any]]:
     if f.kind == "topic":
         sql, params = "c.topic GLOB ?", [f.value]
     elif f.kind == "tag":
-        sql, params = "c.tags GLOB ?", [f"* {f.value} *"]
+        sql, params = _tag_clause(f.value)
+    elif f.kind == "untagged":
+        sql = "trim(coalesce(c.tags, '')) = ''"
+    elif f.kind in ("all", "none"):
+        sql = "1" if f.kind == "all" else "0"
     elif f.kind == "is":
         d = _due(table)
         sql = {
@@ -58,7 +97,8 @@ def _clause(f: Filter, today: date, table: str) -> tuple[str, list[Any]]:
             params = [today.isoformat()]
     else:
         sql = f"{_prop(f.value, table)} {_OPS[f.op]} ?"
-        params = ([today.isoformat()] if f.value == "due" else []) + [f.number]
+        number = anki_factor(f.number) if f.value == "ease" else f.number
+        params = ([today.isoformat()] if f.value == "due" else []) + [number]
     if f.negated:
         sql = f"NOT coalesce({sql}, 0)"
     return sql, params

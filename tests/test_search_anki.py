@@ -1,0 +1,239 @@
+"""The search against Anki's own: the same cards, with the same scheduling, in a dlcards
+database and in a real Anki collection (the `anki` package from PyPI), each query run by both
+(`col.find_cards`); the queries Anki refuses refused here too; Anki's searches dlcards does
+not have refused by name, never answered with a wrong list.
+
+The cards' words are chosen where dlcards's index and Anki's substring search agree (every
+query word starts the words it finds, no query word is a tag): that a word finds the words it
+starts rather than any text containing it is dlcards's own rule (README, "Search")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import helpers as h
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from dlcards.catalog import load_catalog
+from dlcards.cli import app
+from dlcards.errors import UsageError
+from dlcards.search import parse
+from dlcards.store import Store
+
+pytest.importorskip("anki")
+
+from anki.collection import Collection  # noqa: E402
+from anki.errors import SearchError  # noqa: E402
+
+TODAY = date(2026, 6, 1)
+NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+DECKS = {  # topic -> (question, answer, tags); the ids are `topic-<n>`
+    "t0": [
+        ("What does momentum add to gradient descent?", "A velocity term", ["math"]),
+        ("Adam combines momentum and RMSProp", "Adaptive moments", ["math", "relux"]),
+        ("The learning rate sets the step size", "Too large diverges", ["mx"]),
+        ('They say "hi" to the loss', "C++ and Rust", ["my_tag"]),
+        ("Dropout regularizes", "Un résumé", ["myxtag"]),
+        ("Batch norm", "Normalizes activations", []),
+    ],
+    "t1": [
+        ("Sigmoid squashes", "into (0, 1)", ["math"]),
+        ("ReLU is max(0, x)", "piecewise linear", []),
+    ],
+    "tx_y": [("Softmax outputs probabilities", "They sum to one", ["relux"])],
+}
+GRADES = {  # card -> (days before TODAY, SM-2 grade), oldest first
+    "t0-0": [(10, 5)],
+    "t0-1": [(20, 5), (19, 5)],
+    "t0-2": [(3, 5), (2, 1)],
+    "t0-3": [(1, 4)],
+    "t1-0": [(30, 5), (29, 5), (23, 5)],
+    "t1-1": [(5, 3)],
+}
+SUSPENDED = ["t1-1", "tx_y-0"]
+
+
+class Both:
+    """The cards in dlcards and in Anki; `run(query)` gives the ids each finds."""
+
+    def __init__(self, root: Path) -> None:
+        decks = root / "decks"
+        decks.mkdir()
+        for topic, cards in DECKS.items():
+            data = {
+                "topic": topic,
+                "title": topic,
+                "cards": [
+                    {"id": f"{topic}-{i}", "question": q, "answer": a, "tags": tags}
+                    for i, (q, a, tags) in enumerate(cards)
+                ],
+            }
+            (decks / f"{topic}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+        catalog = load_catalog([decks], use_cache=False)
+        self.store = Store.open(root / "p.db")
+        self.store.sync(catalog.cards, "sig", NOW)
+        for card_id, answers in GRADES.items():
+            for days, grade in answers:
+                h.grade(self.store, card_id, grade, TODAY - timedelta(days))
+        self.store.set_suspended(SUSPENDED, True)
+        self.ids = {f"{t}-{i}" for t, cards in DECKS.items() for i in range(len(cards))}
+
+        self.col = Collection(str(root / "anki.anki2"))
+        basic = self.col.models.by_name("Basic")
+        assert basic is not None
+        self.anki_ids: dict[int, str] = {}
+        for topic, cards in DECKS.items():
+            deck = self.col.decks.id(topic)
+            assert deck is not None
+            for i, (question, answer, tags) in enumerate(cards):
+                note = self.col.new_note(basic)
+                note["Front"], note["Back"] = question, answer
+                note.tags = list(tags)
+                self.col.add_note(note, deck)
+                self.anki_ids[note.card_ids()[0]] = f"{topic}-{i}"
+        self._copy_scheduling()
+
+    def _copy_scheduling(self) -> None:
+        """Each answered card as an Anki review card with dlcards's interval, due day, EF,
+        answers and lapses; suspended ones in Anki's suspended queue. A new card keeps what
+        Anki gives a new card (factor, interval and reps 0)."""
+        reps = self.store.answer_counts(sorted(self.ids))
+        rows = self.store.conn.execute(
+            "SELECT card_id, ef, interval, due, lapses FROM sm2 WHERE last_review IS NOT NULL"
+        ).fetchall()
+        anki_today = self.col.sched.today
+        by_id = {v: k for k, v in self.anki_ids.items()}
+        for card_id, ef, interval, due, lapses in rows:
+            if card_id not in self.ids:
+                continue
+            days = (date.fromisoformat(due) - TODAY).days
+            self.col.db.execute(
+                "UPDATE cards SET type = 2, queue = 2, ivl = ?, due = ?, factor = ?, reps = ?, "
+                "lapses = ? WHERE id = ?",
+                interval,
+                anki_today + days,
+                ef * 10,
+                reps[card_id],
+                lapses,
+                by_id[card_id],
+            )
+        self.col.sched.suspend_cards([by_id[c] for c in SUSPENDED])
+
+    def dlcards(self, query: str) -> set[str]:
+        hits, _ = self.store.search(parse(query), TODAY, "sm2")
+        return {hit.id for hit in hits} & self.ids  # the built-in decks are there too
+
+    def anki(self, query: str) -> set[str]:
+        return {self.anki_ids[cid] for cid in self.col.find_cards(query)}
+
+    def close(self) -> None:
+        self.store.close()
+        self.col.close()
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Both]:
+    made = Both(tmp_path_factory.mktemp("both"))
+    yield made
+    made.close()
+
+
+SAME = [
+    # words, phrases, and/or, negation, groups
+    "momentum", "moment*", "Momentum ADAM", "momentum and adam", "momentum or sigmoid",
+    "momentum OR sigmoid -adam", "(momentum or sigmoid) -tag:math", "-(momentum or sigmoid)",
+    "-momentum", '"learning rate"', '"learning rate" or softmax', "momentum or sigmoid relu",
+    '-"learning rate"', "*", "-*",
+    # escapes, punctuation after a word, text that is a filter, nc:, w:
+    '\\"hi\\"', "C++", '"tag:math"', "w:momentum", "w:moment", "nc:resume", "max\\(0",
+    # tags: `*` within one tag, `_` one character, none, any
+    "tag:math", "-tag:math", "TAG:MATH", "tag:ma*", "tag:m*x", "tag:my_tag", "tag:none",
+    "-tag:none", "tag:*", "tag:re*", "tag:*x", 'tag:"math"',
+    # states and properties (prop:due leaves suspended cards out; a new card's ease is 0)
+    "is:due", "is:new", "is:review", "is:suspended", "-is:due", "is:due or is:suspended",
+    "is:new is:suspended", "prop:ivl>=1", "prop:ivl=0", "prop:ivl!=1", "prop:ivl>+0",
+    "prop:due=0", "prop:due<=0", "prop:due>0", "prop:due>-100", "-prop:due<0",
+    "prop:lapses>0", "prop:lapses=0", "prop:reps>=2", "prop:reps=0", "prop:ease>2.5",
+    "prop:ease<2", "prop:ease=2.5", "prop:ease!=2.5", "prop:ease>=1.3", "Prop:ivl>1",
+    "momentum prop:ivl>=1 tag:math", "is:review or tag:none",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", SAME)
+def test_a_query_finds_what_anki_finds(both: Both, query: str) -> None:
+    assert both.dlcards(query) == both.anki(query), query
+
+
+@pytest.mark.parametrize(
+    ("query", "anki_query"),
+    [("topic:t0", "deck:t0"), ("topic:t_", "deck:t_"), ("topic:t*", "deck:t*"),
+     ("-topic:t0", "-deck:t0"), ("topic:tx_y", "deck:tx_y"), ("topic:T1", "deck:T1")],
+)  # fmt: skip
+def test_a_topic_is_found_as_anki_finds_its_deck(both: Both, query: str, anki_query: str) -> None:
+    assert both.dlcards(query) == both.anki(anki_query), query
+
+
+REFUSED = [
+    "(momentum", "momentum)", '"momentum', "prop:ivl>abc", "prop:ivl>=1.5", "prop:ivl>-1",
+    "prop:lapses>-1", "prop:due>1.5", "prop:ivl", "prop:ivl=>1", "prop:foo>1", "momentum and",
+    "or momentum", "momentum or or adam", "momentum and or adam", "()", ":momentum", '""',
+    '"" momentum', "momentum\\", "say\\ now", "momentum\\d", "is:foo",
+]  # fmt: skip
+
+
+@pytest.mark.no_files
+@pytest.mark.parametrize("query", REFUSED)
+def test_a_query_anki_refuses_is_one_line_here(query: str, tmp_path: Path) -> None:
+    """Anki refuses each of these (checked here, on an empty collection); dlcards read them
+    as something (`momentum and` as `momentum`, `""` as every card, `a\\` as `a`)."""
+    col = Collection(str(tmp_path / "empty.anki2"))
+    try:
+        with pytest.raises(SearchError):
+            col.find_cards(query)
+    finally:
+        col.close()
+    with pytest.raises(UsageError):
+        parse(query)
+    result = CliRunner().invoke(app, ["search", "--", query])
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert result.output.startswith("error: search: ")
+
+
+@pytest.mark.no_files
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [("d*g", "'d*g'"), ("*ment", "'*ment'"), ("mo_entum", "'mo_entum'"),
+     ("rated:1", "rated:"), ("rated:1:3", "rated:"), ("added:1", "added:"),
+     ("introduced:1", "introduced:"), ("edited:1", "edited:"), ("re:mom", "re:"),
+     ("nc:d*g", "'nc:d*g'"), ("w:mo_ent", "'w:mo_ent'"), ("dupe:1,x", "dupe:"),
+     ("has-cd:x", "has-cd:"), ("flag:1", "flag:"), ("card:1", "card:"), ("deck:t0", "topic:"),
+     ("front:momentum", "'front:'"), ("is:learn", "is:learn"), ("is:buried", "is:buried"),
+     ("prop:pos>1", "prop:pos"), ("prop:s>1", "prop:s"), ("tag:re:x", "tag:re:x"),
+     ("-", "'-'")],
+)  # fmt: skip
+def test_a_search_of_anki_not_here_is_refused_by_name(query: str, named: str) -> None:
+    """Anki answers these; dlcards cannot (no substring index, no such data): one line naming
+    the part, not a list that is wrong (`d*g` found nothing, `has-cd:x` searched the words,
+    `mo_entum` the words `mo entum`)."""
+    with pytest.raises(UsageError, match=re.escape(named)):
+        parse(query)
+    result = CliRunner().invoke(app, ["search", "--", query])
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+
+
+def test_the_search_reads_anki_s_escapes_and_quotes() -> None:
+    """What a part means, where the lists above cannot tell: `\\"` is no quote, `\\(` no
+    group, `\\-` no exclusion, `"a:b"` a field search as in Anki."""
+    assert parse('\\"hi\\"').words == ["hi"]
+    assert parse("\\(momentum\\)").words == ["momentum"]
+    assert parse("\\-momentum").terms[0].negated is False
+    assert parse("-\\-momentum").terms[0].negated is True
+    assert parse('tag:"math"').filters == parse("tag:math").filters
+    with pytest.raises(UsageError, match="unknown field 'a:'"):
+        parse('"a:b"')
+    assert parse("a\\:b").words == ["a", "b"]
