@@ -693,3 +693,12 @@ def test_a_search_naming_a_topic_or_tag_no_deck_has_says_so() -> None:
     for query in ("tag:nope*", "topic:vgp zebra"):
         result = runner.invoke(app, ["search", *query.split()])
         assert result.exit_code == 0 and "No card matches" in result.output, result.output
+
+
+def test_no_match_names_the_query_as_typed() -> None:
+    """`No card matches {text!r}` doubled each backslash (`'mo\\\\_'` for `mo\\_`) and rich
+    read `[b]` in the query as markup and dropped it."""
+    for query in ("zzzq\\_", "[b]zzzq[/b]"):
+        result = runner.invoke(app, ["search", query])
+        assert result.exit_code == 0
+        assert result.output == f"No card matches '{query}'.\n", result.output

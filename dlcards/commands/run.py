@@ -482,7 +482,7 @@ def search(
         synced_store,
         today_from,
     )
-    from dlcards.console import out, print_json
+    from dlcards.console import escaped, out, print_json
     from dlcards.render import to_plain
     from dlcards.search import highlight_spans, parse, snippet
 
@@ -530,7 +530,7 @@ def search(
     console = out()
     if not hits:
         _unknown_names(parsed, decks)
-        console.print(f"No card matches {text!r}.")
+        console.print(f"No card matches '{escaped(text)}'.", markup=False, highlight=False)
         return
     for line in _search_lines(rows, words, console.width, console.is_terminal):
         console.print(line, no_wrap=True, overflow="ignore", crop=console.is_terminal)
