@@ -386,6 +386,19 @@ def review_time_out_of_range(anki_deck: dict[str, Any], tmp: Path) -> Path:
     return zip_with(tmp / "x.apkg", {"meta": b"\x08\x02", "collection.anki21": db.read_bytes()})
 
 
+def legacy_col(anki_deck: dict[str, Any], tmp: Path, column: str, value: str) -> Path:
+    """The legacy package with its `col` row's `column` (a JSON text there) set to `value`."""
+    with zipfile.ZipFile(anki_deck["paths"]["legacy"]) as archive:
+        data = archive.read("collection.anki21")
+    db = tmp / "c.anki21"
+    db.write_bytes(data)
+    conn = sqlite3.connect(db)
+    conn.execute(f"UPDATE col SET {column} = ?", (value,))
+    conn.commit()
+    conn.close()
+    return zip_with(tmp / "x.apkg", {"meta": b"\x08\x02", "collection.anki21": db.read_bytes()})
+
+
 def empty_collection(tmp: Path) -> Path:
     folder = tmp / "empty"
     folder.mkdir()
@@ -441,6 +454,10 @@ BAD = {
     ),
     "newer schema": newer_schema,
     "review time out of range": review_time_out_of_range,
+    # a torture run: JSON of another shape raised AttributeError, nested too deep
+    # RecursionError, tracebacks
+    "decks not an object": (lambda d, t: legacy_col(d, t, "decks", "[1, 2]")),
+    "note types nested too deep": (lambda d, t: legacy_col(d, t, "models", "[" * 100_000)),
     "empty deck": (lambda d, t: empty_collection(t)),
     "missing": (lambda d, t: t / "nowhere.apkg"),
     # a torture run: a FIFO with no writer was waited on for ever, a pipe called damaged
@@ -465,6 +482,11 @@ MESSAGES = {
     "review time out of range": (
         "its review log has an answer time no calendar holds (9223372036854775807 ms)"
     ),
+    "decks not an object": (
+        "its collection is corrupt or not an Anki collection (col.decks is an array, not a "
+        "JSON object)"
+    ),
+    "note types nested too deep": "(col.models is JSON nested too deeply)",
     "empty deck": "holds no notes: nothing to import",
     "missing": "no such file",
     "fifo": "is a FIFO (named pipe), not a file; save the package to a file",
@@ -491,6 +513,44 @@ def test_a_bad_file_is_one_line_and_changes_nothing(
         assert MESSAGES[case] in result.output, result.output
         assert "Traceback" not in result.output
     assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "out").exists()
+
+
+def media_list(anki_deck: dict[str, Any], tmp: Path, fmt: str, media: bytes) -> Path:
+    """The package of format `fmt` with its media list replaced by `media`."""
+    with zipfile.ZipFile(anki_deck["paths"][fmt]) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    return zip_with(tmp / f"{fmt}.apkg", {**entries, "media": media})
+
+
+def zstd(data: bytes) -> bytes:
+    import zstandard
+
+    return zstandard.ZstdCompressor().compress(data)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media", "message"),
+    [
+        ("current", b"junk", "its media list is damaged (zstd decompress error"),
+        # 34 MB of empty entries in 5 KB: 17 KB of them (200 MB) took 12 GB and six minutes
+        ("current", zstd(b"\x0a\x00" * (17 << 20)), "its media list unpacks to more than 32 MB"),
+        ("legacy", b"[]", "its media list is damaged (the media entry is an array, not a JSON"),
+        ("legacy", b"[" * 100_000, "its media list is damaged (the media entry is JSON nested"),
+    ],
+    ids=["damaged zstd", "zstd bomb", "JSON array", "JSON nested too deep"],
+)
+def test_a_damaged_media_list_is_one_line(
+    anki_deck: dict[str, Any], tmp_path: Path, fmt: str, media: bytes, message: str
+) -> None:
+    """The media list is read with `--to-yaml` only: a damaged one was a traceback
+    (ZstdError, AttributeError, RecursionError), and a small one that unpacked to millions of
+    entries was read whole."""
+    path = media_list(anki_deck, tmp_path, fmt, media)
+    result = run("import", "anki", str(path), "--to-yaml", str(tmp_path / "out"))
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1
+    assert message in result.output, result.output
     assert not (tmp_path / "out").exists()
 
 

@@ -48,6 +48,7 @@ COLLECTIONS = {
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_COLLECTION = 4 << 30  # bytes a decompressed collection may take
+MAX_MEDIA_LIST = 32 << 20  # bytes a decompressed media list may take (100,000 files: ~5 MB)
 # A revlog id is its answer's time in ms; the times a local date exists for (Python's dates
 # hold the years 1 to 9999; two days' margin for the time zone and the day's start). Anki's
 # "Check Database" makes an id later than tomorrow the present moment.
@@ -172,12 +173,15 @@ def _proto_str(data: bytes, number: int) -> str:
     return found[-1].decode("utf-8") if found else ""
 
 
-def media_names(data: bytes) -> dict[str, str]:
+def media_names(data: bytes, most: int | None = None) -> dict[str, str]:
     """The current media map (decompressed): zip entry name -> media file name. The n-th entry
-    is the zip entry "n", unless it names another (`legacy_zip_filename`, field 255)."""
-    out = {}
-    entries = [v for n, v in proto_fields(data) if n == 1 and isinstance(v, bytes)]
+    is the zip entry "n", unless it names another (`legacy_zip_filename`, field 255). With
+    `most`, the first `most` entries only (a package holds no more files than zip entries)."""
+    out: dict[str, str] = {}
+    entries = (v for n, v in proto_fields(data) if n == 1 and isinstance(v, bytes))
     for index, entry in enumerate(entries):
+        if most is not None and index >= most:
+            break
         name = zip_name = ""
         for n, v in proto_fields(entry):
             if n == 1 and isinstance(v, bytes):
@@ -330,7 +334,7 @@ def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
                 if inner.endswith("21b"):
                     _unzstd(src, dst, path, magic=SQLITE_MAGIC)
                 else:
-                    _copy_limited(src, dst, path, magic=SQLITE_MAGIC)
+                    _copy_limited(src, dst, path, magic=SQLITE_MAGIC, what="its collection")
             collection = _read_sqlite(copy, path)
             if with_media and "media" in names:
                 collection.media = _unpack_media(archive, version, workdir / "media", path)
@@ -347,13 +351,18 @@ def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
 
 
 def _copy_limited(
-    src: Any, dst: Any, path: Path, limit: int | None = None, magic: bytes = b""
+    src: Any,
+    dst: Any,
+    path: Path,
+    limit: int | None = None,
+    magic: bytes = b"",
+    what: str = "an entry",
 ) -> None:
     """Copy an entry of the package from `src` (a stream) into `dst`, in chunks, refusing
     more than `limit` bytes (a package of a few MB can unpack to gigabytes: a damaged or
     hostile file must not fill the disk) and, with `magic`, an entry that does not begin
     with it (the collection: an SQLite file, checked on the first chunk). `limit`:
-    MAX_COLLECTION when None."""
+    MAX_COLLECTION when None; `what` the entry is, for the message."""
     limit = MAX_COLLECTION if limit is None else limit
     written = 0
     while chunk := src.read(1 << 20):
@@ -365,39 +374,62 @@ def _copy_limited(
         written += len(chunk)
         if written > limit:
             raise AnkiFileError(
-                f"{path}: an entry unpacks to more than {limit / (1 << 30):g} GB; "
-                "dlcards does not read it"
+                f"{path}: {what} unpacks to more than {_size(limit)}; dlcards does not read it"
             )
         dst.write(chunk)
 
 
-def _unzstd(src: Any, dst: Any, path: Path, limit: int | None = None, magic: bytes = b"") -> None:
-    """Decompress a zstd stream into `dst` (`_copy_limited`'s checks)."""
+def _size(limit: int) -> str:
+    return f"{limit / (1 << 30):g} GB" if limit >= 1 << 30 else f"{limit / (1 << 20):g} MB"
+
+
+def _unzstd(
+    src: Any,
+    dst: Any,
+    path: Path,
+    limit: int | None = None,
+    magic: bytes = b"",
+    what: str = "its collection",
+) -> None:
+    """Decompress a zstd stream into `dst` (`_copy_limited`'s checks); `what` the stream is,
+    for the message when it is damaged."""
     import zstandard
 
     try:
         with zstandard.ZstdDecompressor().stream_reader(src) as reader:
-            _copy_limited(reader, dst, path, limit, magic)
+            _copy_limited(reader, dst, path, limit, magic, what)
     except zstandard.ZstdError as err:
-        raise AnkiFileError(f"{path}: its collection is damaged ({err}); export it again") from None
+        raise AnkiFileError(f"{path}: {what} is damaged ({err}); export it again") from None
 
 
 def _unpack_media(
     archive: zipfile.ZipFile, version: int, into: Path, path: Path
 ) -> dict[str, Path]:
-    raw = archive.read("media")
+    """The media files the package's media list names, unpacked into `into`. The list is
+    read with a limit (MAX_MEDIA_LIST), and only as many of its entries as the zip holds
+    files: 17 KB of zstd that unpacked to 200 MB of empty entries took 12 GB and six minutes
+    to read, for files that were not there."""
+    import io
+
+    present = set(archive.namelist())
+    raw = io.BytesIO()
+    with archive.open("media") as src:
+        if version >= PACKAGE_LATEST:
+            _unzstd(src, raw, path, MAX_MEDIA_LIST, what="its media list")
+        else:
+            _copy_limited(src, raw, path, MAX_MEDIA_LIST, what="its media list")
     try:
         if version >= PACKAGE_LATEST:
-            import zstandard
-
-            names = media_names(zstandard.ZstdDecompressor().decompressobj().decompress(raw))
+            names = media_names(raw.getvalue(), most=len(present))
         else:
-            names = {str(k): str(v) for k, v in json.loads(raw.decode("utf-8") or "{}").items()}
+            listed = json_object(raw.getvalue().decode("utf-8") or "{}", "the media entry")
+            names = {str(k): str(v) for k, v in listed.items()}
     except (ValueError, UnicodeDecodeError) as err:
-        raise AnkiFileError(f"{path}: its media list is damaged ({err})") from None
+        raise AnkiFileError(
+            f"{path}: its media list is damaged ({err}); export it again from Anki"
+        ) from None
     into.mkdir(parents=True, exist_ok=True)
     out = {}
-    present = set(archive.namelist())
     for entry, name in names.items():
         safe = PurePosixPath(name.replace("\\", "/")).name
         if not safe or safe in (".", "..") or entry not in present:
@@ -405,14 +437,29 @@ def _unpack_media(
         target = into / safe
         with archive.open(entry) as src, target.open("wb") as dst:
             if version >= PACKAGE_LATEST:
-                _unzstd(src, dst, path)
+                _unzstd(src, dst, path, what=f"its media file {entry}")
             else:
-                _copy_limited(src, dst, path)
+                _copy_limited(src, dst, path, what=f"its media file {entry}")
         out[name] = target
     return out
 
 
 # --- reading the collection ---------------------------------------------------------------------
+
+
+def json_object(text: str | bytes, what: str) -> Mapping[str, Any]:
+    """The JSON object in `text`, which holds `what` (a legacy collection's note types or
+    decks, a legacy media list): ValueError for anything else, as for text that is not JSON,
+    so that a damaged or hostile file is one error line (an array there raised
+    AttributeError, nesting deeper than Python's recursion limit RecursionError)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"{what} is JSON nested too deeply") from None
+    if not isinstance(value, dict):
+        kinds = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
+        raise ValueError(f"{what} is {kinds.get(type(value), 'a number')}, not a JSON object")
+    return value
 
 
 def _read_sqlite(copy: Path, shown: Path) -> Collection:
@@ -478,7 +525,7 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
 
 
 def _notetypes_v11(conn: sqlite3.Connection) -> dict[int, NoteType]:
-    models: Mapping[str, Any] = json.loads(conn.execute("SELECT models FROM col").fetchone()[0])
+    models = json_object(conn.execute("SELECT models FROM col").fetchone()[0], "col.models")
     out = {}
     for model in models.values():
         fields = tuple(f["name"] for f in sorted(model["flds"], key=lambda f: f["ord"]))
@@ -492,7 +539,7 @@ def _notetypes_v11(conn: sqlite3.Connection) -> dict[int, NoteType]:
 
 
 def _decks_v11(conn: sqlite3.Connection) -> dict[int, str]:
-    decks: Mapping[str, Any] = json.loads(conn.execute("SELECT decks FROM col").fetchone()[0])
+    decks = json_object(conn.execute("SELECT decks FROM col").fetchone()[0], "col.decks")
     return {int(d["id"]): _deck_name(str(d["name"])) for d in decks.values()}
 
 
