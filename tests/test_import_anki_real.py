@@ -932,3 +932,38 @@ def test_an_older_file_imported_after_a_newer_one_brings_no_undone_suspension_ba
         f"suspended in Anki, not here: 1 card ({A}), changed later here or in a newer import, "
         "and kept; `dlcards suspend ID...` to match Anki"
     ) in older, older
+
+
+def test_an_answer_from_a_clock_ahead_is_refused_until_anki_checks_it(
+    round_trip: dict[str, Any],
+) -> None:
+    """The phone's clock a year ahead when the learner answers A: Anki logs the answer a year
+    from now, and a .colpkg (or the collection itself) carries it (Anki's .apkg export refuses
+    it). Imported, it made A's last review a day to come, and every grade given here until
+    then a re-drill: A stopped moving for a year. The file is refused with one line that says
+    how to fix it, and nothing is written; after Anki's Tools > Check Database, which makes
+    that answer's time the present, the same answer comes in as one of today's."""
+    db, today, folder = round_trip["db"], round_trip["today"], round_trip["folder"]
+    before = log_of(db)
+    col = Collection(str(folder / "collection.anki2"))
+    try:
+        Phone(col, days=-365).answer(anki_notes(col)[A].cards()[0].id, 3)
+    finally:
+        col.close()
+    ahead = folder.parent / "ahead.colpkg"
+    export_colpkg(folder, ahead, legacy=False)
+    for how in (["--dry-run"], [], ["--to-yaml", str(folder.parent / "decks")]):
+        for path in (ahead, folder / "collection.anki2"):
+            out = fail("import", "anki", str(path), "--db", str(db), *how)
+            assert out.count("\n") == 1 and "has 1 answer dated after tomorrow" in out, out
+            assert "Tools > Check Database" in out, out
+    assert log_of(db) == before
+    assert not (folder.parent / "decks").exists()
+    col = Collection(str(folder / "collection.anki2"))
+    col.fix_integrity()  # Tools > Check Database
+    col.close()
+    export_colpkg(folder, folder.parent / "checked.colpkg", legacy=False)
+    out = cli("import", "anki", str(folder.parent / "checked.colpkg"), "--db", str(db))
+    assert "imported 12 reviews of 3 cards" in out, out
+    # A was answered today already (Again, then Good): a re-drill
+    assert log_of(db) == [*expected_log(today), (A, today.isoformat(), 4, "redrill", 1)]

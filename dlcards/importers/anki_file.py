@@ -33,6 +33,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -54,6 +55,9 @@ MAX_MEDIA_LIST = 32 << 20  # bytes a decompressed media list may take (100,000 f
 # "Check Database" makes an id later than tomorrow the present moment.
 EARLIEST_ANSWER_MS = -62_135_596_800_000 + 2 * 86_400_000  # 0001-01-03 00:00 UTC
 LATEST_ANSWER_MS = 253_402_128_000_000  # 9999-12-30 00:00 UTC
+AHEAD_MS = 86_400_000
+"""How far past the present an answer's time may be: Anki's Tools > Check Database makes the
+time of an answer more than a day ahead (a device whose clock was ahead) the present."""
 
 
 class AnkiFileError(DlcardsError):
@@ -195,10 +199,44 @@ def media_names(data: bytes, most: int | None = None) -> dict[str, str]:
 # --- opening ------------------------------------------------------------------------------------
 
 
-def read(path: Path, workdir: Path, with_media: bool = False) -> Collection:
+def read(
+    path: Path, workdir: Path, with_media: bool = False, now_ms: int | None = None
+) -> Collection:
     """The collection in `path` (a package or a bare collection), unpacked under `workdir`.
     Only a regular file (or a link to one): a FIFO with no writer would be waited on for ever,
-    and a pipe (`<(cat x.apkg)`, /dev/stdin) cannot be read as a zip, which seeks."""
+    and a pipe (`<(cat x.apkg)`, /dev/stdin) cannot be read as a zip, which seeks. A review
+    log with an answer more than a day after `now_ms` (the clock when None) is refused
+    (`refuse_answers_ahead`)."""
+    import time
+
+    collection = _read(path, workdir, with_media)
+    refuse_answers_ahead(collection, int(time.time() * 1000) if now_ms is None else now_ms)
+    return collection
+
+
+def refuse_answers_ahead(collection: Collection, now_ms: int) -> None:
+    """Refuse a review log with answers more than a day after `now_ms`, made on a device whose
+    clock was ahead: imported, such an answer made its card's last review a day to come, and
+    every grade given here before that day a re-drill (a card answered with the clock a year
+    ahead stopped moving for a year). Anki's Tools > Check Database makes their time the
+    present; the message says so."""
+    import bisect
+
+    from dlcards.console import plural
+
+    ids = [r.id for r in collection.revlog]  # in time order
+    ahead = len(ids) - bisect.bisect_right(ids, now_ms + AHEAD_MS)
+    if ahead:
+        first = datetime.fromtimestamp(ids[-ahead] // 1000).astimezone()
+        raise AnkiFileError(
+            f"{collection.source}: its review log has {plural(ahead, 'answer')} dated after "
+            f"tomorrow (the first {first:%Y-%m-%d %H:%M}): the clock of the device that made "
+            f"{'it' if ahead == 1 else 'them'} was ahead; in Anki, Tools > Check Database "
+            "sets such times to the present: export again after it (nothing was imported)"
+        )
+
+
+def _read(path: Path, workdir: Path, with_media: bool) -> Collection:
     from dlcards.catalog import not_a_file
 
     what = not_a_file(path)
