@@ -552,6 +552,69 @@ def test_reviews_of_a_card_in_no_deck_now_join_its_log(
     assert "would write 0 decks with 0 cards" in converted, converted
 
 
+def test_cards_from_decks_not_loaded_here_are_named_not_unknown(
+    round_trip: dict[str, Any], tmp_path: Path
+) -> None:
+    """The phone's file imported into a database whose decks have not got B (a fresh one,
+    with `--decks` of decks without it): B's reviews were "not imported: 3 reviews of 1 note
+    dlcards does not know (add --to-yaml DIR to bring those notes in)", and `--to-yaml` made
+    a copy of B under another id, to be studied beside B once its deck is loaded. A file with
+    only such notes (a deck of one's own, exported by another dlcards) was "no notes that
+    dlcards exported". Each now says they are cards dlcards exported from decks not loaded
+    here, and which."""
+    folder = round_trip["dir"]
+    mine = tmp_path / "mine"
+    cli("decks", "copy", str(mine))
+    deck = mine / "01-perceptron.yaml"
+    text = deck.read_text(encoding="utf-8")
+    start = text.index(f"- id: {B}\n")
+    deck.write_text(text[:start] + text[text.index("- id: perceptron-2\n") :], encoding="utf-8")
+    db = str(tmp_path / "fresh.db")
+    package = str(folder / "current.apkg")
+    line = (
+        f"not imported: 3 reviews of 1 card dlcards exported from decks not loaded here ({B}); "
+        "pass their folder with --decks DIR to bring them in"
+    )
+    for dry in (["--dry-run"], []):
+        out = cli("import", "anki", package, "--db", db, "--decks", str(mine), *dry)
+        assert "8 reviews of 2 cards" in out and line in out and "does not know" not in out, out
+    converted = cli(
+        "import", "anki", package, "--db", db, "--decks", str(mine), "--to-yaml",
+        str(tmp_path / "out"), "--dry-run",
+    )  # fmt: skip
+    assert "would write 0 decks with 0 cards" in converted, converted
+    assert f"skipped 1 note of cards dlcards exported from decks not loaded here ({B})" in (
+        " ".join(converted.split())
+    ), converted
+
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "own.yaml").write_text(
+        "topic: own\ntitle: Own\ncards:\n"
+        "  - id: own-1\n    question: One?\n    answer: One.\n"
+        "  - id: own-2\n    question: Two?\n    answer: Two.\n",
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere.db"
+    cli("export", "anki", "-o", str(tmp_path / "own.apkg"), "--decks", str(own), "--topic",
+        "own", "--db", str(elsewhere))  # fmt: skip
+    col = into_anki(tmp_path / "own.apkg", tmp_path / "own-anki")
+    try:
+        Phone(col, 0).answer(anki_notes(col)["own-1"].cards()[0].id, 3)
+        export_anki(col, tmp_path / "own-back.apkg", legacy=False)
+    finally:
+        col.close()
+    for dry in (["--dry-run"], []):
+        out = fail("import", "anki", str(tmp_path / "own-back.apkg"), "--db", db, *dry)
+        assert out.count("\n") == 1, out
+        assert (
+            "its notes are cards dlcards exported from decks not loaded here (own-1, own-2); "
+            "pass their folder with --decks DIR"
+        ) in out, out
+    out = cli("import", "anki", str(tmp_path / "own-back.apkg"), "--db", db, "--decks", str(own))
+    assert "imported 1 review of 1 card" in out and "  own: 1 review" in out, out
+
+
 @pytest.mark.waits
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux's /proc")
 def test_an_import_killed_while_it_waits_to_merge_ends_as_ctrl_c(

@@ -112,18 +112,31 @@ def anki(
         # removed from its deck join its log (as `show` says it is kept), never "unknown"
         stored, starts_at = _collection_facts(db)
         retired = {cid: t for cid, t in stored.items() if catalog.topic_of(cid) is None}
-        cards = anki_progress.dlcards_cards(collection, [*catalog.ids(), *retired])
+        known = {*catalog.ids(), *retired}
+        cards = anki_progress.dlcards_cards(collection, known)
+        # notes another dlcards exported, of cards no deck here has (other decks, another
+        # --decks): named as such, never as notes "dlcards does not know"
+        elsewhere = {
+            nid: cid
+            for nid, cid in anki_progress.dlcards_notes(collection).items()
+            if cid not in known
+        }
         new_topics: dict[str, str] = {}
         guids: dict[str, str] = {}  # a converted card -> its Anki note's GUID
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
-            converted = _to_yaml(collection, path, out, catalog, dry_run, force, retired)
+            converted = _to_yaml(collection, path, out, catalog, dry_run, force, retired, elsewhere)
             cards.update(converted.cards)
             new_topics = converted.topics
             guids = converted.guids
             if not dry_run and converted.decks:
                 extra.append(str(out))
                 catalog = load_catalog(extra)
+        elif not cards and elsewhere:
+            raise UsageError(
+                f"{path}: its notes are cards dlcards exported from decks not loaded here "
+                f"({_listed(sorted(elsewhere.values()))}); pass their folder with --decks DIR"
+            )
         elif not cards:
             raise UsageError(
                 f"{path} has no notes that dlcards exported; to bring its decks in, "
@@ -192,11 +205,20 @@ def anki(
             f"{', ...' if len(gone) > 5 else ''}): kept in their log, as `show` says, and "
             "counted again if a deck has the id"
         )
-    if result.unknown_reviews - result.deleted:
+    theirs = _answers_of(collection, elsewhere, cards)  # note -> answers
+    unknown = result.unknown_reviews - result.deleted - sum(theirs.values())
+    if unknown:
         echo(
-            f"not imported: {plural(result.unknown_reviews - result.deleted, 'review')} of "
-            f"{plural(result.unknown_notes, 'note')} dlcards does not know"
+            f"not imported: {plural(unknown, 'review')} of "
+            f"{plural(result.unknown_notes - len(theirs), 'note')} dlcards does not know"
             + ("" if to_yaml else " (add --to-yaml DIR to bring those notes in)")
+        )
+    if theirs:
+        echo(
+            f"not imported: {plural(sum(theirs.values()), 'review')} of "
+            f"{plural(len(theirs), 'card')} dlcards exported from decks not loaded here "
+            f"({_listed(sorted(elsewhere[n] for n in theirs))}); pass their folder with "
+            "--decks DIR to bring them in"
         )
     if result.deleted:
         echo(
@@ -231,6 +253,27 @@ def anki(
         )
     elif not collection.revlog:  # its suspensions were read above
         echo(f"{path} has no review history: no card in it was answered in Anki")
+
+
+def _listed(ids: Sequence[str]) -> str:
+    return ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+
+
+def _answers_of(
+    collection: Collection, notes: Mapping[int, str], cards: Mapping[int, str]
+) -> dict[int, int]:
+    """How many answers the file holds of each of these notes that have some, counting only
+    the cards not imported (not in `cards`)."""
+    from dlcards.importers.anki_progress import is_answer
+
+    if not notes:
+        return {}
+    note_of = {c.id: c.note for c in collection.cards if c.note in notes and c.id not in cards}
+    out: Counter[int] = Counter()
+    for row in collection.revlog:
+        if row.card in note_of and is_answer(row):
+            out[note_of[row.card]] += 1
+    return dict(out)
 
 
 def _suspensions(
@@ -372,10 +415,13 @@ def _to_yaml(
     dry_run: bool,
     force: bool,
     retired: Mapping[str, str],
+    elsewhere: Mapping[int, str],
 ) -> Converted:
     """The notes as YAML decks, written to `out` unless `dry_run`; reports what it did.
     A deck file already in `out` is written over only with `force` (else nothing is
-    written)."""
+    written). Notes dlcards exported are not converted: those of cards here (in a deck or
+    kept in the database), and `elsewhere`'s, of cards from decks not loaded (a copy of such
+    a card under another id would be studied beside the card itself once its deck is)."""
     from dlcards.console import plural
     from dlcards.errors import UsageError
     from dlcards.export.anki import note_guid
@@ -395,7 +441,7 @@ def _to_yaml(
     taken = {info.topic for info in catalog.infos if info.file.parent != here}
     taken |= _topics_beside(out)
     # notes of cards dlcards exported, in a deck or kept in the database from one
-    guids = {note_guid(cid) for cid in [*catalog.ids(), *retired]}
+    guids = {note_guid(cid) for cid in [*catalog.ids(), *retired, *elsewhere.values()]}
     result = convert_notes(collection, taken, guids)
     there = [out / d.file_name for d in result.decks if (out / d.file_name).exists()]
     if there and not force:
@@ -418,8 +464,17 @@ def _to_yaml(
     echo(f"{verb} {plural(len(result.decks), 'deck')} with {plural(cards, 'card')}{media} to {out}")
     for name, count in sorted(result.skipped.items()):
         echo(f"  skipped {plural(count, 'note')} of note type {name!r}: cannot convert it")
-    if result.exported:
-        echo(f"  skipped {plural(result.exported, 'note')} dlcards exported (already here)")
+    if result.exported - len(elsewhere):
+        echo(
+            f"  skipped {plural(result.exported - len(elsewhere), 'note')} dlcards exported "
+            "(already here)"
+        )
+    if elsewhere:
+        echo(
+            f"  skipped {plural(len(elsewhere), 'note')} of cards dlcards exported from decks "
+            f"not loaded here ({_listed(sorted(elsewhere.values()))}); pass their folder with "
+            "--decks DIR to bring them in"
+        )
     if result.decks and not dry_run:
         echo(f"  study them with --decks {out} (or add it to DLCARDS_DECKS)")
     return result

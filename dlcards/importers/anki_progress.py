@@ -85,6 +85,24 @@ def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, 
     return out
 
 
+def dlcards_notes(collection: Collection) -> dict[int, str]:
+    """Every note dlcards exported, from decks loaded here or not: note id -> its card's id.
+    Such a note holds the id in its CardId field, and its GUID is made from it (`note_guid`):
+    a package another dlcards (other decks, another `--decks`) exported is recognised too."""
+    from dlcards.export.anki import note_guid
+
+    out = {}
+    for note in collection.notes:
+        notetype = collection.notetypes.get(note.notetype)
+        if notetype is None or "CardId" not in notetype.fields:
+            continue
+        at = notetype.fields.index("CardId")
+        card_id = note.fields[at].strip() if at < len(note.fields) else ""
+        if card_id and note_guid(card_id) == note.guid:
+            out[note.id] = card_id
+    return out
+
+
 def carries_scheduling(collection: Collection) -> bool:
     """Whether the file shows its cards' scheduling: a review log, or a card studied or
     suspended. Anki's export without "Include scheduling information" makes every card new and
