@@ -1030,3 +1030,36 @@ def test_an_answer_from_a_clock_ahead_is_refused_until_anki_checks_it(
     assert "imported 12 reviews of 3 cards" in out, out
     # A was answered today already (Again, then Good): a re-drill
     assert log_of(db) == [*expected_log(today), (A, today.isoformat(), 4, "redrill", 1)]
+
+
+def test_a_suspension_from_a_clock_ahead_never_beats_a_change_here(tmp_path: Path) -> None:
+    """The phone's clock a year ahead when the learner suspends A there: Anki times the card's
+    change a year from now (`cards.mod`; Tools > Check Database leaves it). The import took
+    the suspension, as newer than anything here, and took it again at every import of the
+    file until that day: an unsuspension made here was undone each time. Such a card's flag is
+    not taken now, and the import names it when the two sides differ."""
+    db, col = on_the_phone(tmp_path)
+    try:
+        notes = anki_notes(col)
+        card = notes[A].cards()[0].id
+        Phone(col, 0).answer(notes[B].cards()[0].id, 3)  # the file shows scheduling
+        col.sched.suspend_cards([card])
+        col.db.execute(f"UPDATE cards SET mod = mod + 365 * 86400 WHERE id = {card}")
+        export_anki(col, tmp_path / "ahead.apkg", legacy=False)
+    finally:
+        col.close()
+    line = (
+        f"suspended in Anki, not here: 1 card ({A}), not taken: Anki changed it at a time to come"
+    )
+    package = str(tmp_path / "ahead.apkg")
+    for dry in (["--dry-run"], []):
+        out = cli("import", "anki", package, "--db", str(db), *dry)
+        assert line in out and "as in Anki" not in out, out
+        assert "`dlcards suspend ID...` to match Anki" in out, out
+    assert flags(db) == []
+    cli("suspend", A, "--db", str(db))  # to match Anki: nothing more to say
+    out = cli("import", "anki", package, "--db", str(db))
+    assert "suspended in Anki" not in out and [c for c, _ in flags(db)] == [A], out
+    cli("unsuspend", A, "--db", str(db))  # and a change of mind here: it stays
+    out = cli("import", "anki", package, "--db", str(db))
+    assert line in out and flags(db) == [], out

@@ -152,7 +152,11 @@ def anki(
         leeches: dict[str, Suspension] = {}  # the flags the merge's leech actions changed
         scheduled = anki_progress.carries_scheduling(collection)
         # a file without scheduling has every card active: no suspension is taken from it
-        there = anki_progress.anki_suspensions(collection, cards) if scheduled else {}
+        import time
+
+        now = int(time.time())
+        there = anki_progress.anki_suspensions(collection, cards, now) if scheduled else {}
+        ahead = anki_progress.changed_ahead(collection, cards, now) if scheduled else {}
 
         def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
             return anki_progress.newer_suspensions(there, here)
@@ -171,6 +175,7 @@ def anki(
             added = [r.card_id for r in _new_reviews(db, result.reviews)]
             moved = _resets_to_move(db, result.resets)
             here = _stored_suspensions(db, there)
+            here_ahead = _stored_suspensions(db, ahead)
             taken = newer(here)
         else:
             from dlcards.grading import merge_rules
@@ -192,6 +197,7 @@ def anki(
                 written = store.follow_suspensions(follow, there)
                 taken = dict(flips)
                 here = {**before, **written}  # as the transaction left them
+                here_ahead = store.suspensions(ahead)
     topic_of = {
         cid: catalog.topic_of(cid) or new_topics.get(cid) or retired.get(cid, "?")
         for cid in set(added)
@@ -236,6 +242,7 @@ def anki(
             "decks that do not reschedule (Anki leaves them out of scheduling too)"
         )
     _suspensions(dry_run, there, here, taken, leeches)
+    _ahead(ahead, here_ahead)
     if not collection.revlog and any(card.studied for card in collection.cards):
         # scheduling without its log: a package `export anki --with-progress` made, say
         echo(
@@ -253,6 +260,31 @@ def anki(
         )
     elif not collection.revlog:  # its suspensions were read above
         echo(f"{path} has no review history: no card in it was answered in Anki")
+
+
+def _ahead(ahead: Mapping[str, Suspension], here: Mapping[str, Suspension]) -> None:
+    """Name the cards whose flag differs from Anki's, where Anki changed them at a time to
+    come (a device's clock ahead: `anki_progress.changed_ahead`), so that it was not taken."""
+    from datetime import datetime
+
+    from dlcards.console import plural
+
+    for held, where, command in (
+        (True, "in Anki, not here", "suspend"),
+        (False, "here, not in Anki", "unsuspend"),
+    ):
+        ids = sorted(
+            cid for cid, s in ahead.items()
+            if s.suspended == held and cid in here and here[cid].suspended != held
+        )  # fmt: skip
+        if ids:
+            first = datetime.fromtimestamp(min(ahead[cid].changed or 0 for cid in ids))
+            typer.echo(
+                f"suspended {where}: {plural(len(ids), 'card')} ({_listed(ids)}), not taken: "
+                f"Anki changed {'it' if len(ids) == 1 else 'them'} at a time to come "
+                f"({first.astimezone():%Y-%m-%d %H:%M}, the device's clock ahead); "
+                f"`dlcards {command} ID...` to match Anki"
+            )
 
 
 def _listed(ids: Sequence[str]) -> str:

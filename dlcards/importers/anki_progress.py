@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from dlcards.importers.anki_file import Collection, Revlog
+from dlcards.importers.anki_file import AHEAD_MS, Collection, Revlog
 from dlcards.settings import DAY_STARTS_AT
 from dlcards.sm2 import Grade
 from dlcards.store.rows import ImportedReview, ImportedReviews, Suspension
@@ -111,14 +111,38 @@ def carries_scheduling(collection: Collection) -> bool:
     return bool(collection.revlog) or any(c.studied or c.suspended for c in collection.cards)
 
 
-def anki_suspensions(collection: Collection, cards: Mapping[int, str]) -> dict[str, Suspension]:
+def anki_suspensions(
+    collection: Collection, cards: Mapping[int, str], now: int | None = None
+) -> dict[str, Suspension]:
     """Each known card's suspension in Anki (queue -1) and when the card last changed there
     (`cards.mod`, s). A buried card is left out: burying lasts a day in Anki, and says
-    nothing about whether the learner wants the card studied."""
+    nothing about whether the learner wants the card studied. So is a card changed more
+    than a day after `now` (s; None: no limit), on a device whose clock was ahead
+    (`changed_ahead`): its time would beat every change made here until that day comes."""
+    out: dict[str, Suspension] = {}
+    latest = None if now is None else now + AHEAD_MS // 1000
+    for card in collection.cards:
+        card_id = cards.get(card.id)
+        if card_id is None or card.buried or (latest is not None and card.mod > latest):
+            continue
+        known = out.get(card_id)
+        if known is None or (known.changed or 0) < card.mod:
+            out[card_id] = Suspension(card.suspended, card.mod)
+    return out
+
+
+def changed_ahead(
+    collection: Collection, cards: Mapping[int, str], now: int
+) -> dict[str, Suspension]:
+    """The known cards Anki changed more than a day after `now` (s), on a device whose clock
+    was ahead, with their flag there and that time (`cards.mod`): `anki_suspensions` leaves
+    them out. Anki's Tools > Check Database does not set such a card's time right; changing
+    the card again there does."""
+    latest = now + AHEAD_MS // 1000
     out: dict[str, Suspension] = {}
     for card in collection.cards:
         card_id = cards.get(card.id)
-        if card_id is None or card.buried:
+        if card_id is None or card.buried or card.mod <= latest:
             continue
         known = out.get(card_id)
         if known is None or (known.changed or 0) < card.mod:
