@@ -1063,3 +1063,28 @@ def test_a_suspension_from_a_clock_ahead_never_beats_a_change_here(tmp_path: Pat
     cli("unsuspend", A, "--db", str(db))  # and a change of mind here: it stays
     out = cli("import", "anki", package, "--db", str(db))
     assert line in out and flags(db) == [], out
+
+
+def test_a_full_temporary_folder_is_one_line_that_names_it(
+    round_trip: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary folder has room for a few files but not for the collection: unpacking it
+    failed with "error: cannot write standard output: No space left on device" (the error
+    funnel's guess for an OSError without a file name), and copying a bare collection with
+    "collection.anki2: No space left on device", as if the Anki file were at fault. The line
+    names the temporary folder and what to do; nothing is written, nothing is left there."""
+    import tempfile
+
+    db, folder = round_trip["db"], round_trip["dir"]
+    before = log_of(db)
+    with h.small_disk(tmp_path / "small", "200k") as small:
+        monkeypatch.setattr(tempfile, "tempdir", str(small))
+        for path in (folder / "current.apkg", round_trip["folder"] / "collection.anki2"):
+            out = fail("import", "anki", str(path), "--db", str(db))
+            assert out.count("\n") == 1 and "standard output" not in out, out
+            assert f"cannot unpack {path} into the temporary folder {small}: No space left" in (
+                out
+            ), out
+            assert "set TMPDIR to a folder with room (nothing was imported)" in out, out
+        assert list(small.iterdir()) == []
+    assert log_of(db) == before

@@ -55,6 +55,8 @@ MAX_MEDIA_LIST = 32 << 20  # bytes a decompressed media list may take (100,000 f
 # "Check Database" makes an id later than tomorrow the present moment.
 EARLIEST_ANSWER_MS = -62_135_596_800_000 + 2 * 86_400_000  # 0001-01-03 00:00 UTC
 LATEST_ANSWER_MS = 253_402_128_000_000  # 9999-12-30 00:00 UTC
+FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+"""The errors of a full disk (or quota, or file size limit)."""
 AHEAD_MS = 86_400_000
 """How far past the present an answer's time may be: Anki's Tools > Check Database makes the
 time of an answer more than a day ahead (a device whose clock was ahead) the present."""
@@ -202,14 +204,25 @@ def media_names(data: bytes, most: int | None = None) -> dict[str, str]:
 def read(
     path: Path, workdir: Path, with_media: bool = False, now_ms: int | None = None
 ) -> Collection:
-    """The collection in `path` (a package or a bare collection), unpacked under `workdir`.
-    Only a regular file (or a link to one): a FIFO with no writer would be waited on for ever,
+    """The collection in `path` (a package or a bare collection), unpacked under `workdir` (a
+    folder of its own in the temporary folder: a full disk there is said so). Only a regular
+    file (or a link to one): a FIFO with no writer would be waited on for ever,
     and a pipe (`<(cat x.apkg)`, /dev/stdin) cannot be read as a zip, which seeks. A review
     log with an answer more than a day after `now_ms` (the clock when None) is refused
     (`refuse_answers_ahead`)."""
     import time
 
-    collection = _read(path, workdir, with_media)
+    try:
+        collection = _read(path, workdir, with_media)
+    except OSError as err:
+        if err.errno not in FULL:
+            raise
+        # the unpacking, not the file: the error named standard output, or `path`
+        raise AnkiFileError(
+            f"cannot unpack {path} into the temporary folder {workdir.parent}: "
+            f"{err.strerror or err}; free some space there, or set TMPDIR to a folder with "
+            "room (nothing was imported)"
+        ) from None
     refuse_answers_ahead(collection, int(time.time() * 1000) if now_ms is None else now_ms)
     return collection
 
