@@ -88,6 +88,8 @@ def anki(
     Anki with "Include scheduling information" ticked. A card suspended or unsuspended in
     Anki after dlcards last changed its flag takes Anki's (the newer change wins). Importing
     a file twice adds nothing."""
+    import time
+
     from dlcards.catalog import load_catalog
     from dlcards.console import plural
     from dlcards.errors import UsageError, nonempty
@@ -152,8 +154,6 @@ def anki(
         leeches: dict[str, Suspension] = {}  # the flags the merge's leech actions changed
         scheduled = anki_progress.carries_scheduling(collection)
         # a file without scheduling has every card active: no suspension is taken from it
-        import time
-
         now = int(time.time())
         there = anki_progress.anki_suspensions(collection, cards, now) if scheduled else {}
         ahead = anki_progress.changed_ahead(collection, cards, now) if scheduled else {}
