@@ -1037,32 +1037,38 @@ def test_a_suspension_from_a_clock_ahead_never_beats_a_change_here(tmp_path: Pat
     change a year from now (`cards.mod`; Tools > Check Database leaves it). The import took
     the suspension, as newer than anything here, and took it again at every import of the
     file until that day: an unsuspension made here was undone each time. Such a card's flag is
-    not taken now, and the import names it when the two sides differ."""
+    not taken now, and the import names it when the two sides differ (D's time, past any
+    calendar as in a damaged file, too: naming it raised OSError)."""
     db, col = on_the_phone(tmp_path)
     try:
         notes = anki_notes(col)
-        card = notes[A].cards()[0].id
+        cards = [notes[A].cards()[0].id, notes[D].cards()[0].id]
         Phone(col, 0).answer(notes[B].cards()[0].id, 3)  # the file shows scheduling
-        col.sched.suspend_cards([card])
-        col.db.execute(f"UPDATE cards SET mod = mod + 365 * 86400 WHERE id = {card}")
+        col.sched.suspend_cards(cards)
+        col.db.execute(f"UPDATE cards SET mod = mod + 365 * 86400 WHERE id = {cards[0]}")
+        col.db.execute(f"UPDATE cards SET mod = 9223372036854775807 WHERE id = {cards[1]}")
         export_anki(col, tmp_path / "ahead.apkg", legacy=False)
     finally:
         col.close()
-    line = (
-        f"suspended in Anki, not here: 1 card ({A}), not taken: Anki changed it at a time to come"
-    )
     package = str(tmp_path / "ahead.apkg")
     for dry in (["--dry-run"], []):
         out = cli("import", "anki", package, "--db", str(db), *dry)
-        assert line in out and "as in Anki" not in out, out
+        assert (
+            f"suspended in Anki, not here: 2 cards ({A}, {D}), not taken: Anki changed them at "
+            "a time to come ("
+        ) in out and "as in Anki" not in out, out
         assert "`dlcards suspend ID...` to match Anki" in out, out
     assert flags(db) == []
-    cli("suspend", A, "--db", str(db))  # to match Anki: nothing more to say
+    cli("suspend", A, D, "--db", str(db))  # to match Anki: nothing more to say
     out = cli("import", "anki", package, "--db", str(db))
-    assert "suspended in Anki" not in out and [c for c, _ in flags(db)] == [A], out
-    cli("unsuspend", A, "--db", str(db))  # and a change of mind here: it stays
+    assert "suspended in Anki" not in out and [c for c, _ in flags(db)] == [A, D], out
+    cli("unsuspend", D, "--db", str(db))  # and a change of mind here: it stays
     out = cli("import", "anki", package, "--db", str(db))
-    assert line in out and flags(db) == [], out
+    assert (
+        f"suspended in Anki, not here: 1 card ({D}), not taken: Anki changed it at a time to "
+        "come (after the year 9999, the device's clock ahead)"
+    ) in out, out
+    assert [c for c, _ in flags(db)] == [A]
 
 
 def test_a_full_temporary_folder_is_one_line_that_names_it(

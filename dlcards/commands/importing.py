@@ -278,12 +278,15 @@ def _ahead(ahead: Mapping[str, Suspension], here: Mapping[str, Suspension]) -> N
             if s.suspended == held and cid in here and here[cid].suspended != held
         )  # fmt: skip
         if ids:
-            first = datetime.fromtimestamp(min(ahead[cid].changed or 0 for cid in ids))
+            first = min(ahead[cid].changed or 0 for cid in ids)
+            try:
+                when = f"{datetime.fromtimestamp(first).astimezone():%Y-%m-%d %H:%M}"
+            except (OverflowError, OSError, ValueError):  # past any calendar (a damaged file)
+                when = "after the year 9999"
             typer.echo(
                 f"suspended {where}: {plural(len(ids), 'card')} ({_listed(ids)}), not taken: "
                 f"Anki changed {'it' if len(ids) == 1 else 'them'} at a time to come "
-                f"({first.astimezone():%Y-%m-%d %H:%M}, the device's clock ahead); "
-                f"`dlcards {command} ID...` to match Anki"
+                f"({when}, the device's clock ahead); `dlcards {command} ID...` to match Anki"
             )
 
 
