@@ -283,7 +283,7 @@ def _ahead(ahead: Mapping[str, Suspension], here: Mapping[str, Suspension]) -> N
                 when = f"{datetime.fromtimestamp(first).astimezone():%Y-%m-%d %H:%M}"
             except (OverflowError, OSError, ValueError):  # past any calendar (a damaged file)
                 when = "after the year 9999"
-            typer.echo(
+            echo(
                 f"suspended {where}: {plural(len(ids), 'card')} ({_listed(ids)}), not taken: "
                 f"Anki changed {'it' if len(ids) == 1 else 'them'} at a time to come "
                 f"({when}, the device's clock ahead); `dlcards {command} ID...` to match Anki"
