@@ -528,6 +528,17 @@ def test_a_reset_in_anki_is_reported_only_when_its_point_moves(
         assert store.query("SELECT reset_at FROM cards WHERE id = ?", (A,)) == [point]
 
 
+def decks_without_b(tmp_path: Path) -> Path:
+    """A copy of the built-in decks with card B taken out of its deck."""
+    mine = tmp_path / "mine"
+    cli("decks", "copy", str(mine))
+    deck = mine / "01-perceptron.yaml"
+    text = deck.read_text(encoding="utf-8")
+    start = text.index(f"- id: {B}\n")
+    deck.write_text(text[:start] + text[text.index("- id: perceptron-2\n") :], encoding="utf-8")
+    return mine
+
+
 def test_reviews_of_a_card_in_no_deck_now_join_its_log(
     round_trip: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -535,12 +546,7 @@ def test_reviews_of_a_card_in_no_deck_now_join_its_log(
     "not imported: ... a note dlcards does not know", and `--to-yaml` (as that line advised)
     made a mangled copy of it. `show` says such a card's log is kept: the reviews join it."""
     db, today, folder = round_trip["db"], round_trip["today"], round_trip["dir"]
-    mine = tmp_path / "mine"
-    cli("decks", "copy", str(mine))
-    deck = mine / "01-perceptron.yaml"
-    text = deck.read_text(encoding="utf-8")
-    start = text.index(f"- id: {B}\n")
-    deck.write_text(text[:start] + text[text.index("- id: perceptron-2\n") :], encoding="utf-8")
+    mine = decks_without_b(tmp_path)
     out = cli("import", "anki", str(folder / "current.apkg"), "--db", str(db), "--decks", str(mine))
     assert "imported 11 reviews of 3 cards" in out and "does not know" not in out
     assert f"in no deck now ({B}): kept in their log" in " ".join(out.split())
@@ -563,12 +569,7 @@ def test_cards_from_decks_not_loaded_here_are_named_not_unknown(
     dlcards exported". Each now says they are cards dlcards exported from decks not loaded
     here, and which."""
     folder = round_trip["dir"]
-    mine = tmp_path / "mine"
-    cli("decks", "copy", str(mine))
-    deck = mine / "01-perceptron.yaml"
-    text = deck.read_text(encoding="utf-8")
-    start = text.index(f"- id: {B}\n")
-    deck.write_text(text[:start] + text[text.index("- id: perceptron-2\n") :], encoding="utf-8")
+    mine = decks_without_b(tmp_path)
     db = str(tmp_path / "fresh.db")
     package = str(folder / "current.apkg")
     line = (

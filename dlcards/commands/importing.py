@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -262,6 +262,20 @@ def anki(
         echo(f"{path} has no review history: no card in it was answered in Anki")
 
 
+def _differing(
+    there: Mapping[str, Suspension],
+    here: Mapping[str, Suspension],
+    held: bool,
+    leave_out: Container[str] = (),
+) -> list[str]:
+    """The cards `held` (suspended, or not) in `there` and the other way in `here`, sorted."""
+    return sorted(
+        cid for cid, s in there.items()
+        if s.suspended == held and cid in here and here[cid].suspended != held
+        and cid not in leave_out
+    )  # fmt: skip
+
+
 def _ahead(ahead: Mapping[str, Suspension], here: Mapping[str, Suspension]) -> None:
     """Name the cards whose flag differs from Anki's, where Anki changed them at a time to
     come (a device's clock ahead: `anki_progress.changed_ahead`), so that it was not taken."""
@@ -273,10 +287,7 @@ def _ahead(ahead: Mapping[str, Suspension], here: Mapping[str, Suspension]) -> N
         (True, "in Anki, not here", "suspend"),
         (False, "here, not in Anki", "unsuspend"),
     ):
-        ids = sorted(
-            cid for cid, s in ahead.items()
-            if s.suspended == held and cid in here and here[cid].suspended != held
-        )  # fmt: skip
+        ids = _differing(ahead, here, held)
         if ids:
             first = min(ahead[cid].changed or 0 for cid in ids)
             try:
@@ -353,11 +364,7 @@ def _suspensions(
         (True, "in Anki, not here", "suspend"),
         (False, "here, not in Anki", "unsuspend"),
     ):
-        ids = sorted(
-            cid for cid, s in there.items()
-            if s.suspended == held and cid in after and after[cid].suspended != held
-            and cid not in leeches
-        )  # fmt: skip
+        ids = _differing(there, after, held, leeches)
         if ids:
             echo(
                 f"suspended {where}: {plural(len(ids), 'card')} ({listed(ids)}), changed "

@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -119,16 +119,8 @@ def anki_suspensions(
     nothing about whether the learner wants the card studied. So is a card changed more
     than a day after `now` (s; None: no limit), on a device whose clock was ahead
     (`changed_ahead`): its time would beat every change made here until that day comes."""
-    out: dict[str, Suspension] = {}
     latest = None if now is None else now + AHEAD_MS // 1000
-    for card in collection.cards:
-        card_id = cards.get(card.id)
-        if card_id is None or card.buried or (latest is not None and card.mod > latest):
-            continue
-        known = out.get(card_id)
-        if known is None or (known.changed or 0) < card.mod:
-            out[card_id] = Suspension(card.suspended, card.mod)
-    return out
+    return _flags(collection, cards, lambda mod: latest is None or mod <= latest)
 
 
 def changed_ahead(
@@ -139,10 +131,18 @@ def changed_ahead(
     them out. Anki's Tools > Check Database does not set such a card's time right; changing
     the card again there does."""
     latest = now + AHEAD_MS // 1000
+    return _flags(collection, cards, lambda mod: mod > latest)
+
+
+def _flags(
+    collection: Collection, cards: Mapping[int, str], taken: Callable[[int], bool]
+) -> dict[str, Suspension]:
+    """Each known card's flag in Anki and its time, of the cards not buried whose time
+    (`cards.mod`) `taken` takes; of a card in the file twice, the later."""
     out: dict[str, Suspension] = {}
     for card in collection.cards:
         card_id = cards.get(card.id)
-        if card_id is None or card.buried or card.mod <= latest:
+        if card_id is None or card.buried or not taken(card.mod):
             continue
         known = out.get(card_id)
         if known is None or (known.changed or 0) < card.mod:
