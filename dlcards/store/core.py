@@ -631,6 +631,7 @@ class Store(Reports, Merging):
         after `today` have not happened yet: such a card counts with the due date its first
         later review started from (`_as_of`)."""
         due, join, args = self._as_of(today, by)
+        bound: list[Any] | dict[str, str] = args
         if join:
             sql = (
                 "SELECT c.topic, count(*), "
@@ -646,16 +647,16 @@ class Store(Reports, Merging):
             # the tally) 5.0 -> 3.4 ms
             sql = (
                 "SELECT t.topic, sum(cards), "
-                "(SELECT sum(d.cards) FROM due_tally d WHERE d.sched = ?2 AND d.topic = t.topic "
-                "AND d.due > '' AND d.due <= ?1 AND d.suspended = 0), "
-                "(SELECT sum(d.cards) FROM due_tally d WHERE d.sched = ?2 AND d.topic = t.topic "
-                "AND d.due = '' AND d.suspended = 0), "
-                "sum(cards) FILTER (WHERE suspended != 0) FROM due_tally t WHERE sched = ?2 "
+                "(SELECT sum(d.cards) FROM due_tally d WHERE d.sched = :sched "
+                "AND d.topic = t.topic AND d.due > '' AND d.due <= :today AND d.suspended = 0), "
+                "(SELECT sum(d.cards) FROM due_tally d WHERE d.sched = :sched "
+                "AND d.topic = t.topic AND d.due = '' AND d.suspended = 0), "
+                "sum(cards) FILTER (WHERE suspended != 0) FROM due_tally t WHERE sched = :sched "
                 "GROUP BY t.topic ORDER BY (SELECT min(c.position) FROM cards c "
                 "WHERE c.retired = 0 AND c.topic = t.topic)"
             )
-            args = [today.isoformat(), due_table(by)]
-        rows = self._call(lambda: self.conn.execute(sql, args).fetchall())
+            bound = {"today": today.isoformat(), "sched": due_table(by)}
+        rows = self._call(lambda: self.conn.execute(sql, bound).fetchall())
         return [TopicCounts(r[0], r[1], r[2] or 0, r[3] or 0, r[4] or 0) for r in rows]
 
     def next_due(
@@ -747,10 +748,14 @@ class Store(Reports, Merging):
                 if outcome.leech == "suspend" and was is not None and not was.suspended:
                     suspends = Unsuspended(was, change_seconds(now))
                 c.execute(
-                    "UPDATE cards SET leech = 1, suspended = suspended OR ?1, suspended_changed "
-                    "= CASE WHEN ?1 AND suspended = 0 THEN ?2 ELSE suspended_changed END "
-                    "WHERE id = ?3",
-                    (int(outcome.leech == "suspend"), change_seconds(now), card_id),
+                    "UPDATE cards SET leech = 1, suspended = suspended OR :suspends, "
+                    "suspended_changed = CASE WHEN :suspends AND suspended = 0 THEN :at "
+                    "ELSE suspended_changed END WHERE id = :id",
+                    {
+                        "suspends": int(outcome.leech == "suspend"),
+                        "at": change_seconds(now),
+                        "id": card_id,
+                    },
                 )
             review = ReviewRow(
                 id=0,
@@ -905,10 +910,10 @@ class Store(Reports, Merging):
                 )
                 c.execute(
                     f"UPDATE cards SET leech = {LEECH_FROM_LOG}, "
-                    "suspended = CASE WHEN ?1 = 'suspend' THEN 0 ELSE suspended END, "
-                    "suspended_changed = CASE WHEN ?1 = 'suspend' AND suspended != 0 THEN ?2 "
-                    "ELSE suspended_changed END WHERE id = ?3",
-                    (leech, back, card_id),
+                    "suspended = CASE WHEN :leech = 'suspend' THEN 0 ELSE suspended END, "
+                    "suspended_changed = CASE WHEN :leech = 'suspend' AND suspended != 0 "
+                    "THEN :at ELSE suspended_changed END WHERE id = :id",
+                    {"leech": leech, "at": back, "id": card_id},
                 )
                 if leech == "suspend" and held is not None and held.suspended:
                     unsuspends = (True, back)
@@ -1155,17 +1160,22 @@ class Store(Reports, Merging):
         its time of change as given. Returns what was written."""
         with self._write() as c:
             changes = dict(decide(_suspensions_in(c, card_ids)))
-            rows = [(int(s.suspended), s.changed, cid) for cid, s in sorted(changes.items())]
+            rows = [
+                {"suspended": int(s.suspended), "at": s.changed, "id": cid}
+                for cid, s in sorted(changes.items())
+            ]
             # a flag that changes, and (most of an import's: every card studied on the phone)
             # a flag that stays and takes a time only: not naming `suspended` in that UPDATE
             # keeps the due tally's trigger on it from running for each such card
             c.executemany(
-                "UPDATE cards SET suspended = ?1, suspended_changed = ?2 "
-                "WHERE id = ?3 AND suspended != ?1",
+                "UPDATE cards SET suspended = :suspended, suspended_changed = :at "
+                "WHERE id = :id AND suspended != :suspended",
                 rows,
             )
             c.executemany(
-                "UPDATE cards SET suspended_changed = ?2 WHERE id = ?3 AND suspended = ?1", rows
+                "UPDATE cards SET suspended_changed = :at WHERE id = :id "
+                "AND suspended = :suspended",
+                rows,
             )
             return changes
 

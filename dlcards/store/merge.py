@@ -643,10 +643,13 @@ class _Batch:
             # state of the card, which `follow_suspensions` then leaves as it is
             at = change_seconds(None)
             c.executemany(
-                "UPDATE cards SET leech = ?1, suspended = coalesce(?2, suspended), "
-                "suspended_changed = CASE WHEN coalesce(?2, suspended) != suspended THEN ?3 "
-                "ELSE suspended_changed END WHERE id = ?4",
-                [(leech, suspended, at, cid) for leech, suspended, cid in self.flags],
+                "UPDATE cards SET leech = :leech, suspended = coalesce(:suspended, suspended), "
+                "suspended_changed = CASE WHEN coalesce(:suspended, suspended) != suspended "
+                "THEN :at ELSE suspended_changed END WHERE id = :id",
+                [
+                    {"leech": leech, "suspended": suspended, "at": at, "id": cid}
+                    for leech, suspended, cid in self.flags
+                ],
             )
         self.inserts, self.rewrites, self.sm2, self.fsrs = [], [], [], []
         self.leeches, self.flags = [], []

@@ -358,8 +358,8 @@ class Reports(Connection):
                 starts.pop()
         sums = ", ".join(
             f"(SELECT sum(r.reviews) FROM retention_days r WHERE r.topic = t.topic "
-            f"AND r.mature = m.column1 AND r.passed = p.column1 AND r.day >= ?{i + 2} "
-            "AND r.day <= ?1)"
+            f"AND r.mature = m.column1 AND r.passed = p.column1 AND r.day >= :since{i} "
+            "AND r.day <= :until)"
             for i in range(len(starts))
         )
         sql = (
@@ -369,7 +369,7 @@ class Reports(Connection):
             f"SELECT t.topic, m.column1, p.column1, {sums} FROM t, (VALUES (0), (1)) m, "
             "(VALUES (1), (0)) p WHERE t.topic IS NOT NULL"
         )
-        params = [until.isoformat(), *starts]
+        params = {"until": until.isoformat(), **{f"since{i}": d for i, d in enumerate(starts)}}
         rows = self._call(lambda: self.conn.execute(sql, params).fetchall()) if starts else []
 
         def window(start: str, sums: Iterable[tuple[str, int, int, Any]]) -> list[RetentionRow]:
