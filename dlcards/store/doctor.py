@@ -1394,7 +1394,7 @@ def _add_salvaged(
         src.executemany(
             "INSERT OR IGNORE INTO cards (id, topic, position, content_hash, retired, suspended, "
             "added) VALUES (?, '?', 1000000000, '', 1, 0, ?)",
-            [(cid, datetime.now().isoformat(timespec="seconds")) for cid in lacking],
+            [(cid, datetime.now().astimezone().isoformat(timespec="seconds")) for cid in lacking],
         )
         if lacking:
             src.execute("DELETE FROM meta WHERE key = 'deck_signature'")  # the next one syncs
