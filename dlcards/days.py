@@ -4,7 +4,7 @@ collection's `day_starts_at` hour (one home)."""
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from dlcards.errors import UsageError
 from dlcards.settings import DAY_STARTS_AT
@@ -27,6 +27,12 @@ def local_study_day(starts_at: int = DAY_STARTS_AT, now: datetime | None = None)
     a card learned at 23:55 is not due again at 00:05)."""
     moment = now or datetime.now()
     return moment.date() - timedelta(days=1) if moment.hour < starts_at else moment.date()
+
+
+def study_day_start(day: date, starts_at: int = DAY_STARTS_AT) -> datetime:
+    """The moment study day `day` starts (`local_study_day`'s inverse): its date at the hour
+    `starts_at`, local time (aware)."""
+    return datetime.combine(day, time(starts_at)).astimezone()
 
 
 def given_day() -> bool:

@@ -23,8 +23,16 @@ grammar, escapes and errors; what dlcards searches differently, or not at all, i
   reset, `ivl`, `ease` (0 for a new card, as Anki's factor), `due` in days from today, for
   cards that are not suspended; operators `<`, `<=`, `>`, `>=`, `=`, `!=`; whole numbers but
   for `ease`, 0 or more but for `due`), `nc:word` (accents are always ignored here) and
-  `w:word` (the whole word). Anki's other searches (`deck:`, `rated:`, `added:`, `re:`,
-  `flag:` ...) and field names (`front:`) are refused by name, never searched as words.
+  `w:word` (the whole word);
+- `rated:N` (cards answered in the last N study days, 1 today; every answer counts, re-drills
+  too), `rated:N:B` (with Anki's button B: 1 Again, any failed grade 0-2; 2 Hard, grade 3;
+  3 Good, 4; 4 Easy, 5: `BUTTON_GRADES`), `introduced:N` (the card's first answer ever, by
+  time, was in the last N days: a reset does not introduce it again), `added:N` (the card
+  came into the collection, its first sync, in the last N days) and `edited:N` (what its
+  exported note shows last changed in the last N days: `cards.edited`). N is a whole number
+  up to 4294967295 (Anki's u32); 0 is read as 1, as Anki reads it. Anki's other searches
+  (`deck:`, `resched:`, `re:`, `flag:` ...) and field names (`front:`) are refused by name,
+  never searched as words.
 
 The store runs a query on its FTS5 index (`dlcards.store.Store.search`); this module only says
 what the query means, so the tests can check the index against a plain scan.
@@ -66,11 +74,11 @@ class Term:
 
 @dataclass(frozen=True)
 class Filter:
-    kind: str  # "topic" | "tag" | "is" | "prop" | "untagged" | "all" | "none"
-    value: str  # the topic or tag GLOB pattern, the is: value, or the prop: name
+    kind: str  # "topic" | "tag" | "is" | "prop" | "untagged" | "all" | "none", or DATED
+    value: str  # the topic or tag GLOB pattern, the is: value, the prop: name, rated:'s button
     negated: bool = False
     op: str = "="
-    number: float = 0.0
+    number: float = 0.0  # prop:'s number, or the days of a DATED filter (1 or more)
 
 
 @dataclass(frozen=True)
@@ -144,10 +152,19 @@ MAX_PARTS = 64
 one SQL query, whose cost grows with the square of their number (4,000 words: 10 s; 5,000
 ORs: 55 s). Anki's longest real searches are a few dozen parts."""
 
-_FIELDS = ("topic", "tag", "is", "prop", "nc", "w")
+DATED = ("rated", "introduced", "added", "edited")
+"""The searches by a span of study days (`rated:7`)."""
+BUTTONS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+BUTTON_GRADES = {1: (0, 1, 2), 2: (3,), 3: (4,), 4: (5,)}
+"""Anki's answer buttons as dlcards's grades, for `rated:N:B`: Again is an answer that failed
+(any grade below 3, each of which lapses a card as Again does), Hard, Good and Easy the three
+passing grades in order. The inverse of the import's mapping (`importers.anki_progress.GRADES`:
+Again -> 1, Hard -> 3, Good -> 4, Easy -> 5), so an imported answer is found with its button."""
+_FIELDS = ("topic", "tag", "is", "prop", "nc", "w", *DATED)
+_SEARCHED = "topic:, tag:, is:, prop:, nc:, w:, rated:, introduced:, added: and edited:"
 ANKI_ONLY = (
-    "deck", "note", "card", "flag", "resched", "added", "edited", "introduced", "rated",
-    "did", "mid", "nid", "cid", "re", "sc", "dupe", "has-cd", "preset",
+    "deck", "note", "card", "flag", "resched", "did", "mid", "nid", "cid", "re", "sc", "dupe",
+    "has-cd", "preset",
 )  # fmt: skip
 """Anki's other searches (parser.rs, `search_node_for_text_with_argument`): refused by name."""
 _ANKI_PROPS = ("pos", "rated", "resched", "s", "d", "r", "cdn:", "cds:")
@@ -158,6 +175,9 @@ _NUMBER = {  # what Rust's u32, i32 and f32 parsers take, as Anki parses prop: v
     "f32": re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan)", re.I),
 }
 _PROP_NUMBER = {"ivl": "u32", "reps": "u32", "lapses": "u32", "due": "i32", "ease": "f32"}
+_DAYS = re.compile(r"\+?[0-9]+")  # Rust's u32 parser, as Anki reads a number of days
+_BUTTON = re.compile(r"\+?0*[1-4]")  # Anki's answer button: a u8 from 1 to 4
+MAX_DAYS = 2**32 - 1
 _BAD_ESCAPE = re.compile(r'(?:^|[^\\])(?:\\\\)*(\\(?:[^\\":*_()-]|$))')
 _PARSER_ESCAPE = re.compile(r'\\[\\":()-]')
 
@@ -282,6 +302,25 @@ def _prop(value: str, part: str) -> Filter:
     return Filter("prop", prop, False, op, float(number))
 
 
+def _dated(key: str, value: str, part: str) -> Filter:
+    """`rated:N`, `rated:N:B`, `introduced:N`, `added:N`, `edited:N` as Anki reads them (the
+    value not unescaped: `rated:1\\:2` is no number); N of 0 is 1, as in Anki."""
+    from dlcards.console import escaped
+
+    days, colon, button = value.partition(":") if key == "rated" else (value, "", "")
+    if not _DAYS.fullmatch(days) or int(days) > MAX_DAYS:
+        raise _error(
+            f"'{escaped(part)}': {key}: takes a whole number of days, e.g. {key}:1 (today) "
+            f"or {key}:7 (today and the 6 days before), not '{escaped(days)}'"
+        )
+    if colon and not _BUTTON.fullmatch(button):
+        raise _error(
+            f"'{escaped(part)}': the answer button is 1 (Again), 2 (Hard), 3 (Good) or "
+            f"4 (Easy), not '{escaped(button)}'"
+        )
+    return Filter(key, str(int(button)) if colon else "", number=max(int(days), 1))
+
+
 def _field(key: str, value: str, part: str) -> Term | Filter:
     """`key:value`, as Anki reads it (the key in any case): a filter, a term (`nc:`, `w:`),
     or an error naming a search of Anki's that is not here or a field no card has."""
@@ -308,18 +347,20 @@ def _field(key: str, value: str, part: str) -> Term | Filter:
         return Filter("is", state)
     if key == "prop":
         return _prop(value.lower(), part)
+    if key in DATED:
+        return _dated(key, value, part)
     if key in ("nc", "w"):  # the index ignores accents: nc: is a plain search here
         return _words(_unescape(value), part, exact=key == "w")
     if key == "deck":
         raise _error("decks are topics here; write topic:NAME (e.g. topic:gd)")
     if key in ANKI_ONLY:
         raise _error(
-            f"Anki's {key}: is not searched here; dlcards searches topic:, tag:, is:, prop:, "
-            f"nc: and w: (for the text itself, escape the colon: {escaped(key)}\\:...)"
+            f"Anki's {key}: is not searched here; dlcards searches {_SEARCHED} (for the text "
+            f"itself, escape the colon: {escaped(key)}\\:...)"
         )
     raise _error(
         f"unknown field '{escaped(key)}:'{did_you_mean(key, _FIELDS)}; dlcards searches "
-        "topic:, tag:, is:, prop:, nc: and w: (for the text itself, escape the colon: "
+        f"{_SEARCHED} (for the text itself, escape the colon: "
         f"{escaped(part.split(':', 1)[0].lstrip('-'))}\\:{escaped(value)})"
     )
 

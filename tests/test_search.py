@@ -254,11 +254,14 @@ def test_the_index_follows_deck_edits_and_retired_cards(tmp_path: Path) -> None:
         ("prop:lapse>3", "unknown property 'lapse' (did you mean 'lapses'?)"),
         ("prop:lapses", "not a property test"),
         ("tag:", "needs a value"),
-        ("rated:1", "Anki's rated: is not searched here"),  # as words, it found nothing
+        ("resched:1", "Anki's resched: is not searched here"),  # as words, it found nothing
+        ("rated:x", "'rated:x': rated: takes a whole number of days, e.g. rated:1 (today)"),
+        ("added:-1", "'added:-1': added: takes a whole number of days"),
+        ("rated:7:5", "the answer button is 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy), not '5'"),
         (
             "a:b",
-            "unknown field 'a:'; dlcards searches topic:, tag:, is:, prop:, nc: and w: (for "
-            "the text itself, escape the colon: a\\:b)",
+            "unknown field 'a:'; dlcards searches topic:, tag:, is:, prop:, nc:, w:, rated:, "
+            "introduced:, added: and edited: (for the text itself, escape the colon: a\\:b)",
         ),
         ("tpoic:gd", "unknown field 'tpoic:' (did you mean 'topic'?)"),
         ('"momentum', "a quote is not closed"),
@@ -662,6 +665,26 @@ def test_prop_reps_counts_the_answers_since_the_last_reset(graded_store: Store) 
     store.reset([card_id])  # as Anki's "reset repetition and lapse counts": from 0 again
     assert card_id in {h.id for h in store.search(parse("prop:reps=0"), TODAY, "sm2")[0]}
     assert store.answer_counts([card_id]) == {card_id: 0}
+
+
+def test_a_span_of_days_counts_study_days_from_the_day_searched() -> None:
+    """`added:N` through the command: the cards synced now came today (N=1 is today, 0 too),
+    and seen from the next study day (`--today`) they came yesterday (`added:2`), as `rated:`
+    and `introduced:` count the log's days."""
+    from dlcards.days import local_study_day
+
+    today = local_study_day()
+    tomorrow = (today + timedelta(1)).isoformat()
+    for day, query, found in (
+        (today.isoformat(), "added:1", True),
+        (today.isoformat(), "added:0", True),
+        (tomorrow, "added:1", False),
+        (tomorrow, "added:2", True),
+        (today.isoformat(), "rated:1", False),
+    ):
+        result = runner.invoke(app, ["search", "--today", day, f"{query} topic:gd"])
+        assert result.exit_code == 0, result.output
+        assert ("No card matches" not in result.output) == found, (day, query, result.output)
 
 
 @pytest.mark.parametrize(

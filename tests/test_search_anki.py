@@ -1,7 +1,8 @@
 """The search against Anki's own: the same cards, with the same scheduling, in a dlcards
 database and in a real Anki collection (the `anki` package from PyPI), each query run by both
-(`col.find_cards`); the queries Anki refuses refused here too; Anki's searches dlcards does
-not have refused by name, never answered with a wrong list.
+(`col.find_cards`), the cards added, edited and answered on the same days before each one's
+today (`rated:`, `introduced:`, `added:`, `edited:`); the queries Anki refuses refused here
+too; Anki's searches dlcards does not have refused by name, never answered with a wrong list.
 
 The cards' words are chosen where dlcards's index and Anki's substring search agree (every
 query word starts the words it finds, no query word is a tag): that a word finds the words it
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import helpers as h
@@ -21,7 +22,9 @@ from typer.testing import CliRunner
 
 from dlcards.catalog import load_catalog
 from dlcards.cli import app
+from dlcards.days import study_day_start
 from dlcards.errors import UsageError
+from dlcards.importers.anki_progress import GRADES as IMPORTED
 from dlcards.search import parse
 from dlcards.store import Store
 
@@ -31,7 +34,6 @@ from anki.collection import Collection  # noqa: E402
 from anki.errors import SearchError  # noqa: E402
 
 TODAY = date(2026, 6, 1)
-NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
 DECKS = {  # topic -> (question, answer, tags); the ids are `topic-<n>`
     "t0": [
         ("What does momentum add to gradient descent?", "A velocity term", ["math"]),
@@ -47,41 +49,75 @@ DECKS = {  # topic -> (question, answer, tags); the ids are `topic-<n>`
     ],
     "tx_y": [("Softmax outputs probabilities", "They sum to one", ["relux"])],
 }
-GRADES = {  # card -> (days before TODAY, SM-2 grade), oldest first
-    "t0-0": [(10, 5)],
-    "t0-1": [(20, 5), (19, 5)],
-    "t0-2": [(3, 5), (2, 1)],
-    "t0-3": [(1, 4)],
-    "t1-0": [(30, 5), (29, 5), (23, 5)],
-    "t1-1": [(5, 3)],
+GRADES = {  # card -> (days before TODAY, SM-2 grade, re-drill), oldest first
+    "t0-0": [(10, 5, False)],
+    "t0-1": [(20, 5, False), (19, 5, False)],
+    "t0-2": [(3, 5, False), (2, 1, False), (2, 4, True)],
+    "t0-3": [(1, 4, False), (0, 2, False), (0, 5, True)],
+    "t1-0": [(30, 5, False), (29, 5, False), (23, 5, False), (1, 0, False)],
+    "t1-1": [(5, 3, False)],
 }
+RESETS = {"t1-0": 6}  # card -> days before TODAY it was reset (made new; Anki's "Forget")
+ADDED = {"t0-4": 0, "t0-5": 2, "t1-1": 6, "tx_y-0": 6}  # days before TODAY; the others 40
+EDITED = {"t0-0": 1, "t0-2": 4, "t1-0": 0}  # the text changed then; the others as added
+BUTTON = {grade: button for button, grade in IMPORTED.items()} | {0: 1, 2: 1}
+"""The Anki button for each grade: the import's mapping read backwards, and the two failing
+grades Anki has no button for, Again (README, "Search": `rated:N:B`)."""
 SUSPENDED = ["t1-1", "tx_y-0"]
+
+
+def moment(days: int) -> datetime:
+    """A time on the study day `days` before TODAY (its start, local time, and two hours)."""
+    return study_day_start(TODAY - timedelta(days)) + timedelta(hours=2)
+
+
+def write_decks(decks: Path, draft: set[str]) -> None:
+    """The decks, with the cards in `draft` as they were before their edit."""
+    for topic, cards in DECKS.items():
+        data = {
+            "topic": topic,
+            "title": topic,
+            "cards": [
+                {
+                    "id": f"{topic}-{i}",
+                    "question": q,
+                    "answer": a + (" (draft)" if f"{topic}-{i}" in draft else ""),
+                    "tags": tags,
+                }
+                for i, (q, a, tags) in enumerate(cards)
+            ],
+        }
+        (decks / f"{topic}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 class Both:
     """The cards in dlcards and in Anki; `run(query)` gives the ids each finds."""
 
     def __init__(self, root: Path) -> None:
+        self.ids = {f"{t}-{i}" for t, cards in DECKS.items() for i in range(len(cards))}
+        self.added = {card_id: ADDED.get(card_id, 40) for card_id in self.ids}
         decks = root / "decks"
         decks.mkdir()
-        for topic, cards in DECKS.items():
-            data = {
-                "topic": topic,
-                "title": topic,
-                "cards": [
-                    {"id": f"{topic}-{i}", "question": q, "answer": a, "tags": tags}
-                    for i, (q, a, tags) in enumerate(cards)
-                ],
-            }
-            (decks / f"{topic}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-        catalog = load_catalog([decks], use_cache=False)
         self.store = Store.open(root / "p.db")
-        self.store.sync(catalog.cards, "sig", NOW)
-        for card_id, answers in GRADES.items():
-            for days, grade in answers:
-                h.grade(self.store, card_id, grade, TODAY - timedelta(days))
+        # a sync on each day a card came or was edited: the cards there by then, as they were
+        for day in sorted(set(self.added.values()) | set(EDITED.values()), reverse=True):
+            write_decks(decks, {c for c, edited in EDITED.items() if edited < day})
+            cards = load_catalog([decks], use_cache=False).cards
+            there = [c for c in cards if c.id not in self.added or self.added[c.id] >= day]
+            self.store.sync(there, f"sig{day}", moment(day))
+        answers = sorted(
+            ((answer[0], order, card_id, answer) for card_id, each in GRADES.items()
+             for order, answer in enumerate(each)),
+            key=lambda a: (-a[0], a[1]),
+        )  # fmt: skip
+        resets = dict(RESETS)
+        for days, _, card_id, (_, grade, redrill) in answers:
+            if resets.get(card_id, -1) > days:  # reset before this answer
+                self.store.reset([card_id], moment(resets.pop(card_id)))
+            h.grade(
+                self.store, card_id, grade, TODAY - timedelta(days), moment(days), redrill=redrill
+            )
         self.store.set_suspended(SUSPENDED, True)
-        self.ids = {f"{t}-{i}" for t, cards in DECKS.items() for i in range(len(cards))}
 
         self.col = Collection(str(root / "anki.anki2"))
         basic = self.col.models.by_name("Basic")
@@ -96,7 +132,46 @@ class Both:
                 note.tags = list(tags)
                 self.col.add_note(note, deck)
                 self.anki_ids[note.card_ids()[0]] = f"{topic}-{i}"
+        self._copy_dates()
         self._copy_scheduling()
+
+    def _anki_ms(self, days: int, n: int = 0) -> int:
+        """A time (ms) on Anki's study day `days` before its today, two hours after its start,
+        and `n` ms."""
+        return (self.col.sched.day_cutoff - 86_400 * (days + 1) + 7_200) * 1000 + n
+
+    def _copy_dates(self) -> None:
+        """Each card's creation (Anki's card id), its note's last change and its answers
+        (each with the Anki button for its grade), and each reset as Anki logs one (ease 0),
+        on the same days before Anki's today as in dlcards."""
+        by_card = {card_id: anki_id for anki_id, card_id in self.anki_ids.items()}
+        renamed: dict[int, str] = {}
+        for n, (card_id, anki_id) in enumerate(sorted(by_card.items())):
+            new_id = self._anki_ms(self.added[card_id], n)
+            self.col.db.execute("UPDATE cards SET id = ? WHERE id = ?", new_id, anki_id)
+            note = self.col.db.scalar("SELECT nid FROM cards WHERE id = ?", new_id)
+            days = EDITED.get(card_id, self.added[card_id])
+            self.col.db.execute(
+                "UPDATE notes SET mod = ? WHERE id = ?", self._anki_ms(days) // 1000, note
+            )
+            renamed[new_id] = card_id
+        self.anki_ids = renamed
+        by_card = {card_id: anki_id for anki_id, card_id in renamed.items()}
+        log = self.store.conn.execute(
+            "SELECT id, card_id, day, grade, kind FROM reviews ORDER BY id"
+        ).fetchall()
+        resets = [(self._anki_ms(days, 900), by_card[c], 0, 4) for c, days in RESETS.items()]
+        rows = [
+            (self._anki_ms((TODAY - date.fromisoformat(day)).days, id_), by_card[card_id],
+             BUTTON[grade], 2 if kind == "redrill" else 1)
+            for id_, card_id, day, grade, kind in log if card_id in by_card
+        ] + resets  # fmt: skip
+        for row in rows:
+            self.col.db.execute(
+                "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
+                "VALUES (?, ?, -1, ?, 1, 0, 2500, 1000, ?)",
+                *row,
+            )
 
     def _copy_scheduling(self) -> None:
         """Each answered card as an Anki review card with dlcards's interval, due day, EF,
@@ -161,6 +236,14 @@ SAME = [
     "prop:lapses>0", "prop:lapses=0", "prop:reps>=2", "prop:reps=0", "prop:ease>2.5",
     "prop:ease<2", "prop:ease=2.5", "prop:ease!=2.5", "prop:ease>=1.3", "Prop:ivl>1",
     "momentum prop:ivl>=1 tag:math", "is:review or tag:none",
+    # answered, by button, first answered, added, edited in the last N days (0 is 1)
+    "rated:1", "rated:0", "rated:2", "rated:7", "rated:+30", "rated:31", "rated:4294967295",
+    "-rated:2", "rated:1:1", "rated:2:1", "rated:6:2", "rated:3:3", "rated:1:4", "rated:3:04",
+    "-rated:7:1", "introduced:1", "introduced:2", "introduced:21", "introduced:31",
+    "-introduced:21", "introduced:4294967295", "added:0", "added:3", "added:7", "-added:7",
+    "added:41", "edited:1", "edited:2", "edited:5", "-edited:2", "edited:4294967295",
+    "rated:7 tag:math", "rated:2 or added:3", "momentum -rated:30", "-(added:7 or rated:1)",
+    "(rated:2 or edited:2) -is:suspended", "introduced:31 prop:lapses>0", "RATED:2 -tag:math",
 ]  # fmt: skip
 
 
@@ -183,6 +266,9 @@ REFUSED = [
     "prop:lapses>-1", "prop:due>1.5", "prop:ivl", "prop:ivl=>1", "prop:foo>1", "momentum and",
     "or momentum", "momentum or or adam", "momentum and or adam", "()", ":momentum", '""',
     '"" momentum', "momentum\\", "say\\ now", "momentum\\d", "is:foo",
+    "rated:", "rated:-1", "rated:-0", "rated:1.5", "rated:x", "rated:4294967296", "rated:1:",
+    "rated:1:0", "rated:1:5", "rated:1:x", "rated:1:3:4", "rated:1\\:2", "introduced:-1",
+    "added:1.5", "edited:", "edited:4294967296",
 ]  # fmt: skip
 
 
@@ -208,8 +294,7 @@ def test_a_query_anki_refuses_is_one_line_here(query: str, tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("query", "named"),
     [("d*g", "'d*g'"), ("*ment", "'*ment'"), ("mo_entum", "'mo_entum'"),
-     ("rated:1", "rated:"), ("rated:1:3", "rated:"), ("added:1", "added:"),
-     ("introduced:1", "introduced:"), ("edited:1", "edited:"), ("re:mom", "re:"),
+     ("resched:1", "resched:"), ("prop:rated>-1", "prop:rated"), ("re:mom", "re:"),
      ("nc:d*g", "'nc:d*g'"), ("w:mo_ent", "'w:mo_ent'"), ("dupe:1,x", "dupe:"),
      ("has-cd:x", "has-cd:"), ("flag:1", "flag:"), ("card:1", "card:"), ("deck:t0", "topic:"),
      ("front:momentum", "'front:'"), ("is:learn", "is:learn"), ("is:buried", "is:buried"),

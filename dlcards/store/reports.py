@@ -407,14 +407,21 @@ class Reports(Connection):
         """Active cards matching a parsed search query (`dlcards.search.parse`), ranked by
         bm25 when it has words (best first), else in deck order, due dates by scheduler `by`:
         the first `limit` of them (all if None) and how many match in all."""
+        from dlcards.settings import DAY_STARTS_AT
         from dlcards.store.search import count_sql, search_sql
 
+        # the hour the study day begins, for the moments `added:` and `edited:` compare
+        starts_at = (
+            self.settings().day_starts_at
+            if any(f.kind in ("added", "edited") for f in query.every_filter())
+            else DAY_STARTS_AT
+        )
         if limit is not None:  # `--limit` has no upper bound; SQLite's integers have one
             limit = min(limit, 2**63 - 1)
         table = due_table(by)
         if query.tree is not None or query.filters or not query.ranked:
             # the filters join the card tables: one pass, counted here
-            sql, params = search_sql(query, today, table)
+            sql, params = search_sql(query, today, table, starts_at=starts_at)
             rows = self._call(lambda: self.conn.execute(sql, params).fetchall())
             hits = [SearchHit(r[0], r[1], r[2]) for r in rows]
             return hits[:limit] if limit is not None else hits, len(hits)
