@@ -85,7 +85,7 @@ ANKI_PAIRS = {  # dlcards's measure -> Anki's measure of the same thing
 }
 IMPORT_RUNS = 3  # each run merges the whole log into a fresh copy of the synced database
 FLOOR_PAIRS = {"import_reviews": "import_floor"}  # dlcards's measure -> its floor's
-SEARCH_QUERIES = (  # words as common as a third of the synthetic cards, phrases, filters
+SEARCH_QUERIES = (  # words as common as a third of the synthetic cards, phrases, filters, days
     "momentum",
     "gradient descent",
     '"saddle point"',
@@ -93,6 +93,8 @@ SEARCH_QUERIES = (  # words as common as a third of the synthetic cards, phrases
     "dropout -sigmoid topic:syn07",
     "softmax is:due",
     "is:due prop:lapses>3",
+    "rated:7 tag:math",
+    "introduced:30 -is:due",
 )
 SEARCH_LIMIT = 50  # what `dlcards search` shows by default
 PEAK_MB_TARGET = 300.0
