@@ -169,10 +169,13 @@ ANKI_ONLY = (
 """Anki's other searches (parser.rs, `search_node_for_text_with_argument`): refused by name."""
 _ANKI_PROPS = ("pos", "rated", "resched", "s", "d", "r", "cdn:", "cds:")
 _PROP = re.compile(r"(ivl|due|reps|lapses|ease|pos|rated|resched|s|d|r|cdn:|cds:)")
-_NUMBER = {  # what Rust's u32, i32 and f32 parsers take, as Anki parses prop: values
-    "u32": re.compile(r"\+?\d+"),
-    "i32": re.compile(r"[+-]?\d+"),
-    "f32": re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan)", re.I),
+_NUMBER = {  # what Rust's u32, i32 and f32 parsers take, as Anki parses prop: values (ASCII
+    # digits only: Python's \d and float() take ٣ as 3, Rust's parsers do not)
+    "u32": re.compile(r"\+?\d+", re.A),
+    "i32": re.compile(r"[+-]?\d+", re.A),
+    "f32": re.compile(
+        r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan)", re.I | re.A
+    ),
 }
 _PROP_NUMBER = {"ivl": "u32", "reps": "u32", "lapses": "u32", "due": "i32", "ease": "f32"}
 _DAYS = re.compile(r"\+?[0-9]+")  # Rust's u32 parser, as Anki reads a number of days

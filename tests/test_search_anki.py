@@ -268,7 +268,8 @@ REFUSED = [
     '"" momentum', "momentum\\", "say\\ now", "momentum\\d", "is:foo",
     "rated:", "rated:-1", "rated:-0", "rated:1.5", "rated:x", "rated:4294967296", "rated:1:",
     "rated:1:0", "rated:1:5", "rated:1:x", "rated:1:3:4", "rated:1\\:2", "introduced:-1",
-    "added:1.5", "edited:", "edited:4294967296",
+    "added:1.5", "edited:", "edited:4294967296", "rated:\u0663", "prop:ivl>\u0663",
+    "prop:due>-\u0663", "prop:ease>\u0663.5",
 ]  # fmt: skip
 
 
