@@ -92,8 +92,8 @@ def _dated(f: Filter, today: date, starts_at: int) -> tuple[str, list[Any]]:
     first = today - timedelta(days=back)
     if f.kind == "rated":
         grades = BUTTON_GRADES[int(f.value)] if f.value else ()
-        graded = f" AND grade IN ({', '.join(map(str, grades))})" if grades else ""
-        sql = f"c.id IN (SELECT card_id FROM reviews WHERE day >= ?{graded})"
+        graded = f"grade IN ({', '.join(map(str, grades))}) AND " if grades else ""
+        sql = f"c.id IN (SELECT card_id FROM reviews WHERE {graded}day >= ?)"
         return sql, [first.isoformat()]
     if f.kind == "introduced":
         # Anki's: the card's first answer ever (by time; a reset logs none) was in the span.
