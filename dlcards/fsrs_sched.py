@@ -3,6 +3,7 @@
 Pure functions of their arguments, like `sm2`: no clock, no I/O. Grades map 0, 1, 2 -> Again,
 3 -> Hard, 4 -> Good, 5 -> Easy. Learning steps are off (days stay whole calendar days; the study
 session's re-drill covers same-day practice) and so is fuzzing, so intervals are reproducible.
+Stability is capped at 36,500 days as fsrs-rs (Anki's FSRS) caps it, which py-fsrs does not.
 The `fsrs` package is imported on first use, never by quick commands.
 """
 
@@ -78,6 +79,12 @@ def _card(state: FsrsState) -> Any:
     )
 
 
+STABILITY_MAX = 36500.0
+"""FSRS's largest stability (days), as fsrs-rs (the Rust FSRS Anki runs, `S_MAX`) and ts-fsrs
+clamp it; py-fsrs 6.x leaves it unbounded, so a card past a century of stability would have
+other intervals and recall than Anki gives it."""
+MAX_INTERVAL = 36500  # py-fsrs's `maximum_interval` default, Anki's maximum interval
+
 _LATEST_SAFE = date(9000, 1, 1)  # a review after this could overflow py-fsrs' due date
 
 
@@ -108,9 +115,13 @@ def review(
     scheduler = _scheduler(retention, tuple(parameters))
     card, _ = scheduler.review_card(_card(state), _rating(Grade(grade)), _at(day - shift))
     due = card.due.date()
+    stability = float(card.stability)
+    if stability > STABILITY_MAX:  # capped as fsrs-rs caps it, the interval then from the cap
+        stability = STABILITY_MAX
+        due = day - shift + timedelta(days=next_interval(stability, retention, parameters))
     due = due + min(shift, date.max - due)
     return FsrsState(
-        stability=float(card.stability),
+        stability=stability,
         difficulty=float(card.difficulty),
         due=due,
         last_review=day,
@@ -140,6 +151,16 @@ def preview(
 ) -> dict[Grade, int]:
     """The interval in days each grade would give."""
     return {g: interval(review(state, g, day, retention, parameters)) for g in Grade}
+
+
+def next_interval(
+    stability: float, retention: float, parameters: Parameters = DEFAULT_PARAMETERS
+) -> int:
+    """Whole days until predicted recall falls to `retention` (the forgetting curve solved for
+    t), from 1 to MAX_INTERVAL: py-fsrs's `_next_interval`, rounding included."""
+    decay, factor = decay_factor(parameters)
+    days = float(stability / factor * (retention ** (1 / decay) - 1))
+    return min(max(round(days), 1), MAX_INTERVAL)
 
 
 def decay_factor(parameters: tuple[float, ...] = DEFAULT_PARAMETERS) -> tuple[float, float]:

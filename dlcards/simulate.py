@@ -29,7 +29,8 @@ depend on which others run beside it.
 
 The schedulers are vectorized copies of the real rules: `sm2_step` is `dlcards.sm2.review`
 (EF in integer hundredths, exact integer ceil), and the `fsrs_*` functions are py-fsrs 6.x's
-`Scheduler.review_card` with no learning or relearning steps and no fuzzing.
+`Scheduler.review_card` with no learning or relearning steps and no fuzzing, stability capped
+at fsrs-rs's 36,500 days as `dlcards.fsrs_sched` caps it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,12 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from dlcards.errors import UsageError
-from dlcards.fsrs_sched import DEFAULT_PARAMETERS, decay_factor, forgetting_curve
+from dlcards.fsrs_sched import (
+    DEFAULT_PARAMETERS,
+    STABILITY_MAX,
+    decay_factor,
+    forgetting_curve,
+)
 from dlcards.settings import RETENTION_MAX, RETENTION_MIN, SCHEDULERS
 
 if TYPE_CHECKING:
@@ -258,7 +264,9 @@ def fsrs_step(
     )
     forget_short = stability / (math.e ** (w[17] * w[18]))
     forget = np.minimum(forget_long, forget_short)
-    new_stability = np.maximum(np.where(ratings == 1, forget, recall), FSRS_STABILITY_MIN)
+    new_stability = np.clip(
+        np.where(ratings == 1, forget, recall), FSRS_STABILITY_MIN, STABILITY_MAX
+    )
 
     easy_target = w[4] - (math.e ** (w[5] * 3)) + 1  # D0(Easy), unclamped
     delta = -(w[6] * (ratings - 3))

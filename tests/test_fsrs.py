@@ -9,6 +9,8 @@ from pathlib import Path
 
 import helpers as h
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dlcards import fsrs_sched, sm2
@@ -482,3 +484,69 @@ def test_a_card_graded_in_another_session_is_not_labelled_new(history) -> None:
     there.grade(Grade.GOOD)  # the other terminal
     assert here.preview() is None
     assert _kind_label(here, item) == "again (re-drill: graded today in another session)"
+
+
+# --- the same numbers as fsrs-rs (the Rust FSRS Anki runs), history by history --------------
+
+RS_RATING = {0: 1, 1: 1, 2: 1, 3: 2, 4: 3, 5: 4}  # the README's map onto Again..Easy
+
+
+def _rs_replay(history: list[tuple[date, int]], retention: float) -> tuple[float, float, int]:
+    """(stability, difficulty, interval) fsrs-rs gives a history of scheduled grades, stepping
+    its `next_states` with the days since the review before (0 for a same-day review)."""
+    import fsrs_rs_python as rs
+
+    model = rs.FSRS(list(fsrs_sched.DEFAULT_PARAMETERS))
+    memory, last, interval = None, None, 0
+    for day, grade in history:
+        states = model.next_states(memory, retention, 0 if last is None else (day - last).days)
+        chosen = (states.again, states.hard, states.good, states.easy)[RS_RATING[grade] - 1]
+        memory, last = chosen.memory, day
+        interval = min(36500, max(1, round(chosen.interval)))  # whole days, 100 years at most
+    assert memory is not None
+    return memory.stability, memory.difficulty, interval
+
+
+def _check_against_fsrs_rs(history: list[tuple[date, int]], retention: float) -> None:
+    state = fsrs_sched.replay(history, retention)
+    stability, difficulty, interval = _rs_replay(history, retention)
+    assert state.stability == pytest.approx(stability, rel=1e-4)
+    assert state.difficulty == pytest.approx(difficulty, rel=1e-4)
+    # fsrs-rs computes in float32: an interval of thousands of days may round the other way
+    assert abs(fsrs_sched.interval(state) - interval) <= (0 if interval < 1000 else 1)
+
+
+def test_a_memory_past_a_century_is_capped_at_fsrs_rs_maximum_stability() -> None:
+    """Easy at every due date: the sixth review's stability passes 36,500 days, fsrs-rs's (and
+    Anki's, ts-fsrs's) S_MAX; py-fsrs leaves it unbounded (68,949), which moves every later
+    interval and recall. Capped, a lapse or a higher retention afterwards agrees again."""
+    history, day, state = [], date(2000, 1, 1), fsrs_sched.FsrsState()
+    for _ in range(7):
+        history.append((day, 5))
+        state = fsrs_sched.review(state, Grade.PERFECT, day, 0.9)
+        assert state.due is not None
+        day = state.due
+    assert state.stability == 36500
+    for retention in (0.9, 0.99):
+        _check_against_fsrs_rs(history, retention)
+        _check_against_fsrs_rs([*history, (day, 1)], retention)
+        _check_against_fsrs_rs([*history, (day + timedelta(days=40), 4)], retention)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    reviews=st.lists(
+        st.tuples(st.sampled_from([0, 0, 1, 2, 3, 7, 30, 400, 9000]), st.integers(0, 5)),
+        min_size=1,
+        max_size=8,
+    ),
+    retention=st.sampled_from([0.70, 0.75, 0.85, 0.9, 0.97, 0.99]),
+)
+def test_replay_equals_fsrs_rs(reviews: list[tuple[int, int]], retention: float) -> None:
+    """Any history (same-day reviews, long gaps, every grade) at any retention the setting
+    allows, its bounds included: the stability, difficulty and interval of fsrs-rs."""
+    history, day = [], date(2000, 1, 1)
+    for gap, grade in reviews:
+        day += timedelta(days=gap)
+        history.append((day, grade))
+    _check_against_fsrs_rs(history, retention)

@@ -76,6 +76,9 @@ def test_fsrs_parameters_are_py_fsrs_defaults() -> None:
     assert tuple(DEFAULT_PARAMETERS) == sim.FSRS6_PARAMETERS
 
 
+S_MAX = 36500.0  # fsrs-rs's largest stability
+
+
 @pytest.mark.parametrize("retention", [0.7, 0.8, 0.9, 0.95, 0.99])
 def test_vectorized_fsrs_matches_fsrs_scheduler_review_card(retention: float) -> None:
     from fsrs import Card, Rating, Scheduler
@@ -107,6 +110,9 @@ def test_vectorized_fsrs_matches_fsrs_scheduler_review_card(retention: float) ->
         for c in range(cards):
             when = start + timedelta(days=int(days[c]))
             objs[c], _ = scheduler.review_card(objs[c], Rating(int(ratings[step, c])), when)
+            if (objs[c].stability or 0) > S_MAX:  # capped as fsrs-rs caps it (py-fsrs does not)
+                objs[c].stability = S_MAX
+                objs[c].due = when + timedelta(days=scheduler._next_interval(stability=S_MAX))
         np.testing.assert_allclose(stability, [o.stability or 0.0 for o in objs], rtol=1e-9)
         np.testing.assert_allclose(difficulty, [o.difficulty or 0.0 for o in objs], rtol=1e-9)
         expected = [(o.due - (o.last_review or start)).days for o in objs]
@@ -134,6 +140,17 @@ def test_vectorized_fsrs_matches_dlcards_fsrs_option() -> None:
         assert state.stability == pytest.approx(float(s[0]), rel=1e-9)
         assert state.difficulty == pytest.approx(float(d[0]), rel=1e-9)
         today += timedelta(days=elapsed)
+
+
+def test_vectorized_fsrs_caps_stability_as_the_dlcards_option() -> None:
+    """A memory past a century of stability is capped at the same S_MAX in both."""
+    start = fsrs_sched.FsrsState(30000.0, 1.0, date(2100, 1, 1), date(2030, 1, 1))
+    day = date(2100, 1, 1)
+    state = fsrs_sched.review(start, sm2.Grade.PERFECT, day, 0.99)
+    elapsed = np.array([(day - date(2030, 1, 1)).days])
+    s, d = sim.fsrs_step(np.array([30000.0]), np.array([1.0]), elapsed, np.array([4]))
+    assert float(s[0]) == state.stability == fsrs_sched.STABILITY_MAX
+    assert int(sim.fsrs_interval(s, 0.99)[0]) == fsrs_sched.interval(state)
 
 
 def test_fsrs_rating_map() -> None:
