@@ -53,11 +53,13 @@ def check_template(template: str, topic: str, card_id: str, shown: str) -> Card:
     ]  # earlier errors shown in the file
     # a whole card (`- id: ...`, or `id:`), not its fields: a list item of a field (`- {fn:
     # ...}` under `compute:`, a reference) starts with "- " too, and is fine
-    content = [line for line in body if line.strip() and not line.lstrip().startswith("#")]
-    if any(re.match(r"(- +)?id *:", line) for line in body) or (
-        content and content[0].startswith("- ")
-    ):
-        raise DeckError(f"{shown}:1: write one card's fields (question:, answer:, ...), no id")
+    numbered = list(enumerate(body, 1))
+    content = [(n, t) for n, t in numbered if t.strip() and not t.lstrip().startswith("#")]
+    at = next((n for n, line in numbered if re.match(r"(- +)?id *:", line)), None)
+    if at is None and content and content[0][1].startswith("- "):
+        at = content[0][0]
+    if at is not None:  # the line of the id, or of the dash that starts a whole card
+        raise DeckError(f"{shown}:{at}: write one card's fields (question:, answer:, ...), no id")
     text = _HEADER.format(topic=topic, id=card_id) + "".join(f"  {line}\n" for line in body)
     try:
         deck = parse_deck(text, shown)

@@ -687,3 +687,26 @@ def test_decks_copy_says_its_folder_as_given_in_lines_that_fit(
     assert all(len(line) <= 40 or " " not in line.strip() for line in lines), lines
     assert all(line.startswith("  ") and line[2] != " " for line in lines[1:]), lines
     assert " ".join(line.strip() for line in lines) == piped.output.strip()
+
+
+def test_add_names_the_line_of_an_id_written_in_the_template() -> None:
+    from dlcards.deckedit import check_template
+    from dlcards.errors import DeckError
+
+    for text, line in [
+        ("question: Q\nanswer: A\nid: own-3\n", 3),
+        ("# a comment\n\n- question: Q\n  answer: A\n", 3),
+    ]:
+        with pytest.raises(DeckError, match=rf"^new\.yaml:{line}: write one card's fields"):
+            check_template(text, "own", "own-8", "new.yaml")
+
+
+def test_add_given_up_on_keeps_what_was_typed(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    editor("question: [my long card\nanswer: typed with care\n", None)  # then saved unchanged
+    result = runner.invoke(app, ["add", "--deck", str(deck)])
+    assert result.exit_code == 2 and "no card added; yours is kept in " in result.output
+    kept = Path(result.output.split("yours is kept in ")[1].split()[0])
+    assert "answer: typed with care" in kept.read_text()
+    assert deck.read_text() == DECK

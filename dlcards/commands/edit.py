@@ -255,30 +255,40 @@ def add(
         draft = Path(tmp) / f"{card_id}.yaml"
         draft.write_text(TEMPLATE.format(topic=topic, path=file.name, sp=" "), encoding="utf-8")
         before = None
-        for _ in range(MAX_TRIES):
-            open_editor(draft)
-            raw = draft.read_bytes()
-            try:
-                template, bad_line = raw.decode("utf-8"), None
-            except UnicodeDecodeError as err:  # shown again with the bad bytes as �
-                template = raw.decode("utf-8", errors="replace")
-                bad_line = raw[: err.start].count(b"\n") + 1
-            if is_empty(template):
-                echo("nothing written: no card added")
-                return
-            if template == before:
-                raise UsageError("the card was saved unchanged with its error: no card added")
-            try:
-                if bad_line is not None:
-                    raise DeckError(f"{draft.name}:{bad_line}: not UTF-8 text; save it as UTF-8")
-                check_template(template, topic, card_id, str(draft.name))
-                break
-            except DeckError as err:
-                echo(f"error: {escaped(str(err))}; reopening the editor", label_style="red")
-                before = marked(template, str(err))
-                draft.write_text(before, encoding="utf-8")
-        else:  # pragma: no cover - MAX_TRIES saves, each with a new error
-            raise UsageError("too many tries: no card added")
+        try:
+            for _ in range(MAX_TRIES):
+                open_editor(draft)
+                raw = draft.read_bytes()
+                try:
+                    template, bad_line = raw.decode("utf-8"), None
+                except UnicodeDecodeError as err:  # shown again with the bad bytes as �
+                    template = raw.decode("utf-8", errors="replace")
+                    bad_line = raw[: err.start].count(b"\n") + 1
+                if is_empty(template):
+                    echo("nothing written: no card added")
+                    return
+                if template == before:
+                    raise UsageError("the card was saved unchanged with its error: no card added")
+                try:
+                    if bad_line is not None:
+                        raise DeckError(
+                            f"{draft.name}:{bad_line}: not UTF-8 text; save it as UTF-8"
+                        )
+                    check_template(template, topic, card_id, str(draft.name))
+                    break
+                except DeckError as err:
+                    echo(f"error: {escaped(str(err))}; reopening the editor", label_style="red")
+                    before = marked(template, str(err))
+                    draft.write_text(before, encoding="utf-8")
+            else:  # pragma: no cover - MAX_TRIES saves, each with a new error
+                raise UsageError("too many tries: no card added")
+        except UsageError as err:
+            if before is None:  # nothing typed yet: an editor that failed at once
+                raise
+            # given up on (saved unchanged, the editor quit with an error): what was typed is
+            # the learner's, kept where the error says, as a card that cannot be written is
+            typed = draft.read_bytes().decode("utf-8", errors="replace")
+            raise UsageError(f"{err}; yours is kept in {_keep(typed, card_id)}") from None
     # The file is read again and written under a lock on its folder: another `add` (or an
     # edit saved) since the editor opened is kept, and the id is one nobody took meanwhile.
     try:
