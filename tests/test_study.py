@@ -655,3 +655,18 @@ def test_a_ctrl_c_wrapped_while_a_class_is_made_ends_the_session_as_ctrl_c() -> 
 
     with pytest.raises(RuntimeError, match="not a Ctrl-C"):
         run_until_stopped(failing, "done")
+
+
+def test_suspend_names_every_unknown_id_in_one_line_and_changes_nothing() -> None:
+    result = runner.invoke(app, ["suspend", "gd-9", "nope-1", "gd-10", "nope-2", "nope-1"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error")]
+    assert errors == [
+        "error: 2 of the card ids are in no deck: 'nope-1', 'nope-2'; nothing was suspended "
+        "(see `dlcards list`)"
+    ]
+    shown = runner.invoke(app, ["show", "gd-9", "--json"]).output
+    assert json.loads(shown)["state"]["suspended"] is False
+    # one unknown id keeps its own line, with the ids it may have meant
+    result = runner.invoke(app, ["unsuspend", "gd-9", "GD-1", "GD-1"])
+    assert result.exit_code == 2 and "unknown card id 'GD-1' (did you mean 'gd-1'" in result.output

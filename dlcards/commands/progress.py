@@ -73,8 +73,25 @@ def _set_suspended(
     from dlcards.console import out, plural
 
     catalog = load_catalog(decks or ())
-    # unknown ids fail before anything is written
-    ids = list(dict.fromkeys([deck_card(catalog, cid, db).id for cid in card_ids]))
+    # unknown ids fail before anything is written, every one of them named in the one line
+    from dlcards.console import escaped
+    from dlcards.errors import UsageError
+
+    ids, unknown = [], []
+    for cid in card_ids:
+        try:
+            ids.append(deck_card(catalog, cid, db).id)
+        except UsageError as err:
+            unknown.append((cid, err))
+    named = list(dict.fromkeys(f"'{escaped(cid.strip())}'" for cid, _ in unknown))
+    if len(named) == 1:  # its own line, with the ids it may have meant
+        raise unknown[0][1]
+    if named:
+        raise UsageError(
+            f"{len(named)} of the card ids are in no deck: {', '.join(named)}; nothing was "
+            f"{'suspended' if flag else 'unsuspended'} (see `dlcards list`)"
+        )
+    ids = list(dict.fromkeys(ids))
     with synced_store(db, decks or ()) as store:
         changed = store.set_suspended(ids, flag)
     word = "suspended" if flag else "unsuspended"
