@@ -710,3 +710,15 @@ def test_add_given_up_on_keeps_what_was_typed(tmp_path: Path, editor) -> None:  
     kept = Path(result.output.split("yours is kept in ")[1].split()[0])
     assert "answer: typed with care" in kept.read_text()
     assert deck.read_text() == DECK
+
+
+def test_edit_that_changes_the_cards_id_names_both_ids(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    editor("REPLACE:id: own-7=>id: own-8")
+    out = cli("edit", "own-7", "--decks", str(deck))
+    assert "own-7 is now own-8 in " in out and "change the id back to own-7 to keep it" in out
+    card = "  - id: own-8\n    question: Q7\n    answer: |\n      A7, a block\n      of two lines\n"
+    editor(f"REPLACE:{card}=>")
+    out = cli("edit", "own-8", "--decks", str(deck))  # the card taken out: no new id to name
+    assert "own-8 is no longer in any deck" in out

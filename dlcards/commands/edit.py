@@ -421,12 +421,24 @@ class Edited(NamedTuple):
     before: Card
     file: Path
     after: Catalog
+    earlier: frozenset[str] = frozenset()  # every deck's card ids before the edit
 
     @property
     def card(self) -> Card | None:
         """The card as saved; None when no deck has its id any more."""
         found = self.after.topic_of(self.before.id)
         return None if found is None else self.after.card(self.before.id)
+
+    @property
+    def renamed(self) -> str | None:
+        """The id the card was given in the editor: when its own id is gone and the deck file
+        has exactly one id no deck had before. None otherwise."""
+        if self.card is not None or not self.earlier:
+            return None
+        file = self.file.resolve()
+        now = {cid for i in self.after.infos if i.file.resolve() == file for cid in i.ids}
+        new = sorted(now - self.earlier)
+        return new[0] if len(new) == 1 else None
 
     @property
     def changed(self) -> bool:
@@ -453,7 +465,8 @@ def edit_card(card_id: str, decks: Sequence[str], stdin: int | None = None) -> E
     # and then appends to the file as saved here (not to a copy this editor overwrites)
     with folder_lock(file.parent, waiting=_waiting):
         after = _edit_until_checked(file, card.line, list(decks), card.id, stdin)
-    return Edited(card, file, after)
+    earlier = frozenset(cid for i in catalog.infos for cid in i.ids)
+    return Edited(card, file, after, earlier)
 
 
 def edit(
@@ -465,7 +478,14 @@ def edit(
 
     done = edit_card(card_id, decks or ())
     card, file = done.card, done.file
-    if card is None:
+    if card is None and done.renamed is not None:
+        old, new = done.before.id, done.renamed
+        echo(
+            f"{old} is now {new} in {file}: {new} starts as a new card, and {old}'s progress "
+            f"stays under {old} (change the id back to {old} to keep it)",
+            "yellow",
+        )
+    elif card is None:
         echo(
             f"{done.before.id} is no longer in any deck: its progress is kept under that id "
             "and comes back if the id does",

@@ -421,6 +421,11 @@ def _edit(
     gone = {i.card_id for i in session.queue[session.position :]}
     gone = {cid for cid in gone if catalog.topic_of(cid) is None}
     left = session.leave(gone)
+    if done.card is None and done.renamed is not None:
+        return (
+            f"{card.id} is now {done.renamed}: it leaves the session, a new card, and "
+            f"{card.id}'s progress stays under {card.id} (change the id back to keep it)"
+        ), catalog
     if done.card is None:
         return f"{card.id} is in no deck now: it leaves the session (its progress is kept)", catalog
     others = [cid for cid in left if cid != card.id]
