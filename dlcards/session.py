@@ -133,12 +133,15 @@ def plan(
     left = cap_left(limits.per_day, store.reviews_today(today) if limits.per_day is not None else 0)
     n_due, _ = today_counts(total, 0, 0, left)
     beyond = total - n_due
+    # new cards get what the cap leaves after every due review it allows today, as `due`
+    # counts them: a session shortened by --reviews leaves that room to the reviews it did not
+    # take (a backlog is not topped up with new cards)
+    _, new_left = today_counts(
+        n_due, NEW_PER_DAY_MAX, limits.new - store.new_introduced(today), left
+    )
     if limits.reviews is not None:  # a shorter session
         n_due = min(n_due, limits.reviews)
     due = chosen[:n_due] if chosen is not None else store.due_ids(today, by, topics, n_due)
-    _, new_left = today_counts(
-        len(due), NEW_PER_DAY_MAX, limits.new - store.new_introduced(today), left
-    )
     new: list[str] = []
     if new_left:
         candidates = store.new_ids(

@@ -127,6 +127,19 @@ def test_new_cards_count_against_the_cap() -> None:
     assert after["new_beyond_cap"] == 18  # 2 of the day's 20 introduced, the cap reached
 
 
+def test_a_session_shortened_by_reviews_takes_the_new_cards_due_counts() -> None:
+    """--reviews 2 leaves 3 of the 5 due reviews for later: their room under a cap of 7 is not
+    given to new cards, which get the 2 `due` shows."""
+    five_due()
+    cli("config", "reviews_per_day", "7")
+    day = TODAY.isoformat()
+    assert json.loads(cli("due", "--json", "--today", day))["new_today"] == 2
+    out = cli("study", "--reviews", "2", "--today", day, input="\n5\n" * 9 + "q\n")
+    assert "card 1 of 4 " in out
+    graded = re.findall(r"saved: (perceptron-\d+): ", out)
+    assert graded == [*CARDS[:2], "perceptron-6", "perceptron-7"]
+
+
 @given(
     due=st.integers(0, 500),
     new=st.integers(0, 500),
