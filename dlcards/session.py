@@ -13,7 +13,10 @@ grade does is `dlcards.grading.decide`; the intervals shown are the active sched
 scheduler and the leech rule are the collection's settings as they are when each card is shown
 and when each grade commits (read inside its transaction): a `dlcards config` in another
 terminal takes effect on the next card, and never leaves a grade decided by the settings it
-replaced. The clock comes in as a function so tests control it.
+replaced. The clock comes in as a function so tests control it, and so does the study day
+by the clock (`day_at`): a session that goes on past the hour a new study day starts shows no
+more cards of the old day's queue (`rolled_over`); a card already on screen is graded for the
+day it was shown on.
 """
 
 from __future__ import annotations
@@ -160,12 +163,16 @@ class StudySession:
         clock: Callable[[], datetime],
         limits: Limits = Limits(),
         topics: Sequence[str] = (),
+        day_at: Callable[[datetime], date] | None = None,
     ) -> None:
         """`card_ids`: the cards this session may show (e.g. filtered by tag), None for all.
-        The scheduler and the leech rule come from the store's settings."""
+        The scheduler and the leech rule come from the store's settings. `day_at`: the study
+        day at a moment, by the clock (None: the day was given, `--today`, and stays)."""
         self.store = store
         self.today = today
         self.clock = clock
+        self.day_at = day_at
+        self.new_day: date | None = None  # the study day that ended the session, if one did
         self.settings = store.settings()
         self.schedule = Schedule.from_settings(self.settings)
         self.leech = LeechRule.from_settings(self.settings)
@@ -205,6 +212,17 @@ class StudySession:
     def remaining(self) -> dict[str, int]:
         left = Counter(item.kind for item in self.queue[self.position :])
         return {"new": left["new"], "due": left["due"], "redrill": left["redrill"]}
+
+    def rolled_over(self) -> bool:
+        """Whether the study day by the clock is now later than the session's (the day's start
+        hour passed during it): then the session shows no more cards, its queue being the old
+        day's (due dates, new-card quota and review cap of that day). The new day is kept in
+        `new_day`; a session whose day was given never rolls over."""
+        if self.day_at is not None and self.new_day is None:
+            day = self.day_at(self.clock())
+            if day > self.today:
+                self.new_day = day
+        return self.new_day is not None
 
     def start(self) -> None:
         if self.session_id is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -670,3 +670,44 @@ def test_suspend_names_every_unknown_id_in_one_line_and_changes_nothing() -> Non
     # one unknown id keeps its own line, with the ids it may have meant
     result = runner.invoke(app, ["unsuspend", "gd-9", "GD-1", "GD-1"])
     assert result.exit_code == 2 and "unknown card id 'GD-1' (did you mean 'gd-1'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "start", "old_day"),
+    [
+        (4, datetime(2026, 11, 27, 3, 50), "2026-11-26"),  # Anki's default hour
+        (0, datetime(2026, 11, 26, 23, 55), "2026-11-26"),  # midnight
+    ],
+)
+def test_a_session_past_the_days_start_shows_no_card_of_the_old_day(
+    monkeypatch,  # type: ignore[no-untyped-def]
+    starts_at: int,
+    start: datetime,
+    old_day: str,
+) -> None:
+    """A session going on past `day_starts_at` logged every later grade on the day it started:
+    due dates a day early, the new day's quotas not applied. Now it ends before the first card
+    of the new day, with its summary and a line saying so; the next session's grades are the
+    new day's. The clock moves a minute at each read."""
+    import dlcards.commands.study as study_cmd
+    from dlcards.store import Store
+
+    moments = (start.astimezone() + timedelta(minutes=m) for m in range(10_000))
+    monkeypatch.setattr(study_cmd, "clock", lambda: next(moments))
+    assert runner.invoke(app, ["config", "day_starts_at", str(starts_at)]).exit_code == 0
+    out = study(["", "4"] * 12, "--new", "12")
+    new_day = (date.fromisoformat(old_day) + timedelta(days=1)).isoformat()
+    assert out.splitlines()[-1] == (
+        f"The study day changed at {starts_at:02d}:00 (day_starts_at): it is now {new_day}. "
+        "Run `dlcards study` again for the new day's cards."
+    )
+    # the summary's day is the new one: yesterday's new cards, graded 4, are due on it
+    assert f"{new_day} (today: " in out
+    with Store.open() as store:
+        first = store.query("SELECT day, reviewed_at FROM reviews ORDER BY id")
+    assert 0 < len(first) < 12 and {day for day, _ in first} == {old_day}
+    out = study(["", "4", "q"], "--new", "12")  # the clock is past the hour: the new day
+    with Store.open() as store:
+        days = [day for (day,) in store.query("SELECT day FROM reviews ORDER BY id")]
+    assert days == [old_day] * len(first) + [new_day]
+    assert "study day changed" not in out

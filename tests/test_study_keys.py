@@ -327,3 +327,31 @@ def test_e_in_a_terminal_gives_the_editor_line_mode_and_takes_single_keys_after(
     seen = json.loads(log.read_text())
     assert seen == {"lines": True, "echo": True, "args": ["+4", str(deck)]}
     assert "Q1 reworded?" in deck.read_text()
+
+
+def test_a_session_past_the_days_start_still_undoes_its_grades(tmp_path: Path) -> None:
+    """At the day's start the session shows no more cards (`rolled_over`), and `u` still takes
+    back the grades it gave; a session whose day was given (`day_at` None) keeps it."""
+    from datetime import datetime, timedelta
+    from functools import partial
+
+    from dlcards.commands.common import day_by_clock
+
+    store = Store.open(tmp_path / "p.db")
+    store.sync([card("a"), card("b")], "s", h.NOW)
+    now = [datetime(2026, 11, 27, 3, 58).astimezone()]  # before 4 AM: the 26th's study day
+    clock = lambda: now[0]  # noqa: E731
+    session = StudySession(
+        store, None, D, clock, Limits(new=2), day_at=partial(day_by_clock, store)
+    )
+    pinned = StudySession(store, None, D, clock, Limits(new=2))
+    assert not session.rolled_over()
+    session.grade(Grade(2))  # a re-drill queued
+    now[0] += timedelta(minutes=3)
+    assert session.rolled_over() and session.new_day == D + timedelta(days=1)
+    assert not pinned.rolled_over()
+    assert store.query("SELECT day FROM reviews") == [(D.isoformat(),)]
+    undone = session.undo()
+    assert undone is not None and not isinstance(undone, Suspended) and undone[1]
+    assert store.query("SELECT count(*) FROM reviews") == [(0,)]
+    assert store.memory("a") == store.memory("b")  # new again

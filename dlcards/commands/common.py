@@ -33,18 +33,28 @@ Earth are at most 26 hours apart, so after a flight west the last reviews can be
 two calendar days ahead of the local date. Further ahead is a wrong clock, not a time zone."""
 
 
-def not_before_the_log(store: Store, day: date, option: str | None) -> date:
-    """The study day `day` (`today_from(option)`; when not given, the local study day at the
-    collection's `day_starts_at` hour), moved forward to the log's newest day when
-    that is up to AHEAD_DAYS ahead and no day was given (--today, DLCARDS_TODAY): studied in
-    Tokyo and opened in Hawaii, the reviews already given are not in the future, their cards
-    are not due again, and a new grade is not logged before them. Anki's day never goes back
-    either."""
-    from dlcards.days import given_day, local_study_day
+def not_before_the_log(
+    store: Store, day: date, option: str | None, now: datetime | None = None
+) -> date:
+    """The study day `day` (`today_from(option)`) when a day was given (--today,
+    DLCARDS_TODAY), else the study day by the clock at `now` (`day_by_clock`)."""
+    from dlcards.days import given_day
 
     if option is not None or given_day():
         return day
-    day = local_study_day(store.settings().day_starts_at)  # the collection's own hour
+    return day_by_clock(store, now)
+
+
+def day_by_clock(store: Store, now: datetime | None = None) -> date:
+    """The local study day at `now` (default: the clock) by the collection's `day_starts_at`
+    hour, moved forward to the log's newest day when that is up to AHEAD_DAYS ahead: studied
+    in Tokyo and opened in Hawaii, the reviews already given are not in the future, their
+    cards are not due again, and a new grade is not logged before them. Anki's day never goes
+    back either. A study session asks it again before each card (the day may change under
+    it)."""
+    from dlcards.days import local_study_day
+
+    day = local_study_day(store.settings().day_starts_at, now)  # the collection's own hour
     newest = store.newest_review_day()
     if newest is not None and 0 < (newest - day).days <= AHEAD_DAYS:
         return newest

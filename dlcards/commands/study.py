@@ -255,6 +255,8 @@ def _run(
     on_card = {"s", "u", "q", "!", "e"}  # the keys that work on either side of a card
     message = ""
     while not session.done:
+        if session.rolled_over():  # a new study day: its cards come in a new session
+            return
         if not session.store.checking:  # the background check's verdict, between cards
             session.store.guard_writes()
         item = session.current
@@ -544,18 +546,20 @@ def run(
     by the fast path, `dlcards.quick`): its exit code."""
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import (
+        day_by_clock,
         not_before_the_log,
         opened_store,
         schedule_of,
         sync_if_needed,
     )
     from dlcards.console import escaped, out, plural
+    from dlcards.days import given_day
     from dlcards.session import REDRILL_BELOW, Limits, StudySession
 
     day = today_from(today)
     console = out()
     with opened_store(db) as store:
-        day = not_before_the_log(store, day, today)
+        day = not_before_the_log(store, day, today, clock())
         catalog = sync_if_needed(store, decks) or load_catalog(decks)
         topics = list(topic)
         catalog.check_topics(topics)
@@ -579,7 +583,10 @@ def run(
             allowed = found
         new_limit = new if new is not None else settings.new_per_day
         cap = settings.review_cap
-        session = StudySession(store, allowed, day, clock, Limits(new_limit, reviews, cap), topics)
+        # the day by the clock, asked again before each card; a given day (--today) stays
+        day_at = None if today is not None or given_day() else partial(day_by_clock, store)
+        limits = Limits(new_limit, reviews, cap)
+        session = StudySession(store, allowed, day, clock, limits, topics, day_at)
         if session.done:
             if session.beyond_cap:
                 console.print(
@@ -621,6 +628,8 @@ def run(
         saved = session.summary.reviews
         if keys.interactive:
             console.clear()
+        if session.new_day is not None:  # the summary's "today" is the new day
+            day, ending = session.new_day, "Session ended."
         # due reviews and the re-drills still owed today (they come back in the next session),
         # by the scheduler active now (`config` in another terminal may have switched it)
         by = store.settings().scheduler
@@ -671,6 +680,12 @@ def run(
             held = len(session.summary.suspended)  # `!`: saved at once, as grades are
             also = f" and {plural(held, 'suspension')}" if held else ""
             console.print(f"{ending} {plural(saved, 'grade')}{also} saved.")
+        if session.new_day is not None:
+            hour = store.settings().day_starts_at
+            console.print(
+                f"The study day changed at {hour:02d}:00 (day_starts_at): it is now {day}. "
+                "Run `dlcards study` again for the new day's cards."
+            )
     return code
 
 
