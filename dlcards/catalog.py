@@ -393,6 +393,11 @@ def read_deck_text(path: Path) -> tuple[str, str]:
     return text, shown
 
 
+def shown_name(path: Path) -> str:
+    """The name the deck loader's errors give deck file `path` (its target, when a link)."""
+    return _shown(path.resolve())
+
+
 def _shown(real: Path) -> str:
     """A resolved path as shown to the user: relative to the current directory if under it."""
     try:

@@ -52,11 +52,13 @@ def atomic_write(
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
+def atomic_write_bytes(
+    path: Path, data: bytes, durable: bool = True, mode: int | None = None
+) -> None:
     def write(fh: IO[bytes]) -> None:
         fh.write(data)
 
-    atomic_write(path, write, durable=durable)
+    atomic_write(path, write, mode=mode, durable=durable)
 
 
 @contextmanager

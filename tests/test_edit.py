@@ -56,6 +56,16 @@ def calls(log: Path) -> list[dict]:
     return json.loads(log.read_text()) if log.exists() else []
 
 
+def is_copy_of(opened: str, deck: Path) -> bool:
+    """The editor was given a copy of `deck` (of the same name), not the deck file itself."""
+    return Path(opened).name == deck.name and Path(opened).parent != deck.parent
+
+
+def kept_file(output: str) -> Path:
+    """The file an error line says an edit is kept in."""
+    return Path(" ".join(output.split()).split("your edit is kept in ")[1].split()[0])
+
+
 def cli(*args: str) -> str:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.output
@@ -250,7 +260,7 @@ def test_edit_opens_at_the_line_validates_and_keeps_progress(tmp_path: Path, edi
     log = editor("REPLACE:Q7=>Q7 reworded: answerr", "REPLACE:Q7 reworded: answerr=>Q7 reworded")
     out = cli("edit", "own-7", "--decks", str(deck))
     seen = calls(log)
-    assert seen[0]["args"] == ["+10", str(deck)]
+    assert seen[0]["args"][0] == "+10" and is_copy_of(seen[0]["args"][1], deck)
     assert "reopening the editor" in out and seen[1]["args"][0] == "+11"
     assert "own-7 is at line 10" in out
     log = editor("REPLACE:Q1?=>Q1, reworded?")
@@ -268,7 +278,9 @@ def test_edit_with_vs_code_uses_goto(tmp_path: Path, editor, monkeypatch) -> Non
     log = editor(None)
     monkeypatch.setenv("EDITOR", str(fake))
     cli("edit", "own-7", "--decks", str(deck))
-    assert calls(log)[0]["args"] == ["--wait", "-g", f"{deck}:10"]
+    args = calls(log)[0]["args"]
+    assert args[:2] == ["--wait", "-g"] and args[2].endswith(":10")
+    assert is_copy_of(args[2].rsplit(":", 1)[0], deck)
 
 
 def test_installed_builtin_decks_are_refused_and_decks_copy_replaces_them(
@@ -292,7 +304,7 @@ def test_installed_builtin_decks_are_refused_and_decks_copy_replaces_them(
     assert all(str(mine) in t["file"] for t in topics)
     log = editor("REPLACE:- id: gd-23\n=>- id: gd-23\n  note: my own note\n", None)
     cli("edit", "gd-23", "--decks", str(mine))
-    assert calls(log)[0]["args"][1].startswith(str(mine))
+    assert is_copy_of(calls(log)[0]["args"][1], mine / "08-gd.yaml")
     assert json.loads(cli("show", "gd-23", "--json", "--decks", str(mine)))["note"] == "my own note"
 
 
@@ -329,7 +341,8 @@ def test_edit_in_a_terminal_asks_before_reopening_the_editor(
         assert len(calls(log)) == 2 and "own-7 is at line 10" in result.output
     else:
         assert result.exit_code != 0 and len(calls(log)) == 1
-        assert "saved with this error" in result.output and "answerr" in deck.read_text()
+        assert "saved with this error" in result.output and deck.read_text() == DECK
+        assert "answerr" in kept_file(result.output).read_text()
 
 
 CARD_TEXT = "question: {q}\nanswer: An answer.\ntags: []\n"
@@ -639,8 +652,10 @@ def test_edit_opens_a_broken_deck_at_its_error_to_fix_it_first(tmp_path: Path, e
     log = editor("REPLACE:A1 : : [=>A1", None)
     out = cli("edit", "own-7", "--decks", str(folder))
     seen = calls(log)
-    assert seen[0]["args"] == ["+8", str(folder / "two.yaml")]  # the broken deck, its line
-    assert seen[1]["args"] == ["+10", str(folder / "own.yaml")]  # then the card asked for
+    assert seen[0]["args"][0] == "+8"  # the broken deck, its line
+    assert is_copy_of(seen[0]["args"][1], folder / "two.yaml")
+    assert seen[1]["args"][0] == "+10"  # then the card asked for
+    assert is_copy_of(seen[1]["args"][1], folder / "own.yaml")
     assert "to fix it first" in out and "own-7 is at line 10" in out
     assert cli("show", "two-1", "--decks", str(folder))
 
@@ -722,3 +737,69 @@ def test_edit_that_changes_the_cards_id_names_both_ids(tmp_path: Path, editor) -
     editor(f"REPLACE:{card}=>")
     out = cli("edit", "own-8", "--decks", str(deck))  # the card taken out: no new id to name
     assert "own-8 is no longer in any deck" in out
+
+
+def test_edit_given_up_on_leaves_the_deck_as_it_was_and_keeps_the_edit(
+    tmp_path: Path, editor
+) -> None:  # type: ignore[no-untyped-def]
+    """An audit: a broken save given up on (saved unchanged) was left in the deck file, and
+    every later command failed on it. The editor has a copy: the deck keeps every byte (its
+    CRLF endings too), and the error line names the file the broken edit is kept in."""
+    deck = tmp_path / "own.yaml"
+    deck.write_bytes(DECK.replace("\n", "\r\n").encode())
+    broken = DECK.replace("answer: A1", "answer: [A1")
+    log = editor(broken, None)  # a YAML error, then saved unchanged
+    result = runner.invoke(app, ["edit", "own-1", "--decks", str(deck)])
+    assert result.exit_code == 2 and len(calls(log)) == 2
+    assert deck.read_bytes() == DECK.replace("\n", "\r\n").encode()
+    assert f"{deck} is left as it was" in " ".join(result.output.split())
+    assert kept_file(result.output).read_text() == broken
+    assert "own-1" in cli("show", "own-1", "--decks", str(deck))
+
+
+def test_edit_replaces_a_linked_decks_target_keeping_its_mode(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    """A good edit takes the deck file's place by a rename (a new file, not the old one
+    rewritten); a deck that is a link keeps its link, and its target its mode."""
+    target = tmp_path / "real.yaml"
+    target.write_text(DECK)
+    target.chmod(0o640)
+    inode = target.stat().st_ino
+    deck = tmp_path / "decks" / "own.yaml"
+    deck.parent.mkdir()
+    deck.symlink_to(target)
+    editor("REPLACE:Q7=>Q7 reworded")
+    cli("edit", "own-7", "--decks", str(deck))
+    assert deck.is_symlink() and target.read_text() == DECK.replace("Q7", "Q7 reworded")
+    assert target.stat().st_ino != inode and target.stat().st_mode & 0o777 == 0o640
+
+
+def test_an_edit_that_changes_nothing_does_not_write_the_deck(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    os.utime(deck, ns=(1_000_000_000, 1_000_000_000))
+    editor("REPLACE:Q7=>Q7")  # saved, as it was
+    assert "own-7 is at line 10" in cli("edit", "own-7", "--decks", str(deck))
+    assert deck.stat().st_mtime_ns == 1_000_000_000 and deck.read_text() == DECK
+
+
+def test_an_edit_of_a_deck_another_program_changed_meanwhile_is_kept_aside(
+    tmp_path: Path, editor, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    meanwhile = DECK.replace("A1", "A1, changed meanwhile")
+    both = tmp_path / "both.py"  # an editor that saves its file while another saves the deck
+    both.write_text(
+        "import pathlib, sys\n"
+        f"pathlib.Path({str(deck)!r}).write_text({meanwhile!r})\n"
+        "target = pathlib.Path(sys.argv[-1])\n"
+        "target.write_text(target.read_text().replace('Q7', 'Q7 edited'))\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {both}")
+    result = runner.invoke(app, ["edit", "own-7", "--decks", str(deck)])
+    out = " ".join(result.output.split())
+    assert result.exit_code == 2 and "was changed by another program" in out
+    assert deck.read_text() == meanwhile
+    assert kept_file(result.output).read_text() == DECK.replace("Q7", "Q7 edited")

@@ -214,7 +214,8 @@ def test_e_edits_the_card_on_screen_and_keeps_its_place_and_schedule(
     assert len(shown) == 2 and "Q1?" in shown[0] and "Q1, reworded?" in shown[1]
     assert "again (re-drill)" in shown[1] and "saved: own-1: re-drill graded 4" in shown[1]
     seen = json.loads((own.parent / "editor.json").read_text())
-    assert seen[0]["args"] == ["+4", str(own)]  # `dlcards edit`'s way: the card's line
+    assert seen[0]["args"][0] == "+4"  # `dlcards edit`'s way: the card's line, on a copy
+    assert Path(seen[0]["args"][1]).name == own.name and Path(seen[0]["args"][1]) != own
     after = show("own-1", "--decks", str(own))
     assert after["question"] == "Q1, reworded?"
     assert {k: after["state"][k] for k in ("ef", "interval", "due", "repetitions")} == {
@@ -263,6 +264,10 @@ def test_a_broken_save_keeps_the_card_as_it_was(own: Path, monkeypatch: pytest.M
     said = " ".join(out.split())  # the line as wrapped at the terminal's width, joined
     assert "unknown key 'answr'" in said and "the session goes on with own-1 as it was" in said
     assert "saved: own-1: 5" in out
+    # the deck file as it was, the broken edit in the file the line names
+    assert own.read_text() == DECK and "your edit is kept in " in said
+    kept = Path(said.split("your edit is kept in ")[1].split(";")[0])
+    assert "answr: A1" in kept.read_text()
 
 
 # --- a real terminal -----------------------------------------------------------------------------
@@ -325,7 +330,8 @@ def test_e_in_a_terminal_gives_the_editor_line_mode_and_takes_single_keys_after(
         _, status = os.waitpid(pid, 0)
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     seen = json.loads(log.read_text())
-    assert seen == {"lines": True, "echo": True, "args": ["+4", str(deck)]}
+    assert seen["lines"] and seen["echo"] and seen["args"][0] == "+4"
+    assert Path(seen["args"][1]).name == deck.name and Path(seen["args"][1]) != deck
     assert "Q1 reworded?" in deck.read_text()
 
 

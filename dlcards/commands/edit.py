@@ -3,9 +3,10 @@
 `add` opens a one-card template, validates it with the deck loader's messages (reopening the
 editor on an error, with the error at the end of the file), gives it the next free id of the
 deck's topic and appends it to the deck file, leaving the rest of the file byte for byte as it
-was (`dlcards.deckedit`). `edit` opens the card's deck file at the card's line and validates the
-whole collection after. Progress is keyed by card id, so it survives every edit. The built-in
-decks of an installed package are never written: `decks copy DIR` copies them to a directory
+was (`dlcards.deckedit`). `edit` opens a copy of the card's deck file at the card's line, validates
+it with the other decks, and puts it in the deck's place only when they load (as visudo
+does). Progress is keyed by card id, so it survives every edit. The built-in decks of an
+installed package are never written: `decks copy DIR` copies them to a directory
 of the user's, where a copy takes the built-in deck's place.
 """
 
@@ -327,35 +328,134 @@ def add(
 def _edit_until_checked(
     file: Path, line: int, decks: list[str] | None, card_id: str | None, stdin: int | None = None
 ) -> Catalog:
-    """Open `file` at `line` in the editor, then check the decks (and `card_id`'s computations,
-    as check runs them), reopening at the error's line until they load; the decks loaded."""
-    from dlcards.catalog import load_catalog
-    from dlcards.deckedit import check_computations
+    """Edit a copy of deck `file` at `line` in the editor (as visudo and crontab -e do), check
+    it with the other decks (and `card_id`'s computations, as check runs them), reopening at
+    the error's line until it loads, then put it in the deck file's place atomically (the
+    file a link points to, its mode kept); the decks loaded. A copy saved unchanged changes
+    nothing. A broken edit given up on, or a deck file another program changed while the
+    editor was open, leaves the deck file as it is: the error names the file the edit is
+    kept in."""
+    import tempfile
 
-    before = None
-    for _ in range(MAX_TRIES):
-        open_editor(file, line, stdin)
-        text = file.read_bytes()  # compared only: the loader says what is wrong with it
+    from dlcards.catalog import load_catalog
+
+    real = file.resolve()
+    try:
+        original = real.read_bytes()
+    except OSError as err:
+        raise UsageError(f"cannot read {file}: {err.strerror}") from None
+    with tempfile.TemporaryDirectory(prefix="dlcards-edit-") as tmp:
+        copy = Path(tmp) / file.name  # the deck's own name: the editor's title, its syntax
+        copy.write_bytes(original)
         try:
-            after = load_catalog(list(decks or ()))
-            if card_id is not None and after.topic_of(card_id) is not None:
-                edited = after.card(card_id)
-                lines = text.decode("utf-8", errors="replace").splitlines()
-                check_computations(edited, str(file), lines[edited.line - 1 :], edited.line)
-            return after
+            _edit_copy(copy, file, line, decks, card_id, stdin)
+            edited = copy.read_bytes()
+            if edited != original:
+                _replace(real, file, original, edited)
+        except (DeckError, UsageError) as err:
+            typed = copy.read_bytes() if copy.is_file() else original
+            if typed == original:  # nothing typed: nothing to keep, the deck is as it was
+                if isinstance(err, DeckError):  # a deck broken before the editor opened
+                    raise DeckError(f"{err}; fix it and run `dlcards check`") from None
+                raise
+            kept = _keep_edit(typed, file)
+            raise type(err)(
+                f"{err}; {file} is left as it was, your edit is kept in {kept}"
+            ) from None
+    return load_catalog(list(decks or ()))
+
+
+def _edit_copy(
+    copy: Path,
+    file: Path,
+    line: int,
+    decks: list[str] | None,
+    card_id: str | None,
+    stdin: int | None,
+) -> None:
+    """Open `copy` of deck `file` in the editor at `line` until the decks load with the copy
+    in the deck's place; DeckError (or UsageError) when the learner gives up."""
+    before = None
+    for n in range(MAX_TRIES):
+        open_editor(copy, line, stdin)
+        text = copy.read_bytes()  # compared only: the loader says what is wrong with it
+        try:
+            _check_copy(text, copy.parent / f"check-{n}" / file.name, file, decks, card_id)
+            return
         except DeckError as err:
             if text == before:
-                raise DeckError(
-                    f"{err} (saved unchanged; fix it and run `dlcards check`)"
-                ) from None
+                raise DeckError(f"{err} (saved unchanged)") from None
             before = text
             if not _fix_again(err):
-                raise DeckError(
-                    f"{err} (saved with this error; fix it and run `dlcards check`)"
-                ) from None
+                raise DeckError(f"{err} (saved with this error)") from None
             found = str(err).split(":")
             line = int(found[1]) if len(found) > 1 and found[1].isdigit() else line
-    raise UsageError("too many tries; run `dlcards check` to see what is wrong")
+    raise UsageError("too many tries")
+
+
+def _check_copy(
+    text: bytes, check: Path, file: Path, decks: list[str] | None, card_id: str | None
+) -> None:
+    """Load the decks with `text` in deck `file`'s place (written to `check`, a path of its
+    own for each try: the deck cache knows a file by its path, size and time); a DeckError
+    names `file` and the line."""
+    from dlcards.catalog import deck_files, load_catalog, shown_name
+    from dlcards.deckedit import check_computations
+
+    check.parent.mkdir()
+    check.write_bytes(text)
+    real = file.resolve()
+    files = deck_files(list(decks or ()))
+    files = [check if p.resolve() == real else p for p in files]
+    if check not in files:  # pragma: no cover - the deck edited is one of the decks
+        files.append(check)
+    try:
+        after = load_catalog(list(decks or ()), files=files)
+        if card_id is not None and after.topic_of(card_id) is not None:
+            edited = after.card(card_id)
+            lines = text.decode("utf-8", errors="replace").splitlines()
+            check_computations(edited, str(file), lines[edited.line - 1 :], edited.line)
+    except DeckError as err:
+        message = str(err)
+        for name in {shown_name(check), str(check)}:
+            message = message.replace(name, shown_name(file))
+        raise DeckError(message) from None
+
+
+def _replace(real: Path, file: Path, original: bytes, edited: bytes) -> None:
+    """Put `edited` in deck file `real`'s place (write, fsync, rename; its mode kept), unless
+    the file is no longer `original` (another program saved it while the editor was open)."""
+    import stat
+
+    from dlcards.fileio import atomic_write_bytes
+
+    try:
+        now = real.read_bytes()
+        mode = stat.S_IMODE(real.stat().st_mode)
+    except FileNotFoundError:
+        now, mode = None, 0
+    except OSError as err:
+        raise UsageError(f"cannot read {file} again: {err.strerror}") from None
+    if now != original:
+        what = "was removed" if now is None else "was changed by another program"
+        raise UsageError(
+            f"{file} {what} while the editor was open; merge your edit into it by hand"
+        )
+    try:
+        atomic_write_bytes(real, edited, mode=mode)
+    except OSError as err:
+        raise UsageError(f"cannot write {file}: {err.strerror}") from None
+
+
+def _keep_edit(text: bytes, file: Path) -> Path:
+    """Save an edit that was not put in the deck's place where the learner can take it from
+    (its bytes as saved: line endings and all)."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f"dlcards-edit-{file.stem}-", suffix=file.suffix)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(text)
+    return Path(name)
 
 
 def _decks_or_fix_first(decks: list[str] | None, stdin: int | None = None) -> Catalog:
