@@ -9,6 +9,7 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import helpers as h
 import pytest
@@ -935,3 +936,27 @@ def test_every_help_fits_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch, colu
         assert result.exit_code == 0, (path, result.output)
         wide = [line for line in result.output.splitlines() if len(line) > columns]
         assert not wide, (path, wide)
+
+
+def test_every_argument_is_named_in_capitals_in_help_and_errors() -> None:
+    """A command's arguments read as FILE, ID, QUERY in its usage line and in "Missing
+    argument" errors; `show`, `edit`, `suspend`, `unsuspend`, `reset`, `config` and `calc`
+    showed their Python parameter names (`{card_ids}...`, `[assignments]...`)."""
+    import typer.core
+    import typer.main
+
+    def walk(command: Any, path: str) -> list[tuple[str, str]]:
+        found = []
+        ctx = command.context_class(command, info_name=path)
+        if hasattr(command, "list_commands"):  # a group: its commands load when asked for
+            for name in command.list_commands(ctx):
+                found += walk(command.get_command(ctx, name), f"{path} {name}")
+        for param in command.params:
+            if isinstance(param, typer.core.TyperArgument):
+                found.append((path, param.make_metavar(ctx)))
+        return found
+
+    shown = walk(typer.main.get_command(app), "dlcards")
+    assert ("dlcards suspend", "ID...") in [(p, m.strip("{}[]")) for p, m in shown]
+    named = [(path, metavar) for path, metavar in shown if metavar != metavar.upper()]
+    assert not named, named

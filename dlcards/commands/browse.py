@@ -187,7 +187,7 @@ def _card_table(cards: list[Any], width: int, chunk: int = 500) -> Iterator[Any]
 
 
 def show(
-    card_id: str = typer.Argument(..., help="Card id, e.g. gd-23."),
+    card_id: str = typer.Argument(..., help="Card id, e.g. gd-23.", metavar="ID"),
     decks: list[str] | None = DecksOption,
     db: str | None = DbOption,
     today: str | None = TodayOption,

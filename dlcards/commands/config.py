@@ -34,7 +34,7 @@ def change(store: Store, key: str, value: str) -> tuple[str, int | None]:
 
 
 def config(
-    key: str | None = typer.Argument(None, help="Setting to show or change."),
+    key: str | None = typer.Argument(None, help="Setting to show or change.", metavar="[KEY]"),
     value: str | None = typer.Argument(None, help="New value.", metavar="[VALUE]"),
     db: str | None = DbOption,
 ) -> None:

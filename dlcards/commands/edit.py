@@ -570,7 +570,7 @@ def edit_card(card_id: str, decks: Sequence[str], stdin: int | None = None) -> E
 
 
 def edit(
-    card_id: str = typer.Argument(..., help="Card id, e.g. gd-23."),
+    card_id: str = typer.Argument(..., help="Card id, e.g. gd-23.", metavar="ID"),
     decks: list[str] | None = DecksOption,
 ) -> None:
     """Open the card's deck file in $EDITOR at its line; the decks are checked after."""

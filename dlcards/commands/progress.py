@@ -49,7 +49,7 @@ def stats(
 
 
 def suspend(
-    card_ids: list[str] = typer.Argument(..., help="Card ids to suspend."),
+    card_ids: list[str] = typer.Argument(..., help="Card ids to suspend.", metavar="ID..."),
     decks: list[str] | None = DecksOption,
     db: str | None = DbOption,
 ) -> None:
@@ -58,7 +58,7 @@ def suspend(
 
 
 def unsuspend(
-    card_ids: list[str] = typer.Argument(..., help="Card ids to bring back."),
+    card_ids: list[str] = typer.Argument(..., help="Card ids to bring back.", metavar="ID..."),
     decks: list[str] | None = DecksOption,
     db: str | None = DbOption,
 ) -> None:
@@ -148,7 +148,7 @@ def undo(
 
 
 def reset(
-    card_id: str | None = typer.Argument(None, help="Card id to reset."),
+    card_id: str | None = typer.Argument(None, help="Card id to reset.", metavar="[ID]"),
     topic: list[str] | None = TopicOption,
     all_: bool = typer.Option(False, "--all", help="Reset every card."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
