@@ -251,10 +251,8 @@ class StudySession:
             return None
         self._adopt(self.store.settings())
         memory = self.store.memory(item.card_id)
-        self._shown = (
-            item.card_id,
-            memory,
-        )  # what a grade refused on a damaged file is decided from
+        # what a grade refused on a damaged file is decided from
+        self._shown = (item.card_id, memory)
         probe = decide(memory, sm2.Grade.GOOD, self.today, self.schedule)
         if probe.kind == "redrill":
             return None  # graded today in another session: this grade is a re-drill

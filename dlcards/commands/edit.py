@@ -208,13 +208,15 @@ def _held_ids(topic: str) -> set[str]:
         return set() if store is None else store.known_ids(f"{topic}-")
 
 
-def _keep(template: str, card_id: str) -> Path:
-    """Save a card that could not be added where the learner can take it from."""
+def _keep(text: str | bytes, prefix: str, suffix: str = ".yaml") -> Path:
+    """Save what the learner typed and dlcards could not write (a card not added, an edit
+    not put in its deck's place) where they can take it from: a new file in the temporary
+    folder, its bytes as typed."""
     import tempfile
 
-    fd, name = tempfile.mkstemp(prefix=f"dlcards-{card_id}-", suffix=".yaml")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(template)
+    fd, name = tempfile.mkstemp(prefix=f"dlcards-{prefix}-", suffix=suffix)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(text.encode("utf-8") if isinstance(text, str) else text)
     return Path(name)
 
 
@@ -358,7 +360,7 @@ def _edit_until_checked(
                 if isinstance(err, DeckError):  # a deck broken before the editor opened
                     raise DeckError(f"{err}; fix it and run `dlcards check`") from None
                 raise
-            kept = _keep_edit(typed, file)
+            kept = _keep(typed, f"edit-{file.stem}", file.suffix)
             raise type(err)(
                 f"{err}; {file} is left as it was, your edit is kept in {kept}"
             ) from None
@@ -445,17 +447,6 @@ def _replace(real: Path, file: Path, original: bytes, edited: bytes) -> None:
         atomic_write_bytes(real, edited, mode=mode)
     except OSError as err:
         raise UsageError(f"cannot write {file}: {err.strerror}") from None
-
-
-def _keep_edit(text: bytes, file: Path) -> Path:
-    """Save an edit that was not put in the deck's place where the learner can take it from
-    (its bytes as saved: line endings and all)."""
-    import tempfile
-
-    fd, name = tempfile.mkstemp(prefix=f"dlcards-edit-{file.stem}-", suffix=file.suffix)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(text)
-    return Path(name)
 
 
 def _decks_or_fix_first(decks: list[str] | None, stdin: int | None = None) -> Catalog:

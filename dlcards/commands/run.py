@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def topics(decks: Sequence[str], json_: bool) -> None:
@@ -579,9 +582,8 @@ def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: 
     from rich.text import Text
 
     from dlcards.flow import clip
-    from dlcards.search import fit_snippet, highlight_spans
+    from dlcards.search import fit_snippet
 
-    mark = "bold reverse"
     id_w = max(cell_len(row["id"]) for row in rows)
     topic_w = max(cell_len(row["topic"]) for row in rows)
     indent = id_w + 2 + topic_w + 2
@@ -590,10 +592,7 @@ def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: 
     room = max(width - indent, 1) if terminal else None
 
     def marked(text: str, style: str = "") -> Text:
-        shown = Text(clip(text, room) if room else text, style=style)
-        for a, b in highlight_spans(shown.plain, words):
-            shown.stylize(mark, a, b)
-        return shown
+        return _marked(clip(text, room) if room else text, words, style)
 
     lines: list[Any] = []
     for row in rows:
@@ -614,13 +613,7 @@ def _search_stacked(rows: list[dict[str, Any]], words: Any, width: int) -> list[
     from rich.text import Text
 
     from dlcards.flow import clip, wrap
-    from dlcards.search import fit_snippet, highlight_spans
-
-    def marked(text: str, style: str = "") -> Text:
-        shown = Text(text, style=style)
-        for a, b in highlight_spans(text, words):
-            shown.stylize("bold reverse", a, b)
-        return shown
+    from dlcards.search import fit_snippet
 
     room = max(width - 2, 1)
     lines: list[Any] = []
@@ -629,11 +622,23 @@ def _search_stacked(rows: list[dict[str, Any]], words: Any, width: int) -> list[
         if head.cell_len + 2 + len(row["topic"]) <= width:
             head.append("  " + row["topic"], style="dim")
         lines.append(head)
-        lines += [Text("  ") + marked(line) for line in wrap(row["question"], room)]
+        lines += [Text("  ") + _marked(line, words) for line in wrap(row["question"], room)]
         if row["snippet"]:
             shown = clip(fit_snippet(row["snippet"], words, room - 2), room - 2)
-            lines.append(Text("  ↳ ", style="dim") + marked(shown, "dim"))
+            lines.append(Text("  ↳ ", style="dim") + _marked(shown, words, "dim"))
     return lines
+
+
+def _marked(text: str, words: Any, style: str = "") -> Text:
+    """`text` as rich Text in `style`, the words a search matched in it highlighted."""
+    from rich.text import Text
+
+    from dlcards.search import highlight_spans
+
+    shown = Text(text, style=style)
+    for a, b in highlight_spans(text, words):
+        shown.stylize("bold reverse", a, b)
+    return shown
 
 
 def study(

@@ -1110,7 +1110,7 @@ class Connection:
                 at = REVIEW_COLUMNS.index("at")
                 latest = max((r[at] for r in rows if r[0] == given[0]), default=given[at])
                 if latest >= given[at]:
-                    given = (*given[:at], max(latest + 1, given[at]), *given[at + 1 :])
+                    given = (*given[:at], latest + 1, *given[at + 1 :])
                 rows.append(given)
                 refused = [given]
         stamp = datetime.now().strftime("%Y-%m-%dT%H%M%S.%f")[:-3]
