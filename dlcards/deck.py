@@ -178,6 +178,16 @@ class Deck(NamedTuple):
     description: str | None = None
 
 
+ANKI_ROOT_DECK = "Deep Learning"
+"""The Anki deck every topic's deck is a child of, in `export anki` and in `deck:` searches."""
+
+
+def anki_deck_name(title: str) -> str:
+    """The name a topic's deck has in Anki (`export anki`): `Deep Learning::` and its title,
+    whose own `::` (Anki's separator of a child deck) is written `:`."""
+    return f"{ANKI_ROOT_DECK}::{title.replace('::', ':').strip()}"
+
+
 # --- validation -------------------------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ what the query means, so the tests can check the index against a plain scan.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from dlcards.errors import UsageError
@@ -74,8 +74,10 @@ class Term:
 
 @dataclass(frozen=True)
 class Filter:
-    kind: str  # "topic" | "tag" | "is" | "prop" | "untagged" | "all" | "none", or DATED
-    value: str  # the topic or tag GLOB pattern, the is: value, the prop: name, rated:'s button
+    kind: str  # "topic" | "topics" | "deck" | "tag" | "is" | "prop" | "untagged" | "all" |
+    # "none", or DATED
+    value: str  # the topic or tag GLOB pattern, the topics (one a line), the deck: pattern as
+    # a regular expression, the is: value, the prop: name, rated:'s button
     negated: bool = False
     op: str = "="
     number: float = 0.0  # prop:'s number, or the days of a DATED filter (1 or more)
@@ -160,10 +162,10 @@ BUTTON_GRADES = {1: (0, 1, 2), 2: (3,), 3: (4,), 4: (5,)}
 (any grade below 3, each of which lapses a card as Again does), Hard, Good and Easy the three
 passing grades in order. The inverse of the import's mapping (`importers.anki_progress.GRADES`:
 Again -> 1, Hard -> 3, Good -> 4, Easy -> 5), so an imported answer is found with its button."""
-_FIELDS = ("topic", "tag", "is", "prop", "nc", "w", *DATED)
-_SEARCHED = "topic:, tag:, is:, prop:, nc:, w:, rated:, introduced:, added: and edited:"
+_FIELDS = ("deck", "topic", "tag", "is", "prop", "nc", "w", *DATED)
+_SEARCHED = "deck:, topic:, tag:, is:, prop:, nc:, w:, rated:, introduced:, added: and edited:"
 ANKI_ONLY = (
-    "deck", "note", "card", "flag", "resched", "did", "mid", "nid", "cid", "re", "sc", "dupe",
+    "note", "card", "flag", "resched", "did", "mid", "nid", "cid", "re", "sc", "dupe",
     "has-cd", "preset",
 )  # fmt: skip
 """Anki's other searches (parser.rs, `search_node_for_text_with_argument`): refused by name."""
@@ -305,6 +307,69 @@ def _prop(value: str, part: str) -> Filter:
     return Filter("prop", prop, False, op, float(number))
 
 
+def _deck(value: str, part: str) -> Filter:
+    """`deck:NAME` as Anki reads it (its `sqlwriter.rs`, `write_deck`): the decks whose name
+    matches NAME whole, in any case, `*` any run and `_` one character, and their children
+    (`deck:"Deep Learning"` is every topic's deck); `deck:*` every card, `deck:filtered` none
+    (dlcards has no filtered deck). A topic's deck is named as `export anki` names it, and
+    NAME may be its topic too (`deck:gd`, which Anki would find nothing for). The topics it
+    names are found from their titles (`resolve_decks`)."""
+    text = _unescape(value)
+    if not text:
+        raise _error(f"'{part}' needs a value, e.g. deck:gd or deck:\"Deep Learning::Gradient*\"")
+    if text == "*":
+        return Filter("all", "")
+    if text == "filtered":
+        return Filter("none", "")
+    if text == "current":
+        raise _error(
+            "deck:current is the deck chosen in Anki's window; dlcards has none: name the "
+            "deck (deck:gd, or its title)"
+        )
+    pattern = "".join(
+        (".*" if c == "*" else ".") if wild else re.escape(c) for c, wild in _chars(text)
+    )
+    return Filter("deck", pattern.replace("::", _NATIVE))
+
+
+_NATIVE = "\x1f"
+"""Anki's separator of a deck and its child inside a name (`::` as the learner writes it)."""
+
+
+def resolve_decks(query: Query, titles: Mapping[str, str]) -> Query:
+    """`query` with each `deck:` filter as the topics it names (`titles`: every topic's
+    title): those whose deck in Anki (`anki_deck_name`) matches it, or whose topic does."""
+    from dlcards.deck import anki_deck_name
+
+    if not any(f.kind == "deck" for f in query.every_filter()):
+        return query
+
+    def topics(f: Filter) -> Filter:
+        if f.kind != "deck":
+            return f
+        name = re.compile(f"(?:{f.value})(?:$|\x1f)", re.IGNORECASE)
+        slug = re.compile(f.value, re.IGNORECASE)
+        found = [
+            topic
+            for topic, title in titles.items()
+            if name.match(anki_deck_name(title).replace("::", "\x1f")) or slug.fullmatch(topic)
+        ]
+        return Filter("topics", "\n".join(sorted(found)), f.negated)
+
+    def mapped(node: Node) -> Node:
+        if isinstance(node, Filter):
+            return topics(node)
+        if isinstance(node, Group):
+            return Group(node.kind, tuple(mapped(item) for item in node.items), node.negated)
+        return node
+
+    if query.tree is not None:
+        tree = mapped(query.tree)
+        assert isinstance(tree, Group)
+        return Query(query.text, tree=tree)
+    return Query(query.text, query.terms, tuple(topics(f) for f in query.filters))
+
+
 def _dated(key: str, value: str, part: str) -> Filter:
     """`rated:N`, `rated:N:B`, `introduced:N`, `added:N`, `edited:N` as Anki reads them (the
     value not unescaped: `rated:1\\:2` is no number); N of 0 is 1, as in Anki."""
@@ -355,7 +420,7 @@ def _field(key: str, value: str, part: str) -> Term | Filter:
     if key in ("nc", "w"):  # the index ignores accents: nc: is a plain search here
         return _words(_unescape(value), part, exact=key == "w")
     if key == "deck":
-        raise _error("decks are topics here; write topic:NAME (e.g. topic:gd)")
+        return _deck(value, part)
     if key in ANKI_ONLY:
         raise _error(
             f"Anki's {key}: is not searched here; dlcards searches {_SEARCHED} (for the text "

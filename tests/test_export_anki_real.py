@@ -7,6 +7,7 @@ progress, and the text format.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -552,3 +553,56 @@ def test_fsrs_progress_reaches_anki_with_its_memory_state(col: Collection, tmp_p
         assert card.memory_state is not None, card_id
         assert card.memory_state.stability == pytest.approx(memory.fsrs.stability, rel=1e-3)
         assert card.memory_state.difficulty == pytest.approx(memory.fsrs.difficulty, rel=1e-3)
+
+
+ODD_TITLES = """\
+topic: odd
+title: "Déjà vu::x_y (BCE)* Loss"
+cards:
+  - id: odd-1
+    question: A card in a deck whose title has Anki's separator, a wildcard and accents.
+    answer: "It is exported as a child of Deep Learning, its own :: written as one colon."
+"""
+
+DECK_QUERIES = [
+    "deck:*", 'deck:"Deep Learning"', "deck:deep*", "DECK:DEEP*", 'deck:"deep learning::gradient*"',
+    "deck:Gradient*", "deck:*gradient*", "deck:*Perceptron*", "deck:deep", 'deck:"Deep Learning::"',
+    "deck:Deep_Learning::*", "deck:*::*", "deck:*::*::*", "deck:Deep*::Perc*", "deck:*déjà*",
+    "deck:*DÉJÀ*", 'deck:"*x_y (BCE)\\* Loss"', "deck:*x\\_y*", "deck:*x\\_z*", "deck:*vu?x*",
+    "deck:*vu:x*", "deck:filtered", "-deck:*Loss*", "deck:*gradient* -deck:*vanishing*",
+    "(deck:*vanishing* or deck:*perceptron*) -deck:*multi*", '"deck:Deep Learning::Vanishing*"',
+    "deck:*gradient* is:new", "deck:*loss*",
+]  # fmt: skip
+
+
+def test_a_deck_search_finds_what_anki_finds_in_the_exported_decks(
+    col: Collection, tmp_path: Path
+) -> None:
+    """`deck:` read as Anki reads it, on the decks as `export anki` names them (Deep Learning::
+    and the title, its own `::` one colon): the same cards, query by query, in a real Anki
+    holding the package. Before, every `deck:` was refused."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "odd.yaml").write_text(ODD_TITLES, encoding="utf-8")
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(decks))
+    import_apkg(col, path)
+    by_anki = {cid: col.get_card(cid).note()["CardId"] for cid in col.find_cards("")}
+
+    def found(query: str) -> set[str]:
+        done = runner.invoke(
+            app, ["search", "--json", "--limit", "1000", "--decks", str(decks), "--", query]
+        )
+        assert done.exit_code == 0, done.output
+        return {card["id"] for card in json.loads(done.output)["cards"]}
+
+    seen = set()
+    for query in DECK_QUERIES:
+        anki = {by_anki[cid] for cid in col.find_cards(query)}
+        assert found(query) == anki, query
+        seen.add(len(anki))
+    assert len(seen) > 8  # the queries tell the decks apart (none, one, some, all)
+    # a topic is a name for its deck too, where Anki finds nothing by it
+    assert not col.find_cards("deck:gd") and not col.find_cards("deck:odd")
+    assert found("deck:gd") == found("topic:gd") == {f"gd-{i}" for i in range(1, 51)}
+    assert found("deck:od_") == {"odd-1"}

@@ -260,7 +260,7 @@ def test_the_index_follows_deck_edits_and_retired_cards(tmp_path: Path) -> None:
         ("rated:7:5", "the answer button is 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy), not '5'"),
         (
             "a:b",
-            "unknown field 'a:'; dlcards searches topic:, tag:, is:, prop:, nc:, w:, rated:, "
+            "unknown field 'a:'; dlcards searches deck:, topic:, tag:, is:, prop:, nc:, w:, rated:, "
             "introduced:, added: and edited: (for the text itself, escape the colon: a\\:b)",
         ),
         ("tpoic:gd", "unknown field 'tpoic:' (did you mean 'topic'?)"),
@@ -381,6 +381,88 @@ def test_study_and_quiz_take_the_same_query() -> None:
     assert quiz.exit_code == 0, quiz.output
     none = runner.invoke(app, ["quiz", "--search", "zzzqqq"], input="q\n")
     assert "found none" in none.output
+
+
+def test_study_and_quiz_take_a_deck_search() -> None:
+    """`deck:` names a topic's deck by its title (as in Anki) or its topic, in `study
+    --search` and `quiz --search` as in `search`."""
+    due = runner.invoke(app, ["study", "--search", 'deck:"Deep Learning::Vanishing*"',
+                              "--today", "2026-11-26"], input="\n5\n" * 12 + "q\n")  # fmt: skip
+    assert due.exit_code == 0, due.output
+    assert sorted(re.findall(r"saved: ([a-z0-9-]+): ", due.output)) == sorted(
+        f"vgp-{i}" for i in range(1, 11)
+    )
+    quiz = runner.invoke(app, ["quiz", "--search", "deck:gd", "--seed", "1", "-n", "2"],
+                         input="\n\nq\n")  # fmt: skip
+    assert quiz.exit_code == 0, quiz.output
+    shown = set(re.findall(r"\b([a-z]+)-\d+\b", quiz.output))
+    assert shown == {"gd"}, quiz.output
+    refused = runner.invoke(app, ["study", "--search", "deck:current"], input="q\n")
+    assert refused.exit_code == 2 and "dlcards has none" in refused.output
+
+
+def _anki_deck_regex(pattern: str) -> re.Pattern[str]:
+    """Anki's `to_re` and `write_deck` (rslib/src/text.rs, search/sqlwriter.rs), written out
+    apart from dlcards's code: `*` is `.*`, `_` is `.`, `\\*` and `\\_` themselves, `::`
+    the separator, the whole name or a child of it, in any case."""
+    out, at = [], 0
+    while at < len(pattern):
+        c = pattern[at]
+        if c == "\\" and at + 1 < len(pattern):
+            out.append(re.escape(pattern[at + 1]))
+            at += 2
+            continue
+        out.append(".*" if c == "*" else "." if c == "_" else re.escape(c))
+        at += 1
+    return re.compile("(?i)^" + "".join(out).replace("::", "\x1f") + "($|\x1f)")
+
+
+@given(
+    titles=st.dictionaries(
+        st.from_regex(r"[a-z][a-z0-9_-]{0,6}", fullmatch=True),
+        st.text(st.sampled_from("ab_:*Éé xY"), min_size=1, max_size=8).filter(str.strip),
+        min_size=1, max_size=5,
+    ),
+    pattern=st.text(st.sampled_from("ab_:*Éé xY"), min_size=1, max_size=8),
+)  # fmt: skip
+@settings(max_examples=300)
+@pytest.mark.no_files
+def test_a_deck_search_names_the_topics_whose_anki_deck_or_topic_matches(
+    titles: dict[str, str], pattern: str
+) -> None:
+    from dlcards.deck import anki_deck_name
+    from dlcards.search import resolve_decks
+
+    quoted = '"' + pattern.replace("\\", "\\\\") + '"'
+    if pattern.strip() in ("", "*", "filtered", "current") or pattern != pattern.strip():
+        return
+    query = resolve_decks(parse(f"deck:{quoted}"), titles)
+    [found] = query.filters
+    assert found.kind == "topics"
+    regex = _anki_deck_regex(pattern)
+    slug = re.compile(regex.pattern.removeprefix("(?i)^").removesuffix("($|\x1f)"), re.I)
+    expected = sorted(
+        topic for topic, title in titles.items()
+        if regex.match(anki_deck_name(title).replace("::", "\x1f")) or slug.fullmatch(topic)
+    )  # fmt: skip
+    assert found.value.split() == expected
+
+
+@pytest.mark.no_files
+def test_a_deck_search_is_resolved_inside_groups_and_refuses_what_has_no_meaning_here() -> None:
+    from dlcards.search import Filter, Group, resolve_decks
+
+    titles = {"gd": "Gradient Descent", "vgp": "Vanishing Gradient Problem", "mlp": "MLP"}
+    tree = resolve_decks(parse("momentum (deck:*gradient* or -deck:mlp)"), titles).tree
+    assert tree is not None
+    inner = tree.items[1]
+    assert isinstance(inner, Group)
+    assert inner.items == (Filter("topics", "gd\nvgp"), Filter("topics", "mlp", negated=True))
+    assert parse("deck:*").filters == (Filter("all", ""),)
+    assert parse("deck:filtered").filters == (Filter("none", ""),)
+    for query, said in (("deck:", "needs a value"), ("deck:current", "dlcards has none")):
+        with pytest.raises(UsageError, match=said):
+            parse(query)
 
 
 def test_quiz_on_a_search_reads_only_the_decks_it_found_cards_in(

@@ -297,7 +297,7 @@ def test_a_query_anki_refuses_is_one_line_here(query: str, tmp_path: Path) -> No
     [("d*g", "'d*g'"), ("*ment", "'*ment'"), ("mo_entum", "'mo_entum'"),
      ("resched:1", "resched:"), ("prop:rated>-1", "prop:rated"), ("re:mom", "re:"),
      ("nc:d*g", "'nc:d*g'"), ("w:mo_ent", "'w:mo_ent'"), ("dupe:1,x", "dupe:"),
-     ("has-cd:x", "has-cd:"), ("flag:1", "flag:"), ("card:1", "card:"), ("deck:t0", "topic:"),
+     ("has-cd:x", "has-cd:"), ("flag:1", "flag:"), ("card:1", "card:"),
      ("front:momentum", "'front:'"), ("is:learn", "is:learn"), ("is:buried", "is:buried"),
      ("prop:pos>1", "prop:pos"), ("prop:s>1", "prop:s"), ("tag:re:x", "tag:re:x"),
      ("-", "'-'")],

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from dlcards.catalog import Catalog, Loading
     from dlcards.deck import Card
     from dlcards.scheduling import Schedule
+    from dlcards.search import Query
     from dlcards.settings import Settings
     from dlcards.store import Store
     from dlcards.store.core import Rebuild
@@ -415,6 +416,20 @@ def _loaded_while_checking(store: Store, loading: Loading) -> Catalog:
         raise
     checking.result()
     return catalog
+
+
+def with_decks(query: Query, decks: Sequence[str], catalog: Catalog | None = None) -> Query:
+    """A search's `deck:` filters as the topics they name, from the decks' titles (the
+    catalog is loaded, from its cache, only for a query that has one)."""
+    from dlcards.search import resolve_decks
+
+    if not any(f.kind == "deck" for f in query.every_filter()):
+        return query
+    if catalog is None:
+        from dlcards.catalog import load_catalog
+
+        catalog = load_catalog(decks)
+    return resolve_decks(query, catalog.topic_titles())
 
 
 @contextmanager

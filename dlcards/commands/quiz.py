@@ -631,11 +631,12 @@ def quiz(
         topics = list(topic or ())
         within: set[str] | None = None
         if search is not None:
-            from dlcards.commands.common import schedule_of
+            from dlcards.commands.common import schedule_of, with_decks
             from dlcards.search import parse
 
             catalog.check_topics(topics)  # an unknown topic first, as select says it
-            hits, _ = store.search(parse(search), day, schedule_of(store).name)
+            query = with_decks(parse(search), decks or (), catalog)
+            hits, _ = store.search(query, day, schedule_of(store).name)
             within = {hit.id for hit in hits}
         rng = random.Random(seed)
         choice: Mode = "choice" if mode == "choice" else "self"

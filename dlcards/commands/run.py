@@ -484,6 +484,7 @@ def search(
         schedule_of,
         synced_store,
         today_from,
+        with_decks,
     )
     from dlcards.console import escaped, out, print_json
     from dlcards.render import to_plain
@@ -494,6 +495,7 @@ def search(
     day = today_from(today)
     with synced_store(db, decks) as store:
         day = not_before_the_log(store, day, today)
+        parsed = with_decks(parsed, decks)
         hits, total = store.search(parsed, day, schedule_of(store).name, limit)
         # the cards' text as the index holds it (the decks' as synced just now): at 100,000
         # cards, loading the decks of 50 hits took 0.7 s of the command's 0.9

@@ -16,7 +16,7 @@ from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOpt
 def search(
     query: list[str] = typer.Argument(
         ...,
-        help="Words and filters, e.g. momentum -adam tag:math topic:gd is:due prop:lapses>3.",
+        help="Words and filters, e.g. momentum -adam tag:math deck:gd is:due prop:lapses>3.",
         metavar="QUERY...",
     ),
     limit: int = typer.Option(
@@ -31,9 +31,11 @@ def search(
 
     A word matches the words it starts ("optim" and "optim*" find "optimizer"); "a phrase"
     in quotes; -word excludes; "a or b", parentheses and escapes as in Anki. Filters:
-    topic:gd, tag:math, is:due, is:new, is:review, is:suspended, is:leech, prop:lapses>3 (also
-    reps, ivl, ease, due), nc:word, w:word (the whole word). Study or cram exactly these cards
-    with `dlcards study --search QUERY` or `dlcards quiz --search QUERY`.
+    deck:gd or the deck's name in Anki (deck:"Deep Learning::Grad*"), topic:gd, tag:math,
+    is:due, is:new, is:review, is:suspended, is:leech, prop:lapses>3 (also reps, ivl, ease,
+    due), rated:7 (also rated:7:1, introduced:7, added:7, edited:7), nc:word, w:word (the
+    whole word). Study or cram exactly these cards with `dlcards study --search QUERY` or
+    `dlcards quiz --search QUERY`.
     """
     unknown = [word for word in query if word.startswith("--") and len(word) > 2]
     if unknown:  # ignored unknown options land among the words: `--ids` is a typo, not a word

@@ -49,6 +49,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
+from dlcards.deck import ANKI_ROOT_DECK as ROOT_DECK
 from dlcards.export.html import escape, media_name, to_html
 from dlcards.settings import DAY_STARTS_AT
 
@@ -61,7 +62,6 @@ MODEL_ID = 1525040419
 ROOT_DECK_ID = 1102058212
 
 MODEL_NAME = "dlcards"
-ROOT_DECK = "Deep Learning"
 FIELDS = ("Front", "Back", "Topic", "Source", "CardId")
 
 FRONT_TEMPLATE = """\
@@ -180,7 +180,9 @@ class CardProgress:
 
 @lru_cache(maxsize=256)
 def deck_name(title: str) -> str:
-    return f"{ROOT_DECK}::{title.replace('::', ':').strip()}"
+    from dlcards.deck import anki_deck_name
+
+    return anki_deck_name(title)
 
 
 def deck_id(topic: str) -> int:

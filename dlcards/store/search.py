@@ -7,6 +7,7 @@ ever read as FTS syntax); filters become WHERE clauses with bound parameters. Ra
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -122,6 +123,10 @@ def _clause(f: Filter, today: date, table: str, starts_at: int) -> tuple[str, li
         sql, params = _dated(f, today, starts_at)
     elif f.kind == "topic":
         sql, params = "c.topic GLOB ?", [f.value]
+    elif f.kind == "topics":  # a deck: filter, as the topics it names (search.resolve_decks)
+        sql, params = "c.topic IN (SELECT value FROM json_each(?))", [json.dumps(f.value.split())]
+    elif f.kind == "deck":
+        raise ValueError("a deck: filter reaches SQL as its topics (search.resolve_decks)")
     elif f.kind == "tag":
         sql, params = _tag_clause(f.value)
     elif f.kind == "untagged":
