@@ -76,8 +76,8 @@ class Term:
 class Filter:
     kind: str  # "topic" | "topics" | "deck" | "tag" | "is" | "prop" | "untagged" | "all" |
     # "none", or DATED
-    value: str  # the topic or tag GLOB pattern, the topics (one a line), the deck: pattern as
-    # a regular expression, the is: value, the prop: name, rated:'s button
+    value: str  # the topic or tag GLOB pattern, the topics (one a line), the deck: value (its
+    # escapes kept, for `_chars`), the is: value, the prop: name, rated:'s button
     negated: bool = False
     op: str = "="
     number: float = 0.0  # prop:'s number, or the days of a DATED filter (1 or more)
@@ -326,33 +326,81 @@ def _deck(value: str, part: str) -> Filter:
             "deck:current is the deck chosen in Anki's window; dlcards has none: name the "
             "deck (deck:gd, or its title)"
         )
-    pattern = "".join(
-        (".*" if c == "*" else ".") if wild else re.escape(c) for c, wild in _chars(text)
-    )
-    return Filter("deck", pattern.replace("::", _NATIVE))
+    return Filter("deck", text)
 
 
 _NATIVE = "\x1f"
 """Anki's separator of a deck and its child inside a name (`::` as the learner writes it)."""
 
 
+def _deck_pattern(text: str) -> list[tuple[str, bool]]:
+    """A `deck:` value as the characters Anki's regular expression matches: `_chars`, with
+    each `::` the separator (Anki writes it into the expression: `human_deck_name_to_native`)."""
+    chars = _chars(text)
+    out: list[tuple[str, bool]] = []
+    at = 0
+    while at < len(chars):
+        if chars[at] == (":", False) and chars[at + 1 : at + 2] == [(":", False)]:
+            out.append((_NATIVE, False))
+            at += 2
+        else:
+            out.append(chars[at])
+            at += 1
+    return out
+
+
+def _same(a: str, b: str) -> bool:
+    """One character against another in any case, as a case-insensitive regular expression
+    compares them (`É` is `é`), without folding one into two (`ß` is not `ss`)."""
+    return a == b or a.lower() == b.lower() or a.upper() == b.upper()
+
+
+def _matches(pattern: list[tuple[str, bool]], text: str) -> bool:
+    """Whether the whole of `text` matches `pattern` (`*` any run, `_` one character, in any
+    case), in time proportional to their lengths' product: no backtracking regular expression,
+    which `deck:*a*a*a...` would keep busy for hours (Anki's Rust one never backtracks)."""
+    p = t = 0
+    star, mark = -1, 0
+    while t < len(text):
+        if p < len(pattern):
+            char, wild = pattern[p]
+            if wild and char == "*":
+                star, mark = p, t
+                p += 1
+                continue
+            if wild or _same(char, text[t]):
+                p += 1
+                t += 1
+                continue
+        if star < 0:
+            return False
+        p, mark = star + 1, mark + 1
+        t = mark
+    return all(wild and char == "*" for char, wild in pattern[p:])
+
+
 def resolve_decks(query: Query, titles: Mapping[str, str]) -> Query:
     """`query` with each `deck:` filter as the topics it names (`titles`: every topic's
-    title): those whose deck in Anki (`anki_deck_name`) matches it, or whose topic does."""
+    title): those whose deck in Anki (`anki_deck_name`) is a deck it matches or a child of
+    one (Anki's `write_deck`: `(?i)^NAME($|\x1f)`), or whose topic it matches."""
     from dlcards.deck import anki_deck_name
 
     if not any(f.kind == "deck" for f in query.every_filter()):
         return query
+    names = {topic: anki_deck_name(title).replace("::", _NATIVE) for topic, title in titles.items()}
 
     def topics(f: Filter) -> Filter:
         if f.kind != "deck":
             return f
-        name = re.compile(f"(?:{f.value})(?:$|\x1f)", re.IGNORECASE)
-        slug = re.compile(f.value, re.IGNORECASE)
+        pattern = _deck_pattern(f.value)
         found = [
             topic
-            for topic, title in titles.items()
-            if name.match(anki_deck_name(title).replace("::", "\x1f")) or slug.fullmatch(topic)
+            for topic, name in names.items()
+            if _matches(pattern, topic)
+            or any(
+                _matches(pattern, name[:end])
+                for end in [*(i for i, c in enumerate(name) if c == _NATIVE), len(name)]
+            )
         ]
         return Filter("topics", "\n".join(sorted(found)), f.negated)
 

@@ -260,8 +260,9 @@ def test_the_index_follows_deck_edits_and_retired_cards(tmp_path: Path) -> None:
         ("rated:7:5", "the answer button is 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy), not '5'"),
         (
             "a:b",
-            "unknown field 'a:'; dlcards searches deck:, topic:, tag:, is:, prop:, nc:, w:, rated:, "
-            "introduced:, added: and edited: (for the text itself, escape the colon: a\\:b)",
+            "unknown field 'a:'; dlcards searches deck:, topic:, tag:, is:, prop:, nc:, w:, "
+            "rated:, introduced:, added: and edited: (for the text itself, escape the colon: "
+            "a\\:b)",
         ),
         ("tpoic:gd", "unknown field 'tpoic:' (did you mean 'topic'?)"),
         ('"momentum', "a quote is not closed"),
@@ -446,6 +447,21 @@ def test_a_deck_search_names_the_topics_whose_anki_deck_or_topic_matches(
         if regex.match(anki_deck_name(title).replace("::", "\x1f")) or slug.fullmatch(topic)
     )  # fmt: skip
     assert found.value.split() == expected
+
+
+@pytest.mark.no_files
+def test_a_deck_search_with_many_stars_is_answered_at_once() -> None:
+    """`deck:*a*a*a...z` was a backtracking regular expression: on a 60-character deck name,
+    30 stars are some 10^17 ways to try (the command never ended). Matched star by star, it
+    answers, and as Anki does: a name ending in az (a title's own :: is one colon, no child),
+    and with a parent that matches, all its children."""
+    from dlcards.search import resolve_decks
+
+    titles = {"long": "a" * 60, "ends": "a" * 40 + "z", "colon": "a" * 31 + "::z"}
+    [found] = resolve_decks(parse("deck:" + "*a" * 30 + "z"), titles).filters
+    assert found.value.split() == ["ends"]
+    [parent] = resolve_decks(parse("deck:" + "*e" * 3 + "*n*g"), titles).filters
+    assert parent.value.split() == ["colon", "ends", "long"]
 
 
 @pytest.mark.no_files
