@@ -129,7 +129,10 @@ def relu_grad(z: float) -> Outcome:
     if z > 0:
         why = f"{fmt(z)} > 0: the unit is active, slope 1"
     elif z < 0:
-        why = f"{fmt(z)} < 0: the unit is off, slope 0 (a 'dying ReLU' passes no gradient)"
+        why = (
+            f"{fmt(z)} < 0: the unit is off for this input, slope 0 (it is 'dead' only if "
+            "z ≤ 0 for every training input)"
+        )
     else:
         why = "z = 0 is the kink: relu is not differentiable there; 0 by convention (as PyTorch)"
     return g, [why, f"relu'({fmt(z)}) = {fmt(g)}"]
