@@ -484,7 +484,7 @@ def test_a_full_disk_says_so_and_leaves_no_empty_wal_behind(tmp_path: Path) -> N
 
     from dlcards.cli import app
 
-    with h.small_disk(tmp_path / "mnt", "600k") as mnt:
+    with h.small_disk(tmp_path / "mnt", "2m") as mnt:
         db = mnt / "p.db"
         runner = CliRunner()
         made = runner.invoke(app, ["due", "--db", str(db), "--today", "2026-11-26"])
