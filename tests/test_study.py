@@ -480,6 +480,21 @@ def test_summary_of_a_session_quit_early_says_what_is_left_today() -> None:
     assert "Today: 1 due" in due.output, due.output
 
 
+def test_summary_of_a_session_quit_early_counts_the_new_cards_left_as_due_does() -> None:
+    """A session quit after three of the day's 20 new cards said "today: 1 re-drill left",
+    or with no re-drill the next review's date, tomorrow: the 17 new cards still allowed
+    today were not named. They are, as `due` counts them (the skipped ones too)."""
+    out = study(["", "4", "", "2", "", "5", "q"], "--today", "2026-11-26")
+    assert "next due   2026-11-26 (today: 17 new cards and 1 re-drill left)" in out, out
+    data = json.loads(runner.invoke(app, ["due", "--json", "--today", "2026-11-26"]).output)
+    assert (data["new_today"], data["redrills_today"]) == (17, 1)
+    study(["s", "", "5", "q"], "--today", "2026-11-27", "--topic", "gd", "--new", "3")
+    out = study(["q"], "--today", "2026-11-27", "--topic", "gd", "--new", "3")
+    assert "next due   2026-11-27 (today: 2 new cards left)" in out, out
+    out = study(["", "3", "q"], "--today", "2026-11-28")  # 4 due (11-26's 3, gd-1), 20 new
+    assert "(today: 3 due reviews, 20 new cards and 1 re-drill left)" in out, out
+
+
 def test_summary_next_due_is_today_while_a_redrill_is_owed() -> None:
     """A card graded below 4 comes back today (also after a restart), so the summary of a
     session stopped before it says the next due date is today, not tomorrow."""

@@ -652,13 +652,21 @@ def run(
         left = cap_left(cap, store.reviews_today(day)) if waiting else None
         now = waiting if left is None else min(waiting, left)
         beyond = waiting - now
-        if redrills or now:
+        # the new cards the day's limit still allows in this session's cards (the skipped, or
+        # those of a session quit early): `dlcards study` again takes them, as `due` counts
+        from dlcards.session import plan
+
+        scope = None if allowed is None else set(allowed)
+        fresh = len(plan(store, schedule_of(store), day, limits, topics, scope).new)
+        if redrills or now or fresh:
             # today, and what is left of it: a session quit before the end, a re-drill owed,
             # or cards another terminal or a scheduler change made due
             parts = [plural(now, "due review")] if now else []
+            parts += [plural(fresh, "new card")] if fresh else []
             parts += [plural(redrills, "re-drill")] if redrills else []
+            listed = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 2 else parts)
             more = f"; {beyond} more beyond the daily cap of {cap}" if beyond else ""
-            next_due = f"{day} (today: {' and '.join(parts)} left{more})"
+            next_due = f"{day} (today: {listed} left{more})"
         elif waiting:  # the daily review cap holds them: tomorrow, as `due` says
             from datetime import timedelta
 
