@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from dlcards.deck import ANKI_ROOT_DECK as ROOT_DECK
+from dlcards.deck import anki_deck_name
 from dlcards.export.html import escape, media_name, to_html
 from dlcards.settings import DAY_STARTS_AT
 
@@ -180,8 +181,6 @@ class CardProgress:
 
 @lru_cache(maxsize=256)
 def deck_name(title: str) -> str:
-    from dlcards.deck import anki_deck_name
-
     return anki_deck_name(title)
 
 
