@@ -152,7 +152,14 @@ def _leaves(node: Node, outside: bool = False) -> Iterator[tuple[Term | Filter, 
 MAX_PARTS = 64
 """The most words, phrases, filters and groups a query may have: each is a condition of the
 one SQL query, whose cost grows with the square of their number (4,000 words: 10 s; 5,000
-ORs: 55 s). Anki's longest real searches are a few dozen parts."""
+ORs: 55 s). Anki's longest real searches are a few dozen parts. Groups nested deeper than
+this are refused as they are read (the reader, and each walk of the tree, recurses into
+them: 330 nested parentheses were a RecursionError)."""
+PARTS = "words, phrases, filters and groups in parentheses"
+MAX_VALUE = 1000
+"""The longest value a `key:value` part may have (SQLite refuses a GLOB pattern over 50,000
+bytes as 'too complex', which read as the database's fault; no tag, topic or deck name is
+near this long)."""
 
 DATED = ("rated", "introduced", "added", "edited")
 """The searches by a span of study days (`rated:7`)."""
@@ -443,6 +450,11 @@ def _field(key: str, value: str, part: str) -> Term | Filter:
     from dlcards.console import escaped
     from dlcards.suggest import did_you_mean
 
+    if len(value) > MAX_VALUE:
+        raise _error(
+            f"'{escaped(key)}:' takes a value of at most {MAX_VALUE:,} characters, not "
+            f"{len(value):,}"
+        )
     if key == "topic":
         text = _unescape(value)
         if not text:
@@ -530,6 +542,7 @@ class _Reader:
         self.text = re.sub(r"\s", " ", text).strip()
         self.at = 0
         self.parts = 0
+        self.depth = 0  # how many groups the reader is in
         self.start = 0  # where the part being read starts, its `-` included (for messages)
 
     def spaces(self) -> None:
@@ -571,7 +584,14 @@ class _Reader:
 
     def group(self) -> Node:
         self.at += 1
+        self.depth += 1
+        if self.depth > MAX_PARTS:  # each group is a part: no need to read deeper
+            raise _error(
+                f"the query has more than {MAX_PARTS} parts ({PARTS}); at most {MAX_PARTS} are "
+                "searched at once"
+            )
         items = self.inner()
+        self.depth -= 1
         if self.at >= len(self.text):
             raise _error("a '(' is not closed; end the group with ')' (\\( for the character)")
         self.at += 1
@@ -656,8 +676,8 @@ def parse(text: str) -> Query:
         raise _error("a ')' has no '(' before it (\\) for the character)")
     if reader.parts > MAX_PARTS:
         raise _error(
-            f"the query has {reader.parts:,} parts (words, phrases, filters); "
-            f"at most {MAX_PARTS} are searched at once"
+            f"the query has {reader.parts:,} parts ({PARTS}); at most {MAX_PARTS} are searched "
+            "at once"
         )
     if not items:
         return Query(text)

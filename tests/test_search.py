@@ -452,6 +452,39 @@ def test_a_deck_search_names_the_topics_whose_anki_deck_or_topic_matches(
     assert found.value.split() == expected
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["(" * 400 + "grad" + ")" * 400, "(" * 2000 + "grad", "-(" * 2000 + "grad",
+     "(" * 65 + "grad" + ")" * 65],
+)  # fmt: skip
+def test_groups_nested_past_the_parts_limit_are_one_line(query: str) -> None:
+    """A torture run: 330 nested parentheses were a RecursionError's traceback (the reader
+    recursed into each group before counting the parts), in search, study --search and quiz
+    --search; 100 were counted as '101 parts (words, phrases, filters)'."""
+    commands = (["search", "--", query], ["study", "--search", query], ["quiz", "--search", query])
+    for args in commands:
+        result = runner.invoke(app, args, input="q\n")
+        assert result.exit_code == 2, (args, result.output[-300:])
+        assert result.output == (
+            "error: search: the query has more than 64 parts (words, phrases, filters and groups "
+            "in parentheses); at most 64 are searched at once\n"
+        ), result.output[-300:]
+
+
+@pytest.mark.parametrize("key", ["tag", "-tag", "topic", "deck", "nc", "prop"])
+def test_a_value_longer_than_any_name_is_refused_as_the_querys(key: str) -> None:
+    """A torture run: `tag:` with 60,000 characters said 'error: database ...: LIKE or GLOB
+    pattern too complex' (SQLite's limit on a pattern), blaming a sound file; `topic:`
+    printed all 60,000 characters back."""
+    result = runner.invoke(app, ["search", f"{key}:" + "a*" * 30_000])
+    assert result.exit_code == 2, result.output[-300:]
+    assert result.output == (
+        f"error: search: '{key.lstrip('-')}:' takes a value of at most 1,000 characters, not "
+        "60,000\n"
+    )
+    assert runner.invoke(app, ["search", f"{key}:" + "a" * 1000]).exit_code in (0, 2)
+
+
 @pytest.mark.no_files
 def test_a_deck_search_with_many_stars_is_answered_at_once() -> None:
     """`deck:*a*a*a...z` was a backtracking regular expression: on a 60-character deck name,
