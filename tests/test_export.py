@@ -1089,3 +1089,34 @@ def test_a_ctrl_c_while_the_rows_are_written_waits_for_their_thread(interrupts: 
         time.sleep(0.05)
         conn.close()
     assert not inserting
+
+
+@pytest.mark.parametrize("kind", ["reviews", "text", "anki"])
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("{db}", "is the progress database"), ("link", "is the progress database"),
+     ("hard", "is the progress database"), ("{db}-wal", "is SQLite's -wal file"),
+     ("{db}-journal", "is SQLite's -journal file"),
+     ("backups/old.csv", "is in the backups folder")],
+)  # fmt: skip
+def test_an_export_never_writes_over_the_database_it_reads(
+    isolated: Path, kind: str, name: str, said: str
+) -> None:
+    """A torture run: `export reviews -o <the database> --force` wrote its CSV over the
+    database (every grade gone, and no backup: an export only reads); `export anki` and
+    `export text` did too. The database, by any name (a symlink, a hard link), its SQLite
+    files and its backups folder are refused before anything is written."""
+    db = Path(os.environ["DLCARDS_DB"])
+    assert runner.invoke(app, ["study", "--today", "2026-11-26"], input="\n4\nq\n").exit_code == 0
+    (db.parent / "link").symlink_to(db)
+    os.link(db, db.parent / "hard")
+    target = db.parent / name.format(db=db.name)
+    target.parent.mkdir(exist_ok=True)
+    before = db.read_bytes()
+    result = runner.invoke(app, ["export", kind, "-o", str(target), "--force"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: {target} {said}"), result.output
+    assert result.output.rstrip().endswith("give -o another file"), result.output
+    assert db.read_bytes() == before
+    due = runner.invoke(app, ["export", "reviews", "-o", str(db.parent / "fine.csv")])
+    assert due.exit_code == 0 and "1 review" in due.output, due.output

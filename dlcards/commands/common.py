@@ -96,6 +96,14 @@ def db_path(option: str | None) -> Path | None:
     return Path(option).expanduser()
 
 
+def database_of(db: str | None) -> Path:
+    """The database `--db` (or DLCARDS_DB, or the default) names, whether it exists or not:
+    for a command that must never write over it (an export's `-o`)."""
+    from dlcards.paths import db_location
+
+    return db_location(db_path(db))[0]
+
+
 def checked_db(db: str | None) -> Path:
     """The database the command opens. One the user named (`--db` or DLCARDS_DB) must be in a
     directory that exists, so that a typo is not taken for a new, empty collection; the default

@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
-from dlcards.commands.common import opened_store, synced_store, today_from
+from dlcards.commands.common import database_of, opened_store, synced_store, today_from
 from dlcards.commands.options import DbOption, DecksOption, TagOption, TodayOption, TopicOption
 from dlcards.console import echo, plural
 from dlcards.errors import StoreError, UsageError, one_line
@@ -186,7 +186,7 @@ def anki(
     from dlcards.terminal import stops_as_ctrl_c
 
     day = today_from(today)
-    target = target_for(output, force)
+    target = target_for(output, force, database_of(db))
     if target.is_stdout and sys.stdout.isatty():
         raise UsageError(
             "-o - would write the binary package to the terminal; redirect it to a file or a pipe"
@@ -284,7 +284,7 @@ def text(
 
     guids = _anki_guids(db)  # as the .apkg: a card converted from an Anki note is that note
 
-    target = target_for(output, force)
+    target = target_for(output, force, database_of(db))
     catalog = load_catalog(decks or ())
     written = [0]
     with ExitStack() as stack:
@@ -320,7 +320,7 @@ def reviews(
     from dlcards.export import STDOUT, target_for, write_output
     from dlcards.terminal import stops_as_ctrl_c
 
-    target = target_for(STDOUT if output is None else output, force)
+    target = target_for(STDOUT if output is None else output, force, database_of(db))
     suffix = Path(target.shown).suffix.lower()
     fmt = format_ or (ReviewFormat.json if suffix == ".json" else ReviewFormat.csv)
     written = [0]

@@ -43,14 +43,17 @@ class Target:
         return self.kind == "stdout"
 
 
-def target_for(output: str, force: bool) -> Target:
-    """The target named by `-o`: raises UsageError when it must not or cannot be written.
+def target_for(output: str, force: bool, database: Path | None = None) -> Target:
+    """The target named by `-o`: raises UsageError when it must not or cannot be written
+    (`database`: the progress database the export is made from, which it never replaces).
     Call it before doing the work."""
     if output == STDOUT:
         return Target("stdout", None, "standard output")
     nonempty(output, "-o", "a file name, or - for standard output")
     given = Path(output).expanduser()
     path = given.resolve() if given.is_symlink() else given
+    if database is not None:
+        _not_the_database(path, given, database)
     try:
         mode: int | None = os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):
@@ -61,6 +64,34 @@ def target_for(output: str, force: bool) -> Target:
         return Target("stream", path, str(given))
     check_target(path, force, shown=given)
     return Target("file", path, str(given))
+
+
+def _not_the_database(path: Path, shown: Path, database: Path) -> None:
+    """Raise UsageError when `path` is the progress database, one of its SQLite files
+    (`-wal`, `-shm`, `-journal`) or in its backups folder: `export reviews -o` naming the
+    database, with --force, wrote the CSV over it and every grade was gone (an export only
+    reads, so no backup was made first)."""
+    from dlcards.store.backup import FOLDER
+
+    try:
+        target, db = path.resolve(), database.expanduser().resolve()
+        same = target == db or (target.exists() and db.exists() and os.path.samefile(target, db))
+    except (OSError, RuntimeError):  # a loop of links, say: check_target says what is wrong
+        return
+    if same:
+        what = f"is the progress database ({db}); an export never replaces it"
+    elif target.parent == db.parent and target.name in {f"{db.name}-{e}" for e in _SIDECARS}:
+        what = f"is SQLite's {target.name[len(db.name) :]} file of the progress database {db}"
+        what += "; an export never replaces it"
+    elif target.parent == db.parent / FOLDER:
+        what = f"is in the backups folder of the progress database {db}; an export never "
+        what += "writes there"
+    else:
+        return
+    raise UsageError(f"{shown} {what}: give -o another file")
+
+
+_SIDECARS = ("wal", "shm", "journal")
 
 
 def check_target(path: Path, force: bool, shown: Path | None = None) -> None:
