@@ -475,7 +475,8 @@ def test_study_on_an_earlier_day_sees_the_queue_as_of_that_day() -> None:
 def test_summary_of_a_session_quit_early_says_what_is_left_today() -> None:
     study(["", "5", "", "5", "q"], "--today", "2026-11-26", "--new", "2", "--topic", "gd")
     out = study(["", "5", "q"], "--today", "2026-11-27", "--new", "0", "--topic", "gd")
-    assert "next due   2026-11-27 (today: 1 due review left)" in out, out
+    # the session's --new 0 is its own: the day's 20 new cards are left, as `due` says
+    assert "next due   2026-11-27 (today: 1 due review and 20 new cards left)" in out, out
     due = runner.invoke(app, ["due", "--today", "2026-11-27"])
     assert "Today: 1 due" in due.output, due.output
 
@@ -488,9 +489,13 @@ def test_summary_of_a_session_quit_early_counts_the_new_cards_left_as_due_does()
     assert "next due   2026-11-26 (today: 17 new cards and 1 re-drill left)" in out, out
     data = json.loads(runner.invoke(app, ["due", "--json", "--today", "2026-11-26"]).output)
     assert (data["new_today"], data["redrills_today"]) == (17, 1)
-    study(["s", "", "5", "q"], "--today", "2026-11-27", "--topic", "gd", "--new", "3")
-    out = study(["q"], "--today", "2026-11-27", "--topic", "gd", "--new", "3")
-    assert "next due   2026-11-27 (today: 2 new cards left)" in out, out
+    out = study(["", "5", "q"], "--today", "2026-11-27", "--topic", "gd", "--new", "1")
+    # the session's --new 1 is spent; the day's limit of 20 leaves 19 for `dlcards study`
+    assert "next due   2026-11-27 (today: 19 new cards left)" in out, out
+    data = json.loads(
+        runner.invoke(app, ["due", "--json", "--today", "2026-11-27"]).output
+    )  # fmt: skip
+    assert data["new_today"] == 19
     out = study(["", "3", "q"], "--today", "2026-11-28")  # 4 due (11-26's 3, gd-1), 20 new
     assert "(today: 3 due reviews, 20 new cards and 1 re-drill left)" in out, out
 
@@ -498,6 +503,8 @@ def test_summary_of_a_session_quit_early_counts_the_new_cards_left_as_due_does()
 def test_summary_next_due_is_today_while_a_redrill_is_owed() -> None:
     """A card graded below 4 comes back today (also after a restart), so the summary of a
     session stopped before it says the next due date is today, not tomorrow."""
+    # one new card a day: once it is studied, no new card is left today to name
+    assert runner.invoke(app, ["config", "new_per_day", "1"]).exit_code == 0
     out = study(["", "3", "q"], "--today", "2026-11-26", "--new", "1", "--topic", "gd")
     assert "next due   2026-11-26 (today: 1 re-drill left)" in out, out
     due = runner.invoke(app, ["due", "--today", "2026-11-26"])  # `due` counts it too
@@ -620,6 +627,9 @@ def test_the_next_review_named_is_of_the_cards_the_session_could_study() -> None
     # a session's summary: the next day of the cards it could study (perceptron-1, overdue,
     # is not one of them; the summary named today)
     out = study(["", "5", "q"], "--today", "2026-11-02", "--new", "1", "--topic", "mlp")
+    assert "(today: 19 new cards left)" in out, out  # mlp's, by the day's limit of 20
+    assert runner.invoke(app, ["config", "new_per_day", "2"]).exit_code == 0  # none left now
+    out = study(["", "5", "q"], "--today", "2026-11-02", "--topic", "mlp")
     assert re.search(r"next due\s+2026-11-03", out), out
     # due now, left out by --reviews 0: no later day is named
     assert runner.invoke(app, ["config", "new_per_day", "0"]).exit_code == 0

@@ -653,11 +653,14 @@ def run(
         now = waiting if left is None else min(waiting, left)
         beyond = waiting - now
         # the new cards the day's limit still allows in this session's cards (the skipped, or
-        # those of a session quit early): `dlcards study` again takes them, as `due` counts
+        # those of a session quit early), as `due` counts them and `dlcards study` would take
+        # them: by the collection's limits, as the due reviews above, not the session's own
+        # (--new 3 leaves the day's other 17 to a plain `dlcards study`)
         from dlcards.session import plan
 
         scope = None if allowed is None else set(allowed)
-        fresh = len(plan(store, schedule_of(store), day, limits, topics, scope).new)
+        day_limits = Limits(store.settings().new_per_day, None, cap)
+        fresh = len(plan(store, schedule_of(store), day, day_limits, topics, scope).new)
         if redrills or now or fresh:
             # today, and what is left of it: a session quit before the end, a re-drill owed,
             # or cards another terminal or a scheduler change made due
