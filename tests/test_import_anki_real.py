@@ -925,6 +925,14 @@ def test_a_leech_the_import_suspends_is_named_as_one(round_trip: dict[str, Any])
         export_anki(col, folder.parent / "leech.apkg", legacy=False)
     finally:
         col.close()
+    # the dry run names it too (a torture run: it said nothing of the leech, whose suspension
+    # only the import itself decided)
+    dry = cli("import", "anki", str(folder.parent / "leech.apkg"), "--db", str(db), "--dry-run")
+    assert (
+        f"would suspend 1 card the imported reviews would make a leech ({leech}), as "
+        "leech_action says"
+    ) in dry, dry
+    assert flags(db) == []
     out = cli("import", "anki", str(folder.parent / "leech.apkg"), "--db", str(db))
     assert (
         f"suspended 1 card the imported reviews made a leech ({leech}), as leech_action "

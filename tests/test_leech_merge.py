@@ -126,6 +126,10 @@ def test_a_merge_takes_back_a_leech_its_lapse_no_longer_makes(tmp_path: Path) ->
             give(store, CARD, r.grade, at(r.day, 12))
         assert marks(store) == ([(8, "suspend")], (1, 1))
         last_lapse = rows[-2].day
+        assert store.leech_changes([anki(CARD, last_lapse, 8, 4)], h.merge_rules()) == {
+            CARD: False
+        }  # what a dry run says, and nothing written
+        assert marks(store) == ([(8, "suspend")], (1, 1))
         merge(store, [anki(CARD, last_lapse, 8, 4)], "rows")
         assert marks(store) == ([], (0, 0))
         assert h.state(store, CARD).lapses == 7
@@ -256,3 +260,46 @@ def test_a_leech_suspension_or_its_taking_back_is_timed(tmp_path: Path, path_of:
         assert marks(store) == ([], (0, 0))
         (changed,) = store.query("SELECT suspended_changed FROM cards WHERE id = ?", (CARD,))[0]
         assert before <= changed <= int(time.time())
+
+
+def test_a_leech_moved_behind_an_unsuspend_does_not_suspend_the_card_again(
+    tmp_path: Path, path_of: str
+) -> None:
+    """A torture run: lapses here made gd-1 a leech and suspended it; the learner unsuspended
+    it; an import then brought an older lapse from the phone, which moved the leech onto an
+    earlier review, and the import suspended the card again, timed at the import, though the
+    learner's unsuspend was newer than every review behind it. The newer change wins: the
+    mark moves, the flag stays the learner's."""
+    with new_store(tmp_path / "d.db") as store:
+        store.set_setting("leech_threshold", "4")
+        rows = lapses(4, D + timedelta(2))
+        for r in rows:
+            give(store, CARD, r.grade, at(r.day, 12))
+        assert marks(store) == ([(4, "suspend")], (1, 1))
+        store.set_suspended([CARD], False, at(rows[-1].day + timedelta(1), 12))
+        phone = [anki(CARD, D, 9, 4), anki(CARD, D + timedelta(1), 9, 0)]
+        assert store.leech_changes(phone, h.merge_rules()) == {}  # a dry run's answer
+        merge(store, phone, path_of)
+        assert marks(store) == ([(4, "suspend")], (1, 0))  # the leech is now the 3rd lapse here
+        assert h.state(store, CARD).lapses == 5
+
+
+@pytest.mark.parametrize("unsuspended_after", [True, False])
+def test_a_card_never_studied_here_is_suspended_by_a_leech_newer_than_its_last_change(
+    tmp_path: Path, path_of: str, unsuspended_after: bool
+) -> None:
+    """Lapses studied on the phone make a card never studied here a leech: suspended, unless
+    the learner changed its flag here after the review that made it (the same rule on every
+    merge path, the cards with no log decided at once too)."""
+    with new_store(tmp_path / "d.db") as store:
+        store.set_setting("leech_threshold", "4")
+        rows = lapses(4)
+        store.set_suspended([CARD], True, at(D - timedelta(1), 12))
+        when = rows[-1].day + timedelta(1) if unsuspended_after else D - timedelta(1)
+        store.set_suspended([CARD], False, at(when, 13))
+        other = [anki("c1", r.day, 10, r.grade) for r in rows]  # changed nothing here
+        predicted = store.leech_changes(rows + other, h.merge_rules())  # a dry run's answer
+        merge(store, rows + other, path_of)
+        assert predicted == {"c1": True, **({} if unsuspended_after else {CARD: True})}
+        assert marks(store) == ([(4, "suspend")], (1, 0 if unsuspended_after else 1))
+        assert marks(store, "c1") == ([(4, "suspend")], (1, 1))

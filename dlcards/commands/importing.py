@@ -174,6 +174,7 @@ def anki(
         if dry_run:
             added = [r.card_id for r in _new_reviews(db, result.reviews)]
             moved = _resets_to_move(db, result.resets)
+            leeches = _leech_changes(db, result.reviews, result.resets)
             here = _stored_suspensions(db, there)
             here_ahead = _stored_suspensions(db, ahead)
             taken = newer(here)
@@ -343,6 +344,15 @@ def _suspensions(
         if not ids:
             continue
         n, them = plural(len(ids), "card"), "it" if len(ids) == 1 else "them"
+        if dry_run:
+            echo(
+                f"would suspend {n} the imported reviews would make a leech ({listed(ids)}), "
+                "as leech_action says"
+                if flag
+                else f"would unsuspend {n} ({listed(ids)}): with the imported reviews in the "
+                f"log, no review would make {them} a leech any more"
+            )
+            continue
         echo(
             f"suspended {n} the imported reviews made a leech ({listed(ids)}), as leech_action "
             f"says; `dlcards unsuspend ID...` to study {them} again"
@@ -402,6 +412,21 @@ def _new_reviews(db: str | None, rows: Sequence[ImportedReview]) -> list[Importe
         if store is None:
             return list({r.anki_id: r for r in rows}.values())
         return store.new_reviews(rows)
+
+
+def _leech_changes(
+    db: str | None, rows: Sequence[ImportedReview], resets: Mapping[str, int]
+) -> dict[str, Suspension]:
+    """The flags an import's leech decisions would change, without writing (none before the
+    database exists: its cards are all new, none suspended)."""
+    from dlcards.grading import merge_rules
+    from dlcards.store.rows import Suspension
+
+    with existing_store(db) as store:
+        if store is None:
+            return {}
+        changes = store.leech_changes(rows, merge_rules, resets)
+    return {cid: Suspension(flag, None) for cid, flag in changes.items()}
 
 
 def _resets_to_move(db: str | None, resets: Mapping[str, int]) -> list[str]:

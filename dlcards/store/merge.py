@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from dlcards.cores import cores, gc_paused
 from dlcards.memory import Memory
-from dlcards.store.connection import Connection
+from dlcards.store.connection import Connection, stored_settings_in
 from dlcards.store.rows import (
     BULK_COLUMNS,
     BULK_ROWS_PER_INSERT,
@@ -104,6 +104,35 @@ class Merging(Connection):
 
         def read() -> list[str]:
             return [card_id for card_id, when in sorted(resets.items()) if moves(card_id, when)]
+
+        return self._call(read)
+
+    def leech_changes(
+        self,
+        rows: Sequence[ImportedReview],
+        rules: MergeRules,
+        resets: Mapping[str, int] | None = None,
+    ) -> dict[str, bool]:
+        """The suspended flags a merge of `rows` would change by its leech decisions (card ->
+        the flag it would get), decided card by card as `merge_reviews` decides them, with
+        nothing written: for a dry run. The cards whose reset point the merge would move (a
+        Forget in Anki) are left out: their replay starts from a point not written yet."""
+        moving = set(self.resets_to_move(resets or {}))
+
+        def read() -> dict[str, bool]:
+            c = self.conn
+            redecide, _ = rules(self._checked(stored_settings_in(c)))
+            known = {r[0] for r in c.execute("SELECT id FROM cards")}
+            by_card: dict[str, list[ImportedReview]] = {}
+            for r in self._unheld(c, (r for r in rows if r.card_id in known)):
+                if r.card_id not in moving:
+                    by_card.setdefault(r.card_id, []).append(r)
+            batch = _Batch.read(c, list(by_card))
+            for card_id, new in by_card.items():
+                self._merge_card(c, card_id, new, redecide, False, batch)  # writes into batch
+            decided = {cid: bool(flag) for _, flag, cid in batch.flags if flag is not None}
+            now = dict(c.execute("SELECT id, suspended FROM cards WHERE suspended = 1"))
+            return {cid: flag for cid, flag in decided.items() if flag != (cid in now)}
 
         return self._call(read)
 
@@ -305,16 +334,20 @@ class Merging(Connection):
             key = (epoch_ms(r.reviewed_at), unsaved + n)
             entries.append((key, LoggedGrade(0, r.day, r.grade, False), (), r, None))
         entries.sort(key=lambda e: e[0])
+        out = _Batch() if batch is None else batch
         if batch is None:
-            mark = c.execute(f"SELECT {RESET_MARK} FROM cards c WHERE c.id = ?", (card_id,))
-            reset_at, reset_after = mark.fetchone()
+            mark = c.execute(
+                f"SELECT {RESET_MARK}, c.suspended_changed FROM cards c WHERE c.id = ?", (card_id,)
+            )
+            reset_at, reset_after, changed = mark.fetchone()
+            if changed is not None:
+                out.changed[card_id] = int(changed)
             stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
         else:
             (reset_at, reset_after), stored = batch.cards[card_id]
         reset = (int(reset_at), int(reset_after))  # AFTER_RESET: a row's (at, id) above this
         early = [e for e in entries if e[0] <= reset]
         late = [e for e in entries if e[0] > reset]
-        out = _Batch() if batch is None else batch
         # rows older than the reset point are decided among themselves, and only the new ones
         # are written; the card's memory is the replay of the rows after it
         if any(e[3] is not None for e in early):
@@ -347,7 +380,8 @@ _BULK_INDEXES = (
     "reviews_anki_id",
 )
 _CARDS = (
-    f"SELECT c.id, {RESET_MARK}, {', '.join(f's.{col}' for col in SM2_COLUMNS)}, "
+    f"SELECT c.id, {RESET_MARK}, c.suspended_changed, "
+    f"{', '.join(f's.{col}' for col in SM2_COLUMNS)}, "
     f"{', '.join(f'f.{col}' for col in FSRS_COLUMNS)} "
     "FROM cards c JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id "
     "WHERE c.id IN ({})"
@@ -375,6 +409,9 @@ class _Batch:
         self.flags: list[tuple[int, int | None, str]] = []
         # the leech actions of rows merge_columns inserted (action, Anki id), set after them
         self.fired: list[tuple[str, int]] = []
+        # each card's last change of its suspended flag here, in Unix seconds (the cards that
+        # have one): a leech older than it suspends nothing (`suspends`)
+        self.changed: dict[str, int] = {}
         # merge_columns's rows' counts in review_days and retention_days, as columns
         self.counts: tuple[list[Any], list[Any]] | None = None
 
@@ -386,7 +423,7 @@ class _Batch:
         memories: dict[tuple[Any, ...], Memory] = {}
 
         def add(rows: Iterable[Any], wanted: Container[str] | None = None) -> None:
-            for card_id, reset_at, reset_after, *memory in rows:
+            for card_id, reset_at, reset_after, changed, *memory in rows:
                 if wanted is not None and card_id not in wanted:
                     continue
                 key = tuple(memory)
@@ -394,6 +431,8 @@ class _Batch:
                 if made is None:
                     made = memories[key] = memory_from(memory, card_id)
                 batch.cards[card_id] = ((reset_at, reset_after), made)
+                if changed is not None:
+                    batch.changed[card_id] = int(changed)
 
         many = len(card_ids) >= _SCAN_CARDS  # then one walk of every card's row, kept or not
         if many:
@@ -409,13 +448,14 @@ class _Batch:
 
     def outcomes(
         self, entries: Sequence[_Entry], outcomes: Sequence[Outcome], rewrite: bool
-    ) -> list[tuple[str | None, str | None]]:
+    ) -> list[tuple[str | None, str | None, int]]:
         """New rows to insert with their outcome; with `rewrite` (rows after the card's reset
         point), older rows whose stored outcome differs from the new one to update, and each
         row's leech action decided: a row whose outcome is new or changed is decided as a
         grade is (a lapse that reaches the threshold fires the rule; a row that fired before
         keeps the action it carried out), one whose outcome is unchanged keeps its own. Rows
-        before the reset point make no leech. Returns each row's (stored, decided) action."""
+        before the reset point make no leech. Returns each row's (stored, decided) action and
+        its time (ms)."""
         actions = []
         for (key, logged, stored, r, was), outcome in zip(entries, outcomes, strict=True):
             values = outcome_values(outcome.kind, outcome.before, outcome.after)
@@ -436,27 +476,41 @@ class _Batch:
                     self.rewrites.append((*values, logged.id))
                 if leech != was:
                     self.leeches.append((leech, logged.id))
-            actions.append((was, leech))
+            actions.append((was, leech, key[0]))
         return actions
 
-    def leech_flags(self, card_id: str, actions: Sequence[tuple[str | None, str | None]]) -> None:
+    def leech_flags(
+        self, card_id: str, actions: Sequence[tuple[str | None, str | None, int]]
+    ) -> None:
         """The card's leech mark after its log (after its reset point) was decided again, when
-        a row's leech action changed (`outcomes`' pairs): a leech when a row still fires;
-        suspended when a row newly fires `suspend`, and no longer when a row that did is taken
-        back and no row still fires `suspend` (as `undo` takes back a leech's suspension; a
-        row firing `tag`, the action set since, does not keep it)."""
-        if all(was == now for was, now in actions):
+        a row's leech action changed (`outcomes`' triples): a leech when a row still fires;
+        suspended when a row newly fires `suspend` and is newer than the learner's last change
+        of the card's flag here (`suspends`), and no longer when a row that did is taken back
+        and no row still fires `suspend` (as `undo` takes back a leech's suspension; a row
+        firing `tag`, the action set since, does not keep it)."""
+        if all(was == now for was, now, _ in actions):
             return
-        leech = any(now is not None for _, now in actions)
-        if any(now == "suspend" and was is None for was, now in actions):
+        leech = any(now is not None for _, now, _ in actions)
+        fired = [at for was, now, at in actions if now == "suspend" and was is None]
+        if fired and self.suspends(card_id, max(fired)):
             suspended: int | None = 1
-        elif any(was == "suspend" and now is None for was, now in actions) and not any(
-            now == "suspend" for _, now in actions
+        elif fired:
+            suspended = None
+        elif any(was == "suspend" and now is None for was, now, _ in actions) and not any(
+            now == "suspend" for _, now, _ in actions
         ):
             suspended = 0
         else:
             suspended = None
         self.flags.append((int(leech), suspended, card_id))
+
+    def suspends(self, card_id: str, at_ms: int) -> bool:
+        """Whether a leech made by a review at `at_ms` suspends the card: unless the learner
+        changed its flag here after that review (an `unsuspend` of the leech, say). Reviews
+        merged in from Anki can move a leech onto an older review, already behind a later
+        unsuspend: the newer change wins, as between the two sides' flags."""
+        changed = self.changed.get(card_id)
+        return changed is None or at_ms // 1000 > changed
 
     def merge_fresh(
         self,
@@ -505,7 +559,7 @@ class _Batch:
         if cols["leech"].any():
             action = cols["leech_action"]
             leeches = [action if f else None for f in cols["leech"].tolist()]
-            self._fired_cards(fresh, starts, cols["leech"], action)
+            self._fired_cards(fresh, starts, cols["leech"], action, at)
         self.inserts += zip(
             [r.card_id for r in rows], nothing, [r.reviewed_at for r in rows], day_iso,
             [r.grade for r in rows], kinds, [r.seconds for r in rows],
@@ -592,7 +646,7 @@ class _Batch:
         if cols["leech"].any():  # few rows: each set by its Anki id after the inserts
             action = cols["leech_action"]
             self.fired += [(action, a) for a in column["anki_id"][cols["leech"]].tolist()]
-            self._fired_cards(done, mine, cols["leech"], action)
+            self._fired_cards(done, mine, cols["leech"], action, column["at"])
         topics = dict(c.execute("SELECT id, topic FROM cards"))
         topic = np.array([topics[i] for i in done], object)
         retention = _retention_counts(
@@ -602,16 +656,21 @@ class _Batch:
         self.counts = _day_counts(days, rows.grade[take], cols["scheduled"]), retention
         return True
 
-    def _fired_cards(self, card_ids: Sequence[str], starts: Any, fired: Any, action: str) -> None:
+    def _fired_cards(
+        self, card_ids: Sequence[str], starts: Any, fired: Any, action: str, at: Any
+    ) -> None:
         """The cards (`card_ids`, whose rows begin at `starts`) that rows `fired` (a bool array
-        over the rows) made leeches: marked, and suspended when `action` says so."""
+        over the rows, at the times `at` in ms) made leeches: marked, and suspended when
+        `action` says so and the row is newer than the card's last flag change (`suspends`)."""
         import numpy as np
 
         counts: Any = np.diff(np.asarray(starts, np.int64))
         card = np.repeat(np.arange(len(card_ids)), counts)
-        suspended = 1 if action == "suspend" else None
+        times = np.asarray(at, np.int64)
         for k in np.unique(card[fired]).tolist():
-            self.flags.append((1, suspended, card_ids[k]))
+            latest = int(times[(card == k) & np.asarray(fired, bool)].max())
+            hold = action == "suspend" and self.suspends(card_ids[k], latest)
+            self.flags.append((1, 1 if hold else None, card_ids[k]))
 
     def memory(self, card_id: str, before: Memory, after: Memory) -> None:
         """The card's memory to write: the parts that changed (as put_memory)."""
