@@ -374,6 +374,41 @@ def test_reviews_of_unknown_notes_are_one_line(round_trip: dict[str, Any]) -> No
     assert "not imported: 2 reviews of 1 note dlcards does not know" in out
 
 
+def test_reviews_of_a_card_anki_added_to_a_dlcards_note_are_named_as_such(
+    round_trip: dict[str, Any],
+) -> None:
+    """A torture run: gd-1's note changed in Anki to "Basic (and reversed card)", and its new
+    reverse card answered: the import said "not imported: 2 reviews of 1 note dlcards does not
+    know (add --to-yaml DIR to bring those notes in)", and --to-yaml then brought nothing. The
+    note is dlcards's (its first card's reviews are imported); its added card is named."""
+    folder, db = round_trip["folder"], round_trip["db"]
+    col = Collection(str(folder / "collection.anki2"))
+    note = anki_notes(col)["gd-1"]
+    reversed_type = col.models.by_name("Basic (and reversed card)")
+    assert reversed_type is not None
+    change = col.models.change_notetype_info(
+        old_notetype_id=note.mid, new_notetype_id=reversed_type["id"]
+    ).input
+    change.note_ids.extend([note.id])
+    col.models.change_notetype_of_notes(change)
+    cards = col.get_note(note.id).cards()
+    assert sorted(c.ord for c in cards) == [0, 1]
+    phone = Phone(col, days=0)
+    reverse = next(c.id for c in cards if c.ord == 1)
+    phone.answer(reverse, 3)
+    phone.answer(reverse, 3)
+    export_anki(col, folder.parent / "retyped.apkg", legacy=False)
+    col.close()
+    for dry in (["--dry-run"], []):
+        out = cli("import", "anki", str(folder.parent / "retyped.apkg"), "--db", str(db), *dry)
+        assert "dlcards does not know" not in out, out
+        assert (
+            "not imported: 2 reviews of cards Anki added to 1 dlcards note (gd-1; a reverse "
+            "card, say): a dlcards card is its note's first card, whose reviews are imported"
+        ) in out, out
+        assert "of 3 cards" in out, out  # gd-1's own reviews among them
+
+
 def test_killed_half_way_changes_nothing(
     round_trip: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

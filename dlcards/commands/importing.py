@@ -213,12 +213,24 @@ def anki(
             "counted again if a deck has the id"
         )
     theirs = _answers_of(collection, elsewhere, cards)  # note -> answers
+    # cards Anki added to a dlcards note (a reverse card): their note is known, not them
+    more = anki_progress.extra_cards(collection, cards)
+    extra_notes = {c.note: more[c.id] for c in collection.cards if c.id in more}
+    of_extra = _answers_of(collection, extra_notes, cards)
     unknown = result.unknown_reviews - result.deleted - sum(theirs.values())
+    unknown -= sum(of_extra.values())
     if unknown:
+        notes = result.unknown_notes - len(theirs) - len(of_extra)
         echo(
-            f"not imported: {plural(unknown, 'review')} of "
-            f"{plural(result.unknown_notes - len(theirs), 'note')} dlcards does not know"
-            + ("" if to_yaml else " (add --to-yaml DIR to bring those notes in)")
+            f"not imported: {plural(unknown, 'review')} of {plural(notes, 'note')} dlcards "
+            "does not know" + ("" if to_yaml else " (add --to-yaml DIR to bring those notes in)")
+        )
+    if of_extra:
+        answered = sorted({extra_notes[n] for n in of_extra})
+        echo(
+            f"not imported: {plural(sum(of_extra.values()), 'review')} of cards Anki added to "
+            f"{plural(len(answered), 'dlcards note')} ({_listed(answered)}; a reverse card, "
+            "say): a dlcards card is its note's first card, whose reviews are imported"
         )
     if theirs:
         echo(

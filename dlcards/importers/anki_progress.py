@@ -75,7 +75,7 @@ def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, 
         if note is None:
             continue
         if note.guid in by_guid:
-            if card.ord == 0:
+            if card.ord == 0:  # a card Anki added to the note (a reverse one): `extra_cards`
                 out[card.id] = by_guid[note.guid]
             continue
         notetype = collection.notetypes.get(note.notetype)
@@ -83,6 +83,18 @@ def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, 
         if converted in known:
             out[card.id] = converted
     return out
+
+
+def extra_cards(collection: Collection, cards: Mapping[int, str]) -> dict[int, str]:
+    """The cards Anki holds of notes whose first card is one of `cards` (`dlcards_cards`)
+    besides that one (a reverse card, after the note type was changed in Anki): Anki card id
+    -> the dlcards card of its note. A dlcards note has one card, so these are not imported."""
+    note_card = {c.note: cards[c.id] for c in collection.cards if c.id in cards}
+    return {
+        c.id: note_card[c.note]
+        for c in collection.cards
+        if c.note in note_card and c.id not in cards
+    }
 
 
 def dlcards_notes(collection: Collection) -> dict[int, str]:
