@@ -1138,3 +1138,36 @@ def test_a_full_temporary_folder_is_one_line_that_names_it(
             assert "set TMPDIR to a folder with room (nothing was imported)" in out, out
         assert list(small.iterdir()) == []
     assert log_of(db) == before
+
+
+def test_a_card_buried_in_anki_and_suspended_here_is_named_and_kept(tmp_path: Path) -> None:
+    """A torture run: D, suspended here, was unsuspended and then buried on the phone (for its
+    day); the import left it suspended, as the README says of a buried card, but named it
+    only while it was not buried: the README says the import names such a card when the two
+    sides differ. A buried card not suspended here differs in nothing and is not named."""
+    db, col = on_the_phone(tmp_path)
+    try:
+        notes = anki_notes(col)
+        d, a = (notes[c].cards()[0].id for c in (D, A))
+        col.sched.bury_cards([a])
+        export_anki(col, tmp_path / "a-buried.apkg", legacy=False)
+    finally:
+        col.close()
+    d_suspended_here(db)
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        col.sched.bury_cards([d])
+        assert col.get_card(d).queue in (-2, -3)
+        export_anki(col, tmp_path / "d-buried.apkg", legacy=False)
+    finally:
+        col.close()
+    for dry in (["--dry-run"], []):
+        out = cli("import", "anki", str(tmp_path / "d-buried.apkg"), "--db", str(db), *dry)
+        assert (
+            f"suspended here, buried in Anki: 1 card ({D}), left as it is here (burying lasts a "
+            "day in Anki and says nothing of a suspension); `dlcards unsuspend ID...` to study "
+            "it here"
+        ) in out, out
+        assert [card for card, _ in flags(db)] == [D]
+    out = cli("import", "anki", str(tmp_path / "a-buried.apkg"), "--db", str(db))
+    assert "buried in Anki" not in out, out

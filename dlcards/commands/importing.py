@@ -157,6 +157,7 @@ def anki(
         now = int(time.time())
         there = anki_progress.anki_suspensions(collection, cards, now) if scheduled else {}
         ahead = anki_progress.changed_ahead(collection, cards, now) if scheduled else {}
+        buried = anki_progress.buried_cards(collection, cards) if scheduled else []
 
         def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
             return anki_progress.newer_suspensions(there, here)
@@ -177,6 +178,7 @@ def anki(
             leeches = _leech_changes(db, result.reviews, result.resets)
             here = _stored_suspensions(db, there)
             here_ahead = _stored_suspensions(db, ahead)
+            here_buried = _stored_suspensions(db, buried)
             taken = newer(here)
         else:
             from dlcards.grading import merge_rules
@@ -199,6 +201,7 @@ def anki(
                 taken = dict(flips)
                 here = {**before, **written}  # as the transaction left them
                 here_ahead = store.suspensions(ahead)
+                here_buried = store.suspensions(buried)
     topic_of = {
         cid: catalog.topic_of(cid) or new_topics.get(cid) or retired.get(cid, "?")
         for cid in set(added)
@@ -256,6 +259,7 @@ def anki(
         )
     _suspensions(dry_run, there, here, taken, leeches)
     _ahead(ahead, here_ahead)
+    _buried(here_buried)
     if not collection.revlog and any(card.studied for card in collection.cards):
         # scheduling without its log: a package `export anki --with-progress` made, say
         echo(
@@ -312,6 +316,22 @@ def _ahead(ahead: Mapping[str, Suspension], here: Mapping[str, Suspension]) -> N
                 f"Anki changed {'it' if len(ids) == 1 else 'them'} at a time to come "
                 f"({when}, the device's clock ahead); `dlcards {command} ID...` to match Anki"
             )
+
+
+def _buried(here: Mapping[str, Suspension]) -> None:
+    """Name the cards buried in Anki (for its day: not suspended there) that are suspended
+    here: their flag is left as it is (`anki_progress.buried_cards`)."""
+    from dlcards.console import plural
+
+    ids = sorted(cid for cid, s in here.items() if s.suspended)
+    if ids:
+        them = "it" if len(ids) == 1 else "them"
+        echo(
+            f"suspended here, buried in Anki: {plural(len(ids), 'card')} ({_listed(ids)}), "
+            f"left as {them} {'is' if len(ids) == 1 else 'are'} here (burying lasts a day in "
+            f"Anki and says nothing of a suspension); `dlcards unsuspend ID...` to study "
+            f"{them} here"
+        )
 
 
 def _listed(ids: Sequence[str]) -> str:

@@ -116,11 +116,14 @@ def dlcards_notes(collection: Collection) -> dict[int, str]:
 
 
 def carries_scheduling(collection: Collection) -> bool:
-    """Whether the file shows its cards' scheduling: a review log, or a card studied or
-    suspended. Anki's export without "Include scheduling information" makes every card new and
-    active (keeping each card's `mod`) and leaves the log out, so such a file says nothing of
-    what the learner suspended; nor does one where nothing was ever studied or suspended."""
-    return bool(collection.revlog) or any(c.studied or c.suspended for c in collection.cards)
+    """Whether the file shows its cards' scheduling: a review log, or a card studied,
+    suspended or buried. Anki's export without "Include scheduling information" makes every
+    card new and active (keeping each card's `mod`) and leaves the log out, so such a file says
+    nothing of what the learner suspended; nor does one where nothing was ever studied,
+    suspended or buried."""
+    return bool(collection.revlog) or any(
+        c.studied or c.suspended or c.buried for c in collection.cards
+    )
 
 
 def anki_suspensions(
@@ -144,6 +147,15 @@ def changed_ahead(
     the card again there does."""
     latest = now + AHEAD_MS // 1000
     return _flags(collection, cards, lambda mod: mod > latest)
+
+
+def buried_cards(collection: Collection, cards: Mapping[int, str]) -> list[str]:
+    """The known cards buried in Anki (queue -2 or -3), which `anki_suspensions` leaves out:
+    burying lasts a day there and says nothing of the learner's wish, so the flag here stays.
+    A card also in the file unburied (twice) is not one."""
+    buried = {cards[c.id] for c in collection.cards if c.id in cards and c.buried}
+    seen = {cards[c.id] for c in collection.cards if c.id in cards and not c.buried}
+    return sorted(buried - seen)
 
 
 def _flags(
