@@ -75,7 +75,7 @@ def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, 
         if note is None:
             continue
         if note.guid in by_guid:
-            if card.ord == 0:  # a card Anki added to the note (a reverse one): `extra_cards`
+            if card.ord == 0:  # the note's first card; one Anki added to it: `extra_cards`
                 out[card.id] = by_guid[note.guid]
             continue
         notetype = collection.notetypes.get(note.notetype)

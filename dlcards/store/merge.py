@@ -121,15 +121,23 @@ class Merging(Connection):
 
         def read() -> dict[str, bool]:
             c = self.conn
-            redecide, _ = rules(self._checked(stored_settings_in(c)))
+            redecide, redecide_many = rules(self._checked(stored_settings_in(c)))
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             by_card: dict[str, list[ImportedReview]] = {}
             for r in self._unheld(c, (r for r in rows if r.card_id in known)):
                 if r.card_id not in moving:
                     by_card.setdefault(r.card_id, []).append(r)
-            batch = _Batch.read(c, list(by_card))
-            for card_id, new in by_card.items():
-                self._merge_card(c, card_id, new, redecide, False, batch)  # writes into batch
+            ids = list(by_card)
+            batch = _Batch.read(c, ids)
+            for start in range(0, len(ids), BATCH_CARDS):  # as merge_reviews, unwritten
+                part = ids[start : start + BATCH_CARDS]
+                done = set()
+                if redecide_many is not None:
+                    done = batch.merge_fresh(part, by_card, redecide_many)
+                for card_id in part:
+                    if card_id not in done:
+                        self._merge_card(c, card_id, by_card[card_id], redecide, False, batch)
+                batch.inserts, batch.rewrites, batch.sm2, batch.fsrs = [], [], [], []
             decided = {cid: bool(flag) for _, flag, cid in batch.flags if flag is not None}
             now = dict(c.execute("SELECT id, suspended FROM cards WHERE suspended = 1"))
             return {cid: flag for cid, flag in decided.items() if flag != (cid in now)}
