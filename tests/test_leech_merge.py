@@ -298,7 +298,7 @@ def test_a_card_never_studied_here_is_suspended_by_a_leech_newer_than_its_last_c
         when = rows[-1].day + timedelta(1) if unsuspended_after else D - timedelta(1)
         store.set_suspended([CARD], False, at(when, 13))
         other = [anki("c1", r.day, 10, r.grade) for r in rows]  # changed nothing here
-        predicted = store.leech_changes(rows + other, h.merge_rules())  # a dry run's answer
+        predicted = store.leech_changes(rows + other, h.merge_rules(many=True))  # a dry run
         merge(store, rows + other, path_of)
         assert predicted == {"c1": True, **({} if unsuspended_after else {CARD: True})}
         assert marks(store) == ([(4, "suspend")], (1, 0 if unsuspended_after else 1))
