@@ -121,6 +121,22 @@ def test_add_reopens_the_editor_on_an_error_with_the_loaders_message(
     assert "added own-8" in out and "own-8" in deck.read_text()
 
 
+def test_add_errors_go_to_stderr_and_a_byte_order_mark_is_no_text(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    """A torture run: the error that reopens the editor was written to standard output (a
+    script grepping stderr for `error:` missed it), and a card saved with a byte-order mark
+    (as editors on Windows write one) was refused: "unknown key '\\ufeffquestion'", though a
+    deck file with one loads."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    editor("question: Q\nanswre: A\n", "\ufeffquestion: Q\nanswer: A\n")
+    result = runner.invoke(app, ["add", "--deck", str(deck), "--decks", str(deck)])
+    assert result.exit_code == 0, result.output
+    assert "error: own-8.yaml:2: card own-8: unknown key 'answre'" in result.stderr
+    assert "reopening the editor" in result.stderr and "error:" not in result.stdout
+    assert "added own-8" in result.stdout and "id: own-8" in deck.read_text()
+    assert "\ufeff" not in deck.read_text(encoding="utf-8")
+
+
 def test_add_and_edit_refuse_a_control_character_with_the_loaders_message(
     tmp_path: Path, editor
 ) -> None:  # type: ignore[no-untyped-def]

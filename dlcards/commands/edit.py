@@ -25,6 +25,7 @@ import typer
 
 from dlcards.commands.options import DecksOption
 from dlcards.errors import DeckError, UsageError, nonempty
+from dlcards.stdio import say
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
@@ -262,8 +263,8 @@ def add(
             for _ in range(MAX_TRIES):
                 open_editor(draft)
                 raw = draft.read_bytes()
-                try:
-                    template, bad_line = raw.decode("utf-8"), None
+                try:  # a byte-order mark (an editor on Windows writes one) is no text
+                    template, bad_line = raw.decode("utf-8").removeprefix("\ufeff"), None
                 except UnicodeDecodeError as err:  # shown again with the bad bytes as �
                     template = raw.decode("utf-8", errors="replace")
                     bad_line = raw[: err.start].count(b"\n") + 1
@@ -280,7 +281,7 @@ def add(
                     check_template(template, topic, card_id, str(draft.name))
                     break
                 except DeckError as err:
-                    echo(f"error: {escaped(str(err))}; reopening the editor", label_style="red")
+                    say(f"error: {escaped(str(err))}; reopening the editor")
                     before = marked(template, str(err))
                     draft.write_text(before, encoding="utf-8")
             else:  # pragma: no cover - MAX_TRIES saves, each with a new error
@@ -454,7 +455,7 @@ def _decks_or_fix_first(decks: list[str] | None, stdin: int | None = None) -> Ca
     line to be fixed first (every command refuses broken decks, so `edit` is the way to mend
     one: a helper's run found it refused too), and the decks once they load."""
     from dlcards.catalog import deck_files, load_catalog, read_deck
-    from dlcards.console import echo, escaped
+    from dlcards.console import escaped
     from dlcards.fileio import folder_lock
 
     try:
@@ -472,15 +473,13 @@ def _decks_or_fix_first(decks: list[str] | None, stdin: int | None = None) -> Ca
             raise  # the decks clash (an id or topic twice): `dlcards check` names both
         file, line = broken
         _refuse_builtin(file)
-        echo(f"error: {escaped(str(err))}", label_style="red")
-        echo(f"opening {file} at line {line} to fix it first")
+        say(f"error: {escaped(str(err))}")
+        say(f"opening {file} at line {line} to fix it first")
         with folder_lock(file.parent, waiting=_waiting):
             return _edit_until_checked(file, line, decks, None, stdin)
 
 
 def _waiting() -> None:
-    from dlcards.stdio import say
-
     say(
         "another `dlcards add` or `dlcards edit` is changing a deck in this folder; "
         "waiting for it to finish…"
@@ -495,11 +494,11 @@ def _fix_again(err: DeckError) -> bool:
     """Say what is wrong with the saved deck, and whether to open the editor on it again.
     In a terminal the learner is asked first (a full-screen editor opened at once would cover
     the message, as crontab -e asks); otherwise (a script) the editor is opened again."""
-    from dlcards.console import echo, escaped
+    from dlcards.console import escaped
 
-    echo(f"error: {escaped(str(err))}", label_style="red")
+    say(f"error: {escaped(str(err))}")
     if not _interactive():
-        echo("reopening the editor")
+        say("reopening the editor")
         return True
     from dlcards.stdio import confirm
 
