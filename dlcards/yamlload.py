@@ -224,6 +224,37 @@ def _loader() -> type:
     return _LOADER
 
 
+_OPENED = {
+    "while scanning a quoted scalar",
+    "while parsing a flow sequence",
+    "while parsing a flow mapping",
+    "while parsing a flow node",
+}
+"""PyYAML's contexts of a thing opened at its context mark and never closed (a tab or a bad
+indent is where PyYAML found it)."""
+
+
+def _syntax_error(err: Any, path: str) -> str:
+    """PyYAML's syntax error as one line naming where to look. A quote or bracket left open
+    is found only where the file (or the next token) ends, many lines on: the line named is
+    then the one where it opens (PyYAML's context), with the line where it was noticed."""
+    problem = err.problem or err.context or "invalid YAML"
+    mark, context = err.problem_mark or err.context_mark, err.context_mark
+    opened = err.context in _OPENED
+    if opened and context is not None and mark is not None and context.line < mark.line:
+        if err.context == "while scanning a quoted scalar":
+            problem = (
+                "this quoted value is never closed: its closing quote is missing "
+                f"({problem} at line {mark.line + 1})"
+            )
+        else:
+            problem = f"{problem} at line {mark.line + 1}, {err.context} that starts here"
+        mark = context
+    line = mark.line + 1 if mark else 0
+    col = f":{mark.column + 1}" if mark else ""
+    return f"{path}:{line}{col}: YAML syntax error: {problem}"
+
+
 def load_yaml(text: str, path: str) -> Any:
     """The value of a deck file's YAML text; DeckError naming `path` and the line otherwise."""
     if len(text) > MAX_DECK_BYTES:
@@ -260,11 +291,7 @@ def load_yaml(text: str, path: str) -> Any:
             ) from None
         raise DeckError(f"{path}:{line}: unknown YAML tag {tag}; remove it") from None
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else 0
-        col = f":{mark.column + 1}" if mark else ""
-        problem = err.problem or err.context or "invalid YAML"
-        raise DeckError(f"{path}:{line}{col}: YAML syntax error: {problem}") from None
+        raise DeckError(_syntax_error(err, path)) from None
     except yaml.reader.ReaderError as err:  # a character YAML does not allow: where it is
         before = text[: err.position]
         line, col = before.count("\n") + 1, err.position - (before.rfind("\n") + 1) + 1

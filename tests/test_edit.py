@@ -285,6 +285,28 @@ def test_edit_opens_at_the_line_validates_and_keeps_progress(tmp_path: Path, edi
     assert state["question"] == "Q1, reworded?" and state["state"]["repetitions"] == 1
 
 
+def test_a_quote_left_open_is_named_at_its_line_and_the_editor_reopens_there(
+    tmp_path: Path, editor
+) -> None:  # type: ignore[no-untyped-def]
+    """A torture run: a quote opened on line 7 of a deck and never closed was reported at
+    the end of the file (PyYAML notices it there), and the editor reopened at that line, far
+    from the quote. The line named, and the editor's, is the quote's."""
+    deck = tmp_path / "own.yaml"
+    many = "".join(f"  - id: own-{n}\n    question: Q\n    answer: A\n" for n in range(10, 40))
+    deck.write_text(DECK + many)
+    log = editor('REPLACE:question: "Q1?"=>question: "Q1?', 'REPLACE:question: "Q1?=>question: Q1')
+    out = cli("edit", "own-1", "--decks", str(deck))
+    assert (
+        "own.yaml:7:15: YAML syntax error: this quoted value is never closed: its closing quote "
+        "is missing"
+    ) in " ".join(out.split()), out
+    assert calls(log)[1]["args"][0] == "+7"
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "own.yaml").write_text(DECK.replace('"Q1?"', '"Q1?') + many)
+    checked = runner.invoke(app, ["check", "--decks", str(tmp_path / "bad")])
+    assert checked.exit_code == 2 and "own.yaml:7:15: YAML syntax error" in checked.output
+
+
 def test_edit_with_vs_code_uses_goto(tmp_path: Path, editor, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     deck = tmp_path / "own.yaml"
     deck.write_text(DECK)
