@@ -1284,3 +1284,20 @@ def test_a_refused_grade_is_kept_after_the_cards_earlier_grade(db: Path) -> None
     given, refused = doc["rows"]
     assert (given[0], given[grade], refused[0], refused[grade]) == ("gd-1", 2, "gd-1", 4)
     assert refused[at] == given[at] + 1, (given[at], refused[at])
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o600])
+def test_a_restore_over_a_damaged_file_keeps_its_mode(db: Path, mode: int) -> None:
+    """A torture run: a 0644 database truncated, then `doctor --restore`: the restored file
+    was 0600, the mode of the private temporary file the backup was unpacked into (over a
+    sound database the mode was kept: its pages are copied into it)."""
+    import os
+    import stat
+
+    db.chmod(mode)
+    [newest] = sorted((db.parent / "backups").glob("p-*.db.gz"))
+    os.truncate(db, 100_000)
+    restored = runner.invoke(app, ["doctor", "--restore", newest.name, "--db", str(db)])
+    assert restored.exit_code == 0, restored.output
+    assert stat.S_IMODE(db.stat().st_mode) == mode
+    assert damage.count(db) == 3

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1094,7 +1095,16 @@ def _replace(
 
 def _put_in_place(unpacked: Path, db: Path) -> None:
     """Replace the file at `db` (and its -wal and -shm) by the backup `unpacked` (put in
-    WAL mode by `restore` once its connection to `unpacked` is closed)."""
+    WAL mode by `restore` once its connection to `unpacked` is closed), with the mode the
+    file had (a new file's, by the umask, where there was none): the unpacked file is a
+    private temporary one (0600), and a damaged 0644 database came back 0600."""
+    from dlcards.fileio import umask
+
+    try:
+        mode = stat.S_IMODE(os.stat(db).st_mode)
+    except OSError:
+        mode = 0o666 & ~umask()
+    os.chmod(unpacked, mode)
     for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
         side.unlink(missing_ok=True)
     os.replace(unpacked, db)
