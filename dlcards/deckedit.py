@@ -10,6 +10,7 @@ anyone writes it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from dlcards.deck import Card, parse_deck
@@ -78,14 +79,44 @@ def check_computations(card: Card, shown: str, lines: list[str], first: int) -> 
     from dlcards.engine.params import bind
     from dlcards.errors import UsageError
 
+    def line_of(fn: str) -> int:
+        # the line that names it as a computation (`fn: relu`), not a mention in the text
+        named = re.compile(rf"\bfn\s*:\s*['\"]?{re.escape(fn)}\b")
+        return next((first + i for i, line in enumerate(lines) if named.search(line)), first)
+
     for spec in card.compute:
         try:
             bind(engine.get(spec.fn), spec.args)
         except UsageError as err:
-            # the line that names it as a computation (`fn: relu`), not a mention in the text
-            named = re.compile(rf"\bfn\s*:\s*['\"]?{re.escape(spec.fn)}\b")
-            at = next((first + i for i, line in enumerate(lines) if named.search(line)), first)
-            raise DeckError(f"{shown}:{at}: card {card.id}: compute {spec.fn}: {err}") from None
+            raise DeckError(
+                f"{shown}:{line_of(spec.fn)}: card {card.id}: compute {spec.fn}: {err}"
+            ) from None
+    _check_claims(card, shown, line_of)
+
+
+def _check_claims(card: Card, shown: str, line_of: Callable[[str], int]) -> None:
+    """Each computation runs, and each claim agrees with the engine (or is marked `wrong:
+    true` and the engine contradicts it), as `dlcards check` requires: a card written with a
+    claim the engine contradicts failed `check` later, with nothing said when it was written."""
+    from dlcards.engine import fmt
+    from dlcards.mathcards import evaluate
+
+    for ev in evaluate(card):
+        at = f"{shown}:{line_of(ev.compute.fn)}: card {card.id}: {ev.call}"
+        if ev.status == "error":
+            raise DeckError(f"{at}: {ev.error}")
+        if ev.status != "mismatch":
+            continue
+        assert ev.result is not None and ev.compute.claim is not None
+        if ev.compute.wrong:
+            raise DeckError(
+                f"{at} is marked wrong: true, but the engine agrees with {fmt(ev.compute.claim)}; "
+                "remove wrong: true"
+            )
+        raise DeckError(
+            f"{at} gives {ev.result.display}, not the claimed {fmt(ev.compute.claim)}; correct "
+            "the claim, or mark it wrong: true with an erratum that says what is right"
+        )
 
 
 def _shift(message: str, shown: str) -> str:

@@ -204,6 +204,32 @@ def test_edit_checks_the_cards_computations(tmp_path: Path, editor) -> None:  # 
     assert "own-1 is at line 6" in out
 
 
+def test_add_and_edit_refuse_a_claim_the_engine_contradicts_as_check_does(
+    tmp_path: Path, editor
+) -> None:  # type: ignore[no-untyped-def]
+    """A torture run: `add` took a card claiming sigmoid(2) = 0.5 without a word; `check`
+    then failed on it (exit 1). The claim is checked when the card is written, as check
+    checks it: reopened with the engine's value; marked wrong: true (with its erratum), the
+    same claim is taken."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    wrong = "question: s2\nanswer: 0.5\ncompute:\n- {fn: sigmoid, args: {z: 2}, claim: 0.5}\n"
+    marked = wrong.replace("claim: 0.5}", "claim: 0.5, wrong: true}") + (
+        "erratum: It is 0.8808.\nreferences: [Bishop 2006]\n"
+    )
+    log = editor(wrong, marked)
+    out = cli("add", "--deck", str(deck), "--decks", str(deck))
+    assert (
+        "own-8.yaml:4: card own-8: sigmoid(z=2) gives 0.8808, not the claimed 0.5; correct "
+        "the claim, or mark it wrong: true with an erratum that says what is right"
+    ) in " ".join(out.split()), out
+    assert len(calls(log)) == 2 and "added own-8" in out
+    assert runner.invoke(app, ["check", "--decks", str(deck)]).exit_code == 0
+    editor("REPLACE:claim: 0.5, wrong: true=>claim: 0.8808, wrong: true")
+    result = runner.invoke(app, ["edit", "own-8", "--decks", str(deck)], input="n\n")
+    assert "is marked wrong: true, but the engine agrees with 0.8808" in result.output
+
+
 def test_add_cancelled_or_stuck_writes_nothing(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
     deck = tmp_path / "own.yaml"
     deck.write_text(DECK)
