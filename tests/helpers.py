@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
@@ -354,12 +354,20 @@ def waiting_for_a_key(fd: int, timeout: float = 20.0) -> None:
         time.sleep(0.01)
 
 
-@contextmanager
 def study_in_a_pty(
     env: Mapping[str, str], *args: str, rows: int = 40, columns: int = 100
-) -> Iterator[tuple[int, int]]:
+) -> AbstractContextManager[tuple[int, int]]:
     """`dlcards study ARGS` in a pseudo-terminal of `columns` x `rows`: its pid and the
     terminal's fd; killed and closed after."""
+    return in_a_pty(env, "study", *args, rows=rows, columns=columns)
+
+
+@contextmanager
+def in_a_pty(
+    env: Mapping[str, str], *args: str, rows: int = 40, columns: int = 100
+) -> Iterator[tuple[int, int]]:
+    """`dlcards ARGS` in a pseudo-terminal of `columns` x `rows`: its pid and the terminal's
+    fd; killed and closed after."""
     import contextlib
     import pty
     import signal
@@ -370,7 +378,7 @@ def study_in_a_pty(
         # the background by a non-interactive shell (`.ci/run &`) ignores SIGINT, an exec'd
         # program inherits that, and Python then leaves SIGINT ignored (Ctrl-C did nothing)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.execve(sys.executable, [sys.executable, "-m", "dlcards", "study", *args], env)
+        os.execve(sys.executable, [sys.executable, "-m", "dlcards", *args], env)
     try:
         window(fd, rows, columns)
         yield pid, fd

@@ -1215,3 +1215,27 @@ def test_the_summary_never_cuts_a_missed_answer_on_a_narrow_screen(
     prompts = {w for q in questions for w in to_plain(q.prompt).split()}
     for word in words:
         assert not word.endswith("…") or word == "…" or word[:-1] in prompts, (word, summary)
+
+
+def test_an_answer_ended_with_ctrl_d_at_a_terminal_is_the_whole_answer() -> None:
+    """A torture run: at a terminal, 12 then Ctrl-D (twice) was graded as "1": input() drops
+    the last character of a line that ends without a newline. The line is read whole; Ctrl-D
+    on an empty line still ends the quiz."""
+    import os
+
+    import helpers as h
+
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"}
+    args = ("quiz", "--topic", "gd", "--count", "1", "--seed", "3", "--today", "2026-02-15")
+    with h.in_a_pty(env, *args) as (_, fd):
+        h.read_until(fd, "answer ›".encode())
+        os.write(fd, b"12\x04")
+        os.write(fd, b"\x04")
+        screen = h.read_until(fd, b"you said")
+        if b")" not in screen.split(b"you said")[-1]:
+            screen += h.read_until(fd, b")")
+        assert b"you said 12)" in screen, screen[-300:]
+    with h.in_a_pty(env, *args) as (_, fd):
+        h.read_until(fd, "answer ›".encode())
+        os.write(fd, b"\x04")
+        assert b"Input ended" in h.read_until(fd, b"Input ended")

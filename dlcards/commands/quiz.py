@@ -72,11 +72,17 @@ class TerminalKeys(KeyInput):
         super().__init__(console=console)
 
     def line(self, prompt: str) -> str:
+        """A typed line; Ctrl-D on an empty line ends the quiz. Read with the stream's
+        readline, not input(): input() at a terminal dropped the last character of a line
+        ended with Ctrl-D (12 then Ctrl-D twice was graded as 1)."""
         assert self.console is not None
         try:
-            return self.console.input(prompt + " ").strip()
+            typed = self.console.input(prompt + " ", stream=sys.stdin)
         except EOFError:
             raise Quit("eof") from None
+        if not typed:  # the end of input, where input() raises EOFError
+            raise Quit("eof")
+        return typed.strip()
 
 
 def _reveal_key(keys: KeyInput | LineInput) -> str:
