@@ -550,3 +550,13 @@ def test_replay_equals_fsrs_rs(reviews: list[tuple[int, int]], retention: float)
         day += timedelta(days=gap)
         history.append((day, grade))
     _check_against_fsrs_rs(history, retention)
+
+
+def test_show_gives_a_stability_below_a_day_in_two_figures() -> None:
+    """A helper's check: a card at FSRS's lowest stability (0.00163 days, after 25 lapses)
+    showed `stability 0.0d` beside `interval 1d`."""
+    from dlcards.commands.run import stability_days
+
+    assert [stability_days(s) for s in (0.00163, 0.05, 0.5, 1.0, 3.14159, 36500.0)] == [
+        "0.0016d", "0.05d", "0.5d", "1.0d", "3.1d", "36500.0d",
+    ]  # fmt: skip

@@ -182,6 +182,13 @@ def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, 
     }
 
 
+def stability_days(stability: float) -> str:
+    """FSRS's stability for `show`: to a tenth of a day, and below a day to two significant
+    figures (a card lapsed 25 times is at FSRS's floor, 0.0016 days, which showed as 0.0d
+    beside its 1-day interval)."""
+    return f"{stability:.1f}d" if stability >= 1 else f"{stability:.2g}d"
+
+
 def show(
     card_id: str, decks: Sequence[str], db: str | None, today: str | None, json_: bool
 ) -> None:
@@ -210,7 +217,8 @@ def show(
     else:
         if state["scheduler"] == "fsrs":
             fsrs = state["fsrs"]
-            memory = [f"stability {fsrs['stability']:.1f}d", f"difficulty {fsrs['difficulty']:.2f}"]
+            stability = stability_days(fsrs["stability"])
+            memory = [f"stability {stability}", f"difficulty {fsrs['difficulty']:.2f}"]
         else:
             memory = [f"ease {state['ef']:.2f}"]
         memory[0] = f"{state['scheduler']}: {memory[0]}"
