@@ -131,12 +131,7 @@ class Merging(Connection):
             batch = _Batch.read(c, ids)
             for start in range(0, len(ids), BATCH_CARDS):  # as merge_reviews, unwritten
                 part = ids[start : start + BATCH_CARDS]
-                done = set()
-                if redecide_many is not None:
-                    done = batch.merge_fresh(part, by_card, redecide_many)
-                for card_id in part:
-                    if card_id not in done:
-                        self._merge_card(c, card_id, by_card[card_id], redecide, False, batch)
+                self._decide(c, part, by_card, batch, (redecide, redecide_many), False)
                 batch.inserts, batch.rewrites, batch.sm2, batch.fsrs = [], [], [], []
             decided = {cid: bool(flag) for _, flag, cid in batch.flags if flag is not None}
             now = dict(c.execute("SELECT id, suspended FROM cards WHERE suspended = 1"))
@@ -193,12 +188,7 @@ class Merging(Connection):
             with bulk_indexes(c, rebuild=len(fresh) >= BULK_ROWS and len(fresh) > held):
                 for start in range(0, len(ids), BATCH_CARDS):
                     part = ids[start : start + BATCH_CARDS]
-                    done = set()
-                    if redecide_many is not None:
-                        done = batch.merge_fresh(part, by_card, redecide_many)
-                    for card_id in part:
-                        if card_id not in done:
-                            self._merge_card(c, card_id, by_card[card_id], redecide, True, batch)
+                    self._decide(c, part, by_card, batch, (redecide, redecide_many), True)
                     batch.write(c)
             self._replay_from_resets(c, moved_now, redecide)
             if moved is not None:
@@ -280,6 +270,25 @@ class Merging(Connection):
             if moved is not None:
                 moved.extend(moved_now)
             return added
+
+    def _decide(
+        self,
+        c: sqlite3.Connection,
+        part: Sequence[str],
+        by_card: Mapping[str, Sequence[ImportedReview]],
+        batch: _Batch,
+        rules: tuple[Redecide, RedecideMany | None],
+        write_memory: bool,
+    ) -> None:
+        """The part's cards decided into `batch` (written by the caller, or not): the cards
+        with no log at once (`merge_fresh`), the others card by card."""
+        redecide, redecide_many = rules
+        done = set()
+        if redecide_many is not None:
+            done = batch.merge_fresh(part, by_card, redecide_many)
+        for card_id in part:
+            if card_id not in done:
+                self._merge_card(c, card_id, by_card[card_id], redecide, write_memory, batch)
 
     def _move_resets(self, c: sqlite3.Connection, resets: Mapping[str, int]) -> list[str]:
         """Each card's reset point moved to its reset elsewhere (ms) where that is later: the
@@ -523,7 +532,7 @@ class _Batch:
     def merge_fresh(
         self,
         card_ids: Sequence[str],
-        new: dict[str, list[ImportedReview]],
+        new: Mapping[str, Sequence[ImportedReview]],
         redecide_many: RedecideMany,
     ) -> set[str]:
         """Decide at once the rows of the cards that have no log and whose new rows all come
