@@ -92,6 +92,14 @@ def check_computations(card: Card, shown: str, lines: list[str], first: int) -> 
                 f"{shown}:{line_of(spec.fn)}: card {card.id}: compute {spec.fn}: {err}"
             ) from None
     _check_claims(card, shown, line_of)
+    if card.quiz is not None:  # its template drawn as `dlcards check` draws it
+        from dlcards.quiz import template_problems
+
+        problems = template_problems(card)
+        if problems:
+            quiz = re.compile(r"\s*quiz\s*:")
+            at = next((first + i for i, line in enumerate(lines) if quiz.match(line)), first)
+            raise DeckError(f"{shown}:{at}: card {card.id}: {problems[0]}")
 
 
 def _check_claims(card: Card, shown: str, line_of: Callable[[str], int]) -> None:

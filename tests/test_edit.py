@@ -230,6 +230,23 @@ def test_add_and_edit_refuse_a_claim_the_engine_contradicts_as_check_does(
     assert "is marked wrong: true, but the engine agrees with 0.8808" in result.output
 
 
+def test_add_draws_the_quiz_template_as_check_does(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    """A quiz whose parameter never reaches its computation was taken by `add` and failed
+    `check` later; its template is drawn when the card is written, as check draws it."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    card = (
+        "question: Q\nanswer: A\ncompute:\n- {fn: sigmoid, args: {z: 2}}\n"
+        "quiz:\n  template: 'sigmoid of {q}?'\n  params: {q: [1, 3]}\n"
+    )
+    fixed = card.replace("params: {q: [1, 3]}", "params: {z: [1, 3]}").replace("{q}", "{z}")
+    log = editor(card, fixed)
+    out = " ".join(cli("add", "--deck", str(deck), "--decks", str(deck)).split())
+    assert "own-8.yaml:5: card own-8: quiz parameter 'q' never reaches sigmoid" in out, out
+    assert len(calls(log)) == 2 and "added own-8" in out
+    assert "0 error" in cli("check", "--decks", str(deck))
+
+
 def test_add_cancelled_or_stuck_writes_nothing(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
     deck = tmp_path / "own.yaml"
     deck.write_text(DECK)
