@@ -271,3 +271,28 @@ def test_undo_of_a_leech_grade_puts_back_the_suspensions_time_of_change() -> Non
         before = int(time.time())
         h.undo(store, row.id)
         assert store.query(changed, (CARD,))[0][1] >= before
+
+
+def test_the_grade_that_makes_a_leech_is_confirmed_on_the_terminal_too() -> None:
+    """A torture run: at a terminal, the leech notice took the place of the grade's own line
+    (`gd-1: 0 → next in 1d`), so the screen never confirmed that grade (the line protocol
+    printed both). Both are shown above the next card."""
+    import sys
+
+    if sys.platform != "linux":
+        pytest.skip("a pseudo-terminal")
+    cli("config", "leech_threshold", "2")
+    cli("study", "--today", "2026-11-01", "--topic", "gd", "--new", "1", input="\n4\nq\n")
+    cli("study", "--today", "2026-11-02", "--topic", "gd", "--new", "0", input="\n0\n\n4\nq\n")
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
+    args = ("--today", "2026-11-03", "--topic", "gd", "--new", "1")
+    with h.study_in_a_pty(env, *args, columns=200) as (_, fd):
+        h.read_until(fd, b"show answer")
+        h.waiting_for_a_key(fd)
+        os.write(fd, b" ")
+        h.read_until(fd, b"blackout")
+        os.write(fd, b"0")
+        screen = h.read_until(fd, b"gd-2")
+        screen += h.read_until(fd, b"show answer")
+    shown = " ".join(re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", screen).decode().split())
+    assert "gd-1: 0 → next in 1d; gd-1 is a leech (2 lapses) and is now suspended" in shown, shown

@@ -370,8 +370,8 @@ def _run(
         if row.leech is not None:
             notice = leech_notice(card.id, row.after.sm2.lapses, row.leech)
             console.print(f"[bold yellow]{notice}[/bold yellow]")
-            if keys.interactive:
-                message = notice
+            if keys.interactive:  # the grade's own line too: the notice does not say it
+                message = f"{message}; {notice}"
 
 
 def _unsuspended(undone: Suspended) -> str:
