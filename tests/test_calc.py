@@ -201,3 +201,19 @@ def test_a_formula_too_long_for_the_header_is_cut_between_whole_terms(
         before = " ".join(body[:n])
         depth = sum(before.count(c) for c in "([{") - sum(before.count(c) for c in ")]}")
         assert depth == 0 and before.count("|") % 2 == 0, body
+
+
+def test_a_value_copied_from_a_result_with_its_minus_sign_is_read() -> None:
+    """A torture run: `calc perceptron_margin ...` prints `= −5` (U+2212), and `calc huber
+    error=−5` refused it (`error must be a number (got '−5')`). The sign it prints is read
+    as `-`, in a number, a whole number and a list."""
+    import json
+
+    def value(*args: str) -> object:
+        result = runner.invoke(app, ["calc", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["value"]
+
+    assert value("huber", "error=\u22125") == value("huber", "error=-5") == 4.5
+    assert value("mean_loss", "losses=\u22121,2") == value("mean_loss", "losses=-1,2")
+    assert value("perceptron_margin", "w=1,2", "b=0", "x=1,2", "y=\u22121") == -5

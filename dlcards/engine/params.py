@@ -117,12 +117,17 @@ def _split(name: str, raw: object) -> list[object]:
     return [raw]
 
 
+MINUS = "\u2212"
+"""The minus sign dlcards prints (`= −5`): read as `-`, so that a value copied from a result
+can be given back."""
+
+
 def _float(name: str, raw: object, in_list: bool = False, what: str = "") -> float:
     what = what or ("a list of numbers" if in_list else "a number")
     if isinstance(raw, bool) or not isinstance(raw, str | numbers.Real):
         raise UsageError(f"{name} must be {what} (got {raw!r})")
     try:
-        x = float(raw.strip()) if isinstance(raw, str) else float(raw)
+        x = float(raw.strip().replace(MINUS, "-")) if isinstance(raw, str) else float(raw)
     except ValueError:
         raise UsageError(f"{name} must be {what} (got {raw!r})") from None
     except OverflowError:
@@ -141,6 +146,7 @@ def _int(name: str, raw: object, in_list: bool = False) -> int:
     if isinstance(raw, numbers.Integral):
         return int(raw)
     if isinstance(raw, str):
+        raw = raw.replace(MINUS, "-")
         try:
             return int(raw.strip())
         except ValueError:
