@@ -960,3 +960,32 @@ def test_every_argument_is_named_in_capitals_in_help_and_errors() -> None:
     assert ("dlcards suspend", "ID...") in [(p, m.strip("{}[]")) for p, m in shown]
     named = [(path, metavar) for path, metavar in shown if metavar != metavar.upper()]
     assert not named, named
+
+
+@pytest.mark.parametrize("width", [50, 60])
+def test_a_topic_that_fits_the_line_is_never_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """A torture run: at 60 columns `topics` showed `regularisation-and-d` / `ropout`: the
+    slug `--topic` takes, cut in the middle to leave room for its title. A topic that fits
+    the line stays whole, its title under it."""
+    from dlcards.console import out
+
+    topic = "regularisation-and-dropout"
+    deck = tmp_path / "long.yaml"
+    deck.write_text(
+        f"topic: {topic}\ntitle: Regularisation and dropout\ncards:\n  - id: reg-1\n"
+        "    question: Q?\n    answer: A.\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    out.cache_clear()
+    shown = re.sub(
+        r"\x1b\[[0-9;]*m", "", CliRunner().invoke(app, ["topics", "--decks", str(deck)]).output
+    )
+    lines = shown.splitlines()
+    assert all(len(line) <= width for line in lines), shown
+    row = next(line for line in lines if topic in line)
+    assert row.split() == [topic, "1", "0"], shown
+    assert lines[lines.index(row) + 1].strip() == "Regularisation and dropout", shown

@@ -58,8 +58,10 @@ def topics(decks: Sequence[str], json_: bool) -> None:
         topic_w = max(len(c[0]) for c in cells)
         # the cards and math columns, each after two spaces
         numbers = sum(2 + max(len(r[i]) for r in [columns_row, *cells, total]) for i in (2, 3))
-        # titles squeezed beside topics that fit (a topic too long folds in print_table)
-        if topic_w <= width // 3 and width - topic_w - numbers - 2 < MIN_TITLE:
+        # titles squeezed beside the topics: each title under its topic instead, so that a
+        # topic that fits the line stays whole (`--topic` takes it as typed; rich folded a
+        # 26-character one in the middle at 60 columns); one longer than that folds anyway
+        if width - topic_w - numbers - 2 < MIN_TITLE and topic_w + numbers + 2 <= width:
             _narrow_topics(cells, total, max(width - numbers - 2, 8))
             return
     print_table(columns, [*cells, total], no_wrap=("topic",))
