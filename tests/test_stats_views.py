@@ -323,3 +323,41 @@ def test_one_review_is_said_in_the_singular() -> None:
     console.print(heatmap_view(data, 60))
     footer = " ".join(console.file.getvalue().split())  # type: ignore[attr-defined]
     assert "1 review on 1 day since" in footer, footer
+
+
+@pytest.mark.parametrize("width", [40, 42, 50])
+def test_a_long_topic_gives_way_to_the_retention_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """A torture run: at 40 columns the true-retention table by topic showed `100%` as `10…`
+    (and the `365d` header as `36…`) while a long topic kept its 14 cells. The topic is cut
+    to what the numbers leave."""
+    import re as _re
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.console import out
+
+    deck = tmp_path / "long.yaml"
+    deck.write_text(
+        "topic: regularisation-and-dropout\ntitle: Regularisation and dropout\ncards:\n"
+        "  - {id: reg-1, question: q?, answer: a}\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    for day in ("2026-12-01", "2026-12-02"):
+        done = runner.invoke(
+            app, ["study", "--decks", str(deck), "--topic", "regularisation-and-dropout",
+                  "--today", day], input="\n4\nq\n",
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    out.cache_clear()
+    shown = runner.invoke(app, ["stats", "--decks", str(deck), "--today", "2026-12-02"]).output
+    plain = _re.sub(r"\x1b\[[0-9;]*m", "", shown)
+    header = next(line for line in plain.splitlines() if "topic " in line and "today" in line)
+    row = plain.splitlines()[plain.splitlines().index(header) + 1]
+    assert header.split()[2:-1] == ["today", "7d", "30d", "365d"], plain
+    assert row.split()[2:6] == ["100%"] * 4, plain

@@ -155,8 +155,11 @@ def retention_view(data: dict[str, Any], width: int = WIDTH) -> Any:
         )
         if plain is None:
             topics = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+            # the numbers whole, the topic cut to what is left ("100%" was cut to "10…" at 40
+            # columns while the topic kept 14 cells)
+            room = min(14, inner - numbers)
             topics.add_column(
-                "topic", style="cyan", no_wrap=True, max_width=14, overflow="ellipsis"
+                "topic", style="cyan", no_wrap=True, max_width=room, overflow="ellipsis"
             )
             for header in headers:
                 topics.add_column(header, justify="right", no_wrap=True)
