@@ -141,12 +141,12 @@ def in_encoding(text: Text, encoding: str) -> Text:
     from dlcards.stdio import spelled
 
     starts, pieces, at = [], [], 0
-    for before, ch in zip(" " + plain, plain, strict=False):
+    for before, ch, after in zip(" " + plain, plain, plain[1:] + " ", strict=False):
         try:
             ch.encode(encoding)
             piece = ch
         except UnicodeEncodeError:
-            piece = spelled(ch, before)
+            piece = spelled(ch, before, after)
         starts.append(at)
         pieces.append(piece)
         at += len(piece)

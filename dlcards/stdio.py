@@ -80,11 +80,16 @@ def _script(ch: str) -> tuple[str, str] | None:
     return (mark, "".join(chr(int(code, 16)) for code in base.split())) if mark else None
 
 
-def spelled(ch: str, before: str = "") -> str:
+def spelled(ch: str, before: str = "", after: str = "") -> str:
     """`ch` as a terminal that cannot show it gets it; `before`: the character before it (a
-    superscript or subscript after one of its kind continues its run: ⁻⁵ as ^-5)."""
+    superscript or subscript after one of its kind continues its run: ⁻⁵ as ^-5); `after`:
+    the one after it (a symbol spelled as a word is kept apart from a letter or digit that
+    follows: ηxᵢ as "eta x_i", not "etax_i")."""
     if ch in _PLAIN:
-        return _PLAIN[ch]
+        word = _PLAIN[ch]
+        if len(word) > 1 and word[-1].isalpha() and _starts_a_word(after):
+            return word + " "
+        return word
     if ch.isascii():
         return ch
     script = _script(ch)
@@ -102,9 +107,18 @@ def spelled(ch: str, before: str = "") -> str:
     return "?"
 
 
-def _spelled_all(text: str, before: str = " ") -> str:
-    """`text` spelled character by character; `before`: the character before it."""
-    return "".join(spelled(ch, b) for b, ch in zip(before + text, text, strict=False))
+def _starts_a_word(ch: str) -> bool:
+    """Whether `ch`, after a symbol spelled as a word, would run into it: an ASCII letter or
+    digit, or a symbol spelled as a word itself (ηθ as "eta theta")."""
+    if ch.isascii():
+        return ch.isalnum()
+    return _PLAIN.get(ch, "")[:1].isalpha()
+
+
+def _spelled_all(text: str, before: str = " ", after: str = "") -> str:
+    """`text` spelled character by character; `before` and `after`: the characters around."""
+    befores, afters = (before + text)[: len(text)], text[1:] + (after or " ")
+    return "".join(spelled(ch, b, a) for b, ch, a in zip(befores, text, afters, strict=True))
 
 
 def _plain(err: UnicodeError) -> tuple[str, int]:
@@ -112,7 +126,8 @@ def _plain(err: UnicodeError) -> tuple[str, int]:
         raise err
     text = err.object[err.start : err.end]
     before = err.object[err.start - 1] if err.start else " "
-    return _spelled_all(text, before), err.end
+    after = err.object[err.end : err.end + 1]
+    return _spelled_all(text, before, after), err.end
 
 
 def prepare() -> None:

@@ -989,3 +989,34 @@ def test_a_topic_that_fits_the_line_is_never_cut(
     row = next(line for line in lines if topic in line)
     assert row.split() == [topic, "1", "0"], shown
     assert lines[lines.index(row) + 1].strip() == "Regularisation and dropout", shown
+
+
+@pytest.mark.no_files
+def test_a_symbol_spelled_as_a_word_is_kept_apart_from_the_next_letter() -> None:
+    """A torture run: in ASCII, perceptron-9's erratum read `w <- w - etax_i` (the deck's
+    `ηxᵢ`). A symbol spelled as a word is kept apart from a letter, digit or word after it,
+    in both ways dlcards spells (a Text before layout, and the stream's error handler)."""
+    import io
+
+    from rich.text import Text
+
+    from dlcards.console import in_encoding
+    from dlcards.stdio import prepare
+
+    cases = {
+        "w ← w − ηxᵢ": "w <- w - eta x_i", "ηθ": "eta theta", "Δx": "Delta x",
+        "σ(z)": "sigma(z)", "∑ᵢ xᵢ": "sum_i x_i", "λ2": "lambda 2", "x²": "x^2",
+    }  # fmt: skip
+    for text, ascii_text in cases.items():
+        assert in_encoding(Text(text), "ascii").plain == ascii_text
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    saved = sys.stdout
+    try:
+        sys.stdout = stream
+        prepare()
+        for text in cases:
+            stream.write(text + "\n")
+        stream.flush()
+    finally:
+        sys.stdout = saved
+    assert stream.buffer.getvalue().decode().splitlines() == list(cases.values())
