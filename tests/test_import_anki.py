@@ -189,6 +189,35 @@ def test_cloze_sides() -> None:
     )
 
 
+def test_nested_clozes_are_each_a_card_as_in_anki() -> None:
+    """A torture run: `{{c1::derivative of {{c2::sigmoid}}}}` became `The [sigmoid]}} is`
+    (card 1) and `The derivative of {{c2}} is` on both sides of card 2 (the pattern matched
+    the outer cloze up to the inner one's end). Each cloze is its card, with the text the
+    `anki` package renders for these cards (card 1 `The [...] is`, card 2 `The derivative
+    of [f] is`)."""
+    from dlcards.importers.anki_notes import cloze_numbers
+
+    text = "The {{c1::derivative of {{c2::sigmoid::f}}}} is {{c3::σ(1−σ)}}."
+    assert cloze_numbers(text) == [1, 2, 3]
+    assert cloze_sides(text, 1) == (
+        "The [...] is σ(1−σ).",
+        "The <b>derivative of sigmoid</b> is σ(1−σ).",
+    )
+    assert cloze_sides(text, 2) == (
+        "The derivative of [f] is σ(1−σ).",
+        "The derivative of <b>sigmoid</b> is σ(1−σ).",
+    )
+    deep = "Deep {{c1::a {{c2::b {{c3::c}} }} }} end"
+    assert cloze_sides(deep, 3) == ("Deep a b [...]   end", "Deep a b <b>c</b>   end")
+    assert cloze_sides(deep, 1)[0] == "Deep [...] end"
+    # a cloze left open, and `::` or `}}` outside any cloze, are text
+    assert cloze_sides("{{c1::a}} b:: c}} {{c2::d", 1) == (
+        "[...] b:: c}} {{c2::d",
+        "<b>a</b> b:: c}} {{c2::d",
+    )
+    assert cloze_sides("{{c1::x::a::b}}", 1)[0] == "[a::b]"
+
+
 def test_slugs_and_tags() -> None:
     assert slug("ML::Deep Learning", set()) == "ml-deep-learning"
     assert slug("2024 Exam", set()) == "anki-2024-exam"

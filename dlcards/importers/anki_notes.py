@@ -38,7 +38,6 @@ MEDIA_DIR = "media"
 _SPECIAL_FIELDS = {"FrontSide", "Tags", "Deck", "Subdeck", "Card", "CardFlag", "Type"}
 _REF = re.compile(r"\{\{([^#/^!{}][^{}]*)\}\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # what a deck may not hold
-_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 _MATH = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
@@ -265,22 +264,90 @@ def to_markdown(field_html: str, media: set[str]) -> str:
 # --- cloze --------------------------------------------------------------------------------------
 
 
+_CLOZE_TOKEN = re.compile(r"\{\{c(\d+)::|::|\}\}")
+
+
+class _Cloze:
+    """One cloze `{{cN::content::hint}}`, its content (text and clozes nested in it)."""
+
+    def __init__(self, number: int, opener: str) -> None:
+        self.number, self.opener = number, opener
+        self.content: list[str | _Cloze] = []
+        self.hint: list[str | _Cloze] | None = None
+
+    def add(self, part: str | _Cloze) -> None:
+        (self.content if self.hint is None else self.hint).append(part)
+
+
+def _clozes(text: str) -> list[str | _Cloze]:
+    """`text` as text and clozes, nested ones inside the cloze that holds them (Anki's
+    `{{c1::derivative of {{c2::sigmoid}}}}`); a `::` inside a cloze starts its hint, and a
+    cloze left open is text."""
+    root: list[str | _Cloze] = []
+    open_: list[_Cloze] = []
+
+    def add(part: str | _Cloze) -> None:
+        (open_[-1].add if open_ else root.append)(part)
+
+    at = 0
+    for token in _CLOZE_TOKEN.finditer(text):
+        add(text[at : token.start()])
+        at = token.end()
+        if token.group(1) is not None:
+            open_.append(_Cloze(int(token.group(1)), token.group(0)))
+        elif token.group(0) == "::" and open_ and open_[-1].hint is None:
+            open_[-1].hint = []
+        elif token.group(0) == "}}" and open_:
+            add_to = open_.pop()
+            add(add_to)
+        else:
+            add(token.group(0))
+    add(text[at:])
+    while open_:  # never closed: its opener and what followed, as text
+        left = open_.pop()
+        parts: list[str | _Cloze] = [left.opener, *left.content]
+        if left.hint is not None:
+            parts += ["::", *left.hint]
+        for part in parts:
+            add(part)
+    return root
+
+
+def _numbers(parts: list[str | _Cloze]) -> set[int]:
+    out: set[int] = set()
+    for part in parts:
+        if isinstance(part, _Cloze):
+            out |= {part.number} | _numbers(part.content)
+    return out
+
+
+def _shown(parts: list[str | _Cloze], number: int, answer: bool) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        inner = _shown(part.content, number, answer)
+        if part.number != number:
+            out.append(inner)
+        elif answer:
+            out.append(f"<b>{inner}</b>")
+        else:
+            hint = _shown(part.hint, number, answer) if part.hint is not None else ""
+            out.append(f"[{hint}]" if hint else "[...]")
+    return "".join(out)
+
+
 def cloze_numbers(text: str) -> list[int]:
-    return sorted({int(n) for n, _, _ in _CLOZE.findall(text)})
+    return sorted(_numbers(_clozes(text)))
 
 
 def cloze_sides(text: str, number: int) -> tuple[str, str]:
-    """A cloze field's HTML for card `number`: (question with its blank, answer filled in)."""
-
-    def question(m: re.Match[str]) -> str:
-        if int(m.group(1)) != number:
-            return m.group(2)
-        return f"[{m.group(3)}]" if m.group(3) else "[...]"
-
-    def answer(m: re.Match[str]) -> str:
-        return f"<b>{m.group(2)}</b>" if int(m.group(1)) == number else m.group(2)
-
-    return _CLOZE.sub(question, text), _CLOZE.sub(answer, text)
+    """A cloze field's HTML for card `number`: (question with its blank, answer filled in).
+    A cloze nested in another is a card of its own, as in Anki: card 1 of `{{c1::derivative
+    of {{c2::sigmoid}}}}` blanks the whole, card 2 `sigmoid` alone inside the shown rest."""
+    parts = _clozes(text)
+    return _shown(parts, number, False), _shown(parts, number, True)
 
 
 # --- notes --------------------------------------------------------------------------------------
