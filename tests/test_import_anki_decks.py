@@ -634,3 +634,31 @@ def test_converted_notes_exported_back_are_not_copied_in_anki(anki_deck: dict[st
     from dlcards.export.text import quote  # a GUID starting with # is quoted
 
     assert basic.split("\t")[0] == quote(anki_deck["guids"]["basic"])
+
+
+def test_a_card_with_an_empty_side_is_named_with_its_real_note_type(tmp_path: Path) -> None:
+    """A torture run: a Basic note with an empty Back was skipped as "1 note of note type
+    'Basic (empty side)': cannot convert it", a note type that does not exist. It is the
+    card that is left out, under its own note type, saying why."""
+    col = Collection(str(tmp_path / "c.anki2"))
+    add(col, "Basic", "Mine", [], Front="Empty back?", Back="")
+    add(col, "Basic", "Mine", [], Front="Full", Back="An answer")
+    package = tmp_path / "e.apkg"
+    col.export_anki_package(
+        out_path=str(package),
+        options=ExportAnkiPackageOptions(
+            with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False
+        ),
+        limit=None,
+    )
+    col.close()
+    out = " ".join(ok("import", "anki", str(package), "--to-yaml", str(tmp_path / "y")).split())
+    assert (
+        "skipped 1 card of note type 'Basic' with an empty question or answer: a dlcards card "
+        "needs both"
+    ) in out, out
+    assert "empty side" not in out
+    [deck] = (tmp_path / "y").glob("*.yaml")
+    assert [c["question"] for c in yaml.safe_load(deck.read_text(encoding="utf-8"))["cards"]] == [
+        "Full"
+    ]

@@ -563,6 +563,11 @@ def _to_yaml(
     echo(f"{verb} {plural(len(result.decks), 'deck')} with {plural(cards, 'card')}{media} to {out}")
     for name, count in sorted(result.skipped.items()):
         echo(f"  skipped {plural(count, 'note')} of note type {name!r}: cannot convert it")
+    for name, count in sorted(result.empty.items()):
+        echo(
+            f"  skipped {plural(count, 'card')} of note type {name!r} with an empty question or "
+            "answer: a dlcards card needs both"
+        )
     if result.exported - len(elsewhere):
         echo(
             f"  skipped {plural(result.exported - len(elsewhere), 'note')} dlcards exported "

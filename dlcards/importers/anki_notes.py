@@ -77,6 +77,9 @@ class Converted:
     # dlcards card id -> its Anki note's GUID, for a note converted into one card: exported
     # back, the card is that note (Anki keeps its own), not a copy beside it
     guids: dict[str, str] = field(default_factory=dict)
+    # note type name -> its cards left out for an empty side (no text once converted): a
+    # dlcards card needs a question and an answer
+    empty: Counter[str] = field(default_factory=Counter)
 
 
 # --- identity -----------------------------------------------------------------------------------
@@ -413,7 +416,7 @@ def convert_notes(
             card_id = card_id_for(note.guid, card.ord, notetype.cloze)
             q, a = to_markdown(question, media), to_markdown(answer, media)
             if not q or not a:
-                result.skipped[f"{notetype.name} (empty side)"] += 1
+                result.empty[notetype.name] += 1
                 continue
             deck = decks.get(card.deck)
             if deck is None:
