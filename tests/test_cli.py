@@ -888,6 +888,16 @@ def test_topics_on_a_narrow_screen_put_each_title_under_its_topic(
     assert lines[-1].split() == ["9", "topics", "220", "88"]
 
 
+def _one_card_deck(folder: Path, topic: str, title: str) -> Path:
+    """A deck file of one card, of this topic and title."""
+    deck = folder / "long.yaml"
+    deck.write_text(
+        f"topic: {topic}\ntitle: {title}\ncards:\n  - id: l-1\n    question: Q?\n    answer: A.\n",
+        encoding="utf-8",
+    )
+    return deck
+
+
 @pytest.mark.parametrize("width", [60, 100])
 def test_a_long_topic_folds_and_keeps_the_other_columns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int
@@ -897,12 +907,7 @@ def test_a_long_topic_folds_and_keeps_the_other_columns(
     from dlcards.console import out
 
     topic = "a" + "-very-long-topic-name" * 5 + "-end"
-    deck = tmp_path / "long.yaml"
-    deck.write_text(
-        f"topic: {topic}\ntitle: A long deck\ncards:\n  - id: l-1\n    question: Q?\n"
-        "    answer: A.\n",
-        encoding="utf-8",
-    )
+    deck = _one_card_deck(tmp_path, topic, "A long deck")
     monkeypatch.setenv("COLUMNS", str(width))
     out.cache_clear()
     shown = CliRunner().invoke(app, ["topics", "--decks", str(deck)]).output
@@ -972,12 +977,7 @@ def test_a_topic_that_fits_the_line_is_never_cut(
     from dlcards.console import out
 
     topic = "regularisation-and-dropout"
-    deck = tmp_path / "long.yaml"
-    deck.write_text(
-        f"topic: {topic}\ntitle: Regularisation and dropout\ncards:\n  - id: reg-1\n"
-        "    question: Q?\n    answer: A.\n",
-        encoding="utf-8",
-    )
+    deck = _one_card_deck(tmp_path, topic, "Regularisation and dropout")
     monkeypatch.setenv("COLUMNS", str(width))
     monkeypatch.setenv("TTY_COMPATIBLE", "1")
     out.cache_clear()

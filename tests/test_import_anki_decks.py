@@ -58,6 +58,19 @@ def add(col: Collection, notetype: str, deck: str, tags: list[str], **fields: st
     return note
 
 
+def export_package(col: Collection, path: Path, legacy: bool = False, media: bool = True) -> Path:
+    """The collection as an .apkg with its scheduling, as Anki's export with "Include
+    scheduling information" ticked writes it."""
+    col.export_anki_package(
+        out_path=str(path),
+        options=ExportAnkiPackageOptions(
+            with_scheduling=True, with_deck_configs=False, with_media=media, legacy=legacy
+        ),
+        limit=None,
+    )
+    return path
+
+
 def answer(col: Collection, card_id: int, rating: Any) -> None:
     card = col.get_card(card_id)
     card.start_timer()
@@ -149,14 +162,7 @@ def make_anki_deck(tmp_path: Path) -> dict[str, Any]:
     paths = {}
     for legacy in (False, True):
         path = tmp_path / f"ml-{'legacy' if legacy else 'current'}.apkg"
-        col.export_anki_package(
-            out_path=str(path),
-            options=ExportAnkiPackageOptions(
-                with_scheduling=True, with_deck_configs=False, with_media=True, legacy=legacy
-            ),
-            limit=None,
-        )
-        paths["legacy" if legacy else "current"] = path
+        paths["legacy" if legacy else "current"] = export_package(col, path, legacy)
     col.close()
     return {"paths": paths, "guids": ids, "dir": tmp_path, "folder": folder}
 
@@ -283,14 +289,7 @@ def test_later_reviews_of_converted_notes_come_back_without_to_yaml(
     col = Collection(str(anki_deck["folder"] / "collection.anki2"))
     reversed_note = col.get_note(col.find_notes("Sigmoid")[0])
     answer(col, reversed_note.cards()[1].id, CardAnswer.EASY)
-    later = anki_deck["dir"] / "later.apkg"
-    col.export_anki_package(
-        out_path=str(later),
-        options=ExportAnkiPackageOptions(
-            with_scheduling=True, with_deck_configs=False, with_media=False, legacy=False
-        ),
-        limit=None,
-    )
+    later = export_package(col, anki_deck["dir"] / "later.apkg", media=False)
     col.close()
     out = ok("import", "anki", str(later), "--decks", str(out_dir))
     assert "imported 1 review of 1 card" in out and "  ml-basics: 1 review" in out
@@ -643,14 +642,7 @@ def test_a_card_with_an_empty_side_is_named_with_its_real_note_type(tmp_path: Pa
     col = Collection(str(tmp_path / "c.anki2"))
     add(col, "Basic", "Mine", [], Front="Empty back?", Back="")
     add(col, "Basic", "Mine", [], Front="Full", Back="An answer")
-    package = tmp_path / "e.apkg"
-    col.export_anki_package(
-        out_path=str(package),
-        options=ExportAnkiPackageOptions(
-            with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False
-        ),
-        limit=None,
-    )
+    package = export_package(col, tmp_path / "e.apkg")
     col.close()
     out = " ".join(ok("import", "anki", str(package), "--to-yaml", str(tmp_path / "y")).split())
     assert (
