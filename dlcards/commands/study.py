@@ -634,21 +634,24 @@ def run(
             day, ending = session.new_day, "Session ended."
         # due reviews and the re-drills still owed today (they come back in the next session),
         # by the scheduler active now (`config` in another terminal may have switched it)
-        by = store.settings().scheduler
-        if allowed is None:
+        from dlcards.scheduling import Schedule
+
+        at_end = store.settings()  # read again: a `config` elsewhere may have changed them
+        by = at_end.scheduler
+        scope = None if allowed is None else set(allowed)
+        if scope is None:
             waiting = store.count_due(day, by, topics)
             redrills = len(store.redrills_due(day, int(REDRILL_BELOW), topics))
         else:  # the session's search or tag: the cards it could study, not the collection
-            chosen = set(allowed)
-            waiting = sum(1 for c in store.due_ids(day, by, topics) if c in chosen)
+            waiting = sum(1 for c in store.due_ids(day, by, topics) if c in scope)
             owed = store.redrills_due(day, int(REDRILL_BELOW), topics)
-            redrills = sum(1 for c in owed if c in chosen)
+            redrills = sum(1 for c in owed if c in scope)
         next_due: object
         # as `due` counts them: the due reviews the daily review cap still allows today, and
         # those beyond it (they wait for tomorrow)
         from dlcards.limits import cap_left
 
-        cap = store.settings().review_cap
+        cap = at_end.review_cap
         left = cap_left(cap, store.reviews_today(day)) if waiting else None
         now = waiting if left is None else min(waiting, left)
         beyond = waiting - now
@@ -658,9 +661,9 @@ def run(
         # (--new 3 leaves the day's other 17 to a plain `dlcards study`)
         from dlcards.session import plan
 
-        scope = None if allowed is None else set(allowed)
-        day_limits = Limits(store.settings().new_per_day, None, cap)
-        fresh = len(plan(store, schedule_of(store), day, day_limits, topics, scope).new)
+        day_limits = Limits(at_end.new_per_day, None, cap)
+        schedule_now = Schedule.from_settings(at_end)
+        fresh = len(plan(store, schedule_now, day, day_limits, topics, scope).new)
         if redrills or now or fresh:
             # today, and what is left of it: a session quit before the end, a re-drill owed,
             # or cards another terminal or a scheduler change made due
@@ -694,7 +697,7 @@ def run(
             also = f" and {plural(held, 'suspension')}" if held else ""
             console.print(f"{ending} {plural(saved, 'grade')}{also} saved.")
         if session.new_day is not None:
-            hour = store.settings().day_starts_at
+            hour = at_end.day_starts_at
             console.print(
                 f"The study day changed at {hour:02d}:00 (day_starts_at): it is now {day}. "
                 "Run `dlcards study` again for the new day's cards."
