@@ -1171,3 +1171,39 @@ def test_a_card_buried_in_anki_and_suspended_here_is_named_and_kept(tmp_path: Pa
         assert [card for card, _ in flags(db)] == [D]
     out = cli("import", "anki", str(tmp_path / "a-buried.apkg"), "--db", str(db))
     assert "buried in Anki" not in out, out
+
+
+def test_a_leech_after_a_forget_in_anki_is_named_by_the_dry_run(
+    round_trip: dict[str, Any],
+) -> None:
+    """A card forgotten in Anki ("Forget"), then failed on nine days there: the import moves
+    the card's reset point to the Forget, replays the lapses after it, makes a leech and
+    suspends the card. The dry run left out every card whose reset point the import moves,
+    so it said nothing of that suspension; it now decides them from the moved point too, and
+    says what the import then does."""
+    db, folder = round_trip["db"], round_trip["folder"]
+    leech = "gd-1"
+    col = Collection(str(folder / "collection.anki2"))
+    try:
+        card = anki_notes(col)[leech].cards()[0].id
+        col.sched.schedule_cards_as_new([card], restore_position=True, reset_counts=True)
+        # the Forget a day before the phone's first answer (nine_lapses starts 30 days ago)
+        forgot = int(time.time() * 1000) - 31 * DAY_MS
+        col.db.execute(
+            "UPDATE revlog SET id = ? WHERE id = (SELECT max(id) FROM revlog WHERE cid = ?)",
+            forgot,
+            card,
+        )
+        nine_lapses(col, leech)
+        export_anki(col, folder.parent / "forgot-leech.apkg", legacy=False)
+    finally:
+        col.close()
+    package = str(folder.parent / "forgot-leech.apkg")
+    said = "{} 1 card the imported reviews {} a leech (gd-1), as leech_action says"
+    dry = cli("import", "anki", package, "--db", str(db), "--dry-run")
+    assert "reset in Anki: 1 card" in dry, dry
+    assert said.format("would suspend", "would make") in " ".join(dry.split()), dry
+    assert flags(db) == []
+    out = cli("import", "anki", package, "--db", str(db))
+    assert said.format("suspended", "made") in " ".join(out.split()), out
+    assert [card for card, _ in flags(db)] == [leech]

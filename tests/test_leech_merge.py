@@ -303,3 +303,38 @@ def test_a_card_never_studied_here_is_suspended_by_a_leech_newer_than_its_last_c
         assert predicted == {"c1": True, **({} if unsuspended_after else {CARD: True})}
         assert marks(store) == ([(4, "suspend")], (1, 0 if unsuspended_after else 1))
         assert marks(store, "c1") == ([(4, "suspend")], (1, 1))
+
+
+@settings(max_examples=60)
+@given(
+    here=st.lists(st.sampled_from([0, 4]), max_size=12),
+    phone=st.lists(st.sampled_from([0, 4]), max_size=12),
+    reset_day=st.none() | st.integers(0, 25),
+    threshold=st.integers(2, 4),
+)
+def test_a_dry_run_names_the_suspensions_the_merge_then_makes(
+    tmp_path_factory: pytest.TempPathFactory,
+    here: list[int],
+    phone: list[int],
+    reset_day: int | None,
+    threshold: int,
+) -> None:
+    """Grades given here on even days, the phone's on odd days, and perhaps a Forget in Anki
+    among them: what `leech_changes` (the dry run) says the import would suspend or unsuspend
+    is what the merge then changes. The dry run used to leave out every card whose reset
+    point the merge moves, so a Forget before the lapses that make a leech hid its
+    suspension, and a Forget among them hid a leech taken back."""
+    path = tmp_path_factory.mktemp("dry") / "d.db"
+    with one_card_copy(tmp_path_factory, path) as store:
+        store.set_setting("leech_threshold", str(threshold))
+        for k, g in enumerate(here):
+            give(store, CARD, g, at(D + timedelta(2 * k), 12))
+        rows = [anki(CARD, D + timedelta(2 * k + 1), 12, g) for k, g in enumerate(phone)]
+        resets = {}
+        if reset_day is not None:
+            resets[CARD] = int(at(D + timedelta(reset_day), 6).timestamp() * 1000)
+        before = marks(store)[1][1]
+        predicted = store.leech_changes(rows, h.merge_rules(), resets)
+        store.merge_reviews(rows, h.merge_rules(), resets)
+        after = marks(store)[1][1]
+        assert predicted == ({CARD: bool(after)} if after != before else {})

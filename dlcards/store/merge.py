@@ -115,9 +115,10 @@ class Merging(Connection):
     ) -> dict[str, bool]:
         """The suspended flags a merge of `rows` would change by its leech decisions (card ->
         the flag it would get), decided card by card as `merge_reviews` decides them, with
-        nothing written: for a dry run. The cards whose reset point the merge would move (a
-        Forget in Anki) are left out: their replay starts from a point not written yet."""
-        moving = set(self.resets_to_move(resets or {}))
+        nothing written: for a dry run. A card whose reset point the merge would move (a
+        Forget in Anki) is decided from the moved point, as the merge decides it after moving
+        the point (`_move_resets`): its rows before the point are left out of its leech."""
+        moving = {cid: (resets or {})[cid] for cid in self.resets_to_move(resets or {})}
 
         def read() -> dict[str, bool]:
             c = self.conn
@@ -125,10 +126,16 @@ class Merging(Connection):
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             by_card: dict[str, list[ImportedReview]] = {}
             for r in self._unheld(c, (r for r in rows if r.card_id in known)):
-                if r.card_id not in moving:
-                    by_card.setdefault(r.card_id, []).append(r)
+                by_card.setdefault(r.card_id, []).append(r)
+            # a moved card with no new row is replayed from its new point too (the merge's
+            # `_replay_from_resets`): a leech its rows before the point made may be taken back
+            alone = [cid for cid in moving if cid in known and cid not in by_card]
+            batch = _Batch.read(c, [*by_card, *alone])
+            by_card.update((cid, []) for cid in alone if cid in batch.logs)
             ids = list(by_card)
-            batch = _Batch.read(c, ids)
+            for card_id in moving.keys() & batch.cards.keys():
+                _, memory = batch.cards[card_id]
+                batch.cards[card_id] = ((moving[card_id], 0), memory)  # as _move_resets sets it
             for start in range(0, len(ids), BATCH_CARDS):  # as merge_reviews, unwritten
                 part = ids[start : start + BATCH_CARDS]
                 self._decide(c, part, by_card, batch, (redecide, redecide_many), False)
