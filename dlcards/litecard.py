@@ -74,6 +74,25 @@ def _clip(spans: Sequence[Span], start: int, end: int) -> list[Span]:
     return out
 
 
+def _divide(spans: Sequence[Span], ranges: Sequence[tuple[int, int]]) -> list[list[Span]]:
+    """`_clip(spans, start, end)` for each of `ranges` (in order, none overlapping), each span
+    looked at only for the ranges it reaches, as rich's Text.divide does (clipping every span
+    for every line made a card of 2,000 formulas on one line take a second)."""
+    from bisect import bisect_right
+
+    ends = [end for _, end in ranges]
+    out: list[list[Span]] = [[] for _ in ranges]
+    for a, b, style in spans:
+        k = bisect_right(ends, a)  # the first range ending after the span starts
+        while k < len(ranges) and ranges[k][0] < b:
+            start, end = ranges[k]
+            lo, hi = max(0, a - start), min(b - start, end - start)
+            if hi > lo:
+                out[k].append(Span(lo, hi, style))
+            k += 1
+    return out
+
+
 def _wrap(text: Styled, width: int, pad: bool) -> list[Segments] | None:
     """`text` wrapped at `width` as rich's Text (or dlcards.flow's FlowText) wraps it: each
     line cut where the rule says, spaces past the edge dropped; `pad`: justified "left" (a
@@ -82,10 +101,12 @@ def _wrap(text: Styled, width: int, pad: bool) -> list[Segments] | None:
     if "\t" in text.plain:
         return None  # rich expands tabs first
     lines: list[Segments] = []
-    offset = 0
-    for line in text.plain.split("\n"):
-        spans = _clip(text.spans, offset, offset + len(line))
+    paragraphs = text.plain.split("\n")
+    bounds, offset = [], 0
+    for line in paragraphs:
+        bounds.append((offset, offset + len(line)))
         offset += len(line) + 1
+    for line, spans in zip(paragraphs, _divide(text.spans, bounds), strict=True):
         indent = 0
         if text.flow:
             math = [(a, b) for a, b, style in spans if style == flow.MATH_META]
@@ -93,9 +114,9 @@ def _wrap(text: Styled, width: int, pad: bool) -> list[Segments] | None:
             cuts = flow.breaks(line, width, math, indent)
         else:
             cuts = lite.breaks(line, width)
-        bounds = [0, *cuts, len(line)]
-        for a, b in zip(bounds, bounds[1:], strict=False):
-            piece, kept = line[a:b], _clip(spans, a, b)
+        pieces = list(zip([0, *cuts], [*cuts, len(line)], strict=True))
+        for (a, b), kept in zip(pieces, _divide(spans, pieces), strict=True):
+            piece = line[a:b]
             if a and indent:  # a list item's further lines, past its bullet (rich's pad_left)
                 piece, kept = (
                     " " * indent + piece,

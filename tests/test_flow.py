@@ -393,3 +393,73 @@ def test_a_formula_too_long_is_cut_at_its_relations_first(
     text: str, width: int, expected: list[str]
 ) -> None:
     assert wrap(text, width) == expected
+
+
+# --- long values: the layout's work grows with the length, not with its square ----------------
+
+
+def _vector(n: int) -> tuple[str, list[tuple[int, int]]]:
+    """`calc`'s line of a long list argument."""
+    return "  logits=[" + ", ".join(f"{(i * 37 % 601) / 100 - 3:.2f}" for i in range(n)) + "]", []
+
+
+def _sum(n: int) -> tuple[str, list[tuple[int, int]]]:
+    return "L = " + " + ".join(f"w{i}·x{i}" for i in range(n)), []
+
+
+def _nested(n: int) -> tuple[str, list[tuple[int, int]]]:
+    return "f(" + ", ".join(f"g(a{i} + b{i})" for i in range(n)) + ")", []
+
+
+def _inline_math(n: int) -> tuple[str, list[tuple[int, int]]]:
+    """Prose with a formula in every few words, each a math range (a card's `$x_i = i$`)."""
+    line, math = "", []
+    for i in range(n):
+        line += "then "
+        formula = f"xᵢ = {i} + y"
+        math.append((len(line), len(line) + len(formula)))
+        line += formula + ", "
+    return line.rstrip(", "), math
+
+
+@pytest.mark.parametrize("shape", [_vector, _sum, _nested, _inline_math])
+def test_a_long_line_is_laid_out_in_steps_linear_in_its_length(shape: object) -> None:
+    """Measuring (`min_width`, what rich's tables ask), wrapping and clipping a line four
+    times as long takes about four times the steps. A piece of a formula looked through the
+    spaces of the whole formula for its own, and a space asked every math range whether it
+    was inside: `calc softmax` of 4,000 values took 14 s, a card of 2,000 inline formulas
+    1.5 s."""
+    from helpers import lines_run
+
+    from dlcards.flow import clip, min_width
+
+    def steps(n: int) -> int:
+        line, math = shape(n)  # type: ignore[operator]
+
+        def lay_out() -> None:
+            min_width(line, math)
+            breaks(line, 40, math)
+            breaks(line, 12, math)
+            clip(line, 40, math)
+
+        return lines_run(lay_out)
+
+    short, long = steps(150), steps(600)
+    assert long < 5 * short, (short, long)
+
+
+def test_calc_lays_out_a_long_list_in_steps_linear_in_its_length(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`calc` in text mode (its arguments, value and steps in a grid rich measures, each
+    cell wrapped by dlcards.flow) of a list four times as long: about four times the steps.
+    With 4,000 values it took 14 s (`--json`: 0.3 s), the pieces of the one long value each
+    looking through all its spaces, for every measure and every wrap."""
+    from helpers import lines_run
+
+    def steps(n: int) -> int:
+        values = ",".join(f"{(i * 37 % 601) / 100 - 3:.2f}" for i in range(n))
+        return lines_run(lambda: run_at(monkeypatch, 80, "calc", "softmax", f"logits={values}"))
+
+    short, long = steps(150), steps(600)
+    assert long < 5 * short, (short, long)
