@@ -2,16 +2,19 @@
 
 Deck cells are written like a Markdown table cell: ``**bold**``, ``*italic*``, `` `code` ``,
 ``<br>`` for line breaks, HTML entities, LaTeX math in ``$...$`` (inline) or ``$$...$$``
-(display), and images as ``![alt](media/file.png)`` (a file beside the deck). :func:`tokens`
-lexes a cell once (code spans, Pandoc's ``$`` rule, backslash escapes, CommonMark's emphasis
-pairing) and returns a flat list of :class:`Token`; the terminal renderer
-(:mod:`dlcards.render`) and the Anki HTML export (:mod:`dlcards.export.html`) each walk that
-list, so a card reads the same in both.
+(display), images as ``![alt](media/file.png)`` and sounds as ``[sound: media/file.mp3]``
+(files beside the deck, their names %-escaped: no space, no ``]``). :func:`tokens` lexes a
+cell once (code spans, Pandoc's ``$`` rule, backslash escapes, CommonMark's emphasis pairing)
+and returns a flat list of :class:`Token`; the terminal renderer (:mod:`dlcards.render`) and
+the Anki HTML export (:mod:`dlcards.export.html`) each walk that list, so a card reads the
+same in both.
 
 Tokens: ``text`` (plain text, entities decoded), ``code``, ``math`` (inline LaTeX, with the
 spaces around it in ``text``), ``dmath`` (display LaTeX; ``trail`` holds punctuation kept on its
 line), ``open``/``close`` (an emphasis span of ``style`` "bold" or "italic"; ``pair`` matches
-them, and they always nest), ``image`` (``text`` the file, ``trail`` the alt text).
+them, and they always nest), ``image`` (``text`` the file, ``trail`` the alt text), ``sound``
+(``text`` the file: Anki's ``[sound:x.mp3]``, which ``import anki --to-yaml`` writes as
+``[sound: media/x.mp3]``).
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
-__all__ = ["CONTROL", "Token", "normalize", "tokens"]
+__all__ = ["CONTROL", "SOUND", "Token", "normalize", "tokens"]
 
 
 class Token(NamedTuple):  # a NamedTuple: a card has many, and they are made fast
-    kind: str  # "text" | "code" | "math" | "dmath" | "open" | "close" | "image"
-    text: str = ""  # image: the file, relative to the deck's directory
+    kind: str  # "text" | "code" | "math" | "dmath" | "open" | "close" | "image" | "sound"
+    text: str = ""  # image, sound: the file, relative to the deck's directory
     trail: str = ""  # dmath: punctuation kept on the math line; image: its alt text
     style: str = ""  # open/close: "bold" | "italic"
     pair: int = -1  # open/close: which emphasis span
@@ -35,8 +38,11 @@ class Token(NamedTuple):  # a NamedTuple: a card has many, and they are made fas
 _BR = re.compile(r"[ \t]*<br\s*/?>[ \t]*", re.IGNORECASE)
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _DISPLAY_TRAILING_PUNCTUATION = re.compile(r"[.,;:!?]+(?=\s|$)")
-_PLAIN_RUN = re.compile(r"[^\\`$*!]+")
+_PLAIN_RUN = re.compile(r"[^\\`$*![]+")
 _IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^()\s]+)\)")
+#: A sound, as Anki writes it (`[sound:x.mp3]`) and `import anki --to-yaml` writes it beside
+#: the deck (`[sound: media/x.mp3]`): the name %-escaped as an image's is, no space, no `]`.
+SOUND = re.compile(r"\[sound:[ \t]*([^\]\s]+)\]")
 _BACKTICKS = re.compile(r"`+")
 _STARS = re.compile(r"\*+")
 
@@ -59,7 +65,7 @@ class _Item:
 
     def __init__(
         self,
-        kind: str,  # "text" | "delim" | "code" | "math" | "dmath"
+        kind: str,  # "text" | "delim" | "code" | "math" | "dmath" | "image" | "sound"
         text: str,
         trail: str = "",  # dmath only: punctuation kept on the math line
         can_open: bool = False,
@@ -171,6 +177,15 @@ def _lex(source: str) -> list[_Item]:
             flush()
             items.append(_Item("image", image.group(2), trail=image.group(1)))
             i = image.end()
+        elif ch == "[":
+            sound = SOUND.match(source, i)
+            if sound is None:
+                buf.append(ch)
+                i += 1
+                continue
+            flush()
+            items.append(_Item("sound", sound.group(1)))
+            i = sound.end()
         else:  # "*"
             stars = _STARS.match(source, i)
             assert stars is not None
@@ -310,8 +325,9 @@ def normalize(text: str) -> str:
 
 
 # Text the quick lexer below takes: none of the characters that start code, an image, an
-# entity or <br>, nothing `normalize` changes (a carriage return, a control character, a line
-# starting "1. "), and every run of '*' exactly two long; a backslash only inside math.
+# entity or <br>, no "[sound:", nothing `normalize` changes (a carriage return, a control
+# character, a line starting "1. "), and every run of '*' exactly two long; a backslash only
+# inside math.
 _NOT_SIMPLE = re.compile(r"[`!&<\r\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SIMPLE_SPECIAL = re.compile(r"\$\$|\$|\*\*")
 
@@ -330,6 +346,7 @@ def _simple_tokens(text: str) -> tuple[Token, ...] | None:
         or "\n1. " in text
         or "***" in text
         or text.count("*") != 2 * text.count("**")  # with no '***': a lone '*'
+        or "[sound:" in text
     ):
         return None
     # items: (kind, text, trail) with kind "text" | "delim" | "math" | "dmath"
@@ -518,6 +535,9 @@ def _general_tokens(text: str) -> tuple[Token, ...]:
             last_text = ""
         elif item.kind == "image":
             out.append(Token("image", item.text, trail=item.trail))
+            last_text = ""
+        elif item.kind == "sound":
+            out.append(Token("sound", item.text))
             last_text = ""
         else:
             out.append(Token("dmath", item.text, trail=item.trail))

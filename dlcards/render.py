@@ -2,7 +2,8 @@
 
 Deck cells are written like a Markdown table cell: ``**bold**``, ``*italic*``, `` `code` ``,
 ``<br>`` for line breaks, HTML entities, and LaTeX math in ``$...$`` (inline) or ``$$...$$``
-(display).  This module turns such a cell into
+(display); an image shows as ``[image: alt]``, a sound as ``♪ media/x.mp3`` (its file: a
+terminal plays none).  This module turns such a cell into
 
 * :func:`to_plain` -- a plain ``str`` for pipes, exports and tests;
 * :func:`styled` -- that text and its spans (bold, italic, code, math), as plain data;
@@ -37,6 +38,7 @@ __all__ = [
     "DISPLAY_INDENT",
     "ITALIC_STYLE",
     "MATH_STYLE",
+    "SOUND_MARK",
     "Span",
     "latex_to_unicode",
     "styled",
@@ -48,6 +50,10 @@ BOLD_STYLE = "bold"
 ITALIC_STYLE = "italic"
 CODE_STYLE = "cyan"
 MATH_STYLE = "magenta"
+
+#: What the terminal shows for a sound (`[sound: media/x.mp3]`), before its file: it plays
+#: none (Anki does); a terminal that cannot show it spells it "(sound)".
+SOUND_MARK = "♪"
 
 #: The mark on a LaTeX math span (a span of its own, over the same text as MATH_STYLE's): the
 #: line wrap keeps a formula together (dlcards.flow); it adds no colour or attribute.
@@ -494,6 +500,8 @@ def _assemble(stream: tuple[Token, ...]) -> tuple[str, list[Span]]:
             emit(latex_to_unicode(token.text).replace("\n", " "), MATH_STYLE)
         elif token.kind == "image":  # a terminal shows no picture: say which one
             emit(f"[image: {token.trail or unquote(token.text)}]", CODE_STYLE)
+        elif token.kind == "sound":  # nor plays a sound: say which file would play
+            emit(f"{SOUND_MARK} {unquote(token.text)}", CODE_STYLE)
         else:  # display math: a line (or lines) of its own
             if out and not "".join(out[-1:]).endswith("\n"):
                 emit("\n")

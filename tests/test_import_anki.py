@@ -579,6 +579,39 @@ def test_an_image_is_a_token_the_outputs_show() -> None:
     )
 
 
+def test_a_sound_is_a_token_the_outputs_show() -> None:
+    """`[sound: media/x.mp3]` (what `import anki --to-yaml` writes) or Anki's own
+    `[sound:x.mp3]`: Anki's tag again in the export, its file's name with the entities Anki
+    decodes, and in the terminal a mark and the file, which it does not play. It was text:
+    the export wrote `[sound: media/x.mp3]`, which Anki plays as ' media/x.mp3' (no such
+    file), and the terminal showed the deck's syntax."""
+    from dlcards.export.html import to_html
+    from dlcards.render import to_plain
+    from dlcards.stdio import spelled
+
+    text = "Say [sound: media/a%20b.mp3], then [sound:x.mp3]!"
+    kinds = [(t.kind, t.text) for t in tokens(text) if t.kind != "text"]
+    assert kinds == [("sound", "media/a%20b.mp3"), ("sound", "x.mp3")]
+    assert to_html(text) == "Say [sound:a b.mp3], then [sound:x.mp3]!"
+    assert to_plain(text) == "Say ♪ media/a b.mp3, then ♪ x.mp3!"
+    assert spelled("♪") == "(sound)"  # a terminal that cannot show the mark
+    # in Anki's tag a ']' would end the name, and '&' or '<' would be read as HTML
+    odd = "[sound: media/a%5Db%26c%3C%C3%A9.mp3]"
+    assert to_html(odd) == "[sound:a&#93;b&amp;c&lt;é.mp3]"
+    assert to_plain(odd) == "♪ media/a]b&c<é.mp3"
+    # not a sound: escaped, in code, in math, or a name with a space (names are %-escaped);
+    # nor in Anki, where a '[sound:' left in the HTML would play
+    for literal, shown in [
+        ("\\[sound:x.mp3]", "[sound:x.mp3]"),
+        ("`[sound:x.mp3]`", "[sound:x.mp3]"),
+        ("[sound: a b.mp3]", "[sound: a b.mp3]"),
+    ]:
+        assert [t.kind for t in tokens(literal)] in (["text"], ["code"]), literal
+        assert to_plain(literal) == shown
+        assert "[sound:" not in to_html(literal) and "&#91;sound:" in to_html(literal)
+    assert to_html("$[sound:x]$") == "\\(&#91;sound:x]\\)"
+
+
 def test_check_warns_about_a_missing_image(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
@@ -599,6 +632,31 @@ def test_check_warns_about_a_missing_image(tmp_path: Path) -> None:
     (deck.parent / "media" / "n.png").write_bytes(b"png")
     out = runner.invoke(app, ["check", "--decks", str(deck.parent)]).output
     assert "pics-1 shows the image" not in out
+
+
+def test_check_warns_about_a_missing_sound(tmp_path: Path) -> None:
+    """As for an image: the sound's file is not beside the deck, and the Anki export can
+    carry no file (Anki's card would play nothing)."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    deck = tmp_path / "decks" / "talk.yaml"
+    deck.parent.mkdir()
+    deck.write_text(
+        "topic: talk\ntitle: Talk\ncards:\n"
+        "  - id: talk-1\n    question: 'Say it [sound: media/s%20a.mp3]'\n"
+        "    answer: Bonjour.\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    out = runner.invoke(app, ["check", "--decks", str(deck.parent)], env={"COLUMNS": "1000"})
+    assert "warning: talk-1 plays the sound" in out.output
+    assert "media/s a.mp3, which does not exist" in out.output
+    (deck.parent / "media").mkdir()
+    (deck.parent / "media" / "s a.mp3").write_bytes(b"ID3")
+    out = runner.invoke(app, ["check", "--decks", str(deck.parent)])
+    assert "talk-1 plays the sound" not in out.output and "warning" not in out.output
 
 
 def test_undo_redecides_the_rest_of_the_day(store: Store) -> None:
@@ -929,10 +987,19 @@ def test_a_columnar_bulk_merge_is_one_transaction(
         assert len(s.merge_reviews(columns_of(rows), rules)) == len(rows)  # type: ignore[arg-type]
 
 
-def test_an_image_named_outside_its_decks_folder_is_never_packed(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("kind", "markup", "says"),
+    [
+        ("image", "![{name}]({path})", "shows the image"),
+        ("sound", "[sound: {path}]", "plays the sound"),
+    ],
+)
+def test_media_named_outside_its_decks_folder_is_never_packed(
+    tmp_path: Path, kind: str, markup: str, says: str
+) -> None:
     """A deck (perhaps someone else's) that names `/etc/...`, `../...` or a link leading out
-    of its folder as an image: `check` warns, and the Anki export packs only the image in the
-    deck's folder, never the file named elsewhere."""
+    of its folder as an image or a sound: `check` warns, and the Anki export packs only the
+    file in the deck's folder, never the file named elsewhere."""
     import zipfile
 
     from typer.testing import CliRunner
@@ -945,18 +1012,22 @@ def test_an_image_named_outside_its_decks_folder_is_never_packed(tmp_path: Path)
     (decks / "media").mkdir(parents=True)
     (decks / "media" / "ok.png").write_bytes(b"png")
     (decks / "media" / "link.png").symlink_to(secret)
+    paths = ["../secret.txt", str(secret), "media/link.png", "media/../media/ok.png"]
+    shown = " ".join(
+        markup.format(name=n, path=path) for n, path in zip("abcd", paths, strict=True)
+    )
     (decks / "pics.yaml").write_text(
         "topic: pics\ntitle: Pictures\ncards:\n"
-        f"  - id: pics-1\n    question: 'A ![a](../secret.txt) B ![b]({secret}) "
-        "C ![c](media/link.png) D ![d](media/../media/ok.png)'\n"
+        f"  - id: pics-1\n    question: 'A {shown}'\n"
         "    answer: A neuron.\n",
         encoding="utf-8",
     )
+    assert [t.kind for t in tokens(shown) if t.kind != "text"] == [kind] * 4
     runner = CliRunner()
     # wide enough for the warning with its temporary path on one line, however long the path
     out = runner.invoke(app, ["check", "--decks", str(decks)], env={"COLUMNS": "1000"}).output
     for name in ("../secret.txt", str(secret), "media/link.png"):
-        assert f"pics-1 shows the image {name!r}, which is not in its deck's folder" in out
+        assert f"pics-1 {says} {name!r}, which is not in its deck's folder" in out
     assert "media/ok.png" not in out
     target = tmp_path / "p.apkg"
     result = runner.invoke(

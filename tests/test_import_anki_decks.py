@@ -654,3 +654,78 @@ def test_a_card_with_an_empty_side_is_named_with_its_real_note_type(tmp_path: Pa
     assert [c["question"] for c in yaml.safe_load(deck.read_text(encoding="utf-8"))["cards"]] == [
         "Full"
     ]
+
+
+# --- sounds -------------------------------------------------------------------------------------
+
+SOUNDS = {
+    "x.mp3": b"ID3 one",
+    "a b.mp3": b"ID3 two",
+    "é ü.mp3": b"ID3 three",
+    "a&b.mp3": b"ID3 four",
+}
+"""Sound files as Anki keeps them (a space, letters beyond ASCII, an '&' its field's HTML
+writes as an entity), and their bytes."""
+SOUND_MARKDOWN = {
+    "x.mp3": "media/x.mp3",
+    "a b.mp3": "media/a%20b.mp3",
+    "é ü.mp3": "media/%C3%A9%20%C3%BC.mp3",
+    "a&b.mp3": "media/a%26b.mp3",
+}
+"""Each file's reference in the YAML deck, %-escaped as an image's is."""
+
+
+def test_a_sound_comes_back_to_anki_as_a_sound_with_its_file(tmp_path: Path) -> None:
+    """Anki's `[sound:x.mp3]` -> `import anki --to-yaml` (`[sound: media/x.mp3]`, the file
+    in media/) -> `export anki` -> a real Anki: the card plays the same files (Anki's own
+    list of the sounds a card plays), which the package carried into the collection's media.
+    The export wrote the deck's text as it was: Anki read `[sound: media/x.mp3]` as a sound
+    named ' media/x.mp3', and no file came with it. The terminal says which file would play."""
+    import html
+
+    from anki.sound import SoundOrVideoTag
+
+    (tmp_path / "anki").mkdir()
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    assert [col.media.write_data(name, data) for name, data in SOUNDS.items()] == list(SOUNDS)
+    tags = "".join(f"[sound:{html.escape(name)}]" for name in SOUNDS)  # as Anki's editor does
+    add(col, "Basic", "Talk", [], Front=f"Say it<br>{tags}", Back="Bonjour [sound:x.mp3]")
+    package = export_package(col, tmp_path / "talk.apkg")
+    col.close()
+
+    out_dir = tmp_path / "decks"
+    out = ok("import", "anki", str(package), "--to-yaml", str(out_dir))
+    assert f"and {len(SOUNDS)} media files" in " ".join(out.split())
+    [card] = yaml.safe_load((out_dir / "talk.yaml").read_text(encoding="utf-8"))["cards"]
+    refs = "".join(f"[sound: {SOUND_MARKDOWN[name]}]" for name in SOUNDS)
+    assert (card["question"], card["answer"]) == (
+        f"Say it<br>{refs}",
+        "Bonjour [sound: media/x.mp3]",
+    )
+    assert {name: (out_dir / "media" / name).read_bytes() for name in SOUNDS} == SOUNDS
+    listed = ok("list", "--decks", str(out_dir), "--topic", "talk")  # one line, in a pipe
+    marks = "".join(f"♪ media/{name}" for name in SOUNDS)
+    assert listed == f"{card['id']}\tSay it {marks}\n"
+    assert "warning" not in ok("check", "--decks", str(out_dir))
+
+    back = tmp_path / "back.apkg"
+    ok("export", "anki", "-o", str(back), "--decks", str(out_dir), "--topic", "talk")
+    (tmp_path / "fresh").mkdir()
+    fresh = Collection(str(tmp_path / "fresh" / "collection.anki2"))
+    try:
+        fresh.import_anki_package(
+            ImportAnkiPackageRequest(
+                package_path=str(back), options=ImportAnkiPackageOptions(with_scheduling=False)
+            )
+        )
+        [nid] = fresh.find_notes("")
+        [played] = fresh.get_note(nid).cards()
+        sounds = [t.filename for t in played.question_av_tags() if isinstance(t, SoundOrVideoTag)]
+        assert sounds == list(SOUNDS)
+        answer = [t.filename for t in played.answer_av_tags() if isinstance(t, SoundOrVideoTag)]
+        assert answer == ["x.mp3"]
+        media = Path(fresh.media.dir())
+        assert {name: (media / name).read_bytes() for name in SOUNDS} == SOUNDS
+        assert fresh.media.check().missing == []
+    finally:
+        fresh.close()

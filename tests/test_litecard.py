@@ -108,7 +108,7 @@ words = st.sampled_from(
     [
         "word", "a", "longerword", "$x_i$", "$\\eta = 0.1$", "**bold**", "*it*", "`code`",
         "$a - b$", "(f(x + h)", "=", "−", "<br>", "$$\\sum_i w_i x_i$$", "Σⱼ", "x" * 30,
-        "f(x, y)", ",", "·", "→", "é",
+        "f(x, y)", ",", "·", "→", "é", "[sound: media/a%20b.mp3]",
     ]
 )  # fmt: skip
 texts = st.lists(words, min_size=1, max_size=25).map(" ".join)

@@ -20,6 +20,7 @@ from dlcards.markup import _general_tokens, _simple_tokens, tokens
 # newlines, the punctuation of the flanking rules and of display math's trail, '$', '*', '\\'
 ALPHABET = "aZ5 \t\n.,;:?()-$*\\{}^_=+~#"
 PIECES = ["**", "$$", "$", "\\$", "\\frac{a}{b}", "1. ", "ok. ", "Ab.", " x", "<br>", "&amp;", "!"]
+PIECES += ["[sound:x.mp3]", "[sound: media/a%20b.mp3]", "\\[sound:y]"]
 
 
 # Each text is built from one drawn byte string, read as a sequence of choices (which piece,

@@ -23,8 +23,8 @@ Any MISMATCH, error or remark without references exits 1 with a one-line summary
 that do not load are each named, in load order (exit 2; as JSON, `deck_errors`). Warnings do
 not fail the check: a card tagged `math` with no compute block (the tag also works as a plain
 study tag in your own decks), a card with compute blocks but no `math` tag (so `--tag math`
-would miss it), and an image whose file is not beside the deck or whose name leads out of the
-deck's folder (which the Anki export never packs). The shipped decks have none
+would miss it), and an image or a sound whose file is not beside the deck or whose name leads
+out of the deck's folder (which the Anki export never packs). The shipped decks have none
 of these; a test holds them to that.
 """
 
@@ -119,8 +119,11 @@ class Report:
         return out
 
 
+_MEDIA_VERB = {"image": "shows the image", "sound": "plays the sound"}
+
+
 def build_report(catalog: Catalog) -> Report:
-    from dlcards.export.anki import card_images, outside_images
+    from dlcards.export.anki import media_refs
     from dlcards.mathcards import evaluate
     from dlcards.quiz import template_problems
 
@@ -138,18 +141,20 @@ def build_report(catalog: Catalog) -> Report:
             warnings.append(
                 f"{card.id} has compute blocks but no math tag ({card.file}:{card.line})"
             )
-        for image in card_images(card):
-            if not image.is_file():
+        refs = media_refs(card)
+        for ref in refs:
+            if ref.inside and not ref.path.is_file():
                 warnings.append(
-                    f"{card.id} shows the image {image}, which does not exist "
+                    f"{card.id} {_MEDIA_VERB[ref.kind]} {ref.path}, which does not exist "
                     f"({card.file}:{card.line}); the Anki export leaves it out"
                 )
-        for name in outside_images(card):
-            warnings.append(
-                f"{card.id} shows the image {name!r}, which is not in its deck's folder "
-                f"({card.file}:{card.line}); the Anki export leaves it out (put the file "
-                "beside the deck, e.g. media/)"
-            )
+        for ref in refs:
+            if not ref.inside:
+                warnings.append(
+                    f"{card.id} {_MEDIA_VERB[ref.kind]} {ref.name!r}, which is not in its deck's "
+                    f"folder ({card.file}:{card.line}); the Anki export leaves it out (put the "
+                    "file beside the deck, e.g. media/)"
+                )
         evaluations.extend(evaluate(card))
         if card.quiz is not None:
             templates += 1

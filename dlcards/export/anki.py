@@ -150,7 +150,7 @@ class AnkiNote(NamedTuple):
     deck: str
     fields: tuple[str, ...]  # in FIELDS order
     tags: tuple[str, ...]
-    media: tuple[Path, ...] = ()  # image files the fields show, packed with the note
+    media: tuple[Path, ...] = ()  # image and sound files of the fields, packed with the note
 
 
 @dataclass(frozen=True)
@@ -269,12 +269,24 @@ def remarks_html(card: Card) -> str:
     return "".join(parts)
 
 
-def _image_refs(card: Card) -> list[tuple[str, Path, bool]]:
-    """Each image a card's text shows (``![alt](media/x.png)``), once: its name as written,
-    its path beside the deck file, and whether that path stays in the deck's folder (no
-    absolute name, no `..` out of it, no link that leads out of it)."""
+class MediaRef(NamedTuple):
+    """A media file a card's text names: an image it shows (``![alt](media/x.png)``) or a
+    sound Anki plays (``[sound: media/x.mp3]``)."""
+
+    kind: str  # "image" | "sound"
+    name: str  # as written, %-escapes decoded
+    path: Path  # beside the deck file
+    inside: bool  # the path stays in the deck's folder: the export may pack it
+
+
+def media_refs(card: Card) -> list[MediaRef]:
+    """Each image and sound a card's text names, once, in order: whether its path stays in
+    the deck's folder (no absolute name, no `..` out of it, no link that leads out of it).
+    The export packs only those (never a file from elsewhere, whatever a deck names), and
+    `check` warns about the others and about a file that does not exist."""
     every = (card.question, card.answer, card.erratum or "", card.note or "")
-    texts = [x for x in every if "!" in x and "[" in x]  # no image can be in the others
+    # no image or sound can be in the others
+    texts = [x for x in every if "[" in x and ("!" in x or "[sound:" in x)]
     if not texts:
         return []
     from urllib.parse import unquote
@@ -282,36 +294,25 @@ def _image_refs(card: Card) -> list[tuple[str, Path, bool]]:
     from dlcards.markup import tokens
 
     where = Path(card.file).parent
-    names = dict.fromkeys(unquote(t.text) for x in texts for t in tokens(x) if t.kind == "image")
+    named = dict.fromkeys(
+        (t.kind, unquote(t.text)) for x in texts for t in tokens(x) if t.kind in ("image", "sound")
+    )
     folder = where.resolve()
     refs = []
-    for name in names:
+    for kind, name in named:
         path = where / name
         try:
             inside = path.resolve().is_relative_to(folder)
         except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL in the name
             inside = False
-        refs.append((name, path, inside))
+        refs.append(MediaRef(kind, name, path, inside))
     return refs
 
 
-def card_images(card: Card) -> list[Path]:
-    """The image files a card's text shows that are in its deck's folder, whether they exist
-    or not: what the Anki export may pack (never a file from elsewhere, whatever a deck
-    names: `outside_images`)."""
-    return [path for _, path, inside in _image_refs(card) if inside]
-
-
-def outside_images(card: Card) -> list[str]:
-    """The images a card shows by a name that leads out of its deck's folder (`/etc/x`,
-    `../x`, a link to elsewhere), as written: `check` warns, the export leaves them out."""
-    return [name for name, _, inside in _image_refs(card) if not inside]
-
-
 def card_media(card: Card) -> tuple[Path, ...]:
-    """The image files of a card that exist in its deck's folder: what its note carries to
-    Anki."""
-    return tuple(p for p in card_images(card) if p.is_file())
+    """The image and sound files of a card that exist in its deck's folder: what its note
+    carries to Anki."""
+    return tuple(dict.fromkeys(r.path for r in media_refs(card) if r.inside and r.path.is_file()))
 
 
 def anki_note(card: Card, title: str) -> AnkiNote:
@@ -354,7 +355,7 @@ def anki_notes(cards: Iterable[Card], titles: Mapping[str, str]) -> list[AnkiNot
     return list(iter_notes(cards, titles))
 
 
-NOTES_CHANGED = 1796342400  # 2026-12-04: raise it when a note's fields or their HTML change
+NOTES_CHANGED = 1796515200  # 2026-12-06: raise it when a note's fields or their HTML change
 """When this exporter last changed what a note holds: every note is at least this new, so an
 Anki collection takes the new rendering of every note once."""
 

@@ -7,7 +7,9 @@ a card reads the same in both places. Then:
 * ``**bold**`` -> ``<b>``, ``*italic*`` -> ``<i>``, `` `code` `` -> ``<code>``;
 * ``<br>`` (and a newline) -> ``<br>``; every other ``<``, ``>`` and ``&`` is escaped, so
   ``z < 0`` stays readable and no deck text can inject markup;
-* ``![alt](media/x.png)`` -> ``<img src="x.png">`` (the export packs the file);
+* ``![alt](media/x.png)`` -> ``<img src="x.png">`` and ``[sound: media/x.mp3]`` ->
+  ``[sound:x.mp3]``, Anki's own (the export packs the files); in a sound's name ``&``, ``<``,
+  ``>``, quotes and ``]`` are entities, which Anki decodes to find the file;
 * ``$...$`` -> ``\\(...\\)`` and ``$$...$$`` -> ``\\[...\\]``, the delimiters Anki hands to
   MathJax, with ``<``, ``>``, ``&`` inside the math escaped as entities too (MathJax reads the
   text of the page, so it sees the characters again).
@@ -22,35 +24,59 @@ from collections.abc import Iterable
 
 from dlcards.markup import Token, tokens
 
-__all__ = ["escape", "html_of", "math_inline", "math_display", "media_name", "to_html"]
+__all__ = [
+    "escape",
+    "html_of",
+    "math_inline",
+    "math_display",
+    "media_name",
+    "sound_html",
+    "to_html",
+]
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 # What makes `tokens` do more than return the text as one token: a character that starts
 # markup (escape, code, math, image, emphasis, entity, <br>), a carriage return or control
-# character that `normalize` changes, or a line starting "1. " (an inline list it breaks).
+# character that `normalize` changes, a line starting "1. " (an inline list it breaks), or
+# "[sound:" (looked for apart).
 _MARKUP = re.compile(r"[\\`$*!&<\r\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def escape(text: str) -> str:
-    """Plain text -> HTML text: ``&``, ``<``, ``>`` as entities, newlines as ``<br>``."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # html.escape
+    """Plain text -> HTML text: ``&``, ``<``, ``>`` as entities, newlines as ``<br>``, and
+    the ``[`` of a ``[sound:`` (which Anki would play) as an entity."""
+    text = _no_tag(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
     return _NEWLINES.sub("<br>", text) if "\n" in text or "\r" in text else text
 
 
+def _no_tag(text: str) -> str:
+    """HTML `text` in which no `[sound:` is Anki's tag: text (`\\[sound:x]` in a deck, a name
+    with a space), code or math, whose `[` becomes an entity, shown as `[` all the same."""
+    return text.replace("[sound:", "&#91;sound:") if "[sound:" in text else text
+
+
 def math_inline(latex: str) -> str:
-    return r"\(" + html.escape(" ".join(latex.split()), quote=False) + r"\)"
+    return r"\(" + _no_tag(html.escape(" ".join(latex.split()), quote=False)) + r"\)"
 
 
 def math_display(latex: str) -> str:
-    return r"\[" + html.escape(" ".join(latex.split()), quote=False) + r"\]"
+    return r"\[" + _no_tag(html.escape(" ".join(latex.split()), quote=False)) + r"\]"
 
 
 def media_name(src: str) -> str:
-    """The name an image file has among Anki's media: its file name, %-escapes decoded."""
+    """The name a media file (an image, a sound) has among Anki's media: its file name,
+    %-escapes decoded."""
     from pathlib import PurePosixPath
     from urllib.parse import unquote
 
     return PurePosixPath(unquote(src).replace("\\", "/")).name
+
+
+def sound_html(src: str) -> str:
+    """Anki's `[sound:name]` for a card's `[sound: media/x.mp3]`: the name as `media_name`
+    gives it, with what HTML or the tag would read otherwise as entities (Anki decodes them:
+    `[sound:a&#93;b.mp3]` plays `a]b.mp3`)."""
+    return "[sound:" + html.escape(media_name(src)).replace("]", "&#93;") + "]"
 
 
 def to_html(text: str) -> str:
@@ -60,7 +86,7 @@ def to_html(text: str) -> str:
     '<b>Loss</b> is \\\\(z &lt; 0\\\\) &amp; <code>a*b</code><br>next'
     """
     # plain text (most sources, many questions) is one text token
-    if not (_MARKUP.search(text) or text.startswith("1. ") or "\n1. " in text):
+    if not (_MARKUP.search(text) or text.startswith("1. ") or "\n1. " in text or "[sound:" in text):
         return escape(text).strip()
     quick = _quick_html(text)
     return quick if quick is not None else html_of(tokens(text))
@@ -70,8 +96,8 @@ def to_html(text: str) -> str:
 # italic spans that the tokenizer can read one way only, turned into HTML by a few
 # substitutions in C instead of tokens. `_QUICK` is its grammar:
 # * text: no character that starts other markup (a backslash, a backtick, an entity, <br>;
-#   "![" is looked for apart), that `normalize` changes, or that `escape` makes an entity
-#   other than "&gt;";
+#   "![" and "[sound:" are looked for apart), that `normalize` changes, or that `escape`
+#   makes an entity other than "&gt;";
 # * math: Pandoc's rule with no way out: no space inside either dollar, no escaped closing
 #   dollar, no "*" (which the lexer reads as Markdown), and after an inline closing dollar a
 #   character that can never be a digit; display math holds something besides spaces;
@@ -83,7 +109,7 @@ def to_html(text: str) -> str:
 # Not quick either: "***", a list ("1. ") and a span opened after "ab." (where the tokenizer
 # adds a space). A property test and every shipped text hold it equal to the tokens' HTML.
 _CONTROL = r"\r\x00-\x08\x0b-\x1f\x7f-\x9f"
-_TEXT = rf"[^$*\\`&<{_CONTROL}]"  # and "![" nowhere (looked for apart)
+_TEXT = rf"[^$*\\`&<{_CONTROL}]"  # and "![", "[sound:" nowhere (looked for apart)
 _MATH_CHAR = rf"[^$*`&<{_CONTROL}]"
 _AFTER_MATH = r"""(?=[\s.,;:!?()'"\-*/=+\[\]{}A-Za-z>]|\Z)"""
 _MATH = rf"\$(?!\s){_MATH_CHAR}++(?<![\s\\])\${_AFTER_MATH}"
@@ -129,6 +155,7 @@ def _quick_html(text: str) -> str | None:
     if (
         "***" in text
         or "![" in text
+        or "[sound:" in text
         or text.startswith("1. ")
         or "\n1. " in text
         or _QUICK is None
@@ -160,11 +187,13 @@ def html_of(stream: Iterable[Token]) -> str:
             tag = "b" if token.style == "bold" else "i"
             out.append(f"<{tag}>" if token.kind == "open" else f"</{tag}>")
         elif token.kind == "code":
-            out.append("<code>" + html.escape(token.text, quote=False) + "</code>")
+            out.append("<code>" + _no_tag(html.escape(token.text, quote=False)) + "</code>")
         elif token.kind == "math":
             out.append(math_inline(token.text))
         elif token.kind == "image":  # Anki keeps media flat: the file's name, packed beside
             out.append(f'<img src="{html.escape(media_name(token.text))}">')
+        elif token.kind == "sound":  # Anki's own tag, its file packed beside as an image's
+            out.append(sound_html(token.text))
         else:  # display math: the lexer took the spaces around it; MathJax sets it apart
             out.append(" " + math_display(token.text) + escape(token.trail) + " ")
     return "".join(out).strip()
