@@ -154,6 +154,14 @@ def test_the_day_of_an_anki_review_starts_at_day_starts_at(tz: None) -> None:
         ("<code>a*b</code>", "`a*b`"),
         ("\\(x &lt; 1\\) and \\[ \\sum_i x_i \\]", "$x < 1$ and $$\\sum_i x_i$$"),
         ('<img src="a%20b.png"> [sound:s.mp3]', "![](media/a%20b.png) [sound: media/s.mp3]"),
+        # a sound's name as Anki plays it (entities decoded): not Markdown-escaped, its spaces
+        # kept (it was `media/a%5C%2Ab.mp3`, `a\*b.mp3` looked for among the media)
+        (
+            "<b>[sound:a*b.mp3]</b> [sound:$5  x&amp;y.mp3]",
+            "**[sound: media/a%2Ab.mp3]** [sound: media/%245%20%20x%26y.mp3]",
+        ),
+        # a '[sound:' Anki shows as text is text in the deck too
+        ("&#91;sound:x.mp3] and [sound:/]", "\\[sound:x.mp3] and"),
         ("<ul><li>one</li><li>two</li></ul>", "• one<br>• two"),
         ("<script>x()</script>kept", "kept"),
         # control characters (a deck may not hold them: Anki shows none of them) are dropped
@@ -175,6 +183,8 @@ def test_media_references_are_collected() -> None:
     media: set[str] = set()
     to_markdown('<img src="x.png"><img src="../y.gif">[sound:z.mp3]', media)
     assert media == {"x.png", "y.gif", "z.mp3"}
+    to_markdown("[sound:a*b  c.mp3][sound:d&amp;e.mp3][sound:../f.ogg]", media)
+    assert media == {"x.png", "y.gif", "z.mp3", "a*b  c.mp3", "d&e.mp3", "f.ogg"}
 
 
 def test_cloze_sides() -> None:

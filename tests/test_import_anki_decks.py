@@ -663,14 +663,16 @@ SOUNDS = {
     "a b.mp3": b"ID3 two",
     "é ü.mp3": b"ID3 three",
     "a&b.mp3": b"ID3 four",
+    "$5 a  b.mp3": b"ID3 five",
 }
 """Sound files as Anki keeps them (a space, letters beyond ASCII, an '&' its field's HTML
-writes as an entity), and their bytes."""
+writes as an entity, what Markdown escapes, two spaces), and their bytes."""
 SOUND_MARKDOWN = {
     "x.mp3": "media/x.mp3",
     "a b.mp3": "media/a%20b.mp3",
     "é ü.mp3": "media/%C3%A9%20%C3%BC.mp3",
     "a&b.mp3": "media/a%26b.mp3",
+    "$5 a  b.mp3": "media/%245%20a%20%20b.mp3",
 }
 """Each file's reference in the YAML deck, %-escaped as an image's is."""
 
@@ -703,9 +705,10 @@ def test_a_sound_comes_back_to_anki_as_a_sound_with_its_file(tmp_path: Path) -> 
         "Bonjour [sound: media/x.mp3]",
     )
     assert {name: (out_dir / "media" / name).read_bytes() for name in SOUNDS} == SOUNDS
-    listed = ok("list", "--decks", str(out_dir), "--topic", "talk")  # one line, in a pipe
+    # in a pipe, `list` gives the card's question on one line (its runs of spaces one space)
+    listed = ok("list", "--decks", str(out_dir), "--topic", "talk")
     marks = "".join(f"♪ media/{name}" for name in SOUNDS)
-    assert listed == f"{card['id']}\tSay it {marks}\n"
+    assert listed == f"{card['id']}\t{' '.join(f'Say it {marks}'.split())}\n"
     assert "warning" not in ok("check", "--decks", str(out_dir))
 
     back = tmp_path / "back.apkg"

@@ -226,9 +226,11 @@ class _Markdown(HTMLParser):
         text = re.sub(r"\s+", " ", data.replace("\xa0", " "))
         if not self.code:
             text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-            # literal text that the decks' Markdown would read as an entity or a line break
+            # literal text that the decks' Markdown would read as an entity, a line break or
+            # a sound (`&#91;sound:x]`, which Anki shows as text: its sounds were taken out)
             text = _ENTITY_LIKE.sub("&amp;", text)
             text = _BR_LIKE.sub("&lt;", text)
+            text = text.replace("[sound:", "\\[sound:")
         self.out.append(text)
 
     def markdown(self) -> str:
@@ -250,17 +252,26 @@ def to_markdown(field_html: str, media: set[str]) -> str:
         maths.append(f"${body}$" if inline is not None else f"$${body}$$")
         return f"\x00{len(maths) - 1}\x00"
 
+    sounds: list[str] = []
+
     def sound(match: re.Match[str]) -> str:
-        name = Path(match.group(1)).name
+        # the name as Anki plays it: from the field's HTML, its entities decoded (taken out
+        # before the HTML becomes Markdown, which would escape a '*' or '$' in it, or join
+        # two spaces)
+        name = Path(html.unescape(match.group(1))).name
+        if not name:
+            return ""
         media.add(name)
-        return f"[sound: {MEDIA_DIR}/{quote(name)}]"
+        sounds.append(f"[sound: {MEDIA_DIR}/{quote(name)}]")
+        return f"\x00s{len(sounds) - 1}\x00"
 
     # a control character (Anki shows none) would make a deck that does not load
-    text = _MATH.sub(keep, _CONTROL.sub("", field_html))
+    text = _SOUND.sub(sound, _CONTROL.sub("", field_html))
+    text = _MATH.sub(keep, text)
     parser = _Markdown(media)
     parser.feed(text)
     parser.close()
-    out = _SOUND.sub(sound, parser.markdown())
+    out = re.sub("\x00s(\\d+)\x00", lambda m: sounds[int(m.group(1))], parser.markdown())
     return re.sub("\x00(\\d+)\x00", lambda m: maths[int(m.group(1))], out)
 
 
