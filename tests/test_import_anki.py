@@ -1050,6 +1050,47 @@ def test_media_named_outside_its_decks_folder_is_never_packed(
     assert sorted(media.values()) == ["ok.png"] and packed == [b"png"]
 
 
+def test_a_media_file_whose_name_holds_a_percent_escape_is_packed_under_that_name(
+    tmp_path: Path,
+) -> None:
+    """A file named `a%20b.png` (its card writes `media/a%2520b.png`) beside one named
+    `a b.png`: each note's field names its own file, and each is packed under that name. The
+    packed name was decoded a second time, from the file's name: `a%20b.png` went in as
+    `a b.png`, the other file's name, and only one of the two was packed."""
+    import sqlite3
+    import zipfile
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    decks = tmp_path / "decks"
+    (decks / "media").mkdir(parents=True)
+    files = {"a%20b.png": b"percent", "a b.png": b"space", "c%26d.mp3": b"sound"}
+    for name, data in files.items():
+        (decks / "media" / name).write_bytes(data)
+    (decks / "pics.yaml").write_text(
+        "topic: pics\ntitle: Pictures\ncards:\n"
+        "  - id: pics-1\n    question: 'A ![](media/a%2520b.png)'\n    answer: x\n"
+        "  - id: pics-2\n    question: 'B ![](media/a%20b.png)'\n    answer: x\n"
+        "  - id: pics-3\n    question: 'C [sound: media/c%2526d.mp3]'\n    answer: x\n",
+        encoding="utf-8",
+    )
+    target = tmp_path / "p.apkg"
+    result = CliRunner().invoke(
+        app, ["export", "anki", "--decks", str(decks), "--topic", "pics", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(target) as z:
+        packed = {name: z.read(entry) for entry, name in json.loads(z.read("media")).items()}
+        (tmp_path / "c.anki2").write_bytes(z.read("collection.anki2"))
+    assert packed == files
+    conn = sqlite3.connect(tmp_path / "c.anki2")
+    fronts = sorted(row[0].split("\x1f")[0] for row in conn.execute("SELECT flds FROM notes"))
+    conn.close()
+    assert fronts == ['A <img src="a%20b.png">', 'B <img src="a b.png">', "C [sound:c%26d.mp3]"]
+
+
 def test_a_package_whose_collection_is_not_sqlite_stops_at_its_first_bytes(
     tmp_path: Path,
 ) -> None:

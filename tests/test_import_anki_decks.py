@@ -664,15 +664,18 @@ SOUNDS = {
     "é ü.mp3": b"ID3 three",
     "a&b.mp3": b"ID3 four",
     "$5 a  b.mp3": b"ID3 five",
+    "a%20b.mp3": b"ID3 six",
 }
 """Sound files as Anki keeps them (a space, letters beyond ASCII, an '&' its field's HTML
-writes as an entity, what Markdown escapes, two spaces), and their bytes."""
+writes as an entity, what Markdown escapes, two spaces, a '%' escape that is the name's own),
+and their bytes."""
 SOUND_MARKDOWN = {
     "x.mp3": "media/x.mp3",
     "a b.mp3": "media/a%20b.mp3",
     "é ü.mp3": "media/%C3%A9%20%C3%BC.mp3",
     "a&b.mp3": "media/a%26b.mp3",
     "$5 a  b.mp3": "media/%245%20a%20%20b.mp3",
+    "a%20b.mp3": "media/a%2520b.mp3",
 }
 """Each file's reference in the YAML deck, %-escaped as an image's is."""
 

@@ -51,7 +51,7 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from dlcards.deck import ANKI_ROOT_DECK as ROOT_DECK
 from dlcards.deck import anki_deck_name
-from dlcards.export.html import escape, media_name, to_html
+from dlcards.export.html import escape, packed_name, to_html
 from dlcards.settings import DAY_STARTS_AT
 
 if TYPE_CHECKING:
@@ -611,8 +611,8 @@ def _write_collection(
                 # changed the card there (a suspension made here before is not undone by it)
                 changed = mod if item is not None else 0
                 cards.append(_card_row(next(ids), nid, did, changed, position, item, crt))
-            for file in note.media:
-                written.media.setdefault(media_name(file.name), file)
+            for file in note.media:  # its name decoded already: as the field names it
+                written.media.setdefault(packed_name(file.name), file)
             if len(notes) >= _BATCH:
                 writer.put(notes, cards)
                 notes, cards = [], []

@@ -30,6 +30,7 @@ __all__ = [
     "math_inline",
     "math_display",
     "media_name",
+    "packed_name",
     "sound_html",
     "to_html",
 ]
@@ -64,12 +65,21 @@ def math_display(latex: str) -> str:
 
 
 def media_name(src: str) -> str:
-    """The name a media file (an image, a sound) has among Anki's media: its file name,
-    %-escapes decoded."""
-    from pathlib import PurePosixPath
+    """The name a media file (an image, a sound) has among Anki's media: the file name of
+    `src`, a card's reference as written, its %-escapes decoded."""
     from urllib.parse import unquote
 
-    return PurePosixPath(unquote(src).replace("\\", "/")).name
+    return packed_name(unquote(src))
+
+
+def packed_name(path: str) -> str:
+    """The name among Anki's media of the file at `path`, a name decoded already (as the file
+    system has it): its last part, decoded no further. A file named `a%20b.mp3` is
+    `media/a%2520b.mp3` in its card, whose field names `a%20b.mp3`: the file is packed under
+    that name, not as `a b.mp3` (another file, perhaps)."""
+    from pathlib import PurePosixPath
+
+    return PurePosixPath(path.replace("\\", "/")).name
 
 
 def sound_html(src: str) -> str:
