@@ -142,17 +142,36 @@ def _pieces(
     line: str, runs: list[Space], start: int, end: int, width: int, relations: bool = False
 ) -> list[Range]:
     """The formula `line[start:end]` (`runs`: its spaces, in order) cut at its top-level
-    boundaries while wider than `width`:
-    before its operators at the shallowest bracket depth of its spaces; when none stands at
-    that depth, between its terms there (`Σ_(i ∈ M) −yᵢ (wᵀ xᵢ + b)` breaks after `M)`, not
-    inside the subscript); only then one bracket level deeper. `relations`: at its top-level
-    relations (RELATIONS) alone first, when it has other boundaries there too; each side
-    still too wide is then cut at those."""
+    boundaries while wider than `width` (`_cut`), each piece again while it is: the pieces in
+    order. A loop over the pieces left to cut, not a call per bracket level (a formula nested
+    1,200 brackets deep ended `show` with a RecursionError)."""
+    out: list[Range] = []
+    todo = [(runs, start, end)]  # the pieces left, the next one last
+    while todo:
+        runs, start, end = todo.pop()
+        cut = _cut(line, runs, start, end, width, relations)
+        if cut is None:
+            out.append((start, end))
+        else:
+            todo += reversed(cut)
+    return out
+
+
+def _cut(
+    line: str, runs: list[Space], start: int, end: int, width: int, relations: bool
+) -> list[tuple[list[Space], int, int]] | None:
+    """The formula `line[start:end]` cut once, if wider than `width`, at its top-level
+    boundaries: before its operators at the shallowest bracket depth of its spaces; when none
+    stands at that depth, between its terms there (`Σ_(i ∈ M) −yᵢ (wᵀ xᵢ + b)` breaks after
+    `M)`, not inside the subscript); only then one bracket level deeper. `relations`: at its
+    top-level relations (RELATIONS) alone first, when it has other boundaries there too; each
+    side still too wide is then cut at those. The pieces with their own runs; None when the
+    formula stays whole (it fits, or has no boundary to cut at)."""
     if _width(line, start, end) <= width:
-        return [(start, end)]
+        return None
     inner = [s for s in runs if s.formula and start < s.start and s.end < end]
     if not inner:
-        return [(start, end)]
+        return None
     top = min(s.depth for s in inner)
     cuts = [s for s in inner if s.soft and s.depth == top]
     if not cuts:
@@ -161,20 +180,21 @@ def _pieces(
         depth = min((s.depth for s in inner if s.soft), default=None)
         cuts = [s for s in inner if s.soft and s.depth == depth]
     if not cuts:
-        return [(start, end)]
+        return None
     if relations:  # `a = b / c = d`: at `=` first, then inside a side at `/`
         at = [s for s in cuts if _word_after(line, s) in RELATIONS]
         cuts = at if at and len(at) < len(cuts) else cuts
     # Each piece gets its own runs, those between its cuts: a piece that looked through all
     # of `inner` made a formula of n terms cost n² (a 4,000-value vector in `calc`: 11 s).
     position = {run.start: k for k, run in enumerate(inner)}
-    out: list[Range] = []
+    pieces = []
     first = 0  # inner[first]: the piece's first run
     for cut in cuts:
         k = position[cut.start]
-        out += _pieces(line, inner[first:k], start, cut.end, width, relations)
+        pieces.append((inner[first:k], start, cut.end))
         start, first = cut.end, k + 1
-    return out + _pieces(line, inner[first:], start, end, width, relations)
+    pieces.append((inner[first:], start, end))
+    return pieces
 
 
 def _word_after(line: str, space: Space) -> str:

@@ -463,3 +463,15 @@ def test_calc_lays_out_a_long_list_in_steps_linear_in_its_length(
 
     short, long = steps(150), steps(600)
     assert long < 5 * short, (short, long)
+
+
+@pytest.mark.no_files
+def test_a_formula_nested_deeper_than_pythons_stack_is_cut() -> None:
+    """A formula nested 1,200 brackets deep (a deck card, a torture run): the formula was cut
+    one bracket level per call, and `show` ended with a RecursionError traceback. Now every
+    piece fits where it can, in order, and the pieces make the line again."""
+    line = "f(a + " * 1200 + "b" + ")" * 1200
+    cuts = breaks(line, 40)
+    pieces = [line[a:b] for a, b in zip([0, *cuts], [*cuts, len(line)], strict=True)]
+    assert "".join(pieces) == line and len(pieces) > 100
+    assert max(len(p.rstrip()) for p in pieces) <= 40
