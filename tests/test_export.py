@@ -1120,3 +1120,32 @@ def test_an_export_never_writes_over_the_database_it_reads(
     assert db.read_bytes() == before
     due = runner.invoke(app, ["export", "reviews", "-o", str(db.parent / "fine.csv")])
     assert due.exit_code == 0 and "1 review" in due.output, due.output
+
+
+@pytest.mark.no_files
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("x.png", "x.png"),
+        ("a:b.png", "ab.png"),
+        ('<a>[b]"c"?*^|\\.mp3', "abc.mp3"),
+        ("tab\there.png", "tabhere.png"),
+        ("no\xa0break.png", "no break.png"),
+        ("con", "con_"),
+        ("COM1.txt", "COM1_.txt"),
+        ("console.png", "console.png"),
+        ("dot.", "dot._"),
+        ("space ", "space _"),
+        ("Cafe\u0301.png", "Caf\xe9.png"),
+        ("l" * 150 + ".png", "l" * 115 + ".png"),
+        ("é" * 100 + ".png", "é" * 57 + ".png"),
+        ("l" * 130, "l" * 118),
+    ],
+)
+def test_a_media_name_is_what_anki_keeps(name: str, kept: str) -> None:
+    """Anki's `normalize_filename` (rslib/src/media/files.rs), case by case: what the export
+    packs a file as, so that the name in its note is the one Anki stores."""
+    from dlcards.export.html import anki_media_name
+
+    assert anki_media_name(name) == kept
+    assert anki_media_name(kept) == kept  # a kept name is kept

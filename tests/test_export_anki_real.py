@@ -607,3 +607,54 @@ def test_a_deck_search_finds_what_anki_finds_in_the_exported_decks(
     gd = {card.id for card in load_catalog().select(["gd"])}
     assert found("deck:gd") == found("topic:gd") == gd
     assert found("deck:od_") == {"odd-1"}
+
+
+# media files whose names Anki stores otherwise, or that share a name: name in the deck's
+# folder -> its bytes (all different)
+CLASHING_MEDIA = {
+    "media/a:b.png": b"colon",
+    "media/<x>.mp3": b"angle brackets",
+    "media/x.mp3": b"plain x",
+    "media/con.png": b"a device name on Windows",
+    "media/fig.png": b"the first figure",
+    "more/fig.png": b"another folder's figure",
+    "media/Cafe\u0301.png": b"NFD",
+    "media/" + "l" * 150 + ".png": b"too long",
+}
+
+
+def test_media_anki_would_rename_or_merge_reach_anki_each_as_its_own_file(
+    tmp_path: Path, col: Collection
+) -> None:
+    """Each card shows or plays its own file in Anki. The package named its media as the
+    deck did: Anki stores `a:b.png` as `ab.png`, `<x>.mp3` as `x.mp3` (over the other
+    `x.mp3`), `con.png` as `con_.png`, a decomposed `é` composed and a long name cut, and
+    the note that named the first found nothing or another file; two folders' `fig.png`
+    were packed as one, so one card showed the other's figure. Now a name is packed as Anki
+    keeps it, and one that another file has ends in its content's SHA-1."""
+    import html as html_module
+
+    folder = tmp_path / "decks"
+    cards = []
+    for k, (name, data) in enumerate(CLASHING_MEDIA.items(), start=1):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+        ref = name.replace("<", "%3C").replace(">", "%3E")  # as a Markdown link takes them
+        shown = f"[sound: {ref}]" if name.endswith(".mp3") else f"![]({ref})"
+        cards.append({"id": f"clash-{k}", "question": f"File {k}?", "answer": f"It: {shown}"})
+    import yaml
+
+    deck = {"topic": "clash", "title": "Clash", "cards": cards}
+    (folder / "clash.yaml").write_text(yaml.safe_dump(deck, allow_unicode=True), "utf-8")
+    assert "warning" not in runner.invoke(app, ["check", "--decks", str(folder)]).output
+    export("anki", "-o", str(tmp_path / "clash.apkg"), "--decks", str(folder), "--topic", "clash")
+    import_apkg(col, tmp_path / "clash.apkg")
+    media = Path(col.media.dir())
+    notes = notes_by_card_id(col)
+    for k, data in enumerate(CLASHING_MEDIA.values(), start=1):
+        back = notes[f"clash-{k}"]["Back"]
+        named = re.findall(r'src="([^"]*)"|\[sound:([^\]]*)\]', back)
+        [(image, sound)] = named
+        name = html_module.unescape(image or sound)
+        assert (media / name).read_bytes() == data, (k, name)
+    assert col.media.check().missing == []

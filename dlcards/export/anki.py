@@ -51,7 +51,14 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from dlcards.deck import ANKI_ROOT_DECK as ROOT_DECK
 from dlcards.deck import anki_deck_name
-from dlcards.export.html import escape, packed_name, to_html
+from dlcards.export.html import (
+    ANKI_MEDIA_BYTES,
+    anki_media_name,
+    escape,
+    packed_name,
+    renamed_media,
+    to_html,
+)
 from dlcards.settings import DAY_STARTS_AT
 
 if TYPE_CHECKING:
@@ -548,6 +555,57 @@ class _Written:
     media: dict[str, Path]
 
 
+class _MediaNames:
+    """The name each media file is packed under: the name its cards give it (`packed_name`),
+    as Anki would store it (`anki_media_name`: ``a:b.png`` is ``ab.png`` there), and apart
+    from any other file's. Two files of one name (``media/fig.png`` of two decks' folders, or
+    ``x.mp3`` beside ``<x>.mp3``, which Anki stores as ``x.mp3``) were packed as one, and one
+    card showed or played the other's; the second one's name now ends in its content's SHA-1
+    (``fig-1a2b3c4d.png``). A file named twice keeps its first name; files alike byte for byte
+    share one. Deterministic: the same cards in the same order give the same names."""
+
+    def __init__(self, files: dict[str, Path]) -> None:
+        self.files = files  # name -> file
+        self.names: dict[str, str] = {}  # the file's real path -> its name
+
+    def name(self, file: Path, given: str) -> str:
+        import os
+
+        real = os.path.realpath(file)
+        name = self.names.get(real)
+        if name is None:
+            name = anki_media_name(given) or "media"
+            held = self.files.get(name)
+            if held is not None and not _same_bytes(held, file):
+                name = self._apart(name, file)
+            self.files.setdefault(name, file)
+            self.names[real] = name
+        return name
+
+    def _apart(self, name: str, file: Path) -> str:
+        """`name` with the file's SHA-1 before its extension (8 hex digits, more if taken)."""
+        import hashlib
+
+        digest = hashlib.sha1(file.read_bytes()).hexdigest()
+        stem, dot, ext = name.rpartition(".")
+        if not dot or not stem:
+            stem, dot, ext = name, "", ""
+        for size in (8, 16, 40):
+            tail = f"-{digest[:size]}{dot}{ext}"
+            room = ANKI_MEDIA_BYTES - len(tail.encode("utf-8")) - 1
+            apart = anki_media_name(stem.encode("utf-8")[:room].decode("utf-8", "ignore") + tail)
+            held = self.files.get(apart)
+            if held is None or _same_bytes(held, file):
+                return apart
+        raise AssertionError(f"two media files with one SHA-1: {apart}")  # not in practice
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    import filecmp
+
+    return filecmp.cmp(a, b, shallow=False)
+
+
 def _write_collection(
     conn: sqlite3.Connection,
     items: Iterable[tuple[AnkiNote, CardProgress | None]],
@@ -577,6 +635,7 @@ def _write_collection(
     ((_, any_or_all, required),) = model.to_json(timestamp, ROOT_DECK_ID)["req"]
     needs = all if any_or_all == "all" else any
     written = _Written({}, {})
+    media = _MediaNames(written.media)
     dids: dict[str, int] = {}
     used = {ROOT_DECK_ID}
     notes: list[tuple[Any, ...]] = []
@@ -601,6 +660,14 @@ def _write_collection(
             nid = next(ids)
             tags = " " + " ".join(note.tags) + " "
             fields = note.fields
+            names: dict[str, str] = {}
+            for file in note.media:  # its name decoded already: as the field names it
+                given = packed_name(file.name)
+                if given not in names:  # (two folders' x.png in one card: its HTML has one)
+                    names[given] = media.name(file, given)
+            renames = {given: name for given, name in names.items() if name != given}
+            if renames:
+                fields = tuple(renamed_media(f, renames) for f in fields)
             flds = "\x1f".join(fields)
             mod = timestamp if edited is None else note_time(edited.get(note.card_id), timestamp)
             guid = guids.get(note.card_id, note.guid) if guids else note.guid
@@ -611,8 +678,6 @@ def _write_collection(
                 # changed the card there (a suspension made here before is not undone by it)
                 changed = mod if item is not None else 0
                 cards.append(_card_row(next(ids), nid, did, changed, position, item, crt))
-            for file in note.media:  # its name decoded already: as the field names it
-                written.media.setdefault(packed_name(file.name), file)
             if len(notes) >= _BATCH:
                 writer.put(notes, cards)
                 notes, cards = [], []

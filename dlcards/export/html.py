@@ -20,17 +20,19 @@ from __future__ import annotations
 import html
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from dlcards.markup import Token, tokens
 
 __all__ = [
+    "anki_media_name",
     "escape",
     "html_of",
     "math_inline",
     "math_display",
     "media_name",
     "packed_name",
+    "renamed_media",
     "sound_html",
     "to_html",
 ]
@@ -82,11 +84,72 @@ def packed_name(path: str) -> str:
     return PurePosixPath(path.replace("\\", "/")).name
 
 
+# Anki's rules for a media file's name (rslib/src/media/files.rs, `normalize_filename`): an
+# import stores a file under the name they give, and a note that names it otherwise finds none
+_ANKI_DROPS = frozenset('[]<>:"/?*^\\|')
+_DEVICE = re.compile(r"^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\.|$)", re.IGNORECASE)
+ANKI_MEDIA_BYTES = 120
+
+
+def anki_media_name(name: str) -> str:
+    """The name Anki keeps for a media file named `name` (its `normalize_filename`): in NFC,
+    without ``[]<>:"/?*^\\|``, control characters and unassigned code points, a no-break space
+    as a space, ``_`` after a Windows device name (``con`` -> ``con_``) and after a final
+    space or dot, and at most 120 bytes (the stem cut, the extension kept to 10 bytes). A
+    package whose media map names a file otherwise has it stored under this name, and the
+    note that names the first finds nothing, or another file of that name."""
+    import unicodedata
+
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(
+        c
+        for c in name
+        if c not in _ANKI_DROPS and not (c < " " or c == "\x7f") and unicodedata.category(c) != "Cn"
+    ).replace("\xa0", " ")
+    name = _DEVICE.sub(r"\1_\2", name)
+    if name.endswith((" ", ".")):
+        name += "_"
+    if len(name.encode("utf-8")) <= ANKI_MEDIA_BYTES:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    ext = _cut_to_bytes(ext, 10)
+    name = _cut_to_bytes(stem, ANKI_MEDIA_BYTES - len(ext.encode("utf-8")) - 2)
+    name = f"{name}.{ext}" if ext else name
+    return name + "_" if name.endswith((" ", ".")) else name
+
+
+def _cut_to_bytes(text: str, most: int) -> str:
+    """`text`'s longest start of at most `most` bytes in UTF-8."""
+    return text.encode("utf-8")[:most].decode("utf-8", errors="ignore")
+
+
+def renamed_media(field: str, renames: Mapping[str, str]) -> str:
+    """Anki field HTML (`html_of`'s) with each media file named as `renames` says (old name
+    -> new), all at once (a file renamed to a name another one had is not renamed again):
+    its images' ``src`` and its sounds' tags. The export renames a file Anki would store
+    under another name (`anki_media_name`), or one whose name another file has."""
+    forms = {form(old): form(new) for old, new in renames.items() for form in (_src, _sound_tag)}
+    if not forms:
+        return field
+    pattern = re.compile("|".join(map(re.escape, sorted(forms, key=len, reverse=True))))
+    return pattern.sub(lambda m: forms[m.group()], field)
+
+
+def _src(name: str) -> str:
+    return f'src="{html.escape(name)}"'
+
+
+def _sound_tag(name: str) -> str:
+    return "[sound:" + html.escape(name).replace("]", "&#93;") + "]"
+
+
 def sound_html(src: str) -> str:
     """Anki's `[sound:name]` for a card's `[sound: media/x.mp3]`: the name as `media_name`
     gives it, with what HTML or the tag would read otherwise as entities (Anki decodes them:
     `[sound:a&#93;b.mp3]` plays `a]b.mp3`)."""
-    return "[sound:" + html.escape(media_name(src)).replace("]", "&#93;") + "]"
+    return _sound_tag(media_name(src))
 
 
 def to_html(text: str) -> str:
@@ -201,7 +264,7 @@ def html_of(stream: Iterable[Token]) -> str:
         elif token.kind == "math":
             out.append(math_inline(token.text))
         elif token.kind == "image":  # Anki keeps media flat: the file's name, packed beside
-            out.append(f'<img src="{html.escape(media_name(token.text))}">')
+            out.append(f"<img {_src(media_name(token.text))}>")
         elif token.kind == "sound":  # Anki's own tag, its file packed beside as an image's
             out.append(sound_html(token.text))
         else:  # display math: the lexer took the spaces around it; MathJax sets it apart
