@@ -39,6 +39,8 @@ __all__ = [
     "ITALIC_STYLE",
     "MATH_STYLE",
     "SOUND_MARK",
+    "SUBSCRIPTS",
+    "SUPERSCRIPTS",
     "Span",
     "latex_to_unicode",
     "styled",
@@ -75,14 +77,15 @@ DISPLAY_INDENT = "    "
 # LaTeX -> Unicode
 # ---------------------------------------------------------------------------------------------
 
-_SUBSCRIPTS = dict(
+#: The characters that have a Unicode subscript (superscript), and that character: x_i as xᵢ.
+SUBSCRIPTS = dict(
     zip(
         "0123456789+-−=()aehijklmnoprstuvxβγρφχ",
         "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ",
         strict=True,
     )
 )
-_SUPERSCRIPTS = dict(
+SUPERSCRIPTS = dict(
     zip(
         "0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWβγδθφχ",
         "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵝᵞᵟᶿᵠᵡ",
@@ -205,9 +208,9 @@ def _script(text: str, kind: str) -> str:
             return "ᵀ"
         if all(ch in _PRIMES for ch in text):
             return text.replace("'", "′")
-        table = _SUPERSCRIPTS
+        table = SUPERSCRIPTS
     else:
-        table = _SUBSCRIPTS
+        table = SUBSCRIPTS
     if all(ch in table for ch in text):
         return "".join(table[ch] for ch in text)
     return kind + (text if _is_simple(text) else f"({text})")

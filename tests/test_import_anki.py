@@ -166,6 +166,13 @@ def test_the_day_of_an_anki_review_starts_at_day_starts_at(tz: None) -> None:
         ("<script>x()</script>kept", "kept"),
         # control characters (a deck may not hold them: Anki shows none of them) are dropped
         ("a\x08b\x00c\x7fd\x9be \\(\x07\\beta\\)", "abcde $\\beta$"),
+        # a script inside a script, one with a space or a TeX special, one in code, one
+        # holding a `$` (the terminal's math drops it): see test_import_anki_fields
+        ("2<sup>2<sup>n</sup></sup>", "2$^{2^{n}}$"),
+        ("a<sup>b c*</sup> t<sub>#1</sub>", "a$^{b\\ c\\ast}$ t$_{\\#1}$"),
+        ("<code>x<sup>a/b</sup></code>", "`x^(a/b)`"),
+        ("x<sup>a$b</sup> y<sup>2", "x^(a\\$b) y²"),
+        ("x<sup>\\(\\alpha\\)</sup>", "x$^{\\alpha}$"),
     ],
 )
 def test_html_to_markdown(html: str, markdown: str) -> None:

@@ -13,6 +13,8 @@
 * HTML becomes the decks' Markdown (`**bold**`, `*italic*`, `` `code` ``, `<br>` for line
   breaks, Markdown specials escaped), MathJax `\\(...\\)` / `\\[...\\]` becomes `$...$` /
   `$$...$$`, `<img src>` and `[sound:]` become references to copies in `DIR/media/`.
+  `<sup>`/`<sub>` become Unicode's superscript/subscript characters where each character has
+  one (`x²`, `wᵢⱼ`), else math (`e$^{-x/2}$`).
 * A note type whose templates show no field on one side (or an image occlusion) cannot be
   converted; its notes are counted by note type name and skipped. Notes dlcards itself
   exported are skipped too.
@@ -45,6 +47,7 @@ _TAG_JUNK = re.compile(r"[^a-z0-9_-]+")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*$])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _BR_LIKE = re.compile(r"<(?=\s*br\b)", re.IGNORECASE)
+_MATH_AT = re.compile("\x00(\\d+)\x00([^\x00]?)")
 
 
 @dataclass(frozen=True)
@@ -154,16 +157,60 @@ def _join(parts: Iterable[str]) -> str:
 # --- HTML -> Markdown ---------------------------------------------------------------------------
 
 
+_TEX_ESCAPES = {
+    "\\": r"\backslash ",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "#": r"\#",
+    "&": r"\&",
+    "_": r"\_",
+    "~": r"\sim ",
+    "*": r"\ast ",  # "**" would be bold to the decks' Markdown, even in math
+    " ": r"\ ",
+}
+_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+_SIMPLE_SCRIPT = re.compile(r"[^\W_]+")
+
+
+class _Script:
+    """An open `<sup>` or `<sub>`: what it holds, as text and as TeX."""
+
+    def __init__(self, mark: str) -> None:
+        self.mark = mark  # "^" | "_"
+        self.parts: list[tuple[str | None, str]] = []  # (its TeX if not text, its text)
+
+    def add(self, text: str, tex: str | None = None) -> None:
+        self.parts.append((tex, text))
+
+    def text(self) -> str:
+        return " ".join("".join(text for _, text in self.parts).split())
+
+    def tex(self) -> str:
+        out = "".join(
+            "".join(_TEX_ESCAPES.get(c, c) for c in " ".join(text.split())) if tex is None else tex
+            for tex, text in self.parts
+        )
+        return out.strip().removeprefix("\\ ").removesuffix("\\ ")
+
+    def shown(self, text: str) -> str:
+        """As the terminal writes a script that has no Unicode characters: ^2x, ^(-x/2)."""
+        return self.mark + (text if _SIMPLE_SCRIPT.fullmatch(text) else f"({text})")
+
+
 class _Markdown(HTMLParser):
     _BLOCK = {"div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
     _STYLE = {"b": "**", "strong": "**", "i": "*", "em": "*"}
     _DROP = {"script", "style"}
+    _SCRIPT = {"sup": "^", "sub": "_"}
 
-    def __init__(self, media: set[str]) -> None:
+    def __init__(self, media: set[str], maths: list[str]) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.stack: list[tuple[str, int]] = []
         self.media = media
+        self.maths = maths  # inline and display math, each "$...$" or "$$...$$"
+        self.scripts: list[_Script] = []
         self.code = 0
         self.drop = 0
 
@@ -174,6 +221,10 @@ class _Markdown(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._DROP:
             self.drop += 1
+        elif tag in self._SCRIPT:
+            self.scripts.append(_Script(self._SCRIPT[tag]))
+        elif self.scripts:
+            return  # in a superscript or a subscript: its text alone
         elif tag == "br":
             self.out.append("<br>")
         elif tag in self._BLOCK:
@@ -193,6 +244,11 @@ class _Markdown(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self._DROP:
             self.drop = max(0, self.drop - 1)
+        elif tag in self._SCRIPT:
+            if self.scripts and self.scripts[-1].mark == self._SCRIPT[tag]:
+                self._close_script(self.scripts.pop())
+        elif self.scripts:
+            return
         elif tag in self._BLOCK:
             self._break()
         elif tag in self._STYLE or tag == "code":
@@ -202,6 +258,30 @@ class _Markdown(HTMLParser):
                     self._wrap(tag, start)
                     break
             self.code -= tag == "code"
+
+    def _close_script(self, script: _Script) -> None:
+        """A superscript or subscript as what shows it everywhere: Unicode's superscript or
+        subscript characters when each of its characters has one (`x²`, `wᵢⱼ`, as the terminal
+        writes math's scripts), else math (`e$^{-x/2}$`, which Anki typesets and the
+        terminal writes `e^(−x/2)`); in code, or holding a `$` or a `^` (which the terminal's
+        math drops), the terminal's spelling as text (`^(a$b)`). A script inside another is
+        its TeX (`2$^{2^{n}}$`)."""
+        from dlcards.render import SUBSCRIPTS, SUPERSCRIPTS
+
+        text = script.text()
+        if not text:
+            return
+        if self.scripts:  # inside another script: its TeX
+            self.scripts[-1].add(script.shown(text), f"{script.mark}{{{script.tex()}}}")
+            return
+        table = SUPERSCRIPTS if script.mark == "^" else SUBSCRIPTS
+        if all(tex is None for tex, _ in script.parts) and all(c in table for c in text):
+            self.out.append("".join(table[c] for c in text))
+        elif self.code or re.search(r"[$^]", "".join(t for tex, t in script.parts if tex is None)):
+            self.handle_data(script.shown(text))
+        else:
+            self.maths.append(f"${script.mark}{{{script.tex()}}}$")
+            self.out.append(f"\x00{len(self.maths) - 1}\x00")
 
     def _wrap(self, tag: str, start: int) -> None:
         inner = "".join(self.out[start:])
@@ -223,6 +303,15 @@ class _Markdown(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.drop:
             return
+        if self.scripts:  # a script's text, and the TeX of math inside it
+            at = 0
+            for found in _PLACEHOLDER.finditer(data):
+                self.scripts[-1].add(data[at : found.start()])
+                body = self.maths[int(found[1])].strip("$")
+                self.scripts[-1].add(body, body)
+                at = found.end()
+            self.scripts[-1].add(data[at:])
+            return
         text = re.sub(r"\s+", " ", data.replace("\xa0", " "))
         if not self.code:
             text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
@@ -234,6 +323,8 @@ class _Markdown(HTMLParser):
         self.out.append(text)
 
     def markdown(self) -> str:
+        while self.scripts:  # never closed: shown to the field's end, as a browser does
+            self._close_script(self.scripts.pop())
         text = "".join(self.out)
         text = re.sub(r"(\s*<br>\s*){3,}", "<br><br>", text)
         text = re.sub(r"^(\s*<br>\s*)+|(\s*<br>\s*)+$", "", text)
@@ -268,11 +359,18 @@ def to_markdown(field_html: str, media: set[str]) -> str:
     # a control character (Anki shows none) would make a deck that does not load
     text = _SOUND.sub(sound, _CONTROL.sub("", field_html))
     text = _MATH.sub(keep, text)
-    parser = _Markdown(media)
+    parser = _Markdown(media, maths)
     parser.feed(text)
     parser.close()
     out = re.sub("\x00s(\\d+)\x00", lambda m: sounds[int(m.group(1))], parser.markdown())
-    return re.sub("\x00(\\d+)\x00", lambda m: maths[int(m.group(1))], out)
+
+    def math(match: re.Match[str]) -> str:
+        # a digit right after math (² too) would keep its closing `$` from closing it
+        # (Pandoc's rule, which tells "$5 and $10" from math): the digit as its entity
+        after = match[2]
+        return maths[int(match[1])] + (f"&#{ord(after)};" if after.isdigit() else after)
+
+    return _MATH_AT.sub(math, out)
 
 
 # --- cloze --------------------------------------------------------------------------------------
