@@ -173,6 +173,17 @@ def test_the_day_of_an_anki_review_starts_at_day_starts_at(tz: None) -> None:
         ("<code>x<sup>a/b</sup></code>", "`x^(a/b)`"),
         ("x<sup>a$b</sup> y<sup>2", "x^(a\\$b) y²"),
         ("x<sup>\\(\\alpha\\)</sup>", "x$^{\\alpha}$"),
+        # lists and tables (see test_import_anki_fields): an item's own value, a list counted
+        # down, roman numbers, an empty item, a list in a cell; emphasis around a block
+        ("<ol reversed><li>a<li value=7>b<li>c</ol>", "3. a<br>7. b<br>6. c"),
+        ('<ol type="I" start="4"><li>a</li><li></li></ol>', "IV. a<br>V."),
+        (
+            "<table><tr><td><ul><li>a</li><li>b</li></ul></td><td></td><td>c</td></tr>",
+            "• a; • b | | c",
+        ),
+        ("<b>bold<div>block</div></b>", "**bold**<br>**block**"),
+        ("<dl><dt>Term</dt><dd>its meaning</dd></dl>", "Term<br>\xa0\xa0\xa0its meaning"),
+        ("<div>a</div>\n <div>b</div>", "a<br>b"),
     ],
 )
 def test_html_to_markdown(html: str, markdown: str) -> None:

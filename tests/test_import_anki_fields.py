@@ -35,6 +35,18 @@ NOTES: dict[str, tuple[str, str, list[str]]] = {
         "E = mc<sup>2</sup>, w<sub>ij</sub>, e<sup>-x/2</sup>, \\(x\\)<sup>2</sup>1",
         [],
     ),
+    "table": (
+        "Updates?",
+        "<table><tr><th>Optimizer</th><th>Update</th></tr>\n<tr><td>SGD</td><td>w − ηg</td></tr>"
+        "<tr><td>Momentum<br>(heavy ball)</td><td><div>v ← βv + g</div></td></tr></table>",
+        [],
+    ),
+    "lists": (
+        "Steps?",
+        '<ol start="3"><li>Forward</li><li>Backward<ul><li>chain rule</li><li><div>cache</div>'
+        '</li></ul></li><li>Update</li></ol><ol type="a"><li>x</li><li>y</li></ol>',
+        [],
+    ),
 }
 
 
@@ -124,3 +136,33 @@ def test_superscripts_and_subscripts_keep_their_meaning(fields: dict[str, RoundT
     assert got.answer == "E = mc², wᵢⱼ, e$^{-x/2}$, $x$&#178;1"
     assert got.shown == "E = mc², wᵢⱼ, e^(−x/2), x²1"
     assert got.back == "E = mc², wᵢⱼ, e\\(^{-x/2}\\), \\(x\\)²1"
+
+
+def test_a_tables_cells_stay_apart(fields: dict[str, RoundTrip]) -> None:
+    """A torture run: `<tr><td>a</td><td>b</td></tr>` became `ab`. A row is a line, its cells
+    apart with ` | `; a line break inside a cell is `; `, so the row stays one line."""
+    got = fields["table"]
+    rows = "Optimizer | Update<br>SGD | w − ηg<br>Momentum; (heavy ball) | v ← βv + g"
+    assert got.answer == rows
+    assert got.shown == rows.replace("<br>", "\n")
+    assert got.back == rows
+
+
+def test_an_ordered_list_keeps_its_numbers(fields: dict[str, RoundTrip]) -> None:
+    """A torture run: every `<li>` became `• `, an `<ol>`'s numbers lost. An ordered list's
+    items are numbered from its `start` in its `type`; a nested list is indented (no-break
+    spaces, which survive the decks' line breaks and Anki's HTML)."""
+    got = fields["lists"]
+    nbsp = "\xa0" * 3
+    lines = [
+        "3. Forward",
+        "4. Backward",
+        f"{nbsp}• chain rule",
+        f"{nbsp}• cache",
+        "5. Update",
+        "a. x",
+        "b. y",
+    ]
+    assert got.answer == "<br>".join(lines)
+    assert got.shown == "\n".join(lines)
+    assert got.back == "<br>".join(lines)

@@ -14,7 +14,10 @@
   breaks, Markdown specials escaped), MathJax `\\(...\\)` / `\\[...\\]` becomes `$...$` /
   `$$...$$`, `<img src>` and `[sound:]` become references to copies in `DIR/media/`.
   `<sup>`/`<sub>` become Unicode's superscript/subscript characters where each character has
-  one (`x²`, `wᵢⱼ`), else math (`e$^{-x/2}$`).
+  one (`x²`, `wᵢⱼ`), else math (`e$^{-x/2}$`). A table row is a line, its cells apart with
+  ` | ` (a line break in a cell `; `); an ordered list's items are numbered as it numbers them
+  (`start`, `type`, `reversed`, `value`), a nested list indented with no-break spaces; emphasis
+  never spans a line break.
 * A note type whose templates show no field on one side (or an image occlusion) cannot be
   converted; its notes are counted by note type name and skipped. Notes dlcards itself
   exported are skipped too.
@@ -198,8 +201,71 @@ class _Script:
         return self.mark + (text if _SIMPLE_SCRIPT.fullmatch(text) else f"({text})")
 
 
+INDENT = "\xa0" * 3
+"""A nested list's indent, each level: no-break spaces, which the decks' `<br>` keeps."""
+CELL_BREAK = "; "
+"""A line break inside a table cell: its row stays one line."""
+_MARKER = re.compile("\x02(\\d+)\x02")
+_LINE_BREAKS = re.compile(r"((?:[ \t\n]*<br>[ \t\n]*)+)")
+
+
+@dataclass
+class _List:
+    """An open `<ul>` or `<ol>`: its items' markers, numbered once it closes (a `reversed`
+    list counts down from its number of items)."""
+
+    ordered: bool
+    start: int | None = None
+    reversed: bool = False
+    style: str = "1"  # <ol type>: 1, a, A, i, I
+    items: list[tuple[int, int | None]] = field(default_factory=list)  # marker, <li value>
+
+
+@dataclass
+class _Table:
+    """An open `<table>`: how many cells its open row has shown, and where its open cell's
+    text starts (None between cells)."""
+
+    cells: int = 0
+    row: bool = False
+    cell: int | None = None
+
+
+def _label(n: int, style: str) -> str:
+    """An ordered list's item number as its `type` writes it: 3, c, C, iii, III."""
+    if n <= 0 or style == "1":
+        return str(n)
+    if style in "aA":
+        out = ""
+        while n:
+            n, rest = divmod(n - 1, 26)
+            out = chr(ord(style) + rest) + out
+        return out
+    roman = ""
+    for value, letters in zip(
+        (1000, 900, 500, 400, 100, 90, 50, 40, 10, 9, 5, 4, 1),
+        ("m", "cm", "d", "cd", "c", "xc", "l", "xl", "x", "ix", "v", "iv", "i"),
+        strict=True,
+    ):
+        count, n = divmod(n, value)
+        roman += letters * count
+    return roman.upper() if style == "I" else roman
+
+
+def _number(value: str | None) -> int | None:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        return None
+
+
 class _Markdown(HTMLParser):
-    _BLOCK = {"div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
+    _BLOCK = {
+        "address", "article", "aside", "blockquote", "caption", "center", "details", "dd",
+        "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2",
+        "h3", "h4", "h5", "h6", "header", "legend", "li", "main", "nav", "ol", "p", "pre",
+        "section", "summary", "table", "tr", "ul",
+    }  # fmt: skip
     _STYLE = {"b": "**", "strong": "**", "i": "*", "em": "*"}
     _DROP = {"script", "style"}
     _SCRIPT = {"sup": "^", "sub": "_"}
@@ -211,12 +277,110 @@ class _Markdown(HTMLParser):
         self.media = media
         self.maths = maths  # inline and display math, each "$...$" or "$$...$$"
         self.scripts: list[_Script] = []
+        self.lists: list[_List] = []
+        self.labels: list[str] = []  # each list item's marker, once its list is numbered
+        self.tables: list[_Table] = []
+        self.fresh = False  # a list item's marker was the last thing written
+        self.cell_break = False  # a line break in a table cell, written before its next text
         self.code = 0
         self.drop = 0
 
+    # -- writing --
+
+    def _put(self, text: str) -> None:
+        """Text shown: after a line break a table cell is waiting for, if it has one."""
+        if text.strip():
+            if self.cell_break:
+                self.out.append(CELL_BREAK)
+                self.cell_break = False
+            self.fresh = False
+        self.out.append(text)
+
+    def _cell(self) -> _Table | None:
+        return self.tables[-1] if self.tables and self.tables[-1].cell is not None else None
+
     def _break(self) -> None:
-        if self.out and self.out[-1] != "<br>":
+        """A new line, unless one was just started: the whitespace between blocks, which a
+        browser does not show, taken out; in a table cell, CELL_BREAK before its next text."""
+        if self.fresh:
+            return
+        cell = self._cell()
+        if cell is not None:
+            assert cell.cell is not None
+            self.cell_break = any(p.strip() for p in self.out[cell.cell :])
+            return
+        at = len(self.out)
+        while at and not self.out[at - 1].strip(" \t\n"):
+            at -= 1
+        if at and self.out[at - 1] == "<br>":
+            return
+        for i in range(at, len(self.out)):
+            self.out[i] = ""  # emptied, not removed: the open spans hold indexes into out
+        if at:
             self.out.append("<br>")
+
+    def _item(self, tag: str, attrs: dict[str, str | None]) -> None:
+        """A list item's marker (or a definition's indent), on a line of its own."""
+        self.fresh = False  # after an empty item too
+        self._break()
+        cell = self._cell() is not None
+        if tag == "dd":
+            marker = "" if cell else INDENT
+        else:
+            depth = max(len(self.lists) - 1, 0)
+            indent = "" if cell else INDENT * depth
+            if self.lists and self.lists[-1].ordered:
+                self.lists[-1].items.append((len(self.labels), _number(attrs.get("value"))))
+                self.labels.append("")
+                marker = f"{indent}\x02{len(self.labels) - 1}\x02"
+            else:
+                marker = f"{indent}• "
+        if marker:
+            self._put(marker)
+            self.fresh = True
+
+    def _close_list(self) -> None:
+        listed = self.lists.pop()
+        step = -1 if listed.reversed else 1
+        n = (
+            listed.start
+            if listed.start is not None
+            else (len(listed.items) if listed.reversed else 1)
+        )
+        for at, value in listed.items:
+            n = value if value is not None else n
+            self.labels[at] = f"{_label(n, listed.style)}. "
+            n += step
+
+    def _open_cell(self) -> None:
+        if not self.tables:
+            self.tables.append(_Table())
+        table = self.tables[-1]
+        if not table.row:
+            self._open_row()
+        self._close_cell()
+        if table.cells:
+            self._put(" | ")
+        table.cells += 1
+        table.cell = len(self.out)
+
+    def _close_cell(self) -> None:
+        if self.tables and self.tables[-1].cell is not None:
+            self.tables[-1].cell = None
+            self.cell_break = False
+
+    def _open_row(self) -> None:
+        self._close_row()
+        self._break()
+        self.tables[-1].row, self.tables[-1].cells = True, 0
+
+    def _close_row(self) -> None:
+        self._close_cell()
+        if self.tables[-1].row:
+            self.tables[-1].row = False
+            self._break()
+
+    # -- parsing --
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._DROP:
@@ -226,11 +390,37 @@ class _Markdown(HTMLParser):
         elif self.scripts:
             return  # in a superscript or a subscript: its text alone
         elif tag == "br":
-            self.out.append("<br>")
+            if self._cell() is not None:
+                self._break()
+            else:
+                self._put("<br>")
+        elif tag in ("td", "th"):
+            self._open_cell()
+        elif tag == "tr":
+            if not self.tables:
+                self.tables.append(_Table())
+            self._open_row()
         elif tag in self._BLOCK:
-            self._break()
-            if tag == "li":
-                self.out.append("• ")
+            named = dict(attrs)
+            if tag == "table":
+                self._break()
+                self.tables.append(_Table())
+            elif tag in ("ul", "ol"):
+                self._break()
+                self.fresh = False  # a list inside an item starts under its text
+                style = (named.get("type") or "1").strip()
+                self.lists.append(
+                    _List(
+                        tag == "ol",
+                        _number(named.get("start")),
+                        "reversed" in named,
+                        style if style in ("1", "a", "A", "i", "I") else "1",
+                    )
+                )
+            elif tag in ("li", "dd"):
+                self._item(tag, named)
+            else:
+                self._break()
         elif tag in self._STYLE or tag == "code":
             self.stack.append((tag, len(self.out)))
             self.code += tag == "code"
@@ -239,7 +429,7 @@ class _Markdown(HTMLParser):
             name = Path(unquote(src)).name
             if name:
                 self.media.add(name)
-                self.out.append(f"![]({MEDIA_DIR}/{quote(name)})")
+                self._put(f"![]({MEDIA_DIR}/{quote(name)})")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._DROP:
@@ -249,7 +439,23 @@ class _Markdown(HTMLParser):
                 self._close_script(self.scripts.pop())
         elif self.scripts:
             return
+        elif tag in ("td", "th"):
+            self._close_cell()
+        elif tag == "tr":
+            if self.tables:
+                self._close_row()
+        elif tag == "table":
+            if self.tables:
+                self._close_row()
+                self.tables.pop()
+            self._break()
+        elif tag in ("ul", "ol"):
+            if self.lists:
+                self._close_list()
+            self.fresh = False
+            self._break()
         elif tag in self._BLOCK:
+            self.fresh = False
             self._break()
         elif tag in self._STYLE or tag == "code":
             for i in range(len(self.stack) - 1, -1, -1):
@@ -276,29 +482,32 @@ class _Markdown(HTMLParser):
             return
         table = SUPERSCRIPTS if script.mark == "^" else SUBSCRIPTS
         if all(tex is None for tex, _ in script.parts) and all(c in table for c in text):
-            self.out.append("".join(table[c] for c in text))
+            self._put("".join(table[c] for c in text))
         elif self.code or re.search(r"[$^]", "".join(t for tex, t in script.parts if tex is None)):
             self.handle_data(script.shown(text))
         else:
             self.maths.append(f"${script.mark}{{{script.tex()}}}$")
-            self.out.append(f"\x00{len(self.maths) - 1}\x00")
+            self._put(f"\x00{len(self.maths) - 1}\x00")
 
     def _wrap(self, tag: str, start: int) -> None:
-        inner = "".join(self.out[start:])
+        """The text written since `start` in its Markdown marks, line by line: emphasis
+        never spans a line break (nor takes in the spaces at its ends)."""
+        lines = _LINE_BREAKS.split("".join(self.out[start:]))
         del self.out[start:]
-        core = inner.strip()
-        if not core:
-            self.out.append(inner)
-            return
-        lead = inner[: len(inner) - len(inner.lstrip())]
-        trail = inner[len(inner.rstrip()) :]
-        if tag == "code":
-            ticks = "``" if "`" in core else "`"
-            pad = " " if ticks == "``" else ""
-            core = f"{ticks}{pad}{core}{pad}{ticks}"
-        else:
-            core = f"{self._STYLE[tag]}{core}{self._STYLE[tag]}"
-        self.out.append(lead + core + trail)
+        for i, inner in enumerate(lines):
+            core = inner.strip()
+            if i % 2 or not core:
+                continue
+            lead = inner[: len(inner) - len(inner.lstrip())]
+            trail = inner[len(inner.rstrip()) :]
+            if tag == "code":
+                ticks = "``" if "`" in core else "`"
+                pad = " " if ticks == "``" else ""
+                core = f"{ticks}{pad}{core}{pad}{ticks}"
+            else:
+                core = f"{self._STYLE[tag]}{core}{self._STYLE[tag]}"
+            lines[i] = lead + core + trail
+        self.out.append("".join(lines))
 
     def handle_data(self, data: str) -> None:
         if self.drop:
@@ -320,15 +529,19 @@ class _Markdown(HTMLParser):
             text = _ENTITY_LIKE.sub("&amp;", text)
             text = _BR_LIKE.sub("&lt;", text)
             text = text.replace("[sound:", "\\[sound:")
-        self.out.append(text)
+        self._put(text)
 
     def markdown(self) -> str:
         while self.scripts:  # never closed: shown to the field's end, as a browser does
             self._close_script(self.scripts.pop())
-        text = "".join(self.out)
-        text = re.sub(r"(\s*<br>\s*){3,}", "<br><br>", text)
-        text = re.sub(r"^(\s*<br>\s*)+|(\s*<br>\s*)+$", "", text)
-        return re.sub(r" {2,}", " ", text).strip()
+        while self.lists:
+            self._close_list()
+        text = _MARKER.sub(lambda m: self.labels[int(m[1])], "".join(self.out))
+        # spaces, tabs and newlines around line breaks; never a list's indent (no-break)
+        text = re.sub(r"[ \t\n]*<br>[ \t\n]*", "<br>", text)
+        text = re.sub(r"(<br>){3,}", "<br><br>", text)
+        text = re.sub(r"^([ \t\n]*<br>[ \t\n]*)+|([ \t\n]*<br>[ \t\n]*)+$", "", text)
+        return re.sub(r" {2,}", " ", text).strip(" \t\n")
 
 
 def to_markdown(field_html: str, media: set[str]) -> str:
