@@ -2,19 +2,20 @@
 
 Deck cells are written like a Markdown table cell: ``**bold**``, ``*italic*``, `` `code` ``,
 ``<br>`` for line breaks, HTML entities, LaTeX math in ``$...$`` (inline) or ``$$...$$``
-(display), images as ``![alt](media/file.png)`` and sounds as ``[sound: media/file.mp3]``
-(files beside the deck, their names %-escaped: no space, no ``]``). :func:`tokens` lexes a
-cell once (code spans, Pandoc's ``$`` rule, backslash escapes, CommonMark's emphasis pairing)
-and returns a flat list of :class:`Token`; the terminal renderer (:mod:`dlcards.render`) and
-the Anki HTML export (:mod:`dlcards.export.html`) each walk that list, so a card reads the
-same in both.
+(display), images as ``![alt](media/file.png)`` (a file beside the deck; in the alt text a
+backslash escapes punctuation, ``\\]`` a bracket, and entities are decoded) and sounds as
+``[sound: media/file.mp3]`` (files beside the deck, their names %-escaped: no space, no
+``]``). :func:`tokens` lexes a cell once (code spans, Pandoc's ``$`` rule, backslash escapes,
+CommonMark's emphasis pairing) and returns a flat list of :class:`Token`; the terminal
+renderer (:mod:`dlcards.render`) and the Anki HTML export (:mod:`dlcards.export.html`) each
+walk that list, so a card reads the same in both.
 
 Tokens: ``text`` (plain text, entities decoded), ``code``, ``math`` (inline LaTeX, with the
 spaces around it in ``text``), ``dmath`` (display LaTeX; ``trail`` holds punctuation kept on its
 line), ``open``/``close`` (an emphasis span of ``style`` "bold" or "italic"; ``pair`` matches
-them, and they always nest), ``image`` (``text`` the file, ``trail`` the alt text), ``sound``
-(``text`` the file: Anki's ``[sound:x.mp3]``, which ``import anki --to-yaml`` writes as
-``[sound: media/x.mp3]``).
+them, and they always nest), ``image`` (``text`` the file, ``trail`` the alt text, its escapes
+and entities decoded), ``sound`` (``text`` the file: Anki's ``[sound:x.mp3]``, which
+``import anki --to-yaml`` writes as ``[sound: media/x.mp3]``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ _BR = re.compile(r"[ \t]*<br\s*/?>[ \t]*", re.IGNORECASE)
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _DISPLAY_TRAILING_PUNCTUATION = re.compile(r"[.,;:!?]+(?=\s|$)")
 _PLAIN_RUN = re.compile(r"[^\\`$*![]+")
-_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^()\s]+)\)")
+_IMAGE = re.compile(r"!\[((?:[^\\\]\n]|\\[^\n])*)\]\(([^()\s]+)\)")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 #: A sound, as Anki writes it (`[sound:x.mp3]`) and `import anki --to-yaml` writes it beside
 #: the deck (`[sound: media/x.mp3]`): the name %-escaped as an image's is, no space, no `]`.
 SOUND = re.compile(r"\[sound:[ \t]*([^\]\s]+)\]")
@@ -175,7 +177,8 @@ def _lex(source: str) -> list[_Item]:
                 i += 1
                 continue
             flush()
-            items.append(_Item("image", image.group(2), trail=image.group(1)))
+            alt = _unescape(_ESCAPED.sub(r"\1", image.group(1)))  # `\]` is a bracket
+            items.append(_Item("image", image.group(2), trail=alt))
             i = image.end()
         elif ch == "[":
             sound = SOUND.match(source, i)

@@ -601,7 +601,7 @@ def test_an_image_is_a_token_the_outputs_show() -> None:
     text = "See ![Fig. 1](media/a%20b.png)! Not ![an image](no space allowed) nor \\![x](y.png)"
     kinds = [(t.kind, t.text, t.trail) for t in tokens(text) if t.kind != "text"]
     assert kinds == [("image", "media/a%20b.png", "Fig. 1")]
-    assert to_html(text).startswith('See <img src="a b.png">! Not ![an image]')
+    assert to_html(text).startswith('See <img src="a b.png" alt="Fig. 1">! Not ![an image]')
     assert to_plain("![](media/a%20b.png) and ![Fig](x.png)") == (
         "[image: media/a b.png] and [image: Fig]"
     )
@@ -638,6 +638,16 @@ def test_a_sound_is_a_token_the_outputs_show() -> None:
         assert to_plain(literal) == shown
         assert "[sound:" not in to_html(literal) and "&#91;sound:" in to_html(literal)
     assert to_html("$[sound:x]$") == "\\(&#91;sound:x]\\)"
+
+
+def test_an_images_alt_text_reads_back_the_same() -> None:
+    """Whatever an `<img>`'s alt holds (a bracket, a backslash, text like an entity), the
+    decks' tokenizer reads it back from the Markdown the import writes."""
+    import html
+
+    alt = "a [b] c\\d \\] &amp; x*y `z` $1"
+    md = to_markdown(f'<img src="p.png" alt="{html.escape(alt)}">', set())
+    assert [(t.kind, t.text, t.trail) for t in tokens(md)] == [("image", "media/p.png", alt)]
 
 
 def test_check_warns_about_a_missing_image(tmp_path: Path) -> None:

@@ -47,7 +47,12 @@ NOTES: dict[str, tuple[str, str, list[str]]] = {
         '</li></ul></li><li>Update</li></ol><ol type="a"><li>x</li><li>y</li></ol>',
         [],
     ),
+    "image": ("Neuron?", '<img src="neuron.png" alt="A [neuron] &amp; its\naxon">', []),
 }
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ def fields(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Round
     """Every note of NOTES through the round trip, once for the module (~1 s)."""
     tmp = tmp_path_factory.mktemp("fields")
     col = Collection(str(tmp / "source.anki2"))
+    col.media.write_data("neuron.png", PNG)
     ids = {}
     for name, (front, back, tags) in NOTES.items():
         note = col.new_note(col.models.by_name("Basic"))
@@ -166,3 +172,13 @@ def test_an_ordered_list_keeps_its_numbers(fields: dict[str, RoundTrip]) -> None
     assert got.answer == "<br>".join(lines)
     assert got.shown == "\n".join(lines)
     assert got.back == "<br>".join(lines)
+
+
+def test_an_images_alt_text_is_kept(fields: dict[str, RoundTrip]) -> None:
+    """A torture run: `<img alt>` became `![](media/x.png)`, its description lost. The alt
+    text is the Markdown image's (a `]` escaped), the terminal shows it in place of the
+    file's name, and `export anki` gives it back to the image."""
+    got = fields["image"]
+    assert got.answer == "![A [neuron\\] & its axon](media/neuron.png)"
+    assert got.shown == "[image: A [neuron] & its axon]"
+    assert got.back == '<img src="neuron.png" alt="A [neuron] &amp; its axon">'

@@ -7,7 +7,7 @@ a card reads the same in both places. Then:
 * ``**bold**`` -> ``<b>``, ``*italic*`` -> ``<i>``, `` `code` `` -> ``<code>``;
 * ``<br>`` (and a newline) -> ``<br>``; every other ``<``, ``>`` and ``&`` is escaped, so
   ``z < 0`` stays readable and no deck text can inject markup;
-* ``![alt](media/x.png)`` -> ``<img src="x.png">`` and ``[sound: media/x.mp3]`` ->
+* ``![alt](media/x.png)`` -> ``<img src="x.png" alt="alt">`` and ``[sound: media/x.mp3]`` ->
   ``[sound:x.mp3]``, Anki's own (the export packs the files); in a sound's name ``&``, ``<``,
   ``>``, quotes and ``]`` are entities, which Anki decodes to find the file;
 * ``$...$`` -> ``\\(...\\)`` and ``$$...$$`` -> ``\\[...\\]``, the delimiters Anki hands to
@@ -264,7 +264,8 @@ def html_of(stream: Iterable[Token]) -> str:
         elif token.kind == "math":
             out.append(math_inline(token.text))
         elif token.kind == "image":  # Anki keeps media flat: the file's name, packed beside
-            out.append(f"<img {_src(media_name(token.text))}>")
+            alt = f' alt="{html.escape(token.trail)}"' if token.trail else ""
+            out.append(f"<img {_src(media_name(token.text))}{alt}>")
         elif token.kind == "sound":  # Anki's own tag, its file packed beside as an image's
             out.append(sound_html(token.text))
         else:  # display math: the lexer took the spaces around it; MathJax sets it apart

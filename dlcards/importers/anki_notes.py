@@ -12,7 +12,8 @@
   the back adds (Back Extra).
 * HTML becomes the decks' Markdown (`**bold**`, `*italic*`, `` `code` ``, `<br>` for line
   breaks, Markdown specials escaped), MathJax `\\(...\\)` / `\\[...\\]` becomes `$...$` /
-  `$$...$$`, `<img src>` and `[sound:]` become references to copies in `DIR/media/`.
+  `$$...$$`, `<img src alt>` (`![alt](media/x.png)`) and `[sound:]` become references to
+  copies in `DIR/media/`.
   `<sup>`/`<sub>` become Unicode's superscript/subscript characters where each character has
   one (`x²`, `wᵢⱼ`), else math (`e$^{-x/2}$`). A table row is a line, its cells apart with
   ` | ` (a line break in a cell `; `); an ordered list's items are numbered as it numbers them
@@ -231,6 +232,13 @@ class _Table:
     cell: int | None = None
 
 
+def _alt(text: str) -> str:
+    """An image's alt text as the decks' Markdown holds it: a backslash and a closing
+    bracket escaped, and what would read as an entity or a line break."""
+    text = text.replace("\\", "\\\\").replace("]", "\\]")
+    return _BR_LIKE.sub("&lt;", _ENTITY_LIKE.sub("&amp;", text))
+
+
 def _label(n: int, style: str) -> str:
     """An ordered list's item number as its `type` writes it: 3, c, C, iii, III."""
     if n <= 0 or style == "1":
@@ -425,11 +433,12 @@ class _Markdown(HTMLParser):
             self.stack.append((tag, len(self.out)))
             self.code += tag == "code"
         elif tag == "img":
-            src = dict(attrs).get("src") or ""
-            name = Path(unquote(src)).name
+            named = dict(attrs)
+            name = Path(unquote(named.get("src") or "")).name
             if name:
                 self.media.add(name)
-                self._put(f"![]({MEDIA_DIR}/{quote(name)})")
+                alt = " ".join((named.get("alt") or "").split())
+                self._put(f"![{_alt(alt)}]({MEDIA_DIR}/{quote(name)})")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._DROP:
