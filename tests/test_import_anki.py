@@ -184,6 +184,13 @@ def test_the_day_of_an_anki_review_starts_at_day_starts_at(tz: None) -> None:
         ("<b>bold<div>block</div></b>", "**bold**<br>**block**"),
         ("<dl><dt>Term</dt><dd>its meaning</dd></dl>", "Term<br>\xa0\xa0\xa0its meaning"),
         ("<div>a</div>\n <div>b</div>", "a<br>b"),
+        # a link's target: escaped, its spaces %20; none that means nothing outside Anki
+        ('<a href="https://x.org/a b*c">x</a>', "x (https://x.org/a%20b\\*c)"),
+        ('<a href="javascript:f()">x</a> <a href="page.html">y</a>', "x y"),
+        (
+            '<a href="mailto:a@b.org">a@b.org</a> <a href="https://x.org"><img src="i.png"></a>',
+            "a@b.org ![](media/i.png) (https://x.org)",
+        ),
     ],
 )
 def test_html_to_markdown(html: str, markdown: str) -> None:

@@ -48,6 +48,12 @@ NOTES: dict[str, tuple[str, str, list[str]]] = {
         [],
     ),
     "image": ("Neuron?", '<img src="neuron.png" alt="A [neuron] &amp; its\naxon">', []),
+    "links": (
+        "Read?",
+        'See <a href="https://arxiv.org/abs/1412.6980">Adam</a>, <a href="https://pytorch.org/">'
+        'https://pytorch.org/</a> and <a href="#top">the top</a>.',
+        [],
+    ),
 }
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -182,3 +188,14 @@ def test_an_images_alt_text_is_kept(fields: dict[str, RoundTrip]) -> None:
     assert got.answer == "![A [neuron\\] & its axon](media/neuron.png)"
     assert got.shown == "[image: A [neuron] & its axon]"
     assert got.back == '<img src="neuron.png" alt="A [neuron] &amp; its axon">'
+
+
+def test_a_links_target_is_kept(fields: dict[str, RoundTrip]) -> None:
+    """A torture run: `<a href="https://...">text</a>` kept only its text. The decks' Markdown
+    has no links, so the target follows the text in parentheses; a link whose text is its
+    target is written once, and one to a place inside Anki's page (`#top`) is its text."""
+    got = fields["links"]
+    text = "See Adam (https://arxiv.org/abs/1412.6980), https://pytorch.org/ and the top."
+    assert got.answer == text
+    assert got.shown == text
+    assert got.back == text

@@ -13,7 +13,7 @@
 * HTML becomes the decks' Markdown (`**bold**`, `*italic*`, `` `code` ``, `<br>` for line
   breaks, Markdown specials escaped), MathJax `\\(...\\)` / `\\[...\\]` becomes `$...$` /
   `$$...$$`, `<img src alt>` (`![alt](media/x.png)`) and `[sound:]` become references to
-  copies in `DIR/media/`.
+  copies in `DIR/media/`; a link is its text and its target, `text (https://...)`.
   `<sup>`/`<sub>` become Unicode's superscript/subscript characters where each character has
   one (`x²`, `wᵢⱼ`), else math (`e$^{-x/2}$`). A table row is a line, its cells apart with
   ` | ` (a line break in a cell `; `); an ordered list's items are numbered as it numbers them
@@ -239,6 +239,15 @@ def _alt(text: str) -> str:
     return _BR_LIKE.sub("&lt;", _ENTITY_LIKE.sub("&amp;", text))
 
 
+_LINK = re.compile(r"(?i)(?!javascript:|data:|vbscript:)[a-z][a-z0-9+.-]*:\S|www\.")
+_PLACE = re.compile(r"(?i)^(?:[a-z][a-z0-9+.-]*:(?://)?)?(?:www\.)?|/$")
+
+
+def _same_place(href: str, text: str) -> bool:
+    """Whether a link's text is its target (`https://x.org/` shown as `x.org`)."""
+    return _PLACE.sub("", href).casefold() == _PLACE.sub("", " ".join(text.split())).casefold()
+
+
 def _label(n: int, style: str) -> str:
     """An ordered list's item number as its `type` writes it: 3, c, C, iii, III."""
     if n <= 0 or style == "1":
@@ -288,6 +297,7 @@ class _Markdown(HTMLParser):
         self.lists: list[_List] = []
         self.labels: list[str] = []  # each list item's marker, once its list is numbered
         self.tables: list[_Table] = []
+        self.links: list[tuple[str, list[str]]] = []  # each open <a>: its target, its text
         self.fresh = False  # a list item's marker was the last thing written
         self.cell_break = False  # a line break in a table cell, written before its next text
         self.code = 0
@@ -432,6 +442,8 @@ class _Markdown(HTMLParser):
         elif tag in self._STYLE or tag == "code":
             self.stack.append((tag, len(self.out)))
             self.code += tag == "code"
+        elif tag == "a":
+            self.links.append(((dict(attrs).get("href") or "").strip(), []))
         elif tag == "img":
             named = dict(attrs)
             name = Path(unquote(named.get("src") or "")).name
@@ -466,6 +478,9 @@ class _Markdown(HTMLParser):
         elif tag in self._BLOCK:
             self.fresh = False
             self._break()
+        elif tag == "a":
+            if self.links:
+                self._close_link(*self.links.pop())
         elif tag in self._STYLE or tag == "code":
             for i in range(len(self.stack) - 1, -1, -1):
                 if self.stack[i][0] == tag:
@@ -497,6 +512,19 @@ class _Markdown(HTMLParser):
         else:
             self.maths.append(f"${script.mark}{{{script.tex()}}}$")
             self._put(f"\x00{len(self.maths) - 1}\x00")
+
+    def _close_link(self, href: str, text: list[str]) -> None:
+        """A link's target after its text, `text (https://...)`, as the decks' Markdown has
+        no links; not where the text is the target, nor a target that means nothing outside
+        Anki (`#top`, `javascript:`, a relative one)."""
+        if not _LINK.match(href) or _same_place(href, "".join(text)):
+            return
+        target = re.sub(r"\s", lambda m: f"%{ord(m[0]):02X}", href)  # a space as %20
+        if not self.code:
+            target = _BR_LIKE.sub(
+                "&lt;", _ENTITY_LIKE.sub("&amp;", _MARKDOWN_SPECIAL.sub(r"\\\1", target))
+            )
+        self._put(f" ({target})")
 
     def _wrap(self, tag: str, start: int) -> None:
         """The text written since `start` in its Markdown marks, line by line: emphasis
@@ -530,6 +558,8 @@ class _Markdown(HTMLParser):
                 at = found.end()
             self.scripts[-1].add(data[at:])
             return
+        for _, shown in self.links:
+            shown.append(data)
         text = re.sub(r"\s+", " ", data.replace("\xa0", " "))
         if not self.code:
             text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
@@ -541,6 +571,8 @@ class _Markdown(HTMLParser):
         self._put(text)
 
     def markdown(self) -> str:
+        while self.links:  # never closed
+            self._close_link(*self.links.pop())
         while self.scripts:  # never closed: shown to the field's end, as a browser does
             self._close_script(self.scripts.pop())
         while self.lists:
