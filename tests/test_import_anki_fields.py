@@ -48,6 +48,18 @@ NOTES: dict[str, tuple[str, str, list[str]]] = {
         [],
     ),
     "image": ("Neuron?", '<img src="neuron.png" alt="A [neuron] &amp; its\naxon">', []),
+    "blocks": (
+        "Blocks?",
+        "Before<hr><pre>def f(x):\n    return x  # same\n\n\tpass\n</pre>"
+        "<dl><dt>ReLU</dt><dd>max(0, x)</dd></dl>after",
+        [],
+    ),
+    "inline": (
+        "Inline?",
+        "<s>5</s> 6, <u>key</u>, <kbd>Ctrl</kbd>+<kbd>C</kbd>, <q>so</q>, a&nbsp; &nbsp;b, "
+        "<code>\\(a\\)</code> \\(b\\)5\\(\\), <ruby>漢<rp>(</rp><rt>かん</rt><rp>)</rp></ruby>",
+        [],
+    ),
     "links": (
         "Read?",
         'See <a href="https://arxiv.org/abs/1412.6980">Adam</a>, <a href="https://pytorch.org/">'
@@ -199,3 +211,48 @@ def test_a_links_target_is_kept(fields: dict[str, RoundTrip]) -> None:
     assert got.answer == text
     assert got.shown == text
     assert got.back == text
+
+
+NBSP = "\xa0"
+
+
+def test_a_rule_a_code_block_and_a_definition_keep_their_lines(
+    fields: dict[str, RoundTrip],
+) -> None:
+    """A torture run's class: `<hr>` vanished (`a<hr>b` was `ab`), a `<pre>` block became one
+    line (its indent, which Python code means by, lost), `<dt>`/`<dd>` ran together. A rule is
+    a line of its own; a code block's lines are code spans, their indent and inner spaces
+    no-break spaces; a definition is indented under its term."""
+    got = fields["blocks"]
+    lines = [
+        "Before",
+        "───",
+        "`def f(x):`",
+        f"`{NBSP * 4}return x{NBSP * 2}# same`",
+        "",
+        f"`{NBSP * 4}pass`",
+        "ReLU",
+        f"{NBSP * 3}max(0, x)",
+        "after",
+    ]
+    assert got.answer == "<br>".join(lines)
+    assert got.shown == "\n".join(line.strip("`") for line in lines)
+    assert got.back == "<br>".join(
+        f"<code>{line[1:-1]}</code>" if line.startswith("`") else line for line in lines
+    )
+
+
+def test_inline_marks_that_carry_meaning_are_kept(fields: dict[str, RoundTrip]) -> None:
+    """Struck text was shown as if it held (`<s>5</s> 6` read `5 6`), underline, `<kbd>`,
+    `<q>`'s quotes and a ruby's reading were lost, spaces typed in a row (Anki's
+    `&nbsp; &nbsp;`) became one, math inside code (which MathJax leaves as it is) became math,
+    and an empty `\\(\\)` became `$$`, display math's delimiter."""
+    got = fields["inline"]
+    assert got.answer == (
+        f"~~5~~ 6, *key*, `Ctrl`+`C`, “so”, a{NBSP * 3}b, `\\(a\\)` $b$&#53;, 漢(かん)"
+    )
+    assert got.shown == f"~~5~~ 6, key, Ctrl+C, “so”, a{NBSP * 3}b, \\(a\\) b5, 漢(かん)"
+    assert got.back == (
+        f"~~5~~ 6, <i>key</i>, <code>Ctrl</code>+<code>C</code>, “so”, a{NBSP * 3}b, "
+        "<code>\\(a\\)</code> \\(b\\)5, 漢(かん)"
+    )

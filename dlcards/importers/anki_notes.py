@@ -18,7 +18,10 @@
   one (`x²`, `wᵢⱼ`), else math (`e$^{-x/2}$`). A table row is a line, its cells apart with
   ` | ` (a line break in a cell `; `); an ordered list's items are numbered as it numbers them
   (`start`, `type`, `reversed`, `value`), a nested list indented with no-break spaces; emphasis
-  never spans a line break.
+  never spans a line break. `<hr>` is a line `───`; a `<pre>` block's lines are code spans,
+  indent kept; `<s>`/`<del>` are `~~struck~~`, `<u>` italic, `<kbd>` code, `<q>` quoted, a
+  ruby's reading in parentheses; spaces typed in a row (`&nbsp; &nbsp;`) stay as wide; math
+  inside code stays its source (MathJax leaves it), an empty `\\(\\)` is nothing.
 * A note type whose templates show no field on one side (or an image occlusion) cannot be
   converted; its notes are counted by note type name and skipped. Notes dlcards itself
   exported are skipped too.
@@ -232,6 +235,41 @@ class _Table:
     cell: int | None = None
 
 
+RULE = "───"
+"""A horizontal rule (`<hr>`), on a line of its own."""
+_SPACES = re.compile(r"\s+")
+
+
+def _spaces(run: re.Match[str]) -> str:
+    """Whitespace as a browser shows it: a space, but a run holding a no-break space (what
+    Anki's editor writes for spaces typed in a row: `&nbsp; &nbsp;`) as wide as it is."""
+    return "\xa0" * len(run[0]) if len(run[0]) > 1 and "\xa0" in run[0] else " "
+
+
+def _code_span(text: str) -> str:
+    """`text` in a code span: a run of backticks longer than any inside it, and a space
+    inside where it starts or ends with one."""
+    ticks = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _preformatted(text: str) -> str:
+    """A `<pre>` block's text: each line a code span, its indent and the spaces inside it
+    kept (no-break spaces: Anki's HTML and the terminal show them), the lines apart."""
+    lines = text.expandtabs(4).split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "<br>".join(
+        _code_span(re.sub(r"(?:^ +| {2,})", lambda m: "\xa0" * len(m[0]), line.rstrip()))
+        if line.strip()
+        else ""
+        for line in lines
+    )
+
+
 def _alt(text: str) -> str:
     """An image's alt text as the decks' Markdown holds it: a backslash and a closing
     bracket escaped, and what would read as an entity or a line break."""
@@ -283,16 +321,25 @@ class _Markdown(HTMLParser):
         "h3", "h4", "h5", "h6", "header", "legend", "li", "main", "nav", "ol", "p", "pre",
         "section", "summary", "table", "tr", "ul",
     }  # fmt: skip
-    _STYLE = {"b": "**", "strong": "**", "i": "*", "em": "*"}
-    _DROP = {"script", "style"}
+    # emphasis as the decks' Markdown writes it: underline as italic, struck text as ~~it~~
+    # (which reads as struck, not as the words meant: `<s>5</s> 6`)
+    _STYLE = {
+        "b": "**", "strong": "**", "i": "*", "em": "*", "u": "*", "ins": "*", "var": "*",
+        "cite": "*", "dfn": "*", "s": "~~", "del": "~~", "strike": "~~",
+    }  # fmt: skip
+    _CODE = {"code", "kbd", "samp", "tt"}
+    _DROP = {"script", "style", "rp"}  # <rp>: the parentheses a browser without ruby shows
     _SCRIPT = {"sup": "^", "sub": "_"}
 
-    def __init__(self, media: set[str], maths: list[str]) -> None:
+    def __init__(self, media: set[str], maths: list[str], sources: list[str]) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
-        self.stack: list[tuple[str, int]] = []
+        self.stack: list[tuple[str, int, bool]] = []  # open emphasis: tag, start, marked
         self.media = media
         self.maths = maths  # inline and display math, each "$...$" or "$$...$$"
+        self.sources = sources  # each math's text as Anki shows it in code (MathJax skips it)
+        self.pre: list[str] | None = None  # an open <pre>'s text
+        self.pres = 0
         self.scripts: list[_Script] = []
         self.lists: list[_List] = []
         self.labels: list[str] = []  # each list item's marker, once its list is numbered
@@ -307,6 +354,9 @@ class _Markdown(HTMLParser):
 
     def _put(self, text: str) -> None:
         """Text shown: after a line break a table cell is waiting for, if it has one."""
+        if self.pre is not None:
+            self.pre.append(text)
+            return
         if text.strip():
             if self.cell_break:
                 self.out.append(CELL_BREAK)
@@ -407,6 +457,22 @@ class _Markdown(HTMLParser):
             self.scripts.append(_Script(self._SCRIPT[tag]))
         elif self.scripts:
             return  # in a superscript or a subscript: its text alone
+        elif tag == "pre":
+            if self.pre is None:
+                self._break()
+                self.pre = []
+            self.pres += 1
+        elif self.pre is not None:  # preformatted: its lines and its text
+            if tag == "br" or tag in self._BLOCK:
+                self.pre.append("\n")
+        elif tag == "hr":
+            self._break()
+            self._put(RULE)
+            self._break()
+        elif tag == "q":
+            self._put("“")
+        elif tag == "rt":
+            self._put("(")
         elif tag == "br":
             if self._cell() is not None:
                 self._break()
@@ -439,9 +505,11 @@ class _Markdown(HTMLParser):
                 self._item(tag, named)
             else:
                 self._break()
-        elif tag in self._STYLE or tag == "code":
-            self.stack.append((tag, len(self.out)))
-            self.code += tag == "code"
+        elif tag in self._STYLE or tag in self._CODE:
+            mark = self._STYLE.get(tag, "`")
+            inside = any(self._STYLE.get(t, "`") == mark for t, _, on in self.stack if on)
+            self.stack.append((tag, len(self.out), not inside))  # <i><u>x</u></i>: *x*
+            self.code += tag in self._CODE
         elif tag == "a":
             self.links.append(((dict(attrs).get("href") or "").strip(), []))
         elif tag == "img":
@@ -460,6 +528,19 @@ class _Markdown(HTMLParser):
                 self._close_script(self.scripts.pop())
         elif self.scripts:
             return
+        elif tag == "pre":
+            self.pres = max(0, self.pres - 1)
+            if self.pre is not None and not self.pres:
+                lines, self.pre = "".join(self.pre), None
+                self._put(_preformatted(lines))
+                self._break()
+        elif self.pre is not None:
+            if tag in self._BLOCK:
+                self.pre.append("\n")
+        elif tag == "q":
+            self._put("”")
+        elif tag == "rt":
+            self._put(")")
         elif tag in ("td", "th"):
             self._close_cell()
         elif tag == "tr":
@@ -481,13 +562,14 @@ class _Markdown(HTMLParser):
         elif tag == "a":
             if self.links:
                 self._close_link(*self.links.pop())
-        elif tag in self._STYLE or tag == "code":
+        elif tag in self._STYLE or tag in self._CODE:
             for i in range(len(self.stack) - 1, -1, -1):
                 if self.stack[i][0] == tag:
-                    _, start = self.stack.pop(i)
-                    self._wrap(tag, start)
+                    _, start, marked = self.stack.pop(i)
+                    if marked:
+                        self._wrap(tag, start)
+                    self.code -= tag in self._CODE
                     break
-            self.code -= tag == "code"
 
     def _close_script(self, script: _Script) -> None:
         """A superscript or subscript as what shows it everywhere: Unicode's superscript or
@@ -507,10 +589,15 @@ class _Markdown(HTMLParser):
         table = SUPERSCRIPTS if script.mark == "^" else SUBSCRIPTS
         if all(tex is None for tex, _ in script.parts) and all(c in table for c in text):
             self._put("".join(table[c] for c in text))
-        elif self.code or re.search(r"[$^]", "".join(t for tex, t in script.parts if tex is None)):
+        elif (
+            self.code
+            or self.pre is not None
+            or re.search(r"[$^]", "".join(t for tex, t in script.parts if tex is None))
+        ):
             self.handle_data(script.shown(text))
         else:
             self.maths.append(f"${script.mark}{{{script.tex()}}}$")
+            self.sources.append(script.shown(text))
             self._put(f"\x00{len(self.maths) - 1}\x00")
 
     def _close_link(self, href: str, text: list[str]) -> None:
@@ -537,10 +624,8 @@ class _Markdown(HTMLParser):
                 continue
             lead = inner[: len(inner) - len(inner.lstrip())]
             trail = inner[len(inner.rstrip()) :]
-            if tag == "code":
-                ticks = "``" if "`" in core else "`"
-                pad = " " if ticks == "``" else ""
-                core = f"{ticks}{pad}{core}{pad}{ticks}"
+            if tag in self._CODE:
+                core = _code_span(core)
             else:
                 core = f"{self._STYLE[tag]}{core}{self._STYLE[tag]}"
             lines[i] = lead + core + trail
@@ -558,9 +643,14 @@ class _Markdown(HTMLParser):
                 at = found.end()
             self.scripts[-1].add(data[at:])
             return
+        if self.code or self.pre is not None:  # math as its source: MathJax skips code
+            data = _PLACEHOLDER.sub(lambda m: self.sources[int(m[1])], data)
+        if self.pre is not None:
+            self.pre.append(data)
+            return
         for _, shown in self.links:
             shown.append(data)
-        text = re.sub(r"\s+", " ", data.replace("\xa0", " "))
+        text = _SPACES.sub(_spaces, data)
         if not self.code:
             text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
             # literal text that the decks' Markdown would read as an entity, a line break or
@@ -571,6 +661,9 @@ class _Markdown(HTMLParser):
         self._put(text)
 
     def markdown(self) -> str:
+        if self.pre is not None:  # never closed
+            self.pres = 1
+            self.handle_endtag("pre")
         while self.links:  # never closed
             self._close_link(*self.links.pop())
         while self.scripts:  # never closed: shown to the field's end, as a browser does
@@ -582,19 +675,23 @@ class _Markdown(HTMLParser):
         text = re.sub(r"[ \t\n]*<br>[ \t\n]*", "<br>", text)
         text = re.sub(r"(<br>){3,}", "<br><br>", text)
         text = re.sub(r"^([ \t\n]*<br>[ \t\n]*)+|([ \t\n]*<br>[ \t\n]*)+$", "", text)
-        return re.sub(r" {2,}", " ", text).strip(" \t\n")
+        return re.sub(r" {2,}", " ", text).strip()
 
 
 def to_markdown(field_html: str, media: set[str]) -> str:
     """One field's HTML as the decks' Markdown; media names it references are added to
     `media`."""
     maths: list[str] = []
+    sources: list[str] = []
 
     def keep(match: re.Match[str]) -> str:
         inline, display = match.group(1), match.group(2)
         body = html.unescape(re.sub(r"<[^>]+>", " ", inline if inline is not None else display))
         body = re.sub(r"\s+", " ", body).strip()
+        if not body:
+            return ""  # MathJax shows nothing; `$$` would open display math
         maths.append(f"${body}$" if inline is not None else f"$${body}$$")
+        sources.append(html.unescape(re.sub(r"<[^>]+>", "", match.group(0))))
         return f"\x00{len(maths) - 1}\x00"
 
     sounds: list[str] = []
@@ -613,7 +710,7 @@ def to_markdown(field_html: str, media: set[str]) -> str:
     # a control character (Anki shows none) would make a deck that does not load
     text = _SOUND.sub(sound, _CONTROL.sub("", field_html))
     text = _MATH.sub(keep, text)
-    parser = _Markdown(media, maths)
+    parser = _Markdown(media, maths, sources)
     parser.feed(text)
     parser.close()
     out = re.sub("\x00s(\\d+)\x00", lambda m: sounds[int(m.group(1))], parser.markdown())
