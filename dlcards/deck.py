@@ -38,7 +38,50 @@ from dlcards.yamlnodes import _Map, _Seq  # the reader, dlcards.yamlload, only t
 
 SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
 CARD_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-TAG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_NOT_IN_A_TAG = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
+def tag_form(text: str) -> str:
+    """A tag as the decks hold it: lower case and NFC (Anki's tags are case-insensitive and
+    NFC-normalised: `C++` and `c++`, `Ｅ` and `é` written apart, are one tag there)."""
+    import unicodedata
+
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
+
+
+def tag_problem(tag: str) -> str | None:
+    """What keeps `tag` from being a deck's tag, said with the fix; None for a tag. A tag is
+    what Anki takes as one, in its lower case: any characters but spaces and control
+    characters (`c++`, `日本::タグ`, `c#`), `::` between the parts of a hierarchy."""
+    if not tag:
+        return "a tag is not empty"
+    if tag.isascii() and tag.isalnum() and tag.islower():
+        return None  # the usual tag, at once
+    if _NOT_IN_A_TAG.search(tag):
+        fixed = "_".join(_NOT_IN_A_TAG.sub(" ", tag).split())
+        return "a tag has no spaces or control characters (Anki splits tags at spaces)" + (
+            f"; write {tag_form(fixed)!r}" if fixed else ""
+        )
+    if "" in tag.split("::"):
+        return "'::' stands between the parts of a hierarchical tag, like 'ml::cnn'"
+    if tag != tag_form(tag):
+        if tag.lower() == tag:  # a decomposed accent: e and a combining acute
+            return f"write {tag_form(tag)!r}, its accents composed (NFC), as Anki keeps tags"
+        return f"tags are lower case (Anki ignores case); write {tag_form(tag)!r}"
+    return None
+
+
+def is_tag(tag: object) -> bool:
+    return type(tag) is str and tag_problem(tag) is None
+
+
+def has_tag(tags: tuple[str, ...], tag: str) -> bool:
+    """Whether a card with `tags` is one `--tag tag` chooses: it has the tag, or one under
+    it (`ml` chooses `ml::cnn`), as Anki's `tag:ml` finds both."""
+    return tag in tags or any(t.startswith(tag + "::") for t in tags)
+
 
 DECK_KEYS = {"topic", "title", "description", "cards"}
 CARD_KEYS = {
@@ -607,7 +650,7 @@ def _usual_card(ctx: _Ctx, raw: object, topic: str) -> Card | None:
     ):
         return None
     for tag in tags:
-        if type(tag) is not str or not TAG.match(tag):
+        if not is_tag(tag):
             return None
     return Card(
         id=card_id,
@@ -668,11 +711,10 @@ def _checked_card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> 
         raise ctx.fail(_line_of(raw, "tags"), "tags must be a list like [math, interview]", card_id)
     tags: list[str] = []
     for tag in tags_raw:
-        if not isinstance(tag, str) or not TAG.match(tag):
+        problem = tag_problem(tag) if isinstance(tag, str) else "a tag is text, like math"
+        if problem is not None:
             raise ctx.fail(
-                _line_of(raw, "tags"),
-                f"tag {tag!r} is not a valid tag: use lowercase letters, digits, '-' or '_'",
-                card_id,
+                _line_of(raw, "tags"), f"tag {tag!r} is not a valid tag: {problem}", card_id
             )
         if tag not in tags:
             tags.append(tag)

@@ -36,7 +36,10 @@ EXPECTED: dict[str, tuple[int | None, tuple[str, ...]]] = {
     "duplicate_builtin_id.yaml": (4, ("card gd-23", "duplicate id", "08-gd.yaml")),
     "bad_topic.yaml": (1, ("topic 'Gradient Descent' is not a valid topic slug",)),
     "builtin_topic.yaml": (1, ("topic 'gd' is already defined by", "08-gd.yaml")),
-    "bad_tag.yaml": (7, ("card demo-1", "tag 'Math Cards' is not a valid tag")),
+    "bad_tag.yaml": (
+        7,
+        ("card demo-1", "tag 'Math Cards' is not a valid tag", "no spaces", "write 'math_cards'"),
+    ),
     "python_object.yaml": (5, ("Python object tag", "not allowed")),
     "missing_id.yaml": (4, ("card #1 has no 'id'",)),
     "cards_not_list.yaml": (3, ("'cards' must be a list",)),
@@ -129,6 +132,38 @@ def test_card_fields_and_line_numbers() -> None:
     assert (first.id, first.line, first.tags) == ("att-1", 4, ("interview",))
     assert second.line == 8 and second.tags == ()
     assert first.content_hash != second.content_hash
+
+
+def test_a_tag_is_what_anki_takes_as_one_in_lower_case() -> None:
+    """A torture run: `import anki --to-yaml` dropped `日本::タグ` and made `C++` `c`, as the
+    deck model took only ASCII letters, digits, '-' and '_'. A deck's tag is now what Anki
+    takes as a tag (no spaces or control characters; `::` between a hierarchy's parts), in
+    lower case and NFC, as Anki compares tags; the deck in `tags:` of flow and block lists,
+    through the quick reader and PyYAML's."""
+    good = ["c++", "日本::タグ", "c#", "a.b", "-x", "ml::cnn", "straße", "über", "a:b"]
+    for text in (
+        f"tags: {json.dumps(good, ensure_ascii=False)}",
+        "tags:\n" + "".join(f"      - {json.dumps(t, ensure_ascii=False)}\n" for t in good),
+    ):
+        deck = parse_deck(
+            f"topic: t\ntitle: T\ncards:\n  - id: t-1\n    question: q\n"
+            f"    answer: a\n    {text}\n",
+            "t.yaml",
+        )
+        assert deck.cards[0].tags == tuple(good)
+    bad = {
+        "C++": "tags are lower case (Anki ignores case); write 'c++'",
+        "a b": "a tag has no spaces or control characters (Anki splits tags at spaces); "
+        "write 'a_b'",
+        "ml::": "'::' stands between the parts of a hierarchical tag, like 'ml::cnn'",
+        "u\u0308ber": "write 'über', its accents composed (NFC), as Anki keeps tags",
+        "": "a tag is not empty",
+    }
+    for tag, problem in bad.items():
+        text = "topic: t\ntitle: T\ncards:\n  - id: t-1\n    question: q\n    answer: a\n"
+        with pytest.raises(DeckError) as err:
+            parse_deck(text + f"    tags: [{json.dumps(tag)}]\n", "t.yaml")
+        assert str(err.value) == f"t.yaml:7: card t-1: tag {tag!r} is not a valid tag: {problem}"
 
 
 def test_content_hash_ignores_id_and_tags() -> None:

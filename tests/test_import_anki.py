@@ -266,7 +266,7 @@ def test_slugs_and_tags() -> None:
     made = slug(long_leaf, set())
     assert made == "the-chain-rule-through-every-layer-of-a" and len(made) <= 40
     assert all(len(slug("x" * n, set())) <= 40 for n in (39, 40, 41, 200))
-    assert tag_of("Deep_Learning::Backprop") == "deep_learning-backprop"
+    assert tag_of("Deep_Learning::Backprop") == "deep_learning::backprop"
 
 
 def test_written_deck_parses() -> None:

@@ -203,7 +203,7 @@ def test_an_anki_deck_becomes_yaml_decks(anki_deck: dict[str, Any], fmt: str) ->
         "id": b,
         "question": "What does **ReLU** return for $x < 0$?",
         "answer": "Zero: $\\max(0, x) = 0$.<br>Costs 5\\$ \\* 2",
-        "tags": ["ml-intro", "week1"],
+        "tags": ["ml::intro", "week1"],
     }
     sigmoid = "$$\\sigma(x) = \\frac{1}{1 + e^{-x}}$$![](media/neuron.png)"
     assert (cards[r]["question"], cards[r]["answer"]) == ("Sigmoid", sigmoid)

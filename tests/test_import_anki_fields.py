@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,6 +61,7 @@ NOTES: dict[str, tuple[str, str, list[str]]] = {
         "<code>\\(a\\)</code> \\(b\\)5\\(\\), <ruby>漢<rp>(</rp><rt>かん</rt><rp>)</rp></ruby>",
         [],
     ),
+    "tags": ("Tagged?", "Yes", ["日本::タグ", "C++", "c#", "ML::Deep", "Straße", "a.b"]),
     "links": (
         "Read?",
         'See <a href="https://arxiv.org/abs/1412.6980">Adam</a>, <a href="https://pytorch.org/">'
@@ -256,3 +258,39 @@ def test_inline_marks_that_carry_meaning_are_kept(fields: dict[str, RoundTrip]) 
         f"~~5~~ 6, <i>key</i>, <code>Ctrl</code>+<code>C</code>, “so”, a{NBSP * 3}b, "
         "<code>\\(a\\)</code> \\(b\\)5, 漢(かん)"
     )
+
+
+def test_an_anki_users_tags_survive(fields: dict[str, RoundTrip]) -> None:
+    """A torture run: `日本::タグ` was dropped, `C++` became `c` (and `c#` `c` too). A tag is
+    what Anki takes as one, lower case (Anki ignores case), `::` keeping the hierarchy; the
+    converted deck passes `check`, and `export anki` gives the tags back."""
+    got = fields["tags"]
+    tags = {"日本::タグ", "c++", "c#", "ml::deep", "straße", "a.b"}
+    assert set(got.tags) == tags and len(got.tags) == len(tags)
+    assert set(got.anki_tags) == {"fields", *tags}
+
+
+def test_anki_tags_made_one_tag_here_are_named(tmp_path: Path) -> None:
+    """Two tags Anki keeps apart that can only be one tag here (a no-break space, which a
+    dlcards tag cannot hold, is `_`) are merged, and the import says so."""
+    col = Collection(str(tmp_path / "c.anki2"))
+    for tags in (" a\xa0b ", " a_b ", " C++ c++ "):  # as a tool that wrote the notes left them
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"], note["Back"] = f"Tags {tags!r}?", "Yes"
+        col.add_note(note, col.decks.id("Tags"))
+        col.db.execute("UPDATE notes SET tags = ? WHERE id = ?", tags, note.id)
+    package = tmp_path / "t.apkg"
+    col.export_anki_package(
+        out_path=str(package),
+        options=ExportAnkiPackageOptions(
+            with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False
+        ),
+        limit=None,
+    )
+    col.close()
+    out = " ".join(ok("import", "anki", str(package), "--to-yaml", str(tmp_path / "y")).split())
+    assert "Anki's tags 'a_b' and 'a\\xa0b' are one tag here, 'a_b'" in out, out
+    assert "'C++'" not in out  # one tag in Anki too: its case is not a difference
+    ok("check", "--decks", str(tmp_path / "y"))
+    deck = yaml.safe_load((tmp_path / "y" / "tags.yaml").read_text(encoding="utf-8"))
+    assert [c.get("tags") for c in deck["cards"]] == [["a_b"], ["a_b"], ["c++"]]

@@ -568,6 +568,11 @@ def _to_yaml(
             f"  skipped {plural(count, 'card')} of note type {name!r} with an empty question or "
             "answer: a dlcards card needs both"
         )
+    for tag, anki in result.merged.items():
+        echo(
+            f"  Anki's tags {' and '.join(map(repr, anki))} are one tag here, {tag!r} "
+            "(a dlcards tag has no spaces or control characters)"
+        )
     if result.exported - len(elsewhere):
         echo(
             f"  skipped {plural(result.exported - len(elsewhere), 'note')} dlcards exported "

@@ -550,7 +550,7 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
     else:
         notetypes, decks = _notetypes_v11(conn), _decks_v11(conn)
     notes = [
-        Note(int(i), str(g), int(m), tuple(str(t).split()), tuple(str(f).split("\x1f")))
+        Note(int(i), str(g), int(m), anki_tags(str(t)), tuple(str(f).split("\x1f")))
         for i, g, m, t, f in conn.execute("SELECT id, guid, mid, tags, flds FROM notes ORDER BY id")
     ]
     cards = [
@@ -592,6 +592,12 @@ def _notetypes_v11(conn: sqlite3.Connection) -> dict[int, NoteType]:
 def _decks_v11(conn: sqlite3.Connection) -> dict[int, str]:
     decks = json_object(conn.execute("SELECT decks FROM col").fetchone()[0], "col.decks")
     return {int(d["id"]): _deck_name(str(d["name"])) for d in decks.values()}
+
+
+def anki_tags(text: str) -> tuple[str, ...]:
+    """A note's tags as Anki splits them (rslib/src/tags: at ' ' and U+3000 only; a no-break
+    space is part of a tag)."""
+    return tuple(tag for tag in re.split("[ \u3000]", text) if tag)
 
 
 def _notetypes_v18(conn: sqlite3.Connection) -> dict[int, NoteType]:

@@ -50,7 +50,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # what a deck may not h
 _MATH = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
-_TAG_JUNK = re.compile(r"[^a-z0-9_-]+")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*$])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _BR_LIKE = re.compile(r"<(?=\s*br\b)", re.IGNORECASE)
@@ -90,6 +89,8 @@ class Converted:
     # note type name -> its cards left out for an empty side (no text once converted): a
     # dlcards card needs a question and an answer
     empty: Counter[str] = field(default_factory=Counter)
+    # dlcards tag -> the Anki tags (two or more, different in Anki) it was made of
+    merged: dict[str, list[str]] = field(default_factory=dict)
 
 
 # --- identity -----------------------------------------------------------------------------------
@@ -136,8 +137,33 @@ def slug(name: str, taken: Container[str]) -> str:
     return candidate
 
 
+_ANKI_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _anki_tag(tag: str) -> str:
+    """A tag as Anki registers it (rslib/src/tags/register.rs): NFC, ASCII control
+    characters out, each part of a hierarchy trimmed, an empty one `blank`."""
+    import unicodedata
+
+    parts = (_ANKI_CONTROL.sub("", part).strip() or "blank" for part in tag.split("::"))
+    return unicodedata.normalize("NFC", "::".join(parts))
+
+
 def tag_of(tag: str) -> str:
-    return _TAG_JUNK.sub("-", tag.lower().replace("::", "-")).strip("-_")
+    """An Anki tag as a dlcards tag (`dlcards.deck.tag_problem`): as Anki registers it, in
+    lower case (Anki's tags are case-insensitive), and a space or control character Anki
+    keeps (a no-break space: it splits tags only at ' ' and U+3000) as `_`, or left out.
+    `C++` is `c++`, `日本::タグ` itself."""
+    from dlcards.deck import tag_form
+
+    if not tag:
+        return ""
+    return tag_form("_".join(_CONTROL.sub("", _anki_tag(tag)).split()))
+
+
+def anki_tag_key(tag: str) -> str:
+    """What Anki compares tags by: as it registers them, case folded (`STRASSE`, `straße`)."""
+    return _anki_tag(tag).casefold()
 
 
 # --- templates ----------------------------------------------------------------------------------
@@ -852,6 +878,7 @@ def convert_notes(
     used_topics = set(taken_topics)
     result = Converted([], {}, {}, {}, Counter(), 0, {})
     media: set[str] = set()
+    made_of: dict[str, dict[str, str]] = {}  # dlcards tag -> Anki's key -> its Anki tag
     for note in collection.notes:
         if note.guid in dlcards_guids:
             result.exported += 1
@@ -872,6 +899,8 @@ def convert_notes(
             result.skipped[notetype.name] += 1
             continue
         tags = tuple(dict.fromkeys(t for t in map(tag_of, note.tags) if t))
+        for anki_tag in note.tags:
+            made_of.setdefault(tag_of(anki_tag), {}).setdefault(anki_tag_key(anki_tag), anki_tag)
         for card, (question, answer) in converted:
             card_id = card_id_for(note.guid, card.ord, notetype.cloze)
             q, a = to_markdown(question, media), to_markdown(answer, media)
@@ -890,6 +919,9 @@ def convert_notes(
             if len(cards) == 1:
                 result.guids[card_id] = note.guid
     result.decks = list(decks.values())
+    result.merged = {
+        tag: sorted(anki.values()) for tag, anki in sorted(made_of.items()) if len(anki) > 1
+    }
     result.media = {
         name: collection.media[name] for name in sorted(media) if name in collection.media
     }
