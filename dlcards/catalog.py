@@ -241,11 +241,14 @@ class Catalog:
         return sorted({tag for card in self.cards for tag in card.tags})
 
     def check_tag(self, tag: str | None) -> None:
-        """Raise UsageError naming the tag and the known ones when no card carries `tag`."""
+        """Raise UsageError naming the tag and the known ones when no card carries `tag` (or
+        a tag under it: `ml` is known where a card has `ml::cnn`)."""
         if tag is None:
             return
+        from dlcards.deck import has_tag
+
         known = self.tags()
-        if tag not in known:
+        if not has_tag(tuple(known), tag):
             from dlcards.suggest import did_you_mean
 
             raise UsageError(
@@ -258,12 +261,14 @@ class Catalog:
         kept, so a caller that lets go of each list holds one deck at a time."""
         self.check_topics(topics)
         self.check_tag(tag)
+        from dlcards.deck import has_tag
+
         chosen = set(topics)
         for info in self.infos:
             if chosen and info.topic not in chosen:
                 continue
             deck = self._decks.get(info.topic) or self._load(info)
-            yield [card for card in deck.cards if tag is None or tag in card.tags]
+            yield [card for card in deck.cards if tag is None or has_tag(card.tags, tag)]
 
     def ids(self, topics: Sequence[str] = ()) -> list[str]:
         """The ids of the cards of the given topics (all if none), in deck order, from the
@@ -305,6 +310,8 @@ class Catalog:
         `within` when given (a deck holding none of those ids is not read), in deck order.
         An unknown topic or a tag no card carries is a UsageError."""
         self.check_topics(topics)
+        from dlcards.deck import has_tag
+
         chosen = set(topics)
         cards = [
             card
@@ -312,7 +319,7 @@ class Catalog:
             if (not chosen or info.topic in chosen)
             and (within is None or not within.isdisjoint(info.ids))
             for card in self.deck(info.topic).cards
-            if (within is None or card.id in within) and (tag is None or tag in card.tags)
+            if (within is None or card.id in within) and (tag is None or has_tag(card.tags, tag))
         ]
         if not cards:  # a tag the chosen cards carry is known without reading the other decks
             self.check_tag(tag)

@@ -17,12 +17,13 @@ grammar, escapes and errors; what dlcards searches differently, or not at all, i
   on a side, `""`, `()`, an open quote or parenthesis, `:x` and an unknown escape are errors;
 - `\"`, `\(`, `\)`, `\-`, `\:`, `\*`, `\_` and `\\` are the characters themselves (as text
   to find: the index holds no punctuation, so they separate words);
-- `topic:gd` (dlcards's decks), `tag:math` (`*` any run within one tag, `_` one character,
-  `tag:none` no tag), `is:due` (due today, not suspended), `is:new`, `is:review`,
-  `is:suspended`, `is:leech`, and `prop:lapses>3` (`reps` the card's answers since its last
-  reset, `ivl`, `ease` (0 for a new card, as Anki's factor), `due` in days from today, for
-  cards that are not suspended; operators `<`, `<=`, `>`, `>=`, `=`, `!=`; whole numbers but
-  for `ease`, 0 or more but for `due`), `nc:word` (accents are always ignored here) and
+- `topic:gd` (dlcards's decks), `tag:math` (and the tags under it, `math::linear`; `*` any
+  run within one tag, `_` one character, `tag:none` no tag, `tag:nc:` without accents),
+  `is:due` (due today, not suspended), `is:new`, `is:review`, `is:suspended`, `is:leech`,
+  and `prop:lapses>3` (`reps` the card's answers since its last reset, `ivl`, `ease` (0 for
+  a new card, as Anki's factor), `due` in days from today, for cards that are not
+  suspended; operators `<`, `<=`, `>`, `>=`, `=`, `!=`; whole numbers but for `ease`, 0 or
+  more but for `due`), `nc:word` (accents are always ignored here) and
   `w:word` (the whole word);
 - `rated:N` (cards answered in the last N study days, 1 today; every answer counts, re-drills
   too), `rated:N:B` (with Anki's button B: 1 Again, any failed grade 0-2; 2 Hard, grade 3;
@@ -74,8 +75,8 @@ class Term:
 
 @dataclass(frozen=True)
 class Filter:
-    kind: str  # "topic" | "topics" | "deck" | "tag" | "is" | "prop" | "untagged" | "all" |
-    # "none", or DATED
+    kind: str  # "topic" | "topics" | "deck" | "tag" | "nctag" (tag:nc:) | "is" | "prop" |
+    # "untagged" | "all" | "none", or DATED
     value: str  # the topic or tag GLOB pattern, the topics (one a line), the deck: value (its
     # escapes kept, for `_chars`), the is: value, the prop: name, rated:'s button
     negated: bool = False
@@ -271,20 +272,39 @@ def _words(text: str, part: str, exact: bool = False) -> Term | Filter:
 
 def _tag(value: str, part: str) -> Filter:
     """Anki's `tag:`: `none` is a card with no tag, `*` any card, a space never a tag; `*`
-    matches within one tag (Anki's `\\S*`), `_` one character of it."""
+    matches within one tag (Anki's `\\S*`), `_` one character of it; a tag and those under
+    it (`tag:ml` finds `ml::cnn`), in any case (the decks' tags are lower case and NFC: the
+    value is made so too). `tag:nc:` compares both without combining marks (`uber` finds
+    `über`), as Anki does."""
+    from dlcards.deck import tag_form
+
     if not value:
         raise _error(f"'{part}' needs a value, e.g. tag:math")
     if value.startswith("re:"):
         raise _error(f"'{part}': regular expressions (tag:re:) are not searched here")
-    value = value.removeprefix("nc:")  # tags are ASCII: without combining marks already
-    text = _unescape(value)
+    nc = value.startswith("nc:")
+    text = _unescape(value.removeprefix("nc:"))
     if text.lower() == "none":
         return Filter("untagged", "")
     if text == "*":
         return Filter("all", "")
     if " " in text:
         return Filter("none", "")
-    return Filter("tag", _glob(text, "[^ ]"))
+    if nc:
+        return Filter("nctag", _glob(without_combining(tag_form(text)), "[^ ]"))
+    return Filter("tag", _glob(tag_form(text), "[^ ]"))
+
+
+def without_combining(text: str) -> str:
+    """`text` as Anki's `nc:` compares it (rslib's `without_combining`): its compatibility
+    decomposition (NFKD) without combining marks: `über` is `uber`, `ﬁ` `fi`."""
+    import unicodedata
+
+    if text.isascii():
+        return text
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.category(c)[0] == "M"
+    )
 
 
 def _prop(value: str, part: str) -> Filter:

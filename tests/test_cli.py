@@ -422,6 +422,44 @@ def test_unknown_tag_is_an_error_naming_the_known_tags() -> None:
         )
 
 
+def test_a_tag_is_chosen_in_any_case_with_the_tags_under_it(tmp_path: Path) -> None:
+    """Tags as Anki has them (`C++`, `日本::タグ`, a hierarchy): `--tag` in any case chooses a
+    tag, and a tag chooses those under it (`ml` chooses `ml::cnn`), as Anki's `tag:ml` finds
+    them, in each command that takes `--tag` (study through the quick entry point too)."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "tg.yaml").write_text(
+        "topic: tg\ntitle: Tags\ncards:\n"
+        "  - {id: tg-1, question: Q1, answer: A1, tags: [c++, 日本::タグ, ml::cnn]}\n"
+        "  - {id: tg-2, question: Q2, answer: A2, tags: [ml]}\n"
+        "  - {id: tg-3, question: Q3, answer: A3, tags: [mlx]}\n",
+        encoding="utf-8",
+    )
+    d = ("--decks", str(decks))
+
+    def listed(tag: str) -> list[str]:
+        result = runner.invoke(app, ["list", *d, "--tag", tag])
+        assert result.exit_code == 0, result.output
+        return [line.split("\t")[0] for line in result.output.splitlines()]
+
+    assert listed("C++") == ["tg-1"]
+    assert listed("ML") == ["tg-1", "tg-2"]
+    assert listed("ml::CNN") == listed("日本") == ["tg-1"]
+    unknown = runner.invoke(app, ["list", *d, "--tag", "タグ"])
+    assert unknown.exit_code == 2 and "unknown tag 'タグ'" in unknown.output
+    out = tmp_path / "t.txt"
+    assert runner.invoke(app, ["export", "text", "-o", str(out), *d, "--tag", "ML"]).exit_code == 0
+    exported = out.read_text(encoding="utf-8")
+    assert "tg-1" in exported and "tg-2" in exported and "tg-3" not in exported
+    quiz = runner.invoke(app, ["quiz", *d, "--tag", "C++", "-n", "1"], input="x\n")
+    assert quiz.exit_code == 0 and "Q1" in quiz.output, quiz.output
+    for study in (
+        runner.invoke(app, ["study", *d, "--tag", "ML::cnn"], input="q\n").output,
+        "\n".join(h.quick_run(["study", *d, "--tag", "ML::cnn"], "''")),
+    ):
+        assert "Q1" in study and "Q2" not in study, study
+
+
 def test_list_in_a_pipe_is_one_plain_line_per_card() -> None:
     from dlcards.catalog import load_catalog
 

@@ -39,15 +39,16 @@ DECKS = {  # topic -> (question, answer, tags); the ids are `topic-<n>`
         ("What does momentum add to gradient descent?", "A velocity term", ["math"]),
         ("Adam combines momentum and RMSProp", "Adaptive moments", ["math", "relux"]),
         ("The learning rate sets the step size", "Too large diverges", ["mx"]),
-        ('They say "hi" to the loss', "C++ and Rust", ["my_tag"]),
-        ("Dropout regularizes", "Un résumé", ["myxtag"]),
+        ('They say "hi" to the loss', "C++ and Rust", ["my_tag", "c++"]),
+        ("Dropout regularizes", "Un résumé", ["myxtag", "ml::cnn", "über"]),
         ("Batch norm", "Normalizes activations", []),
     ],
     "t1": [
         ("Sigmoid squashes", "into (0, 1)", ["math"]),
         ("ReLU is max(0, x)", "piecewise linear", []),
+        ("Pooling", "Downsamples", ["ml", "日本::タグ"]),
     ],
-    "tx_y": [("Softmax outputs probabilities", "They sum to one", ["relux"])],
+    "tx_y": [("Softmax outputs probabilities", "They sum to one", ["relux", "ml::rnn::lstm"])],
 }
 GRADES = {  # card -> (days before TODAY, SM-2 grade, re-drill), oldest first
     "t0-0": [(10, 5, False)],
@@ -229,6 +230,11 @@ SAME = [
     # tags: `*` within one tag, `_` one character, none, any
     "tag:math", "-tag:math", "TAG:MATH", "tag:ma*", "tag:m*x", "tag:my_tag", "tag:none",
     "-tag:none", "tag:*", "tag:re*", "tag:*x", 'tag:"math"',
+    # tags Anki keeps (not ASCII letters, `::` between a hierarchy's parts): a tag finds
+    # those under it, in any case; `nc:` without accents
+    "tag:C++", "tag:c+*", "tag:ml", "-tag:ml", "tag:ML::CNN", "tag:ml::*", "tag:*::cnn",
+    "tag:ml::rnn", "tag:*::lstm", "tag:m_", "tag:m_::*", "tag:日本", "tag:タグ",
+    "tag:*タグ", "tag:über", "tag:ÜBER", "tag:uber", "tag:nc:uber", "tag:nc:ÜBER", "tag:ü*",
     # states and properties (prop:due leaves suspended cards out; a new card's ease is 0)
     "is:due", "is:new", "is:review", "is:suspended", "-is:due", "is:due or is:suspended",
     "is:new is:suspended", "prop:ivl>=1", "prop:ivl=0", "prop:ivl!=1", "prop:ivl>+0",

@@ -52,11 +52,13 @@ def list_cards(
             marked = store.leeches()
         lapses = {x.id: (x.lapses, x.suspended) for x in marked}
         # only the leeches' decks are loaded (100,000 cards: 1.1 s to build every card)
+        from dlcards.deck import has_tag
+
         topics = set(topic or ())
         cards = [
             card
             for card in (catalog.card(x.id) for x in marked if catalog.topic_of(x.id))
-            if (not topics or card.topic in topics) and (tag is None or tag in card.tags)
+            if (not topics or card.topic in topics) and (tag is None or has_tag(card.tags, tag))
         ]
         if not cards:
             catalog.check_tag(tag)  # read every deck only to tell an unknown tag from none here

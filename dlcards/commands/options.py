@@ -13,7 +13,23 @@ DecksOption = typer.Option(
 TopicOption = typer.Option(
     None, "--topic", "-t", help="Only this topic (repeatable).", metavar="TOPIC"
 )
-TagOption = typer.Option(None, "--tag", help="Only cards with this tag (e.g. math).", metavar="TAG")
+
+
+def _tag(value: str | None) -> str | None:
+    """A tag given on the command line as the decks hold tags (lower case, NFC: Anki's tags
+    ignore case, so `--tag C++` is the tag `c++`)."""
+    from dlcards.deck import tag_form
+
+    return None if value is None else tag_form(value)
+
+
+TagOption = typer.Option(
+    None,
+    "--tag",
+    help="Only cards with this tag or one under it (e.g. math; ml chooses ml::cnn).",
+    metavar="TAG",
+    callback=_tag,
+)
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
 SearchOption = typer.Option(
     None,

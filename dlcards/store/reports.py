@@ -308,16 +308,17 @@ class Reports(Connection):
         return [Leech(r[0], r[1], int(r[2]), bool(r[3])) for r in rows]
 
     def tagged(self, tag: str, topics: Sequence[str] = ()) -> list[str]:
-        """Ids of the active cards carrying `tag` (as the last sync stored their tags), of
-        the given topics (all if none), in deck order: what `Catalog.select` gives after a
-        sync, without loading a deck."""
+        """Ids of the active cards carrying `tag` or a tag under it (`ml::cnn` for `ml`: as
+        `deck.has_tag`), as the last sync stored their tags, of the given topics (all if
+        none), in deck order: what `Catalog.select` gives after a sync, without loading a
+        deck."""
         chosen = list(topics)
         where = f" AND topic IN ({', '.join('?' * len(chosen))})" if chosen else ""
         rows = self._call(
             lambda: self.conn.execute(
-                "SELECT id FROM cards WHERE retired = 0 AND instr(tags, ?) > 0"
-                f"{where} ORDER BY position",
-                (f" {tag} ", *chosen),
+                "SELECT id FROM cards WHERE retired = 0 AND (instr(tags, ?) > 0 OR "
+                f"instr(tags, ?) > 0){where} ORDER BY position",
+                (f" {tag} ", f" {tag}::", *chosen),
             ).fetchall()
         )
         return [text_of(r[0], "?", "cards.id") for r in rows]
@@ -418,6 +419,11 @@ class Reports(Connection):
         )
         if limit is not None:  # `--limit` has no upper bound; SQLite's integers have one
             limit = min(limit, 2**63 - 1)
+        if any(f.kind == "nctag" for f in query.every_filter()):  # tag:nc:
+            from dlcards.search import without_combining
+            from dlcards.store.search import NO_COMBINING
+
+            self.conn.create_function(NO_COMBINING, 1, without_combining, deterministic=True)
         table = due_table(by)
         if query.tree is not None or query.filters or not query.ranked:
             # the filters join the card tables: one pass, counted here

@@ -16,6 +16,9 @@ from dlcards.settings import DAY_STARTS_AT
 if TYPE_CHECKING:
     from dlcards.search import Filter, Group, Node, Query
 
+NO_COMBINING = "dlcards_without_combining"
+"""The SQL function (`dlcards.search.without_combining`) each store connection has, for
+`tag:nc:`."""
 # bm25 weights per column: card_id (not indexed), question, answer, erratum, note, tags
 BM25 = "bm25(card_search, 0.0, 2.0, 1.0, 1.0, 1.0, 2.0)"
 _OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "=", "!=": "!="}
@@ -61,20 +64,23 @@ def anki_factor(ease: float) -> int:
     return min(int(product), 2**32 - 1)
 
 
-def _tag_clause(pattern: str) -> tuple[str, list[Any]]:
-    """A card whose tags hold one matching `pattern` (a GLOB): on the tags as one string
-    (" a b ") while a `*` can only be the pattern's last character; with a `*` inside (`m*x`)
-    that string is only a first cut (its `*` crosses tags: " math relux " is no `m*x`, as
-    Anki's `\\S*` is not), then tag by tag (100,000 cards: ~3x the plain GLOB)."""
-    whole = "c.tags GLOB ?"
+def _tag_clause(pattern: str, tags: str = "c.tags") -> tuple[str, list[Any]]:
+    """A card whose tags hold one matching `pattern` (a GLOB), or one under such a tag
+    (`ml` finds `ml::cnn`: Anki's `tag:` reads `(::| )` after the pattern): on the tags as
+    one string (" a b ") while a `*` can only be the pattern's last character; with a `*`
+    inside (`m*x`) that string is only a first cut (its `*` crosses tags: " math relux " is
+    no `m*x`, as Anki's `\\S*` is not), then tag by tag (100,000 cards: ~3x the plain
+    GLOB). `tags`: the SQL of the tags string (for `tag:nc:`, without combining marks)."""
+    whole = f"({tags} GLOB ? OR {tags} GLOB ?)"
+    params = [f"* {pattern} *", f"* {pattern}::*"]
     if "*" not in pattern.rstrip("*").replace("[*]", ""):
-        return whole, [f"* {pattern} *"]
+        return whole, params
     each = (
-        "EXISTS (WITH RECURSIVE t(tag, rest) AS (SELECT NULL, ltrim(c.tags) UNION ALL "
+        f"EXISTS (WITH RECURSIVE t(tag, rest) AS (SELECT NULL, ltrim({tags}) UNION ALL "
         "SELECT substr(rest, 1, instr(rest, ' ') - 1), substr(rest, instr(rest, ' ') + 1) "
-        "FROM t WHERE instr(rest, ' ') > 0) SELECT 1 FROM t WHERE tag GLOB ?)"
+        "FROM t WHERE instr(rest, ' ') > 0) SELECT 1 FROM t WHERE tag GLOB ? OR tag GLOB ?)"
     )
-    return f"({whole} AND {each})", [f"* {pattern} *", pattern]
+    return f"({whole} AND {each})", [*params, pattern, f"{pattern}::*"]
 
 
 EPOCH_DAY = date(1970, 1, 2)
@@ -129,6 +135,8 @@ def _clause(f: Filter, today: date, table: str, starts_at: int) -> tuple[str, li
         raise ValueError("a deck: filter reaches SQL as its topics (search.resolve_decks)")
     elif f.kind == "tag":
         sql, params = _tag_clause(f.value)
+    elif f.kind == "nctag":
+        sql, params = _tag_clause(f.value, f"{NO_COMBINING}(c.tags)")
     elif f.kind == "untagged":
         sql = "trim(coalesce(c.tags, '')) = ''"
     elif f.kind in ("all", "none"):
