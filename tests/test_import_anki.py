@@ -184,6 +184,9 @@ def test_the_day_of_an_anki_review_starts_at_day_starts_at(tz: None) -> None:
         ("<b>bold<div>block</div></b>", "**bold**<br>**block**"),
         ("<dl><dt>Term</dt><dd>its meaning</dd></dl>", "Term<br>\xa0\xa0\xa0its meaning"),
         ("<div>a</div>\n <div>b</div>", "a<br>b"),
+        # a span's style as its tag, nested spans balanced, a colour dropped
+        ('w<span style="vertical-align:sub">i<span>j</span></span>k', "wᵢⱼk"),
+        ('<span style="font-style: italic"><span style="color: red">x</span></span> y', "*x* y"),
         # a link's target: escaped, its spaces %20; none that means nothing outside Anki
         ('<a href="https://x.org/a b*c">x</a>', "x (https://x.org/a%20b\\*c)"),
         ('<a href="javascript:f()">x</a> <a href="page.html">y</a>', "x y"),

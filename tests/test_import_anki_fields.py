@@ -62,6 +62,12 @@ NOTES: dict[str, tuple[str, str, list[str]]] = {
         [],
     ),
     "tags": ("Tagged?", "Yes", ["日本::タグ", "C++", "c#", "ML::Deep", "Straße", "a.b"]),
+    "styles": (
+        "Styled?",
+        'E = mc<span style="vertical-align: super;">2</span>, <span style="text-decoration: '
+        'line-through;">5</span> 6, <span style="font-weight: 700; color: red;">bold</span>',
+        [],
+    ),
     "links": (
         "Read?",
         'See <a href="https://arxiv.org/abs/1412.6980">Adam</a>, <a href="https://pytorch.org/">'
@@ -294,3 +300,13 @@ def test_anki_tags_made_one_tag_here_are_named(tmp_path: Path) -> None:
     ok("check", "--decks", str(tmp_path / "y"))
     deck = yaml.safe_load((tmp_path / "y" / "tags.yaml").read_text(encoding="utf-8"))
     assert [c.get("tags") for c in deck["cards"]] == [["a_b"], ["a_b"], ["c++"]]
+
+
+def test_a_span_whose_style_carries_meaning_is_its_tag(fields: dict[str, RoundTrip]) -> None:
+    """Older Anki editors and pasted pages raise, strike and embolden with a `<span style>`:
+    `mc<span style="vertical-align: super">2</span>` read `mc2`, a struck 5 read as if it
+    held. Such a span is the tag it stands for; a colour or a font is dropped."""
+    got = fields["styles"]
+    assert got.answer == "E = mc², ~~5~~ 6, **bold**"
+    assert got.shown == "E = mc², ~~5~~ 6, bold"
+    assert got.back == "E = mc², ~~5~~ 6, <b>bold</b>"

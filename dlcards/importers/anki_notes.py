@@ -21,7 +21,8 @@
   never spans a line break. `<hr>` is a line `───`; a `<pre>` block's lines are code spans,
   indent kept; `<s>`/`<del>` are `~~struck~~`, `<u>` italic, `<kbd>` code, `<q>` quoted, a
   ruby's reading in parentheses; spaces typed in a row (`&nbsp; &nbsp;`) stay as wide; math
-  inside code stays its source (MathJax leaves it), an empty `\\(\\)` is nothing.
+  inside code stays its source (MathJax leaves it), an empty `\\(\\)` is nothing. A
+  `<span style>` that raises, lowers, emboldens, slants or strikes is that tag.
 * A note type whose templates show no field on one side (or an image occlusion) cannot be
   converted; its notes are counted by note type name and skipped. Notes dlcards itself
   exported are skipped too.
@@ -303,6 +304,23 @@ def _alt(text: str) -> str:
     return _BR_LIKE.sub("&lt;", _ENTITY_LIKE.sub("&amp;", text))
 
 
+_STYLES = (
+    ("sup", re.compile(r"vertical-align\s*:\s*super")),
+    ("sub", re.compile(r"vertical-align\s*:\s*sub\b")),
+    ("b", re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)")),
+    ("i", re.compile(r"font-style\s*:\s*(?:italic|oblique)")),
+    ("s", re.compile(r"text-decoration(?:-line)?\s*:[^;]*line-through")),
+)
+
+
+def _styled(attrs: dict[str, str | None]) -> list[str]:
+    """The tags a `<span style>` stands for where its style carries meaning (raised or
+    lowered, bold, italic, struck through: what older Anki editors and pasted pages write);
+    colours and fonts are left, as `<font>` is."""
+    style = (attrs.get("style") or "").lower()
+    return [tag for tag, pattern in _STYLES if pattern.search(style)]
+
+
 _LINK = re.compile(r"(?i)(?!javascript:|data:|vbscript:)[a-z][a-z0-9+.-]*:\S|www\.")
 _PLACE = re.compile(r"(?i)^(?:[a-z][a-z0-9+.-]*:(?://)?)?(?:www\.)?|/$")
 
@@ -365,6 +383,7 @@ class _Markdown(HTMLParser):
         self.maths = maths  # inline and display math, each "$...$" or "$$...$$"
         self.sources = sources  # each math's text as Anki shows it in code (MathJax skips it)
         self.pre: list[str] | None = None  # an open <pre>'s text
+        self.spans: list[list[str]] = []  # each open <span>: the tags its style stands for
         self.pres = 0
         self.scripts: list[_Script] = []
         self.lists: list[_List] = []
@@ -477,7 +496,12 @@ class _Markdown(HTMLParser):
     # -- parsing --
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._DROP:
+        if tag == "span":  # a style that means something: as the tag that says it
+            styled = [] if self.scripts or self.pre is not None else _styled(dict(attrs))
+            self.spans.append(styled)
+            for each in styled:
+                self.handle_starttag(each, [])
+        elif tag in self._DROP:
             self.drop += 1
         elif tag in self._SCRIPT:
             self.scripts.append(_Script(self._SCRIPT[tag]))
@@ -547,7 +571,10 @@ class _Markdown(HTMLParser):
                 self._put(f"![{_alt(alt)}]({MEDIA_DIR}/{quote(name)})")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self._DROP:
+        if tag == "span":
+            for each in reversed(self.spans.pop() if self.spans else []):
+                self.handle_endtag(each)
+        elif tag in self._DROP:
             self.drop = max(0, self.drop - 1)
         elif tag in self._SCRIPT:
             if self.scripts and self.scripts[-1].mark == self._SCRIPT[tag]:
