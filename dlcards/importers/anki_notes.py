@@ -332,7 +332,7 @@ def _same_place(href: str, text: str) -> bool:
 
 def _label(n: int, style: str) -> str:
     """An ordered list's item number as its `type` writes it: 3, c, C, iii, III."""
-    if n <= 0 or style == "1":
+    if n <= 0 or style == "1" or (style in "iI" and n >= 4000):  # as a browser: 4000 in digits
         return str(n)
     if style in "aA":
         out = ""
