@@ -655,6 +655,16 @@ def test_a_sound_is_a_token_the_outputs_show() -> None:
     assert to_html("$[sound:x]$") == "\\(&#91;sound:x]\\)"
 
 
+def test_a_deeply_nested_list_is_indented_so_far() -> None:
+    """3,000 lists in one another made 13 MB of indent for 3,000 words: a list is indented
+    at most MAX_INDENT levels deep."""
+    from dlcards.importers.anki_notes import INDENT, MAX_INDENT
+
+    lines = to_markdown("<ul><li>x" * 3000, set()).split("<br>")
+    assert len(lines) == 3000
+    assert lines[2] == INDENT * 2 + "• x" and lines[-1] == INDENT * MAX_INDENT + "• x"
+
+
 def test_an_images_alt_text_reads_back_the_same() -> None:
     """Whatever an `<img>`'s alt holds (a bracket, a backslash, text like an entity), the
     decks' tokenizer reads it back from the Markdown the import writes."""

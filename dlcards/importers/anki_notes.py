@@ -234,6 +234,9 @@ class _Script:
 
 INDENT = "\xa0" * 3
 """A nested list's indent, each level: no-break spaces, which the decks' `<br>` keeps."""
+MAX_INDENT = 8
+"""The deepest a nested list is indented (3,000 lists in one another made 13 MB of no-break
+spaces for 3,000 words)."""
 CELL_BREAK = "; "
 """A line break inside a table cell: its row stays one line."""
 _MARKER = re.compile("\x02(\\d+)\x02")
@@ -440,7 +443,7 @@ class _Markdown(HTMLParser):
         if tag == "dd":
             marker = "" if cell else INDENT
         else:
-            depth = max(len(self.lists) - 1, 0)
+            depth = min(max(len(self.lists) - 1, 0), MAX_INDENT)
             indent = "" if cell else INDENT * depth
             if self.lists and self.lists[-1].ordered:
                 self.lists[-1].items.append((len(self.labels), _number(attrs.get("value"))))
