@@ -189,6 +189,10 @@ def test_the_day_of_an_anki_review_starts_at_day_starts_at(tz: None) -> None:
         ("<b>bold<div>block</div></b>", "**bold**<br>**block**"),
         ("<dl><dt>Term</dt><dd>its meaning</dd></dl>", "Term<br>\xa0\xa0\xa0its meaning"),
         ("<div>a</div>\n <div>b</div>", "a<br>b"),
+        # emphasis or code never closed goes to the end, as a browser shows it (the code's
+        # `*`, not escaped, made the text after it italic)
+        ("<b>bold to the end", "**bold to the end**"),
+        ("a <code>x*y</code> <code>p*q <br>*r", "a `x*y` `p*q`<br>`*r`"),
         # a span's style as its tag, nested spans balanced, a colour dropped
         ('w<span style="vertical-align:sub">i<span>j</span></span>k', "wᵢⱼk"),
         ('<span style="font-style: italic"><span style="color: red">x</span></span> y', "*x* y"),

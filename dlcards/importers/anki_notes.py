@@ -724,6 +724,10 @@ class _Markdown(HTMLParser):
             self._close_link(*self.links.pop())
         while self.scripts:  # never closed: shown to the field's end, as a browser does
             self._close_script(self.scripts.pop())
+        while self.stack:  # never closed: bold or code to the end (code's text is unescaped)
+            tag, start, marked = self.stack.pop()
+            if marked:
+                self._wrap(tag, start)
         while self.lists:
             self._close_list()
         text = _MARKER.sub(lambda m: self.labels[int(m[1])], "".join(self.out))
