@@ -593,6 +593,40 @@ def test_any_anki_text_reads_back_the_same(text: str) -> None:
     assert " ".join(read.split()) == " ".join(text.replace("\xa0", " ").split())
 
 
+_HTML_PIECES = [
+    "<b>", "</b>", "<i>", "</i>", "<u>", "</u>", "<s>", "</s>", "<code>", "</code>", "<pre>",
+    "</pre>", "<sup>", "</sup>", "<sub>", "</sub>", "<span style='vertical-align: super'>",
+    "<span style='font-weight: 700'>", "</span>", "<table>", "<tr>", "<td>", "</td>", "<th>",
+    "</tr>", "</table>", "<ol start='3'>", "<ol type='i' reversed>", "<ul>", "<li>", "</li>",
+    "</ol>", "</ul>", "<dl>", "<dt>", "<dd>", "<div>", "</div>", "<p>", "<br>", "<hr>",
+    "<a href='https://x.org/a b'>", "<a href='#top'>", "</a>", "<img src='a.png' alt='x]y'>",
+    "<q>", "</q>", "<ruby>", "<rt>", "</rt>", "<rp>(</rp>", "&nbsp;", "&nbsp; &nbsp;",
+    "\\(x^2\\)", "\\[\\sum_i\\]", "\\(\\)", "5", "a*b", "$", "`", "\\", "&amp;lt;br&gt;",
+    " ", "\n", "\t", "word", "1. ", "~~", "|", "日本", "[sound:s.mp3]",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_HTML_PIECES), max_size=30))
+def test_any_anki_html_becomes_a_field_every_output_reads(pieces: list[str]) -> None:
+    """Whatever mix of the HTML the import knows a field holds (nested, unclosed, in any
+    order), the Markdown it becomes has no placeholder of the converter's left in it, is a
+    deck's text (a YAML deck of it loads with the same text), and the terminal and the Anki
+    export both read it."""
+    from dlcards.export.html import to_html
+    from dlcards.importers.anki_notes import YamlCard, YamlDeck, deck_yaml
+    from dlcards.render import to_plain
+
+    md = to_markdown("".join(pieces), set())
+    assert not set(md) & {"\x00", "\x01", "\x02"}
+    assume(md.strip())
+    deck = YamlDeck("t", "T", [YamlCard("anki-0000000000", md, "a", ("c++", "日本::タグ"))])
+    card = parse_deck(deck_yaml(deck, "x.apkg"), "t.yaml").cards[0]
+    assert card.question == md and card.tags == ("c++", "日本::タグ")
+    to_plain(md)
+    to_html(md)
+
+
 def test_a_zstd_bomb_is_refused(tmp_path: Path) -> None:
     import io
 
