@@ -608,6 +608,7 @@ _HTML_PIECES = [
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_HTML_PIECES), max_size=30))
+@example(["<sup>", "[sound:s.mp3]"])  # a sound in a script was left as a placeholder in math
 def test_any_anki_html_becomes_a_field_every_output_reads(pieces: list[str]) -> None:
     """Whatever mix of the HTML the import knows a field holds (nested, unclosed, in any
     order), the Markdown it becomes has no placeholder of the converter's left in it, is a

@@ -632,7 +632,8 @@ class _Markdown(HTMLParser):
         subscript characters when each of its characters has one (`x²`, `wᵢⱼ`, as the terminal
         writes math's scripts), else math (`e$^{-x/2}$`, which Anki typesets and the
         terminal writes `e^(−x/2)`); in code, or holding a `$` or a `^` (which the terminal's
-        math drops), the terminal's spelling as text (`^(a$b)`). A script inside another is
+        math drops) or a sound (which math would not play), the terminal's spelling as text
+        (`^(a$b)`). A script inside another is
         its TeX (`2$^{2^{n}}$`)."""
         from dlcards.render import SUBSCRIPTS, SUPERSCRIPTS
 
@@ -649,6 +650,7 @@ class _Markdown(HTMLParser):
             self.code
             or self.pre is not None
             or re.search(r"[$^]", "".join(t for tex, t in script.parts if tex is None))
+            or "\x00s" in text  # a sound (taken out before, `to_markdown`): played, not set
         ):
             self.handle_data(script.shown(text))
         else:
