@@ -162,6 +162,8 @@ def test_the_day_of_an_anki_review_starts_at_day_starts_at(tz: None) -> None:
         ),
         # a '[sound:' Anki shows as text is text in the deck too
         ("&#91;sound:x.mp3] and [sound:/]", "\\[sound:x.mp3] and"),
+        # an image typed as text in Anki is text (it was `![a](b.png)`, shown as an image)
+        ("see ![a](b.png) or !<span>[c](d.png)</span>", "see !\\[a](b.png) or !\\[c](d.png)"),
         ("<ul><li>one</li><li>two</li></ul>", "• one<br>• two"),
         ("<script>x()</script>kept", "kept"),
         # control characters (a deck may not hold them: Anki shows none of them) are dropped

@@ -716,6 +716,11 @@ class _Markdown(HTMLParser):
             text = _ENTITY_LIKE.sub("&amp;", text)
             text = _BR_LIKE.sub("&lt;", text)
             text = text.replace("[sound:", "\\[sound:")
+            # and an image: `![a](b.png)` typed in Anki is text there (`!` ends a run of
+            # text too, its `[` the next one's start: `!<span>[a](b.png)`)
+            text = text.replace("![", "!\\[")
+            if text.startswith("[") and self.out and self.out[-1].endswith("!"):
+                text = "\\" + text
         self._put(text)
 
     def markdown(self) -> str:
