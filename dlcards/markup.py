@@ -45,8 +45,24 @@ _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 #: A sound, as Anki writes it (`[sound:x.mp3]`) and `import anki --to-yaml` writes it beside
 #: the deck (`[sound: media/x.mp3]`): the name %-escaped as an image's is, no space, no `]`.
 SOUND = re.compile(r"\[sound:[ \t]*([^\]\s]+)\]")
+BR, IMAGE = _BR, _IMAGE  # (the search index's text, `store.rows.searchable`, finds them too)
 _BACKTICKS = re.compile(r"`+")
 _STARS = re.compile(r"\*+")
+
+
+def image_alt(written: str) -> str:
+    """An image's alt text as written in `![alt](...)`, read: its escapes (`\\]` is a
+    bracket) and entities decoded."""
+    return _unescape(_ESCAPED.sub(r"\1", written))
+
+
+def as_text(text: str) -> str:
+    """Plain `text` written so that the decks' Markdown reads it back as it is: each ASCII
+    punctuation mark escaped (no emphasis, code, math or entity is read in it)."""
+    return _PUNCTUATION.sub(r"\\\1", text)
+
+
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 def _unescape(text: str) -> str:
@@ -177,7 +193,7 @@ def _lex(source: str) -> list[_Item]:
                 i += 1
                 continue
             flush()
-            alt = _unescape(_ESCAPED.sub(r"\1", image.group(1)))  # `\]` is a bracket
+            alt = image_alt(image.group(1))
             items.append(_Item("image", image.group(2), trail=alt))
             i = image.end()
         elif ch == "[":

@@ -859,3 +859,55 @@ def test_no_match_names_the_query_as_typed() -> None:
         result = runner.invoke(app, ["search", query])
         assert result.exit_code == 0
         assert result.output == f"No card matches '{query}'.\n", result.output
+
+
+def test_a_search_finds_the_words_shown_not_the_decks_markup(tmp_path: Path) -> None:
+    """The index held the deck's text: `search br`, `png`, `media` or `sound` found every
+    card with a line break, an image or a sound, and the result showed no such word. It
+    holds what the terminal shows in their place: a line, `[image: alt]`, `♪ media/x.mp3`."""
+    folder = tmp_path / "decks"
+    write_decks(
+        folder,
+        [
+            [
+                {
+                    "question": "Look<br>here: ![a neuron](media/cell.png)",
+                    "answer": "Listen [sound: media/bonjour.mp3]",
+                },
+                {"question": "A break in the sound", "answer": "png files"},
+            ]
+        ],
+    )
+
+    def found(query: str) -> list[str]:
+        argv = ["search", query, "topic:t0", "--decks", str(folder), "--json"]
+        result = CliRunner().invoke(app, argv)
+        assert result.exit_code == 0, result.output
+        return [row["id"] for row in json.loads(result.output)["cards"]]
+
+    assert found("br") == ["t0-1"] and found("sound") == ["t0-1"] and found("png") == ["t0-1"]
+    assert found("neuron") == ["t0-0"] and found("bonjour") == ["t0-0"]
+    assert found("image") == ["t0-0"]  # the word on the screen
+    shown = CliRunner().invoke(app, ["search", "neuron", "--decks", str(folder)]).output
+    assert "Look here: [image: a neuron]" in shown
+
+
+# (no `*` beside them: the lexer takes an image or a sound for a letter where a `*` flanks
+# it, and `[image: ...]` starts with a bracket, so a `*` touching one may pair otherwise)
+_SHOWN_PIECES = [
+    "![a *b* \\] &amp; $c$](media/x.png)", "![](media/a%20b.png)", "[sound: media/s%2A.mp3]",
+    "<br>", "<BR />", " ", "word", " *x* ", " **y** ", "$x$", "`c`", "`", "&amp;", "&lt;",
+    "\\]", "5", "![x](y.png)", "[sound:z.mp3]", "!", "[", "]", "(", ")",
+]  # fmt: skip
+
+
+@pytest.mark.no_files
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SHOWN_PIECES), max_size=12).map("".join))
+def test_the_indexed_text_shows_as_the_decks(text: str) -> None:
+    """What `search` shows of a card (its indexed text, rendered) is what the deck's text
+    shows, whatever markup surrounds its images, sounds and line breaks."""
+    from dlcards.render import to_plain
+    from dlcards.store.rows import searchable
+
+    assert to_plain(searchable(text)) == to_plain(text)

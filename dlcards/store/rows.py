@@ -323,7 +323,32 @@ def review_values(row: ReviewRow) -> tuple[Any, ...]:
 
 def search_fields(card: Card) -> tuple[str, str, str, str, str]:
     """A card's text as the search index holds it: question, answer, erratum, note, tags."""
-    return (card.question, card.answer, card.erratum or "", card.note or "", " ".join(card.tags))
+    return (
+        searchable(card.question),
+        searchable(card.answer),
+        searchable(card.erratum or ""),
+        searchable(card.note or ""),
+        " ".join(card.tags),
+    )
+
+
+def searchable(text: str) -> str:
+    """A card text as the index holds it: the deck's text, with what the terminal shows in
+    place of the markup it shows otherwise, so that a search finds the words on the screen
+    and the result shows the same (`dlcards search` renders this text): a `<br>` a new line,
+    an image `[image: alt]` (its path without one), a sound `♪ media/x.mp3`. `search br`,
+    `png` or `sound` found every card holding one, and the result showed no such word. A
+    text without any as it is (most cards; no lexing)."""
+    if "<" not in text and "![" not in text and "[sound:" not in text:
+        return text
+    from urllib.parse import unquote
+
+    from dlcards.markup import BR, IMAGE, SOUND, as_text, image_alt
+
+    if "`" not in text:  # (in a code span they are its text: left as they are)
+        text = IMAGE.sub(lambda m: f"[image: {as_text(image_alt(m[1]) or unquote(m[2]))}]", text)
+        text = SOUND.sub(lambda m: f"♪ {as_text(unquote(m[1]))}", text)
+    return BR.sub("\n", text)
 
 
 def note_hash(card: Card, title: str) -> str:
