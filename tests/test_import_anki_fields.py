@@ -29,6 +29,20 @@ from anki.collection import (  # noqa: E402
 
 runner = CliRunner()
 
+
+def notes_only(col: Collection, package: Path) -> Path:
+    """The collection exported as Anki exports notes without their scheduling (with its
+    media), and closed."""
+    col.export_anki_package(
+        out_path=str(package),
+        options=ExportAnkiPackageOptions(
+            with_scheduling=False, with_deck_configs=False, with_media=True, legacy=False
+        ),
+        limit=None,
+    )
+    col.close()
+    return package
+
 # name -> (Front, Back, tags) of a Basic note in the deck "Fields"
 NOTES: dict[str, tuple[str, str, list[str]]] = {
     "scripts": (
@@ -110,15 +124,7 @@ def fields(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Round
         note["Front"], note["Back"], note.tags = front, back, tags
         col.add_note(note, col.decks.id("Fields"))
         ids[name] = note_key(note.guid)
-    package = tmp / "source.apkg"
-    col.export_anki_package(
-        out_path=str(package),
-        options=ExportAnkiPackageOptions(
-            with_scheduling=False, with_deck_configs=False, with_media=True, legacy=False
-        ),
-        limit=None,
-    )
-    col.close()
+    package = notes_only(col, tmp / "source.apkg")
 
     with pytest.MonkeyPatch.context() as env:  # this module's own database and cache
         env.setenv("DLCARDS_DB", str(tmp / "dlcards.db"))
@@ -285,15 +291,7 @@ def test_anki_tags_made_one_tag_here_are_named(tmp_path: Path) -> None:
         note["Front"], note["Back"] = f"Tags {tags!r}?", "Yes"
         col.add_note(note, col.decks.id("Tags"))
         col.db.execute("UPDATE notes SET tags = ? WHERE id = ?", tags, note.id)
-    package = tmp_path / "t.apkg"
-    col.export_anki_package(
-        out_path=str(package),
-        options=ExportAnkiPackageOptions(
-            with_scheduling=False, with_deck_configs=False, with_media=False, legacy=False
-        ),
-        limit=None,
-    )
-    col.close()
+    package = notes_only(col, tmp_path / "t.apkg")
     out = " ".join(ok("import", "anki", str(package), "--to-yaml", str(tmp_path / "y")).split())
     assert "Anki's tags 'a_b' and 'a\\xa0b' are one tag here, 'a_b'" in out, out
     assert "'C++'" not in out  # one tag in Anki too: its case is not a difference
