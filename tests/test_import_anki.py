@@ -162,6 +162,12 @@ def test_the_day_of_an_anki_review_starts_at_day_starts_at(tz: None) -> None:
         ),
         # a '[sound:' Anki shows as text is text in the deck too
         ("&#91;sound:x.mp3] and [sound:/]", "\\[sound:x.mp3] and"),
+        # an image on the web keeps its address (it became `media/a.png`, no such file), one
+        # in the field itself (`data:`) is what the terminal shows of an image
+        (
+            '<img src="https://ex.com/a b(1).png" alt="web"> <img src="data:image/png;base64,AA">',
+            "![web](https://ex.com/a%20b%281%29.png) [image]",
+        ),
         # an image typed as text in Anki is text (it was `![a](b.png)`, shown as an image)
         ("see ![a](b.png) or !<span>[c](d.png)</span>", "see !\\[a](b.png) or !\\[c](d.png)"),
         ("<ul><li>one</li><li>two</li></ul>", "• one<br>• two"),
@@ -1475,3 +1481,28 @@ def test_a_dry_run_on_a_narrow_terminal_breaks_its_lines_between_words(
             assert line.startswith("  ") and line[2] != " ", shown
             messages[-1].append(line.strip())
     assert [" ".join(lines) for lines in messages] == piped
+
+
+def test_an_image_on_the_web_is_shown_from_there(tmp_path: Path) -> None:
+    """`![alt](https://...)` (what the import makes of an image Anki shows from the web): the
+    export's `<img>` keeps the address, and `check` neither warns of a missing file nor packs
+    one (it looked for `https:/ex.com/a.png` beside the deck, and the export named `a.png`)."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.export.anki import media_refs
+    from dlcards.export.html import to_html
+
+    text = "See ![web](https://ex.com/a%20b.png) and ![](media/x.png)"
+    shown = 'See <img src="https://ex.com/a%20b.png" alt="web"> and <img src="x.png">'
+    assert to_html(text) == shown
+    deck = tmp_path / "decks" / "web.yaml"
+    deck.parent.mkdir()
+    deck.write_text(
+        f"topic: web\ntitle: Web\ncards:\n  - id: web-1\n    question: '{text}'\n    answer: A.\n",
+        encoding="utf-8",
+    )
+    card = parse_deck(deck.read_text(encoding="utf-8"), str(deck)).cards[0]
+    assert [r.name for r in media_refs(card)] == ["media/x.png"]
+    out = CliRunner().invoke(app, ["check", "--decks", str(deck.parent)]).output
+    assert "ex.com" not in out and "media/x.png, which does not exist" in out  # the file only

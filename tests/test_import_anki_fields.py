@@ -43,6 +43,7 @@ def notes_only(col: Collection, package: Path) -> Path:
     col.close()
     return package
 
+
 # name -> (Front, Back, tags) of a Basic note in the deck "Fields"
 NOTES: dict[str, tuple[str, str, list[str]]] = {
     "scripts": (

@@ -55,6 +55,7 @@ from dlcards.export.html import (
     ANKI_MEDIA_BYTES,
     anki_media_name,
     escape,
+    is_remote,
     packed_name,
     renamed_media,
     to_html,
@@ -302,8 +303,11 @@ def media_refs(card: Card) -> list[MediaRef]:
 
     where = Path(card.file).parent
     named = dict.fromkeys(
-        (t.kind, unquote(t.text)) for x in texts for t in tokens(x) if t.kind in ("image", "sound")
-    )
+        (t.kind, unquote(t.text))
+        for x in texts
+        for t in tokens(x)
+        if t.kind in ("image", "sound") and not (t.kind == "image" and is_remote(t.text))
+    )  # an image on the web is no file of the deck's: Anki shows it from there
     folder = where.resolve()
     refs = []
     for kind, name in named:

@@ -28,6 +28,7 @@ __all__ = [
     "anki_media_name",
     "escape",
     "html_of",
+    "is_remote",
     "math_inline",
     "math_display",
     "media_name",
@@ -64,6 +65,12 @@ def math_inline(latex: str) -> str:
 
 def math_display(latex: str) -> str:
     return r"\[" + _no_tag(html.escape(" ".join(latex.split()), quote=False)) + r"\]"
+
+
+def is_remote(src: str) -> bool:
+    """Whether an image's `src` is an address on the web (http or https): shown by Anki from
+    there, never a media file of the package's."""
+    return src[:8].lower().startswith(("http://", "https://"))
 
 
 def media_name(src: str) -> str:
@@ -265,7 +272,8 @@ def html_of(stream: Iterable[Token]) -> str:
             out.append(math_inline(token.text))
         elif token.kind == "image":  # Anki keeps media flat: the file's name, packed beside
             alt = f' alt="{html.escape(token.trail)}"' if token.trail else ""
-            out.append(f"<img {_src(media_name(token.text))}{alt}>")
+            src = token.text if is_remote(token.text) else media_name(token.text)
+            out.append(f"<img {_src(src)}{alt}>")
         elif token.kind == "sound":  # Anki's own tag, its file packed beside as an image's
             out.append(sound_html(token.text))
         else:  # display math: the lexer took the spaces around it; MathJax sets it apart

@@ -42,6 +42,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from dlcards.export.html import is_remote
 from dlcards.importers.anki_file import Card, Collection, Note, NoteType
 
 MEDIA_DIR = "media"
@@ -298,6 +299,10 @@ def _preformatted(text: str) -> str:
         else ""
         for line in lines
     )
+
+
+# what an address keeps as it is in a deck's image reference (no space or parenthesis there)
+_URL_SAFE = "/:?#[]@!$&'*+,;=%~"
 
 
 def _alt(text: str) -> str:
@@ -567,10 +572,14 @@ class _Markdown(HTMLParser):
             self.links.append(((dict(attrs).get("href") or "").strip(), []))
         elif tag == "img":
             named = dict(attrs)
-            name = Path(unquote(named.get("src") or "")).name
-            if name:
+            src = (named.get("src") or "").strip()
+            alt = " ".join((named.get("alt") or "").split())
+            if is_remote(src):  # on the web, as Anki shows it: the address, not a media file
+                self._put(f"![{_alt(alt)}]({quote(src, safe=_URL_SAFE)})")
+            elif src.lower().startswith("data:"):  # no file: what the terminal shows of one
+                self._put(f"[image: {alt}]" if alt else "[image]")
+            elif name := Path(unquote(src)).name:
                 self.media.add(name)
-                alt = " ".join((named.get("alt") or "").split())
                 self._put(f"![{_alt(alt)}]({MEDIA_DIR}/{quote(name)})")
 
     def handle_endtag(self, tag: str) -> None:
