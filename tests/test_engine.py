@@ -1159,3 +1159,25 @@ def test_one_epoch_and_one_layer_are_said_in_the_singular() -> None:
     assert "best case over 2 layers:" in " ".join(
         run("vanishing_product", {"layers": 2, "activation": "tanh"}).steps
     )
+
+
+# --- the far ends, against values worked out independently (torch: test_engine_torch.py) ---
+
+
+def test_a_shift_into_the_subnormals_is_no_difference_in_softmax() -> None:
+    """softmax([1, 2]) shifted by −745 was [0.3333, 0.6667], a difference of 0.06439 that the
+    steps said cancels: exp(−744) and exp(−743) are 2 and 4 units of the last subnormal, so
+    exp / Σ exp gave 2 : 4. softmax([−744, −743]) is [1, e]/(1 + e), as for [1, 2]."""
+    shifted = run("softmax_shift", {"logits": [1, 2], "c": -745})
+    assert shifted.value <= 1e-15
+    assert "= [0.2689, 0.7311]" in shifted.steps[1]
+    assert "exp / Σ exp gives [0.3333, 0.6667]" in shifted.steps[-1]
+    assert "every exp(z + c) here falls below the smallest normal double" in shifted.steps[-1]
+    partly = run("softmax_shift", {"logits": [1, -1000], "c": 709})
+    assert "1 of the 2 exp(z + c) here overflows to ∞" in partly.steps[-1]
+
+
+@given(st.lists(moderate, min_size=1, max_size=6), st.floats(min_value=-800, max_value=-650))
+def test_softmax_is_shift_invariant_where_exp_underflows(logits: list[float], c: float) -> None:
+    # adding c rounds each logit by at most half an ulp of 830 (5.7 × 10⁻¹⁴)
+    assert value("softmax_shift", logits=logits, c=c) <= 1e-12

@@ -10,9 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
 from dlcards.engine.core import Computation, Outcome, Param, fmt, plain
 from dlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _sigmoid(z: float) -> tuple[float, float]:
@@ -165,11 +169,16 @@ def softmax_shift(logits: list[float], c: float) -> Outcome:
     if not np.all(np.isfinite(moved)):
         raise UsageError(f"logits + c overflows a float (c = {plain(c)}); use a smaller c")
     before = _softmax(logits)  # with the max subtracted
-    # the shifted one as written, exp(z + c) / Σ exp(z + c), where no exp overflows or all
-    # underflow: the two are computed differently, so their agreement is a finding
+    # the shifted one as written, exp(z + c) / Σ exp(z + c), where no exp overflows or
+    # underflows that the max's subtraction would have kept: the two are computed differently,
+    # so their agreement is a finding. An exp below the smallest normal double (about
+    # 2.2 × 10⁻³⁰⁸) keeps few digits or none: exp(−744) : exp(−743) is 2 : 4 units of the
+    # last subnormal, so exp / Σ gave [1/3, 2/3] for softmax([1, 2]) shifted by −745.
     with np.errstate(over="ignore", under="ignore"):
         exps = np.exp(moved)
-    naive = bool(np.all(np.isfinite(exps)) and exps.sum() > 0)
+        kept = np.exp(moved - moved.max()) >= np.finfo(np.float64).tiny  # normal when stable
+    lost = ~np.isfinite(exps) | ((exps < np.finfo(np.float64).tiny) & kept)
+    naive = not bool(np.any(lost))
     after = [float(v) for v in exps / exps.sum()] if naive else _softmax(list(map(float, moved)))
     diff = float(np.max(np.abs(np.subtract(before, after))))
     shown = fmt([float(v) for v in moved])
@@ -183,11 +192,7 @@ def softmax_shift(logits: list[float], c: float) -> Outcome:
         + ("" if rounded else ": adding c multiplies every exp by e^c, which cancels"),
     ]
     if not naive:
-        steps.append(
-            "without subtracting the max, every exp(z + c) "
-            f"{'overflows to ∞' if c > 0 else 'underflows to 0'} here: that is why softmax "
-            "subtracts the max"
-        )
+        steps.append(_unstable(exps, lost))
     if rounded:
         steps.append(
             f"adding c = {fmt(c)} rounds the logits in double precision (z + c − c is "
@@ -195,6 +200,31 @@ def softmax_shift(logits: list[float], c: float) -> Outcome:
             "rounding, not from softmax"
         )
     return diff, steps
+
+
+def _unstable(exps: np.ndarray, lost: np.ndarray) -> str:
+    """What goes wrong with exp(z + c) / Σ exp(z + c) when the max is not subtracted: the
+    exps that overflow, or that underflow below the normal doubles (which subtracting the max
+    would have kept), and what the quotient gives when it gives numbers."""
+    import numpy as np
+
+    over = ~np.isfinite(exps)
+    bad = int(np.sum(over)) or int(np.sum(lost))
+    which = "every exp(z + c)" if bad == len(exps) else f"{bad} of the {len(exps)} exp(z + c)"
+    one = bad == len(exps) or bad == 1
+    if np.any(over):
+        what = f"{'overflows' if one else 'overflow'} to ∞"
+    elif not np.any(exps):
+        what = f"{'underflows' if one else 'underflow'} to 0"
+    else:
+        what = (
+            f"{'falls' if one else 'fall'} below the smallest normal double (about "
+            "2.2 × 10⁻³⁰⁸), where floats lose digits, and exp / Σ exp gives "
+            f"{fmt([float(v) for v in exps / exps.sum()])}"
+        )
+    return (
+        f"without subtracting the max, {which} here {what}: that is why softmax subtracts the max"
+    )
 
 
 def chain_product(factors: list[float]) -> Outcome:

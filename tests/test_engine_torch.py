@@ -1,0 +1,78 @@
+"""The math engine against PyTorch itself: its functional losses, softmax, autograd, SGD and
+DataLoader, in float64. CI does not install torch, so this file is skipped there; the same
+cases have torch-free golden values in test_engine.py."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from dlcards.engine import run
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+pytestmark = pytest.mark.no_files
+
+
+def value(name: str, **args: Any) -> Any:
+    return run(name, args).value
+
+
+def t(x: Any) -> Any:
+    return torch.tensor(x, dtype=torch.float64)
+
+
+def grad(f: Any, x: float) -> float:
+    xt = t(x).requires_grad_()
+    f(xt).backward()
+    return float(xt.grad)
+
+
+@pytest.mark.parametrize(
+    ("logits", "c"),
+    [([1, 2], -745), ([0.134, -9.3855, 2.915, 4.92], -729), ([1, 2, 3], 1000), ([1, -1000], 709)],
+)
+def test_softmax_shift_is_torch_s_difference(logits: list[float], c: float) -> None:
+    z = t(logits)
+    difference = float((F.softmax(z, 0) - F.softmax(z + c, 0)).abs().max())
+    assert value("softmax_shift", logits=logits, c=c) == pytest.approx(difference, abs=1e-14)
+
+
+def test_the_activations_slopes_are_autograd_s() -> None:
+    for z in [-30.0, -8.5, -1.0, -0.0, 0.0, 0.3, 2.0, 7.25, 15.0]:
+        assert value("sigmoid", z=z) == pytest.approx(float(torch.sigmoid(t(z))), rel=1e-15)
+        assert value("sigmoid_grad", z=z) == pytest.approx(grad(torch.sigmoid, z), rel=1e-12)
+        assert value("tanh_grad", z=z) == pytest.approx(grad(torch.tanh, z), rel=1e-9)
+        assert value("relu_grad", z=z) == grad(torch.relu, z)  # 0 at the kink, as torch
+
+
+def test_the_losses_are_torch_s() -> None:
+    zero = t(0.0)
+    for e in [-1234.0, -3.0, -1.0, -0.25, 0.0, 0.5, 1.0, 2.0, 99.5]:
+        for delta in [0.5, 1.0, 2.0]:
+            torch_huber = float(F.huber_loss(t(e), zero, delta=delta))
+            assert value("huber", error=e, delta=delta) == pytest.approx(torch_huber, rel=1e-15)
+            slope = grad(lambda x, d=delta: F.huber_loss(x, zero, delta=d), e)
+            assert value("huber_grad", error=e, delta=delta) == slope
+        assert value("mae_grad", error=e) == grad(lambda x: F.l1_loss(x, zero), e)
+        assert value("mse_grad", error=e) == grad(lambda x: F.mse_loss(x, zero), e)
+    for y, p in [(1, 0.9), (0, 0.9), (0.1, 0.8), (1, 1e-30), (0.95, 0.999)]:
+        torch_bce = float(F.binary_cross_entropy(t(p), t(float(y))))
+        assert value("bce", y=y, p=p) == pytest.approx(torch_bce, rel=1e-12)
+        logit = math.log(p / (1 - p))
+        with_logits = grad(lambda x, y=y: F.binary_cross_entropy_with_logits(x, t(float(y))), logit)
+        assert value("bce_grad_logit", y=y, p=p) == pytest.approx(with_logits, abs=1e-12)
+        through = grad(lambda x, y=y: F.mse_loss(torch.sigmoid(x), t(float(y))), logit)
+        assert value("mse_grad_logit", y=y, p=p) == pytest.approx(through, abs=1e-12)
+    probs = [0.1, 0.7, 0.2]
+    for target in range(3):
+        logits = torch.log(t(probs)).unsqueeze(0).requires_grad_()
+        loss = F.cross_entropy(logits, torch.tensor([target]))
+        loss.backward()
+        assert value("cce", probs=probs, target=target) == pytest.approx(loss.item(), rel=1e-12)
+        assert value("cce_grad_logit", probs=probs, target=target) == pytest.approx(
+            logits.grad[0].tolist(), abs=1e-15
+        )
