@@ -1181,3 +1181,28 @@ def test_a_shift_into_the_subnormals_is_no_difference_in_softmax() -> None:
 def test_softmax_is_shift_invariant_where_exp_underflows(logits: list[float], c: float) -> None:
     # adding c rounds each logit by at most half an ulp of 830 (5.7 × 10⁻¹⁴)
     assert value("softmax_shift", logits=logits, c=c) <= 1e-12
+
+
+def test_rmse_of_errors_whose_squares_are_subnormal_keeps_every_digit() -> None:
+    """The squares of 1.246 × 10⁻¹⁶¹ and of 3 and 4 × 10⁻¹⁶⁰ are below the smallest normal
+    double, where floats keep few digits: their rmse was 1.238 × 10⁻¹⁶¹ and 3.53551 × 10⁻¹⁶⁰
+    (torch.sqrt(F.mse_loss) gives the first too). math.hypot scales: ‖e‖/√n is the rmse."""
+    assert value("rmse", errors=[1.2464282578308961e-161]) == 1.2464282578308961e-161
+    assert value("rmse", errors=[3e-160, 4e-160]) == pytest.approx(
+        3.5355339059327376e-160, rel=1e-15, abs=0
+    )
+    assert (
+        "underflow below the smallest normal double" in run("rmse", {"errors": "1e-160"}).steps[0]
+    )
+
+
+@given(
+    st.lists(st.floats(min_value=-9.99, max_value=9.99), min_size=1, max_size=8),
+    # and more often where the squares are subnormal (|e| between 10⁻¹⁶² and 1.5 × 10⁻¹⁵⁴)
+    st.integers(min_value=-300, max_value=300) | st.integers(min_value=-163, max_value=-154),
+)
+def test_rmse_is_the_scaled_norm_over_root_n(mantissas: list[float], exponent: int) -> None:
+    errors = [m * 10.0**exponent for m in mantissas]  # one scale: no error is lost in another
+    assume(any(errors))
+    expected = math.hypot(*errors) / math.sqrt(len(errors))
+    assert value("rmse", errors=errors) == pytest.approx(expected, rel=1e-14, abs=0)

@@ -10,6 +10,7 @@ rather than clamping the log at -100 as PyTorch's BCELoss does; 0·log 0 is take
 from __future__ import annotations
 
 import math
+import sys
 
 from dlcards.engine.core import Computation, Outcome, Param, decimal, fmt, plain, rounded, signed
 from dlcards.errors import UsageError
@@ -50,12 +51,20 @@ def rmse(errors: list[float]) -> Outcome:
     mean = total / len(squares)
     root = float(np.sqrt(mean))
     top = float(np.max(np.abs(e)))
-    if top > 0 and not (math.isfinite(total) and math.isfinite(root) and mean > 0):
-        # a square past the float range: the errors scaled by the largest first
+    if top > 0 and not (math.isfinite(total) and mean >= sys.float_info.min):
+        # squares past the largest double, or whose mean is below the smallest normal one,
+        # where floats lose digits (1.246 × 10⁻¹⁶¹ squared kept 3: its rmse was 1.238 × 10⁻¹⁶¹):
+        # the errors scaled by the largest first
         scaled = e / top
         root = top * float(np.sqrt(np.mean(scaled * scaled)))
+        where = (
+            "overflow past the largest double"
+            if not math.isfinite(total)
+            else "underflow below the smallest normal double (about 2.2 × 10⁻³⁰⁸), where "
+            "floats lose digits"
+        )
         return root, [
-            f"the squares of {fmt([float(v) for v in e])} leave the float range, so the "
+            f"the squares of {fmt([float(v) for v in e])} {where}, so the "
             f"errors are divided by the largest, m = {fmt(top)}, first",
             f"rmse = m·√(mean((e/m)²)) = {fmt(top)}·√{fmt(float(np.mean(scaled * scaled)))} "
             f"= {fmt(root)}, in the same units as the errors",
