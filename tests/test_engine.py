@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import statistics
 import subprocess
 import sys
 from fractions import Fraction
@@ -1206,3 +1207,37 @@ def test_rmse_is_the_scaled_norm_over_root_n(mantissas: list[float], exponent: i
     assume(any(errors))
     expected = math.hypot(*errors) / math.sqrt(len(errors))
     assert value("rmse", errors=errors) == pytest.approx(expected, rel=1e-14, abs=0)
+
+
+def test_the_mean_and_median_of_an_outlier_are_exact() -> None:
+    """(10¹⁷ + 1 − 10¹⁷) / 3 was 0 in the steps of outlier_shift and mean_median_outlier (a
+    float sum drops the 1), and the mean of [10³⁰⁸, 10³⁰⁸] was 'too large for a float'.
+    mean_loss already added the decimals exactly; the two now do too."""
+    shift = run("outlier_shift", {"values": "1e17,1,-1e17", "outlier": 2, "statistic": "mean"})
+    assert shift.value == 5 / 12  # 3/4 − 1/3
+    assert shift.steps[0].endswith("/ 3 = 0.3333") and shift.steps[1].endswith("/ 4 = 0.75")
+    both = value("mean_median_outlier", values="1e17,1,-1e17", outlier=2)
+    assert both == {
+        "mean_before": 1 / 3,
+        "median_before": 1.0,
+        "mean_after": 0.75,
+        "median_after": 1.5,
+    }
+    huge = value("mean_median_outlier", values="1e308,1e308", outlier=1e308)
+    assert huge == dict.fromkeys(huge, 1e308) and len(huge) == 4
+    assert value("outlier_shift", values="-1e308,1e308", outlier=1e308, statistic="median") == 1e308
+
+
+@given(
+    st.lists(st.integers(-(10**6), 10**6) | st.sampled_from([10**17, -(10**17)]), min_size=1),
+    st.integers(-(10**6), 10**6),
+)
+def test_outlier_shift_is_the_exact_statistics_difference(values: list[int], outlier: int) -> None:
+    floats = [float(v) for v in values]  # whole numbers below 2⁵³, or 10¹⁷: exact as floats
+    for name, stat in (("mean", statistics.mean), ("median", statistics.median)):
+        exact = stat([Fraction(v) for v in [*values, outlier]]) - stat(
+            [Fraction(v) for v in values]
+        )
+        assert value("outlier_shift", values=floats, outlier=outlier, statistic=name) == float(
+            exact
+        )

@@ -76,3 +76,14 @@ def test_the_losses_are_torch_s() -> None:
         assert value("cce_grad_logit", probs=probs, target=target) == pytest.approx(
             logits.grad[0].tolist(), abs=1e-15
         )
+
+
+def test_the_mean_and_median_are_torch_s() -> None:
+    """torch.quantile(·, 0.5) interpolates between the two middle values as the engine's
+    median does (torch.median takes the lower one)."""
+    for values, outlier in [([1, 2, 3, 4, 5], 100), ([0.1, 0.2, 0.3, 0.4], -7.5), ([3], 3.5)]:
+        got = value("mean_median_outlier", values=values, outlier=outlier)
+        for name, data in (("before", t(values)), ("after", t([*values, outlier]))):
+            assert got[f"mean_{name}"] == pytest.approx(float(torch.mean(data)), rel=1e-15)
+            median = float(torch.quantile(data, 0.5))
+            assert got[f"median_{name}"] == pytest.approx(median, rel=1e-15)

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import math
 import sys
+from typing import TYPE_CHECKING
 
 from dlcards.engine.core import Computation, Outcome, Param, decimal, fmt, plain, rounded, signed
 from dlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 
 def mse(error: float) -> Outcome:
@@ -357,19 +361,33 @@ def sparse_memory(batch: int, bytes: int) -> Outcome:
     ]
 
 
-def mean_median_outlier(values: list[float], outlier: float) -> Outcome:
-    import numpy as np
+def _mean(values: list[float]) -> Fraction:
+    """The mean of the decimals shown, exactly (`core.decimal`): a float sum loses a small
+    value next to a large one ((10¹⁷ + 1 − 10¹⁷) / 3 was 0) and overflows past 10³⁰⁸."""
+    return sum((decimal(v) for v in values), decimal(0)) / len(values)
 
-    before = np.asarray(values, dtype=np.float64)
-    after = np.append(before, outlier)
-    result = {
-        "mean_before": float(np.mean(before)),
-        "median_before": float(np.median(before)),
-        "mean_after": float(np.mean(after)),
-        "median_after": float(np.median(after)),
+
+def _median(values: list[float]) -> Fraction:
+    """The median of the decimals shown, exactly: the middle value, or halfway between the
+    two middle ones (NumPy's and the statistics module's convention; torch.median takes the
+    lower one)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return decimal(ordered[middle])
+    return (decimal(ordered[middle - 1]) + decimal(ordered[middle])) / 2
+
+
+def mean_median_outlier(values: list[float], outlier: float) -> Outcome:
+    exact = {
+        "mean_before": _mean(values),
+        "median_before": _median(values),
+        "mean_after": _mean([*values, outlier]),
+        "median_after": _median([*values, outlier]),
     }
-    mean_moved = abs(result["mean_after"] - result["mean_before"])
-    median_moved = abs(result["median_after"] - result["median_before"])
+    result = {name: rounded(q) for name, q in exact.items()}
+    mean_moved = rounded(abs(exact["mean_after"] - exact["mean_before"]))
+    median_moved = rounded(abs(exact["median_after"] - exact["median_before"]))
     return result, [
         f"{fmt(values)}: mean {fmt(result['mean_before'])}, median {fmt(result['median_before'])}",
         f"add {fmt(outlier)}: mean {fmt(result['mean_after'])}, "
@@ -380,15 +398,11 @@ def mean_median_outlier(values: list[float], outlier: float) -> Outcome:
 
 
 def outlier_shift(values: list[float], outlier: float, statistic: str) -> Outcome:
-    import numpy as np  # noqa: TID251
-
-    stat = np.mean if statistic == "mean" else np.median
-    before = float(stat(np.asarray(values, dtype=np.float64)))
+    stat = _mean if statistic == "mean" else _median
     after_values = sorted([*values, outlier])
-    after = float(stat(np.asarray(after_values, dtype=np.float64)))
-    shift = after - before
-    if shift == 0:
-        shift = 0.0  # not -0.0
+    exact_before, exact_after = stat(values), stat(after_values)
+    before, after = rounded(exact_before), rounded(exact_after)
+    shift = rounded(exact_after - exact_before)  # never -0.0: a Fraction's 0 is +0.0
     fits = "MSE" if statistic == "mean" else "MAE"
     if statistic == "mean":
         how = [
