@@ -1008,10 +1008,11 @@ def test_perceptron_update_raises_the_margin(
     # the exact margin of the decimals shown: its sign decides (floats can make an exact 0 a
     # tiny number)
     d = [Fraction(repr(v)) for v in (*w, *x)]
-    before = y * float(d[0] * d[2] + d[1] * d[3])
+    exact = y * (d[0] * d[2] + d[1] * d[3])  # not its float: 10⁻⁵³³ > 0 rounds to 0
+    before = float(exact)
     new = value("perceptron_update", w=w, x=x, y=y, eta=eta)
     after = y * (new[0] * x[0] + new[1] * x[1])
-    if before > 0:
+    if exact > 0:
         assert new == w
     else:
         assert new == pytest.approx([w[0] + eta * y * x[0], w[1] + eta * y * x[1]])
@@ -1241,3 +1242,46 @@ def test_outlier_shift_is_the_exact_statistics_difference(values: list[int], out
         assert value("outlier_shift", values=floats, outlier=outlier, statistic=name) == float(
             exact
         )
+
+
+def test_the_perceptron_decides_on_the_exact_margin_and_shows_it() -> None:
+    """[10⁻²⁰⁰]·[10⁻²⁰⁰] is 10⁻⁴⁰⁰ > 0, a point on its correct side, but the margin was the
+    float 0: perceptron_update updated w, the subgradient was −y·x, the geometric margin was
+    0 (it is 10⁻⁴⁰⁰/10⁻²⁰⁰ = 10⁻²⁰⁰), hinge rounded the margin before taking 1 − it, and a
+    margin past the largest double made perceptron_total_loss raise a ValueError."""
+    tiny = {"w": [1e-200], "x": [1e-200], "y": 1}
+    assert value("perceptron_update", **tiny) == [1e-200]
+    assert "= 1 × 10⁻⁴⁰⁰" in run("perceptron_update", tiny).steps[0]
+    assert value("perceptron_subgradient", b=0, **tiny) == [0.0]
+    assert value("geometric_margin", b=0, **tiny) == 1e-200
+    wrong = run("perceptron_loss", {"w": [1e-200], "b": 0, "x": [1e-200], "y": -1})
+    assert wrong.value == 0.0 and wrong.steps[-1].startswith("misclassified")
+    # 1 − (1 − 10⁻⁶⁰): the margin rounds to 1, the hinge loss does not round to 0
+    assert value("hinge_loss", w=[1, -1e-30], b=0, x=[1, 1e-30], y=1) == 1e-60
+    far = value("geometric_margin", w=[-1.5e134, 3.6], b=-2.2, x=[1e200, 2], y=1)
+    assert far == pytest.approx(-1e200, rel=1e-15)  # w·x + b is −1.5 × 10³³⁴
+    with pytest.raises(UsageError, match="too large for a float"):
+        run("perceptron_total_loss", {"w": [1e200], "b": 0, "xs": [-1e200], "ys": [1]})
+    both = run("perceptron_total_loss", {"w": [1e200], "b": 0, "xs": [1e200, -1], "ys": [1, 1]})
+    assert both.value == 1e200 and "y·(w·x + b) = 1 × 10⁴⁰⁰, correct" in both.steps[0]
+    assert engine.core.fmt_exact(Fraction(-2, 10**476)) == "−2 × 10⁻⁴⁷⁶"
+    assert engine.core.fmt_exact(Fraction(3, 10**324)) == "3 × 10⁻³²⁴"  # the float is 4.941
+    assert engine.core.fmt_exact(Fraction(-1, 8)) == fmt(-0.125)
+
+
+tiny_decimals = st.builds(
+    lambda m, k: m * 10.0**k, st.integers(-99, 99), st.integers(-220, -150) | st.just(0)
+)
+
+
+@given(st.lists(tiny_decimals, min_size=1, max_size=3), st.data(), st.sampled_from([1, -1]))
+def test_perceptron_updates_exactly_when_the_exact_margin_is_not_positive(
+    w: list[float], data: st.DataObject, y: int
+) -> None:
+    x = data.draw(st.lists(tiny_decimals, min_size=len(w), max_size=len(w)))
+    margin = y * sum(Fraction(repr(a)) * Fraction(repr(b)) for a, b in zip(w, x, strict=True))
+    updated = value("perceptron_update", w=w, x=x, y=y)
+    expected = [float(Fraction(repr(a)) + y * Fraction(repr(b))) for a, b in zip(w, x, strict=True)]
+    assert updated == (w if margin > 0 else expected)
+    subgradient = value("perceptron_subgradient", w=w, b=0, x=x, y=y)
+    assert subgradient == ([0.0] * len(x) if margin > 0 else [-y * b + 0.0 for b in x])

@@ -87,3 +87,18 @@ def test_the_mean_and_median_are_torch_s() -> None:
             assert got[f"mean_{name}"] == pytest.approx(float(torch.mean(data)), rel=1e-15)
             median = float(torch.quantile(data, 0.5))
             assert got[f"median_{name}"] == pytest.approx(median, rel=1e-15)
+
+
+def test_the_perceptron_is_torch_s_affine_map_and_relu() -> None:
+    cases = [([1.0, -2.0], 0.5, [3.0, 1.0], 1), ([0.5, 1.5], -1.0, [-2.0, 0.0], -1)]
+    for w, b, x, y in cases:
+        out = F.linear(t(x), t([w]), t([b]))[0]
+        assert value("weighted_sum", p=x, w=w, b=b) == pytest.approx(float(out), rel=1e-15)
+        margin = y * float(out)
+        assert value("perceptron_margin", w=w, b=b, x=x, y=y) == pytest.approx(margin, rel=1e-15)
+        assert value("hinge_loss", w=w, b=b, x=x, y=y) == float(torch.relu(1 - y * out))
+        weights = t(w).requires_grad_()
+        loss = torch.relu(-y * (weights @ t(x) + b))
+        loss.backward()
+        assert value("perceptron_loss", w=w, b=b, x=x, y=y) == loss.item()
+        assert value("perceptron_subgradient", w=w, b=b, x=x, y=y) == weights.grad.tolist()

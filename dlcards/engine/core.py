@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -199,16 +200,34 @@ def fmt(x: object, digits: int | None = None) -> str:
         else:
             text = f"{x:,.4f}".rstrip("0").rstrip(".")
         if "e" in text:
-            mantissa, exponent = text.split("e")
-            if "." in mantissa:
-                mantissa = mantissa.rstrip("0").rstrip(".")
-            text = f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+            text = _times_ten(text)
         if text in ("-0", ""):
             return "0"
         return _textbook(text)
     if isinstance(x, list | tuple):
         return "[" + ", ".join(fmt(v, digits) for v in x) + "]"
     return str(x)
+
+
+def _times_ten(text: str) -> str:
+    """`9.537e-07` as `9.537 × 10⁻⁷` (not yet with the textbook minus)."""
+    mantissa, exponent = text.lower().split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def fmt_exact(q: Fraction) -> str:
+    """An exact value (`decimal`'s arithmetic) as `fmt` writes its float, and beyond the
+    normal doubles as well: a margin of 10⁻⁴⁰⁰ rounds to the float 0, which a step would
+    show as `= 0` next to the verdict `> 0`; it is written `1 × 10⁻⁴⁰⁰`."""
+    x = rounded(q)
+    if q == 0 or (math.isfinite(x) and abs(x) >= sys.float_info.min):
+        return fmt(x)
+    from decimal import Context, Decimal
+
+    quotient = Context(prec=4).divide(Decimal(q.numerator), Decimal(q.denominator))
+    return _textbook(_times_ten(f"{quotient:.3e}"))
 
 
 def _textbook(text: str) -> str:

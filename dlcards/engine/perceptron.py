@@ -8,8 +8,22 @@ while its loss max(0, −y(w·x + b)) is 0. A correctly classified point leaves 
 
 from __future__ import annotations
 
-from dlcards.engine.core import Computation, Outcome, Param, decimal, fmt, rounded, signed
+from typing import TYPE_CHECKING
+
+from dlcards.engine.core import (
+    Computation,
+    Outcome,
+    Param,
+    decimal,
+    fmt,
+    fmt_exact,
+    rounded,
+    signed,
+)
 from dlcards.errors import UsageError
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 # Inputs of the boolean datasets in the order training visits them, and each one's ±1 labels.
 INPUTS: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (1, 0), (1, 1))
@@ -27,20 +41,18 @@ def _same_length(a: str, av: list[float], b: str, bv: list[float]) -> None:
         raise UsageError(f"{a} and {b} must have the same length (got {len(av)} and {len(bv)})")
 
 
+def _exact_dot(w: list[float], x: list[float], b: float = 0.0) -> Fraction:
+    """w·x + b exactly: the sum of the exact products of the decimals shown (`core.decimal`).
+    The perceptron's decisions turn on its sign, which is taken from this, not from a float:
+    a float dot product can make a margin that is exactly 0 a tiny positive number ([97, a]·
+    [a, −97] is 0, and so is [0.3, −0.1]·[1, 3]; in binary, 2.8 × 10⁻¹⁷), and rounding can
+    make a tiny positive one 0 ([10⁻²⁰⁰]·[10⁻²⁰⁰] is 10⁻⁴⁰⁰, a point on its correct side)."""
+    return sum((decimal(a) * decimal(c) for a, c in zip(w, x, strict=True)), decimal(b))
+
+
 def _dot(w: list[float], x: list[float], b: float = 0.0) -> float:
-    """w·x + b, correctly rounded from the exact sum of the exact products of the decimals
-    shown (`core.decimal`): the perceptron's decisions turn on its sign, and a float dot
-    product can make a margin that is exactly 0 a tiny positive number: [97, a]·[a, −97] is
-    0, and so is [0.3, −0.1]·[1, 3] (in binary, 2.8 × 10⁻¹⁷)."""
-    import math
-
-    if not all(math.isfinite(v) for v in (*w, *x, b)):
-        import numpy as np
-
-        dot = np.dot(np.asarray(w, dtype=np.float64), np.asarray(x, dtype=np.float64))
-        return float(dot + b)
-    exact = sum((decimal(a) * decimal(c) for a, c in zip(w, x, strict=True)), decimal(b))
-    return rounded(exact)
+    """w·x + b as shown: the exact value (`_exact_dot`) rounded once."""
+    return rounded(_exact_dot(w, x, b))
 
 
 def _factor(v: float) -> str:
@@ -67,26 +79,25 @@ def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
     ]
 
 
-def _affine(w: list[float], b: float, x: list[float]) -> tuple[float, str]:
-    """w·x + b, and the step that shows it with the numbers put in."""
+def _affine(w: list[float], b: float, x: list[float]) -> tuple[Fraction, str]:
+    """w·x + b exactly, and the step that shows it with the numbers put in."""
     _same_length("w", w, "x", x)
-    out = _dot(w, x, b)
-    return out, f"w·x + b = {_terms(w, x)} {signed(b)} = {fmt(out)}"
+    exact = _exact_dot(w, x, b)
+    return exact, f"w·x + b = {_terms(w, x)} {signed(b)} = {fmt_exact(exact)}"
 
 
 def perceptron_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
-    out, affine = _affine(w, b, x)
-    margin = -y * out
-    loss = max(0.0, margin)
-    if y * out > 0:
+    exact, affine = _affine(w, b, x)
+    loss = rounded(max(-y * exact, decimal(0)))
+    if y * exact > 0:
         verdict = "correctly classified: loss 0"
-    elif out == 0:
+    elif exact == 0:
         verdict = "on the boundary: loss 0, but the update rule still counts it as a mistake"
     else:
         verdict = "misclassified: the loss grows the further the point is on the wrong side"
     return loss, [
         affine,
-        f"loss = max(0, −y·(w·x + b)) = max(0, −({fmt(y)})·({fmt(out)})) = {fmt(loss)}",
+        f"loss = max(0, −y·(w·x + b)) = max(0, −({fmt(y)})·({fmt_exact(exact)})) = {fmt(loss)}",
         verdict,
     ]
 
@@ -99,24 +110,24 @@ def perceptron_total_loss(w: list[float], b: float, xs: list[float], ys: list[in
             f"({d * len(ys)} numbers; got {len(xs)})"
         )
     steps: list[str] = []
-    terms: list[float] = []
+    terms: list[Fraction] = []  # exact: a float term can overflow where the total does too
     for i, y in enumerate(ys):
         x = xs[i * d : (i + 1) * d]
-        out = _dot(w, x, b)
-        m = y * out
-        if m <= 0:
-            loss = -m + 0.0  # + 0.0: never −0
-            terms.append(loss)
-            verdict = f"misclassified, adds −y·(w·x + b) = {fmt(loss)}"
+        out = _exact_dot(w, x, b)
+        margin = y * out
+        if margin <= 0:
+            terms.append(-margin)
+            verdict = f"misclassified, adds −y·(w·x + b) = {fmt_exact(-margin)}"
         else:
             verdict = "correct, adds 0"
         steps.append(
             f"point {i + 1}: x = {fmt(x)}, y = {fmt(y)}: w·x + b = {_terms(w, x)} {signed(b)} "
-            f"= {fmt(out)}; y·(w·x + b) = {fmt(m)}, {verdict}"
+            f"= {fmt_exact(out)}; y·(w·x + b) = {fmt_exact(margin)}, {verdict}"
         )
-    total = rounded(sum((decimal(t) for t in terms), decimal(0)))
+    total = rounded(sum(terms, decimal(0)))
     if len(terms) > 1:
-        steps.append(f"L = Σ over the misclassified points = {_sum_text(terms)} = {fmt(total)}")
+        shown = " + ".join(fmt_exact(t) for t in terms)  # each ≥ 0
+        steps.append(f"L = Σ over the misclassified points = {shown} = {fmt(total)}")
     elif terms:
         steps.append(f"L = the one misclassified point's term = {fmt(total)}")
     else:
@@ -125,30 +136,31 @@ def perceptron_total_loss(w: list[float], b: float, xs: list[float], ys: list[in
 
 
 def perceptron_margin(w: list[float], b: float, x: list[float], y: int) -> Outcome:
-    out, affine = _affine(w, b, x)
-    m = y * out
-    if m > 0:
+    exact, affine = _affine(w, b, x)
+    m = rounded(y * exact)
+    if y * exact > 0:
         verdict = "> 0, correctly classified; the larger, the more confident"
-    elif m < 0:
+    elif y * exact < 0:
         verdict = "< 0, misclassified: on the wrong side of the boundary"
     else:
         verdict = "exactly on the boundary"
     return m, [
         affine,
-        f"margin = y·(w·x + b) = ({fmt(y)})·({fmt(out)}) = {fmt(m)}",
+        f"margin = y·(w·x + b) = ({fmt(y)})·({fmt_exact(exact)}) = {fmt_exact(y * exact)}",
         verdict,
     ]
 
 
 def geometric_margin(w: list[float], b: float, x: list[float], y: int) -> Outcome:
     import math
+    from fractions import Fraction
 
-    out, affine = _affine(w, b, x)
+    exact, affine = _affine(w, b, x)
     norm = math.hypot(*w)  # scaled: no overflow at 10²⁰⁰, no underflow to 0 at 10⁻²⁰⁰
     if norm == 0:
         raise UsageError("w must not be all zeros: there is no boundary to measure from")
-    m = y * out
-    distance = m / norm
+    # the exact margin over ‖w‖: a margin of 10⁻⁴⁰⁰ rounds to 0, its distance 10⁻²⁰⁰ does not
+    distance = rounded(y * exact / Fraction(norm))
     side = (
         "on the correct side"
         if distance > 0
@@ -159,15 +171,16 @@ def geometric_margin(w: list[float], b: float, x: list[float], y: int) -> Outcom
     return distance, [
         affine,
         f"‖w‖ = √({' + '.join(f'{_factor(wi)}²' for wi in w)}) = {fmt(norm)}",
-        f"distance = y·(w·x + b) / ‖w‖ = ({fmt(y)})·({fmt(out)}) / {fmt(norm)} = {fmt(distance)}",
+        f"distance = y·(w·x + b) / ‖w‖ = ({fmt(y)})·({fmt_exact(exact)}) / {fmt(norm)} "
+        f"= {fmt(distance)}",
         f"{fmt(abs(distance))} from the boundary, {side}; scaling w and b leaves it unchanged",
     ]
 
 
 def perceptron_subgradient(w: list[float], b: float, x: list[float], y: int) -> Outcome:
-    out, _ = _affine(w, b, x)
-    first = f"y·(w·x + b) = ({fmt(y)})·({fmt(out)}) = {fmt(y * out)}"
-    if y * out > 0:
+    exact, _ = _affine(w, b, x)
+    first = f"y·(w·x + b) = ({fmt(y)})·({fmt_exact(exact)}) = {fmt_exact(y * exact)}"
+    if y * exact > 0:
         zero = [0.0 for _ in x]
         return zero, [first, f"> 0: correctly classified, loss 0, so the gradient is {fmt(zero)}"]
     grad = [-y * float(xi) + 0.0 for xi in x]  # + 0.0: never −0
@@ -179,13 +192,13 @@ def perceptron_subgradient(w: list[float], b: float, x: list[float], y: int) -> 
 
 
 def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
-    out, _ = _affine(w, b, x)
-    m = y * out
-    loss = max(0.0, 1.0 - m)
-    zero_one = 1 if m <= 0 else 0
-    perceptron = max(0.0, -m)
+    exact, _ = _affine(w, b, x)
+    m = rounded(y * exact)
+    loss = rounded(max(1 - y * exact, decimal(0)))  # 1 − the exact margin, rounded once
+    zero_one = 1 if y * exact <= 0 else 0
+    perceptron = rounded(max(-y * exact, decimal(0)))
     return loss, [
-        f"margin y·(w·x + b) = ({fmt(y)})·({fmt(out)}) = {fmt(m)}",
+        f"margin y·(w·x + b) = ({fmt(y)})·({fmt_exact(exact)}) = {fmt_exact(y * exact)}",
         f"hinge = max(0, 1 − margin) = max(0, 1 {signed(-m)}) = {fmt(loss)}",
         f"0-1 loss = {zero_one}, perceptron loss max(0, −margin) = {fmt(perceptron)}: "
         "hinge ≥ 0-1 always (an upper bound), and it is > 0 until the margin reaches 1",
@@ -194,9 +207,9 @@ def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
 
 def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Outcome:
     _same_length("w", w, "x", x)
-    out = _dot(w, x)
-    first = f"y·(w·x) = ({fmt(y)})·({_terms(w, x)}) = {fmt(y * out)}"
-    if y * out > 0:
+    exact = y * _exact_dot(w, x)
+    first = f"y·(w·x) = ({fmt(y)})·({_terms(w, x)}) = {fmt_exact(exact)}"
+    if exact > 0:
         return list(w), [first, "> 0: correctly classified, so w is not changed"]
     step = decimal(eta) * y
     new = [rounded(decimal(wi) + step * decimal(xi)) for wi, xi in zip(w, x, strict=True)]
