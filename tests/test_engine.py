@@ -1285,3 +1285,40 @@ def test_perceptron_updates_exactly_when_the_exact_margin_is_not_positive(
     assert updated == (w if margin > 0 else expected)
     subgradient = value("perceptron_subgradient", w=w, b=0, x=x, y=y)
     assert subgradient == ([0.0] * len(x) if margin > 0 else [-y * b + 0.0 for b in x])
+
+
+def test_a_difference_near_zero_is_shown_with_the_digits_it_needs() -> None:
+    """The step subtracted numbers shown to 4 digits from each other: '∂L/∂z = 0.9999 − 1 =
+    −1.3 × 10⁻⁴' (0.9999 − 1 is −10⁻⁴), '−log(0.9944) = 0.005646' (it is 0.005616), 'max(0,
+    1 − 0.9993) = 6.805 × 10⁻⁴', '2·(0.8923 − 0.9059)·0.09608 = −0.002598' (it is −0.002613):
+    found by recomputing every step of calc from the numbers it shows, as tanh' already was."""
+    assert (
+        run("bce_grad_logit", {"y": 1, "p": 0.99987})
+        .steps[1]
+        .startswith("∂L/∂z = 0.99987 − 1 = −1.3 × 10⁻⁴;")
+    )
+    assert (
+        "= −log(0.99437) = 0.005646"
+        in run("cce", {"probs": "0.0056,0.99437", "target": 1}).steps[1]
+    )
+    hinge = run("hinge_loss", {"w": [8.332199089175287], "b": -4, "x": [0.6], "y": 1}).steps
+    assert hinge[0].endswith("(1)·(0.9993195) = 0.9993195")
+    assert hinge[1].endswith("= max(0, 1 − 0.9993195) = 6.805 × 10⁻⁴")
+    bce = run("bce", {"y": 1, "p": 0.99987}).steps[1]
+    assert bce == "= −[1·log(0.99987) + 0·log(1.3 × 10⁻⁴)] = −[−1.3 × 10⁻⁴ + 0] = 1.3 × 10⁻⁴"
+    nearly = run("bce_grad_logit", {"y": 0.9000000000000001, "p": 0.9}).steps[1]
+    assert nearly.startswith("∂L/∂z = 0.9 − 0.9000000000000001 = −1.11 × 10⁻¹⁶;")  # 17 digits
+    mse = run("mse_grad_logit", {"y": 0.9059, "p": 0.8923309361777126}).steps
+    assert mse[1] == "p(1 − p) = 0.892331·0.107669 = 0.0960764"
+    assert mse[2] == "∂L/∂z = 2·(0.892331 − 0.9059)·0.0960764 = −0.002607"
+
+
+@given(st.floats(min_value=0.9, max_value=1.0), st.floats(min_value=0.9, max_value=1.0))
+def test_the_logit_gradient_s_step_gives_the_value_shown(y: float, p: float) -> None:
+    from dlcards.quiz import parse_number
+
+    result = run("bce_grad_logit", {"y": y, "p": p})
+    said = re.match(r"∂L/∂z = (\S+) − (\S+) = ", result.steps[1])
+    assert said is not None, result.steps
+    difference = parse_number(said.group(1)) - parse_number(said.group(2))
+    assert fmt(difference) == fmt(result.value), result.steps

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
-from dlcards.engine.core import Computation, Outcome, Param, fmt, plain
+from dlcards.engine.core import Computation, Outcome, Param, enough, fmt, plain
 from dlcards.errors import UsageError
 
 if TYPE_CHECKING:
@@ -68,23 +68,12 @@ def sigmoid(z: float) -> Outcome:
     return s, [step]
 
 
-def _enough(value: float, then: Callable[[float], float], result: float) -> str | None:
-    """`value` with the fewest significant digits (4 to 15) from which the step `then` gives
-    `result` as it is shown (4 significant figures): 1 − t² cancels the leading digits of a t
-    near 1, so tanh(3) = 0.9951 shown would make 1 − 0.9951² = 0.00978, not tanh'(3) =
-    0.009866. None when no float does (σ(40) is 1 in double precision: 1 − 1 = 0)."""
-    for digits in range(4, 16):
-        shown = float(f"{value:.{digits}g}")
-        if fmt(then(shown)) == fmt(result):
-            return fmt(shown, digits) if digits > 4 else fmt(shown)
-    return None
-
-
 def sigmoid_grad(z: float) -> Outcome:
     s, e = _sigmoid(z)
     g = _sigmoid_prime(z)
-    written = _enough(s, lambda v: v * (1 - v), g)
-    if written is not None:
+    shown = enough([s], lambda v: v * (1 - v), g)
+    if shown is not None:
+        (written,) = shown
         steps = [
             f"σ({fmt(z)}) = {written}",
             f"σ'({fmt(z)}) = σ·(1 − σ) = {written}·(1 − {written}) = {fmt(g)}",
@@ -109,14 +98,15 @@ def tanh_grad(z: float) -> Outcome:
 
     t = float(np.tanh(z))
     g = _tanh_prime(z)
-    written = _enough(t, lambda v: 1 - v * v, g)
-    if written is None:  # tanh is ±1 in double precision: 4e/(1 + e)² with e = exp(−2|z|)
+    shown = enough([t], lambda v: 1 - v * v, g)
+    if shown is None:  # tanh is ±1 in double precision: 4e/(1 + e)² with e = exp(−2|z|)
         e = float(np.exp(-2.0 * abs(z)))
         return g, [
             f"tanh({fmt(z)}) rounds to {fmt(t)} in double precision, so 1 − tanh² is taken as "
             f"4e/(1 + e)² with e = exp(−2|z|) = {fmt(e)}",
             f"tanh'({fmt(z)}) = 4·{fmt(e)}/(1 + {fmt(e)})² = {fmt(g)}",
         ]
+    (written,) = shown
     return g, [
         f"tanh({fmt(z)}) = {written}",
         f"tanh'({fmt(z)}) = 1 − tanh² = 1 − ({written})² = {fmt(g)}",

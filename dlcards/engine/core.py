@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
@@ -207,6 +207,20 @@ def fmt(x: object, digits: int | None = None) -> str:
     if isinstance(x, list | tuple):
         return "[" + ", ".join(fmt(v, digits) for v in x) + "]"
     return str(x)
+
+
+def enough(values: Sequence[float], then: Callable[..., float], result: float) -> list[str] | None:
+    """`values` written with the fewest significant digits (4 to 17, the same for all: 17
+    write any double exactly) from which the step `then` gives `result` as it is shown, each
+    as a step writes it; None when no float does (σ(40) is 1 in double precision: 1 − 1 = 0).
+    A step that subtracts numbers near each other cancels their leading digits: tanh(3) =
+    0.9951 shown would make 1 − 0.9951² = 0.00978, not tanh'(3) = 0.009866, and p = 0.9986
+    shown would make 0.9986 − 1 = −0.0014, not the gradient −0.001426 of p = 0.998574."""
+    for digits in range(4, 18):
+        shown = [float(f"{v:.{digits}g}") for v in values]
+        if fmt(then(*shown)) == fmt(result):
+            return [fmt(v, digits) if digits > 4 else fmt(v) for v in shown]
+    return None
 
 
 def _times_ten(text: str) -> str:

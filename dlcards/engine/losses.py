@@ -13,7 +13,17 @@ import math
 import sys
 from typing import TYPE_CHECKING
 
-from dlcards.engine.core import Computation, Outcome, Param, decimal, fmt, plain, rounded, signed
+from dlcards.engine.core import (
+    Computation,
+    Outcome,
+    Param,
+    decimal,
+    enough,
+    fmt,
+    plain,
+    rounded,
+    signed,
+)
 from dlcards.errors import UsageError
 
 if TYPE_CHECKING:
@@ -138,10 +148,12 @@ def bce(y: float, p: float) -> Outcome:
     loss = -(pos + neg)
     if loss == 0:
         loss = 0.0  # not -0.0
+    # p near 1 with the digits its log needs: log(0.9999) is −10⁻⁴, not log(0.99987)
+    (shown,) = (enough([p], lambda v: y * math.log(v), pos) if y > 0 else None) or [fmt(p)]
     return loss, [
         "bce = −[y·log(p) + (1 − y)·log(1 − p)]",
-        f"= −[{fmt(y)}·log({fmt(p)}) + {fmt(1.0 - y)}·log({fmt(1.0 - p)})]"
-        f" = −[{fmt(pos)} + {fmt(neg)}] = {fmt(loss)}",
+        f"= −[{fmt(y)}·log({shown}) + {fmt(1.0 - y)}·log({fmt(1.0 - p)})]"
+        f" = −[{fmt(pos)} {signed(neg)}] = {fmt(loss)}",
     ]
 
 
@@ -153,10 +165,13 @@ def bce_grad_logit(y: float, p: float) -> Outcome:
         direction = "negative: the update raises the logit, so p goes up"
     else:
         direction = "zero: the prediction matches the label, nothing to correct"
+    # p and y with the digits their difference needs: p = 0.99987 shown as 0.9999 made
+    # 0.9999 − 1 = −0.00013
+    shown_p, shown_y = enough([p, y], lambda a, b: a - b, g) or [fmt(p), fmt(y)]
     return g, [
         "with p = σ(z), ∂L/∂z = p − y: the σ' factor cancels, so a saturated sigmoid cannot "
         "make it vanish",
-        f"∂L/∂z = {fmt(p)} − {fmt(y)} = {fmt(g)}; {direction}",
+        f"∂L/∂z = {shown_p} − {shown_y} = {fmt(g)}; {direction}",
     ]
 
 
@@ -173,9 +188,11 @@ def cce(probs: list[float], target: int) -> Outcome:
     loss = -float(np.log(p))
     if loss == 0:
         loss = 0.0
+    # near 1, log cancels digits: −log(0.9944) is 0.005616, not −log(0.99437) = 0.005646
+    (shown,) = enough([p], lambda v: -math.log(v), loss) or [fmt(p)]
     return loss, [
-        f"target {target} is a 0-based index: probs[{target}] = {fmt(p)}",
-        f"cce = −log(probs[{target}]) = −log({fmt(p)}) = {fmt(loss)}",
+        f"target {target} is a 0-based index: probs[{target}] = {shown}",
+        f"cce = −log(probs[{target}]) = −log({shown}) = {fmt(loss)}",
         "only the true class's probability counts; the other classes matter through softmax",
     ]
 
@@ -246,10 +263,13 @@ def huber_continuity(delta: float) -> Outcome:
 def mse_grad_logit(y: float, p: float) -> Outcome:
     slope = p * (1.0 - p)
     g = 2.0 * (p - y) * slope
+    numbers = [p, 1.0 - p, y, slope]  # with the digits p − y needs when p is near y
+    shown = enough(numbers, lambda a, _, b, s: 2.0 * (a - b) * s, g) or [fmt(v) for v in numbers]
+    shown_p, shown_q, shown_y, shown_slope = shown
     return g, [
         "L = (p − y)² with p = σ(z): ∂L/∂z = 2(p − y)·σ'(z) = 2(p − y)·p(1 − p)",
-        f"p(1 − p) = {fmt(p)}·{fmt(1.0 - p)} = {fmt(slope)}",
-        f"∂L/∂z = 2·({fmt(p)} − {fmt(y)})·{fmt(slope)} = {fmt(g)}",
+        f"p(1 − p) = {shown_p}·{shown_q} = {shown_slope}",
+        f"∂L/∂z = 2·({shown_p} − {shown_y})·{shown_slope} = {fmt(g)}",
         f"with BCE it would be p − y = {fmt(p - y)}: the p(1 − p) factor is what vanishes "
         "when the sigmoid saturates",
     ]

@@ -15,6 +15,7 @@ from dlcards.engine.core import (
     Outcome,
     Param,
     decimal,
+    enough,
     fmt,
     fmt_exact,
     rounded,
@@ -192,14 +193,26 @@ def perceptron_subgradient(w: list[float], b: float, x: list[float], y: int) -> 
 
 
 def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
+    import math
+
     exact, _ = _affine(w, b, x)
     m = rounded(y * exact)
     loss = rounded(max(1 - y * exact, decimal(0)))  # 1 − the exact margin, rounded once
     zero_one = 1 if y * exact <= 0 else 0
     perceptron = rounded(max(-y * exact, decimal(0)))
+    # the margin with the digits 1 − margin needs (0.9884 shown made 1 − 0.9884 = 0.0116,
+    # not 0.01156); none when the margin is 1 − 10⁻⁶⁰, whose float is 1
+    size = enough([abs(m)], lambda v: max(0.0, 1.0 - math.copysign(v, m)), loss)
+    if size is None:
+        out, margin = fmt_exact(exact), fmt_exact(y * exact)
+        hinge = f"max(0, {fmt_exact(1 - y * exact)})"
+    else:
+        out = f"−{size[0]}" if y * m < 0 else size[0]  # w·x + b = y·margin
+        margin = f"−{size[0]}" if m < 0 else size[0]
+        hinge = f"max(0, 1 {'+' if m < 0 else '−'} {size[0]})"
     return loss, [
-        f"margin y·(w·x + b) = ({fmt(y)})·({fmt_exact(exact)}) = {fmt_exact(y * exact)}",
-        f"hinge = max(0, 1 − margin) = max(0, 1 {signed(-m)}) = {fmt(loss)}",
+        f"margin y·(w·x + b) = ({fmt(y)})·({out}) = {margin}",
+        f"hinge = max(0, 1 − margin) = {hinge} = {fmt(loss)}",
         f"0-1 loss = {zero_one}, perceptron loss max(0, −margin) = {fmt(perceptron)}: "
         "hinge ≥ 0-1 always (an upper bound), and it is > 0 until the margin reaches 1",
     ]
