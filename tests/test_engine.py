@@ -1322,3 +1322,21 @@ def test_the_logit_gradient_s_step_gives_the_value_shown(y: float, p: float) -> 
     assert said is not None, result.steps
     difference = parse_number(said.group(1)) - parse_number(said.group(2))
     assert fmt(difference) == fmt(result.value), result.steps
+
+
+@pytest.mark.parametrize("z", [-40.0, -30.0, -15.0, 15.0, 23.33, 30.0, 36.8, 40.0])
+def test_a_slope_says_rounds_to_one_only_where_it_does(z: float) -> None:
+    """'σ(30) rounds to 1 in double precision' was said from z = 23.33 on, and 'tanh(15)
+    rounds to 1' from 13.86: σ(30) is 0.9999999999999065 (1 only from 36.74), tanh(15)
+    0.9999999999998128 (1 from 19.06). Their 1 − σ and 1 − tanh² keep too few digits, which
+    is why the stable form is used; the step now says that."""
+    for name, f in (("sigmoid_grad", lambda v: 1 / (1 + math.exp(-v))), ("tanh_grad", math.tanh)):
+        first = run(name, {"z": z}).steps[0]
+        if "rounds to" in first:
+            assert abs(f(z)) == 1.0, first
+        elif "too near" in first:
+            assert f"is {f(z)!r}".replace("-", "−") in first and abs(f(z)) != 1.0, first
+    sigma = run("sigmoid_grad", {"z": 30}).steps[0]
+    assert sigma.startswith("σ(30) is 0.9999999999999065 in double precision, too near 1 for 1 − σ")
+    tanh = run("tanh_grad", {"z": -15}).steps[0]
+    assert tanh.startswith("tanh(−15) is −0.9999999999998128 in double precision, too near −1")

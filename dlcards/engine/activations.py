@@ -68,6 +68,19 @@ def sigmoid(z: float) -> Outcome:
     return s, [step]
 
 
+def _near_one(v: float, difference: str) -> str:
+    """Why `difference` (1 − σ, 1 − tanh²) cannot be worked from v: v is ±1 in double
+    precision, or so near it that the difference keeps too few digits (σ(30) is
+    0.9999999999999065, not 1)."""
+    if abs(v) == 1:
+        return f"rounds to {fmt(v)} in double precision"
+    digits = next(d for d in range(15, 18) if float(f"{v:.{d}g}") == v)  # as repr writes it
+    return (
+        f"is {fmt(v, digits)} in double precision, too near {fmt(math.copysign(1.0, v))} "
+        f"for {difference} to keep its digits"
+    )
+
+
 def sigmoid_grad(z: float) -> Outcome:
     s, e = _sigmoid(z)
     g = _sigmoid_prime(z)
@@ -78,9 +91,9 @@ def sigmoid_grad(z: float) -> Outcome:
             f"σ({fmt(z)}) = {written}",
             f"σ'({fmt(z)}) = σ·(1 − σ) = {written}·(1 − {written}) = {fmt(g)}",
         ]
-    else:  # σ is 1 (or 0) in double precision: the product of e = exp(−|z|) instead
+    else:  # σ is 1 in double precision, or too near it: the product of e = exp(−|z|) instead
         steps = [
-            f"σ({fmt(z)}) rounds to {fmt(s)} in double precision, so σ·(1 − σ) is taken as "
+            f"σ({fmt(z)}) {_near_one(s, '1 − σ')}, so σ·(1 − σ) is taken as "
             f"e/(1 + e)² with e = exp(−|z|) = {fmt(e)}",
             f"σ'({fmt(z)}) = {fmt(e)}/(1 + {fmt(e)})² = {fmt(g)}",
         ]
@@ -102,7 +115,7 @@ def tanh_grad(z: float) -> Outcome:
     if shown is None:  # tanh is ±1 in double precision: 4e/(1 + e)² with e = exp(−2|z|)
         e = float(np.exp(-2.0 * abs(z)))
         return g, [
-            f"tanh({fmt(z)}) rounds to {fmt(t)} in double precision, so 1 − tanh² is taken as "
+            f"tanh({fmt(z)}) {_near_one(t, '1 − tanh²')}, so 1 − tanh² is taken as "
             f"4e/(1 + e)² with e = exp(−2|z|) = {fmt(e)}",
             f"tanh'({fmt(z)}) = 4·{fmt(e)}/(1 + {fmt(e)})² = {fmt(g)}",
         ]
