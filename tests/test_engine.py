@@ -1340,3 +1340,15 @@ def test_a_slope_says_rounds_to_one_only_where_it_does(z: float) -> None:
     assert sigma.startswith("σ(30) is 0.9999999999999065 in double precision, too near 1 for 1 − σ")
     tanh = run("tanh_grad", {"z": -15}).steps[0]
     assert tanh.startswith("tanh(−15) is −0.9999999999998128 in double precision, too near −1")
+
+
+def test_the_cross_entropies_say_their_log_and_where_pytorch_clamps_it() -> None:
+    """calc's bce and cce wrote `log` without saying which (the quiz says natural log); and
+    bce of p = 10⁻⁵⁰ is 50·ln 10 = 115.13, where PyTorch's BCELoss, which clamps each log at
+    −100, gives 100: the step now says so where the two differ."""
+    assert "natural log" in get("bce").formula and "natural log" in get("cce").formula
+    tiny = run("bce", {"y": 1, "p": 1e-50})
+    assert tiny.value == pytest.approx(50 * math.log(10), rel=1e-15)
+    assert tiny.steps[-1].startswith("PyTorch's BCELoss clamps log(p) at −100 and gives 100 here")
+    assert value("bce", y=0.21, p=5e-324) == pytest.approx(0.21 * 744.4400719213812, rel=1e-15)
+    assert "clamps" not in " ".join(run("bce", {"y": 1, "p": 1e-43}).steps)  # log > −100

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dlcards.engine import run
+from dlcards.engine import fmt, run
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -109,3 +109,10 @@ def test_the_perceptron_is_torch_s_affine_map_and_relu() -> None:
         loss.backward()
         assert value("perceptron_loss", w=w, b=b, x=x, y=y) == loss.item()
         assert value("perceptron_subgradient", w=w, b=b, x=x, y=y) == weights.grad.tolist()
+
+
+@pytest.mark.parametrize(("y", "p"), [(1, 1e-50), (0.21, 5e-324), (0.5, 1e-44)])
+def test_the_bce_step_gives_torch_s_clamped_value(y: float, p: float) -> None:
+    clamped = float(F.binary_cross_entropy(t(p), t(float(y))))
+    said = run("bce", {"y": y, "p": p}).steps[-1]
+    assert said.startswith(f"PyTorch's BCELoss clamps log(p) at −100 and gives {fmt(clamped)} ")

@@ -150,11 +150,20 @@ def bce(y: float, p: float) -> Outcome:
         loss = 0.0  # not -0.0
     # p near 1 with the digits its log needs: log(0.9999) is −10⁻⁴, not log(0.99987)
     (shown,) = (enough([p], lambda v: y * math.log(v), pos) if y > 0 else None) or [fmt(p)]
-    return loss, [
-        "bce = −[y·log(p) + (1 − y)·log(1 − p)]",
+    steps = [
+        "bce = −[y·log(p) + (1 − y)·log(1 − p)], with the natural log (in nats)",
         f"= −[{fmt(y)}·log({shown}) + {fmt(1.0 - y)}·log({fmt(1.0 - p)})]"
         f" = −[{fmt(pos)} {signed(neg)}] = {fmt(loss)}",
     ]
+    # PyTorch's BCELoss clamps each log at −100, which only a p below e^−100 ≈ 3.7 × 10⁻⁴⁴
+    # reaches (1 − p is at least 1.1 × 10⁻¹⁶ for a p below 1)
+    clamped = -(y * max(math.log(p), -100.0) if y > 0 else 0.0) - neg
+    if clamped != loss:
+        steps.append(
+            f"PyTorch's BCELoss clamps log(p) at −100 and gives {fmt(clamped)} here; the loss "
+            "itself is the value above"
+        )
+    return loss, steps
 
 
 def bce_grad_logit(y: float, p: float) -> Outcome:
@@ -520,7 +529,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
     Computation(
         "bce",
         (Param("y", "float", check="probability"), Param("p", "float", check="probability")),
-        "−[y·log p + (1 − y)·log(1 − p)]",
+        "−[y·log p + (1 − y)·log(1 − p)], natural log",
         "binary cross-entropy of one prediction p for label y",
         bce,
     ),
@@ -544,7 +553,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
             Param("probs", "floats", check="probability"),
             Param("target", "int", check="nonnegative"),
         ),
-        "−log probs[target] (target 0-based)",
+        "−log probs[target] (natural log; target 0-based)",
         "categorical cross-entropy of one prediction",
         cce,
     ),
