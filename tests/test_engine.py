@@ -1352,3 +1352,15 @@ def test_the_cross_entropies_say_their_log_and_where_pytorch_clamps_it() -> None
     assert tiny.steps[-1].startswith("PyTorch's BCELoss clamps log(p) at −100 and gives 100 here")
     assert value("bce", y=0.21, p=5e-324) == pytest.approx(0.21 * 744.4400719213812, rel=1e-15)
     assert "clamps" not in " ".join(run("bce", {"y": 1, "p": 1e-43}).steps)  # log > −100
+
+
+def test_an_even_median_says_it_is_halfway_between_the_middle_two() -> None:
+    """The median of an even count is a convention (NumPy's and the statistics module's
+    midpoint; torch.median takes the lower value, and any value between them minimizes MAE):
+    the step said only 'the middle of [1, 2, 3, 4, 5, 1,000] = 3.5'."""
+    steps = run("outlier_shift", {"values": "1,2,3,4,5", "outlier": 1000, "statistic": "median"})
+    assert steps.steps[0] == "median before: the middle of [1, 2, 3, 4, 5] = 3"
+    assert steps.steps[1] == (
+        "median after: halfway between the two middle values of [1, 2, 3, 4, 5, 1,000]: "
+        "(3 + 4) / 2 = 3.5"
+    )

@@ -1239,3 +1239,13 @@ def test_an_answer_ended_with_ctrl_d_at_a_terminal_is_the_whole_answer() -> None
         h.read_until(fd, "answer ›".encode())
         os.write(fd, b"\x04")
         assert b"Input ended" in h.read_until(fd, b"Input ended")
+
+
+def test_the_median_quiz_says_which_median_an_even_count_has(cards: dict[str, Card]) -> None:
+    """robust-i11 adds a sixth value and asks how far the median moves: any value between
+    the middle two minimizes MAE and torch.median takes the lower one, so 1..5 with 1,000
+    added moves it 0 by that convention and 0.5 by the midpoint the answer uses. The
+    question says which before it is answered."""
+    question = typed_question(cards["robust-i11"], random.Random(0))
+    assert question is not None
+    assert "the median is halfway between the two middle ones" in question.prompt

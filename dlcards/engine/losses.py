@@ -407,6 +407,17 @@ def _median(values: list[float]) -> Fraction:
     return (decimal(ordered[middle - 1]) + decimal(ordered[middle])) / 2
 
 
+def _middle(ordered: list[float]) -> str:
+    """How the median of `ordered` is found, in words: the middle value, or halfway between
+    the two middle ones (the convention of NumPy and the statistics module, not torch.median's
+    lower one)."""
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return f"the middle of {fmt(ordered)}"
+    pair = f"({fmt(ordered[middle - 1])} {signed(ordered[middle])}) / 2"
+    return f"halfway between the two middle values of {fmt(ordered)}: {pair}"
+
+
 def mean_median_outlier(values: list[float], outlier: float) -> Outcome:
     exact = {
         "mean_before": _mean(values),
@@ -440,8 +451,8 @@ def outlier_shift(values: list[float], outlier: float, statistic: str) -> Outcom
         ]
     else:
         how = [
-            f"median before: the middle of {fmt(sorted(values))} = {fmt(before)}",
-            f"median after: the middle of {fmt(after_values)} = {fmt(after)}",
+            f"median before: {_middle(sorted(values))} = {fmt(before)}",
+            f"median after: {_middle(after_values)} = {fmt(after)}",
         ]
     return shift, [
         *how,
