@@ -1364,3 +1364,38 @@ def test_an_even_median_says_it_is_halfway_between_the_middle_two() -> None:
         "median after: halfway between the two middle values of [1, 2, 3, 4, 5, 1,000]: "
         "(3 + 4) / 2 = 3.5"
     )
+
+
+def test_a_ratio_of_penalties_is_taken_where_the_penalties_leave_the_floats() -> None:
+    """The squares of 3 × 10⁻²⁰⁰ and 10⁻²⁰⁰ are 0 as floats, so penalty_ratio said 'needs a
+    base error whose penalty is not 0 (got 1e-200)'; those of 10²⁰⁰ and 10¹⁹⁹ are ∞, and ∞/∞
+    said 'the result is too large for a float (nan)'. The ratios are 9 and 100, as
+    mse_mae_ratio already gave |e| where e² left the floats."""
+    assert value("penalty_ratio", loss="mse", error=3e-200, base=1e-200) == 9.0
+    assert value("penalty_ratio", loss="huber", error=3e-200, base=1e-200) == 9.0
+    big = run("penalty_ratio", {"loss": "mse", "error": 1e200, "base": 1e199})
+    assert big.value == 100.0 and big.steps[0] == "mse(1 × 10²⁰⁰) = (1 × 10²⁰⁰)² = 1 × 10⁴⁰⁰"
+    assert value("penalty_ratio", loss="huber", error=45, base=-0.5, delta=5e-324) == 90.0
+    with pytest.raises(UsageError, match=r"penalty is not 0 \(got base=0\)"):
+        run("penalty_ratio", {"loss": "mae", "error": 10, "base": 0})
+
+
+@given(
+    st.sampled_from(["mse", "mae", "huber"]),
+    st.integers(1, 999),
+    st.integers(1, 999),
+    st.integers(-330, 300),
+)
+def test_penalty_ratio_is_exact_at_any_scale(loss: str, e: int, b: int, exponent: int) -> None:
+    scale = Fraction(10) ** exponent
+    error, base = float(e * scale), float(b * scale)
+    assume(error > 0 and base > 0)  # not below the smallest double
+    exact = [Fraction(repr(error)), Fraction(repr(base))]
+    if loss == "mse":
+        expected = exact[0] ** 2 / exact[1] ** 2
+    elif loss == "mae":
+        expected = exact[0] / exact[1]
+    else:  # huber, δ = 1
+        pieces = [v * v / 2 if v <= 1 else v - Fraction(1, 2) for v in exact]
+        expected = pieces[0] / pieces[1]
+    assert value("penalty_ratio", loss=loss, error=error, base=base) == float(expected)

@@ -116,3 +116,17 @@ def test_the_bce_step_gives_torch_s_clamped_value(y: float, p: float) -> None:
     clamped = float(F.binary_cross_entropy(t(p), t(float(y))))
     said = run("bce", {"y": y, "p": p}).steps[-1]
     assert said.startswith(f"PyTorch's BCELoss clamps log(p) at −100 and gives {fmt(clamped)} ")
+
+
+def test_penalty_ratio_is_the_ratio_of_torch_s_losses() -> None:
+    zero = t(0.0)
+    losses = {
+        "mse": lambda e: F.mse_loss(t(e), zero),
+        "mae": lambda e: F.l1_loss(t(e), zero),
+        "huber": lambda e: F.huber_loss(t(e), zero, delta=1.5),
+    }
+    for name, loss in losses.items():
+        for error, base in [(10.0, 1.0), (-3.0, 0.5), (0.25, -2.0)]:
+            ratio = float(loss(error) / loss(base))
+            got = value("penalty_ratio", loss=name, error=error, base=base, delta=1.5)
+            assert got == pytest.approx(ratio, rel=1e-15)

@@ -20,6 +20,7 @@ from dlcards.engine.core import (
     decimal,
     enough,
     fmt,
+    fmt_exact,
     plain,
     rounded,
     signed,
@@ -206,27 +207,36 @@ def cce(probs: list[float], target: int) -> Outcome:
     ]
 
 
-def _penalty(loss: str, error: float, delta: float) -> tuple[float, str]:
-    a = abs(error)
-    e = fmt(error)
+def _penalty(loss: str, error: float, delta: float) -> tuple[Fraction, str]:
+    """The penalty of `error` exactly (of the decimals shown, `core.decimal`), and the step
+    that works it out: a ratio of two penalties is representable where they are not (the
+    squares of 10⁻²⁰⁰ and 3 × 10⁻²⁰⁰ are 0 as floats, of 10²⁰⁰ and 10¹⁹⁹ ∞; their ratios 9
+    and 100)."""
+    e, d = decimal(error), decimal(delta)
+    shown = fmt(error)
     if loss == "mse":
-        v = error * error
-        return v, f"({e})² = {fmt(v)}"
+        v = e * e
+        return v, f"({shown})² = {fmt_exact(v)}"
     if loss == "mae":
-        return a, f"|{e}| = {fmt(a)}"
-    if a <= delta:
-        v = 0.5 * error * error
-        return v, f"0.5·({e})² = {fmt(v)}"
-    v = delta * (a - 0.5 * delta)
-    return v, f"{fmt(delta)}·(|{e}| − 0.5·{fmt(delta)}) = {fmt(v)}"
+        return abs(e), f"|{shown}| = {fmt_exact(abs(e))}"
+    if abs(e) <= d:
+        v = e * e / 2
+        return v, f"0.5·({shown})² = {fmt_exact(v)}"
+    v = d * (abs(e) - d / 2)
+    return v, f"{fmt(delta)}·(|{shown}| − 0.5·{fmt(delta)}) = {fmt_exact(v)}"
 
 
 def penalty_ratio(loss: str, error: float, base: float, delta: float) -> Outcome:
     big, big_text = _penalty(loss, error, delta)
     small, small_text = _penalty(loss, base, delta)
     if small == 0:
-        raise UsageError(f"penalty_ratio needs a base error whose penalty is not 0 (got {base})")
-    ratio = big / small
+        raise UsageError(
+            f"penalty_ratio needs a base error whose penalty is not 0 (got base={plain(base)})"
+        )
+    ratio = rounded(big / small)
+    divisor = fmt_exact(small)
+    if " " in divisor:  # 5 × 10⁻⁴⁰¹: the whole product divides
+        divisor = f"({divisor})"
     growth = {
         "mse": "quadratic: the ratio is the square of the error ratio",
         "mae": "linear: the ratio equals the error ratio",
@@ -235,7 +245,7 @@ def penalty_ratio(loss: str, error: float, base: float, delta: float) -> Outcome
     return ratio, [
         f"{loss}({fmt(error)}) = {big_text}",
         f"{loss}({fmt(base)}) = {small_text}",
-        f"ratio = {fmt(big)} / {fmt(small)} = {fmt(ratio)} ({growth})",
+        f"ratio = {fmt_exact(big)} / {divisor} = {fmt(ratio)} ({growth})",
     ]
 
 
