@@ -1399,3 +1399,31 @@ def test_penalty_ratio_is_exact_at_any_scale(loss: str, e: int, b: int, exponent
         pieces = [v * v / 2 if v <= 1 else v - Fraction(1, 2) for v in exact]
         expected = pieces[0] / pieces[1]
     assert value("penalty_ratio", loss=loss, error=error, base=base) == float(expected)
+
+
+def test_a_chain_product_leaves_the_floats_only_when_the_product_does() -> None:
+    """np.prod multiplied left to right: [10²⁰⁰, 10²⁰⁰, 10⁻³⁰⁰] overflowed on the way ('too
+    large for a float', for 10¹⁰⁰), [10⁻²⁰⁰, 10⁻²⁰⁰, 10³⁰⁰] underflowed to 0 (it is 10⁻¹⁰⁰),
+    and a 0 after an overflow gave ∞·0, 'too large for a float (nan)', for a product of 0."""
+    assert value("chain_product", factors=[1e200, 1e200, 1e-300]) == pytest.approx(1e100, rel=1e-15)
+    assert value("chain_product", factors=[1e-200, 1e-200, 1e300]) == pytest.approx(
+        1e-100, rel=1e-15, abs=0
+    )
+    assert value("chain_product", factors=[1e300, 1e300, 0]) == 0.0
+    assert value("chain_product", factors=[1e-200, 1e-200, 1e80]) == pytest.approx(
+        1e-320,
+        rel=1e-3,
+        abs=0,  # a subnormal: 4 digits of 10⁻³²⁰ are 5e-324 apart
+    )
+    with pytest.raises(UsageError, match="too large for a float"):
+        run("chain_product", {"factors": [1e200, 1e200]})
+
+
+@given(st.lists(st.tuples(st.integers(-999, 999), st.integers(-150, 150)), min_size=1, max_size=30))
+def test_chain_product_is_the_product_rounded(factors: list[tuple[int, int]]) -> None:
+    floats = [float(m * Fraction(10) ** k) for m, k in factors]
+    exact = math.prod(Fraction(f) for f in floats)
+    assume(abs(exact) < Fraction(sys.float_info.max) and (exact == 0 or abs(exact) > 1e-300))
+    assert value("chain_product", factors=floats) == pytest.approx(
+        float(exact), rel=2.5e-16 * len(floats), abs=0
+    )

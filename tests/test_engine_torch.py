@@ -130,3 +130,10 @@ def test_penalty_ratio_is_the_ratio_of_torch_s_losses() -> None:
             ratio = float(loss(error) / loss(base))
             got = value("penalty_ratio", loss=name, error=error, base=base, delta=1.5)
             assert got == pytest.approx(ratio, rel=1e-15)
+
+
+def test_chain_product_is_torch_s_product() -> None:
+    for factors in ([0.5, 2.0, 0.8], [-1.5, 0.25, 3.0, -2.0], [0.9] * 10, [1.1] * 10):
+        assert value("chain_product", factors=factors) == pytest.approx(
+            float(torch.prod(t(factors))), rel=1e-15
+        )

@@ -230,10 +230,23 @@ def _unstable(exps: np.ndarray, lost: np.ndarray) -> str:
     )
 
 
-def chain_product(factors: list[float]) -> Outcome:
-    import numpy as np
+def _product(factors: list[float]) -> float:
+    """The product with its binary exponent kept apart (math.frexp), so that no partial
+    product leaves the floats unless the whole one does: np.prod of [10²⁰⁰, 10²⁰⁰, 10⁻³⁰⁰]
+    was ∞ ('too large for a float'), of [10⁻²⁰⁰, 10⁻²⁰⁰, 10³⁰⁰] 0; both are 10¹⁰⁰ or 10⁻¹⁰⁰."""
+    mantissa, exponent = 1.0, 0
+    for factor in factors:
+        m, e = math.frexp(factor)
+        mantissa, shift = math.frexp(mantissa * m)  # back into [0.5, 1): never over or under
+        exponent += e + shift
+    try:
+        return math.ldexp(mantissa, exponent)  # rounded once, into the subnormals if need be
+    except OverflowError:
+        return math.copysign(math.inf, mantissa)
 
-    product = float(np.prod(np.asarray(factors, dtype=np.float64)))
+
+def chain_product(factors: list[float]) -> Outcome:
+    product = _product(factors)
     steps = [f"chain rule: multiply the local derivatives {' × '.join(fmt(f) for f in factors)}"]
     steps.append(f"= {fmt(product)}")
     if all(abs(f) < 1 for f in factors) and len(factors) > 1:
