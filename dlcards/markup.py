@@ -50,6 +50,12 @@ _BACKTICKS = re.compile(r"`+")
 _STARS = re.compile(r"\*+")
 
 
+def is_remote(src: str) -> bool:
+    """Whether an image's path (`![alt](path)`, an `<img src>`) is an address on the web
+    (http or https): shown by Anki from there, never a media file of the package's."""
+    return src[:8].lower().startswith(("http://", "https://"))
+
+
 def image_alt(written: str) -> str:
     """An image's alt text as written in `![alt](...)`, read: its escapes (`\\]` is a
     bracket) and entities decoded."""
@@ -186,25 +192,18 @@ def _lex(source: str) -> list[_Item]:
             flush()
             add_math(_unescape(content))
             i = end + 1
-        elif ch == "!":
-            image = _IMAGE.match(source, i)
-            if image is None:
+        elif ch in "![":  # an image `![alt](path)`, a sound `[sound: path]`
+            media = (_IMAGE if ch == "!" else SOUND).match(source, i)
+            if media is None:
                 buf.append(ch)
                 i += 1
                 continue
             flush()
-            alt = image_alt(image.group(1))
-            items.append(_Item("image", image.group(2), trail=alt))
-            i = image.end()
-        elif ch == "[":
-            sound = SOUND.match(source, i)
-            if sound is None:
-                buf.append(ch)
-                i += 1
-                continue
-            flush()
-            items.append(_Item("sound", sound.group(1)))
-            i = sound.end()
+            if ch == "!":
+                items.append(_Item("image", media.group(2), trail=image_alt(media.group(1))))
+            else:
+                items.append(_Item("sound", media.group(1)))
+            i = media.end()
         else:  # "*"
             stars = _STARS.match(source, i)
             assert stars is not None

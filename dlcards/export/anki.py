@@ -55,7 +55,6 @@ from dlcards.export.html import (
     ANKI_MEDIA_BYTES,
     anki_media_name,
     escape,
-    is_remote,
     packed_name,
     renamed_media,
     to_html,
@@ -299,7 +298,7 @@ def media_refs(card: Card) -> list[MediaRef]:
         return []
     from urllib.parse import unquote
 
-    from dlcards.markup import tokens
+    from dlcards.markup import is_remote, tokens
 
     where = Path(card.file).parent
     named = dict.fromkeys(

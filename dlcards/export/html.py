@@ -22,13 +22,12 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 
-from dlcards.markup import Token, tokens
+from dlcards.markup import Token, is_remote, tokens
 
 __all__ = [
     "anki_media_name",
     "escape",
     "html_of",
-    "is_remote",
     "math_inline",
     "math_display",
     "media_name",
@@ -65,12 +64,6 @@ def math_inline(latex: str) -> str:
 
 def math_display(latex: str) -> str:
     return r"\[" + _no_tag(html.escape(" ".join(latex.split()), quote=False)) + r"\]"
-
-
-def is_remote(src: str) -> bool:
-    """Whether an image's `src` is an address on the web (http or https): shown by Anki from
-    there, never a media file of the package's."""
-    return src[:8].lower().startswith(("http://", "https://"))
 
 
 def media_name(src: str) -> str:

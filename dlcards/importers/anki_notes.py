@@ -42,8 +42,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from dlcards.export.html import is_remote
 from dlcards.importers.anki_file import Card, Collection, Note, NoteType
+from dlcards.markup import is_remote
 
 MEDIA_DIR = "media"
 _SPECIAL_FIELDS = {"FrontSide", "Tags", "Deck", "Subdeck", "Card", "CardFlag", "Type"}
@@ -303,6 +303,16 @@ def _preformatted(text: str) -> str:
 
 # what an address keeps as it is in a deck's image reference (no space or parenthesis there)
 _URL_SAFE = "/:?#[]@!$&'*+,;=%~"
+
+
+def _literal(text: str) -> str:
+    """Text Anki shows as it is, written so that the decks' Markdown reads it so: its
+    Markdown specials escaped, and what would read as an entity, a line break, a sound
+    (`&#91;sound:x]`, which Anki shows as text: its sounds were taken out first) or an image
+    (`![a](b.png)` typed in Anki)."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _BR_LIKE.sub("&lt;", _ENTITY_LIKE.sub("&amp;", text))
+    return text.replace("[sound:", "\\[sound:").replace("![", "!\\[")
 
 
 def _alt(text: str) -> str:
@@ -642,8 +652,7 @@ class _Markdown(HTMLParser):
         writes math's scripts), else math (`e$^{-x/2}$`, which Anki typesets and the
         terminal writes `e^(−x/2)`); in code, or holding a `$` or a `^` (which the terminal's
         math drops) or a sound (which math would not play), the terminal's spelling as text
-        (`^(a$b)`). A script inside another is
-        its TeX (`2$^{2^{n}}$`)."""
+        (`^(a$b)`). A script inside another is its TeX (`2$^{2^{n}}$`)."""
         from dlcards.render import SUBSCRIPTS, SUPERSCRIPTS
 
         text = script.text()
@@ -674,11 +683,7 @@ class _Markdown(HTMLParser):
         if not _LINK.match(href) or _same_place(href, "".join(text)):
             return
         target = re.sub(r"\s", lambda m: f"%{ord(m[0]):02X}", href)  # a space as %20
-        if not self.code:
-            target = _BR_LIKE.sub(
-                "&lt;", _ENTITY_LIKE.sub("&amp;", _MARKDOWN_SPECIAL.sub(r"\\\1", target))
-            )
-        self._put(f" ({target})")
+        self._put(f" ({target if self.code else _literal(target)})")
 
     def _wrap(self, tag: str, start: int) -> None:
         """The text written since `start` in its Markdown marks, line by line: emphasis
@@ -719,15 +724,9 @@ class _Markdown(HTMLParser):
             shown.append(data)
         text = _SPACES.sub(_spaces, data)
         if not self.code:
-            text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-            # literal text that the decks' Markdown would read as an entity, a line break or
-            # a sound (`&#91;sound:x]`, which Anki shows as text: its sounds were taken out)
-            text = _ENTITY_LIKE.sub("&amp;", text)
-            text = _BR_LIKE.sub("&lt;", text)
-            text = text.replace("[sound:", "\\[sound:")
-            # and an image: `![a](b.png)` typed in Anki is text there (`!` ends a run of
-            # text too, its `[` the next one's start: `!<span>[a](b.png)`)
-            text = text.replace("![", "!\\[")
+            text = _literal(text)
+            # an image's `!` may end one run of text and its `[` start the next one
+            # (`!<span>[a](b.png)`)
             if text.startswith("[") and self.out and self.out[-1].endswith("!"):
                 text = "\\" + text
         self._put(text)
