@@ -1249,3 +1249,36 @@ def test_the_median_quiz_says_which_median_an_even_count_has(cards: dict[str, Ca
     question = typed_question(cards["robust-i11"], random.Random(0))
     assert question is not None
     assert "the median is halfway between the two middle ones" in question.prompt
+
+
+# What a template's answer rests on besides its numbers: where the field has more than one
+# convention, a learner who follows the other one is marked wrong unless the prompt says which.
+STATED_CONVENTIONS: dict[str, tuple[str, ...]] = {
+    # Huber (1964) and PyTorch: ½e² and δ(|e| − ½δ); Hastie et al. §10.6 doubles both pieces
+    "huber": (r"½e²", r"δ\(\|e\| − ½δ\)"),
+    "huber_grad": (r"½e²", r"δ\(\|e\| − ½δ\)"),
+    # a cost, and the gradient a mini-batch steps along, are also often the sum
+    "mean_loss": (r"\bmean\b|\baverage\b|\(1/N\)",),
+    "minibatch_step": (r"\bmean\b|\baverage\b|\(1/m\)",),
+    # log base; which entry is class 1
+    "bce": (r"natural log",),
+    "cce": (r"natural log", r"0-based"),
+    "cce_grad_logit": (r"0-based",),
+    # ∂L/∂z names a z the prompt has to define
+    "bce_grad_logit": (r"σ\(z\)",),
+}
+
+
+@pytest.mark.parametrize("fn", sorted(STATED_CONVENTIONS))
+def test_a_template_states_the_convention_its_answer_rests_on(
+    cards: dict[str, Card], fn: str
+) -> None:
+    """robust-i9 asked 'Huber loss with δ = 1: what is the loss for an error of 17.5?' and
+    wanted 17 (½e², δ(|e| − ½δ)); with Hastie et al.'s Huber, e² and 2δ|e| − δ², it is 34.
+    loss-g2 asked for 'the cost of the batch' and wanted the mean, not the sum."""
+    templated = [c for c in cards.values() if c.quiz and c.compute[c.quiz.answer].fn == fn]
+    assert templated, fn
+    for card in templated:
+        assert card.quiz is not None
+        for pattern in STATED_CONVENTIONS[fn]:
+            assert re.search(pattern, card.quiz.template), (card.id, pattern)
