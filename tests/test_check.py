@@ -470,3 +470,13 @@ def test_the_errata_and_notes_columns_are_the_grids_bytes(color: bool) -> None:
         for row in rows:
             grid.add_row(*row)
         assert printed(_IdColumns(rows, "yellow"), width) == printed(grid, width), width
+
+
+def test_the_huber_erratum_says_whose_huber_it_computes() -> None:
+    """robust-i9's erratum gave 99.5 from ½e² and δ(|e| − ½δ) while citing Hastie et al.
+    §10.6, whose Huber loss is twice that (e², 2δ|e| − δ²): 199 there. The erratum names
+    the convention it computes in, and the other one's value."""
+    card = load_catalog(use_cache=False).by_id()["robust-i9"]
+    assert card.erratum is not None
+    assert "½e²" in card.erratum and "199" in card.erratum
+    assert any(ref.startswith("Huber (1964)") for ref in card.references)
