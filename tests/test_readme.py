@@ -60,3 +60,19 @@ def test_calc_sample() -> None:
     assert result.exit_code == 0
     got = [line.rstrip() for line in result.output.splitlines()]
     assert got == block("dlcards calc huber error=100 delta=1")
+
+
+def test_the_errata_and_notes_counted_in_the_readme_are_the_decks() -> None:
+    """The README said '44 cards have one' of the notes while the decks held 49 (its own
+    `check` summary example said 49): each count it gives is the catalog's."""
+    cards = load_catalog(use_cache=False).cards
+    errata = sum(1 for card in cards if card.erratum)
+    notes = sum(1 for card in cards if card.note)
+    text = re.sub(r"\s+", " ", README)
+    said_errata = re.search(r"in a sentence or two\. (\d+) cards have one", text)
+    said_notes = re.search(r"(\d+) cards have one, marked \"Note:\"", text)
+    summary = re.search(rf"`{len(cards)} cards, \d+ math · (\d+) errata, (\d+) notes,", text)
+    assert said_errata and said_notes and summary
+    assert int(said_errata.group(1)) == errata
+    assert int(said_notes.group(1)) == notes
+    assert (int(summary.group(1)), int(summary.group(2))) == (errata, notes)
