@@ -480,3 +480,13 @@ def test_the_huber_erratum_says_whose_huber_it_computes() -> None:
     assert card.erratum is not None
     assert "½e²" in card.erratum and "199" in card.erratum
     assert any(ref.startswith("Huber (1964)") for ref in card.references)
+
+
+def test_a_remark_on_the_perceptron_s_margin_gain_counts_the_bias() -> None:
+    """One update raises the point's margin y(w·x + b) by η‖x‖² without a bias and by
+    η(‖x‖² + 1) with one (b += ηy adds ηy² = η). perceptron-29's erratum gave only η‖x‖²,
+    though the deck's perceptron loss has a bias b throughout (perceptron-8 and -9 give both)."""
+    for card in load_catalog(use_cache=False).cards:
+        for text in (card.erratum, card.note):
+            if text and "η‖x‖²" in text:
+                assert "η(‖x‖² + 1)" in text, card.id
