@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from dlcards.deck import Card, Deck, Quiz
     from dlcards.store.rows import Digests
 
-CACHE_FORMAT = 9  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
+CACHE_FORMAT = 10  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
 
 
 def builtin_decks_dir() -> Path:
@@ -488,7 +488,7 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
     for row in data["cards"]:
         (
             card_id, _, question, answer, tags, source, compute, erratum, quiz, _, line, note,
-            references, source_question,
+            references, source_question, same_question,
         ) = row  # fmt: skip
         cards.append(
             Card(
@@ -506,6 +506,7 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
                 note,
                 tuple(references),
                 source_question,
+                tuple(same_question),
             )
         )
     return Deck(

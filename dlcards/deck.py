@@ -22,7 +22,9 @@ What the source gets wrong or leaves misleading is said on the card, never by ed
 source's text: `erratum:` (the answer states something false; what is true instead), `note:`
 (imprecise but not false), each with `references:` (where a learner can check it). When a
 question had to be repaired, `question:` holds the repaired question and `source_question:`
-the source's words, and the note or erratum says what was changed and why. A compute block
+the source's words, and the note or erratum says what was changed and why. `same_question:`
+lists the cards whose answer also answers this card's question (the source asks some twice, at
+two levels): a multiple-choice quiz never offers one as a wrong option of the other. A compute block
 with `wrong: true` records a number the source states wrongly: `check` expects the engine to
 disagree with it, and every other block must agree.
 """
@@ -96,6 +98,7 @@ CARD_KEYS = {
     "note",
     "references",
     "quiz",
+    "same_question",
 }
 COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong"}
 QUIZ_KEYS = {"template", "params", "answer", "args", "tolerance", "mistakes"}
@@ -193,6 +196,9 @@ class Card(NamedTuple):
     note: str | None = None
     references: tuple[str, ...] = ()
     source_question: str | None = None  # the source's words when `question` is a repair
+    # cards whose answer also answers this card's question (the source asks some twice):
+    # never offered as a wrong option of a multiple-choice question on it, nor it on theirs
+    same_question: tuple[str, ...] = ()
 
     @property
     def is_math(self) -> bool:
@@ -434,6 +440,31 @@ def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, 
             )
         )
     return tuple(out)
+
+
+def _same_question(ctx: _Ctx, raw: _Map, card_id: str) -> tuple[str, ...]:
+    if "same_question" not in raw:
+        return ()
+    value = raw["same_question"]
+    line = _line_of(raw, "same_question")
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise ctx.fail(line, "same_question must be a list of card ids, e.g. [robust-4]", card_id)
+    ids: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not CARD_ID.match(item.strip()):
+            raise ctx.fail(
+                line,
+                f"same_question lists card ids like robust-4, not {_type_name(item)} {item!r}",
+                card_id,
+            )
+        other = item.strip()
+        if other == card_id:
+            raise ctx.fail(line, "same_question lists the card itself", card_id)
+        if other not in ids:
+            ids.append(other)
+    return tuple(ids)
 
 
 def _references(ctx: _Ctx, raw: _Map, card_id: str) -> tuple[str, ...]:
@@ -779,6 +810,7 @@ def _checked_card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> 
         note=note,
         references=references,
         source_question=source_question,
+        same_question=_same_question(ctx, raw, card_id),
     )
 
 

@@ -357,12 +357,20 @@ def _answerable(value: object) -> bool:
 
 
 def choice_question(card: Card, pool: Sequence[Card], rng: random.Random) -> Question | None:
-    """The card's answer among up to three answers of other cards of its topic (None if none)."""
+    """The card's answer among up to three answers of other cards of its topic (None if none),
+    never one of a card that answers the same question (`same_question`, either way round):
+    that answer would be right too, and marked wrong."""
     seen = {card.answer.strip()}
     others: list[Card] = []
     for other in pool:
         text = other.answer.strip()
-        if other.topic == card.topic and other.id != card.id and text not in seen:
+        if (
+            other.topic == card.topic
+            and other.id != card.id
+            and text not in seen
+            and other.id not in card.same_question
+            and card.id not in other.same_question
+        ):
             seen.add(text)
             others.append(other)
     if not others:

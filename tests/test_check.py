@@ -490,3 +490,27 @@ def test_a_remark_on_the_perceptron_s_margin_gain_counts_the_bias() -> None:
         for text in (card.erratum, card.note):
             if text and "η‖x‖²" in text:
                 assert "η(‖x‖² + 1)" in text, card.id
+
+
+def test_a_same_question_that_can_change_nothing_is_a_warning(tmp_path: Path) -> None:
+    """`same_question` names a card no deck holds (a typo, or a deck not loaded), or one of
+    another topic, whose answers a multiple-choice question never offers anyway."""
+    deck = """topic: mine
+title: Mine
+cards:
+  - id: mine-1
+    question: q
+    answer: a
+    same_question: [mine-9, robust-4]
+  - id: mine-2
+    question: q2
+    answer: a2
+    same_question: [mine-1]
+"""
+    code, out, err = check("--decks", str(write_deck(tmp_path / "d", deck)))
+    assert code == 0, err
+    assert "warning: mine-1 lists mine-9 under same_question, but no card mine-9 is loaded" in out
+    assert "warning: mine-1 lists robust-4 under same_question, a card of topic robust" in out
+    assert "mine-2" not in out
+    code, out, _ = check("--decks", str(tmp_path / "d"), "--json")
+    assert len(json.loads(out)["warnings"]) == 2

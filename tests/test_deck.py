@@ -68,6 +68,12 @@ EXPECTED: dict[str, tuple[int | None, tuple[str, ...]]] = {
         ("card demo-1", "compute huber is marked 'wrong: true'", "no erratum"),
     ),
     "empty_note.yaml": (7, ("card demo-1", "field 'note' is empty")),
+    # a card that answers the same question as another is never its wrong option in a quiz
+    "same_question_self.yaml": (7, ("card demo-1", "same_question lists the card itself")),
+    "same_question_not_ids.yaml": (
+        7,
+        ("card demo-1", "same_question lists card ids like robust-4, not text 'Demo 2'"),
+    ),
     # a claim of .nan was loaded and reported later as a mismatch (≠ claimed nan); a
     # tolerance of .inf made every value match its claim
     "nan_claim.yaml": (8, ("card demo-1", "claim must be a finite number, not nan")),

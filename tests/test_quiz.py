@@ -202,6 +202,34 @@ def test_choice_questions_are_deterministic_and_use_the_topic(cards: dict[str, C
     assert spots == {0, 1, 2, 3}
 
 
+def test_a_choice_question_never_offers_an_answer_that_is_right_too() -> None:
+    """`quiz --mode choice --seed 4` on robust-15 ("How does MAE's linear penalty make it
+    robust? Compare its penalty for an error of 10 with that for an error of 1.") offered
+    robust-4's answer, "MAE's penalty is linear. The penalty grows steadily, ...; an error of 10
+    is only penalized 10 times more than an error of 1.", as option 1 and took only option 2,
+    the same words without the first sentence, as right."""
+    args = ("--mode", "choice", "-n", "1", "--seed", "4", "-s", '"linear penalty make it robust"')
+    out = quiz(["q"], *args)
+    assert "robust-15" in out and "How does MAE's linear penalty" in out
+    assert "MAE's penalty is linear" not in out
+
+
+def test_cards_that_answer_the_same_question_are_never_each_other_s_wrong_option(
+    cards: dict[str, Card],
+) -> None:
+    """`same_question` is written on one card of each pair; it holds both ways round."""
+    pool = list(cards.values())
+    declared = [(c, cards[o]) for c in pool for o in c.same_question]
+    assert ("robust-15", "robust-4") in {(a.id, b.id) for a, b in declared}
+    for first, second in declared:
+        assert first.topic == second.topic
+        for card, twin in ((first, second), (second, first)):
+            for seed in range(30):
+                question = choice_question(card, pool, random.Random(seed))
+                assert question is not None
+                assert twin.answer not in question.options, (card.id, twin.id, seed)
+
+
 def test_a_topic_of_one_card_has_no_choice(cards: dict[str, Card]) -> None:
     card = cards["gd-1"]
     assert choice_question(card, [card], random.Random(0)) is None

@@ -131,7 +131,21 @@ def build_report(catalog: Catalog) -> Report:
     warnings: list[str] = []
     quiz_problems: dict[str, list[str]] = {}
     templates = 0
+    topics = {card.id: card.topic for card in catalog.cards}
     for card in catalog.cards:
+        for other in card.same_question:
+            if other not in topics:
+                warnings.append(
+                    f"{card.id} lists {other} under same_question, but no card {other} is "
+                    f"loaded ({card.file}:{card.line})"
+                )
+            elif topics[other] != card.topic:
+                warnings.append(
+                    f"{card.id} lists {other} under same_question, a card of topic "
+                    f"{topics[other]}: a multiple-choice question takes its wrong options from "
+                    f"the card's own topic ({card.topic}), so this changes nothing "
+                    f"({card.file}:{card.line})"
+                )
         if card.is_math and not card.compute:
             warnings.append(
                 f"{card.id} is tagged math but has no compute block "
