@@ -1310,3 +1310,20 @@ def test_a_template_states_the_convention_its_answer_rests_on(
         assert card.quiz is not None
         for pattern in STATED_CONVENTIONS[fn]:
             assert re.search(pattern, card.quiz.template), (card.id, pattern)
+
+
+def test_a_perceptron_step_prompt_says_where_the_bias_is(cards: dict[str, Card]) -> None:
+    """perceptron-8 and -9 said "bias folded into w" and then gave x = [−2, −1]: with the
+    bias folded in, x carries a constant input 1 (perceptron-26's bias trick), so the prompt
+    contradicted itself; the step has no bias at all. A perceptron-step prompt either says
+    there is no bias or shows the constant input."""
+    steps = [
+        c for c in cards.values() if c.quiz and c.compute[c.quiz.answer].fn == "perceptron_update"
+    ]
+    assert steps
+    for card in steps:
+        assert card.quiz is not None
+        for seed in range(5):
+            prompt = fill(card.quiz.template, draw_params(card.quiz, random.Random(seed)))
+            assert "no bias" in prompt or re.search(r"x = \[1, ", prompt), (card.id, prompt)
+            assert "folded" not in prompt or re.search(r"x = \[1, ", prompt), (card.id, prompt)
