@@ -359,7 +359,11 @@ def _answerable(value: object) -> bool:
 def choice_question(card: Card, pool: Sequence[Card], rng: random.Random) -> Question | None:
     """The card's answer among up to three answers of other cards of its topic (None if none),
     never one of a card that answers the same question (`same_question`, either way round):
-    that answer would be right too, and marked wrong."""
+    that answer would be right too, and marked wrong. None for a card with an erratum: its
+    answer is the source's mistake, which a choice would mark right (it is self-graded, its
+    erratum shown with the answer)."""
+    if card.erratum:
+        return None
     seen = {card.answer.strip()}
     others: list[Card] = []
     for other in pool:

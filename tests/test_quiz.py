@@ -38,6 +38,7 @@ from dlcards.quiz import (
     parse_answer,
     parse_number,
     pick_cards,
+    questions_on,
     show,
     taken_for_a_mistake,
     template_problems,
@@ -182,7 +183,7 @@ def test_pick_cards_fills_with_whatever_there_is(cards: dict[str, Card]) -> None
 
 def test_choice_questions_are_deterministic_and_use_the_topic(cards: dict[str, Card]) -> None:
     pool = list(cards.values())
-    for card_id in ("gd-27", "cce-29", "backprop-5", "loss-g1"):
+    for card_id in ("gd-2", "cce-30", "backprop-6", "loss-g1"):
         card = cards[card_id]
         first = choice_question(card, pool, random.Random(7))
         again = choice_question(card, pool, random.Random(7))
@@ -224,10 +225,34 @@ def test_cards_that_answer_the_same_question_are_never_each_other_s_wrong_option
     for first, second in declared:
         assert first.topic == second.topic
         for card, twin in ((first, second), (second, first)):
+            if card.erratum:  # never multiple choice (the test below)
+                continue
             for seed in range(30):
                 question = choice_question(card, pool, random.Random(seed))
                 assert question is not None
                 assert twin.answer not in question.options, (card.id, twin.id, seed)
+
+
+def test_a_card_with_an_erratum_is_never_asked_as_multiple_choice(
+    cards: dict[str, Card],
+) -> None:
+    """`quiz --mode choice` on perceptron-29 ("How does the update rule ensure that the loss
+    is reduced during an iteration?") offered its source answer, which the card's erratum says
+    is false, as the option marked right. A card with an erratum is
+    self-graded instead, with its erratum shown beside the answer."""
+    pool = list(cards.values())
+    corrected = [c for c in pool if c.erratum]
+    assert len(corrected) >= 10 and cards["perceptron-29"].erratum
+    for card in corrected:
+        assert choice_question(card, pool, random.Random(0)) is None, card.id
+        assert [q.kind for q in questions_on([card], pool, random.Random(0), "choice")] == [
+            "typed" if card.quiz else "self"
+        ], card.id
+    args = ("--mode", "choice", "-n", "1", "--seed", "1", "-s", "update rule ensure reduced")
+    out = quiz(["", "y"], *args)
+    assert "perceptron-29" in out and "self-graded" in out and "multiple choice" not in out
+    assert "Erratum" in out
+    assert all(c.erratum is None for c in pool if choice_question(c, pool, random.Random(0)))
 
 
 def test_a_topic_of_one_card_has_no_choice(cards: dict[str, Card]) -> None:
