@@ -566,11 +566,13 @@ def test_to_yaml_never_writes_over_a_deck_of_yours(anki_deck: dict[str, Any]) ->
     )
     (out_dir / "ml-basics.yaml").write_text(mine, encoding="utf-8")
     path = str(anki_deck["paths"]["current"])
-    dry = ok("import", "anki", path, "--to-yaml", str(out_dir), "--dry-run")
-    assert "already in" in dry and "needs --force" in dry
     refused = run("import", "anki", path, "--to-yaml", str(out_dir))
     assert refused.exit_code == 2 and "Traceback" not in refused.output
     assert f"{out_dir / 'ml-basics.yaml'}); add --force to replace it" in refused.output
+    # the dry run predicts the refusal: it said "would write 3 decks", and "would import"
+    # the reviews, of an import that writes nothing
+    dry = run("import", "anki", path, "--to-yaml", str(out_dir), "--dry-run")
+    assert (dry.exit_code, dry.output) == (2, refused.output)
     assert (out_dir / "ml-basics.yaml").read_text(encoding="utf-8") == mine
     assert sorted(p.name for p in out_dir.iterdir()) == ["ml-basics.yaml"]
 

@@ -543,15 +543,13 @@ def _to_yaml(
     guids = {note_guid(cid) for cid in [*catalog.ids(), *retired, *elsewhere.values()]}
     result = convert_notes(collection, taken, guids)
     there = [out / d.file_name for d in result.decks if (out / d.file_name).exists()]
-    if there and not force:
+    if there and not force:  # the dry run says it too: the import would write nothing
         names = ", ".join(str(p) for p in there[:3]) + (", ..." if len(there) > 3 else "")
-        if not dry_run:
-            raise UsageError(
-                f"--to-yaml would write over {plural(len(there), 'deck file')} already in "
-                f"{out} ({names}); add --force to replace {'it' if len(there) == 1 else 'them'}, "
-                "or give another folder (nothing written)"
-            )
-        echo(f"  {names} already in {out}: the import needs --force to replace it")
+        raise UsageError(
+            f"--to-yaml would write over {plural(len(there), 'deck file')} already in "
+            f"{out} ({names}); add --force to replace {'it' if len(there) == 1 else 'them'}, "
+            "or give another folder (nothing written)"
+        )
     if not dry_run:
         try:
             write_decks(result, out, source.name)
