@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -737,3 +738,52 @@ def test_a_sound_comes_back_to_anki_as_a_sound_with_its_file(tmp_path: Path) -> 
         assert fresh.media.check().missing == []
     finally:
         fresh.close()
+
+
+def leech_in_anki(tmp_path: Path) -> Path:
+    """A deck made in Anki whose one card lapsed nine times on nine days (a leech at the
+    eighth, dlcards's default threshold), exported with its scheduling."""
+    folder = tmp_path / "leech-anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    add(col, "Basic", "Leeches", [], Front="Adam's beta2?", Back="0.999")
+    card_id = col.find_cards("")[0]
+    start = (int(time.time()) - 30 * 86_400) * 1000
+    for day in range(10):  # a day's Again and its relearning step's Good
+        for tick, rating in enumerate((CardAnswer.AGAIN, CardAnswer.GOOD)):
+            if day == 0 and tick == 0:
+                rating = CardAnswer.GOOD  # a new card first: learnt, then lapsed each day
+            card = col.get_card(card_id)
+            card.start_timer()
+            states = col._backend.get_scheduling_states(card.id)
+            chosen = col.sched.build_answer(card=card, states=states, rating=rating)
+            chosen.answered_at_millis = start + day * 86_400_000 + tick * 60_000
+            col.sched.answer_card(chosen)
+        col.db.execute("UPDATE cards SET due = 0 WHERE queue = 2")  # due again the next day
+    path = export_package(col, tmp_path / "leech.apkg")
+    col.close()
+    return path
+
+
+@pytest.mark.parametrize("database", ["none yet", "synced"])
+def test_the_dry_run_names_the_leech_a_converted_deck_makes(tmp_path: Path, database: str) -> None:
+    """The dry run said nothing of the leech the imported reviews of a converted deck's card
+    make (its cards are not in the database before the import's sync adds them, nor is any
+    before the first import), while the import suspends it and says so."""
+    db = Path(os.environ["DLCARDS_DB"])
+    if database == "none yet":
+        db.unlink()
+    path = str(leech_in_anki(tmp_path))
+    out = str(tmp_path / "decks")
+    dry = ok("import", "anki", path, "--to-yaml", out, "--dry-run")
+    assert not (tmp_path / "decks").exists()
+    assert db.exists() == (database == "synced")  # the dry run made no database
+    real = ok("import", "anki", path, "--to-yaml", out)
+    said = [line for line in real.splitlines() if "a leech" in line]
+    assert len(said) == 1 and said[0].startswith("suspended 1 card the imported reviews made")
+    predicted = said[0].replace("suspended", "would suspend").replace("made", "would make")
+    assert predicted.split(" as leech_action says")[0] in dry, dry
+    (card,) = [c.id for c in load_catalog([tmp_path / "decks"]).cards if c.topic == "leeches"]
+    assert f"({card})" in said[0]
+    with Store.open(db) as store:
+        assert store.suspensions([card])[card].suspended

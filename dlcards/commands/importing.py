@@ -449,15 +449,23 @@ def _new_reviews(db: str | None, rows: Sequence[ImportedReview]) -> list[Importe
 def _leech_changes(
     db: str | None, rows: Sequence[ImportedReview], resets: Mapping[str, int]
 ) -> dict[str, Suspension]:
-    """The flags an import's leech decisions would change, without writing (none before the
-    database exists: its cards are all new, none suspended)."""
+    """The flags an import's leech decisions would change, without writing. Before the
+    database exists, as the import would decide them in the one it makes: an empty database
+    with the default settings, made in a folder of its own in the temporary folder and removed
+    (its cards all new, none suspended; enough lapses in the file still make a leech)."""
     from dlcards.grading import merge_rules
+    from dlcards.store import Store
     from dlcards.store.rows import Suspension
 
     with existing_store(db) as store:
-        if store is None:
-            return {}
-        changes = store.leech_changes(rows, merge_rules, resets)
+        if store is not None:
+            changes = store.leech_changes(rows, merge_rules, resets)
+            return {cid: Suspension(flag, None) for cid, flag in changes.items()}
+    with (
+        _unpacking_folder("dlcards-dry-run-") as folder,
+        Store.open(Path(folder) / "dlcards.db") as scratch,
+    ):
+        changes = scratch.leech_changes(rows, merge_rules, resets)
     return {cid: Suspension(flag, None) for cid, flag in changes.items()}
 
 

@@ -115,7 +115,8 @@ class Merging(Connection):
     ) -> dict[str, bool]:
         """The suspended flags a merge of `rows` would change by its leech decisions (card ->
         the flag it would get), decided card by card as `merge_reviews` decides them, with
-        nothing written: for a dry run. A card whose reset point the merge would move (a
+        nothing written: for a dry run. A card the database does not hold yet is decided as
+        the import's sync adds it, a new card. A card whose reset point the merge would move (a
         Forget in Anki) is decided from the moved point, as the merge decides it after moving
         the point (`_move_resets`): its rows before the point are left out of its leech."""
         moving = {cid: (resets or {})[cid] for cid in self.resets_to_move(resets or {})}
@@ -125,12 +126,17 @@ class Merging(Connection):
             redecide, redecide_many = rules(self._checked(stored_settings_in(c)))
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             by_card: dict[str, list[ImportedReview]] = {}
-            for r in self._unheld(c, (r for r in rows if r.card_id in known)):
+            for r in self._unheld(c, rows):
                 by_card.setdefault(r.card_id, []).append(r)
             # a moved card with no new row is replayed from its new point too (the merge's
             # `_replay_from_resets`): a leech its rows before the point made may be taken back
             alone = [cid for cid in moving if cid in known and cid not in by_card]
             batch = _Batch.read(c, [*by_card, *alone])
+            # a card the import's sync adds (a deck converted by --to-yaml, a deck new since
+            # the last sync) as the sync adds it: new, no log, no reset point, its flag never
+            # changed here and not suspended
+            for card_id in by_card.keys() - known:
+                batch.cards[card_id] = ((-1, 0), Memory())
             by_card.update((cid, []) for cid in alone if cid in batch.logs)
             ids = list(by_card)
             for card_id in moving.keys() & batch.cards.keys():
