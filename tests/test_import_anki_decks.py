@@ -787,3 +787,49 @@ def test_the_dry_run_names_the_leech_a_converted_deck_makes(tmp_path: Path, data
     assert f"({card})" in said[0]
     with Store.open(db) as store:
         assert store.suspensions([card])[card].suspended
+
+
+def custom_cloze(col: Collection) -> None:
+    """A cloze note type of the learner's own: a Source field under the text on the front,
+    and Extra on the back."""
+    models = col.models
+    notetype = models.new("Cloze with source")
+    notetype["type"] = 1  # cloze
+    for name in ("Text", "Source", "Extra"):
+        models.add_field(notetype, models.new_field(name))
+    template = models.new_template("Cloze")
+    template["qfmt"] = "{{cloze:Text}}<br><small>{{Source}}</small>"
+    template["afmt"] = "{{cloze:Text}}<br>{{Extra}}"
+    models.add_template(notetype, template)
+    models.add(notetype)
+
+
+def test_a_cloze_note_types_front_fields_are_asked_with_the_blank(tmp_path: Path) -> None:
+    """A cloze note type that shows a field beside the cloze on the front (a source, a
+    context) lost it: the question was the blank alone, where Anki shows both."""
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    custom_cloze(col)
+    add(
+        col, "Cloze with source", "Papers", [],
+        Text="{{c1::Adam}} keeps {{c2::two moments}}", Source="Kingma &amp; Ba, 2014",
+        Extra="ICLR 2015",
+    )  # fmt: skip
+    shown = {}
+    for card_id in col.find_cards(""):
+        card = col.get_card(card_id)
+        shown[card.ord] = (card.question(), card.answer())
+    path = export_package(col, tmp_path / "papers.apkg")
+    col.close()
+    ok("import", "anki", str(path), "--to-yaml", str(tmp_path / "decks"))
+    (deck,) = (tmp_path / "decks").glob("*.yaml")
+    cards = yaml.safe_load(deck.read_text(encoding="utf-8"))["cards"]
+    assert [c["id"][-3:] for c in cards] == ["-c1", "-c2"]
+    for n, card in enumerate(cards):
+        question, answer = shown[n]
+        assert "Kingma &amp; Ba, 2014" in question and "Kingma" not in answer  # Anki's
+        assert "ICLR 2015" not in question and "ICLR 2015" in answer
+        assert card["question"].endswith("<br><br>Kingma & Ba, 2014"), card
+        assert "ICLR" not in card["question"] and card["answer"].endswith("<br><br>ICLR 2015")
+        assert "[...]" in card["question"] and "[...]" not in card["answer"]

@@ -8,8 +8,8 @@
   "Basic (type in the answer)", and any like them): each template becomes a card; its question
   is the fields the template's front shows, its answer the other fields its back shows.
 * Cloze: one card per cloze number; the question shows that cloze as a blank `[...]` (or
-  `[hint]`) and the others filled in, the answer shows it filled in and bold, then the fields
-  the back adds (Back Extra).
+  `[hint]`) and the others filled in, then the other fields the front shows (a source), the
+  answer shows it filled in and bold, then the fields the back adds (Back Extra).
 * HTML becomes the decks' Markdown (`**bold**`, `*italic*`, `` `code` ``, `<br>` for line
   breaks, Markdown specials escaped), MathJax `\\(...\\)` / `\\[...\\]` becomes `$...$` /
   `$$...$$`, `<img src alt>` (`![alt](media/x.png)`) and `[sound:]` become references to
@@ -891,6 +891,13 @@ def cloze_sides(text: str, number: int) -> tuple[str, str]:
 # --- notes --------------------------------------------------------------------------------------
 
 
+def cloze_field(notetype: NoteType) -> str:
+    """The field a cloze note type's front shows with `{{cloze:...}}` (else its first)."""
+    template = notetype.templates[0] if notetype.templates else None
+    front = [r for r in _REF.findall(template.front) if r.startswith("cloze:")] if template else []
+    return front[0].split(":", 1)[1].strip() if front else notetype.fields[0]
+
+
 def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None:
     """A card's (question, answer) HTML, or None if its note type cannot be converted."""
     values = dict(zip(notetype.fields, note.fields, strict=False))
@@ -898,13 +905,18 @@ def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None
         template = notetype.templates[0] if notetype.templates else None
         if template is None:
             return None
-        front = [r for r in _REF.findall(template.front) if r.startswith("cloze:")]
-        name = front[0].split(":", 1)[1].strip() if front else notetype.fields[0]
-        extra = [f for f in referenced(template.back, notetype.fields) if f != name]
+        name = cloze_field(notetype)
         if "image-occlusion:" in values.get(name, ""):
             return None  # shapes over an image: nothing to ask in text
+        # the front's other fields (a source, a context) are asked with the blank, in the
+        # template's order; the back adds the fields the front does not show (Back Extra)
+        asked = referenced(template.front, notetype.fields, front=True)
+        if name not in asked:
+            asked.insert(0, name)
+        extra = [f for f in referenced(template.back, notetype.fields) if f not in asked]
         q, a = cloze_sides(values.get(name, ""), card.ord + 1)
-        return q, _join([a, *(values.get(f, "") for f in extra)])
+        question = _join(q if f == name else values.get(f, "") for f in asked)
+        return question, _join([a, *(values.get(f, "") for f in extra)])
     if card.ord >= len(notetype.templates):
         return None
     template = notetype.templates[card.ord]
