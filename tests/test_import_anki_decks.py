@@ -833,3 +833,32 @@ def test_a_cloze_note_types_front_fields_are_asked_with_the_blank(tmp_path: Path
         assert card["question"].endswith("<br><br>Kingma & Ba, 2014"), card
         assert "ICLR" not in card["question"] and card["answer"].endswith("<br><br>ICLR 2015")
         assert "[...]" in card["question"] and "[...]" not in card["answer"]
+
+
+def test_a_cloze_card_anki_finds_empty_is_left_out_and_named(tmp_path: Path) -> None:
+    """A cloze taken out of a note's text leaves its card in Anki, an error on screen there
+    until Tools > Empty Cards removes it; so does a cloze note with no cloze. Converted, each
+    was a card whose question was its answer, with no blank: now they are left out, the
+    import says so, and the note's other cards come in."""
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    edited = add(col, "Cloze", "Nets", [], Text="{{c1::ReLU}} and {{c2::GELU}}")
+    edited["Text"] = "{{c1::ReLU}} and GELU"  # c2 taken out: its card stays
+    col.update_note(edited)
+    add(col, "Cloze", "Nets", [], Text="no cloze at all")
+    empty = {c for report in col.get_empty_cards().notes for c in report.card_ids}
+    kept = [col.get_card(c) for c in col.find_cards("") if c not in empty]
+    assert len(empty) == 2 and len(kept) == 1  # Anki's own count
+    path = export_package(col, tmp_path / "nets.apkg")
+    col.close()
+    out = ok("import", "anki", str(path), "--to-yaml", str(tmp_path / "decks"))
+    assert "wrote 1 deck with 1 card to" in out, out
+    assert "skipped 2 cards of note type 'Cloze' with no cloze of its number" in out, out
+    assert "cannot convert" not in out
+    (deck,) = (tmp_path / "decks").glob("*.yaml")
+    cards = yaml.safe_load(deck.read_text(encoding="utf-8"))["cards"]
+    assert cards == [
+        {"id": cards[0]["id"], "question": "[...] and GELU", "answer": "**ReLU** and GELU"}
+    ]
+    assert cards[0]["id"].endswith("-c1")

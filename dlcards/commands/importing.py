@@ -574,6 +574,12 @@ def _to_yaml(
             f"  skipped {plural(count, 'card')} of note type {name!r} with an empty question or "
             "answer: a dlcards card needs both"
         )
+    for name, count in sorted(result.no_cloze.items()):
+        echo(
+            f"  skipped {plural(count, 'card')} of note type {name!r} with no cloze of its "
+            "number in the note's text: Anki shows an error for such a card (Tools > Empty "
+            "Cards removes it)"
+        )
     for tag, anki in result.merged.items():
         echo(
             f"  Anki's tags {' and '.join(map(repr, anki))} are one tag here, {tag!r} "

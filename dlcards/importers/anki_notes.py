@@ -9,7 +9,8 @@
   is the fields the template's front shows, its answer the other fields its back shows.
 * Cloze: one card per cloze number; the question shows that cloze as a blank `[...]` (or
   `[hint]`) and the others filled in, then the other fields the front shows (a source), the
-  answer shows it filled in and bold, then the fields the back adds (Back Extra).
+  answer shows it filled in and bold, then the fields the back adds (Back Extra). A cloze card
+  whose cloze is not in the text (one of Anki's empty cards) is left out.
 * HTML becomes the decks' Markdown (`**bold**`, `*italic*`, `` `code` ``, `<br>` for line
   breaks, Markdown specials escaped), MathJax `\\(...\\)` / `\\[...\\]` becomes `$...$` /
   `$$...$$`, `<img src alt>` (`![alt](media/x.png)`) and `[sound:]` become references to
@@ -93,6 +94,9 @@ class Converted:
     empty: Counter[str] = field(default_factory=Counter)
     # dlcards tag -> the Anki tags (two or more, different in Anki) it was made of
     merged: dict[str, list[str]] = field(default_factory=dict)
+    # note type name -> its cloze cards whose cloze is no longer in the note's text (Anki's
+    # empty cards, an error on screen there until Tools > Empty Cards removes them)
+    no_cloze: Counter[str] = field(default_factory=Counter)
 
 
 # --- identity -----------------------------------------------------------------------------------
@@ -898,6 +902,14 @@ def cloze_field(notetype: NoteType) -> str:
     return front[0].split(":", 1)[1].strip() if front else notetype.fields[0]
 
 
+def has_cloze(note: Note, notetype: NoteType, card: Card) -> bool:
+    """Whether a cloze note's text holds the card's cloze. A card whose cloze was taken out
+    of the text stays in Anki until Tools > Empty Cards removes it, and shows an error there:
+    converted, its question would be its answer, no blank in it."""
+    values = dict(zip(notetype.fields, note.fields, strict=False))
+    return card.ord + 1 in cloze_numbers(values.get(cloze_field(notetype), ""))
+
+
 def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None:
     """A card's (question, answer) HTML, or None if its note type cannot be converted."""
     values = dict(zip(notetype.fields, note.fields, strict=False))
@@ -950,14 +962,21 @@ def convert_notes(
             result.skipped[notetype.name if notetype else "(missing note type)"] += 1
             continue
         converted: list[tuple[Card, tuple[str, str]]] = []
+        no_cloze = 0
         for card in cards:
             sides = _sides(notes[card.note], notetype, card)
             if sides is None:
-                converted = []
+                converted, no_cloze = [], 0
                 break
+            if notetype.cloze and not has_cloze(note, notetype, card):
+                no_cloze += 1  # an empty card in Anki
+                continue
             converted.append((card, sides))
+        if no_cloze:
+            result.no_cloze[notetype.name] += no_cloze
         if not converted:
-            result.skipped[notetype.name] += 1
+            if not no_cloze:
+                result.skipped[notetype.name] += 1
             continue
         tags = tuple(dict.fromkeys(t for t in map(tag_of, note.tags) if t))
         for anki_tag in note.tags:
