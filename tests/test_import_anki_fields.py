@@ -83,6 +83,12 @@ NOTES: dict[str, tuple[str, str, list[str]]] = {
         'line-through;">5</span> 6, <span style="font-weight: 700; color: red;">bold</span>',
         [],
     ),
+    "runs": (
+        "Runs?",
+        "Adam: <b>adaptive</b><b> moment</b> <b>esti</b><b>mation</b>, <i>f</i><i>(x)</i>, "
+        "<b>(β₁, β₂)</b>s",
+        [],
+    ),
     "links": (
         "Read?",
         'See <a href="https://arxiv.org/abs/1412.6980">Adam</a>, <a href="https://pytorch.org/">'
@@ -309,3 +315,17 @@ def test_a_span_whose_style_carries_meaning_is_its_tag(fields: dict[str, RoundTr
     assert got.answer == "E = mc², ~~5~~ 6, **bold**"
     assert got.shown == "E = mc², ~~5~~ 6, bold"
     assert got.back == "E = mc², ~~5~~ 6, <b>bold</b>"
+
+
+def test_emphasis_reads_as_emphasis_or_not_at_all(fields: dict[str, RoundTrip]) -> None:
+    """Anki's editor splits a bold word into runs that touch (`<b>esti</b><b>mation</b>`),
+    and bold ends on a bracket before a letter (`<b>(β₁, β₂)</b>s`). Written mark for mark,
+    `**esti****mation**` showed `esti****mation` and `**(β₁, β₂)**s` its four stars (the
+    decks' Markdown closes no emphasis between a bracket and a letter), and the stars went to
+    Anki too. Runs that touch are one; a run the Markdown cannot close is plain text."""
+    got = fields["runs"]
+    assert got.answer == "Adam: **adaptive** **moment** **estimation**, *f(x)*, (β₁, β₂)s"
+    assert got.shown == "Adam: adaptive moment estimation, f(x), (β₁, β₂)s"
+    assert got.back == (
+        "Adam: <b>adaptive</b> <b>moment</b> <b>estimation</b>, <i>f(x)</i>, (β₁, β₂)s"
+    )

@@ -19,11 +19,12 @@
   one (`x²`, `wᵢⱼ`), else math (`e$^{-x/2}$`). A table row is a line, its cells apart with
   ` | ` (a line break in a cell `; `); an ordered list's items are numbered as it numbers them
   (`start`, `type`, `reversed`, `value`), a nested list indented with no-break spaces; emphasis
-  never spans a line break. `<hr>` is a line `───`; a `<pre>` block's lines are code spans,
-  indent kept; `<s>`/`<del>` are `~~struck~~`, `<u>` italic, `<kbd>` code, `<q>` quoted, a
-  ruby's reading in parentheses; spaces typed in a row (`&nbsp; &nbsp;`) stay as wide; math
-  inside code stays its source (MathJax leaves it), an empty `\\(\\)` is nothing. A
-  `<span style>` that raises, lowers, emboldens, slants or strikes is that tag.
+  never spans a line break; runs of one style that touch are one, and a run the Markdown would
+  not read as emphasis (`**(a)**b`) is plain text. `<hr>` is a line `───`; a `<pre>` block's
+  lines are code spans, indent kept; `<s>`/`<del>` are `~~struck~~`, `<u>` italic, `<kbd>`
+  code, `<q>` quoted, a ruby's reading in parentheses; spaces typed in a row (`&nbsp; &nbsp;`)
+  stay as wide; math inside code stays its source (MathJax leaves it), an empty `\\(\\)` is
+  nothing. A `<span style>` that raises, lowers, emboldens, slants or strikes is that tag.
 * A note type whose templates show no field on one side (or an image occlusion) cannot be
   converted; its notes are counted by note type name and skipped. Notes dlcards itself
   exported are skipped too.
@@ -36,8 +37,8 @@ import html
 import re
 import shutil
 from collections import Counter
+from collections.abc import Callable, Iterable
 from collections.abc import Collection as Container
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -401,6 +402,7 @@ class _Markdown(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.stack: list[tuple[str, int, bool]] = []  # open emphasis: tag, start, marked
+        self.marks: list[str] = []  # each emphasis run's mark, `**`, `*` or `~~`
         self.media = media
         self.maths = maths  # inline and display math, each "$...$" or "$$...$$"
         self.sources = sources  # each math's text as Anki shows it in code (MathJax skips it)
@@ -702,8 +704,10 @@ class _Markdown(HTMLParser):
             trail = inner[len(inner.rstrip()) :]
             if tag in self._CODE:
                 core = _code_span(core)
-            else:
-                core = f"{self._STYLE[tag]}{core}{self._STYLE[tag]}"
+            else:  # its marks once the whole field is known (`_emphasis`)
+                self.marks.append(self._STYLE[tag])
+                n = len(self.marks) - 1
+                core = f"\x0e{n}\x0e{core}\x0f{n}\x0f"
             lines[i] = lead + core + trail
         self.out.append("".join(lines))
 
@@ -792,7 +796,6 @@ def to_markdown(field_html: str, media: set[str]) -> str:
     parser = _Markdown(media, maths, sources)
     parser.feed(text)
     parser.close()
-    out = re.sub("\x00s(\\d+)\x00", lambda m: sounds[int(m.group(1))], parser.markdown())
 
     def math(match: re.Match[str]) -> str:
         # a digit right after math (² too) would keep its closing `$` from closing it
@@ -800,7 +803,52 @@ def to_markdown(field_html: str, media: set[str]) -> str:
         after = match[2]
         return maths[int(match[1])] + (f"&#{ord(after)};" if after.isdigit() else after)
 
-    return _MATH_AT.sub(math, out)
+    def finish(marked: str) -> str:
+        out = re.sub("\x00s(\\d+)\x00", lambda m: sounds[int(m.group(1))], marked)
+        return _MATH_AT.sub(math, out)
+
+    return _emphasis(parser.markdown(), parser.marks, finish)
+
+
+_OPENS = re.compile("\x0e(\\d+)\x0e")
+_RUNS = re.compile("\x0e(\\d+)\x0e|\x0f(\\d+)\x0f")
+_TOUCHING = re.compile("\x0f(\\d+)\x0f\x0e(\\d+)\x0e")
+
+
+def _emphasis(text: str, marks: list[str], finish: Callable[[str], str]) -> str:
+    """`text` with each emphasis run's marks (`\\x0e n \\x0e` where run n opens, `\\x0f n
+    \\x0f` where it closes) written as the decks' Markdown reads them, and `finish` applied.
+    Two runs of one style that touch are one (`<b>a</b><b>b</b>`: `**ab**`, where
+    `**a****b**` showed `a****b`). A run the Markdown would not read as emphasis is left as
+    plain text: its marks could not close against a letter after a punctuation mark
+    (`<b>(a)</b>b`: `**(a)**b` showed its stars), and Anki shows no star there."""
+    from dlcards.markup import tokens
+
+    while found := next(
+        (m for m in _TOUCHING.finditer(text) if marks[int(m[1])] == marks[int(m[2])]), None
+    ):
+        closing, opening = found[1], found[2]
+        text = text[: found.start()] + text[found.end() :]
+        text = text.replace(f"\x0f{opening}\x0f", f"\x0f{closing}\x0f")
+
+    def written(kept: Container[int]) -> str:
+        return finish(
+            _RUNS.sub(lambda m: marks[int(m[1] or m[2])] if int(m[1] or m[2]) in kept else "", text)
+        )
+
+    def stars(markdown: str) -> int:  # the stars shown: marks that did not make emphasis
+        return sum(t.text.count("*") for t in tokens(markdown) if t.kind == "text")
+
+    runs = [int(m[1]) for m in _OPENS.finditer(text)]
+    out = written(set(runs))
+    if "*" not in out:
+        return out
+    shown = stars(written(()))
+    if stars(out) == shown:  # every run is emphasis: the field read once more
+        return out
+    kept = {n for n in runs if marks[n] == "~~" or stars(written({n})) == shown}
+    out = written(kept)
+    return out if stars(out) == shown else written({n for n in kept if marks[n] == "~~"})
 
 
 # --- cloze --------------------------------------------------------------------------------------
