@@ -86,7 +86,7 @@ NOTES: dict[str, tuple[str, str, list[str]]] = {
     "runs": (
         "Runs?",
         "Adam: <b>adaptive</b><b> moment</b> <b>esti</b><b>mation</b>, <i>f</i><i>(x)</i>, "
-        "<b>(β₁, β₂)</b>s",
+        "<b>(β₁, β₂)</b>s, <code>torch.</code><code>optim</code>, <code><b>lr</b></code>",
         [],
     ),
     "links": (
@@ -322,10 +322,15 @@ def test_emphasis_reads_as_emphasis_or_not_at_all(fields: dict[str, RoundTrip]) 
     and bold ends on a bracket before a letter (`<b>(β₁, β₂)</b>s`). Written mark for mark,
     `**esti****mation**` showed `esti****mation` and `**(β₁, β₂)**s` its four stars (the
     decks' Markdown closes no emphasis between a bracket and a letter), and the stars went to
-    Anki too. Runs that touch are one; a run the Markdown cannot close is plain text."""
+    Anki too; so did code in two spans (`` `torch.``optim` `` showed `` torch.``optim ``) and
+    bold inside code. Runs that touch are one; a run the Markdown cannot close is plain text,
+    and so is emphasis inside code, which shows none."""
     got = fields["runs"]
-    assert got.answer == "Adam: **adaptive** **moment** **estimation**, *f(x)*, (β₁, β₂)s"
-    assert got.shown == "Adam: adaptive moment estimation, f(x), (β₁, β₂)s"
+    assert got.answer == (
+        "Adam: **adaptive** **moment** **estimation**, *f(x)*, (β₁, β₂)s, `torch.optim`, `lr`"
+    )
+    assert got.shown == "Adam: adaptive moment estimation, f(x), (β₁, β₂)s, torch.optim, lr"
     assert got.back == (
-        "Adam: <b>adaptive</b> <b>moment</b> <b>estimation</b>, <i>f(x)</i>, (β₁, β₂)s"
+        "Adam: <b>adaptive</b> <b>moment</b> <b>estimation</b>, <i>f(x)</i>, (β₁, β₂)s, "
+        "<code>torch.optim</code>, <code>lr</code>"
     )

@@ -402,7 +402,7 @@ class _Markdown(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.stack: list[tuple[str, int, bool]] = []  # open emphasis: tag, start, marked
-        self.marks: list[str] = []  # each emphasis run's mark, `**`, `*` or `~~`
+        self.marks: list[str] = []  # each run's mark: `**`, `*`, `~~`, or "`" for code
         self.media = media
         self.maths = maths  # inline and display math, each "$...$" or "$$...$$"
         self.sources = sources  # each math's text as Anki shows it in code (MathJax skips it)
@@ -702,12 +702,10 @@ class _Markdown(HTMLParser):
                 continue
             lead = inner[: len(inner) - len(inner.lstrip())]
             trail = inner[len(inner.rstrip()) :]
-            if tag in self._CODE:
-                core = _code_span(core)
-            else:  # its marks once the whole field is known (`_emphasis`)
-                self.marks.append(self._STYLE[tag])
-                n = len(self.marks) - 1
-                core = f"\x0e{n}\x0e{core}\x0f{n}\x0f"
+            # its marks once the whole field is known (`_emphasis`)
+            self.marks.append("`" if tag in self._CODE else self._STYLE[tag])
+            n = len(self.marks) - 1
+            core = f"\x0e{n}\x0e{core}\x0f{n}\x0f"
             lines[i] = lead + core + trail
         self.out.append("".join(lines))
 
@@ -812,6 +810,7 @@ def to_markdown(field_html: str, media: set[str]) -> str:
 
 _OPENS = re.compile("\x0e(\\d+)\x0e")
 _RUNS = re.compile("\x0e(\\d+)\x0e|\x0f(\\d+)\x0f")
+_CODE_RUN = re.compile("\x0e(\\d+)\x0e(.*?)\x0f\\1\x0f", re.DOTALL)
 _TOUCHING = re.compile("\x0f(\\d+)\x0f\x0e(\\d+)\x0e")
 
 
@@ -819,7 +818,8 @@ def _emphasis(text: str, marks: list[str], finish: Callable[[str], str]) -> str:
     """`text` with each emphasis run's marks (`\\x0e n \\x0e` where run n opens, `\\x0f n
     \\x0f` where it closes) written as the decks' Markdown reads them, and `finish` applied.
     Two runs of one style that touch are one (`<b>a</b><b>b</b>`: `**ab**`, where
-    `**a****b**` showed `a****b`). A run the Markdown would not read as emphasis is left as
+    `**a****b**` showed `a****b`; `<code>a</code><code>b</code>`: one code span, where
+    `` `a``b` `` showed `` a``b ``). A run the Markdown would not read as emphasis is left as
     plain text: its marks could not close against a letter after a punctuation mark
     (`<b>(a)</b>b`: `**(a)**b` showed its stars), and Anki shows no star there."""
     from dlcards.markup import tokens
@@ -830,6 +830,10 @@ def _emphasis(text: str, marks: list[str], finish: Callable[[str], str]) -> str:
         closing, opening = found[1], found[2]
         text = text[: found.start()] + text[found.end() :]
         text = text.replace(f"\x0f{opening}\x0f", f"\x0f{closing}\x0f")
+    # code: its marks now, and none inside it (code shows no emphasis: `**x**` showed stars)
+    text = _CODE_RUN.sub(
+        lambda m: _code_span(_RUNS.sub("", m[2])) if marks[int(m[1])] == "`" else m[0], text
+    )
 
     def written(kept: Container[int]) -> str:
         return finish(
