@@ -862,3 +862,33 @@ def test_a_cloze_card_anki_finds_empty_is_left_out_and_named(tmp_path: Path) -> 
         {"id": cards[0]["id"], "question": "[...] and GELU", "answer": "**ReLU** and GELU"}
     ]
     assert cards[0]["id"].endswith("-c1")
+
+
+def test_notes_added_in_anki_since_come_into_a_folder_of_their_own(
+    anki_deck: dict[str, Any],
+) -> None:
+    """The decks converted before are loaded (`--decks`), and the notes added in Anki since
+    are converted into a new folder. Every note was converted again there, under the ids the
+    loaded decks already had: the files were written, then the import failed on the
+    duplicate ids, and every command after it too. Now only the new cards are written, and
+    the decks load together."""
+    first = anki_deck["dir"] / "decks"
+    ok("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(first))
+    converted = load_catalog([first]).ids()
+    col = Collection(str(anki_deck["folder"] / "collection.anki2"))
+    add(col, "Basic", "ML::Basics", [], Front="Dropout?", Back="Zeroes random units.")
+    path = export_package(col, anki_deck["dir"] / "later.apkg")
+    col.close()
+    later = anki_deck["dir"] / "later-decks"
+    args = ("import", "anki", str(path), "--decks", str(first), "--to-yaml", str(later))
+    dry = ok(*args, "--dry-run")
+    out = ok(*args)
+    assert f"wrote 1 deck with 1 card to {later}" in out, out
+    assert dry.splitlines()[0] == f"would write 1 deck with 1 card to {later}"
+    skipped = f"skipped {len(converted) - len(load_catalog().ids())} cards converted before"
+    assert skipped in out and skipped in dry
+    (deck,) = later.glob("*.yaml")
+    cards = yaml.safe_load(deck.read_text(encoding="utf-8"))["cards"]
+    assert [(c["question"], c["answer"]) for c in cards] == [("Dropout?", "Zeroes random units.")]
+    assert cards[0]["id"] not in converted
+    ok("check", "--decks", str(first), "--decks", str(later))

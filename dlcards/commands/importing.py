@@ -549,7 +549,9 @@ def _to_yaml(
     taken |= _topics_beside(out)
     # notes of cards dlcards exported, in a deck or kept in the database from one
     guids = {note_guid(cid) for cid in [*catalog.ids(), *retired, *elsewhere.values()]}
-    result = convert_notes(collection, taken, guids)
+    # cards an earlier --to-yaml converted into decks of another folder: the same ids
+    before = {cid for info in catalog.infos if info.file.parent != here for cid in info.ids}
+    result = convert_notes(collection, taken, guids, before)
     there = [out / d.file_name for d in result.decks if (out / d.file_name).exists()]
     if there and not force:  # the dry run says it too: the import would write nothing
         names = ", ".join(str(p) for p in there[:3]) + (", ..." if len(there) > 3 else "")
@@ -584,6 +586,11 @@ def _to_yaml(
         echo(
             f"  Anki's tags {' and '.join(map(repr, anki))} are one tag here, {tag!r} "
             "(a dlcards tag has no spaces or control characters)"
+        )
+    if result.before:
+        echo(
+            f"  skipped {plural(result.before, 'card')} converted before, in the decks loaded "
+            "here (their reviews come in)"
         )
     if result.exported - len(elsewhere):
         echo(

@@ -98,6 +98,8 @@ class Converted:
     # note type name -> its cloze cards whose cloze is no longer in the note's text (Anki's
     # empty cards, an error on screen there until Tools > Empty Cards removes them)
     no_cloze: Counter[str] = field(default_factory=Counter)
+    # cards left out as a deck already holds them (converted before, into another folder)
+    before: int = 0
 
 
 # --- identity -----------------------------------------------------------------------------------
@@ -992,9 +994,14 @@ def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None
 
 
 def convert_notes(
-    collection: Collection, taken_topics: Container[str], dlcards_guids: Container[str]
+    collection: Collection,
+    taken_topics: Container[str],
+    dlcards_guids: Container[str],
+    converted_before: Container[str] = (),
 ) -> Converted:
-    """Every note of the collection as dlcards cards, grouped by the Anki deck of each card."""
+    """Every note of the collection as dlcards cards, grouped by the Anki deck of each card.
+    A card whose id is one of `converted_before` (in a deck of an earlier conversion) is
+    left out, counted in `Converted.before`: written again it would be the same id twice."""
     notes = {n.id: n for n in collection.notes}
     by_note: dict[int, list[Card]] = {}
     for c in collection.cards:
@@ -1035,6 +1042,9 @@ def convert_notes(
             made_of.setdefault(tag_of(anki_tag), {}).setdefault(anki_tag_key(anki_tag), anki_tag)
         for card, (question, answer) in converted:
             card_id = card_id_for(note.guid, card.ord, notetype.cloze)
+            if card_id in converted_before:
+                result.before += 1
+                continue
             q, a = to_markdown(question, media), to_markdown(answer, media)
             if not q or not a:
                 result.empty[notetype.name] += 1
