@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dlcards.cli import app
@@ -334,3 +336,28 @@ def test_emphasis_reads_as_emphasis_or_not_at_all(fields: dict[str, RoundTrip]) 
         "Adam: <b>adaptive</b> <b>moment</b> <b>estimation</b>, <i>f(x)</i>, (β₁, β₂)s, "
         "<code>torch.optim</code>, <code>lr</code>"
     )
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", "b", "i", "u", "code", "s"]),
+            st.text(alphabet="ab(). *,_-`", min_size=0, max_size=6),
+        ),
+        max_size=12,
+    )
+)
+def test_no_mark_shows_as_a_star(runs: list[tuple[str, str]]) -> None:
+    """Whatever the runs of bold, italic, underline, code and struck text Anki's editor left,
+    the converted field shows as many stars as Anki shows (those typed), never a mark that did
+    not make emphasis."""
+    import html as html_module
+
+    from dlcards.importers.anki_notes import to_markdown
+
+    field = "".join(
+        f"<{tag}>{html_module.escape(text)}</{tag}>" if tag else html_module.escape(text)
+        for tag, text in runs
+    )
+    typed = sum(text.count("*") for _, text in runs)
+    assert to_plain(to_markdown(field, set())).count("*") == typed, field

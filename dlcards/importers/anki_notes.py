@@ -837,9 +837,9 @@ def _emphasis(text: str, marks: list[str], finish: Callable[[str], str]) -> str:
         lambda m: _code_span(_RUNS.sub("", m[2])) if marks[int(m[1])] == "`" else m[0], text
     )
 
-    def written(kept: Container[int]) -> str:
+    def written(kept: Container[int], part: str = text) -> str:
         return finish(
-            _RUNS.sub(lambda m: marks[int(m[1] or m[2])] if int(m[1] or m[2]) in kept else "", text)
+            _RUNS.sub(lambda m: marks[int(m[1] or m[2])] if int(m[1] or m[2]) in kept else "", part)
         )
 
     def stars(markdown: str) -> int:  # the stars shown: marks that did not make emphasis
@@ -849,12 +849,28 @@ def _emphasis(text: str, marks: list[str], finish: Callable[[str], str]) -> str:
     out = written(set(runs))
     if "*" not in out:
         return out
-    shown = stars(written(()))
-    if stars(out) == shown:  # every run is emphasis: the field read once more
+    struck = {n for n in runs if marks[n] == "~~"}  # `~~` is text to the Markdown: kept
+    shown = stars(written(struck))
+    if stars(out) == shown:  # every run reads as emphasis
         return out
-    kept = {n for n in runs if marks[n] == "~~" or stars(written({n})) == shown}
+    kept = set(struck)
+    # line by line (a run, code and math each end at a line break): the runs of a line that
+    # read as emphasis, its runs halved while a group holds one that does not
+    for line in _LINE_BREAKS.split(text):
+        ones = [int(m[1]) for m in _OPENS.finditer(line) if int(m[1]) not in struck]
+        base = stars(written(struck, line)) if ones else 0
+
+        def good(group: list[int], line: str = line, base: int = base) -> list[int]:
+            if not group or stars(written(struck | set(group), line)) == base:
+                return group
+            if len(group) == 1:
+                return []
+            half = len(group) // 2
+            return good(group[:half]) + good(group[half:])
+
+        kept |= set(good(ones))
     out = written(kept)
-    return out if stars(out) == shown else written({n for n in kept if marks[n] == "~~"})
+    return out if stars(out) == shown else written(struck)
 
 
 # --- cloze --------------------------------------------------------------------------------------
