@@ -830,7 +830,7 @@ def test_a_cloze_note_types_front_fields_are_asked_with_the_blank(tmp_path: Path
         question, answer = shown[n]
         assert "Kingma &amp; Ba, 2014" in question and "Kingma" not in answer  # Anki's
         assert "ICLR 2015" not in question and "ICLR 2015" in answer
-        assert card["question"].endswith("<br><br>Kingma & Ba, 2014"), card
+        assert card["question"].endswith("<br>Kingma & Ba, 2014"), card  # as the front
         assert "ICLR" not in card["question"] and card["answer"].endswith("<br><br>ICLR 2015")
         assert "[...]" in card["question"] and "[...]" not in card["answer"]
 
@@ -892,3 +892,48 @@ def test_notes_added_in_anki_since_come_into_a_folder_of_their_own(
     assert [(c["question"], c["answer"]) for c in cards] == [("Dropout?", "Zeroes random units.")]
     assert cards[0]["id"] not in converted
     ok("check", "--decks", str(first), "--decks", str(later))
+
+
+def test_a_front_templates_own_words_are_asked(tmp_path: Path) -> None:
+    """A note type of the learner's own whose front template holds the question's words
+    (`What is the capital of {{Country}}?`) was converted to the field alone (`France`): the
+    question is now the front as Anki renders it, its words, its sections, its fields."""
+    import html as html_module
+    import re
+
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    models = col.models
+    notetype = models.new("Capitals")
+    for name in ("Country", "Region", "Capital"):
+        models.add_field(notetype, models.new_field(name))
+    template = models.new_template("Card 1")
+    template["qfmt"] = (
+        "What is the capital of <b>{{Country}}</b>?{{#Region}} ({{Region}}){{/Region}}"
+        "{{^Region}} (anywhere){{/Region}}"
+    )
+    template["afmt"] = "{{FrontSide}}<hr id=answer>{{Capital}}"
+    models.add_template(notetype, template)
+    models.add(notetype)
+    add(col, "Capitals", "Geo", [], Country="France", Region="Europe", Capital="Paris")
+    add(col, "Capitals", "Geo", [], Country="Chile", Capital="Santiago")
+    shown = {}
+    for card_id in col.find_cards(""):
+        card = col.get_card(card_id)
+        text = re.sub(r"<style>.*?</style>|<[^>]+>", "", card.question(), flags=re.DOTALL)
+        shown[card.note()["Capital"]] = " ".join(html_module.unescape(text).split())
+    assert shown == {
+        "Paris": "What is the capital of France? (Europe)",
+        "Santiago": "What is the capital of Chile? (anywhere)",
+    }  # Anki's
+    path = export_package(col, tmp_path / "geo.apkg")
+    col.close()
+    ok("import", "anki", str(path), "--to-yaml", str(tmp_path / "decks"))
+    (deck,) = (tmp_path / "decks").glob("*.yaml")
+    cards = yaml.safe_load(deck.read_text(encoding="utf-8"))["cards"]
+    assert [(c["question"], c["answer"]) for c in cards] == [
+        ("What is the capital of **France**? (Europe)", "Paris"),
+        ("What is the capital of **Chile**? (anywhere)", "Santiago"),
+    ]
+    ok("check", "--decks", str(tmp_path / "decks"))

@@ -6,7 +6,8 @@
   third... template, or `-c1`, `-c2`... for each cloze.
 * Standard note types (Basic, "Basic (and reversed card)", "Basic (optional reversed card)",
   "Basic (type in the answer)", and any like them): each template becomes a card; its question
-  is the fields the template's front shows, its answer the other fields its back shows.
+  is the template's front as Anki renders it (its own words, its sections, its fields; no
+  answer box or hidden hint), its answer the other fields its back shows.
 * Cloze: one card per cloze number; the question shows that cloze as a blank `[...]` (or
   `[hint]`) and the others filled in, then the other fields the front shows (a source), the
   answer shows it filled in and bold, then the fields the back adds (Back Extra). A cloze card
@@ -190,6 +191,42 @@ def referenced(template: str, fields: Iterable[str], front: bool = False) -> lis
         if name in names and name not in _SPECIAL_FIELDS and name not in out:
             out.append(name)
     return out
+
+
+_SECTION = re.compile(r"\{\{([#^])\s*([^{}]+?)\s*\}\}(.*?)\{\{/\s*\2\s*\}\}", re.DOTALL)
+_EMPTY_FIELD = re.compile(r"(?:\s|</?(?:br|div) ?/?>)*", re.IGNORECASE)
+
+
+def field_is_empty(text: str) -> bool:
+    """Anki's test (`field_is_empty`): only whitespace and empty `<br>` or `<div>` tags."""
+    return _EMPTY_FIELD.fullmatch(text) is not None
+
+
+def front_html(template: str, values: dict[str, str], cloze: tuple[str, str] | None = None) -> str:
+    """A card's front as Anki renders its template: the template's own text (`What is the
+    capital of {{Country}}?`) with each field in its place, a conditional section
+    (`{{#Field}}...{{/Field}}`, `{{^Field}}`) shown as Anki shows it. An answer box
+    (`{{type:...}}`), a hidden hint (`{{hint:...}}`) and the special fields are left out;
+    with `cloze` (the cloze field's name and its question), `{{cloze:...}}` is the blank."""
+
+    def section(match: re.Match[str]) -> str:
+        empty = field_is_empty(values.get(match[2].strip(), ""))
+        return match[3] if empty == (match[1] == "^") else ""
+
+    text = template
+    while (done := _SECTION.sub(section, text)) != text:
+        text = done
+
+    def ref(match: re.Match[str]) -> str:
+        *filters, name = (part.strip() for part in match[1].split(":"))
+        if {"type", "hint"} & set(filters) or name in _SPECIAL_FIELDS:
+            return ""
+        if cloze is not None and "cloze" in filters and name == cloze[0]:
+            return cloze[1]
+        value = values.get(name, "")
+        return re.sub(r"<[^>]*>", "", value) if "text" in filters else value
+
+    return _REF.sub(ref, text)
 
 
 def _join(parts: Iterable[str]) -> str:
@@ -993,11 +1030,9 @@ def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None
         # the front's other fields (a source, a context) are asked with the blank, in the
         # template's order; the back adds the fields the front does not show (Back Extra)
         asked = referenced(template.front, notetype.fields, front=True)
-        if name not in asked:
-            asked.insert(0, name)
         extra = [f for f in referenced(template.back, notetype.fields) if f not in asked]
         q, a = cloze_sides(values.get(name, ""), card.ord + 1)
-        question = _join(q if f == name else values.get(f, "") for f in asked)
+        question = front_html(template.front, values, (name, q)) if name in asked else q
         return question, _join([a, *(values.get(f, "") for f in extra)])
     if card.ord >= len(notetype.templates):
         return None
@@ -1006,7 +1041,7 @@ def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None
     told = [f for f in referenced(template.back, notetype.fields) if f not in asked]
     if not asked or not told:
         return None
-    return _join(values.get(f, "") for f in asked), _join(values.get(f, "") for f in told)
+    return front_html(template.front, values), _join(values.get(f, "") for f in told)
 
 
 def convert_notes(
