@@ -658,3 +658,55 @@ def test_media_anki_would_rename_or_merge_reach_anki_each_as_its_own_file(
         name = html_module.unescape(image or sound)
         assert (media / name).read_bytes() == data, (k, name)
     assert col.media.check().missing == []
+
+
+@pytest.mark.parametrize("action", ["suspend", "tag"])
+def test_a_leech_reaches_anki_tagged_as_anki_tags_one(
+    col: Collection, tmp_path: Path, action: str
+) -> None:
+    """Anki marks a leech with the tag `leech` (its only mark of one): a card that lapsed
+    into a leech here reached Anki as a plain card (suspended, with no word of why, or, with
+    `leech_action tag`, not marked at all). With its progress it carries the tag; without,
+    the package claims no progress, and no leech."""
+    db = tmp_path / "leech.db"
+    today = _anki_today()
+    store = Store.open(db)
+    store.sync(load_catalog().cards, "test", NOW)
+    h.set_scheduler(store, "sm2")
+    from dlcards.commands.config import change
+    from dlcards.grading import LeechRule, decide
+    from dlcards.scheduling import Schedule
+
+    change(store, "leech_action", action)
+
+    def grade(card_id: str, grade: Grade, days_ago: int) -> None:  # as a session grades
+        day = today - timedelta(days=days_ago)
+        store.grade(
+            card_id,
+            lambda m, s: decide(
+                m, grade, day, Schedule.from_settings(s), False, LeechRule.from_settings(s)
+            ),
+            NOW,
+        )
+
+    grade("gd-23", Grade.PERFECT, 30)
+    for days_ago in range(20, 12, -1):  # 8 lapses: the default threshold
+        grade("gd-23", Grade.BLACKOUT, days_ago)
+    grade("mlp-1", Grade.BLACKOUT, 2)  # one lapse
+    leeches = [cid for cid, (_, flags) in store.memories(["gd-23", "mlp-1"]).items() if flags.leech]
+    store.close()
+    assert leeches == ["gd-23"]
+
+    path = tmp_path / "leech.apkg"
+    export("anki", "-o", str(path), "--with-progress", "--db", str(db))
+    import_apkg(col, path, scheduling=True)
+    leech_notes = [col.get_note(nid)["CardId"] for nid in col.find_notes("tag:leech")]
+    assert leech_notes == ["gd-23"]
+    (card,) = notes_by_card_id(col)["gd-23"].cards()
+    assert card.queue == (-1 if action == "suspend" else 2)
+
+    fresh = new_collection(tmp_path / "fresh")
+    export("anki", "-o", str(path), "--db", str(db), "--force")
+    import_apkg(fresh, path, scheduling=True)
+    assert fresh.find_notes("tag:leech") == []
+    fresh.close()

@@ -94,6 +94,7 @@ def _progress(store: Store, schedule: Schedule, card_ids: Sequence[str]) -> dict
             stability=memory.fsrs.stability if fsrs else None,
             difficulty=memory.fsrs.difficulty if fsrs else None,
             suspended=bool(flags and flags.suspended),
+            leech=bool(flags and flags.leech),
         )
     return out
 

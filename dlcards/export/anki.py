@@ -24,7 +24,8 @@ newer one, so Anki takes the edit.
 
 Progress (`--with-progress`): each card row carries its scheduling: type/queue 2 (review),
 ivl, due (days since the collection's creation day), factor (EF x 1000), reps, lapses, and
-FSRS's memory state in `data`; suspended cards get queue -1. The package holds no review log.
+FSRS's memory state in `data`; suspended cards get queue -1, and a leech's note Anki's tag
+`leech`. The package holds no review log.
 Anki's importer keeps these when "import scheduling" is on, for cards not yet in the
 collection (it never changes the scheduling of cards it already has). Without progress a card's
 `mod` (its time of change, which Anki's importer keeps) is 0: its state in Anki (new, active)
@@ -173,6 +174,7 @@ class CardProgress:
     stability: float | None = None
     difficulty: float | None = None
     suspended: bool = False
+    leech: bool = False  # a leech here: its note gets Anki's `leech` tag, as Anki marks one
 
     def card_data(self) -> str:
         """Anki's `cards.data` JSON: FSRS memory state (`s`, `d`) when there is one."""
@@ -549,6 +551,10 @@ def _card_row(
     )
 
 
+LEECH_TAG = "leech"
+"""The tag Anki gives a leech's note (its only mark of one, whichever the leech action)."""
+
+
 @dataclass
 class _Written:
     """What writing the collection learned: the decks in order of their first note, and the
@@ -661,7 +667,8 @@ def _write_collection(
                 dids[note.topic] = did
                 written.decks[note.topic] = genanki.Deck(did, note.deck)
             nid = next(ids)
-            tags = " " + " ".join(note.tags) + " "
+            marked = (*note.tags, LEECH_TAG) if item is not None and item.leech else note.tags
+            tags = " " + " ".join(marked) + " "
             fields = note.fields
             names: dict[str, str] = {}
             for file in note.media:  # its name decoded already: as the field names it
