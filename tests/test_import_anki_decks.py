@@ -937,3 +937,49 @@ def test_a_front_templates_own_words_are_asked(tmp_path: Path) -> None:
         ("What is the capital of **Chile**? (anywhere)", "Santiago"),
     ]
     ok("check", "--decks", str(tmp_path / "decks"))
+
+
+def test_a_note_types_second_cloze_field_makes_its_cards(tmp_path: Path) -> None:
+    """Anki numbers a cloze note's cards from every field its front shows with
+    `{{cloze:...}}`: a card whose cloze is in the second such field is no empty card, and
+    its blank is there."""
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    models = col.models
+    notetype = models.new("Two clozes")
+    notetype["type"] = 1
+    for name in ("Text", "More"):
+        models.add_field(notetype, models.new_field(name))
+    template = models.new_template("Cloze")
+    template["qfmt"] = "{{cloze:Text}}<br>{{cloze:More}}"
+    template["afmt"] = "{{cloze:Text}}<br>{{cloze:More}}"
+    models.add_template(notetype, template)
+    models.add(notetype)
+    add(
+        col,
+        "Two clozes",
+        "Nets",
+        [],
+        Text="{{c1::ReLU}} is max(0, x)",
+        More="{{c2::GELU}} is smooth",
+    )
+    assert len(col.find_cards("")) == 2 and not col.get_empty_cards().notes  # Anki's two cards
+    path = export_package(col, tmp_path / "two.apkg")
+    col.close()
+    out = ok("import", "anki", str(path), "--to-yaml", str(tmp_path / "decks"))
+    assert "no cloze of its number" not in out
+    (deck,) = (tmp_path / "decks").glob("*.yaml")
+    cards = yaml.safe_load(deck.read_text(encoding="utf-8"))["cards"]
+    assert [(c["id"][-3:], c["question"], c["answer"]) for c in cards] == [
+        (
+            "-c1",
+            "[...] is max(0, x)<br>GELU is smooth",
+            "**ReLU** is max(0, x)<br><br>GELU is smooth",
+        ),
+        (
+            "-c2",
+            "ReLU is max(0, x)<br>[...] is smooth",
+            "ReLU is max(0, x)<br><br>**GELU** is smooth",
+        ),
+    ]

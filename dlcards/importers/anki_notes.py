@@ -202,12 +202,12 @@ def field_is_empty(text: str) -> bool:
     return _EMPTY_FIELD.fullmatch(text) is not None
 
 
-def front_html(template: str, values: dict[str, str], cloze: tuple[str, str] | None = None) -> str:
+def front_html(template: str, values: dict[str, str], blanks: dict[str, str] | None = None) -> str:
     """A card's front as Anki renders its template: the template's own text (`What is the
     capital of {{Country}}?`) with each field in its place, a conditional section
     (`{{#Field}}...{{/Field}}`, `{{^Field}}`) shown as Anki shows it. An answer box
     (`{{type:...}}`), a hidden hint (`{{hint:...}}`) and the special fields are left out;
-    with `cloze` (the cloze field's name and its question), `{{cloze:...}}` is the blank."""
+    with `blanks` (each cloze field's name and its question), `{{cloze:...}}` is the blank."""
 
     def section(match: re.Match[str]) -> str:
         empty = field_is_empty(values.get(match[2].strip(), ""))
@@ -221,8 +221,8 @@ def front_html(template: str, values: dict[str, str], cloze: tuple[str, str] | N
         *filters, name = (part.strip() for part in match[1].split(":"))
         if {"type", "hint"} & set(filters) or name in _SPECIAL_FIELDS:
             return ""
-        if cloze is not None and "cloze" in filters and name == cloze[0]:
-            return cloze[1]
+        if blanks is not None and "cloze" in filters and name in blanks:
+            return blanks[name]
         value = values.get(name, "")
         return re.sub(r"<[^>]*>", "", value) if "text" in filters else value
 
@@ -1002,11 +1002,13 @@ def cloze_sides(text: str, number: int) -> tuple[str, str]:
 # --- notes --------------------------------------------------------------------------------------
 
 
-def cloze_field(notetype: NoteType) -> str:
-    """The field a cloze note type's front shows with `{{cloze:...}}` (else its first)."""
+def cloze_fields(notetype: NoteType) -> list[str]:
+    """The fields a cloze note type's front shows with `{{cloze:...}}`, in order (else its
+    first field): a card's cloze may be in any of them, as Anki numbers a note's cards."""
     template = notetype.templates[0] if notetype.templates else None
-    front = [r for r in _REF.findall(template.front) if r.startswith("cloze:")] if template else []
-    return front[0].split(":", 1)[1].strip() if front else notetype.fields[0]
+    refs = [r for r in _REF.findall(template.front) if r.startswith("cloze:")] if template else []
+    names = list(dict.fromkeys(r.split(":", 1)[1].strip() for r in refs))
+    return names or list(notetype.fields[:1])
 
 
 def has_cloze(note: Note, notetype: NoteType, card: Card) -> bool:
@@ -1014,7 +1016,9 @@ def has_cloze(note: Note, notetype: NoteType, card: Card) -> bool:
     of the text stays in Anki until Tools > Empty Cards removes it, and shows an error there:
     converted, its question would be its answer, no blank in it."""
     values = dict(zip(notetype.fields, note.fields, strict=False))
-    return card.ord + 1 in cloze_numbers(values.get(cloze_field(notetype), ""))
+    return any(
+        card.ord + 1 in cloze_numbers(values.get(name, "")) for name in cloze_fields(notetype)
+    )
 
 
 def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None:
@@ -1024,16 +1028,21 @@ def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None
         template = notetype.templates[0] if notetype.templates else None
         if template is None:
             return None
-        name = cloze_field(notetype)
-        if "image-occlusion:" in values.get(name, ""):
+        names = cloze_fields(notetype)
+        if any("image-occlusion:" in values.get(name, "") for name in names):
             return None  # shapes over an image: nothing to ask in text
-        # the front's other fields (a source, a context) are asked with the blank, in the
+        # the front's other fields (a source, a context) are asked with the blanks, in the
         # template's order; the back adds the fields the front does not show (Back Extra)
         asked = referenced(template.front, notetype.fields, front=True)
         extra = [f for f in referenced(template.back, notetype.fields) if f not in asked]
-        q, a = cloze_sides(values.get(name, ""), card.ord + 1)
-        question = front_html(template.front, values, (name, q)) if name in asked else q
-        return question, _join([a, *(values.get(f, "") for f in extra)])
+        sides = {name: cloze_sides(values.get(name, ""), card.ord + 1) for name in names}
+        blanks = {name: q for name, (q, _) in sides.items()}
+        if any(name in asked for name in names):
+            question = front_html(template.front, values, blanks)
+        else:
+            question = _join(blanks.values())
+        filled = [a for _, a in sides.values()]
+        return question, _join([*filled, *(values.get(f, "") for f in extra)])
     if card.ord >= len(notetype.templates):
         return None
     template = notetype.templates[card.ord]
