@@ -850,6 +850,27 @@ def to_markdown(field_html: str, media: set[str]) -> str:
 _OPENS = re.compile("\x0e(\\d+)\x0e")
 _RUNS = re.compile("\x0e(\\d+)\x0e|\x0f(\\d+)\x0f")
 _CODE_RUN = re.compile("\x0e(\\d+)\x0e(.*?)\x0f\\1\x0f", re.DOTALL)
+_AFTER_RUN = frozenset(" \t\n\xa0.,;:!?")
+
+
+def _plainly_flanked(text: str, n: int) -> bool:
+    """Whether emphasis run `n` of `text` surely reads as emphasis (CommonMark's flanking
+    rules, as the decks' Markdown applies them): space or nothing before it, a letter or digit
+    at each end inside, and space, a stop or nothing after it. Else the Markdown reads it."""
+    opening, closing = f"\x0e{n}\x0e", f"\x0f{n}\x0f"
+    start = text.index(opening)
+    end = text.index(closing, start)
+    core = text[start + len(opening) : end]
+    before = text[start - 1 : start]
+    after = text[end + len(closing) : end + len(closing) + 1]
+    return (
+        (not before or before.isspace())
+        and core[:1].isalnum()
+        and core[-1:].isalnum()
+        and (not after or after in _AFTER_RUN)
+    )
+
+
 _TOUCHING = re.compile("\x0f(\\d+)\x0f\x0e(\\d+)\x0e")
 
 
@@ -884,11 +905,13 @@ def _emphasis(text: str, marks: list[str], finish: Callable[[str], str]) -> str:
 
     runs = [int(m[1]) for m in _OPENS.finditer(text)]
     out = written(set(runs))
-    if "*" not in out:
+    if "*" not in out or all(_plainly_flanked(text, n) for n in runs if marks[n] != "~~"):
+        return out  # every run reads as emphasis (most fields: no reading needed)
+    if not (seen := stars(out)):  # no star shown: every run reads as one
         return out
     struck = {n for n in runs if marks[n] == "~~"}  # `~~` is text to the Markdown: kept
     shown = stars(written(struck))
-    if stars(out) == shown:  # every run reads as emphasis
+    if seen == shown:  # the stars shown are the field's own
         return out
     kept = set(struck)
     # line by line (a run, code and math each end at a line break): the runs of a line that
