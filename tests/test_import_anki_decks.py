@@ -983,3 +983,49 @@ def test_a_note_types_second_cloze_field_makes_its_cards(tmp_path: Path) -> None
             "ReLU is max(0, x)<br><br>**GELU** is smooth",
         ),
     ]
+
+
+def test_a_converted_cloze_of_one_card_studied_in_a_fresh_anki_comes_back(
+    tmp_path: Path,
+) -> None:
+    """A cloze note of one cloze converted (`anki-...-c1`) is exported as its Anki note, with
+    that note's GUID, in dlcards's note type. Studied in an Anki that had never held the note
+    (a new phone), its review was 'of a note dlcards does not know': its id was made again
+    from the GUID and the note type, which is no cloze there. It comes back to its card, and
+    a --to-yaml of that file makes no copy of it under another id."""
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    add(col, "Cloze", "Acts", [], Text="The {{c1::sigmoid}} squashes")
+    add(col, "Basic", "Acts", [], Front="GELU?", Back="Smooth ReLU")
+    source = export_package(col, tmp_path / "source.apkg")
+    col.close()
+    decks = tmp_path / "decks"
+    ok("import", "anki", str(source), "--to-yaml", str(decks))
+    converted = set(load_catalog([decks]).ids()) - set(load_catalog().ids())
+    assert len(converted) == 2 and any(cid.endswith("-c1") for cid in converted)
+    package = tmp_path / "to-phone.apkg"
+    ok("export", "anki", "-o", str(package), "--decks", str(decks), "--topic", "acts")
+
+    phone = tmp_path / "phone"
+    phone.mkdir()
+    col = Collection(str(phone / "collection.anki2"))
+    col.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
+        )
+    )
+    for card_id in col.find_cards(""):
+        answer(col, card_id, CardAnswer.GOOD)
+    back = export_package(col, tmp_path / "phone.apkg")
+    col.close()
+    args = ("import", "anki", str(back), "--decks", str(decks))
+    dry = ok(*args, "--dry-run")
+    out = ok(*args)
+    assert "imported 2 reviews of 2 cards" in out and "would import 2 reviews of 2 cards" in dry
+    assert "does not know" not in out + dry
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        logged = {r[0] for r in store.query("SELECT card_id FROM reviews")}
+    assert logged == converted
+    again = ok(*args, "--to-yaml", str(tmp_path / "again"))
+    assert "wrote 0 decks with 0 cards" in again, again

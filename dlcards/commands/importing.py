@@ -112,10 +112,10 @@ def anki(
         catalog = load_catalog(extra)
         # and the cards the database keeps that no deck has now: a phone's reviews of a card
         # removed from its deck join its log (as `show` says it is kept), never "unknown"
-        stored, starts_at = _collection_facts(db)
+        stored, starts_at, converted_guids = _collection_facts(db)
         retired = {cid: t for cid, t in stored.items() if catalog.topic_of(cid) is None}
         known = {*catalog.ids(), *retired}
-        cards = anki_progress.dlcards_cards(collection, known)
+        cards = anki_progress.dlcards_cards(collection, known, converted_guids)
         # notes another dlcards exported, of cards no deck here has (other decks, another
         # --decks): named as such, never as notes "dlcards does not know"
         elsewhere = {
@@ -127,7 +127,10 @@ def anki(
         guids: dict[str, str] = {}  # a converted card -> its Anki note's GUID
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
-            converted = _to_yaml(collection, path, out, catalog, dry_run, force, retired, elsewhere)
+            converted = _to_yaml(
+                collection, path, out, catalog, dry_run, force, retired, elsewhere,
+                anki_progress.exported_converted(collection, converted_guids),
+            )  # fmt: skip
             cards.update(converted.cards)
             new_topics = converted.topics
             guids = converted.guids
@@ -427,15 +430,17 @@ def _stored_suspensions(db: str | None, cards: Iterable[str]) -> dict[str, Suspe
     return {cid: held.get(cid, Suspension(False, None)) for cid in cards}
 
 
-def _collection_facts(db: str | None) -> tuple[dict[str, str], int]:
-    """Every card the database knows, in a deck now or not (id -> topic), and its
-    `day_starts_at`; no card and the default hour before the database exists."""
+def _collection_facts(db: str | None) -> tuple[dict[str, str], int, dict[str, str]]:
+    """Every card the database knows, in a deck now or not (id -> topic), its
+    `day_starts_at`, and the Anki GUIDs of the cards converted from notes of one card
+    (`Store.anki_guids`); no card, the default hour and no GUID before the database exists."""
     from dlcards.settings import DAY_STARTS_AT
 
     with existing_store(db) as store:
         if store is None:
-            return {}, DAY_STARTS_AT
-        return dict(store.query("SELECT id, topic FROM cards")), store.settings().day_starts_at
+            return {}, DAY_STARTS_AT, {}
+        cards = dict(store.query("SELECT id, topic FROM cards"))
+        return cards, store.settings().day_starts_at, store.anki_guids()
 
 
 def _new_reviews(db: str | None, rows: Sequence[ImportedReview]) -> list[ImportedReview]:
@@ -523,12 +528,14 @@ def _to_yaml(
     force: bool,
     retired: Mapping[str, str],
     elsewhere: Mapping[int, str],
+    exported: Mapping[int, str],
 ) -> Converted:
     """The notes as YAML decks, written to `out` unless `dry_run`; reports what it did.
     A deck file already in `out` is written over only with `force` (else nothing is
     written). Notes dlcards exported are not converted: those of cards here (in a deck or
-    kept in the database), and `elsewhere`'s, of cards from decks not loaded (a copy of such
-    a card under another id would be studied beside the card itself once its deck is)."""
+    kept in the database), `exported`'s (note id -> card: cards converted before, exported
+    with their Anki note's GUID), and `elsewhere`'s, of cards from decks not loaded (a copy of
+    such a card under another id would be studied beside the card itself once its deck is)."""
     from dlcards.console import plural
     from dlcards.errors import UsageError
     from dlcards.export.anki import note_guid
@@ -549,6 +556,7 @@ def _to_yaml(
     taken |= _topics_beside(out)
     # notes of cards dlcards exported, in a deck or kept in the database from one
     guids = {note_guid(cid) for cid in [*catalog.ids(), *retired, *elsewhere.values()]}
+    guids |= {n.guid for n in collection.notes if n.id in exported}  # one note per GUID
     # cards an earlier --to-yaml converted into decks of another folder: the same ids
     before = {cid for info in catalog.infos if info.file.parent != here for cid in info.ids}
     result = convert_notes(collection, taken, guids, before)

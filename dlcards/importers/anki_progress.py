@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from dlcards.importers.anki_file import AHEAD_MS, Collection, Revlog
+from dlcards.importers.anki_file import AHEAD_MS, Collection, Note, Revlog
 from dlcards.settings import DAY_STARTS_AT
 from dlcards.sm2 import Grade
 from dlcards.store.rows import ImportedReview, ImportedReviews, Suspension
@@ -59,16 +59,44 @@ def local_time(ms: int) -> datetime:
     return datetime.fromtimestamp(seconds).astimezone().replace(microsecond=millis * 1000)
 
 
-def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, str]:
+def card_id_field(collection: Collection, note: Note) -> str | None:
+    """The card id a note holds in its CardId field (a note `export anki` wrote), or None."""
+    notetype = collection.notetypes.get(note.notetype)
+    if notetype is None or "CardId" not in notetype.fields:
+        return None
+    at = notetype.fields.index("CardId")
+    return note.fields[at].strip() if at < len(note.fields) else None
+
+
+def exported_converted(collection: Collection, converted: Mapping[str, str]) -> dict[int, str]:
+    """The notes `export anki` wrote of cards an earlier `--to-yaml` converted from notes of
+    one card, which keep their Anki note's GUID (`converted`: card id -> that GUID; a cloze
+    note's `-c1` card, say): note id -> its card's id. Its note type is dlcards's now, not
+    the note's own, so the card's id is not to be made again from its GUID and note type."""
+    guids = {guid: cid for cid, guid in converted.items()}
+    out = {}
+    for note in collection.notes:
+        card_id = guids.get(note.guid)
+        if card_id is not None and card_id_field(collection, note) == card_id:
+            out[note.id] = card_id
+    return out
+
+
+def dlcards_cards(
+    collection: Collection, card_ids: Iterable[str], converted: Mapping[str, str] | None = None
+) -> dict[int, str]:
     """Anki card id -> dlcards card id, for the cards dlcards knows: notes dlcards exported
-    (GUID `guid_for(card id)`), and cards of notes an earlier `--to-yaml` converted (their
-    ids are made from the note's GUID)."""
+    (GUID `guid_for(card id)`, or a converted card's note GUID: `exported_converted`), and
+    cards of notes an earlier `--to-yaml` converted (their ids are made from the note's
+    GUID)."""
     from dlcards.export.anki import note_guid
     from dlcards.importers.anki_notes import card_id_for
 
     known = set(card_ids)
     by_guid = {note_guid(cid): cid for cid in known}
     notes = {n.id: n for n in collection.notes}
+    theirs = exported_converted(collection, converted or {})
+    by_guid |= {notes[nid].guid: cid for nid, cid in theirs.items() if cid in known}
     out = {}
     for card in collection.cards:
         note = notes.get(card.note)
@@ -79,9 +107,9 @@ def dlcards_cards(collection: Collection, card_ids: Iterable[str]) -> dict[int, 
                 out[card.id] = by_guid[note.guid]
             continue
         notetype = collection.notetypes.get(note.notetype)
-        converted = card_id_for(note.guid, card.ord, bool(notetype and notetype.cloze))
-        if converted in known:
-            out[card.id] = converted
+        made = card_id_for(note.guid, card.ord, bool(notetype and notetype.cloze))
+        if made in known:
+            out[card.id] = made
     return out
 
 
@@ -105,11 +133,7 @@ def dlcards_notes(collection: Collection) -> dict[int, str]:
 
     out = {}
     for note in collection.notes:
-        notetype = collection.notetypes.get(note.notetype)
-        if notetype is None or "CardId" not in notetype.fields:
-            continue
-        at = notetype.fields.index("CardId")
-        card_id = note.fields[at].strip() if at < len(note.fields) else ""
+        card_id = card_id_field(collection, note)
         if card_id and note_guid(card_id) == note.guid:
             out[note.id] = card_id
     return out
