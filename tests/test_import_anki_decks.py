@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from dlcards.catalog import load_catalog
 from dlcards.cli import app
+from dlcards.importers.anki_notes import note_key
 from dlcards.store import Store
 
 pytest.importorskip("anki")
@@ -1029,3 +1030,31 @@ def test_a_converted_cloze_of_one_card_studied_in_a_fresh_anki_comes_back(
     assert logged == converted
     again = ok(*args, "--to-yaml", str(tmp_path / "again"))
     assert "wrote 0 decks with 0 cards" in again, again
+
+
+def test_reviews_of_a_converted_notes_card_no_deck_has_are_named_as_such(tmp_path: Path) -> None:
+    """A cloze note answered on both its cards, then c2 taken out of its text: the empty
+    card is left out of the converted deck, and its review was said to be 'of cards Anki
+    added to 1 dlcards note (...; a reverse card, say)', a note dlcards never exported. It
+    is named as the converted note's card no deck here has."""
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    note = add(col, "Cloze", "Nets", [], Text="{{c1::ReLU}} and {{c2::GELU}}")
+    for card_id in col.find_cards(""):
+        answer(col, card_id, CardAnswer.GOOD)
+    note["Text"] = "{{c1::ReLU}} and GELU"
+    col.update_note(note)
+    path = export_package(col, tmp_path / "nets.apkg")
+    col.close()
+    args = ("import", "anki", str(path), "--to-yaml", str(tmp_path / "decks"))
+    dry = ok(*args, "--dry-run")
+    out = ok(*args)
+    named = (
+        f"not imported: 1 review of 1 card of converted notes that no deck here has "
+        f"({note_key(note.guid)}-c2: taken out of its deck, or a cloze no longer in its note's "
+        "text)"
+    )
+    assert named in out and named in dry, out
+    assert "Anki added" not in out and "does not know" not in out
+    assert "imported 1 review of 1 card" in out

@@ -220,13 +220,18 @@ def anki(
         )
     theirs = _answers_of(collection, elsewhere, cards)  # note -> answers
     # cards Anki added to a dlcards note (a reverse card): their note is known, not them
-    more = anki_progress.extra_cards(collection, cards)
+    exported = anki_progress.exported_notes(collection, known, converted_guids)
+    more = anki_progress.extra_cards(collection, cards, exported)
     extra_notes = {c.note: more[c.id] for c in collection.cards if c.id in more}
     of_extra = _answers_of(collection, extra_notes, cards)
+    # cards of notes converted before that no deck here has: their note is known, not them
+    others = anki_progress.converted_others(collection, cards, exported)
+    of_others = _answers_of_cards(collection, others)
     unknown = result.unknown_reviews - result.deleted - sum(theirs.values())
-    unknown -= sum(of_extra.values())
+    unknown -= sum(of_extra.values()) + sum(of_others.values())
     if unknown:
-        notes = result.unknown_notes - len(theirs) - len(of_extra)
+        answered_notes = {c.note for c in collection.cards if c.id in of_others}
+        notes = result.unknown_notes - len(theirs) - len(of_extra) - len(answered_notes)
         echo(
             f"not imported: {plural(unknown, 'review')} of {plural(notes, 'note')} dlcards "
             "does not know" + ("" if to_yaml else " (add --to-yaml DIR to bring those notes in)")
@@ -237,6 +242,13 @@ def anki(
             f"not imported: {plural(sum(of_extra.values()), 'review')} of cards Anki added to "
             f"{plural(len(answered), 'dlcards note')} ({_listed(answered)}; a reverse card, "
             "say): a dlcards card is its note's first card, whose reviews are imported"
+        )
+    if of_others:
+        echo(
+            f"not imported: {plural(sum(of_others.values()), 'review')} of "
+            f"{plural(len(of_others), 'card')} of converted notes that no deck here has "
+            f"({_listed(sorted(others[c] for c in of_others))}: taken out of its deck, or a "
+            "cloze no longer in its note's text)"
         )
     if theirs:
         echo(
@@ -339,6 +351,19 @@ def _buried(here: Mapping[str, Suspension]) -> None:
 
 def _listed(ids: Sequence[str]) -> str:
     return ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+
+
+def _answers_of_cards(collection: Collection, cards: Container[int]) -> dict[int, int]:
+    """How many answers the file holds of each of these Anki cards that have some."""
+    from dlcards.importers.anki_progress import is_answer
+
+    if not cards:
+        return {}
+    out: Counter[int] = Counter()
+    for row in collection.revlog:
+        if row.card in cards and is_answer(row):
+            out[row.card] += 1
+    return dict(out)
 
 
 def _answers_of(

@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -113,16 +113,55 @@ def dlcards_cards(
     return out
 
 
-def extra_cards(collection: Collection, cards: Mapping[int, str]) -> dict[int, str]:
-    """The cards Anki holds of notes whose first card is one of `cards` (`dlcards_cards`)
-    besides that one (a reverse card, after the note type was changed in Anki): Anki card id
-    -> the dlcards card of its note. A dlcards note has one card, so these are not imported."""
-    note_card = {c.note: cards[c.id] for c in collection.cards if c.id in cards}
+def extra_cards(
+    collection: Collection, cards: Mapping[int, str], exported: Container[int]
+) -> dict[int, str]:
+    """The cards Anki holds of the notes dlcards exported (`exported`: note ids) whose first
+    card is one of `cards` (`dlcards_cards`) besides that one (a reverse card, after the note
+    type was changed in Anki): Anki card id -> the dlcards card of its note. A dlcards note
+    has one card, so these are not imported."""
+    note_card = {
+        c.note: cards[c.id] for c in collection.cards if c.id in cards and c.note in exported
+    }
     return {
         c.id: note_card[c.note]
         for c in collection.cards
         if c.note in note_card and c.id not in cards
     }
+
+
+def exported_notes(
+    collection: Collection, card_ids: Iterable[str], converted: Mapping[str, str]
+) -> set[int]:
+    """The notes dlcards exported: a GUID made from a card id here (its note type changed in
+    Anki or not), a converted card's note (`exported_converted`), or one another dlcards
+    exported (`dlcards_notes`)."""
+    from dlcards.export.anki import note_guid
+
+    guids = {note_guid(cid) for cid in card_ids}
+    made = {n.id for n in collection.notes if n.guid in guids}
+    return made | set(exported_converted(collection, converted)) | set(dlcards_notes(collection))
+
+
+def converted_others(
+    collection: Collection, cards: Mapping[int, str], exported: Container[int]
+) -> dict[int, str]:
+    """The cards of notes an earlier `--to-yaml` converted (a card of theirs is in `cards`,
+    and they are not notes dlcards exported, `exported`) that are not in `cards`: a card
+    taken out of its deck, or one Anki holds empty (a cloze taken out of the text). Anki
+    card id -> the id the card has, or would have, here."""
+    from dlcards.importers.anki_notes import card_id_for
+
+    converted = {c.note for c in collection.cards if c.id in cards and c.note not in exported}
+    notes = {n.id: n for n in collection.notes if n.id in converted}
+    out = {}
+    for card in collection.cards:
+        note = notes.get(card.note)
+        if note is None or card.id in cards:
+            continue
+        notetype = collection.notetypes.get(note.notetype)
+        out[card.id] = card_id_for(note.guid, card.ord, bool(notetype and notetype.cloze))
+    return out
 
 
 def dlcards_notes(collection: Collection) -> dict[int, str]:
