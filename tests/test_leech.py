@@ -157,6 +157,35 @@ def test_undo_takes_the_leech_back() -> None:
         assert h.state(store, CARD).lapses == 7
 
 
+@pytest.mark.parametrize(
+    "change", [("scheduler", "fsrs"), ("desired_retention", "0.8"), ("scheduler", "sm2")]
+)
+def test_an_undo_after_the_threshold_changed_makes_no_old_lapse_a_leech(
+    change: tuple[str, str],
+) -> None:
+    """A card with 5 lapses, then `leech_threshold 3` (no lapse fires: the rule is Anki's, a
+    lapse that reaches it), then a change that gives the log other FSRS states; grading the
+    card and undoing that grade must leave it exactly as it was, not a leech suspended by
+    lapses given under the old threshold."""
+    cli("due")
+    with db() as store:
+        if change[0] == "desired_retention":
+            h.set_scheduler(store, "fsrs")
+        elif change[1] == "sm2":
+            h.set_scheduler(store, "fsrs")  # its log rows carry FSRS states, then SM-2 again
+        day = lapse(store, CARD, 5)
+        assert h.state(store, CARD).lapses == 5
+        cli("config", "leech_threshold", "3")
+        cli("config", *change)
+        flags, memory = store.card_flags(CARD), store.memory(CARD)
+        assert flags == (False, False, False)
+        row = h.grade(store, CARD, 4, day)
+        assert row.kind == "scheduled" and row.leech is None
+        h.undo(store, row.id)
+        assert store.card_flags(CARD) == flags and store.memory(CARD) == memory
+    assert json.loads(cli("show", CARD, "--json"))["state"]["leech"] is False
+
+
 def test_reset_clears_the_mark_and_the_threshold_is_a_setting() -> None:
     cli("due")
     for value, said in (

@@ -391,6 +391,10 @@ class Merging(Connection):
         return len(outcomes)
 
 
+_LAPSE_COLUMNS = tuple(OUTCOME_COLUMNS.index(c) for c in ("kind", "lapses_before", "lapses_after"))
+_lapse = itemgetter(*_LAPSE_COLUMNS)
+"""What of a row's OUTCOME_COLUMNS the leech rule decides from: its kind and its lapse."""
+
 # (time order key (at, id), the row as redecide reads it, its stored outcome, the new row, its
 # stored leech action)
 _Entry = tuple[tuple[int, int], LoggedGrade, tuple[Any, ...], "ImportedReview | None", "str | None"]
@@ -481,17 +485,20 @@ class _Batch:
     ) -> list[tuple[str | None, str | None, int]]:
         """New rows to insert with their outcome; with `rewrite` (rows after the card's reset
         point), older rows whose stored outcome differs from the new one to update, and each
-        row's leech action decided: a row whose outcome is new or changed is decided as a
-        grade is (a lapse that reaches the threshold fires the rule; a row that fired before
-        keeps the action it carried out), one whose outcome is unchanged keeps its own. Rows
-        before the reset point make no leech. Returns each row's (stored, decided) action and
-        its time (ms)."""
+        row's leech action decided: a row whose lapse is new or changed (its kind, or the
+        lapse count before and after it, the leech rule's inputs) is decided as a grade is (a
+        lapse that reaches the threshold fires the rule; a row that fired before keeps the
+        action it carried out), one whose lapse is unchanged keeps its own, whatever else of
+        its outcome changed (the FSRS state a scheduler switch or a new retention gives): a
+        `leech_threshold` changed since is not applied to lapses given before it. Rows before
+        the reset point make no leech. Returns each row's (stored, decided) action and its
+        time (ms)."""
         actions = []
         for (key, logged, stored, r, was), outcome in zip(entries, outcomes, strict=True):
             values = outcome_values(outcome.kind, outcome.before, outcome.after)
             if not rewrite:
                 leech = was
-            elif r is not None or values != stored:
+            elif r is not None or _lapse(values) != _lapse(stored):
                 leech = None if outcome.leech is None else was or outcome.leech
             else:
                 leech = was
