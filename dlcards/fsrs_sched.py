@@ -85,7 +85,12 @@ clamp it; py-fsrs 6.x leaves it unbounded, so a card past a century of stability
 other intervals and recall than Anki gives it."""
 MAX_INTERVAL = 36500  # py-fsrs's `maximum_interval` default, Anki's maximum interval
 
-_LATEST_SAFE = date(9000, 1, 1)  # a review after this could overflow py-fsrs' due date
+_LATEST_SAFE = date(9000, 1, 1)
+
+# The passing grades whose intervals Anki keeps in order (each at least a day above the one
+# before): a card reviewed before, Hard < Good < Easy; a new card, Good < Easy.
+_PASSING_REVIEWED = (Grade.HARD, Grade.GOOD, Grade.PERFECT)
+_PASSING_NEW = (Grade.GOOD, Grade.PERFECT)  # a review after this could overflow py-fsrs' due date
 
 
 def review(
@@ -96,6 +101,13 @@ def review(
     parameters: Parameters = DEFAULT_PARAMETERS,
 ) -> FsrsState:
     """The state after a graded review on `day`.
+
+    The memory (stability, difficulty) is py-fsrs's for the grade's rating. The interval is
+    FSRS's for that memory, kept above the lower passing ratings' as Anki keeps it (rslib
+    `passing_fsrs_review_intervals`, and `answer_easy` of a new card): for a card reviewed
+    before, Good is at least Hard + 1 day and Easy at least Good + 1; for a new card, Easy at
+    least Good + 1. Without it a card whose stability is under a day, after lapses, is due
+    tomorrow whichever of Hard, Good or Easy is pressed.
 
     FSRS depends only on days elapsed, so a review dated near the end of the calendar is
     computed on dates shifted back and shifted forward again, its due date clamped to the last
@@ -113,16 +125,32 @@ def review(
             last_review=back(state.last_review),
         )
     scheduler = _scheduler(retention, tuple(parameters))
-    card, _ = scheduler.review_card(_card(state), _rating(Grade(grade)), _at(day - shift))
-    due = card.due.date()
-    stability = float(card.stability)
-    if stability > STABILITY_MAX:  # capped as fsrs-rs caps it, the interval then from the cap
-        stability = STABILITY_MAX
-        due = day - shift + timedelta(days=next_interval(stability, retention, parameters))
+    card, at = _card(state), _at(day - shift)
+
+    def answered(rating: Any) -> tuple[float, float, int]:
+        """(stability, difficulty, interval in days) py-fsrs gives `rating`, the stability
+        capped as fsrs-rs caps it and the interval then from the cap."""
+        after, _ = scheduler.review_card(card, rating, at)
+        stability = float(after.stability)
+        days = (after.due.date() - (day - shift)).days
+        if stability > STABILITY_MAX:
+            stability = STABILITY_MAX
+            days = next_interval(stability, retention, parameters)
+        return stability, float(after.difficulty), days
+
+    grade = Grade(grade)
+    stability, difficulty, days = answered(_rating(grade))
+    chain = _PASSING_NEW if card.last_review is None else _PASSING_REVIEWED
+    if grade in chain:
+        minimum = 1
+        for lower in chain[: chain.index(grade)]:
+            minimum = min(max(answered(_rating(lower))[2], minimum), MAX_INTERVAL) + 1
+        days = min(max(days, minimum), MAX_INTERVAL)
+    due = day - shift + timedelta(days=days)
     due = due + min(shift, date.max - due)
     return FsrsState(
         stability=stability,
-        difficulty=float(card.difficulty),
+        difficulty=difficulty,
         due=due,
         last_review=day,
     )

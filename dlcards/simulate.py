@@ -28,9 +28,9 @@ true recall gets the same outcome under each scheduler, and one scheduler's numb
 depend on which others run beside it.
 
 The schedulers are vectorized copies of the real rules: `sm2_step` is `dlcards.sm2.review`
-(EF in integer hundredths, exact integer ceil), and the `fsrs_*` functions are py-fsrs 6.x's
-`Scheduler.review_card` with no learning or relearning steps and no fuzzing, stability capped
-at fsrs-rs's 36,500 days as `dlcards.fsrs_sched` caps it.
+(EF in integer hundredths, exact integer ceil), and `fsrs_review` is `dlcards.fsrs_sched.review`:
+py-fsrs 6.x's `Scheduler.review_card` with no learning or relearning steps and no fuzzing,
+stability capped at fsrs-rs's 36,500 days, the passing intervals kept in Anki's order.
 """
 
 from __future__ import annotations
@@ -290,6 +290,40 @@ def fsrs_interval(
     return interval
 
 
+def fsrs_review(
+    stability: Floats,
+    difficulty: Floats,
+    elapsed: Ints,
+    ratings: Ints,
+    retention: float,
+    first: bool,
+    w: tuple[float, ...] = FSRS6_PARAMETERS,
+) -> tuple[Floats, Floats, Ints]:
+    """A review's (stability, difficulty, interval), as `dlcards.fsrs_sched.review` gives them:
+    the memory after `ratings` (from `fsrs_initial` on a card's first review, else `fsrs_step`)
+    and its interval, kept above the lower passing ratings' as Anki keeps it (Hard < Good <
+    Easy once reviewed, Good < Easy for a new card)."""
+    import numpy as np
+
+    def answered(r: Ints) -> tuple[Floats, Floats]:
+        if first:
+            return fsrs_initial(r, w)
+        return fsrs_step(stability, difficulty, elapsed, r, w)
+
+    new_stability, new_difficulty = answered(ratings)
+    interval = fsrs_interval(new_stability, retention, w)
+    minimum = np.ones_like(interval)
+    for lower in (2, 3):  # Hard, Good: each passing rating above them is a day longer at least
+        if first and lower == 2:
+            continue  # a new card's Good is not held above its Hard
+        floor = np.maximum(fsrs_interval(answered(np.full_like(ratings, lower))[0], retention, w),
+                           minimum)  # fmt: skip
+        minimum = np.where(ratings > lower, np.minimum(floor, FSRS_MAX_INTERVAL) + 1, minimum)
+    interval = np.where(ratings > 1, np.minimum(np.maximum(interval, minimum), FSRS_MAX_INTERVAL),
+                        interval)  # fmt: skip
+    return new_stability, new_difficulty, interval
+
+
 # --- schedulers and learners on card arrays ----------------------------------------------------
 
 
@@ -324,16 +358,17 @@ class _FsrsScheduler:
         self.due = np.full(cards, NEVER, dtype=np.int64)
 
     def grade(self, idx: Ints, grades: Ints, day: int, first: bool) -> None:
-        ratings = fsrs_rating(grades)
-        if first:
-            s, d = fsrs_initial(ratings)
-        else:
-            s, d = fsrs_step(
-                self.stability[idx], self.difficulty[idx], day - self.last[idx], ratings
-            )
+        s, d, interval = fsrs_review(
+            self.stability[idx],
+            self.difficulty[idx],
+            day - self.last[idx],
+            fsrs_rating(grades),
+            self.retention,
+            first,
+        )
         self.stability[idx], self.difficulty[idx] = s, d
         self.last[idx] = day
-        self.due[idx] = day + fsrs_interval(s, self.retention)
+        self.due[idx] = day + interval
 
 
 class _FsrsLearner:

@@ -17,7 +17,9 @@ from dlcards import fsrs_sched, sm2
 from dlcards.cli import app
 from dlcards.deck import Card
 from dlcards.memory import Memory
+from dlcards.scheduling import Schedule
 from dlcards.session import Limits, StudySession
+from dlcards.settings import Settings
 from dlcards.sm2 import Grade
 from dlcards.store import SCHEMA_VERSION, Store
 from dlcards.store.schema import migrations as _migrations
@@ -61,6 +63,50 @@ def test_golden_fsrs_intervals() -> None:
         assert state.due is not None
         day = state.due
     assert intervals == [2, 11, 2, 5, 19]
+
+
+def test_passing_intervals_are_kept_in_ankis_order() -> None:
+    """Two blackouts leave a stability under a day, and FSRS alone gives 1 day to Hard, Good
+    and Easy alike; Anki keeps Good a day above Hard and Easy a day above Good (rslib
+    `passing_fsrs_review_intervals`), so the keys read 1, 2, 3 days."""
+    fsrs = Schedule.from_settings(Settings(scheduler="fsrs"))
+    memory = fsrs.review(Memory(), Grade.BLACKOUT, D0)
+    memory = fsrs.review(memory, Grade.BLACKOUT, D0 + timedelta(1))
+    day = D0 + timedelta(2)
+    assert memory.fsrs.stability is not None and memory.fsrs.stability < 0.5
+    keys = fsrs.preview(memory, day)
+    assert [keys[g] for g in (Grade.HARD, Grade.GOOD, Grade.PERFECT)] == [1, 2, 3]
+    for g in Grade:  # what each key says is what the grade writes
+        assert fsrs.interval(fsrs.review(memory, g, day)) == keys[g]
+    # the memory is FSRS's own for each rating: only the interval is held up
+    good = fsrs.review(memory, Grade.GOOD, day).fsrs
+    assert good.stability == pytest.approx(
+        _rs_replay([(D0, 0), (D0 + timedelta(1), 0), (day, 4)], 0.9)[0], rel=1e-4
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    reviews=st.lists(st.tuples(st.sampled_from([1, 2, 5, 30, 400]), st.integers(0, 5)), max_size=6),
+    gap=st.sampled_from([1, 3, 40]),
+    retention=st.sampled_from([0.7, 0.9, 0.99]),
+)
+def test_the_keys_intervals_rise_with_the_grade(
+    reviews: list[tuple[int, int]], gap: int, retention: float
+) -> None:
+    fsrs = Schedule.from_settings(Settings(scheduler="fsrs", desired_retention=retention))
+    memory, day = Memory(), D0
+    for step, grade in reviews:
+        memory = fsrs.review(memory, Grade(grade), day)
+        day += timedelta(days=step)
+    day += timedelta(days=gap)
+    keys = fsrs.preview(memory, day)
+    passing = [keys[g] for g in (Grade.HARD, Grade.GOOD, Grade.PERFECT)]
+    if memory.fsrs.last_review is None:  # a new card: only Easy is held above Good
+        assert passing[2] > passing[1]
+    else:
+        top = fsrs_sched.MAX_INTERVAL
+        assert all(a < b or b == top for a, b in zip(passing, passing[1:], strict=False))
 
 
 def test_grade_map() -> None:
@@ -500,9 +546,19 @@ def _rs_replay(history: list[tuple[date, int]], retention: float) -> tuple[float
     memory, last, interval = None, None, 0
     for day, grade in history:
         states = model.next_states(memory, retention, 0 if last is None else (day - last).days)
-        chosen = (states.again, states.hard, states.good, states.easy)[RS_RATING[grade] - 1]
+        rating = RS_RATING[grade]
+        chosen = (states.again, states.hard, states.good, states.easy)[rating - 1]
+        # whole days, 100 years at most; the passing intervals kept in order as Anki keeps
+        # them (rslib `passing_fsrs_review_intervals`; a new card's `answer_easy`): Hard <
+        # Good < Easy once reviewed, Good < Easy when new
+        hard, good, easy = (
+            min(36500, max(1, round(s.interval))) for s in (states.hard, states.good, states.easy)
+        )
+        if memory is not None:
+            good = min(36500, max(good, hard + 1))
+        easy = min(36500, max(easy, good + 1))
+        interval = (min(36500, max(1, round(chosen.interval))), hard, good, easy)[rating - 1]
         memory, last = chosen.memory, day
-        interval = min(36500, max(1, round(chosen.interval)))  # whole days, 100 years at most
     assert memory is not None
     return memory.stability, memory.difficulty, interval
 

@@ -130,12 +130,9 @@ def test_vectorized_fsrs_matches_dlcards_fsrs_option() -> None:
     elapsed = 0
     for i, grade in enumerate(grades):
         rating = sim.fsrs_rating(np.array([grade], dtype=np.int64))
-        if i == 0:
-            s, d = sim.fsrs_initial(rating)
-        else:
-            s, d = sim.fsrs_step(s, d, np.array([elapsed]), rating)
+        s, d, interval = sim.fsrs_review(s, d, np.array([elapsed]), rating, retention, i == 0)
         state = fsrs_sched.review(state, sm2.Grade(int(grade)), today, retention)
-        elapsed = int(sim.fsrs_interval(s, retention)[0])
+        elapsed = int(interval[0])
         assert fsrs_sched.interval(state) == elapsed
         assert state.stability == pytest.approx(float(s[0]), rel=1e-9)
         assert state.difficulty == pytest.approx(float(d[0]), rel=1e-9)
@@ -150,7 +147,13 @@ def test_vectorized_fsrs_caps_stability_as_the_dlcards_option() -> None:
     elapsed = np.array([(day - date(2030, 1, 1)).days])
     s, d = sim.fsrs_step(np.array([30000.0]), np.array([1.0]), elapsed, np.array([4]))
     assert float(s[0]) == state.stability == fsrs_sched.STABILITY_MAX
-    assert int(sim.fsrs_interval(s, 0.99)[0]) == fsrs_sched.interval(state)
+    capped = int(sim.fsrs_interval(s, 0.99)[0])
+    # Hard, Good and Easy all reach S_MAX, so their intervals are Anki's X, X + 1, X + 2
+    assert capped + 2 == fsrs_sched.interval(state)
+    _, _, interval = sim.fsrs_review(
+        np.array([30000.0]), np.array([1.0]), elapsed, np.array([4]), 0.99, first=False
+    )
+    assert int(interval[0]) == fsrs_sched.interval(state)
 
 
 def test_fsrs_rating_map() -> None:

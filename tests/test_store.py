@@ -1259,6 +1259,35 @@ def test_the_upgrade_to_lapses_after_relearning_rebuilds_the_memories(isolated: 
     assert checked.exit_code == 0, checked.output
 
 
+def test_the_upgrade_to_fsrs_passing_order_rebuilds_the_memories(isolated: Path) -> None:
+    """A collection studying with FSRS under schema 22 holds the due dates py-fsrs gave alone:
+    gd-1, failed on two days and then graded 4, due the next day as Hard would be. The
+    migration has the next command rebuild every memory, Good then a day above Hard."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    _fail_daily(runner, app, 2)
+    assert runner.invoke(app, ["config", "scheduler", "fsrs"]).exit_code == 0
+    args = ["study", "--topic", "gd", "--new", "0", "--today", "2026-03-04"]
+    assert "gd-1: 4 → next in 2d" in runner.invoke(app, args, input="\n4\nq\n").output
+    db = isolated / "data" / "dlcards.db"
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT due FROM fsrs WHERE card_id = 'gd-1'").fetchone() == ("2026-03-06",)
+    conn.execute("UPDATE fsrs SET due = '2026-03-05' WHERE card_id = 'gd-1'")  # the old rule's
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0023_fsrs_passing_order'")
+    conn.execute("PRAGMA user_version = 22")
+    conn.commit()
+    conn.close()
+    assert runner.invoke(app, ["due", "--today", "2026-03-05"]).exit_code == 0
+    with Store.open(db) as store:
+        assert store.query("SELECT due FROM fsrs WHERE card_id = 'gd-1'") == [("2026-03-06",)]
+        assert store.query("SELECT count(*) FROM meta WHERE key = 'rebuild_pending'") == [(0,)]
+    checked = runner.invoke(app, ["doctor", "--check"])
+    assert checked.exit_code == 0, checked.output
+
+
 def test_an_empty_file_another_dlcards_is_making_now_is_not_refused(tmp_path: Path) -> None:
     """An empty database file beside its backups is refused as emptied by mistake, but one
     made a moment ago that grows is another dlcards's new database (two first commands at

@@ -88,6 +88,7 @@ MIGRATIONS = (
     "0020_anki_note_guids",
     "0021_due_damage_flag",
     "0022_suspension_times",
+    "0023_fsrs_passing_order",
 )
 """The migrations such a file has had (sqlite-utils's record of them)."""
 

@@ -858,6 +858,17 @@ def _suspension_times(db: Any) -> None:
     )
 
 
+def _fsrs_passing_order(db: Any) -> None:
+    # FSRS's passing intervals are kept in Anki's order now (Hard < Good < Easy once reviewed,
+    # Good < Easy when new: `fsrs_sched.review`); a collection studying with FSRS holds due
+    # dates of the old rule, and the next command that reads the schedule rebuilds every
+    # card's memory from its log (`commands.common.schedule_of`). With SM-2 active the FSRS
+    # state is not kept: switching FSRS on rebuilds it anyway.
+    fsrs = db.execute("SELECT lower(trim(value)) FROM meta WHERE key = 'scheduler'").fetchone()
+    if fsrs == ("fsrs",) and db.execute("SELECT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]:
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuild_pending', '1')")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -881,6 +892,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0020_anki_note_guids", _anki_note_guids),
     ("0021_due_damage_flag", _due_damage_flag),
     ("0022_suspension_times", _suspension_times),
+    ("0023_fsrs_passing_order", _fsrs_passing_order),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
