@@ -13,7 +13,9 @@ grade does is `dlcards.grading.decide`; the intervals shown are the active sched
 scheduler and the leech rule are the collection's settings as they are when each card is shown
 and when each grade commits (read inside its transaction): a `dlcards config` in another
 terminal takes effect on the next card, and never leaves a grade decided by the settings it
-replaced. The clock comes in as a function so tests control it, and so does the study day
+replaced. So do the day's limits (`keep_to_limits`, before each card): the new-card limit and
+the review cap as they are then, and the grades of other terminals. The clock comes in as a
+function so tests control it, and so does the study day
 by the clock (`day_at`): a session that goes on past the hour a new study day starts shows no
 more cards of the old day's queue (`rolled_over`); a card already on screen is graded for the
 day it was shown on.
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partial
 from typing import NamedTuple
@@ -101,6 +103,20 @@ class Limits:
     new: int = 20  # new cards per day, across sessions
     reviews: int | None = None  # due reviews per session (None: all)
     per_day: int | None = None  # cards reviewed per day, new ones included (None: no cap)
+    # whether `new` and `per_day` are the collection's settings (`new_per_day`,
+    # `reviews_per_day`) rather than given for the session (`--new`): then read again before
+    # each card, as they are then
+    new_setting: bool = False
+    cap_setting: bool = False
+
+    def now(self, settings: Settings) -> Limits:
+        """These limits with the collection's `settings` as they are now, where they follow
+        them."""
+        return replace(
+            self,
+            new=settings.new_per_day if self.new_setting else self.new,
+            per_day=settings.review_cap if self.cap_setting else self.per_day,
+        )
 
 
 @dataclass(frozen=True)
@@ -170,9 +186,13 @@ class StudySession:
         day at a moment, by the clock (None: the day was given, `--today`, and stays)."""
         self.store = store
         self.today = today
+        self.limits = limits
         self.clock = clock
         self.day_at = day_at
         self.new_day: date | None = None  # the study day that ended the session, if one did
+        # the due reviews and new cards the day's limits took out when that ended the session
+        # (`keep_to_limits`), and those limits
+        self.ended_by_limits: tuple[int, int, Limits] | None = None
         self.settings = store.settings()
         self.schedule = Schedule.from_settings(self.settings)
         self.leech = LeechRule.from_settings(self.settings)
@@ -223,6 +243,39 @@ class StudySession:
             if day > self.today:
                 self.new_day = day
         return self.new_day is not None
+
+    def keep_to_limits(self) -> tuple[int, int, Limits]:
+        """Take out of the rest of the queue the due reviews and new cards the day's limits no
+        longer allow, as they are now (a grade logged in another terminal counts, and so does
+        `dlcards config new_per_day` or `reviews_per_day` lowered meanwhile, where the limits
+        follow the settings): the same arithmetic as `plan`, on what is left of the queue, so
+        that nothing changes while nothing else does. Re-drills stay. Returns how many due
+        reviews and new cards were taken out, and the limits that took them."""
+        rest = self.queue[self.position :]
+        due = [i for i in rest if i.kind == "due"]
+        new = [i for i in rest if i.kind == "new"]
+        limits = self.limits.now(self.store.settings())
+        if not due and not new:
+            return 0, 0, limits
+        reviewed = self.store.reviews_today(self.today) if limits.per_day is not None else 0
+        left = cap_left(limits.per_day, reviewed)
+        new_left = limits.new - self.store.new_introduced(self.today) if new else 0
+        n_due, n_new = today_counts(len(due), len(new), new_left, left)
+        if n_due < len(due) or n_new < len(new):
+            # a card graded today in another terminal counts already: here its grade will be
+            # a re-drill, which takes nothing from the limits, so it stays and is not counted
+            graded = {i for i in due + new if self._graded_today(i.card_id)}
+            due = [i for i in due if i not in graded]
+            new = [i for i in new if i not in graded]
+            n_due, n_new = today_counts(len(due), len(new), new_left, left)
+        dropped = set(due[n_due:]) | set(new[n_new:])  # the last of each kind (a card once)
+        if dropped:
+            self.queue[self.position :] = [i for i in rest if i not in dropped]
+        return len(due) - n_due, len(new) - n_new, limits
+
+    def _graded_today(self, card_id: str) -> bool:
+        last = self.store.memory(card_id).last_review
+        return last is not None and last >= self.today
 
     def start(self) -> None:
         if self.session_id is None:

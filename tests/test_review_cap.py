@@ -7,16 +7,20 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import helpers as h
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dlcards.cli import app
 from dlcards.limits import cap_left, today_counts
+from dlcards.session import Limits, StudySession
+from dlcards.sm2 import Grade
 from dlcards.store import Store
 
 runner = CliRunner()
@@ -170,3 +174,133 @@ def test_a_bad_cap_names_the_word_too() -> None:
         "error: reviews_per_day must be a whole number from 0 to 1000000, not 'lots'; "
         "or `unlimited` for no cap"
     )
+
+
+# --- limits changed or reached while a session is open ----------------------------------------
+
+
+def _session(store: Store, **limits: object) -> StudySession:
+    settings = store.settings()
+    return StudySession(
+        store,
+        None,
+        TODAY,
+        lambda: h.NOW,
+        Limits(settings.new_per_day, None, settings.review_cap, **limits),  # type: ignore[arg-type]
+    )
+
+
+def _study_all(session: StudySession) -> list[str]:
+    """What the study loop does: the limits checked before each card, each card graded 5."""
+    shown = []
+    while True:
+        session.keep_to_limits()
+        if session.done:
+            return shown
+        item = session.current
+        assert item is not None
+        shown.append(item.card_id)
+        session.grade(Grade.PERFECT)
+
+
+def test_a_cap_lowered_in_another_terminal_holds_from_the_next_card() -> None:
+    """A session planned 5 due reviews and 15 new cards under the defaults; `config
+    reviews_per_day 3` in another terminal after its first grade stopped nothing: it went on
+    through all 20 cards, 17 past the cap `due` then said was reached."""
+    five_due()
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        session = _session(store, new_setting=True, cap_setting=True)
+        assert session.remaining() == {"new": 20, "due": 5, "redrill": 0}
+        session.grade(Grade.PERFECT)
+        cli("config", "reviews_per_day", "3")
+        assert _study_all(session) == CARDS[1:3]
+        assert store.reviews_today(TODAY) == 3
+    assert json.loads(cli("due", "--json", "--today", TODAY.isoformat()))["due_today"] == 0
+
+
+def test_a_new_card_limit_lowered_meanwhile_holds() -> None:
+    cli("due")
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        follows = _session(store, new_setting=True, cap_setting=True)
+        follows.grade(Grade.PERFECT)
+        cli("config", "new_per_day", "2")
+        assert _study_all(follows) == ["perceptron-2"]  # the day's 2 new cards
+        assert store.new_introduced(TODAY) == 2
+
+
+def test_a_new_card_limit_given_for_the_session_stays_its_own() -> None:
+    """`--new 4`: the setting lowered meanwhile does not shorten the session."""
+    cli("due")
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        given = StudySession(
+            store, None, TODAY, lambda: h.NOW, Limits(4, None, 200, cap_setting=True)
+        )
+        given.grade(Grade.PERFECT)
+        cli("config", "new_per_day", "1")
+        assert _study_all(given) == [f"perceptron-{i}" for i in range(2, 5)]
+
+
+def test_cards_graded_in_another_session_count_once() -> None:
+    """Two sessions of the same 3 new cards (new_per_day 3): the other grades the first two,
+    which this one then shows as re-drills; its third new card is still allowed."""
+    cli("due")
+    cli("config", "new_per_day", "3")
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        here = _session(store, new_setting=True, cap_setting=True)
+        there = _session(store, new_setting=True, cap_setting=True)
+        there.grade(Grade.PERFECT)
+        there.grade(Grade.PERFECT)
+        assert _study_all(here) == ["perceptron-1", "perceptron-2", "perceptron-3"]
+        assert store.new_introduced(TODAY) == 3
+        # perceptron-3, graded here meanwhile, is still shown there: as a re-drill
+        assert _study_all(there) == ["perceptron-3"]
+        assert store.new_introduced(TODAY) == 3
+
+
+def test_two_sessions_of_other_topics_keep_the_days_new_card_limit() -> None:
+    """new_per_day 3 and two terminals, one studying gd and one mlp, each planned 3 new
+    cards: together they introduced 6. The limit is the day's, across sessions."""
+    cli("due")
+    cli("config", "new_per_day", "3")
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        settings = store.settings()
+        limits = Limits(3, None, settings.review_cap, new_setting=True, cap_setting=True)
+        gd = StudySession(store, None, TODAY, lambda: h.NOW, limits, ["gd"])
+        mlp = StudySession(store, None, TODAY, lambda: h.NOW, limits, ["mlp"])
+        assert _study_all(gd) == ["gd-1", "gd-2", "gd-3"]
+        assert _study_all(mlp) == []
+        assert store.new_introduced(TODAY) == 3
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_a_cap_lowered_while_a_terminal_studies_ends_its_session_with_a_line(
+    tmp_path: Path,
+) -> None:
+    """`dlcards study` in a real terminal with 5 due reviews and 20 new cards; after its first
+    grade, `dlcards config reviews_per_day 2` in another terminal. Its second card graded, the
+    session ends: the summary, then one line naming the limits and the cards that wait."""
+    five_due()
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    with h.study_in_a_pty(env, "--today", TODAY.isoformat()) as (pid, fd):
+        h.read_until(fd, b"show answer")
+        for card in ("perceptron-1", "perceptron-2"):
+            h.waiting_for_a_key(fd)
+            os.write(fd, b" ")
+            h.read_until(fd, b"perfect")
+            h.waiting_for_a_key(fd)
+            os.write(fd, b"5")
+            if card == "perceptron-1":
+                h.read_until(fd, b"perceptron-2")
+                cli("config", "reviews_per_day", "2")  # another terminal
+        screen = h.read_until(fd, b"another day", timeout=20).decode(errors="replace")
+        _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    line = " ".join(screen.split())
+    assert (
+        "today's limits are reached (20 new cards, review cap 2, counted across sessions): "
+        "3 due reviews and 20 new cards wait for another day"
+    ) in line, line
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        assert store.reviews_today(TODAY) == 2

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from dlcards.catalog import Catalog
     from dlcards.deck import Card
-    from dlcards.session import Item, StudySession, Suspended
+    from dlcards.session import Item, Limits, StudySession, Suspended
     from dlcards.sm2 import Grade
     from dlcards.store import Store
 
@@ -237,6 +237,20 @@ def _kind_label(session: StudySession, item: Item) -> str:
     return {"due": "review", "new": "new card", "redrill": "again (re-drill)"}[item.kind]
 
 
+def _limits_reached(due_out: int, new_out: int, limits: Limits) -> str:
+    """The line saying which cards the day's limits took out of the session."""
+    from dlcards.console import plural
+
+    parts = [plural(due_out, "due review")] if due_out else []
+    parts += [plural(new_out, "new card")] if new_out else []
+    cap = "unlimited" if limits.per_day is None else str(limits.per_day)
+    verb = "waits" if due_out + new_out == 1 else "wait"
+    return (
+        f"today's limits are reached ({limits.new} new cards, review cap {cap}, counted "
+        f"across sessions): {' and '.join(parts)} {verb} for another day"
+    )
+
+
 def _run(
     session: StudySession,
     catalog: Catalog,
@@ -257,6 +271,16 @@ def _run(
     while not session.done:
         if session.rolled_over():  # a new study day: its cards come in a new session
             return
+        # the day's limits as they are now: lowered by `dlcards config`, or reached by grades
+        # in another terminal, they hold from the next card
+        due_out, new_out, limits = session.keep_to_limits()
+        if due_out or new_out:
+            if session.done:  # said under the summary
+                session.ended_by_limits = (due_out, new_out, limits)
+                return
+            message = _limits_reached(due_out, new_out, limits)
+            if not keys.interactive:  # else on the next card's screen
+                console.print(f"[yellow]{escaped(message)}[/yellow]")
         if not session.store.checking:  # the background check's verdict, between cards
             session.store.guard_writes()
         item = session.current
@@ -590,7 +614,7 @@ def run(
         cap = settings.review_cap
         # the day by the clock, asked again before each card; a given day (--today) stays
         day_at = None if today is not None or given_day() else partial(day_by_clock, store)
-        limits = Limits(new_limit, reviews, cap)
+        limits = Limits(new_limit, reviews, cap, new_setting=new is None, cap_setting=True)
         session = StudySession(store, allowed, day, clock, limits, topics, day_at)
         if session.done:
             if session.beyond_cap:
@@ -699,6 +723,8 @@ def run(
             held = len(session.summary.suspended)  # `!`: saved at once, as grades are
             also = f" and {plural(held, 'suspension')}" if held else ""
             console.print(f"{ending} {plural(saved, 'grade')}{also} saved.")
+        if session.ended_by_limits is not None:
+            console.print(_limits_reached(*session.ended_by_limits))
         if session.new_day is not None:
             hour = at_end.day_starts_at
             console.print(
