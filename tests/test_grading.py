@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from dlcards.cli import app
 from dlcards.deck import Card
-from dlcards.grading import decide
+from dlcards.grading import LeechRule, decide
 from dlcards.memory import Memory
 from dlcards.scheduling import Schedule
 from dlcards.settings import Settings
@@ -188,6 +188,120 @@ def test_any_interleaving_of_grades_and_undos_matches_the_log(
     finally:
         a.close()
         b.close()
+
+
+_grade = st.tuples(  # a grade on a day `move` days on (-1: a clock set back a day)
+    st.just("grade"), st.sampled_from("xy"), st.integers(0, 5), st.integers(-1, 3)
+)
+life = st.lists(
+    st.one_of(
+        _grade,  # grades weigh most, then undos
+        _grade,
+        _grade,
+        _grade,
+        _grade,
+        _grade,
+        st.tuples(st.just("undo")),
+        st.tuples(st.just("undo")),
+        st.tuples(st.just("redrill"), st.sampled_from("xy"), st.integers(0, 5), st.just(0)),
+        st.tuples(st.just("undo")),
+        st.tuples(st.just("scheduler"), st.sampled_from(["sm2", "fsrs"])),
+        st.tuples(st.just("desired_retention"), st.sampled_from(["0.8", "0.9", "0.95"])),
+        st.tuples(st.just("leech_threshold"), st.sampled_from(["1", "2", "8"])),
+        st.tuples(st.just("leech_action"), st.sampled_from(["tag", "suspend"])),
+        st.tuples(st.just("reset"), st.sampled_from("xy")),
+        st.tuples(st.just("unsuspend"), st.sampled_from("xy")),
+    ),
+    min_size=15,
+    max_size=40,
+)
+_LEECH_IN_LOG = (
+    "SELECT leech, EXISTS (SELECT 1 FROM reviews r WHERE r.card_id = cards.id AND r.leech IS "
+    "NOT NULL AND (r.at, r.id) > (coalesce(reset_at, -1), coalesce(reset_after, 0))) "
+    "FROM cards WHERE id = ?"
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(life, st.sampled_from(["1", "2"]))
+def test_any_life_of_grades_undos_switches_and_settings_keeps_the_log_true(
+    tmp_path_factory: pytest.TempPathFactory,
+    new_db: Callable[[Path], Path],
+    steps: list[tuple[object, ...]],
+    threshold: str,
+) -> None:
+    """Random grades (any day, a clock set back too), re-drills, undos, scheduler switches,
+    retention and leech settings, resets and unsuspensions. After every step: each card's
+    memory is the replay of its log and its leech mark the log's; a grade wrote what its key
+    showed; an undo right after a grade puts back the card's memory and flags exactly, and
+    its flags after settings changed in between; `doctor` finds nothing at the end."""
+    from dlcards.commands.config import change
+    from dlcards.commands.doctor import _replay_for
+    from dlcards.store.doctor import examine
+
+    path = new_db(tmp_path_factory.mktemp("life") / "p.db")
+    store = Store.open(path)
+    store.sync([card("x"), card("y")], "s", h.NOW)
+    change(store, "leech_threshold", threshold)  # leeches within a few lapses
+    day, now = D, h.NOW
+    given: list[tuple[int, str, Memory, object]] = []  # (review id, card, memory, flags)
+    just_graded, settings_since = False, False
+    try:
+        for step in steps:
+            now += timedelta(minutes=1)
+            what = step[0]
+            if what in ("grade", "redrill"):
+                _, cid, g, move = step
+                assert isinstance(cid, str) and isinstance(g, int) and isinstance(move, int)
+                day += timedelta(days=move)
+                before, flags = store.memory(cid), store.card_flags(cid)
+                keys = Schedule.from_settings(store.settings()).preview(before, day)
+                asked = what == "redrill"
+
+                def decided(
+                    m: Memory, now_set: Settings, g: int = g, on: date = day, asked: bool = asked
+                ) -> object:
+                    # as a session decides: with the leech rule the settings give
+                    rule = LeechRule.from_settings(now_set)
+                    return decide(m, Grade(g), on, Schedule.from_settings(now_set), asked, rule)
+
+                row = store.grade(cid, decided, now, asked=asked)  # type: ignore[arg-type]
+                if row.kind == "scheduled":  # the key's interval is what the grade wrote
+                    assert h.sched(store).interval(row.after) == keys[Grade(g)], step
+                else:
+                    assert row.after == row.before == before, step
+                given.append((row.id, cid, before, flags))
+                just_graded, settings_since = True, False
+            elif what == "undo":
+                if given:
+                    rid, cid, before, flags = given.pop()
+                    h.undo(store, rid)
+                    if just_graded:
+                        assert store.card_flags(cid) == flags, step
+                        if not settings_since:
+                            assert store.memory(cid) == before, step
+                just_graded = False
+            elif what in ("reset", "unsuspend"):
+                cid = str(step[1])
+                if what == "reset":
+                    store.reset([cid], now)
+                else:
+                    store.set_suspended([cid], False, now)
+                just_graded = False
+            else:
+                change(store, str(what), str(step[1]))
+                settings_since = True
+            for cid in ("x", "y"):
+                assert store.memory(cid) == replayed(store, cid), (step, cid)
+                marked, in_log = store.query(_LEECH_IN_LOG, [cid])[0]
+                assert bool(marked) == bool(in_log), (step, cid)
+        store.close()
+        report = examine(path, _replay_for, repair=False, now=h.NOW)
+        assert report.healthy, report
+    finally:
+        store.close()
 
 
 # --- settings and inputs -------------------------------------------------------------------------
