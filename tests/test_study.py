@@ -464,9 +464,13 @@ def test_study_on_an_earlier_day_sees_the_queue_as_of_that_day() -> None:
     out = study(["", "4", "q"], "--today", "2026-11-03", "--new", "0", "--topic", "perceptron")
     assert "perceptron-1" in out and "1 grade saved" in out
     assert state("perceptron-1", "2026-11-05")["due"] == "2026-11-11"  # unchanged: a re-drill
-    # on 11-03, perceptron-2 had never been reviewed: it is new then, not due on 11-11
+    # on 11-03, perceptron-2 had never been reviewed: it is new then, not due on 11-11; a
+    # grade on it is a re-drill, and the card says why (it said "graded today in another
+    # session", which no session had)
     out = study(["q"], "--today", "2026-11-03", "--new", "1", "--topic", "perceptron")
     assert "perceptron-2" in out
+    assert "again (re-drill: reviewed 2026-11-05, a later day)" in out, out
+    assert "graded today in another session" not in out
     out = study([], "--today", "2026-11-03", "--new", "0", "--topic", "perceptron")
     assert "Nothing to study" in out
     assert "next review is due on 2026-11-11" not in out

@@ -230,9 +230,13 @@ def leech_notice(card_id: str, lapses: int, action: str) -> str:
 
 def _kind_label(session: StudySession, item: Item) -> str:
     """What the card is in this session: a review, a new card, or a re-drill, also when
-    another terminal graded it today after this session queued it (its grade here is then a
-    re-drill, as the grade keys say: "new card" on it was untrue)."""
+    another terminal graded it today after this session queued it, or it was reviewed on a
+    later day than the session's (`--today` in the past, a clock set back): its grade here is
+    then a re-drill, as the grade keys say, and "new card" on it was untrue."""
     if item.kind != "redrill" and session.preview() is None:
+        last = session.store.memory(item.card_id).last_review
+        if last is not None and last > session.today:  # a day given, or a clock set back
+            return f"again (re-drill: reviewed {last.isoformat()}, a later day)"
         return "again (re-drill: graded today in another session)"
     return {"due": "review", "new": "new card", "redrill": "again (re-drill)"}[item.kind]
 
