@@ -361,3 +361,22 @@ def test_a_session_past_the_days_start_still_undoes_its_grades(tmp_path: Path) -
     assert undone is not None and not isinstance(undone, Suspended) and undone[1]
     assert store.query("SELECT count(*) FROM reviews") == [(0,)]
     assert store.memory("a") == store.memory("b")  # new again
+
+
+def test_the_keys_say_each_interval_as_anki_says_it(tmp_path: Path) -> None:
+    """The grade keys and the line after a grade say an interval as Anki's answer buttons do
+    (a real Anki formats every interval from 1 day to 100 years): months of 30 days said
+    `12.1mo` of 364 days, under a year, where Anki says `12mo`, and `1mo` of 30 days."""
+    pytest.importorskip("anki")
+    from anki.collection import Collection, FormatTimeSpan
+
+    from dlcards.commands.study import _days
+
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        for n in range(1, 36501):
+            said = col.format_timespan(n * 86400, context=FormatTimeSpan.ANSWER_BUTTONS)
+            assert _days(n) == said.replace("\u2068", "").replace("\u2069", ""), n
+    finally:
+        col.close()
+    assert [_days(n) for n in (30, 31, 364, 365)] == ["30d", "1mo", "12mo", "1y"]

@@ -41,11 +41,15 @@ NARROW_BELOW = 60  # columns: a narrower one too, and shorter hints
 
 
 def _days(n: int) -> str:
-    if n < 30:
+    """An interval of `n` days as Anki labels its answer buttons (rslib timespan.rs): days
+    below a month (365/12 days, so 30 days is `30d`), then months, then years (365 days), to
+    one decimal rounded half up, `.0` left out. Months of 30 days said `12.1mo` of 364 days,
+    under a year."""
+    if n < 365 / 12:
         return f"{n}d"
-    if n < 365:
-        return f"{n / 30:.1f}mo".replace(".0mo", "mo")
-    return f"{n / 365:.1f}y".replace(".0y", "y")
+    amount, unit = (n / (365 / 12), "mo") if n < 365 else (n / 365, "y")
+    tenths = int(amount * 10 + 0.5)
+    return f"{tenths // 10}{unit}" if tenths % 10 == 0 else f"{tenths / 10:.1f}{unit}"
 
 
 def _header(session: StudySession, title: str, width: int, bar: bool = True) -> RenderableType:
