@@ -13,7 +13,7 @@ from pathlib import Path
 
 import helpers as h
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -304,3 +304,51 @@ def test_a_cap_lowered_while_a_terminal_studies_ends_its_session_with_a_line(
     ) in line, line
     with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
         assert store.reviews_today(TODAY) == 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cap=st.sampled_from(["3", "6", "9", "unlimited"]),
+    new_per_day=st.sampled_from(["0", "2", "5"]),
+    given_new=st.sampled_from([None, 1, 4]),
+    reviews=st.sampled_from([None, 1, 3]),
+    keys=st.lists(st.sampled_from("012345su"), max_size=30),
+)
+def test_with_nothing_else_changing_the_limits_take_nothing_out(
+    cap: str, new_per_day: str, given_new: int | None, reviews: int | None, keys: list[str]
+) -> None:
+    """The check before each card is plan's arithmetic on what is left: while no setting
+    changes and no other terminal grades, it never takes a card out of the queue (grades of
+    every kind, skips and undos included)."""
+    import tempfile
+
+    from dlcards.commands.config import change
+
+    with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as folder:
+        with Store.open(Path(folder) / "p.db") as store:
+            from dlcards.catalog import load_catalog
+
+            store.sync(load_catalog().cards, "s", h.NOW)
+            for i, cid in enumerate(CARDS):
+                h.grade(store, cid, 5, D0 + timedelta(i))
+            change(store, "reviews_per_day", cap)
+            change(store, "new_per_day", new_per_day)
+            settings_now = store.settings()
+            limits = Limits(
+                settings_now.new_per_day if given_new is None else given_new,
+                reviews,
+                settings_now.review_cap,
+                new_setting=given_new is None,
+                cap_setting=True,
+            )
+            session = StudySession(store, None, TODAY, lambda: h.NOW, limits)
+            for key in keys:
+                assert session.keep_to_limits()[:2] == (0, 0), key
+                if session.done:
+                    break
+                if key == "s":
+                    session.skip()
+                elif key == "u":
+                    session.undo()
+                else:
+                    session.grade(Grade(int(key)))
