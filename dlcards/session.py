@@ -214,6 +214,9 @@ class StudySession:
         self.summary = Summary()
         self.session_id: int | None = None
         self._shown: tuple[str, Memory] | None = None  # the card's memory `preview` read
+        # the grades `preview` found would make its card a leech that is suspended (it then
+        # leaves the session instead of coming back as a re-drill)
+        self.suspending: frozenset[sm2.Grade] = frozenset()
 
     # --- queue --------------------------------------------------------------------------------
 
@@ -298,8 +301,9 @@ class StudySession:
 
     def preview(self) -> dict[sm2.Grade, int] | None:
         """The active scheduler's next interval per grade for the current card; None when the
-        grade will be a re-drill (no change)."""
+        grade will be a re-drill (no change). Sets `suspending`."""
         item = self.current
+        self.suspending = frozenset()
         if item is None or item.kind == "redrill":
             return None
         self._adopt(self.store.settings())
@@ -309,6 +313,13 @@ class StudySession:
         probe = decide(memory, sm2.Grade.GOOD, self.today, self.schedule)
         if probe.kind == "redrill":
             return None  # graded today in another session: this grade is a re-drill
+        if self.leech.action == "suspend" and self.leech.fires(memory.sm2.lapses + 1):
+            self.suspending = frozenset(
+                g
+                for g in sm2.Grade
+                if g < REDRILL_BELOW
+                and decide(memory, g, self.today, self.schedule, leech=self.leech).leech
+            )
         return self.schedule.preview(memory, self.today)
 
     def interval(self, row: ReviewRow) -> int:

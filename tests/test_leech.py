@@ -118,6 +118,36 @@ def test_study_says_so_and_suspends_then_list_show_stats_know() -> None:
     assert stats["leeches"] == [{"id": CARD, "topic": "perceptron", "lapses": 8, "suspended": True}]
 
 
+def _legend(out: str) -> tuple[str, str]:
+    """The grade keys' two lines (names, intervals) as the answer's screen drew them."""
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("0 blackout"))
+    return lines[at], lines[at + 1]
+
+
+@pytest.mark.parametrize("action", ["suspend", "tag"])
+def test_the_keys_of_a_grade_that_makes_a_leech_say_so(action: str) -> None:
+    """A card one lapse short of the threshold: 0, 1 and 2 make it a leech. Suspended, it
+    leaves the session, so the ↺ (again today) those keys showed was untrue: they say `leech`.
+    Tagged, it comes back, and they keep ↺."""
+    cli("due")
+    cli("config", "leech_action", action)
+    with db() as store:
+        day = lapse(store, CARD, 7)
+    out = cli("study", "--topic", "perceptron", "--new", "0", "--today", day.isoformat(),
+              input="\nq\n")  # fmt: skip
+    names, when = _legend(out)
+    assert names.split()[::2] == ["0", "1", "2", "3", "4", "5"], names
+    cells = [c.strip() for c in when.split("  ") if c.strip()]
+    if action == "suspend":
+        assert cells == ["1d leech", "1d leech", "1d leech", "6d ↺", "6d", "6d"], when
+    else:
+        assert cells == ["1d ↺", "1d ↺", "1d ↺", "6d ↺", "6d", "6d"], when
+    out = cli("study", "--topic", "perceptron", "--new", "0", "--today", day.isoformat(),
+              input="\n1\nq\n")  # fmt: skip
+    assert (f"{CARD} is a leech (8 lapses) and is now suspended" in out) is (action == "suspend")
+
+
 def test_tag_action_keeps_the_card_in_study_and_fires_again_4_lapses_later() -> None:
     cli("due")
     cli("config", "leech_action", "tag")

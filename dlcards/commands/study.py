@@ -23,7 +23,7 @@ from dlcards.commands.common import (
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
     from datetime import date
 
     from rich.console import Console, RenderableType
@@ -111,9 +111,13 @@ def _header(session: StudySession, title: str, width: int, bar: bool = True) -> 
     return Group(grid, *below)
 
 
-def grade_legend(preview: dict[Grade, int] | None, width: int) -> RenderableType:
+def grade_legend(
+    preview: dict[Grade, int] | None, width: int, suspending: Collection[Grade] = ()
+) -> RenderableType:
     """Each grade key with its meaning and the interval it would give (as Anki labels buttons),
-    in aligned columns: six across when they fit, else two rows of three, else three of two."""
+    in aligned columns: six across when they fit, else two rows of three, else three of two.
+    A grade below 4 brings the card back today (↺), unless it makes the card a leech that is
+    suspended (`suspending`): then `leech`."""
     from rich.console import Group
     from rich.text import Text
 
@@ -123,7 +127,7 @@ def grade_legend(preview: dict[Grade, int] | None, width: int) -> RenderableType
     for g in Grade:
         color = "red" if g < Grade.HARD else "yellow" if g == Grade.HARD else "green"
         name = Text.assemble((str(int(g)), f"bold {color}"), f" {SHORT_LABELS[g]}")
-        again = " ↺" if g < Grade.GOOD else ""
+        again = " leech" if g in suspending else " ↺" if g < Grade.GOOD else ""
         if preview is None:
             when = Text("↺" if again else "done", style="dim")
         else:
@@ -317,7 +321,8 @@ def _run(
             if key == "reveal":
                 extra = math_extras(card)
                 console.print(card_panel(card, title, True, subtitle=kind_label, extra=extra))
-                console.print(grade_legend(session.preview(), console.width))
+                preview = session.preview()
+                console.print(grade_legend(preview, console.width, session.suspending))
                 console.print(key_hints(keys, True, console.width), style="dim")
                 key = keys.next(on_card | grades)
         message = ""
@@ -497,7 +502,8 @@ def card_screen(
         if message and not revealed:
             bottom.append(Text(message, style="dim"))
         if revealed:
-            bottom.append(grade_legend(session.preview(), width))
+            preview = session.preview()
+            bottom.append(grade_legend(preview, width, session.suspending))
         bottom.append(Text.from_markup(key_hints(keys, revealed, width), style="dim"))
         pinned = 0
         if revealed:  # the question's lines: they stay in view while the answer scrolls
