@@ -85,6 +85,61 @@ def test_passing_intervals_are_kept_in_ankis_order() -> None:
     )
 
 
+def test_a_real_ankis_fsrs_gives_the_same_memory_and_ordered_short_intervals(
+    tmp_path: Path,
+) -> None:
+    """A real Anki with FSRS on, no (re)learning steps, retention 0.9: a review card of a
+    stability under a day (after lapses), reviewed 1 or 2 days on. Anki's stability after
+    Hard, Good and Easy is dlcards's, and its Hard and Good intervals too, Good a day above
+    Hard (Anki's fuzz leaves intervals under 2.5 days alone; dlcards has no fuzz, so the
+    longer ones are not compared). Without the order, dlcards said 1 day for Good."""
+    pytest.importorskip("anki")
+    import time
+
+    from anki.collection import Collection  # first: anki.cards alone is a circular import
+
+    from anki.cards import FSRSMemoryState  # isort: skip
+
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        col.set_config("fsrs", True)
+        conf = col.decks.config_dict_for_deck_id(1)
+        conf["new"]["delays"], conf["lapse"]["delays"] = [], []
+        conf["desiredRetention"] = 0.9
+        col.decks.update_config(conf)
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"], note["Back"] = "q", "a"
+        col.add_note(note, 1)
+        anki_card = col.get_card(note.card_ids()[0])
+        now = int(time.time())
+        for stability, difficulty, elapsed in [
+            (0.2094306891013188, 9.128819137736839, 1),  # blackouts on two days
+            (0.1, 9.7, 1),
+            (0.3, 8.0, 1),
+            (0.15, 6.0, 2),
+        ]:
+            anki_card.type = anki_card.queue = 2  # a review card, due today
+            anki_card.ivl, anki_card.due = elapsed, col.sched.today
+            anki_card.last_review_time = now - elapsed * 86400
+            anki_card.memory_state = FSRSMemoryState(stability=stability, difficulty=difficulty)
+            col.update_card(anki_card)
+            states = col._backend.get_scheduling_states(anki_card.id)
+            anki = [getattr(states, k).normal.review for k in ("hard", "good", "easy")]
+            day = D0 + timedelta(days=elapsed)
+            ours = [
+                fsrs_sched.review(fsrs_sched.FsrsState(stability, difficulty, day, D0), g, day, 0.9)
+                for g in (Grade.HARD, Grade.GOOD, Grade.PERFECT)
+            ]
+            for a, o in zip(anki, ours, strict=True):  # Anki keeps the state in float32
+                assert o.stability == pytest.approx(a.memory_state.stability, rel=1e-3)
+                assert o.difficulty == pytest.approx(a.memory_state.difficulty, rel=1e-3)
+            intervals = [fsrs_sched.interval(o) for o in ours]
+            assert intervals[:2] == [a.scheduled_days for a in anki[:2]] == [1, 2], stability
+            assert intervals[2] > intervals[1]
+    finally:
+        col.close()
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     reviews=st.lists(st.tuples(st.sampled_from([1, 2, 5, 30, 400]), st.integers(0, 5)), max_size=6),
