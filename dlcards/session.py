@@ -193,6 +193,7 @@ class StudySession:
         # the due reviews and new cards the day's limits took out when that ended the session
         # (`keep_to_limits`), and those limits
         self.ended_by_limits: tuple[int, int, Limits] | None = None
+        self.held: list[Item] = []  # due reviews and new cards the day's limits hold back
         self.settings = store.settings()
         self.schedule = Schedule.from_settings(self.settings)
         self.leech = LeechRule.from_settings(self.settings)
@@ -248,33 +249,54 @@ class StudySession:
         return self.new_day is not None
 
     def keep_to_limits(self) -> tuple[int, int, Limits]:
-        """Take out of the rest of the queue the due reviews and new cards the day's limits no
-        longer allow, as they are now (a grade logged in another terminal counts, and so does
-        `dlcards config new_per_day` or `reviews_per_day` lowered meanwhile, where the limits
-        follow the settings): the same arithmetic as `plan`, on what is left of the queue, so
-        that nothing changes while nothing else does. Re-drills stay. Returns how many due
-        reviews and new cards were taken out, and the limits that took them."""
+        """Fit the rest of the queue to the day's limits as they are now (a grade logged in
+        another terminal counts, and so does `dlcards config new_per_day` or `reviews_per_day`
+        changed meanwhile, where the limits follow the settings), as Anki rebuilds its queues:
+        the due reviews and new cards they no longer allow are held back, and those held back
+        come back when they allow them again (a limit raised). The same arithmetic as `plan`,
+        on what is left of the queue, so that nothing changes while nothing else does.
+        Re-drills stay. Returns how many due reviews and new cards this call held back, and
+        the limits."""
         rest = self.queue[self.position :]
         due = [i for i in rest if i.kind == "due"]
         new = [i for i in rest if i.kind == "new"]
         limits = self.limits.now(self.store.settings())
-        if not due and not new:
+        if not due and not new and not self.held:
             return 0, 0, limits
+        due += [i for i in self.held if i.kind == "due"]
+        new += [i for i in self.held if i.kind == "new"]
         reviewed = self.store.reviews_today(self.today) if limits.per_day is not None else 0
         left = cap_left(limits.per_day, reviewed)
         new_left = limits.new - self.store.new_introduced(self.today) if new else 0
         n_due, n_new = today_counts(len(due), len(new), new_left, left)
+        graded: set[Item] = set()
         if n_due < len(due) or n_new < len(new):
             # a card graded today in another terminal counts already: here its grade will be
             # a re-drill, which takes nothing from the limits, so it stays and is not counted
+            # (one held back is let go: it is not due nor new today any more)
             graded = {i for i in due + new if self._graded_today(i.card_id)}
             due = [i for i in due if i not in graded]
             new = [i for i in new if i not in graded]
+            self.held = [i for i in self.held if i not in graded]
             n_due, n_new = today_counts(len(due), len(new), new_left, left)
-        dropped = set(due[n_due:]) | set(new[n_new:])  # the last of each kind (a card once)
-        if dropped:
-            self.queue[self.position :] = [i for i in rest if i not in dropped]
-        return len(due) - n_due, len(new) - n_new, limits
+        kept = set(due[:n_due]) | set(new[:n_new]) | graded
+        taken = [i for i in rest if i.kind != "redrill" and i not in kept]
+        back = [i for i in self.held if i in kept]
+        if not taken and not back:
+            return 0, 0, limits
+        order = [i for i in rest if i not in taken]
+        # those let back in go where they were planned: due reviews before the first new card
+        # or re-drill, new cards before the first re-drill
+        for kind, before in (("due", ("new", "redrill")), ("new", ("redrill",))):
+            at = next((n for n, i in enumerate(order) if i.kind in before), len(order))
+            order[at:at] = [i for i in back if i.kind == kind]
+        self.queue[self.position :] = order
+        self.held = [i for i in self.held if i not in kept] + taken
+        return (
+            sum(1 for i in taken if i.kind == "due"),
+            sum(1 for i in taken if i.kind == "new"),
+            limits,
+        )
 
     def _graded_today(self, card_id: str) -> bool:
         last = self.store.memory(card_id).last_review
@@ -465,6 +487,7 @@ class StudySession:
             self.queue[self.position :] = [
                 i for i in self.queue[self.position :] if i.card_id not in card_ids
             ]
+        self.held = [i for i in self.held if i.card_id not in card_ids]  # nor come back
         return list(dict.fromkeys(i.card_id for i in gone))
 
     def _undo_rules(self, settings: Settings) -> tuple[Rebuild, Redecide]:

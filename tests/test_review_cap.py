@@ -352,3 +352,112 @@ def test_with_nothing_else_changing_the_limits_take_nothing_out(
                     session.undo()
                 else:
                     session.grade(Grade(int(key)))
+
+
+def _anki_counts_through_a_day(folder: Path) -> list[tuple[int, int]]:
+    """A real Anki (v3 scheduler, no learning steps): 5 reviews due and 20 new cards, review
+    limit 9 and new limit 20; (new, review) counts at the start, after a review, a review and a
+    new card are answered, with the review limit lowered to 4, then with it back at 200 and
+    the new limit at 1."""
+    from anki.collection import Collection
+
+    col = Collection(str(folder / "c.anki2"))
+    try:
+        conf = col.decks.config_dict_for_deck_id(1)
+        conf["new"]["perDay"], conf["rev"]["perDay"] = 20, 9
+        conf["new"]["delays"], conf["lapse"]["delays"] = [], []
+        col.decks.update_config(conf)
+        ids = []
+        for i in range(25):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = f"q{i}", "a"
+            col.add_note(note, 1)
+            ids.append(note.card_ids()[0])
+        for cid in ids[:5]:
+            card = col.get_card(cid)
+            card.type = card.queue = 2
+            card.ivl, card.due = 3, col.sched.today - 1
+            col.update_card(card)
+        counts = [col.sched.counts()]
+        answered = []
+        while sorted(answered) != [0, 2, 2]:  # Anki mixes new cards in: two reviews, a new one
+            top = col.sched.get_queued_cards().cards[0]
+            card = col.get_card(top.card.id)
+            if card.type == 0 and 0 in answered or card.type == 2 and answered.count(2) == 2:
+                col.sched.bury_cards([card.id])  # not this one: the day's other cards
+                continue
+            card.start_timer()
+            col.sched.answer_card(col.sched.build_answer(card=card, states=top.states, rating=3))
+            answered.append(card.type)
+        col.sched.unbury_deck(1)
+        counts.append(col.sched.counts())
+        conf["rev"]["perDay"] = 4
+        col.decks.update_config(conf)
+        counts.append(col.sched.counts())
+        conf["rev"]["perDay"], conf["new"]["perDay"] = 200, 1
+        col.decks.update_config(conf)
+        counts.append(col.sched.counts())
+    finally:
+        col.close()
+    return [(n, r) for n, _, r in counts]
+
+
+def test_limits_changed_mid_session_leave_what_a_real_anki_leaves(tmp_path: Path) -> None:
+    """The same day in a real Anki and in a dlcards session, the limits changed in the
+    middle: at each step the session has the new cards and due reviews Anki's queues have.
+    Lowered, the cap held the rest back; raised again, they came back (Anki rebuilds its
+    queues when the options change)."""
+    pytest.importorskip("anki")
+    expected = _anki_counts_through_a_day(tmp_path)
+    five_due()
+    cli("config", "reviews_per_day", "9")
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        session = _session(store, new_setting=True, cap_setting=True)
+
+        def counts() -> tuple[int, int]:
+            session.keep_to_limits()
+            left = session.remaining()
+            return left["new"], left["due"]
+
+        seen = [counts()]
+        session.grade(Grade.GOOD)  # perceptron-1 and -2, due
+        session.grade(Grade.GOOD)
+        for _ in range(3):  # perceptron-3..5 to the end: the first new card next
+            session.skip()
+        session.grade(Grade.GOOD)
+        seen.append(counts())
+        cli("config", "reviews_per_day", "4")
+        seen.append(counts())
+        cli("config", "reviews_per_day", "200")
+        cli("config", "new_per_day", "1")
+        seen.append(counts())
+    assert seen == expected == [(4, 5), (3, 3), (0, 1), (0, 3)]
+
+
+def test_a_limit_lowered_and_raised_again_gives_back_the_same_queue() -> None:
+    five_due()
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        session = _session(store, new_setting=True, cap_setting=True)
+        session.grade(Grade.GOOD)
+        planned = session.queue[session.position :]
+        cli("config", "reviews_per_day", "2")
+        cli("config", "new_per_day", "0")
+        assert session.keep_to_limits()[:2] == (3, 20)  # 1 due review left under the cap of 2
+        assert session.remaining() == {"new": 0, "due": 1, "redrill": 0}
+        cli("config", "reviews_per_day", "200")
+        cli("config", "new_per_day", "20")
+        assert session.keep_to_limits()[:2] == (0, 0)
+        assert session.queue[session.position :] == planned
+
+
+def test_a_card_held_back_that_leaves_the_session_does_not_come_back() -> None:
+    five_due()
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        session = _session(store, new_setting=True, cap_setting=True)
+        cli("config", "reviews_per_day", "1")
+        assert session.keep_to_limits()[:2] == (4, 20)
+        session.leave({"perceptron-5"})  # its deck no longer has it (an edit, say)
+        cli("config", "reviews_per_day", "200")
+        assert session.keep_to_limits()[:2] == (0, 0)
+        left = [i.card_id for i in session.queue[session.position :] if i.kind == "due"]
+        assert left == CARDS[:4]

@@ -283,7 +283,7 @@ def _run(
     while not session.done:
         if session.rolled_over():  # a new study day: its cards come in a new session
             return
-        # the day's limits as they are now: lowered by `dlcards config`, or reached by grades
+        # the day's limits as they are now: changed by `dlcards config`, or reached by grades
         # in another terminal, they hold from the next card
         due_out, new_out, limits = session.keep_to_limits()
         if due_out or new_out:
