@@ -14,7 +14,8 @@ scheduler and the leech rule are the collection's settings as they are when each
 and when each grade commits (read inside its transaction): a `dlcards config` in another
 terminal takes effect on the next card, and never leaves a grade decided by the settings it
 replaced. So do the day's limits (`keep_to_limits`, before each card): the new-card limit and
-the review cap as they are then, and the grades of other terminals. The clock comes in as a
+the review cap as they are then, and the grades of other terminals; and after a switch of
+scheduler, the due reviews are those the new one has due. The clock comes in as a
 function so tests control it, and so does the study day
 by the clock (`day_at`): a session that goes on past the hour a new study day starts shows no
 more cards of the old day's queue (`rolled_over`); a card already on screen is graded for the
@@ -199,6 +200,8 @@ class StudySession:
         self.leech = LeechRule.from_settings(self.settings)
         allowed = set(card_ids) if card_ids is not None else None
         planned = plan(store, self.schedule, today, limits, topics, allowed)
+        self.topics, self.allowed = list(topics), allowed
+        self.planned_by = self.schedule.name  # the scheduler whose due cards the queue holds
         self.beyond_cap = planned.beyond_cap
         due, new = planned.due, planned.new
         owed = store.redrills_due(today, int(REDRILL_BELOW), topics)
@@ -257,10 +260,13 @@ class StudySession:
         on what is left of the queue, so that nothing changes while nothing else does.
         Re-drills stay. Returns how many due reviews and new cards this call held back, and
         the limits."""
+        settings = self.store.settings()
+        limits = self.limits.now(settings)
+        if self._adopt(settings).name != self.planned_by:
+            self._due_by_the_active_scheduler(limits)
         rest = self.queue[self.position :]
         due = [i for i in rest if i.kind == "due"]
         new = [i for i in rest if i.kind == "new"]
-        limits = self.limits.now(self.store.settings())
         if not due and not new and not self.held:
             return 0, 0, limits
         due += [i for i in self.held if i.kind == "due"]
@@ -297,6 +303,25 @@ class StudySession:
             sum(1 for i in taken if i.kind == "new"),
             limits,
         )
+
+    def _due_by_the_active_scheduler(self, limits: Limits) -> None:
+        """The scheduler was switched (`dlcards config scheduler` in another terminal): the due
+        reviews still to come are the ones it says are due, most overdue first (a card the
+        other one had due may not be due by it, and the other way round), as many as
+        `--reviews` still allows; `keep_to_limits` then fits them to the day's limits."""
+        by = self.schedule.name
+        due = self.store.due_ids(self.today, by, self.topics)
+        if self.allowed is not None:
+            due = [c for c in due if c in self.allowed]
+        if limits.reviews is not None:  # a shorter session: what it has not reviewed yet
+            done = sum(1 for g in self.graded if g.item.kind == "due")
+            due = due[: max(0, limits.reviews - done)]
+        coming = {i.card_id for i in self.queue[self.position :] if i.kind != "due"}
+        items = [Item(c, "due") for c in due if c not in coming]
+        rest = [i for i in self.queue[self.position :] if i.kind != "due"]
+        self.queue[self.position :] = items + rest
+        self.held = [i for i in self.held if i.kind != "due"]
+        self.planned_by = by
 
     def _graded_today(self, card_id: str) -> bool:
         last = self.store.memory(card_id).last_review

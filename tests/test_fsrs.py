@@ -471,6 +471,44 @@ def test_a_scheduler_switched_in_another_terminal_decides_the_open_sessions_next
         assert session.schedule.active == Schedule.from_settings(store.settings()).active
 
 
+def test_a_session_open_when_the_scheduler_is_switched_shows_what_the_new_one_has_due(
+    tmp_path: Path,
+) -> None:
+    """Three cards SM-2 has due on 03-08 (graded 5 on 03-01 and 03-02: 6 days), FSRS on
+    03-20. A session planned them under SM-2; `config scheduler fsrs` in another terminal
+    after its first grade: the session went on to show the other two, not due by FSRS, and
+    graded them as FSRS reviews 12 days early. Now its due reviews are FSRS's (none), and
+    back under SM-2 they are SM-2's again."""
+    from dlcards.commands.config import change
+
+    path = tmp_path / "p.db"
+    with Store.open(path) as store, Store.open(path) as other:
+        store.sync([card("a"), card("b"), card("c"), card("d")], "s", NOW)
+        day = date(2026, 3, 1)
+        for cid in ("a", "b", "c"):
+            h.grade(store, cid, 5, day)
+            h.grade(store, cid, 5, day + timedelta(1))
+        today = day + timedelta(7)
+        session = StudySession(store, None, today, lambda: NOW, Limits(0, None, None))
+        assert [i.card_id for i in session.queue] == ["a", "b", "c"]
+        session.grade(Grade.GOOD)
+        change(other, "scheduler", "fsrs")
+        assert store.due_ids(today, "fsrs") == []
+        assert session.keep_to_limits()[:2] == (0, 0)
+        assert session.done  # nothing FSRS has due today
+        change(other, "scheduler", "sm2")
+        session.keep_to_limits()
+        assert [i.card_id for i in session.queue[session.position :]] == ["b", "c"]
+        later = StudySession(store, None, today, lambda: NOW, Limits(0, 1, None))  # --reviews 1
+        assert [i.card_id for i in later.queue] == ["b"]
+        later.grade(Grade.GOOD)  # b
+        change(other, "scheduler", "fsrs")
+        later.keep_to_limits()
+        change(other, "scheduler", "sm2")  # and back: c is due, but --reviews 1 is done
+        later.keep_to_limits()
+        assert later.done
+
+
 def test_a_rebuild_replays_again_a_log_that_lost_a_row_after_it_was_read(tmp_path: Path) -> None:
     """An undo in another terminal of a card's earlier review (its last review id unchanged)
     between the rebuild's read of the log and its write: the card is replayed again."""
