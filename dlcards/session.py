@@ -171,6 +171,13 @@ def plan(
     return Plan(due, new, beyond)
 
 
+def _due_by(settings: Settings) -> tuple[object, ...]:
+    """What the active scheduler's due dates depend on among the settings."""
+    if settings.scheduler == "fsrs":
+        return ("fsrs", settings.desired_retention, tuple(settings.fsrs_parameters))
+    return (settings.scheduler,)
+
+
 class StudySession:
     def __init__(
         self,
@@ -201,7 +208,9 @@ class StudySession:
         allowed = set(card_ids) if card_ids is not None else None
         planned = plan(store, self.schedule, today, limits, topics, allowed)
         self.topics, self.allowed = list(topics), allowed
-        self.planned_by = self.schedule.name  # the scheduler whose due cards the queue holds
+        # what the due cards the queue holds were due by: the active scheduler and, for FSRS,
+        # its retention and parameters (they move every due date)
+        self.planned_by = _due_by(self.settings)
         self.beyond_cap = planned.beyond_cap
         due, new = planned.due, planned.new
         owed = store.redrills_due(today, int(REDRILL_BELOW), topics)
@@ -262,7 +271,8 @@ class StudySession:
         the limits."""
         settings = self.store.settings()
         limits = self.limits.now(settings)
-        if self._adopt(settings).name != self.planned_by:
+        self._adopt(settings)
+        if _due_by(settings) != self.planned_by:
             self._due_by_the_active_scheduler(limits)
         rest = self.queue[self.position :]
         due = [i for i in rest if i.kind == "due"]
@@ -305,10 +315,11 @@ class StudySession:
         )
 
     def _due_by_the_active_scheduler(self, limits: Limits) -> None:
-        """The scheduler was switched (`dlcards config scheduler` in another terminal): the due
-        reviews still to come are the ones it says are due, most overdue first (a card the
-        other one had due may not be due by it, and the other way round), as many as
-        `--reviews` still allows; `keep_to_limits` then fits them to the day's limits."""
+        """The scheduler was switched (`dlcards config scheduler` in another terminal), or FSRS's
+        retention or parameters changed: the due reviews still to come are the ones the active
+        scheduler says are due now, most overdue first (a card due before may not be, and the
+        other way round), as many as `--reviews` still allows; `keep_to_limits` then fits them
+        to the day's limits."""
         by = self.schedule.name
         due = self.store.due_ids(self.today, by, self.topics)
         if self.allowed is not None:
@@ -321,7 +332,7 @@ class StudySession:
         rest = [i for i in self.queue[self.position :] if i.kind != "due"]
         self.queue[self.position :] = items + rest
         self.held = [i for i in self.held if i.kind != "due"]
-        self.planned_by = by
+        self.planned_by = _due_by(self.settings)
 
     def _graded_today(self, card_id: str) -> bool:
         last = self.store.memory(card_id).last_review

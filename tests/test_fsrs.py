@@ -509,6 +509,31 @@ def test_a_session_open_when_the_scheduler_is_switched_shows_what_the_new_one_ha
         assert later.done
 
 
+def test_a_retention_changed_under_an_open_session_moves_its_due_reviews(
+    tmp_path: Path,
+) -> None:
+    """FSRS at 0.9: three cards graded 4 on 03-01 are due on 03-03, and a session of that day
+    holds them. `config desired_retention 0.7` in another terminal moves them days later:
+    the session no longer shows them (it graded them as early reviews)."""
+    from dlcards.commands.config import change
+
+    path = tmp_path / "p.db"
+    with Store.open(path) as store, Store.open(path) as other:
+        store.sync([card("a"), card("b"), card("c")], "s", NOW)
+        change(store, "scheduler", "fsrs")
+        day = date(2026, 3, 1)
+        for cid in ("a", "b", "c"):
+            h.grade(store, cid, 4, day)
+        today = day + timedelta(2)
+        assert store.due_ids(today, "fsrs") == ["a", "b", "c"]
+        session = StudySession(store, None, today, lambda: NOW, Limits(0, None, None))
+        session.grade(Grade.GOOD)
+        change(other, "desired_retention", "0.7")
+        assert store.due_ids(today, "fsrs") == []
+        session.keep_to_limits()
+        assert session.done
+
+
 def test_a_rebuild_replays_again_a_log_that_lost_a_row_after_it_was_read(tmp_path: Path) -> None:
     """An undo in another terminal of a card's earlier review (its last review id unchanged)
     between the rebuild's read of the log and its write: the card is replayed again."""
