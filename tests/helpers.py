@@ -144,15 +144,53 @@ def import_log(log: dict[str, list[tuple[date, int]]], stamp: datetime) -> None:
         store.import_reviews(rows)
 
 
+ANKI_ZONE_SECONDS = 1.05
+"""Anki's Rust clock (chrono's `Local`) reads the time zone again at most once a second, per
+thread: a collection made, or a day counted, within a second of a change of TZ is in the zone
+before it. So `export anki`'s test, run just after the Kolkata module in one worker, got a
+collection whose day started at 04:00 in Kolkata, and between 22:30 and 04:00 UTC its cards
+came a day early (a failure that depended on the time of day of the run)."""
+
+
+def _anki_waits_for_the_zone() -> None:
+    """After a change of TZ, Anki's next call waits until its clock reads the zone again
+    (ANKI_ZONE_SECONDS after the change): every call goes through `RustBackend._run_command`,
+    wrapped once, when Anki is loaded (before, its first read is of the zone then). The time
+    of the change is kept on that class: this module may be loaded under two names."""
+    import time
+
+    backend = sys.modules.get("anki._backend")
+    if backend is None:
+        return
+    cls = backend.RustBackend
+    run = cls._run_command
+    if not getattr(run, "waits_for_the_zone", False):
+
+        def waiting(self: object, service: int, method: int, message: bytes) -> bytes:
+            changed = cls.__dict__.get("zone_changed_at")
+            if changed is not None:
+                cls.zone_changed_at = None
+                left = changed + ANKI_ZONE_SECONDS - time.monotonic()
+                if left > 0:
+                    time.sleep(left)
+            return run(self, service, method, message)
+
+        waiting.waits_for_the_zone = True  # type: ignore[attr-defined]
+        cls._run_command = waiting
+    cls.zone_changed_at = time.monotonic()
+
+
 @contextmanager
 def time_zone(name: str) -> Iterator[None]:
-    """Run with the process's local time zone set to `name`, then restore it."""
+    """Run with the process's local time zone set to `name`, then restore it; Anki's next call
+    after each change waits for its clock to read the zone (`_anki_waits_for_the_zone`)."""
     import os
     import time
 
     old = os.environ.get("TZ")
     os.environ["TZ"] = name
     time.tzset()
+    _anki_waits_for_the_zone()
     try:
         yield
     finally:
@@ -161,6 +199,7 @@ def time_zone(name: str) -> Iterator[None]:
         else:
             os.environ["TZ"] = old
         time.tzset()
+        _anki_waits_for_the_zone()
 
 
 # --- what a command prints, without and with rich (tests/test_lite.py, test_litecard.py) ------

@@ -335,6 +335,27 @@ def test_a_title_source_or_computation_edit_reaches_anki(
 # --- progress -----------------------------------------------------------------------------------
 
 
+def test_anki_counts_days_in_the_zone_a_test_just_set(tmp_path: Path) -> None:
+    """`h.time_zone`: Anki's clock keeps a zone it read for a second, so a collection made
+    just after the Kolkata module (in the same worker) started its days at 04:00 in Kolkata,
+    and `test_progress_goes_with_the_cards` saw its cards a day early when run between 22:30
+    and 04:00 UTC. A collection made at once after each change starts its days at 04:00 in
+    the zone set, whatever the time of day."""
+
+    def day_start(col: Collection) -> tuple[int, int]:
+        start = datetime.fromtimestamp(col.crt)  # local time, in the zone set now
+        return start.hour, start.minute
+
+    made = [new_collection(tmp_path / "before")]
+    with h.time_zone("Asia/Kolkata"):
+        made.append(new_collection(tmp_path / "kolkata"))
+        assert day_start(made[-1]) == (4, 0)
+    made.append(new_collection(tmp_path / "after"))
+    assert day_start(made[-1]) == (4, 0)
+    for col in made:
+        col.close()
+
+
 def _anki_today() -> date:
     """The calendar day Anki counts as today (its day starts at 4 am)."""
     return (datetime.now() - timedelta(hours=4)).date()

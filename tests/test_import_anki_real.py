@@ -47,9 +47,11 @@ runner = CliRunner()
 DAY_MS = 86_400_000
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def kolkata() -> Iterator[None]:
-    """The learner lives at UTC+05:30: a review's day is the local one, not UTC's."""
+    """The learner lives at UTC+05:30: a review's day is the local one, not UTC's. For the
+    module, not each test: Anki's first call after each change of zone waits for its clock
+    to read it (`h.time_zone`)."""
     with h.time_zone("Asia/Kolkata"):
         yield
 
