@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -55,6 +56,70 @@ def _single_keys(fd: int) -> Iterator[None]:
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
         restore()
+
+
+def read_line(prompt: str) -> str | None:
+    """A line typed at the terminal after `prompt`, without its newline; None at the end of
+    input (Ctrl-D on an empty line). Where standard input and output are both the terminal,
+    it is read with the line editor (readline, as a shell's line is: the arrow keys, Home,
+    End, Ctrl-A/E/U/W, Up for a line typed before): the terminal's own line mode edits with
+    Backspace alone and took the arrow keys' escape codes into the line (44 then Left was
+    "44\\x1b[D"). Without readline, or with output elsewhere, that line mode: the stream's
+    readline, not input(), which drops the last character of a line ended with Ctrl-D."""
+    if _line_editor():
+        return _edited_line(prompt)
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    return sys.stdin.readline().removesuffix("\n") or None
+
+
+class _Continued(Exception):
+    """The program was continued (`fg` after Ctrl-Z) while a line was being edited; the
+    line's text so far."""
+
+
+def _edited_line(prompt: str) -> str | None:
+    """`read_line` with readline. After Ctrl-Z and `fg` the shell has put the terminal back to
+    its line mode, which Python's readline neither knows nor sets again (the arrow keys were
+    echoed as ^[[D, the prompt gone): the line is begun again on a new prompt, with the text
+    typed so far, in the editor's own mode."""
+    import readline
+    import signal
+    import threading
+
+    cont = getattr(signal, "SIGCONT", None)
+    if threading.current_thread() is not threading.main_thread():
+        cont = None
+    kept = ""
+
+    def continued(signum: int, frame: FrameType | None) -> None:
+        raise _Continued(readline.get_line_buffer())
+
+    while True:
+        readline.set_startup_hook(partial(readline.insert_text, kept))
+        before = signal.signal(cont, continued) if cont is not None else None
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+        except _Continued as again:
+            kept = again.args[0]
+        finally:
+            readline.set_startup_hook()
+            if cont is not None:
+                signal.signal(cont, before)
+
+
+def _line_editor() -> bool:
+    """Whether input() edits its line with readline here: both streams are the terminal (as
+    Python requires for it) and the module loads (a Python built without it has none)."""
+    try:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            return False
+        import readline  # noqa: F401 - loading it is what makes input() edit its line
+    except (ImportError, OSError, ValueError):
+        return False
+    return True
 
 
 def _key_follows(seconds: float) -> bool:

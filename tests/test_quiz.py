@@ -1270,10 +1270,11 @@ def test_the_summary_never_cuts_a_missed_answer_on_a_narrow_screen(
         assert not word.endswith("…") or word == "…" or word[:-1] in prompts, (word, summary)
 
 
-def test_an_answer_ended_with_ctrl_d_at_a_terminal_is_the_whole_answer() -> None:
+def test_an_answer_with_a_ctrl_d_in_it_at_a_terminal_is_the_whole_answer() -> None:
     """A torture run: at a terminal, 12 then Ctrl-D (twice) was graded as "1": input() drops
-    the last character of a line that ends without a newline. The line is read whole; Ctrl-D
-    on an empty line still ends the quiz."""
+    the last character of a line that ends without a newline. The line is read whole (with
+    the line editor, Ctrl-D inside a line deletes nothing and ends nothing, as in bash: Enter
+    ends it); Ctrl-D on an empty line still ends the quiz."""
     import os
 
     import helpers as h
@@ -1282,8 +1283,7 @@ def test_an_answer_ended_with_ctrl_d_at_a_terminal_is_the_whole_answer() -> None
     args = ("quiz", "--topic", "gd", "--count", "1", "--seed", "3", "--today", "2026-02-15")
     with h.in_a_pty(env, *args) as (_, fd):
         h.read_until(fd, "answer ›".encode())
-        os.write(fd, b"12\x04")
-        os.write(fd, b"\x04")
+        os.write(fd, b"12\x04\x04\r")
         screen = h.read_until(fd, b"you said")
         if b")" not in screen.split(b"you said")[-1]:
             screen += h.read_until(fd, b")")
@@ -1292,6 +1292,59 @@ def test_an_answer_ended_with_ctrl_d_at_a_terminal_is_the_whole_answer() -> None
         h.read_until(fd, "answer ›".encode())
         os.write(fd, b"\x04")
         assert b"Input ended" in h.read_until(fd, b"Input ended")
+
+
+def test_a_typed_answer_is_edited_with_the_arrow_keys_home_and_end_at_a_terminal() -> None:
+    """Found in tmux: at a terminal, 44 then Left (to fix a digit) was refused as
+    "'44\\x1b[D' is not a number", and Home, End and the other arrows put their escape codes
+    into the answer: the line was read in the terminal's cooked mode, which edits with
+    Backspace only. The line is read with the line editor (readline), as a shell's is: 2,
+    Home, 1, End, 4, Left, Left, 3 is the answer 1324."""
+    import os
+
+    import helpers as h
+
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8", "TERM": "xterm"}
+    args = ("quiz", "--topic", "gd", "--count", "1", "--seed", "3", "--today", "2026-02-15")
+    with h.in_a_pty(env, *args) as (_, fd):
+        h.read_until(fd, "answer ›".encode())
+        os.write(fd, b"2\x1b[H1\x1b[F4\x1b[D\x1b[D3\r")
+        screen = h.read_until(fd, b"you said")
+        if b")" not in screen.split(b"you said")[-1]:
+            screen += h.read_until(fd, b")")
+        assert b"you said 1324)" in screen, screen[-300:]
+
+
+def test_a_typed_answer_after_ctrl_z_and_fg_is_edited_again_with_its_text_kept() -> None:
+    """After Ctrl-Z and `fg` the shell has put the terminal back to whole lines, echoed: the
+    line being typed comes back on a new prompt with its text (12), in the line editor's own
+    mode (keys read alone, not echoed: Left moves the cursor), so 3, Left, 4 is 1243."""
+    import os
+    import signal
+    import termios
+
+    import helpers as h
+
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8", "TERM": "xterm"}
+    args = ("quiz", "--topic", "gd", "--count", "1", "--seed", "3", "--today", "2026-02-15")
+    with h.in_a_pty(env, *args) as (pid, fd):
+        h.read_until(fd, "answer ›".encode())
+        os.write(fd, b"12")
+        h.read_until(fd, b"12")
+        os.kill(pid, signal.SIGSTOP)  # Ctrl-Z (the kernel drops SIGTSTP in an orphaned group)
+        _, status = os.waitpid(pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status)
+        cooked = termios.tcgetattr(fd)  # the shell's own modes: whole lines, echoed
+        cooked[3] |= termios.ICANON | termios.ECHO
+        termios.tcsetattr(fd, termios.TCSANOW, cooked)
+        os.kill(pid, signal.SIGCONT)  # fg
+        h.read_until(fd, "answer › 12".encode(), timeout=10)
+        h.waiting_for_a_key(fd, timeout=10)
+        os.write(fd, b"3\x1b[D4\r")
+        screen = h.read_until(fd, b"you said")
+        if b")" not in screen.split(b"you said")[-1]:
+            screen += h.read_until(fd, b")")
+        assert b"you said 1243)" in screen, screen[-300:]
 
 
 def test_the_median_quiz_says_which_median_an_even_count_has(cards: dict[str, Card]) -> None:

@@ -3,9 +3,10 @@
 Math cards with a `quiz:` template ask for a typed number with fresh parameters; the other cards
 are self-graded (`y`/`n` after the answer is shown) or, with `--mode choice`, multiple choice
 (`1`-`4`). In a terminal, single keys drive reveal, grading and choices, and typed answers are
-read as a line; when standard input is not a terminal everything is one line per answer (an
-empty line reveals), as in `dlcards study`. `q` quits, and end of input ends the quiz; both
-show the score so far. Questions come from `dlcards.quiz` (pure); this module only talks.
+read as a line edited as a shell's (the arrow keys, Home, End); when standard input is not a
+terminal everything is one line per answer (an empty line reveals), as in `dlcards study`. `q`
+quits, and end of input ends the quiz; both show the score so far. Questions come from
+`dlcards.quiz` (pure); this module only talks.
 """
 
 from __future__ import annotations
@@ -34,7 +35,14 @@ from dlcards.commands.options import (
     TopicOption,
 )
 from dlcards.errors import UsageError
-from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped, stops_as_ctrl_c
+from dlcards.terminal import (
+    KeyInput,
+    LineInput,
+    Quit,
+    read_line,
+    run_until_stopped,
+    stops_as_ctrl_c,
+)
 
 if TYPE_CHECKING:
     import random
@@ -72,15 +80,12 @@ class TerminalKeys(KeyInput):
         super().__init__(console=console)
 
     def line(self, prompt: str) -> str:
-        """A typed line; Ctrl-D on an empty line ends the quiz. Read with the stream's
-        readline, not input(): input() at a terminal dropped the last character of a line
-        ended with Ctrl-D (12 then Ctrl-D twice was graded as 1)."""
+        """A typed line, edited as a shell's (`read_line`); Ctrl-D on an empty line ends the
+        quiz."""
         assert self.console is not None
-        try:
-            typed = self.console.input(prompt + " ", stream=sys.stdin)
-        except EOFError:
-            raise Quit("eof") from None
-        if not typed:  # the end of input, where input() raises EOFError
+        self.console.file.flush()
+        typed = read_line(prompt + " ")
+        if typed is None:
             raise Quit("eof")
         return typed.strip()
 
