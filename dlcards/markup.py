@@ -1,6 +1,7 @@
 """Card text as a stream of tokens: one Markdown + LaTeX tokenizer for every output.
 
-Deck cells are written like a Markdown table cell: ``**bold**``, ``*italic*``, `` `code` ``,
+Deck cells are written like a Markdown table cell: ``**bold**``, ``*italic*``, `` `code` ``
+(and a fenced code block, read as its lines of code),
 ``<br>`` for line breaks, HTML entities, LaTeX math in ``$...$`` (inline) or ``$$...$$``
 (display), images as ``![alt](media/file.png)`` (a file beside the deck; in the alt text a
 backslash escapes punctuation, ``\\]`` a bracket, and entities are decoded) and sounds as
@@ -148,6 +149,18 @@ def _lex(source: str) -> list[_Item]:
             fence = _BACKTICKS.match(source, i)
             assert fence is not None
             run = len(fence.group())
+            block = _fenced_block(source, i, run) if run >= 3 else None
+            if block is not None:  # a code block: each of its lines a code span
+                lines, i = block
+                if buf:  # the fence's indent, after the line break before it
+                    buf[:] = ["".join(buf).rstrip(" ")]
+                flush()
+                for index, line in enumerate(lines):
+                    if index:
+                        items.append(_Item("text", "\n"))
+                    if line:
+                        items.append(_Item("code", line))
+                continue
             end = _find_backtick_run(source, i + run, run)
             if end < 0:
                 buf.append(fence.group())
@@ -212,6 +225,42 @@ def _lex(source: str) -> list[_Item]:
             i = stars.end()
     flush()
     return items
+
+
+def _fenced_block(source: str, start: int, run: int) -> tuple[list[str], int] | None:
+    """The fenced code block whose opening fence (`run` backticks, `start` at the first)
+    begins a line, as CommonMark reads one: its lines (the info string, ```python, is not
+    one), each with the fence's indent taken off, tabs expanded and its spaces kept (a
+    leading space and a run of them as no-break spaces, as `import anki` writes a `<pre>`
+    block's, so the terminal's wrap and Anki's HTML keep the indent; no blank line first or
+    last), and the index after the
+    closing fence; None where there is no block: the fence not first on its line (after up
+    to 3 spaces), a backtick in its info string, or no closing fence of at least `run`
+    backticks on a line of its own (the backticks are then a code span's, or text)."""
+    line_start = source.rfind("\n", 0, start) + 1
+    indent = start - line_start
+    if indent > 3 or source[line_start:start].strip(" "):
+        return None
+    opening_end = source.find("\n", start)
+    if opening_end < 0 or "`" in source[start + run : opening_end]:
+        return None
+    closing = re.compile(rf"^ {{0,3}}`{{{run},}}[ \t]*$", re.MULTILINE)
+    close = closing.search(source, opening_end + 1)
+    if close is None:
+        return None
+    lines = []
+    for line in source[opening_end + 1 : close.start()].split("\n"):
+        line = line.expandtabs(4)
+        line = line[min(indent, len(line) - len(line.lstrip(" "))) :].rstrip()
+        lines.append(_KEPT_SPACES.sub(lambda m: "\xa0" * len(m[0]), line))
+    while lines and not lines[-1]:  # blank lines around the code, as around a <pre>'s
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return lines, close.end()
+
+
+_KEPT_SPACES = re.compile(r"^ +| {2,}")
 
 
 def _find_unescaped(source: str, token: str, start: int) -> int:

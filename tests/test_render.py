@@ -221,6 +221,63 @@ def test_code_is_literal() -> None:
     assert _styled(text, CODE_STYLE) == ["(y_pred - y_true)**2", "$x$"]
 
 
+FENCED = (
+    "Before:\n"
+    "```python\n"
+    "for i in range(3):\n"
+    "    print(i * 2)  # *not* emphasis, $not$ math\n"
+    "\n"
+    "```\n"
+    "After, `inline`."
+)
+
+
+def test_a_fenced_code_block_keeps_its_lines_and_indent() -> None:
+    """Found in tmux: a deck's ```python block showed as one line, "python for i in
+    range(3):     print(i * 2) ...": the fence was read as a code span, whose newlines are
+    spaces, and its info string as code. A block's lines stay lines, each code, the indent
+    and inner runs of spaces kept (no-break spaces, so a wrap keeps them); the info string
+    and the blank lines around the code go."""
+    text = to_rich(FENCED)
+    nbsp = "\u00a0"
+    assert text.plain == (
+        f"Before:\nfor i in range(3):\n{nbsp * 4}print(i * 2){nbsp * 2}"
+        "# *not* emphasis, $not$ math\nAfter, inline."
+    )
+    assert _styled(text, CODE_STYLE) == [
+        "for i in range(3):",
+        f"{nbsp * 4}print(i * 2){nbsp * 2}# *not* emphasis, $not$ math",
+        "inline",
+    ]
+
+
+def test_a_fenced_code_block_is_anki_code_lines() -> None:
+    from dlcards.export.html import to_html
+
+    nbsp = "\u00a0"
+    assert to_html(FENCED) == (
+        "Before:<br><code>for i in range(3):</code><br>"
+        f"<code>{nbsp * 4}print(i * 2){nbsp * 2}# *not* emphasis, $not$ math</code><br>"
+        "After, <code>inline</code>."
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("a ```b``` c", "a b c"),  # not first on its line: a code span
+        ("```\nunclosed", "```\nunclosed"),  # no closing fence: text
+        ("```a`b\nx\n```", "a`b x"),  # a backtick in the info string: a span, as before
+        ("    ```\nx\n```", "x"),  # indented four: not a fence (a span, as before)
+        ("```\nx\n  y\n  ```", "x\n\u00a0\u00a0y"),  # the closing fence may be indented
+        ("a\n ```\n  x\n ```", "a\n\u00a0x"),  # the fence's indent comes off the lines
+        ("````\n```\n````", "```"),  # a shorter run inside is code
+    ],
+)
+def test_what_is_and_is_not_a_fenced_block(source: str, expected: str) -> None:
+    assert to_plain(source) == expected
+
+
 def test_dollars_that_are_not_math() -> None:
     assert to_plain("costs $5 and $10 today") == "costs $5 and $10 today"
     assert to_plain(r"price \$3, **bold**") == "price $3, bold"
