@@ -80,7 +80,7 @@ class FlowText(Text):
             for piece in new_lines[1:]:
                 piece.pad_left(indent)  # a list item's further lines, past its bullet
             for piece in new_lines:
-                piece.rstrip_end(width)
+                _rstrip_cells(piece, width)
             new_lines.justify(console, width, justify=wrap_justify, overflow=wrap_overflow)
             for piece in new_lines:
                 piece.truncate(width, overflow=wrap_overflow)
@@ -99,6 +99,23 @@ class FlowText(Text):
         widest = max((line.cell_len for line in lines), default=0)
         narrow = max((min_width(line.plain, _math_ranges(line)) for line in lines), default=0)
         return Measurement(min(narrow, widest), widest)
+
+
+def _rstrip_cells(text: Text, width: int) -> None:
+    """The whitespace ending `text` beyond `width` cells dropped: rich's `Text.rstrip_end`,
+    counted in cells. rich counts characters, so a line of wide characters (CJK) that ends in
+    a space kept it, and the crop to the width then cut the line's last character for an
+    ellipsis ("1/(1+e⁻ˣ) と " as "1/(1+e⁻ˣ)  …": the と lost)."""
+    from rich.cells import cell_len
+
+    excess = text.cell_len - width
+    plain = text.plain
+    end = len(plain)
+    while excess > 0 and end and plain[end - 1].isspace():
+        end -= 1
+        excess -= cell_len(plain[end])
+    if end < len(plain):
+        text.right_crop(len(plain) - end)
 
 
 class _Rendered:

@@ -475,3 +475,46 @@ def test_a_formula_nested_deeper_than_pythons_stack_is_cut() -> None:
     pieces = [line[a:b] for a, b in zip([0, *cuts], [*cuts, len(line)], strict=True)]
     assert "".join(pieces) == line and len(pieces) > 100
     assert max(len(p.rstrip()) for p in pieces) <= 40
+
+
+def _cell_lines(text: object, width: int) -> list[str]:
+    """`text` as a card's grid cell draws it (rich's table cells crop with an ellipsis)."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row("A", text)  # type: ignore[arg-type]
+    console, screen = terminal(width)
+    console.print(grid)
+    return screen.getvalue().splitlines()
+
+
+def test_a_line_of_wide_characters_ending_in_a_space_loses_no_character() -> None:
+    """Found in tmux at 40 columns: a Japanese answer's first line showed "1/(1+e⁻ˣ)  …",
+    the と after the formula lost, and at 37 "1/(1+e⁻ˣ…", the formula's bracket lost: a line
+    cut after a word and its space, whose width in cells is the line's, kept the space (rich's
+    rstrip_end counts characters, and CJK characters are two cells), so the crop to the width
+    cut the line's last character for an ellipsis."""
+    text = to_rich(r"シグモイド関数 $\sigma(x) = \frac{1}{1+e^{-x}}$ と ReLU です。")
+    words = "".join(text.plain.split())
+    for width in range(12, 60):
+        lines = _cell_lines(text, width)
+        assert "…" not in "".join(lines), (width, lines)
+        assert "".join("".join(line[2:].split()) for line in lines) == words, (width, lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(alphabet="aé字文ー😀", min_size=1, max_size=9), min_size=1, max_size=12),
+    st.integers(min_value=6, max_value=40),
+)
+def test_wide_words_wrapped_in_a_cell_keep_every_character(words: list[str], width: int) -> None:
+    """Words of one- and two-cell characters, wrapped in a grid cell at any width: every
+    character is on screen (a word wider than the line folds, never an ellipsis)."""
+    from dlcards.flowtext import flowing
+
+    text = flowing(" ".join(words))
+    lines = _cell_lines(text, width)
+    assert "…" not in "".join(lines), lines
+    assert "".join("".join(line[2:].split()) for line in lines) == "".join(words), lines
