@@ -117,6 +117,7 @@ _FONT_MACROS = (
     "mathnormal",
     "mathop",
     "pmb",
+    "boxed",
 )
 _TEXT_MACROS = (
     "text",
@@ -180,10 +181,21 @@ _SYMBOL_MACROS = {
     "\\": "\n",
     "quad": " ",
     "qquad": " ",
+    "bmod": " mod ",
+    "coloneqq": "≔",
 }
 #: Prefix operators that hug their operand: "\\partial L" -> "∂L", not "∂ L".
 _PREFIX_MACROS = frozenset({"partial", "nabla", "neg", "lnot"})
+#: Named operators, which LaTeX sets apart from a letter or digit after them (and after their
+#: scripts): "\\log{x}" is "log x", "\\max_\\theta L" "max_θ L", never "logx", "max_θL".
+_NAMED_OPERATORS = frozenset(
+    """log ln lg exp sin cos tan cot sec csc sinh cosh tanh coth arcsin arccos arctan max min
+    sup inf lim liminf limsup det dim ker deg gcd arg Pr hom argmax argmin""".split()
+)
 _BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "P": "ℙ", "H": "ℍ"}
+_BINOM_MACROS = ("binom", "dbinom", "tbinom")
+_STACK_MACROS = ("overset", "underset", "stackrel")
+_ARROW_MACROS = ("xrightarrow", "xleftarrow")
 
 #: Math that pylatexenc reads as plain characters: letters, digits, spaces and ASCII operators,
 #: and no `--` (a ligature to pylatexenc). tests/test_render.py checks the two agree.
@@ -256,6 +268,10 @@ def _build_converter() -> Callable[[str], str]:
             *(macrospec.std_macro(name, "{{") for name in ("frac", "dfrac", "tfrac", "cfrac")),
             macrospec.std_macro("sqrt", "[{"),
             macrospec.std_macro("mathbb", "{"),
+            macrospec.std_macro("mathds", "{"),
+            *(macrospec.std_macro(name, "{{") for name in (*_BINOM_MACROS, *_STACK_MACROS)),
+            *(macrospec.std_macro(name, "[{") for name in _ARROW_MACROS),
+            *(macrospec.std_macro(name, "{") for name in ("pmod", "mod", "color", "set")),
         ],
         environments=[],
         specials=[],
@@ -278,6 +294,14 @@ def _build_converter() -> Callable[[str], str]:
                     ),
                     MacroTextSpec("sqrt", simplify_repl=self._sqrt),
                     MacroTextSpec("mathbb", simplify_repl=self._blackboard),
+                    MacroTextSpec("mathds", simplify_repl=self._blackboard),
+                    *(MacroTextSpec(name, simplify_repl=self._binom) for name in _BINOM_MACROS),
+                    *(MacroTextSpec(name, simplify_repl=self._stack) for name in _STACK_MACROS),
+                    *(MacroTextSpec(name, simplify_repl=self._arrow) for name in _ARROW_MACROS),
+                    MacroTextSpec("pmod", simplify_repl=lambda n: f" (mod {self._arg(n, 0)})"),
+                    MacroTextSpec("mod", simplify_repl=lambda n: f" mod {self._arg(n, 0)}"),
+                    MacroTextSpec("set", simplify_repl=lambda n: f"{{{self._arg(n, 0)}}}"),
+                    MacroTextSpec("color", discard=True),
                     *(MacroTextSpec(name, discard=True) for name in _DISCARDED_MACROS),
                     *(MacroTextSpec(name, simplify_repl=s) for name, s in _SYMBOL_MACROS.items()),
                 ],
@@ -287,6 +311,9 @@ def _build_converter() -> Callable[[str], str]:
             )
             super().__init__(latex_context=text_db, math_mode="text")
             self.text_mode = False
+            # a named operator, or a script written _x or ^x, was the last thing written: a
+            # letter or digit next is set apart ("log x", "∇_θ J")
+            self.gap = False
 
         # -- custom macro specs (called by LatexNodes2Text.apply_simplify_repl) --
 
@@ -319,6 +346,17 @@ def _build_converter() -> Callable[[str], str]:
             letter = self._arg(n, 0)
             return _BLACKBOARD.get(letter, letter)
 
+        def _binom(self, n: Any) -> str:
+            return f"({self._arg(n, 0).strip()} choose {self._arg(n, 1).strip()})"
+
+        def _stack(self, n: Any) -> str:  # \overset{above}{base}: the base, marked above
+            kind = "_" if n.macroname == "underset" else "^"
+            return self._arg(n, 1).strip() + _script(self._arg(n, 0), kind)
+
+        def _arrow(self, n: Any) -> str:  # \xrightarrow[below]{above}
+            arrow = "←" if n.macroname == "xleftarrow" else "→"
+            return arrow + _script(self._arg(n, 1), "^") + _script(self._arg(n, 0), "_")
+
         # -- node walking --
 
         def macro_node_to_text(self, node: Any) -> str:
@@ -330,6 +368,7 @@ def _build_converter() -> Callable[[str], str]:
         def nodelist_to_text(self, nodelist: Any) -> str:
             nodes = [node for node in (nodelist or []) if node is not None]
             parts: list[tuple[str, bool]] = []  # (text, is_fraction)
+            outer, self.gap = self.gap, False
             i = 0
             while i < len(nodes):
                 node = nodes[i]
@@ -337,19 +376,46 @@ def _build_converter() -> Callable[[str], str]:
                     consumed_next = self._chars_to_parts(node.chars, nodes, i, parts)
                     i += 2 if consumed_next else 1
                     continue
-                text = str(self.node_to_text(node))
+                gap = self.gap
                 is_macro = isinstance(node, latexwalker.LatexMacroNode)
+                groups = self._unknown_macro_groups(nodes, i) if is_macro else []
+                if groups:  # \softmax{z}: "softmax(z)", not the name and its groups run together
+                    args = (str(self._groupnodecontents_to_text(g)).strip() for g in groups)
+                    text = f"{node.macroname}({', '.join(args)})"
+                else:
+                    text = str(self.node_to_text(node))
+                if gap and text[:1].isalnum():
+                    text = " " + text
                 is_frac = is_macro and node.macroname in ("frac", "dfrac", "tfrac", "cfrac")
                 parts.append((text, is_frac))
+                self.gap = is_macro and node.macroname in _NAMED_OPERATORS
                 if (
                     is_macro
+                    and not groups
                     and node.macro_post_space
                     and not node.nodeargd.argnlist
                     and node.macroname not in _PREFIX_MACROS
                 ):
                     parts.append((" ", False))  # keep the author's spacing: "\eta \nabla"
-                i += 1
+                    self.gap = False
+                i += 1 + len(groups)
+            self.gap = outer
             return _join_parts(parts)
+
+        def _unknown_macro_groups(self, nodes: list[Any], i: int) -> list[Any]:
+            """The brace groups right after `nodes[i]`, a macro neither parser knows (its
+            arguments, to the author), or none."""
+            name = str(nodes[i].macroname)
+            if not name.isalpha() or self.latex_context.get_macro_spec(name) is not None:
+                return []
+            groups = []
+            for node in nodes[i + 1 :]:
+                if not (
+                    isinstance(node, latexwalker.LatexGroupNode) and node.delimiters == ("{", "}")
+                ):
+                    break
+                groups.append(node)
+            return groups
 
         def _chars_to_parts(
             self, chars: str, nodes: list[Any], i: int, parts: list[tuple[str, bool]]
@@ -357,10 +423,14 @@ def _build_converter() -> Callable[[str], str]:
             """Convert a math chars node; return True if a script consumed ``nodes[i + 1]``."""
             out: list[str] = []
             consumed_next = False
+            gap = self.gap  # read now: converting a script's group sets it for the group
             j = 0
             while j < len(chars):
                 ch = chars[j]
                 if ch not in "_^":
+                    if gap and ch.isalnum():
+                        out.append(" ")
+                    gap = False
                     out.append(_MATH_CHARS.get(ch, ch))
                     j += 1
                     continue
@@ -377,8 +447,12 @@ def _build_converter() -> Callable[[str], str]:
                 else:
                     arg = ""
                     j = k
-                out.append(_script(arg, ch))
+                script = _script(arg, ch)
+                out.append(script)
+                # `_θ` or `^iπ`, unbracketed: a letter after it would read as its own
+                gap = gap or (script[:1] == ch and script[-1:] != ")")
             parts.append(("".join(out), False))
+            self.gap = gap
             return consumed_next
 
     converter = _MathText()
@@ -436,10 +510,12 @@ def latex_to_unicode(tex: str) -> str:
 
     Subscripts and superscripts use Unicode script characters when every character has one
     (``x_i`` -> ``xᵢ``, ``w^T`` -> ``wᵀ``), else ``_new`` / ``^(−Z)``.  Fonts (``\mathbf``,
-    ``\mathcal``) are dropped, fractions become ``a/b`` (parenthesized where needed), and
-    unknown macros print their name.  The result never contains ``$``, braces from LaTeX
-    groups, or ``\command``.  Newlines (from ``\\``) are kept; callers put inline math on one
-    line.
+    ``\mathcal``) are dropped, fractions become ``a/b`` (parenthesized where needed), named
+    operators and ``_new`` scripts are set apart from a letter after them (``log x``,
+    ``∇_θ J``), and unknown macros print their name (and their brace arguments in
+    parentheses: ``\softmax{z}`` as ``softmax(z)``).  The result never contains ``$``,
+    braces from LaTeX groups, or ``\command``.  Newlines (from ``\\``) are kept; callers put
+    inline math on one line.
 
     A conversion is kept on disk (`dlcards.mathcache`), by the fragment and this module's and
     pylatexenc's revision: later processes read it instead of importing pylatexenc.

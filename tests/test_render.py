@@ -357,6 +357,41 @@ def test_scripts_fractions_and_macros(tex: str, expected: str) -> None:
     assert latex_to_unicode(tex) == expected
 
 
+@pytest.mark.parametrize(
+    ("tex", "expected"),
+    [
+        # a named operator is set apart from a letter or digit after it (and its scripts), as
+        # LaTeX sets it: these ran together as "logx", "log₂x", "max_θL"
+        (r"\log{x}", "log x"),
+        (r"\exp{x} + \sin{\theta}", "exp x + sin θ"),
+        (r"\log_{2}{x}", "log₂ x"),
+        (r"\max_\theta L", "max_θ L"),
+        (r"\log(x)", "log(x)"),
+        # a script written _θ (no Unicode subscript) ends where a letter would continue it
+        (r"\nabla_\theta J(\theta)", "∇_θ J(θ)"),
+        (r"W_{new}x", "W_new x"),
+        (r"x_ab", "xₐb"),
+        # macros with arguments: each readable, never its name and arguments run together
+        (r"\binom{n}{k}", "(n choose k)"),
+        (r"a \equiv b \pmod{m}", "a ≡ b (mod m)"),
+        (r"a \bmod b", "a mod b"),
+        (r"\overset{def}{=}", "=ᵈᵉᶠ"),
+        (r"\underset{\theta}{\arg\min}", "arg min_θ"),
+        (r"\xrightarrow{f}", "→ᶠ"),
+        (r"\color{red}{x} + \boxed{y}", "x + y"),
+        (r"\set{1, 2}", "{1, 2}"),
+        (r"a \coloneqq b", "a ≔ b"),
+        (r"\softmax{z}", "softmax(z)"),  # a macro neither parser knows: its arguments
+        (r"\foo{a}{b}", "foo(a, b)"),
+    ],
+)
+def test_operators_scripts_and_macros_with_arguments_read_apart(tex: str, expected: str) -> None:
+    """Found with a user deck in tmux: `$\\nabla_\\theta J(\\theta)$` showed as "∇_θJ(θ)"
+    (a subscript θJ), `$\\log{x}$` as "logx", `$\\binom{n}{k}$` as "binomnk" and
+    `$a \\pmod{b}$` as "a pmodb"."""
+    assert latex_to_unicode(tex) == expected
+
+
 def test_importing_render_does_not_import_pylatexenc() -> None:
     code = "import sys, dlcards.render; assert 'pylatexenc' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
