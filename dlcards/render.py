@@ -193,6 +193,8 @@ _NAMED_OPERATORS = frozenset(
     sup inf lim liminf limsup det dim ker deg gcd arg Pr hom argmax argmin""".split()
 )
 _BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "P": "ℙ", "H": "ℍ"}
+#: A case's condition that says how it reads already: "0 & \\text{otherwise}" is "0 otherwise".
+_CONDITION_WORD = re.compile(r"(?:if|otherwise|else|for|when|where|unless)\b", re.IGNORECASE)
 _BINOM_MACROS = ("binom", "dbinom", "tbinom")
 _STACK_MACROS = ("overset", "underset", "stackrel")
 _ARROW_MACROS = ("xrightarrow", "xleftarrow")
@@ -248,6 +250,7 @@ def _build_converter() -> Callable[[str], str]:
 
     from pylatexenc import latexwalker, macrospec
     from pylatexenc.latex2text import (
+        EnvironmentTextSpec,
         LatexNodes2Text,
         MacroTextSpec,
         get_default_latex_context_db,
@@ -305,7 +308,10 @@ def _build_converter() -> Callable[[str], str]:
                     *(MacroTextSpec(name, discard=True) for name in _DISCARDED_MACROS),
                     *(MacroTextSpec(name, simplify_repl=s) for name, s in _SYMBOL_MACROS.items()),
                 ],
-                environments=[],
+                environments=[
+                    EnvironmentTextSpec(name, simplify_repl=self._cases)
+                    for name in ("cases", "dcases")
+                ],
                 specials=[],
                 prepend=True,
             )
@@ -352,6 +358,32 @@ def _build_converter() -> Callable[[str], str]:
         def _stack(self, n: Any) -> str:  # \overset{above}{base}: the base, marked above
             kind = "_" if n.macroname == "underset" else "^"
             return self._arg(n, 1).strip() + _script(self._arg(n, 0), kind)
+
+        def _cases(self, n: Any) -> str:
+            """`\\begin{cases} 1 & z > 0 \\\\ 0 & \\text{otherwise} \\end{cases}` as "1 if z > 0;
+            0 otherwise": each case its value and its condition, the cases apart (the columns
+            ran together, "1 z > 0 0 otherwise")."""
+            rows: list[list[str]] = [[]]
+            cell: list[Any] = []
+            for node in [*(n.nodelist or []), None]:
+                if node is None or (
+                    isinstance(node, latexwalker.LatexMacroNode) and node.macroname == "\\"
+                ):
+                    rows[-1].append(self.nodelist_to_text(cell).strip())
+                    rows.append([])
+                    cell = []
+                elif isinstance(node, latexwalker.LatexSpecialsNode) and node.specials_chars == "&":
+                    rows[-1].append(self.nodelist_to_text(cell).strip())
+                    cell = []
+                else:
+                    cell.append(node)
+            cases = []
+            for row in rows:
+                value, condition = (row[0], " ".join(row[1:])) if row else ("", "")
+                if condition and not _CONDITION_WORD.match(condition):
+                    condition = "if " + condition
+                cases.append(f"{value} {condition}".strip())
+            return "; ".join(case for case in cases if case)
 
         def _arrow(self, n: Any) -> str:  # \xrightarrow[below]{above}
             arrow = "←" if n.macroname == "xleftarrow" else "→"

@@ -392,6 +392,27 @@ def test_operators_scripts_and_macros_with_arguments_read_apart(tex: str, expect
     assert latex_to_unicode(tex) == expected
 
 
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            r"$\mathrm{ReLU}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}$ here",
+            "ReLU′(z) = 1 if z > 0; 0 if z ≤ 0 here",
+        ),
+        (
+            r"$$y = \begin{cases} 1 & \text{if } p > 0.5 \\ 0 & \text{otherwise} \end{cases}$$",
+            "y = 1 if p > 0.5; 0 otherwise",
+        ),
+        (r"$\begin{cases} a \\ b \end{cases}$", "a; b"),
+    ],
+)
+def test_cases_read_as_values_with_their_conditions(source: str, expected: str) -> None:
+    """Found with a user deck in tmux: ReLU's derivative written with `cases` showed as
+    "ReLU′(z) = 1 z > 0 0 z ≤ 0" inline (the columns and the rows run together), where Anki's
+    MathJax draws a brace, each value beside its condition."""
+    assert to_plain(source) == expected
+
+
 def test_importing_render_does_not_import_pylatexenc() -> None:
     code = "import sys, dlcards.render; assert 'pylatexenc' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
