@@ -608,7 +608,7 @@ def _assemble(stream: tuple[Token, ...]) -> tuple[str, list[Span]]:
         elif token.kind == "code":
             emit(token.text, CODE_STYLE)
         elif token.kind == "math":
-            emit(latex_to_unicode(token.text).replace("\n", " "), MATH_STYLE)
+            emit(latex_to_unicode(token.text).replace("\n", "; "), MATH_STYLE)
         elif token.kind == "image":  # a terminal shows no picture: say which one
             emit(f"[image: {token.trail or unquote(token.text)}]", CODE_STYLE)
         elif token.kind == "sound":  # nor plays a sound: say which file would play

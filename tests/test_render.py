@@ -413,6 +413,15 @@ def test_cases_read_as_values_with_their_conditions(source: str, expected: str) 
     assert to_plain(source) == expected
 
 
+def test_inline_math_on_several_lines_keeps_its_lines_apart() -> None:
+    """Inline math is put on one line: its line breaks (`aligned`'s rows) became spaces, and
+    "a = b c = d" read as one equation. They are "; " now; display math keeps its lines."""
+    source = r"So $\begin{aligned} a &= b \\ c &= d \end{aligned}$ holds."
+    assert to_plain(source) == "So a = b; c = d holds."
+    display = r"So $$\begin{aligned} a &= b \\ c &= d \end{aligned}$$"
+    assert to_plain(display).splitlines()[1:] == ["    a = b", "    c = d"]
+
+
 def test_importing_render_does_not_import_pylatexenc() -> None:
     code = "import sys, dlcards.render; assert 'pylatexenc' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
