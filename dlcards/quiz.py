@@ -447,7 +447,9 @@ def build_quiz(
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _SCALAR = re.compile(rf"^([+-]?)({_NUMBER})(?:/({_NUMBER})|\^([+-]?\d+))?$")
-_GROUPED = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+(?:\.\d+)?)$")
+# thousands separators: 5,000 and 1,000.5; not 0,625 (a decimal comma: no group starts "0")
+_GROUPED = re.compile(r"^([+-]?)([1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _EXPONENT = re.compile(r"[eE]([+-]?\d+)")
 _APPROX = ("≈", "~", "=")
 _TIMES_TEN = re.compile(
@@ -489,6 +491,9 @@ def parse_number(text: str) -> float:
         cleaned = cleaned.replace(" ", "")
     match = _SCALAR.match(cleaned)
     shown = repr(text.strip())
+    if not match and _DECIMAL_COMMA.match(cleaned):
+        point = cleaned.replace(",", ".")
+        raise AnswerError(f"{shown}: write the decimal point as a point ({point})")
     if not match:
         raise AnswerError(f"{shown} is not a number; write e.g. 0.25, 1/4, 2.5e-3, 0.5^3 or -3")
     sign, num, den, power = match.groups()

@@ -328,6 +328,20 @@ def test_parse_number_rejects(text: str) -> None:
         parse_number(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "point"), [("0,625", "0.625"), ("0,6", "0.6"), ("-0,5", "-0.5"), ("12,5", "12.5")]
+)
+def test_a_decimal_comma_is_refused_with_the_point_to_write(text: str, point: str) -> None:
+    """Found in a quiz: "0,625" for 0.625 (a decimal comma, as much of Europe writes it) was
+    read as the thousands grouping 625 and marked wrong ("you said 0,625"), while "0,6" was
+    refused as not a number. No thousands group starts with 0: both are refused, with the
+    number written with a point, and neither is graded."""
+    said = re.escape(f"write the decimal point as a point ({point})")
+    with pytest.raises(AnswerError, match=said):
+        parse_number(text)
+    assert parse_number("5,000") == 5000 and parse_number("1,000.5") == 1000.5
+
+
 def test_parse_vectors() -> None:
     assert parse_answer("[1.5, -0.5]", 2) == [1.5, -0.5]
     assert parse_answer("1.5 -0.5", 2) == [1.5, -0.5]
