@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -60,66 +59,149 @@ def _single_keys(fd: int) -> Iterator[None]:
 
 def read_line(prompt: str) -> str | None:
     """A line typed at the terminal after `prompt`, without its newline; None at the end of
-    input (Ctrl-D on an empty line). Where standard input and output are both the terminal,
-    it is read with the line editor (readline, as a shell's line is: the arrow keys, Home,
-    End, Ctrl-A/E/U/W, Up for a line typed before): the terminal's own line mode edits with
+    input (Ctrl-D on an empty line). Where standard input and output are both the terminal
+    (and it is not a dumb one), the line is edited as a shell's is (`LineEditor`: the arrow
+    keys, Home, End, Delete, Ctrl-A/E/U/K/W): the terminal's own line mode edits with
     Backspace alone and took the arrow keys' escape codes into the line (44 then Left was
-    "44\\x1b[D"). Without readline, or with output elsewhere, that line mode: the stream's
-    readline, not input(), which drops the last character of a line ended with Ctrl-D."""
-    if _line_editor():
-        return _edited_line(prompt)
+    "44\\x1b[D"). Otherwise that line mode: the stream's readline, not input(), which drops
+    the last character of a line ended with Ctrl-D."""
+    import os
+
+    if (
+        sys.platform != "win32"
+        and sys.stdin.isatty()
+        and sys.stdout.isatty()
+        and os.environ.get("TERM", "") != "dumb"
+    ):
+        return LineEditor(prompt).read()
     sys.stdout.write(prompt)
     sys.stdout.flush()
     return sys.stdin.readline().removesuffix("\n") or None
 
 
-class _Continued(Exception):
-    """The program was continued (`fg` after Ctrl-Z) while a line was being edited; the
-    line's text so far."""
+class LineEditor:
+    """One line typed in single-key mode, drawn by this program: what is typed goes in at the
+    cursor; Left/Right (Ctrl-B/F), Home/End (Ctrl-A/E) move it; Backspace and Delete (Ctrl-D
+    inside the line) delete; Ctrl-U, Ctrl-K and Ctrl-W cut before the cursor, after it, and
+    the word before it; Enter ends the line, Ctrl-D on an empty one the input; Ctrl-C stays
+    SIGINT. The keys are read as `KeyInput` reads them (a signal wakes the wait whichever
+    thread takes it), and a resize, or Ctrl-Z and `fg` (the shell has set the terminal back
+    to echoed lines), draws the line again, with its text, in single-key mode. A line wider
+    than the terminal scrolls sideways, so it stays on one row."""
 
+    def __init__(self, prompt: str) -> None:
+        self.prompt = prompt
+        self.chars: list[str] = []
+        self.cursor = 0
+        self.first = 0  # the first character shown
 
-def _edited_line(prompt: str) -> str | None:
-    """`read_line` with readline. After Ctrl-Z and `fg` the shell has put the terminal back to
-    its line mode, which Python's readline neither knows nor sets again (the arrow keys were
-    echoed as ^[[D, the prompt gone): the line is begun again on a new prompt, with the text
-    typed so far, in the editor's own mode."""
-    import readline
-    import signal
-    import threading
+    def read(self) -> str | None:
+        fd = sys.stdin.fileno()
+        while True:
+            restore = _resize_handler_installed()
+            try:
+                with _single_keys(fd):
+                    self.draw()
+                    while True:
+                        key = self.key(fd)
+                        if key in ("\r", "\n"):
+                            self.end_line()
+                            return "".join(self.chars)
+                        if key == "" or (key == "\x04" and not self.chars):
+                            self.end_line()
+                            return None
+                        self.act(key)
+                        self.draw()
+            except Resized:
+                continue
+            except KeyboardInterrupt:
+                self.end_line()
+                raise
+            finally:
+                restore()
 
-    cont = getattr(signal, "SIGCONT", None)
-    if threading.current_thread() is not threading.main_thread():
-        cont = None
-    kept = ""
+    def key(self, fd: int) -> str:
+        """The next key: a character, or the name of a key sent as an escape sequence."""
+        ch = _one_character(fd)
+        if ch != "\x1b" or not _key_follows(ESC_WAIT_S):
+            return ch
+        ch = _one_character(fd)
+        if ch not in ("[", "O"):
+            return "Esc"
+        body = ""
+        while len(body) < 16:
+            code = _one_character(fd)
+            if not code or "\x40" <= code <= "\x7e":
+                break
+            body += code
+        else:
+            code = ""
+        if code == "~":
+            return _TILDE_KEYS.get(body.split(";")[0], "Esc")
+        return _CSI_KEYS.get(code, "Esc")
 
-    def continued(signum: int, frame: FrameType | None) -> None:
-        raise _Continued(readline.get_line_buffer())
+    def act(self, key: str) -> None:
+        chars, at = self.chars, self.cursor
+        if key in ("Left", "\x02"):
+            self.cursor = max(at - 1, 0)
+        elif key in ("Right", "\x06"):
+            self.cursor = min(at + 1, len(chars))
+        elif key in ("Home", "\x01"):
+            self.cursor = 0
+        elif key in ("End", "\x05"):
+            self.cursor = len(chars)
+        elif key in ("\x7f", "\x08"):  # Backspace
+            if at:
+                del chars[at - 1]
+                self.cursor -= 1
+        elif key in ("Delete", "\x04"):
+            del chars[at : at + 1]
+        elif key == "\x15":  # Ctrl-U
+            del chars[:at]
+            self.cursor = 0
+        elif key == "\x0b":  # Ctrl-K
+            del chars[at:]
+        elif key == "\x17":  # Ctrl-W: the word before the cursor, and the spaces after it
+            start = at
+            while start and chars[start - 1] == " ":
+                start -= 1
+            while start and chars[start - 1] != " ":
+                start -= 1
+            del chars[start:at]
+            self.cursor = start
+        elif len(key) == 1 and key.isprintable():
+            chars.insert(at, key)
+            self.cursor += 1
+        # any other key (Up, Down, a function key, Esc, a control character) does nothing
 
-    while True:
-        readline.set_startup_hook(partial(readline.insert_text, kept))
-        before = signal.signal(cont, continued) if cont is not None else None
-        try:
-            return input(prompt)
-        except EOFError:
-            return None
-        except _Continued as again:
-            kept = again.args[0]
-        finally:
-            readline.set_startup_hook()
-            if cont is not None:
-                signal.signal(cont, before)
+    def draw(self) -> None:
+        """The prompt and the part of the line around the cursor that fits, on this row."""
+        import shutil
 
+        from rich.cells import cell_len
 
-def _line_editor() -> bool:
-    """Whether input() edits its line with readline here: both streams are the terminal (as
-    Python requires for it) and the module loads (a Python built without it has none)."""
-    try:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            return False
-        import readline  # noqa: F401 - loading it is what makes input() edit its line
-    except (ImportError, OSError, ValueError):
-        return False
-    return True
+        width = shutil.get_terminal_size().columns
+        room = max(width - 1 - cell_len(self.prompt), 1)  # the last column left free
+        self.first = min(self.first, self.cursor)
+        while cell_len("".join(self.chars[self.first : self.cursor])) >= room:
+            self.first += 1
+        shown, used = [], 0
+        for ch in self.chars[self.first :]:
+            used += cell_len(ch)
+            if used >= room:
+                break
+            shown.append(ch)
+        back = cell_len("".join(shown[self.cursor - self.first :]))
+        move = f"\x1b[{back}D" if back else ""
+        sys.stdout.write(f"\r{self.prompt}{''.join(shown)}\x1b[K{move}")
+        sys.stdout.flush()
+
+    def end_line(self) -> None:
+        """The whole line shown as far as it fits, and the cursor on the next row."""
+        self.cursor = len(self.chars)
+        self.draw()
+        sys.stdout.write("\r\n")
+        sys.stdout.flush()
 
 
 def _key_follows(seconds: float) -> bool:

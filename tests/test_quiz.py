@@ -1287,8 +1287,9 @@ def test_the_summary_never_cuts_a_missed_answer_on_a_narrow_screen(
 def test_an_answer_with_a_ctrl_d_in_it_at_a_terminal_is_the_whole_answer() -> None:
     """A torture run: at a terminal, 12 then Ctrl-D (twice) was graded as "1": input() drops
     the last character of a line that ends without a newline. The line is read whole (with
-    the line editor, Ctrl-D inside a line deletes nothing and ends nothing, as in bash: Enter
-    ends it); Ctrl-D on an empty line still ends the quiz."""
+    the line editor, Ctrl-D inside a line deletes the character under the cursor, none at
+    its end, and ends nothing, as in bash: Enter ends it); Ctrl-D on an empty line still ends
+    the quiz."""
     import os
 
     import helpers as h
@@ -1312,7 +1313,7 @@ def test_a_typed_answer_is_edited_with_the_arrow_keys_home_and_end_at_a_terminal
     """Found in tmux: at a terminal, 44 then Left (to fix a digit) was refused as
     "'44\\x1b[D' is not a number", and Home, End and the other arrows put their escape codes
     into the answer: the line was read in the terminal's cooked mode, which edits with
-    Backspace only. The line is read with the line editor (readline), as a shell's is: 2,
+    Backspace only. The line is read with a line editor, as a shell's is: 2,
     Home, 1, End, 4, Left, Left, 3 is the answer 1324."""
     import os
 
@@ -1359,6 +1360,27 @@ def test_a_typed_answer_after_ctrl_z_and_fg_is_edited_again_with_its_text_kept()
         if b")" not in screen.split(b"you said")[-1]:
             screen += h.read_until(fd, b")")
         assert b"you said 1243)" in screen, screen[-300:]
+
+
+@pytest.mark.parametrize(
+    ("keys", "line", "cursor"),
+    [
+        (["a", "b", "c", "Left", "Left", "x"], "axbc", 2),
+        (["a", "b", "Home", "\x7f", "Delete"], "b", 0),  # Backspace at the start: nothing
+        (["a", "b", "c", "\x01", "\x04", "\x05", "d"], "bcd", 3),  # Ctrl-A, Ctrl-D, Ctrl-E
+        (["x", " ", "y", "y", " ", " ", "\x17"], "x ", 2),  # Ctrl-W: the word and its spaces
+        (["a", "b", "c", "Left", "\x15"], "c", 0),  # Ctrl-U
+        (["a", "b", "c", "Home", "Right", "\x0b"], "a", 1),  # Ctrl-K
+        (["日", "本", "Left", "é", "Up", "F5", "Esc", "\x07"], "日é本", 2),  # others: nothing
+    ],
+)
+def test_the_line_editors_keys(keys: list[str], line: str, cursor: int) -> None:
+    from dlcards.terminal import LineEditor
+
+    editor = LineEditor("answer › ")
+    for key in keys:
+        editor.act(key)
+    assert ("".join(editor.chars), editor.cursor) == (line, cursor)
 
 
 def test_the_median_quiz_says_which_median_an_even_count_has(cards: dict[str, Card]) -> None:
