@@ -176,11 +176,14 @@ class LineEditor:
 
     def draw(self) -> None:
         """The prompt and the part of the line around the cursor that fits, on this row."""
-        import shutil
+        import os
 
         from rich.cells import cell_len
 
-        width = shutil.get_terminal_size().columns
+        try:  # the terminal's own size, now (not a COLUMNS left in the environment)
+            width = os.get_terminal_size(sys.stdout.fileno()).columns
+        except (OSError, ValueError):
+            width = 80
         room = max(width - 1 - cell_len(self.prompt), 1)  # the last column left free
         self.first = min(self.first, self.cursor)
         while cell_len("".join(self.chars[self.first : self.cursor])) >= room:

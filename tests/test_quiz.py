@@ -1314,13 +1314,18 @@ def test_a_typed_answer_is_edited_with_the_arrow_keys_home_and_end_at_a_terminal
     "'44\\x1b[D' is not a number", and Home, End and the other arrows put their escape codes
     into the answer: the line was read in the terminal's cooked mode, which edits with
     Backspace only. The line is read with a line editor, as a shell's is: 2,
-    Home, 1, End, 4, Left, Left, 3 is the answer 1324."""
+    Home, 1, End, 4, Left, Left, 3 is the answer 1324. The line is drawn at the terminal's
+    width, not at a COLUMNS left in the environment (12 here: it would scroll "1324" away)."""
     import os
 
     import helpers as h
 
     env = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8", "TERM": "xterm"}
     args = ("quiz", "--topic", "gd", "--count", "1", "--seed", "3", "--today", "2026-02-15")
+    with h.in_a_pty({**env, "COLUMNS": "12"}, *args) as (_, fd):
+        h.read_until(fd, "answer ›".encode())
+        os.write(fd, b"2\x1b[H1\x1b[F4\x1b[D\x1b[D3")
+        h.read_until(fd, "answer › 1324".encode())
     with h.in_a_pty(env, *args) as (_, fd):
         h.read_until(fd, "answer ›".encode())
         os.write(fd, b"2\x1b[H1\x1b[F4\x1b[D\x1b[D3\r")
