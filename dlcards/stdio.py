@@ -61,7 +61,7 @@ _PLAIN = {
     "↺": "(again)", "↑": "Up", "↓": "Down", "›": ">", "∏": "prod", "↔": "<->", "∼": "~",
     "♪": "(sound)", "∗": "*", "∩": "cap", "∪": "cup", "⇐": "<==", "⊂": "subset", "⊆": "subseteq",
     "∓": "-/+", "≡": "==", "∧": "and", "∨": "or", "↦": "|->", "∫": "int", "∮": "oint",
-    "⊤": "^T", "⊺": "^T",
+    "⊤": "^T", "⊺": "^T", "≔": ":=",
 }  # fmt: skip
 """The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
 and box drawing one character for one, symbols with a meaning spelled out. Superscripts and
