@@ -155,6 +155,19 @@ def in_encoding(text: Text, encoding: str) -> Text:
     return type(text)("".join(pieces), spans=spans, **settings(text))
 
 
+def as_shown(text: str) -> str:
+    """`text` as the terminal shows it: spelled (`in_encoding`) where standard output's
+    encoding cannot show a character, for a layout that measures it before rich prints it
+    (the grade legend, the key hints, a panel's title): measured as written, "↺" (one cell)
+    was printed "(again)" and pushed the legend's columns out of line."""
+    encoding = out().encoding
+    if encoding.startswith("utf"):
+        return text
+    from rich.text import Text
+
+    return in_encoding(Text(text), encoding).plain
+
+
 def print_json(data: object) -> None:
     import json
 

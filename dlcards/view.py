@@ -184,12 +184,18 @@ class FittedPanel:
         from rich.panel import Panel
         from rich.text import Text
 
+        from dlcards.console import in_encoding
+
+        def shown(text: str) -> str:  # spelled before it is measured, as the body is
+            return in_encoding(Text(text), console.encoding).plain
+
         room = options.max_width - 6  # the corners, a rule cell and a space on each side
+        title = panel_title(self.card_id, shown(self.topic), shown(self.tags), room)
         yield Panel(
             self.body,
-            title=Text(self.title(room), style="bold"),
+            title=Text(title, style="bold"),
             title_align="left",
-            subtitle=Text(shorten(self.subtitle, room, keep_last=True), style="dim"),
+            subtitle=Text(shorten(shown(self.subtitle), room, keep_last=True), style="dim"),
             subtitle_align="right",
             padding=self.padding,
         )

@@ -309,6 +309,48 @@ def test_a_terminal_that_cannot_show_the_symbols_gets_them_in_ascii(
     assert stats.returncode == 0 and b"grade >= 3" in stats.stdout
 
 
+def test_a_study_screen_in_ascii_lines_up_as_spelled(tmp_path: Path) -> None:
+    """Found in tmux with PYTHONIOENCODING=ascii: the card panel's top border stood 8 columns
+    short of its sides (a title "Odd 文字 Deck", tags 日本::タグ, measured in their own cells and
+    printed as "??"), and the grade legend's intervals stood out of line under the grades,
+    wrapped onto a third line: "↺" was measured as one cell and printed "(again)". The title,
+    the legend, the header and the key hints are spelled before they are measured."""
+    import re
+
+    deck = tmp_path / "wide.yaml"
+    deck.write_text(
+        "topic: wide\ntitle: Odd 文字 Deck\ncards:\n"
+        "  - id: wide-1\n    question: Q one?\n    answer: A one.\n    tags: [日本::タグ]\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "c"),
+        "DLCARDS_TODAY": "2026-11-26",
+        "NO_COLOR": "1",
+        "PYTHONIOENCODING": "ascii",
+        "COLUMNS": "60",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "study", "--decks", str(deck), "--topic", "wide"],
+        input=b"\nq\n",
+        env=env,
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode("ascii").splitlines()
+    card = lines[: next(i for i, line in enumerate(lines) if "Session summary" in line)]
+    borders = [line for line in card if line.startswith("+-")]
+    assert borders and {len(line) for line in borders} == {60}, lines
+    legend = [i for i, line in enumerate(lines) if line.startswith("0 blackout")]
+    assert legend, lines
+    for at in range(legend[0], legend[0] + 4, 2):  # each row of grades, its intervals below
+        grades = [m.start() for m in re.finditer(r"\d [a-z]+", lines[at])]
+        intervals = [m.start() for m in re.finditer(r"\S+(?: \(again\))?", lines[at + 1])]
+        assert grades == intervals, lines[at : at + 2]
+
+
 def test_every_symbol_of_the_cards_has_an_ascii_spelling() -> None:
     """No character of a built-in card reaches an ASCII terminal as "?" (but the two emoji):
     superscripts and subscripts as TeX writes them, a run of them under one mark, other

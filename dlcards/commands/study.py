@@ -62,6 +62,10 @@ def _header(session: StudySession, title: str, width: int, bar: bool = True) -> 
     from rich.table import Table
     from rich.text import Text
 
+    from dlcards.console import as_shown
+
+    title = as_shown(title)  # measured as the terminal shows it
+
     left = session.remaining()
     done, total = session.position, session.total
     counts = Text.assemble(
@@ -133,6 +137,10 @@ def grade_legend(
         else:
             when = Text(f"{_days(preview[g])}{again}", style="dim")
         cells.append((name, when))
+    from dlcards.console import in_encoding, out
+
+    # measured as the terminal shows them: "↺" is "(again)" where it cannot be shown
+    cells = [(in_encoding(a, out().encoding), in_encoding(b, out().encoding)) for a, b in cells]
 
     def layout(per_row: int, gap: int) -> list[Text] | None:
         widths = [
@@ -212,8 +220,11 @@ def key_hints(keys: KeyInput | LineInput, revealed: bool, width: int, legend: bo
         ]
     from rich.cells import cell_len
 
-    def fits(wording: str) -> bool:
-        return all(cell_len(line.replace("\\[", "[")) <= width for line in wording.split("\n"))
+    from dlcards.console import as_shown
+
+    def fits(wording: str) -> bool:  # as the terminal shows it ("↺" may be "(again)")
+        lines = as_shown(wording.replace("\\[", "[")).split("\n")
+        return all(cell_len(line) <= width for line in lines)
 
     return next((w for w in wordings if fits(w)), wordings[-1])
 
