@@ -104,6 +104,11 @@ def spelled(ch: str, before: str = "", after: str = "") -> str:
         kept = "".join(c for c in parts if not unicodedata.combining(c))
         if kept and kept != ch:
             return _spelled_all(kept)
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        # a combining mark written apart (e + U+0301, as macOS and PDFs often write é) is
+        # dropped as the one inside a composed é is; so is an invisible format character (the
+        # zero-width joiner of an emoji family, a direction mark): neither is a "?"
+        return ""
     return "?"
 
 

@@ -1072,6 +1072,31 @@ def test_a_topic_that_fits_the_line_is_never_cut(
 
 
 @pytest.mark.no_files
+@pytest.mark.parametrize(
+    ("text", "ascii_text"),
+    [
+        ("cafe\u0301", "cafe"),  # é written as e and a combining accent (NFD, as macOS does)
+        ("Z\u0335\u0321a\u0336lgo", "Zalgo"),
+        ("na\u0303o", "nao"),
+        ("\u200fabc\u200e", "abc"),  # direction marks
+        ("\U0001f468\u200d\U0001f469", "??"),  # an emoji family: its emoji, not its joiners
+        ("y\u0302", "y^"),  # the one combining mark spelled (ŷ, in the decks)
+    ],
+)
+def test_a_combining_mark_or_format_character_is_no_question_mark(
+    text: str, ascii_text: str
+) -> None:
+    """Found in tmux with PYTHONIOENCODING=ascii: "e\u0301 a\u0300 n\u0303" (accents written
+    apart) showed "e? a? n?", where "é" composed shows "e": a combining mark is dropped, as
+    the README says (only an emoji is left as "?"), and so is an invisible format character."""
+    from rich.text import Text
+
+    from dlcards.console import in_encoding
+
+    assert in_encoding(Text(text), "ascii").plain == ascii_text
+
+
+@pytest.mark.no_files
 def test_a_symbol_spelled_as_a_word_is_kept_apart_from_the_next_letter() -> None:
     """A torture run: in ASCII, perceptron-9's erratum read `w <- w - etax_i` (the deck's
     `ηxᵢ`). A symbol spelled as a word is kept apart from a letter, digit or word after it,
