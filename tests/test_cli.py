@@ -513,6 +513,40 @@ def test_list_in_a_pipe_is_one_plain_line_per_card() -> None:
     assert [line.split("\t")[0] for line in lines if line.startswith("gd-")] == gd
 
 
+@pytest.mark.parametrize("width", [60, 100])
+def test_list_in_a_terminal_lines_up_a_wide_tag(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, width: int
+) -> None:
+    """Found in tmux: `dlcards list` of a card tagged 日本::タグ (the README's own example of a
+    tag) printed "odd-1  日本::タグ日本語の質問…": the tags column was measured in characters
+    (6), not cells (10), so the question ran into the tag, out of line with the others, and
+    the row was wider than the terminal. Every question starts under "question"."""
+    from rich.cells import cell_len
+
+    from dlcards.console import out
+
+    deck = tmp_path / "wide.yaml"
+    deck.write_text(
+        "topic: wide\ntitle: Wide\ncards:\n"
+        "  - id: wide-1\n    question: Qa first\n    answer: A.\n    tags: [日本::タグ]\n"
+        "  - id: wide-2\n    question: Qb second\n    answer: A.\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("LINES", "24")
+    out.cache_clear()
+    result = runner.invoke(app, ["list", "--decks", str(deck), "--topic", "wide"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    column = lines[0].index("question")
+    for mark in ("Qa", "Qb"):
+        line = next(line for line in lines if mark in line)
+        assert cell_len(line[: line.index(mark)]) == column, lines
+        assert cell_len(line.rstrip()) <= width, lines
+
+
 @pytest.mark.parametrize("width", [40, 60, 100])
 def test_list_in_a_terminal_never_cuts_ids(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
     from dlcards.catalog import load_catalog

@@ -150,15 +150,19 @@ def _card_table(cards: list[Any], width: int, chunk: int = 500) -> Iterator[Any]
     """Id, tags and question, one line per card, `width` columns wide at most, in groups of
     `chunk` lines (the header first), each made when it is asked for. The id is never cut: the
     question is (then the tags, which go first on a narrow screen)."""
+    from rich.cells import cell_len
     from rich.console import Group
     from rich.text import Text
 
+    from dlcards.console import as_shown
     from dlcards.flowtext import one_line
     from dlcards.render import to_rich
 
     id_width = max([len("id"), *(len(c.id) for c in cards)])
-    tags = [",".join(c.tags) for c in cards]
-    tag_width = max([len("tags"), *(len(t) for t in tags)])
+    # in cells, as the terminal shows them: a tag may be 日本::タグ, two cells a character
+    # (counted in characters, the question ran into it, out of line with the others)
+    tags = [as_shown(",".join(c.tags)) for c in cards]
+    tag_width = max([len("tags"), *(cell_len(t) for t in tags)])
     gap = 2
     show_tags = id_width + gap + tag_width + gap + 20 <= width
     rest = width - id_width - gap - ((tag_width + gap) if show_tags else 0)
