@@ -380,3 +380,37 @@ def test_the_keys_say_each_interval_as_anki_says_it(tmp_path: Path) -> None:
     finally:
         col.close()
     assert [_days(n) for n in (30, 31, 364, 365)] == ["30d", "1mo", "12mo", "1y"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_a_title_of_wide_characters_is_whole_in_the_header(tmp_path: Path) -> None:
+    """Found in tmux at 60 columns: a deck titled ニューラルネットワークの活性化関数 had its
+    study header cut to "ニューラルネットワークの活性…  1/1 · new 1 · …": the header measured
+    the title with len() (17 characters) where it is 34 cells, so it chose the one-line layout
+    that does not hold it. The title is measured in cells: it is whole, the counts below it."""
+    import re
+
+    title = "ニューラルネットワークの活性化関数"
+    deck = tmp_path / "jt.yaml"
+    deck.write_text(
+        f"topic: jt\ntitle: {title}\ncards:\n  - id: jt-1\n    question: Q?\n    answer: A.\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+        "TERM": "xterm",
+    }
+    for key in ("COLUMNS", "LINES"):
+        env.pop(key, None)
+    args = (*TODAY, "--decks", str(deck), "--topic", "jt")
+    with h.study_in_a_pty(env, *args, rows=24, columns=60) as (_, fd):
+        screen = h.read_until(fd, b"new card").decode(errors="replace")
+        header = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.split("\x1b[2J")[-1])
+        first = next(line for line in header.splitlines() if line.strip())
+        assert first.strip() == title, header[:300]
+        h.waiting_for_a_key(fd)
+        os.write(fd, b"q")
+        h.read_until(fd, b"Stopped.")

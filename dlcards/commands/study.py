@@ -58,13 +58,14 @@ def _header(session: StudySession, title: str, width: int, bar: bool = True) -> 
     When both do not fit on one line the prefix goes first, then the counts get a line of
     their own, so the topic stays readable at any width. `bar=False` (a short terminal) leaves
     the progress bar out."""
+    from rich.cells import cell_len
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     from dlcards.console import as_shown
 
-    title = as_shown(title)  # measured as the terminal shows it
+    title = as_shown(title)  # measured as the terminal shows it, in cells (日本 is four)
 
     left = session.remaining()
     done, total = session.position, session.total
@@ -84,7 +85,7 @@ def _header(session: StudySession, title: str, width: int, bar: bool = True) -> 
     if full.cell_len + 2 + len(at) + 3 + counts.cell_len <= width:
         rows = [(full, Text(at + "   ") + counts)]
     elif (
-        len(title) + 2 + len(short := f"{min(done + 1, total)}/{total} · ") + counts.cell_len
+        cell_len(title) + 2 + len(short := f"{min(done + 1, total)}/{total} · ") + counts.cell_len
         <= width
     ):
         rows = [(Text(title, style="bold"), Text(short) + counts)]
