@@ -57,7 +57,7 @@ def _single_keys(fd: int) -> Iterator[None]:
         restore()
 
 
-def read_line(prompt: str) -> str | None:
+def read_line(prompt: str, redraw: Callable[[], object] | None = None) -> str | None:
     """A line typed at the terminal after `prompt`, without its newline; None at the end of
     input (Ctrl-D on an empty line). Where standard input and output are both the terminal
     (and it is not a dumb one), the line is edited as a shell's is (`LineEditor`: the arrow
@@ -73,7 +73,7 @@ def read_line(prompt: str) -> str | None:
         and sys.stdout.isatty()
         and os.environ.get("TERM", "") != "dumb"
     ):
-        return LineEditor(prompt).read()
+        return LineEditor(prompt, redraw).read()
     sys.stdout.write(prompt)
     sys.stdout.flush()
     return sys.stdin.readline().removesuffix("\n") or None
@@ -86,11 +86,13 @@ class LineEditor:
     the word before it; Enter ends the line, Ctrl-D on an empty one the input; Ctrl-C stays
     SIGINT. The keys are read as `KeyInput` reads them (a signal wakes the wait whichever
     thread takes it), and a resize, or Ctrl-Z and `fg` (the shell has set the terminal back
-    to echoed lines), draws the line again, with its text, in single-key mode. A line wider
-    than the terminal scrolls sideways, so it stays on one row."""
+    to echoed lines), draws the line again, with its text, in single-key mode, after what is
+    above it (`redraw`: the screen at the new size, or after what the shell wrote). A line
+    wider than the terminal scrolls sideways, so it stays on one row."""
 
-    def __init__(self, prompt: str) -> None:
+    def __init__(self, prompt: str, redraw: Callable[[], object] | None = None) -> None:
         self.prompt = prompt
+        self.redraw = redraw
         self.chars: list[str] = []
         self.cursor = 0
         self.first = 0  # the first character shown
@@ -113,6 +115,8 @@ class LineEditor:
                         self.act(key)
                         self.draw()
             except Resized:
+                if self.redraw is not None:
+                    self.redraw()
                 continue
             except KeyboardInterrupt:
                 self.end_line()

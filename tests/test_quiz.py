@@ -1388,6 +1388,36 @@ def test_the_line_editors_keys(keys: list[str], line: str, cursor: int) -> None:
     assert ("".join(editor.chars), editor.cursor) == (line, cursor)
 
 
+def test_a_resize_while_an_answer_is_typed_draws_the_question_again() -> None:
+    """Found in tmux: narrowing the terminal while typing an answer left the question panel
+    as drawn at the old width (its lines cut and wrapped by the terminal), and after Ctrl-Z
+    and `fg` the question was gone under the shell's lines, while `study` draws its screen
+    again. The question, its hint and the line typed so far are drawn again at the new
+    width."""
+    import os
+
+    import helpers as h
+
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8", "TERM": "xterm"}
+    env.pop("COLUMNS", None)
+    args = ("quiz", "--topic", "gd", "--count", "1", "--seed", "3", "--today", "2026-02-15")
+    with h.in_a_pty(env, *args, columns=100) as (_, fd):
+        h.read_until(fd, "answer ›".encode())
+        os.write(fd, b"12")
+        h.read_until(fd, b"12")
+        h.window(fd, 40, 70)  # SIGWINCH
+        again = h.read_until(fd, "answer › 12".encode(), timeout=10).decode(errors="replace")
+        screen = again.split("\x1b[2J")[-1]  # cleared, then drawn at 70 columns
+        assert "\x1b[2J" in again and "mini-batch" in screen, again[-400:]
+        blank = "│" + " " * 68 + "│"  # the panel's padding line, 70 wide
+        assert blank in screen.splitlines(), screen
+        os.write(fd, b"\r")
+        said = h.read_until(fd, b"you said")
+        if b")" not in said.split(b"you said")[-1]:
+            said += h.read_until(fd, b")")
+        assert b"you said 12)" in said
+
+
 def test_the_median_quiz_says_which_median_an_even_count_has(cards: dict[str, Card]) -> None:
     """robust-i11 adds a sixth value and asks how far the median moves: any value between
     the middle two minimizes MAE and torch.median takes the lower one, so 1..5 with 1,000

@@ -65,7 +65,7 @@ class QuizLines(LineInput):
     def complain(self, text: str, allowed: set[str]) -> None:
         self.console.print(f"[yellow]? {text!r}: type {_choices(allowed)}[/yellow]")
 
-    def line(self, prompt: str) -> str:
+    def line(self, prompt: str, redraw: Callable[[], object] | None = None) -> str:
         self.console.print(prompt)
         text = sys.stdin.readline()
         if text == "":
@@ -79,12 +79,12 @@ class TerminalKeys(KeyInput):
     def __init__(self, console: Console) -> None:
         super().__init__(console=console)
 
-    def line(self, prompt: str) -> str:
-        """A typed line, edited as a shell's (`read_line`); Ctrl-D on an empty line ends the
-        quiz."""
+    def line(self, prompt: str, redraw: Callable[[], object] | None = None) -> str:
+        """A typed line, edited as a shell's (`read_line`; `redraw` draws what is above it
+        again after a resize, or Ctrl-Z and `fg`); Ctrl-D on an empty line ends the quiz."""
         assert self.console is not None
         self.console.file.flush()
-        typed = read_line(prompt + " ")
+        typed = read_line(prompt + " ", redraw)
         if typed is None:
             raise Quit("eof")
         return typed.strip()
@@ -151,12 +151,23 @@ def _typed_hint(question: Question) -> str:
     return rf"[dim]Answer: {what} · \[s] show the answer · \[q] quit[/dim]"
 
 
-def _ask_typed(question: Question, keys: QuizLines | TerminalKeys, console: Console) -> Answered:
+def _ask_typed(
+    question: Question,
+    keys: QuizLines | TerminalKeys,
+    console: Console,
+    draw: Callable[[], object] = lambda: None,
+) -> Answered:
+    """The typed answer to `question`, asked again until it is a number; `draw` draws the
+    question (again, in a terminal that changed size or came back from Ctrl-Z)."""
     from dlcards.quiz import Answered, AnswerError, check_typed
+
+    def again() -> None:
+        draw()
+        console.print(_typed_hint(question))
 
     console.print(_typed_hint(question))
     while True:
-        text = keys.line("answer ›")
+        text = keys.line("answer ›", again)
         word = text.lower()
         if word == "q":
             raise Quit("q")
@@ -409,7 +420,8 @@ def _run(
         if not (keys.interactive and question.kind == "choice"):  # a choice draws itself, paged
             draw(_question_panel(question, title))
         if question.kind == "typed":
-            answered = _ask_typed(question, keys, console)
+            panel = _question_panel(question, title)
+            answered = _ask_typed(question, keys, console, partial(draw, panel))
             if not keys.interactive:  # in a terminal: drawn with the question, see below
                 for part in _typed_feedback(answered):
                     console.print(part)
