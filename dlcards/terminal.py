@@ -240,6 +240,11 @@ _TILDE_KEYS = {
     "17": "F6", "18": "F7", "19": "F8", "20": "F9", "21": "F10", "23": "F11", "24": "F12",
 }  # fmt: skip
 """The keys whose sequence ends in `~`, by its first number (`ESC [ 1 5 ; 2 ~`: Shift-F5)."""
+_KEY_NAMES = {
+    " ": "Space", "\r": "Enter", "\n": "Enter", "\t": "Tab", "\x7f": "Backspace",
+    "\x08": "Backspace",
+}  # fmt: skip
+"""The keys a hint names by their name, not their character."""
 _SCROLL = {"Up": "k", "Page Up": "k", "Down": "j", "Page Down": "j"}
 """The keys that scroll the card, as the letters that do."""
 
@@ -421,6 +426,7 @@ class KeyInput:
                 ch, name = self._escape()
                 if not name:
                     continue
+            name = name or _KEY_NAMES.get(ch)  # as the hint names it: not "reveal" or "\t"
             if ch in (" ", "\r", "\n"):
                 ch = "reveal"
             ch = ch.lower()

@@ -245,6 +245,24 @@ def test_a_function_key_or_a_modified_arrow_never_grades(sequence: str, name: st
     assert hint == f"? {name} does nothing here: press Space, 0-5, s, u or q\n"
 
 
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [(" ", "Space"), ("\r", "Enter"), ("\n", "Enter"), ("\t", "Tab"), ("\x7f", "Backspace")],
+)
+def test_a_hint_names_space_enter_and_tab_as_keys(key: str, name: str) -> None:
+    """Found in tmux: Enter (or Space) on a card whose answer is shown gave "? reveal does
+    nothing here", the program's own word for the key, and Tab "? \\t does nothing here".
+    The hint names the key the learner pressed."""
+    import io
+
+    from rich.console import Console
+
+    screen = io.StringIO()
+    keys = _typed([key, "q"], Console(file=screen, width=80))
+    assert keys.next({"s", "u", "q", *"012345"}) == "q"
+    assert screen.getvalue() == f"? {name} does nothing here: press 0-5, s, u or q\n"
+
+
 @given(
     st.lists(
         st.builds(
