@@ -119,6 +119,10 @@ def test_add_reopens_the_editor_on_an_error_with_the_loaders_message(
     seen = calls(log)
     assert len(seen) == 2 and "# error: own-8.yaml:2" in seen[1]["before"]
     assert "added own-8" in out and "own-8" in deck.read_text()
+    # the editor opens on the question (found in tmux: at line 1, a comment, the learner had
+    # to move three lines down first), then on the line of the error
+    question = seen[0]["before"].splitlines().index("question: ") + 1
+    assert seen[0]["args"][0] == f"+{question}" and seen[1]["args"][0] == "+2"
 
 
 def test_add_errors_go_to_stderr_and_a_byte_order_mark_is_no_text(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]

@@ -258,10 +258,12 @@ def add(
     with tempfile.TemporaryDirectory(prefix="dlcards-add-") as tmp:
         draft = Path(tmp) / f"{card_id}.yaml"
         draft.write_text(TEMPLATE.format(topic=topic, path=file.name, sp=" "), encoding="utf-8")
+        # the cursor on the question (past the comments), then on the line of each error
+        line = TEMPLATE.splitlines().index("question:{sp}") + 1
         before = None
         try:
             for _ in range(MAX_TRIES):
-                open_editor(draft)
+                open_editor(draft, line)
                 raw = draft.read_bytes()
                 try:  # a byte-order mark (an editor on Windows writes one) is no text
                     template, bad_line = raw.decode("utf-8").removeprefix("\ufeff"), None
@@ -282,6 +284,8 @@ def add(
                     break
                 except DeckError as err:
                     say(f"error: {escaped(str(err))}; reopening the editor")
+                    found = str(err).split(":")
+                    line = int(found[1]) if len(found) > 1 and found[1].isdigit() else line
                     before = marked(template, str(err))
                     draft.write_text(before, encoding="utf-8")
             else:  # pragma: no cover - MAX_TRIES saves, each with a new error
