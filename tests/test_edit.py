@@ -262,6 +262,22 @@ def test_add_cancelled_or_stuck_writes_nothing(tmp_path: Path, editor) -> None: 
     assert deck.read_text() == DECK
 
 
+def test_add_left_untouched_cancels_at_once(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    """Found in tmux: `dlcards add`, then `:q` in vi (the learner changed their mind) gave
+    "field 'question' is empty; reopening the editor", and a second `:q` "error: the card was
+    saved unchanged with its error: no card added; yours is kept in /tmp/dlcards-....yaml",
+    exit 2, and a file of the bare template left behind. The template closed as it was given
+    cancels at once, as an emptied one does."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    log = editor(None)  # closed unchanged
+    result = runner.invoke(app, ["add", "--deck", str(deck)])
+    assert result.exit_code == 0, result.output
+    assert "nothing written: no card added" in result.output
+    assert "error" not in result.output and "kept in" not in result.output
+    assert len(calls(log)) == 1 and deck.read_text() == DECK
+
+
 @pytest.mark.parametrize("n", [1, 2, 9])
 def test_add_without_deck_takes_the_only_deck_or_names_them_all(
     tmp_path: Path, editor, n: int

@@ -257,7 +257,8 @@ def add(
     card_id = free_id(topic, taken | ids)
     with tempfile.TemporaryDirectory(prefix="dlcards-add-") as tmp:
         draft = Path(tmp) / f"{card_id}.yaml"
-        draft.write_text(TEMPLATE.format(topic=topic, path=file.name, sp=" "), encoding="utf-8")
+        pristine = TEMPLATE.format(topic=topic, path=file.name, sp=" ")
+        draft.write_text(pristine, encoding="utf-8")
         # the cursor on the question (past the comments), then on the line of each error
         line = TEMPLATE.splitlines().index("question:{sp}") + 1
         before = None
@@ -270,7 +271,7 @@ def add(
                 except UnicodeDecodeError as err:  # shown again with the bad bytes as �
                     template = raw.decode("utf-8", errors="replace")
                     bad_line = raw[: err.start].count(b"\n") + 1
-                if is_empty(template):
+                if is_empty(template) or template == pristine:  # emptied, or left untouched
                     echo("nothing written: no card added")
                     return
                 if template == before:
