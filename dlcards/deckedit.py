@@ -17,14 +17,17 @@ from dlcards.deck import Card, parse_deck
 from dlcards.errors import DeckError
 
 TEMPLATE = """\
-# A new card for {topic} ({path}); its id ({topic}-N) is given when it is added.
-# Save and close the editor to add it; save an empty file to cancel. Quote a value that
-# holds ': ' or starts with a special character, or use a block (`answer: |` then indented lines).
+# A new card for {topic} ({path}); its id ({topic}-N) is given
+# when it is added. Save and close the editor to add it; close it untouched,
+# or save an empty file, to cancel. Quote a value that holds ': ' or starts
+# with a special character, or use a block (`answer: |`, then indented lines).
 question:{sp}
 answer:{sp}
 tags: []
 # Optional: erratum, note, references, source (see the README's deck format).
 """
+# (each line within 80 columns, where an editor would wrap it, for a topic and file name of
+# common length)
 ERROR_MARK = "# error: "
 # `{sp}`: the template's values start after a space (an editor's cursor lands after it)
 _HEADER = "topic: {topic}\ntitle: new card\ncards:\n- id: {id}\n"

@@ -278,6 +278,19 @@ def test_add_left_untouched_cancels_at_once(tmp_path: Path, editor) -> None:  # 
     assert len(calls(log)) == 1 and deck.read_text() == DECK
 
 
+def test_add_shows_a_template_whose_lines_fit_80_columns(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    """Found in tmux (vi at 60 and 80 columns): the template's comments were 86 and 98
+    characters long, so the editor wrapped them mid-word over the lines below. Each line
+    fits 80 columns (for a topic and deck name of common length)."""
+    deck = tmp_path / "attention.yaml"
+    deck.write_text(DECK.replace("topic: own", "topic: attention"))
+    log = editor(None)
+    assert "no card added" in cli("add", "--deck", str(deck))
+    template = calls(log)[0]["before"]
+    assert "question: " in template.splitlines()
+    assert max(len(line) for line in template.splitlines()) < 80, template
+
+
 @pytest.mark.parametrize("n", [1, 2, 9])
 def test_add_without_deck_takes_the_only_deck_or_names_them_all(
     tmp_path: Path, editor, n: int
