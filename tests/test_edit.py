@@ -894,7 +894,9 @@ def test_an_edit_that_changes_nothing_does_not_write_the_deck(tmp_path: Path, ed
     deck.write_text(DECK)
     os.utime(deck, ns=(1_000_000_000, 1_000_000_000))
     editor("REPLACE:Q7=>Q7")  # saved, as it was
-    assert "own-7 is at line 10" in cli("edit", "own-7", "--decks", str(deck))
+    # found in tmux: it said "own.yaml: checked, own-7 is at line 10", as after an edit
+    said = " ".join(cli("edit", "own-7", "--decks", str(deck)).split())
+    assert "own-7 is at line 10 (unchanged: the editor saved no change to it)" in said
     assert deck.stat().st_mtime_ns == 1_000_000_000 and deck.read_text() == DECK
 
 

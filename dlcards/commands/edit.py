@@ -586,6 +586,11 @@ def edit(
             "and comes back if the id does",
             "yellow",
         )
+    elif not done.changed:  # as `study`'s e says it: nothing to sync, no schedule to keep
+        echo(
+            f"{file}: checked, {card.id} is at line {card.line} "
+            "(unchanged: the editor saved no change to it)"
+        )
     else:
         echo(f"{file}: checked, {card.id} is at line {card.line}")
 
