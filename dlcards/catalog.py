@@ -15,7 +15,6 @@ the index alone, `show` and `study` load the decks of the cards they display.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from dlcards import __version__, prompt
 from dlcards.console import escaped
 from dlcards.errors import DeckError, UsageError, nonempty
-from dlcards.fileio import atomic_write_bytes
+from dlcards.fileio import read_cache_json, write_cache_json
 from dlcards.paths import cache_dir
 from dlcards.prompt import DECK_SUFFIXES as DECK_SUFFIXES
 
@@ -521,8 +520,7 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
 def _write_json(path: Path, data: object) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
-        atomic_write_bytes(path, body, durable=False)  # a cache: read back with checks
+        write_cache_json(path, data)  # a cache: read back with its checksum and checks
     except OSError:
         pass  # an unwritable cache only costs speed
 
@@ -659,11 +657,11 @@ class Loading:
         index: dict[str, Any] = {}
         if use_cache:
             try:
-                index = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
+                loaded = read_cache_json(self.root / "index.json")
             except (OSError, ValueError):
-                index = {}
-            if not isinstance(index, dict):
-                index = {}
+                loaded = None
+            if isinstance(loaded, dict):
+                index = loaded
         self.index = index
         self.parsed: dict[Path, Deck] = {}
         self.digested: dict[Path, Sequence[Digests] | None] = {}
@@ -748,8 +746,8 @@ class Loading:
             return self.parsed[info.file]
         root = self.root
         try:
-            data = json.loads((root / f"{_key(info.file)}.json").read_text(encoding="utf-8"))
-            if data.get("file") != str(info.file):
+            data = read_cache_json(root / f"{_key(info.file)}.json")
+            if not isinstance(data, dict) or data.get("file") != str(info.file):
                 raise ValueError("cache entry of another deck file")
             deck = _deck_from_json(data, info.path, info.stamp)
         except (OSError, ValueError, KeyError, TypeError):

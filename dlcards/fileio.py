@@ -61,6 +61,33 @@ def atomic_write_bytes(
     atomic_write(path, write, mode=mode, durable=durable)
 
 
+def write_cache_json(path: Path, data: object) -> None:
+    """Write a cache file (JSON) atomically, without fsync, its body after a first line with
+    the body's CRC-32, which `read_cache_json` checks: a cache is read back for years, and a
+    bit flipped on the disk in a JSON string (a card's id or text, a formula's conversion)
+    is still valid JSON, which would be shown, or synced, as if it were the deck's. Raises
+    OSError."""
+    import json
+    import zlib
+
+    body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    atomic_write_bytes(path, b"%08x\n" % zlib.crc32(body) + body, durable=False)
+
+
+def read_cache_json(path: Path) -> object:
+    """The JSON value `write_cache_json` wrote to `path`. OSError when it cannot be read,
+    ValueError when it is not whole (a checksum that does not match, a file cut short or of
+    an older dlcards): the cache's user then rebuilds the entry."""
+    import json
+    import zlib
+
+    raw = path.read_bytes()
+    head, _, body = raw.partition(b"\n")
+    if len(head) != 8 or b"%08x" % zlib.crc32(body) != head:
+        raise ValueError(f"cache file {path} is damaged")
+    return json.loads(body)
+
+
 @contextmanager
 def folder_lock(
     folder: Path,

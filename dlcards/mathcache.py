@@ -8,7 +8,8 @@ of all three (`revision`) and can never go stale: a new dlcards or pylatexenc re
 folder, an edited fragment is another key. (Anki keeps the images it renders from LaTeX the
 same way, by the hash of their source.)
 
-Layout: `cache_dir()/math/<revision>/<shard>.json`, each a JSON object {fragment: text}, the
+Layout: `cache_dir()/math/<revision>/<shard>.json`, each a JSON object {fragment: text}
+(after its checksum's line, `fileio.write_cache_json`), the
 fragment's shard `crc32(fragment) % SHARDS`. A process reads a shard once; what it converts is
 written when it exits (`atexit`), each touched shard read again and replaced atomically, so two
 processes at once keep each other's entries but for a race that only costs a conversion later.
@@ -59,10 +60,10 @@ def _file(tex: str) -> Path | None:
 
 
 def _read(file: Path) -> dict[str, str]:
-    import json
+    from dlcards.fileio import read_cache_json
 
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = read_cache_json(file)
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):
@@ -101,16 +102,13 @@ def keep(tex: str, text: str) -> None:
 def flush() -> None:
     """Write the conversions made in this process: each touched shard read again (another
     process may have added to it) and replaced atomically. Errors are ignored: a cache."""
-    import json
-
-    from dlcards.fileio import atomic_write_bytes
+    from dlcards.fileio import write_cache_json
 
     for file, made in sorted(_pending.items()):
-        merged = {**_read(file), **made}
-        data = json.dumps(merged, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        merged = dict(sorted({**_read(file), **made}.items()))
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(file, data, durable=False)
+            write_cache_json(file, merged)
         except OSError:
             break  # a full disk or a read-only cache: the conversions are made again later
     folders = {file.parent for file in _pending}

@@ -19,6 +19,7 @@ from dlcards.catalog import load_catalog, read_deck
 from dlcards.cli import app
 from dlcards.deck import Card, parse_deck
 from dlcards.errors import DeckError, UsageError
+from dlcards.fileio import read_cache_json, write_cache_json
 
 BAD = FIXTURES / "bad"
 runner = CliRunner()
@@ -287,15 +288,20 @@ def test_cache_keeps_entries_for_other_deck_sets_and_survives_damage(
     deck.write_text("topic: d\ntitle: D\ncards:\n- {id: d-1, question: q, answer: a}\n")
     load_catalog([deck])
     load_catalog()  # without the user deck: its cache entry stays
-    index = json.loads((catalog_mod.cache_dir() / "decks" / "index.json").read_text())
-    assert len(index) == 10
+    index = read_cache_json(catalog_mod.cache_dir() / "decks" / "index.json")
+    assert isinstance(index, dict) and len(index) == 10
     # a damaged cache file (or one of an older version, without the stamp) is ignored, the
     # deck parsed again and its entry written anew: the next run reads the cache again
     entry = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck.resolve())}.json"
-    unstamped = {k: v for k, v in json.loads(entry.read_text()).items() if k != "stamp"}
+    whole = read_cache_json(entry)
+    assert isinstance(whole, dict)
+    unstamped = {k: v for k, v in whole.items() if k != "stamp"}
     parsed = _count_parses(monkeypatch)
-    for damage in ("{oops", json.dumps(unstamped)):
-        entry.write_text(damage)
+    for damage in ("{oops", unstamped):
+        if isinstance(damage, str):
+            entry.write_text(damage)
+        else:
+            write_cache_json(entry, damage)
         assert load_catalog([deck]).card("d-1").answer == "a"
         assert load_catalog([deck]).card("d-1").answer == "a"
         assert parsed == ["d.yaml"]
@@ -321,8 +327,8 @@ def test_a_damaged_deck_index_is_read_again_from_the_decks(tmp_path: Path, damag
     deck.write_text("topic: d\ntitle: D\ncards:\n- {id: d-1, question: q, answer: a}\n")
     load_catalog([deck])
     where = catalog_mod.cache_dir() / "decks" / "index.json"
-    index = json.loads(where.read_text())
-    where.write_text(json.dumps(damage(index, catalog_mod._key(deck.resolve()))))
+    index = read_cache_json(where)
+    write_cache_json(where, damage(index, catalog_mod._key(deck.resolve())))
     catalog = load_catalog([deck])
     assert catalog.card("d-1").answer == "a" and catalog.topic_of("d-1") == "d"
     assert [i.size for i in catalog.infos][-1] == 1 and catalog.infos[-1].ids == ("d-1",)
@@ -340,8 +346,12 @@ def test_cache_forgets_deck_files_that_are_gone(tmp_path: Path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text("topic: o\ntitle: O\ncards:\n- {id: o-1, question: q, answer: a}\n")
     load_catalog([other])  # writing the index prunes the missing file's entry
-    index = json.loads((catalog_mod.cache_dir() / "decks" / "index.json").read_text())
-    assert catalog_mod._key(gone.resolve()) not in index and not cached.exists()
+    index = read_cache_json(catalog_mod.cache_dir() / "decks" / "index.json")
+    assert (
+        isinstance(index, dict)
+        and catalog_mod._key(gone.resolve()) not in index
+        and not cached.exists()
+    )
 
 
 REMARKS = """topic: d
@@ -419,15 +429,59 @@ def test_a_cache_entry_of_another_format_or_card_shape_is_parsed_again(
     deck.write_text(REMARKS, encoding="utf-8")
     load_catalog([deck])
     cached = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck.resolve())}.json"
-    data = json.loads(cached.read_text(encoding="utf-8"))
+    data = read_cache_json(cached)
+    assert isinstance(data, dict)
     at = data["shape"][0].index("note")
     data["cards"][0][at] = "stale"
     if other == "format":
         data["format"] = 1
     else:
         data["shape"][0][at] = "remark"
-    cached.write_text(json.dumps(data), encoding="utf-8")
+    write_cache_json(cached, data)
     assert load_catalog([deck]).card("d-1").note == "The question is repaired."
+
+
+@pytest.mark.parametrize(
+    "cached, right, flipped",
+    [
+        ("index", b"perceptron-1", b"perceptron-q"),  # '1' and 'q' differ in one bit
+        ("entry", b"perceptron-1", b"perceptron-q"),
+        ("entry", b"perceptron loss", b"perceptron lows"),  # 's' and 'w': one bit
+    ],
+    ids=["an-id-in-the-index", "an-id-in-the-entry", "a-question-in-the-entry"],
+)
+def test_a_bit_flipped_in_the_deck_cache_is_never_taken_for_the_deck(
+    isolated: Path, cached: str, right: bytes, flipped: bytes
+) -> None:
+    """The deck cache is read back for as long as its deck file does not change. A bit
+    flipped on the disk inside one of its strings (a card's id, its text) is still valid
+    JSON: `show perceptron-1` said the card was in no deck any more (its id in the cache was
+    `perceptron-q`), and `list` showed the flipped id. Each cache file now carries its body's
+    checksum: a damaged one is parsed again from the deck."""
+    import subprocess
+    import sys
+
+    import dlcards.catalog as cat
+
+    deck = cat.builtin_decks_dir() / "01-perceptron.yaml"
+    folder = cat.cache_dir() / "decks"
+    file = folder / ("index.json" if cached == "index" else f"{cat._key(deck.resolve())}.json")
+    raw = file.read_bytes()
+    assert right in raw
+    file.unlink()  # a hard link to the fixtures' cache: written anew, not in place
+    file.write_bytes(raw.replace(right, flipped, 1))
+
+    def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dlcards", *args], capture_output=True, text=True, timeout=60
+        )
+
+    shown = dlcards("show", "perceptron-1")
+    assert shown.returncode == 0, shown.stderr
+    assert "perceptron loss function" in shown.stdout
+    listed = dlcards("list", "--topic", "perceptron")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith("perceptron-1\t") and flipped.decode() not in listed.stdout
 
 
 def test_every_built_in_card_comes_back_from_the_cache_as_parsed() -> None:
@@ -727,19 +781,17 @@ def test_a_cache_entry_of_another_version_of_the_deck_is_not_used(tmp_path: Path
     """The index and a deck's entry are separate files written without fsync: after a crash
     the index may name the file as it is now while the entry holds an older version. The entry
     carries the stamp it was made from, and is used only for that stamp."""
-    import json
-
     import dlcards.catalog as cat
 
     deck = tmp_path / "a.yaml"
     deck.write_text("topic: a\ntitle: A\ncards:\n- id: x-1\n  question: old\n  answer: a\n")
     load_catalog([deck])
     entry = cat.cache_dir() / "decks" / f"{cat._key(deck.resolve())}.json"
-    old = entry.read_text(encoding="utf-8")
+    old, was = entry.read_bytes(), read_cache_json(entry)
     deck.write_text("topic: a\ntitle: A\ncards:\n- id: x-1\n  question: new\n  answer: a\n")
     load_catalog([deck])
-    entry.write_text(old, encoding="utf-8")  # the crash: the index is new, the entry old
-    assert json.loads(old)["stamp"] != cat._stamp(deck)
+    entry.write_bytes(old)  # the crash: the index is new, the entry old
+    assert isinstance(was, dict) and was["stamp"] != cat._stamp(deck)
     assert load_catalog([deck]).card("x-1").question == "new"
 
 

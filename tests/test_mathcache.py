@@ -14,6 +14,7 @@ from helpers import quick_run
 
 from dlcards import mathcache, render
 from dlcards.catalog import load_catalog
+from dlcards.fileio import read_cache_json
 
 FRACTION = r"\frac{320}{64} = \mathbf{5 \text{ updates}}"
 
@@ -34,7 +35,7 @@ def test_a_conversion_is_kept_and_read_back(isolated: Path) -> None:
     assert made == "320/64 = 5 updates"
     assert not shard(FRACTION).exists()  # written when the process exits
     mathcache.flush()
-    assert json.loads(shard(FRACTION).read_text(encoding="utf-8")) == {FRACTION: made}
+    assert read_cache_json(shard(FRACTION)) == {FRACTION: made}
     mathcache.reset()
     converter = render._converter_instance
     render._converter_instance = None  # a later process: no converter built yet
@@ -81,7 +82,22 @@ def test_a_damaged_or_foreign_shard_is_no_cache(isolated: Path) -> None:
         mathcache.reset()
         assert fresh(FRACTION) == "320/64 = 5 updates"
     mathcache.flush()  # written anew, whole
-    assert json.loads(file.read_text(encoding="utf-8")) == {FRACTION: "320/64 = 5 updates"}
+    assert read_cache_json(file) == {FRACTION: "320/64 = 5 updates"}
+
+
+def test_a_bit_flipped_in_a_kept_conversion_is_not_shown(isolated: Path) -> None:
+    """A shard is read back for as long as this dlcards and pylatexenc are installed. A bit
+    flipped on the disk in a conversion is still valid JSON, and `5 updates` came back as
+    `4 updates` (a wrong number on a math card). The shard's checksum now makes it no cache:
+    the fragment is converted again."""
+    made = fresh(FRACTION)
+    mathcache.flush()
+    file = shard(FRACTION)
+    raw = file.read_bytes()
+    assert b"5 updates" in raw
+    file.write_bytes(raw.replace(b"5 updates", b"4 updates"))  # '5' and '4': one bit
+    mathcache.reset()
+    assert fresh(FRACTION) == made == "320/64 = 5 updates"
 
 
 def test_an_unwritable_cache_is_no_cache(isolated: Path) -> None:
@@ -104,8 +120,8 @@ def test_two_processes_keep_each_others_conversions(isolated: Path) -> None:
     mathcache.flush()
     mathcache._pending.update(kept_one)  # the first process exits after it
     mathcache.flush()
-    kept = json.loads(file.read_text(encoding="utf-8"))
-    assert set(kept) == {one, other}
+    kept = read_cache_json(file)
+    assert isinstance(kept, dict) and set(kept) == {one, other}
 
 
 def test_show_reads_kept_math_without_pylatexenc(isolated: Path) -> None:
