@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -59,6 +59,34 @@ def atomic_write_bytes(
         fh.write(data)
 
     atomic_write(path, write, mode=mode, durable=durable)
+
+
+def atomic_write_all(files: Sequence[tuple[Path, Callable[[IO[bytes]], None]]]) -> None:
+    """Write several files so that none of them changes unless all could be written (a
+    folder of decks, say): each goes to a temporary file beside its target (as
+    `atomic_write` names them), fsynced, and only when every one is whole are they renamed
+    into place, which needs no room on the disk. An error on the way (a full disk, Ctrl-C)
+    removes the temporary files and leaves every target as it was. Raises OSError."""
+    import tempfile
+
+    made: list[tuple[Path, Path]] = []
+    try:
+        for path, write in files:
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent
+            )
+            made.append((Path(tmp_name), path))
+            with os.fdopen(fd, "wb") as fh:
+                write(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp_name, 0o666 & ~umask())
+        for tmp, path in made:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in made:
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_cache_json(path: Path, data: object) -> None:

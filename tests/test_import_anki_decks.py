@@ -9,12 +9,14 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 import time
 import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import helpers as h
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -264,15 +266,14 @@ def test_an_anki_deck_becomes_yaml_decks(anki_deck: dict[str, Any], fmt: str) ->
     finally:
         fresh.close()
 
-    # the same file again: the deck files are there, so nothing is written without --force;
-    # with it, the same ids, nothing added
+    # the same file again: the deck files hold what it writes (none edited since), so it
+    # goes ahead without --force (an edited one is refused:
+    # test_an_import_stopped_by_a_locked_database_after_its_decks_runs_again); with --force
+    # too: the same ids, nothing added
     kept = {p.name: p.read_bytes() for p in out_dir.glob("*.yaml")}
-    refused = run("import", "anki", str(anki_deck["paths"][fmt]), "--to-yaml", str(out_dir))
-    assert refused.exit_code == 2
-    assert "would write over 3 deck files already in" in refused.output
-    assert "add --force" in refused.output
-    assert {p.name: p.read_bytes() for p in out_dir.glob("*.yaml")} == kept
     args = ("import", "anki", str(anki_deck["paths"][fmt]), "--to-yaml", str(out_dir))
+    assert "imported 0 reviews of 0 cards" in ok(*args)
+    assert {p.name: p.read_bytes() for p in out_dir.glob("*.yaml")} == kept
     again = ok(*args, "--force")
     assert "imported 0 reviews of 0 cards" in again
     assert yaml.safe_load((out_dir / "ml-basics.yaml").read_text(encoding="utf-8")) == basics
@@ -337,6 +338,62 @@ def test_an_unwritable_yaml_dir_is_one_line(anki_deck: dict[str, Any]) -> None:
     assert result.output.startswith(f"error: --to-yaml {blocker} is a file, not a directory")
     with Store.open() as store:
         assert store.review_count() == 0
+
+
+@pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="mounts a tmpfs")
+def test_a_full_disk_writes_no_deck_and_the_next_run_writes_them_all(
+    anki_deck: dict[str, Any], tmp_path: Path
+) -> None:
+    """Torture run: `--to-yaml` into a folder with room for two small files wrote the image
+    and the first deck, then failed on the second; run again once there was room, it
+    refused to write over the deck it had written itself (`add --force`). The decks and
+    their media are now written all or none."""
+    package = str(anki_deck["paths"]["current"])
+    with h.small_disk(tmp_path / "disk", "600k") as disk:
+        out = disk / "decks"
+        filler = h.fill_disk(disk)
+        os.truncate(filler, filler.stat().st_size - 2 * 4096)  # two pages free
+        result = run("import", "anki", package, "--to-yaml", str(out))
+        assert result.exit_code == 2 and result.output.count("\n") == 1
+        assert result.output.startswith(f"error: cannot write the decks to {out}: No space")
+        assert [p for p in out.rglob("*") if p.is_file()] == []  # no deck, no image, no temp
+        assert "(no deck written)" in result.output
+        filler.unlink()
+        ok("import", "anki", package, "--to-yaml", str(out))
+        assert sorted(p.name for p in out.glob("*.yaml")) == [
+            "ml-basics.yaml",
+            "ml-cloze.yaml",
+            "ml-extra.yaml",
+        ]
+        assert (out / "media" / "neuron.png").read_bytes() == PNG
+
+
+def test_an_import_stopped_by_a_locked_database_after_its_decks_runs_again(
+    anki_deck: dict[str, Any],
+) -> None:
+    """Torture run: `--to-yaml` with the database locked by another program wrote the decks,
+    then said "locked by another program (waited 5 s); close it or try again". Tried again,
+    it refused: "would write over 3 deck files already in ...; add --force". A deck file
+    that holds exactly what the import writes is no obstacle now; one the learner changed
+    still is."""
+    import contextlib
+
+    package = str(anki_deck["paths"]["current"])
+    out = anki_deck["dir"] / "decks"
+    with contextlib.closing(sqlite3.connect(os.environ["DLCARDS_DB"], isolation_level=None)) as c:
+        c.execute("BEGIN EXCLUSIVE")  # another program's write
+        locked = run("import", "anki", package, "--to-yaml", str(out))
+    assert locked.exit_code == 2 and "is locked by another program" in locked.output
+    assert len(list(out.glob("*.yaml"))) == 3
+    again = ok("import", "anki", package, "--to-yaml", str(out))
+    assert "imported 3 reviews of 2 cards" in again
+    with Store.open() as store:
+        assert store.review_count() == 3
+    mine = out / "ml-cloze.yaml"
+    mine.write_text(mine.read_text(encoding="utf-8") + "# my note\n", encoding="utf-8")
+    refused = run("import", "anki", package, "--to-yaml", str(out))
+    assert refused.exit_code == 2 and "would write over 1 deck file" in refused.output
+    assert mine.read_text(encoding="utf-8").endswith("# my note\n")
 
 
 def test_dry_run_writes_no_deck(anki_deck: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from dlcards.console import echo
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
     from dlcards.importers.anki_file import Collection
-    from dlcards.importers.anki_notes import Converted
+    from dlcards.importers.anki_notes import Converted, YamlDeck
     from dlcards.store.rows import ImportedReview, Suspension
 
 
@@ -544,6 +544,16 @@ def _topics_beside(out: Path) -> set[str]:
     return topics
 
 
+def _holds(path: Path, deck: YamlDeck, source: str) -> bool:
+    """Whether deck file `path` holds exactly what `--to-yaml` writes for `deck` now."""
+    from dlcards.importers.anki_notes import deck_yaml
+
+    try:
+        return path.read_bytes() == deck_yaml(deck, source).encode("utf-8")
+    except OSError:
+        return False
+
+
 def _to_yaml(
     collection: Collection,
     source: Path,
@@ -585,7 +595,13 @@ def _to_yaml(
     # cards an earlier --to-yaml converted into decks of another folder: the same ids
     before = {cid for info in catalog.infos if info.file.parent != here for cid in info.ids}
     result = convert_notes(collection, taken, guids, before)
-    there = [out / d.file_name for d in result.decks if (out / d.file_name).exists()]
+    # a deck file that holds what this import writes is not written over: an import whose
+    # merge failed after it wrote the decks (a locked database) is simply run again
+    there = [
+        out / d.file_name
+        for d in result.decks
+        if (out / d.file_name).exists() and not _holds(out / d.file_name, d, source.name)
+    ]
     if there and not force:  # the dry run says it too: the import would write nothing
         names = ", ".join(str(p) for p in there[:3]) + (", ..." if len(there) > 3 else "")
         raise UsageError(
@@ -597,7 +613,9 @@ def _to_yaml(
         try:
             write_decks(result, out, source.name)
         except OSError as err:
-            raise UsageError(f"cannot write the decks to {out}: {err.strerror or err}") from None
+            raise UsageError(
+                f"cannot write the decks to {out}: {err.strerror or err} (no deck written)"
+            ) from None
     verb = "would write" if dry_run else "wrote"
     cards = sum(len(d.cards) for d in result.decks)
     media = f" and {plural(len(result.media), 'media file')}" if result.media else ""

@@ -43,6 +43,7 @@ from collections.abc import Collection as Container
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import IO
 from urllib.parse import quote, unquote
 
 from dlcards.importers.anki_file import Card, Collection, Note, NoteType
@@ -1174,13 +1175,34 @@ def deck_yaml(deck: YamlDeck, source: str) -> str:
 
 
 def write_decks(result: Converted, out: Path, source: str) -> None:
-    """Write each deck's YAML file and the media its cards reference into `out`."""
-    from dlcards.fileio import atomic_write_bytes
+    """Write each deck's YAML file and the media its cards reference into `out`, all of them
+    or none (`fileio.atomic_write_all`): stopped half-way (a full disk, Ctrl-C), the import
+    left some decks written, and its next run, with room, refused to write over them. The
+    temporary files a killed import left there are removed first. Raises OSError."""
+    from dlcards.fileio import atomic_write_all, clean_stale_temps
 
     out.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(out)
+    files: list[tuple[Path, Callable[[IO[bytes]], None]]] = []
     if result.media:
         (out / MEDIA_DIR).mkdir(exist_ok=True)
-        for name, src in result.media.items():
-            shutil.copyfile(src, out / MEDIA_DIR / name)
+        clean_stale_temps(out / MEDIA_DIR)
+        files += [(out / MEDIA_DIR / name, _copy_of(src)) for name, src in result.media.items()]
     for deck in result.decks:
-        atomic_write_bytes(out / deck.file_name, deck_yaml(deck, source).encode("utf-8"))
+        files.append((out / deck.file_name, _bytes_of(deck_yaml(deck, source).encode("utf-8"))))
+    atomic_write_all(files)
+
+
+def _copy_of(src: Path) -> Callable[[IO[bytes]], None]:
+    def copy(fh: IO[bytes]) -> None:
+        with open(src, "rb") as media:
+            shutil.copyfileobj(media, fh)
+
+    return copy
+
+
+def _bytes_of(body: bytes) -> Callable[[IO[bytes]], None]:
+    def write(fh: IO[bytes]) -> None:
+        fh.write(body)
+
+    return write
