@@ -61,23 +61,29 @@ def atomic_write_bytes(
     atomic_write(path, write, mode=mode, durable=durable)
 
 
-def atomic_write_all(files: Sequence[tuple[Path, Callable[[IO[bytes]], None]]]) -> None:
+def atomic_write_all(files: Sequence[tuple[Path, bytes | Path]]) -> None:
     """Write several files so that none of them changes unless all could be written (a
-    folder of decks, say): each goes to a temporary file beside its target (as
-    `atomic_write` names them), fsynced, and only when every one is whole are they renamed
-    into place, which needs no room on the disk. An error on the way (a full disk, Ctrl-C)
-    removes the temporary files and leaves every target as it was. Raises OSError."""
+    folder of decks, say): each target gets its bytes, or a copy of the file named, in a
+    temporary file beside it (as `atomic_write` names them), fsynced; only when every one is
+    whole are they renamed into place, which needs no room on the disk. An error on the way
+    (a full disk, Ctrl-C) removes the temporary files and leaves every target as it was.
+    Raises OSError."""
+    import shutil
     import tempfile
 
     made: list[tuple[Path, Path]] = []
     try:
-        for path, write in files:
+        for path, content in files:
             fd, tmp_name = tempfile.mkstemp(
                 prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent
             )
             made.append((Path(tmp_name), path))
             with os.fdopen(fd, "wb") as fh:
-                write(fh)
+                if isinstance(content, bytes):
+                    fh.write(content)
+                else:
+                    with open(content, "rb") as source:
+                        shutil.copyfileobj(source, fh)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp_name, 0o666 & ~umask())

@@ -5,6 +5,7 @@ decks of an installed package are never written."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -412,7 +413,11 @@ def test_installed_builtin_decks_are_refused_and_decks_copy_replaces_them(
     assert "--decks" in out and sorted(p.name for p in mine.iterdir()) == sorted(
         p.name for p in (ROOT / "decks").glob("*.yaml")
     )
-    assert runner.invoke(app, ["decks", "copy", str(mine)]).exit_code != 0  # no overwrite
+    # copied again: the same bytes are no clash (a copy stopped half-way is run again)...
+    assert runner.invoke(app, ["decks", "copy", str(mine)]).exit_code == 0
+    mine_too = mine / "01-perceptron.yaml"
+    mine_too.write_text(mine_too.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    assert runner.invoke(app, ["decks", "copy", str(mine)]).exit_code != 0  # ...a change is
     # the copies take the built-in decks' place: no duplicate topics, the same ids
     topics = json.loads(cli("topics", "--json", "--decks", str(mine)))
     assert all(str(mine) in t["file"] for t in topics)
@@ -595,12 +600,12 @@ def test_a_card_that_cannot_be_written_is_kept_and_the_deck_is_unchanged(
 def test_decks_copy_into_a_folder_it_cannot_write_is_one_error_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shutil
+    import tempfile
 
-    def refused(src: object, dst: object) -> None:
-        raise PermissionError(13, "Permission denied", str(dst))
+    def refused(prefix: str, suffix: str, dir: object) -> None:
+        raise PermissionError(13, "Permission denied", str(dir))
 
-    monkeypatch.setattr(shutil, "copyfile", refused)
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
     result = runner.invoke(app, ["decks", "copy", str(tmp_path / "mine")])
     assert result.exit_code == 2
     (line,) = result.output.strip().splitlines()
@@ -794,6 +799,29 @@ def test_add_never_gives_a_new_card_the_id_of_a_removed_one(tmp_path: Path, edit
     assert "added own-3" in out, out  # not own-2, one past the largest ever used
     card = json.loads(cli("show", "own-3", "--json", "--decks", str(deck)))
     assert card["state"]["repetitions"] == 0 and card["question"] == "What is new?"
+
+
+@pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="mounts a tmpfs")
+def test_decks_copy_on_a_full_disk_copies_none(tmp_path: Path) -> None:
+    """Torture run: `dlcards decks copy DIR` on a disk with 100 KB free copied four decks and
+    cut the fifth short (12,288 of its 13,345 bytes), then said the disk was full; run again
+    with room, it refused (`already has ...; pass --force`). A deck cut at a line boundary
+    reads as a deck with fewer cards: with --decks DIR, the rest would be retired. The decks
+    are copied all or none now."""
+    import helpers as h
+
+    with h.small_disk(tmp_path / "disk", "600k") as disk:
+        filler = h.fill_disk(disk)
+        os.truncate(filler, filler.stat().st_size - 100 * 1024)
+        mine = disk / "mine"
+        result = runner.invoke(app, ["decks", "copy", str(mine)])
+        assert result.exit_code == 2 and result.output.count("\n") == 1
+        assert result.output.startswith(f"error: cannot copy the decks to {mine}: No space")
+        assert list(mine.iterdir()) == []  # no deck, no temporary file
+        filler.unlink()
+        cli("decks", "copy", str(mine))
+        for deck in (ROOT / "decks").glob("*.yaml"):
+            assert (mine / deck.name).read_bytes() == deck.read_bytes()
 
 
 def test_decks_copy_says_its_folder_as_given_in_lines_that_fit(

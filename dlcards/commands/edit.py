@@ -611,17 +611,18 @@ def copy(
     force: bool = typer.Option(False, "--force", help="Overwrite files already there."),
 ) -> None:
     """Copy the built-in decks to DIR, to edit them (use them with --decks DIR)."""
-    import shutil
-
     from dlcards.catalog import DECK_SUFFIXES, builtin_decks_dir
     from dlcards.console import echo
+    from dlcards.fileio import atomic_write_all, clean_stale_temps
 
     sources = sorted(p for p in builtin_decks_dir().iterdir() if p.suffix in DECK_SUFFIXES)
     directory = Path(nonempty(folder, "DIRECTORY", "the folder to copy the decks into"))
     directory = directory.expanduser()
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} is a file, not a directory")
-    clash = [p.name for p in sources if (directory / p.name).exists()]
+    # a copy that is the same as the deck is no clash: a copy stopped half-way (killed)
+    # is simply run again
+    clash = [p.name for p in sources if (directory / p.name).exists() and not _same(p, directory)]
     if clash and not force:
         raise UsageError(
             f"{directory} already has {', '.join(clash[:5])}"
@@ -629,8 +630,10 @@ def copy(
         )
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for p in sources:
-            shutil.copyfile(p, directory / p.name)
+        clean_stale_temps(directory)  # what a copy killed half-way left
+        # all or none: a full disk left the first decks copied and one cut short, which read
+        # as a deck with fewer cards (the others retired) when it ended at a line
+        atomic_write_all([(directory / p.name, p) for p in sources])
     except OSError as err:
         where = err.filename or directory
         raise UsageError(
@@ -641,3 +644,11 @@ def copy(
         f"DLCARDS_DECKS={directory}: they replace the built-in decks (same ids, progress "
         "kept), and `dlcards add` / `dlcards edit ID` change them"
     )
+
+
+def _same(deck: Path, directory: Path) -> bool:
+    """Whether `directory` has a file of `deck`'s name with the same bytes."""
+    try:
+        return (directory / deck.name).read_bytes() == deck.read_bytes()
+    except OSError:
+        return False

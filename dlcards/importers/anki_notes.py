@@ -36,14 +36,12 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable
 from collections.abc import Collection as Container
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import IO
 from urllib.parse import quote, unquote
 
 from dlcards.importers.anki_file import Card, Collection, Note, NoteType
@@ -1183,26 +1181,11 @@ def write_decks(result: Converted, out: Path, source: str) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(out)
-    files: list[tuple[Path, Callable[[IO[bytes]], None]]] = []
+    files: list[tuple[Path, bytes | Path]] = []
     if result.media:
         (out / MEDIA_DIR).mkdir(exist_ok=True)
         clean_stale_temps(out / MEDIA_DIR)
-        files += [(out / MEDIA_DIR / name, _copy_of(src)) for name, src in result.media.items()]
+        files += [(out / MEDIA_DIR / name, src) for name, src in result.media.items()]
     for deck in result.decks:
-        files.append((out / deck.file_name, _bytes_of(deck_yaml(deck, source).encode("utf-8"))))
+        files.append((out / deck.file_name, deck_yaml(deck, source).encode("utf-8")))
     atomic_write_all(files)
-
-
-def _copy_of(src: Path) -> Callable[[IO[bytes]], None]:
-    def copy(fh: IO[bytes]) -> None:
-        with open(src, "rb") as media:
-            shutil.copyfileobj(media, fh)
-
-    return copy
-
-
-def _bytes_of(body: bytes) -> Callable[[IO[bytes]], None]:
-    def write(fh: IO[bytes]) -> None:
-        fh.write(body)
-
-    return write
