@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,12 +48,18 @@ def _single_keys(fd: int) -> Iterator[None]:
     import tty
 
     old = termios.tcgetattr(fd)
-    restore = _on_continue(lambda: tty.setcbreak(fd, termios.TCSANOW))
+
+    def again() -> None:
+        with suppress(termios.error):  # continued as its terminal closed: no mode to set
+            tty.setcbreak(fd, termios.TCSANOW)
+
+    restore = _on_continue(again)
     try:
         tty.setcbreak(fd, termios.TCSANOW)
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+        with suppress(termios.error):  # the terminal closed meanwhile: no mode to put back
+            termios.tcsetattr(fd, termios.TCSADRAIN, old)
         restore()
 
 
@@ -269,7 +275,8 @@ def keys_held(flush_after: float = 0.0) -> Iterator[None]:
             yield
         finally:
             if time.monotonic() - start >= flush_after:
-                termios.tcflush(fd, termios.TCIFLUSH)  # what was typed meanwhile
+                with suppress(termios.error):  # a terminal closed meanwhile has no keys
+                    termios.tcflush(fd, termios.TCIFLUSH)  # what was typed meanwhile
 
 
 _WAKE: tuple[int, int] | None = None
@@ -539,6 +546,41 @@ def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
         return "Interrupted.", INTERRUPTED
 
 
+class Hangup(KeyboardInterrupt):
+    """SIGTERM (`kill`) or SIGHUP (the terminal closed), raised as Ctrl-C by
+    `stops_as_ctrl_c`: the learner did not ask to stop, so a save under way is finished
+    first (`stops_held`)."""
+
+
+class StopsHeld:
+    """The SIGTERMs and SIGHUPs a `stops_held` block held back, in order."""
+
+    def __init__(self) -> None:
+        self.signals: list[int] = []
+
+
+_holder: list[StopsHeld] = []  # the active `stops_held` block's, if one is
+
+
+@contextmanager
+def stops_held() -> Iterator[StopsHeld]:
+    """In the block (a save the learner asked for, `commands.common.until_saved`), SIGTERM
+    and SIGHUP as `stops_as_ctrl_c` takes them do not interrupt it: they are noted in the
+    `StopsHeld` given, for the block to finish the save and then stop (Hangup). A closed
+    terminal or a `kill` during a grade's wait for another program's lock used to give the
+    grade up, as a Ctrl-C does, though the screen said it was kept and would be saved and no
+    one chose to drop it. Ctrl-C (SIGINT) still stops at once. Nested blocks share one."""
+    if _holder:
+        yield _holder[0]
+        return
+    held = StopsHeld()
+    _holder.append(held)
+    try:
+        yield held
+    finally:
+        _holder.clear()
+
+
 @contextmanager
 def stops_as_ctrl_c() -> Iterator[None]:
     """In the block (a session, its end and its summary), SIGTERM (`kill`) and SIGHUP (the
@@ -555,7 +597,10 @@ def stops_as_ctrl_c() -> Iterator[None]:
         return
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+        if _holder:  # a save under way: it finishes first (`stops_held`)
+            _holder[0].signals.append(signum)
+            return
+        raise Hangup
 
     taken: list[int] = []
     for name in ("SIGTERM", "SIGHUP"):

@@ -340,6 +340,57 @@ def test_ctrl_c_during_a_wait_for_a_lock_does_not_wait_again_for_the_end_time(
     assert count_reviews(db) == 1
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal and job control")
+@pytest.mark.parametrize("how", ["kill", "terminal closed"])
+def test_a_grade_waiting_for_a_lock_is_saved_before_a_kill_or_a_closed_terminal_ends_it(
+    tmp_path: Path, how: str
+) -> None:
+    """A grade waits for another program's write lock and the screen says it "is kept and
+    will be saved". Torture run: a `kill` (SIGTERM), or the terminal closed (SIGHUP, and its
+    reads and writes failing), ended the session as Ctrl-C does and gave the grade up, though
+    no one chose to drop it (after a closed terminal, with a traceback no one saw: exit 1).
+    Now the save goes on (HANGUP_SAVE_S at most), then the session ends: here the lock is
+    freed half a second later, and the log holds both grades."""
+    import sqlite3
+
+    db = tmp_path / "p.db"
+    env = {**os.environ, "DLCARDS_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    env.update(TERM="xterm")
+    with _study_in_a_pty(env, "--db", str(db)) as (pid, fd):
+        for _ in range(2):  # one grade saved, the second meets the lock
+            h.read_until(fd, b"show answer")
+            os.write(fd, b" ")
+            h.read_until(fd, b"perfect")
+            if count_reviews(db) == 0:
+                os.write(fd, b"4")
+                time.sleep(0.5)
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another dlcards writing for a while
+        try:
+            os.write(fd, b"3")
+            h.read_until(fd, b"is kept and will be saved")
+            if how == "kill":
+                os.kill(pid, signal.SIGTERM)
+            else:
+                os.close(fd)  # the terminal window closed: SIGHUP, and the terminal gone
+            time.sleep(0.5)
+            assert count_reviews(db) == 1  # still waiting, not ended
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        if how == "kill":
+            h.read_until(fd, b"Interrupted. 2 grades saved.")
+        _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status)
+    # a closed terminal cannot take the summary: "cannot write standard output" (exit 1)
+    assert os.WEXITSTATUS(status) == (130 if how == "kill" else 1)
+    assert count_reviews(db) == 2
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        ended = conn.execute("SELECT ended_at FROM sessions WHERE kind = 'study'").fetchall()
+    assert len(ended) == 1 and ended[0][0] is not None
+    assert not Path(f"{db}-wal").exists()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and SIGHUP")
 @pytest.mark.parametrize("signum", ["SIGTERM", "SIGHUP"])
 def test_a_session_killed_politely_ends_as_a_session(tmp_path: Path, signum: str) -> None:

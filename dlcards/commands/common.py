@@ -456,6 +456,9 @@ Ctrl-C during a long lock is felt within this, not at the end of the 5 s busy ti
 LOCK_NOTICE_S = 1.0
 """How long a save waits for a lock before the learner is told what it waits for (a grade in
 another terminal holds it for a moment: not worth a line)."""
+HANGUP_SAVE_S = 10.0
+"""How long a save waiting for a lock or for room goes on after a `kill` (SIGTERM) or a closed
+terminal (SIGHUP) before the program stops without it (`until_saved`)."""
 FULL_DISK_PATIENCE_S = 3.0
 """How long a session fed by a script (no terminal: no one to free space) keeps trying a save
 the disk has no room for, before it stops and says what was not saved."""
@@ -477,8 +480,10 @@ def until_saved(
     """Run a write the learner asked for until it is saved: when another dlcards holds the
     database (a long `config scheduler fsrs`, a big sync) or the disk is full, say so (`kept`)
     and keep trying rather than drop the grade. Each failed try rolled back whole, so a retry
-    writes it once. Ctrl-C still stops the program, and then says what was not saved (`lost`).
-    A full disk is tried for `patience` seconds (None: until Ctrl-C), then a DiskFullError
+    writes it once. Ctrl-C still stops the program, and then says what was not saved (`lost`);
+    a `kill` or a closed terminal (`terminal.stops_held`) lets the save go on for HANGUP_SAVE_S
+    at most, then stops the program as Ctrl-C does (after the save, or saying what was not
+    saved). A full disk is tried for `patience` seconds (None: until Ctrl-C), then a DiskFullError
     says what was not saved. While it saves, keys typed in a terminal are not echoed, and are
     not kept when the save took TYPE_AHEAD_S or more (`terminal.keys_held`): none may grade
     the next card unseen. With `store` (the one `save` writes), each try waits LOCK_TRY_S at
@@ -488,22 +493,30 @@ def until_saved(
 
     from dlcards.console import escaped
     from dlcards.store import DiskFullError, LockedError
-    from dlcards.terminal import keys_held
+    from dlcards.terminal import Hangup, keys_held, stops_held
 
     noted: type[Exception] | None = None
     start = time.monotonic()
     deadline = None if patience is None else start + patience
+    stopping: float | None = None  # when a `kill` or a closed terminal asked to stop
     held = ExitStack()
     try:
         # from the first try: a lock is waited for before the first LockedError, and keys
         # typed meanwhile must neither show nor grade the next card
         held.enter_context(keys_held(flush_after=TYPE_AHEAD_S))
+        stops = held.enter_context(stops_held())
         if store is not None:
             held.enter_context(store.waiting_at_most(LOCK_TRY_S))
         while True:
             tried = time.monotonic()
+            if stops.signals:
+                if stopping is None:
+                    stopping = tried
+                elif tried - stopping >= HANGUP_SAVE_S:
+                    raise Hangup  # given up: said below, as after Ctrl-C
             try:
-                return save()
+                saved = save()
+                break
             except LockedError:
                 now = time.monotonic()
                 if now - tried < LOCK_TRY_S / 2:  # refused without a wait: do not spin
@@ -531,10 +544,14 @@ def until_saved(
                 time.sleep(FULL_DISK_RETRY_S)
     except KeyboardInterrupt:
         if noted is not None:
-            console.print(f"[red]{lost[0].upper()}{lost[1:]}.[/red]")
+            with suppress(OSError):  # a closed terminal: no one to tell
+                console.print(f"[red]{lost[0].upper()}{lost[1:]}.[/red]")
         raise
     finally:
         held.close()
+    if stops.signals:  # the `kill` or the closed terminal, now that the save is made
+        raise Hangup
+    return saved
 
 
 END_WAIT_S = 0.5
