@@ -89,6 +89,64 @@ def test_sigkill_keeps_exactly_the_grades_given(tmp_path: Path, k: int) -> None:
     conn.close()
 
 
+def test_a_bit_flipped_in_the_log_a_killed_session_left_loses_no_grade(tmp_path: Path) -> None:
+    """A session killed (SIGKILL) leaves its grades in the -wal. Torture run: one bit flipped
+    in an early frame of that log, and the next command's SQLite replayed it up to that frame
+    and dropped every grade committed after it (7 saved, 0 to 5 left), `doctor` finding
+    nothing wrong. Now every command refuses the file in one line before SQLite opens it
+    (nothing written, nothing replayed), `doctor` says to restore the backup, and the restore
+    salvages every grade from the log, past the damaged frame."""
+    import struct
+
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+    }
+    db = tmp_path / "p.db"
+
+    def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dlcards", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert dlcards("backup").returncode == 0
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    for grade in "45345":
+        proc.stdin.write(f"\n{grade}\n")
+        proc.stdin.flush()
+        while "saved:" not in proc.stdout.readline():
+            assert proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    log = Path(f"{db}-wal")
+    raw = bytearray(log.read_bytes())
+    page = struct.unpack(">I", raw[8:12])[0]
+    raw[32 + 24 + page // 2] ^= 0x01  # one bit, in the first frame's page
+    log.write_bytes(raw)
+    for args in (["due"], ["due", "--count"], ["stats"], ["export", "reviews"]):
+        refused = dlcards(*args)
+        assert refused.returncode == 2, (args, refused.stdout)
+        assert refused.stderr.count("\n") == 1 and "write-ahead log p.db-wal is damaged" in (
+            refused.stderr
+        ), args
+    assert log.read_bytes() == raw  # not replayed, not cut short
+    said = dlcards("doctor")
+    assert said.returncode == 1 and "dlcards doctor --restore" in said.stdout
+    (backup,) = (tmp_path / "backups").glob("p-manual-*.db.gz")
+    restored = dlcards("doctor", "--restore", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    assert "salvaged 5 grades" in restored.stdout
+    assert count_reviews(db) == 5
+    assert dlcards("doctor", "--check").returncode == 0
+
+
 def test_two_terminals_study_at_once(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     first = spawn(tmp_path, "--topic", "gd")

@@ -218,7 +218,9 @@ def page_size(head: bytes) -> int | None:
 
 def check_header(path: Path) -> None:
     """The first 100 bytes must be an SQLite header with a valid page size, and the file a
-    whole number of pages: catches a truncated or overwritten file in microseconds."""
+    whole number of pages: catches a truncated or overwritten file in microseconds. A -wal
+    left by a process that is gone must not lose committed writes when SQLite replays it
+    (`walcheck.log_damage`)."""
     try:
         st = path.stat()
         size = st.st_size
@@ -257,6 +259,12 @@ def check_header(path: Path) -> None:
             f"database {path} is damaged (cut short: {size // page:,} of its {pages:,} pages "
             f"are there); {DOCTOR}"
         )
+    if held is None:  # no connection of this process: the log is replayed on opening
+        from dlcards.store.walcheck import log_damage
+
+        damage = log_damage(path)
+        if damage is not None:
+            raise StoreError(f"database {path} is damaged: {damage}; nothing was written; {DOCTOR}")
 
 
 def _backups_beside(path: Path) -> str | None:

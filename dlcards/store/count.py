@@ -126,7 +126,10 @@ def prompt_count(path: str, day: str | None, observed: str) -> int | None:
     command answers, and reports what is wrong)."""
     from dlcards.errors import DlcardsError
     from dlcards.settings import Settings
+    from dlcards.store.walcheck import log_damage
 
+    if log_damage(path) is not None:
+        return None  # opened, SQLite would drop what the log holds: the full command says so
     try:
         # a writer that holds the file whole (an exclusive lock, as a program working in
         # rollback-journal mode takes) is not waited out: the full command then waits its half

@@ -5,7 +5,8 @@ damaged. `dlcards doctor --restore` adds those a backup lacks (`dlcards.store.do
 
 The file's pages are laid under the log's committed frames (those of the log's current salt,
 with a valid checksum chain, up to its last commit), the newest copy of each page winning, as
-SQLite itself reads them. The reviews table is then walked from its root page, named in the
+SQLite itself reads them; and past a frame a bit flip damaged, where SQLite's replay stops.
+The reviews table is then walked from its root page, named in the
 schema on page 1. When the walk cannot be made whole (page 1 or an inner page gone: a file
 cut short or overwritten), every other table leaf left is read as well, and the cells shaped
 as a review row are kept. A freed page may still hold a row deleted since (an undone grade):
@@ -65,7 +66,11 @@ def identity(row: tuple[Any, ...]) -> tuple[str, int]:
 
 
 def _wal_frames(wal: bytes) -> tuple[int | None, dict[int, bytes]]:
-    """The log's page size and its committed pages (page number -> newest committed copy)."""
+    """The log's page size and its committed pages (page number -> newest committed copy).
+    A frame of the log's current salt whose checksum fails (a bit flipped in it) is left out,
+    and the frames after it are still read, their chain checked from the checksum the broken
+    frame's header carries: SQLite stops its replay there and drops every transaction
+    committed after it (`walcheck`), which is what a restore salvages."""
     if len(wal) < 32:
         return None, {}
     magic, version, size, _seq, salt1, salt2, c1, c2 = struct.unpack(">8I", wal[:32])
@@ -85,9 +90,10 @@ def _wal_frames(wal: bytes) -> tuple[int | None, dict[int, bytes]]:
             break
         s0, s1 = _checksum(wal[at : at + 8], s0, s1, order)
         s0, s1 = _checksum(data, s0, s1, order)
-        if (s0, s1) != (k1, k2):
-            break
-        pending[number] = data
+        if (s0, s1) == (k1, k2):
+            pending[number] = data
+        else:  # damaged: its page is not taken, the chain goes on from its written checksum
+            s0, s1 = k1, k2
         if commit:
             pages.update(pending)
             pending = {}
