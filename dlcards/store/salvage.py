@@ -67,10 +67,11 @@ def identity(row: tuple[Any, ...]) -> tuple[str, int]:
 
 def _wal_frames(wal: bytes) -> tuple[int | None, dict[int, bytes]]:
     """The log's page size and its committed pages (page number -> newest committed copy).
-    A frame of the log's current salt whose checksum fails (a bit flipped in it) is left out,
-    and the frames after it are still read, their chain checked from the checksum the broken
-    frame's header carries: SQLite stops its replay there and drops every transaction
-    committed after it (`walcheck`), which is what a restore salvages."""
+    A frame of the log's current salt whose checksum fails (a bit flipped in it), or whose
+    salts are another's, is left out, and the frames of the current salt after it are still
+    read, their chain checked on from the checksum the broken frame's header carries: SQLite
+    stops its replay there and drops every transaction committed after it (`walcheck`),
+    which is what a restore salvages."""
     if len(wal) < 32:
         return None, {}
     magic, version, size, _seq, salt1, salt2, c1, c2 = struct.unpack(">8I", wal[:32])
@@ -86,8 +87,10 @@ def _wal_frames(wal: bytes) -> tuple[int | None, dict[int, bytes]]:
     while at + 24 + size <= len(wal):
         number, commit, f1, f2, k1, k2 = struct.unpack(">6I", wal[at : at + 24])
         data = wal[at + 24 : at + 24 + size]
-        if (f1, f2) != (salt1, salt2) or number == 0:
-            break
+        if (f1, f2) != (salt1, salt2) or number == 0:  # an older generation's, or damaged
+            s0, s1 = k1, k2  # (a frame after it of the current salt goes on from here)
+            at += 24 + size
+            continue
         s0, s1 = _checksum(wal[at : at + 8], s0, s1, order)
         s0, s1 = _checksum(data, s0, s1, order)
         if (s0, s1) == (k1, k2):

@@ -77,11 +77,12 @@ def lost_commits(log: Where) -> tuple[int, int, int] | None:
                 _, commit, f1, f2, k1, k2 = struct.unpack(">6I", frame[:FRAME_HEADER])
                 ours = (f1, f2) == (salt1, salt2)
                 if broken is None:
-                    if not ours:
-                        return None  # the log's end: older frames beyond it are not replayed
-                    s0, s1 = _checksum(frame[:8], words, s0, s1)
-                    s0, s1 = _checksum(frame[FRAME_HEADER:], words, s0, s1)
-                    if (s0, s1) != (k1, k2):
+                    if ours:
+                        s0, s1 = _checksum(frame[:8], words, s0, s1)
+                        s0, s1 = _checksum(frame[FRAME_HEADER:], words, s0, s1)
+                    if not ours or (s0, s1) != (k1, k2):
+                        # the end of the replay: an older generation's frames (the log's
+                        # normal end), or a damaged frame (its data, or its salts)
                         broken = number
                 elif ours and commit:
                     commits += 1
