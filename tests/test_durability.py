@@ -1033,6 +1033,56 @@ def test_an_undo_refused_on_a_damaged_file_is_kept_as_done(tmp_path: Path) -> No
     assert rows == given[:-1], rows
 
 
+def test_an_undo_killed_before_its_commit_does_not_take_the_grade_out_of_a_restore(
+    tmp_path: Path,
+) -> None:
+    """`dlcards undo` records the grade it takes back beside the backups before it commits.
+    Killed between the two (SIGKILL), it left the record and the grade in the log (the screen
+    said nothing was undone); the file damaged later, the restore took the grade out of the
+    backup as undone: a grade lost. The record is now said done after the commit, and a
+    record without it whose grade a copy of the damaged file still holds is no undo."""
+    from damage import flip_in_index
+
+    db = tmp_path / "p.db"
+    dlcards = runner_for(tmp_path)
+    proc = spawn(tmp_path)
+    out, _ = proc.communicate("\n4\n\n5\n\n3\nq\n", timeout=60)
+    assert out.count("saved:") == 3
+    assert dlcards("backup").returncode == 0
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, signal, sys\n"
+            "import dlcards.store.salvage as salvage\n"
+            "real = salvage.record_undone\n"
+            "def record(*args, **kwargs):\n"
+            "    real(*args, **kwargs)\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)  # before the undo commits\n"
+            "salvage.record_undone = record\n"
+            "sys.argv = ['dlcards', 'undo']\n"
+            "from dlcards.cli import main\n"
+            "main()\n",
+        ],
+        env={**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert killed.returncode == -signal.SIGKILL and "undid" not in killed.stdout
+    assert count_reviews(db) == 3  # not undone
+    assert len((tmp_path / "backups" / "p-undone.jsonl").read_text().splitlines()) == 1
+    flip_in_index(db, "reviews_card_time")  # damaged later
+    (backup,) = (tmp_path / "backups").glob("p-manual-*.db.gz")
+    restored = dlcards("doctor", "--restore", str(backup))
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert count_reviews(db) == 3
+    assert dlcards("undo").returncode == 0  # an undo that commits is undone for good
+    assert count_reviews(db) == 2
+    lines = (tmp_path / "backups" / "p-undone.jsonl").read_text().splitlines()
+    assert '"done": true' in lines[-1]
+
+
 def test_a_restore_while_another_session_has_the_deleted_file_open(tmp_path: Path) -> None:
     """Two sessions have the database open; it is deleted; the first finds it at its next
     grade and stops. The restore made a new file at the path beside the -wal and -shm that

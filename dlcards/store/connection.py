@@ -1138,9 +1138,8 @@ class Connection:
                 target = folder / f"{self.path.stem}{KEPT_MARK}{stamp}.json"
                 write_kept(target, self.path, rows)
                 kept.append(f"{wanted[0]} ({target.name})")
-            if back is not None:
-                if identity(back) not in undone:
-                    record_undone(self.path, identity(back))
+            if back is not None:  # kept as done: a copy that holds it does not bring it back
+                record_undone(self.path, identity(back), done=True)
                 kept.append(f"{wanted[len(kept)]} ({undone_path(self.path).name})")
             if self.watch is not None:
                 self.watch.copy_to(raw)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -850,10 +850,12 @@ class Store(Reports, Merging):
         from dlcards.store.salvage import record_undone, unrecord
 
         recorded: list[tuple[Path, int]] = []
+        recorded_at: list[int] = []  # the undone grade's time, its identity with its card
 
         def record(done: tuple[str, int], unsuspends: bool, changed: int | None) -> None:
             try:
                 recorded.append(record_undone(self.path, done, unsuspends, changed))
+                recorded_at.append(done[1])
             except OSError as err:
                 self.notice(
                     f"warning: could not record the undo beside the backups of {self.path} "
@@ -861,7 +863,7 @@ class Store(Reports, Merging):
                 )
 
         try:
-            return self._undo(review_id, rules, expect, record)
+            undone = self._undo(review_id, rules, expect, record)
         except BaseException as err:
             # an undo this session asked for, refused on a file damaged under it, is kept as
             # done (`Connection.undoing`): its record stays
@@ -869,6 +871,10 @@ class Store(Reports, Merging):
                 for where in recorded:
                     unrecord(where)
             raise
+        if recorded and undone is not None:  # committed: said done (`salvage.still_undone`)
+            with suppress(OSError):  # unsaid, the record stands unless a copy shows the grade
+                record_undone(self.path, (undone.card_id, recorded_at[0]), done=True)
+        return undone
 
     def _undo(
         self,

@@ -1195,7 +1195,7 @@ class _Salvaging:
         marked = _carry_card_marks(src, [p for p in paths if p.suffix == ".db"])
         # the grades taken back since the backup stay taken back: none is salvaged, and over
         # a damaged file (the restore puts back what was done since) the backup's go too
-        undone = salvage.undone_since(self.db, since)
+        undone = salvage.still_undone(salvage.undone_since(self.db, since), got)
         rows = [r for r in got.rows if salvage.identity(r) not in undone]
         self.dropped |= {salvage.identity(r) for r in got.rows} & undone.keys()
         if damaged:
@@ -1445,7 +1445,8 @@ def salvage_note(db: Path) -> str:
         have = _identities(newest.path, db)
     except (OSError, EOFError, *SQLITE_ERRORS):
         return ""
-    lacking = len(got.identities - have - salvage.undone_since(db, since).keys())
+    undone = salvage.still_undone(salvage.undone_since(db, since), got)
+    lacking = len(got.identities - have - undone.keys())
     return (
         f"{_plural(lacking, 'grade')} the newest backup ({newest.path.name}) lacks can be "
         f"salvaged from the damaged file and what sessions kept; "

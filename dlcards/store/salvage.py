@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,8 @@ class Salvaged:
 
     rows: list[tuple[Any, ...]]  # values in REVIEW_COLUMNS order
     sources: list[Path]
+    # by identity, the time (ns) of the newest raw database copy that still holds the row
+    held_at: dict[tuple[str, int], int] = field(default_factory=dict)
 
     @property
     def identities(self) -> set[tuple[str, int]]:
@@ -433,7 +435,11 @@ def undone_path(db: Path) -> Path:
 
 
 def record_undone(
-    db: Path, row: tuple[str, int], unsuspends: bool = False, unsuspended: int | None = None
+    db: Path,
+    row: tuple[str, int],
+    unsuspends: bool = False,
+    unsuspended: int | None = None,
+    done: bool = False,
 ) -> tuple[Path, int]:
     """Append an undone grade's identity (card, time) and the time of its undo to the
     database's undo record beside its backups, durably, before the undo commits: an undo
@@ -441,7 +447,8 @@ def record_undone(
     file's log is gone with it; a session that kept its grades then kept this one, and a
     restore brought it back). `unsuspends`: the grade had suspended the card as a leech, and
     the undo unsuspended it, with the time of change `unsuspended` (for the restore to do the
-    same).
+    same). `done`: the undo is done (committed, or kept as done by a session that found its
+    file damaged), a line of its own after the first (`still_undone`).
     Returns the record's path and its size before, for `unrecord` when the undo does not
     commit. Raises OSError."""
     import os
@@ -452,6 +459,8 @@ def record_undone(
     doc: dict[str, Any] = {"card_id": row[0], "at": row[1], "undone_ns": time.time_ns()}
     if unsuspends:
         doc["unsuspended"] = unsuspended  # None: the flag had no time of change before
+    if done:
+        doc["done"] = True
     line = json.dumps(doc)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
@@ -481,6 +490,7 @@ class Undone:
     when_ns: int
     unsuspends: bool = False
     unsuspended: int | None = None
+    done: bool = False  # known to be done: committed, or kept as done (`record_undone`)
 
 
 def undone_since(db: Path, since_ns: int) -> dict[tuple[str, int], Undone]:
@@ -491,18 +501,23 @@ def undone_since(db: Path, since_ns: int) -> dict[tuple[str, int], Undone]:
         text = undone_path(db).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
-    found = {}
+    found: dict[tuple[str, int], Undone] = {}
     for line in text.splitlines():
         try:
             doc = json.loads(line)
             card, at, when = doc["card_id"], doc["at"], doc["undone_ns"]
             unsuspends = "unsuspended" in doc
             unsuspended = doc.get("unsuspended")
+            done = doc.get("done") is True
         except (ValueError, KeyError, TypeError, AttributeError):
             continue
         if isinstance(card, str) and type(at) is int and type(when) is int and when >= since_ns:
+            earlier = found.get((card, at))
+            if done and earlier is not None:  # the line saying the one before it committed
+                found[card, at] = replace(earlier, done=True)
+                continue
             changed = unsuspended if type(unsuspended) is int else None
-            found[card, at] = Undone(when, unsuspends, changed)
+            found[card, at] = Undone(when, unsuspends, changed, done)
     return found
 
 
@@ -538,11 +553,31 @@ def salvage(paths: Iterable[Path]) -> Salvaged:
     """Every review row readable in `paths` (raw database copies, with their -wal beside
     them, and kept-grades files), each identity once."""
     rows: dict[tuple[str, int], tuple[Any, ...]] = {}
+    held_at: dict[tuple[str, int], int] = {}
     used = []
     for path in paths:
-        found = read_kept(path) if path.suffix == ".json" else reviews_in(path)
+        kept = path.suffix == ".json"
+        found = read_kept(path) if kept else reviews_in(path)
         if found:
             used.append(path)
+        try:
+            made = 0 if kept else path.stat().st_mtime_ns
+        except OSError:
+            made = 0
         for row in found:
             rows.setdefault(identity(row), row)
-    return Salvaged(sorted(rows.values(), key=lambda r: identity(r)[::-1]), used)
+            if made > held_at.get(identity(row), 0):
+                held_at[identity(row)] = made
+    return Salvaged(sorted(rows.values(), key=lambda r: identity(r)[::-1]), used, held_at)
+
+
+def still_undone(
+    undone: dict[tuple[str, int], Undone], got: Salvaged
+) -> dict[tuple[str, int], Undone]:
+    """The undos of `undone` that were done: an undo is recorded before it commits, and
+    recorded done after; one killed between the two (SIGKILL) left its first line with its
+    grade still in the log. When a raw copy made after that line still holds the grade as a
+    row of the log, the undo never committed: a restore keeps the grade (it took it out of
+    the backup as undone: a grade lost). A copy that holds nothing (a file emptied) tells
+    nothing: the record stands."""
+    return {k: u for k, u in undone.items() if u.done or got.held_at.get(k, 0) <= u.when_ns}
