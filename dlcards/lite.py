@@ -103,7 +103,7 @@ class Screen:
         given = columns if columns is not None and columns.isdigit() else None
         if given is not None and not given.isascii():
             return None  # rich's int() of a non-ASCII digit: leave that to rich
-        if given is not None:
+        if given is not None and int(given) > 0:  # COLUMNS=0 is no width (`console.out`)
             width = int(given)
         else:  # rich asks stdin first; a dumb terminal's size is asked as console.out asks it
             width = terminal_size((1, 0, 2) if dumb else (0, 1, 2))[0]

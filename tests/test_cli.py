@@ -1159,3 +1159,32 @@ def test_a_symbol_spelled_as_a_word_is_kept_apart_from_the_next_letter() -> None
     finally:
         sys.stdout = saved
     assert stream.buffer.getvalue().decode().splitlines() == list(cases.values())
+
+
+@pytest.mark.parametrize("size", [{"COLUMNS": "0"}, {"COLUMNS": "0", "LINES": "0"}])
+def test_a_size_of_zero_in_the_environment_is_no_size(size: dict[str, str]) -> None:
+    """Torture run (garbage in the environment): with COLUMNS=0, rich drew everything 0
+    wide: `due`, `show` and `study` printed nothing and exited 0, and `stats` never ended
+    (killed after minutes at full CPU). A size of 0 is taken as none, as a terminal's own
+    0 x 0 is: 80 columns."""
+    env = {**os.environ, **size}
+
+    def dlcards(*args: str, given: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dlcards", *args],
+            env=env,
+            input=given,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    stats = dlcards("stats")
+    assert stats.returncode == 0 and "cards" in stats.stdout, stats.stderr
+    assert max(map(len, stats.stdout.splitlines())) <= 80
+    due = dlcards("due", "--today", "2026-11-26")
+    assert due.returncode == 0 and "Today: 0 due, 20 new" in due.stdout
+    shown = dlcards("show", "gd-1")
+    assert shown.returncode == 0 and "optimization" in shown.stdout
+    studied = dlcards("study", "--today", "2026-11-26", given="\n4\nq\n")
+    assert studied.returncode == 0 and "saved: perceptron-1: 4" in studied.stdout
