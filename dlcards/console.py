@@ -115,11 +115,16 @@ def out() -> Console:
             # and grep. Only before a newline, so text printed with end="" keeps its spaces.
             return text if self.is_terminal else _PADDING.sub("", text)
 
-    # COLUMNS=0 or LINES=0 (as rich reads them, digits) made rich 0 wide or high: `due`,
-    # `show` and `study` printed nothing and exited 0, and `stats` never ended; such a size
-    # is no size, as the terminal's own 0 x 0 is (rich then takes 80 x 25)
-    unsized = [k for k in ("COLUMNS", "LINES") if os.environ.get(k, "").strip("0") == ""]
-    environ = {k: v for k, v in os.environ.items() if k not in unsized or not v}
+    # COLUMNS=0 or LINES=0 (digits, as rich reads them) made rich 0 wide or high: `due`,
+    # `show` and `study` printed nothing and exited 0, and `stats` never ended; 10**20 was
+    # an OverflowError. Such a size is no size, as the terminal's own 0 x 0 is (rich then
+    # asks the terminal, and takes 80 x 25 when it tells none)
+    from dlcards.lite import size_given
+
+    unsized = [
+        k for k in ("COLUMNS", "LINES") if os.environ.get(k, "").isdigit() and not size_given(k)
+    ]
+    environ = {k: v for k, v in os.environ.items() if k not in unsized}
     return _Console(
         highlight=False,
         no_color=bool(os.environ.get("NO_COLOR")) or None,

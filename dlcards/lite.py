@@ -46,6 +46,20 @@ def codes(style: str, color: bool) -> str | None:
     return ";".join(sgr)
 
 
+MAX_SIZE = 10_000
+"""The most columns or rows COLUMNS and LINES are taken at: no terminal is larger, and rich
+lays out (and pads to) what they say (10**20 was an OverflowError)."""
+
+
+def size_given(name: str) -> int | None:
+    """COLUMNS or LINES (`name`) as a size: ASCII digits from 1 to MAX_SIZE, else None (unset,
+    empty, 0 or garbage: no size given, the terminal's is asked)."""
+    value = os.environ.get(name, "")
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_SIZE:
+        return None
+    return int(value)
+
+
 def terminal_size(fds: tuple[int, ...] = (1, 0, 2)) -> tuple[int, int]:
     """Columns and rows of the first of `fds` that is a terminal (stdout first), as rich sizes
     a terminal when COLUMNS and LINES are not set: 80 and 25 for a size it reports as 0, or
@@ -99,12 +113,9 @@ class Screen:
                 terminal = False
         term = environ.get("TERM", "")
         dumb = terminal and term.lower() in ("dumb", "unknown")
-        columns = environ.get("COLUMNS")
-        given = columns if columns is not None and columns.isdigit() else None
-        if given is not None and not given.isascii():
-            return None  # rich's int() of a non-ASCII digit: leave that to rich
-        if given is not None and int(given) > 0:  # COLUMNS=0 is no width (`console.out`)
-            width = int(given)
+        given = size_given("COLUMNS")  # as `console.out` gives rich its environment
+        if given is not None:
+            width = given
         else:  # rich asks stdin first; a dumb terminal's size is asked as console.out asks it
             width = terminal_size((1, 0, 2) if dumb else (0, 1, 2))[0]
         if width < 1:

@@ -251,9 +251,11 @@ def stderr_width() -> int | None:
         return None
     if compatible != "1" and not sys.stderr.isatty():
         return None
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isascii() and columns.isdigit() and int(columns) > 0:
-        return int(columns)
+    from dlcards.lite import size_given
+
+    columns = size_given("COLUMNS")
+    if columns is not None:
+        return columns
     try:
         return os.get_terminal_size(sys.stderr.fileno()).columns or 80
     except (OSError, ValueError, AttributeError):

@@ -1161,12 +1161,16 @@ def test_a_symbol_spelled_as_a_word_is_kept_apart_from_the_next_letter() -> None
     assert stream.buffer.getvalue().decode().splitlines() == list(cases.values())
 
 
-@pytest.mark.parametrize("size", [{"COLUMNS": "0"}, {"COLUMNS": "0", "LINES": "0"}])
+@pytest.mark.parametrize(
+    "size",
+    [{"COLUMNS": "0"}, {"COLUMNS": "0", "LINES": "0"}, {"COLUMNS": "99999999999999999999"}],
+)
 def test_a_size_of_zero_in_the_environment_is_no_size(size: dict[str, str]) -> None:
     """Torture run (garbage in the environment): with COLUMNS=0, rich drew everything 0
     wide: `due`, `show` and `study` printed nothing and exited 0, and `stats` never ended
-    (killed after minutes at full CPU). A size of 0 is taken as none, as a terminal's own
-    0 x 0 is: 80 columns."""
+    (killed after minutes at full CPU); with COLUMNS=99999999999999999999, `stats` and
+    `show` ended in a traceback (OverflowError). A size of 0 or past any terminal's is taken
+    as none, as a terminal's own 0 x 0 is: 80 columns."""
     env = {**os.environ, **size}
 
     def dlcards(*args: str, given: str = "") -> subprocess.CompletedProcess[str]:
