@@ -458,6 +458,53 @@ def test_a_grade_waiting_for_a_lock_is_saved_before_a_kill_or_a_closed_terminal_
     assert not Path(f"{db}-wal").exists()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_a_kill_during_the_sessions_first_check_is_not_held(tmp_path: Path) -> None:
+    """A `kill` is held while a grade is saved (it was not the learner's choice to drop it),
+    but not while the session's check before its first card runs (at 100,000 cards the day's
+    check and backup take seconds): nothing of the learner's is in it, and the session ends
+    at once, as Ctrl-C ends it. (Here the check is made to take 8 s.)"""
+    code = (
+        "import sys, time\n"
+        "from dlcards.store.connection import Connection\n"
+        "def slow(self, today=None):\n"
+        "    time.sleep(8)\n"
+        "Connection.check_in_background = slow\n"
+        "sys.argv = ['dlcards', 'study', '--today', '2026-11-26']\n"
+        "from dlcards.cli import main\n"
+        "main()\n"
+    )
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "p.db").exists() or count_sessions(tmp_path / "p.db") is None:
+        assert time.monotonic() < deadline and child.poll() is None
+        time.sleep(0.05)
+    time.sleep(1.0)  # in the check
+    started = time.monotonic()
+    child.send_signal(signal.SIGTERM)
+    child.communicate(timeout=30)
+    assert child.returncode == 130
+    assert time.monotonic() - started < 4  # not when the 8 s check ends
+
+
+def count_sessions(db: Path) -> int | None:
+    """The database's sessions, or None before its tables are made."""
+    with contextlib.closing(sqlite3.connect(db, timeout=5)) as conn:
+        try:
+            return int(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
+        except sqlite3.OperationalError:
+            return None
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and SIGHUP")
 @pytest.mark.parametrize("signum", ["SIGTERM", "SIGHUP"])
 def test_a_session_killed_politely_ends_as_a_session(tmp_path: Path, signum: str) -> None:

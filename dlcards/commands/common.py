@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
@@ -476,6 +476,7 @@ def until_saved(
     lost: str = "your grade was not saved",
     patience: float | None = None,
     store: Store | None = None,
+    hold_stops: bool = True,
 ) -> T:
     """Run a write the learner asked for until it is saved: when another dlcards holds the
     database (a long `config scheduler fsrs`, a big sync) or the disk is full, say so (`kept`)
@@ -483,8 +484,9 @@ def until_saved(
     writes it once. Ctrl-C still stops the program, and then says what was not saved (`lost`);
     a `kill` or a closed terminal (`terminal.stops_held`) lets the save go on for HANGUP_SAVE_S
     at most, then stops the program as Ctrl-C does (after the save, or saying what was not
-    saved). A full disk is tried for `patience` seconds (None: until Ctrl-C), then a DiskFullError
-    says what was not saved. While it saves, keys typed in a terminal are not echoed, and are
+    saved); not with `hold_stops` False (a check, which no one asked to keep). A full disk
+    is tried for `patience` seconds (None: until Ctrl-C), then a DiskFullError says what was
+    not saved. While it saves, keys typed in a terminal are not echoed, and are
     not kept when the save took TYPE_AHEAD_S or more (`terminal.keys_held`): none may grade
     the next card unseen. With `store` (the one `save` writes), each try waits LOCK_TRY_S at
     most for a lock, so that Ctrl-C is felt at once."""
@@ -493,7 +495,7 @@ def until_saved(
 
     from dlcards.console import escaped
     from dlcards.store import DiskFullError, LockedError
-    from dlcards.terminal import Hangup, keys_held, stops_held
+    from dlcards.terminal import Hangup, StopsHeld, keys_held, stops_held
 
     noted: type[Exception] | None = None
     start = time.monotonic()
@@ -504,7 +506,7 @@ def until_saved(
         # from the first try: a lock is waited for before the first LockedError, and keys
         # typed meanwhile must neither show nor grade the next card
         held.enter_context(keys_held(flush_after=TYPE_AHEAD_S))
-        stops = held.enter_context(stops_held())
+        stops = held.enter_context(stops_held() if hold_stops else nullcontext(StopsHeld()))
         if store is not None:
             held.enter_context(store.waiting_at_most(LOCK_TRY_S))
         while True:

@@ -669,6 +669,7 @@ def run(
             "nothing was written",
             patience,
             store,
+            hold_stops=False,  # a `kill` during the day's check and backup stops it at once
         )
         keys = KeyInput(console=console) if interactive else LineInput(console)
         stopped, code = True, 0
