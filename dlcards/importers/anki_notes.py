@@ -37,8 +37,8 @@ import hashlib
 import html
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from collections.abc import Collection as Container
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
