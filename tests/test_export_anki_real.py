@@ -335,6 +335,7 @@ def test_a_title_source_or_computation_edit_reaches_anki(
 # --- progress -----------------------------------------------------------------------------------
 
 
+@pytest.mark.waits  # twice Anki's second for its clock
 def test_anki_counts_days_in_the_zone_a_test_just_set(tmp_path: Path) -> None:
     """`h.time_zone`: Anki's clock keeps a zone it read for a second, so a collection made
     just after the Kolkata module (in the same worker) started its days at 04:00 in Kolkata,

@@ -369,7 +369,7 @@ def test_a_full_disk_writes_no_deck_and_the_next_run_writes_them_all(
 
 
 def test_an_import_stopped_by_a_locked_database_after_its_decks_runs_again(
-    anki_deck: dict[str, Any],
+    anki_deck: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Torture run: `--to-yaml` with the database locked by another program wrote the decks,
     then said "locked by another program (waited 5 s); close it or try again". Tried again,
@@ -378,6 +378,9 @@ def test_an_import_stopped_by_a_locked_database_after_its_decks_runs_again(
     still is."""
     import contextlib
 
+    from dlcards.store import connection
+
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.2)  # the lock's wait, not 5 s
     package = str(anki_deck["paths"]["current"])
     out = anki_deck["dir"] / "decks"
     with contextlib.closing(sqlite3.connect(os.environ["DLCARDS_DB"], isolation_level=None)) as c:
