@@ -124,12 +124,20 @@ def prompt_count(path: str, day: str | None, observed: str) -> int | None:
     schema, no FSRS rebuild pending, the deck files seen as the last sync saw them
     (`observed`), valid settings, no review logged after the day. None otherwise (the full
     command answers, and reports what is wrong)."""
+    import os
+
     from dlcards.errors import DlcardsError
     from dlcards.settings import Settings
-    from dlcards.store.walcheck import log_damage
 
-    if log_damage(path) is not None:
-        return None  # opened, SQLite would drop what the log holds: the full command says so
+    try:  # a log more than its header (walcheck.HEADER) is read, by a module of its own
+        logged = os.stat(f"{path}-wal").st_size > 32
+    except OSError:
+        logged = False
+    if logged:
+        from dlcards.store.walcheck import log_damage
+
+        if log_damage(path) is not None:
+            return None  # SQLite would drop what the log holds: the full command says so
     try:
         # a writer that holds the file whole (an exclusive lock, as a program working in
         # rollback-journal mode takes) is not waited out: the full command then waits its half
