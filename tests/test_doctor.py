@@ -166,6 +166,33 @@ def test_damaged_log_stops_an_anki_import_before_it_writes(db: Path, columns: bo
     assert damage.count(db) == 3 and db.read_bytes() == before
 
 
+def test_a_check_reads_while_another_program_writes(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Torture run: with another program in a write transaction (`BEGIN EXCLUSIVE`, which a
+    write-ahead log lets readers read through), `dlcards doctor --check` waited 5 s and failed
+    "locked": FTS5's own check of the search index is a command written as an INSERT, which
+    takes the write lock. A check, which writes nothing, leaves that one out when the lock is
+    held, as on a read-only file, and compares the index's rows with the cards; the repair
+    still waits for the lock, as any write does."""
+    from dlcards.store import doctor
+
+    monkeypatch.setattr(doctor, "BUSY_TIMEOUT_S", 1.5)  # what a repair waits (5 s in use)
+    writer = sqlite3.connect(db, isolation_level=None)
+    try:
+        writer.execute("BEGIN EXCLUSIVE")
+        writer.execute("UPDATE meta SET value = value WHERE key = 'deck_signature'")
+        checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+        assert checked.exit_code == 0, checked.output
+        assert "ok        the search index holds every card's text, whole" in checked.output
+        assert "No problems found." in checked.output
+        repair = runner.invoke(app, ["doctor", "--db", str(db)])
+        assert repair.exit_code == 2 and "is locked by another program" in repair.output
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
 def test_doctor_rebuilds_a_damaged_index_and_study_goes_on(db: Path) -> None:
     damage.flip_in_index(db, "reviews_card_time")
     check = runner.invoke(app, ["doctor", "--check", "--db", str(db)])

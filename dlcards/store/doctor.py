@@ -450,18 +450,35 @@ def _tallies(
     finding.repaired = "the statistics' tallies and their triggers rebuilt"
 
 
-def _search_problems(conn: sqlite3.Connection) -> list[str]:
+INDEX_CHECK_WAIT_MS = 500
+"""How long `doctor --check` waits for the write lock FTS5's own check takes: another
+dlcards commits in milliseconds; another program's long write is not waited out."""
+
+
+def _search_problems(conn: sqlite3.Connection, wait: bool = True) -> list[str]:
     """What is wrong with the search index: FTS5's own check of its index against its text,
     then its rows against the active cards (each has one, with the text its digest names; one
-    with no digest yet gets its row from the next sync, as after a repair)."""
+    with no digest yet gets its row from the next sync, as after a repair). FTS5's check is
+    a command written as an INSERT, which takes the write lock: on a read-only file, and
+    without `wait` (a check, which writes nothing) when another program holds the lock past
+    INDEX_CHECK_WAIT_MS, it is left out and the rows are compared (a write-ahead log lets
+    them be read meanwhile); with `wait`, the lock is waited for as any write waits."""
     from dlcards.store.rows import search_hash
 
     try:
-        try:  # a command written as an INSERT: it needs write access, and writes nothing
+        waited = None
+        if not wait:
+            waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+            conn.execute(f"PRAGMA busy_timeout = {min(waited, INDEX_CHECK_WAIT_MS)}")
+        try:  # it needs write access, and writes nothing
             conn.execute("INSERT INTO card_search (card_search) VALUES ('integrity-check')")
         except sqlite3.OperationalError as err:
-            if "readonly" not in str(err):
+            held = not wait and any(word in str(err) for word in ("locked", "busy"))
+            if "readonly" not in str(err) and not held:
                 raise
+        finally:
+            if waited is not None:
+                conn.execute(f"PRAGMA busy_timeout = {waited}")
         rows = conn.execute(
             "SELECT c.id, c.search_hash, s.card_id, s.question, s.answer, s.erratum, s.note, "
             "s.tags FROM cards c LEFT JOIN card_search s ON s.rowid = c.search_rowid "
@@ -495,7 +512,7 @@ def _search(
     sync to fill from the decks (their text is not in the database otherwise)."""
     from dlcards.store.schema import CARD_SEARCH_TABLE
 
-    problems = _search_problems(conn)
+    problems = _search_problems(conn, wait=repair)
     if not problems:
         report.add(Finding("search"))
         return
