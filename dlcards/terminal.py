@@ -138,17 +138,7 @@ class LineEditor:
         ch = _one_character(fd)
         if ch not in ("[", "O"):
             return "Esc"
-        body = ""
-        while len(body) < 16:
-            code = _one_character(fd)
-            if not code or "\x40" <= code <= "\x7e":
-                break
-            body += code
-        else:
-            code = ""
-        if code == "~":
-            return _TILDE_KEYS.get(body.split(";")[0], "Esc")
-        return _CSI_KEYS.get(code, "Esc")
+        return _sequence_key(lambda: _one_character(fd)) or "Esc"
 
     def act(self, key: str) -> None:
         chars, at = self.chars, self.cursor
@@ -246,6 +236,24 @@ _TILDE_KEYS = {
     "17": "F6", "18": "F7", "19": "F8", "20": "F9", "21": "F10", "23": "F11", "24": "F12",
 }  # fmt: skip
 """The keys whose sequence ends in `~`, by its first number (`ESC [ 1 5 ; 2 ~`: Shift-F5)."""
+
+
+def _sequence_key(read: Callable[[], str]) -> str | None:
+    """The key an escape sequence names, its characters after `ESC [` or `ESC O` given by
+    `read` ("" at the end of input): ECMA-48's parameter and intermediate bytes (at most 16),
+    then a final byte; `ESC [ 1 5 ; 2 ~` is Shift-F5, F5 here. None for a key not known."""
+    body, final = "", ""
+    while len(body) < 16:
+        code = read()
+        if not code or "\x40" <= code <= "\x7e":
+            final = code
+            break
+        body += code
+    if final == "~":
+        return _TILDE_KEYS.get(body.split(";")[0])
+    return _CSI_KEYS.get(final)
+
+
 _KEY_NAMES = {
     " ": "Space", "\r": "Enter", "\n": "Enter", "\t": "Tab", "\x7f": "Backspace",
     "\x08": "Backspace",
@@ -452,17 +460,7 @@ class KeyInput:
         ch = self.read_key()
         if ch not in ("[", "O"):
             return "", "Esc" if ch == "\x1b" else f"Alt+{ch}"
-        body, final = "", ""
-        while len(body) < 16:  # ECMA-48: parameter and intermediate bytes, then a final byte
-            code = self.read_key()
-            if not code or "\x40" <= code <= "\x7e":
-                final = code
-                break
-            body += code
-        if final == "~":
-            name = _TILDE_KEYS.get(body.split(";")[0], "that key")
-        else:
-            name = _CSI_KEYS.get(final, "that key")
+        name = _sequence_key(self.read_key) or "that key"
         return _SCROLL.get(name, ""), name
 
     def complain(self, key: str, allowed: set[str]) -> None:
