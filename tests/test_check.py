@@ -514,3 +514,32 @@ cards:
     assert "mine-2" not in out
     code, out, _ = check("--decks", str(tmp_path / "d"), "--json")
     assert len(json.loads(out)["warnings"]) == 2
+
+
+def test_a_remark_giving_the_perceptron_s_mistake_bound_says_whose_r_and_gamma() -> None:
+    """(R/γ)² bounds the mistakes of the perceptron whose boundary passes through the origin.
+    perceptron-16's note gave it for any separating (w, b) with ‖x‖ ≤ R, but a perceptron that
+    also updates b can make more: x = 1 labelled +1 and x = −1 labelled −1 (R = 1, separated by
+    w = 1, b = 0 at distance 1) cost it 2 mistakes. With the bias folded in as a last input of
+    1, R and γ are those of (x, 1), and the bound holds."""
+    points = ((1.0, 1), (-1.0, -1))
+    w = b = 0.0
+    mistakes = 0
+    for _ in range(10):
+        for x, y in points:
+            if y * (w * x + b) <= 0:
+                w, b, mistakes = w + y * x, b + y, mistakes + 1
+    assert all(y * (w * x + b) > 0 for x, y in points)
+    r = max(abs(x) for x, _ in points)
+    gamma = min(y * x for x, y in points)  # w = 1, b = 0
+    assert mistakes > (r / gamma) ** 2  # the bound stated for x and a (w, b) fails
+    assert mistakes <= (r * r + 1) / gamma**2  # that of (x, 1) and (w, b) = (1, 0) holds
+    said = {
+        card.id: text
+        for card in load_catalog(use_cache=False).cards
+        for text in (card.erratum, card.note)
+        if text and "(R/γ)²" in text
+    }
+    assert "perceptron-16" in said
+    for card_id, text in said.items():
+        assert "(x, 1)" in text, card_id
