@@ -543,3 +543,24 @@ def test_a_remark_giving_the_perceptron_s_mistake_bound_says_whose_r_and_gamma()
     assert "perceptron-16" in said
     for card_id, text in said.items():
         assert "(x, 1)" in text, card_id
+
+
+def test_a_huber_answer_joining_mse_and_mae_is_told_the_pieces_are_scaled() -> None:
+    """robust-7 says Huber's 'two separate formulas (MSE and MAE)' have identical values and
+    slopes at δ. e² and |e| themselves meet smoothly at no δ: equal values need δ = 1, where
+    the slopes are 2 and 1; equal slopes need δ = ½, where the values are ¼ and ½. A card saying
+    so has a remark naming the pieces Huber joins, ½e² and δ(|e| − ½δ)."""
+    for delta in (0.25, 0.5, 1.0, 2.0, 3.0):
+        values_meet = math.isclose(delta**2, delta)
+        slopes_meet = math.isclose(2 * delta, 1.0)
+        assert not (values_meet and slopes_meet)
+        assert math.isclose(0.5 * delta**2, delta * (delta - 0.5 * delta))  # Huber's do
+    said = [
+        card
+        for card in load_catalog(use_cache=False).cards
+        if "(MSE and MAE)" in card.answer and "slopes" in card.answer
+    ]
+    assert [card.id for card in said] == ["robust-7"]
+    for card in said:
+        remark = f"{card.erratum or ''} {card.note or ''}"
+        assert "½e²" in remark and "δ(|e| − ½δ)" in remark, card.id
