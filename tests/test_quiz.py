@@ -1476,3 +1476,30 @@ def test_a_perceptron_step_prompt_says_where_the_bias_is(cards: dict[str, Card])
             prompt = fill(card.quiz.template, draw_params(card.quiz, random.Random(seed)))
             assert "no bias" in prompt or re.search(r"x = \[1, ", prompt), (card.id, prompt)
             assert "folded" not in prompt or re.search(r"x = \[1, ", prompt), (card.id, prompt)
+
+
+def test_an_answer_that_also_answers_the_question_is_not_a_wrong_option(
+    cards: dict[str, Card],
+) -> None:
+    """`quiz --mode choice --seed 3` on backprop-10 ("the slope is positive: will you increase or
+    decrease the weight, and why?") offered backprop-9's answer ("A positive gradient leads to a
+    negative update (decreasing the weight). ...") as option 3 and marked it wrong. The same
+    held for backprop-11 (a negative gradient: backprop-9's answer says the weight increases),
+    robust-i8 (an outlier's effect on the MSE fit: robust-2's answer says it forces the model
+    to distort its fit) and vgp-1 (define the VGP and its cause: vgp-10's answer does)."""
+    right_too = {
+        "backprop-10": "backprop-9",
+        "backprop-11": "backprop-9",
+        "robust-i8": "robust-2",
+        "vgp-1": "vgp-10",
+    }
+    pool = list(cards.values())
+    for card_id, other in right_too.items():
+        for seed in range(40):
+            question = choice_question(cards[card_id], pool, random.Random(seed))
+            assert question is not None
+            assert cards[other].answer not in question.options, (card_id, other, seed)
+    args = ("--mode", "choice", "-n", "1", "--seed", "3", "-s", '"slope (gradient) is positive"')
+    out = quiz(["q"], *args)
+    assert "backprop-10" in out and "multiple choice" in out
+    assert "elegantly self-correcting" not in out
