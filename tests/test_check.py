@@ -564,3 +564,19 @@ def test_a_huber_answer_joining_mse_and_mae_is_told_the_pieces_are_scaled() -> N
     for card in said:
         remark = f"{card.erratum or ''} {card.note or ''}"
         assert "½e²" in remark and "δ(|e| − ½δ)" in remark, card.id
+
+
+def test_the_perceptron_8_note_does_not_promise_a_closer_boundary_without_a_bias() -> None:
+    """perceptron-8's note said 'Closer is guaranteed only without a bias'. Without a bias the
+    boundary turns toward the point, but a large step carries it past: w = [−1, 1], x = [1, 0],
+    y = +1, η = 3 gives w = [2, 1], and the point's distance |w·x| / ‖w‖ grows from 0.71 (wrong
+    side) to 0.89 (right side)."""
+    w, x, eta = [-1.0, 1.0], [1.0, 0.0], 3.0
+    before = (w[0] * x[0] + w[1] * x[1]) / math.hypot(*w)
+    w = [w[0] + eta * x[0], w[1] + eta * x[1]]
+    after = (w[0] * x[0] + w[1] * x[1]) / math.hypot(*w)
+    assert before < 0 < after and abs(after) > abs(before)
+    note = load_catalog(use_cache=False).by_id()["perceptron-8"].note
+    assert note is not None
+    assert "guaranteed only without a bias" not in note
+    assert f"{abs(before):.2f}" in note and f"{after:.2f}" in note
