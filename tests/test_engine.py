@@ -18,6 +18,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from dlcards import engine
+from dlcards.catalog import load_catalog
 from dlcards.engine import (
     REGISTRY,
     Param,
@@ -30,6 +31,7 @@ from dlcards.engine import (
     run,
 )
 from dlcards.errors import UsageError
+from dlcards.mathcards import evaluate
 
 pytestmark = pytest.mark.no_files  # pure code: no database, no cache
 
@@ -402,6 +404,31 @@ def test_gradient_steps_and_noise() -> None:
     assert value("chain_product", factors=[1.5] * 10) == pytest.approx(1.5**10)
     tiny = run("gd_step", {"w": 0.5, "grad": 1e-9})
     assert "negligible" in tiny.steps[-1]
+
+
+def test_a_step_too_small_for_four_digits_is_not_written_as_no_step() -> None:
+    """vgp-4 shows gd_step(w=0.5, grad=1e-8, eta=0.1), whose step read
+    '0.5 − 1 × 10⁻⁹ = 0.5' beside 'positive gradient: the weight decreases': a false equation,
+    and a step that seems not to have happened. The new weight is written with the digits that
+    tell it from the old one (then its rounding); a change no double can hold is said to be
+    lost."""
+    cases = (
+        ("gd_step", {"w": 0.5, "grad": 1e-8, "eta": 0.1}, Fraction(1, 2) - Fraction(1, 10**9)),
+        ("gd_step", {"w": 1000, "grad": 1e-9, "eta": 0.1}, 1000 - Fraction(1, 10**10)),
+        ("minibatch_step", {"w": 2, "grads": "1e-7,1e-7", "eta": 0.01}, 2 - Fraction(1, 10**9)),
+    )
+    for name, args, exact in cases:
+        result = run(name, args)
+        step = next(s for s in result.steps if s.startswith("w_new"))
+        shown = step.rsplit("= ", 1)[1].split(", which")[0].replace(",", "")
+        assert Fraction(shown) == exact, (name, args, step)
+        assert f"which rounds to {result.display}" in step
+    lost = run("gd_step", {"w": 1, "grad": 1e-20, "eta": 0.1})
+    assert lost.value == 1.0 and "double precision" in lost.steps[0]
+    card = load_catalog(use_cache=False).by_id()["vgp-4"]
+    (evaluation,) = evaluate(card)
+    assert evaluation.result is not None
+    assert "0.499999999" in " ".join(evaluation.result.steps)
 
 
 def test_activation_grad_is_each_activations_slope() -> None:

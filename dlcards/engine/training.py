@@ -67,12 +67,25 @@ def _step_verdict(grad: float) -> str:
     return "zero gradient: the weight stays put"
 
 
+def _new_weight(new: float, old: float, change: float) -> str:
+    """`new` as `fmt` writes it; if that writes `old` though the weight moved (0.5 − 10⁻⁹ shown
+    as 0.5, an equation that is false and a step that seems not to have happened), with the
+    digits that tell them apart, the fewest that give `new` back, and then its rounding. A
+    change too small for a double next to `old` (1 − 10⁻²¹) leaves it where it was: said so."""
+    if fmt(new) != fmt(old):
+        return fmt(new)
+    if new == old:
+        return fmt(new) if change == 0 else f"{fmt(new)} in double precision (the change is lost)"
+    digits = next(d for d in range(5, 18) if float(f"{new:.{d}g}") == new)
+    return f"{fmt(new, digits)}, which rounds to {fmt(new)}"
+
+
 def gd_step(w: float, grad: float, eta: float) -> Outcome:
     exact = -decimal(eta) * decimal(grad)  # of the decimals shown: 0.3 − 0.1·3 is 0
     change, new = rounded(exact), rounded(decimal(w) + exact)
     steps = [
         f"w_new = w − η·∇ = {fmt(w)} − {fmt(eta)}·({fmt(grad)}) = {fmt(w)} {signed(change)} "
-        f"= {fmt(new)}",
+        f"= {_new_weight(new, w, change)}",
         _step_verdict(grad),
     ]
     if grad != 0 and abs(change) < 1e-6 * max(abs(w), 1.0):
@@ -86,7 +99,7 @@ def minibatch_step(w: float, grads: list[float], eta: float) -> Outcome:
     return new, [
         f"average gradient = ({' '.join([fmt(grads[0]), *(signed(g) for g in grads[1:])])}) / "
         f"{fmt(len(grads))} = {fmt(mean)}",
-        f"w_new = w − η·avg = {fmt(w)} − {fmt(eta)}·({fmt(mean)}) = {fmt(new)}",
+        f"w_new = w − η·avg = {fmt(w)} − {fmt(eta)}·({fmt(mean)}) = {_new_weight(new, w, mean)}",
         _step_verdict(mean),
     ]
 
