@@ -580,3 +580,18 @@ def test_the_perceptron_8_note_does_not_promise_a_closer_boundary_without_a_bias
     assert note is not None
     assert "guaranteed only without a bias" not in note
     assert f"{abs(before):.2f}" in note and f"{after:.2f}" in note
+
+
+def test_the_squashing_card_is_told_what_enters_the_sigmoid() -> None:
+    """mlp-12 says the final sigmoid is needed because P₁ + P₂ 'might exceed 1'. What enters it
+    is W₁P₁ + W₂P₂ + B_new (mlp-11), any real number: with W = (−10, 5) and B_new = −3 the same
+    P₁ = 0.7, P₂ = 0.8 give −6, below 0; and squashing into (0, 1) does not by itself make a
+    probability. Its note says so, with that example."""
+    z = -10 * 0.7 + 5 * 0.8 - 3
+    assert math.isclose(z, -6)
+    card = load_catalog(use_cache=False).by_id()["mlp-12"]
+    assert card.note is not None and "W₁P₁ + W₂P₂ + B_new" in card.note and "−6" in card.note
+    claims = {(b.fn, b.claim) for b in card.compute}
+    assert ("weighted_sum", -6) in claims
+    sigma = next(b.claim for b in card.compute if b.fn == "sigmoid" and b.args == {"z": -6})
+    assert isinstance(sigma, float) and math.isclose(sigma, 1 / (1 + math.exp(6)), rel_tol=1e-3)
