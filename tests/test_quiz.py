@@ -1486,12 +1486,15 @@ def test_an_answer_that_also_answers_the_question_is_not_a_wrong_option(
     negative update (decreasing the weight). ...") as option 3 and marked it wrong. The same
     held for backprop-11 (a negative gradient: backprop-9's answer says the weight increases),
     robust-i8 (an outlier's effect on the MSE fit: robust-2's answer says it forces the model
-    to distort its fit) and vgp-1 (define the VGP and its cause: vgp-10's answer does)."""
+    to distort its fit), vgp-1 (define the VGP and its cause: vgp-10's answer does) and robust-2
+    (why MSE is not robust: robust-3's answer, 'MSE's penalty is 10 times larger, explaining why
+    it's so sensitive to extreme points')."""
     right_too = {
         "backprop-10": "backprop-9",
         "backprop-11": "backprop-9",
         "robust-i8": "robust-2",
         "vgp-1": "vgp-10",
+        "robust-2": "robust-3",
     }
     pool = list(cards.values())
     for card_id, other in right_too.items():
