@@ -4,6 +4,7 @@ math module, and small reference implementations here, never the engine against 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -1454,3 +1455,41 @@ def test_chain_product_is_the_product_rounded(factors: list[tuple[int, int]]) ->
     assert value("chain_product", factors=floats) == pytest.approx(
         float(exact), rel=2.5e-16 * len(floats), abs=0
     )
+
+
+SCIENTIFIC = r"−?\d[\d.,]* × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+"
+UNGROUPED_OPERAND = {
+    "a divisor": re.compile(r"/ " + SCIENTIFIC),
+    "a number under √": re.compile(r"√" + SCIENTIFIC),
+    "a square of 3 × 10⁻⁷": re.compile(r"10⁻⁷[²³]"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_a_number_in_scientific_notation_is_grouped_where_precedence_matters(name: str) -> None:
+    """`calc mse_mae_ratio error=3e-7` wrote 'ratio = 9 × 10⁻¹⁴ / 3 × 10⁻⁷ = 3 × 10⁻⁷', which
+    reads as (9 × 10⁻¹⁴ / 3) × 10⁻⁷ = 3 × 10⁻²¹; `rmse` wrote '√6.5 × 10⁻¹⁴ = 2.55 × 10⁻⁷' and
+    `geometric_margin` '‖w‖ = √(3 × 10⁻⁷² + 2 × 10⁻⁷²)' and '/ 3.606 × 10⁻⁷'. A number in
+    scientific notation is parenthesized where it is divided by, rooted or squared."""
+    floats = (3e-7, -4e-9, 0.5)
+    lists = ([3e-7, 2e-7], [-4e-9, 0.5], [0.2, 0.3, 0.5])
+    choices = []
+    for param in REGISTRY[name].params:
+        if param.kind == "float":
+            choices.append([(param.name, v) for v in floats])
+        elif param.kind == "floats":
+            choices.append([(param.name, v) for v in lists])
+        elif param.kind == "choice":
+            choices.append([(param.name, c) for c in param.choices])
+        elif param.kind == "int":
+            choices.append([(param.name, 1 if param.check == "sign" else 3)])
+        elif param.kind == "ints":
+            choices.append([(param.name, [1, -1])])
+    for combo in itertools.islice(itertools.product(*choices), 300):
+        try:
+            result = run(name, dict(combo))
+        except UsageError:
+            continue
+        for step in result.steps:
+            for what, pattern in UNGROUPED_OPERAND.items():
+                assert not pattern.search(step), (name, dict(combo), what, step)

@@ -271,6 +271,15 @@ def plain(x: object) -> str:
     return str(x)
 
 
+def grouped(x: float | int) -> str:
+    """`fmt(x)` as an operand that must bind tighter than the `×` of scientific notation: a
+    divisor, a number under √, a base raised to a power. `9 × 10⁻¹⁴ / 3 × 10⁻⁷` reads as
+    (9 × 10⁻¹⁴ / 3) × 10⁻⁷, `√6.5 × 10⁻¹⁴` as √6.5 · 10⁻¹⁴ and `1 × 10⁻²⁰⁰²` as a power of
+    ten; `(3 × 10⁻⁷)`, like `(−1)` before a square, leaves no doubt."""
+    text = fmt(x)
+    return f"({text})" if " × " in text or text.startswith(MINUS) else text
+
+
 def signed(x: float | int) -> str:
     """`+ 1.5` or `− 1.5`: a number written as a term added to what comes before it."""
     return f"− {fmt(-x)}" if x < 0 else f"+ {fmt(x)}"

@@ -21,6 +21,7 @@ from dlcards.engine.core import (
     enough,
     fmt,
     fmt_exact,
+    grouped,
     plain,
     rounded,
     signed,
@@ -81,13 +82,13 @@ def rmse(errors: list[float]) -> Outcome:
         return root, [
             f"the squares of {fmt([float(v) for v in e])} {where}, so the "
             f"errors are divided by the largest, m = {fmt(top)}, first",
-            f"rmse = m·√(mean((e/m)²)) = {fmt(top)}·√{fmt(float(np.mean(scaled * scaled)))} "
+            f"rmse = m·√(mean((e/m)²)) = {fmt(top)}·√{grouped(float(np.mean(scaled * scaled)))} "
             f"= {fmt(root)}, in the same units as the errors",
         ]
     return root, [
         f"squares: {fmt(squares)}",
         f"mean = {fmt(total)} / {fmt(len(squares))} = {fmt(mean)} (this is the MSE)",
-        f"rmse = √{fmt(mean)} = {fmt(root)}, in the same units as the errors",
+        f"rmse = √{grouped(mean)} = {fmt(root)}, in the same units as the errors",
     ]
 
 
@@ -98,7 +99,7 @@ def mse_mae_ratio(error: float) -> Outcome:
     square = error * error  # ∞ or 0 past the float range
     ratio = absolute  # e² / |e| = |e|, worked out so: e² may leave the float range
     said = (
-        f"ratio = {fmt(square)} / {fmt(absolute)} = {fmt(ratio)}"
+        f"ratio = {fmt(square)} / {grouped(absolute)} = {fmt(ratio)}"
         if 0 < square < math.inf
         else f"ratio = e² / |e| = |e| = {fmt(ratio)} (e² itself is out of the float range)"
     )

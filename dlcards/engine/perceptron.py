@@ -18,6 +18,7 @@ from dlcards.engine.core import (
     enough,
     fmt,
     fmt_exact,
+    grouped,
     rounded,
     signed,
 )
@@ -57,8 +58,9 @@ def _dot(w: list[float], x: list[float], b: float = 0.0) -> float:
 
 
 def _factor(v: float) -> str:
-    """A number inside a product: `2`, or `(−1)` when it is negative."""
-    return f"({fmt(v)})" if v < 0 else fmt(v)
+    """A number inside a product or squared: `2`, or `(−1)` when it is negative, `(3 × 10⁻⁷)`
+    in scientific notation (`grouped`)."""
+    return grouped(v)
 
 
 def _terms(w: list[float], x: list[float]) -> str:
@@ -172,7 +174,7 @@ def geometric_margin(w: list[float], b: float, x: list[float], y: int) -> Outcom
     return distance, [
         affine,
         f"‖w‖ = √({' + '.join(f'{_factor(wi)}²' for wi in w)}) = {fmt(norm)}",
-        f"distance = y·(w·x + b) / ‖w‖ = ({fmt(y)})·({fmt_exact(exact)}) / {fmt(norm)} "
+        f"distance = y·(w·x + b) / ‖w‖ = ({fmt(y)})·({fmt_exact(exact)}) / {grouped(norm)} "
         f"= {fmt(distance)}",
         f"{fmt(abs(distance))} from the boundary, {side}; scaling w and b leaves it unchanged",
     ]
