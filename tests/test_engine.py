@@ -432,6 +432,23 @@ def test_a_step_too_small_for_four_digits_is_not_written_as_no_step() -> None:
     assert "0.499999999" in " ".join(evaluation.result.steps)
 
 
+def test_a_perceptron_step_too_small_for_four_digits_is_not_written_as_no_step() -> None:
+    """`calc perceptron_update w=0.5,1 x=-1,0 y=1 eta=1e-9` wrote
+    'w = [0.5, 1] + 1 × 10⁻⁹·(1)·[−1, 0] = [0.5, 1]' after '≤ 0: misclassified': the update
+    written as no update, the equation false. Its entries now have the digits that show the
+    step, as gd_step's weight does."""
+    result = run("perceptron_update", {"w": [0.5, 1], "x": [-1, 0], "y": 1, "eta": 1e-9})
+    last = result.steps[-1]
+    written = last.rsplit("= ", 1)[1].split(", which")[0].strip("[]").split(", ")
+    exact = [Fraction(1, 2) - Fraction(1, 10**9), Fraction(1)]
+    assert [Fraction(v) for v in written] == exact, last
+    assert last.endswith(f"which rounds to {result.display}")
+    lost = run("perceptron_update", {"w": [1, 1], "x": [-1, 0], "y": 1, "eta": 1e-20})
+    assert lost.value == [1.0, 1.0] and "double precision" in lost.steps[-1]
+    same = run("perceptron_update", {"w": [0.5, 1], "x": [-1, 0], "y": 1, "eta": 0.5})
+    assert same.steps[-1].endswith("= [0, 1]")
+
+
 def test_activation_grad_is_each_activations_slope() -> None:
     for z in (-3.0, -0.5, 0.0, 1.5):
         s = ref_sigmoid(z)

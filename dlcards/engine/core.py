@@ -271,6 +271,16 @@ def plain(x: object) -> str:
     return str(x)
 
 
+def digits_apart(new: float, old: float) -> str:
+    """`new` as `fmt` writes it; when that would write `old` though `new` differs (a weight
+    moved by 10⁻⁹: 0.5 − 10⁻⁹ shown as 0.5, an equation that is false and a step that seems not
+    to have happened), with the fewest significant digits that give `new` back: 0.499999999."""
+    if new == old or fmt(new) != fmt(old):
+        return fmt(new)
+    digits = next(d for d in range(5, 18) if float(f"{new:.{d}g}") == new)
+    return fmt(new, digits)
+
+
 def grouped(x: float | int) -> str:
     """`fmt(x)` as an operand that must bind tighter than the `×` of scientific notation: a
     divisor, a number under √, a base raised to a power. `9 × 10⁻¹⁴ / 3 × 10⁻⁷` reads as

@@ -15,6 +15,7 @@ from dlcards.engine.core import (
     Outcome,
     Param,
     decimal,
+    digits_apart,
     enough,
     fmt,
     fmt_exact,
@@ -228,10 +229,16 @@ def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Out
         return list(w), [first, "> 0: correctly classified, so w is not changed"]
     step = decimal(eta) * y
     new = [rounded(decimal(wi) + step * decimal(xi)) for wi, xi in zip(w, x, strict=True)]
+    # a step too small for the display or for a double is not written as no step
+    shown = "[" + ", ".join(digits_apart(n, wi) for n, wi in zip(new, w, strict=True)) + "]"
+    if shown != fmt(new):
+        shown += f", which rounds to {fmt(new)}"
+    elif any(n == wi and xi != 0 for n, wi, xi in zip(new, w, x, strict=True)):
+        shown += " in double precision (a change is lost)"
     return new, [
         first,
         "≤ 0: misclassified, so w ← w + η·y·x",
-        f"w = {fmt(w)} + {fmt(eta)}·({fmt(y)})·{fmt(x)} = {fmt(new)}",
+        f"w = {fmt(w)} + {fmt(eta)}·({fmt(y)})·{fmt(x)} = {shown}",
     ]
 
 

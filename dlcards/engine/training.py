@@ -3,7 +3,16 @@ per epoch and in total, the size of the last batch, and how batch size shrinks g
 
 from __future__ import annotations
 
-from dlcards.engine.core import Computation, Outcome, Param, decimal, fmt, rounded, signed
+from dlcards.engine.core import (
+    Computation,
+    Outcome,
+    Param,
+    decimal,
+    digits_apart,
+    fmt,
+    rounded,
+    signed,
+)
 
 
 def _ceil_div(n: int, d: int) -> int:
@@ -68,16 +77,15 @@ def _step_verdict(grad: float) -> str:
 
 
 def _new_weight(new: float, old: float, change: float) -> str:
-    """`new` as `fmt` writes it; if that writes `old` though the weight moved (0.5 − 10⁻⁹ shown
-    as 0.5, an equation that is false and a step that seems not to have happened), with the
-    digits that tell them apart, the fewest that give `new` back, and then its rounding. A
-    change too small for a double next to `old` (1 − 10⁻²¹) leaves it where it was: said so."""
-    if fmt(new) != fmt(old):
-        return fmt(new)
-    if new == old:
-        return fmt(new) if change == 0 else f"{fmt(new)} in double precision (the change is lost)"
-    digits = next(d for d in range(5, 18) if float(f"{new:.{d}g}") == new)
-    return f"{fmt(new, digits)}, which rounds to {fmt(new)}"
+    """The new weight as a step writes it: with the digits that tell it from the old one when
+    the display would round it back (`digits_apart`), then its rounding; a change too small
+    for a double next to `old` (1 − 10⁻²¹) leaves it where it was, and that is said."""
+    text = digits_apart(new, old)
+    if text != fmt(new):
+        return f"{text}, which rounds to {fmt(new)}"
+    if new == old and change != 0:
+        return f"{text} in double precision (the change is lost)"
+    return text
 
 
 def gd_step(w: float, grad: float, eta: float) -> Outcome:
