@@ -449,6 +449,27 @@ def test_a_perceptron_step_too_small_for_four_digits_is_not_written_as_no_step()
     assert same.steps[-1].endswith("= [0, 1]")
 
 
+def test_a_sum_changed_below_four_digits_is_not_written_equal_to_its_term() -> None:
+    """`calc l2_objective losses=1,0.75 w=0.5,-1 lam=1e-5` (a usual weight decay) wrote
+    'objective = cost + λ‖w‖² = 0.875 + 1.25 × 10⁻⁵ = 0.875', and `calc bce_grad_logit
+    y=1e-9 p=0.5` '∂L/∂z = 0.5 − 1 × 10⁻⁹ = 0.5': false equations, the term added shown to do
+    nothing. The result is written with the digits that show the change, then rounded."""
+    cases = (
+        (
+            "l2_objective",
+            {"losses": "1,0.75", "w": "0.5,-1", "lam": 1e-5},
+            Fraction(7, 8) + Fraction(125, 10**7),
+        ),
+        ("bce_grad_logit", {"y": 1e-9, "p": 0.5}, Fraction(1, 2) - Fraction(1, 10**9)),
+    )
+    for name, args, exact in cases:
+        result = run(name, args)
+        step = next(s for s in result.steps if "which rounds to" in s)
+        written = step.split(" = ")[-1].split(", which")[0]
+        assert Fraction(written) == exact, step
+        assert f"which rounds to {result.display}" in step
+
+
 def test_activation_grad_is_each_activations_slope() -> None:
     for z in (-3.0, -0.5, 0.0, 1.5):
         s = ref_sigmoid(z)

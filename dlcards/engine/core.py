@@ -281,6 +281,14 @@ def digits_apart(new: float, old: float) -> str:
     return fmt(new, digits)
 
 
+def apart(new: float, old: float) -> str:
+    """The result of a step that changes `old` a little, as the step writes it: `fmt(new)`, or,
+    when that would write `old`, `digits_apart` and then the rounding (`0.499999999, which
+    rounds to 0.5`), so that `0.5 − 1 × 10⁻⁹` is never shown equal to 0.5."""
+    text = digits_apart(new, old)
+    return text if text == fmt(new) else f"{text}, which rounds to {fmt(new)}"
+
+
 def grouped(x: float | int) -> str:
     """`fmt(x)` as an operand that must bind tighter than the `×` of scientific notation: a
     divisor, a number under √, a base raised to a power. `9 × 10⁻¹⁴ / 3 × 10⁻⁷` reads as

@@ -17,6 +17,7 @@ from dlcards.engine.core import (
     Computation,
     Outcome,
     Param,
+    apart,
     decimal,
     enough,
     fmt,
@@ -182,7 +183,7 @@ def bce_grad_logit(y: float, p: float) -> Outcome:
     return g, [
         "with p = σ(z), ∂L/∂z = p − y: the σ' factor cancels, so a saturated sigmoid cannot "
         "make it vanish",
-        f"∂L/∂z = {shown_p} − {shown_y} = {fmt(g)}; {direction}",
+        f"∂L/∂z = {shown_p} − {shown_y} = {apart(g, p)}; {direction}",
     ]
 
 
@@ -368,7 +369,7 @@ def l2_objective(losses: list[float], w: list[float], lam: float) -> Outcome:
         f"cost = mean of the per-example losses {fmt(losses)} = {fmt(cost)}",
         f"‖w‖² = {' + '.join(f'({fmt(v)})²' for v in w)} = {fmt(norm)}; "
         f"λ‖w‖² = {fmt(lam)}·{fmt(norm)} = {fmt(penalty)}",
-        f"objective = cost + λ‖w‖² = {fmt(cost)} + {fmt(penalty)} = {fmt(objective)}",
+        f"objective = cost + λ‖w‖² = {fmt(cost)} + {fmt(penalty)} = {apart(objective, cost)}",
     ]
 
 

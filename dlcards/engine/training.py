@@ -7,8 +7,8 @@ from dlcards.engine.core import (
     Computation,
     Outcome,
     Param,
+    apart,
     decimal,
-    digits_apart,
     fmt,
     rounded,
     signed,
@@ -77,15 +77,12 @@ def _step_verdict(grad: float) -> str:
 
 
 def _new_weight(new: float, old: float, change: float) -> str:
-    """The new weight as a step writes it: with the digits that tell it from the old one when
-    the display would round it back (`digits_apart`), then its rounding; a change too small
-    for a double next to `old` (1 − 10⁻²¹) leaves it where it was, and that is said."""
-    text = digits_apart(new, old)
-    if text != fmt(new):
-        return f"{text}, which rounds to {fmt(new)}"
+    """The new weight as a step writes it (`apart`: with the digits that tell it from the old
+    one when the display would round it back); a change too small for a double next to `old`
+    (1 − 10⁻²¹) leaves it where it was, and that is said."""
     if new == old and change != 0:
-        return f"{text} in double precision (the change is lost)"
-    return text
+        return f"{fmt(new)} in double precision (the change is lost)"
+    return apart(new, old)
 
 
 def gd_step(w: float, grad: float, eta: float) -> Outcome:
