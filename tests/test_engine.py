@@ -470,6 +470,31 @@ def test_a_sum_changed_below_four_digits_is_not_written_equal_to_its_term() -> N
         assert f"which rounds to {result.display}" in step
 
 
+def test_sigmoid_and_softmax_are_never_shown_reaching_0_or_1_unsaid() -> None:
+    """σ maps into (0, 1) (mlp-6) and every softmax probability is strictly between 0 and 1
+    (cce-24), but `calc sigmoid z=10` wrote 'σ(10) = 1 / (1 + 4.54 × 10⁻⁵) = 1', `z=-800`
+    'e^(−800) / (1 + e^(−800)) = 0 / 1 = 0', `sigmoid_grad z=-800` 'σ'(−800) = 0·(1 − 0) = 0'
+    and `softmax logits=10,0` '[1, 4.54 × 10⁻⁵]', each without a word: the display's or the
+    double's rounding taken for the value."""
+    from decimal import Context, Decimal
+
+    e800 = Context(prec=4).exp(Decimal(-800))  # 3.668E-348, independently of the engine
+    shown_e800 = f"{str(e800.normalize()).split('E')[0]} × 10⁻³⁴⁸"
+    assert run("sigmoid", {"z": 10}).steps[0].endswith("= 0.99995, which rounds to 1")
+    for z in (40, 800):
+        assert "= 1 in double precision" in run("sigmoid", {"z": z}).steps[0]
+    low = run("sigmoid", {"z": -800})
+    assert low.value == 0.0 and "0 in double precision" in low.steps[0]
+    assert shown_e800 in low.steps[0]
+    slope = run("sigmoid_grad", {"z": -800})
+    assert shown_e800 in slope.steps[1] and "not 0" in slope.steps[1]
+    assert "not 0" in run("tanh_grad", {"z": 800}).steps[1]
+    softmax_steps = run("softmax", {"logits": "10,0"}).steps
+    assert "strictly between 0 and 1" in softmax_steps[-1]
+    assert not any("strictly" in s for s in run("softmax", {"logits": "2,1,0.1"}).steps)
+    assert run("sigmoid", {"z": 4}).steps[0].endswith("= 0.982")
+
+
 def test_activation_grad_is_each_activations_slope() -> None:
     for z in (-3.0, -0.5, 0.0, 1.5):
         s = ref_sigmoid(z)

@@ -12,7 +12,16 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
-from dlcards.engine.core import Computation, Outcome, Param, enough, fmt, plain
+from dlcards.engine.core import (
+    Computation,
+    Outcome,
+    Param,
+    enough,
+    fmt,
+    fmt_exact,
+    grouped,
+    plain,
+)
 from dlcards.errors import UsageError
 
 if TYPE_CHECKING:
@@ -57,13 +66,73 @@ def _softmax(logits: list[float]) -> list[float]:
     return [float(v) for v in exps / exps.sum()]
 
 
+TANH_PRIME = "tanh'"
+
+
+def _exp_text(x: float, factor: int = 1) -> str:
+    """factor·e^x to 4 significant digits, also where the double underflows to 0 (e^(−800)
+    is 3.668 × 10⁻³⁴⁸, e^(−10³⁰⁸) is 10^(−4.343 × 10³⁰⁷))."""
+    value = factor * math.exp(x)
+    if value > 0:
+        return fmt(value)
+    from decimal import Context, Decimal
+    from fractions import Fraction
+
+    context = Context(prec=4)
+    exact = context.multiply(factor, context.exp(Decimal(repr(x))))
+    if exact == 0:  # past even Decimal's exponents: e^(−10³⁰⁸) as a power of ten
+        return f"10^({fmt(x / math.log(10) + math.log10(factor))})"
+    return fmt_exact(Fraction(exact))
+
+
+def _underflow(name: str, z: float, g: float, scale: int = 1, factor: int = 1) -> str:
+    """A slope that is 0 only in double precision, said so: σ'(−800) ≈ e^(−800), tanh'(800)
+    ≈ 4e^(−1,600) (x = −scale·|z|)."""
+    if g != 0:
+        return ""
+    x = -scale * abs(z)
+    exponent = fmt(x) if math.isfinite(x) else f"−{scale}·{grouped(abs(z))}"
+    if not math.isfinite(x):  # 2·|z| past the largest double: its power of ten directly
+        value = f"10^({fmt(-scale * (abs(z) / math.log(10)) + math.log10(factor))})"
+    else:
+        value = _exp_text(x, factor)
+    approx = f"{factor}e^({exponent})" if factor != 1 else f"e^({exponent})"
+    return (
+        f" in double precision: {name}({fmt(z)}) ≈ {approx} = {value}, below the smallest "
+        "double, but not 0"
+    )
+
+
+def _strictly_inside(s: float, z: float) -> str:
+    """σ(z) as a step ends: σ is strictly between 0 and 1 (mlp-6), so a value the display
+    rounds to 1 is written with the digits that keep it below (σ(10) = 0.99995, which rounds
+    to 1), and one that is 0 or 1 only in double precision says so."""
+    if s == 1.0:
+        return (
+            f"1 in double precision: σ({fmt(z)}) falls short of 1 by about e^({fmt(-z)}) = "
+            f"{_exp_text(-z)}, less than the spacing of doubles below 1 (1.1 × 10⁻¹⁶)"
+        )
+    if s == 0.0:
+        return (
+            f"0 in double precision: σ({fmt(z)}) ≈ e^({fmt(z)}) = {_exp_text(z)} is below the "
+            "smallest double"
+        )
+    if fmt(s) == "1":
+        digits = next(d for d in range(5, 18) if fmt(s, d) != "1")
+        return f"{fmt(s, digits)}, which rounds to 1"
+    return fmt(s)
+
+
 def sigmoid(z: float) -> Outcome:
     s, e = _sigmoid(z)
     if z >= 0:
-        step = f"σ({fmt(z)}) = 1 / (1 + e^({fmt(-z)})) = 1 / (1 + {fmt(e)}) = {fmt(s)}"
+        step = (
+            f"σ({fmt(z)}) = 1 / (1 + e^({fmt(-z)})) = 1 / (1 + {fmt(e)}) = {_strictly_inside(s, z)}"
+        )
     else:
         step = (
-            f"σ({fmt(z)}) = e^({fmt(z)}) / (1 + e^({fmt(z)})) = {fmt(e)} / {fmt(1 + e)} = {fmt(s)}"
+            f"σ({fmt(z)}) = e^({fmt(z)}) / (1 + e^({fmt(z)})) = {_exp_text(z)} / {fmt(1 + e)} "
+            f"= {_strictly_inside(s, z)}"
         )
     return s, [step]
 
@@ -85,17 +154,19 @@ def sigmoid_grad(z: float) -> Outcome:
     s, e = _sigmoid(z)
     g = _sigmoid_prime(z)
     shown = enough([s], lambda v: v * (1 - v), g)
+    lost = _underflow("σ'", z, g)
     if shown is not None:
         (written,) = shown
+        sigma = _strictly_inside(s, z) if s in (0.0, 1.0) else written
         steps = [
-            f"σ({fmt(z)}) = {written}",
-            f"σ'({fmt(z)}) = σ·(1 − σ) = {written}·(1 − {written}) = {fmt(g)}",
+            f"σ({fmt(z)}) = {sigma}",
+            f"σ'({fmt(z)}) = σ·(1 − σ) = {written}·(1 − {written}) = {fmt(g)}{lost}",
         ]
     else:  # σ is 1 in double precision, or too near it: the product of e = exp(−|z|) instead
         steps = [
             f"σ({fmt(z)}) {_near_one(s, '1 − σ')}, so σ·(1 − σ) is taken as "
             f"e/(1 + e)² with e = exp(−|z|) = {fmt(e)}",
-            f"σ'({fmt(z)}) = {fmt(e)}/(1 + {fmt(e)})² = {fmt(g)}",
+            f"σ'({fmt(z)}) = {fmt(e)}/(1 + {fmt(e)})² = {fmt(g)}{lost}",
         ]
     steps.append(
         "z = 0 gives the largest value σ' can take: 0.25"
@@ -117,12 +188,15 @@ def tanh_grad(z: float) -> Outcome:
         return g, [
             f"tanh({fmt(z)}) {_near_one(t, '1 − tanh²')}, so 1 − tanh² is taken as "
             f"4e/(1 + e)² with e = exp(−2|z|) = {fmt(e)}",
-            f"tanh'({fmt(z)}) = 4·{fmt(e)}/(1 + {fmt(e)})² = {fmt(g)}",
+            f"tanh'({fmt(z)}) = 4·{fmt(e)}/(1 + {fmt(e)})² = {fmt(g)}"
+            f"{_underflow(TANH_PRIME, z, g, 2, 4)}",
         ]
     (written,) = shown
+    exact = " in double precision (|tanh z| < 1 for every finite z)" if abs(t) == 1 else ""
     return g, [
-        f"tanh({fmt(z)}) = {written}",
-        f"tanh'({fmt(z)}) = 1 − tanh² = 1 − ({written})² = {fmt(g)}",
+        f"tanh({fmt(z)}) = {written}{exact}",
+        f"tanh'({fmt(z)}) = 1 − tanh² = 1 − ({written})² = {fmt(g)}"
+        f"{_underflow(TANH_PRIME, z, g, 2, 4)}",
     ]
 
 
@@ -155,12 +229,24 @@ def softmax(logits: list[float]) -> Outcome:
     exps = [float(v) for v in np.exp(shifted)]
     total = float(sum(exps))
     probs = _softmax(logits)
-    return probs, [
+    steps = [
         f"subtract the max {fmt(top)} (for stability): z − max = {fmt(shifted)}",
         f"exp: {fmt(exps)}",
         f"sum = {fmt(total)}",
         f"softmax = exp / sum = {fmt(probs)} (sums to {fmt(float(np.sum(probs)))})",
     ]
+    if len(probs) > 1 and any(fmt(p) in ("0", "1") for p in probs):
+        # every e^(zᵢ − max) of a finite logit is positive: no probability is 0 or 1
+        how = (
+            "of the display, or of double precision, where e^x is 0 for x below about −745"
+            if 0.0 in exps
+            else "of the display"
+        )
+        steps.append(
+            "every probability is strictly between 0 and 1 (each e^(zᵢ − max) > 0): a 1 or 0 "
+            f"above is a rounding ({how})"
+        )
+    return probs, steps
 
 
 def softmax_shift(logits: list[float], c: float) -> Outcome:
