@@ -495,6 +495,20 @@ def test_sigmoid_and_softmax_are_never_shown_reaching_0_or_1_unsaid() -> None:
     assert run("sigmoid", {"z": 4}).steps[0].endswith("= 0.982")
 
 
+def test_a_squared_error_that_underflows_is_not_written_as_0() -> None:
+    """`calc mse error=1e-200` wrote '(1 × 10⁻²⁰⁰)² = 0', and Huber's quadratic branch and
+    mse_mae_ratio's MSE penalty the same, while an overflow is an error: the square is
+    10⁻⁴⁰⁰, which the double rounds to 0, and the step now says both."""
+    for name, args, exact in (
+        ("mse", {"error": 1e-200}, "1 × 10⁻⁴⁰⁰"),
+        ("mse_mae_ratio", {"error": 1e-200}, "1 × 10⁻⁴⁰⁰"),
+        ("huber", {"error": 1e-200, "delta": 1}, "5 × 10⁻⁴⁰¹"),
+    ):
+        text = " ".join(run(name, args).steps)
+        assert f"{exact}, 0 in double precision" in text, (name, text)
+    assert run("mse", {"error": 3}).steps == ("mse(3) = (3)² = 9",)
+
+
 def test_activation_grad_is_each_activations_slope() -> None:
     for z in (-3.0, -0.5, 0.0, 1.5):
         s = ref_sigmoid(z)

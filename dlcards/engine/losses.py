@@ -33,9 +33,18 @@ if TYPE_CHECKING:
     from fractions import Fraction
 
 
+def _underflowed(v: float, exact: Fraction) -> str:
+    """A loss as a step ends: `fmt(v)`, or, where the double underflowed to 0 though the
+    value is not (10⁻²⁰⁰ squared), that value and that it is 0 in double precision."""
+    if v != 0 or exact == 0:
+        return fmt(v)
+    return f"{fmt_exact(exact)}, 0 in double precision"
+
+
 def mse(error: float) -> Outcome:
     v = error * error
-    return v, [f"mse({fmt(error)}) = ({fmt(error)})² = {fmt(v)}"]
+    shown = _underflowed(v, decimal(error) ** 2)
+    return v, [f"mse({fmt(error)}) = ({fmt(error)})² = {shown}"]
 
 
 def mse_grad(error: float) -> Outcome:
@@ -105,7 +114,7 @@ def mse_mae_ratio(error: float) -> Outcome:
         else f"ratio = e² / |e| = |e| = {fmt(ratio)} (e² itself is out of the float range)"
     )
     return ratio, [
-        f"MSE penalty = ({fmt(error)})² = {fmt(square)}",
+        f"MSE penalty = ({fmt(error)})² = {_underflowed(square, decimal(error) ** 2)}",
         f"MAE penalty = |{fmt(error)}| = {fmt(absolute)}",
         f"{said}: MSE punishes this error {fmt(ratio)}× as hard as MAE (the ratio is always |e|)",
     ]
@@ -118,7 +127,7 @@ def huber(error: float, delta: float) -> Outcome:
         v = 0.5 * error * error
         return v, [
             f"|e| = {fmt(a)} ≤ δ = {d}: quadratic branch (like MSE)",
-            f"huber({e}, δ={d}) = 0.5·({e})² = {fmt(v)}",
+            f"huber({e}, δ={d}) = 0.5·({e})² = {_underflowed(v, decimal(error) ** 2 / 2)}",
         ]
     v = delta * (a - 0.5 * delta)
     return v, [
