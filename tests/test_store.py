@@ -224,12 +224,15 @@ def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-def test_read_only_file_is_refused(tmp_path: Path) -> None:
+def test_a_read_only_file_is_read_and_a_write_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
-    Store.open(path).close()
+    with Store.open(path) as s:
+        s.sync([card("a")], "s", NOW)
     path.chmod(0o444)
-    with pytest.raises(StoreError, match="read-only"):
-        Store.open(path)
+    with Store.open(path) as s:
+        assert s.new_ids("sm2") == ["a"]
+        with pytest.raises(StoreError, match="read-only"):
+            h.grade(s, "a", Grade.GOOD, DAY, NOW)
 
 
 def test_locked_database_gives_a_clear_error(
@@ -268,8 +271,8 @@ def test_a_read_only_folder_is_named_not_the_file(
         "access",
         lambda p, mode: False if mode == os.W_OK and Path(p) == tmp_path else real_access(p, mode),
     )
-    with pytest.raises(StoreError) as info:
-        Store.open(path)
+    with Store.open(path) as s, pytest.raises(StoreError) as info:
+        s.set_meta("k", "v")
     assert str(info.value) == (
         f"the folder {tmp_path} is read-only, and SQLite writes its journal next to the "
         "database p.db; check the folder's permissions or pass --db"
@@ -291,8 +294,8 @@ def test_read_only_message_as_root_too(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(
         os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
     )
-    with pytest.raises(StoreError, match=r"p.db is read-only"):
-        Store.open(path)
+    with Store.open(path) as s, pytest.raises(StoreError, match=r"p.db is read-only"):
+        s.set_meta("k", "v")
     assert path.read_bytes() == before
 
 
@@ -1344,3 +1347,74 @@ def test_reviews_of_a_card_without_its_state_are_refused_in_the_singular(tmp_pat
         with pytest.raises(StoreError) as caught:
             store.import_reviews([row])
     assert "1 card without an SM-2 state; sync the decks" in str(caught.value)
+
+
+@pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="mounts a tmpfs")
+def test_a_database_on_a_read_only_mount_is_read_and_a_write_refused(isolated: Path) -> None:
+    """As `sqlite3 -readonly` reads it: `due`, `stats`, `show`, `search` work on a database
+    that cannot be written (they said "read-only" and showed nothing), with the grades still
+    in its write-ahead log (its index there) or with the file alone; `study` and `suspend`
+    are refused in one line naming the file, and nothing beside it changes. A log with
+    commits but no index SQLite can make is one line, not the file's older state."""
+    import shutil
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    today = ["--today", "2026-11-26"]
+    with h.small_disk(isolated / "mnt", "4m") as mnt:
+        db = mnt / "x.db"
+        shutil.copyfile(isolated / "data" / "dlcards.db", db)
+        graded = (  # a grade left in the log: the process ends without closing the database
+            "import os, sys; from datetime import date; from pathlib import Path; "
+            "sys.path.insert(0, sys.argv[2]); import helpers as h; "
+            "from dlcards.store import Store; "
+            "h.grade(Store.open(Path(sys.argv[1])), 'perceptron-2', 4, date(2026, 11, 26)); "
+            "os._exit(0)"
+        )
+        here = str(Path(__file__).parent)
+        subprocess.run([sys.executable, "-c", graded, str(db), here], check=True)
+        log = Path(f"{db}-wal")
+        assert log.stat().st_size > 0 and Path(f"{db}-shm").exists()
+
+        def remount(mode: str) -> None:
+            subprocess.run(["mount", "-o", f"remount,{mode}", str(mnt)], check=True)
+
+        def files() -> dict[str, bytes]:
+            return {p.name: p.read_bytes() for p in mnt.iterdir() if p.is_file()}
+
+        for alone in (False, True):
+            if alone:  # the log checkpointed into the file and gone: the file alone
+                remount("rw")
+                Store.open(db).close()
+                assert not log.exists()
+            remount("ro")
+            before = files()
+            for args in (["due"], ["stats"], ["search", "perceptron"]):
+                result = runner.invoke(app, [*args, *today, "--db", str(db)])
+                assert result.exit_code == 0, (args, result.output)
+            shown = runner.invoke(app, ["show", "perceptron-2", *today, "--db", str(db)])
+            assert shown.exit_code == 0 and "not studied yet" not in shown.output, shown.output
+            for args in (["study", *today], ["suspend", "perceptron-3"]):
+                result = runner.invoke(app, [*args, "--db", str(db)], input="3\n")
+                assert result.exit_code == 2, (args, result.output)
+                assert result.output.splitlines() == [
+                    f"error: database {db} is on a read-only file system; it can be read but "
+                    "nothing can be saved to it (remount it read-write, or pass --db)"
+                ]
+            assert files() == before
+        remount("rw")
+        subprocess.run([sys.executable, "-c", graded, str(db), here], check=True)
+        Path(f"{db}-shm").unlink()
+        remount("ro")
+        result = runner.invoke(app, ["due", *today, "--db", str(db)])
+        assert result.exit_code == 2
+        assert result.output.splitlines() == [
+            f"error: cannot read database {db}: its write-ahead log x.db-wal holds commits not "
+            "yet in the file, and SQLite cannot make the log's index x.db-shm in the read-only "
+            f"folder {mnt}; make the folder writable, or read a copy of both"
+        ]
+        remount("rw")

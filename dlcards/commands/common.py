@@ -225,6 +225,15 @@ def sync_if_needed(store: Store, decks: Sequence[str], notice: bool = True) -> C
     signature = files_signature(files)
     if store.is_synced(signature):
         return None
+    if store.read_only is not None:  # shown as it is: nothing can be written to it
+        if notice:
+            from dlcards.stdio import say
+
+            say(
+                f"note: database {store.path} cannot be written, so the decks' changes since "
+                "it was last synced are not in it; what it holds is shown"
+            )
+        return None
     from dlcards.cores import gc_paused
 
     # a big sync makes a parsed card, its digests and its rows per card (the parse's workers

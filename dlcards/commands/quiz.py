@@ -676,6 +676,8 @@ def quiz(
             TerminalKeys(console) if interactive else QuizLines(console)
         )
         typed = sum(q.kind == "typed" for q in questions)
+        # first: a database that cannot be written (read-only) stops here, before a question
+        session_id = store.start_session("quiz", day, clock())
         if not interactive:
             asked = plural(len(questions), "question")
             console.print(
@@ -683,7 +685,6 @@ def quiz(
                 f"seed {seed} (--seed {seed} asks the same ones again)"
             )
         answers: list[Answered] = []
-        session_id = store.start_session("quiz", day, clock())
         stopped, code = True, 0
         with stops_as_ctrl_c():
             try:

@@ -164,6 +164,57 @@ def _read_only(path: Path) -> str:
     return f"database {path} is read-only; check its permissions or pass --db"
 
 
+def _unwritable(path: Path) -> str | None:
+    """Why the database at `path` cannot be written (the file, its folder or the file
+    system is read-only), as the one line a write is refused with; None when it can be."""
+    try:
+        mounted_read_only = bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # pragma: no cover - no statvfs on Windows
+        mounted_read_only = False
+    if mounted_read_only:
+        return (
+            f"database {path} is on a read-only file system; it can be read but nothing can "
+            "be saved to it (remount it read-write, or pass --db)"
+        )
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        return None
+    return _read_only(path)
+
+
+def _connect_read_only(path: Path, patience: float) -> sqlite3.Connection:
+    """A connection that only reads the database at `path`, which cannot be written (as
+    `sqlite3 -readonly` opens it). In WAL mode SQLite reads through the log's shared-memory
+    index (`-shm`), which it makes beside the file when it can. Where it cannot (a read-only
+    folder or mount), the file alone is the database when no log with content is beside it:
+    it is opened immutable (no index, no locks), which is safe because nothing can be
+    writing it (a writer makes the log before its first write, and a read-only mount has
+    none). A log with content there but no index SQLite can make cannot be read with the
+    file (the file alone would lack the log's commits): one line says so."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(
+        f"{uri}?mode=ro", uri=True, timeout=patience, isolation_level=None,
+        check_same_thread=False,
+    )  # fmt: skip
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as err:
+        conn.close()
+        text = str(err).lower()
+        if "readonly" not in text and "read-only" not in text and "unable to open" not in text:
+            raise
+    log = Path(f"{path}-wal")
+    if _has_content(log):
+        raise StoreError(
+            f"cannot read database {path}: its write-ahead log {log.name} holds commits not yet "
+            f"in the file, and SQLite cannot make the log's index {path.name}-shm in the "
+            f"read-only folder {path.parent}; make the folder writable, or read a copy of both"
+        )
+    return sqlite3.connect(
+        f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False
+    )
+
+
 def _translate_os(path: Path, err: OSError | sqlite3.Error | UnicodeDecodeError) -> StoreError:
     if isinstance(err, SQLITE_ERRORS):
         return translate_error(path, err)
@@ -533,6 +584,7 @@ class Connection:
         self.leech_suspended: dict[int, Unsuspended] = {}
         self.taking_back: int | None = None  # the log id of the grade being undone (`undoing`)
         self.opened_ns = time.time_ns()  # undos recorded since are another terminal's (`_rescue`)
+        self.read_only: str | None = None  # why nothing can be written, for a file only read
 
     @classmethod
     def open(cls, path: Path | None = None, patience: float | None = None) -> Self:
@@ -544,11 +596,13 @@ class Connection:
             patience = BUSY_TIMEOUT_S
         path = (path or default_db()).expanduser()
         existed = existing_file(path)
+        read_only = None
         if existed:
             check_header(path)
-            if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-                raise StoreError(_read_only(path))
+            read_only = _unwritable(path)
             if path.stat().st_size == 0:
+                if read_only is not None:  # no database in it, and none can be made
+                    raise StoreError(read_only)
                 _refuse_emptied(path)
         else:
             try:
@@ -562,13 +616,17 @@ class Connection:
         sidecars = [Path(f"{path}-wal"), Path(f"{path}-shm")]
         had = [p.exists() for p in sidecars]
         try:
-            conn = sqlite3.connect(
-                path, timeout=patience, isolation_level=None, check_same_thread=False
-            )
+            if read_only is not None:
+                conn = _connect_read_only(path, patience)
+            else:
+                conn = sqlite3.connect(
+                    path, timeout=patience, isolation_level=None, check_same_thread=False
+                )
         except SQLITE_ERRORS as err:
             raise translate_error(path, err) from None
         store = cls(path, conn)
         store.patience = patience
+        store.read_only = read_only
         try:
             store._prepare()
             if store.made_fresh and not existed:
@@ -604,6 +662,13 @@ class Connection:
                     "pass another path with --db"
                 )
         self.conn.execute(f"PRAGMA busy_timeout = {int(self.patience * 1000)}")
+        if version < SCHEMA_VERSION and self.read_only is not None:
+            raise StoreError(
+                f"{self.read_only} (it was made by an older dlcards, schema {version}, and "
+                f"must be upgraded to schema {SCHEMA_VERSION} before it can be read)"
+                if version
+                else self.read_only
+            )
         if version < SCHEMA_VERSION:
             if version > 0 and self.backups:
                 self._backup_before_migration(version)
@@ -691,7 +756,10 @@ class Connection:
         rest of the file is checked too, now (unless the daily check or an earlier call did).
         `tables`: the session tables the coming write changes (a deck sync: the cards), each
         checked once per process; a later write to the others checks them then.
-        Raises StoreError (one line, nothing written) when the database is damaged."""
+        Raises StoreError (one line, nothing written) when the database is damaged, or
+        cannot be written (`read_only`)."""
+        if self.read_only is not None:
+            raise StoreError(self.read_only)
         if self.file_check is not None:
             problems = self.file_check.result()
             if problems:  # kept: every later write is refused too
@@ -798,6 +866,8 @@ class Connection:
         makes the day's backup); else the whole file's check, which covers the session tables
         too, in a thread while the first card is read. The first write waits for it
         (`guard_writes` once `checking` is over tells a session between cards)."""
+        if self.read_only is not None:
+            raise StoreError(self.read_only)
         if self.whole_checked or self.file_check is not None:
             return
         if self.daily_check_due(today):
@@ -813,7 +883,8 @@ class Connection:
         makes the day's backup, so it runs in the foreground)."""
         todo = [t for t in tables if t not in self.checked_tables]
         if (
-            self.guarded
+            self.read_only is not None
+            or self.guarded
             or not todo
             or self.file_check is not None
             or self.table_check is not None
@@ -954,6 +1025,8 @@ class Connection:
         reads and decisions before its first write longer."""
         if self.gone is not None:
             raise self.gone
+        if self.read_only is not None:
+            raise StoreError(self.read_only)
         background = (
             whole_file
             and not self.whole_checked
