@@ -15,7 +15,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from dlcards import __version__
 from dlcards.console import pipe_closed, report
-from dlcards.errors import DlcardsError
+from dlcards.errors import DlcardsError, interrupt_code
 from dlcards.stdio import say
 
 HELP_WIDTH = 80
@@ -94,6 +94,11 @@ class _Group(TyperGroup):
             raise typer.Exit(report(err)) from None
         except BrokenPipeError:
             raise typer.Exit(pipe_closed()) from None
+        except KeyboardInterrupt as err:  # typer makes any an exit 130 (Ctrl-C's)
+            code = interrupt_code(err)
+            if code == 130:
+                raise
+            raise typer.Exit(code) from None  # a closed terminal's 129, a `kill`'s 143
 
 
 class _Command(TyperCommand):

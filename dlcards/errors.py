@@ -81,3 +81,13 @@ def interrupted(err: BaseException) -> bool:
     if isinstance(err, RuntimeError):
         err = err.__cause__ or err.__context__  # type: ignore[assignment]
     return isinstance(err, KeyboardInterrupt)
+
+
+def interrupt_code(err: BaseException) -> int:
+    """The exit code of a command `interrupted` by `err`, as a shell reports the signal: 130
+    for Ctrl-C (SIGINT), 129 for a closed terminal (SIGHUP), 143 for a `kill` (SIGTERM)
+    (`dlcards.terminal.Hangup` carries its code)."""
+    if isinstance(err, RuntimeError):
+        err = err.__cause__ or err.__context__ or err
+    code = getattr(err, "code", None)
+    return code if isinstance(err, KeyboardInterrupt) and isinstance(code, int) else 130

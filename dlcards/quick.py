@@ -152,8 +152,10 @@ def run(name: str, kwargs: dict[str, Any]) -> int:
         return report(err)
     except BrokenPipeError:
         return pipe_closed()
-    except KeyboardInterrupt:
-        return 130  # as typer's main: no message
+    except KeyboardInterrupt as err:  # as typer's main: no message
+        from dlcards.errors import interrupt_code
+
+        return interrupt_code(err)  # 130, or a hang-up's or a `kill`'s
     return code or 0
 
 
@@ -178,8 +180,10 @@ def script() -> None:
     130, no traceback."""
     try:
         _start(leave=True)
-    except KeyboardInterrupt:
-        raise SystemExit(130) from None
+    except KeyboardInterrupt as err:
+        from dlcards.errors import interrupt_code
+
+        raise SystemExit(interrupt_code(err)) from None
 
 
 def _start(leave: bool) -> None:

@@ -139,8 +139,13 @@ def prepare() -> None:
     """Before a command: a closed stdout fails its first write; an encoding that cannot hold
     the cards' symbols (·, −, σ, ≥) shows them in ASCII (*, -, sigma, >=; "?" for the rest)
     instead of stopping the command."""
+    global _terminal_out
     if sys.stdout is None:
         sys.stdout = _Closed()
+    try:
+        _terminal_out = os.isatty(sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        _terminal_out = False
     if sys.stdin is None:  # `<&-`: read as the end of input, as `</dev/null` is
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the whole run
     for stream in (sys.stdout, sys.stderr):
@@ -162,6 +167,11 @@ def failed(err: OSError) -> NoReturn:
     if isinstance(err, BrokenPipeError):
         _drop_stdout()
         raise SystemExit(0)  # the reader left (`| head`): not an error, as everywhere else
+    if err.errno == errno.EIO and _terminal_out:
+        # the terminal was closed (a hang-up): no one is there to read a line, and what the
+        # learner did is saved as it was done; the exit a shell reports for SIGHUP
+        _drop_stdout()
+        raise SystemExit(HUNG_UP)
     why = err.strerror or str(err)
     if err.filename:
         where = f"{err.filename}: "
@@ -173,6 +183,9 @@ def failed(err: OSError) -> NoReturn:
     _drop_stdout()
     raise SystemExit(1)
 
+
+HUNG_UP = 129  # 128 + SIGHUP, as `dlcards.terminal.HUNG_UP`
+_terminal_out = False  # standard output was a terminal when the command started (`prepare`)
 
 _OUTPUT_ERRORS = {errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", -1)}
 
@@ -293,10 +306,10 @@ def guarded(command: Callable[[], None]) -> None:
     except OSError as err:
         failed(err)
     except (KeyboardInterrupt, RuntimeError) as err:  # Ctrl-C while a command starts
-        from dlcards.errors import interrupted  # only now: `--version` needs none of it
+        from dlcards.errors import interrupt_code, interrupted  # only now: `--version`
 
-        if interrupted(err):
-            raise SystemExit(130) from None
+        if interrupted(err):  # a hang-up or a `kill` (`terminal.Hangup`): its own code
+            raise SystemExit(interrupt_code(err)) from None
         loop = symlink_loop(err)
         if loop is None:
             raise

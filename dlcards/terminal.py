@@ -47,7 +47,11 @@ def _single_keys(fd: int) -> Iterator[None]:
     import termios
     import tty
 
-    old = termios.tcgetattr(fd)
+    try:
+        old = termios.tcgetattr(fd)
+    except termios.error:  # the terminal closed (EIO): no mode to set; its read says so
+        yield
+        return
 
     def again() -> None:
         with suppress(termios.error):  # continued as its terminal closed: no mode to set
@@ -55,7 +59,8 @@ def _single_keys(fd: int) -> Iterator[None]:
 
     restore = _on_continue(again)
     try:
-        tty.setcbreak(fd, termios.TCSANOW)
+        with suppress(termios.error):  # closed since the line above: its read says so
+            tty.setcbreak(fd, termios.TCSANOW)
         yield
     finally:
         with suppress(termios.error):  # the terminal closed meanwhile: no mode to put back
@@ -298,6 +303,7 @@ def _one_character(fd: int) -> str:
     main thread would sleep on through it, so Ctrl-C, a resize or `fg` did nothing until the
     next key. Python runs the signal's handler as soon as the wait returns."""
     import codecs
+    import errno
     import os
     import select
     import signal
@@ -321,7 +327,12 @@ def _one_character(fd: int) -> str:
                 except BlockingIOError:
                     pass
             if fd in ready:
-                byte = os.read(fd, 1)
+                try:
+                    byte = os.read(fd, 1)
+                except OSError as err:
+                    if err.errno == errno.EIO:  # the terminal is gone (closed): a hang-up
+                        raise Hangup from None
+                    raise
                 if not byte:
                     return ""
                 ch = decoder.decode(byte)
@@ -343,15 +354,20 @@ def _on_continue(again: Callable[[], object]) -> Callable[[], None]:
     if cont is None or threading.current_thread() is not threading.main_thread():
         return lambda: None
 
+    # the handler there was, kept where `continued` finds it even when a SIGCONT comes
+    # while it is being installed (a closed terminal sends SIGHUP and SIGCONT at once: the
+    # handler ran before `signal.signal` had returned, and a NameError ended the session)
+    prior: list[object] = []
+
     def continued(signum: int, frame: FrameType | None) -> None:
         again()
-        if callable(before):
-            before(signum, frame)
+        if prior and callable(prior[0]):
+            prior[0](signum, frame)
 
-    before = signal.signal(cont, continued)
+    prior.append(signal.signal(cont, continued))
 
     def restore() -> None:
-        signal.signal(cont, before)
+        signal.signal(cont, prior[0])  # type: ignore[arg-type]
 
     return restore
 
@@ -375,7 +391,8 @@ class Resized(Exception):
 
 
 def _on_resize(signum: int, frame: object) -> None:
-    raise Resized
+    if not _hanging_up:  # the SIGCONT a closed terminal sends with its SIGHUP: no screen
+        raise Resized  # to draw again, and the Hangup under way must not be replaced
 
 
 def _resize_handler_installed() -> Callable[[], None]:
@@ -523,6 +540,10 @@ class LineInput:
 
 INTERRUPTED = 130
 """The exit code of a session ended by Ctrl-C (128 + SIGINT, as a shell reports it)."""
+HUNG_UP = 129
+"""The exit code of a session ended by its terminal closing (128 + SIGHUP, as a shell reports
+it); a `kill` (SIGTERM) ends one with 143."""
+SIGHUP_NUMBER = 1  # signal.SIGHUP on every POSIX system (not imported for a number)
 
 
 def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
@@ -538,6 +559,8 @@ def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
         return done, 0
     except Quit as stop:
         return ("Stopped." if stop.reason == "q" else "Input ended."), 0
+    except Hangup as err:  # the terminal closed, or a `kill`: as a shell reports the signal
+        return "Interrupted.", err.code
     except (KeyboardInterrupt, RuntimeError) as err:
         if not interrupted(err):
             raise
@@ -547,7 +570,20 @@ def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
 class Hangup(KeyboardInterrupt):
     """SIGTERM (`kill`) or SIGHUP (the terminal closed), raised as Ctrl-C by
     `stops_as_ctrl_c`: the learner did not ask to stop, so a save under way is finished
-    first (`stops_held`)."""
+    first (`stops_held`). Also a terminal found closed without the signal (a read of it
+    failing with EIO, as under `nohup`). `code`: the exit code a shell would report for the
+    signal (128 + its number)."""
+
+    def __init__(self, signum: int = SIGHUP_NUMBER) -> None:
+        global _hanging_up
+        super().__init__()
+        self.signum = signum
+        self.code = 128 + signum
+        _hanging_up = True
+
+
+_hanging_up = False
+"""A Hangup was raised: the program is ending, and a resize (`_on_resize`) is not drawn."""
 
 
 class StopsHeld:
@@ -598,7 +634,7 @@ def stops_as_ctrl_c() -> Iterator[None]:
         if _holder:  # a save under way: it finishes first (`stops_held`)
             _holder[0].signals.append(signum)
             return
-        raise Hangup
+        raise Hangup(signum)
 
     taken: list[int] = []
     for name in ("SIGTERM", "SIGHUP"):

@@ -449,13 +449,56 @@ def test_a_grade_waiting_for_a_lock_is_saved_before_a_kill_or_a_closed_terminal_
             h.read_until(fd, b"Interrupted. 2 grades saved.")
         _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status)
-    # a closed terminal cannot take the summary: "cannot write standard output" (exit 1)
-    assert os.WEXITSTATUS(status) == (130 if how == "kill" else 1)
+    # as a shell reports the signal: 128 + SIGTERM, or 128 + SIGHUP for a closed terminal
+    # (whose summary no one can read; it was "cannot write standard output", exit 1)
+    assert os.WEXITSTATUS(status) == (143 if how == "kill" else 129)
     assert count_reviews(db) == 2
     with contextlib.closing(sqlite3.connect(db)) as conn:
         ended = conn.execute("SELECT ended_at FROM sessions WHERE kind = 'study'").fetchall()
     assert len(ended) == 1 and ended[0][0] is not None
     assert not Path(f"{db}-wal").exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+@pytest.mark.parametrize("hangup", ["taken", "ignored"])
+def test_a_closed_terminal_ends_study_as_a_hang_up(tmp_path: Path, hangup: str) -> None:
+    """The terminal window closed under `study`: the session ends as a shell reports a
+    hang-up (exit 129), every grade saved and the session's end time written, and nothing on
+    standard error (here a file: no traceback, no "error: cannot write standard output", the
+    exit 1 it was). With SIGHUP ignored (`nohup`) the terminal's reads fail instead (EIO):
+    the same end."""
+    import pty
+
+    db = tmp_path / "p.db"
+    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
+    env.update(TERM="xterm", NO_COLOR="1")
+    errors = tmp_path / "stderr.txt"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: study in the pseudo-terminal, its standard error to a file
+        os.dup2(os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN if hangup == "ignored" else signal.SIG_DFL)
+        argv = [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26"]
+        os.execve(sys.executable, argv, env)
+    try:
+        h.window(fd, 40, 100)
+        for _ in range(2):
+            h.read_until(fd, b"show answer")
+            os.write(fd, b" ")
+            h.read_until(fd, b"perfect")
+            os.write(fd, b"4")
+        h.read_until(fd, b"show answer")  # the third card: both grades saved
+        os.close(fd)  # the window closed
+        _, status = os.waitpid(pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 129, (status, errors.read_text())
+    assert errors.read_text() == ""
+    assert count_reviews(db) == 2
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        ended = conn.execute("SELECT ended_at FROM sessions WHERE kind = 'study'").fetchall()
+    assert len(ended) == 1 and ended[0][0] is not None
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
@@ -492,7 +535,7 @@ def test_a_kill_during_the_sessions_first_check_is_not_held(tmp_path: Path) -> N
     started = time.monotonic()
     child.send_signal(signal.SIGTERM)
     child.communicate(timeout=30)
-    assert child.returncode == 130
+    assert child.returncode == 143  # 128 + SIGTERM, as a shell reports it
     assert time.monotonic() - started < 4  # not when the 8 s check ends
 
 
@@ -526,7 +569,7 @@ def test_a_session_killed_politely_ends_as_a_session(tmp_path: Path, signum: str
     time.sleep(0.3)
     child.send_signal(getattr(signal, signum))
     out, err = child.communicate(timeout=30)
-    assert child.returncode == 130, err
+    assert child.returncode == 128 + getattr(signal, signum), err  # as a shell reports it
     assert b"Interrupted. 1 grade saved." in out
     assert not Path(f"{db}-wal").exists()
     conn = sqlite3.connect(db)

@@ -524,7 +524,7 @@ def until_saved(
                 if stopping is None:
                     stopping = tried
                 elif tried - stopping >= HANGUP_SAVE_S:
-                    raise Hangup  # given up: said below, as after Ctrl-C
+                    raise Hangup(stops.signals[0])  # given up: said below, as after Ctrl-C
             try:
                 saved = save()
                 break
@@ -561,7 +561,7 @@ def until_saved(
     finally:
         held.close()
     if stops.signals:  # the `kill` or the closed terminal, now that the save is made
-        raise Hangup
+        raise Hangup(stops.signals[0])
     return saved
 
 
@@ -581,11 +581,11 @@ def end_saved(
 ) -> None:
     """Write a session's end time (`what`: "session" or "quiz"). After an error (`stopped`)
     as it can, quietly: the error that stopped it is the one said; after Ctrl-C (`code`
-    INTERRUPTED) quietly too, waiting END_WAIT_S at most for a lock. Else `until_saved`."""
+    INTERRUPTED, or a signal's: a closed terminal, a `kill`) quietly too, waiting END_WAIT_S
+    at most for a lock. Else `until_saved`."""
     from dlcards.errors import StoreError
-    from dlcards.terminal import INTERRUPTED
 
-    if code == INTERRUPTED:
+    if code > 128:
         with suppress(StoreError), store.waiting_at_most(END_WAIT_S):
             end()
         return
