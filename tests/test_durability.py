@@ -89,17 +89,21 @@ def test_sigkill_keeps_exactly_the_grades_given(tmp_path: Path, k: int) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize("where", ["page", "salt"])
+@pytest.mark.parametrize(
+    "where", ["page", "salt", "header", "header checksum", "last page", "last checksum"]
+)
 def test_a_bit_flipped_in_the_log_a_killed_session_left_loses_no_grade(
     tmp_path: Path, where: str
 ) -> None:
     """A session killed (SIGKILL) leaves its grades in the -wal. Torture run: one bit flipped
     in an early frame of that log, and the next command's SQLite replayed it up to that frame
     and dropped every grade committed after it (7 saved, 0 to 5 left; a bit of a frame's salt
-    drops them all too), `doctor` finding
-    nothing wrong. Now every command refuses the file in one line before SQLite opens it
-    (nothing written, nothing replayed), `doctor` says to restore the backup, and the restore
-    salvages every grade from the log, past the damaged frame."""
+    drops them all too), `doctor` finding nothing wrong. A bit flipped in the log's header
+    (SQLite ignores the whole log) or in its last commit frame (SQLite drops the last grade)
+    was not seen at all: no frame after the break tells damage from a log's end; that one
+    flipped bit explains it does now. Every command refuses the file in one line before
+    SQLite opens it (nothing written, nothing replayed), `doctor` says to restore the backup,
+    and the restore salvages every grade from the log, past the damaged frame."""
     import struct
 
     env = {
@@ -136,8 +140,20 @@ def test_a_bit_flipped_in_the_log_a_killed_session_left_loses_no_grade(
     raw = bytearray(log.read_bytes())
     page = struct.unpack(">I", raw[8:12])[0]
     # one bit, in the first frame's page, or in its header's first salt (SQLite takes the
-    # frame for one of an older generation: the log's end)
-    raw[32 + 24 + page // 2 if where == "page" else 32 + 9] ^= 0x01
+    # frame for one of an older generation: the log's end); in the log's header (its salt,
+    # or its checksum), or in the last frame (the last grade's commit: its page, or its
+    # checksum)
+    last = 32 + ((len(raw) - 32) // (24 + page) - 1) * (24 + page)
+    assert struct.unpack(">I", raw[last + 4 : last + 8])[0]  # a commit frame
+    at = {
+        "page": 32 + 24 + page // 2,
+        "salt": 32 + 9,
+        "header": 17,
+        "header checksum": 30,
+        "last page": last + 24 + page // 3,
+        "last checksum": last + 21,
+    }[where]
+    raw[at] ^= 0x10
     log.write_bytes(raw)
     for args in (["due"], ["due", "--count"], ["stats"], ["export", "reviews"]):
         refused = dlcards(*args)

@@ -40,7 +40,6 @@ DAMAGED_MARK = "-damaged-"
 UNDONE_END = "-undone.jsonl"
 """The grades taken back (`Store.undo`), a line each: `backups/{stem}-undone.jsonl`."""
 """A raw copy of a damaged database (and its -wal): `backups/{stem}-damaged-{stamp}.db`."""
-_WAL_MAGIC = (0x377F0682, 0x377F0683)
 _LEAF, _INTERIOR = 0x0D, 0x05
 _MIN_FIELDS = 1 + REVIEW_COLUMNS.index("last_review_before") + 1  # the rowid, schema 1's
 _KINDS = ("scheduled", "redrill")
@@ -74,21 +73,29 @@ def _wal_frames(wal: bytes) -> tuple[int | None, dict[int, bytes]]:
     read, their chain checked on from the checksum the broken frame's header carries: SQLite
     stops its replay there and drops every transaction committed after it (`walcheck`),
     which is what a restore salvages."""
-    if len(wal) < 32:
+    from dlcards.store.walcheck import one_bit_off, written_header
+
+    # a header one flipped bit away is read as it was written
+    head = written_header(wal[:32], wal[32 : 32 + 24 + int.from_bytes(wal[8:12], "big")])
+    if head is None:
         return None, {}
-    magic, version, size, _seq, salt1, salt2, c1, c2 = struct.unpack(">8I", wal[:32])
-    if magic not in _WAL_MAGIC or version != 3007000 or size < 512 or size & (size - 1):
-        return None, {}
+    magic, _version, size, _seq, salt1, salt2, _, _ = struct.unpack(">8I", head)
     order = ">" if magic & 1 else "<"
-    s0, s1 = _checksum(wal[:24], 0, 0, order)
-    if (s0, s1) != (c1, c2):
-        return None, {}
+    s0, s1 = _checksum(head[:24], 0, 0, order)
     pages: dict[int, bytes] = {}
     pending: dict[int, bytes] = {}
     at = 32
     while at + 24 + size <= len(wal):
         number, commit, f1, f2, k1, k2 = struct.unpack(">6I", wal[at : at + 24])
         data = wal[at + 24 : at + 24 + size]
+        fixed = None
+        if (f1, f2) != (salt1, salt2) or not _holds(wal[at : at + 24 + size], s0, s1, order):
+            # one flipped bit (in its salts, its data or its checksum): read as written
+            found = one_bit_off(wal[at : at + 24 + size], order + "%dI", s0, s1, (salt1, salt2))
+            fixed = found[0] if len(found) == 1 else None  # which bit, when it can be told
+        if fixed is not None:
+            number, commit, f1, f2, k1, k2 = struct.unpack(">6I", fixed[:24])
+            data = fixed[24:]
         if (f1, f2) != (salt1, salt2) or number == 0:  # an older generation's, or damaged
             s0, s1 = k1, k2  # (a frame after it of the current salt goes on from here)
             at += 24 + size
@@ -104,6 +111,12 @@ def _wal_frames(wal: bytes) -> tuple[int | None, dict[int, bytes]]:
             pending = {}
         at += 24 + size
     return size, pages
+
+
+def _holds(frame: bytes, s0: int, s1: int, order: str) -> bool:
+    """Whether a frame's checksum, chained from (s0, s1), is the one it carries."""
+    t0, t1 = _checksum(frame[:8], s0, s1, order)
+    return _checksum(frame[24:], t0, t1, order) == struct.unpack(">2I", frame[16:24])
 
 
 def _checksum(data: bytes, s0: int, s1: int, order: str) -> tuple[int, int]:

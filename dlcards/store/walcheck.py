@@ -18,6 +18,17 @@ restore that `dlcards doctor` then points to loses nothing.)
 The log is only read when no connection has the database open (`in_use`): a live log's
 connections read their frames from its shared index, and SQLite replays it only when the
 last one is gone.
+
+Two flips leave no frame after the break to see, and are found by what a flip is: one bit.
+A flipped bit in the log's 32-byte header makes SQLite ignore the whole log (its checksum
+fails): the header as it was written is the one single-bit change that makes its checksum hold
+(`written_header`), and the commits of the frames chained from it are dropped. A flipped bit in
+the last commit frame drops that last transaction: its checksum fails, and one single-bit
+change of the frame (`one_bit_off`) makes it hold. A power cut during a commit leaves
+frames unwritten or half-written, which no single bit explains (the chance that one does is
+that of a 32-bit checksum matching by accident): that transaction was never reported saved,
+and is not called damage. Either way, pages the file holds already (a checkpoint copied them
+before the flip) lose nothing, and are not called damage either.
 """
 
 from __future__ import annotations
@@ -50,45 +61,194 @@ def _checksum(data: bytes, words: str, s0: int, s1: int) -> tuple[int, int]:
     return s0, s1
 
 
+VERSION = 3007000
+
+
+def _header_holds(head: bytes) -> bool:
+    """Whether a 32-byte log header is one SQLite would read: its magic, version and page
+    size, and its checksum."""
+    magic, version, page, _, _, _, c1, c2 = struct.unpack(">8I", head)
+    if magic not in WAL_MAGIC or version != VERSION or page < 512 or page > 65536:
+        return False
+    if page & (page - 1):
+        return False
+    return _checksum(head[:24], (">" if magic & 1 else "<") + "%dI", 0, 0) == (c1, c2)
+
+
+def written_header(head: bytes, first: bytes = b"") -> bytes | None:
+    """The log's 32-byte header as SQLite wrote it: `head` when it holds, else the header a
+    single flipped bit away from it that holds (a bit flipped on the disk: SQLite would ignore
+    the whole log). A flip in a word's high bits can have several such headers (the checksum
+    is a sum modulo 2**32): the one whose salts and checksum the log's first frame (`first`)
+    continues is it. None when there is none, or no way to tell which."""
+    if len(head) < HEADER:
+        return None
+    head = bytes(head[:HEADER])
+    if _header_holds(head):
+        return head
+    found = []
+    for bit in range(HEADER * 8):
+        fixed = bytearray(head)
+        fixed[bit // 8] ^= 1 << (bit % 8)
+        if _header_holds(bytes(fixed)):
+            found.append(bytes(fixed))
+    if len(found) > 1 and len(first) > FRAME_HEADER:
+        found = [h for h in found if _continues(h, first)] or found
+    return found[0] if len(found) == 1 else None
+
+
+def _continues(head: bytes, frame: bytes) -> bool:
+    """Whether `frame` is the first of the log whose header is `head` (its salts, and its
+    checksum chained from the header's)."""
+    magic, _, _, _, salt1, salt2, c1, c2 = struct.unpack(">8I", head)
+    _, _, f1, f2, k1, k2 = struct.unpack(">6I", frame[:FRAME_HEADER])
+    words = (">" if magic & 1 else "<") + "%dI"
+    s0, s1 = _checksum(frame[:8], words, c1, c2)
+    return (f1, f2) == (salt1, salt2) and _checksum(frame[FRAME_HEADER:], words, s0, s1) == (
+        k1,
+        k2,
+    )
+
+
+def one_bit_off(frame: bytes, words: str, s0: int, s1: int, salts: tuple[int, int]) -> list[bytes]:
+    """The frame (its 24-byte header and page) as it may have been written, when one flipped
+    bit is what makes its checksum fail or its salts differ, its checksum chained from (s0,
+    s1): every frame a single bit away whose checksum holds (a flip in a word's high bits may
+    have several: the checksum is a sum modulo 2**32); none when no single bit explains
+    it. The checksum is linear modulo 2**32 in the frame's words (each pair (x0, x1) makes
+    s0 += x0 + s1 and s1 += x1 + s0), so the change a flipped word makes to the end of the
+    chain is its change times a coefficient that depends only on where it is: every bit is
+    tried at the cost of a multiplication."""
+    head = frame[:FRAME_HEADER]
+    _, _, f1, f2, k1, k2 = struct.unpack(">6I", head)
+    covered = frame[:8] + frame[FRAME_HEADER:]
+    c0, c1 = _checksum(covered, words, s0, s1)
+    salt_bits = bin(f1 ^ salts[0]).count("1") + bin(f2 ^ salts[1]).count("1")
+    if salt_bits:  # a flipped salt: the checksum (which does not cover them) must hold
+        if salt_bits != 1 or (c0, c1) != (k1, k2):
+            return []
+        return [head[:8] + struct.pack(">2I", *salts) + frame[16:]]
+    found_frames = []
+    if bin(c0 ^ k1).count("1") + bin(c1 ^ k2).count("1") == 1:  # the stored checksum's bit
+        found_frames.append(head[:16] + struct.pack(">2I", c0, c1) + frame[FRAME_HEADER:])
+    d0, d1 = (k1 - c0) & MASK, (k2 - c1) & MASK
+    values = struct.unpack(words % (len(covered) // 4), covered)
+    pairs = len(values) // 2
+    # a change (a0, a1) of the state after pair j reaches the end as M^(pairs-1-j) (a0, a1),
+    # M = [[1, 1], [1, 2]]; a change of x0 in pair j changes that state by (d, d), of x1 by
+    # (0, d): walk j from the last pair back, M's power growing
+    m = (1, 0, 0, 1)  # M^0 as (m00, m01, m10, m11)
+    found: list[tuple[int, int]] = []
+    for j in range(pairs - 1, -1, -1):
+        for half, (a0, a1) in ((0, (1, 1)), (1, (0, 1))):
+            e0 = (m[0] * a0 + m[1] * a1) & MASK
+            e1 = (m[2] * a0 + m[3] * a1) & MASK
+            index = 2 * j + half
+            value = values[index]
+            for bit in range(32):
+                change = ((value ^ (1 << bit)) - value) & MASK
+                if (change * e0) & MASK == d0 and (change * e1) & MASK == d1:
+                    found.append((index, bit))
+        m = ((m[0] + m[2]) & MASK, (m[1] + m[3]) & MASK, (m[0] + 2 * m[2]) & MASK,
+             (m[1] + 2 * m[3]) & MASK)  # fmt: skip
+    for index, bit in found:
+        fixed = list(values)
+        fixed[index] ^= 1 << bit
+        data = struct.pack(words % len(fixed), *fixed)
+        found_frames.append(data[:8] + head[8:] + data[8:])
+    return found_frames
+
+
+def _number(frame: bytes) -> int:
+    """A frame's page number."""
+    return int.from_bytes(frame[:4], "big")
+
+
+def _in_file(db: str, pages: dict[int, bytes]) -> bool:
+    """Whether the database file holds each of `pages` (page number -> its copy) already: a
+    checkpoint copied them before the log was damaged, and dropping them loses nothing."""
+    try:
+        with open(db, "rb") as fh:
+            for number, data in pages.items():
+                fh.seek((number - 1) * len(data))
+                if fh.read(len(data)) != data:
+                    return False
+    except OSError:
+        return False
+    return True
+
+
 def lost_commits(log: Where) -> tuple[int, int, int] | None:
     """(frame, frames, commits) when the log at `log` breaks at `frame` (counted from 1, of
-    `frames` in the file) with `commits` transactions of its current generation committed
-    after the break; None when it is whole, or no log SQLite would replay (an
-    empty, short or foreign file, a header that fails its checksum: SQLite ignores it)."""
+    `frames` in the file; 0: its header) with `commits` transactions of its current generation
+    that SQLite would drop: committed after the break, in the last commit frame when one
+    flipped bit broke it, or every one in the log when one flipped bit broke its header; None
+    when it is whole, or no log SQLite would replay (an empty, short or foreign file, a header
+    no single bit explains), or when the file holds what would be dropped already."""
+    path = os.fspath(log)
+    db = path[: -len("-wal")] if path.endswith("-wal") else path
     try:
-        with open(log, "rb") as fh:
-            head = fh.read(HEADER)
-            if len(head) < HEADER:
+        with open(path, "rb") as fh:
+            raw = fh.read(HEADER)
+            page = int.from_bytes(raw[8:12], "big") if len(raw) == HEADER else 0
+            first = fh.read(FRAME_HEADER + page) if 512 <= page <= 65536 else b""
+            fh.seek(HEADER)
+            head = written_header(raw, first)
+            if head is None:
                 return None
-            magic, _, page, _, salt1, salt2, c1, c2 = struct.unpack(">8I", head)
-            if magic not in WAL_MAGIC or page < 512 or page > 65536 or page & (page - 1):
-                return None
+            magic, _, page, _, salt1, salt2, _, _ = struct.unpack(">8I", head)
             words = (">" if magic & 1 else "<") + "%dI"
             s0, s1 = _checksum(head[:24], words, 0, 0)
-            if (s0, s1) != (c1, c2):
-                return None
             frames = (os.fstat(fh.fileno()).st_size - HEADER) // (FRAME_HEADER + page)
-            broken: int | None = None
+            broken: int | None = None if head == raw else 0
             commits = 0
+            pending: dict[int, bytes] = {}  # the pages of the transaction being read
+            dropped: dict[int, bytes] = {}  # the committed pages SQLite would drop
             for number in range(1, frames + 1):
                 frame = fh.read(FRAME_HEADER + page)
                 if len(frame) < FRAME_HEADER + page:
                     break
                 _, commit, f1, f2, k1, k2 = struct.unpack(">6I", frame[:FRAME_HEADER])
                 ours = (f1, f2) == (salt1, salt2)
-                if broken is None:
+                if broken is None or broken == 0:
+                    t0, t1 = s0, s1
                     if ours:
-                        s0, s1 = _checksum(frame[:8], words, s0, s1)
-                        s0, s1 = _checksum(frame[FRAME_HEADER:], words, s0, s1)
-                    if not ours or (s0, s1) != (k1, k2):
-                        # the end of the replay: an older generation's frames (the log's
-                        # normal end), or a damaged frame (its data, or its salts)
-                        broken = number
+                        t0, t1 = _checksum(frame[:8], words, t0, t1)
+                        t0, t1 = _checksum(frame[FRAME_HEADER:], words, t0, t1)
+                    if ours and (t0, t1) == (k1, k2):
+                        s0, s1 = t0, t1
+                        pending[int.from_bytes(frame[:4], "big")] = frame[FRAME_HEADER:]
+                        if commit:
+                            if broken == 0:  # the header's: every commit is dropped
+                                commits += 1
+                                dropped.update(pending)
+                            pending = {}
+                        continue
+                    if broken == 0:  # the log's end, as SQLite would have read it
+                        break
+                    # the end of the replay: an older generation's frames (the log's normal
+                    # end), a damaged frame (its data, or its salts), or a torn last commit
+                    broken = number
+                    written = [
+                        f
+                        for f in one_bit_off(frame, words, s0, s1, (salt1, salt2))
+                        if int.from_bytes(f[4:8], "big")
+                    ]
+                    if written:
+                        # a commit frame one bit away: its transaction was saved, then damaged
+                        commits += 1
+                        dropped.update(pending)
+                        held = [f for f in written if _in_file(db, {_number(f): f[FRAME_HEADER:]})]
+                        fixed = (held or written)[0]
+                        dropped[_number(fixed)] = fixed[FRAME_HEADER:]
                 elif ours and commit:
                     commits += 1
+                    dropped = {}  # not read after the break: not compared with the file
     except OSError:
         return None
     if broken is None or not commits:
+        return None
+    if dropped and _in_file(db, dropped):
         return None
     return broken, frames, commits
 
@@ -144,8 +304,14 @@ def log_damage(db: Where) -> str | None:
         return None
     broken, frames, commits = found
     name = os.path.basename(log)
+    if broken == 0:
+        return (
+            f"its write-ahead log {name} is damaged in its header: SQLite would ignore the "
+            f"whole log and drop the {commits:,} writes committed in it (saved grades among "
+            "them) without a word"
+        )
     return (
         f"its write-ahead log {name} is damaged at frame {broken:,} of {frames:,}: "
-        f"SQLite would drop the {commits:,} writes committed after it (saved grades among "
-        "them) without a word"
+        f"SQLite would drop the {commits:,} writes committed from there on (saved grades "
+        "among them) without a word"
     )
