@@ -249,3 +249,27 @@ def clean_stale_temps(folder: Path) -> list[Path]:
         except OSError:
             continue
     return removed
+
+
+def file_size_limit() -> int | None:
+    """The limit in bytes on the size of a file this process writes (`ulimit -f`), or None
+    when there is none: a write past it fails with EFBIG, which SQLite reports as a "disk I/O
+    error"."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+
+def sqlite_write_failure(err: BaseException, where: str) -> str:
+    """Why SQLite could not write a file in folder `where`, and what to do, in words: a full
+    disk, the file size limit, or its own message."""
+    text = str(err).lower()
+    limit = file_size_limit()
+    if "full" in text:
+        return f"the disk holding {where} is full; free some space there"
+    if "disk i/o" in text and limit is not None:
+        return f"the file size limit (ulimit -f: {limit // 1024:,} KB) stops it growing; raise it"
+    return str(err)

@@ -1149,3 +1149,42 @@ def test_a_media_name_is_what_anki_keeps(name: str, kept: str) -> None:
 
     assert anki_media_name(name) == kept
     assert anki_media_name(kept) == kept  # a kept name is kept
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="resource limits")
+@pytest.mark.parametrize("limit", ["file size", "full disk"])
+def test_an_anki_export_whose_scratch_collection_cannot_grow_is_one_line(
+    isolated: Path, tmp_path: Path, limit: str
+) -> None:
+    """The package's collection is built in the temporary folder first: under `ulimit -f`
+    (SQLite's "disk I/O error") or on a full temporary folder it stopped with a traceback of
+    sqlite3.OperationalError. Now one line names the folder and the cause, exit 1, and no
+    package is left."""
+    import contextlib
+    import resource
+
+    if limit == "full disk" and (sys.platform != "linux" or os.geteuid() != 0):
+        pytest.skip("mounts a tmpfs")
+    out = tmp_path / "deck.apkg"
+    env = {**os.environ, "NO_COLOR": "1"}
+    hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100 * 1024, hard))
+
+    with contextlib.ExitStack() as stack:
+        if limit == "full disk":
+            env["TMPDIR"] = str(stack.enter_context(h.small_disk(tmp_path / "tmp", "300k")))
+        assert subprocess.run([sys.executable, "-m", "dlcards", "due"], env=env).returncode == 0
+        result = subprocess.run(
+            [sys.executable, "-m", "dlcards", "export", "anki", "-o", str(out)],
+            env=env, capture_output=True, text=True,
+            preexec_fn=small_files if limit == "file size" else None,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "error: cannot make the package's collection in the temporary folder "
+    ), result.stderr
+    assert ("ulimit -f: 100 KB" if limit == "file size" else "is full") in lines[0]
+    assert not out.exists()

@@ -1418,3 +1418,26 @@ def test_a_database_on_a_read_only_mount_is_read_and_a_write_refused(isolated: P
             f"folder {mnt}; make the folder writable, or read a copy of both"
         ]
         remount("rw")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="resource limits")
+def test_a_database_that_the_file_size_limit_stops_says_so(isolated: Path, tmp_path: Path) -> None:
+    """Under `ulimit -f` SQLite's write fails with EFBIG, which it calls a "disk I/O error":
+    the line said only "cannot write database X: disk I/O error" on a disk with room. It
+    names the limit now, and the next command without it makes the database."""
+    import resource
+    import subprocess
+
+    hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+    db = tmp_path / "new.db"
+    command = [sys.executable, "-m", "dlcards", "due", "--db", str(db)]
+    result = subprocess.run(
+        command, capture_output=True, text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (100 * 1024, hard)),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: cannot write database {db}: the file size limit (ulimit -f: 100 KB) stops its "
+        "files growing; raise it and try again (nothing was lost)"
+    ]
+    assert subprocess.run(command, capture_output=True).returncode == 0

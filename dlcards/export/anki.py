@@ -760,6 +760,17 @@ def write_package(
             conn.execute("PRAGMA synchronous = OFF")
             written = _write_collection(conn, items, timestamp, edited, guids, day_starts_at)
             conn.commit()
+        except sqlite3.Error as err:  # a full temporary folder, `ulimit -f`: one line
+            from dlcards.errors import DlcardsError
+            from dlcards.fileio import sqlite_write_failure
+
+            why = sqlite_write_failure(err, tmp)
+            other = " (or set TMPDIR to another folder)" if why.endswith("space there") else ""
+            raise DlcardsError(
+                f"cannot make the package's collection in the temporary folder {tmp}: "
+                f"{why}{other}; nothing was written",
+                1,
+            ) from None
         finally:
             conn.close()
         from dlcards.export.deflate import copy_deflated

@@ -147,6 +147,15 @@ def translate_error(
     if "no such table" in text or "no such column" in text:
         return StoreError(f"database {path} is damaged ({err}); {DOCTOR}")
     if "disk i/o" in text:
+        from dlcards.fileio import file_size_limit
+
+        limit = file_size_limit()
+        if limit is not None:  # EFBIG: a write past `ulimit -f` (SQLite says "disk I/O error")
+            return StoreError(
+                f"cannot write database {path}: the file size limit (ulimit -f: "
+                f"{limit // 1024:,} KB) stops its files growing; raise it and try again "
+                "(nothing was lost)"
+            )
         return StoreError(f"cannot write database {path}: {err}")
     return StoreError(f"database {path}: {err}")
 
