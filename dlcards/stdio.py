@@ -324,14 +324,24 @@ def guarded(command: Callable[[], None]) -> None:
 
 
 def confirm(question: str, default: bool = False) -> bool:
-    """`typer.confirm`, with Ctrl-C (and the end of input) at the question ending the command
-    as Ctrl-C ends any other (the interrupt, "Interrupted.", 130) instead of click's
-    "Aborted!" and 1."""
+    """`typer.confirm`, with Ctrl-C (and the end of input: Ctrl-D) at the question ending the
+    command as Ctrl-C ends any other (130) instead of click's "Aborted!" and 1; a terminal
+    that closed at the question ends it as a hang-up (129). (click's Abort is not the one of
+    the click typer carries inside it: at Ctrl-D it escaped as a traceback.)"""
     import click
 
     try:
         return bool(click.confirm(question, default=default))
-    except click.Abort as err:
-        if isinstance(err.__context__, KeyboardInterrupt):
-            raise KeyboardInterrupt from None
-        raise
+    except click.Abort:
+        if not _terminal_in():  # the terminal is gone: no one to answer, or to tell
+            _drop_stdout()
+            raise SystemExit(HUNG_UP) from None
+        raise KeyboardInterrupt from None
+
+
+def _terminal_in() -> bool:
+    """Whether standard input is a terminal still there (a closed one answers no more)."""
+    try:
+        return os.isatty(sys.stdin.fileno())
+    except (OSError, AttributeError, ValueError):
+        return False

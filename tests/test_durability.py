@@ -1362,3 +1362,57 @@ def test_the_grade_refused_after_another_terminal_committed_is_kept(
     rows = conn.execute("SELECT card_id, grade FROM reviews ORDER BY at, id").fetchall()
     conn.close()
     assert rows[-1] == ("perceptron-5", 5) and len(rows) == 6, rows
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+@pytest.mark.parametrize("answer", ["Ctrl-D", "terminal closed"])
+def test_a_confirmation_left_unanswered_ends_without_a_traceback(
+    tmp_path: Path, answer: str
+) -> None:
+    """`reset --all` asks before it resets. Ctrl-D at the question printed a traceback of
+    click.exceptions.Abort (click's own, not the one of the click typer carries, which its
+    main catches), exit 1; a terminal closed under it with SIGHUP ignored (`nohup`) did the
+    same. Now Ctrl-D ends it as Ctrl-C does (130) and a closed terminal as a hang-up (129);
+    nothing is reset."""
+    import pty
+
+    db = tmp_path / "p.db"
+    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
+    env.update(TERM="xterm", NO_COLOR="1")
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "dlcards", "suspend", "gd-1"], env=env, capture_output=True
+        ).returncode
+        == 0
+    )
+    errors = tmp_path / "stderr.txt"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its standard error to a file, SIGHUP ignored as under nohup
+        os.dup2(os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        os.execve(sys.executable, [sys.executable, "-m", "dlcards", "reset", "--all"], env)
+    try:
+        deadline = time.monotonic() + 30
+        while not errors.exists() or "[y/N]" not in errors.read_text():  # click asks on stderr
+            assert time.monotonic() < deadline, errors.read_text()
+            time.sleep(0.05)
+        if answer == "Ctrl-D":
+            os.write(fd, b"\x04")
+            with contextlib.suppress(OSError):
+                while os.read(fd, 65536):
+                    pass
+        else:
+            os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    said = errors.read_text()
+    assert os.WIFEXITED(status), status
+    assert os.WEXITSTATUS(status) == (130 if answer == "Ctrl-D" else 129), said
+    assert "Traceback" not in said and "Abort" not in said, said
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT suspended FROM cards WHERE id = 'gd-1'").fetchone()[0] == 1
