@@ -1398,6 +1398,18 @@ def test_a_database_on_a_read_only_mount_is_read_and_a_write_refused(isolated: P
                 assert result.exit_code == 0, (args, result.output)
             shown = runner.invoke(app, ["show", "perceptron-2", *today, "--db", str(db)])
             assert shown.exit_code == 0 and "not studied yet" not in shown.output, shown.output
+            # a deck the database has not synced: what it holds is shown, and a note says so
+            mine = isolated / "mine"
+            mine.mkdir(exist_ok=True)
+            (mine / "zz.yaml").write_text(
+                "topic: zz\ntitle: ZZ\ncards:\n- id: zz-1\n  question: Q?\n  answer: A.\n"
+            )
+            more = runner.invoke(app, ["due", *today, "--db", str(db), "--decks", str(mine)])
+            assert more.exit_code == 0, more.output
+            assert more.stderr.splitlines() == [
+                f"note: database {db} cannot be written, so the decks' changes since it was "
+                "last synced are not in it; what it holds is shown"
+            ]
             for args in (["study", *today], ["suspend", "perceptron-3"]):
                 result = runner.invoke(app, [*args, "--db", str(db)], input="3\n")
                 assert result.exit_code == 2, (args, result.output)
