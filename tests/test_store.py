@@ -1453,3 +1453,49 @@ def test_a_database_that_the_file_size_limit_stops_says_so(isolated: Path, tmp_p
         "files growing; raise it and try again (nothing was lost)"
     ]
     assert subprocess.run(command, capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("end", "make", "what"),
+    [
+        ("-shm", "dir", "is a directory, not a file"),
+        ("-wal", "dir", "is a directory, not a file"),
+        ("-shm", "fifo", "is a FIFO (named pipe), not a file"),
+        ("-wal", "device", "is a device, not a file"),
+        ("-journal", "dangling", "is a symbolic link to a missing file"),
+    ],
+)
+def test_a_side_file_that_is_no_file_is_named(
+    isolated: Path, tmp_path: Path, end: str, make: str, what: str
+) -> None:
+    """The files SQLite keeps beside the database (-wal, -shm, -journal) broken under it: a
+    directory, a FIFO, a link to /dev/full, a dangling link. SQLite said "unable to open
+    database file", "disk I/O error" or "attempt to write a readonly database" (`suspend`
+    then read "database X is read-only; check its permissions", `doctor --check` "No problems
+    found." or "cannot open database"): one line names the file and what it is now, for every
+    command, and the database is left as it was."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = tmp_path / "p.db"
+    with Store.open(db) as s:
+        s.sync([card("a")], "s", NOW)
+    before = db.read_bytes()
+    side = Path(f"{db}{end}")
+    if make == "dir":
+        side.mkdir()
+    elif make == "fifo":
+        os.mkfifo(side)
+    elif make == "device":
+        side.symlink_to(os.devnull)
+    else:
+        side.symlink_to(tmp_path / "nowhere")
+    runner = CliRunner()
+    for args in (["due"], ["suspend", "gd-1"], ["doctor", "--check"], ["backup"]):
+        result = runner.invoke(app, [*args, "--db", str(db)])
+        assert result.exit_code == 2, (args, result.output)
+        line = result.output.strip()
+        assert line.startswith(f"error: cannot use database {db}: {side.name} beside it"), line
+        assert what in line and "\n" not in line, line
+    assert db.read_bytes() == before

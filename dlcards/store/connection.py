@@ -252,18 +252,61 @@ def existing_file(path: Path) -> bool:
         raise StoreError(f"cannot use database path {path}: {err.strerror}") from None
     if stat.S_ISREG(st.st_mode):
         return True
-    what = (
+    raise StoreError(
+        f"database path {path} is {_kind(st.st_mode)}, not a file; pass a file with --db"
+    )
+
+
+def _kind(mode: int) -> str:
+    """What a file that is not a regular one is, in words."""
+    return (
         "a directory"
-        if stat.S_ISDIR(st.st_mode)
+        if stat.S_ISDIR(mode)
         else "a FIFO (named pipe)"
-        if stat.S_ISFIFO(st.st_mode)
+        if stat.S_ISFIFO(mode)
         else "a socket"
-        if stat.S_ISSOCK(st.st_mode)
+        if stat.S_ISSOCK(mode)
         else "a device"
-        if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
         else "not a regular file"
     )
-    raise StoreError(f"database path {path} is {what}, not a file; pass a file with --db")
+
+
+SIDE_FILES = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside a database: its write-ahead log, the log's index, and the
+rollback journal."""
+
+
+def check_side_files(path: Path) -> None:
+    """Each file SQLite keeps beside the database, when there, must be a regular file: one
+    that is a directory, a FIFO, a device (a link to /dev/full) or a dangling link stopped
+    SQLite with "unable to open database file", "disk I/O error" or "attempt to write a
+    readonly database", which named neither the file nor the cause. A StoreError naming it."""
+    for end in SIDE_FILES:
+        side = Path(f"{path}{end}")
+        try:
+            st = os.stat(side)
+        except FileNotFoundError:
+            if os.path.islink(side):
+                raise StoreError(
+                    f"cannot use database {path}: {side.name} beside it is a symbolic link to "
+                    "a missing file; remove the link"
+                ) from None
+            continue
+        except OSError as err:
+            raise StoreError(f"cannot use database {path}: {side.name}: {err.strerror}") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise StoreError(
+                f"cannot use database {path}: {side.name} beside it (where SQLite keeps "
+                f"{_SIDE_ROLE[end]}) is {_kind(st.st_mode)}, not a file; remove it"
+            )
+
+
+_SIDE_ROLE = {
+    "-wal": "its write-ahead log",
+    "-shm": "the write-ahead log's index",
+    "-journal": "its rollback journal",
+}
 
 
 def page_size(head: bytes) -> int | None:
@@ -605,6 +648,7 @@ class Connection:
             patience = BUSY_TIMEOUT_S
         path = (path or default_db()).expanduser()
         existed = existing_file(path)
+        check_side_files(path)
         read_only = None
         if existed:
             check_header(path)

@@ -34,6 +34,7 @@ from dlcards.store.connection import (
     TABLES,
     DiskFullError,
     check_header,
+    check_side_files,
     existing_file,
     translate_error,
     unreadable_message,
@@ -182,6 +183,7 @@ def _examine_file(path: Path, replay_for: ReplayFor, repair: bool, now: datetime
     report = Report(path)
     if not existing_file(path):
         raise StoreError(f"no database at {path}; nothing to check (pass --db?)")
+    check_side_files(path)  # a side file that is no file: not damage, no backup to restore
     try:
         check_header(path)
         if path.stat().st_size == 0:
