@@ -14,8 +14,11 @@ APP = "dlcards"
 
 
 def _xdg(variable: str, fallback: str) -> Path:
+    """The XDG base directory `variable` names, or ~/`fallback`. A relative path in it is
+    ignored, as the XDG specification asks: taken as it was, it named a folder under the
+    current directory, and a command run from another one made a new, empty collection."""
     base = os.environ.get(variable, "").strip()
-    return Path(base) / APP if base else Path.home() / fallback / APP
+    return Path(base) / APP if os.path.isabs(base) else Path.home() / fallback / APP
 
 
 def data_dir() -> Path:

@@ -336,6 +336,23 @@ def test_default_path_matches_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_
         assert default_path() == expected
 
 
+@pytest.mark.skipif(os.name != "posix" or sys.platform == "darwin", reason="XDG platforms")
+def test_a_relative_xdg_folder_is_ignored_as_the_xdg_specification_asks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """XDG_DATA_HOME=relative/path made the database under the current directory: a command
+    run from another folder found a new, empty collection. A relative path is ignored."""
+    from dlcards.paths import cache_dir, default_db
+
+    monkeypatch.delenv("DLCARDS_DB")
+    monkeypatch.delenv("DLCARDS_CACHE_DIR")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/data")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert default_db() == tmp_path / ".local" / "share" / "dlcards" / "dlcards.db"
+    assert cache_dir() == tmp_path / ".cache" / "dlcards"
+
+
 # --- paths that are not files, values that are not values ---------------------------------------
 
 
