@@ -1516,3 +1516,29 @@ def test_a_side_file_that_is_no_file_is_named(
         assert line.startswith(f"error: cannot use database {db}: {side.name} beside it"), line
         assert what in line and "\n" not in line, line
     assert db.read_bytes() == before
+
+
+def test_a_read_only_database_of_an_older_schema_says_it_needs_the_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database an older dlcards made, read-only: it cannot be read before its migration,
+    which writes. One line says both, and the file is left as it was."""
+    path = tmp_path / "p.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+    )
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert str(info.value) == (
+        f"database {path} was made by an older dlcards (schema {SCHEMA_VERSION - 1}) and must "
+        f"be upgraded to schema {SCHEMA_VERSION} before this one can read it, which writes to "
+        f"it; database {path} is read-only; check its permissions or pass --db"
+    )
+    assert path.read_bytes() == before

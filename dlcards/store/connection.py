@@ -716,11 +716,12 @@ class Connection:
                 )
         self.conn.execute(f"PRAGMA busy_timeout = {int(self.patience * 1000)}")
         if version < SCHEMA_VERSION and self.read_only is not None:
+            if not version:  # an empty SQLite file: no database in it, and none can be made
+                raise StoreError(self.read_only)
             raise StoreError(
-                f"{self.read_only} (it was made by an older dlcards, schema {version}, and "
-                f"must be upgraded to schema {SCHEMA_VERSION} before it can be read)"
-                if version
-                else self.read_only
+                f"database {self.path} was made by an older dlcards (schema {version}) and "
+                f"must be upgraded to schema {SCHEMA_VERSION} before this one can read it, "
+                f"which writes to it; {self.read_only}"
             )
         if version < SCHEMA_VERSION:
             if version > 0 and self.backups:
