@@ -560,6 +560,7 @@ def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
     except Quit as stop:
         return ("Stopped." if stop.reason == "q" else "Input ended."), 0
     except Hangup as err:  # the terminal closed, or a `kill`: as a shell reports the signal
+        _hung_up_handled()
         return "Interrupted.", err.code
     except (KeyboardInterrupt, RuntimeError) as err:
         if not interrupted(err):
@@ -583,7 +584,14 @@ class Hangup(KeyboardInterrupt):
 
 
 _hanging_up = False
-"""A Hangup was raised: the program is ending, and a resize (`_on_resize`) is not drawn."""
+"""A Hangup was raised and is on its way out: a resize (`_on_resize`) is not drawn."""
+
+
+def _hung_up_handled() -> None:
+    """The Hangup reached the code that ends the session: resizes count again (a program
+    that goes on, as the tests' CliRunner, must not keep ignoring them)."""
+    global _hanging_up
+    _hanging_up = False
 
 
 class StopsHeld:
@@ -648,3 +656,4 @@ def stops_as_ctrl_c() -> Iterator[None]:
     finally:
         for number in taken:
             signal.signal(number, signal.SIG_DFL)
+        _hung_up_handled()  # no key is awaited past the block: no resize to draw

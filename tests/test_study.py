@@ -758,3 +758,31 @@ def test_a_session_past_the_days_start_shows_no_card_of_the_old_day(
         days = [day for (day,) in store.query("SELECT day FROM reviews ORDER BY id")]
     assert days == [old_day] * len(first) + [new_day]
     assert "study day changed" not in out
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGWINCH"), reason="SIGWINCH")
+def test_a_hang_up_ends_a_loop_with_its_signals_code_and_resizes_count_again_after() -> None:
+    """A hang-up (SIGHUP) or a `kill` (SIGTERM) ends the loop with the code a shell reports
+    for the signal (129, 143), not Ctrl-C's 130. While a Hangup is on its way out, the SIGCONT
+    a closed terminal sends with its SIGHUP draws no resize (a Resized raised over it was a
+    traceback); once the loop has ended on it, a resize is drawn again, in a program that
+    goes on (as the tests' runner does)."""
+    import os
+    import signal
+    import time
+
+    from dlcards.terminal import HUNG_UP, Hangup, KeyInput, run_until_stopped
+
+    for signum, code in ((signal.SIGHUP, HUNG_UP), (signal.SIGTERM, 143)):
+
+        def hung(signum: int = signum) -> None:
+            raise Hangup(signum)
+
+        assert run_until_stopped(hung, "done") == ("Interrupted.", code)
+
+    def resized() -> str:
+        os.kill(os.getpid(), signal.SIGWINCH)
+        time.sleep(1)  # the handler runs at once and raises
+        return "x"
+
+    assert KeyInput(read_key=resized).next({"x", "redraw"}) == "redraw"
