@@ -1416,3 +1416,38 @@ def test_a_confirmation_left_unanswered_ends_without_a_traceback(
     assert "Traceback" not in said and "Abort" not in said, said
     with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT suspended FROM cards WHERE id = 'gd-1'").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("deleted", ["-wal", "-wal and -shm"])
+def test_a_log_deleted_under_a_session_loses_no_grade_to_a_kill(
+    tmp_path: Path, deleted: str
+) -> None:
+    """Another program deletes the database's write-ahead log (a cleaner, a sync tool that
+    leaves side files out) while `study` runs: SQLite went on appending to the deleted file,
+    and a SIGKILL then lost every grade since the last checkpoint, each said to be saved
+    (4 saved, 0 left). Now the commit after the deletion checkpoints into the database file,
+    and so does each one after it, with one warning."""
+    db = tmp_path / "p.db"
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+
+    def grade(g: int) -> None:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(f"\n{g}\n")
+        proc.stdin.flush()
+        while "saved:" not in proc.stdout.readline():
+            assert proc.poll() is None
+
+    grade(4)
+    grade(3)
+    Path(f"{db}-wal").unlink()
+    if deleted == "-wal and -shm":
+        Path(f"{db}-shm").unlink()
+    grade(5)
+    grade(4)
+    proc.send_signal(signal.SIGKILL)
+    _, err = proc.communicate(timeout=10)
+    assert err.count("warning: the write-ahead log p.db-wal") == 1, err
+    assert count_reviews(db) == 4
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

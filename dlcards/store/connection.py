@@ -422,6 +422,15 @@ def _say_backups_of_another(store: Connection) -> None:
         )
 
 
+def _file_key(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) of the file at `path`; None when nothing is there."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
 def _has_content(path: Path) -> bool:
     try:
         return path.stat().st_size > 0
@@ -637,6 +646,8 @@ class Connection:
         self.taking_back: int | None = None  # the log id of the grade being undone (`undoing`)
         self.opened_ns = time.time_ns()  # undos recorded since are another terminal's (`_rescue`)
         self.read_only: str | None = None  # why nothing can be written, for a file only read
+        self.log_key: tuple[int, int] | None = None  # the -wal's (device, inode), once open
+        self.log_lost = False  # the -wal was deleted or replaced under this process
 
     @classmethod
     def open(cls, path: Path | None = None, patience: float | None = None) -> Self:
@@ -688,6 +699,7 @@ class Connection:
                 store.watch = _Watch(path)
             except OSError:  # pragma: no cover - gone or unreadable at once: the write says
                 store.watch = None
+            store.log_key = None if read_only is not None else _file_key(Path(f"{path}-wal"))
         except SQLITE_ERRORS as err:
             store.close()
             _drop_empty(sidecars, had)
@@ -1130,6 +1142,7 @@ class Connection:
                 raise self._failed(err) from None
             self.logged.update(self.pending)
             self.pending = []
+            self._keep_log()
 
     @contextmanager
     def giving(self, row: Callable[[], tuple[Any, ...]]) -> Iterator[None]:
@@ -1187,6 +1200,28 @@ class Connection:
         emptied or cut short once another terminal has committed (this process then reads
         pages from the file again: a grade undone there, say); else its one line."""
         return self._gone() or translate_error(self.path, err, self.patience)
+
+    def _keep_log(self) -> None:
+        """After a commit: the write-ahead log this connection writes must still be the file at
+        `{path}-wal`. Another program deleting it (a cleaner, a sync tool that leaves side
+        files out) left SQLite appending to the deleted file, where every grade since the last
+        checkpoint was lost when the process was killed, each said to be saved (a torture
+        run: 4 grades saved, the log deleted, SIGKILL, 0 left). From then on each commit is
+        checkpointed into the database file itself (TRUNCATE: the deleted log and its index
+        start again empty), and a warning says so once."""
+        if self.log_key is None:
+            return
+        if _file_key(Path(f"{self.path}-wal")) == self.log_key:
+            return
+        if not self.log_lost:
+            self.log_lost = True
+            self.notice(
+                f"warning: the write-ahead log {self.path.name}-wal beside {self.path} was "
+                "deleted or replaced by another program; what is saved now goes into the "
+                "database file itself"
+            )
+        with _quiet():  # a checkpoint that cannot finish (another reader) copies what it can
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
 
     def _still_ours(self) -> None:
         """Before a commit: the file is still the one this process opened, whole (`_Watch`);
