@@ -50,6 +50,8 @@ def atomic_write(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if durable:
+        fsync_folder(path.parent)
 
 
 def atomic_write_bytes(
@@ -93,6 +95,25 @@ def atomic_write_all(files: Sequence[tuple[Path, bytes | Path]]) -> None:
         for tmp, _ in made:
             tmp.unlink(missing_ok=True)
         raise
+    for folder in dict.fromkeys(path.parent for _, path in made):
+        fsync_folder(folder)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make the names in `folder` durable (a file renamed into it, one made or removed): the
+    file's own fsync keeps its bytes, not the rename, which a power cut could undo (an edit
+    said to be saved found as it was before it). Nothing where a folder cannot be opened
+    (Windows) or synced."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - a file system that cannot sync a folder
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_cache_json(path: Path, data: object) -> None:

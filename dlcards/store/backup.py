@@ -39,6 +39,7 @@ from datetime import date
 from pathlib import Path
 
 from dlcards.errors import StoreError
+from dlcards.fileio import fsync_folder
 from dlcards.store.connection import problem_lines
 
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, KEEP_EVENT, KEEP_MANUAL = 7, 4, 12, 3, 3
@@ -261,7 +262,7 @@ def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None
         if written != digest:  # read back what was written
             raise OSError(f"backup of {db} did not read back as written")
         target = _put_in_place(packed, folder, db, day, event)
-        _fsync_dir(folder)
+        fsync_folder(folder)
     finally:
         snapshot.unlink(missing_ok=True)
         packed.unlink(missing_ok=True)
@@ -296,19 +297,6 @@ def _gunzip_digest(path: Path) -> str:
         while chunk := gz.read(_CHUNK):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 def unpack(backup: Path, target: Path) -> None:
