@@ -1427,6 +1427,14 @@ def test_a_database_on_a_read_only_mount_is_read_and_a_write_refused(isolated: P
                 f"note: database {db} cannot be written, so the decks' changes since it was "
                 "last synced are not in it; what it holds is shown"
             ]
+            backup = isolated / "kept.db"
+            shutil.copyfile(isolated / "data" / "dlcards.db", backup)
+            restore = ["doctor", "--restore", str(backup), "--db", str(db)]
+            result = runner.invoke(app, restore)  # said, not a temporary file's EROFS
+            assert result.exit_code == 2 and result.output.startswith(
+                f"error: cannot restore backup {backup}: database {db} is on a read-only file "
+                "system"
+            ), result.output
             for args in (["study", *today], ["suspend", "perceptron-3"]):
                 result = runner.invoke(app, [*args, "--db", str(db)], input="3\n")
                 assert result.exit_code == 2, (args, result.output)

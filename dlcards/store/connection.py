@@ -173,19 +173,26 @@ def _read_only(path: Path) -> str:
     return f"database {path} is read-only; check its permissions or pass --db"
 
 
-def _unwritable(path: Path) -> str | None:
+def unwritable(path: Path) -> str | None:
     """Why the database at `path` cannot be written (the file, its folder or the file
-    system is read-only), as the one line a write is refused with; None when it can be."""
+    system is read-only), as the one line a write is refused with; None when it can be (or,
+    for a file not there yet, can be made)."""
     try:
         mounted_read_only = bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
     except (OSError, AttributeError):  # pragma: no cover - no statvfs on Windows
         mounted_read_only = False
+    if mounted_read_only and not os.path.lexists(path):
+        return (
+            f"database {path} cannot be made: {path.parent} is on a read-only file system "
+            "(remount it read-write, or pass --db)"
+        )
     if mounted_read_only:
         return (
             f"database {path} is on a read-only file system; it can be read but nothing can "
             "be saved to it (remount it read-write, or pass --db)"
         )
-    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+    file_ok = os.access(path, os.W_OK) or not os.path.lexists(path)
+    if file_ok and os.access(path.parent, os.W_OK):
         return None
     return _read_only(path)
 
@@ -663,7 +670,7 @@ class Connection:
         read_only = None
         if existed:
             check_header(path)
-            read_only = _unwritable(path)
+            read_only = unwritable(path)
             if path.stat().st_size == 0:
                 if read_only is not None:  # no database in it, and none can be made
                     raise StoreError(read_only)

@@ -38,6 +38,7 @@ from dlcards.store.connection import (
     existing_file,
     translate_error,
     unreadable_message,
+    unwritable,
 )
 from dlcards.store.rows import (
     AFTER_RESET,
@@ -864,6 +865,8 @@ def restore(
     from dlcards.fileio import clean_stale_temps
 
     folder = db.parent
+    if (why := unwritable(db)) is not None:  # said so, not a temporary file's EROFS
+        raise StoreError(f"cannot restore backup {source}: {why}; nothing was changed")
     clean_stale_temps(folder)
     fd, name = tempfile.mkstemp(prefix=f".{db.name}.{os.getpid()}-", suffix=".tmp", dir=folder)
     os.close(fd)
