@@ -1389,8 +1389,8 @@ def test_a_database_on_a_read_only_mount_is_read_and_a_write_refused(isolated: P
             "import os, sys; from datetime import date; from pathlib import Path; "
             "sys.path.insert(0, sys.argv[2]); import helpers as h; "
             "from dlcards.store import Store; "
-            "h.grade(Store.open(Path(sys.argv[1])), 'perceptron-2', 4, date(2026, 11, 26)); "
-            "os._exit(0)"
+            "s = Store.open(Path(sys.argv[1])); h.grade(s, 'perceptron-2', 4, date(2026, 11, 26)); "
+            "s.delete_meta('integrity_checked'); os._exit(0)"  # the day's check to do
         )
         here = str(Path(__file__).parent)
         subprocess.run([sys.executable, "-c", graded, str(db), here], check=True)

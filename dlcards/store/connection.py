@@ -805,8 +805,9 @@ class Connection:
         return made
 
     def daily_check_due(self, today: date | None = None) -> bool:
-        """Whether the next write runs the daily full check and backup."""
-        if self.guarded:
+        """Whether the next write runs the daily full check and backup (none can, on a
+        database that cannot be written: the write is refused first)."""
+        if self.guarded or self.read_only is not None:
             return False
         day = (today or date.today()).isoformat()
         return self._call(
