@@ -35,6 +35,21 @@ def study_day_start(day: date, starts_at: int = DAY_STARTS_AT) -> datetime:
     return datetime.combine(day, time(starts_at)).astimezone()
 
 
+def clock_problem(now: datetime | None = None) -> str | None:
+    """What is wrong with the system clock, when its date is outside the dates dlcards accepts
+    (a machine without a clock battery starts in 1970; a clock set to 2300 overflowed
+    Python's nanosecond clock, a traceback): every grade and session is dated by it, and a
+    day computed from it says nothing true about what is due. None when it is in range."""
+    moment = now or datetime.now()
+    if FIRST_DAY <= moment.date() <= LAST_DAY:
+        return None
+    return (
+        f"the system clock says {moment:%Y-%m-%d %H:%M}, outside the dates dlcards accepts "
+        f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}); set the clock (grades are "
+        "dated by it)"
+    )
+
+
 def given_day() -> bool:
     """Whether DLCARDS_TODAY gives the day (--today is the caller's to know)."""
     return bool(os.environ.get("DLCARDS_TODAY", "").strip())

@@ -309,6 +309,14 @@ def _run_command(number: int | None = None, ran: list[bool] | None = None) -> No
 
             sys.stdout.write(f"dlcards {__version__}\n")
             return
+        if argv and not {"--help", "-h"} & set(argv):
+            from dlcards.days import clock_problem
+
+            if (problem := clock_problem()) is not None:  # before any file is opened
+                from dlcards.stdio import say
+
+                say(f"error: {problem}")
+                sys.exit(2)
         command = parse(argv)
         if command is not None:
             sys.exit(run(*command))

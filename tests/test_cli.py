@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from importlib import metadata
@@ -1192,3 +1193,26 @@ def test_a_size_of_zero_in_the_environment_is_no_size(size: dict[str, str]) -> N
     assert shown.returncode == 0 and "optimization" in shown.stdout
     studied = dlcards("study", "--today", "2026-11-26", given="\n4\nq\n")
     assert studied.returncode == 0 and "saved: perceptron-1: 4" in studied.stdout
+
+
+@pytest.mark.skipif(shutil.which("faketime") is None, reason="needs faketime")
+@pytest.mark.parametrize("clock", ["1970-01-02 08:00:00", "2300-01-01 08:00:00"])
+def test_a_system_clock_outside_the_dates_dlcards_accepts_is_one_line(
+    isolated: Path, clock: str
+) -> None:
+    """A clock that jumped (a machine without a clock battery boots in 1970; one set to 2300):
+    `study` dated its grades 1970 (re-drills that change nothing, said to be saved) and `due`
+    said nothing was due; past 2262 Python's nanosecond clock overflowed, a traceback. Now
+    one line says what the clock says, exit 2, before any file is opened."""
+    db = isolated / "data" / "dlcards.db"
+    before = db.read_bytes()
+    for args in (["due"], ["study"]):
+        result = subprocess.run(
+            ["faketime", clock, sys.executable, "-m", "dlcards", *args],
+            capture_output=True, text=True, input="\n4\n", timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: the system clock says "), lines
+        assert "outside the dates dlcards accepts (2000-01-01 to 2199-12-31)" in lines[0]
+    assert db.read_bytes() == before
