@@ -1427,6 +1427,10 @@ def test_a_database_on_a_read_only_mount_is_read_and_a_write_refused(isolated: P
                 f"note: database {db} cannot be written, so the decks' changes since it was "
                 "last synced are not in it; what it holds is shown"
             ]
+            made = runner.invoke(app, ["due", "--db", str(mnt / "new.db")])
+            assert made.exit_code == 2 and made.output == (
+                f"error: cannot create database in {mnt}: it is on a read-only file system\n"
+            ), made.output
             backup = isolated / "kept.db"
             shutil.copyfile(isolated / "data" / "dlcards.db", backup)
             restore = ["doctor", "--restore", str(backup), "--db", str(db)]

@@ -173,14 +173,19 @@ def _read_only(path: Path) -> str:
     return f"database {path} is read-only; check its permissions or pass --db"
 
 
+def _mounted_read_only(path: Path) -> bool:
+    """Whether the folder of `path` is on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # pragma: no cover - no statvfs on Windows
+        return False
+
+
 def unwritable(path: Path) -> str | None:
     """Why the database at `path` cannot be written (the file, its folder or the file
     system is read-only), as the one line a write is refused with; None when it can be (or,
     for a file not there yet, can be made)."""
-    try:
-        mounted_read_only = bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):  # pragma: no cover - no statvfs on Windows
-        mounted_read_only = False
+    mounted_read_only = _mounted_read_only(path)
     if mounted_read_only and not os.path.lexists(path):
         return (
             f"database {path} cannot be made: {path.parent} is on a read-only file system "
@@ -683,7 +688,12 @@ class Connection:
                     f"cannot create directory {path.parent} for the database: {err.strerror}"
                 ) from None
             if not os.access(path.parent, os.W_OK):
-                raise StoreError(f"cannot create database in {path.parent}: permission denied")
+                why = (
+                    "it is on a read-only file system"
+                    if _mounted_read_only(path)
+                    else ("permission denied")
+                )
+                raise StoreError(f"cannot create database in {path.parent}: {why}")
         sidecars = [Path(f"{path}-wal"), Path(f"{path}-shm")]
         had = [p.exists() for p in sidecars]
         try:
