@@ -86,14 +86,14 @@ def test_heatmap_scale_steps() -> None:
 
 
 def test_a_narrow_heatmap_sums_the_weeks_it_shows(log: dict) -> None:
-    """At 40 columns the heatmap shows 34 weeks, but its footer counted the whole year
+    """At 40 columns the heatmap shows 32 weeks, but its footer counted the whole year
     ("… since 2025-11-24"): the footer, the busiest day and the scale are now the shown
     weeks'."""
     import re
 
     data = stats_json()
     per_day = Counter(day for history in log.values() for day, _ in history)
-    for width, weeks in ((40, 34), (60, 53)):
+    for width, weeks in ((40, 32), (60, 52), (61, 53)):
         console = Console(file=io.StringIO(), width=width, color_system=None)
         console.print(heatmap_view(data, width))
         shown = console.file.getvalue()  # type: ignore[attr-defined]
@@ -108,6 +108,20 @@ def test_a_narrow_heatmap_sums_the_weeks_it_shows(log: dict) -> None:
         assert f"busiest day: {busiest.isoformat()}, {peak} reviews" in footer
         title = "reviews per day, past year" if weeks == 53 else f"reviews, {weeks} weeks"
         assert title in shown.splitlines()[0]
+
+
+@pytest.mark.parametrize("width", [30, 40, 60, 61, 80, 100, 160])
+def test_the_heatmap_keeps_a_cell_of_margin_inside_its_borders(log: dict, width: int) -> None:
+    """At 60 columns the day labels touched the panel's left border (`│Mon ····`) and the
+    current week its right one: every line inside the panel has a blank cell at each side."""
+    console = console_at(width)
+    console.print(heatmap_view(stats_json(), min(width, 61)))
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    inside = lines[1:-1]
+    assert any("Mon" in line for line in inside), lines
+    for line in inside:
+        assert line.startswith("│ ") and line.endswith(" │"), (width, line)
+    assert max(len(line) for line in lines) <= width
 
 
 def test_true_retention_per_window_age_and_topic(log: dict) -> None:
@@ -196,7 +210,7 @@ def test_views_snapshot(log: dict, width: int) -> None:
     ):
         console = console_at(width)
         console.print(view)
-        assert max(len(line) for line in console.file.getvalue().splitlines()) <= 60
+        assert max(len(line) for line in console.file.getvalue().splitlines()) <= 61
     assert max(len(line) for line in text.splitlines()) <= width
     snapshot = SNAPSHOTS / f"stats_{width}.txt"
     if os.environ.get("DLCARDS_UPDATE_SNAPSHOTS"):

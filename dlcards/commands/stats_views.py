@@ -1,5 +1,5 @@
 """The views of `dlcards stats` beyond the summary: the review heatmap, true retention and the
-memory histograms. Each takes the `stats --json` data and returns a rich renderable 60
+memory histograms. Each takes the `stats --json` data and returns a rich renderable 61
 columns wide (or `width`, in a narrower terminal: the heatmap then shows the latest weeks that
 fit, the retention table only percentages), so they read the same in any terminal.
 """
@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-WIDTH = 60
+WIDTH = 61
+"""The views' width: the heatmap's year (53 weeks after the day labels) with a cell of margin
+inside each border."""
 LEVELS = "·░▒▓█"  # no reviews, then the four steps of the scale: readable without colour too
 LEVEL_STYLES = ("dim", "green4", "green3", "green1", "bold bright_green")
 TODAY_MARK = "◆"
@@ -27,7 +29,9 @@ def heatmap_view(data: dict[str, Any], width: int = WIDTH) -> Any:
 
     hm = data["heatmap"]
     today = date.fromisoformat(hm["today"])
-    shown = max(1, min(len(hm["weeks"]), width - 2 - 4))  # borders, day labels
+    # borders, a cell of margin inside each (at 60 columns `Mon` touched the left border),
+    # the day labels
+    shown = max(1, min(len(hm["weeks"]), width - 4 - 4))
     weeks: list[list[int | None]] = hm["weeks"][-shown:]
     first = date.fromisoformat(hm["first"]) + timedelta(weeks=len(hm["weeks"]) - shown)
     # the scale, the busiest day and the sums are those of the weeks shown: in a narrower
@@ -78,15 +82,15 @@ def heatmap_view(data: dict[str, Any], width: int = WIDTH) -> Any:
 
     said = f"{plural(total, 'review')} on {plural(days, 'day')} since {since}"
     # wrapped under itself, not at the border: `since 2025-12-01` at 40 columns
-    lines = wrap_tokens(said, width - 2 - 4, breaks=" ")
+    lines = wrap_tokens(said, width - 4 - 4, breaks=" ")
     if busiest is not None:
         n, day = busiest
         peak_said = f"busiest day: {day.isoformat()}, {n} review{'s' if n != 1 else ''}"
-        lines += wrap_tokens(peak_said, width - 2 - 4, breaks=" ")
+        lines += wrap_tokens(peak_said, width - 4 - 4, breaks=" ")
     for line in lines:
         text.append(f"\n    {line}", style="dim")
     title = "reviews per day, past year" if shown == len(hm["weeks"]) else f"reviews, {shown} weeks"
-    return _panel(text, title, width, padding=(0, 0))
+    return _panel(text, title, width)
 
 
 def _pct(cell: dict[str, Any], counts: bool = True) -> str:
@@ -324,7 +328,7 @@ def render_stats(console: Any, data: dict[str, Any]) -> None:
             + "; see `dlcards list --leeches`"
         )
     console.print(forecast_chart(data["forecast"], console.width))
-    width = min(console.width, 60)  # each view is 60 columns wide, or the terminal's width
+    width = min(console.width, WIDTH)  # each view as wide, or as the terminal
     console.print(heatmap_view(data, width))
     console.print(retention_view(data, width))
     titles = {
