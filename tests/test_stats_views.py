@@ -124,6 +124,26 @@ def test_the_heatmap_keeps_a_cell_of_margin_inside_its_borders(log: dict, width:
     assert max(len(line) for line in lines) <= width
 
 
+def test_each_leech_stays_on_one_line(log: dict) -> None:
+    """At 60 columns the leeches' line was wrapped by words, inside a leech (`mlp-6 (2,` at the
+    end of a line, `mlp)` at the start of the next): it now breaks between leeches only."""
+    data = stats_json()
+    data["leeches"] = [
+        {"id": f"{topic}-{n}", "lapses": 8 + n, "topic": topic}
+        for n, topic in enumerate(["perceptron", "mlp", "mlp", "backprop", "gd", "mlp", "vgp"])
+    ]
+    items = [f"{x['id']} ({x['lapses']}, {x['topic']})" for x in data["leeches"]]
+    for width in range(30, 101):
+        shown = render(data, width).splitlines()
+        start = next(n for n, line in enumerate(shown) if line.startswith("leeches (lapses):"))
+        end = next(n for n in range(start, len(shown)) if shown[n].startswith("╭"))
+        lines = shown[start:end]
+        assert all(len(line) <= width for line in lines), (width, lines)
+        for item in items:
+            assert any(item in line for line in lines), (width, item, lines)
+        assert " ".join(lines).endswith("; see `dlcards list --leeches`"), lines
+
+
 def test_true_retention_per_window_age_and_topic(log: dict) -> None:
     data = stats_json()["true_retention"]
     catalog = load_catalog()

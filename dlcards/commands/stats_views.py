@@ -322,11 +322,7 @@ def render_stats(console: Any, data: dict[str, Any]) -> None:
         )
     )
     if data["leeches"]:
-        console.print(
-            "leeches (lapses): "
-            + ", ".join(f"{x['id']} ({x['lapses']}, {x['topic']})" for x in data["leeches"])
-            + "; see `dlcards list --leeches`"
-        )
+        console.print(leeches_line(data["leeches"], console.width))
     console.print(forecast_chart(data["forecast"], console.width))
     width = min(console.width, WIDTH)  # each view as wide, or as the terminal
     console.print(heatmap_view(data, width))
@@ -339,6 +335,21 @@ def render_stats(console: Any, data: dict[str, Any]) -> None:
     }
     for name, bins in data["histograms"].items():
         console.print(histogram_view(titles[name], bins, width=width))
+
+
+def leeches_line(leeches: list[dict[str, Any]], width: int) -> Any:
+    """The leeches, `id (lapses, topic)` each, in lines of `width` cells broken only between
+    leeches (at 60 columns `mlp-6 (2,` ended a line and `mlp)` began the next); one longer
+    than a line is on a line of its own, folded there. Plain text: a `[` in a topic or an
+    id is not rich markup."""
+    from rich.text import Text
+
+    from dlcards.view import phrases
+
+    items = [f"{x['id']} ({x['lapses']}, {x['topic']})" for x in leeches]
+    parts = ["leeches (lapses):", *(f"{item}," for item in items[:-1])]
+    parts += [f"{items[-1]};", "see `dlcards list --leeches`"]
+    return Text("\n".join(phrases(parts, width, sep=" ")), overflow="fold")
 
 
 def forecast_chart(rows: list[dict[str, Any]], width: int = 80, height: int = 6) -> Any:
