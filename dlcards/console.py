@@ -238,6 +238,13 @@ def wrap_tokens(text: str, width: int, breaks: str = " ,|(") -> list[str]:
     return lines
 
 
+def wrap_name(name: str, width: int) -> list[str]:
+    """A name (a topic's slug, a title) in lines of at most `width` cells, broken after a
+    space, a hyphen, an underscore or a slash, so every piece reads as part of a name, not
+    as a name cut short; a piece wider than `width` is folded."""
+    return wrap_tokens(name, width, breaks=" -_/")
+
+
 def tokens(text: str, breaks: str = " ,|(", brackets: bool = True) -> list[str]:
     """`text` cut after each space or character of `breaks` (outside square brackets unless
     `brackets` is False): the pieces `wrap_tokens` keeps whole, each with its separator."""
@@ -406,28 +413,46 @@ def print_table(
     if plain is not None and plain.width <= console.width:
         console.print(plain)
     else:
+        from rich.cells import cell_len
         from rich.table import Table
 
         table = Table(box=None, header_style="bold", pad_edge=False)
-        room = console.width // 3
+        width = console.width
+        longest = [
+            max(cell_len(cell) for cell in (header, *(row[i] for row in rows)))
+            for i, (header, _, _) in enumerate(columns)
+        ]
+        # what the other columns take: each its longest value, a text column a third of the
+        # line at most (rich wraps it)
+        others = [
+            sum(2 + min(w, width // 3) for j, w in enumerate(longest) if j != i)
+            for i in range(len(columns))
+        ]
+        wrapped = {}
         for index, (header, style, justify) in enumerate(columns):
-            longest = max((len(row[index]) for row in rows), default=0)
-            # a column kept on one line, unless a value is longer than a third of the width (a
-            # 110-character topic took the whole line and hid every other column): folded
-            # then, whole, over lines of its own column
-            keep = header in no_wrap and longest <= room
+            # a column kept whole, on one line where it fits beside the others; a longer value
+            # (a 110-character topic took the whole line and hid every other column; cut, a
+            # topic read as another) is wrapped in its column between words, at its hyphens
+            room = max(width - others[index], width // 3, 1)
+            keep = header in no_wrap
+            if keep and longest[index] > room:
+                wrapped[index] = room
             table.add_column(
                 header,
                 style=style,
                 justify=justify,  # type: ignore[arg-type]
                 no_wrap=keep,
-                overflow="fold" if header in no_wrap and not keep else "ellipsis",
-                max_width=room if header in no_wrap and not keep else None,
+                overflow="fold" if keep else "ellipsis",
             )
-        for row in rows[:-1]:
-            table.add_row(*row)
-        table.add_section()
-        table.add_row(*rows[-1])
+        for n, row in enumerate(rows):
+            if n == len(rows) - 1:
+                table.add_section()
+            table.add_row(
+                *(
+                    "\n".join(wrap_name(cell, wrapped[i])) if i in wrapped else cell
+                    for i, cell in enumerate(row)
+                )
+            )
         console.print(table)
     if texts:
         from rich.text import Text

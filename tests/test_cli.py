@@ -1018,7 +1018,7 @@ def test_a_long_topic_folds_and_keeps_the_other_columns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int
 ) -> None:
     """A topic of 110 characters (an Anki deck deep down, converted) took the whole line in
-    `topics`: its title and counts were not shown at all."""
+    `topics`: its title and counts were not shown at all. It is wrapped at its hyphens."""
     from dlcards.console import out
 
     topic = "a" + "-very-long-topic-name" * 5 + "-end"
@@ -1029,9 +1029,36 @@ def test_a_long_topic_folds_and_keeps_the_other_columns(
     lines = shown.splitlines()
     assert all(len(line) <= width for line in lines)
     first = next(line for line in lines if line.startswith("a-very"))
-    assert "A long" in first and first.rstrip().endswith("1     0")
+    assert first.rstrip().endswith("1     0")  # the counts beside the topic's first line
+    assert "A long deck" in " ".join(shown.split())  # the title, beside or under it
     folded = "".join(line.split()[0] for line in lines[lines.index(first) :] if line.strip())
     assert folded.startswith(topic)  # the whole slug, over its column's lines
+
+
+@pytest.mark.parametrize("width", [30, 40, 60, 80])
+def test_due_shows_a_long_topic_whole_wrapped_at_its_hyphens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """At 60 columns `due` showed `regularization-and-generalization-in-very-deep-ne…`, and at
+    40 `regularization-and-generaliza…`: a topic cut with nothing to say which one. The topic
+    now wraps in its column at its hyphens, whole, beside its counts."""
+    from dlcards.console import out
+
+    topic = "regularization-and-generalization-in-very-deep-networks"
+    deck = _one_card_deck(tmp_path, topic, "Regularization")
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    out.cache_clear()
+    result = CliRunner().invoke(app, ["due", "--decks", str(deck)])
+    assert result.exit_code == 0, result.output
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", result.output).splitlines()
+    assert all(len(line) <= width for line in lines), lines
+    assert "…" not in result.output
+    start = next(n for n, line in enumerate(lines) if line.startswith("regularization"))
+    assert lines[start].split()[1:] == ["0", "1"], lines
+    end = next(n for n in range(start, len(lines)) if lines[n].startswith("total"))
+    pieces = [line.strip() for line in lines[start + 1 : end]]
+    assert lines[start].split()[0] + "".join(pieces) == topic, lines
 
 
 @pytest.mark.parametrize("columns", [40, 60])

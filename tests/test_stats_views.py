@@ -264,6 +264,27 @@ def test_true_retention_never_cuts_a_number_or_a_topic_on_a_narrow_screen(log: d
             assert topic in shown, (width, topic)
 
 
+def test_a_long_topic_in_true_retention_is_wrapped_whole_not_cut(log: dict) -> None:
+    """At 60 columns the per-topic table cut `regularization-and-generalization-in-very-deep-
+    networks` to `regularizatio…` (14 cells, with room for 31): now it is wrapped at its
+    hyphens in the room its column has, or on lines of its own above its numbers."""
+    data = stats_json()
+    topic = "regularization-and-generalization-in-very-deep-networks"
+    topics = data["true_retention"]["topics"]
+    topics[topic] = topics[next(iter(topics))]
+    for width in range(30, 62):
+        console = console_at(width)
+        console.print(retention_view(data, width))
+        lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+        assert max(len(line) for line in lines) <= width
+        body = [line.strip("│ ") for line in lines[1:-1]]
+        assert not [line for line in body if "…" in line], (width, lines)
+        firsts = "".join(line.split(" ")[0] for line in body)
+        assert topic in firsts, (width, lines)
+        if width >= 50:  # room beside the numbers: wrapped in its column, at hyphens
+            assert any(line.startswith("regularization-and- ") for line in body), lines
+
+
 @pytest.mark.parametrize("color", [False, True])
 def test_retention_topics_print_the_same_bytes_without_richs_table(
     log: dict, color: bool, monkeypatch: pytest.MonkeyPatch
@@ -364,8 +385,8 @@ def test_a_long_topic_gives_way_to_the_retention_numbers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int
 ) -> None:
     """A torture run: at 40 columns the true-retention table by topic showed `100%` as `10…`
-    (and the `365d` header as `36…`) while a long topic kept its 14 cells. The topic is cut
-    to what the numbers leave."""
+    (and the `365d` header as `36…`) while a long topic kept its 14 cells. The numbers are
+    whole, and the topic too (wrapped at its hyphens, or on a line of its own)."""
     import re as _re
 
     from typer.testing import CliRunner
@@ -392,6 +413,8 @@ def test_a_long_topic_gives_way_to_the_retention_numbers(
     shown = runner.invoke(app, ["stats", "--decks", str(deck), "--today", "2026-12-02"]).output
     plain = _re.sub(r"\x1b\[[0-9;]*m", "", shown)
     header = next(line for line in plain.splitlines() if "topic " in line and "today" in line)
-    row = plain.splitlines()[plain.splitlines().index(header) + 1]
+    at = plain.splitlines().index(header)
+    rows = " ".join(plain.splitlines()[at + 1 : at + 3])  # beside its topic, or under it
     assert header.split()[2:-1] == ["today", "7d", "30d", "365d"], plain
-    assert row.split()[2:6] == ["100%"] * 4, plain
+    assert _re.findall(r"\S+%", rows) == ["100%"] * 4, plain
+    assert "regularisation-and-dropout" in rows or "regularisation-and- " in rows, plain

@@ -60,8 +60,9 @@ def topics(decks: Sequence[str], json_: bool) -> None:
         numbers = sum(2 + max(len(r[i]) for r in [columns_row, *cells, total]) for i in (2, 3))
         # titles squeezed beside the topics: each title under its topic instead, so that a
         # topic that fits the line stays whole (`--topic` takes it as typed; rich folded a
-        # 26-character one in the middle at 60 columns); one longer than that folds anyway
-        if width - topic_w - numbers - 2 < MIN_TITLE and topic_w + numbers + 2 <= width:
+        # 26-character one in the middle at 60 columns); a topic longer than half the line
+        # is wrapped at its hyphens in its column, and the titles go under it too
+        if width - min(topic_w, width // 2) - numbers - 2 < MIN_TITLE:
             _narrow_topics(cells, total, max(width - numbers - 2, 8))
             return
     print_table(columns, [*cells, total], no_wrap=("topic",))
@@ -75,11 +76,12 @@ goes under its topic's row (`_narrow_topics`)."""
 def _narrow_topics(cells: list[list[str]], total: list[str], room: int) -> None:
     """`topics` too narrow for the titles beside the rest (30 columns squeezed them into five
     cells a line: "Perc…"): each title under its topic's row, wrapped in `room` cells after
-    an indent of two, in the topic's column."""
+    an indent of two, in the topic's column; a topic longer than the column wrapped there
+    at its hyphens."""
     from rich.table import Table
     from rich.text import Text
 
-    from dlcards.console import out
+    from dlcards.console import out, wrap_name
     from dlcards.flow import wrap
 
     table = Table(box=None, header_style="bold", pad_edge=False)
@@ -87,7 +89,7 @@ def _narrow_topics(cells: list[list[str]], total: list[str], room: int) -> None:
     table.add_column("cards", justify="right", no_wrap=True)
     table.add_column("math", justify="right", no_wrap=True)
     for topic, title, cards, math in cells:
-        table.add_row(topic, cards, math)
+        table.add_row("\n".join(wrap_name(topic, room + 2)), cards, math)
         for line in wrap(title, room):
             table.add_row(Text("  " + line, style="default"), "", "")
     table.add_section()
@@ -370,7 +372,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
                 (" (`dlcards config reviews_per_day N` to change)", ""),
             ]
         )
-    print_table(columns, rows, lines)
+    print_table(columns, rows, lines, no_wrap=("topic",))
 
 
 def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) -> None:

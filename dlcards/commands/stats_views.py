@@ -6,6 +6,7 @@ fit, the retention table only percentages), so they read the same in any termina
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -144,7 +145,9 @@ def retention_view(data: dict[str, Any], width: int = WIDTH) -> Any:
         ]
         numbers = sum(2 + max(len(h), 4) for h in headers)  # a column each, "100%" at most
         longest = max(len(row[0]) for row in rows)
-        if inner - numbers < min(longest, 10):  # the topics on lines of their own
+        # a topic's longest piece between hyphens: narrower than that, it would be folded
+        piece = max(len(part) for row in rows for part in re.split(r"(?<=[-_ /])", row[0]))
+        if inner - numbers < min(longest, max(10, piece)):  # the topics on lines of their own
             parts += ["", _narrow_grid(headers, rows, inner, stacked=True)]
             return _retention_panel(parts, width)
         # a row a topic: at 50 topics rich's layout pass was a third of the statistics' screen
@@ -158,17 +161,18 @@ def retention_view(data: dict[str, Any], width: int = WIDTH) -> Any:
             else None
         )
         if plain is None:
+            from dlcards.console import wrap_name
+
             topics = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
-            # the numbers whole, the topic cut to what is left ("100%" was cut to "10…" at 40
-            # columns while the topic kept 14 cells)
-            room = min(14, inner - numbers)
-            topics.add_column(
-                "topic", style="cyan", no_wrap=True, max_width=room, overflow="ellipsis"
-            )
+            # the numbers whole ("100%" was cut to "10…" at 40 columns while the topic kept 14
+            # cells), the topic whole too: wrapped at its hyphens in what is left (cut to 14
+            # cells, `regularizatio…` read as a topic of its own)
+            room = inner - numbers
+            topics.add_column("topic", style="cyan", no_wrap=True, overflow="fold")
             for header in headers:
                 topics.add_column(header, justify="right", no_wrap=True)
-            for row in rows:
-                topics.add_row(*row)
+            for topic, *values in rows:
+                topics.add_row("\n".join(wrap_name(topic, room)), *values)
         parts += ["", plain or topics]
     return _retention_panel(parts, width)
 
@@ -181,11 +185,11 @@ def _narrow_grid(headers: list[str], rows: list[list[str]], inner: int, stacked:
     """Retention on a narrow screen, a column a window (`today`, `7d`, ...; each as wide as
     "100%" at least, one space apart, none before the first: its header, `today`, is wider
     than any value) after a column of labels: each row's (`young`, `mature`, `all`), or,
-    `stacked`, on a line of its own above its numbers (a topic; cut with `…` only when longer
-    than the whole line). 30 columns fit."""
+    `stacked`, on lines of its own above its numbers (a topic, wrapped at its hyphens when
+    longer than the line). 30 columns fit."""
     from rich.text import Text
 
-    from dlcards.view import shorten
+    from dlcards.console import wrap_name
 
     widths = [max(len(h), 4) for h in headers]
 
@@ -196,8 +200,7 @@ def _narrow_grid(headers: list[str], rows: list[list[str]], inner: int, stacked:
     for label, *values in rows:
         text.append("\n")
         if stacked:
-            name = label if len(label) <= inner else shorten(label, inner) or label[: inner - 1]
-            text.append(name if len(name) <= inner else name[: inner - 1] + "…", style="cyan")
+            text.append("\n".join(wrap_name(label, inner)), style="cyan")
             text.append("\n" + " " * LABEL_W + line(values))
         else:
             text.append(f"{label:<{LABEL_W}}", style="bold")
