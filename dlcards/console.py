@@ -106,7 +106,12 @@ def out() -> Console:
 
             if isinstance(renderable, Text):
                 renderable = in_encoding(renderable, self.encoding)
-            return super().render(renderable, options)
+            segments = super().render(renderable, options)
+            from dlcards.stdio import CUT, cut_mark
+
+            if cut_mark() == CUT:
+                return segments
+            return _marked_as_cut(segments)
 
         def _render_buffer(self, buffer: Iterable[Segment]) -> str:
             text = super()._render_buffer(buffer)
@@ -131,6 +136,30 @@ def out() -> Console:
         soft_wrap=False,
         _environ=environ if len(environ) < len(os.environ) else None,
     )
+
+
+def _marked_as_cut(segments: Iterable[Segment]) -> Iterable[Segment]:
+    """`segments` for a terminal that cannot show `…`: the `…` rich puts where it cuts a text
+    to a width (a table's cell, a panel's title) is `...` over the cells it ends, not "." (a
+    cut text read as finished), and the line keeps its width. Every `…` of the text itself
+    was spelled before the layout (`in_encoding`): one still here is rich's."""
+    from rich.segment import Segment
+
+    for segment in segments:
+        if segment.control or "…" not in segment.text:
+            yield segment
+            continue
+        kept: list[str] = []
+        for ch in segment.text:
+            if ch != "…":
+                kept.append(ch)
+                continue
+            dots = 1
+            while dots < 3 and kept and kept[-1].isascii() and kept[-1] != "\n":
+                kept.pop()
+                dots += 1
+            kept.append("." * dots)
+        yield Segment("".join(kept), segment.style, segment.control)
 
 
 def in_encoding(text: Text, encoding: str) -> Text:

@@ -336,21 +336,25 @@ def clip(line: str, width: int, math: Sequence[Range] = ()) -> str:
     of :func:`atoms` (never inside a formula that fits), or folded when not even one fits."""
     if cell_len(line) <= width:
         return line
+    from dlcards.stdio import cut_mark
+
+    mark = cut_mark()  # `...` where standard output cannot show `…`, measured as shown
+    size = len(mark)
     kept, used = "", 0  # used: cell_len(kept)
-    for start, end in atoms(line, width - 1, math):
+    for start, end in atoms(line, width - size, math):
         piece = line[start:end]
         body = piece.rstrip(" ")
-        # cell_len((kept + piece).rstrip(" ") + "…"), without measuring `kept` again: an atom
+        # cell_len((kept + piece).rstrip(" ") + mark), without measuring `kept` again: an atom
         # is a word or formula and its trailing spaces (one of spaces only strips into kept)
-        shown = used + cell_len(body) + 1 if body else cell_len(kept.rstrip(" ") + "…")
+        shown = used + cell_len(body) + size if body else cell_len(kept.rstrip(" ")) + size
         if shown > width:
             break
         kept += piece
         used += cell_len(piece)
     kept = kept.rstrip(" ,;:")
     if not kept:
-        return chop_cells(line, max(width - 1, 1))[0] + "…" if width > 1 else "…"[:width]
-    return kept + "…"
+        return chop_cells(line, width - size)[0] + mark if width > size else mark[:width]
+    return kept + mark
 
 
 def _prose_atoms(line: str, math: Sequence[Range]) -> list[Range] | None:

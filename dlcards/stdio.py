@@ -45,8 +45,8 @@ class _Closed:
 _PLAIN = {
     **dict(
         zip(
-            "−–—·×÷‖…‘’“”•′─━│╭╮╰╯┤└█▇▆▅▄▃▂▁▉▊▋▌▍▎▏▓▒░◆✓✗↳⚠⌈⌉⌊⌋",
-            "---*x/|.''\"\"*'-=|++++|+##==--__####|||%:.@vx>![][]",
+            "−–—·×÷‖‘’“”•′─━│╭╮╰╯┤└█▇▆▅▄▃▂▁▉▊▋▌▍▎▏▓▒░◆✓✗↳⚠⌈⌉⌊⌋",
+            "---*x/|''\"\"*'-=|++++|+##==--__####|||%:.@vx>![][]",
             strict=True,
         )
     ),
@@ -62,6 +62,8 @@ _PLAIN = {
     "♪": "(sound)", "∗": "*", "∩": "cap", "∪": "cup", "⇐": "<==", "⊂": "subset", "⊆": "subseteq",
     "∓": "-/+", "≡": "==", "∧": "and", "∨": "or", "↦": "|->", "∫": "int", "∮": "oint",
     "⊤": "^T", "⊺": "^T", "≔": ":=",
+    # a text cut short reads as cut: "." would end it as a sentence ends
+    "…": "...",
 }  # fmt: skip
 """The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
 and box drawing one character for one, symbols with a meaning spelled out. Superscripts and
@@ -69,6 +71,21 @@ subscripts are written as in TeX (x² as x^2, 10⁻⁵ as 10^-5, wᵢⱼ as w_ij
 their compatibility decomposition (½ as 1/2, é as e), and "?" for the rest (an emoji).
 dlcards.console spells a Text's characters before rich lays it out, so a spelling wider than
 its symbol still lines up."""
+
+
+CUT = "…"
+"""The mark of a text cut short."""
+
+
+def cut_mark() -> str:
+    """The mark of a text cut short as standard output shows it: `…`, or `...` where its
+    encoding cannot show `…` (`_PLAIN`), for a layout that measures the mark it adds."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        CUT.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return _PLAIN[CUT]
+    return CUT
 
 
 def _script(ch: str) -> tuple[str, str] | None:

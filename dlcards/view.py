@@ -113,11 +113,16 @@ def card_panel(
 
 def shorten(text: str, room: int, keep_last: bool = False) -> str:
     """`text` in at most `room` cells, cut after a whole word with `…` (never inside a name);
-    `keep_last` keeps its last word (`… #23` of a source). Empty when not even one word fits."""
+    `keep_last` keeps its last word (`… #23` of a source). Empty when not even one word fits.
+    The mark as standard output shows it (`...` in ASCII: `dlcards.stdio.cut_mark`), measured
+    as shown."""
     from rich.cells import cell_len
+
+    from dlcards.stdio import cut_mark
 
     if cell_len(text) <= room:
         return text
+    mark = cut_mark()
     words = text.split(" ")
     tail = f" {words.pop()}" if keep_last and len(words) > 1 else ""
     while words:
@@ -125,8 +130,8 @@ def shorten(text: str, room: int, keep_last: bool = False) -> str:
         head = " ".join(words).rstrip(" ,·:;(-&/")
         if head.count("(") > head.count(")"):  # not inside a parenthesis: `(MSE, MAE…`
             continue
-        if head and cell_len(head + "…" + tail) <= room:
-            return head + "…" + tail
+        if head and cell_len(head + mark + tail) <= room:
+            return head + mark + tail
     return ""
 
 

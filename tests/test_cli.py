@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -308,6 +309,55 @@ def test_a_terminal_that_cannot_show_the_symbols_gets_them_in_ascii(
     )
     # "passed: grade ≥ 3" must not become "grade > 3"
     assert stats.returncode == 0 and b"grade >= 3" in stats.stdout
+
+
+def test_a_cut_text_reads_as_cut_in_ascii(synced_env: dict[str, str]) -> None:
+    """With PYTHONIOENCODING=ascii `list` at 40 columns showed `perceptron-1   What is the
+    primary.`: the `…` of a question cut short spelled ".", read as a finished sentence. It
+    is `...`, measured as three cells, so the lines keep the terminal's width."""
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "list", "--topic", "perceptron"],
+        env={**synced_env, "PYTHONIOENCODING": "ascii", "COLUMNS": "40", "TTY_COMPATIBLE": "1"},
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode("ascii").splitlines()
+    assert all(len(line) <= 40 for line in lines), lines
+    rows = [line.rstrip() for line in lines[1:] if line.startswith("perceptron-")]
+    cut = [line for line in rows if line.endswith("...")]
+    assert cut, lines
+    assert not [line for line in rows if re.search(r"\w\.$", line)], lines
+
+
+def test_richs_own_cut_reads_as_cut_in_ascii(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where rich cuts a text to a width itself (a table's cell) its `…` is `...` in ASCII,
+    over the cells it ends: the line keeps its width."""
+    from rich.table import Table
+
+    from dlcards import stdio
+    from dlcards.console import out
+    from dlcards.view import shorten
+
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", stream)
+    monkeypatch.setenv("COLUMNS", "30")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("NO_COLOR", "1")
+    stdio.prepare()
+    out.cache_clear()
+    try:
+        table = Table(box=None, pad_edge=False, show_header=False)
+        table.add_column(no_wrap=True, max_width=12, overflow="ellipsis")
+        table.add_column(justify="right")
+        table.add_row("regularization-and-dropout", "100%")
+        out().print(table)
+        assert shorten("Gradient Descent and Its Variants", 20) == "Gradient Descent..."
+        stream.flush()
+    finally:
+        out.cache_clear()
+    lines = raw.getvalue().decode("ascii").splitlines()
+    assert lines[0].split() == ["regulariz...", "100%"], lines
 
 
 def test_a_study_screen_in_ascii_lines_up_as_spelled(tmp_path: Path) -> None:

@@ -373,7 +373,12 @@ def status_line(line: str, stream: TextIO) -> Iterator[None]:
     except (OSError, ValueError, AttributeError):  # no fileno, or not a terminal's
         width = 80
     if len(line) >= width:
-        line = line[: max(width - 2, 0)] + "…"
+        mark = "…"
+        try:
+            mark.encode(getattr(stream, "encoding", None) or "utf-8")
+        except (UnicodeEncodeError, LookupError):  # spelled "..." (dlcards.stdio): 3 cells
+            mark = "..."
+        line = line[: max(width - 1 - len(mark), 0)] + mark
     try:
         stream.write(line + "\r")
         stream.flush()

@@ -252,9 +252,11 @@ def _panel(body: Any, title: str, width: int, padding: tuple[int, int] = (0, 1))
     with `…` (rich would crop it mid-number: "most 4318" for "most 43183/day")."""
     from rich.panel import Panel
 
+    from dlcards.stdio import cut_mark
     from dlcards.view import shorten
 
-    title = shorten(title, max(width - 6, 1)) or title[: max(width - 7, 0)] + "…"
+    mark = cut_mark()
+    title = shorten(title, max(width - 6, 1)) or title[: max(width - 6 - len(mark), 0)] + mark
     return Panel(body, title=title, title_align="left", width=width, padding=padding)
 
 
