@@ -209,10 +209,15 @@ def as_shown(text: str) -> str:
 
 
 def print_json(data: object) -> None:
+    """`data` as JSON on stdout: its text as written where stdout's encoding is UTF-8, else
+    (`LC_ALL=C`, PYTHONIOENCODING=ascii) with `\\u` escapes, the same data in ASCII (the
+    terminal's spelling, ≥ as >=, would change the values)."""
     import json
 
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("_", "-")
+    escaped = encoding not in ("utf-8", "utf8")
     try:
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=escaped) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         reader_left()

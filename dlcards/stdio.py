@@ -165,16 +165,44 @@ def prepare() -> None:
         _terminal_out = False
     if sys.stdin is None:  # `<&-`: read as the end of input, as `</dev/null` is
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the whole run
+    ascii_locale = c_locale()
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
-        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+        utf8 = encoding in ("utf-8", "utf8")
+        if (ascii_locale or not utf8) and hasattr(stream, "reconfigure"):
             import codecs
 
             codecs.register_error("dlcards-plain", _plain)
             try:
-                stream.reconfigure(errors="dlcards-plain")
+                if ascii_locale and utf8:
+                    stream.reconfigure(encoding="ascii", errors="dlcards-plain")
+                else:
+                    stream.reconfigure(errors="dlcards-plain")
             except (ValueError, OSError):  # pragma: no cover - a stream that refuses
                 pass
+
+
+def c_locale() -> bool:
+    """Whether the user's locale is C or POSIX (`LC_ALL=C`; `LANG=C`; none set): a terminal
+    whose characters are ASCII, as `ls` and `less` take it (`?` and `<E2><80><A6>` for what
+    is not). Python writes UTF-8 there all the same (its UTF-8 mode, PEP 540, after it sets
+    LC_CTYPE=C.UTF-8 for itself, PEP 538), so the streams are made ASCII here, the cards'
+    symbols spelled. Not when the user asked Python for an encoding (PYTHONIOENCODING,
+    PYTHONUTF8=1, -X utf8), nor for a locale that names UTF-8 but is not installed (Python
+    falls back to C for it; the terminal is the user's UTF-8 one)."""
+    if not sys.flags.utf8_mode:
+        return False  # the locale's own encoding, UTF-8 or not, is Python's
+    environ = os.environ
+    if environ.get("PYTHONIOENCODING") or environ.get("PYTHONUTF8"):
+        return False
+    if "utf8" in getattr(sys, "_xoptions", {}):
+        return False
+    ctype = environ.get("LC_CTYPE", "")
+    if ctype in ("C.UTF-8", "C.utf8", "UTF-8") and not environ.get("LC_ALL"):
+        ctype = ""  # Python's own coercion (PEP 538): the user's value, if any, is lost
+    name = environ.get("LC_ALL") or ctype or environ.get("LANG") or "C"
+    charset = name.partition(".")[2].partition("@")[0].lower().replace("-", "")
+    return charset != "utf8"
 
 
 def failed(err: OSError) -> NoReturn:

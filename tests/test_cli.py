@@ -311,6 +311,50 @@ def test_a_terminal_that_cannot_show_the_symbols_gets_them_in_ascii(
     assert stats.returncode == 0 and b"grade >= 3" in stats.stdout
 
 
+@pytest.mark.parametrize(
+    ("locale", "ascii_only"),
+    [
+        ({"LC_ALL": "C"}, True),
+        ({"LANG": "C"}, True),
+        ({"LC_ALL": "POSIX", "LANG": "C.UTF-8"}, True),
+        ({}, True),  # no locale at all: POSIX's default, C
+        ({"LC_ALL": "C.UTF-8"}, False),
+        ({"LANG": "C.UTF-8"}, False),
+        ({"LC_ALL": "C", "PYTHONIOENCODING": "utf-8"}, False),  # asked for by name
+    ],
+)
+def test_the_c_locale_gets_ascii(
+    synced_env: dict[str, str], locale: dict[str, str], ascii_only: bool
+) -> None:
+    """`LC_ALL=C dlcards show perceptron-22` printed `╭─`, `Σ` and `∈` as UTF-8: in the C
+    locale Python turns on its UTF-8 mode (PEP 538, 540), so the ASCII fallback was never
+    used there, where `ls` and `less` take the terminal for ASCII. It is now, as it is for
+    PYTHONIOENCODING=ascii; `--json` keeps its data whole in `\\u` escapes."""
+    env = {k: v for k, v in synced_env.items() if not k.startswith(("LC_", "LANG"))}
+    env = {**env, **locale, "COLUMNS": "60"}
+    if "PYTHONIOENCODING" not in locale:
+        env.pop("PYTHONIOENCODING", None)
+    env.pop("PYTHONUTF8", None)
+
+    def dlcards(*args: str) -> bytes:
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", *args], env=env, capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    shown = dlcards("show", "perceptron-22")
+    data = json.loads(dlcards("show", "perceptron-2", "--json"))
+    assert "wᵀx" in data["note"]
+    if ascii_only:
+        text = shown.decode("ascii")
+        assert "L(w) = sum_(i in misclassified) -y_i (w^T x_i + b)?" in text, text
+        assert text.startswith("+- perceptron-22 * ")
+        assert dlcards("show", "perceptron-2", "--json").isascii()
+    else:
+        assert "Σ_(i ∈ misclassified)" in shown.decode("utf-8")
+
+
 def test_a_cut_text_reads_as_cut_in_ascii(synced_env: dict[str, str]) -> None:
     """With PYTHONIOENCODING=ascii `list` at 40 columns showed `perceptron-1   What is the
     primary.`: the `…` of a question cut short spelled ".", read as a finished sentence. It
