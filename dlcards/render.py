@@ -193,6 +193,16 @@ _NAMED_OPERATORS = frozenset(
     sup inf lim liminf limsup det dim ker deg gcd arg Pr hom argmax argmin""".split()
 )
 _BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "P": "ℙ", "H": "ℍ"}
+#: Accents over (or under) a whole argument, as a combining mark after each of its
+#: characters: pylatexenc dropped them (`\overline{x}` was `x`, the mean read as the value).
+_WIDE_ACCENTS = {
+    "overline": "\u0305",
+    "widebar": "\u0305",
+    "underline": "\u0332",
+    "widehat": "\u0302",
+    "widetilde": "\u0303",
+    "overrightarrow": "\u20d7",
+}
 #: A case's condition that says how it reads already: "0 & \\text{otherwise}" is "0 otherwise".
 _CONDITION_WORD = re.compile(r"(?:if|otherwise|else|for|when|where|unless)\b", re.IGNORECASE)
 _BINOM_MACROS = ("binom", "dbinom", "tbinom")
@@ -227,7 +237,10 @@ def _script(text: str, kind: str) -> str:
         table = SUBSCRIPTS
     if all(ch in table for ch in text):
         return "".join(table[ch] for ch in text)
-    return kind + (text if _is_simple(text) else f"({text})")
+    # a superscript of more than one symbol in brackets, unless a number: `e^{i\pi}` as
+    # e^iπ read as e^i·π, `e^{x^2}` as e^x² as (e^x)²; a subscript is a label (`W_new`)
+    grouped = kind == "^" and len(text) > 1 and not text.replace(".", "").isdecimal()
+    return kind + (text if _is_simple(text) and not grouped else f"({text})")
 
 
 def _fraction(numerator: str, denominator: str) -> str:
@@ -272,6 +285,7 @@ def _build_converter() -> Callable[[str], str]:
             macrospec.std_macro("sqrt", "[{"),
             macrospec.std_macro("mathbb", "{"),
             macrospec.std_macro("mathds", "{"),
+            *(macrospec.std_macro(name, "{") for name in _WIDE_ACCENTS),
             *(macrospec.std_macro(name, "{{") for name in (*_BINOM_MACROS, *_STACK_MACROS)),
             *(macrospec.std_macro(name, "[{") for name in _ARROW_MACROS),
             *(macrospec.std_macro(name, "{") for name in ("pmod", "mod", "color", "set")),
@@ -298,6 +312,7 @@ def _build_converter() -> Callable[[str], str]:
                     MacroTextSpec("sqrt", simplify_repl=self._sqrt),
                     MacroTextSpec("mathbb", simplify_repl=self._blackboard),
                     MacroTextSpec("mathds", simplify_repl=self._blackboard),
+                    *(MacroTextSpec(name, simplify_repl=self._accent) for name in _WIDE_ACCENTS),
                     *(MacroTextSpec(name, simplify_repl=self._binom) for name in _BINOM_MACROS),
                     *(MacroTextSpec(name, simplify_repl=self._stack) for name in _STACK_MACROS),
                     *(MacroTextSpec(name, simplify_repl=self._arrow) for name in _ARROW_MACROS),
@@ -349,8 +364,25 @@ def _build_converter() -> Callable[[str], str]:
             return root + body + ("" if _is_simple(body) else ")")
 
         def _blackboard(self, n: Any) -> str:
-            letter = self._arg(n, 0)
-            return _BLACKBOARD.get(letter, letter)
+            """A double-struck letter or digit (ℝ, 𝔼, 𝟙); `\\mathbb{E}` was `E`, the
+            expectation read as a variable E."""
+            letter = self._arg(n, 0).strip()
+            if letter in _BLACKBOARD:
+                return _BLACKBOARD[letter]
+            import unicodedata
+
+            kind = "DIGIT" if letter.isdigit() else "CAPITAL" if letter.isupper() else "SMALL"
+            names = {"DIGIT": unicodedata.name(letter, "").rpartition(" ")[2]}
+            name = names.get(kind) or letter.upper()
+            try:
+                return unicodedata.lookup(f"MATHEMATICAL DOUBLE-STRUCK {kind} {name}")
+            except KeyError:  # not one letter or digit: as written
+                return letter
+
+        def _accent(self, n: Any) -> str:
+            mark = _WIDE_ACCENTS[n.macroname]
+            body = self._arg(n, 0).strip()
+            return "".join(ch + mark if not ch.isspace() else ch for ch in body)
 
         def _binom(self, n: Any) -> str:
             return f"({self._arg(n, 0).strip()} choose {self._arg(n, 1).strip()})"

@@ -64,6 +64,10 @@ _PLAIN = {
     "⊤": "^T", "⊺": "^T", "≔": ":=",
     # a text cut short reads as cut: "." would end it as a sentence ends
     "…": "...",
+    # double-struck letters as AsciiMath writes them (NFKD's R would read as a variable R),
+    # and math's bar over a letter named, not dropped (x̅, the mean, is not x; the macron
+    # and tilde of a word's accents, ā, ã, are dropped as accents)
+    "ℝ": "RR", "ℕ": "NN", "ℤ": "ZZ", "ℚ": "QQ", "ℂ": "CC", "\u0305": "bar",
 }  # fmt: skip
 """The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
 and box drawing one character for one, symbols with a meaning spelled out. Superscripts and
@@ -100,22 +104,27 @@ def _script(ch: str) -> tuple[str, str] | None:
 def spelled(ch: str, before: str = "", after: str = "") -> str:
     """`ch` as a terminal that cannot show it gets it; `before`: the character before it (a
     superscript or subscript after one of its kind continues its run: ⁻⁵ as ^-5); `after`:
-    the one after it (a symbol spelled as a word is kept apart from a letter or digit that
-    follows: ηxᵢ as "eta x_i", not "etax_i")."""
+    the one after it (a symbol spelled as a word is kept apart from a letter or digit on
+    either side: ηxᵢ as "eta x_i", not "etax_i"; iπ as "i pi", x∈S as "x in S"; a mark over
+    a letter is not: x̅ as "xbar")."""
     if ch in _PLAIN:
         word = _PLAIN[ch]
+        if len(word) > 1 and word[0].isalpha() and _ends_a_word(before) and not _mark(ch):
+            word = " " + word
         if len(word) > 1 and word[-1].isalpha() and _starts_a_word(after):
             return word + " "
         return word
     if ch.isascii():
         return ch
+    import unicodedata
+
+    if unicodedata.name(ch, "").startswith("MATHEMATICAL DOUBLE-STRUCK CAPITAL"):
+        return unicodedata.normalize("NFKD", ch) * 2  # 𝔼 as EE, as ℝ is RR
     script = _script(ch)
     if script is not None:
         mark, base = script
         again = before and not before.isascii() and _script(before)
         return ("" if again and again[0] == mark else mark) + _spelled_all(base)
-    import unicodedata
-
     parts = unicodedata.normalize("NFKD", ch)
     if parts != ch:  # ½ as 1⁄2, é as e and a combining accent (dropped)
         kept = "".join(c for c in parts if not unicodedata.combining(c))
@@ -127,6 +136,19 @@ def spelled(ch: str, before: str = "", after: str = "") -> str:
         # zero-width joiner of an emoji family, a direction mark): neither is a "?"
         return ""
     return "?"
+
+
+def _mark(ch: str) -> bool:
+    """Whether `ch` is a combining mark (a bar over the letter before it)."""
+    import unicodedata
+
+    return unicodedata.category(ch) == "Mn"
+
+
+def _ends_a_word(ch: str) -> bool:
+    """Whether `ch`, before a symbol spelled as a word, would run into it: an ASCII letter or
+    digit (a symbol spelled as a word itself is kept apart by its own `after`)."""
+    return ch.isascii() and ch.isalnum()
 
 
 def _starts_a_word(ch: str) -> bool:

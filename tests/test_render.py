@@ -393,6 +393,37 @@ def test_operators_scripts_and_macros_with_arguments_read_apart(tex: str, expect
 
 
 @pytest.mark.parametrize(
+    ("tex", "expected", "in_ascii"),
+    [
+        # a superscript of several symbols is bracketed: e^iπ read as e^i·π, e^x² as (e^x)²
+        (r"e^{i\pi} + 1 = 0", "e^(iπ) + 1 = 0", "e^(i pi) + 1 = 0"),
+        (r"e^{x^2}", "e^(x²)", "e^(x^2)"),
+        (r"x^{\alpha\beta}", "x^(αβ)", "x^(alpha beta)"),
+        (r"x^{\alpha}", "x^α", "x^alpha"),  # one symbol: no brackets needed
+        (r"x^{2.5}", "x^2.5", "x^2.5"),  # a number is one
+        # an accent over its argument was dropped: the mean x̅ read as x
+        (r"\overline{x} = \frac{1}{n}", "x\u0305 = 1/n", "xbar = 1/n"),
+        (r"\overline{AB}", "A\u0305B\u0305", "Abar Bbar"),
+        (r"\widehat{y}", "y\u0302", "y^"),
+        (r"\bar{x}", "x\u0305", "xbar"),
+        # double-struck: 𝔼 was E (a variable E), 𝟙 was 1; in ASCII as AsciiMath writes them
+        (r"x \in \mathbb{R}^n", "x ∈ ℝⁿ", "x in RR^n"),
+        (r"\mathbb{E}[X]", "\U0001d53c[X]", "EE[X]"),
+        (r"\mathbb{1}_{A}", "\U0001d7d9_A", "1_A"),
+    ],
+)
+def test_math_that_reads_one_way_only(tex: str, expected: str, in_ascii: str) -> None:
+    """`$e^{i\\pi}$` showed as e^iπ, `$\\overline{x}$` as x and `$\\mathbb{E}$` as E; in
+    ASCII `$\\mathbb{R}^n$` was R^n, and `$x \\in S$` "xin S" beside a letter."""
+    from dlcards.stdio import spelled
+
+    shown = latex_to_unicode(tex)
+    assert shown == expected
+    pairs = zip(" " + shown, shown, shown[1:] + " ", strict=False)
+    assert "".join(spelled(ch, before, after) for before, ch, after in pairs) == in_ascii
+
+
+@pytest.mark.parametrize(
     ("source", "expected"),
     [
         (
