@@ -26,7 +26,7 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
-__all__ = ["CONTROL", "SOUND", "Token", "normalize", "tokens"]
+__all__ = ["CONTROL", "SOUND", "Token", "normalize", "tokens", "without_fence_labels"]
 
 
 class Token(NamedTuple):  # a NamedTuple: a card has many, and they are made fast
@@ -225,6 +225,31 @@ def _lex(source: str) -> list[_Item]:
             i = stars.end()
     flush()
     return items
+
+
+_FENCE_LABEL = re.compile(r"^ {0,3}(`{3,})([^`\n]*\S[^`\n]*)$", re.MULTILINE)
+
+
+def without_fence_labels(text: str) -> str:
+    """`text` without the info string of each fenced code block's opening fence (```python
+    as ```): a label no output shows, so the search index does not hold it either (`search
+    python` found a card for a block of code it never showed the word in)."""
+    if "```" not in text:
+        return text
+    pieces, done = [], 0  # done: where the text is copied up to (past a block, its end)
+    for m in _FENCE_LABEL.finditer(text):
+        if m.start() < done:
+            continue  # a line of a block's code, as the lexer reads it
+        block = _fenced_block(text, m.start(1), len(m[1]))
+        if block is None:
+            continue  # not a block's fence: its text is shown
+        pieces += [text[done : m.end(1)], text[m.end() : block[1]]]
+        done = block[1]
+    if not pieces:
+        return text
+    dropped = "".join(pieces) + text[done:]
+    # the same tokens, or a "```" the lexer read otherwise (inside a code span): as it is
+    return dropped if tokens(dropped) == tokens(text) else text
 
 
 def _fenced_block(source: str, start: int, run: int) -> tuple[list[str], int] | None:

@@ -892,12 +892,37 @@ def test_a_search_finds_the_words_shown_not_the_decks_markup(tmp_path: Path) -> 
     assert "Look here: [image: a neuron]" in shown
 
 
+def test_a_code_blocks_hidden_label_is_not_searched(tmp_path: Path) -> None:
+    """`search python` found a card whose answer is a block of code fenced ```python: the
+    label no screen shows (nor the exported note). The code itself is searched."""
+    folder = tmp_path / "decks"
+    write_decks(
+        folder,
+        [
+            [
+                {"question": "What does it print?", "answer": "```python\nprint(6)\n```\nSix."},
+                {"question": "Which language?", "answer": "Python: `print(6)`"},
+            ]
+        ],
+    )
+
+    def found(query: str) -> list[str]:
+        argv = ["search", query, "topic:t0", "--decks", str(folder), "--json"]
+        result = CliRunner().invoke(app, argv)
+        assert result.exit_code == 0, result.output
+        return sorted(row["id"] for row in json.loads(result.output)["cards"])
+
+    assert found("python") == ["t0-1"]
+    assert found("print") == ["t0-0", "t0-1"] and found("six") == ["t0-0"]
+
+
 # (no `*` beside them: the lexer takes an image or a sound for a letter where a `*` flanks
 # it, and `[image: ...]` starts with a bracket, so a `*` touching one may pair otherwise)
 _SHOWN_PIECES = [
     "![a *b* \\] &amp; $c$](media/x.png)", "![](media/a%20b.png)", "[sound: media/s%2A.mp3]",
     "<br>", "<BR />", " ", "word", " *x* ", " **y** ", "$x$", "`c`", "`", "&amp;", "&lt;",
     "\\]", "5", "![x](y.png)", "[sound:z.mp3]", "!", "[", "]", "(", ")",
+    "\n", "\n```python\n", "\n```\n", "``` py", "\n  ```c++ x\n",
 ]  # fmt: skip
 
 

@@ -338,7 +338,12 @@ def searchable(text: str) -> str:
     and the result shows the same (`dlcards search` renders this text): a `<br>` a new line,
     an image `[image: alt]` (its path without one), a sound `♪ media/x.mp3`. `search br`,
     `png` or `sound` found every card holding one, and the result showed no such word. A
-    text without any as it is (most cards; no lexing)."""
+    fenced code block's label (```python), never shown, is left out. A text without any
+    as it is (most cards; no lexing)."""
+    if "```" in text:
+        from dlcards.markup import without_fence_labels
+
+        text = without_fence_labels(text)
     if "<" not in text and "![" not in text and "[sound:" not in text:
         return text
     from urllib.parse import unquote
