@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -88,6 +89,19 @@ def read_line(prompt: str, redraw: Callable[[], object] | None = None) -> str | 
     sys.stdout.write(prompt)
     sys.stdout.flush()
     return sys.stdin.readline().removesuffix("\n") or None
+
+
+_JOINING = frozenset("\u200d\ufe0f\ufe0e")
+"""The invisible characters a line may hold inside a grapheme cluster: the zero-width joiner
+and the variation selectors (not printable to Python, as a control character is not)."""
+
+
+def _clusters(text: str) -> list[str]:
+    """`text` as its grapheme clusters, as rich measures them (its `split_graphemes`)."""
+    from rich.cells import split_graphemes
+
+    spans, _ = split_graphemes(text)
+    return [text[start:end] for start, end, _ in spans]
 
 
 class LineEditor:
@@ -174,9 +188,15 @@ class LineEditor:
                 start -= 1
             del chars[start:at]
             self.cursor = start
-        elif len(key) == 1 and key.isprintable():
-            chars.insert(at, key)
-            self.cursor += 1
+        elif len(key) == 1 and (key.isprintable() or key in _JOINING):
+            # the line is kept as the terminal draws it, a character a grapheme cluster: an
+            # emoji family (four emoji joined by U+200D), a flag, a letter and its combining
+            # accent are one, two cells wide or one, moved over and deleted whole (each code
+            # point was measured apart, 8 cells for a family, and its joiners dropped)
+            before = "".join(chars[:at]) + key
+            chars[:] = _clusters(before + "".join(chars[at:]))
+            ends = accumulate(len(cluster) for cluster in chars)
+            self.cursor = sum(end <= len(before) for end in ends)
         # any other key (Up, Down, a function key, Esc, a control character) does nothing
 
     def draw(self) -> None:

@@ -1367,6 +1367,9 @@ def test_a_typed_answer_after_ctrl_z_and_fg_is_edited_again_with_its_text_kept()
         assert b"you said 1243)" in screen, screen[-300:]
 
 
+FAMILY = "👨\u200d👩\u200d👧\u200d👦"
+
+
 @pytest.mark.parametrize(
     ("keys", "line", "cursor"),
     [
@@ -1377,6 +1380,12 @@ def test_a_typed_answer_after_ctrl_z_and_fg_is_edited_again_with_its_text_kept()
         (["a", "b", "c", "Left", "\x15"], "c", 0),  # Ctrl-U
         (["a", "b", "c", "Home", "Right", "\x0b"], "a", 1),  # Ctrl-K
         (["日", "本", "Left", "é", "Up", "F5", "Esc", "\x07"], "日é本", 2),  # others: nothing
+        # a grapheme cluster is one character: an emoji family (joined by U+200D, which was
+        # dropped), a letter and its combining accent; moved over, deleted whole
+        (["a", *FAMILY, "b", "Left", "Left"], f"a{FAMILY}b", 1),
+        (["a", *"👨\u200d👩\u200d👧", "\x7f"], "a", 1),
+        (["e", "\u0301", "x", "Left", "Left", "\x04"], "x", 0),
+        (["x", "Left", *"❤\ufe0f"], "❤\ufe0fx", 1),
     ],
 )
 def test_the_line_editors_keys(keys: list[str], line: str, cursor: int) -> None:
@@ -1386,6 +1395,26 @@ def test_the_line_editors_keys(keys: list[str], line: str, cursor: int) -> None:
     for key in keys:
         editor.act(key)
     assert ("".join(editor.chars), editor.cursor) == (line, cursor)
+
+
+def test_the_line_editor_measures_a_family_emoji_as_the_terminal_draws_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A family emoji (four emoji joined by U+200D) typed at the answer prompt was measured
+    as 8 cells, each emoji apart, and the cursor moved back 8 over a 2-cell glyph."""
+    import io
+    import sys
+
+    from dlcards.terminal import LineEditor
+
+    screen = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", screen)
+    editor = LineEditor("› ")
+    for key in ["a", *"👨\u200d👩\u200d👧\u200d👦", "b", "Left", "Left"]:
+        editor.act(key)
+    editor.draw()
+    drawn = screen.getvalue()
+    assert drawn.endswith("\r› a👨\u200d👩\u200d👧\u200d👦b\x1b[K\x1b[3D"), repr(drawn)
 
 
 def test_a_resize_while_an_answer_is_typed_draws_the_question_again() -> None:

@@ -640,3 +640,40 @@ def test_show_breaks_its_state_line_between_phrases(
         f"lapses {state['lapses']}",
         f"recall today {state['recall']:.0%}",
     ], below
+
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+"""An emoji family: four emoji joined by U+200D, one glyph two cells wide in a terminal."""
+
+
+@pytest.mark.parametrize("width", [40, 60, 100])
+def test_a_joined_emoji_is_measured_as_the_terminal_draws_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """With rich before 14.3 (which the requirements allowed) an emoji family was measured
+    as 8 cells, each emoji apart: its line in a card's panel stood 6 cells short of the
+    border. Counted here as a terminal draws it: the family 2 cells, every other character
+    of the line 1."""
+    deck = tmp_path / "emoji.yaml"
+    deck.write_text(
+        "topic: emoji\ntitle: Emoji\ncards:\n  - id: emoji-1\n    question: Who?\n"
+        f"    answer: The {FAMILY} family.\n",
+        encoding="utf-8",
+    )
+    tty_env(monkeypatch, width)
+    shown = run("show", "emoji-1", "--decks", str(deck))
+    lines = [line for line in shown.splitlines() if line.startswith("│")]
+    family = [line for line in lines if FAMILY in line]
+    assert family, shown
+    for line in lines:
+        cells = len(line) - line.count(FAMILY) * (len(FAMILY) - 2)
+        assert cells == width, (cells, line)
+
+
+def test_the_requirements_ask_for_a_rich_that_measures_grapheme_clusters() -> None:
+    """rich measures text by grapheme cluster from 14.3 on (`rich.cells.split_graphemes`):
+    an older one, which `rich>=13.7` allowed, measured an emoji family as 8 cells."""
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    found = re.search(r'^\s*"rich>=([\d.]+)', pyproject.read_text(encoding="utf-8"), re.M)
+    assert found is not None
+    assert tuple(int(part) for part in found[1].split(".")) >= (14, 3), found[0]
