@@ -97,7 +97,7 @@ def out() -> Console:
             reader_left()
 
         def render_str(self, text: str, **kwargs: Any) -> Text:
-            return in_encoding(super().render_str(text, **kwargs), self.encoding)
+            return in_encoding(glued(super().render_str(text, **kwargs)), self.encoding)
 
         def render(
             self, renderable: RenderableType, options: ConsoleOptions | None = None
@@ -118,6 +118,8 @@ def out() -> Console:
             # A pipe gets no padding: tables and wrapped text pad their lines with spaces up
             # to the column's width, invisible on a terminal but noise for `| cat -A`, diff
             # and grep. Only before a newline, so text printed with end="" keeps its spaces.
+            if GLUE in text:
+                text = text.replace(GLUE, " ")
             return text if self.is_terminal else _PADDING.sub("", text)
 
     # COLUMNS=0 or LINES=0 (digits, as rich reads them) made rich 0 wide or high: `due`,
@@ -160,6 +162,28 @@ def _marked_as_cut(segments: Iterable[Segment]) -> Iterable[Segment]:
                 dots += 1
             kept.append("." * dots)
         yield Segment("".join(kept), segment.style, segment.control)
+
+
+GLUE = "\ue000"
+"""A space rich must not break a line at (a private-use character, one cell wide to rich),
+written as a space."""
+
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
+
+
+def glued(text: Text) -> Text:
+    """`text` (a message: a hint, an error's advice) with the spaces inside each of its
+    `code spans` glued (GLUE), so that rich breaks its lines between words but never inside a
+    command to type: `dlcards unsuspend` ended a line and `ID` began the next."""
+    plain = text.plain
+    if plain.count("`") < 2:
+        return text
+    joined = _CODE_SPAN.sub(lambda m: m[0].replace(" ", GLUE), plain)
+    if joined == plain:
+        return text
+    result = text.copy()
+    result.plain = joined  # the same length: the spans stay where they were
+    return result
 
 
 def in_encoding(text: Text, encoding: str) -> Text:

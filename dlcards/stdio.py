@@ -315,10 +315,27 @@ def hanging(line: str, width: int) -> list[str]:
     indent = lead + (len(label) if label else 2)
     if width - indent < 20:
         indent = lead if width - lead >= 20 else 0
-    words = line[lead:].split(" ")
+    words = _words(line[lead:])
     if label and len(words) > 1 and _cells(words[1]) > width - indent:
         words[:2] = [f"{words[0]} {words[1]}"]  # a long path after `error:`, not under it
     return wrapped(words, width, indent, line[:lead])
+
+
+def _words(text: str) -> list[str]:
+    """`text` split at its spaces, but not inside a `code span`: a command to type stays on
+    one line (`dlcards unsuspend` / `ID` was two). A backtick left open joins nothing."""
+    if text.count("`") % 2:
+        return text.split(" ")
+    words: list[str] = []
+    inside = False
+    for word in text.split(" "):
+        if inside:
+            words[-1] += " " + word
+        else:
+            words.append(word)
+        if word.count("`") % 2:
+            inside = not inside
+    return words
 
 
 def stderr_width() -> int | None:

@@ -741,6 +741,7 @@ def test_an_error_on_a_narrow_terminal_breaks_between_words_under_its_message(
         ("warning: could not back up /tmp/p.db today: No space left on device", 9),
         ("note: there was no database at /tmp/p.db, so a new one was made; backups", 6),
         ("another `dlcards add` or `dlcards edit` is changing a deck in this folder", 2),
+        ("note: gd-1 is held; `dlcards unsuspend gd-1` brings it back into study", 6),
     ],
 )
 def test_warnings_and_notes_on_stderr_are_wrapped_as_errors_are(
@@ -757,6 +758,8 @@ def test_warnings_and_notes_on_stderr_are_wrapped_as_errors_are(
     assert " ".join(part.strip() for part in lines) == line
     assert all(len(part) <= 30 for part in lines) and len(lines) > 2
     assert all(part.startswith(" " * indent) and part[indent] != " " for part in lines[1:])
+    for command in re.findall(r"`[^`]+`", line):  # a command to type: on one line
+        assert any(command in part for part in lines), (command, lines)
 
 
 @pytest.mark.parametrize(

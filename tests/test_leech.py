@@ -276,12 +276,59 @@ def test_list_leeches_in_a_terminal_never_cuts_the_id(monkeypatch: pytest.Monkey
     head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
     assert head.split() == ["id", "lapses", "topic", "question"]
     assert row.startswith(f"{CARD}  ") and row.split()[1:4] == ["2", "(s)", "perceptron"]
-    assert row.endswith("…") and len(row) == 60  # the question is cut, to the width
-    monkeypatch.setenv("COLUMNS", "30")  # too narrow for the topic too: it goes, the id stays
+    assert row.rstrip().endswith("…") and len(row) <= 60  # the question cut, to the width
+    monkeypatch.setenv("COLUMNS", "30")  # too narrow for a question beside them: under them
     out.cache_clear()
     head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
-    assert head.split() == ["id", "lapses", "question"]
-    assert row.startswith(f"{CARD}  ") and row.split()[1:3] == ["2", "(s)"] and len(row) <= 30
+    assert head.split()[:3] == [CARD, "2", "(s)"] and row.startswith("  ") and len(row) <= 30
+
+
+@pytest.mark.parametrize("width", [30, 40, 50, 60, 80, 100])
+def test_a_leechs_question_is_cut_after_a_whole_word_or_shown_whole(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """At 60 columns `list --leeches` showed `(Math/Logic) Wri…` and `What is the solution
+    to …`: rich's cut, inside a word (`list` cuts after a whole word); at 30 `What…`, and
+    its advice broke `dlcards unsuspend` / `ID` over two lines. The question is cut as
+    `list` cuts it, or, where fewer than 20 columns are left for it, wrapped whole under its
+    id; a command of the advice stays on one line."""
+    from dlcards.catalog import load_catalog
+    from dlcards.flowtext import one_line
+    from dlcards.render import to_rich
+
+    cli("config", "leech_threshold", "2")
+    ids = ["mlp-6", "perceptron-13", "mlp-7"]
+    with db() as store:
+        for card in ids:
+            day = lapse(store, card, 1)
+    cli("study", "--topic", "perceptron", "--topic", "mlp", "--new", "0", "--today",
+        day.isoformat(), input="\n0\n\n0\n\n0\nq\n")  # fmt: skip
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("COLUMNS", str(width))
+    from dlcards.console import out
+
+    out.cache_clear()
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches"))
+    lines = [line.rstrip() for line in shown.splitlines()]
+    assert all(len(line) <= width for line in lines), lines
+    catalog = load_catalog()
+    for card in ids:
+        question = one_line(to_rich(catalog.card(card).question))[0]
+        at = next(n for n, line in enumerate(lines) if line.startswith(card + " "))
+        if lines[at + 1].startswith("  "):  # under its id, whole
+            under = []
+            for line in lines[at + 1 :]:
+                if not line.startswith("  "):
+                    break
+                under.append(line.strip())
+            assert " ".join(under) == question, lines
+        else:
+            cell = lines[at][lines[0].index("question") :]
+            assert cell == question or (
+                cell.endswith("…") and (question + " ").startswith(cell[:-1].rstrip(",;:") + " ")
+            ), (cell, question)
+    assert any("`dlcards unsuspend ID`" in line for line in lines), lines
+    assert any("`dlcards edit ID`" in line for line in lines), lines
 
 
 def test_config_gives_the_leech_examples_for_the_default() -> None:

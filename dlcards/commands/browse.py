@@ -104,8 +104,8 @@ def list_cards(
         console.print("No leeches." if not (topic or tag) else "No leeches among these cards.")
         return
     if leeches:
-        questions = [one_line(to_rich(card.question))[0] for card in cards]
-        console.print(_leech_table(cards, questions, lapses, console.width))
+        shown = [one_line(to_rich(card.question)) for card in cards]
+        console.print(_leech_table(cards, shown, lapses, console.width))
         n_held = sum(held for _, held in lapses.values())
         console.print(
             f"[dim]{plural(len(cards), 'leech', 'leeches')} ({n_held} suspended, marked (s)); "
@@ -122,14 +122,28 @@ def list_cards(
     console.print(f"[dim]{plural(len(cards), 'card')}[/dim]")
 
 
-def _leech_table(cards: list[Any], questions: list[str], lapses: dict[str, Any], width: int) -> Any:
+def _leech_table(
+    cards: list[Any],
+    questions: list[tuple[str, list[tuple[int, int]]]],
+    lapses: dict[str, Any],
+    width: int,
+) -> Any:
     """Id, lapses ((s): suspended), topic and question of each leech, `width` columns wide.
-    The id is never cut: the question is, and the topic goes first on a narrow screen."""
+    The id is never cut: the question is, after a whole word as `list` cuts it (`flow.clip`:
+    rich cut it mid-word, `(Math/Logic) Wri…`), and the topic goes first on a narrow
+    screen. `questions`: each on one line, with its formulas' ranges."""
     from rich.table import Table
+
+    from dlcards.flow import clip
 
     id_width = max([len("id"), *(len(c.id) for c in cards)])
     topic_width = max([len("topic"), *(len(c.topic) for c in cards)])
-    show_topic = id_width + len("lapses") + topic_width + 3 * 2 + 10 <= width
+    counts = [f"{n}{' (s)' if held else ''}" for n, held in (lapses[c.id] for c in cards)]
+    lapses_width = max([len("lapses"), *map(len, counts)])
+    show_topic = id_width + lapses_width + topic_width + 3 * 2 + 10 <= width
+    room = width - id_width - lapses_width - 2 * 2 - ((topic_width + 2) if show_topic else 0)
+    if room < LEECH_QUESTION_ROOM:
+        return _leeches_stacked(cards, questions, counts, width)
 
     # expand with a ratio on the question: the other columns keep their widths and the question
     # takes the rest (without it rich shrank every no-wrap column alike, the id too)
@@ -139,11 +153,41 @@ def _leech_table(cards: list[Any], questions: list[str], lapses: dict[str, Any],
     if show_topic:
         table.add_column("topic", style="dim", no_wrap=True)
     table.add_column("question", overflow="ellipsis", no_wrap=True, ratio=1)
-    for card, question in zip(cards, questions, strict=True):
-        n, held = lapses[card.id]
+    for card, count, (question, math) in zip(cards, counts, questions, strict=True):
         topic = [card.topic] if show_topic else []
-        table.add_row(card.id, f"{n}{' (s)' if held else ''}", *topic, question)
+        table.add_row(card.id, count, *topic, clip(question, max(room, 1), math))
     return table
+
+
+LEECH_QUESTION_ROOM = 20
+"""The fewest columns a leech's question gets beside its id and lapses: narrower (at 30
+columns it was `What…`), each leech's question goes under its id, wrapped, whole."""
+
+
+def _leeches_stacked(
+    cards: list[Any],
+    questions: list[tuple[str, list[tuple[int, int]]]],
+    counts: list[str],
+    width: int,
+) -> Any:
+    """The leeches on a narrow screen: each one's id, lapses and topic on a line, its question
+    under them, indented, wrapped between words (a formula kept whole where it fits), whole."""
+    from rich.text import Text
+
+    from dlcards.flow import breaks
+
+    text = Text()
+    for card, (question, math), count in zip(cards, questions, counts, strict=True):
+        if text:
+            text.append("\n")
+        text.append(card.id, style="cyan")
+        text.append(f"  {count}")
+        if len(f"{card.id}  {count}  {card.topic}") <= width:  # else the id's line alone
+            text.append(f"  {card.topic}", style="dim")
+        cuts = [0, *breaks(question, max(width - 2, 1), math), len(question)]
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            text.append(f"\n  {question[a:b].strip(' ')}")
+    return text
 
 
 def _card_table(cards: list[Any], width: int, chunk: int = 500) -> Iterator[Any]:
