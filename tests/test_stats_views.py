@@ -124,6 +124,36 @@ def test_the_heatmap_keeps_a_cell_of_margin_inside_its_borders(log: dict, width:
     assert max(len(line) for line in lines) <= width
 
 
+def test_the_heatmap_in_ascii_keeps_its_scale_in_order(
+    log: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With LC_ALL=C the heatmap's cells were spelled one by one: a day with no reviews (·)
+    as `*` and the lightest step (░) as `.`, so the legend read `less *.:%# more` and an
+    idle day looked busier than a day of one review. In ASCII the scale is `.:+*#`."""
+    from dlcards.console import out
+
+    data = stats_json()
+    raw = io.BytesIO()
+    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(raw, encoding="ascii"))
+    monkeypatch.setenv("COLUMNS", "61")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    from dlcards import stdio
+
+    stdio.prepare()
+    out.cache_clear()
+    try:
+        render_stats(out(), data)
+        out().file.flush()
+    finally:
+        out.cache_clear()
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", raw.getvalue().decode("ascii"))
+    assert "less .:+*# more  @ today" in shown, shown
+    grid = [line for line in shown.splitlines() if line.startswith(("| Mon ", "| Wed "))]
+    idle = [w for w, week in enumerate(data["heatmap"]["weeks"]) if week[0] == 0]
+    assert idle and all(grid[0][6 + w] == "." for w in idle), grid[0]
+
+
 def test_each_leech_stays_on_one_line(log: dict) -> None:
     """At 60 columns the leeches' line was wrapped by words, inside a leech (`mlp-6 (2,` at the
     end of a line, `mlp)` at the start of the next): it now breaks between leeches only."""

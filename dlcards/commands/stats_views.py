@@ -14,17 +14,28 @@ WIDTH = 61
 """The views' width: the heatmap's year (53 weeks after the day labels) with a cell of margin
 inside each border."""
 LEVELS = "·░▒▓█"  # no reviews, then the four steps of the scale: readable without colour too
+ASCII_LEVELS = ".:+*#"
+"""LEVELS for a terminal that cannot show them, lightest to darkest: spelled one by one
+(· as the * of a product, ░ as .), a day with no reviews looked busier than a day with a
+few (`less *.:%# more`)."""
 LEVEL_STYLES = ("dim", "green4", "green3", "green1", "bold bright_green")
 TODAY_MARK = "◆"
 ROW_LABELS = ("Mon", "", "Wed", "", "Fri", "", "")
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
-def heatmap_view(data: dict[str, Any], width: int = WIDTH) -> Any:
+def heatmap_view(data: dict[str, Any], width: int = WIDTH, encoding: str = "utf-8") -> Any:
     """A calendar of reviews per day: weeks as columns (oldest left), days as rows (Monday on
     top), a five-step scale, today marked ◆, month names over the weeks they start; the year,
-    or the latest weeks that fit `width`."""
+    or the latest weeks that fit `width`. `encoding`: the terminal's (ASCII_LEVELS where it
+    cannot show LEVELS)."""
     from rich.text import Text
+
+    levels = LEVELS
+    try:
+        LEVELS.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        levels = ASCII_LEVELS
 
     from dlcards.stats import heat_level
 
@@ -71,11 +82,11 @@ def heatmap_view(data: dict[str, Any], width: int = WIDTH) -> Any:
                 text.append(TODAY_MARK, style="bold red")
             else:
                 step = heat_level(n, peak)
-                text.append(LEVELS[step], style=LEVEL_STYLES[step])
+                text.append(levels[step], style=LEVEL_STYLES[step])
         text.append("\n")
     text.append("    less ", style="dim")
     for step in range(5):
-        text.append(LEVELS[step], style=LEVEL_STYLES[step])
+        text.append(levels[step], style=LEVEL_STYLES[step])
     text.append(" more", style="dim")
     text.append(f"  {TODAY_MARK} today", style="dim")
     since = first.isoformat()
@@ -330,7 +341,7 @@ def render_stats(console: Any, data: dict[str, Any]) -> None:
         console.print(leeches_line(data["leeches"], console.width))
     console.print(forecast_chart(data["forecast"], console.width))
     width = min(console.width, WIDTH)  # each view as wide, or as the terminal
-    console.print(heatmap_view(data, width))
+    console.print(heatmap_view(data, width, console.encoding))
     console.print(retention_view(data, width))
     titles = {
         "interval": "interval, days",
