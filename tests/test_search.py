@@ -916,6 +916,26 @@ def test_a_code_blocks_hidden_label_is_not_searched(tmp_path: Path) -> None:
     assert found("print") == ["t0-0", "t0-1"] and found("six") == ["t0-0"]
 
 
+def test_an_entitys_name_is_not_searched(tmp_path: Path) -> None:
+    """`search amp`, `lt` or `nbsp` found a card written `a &lt; b &amp; c&nbsp;d`, which
+    shows `a < b & c d`: the index held the entities' names."""
+    folder = tmp_path / "decks"
+    write_decks(
+        folder,
+        [[{"question": "Which holds?", "answer": "a &lt; b &amp; c&nbsp;dd &mdash; eé"}]],
+    )
+
+    def found(query: str) -> list[str]:
+        argv = ["search", query, "topic:t0", "--decks", str(folder), "--json"]
+        result = CliRunner().invoke(app, argv)
+        assert result.exit_code == 0, result.output
+        return [row["id"] for row in json.loads(result.output)["cards"]]
+
+    for hidden in ("amp", "lt", "nbsp", "mdash"):
+        assert found(hidden) == [], hidden
+    assert found("dd") == ["t0-0"] and found("ee") == ["t0-0"]
+
+
 # (no `*` beside them: the lexer takes an image or a sound for a letter where a `*` flanks
 # it, and `[image: ...]` starts with a bracket, so a `*` touching one may pair otherwise)
 _SHOWN_PIECES = [
@@ -923,6 +943,7 @@ _SHOWN_PIECES = [
     "<br>", "<BR />", " ", "word", " *x* ", " **y** ", "$x$", "`c`", "`", "&amp;", "&lt;",
     "\\]", "5", "![x](y.png)", "[sound:z.mp3]", "!", "[", "]", "(", ")",
     "\n", "\n```python\n", "\n```\n", "``` py", "\n  ```c++ x\n",
+    "&nbsp;", "&ampx", "&#x3c;", "&AMP;", "&lt;br&gt;", "&#42;", "&", "lt;", "<b", "r>", "&gt;",
 ]  # fmt: skip
 
 

@@ -9,6 +9,7 @@ positive number is one clear line naming the card and the column, pointing to `d
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from functools import lru_cache
@@ -338,13 +339,14 @@ def searchable(text: str) -> str:
     and the result shows the same (`dlcards search` renders this text): a `<br>` a new line,
     an image `[image: alt]` (its path without one), a sound `♪ media/x.mp3`. `search br`,
     `png` or `sound` found every card holding one, and the result showed no such word. A
-    fenced code block's label (```python), never shown, is left out. A text without any
-    as it is (most cards; no lexing)."""
+    fenced code block's label (```python), never shown, is left out, and so is an entity's
+    name (`&amp;` is shown `&`: `search amp` found it). A text without any as it is (most
+    cards; no lexing)."""
     if "```" in text:
         from dlcards.markup import without_fence_labels
 
         text = without_fence_labels(text)
-    if "<" not in text and "![" not in text and "[sound:" not in text:
+    if "<" not in text and "![" not in text and "[sound:" not in text and "&" not in text:
         return text
     from urllib.parse import unquote
 
@@ -353,7 +355,25 @@ def searchable(text: str) -> str:
     if "`" not in text:  # (in a code span they are its text: left as they are)
         text = IMAGE.sub(lambda m: f"[image: {as_text(image_alt(m[1]) or unquote(m[2]))}]", text)
         text = SOUND.sub(lambda m: f"♪ {as_text(unquote(m[1]))}", text)
+        if "&" in text:
+            text = _ENTITY.sub(_entity_shown, text)
     return BR.sub("\n", text)
+
+
+_ENTITY = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
+_MARKUP_CHARS = frozenset("&<>*_$\\`[]!#")
+
+
+def _entity_shown(m: re.Match[str]) -> str:
+    """An entity (`&nbsp;`, `&amp;`, `&#60;`) as the character it shows, so the index holds
+    no word of its name; a character the markup would read (`<`, `&`) as a hexadecimal
+    reference (`&#x3c;`), which shows the same and is no word anyone searches."""
+    import html
+
+    decoded = html.unescape(m[0])
+    if decoded == m[0]:
+        return decoded  # no entity: its text is shown
+    return "".join(f"&#x{ord(ch):x};" if ch in _MARKUP_CHARS else ch for ch in decoded)
 
 
 def note_hash(card: Card, title: str) -> str:
