@@ -97,7 +97,7 @@ def out() -> Console:
             reader_left()
 
         def render_str(self, text: str, **kwargs: Any) -> Text:
-            return in_encoding(glued(super().render_str(text, **kwargs)), self.encoding)
+            return in_encoding(super().render_str(text, **kwargs), self.encoding)
 
         def render(
             self, renderable: RenderableType, options: ConsoleOptions | None = None
@@ -105,7 +105,8 @@ def out() -> Console:
             from rich.text import Text
 
             if isinstance(renderable, Text):
-                renderable = in_encoding(renderable, self.encoding)
+                width = (options or self.options).max_width
+                renderable = in_encoding(glued(renderable, width), self.encoding)
             segments = super().render(renderable, options)
             from dlcards.stdio import CUT, cut_mark
 
@@ -171,14 +172,21 @@ written as a space."""
 _CODE_SPAN = re.compile(r"`[^`\n]+`")
 
 
-def glued(text: Text) -> Text:
+def glued(text: Text, width: int) -> Text:
     """`text` (a message: a hint, an error's advice) with the spaces inside each of its
-    `code spans` glued (GLUE), so that rich breaks its lines between words but never inside a
-    command to type: `dlcards unsuspend` ended a line and `ID` began the next."""
+    `code spans` that fit a line of `width` cells glued (GLUE), so that rich breaks its lines
+    between words but never inside a command to type: `dlcards unsuspend` ended a line and
+    `ID` began the next. (A card's code is shown without its backticks: only a backtick
+    written in the code itself pairs here.)"""
     plain = text.plain
     if plain.count("`") < 2:
         return text
-    joined = _CODE_SPAN.sub(lambda m: m[0].replace(" ", GLUE), plain)
+    from rich.cells import cell_len
+
+    def glue(m: re.Match[str]) -> str:
+        return m[0].replace(" ", GLUE) if cell_len(m[0]) + 1 <= width else m[0]
+
+    joined = _CODE_SPAN.sub(glue, plain)
     if joined == plain:
         return text
     result = text.copy()

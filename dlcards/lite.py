@@ -132,6 +132,8 @@ class Screen:
                 return None  # rich lays the table out anew
             lines.append(row)
         for paragraph in texts:
+            if _code_with_space("".join(text for text, _ in paragraph)):
+                return None  # a command to type, kept on one line (console.glued): rich's
             lines.extend(wrap(paragraph, self.width))
         for line in lines:
             if not all(text.isascii() and text.isprintable() for text, _ in line):
@@ -159,6 +161,13 @@ class Screen:
             out.append(joined if self.terminal else joined.rstrip(" \t"))
             out.append("\n")
         return "".join(out)
+
+
+def _code_with_space(text: str) -> bool:
+    """Whether `text` has a `code span` with a space in it, which rich keeps on one line
+    (`dlcards.console.glued`). Without `re`: this module starts before it is imported."""
+    spans = text.split("`")[1:-1:2] if text.count("`") >= 2 else []
+    return any(" " in span and "\n" not in span for span in spans)
 
 
 def breaks(text: str, width: int) -> list[int]:

@@ -315,26 +315,30 @@ def hanging(line: str, width: int) -> list[str]:
     indent = lead + (len(label) if label else 2)
     if width - indent < 20:
         indent = lead if width - lead >= 20 else 0
-    words = _words(line[lead:])
+    words = _words(line[lead:], width - indent)
     if label and len(words) > 1 and _cells(words[1]) > width - indent:
         words[:2] = [f"{words[0]} {words[1]}"]  # a long path after `error:`, not under it
     return wrapped(words, width, indent, line[:lead])
 
 
-def _words(text: str) -> list[str]:
-    """`text` split at its spaces, but not inside a `code span`: a command to type stays on
-    one line (`dlcards unsuspend` / `ID` was two). A backtick left open joins nothing."""
+def _words(text: str, room: int) -> list[str]:
+    """`text` split at its spaces, but not inside a `code span` that fits in `room` cells: a
+    command to type stays on one line (`dlcards unsuspend` / `ID` was two). A backtick left
+    open joins nothing."""
     if text.count("`") % 2:
         return text.split(" ")
     words: list[str] = []
-    inside = False
+    inside, start = False, 0
     for word in text.split(" "):
         if inside:
             words[-1] += " " + word
         else:
             words.append(word)
+            start = len(words) - 1
         if word.count("`") % 2:
             inside = not inside
+            if not inside and _cells(words[-1]) > room:  # longer than a line: its words
+                words[start:] = words[start].split(" ")
     return words
 
 

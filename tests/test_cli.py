@@ -762,6 +762,44 @@ def test_warnings_and_notes_on_stderr_are_wrapped_as_errors_are(
         assert any(command in part for part in lines), (command, lines)
 
 
+@pytest.mark.parametrize("width", range(30, 61))
+def test_a_command_in_a_message_stays_on_one_line(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """At 36 columns `due`'s line about the review cap ended with "(`dlcards config" and
+    began the next with "reviews_per_day N` to change)": rich (and dlcards.lite, which
+    prints as rich does) broke a command to type between its words. A code span that fits a
+    line is kept on one, as a str or a Text, by rich or by the light printer (which then
+    leaves the line to rich); one longer than a line still wraps between its words."""
+    from rich.text import Text
+
+    from dlcards import lite
+    from dlcards.console import out
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("NO_COLOR", "1")
+    out.cache_clear()
+    line = (
+        "40 new cards wait: the daily review cap of 5 leaves no room for them today "
+        "(`dlcards config reviews_per_day N` to change)"
+    )
+    screen = lite.Screen.detect()
+    assert screen is not None and screen.render([], [[(line, "")]]) is None
+    with out().capture() as captured:
+        out().print(line)
+        out().print(Text(line, style="yellow"))
+    lines = captured.get().splitlines()
+    assert all(len(shown) <= width for shown in lines), lines
+    whole = sum("`dlcards config reviews_per_day N`" in shown for shown in lines)
+    # the command and the bracket before it fit a line from 35 columns on
+    assert whole == (2 if width >= 35 else 0), lines
+    with out().capture() as captured:
+        out().print("run `" + "x " * width + "` now")  # longer than a line: between words
+    assert all(len(shown) <= width for shown in captured.get().splitlines())
+    out.cache_clear()
+
+
 @pytest.mark.parametrize(
     "args",
     [
