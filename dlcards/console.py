@@ -170,23 +170,28 @@ GLUE = "\ue000"
 written as a space."""
 
 _CODE_SPAN = re.compile(r"`[^`\n]+`")
+_KEY_SPACE = re.compile(r"(\[[^\[\]\s]{1,10}\]) (?=\S)")
+"""The space after a key of a hint (`[q] quit`), which keeps the key with its word."""
 
 
 def glued(text: Text, width: int) -> Text:
     """`text` (a message: a hint, an error's advice) with the spaces inside each of its
     `code spans` that fit a line of `width` cells glued (GLUE), so that rich breaks its lines
     between words but never inside a command to type: `dlcards unsuspend` ended a line and
-    `ID` began the next. (A card's code is shown without its backticks: only a backtick
-    written in the code itself pairs here.)"""
+    `ID` began the next; and the space after a key of a hint (`[q] quit`). (A card's code is
+    shown without its backticks: only a backtick written in the code itself pairs here.)"""
     plain = text.plain
-    if plain.count("`") < 2:
+    spans, keys = plain.count("`") >= 2, "] " in plain
+    if not spans and not keys:
         return text
     from rich.cells import cell_len
 
     def glue(m: re.Match[str]) -> str:
         return m[0].replace(" ", GLUE) if cell_len(m[0]) + 1 <= width else m[0]
 
-    joined = _CODE_SPAN.sub(glue, plain)
+    joined = _CODE_SPAN.sub(glue, plain) if spans else plain
+    if keys and width >= 20:  # a key and its word apart: `[q]` ended a line, `quit` began one
+        joined = _KEY_SPACE.sub(lambda m: m[1] + GLUE, joined)
     if joined == plain:
         return text
     result = text.copy()

@@ -800,6 +800,28 @@ def test_a_command_in_a_message_stays_on_one_line(
     out.cache_clear()
 
 
+@pytest.mark.parametrize("width", range(20, 61))
+def test_a_hints_key_stays_with_its_word(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    """In tmux at 40 columns the quiz's hint read `Did you know it? [y] yes · [n] no · [q]` /
+    `quit`: a key at the end of a line, its word on the next."""
+    from dlcards.console import out
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("NO_COLOR", "1")
+    out.cache_clear()
+    with out().capture() as captured:
+        out().print(r"[dim]Did you know it? \[y] yes · \[n] no · \[q] quit[/dim]")
+        out().print(r"[dim]\[Space] show the answer · \[s] skip · \[q] quit[/dim]")
+    out.cache_clear()
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", captured.get())
+    lines = [line.rstrip() for line in shown.splitlines()]
+    assert all(len(line) <= width for line in lines), lines
+    assert not [line for line in lines if re.search(r"\[\w+\]$", line)], lines
+    words = " ".join(lines)
+    assert "[y] yes" in words and "[q] quit" in words and "[Space] show" in words, lines
+
+
 @pytest.mark.parametrize(
     "args",
     [
