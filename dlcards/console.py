@@ -178,11 +178,12 @@ def glued(text: Text, width: int) -> Text:
     """`text` (a message: a hint, an error's advice) with the spaces inside each of its
     `code spans` that fit a line of `width` cells glued (GLUE), so that rich breaks its lines
     between words but never inside a command to type: `dlcards unsuspend` ended a line and
-    `ID` began the next; and the space after a key of a hint (`[q] quit`). (A card's code is
-    shown without its backticks: only a backtick written in the code itself pairs here.)"""
+    `ID` began the next; the space after a key of a hint (`[q] quit`), and the one before a
+    separator ` · `, which ends a line rather than starting one. (A card's code is shown
+    without its backticks: only a backtick written in the code itself pairs here.)"""
     plain = text.plain
-    spans, keys = plain.count("`") >= 2, "] " in plain
-    if not spans and not keys:
+    spans, keys, seps = plain.count("`") >= 2, "] " in plain, " · " in plain
+    if not spans and not keys and not seps:
         return text
     from rich.cells import cell_len
 
@@ -192,6 +193,8 @@ def glued(text: Text, width: int) -> Text:
     joined = _CODE_SPAN.sub(glue, plain) if spans else plain
     if keys and width >= 20:  # a key and its word apart: `[q]` ended a line, `quit` began one
         joined = _KEY_SPACE.sub(lambda m: m[1] + GLUE, joined)
+    if seps and width >= 20:  # a separator ends its line, never starts one (`· e edit`)
+        joined = joined.replace(" · ", GLUE + "· ")
     if joined == plain:
         return text
     result = text.copy()

@@ -803,7 +803,8 @@ def test_a_command_in_a_message_stays_on_one_line(
 @pytest.mark.parametrize("width", range(20, 61))
 def test_a_hints_key_stays_with_its_word(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
     """In tmux at 40 columns the quiz's hint read `Did you know it? [y] yes · [n] no · [q]` /
-    `quit`: a key at the end of a line, its word on the next."""
+    `quit`: a key at the end of a line, its word on the next; and study's line-protocol
+    hint `... ! suspend` / `· e edit ...`, a separator starting a line."""
     from dlcards.console import out
 
     monkeypatch.setenv("COLUMNS", str(width))
@@ -813,11 +814,13 @@ def test_a_hints_key_stays_with_its_word(monkeypatch: pytest.MonkeyPatch, width:
     with out().capture() as captured:
         out().print(r"[dim]Did you know it? \[y] yes · \[n] no · \[q] quit[/dim]")
         out().print(r"[dim]\[Space] show the answer · \[s] skip · \[q] quit[/dim]")
+        out().print("grade 0-5 · u undo · s skip · ! suspend · e edit · q quit · ↺ again today")
     out.cache_clear()
     shown = re.sub(r"\x1b\[[0-9;]*m", "", captured.get())
     lines = [line.rstrip() for line in shown.splitlines()]
     assert all(len(line) <= width for line in lines), lines
     assert not [line for line in lines if re.search(r"\[\w+\]$", line)], lines
+    assert not [line for line in lines if line.startswith("·")], lines  # `· e edit`
     words = " ".join(lines)
     assert "[y] yes" in words and "[q] quit" in words and "[Space] show" in words, lines
 
