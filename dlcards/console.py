@@ -182,7 +182,8 @@ def glued(text: Text, width: int) -> Text:
     separator ` · `, which ends a line rather than starting one. (A card's code is shown
     without its backticks: only a backtick written in the code itself pairs here.)"""
     plain = text.plain
-    spans, keys, seps = plain.count("`") >= 2, "] " in plain, " · " in plain
+    spans, keys = plain.count("`") >= 2, "] " in plain
+    seps = " · " in plain or " * " in plain  # (as spelled in ASCII, before it is laid out)
     if not spans and not keys and not seps:
         return text
     from rich.cells import cell_len
@@ -194,12 +195,17 @@ def glued(text: Text, width: int) -> Text:
     if keys and width >= 20:  # a key and its word apart: `[q]` ended a line, `quit` began one
         joined = _KEY_SPACE.sub(lambda m: m[1] + GLUE, joined)
     if seps and width >= 20:  # a separator ends its line, never starts one (`· e edit`)
-        joined = joined.replace(" · ", GLUE + "· ")
+        joined = joined.replace(" · ", GLUE + "· ").replace(" * ", GLUE + "* ")
     if joined == plain:
         return text
     result = text.copy()
     result.plain = joined  # the same length: the spans stay where they were
     return result
+
+
+def _space(ch: str) -> str:
+    """GLUE as the space it is written as, for `spelled` to read what is around a symbol."""
+    return " " if ch == GLUE else ch
 
 
 def in_encoding(text: Text, encoding: str) -> Text:
@@ -226,7 +232,8 @@ def in_encoding(text: Text, encoding: str) -> Text:
             ch.encode(encoding)
             piece = ch
         except UnicodeEncodeError:
-            piece = spelled(ch, before, after)
+            # GLUE is a space to be, written as one (`glued`); a space beside a symbol
+            piece = ch if ch == GLUE else spelled(ch, _space(before), _space(after))
         starts.append(at)
         pieces.append(piece)
         at += len(piece)

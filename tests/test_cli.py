@@ -355,6 +355,26 @@ def test_the_c_locale_gets_ascii(
         assert "Σ_(i ∈ misclassified)" in shown.decode("utf-8")
 
 
+def test_a_glued_space_is_a_space_in_ascii(synced_env: dict[str, str]) -> None:
+    """With LC_ALL=C the study screen's panel title read `perceptron-1?* Perceptron...`: the
+    space kept with a separator (console.GLUE, written as a space) was spelled "?" as a
+    character ASCII cannot hold; and a spelled separator (`*`) started a line."""
+    env = {k: v for k, v in synced_env.items() if not k.startswith(("LC_", "LANG"))}
+    env = {**env, "LC_ALL": "C", "COLUMNS": "40", "TTY_COMPATIBLE": "1"}
+    env.pop("PYTHONIOENCODING", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "study", "--topic", "gd"],
+        input=b"\nq\n",
+        env=env,
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout.decode("ascii")).splitlines()
+    assert not [line for line in lines if "?*" in line or "? *" in line], lines
+    assert [line for line in lines if line.startswith("+- gd-")], lines
+    assert not [line for line in lines if line.startswith("* ")], lines
+
+
 def test_a_cut_text_reads_as_cut_in_ascii(synced_env: dict[str, str]) -> None:
     """With PYTHONIOENCODING=ascii `list` at 40 columns showed `perceptron-1   What is the
     primary.`: the `…` of a question cut short spelled ".", read as a finished sentence. It
