@@ -132,8 +132,9 @@ class Screen:
                 return None  # rich lays the table out anew
             lines.append(row)
         for paragraph in texts:
-            if _code_with_space("".join(text for text, _ in paragraph)):
-                return None  # a command to type, kept on one line (console.glued): rich's
+            said = "".join(text for text, _ in paragraph)
+            if _code_with_space(said) or "] " in said or " * " in said:
+                return None  # spaces rich keeps (console.glued): its layout, not this one
             lines.extend(wrap(paragraph, self.width))
         for line in lines:
             if not all(text.isascii() and text.isprintable() for text, _ in line):

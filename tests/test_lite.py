@@ -67,7 +67,14 @@ def test_text_is_wrapped_as_rich_wraps_it(
         theirs = printed(mp, env, tty, sizes, lambda: rich_prints(lines))
         screens: list[lite.Screen | None] = []
         printed(mp, env, tty, sizes, lambda: screens.append(lite.Screen.detect()))
-    assert done[0] == (screens[0] is not None)  # declined only where rich decides more
+    # declined only where rich decides more: the console's kind and size, or a space it
+    # keeps with a word (`dlcards.console.glued`: in a code span, after a key, before `*`)
+    said = ["".join(text for text, _ in line) for line in lines]
+    glued = any(
+        "] " in text or " * " in text or any(" " in code for code in text.split("`")[1:-1:2])
+        for text in said
+    )
+    assert done[0] == (screens[0] is not None and not glued)
     assert ours == (theirs if done[0] else "")
 
 
