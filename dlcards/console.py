@@ -105,8 +105,11 @@ def out() -> Console:
             from rich.text import Text
 
             if isinstance(renderable, Text):
-                width = (options or self.options).max_width
-                renderable = in_encoding(glued(renderable, width), self.encoding)
+                from dlcards.flowtext import CardText, FlowText
+
+                if not isinstance(renderable, (FlowText, CardText)):  # a card's: its own rule
+                    renderable = glued(renderable, (options or self.options).max_width)
+                renderable = in_encoding(renderable, self.encoding)
             segments = super().render(renderable, options)
             from dlcards.stdio import CUT, cut_mark
 
@@ -175,7 +178,8 @@ _KEY_SPACE = re.compile(r"(\[[^\[\]\s]{1,10}\]) (?=\S)")
 
 
 def glued(text: Text, width: int) -> Text:
-    """`text` (a message: a hint, an error's advice) with the spaces inside each of its
+    """`text` (a message: a hint, an error's advice; never a card's text, which wraps by its
+    own rule, `dlcards.flow`) with the spaces inside each of its
     `code spans` that fit a line of `width` cells glued (GLUE), so that rich breaks its lines
     between words but never inside a command to type: `dlcards unsuspend` ended a line and
     `ID` began the next; the space after a key of a hint (`[q] quit`), and the one before a

@@ -25,10 +25,15 @@ if TYPE_CHECKING:
 
     from dlcards.flow import Range
 
-__all__ = ["MATH_MARK", "FlowText", "flowing", "one_line", "rich_spans", "settings"]
+__all__ = ["MATH_MARK", "CardText", "FlowText", "flowing", "one_line", "rich_spans", "settings"]
 
 #: The style of that mark: no colour or attribute, only the meta.
 MATH_MARK = Style(meta={MATH_META: True})
+
+
+class CardText(Text):
+    """A piece of a card that does not flow (a mark, a computation's line): a card's text,
+    which dlcards.console lays out as it is written, as FlowText."""
 
 
 def _math_ranges(text: Text) -> list[Range]:

@@ -80,12 +80,10 @@ def to_renderable(block: Block) -> RenderableType:
 
 
 def rich_text(text: Styled) -> Text:
-    """A Styled as a rich Text (a FlowText when it flows)."""
-    from rich.text import Text
+    """A Styled as a rich Text (a FlowText when it flows, else a CardText)."""
+    from dlcards.flowtext import CardText, FlowText, rich_spans
 
-    from dlcards.flowtext import FlowText, rich_spans
-
-    kind = FlowText if text.flow else Text
+    kind = FlowText if text.flow else CardText
     return kind(text.plain, style=text.style, spans=rich_spans(text.spans))
 
 
