@@ -168,8 +168,9 @@ def _marked_as_cut(segments: Iterable[Segment]) -> Iterable[Segment]:
         yield Segment("".join(kept), segment.style, segment.control)
 
 
-GLUE = "\ue000"
-"""A space rich must not break a line at (a private-use character, one cell wide to rich),
+GLUE = "\U0010fffd"
+"""A space rich must not break a line at (the last private-use character of plane 16, one
+cell wide to rich, which no font or deck uses: the first one, U+E000, is a Nerd Font icon's),
 written as a space."""
 
 _CODE_SPAN = re.compile(r"`[^`\n]+`")

@@ -677,3 +677,20 @@ def test_the_requirements_ask_for_a_rich_that_measures_grapheme_clusters() -> No
     found = re.search(r'^\s*"rich>=([\d.]+)', pyproject.read_text(encoding="utf-8"), re.M)
     assert found is not None
     assert tuple(int(part) for part in found[1].split(".")) >= (14, 3), found[0]
+
+
+def test_a_private_use_character_of_a_card_is_shown_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The space that keeps a hint's words together (console.GLUE) was U+E000, written as a
+    space at output: a card holding U+E000 (a Nerd Font icon, in the private-use area)
+    showed a space in its place."""
+    deck = tmp_path / "icon.yaml"
+    deck.write_text(
+        "topic: icon\ntitle: Icon\ncards:\n  - id: icon-1\n    question: Which icon?\n"
+        '    answer: "The \\ue000 one."\n',
+        encoding="utf-8",
+    )
+    tty_env(monkeypatch, 60)
+    shown = run("show", "icon-1", "--decks", str(deck))
+    assert "The \ue000 one." in shown, shown
