@@ -240,7 +240,21 @@ def _script(text: str, kind: str) -> str:
     # a superscript of more than one symbol in brackets, unless a number: `e^{i\pi}` as
     # e^iπ read as e^i·π, `e^{x^2}` as e^x² as (e^x)²; a subscript is a label (`W_new`)
     grouped = kind == "^" and len(text) > 1 and not text.replace(".", "").isdecimal()
+    if _bracketed(text):  # W^{[l]}, x^{(k)}: grouped by its own brackets already
+        return kind + text
     return kind + (text if _is_simple(text) and not grouped else f"({text})")
+
+
+def _bracketed(text: str) -> bool:
+    """Whether `text` is one group in brackets: `[l]`, `(k+1)`, not `(a)(b)`."""
+    if len(text) < 2 or text[0] not in "([{" or text[-1] != ")]}"["([{".index(text[0])]:
+        return False
+    depth = 0
+    for n, ch in enumerate(text):
+        depth += (ch in "([{") - (ch in ")]}")
+        if depth == 0 and n < len(text) - 1:
+            return False
+    return True
 
 
 def _fraction(numerator: str, denominator: str) -> str:
@@ -281,6 +295,8 @@ def _build_converter() -> Callable[[str], str]:
         "dlcards",
         macros=[
             *(macrospec.std_macro(name, "{") for name in (*_FONT_MACROS, *_TEXT_MACROS)),
+            # \operatorname*{argmax} (limits under it): the star is no character of the name
+            macrospec.std_macro("operatorname", "*{"),
             *(macrospec.std_macro(name, "{{") for name in ("frac", "dfrac", "tfrac", "cfrac")),
             macrospec.std_macro("sqrt", "[{"),
             macrospec.std_macro("mathbb", "{"),
@@ -305,6 +321,7 @@ def _build_converter() -> Callable[[str], str]:
                 macros=[
                     *(MacroTextSpec(name, simplify_repl=self._plain_arg) for name in _FONT_MACROS),
                     *(MacroTextSpec(name, simplify_repl=self._text_arg) for name in _TEXT_MACROS),
+                    MacroTextSpec("operatorname", simplify_repl=self._operator),
                     *(
                         MacroTextSpec(name, simplify_repl=self._frac)
                         for name in ("frac", "dfrac", "tfrac", "cfrac")
@@ -351,6 +368,13 @@ def _build_converter() -> Callable[[str], str]:
             outer, self.text_mode = self.text_mode, True
             try:
                 return self._arg(n, 0)
+            finally:
+                self.text_mode = outer
+
+        def _operator(self, n: Any) -> str:  # \operatorname{f} or \operatorname*{f}
+            outer, self.text_mode = self.text_mode, True
+            try:
+                return self._arg(n, 1)
             finally:
                 self.text_mode = outer
 

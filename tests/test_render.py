@@ -401,6 +401,10 @@ def test_operators_scripts_and_macros_with_arguments_read_apart(tex: str, expect
         (r"x^{\alpha\beta}", "x^(αβ)", "x^(alpha beta)"),
         (r"x^{\alpha}", "x^α", "x^alpha"),  # one symbol: no brackets needed
         (r"x^{2.5}", "x^2.5", "x^2.5"),  # a number is one
+        (r"W^{[l]}", "W^[l]", "W^[l]"),  # grouped by its own brackets: not W^([l])
+        (r"x^{[l] + 1}", "x^([l] + 1)", "x^([l] + 1)"),
+        # the starred \operatorname (limits under it) showed its star: `*argmax`
+        (r"\operatorname*{argmax}_\theta L", "argmax_θ L", "argmax_theta L"),
         # an accent over its argument was dropped: the mean x̅ read as x
         (r"\overline{x} = \frac{1}{n}", "x\u0305 = 1/n", "xbar = 1/n"),
         (r"\overline{AB}", "A\u0305B\u0305", "Abar Bbar"),
