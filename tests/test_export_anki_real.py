@@ -732,3 +732,39 @@ def test_a_leech_reaches_anki_tagged_as_anki_tags_one(
     import_apkg(fresh, path, scheduling=True)
     assert fresh.find_notes("tag:leech") == []
     fresh.close()
+
+
+def test_a_leech_whose_card_has_the_tag_leech_already_carries_it_once(
+    col: Collection, tmp_path: Path, user_decks: Path
+) -> None:
+    """A deck card tagged `leech` (a card from Anki that was one there, say) that lapsed into a
+    leech here was written with the tag twice (` batches math leech leech `): the package's
+    note held a tag Anki never writes twice, and Anki's browser showed it twice."""
+    import sqlite3
+    import zipfile
+
+    path = user_decks / "batches.yaml"
+    path.write_text(USER_DECK.replace("tags: [math, interview]", "tags: [math, leech]"), "utf-8")
+    db = tmp_path / "leech.db"
+    env = {"DLCARDS_DECKS": str(user_decks), "DLCARDS_DB": str(db)}
+    for command in (["due"], ["config", "leech_threshold", "1"]):
+        result = runner.invoke(app, command, env=env)
+        assert result.exit_code == 0, result.output
+    today = _anki_today()
+    with Store.open(db) as store:
+        h.grade(store, "batches-1", 5, today - timedelta(days=3))
+        row = h.grade(store, "batches-1", 0, today - timedelta(days=1))
+        assert row.leech == "suspend"
+    package = tmp_path / "leech.apkg"
+    result = runner.invoke(
+        app, ["export", "anki", "-o", str(package), "--with-progress", "-t", "batches"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(package) as z:
+        (tmp_path / "col.anki2").write_bytes(z.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "col.anki2") as conn:
+        written = {f.split("\x1f")[-1]: t for f, t in conn.execute("SELECT flds, tags FROM notes")}
+    assert written["batches-1"].split() == ["batches", "math", "leech"]
+    import_apkg(col, package, scheduling=True)
+    note = notes_by_card_id(col)["batches-1"]
+    assert sorted(note.tags) == ["batches", "leech", "math"], note.tags

@@ -555,6 +555,12 @@ LEECH_TAG = "leech"
 """The tag Anki gives a leech's note (its only mark of one, whichever the leech action)."""
 
 
+def leech_marked(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """A leech's note's tags: its own, then `leech` unless it is one of them already (a card
+    from Anki that was a leech there keeps the tag in its deck; a topic may be `leech`)."""
+    return tags if LEECH_TAG in tags else (*tags, LEECH_TAG)
+
+
 @dataclass
 class _Written:
     """What writing the collection learned: the decks in order of their first note, and the
@@ -667,7 +673,7 @@ def _write_collection(
                 dids[note.topic] = did
                 written.decks[note.topic] = genanki.Deck(did, note.deck)
             nid = next(ids)
-            marked = (*note.tags, LEECH_TAG) if item is not None and item.leech else note.tags
+            marked = leech_marked(note.tags) if item is not None and item.leech else note.tags
             tags = " " + " ".join(marked) + " "
             fields = note.fields
             names: dict[str, str] = {}
