@@ -16,7 +16,8 @@ import pytest
 
 from dlcards.commands.config import change
 from dlcards.fsrs_sched import FsrsState
-from dlcards.grading import decide, redecider
+from dlcards.grading import LeechRule, Outcome, decide, redecider
+from dlcards.memory import Memory
 from dlcards.scheduling import Schedule
 from dlcards.settings import Settings
 from dlcards.sm2 import Grade, State
@@ -63,9 +64,16 @@ def grade(
     redrill: bool = False,
     **kw: object,
 ) -> ReviewRow:
+    """Grade `card_id` `g` on `day` as a study session does: the scheduler and the leech rule
+    (`leech_threshold`, `leech_action`) are the settings read inside the grade's transaction."""
+
+    def decided(memory: Memory, settings: Settings) -> Outcome:
+        schedule = Schedule.from_settings(settings)
+        return decide(memory, Grade(g), day, schedule, redrill, LeechRule.from_settings(settings))
+
     return store.grade(
         card_id,
-        lambda m, settings: decide(m, Grade(g), day, Schedule.from_settings(settings), redrill),
+        decided,
         now,
         asked=redrill,  # a session's re-drill: it asked for one
         **kw,  # type: ignore[arg-type]

@@ -421,3 +421,19 @@ def test_the_grade_that_makes_a_leech_is_confirmed_on_the_terminal_too() -> None
         line = "gd-1: 0 → next in 1d; gd-1 is a leech (2 lapses) and is now suspended"
         shown = _shown_until(fd, line)
     assert "gd-2" in shown.split(line)[0], shown
+
+
+@pytest.mark.parametrize("action", ["tag", "suspend"])
+def test_the_test_helpers_grade_follows_the_leech_settings_as_a_session_does(action: str) -> None:
+    """`helpers.grade` grades as study does: under `leech_threshold 2` and `leech_action`, the
+    second lapse makes the card a leech and the action is the setting's (it took neither: a
+    tests' grade made no leech before 8 lapses, and always suspended)."""
+    cli("due")
+    cli("config", "leech_threshold", "2")
+    cli("config", "leech_action", action)
+    with db() as store:
+        day = lapse(store, CARD, 1)
+        row = h.grade(store, CARD, 0, day)
+        assert (row.after.sm2.lapses, row.leech) == (2, action)
+        flags = store.card_flags(CARD)
+        assert flags is not None and flags.leech and flags.suspended == (action == "suspend")
