@@ -1210,3 +1210,116 @@ def test_a_leech_after_a_forget_in_anki_is_named_by_the_dry_run(
     out = cli("import", "anki", package, "--db", str(db))
     assert said.format("suspended", "made") in " ".join(out.split()), out
     assert [card for card, _ in flags(db)] == [leech]
+
+
+# --- Anki's old V1 scheduler --------------------------------------------------------------------
+
+# (card, days before today, ease, revlog type) as Anki's V1 scheduler logged answers: a card in
+# learning (type 0) or relearning (type 2) had 3 buttons, ease 1 Again, 2 Good, 3 Easy; a card
+# in review (type 1) the 4 of today
+V1_LOG = [
+    (C, 6, 2, 0),  # a new card: Good, to the next step
+    (C, 6, 2, 0),  # Good: graduates
+    (C, 5, 3, 1),  # review: Good
+    (C, 3, 1, 1),  # review: Again, a lapse
+    (C, 3, 2, 2),  # relearning: Good
+    (C, 2, 4, 1),  # review: Easy
+    (A, 4, 3, 0),  # a new card: Easy, V1's third learning button
+    (B, 4, 1, 0),  # a new card: Again
+    (B, 4, 2, 0),  # Good
+]
+
+
+def v1_collection(tmp_path: Path, sched_ver: int | None) -> tuple[Path, Path]:
+    """A collection as an Anki of the V1 scheduler leaves it (schema 11, V1_LOG in its revlog;
+    `sched_ver` its `schedVer`, None for none: V1 to Anki) and the database that exported its
+    cards: (collection.anki2, database)."""
+    import json as json_
+    import sqlite3
+
+    db, col = on_the_phone(tmp_path)
+    notes = anki_notes(col)
+    cid = {card: notes[card].cards()[0].id for card in (A, B, C)}
+    now = int(time.time() * 1000)
+    for n, (card, ago, ease, kind) in enumerate(V1_LOG):
+        col.db.execute(
+            "INSERT INTO revlog VALUES (?, ?, -1, ?, 1, 0, 2500, 5000, ?)",
+            now - ago * DAY_MS + n,
+            cid[card],
+            ease,
+            kind,
+        )
+    col.close(downgrade=True)
+    path = tmp_path / "anki" / "collection.anki2"
+    with sqlite3.connect(path) as conn:
+        conf = json_.loads(conn.execute("SELECT conf FROM col").fetchone()[0])
+        conf.pop("schedVer", None)
+        if sched_ver is not None:
+            conf["schedVer"] = sched_ver
+        conn.execute("UPDATE col SET conf = ?", (json_.dumps(conf),))
+    conn.close()
+    return path, db
+
+
+def anki_upgraded(path: Path, tmp_path: Path) -> dict[int, int]:
+    """Anki's own reading of a V1 collection's log: a copy upgraded to the V2 scheduler by
+    Anki (`upgrade_to_v2_scheduler`), its revlog id -> ease."""
+    import shutil
+
+    copy = tmp_path / "upgraded" / "collection.anki2"
+    copy.parent.mkdir()
+    shutil.copyfile(path, copy)
+    col = Collection(str(copy))
+    assert col.sched_ver() == 1
+    col.upgrade_to_v2_scheduler()
+    eases = dict(col.db.all("SELECT id, ease FROM revlog"))
+    col.close()
+    return eases
+
+
+def imported_grades(db: Path) -> dict[int, int]:
+    with Store.open(db) as store:
+        rows = store.query("SELECT anki_id, grade FROM reviews WHERE anki_id IS NOT NULL")
+    return {int(i): int(g) for i, g in rows}
+
+
+@pytest.mark.parametrize("sched_ver", [None, 1])
+def test_a_v1_collections_learning_buttons_are_read_as_anki_reads_them(
+    tmp_path: Path, sched_ver: int | None
+) -> None:
+    """V1's learning buttons were Again, Good, Easy (ease 1-3): read as V2's, each Good in
+    learning was imported as a Hard (3) and each Easy as a Good (4). The grades are those of
+    Anki's own upgrade of the collection to V2, Again 1, Hard 3, Good 4, Easy 5."""
+    from dlcards.importers.anki_progress import GRADES
+
+    path, db = v1_collection(tmp_path, sched_ver)
+    expected = {i: int(GRADES[ease]) for i, ease in anki_upgraded(path, tmp_path).items()}
+    assert sorted(expected.values()) == [1, 1, 4, 4, 4, 4, 4, 5, 5]  # V1_LOG, by hand
+    out = cli("import", "anki", str(path), "--db", str(db))
+    assert "does not say which" not in out
+    assert imported_grades(db) == expected
+
+
+def test_an_old_package_that_cannot_tell_its_scheduler_says_so(tmp_path: Path) -> None:
+    """An Anki before 2.1.50 packed a V1 collection's cards into a new collection.anki2 (its
+    settings V2's from 2.1.20 on) and a V2 one's into collection.anki21: a package with a
+    collection.anki2 alone that says V2 and holds Good in learning but never a fourth
+    button cannot tell which it was. It is read as Anki reads it, and the import says so;
+    the same log in a collection.anki21 is V2's, and one saying V1 is V1's."""
+    import zipfile
+
+    path, db = v1_collection(tmp_path, 2)
+    for name, unsure in (("collection.anki2", True), ("collection.anki21", False)):
+        package = tmp_path / f"old-{name}.apkg"
+        with zipfile.ZipFile(package, "w") as z:
+            z.write(path, name)
+            z.writestr("media", "{}")
+        out = cli("import", "anki", str(package), "--db", str(db), "--dry-run")
+        assert ("does not say which of Anki's schedulers" in out) == unsure, out
+    v1, db = v1_collection(tmp_path / "v1", None)
+    package = tmp_path / "old-v1.apkg"
+    with zipfile.ZipFile(package, "w") as z:
+        z.write(v1, "collection.anki2")
+        z.writestr("media", "{}")
+    assert "does not say which" not in cli("import", "anki", str(package), "--db", str(db))
+    assert sorted(imported_grades(db).values()) == [1, 1, 4, 4, 4, 4, 4, 5, 5]

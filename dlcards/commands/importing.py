@@ -275,6 +275,13 @@ def anki(
     _suspensions(dry_run, there, here, taken, leeches)
     _ahead(ahead, here_ahead)
     _buried(here_buried)
+    if collection.scheduler_unsure:
+        echo(
+            f"{path} does not say which of Anki's schedulers logged its answers to cards in "
+            "learning: read as V2's and v3's (Again, Hard, Good, Easy), as Anki reads them; if "
+            "that Anki used its old V1 scheduler (Again, Good, Easy), each Hard here was a Good "
+            "and each Good an Easy: export the whole collection (.colpkg) from it, which says"
+        )
     if not collection.revlog and any(card.studied for card in collection.cards):
         # scheduling without its log: a package `export anki --with-progress` made, say
         echo(

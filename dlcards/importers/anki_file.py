@@ -41,6 +41,7 @@ from dlcards.errors import DlcardsError
 
 SCHEMA_MIN, SCHEMA_MAX = 11, 18  # Anki's collection schema versions this reader knows
 PACKAGE_LEGACY_1, PACKAGE_LEGACY_2, PACKAGE_LATEST = 1, 2, 3
+SCHED_V1, SCHED_V2 = 1, 2  # Anki's `schedVer`: its old V1 scheduler, V2 (and v3)
 COLLECTIONS = {
     PACKAGE_LATEST: "collection.anki21b",
     PACKAGE_LEGACY_2: "collection.anki21",
@@ -127,6 +128,13 @@ class Collection:
     cards: list[Card]
     revlog: list[Revlog]
     media: dict[str, Path] = field(default_factory=dict)  # file name -> unpacked copy
+    # the scheduler its settings name (`scheduler_version`): 1 is Anki's old V1, whose log
+    # `revlog` holds as V2's; None when they cannot be read
+    scheduler: int | None = 2
+    # its answers to cards in learning could be V1's or V2's, and the file does not say which
+    # (its settings unreadable, or a new collection's in a package an Anki before 2.1.50
+    # wrote): read as V2's, as Anki reads them
+    scheduler_unsure: bool = False
 
 
 # --- the protobuf wire format -------------------------------------------------------------------
@@ -387,6 +395,12 @@ def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
                 else:
                     _copy_limited(src, dst, path, magic=SQLITE_MAGIC, what="its collection")
             collection = _read_sqlite(copy, path)
+            # Anki before 2.1.50 wrote the log of a V2 collection as collection.anki21; a
+            # collection.anki2 alone held V1's, with the settings of the new collection the
+            # export made (V2's from 2.1.20 on), not those of the studied one
+            settings_unsure = "meta" not in names and inner == COLLECTIONS[PACKAGE_LEGACY_1]
+            if collection.scheduler == SCHED_V2 and settings_unsure:
+                collection.scheduler_unsure = learning_answers_unsure(collection.revlog)
             if with_media and "media" in names:
                 collection.media = _unpack_media(archive, version, workdir / "media", path)
             return collection
@@ -560,10 +574,16 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
             "queue = -1, mod, queue IN (-2, -3) FROM cards ORDER BY nid, ord"
         )
     ]
+    scheduler = scheduler_version(conn, schema)
+    # V1's learning buttons as V2's, as Anki reads such a log (its v2_upgrade.sql): V1 gave
+    # a card in learning or relearning 3 buttons, ease 2 Good and 3 Easy
+    v1 = int(scheduler == SCHED_V1)
     revlog = [
         Revlog(int(i), int(c), int(e), int(k), int(t or 0), int(f or 0))
         for i, c, e, k, t, f in conn.execute(
-            "SELECT id, cid, ease, type, time, factor FROM revlog ORDER BY id"
+            "SELECT id, cid, CASE WHEN ? AND type IN (0, 2) AND ease IN (2, 3) THEN ease + 1 "
+            "ELSE ease END, type, time, factor FROM revlog ORDER BY id",
+            (v1,),
         )
     ]
     for when in (revlog[0].id, revlog[-1].id) if revlog else ():
@@ -572,7 +592,38 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
                 f"{shown}: its review log has an answer time no calendar holds ({when} ms); "
                 "in Anki, Tools > Check Database sets it right: export again after it"
             )
-    return Collection(shown, schema, notetypes, decks, notes, cards, revlog)
+    unsure = scheduler is None and learning_answers_unsure(revlog)
+    return Collection(
+        shown, schema, notetypes, decks, notes, cards, revlog, scheduler=scheduler,
+        scheduler_unsure=unsure,
+    )  # fmt: skip
+
+
+def learning_answers_unsure(revlog: list[Revlog]) -> bool:
+    """Whether answers to cards in learning read one way with V1's 3 buttons and another with
+    V2's 4: some pressed the second or third button, none the fourth (only V2 has one)."""
+    learning = {row.ease for row in revlog if row.kind in (0, 2)}
+    return bool(learning & {2, 3}) and 4 not in learning
+
+
+def scheduler_version(conn: sqlite3.Connection, schema: int) -> int | None:
+    """Which of Anki's schedulers the collection says it was studied with: its `schedVer`
+    setting (in the `config` table, or `col.conf` before it), 1 when absent as Anki reads it
+    (`scheduler_version` in rslib/src/config); the v3 scheduler logs as V2 and is 2 there.
+    None when the setting cannot be read."""
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'config'"
+    ).fetchone()
+    try:
+        if has_table:
+            row = conn.execute("SELECT val FROM config WHERE KEY = 'schedVer'").fetchone()
+            value = json.loads(bytes(row[0]).decode("utf-8")) if row else SCHED_V1
+        else:
+            (conf,) = conn.execute("SELECT conf FROM col").fetchone()
+            value = json.loads(conf or "{}").get("schedVer", SCHED_V1)
+    except (sqlite3.Error, ValueError, TypeError, AttributeError):
+        return None
+    return value if value in (SCHED_V1, SCHED_V2) else None
 
 
 def _notetypes_v11(conn: sqlite3.Connection) -> dict[int, NoteType]:
