@@ -1118,3 +1118,125 @@ def test_reviews_of_a_converted_notes_card_no_deck_has_are_named_as_such(tmp_pat
     assert named in out and named in dry, out
     assert "Anki added" not in out and "does not know" not in out
     assert "imported 1 review of 1 card" in out
+
+
+def anki_shows(html_text: str) -> str:
+    """What Anki's card shows of its HTML, as plain words: no style, no hidden hint (a
+    `display: none` block until its link is clicked), no link to it, no tags."""
+    import html as html_module
+    import re
+
+    text = re.sub(r"<style>.*?</style>|<script>.*?</script>", "", html_text, flags=re.DOTALL)
+    text = re.sub(
+        r"<a class=hint.*?</a>|<div[^>]*display: none[^>]*>.*?</div>", "", text, flags=re.S
+    )
+    text = re.sub(r"\[anki:play:\w:\d+\]", "", text)  # a play button
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+def test_a_templates_filters_special_fields_and_hints_are_as_anki_renders_them(
+    tmp_path: Path,
+) -> None:
+    """Note types whose templates use Anki's filters and special fields: `{{hint:F}}` was
+    dropped (the hint is now in the answer, after its name, as the link Anki shows), the
+    `furigana`, `kana` and `kanji` filters showed `日本[にほん]` as typed, `{{Deck}}`,
+    `{{Subdeck}}`, `{{Tags}}`, `{{Card}}` and `{{Type}}` showed nothing, a field only spoken
+    (`{{tts en_US:F}}`) showed its text, a back's conditional sections showed every field
+    they hold, its `{{text:F}}` kept the field's HTML, and a field of the note type named as
+    a special field (`Type`) was never shown. The question is what Anki's front shows."""
+    from dlcards.render import to_plain
+
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    models = col.models
+
+    def notetype(name: str, fields: list[str], front: str, back: str, cloze: bool = False) -> None:
+        made = models.new(name)
+        made["type"] = int(cloze)
+        for field in fields:
+            models.add_field(made, models.new_field(field))
+        template = models.new_template("Card 1")
+        template["qfmt"], template["afmt"] = front, back
+        models.add_template(made, template)
+        models.add(made)
+
+    notetype(
+        "Hinted",
+        ["Front", "Back", "Hint"],
+        "{{Front}}<br>{{hint:Hint}}",
+        "{{FrontSide}}<hr id=answer>{{Back}}",
+    )
+    notetype(
+        "Furigana",
+        ["Word", "Meaning"],
+        "{{furigana:Word}} / {{kana:Word}} / {{kanji:Word}}",
+        "{{FrontSide}}<hr id=answer>{{Meaning}}",
+    )
+    notetype(
+        "Special",
+        ["Front", "Back"],
+        "[{{Deck}}|{{Subdeck}}|{{Tags}}|{{Card}}|{{Type}}] {{Front}}",
+        "{{FrontSide}}<hr id=answer>{{Back}}",
+    )
+    notetype(
+        "Spoken",
+        ["Front", "Back"],
+        "{{Front}} {{tts en_US:Front}}",
+        "{{FrontSide}}<hr id=answer>{{Back}}",
+    )
+    notetype(
+        "Either",
+        ["Front", "Back", "Alt", "Flag"],
+        "{{Front}}",
+        "{{FrontSide}}<hr id=answer>{{#Flag}}{{Back}}{{/Flag}}{{^Flag}}{{Alt}}{{/Flag}}",
+    )
+    notetype(
+        "Plain", ["Front", "Back"], "{{text:Front}}", "{{FrontSide}}<hr id=answer>{{text:Back}}"
+    )
+    notetype("Kinds", ["Word", "Type"], "{{Word}}", "{{FrontSide}}<hr id=answer>{{Type}}")
+    notetype(
+        "Cloze hint",
+        ["Text", "Extra", "Hint"],
+        "{{cloze:Text}}<br>{{hint:Hint}}",
+        "{{cloze:Text}}<br>{{Extra}}",
+        cloze=True,
+    )
+    deck = "Top::Sub Deck"
+    add(col, "Hinted", deck, [], Front="Derivative of σ?", Back="σ(1−σ)", Hint="a <b>product</b>")
+    add(col, "Furigana", deck, [], Word="日本[にほん]語[ご]", Meaning="Japanese")
+    add(col, "Special", deck, ["ml::cnn", "x"], Front="Stride?", Back="step")
+    add(col, "Spoken", deck, [], Front="hello", Back="bonjour")
+    add(col, "Either", deck, [], Front="Q1", Back="B1", Alt="A1", Flag="y")
+    add(col, "Either", deck, [], Front="Q2", Back="B2", Alt="A2", Flag="")
+    add(col, "Plain", deck, [], Front="<b>bold</b> q", Back="<i>it</i> a")
+    add(col, "Kinds", deck, [], Word="run", Type="verb")
+    add(col, "Cloze hint", deck, [], Text="{{c1::ReLU}} is max(0, x)", Extra="ex", Hint="rectifier")
+    shown = {}
+    for card_id in sorted(col.find_cards("")):
+        card = col.get_card(card_id)
+        shown[card.note().fields[0]] = anki_shows(card.question())
+    path = export_package(col, tmp_path / "filters.apkg")
+    col.close()
+    ok("import", "anki", str(path), "--to-yaml", str(tmp_path / "decks"))
+    (deck_file,) = (tmp_path / "decks").glob("*.yaml")
+    cards = yaml.safe_load(deck_file.read_text(encoding="utf-8"))["cards"]
+    questions = [" ".join(to_plain(c["question"]).split()) for c in cards]
+    assert questions == [
+        # Anki's ruby: the reading above the word; the terminal's, after it in parentheses
+        shown[first].replace("日本 にほん 語 ご", "日本(にほん)語(ご)")
+        for first in shown
+    ]
+    assert [c["answer"] for c in cards] == [
+        "σ(1−σ)<br><br>*Hint*: a **product**",
+        "Japanese",
+        "step",
+        "bonjour",
+        "B1",
+        "A2",
+        "it a",
+        "verb",
+        "**ReLU** is max(0, x)<br><br>ex<br><br>*Hint*: rectifier",
+    ]
+    assert questions[2] == "[Top::Sub Deck|Sub Deck|ml::cnn x|Card 1|Special] Stride?"
+    ok("check", "--decks", str(tmp_path / "decks"))

@@ -6,8 +6,10 @@
   third... template, or `-c1`, `-c2`... for each cloze.
 * Standard note types (Basic, "Basic (and reversed card)", "Basic (optional reversed card)",
   "Basic (type in the answer)", and any like them): each template becomes a card; its question
-  is the template's front as Anki renders it (its own words, its sections, its fields; no
-  answer box or hidden hint), its answer the other fields its back shows.
+  is the template's front as Anki renders it (its own words, its sections, its fields through
+  their filters, the special fields `{{Deck}}`, `{{Tags}}`...; no answer box, hint or spoken
+  field), its answer the other fields its back shows for the note (its sections too), then
+  each hint of the front (`{{hint:F}}`, a link in Anki) after the hint's name.
 * Cloze: one card per cloze number; the question shows that cloze as a blank `[...]` (or
   `[hint]`) and the others filled in, then the other fields the front shows (a source), the
   answer shows it filled in and bold, then the fields the back adds (Back Extra). A cloze card
@@ -44,11 +46,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from dlcards.importers.anki_file import Card, Collection, Note, NoteType
+from dlcards.importers.anki_file import Card, Collection, Note, NoteType, Template
 from dlcards.markup import is_remote
 
 MEDIA_DIR = "media"
-_SPECIAL_FIELDS = {"FrontSide", "Tags", "Deck", "Subdeck", "Card", "CardFlag", "Type"}
 _REF = re.compile(r"\{\{([^#/^!{}][^{}]*)\}\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # what a deck may not hold
 _MATH = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)
@@ -178,16 +179,36 @@ def anki_tag_key(tag: str) -> str:
 # --- templates ----------------------------------------------------------------------------------
 
 
-def referenced(template: str, fields: Iterable[str], front: bool = False) -> list[str]:
+_UNSHOWN = ("type", "hint")  # on a front: an answer box, a hint shown only when clicked
+
+
+def _parts(ref: str) -> tuple[list[str], str]:
+    """A field reference's filters, in the order Anki applies them (the one next to the
+    field first: `{{text:hint:F}}` is hint, then text), and its field's name."""
+    *filters, name = (part.strip() for part in ref.split(":"))
+    return filters[::-1], name
+
+
+def _speaks(filters: Iterable[str]) -> bool:
+    """`{{tts en_US:Field}}`: Anki speaks the field and shows a play button, not its text."""
+    return any(f.startswith("tts ") for f in filters)
+
+
+def referenced(
+    template: str, fields: Iterable[str], front: bool = False, unshown: Iterable[str] = _UNSHOWN
+) -> list[str]:
     """The note's fields a template shows, in order (`{{Field}}`, `{{text:Field}}`, ...). On
-    a front, `{{type:Field}}` is an answer box and `{{hint:Field}}` hidden: neither is asked."""
+    a front, a filter of `unshown` keeps its field from being asked: `{{type:Field}}` is an
+    answer box and `{{hint:Field}}` hidden until clicked. A field only spoken (`{{tts ...:
+    Field}}`) is not shown. A note type's own field wins over a special field of its name
+    (`Type`, `Deck`), as in Anki."""
     names = set(fields)
     out = []
     for ref in _REF.findall(template):
-        *filters, name = (part.strip() for part in ref.split(":"))
-        if front and ({"type", "hint"} & set(filters)):
+        filters, name = _parts(ref)
+        if (front and set(unshown) & set(filters)) or _speaks(filters):
             continue
-        if name in names and name not in _SPECIAL_FIELDS and name not in out:
+        if name in names and name not in out:
             out.append(name)
     return out
 
@@ -201,12 +222,9 @@ def field_is_empty(text: str) -> bool:
     return _EMPTY_FIELD.fullmatch(text) is not None
 
 
-def front_html(template: str, values: dict[str, str], blanks: dict[str, str] | None = None) -> str:
-    """A card's front as Anki renders its template: the template's own text (`What is the
-    capital of {{Country}}?`) with each field in its place, a conditional section
-    (`{{#Field}}...{{/Field}}`, `{{^Field}}`) shown as Anki shows it. An answer box
-    (`{{type:...}}`), a hidden hint (`{{hint:...}}`) and the special fields are left out;
-    with `blanks` (each cloze field's name and its question), `{{cloze:...}}` is the blank."""
+def sections(template: str, values: dict[str, str]) -> str:
+    """`template` with each conditional section (`{{#Field}}...{{/Field}}`, `{{^Field}}`)
+    kept or taken out as Anki does for a note whose fields are `values`."""
 
     def section(match: re.Match[str]) -> str:
         empty = field_is_empty(values.get(match[2].strip(), ""))
@@ -215,17 +233,103 @@ def front_html(template: str, values: dict[str, str], blanks: dict[str, str] | N
     text = template
     while (done := _SECTION.sub(section, text)) != text:
         text = done
+    return text
+
+
+def special_fields(note: Note, notetype: NoteType, template: str, deck: str) -> dict[str, str]:
+    """The fields Anki adds to a note's own when it renders a card (`add_special_fields` in
+    rslib/src/notetype/render.rs): its tags, note type, deck, last deck of that and the
+    card's template name; a field of the note's of one of those names wins. `{{FrontSide}}`
+    is nothing on a front (the answer here is apart from the question)."""
+    values = dict(zip(notetype.fields, note.fields, strict=False))
+    special = {
+        "Tags": " ".join(note.tags),
+        "Type": notetype.name,
+        "Deck": deck,
+        "Subdeck": deck.rsplit("::", 1)[-1],
+        "Card": template,
+        "FrontSide": "",
+    }
+    return {**special, **values}
+
+
+_FURIGANA = re.compile(r" ?([^ >]+?)\[(.+?)\]")
+
+
+def _ruby(text: str, kind: str) -> str:
+    """Anki's `furigana`, `kana` and `kanji` filters (rslib/src/template_filters.rs) of
+    `日本[にほん]`: a ruby, the reading alone, the word alone; a `[sound:...]` is left."""
+
+    def one(match: re.Match[str]) -> str:
+        base, reading = match[1], match[2]
+        if reading.startswith("sound:"):
+            return match[0]
+        if kind == "kana":
+            return reading
+        if kind == "kanji":
+            return base
+        return f"<ruby><rb>{base}</rb><rt>{reading}</rt></ruby>"
+
+    return _FURIGANA.sub(one, text.replace("&nbsp;", " "))
+
+
+def filtered(value: str, filters: Iterable[str]) -> str:
+    """A field's HTML through the filters Anki shows text with, in order: `text` strips its
+    HTML, `furigana`, `kana` and `kanji` read `word[reading]` as Anki does; the others leave
+    it (an unknown filter is an add-on's, which Anki without it leaves as it is too)."""
+    for name in filters:
+        if name == "text":
+            value = re.sub(r"<[^>]*>", "", value)
+        elif name in ("furigana", "kana", "kanji"):
+            value = _ruby(value, name)
+    return value
+
+
+def front_html(template: str, values: dict[str, str], blanks: dict[str, str] | None = None) -> str:
+    """A card's front as Anki renders its template: the template's own text (`What is the
+    capital of {{Country}}?`) with each field in its place, through its filters, a
+    conditional section (`{{#Field}}...{{/Field}}`, `{{^Field}}`) shown as Anki shows it.
+    `values` holds the special fields too (`special_fields`). An answer box (`{{type:...}}`),
+    a hint (`{{hint:...}}`, shown when clicked: the answer holds it) and a spoken field
+    (`{{tts ...:...}}`) are left out; with `blanks` (each cloze field's name and its
+    question), `{{cloze:...}}` is the blank."""
 
     def ref(match: re.Match[str]) -> str:
-        *filters, name = (part.strip() for part in match[1].split(":"))
-        if {"type", "hint"} & set(filters) or name in _SPECIAL_FIELDS:
+        filters, name = _parts(match[1])
+        if set(_UNSHOWN) & set(filters) or _speaks(filters):
             return ""
         if blanks is not None and "cloze" in filters and name in blanks:
             return blanks[name]
-        value = values.get(name, "")
-        return re.sub(r"<[^>]*>", "", value) if "text" in filters else value
+        return filtered(values.get(name, ""), filters)
 
-    return _REF.sub(ref, text)
+    return _REF.sub(ref, sections(template, values))
+
+
+def back_fields(
+    template: Template, fields: Iterable[str], values: dict[str, str], asked: Iterable[str]
+) -> list[str]:
+    """What a card's answer adds to its question, each an HTML part: the fields its back
+    shows for this note (its conditional sections as Anki shows them) that the front does not
+    ask, through the back's filters, then each hint of its front (`{{hint:Field}}`, a link
+    Anki's front and back show and reveal when clicked; the terminal has no link, so the
+    answer holds it, after the field's name as the link says it) not shown already."""
+    names = set(fields)
+    back = sections(template.back, values)
+    shown: dict[str, list[str]] = {}
+    for ref in _REF.findall(back):
+        filters, name = _parts(ref)
+        if name in names and name not in asked and name not in shown and not _speaks(filters):
+            shown[name] = filters
+    parts = [filtered(values.get(name, ""), filters) for name, filters in shown.items()]
+    for ref in _REF.findall(sections(template.front, values)):
+        filters, name = _parts(ref)
+        if "hint" not in filters or name not in names or name in shown or name in asked:
+            continue
+        shown[name] = filters
+        value = values.get(name, "")
+        if not field_is_empty(value):
+            parts.append(f"<i>{html.escape(name)}</i>: {filtered(value, filters)}")
+    return parts
 
 
 def _join(parts: Iterable[str]) -> str:
@@ -1043,20 +1147,21 @@ def has_cloze(note: Note, notetype: NoteType, card: Card) -> bool:
     )
 
 
-def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None:
-    """A card's (question, answer) HTML, or None if its note type cannot be converted."""
-    values = dict(zip(notetype.fields, note.fields, strict=False))
+def _sides(note: Note, notetype: NoteType, card: Card, deck: str) -> tuple[str, str] | None:
+    """A card's (question, answer) HTML, or None if its note type cannot be converted. `deck`:
+    the name of the card's deck, which `{{Deck}}` shows."""
     if notetype.cloze:
         template = notetype.templates[0] if notetype.templates else None
         if template is None:
             return None
+        values = special_fields(note, notetype, template.name, deck)
         names = cloze_fields(notetype)
         if any("image-occlusion:" in values.get(name, "") for name in names):
             return None  # shapes over an image: nothing to ask in text
         # the front's other fields (a source, a context) are asked with the blanks, in the
         # template's order; the back adds the fields the front does not show (Back Extra)
         asked = referenced(template.front, notetype.fields, front=True)
-        extra = [f for f in referenced(template.back, notetype.fields) if f not in asked]
+        extra = back_fields(template, notetype.fields, values, {*asked, *names})
         sides = {name: cloze_sides(values.get(name, ""), card.ord + 1) for name in names}
         blanks = {name: q for name, (q, _) in sides.items()}
         if any(name in asked for name in names):
@@ -1064,15 +1169,23 @@ def _sides(note: Note, notetype: NoteType, card: Card) -> tuple[str, str] | None
         else:
             question = _join(blanks.values())
         filled = [a for _, a in sides.values()]
-        return question, _join([*filled, *(values.get(f, "") for f in extra)])
+        return question, _join([*filled, *extra])
     if card.ord >= len(notetype.templates):
         return None
     template = notetype.templates[card.ord]
     asked = referenced(template.front, notetype.fields, front=True)
     told = [f for f in referenced(template.back, notetype.fields) if f not in asked]
-    if not asked or not told:
+    hinted = [
+        f
+        for f in referenced(template.front, notetype.fields, front=True, unshown=("type",))
+        if f not in asked
+    ]
+    if not asked or not (told or hinted):
         return None
-    return front_html(template.front, values), _join(values.get(f, "") for f in told)
+    values = special_fields(note, notetype, template.name, deck)
+    return front_html(template.front, values), _join(
+        back_fields(template, notetype.fields, values, asked)
+    )
 
 
 def convert_notes(
@@ -1105,7 +1218,8 @@ def convert_notes(
         converted: list[tuple[Card, tuple[str, str]]] = []
         no_cloze = 0
         for card in cards:
-            sides = _sides(notes[card.note], notetype, card)
+            deck_name = collection.decks.get(card.deck, "Anki")
+            sides = _sides(notes[card.note], notetype, card, deck_name)
             if sides is None:
                 converted, no_cloze = [], 0
                 break
