@@ -1323,3 +1323,53 @@ def test_an_old_package_that_cannot_tell_its_scheduler_says_so(tmp_path: Path) -
         z.writestr("media", "{}")
     assert "does not say which" not in cli("import", "anki", str(package), "--db", str(db))
     assert sorted(imported_grades(db).values()) == [1, 1, 4, 4, 4, 4, 4, 5, 5]
+
+
+def test_ankis_leech_and_marked_tags_are_its_marks_not_the_converted_cards_tags(
+    tmp_path: Path,
+) -> None:
+    """A note Anki made a leech (its tag `leech`) and marked in its browser (`marked`),
+    converted with --to-yaml: both became tags of the deck card, so the card was a leech for
+    `tag:leech` and for every Anki it was exported to, even without its progress and after a
+    reset here, and it came back tagged `leech leech`. Anki takes both off a note it exports
+    without scheduling; here the leech is what the imported reviews make it, as Anki made it."""
+    import json
+
+    import yaml
+
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    note = col.new_note(col.models.by_name("Basic"))
+    note["Front"], note["Back"] = "Vanishing gradients?", "Products of small derivatives"
+    note.tags = ["ML", "marked"]
+    col.add_note(note, col.decks.id("Nets"))
+    card = note.cards()[0].id
+    phone = Phone(col, days=30)
+    phone.answer(card, 3)
+    phone.answer(card, 3)
+    for _ in range(9):  # Anki's leech at the 8th lapse
+        phone.next_day()
+        phone.answer(card, 1)
+        phone.answer(card, 3)
+    assert sorted(col.get_note(note.id).tags) == ["ML", "leech", "marked"]
+    export_anki(col, tmp_path / "nets.apkg", legacy=False)
+    col.close()
+    db, decks = tmp_path / "p.db", tmp_path / "decks"
+    cli("import", "anki", str(tmp_path / "nets.apkg"), "--to-yaml", str(decks), "--db", str(db))
+    (deck,) = yaml.safe_load((decks / "nets.yaml").read_text(encoding="utf-8"))["cards"]
+    assert deck["tags"] == ["ml"]
+    listed = json.loads(cli("list", "--leeches", "--json", "--db", str(db), "--decks", str(decks)))
+    assert [(c["id"], c["lapses"]) for c in listed] == [(deck["id"], 9)]
+    package = tmp_path / "back.apkg"
+    cli("export", "anki", "-o", str(package), "--db", str(db), "--decks", str(decks), "-t", "nets")
+    fresh = into_anki(package, tmp_path / "fresh")
+    assert [sorted(fresh.get_note(n).tags) for n in fresh.find_notes("")] == [["ml", "nets"]]
+    fresh.close()
+    cli("export", "anki", "-o", str(package), "--with-progress", "--force", "--db", str(db),
+        "--decks", str(decks), "-t", "nets")  # fmt: skip
+    fresh = into_anki(package, tmp_path / "fresh-progress")
+    assert [sorted(fresh.get_note(n).tags) for n in fresh.find_notes("")] == [
+        ["leech", "ml", "nets"]
+    ]
+    fresh.close()

@@ -171,6 +171,14 @@ def tag_of(tag: str) -> str:
     return tag_form("_".join(_CONTROL.sub("", _anki_tag(tag)).split()))
 
 
+SYSTEM_TAGS = frozenset({"leech", "marked"})
+"""Anki's marks of a card's state, not of what a note is about: the tag its scheduler gives a
+leech, and the browser's mark. Anki takes them off a note it exports without its scheduling
+(`remove_system_tags`, rslib/src/import_export/gather.rs); a deck card here has no such
+state in its text (a leech here is a flag the reviews set, which `export anki` writes as
+Anki's tag), so they are not made tags of the cards converted."""
+
+
 def anki_tag_key(tag: str) -> str:
     """What Anki compares tags by: as it registers them, case folded (`STRASSE`, `straße`)."""
     return _anki_tag(tag).casefold()
@@ -1233,8 +1241,9 @@ def convert_notes(
             if not no_cloze:
                 result.skipped[notetype.name] += 1
             continue
-        tags = tuple(dict.fromkeys(t for t in map(tag_of, note.tags) if t))
-        for anki_tag in note.tags:
+        kept = [t for t in note.tags if anki_tag_key(t) not in SYSTEM_TAGS]
+        tags = tuple(dict.fromkeys(t for t in map(tag_of, kept) if t))
+        for anki_tag in kept:
             made_of.setdefault(tag_of(anki_tag), {}).setdefault(anki_tag_key(anki_tag), anki_tag)
         for card, (question, answer) in converted:
             card_id = card_id_for(note.guid, card.ord, notetype.cloze)
