@@ -1240,3 +1240,36 @@ def test_a_templates_filters_special_fields_and_hints_are_as_anki_renders_them(
     ]
     assert questions[2] == "[Top::Sub Deck|Sub Deck|ml::cnn x|Card 1|Special] Stride?"
     ok("check", "--decks", str(tmp_path / "decks"))
+
+
+def test_a_cloze_cards_own_sections_and_a_spaced_cloze_reference_are_as_in_anki(
+    tmp_path: Path,
+) -> None:
+    """`{{#c2}}...{{/c2}}` shows on card 2 alone in Anki (it renders `c<n>` as a field of card
+    n): it showed on none. And a front's `{{ cloze:Text }}` (spaces inside the braces, which
+    Anki trims) was not taken for a cloze field: the note's clozes were looked for in its
+    first field, and every card was named an empty card."""
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    models = col.models
+    notetype = models.new("Numbered")
+    notetype["type"] = 1
+    for name in ("Source", "Text"):
+        models.add_field(notetype, models.new_field(name))
+    template = models.new_template("Cloze")
+    template["qfmt"] = "{{#c1}}First: {{/c1}}{{#c2}}Second: {{/c2}}{{ cloze:Text }} ({{Source}})"
+    template["afmt"] = "{{ cloze:Text }}"
+    models.add_template(notetype, template)
+    models.add(notetype)
+    add(col, "Numbered", "Acts", [], Source="a book", Text="{{c1::ReLU}} and {{c2::GELU}}")
+    by_ord = sorted((col.get_card(c) for c in col.find_cards("")), key=lambda c: c.ord)
+    shown = [anki_shows(card.question()) for card in by_ord]
+    assert shown == ["First: [...] and GELU (a book)", "Second: ReLU and [...] (a book)"]
+    path = export_package(col, tmp_path / "numbered.apkg")
+    col.close()
+    out = ok("import", "anki", str(path), "--to-yaml", str(tmp_path / "decks"))
+    assert "no cloze" not in out
+    (deck,) = (tmp_path / "decks").glob("*.yaml")
+    cards = yaml.safe_load(deck.read_text(encoding="utf-8"))["cards"]
+    assert [c["question"] for c in cards] == shown

@@ -244,11 +244,14 @@ def sections(template: str, values: dict[str, str]) -> str:
     return text
 
 
-def special_fields(note: Note, notetype: NoteType, template: str, deck: str) -> dict[str, str]:
+def special_fields(
+    note: Note, notetype: NoteType, template: str, deck: str, ord_: int
+) -> dict[str, str]:
     """The fields Anki adds to a note's own when it renders a card (`add_special_fields` in
-    rslib/src/notetype/render.rs): its tags, note type, deck, last deck of that and the
-    card's template name; a field of the note's of one of those names wins. `{{FrontSide}}`
-    is nothing on a front (the answer here is apart from the question)."""
+    rslib/src/notetype/render.rs): its tags, note type, deck, last deck of that, the card's
+    template name, and `c<n>` for card n (so `{{#c2}}...{{/c2}}` shows on card 2 alone); a
+    field of the note's of one of those names wins. `{{FrontSide}}` is nothing on a front
+    (the answer here is apart from the question)."""
     values = dict(zip(notetype.fields, note.fields, strict=False))
     special = {
         "Tags": " ".join(note.tags),
@@ -257,6 +260,7 @@ def special_fields(note: Note, notetype: NoteType, template: str, deck: str) -> 
         "Subdeck": deck.rsplit("::", 1)[-1],
         "Card": template,
         "FrontSide": "",
+        f"c{ord_ + 1}": "1",
     }
     return {**special, **values}
 
@@ -1140,8 +1144,8 @@ def cloze_fields(notetype: NoteType) -> list[str]:
     """The fields a cloze note type's front shows with `{{cloze:...}}`, in order (else its
     first field): a card's cloze may be in any of them, as Anki numbers a note's cards."""
     template = notetype.templates[0] if notetype.templates else None
-    refs = [r for r in _REF.findall(template.front) if r.startswith("cloze:")] if template else []
-    names = list(dict.fromkeys(r.split(":", 1)[1].strip() for r in refs))
+    refs = [_parts(r) for r in _REF.findall(template.front)] if template else []
+    names = list(dict.fromkeys(name for filters, name in refs if "cloze" in filters))
     return names or list(notetype.fields[:1])
 
 
@@ -1162,7 +1166,7 @@ def _sides(note: Note, notetype: NoteType, card: Card, deck: str) -> tuple[str, 
         template = notetype.templates[0] if notetype.templates else None
         if template is None:
             return None
-        values = special_fields(note, notetype, template.name, deck)
+        values = special_fields(note, notetype, template.name, deck, card.ord)
         names = cloze_fields(notetype)
         if any("image-occlusion:" in values.get(name, "") for name in names):
             return None  # shapes over an image: nothing to ask in text
@@ -1190,7 +1194,7 @@ def _sides(note: Note, notetype: NoteType, card: Card, deck: str) -> tuple[str, 
     ]
     if not asked or not (told or hinted):
         return None
-    values = special_fields(note, notetype, template.name, deck)
+    values = special_fields(note, notetype, template.name, deck, card.ord)
     return front_html(template.front, values), _join(
         back_fields(template, notetype.fields, values, asked)
     )
