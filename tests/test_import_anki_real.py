@@ -1230,10 +1230,14 @@ V1_LOG = [
 ]
 
 
-def v1_collection(tmp_path: Path, sched_ver: int | None) -> tuple[Path, Path]:
-    """A collection as an Anki of the V1 scheduler leaves it (schema 11, V1_LOG in its revlog;
-    `sched_ver` its `schedVer`, None for none: V1 to Anki) and the database that exported its
-    cards: (collection.anki2, database)."""
+def v1_collection(
+    tmp_path: Path, sched_ver: int | None, schema_11: bool = True
+) -> tuple[Path, Path]:
+    """A collection as an Anki of the V1 scheduler leaves it (V1_LOG in its revlog; `sched_ver`
+    its `schedVer`, None for none: V1 to Anki; its settings in `col.conf` at schema 11, as
+    Anki before 2.1.50 wrote them, else in the `config` table of schema 18, as Anki 2.1.50
+    to 2.1.66 kept a V1 collection) and the database that exported its cards:
+    (collection.anki2, database)."""
     import json as json_
     import sqlite3
 
@@ -1249,14 +1253,20 @@ def v1_collection(tmp_path: Path, sched_ver: int | None) -> tuple[Path, Path]:
             ease,
             kind,
         )
-    col.close(downgrade=True)
+    col.close(downgrade=schema_11)
     path = tmp_path / "anki" / "collection.anki2"
     with sqlite3.connect(path) as conn:
-        conf = json_.loads(conn.execute("SELECT conf FROM col").fetchone()[0])
-        conf.pop("schedVer", None)
-        if sched_ver is not None:
-            conf["schedVer"] = sched_ver
-        conn.execute("UPDATE col SET conf = ?", (json_.dumps(conf),))
+        if schema_11:
+            conf = json_.loads(conn.execute("SELECT conf FROM col").fetchone()[0])
+            conf.pop("schedVer", None)
+            if sched_ver is not None:
+                conf["schedVer"] = sched_ver
+            conn.execute("UPDATE col SET conf = ?", (json_.dumps(conf),))
+        else:
+            conn.execute("DELETE FROM config WHERE KEY = 'schedVer'")
+            if sched_ver is not None:
+                value = json_.dumps(sched_ver).encode()
+                conn.execute("INSERT INTO config VALUES ('schedVer', 0, 0, ?)", (value,))
     conn.close()
     return path, db
 
@@ -1283,16 +1293,17 @@ def imported_grades(db: Path) -> dict[int, int]:
     return {int(i): int(g) for i, g in rows}
 
 
+@pytest.mark.parametrize("schema_11", [True, False], ids=["schema-11", "schema-18"])
 @pytest.mark.parametrize("sched_ver", [None, 1])
 def test_a_v1_collections_learning_buttons_are_read_as_anki_reads_them(
-    tmp_path: Path, sched_ver: int | None
+    tmp_path: Path, sched_ver: int | None, schema_11: bool
 ) -> None:
     """V1's learning buttons were Again, Good, Easy (ease 1-3): read as V2's, each Good in
     learning was imported as a Hard (3) and each Easy as a Good (4). The grades are those of
     Anki's own upgrade of the collection to V2, Again 1, Hard 3, Good 4, Easy 5."""
     from dlcards.importers.anki_progress import GRADES
 
-    path, db = v1_collection(tmp_path, sched_ver)
+    path, db = v1_collection(tmp_path, sched_ver, schema_11)
     expected = {i: int(GRADES[ease]) for i, ease in anki_upgraded(path, tmp_path).items()}
     assert sorted(expected.values()) == [1, 1, 4, 4, 4, 4, 4, 5, 5]  # V1_LOG, by hand
     out = cli("import", "anki", str(path), "--db", str(db))
