@@ -180,7 +180,10 @@ def test_an_anki_deck_becomes_yaml_decks(anki_deck: dict[str, Any], fmt: str) ->
     out_dir = anki_deck["dir"] / "decks"
     out = ok("import", "anki", str(anki_deck["paths"][fmt]), "--to-yaml", str(out_dir))
     assert f"wrote 3 decks with 8 cards and 1 media file to {out_dir}" in out
-    assert "  skipped 2 notes of note type 'Front only': cannot convert it" in out
+    assert (
+        "  skipped 2 notes of note type 'Front only': its template 'Card 1' shows no field on "
+        "its back that the front does not"
+    ) in out
     assert "imported 3 reviews of 2 cards" in out
     assert "  ml-basics: 2 reviews" in out and "  ml-cloze: 1 review" in out
     assert sorted(p.name for p in out_dir.iterdir()) == [
@@ -1273,3 +1276,37 @@ def test_a_cloze_cards_own_sections_and_a_spaced_cloze_reference_are_as_in_anki(
     (deck,) = (tmp_path / "decks").glob("*.yaml")
     cards = yaml.safe_load(deck.read_text(encoding="utf-8"))["cards"]
     assert [c["question"] for c in cards] == shown
+
+
+def test_an_image_occlusion_note_is_skipped_with_its_reason(tmp_path: Path) -> None:
+    """Anki's Image Occlusion note (a cloze of shapes over an image) was skipped as
+    "cannot convert it", the words of a note type with a template wrong; the line says why."""
+    import base64
+
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    image = tmp_path / "net.png"
+    image.write_bytes(
+        base64.b64decode(
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+        )
+    )
+    col.add_image_occlusion_notetype()
+    col.add_image_occlusion_note(
+        notetype_id=col.models.id_for_name("Image Occlusion"),
+        image_path=str(image),
+        occlusions="{{c1::image-occlusion:rect:left=.1:top=.1:width=.2:height=.2:oi=1}}",
+        header="Label the net",
+        back_extra="",
+        tags=[],
+    )
+    add(col, "Basic", "Nets", [], Front="ReLU?", Back="max(0, x)")
+    path = export_package(col, tmp_path / "io.apkg")
+    col.close()
+    out = ok("import", "anki", str(path), "--to-yaml", str(tmp_path / "decks"))
+    assert "wrote 1 deck with 1 card to" in out, out
+    assert (
+        "  skipped 1 note of note type 'Image Occlusion': an image occlusion asks about shapes "
+        "over an image, which a deck cannot hold"
+    ) in out, out

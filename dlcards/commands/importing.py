@@ -628,7 +628,8 @@ def _to_yaml(
     media = f" and {plural(len(result.media), 'media file')}" if result.media else ""
     echo(f"{verb} {plural(len(result.decks), 'deck')} with {plural(cards, 'card')}{media} to {out}")
     for name, count in sorted(result.skipped.items()):
-        echo(f"  skipped {plural(count, 'note')} of note type {name!r}: cannot convert it")
+        why = result.why.get(name, "cannot convert it")
+        echo(f"  skipped {plural(count, 'note')} of note type {name!r}: {why}")
     for name, count in sorted(result.empty.items()):
         echo(
             f"  skipped {plural(count, 'card')} of note type {name!r} with an empty question or "

@@ -101,6 +101,8 @@ class Converted:
     no_cloze: Counter[str] = field(default_factory=Counter)
     # cards left out as a deck already holds them (converted before, into another folder)
     before: int = 0
+    # note type name (a key of `skipped`) -> why its notes could not be converted
+    why: dict[str, str] = field(default_factory=dict)
 
 
 # --- identity -----------------------------------------------------------------------------------
@@ -1200,6 +1202,20 @@ def _sides(note: Note, notetype: NoteType, card: Card, deck: str) -> tuple[str, 
     )
 
 
+def unconvertible(notetype: NoteType, card: Card) -> str:
+    """Why `_sides` cannot convert `card` of a note of `notetype`, for the import's report."""
+    if notetype.cloze:
+        if not notetype.templates:
+            return "it has no template"
+        return "an image occlusion asks about shapes over an image, which a deck cannot hold"
+    if card.ord >= len(notetype.templates):
+        return f"a card of its template {card.ord + 1}, which the note type no longer has"
+    template = notetype.templates[card.ord]
+    if not referenced(template.front, notetype.fields, front=True):
+        return f"its template {template.name!r} shows no field on its front"
+    return f"its template {template.name!r} shows no field on its back that the front does not"
+
+
 def convert_notes(
     collection: Collection,
     taken_topics: Container[str],
@@ -1225,7 +1241,11 @@ def convert_notes(
         notetype = collection.notetypes.get(note.notetype)
         cards = by_note.get(note.id, [])
         if notetype is None or not cards:
-            result.skipped[notetype.name if notetype else "(missing note type)"] += 1
+            name = notetype.name if notetype else "(missing note type)"
+            result.skipped[name] += 1
+            result.why.setdefault(
+                name, "the note has no cards" if notetype else "the collection has no such type"
+            )
             continue
         converted: list[tuple[Card, tuple[str, str]]] = []
         no_cloze = 0
@@ -1233,6 +1253,7 @@ def convert_notes(
             deck_name = collection.decks.get(card.deck, "Anki")
             sides = _sides(notes[card.note], notetype, card, deck_name)
             if sides is None:
+                result.why.setdefault(notetype.name, unconvertible(notetype, card))
                 converted, no_cloze = [], 0
                 break
             if notetype.cloze and not has_cloze(note, notetype, card):
