@@ -1310,3 +1310,28 @@ def test_an_image_occlusion_note_is_skipped_with_its_reason(tmp_path: Path) -> N
         "  skipped 1 note of note type 'Image Occlusion': an image occlusion asks about shapes "
         "over an image, which a deck cannot hold"
     ) in out, out
+
+
+def test_media_the_cards_show_that_the_package_lacks_are_named(tmp_path: Path) -> None:
+    """A package Anki exported without "Include media" converted into cards that show an
+    image and play a sound that are nowhere, and the import said nothing of it: `check`
+    found them later, one deck at a time. The import names them, and how to bring them."""
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    image = tmp_path / "neuron.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n")
+    name = col.media.add_file(str(image))
+    add(col, "Basic", "Nets", [], Front=f'Neuron? <img src="{name}">', Back="unit [sound:x.mp3]")
+    path = export_package(col, tmp_path / "bare.apkg", media=False)
+    with_media = export_package(col, tmp_path / "full.apkg")
+    col.close()
+    out = ok("import", "anki", str(path), "--to-yaml", str(tmp_path / "decks"))
+    assert (
+        f"  2 media files the cards show are not in bare.apkg (neuron.png, x.mp3): the cards "
+        f'name them in {tmp_path / "decks" / "media"}; export from Anki with "Include media" '
+        "ticked, or copy them there from Anki's media folder"
+    ) in out, out
+    out = ok("import", "anki", str(with_media), "--to-yaml", str(tmp_path / "again"))
+    assert "  1 media file the cards show is not in full.apkg (x.mp3)" in out, out
+    ok("check", "--decks", str(tmp_path / "again"))

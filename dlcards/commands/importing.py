@@ -627,6 +627,14 @@ def _to_yaml(
     cards = sum(len(d.cards) for d in result.decks)
     media = f" and {plural(len(result.media), 'media file')}" if result.media else ""
     echo(f"{verb} {plural(len(result.decks), 'deck')} with {plural(cards, 'card')}{media} to {out}")
+    if result.missing:
+        echo(
+            f"  {plural(len(result.missing), 'media file')} the cards show "
+            f"{'is' if len(result.missing) == 1 else 'are'} not in {source.name} "
+            f"({_listed(result.missing)}): the cards name "
+            f"{'it' if len(result.missing) == 1 else 'them'} in {out / 'media'}; export from "
+            'Anki with "Include media" ticked, or copy them there from Anki\'s media folder'
+        )
     for name, count in sorted(result.skipped.items()):
         why = result.why.get(name, "cannot convert it")
         echo(f"  skipped {plural(count, 'note')} of note type {name!r}: {why}")

@@ -103,6 +103,8 @@ class Converted:
     before: int = 0
     # note type name (a key of `skipped`) -> why its notes could not be converted
     why: dict[str, str] = field(default_factory=dict)
+    # media files the cards show that the file does not hold (exported without its media)
+    missing: list[str] = field(default_factory=list)
 
 
 # --- identity -----------------------------------------------------------------------------------
@@ -1297,6 +1299,7 @@ def convert_notes(
     result.media = {
         name: collection.media[name] for name in sorted(media) if name in collection.media
     }
+    result.missing = sorted(media - collection.media.keys())
     return result
 
 
