@@ -1198,6 +1198,7 @@ def test_a_templates_filters_special_fields_and_hints_are_as_anki_renders_them(
         "Plain", ["Front", "Back"], "{{text:Front}}", "{{FrontSide}}<hr id=answer>{{text:Back}}"
     )
     notetype("Kinds", ["Word", "Type"], "{{Word}}", "{{FrontSide}}<hr id=answer>{{Type}}")
+    notetype("Back hint", ["Front", "Back", "Why"], "{{Front}}", "{{Back}}<br>{{hint:Why}}")
     notetype(
         "Cloze hint",
         ["Text", "Extra", "Hint"],
@@ -1214,6 +1215,7 @@ def test_a_templates_filters_special_fields_and_hints_are_as_anki_renders_them(
     add(col, "Either", deck, [], Front="Q2", Back="B2", Alt="A2", Flag="")
     add(col, "Plain", deck, [], Front="<b>bold</b> q", Back="<i>it</i> a")
     add(col, "Kinds", deck, [], Word="run", Type="verb")
+    add(col, "Back hint", deck, [], Front="Adam?", Back="Adaptive moments", Why="two EMAs")
     add(col, "Cloze hint", deck, [], Text="{{c1::ReLU}} is max(0, x)", Extra="ex", Hint="rectifier")
     shown = {}
     for card_id in sorted(col.find_cards("")):
@@ -1239,6 +1241,7 @@ def test_a_templates_filters_special_fields_and_hints_are_as_anki_renders_them(
         "A2",
         "it a",
         "verb",
+        "Adaptive moments<br><br>*Why*: two EMAs",
         "**ReLU** is max(0, x)<br><br>ex<br><br>*Hint*: rectifier",
     ]
     assert questions[2] == "[Top::Sub Deck|Sub Deck|ml::cnn x|Card 1|Special] Stride?"

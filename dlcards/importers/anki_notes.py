@@ -336,16 +336,19 @@ def back_fields(
         filters, name = _parts(ref)
         if name in names and name not in asked and name not in shown and not _speaks(filters):
             shown[name] = filters
-    parts = [filtered(values.get(name, ""), filters) for name, filters in shown.items()]
     for ref in _REF.findall(sections(template.front, values)):
         filters, name = _parts(ref)
-        if "hint" not in filters or name not in names or name in shown or name in asked:
-            continue
-        shown[name] = filters
-        value = values.get(name, "")
-        if not field_is_empty(value):
-            parts.append(f"<i>{html.escape(name)}</i>: {filtered(value, filters)}")
-    return parts
+        if "hint" in filters and name in names and name not in shown and name not in asked:
+            shown[name] = filters
+    return [_shown_on_back(name, values.get(name, ""), filters) for name, filters in shown.items()]
+
+
+def _shown_on_back(name: str, value: str, filters: list[str]) -> str:
+    """A field of the answer through its filters; a hint after its name, as its link says."""
+    text = filtered(value, filters)
+    if "hint" in filters and not field_is_empty(value):
+        return f"<i>{html.escape(name)}</i>: {text}"
+    return text
 
 
 def _join(parts: Iterable[str]) -> str:
