@@ -696,20 +696,11 @@ def test_a_leech_reaches_anki_tagged_as_anki_tags_one(
     store.sync(load_catalog().cards, "test", NOW)
     h.set_scheduler(store, "sm2")
     from dlcards.commands.config import change
-    from dlcards.grading import LeechRule, decide
-    from dlcards.scheduling import Schedule
 
     change(store, "leech_action", action)
 
     def grade(card_id: str, grade: Grade, days_ago: int) -> None:  # as a session grades
-        day = today - timedelta(days=days_ago)
-        store.grade(
-            card_id,
-            lambda m, s: decide(
-                m, grade, day, Schedule.from_settings(s), False, LeechRule.from_settings(s)
-            ),
-            NOW,
-        )
+        h.grade(store, card_id, grade, today - timedelta(days=days_ago), NOW)
 
     grade("gd-23", Grade.PERFECT, 30)
     for days_ago in range(20, 12, -1):  # 8 lapses: the default threshold

@@ -14,9 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_import_anki import anki, at, columns_of
 
-from dlcards.grading import LeechRule, decide
-from dlcards.scheduling import Schedule
-from dlcards.sm2 import Grade
 from dlcards.store import Store
 from dlcards.store.rows import ImportedReview
 
@@ -58,14 +55,7 @@ def lapses(n: int, start: date = D, cid: str = CARD) -> list[ImportedReview]:
 
 def give(store: Store, cid: str, g: int, when: datetime) -> int:
     """A grade given in a session, under the settings' schedule and leech rule."""
-    return store.grade(
-        cid,
-        lambda m, settings: decide(
-            m, Grade(g), when.date(), Schedule.from_settings(settings), False,
-            LeechRule.from_settings(settings),
-        ),
-        when,
-    ).id  # fmt: skip
+    return h.grade(store, cid, g, when.date(), when).id
 
 
 def marks(store: Store, cid: str = CARD) -> tuple[list[tuple[int, str]], tuple[int, int]]:
