@@ -397,7 +397,7 @@ def _read_package(path: Path, workdir: Path, with_media: bool) -> Collection:
             collection = _read_sqlite(copy, path)
             # Anki before 2.1.50 wrote the log of a V2 collection as collection.anki21; a
             # collection.anki2 alone held V1's, with the settings of the new collection the
-            # export made (V2's from 2.1.20 on), not those of the studied one
+            # export made (V2's from Anki 2.1.16, December 2019, on), not the studied one's
             settings_unsure = "meta" not in names and inner == COLLECTIONS[PACKAGE_LEGACY_1]
             if collection.scheduler == SCHED_V2 and settings_unsure:
                 collection.scheduler_unsure = learning_answers_unsure(collection.revlog)
@@ -574,7 +574,7 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
             "queue = -1, mod, queue IN (-2, -3) FROM cards ORDER BY nid, ord"
         )
     ]
-    scheduler = scheduler_version(conn, schema)
+    scheduler = scheduler_version(conn)
     # V1's learning buttons as V2's, as Anki reads such a log (its v2_upgrade.sql): V1 gave
     # a card in learning or relearning 3 buttons, ease 2 Good and 3 Easy
     v1 = int(scheduler == SCHED_V1)
@@ -606,7 +606,7 @@ def learning_answers_unsure(revlog: list[Revlog]) -> bool:
     return bool(learning & {2, 3}) and 4 not in learning
 
 
-def scheduler_version(conn: sqlite3.Connection, schema: int) -> int | None:
+def scheduler_version(conn: sqlite3.Connection) -> int | None:
     """Which of Anki's schedulers the collection says it was studied with: its `schedVer`
     setting (in the `config` table, or `col.conf` before it), 1 when absent as Anki reads it
     (`scheduler_version` in rslib/src/config); the v3 scheduler logs as V2 and is 2 there.
