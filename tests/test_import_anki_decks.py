@@ -1200,6 +1200,12 @@ def test_a_templates_filters_special_fields_and_hints_are_as_anki_renders_them(
     notetype("Kinds", ["Word", "Type"], "{{Word}}", "{{FrontSide}}<hr id=answer>{{Type}}")
     notetype("Back hint", ["Front", "Back", "Why"], "{{Front}}", "{{Back}}<br>{{hint:Why}}")
     notetype(
+        "Sometimes",
+        ["Front", "Back", "Flag", "Extra"],
+        "{{Front}}{{#Flag}} ({{Extra}}){{/Flag}}",
+        "{{FrontSide}}<hr id=answer>{{Back}}<br>{{Extra}}",
+    )
+    notetype(
         "Cloze hint",
         ["Text", "Extra", "Hint"],
         "{{cloze:Text}}<br>{{hint:Hint}}",
@@ -1216,6 +1222,8 @@ def test_a_templates_filters_special_fields_and_hints_are_as_anki_renders_them(
     add(col, "Plain", deck, [], Front="<b>bold</b> q", Back="<i>it</i> a")
     add(col, "Kinds", deck, [], Word="run", Type="verb")
     add(col, "Back hint", deck, [], Front="Adam?", Back="Adaptive moments", Why="two EMAs")
+    add(col, "Sometimes", deck, [], Front="Q3", Back="B3", Flag="y", Extra="on the front")
+    add(col, "Sometimes", deck, [], Front="Q4", Back="B4", Flag="", Extra="on the back")
     add(col, "Cloze hint", deck, [], Text="{{c1::ReLU}} is max(0, x)", Extra="ex", Hint="rectifier")
     shown = {}
     for card_id in sorted(col.find_cards("")):
@@ -1242,6 +1250,8 @@ def test_a_templates_filters_special_fields_and_hints_are_as_anki_renders_them(
         "it a",
         "verb",
         "Adaptive moments<br><br>*Why*: two EMAs",
+        "B3",
+        "B4<br><br>on the back",
         "**ReLU** is max(0, x)<br><br>ex<br><br>*Hint*: rectifier",
     ]
     assert questions[2] == "[Top::Sub Deck|Sub Deck|ml::cnn x|Card 1|Special] Stride?"

@@ -325,10 +325,11 @@ def back_fields(
     template: Template, fields: Iterable[str], values: dict[str, str], asked: Iterable[str]
 ) -> list[str]:
     """What a card's answer adds to its question, each an HTML part: the fields its back
-    shows for this note (its conditional sections as Anki shows them) that the front does not
-    ask, through the back's filters, then each hint of its front (`{{hint:Field}}`, a link
-    Anki's front and back show and reveal when clicked; the terminal has no link, so the
-    answer holds it, after the field's name as the link says it) not shown already."""
+    shows for this note (its conditional sections as Anki shows them) that its front does not
+    (`asked`: the fields the note's front shows), through the back's filters, then each hint
+    of its front (`{{hint:Field}}`, a link Anki's front and back show and reveal when
+    clicked; the terminal has no link, so the answer holds it, after the field's name as the
+    link says it) not shown already."""
     names = set(fields)
     back = sections(template.back, values)
     shown: dict[str, list[str]] = {}
@@ -1180,7 +1181,8 @@ def _sides(note: Note, notetype: NoteType, card: Card, deck: str) -> tuple[str, 
         # the front's other fields (a source, a context) are asked with the blanks, in the
         # template's order; the back adds the fields the front does not show (Back Extra)
         asked = referenced(template.front, notetype.fields, front=True)
-        extra = back_fields(template, notetype.fields, values, {*asked, *names})
+        shown = referenced(sections(template.front, values), notetype.fields, front=True)
+        extra = back_fields(template, notetype.fields, values, {*shown, *names})
         sides = {name: cloze_sides(values.get(name, ""), card.ord + 1) for name in names}
         blanks = {name: q for name, (q, _) in sides.items()}
         if any(name in asked for name in names):
@@ -1202,8 +1204,10 @@ def _sides(note: Note, notetype: NoteType, card: Card, deck: str) -> tuple[str, 
     if not asked or not (told or hinted):
         return None
     values = special_fields(note, notetype, template.name, deck, card.ord)
+    # what the note's front shows (its sections as Anki shows them) is not told again
+    shown = referenced(sections(template.front, values), notetype.fields, front=True)
     return front_html(template.front, values), _join(
-        back_fields(template, notetype.fields, values, asked)
+        back_fields(template, notetype.fields, values, shown)
     )
 
 
