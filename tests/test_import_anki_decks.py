@@ -1348,3 +1348,40 @@ def test_media_the_cards_show_that_the_package_lacks_are_named(tmp_path: Path) -
     out = ok("import", "anki", str(with_media), "--to-yaml", str(tmp_path / "again"))
     assert "  1 media file the cards show is not in full.apkg (x.mp3)" in out, out
     ok("check", "--decks", str(tmp_path / "again"))
+
+
+def test_ankis_latex_tags_become_the_decks_math(tmp_path: Path) -> None:
+    """Anki typesets `[$]...[/$]`, `[$$]...[/$$]` and `[latex]...[/latex]` (an image of the
+    math, its source the alt text); they came through as their tags and source with every `$`
+    escaped (`[\\$]x^2[/\\$]`), which the terminal showed as typed. They are the decks' math,
+    inline or display as Anki sets them, and a `[latex]` body's own `$...$` is math among
+    its text."""
+    from dlcards.render import to_plain
+
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    fronts = [
+        "Loss [$]L = \\frac{1}{2}(y - \\hat y)^2[/$] of one sample?",
+        "Softmax?<br>[$$]\\sigma(z)_i = \\frac{e^{z_i}}{\\sum_j e^{z_j}}[/$$]",
+        "[latex]Let $f(x) = x^2$ be the loss.[/latex] Its derivative?",
+        "[LaTeX]\\begin{align}a &amp;= b\\\\ c &amp;= d\\end{align}[/LaTeX]",
+    ]
+    for front in fronts:
+        add(col, "Basic", "Math", [], Front=front, Back="see the notes")
+    for card_id in col.find_cards(""):  # Anki's own reading: each is LaTeX it typesets
+        assert "class=latex" in col.get_card(card_id).question()
+    path = export_package(col, tmp_path / "latex.apkg", media=False)
+    col.close()
+    ok("import", "anki", str(path), "--to-yaml", str(tmp_path / "decks"))
+    (deck,) = (tmp_path / "decks").glob("*.yaml")
+    cards = yaml.safe_load(deck.read_text(encoding="utf-8"))["cards"]
+    assert [c["question"] for c in cards] == [
+        "Loss $L = \\frac{1}{2}(y - \\hat y)^2$ of one sample?",
+        "Softmax?<br>$$\\sigma(z)_i = \\frac{e^{z_i}}{\\sum_j e^{z_j}}$$",
+        "Let $f(x) = x^2$ be the loss. Its derivative?",
+        "$$\\begin{align}a &= b\\\\ c &= d\\end{align}$$",
+    ]
+    shown = " ".join(to_plain(cards[0]["question"]).split())
+    assert "$" not in shown and "[" not in shown, shown
+    ok("check", "--decks", str(tmp_path / "decks"))

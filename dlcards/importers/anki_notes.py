@@ -53,6 +53,14 @@ MEDIA_DIR = "media"
 _REF = re.compile(r"\{\{([^#/^!{}][^{}]*)\}\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # what a deck may not hold
 _MATH = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)
+# Anki's LaTeX tags (rslib/src/latex.rs), which it typesets into images: `[$]...[/$]` inline
+# math, `[$$]...[/$$]` display math, `[latex]...[/latex]` a LaTeX document's body
+_LATEX = re.compile(
+    r"\[latex\](.+?)\[/latex\]|\[\$\](.+?)\[/\$\]|\[\$\$\](.+?)\[/\$\$\]",
+    re.DOTALL | re.IGNORECASE,
+)
+_LATEX_MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.DOTALL)
+_LATEX_DISPLAY = re.compile(r"\s*\\begin\{(\w+\*?)\}.*\\end\{\1\}\s*", re.DOTALL)
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*$])")
@@ -950,8 +958,32 @@ def to_markdown(field_html: str, media: set[str]) -> str:
         sounds.append(f"[sound: {MEDIA_DIR}/{quote(name)}]")
         return f"\x00s{len(sounds) - 1}\x00"
 
+    def put(body: str, display: bool, source: str) -> str:
+        body = html.unescape(re.sub(r"<br ?/?>|<div>", " ", body, flags=re.IGNORECASE))
+        body = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
+        if not body:
+            return ""
+        maths.append(f"$${body}$$" if display else f"${body}$")
+        sources.append(html.unescape(re.sub(r"<[^>]+>", "", source)))
+        return f"\x00{len(maths) - 1}\x00"
+
+    def latex(match: re.Match[str]) -> str:
+        """Anki's LaTeX as the decks' math: `[$]` inline, `[$$]` display; a `[latex]` body
+        its `$...$` and `$$...$$` as math among its text, or, a math environment or math
+        alone (`\\begin{align}...`, `x^2`), display math."""
+        document, inline, display = match.group(1), match.group(2), match.group(3)
+        if document is None:
+            return put(inline if inline is not None else display, inline is None, match[0])
+        if _LATEX_MATH.search(document) and not _LATEX_DISPLAY.fullmatch(document):
+            return _LATEX_MATH.sub(
+                lambda m: put(m[1] if m[1] is not None else m[2], m[1] is not None, m[0]),
+                document,
+            )
+        return put(document, True, match[0])
+
     # a control character (Anki shows none) would make a deck that does not load
     text = _SOUND.sub(sound, _CONTROL.sub("", field_html))
+    text = _LATEX.sub(latex, text)
     text = _MATH.sub(keep, text)
     parser = _Markdown(media, maths, sources)
     parser.feed(text)
