@@ -1506,3 +1506,56 @@ def test_an_image_on_the_web_is_shown_from_there(tmp_path: Path) -> None:
     assert [r.name for r in media_refs(card)] == ["media/x.png"]
     out = CliRunner().invoke(app, ["check", "--decks", str(deck.parent)]).output
     assert "ex.com" not in out and "media/x.png, which does not exist" in out  # the file only
+
+
+@pytest.mark.parametrize("opener", ["\\(", "\\[", "[$]", "[$$]", "[latex]"])
+def test_a_field_of_math_openers_never_closed_converts(opener: str) -> None:
+    """A torture run: a field of 300,000 characters of math openers with no closer (`\\(`
+    typed over and over, a paste gone wrong). The conversion's regex scanned to the end of the
+    field for each opener: about 25 minutes for this field, its time the square of its
+    length. It is the field's own text, converted in a fresh process within a minute."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from dlcards.importers.anki_notes import to_markdown; "
+        "out = to_markdown(sys.stdin.read(), set()); print(len(out))"
+    )
+    field = opener * (300_000 // len(opener))
+    done = subprocess.run(
+        [sys.executable, "-c", code], input=field, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= len(field)  # every opener kept as text (escaped, if need be)
+
+
+def pair_regex(pairs: list[tuple[str, str, int]]) -> Any:
+    import re
+
+    return re.compile(
+        "|".join(
+            f"{re.escape(a)}({'.+?' if least else '.*?'}){re.escape(b)}" for a, b, least in pairs
+        ),
+        re.DOTALL,
+    )
+
+
+DELIMITERS = ["\\(", "\\)", "\\[", "\\]", "[$]", "[/$]", "[$$]", "[/$$]", "x", "$", " "]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(DELIMITERS), max_size=30))
+def test_delimited_spans_are_what_the_regex_finds(pieces: list[str]) -> None:
+    """`sub_pairs` replaces the spans `re.sub` of `opener(.*?)closer|...` replaces, the same
+    way, for MathJax's delimiters and Anki's LaTeX tags."""
+    from dlcards.importers.anki_notes import ANKI_LATEX, MATHJAX, sub_pairs
+
+    text = "".join(pieces)
+    for pairs, plain in (
+        (MATHJAX, [("\\(", "\\)", 0), ("\\[", "\\]", 0)]),
+        (ANKI_LATEX[1:], [("[$]", "[/$]", 1), ("[$$]", "[/$$]", 1)]),
+    ):
+        expected = pair_regex(plain).sub(
+            lambda m: "<" + next(g for g in m.groups() if g is not None) + ">", text
+        )
+        assert sub_pairs(text, pairs, lambda _, body, whole: "<" + body + ">") == expected
