@@ -22,7 +22,7 @@ from test_stats_tally import check_tallies
 from dlcards.deck import parse_deck
 from dlcards.errors import StoreError
 from dlcards.importers.anki_file import Card, Collection, Note, Revlog, media_names, proto_fields
-from dlcards.importers.anki_notes import cloze_sides, slug, tag_of, to_markdown
+from dlcards.importers.anki_notes import cloze_numbers, cloze_sides, slug, tag_of, to_markdown
 from dlcards.importers.anki_progress import convert, convert_rows
 from dlcards.markup import tokens
 from dlcards.sm2 import Grade, State, review
@@ -1559,3 +1559,20 @@ def test_delimited_spans_are_what_the_regex_finds(pieces: list[str]) -> None:
             lambda m: "<" + next(g for g in m.groups() if g is not None) + ">", text
         )
         assert sub_pairs(text, pairs, lambda _, body, whole: "<" + body + ">") == expected
+
+
+def test_clozes_deep_in_one_another_or_never_closed_convert() -> None:
+    """Torture runs: 5,000 clozes one inside another raised Python's RecursionError (the
+    import's traceback), and 20,000 openers never closed took a minute, each one's text moved
+    up through every cloze around it. Card 1 blanks the outermost cloze; card 5,000 blanks
+    the innermost, inside the text of every other; the unclosed openers are text."""
+    depth = 5_000
+    nested = "{{c1::" + "".join(f"{{{{c{n}::" for n in range(2, depth + 1)) + "x" + "}}" * depth
+    question, answer = cloze_sides(nested, 1)
+    assert question == "[...]" and answer == "<b>x</b>"
+    question, answer = cloze_sides(nested, depth)
+    assert (question, answer) == ("[...]", "<b>x</b>")
+    assert len(cloze_numbers(nested)) == depth
+    left_open = "{{c1::a::" * 20_000
+    assert cloze_sides(left_open, 1) == (left_open, left_open)
+    assert cloze_numbers(left_open) == []
