@@ -1017,7 +1017,11 @@ def to_markdown(field_html: str, media: set[str]) -> str:
         return put(body, True, whole)
 
     # a control character (Anki shows none) would make a deck that does not load
-    text = _SOUND.sub(sound, _CONTROL.sub("", field_html))
+    text = _CONTROL.sub("", field_html)
+    # only up to the last `]`: a `[sound:` after it is text, and the regex, which looks for
+    # its `]` to the end of the field, took the square of the field's length to say so
+    end = text.rfind("]") + 1
+    text = _SOUND.sub(sound, text[:end]) + text[end:]
     text = sub_pairs(sub_pairs(text, ANKI_LATEX, latex), MATHJAX, mathjax)
     parser = _Markdown(media, maths, sources)
     parser.feed(text)
