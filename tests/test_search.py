@@ -15,7 +15,7 @@ from typing import Any
 import helpers as h
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -950,6 +950,8 @@ _SHOWN_PIECES = [
 @pytest.mark.no_files
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_SHOWN_PIECES), max_size=12).map("".join))
+@example("![<br>![a *b* \\] &amp; $c$](media/x.png)")  # no image spans a line break
+@example("$x$5![a *b* \\] &amp; $c$](media/x.png)$x$")  # a `$` the alt's `$` left unpaired
 def test_the_indexed_text_shows_as_the_decks(text: str) -> None:
     """What `search` shows of a card (its indexed text, rendered) is what the deck's text
     shows, whatever markup surrounds its images, sounds and line breaks."""

@@ -352,12 +352,26 @@ def searchable(text: str) -> str:
 
     from dlcards.markup import BR, IMAGE, SOUND, as_text, image_alt
 
-    if "`" not in text:  # (in a code span they are its text: left as they are)
-        text = IMAGE.sub(lambda m: f"[image: {as_text(image_alt(m[1]) or unquote(m[2]))}]", text)
-        text = SOUND.sub(lambda m: f"♪ {as_text(unquote(m[1]))}", text)
-        if "&" in text:
-            text = _ENTITY.sub(_entity_shown, text)
-    return BR.sub("\n", text)
+    shown = BR.sub("\n", text)  # first, as the lexer reads it: no image spans a line break
+    if "`" not in shown:  # (in a code span they are its text: left as they are)
+        shown = IMAGE.sub(lambda m: f"[image: {as_text(image_alt(m[1]) or unquote(m[2]))}]", shown)
+        shown = SOUND.sub(lambda m: f"♪ {as_text(unquote(m[1]))}", shown)
+        if "&" in shown:
+            shown = _ENTITY.sub(_entity_shown, shown)
+    if shown != text and _PAIRED & set(text):
+        # A `$` or `*` is paired by the lexer over the raw text, inside an image's alt too
+        # (`$5![a $c$](x.png)$`: no math), and with the image made text it may pair otherwise
+        # (math from `$5` to the last `$`). Where that changes what is shown, the index holds
+        # the text as shown, its marks escaped: the same words, rendered the same, unstyled.
+        from dlcards.render import to_plain
+
+        plain = to_plain(text)
+        if to_plain(shown) != plain:
+            return as_text(plain)
+    return shown
+
+
+_PAIRED = frozenset("$*")
 
 
 _ENTITY = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
