@@ -133,9 +133,17 @@ class Screen:
             lines.append(row)
         for paragraph in texts:
             said = "".join(text for text, _ in paragraph)
-            if _code_with_space(said) or "] " in said or " * " in said:
-                return None  # spaces rich keeps (console.glued): its layout, not this one
-            lines.extend(wrap(paragraph, self.width))
+            kept = glued(said, self.width)
+            if kept != said:  # the same length: each segment's text is its part of `kept`
+                at, parts = 0, []
+                for text, style in paragraph:
+                    parts.append((kept[at : at + len(text)], style))
+                    at += len(text)
+                paragraph = parts
+            lines.extend(
+                [(text.replace(GLUE, " "), style) for text, style in line]
+                for line in wrap(paragraph, self.width)
+            )
         for line in lines:
             if not all(text.isascii() and text.isprintable() for text, _ in line):
                 return None
@@ -164,11 +172,48 @@ class Screen:
         return "".join(out)
 
 
-def _code_with_space(text: str) -> bool:
-    """Whether `text` has a `code span` with a space in it, which rich keeps on one line
-    (`dlcards.console.glued`). Without `re`: this module starts before it is imported."""
-    spans = text.split("`")[1:-1:2] if text.count("`") >= 2 else []
-    return any(" " in span and "\n" not in span for span in spans)
+GLUE = "\U0010fffd"
+"""`dlcards.console.GLUE` (that module imports rich): a space no line is broken at."""
+
+
+def glued(text: str, width: int) -> str:
+    """`dlcards.console.glued` for a paragraph of printable ASCII, where a character is a
+    cell: the spaces rich keeps with a word glued (GLUE), each where that function's patterns
+    find it, so the paragraph wraps here as there. In a `code span` that fits a line of
+    `width` (the command to type in `due`'s line about the review cap; without this, `due`
+    left every such paragraph to rich, ~27 ms of importing it); after a key of a hint (`[q]
+    quit`) and before a separator (` * `), from 20 columns. Without `re`: this module starts
+    before it is imported."""
+    spans, keys = text.count("`") >= 2, "] " in text
+    seps = " · " in text or " * " in text
+    if not spans and not keys and not seps:
+        return text
+    if spans:  # `[^`\n]+`, left to right, as re.sub finds them
+        out, done, at = [], 0, text.find("`")
+        while at >= 0:
+            end = text.find("`", at + 1)
+            if end < 0:
+                break
+            if end > at + 1 and "\n" not in text[at + 1 : end]:
+                span = text[at : end + 1]
+                out += [text[done:at], span.replace(" ", GLUE) if len(span) + 1 <= width else span]
+                done, at = end + 1, text.find("`", end + 1)
+            else:
+                at = end  # no span from here: the next backtick may open one
+        text = "".join(out) + text[done:]
+    if keys and width >= 20:  # `(\[[^\[\]\s]{1,10}\]) (?=\S)`: the space after it glued
+        chars, at = list(text), text.find("] ")
+        while at >= 0:
+            opened = text.rfind("[", 0, at)
+            key = text[opened + 1 : at] if opened >= 0 else ""
+            after = at + 2 < len(text) and not text[at + 2].isspace()
+            if after and 1 <= len(key) <= 10 and not any(c in "[]" or c.isspace() for c in key):
+                chars[at + 1] = GLUE
+            at = text.find("] ", at + 1)
+        text = "".join(chars)
+    if seps and width >= 20:
+        text = text.replace(" · ", GLUE + "· ").replace(" * ", GLUE + "* ")
+    return text
 
 
 def breaks(text: str, width: int) -> list[int]:

@@ -67,15 +67,46 @@ def test_text_is_wrapped_as_rich_wraps_it(
         theirs = printed(mp, env, tty, sizes, lambda: rich_prints(lines))
         screens: list[lite.Screen | None] = []
         printed(mp, env, tty, sizes, lambda: screens.append(lite.Screen.detect()))
-    # declined only where rich decides more: the console's kind and size, or a space it
-    # keeps with a word (`dlcards.console.glued`: in a code span, after a key, before `*`)
-    said = ["".join(text for text, _ in line) for line in lines]
-    glued = any(
-        "] " in text or " * " in text or any(" " in code for code in text.split("`")[1:-1:2])
-        for text in said
-    )
-    assert done[0] == (screens[0] is not None and not glued)
+    # declined only where rich decides more: the console's kind and size
+    assert done[0] == (screens[0] is not None)
     assert ours == (theirs if done[0] else "")
+
+
+# what `dlcards.console.glued` keeps with a word: a code span's spaces (when it fits a line), a
+# key's (`[q] quit`) and a separator's (` * `), and what looks like them and is not
+GLUED_PIECES = [
+    "`", "``", "dlcards config reviews_per_day N", " ", "  ", "[q]", "[", "]", "] ",
+    "quit", " * ", "*", "a", "word", "to change)", "[toolong-key]", "[k]]", "x y z",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(GLUED_PIECES), min_size=1, max_size=14),
+    cuts=st.lists(st.integers(0, 200), max_size=3),
+    width=st.sampled_from([12, 19, 20, 21, 30, 36, 45, 60, 100]),
+)
+def test_spaces_rich_keeps_with_a_word_are_kept_here(
+    pieces: list[str], cuts: list[int], width: int
+) -> None:
+    """A paragraph with a command in backticks, a hint's key or a separator is laid out here
+    as rich lays it out (`due`'s line about the review cap was left to rich, ~27 ms of
+    importing it, at every count over the cap); split into segments anywhere, styled."""
+    text = "".join(pieces)
+    bounds = sorted({0, len(text), *(c % (len(text) + 1) for c in cuts)})
+    line = [
+        (text[a:b], STYLES[i % len(STYLES)])
+        for i, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False))
+    ]
+    env: dict[str, str | None] = {"COLUMNS": str(width), "FORCE_COLOR": "1"}
+    with pytest.MonkeyPatch.context() as mp:
+        done: list[bool] = []
+        ours = printed(
+            mp, env, True, (None, None, None), lambda: done.append(lite.write((), [line]))
+        )
+        theirs = printed(mp, env, True, (None, None, None), lambda: rich_prints([line]))
+    assert done == [True]
+    assert ours == theirs, (text, width)
 
 
 @settings(max_examples=300, deadline=None)
