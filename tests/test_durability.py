@@ -89,30 +89,14 @@ def test_sigkill_keeps_exactly_the_grades_given(tmp_path: Path, k: int) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize(
-    "where", ["page", "salt", "header", "header checksum", "last page", "last checksum"]
-)
-def test_a_bit_flipped_in_the_log_a_killed_session_left_loses_no_grade(
-    tmp_path: Path, where: str
-) -> None:
-    """A session killed (SIGKILL) leaves its grades in the -wal. Torture run: one bit flipped
-    in an early frame of that log, and the next command's SQLite replayed it up to that frame
-    and dropped every grade committed after it (7 saved, 0 to 5 left; a bit of a frame's salt
-    drops them all too), `doctor` finding nothing wrong. A bit flipped in the log's header
-    (SQLite ignores the whole log) or in its last commit frame (SQLite drops the last grade)
-    was not seen at all: no frame after the break tells damage from a log's end; that one
-    flipped bit explains it does now. Every command refuses the file in one line before
-    SQLite opens it (nothing written, nothing replayed), `doctor` says to restore the backup,
-    and the restore salvages every grade from the log, past the damaged frame."""
-    import struct
-
+def _dlcards_in(folder: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`dlcards ARGS` in a fresh interpreter, its database and cache in `folder`."""
     env = {
         **os.environ,
-        "DLCARDS_DB": str(tmp_path / "p.db"),
-        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "DLCARDS_DB": str(folder / "p.db"),
+        "DLCARDS_CACHE_DIR": str(folder / "cache"),
         "NO_COLOR": "1",
     }
-    db = tmp_path / "p.db"
 
     def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -123,8 +107,17 @@ def test_a_bit_flipped_in_the_log_a_killed_session_left_loses_no_grade(
             timeout=60,
         )
 
-    assert dlcards("backup").returncode == 0
-    proc = spawn(tmp_path)
+    return dlcards
+
+
+@pytest.fixture(scope="module")
+def killed_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder as a study session killed (SIGKILL) after 5 grades leaves it, made once per
+    test process: the database with its grades still in the -wal, the backup made before the
+    session, and the deck cache. Each test works on a copy."""
+    folder = tmp_path_factory.mktemp("killed")
+    assert _dlcards_in(folder)("backup").returncode == 0
+    proc = spawn(folder)
     assert proc.stdin is not None and proc.stdout is not None
     for grade in "45345":
         proc.stdin.write(f"\n{grade}\n")
@@ -133,6 +126,35 @@ def test_a_bit_flipped_in_the_log_a_killed_session_left_loses_no_grade(
             assert proc.poll() is None
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
+    proc.stdout.close()
+    assert proc.stdin is not None and proc.stderr is not None
+    proc.stdin.close()
+    proc.stderr.close()
+    return folder
+
+
+@pytest.mark.parametrize(
+    "where", ["page", "salt", "header", "header checksum", "last page", "last checksum"]
+)
+def test_a_bit_flipped_in_the_log_a_killed_session_left_loses_no_grade(
+    tmp_path: Path, killed_session: Path, where: str
+) -> None:
+    """A session killed (SIGKILL) leaves its grades in the -wal. Torture run: one bit flipped
+    in an early frame of that log, and the next command's SQLite replayed it up to that frame
+    and dropped every grade committed after it (7 saved, 0 to 5 left; a bit of a frame's salt
+    drops them all too), `doctor` finding nothing wrong. A bit flipped in the log's header
+    (SQLite ignores the whole log) or in its last commit frame (SQLite drops the last grade)
+    was not seen at all: no frame after the break tells damage from a log's end; that one
+    flipped bit explains it does now. Every command refuses the file in one line before
+    SQLite opens it (nothing written, nothing replayed), `doctor` says to restore the backup,
+    and the restore salvages every grade from the log, past the damaged frame."""
+    import shutil
+    import struct
+
+    folder = tmp_path / "f"
+    shutil.copytree(killed_session, folder)  # the files as the killed session left them
+    dlcards = _dlcards_in(folder)
+    db = folder / "p.db"
     log = Path(f"{db}-wal")
     from dlcards.store.walcheck import log_damage
 
@@ -164,7 +186,7 @@ def test_a_bit_flipped_in_the_log_a_killed_session_left_loses_no_grade(
     assert log.read_bytes() == raw  # not replayed, not cut short
     said = dlcards("doctor")
     assert said.returncode == 1 and "dlcards doctor --restore" in said.stdout
-    (backup,) = (tmp_path / "backups").glob("p-manual-*.db.gz")
+    (backup,) = (folder / "backups").glob("p-manual-*.db.gz")
     restored = dlcards("doctor", "--restore", str(backup))
     assert restored.returncode == 0, restored.stderr
     assert "salvaged 5 grades" in restored.stdout
