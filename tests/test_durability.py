@@ -1473,3 +1473,108 @@ def test_a_log_deleted_under_a_session_loses_no_grade_to_a_kill(
     assert count_reviews(db) == 4
     with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        "grade grade rm other other grade grade quit",
+        "grade grade rm other other grade grade kill",
+        "grade grade rm other quit",
+        "grade grade rm grade other grade kill",
+        "grade rm other grade other kill",
+        "rm grade other grade quit",
+    ],
+)
+def test_an_index_deleted_under_a_session_loses_no_write_of_either_terminal(
+    tmp_path: Path, events: str
+) -> None:
+    """Another program deletes the write-ahead log's index (`p.db-shm`) while `study` runs:
+    the next dlcards made a new one and saw none of the session's locks, and each wrote its
+    commits over the other's in the log: `dlcards suspend gd-1` in another terminal said
+    "suspended", the session's next grades overwrote it, and `doctor --check` found nothing
+    wrong. Now the session opens the database again before its next write (or as it quits),
+    and every grade and every suspension is kept, whichever comes first and however the
+    session ends."""
+    db = tmp_path / "p.db"
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(db),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+    }
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    while "show answer" not in proc.stdout.readline():  # the first card: the database is open
+        assert proc.poll() is None
+    grades = suspended = 0
+    for event in events.split():
+        if event == "grade":
+            proc.stdin.write("\n4\n")
+            proc.stdin.flush()
+            while "saved:" not in proc.stdout.readline():
+                assert proc.poll() is None
+            grades += 1
+        elif event == "rm":
+            Path(f"{db}-shm").unlink()
+        elif event == "other":
+            suspended += 1
+            done = subprocess.run(
+                [sys.executable, "-m", "dlcards", "suspend", f"gd-{10 + suspended}"],
+                env=env, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+        elif event == "quit":
+            proc.stdin.write("q\n")
+            proc.stdin.flush()
+        else:
+            proc.send_signal(signal.SIGKILL)
+    _, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err, err
+    assert proc.returncode == (0 if events.endswith("quit") else -signal.SIGKILL), err
+    after = events.split("rm")[1]  # a grade, or the session's end, is written after the rm
+    wrote_after = "grade" in after or after.endswith("quit")
+    assert err.count("warning: p.db-shm beside") == wrote_after, err
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == grades
+        on = conn.execute("SELECT id FROM cards WHERE suspended = 1 ORDER BY id").fetchall()
+        assert [r[0] for r in on] == [f"gd-{10 + i}" for i in range(1, suspended + 1)]
+
+
+def _write_meta_elsewhere(db: Path, key: str) -> None:
+    """Another process (a plain SQLite client) commits one row to `meta`."""
+    script = (
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute(\"INSERT INTO meta (key, value) VALUES (?, 'x')\", (sys.argv[2],))\n"
+        "c.close()\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(db), key], check=True, timeout=30)
+
+
+@pytest.mark.parametrize("then", ["close", "write"])
+def test_an_index_deleted_under_an_open_store_keeps_another_process_commit(
+    tmp_path: Path, then: str
+) -> None:
+    """The `-shm` deleted while this process has the database open, another process commits:
+    closing (the last connection, which checkpoints the log through its index and deletes the
+    log) lost that commit, as did a write of this process over it. Now neither does."""
+    from dlcards.store import Store
+
+    db = tmp_path / "p.db"
+    store = Store.open(db)
+    try:
+        store.set_meta("before", "1")
+        Path(f"{db}-shm").unlink()
+        _write_meta_elsewhere(db, "elsewhere")
+        if then == "write":
+            store.set_meta("after", "1")
+            assert store.get_meta("elsewhere") == "x"
+    finally:
+        store.close()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        keys = {r[0] for r in conn.execute("SELECT key FROM meta")}
+    assert {"before", "elsewhere"} <= keys
+    assert ("after" in keys) == (then == "write")

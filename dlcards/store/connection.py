@@ -660,6 +660,8 @@ class Connection:
         self.read_only: str | None = None  # why nothing can be written, for a file only read
         self.log_key: tuple[int, int] | None = None  # the -wal's (device, inode), once open
         self.log_lost = False  # the -wal was deleted or replaced under this process
+        self.index_key: tuple[int, int] | None = None  # the -shm's (device, inode), once open
+        self.index_lost = False  # the -shm was deleted or replaced under this process
 
     @classmethod
     def open(cls, path: Path | None = None, patience: float | None = None) -> Self:
@@ -716,7 +718,9 @@ class Connection:
                 store.watch = _Watch(path)
             except OSError:  # pragma: no cover - gone or unreadable at once: the write says
                 store.watch = None
-            store.log_key = None if read_only is not None else _file_key(Path(f"{path}-wal"))
+            if read_only is None:
+                store.log_key = _file_key(Path(f"{path}-wal"))
+                store.index_key = _file_key(Path(f"{path}-shm"))
         except SQLITE_ERRORS as err:
             store.close()
             _drop_empty(sidecars, had)
@@ -756,11 +760,7 @@ class Connection:
             if version > 0 and self.backups:
                 self._backup_before_migration(version)
             self._migrate()
-        self.conn.execute("PRAGMA synchronous = FULL")
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        # the -wal a big write grew (an import of a million reviews: ~270 MB) shrinks back to
-        # this at the next reset of the log, instead of staying while any terminal is open
-        self.conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+        _set_pragmas(self.conn)
         present = {
             r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
@@ -1055,7 +1055,11 @@ class Connection:
         if self.file_check is not None:
             self.file_check.cancel()
             self.file_check = None
-        self.conn.close()
+        if self._index_moved():  # not through the stale index: see `_rejoin_index`
+            with _read_locked_elsewhere(self.path):
+                self.conn.close()
+        else:
+            self.conn.close()
         if self.watch is not None:
             self.watch.release()
             self.watch = None
@@ -1111,6 +1115,7 @@ class Connection:
             raise self.gone
         if self.read_only is not None:
             raise StoreError(self.read_only)
+        self._rejoin_index()
         background = (
             whole_file
             and not self.whole_checked
@@ -1133,6 +1138,12 @@ class Connection:
             if background:
                 self.guard_writes()  # the check started above, if the block did not wait
             self._still_ours()
+            if self._index_moved():
+                raise StoreError(
+                    f"cannot save to database {self.path}: {self.path.name}-shm beside it "
+                    "(the write-ahead log's index) was deleted or replaced by another program "
+                    "while this was being saved; nothing of it was saved: try again"
+                )
         except BaseException as err:
             if self.conn.in_transaction:
                 with _quiet():
@@ -1240,6 +1251,73 @@ class Connection:
             )
         with _quiet():  # a checkpoint that cannot finish (another reader) copies what it can
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+    def _index_moved(self) -> bool:
+        """Whether the -shm at the path is no longer the file this connection maps."""
+        return self.index_key is not None and (
+            _file_key(Path(f"{self.path}-shm")) != self.index_key
+        )
+
+    def _rejoin_index(self) -> None:
+        """Before a write: the write-ahead log's index (`{path}-shm`) this connection maps must
+        still be the file at the path. Another program deleting or replacing it (a cleaner, a
+        sync tool) split the terminals in two: the next dlcards made a new index and saw none
+        of this one's locks, so each wrote its commits over the other's in the log (a torture
+        run: `rm p.db-shm` under `study`, `dlcards suspend gd-1` said "suspended", the
+        session's next grades overwrote it, and `doctor --check` found nothing wrong). SQLite
+        keeps one index per file for a whole process, so this connection is closed, while a
+        child process's read lock keeps that close from checkpointing the log through the
+        stale index or deleting it (`_read_locked_elsewhere`), and opened again: it then maps
+        the index the other programs use, and its writes join theirs. A warning says so once.
+        """
+        if not self._index_moved():
+            return
+        index = f"{self.path.name}-shm"
+        if self.watch is not None and _Watch.held.get(self.watch.key, [0, 1])[1] > 1:
+            raise StoreError(  # another connection of this process would keep the old index
+                f"cannot save to database {self.path}: {index} beside it (the write-ahead "
+                "log's index) was deleted or replaced by another program while this dlcards "
+                "had the database open twice; nothing more was saved: quit and start again"
+            )
+        self._keep_log()  # a log deleted too: its commits into the file, by the index of them
+        restart = self.file_check is not None
+        self._drop_table_check()
+        if self.file_check is not None:
+            self.file_check.cancel()
+            self.file_check = None
+        with _read_locked_elsewhere(self.path) as held:
+            if not held:
+                raise StoreError(
+                    f"cannot save to database {self.path}: {index} beside it (the write-ahead "
+                    "log's index) was deleted or replaced by another program, and this dlcards "
+                    "cannot take up the new one safely; nothing more was saved: quit and "
+                    "start again"
+                )
+            self.conn.close()
+        try:
+            self.conn = sqlite3.connect(
+                self.path, timeout=self.patience, isolation_level=None, check_same_thread=False
+            )
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.patience * 1000)}")
+            _set_pragmas(self.conn)
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # maps the index
+        except SQLITE_ERRORS as err:
+            self.gone = FileGoneError(
+                self._rescue(f"could not be opened again after its {index} was replaced ({err})")
+            )
+            raise self.gone from None
+        self.log_key = _file_key(Path(f"{self.path}-wal"))
+        self.index_key = _file_key(Path(f"{self.path}-shm"))
+        self.version = None
+        if not self.index_lost:
+            self.index_lost = True
+            self.notice(
+                f"warning: {index} beside {self.path} (the write-ahead log's index) was deleted "
+                "or replaced by another program; this dlcards opened the database again so that "
+                "its writes and other terminals' are all kept"
+            )
+        if restart:
+            self.file_check = FileCheck(self.path)
 
     def _still_ours(self) -> None:
         """Before a commit: the file is still the one this process opened, whole (`_Watch`);
@@ -1387,6 +1465,58 @@ class Connection:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+
+def _set_pragmas(conn: sqlite3.Connection) -> None:
+    """What every connection that writes the database sets (besides its busy timeout)."""
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # the -wal a big write grew (an import of a million reviews: ~270 MB) shrinks back to
+    # this at the next reset of the log, instead of staying while any terminal is open
+    conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+
+
+SHARED_FIRST = 0x40000000 + 2
+"""The first byte SQLite's unix VFS read-locks for a connection's SHARED lock on a database
+file (`PENDING_BYTE + 2`, sqlite3.c's SHARED_FIRST); a connection closing takes an EXCLUSIVE
+lock (a write lock on those bytes) before it checkpoints the log and deletes it."""
+
+_HOLD_SHARED = (
+    "import fcntl, os, sys\n"
+    "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
+    "fcntl.lockf(fd, fcntl.LOCK_SH, 1, int(sys.argv[2]))\n"
+    "sys.stdout.write('held')\n"
+    "sys.stdout.flush()\n"
+    "sys.stdin.read()\n"
+)
+
+
+@contextmanager
+def _read_locked_elsewhere(path: Path) -> Iterator[bool]:
+    """In the block, a child process read-locks the database's first SHARED byte, as a
+    connection of another program does: a connection of this process closed meanwhile cannot
+    take its EXCLUSIVE lock, so it neither checkpoints the log nor deletes it and its index.
+    (A lock of this process could not: POSIX locks of one process never conflict, and
+    another SQLite connection of this process would share the index being dropped.) Yields
+    whether the lock is held."""
+    import subprocess
+    import sys
+
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _HOLD_SHARED, str(path), str(SHARED_FIRST)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    except OSError:
+        yield False
+        return
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        yield proc.stdout.read(4) == b"held"
+    finally:
+        proc.stdin.close()
+        proc.stdout.close()
+        proc.wait()
 
 
 def stored_settings_in(c: sqlite3.Connection) -> dict[str, str]:
