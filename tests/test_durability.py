@@ -1484,9 +1484,12 @@ def test_a_log_deleted_under_a_session_loses_no_grade_to_a_kill(
         "grade grade rm grade other grade kill",
         "grade rm other grade other kill",
         "rm grade other grade quit",
+        "grade grade cut grade quit",
+        "grade grade cut other grade kill",
+        "grade swap other grade quit",
     ],
 )
-def test_an_index_deleted_under_a_session_loses_no_write_of_either_terminal(
+def test_an_index_changed_under_a_session_loses_no_write_of_either_terminal(
     tmp_path: Path, events: str
 ) -> None:
     """Another program deletes the write-ahead log's index (`p.db-shm`) while `study` runs:
@@ -1495,7 +1498,8 @@ def test_an_index_deleted_under_a_session_loses_no_write_of_either_terminal(
     "suspended", the session's next grades overwrote it, and `doctor --check` found nothing
     wrong. Now the session opens the database again before its next write (or as it quits),
     and every grade and every suspension is kept, whichever comes first and however the
-    session ends."""
+    session ends. An index cut short (`truncate -s 0`) killed the session with SIGBUS at its
+    next grade; a copy put in its place split the terminals as a deletion did."""
     db = tmp_path / "p.db"
     env = {
         **os.environ,
@@ -1517,6 +1521,11 @@ def test_an_index_deleted_under_a_session_loses_no_write_of_either_terminal(
             grades += 1
         elif event == "rm":
             Path(f"{db}-shm").unlink()
+        elif event == "cut":  # SQLite's mapping of it then ends before its pages: SIGBUS
+            os.truncate(f"{db}-shm", 0)
+        elif event == "swap":  # a copy put in its place (a sync tool's download)
+            (tmp_path / "copy").write_bytes(Path(f"{db}-shm").read_bytes())
+            os.replace(tmp_path / "copy", f"{db}-shm")
         elif event == "other":
             suspended += 1
             done = subprocess.run(
@@ -1532,9 +1541,9 @@ def test_an_index_deleted_under_a_session_loses_no_write_of_either_terminal(
     _, err = proc.communicate(timeout=30)
     assert "Traceback" not in err, err
     assert proc.returncode == (0 if events.endswith("quit") else -signal.SIGKILL), err
-    after = events.split("rm")[1]  # a grade, or the session's end, is written after the rm
+    after = events.split(" ".join(e for e in events.split() if e in ("rm", "cut", "swap")))[1]
     wrote_after = "grade" in after or after.endswith("quit")
-    assert err.count("warning: p.db-shm beside") == wrote_after, err
+    assert err.count("warning: p.db-shm beside") == wrote_after, err  # after the change
     with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == grades

@@ -661,7 +661,8 @@ class Connection:
         self.log_key: tuple[int, int] | None = None  # the -wal's (device, inode), once open
         self.log_lost = False  # the -wal was deleted or replaced under this process
         self.index_key: tuple[int, int] | None = None  # the -shm's (device, inode), once open
-        self.index_lost = False  # the -shm was deleted or replaced under this process
+        self.index_size = 0  # the -shm's size when last looked at (SQLite never shrinks it)
+        self.index_lost = False  # the -shm was deleted, replaced or cut short under it
 
     @classmethod
     def open(cls, path: Path | None = None, patience: float | None = None) -> Self:
@@ -720,7 +721,7 @@ class Connection:
                 store.watch = None
             if read_only is None:
                 store.log_key = _file_key(Path(f"{path}-wal"))
-                store.index_key = _file_key(Path(f"{path}-shm"))
+                store._mark_index()
         except SQLITE_ERRORS as err:
             store.close()
             _drop_empty(sidecars, had)
@@ -1089,6 +1090,8 @@ class Connection:
     # plumbing -------------------------------------------------------------------------------
 
     def _call(self, fn: Callable[[], T]) -> T:
+        if self.gone is None and self.read_only is None and not self.conn.in_transaction:
+            self._rejoin_index()  # a read through an index cut short is a SIGBUS
         try:
             return fn()
         except SQLITE_ERRORS as err:
@@ -1140,9 +1143,8 @@ class Connection:
             self._still_ours()
             if self._index_moved():
                 raise StoreError(
-                    f"cannot save to database {self.path}: {self.path.name}-shm beside it "
-                    "(the write-ahead log's index) was deleted or replaced by another program "
-                    "while this was being saved; nothing of it was saved: try again"
+                    f"{self._index_gone()} while this was being saved; nothing of it was "
+                    "saved: try again"
                 )
         except BaseException as err:
             if self.conn.in_transaction:
@@ -1252,10 +1254,35 @@ class Connection:
         with _quiet():  # a checkpoint that cannot finish (another reader) copies what it can
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
 
+    def _mark_index(self) -> None:
+        """Take note of the -shm this connection maps (just opened, or opened again)."""
+        try:
+            st = os.stat(f"{self.path}-shm")
+        except OSError:
+            self.index_key = None
+            return
+        self.index_key, self.index_size = (st.st_dev, st.st_ino), st.st_size
+
     def _index_moved(self) -> bool:
-        """Whether the -shm at the path is no longer the file this connection maps."""
-        return self.index_key is not None and (
-            _file_key(Path(f"{self.path}-shm")) != self.index_key
+        """Whether the -shm at the path is no longer the file this connection maps, or was cut
+        shorter than it (SQLite, which only ever grows it while it is open, would then touch
+        a mapped page past its end: a SIGBUS killed the process, `Bus error`, at its next
+        read or grade)."""
+        if self.index_key is None:
+            return False
+        try:
+            st = os.stat(f"{self.path}-shm")
+        except OSError:
+            return True
+        if (st.st_dev, st.st_ino) != self.index_key or st.st_size < self.index_size:
+            return True
+        self.index_size = st.st_size
+        return False
+
+    def _index_gone(self) -> str:
+        return (
+            f"cannot save to database {self.path}: {self.path.name}-shm beside it (the "
+            "write-ahead log's index) was deleted, replaced or cut short by another program"
         )
 
     def _rejoin_index(self) -> None:
@@ -1275,9 +1302,8 @@ class Connection:
         index = f"{self.path.name}-shm"
         if self.watch is not None and _Watch.held.get(self.watch.key, [0, 1])[1] > 1:
             raise StoreError(  # another connection of this process would keep the old index
-                f"cannot save to database {self.path}: {index} beside it (the write-ahead "
-                "log's index) was deleted or replaced by another program while this dlcards "
-                "had the database open twice; nothing more was saved: quit and start again"
+                f"{self._index_gone()} while this dlcards had the database open twice; "
+                "nothing more was saved: quit and start again"
             )
         self._keep_log()  # a log deleted too: its commits into the file, by the index of them
         restart = self.file_check is not None
@@ -1288,10 +1314,8 @@ class Connection:
         with _read_locked_elsewhere(self.path) as held:
             if not held:
                 raise StoreError(
-                    f"cannot save to database {self.path}: {index} beside it (the write-ahead "
-                    "log's index) was deleted or replaced by another program, and this dlcards "
-                    "cannot take up the new one safely; nothing more was saved: quit and "
-                    "start again"
+                    f"{self._index_gone()}, and this dlcards cannot take up the new one "
+                    "safely; nothing more was saved: quit and start again"
                 )
             self.conn.close()
         try:
@@ -1307,14 +1331,14 @@ class Connection:
             )
             raise self.gone from None
         self.log_key = _file_key(Path(f"{self.path}-wal"))
-        self.index_key = _file_key(Path(f"{self.path}-shm"))
+        self._mark_index()
         self.version = None
         if not self.index_lost:
             self.index_lost = True
             self.notice(
-                f"warning: {index} beside {self.path} (the write-ahead log's index) was deleted "
-                "or replaced by another program; this dlcards opened the database again so that "
-                "its writes and other terminals' are all kept"
+                f"warning: {index} beside {self.path} (the write-ahead log's index) was deleted, "
+                "replaced or cut short by another program; this dlcards opened the database "
+                "again so that its writes and other terminals' are all kept"
             )
         if restart:
             self.file_check = FileCheck(self.path)
