@@ -1587,3 +1587,76 @@ def test_an_index_deleted_under_an_open_store_keeps_another_process_commit(
         keys = {r[0] for r in conn.execute("SELECT key FROM meta")}
     assert {"before", "elsewhere"} <= keys
     assert ("after" in keys) == (then == "write")
+
+
+def test_a_database_moved_under_a_session_keeps_its_log_from_a_new_one(tmp_path: Path) -> None:
+    """`mv p.db q.db` while `study` runs, then `dlcards suspend gd-1`: a new database was made
+    at p.db, SQLite took the moved one's -wal (700 KB of commits: every grade and card) as the
+    new file's and emptied it, said "disk I/O error", and q.db was left no database at all.
+    Now the command is refused in one line naming the log, nothing is made at the path, and
+    the moved database put back with its log holds every grade."""
+    db = tmp_path / "p.db"
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    for g in (4, 3):
+        proc.stdin.write(f"\n{g}\n")
+        proc.stdin.flush()
+        while "saved:" not in proc.stdout.readline():
+            assert proc.poll() is None
+    log = Path(f"{db}-wal")
+    size = log.stat().st_size
+    db.rename(tmp_path / "q.db")
+    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "suspend", "gd-1"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "p.db-wal" in done.stderr, done.stderr
+    assert not db.exists() and log.stat().st_size == size
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=10)
+    (tmp_path / "q.db").rename(db)
+    assert count_reviews(db) == 2
+
+
+def test_a_database_moved_while_another_program_reads_it_keeps_its_index(
+    tmp_path: Path,
+) -> None:
+    """The same with the log checkpointed and empty, while another program still has the
+    moved database open: a new database at the path would share that program's index."""
+    db = tmp_path / "p.db"
+    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
+
+    def dlcards(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dlcards", *args],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    assert dlcards("suspend", "gd-2").returncode == 0
+    reader = subprocess.Popen(
+        [
+            sys.executable, "-c",
+            "import sqlite3, sys\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('SELECT count(*) FROM cards').fetchone()\n"
+            "c.execute('PRAGMA wal_checkpoint(TRUNCATE)').fetchone()\n"
+            "print('open', flush=True)\n"
+            "sys.stdin.read()\n",
+            str(db),
+        ],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert reader.stdin is not None and reader.stdout is not None
+    try:
+        assert reader.stdout.readline() == "open\n"
+        assert Path(f"{db}-wal").stat().st_size == 0
+        db.rename(tmp_path / "q.db")
+        done = dlcards("suspend", "gd-1")
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+        assert "p.db-shm beside it is in use" in done.stderr, done.stderr
+        assert not db.exists()
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=10)

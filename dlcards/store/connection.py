@@ -425,6 +425,54 @@ def _refuse_emptied(path: Path) -> None:
     )
 
 
+UNIX_SHM_DMS = 128
+"""The byte of a -shm that every process using the index read-locks while it has it open
+(sqlite3.c's UNIX_SHM_DMS: 8 lock bytes after the 120 bytes of the index's header)."""
+
+
+def _index_in_use(shm: Path) -> bool:
+    """Whether a process has the write-ahead log's index `shm` open (SQLite's read lock on its
+    DMS byte): a lock probe, taken and dropped at once."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no POSIX locks: no one is seen using it
+        return False
+    try:
+        fd = os.open(shm, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, UNIX_SHM_DMS)
+        except OSError:
+            return True
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, UNIX_SHM_DMS)
+        return False
+    finally:
+        os.close(fd)
+
+
+def _refuse_orphaned_log(path: Path) -> None:
+    """No file at `path`, but the -wal of one that was there (deleted, or moved by `mv`
+    while a session had it open) with commits in it, or its -shm still in use: a new
+    database made at the path took them as its own, and SQLite deleted that log as a new
+    file's (a torture run: `mv p.db q.db` under `study`, then `dlcards suspend gd-1`: "disk
+    I/O error", and q.db's 700 KB of commits were gone with its -wal, q.db no database at
+    all). A StoreError, before anything is made."""
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if _has_content(wal):
+        what = f"{wal.name} beside it holds the last commits of the one that was there"
+    elif shm.exists() and _index_in_use(shm):
+        what = f"{shm.name} beside it is in use by a program that has the one that was there open"
+    else:
+        return
+    raise StoreError(
+        f"there is no database at {path}, but {what} (deleted or moved while open); put it "
+        f"back, or run `dlcards doctor --restore` to restore a backup with the grades the log "
+        f"holds, or move {wal.name} and {shm.name} away to start a new database"
+    )
+
+
 def _say_backups_of_another(store: Connection) -> None:
     """A database made where backups of one are (deleted, or moved): said, with the newest."""
     if (where := _backups_beside(store.path)) is not None:
@@ -684,6 +732,7 @@ class Connection:
                     raise StoreError(read_only)
                 _refuse_emptied(path)
         else:
+            _refuse_orphaned_log(path)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:
@@ -1299,6 +1348,8 @@ class Connection:
         """
         if not self._index_moved():
             return
+        if self.gone is not None or (self.watch is not None and self.watch.problem()):
+            return  # the file itself was changed: not opened again (`_still_ours` refuses)
         index = f"{self.path.name}-shm"
         if self.watch is not None and _Watch.held.get(self.watch.key, [0, 1])[1] > 1:
             raise StoreError(  # another connection of this process would keep the old index
