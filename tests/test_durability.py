@@ -1660,3 +1660,56 @@ def test_a_database_moved_while_another_program_reads_it_keeps_its_index(
     finally:
         reader.stdin.close()
         reader.wait(timeout=10)
+
+
+@pytest.mark.parametrize("end", ["quit", "kill"])
+def test_a_log_deleted_under_a_session_is_not_mixed_with_another_terminal_log(
+    tmp_path: Path, end: str
+) -> None:
+    """`rm p.db-wal` under `study`: every other command said only "cannot write database
+    p.db: disk I/O error" (`doctor --check` too) until the session's next grade; after it,
+    `dlcards suspend gd-1` in another terminal, and the session's end: the file was
+    "malformed". The session had gone on reading and writing its deleted log through the
+    index it shares with the others, who wrote the new one. Now the other command says what
+    happened in one line, and the session, once its deleted log is in the file, opens the
+    database again on the log at the path: the file is sound with every write."""
+    db = tmp_path / "p.db"
+    env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
+    proc = spawn(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def grade(g: int) -> None:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(f"\n{g}\n")
+        proc.stdin.flush()
+        while "saved:" not in proc.stdout.readline():
+            assert proc.poll() is None
+
+    def suspend(card: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dlcards", "suspend", card],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    grade(4)
+    grade(3)
+    Path(f"{db}-wal").unlink()
+    refused = suspend("gd-11")
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "write-ahead log p.db-wal was deleted" in refused.stderr, refused.stderr
+    grade(5)
+    assert suspend("gd-12").returncode == 0
+    grade(4)
+    if end == "quit":
+        proc.stdin.write("q\n")
+        proc.stdin.flush()
+    else:
+        proc.send_signal(signal.SIGKILL)
+    _, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err and "corrupt" not in err, err
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 4
+        on = conn.execute("SELECT id FROM cards WHERE suspended = 1").fetchall()
+        assert on == [("gd-12",)]

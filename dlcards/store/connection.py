@@ -156,8 +156,40 @@ def translate_error(
                 f"{limit // 1024:,} KB) stops its files growing; raise it and try again "
                 "(nothing was lost)"
             )
+        if log_deleted_under_index(path):
+            return StoreError(
+                f"cannot use database {path}: its write-ahead log {path.name}-wal was deleted "
+                "while another program (a dlcards session?) has the database open, and its "
+                "index says the log holds commits; that program keeps them, and a dlcards "
+                "saves them into the file at its next write: quit it or go on with it, then "
+                "try again (nothing was lost)"
+            )
         return StoreError(f"cannot write database {path}: {err}")
     return StoreError(f"database {path}: {err}")
+
+
+def log_deleted_under_index(path: Path) -> bool:
+    """Whether the -wal beside `path` is shorter than the frames the -shm's header says it
+    holds: the log was deleted (or emptied) while a process had the database open, which
+    still appends to the deleted file, and every other process joining its index read frames
+    past the new log's end: "disk I/O error" for every command, `doctor` included (a torture
+    run: `rm p.db-wal` under `study`)."""
+    import struct
+
+    try:
+        with open(f"{path}-shm", "rb") as fh:
+            head = fh.read(48)
+    except OSError:
+        return False
+    try:
+        log = os.stat(f"{path}-wal").st_size
+    except OSError:
+        log = 0
+    if len(head) < 48:
+        return False
+    _, _, _, is_init, _, page, frames = struct.unpack_from("=IIIBBHI", head)
+    page = 65536 if page == 1 else page
+    return bool(is_init) and frames > 0 and log < 32 + frames * (24 + page)
 
 
 def _read_only(path: Path) -> str:
@@ -1286,9 +1318,11 @@ class Connection:
         `{path}-wal`. Another program deleting it (a cleaner, a sync tool that leaves side
         files out) left SQLite appending to the deleted file, where every grade since the last
         checkpoint was lost when the process was killed, each said to be saved (a torture
-        run: 4 grades saved, the log deleted, SIGKILL, 0 left). From then on each commit is
-        checkpointed into the database file itself (TRUNCATE: the deleted log and its index
-        start again empty), and a warning says so once."""
+        run: 4 grades saved, the log deleted, SIGKILL, 0 left). The deleted log is
+        checkpointed into the database file itself (TRUNCATE: it and its index start again
+        empty) and, once all of it is there, the connection is opened again on the log at the
+        path (`_reopen`); while another reader keeps the checkpoint from finishing, each commit
+        is checkpointed so. A warning says so once."""
         if self.log_key is None:
             return
         if _file_key(Path(f"{self.path}-wal")) == self.log_key:
@@ -1297,11 +1331,18 @@ class Connection:
             self.log_lost = True
             self.notice(
                 f"warning: the write-ahead log {self.path.name}-wal beside {self.path} was "
-                "deleted or replaced by another program; what is saved now goes into the "
-                "database file itself"
+                "deleted or replaced by another program; what this dlcards had saved in it is "
+                "copied into the database file itself"
             )
+        done = None
         with _quiet():  # a checkpoint that cannot finish (another reader) copies what it can
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            done = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        # all of the deleted log is in the file now: the connection takes up the log at the
+        # path, which the other programs write through the index it shares with them (it went
+        # on reading and writing its own deleted log by that index: another terminal's commit
+        # after this checkpoint, then this one's next, made the file "malformed")
+        if done is not None and done[0] == 0:
+            self._reopen()
 
     def _mark_index(self) -> None:
         """Take note of the -shm this connection maps (just opened, or opened again)."""
@@ -1350,13 +1391,25 @@ class Connection:
             return
         if self.gone is not None or (self.watch is not None and self.watch.problem()):
             return  # the file itself was changed: not opened again (`_still_ours` refuses)
-        index = f"{self.path.name}-shm"
-        if self.watch is not None and _Watch.held.get(self.watch.key, [0, 1])[1] > 1:
-            raise StoreError(  # another connection of this process would keep the old index
-                f"{self._index_gone()} while this dlcards had the database open twice; "
+        self._keep_log()  # a log deleted too: its commits into the file (and opened again)
+        if not self._index_moved():
+            return
+        if not self._reopen():
+            raise StoreError(
+                f"{self._index_gone()}, and this dlcards cannot take up the new one safely; "
                 "nothing more was saved: quit and start again"
             )
-        self._keep_log()  # a log deleted too: its commits into the file, by the index of them
+
+    def _reopen(self) -> bool:
+        """Close this connection, while a child process's read lock keeps that close from
+        checkpointing the log through what this connection maps or deleting the log and its
+        index (`_read_locked_elsewhere`), and open it again: it then maps the -shm and writes
+        the -wal at the path, as the other programs do. False (nothing done) when that cannot
+        be done safely: another connection of this process has the file open (SQLite's index
+        is shared by the whole process), or no child process can hold the lock."""
+        if self.watch is not None and _Watch.held.get(self.watch.key, [0, 1])[1] > 1:
+            return False
+        moved = self._index_moved()
         restart = self.file_check is not None
         self._drop_table_check()
         if self.file_check is not None:
@@ -1364,10 +1417,9 @@ class Connection:
             self.file_check = None
         with _read_locked_elsewhere(self.path) as held:
             if not held:
-                raise StoreError(
-                    f"{self._index_gone()}, and this dlcards cannot take up the new one "
-                    "safely; nothing more was saved: quit and start again"
-                )
+                if restart:
+                    self.file_check = FileCheck(self.path)
+                return False
             self.conn.close()
         try:
             self.conn = sqlite3.connect(
@@ -1378,21 +1430,22 @@ class Connection:
             self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # maps the index
         except SQLITE_ERRORS as err:
             self.gone = FileGoneError(
-                self._rescue(f"could not be opened again after its {index} was replaced ({err})")
+                self._rescue(f"could not be opened again after its side files changed ({err})")
             )
             raise self.gone from None
         self.log_key = _file_key(Path(f"{self.path}-wal"))
         self._mark_index()
         self.version = None
-        if not self.index_lost:
+        if moved and not self.index_lost:
             self.index_lost = True
             self.notice(
-                f"warning: {index} beside {self.path} (the write-ahead log's index) was deleted, "
-                "replaced or cut short by another program; this dlcards opened the database "
-                "again so that its writes and other terminals' are all kept"
+                f"warning: {self.path.name}-shm beside {self.path} (the write-ahead log's "
+                "index) was deleted, replaced or cut short by another program; this dlcards "
+                "opened the database again so that its writes and other terminals' are all kept"
             )
         if restart:
             self.file_check = FileCheck(self.path)
+        return True
 
     def _still_ours(self) -> None:
         """Before a commit: the file is still the one this process opened, whole (`_Watch`);
