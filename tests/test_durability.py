@@ -1713,3 +1713,28 @@ def test_a_log_deleted_under_a_session_is_not_mixed_with_another_terminal_log(
         assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == 4
         on = conn.execute("SELECT id FROM cards WHERE suspended = 1").fetchall()
         assert on == [("gd-12",)]
+
+
+def test_an_index_deleted_during_a_write_refuses_its_commit(tmp_path: Path) -> None:
+    """The -shm deleted between a write's start and its commit: the commit would have gone
+    into the log by the old index, where another terminal's next commit overwrites it. It is
+    refused in one line (nothing of it saved), and the next write takes up the new index."""
+    from dlcards.errors import StoreError
+    from dlcards.store import Store
+
+    db = tmp_path / "p.db"
+    store = Store.open(db)
+    try:
+        store.set_meta("before", "1")
+        with pytest.raises(StoreError, match=r"p\.db-shm beside it .* nothing of it was saved"):
+            with store._write(("meta",)) as c:
+                c.execute("INSERT INTO meta (key, value) VALUES ('during', '1')")
+                Path(f"{db}-shm").unlink()
+        _write_meta_elsewhere(db, "elsewhere")
+        store.set_meta("after", "1")
+    finally:
+        store.close()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        keys = {r[0] for r in conn.execute("SELECT key FROM meta")}
+    assert {"before", "elsewhere", "after"} <= keys and "during" not in keys
