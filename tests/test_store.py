@@ -279,6 +279,35 @@ def test_a_read_only_folder_is_named_not_the_file(
     )
 
 
+def test_a_read_only_index_beside_the_file_is_named_not_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`chmod 444 p.db-shm` while a session had the database open (run as a user, not root):
+    every other terminal's write said "database p.db is read-only; check its permissions",
+    though p.db could be written; SQLite had opened the log's index read-only. The message
+    names the file that is read-only. (Root writes whatever the permissions: the access
+    check is what is made to deny here.)"""
+    from dlcards.store.connection import translate_error
+
+    path = tmp_path / "p.db"
+    Store.open(path).close()
+    Path(f"{path}-shm").write_bytes(b"")
+    shm = Path(f"{path}-shm")
+    real_access = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda p, mode: False if mode == os.W_OK and Path(p) == shm else real_access(p, mode),
+    )
+    said = str(
+        translate_error(path, sqlite3.OperationalError("attempt to write a readonly database"))
+    )
+    assert said == (
+        f"cannot write database {path}: p.db-shm beside it (the write-ahead log's index) is "
+        "read-only; make it writable (chmod u+w), or pass --db"
+    )
+
+
 def test_sync_builtin_decks(store: Store) -> None:
     catalog = load_catalog(use_cache=False)
     r = store.sync(catalog.cards, "x", NOW)

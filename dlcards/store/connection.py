@@ -194,7 +194,9 @@ def log_deleted_under_index(path: Path) -> bool:
 
 def _read_only(path: Path) -> str:
     """Why the database cannot be written: the file, or its folder (SQLite writes its journal
-    and write-ahead log next to the file, so a read-only folder refuses writes too)."""
+    and write-ahead log next to the file, so a read-only folder refuses writes too), or a
+    file SQLite keeps beside it (a `-shm` made read-only while a session had it open: every
+    other terminal was told the database itself was read-only, which it was not)."""
     folder = path.parent
     file_itself = os.access(path, os.F_OK) and not os.access(path, os.W_OK)
     if not file_itself and not os.access(folder, os.W_OK):
@@ -202,6 +204,13 @@ def _read_only(path: Path) -> str:
             f"the folder {folder} is read-only, and SQLite writes its journal next to the "
             f"database {path.name}; check the folder's permissions or pass --db"
         )
+    for end in ("-wal", "-shm"):
+        side = Path(f"{path}{end}")
+        if not file_itself and os.path.exists(side) and not os.access(side, os.W_OK):
+            return (
+                f"cannot write database {path}: {side.name} beside it ({_SIDE_ROLE[end]}) is "
+                "read-only; make it writable (chmod u+w), or pass --db"
+            )
     return f"database {path} is read-only; check its permissions or pass --db"
 
 
