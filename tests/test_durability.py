@@ -1594,7 +1594,9 @@ def test_a_database_moved_under_a_session_keeps_its_log_from_a_new_one(tmp_path:
     at p.db, SQLite took the moved one's -wal (700 KB of commits: every grade and card) as the
     new file's and emptied it, said "disk I/O error", and q.db was left no database at all.
     Now the command is refused in one line naming the log, nothing is made at the path, and
-    the moved database put back with its log holds every grade."""
+    the moved database put back with its log holds every grade. The session's next grade
+    said the file "was deleted" and to restore the newest backup: now that it was moved, and
+    to move it back."""
     db = tmp_path / "p.db"
     proc = spawn(tmp_path)
     assert proc.stdin is not None and proc.stdout is not None
@@ -1614,8 +1616,11 @@ def test_a_database_moved_under_a_session_keeps_its_log_from_a_new_one(tmp_path:
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "p.db-wal" in done.stderr, done.stderr
     assert not db.exists() and log.stat().st_size == size
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=10)
+    # the session's next grade finds the file moved: it says so, and how to put it back
+    _, err = proc.communicate("\n5\nq\n", timeout=30)
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert err.startswith(f"error: database {db} was moved or renamed"), err
+    assert f"move it back to {db}" in err, err
     (tmp_path / "q.db").rename(db)
     assert count_reviews(db) == 2
 

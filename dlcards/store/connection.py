@@ -619,6 +619,11 @@ class FileCheck:
         return self.problems if self.problems is not None else ["the check did not finish"]
 
 
+MOVED = "was moved or renamed (it is still on disk, under another name)"
+"""What `_Watch` says of a file no longer at its path but not deleted: the learner's data is
+all there, with its -wal and -shm still at the old path; moving it back is the way out."""
+
+
 class _Watch:
     """The database file this process opened, watched before each commit: a file deleted,
     replaced (a rename over it), emptied, cut short or overwritten by another program while
@@ -655,6 +660,8 @@ class _Watch:
         try:
             now = os.stat(self.path)
         except FileNotFoundError:
+            if os.fstat(self.fd).st_nlink > 0:  # still linked somewhere: `mv`, not `rm`
+                return MOVED
             return "was deleted"
         except OSError as err:
             return f"cannot be looked at ({err.strerror})"
@@ -1549,8 +1556,11 @@ class Connection:
                     made.unlink(missing_ok=True)
         found = backup.backups(self.path)
         todo = (
-            f"run `dlcards doctor --restore {found[0].path.name}` to put the newest backup back "
-            "with the grades it lacks"
+            f"move it back to {self.path} (its {self.path.name}-wal, which holds its last "
+            "commits, stayed there) and start again"
+            if problem == MOVED
+            else f"run `dlcards doctor --restore {found[0].path.name}` to put the newest backup "
+            "back with the grades it lacks"
             if found
             else "keep them and run `dlcards doctor`"
         )
