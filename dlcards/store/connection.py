@@ -156,24 +156,24 @@ def translate_error(
                 f"{limit // 1024:,} KB) stops its files growing; raise it and try again "
                 "(nothing was lost)"
             )
-        if log_deleted_under_index(path):
+        if log_short_of_index(path):
             return StoreError(
-                f"cannot use database {path}: its write-ahead log {path.name}-wal was deleted "
-                "while another program (a dlcards session?) has the database open, and its "
-                "index says the log holds commits; that program keeps them, and a dlcards "
-                "saves them into the file at its next write: quit it or go on with it, then "
-                "try again (nothing was lost)"
+                f"cannot use database {path}: its write-ahead log {path.name}-wal holds fewer "
+                f"commits than its index {path.name}-shm says: it was deleted or emptied while "
+                "another program (a dlcards session?) had the database open; quit that "
+                "program (a deleted log it still holds goes into the file at its next write), "
+                "then try again, or run `dlcards doctor`"
             )
         return StoreError(f"cannot write database {path}: {err}")
     return StoreError(f"database {path}: {err}")
 
 
-def log_deleted_under_index(path: Path) -> bool:
+def log_short_of_index(path: Path) -> bool:
     """Whether the -wal beside `path` is shorter than the frames the -shm's header says it
-    holds: the log was deleted (or emptied) while a process had the database open, which
-    still appends to the deleted file, and every other process joining its index read frames
-    past the new log's end: "disk I/O error" for every command, `doctor` included (a torture
-    run: `rm p.db-wal` under `study`)."""
+    holds: the log was deleted (a process that had the database open still appends to the
+    deleted file) or emptied, and every other process joining the index read frames past the
+    log's end: "disk I/O error" for every command, `doctor` included (torture runs: `rm
+    p.db-wal`, `truncate -s 0 p.db-wal` under `study`)."""
     import struct
 
     try:
