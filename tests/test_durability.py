@@ -1615,6 +1615,8 @@ def test_a_database_moved_under_a_session_keeps_its_log_from_a_new_one(tmp_path:
     )  # fmt: skip
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "p.db-wal" in done.stderr, done.stderr
+    backup = next((tmp_path / "backups").glob("p-*.db.gz")).name  # the day's, named to restore
+    assert f"`dlcards doctor --restore {backup}`" in done.stderr, done.stderr
     assert not db.exists() and log.stat().st_size == size
     # the session's next grade finds the file moved: it says so, and how to put it back
     _, err = proc.communicate("\n5\nq\n", timeout=30)

@@ -507,10 +507,18 @@ def _refuse_orphaned_log(path: Path) -> None:
         what = f"{shm.name} beside it is in use by a program that has the one that was there open"
     else:
         return
+    from dlcards.store import backup
+
+    found = backup.backups(path)
+    restore = (
+        f"run `dlcards doctor --restore {found[0].path.name}` to put the newest backup back "
+        "with the grades the log holds, "
+        if found
+        else ""
+    )
     raise StoreError(
         f"there is no database at {path}, but {what} (deleted or moved while open); put it "
-        f"back, or run `dlcards doctor --restore` to restore a backup with the grades the log "
-        f"holds, or move {wal.name} and {shm.name} away to start a new database"
+        f"back, or {restore}or move {wal.name} and {shm.name} away to start a new database"
     )
 
 
