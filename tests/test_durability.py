@@ -1487,6 +1487,8 @@ def test_a_log_deleted_under_a_session_loses_no_grade_to_a_kill(
         "grade grade cut grade quit",
         "grade grade cut other grade kill",
         "grade swap other grade quit",
+        "grade rm peer grade quit",
+        "grade rm grade peer kill",
     ],
 )
 def test_an_index_changed_under_a_session_loses_no_write_of_either_terminal(
@@ -1533,6 +1535,16 @@ def test_an_index_changed_under_a_session_loses_no_write_of_either_terminal(
                 env=env, capture_output=True, text=True, timeout=60,
             )  # fmt: skip
             assert done.returncode == 0, done.stderr
+        elif event == "peer":  # a second session grades one card and is killed
+            peer = spawn(tmp_path, "--topic", "gd")
+            assert peer.stdin is not None and peer.stdout is not None
+            peer.stdin.write("\n3\n")
+            peer.stdin.flush()
+            while "saved:" not in peer.stdout.readline():
+                assert peer.poll() is None
+            peer.send_signal(signal.SIGKILL)
+            peer.communicate(timeout=10)
+            grades += 1
         elif event == "quit":
             proc.stdin.write("q\n")
             proc.stdin.flush()
