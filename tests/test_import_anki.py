@@ -1576,3 +1576,53 @@ def test_clozes_deep_in_one_another_or_never_closed_convert() -> None:
     left_open = "{{c1::a::" * 20_000
     assert cloze_sides(left_open, 1) == (left_open, left_open)
     assert cloze_numbers(left_open) == []
+
+
+ANKI_FURIGANA = r" ?([^ >]+?)\[(.+?)\]"
+"""Anki's furigana regex (rslib/src/template_filters.rs), run by Rust's linear-time engine."""
+
+
+def furigana_by_regex(text: str, kind: str) -> str:
+    """Anki's `furigana`, `kana` and `kanji` filters as its regex reads them: the oracle."""
+    import re
+
+    def one(match: re.Match[str]) -> str:
+        if match[2].startswith("sound:"):
+            return match[0]
+        if kind == "kana":
+            return match[2]
+        if kind == "kanji":
+            return match[1]
+        return f"<ruby><rb>{match[1]}</rb><rt>{match[2]}</rt></ruby>"
+
+    return re.sub(ANKI_FURIGANA, one, text.replace("&nbsp;", " "))
+
+
+FURIGANA_PIECES = ["[", "]", " ", ">", "\n", "日本", "a", "sound:", "&nbsp;", "[]", "]["]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(FURIGANA_PIECES), max_size=25))
+@example(["日本", "[", "a", "]", " ", "a", "[", "sound:", "a", "]"])
+@example([" ", "a", "[", "]", "]"])
+@example(["a", "[", "\n", "]", "a", "[", "a", "\n", "]"])
+def test_furigana_filters_read_what_ankis_regex_reads(pieces: list[str]) -> None:
+    from dlcards.importers.anki_notes import filtered
+
+    text = "".join(pieces)
+    for kind in ("furigana", "kana", "kanji"):
+        assert filtered(text, [kind]) == furigana_by_regex(text, kind)
+
+
+def test_furigana_of_brackets_never_closed_converts() -> None:
+    """Torture run: a field of `a[` 20,000 times through `{{furigana:F}}` took over a minute
+    (the regex scanned to the field's end for a `]` from each `[`); it is the field as it is.
+    A `]` after them closes the first `[`'s reading."""
+    from dlcards.importers.anki_notes import filtered
+
+    field = "a[" * 20_000
+    assert filtered(field, ["furigana"]) == field
+    # `a[a[...a[]`: the first `a` the base, the rest up to the `]` its reading
+    assert filtered(field + "]", ["kana"]) == "a[" * 19_999
+    # after a line break no `[` of them has a reading: the ruby after them is found
+    assert filtered(field + "\n 日本[にほん]", ["kanji"]) == field + "\n日本"
