@@ -1097,7 +1097,39 @@ def _plainly_flanked(text: str, n: int) -> bool:
     )
 
 
-_TOUCHING = re.compile("\x0f(\\d+)\x0f\x0e(\\d+)\x0e")
+def _joined(text: str, marks: list[str]) -> str:
+    """`text` with each two runs of one style that touch (one's close right before the
+    other's open) made one run, the first's number, left to right: a join can make two more
+    touch (`<b><i>a</i></b><b><i>b</i></b>`: the bold runs, then the italic ones). In one
+    pass: the field was searched again from its start, and every close renamed in the whole
+    field, for each join (`<b>a</b><b>b</b>` 10,000 times took 3 s)."""
+    out: list[str] = []
+    closed: list[int | None] = []  # for each piece of `out`, the run it closes, if it does
+    renamed: dict[int, int] = {}
+    at = 0
+    for run in _RUNS.finditer(text):
+        if run.start() > at:
+            out.append(text[at : run.start()])
+            closed.append(None)
+        at = run.end()
+        if run[1] is not None:
+            n = int(run[1])
+            last = closed[-1] if closed else None
+            if last is not None and marks[last] == marks[n]:
+                out.pop()
+                closed.pop()
+                renamed[n] = last
+            else:
+                out.append(run[0])
+                closed.append(None)
+        else:
+            n = int(run[2])
+            while n in renamed:
+                n = renamed[n]
+            out.append(f"\x0f{n}\x0f")
+            closed.append(n)
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _emphasis(text: str, marks: list[str], finish: Callable[[str], str]) -> str:
@@ -1110,12 +1142,7 @@ def _emphasis(text: str, marks: list[str], finish: Callable[[str], str]) -> str:
     (`<b>(a)</b>b`: `**(a)**b` showed its stars), and Anki shows no star there."""
     from dlcards.markup import tokens
 
-    while found := next(
-        (m for m in _TOUCHING.finditer(text) if marks[int(m[1])] == marks[int(m[2])]), None
-    ):
-        closing, opening = found[1], found[2]
-        text = text[: found.start()] + text[found.end() :]
-        text = text.replace(f"\x0f{opening}\x0f", f"\x0f{closing}\x0f")
+    text = _joined(text, marks)
     # code: its marks now, and none inside it (code shows no emphasis: `**x**` showed stars)
     text = _CODE_RUN.sub(
         lambda m: _code_span(_RUNS.sub("", m[2])) if marks[int(m[1])] == "`" else m[0], text
