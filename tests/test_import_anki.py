@@ -381,7 +381,9 @@ def test_answers_ahead_of_schedule_do_not_multiply_the_interval(store: Store) ->
 def test_a_reset_in_anki_starts_the_card_over(store: Store, columns: bool) -> None:
     """A round trip with real Anki: a card forgotten in Anki and learned again (Good, Good)
     had interval 1 there and 238 days here: the reset row was skipped and the new answers
-    replayed on top of the old history. The card now starts over at its reset in Anki."""
+    replayed on top of the old history. The card now starts over at its reset in Anki. A card
+    never studied, forgotten in Anki, starts nothing over: its point was moved and counted."""
+    store.sync([card("x"), card("y"), card("w")], "s+w", h.NOW)  # type: ignore[list-item]
     h.grade(store, "x", 5, D, at(D, 9))
     h.grade(store, "y", 5, D, at(D, 9))
     rows = [anki("x", D + timedelta(1), 9, 4), anki("x", D + timedelta(2), 9, 5)]
@@ -392,10 +394,16 @@ def test_a_reset_in_anki_starts_the_card_over(store: Store, columns: bool) -> No
     forgot["y"] = int(at(D + timedelta(6), 12).timestamp() * 1000)  # no answer after it
     with store.conn:
         store.conn.execute("UPDATE cards SET leech = 1 WHERE id = 'y'")
-    assert store.resets_to_move({**forgot, "z": 1}) == ["x", "y", "z"]  # z: not held yet
+    # z: not held yet, its reset after a row of the file; w: held, its reset after no review
+    # in the log or the file (a Forget of a card never studied, which stays new)
+    rows_and_z = [*rows, anki("z", D, 9, 4)]
+    late = int(at(D + timedelta(1), 12).timestamp() * 1000)
+    assert store.resets_to_move({**forgot, "z": late, "w": late}, rows_and_z) == ["x", "y", "z"]
+    assert store.resets_to_move({"w": late, "z": late}) == []
     moved: list[str] = []
-    assert len(store.merge_reviews(rows, h.merge_rules(), forgot, moved)) == 4  # type: ignore[arg-type]
+    assert len(store.merge_reviews(rows, h.merge_rules(), {**forgot, "w": late}, moved)) == 4  # type: ignore[arg-type]
     assert moved == ["x", "y"]
+    assert store.query("SELECT reset_at FROM cards WHERE id = 'w'") == [(None,)]
     expected, _ = review(State(), Grade.GOOD, D + timedelta(4))
     expected, _ = review(expected, Grade.GOOD, D + timedelta(5))
     assert h.state(store, "x") == expected and expected.interval == 6

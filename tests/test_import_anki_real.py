@@ -542,12 +542,19 @@ def test_a_reset_in_anki_is_reported_only_when_its_point_moves(
 ) -> None:
     """A card forgotten in Anki ("Forget"): the import says it starts over. Importing the same
     file again, or a dry run after it, moves no reset point, but said it again every time (the
-    line counted every reset in the file, not the cards whose point moved)."""
+    line counted every reset in the file, not the cards whose point moved). A card never
+    studied on either side, forgotten too (Anki logs a Forget of a new card, which stays
+    new), starts nothing over: it was counted, "2 cards, each starting over"."""
     db, folder = round_trip["db"], round_trip["folder"]
     col = Collection(str(folder / "collection.anki2"))
+    never = "gd-1"
+    assert never not in {card for card, *_ in EXPECTED}
     try:
-        card = anki_notes(col)[A].cards()[0].id
-        col.sched.schedule_cards_as_new([card], restore_position=True, reset_counts=False)
+        card, new = (anki_notes(col)[cid].cards()[0] for cid in (A, never))
+        assert new.type == 0  # new in Anki
+        col.sched.schedule_cards_as_new(
+            [card.id, new.id], restore_position=True, reset_counts=False
+        )
         export_anki(col, folder.parent / "forgot.apkg", legacy=False)
     finally:
         col.close()
@@ -557,6 +564,7 @@ def test_a_reset_in_anki_is_reported_only_when_its_point_moves(
     assert line in cli("import", "anki", package, "--db", str(db))
     with Store.open(db) as store:
         (point,) = store.query("SELECT reset_at FROM cards WHERE id = ?", (A,))
+        assert store.query("SELECT reset_at FROM cards WHERE id = ?", (never,)) == [(None,)]
     assert point[0] is not None
     for again in (("--dry-run",), ()):
         out = cli("import", "anki", package, "--db", str(db), *again)
@@ -1183,9 +1191,15 @@ def test_a_leech_after_a_forget_in_anki_is_named_by_the_dry_run(
     the card's reset point to the Forget, replays the lapses after it, makes a leech and
     suspends the card. The dry run left out every card whose reset point the import moves,
     so it said nothing of that suspension; it now decides them from the moved point too, and
-    says what the import then does."""
+    says what the import then does. The card is studied here before the Forget: a Forget of a
+    card never studied starts nothing over (`test_a_reset_in_anki_is_reported_...`)."""
     db, folder = round_trip["db"], round_trip["folder"]
     leech = "gd-1"
+    from dlcards.days import local_study_day
+
+    long_ago = local_study_day() - timedelta(40)
+    with Store.open(db) as store:
+        h.grade(store, leech, 4, long_ago, day_start(long_ago) + timedelta(seconds=30))
     col = Collection(str(folder / "collection.anki2"))
     try:
         card = anki_notes(col)[leech].cards()[0].id

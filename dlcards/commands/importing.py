@@ -177,7 +177,7 @@ def anki(
 
         if dry_run:
             added = [r.card_id for r in _new_reviews(db, result.reviews)]
-            moved = _resets_to_move(db, result.resets)
+            moved = _resets_to_move(db, result.resets, result.reviews)
             leeches = _leech_changes(db, result.reviews, result.resets)
             here = _stored_suspensions(db, there)
             here_ahead = _stored_suspensions(db, ahead)
@@ -506,13 +506,17 @@ def _leech_changes(
     return {cid: Suspension(flag, None) for cid, flag in changes.items()}
 
 
-def _resets_to_move(db: str | None, resets: Mapping[str, int]) -> list[str]:
-    """The cards whose reset point an import would move, without writing (no database yet:
-    every card reset in Anki)."""
+def _resets_to_move(
+    db: str | None, resets: Mapping[str, int], rows: Sequence[ImportedReview]
+) -> list[str]:
+    """The cards whose reset point an import of `rows` would move, without writing (no
+    database yet: every card reset in Anki that `rows` study before its reset)."""
+    from dlcards.store.merge import studied_before_reset
+
     with existing_store(db) as store:
         if store is None:
-            return sorted(resets)
-        return store.resets_to_move(resets)
+            return studied_before_reset(resets, rows)
+        return store.resets_to_move(resets, rows)
 
 
 def _report(verb: str, path: Path, card_ids: Sequence[str], topic_of: Mapping[str, str]) -> None:

@@ -71,6 +71,56 @@ _HELD = "SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL"
 
 # whether a reset elsewhere at ? (ms) moves a card's reset point: its own point is earlier
 _RESET_MOVES = "(coalesce(reset_at, -1), coalesce(reset_after, 0)) < (?, 0)"
+# a card's reset point, and whether its log holds a review after that point and before a time
+_POINT_AND_STUDIED = (
+    "SELECT coalesce(reset_at, -1), coalesce(reset_after, 0), EXISTS (SELECT 1 FROM reviews r "
+    "WHERE r.card_id = cards.id AND (r.at, r.id) > (coalesce(cards.reset_at, -1), "
+    "coalesce(cards.reset_after, 0)) AND r.at < ?) FROM cards WHERE id = ?"
+)
+
+
+def _times_of(rows: Sequence[ImportedReview], cards: Container[str]) -> dict[str, list[int]]:
+    """The times (ms: each row's Anki id) of the rows of each card of `cards` among `rows`."""
+    out: dict[str, list[int]] = {}
+    if isinstance(rows, ImportedReviews):
+        import numpy as np
+
+        wanted = [i for i, cid in enumerate(rows.card_ids) if cid in cards]
+        at = np.flatnonzero(np.isin(rows.card, np.array(wanted, np.int64)))
+        for index, ms in zip(rows.card[at].tolist(), rows.anki_id[at].tolist(), strict=True):
+            out.setdefault(rows.card_ids[index], []).append(ms)
+        return out
+    for row in rows:
+        if row.card_id in cards:
+            out.setdefault(row.card_id, []).append(row.anki_id)
+    return out
+
+
+def studied_before_reset(resets: Mapping[str, int], rows: Sequence[ImportedReview]) -> list[str]:
+    """With no database yet (a dry run's import would make it): the cards of `resets` whose
+    point the merge would move, those `rows` study before their reset."""
+    times = _times_of(rows, resets.keys())
+    return sorted(cid for cid, when in resets.items() if any(t < when for t in times.get(cid, ())))
+
+
+def _resets_that_start_over(
+    c: sqlite3.Connection, resets: Mapping[str, int], rows: Sequence[ImportedReview]
+) -> dict[str, int]:
+    """The resets of `resets` (card -> when, ms) that move a card's reset point and start it
+    over: later than its point, with a review between the two, in the log or among `rows`
+    (the reviews merged with them). Anki logs a Forget of a card never studied too (a new card
+    stays new): that card starts nothing over, and was said to. A card the database does not
+    hold yet (the import's sync adds it) has no point and no log."""
+    times = _times_of(rows, resets.keys())
+    out = {}
+    for card_id, when in sorted(resets.items()):
+        found = c.execute(_POINT_AND_STUDIED, (when, card_id)).fetchone()
+        point, after, studied = found if found is not None else (-1, 0, 0)
+        if (point, after) >= (when, 0):
+            continue
+        if studied or any(point <= ms < when for ms in times.get(card_id, ())):
+            out[card_id] = when
+    return out
 
 
 class Merging(Connection):
@@ -91,21 +141,15 @@ class Merging(Connection):
         synced); reads only, for a dry run."""
         return self._call(lambda: self._unheld(self.conn, rows))
 
-    def resets_to_move(self, resets: Mapping[str, int]) -> list[str]:
-        """The cards whose reset point a merge with `resets` would move (those it would be
-        later for), as `merge_reviews` decides it; a card the database does not hold yet (the
-        import's sync adds it, with no reset point) too. Reads only, for a dry run."""
-
-        def moves(card_id: str, when: int) -> bool:
-            row = self.conn.execute(
-                f"SELECT {_RESET_MOVES} FROM cards WHERE id = ?", (when, card_id)
-            ).fetchone()
-            return row is None or bool(row[0])
-
-        def read() -> list[str]:
-            return [card_id for card_id, when in sorted(resets.items()) if moves(card_id, when)]
-
-        return self._call(read)
+    def resets_to_move(
+        self, resets: Mapping[str, int], rows: Sequence[ImportedReview] = ()
+    ) -> list[str]:
+        """The cards whose reset point a merge of `rows` with `resets` would move (those it
+        would be later for, with a review before it: `_resets_that_start_over`), as
+        `merge_reviews` decides it; a card the database does not hold yet (the import's sync
+        adds it, with no reset point) too, when `rows` study it before. Reads only, for a
+        dry run."""
+        return self._call(lambda: list(_resets_that_start_over(self.conn, resets, rows)))
 
     def leech_changes(
         self,
@@ -119,7 +163,7 @@ class Merging(Connection):
         the import's sync adds it, a new card. A card whose reset point the merge would move (a
         Forget in Anki) is decided from the moved point, as the merge decides it after moving
         the point (`_move_resets`): its rows before the point are left out of its leech."""
-        moving = {cid: (resets or {})[cid] for cid in self.resets_to_move(resets or {})}
+        moving = {cid: (resets or {})[cid] for cid in self.resets_to_move(resets or {}, rows)}
 
         def read() -> dict[str, bool]:
             c = self.conn
@@ -186,7 +230,7 @@ class Merging(Connection):
         # merge reads, `_write`), and `guard_writes` waits for it before the first write
         with self._write(whole_file=True) as c, gc_paused(len(rows) >= BULK_ROWS):
             redecide, redecide_many = rules(self._settings_in(c))
-            moved_now = self._move_resets(c, resets or {})
+            moved_now = self._move_resets(c, resets or {}, rows)
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             fresh = self._unheld(c, (r for r in rows if r.card_id in known))
             by_card: dict[str, list[ImportedReview]] = {}
@@ -228,7 +272,7 @@ class Merging(Connection):
 
         with self._write(whole_file=True) as c, gc_paused(len(rows) >= BULK_ROWS):
             redecide, redecide_many = rules(self._settings_in(c))
-            moved_now = self._move_resets(c, resets)
+            moved_now = self._move_resets(c, resets, rows)
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             ours = np.array([cid in known for cid in rows.card_ids] + [False], bool)
             held = [r[0] for r in c.execute(_HELD)]
@@ -303,14 +347,20 @@ class Merging(Connection):
             if card_id not in done:
                 self._merge_card(c, card_id, by_card[card_id], redecide, write_memory, batch)
 
-    def _move_resets(self, c: sqlite3.Connection, resets: Mapping[str, int]) -> list[str]:
-        """Each card's reset point moved to its reset elsewhere (ms) where that is later: the
-        cards whose point moved, their leech mark cleared as `reset` clears it."""
+    def _move_resets(
+        self, c: sqlite3.Connection, resets: Mapping[str, int], rows: Sequence[ImportedReview]
+    ) -> list[str]:
+        """Each card's reset point moved to its reset elsewhere (ms) where that starts it
+        over (`_resets_that_start_over`, with `rows` the reviews merged): the cards whose point
+        moved, their leech mark cleared as `reset` clears it."""
         if not resets:
+            return []
+        starting_over = _resets_that_start_over(c, resets, rows)
+        if not starting_over:
             return []
         self.guard_writes()  # nothing is written before the whole file's check has passed
         moved = []
-        for card_id, when in sorted(resets.items()):
+        for card_id, when in starting_over.items():
             if c.execute(
                 "UPDATE cards SET reset_at = ?, reset_after = 0, leech = 0 "
                 f"WHERE id = ? AND {_RESET_MOVES}",
