@@ -131,25 +131,49 @@ def shipped() -> tuple[int, int]:
 
 def import_log(log: dict[str, list[tuple[date, int]]], stamp: datetime) -> None:
     """Put `log` (card id -> scheduled (day, grade)s) into the test database as dlcards would
-    have written it under SM-2, after syncing the decks."""
+    have written it under SM-2, after syncing the decks: each grade decided as `grade` decides
+    it, by the leech rule of the database's settings too (`leech_threshold`, `leech_action`):
+    the grade that makes a card a leech fires its action in the log, and the card is marked a
+    leech (and suspended, when the action is to suspend) at `stamp`, as a session leaves it."""
     from typer.testing import CliRunner
 
     from dlcards.cli import app
-    from dlcards.memory import Memory
     from dlcards.scheduling import Sm2
 
     assert CliRunner().invoke(app, ["due"]).exit_code == 0
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        rule = LeechRule.from_settings(store.settings())
     rows = []
+    leeches: dict[str, str] = {}  # card -> the last leech action its grades fired
     for card_id, history in log.items():
         memory = Memory()
         for day, grade in history:
-            after = Sm2().review(memory, Grade(grade), day)
+            outcome = decide(memory, Grade(grade), day, Sm2(), leech=rule)
             rows.append(
-                ReviewRow(0, card_id, "scheduled", grade, day, stamp.isoformat(), memory, after)
+                ReviewRow(
+                    0,
+                    card_id,
+                    outcome.kind,
+                    grade,
+                    day,
+                    stamp.isoformat(),
+                    memory,
+                    outcome.after,
+                    leech=outcome.leech,
+                )
             )
-            memory = after
+            if outcome.leech is not None:
+                leeches[card_id] = outcome.leech
+            memory = outcome.after
     with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
         store.import_reviews(rows)
+        with store.conn:
+            store.conn.executemany(
+                "UPDATE cards SET leech = 1 WHERE id = ?", [(cid,) for cid in leeches]
+            )
+        store.set_suspended(
+            [c for c, action in leeches.items() if action == "suspend"], True, stamp
+        )
 
 
 ANKI_ZONE_SECONDS = 1.05

@@ -54,3 +54,34 @@ def test_a_no_files_test_has_no_database_and_keeps_no_cache() -> None:
         checked_db(None)
     assert len(load_catalog().cards) > 200  # the decks parse; nothing is kept
     assert not cache_dir().is_dir()
+
+
+@pytest.mark.parametrize("action", ["suspend", "tag"])
+def test_an_imported_log_decides_leeches_as_grading_does(isolated: Path, action: str) -> None:
+    """`helpers.import_log` wrote its rows without the leech rule: a card with eight lapses was
+    neither a leech nor suspended, which no session leaves. Its log, its leech mark and its
+    flag are now those that grading the same days one by one (`helpers.grade`) leaves."""
+    import os
+    from datetime import date, datetime, timedelta, timezone
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.store import Store
+    from tests import helpers as h
+
+    assert CliRunner().invoke(app, ["config", "leech_action", action]).exit_code == 0
+    days = [date(2026, 1, 1) + timedelta(n) for n in range(20)]
+    history = [(days[0], 5)] + [(day, 1 if n % 2 else 5) for n, day in enumerate(days[1:])]
+    stamp = datetime(2026, 2, 1, tzinfo=timezone.utc)
+    h.import_log({"gd-1": history}, stamp)
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        for day, grade in history:
+            h.grade(store, "gd-2", grade, day, stamp)
+        query = "SELECT kind, grade, day, leech FROM reviews WHERE card_id = ? ORDER BY id"
+        imported, graded = (store.query(query, (cid,)) for cid in ("gd-1", "gd-2"))
+        flags = "SELECT leech, suspended FROM cards WHERE id = ?"
+        assert [r[3] for r in graded].count(action) == 1  # the eighth lapse fired it
+        assert imported == graded
+        assert store.query(flags, ("gd-1",)) == store.query(flags, ("gd-2",))
+        assert h.state(store, "gd-1") == h.state(store, "gd-2")
