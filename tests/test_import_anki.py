@@ -1686,3 +1686,19 @@ def test_many_touching_runs_are_joined_in_steps_linear_in_their_number() -> None
         )
         assert long < 5 * short, (field, short, long)
     same_as_the_oracle("<b><i>a</i></b>" * 50)
+
+
+@pytest.mark.parametrize(
+    ("field", "markdown"),
+    [
+        ("<code>[sound:a.mp3]5\\(x\\)</code>", "`[sound: media/a.mp3]5\\(x\\)`"),
+        ("<code>\\(y\\)[sound:a.mp3]0\\(x\\)</code>", "`\\(y\\)[sound: media/a.mp3]0\\(x\\)`"),
+        ("[sound:a.mp3]5\\(x\\)", "[sound: media/a.mp3]5$x$"),
+    ],
+)
+def test_a_sound_then_a_digit_then_math_converts(field: str, markdown: str) -> None:
+    """A sound, a digit and math in a row, in code: the sound's placeholder's end, the digit
+    and the math's placeholder's start read as a placeholder of math (`\\x005\\x00`): an
+    IndexError (the import's traceback), or with math 0 there its source and a NUL left in
+    the deck."""
+    assert to_markdown(field, set()) == markdown

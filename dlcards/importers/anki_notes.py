@@ -1023,7 +1023,10 @@ def to_markdown(field_html: str, media: set[str]) -> str:
             return ""
         media.add(name)
         sounds.append(f"[sound: {MEDIA_DIR}/{quote(name)}]")
-        return f"\x00s{len(sounds) - 1}\x00"
+        # closed by \x01, not \x00: a digit after it and math's placeholder (`\x00n\x00`) after
+        # that read as a placeholder of math (`\x005\x00`), which in code, where math is its
+        # source, was an IndexError, or another math's source and a NUL left in the deck
+        return f"\x00s{len(sounds) - 1}\x01"
 
     def put(body: str, display: bool, source: str) -> str:
         """Math as the decks write it, kept apart from the HTML until it is Markdown."""
@@ -1067,7 +1070,7 @@ def to_markdown(field_html: str, media: set[str]) -> str:
         return maths[int(match[1])] + (f"&#{ord(after)};" if after.isdigit() else after)
 
     def finish(marked: str) -> str:
-        out = re.sub("\x00s(\\d+)\x00", lambda m: sounds[int(m.group(1))], marked)
+        out = re.sub("\x00s(\\d+)\x01", lambda m: sounds[int(m.group(1))], marked)
         return _MATH_AT.sub(math, out)
 
     return _emphasis(parser.markdown(), parser.marks, finish)
