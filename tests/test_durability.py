@@ -41,6 +41,16 @@ def spawn(
     )
 
 
+def graded(proc: subprocess.Popen[str], grade: int | str) -> None:
+    """Reveal the card on screen in a `spawn`ed session and give it `grade`; returns once the
+    session says it is saved (the session must still be running)."""
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(f"\n{grade}\n")
+    proc.stdin.flush()
+    while "saved:" not in proc.stdout.readline():
+        assert proc.poll() is None
+
+
 def count_reviews(db: Path) -> int:
     if not db.exists():
         return 0
@@ -120,10 +130,7 @@ def killed_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc = spawn(folder)
     assert proc.stdin is not None and proc.stdout is not None
     for grade in "45345":
-        proc.stdin.write(f"\n{grade}\n")
-        proc.stdin.flush()
-        while "saved:" not in proc.stdout.readline():
-            assert proc.poll() is None
+        graded(proc, grade)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     proc.stdout.close()
@@ -1453,20 +1460,13 @@ def test_a_log_deleted_under_a_session_loses_no_grade_to_a_kill(
     proc = spawn(tmp_path)
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
 
-    def grade(g: int) -> None:
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(f"\n{g}\n")
-        proc.stdin.flush()
-        while "saved:" not in proc.stdout.readline():
-            assert proc.poll() is None
-
-    grade(4)
-    grade(3)
+    graded(proc, 4)
+    graded(proc, 3)
     Path(f"{db}-wal").unlink()
     if deleted == "-wal and -shm":
         Path(f"{db}-shm").unlink()
-    grade(5)
-    grade(4)
+    graded(proc, 5)
+    graded(proc, 4)
     proc.send_signal(signal.SIGKILL)
     _, err = proc.communicate(timeout=10)
     assert err.count("warning: the write-ahead log p.db-wal") == 1, err
@@ -1516,10 +1516,7 @@ def test_an_index_changed_under_a_session_loses_no_write_of_either_terminal(
     grades = suspended = 0
     for event in events.split():
         if event == "grade":
-            proc.stdin.write("\n4\n")
-            proc.stdin.flush()
-            while "saved:" not in proc.stdout.readline():
-                assert proc.poll() is None
+            graded(proc, 4)
             grades += 1
         elif event == "rm":
             Path(f"{db}-shm").unlink()
@@ -1555,7 +1552,12 @@ def test_an_index_changed_under_a_session_loses_no_write_of_either_terminal(
     assert proc.returncode == (0 if events.endswith("quit") else -signal.SIGKILL), err
     after = events.split(" ".join(e for e in events.split() if e in ("rm", "cut", "swap")))[1]
     wrote_after = "grade" in after or after.endswith("quit")
-    assert err.count("warning: p.db-shm beside") == wrote_after, err  # after the change
+    # after the change; an index cut short that another program made whole again before the
+    # session's next write (`cut other`: it rebuilt the index in the same file, as long as
+    # before) is the one the session maps, so it may say nothing (whether the rebuilt file is
+    # shorter than the session last saw depends on the log's length at that moment)
+    warned = err.count("warning: p.db-shm beside")
+    assert warned in ((0, 1) if "cut other" in events else (wrote_after,)), err
     with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == grades
@@ -1613,10 +1615,7 @@ def test_a_database_moved_under_a_session_keeps_its_log_from_a_new_one(tmp_path:
     proc = spawn(tmp_path)
     assert proc.stdin is not None and proc.stdout is not None
     for g in (4, 3):
-        proc.stdin.write(f"\n{g}\n")
-        proc.stdin.flush()
-        while "saved:" not in proc.stdout.readline():
-            assert proc.poll() is None
+        graded(proc, g)
     log = Path(f"{db}-wal")
     size = log.stat().st_size
     db.rename(tmp_path / "q.db")
@@ -1697,30 +1696,23 @@ def test_a_log_deleted_under_a_session_is_not_mixed_with_another_terminal_log(
     proc = spawn(tmp_path)
     assert proc.stdin is not None and proc.stdout is not None
 
-    def grade(g: int) -> None:
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(f"\n{g}\n")
-        proc.stdin.flush()
-        while "saved:" not in proc.stdout.readline():
-            assert proc.poll() is None
-
     def suspend(card: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "dlcards", "suspend", card],
             env=env, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
 
-    grade(4)
-    grade(3)
+    graded(proc, 4)
+    graded(proc, 3)
     Path(f"{db}-wal").unlink()
     refused = suspend("gd-11")
     assert refused.returncode != 0 and "Traceback" not in refused.stderr, refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     assert "p.db-wal holds fewer commits than its index p.db-shm" in refused.stderr, refused.stderr
     assert "nothing was lost" not in refused.stderr  # an emptied log has lost commits
-    grade(5)
+    graded(proc, 5)
     assert suspend("gd-12").returncode == 0
-    grade(4)
+    graded(proc, 4)
     if end == "quit":
         proc.stdin.write("q\n")
         proc.stdin.flush()
