@@ -40,7 +40,15 @@ def clock_problem(now: datetime | None = None) -> str | None:
     (a machine without a clock battery starts in 1970; a clock set to 2300 overflowed
     Python's nanosecond clock, a traceback): every grade and session is dated by it, and a
     day computed from it says nothing true about what is due. None when it is in range."""
-    moment = now or datetime.now()
+    if now is not None:
+        moment = now
+    else:
+        try:
+            moment = datetime.now()
+        except OverflowError:  # past 2262: Python 3.13's nanosecond clock raises (3.11 stops)
+            import time
+
+            moment = datetime(*time.localtime()[:6])  # the C library's clock, in seconds
     if FIRST_DAY <= moment.date() <= LAST_DAY:
         return None
     return (
