@@ -9,6 +9,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from dlcards.errors import one_line
+from dlcards.lite import GLUE
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -168,39 +169,21 @@ def _marked_as_cut(segments: Iterable[Segment]) -> Iterable[Segment]:
         yield Segment("".join(kept), segment.style, segment.control)
 
 
-GLUE = "\U0010fffd"
-"""A space rich must not break a line at (the last private-use character of plane 16, one
-cell wide to rich, which no font or deck uses: the first one, U+E000, is a Nerd Font icon's),
-written as a space."""
-
-_CODE_SPAN = re.compile(r"`[^`\n]+`")
-_KEY_SPACE = re.compile(r"(\[[^\[\]\s]{1,10}\]) (?=\S)")
-"""The space after a key of a hint (`[q] quit`), which keeps the key with its word."""
-
-
 def glued(text: Text, width: int) -> Text:
     """`text` (a message: a hint, an error's advice; never a card's text, which wraps by its
-    own rule, `dlcards.flow`) with the spaces inside each of its
-    `code spans` that fit a line of `width` cells glued (GLUE), so that rich breaks its lines
-    between words but never inside a command to type: `dlcards unsuspend` ended a line and
-    `ID` began the next; the space after a key of a hint (`[q] quit`), and the one before a
-    separator ` · `, which ends a line rather than starting one. (A card's code is shown
-    without its backticks: only a backtick written in the code itself pairs here.)"""
-    plain = text.plain
-    spans, keys = plain.count("`") >= 2, "] " in plain
-    seps = " · " in plain or " * " in plain  # (as spelled in ASCII, before it is laid out)
-    if not spans and not keys and not seps:
-        return text
+    own rule, `dlcards.flow`) with the spaces inside each of its `code spans` that fit a line
+    of `width` cells glued (GLUE), so that rich breaks its lines between words but never
+    inside a command to type: `dlcards unsuspend` ended a line and `ID` began the next; the
+    space after a key of a hint (`[q] quit`), and the one before a separator ` · `, which
+    ends a line rather than starting one. (A card's code is shown without its backticks:
+    only a backtick written in the code itself pairs here.) The gluing is `dlcards.lite`'s,
+    which lays out the same text without rich; here a span is measured in rich's cells."""
     from rich.cells import cell_len
 
-    def glue(m: re.Match[str]) -> str:
-        return m[0].replace(" ", GLUE) if cell_len(m[0]) + 1 <= width else m[0]
+    from dlcards.lite import glued as glued_plain
 
-    joined = _CODE_SPAN.sub(glue, plain) if spans else plain
-    if keys and width >= 20:  # a key and its word apart: `[q]` ended a line, `quit` began one
-        joined = _KEY_SPACE.sub(lambda m: m[1] + GLUE, joined)
-    if seps and width >= 20:  # a separator ends its line, never starts one (`· e edit`)
-        joined = joined.replace(" · ", GLUE + "· ").replace(" * ", GLUE + "* ")
+    plain = text.plain
+    joined = glued_plain(plain, width, cell_len)
     if joined == plain:
         return text
     result = text.copy()

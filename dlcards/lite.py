@@ -19,7 +19,7 @@ import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     Line = Sequence[tuple[str, str]]  # (text, style) segments, as rich's Segment
 
@@ -173,17 +173,19 @@ class Screen:
 
 
 GLUE = "\U0010fffd"
-"""`dlcards.console.GLUE` (that module imports rich): a space no line is broken at."""
+"""A space no line is broken at, written as a space (the last private-use character of plane
+16, one cell wide to rich, which no font or deck uses: the first one, U+E000, is a Nerd Font
+icon's). `dlcards.console` glues with it too."""
 
 
-def glued(text: str, width: int) -> str:
-    """`dlcards.console.glued` for a paragraph of printable ASCII, where a character is a
-    cell: the spaces rich keeps with a word glued (GLUE), each where that function's patterns
-    find it, so the paragraph wraps here as there. In a `code span` that fits a line of
-    `width` (the command to type in `due`'s line about the review cap; without this, `due`
-    left every such paragraph to rich, ~27 ms of importing it); after a key of a hint (`[q]
-    quit`) and before a separator (` * `), from 20 columns. Without `re`: this module starts
-    before it is imported."""
+def glued(text: str, width: int, cells: Callable[[str], int] = len) -> str:
+    """`text` with the spaces a line must not break at glued (GLUE): in each `code span`
+    (backtick to backtick, on one line, left to right) that fits a line of `width` (`cells`
+    measures it: a character a cell here, rich's cells for `dlcards.console.glued`); after
+    a key of a hint (`[q] quit`: 1-10 characters, no space or bracket, a word after it) and
+    before a separator (` · `, ` * ` as spelled in ASCII), from 20 columns. Rich and this
+    module then wrap the text alike (`due`'s line about the review cap left to rich was ~27
+    ms of importing it). Without `re`: this module starts before it is imported."""
     spans, keys = text.count("`") >= 2, "] " in text
     seps = " · " in text or " * " in text
     if not spans and not keys and not seps:
@@ -196,7 +198,8 @@ def glued(text: str, width: int) -> str:
                 break
             if end > at + 1 and "\n" not in text[at + 1 : end]:
                 span = text[at : end + 1]
-                out += [text[done:at], span.replace(" ", GLUE) if len(span) + 1 <= width else span]
+                fits = cells(span) + 1 <= width
+                out += [text[done:at], span.replace(" ", GLUE) if fits else span]
                 done, at = end + 1, text.find("`", end + 1)
             else:
                 at = end  # no span from here: the next backtick may open one
