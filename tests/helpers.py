@@ -411,6 +411,23 @@ def has_open(pid: int, path: Path) -> bool:
         return False
 
 
+def stopped_and_resumed(pid: int, fd: int) -> None:
+    """Ctrl-Z, then `fg`, as a shell does them to a process in a pseudo-terminal (`in_a_pty`):
+    SIGSTOP (the kernel drops SIGTSTP there: the child leads a session of its own, an
+    orphaned process group), the terminal put back in the shell's own modes (whole lines,
+    echoed), then SIGCONT."""
+    import signal
+    import termios
+
+    os.kill(pid, signal.SIGSTOP)
+    _, status = os.waitpid(pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status)
+    cooked = termios.tcgetattr(fd)
+    cooked[3] |= termios.ICANON | termios.ECHO
+    termios.tcsetattr(fd, termios.TCSANOW, cooked)
+    os.kill(pid, signal.SIGCONT)
+
+
 def read_until(fd: int, wanted: bytes, timeout: float = 20.0) -> bytes:
     """What a pseudo-terminal's program wrote to `fd` until `wanted` is among it; an
     AssertionError with the screen's last bytes when it is not within `timeout` seconds, or

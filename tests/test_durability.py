@@ -315,6 +315,18 @@ def _drain(fd: int) -> None:
             return
 
 
+def _one_graded_then_the_next_answer(fd: int, db: Path) -> None:
+    """In a session in a pseudo-terminal (`_study_in_a_pty`): the first card graded 4 and
+    saved, then the next card's answer shown, not graded."""
+    for _ in range(2):
+        h.read_until(fd, b"show answer")
+        os.write(fd, b" ")
+        h.read_until(fd, b"perfect")
+        if count_reviews(db) == 0:
+            os.write(fd, b"4")
+            time.sleep(0.5)
+
+
 def _study_in_a_pty(
     env: dict[str, str], *args: str
 ) -> contextlib.AbstractContextManager[tuple[int, int]]:
@@ -329,7 +341,6 @@ def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Pa
     screen drawn again; a resize draws it again at the new width; Ctrl-C ends the session.
     Each must work at once, while numpy's threads (a first run parses and computes) may be
     the ones the kernel hands the signal to."""
-    import termios
 
     env = {
         **os.environ,
@@ -343,15 +354,7 @@ def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Pa
     with _study_in_a_pty(env) as (pid, fd):
         h.read_until(fd, b"show answer")
         h.waiting_for_a_key(fd)  # as a person pressing Ctrl-Z finds it
-        # Ctrl-Z: SIGTSTP, whose default action stops it, as SIGSTOP does (the kernel drops
-        # SIGTSTP here: the child leads a session of its own, an orphaned process group)
-        os.kill(pid, signal.SIGSTOP)
-        _, status = os.waitpid(pid, os.WUNTRACED)
-        assert os.WIFSTOPPED(status)
-        cooked = termios.tcgetattr(fd)  # the shell's own modes: whole lines, echoed
-        cooked[3] |= termios.ICANON | termios.ECHO
-        termios.tcsetattr(fd, termios.TCSANOW, cooked)
-        os.kill(pid, signal.SIGCONT)  # fg
+        h.stopped_and_resumed(pid, fd)  # Ctrl-Z, then fg
         h.read_until(fd, b"show answer", timeout=10)  # drawn again
         os.write(fd, b" ")  # Space alone, no Enter
         h.read_until(fd, b"linear decision boundary", timeout=10)
@@ -425,13 +428,7 @@ def test_ctrl_c_during_a_wait_for_a_lock_does_not_wait_again_for_the_end_time(
     env = {**os.environ, "DLCARDS_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
     env.update(TERM="xterm")
     with _study_in_a_pty(env, "--db", str(db)) as (pid, fd):
-        for _ in range(2):  # one grade saved: the session has an end time to write
-            h.read_until(fd, b"show answer")
-            os.write(fd, b" ")
-            h.read_until(fd, b"perfect")
-            if count_reviews(db) == 0:
-                os.write(fd, b"4")
-                time.sleep(0.5)
+        _one_graded_then_the_next_answer(fd, db)  # the session has an end time to write
         holder = sqlite3.connect(db, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")  # another dlcards writing for a long time
         try:
@@ -469,13 +466,7 @@ def test_a_grade_waiting_for_a_lock_is_saved_before_a_kill_or_a_closed_terminal_
     env = {**os.environ, "DLCARDS_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
     env.update(TERM="xterm")
     with _study_in_a_pty(env, "--db", str(db)) as (pid, fd):
-        for _ in range(2):  # one grade saved, the second meets the lock
-            h.read_until(fd, b"show answer")
-            os.write(fd, b" ")
-            h.read_until(fd, b"perfect")
-            if count_reviews(db) == 0:
-                os.write(fd, b"4")
-                time.sleep(0.5)
+        _one_graded_then_the_next_answer(fd, db)  # the next grade meets the lock
         holder = sqlite3.connect(db, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")  # another dlcards writing for a while
         try:

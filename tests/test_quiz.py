@@ -1340,8 +1340,6 @@ def test_a_typed_answer_after_ctrl_z_and_fg_is_edited_again_with_its_text_kept()
     line being typed comes back on a new prompt with its text (12), in the line editor's own
     mode (keys read alone, not echoed: Left moves the cursor), so 3, Left, 4 is 1243."""
     import os
-    import signal
-    import termios
 
     import helpers as h
 
@@ -1351,13 +1349,7 @@ def test_a_typed_answer_after_ctrl_z_and_fg_is_edited_again_with_its_text_kept()
         h.read_until(fd, "answer ›".encode())
         os.write(fd, b"12")
         h.read_until(fd, b"12")
-        os.kill(pid, signal.SIGSTOP)  # Ctrl-Z (the kernel drops SIGTSTP in an orphaned group)
-        _, status = os.waitpid(pid, os.WUNTRACED)
-        assert os.WIFSTOPPED(status)
-        cooked = termios.tcgetattr(fd)  # the shell's own modes: whole lines, echoed
-        cooked[3] |= termios.ICANON | termios.ECHO
-        termios.tcsetattr(fd, termios.TCSANOW, cooked)
-        os.kill(pid, signal.SIGCONT)  # fg
+        h.stopped_and_resumed(pid, fd)  # Ctrl-Z, then fg
         h.read_until(fd, "answer › 12".encode(), timeout=10)
         h.waiting_for_a_key(fd, timeout=10)
         os.write(fd, b"3\x1b[D4\r")
