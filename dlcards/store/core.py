@@ -64,7 +64,6 @@ from dlcards.store.rows import (
     new_memories,
     put_memory,
     review_values,
-    search_fields,
     sm2_values,
 )
 from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
@@ -267,9 +266,9 @@ class Store(Reports, Merging):
                     title = made() if made is not None else ""
                     hashed = digests() if digests is not None else None
                 if hashed is None:
-                    content, digest, shown = card_digests(card, title)
+                    content, digest, shown, fields = card_digests(card, title)
                 else:
-                    content, digest, shown = hashed[position - deck * DECK_STRIDE]
+                    content, digest, shown, fields = hashed[position - deck * DECK_STRIDE]
                 want = (card.topic, position, content, 0)
                 have = existing.pop(card.id, None)
                 # when what its exported note shows changed: kept while that stays as it is,
@@ -290,9 +289,9 @@ class Store(Reports, Merging):
                     if rowid is None:
                         next_rowid += 1
                         rowid = next_rowid
-                        indexed.append((rowid, card.id, *search_fields(card)))
+                        indexed.append((rowid, card.id, *fields))
                     else:
-                        reindexed.append((*search_fields(card), rowid))
+                        reindexed.append((*fields, rowid))
                 # as tuples (FRESH_CARD, CHANGED_CARD): bound by position, not by name
                 tags = f" {' '.join(card.tags)} "
                 if have is None:

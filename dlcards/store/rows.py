@@ -413,14 +413,17 @@ def search_hash(fields: Sequence[str]) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
-Digests = tuple[str, str, str]
+Digests = tuple[str, str, str, tuple[str, str, str, str, str]]
 """A card's `Card.content_hash`, `search_hash` of its `search_fields` and `note_hash`: what a
-sync compares with the cards table."""
+sync compares with the cards table; and the `search_fields` themselves, what the index gets
+when the card is new or its text changed (made once, where the digests are: a first sync's
+parse workers, not the process that writes)."""
 
 
 def card_digests(card: Card, title: str) -> Digests:
     """`card`'s digests; `title`: its topic's title."""
-    return card.content_hash, search_hash(search_fields(card)), note_hash(card, title)
+    fields = search_fields(card)
+    return card.content_hash, search_hash(fields), note_hash(card, title), fields
 
 
 class LogEntry(NamedTuple):
