@@ -746,6 +746,30 @@ def test_a_bulk_merge_refuses_an_invalid_log_row_as_the_trigger_does(store: Stor
         c.execute(insert, ("a", 4, "redo"))  # the trigger is back
 
 
+def test_a_bulk_fill_of_the_card_tables_gives_back_the_page_cache_it_widened(
+    store: Store,
+) -> None:
+    """`bulk_cards` works with a page cache of BULK_CACHE (a first sync's 100 MB transaction)
+    and sets the connection's own again after the block, also when the block fails: a
+    command that goes on after its first sync keeps SQLite's default (2 MB)."""
+    from dlcards.store.merge import BULK_CACHE, bulk_cards
+
+    def size(c: sqlite3.Connection) -> int:
+        return int(c.execute("PRAGMA cache_size").fetchone()[0])
+
+    with store._write() as c:
+        own = size(c)
+        with bulk_cards(c, rebuild=True):
+            assert size(c) == BULK_CACHE != own
+        assert size(c) == own
+    with pytest.raises(ValueError, match="stop"), store._write() as c:
+        with bulk_cards(c, rebuild=True):
+            raise ValueError("stop")
+    assert size(store.conn) == own
+    with store._write() as c, bulk_cards(c, rebuild=False):
+        assert size(c) == own  # no bulk: nothing changed
+
+
 def test_the_store_package_names_what_its_core_defines() -> None:
     """`dlcards.store` loads its names from `dlcards.store.core` on first use: the two lists
     of names (the facade's, which needs no import, and the core's, for type checkers) are one

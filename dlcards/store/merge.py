@@ -997,6 +997,13 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
 
 CARD_TABLES = ("cards", "sm2", "fsrs")
 
+BULK_CACHE = -64 * 1024
+"""The page cache (`PRAGMA cache_size`, negative: KiB) while `bulk_cards` fills the card
+tables: SQLite's default of 2 MB spills the transaction's pages as they are made and reads
+them back to merge the search index's segments and to sort each index. A first sync of
+bench's 100,000 cards, the writing process: 2.77 -> 2.49 CPU s (3 runs each), peak RSS
+197 -> 260 MB (32 MB: 2.60 s, 229 MB). The connection's own size again after the block."""
+
 
 @contextmanager
 def bulk_cards(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
@@ -1021,11 +1028,16 @@ def bulk_cards(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
         c.execute(f'DROP {kind.upper()} "{name}"')
     sort_threads(c)
     hashsize = _fts_hashsize(c, FTS_BULK_HASHSIZE)
-    yield
-    _fts_hashsize(c, hashsize)
-    for _, _, sql in made:
-        c.execute(sql)
-    fill_due_tally(c.execute)
+    cache = c.execute("PRAGMA cache_size").fetchone()[0]
+    c.execute(f"PRAGMA cache_size = {BULK_CACHE}")
+    try:
+        yield
+        _fts_hashsize(c, hashsize)
+        for _, _, sql in made:
+            c.execute(sql)
+        fill_due_tally(c.execute)
+    finally:  # not part of the transaction: the connection's own size, whatever happened
+        c.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
 FTS_BULK_HASHSIZE = 32 << 20
