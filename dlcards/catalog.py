@@ -147,10 +147,12 @@ def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
 def files_signature(files: Iterable[Path]) -> str:
     """Changes whenever a deck file is added, removed or modified. Costs one stat per file.
     `files`: resolved paths, as `deck_files` gives them."""
+    import time
+
     parts = [__version__]
+    now = time.time_ns()
     for path in files:
-        st = path.stat()
-        parts.append(f"{path}\x1f{st.st_size}\x1f{st.st_mtime_ns}")
+        parts.append(f"{path}\x1f{prompt.file_version(path.stat(), now)}")
     return "\x1e".join(parts)
 
 
@@ -416,8 +418,12 @@ def _shown(real: Path) -> str:
 
 
 def _stamp(file: Path) -> str:
-    st = file.stat()
-    return f"{st.st_size}:{st.st_mtime_ns}:{__version__}:{CACHE_FORMAT}"
+    """The deck file's version (`prompt.file_version`: size, modification time first) with
+    this dlcards's version and cache format: a cache entry or a sync serves only this."""
+    import time
+
+    size, mtime, rest = prompt.file_version(file.stat(), time.time_ns()).split(":", 2)
+    return f"{size}:{mtime}:{__version__}:{CACHE_FORMAT}:{rest}"
 
 
 def stamp_time(stamp: str) -> int | None:

@@ -9,8 +9,10 @@ with the standard library, the settings and the day's limits, and only when the 
   settings read as valid;
 - the deck files are as the last sync saw them. The sync records what it saw (`observe`: this
   version, DLCARDS_DECKS, the deck file names in the built-in and each user deck directory,
-  each file's real path, size and modification time), taken before the deck files were
-  listed, in the same transaction as the deck signature; when the observation now is equal,
+  each file's real path and version: size, modification and change time, `file_version`),
+  taken before the deck files were listed, in the same transaction as the deck signature; a
+  file modified so recently that it may change again unseen is never taken as seen (the full
+  command reads it); when the observation now is equal,
   `deck_files` would list the same files with the same stamps, so the signature matches and
   no sync is due;
 - no review is logged after the day (a count as of an earlier day reads the log).
@@ -26,10 +28,34 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import time
 
 from dlcards import __version__
 
 DECK_SUFFIXES = (".yaml", ".yml")
+
+
+RACY_NS = 50_000_000
+"""A deck file modified less than this before (or after) it is looked at may be modified again
+within the same tick of the clock that dates file changes (Linux: a few milliseconds), and that
+edit, if it keeps the size, would leave every stat value as it was ("racy git")."""
+RACY_WHOLE_SECOND_NS = 3_000_000_000
+"""The same for a modification time in whole seconds: a file system that keeps only seconds
+(FAT keeps two)."""
+
+
+def file_version(st: os.stat_result, now_ns: int) -> str:
+    """What tells this version of a deck file from the next: its size, modification time and
+    change time (set by every write, and by `touch` or a copy that keeps the modification
+    time, never to an earlier value). When the file was modified so recently that an edit of
+    the same size could still keep all three (`RACY_NS`), the version is a new one at each
+    look (`now_ns` in it): never equal to a later look, so the file is read again then."""
+    mtime = st.st_mtime_ns
+    version = f"{st.st_size}:{mtime}:{st.st_ctime_ns}"
+    window = RACY_WHOLE_SECOND_NS if mtime % 1_000_000_000 == 0 else RACY_NS
+    if abs(now_ns - mtime) <= window:
+        return f"{version}:racy@{now_ns}"
+    return version
 
 
 def builtin_decks_dir() -> str:
@@ -61,15 +87,16 @@ def real_path(path: str, real_dirs: dict[str, str]) -> str:
 def observe() -> str | None:
     """What `catalog.deck_files()` (no --decks) lists its files from: this version,
     DLCARDS_DECKS, each location with the deck file names in it (None for a file), and each
-    file's path, real path (a relative entry read from another directory is another file),
-    size and modification time; as the `repr` of those values (unambiguous, and no import).
-    None when a location or file cannot be read as a deck (the full command says what is
-    wrong)."""
+    file's path, real path (a relative entry read from another directory is another file)
+    and `file_version`; as the `repr` of those values (unambiguous, and no import). None
+    when a location or file cannot be read as a deck (the full command says what is wrong),
+    or when a file was modified so recently that its version says nothing of the next look."""
     env = os.environ.get("DLCARDS_DECKS", "")
     user = user_deck_locations()
     places: list[object] = []
     files: list[object] = []
     real_dirs: dict[str, str] = {}
+    now = time.time_ns()
     for place in [builtin_decks_dir(), *user]:
         try:
             mode = os.stat(place).st_mode
@@ -84,7 +111,10 @@ def observe() -> str | None:
                 st = os.stat(path)
                 if not stat.S_ISREG(st.st_mode):
                     return None
-                files.append([path, real_path(path, real_dirs), st.st_size, st.st_mtime_ns])
+                version = file_version(st, now)
+                if "racy" in version:
+                    return None  # the next look must see it again: the full command reads it
+                files.append([path, real_path(path, real_dirs), version])
         except OSError:
             return None
     return repr([__version__, env, places, files])

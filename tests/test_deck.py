@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -204,9 +205,45 @@ def test_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.Monke
     assert load_catalog([deck]).card("d-1").answer == "old"
     assert parsed.count("d.yaml") == 1
     assert load_catalog([deck]).card("d-1").answer == "old"
-    assert parsed.count("d.yaml") == 1  # the second load came from the cache
+    assert parsed.count("d.yaml") == 2  # just written: it may change again unseen, read again
+    h.settled(deck)
+    assert load_catalog([deck]).card("d-1").answer == "old"
+    assert parsed.count("d.yaml") == 3
+    assert load_catalog([deck]).card("d-1").answer == "old"
+    assert parsed.count("d.yaml") == 3  # settled: the second load came from the cache
     deck.write_text("topic: d\ntitle: D\ncards:\n- {id: d-1, question: q, answer: new!}\n")
     assert load_catalog([deck]).card("d-1").answer == "new!"
+    assert parsed.count("d.yaml") == 4
+
+
+@pytest.mark.parametrize("racy", [False, True])
+def test_an_edit_that_keeps_the_size_and_the_modification_time_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, racy: bool
+) -> None:
+    """A deck file is known by its size, modification time and change time: an edit of the
+    same size whose modification time is set back (`touch -r`, a copy that keeps times, a
+    file system that keeps whole seconds) is read, and so is one in the same tick of the
+    file clock as the look before (`racy`: the file was modified just before it was read; the
+    second edit gets the same modification time and, from here, cannot be told apart)."""
+    from dlcards import prompt
+
+    deck = tmp_path / "d.yaml"
+    text = "topic: d\ntitle: D\ncards:\n- {id: d-1, question: q, answer: %s}\n"
+    deck.write_text(text % "A1")
+    if not racy:
+        h.settled(deck)
+    when = deck.stat().st_mtime_ns
+    if racy:  # each look a microsecond after the last, in the tick of the write: and the file
+        # clock stands still, so every stat after the edit is the one before it
+        seen, real, looks = deck.stat(), prompt.file_version, itertools.count(1)
+        monkeypatch.setattr(
+            prompt, "file_version", lambda st, now: real(seen, when + 1000 * next(looks))
+        )
+    parsed = _count_parses(monkeypatch)
+    assert load_catalog([deck]).card("d-1").answer == "A1"
+    deck.write_text(text % "B1")  # the same size
+    os.utime(deck, ns=(when, when))
+    assert load_catalog([deck]).card("d-1").answer == "B1"
     assert parsed.count("d.yaml") == 2
 
 
@@ -286,6 +323,7 @@ def test_cache_keeps_entries_for_other_deck_sets_and_survives_damage(
 
     deck = tmp_path / "d.yaml"
     deck.write_text("topic: d\ntitle: D\ncards:\n- {id: d-1, question: q, answer: a}\n")
+    h.settled(deck)
     load_catalog([deck])
     load_catalog()  # without the user deck: its cache entry stays
     index = read_cache_json(catalog_mod.cache_dir() / "decks" / "index.json")
@@ -408,6 +446,7 @@ def test_content_hash_of_a_card_without_remarks_is_unchanged() -> None:
 def test_cache_keeps_the_remarks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     deck = tmp_path / "d.yaml"
     deck.write_text(REMARKS, encoding="utf-8")
+    h.settled(deck)
     parses = _count_parses(monkeypatch)
     parsed = load_catalog([deck]).card("d-1")
     cached = load_catalog([deck]).card("d-1")
@@ -427,6 +466,7 @@ def test_a_cache_entry_of_another_format_or_card_shape_is_parsed_again(
 
     deck = tmp_path / "d.yaml"
     deck.write_text(REMARKS, encoding="utf-8")
+    h.settled(deck)
     load_catalog([deck])
     cached = catalog_mod.cache_dir() / "decks" / f"{catalog_mod._key(deck.resolve())}.json"
     data = read_cache_json(cached)
@@ -620,6 +660,7 @@ def test_many_changed_deck_files_are_parsed_by_a_pool_with_the_same_result(
         (decks / f"t{n}.yaml").write_text(
             f"topic: t{n}\ntitle: Deck {n}\ncards:\n{cards}", encoding="utf-8"
         )
+    h.settled(*decks.iterdir())
     serial = load_catalog([decks], use_cache=False)
     monkeypatch.setattr(cat, "PARALLEL_BYTES", 0)
     pooled = []

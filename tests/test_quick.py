@@ -81,6 +81,7 @@ def test_a_deck_change_goes_to_the_full_cli(
     full("--today", DAY)
     deck = isolated / "extra.yaml"
     deck.write_text("topic: x\ntitle: X\ncards:\n- {id: x-1, question: q, answer: a}\n")
+    h.settled(deck)
     monkeypatch.setenv("DLCARDS_DECKS", str(deck))
     assert due_count(["due", "--count", "--today", DAY]) is None  # not synced: full CLI
     assert runner.invoke(app, ["config", "new_per_day", "500"]).exit_code == 0
@@ -649,6 +650,7 @@ def test_the_fast_count_answers_only_for_the_decks_the_last_sync_saw(
     n = h.shipped()[0]
 
     def synced_then(expected: int) -> None:
+        h.settled(*decks.glob("*.y*ml"), *isolated.glob("*.yaml"))  # written just now
         assert _answers() is None  # the full command syncs first
         assert full("--today", DAY) == expected
         assert _answers() == expected == full("--today", DAY)
@@ -825,6 +827,7 @@ def test_a_sync_check_with_the_files_as_last_seen_lists_no_deck_file(
     decks.mkdir()
     deck = decks / "extra.yaml"
     deck.write_text("topic: x\ntitle: X\ncards:\n- {id: x-1, question: q, answer: a}\n")
+    h.settled(deck)
     monkeypatch.setenv("DLCARDS_DECKS", str(decks))
     listed: list[object] = []
     real = dlcards.catalog.deck_files
@@ -840,6 +843,7 @@ def test_a_sync_check_with_the_files_as_last_seen_lists_no_deck_file(
         assert sync_if_needed(store, []) is None
         assert len(listed) == 1  # unchanged: not listed again
         deck.write_text(deck.read_text() + "- {id: x-2, question: q2, answer: a2}\n")
+        h.settled(deck)
         assert sync_if_needed(store, []) is not None
         assert len(listed) == 2
         assert store.query("SELECT id FROM cards WHERE id = 'x-2'") == [("x-2",)]
@@ -977,3 +981,25 @@ def test_a_database_it_cannot_write_goes_to_the_full_command(
         ),
     )
     assert due_count(["due", "--count", "--today", DAY]) is None
+
+
+def test_a_file_version_taken_in_the_files_last_tick_matches_no_later_look(
+    tmp_path: Path,
+) -> None:
+    """`prompt.file_version`: size, modification and change time; a look within RACY_NS of
+    the modification (within RACY_WHOLE_SECOND_NS for a time in whole seconds, as FAT keeps
+    it) gives a version no other look gives, so the next look reads the file again; an old
+    or a far-future modification time gives the same version at every look."""
+    from dlcards.prompt import RACY_NS, RACY_WHOLE_SECOND_NS, file_version
+
+    path = tmp_path / "d.yaml"
+    path.write_text("topic: d\n")
+    old = 1_700_000_000_123_456_789
+    for mtime, window in ((old, RACY_NS), (old // 10**9 * 10**9, RACY_WHOLE_SECOND_NS)):
+        os.utime(path, ns=(mtime, mtime))
+        st = path.stat()
+        settled = file_version(st, mtime + window + 1)
+        assert settled == file_version(st, mtime + 10**12) == file_version(st, mtime - 10**12)
+        assert settled.startswith(f"{st.st_size}:{mtime}:{st.st_ctime_ns}")
+        looks = {file_version(st, mtime + d) for d in (0, 1, window // 2, window, -window)}
+        assert len(looks) == 5 and settled not in looks

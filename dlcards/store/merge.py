@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -1037,7 +1037,8 @@ def bulk_cards(c: sqlite3.Connection, rebuild: bool) -> Iterator[None]:
             c.execute(sql)
         fill_due_tally(c.execute)
     finally:  # not part of the transaction: the connection's own size, whatever happened
-        c.execute(f"PRAGMA cache_size = {int(cache)}")
+        with suppress(sqlite3.ProgrammingError):  # (a closed connection has no cache left)
+            c.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
 FTS_BULK_HASHSIZE = 32 << 20
