@@ -648,7 +648,7 @@ def quiz(
     if seed is None:
         seed = random.SystemRandom().randrange(1_000_000)
     console = out()
-    with opened_store(db) as store:
+    with opened_store(db, decks=decks or ()) as store:
         day = not_before_the_log(store, day, today)
         catalog = sync_if_needed(store, decks or ()) or load_catalog(decks or ())
         topics = list(topic or ())

@@ -281,7 +281,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     day = today_from(today)
     # a shell prompt's number: another program's long write is not waited out, from the open
     # on (a writer holding the file whole stops even the open's first read)
-    with opened_store(db, PROMPT_WAIT_S if count else None) as store:
+    with opened_store(db, PROMPT_WAIT_S if count else None, decks, notice=not count) as store:
         if count:
             with store.waiting_at_most(PROMPT_WAIT_S):
                 sync_if_needed(store, decks, notice=False)

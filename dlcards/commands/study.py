@@ -608,7 +608,7 @@ def run(
 
     day = today_from(today)
     console = out()
-    with opened_store(db) as store:
+    with opened_store(db, decks=decks) as store:
         day = not_before_the_log(store, day, today, clock())
         catalog = sync_if_needed(store, decks) or load_catalog(decks)
         topics = list(topic)

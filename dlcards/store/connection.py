@@ -493,7 +493,7 @@ def _index_in_use(shm: Path) -> bool:
         os.close(fd)
 
 
-def _refuse_orphaned_log(path: Path) -> None:
+def refuse_orphaned_log(path: Path) -> None:
     """No file at `path`, but the -wal of one that was there (deleted, or moved by `mv`
     while a session had it open) with commits in it, or its -shm still in use: a new
     database made at the path took them as its own, and SQLite deleted that log as a new
@@ -522,11 +522,12 @@ def _refuse_orphaned_log(path: Path) -> None:
     )
 
 
-def _say_backups_of_another(store: Connection) -> None:
-    """A database made where backups of one are (deleted, or moved): said, with the newest."""
-    if (where := _backups_beside(store.path)) is not None:
-        store.notice(
-            f"note: there was no database at {store.path}, so a new one was made; backups of "
+def say_backups_of_another(path: Path, notice: Callable[[str], None] | None = None) -> None:
+    """A database made at `path` where backups of one are (deleted, or moved): said (by
+    `notice`, standard error if None), with the newest."""
+    if (where := _backups_beside(path)) is not None:
+        (notice or _to_stderr)(
+            f"note: there was no database at {path}, so a new one was made; backups of "
             f"the one that was there {where}"
         )
 
@@ -748,6 +749,9 @@ class Connection:
         self.patience = BUSY_TIMEOUT_S  # how long another program's lock is waited for
         self.notice: Callable[[str], None] = _to_stderr
         self.made_fresh = False  # this process gave a brand-new file its schema
+        # the path the database is known by: `path`, or the one a database being built in a
+        # file beside it will have (`Connection.build`), which names its backups
+        self.home = path
         self.watch: _Watch | None = None  # the file, checked before each commit
         self.gone: FileGoneError | None = None  # what another program did to it, once found
         self.pending: list[tuple[int, tuple[Any, ...]]] = []  # the open write's log rows
@@ -769,11 +773,15 @@ class Connection:
         self.index_lost = False  # the -shm was deleted, replaced or cut short under it
 
     @classmethod
-    def open(cls, path: Path | None = None, patience: float | None = None) -> Self:
+    def open(
+        cls, path: Path | None = None, patience: float | None = None, home: Path | None = None
+    ) -> Self:
         """The store at `path` (the default database), made if missing. `patience`: how long
         another program's lock is waited for, from the first read on (a shell prompt's count
         waits half a second while a first sync writes a new file); None: BUSY_TIMEOUT_S, read
-        at the call (not bound when this was defined: a test that shortens it shortens it)."""
+        at the call (not bound when this was defined: a test that shortens it shortens it).
+        `home`: `path` is a new file being built for a database at `home` (`build`): its
+        journal is kept in memory and nothing is fsynced; its backups are named for `home`."""
         if patience is None:
             patience = BUSY_TIMEOUT_S
         path = (path or default_db()).expanduser()
@@ -788,7 +796,7 @@ class Connection:
                     raise StoreError(read_only)
                 _refuse_emptied(path)
         else:
-            _refuse_orphaned_log(path)
+            refuse_orphaned_log(path)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:
@@ -815,11 +823,12 @@ class Connection:
             raise translate_error(path, err) from None
         store = cls(path, conn)
         store.patience = patience
+        store.home = home or path
         store.read_only = read_only
         try:
             store._prepare()
             if store.made_fresh and not existed:
-                _say_backups_of_another(store)
+                say_backups_of_another(path, store.notice)
             try:
                 store.watch = _Watch(path)
             except OSError:  # pragma: no cover - gone or unreadable at once: the write says
@@ -867,6 +876,8 @@ class Connection:
                 self._backup_before_migration(version)
             self._migrate()
         _set_pragmas(self.conn)
+        if self.building:  # thrown away if anything fails: fsynced once, whole (`build`)
+            self.conn.execute("PRAGMA synchronous = OFF")
         present = {
             r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
@@ -876,6 +887,20 @@ class Connection:
                 f"database {self.path} is damaged: table{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(missing)} {'are' if len(missing) > 1 else 'is'} missing; {DOCTOR}"
             )
+
+    @property
+    def building(self) -> bool:
+        """Whether this is a new database being built beside its path (`build`)."""
+        return self.home != self.path
+
+    @classmethod
+    def build(cls, path: Path, fill: Callable[[Self], T]) -> T | None:
+        """When there is no file at `path`: a new database made beside it, `fill`ed, and put
+        there whole (`dlcards.store.build`); what `fill` returned. None (nothing made) when a
+        file is there, is put there meanwhile, or none can be built beside it."""
+        from dlcards.store.build import build
+
+        return build(cls, path, fill)
 
     def _backup_before_migration(self, version: int) -> None:
         from dlcards.store import backup
@@ -1102,13 +1127,13 @@ class Connection:
         done = False
         if self.backups and not self._nothing_to_back_up():
             try:
-                backup.make(self.conn, self.path, day)
+                backup.make(self.conn, self.home, day)
                 done = True
             except backup.DamagedError:
                 raise
             except (OSError, *SQLITE_ERRORS) as err:
                 reason = getattr(err, "strerror", None) or str(err)
-                self.notice(f"warning: could not back up {self.path} today: {reason}")
+                self.notice(f"warning: could not back up {self.home} today: {reason}")
         if not done:
             problems = backup.integrity_problems(self.conn)
             if problems:
@@ -1127,7 +1152,7 @@ class Connection:
         row = self.conn.execute(
             "SELECT NOT EXISTS (SELECT 1 FROM reviews) AND NOT EXISTS (SELECT 1 FROM quiz_results)"
         ).fetchone()
-        return bool(row[0]) and bool(backup.backups(self.path))
+        return bool(row[0]) and bool(backup.backups(self.home))
 
     def _has_table(self, name: str) -> bool:
         row = self.conn.execute(
@@ -1138,9 +1163,12 @@ class Connection:
     def _migrate(self) -> None:
         from dlcards.store.schema import create_fresh, is_empty, migrate
 
-        mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":  # pragma: no cover - e.g. a network file system
-            self.conn.execute("PRAGMA journal_mode = DELETE")
+        if self.building:  # a new file's pages are not journaled: its rollback, in memory
+            self.conn.execute("PRAGMA journal_mode = MEMORY")
+        else:
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # pragma: no cover - e.g. a network file system
+                self.conn.execute("PRAGMA journal_mode = DELETE")
         self.conn.execute("BEGIN IMMEDIATE")  # one migrator at a time
         try:
             # a brand-new file gets the schema the migrations make at once (`create_fresh`)

@@ -1,0 +1,267 @@
+"""A new database built beside its path and put there whole (`dlcards.store.build`): in
+process, then with real processes (SIGKILL at random points, two first syncs at once, a study
+started while one builds)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import helpers as h
+import pytest
+
+from dlcards.errors import StoreError
+from dlcards.store import Store
+from dlcards.store.build import building_prefix
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX flock and signals")
+
+
+def _building(db: Path) -> list[Path]:
+    """The building files (and their side files) beside `db`."""
+    return sorted(p for p in db.parent.iterdir() if p.name.startswith(building_prefix(db)))
+
+
+def _meta(db: Path, key: str) -> str | None:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+# --- in process ---------------------------------------------------------------------------------
+
+
+@pytest.mark.fresh_db
+def test_the_database_is_built_beside_its_path_and_linked_there_whole(isolated: Path) -> None:
+    db = isolated / "data" / "p.db"
+    seen: dict[str, object] = {}
+
+    def fill(store: Store) -> str:
+        seen["at path"] = db.exists()
+        seen["file"] = store.path
+        seen["journal"] = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        seen["synchronous"] = store.conn.execute("PRAGMA synchronous").fetchone()[0]
+        store.set_meta("filled", "yes")  # the first write: the day's check and backup
+        return "value"
+
+    assert Store.build(db, fill) == "value"
+    assert seen["at path"] is False  # nothing at the path while it was filled
+    file = seen["file"]
+    assert isinstance(file, Path) and file.parent == db.parent and file != db
+    assert file.name.startswith(f".{db.name}.")  # hidden, beside it
+    assert seen["journal"] == "memory" and seen["synchronous"] == 0  # OFF
+    assert _meta(db, "filled") == "yes"
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert _building(db) == [] and not file.exists()
+    # the day's backup is named for the database, not for the file it was built in
+    assert [p.name.startswith(f"{db.stem}-") for p in (db.parent / "backups").iterdir()] == [True]
+    with Store.open(db) as store:  # a database like any other: opened and written
+        store.set_meta("again", "1")
+    assert Store.build(db, fill) is None  # a file is there: nothing built
+
+
+@pytest.mark.fresh_db
+def test_a_database_made_at_the_path_meanwhile_is_kept_and_the_build_dropped(
+    isolated: Path,
+) -> None:
+    """Another program (a `dlcards stats`) made the database while this one built: the link
+    fails and theirs stays as it is (a rename would have replaced it under them)."""
+    db = isolated / "data" / "p.db"
+
+    def fill(store: Store) -> str:
+        store.set_meta("who", "builder")
+        with Store.open(db) as theirs:
+            theirs.set_meta("who", "theirs")
+        return "built"
+
+    assert Store.build(db, fill) is None
+    assert _meta(db, "who") == "theirs"
+    assert _building(db) == []
+
+
+@pytest.mark.fresh_db
+def test_a_failed_build_leaves_nothing_and_its_error_names_the_database(isolated: Path) -> None:
+    db = isolated / "data" / "p.db"
+
+    def fill(store: Store) -> str:
+        store.set_meta("x", "1")
+        raise StoreError(f"database {store.path} is broken")
+
+    with pytest.raises(StoreError) as caught:
+        Store.build(db, fill)
+    assert str(caught.value) == f"database {db} is broken"
+    assert not db.exists() and _building(db) == []
+
+
+@pytest.mark.fresh_db
+def test_a_killed_builds_file_is_removed_and_a_running_ones_left_alone(isolated: Path) -> None:
+    """A building file no build holds (its builder was killed) is removed by the next build
+    and never taken for the database; one a build holds is left to it."""
+    db = isolated / "data" / "p.db"
+    stale = db.with_name(f"{building_prefix(db)}dead")
+    with contextlib.closing(sqlite3.connect(stale)) as conn:  # half a database
+        conn.execute("CREATE TABLE cards (id TEXT)")
+        conn.execute("INSERT INTO cards VALUES ('stale')")
+        conn.commit()
+    Path(f"{stale}-journal").write_bytes(b"")
+    held = db.with_name(f"{building_prefix(db)}held")
+    held.write_bytes(b"")
+    fd = os.open(held, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a build under way (another open file: its own lock)
+        assert Store.build(db, lambda store: store.set_meta("x", "1")) is None  # filled: None
+        assert _building(db) == [held]
+    finally:
+        os.close(fd)
+    with Store.open(db) as store:
+        assert store.get_meta("x") == "1"
+        assert store.conn.execute("SELECT count(*) FROM cards").fetchone() == (0,)
+
+
+# --- real processes -----------------------------------------------------------------------------
+
+
+def _decks(folder: Path, files: int = 3, cards: int = 1500) -> Path:
+    decks = folder / "decks"
+    decks.mkdir()
+    for d in range(files):
+        text = "".join(
+            f"- id: b{d}-{i}\n  question: 'Question {d} {i}?'\n  answer: 'Answer {i}, {d}.'\n"
+            for i in range(cards)
+        )
+        (decks / f"b{d}.yaml").write_text(f"topic: b{d}\ntitle: B {d}\ncards:\n{text}")
+    return decks
+
+
+def _env(folder: Path, decks: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DLCARDS_DB": str(folder / "p.db"),
+        "DLCARDS_CACHE_DIR": str(folder / "cache"),
+        "DLCARDS_DECKS": str(decks),
+        "NO_COLOR": "1",
+    }
+
+
+def _start(folder: Path, decks: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dlcards", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(folder, decks),
+    )
+
+
+def _ids(db: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        return [r[0] for r in conn.execute("SELECT id FROM cards ORDER BY id")]
+
+
+def _until(what: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not what():
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+
+
+@pytest.fixture(scope="module")
+def synced_ids(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """The decks, and the ids a first sync of them not interrupted puts in the database."""
+    folder = tmp_path_factory.mktemp("reference")
+    decks = _decks(folder)
+    proc = _start(folder, decks, "due")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    return decks, _ids(folder / "p.db")
+
+
+@pytest.mark.waits
+def test_a_first_sync_killed_anywhere_leaves_no_database_or_the_whole_one(
+    tmp_path: Path, synced_ids: tuple[Path, list[str]]
+) -> None:
+    """SIGKILL at random points of first syncs: after each there is no file at the path, or
+    the whole database (never the empty one the sync had begun to fill); building files left
+    by the kills are never opened as the database, and the next sync removes them."""
+    decks, ids = synced_ids
+    db = tmp_path / "p.db"
+    rng = random.Random(int.from_bytes(os.urandom(4), "big"))
+    for n in range(8):
+        before = set(_building(db))
+        proc = _start(tmp_path, decks, "due")
+        if n % 4:  # while it builds: once its own building file is there
+            with contextlib.suppress(AssertionError):
+                _until(lambda p=proc, b=before: p.poll() is not None or set(_building(db)) > b)
+            time.sleep(rng.uniform(0, 0.4))
+        else:
+            time.sleep(rng.uniform(0, 1.0))
+        proc.kill()
+        proc.communicate(timeout=30)
+        if db.exists():
+            assert _ids(db) == ids  # whole
+            db.unlink()  # and a first sync again, over the files the kill left
+            for side in ("-wal", "-shm"):
+                Path(f"{db}{side}").unlink(missing_ok=True)
+    stale = _building(db)
+    done = _start(tmp_path, decks, "due").communicate(timeout=120)
+    assert "Traceback" not in done[1] and done[0].startswith("topic"), done
+    assert _ids(db) == ids
+    assert _building(db) == [], stale  # the files the kills left: removed, none opened
+
+
+@pytest.mark.waits
+def test_two_first_syncs_at_once_build_one_database(
+    tmp_path: Path, synced_ids: tuple[Path, list[str]]
+) -> None:
+    decks, ids = synced_ids
+    procs = [_start(tmp_path, decks, "due") for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert outs[0][0] == outs[1][0] and outs[0][0].startswith("topic")
+    assert _ids(tmp_path / "p.db") == ids
+    assert _building(tmp_path / "p.db") == []
+
+
+@pytest.mark.waits
+def test_a_study_started_while_a_first_sync_builds_waits_and_then_studies_its_database(
+    tmp_path: Path, synced_ids: tuple[Path, list[str]]
+) -> None:
+    """The study makes no database of its own while the first sync builds (which would make
+    that one's link fail and its work be done again): it waits for its turn, then opens the
+    built database, finds the decks synced and studies."""
+    decks, ids = synced_ids
+    db = tmp_path / "p.db"
+    builder = _start(tmp_path, decks, "due")
+    try:
+        _until(lambda: builder.poll() is not None or _building(db) != [])
+        assert builder.poll() is None, builder.communicate()
+        os.kill(builder.pid, signal.SIGSTOP)  # held mid-build
+        study = _start(tmp_path, decks, "study", "--today", "2026-11-26", "--new", "1")
+        _until(lambda: study.poll() is not None or h.has_open(study.pid, tmp_path / "cache/decks"))
+        time.sleep(0.3)  # at the sync's turn, not past it
+        assert study.poll() is None and not db.exists()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(builder.pid, signal.SIGCONT)
+    out, err = builder.communicate(timeout=120)
+    assert builder.returncode == 0, err
+    out, err = study.communicate("\n5\nq\n", timeout=120)
+    assert study.returncode == 0 and "1 grade saved" in out, (out, err)
+    assert _ids(db) == ids
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM reviews").fetchone() == (1,)
+    assert _building(db) == []
