@@ -93,6 +93,23 @@ def test_a_database_made_at_the_path_meanwhile_is_kept_and_the_build_dropped(
 
 
 @pytest.mark.fresh_db
+def test_no_build_where_the_file_system_makes_no_hard_links(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its link would fail only after the whole sync, which would then be done again into a
+    file made at the path: the build is not begun (`Connection.open` makes it as before)."""
+    db = isolated / "data" / "p.db"
+    filled: list[Store] = []
+
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    assert Store.build(db, filled.append) is None
+    assert filled == [] and not db.exists() and _building(db) == []
+
+
+@pytest.mark.fresh_db
 def test_a_failed_build_leaves_nothing_and_its_error_names_the_database(isolated: Path) -> None:
     db = isolated / "data" / "p.db"
 

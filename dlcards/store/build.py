@@ -9,7 +9,9 @@ in memory and nothing fsynced while it fills; then it is switched to WAL mode, f
 linked to the path. `os.link` fails when a file is there: another program made one meanwhile
 (a `dlcards stats` run during the build); the build is then dropped and the caller uses that
 file, as if there had been one from the start. (A rename would silently replace it.) The
-folder is fsynced, and the building file's name removed.
+folder is fsynced, and the building file's name removed. Where the file system makes no hard
+links (tried on the empty file first), or flock is missing, nothing is built: the database is
+made at the path, as it was before.
 
 What a kill leaves, at any point: no file at the path and a building file (removed by the next
 build: nothing opens one as a database), or the whole database at the path (and, killed between
@@ -84,6 +86,8 @@ def build(kind: type[C], path: Path, fill: Callable[[C], T]) -> T | None:
         fcntl.flock(fd, fcntl.LOCK_EX)
         if not _still_named(fd, temp):  # pragma: no cover - a race of two cache folders
             return None  # removed as stale by a build that does not take turns with this one
+        if not _links(temp):  # no hard links here (a FAT stick): made at the path, as before
+            return None
         store = kind.open(temp, home=path)
         say_backups_of_another(path, store.notice)  # as `Connection.open` says it
         value = fill(store)
@@ -186,6 +190,18 @@ def _to_wal(temp: Path) -> None:
         conn.execute("PRAGMA journal_mode = WAL")
     finally:
         conn.close()  # the last connection: its -wal and -shm removed
+
+
+def _links(temp: Path) -> bool:
+    """Whether the file system `temp` is on makes hard links: tried on it while it is empty
+    (the build's link would fail only at its end, and the whole sync be done again)."""
+    probe = Path(f"{temp}-link")
+    try:
+        os.link(temp, probe)
+    except OSError:
+        return False
+    _unlink(probe)
+    return True
 
 
 def _still_named(fd: int, temp: Path) -> bool:
