@@ -284,3 +284,35 @@ def test_a_study_started_while_a_first_sync_builds_waits_and_then_studies_its_da
     with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT count(*) FROM reviews").fetchone() == (1,)
     assert _building(db) == []
+
+
+@pytest.mark.waits
+def test_a_first_sync_on_a_full_disk_says_so_and_leaves_no_database(tmp_path: Path) -> None:
+    """The build fails on the full disk: one line naming the database, no traceback, and no
+    file at its path or beside it (an empty database, its -wal and -shm were left before)."""
+    with h.small_disk(tmp_path / "mnt", "400k") as mnt:
+        env = {**_env(tmp_path, tmp_path / "none"), "DLCARDS_DB": str(mnt / "p.db")}
+        del env["DLCARDS_DECKS"]  # the built-in decks: more than the disk holds
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", "due"], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert done.stderr.splitlines()[-1].startswith(
+            f"error: the disk is full: cannot use database {mnt / 'p.db'};"
+        ), done.stderr
+        assert sorted(p.name for p in mnt.iterdir()) == ["backups"]
+
+
+@pytest.mark.waits
+def test_a_first_sync_in_a_read_only_folder_says_so_and_makes_nothing(tmp_path: Path) -> None:
+    with h.small_disk(tmp_path / "mnt", "1m") as mnt:
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        env = {**_env(tmp_path, tmp_path / "none"), "DLCARDS_DB": str(mnt / "p.db")}
+        del env["DLCARDS_DECKS"]
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", "due"], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 2 and done.stderr == (
+            f"error: cannot create database in {mnt}: it is on a read-only file system\n"
+        )
+        assert list(mnt.iterdir()) == []
