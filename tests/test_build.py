@@ -198,6 +198,13 @@ def _until(what: Callable[[], bool], timeout: float = 60.0) -> None:
         time.sleep(0.005)
 
 
+def _at_the_turn(proc: subprocess.Popen[str], folder: Path) -> None:
+    """Once `proc` waits for the sync's turn (the lock on the deck cache's folder)."""
+    _until(lambda: proc.poll() is not None or h.has_open(proc.pid, folder / "cache" / "decks"))
+    time.sleep(0.3)  # waiting there, not past it
+    assert proc.poll() is None, proc.communicate()
+
+
 @pytest.fixture(scope="module")
 def synced_ids(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     """The decks, and the ids a first sync of them not interrupted puts in the database."""
@@ -246,13 +253,33 @@ def test_a_first_sync_killed_anywhere_leaves_no_database_or_the_whole_one(
 def test_two_first_syncs_at_once_build_one_database(
     tmp_path: Path, synced_ids: tuple[Path, list[str]]
 ) -> None:
+    """Started together, and once more with the second started while the first is held
+    mid-build: the second waits for its turn, makes nothing meanwhile, then finds the decks
+    synced in the built database."""
     decks, ids = synced_ids
+    db = tmp_path / "p.db"
     procs = [_start(tmp_path, decks, "due") for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     assert outs[0][0] == outs[1][0] and outs[0][0].startswith("topic")
-    assert _ids(tmp_path / "p.db") == ids
-    assert _building(tmp_path / "p.db") == []
+    assert _ids(db) == ids and _building(db) == []
+    for side in ("", "-wal", "-shm"):
+        Path(f"{db}{side}").unlink(missing_ok=True)
+    first = _start(tmp_path, decks, "due")
+    try:
+        _until(lambda: first.poll() is not None or _building(db) != [])
+        assert first.poll() is None, first.communicate()
+        os.kill(first.pid, signal.SIGSTOP)  # held mid-build
+        second = _start(tmp_path, decks, "due")
+        _at_the_turn(second, tmp_path)
+        assert not db.exists()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(first.pid, signal.SIGCONT)
+    outs = [p.communicate(timeout=120) for p in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], outs
+    assert outs[0][0] == outs[1][0] and outs[0][0].startswith("topic")
+    assert _ids(db) == ids and _building(db) == []
 
 
 @pytest.mark.waits
@@ -270,9 +297,8 @@ def test_a_study_started_while_a_first_sync_builds_waits_and_then_studies_its_da
         assert builder.poll() is None, builder.communicate()
         os.kill(builder.pid, signal.SIGSTOP)  # held mid-build
         study = _start(tmp_path, decks, "study", "--today", "2026-11-26", "--new", "1")
-        _until(lambda: study.poll() is not None or h.has_open(study.pid, tmp_path / "cache/decks"))
-        time.sleep(0.3)  # at the sync's turn, not past it
-        assert study.poll() is None and not db.exists()
+        _at_the_turn(study, tmp_path)
+        assert not db.exists()
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(builder.pid, signal.SIGCONT)
