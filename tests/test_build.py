@@ -313,6 +313,34 @@ def test_a_study_started_while_a_first_sync_builds_waits_and_then_studies_its_da
 
 
 @pytest.mark.waits
+def test_a_database_made_by_another_command_during_the_build_gets_the_sync(
+    tmp_path: Path, synced_ids: tuple[Path, list[str]]
+) -> None:
+    """`dlcards config` (which does not sync) run while a first sync builds makes the database
+    at once: the build's link fails, and the first sync fills that file instead (its work done
+    again, nothing lost, nothing replaced under the other command)."""
+    decks, ids = synced_ids
+    db = tmp_path / "p.db"
+    builder = _start(tmp_path, decks, "due")
+    try:
+        _until(lambda: builder.poll() is not None or _building(db) != [])
+        assert builder.poll() is None, builder.communicate()
+        os.kill(builder.pid, signal.SIGSTOP)  # held mid-build
+        config = _start(tmp_path, decks, "config", "new_per_day", "7")
+        out, err = config.communicate(timeout=60)
+        assert config.returncode == 0, err
+        made = db.stat().st_ino
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(builder.pid, signal.SIGCONT)
+    out, err = builder.communicate(timeout=120)
+    assert builder.returncode == 0 and "Traceback" not in err, err
+    assert out.startswith("topic") and "of 7 a day" in out  # the other command's setting
+    assert db.stat().st_ino == made  # the same file, filled
+    assert _ids(db) == ids and _building(db) == []
+
+
+@pytest.mark.waits
 def test_a_first_sync_on_a_full_disk_says_so_and_leaves_no_database(tmp_path: Path) -> None:
     """The build fails on the full disk: one line naming the database, no traceback, and no
     file at its path or beside it (an empty database, its -wal and -shm were left before)."""
