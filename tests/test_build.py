@@ -1,11 +1,10 @@
 """A new database built beside its path and put there whole (`dlcards.store.build`): in
 process, then with real processes (SIGKILL at random points, two first syncs at once, a study
-started while one builds)."""
+or a command that does not sync started while one builds, a full disk, a read-only folder)."""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import random
 import signal
@@ -127,6 +126,8 @@ def test_a_failed_build_leaves_nothing_and_its_error_names_the_database(isolated
 def test_a_killed_builds_file_is_removed_and_a_running_ones_left_alone(isolated: Path) -> None:
     """A building file no build holds (its builder was killed) is removed by the next build
     and never taken for the database; one a build holds is left to it."""
+    import fcntl
+
     db = isolated / "data" / "p.db"
     stale = db.with_name(f"{building_prefix(db)}dead")
     with contextlib.closing(sqlite3.connect(stale)) as conn:  # half a database
