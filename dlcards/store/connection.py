@@ -59,12 +59,6 @@ from dlcards.store.schema import SCHEMA_VERSION
 BUSY_TIMEOUT_S = 5.0
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
 """Bytes of -wal file kept after a checkpoint resets the log (SQLite's journal_size_limit)."""
-BUILD_CACHE_KIB = 64 * 1024
-"""The page cache of a connection building a new database (`build`; SQLite's default: 2 MB),
-which also bounds what its index builds sort in memory before they spill to temporary files:
-bench's 100,000 cards, the card tables' indexes made again after the first sync's rows
-(`merge.bulk_cards`) 0.55 -> 0.39 s (medians of 5, alternating), for up to 64 MB more memory
-while the build runs."""
 PARALLEL_CHECK_BYTES = 16 * 1024 * 1024
 """A file of this size or more has its tables checked on two connections at once (a thread
 and its connection cost more than checking a small file's tables one after another)."""
@@ -884,7 +878,6 @@ class Connection:
         _set_pragmas(self.conn)
         if self.building:  # thrown away if anything fails: fsynced once, whole (`build`)
             self.conn.execute("PRAGMA synchronous = OFF")
-            self.conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
         present = {
             r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
