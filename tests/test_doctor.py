@@ -4,10 +4,12 @@ through the CLI, on databases damaged the way disks and stray writes damage them
 from __future__ import annotations
 
 import gzip
+import json
+import os
 import re
 import sqlite3
 import sys
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from unittest.mock import patch
 
@@ -1328,3 +1330,68 @@ def test_a_restore_over_a_damaged_file_keeps_its_mode(db: Path, mode: int) -> No
     assert restored.exit_code == 0, restored.output
     assert stat.S_IMODE(db.stat().st_mode) == mode
     assert damage.count(db) == 3
+
+
+@pytest.mark.parametrize("cut", ["emptied", "to its header"])
+def test_a_log_emptied_under_a_session_stops_it_and_keeps_its_grades(db: Path, cut: str) -> None:
+    """A torture run: a session saved two grades, its write-ahead log was emptied (`truncate
+    -s 0 p.db-wal`), and its third grade was said to be saved too; the close's checkpoint then
+    copied into the file the zeros SQLite read where the frames had been, and the next
+    command found no database. Now the next write finds the log cut short (its index says it
+    holds frames it no longer has, none copied into the file yet): the grade is refused, the
+    session's grades are kept, the file is left as it was (no checkpoint from the cut log), and
+    `doctor --check` names the kept grades until `doctor --restore` adds them back."""
+    import helpers as h
+
+    from dlcards.session import Limits, StudySession
+    from dlcards.store import Store
+    from dlcards.store.connection import FileGoneError
+
+    before = damage.count(db)
+    when = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
+    with Store.open(db) as mine:
+        ids = [r[0] for r in mine.query("SELECT id FROM cards WHERE id LIKE 'gd-%' LIMIT 3")]
+        session = StudySession(mine, ids, date(2026, 11, 27), lambda: when, Limits(new=3))
+        session.preview()
+        session.grade(h.Grade(4))
+        session.grade(h.Grade(5))
+        os.truncate(f"{db}-wal", 0 if cut == "emptied" else 32)
+        with pytest.raises(FileGoneError, match=r"write-ahead log p.db-wal was emptied or cut"):
+            session.grade(h.Grade(3))
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"  # no zeros copied in
+    conn.close()
+    assert damage.count(db) == before  # the file as it was before the log's writes
+    [kept] = (db.parent / "backups").glob("*-kept-*.json")
+    assert [r[0] for r in json.loads(kept.read_text())["rows"]] == ids
+    check = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert check.exit_code == 1 and "3 grades a session kept" in check.output, check.output
+    repaired = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert repaired.exit_code == 0 and "added 3 grades" in repaired.output, repaired.output
+    assert damage.count(db) == before + 3  # the file's grades and the kept ones
+    assert [p.name.endswith(".merged.json") for p in kept.parent.glob("*-kept-*")] == [True]
+    again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert again.exit_code == 0, again.output
+
+
+def test_a_log_another_terminal_checkpointed_and_emptied_is_no_damage(db: Path) -> None:
+    """The log at 0 bytes is no damage when every frame of it is in the file: another
+    terminal's checkpoint (TRUNCATE) empties it so, and the session goes on saving."""
+    import helpers as h
+
+    from dlcards.session import Limits, StudySession
+    from dlcards.store import Store
+
+    before = damage.count(db)
+    when = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
+    with Store.open(db) as mine:
+        ids = [r[0] for r in mine.query("SELECT id FROM cards WHERE id LIKE 'gd-%' LIMIT 2")]
+        session = StudySession(mine, ids, date(2026, 11, 27), lambda: when, Limits(new=2))
+        session.preview()
+        session.grade(h.Grade(4))
+        other = sqlite3.connect(db)
+        assert other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+        other.close()
+        assert os.path.getsize(f"{db}-wal") == 0
+        session.grade(h.Grade(5))
+    assert damage.count(db) == before + 2

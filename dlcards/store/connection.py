@@ -176,9 +176,11 @@ def log_short_of_index(path: Path) -> bool:
     p.db-wal`, `truncate -s 0 p.db-wal` under `study`)."""
     import struct
 
+    held = hold(f"{path}-shm")  # never closed: a connection of this process may lock it
+    if held is None:
+        return False
     try:
-        with open(f"{path}-shm", "rb") as fh:
-            head = fh.read(48)
+        head = os.pread(held[1], 48, 0)
     except OSError:
         return False
     try:
@@ -717,6 +719,47 @@ class _Watch:
             os.close(entry[0])
 
 
+def hold(path: str) -> tuple[tuple[int, int], int] | None:
+    """A descriptor of the file at `path` (its key and the descriptor), held in `_Watch.held`
+    (one per file and process, counted) until `release_held`: closing any descriptor of a file
+    drops every POSIX lock the process holds on it, and SQLite's connections lock the -shm so
+    (a look at it through a descriptor opened and closed again took them: another terminal
+    then wrote into a log it no longer knew was in use). None if it cannot be opened."""
+    try:
+        st = os.stat(path)
+        entry = _Watch.held.get((st.st_dev, st.st_ino))
+        if entry is not None:  # held already by this process: that descriptor
+            entry[1] += 1
+            return (st.st_dev, st.st_ino), entry[0]
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    st = os.fstat(fd)
+    key = (st.st_dev, st.st_ino)
+    entry = _Watch.held.get(key)
+    if entry is None:
+        entry = _Watch.held[key] = [fd, 0]
+    else:  # replaced meanwhile by a file held already: this descriptor is never closed
+        _NEVER_CLOSED.append(fd)
+    entry[1] += 1
+    return key, entry[0]
+
+
+def release_held(key: tuple[int, int]) -> None:
+    """One user fewer of a descriptor `hold` gave (closed with its last: after the caller's
+    connections to the file are closed)."""
+    entry = _Watch.held.get(key)
+    if entry is None:
+        return
+    entry[1] -= 1
+    if entry[1] <= 0:
+        del _Watch.held[key]
+        os.close(entry[0])
+
+
+_NEVER_CLOSED: list[int] = []
+
+
 class FileGoneError(StoreError):
     """The database file was deleted, replaced, emptied, cut short or overwritten by another
     program while this process had it open; what this process saved is kept beside it."""
@@ -768,6 +811,9 @@ class Connection:
         self.read_only: str | None = None  # why nothing can be written, for a file only read
         self.log_key: tuple[int, int] | None = None  # the -wal's (device, inode), once open
         self.log_lost = False  # the -wal was deleted or replaced under this process
+        self.log_cut = False  # the -wal was emptied or cut short under it (`walcheck.log_cut`)
+        self.indexes_held: dict[tuple[int, int], int] = {}  # -shm files read through (`hold`)
+        self.wrote = False  # a write of this connection's was committed (`_write`)
         self.index_key: tuple[int, int] | None = None  # the -shm's (device, inode), once open
         self.index_size = 0  # the -shm's size when last looked at (SQLite never shrinks it)
         self.index_lost = False  # the -shm was deleted, replaced or cut short under it
@@ -1189,7 +1235,9 @@ class Connection:
         if self.file_check is not None:
             self.file_check.cancel()
             self.file_check = None
-        if self._index_moved():  # not through the stale index: see `_rejoin_index`
+        # not through a stale index (see `_rejoin_index`), nor from a log cut short: its
+        # checkpoint would copy into the file the zeros read where the frames were (`_gone`)
+        if self._index_moved() or self.log_cut:
             with _read_locked_elsewhere(self.path):
                 self.conn.close()
         else:
@@ -1197,6 +1245,9 @@ class Connection:
         if self.watch is not None:
             self.watch.release()
             self.watch = None
+        for key in self.indexes_held:  # after the connection: no lock of its is left to drop
+            release_held(key)
+        self.indexes_held = {}
         if self._open:
             self._open = False
             Connection.still_open -= 1
@@ -1306,6 +1357,7 @@ class Connection:
                 raise self._failed(err) from None
             self.logged.update(self.pending)
             self.pending = []
+            self.wrote = True
             self._keep_log()
 
     @contextmanager
@@ -1506,12 +1558,41 @@ class Connection:
             raise gone
 
     def _gone(self) -> FileGoneError | None:
-        """What another program did to the file (found once: the rescue is made then)."""
+        """What another program did to the file or to its log (found once: the rescue is made
+        then)."""
         if self.gone is None and self.watch is not None:
             problem = self.watch.problem()
+            if (  # its own commits lost with the log it still writes (a log deleted or
+                # replaced is `_keep_log`'s; another program's lost commits, SQLite's error)
+                problem is None
+                and self.wrote
+                and self.log_key is not None
+                and _file_key(Path(f"{self.path}-wal")) == self.log_key
+            ):
+                from dlcards.store.walcheck import log_cut
+
+                index = self._index_held()
+                problem = None if index is None else log_cut(self.path, index)
+                self.log_cut = problem is not None
             if problem is not None:
                 self.gone = FileGoneError(self._rescue(problem))
         return self.gone
+
+    def _index_held(self) -> int | None:
+        """A descriptor of the -shm at the path, held while this connection is open (`hold`):
+        read through it, never one opened and closed again."""
+        try:
+            st = os.stat(f"{self.path}-shm")
+        except OSError:
+            return None
+        key = (st.st_dev, st.st_ino)
+        if key not in self.indexes_held:
+            got = hold(f"{self.path}-shm")
+            if got is None:
+                return None
+            self.indexes_held[got[0]] = got[1]
+            key = got[0]
+        return self.indexes_held[key]
 
     def _rescue(self, problem: str) -> str:
         """Keep what this process did, once the file is found damaged under it: the log rows
@@ -1595,6 +1676,8 @@ class Connection:
             f"move it back to {self.path} (its {self.path.name}-wal, which holds its last "
             "commits, stayed there) and start again"
             if problem == MOVED
+            else "run `dlcards doctor` to add the kept grades to it (the file itself is sound)"
+            if self.log_cut
             else f"run `dlcards doctor --restore {found[0].path.name}` to put the newest backup "
             "back with the grades it lacks"
             if found

@@ -19,6 +19,7 @@ import sqlite3
 import stat
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -174,6 +175,8 @@ def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> R
     rebuilds a card's memory from its log the way the stored settings ask. A file that needs
     a backup restored gets `salvage`: what a restore of the newest would put back."""
     report = _examine_file(path, replay_for, repair, now)
+    if report.healthy:  # sound, but grades a session kept may not be in it
+        _add_kept(path, report, replay_for if repair else None)
     fatal = any(f.fatal for f in report.findings)
     if not report.healthy and fatal and _unreadable_hint(path) is None:
         report.salvage = salvage_note(path)
@@ -1445,6 +1448,53 @@ def _add_salvaged(
     if replay_for is not None:
         _write_memories(src, lacking, sorted({r[0] for r in new}), replay_for)
     return len(new)
+
+
+def _add_kept(db: Path, report: Report, replay_for: ReplayFor | None) -> None:
+    """The grades a session kept when it found the database damaged under it (its write-ahead
+    log emptied or cut short, `Connection._rescue`: the file itself was left sound, without
+    the log's last writes), which the sound database does not hold and no restore has added:
+    a finding, and with `replay_for` (a repair) added to its log, each card they touch
+    replayed, and the kept files renamed `.merged.json`. (Else "No problems found" stood over
+    grades the learner gave, and a restore of the newest backup, which over a sound file takes
+    only the kept grades, dropped the grades the file held since that backup.)"""
+    from dlcards.store import salvage
+
+    kept = [p for p in salvage.sources(db, 0) if p.suffix == ".json"]
+    if not kept:
+        return
+    got = salvage.salvage(kept)
+    undone = salvage.still_undone(salvage.undone_since(db, 0), got)
+    rows = [r for r in got.rows if salvage.identity(r) not in undone]
+    try:
+        with closing(_connect(db)) as conn:
+            have = {(str(c), int(a)) for c, a in conn.execute("SELECT card_id, at FROM reviews")}
+            lacking = [r for r in rows if salvage.identity(r) not in have]
+            if not lacking:
+                return
+            names = ", ".join(p.name for p in kept)
+            problem = (
+                f"{_plural(len(lacking), 'grade')} a session kept when it found the database "
+                f"damaged under it ({names}) {'is' if len(lacking) == 1 else 'are'} not in it"
+            )
+            if replay_for is None:
+                report.add(Finding("kept grades", problem))
+                return
+            added = _add_salvaged(conn, lacking, replay_for)
+    except (*SQLITE_ERRORS, OSError) as err:
+        report.add(Finding("kept grades", f"cannot be added: {err}"))
+        return
+    for path in kept:
+        with suppress(OSError):
+            path.rename(path.with_name(path.name[: -len(".json")] + salvage.MERGED_SUFFIX))
+    report.add(
+        Finding(
+            "kept grades",
+            problem,
+            repaired=f"added {_plural(added, 'grade')} to the log, each card they touch "
+            "replayed from it",
+        )
+    )
 
 
 def salvage_note(db: Path) -> str:

@@ -287,6 +287,66 @@ def in_use(db: Where) -> bool:
         os.close(fd)
 
 
+INDEX_HEADER = 48
+"""The `-shm`'s header (SQLite's WalIndexHdr, in the machine's byte order), written twice, the
+copies equal once a writer has finished with it; the checkpoint's record follows them."""
+_BACKFILL = 2 * INDEX_HEADER  # WalCkptInfo.nBackfill: the frames copied into the file
+
+
+def _index_state(index: bytes) -> tuple[int, int, int, bytes] | None:
+    """From the start of a `-shm`: the log's frames (mxFrame), those copied into the file
+    (nBackfill), the page size and the log's salts; None while a writer is changing it."""
+    if len(index) < _BACKFILL + 4 or index[:INDEX_HEADER] != index[INDEX_HEADER:_BACKFILL]:
+        return None
+    if not index[12]:  # isInit: not made yet
+        return None
+    order = sys.byteorder
+    page = int.from_bytes(index[14:16], order)
+    frames = int.from_bytes(index[16:20], order)
+    backfill = int.from_bytes(index[_BACKFILL : _BACKFILL + 4], order)
+    return frames, backfill, 65536 if page == 1 else page, bytes(index[32:40])
+
+
+def log_cut(db: Where, index_fd: int) -> str | None:
+    """What another program did to the log of a database this process has open, when the log
+    no longer holds frames that its index (the `-shm`, which every connection shares) says
+    it holds and that no checkpoint has copied into the file yet: it was emptied or cut short
+    (`truncate -s 0`, an editor, a sync tool). SQLite does not notice: a connection goes on
+    appending after the hole, its reads of the frames that were there come back as zeros,
+    and the checkpoint at its close copies those zeros into the file (a torture run: 2 grades
+    saved, the log emptied, a third grade "saved", and the file was no longer a database).
+    None otherwise. The index is read before and after the log: a checkpoint by another
+    process that restarts the log changes it, and the look is made again. `index_fd`: a
+    descriptor of the `-shm` this process keeps open (closing one would drop the POSIX locks
+    its connections hold on it); the log, which SQLite does not lock, is opened here."""
+    base = os.fspath(db)
+    for _ in range(5):
+        try:
+            before = os.pread(index_fd, _BACKFILL + 4, 0)
+            with open(f"{base}-wal", "rb") as fh:
+                head = fh.read(HEADER)
+                size = os.fstat(fh.fileno()).st_size
+            after = os.pread(index_fd, _BACKFILL + 4, 0)
+        except OSError:
+            return None  # no log or no index: not this check's (`Connection._keep_log`)
+        state = _index_state(before)
+        if state is None or before != after:
+            continue  # being written: looked at again
+        frames, backfill, page, salts = state
+        if frames <= backfill:
+            return None  # every frame is in the file: the log may be empty
+        need = HEADER + frames * (FRAME_HEADER + page)
+        magic = int.from_bytes(head[:4], "big") if len(head) == HEADER else 0
+        if size >= need and magic in WAL_MAGIC and head[16:24] == salts:
+            return None
+        name = f"{os.path.basename(base)}-wal"
+        return (
+            f"lost its last writes, not yet copied into the file: its write-ahead log {name} "
+            f"was emptied or cut short by another program ({size:,} of {need:,} bytes)"
+        )
+    return None
+
+
 def log_damage(db: Where) -> str | None:
     """What is wrong with the database's log, in words, when SQLite would drop transactions
     committed in it on opening the database; None otherwise (no log, a whole one, or one in
