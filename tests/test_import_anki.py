@@ -769,7 +769,11 @@ def test_check_warns_about_a_missing_sound(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     runner = CliRunner()
-    out = runner.invoke(app, ["check", "--decks", str(deck.parent)], env={"COLUMNS": "1000"})
+    # wide enough for the warning on one line: twice the temporary path (the sound's, the
+    # deck's) and its words; not 1,000 columns, at which check's table of every built-in
+    # computation is padded to 1,000 cells a line (~0.9 CPU s a check)
+    wide = str(2 * len(str(tmp_path)) + 240)
+    out = runner.invoke(app, ["check", "--decks", str(deck.parent)], env={"COLUMNS": wide})
     assert "warning: talk-1 plays the sound" in out.output
     assert "media/s a.mp3, which does not exist" in out.output
     (deck.parent / "media").mkdir()
@@ -1143,8 +1147,11 @@ def test_media_named_outside_its_decks_folder_is_never_packed(
     )
     assert [t.kind for t in tokens(shown) if t.kind != "text"] == [kind] * 4
     runner = CliRunner()
-    # wide enough for the warning with its temporary path on one line, however long the path
-    out = runner.invoke(app, ["check", "--decks", str(decks)], env={"COLUMNS": "1000"}).output
+    # wide enough for each warning with its temporary paths on one line, however long they
+    # are: twice the temporary path (the file named, the deck's) and its words; not 1,000
+    # columns, at which check's table is padded to 1,000 cells a line (~0.9 CPU s a check)
+    wide = str(2 * len(str(tmp_path)) + 240)
+    out = runner.invoke(app, ["check", "--decks", str(decks)], env={"COLUMNS": wide}).output
     for name in ("../secret.txt", str(secret), "media/link.png"):
         assert f"pics-1 {says} {name!r}, which is not in its deck's folder" in out
     assert "media/ok.png" not in out
