@@ -344,13 +344,14 @@ def test_the_c_locale_gets_ascii(
         return done.stdout
 
     shown = dlcards("show", "perceptron-22")
-    data = json.loads(dlcards("show", "perceptron-2", "--json"))
+    as_json = dlcards("show", "perceptron-2", "--json")
+    data = json.loads(as_json)
     assert "wᵀx" in data["note"]
     if ascii_only:
         text = shown.decode("ascii")
         assert "L(w) = sum_(i in misclassified) -y_i (w^T x_i + b)?" in text, text
         assert text.startswith("+- perceptron-22 * ")
-        assert dlcards("show", "perceptron-2", "--json").isascii()
+        assert as_json.isascii()
     else:
         assert "Σ_(i ∈ misclassified)" in shown.decode("utf-8")
 
