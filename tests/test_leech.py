@@ -283,26 +283,44 @@ def test_list_leeches_in_a_terminal_never_cuts_the_id(monkeypatch: pytest.Monkey
     assert head.split()[:3] == [CARD, "2", "(s)"] and row.startswith("  ") and len(row) <= 30
 
 
+@pytest.fixture(scope="module")
+def three_leeches() -> dict[date, Path]:
+    """The database folder the first width of the leech-question test kept after making its
+    three leeches, by the day it was made on, for the other widths to copy."""
+    return {}
+
+
 @pytest.mark.parametrize("width", [30, 40, 50, 60, 80, 100])
 def test_a_leechs_question_is_cut_after_a_whole_word_or_shown_whole(
-    monkeypatch: pytest.MonkeyPatch, width: int
+    monkeypatch: pytest.MonkeyPatch,
+    width: int,
+    three_leeches: dict[date, Path],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """At 60 columns `list --leeches` showed `(Math/Logic) Wri…` and `What is the solution
     to …`: rich's cut, inside a word (`list` cuts after a whole word); at 30 `What…`, and
     its advice broke `dlcards unsuspend` / `ID` over two lines. The question is cut as
     `list` cuts it, or, where fewer than 20 columns are left for it, wrapped whole under its
     id; a command of the advice stays on one line."""
+    import shutil
+
     from dlcards.catalog import load_catalog
     from dlcards.flowtext import one_line
     from dlcards.render import to_rich
 
-    cli("config", "leech_threshold", "2")
     ids = ["mlp-6", "perceptron-13", "mlp-7"]
-    with db() as store:
-        for card in ids:
-            day = lapse(store, card, 1)
-    cli("study", "--topic", "perceptron", "--topic", "mlp", "--new", "0", "--today",
-        day.isoformat(), input="\n0\n\n0\n\n0\nq\n")  # fmt: skip
+    data, today = Path(os.environ["DLCARDS_DB"]).parent, date.today()
+    if today not in three_leeches:  # the same three leeches at every width: made once
+        cli("config", "leech_threshold", "2")
+        with db() as store:
+            for card in ids:
+                day = lapse(store, card, 1)
+        cli("study", "--topic", "perceptron", "--topic", "mlp", "--new", "0", "--today",
+            day.isoformat(), input="\n0\n\n0\n\n0\nq\n")  # fmt: skip
+        three_leeches[today] = tmp_path_factory.mktemp("leeches") / "data"
+        shutil.copytree(data, three_leeches[today])
+    else:
+        shutil.copytree(three_leeches[today], data, dirs_exist_ok=True)
     monkeypatch.setenv("TTY_COMPATIBLE", "1")
     monkeypatch.setenv("COLUMNS", str(width))
     from dlcards.console import out
