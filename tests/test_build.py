@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import helpers as h
@@ -197,6 +197,22 @@ def _until(what: Callable[[], bool], timeout: float = 60.0) -> None:
         time.sleep(0.005)
 
 
+@contextlib.contextmanager
+def _held_mid_build(folder: Path, decks: Path) -> Iterator[subprocess.Popen[str]]:
+    """A first sync (`due`) of `folder`'s p.db stopped (SIGSTOP) once its build has begun, for
+    the block; let go on (SIGCONT) after it, whatever happened in it."""
+    db = folder / "p.db"
+    builder = _start(folder, decks, "due")
+    try:
+        _until(lambda: builder.poll() is not None or _building(db) != [])
+        assert builder.poll() is None, builder.communicate()
+        os.kill(builder.pid, signal.SIGSTOP)  # held mid-build
+        yield builder
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(builder.pid, signal.SIGCONT)
+
+
 def _at_the_turn(proc: subprocess.Popen[str], folder: Path) -> None:
     """Once `proc` waits for the sync's turn (the lock on the deck cache's folder)."""
     _until(lambda: proc.poll() is not None or h.has_open(proc.pid, folder / "cache" / "decks"))
@@ -290,17 +306,10 @@ def test_a_study_started_while_a_first_sync_builds_waits_and_then_studies_its_da
     built database, finds the decks synced and studies."""
     decks, ids = synced_ids
     db = tmp_path / "p.db"
-    builder = _start(tmp_path, decks, "due")
-    try:
-        _until(lambda: builder.poll() is not None or _building(db) != [])
-        assert builder.poll() is None, builder.communicate()
-        os.kill(builder.pid, signal.SIGSTOP)  # held mid-build
+    with _held_mid_build(tmp_path, decks) as builder:
         study = _start(tmp_path, decks, "study", "--today", "2026-11-26", "--new", "1")
         _at_the_turn(study, tmp_path)
         assert not db.exists()
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(builder.pid, signal.SIGCONT)
     out, err = builder.communicate(timeout=120)
     assert builder.returncode == 0, err
     out, err = study.communicate("\n5\nq\n", timeout=120)
@@ -320,18 +329,11 @@ def test_a_database_made_by_another_command_during_the_build_gets_the_sync(
     again, nothing lost, nothing replaced under the other command)."""
     decks, ids = synced_ids
     db = tmp_path / "p.db"
-    builder = _start(tmp_path, decks, "due")
-    try:
-        _until(lambda: builder.poll() is not None or _building(db) != [])
-        assert builder.poll() is None, builder.communicate()
-        os.kill(builder.pid, signal.SIGSTOP)  # held mid-build
+    with _held_mid_build(tmp_path, decks) as builder:
         config = _start(tmp_path, decks, "config", "new_per_day", "7")
         out, err = config.communicate(timeout=60)
         assert config.returncode == 0, err
         made = db.stat().st_ino
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(builder.pid, signal.SIGCONT)
     out, err = builder.communicate(timeout=120)
     assert builder.returncode == 0 and "Traceback" not in err, err
     assert out.startswith("topic") and "of 7 a day" in out  # the other command's setting

@@ -11,6 +11,7 @@ import sqlite3
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import damage
@@ -1332,6 +1333,17 @@ def test_a_restore_over_a_damaged_file_keeps_its_mode(db: Path, mode: int) -> No
     assert damage.count(db) == 3
 
 
+def _studying(store: Any, n: int) -> tuple[list[str], Any]:
+    """A session of `n` new gd- cards on 2026-11-27, its first card shown: the ids and it."""
+    from dlcards.session import Limits, StudySession
+
+    ids = [r[0] for r in store.query(f"SELECT id FROM cards WHERE id LIKE 'gd-%' LIMIT {n}")]
+    when = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
+    session = StudySession(store, ids, date(2026, 11, 27), lambda: when, Limits(new=n))
+    session.preview()
+    return ids, session
+
+
 @pytest.mark.parametrize("cut", ["emptied", "to its header"])
 def test_a_log_emptied_under_a_session_stops_it_and_keeps_its_grades(db: Path, cut: str) -> None:
     """A torture run: a session saved two grades, its write-ahead log was emptied (`truncate
@@ -1343,16 +1355,12 @@ def test_a_log_emptied_under_a_session_stops_it_and_keeps_its_grades(db: Path, c
     `doctor --check` names the kept grades until `doctor --restore` adds them back."""
     import helpers as h
 
-    from dlcards.session import Limits, StudySession
     from dlcards.store import Store
     from dlcards.store.connection import FileGoneError
 
     before = damage.count(db)
-    when = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
     with Store.open(db) as mine:
-        ids = [r[0] for r in mine.query("SELECT id FROM cards WHERE id LIKE 'gd-%' LIMIT 3")]
-        session = StudySession(mine, ids, date(2026, 11, 27), lambda: when, Limits(new=3))
-        session.preview()
+        ids, session = _studying(mine, 3)
         session.grade(h.Grade(4))
         session.grade(h.Grade(5))
         os.truncate(f"{db}-wal", 0 if cut == "emptied" else 32)
@@ -1379,15 +1387,11 @@ def test_a_log_another_terminal_checkpointed_and_emptied_is_no_damage(db: Path) 
     terminal's checkpoint (TRUNCATE) empties it so, and the session goes on saving."""
     import helpers as h
 
-    from dlcards.session import Limits, StudySession
     from dlcards.store import Store
 
     before = damage.count(db)
-    when = datetime(2026, 11, 27, 9, tzinfo=timezone.utc)
     with Store.open(db) as mine:
-        ids = [r[0] for r in mine.query("SELECT id FROM cards WHERE id LIKE 'gd-%' LIMIT 2")]
-        session = StudySession(mine, ids, date(2026, 11, 27), lambda: when, Limits(new=2))
-        session.preview()
+        _, session = _studying(mine, 2)
         session.grade(h.Grade(4))
         other = sqlite3.connect(db)
         assert other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
