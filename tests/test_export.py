@@ -31,6 +31,7 @@ from dlcards.catalog import load_catalog
 from dlcards.cli import app
 from dlcards.export import write_atomic
 from dlcards.export.anki import (
+    BASE91,
     FIELDS,
     MODEL_ID,
     MODEL_NAME,
@@ -41,6 +42,7 @@ from dlcards.export.anki import (
     back_html,
     deck_id,
     note_guid,
+    note_guids,
     write_apkg,
 )
 from dlcards.export.html import to_html
@@ -723,6 +725,29 @@ def test_the_next_package_removes_the_working_folder_a_killed_one_left(
 def test_note_guid_is_genankis(card_id: str) -> None:
     """note_guid computes genanki.guid_for itself (faster); the GUIDs must never change."""
     assert note_guid(card_id) == genanki.guid_for(card_id)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=30))
+def test_note_guids_are_genankis(card_ids: list[str]) -> None:
+    """note_guids is guid_for of each id, in order (NumPy's digits, one text split)."""
+    assert note_guids(card_ids) == [genanki.guid_for(cid) for cid in card_ids]
+
+
+def test_note_guids_of_many_ids_with_leading_zero_digits() -> None:
+    """Of 3,000 ids, some hash to a number below 91**9: fewer than ten digits, their leading
+    zeros ("a") left out, as genanki's loop never writes them; each GUID is genanki's."""
+    ids = [f"card-{i}" for i in range(3000)]
+    guids = note_guids(ids)
+    assert guids == [genanki.guid_for(cid) for cid in ids]
+    short = [g for g in guids if len(g) < 10]
+    assert len(short) > 10 and all(not g.startswith("a") for g in guids)
+
+
+def test_base91_digits_are_genankis() -> None:
+    from genanki.util import BASE91_TABLE
+
+    assert list(BASE91) == BASE91_TABLE
 
 
 def test_note_guid_of_every_shipped_card_is_genankis(catalog) -> None:  # type: ignore[no-untyped-def]

@@ -584,7 +584,7 @@ def _to_yaml(
     such a card under another id would be studied beside the card itself once its deck is)."""
     from dlcards.console import plural
     from dlcards.errors import UsageError
-    from dlcards.export.anki import note_guid
+    from dlcards.export.anki import note_guids
     from dlcards.importers.anki_notes import convert_notes, write_decks
 
     if out.exists() and not out.is_dir():
@@ -601,7 +601,7 @@ def _to_yaml(
     taken = {info.topic for info in catalog.infos if info.file.parent != here}
     taken |= _topics_beside(out)
     # notes of cards dlcards exported, in a deck or kept in the database from one
-    guids = {note_guid(cid) for cid in [*catalog.ids(), *retired, *elsewhere.values()]}
+    guids = set(note_guids([*catalog.ids(), *retired, *elsewhere.values()]))
     guids |= {n.guid for n in collection.notes if n.id in exported}  # one note per GUID
     # cards an earlier --to-yaml converted into decks of another folder: the same ids
     before = {cid for info in catalog.infos if info.file.parent != here for cid in info.ids}

@@ -199,11 +199,18 @@ def deck_id(topic: str) -> int:
     return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
 
 
+BASE91 = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+)
+"""genanki's base-91 digits (`genanki.util.BASE91_TABLE`, which tests compare), by value:
+written here, so that a GUID costs no import of genanki (0.11 s)."""
+
+
 def note_guid(card_id: str) -> str:
     """genanki.guid_for(card_id), computed the same way: the first 8 bytes of the SHA-256 of
     the id as a number, in genanki's base-91 digits, most significant first and without
     leading zeros. Here two digits at a time (a number below 2**64 has at most ten), and the
-    zeros in front (the digit "a") stripped."""
+    zeros in front (the digit "a") stripped. Many at once: `note_guids`."""
     pairs, zero = _base91_pairs()
     number = int.from_bytes(hashlib.sha256(card_id.encode("utf-8")).digest()[:8], "big")
     number, e = divmod(number, 8281)  # 91 ** 2
@@ -213,13 +220,35 @@ def note_guid(card_id: str) -> str:
     return (pairs[a] + pairs[b] + pairs[c] + pairs[d] + pairs[e]).lstrip(zero)
 
 
+def note_guids(card_ids: Iterable[str]) -> list[str]:
+    """`note_guid` of each id, in order: the hashes one by one, their base-91 digits as NumPy
+    arrays of all of them, written as one text of a line each (the leading zeros left out)
+    and split. 100,000 ids: 0.33 -> 0.07 s."""
+    import numpy as np
+
+    sha256 = hashlib.sha256
+    heads = b"".join([sha256(cid.encode("utf-8")).digest()[:8] for cid in card_ids])
+    number = np.frombuffer(heads, ">u8").astype(np.uint64)
+    digits = np.empty((len(number), _GUID_DIGITS), np.uint8)
+    for place in reversed(range(_GUID_DIGITS)):
+        number, digits[:, place] = np.divmod(number, len(BASE91))
+    text = np.empty((len(digits), _GUID_DIGITS + 1), np.uint8)
+    text[:, :_GUID_DIGITS] = np.frombuffer(BASE91.encode("ascii"), np.uint8)[digits]
+    text[:, _GUID_DIGITS] = ord("\n")
+    kept = np.ones(text.shape, bool)  # from a line's first digit that is not zero, and its end
+    kept[:, :_GUID_DIGITS] = np.maximum.accumulate(digits != 0, axis=1)
+    lines = text[kept].tobytes().decode("ascii").split("\n")
+    lines.pop()  # after the last line's end
+    return lines
+
+
+_GUID_DIGITS = 10  # base-91 digits of a number below 2**64 (91**10 > 2**64)
+
+
 @lru_cache(maxsize=1)
 def _base91_pairs() -> tuple[tuple[str, ...], str]:
     """Every two-digit base-91 number in genanki's digits, by value; and the zero digit."""
-    from genanki.util import BASE91_TABLE
-
-    assert len(BASE91_TABLE) == 91 and 91**10 > 2**64
-    return tuple(x + y for x in BASE91_TABLE for y in BASE91_TABLE), BASE91_TABLE[0]
+    return tuple(x + y for x in BASE91 for y in BASE91), BASE91[0]
 
 
 def note_tags(card: Card) -> tuple[str, ...]:

@@ -89,11 +89,11 @@ def dlcards_cards(
     (GUID `guid_for(card id)`, or a converted card's note GUID: `exported_converted`), and
     cards of notes an earlier `--to-yaml` converted (their ids are made from the note's
     GUID)."""
-    from dlcards.export.anki import note_guid
+    from dlcards.export.anki import note_guids
     from dlcards.importers.anki_notes import card_id_for
 
     known = set(card_ids)
-    by_guid = {note_guid(cid): cid for cid in known}
+    by_guid = dict(zip(note_guids(known), known, strict=True))
     notes = {n.id: n for n in collection.notes}
     theirs = exported_converted(collection, converted or {})
     by_guid |= {notes[nid].guid: cid for nid, cid in theirs.items() if cid in known}
@@ -136,9 +136,9 @@ def exported_notes(
     """The notes dlcards exported: a GUID made from a card id here (its note type changed in
     Anki or not), a converted card's note (`exported_converted`), or one another dlcards
     exported (`dlcards_notes`)."""
-    from dlcards.export.anki import note_guid
+    from dlcards.export.anki import note_guids
 
-    guids = {note_guid(cid) for cid in card_ids}
+    guids = set(note_guids(card_ids))
     made = {n.id for n in collection.notes if n.guid in guids}
     return made | set(exported_converted(collection, converted)) | set(dlcards_notes(collection))
 
@@ -168,14 +168,11 @@ def dlcards_notes(collection: Collection) -> dict[int, str]:
     """Every note dlcards exported, from decks loaded here or not: note id -> its card's id.
     Such a note holds the id in its CardId field, and its GUID is made from it (`note_guid`):
     a package another dlcards (other decks, another `--decks`) exported is recognised too."""
-    from dlcards.export.anki import note_guid
+    from dlcards.export.anki import note_guids
 
-    out = {}
-    for note in collection.notes:
-        card_id = card_id_field(collection, note)
-        if card_id and note_guid(card_id) == note.guid:
-            out[note.id] = card_id
-    return out
+    held = [(n, cid) for n in collection.notes if (cid := card_id_field(collection, n))]
+    guids = note_guids(cid for _, cid in held)
+    return {n.id: cid for (n, cid), guid in zip(held, guids, strict=True) if guid == n.guid}
 
 
 def carries_scheduling(collection: Collection) -> bool:
