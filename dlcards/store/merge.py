@@ -718,8 +718,7 @@ class _Batch:
             "due_before": due_before,
             "due_after": due_after,
             "last_review_before": last_before,
-            "at": rows.anki_id[take],
-            "anki_id": rows.anki_id[take],
+            "at": rows.anki_id[take],  # and its anki_id (`rows._BULK_SAME`)
             "ef_before": cols["ef_before"],
             "ef_after": cols["ef_after"],
             "interval_before": cols["interval_before"],
@@ -732,7 +731,7 @@ class _Batch:
         _insert_columns(c, [column[name] for name in BULK_COLUMNS], insert_reviews_sql)
         if cols["leech"].any():  # few rows: each set by its Anki id after the inserts
             action = cols["leech_action"]
-            self.fired += [(action, a) for a in column["anki_id"][cols["leech"]].tolist()]
+            self.fired += [(action, a) for a in column["at"][cols["leech"]].tolist()]
             self._fired_cards(done, mine, cols["leech"], action, column["at"])
         topics = dict(c.execute("SELECT id, topic FROM cards"))
         topic = np.array([topics[i] for i in done], object)

@@ -118,15 +118,27 @@ INSERT_REVIEW = (
 _BULK_VALUES = {"session_id": "NULL", "fsrs_before": "NULL", "leech": "NULL", "asked": "NULL"}
 _BULK_VALUES |= dict.fromkeys(("due_before", "due_after", "last_review_before"), "nullif(?, '')")
 _BULK_VALUES["seconds"] = "nullif(?, -1.0)"
-BULK_COLUMNS = tuple(c for c in REVIEW_COLUMNS if _BULK_VALUES.get(c, "?") != "NULL")
+_BULK_SAME = {"anki_id": "at"}
+"""Columns that take another's value, bound once for both: an imported row's time is its Anki
+id (`ImportedReviews`). (1,000,000 rows: 2.18-2.41 -> 1.88-2.05 s of inserts.)"""
+BULK_COLUMNS = tuple(
+    c for c in REVIEW_COLUMNS if _BULK_VALUES.get(c, "?") != "NULL" and c not in _BULK_SAME
+)
 """The values each row of `insert_reviews_sql` binds, in order."""
 BULK_ROWS_PER_INSERT = 100
 
 
 def insert_reviews_sql(rows: int) -> str:
-    """An INSERT of `rows` log rows, each binding BULK_COLUMNS (see `_BULK_VALUES`)."""
-    one = "(" + ", ".join(_BULK_VALUES.get(c, "?") for c in REVIEW_COLUMNS) + ")"
-    return f"INSERT INTO reviews ({', '.join(REVIEW_COLUMNS)}) VALUES " + ", ".join([one] * rows)
+    """An INSERT of `rows` log rows, each binding BULK_COLUMNS (see `_BULK_VALUES`), by
+    number (a column of `_BULK_SAME` takes its other column's number)."""
+    width = len(BULK_COLUMNS)
+    values = []
+    for row in range(rows):
+        number = {c: f"?{row * width + k}" for k, c in enumerate(BULK_COLUMNS, 1)}
+        number |= {c: number[other] for c, other in _BULK_SAME.items()}
+        parts = (_BULK_VALUES.get(c, "?").replace("?", number.get(c, "?")) for c in REVIEW_COLUMNS)
+        values.append(f"({', '.join(parts)})")
+    return f"INSERT INTO reviews ({', '.join(REVIEW_COLUMNS)}) VALUES " + ", ".join(values)
 
 
 def _bad(card_id: str, column: str, value: object, what: str) -> StoreError:
