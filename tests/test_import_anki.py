@@ -1026,11 +1026,16 @@ def _merge_setup_copy(
 
 @pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
 @settings(max_examples=30, deadline=None)
-@given(picked=_merge_rows, bulk=st.booleans(), logged=st.booleans())
+@given(picked=_merge_rows, bulk=st.booleans(), logged=st.booleans(), in_order=st.booleans())
 @example(  # rows before 1970 (before the reset mark of a card never reset) on two days
     picked=[("c0", -21_000, 9, 4, None), ("c0", -20_970, 9, 1, 5.0), ("c4", 2, 9, 4, None),
             ("c4", 3, 9, 4, None), ("c4", 30, 9, 3, None), ("c5", 1, 9, 5, 2.5)],
-    bulk=True, logged=False,
+    bulk=True, logged=False, in_order=False,
+)  # fmt: skip
+@example(  # Anki's log: in time order, each Anki id once; cards first answered out of order
+    picked=[("c4", 2, 9, 4, None), ("c0", 3, 9, 4, None), ("c4", 3, 10, 1, None),
+            ("c5", 4, 9, 5, 2.5), ("c0", 5, 9, 3, None), ("c4", 6, 9, 4, None)],
+    bulk=True, logged=False, in_order=True,
 )  # fmt: skip
 def test_a_merge_of_columns_equals_the_merge_of_rows(
     tmp_path_factory: pytest.TempPathFactory,
@@ -1038,11 +1043,13 @@ def test_a_merge_of_columns_equals_the_merge_of_rows(
     picked: list[Any],
     bulk: bool,
     logged: bool,
+    in_order: bool,
 ) -> None:
     """The same rows merged as columns (with the rows of cards that have no log decided at
     once, in bulk or not; into cards with logs or none, when the bulk counts its rows in the
     day and retention tallies itself) and as a list decided card by card: the same log, memories,
-    flags, tallies and returned card ids; the schema as it was."""
+    flags, tallies and returned card ids; the schema as it was. The rows in no order, some
+    twice, or as Anki's log gives them: in time order, each once."""
     import dlcards.store.merge as merging
 
     if scheduler == "fsrs":
@@ -1051,7 +1058,10 @@ def test_a_merge_of_columns_equals_the_merge_of_rows(
         anki(cid, D + timedelta(day), hour, grade)._replace(seconds=seconds)
         for cid, day, hour, grade, seconds in picked
     ]
-    rows += rows[: len(rows) // 4]  # some Anki ids twice: the first is kept
+    if in_order:
+        rows = sorted({r.anki_id: r for r in rows}.values(), key=lambda r: r.anki_id)
+    else:
+        rows += rows[: len(rows) // 4]  # some Anki ids twice: the first is kept
     rows += [anki("c2", D + timedelta(3), 9, 4)]  # held already
     results = []
     tmp = tmp_path_factory.mktemp("m")
@@ -1074,6 +1084,31 @@ def test_a_merge_of_columns_equals_the_merge_of_rows(
                 check_tallies(s)
                 results.append((added, _everything(s)))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("twice", [False, True])
+def test_a_columnar_merge_logs_cards_in_the_order_of_their_first_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, twice: bool
+) -> None:
+    """The log's row ids: the cards in the order of their first row among those merged (not of
+    their ids), each card's rows in time order; so too when the rows are not Anki's time order
+    (`twice`: the first row again at the end, kept once)."""
+    import dlcards.store.merge as merging
+
+    monkeypatch.setattr(merging, "MANY_ROWS", 1)
+    monkeypatch.setattr(merging, "BULK_ROWS", 1)
+    picked = [("c4", 2, 9), ("c0", 3, 9), ("c4", 3, 10), ("c5", 4, 9), ("c0", 5, 9), ("c4", 6, 9)]
+    rows = [anki(cid, D + timedelta(day), hour, 4) for cid, day, hour in picked]
+    if twice:
+        rows.append(rows[0])
+    with Store.open(tmp_path / "o.db") as s:
+        s.sync([card(c) for c in ("c0", "c4", "c5")], "s", h.NOW)  # type: ignore[misc]
+        s.merge_reviews(columns_of(rows), h.merge_rules(many=True))  # type: ignore[arg-type]
+        got = s.query("SELECT id, card_id, day FROM reviews ORDER BY id")
+    order = [("c4", 2), ("c4", 3), ("c4", 6), ("c0", 3), ("c0", 5), ("c5", 4)]
+    assert got == [
+        (n, cid, (D + timedelta(day)).isoformat()) for n, (cid, day) in enumerate(order, 1)
+    ]
 
 
 def test_a_columnar_bulk_merge_is_one_transaction(

@@ -278,13 +278,13 @@ class Merging(Connection):
             held = [r[0] for r in c.execute(_HELD)]
             anki_id = rows.anki_id
             new = np.flatnonzero(ours[rows.card] & ~np.isin(anki_id, np.array(held, np.int64)))
-            _, first = np.unique(anki_id[new], return_index=True)
-            new = new[np.sort(first)]  # each Anki id once, its first row, in the given order
+            if not _rising(anki_id[new]):  # (a log in time order holds each Anki id once)
+                _, first = np.unique(anki_id[new], return_index=True)
+                new = new[np.sort(first)]  # each Anki id once, its first row, in the given order
             card_ids = np.array(rows.card_ids + [""], object)
             added: list[str] = card_ids[rows.card[new]].tolist()
             # the cards in the order of their first new row; each card's rows in time order
-            cards, first = np.unique(rows.card[new], return_index=True)
-            cards = cards[np.argsort(first)]
+            cards = _by_first_row(rows.card[new], len(rows.card_ids))
             rank = np.zeros(len(rows.card_ids), np.int64)
             rank[cards] = np.arange(len(cards))
             new = new[np.lexsort((anki_id[new], rank[rows.card[new]]))]
@@ -866,14 +866,50 @@ def _day_counts(day: Any, grade: Any, scheduled: Any) -> list[Any]:
 
     from dlcards.sm2 import NO_DAY
 
-    distinct, where = np.unique(day, return_inverse=True)
-    where, scheduled = where.ravel(), np.asarray(scheduled, bool)
+    distinct, where = _distinct(day)
+    scheduled = np.asarray(scheduled, bool)
     size = len(distinct)
     passed = scheduled & (grade >= 3)
     return [
         _iso_columns([distinct], NO_DAY)[0], np.bincount(where, minlength=size),
         np.bincount(where[scheduled], minlength=size), np.bincount(where[passed], minlength=size),
     ]  # fmt: skip
+
+
+def _distinct(values: Any) -> tuple[Any, Any]:
+    """`np.unique(values, return_inverse=True)` of an int64 array, flat: the distinct values in
+    order and each value's place among them. Values that span few more numbers than there are
+    values (days) are marked in a table of that span, which is numbered: no sort (1,000,000
+    days in the merge's order, card by card: 0.06 -> 0.01 s)."""
+    import numpy as np
+
+    if not len(values):
+        return np.array([], np.int64), np.array([], np.int64)
+    low = int(values.min())
+    span = int(values.max()) - low + 1
+    if span > max(4 * len(values), 1 << 16):
+        distinct, where = np.unique(values, return_inverse=True)
+        return distinct, where.ravel()
+    present = np.zeros(span, bool)
+    present[values - low] = True
+    return np.flatnonzero(present) + low, (np.cumsum(present) - 1)[values - low]
+
+
+def _rising(values: Any) -> bool:
+    """Whether an array's values rise strictly (so each is there once)."""
+    return bool((values[1:] > values[:-1]).all())
+
+
+def _by_first_row(keys: Any, size: int) -> Any:
+    """The distinct values of `keys` (ints in 0..size-1) in the order of their first place:
+    np.unique's `return_index` sorted, with no sort of the keys (1,000,000 rows' cards:
+    0.07 -> 0.01 s)."""
+    import numpy as np
+
+    first = np.full(size, len(keys), np.int64)
+    np.minimum.at(first, keys, np.arange(len(keys)))
+    present = np.flatnonzero(first < len(keys))
+    return present[np.argsort(first[present])]
 
 
 def _retention_counts(
