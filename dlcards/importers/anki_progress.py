@@ -289,13 +289,17 @@ class LocalTimes:
         offset = time.localtime(hour * 3600).tm_gmtoff
         if offset != time.localtime(hour * 3600 + 3599).tm_gmtoff:
             return None
+        return offset, self._suffix(offset)
+
+    def _suffix(self, offset: int) -> str:
+        """The ISO suffix of an offset in seconds ("+05:30"; with seconds, "+00:53:28")."""
         try:
-            suffix = self._suffixes[offset]
+            return self._suffixes[offset]
         except KeyError:
             zone = timezone(timedelta(seconds=offset))
             text = datetime.fromtimestamp(0, zone).isoformat(timespec="milliseconds")
             suffix = self._suffixes[offset] = text[len("2000-01-01T00:00:00.000") :]
-        return offset, suffix
+            return suffix
 
     def stamp(self, ms: int) -> tuple[str, date]:
         seconds, millis = divmod(ms, 1000)
@@ -426,22 +430,32 @@ _STAMP = len("2026-03-02T05:15:00.000+05:30")
 def _stamps(ms: Any, starts_at: int = DAY_STARTS_AT) -> tuple[list[str], Any]:
     """`LocalTimes.stamp` for an int64 array of Anki timestamps, as (texts, study days as
     ordinals, `study_day`):
-    each hour's offset looked up once (`LocalTimes`), the texts written as bytes by NumPy, a
+    each hour's offset looked up once (below), the texts written as bytes by NumPy, a
     line each, and made strings by one decode and split (NumPy's bytes -> str conversion of
     1M texts took 0.2-0.4 s, this 0.12 s); a moment in an hour with a change of offset, or
     with an offset of seconds (before time zones), goes through `LocalTimes.stamp`."""
+    from time import localtime
+
     import numpy as np
 
     local = LocalTimes()
     seconds, millis = np.divmod(ms, 1000)
     hours, hour_of = np.unique(seconds // 3600, return_inverse=True)
-    zones = [local._zone(h) for h in hours.tolist()]
-    plain = np.array([z is not None and len(z[1]) == 6 for z in zones], bool)[hour_of]
-    offsets = np.array([z[0] if z else 0 for z in zones], np.int64)[hour_of]
+    # each hour's offset at its start and at the next hour's: when they agree, every moment of
+    # the hour has it (as at `LocalTimes._zone`'s two ends; a change at the next hour's start
+    # itself only sends the hour moment by moment). One look-up an hour instead of two, and
+    # none per hour in Python beyond it (80,000 hours: 0.19 -> 0.07 s).
+    starts = np.union1d(hours, hours + 1)
+    offset_at = np.array([localtime(h * 3600).tm_gmtoff for h in starts.tolist()], np.int64)
+    at = np.searchsorted(starts, hours)  # and at + 1: the next hour, also in `starts`
+    zones, zone_of = np.unique(offset_at[at], return_inverse=True)
+    texts = [local._suffix(offset) for offset in zones.tolist()]
+    minutes = np.array([len(text) == 6 for text in texts], bool)  # not an offset of seconds
+    plain = ((offset_at[at] == offset_at[at + 1]) & minutes[zone_of])[hour_of]
+    offsets = offset_at[at][hour_of]
     suffixes = np.frombuffer(
-        "".join(z[1] if z and len(z[1]) == 6 else "+00:00" for z in zones).encode("ascii"),
-        np.uint8,
-    ).reshape(-1, 6)
+        "".join(text if len(text) == 6 else "+00:00" for text in texts).encode("ascii"), np.uint8
+    ).reshape(-1, 6)[zone_of]
     days, second = np.divmod(seconds + offsets, 86400)
     days = days + _EPOCH_ORDINAL
     text = np.full((len(ms), _STAMP + 1), ord("0"), np.uint8)
