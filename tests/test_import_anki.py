@@ -1086,6 +1086,36 @@ def test_a_merge_of_columns_equals_the_merge_of_rows(
     assert results[0] == results[1]
 
 
+def test_a_columnar_bulk_merge_refuses_a_grade_its_decisions_let_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log's check of the rows decided at once is made on their arrays (the query after
+    the block checks only the later rows): a grade of 7 that the decisions let through (here:
+    decided as a 5) is refused all the same, with the trigger's error, and nothing is kept."""
+    import numpy as np
+
+    import dlcards.store.merge as merging
+    from dlcards.grading import merge_rules as rules_of
+
+    monkeypatch.setattr(merging, "MANY_ROWS", 1)
+    monkeypatch.setattr(merging, "BULK_ROWS", 1)
+
+    def lenient(settings: Any) -> tuple[Any, Any]:
+        one, many = rules_of(settings)
+        return one, lambda starts, days, grades: many(starts, days, np.minimum(grades, 5))
+
+    cids = [f"c{i:03d}" for i in range(10)]
+    rows = _bulk_rows(cids, 60, seed=5)
+    bad = rows[:-1] + [rows[-1]._replace(grade=7)]
+    with Store.open(tmp_path / "v.db") as s:
+        s.sync([card(c) for c in cids], "s", h.NOW)  # type: ignore[misc]
+        before = _everything(s)
+        with pytest.raises(StoreError, match="invalid review row"):
+            s.merge_reviews(columns_of(bad), lenient)  # type: ignore[arg-type]
+        assert _everything(s) == before
+        assert len(s.merge_reviews(columns_of(rows), lenient)) == len(rows)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("twice", [False, True])
 def test_a_columnar_merge_logs_cards_in_the_order_of_their_first_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, twice: bool

@@ -306,6 +306,7 @@ class Merging(Connection):
                 elif not batch.merge_columns(c, rows, new, starts, fresh, ids, redecide_many):
                     fresh[:] = False
                 mark = c.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
+                bulk.checked = mark  # merge_columns checked its rows on the arrays
                 for start in range(0, len(ids), BATCH_CARDS):
                     for k in range(start, min(start + BATCH_CARDS, len(ids))):
                         if not fresh[k]:
@@ -707,12 +708,17 @@ class _Batch:
             if values != sm2_values(self.cards[card_id][1].sm2):
                 self.sm2.append((*values, card_id))
         kinds = np.array(["redrill", "scheduled"], object)[cols["scheduled"].astype(np.int64)]
+        grades = rows.grade[take]
+        if len(grades) and (grades.min() < 0 or grades.max() > 5):
+            # the log's check (`schema.REVIEW_CHECK`) of these rows, on the arrays: a grade
+            # 0..5 (a kind is one of the two above); `bulk_indexes` checks the later rows
+            raise sqlite3.IntegrityError("invalid review row")
         seconds = rows.seconds[take]
         column = {
             "card_id": np.array(rows.card_ids, object)[rows.card[take]],
             "reviewed_at": np.array(rows.reviewed_at, object)[take],
             "day": day_iso,
-            "grade": rows.grade[take],
+            "grade": grades,
             "kind": kinds,
             "seconds": np.where(np.isnan(seconds), -1.0, seconds),
             "due_before": due_before,
@@ -737,9 +743,9 @@ class _Batch:
         topic = np.array([topics[i] for i in done], object)
         retention = _retention_counts(
             np.repeat(np.arange(len(done)), np.diff(mine)), topic, days, cols["last_before"],
-            rows.grade[take], cols["scheduled"],
+            grades, cols["scheduled"],
         )  # fmt: skip
-        self.counts = _day_counts(days, rows.grade[take], cols["scheduled"]), retention
+        self.counts = _day_counts(days, grades, cols["scheduled"]), retention
         return True
 
     def _fired_cards(
@@ -973,6 +979,7 @@ class Bulk:
     """What a block in `bulk_indexes` did that its end needs to know."""
 
     counted = False  # the added rows are counted in `review_days` and `retention_days` already
+    checked = 0  # the rows up to this id were checked as `schema.REVIEW_CHECK` checks a row
 
 
 @contextmanager
@@ -983,8 +990,9 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
     merged); the statistics' tallies are not kept row by row by their triggers but made again
     from the log and the memories after it (`schema.fill_tallies`, `fill_memory_tally`,
     `fill_due_tally`); and the log's check of each new row (`schema.REVIEW_CHECK`, a trigger
-    run per row) is one query over the rows added, which rolls the whole block back as the
-    trigger would. All in the caller's transaction."""
+    run per row) is one query over the rows added (those after `Bulk.checked`: the block's
+    writer checked those up to it), which rolls the whole block back as the trigger would.
+    All in the caller's transaction."""
     bulk = Bulk()
     if not rebuild:
         yield bulk
@@ -1018,7 +1026,8 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
     last = c.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
     yield bulk
     if c.execute(
-        f"SELECT 1 FROM reviews WHERE id > ? AND ({REVIEW_CHECK_FAILS}) LIMIT 1", (last,)
+        f"SELECT 1 FROM reviews WHERE id > ? AND ({REVIEW_CHECK_FAILS}) LIMIT 1",
+        (max(last, bulk.checked),),  # (1,000,000 rows checked on arrays: 0.13 s of query)
     ).fetchone():
         raise sqlite3.IntegrityError("invalid review row")
     for (sql,) in check:
