@@ -1086,6 +1086,21 @@ def test_a_merge_of_columns_equals_the_merge_of_rows(
     assert results[0] == results[1]
 
 
+def test_the_card_order_of_rows_in_time_order_is_a_sort_by_card_and_time() -> None:
+    """Rows already in time order are put card by card with a stable sort by card alone (16
+    bits at a time): the order a sort by (card, time) gives, with cards past 2**16 too."""
+    import numpy as np
+
+    import dlcards.store.merge as merging
+
+    rng = np.random.default_rng(7)
+    rank = rng.integers(0, 200_000, 50_000)
+    times = np.arange(len(rank)) * 1000
+    assert (merging._card_order(rank, times, True) == np.lexsort((times, rank))).all()
+    shuffled = rng.permutation(times)
+    assert (merging._card_order(rank, shuffled, False) == np.lexsort((shuffled, rank))).all()
+
+
 def test_a_columnar_bulk_merge_refuses_a_grade_its_decisions_let_through(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

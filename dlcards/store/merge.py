@@ -278,7 +278,8 @@ class Merging(Connection):
             held = [r[0] for r in c.execute(_HELD)]
             anki_id = rows.anki_id
             new = np.flatnonzero(ours[rows.card] & ~np.isin(anki_id, np.array(held, np.int64)))
-            if not _rising(anki_id[new]):  # (a log in time order holds each Anki id once)
+            in_time_order = _rising(anki_id[new])  # (then each Anki id is there once)
+            if not in_time_order:
                 _, first = np.unique(anki_id[new], return_index=True)
                 new = new[np.sort(first)]  # each Anki id once, its first row, in the given order
             card_ids = np.array(rows.card_ids + [""], object)
@@ -287,7 +288,7 @@ class Merging(Connection):
             cards = _by_first_row(rows.card[new], len(rows.card_ids))
             rank = np.zeros(len(rows.card_ids), np.int64)
             rank[cards] = np.arange(len(cards))
-            new = new[np.lexsort((anki_id[new], rank[rows.card[new]]))]
+            new = new[_card_order(rank[rows.card[new]], anki_id[new], in_time_order)]
             counts = np.bincount(rank[rows.card[new]], minlength=len(cards))
             starts = np.concatenate(([0], np.cumsum(counts)))
             ids: list[str] = card_ids[cards].tolist()
@@ -904,6 +905,18 @@ def _distinct(values: Any) -> tuple[Any, Any]:
 def _rising(values: Any) -> bool:
     """Whether an array's values rise strictly (so each is there once)."""
     return bool((values[1:] > values[:-1]).all())
+
+
+def _card_order(rank: Any, times: Any, in_time_order: bool) -> Any:
+    """The order of rows by their card (`rank`, ints from 0), each card's rows in time order
+    (`times`): when the rows are in time order already, a stable sort by card alone, as two
+    passes of NumPy's radix sort of 16 bits (1,000,000 rows: lexsort 0.058 -> 0.017 s)."""
+    import numpy as np
+
+    if not in_time_order or (len(rank) and int(rank.max()) >= 1 << 32):
+        return np.lexsort((times, rank))
+    low = np.argsort(rank.astype(np.uint16), kind="stable")
+    return low[np.argsort((rank[low] >> 16).astype(np.uint16), kind="stable")]
 
 
 def _by_first_row(keys: Any, size: int) -> Any:
