@@ -127,8 +127,6 @@ def read_db(db: str | None) -> Path:
     it is not there: `checked_db`'s checks, and for a file not there yet, the one a writing
     command would make first (its directory writable), so that a path no command could use
     is an error here too, not a collection in which nothing was studied."""
-    import tempfile
-
     from dlcards.errors import StoreError
     from dlcards.paths import db_location
     from dlcards.store import existing_file
@@ -136,6 +134,8 @@ def read_db(db: str | None) -> Path:
     path = checked_db(db)
     if existing_file(path) or not db_location(db_path(db))[1]:
         return path  # there, or the default location, made at the first write
+    import tempfile  # (~4 ms, with shutil and random: not for a file that is there)
+
     try:  # a file made and removed beside it: what the first write would do (as root too)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".dlcards-probe-"):
             pass
