@@ -1466,8 +1466,9 @@ def _add_kept(db: Path, report: Report, replay_for: ReplayFor | None) -> None:
     got = salvage.salvage(kept)
     undone = salvage.still_undone(salvage.undone_since(db, 0), got)
     rows = [r for r in got.rows if salvage.identity(r) not in undone]
+    writable = os.access(db.parent, os.W_OK)
     try:
-        with closing(_connect(db)) as conn:
+        with closing(_connect(db) if writable else _read_in_place(db)) as conn:
             have = {(str(c), int(a)) for c, a in conn.execute("SELECT card_id, at FROM reviews")}
             lacking = [r for r in rows if salvage.identity(r) not in have]
             if not lacking:
@@ -1477,11 +1478,11 @@ def _add_kept(db: Path, report: Report, replay_for: ReplayFor | None) -> None:
                 f"{_plural(len(lacking), 'grade')} a session kept when it found the database "
                 f"damaged under it ({names}) {'is' if len(lacking) == 1 else 'are'} not in it"
             )
-            if replay_for is None:
+            if replay_for is None or not writable:  # a check, or a folder nothing is written to
                 report.add(Finding("kept grades", problem))
                 return
             added = _add_salvaged(conn, lacking, replay_for)
-    except (*SQLITE_ERRORS, OSError) as err:
+    except (*SQLITE_ERRORS, OSError, StoreError) as err:
         report.add(Finding("kept grades", f"cannot be added: {err}"))
         return
     for path in kept:
