@@ -112,6 +112,30 @@ def new_ids(store: Store) -> list[str]:
     return store.new_ids(sched(store).name)
 
 
+@contextmanager
+def ascii_terminal(monkeypatch: pytest.MonkeyPatch, columns: int) -> Iterator[io.BytesIO]:
+    """In the block, standard output is a terminal of `columns` that shows ASCII alone (no
+    colour), prepared as dlcards prepares it (`stdio.prepare`, a console made anew); yields
+    the bytes written to it, whole once the block has ended."""
+    from dlcards import stdio
+    from dlcards.console import out
+
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", stream)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("NO_COLOR", "1")
+    stdio.prepare()
+    out.cache_clear()
+    try:
+        yield raw
+    finally:
+        out().file.flush()  # the console's stream (what `prepare` made of standard output)
+        stream.flush()
+        out.cache_clear()
+
+
 def settled(*paths: Path) -> None:
     """Deck files as if saved a minute ago: one modified within the clock's last tick may be
     modified again unseen (`prompt.file_version`), so dlcards reads it again at each look;

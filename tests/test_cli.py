@@ -399,28 +399,16 @@ def test_richs_own_cut_reads_as_cut_in_ascii(monkeypatch: pytest.MonkeyPatch) ->
     over the cells it ends: the line keeps its width."""
     from rich.table import Table
 
-    from dlcards import stdio
     from dlcards.console import out
     from dlcards.view import shorten
 
-    raw = io.BytesIO()
-    stream = io.TextIOWrapper(raw, encoding="ascii")
-    monkeypatch.setattr(sys, "stdout", stream)
-    monkeypatch.setenv("COLUMNS", "30")
-    monkeypatch.setenv("TTY_COMPATIBLE", "1")
-    monkeypatch.setenv("NO_COLOR", "1")
-    stdio.prepare()
-    out.cache_clear()
-    try:
+    with h.ascii_terminal(monkeypatch, 30) as raw:
         table = Table(box=None, pad_edge=False, show_header=False)
         table.add_column(no_wrap=True, max_width=12, overflow="ellipsis")
         table.add_column(justify="right")
         table.add_row("regularization-and-dropout", "100%")
         out().print(table)
         assert shorten("Gradient Descent and Its Variants", 20) == "Gradient Descent..."
-        stream.flush()
-    finally:
-        out.cache_clear()
     lines = raw.getvalue().decode("ascii").splitlines()
     assert lines[0].split() == ["regulariz...", "100%"], lines
 
@@ -1130,7 +1118,6 @@ def test_every_symbol_the_program_draws_has_an_ascii_spelling() -> None:
     has a spelling for a terminal that cannot show it, not "?" (an adversarial run saw `1d ?`
     and `???-----` in study); and the heatmap's steps and its today mark stay distinct."""
     import ast
-    import io
     import tokenize
 
     from dlcards.commands.stats_views import LEVELS, TODAY_MARK
@@ -1351,7 +1338,6 @@ def test_a_symbol_spelled_as_a_word_is_kept_apart_from_the_next_letter() -> None
     """A torture run: in ASCII, perceptron-9's erratum read `w <- w - etax_i` (the deck's
     `ηxᵢ`). A symbol spelled as a word is kept apart from a letter, digit or word after it,
     in both ways dlcards spells (a Text before layout, and the stream's error handler)."""
-    import io
 
     from rich.text import Text
 

@@ -13,6 +13,7 @@ import sys
 import time
 import zipfile
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -144,13 +145,7 @@ def make_anki_deck(tmp_path: Path) -> dict[str, Any]:
         Back="Gaussian error linear unit",
         Add_Reverse="y",
     )
-    models = col.models
-    front_only = models.new("Front only")
-    models.add_field(front_only, models.new_field("Front"))
-    template = models.new_template("Card 1")
-    template["qfmt"], template["afmt"] = "{{Front}}", "{{FrontSide}}"
-    models.add_template(front_only, template)
-    models.add(front_only)
+    note_type(col, "Front only", ["Front"], "{{Front}}", "{{FrontSide}}")
     for text in ("no answer side", "nor here"):
         add(col, "Front only", "ML::Extra", [], Front=text)
     answer(col, basic.cards()[0].id, CardAnswer.GOOD)
@@ -873,19 +868,40 @@ def test_the_dry_run_names_the_leech_a_converted_deck_makes(tmp_path: Path, data
         assert store.suspensions([card])[card].suspended
 
 
+def note_type(
+    col: Collection,
+    name: str,
+    fields: list[str],
+    front: str,
+    back: str,
+    cloze: bool = False,
+    template: str = "Card 1",
+) -> None:
+    """A note type of the learner's own in `col`: `fields`, one template named `template`
+    with `front` and `back`; a cloze note type when `cloze`."""
+    models = col.models
+    made = models.new(name)
+    made["type"] = int(cloze)
+    for field in fields:
+        models.add_field(made, models.new_field(field))
+    card = models.new_template(template)
+    card["qfmt"], card["afmt"] = front, back
+    models.add_template(made, card)
+    models.add(made)
+
+
 def custom_cloze(col: Collection) -> None:
     """A cloze note type of the learner's own: a Source field under the text on the front,
     and Extra on the back."""
-    models = col.models
-    notetype = models.new("Cloze with source")
-    notetype["type"] = 1  # cloze
-    for name in ("Text", "Source", "Extra"):
-        models.add_field(notetype, models.new_field(name))
-    template = models.new_template("Cloze")
-    template["qfmt"] = "{{cloze:Text}}<br><small>{{Source}}</small>"
-    template["afmt"] = "{{cloze:Text}}<br>{{Extra}}"
-    models.add_template(notetype, template)
-    models.add(notetype)
+    note_type(
+        col,
+        "Cloze with source",
+        ["Text", "Source", "Extra"],
+        "{{cloze:Text}}<br><small>{{Source}}</small>",
+        "{{cloze:Text}}<br>{{Extra}}",
+        cloze=True,
+        template="Cloze",
+    )
 
 
 def test_a_cloze_note_types_front_fields_are_asked_with_the_blank(tmp_path: Path) -> None:
@@ -988,18 +1004,14 @@ def test_a_front_templates_own_words_are_asked(tmp_path: Path) -> None:
     folder = tmp_path / "anki"
     folder.mkdir()
     col = Collection(str(folder / "collection.anki2"))
-    models = col.models
-    notetype = models.new("Capitals")
-    for name in ("Country", "Region", "Capital"):
-        models.add_field(notetype, models.new_field(name))
-    template = models.new_template("Card 1")
-    template["qfmt"] = (
+    note_type(
+        col,
+        "Capitals",
+        ["Country", "Region", "Capital"],
         "What is the capital of <b>{{Country}}</b>?{{#Region}} ({{Region}}){{/Region}}"
-        "{{^Region}} (anywhere){{/Region}}"
+        "{{^Region}} (anywhere){{/Region}}",
+        "{{FrontSide}}<hr id=answer>{{Capital}}",
     )
-    template["afmt"] = "{{FrontSide}}<hr id=answer>{{Capital}}"
-    models.add_template(notetype, template)
-    models.add(notetype)
     add(col, "Capitals", "Geo", [], Country="France", Region="Europe", Capital="Paris")
     add(col, "Capitals", "Geo", [], Country="Chile", Capital="Santiago")
     shown = {}
@@ -1030,16 +1042,8 @@ def test_a_note_types_second_cloze_field_makes_its_cards(tmp_path: Path) -> None
     folder = tmp_path / "anki"
     folder.mkdir()
     col = Collection(str(folder / "collection.anki2"))
-    models = col.models
-    notetype = models.new("Two clozes")
-    notetype["type"] = 1
-    for name in ("Text", "More"):
-        models.add_field(notetype, models.new_field(name))
-    template = models.new_template("Cloze")
-    template["qfmt"] = "{{cloze:Text}}<br>{{cloze:More}}"
-    template["afmt"] = "{{cloze:Text}}<br>{{cloze:More}}"
-    models.add_template(notetype, template)
-    models.add(notetype)
+    both = "{{cloze:Text}}<br>{{cloze:More}}"
+    note_type(col, "Two clozes", ["Text", "More"], both, both, cloze=True, template="Cloze")
     add(
         col,
         "Two clozes",
@@ -1172,18 +1176,7 @@ def test_a_templates_filters_special_fields_and_hints_are_as_anki_renders_them(
     folder = tmp_path / "anki"
     folder.mkdir()
     col = Collection(str(folder / "collection.anki2"))
-    models = col.models
-
-    def notetype(name: str, fields: list[str], front: str, back: str, cloze: bool = False) -> None:
-        made = models.new(name)
-        made["type"] = int(cloze)
-        for field in fields:
-            models.add_field(made, models.new_field(field))
-        template = models.new_template("Card 1")
-        template["qfmt"], template["afmt"] = front, back
-        models.add_template(made, template)
-        models.add(made)
-
+    notetype = partial(note_type, col)
     notetype(
         "Hinted",
         ["Front", "Back", "Hint"],
@@ -1288,16 +1281,15 @@ def test_a_cloze_cards_own_sections_and_a_spaced_cloze_reference_are_as_in_anki(
     folder = tmp_path / "anki"
     folder.mkdir()
     col = Collection(str(folder / "collection.anki2"))
-    models = col.models
-    notetype = models.new("Numbered")
-    notetype["type"] = 1
-    for name in ("Source", "Text"):
-        models.add_field(notetype, models.new_field(name))
-    template = models.new_template("Cloze")
-    template["qfmt"] = "{{#c1}}First: {{/c1}}{{#c2}}Second: {{/c2}}{{ cloze:Text }} ({{Source}})"
-    template["afmt"] = "{{ cloze:Text }}"
-    models.add_template(notetype, template)
-    models.add(notetype)
+    note_type(
+        col,
+        "Numbered",
+        ["Source", "Text"],
+        "{{#c1}}First: {{/c1}}{{#c2}}Second: {{/c2}}{{ cloze:Text }} ({{Source}})",
+        "{{ cloze:Text }}",
+        cloze=True,
+        template="Cloze",
+    )
     add(col, "Numbered", "Acts", [], Source="a book", Text="{{c1::ReLU}} and {{c2::GELU}}")
     by_ord = sorted((col.get_card(c) for c in col.find_cards("")), key=lambda c: c.ord)
     shown = [anki_shows(card.question()) for card in by_ord]

@@ -133,20 +133,8 @@ def test_the_heatmap_in_ascii_keeps_its_scale_in_order(
     from dlcards.console import out
 
     data = stats_json()
-    raw = io.BytesIO()
-    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(raw, encoding="ascii"))
-    monkeypatch.setenv("COLUMNS", "61")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("TTY_COMPATIBLE", "1")
-    from dlcards import stdio
-
-    stdio.prepare()
-    out.cache_clear()
-    try:
+    with h.ascii_terminal(monkeypatch, 61) as raw:
         render_stats(out(), data)
-        out().file.flush()
-    finally:
-        out.cache_clear()
     shown = re.sub(r"\x1b\[[0-9;]*m", "", raw.getvalue().decode("ascii"))
     assert "less .:+*# more  @ today" in shown, shown
     grid = [line for line in shown.splitlines() if line.startswith(("| Mon ", "| Wed "))]
