@@ -174,24 +174,17 @@ def log_short_of_index(path: Path) -> bool:
     deleted file) or emptied, and every other process joining the index read frames past the
     log's end: "disk I/O error" for every command, `doctor` included (torture runs: `rm
     p.db-wal`, `truncate -s 0 p.db-wal` under `study`)."""
-    import struct
+    from dlcards.store.walcheck import INDEX_READ, frames_bytes, index_state
 
-    held = hold(f"{path}-shm")  # never closed: a connection of this process may lock it
-    if held is None:
-        return False
-    try:
-        head = os.pread(held[1], 48, 0)
+    try:  # never released: a connection of this process may lock it
+        state = index_state(os.pread(hold(f"{path}-shm")[1], INDEX_READ, 0))
     except OSError:
         return False
     try:
         log = os.stat(f"{path}-wal").st_size
     except OSError:
         log = 0
-    if len(head) < 48:
-        return False
-    _, _, _, is_init, _, page, frames = struct.unpack_from("=IIIBBHI", head)
-    page = 65536 if page == 1 else page
-    return bool(is_init) and frames > 0 and log < 32 + frames * (24 + page)
+    return state is not None and state[0] > 0 and log < frames_bytes(state)
 
 
 def _read_only(path: Path) -> str:
@@ -652,19 +645,11 @@ class _Watch:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        st = os.stat(path)
-        entry = _Watch.held.get((st.st_dev, st.st_ino))
-        if entry is None:  # the first connection of this process to it
-            fd = os.open(path, os.O_RDONLY)
-            st = os.fstat(fd)
-            entry = _Watch.held.setdefault((st.st_dev, st.st_ino), [fd, 0])
-        entry[1] += 1
-        self.key = (st.st_dev, st.st_ino)
-        self.fd = fd = entry[0]
-        head = os.pread(fd, 100, 0)
+        self.key, self.fd = hold(str(path))  # shared with this process's other connections
+        head = os.pread(self.fd, 100, 0)
         self.stamp = head[16:24]  # page size, format versions, reserved bytes, fractions
         self.page = page_size(head) or 4096
-        self.seen = st.st_size
+        self.seen = os.fstat(self.fd).st_size
 
     def problem(self) -> str | None:
         """What another program did to the file, or None when it is still the one opened."""
@@ -710,30 +695,22 @@ class _Watch:
             os.fsync(out.fileno())
 
     def release(self) -> None:
-        entry = _Watch.held.get(self.key)
-        if entry is None:
-            return
-        entry[1] -= 1
-        if entry[1] <= 0:
-            del _Watch.held[self.key]
-            os.close(entry[0])
+        release_held(self.key)
 
 
-def hold(path: str) -> tuple[tuple[int, int], int] | None:
+def hold(path: str) -> tuple[tuple[int, int], int]:
     """A descriptor of the file at `path` (its key and the descriptor), held in `_Watch.held`
     (one per file and process, counted) until `release_held`: closing any descriptor of a file
-    drops every POSIX lock the process holds on it, and SQLite's connections lock the -shm so
-    (a look at it through a descriptor opened and closed again took them: another terminal
-    then wrote into a log it no longer knew was in use). None if it cannot be opened."""
-    try:
-        st = os.stat(path)
-        entry = _Watch.held.get((st.st_dev, st.st_ino))
-        if entry is not None:  # held already by this process: that descriptor
-            entry[1] += 1
-            return (st.st_dev, st.st_ino), entry[0]
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
+    drops every POSIX lock the process holds on it, and SQLite's connections lock the database
+    file and the -shm so (a look at the -shm through a descriptor opened and closed again took
+    them: another terminal then wrote into a log it no longer knew was in use). OSError if it
+    cannot be opened."""
+    st = os.stat(path)
+    entry = _Watch.held.get((st.st_dev, st.st_ino))
+    if entry is not None:  # held already by this process: that descriptor
+        entry[1] += 1
+        return (st.st_dev, st.st_ino), entry[0]
+    fd = os.open(path, os.O_RDONLY)
     st = os.fstat(fd)
     key = (st.st_dev, st.st_ino)
     entry = _Watch.held.get(key)
@@ -1587,11 +1564,11 @@ class Connection:
             return None
         key = (st.st_dev, st.st_ino)
         if key not in self.indexes_held:
-            got = hold(f"{self.path}-shm")
-            if got is None:
+            try:
+                key, fd = hold(f"{self.path}-shm")
+            except OSError:
                 return None
-            self.indexes_held[got[0]] = got[1]
-            key = got[0]
+            self.indexes_held[key] = fd
         return self.indexes_held[key]
 
     def _rescue(self, problem: str) -> str:

@@ -291,12 +291,14 @@ INDEX_HEADER = 48
 """The `-shm`'s header (SQLite's WalIndexHdr, in the machine's byte order), written twice, the
 copies equal once a writer has finished with it; the checkpoint's record follows them."""
 _BACKFILL = 2 * INDEX_HEADER  # WalCkptInfo.nBackfill: the frames copied into the file
+INDEX_READ = _BACKFILL + 4
+"""The bytes of a `-shm` `index_state` reads."""
 
 
-def _index_state(index: bytes) -> tuple[int, int, int, bytes] | None:
+def index_state(index: bytes) -> tuple[int, int, int, bytes] | None:
     """From the start of a `-shm`: the log's frames (mxFrame), those copied into the file
     (nBackfill), the page size and the log's salts; None while a writer is changing it."""
-    if len(index) < _BACKFILL + 4 or index[:INDEX_HEADER] != index[INDEX_HEADER:_BACKFILL]:
+    if len(index) < INDEX_READ or index[:INDEX_HEADER] != index[INDEX_HEADER:_BACKFILL]:
         return None
     if not index[12]:  # isInit: not made yet
         return None
@@ -305,6 +307,12 @@ def _index_state(index: bytes) -> tuple[int, int, int, bytes] | None:
     frames = int.from_bytes(index[16:20], order)
     backfill = int.from_bytes(index[_BACKFILL : _BACKFILL + 4], order)
     return frames, backfill, 65536 if page == 1 else page, bytes(index[32:40])
+
+
+def frames_bytes(state: tuple[int, int, int, bytes]) -> int:
+    """How long a log holding the frames an `index_state` names is, at the least."""
+    frames, _, page, _ = state
+    return HEADER + frames * (FRAME_HEADER + page)
 
 
 def log_cut(db: Where, index_fd: int) -> str | None:
@@ -322,20 +330,20 @@ def log_cut(db: Where, index_fd: int) -> str | None:
     base = os.fspath(db)
     for _ in range(5):
         try:
-            before = os.pread(index_fd, _BACKFILL + 4, 0)
+            before = os.pread(index_fd, INDEX_READ, 0)
             with open(f"{base}-wal", "rb") as fh:
                 head = fh.read(HEADER)
                 size = os.fstat(fh.fileno()).st_size
-            after = os.pread(index_fd, _BACKFILL + 4, 0)
+            after = os.pread(index_fd, INDEX_READ, 0)
         except OSError:
             return None  # no log or no index: not this check's (`Connection._keep_log`)
-        state = _index_state(before)
+        state = index_state(before)
         if state is None or before != after:
             continue  # being written: looked at again
-        frames, backfill, page, salts = state
+        frames, backfill, _, salts = state
         if frames <= backfill:
             return None  # every frame is in the file: the log may be empty
-        need = HEADER + frames * (FRAME_HEADER + page)
+        need = frames_bytes(state)
         magic = int.from_bytes(head[:4], "big") if len(head) == HEADER else 0
         if size >= need and magic in WAL_MAGIC and head[16:24] == salts:
             return None
