@@ -26,6 +26,7 @@ from dlcards.store.schema import (
     TALLY_DUE_SQL,
     TALLY_MEMORY_SQL,
     TALLY_RETENTION_SQL,
+    TALLY_TOPIC_SQL,
     TALLY_TOTALS_SQL,
 )
 from tests.helpers import grade, merge_rules, set_scheduler, undo
@@ -191,6 +192,9 @@ def check_tallies(store: Store) -> None:
     )
     assert dues == sorted(store.query(TALLY_DUE_SQL))
     assert all(row[-1] > 0 for row in dues)  # a key with no card left is gone
+    topics = store.query("SELECT sched, topic, suspended, cards FROM topic_tally ORDER BY 1, 2, 3")
+    assert topics == sorted(store.query(TALLY_TOPIC_SQL))
+    assert all(row[-1] > 0 for row in topics)
 
 
 def check_all_time_retention(store: Store, kept: list[tuple]) -> None:
@@ -359,6 +363,8 @@ def test_doctor_finds_and_rebuilds_damaged_tallies(tmp_path: Path) -> None:
         )
         conn.execute("DROP TRIGGER fsrs_due_update")
         conn.execute("DROP TRIGGER retention_totals_delete")
+        conn.execute("UPDATE topic_tally SET cards = cards - 1 WHERE sched = 'sm2'")
+        conn.execute("DROP TRIGGER topic_tally_update")
         conn.execute("UPDATE retention_totals SET reviews = reviews + 2")
     runner = CliRunner()
     checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
@@ -370,6 +376,8 @@ def test_doctor_finds_and_rebuilds_damaged_tallies(tmp_path: Path) -> None:
     assert "trigger fsrs_due_update is missing" in checked.output
     assert "retention_totals differs from retention_days" in checked.output
     assert "trigger retention_totals_delete is missing" in checked.output
+    assert "topic_tally differs from the cards' topics" in checked.output
+    assert "trigger topic_tally_update is missing" in checked.output
     repaired = runner.invoke(app, ["doctor", "--db", str(db)])
     assert repaired.exit_code == 0, repaired.output
     with Store.open(db) as store:

@@ -71,6 +71,48 @@ def test_creates_directories_schema_and_wal(store: Store) -> None:
     assert {"cards", "sm2", "reviews", "sessions", "meta", "quiz_results"} <= tables
 
 
+def test_each_migration_is_a_schema_version() -> None:
+    """A file is migrated when its `user_version` is below SCHEMA_VERSION: a migration added
+    without its version would never run on an existing file (whose commands then fail on the
+    table it makes)."""
+    from dlcards.store.schema import MIGRATIONS
+
+    assert SCHEMA_VERSION == len(MIGRATIONS)
+
+
+def test_a_file_from_before_the_topic_tally_gets_it(tmp_path: Path) -> None:
+    """A file as dlcards left it before migration 0024 (no `topic_tally`, schema 23) is
+    migrated at its next open: the tally made from its cards, kept by its triggers after."""
+    import sqlite3
+
+    from dlcards.store.schema import TALLY_TOPIC_SQL, TOPIC_TRIGGERS
+
+    path = tmp_path / "p.db"
+    with Store.open(path) as s:
+        s.sync([card("a"), card("b"), card("c", topic="u")], "s1", NOW)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0024_topic_tally'")
+        for sql in TOPIC_TRIGGERS:
+            conn.execute(f"DROP TRIGGER {sql.split()[2]}")
+        conn.execute("DROP TABLE topic_tally")
+        conn.execute("PRAGMA user_version = 23")
+    conn.close()
+    with Store.open(path) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert [(t.topic, t.cards) for t in s.topic_counts(NOW.date(), "sm2")] == [
+            ("t", 2),
+            ("u", 1),
+        ]
+        s.sync([card("a"), card("c", topic="u")], "s2", NOW)  # b retired
+        tally = s.conn.execute("SELECT sched, topic, suspended, cards FROM topic_tally")
+        assert sorted(tally) == sorted(s.conn.execute(TALLY_TOPIC_SQL))
+        assert [(t.topic, t.cards) for t in s.topic_counts(NOW.date(), "sm2")] == [
+            ("t", 1),
+            ("u", 1),
+        ]
+
+
 def test_sync_adds_updates_retires_and_restores(store: Store) -> None:
     r = store.sync([card("a"), card("b")], "s1", NOW)
     assert (r.added, r.updated, r.retired) == (2, 0, 0)

@@ -392,6 +392,7 @@ def _foreign_keys(
 _TALLIED = {
     "sm2_tally": "the memories",
     "due_tally": "the cards' due dates",
+    "topic_tally": "the cards' topics",
     "retention_totals": "retention_days",
 }
 
@@ -407,6 +408,7 @@ def _tallies(
         TALLY_DUE_SQL,
         TALLY_MEMORY_SQL,
         TALLY_RETENTION_SQL,
+        TALLY_TOPIC_SQL,
         TALLY_TOTALS_SQL,
         TALLY_TRIGGERS,
         fill_due_tally,
@@ -430,6 +432,7 @@ def _tallies(
                 ("retention_totals", "topic, mature, passed, reviews", TALLY_TOTALS_SQL),
                 ("sm2_tally", "last_review, interval, due, cards, learning, ef", TALLY_MEMORY_SQL),
                 ("due_tally", "sched, topic, due, suspended, cards", TALLY_DUE_SQL),
+                ("topic_tally", "sched, topic, suspended, cards", TALLY_TOPIC_SQL),
             )
             if sorted(conn.execute(f"SELECT {columns} FROM {table}")) != sorted(conn.execute(sql))
         ]
