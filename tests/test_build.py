@@ -147,6 +147,26 @@ def test_a_killed_builds_file_is_removed_and_a_running_ones_left_alone(isolated:
         assert store.conn.execute("SELECT count(*) FROM cards").fetchone() == (0,)
 
 
+def test_a_second_name_a_build_killed_after_its_link_left_goes_at_the_next_days_write(
+    isolated: Path,
+) -> None:
+    """Killed between the link and the removal of its own name, a build leaves a second, hidden
+    name of the database, and no build runs again while the file is there: the day's first
+    write removes it (and any other building file no build holds), not the database."""
+    from datetime import date, timedelta
+
+    db = isolated / "data" / "p.db"
+    assert Store.build(db, lambda store: store.set_meta("x", "1")) is None
+    second = db.with_name(f"{building_prefix(db)}0badf00d")
+    os.link(db, second)
+    day = date.today() + timedelta(days=1)
+    with Store.open(db) as store:
+        store.guard_writes(day)  # the day's check, before its first write
+        store.set_meta("x", "2")
+    assert _building(db) == []
+    assert _meta(db, "x") == "2"
+
+
 # --- real processes -----------------------------------------------------------------------------
 
 

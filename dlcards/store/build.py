@@ -15,10 +15,10 @@ made at the path, as it was before.
 
 What a kill leaves, at any point: no file at the path and a building file (removed by the next
 build: nothing opens one as a database), or the whole database at the path (and, killed between
-the link and the removal, its second name: removed by the next build, harmless meanwhile). A
-building file is held with an exclusive `flock` for as long as it is built: a build started
-meanwhile by a process that does not take its turn with this one (another cache folder) leaves
-it alone.
+the link and the removal, its second name: removed by the next day's first write, harmless
+meanwhile). A building file is held with an exclusive `flock` for as long as it is built: a
+build started meanwhile by a process that does not take its turn with this one (another cache
+folder) leaves it alone.
 """
 
 from __future__ import annotations
@@ -135,8 +135,13 @@ def _new_file(path: Path) -> tuple[int, Path]:
 
 def clear_stale(path: Path) -> None:
     """Remove the building files a killed build left beside `path` (and their side files):
-    each that no build holds (its `flock`)."""
-    import fcntl
+    each that no build holds (its `flock`). Run by each build, and by the day's first write
+    (`Connection._daily_check`): a build killed after its link leaves a second name of the
+    database, and no build runs again while there is a file at the path."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock (Windows): nothing is built there
+        return
 
     prefix = building_prefix(path)
     try:

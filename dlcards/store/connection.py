@@ -1164,6 +1164,12 @@ class Connection:
         self.guarded = self.whole_checked = True
         self._drop_table_check()
         self.set_meta(CHECKED_KEY, day.isoformat())
+        from dlcards.store.build import clear_stale
+
+        # what a build killed between its link and the removal of its own name left: a
+        # second, hidden name of this file (which would keep its space once the file is
+        # replaced); building files of killed first syncs too
+        clear_stale(self.home)
 
     def _nothing_to_back_up(self) -> bool:
         """Whether the database holds no review and no quiz answer while backups of it exist:
