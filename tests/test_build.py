@@ -118,6 +118,33 @@ def test_a_failed_build_leaves_nothing_and_its_error_names_the_database(isolated
         Store.build(db, fill)
     assert str(caught.value) == f"database {db} is broken"
     assert not db.exists() and _building(db) == []
+    assert list(db.parent.glob("backups/*")) == []  # no backup of a file that never was one
+
+
+def test_a_first_sync_of_a_broken_deck_leaves_no_backup_to_warn_of_later(isolated: Path) -> None:
+    """A first sync that stops on a broken deck makes no database, and no backup of the one it
+    began to build: the next command (the deck still broken, or mended) does not say that a
+    database was there before it and that its backups are in the folder."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = isolated / "data" / "p.db"
+    decks = isolated / "decks"
+    decks.mkdir()
+    (decks / "d.yaml").write_text("topic: t\ntitle: T\ncards:\n  - id: t-1\n    question: q\n")
+    runner = CliRunner()
+    for _ in range(2):
+        broken = runner.invoke(app, ["due", "--db", str(db), "--decks", str(decks)])
+        assert broken.exit_code == 2 and "d.yaml" in broken.output, broken.output
+        assert "no database" not in broken.output, broken.output
+        assert not db.exists() and list(db.parent.glob("backups/*")) == []
+    (decks / "d.yaml").write_text(
+        "topic: t\ntitle: T\ncards:\n  - id: t-1\n    question: q\n    answer: a\n"
+    )
+    mended = runner.invoke(app, ["due", "--db", str(db), "--decks", str(decks)])
+    assert mended.exit_code == 0, mended.output
+    assert "note:" not in mended.output and "backups" not in mended.output, mended.output
 
 
 @pytest.mark.fresh_db

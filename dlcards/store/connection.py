@@ -1148,7 +1148,10 @@ class Connection:
         from dlcards.store import backup
 
         done = False
-        if self.backups and not self._nothing_to_back_up():
+        # a file being built holds nothing of the learner's (a first sync's cards), and may
+        # never be the database (a deck fails, the build is dropped): its backup would later
+        # be taken for one of a database that was there (`say_backups_of_another`)
+        if self.backups and not self.building and not self._nothing_to_back_up():
             try:
                 backup.make(self.conn, self.home, day)
                 done = True
