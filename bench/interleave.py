@@ -31,7 +31,8 @@ def measure(
         for label, argv in commands:
             start = time.perf_counter()
             child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-            _, _, usage = os.wait4(child.pid, 0)
+            _, status, usage = os.wait4(child.pid, 0)
+            child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
             wall[label].append(time.perf_counter() - start)
             cpu[label].append(usage.ru_utime + usage.ru_stime)
     return {label: (statistics.median(cpu[label]), statistics.median(wall[label])) for label in cpu}

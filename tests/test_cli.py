@@ -187,8 +187,8 @@ def test_reader_closing_the_pipe_is_not_an_error(tmp_path: Path, args: list[str]
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.read(10)  # like `| head -c 10`
     proc.stdout.close()
-    err = proc.stderr.read().decode()
-    assert proc.wait(timeout=20) == 0, err
+    err = proc.communicate(timeout=20)[1].decode()
+    assert proc.returncode == 0, err
     assert "Traceback" not in err and "Broken pipe" not in err
 
 

@@ -3,6 +3,7 @@ through the CLI, on databases damaged the way disks and stray writes damage them
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -1149,7 +1150,7 @@ def test_a_grade_saved_while_a_restore_runs_is_kept_in_the_file_it_replaces(
     assert graded and damage.count(db) == 3  # the backup's reviews, put back
     kept = tmp_path / "kept.db"
     kept.write_bytes(gzip.decompress(Path(said.rsplit(" ", 1)[1]).read_bytes()))
-    with sqlite3.connect(kept) as conn:
+    with contextlib.closing(sqlite3.connect(kept)) as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM reviews")]
     assert graded[0] in ids and len(ids) == 4, ids
     assert len(list((db.parent / "backups").glob("p-before-restore-*"))) == 1

@@ -5,6 +5,7 @@ The real-Anki import of these files is proved in test_export_anki_real.py.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
@@ -15,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -219,8 +221,8 @@ def test_ids_are_fixed() -> None:
     assert len({deck_id(t) for t in ("perceptron", "mlp", "loss", "gd", "vgp")}) == 5
 
 
-def test_package_model_and_decks(catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    conn = _collection(_apkg(anki_notes(catalog.cards, catalog.topic_titles())), tmp_path)
+def test_package_model_and_decks(catalog, collection) -> None:  # type: ignore[no-untyped-def]
+    conn = collection(_apkg(anki_notes(catalog.cards, catalog.topic_titles())))
     decks = json.loads(conn.execute("SELECT decks FROM col").fetchone()[0])
     names = [d["name"] for d in decks.values() if d["id"] != 1]  # 1: Anki's "Default"
     assert names[0] == "Deep Learning" and decks[str(ROOT_DECK_ID)]["name"] == names[0]
@@ -241,13 +243,23 @@ def _apkg(notes, timestamp=STAMP, progress=None) -> bytes:  # type: ignore[no-un
     return buf.getvalue()
 
 
-def _collection(data: bytes, tmp_path: Path) -> sqlite3.Connection:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        assert sorted(archive.namelist()) == ["collection.anki2", "media"]
-        assert archive.read("media") == b"{}"
-        path = tmp_path / "collection.anki2"
-        path.write_bytes(archive.read("collection.anki2"))
-    return sqlite3.connect(path)
+@pytest.fixture
+def collection(tmp_path: Path) -> Iterator[Callable[[bytes], sqlite3.Connection]]:
+    """The collection in a package's bytes, opened (closed after the test)."""
+    opened: list[sqlite3.Connection] = []
+
+    def open_collection(data: bytes) -> sqlite3.Connection:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            assert sorted(archive.namelist()) == ["collection.anki2", "media"]
+            assert archive.read("media") == b"{}"
+            path = tmp_path / f"collection{len(opened)}.anki2"
+            path.write_bytes(archive.read("collection.anki2"))
+        opened.append(sqlite3.connect(path))
+        return opened[-1]
+
+    yield open_collection
+    for conn in opened:
+        conn.close()
 
 
 def test_apkg_is_reproducible(catalog) -> None:  # type: ignore[no-untyped-def]
@@ -258,9 +270,9 @@ def test_apkg_is_reproducible(catalog) -> None:  # type: ignore[no-untyped-def]
     assert _apkg(notes, STAMP + 1) != first
 
 
-def test_apkg_collection_contents(catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_apkg_collection_contents(catalog, collection) -> None:  # type: ignore[no-untyped-def]
     notes = anki_notes(catalog.cards, catalog.topic_titles())
-    conn = _collection(_apkg(notes), tmp_path)
+    conn = collection(_apkg(notes))
     rows = conn.execute("SELECT guid, mid, mod, tags, flds FROM notes").fetchall()
     assert len(rows) == h.shipped()[0]
     assert {r[1] for r in rows} == {MODEL_ID}
@@ -277,7 +289,7 @@ def test_apkg_collection_contents(catalog, tmp_path: Path) -> None:  # type: ign
     assert set(cards) == {(0, 0, 0, 0)}  # no progress asked: all new
 
 
-def test_apkg_with_progress_sets_the_schedule(catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_apkg_with_progress_sets_the_schedule(catalog, collection) -> None:  # type: ignore[no-untyped-def]
     cards = catalog.select(["perceptron"])
     notes = anki_notes(cards, catalog.topic_titles())
     due = date(2026, 12, 3)
@@ -288,7 +300,7 @@ def test_apkg_with_progress_sets_the_schedule(catalog, tmp_path: Path) -> None: 
     }
     data = _apkg(notes, progress=progress)
     assert _apkg(notes, progress=progress) == data
-    conn = _collection(data, tmp_path)
+    conn = collection(data)
     crt = conn.execute("SELECT crt FROM col").fetchone()[0]
     got = {
         cid: row
@@ -475,7 +487,7 @@ def test_cli_reviews_csv_and_json(tmp_path: Path) -> None:
     )
     assert rows[1]["interval_after"] == "6" and rows[2]["grade"] == "0"
     assert rows[2]["seconds"] == "4.5" and rows[0]["seconds"] == ""
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
         columns = [r[1] for r in conn.execute("PRAGMA table_info(reviews)")]
     assert list(rows[0]) == columns
 
@@ -900,6 +912,7 @@ def test_the_logs_sql_check_passes_only_rows_the_row_check_passes(
         conn.execute(f"UPDATE reviews SET {column} = ?", (value,))
     stored = conn.execute("SELECT * FROM reviews").fetchone()
     vouched = conn.execute(f"SELECT count(*) FROM reviews WHERE {REVIEW_ROW_OK}").fetchone()[0]
+    conn.close()
     try:
         check_review(columns, stored)
         sound = True

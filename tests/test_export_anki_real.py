@@ -7,6 +7,7 @@ progress, and the text format.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -753,7 +754,7 @@ def test_a_leech_whose_card_has_the_tag_leech_already_carries_it_once(
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(package) as z:
         (tmp_path / "col.anki2").write_bytes(z.read("collection.anki2"))
-    with sqlite3.connect(tmp_path / "col.anki2") as conn:
+    with contextlib.closing(sqlite3.connect(tmp_path / "col.anki2")) as conn:
         written = {f.split("\x1f")[-1]: t for f, t in conn.execute("SELECT flds, tags FROM notes")}
     assert written["batches-1"].split() == ["batches", "math", "leech"]
     import_apkg(col, package, scheduling=True)

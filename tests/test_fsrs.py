@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -181,7 +182,7 @@ def test_retention_bounds() -> None:
 
 
 @pytest.fixture
-def history(tmp_path: Path) -> tuple[Store, dict[str, list[tuple[date, int]]]]:
+def history(tmp_path: Path) -> Iterator[tuple[Store, dict[str, list[tuple[date, int]]]]]:
     """Three cards with several days of SM-2 history (and a re-drill)."""
     store = Store.open(tmp_path / "p.db")
     store.sync([card("a"), card("b"), card("c")], "s", NOW)
@@ -198,7 +199,8 @@ def history(tmp_path: Path) -> tuple[Store, dict[str, list[tuple[date, int]]]]:
     last_a = log["a"][-1][0]
     row = h.grade(store, "a", Grade.BLACKOUT, last_a, NOW)  # same day again: a re-drill
     assert row.kind == "redrill"
-    return store, log
+    yield store, log
+    store.close()
 
 
 def reviews(store: Store) -> list[tuple]:

@@ -4,7 +4,7 @@ card's state equal to the replay of its log; review ids are never reused."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -60,10 +60,13 @@ def test_redrills_change_nothing(schedule: Schedule) -> None:
 
 
 @pytest.fixture
-def two_terminals(tmp_path: Path) -> tuple[Store, Store]:
+def two_terminals(tmp_path: Path) -> Iterator[tuple[Store, Store]]:
     a = Store.open(tmp_path / "p.db")
     a.sync([card("x"), card("y")], "s", h.NOW)
-    return a, Store.open(tmp_path / "p.db")
+    b = Store.open(tmp_path / "p.db")
+    yield a, b
+    a.close()
+    b.close()
 
 
 def replayed(store: Store, cid: str) -> Memory:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
@@ -615,7 +616,7 @@ def test_a_study_session_is_the_same_on_both_paths(
             env={**env, "QUICK_PROBE": str(probe), "DLCARDS_DB": str(db)},
             cwd=cwd, input=keys.encode(), capture_output=True,
         )  # fmt: skip
-        with sqlite3.connect(db) as conn:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
             log = conn.execute(
                 "SELECT card_id, day, grade, kind FROM reviews ORDER BY id"
             ).fetchall()
@@ -703,7 +704,7 @@ def test_the_fast_count_leaves_what_it_cannot_vouch_for_to_the_full_command(
     db = str(isolated / "data" / "dlcards.db")
 
     def poke(sql: str, *args: object) -> None:
-        with sqlite3.connect(db) as conn:
+        with contextlib.closing(sqlite3.connect(db)) as conn, conn:
             conn.execute(sql, args)
 
     poke("INSERT INTO meta (key, value) VALUES (?, '1')", REBUILD_PENDING)

@@ -4,6 +4,7 @@ kept here as the reference)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
@@ -353,7 +354,7 @@ def test_doctor_finds_and_rebuilds_damaged_tallies(tmp_path: Path) -> None:
     store = Store.open(db)
     play(store, [*SEEN, ("move", "c1", "gamma")])
     store.close()
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("UPDATE retention_days SET reviews = reviews + 1")
         conn.execute("DROP TRIGGER reviews_tally_delete")
         conn.execute("UPDATE sm2_tally SET ef = ef + 1")

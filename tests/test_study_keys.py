@@ -361,6 +361,7 @@ def test_a_session_past_the_days_start_still_undoes_its_grades(tmp_path: Path) -
     assert undone is not None and not isinstance(undone, Suspended) and undone[1]
     assert store.query("SELECT count(*) FROM reviews") == [(0,)]
     assert store.memory("a") == store.memory("b")  # new again
+    store.close()
 
 
 def test_the_keys_say_each_interval_as_anki_says_it(tmp_path: Path) -> None:
