@@ -63,10 +63,11 @@ def test_the_database_is_built_beside_its_path_and_linked_there_whole(isolated: 
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert _building(db) == [] and not file.exists()
-    # the day's backup is named for the database, not for the file it was built in
-    assert [p.name.startswith(f"{db.stem}-") for p in (db.parent / "backups").iterdir()] == [True]
+    # the day's check and backup are the built database's first write's, at its path
+    assert not (db.parent / "backups").exists()
     with Store.open(db) as store:  # a database like any other: opened and written
         store.set_meta("again", "1")
+    assert [p.name.startswith(f"{db.stem}-") for p in (db.parent / "backups").iterdir()] == [True]
     assert Store.build(db, fill) is None  # a file is there: nothing built
 
 
@@ -402,7 +403,7 @@ def test_a_first_sync_on_a_full_disk_says_so_and_leaves_no_database(tmp_path: Pa
         assert done.stderr.splitlines()[-1].startswith(
             f"error: the disk is full: cannot use database {mnt / 'p.db'};"
         ), done.stderr
-        assert sorted(p.name for p in mnt.iterdir()) == ["backups"]
+        assert sorted(p.name for p in mnt.iterdir()) == []
 
 
 @pytest.mark.waits

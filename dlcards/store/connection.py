@@ -1147,11 +1147,17 @@ class Connection:
         backup can be written (a full disk), the check runs on the database itself."""
         from dlcards.store import backup
 
+        if self.building:
+            # a file being built is this process's own, new, and holds nothing of the
+            # learner's (a first sync's cards); it may never be the database (a deck fails,
+            # the build is dropped), and its backup would then be taken for one of a database
+            # that was there (`say_backups_of_another`). The day's check and backup are the
+            # built database's first write's, once it is at its path.
+            self.guarded = self.whole_checked = True
+            self._drop_table_check()
+            return
         done = False
-        # a file being built holds nothing of the learner's (a first sync's cards), and may
-        # never be the database (a deck fails, the build is dropped): its backup would later
-        # be taken for one of a database that was there (`say_backups_of_another`)
-        if self.backups and not self.building and not self._nothing_to_back_up():
+        if self.backups and not self._nothing_to_back_up():
             try:
                 backup.make(self.conn, self.home, day)
                 done = True
