@@ -341,6 +341,38 @@ def test_the_fast_and_row_paths_print_the_same_stats(
     assert '"mature": 0' not in outputs[0]
 
 
+@pytest.mark.parametrize(
+    "table",
+    ["review_days", "retention_days", "retention_totals", "sm2_tally", "due_tally", "topic_tally"],
+)
+def test_a_tally_that_is_gone_is_made_again_by_doctor(tmp_path: Path, table: str) -> None:
+    """A tally table dropped (by hand, or by a tool): `due`, `stats` or a grade say the file
+    is damaged and to run doctor; `doctor --check` names the table, and `doctor` makes it
+    again from the log and the cards, with its triggers."""
+    import contextlib
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = tmp_path / "p.db"
+    with Store.open(db) as store:
+        play(store, SEEN)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(f"DROP TABLE {table}")
+    runner = CliRunner()
+    checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert checked.exit_code == 1, checked.output
+    assert f"table {table} is missing" in checked.output
+    repaired = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert repaired.exit_code == 0 and "Repaired" in repaired.output, repaired.output
+    with Store.open(db) as store:
+        play(store, [("grade", "c1", 3, 90)])  # its triggers keep it
+        check_tallies(store)
+    assert runner.invoke(app, ["doctor", "--check", "--db", str(db)]).exit_code == 0
+
+
 def test_doctor_finds_and_rebuilds_damaged_tallies(tmp_path: Path) -> None:
     """A tally edited by hand, or a trigger dropped, is reported by `doctor --check` and
     rebuilt from the log by `doctor`; the triggers keep it right afterwards."""

@@ -416,32 +416,39 @@ def _tallies(
         fill_tallies,
     )
 
-    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    tallies = (
+        ("review_days", "day, reviews, scheduled, passed", TALLY_DAYS_SQL),
+        ("retention_days", "topic, mature, passed, day, reviews", TALLY_RETENTION_SQL),
+        ("retention_totals", "topic, mature, passed, reviews", TALLY_TOTALS_SQL),
+        ("sm2_tally", "last_review, interval, due, cards, learning, ef", TALLY_MEMORY_SQL),
+        ("due_tally", "sched, topic, due, suspended, cards", TALLY_DUE_SQL),
+        ("topic_tally", "sched, topic, suspended, cards", TALLY_TOPIC_SQL),
+    )
+    made = {r[0]: r[1] for r in conn.execute("SELECT name, type FROM sqlite_master")}
+    # a tally is made from the rest: one that is gone is made again (its triggers then fail
+    # every write, and `due` and `stats` say the file is damaged and to run doctor)
+    absent = [table for table, _, _ in tallies if made.get(table) != "table"]
     gone = [
         name
         for sql in TALLY_TRIGGERS + MEMORY_TRIGGERS + DUE_TRIGGERS
-        if (name := sql.split()[2]) not in have
+        if made.get(name := sql.split()[2]) != "trigger"
     ]
     conn.execute("BEGIN")  # each tally and its sum in one snapshot: a grade meanwhile is in both
     try:
         wrong = [
             table
-            for table, columns, sql in (
-                ("review_days", "day, reviews, scheduled, passed", TALLY_DAYS_SQL),
-                ("retention_days", "topic, mature, passed, day, reviews", TALLY_RETENTION_SQL),
-                ("retention_totals", "topic, mature, passed, reviews", TALLY_TOTALS_SQL),
-                ("sm2_tally", "last_review, interval, due, cards, learning, ef", TALLY_MEMORY_SQL),
-                ("due_tally", "sched, topic, due, suspended, cards", TALLY_DUE_SQL),
-                ("topic_tally", "sched, topic, suspended, cards", TALLY_TOPIC_SQL),
-            )
-            if sorted(conn.execute(f"SELECT {columns} FROM {table}")) != sorted(conn.execute(sql))
+            for table, columns, sql in tallies
+            if table not in absent
+            and not any(gone_table in sql for gone_table in absent)  # (totals of a tally)
+            and sorted(conn.execute(f"SELECT {columns} FROM {table}")) != sorted(conn.execute(sql))
         ]
     finally:
         conn.execute("COMMIT")
-    if not gone and not wrong:
+    if not absent and not gone and not wrong:
         report.add(Finding("statistics"))
         return
-    problems = [f"{table} differs from {_TALLIED.get(table, 'the review log')}" for table in wrong]
+    problems = [f"table {table} is missing" for table in absent]
+    problems += [f"{table} differs from {_TALLIED.get(table, 'the review log')}" for table in wrong]
     problems += [f"trigger {name} is missing" for name in gone]
     finding = report.add(Finding("statistics", "; ".join(problems)))
     if not repair:
@@ -449,6 +456,8 @@ def _tallies(
     before_repair()
     conn.execute("BEGIN IMMEDIATE")
     try:
+        for table in absent:
+            conn.execute(_made_as(table))
         fill_tallies(conn.execute)
         fill_memory_tally(conn.execute)
         fill_due_tally(conn.execute)
@@ -457,6 +466,17 @@ def _tallies(
         conn.execute("ROLLBACK")
         raise
     finding.repaired = "the statistics' tallies and their triggers rebuilt"
+
+
+def _made_as(table: str) -> str:
+    """The CREATE statement of `table` in a new database (`fresh_schema`)."""
+    from dlcards.store.fresh_schema import STATEMENTS
+
+    return next(
+        sql
+        for sql in STATEMENTS
+        if sql.startswith((f"CREATE TABLE {table} ", f'CREATE TABLE "{table}" '))
+    )
 
 
 INDEX_CHECK_WAIT_MS = 500
