@@ -122,6 +122,18 @@ def build(kind: type[C], path: Path, fill: Callable[[C], T]) -> T | None:
     return value
 
 
+def under_way(path: Path) -> bool:
+    """Whether a file to build a database for `path` is beside it (a build under way, or one
+    a kill left)."""
+    prefix = building_prefix(path)
+    try:
+        return any(
+            n.startswith(prefix) and not n.endswith(SIDE_FILES) for n in os.listdir(path.parent)
+        )
+    except OSError:
+        return False
+
+
 def _new_file(path: Path) -> tuple[int, Path]:
     """A new empty file beside `path` to build its database in (its descriptor, its path), with
     the permissions SQLite gives a database it makes."""
