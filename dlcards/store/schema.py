@@ -364,19 +364,22 @@ def _tally_memory(r: str, sign: str) -> str:
 _TOTAL_KEY = "topic, mature, passed"
 
 
+def _summed(table: str, key: str, count: str, r: str, sign: str) -> str:
+    """Move row `r`'s `count` of a tally into (or out of) `table`, its sum over what is not
+    in `key` (the columns, comma-separated, both tables share); a sum of 0 is deleted."""
+    columns = key.split(", ")
+    values = ", ".join(f"{r}.{c}" for c in columns)
+    same = " AND ".join(f"{c} = {r}.{c}" for c in columns)
+    return (
+        f"INSERT INTO {table} ({key}, {count}) VALUES ({values}, {sign}{r}.{count}) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {count} = {count} + excluded.{count};"
+        + (f" DELETE FROM {table} WHERE {same} AND {count} = 0;" if sign == "-" else "")
+    )
+
+
 def _total(r: str, sign: str) -> str:
     """Move retention_days row `r`'s reviews into (or out of) `retention_totals`."""
-    return (
-        f"INSERT INTO retention_totals ({_TOTAL_KEY}, reviews) VALUES ({r}.topic, {r}.mature, "
-        f"{r}.passed, {sign}{r}.reviews) ON CONFLICT ({_TOTAL_KEY}) DO UPDATE SET "
-        "reviews = reviews + excluded.reviews;"
-        + (
-            f" DELETE FROM retention_totals WHERE topic = {r}.topic AND mature = {r}.mature "
-            f"AND passed = {r}.passed AND reviews = 0;"
-            if sign == "-"
-            else ""
-        )
-    )
+    return _summed("retention_totals", _TOTAL_KEY, "reviews", r, sign)
 
 
 _MEMORY_CHANGED = " OR ".join(
@@ -698,17 +701,7 @@ TOPIC_TABLE = (
 
 def _topic(r: str, sign: str) -> str:
     """Move due_tally row `r`'s cards into (or out of) `topic_tally`."""
-    return (
-        f"INSERT INTO topic_tally ({_TOPIC_KEY}, cards) VALUES ({r}.sched, {r}.topic, "
-        f"{r}.suspended, {sign}{r}.cards) ON CONFLICT ({_TOPIC_KEY}) DO UPDATE SET "
-        "cards = cards + excluded.cards;"
-        + (
-            f" DELETE FROM topic_tally WHERE sched = {r}.sched AND topic = {r}.topic "
-            f"AND suspended = {r}.suspended AND cards = 0;"
-            if sign == "-"
-            else ""
-        )
-    )
+    return _summed("topic_tally", _TOPIC_KEY, "cards", r, sign)
 
 
 TOPIC_TRIGGERS = (
