@@ -1106,6 +1106,12 @@ def to_markdown(field_html: str, media: set[str]) -> str:
     end = text.rfind("]") + 1
     text = _SOUND.sub(sound, text[:end]) + text[end:]
     text = sub_pairs(sub_pairs(text, ANKI_LATEX, latex), MATHJAX, mathjax)
+    # a `<` after the last `>` starts no tag, comment or declaration (each ends with one): as
+    # text, `&lt;`. Python's HTML parser looked for the end of each such opener to the end of
+    # the field (`<br` or `<a ` typed over and over: 200,000 characters took 26 s, the time
+    # the square of the field's length)
+    end = text.rfind(">") + 1
+    text = text[:end] + text[end:].replace("<", "&lt;")
     parser = _Markdown(media, maths, sources)
     parser.feed(text)
     parser.close()
