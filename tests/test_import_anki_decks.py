@@ -994,6 +994,67 @@ def test_notes_added_in_anki_since_come_into_a_folder_of_their_own(
     ok("check", "--decks", str(first), "--decks", str(later))
 
 
+SECTION_TEMPLATES = [
+    "{{#A}}a{{/A}}{{^A}}not a{{/A}}",
+    "{{#A}}1{{#B}}2{{/B}}3{{/A}}",
+    "{{#A}}1{{#A}}2{{/A}}3{{/A}}",
+    "{{^A}}1{{#B}}2{{^B}}never{{/B}}{{/B}}3{{/A}}",
+    "{{#A}}{{^A}}never{{/A}}x{{/A}}",
+    "{{ #A }}spaced{{/A}}{{^ B }}no b{{/ B }}",
+    "{{#A}}<b>{{A}}</b>{{/A}}{{#B}} and {{B}}{{/B}}",
+]
+
+
+@pytest.mark.parametrize("front", SECTION_TEMPLATES)
+def test_sections_show_what_anki_shows(tmp_path: Path, front: str) -> None:
+    """Conditional sections, nested, inverted, of one name inside itself and written with
+    spaces, against Anki's own rendering of the front for each of the four notes that have
+    A and B empty or not (a Q field always filled, so that every note has its card)."""
+    import html as html_module
+    import re
+
+    from dlcards.importers.anki_notes import front_html
+
+    col = Collection(str(tmp_path / "collection.anki2"))
+    note_type(col, "Sections", ["Q", "A", "B"], "{{Q}}|" + front, "{{Q}}")
+    notes = [("", ""), ("a1", ""), ("", "b1"), ("a1", "b1")]
+    for i, (a, b) in enumerate(notes):
+        add(col, "Sections", "S", [], Q=f"q{i}", A=a, B=b)
+
+    def text(html: str) -> str:
+        bare = re.sub(r"<style>.*?</style>|<[^>]+>", "", html, flags=re.DOTALL)
+        return " ".join(html_module.unescape(bare).split())
+
+    anki = {}
+    for card_id in col.find_cards(""):
+        card = col.get_card(card_id)
+        anki[card.note()["Q"]] = text(card.question())
+    col.close()
+    ours = {
+        f"q{i}": text(front_html("{{Q}}|" + front, {"Q": f"q{i}", "A": a, "B": b}))
+        for i, (a, b) in enumerate(notes)
+    }
+    assert ours == anki
+
+
+def test_a_template_of_sections_never_closed_renders_in_linear_time() -> None:
+    """A note type's template of 1,000,000 characters of section openers with no closer (a
+    hostile package; Anki refuses such a template, the import keeps its text): rendered
+    for a note in a fresh process within a minute. Each opener's closer was looked for to
+    the end of the template (8,000 openers: 3.2 s, for every note)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from dlcards.importers.anki_notes import sections; "
+        "t = '{{#Front}}' * 100_000 + '{{/Back}}' * 1000; "
+        "print(len(sections(t, {'Front': 'x'})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == 100_000 * len("{{#Front}}") + 1000 * len("{{/Back}}")
+
+
 def test_a_front_templates_own_words_are_asked(tmp_path: Path) -> None:
     """A note type of the learner's own whose front template holds the question's words
     (`What is the capital of {{Country}}?`) was converted to the field alone (`France`): the

@@ -277,7 +277,7 @@ def referenced(
     return out
 
 
-_SECTION = re.compile(r"\{\{([#^])\s*([^{}]+?)\s*\}\}(.*?)\{\{/\s*\2\s*\}\}", re.DOTALL)
+_SECTION_TAG = re.compile(r"\{\{\s*([#^/])\s*([^{}]+?)\s*\}\}")
 _EMPTY_FIELD = re.compile(r"(?:\s|</?(?:br|div) ?/?>)*", re.IGNORECASE)
 
 
@@ -288,16 +288,49 @@ def field_is_empty(text: str) -> bool:
 
 def sections(template: str, values: dict[str, str]) -> str:
     """`template` with each conditional section (`{{#Field}}...{{/Field}}`, `{{^Field}}`)
-    kept or taken out as Anki does for a note whose fields are `values`."""
+    kept or taken out as Anki does for a note whose fields are `values`: sections nest (a
+    closer closes the innermost open section of its name, as Anki's parser pairs them),
+    one pass over the template's tags. What Anki refuses as a template (an opener never
+    closed, a closer with no opener) is kept as its text.
 
-    def section(match: re.Match[str]) -> str:
-        empty = field_is_empty(values.get(match[2].strip(), ""))
-        return match[3] if empty == (match[1] == "^") else ""
-
-    text = template
-    while (done := _SECTION.sub(section, text)) != text:
-        text = done
-    return text
+    (The regex this replaces, `{{#X}}(.*?){{/X}}` applied until nothing changed, looked for
+    each opener's closer to the end of the template: a template of 8,000 unclosed openers
+    took 3.2 s per note, the square of its length; and it paired `{{#A}}1{{#A}}2{{/A}}3{{/A}}`
+    as two sections side by side, leaving `3{{/A}}` of a hidden one.)"""
+    # each open section: its kind (# or ^), its name, its opener's text, what it holds so far
+    root: list[str] = []
+    open_: list[tuple[str, str, str, list[str]]] = []
+    depth: dict[str, int] = {}  # open sections by name
+    at = 0
+    for tag in _SECTION_TAG.finditer(template):
+        parts = open_[-1][3] if open_ else root
+        parts.append(template[at : tag.start()])
+        at = tag.end()
+        kind, name = tag[1], tag[2]
+        if kind != "/":
+            open_.append((kind, name, tag[0], []))
+            depth[name] = depth.get(name, 0) + 1
+            continue
+        if not depth.get(name):
+            parts.append(tag[0])  # a closer of no open section: its text
+            continue
+        while True:  # the sections opened inside it and never closed: their text
+            kind, opened, text, held = open_.pop()
+            depth[opened] -= 1
+            outer = open_[-1][3] if open_ else root
+            if opened == name:
+                if field_is_empty(values.get(name, "")) == (kind == "^"):
+                    outer.extend(held)
+                break
+            outer.append(text)
+            outer.extend(held)
+    (open_[-1][3] if open_ else root).append(template[at:])
+    while open_:  # never closed: the opener's text, and what followed it
+        _, _, text, held = open_.pop()
+        outer = open_[-1][3] if open_ else root
+        outer.append(text)
+        outer.extend(held)
+    return "".join(root)
 
 
 def special_fields(
