@@ -297,40 +297,36 @@ def sections(template: str, values: dict[str, str]) -> str:
     each opener's closer to the end of the template: a template of 8,000 unclosed openers
     took 3.2 s per note, the square of its length; and it paired `{{#A}}1{{#A}}2{{/A}}3{{/A}}`
     as two sections side by side, leaving `3{{/A}}` of a hidden one.)"""
-    # each open section: its kind (# or ^), its name, its opener's text, what it holds so far
-    root: list[str] = []
-    open_: list[tuple[str, str, str, list[str]]] = []
+    # the template's pieces in order, each open section's opener among them (its text, for
+    # as long as it may stay unclosed); an open section: its kind (# or ^), its name and
+    # where its opener is. A section closed is one step: its opener's text emptied (shown)
+    # or its opener and all after it cut off (hidden); one never closed keeps them.
+    out: list[str] = []
+    open_: list[tuple[str, str, int]] = []
     depth: dict[str, int] = {}  # open sections by name
     at = 0
     for tag in _SECTION_TAG.finditer(template):
-        parts = open_[-1][3] if open_ else root
-        parts.append(template[at : tag.start()])
+        out.append(template[at : tag.start()])
         at = tag.end()
         kind, name = tag[1], tag[2]
         if kind != "/":
-            open_.append((kind, name, tag[0], []))
+            open_.append((kind, name, len(out)))
+            out.append(tag[0])
             depth[name] = depth.get(name, 0) + 1
-            continue
-        if not depth.get(name):
-            parts.append(tag[0])  # a closer of no open section: its text
-            continue
-        while True:  # the sections opened inside it and never closed: their text
-            kind, opened, text, held = open_.pop()
-            depth[opened] -= 1
-            outer = open_[-1][3] if open_ else root
-            if opened == name:
-                if field_is_empty(values.get(name, "")) == (kind == "^"):
-                    outer.extend(held)
-                break
-            outer.append(text)
-            outer.extend(held)
-    (open_[-1][3] if open_ else root).append(template[at:])
-    while open_:  # never closed: the opener's text, and what followed it
-        _, _, text, held = open_.pop()
-        outer = open_[-1][3] if open_ else root
-        outer.append(text)
-        outer.extend(held)
-    return "".join(root)
+        elif not depth.get(name):
+            out.append(tag[0])  # a closer of no open section: its text
+        else:
+            while True:  # the sections opened inside it and never closed keep their text
+                kind, opened, where = open_.pop()
+                depth[opened] -= 1
+                if opened == name:
+                    break
+            if field_is_empty(values.get(name, "")) == (kind == "^"):
+                out[where] = ""
+            else:
+                del out[where:]
+    out.append(template[at:])
+    return "".join(out)
 
 
 def special_fields(
