@@ -1733,6 +1733,65 @@ def test_a_database_moved_while_another_program_reads_it_keeps_its_index(
         reader.wait(timeout=10)
 
 
+def test_a_database_another_command_makes_meanwhile_is_opened_not_taken_for_an_orphan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three `dlcards config new_per_day N` started at once on a new database: about one run
+    in fifteen, one was refused "there is no database at p.db, but p.db-shm beside it is in
+    use by a program that has the one that was there open (deleted or moved while open)".
+    Another had made the database, its log and its index between this one's look at the path
+    (nothing there) and its look at the side files. They are that new database's: it is
+    opened, and the setting written in it."""
+    from dlcards.store import Store, connection
+
+    db = tmp_path / "p.db"
+    other: list[Store] = []
+    looked = connection.check_side_files
+    calls = 0
+
+    def meanwhile(path: Path) -> None:
+        nonlocal calls
+        calls += 1
+        looked(path)
+        if calls == 1:  # another dlcards makes the database now, and holds it open
+            other.append(Store.open(db))
+            other[0].set_meta("who", "other")
+
+    monkeypatch.setattr(connection, "check_side_files", meanwhile)
+    try:
+        with Store.open(db) as store:
+            assert store.get_meta("who") == "other"
+            store.set_meta("mine", "1")
+    finally:
+        for store in other:
+            store.close()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('who', 'mine')")) == {
+            "who": "other",
+            "mine": "1",
+        }
+
+
+def test_an_orphaned_log_with_no_backup_is_named_in_one_sentence(tmp_path: Path) -> None:
+    """With no backup to restore, the line said "put it back, or or move p.db-wal ..."."""
+    from dlcards.errors import StoreError
+    from dlcards.store import Store
+
+    db = tmp_path / "p.db"
+    with Store.open(db) as held:
+        held.set_meta("x", "1")
+        for made in (tmp_path / "backups").glob("*"):
+            made.unlink()
+        db.rename(tmp_path / "q.db")
+        with pytest.raises(StoreError) as caught:
+            Store.open(db)
+    assert str(caught.value).endswith(
+        "(deleted or moved while open); put it back, or move p.db-wal and p.db-shm away to "
+        "start a new database"
+    ), caught.value
+    assert not db.exists()
+
+
 @pytest.mark.parametrize("end", ["quit", "kill"])
 def test_a_log_deleted_under_a_session_is_not_mixed_with_another_terminal_log(
     tmp_path: Path, end: str

@@ -502,18 +502,23 @@ def refuse_orphaned_log(path: Path) -> None:
         what = f"{shm.name} beside it is in use by a program that has the one that was there open"
     else:
         return
+    if existing_file(path):
+        # made since the caller looked, by another dlcards (two first commands at once on a
+        # new database: `config new_per_day 7` was refused as if this log were an orphan's):
+        # the log and its index are that database's, opened with it
+        return
     from dlcards.store import backup
 
     found = backup.backups(path)
     restore = (
         f"run `dlcards doctor --restore {found[0].path.name}` to put the newest backup back "
-        "with the grades the log holds, "
+        "with the grades the log holds, or "
         if found
         else ""
     )
     raise StoreError(
         f"there is no database at {path}, but {what} (deleted or moved while open); put it "
-        f"back, or {restore}or move {wal.name} and {shm.name} away to start a new database"
+        f"back, or {restore}move {wal.name} and {shm.name} away to start a new database"
     )
 
 
