@@ -18,6 +18,7 @@ import os
 import sqlite3
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from dlcards.memory import EF_START, Memory
 from dlcards.store import backup
 from dlcards.store.connection import (
     BUSY_TIMEOUT_S,
+    EMPTY_NEW_S,
     SQLITE_ERRORS,
     TABLES,
     DiskFullError,
@@ -188,6 +190,7 @@ def _examine_file(path: Path, replay_for: ReplayFor, repair: bool, now: datetime
     if not existing_file(path):
         raise StoreError(f"no database at {path}; nothing to check (pass --db?)")
     check_side_files(path)  # a side file that is no file: not damage, no backup to restore
+    _wait_for_its_maker(path)
     try:
         check_header(path)
         if path.stat().st_size == 0:
@@ -206,6 +209,41 @@ def _examine_file(path: Path, replay_for: ReplayFor, repair: bool, now: datetime
         if held is not None:
             os.close(held)
     return report
+
+
+def _wait_for_its_maker(path: Path) -> None:
+    """A file another dlcards made a moment ago and has not yet given its schema (the first
+    transaction of `Connection.open`: `doctor --check` started beside `config new_per_day 7`
+    on a new database) is waited for, EMPTY_NEW_S at most: checked at once, it was reported
+    "FAILED file: ... is an empty file (0 bytes)", or "tables meta, cards, sm2, reviews are
+    missing; keep the file and ask for help", with exit 1. A file with no schema whose last
+    change (its log's included) is older than that is not being made: checked as it is."""
+    deadline = time.monotonic() + EMPTY_NEW_S
+    while time.monotonic() < deadline and _changed_within(path, EMPTY_NEW_S):
+        if _has_schema(path):
+            return
+        time.sleep(0.02)
+
+
+def _changed_within(path: Path, seconds: float) -> bool:
+    newest = 0.0
+    for file in (path, Path(f"{path}-wal")):
+        with suppress(OSError):
+            newest = max(newest, file.stat().st_mtime)
+    return time.time() - newest < seconds
+
+
+def _has_schema(path: Path) -> bool:
+    """Whether the database at `path` has a committed schema (any user_version); False while
+    its maker locks it, True when it cannot be read here (the checks say why)."""
+    try:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, isolation_level=None, timeout=0.1)) as conn:
+            return bool(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.OperationalError as err:
+        return "locked" not in str(err)  # "database is locked": its maker switches its mode
+    except (*SQLITE_ERRORS, OSError):
+        return True
 
 
 def _open_and_examine(
