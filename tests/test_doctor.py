@@ -1450,3 +1450,25 @@ def test_a_file_with_no_schema_not_being_made_is_reported_at_once(tmp_path: Path
     checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert time.monotonic() - began < 1.5
     assert checked.exit_code == 1 and "is an empty file (0 bytes)" in checked.output, checked.output
+
+
+@pytest.mark.parametrize(
+    ("table", "column"), [("topic_tally", "topic"), ("due_tally", "topic"), ("sm2_tally", "due")]
+)
+def test_bytes_where_a_tally_keeps_text_are_found_and_mended(
+    db: Path, table: str, column: str
+) -> None:
+    """`UPDATE topic_tally SET topic = X'00' WHERE ...` (garbage in the database): `doctor
+    --check` and `doctor` stopped with a traceback, "TypeError: '<' not supported between
+    instances of 'bytes' and 'str'", sorting the damaged row among the others."""
+    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        key = conn.execute(f"SELECT {column} FROM {table} LIMIT 1").fetchone()[0]
+        conn.execute(f"UPDATE {table} SET {column} = X'00ff' WHERE {column} = ?", (key,))
+    checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert isinstance(checked.exception, SystemExit) and checked.exit_code == 1, checked.output
+    assert f"statistics: {table} differs from" in checked.output, checked.output
+    fixed = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert fixed.exit_code == 0, fixed.output
+    assert "the statistics' tallies and their triggers rebuilt" in fixed.output, fixed.output
+    again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert again.exit_code == 0 and "No problems found." in again.output, again.output
