@@ -1472,3 +1472,27 @@ def test_bytes_where_a_tally_keeps_text_are_found_and_mended(
     assert "the statistics' tallies and their triggers rebuilt" in fixed.output, fixed.output
     again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert again.exit_code == 0 and "No problems found." in again.output, again.output
+
+
+def test_a_topic_that_is_not_text_is_named_found_and_taken_from_the_decks_again(db: Path) -> None:
+    """`UPDATE cards SET topic = X'6263' WHERE topic = 'bce'` (garbage in the database): `due`
+    stopped with a traceback ("TypeError: cannot use a string pattern on a bytes-like object",
+    in its table), and `doctor --check` found nothing wrong."""
+    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        topic = conn.execute("SELECT topic FROM cards ORDER BY position LIMIT 1").fetchone()[0]
+        conn.execute("UPDATE cards SET topic = ? WHERE topic = ?", (topic.encode(), topic))
+    due = runner.invoke(app, ["due", "--db", str(db)])
+    assert isinstance(due.exception, SystemExit) and due.exit_code == 2, due.output
+    assert due.output.count("\n") == 1 and "is damaged: a card's topic holds b'" in due.output
+    checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert checked.exit_code == 1 and "whose topic is not text" in checked.output, checked.output
+    fixed = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert fixed.exit_code == 0 and "repaired  values" in fixed.output, fixed.output
+    due = runner.invoke(app, ["due", "--db", str(db)])
+    assert due.exit_code == 0 and topic in due.output, due.output
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        kinds = conn.execute("SELECT DISTINCT typeof(topic) FROM cards").fetchall()
+        assert kinds == [("text",)]
+        assert conn.execute("SELECT count(*) FROM cards WHERE topic = ?", (topic,)).fetchone()[0]
+    again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert again.exit_code == 0 and "No problems found." in again.output, again.output

@@ -15,6 +15,7 @@ from dlcards.memory import EF_START, Memory
 from dlcards.paths import default_db
 from dlcards.store.connection import (
     BUSY_TIMEOUT_S,
+    DOCTOR,
     SESSION_TABLES,
     SYNC_TABLES,
     DiskFullError,
@@ -657,6 +658,12 @@ class Store(Reports, Merging):
             )
             bound = {"today": today.isoformat(), "sched": due_table(by)}
         rows = self._call(lambda: self.conn.execute(sql, bound).fetchall())
+        for r in rows:  # bytes in cards.topic (by hand, or damage) stopped `due` in its table
+            if not isinstance(r[0], str):
+                raise StoreError(
+                    f"database {self.path} is damaged: a card's topic holds {str(r[0])[:40]}, "
+                    f"not text; {DOCTOR}"
+                )
         return [TopicCounts(r[0], r[1], r[2] or 0, r[3] or 0, r[4] or 0) for r in rows]
 
     def next_due(

@@ -715,16 +715,28 @@ def _memories(
     ):
         report.add(Finding("log"))
 
-    if bad_values or lacking:
+    # a topic that is not text (bytes: `due` stopped with a TypeError in its table)
+    untopical = [r[0] for r in conn.execute("SELECT id FROM cards WHERE typeof(topic) != 'text'")]
+    if bad_values or lacking or untopical:
         first_bad = next(iter(bad_values.values()), "")
         words = []
         if bad_values:
             words.append(f"{_plural(len(bad_values), 'card')} with bad stored values ({first_bad})")
         if lacking:
             words.append(f"{_plural(len(lacking), 'card')} without a memory row")
+        if untopical:
+            words.append(
+                f"{_plural(len(untopical), 'card')} whose topic is not text (card {untopical[0]})"
+            )
         finding = report.add(Finding("values", "; ".join(words)))
-        if repair and replay is not None:
-            finding.repaired = "memories rebuilt from the log"
+        done = []
+        if repair and untopical:
+            before_repair()
+            _topics_from_the_decks(conn)
+            done.append("topics taken from the decks again by the next command")
+        if repair and replay is not None and (bad_values or lacking):
+            done.append("memories rebuilt from the log")
+        finding.repaired = "; ".join(done) or None
     else:
         report.add(Finding("values"))
 
@@ -745,6 +757,20 @@ def _memories(
     if repair and (rebuilt or lacking):
         before_repair()
         _write_memories(conn, lacking, rebuilt, replay_for)
+
+
+def _topics_from_the_decks(conn: sqlite3.Connection) -> None:
+    """Each topic that is not text emptied, and the deck signature dropped: the next command's
+    sync compares every card with its deck and writes its topic (a retired card's, when it
+    comes back)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("UPDATE cards SET topic = '' WHERE typeof(topic) != 'text'")
+        conn.execute("DELETE FROM meta WHERE key = 'deck_signature'")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _ms(stamp: object, day: object) -> int:
