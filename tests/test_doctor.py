@@ -1496,3 +1496,36 @@ def test_a_topic_that_is_not_text_is_named_found_and_taken_from_the_decks_again(
         assert conn.execute("SELECT count(*) FROM cards WHERE topic = ?", (topic,)).fetchone()[0]
     again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert again.exit_code == 0 and "No problems found." in again.output, again.output
+
+
+@pytest.mark.parametrize("column", ["cards", "learning", "ef"])
+def test_stats_reads_the_cards_when_the_memory_tally_holds_bytes(db: Path, column: str) -> None:
+    """`UPDATE sm2_tally SET ef = X'00ff'`: `stats` stopped with a traceback ("TypeError:
+    unsupported operand type(s) for +=: 'int' and 'bytes'"). It now reads the cards, as when
+    the tally cannot serve, and shows what it showed before the damage."""
+    args = ["stats", "--json", "--db", str(db), "--today", DAY]
+    before = runner.invoke(app, args)
+    assert before.exit_code == 0, before.output
+    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        conn.execute(f"UPDATE sm2_tally SET {column} = X'00ff'")
+    after = runner.invoke(app, args)
+    assert after.exit_code == 0, after.output
+    assert json.loads(after.output) == json.loads(before.output)
+
+
+def test_stats_names_a_day_tally_that_holds_bytes_and_doctor_mends_it(db: Path) -> None:
+    """`UPDATE review_days SET reviews = X'00ff'`: `stats` stopped with a traceback
+    ("ValueError: invalid literal for int() with base 10: b'\\x00\\xff'")."""
+    args = ["stats", "--json", "--db", str(db), "--today", DAY]
+    before = runner.invoke(app, args)
+    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        conn.execute("UPDATE review_days SET reviews = X'00ff'")
+    damaged = runner.invoke(app, args)
+    assert isinstance(damaged.exception, SystemExit) and damaged.exit_code == 2, damaged.output
+    assert damaged.output.count("\n") == 1, damaged.output
+    assert "tally review_days.reviews holds b'" in damaged.output
+    assert "`dlcards doctor`" in damaged.output
+    fixed = runner.invoke(app, ["doctor", "--db", str(db)])
+    assert fixed.exit_code == 0 and "review_days differs" in fixed.output, fixed.output
+    after = runner.invoke(app, args)
+    assert after.exit_code == 0 and json.loads(after.output) == json.loads(before.output)

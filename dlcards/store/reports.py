@@ -38,6 +38,16 @@ if TYPE_CHECKING:
     from dlcards.stats import CardTally
 
 
+def _tallied(value: object, column: str) -> int:
+    """A count a tally holds (kept by triggers); anything else is a StoreError naming it."""
+    if type(value) is int:
+        return value
+    raise StoreError(
+        f"the statistics' tally {column} holds {str(value)[:40]}, not a count; run "
+        "`dlcards doctor` to repair it"
+    )
+
+
 def due_table(by: str) -> str:
     """The table holding scheduler `by`'s due dates."""
     try:
@@ -251,6 +261,10 @@ class Reports(Connection):
             ease = {int_of(ef, "?", "sm2.ef", EF_RANGE): int(n) for ef, n, _, _ in ease_rows}
         except StoreError:
             return None
+        # the tally's sums: bytes in one (by hand, or damage) stopped `stats` with a TypeError;
+        # the cards are read instead (`doctor` finds the tally and makes it again)
+        if any(type(v) is not int for r in rows for v in r[5:8]):
+            return None
         leeches = [
             (cid, topic, int_of(n, cid, "sm2.lapses", COUNT_RANGE), bool(held))
             for cid, topic, n, held in leech_rows
@@ -333,7 +347,15 @@ class Reports(Connection):
                 (since.isoformat(), until.isoformat()),
             ).fetchall()
         )
-        return [DayCount(r[0], int(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in rows]
+        return [
+            DayCount(
+                r[0],
+                _tallied(r[1], "review_days.reviews"),
+                _tallied(r[2] or 0, "review_days.scheduled"),
+                _tallied(r[3] or 0, "review_days.passed"),
+            )
+            for r in rows
+        ]
 
     def true_retention(self, until: date, *since: date) -> list[RetentionRow]:
         """For each window from a `since` day to `until`: passed and failed scheduled reviews
