@@ -424,3 +424,24 @@ def test_a_first_sync_in_a_read_only_folder_says_so_and_makes_nothing(tmp_path: 
             f"error: cannot create database in {mnt}: it is on a read-only file system\n"
         )
         assert list(mnt.iterdir()) == []
+
+
+def test_a_fifo_named_as_a_building_file_is_left_alone_and_waits_for_nothing(
+    tmp_path: Path,
+) -> None:
+    """`mkfifo .p.db.building-deadbeef` beside a new database: `dlcards due` hung for ever,
+    its look for killed builds' files opening the FIFO (an open that waits for a writer), at
+    the build and again at the built database's first write. Only regular files are a
+    build's: the FIFO is not opened, and stays."""
+    fifo = tmp_path / f"{building_prefix(tmp_path / 'p.db')}deadbeef"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "due", "--count"],
+        env=_env(tmp_path, _decks(tmp_path, 2, 3)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.strip().isdigit(), done.stderr
+    assert (tmp_path / "p.db").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [fifo.name]

@@ -27,6 +27,7 @@ import errno
 import os
 import secrets
 import sqlite3
+import stat
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -164,11 +165,17 @@ def clear_stale(path: Path) -> None:
         if name.endswith(SIDE_FILES):
             continue  # removed with their file, below
         found = path.with_name(name)
+        # only a regular file is a build's: a FIFO of that name (`mkfifo .p.db.building-x`)
+        # made the open wait for a writer, and every first sync and day's first write hang
         try:
-            fd = os.open(found, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            if not stat.S_ISREG(os.lstat(found).st_mode):
+                continue
+            fd = os.open(found, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
         except OSError:
             continue
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue  # replaced since it was looked at
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             continue  # being built
