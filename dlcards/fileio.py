@@ -99,6 +99,33 @@ def atomic_write_all(files: Sequence[tuple[Path, bytes | Path]]) -> None:
         fsync_folder(folder)
 
 
+NOT_A_FILE = "not a regular file"
+"""The message of the OSError `open_regular` raises for a FIFO, a device or a folder."""
+
+
+def open_regular(path: Path, flags: int = os.O_RDONLY, mode: int = 0o644) -> int:
+    """A descriptor of `path` opened with `flags`, which must be a regular file: an OSError
+    for anything else. A FIFO of that name (`mkfifo backups/p-undone.jsonl`) is opened without
+    waiting: a plain open waits for a writer (or a reader) for ever."""
+    import errno
+    import stat
+
+    fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0), mode)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, NOT_A_FILE, str(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of regular file `path` (`open_regular`); OSError for anything else."""
+    with open(open_regular(path), "rb") as fh:
+        return fh.read()
+
+
 def fsync_folder(folder: Path) -> None:
     """Make the names in `folder` durable (a file renamed into it, one made or removed): the
     file's own fsync keeps its bytes, not the rename, which a power cut could undo (an edit

@@ -1529,3 +1529,36 @@ def test_stats_names_a_day_tally_that_holds_bytes_and_doctor_mends_it(db: Path) 
     assert fixed.exit_code == 0 and "review_days differs" in fixed.output, fixed.output
     after = runner.invoke(app, args)
     assert after.exit_code == 0 and json.loads(after.output) == json.loads(before.output)
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("p-kept-2026-11-26T120000.json", ["doctor", "--check"]),
+        ("p-undone.jsonl", ["undo"]),
+        ("p-undone.jsonl", ["doctor", "--restore", "LATEST"]),
+    ],
+)
+def test_a_fifo_named_as_a_file_beside_the_backups_is_not_waited_on(
+    db: Path, name: str, args: list[str]
+) -> None:
+    """`mkfifo backups/p-kept-….json` (kept grades) or `backups/p-undone.jsonl` (the undo
+    record): `doctor --check`, `undo` and `doctor --restore` hung for ever, opening the FIFO
+    to read or append (an open that waits for the other end). A file there that is not a
+    regular file is now read as none, or written as one that cannot be (the undo warns)."""
+    import subprocess
+
+    folder = db.parent / "backups"
+    latest = sorted(p.name for p in folder.glob("p-*.db.gz"))[-1]
+    os.mkfifo(folder / name)
+    env = {**os.environ, "DLCARDS_DB": str(db), "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", *[latest if a == "LATEST" else a for a in args]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    if "--restore" not in args:  # (a restore starts the undo record anew)
+        assert (folder / name).is_fifo()

@@ -129,8 +129,10 @@ def _checksum(data: bytes, s0: int, s1: int, order: str) -> tuple[int, int]:
 
 
 def _read(path: Path) -> bytes:
+    from dlcards.fileio import read_regular
+
     try:
-        return path.read_bytes()
+        return read_regular(path)
     except OSError:
         return b""
 
@@ -424,8 +426,10 @@ def write_kept(target: Path, db: Path, rows: Iterable[tuple[Any, ...]]) -> None:
 
 def read_kept(path: Path) -> list[tuple[Any, ...]]:
     """The rows of a kept-grades file, each checked as a log row; [] if it cannot be read."""
+    from dlcards.fileio import read_regular
+
     try:
-        doc = json.loads(path.read_bytes())
+        doc = json.loads(read_regular(path))
         columns = doc["columns"]
         rows = [dict(zip(columns, r, strict=True)) for r in doc["rows"]]
     except (OSError, ValueError, KeyError, TypeError):
@@ -475,7 +479,9 @@ def record_undone(
     if done:
         doc["done"] = True
     line = json.dumps(doc)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    from dlcards.fileio import open_regular
+
+    fd = open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
         before = os.fstat(fd).st_size
         os.write(fd, (line + "\n").encode())
@@ -510,8 +516,10 @@ def undone_since(db: Path, since_ns: int) -> dict[tuple[str, int], Undone]:
     """The grades taken back after `since_ns` (a backup's mtime), by identity: what a
     restore of that backup must not bring back, from whatever it salvages. A line cut short
     (a crash mid-write) is skipped."""
+    from dlcards.fileio import read_regular
+
     try:
-        text = undone_path(db).read_text(encoding="utf-8", errors="replace")
+        text = read_regular(undone_path(db)).decode("utf-8", errors="replace")
     except OSError:
         return {}
     found: dict[tuple[str, int], Undone] = {}
