@@ -213,17 +213,42 @@ def _examine_file(path: Path, replay_for: ReplayFor, repair: bool, now: datetime
 
 
 def _wait_for_its_maker(path: Path) -> None:
-    """A file another dlcards made a moment ago and has not yet given its schema (the first
-    transaction of `Connection.open`: `doctor --check` started beside `config new_per_day 7`
-    on a new database) is waited for, EMPTY_NEW_S at most: checked at once, it was reported
-    "FAILED file: ... is an empty file (0 bytes)", or "tables meta, cards, sm2, reviews are
-    missing; keep the file and ask for help", with exit 1. A file with no schema whose last
-    change (its log's included) is older than that is not being made: checked as it is."""
+    """An empty file another dlcards made a moment ago (SQLite makes it at its first read, and
+    writes it at its first transaction: `doctor --check` started beside `config new_per_day
+    7` on a new database) is waited for, EMPTY_NEW_S at most, by its size alone: checked at
+    once, it was reported "FAILED file: ... is an empty file (0 bytes)". An empty file with a
+    log that holds something is no file being made (one cut to 0 bytes, its grades in the log
+    for the salvage): checked at once, and SQLite is not asked (it would take that log for a
+    stale one and drop it). The schema a maker has written and not yet committed is waited
+    for on the doctor's own connection (`_made_meanwhile`)."""
     deadline = time.monotonic() + EMPTY_NEW_S
     while time.monotonic() < deadline and _changed_within(path, EMPTY_NEW_S):
-        if _has_schema(path):
+        try:
+            if path.stat().st_size or Path(f"{path}-wal").stat().st_size:
+                return
+        except FileNotFoundError:
+            pass  # no log: SQLite's maker has not switched it to WAL mode yet
+        except OSError:
             return
         time.sleep(0.02)
+
+
+def _made_meanwhile(conn: sqlite3.Connection, path: Path, version: int) -> int:
+    """`version` (the file's user_version), or the one its maker commits: a file with no
+    table changed a moment ago is another dlcards's new database before its first commit (its
+    header written when it switched to WAL mode), waited for EMPTY_NEW_S at most. Checked at
+    once it was reported "tables meta, cards, sm2, reviews are missing; keep the file and ask
+    for help"."""
+    deadline = time.monotonic() + EMPTY_NEW_S
+    while (
+        not version
+        and time.monotonic() < deadline
+        and _changed_within(path, EMPTY_NEW_S)
+        and not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    ):
+        time.sleep(0.02)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    return int(version)
 
 
 def _changed_within(path: Path, seconds: float) -> bool:
@@ -232,19 +257,6 @@ def _changed_within(path: Path, seconds: float) -> bool:
         with suppress(OSError):
             newest = max(newest, file.stat().st_mtime)
     return time.time() - newest < seconds
-
-
-def _has_schema(path: Path) -> bool:
-    """Whether the database at `path` has a committed schema (any user_version); False while
-    its maker locks it, True when it cannot be read here (the checks say why)."""
-    try:
-        uri = f"{path.resolve().as_uri()}?mode=ro"
-        with closing(sqlite3.connect(uri, uri=True, isolation_level=None, timeout=0.1)) as conn:
-            return bool(conn.execute("PRAGMA user_version").fetchone()[0])
-    except sqlite3.OperationalError as err:
-        return "locked" not in str(err)  # "database is locked": its maker switches its mode
-    except (*SQLITE_ERRORS, OSError):
-        return True
 
 
 def _open_and_examine(
@@ -290,7 +302,7 @@ def _examine(
     """The checks (and repairs) on the open connection. `held`: a descriptor of the file, open
     until after the connection closes, that a repair's raw copy reads through."""
     path = report.path
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    version = _made_meanwhile(conn, path, conn.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
         report.add(
             Finding("schema", f"made by a newer dlcards (schema {version}); upgrade", fatal=True)
