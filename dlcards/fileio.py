@@ -163,7 +163,7 @@ def read_cache_json(path: Path) -> object:
     import json
     import zlib
 
-    raw = path.read_bytes()
+    raw = read_regular(path)  # a FIFO of its name is not waited on (every command hung)
     head, _, body = raw.partition(b"\n")
     if len(head) != 8 or b"%08x" % zlib.crc32(body) != head:
         raise ValueError(f"cache file {path} is damaged")

@@ -49,3 +49,44 @@ def test_a_durable_atomic_write_syncs_its_folder_after_the_rename(
 @pytest.mark.skipif(sys.platform == "win32", reason="folders cannot be opened")
 def test_syncing_a_folder_that_is_gone_is_quiet(tmp_path: Path) -> None:
     fileio.fsync_folder(tmp_path / "gone")
+
+
+@pytest.mark.parametrize("entry", ["index", "deck"])
+def test_a_fifo_in_the_deck_cache_is_read_as_no_entry_not_waited_on(
+    tmp_path: Path, entry: str
+) -> None:
+    """`mkfifo` in place of the deck cache's index or of a deck's entry (found after a FIFO
+    named as a database's building file hung a first sync): every command that read the
+    cache hung for ever, opening the FIFO for its writer. It is now a damaged entry: the
+    decks are read again."""
+    import subprocess
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "d.yaml").write_text(
+        "topic: t\ntitle: T\ncards:\n  - id: t-1\n    question: q\n    answer: a\n"
+    )
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "DLCARDS_DECKS": str(decks),
+    }
+
+    def count() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dlcards", "due", "--count"],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    first = count()
+    assert first.returncode == 0, first.stderr
+    cache = tmp_path / "cache" / "decks"
+    files = sorted(p for p in cache.glob("*.json") if p.name != "index.json")
+    target = cache / "index.json" if entry == "index" else files[0]
+    target.unlink()
+    os.mkfifo(target)
+    for end in ("", "-wal", "-shm"):  # a new database: every deck read again, by the cache
+        Path(f"{tmp_path / 'p.db'}{end}").unlink(missing_ok=True)
+    again = count()
+    assert again.returncode == 0 and again.stdout == first.stdout, again.stderr
