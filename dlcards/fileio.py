@@ -264,10 +264,11 @@ def clean_stale_folders(prefix: str) -> None:
             continue
 
 
-def clean_stale_temps(folder: Path) -> list[Path]:
+def clean_stale_temps(folder: Path, made_for: str | None = None) -> list[Path]:
     """Remove the temporary files `atomic_write` left in `folder` when its process was killed
-    (its process id no longer runs; an old-style name without one after LEGACY_STALE_S).
-    Returns what was removed; errors are ignored (cleaning is best effort)."""
+    (its process id no longer runs; an old-style name without one after LEGACY_STALE_S);
+    with `made_for`, only those made for a file of that name. Returns what was removed; errors
+    are ignored (cleaning is best effort)."""
     removed: list[Path] = []
     try:
         entries = list(folder.iterdir())
@@ -276,7 +277,7 @@ def clean_stale_temps(folder: Path) -> list[Path]:
     now = time.time()
     for entry in entries:
         m = _TEMP.match(entry.name)
-        if not m:
+        if not m or (made_for is not None and m["target"] != made_for):
             continue
         try:
             if not entry.is_file() or entry.is_symlink():

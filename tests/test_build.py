@@ -445,3 +445,31 @@ def test_a_fifo_named_as_a_building_file_is_left_alone_and_waits_for_nothing(
     assert done.returncode == 0 and done.stdout.strip().isdigit(), done.stderr
     assert (tmp_path / "p.db").is_file()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [fifo.name]
+
+
+def test_the_backup_a_killed_restore_was_unpacking_goes_at_the_next_days_write(
+    isolated: Path,
+) -> None:
+    """`dlcards doctor --restore` killed while it unpacked the backup beside the database
+    (a torture run: 30,000 cards, SIGKILL at 1 s) left `.p.db.PID-RANDOM.tmp`, as big as the
+    database, which no command but the next restore removed. The day's first write removes
+    it, and only a file made for the database's own name by a process that is gone."""
+    from datetime import date, timedelta
+
+    db = isolated / "data" / "p.db"
+    with Store.open(db) as store:
+        store.set_meta("x", "1")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    pid = int(gone.stdout)
+    stale = db.with_name(f".{db.name}.{pid}-abcd1234.tmp")
+    stale.write_bytes(b"x" * 4096)
+    other = db.with_name(f".notes.txt.{pid}-abcd1234.tmp")  # not the database's
+    other.write_bytes(b"y")
+    mine = db.with_name(f".{db.name}.{os.getpid()}-abcd1234.tmp")  # a live process's
+    mine.write_bytes(b"z")
+    with Store.open(db) as store:
+        store.guard_writes(date.today() + timedelta(days=1))  # the day's check
+        store.set_meta("x", "2")
+    assert not stale.exists() and other.exists() and mine.exists()
+    assert _meta(db, "x") == "2"

@@ -1178,12 +1178,16 @@ class Connection:
         self.guarded = self.whole_checked = True
         self._drop_table_check()
         self.set_meta(CHECKED_KEY, day.isoformat())
+        from dlcards.fileio import clean_stale_temps
         from dlcards.store.build import clear_stale
 
         # what a build killed between its link and the removal of its own name left: a
         # second, hidden name of this file (which would keep its space once the file is
         # replaced); building files of killed first syncs too
         clear_stale(self.home)
+        # the backup a killed `doctor --restore` was unpacking beside it (as big as the
+        # database: 71 MB at 30,000 cards), which only the next restore removed
+        clean_stale_temps(self.home.parent, self.home.name)
 
     def _nothing_to_back_up(self) -> bool:
         """Whether the database holds no review and no quiz answer while backups of it exist:
