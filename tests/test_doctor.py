@@ -1562,3 +1562,17 @@ def test_a_fifo_named_as_a_file_beside_the_backups_is_not_waited_on(
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     if "--restore" not in args:  # (a restore starts the undo record anew)
         assert (folder / name).is_fifo()
+
+
+def test_a_fifo_named_as_a_backup_is_no_backup(db: Path) -> None:
+    """`mkfifo backups/p-2026-11-26.db.gz`: `backup --list` listed it ("0 bytes"), and the
+    newest backup named to restore could be it, while `doctor --restore` of it said "no
+    backup"."""
+    folder = db.parent / "backups"
+    real = sorted(p.name for p in folder.glob("p-*.db.gz"))
+    fifo = folder / f"p-{DAY}.db.gz"
+    assert real and fifo.name not in real
+    os.mkfifo(fifo)
+    assert sorted(b.path.name for b in backup.backups(db)) == real
+    listed = runner.invoke(app, ["backup", "--list", "--db", str(db)])
+    assert listed.exit_code == 0 and fifo.name not in listed.output, listed.output

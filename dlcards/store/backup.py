@@ -37,6 +37,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from stat import S_ISREG
 
 from dlcards.errors import StoreError
 from dlcards.fileio import fsync_folder
@@ -93,6 +94,8 @@ def backups(db: Path, today: date | None = None) -> list[Backup]:
             day = date.fromisoformat(m["day"])
             st = entry.stat()
         except (ValueError, OSError):
+            continue
+        if not S_ISREG(st.st_mode):  # a FIFO or folder of a backup's name: none to restore
             continue
         kind = "event" if m["event"] or m["after"] else MANUAL if m["manual"] else "daily"
         found.append((day, st.st_mtime_ns, Backup(entry, day, kind, st.st_size)))
