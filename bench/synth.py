@@ -191,7 +191,10 @@ def review_history(
                 seconds=round(rng.uniform(2.0, 40.0), 1),
                 session_id=None,
                 day=when,
-                reviewed_at=f"{when.isoformat()}T{9 + n % 12:02d}:{n % 60:02d}:00.000+00:00",
+                # a card's reviews a minute apart from 09:00, in the order they happened (a
+                # re-drill after its day's scheduled review: replayed in time order, the log
+                # gives the memory the rows say)
+                reviewed_at=f"{when.isoformat()}T{9 + n // 60 % 12:02d}:{n % 60:02d}:00.000+00:00",
             )
 
 

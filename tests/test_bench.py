@@ -72,6 +72,12 @@ def test_review_history_replays_sm2_exactly(tmp_path: Path) -> None:
         last[row.card_id] = after
     assert 0 < len(last) < len(ids)  # some cards stay new
     assert any(s.due is not None and s.due <= synth.TODAY for s in last.values())
+    # each card's rows in time order are the rows in the order they happened: a re-drill after
+    # its day's scheduled review (one at 20:11 and its re-drill at 09:12 were replayed
+    # re-drill first, and doctor found those cards' memories differing from their logs)
+    for card in {row.card_id for row in rows}:
+        mine = [row for row in rows if row.card_id == card]
+        assert mine == sorted(mine, key=lambda row: row.reviewed_at)
 
 
 def test_anki_log_has_unique_ids_and_each_cards_last_state() -> None:
