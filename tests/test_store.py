@@ -113,6 +113,48 @@ def test_a_file_from_before_the_topic_tally_gets_it(tmp_path: Path) -> None:
         ]
 
 
+def test_reviews_before_1970_are_in_the_cards_log(tmp_path: Path) -> None:
+    """A review's place in the log is its time in ms since 1970, negative before (an Anki log
+    of a clock set to 1969, bench's synthetic histories of intervals of decades). A card never
+    reset had its reset point at -1 ms: every review before 1970 was left out of its history
+    and its replay, and doctor found its memory differing from its log."""
+    from typer.testing import CliRunner
+
+    from dlcards import sm2
+    from dlcards.cli import app
+    from dlcards.memory import Memory
+    from dlcards.store.rows import ReviewRow
+
+    db = tmp_path / "p.db"
+    state, rows = sm2.State(), []
+    for day, grade in ((date(1969, 12, 30), 5), (date(1969, 12, 31), 4)):
+        after, _ = sm2.review(state, sm2.Grade(grade), day)
+        rows.append(
+            ReviewRow(
+                id=0,
+                card_id="a",
+                kind="scheduled",
+                grade=grade,
+                before=Memory(sm2=state),
+                after=Memory(sm2=after),
+                seconds=3.0,
+                session_id=None,
+                day=day,
+                reviewed_at=f"{day.isoformat()}T09:00:00.000+00:00",
+            )  # fmt: skip
+        )
+        state = after
+    with Store.open(db) as s:
+        s.sync([card("a"), card("b")], "s1", NOW)
+        assert s.import_reviews(rows) == 2  # the path bench and migrations load history by
+        assert [e.grade for e in s.history("a")] == [5, 4]
+        assert s.memory("a").sm2 == state
+        h.grade(s, "a", 4, date(2026, 11, 26))
+        assert s.memory("a").sm2.repetitions == 3  # the replay of all three
+    checked = CliRunner().invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert checked.exit_code == 0, checked.output
+
+
 def test_sync_adds_updates_retires_and_restores(store: Store) -> None:
     r = store.sync([card("a"), card("b")], "s1", NOW)
     assert (r.added, r.updated, r.retired) == (2, 0, 0)

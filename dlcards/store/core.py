@@ -33,6 +33,8 @@ from dlcards.store.rows import (
     DECK_STRIDE,
     INSERT_REVIEW,
     LEECH_FROM_LOG,
+    NO_RESET,
+    RESET_MARK,
     REVIEW_COLUMNS,
     SELECT_MEMORY,
     SUSPENSION_CHANGED,
@@ -788,8 +790,8 @@ class Store(Reports, Merging):
             # its place in the log is never before the card's latest review nor its reset
             # point (its id, above every id so far, breaks the tie: AFTER_RESET).
             c.execute(
-                "UPDATE reviews SET at = (SELECT max(coalesce(max(r.at), -1), coalesce(("
-                "SELECT reset_at FROM cards WHERE id = ?), -1)) FROM reviews r WHERE "
+                f"UPDATE reviews SET at = (SELECT max(coalesce(max(r.at), {NO_RESET}), coalesce(("
+                f"SELECT reset_at FROM cards WHERE id = ?), {NO_RESET})) FROM reviews r WHERE "
                 "r.card_id = ?) WHERE id = ?",
                 (card_id, card_id, review_id),
             )
@@ -993,7 +995,7 @@ class Store(Reports, Merging):
         return sum(1 for _, history in snapshot.values() if history)
 
     _MARKS = (
-        "SELECT c.id, coalesce(c.reset_at, -1), coalesce(c.reset_after, 0), "
+        f"SELECT c.id, {RESET_MARK}, "
         "(SELECT coalesce(max(r.id), 0) FROM reviews r WHERE r.card_id = c.id), "
         "(SELECT count(*) FROM reviews r WHERE r.card_id = c.id) FROM cards c"
     )

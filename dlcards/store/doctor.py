@@ -48,6 +48,7 @@ from dlcards.store.rows import (
     AFTER_RESET,
     ALL_MEMORIES,
     LEECH_FROM_LOG,
+    NO_RESET,
     SELECT_MEMORY,
     TIME_ORDER,
     UPDATE_SM2,
@@ -1436,8 +1437,8 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
     try:
         for cid, marks in sorted(newest.items()):
             row = src.execute(
-                "SELECT coalesce(reset_at, -1), coalesce(suspended_changed, -1) FROM cards "
-                "WHERE id = ?",
+                f"SELECT coalesce(reset_at, {NO_RESET}), coalesce(suspended_changed, -1) "
+                "FROM cards WHERE id = ?",
                 (cid,),
             ).fetchone()
             if row is None:

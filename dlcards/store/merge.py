@@ -70,12 +70,12 @@ _LOG = (
 _HELD = "SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL"
 
 # whether a reset elsewhere at ? (ms) moves a card's reset point: its own point is earlier
-_RESET_MOVES = "(coalesce(reset_at, -1), coalesce(reset_after, 0)) < (?, 0)"
+_RESET_MOVES = f"({RESET_MARK.replace('c.', '')}) < (?, 0)"
 # a card's reset point, and whether its log holds a review after that point and before a time
 _POINT_AND_STUDIED = (
-    "SELECT coalesce(reset_at, -1), coalesce(reset_after, 0), EXISTS (SELECT 1 FROM reviews r "
-    "WHERE r.card_id = cards.id AND (r.at, r.id) > (coalesce(cards.reset_at, -1), "
-    "coalesce(cards.reset_after, 0)) AND r.at < ?) FROM cards WHERE id = ?"
+    f"SELECT {RESET_MARK.replace('c.', '')}, EXISTS (SELECT 1 FROM reviews r "
+    f"WHERE r.card_id = cards.id AND (r.at, r.id) > ({RESET_MARK.replace('c.', 'cards.')}) "
+    "AND r.at < ?) FROM cards WHERE id = ?"
 )
 
 

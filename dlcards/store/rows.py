@@ -54,11 +54,15 @@ def new_memories(c: Any, card_ids: Sequence[str]) -> None:
 # moment, with ids breaking ties at it). History, undo, rebuild_all and the import all use these.
 # (A row's place is the pair (at, id); the merge compares the same pairs in Python.)
 TIME_ORDER = "r.at, r.id"
-RESET_MARK = "coalesce(c.reset_at, -1), coalesce(c.reset_after, 0)"
+NO_RESET = -62_135_596_800_001
+"""A card never reset: its reset point is before every moment a review can have, 0001-01-01
+(a review's `at` is its time in ms since 1970, negative before: an Anki log of a clock set to
+1969 holds such; -1, the point this was, left every review before 1970 out of the replay)."""
+RESET_MARK = f"coalesce(c.reset_at, {NO_RESET}), coalesce(c.reset_after, 0)"
 AFTER_RESET = f"(r.at, r.id) > ({RESET_MARK})"
 LEECH_FROM_LOG = (
     "EXISTS (SELECT 1 FROM reviews r WHERE r.card_id = cards.id AND r.leech IS NOT NULL AND "
-    "(r.at, r.id) > (coalesce(cards.reset_at, -1), coalesce(cards.reset_after, 0)))"
+    f"(r.at, r.id) > ({RESET_MARK.replace('c.', 'cards.')}))"
 )
 """A card's leech mark as its log has it, in an UPDATE of `cards`: a row after its reset point
 fired the leech rule (`undo` and a merge's moved reset points set it so)."""

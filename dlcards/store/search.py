@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dlcards.settings import DAY_STARTS_AT
+from dlcards.store.rows import AFTER_RESET
 
 if TYPE_CHECKING:
     from dlcards.search import Filter, Group, Node, Query
@@ -25,8 +26,7 @@ _OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "=", "!=": "!="}
 
 
 REPS = (  # Anki's reps: how many times the card was answered (since its last reset)
-    "(SELECT count(*) FROM reviews r WHERE r.card_id = c.id "
-    "AND (r.at, r.id) > (coalesce(c.reset_at, -1), coalesce(c.reset_after, 0)))"
+    f"(SELECT count(*) FROM reviews r WHERE r.card_id = c.id AND {AFTER_RESET})"
 )
 
 
