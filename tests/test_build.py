@@ -149,6 +149,33 @@ def test_a_first_sync_of_a_broken_deck_leaves_no_backup_to_warn_of_later(isolate
 
 
 @pytest.mark.fresh_db
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_building_file_deleted_as_it_is_put_in_place_makes_no_database(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    """Deleted after its last write, just before or after it is switched to WAL: the switch
+    opened it by its name and SQLite made a new empty file there, which the link then put at
+    the database's path. Now nothing is linked, and the error says why."""
+    from dlcards.store import build as building
+
+    db = isolated / "data" / "p.db"
+    to_wal = building._to_wal
+
+    def deleted(temp: Path) -> bool:
+        if when == "before":
+            temp.unlink()
+        done = to_wal(temp)
+        if when == "after":
+            temp.unlink()
+        return done
+
+    monkeypatch.setattr(building, "_to_wal", deleted)
+    with pytest.raises(StoreError, match="was deleted by another program; no database was made"):
+        Store.build(db, lambda store: store.set_meta("x", "1"))
+    assert not db.exists() and _building(db) == []
+
+
+@pytest.mark.fresh_db
 def test_a_killed_builds_file_is_removed_and_a_running_ones_left_alone(isolated: Path) -> None:
     """A building file no build holds (its builder was killed) is removed by the next build
     and never taken for the database; one a build holds is left to it."""
@@ -392,6 +419,34 @@ def test_a_command_that_does_not_sync_waits_for_the_build_and_writes_into_it(
     assert db.stat().st_ino == built  # the built file, linked: not a second sync
     assert _ids(db) == ids and _building(db) == []
     assert _meta(db, "new_per_day") == "7"
+
+
+def test_a_building_file_deleted_under_its_build_says_so_and_keeps_nothing(
+    tmp_path: Path, synced_ids: tuple[Path, list[str]]
+) -> None:
+    """The hidden file a first sync builds in, deleted by another program while it builds: one
+    line that says so and to run the command again, exit 2, no database, and nothing in
+    backups/. It said the database "was deleted while this dlcards had it open", kept a copy
+    of the file in backups/ and sent the learner to doctor, which found no database."""
+    decks, ids = synced_ids
+    db = tmp_path / "p.db"
+
+    def written() -> bool:  # the build under way: its file holds some of the cards
+        return any(p.stat().st_size > 200_000 for p in _building(db) if p.exists())
+
+    builder = _start(tmp_path, decks, "due")
+    _until(lambda: builder.poll() is not None or written())
+    for made in _building(db):
+        made.unlink()
+    out, err = builder.communicate(timeout=120)
+    assert builder.returncode == 2 and "Traceback" not in err, (out[:200], err)
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"error: the file dlcards was making database {db} in was deleted")
+    assert line.endswith("no database was made: run the command again"), line
+    assert not db.exists() and _building(db) == []
+    assert list((tmp_path / "backups").glob("*")) == []
+    again = _start(tmp_path, decks, "due")
+    assert again.communicate(timeout=120)[0].startswith("topic") and _ids(db) == ids
 
 
 @pytest.mark.waits

@@ -94,7 +94,8 @@ def build(kind: type[C], path: Path, fill: Callable[[C], T]) -> T | None:
         value = fill(store)
         store.close()  # its background checks with it: none holds the file
         store = None
-        _to_wal(temp)
+        if not _still_named(fd, temp) or not _to_wal(temp) or not _still_named(fd, temp):
+            raise _deleted(path)  # by another program, while it was built
         os.fsync(fd)
         if _has_log(path):  # a -wal appeared: not taken as this file's (`Connection.open`)
             return None
@@ -206,14 +207,28 @@ def _unlink(path: Path) -> None:
         os.unlink(path)
 
 
-def _to_wal(temp: Path) -> None:
+def _to_wal(temp: Path) -> bool:
     """The file switched to WAL mode (in its header: opened so at its path), as
-    `Connection.open` makes a new database (left as it is where WAL cannot be used)."""
-    conn = sqlite3.connect(temp, isolation_level=None)
+    `Connection.open` makes a new database (left as it is where WAL cannot be used). False
+    when there is no file at `temp` (deleted meanwhile: never made anew here)."""
+    try:
+        conn = sqlite3.connect(f"{temp.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None)
+    except sqlite3.OperationalError:
+        if os.path.exists(temp):
+            raise
+        return False
     try:
         conn.execute("PRAGMA journal_mode = WAL")
     finally:
         conn.close()  # the last connection: its -wal and -shm removed
+    return True
+
+
+def _deleted(path: Path) -> StoreError:
+    return StoreError(
+        f"the file dlcards was making database {path} in was deleted by another program; no "
+        "database was made: run the command again"
+    )
 
 
 def _links(temp: Path) -> bool:

@@ -1575,7 +1575,14 @@ class Connection:
                 index = self._index_held()
                 problem = None if index is None else log_cut(self.path, index)
                 self.log_cut = problem is not None
-            if problem is not None:
+            if problem is not None and self.building:
+                # the file a first sync was building: nothing of the learner's is in it, and
+                # there is no database to keep a copy of or to point doctor at
+                self.gone = FileGoneError(
+                    f"the file dlcards was making database {self.home} in {problem} by "
+                    "another program; no database was made: run the command again"
+                )
+            elif problem is not None:
                 self.gone = FileGoneError(self._rescue(problem))
         return self.gone
 
