@@ -540,3 +540,23 @@ def in_a_pty(
             os.waitpid(pid, 0)
         with contextlib.suppress(OSError):  # closed by the test already (a terminal closed)
             os.close(fd)
+
+
+def dlcards_process(
+    *args: str,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    preexec_fn: Callable[[], object] | None = None,
+) -> subprocess.Popen[str]:
+    """`python -m dlcards ARGS` started in a process of its own, its standard streams pipes
+    of text (a session the test types into and reads, kills or waits for)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "dlcards", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(env),
+        cwd=cwd,
+        preexec_fn=preexec_fn,
+    )

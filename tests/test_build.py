@@ -248,14 +248,7 @@ def _env(folder: Path, decks: Path) -> dict[str, str]:
 
 
 def _start(folder: Path, decks: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "dlcards", *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(folder, decks),
-    )
+    return h.dlcards_process(*args, env=_env(folder, decks))
 
 
 def _ids(db: Path) -> list[str]:

@@ -32,14 +32,8 @@ def spawn(
         "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
         "NO_COLOR": "1",
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26", *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        preexec_fn=preexec_fn,
+    return h.dlcards_process(
+        "study", "--today", "2026-11-26", *args, env=env, preexec_fn=preexec_fn
     )
 
 

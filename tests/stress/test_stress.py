@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import dlcards_process
 
 pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and limits"),
@@ -115,15 +116,7 @@ def run(
 
 
 def spawn(tmp: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "dlcards", *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment(tmp),
-        cwd=tmp,
-    )
+    return dlcards_process(*args, env=environment(tmp), cwd=tmp)
 
 
 def clean_error(result: subprocess.CompletedProcess[str]) -> bool:
