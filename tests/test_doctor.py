@@ -787,23 +787,111 @@ def test_a_setting_or_a_quiz_answer_checks_only_the_tables_it_writes(db: Path) -
 
 @pytest.mark.parametrize("parallel", [True, False], ids=["two-connections", "one-connection"])
 @pytest.mark.parametrize("index", ["sm2_due", "cards_active", "fsrs_due"])
-def test_a_damaged_session_table_stops_a_suspend_before_it_writes(
+def test_a_damaged_session_table_stops_a_reset_before_it_writes(
     db: Path, monkeypatch: pytest.MonkeyPatch, index: str, parallel: bool
 ) -> None:
-    """The session tables are checked before a process's first write: on two connections at
-    once in a big file (forced here for a small one), on one otherwise; either way a damaged
-    index of any of them stops the write and is named."""
+    """The session tables a write changes are checked before a process's first write: on two
+    connections at once in a big file (forced here for a small one), on one otherwise; either
+    way a damaged index of any of them stops the write and is named. A reset writes the card
+    and both memories."""
     from dlcards.store import connection
 
     monkeypatch.setattr(connection, "PARALLEL_CHECK_BYTES", 0 if parallel else 1 << 62)
     monkeypatch.setattr(connection, "cores", lambda: 2)
     damage.flip_in_index(db, index)
     before = db.read_bytes()
-    result = runner.invoke(app, ["suspend", "gd-23", "--db", str(db)])
+    result = runner.invoke(app, ["reset", "gd-23", "--yes", "--db", str(db)])
     assert result.exit_code == 2, result.output
     line = one_error_line(result.output)
     assert "is damaged" in line and f"index {index}" in line and "nothing was written" in line
     assert db.read_bytes() == before
+
+
+def test_a_suspension_or_a_setting_checks_only_the_tables_it_writes(db: Path) -> None:
+    """`suspend` and `unsuspend` write a card's flag, a `config` that rebuilds no memory
+    writes meta: with a damaged memory index they go through having checked those tables
+    alone (at 100,000 cards the memories' check took ~0.45 s of each such command, and
+    `config new_per_day` checked them all, as a setting written by `set_setting` did not).
+    A reset, which writes the memories, is refused; so is a setting that rebuilds them."""
+    from dlcards.commands.common import replay_for
+    from dlcards.store import Store
+
+    damage.flip_in_index(db, "sm2_due")
+    with Store.open(db) as store:
+        checked: list[str] = []
+        store.conn.set_trace_callback(checked.append)
+        assert store.change_setting("new_per_day", "30", replay_for) is None
+        assert store.set_suspended(["gd-23"], True) == ["gd-23"]
+        store.conn.set_trace_callback(None)
+        ran = [s for s in checked if s.startswith("PRAGMA integrity_check")]
+        assert ran == ["PRAGMA integrity_check('meta')", "PRAGMA integrity_check('cards')"]
+    for args in (["config", "new_per_day", "25"], ["unsuspend", "gd-23"], ["suspend", "gd-23"]):
+        result = runner.invoke(app, [*args, "--db", str(db)])
+        assert result.exit_code == 0, (args, result.output)
+    before = db.read_bytes()
+    for args in (["reset", "gd-23", "--yes"], ["config", "scheduler", "fsrs"]):
+        result = runner.invoke(app, [*args, "--db", str(db)])
+        assert result.exit_code == 2, (args, result.output)
+        assert "is damaged" in one_error_line(result.output), args
+    assert db.read_bytes() == before
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'new_per_day'").fetchone() == ("25",)
+    assert conn.execute("SELECT suspended FROM cards WHERE id = 'gd-23'").fetchone() == (1,)
+    conn.close()
+
+
+@pytest.mark.parametrize("damaged", [False, True], ids=["sound", "damaged"])
+def test_a_setting_that_rebuilds_only_after_another_config_is_checked_as_a_rebuild(
+    db: Path, damaged: bool
+) -> None:
+    """`config desired_retention 0.85` read the settings under SM-2 (nothing to rebuild: meta
+    alone checked), and another `config scheduler fsrs` committed before its write began:
+    inside its transaction the change rebuilds every FSRS memory. It starts again (nothing
+    written) and is checked as a rebuild is, the whole file: a damaged memory index refuses it
+    with nothing written; a sound file gets the retention and the rebuilt memories."""
+    from dlcards.commands.common import replay_for
+    from dlcards.store import Store
+
+    if damaged:
+        damage.flip_in_index(db, "sm2_due")
+    with Store.open(db) as store:
+        stale = store.stored_settings()
+        reads = [stale]  # the read before the other `config`; later reads see the file
+        real = store.stored_settings
+        store.stored_settings = lambda: reads.pop() if reads else real()  # type: ignore[method-assign]
+        other = sqlite3.connect(db)
+        other.execute("INSERT INTO meta (key, value) VALUES ('scheduler', 'fsrs')")
+        other.commit()
+        other.close()
+        before = _memories_and_meta(db)
+        checked: list[str] = []
+        store.conn.set_trace_callback(checked.append)
+        if damaged:
+            with pytest.raises(Exception, match="is damaged"):
+                store.change_setting("desired_retention", "0.85", replay_for)
+        else:
+            assert store.change_setting("desired_retention", "0.85", replay_for) == 3
+        store.conn.set_trace_callback(None)
+        ran = [s for s in checked if s.startswith("PRAGMA integrity_check")]
+        assert ran[0] == "PRAGMA integrity_check('meta')"
+        # then the whole file's check (no table named), before any write
+        assert [
+            re.fullmatch(r"PRAGMA integrity_check(\(\d+\))?", s) is not None for s in ran[1:]
+        ] == [True]
+        retention = store.get_meta("desired_retention")
+        states = store.query("SELECT count(*) FROM fsrs WHERE stability IS NOT NULL")[0][0]
+    if damaged:  # (the file's bytes may change: the other `config`'s commit checkpointed)
+        assert retention is None and _memories_and_meta(db) == before
+    else:
+        assert retention == "0.85" and states == 3
+
+
+def _memories_and_meta(db: Path) -> list[Any]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return [
+            conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+            for t in ("meta", "sm2", "fsrs")
+        ]
 
 
 @pytest.mark.parametrize("parallel", [True, False], ids=["two-connections", "one-connection"])

@@ -69,8 +69,14 @@ SESSION_TABLES = ("meta", "cards", "sm2", "fsrs", "sessions", "quiz_results")
 first write (the log by the whole file's check: daily, and in the background of a study
 session)."""
 SYNC_TABLES = ("meta", "cards")
-"""The session tables a deck sync changes when it adds no card (adding cards adds their
-memories: then every session table is checked)."""
+"""The session tables a deck sync changes when it adds no card."""
+NEW_CARD_TABLES = ("meta", "cards", "sm2", "fsrs")
+"""The session tables a deck sync changes when it adds cards: their memories too."""
+CARD_FLAGS = ("cards",)
+"""The session tables a suspension or unsuspension changes: the card's row (its triggers keep
+the tallies, which are no session table)."""
+MEMORY_TABLES = ("cards", "sm2", "fsrs")
+"""The session tables a reset changes: the cards' marks and their memories."""
 CHECKED_KEY = "integrity_checked"  # meta: the day of the last full check (with the backup)
 DOCTOR = "run `dlcards doctor` to repair it or restore a backup"
 

@@ -15,7 +15,10 @@ from dlcards.memory import EF_START, Memory
 from dlcards.paths import default_db
 from dlcards.store.connection import (
     BUSY_TIMEOUT_S,
+    CARD_FLAGS,
     DOCTOR,
+    MEMORY_TABLES,
+    NEW_CARD_TABLES,
     SESSION_TABLES,
     SYNC_TABLES,
     DiskFullError,
@@ -312,7 +315,7 @@ class Store(Reports, Merging):
             stream.close()  # the indexes made again after the cards it wrote
             to_retire = [cid for cid, have in existing.items() if not have[3]]
             if fresh:  # new cards get memories: those tables are checked first too
-                self.guard_writes(tables=SESSION_TABLES)
+                self.guard_writes(tables=NEW_CARD_TABLES)
             elif changed or to_retire:
                 self.guard_writes(tables=SYNC_TABLES)
             self._sync_write(c, fresh, changed, to_retire, signature)
@@ -1052,11 +1055,23 @@ class Store(Reports, Merging):
         changed meanwhile (another `config`) every card is. Returns how many cards have a
         history when memories were rebuilt, else None. A stored value that is bad (the one
         being fixed) counts as a change."""
+        while True:
+            try:
+                return self._change_setting(key, value, rebuild_for)
+            except _RebuildsNow:
+                continue  # another `config` made this a rebuild meanwhile: its checks first
+
+    def _change_setting(self, key: str, value: str, rebuild_for: RebuildFor) -> int | None:
+        """`change_setting` once; _RebuildsNow (nothing written) when the settings read inside
+        the transaction rebuild the memories and those read before it did not. A setting that
+        rebuilds nothing writes meta alone, and only meta is checked before it (at 100,000
+        cards the memories' check is ~0.45 s of such a `config`)."""
         stored_now = self.stored_settings()
         after = self._checked({**stored_now, key: value})
         computed: dict[str, Memory] = {}
         snapshot: dict[str, tuple[Mark, list[LogEntry]]] = {}
-        if self._rebuilds(stored_now, key, after):
+        rebuilds = self._rebuilds(stored_now, key, after)
+        if rebuilds:
             self.guard_writes(whole_file=True)  # every card's log is read
             snapshot = self._log_snapshot()
             stored = self._call(lambda: _all_memories(self.conn))
@@ -1066,16 +1081,15 @@ class Store(Reports, Merging):
                 for cid, (_, history) in snapshot.items()
                 if cid in stored
             }
-        with self._write() as c:
+        with self._write(SESSION_TABLES if rebuilds else ("meta",)) as c:
             inside = stored_settings_in(c)
             now_after = self._checked({**inside, key: value})
-            c.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
             if not self._rebuilds(inside, key, now_after):
+                self._set_in(c, key, value)
                 return None
+            if not rebuilds:
+                raise _RebuildsNow  # rolled back: the memories were not checked
+            self._set_in(c, key, value)
             rebuild = rebuild_for(now_after)
             again = now_after != after  # another `config` meanwhile: every card replayed here
             marks = {
@@ -1098,6 +1112,14 @@ class Store(Reports, Merging):
                 self._put_memory(c, cid, held, want)
             return histories
 
+    @staticmethod
+    def _set_in(c: sqlite3.Connection, key: str, value: str) -> None:
+        c.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
     def _rebuilds(self, stored: dict[str, str], key: str, after: Settings) -> bool:
         """Whether setting `key` (giving `after`) changes the FSRS memories, from the settings
         as `stored` has them. The value it replaces is read as it is: leaving it out (as this
@@ -1119,7 +1141,7 @@ class Store(Reports, Merging):
         undo (`take_back_suspension`) puts back, or None when the card was suspended already
         (nothing changed)."""
         at = change_seconds(None)
-        with self._write() as c:
+        with self._write(CARD_FLAGS) as c:
             was = _suspensions_in(c, [card_id]).get(card_id)
             if was is None or was.suspended:
                 return None
@@ -1134,7 +1156,7 @@ class Store(Reports, Merging):
         unsuspension dated now was newer than a suspension made on the phone before the `!`,
         which an Anki import then did not take). A card whose flag changed again since
         (another terminal) is unsuspended now, as before."""
-        with self._write() as c:
+        with self._write(CARD_FLAGS) as c:
             held = _suspensions_in(c, [card_id]).get(card_id)
             if held is None or not held.suspended:
                 return
@@ -1149,7 +1171,7 @@ class Store(Reports, Merging):
         """Set the flag, and when it changed (`suspended_changed`: `now`, else the clock's
         time); returns the ids whose flag changed (the others already had it)."""
         at = change_seconds(now)
-        with self._write() as c:
+        with self._write(CARD_FLAGS) as c:
             changed = []
             for cid in card_ids:
                 cur = c.execute(
@@ -1173,7 +1195,7 @@ class Store(Reports, Merging):
         """Set the flags `decide` gives, from these cards' flags read inside the same
         transaction (a `suspend` in another terminal meanwhile is seen): each card's flag and
         its time of change as given. Returns what was written."""
-        with self._write() as c:
+        with self._write(CARD_FLAGS) as c:
             changes = dict(decide(_suspensions_in(c, card_ids)))
             rows = [
                 {"suspended": int(s.suspended), "at": s.changed, "id": cid}
@@ -1203,7 +1225,7 @@ class Store(Reports, Merging):
         moment = -1 if now is None else epoch_ms(now.isoformat())
         if self.backups and self._call(lambda: _studied(self.conn, card_ids)):
             self.backup_before("reset", (now or datetime.now()).date())
-        with self._write() as c:
+        with self._write(MEMORY_TABLES) as c:
             studied = _studied(c, card_ids)  # again inside: another process may have graded
             new_memories(c, studied)
             c.executemany(
@@ -1321,7 +1343,7 @@ class _FirstSync:
         if not self.on:
             if len(fresh) < BULK_CARDS:
                 return  # too few yet: the sync writes them at its end, as any sync's
-            self.store.guard_writes(tables=SESSION_TABLES)
+            self.store.guard_writes(tables=NEW_CARD_TABLES)
             self.bulk.enter_context(bulk_cards(self.c, rebuild=True))
             self.on = True
         Store._sync_insert(self.c, fresh)
@@ -1334,6 +1356,11 @@ class _FirstSync:
         """The written cards' memories (`Store._first_memories`), then the indexes again."""
         Store._first_memories(self.c, self.written)
         self.bulk.close()
+
+
+class _RebuildsNow(Exception):
+    """`Store._change_setting`: the settings changed meanwhile, and the setting now rebuilds the
+    memories, whose tables were not checked before the transaction began."""
 
 
 def _merge_failed(card_id: str, merged: Callable[[], object]) -> None:
