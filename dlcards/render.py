@@ -706,8 +706,21 @@ _LEADING_SPACE = re.compile(r"\A\s+")
 _TRAILING_SPACE = re.compile(r"\s+\Z")
 
 
+# Text that every step below leaves as it is: no character that starts markup, math, code, an
+# image, a sound, an entity, an escape or <br>, no control character or carriage return, no line
+# starting "1. " (an inline list to break), no space at either end.
+_MARKED = re.compile(r"[$*\\`!&<\[\r\x00-\x08\x0b-\x1f\x7f-\x9f]|(?:\A|\n)1\. ")
+
+
 @lru_cache(maxsize=1024)
 def _render(text: str) -> tuple[str, tuple[Span, ...]]:
+    if not _MARKED.search(text) and not text[:1].isspace() and not text[-1:].isspace():
+        return text, ()  # plain already (most questions: `list` at 100,000 cards)
+    return _rendered(text)
+
+
+def _rendered(text: str) -> tuple[str, tuple[Span, ...]]:
+    """`_render` without its shortcut for plain text: every step taken."""
     plain, spans = _assemble(tokens(text))
     # Safety net: a "<br>" assembled from escapes, entities or code spans is still a break.
     plain, spans = _edit(plain, spans, CONTROL, "")  # e.g. from "&#x1b;"

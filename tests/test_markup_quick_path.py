@@ -202,3 +202,34 @@ def test_quick_html_takes_the_common_texts() -> None:
     assert len(taken) > len(texts) / 2
     for text in taken:
         assert _quick_html(text) == html_of(_general_tokens(text)), text
+
+
+# what the plain-text shortcut of rendering must turn away: each character a step acts on,
+# Unicode spaces at the ends (stripped), and "1. " at a line's start (an inline list)
+PLAIN_ALPHABET = "aZ5 .1\n\t\u00a0\u2003\u0301é$*\\`!&<>[]\r\x01\x7f\x85_~#"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(PLAIN_ALPHABET, max_size=12) | st.sampled_from(["1. a", "b\n1. c", " x", "y "]))
+@example("a\u00a0")
+@example("a\x85")
+@example("1. x 2. y")
+@example("1. a. 2. b")  # an inline list: broken before "2."
+@example("x\n1. a: 2. b")
+def test_plain_text_rendered_at_once_is_what_every_step_gives(text: str) -> None:
+    """`render._render`'s shortcut (`list` of 100,000 cards' questions: most are plain)
+    returns what the tokens, their assembly and the edits after it return."""
+    from dlcards.render import _render, _rendered
+
+    assert _render.__wrapped__(text) == _rendered(text)
+
+
+def test_the_shipped_texts_render_the_same_with_the_plain_shortcut() -> None:
+    from dlcards.render import _MARKED, _render, _rendered
+
+    plain = 0
+    for card in load_catalog().cards:
+        for text in (card.question, card.answer, card.note or "", card.erratum or ""):
+            assert _render.__wrapped__(text) == _rendered(text), text
+            plain += not _MARKED.search(text)
+    assert plain > 200  # the shortcut is taken (most questions)
