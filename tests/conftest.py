@@ -174,6 +174,7 @@ def nowhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Path]:
     import shutil
+    import tempfile
 
     if "no_files" in request.keywords:  # pure code: no folder made, no database copied
         root: Path = request.getfixturevalue("nowhere")
@@ -190,6 +191,13 @@ def isolated(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) ->
             cache.link_to(root / "cache")
             request.addfinalizer(cache.repair)
         monkeypatch.setenv("DLCARDS_DB", str(root / "data" / "dlcards.db"))
+        # the temporary files of the test and of the processes it starts, in its own folder:
+        # what dlcards keeps there for the learner (an edit it could not write, `_keep`) was
+        # left in the machine's temporary folder by every run, removed with the folder now
+        scratch = root / "temporary-files"
+        scratch.mkdir()
+        monkeypatch.setenv("TMPDIR", str(scratch))
+        monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     monkeypatch.delenv("DLCARDS_DECKS", raising=False)
     monkeypatch.delenv("DLCARDS_TODAY", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
