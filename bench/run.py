@@ -571,6 +571,24 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
 
     m["sync_one_card_edited"] = repeat(one_card_edited, runs, False, "sync after 1 card edited")
 
+    # one card's flag, one setting: each command checks the tables it writes before it writes
+    flagged = ids[0]
+
+    def suspension(i: int) -> Run:
+        return run_child([*DLCARDS, "unsuspend" if i % 2 else "suspend", flagged], env, work)
+
+    m["suspend_one"] = repeat(suspension, runs, False, "suspend or unsuspend one card")
+    run_child([*DLCARDS, "unsuspend", flagged], env, work)  # as it was, for what follows
+    with Store.open(db) as store:
+        per_day = store.settings().new_per_day
+
+    def setting(i: int) -> Run:
+        value = per_day + 1 - i % 2  # a change each time
+        return run_child([*DLCARDS, "config", "new_per_day", str(value)], env, work)
+
+    m["config_setting"] = repeat(setting, runs, False, "config new_per_day")
+    run_child([*DLCARDS, "config", "new_per_day", str(per_day)], env, work)
+
     safety(db, m, out, runs)
 
     with Store.open(db) as store:  # last: it adds to the log
@@ -800,6 +818,8 @@ SCALE_ROWS = [
     ("import_floor", "  floor: the same rows by one executemany, indexes built, commit"),
     ("sync_one_deck_edited", "sync after 1 deck file saved, no card changed: due"),
     ("sync_one_card_edited", "sync after 1 card's text edited: due"),
+    ("suspend_one", "suspend or unsuspend one card"),
+    ("config_setting", "config new_per_day N"),
     ("check_session", "check before a process's first write (in-process)"),
     ("check_file", "check of the whole file, behind a study session's first card (in-process)"),
     ("check_daily", "daily full check + verified backup (in-process)"),
