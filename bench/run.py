@@ -551,6 +551,19 @@ def at_size(tmp: Path, n_cards: int, per_card: int, runs: int, seed: int) -> dic
         m["export_anki"] = repeat(export, runs, False, "export anki")
     else:
         m["export_anki"] = Measure(note="no `export` command yet")
+    switched = work / "switched.db"
+    switched_env = {**env, "DLCARDS_DB": str(switched)}
+
+    def switch_to_fsrs(_: int) -> Run:
+        # every card's FSRS memory replayed from its log, in a copy of the collection
+        for p in (switched, Path(f"{switched}-wal"), Path(f"{switched}-shm")):
+            p.unlink(missing_ok=True)
+        shutil.copy(db, switched)
+        return run_child([*DLCARDS, "config", "scheduler", "fsrs"], switched_env, work)
+
+    m["switch_fsrs"] = repeat(switch_to_fsrs, runs, False, "config scheduler fsrs")
+    for p in (switched, Path(f"{switched}-wal"), Path(f"{switched}-shm")):
+        p.unlink(missing_ok=True)
     edited = decks / "syn01.yaml"
 
     def one_deck_edited(i: int) -> Run:
@@ -814,6 +827,7 @@ SCALE_ROWS = [
     ("search_command", f"search {SEARCH_QUERIES[0]}: the command, 50 lines"),
     ("stats", "stats"),
     ("export_anki", "export anki (all cards)"),
+    ("switch_fsrs", "config scheduler fsrs: every card's FSRS memory from its log"),
     ("import_reviews", "import the review log (Anki import path, in-process)"),
     ("import_floor", "  floor: the same rows by one executemany, indexes built, commit"),
     ("sync_one_deck_edited", "sync after 1 deck file saved, no card changed: due"),

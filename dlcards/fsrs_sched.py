@@ -1,18 +1,22 @@
-"""FSRS (the `fsrs` package, py-fsrs 6.x) as an optional scheduler on calendar days.
+"""FSRS-6 as the `fsrs` package (py-fsrs 6.x) computes it, as an optional scheduler on calendar
+days.
 
 Pure functions of their arguments, like `sm2`: no clock, no I/O. Grades map 0, 1, 2 -> Again,
 3 -> Hard, 4 -> Good, 5 -> Easy. Learning steps are off (days stay whole calendar days; the study
 session's re-drill covers same-day practice) and so is fuzzing, so intervals are reproducible.
 Stability is capped at 36,500 days as fsrs-rs (Anki's FSRS) caps it, which py-fsrs does not.
-The `fsrs` package is imported on first use, never by quick commands.
+py-fsrs's formulas are written out here (`_answer`), each as it writes it, so that a review
+gives the same floats as its `Scheduler.review_card` without its per-review objects: a switch to
+FSRS replays the whole log (tests/test_fsrs.py compares the two bit for bit).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from dlcards.memory import FsrsState
 from dlcards.settings import (
@@ -32,53 +36,102 @@ kept in `dlcards.settings` (the `fsrs_parameters` setting's default)."""
 Parameters = tuple[float, ...]
 
 
+class _Model(NamedTuple):
+    """py-fsrs 6.x's `Scheduler` for a desired retention and FSRS-6 weights, with no learning
+    or relearning steps and no fuzz: the constants its formulas compute from them."""
+
+    w: Parameters
+    decay: float  # -w[20]
+    factor: float  # 0.9 ** (1 / decay) - 1
+    to_interval: float  # retention ** (1 / decay) - 1: an interval is S / factor * this
+    easy_difficulty: float  # the initial difficulty of Easy, unclamped (mean reversion's target)
+    recall_base: float  # e ** w[8]
+    forget_short: float  # e ** (w[17] * w[18])
+
+
 @lru_cache(maxsize=8)
-def _scheduler(retention: float, parameters: Parameters = DEFAULT_PARAMETERS) -> Any:
-    """py-fsrs's Scheduler for a desired retention and FSRS-6 weights (the collection's
-    `fsrs_parameters`: every FSRS computation goes through here or `forgetting_curve`)."""
-    from fsrs import Scheduler
+def _model(retention: float, parameters: Parameters = DEFAULT_PARAMETERS) -> _Model:
+    """The model for a desired retention and FSRS-6 weights (the collection's
+    `fsrs_parameters`: every FSRS computation goes through here or `forgetting_curve`).
+    ValueError for a retention or a weight outside what py-fsrs accepts."""
+    from dlcards.settings import FSRS_BOUNDS
 
     if not RETENTION_MIN <= retention <= RETENTION_MAX:
         raise ValueError(
             f"desired retention {retention} is outside {RETENTION_MIN}-{RETENTION_MAX}"
         )
-    return Scheduler(
-        parameters=tuple(parameters),
-        desired_retention=retention,
-        learning_steps=(),
-        relearning_steps=(),
-        enable_fuzzing=False,
+    w = tuple(parameters)
+    if len(w) != len(FSRS_BOUNDS) or not all(
+        low <= x <= high for x, (low, high) in zip(w, FSRS_BOUNDS, strict=True)
+    ):
+        raise ValueError(f"FSRS-6 parameters out of bounds: {w}")
+    decay = -w[20]
+    return _Model(
+        w=w,
+        decay=decay,
+        factor=0.9 ** (1 / decay) - 1,
+        to_interval=(retention ** (1 / decay)) - 1,
+        easy_difficulty=w[4] - (math.e ** (w[5] * (4 - 1))) + 1,
+        recall_base=math.e ** (w[8]),
+        forget_short=math.e ** (w[17] * w[18]),
     )
 
 
-def _rating(grade: Grade) -> Any:
-    from fsrs import Rating
-
-    if grade <= Grade.WRONG_EASY:
-        return Rating.Again
-    return {Grade.HARD: Rating.Hard, Grade.GOOD: Rating.Good, Grade.PERFECT: Rating.Easy}[grade]
+def _rating(grade: Grade) -> int:
+    """FSRS's rating for a grade: 0, 1, 2 -> Again (1), 3 -> Hard (2), 4 -> Good, 5 -> Easy."""
+    return 1 if grade <= Grade.WRONG_EASY else int(grade) - 1
 
 
-def _at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-
-
-def _card(state: FsrsState) -> Any:
-    from fsrs import Card, State
-
+def _answer(model: _Model, state: FsrsState, rating: int, day: date) -> tuple[float, float, int]:
+    """(stability, difficulty, interval in days) after `rating` on `day`: py-fsrs 6.x's
+    `Scheduler.review_card` with no steps and no fuzz, each formula written as it writes it, so
+    every result is the same float (tests/test_fsrs.py compares them bit for bit). A review
+    here costs a tenth of py-fsrs's (which copies a card and works on datetimes): a switch to
+    FSRS replays every review of the log."""
+    w = model.w
     if state.is_new or state.last_review is None:
-        return Card(card_id=1)
-    return Card(
-        card_id=1,
-        state=State.Review,
-        step=None,
-        stability=state.stability,
-        difficulty=state.difficulty,
-        due=_at(state.due or state.last_review),
-        last_review=_at(state.last_review),
-    )
+        stability = max(w[rating - 1], STABILITY_MIN)
+        difficulty = min(max(w[4] - (math.e ** (w[5] * (rating - 1))) + 1, 1.0), 10.0)
+    else:
+        s, d = state.stability, state.difficulty
+        assert s is not None and d is not None
+        elapsed = (day - state.last_review).days
+        if elapsed < 1:  # a second review the same day: FSRS-6's short-term stability
+            increase = (math.e ** (w[17] * (rating - 3 + w[18]))) * (s ** -w[19])
+            if rating != 1:
+                increase = max(increase, 1.0)
+            stability = s * increase
+        else:
+            r = (1 + model.factor * elapsed / s) ** model.decay
+            if rating == 1:
+                stability = min(
+                    w[11]
+                    * (d ** -w[12])
+                    * (((s + 1) ** (w[13])) - 1)
+                    * (math.e ** ((1 - r) * w[14])),
+                    s / model.forget_short,
+                )
+            else:
+                hard_penalty = w[15] if rating == 2 else 1
+                easy_bonus = w[16] if rating == 4 else 1
+                stability = s * (
+                    1
+                    + model.recall_base
+                    * (11 - d)
+                    * (s ** -w[9])
+                    * ((math.e ** ((1 - r) * w[10])) - 1)
+                    * hard_penalty
+                    * easy_bonus
+                )
+        stability = max(stability, STABILITY_MIN)
+        delta = -(w[6] * (rating - 3))
+        damped = d + (10.0 - d) * delta / 9.0
+        difficulty = min(max(w[7] * model.easy_difficulty + (1 - w[7]) * damped, 1.0), 10.0)
+    days = min(max(round((stability / model.factor) * model.to_interval), 1), MAX_INTERVAL)
+    return stability, difficulty, days
 
 
+STABILITY_MIN = 0.001  # py-fsrs's (and fsrs-rs's) lowest stability, in days
 STABILITY_MAX = 36500.0
 """FSRS's largest stability (days), as fsrs-rs (the Rust FSRS Anki runs, `S_MAX`) and ts-fsrs
 clamp it; py-fsrs 6.x leaves it unbounded, so a card past a century of stability would have
@@ -124,23 +177,21 @@ def review(
             due=back(state.due),
             last_review=back(state.last_review),
         )
-    scheduler = _scheduler(retention, tuple(parameters))
-    card, at = _card(state), _at(day - shift)
+    model = _model(retention, tuple(parameters))
+    new = state.is_new or state.last_review is None
 
-    def answered(rating: Any) -> tuple[float, float, int]:
+    def answered(rating: int) -> tuple[float, float, int]:
         """(stability, difficulty, interval in days) py-fsrs gives `rating`, the stability
         capped as fsrs-rs caps it and the interval then from the cap."""
-        after, _ = scheduler.review_card(card, rating, at)
-        stability = float(after.stability)
-        days = (after.due.date() - (day - shift)).days
+        stability, difficulty, days = _answer(model, state, rating, day - shift)
         if stability > STABILITY_MAX:
             stability = STABILITY_MAX
             days = next_interval(stability, retention, parameters)
-        return stability, float(after.difficulty), days
+        return stability, difficulty, days
 
     grade = Grade(grade)
     stability, difficulty, days = answered(_rating(grade))
-    chain = _PASSING_NEW if card.last_review is None else _PASSING_REVIEWED
+    chain = _PASSING_NEW if new else _PASSING_REVIEWED
     if grade in chain:
         minimum = 1
         for lower in chain[: chain.index(grade)]:

@@ -214,7 +214,8 @@ def test_bench_run_quick_at_a_tiny_size(tmp_path: Path) -> None:
     measures = size["measures"]
     for key in ("sync_first", "sync_unchanged", "due", "study_first_card", "grade", "stats"):
         assert measures[key]["median_s"] > 0, key
-    assert set(measures) >= {"export_anki", "sync_one_deck_edited", "import_reviews"}
+    assert set(measures) >= {"export_anki", "sync_one_deck_edited", "import_reviews", "switch_fsrs"}
+    assert measures["switch_fsrs"]["median_s"] > 0  # every card's FSRS memory from its log
     assert measures["import_reviews"]["median_s"] > 0
     assert measures["import_floor"]["median_s"] > 0  # the same rows, Python + SQLite alone
     assert "x floor" in done.stdout

@@ -728,6 +728,94 @@ def test_replay_equals_fsrs_rs(reviews: list[tuple[int, int]], retention: float)
     _check_against_fsrs_rs(history, retention)
 
 
+def _py_fsrs_answer(
+    state: fsrs_sched.FsrsState, grade: int, day: date, retention: float, w: tuple[float, ...]
+) -> tuple[float, float, int]:
+    """(stability, difficulty, interval) py-fsrs's own `Scheduler.review_card` gives a grade's
+    rating: no steps, no fuzz, on UTC midnights; the stability capped at fsrs-rs's maximum and
+    the interval then from the cap, as dlcards caps it."""
+    from fsrs import Card as FCard
+    from fsrs import Rating, Scheduler
+    from fsrs import State as FState
+
+    sched = Scheduler(w, retention, learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+
+    def at(d: date) -> datetime:
+        return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+
+    if state.last_review is None:
+        card = FCard()
+    else:
+        card = FCard(
+            state=FState.Review,
+            step=None,
+            stability=state.stability,
+            difficulty=state.difficulty,
+            due=at(state.due or state.last_review),
+            last_review=at(state.last_review),
+        )
+    rating = Rating.Again if grade <= 2 else Rating(grade - 1)
+    after, _ = sched.review_card(card, rating, at(day))
+    stability, days = float(after.stability), (after.due.date() - day).days
+    if stability > fsrs_sched.STABILITY_MAX:
+        stability = fsrs_sched.STABILITY_MAX
+        days = fsrs_sched.next_interval(stability, retention, w)
+    return stability, float(after.difficulty), days
+
+
+def _py_fsrs_review(
+    state: fsrs_sched.FsrsState, grade: int, day: date, retention: float, w: tuple[float, ...]
+) -> fsrs_sched.FsrsState:
+    """A review as py-fsrs gives it, the passing intervals kept in Anki's order (Hard < Good <
+    Easy once reviewed, Good < Easy for a new card)."""
+    stability, difficulty, days = _py_fsrs_answer(state, grade, day, retention, w)
+    chain = (4, 5) if state.last_review is None else (3, 4, 5)
+    if grade in chain:
+        minimum = 1
+        for lower in chain[: chain.index(grade)]:
+            lower_days = _py_fsrs_answer(state, lower, day, retention, w)[2]
+            minimum = min(max(lower_days, minimum), fsrs_sched.MAX_INTERVAL) + 1
+        days = min(max(days, minimum), fsrs_sched.MAX_INTERVAL)
+    return fsrs_sched.FsrsState(stability, difficulty, day + timedelta(days=days), day)
+
+
+@st.composite
+def fsrs_weights(draw: st.DrawFn) -> tuple[float, ...]:
+    """FSRS-6 weights py-fsrs accepts: the defaults, or each weight at a bound or between."""
+    from dlcards.settings import FSRS_BOUNDS
+
+    if draw(st.booleans()):
+        return fsrs_sched.DEFAULT_PARAMETERS
+    return tuple(
+        draw(st.sampled_from([low, high, round((low + high) / 3, 4)])) for low, high in FSRS_BOUNDS
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    reviews=st.lists(
+        st.tuples(st.sampled_from([0, 0, 1, 2, 3, 7, 30, 400, 9000]), st.integers(0, 5)),
+        min_size=1,
+        max_size=10,
+    ),
+    retention=st.sampled_from([0.70, 0.75, 0.85, 0.9, 0.97, 0.99]),
+    w=fsrs_weights(),
+)
+def test_a_review_is_py_fsrss_to_the_last_bit(
+    reviews: list[tuple[int, int]], retention: float, w: tuple[float, ...]
+) -> None:
+    """dlcards computes FSRS-6 with py-fsrs's formulas written out (a switch to FSRS replays
+    the whole log, and py-fsrs's objects cost ten times the arithmetic): every stability,
+    difficulty and due date equals, to the last bit, what py-fsrs's `review_card` gives, for
+    any history (same-day reviews, long gaps, every grade), retention and weights."""
+    state, want, day = fsrs_sched.FsrsState(), fsrs_sched.FsrsState(), date(2000, 1, 1)
+    for gap, grade in reviews:
+        day += timedelta(days=gap)
+        state = fsrs_sched.review(state, Grade(grade), day, retention, w)
+        want = _py_fsrs_review(want, grade, day, retention, w)
+        assert state == want
+
+
 def test_show_gives_a_stability_below_a_day_in_two_figures() -> None:
     """A helper's check: a card at FSRS's lowest stability (0.00163 days, after 25 lapses)
     showed `stability 0.0d` beside `interval 1d`."""
