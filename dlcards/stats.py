@@ -34,8 +34,15 @@ class Overview:
 CardGroup = tuple[str, int, "str | None", "float | None", "float | None", int, int, int]
 """Reviewed, unsuspended active cards that share the numbers the statistics read, as a plain
 tuple (the SQL rows are the groups; tens of thousands of them): (last review, interval, due,
-stability, difficulty, how many cards, how many of them are learning (repetitions <= 1),
-their EFs' sum)."""
+stability, difficulty, how many cards, how many of them are learning (interval of at most
+LEARNING_DAYS), their EFs' sum)."""
+
+LEARNING_DAYS = 1
+"""A reviewed card is *learning* while the active scheduler has it due a day after its last
+review: a first answer or a lapse not yet answered well again. Under SM-2 these are exactly the
+cards of repetitions <= 1 (its intervals are 1, 1, then 6 and more; SM-2's tally counts them so,
+`schema.TALLY_MEMORY_SQL`); under FSRS the interval is FSRS's, so a card it holds for 28 days is
+mature however few passes in a row SM-2 counts."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ def tally_of(rows: Iterable[StatsRow]) -> CardTally:
         key = (row.last_review, row.interval, row.due, row.stability, row.difficulty)
         cell = groups.setdefault(key, [0, 0, 0])
         cell[0] += 1
-        cell[1] += row.repetitions <= 1
+        cell[1] += row.interval <= LEARNING_DAYS
         cell[2] += row.ef
         ease[row.ef] += 1
     leeches.sort(key=lambda x: -x[2])  # stable: deck order among equals
@@ -90,7 +97,7 @@ def overview(
     curves: Curves,
     days: int = 30,
 ) -> Overview:
-    """Cards by state (new; learning: reviewed, repetitions <= 1; young; mature: interval >= 21
+    """Cards by state (new; learning: reviewed, interval <= 1 day; young; mature: interval >= 21
     days; suspended), average EF of reviewed cards and FSRS difficulty of those FSRS holds,
     leeches (cards the leech rule marked, with topic, lapses and whether suspended, most
     lapses first), due reviews per day for `days` days (overdue counted today), and predicted

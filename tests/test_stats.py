@@ -82,6 +82,55 @@ def test_forecast_chart_fits_the_width(width: int) -> None:
     assert "today" in lines[-2] and "+7d" in lines[-2]
 
 
+def _fsrs_easy_first_interval(retention: float) -> int:
+    """The days py-fsrs itself schedules a new card answered Easy (no steps, no fuzz)."""
+    from datetime import datetime, timezone
+
+    from fsrs import Card, Rating, Scheduler
+
+    at = datetime(2026, 11, 26, tzinfo=timezone.utc)
+    sched = Scheduler(desired_retention=retention, learning_steps=(), enable_fuzzing=False)
+    card, _ = sched.review_card(Card(), Rating.Easy, at)
+    return (card.due - at).days
+
+
+@pytest.mark.parametrize(("scheduler", "retention"), [("sm2", None), ("fsrs", 0.9), ("fsrs", 0.8)])
+def test_cards_by_state_follow_the_active_schedulers_interval(
+    scheduler: str, retention: float | None
+) -> None:
+    """Two new cards answered 5 and one of them suspended. SM-2 has the other due tomorrow
+    (learning); FSRS holds it as long as py-fsrs says (8 days at 0.9: young; 28 at 0.8:
+    mature, 21 days or more). Under FSRS, stats counted it learning whatever its interval, by
+    SM-2's count of passes in a row, though every screen's mature/young counts are the active
+    scheduler's."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    if scheduler == "fsrs":
+        assert runner.invoke(app, ["config", "scheduler", "fsrs"]).exit_code == 0
+        setting = ["config", "desired_retention", str(retention)]
+        assert runner.invoke(app, setting).exit_code == 0
+    script = "\n5\n\n5\nq\n"
+    study = ["study", "--today", "2026-11-26", "--new", "2", "--topic", "gd"]
+    result = runner.invoke(app, study, input=script)
+    assert result.exit_code == 0 and "2 grades saved" in result.output
+    shown = json.loads(runner.invoke(app, ["show", "gd-1", "--json"]).output)["state"]
+    assert runner.invoke(app, ["suspend", "gd-2"]).exit_code == 0
+    interval = 1 if retention is None else _fsrs_easy_first_interval(retention)
+    assert shown["interval"] == interval
+    state = "learning" if interval <= 1 else "mature" if interval >= 21 else "young"
+    result = runner.invoke(app, ["stats", "--json", "--today", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    cards = json.loads(result.output)["cards"]
+    reviewed = {k: cards[k] for k in ("learning", "young", "mature")}
+    assert reviewed == {k: int(k == state) for k in reviewed}
+    assert cards["suspended"] == 1
+
+
 @pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
 def test_reviews_after_today_have_not_happened_yet(scheduler: str) -> None:
     """stats --today before the reviews: the cards are as they were then (issue 12)."""

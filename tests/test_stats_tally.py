@@ -58,7 +58,7 @@ def reference_overview(rows: list[StatsRow], today: date, curve: Any, days: int 
         if last_review is None:
             counts["new"] += 1
             continue
-        if reps <= 1:
+        if interval <= 1:  # under SM-2, repetitions <= 1; under FSRS, FSRS's interval
             counts["learning"] += 1
         elif interval >= 21:
             counts["mature"] += 1

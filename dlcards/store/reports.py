@@ -179,7 +179,7 @@ class Reports(Connection):
         out. Under SM-2 the sums are a table kept by triggers (`sm2_tally`); under FSRS, whose
         stabilities are one per card, each card's memory is read along covering indexes and
         summed here. None when a stored value is damaged: then `card_rows` names the card."""
-        from dlcards.stats import CardTally
+        from dlcards.stats import LEARNING_DAYS, CardTally
 
         if due_table(by) == "fsrs":
             memory = (
@@ -189,8 +189,10 @@ class Reports(Connection):
             join = "LEFT JOIN fsrs f ON f.card_id = s.card_id"
             # a card each (its own stability): walked in card order along covering indexes,
             # summed here rather than sorted by SQLite
+            # learning: FSRS has the card due a day after its last review (`stats.LEARNING_DAYS`)
             summed = (
-                f"SELECT {memory}, 1, s.repetitions <= 1, s.ef, s.repetitions, s.repetitions "
+                f"SELECT {memory}, 1, coalesce(julianday(f.due) - julianday(f.last_review), 0) "
+                f"<= {LEARNING_DAYS}, s.ef, s.repetitions, s.repetitions "
                 "FROM sm2 s INDEXED BY sm2_card LEFT JOIN fsrs f INDEXED BY fsrs_stats "
                 "ON f.card_id = s.card_id WHERE s.last_review > ''"
             )
@@ -216,7 +218,7 @@ class Reports(Connection):
                 "FROM sm2 INDEXED BY sm2_ef WHERE last_review > '' GROUP BY 1"
             ).fetchall()
             inactive = c.execute(
-                f"SELECT c.id, c.retired, c.suspended, {memory}, s.repetitions, s.ef "
+                f"SELECT c.id, c.retired, c.suspended, {memory}, s.ef "
                 f"FROM cards c INDEXED BY cards_inactive JOIN sm2 s ON s.card_id = c.id {join} "
                 "WHERE c.retired != 0 OR c.suspended != 0"
             ).fetchall()
@@ -290,14 +292,15 @@ class Reports(Connection):
             cell[2] += ef_sum
         new = total - sum(n for n, _, _ in groups.values())  # the never reviewed
         suspended = 0
-        for cid, retired, held, *stored, reps, ef in inactive:
+        for cid, retired, held, *stored, ef in inactive:
             if not retired:
                 int_of(held, cid, "cards.suspended", (0, 1))
                 suspended += 1
             if stored[0]:  # a reviewed card: out of the sums
-                cell = groups[key(*stored)]
+                k = key(*stored)
+                cell = groups[k]
                 cell[0] -= 1
-                cell[1] -= reps <= 1
+                cell[1] -= k[1] <= LEARNING_DAYS
                 cell[2] -= ef
                 ease[ef] -= 1
             else:
