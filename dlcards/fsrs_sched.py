@@ -143,7 +143,7 @@ _LATEST_SAFE = date(9000, 1, 1)
 # The passing grades whose intervals Anki keeps in order (each at least a day above the one
 # before): a card reviewed before, Hard < Good < Easy; a new card, Good < Easy.
 _PASSING_REVIEWED = (Grade.HARD, Grade.GOOD, Grade.PERFECT)
-_PASSING_NEW = (Grade.GOOD, Grade.PERFECT)  # a review after this could overflow py-fsrs' due date
+_PASSING_NEW = (Grade.GOOD, Grade.PERFECT)
 
 
 def review(
@@ -164,7 +164,7 @@ def review(
 
     FSRS depends only on days elapsed, so a review dated near the end of the calendar is
     computed on dates shifted back and shifted forward again, its due date clamped to the last
-    representable date (py-fsrs itself would overflow)."""
+    representable date (a date past 9999-12-31 would overflow)."""
     shift = timedelta(days=max(0, (day - _LATEST_SAFE).days))
 
     def back(d: date | None) -> date | None:
