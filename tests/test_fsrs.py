@@ -709,15 +709,17 @@ def test_a_memory_past_a_century_is_capped_at_fsrs_rs_maximum_stability() -> Non
         _check_against_fsrs_rs([*history, (day + timedelta(days=40), 4)], retention)
 
 
+def histories(max_size: int) -> st.SearchStrategy[list[tuple[int, int]]]:
+    """(days since the review before, grade) lists: same-day reviews, long gaps, every grade."""
+    gaps = st.sampled_from([0, 0, 1, 2, 3, 7, 30, 400, 9000])
+    return st.lists(st.tuples(gaps, st.integers(0, 5)), min_size=1, max_size=max_size)
+
+
+RETENTIONS = st.sampled_from([0.70, 0.75, 0.85, 0.9, 0.97, 0.99])
+
+
 @settings(max_examples=40, deadline=None)
-@given(
-    reviews=st.lists(
-        st.tuples(st.sampled_from([0, 0, 1, 2, 3, 7, 30, 400, 9000]), st.integers(0, 5)),
-        min_size=1,
-        max_size=8,
-    ),
-    retention=st.sampled_from([0.70, 0.75, 0.85, 0.9, 0.97, 0.99]),
-)
+@given(reviews=histories(8), retention=RETENTIONS)
 def test_replay_equals_fsrs_rs(reviews: list[tuple[int, int]], retention: float) -> None:
     """Any history (same-day reviews, long gaps, every grade) at any retention the setting
     allows, its bounds included: the stability, difficulty and interval of fsrs-rs."""
@@ -792,15 +794,7 @@ def fsrs_weights(draw: st.DrawFn) -> tuple[float, ...]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    reviews=st.lists(
-        st.tuples(st.sampled_from([0, 0, 1, 2, 3, 7, 30, 400, 9000]), st.integers(0, 5)),
-        min_size=1,
-        max_size=10,
-    ),
-    retention=st.sampled_from([0.70, 0.75, 0.85, 0.9, 0.97, 0.99]),
-    w=fsrs_weights(),
-)
+@given(reviews=histories(10), retention=RETENTIONS, w=fsrs_weights())
 def test_a_review_is_py_fsrss_to_the_last_bit(
     reviews: list[tuple[int, int]], retention: float, w: tuple[float, ...]
 ) -> None:
