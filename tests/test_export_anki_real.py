@@ -578,6 +578,66 @@ def test_fsrs_progress_reaches_anki_with_its_memory_state(col: Collection, tmp_p
         assert card.memory_state.difficulty == pytest.approx(memory.fsrs.difficulty, rel=1e-3)
 
 
+def _answer_good_now(col: Collection, card_id: int) -> None:
+    """Press Good on the card in Anki now, with its v3 scheduler, as a learner does."""
+    from anki.scheduler.v3 import CardAnswer
+
+    card = col.get_card(card_id)
+    card.start_timer()
+    states = col._backend.get_scheduling_states(card.id)
+    col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=CardAnswer.GOOD))
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_anki_counts_the_days_since_the_last_answer_here(
+    col: Collection, tmp_path: Path, scheduler: str
+) -> None:
+    """Each studied card carries the moment of its last answer here (`lrt` in its `data`,
+    where Anki keeps its own): Anki with FSRS on counts the days since it from there. Without
+    it Anki looked for that answer in its review log, found none in the package, and counted
+    0 days: the first Good in Anki, 20 days after the last review here, left a stability of
+    25 days as it was (interval 28 days) where py-fsrs grows it to about 85."""
+    from fsrs import Card as FsrsCard
+    from fsrs import Rating, Scheduler
+    from fsrs import State as FsrsState
+
+    db = tmp_path / "progress.db"
+    now = datetime.now(timezone.utc)
+    last = now - timedelta(days=20)
+    store = Store.open(db)
+    store.sync(load_catalog().cards, "test", NOW)
+    h.set_scheduler(store, scheduler)
+    h.grade(store, "gd-23", Grade.GOOD, _anki_today() - timedelta(days=30), now - timedelta(30))
+    h.grade(store, "gd-23", Grade.GOOD, _anki_today() - timedelta(days=20), last)
+    memory = store.memory("gd-23").fsrs
+    store.close()
+
+    col.set_config("fsrs", True)
+    path = tmp_path / "progress.apkg"
+    export("anki", "-o", str(path), "--with-progress", "--db", str(db))
+    import_apkg(col, path, scheduling=True)
+    card_id = notes_by_card_id(col)["gd-23"].cards()[0].id
+    assert col.get_card(card_id).last_review_time == int(last.timestamp())
+    if scheduler == "sm2":
+        return
+    assert memory.stability is not None and memory.difficulty is not None
+    _answer_good_now(col, card_id)
+    after = col.get_card(card_id).memory_state
+    assert after is not None
+    expected, _ = Scheduler(enable_fuzzing=False).review_card(
+        FsrsCard(
+            state=FsrsState.Review,
+            stability=memory.stability,
+            difficulty=memory.difficulty,
+            last_review=last,
+        ),
+        Rating.Good,
+        now,
+    )
+    assert expected.stability is not None
+    assert after.stability == pytest.approx(expected.stability, rel=1e-2)
+
+
 ODD_TITLES = """\
 topic: odd
 title: "Déjà vu::x_y (BCE)* Loss"

@@ -170,6 +170,9 @@ def reference_progress(store: Store, card_ids: Sequence[str]) -> dict[str, CardP
             stability=memory.fsrs.stability if fsrs else None,
             difficulty=memory.fsrs.difficulty if fsrs else None,
             suspended=bool(flags and flags.suspended),
+            last_answer=store.query(  # the moment of the last answer (no reset in these tests)
+                "SELECT max(at) FROM reviews WHERE card_id = ?", (card_id,)
+            )[0][0],
         )
     return out
 

@@ -81,6 +81,7 @@ def _progress(store: Store, schedule: Schedule, card_ids: Sequence[str]) -> dict
     fsrs = schedule.name == "fsrs"
     stored = store.memories(list(card_ids))
     answers = store.answer_counts(list(card_ids))  # Anki's reps: answers, not a streak
+    last_answers = store.last_answers(list(card_ids))
     never_synced = (Memory(), None)  # made once, not per card
     out = {}
     for card_id in card_ids:
@@ -95,6 +96,7 @@ def _progress(store: Store, schedule: Schedule, card_ids: Sequence[str]) -> dict
             difficulty=memory.fsrs.difficulty if fsrs else None,
             suspended=bool(flags and flags.suspended),
             leech=bool(flags and flags.leech),
+            last_answer=last_answers.get(card_id),
         )
     return out
 

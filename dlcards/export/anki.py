@@ -175,17 +175,19 @@ class CardProgress:
     difficulty: float | None = None
     suspended: bool = False
     leech: bool = False  # a leech here: its note gets Anki's `leech` tag, as Anki marks one
+    last_answer: int | None = None  # when the card was last answered (ms since the epoch)
 
     def card_data(self) -> str:
-        """Anki's `cards.data` JSON: FSRS memory state (`s`, `d`) when there is one."""
-        if self.stability is None or self.difficulty is None:
-            return ""
-        import json
-
-        return json.dumps(
-            {"s": round(self.stability, 4), "d": round(self.difficulty, 4)},
-            separators=(",", ":"),
-        )
+        """Anki's `cards.data` JSON: FSRS memory state (`s`, `d`) when there is one, and the
+        moment of the last answer (`lrt`, s) when the card was studied. Anki with FSRS counts
+        the days a card has lasted from `lrt`; without it, it looks for the last answer in its
+        own review log, which a package's card has none of, and counts 0 days."""
+        data: dict[str, float | int] = {}
+        if self.stability is not None and self.difficulty is not None:
+            data |= {"s": round(self.stability, 4), "d": round(self.difficulty, 4)}
+        if self.due is not None and self.last_answer is not None:
+            data["lrt"] = self.last_answer // 1000
+        return json.dumps(data, separators=(",", ":")) if data else ""
 
 
 @lru_cache(maxsize=256)

@@ -497,11 +497,23 @@ class Store(Reports, Merging):
         (re-drills too): Anki's `reps`, which SM-2's streak of passes is not."""
         from dlcards.store.search import REPS
 
-        out: dict[str, int] = {}
+        return self._per_card(card_ids, REPS)
+
+    def last_answers(self, card_ids: Sequence[str]) -> dict[str, int]:
+        """When each card among `card_ids` answered since its last reset was last answered
+        (re-drills too; ms since the epoch): Anki's last review time (`lrt`), from which Anki
+        with FSRS counts the days a card has lasted."""
+        last = f"(SELECT max(r.at) FROM reviews r WHERE r.card_id = c.id AND {AFTER_RESET})"
+        return {k: v for k, v in self._per_card(card_ids, last).items() if v is not None}
+
+    def _per_card(self, card_ids: Sequence[str], value: str) -> dict[str, Any]:
+        """The SQL expression `value` (of the card `c`) for each synced card among
+        `card_ids`, read 500 cards a query."""
+        out: dict[str, Any] = {}
         for start in range(0, len(card_ids), 500):
             chunk = card_ids[start : start + 500]
             query = (
-                f"SELECT c.id, {REPS} FROM cards c WHERE c.id IN ({', '.join('?' * len(chunk))})"
+                f"SELECT c.id, {value} FROM cards c WHERE c.id IN ({', '.join('?' * len(chunk))})"
             )
 
             def read(q: str = query, c: Sequence[str] = chunk) -> list[Any]:
