@@ -540,6 +540,47 @@ def test_one_reviewed_card_is_one_card(tmp_path: Path) -> None:
     assert code == 0 and "progress for 1 reviewed card (1 due by 2026-11-05)" in output, output
 
 
+def _card_data(package: Path, tmp_path: Path) -> dict[str, dict[str, Any]]:
+    """Each card's `data` in the package, by its card id (the note's last field)."""
+    path = tmp_path / "unpacked.anki2"
+    with zipfile.ZipFile(package) as archive:
+        path.write_bytes(archive.read("collection.anki2"))
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT n.flds, c.data FROM cards c JOIN notes n ON n.id = c.nid")
+        return {flds.split("\x1f")[-1]: json.loads(data or "{}") for flds, data in rows}
+
+
+def test_the_last_answers_time_goes_with_the_progress(tmp_path: Path) -> None:
+    """Each studied card carries its last answer's moment, in seconds (Anki's `lrt`; a real
+    Anki counts the days since it: test_export_anki_real): of the answers since the card's
+    last reset, and of those whose time the log holds as one. A time that damage made text
+    was a TypeError traceback; it is passed over."""
+    db = tmp_path / "p.db"
+    store = Store.open(db)
+    store.sync(load_catalog().cards, "test", NOW)
+    first = datetime(2026, 11, 1, 9, 30, 15, 250000, tzinfo=timezone.utc)
+    h.grade(store, "gd-23", Grade.PERFECT, date(2026, 11, 1), first)
+    h.grade(store, "gd-23", Grade.GOOD, date(2026, 11, 2), first + timedelta(days=1))
+    h.grade(store, "cce-33", Grade.GOOD, date(2026, 11, 1), first)
+    store.reset(["cce-33"], first + timedelta(hours=1))
+    store.close()
+    out = tmp_path / "p.apkg"
+    assert _run("anki", "-o", str(out), "--with-progress", "--db", str(db))[0] == 0
+    data = _card_data(out, tmp_path)
+    assert data["gd-23"] == {"lrt": int(first.timestamp()) + 86400}
+    assert data["cce-33"] == {}  # new again since its reset: no answer to count from
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        for (name,) in conn.execute(  # let a bad row in, as damage would
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'reviews'"
+        ).fetchall():
+            conn.execute(f'DROP TRIGGER "{name}"')
+        conn.execute("UPDATE reviews SET at = 'x' WHERE id = 2")
+        conn.commit()
+    code, output = _run("anki", "-o", str(out), "--force", "--with-progress", "--db", str(db))
+    assert code == 0, output
+    assert _card_data(out, tmp_path)["gd-23"] == {"lrt": int(first.timestamp())}
+
+
 def test_the_progress_summary_counts_as_due_counts(tmp_path: Path) -> None:
     """A round trip with real Anki: a suspended card was "due by" the day in the export's
     summary while `dlcards due` (and study) left it out. Both count the same now."""

@@ -503,7 +503,11 @@ class Store(Reports, Merging):
         """When each card among `card_ids` answered since its last reset was last answered
         (re-drills too; ms since the epoch): Anki's last review time (`lrt`), from which Anki
         with FSRS counts the days a card has lasted."""
-        last = f"(SELECT max(r.at) FROM reviews r WHERE r.card_id = c.id AND {AFTER_RESET})"
+        # of the integers: a value damage left in `at` (text, say) is no time to carry
+        last = (
+            "(SELECT max(CASE WHEN typeof(r.at) = 'integer' THEN r.at END) FROM reviews r "
+            f"WHERE r.card_id = c.id AND {AFTER_RESET})"
+        )
         return {k: v for k, v in self._per_card(card_ids, last).items() if v is not None}
 
     def _per_card(self, card_ids: Sequence[str], value: str) -> dict[str, Any]:
