@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from dlcards.catalog import load_catalog
 from dlcards.cli import app
 from dlcards.export.anki import MODEL_ID, MODEL_NAME, anki_notes, write_apkg
+from dlcards.settings import DEFAULT_FSRS_PARAMETERS
 from dlcards.sm2 import Grade
 from dlcards.store import Store
 
@@ -576,6 +577,34 @@ def test_fsrs_progress_reaches_anki_with_its_memory_state(col: Collection, tmp_p
         assert card.memory_state is not None, card_id
         assert card.memory_state.stability == pytest.approx(memory.fsrs.stability, rel=1e-3)
         assert card.memory_state.difficulty == pytest.approx(memory.fsrs.difficulty, rel=1e-3)
+
+
+def test_anki_shows_the_recall_dlcards_shows(col: Collection, tmp_path: Path) -> None:
+    """With FSRS active, each card's `data` also carries the forgetting curve's decay of the
+    parameters its memory state was computed with (FSRS-6's w[20]) and the desired retention
+    its interval was set for, as Anki writes them for a card it scheduled. Anki computes the
+    recall it shows (card info, the browser's column, `prop:r`, the review order by
+    retrievability) with the card's decay, and without one took FSRS-5's 0.5: 0.808 for a
+    card `dlcards show` gave 0.835."""
+    db = tmp_path / "progress.db"
+    now = datetime.now(timezone.utc)
+    store = Store.open(db)
+    store.sync(load_catalog().cards, "test", NOW)
+    h.set_scheduler(store, "fsrs", retention=0.85)
+    h.grade(store, "gd-23", Grade.HARD, _anki_today() - timedelta(days=40), now - timedelta(40))
+    h.grade(store, "gd-23", Grade.GOOD, _anki_today() - timedelta(days=30), now - timedelta(30))
+    store.close()
+    shown = runner.invoke(app, ["show", "gd-23", "--json", "--db", str(db)])
+    recall = json.loads(shown.output)["state"]["recall"]
+
+    col.set_config("fsrs", True)
+    path = tmp_path / "fsrs.apkg"
+    export("anki", "-o", str(path), "--with-progress", "--db", str(db))
+    import_apkg(col, path, scheduling=True)
+    card = col.get_card(notes_by_card_id(col)["gd-23"].cards()[0].id)
+    assert card.desired_retention == pytest.approx(0.85)
+    assert card.decay == pytest.approx(DEFAULT_FSRS_PARAMETERS[20], abs=1e-3)  # Anki: 3 places
+    assert col.card_stats_data(card.id).fsrs_retrievability == pytest.approx(recall, abs=1e-3)
 
 
 def _answer_good_now(col: Collection, card_id: int) -> None:

@@ -173,6 +173,8 @@ def reference_progress(store: Store, card_ids: Sequence[str]) -> dict[str, CardP
             last_answer=store.query(  # the moment of the last answer (no reset in these tests)
                 "SELECT max(at) FROM reviews WHERE card_id = ?", (card_id,)
             )[0][0],
+            retention=store.settings().desired_retention if fsrs else None,
+            decay=store.settings().fsrs_parameters[20] if fsrs else None,
         )
     return out
 

@@ -77,8 +77,11 @@ def _progress(store: Store, schedule: Schedule, card_ids: Sequence[str]) -> dict
     memory state when FSRS is active)."""
     from dlcards.export.anki import CardProgress
     from dlcards.memory import Memory
+    from dlcards.scheduling import Fsrs
 
-    fsrs = schedule.name == "fsrs"
+    fsrs = schedule.active if isinstance(schedule.active, Fsrs) else None
+    retention = None if fsrs is None else fsrs.retention
+    decay = None if fsrs is None else fsrs.parameters[20]  # FSRS-6's w[20], as Anki holds it
     stored = store.memories(list(card_ids))
     answers = store.answer_counts(list(card_ids))  # Anki's reps: answers, not a streak
     last_answers = store.last_answers(list(card_ids))
@@ -92,11 +95,13 @@ def _progress(store: Store, schedule: Schedule, card_ids: Sequence[str]) -> dict
             ef=memory.sm2.ef,
             repetitions=answers.get(card_id, 0),
             lapses=memory.sm2.lapses,
-            stability=memory.fsrs.stability if fsrs else None,
-            difficulty=memory.fsrs.difficulty if fsrs else None,
+            stability=None if fsrs is None else memory.fsrs.stability,
+            difficulty=None if fsrs is None else memory.fsrs.difficulty,
             suspended=bool(flags and flags.suspended),
             leech=bool(flags and flags.leech),
             last_answer=last_answers.get(card_id),
+            retention=retention,
+            decay=decay,
         )
     return out
 

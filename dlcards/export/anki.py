@@ -176,15 +176,25 @@ class CardProgress:
     suspended: bool = False
     leech: bool = False  # a leech here: its note gets Anki's `leech` tag, as Anki marks one
     last_answer: int | None = None  # when the card was last answered (ms since the epoch)
+    retention: float | None = None  # FSRS's desired retention, set with the memory state
+    decay: float | None = None  # and its forgetting curve's decay (FSRS-6's w[20])
 
     def card_data(self) -> str:
-        """Anki's `cards.data` JSON: FSRS memory state (`s`, `d`) when there is one, and the
-        moment of the last answer (`lrt`, s) when the card was studied. Anki with FSRS counts
-        the days a card has lasted from `lrt`; without it, it looks for the last answer in its
-        own review log, which a package's card has none of, and counts 0 days."""
+        """Anki's `cards.data` JSON, as Anki writes it for a card it scheduled: FSRS memory
+        state (`s`, `d`) when there is one, with the desired retention (`dr`) and the
+        curve's decay (`decay`) it was computed for, and the moment of the last answer
+        (`lrt`, s) when the card was studied. Anki with FSRS counts the days a card has
+        lasted from `lrt`; without it, it looks for the last answer in its own review log,
+        which a package's card has none of, and counts 0 days. Anki's recall of the card
+        (card info, the browser, `prop:r`, the review order) takes the card's decay; without
+        one, FSRS-5's."""
         data: dict[str, float | int] = {}
         if self.stability is not None and self.difficulty is not None:
             data |= {"s": round(self.stability, 4), "d": round(self.difficulty, 4)}
+            if self.retention is not None:
+                data["dr"] = round(self.retention, 4)
+            if self.decay is not None:
+                data["decay"] = round(self.decay, 4)
         if self.due is not None and self.last_answer is not None:
             data["lrt"] = self.last_answer // 1000
         return json.dumps(data, separators=(",", ":")) if data else ""
