@@ -567,7 +567,7 @@ def test_the_last_answers_time_goes_with_the_progress(tmp_path: Path) -> None:
     out = tmp_path / "p.apkg"
     assert _run("anki", "-o", str(out), "--with-progress", "--db", str(db))[0] == 0
     data = _card_data(out, tmp_path)
-    assert data["gd-23"] == {"lrt": int(first.timestamp()) + 86400}
+    assert data["gd-23"]["lrt"] == int(first.timestamp()) + 86400
     assert data["cce-33"] == {}  # new again since its reset: no answer to count from
     with contextlib.closing(sqlite3.connect(db)) as conn:
         for (name,) in conn.execute(  # let a bad row in, as damage would
@@ -578,7 +578,7 @@ def test_the_last_answers_time_goes_with_the_progress(tmp_path: Path) -> None:
         conn.commit()
     code, output = _run("anki", "-o", str(out), "--force", "--with-progress", "--db", str(db))
     assert code == 0, output
-    assert _card_data(out, tmp_path)["gd-23"] == {"lrt": int(first.timestamp())}
+    assert _card_data(out, tmp_path)["gd-23"]["lrt"] == int(first.timestamp())
 
 
 def test_the_progress_summary_counts_as_due_counts(tmp_path: Path) -> None:

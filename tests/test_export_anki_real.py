@@ -607,6 +607,29 @@ def test_anki_shows_the_recall_dlcards_shows(col: Collection, tmp_path: Path) ->
     assert col.card_stats_data(card.id).fsrs_retrievability == pytest.approx(recall, abs=1e-3)
 
 
+def test_a_card_forgotten_in_anki_goes_back_to_its_place_among_the_new(
+    col: Collection, tmp_path: Path
+) -> None:
+    """A studied card carries its place in the deck's order (Anki's `pos`, which Anki keeps
+    for every card it takes out of the new queue): Anki's Forget with "Restore original
+    position" (on by default) puts it back there, between the cards around it in the deck,
+    where it went after the collection's last new card."""
+    db = tmp_path / "progress.db"
+    store = Store.open(db)
+    store.sync(load_catalog().cards, "test", NOW)
+    h.grade(store, "gd-2", Grade.GOOD, _anki_today() - timedelta(days=3), NOW)
+    store.close()
+    path = tmp_path / "p.apkg"
+    export("anki", "-o", str(path), "--with-progress", "--db", str(db))
+    import_apkg(col, path, scheduling=True)
+    notes = notes_by_card_id(col)
+    card_of = {cid: notes[cid].cards()[0] for cid in ("gd-1", "gd-2", "gd-3")}
+    col.sched.schedule_cards_as_new([card_of["gd-2"].id], restore_position=True)
+    forgotten = col.get_card(card_of["gd-2"].id)
+    assert forgotten.type == 0
+    assert card_of["gd-1"].due < forgotten.due < card_of["gd-3"].due
+
+
 def _answer_good_now(col: Collection, card_id: int) -> None:
     """Press Good on the card in Anki now, with its v3 scheduler, as a learner does."""
     from anki.scheduler.v3 import CardAnswer

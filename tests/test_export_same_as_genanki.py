@@ -104,6 +104,7 @@ def reference_set_progress(
         if item is None:
             continue
         nid = nids[note.guid]
+        (position,) = conn.execute("SELECT due FROM cards WHERE nid = ?", (nid,)).fetchone()
         if item.due is None:
             if item.suspended:
                 conn.execute("UPDATE cards SET queue = ? WHERE nid = ?", (QUEUE_SUSPENDED, nid))
@@ -120,7 +121,7 @@ def reference_set_progress(
                 item.repetitions,
                 item.lapses,
                 timestamp,
-                item.card_data(),
+                item.card_data(position),
                 nid,
             ),
         )

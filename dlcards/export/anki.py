@@ -179,25 +179,29 @@ class CardProgress:
     retention: float | None = None  # FSRS's desired retention, set with the memory state
     decay: float | None = None  # and its forgetting curve's decay (FSRS-6's w[20])
 
-    def card_data(self) -> str:
-        """Anki's `cards.data` JSON, as Anki writes it for a card it scheduled: FSRS memory
-        state (`s`, `d`) when there is one, with the desired retention (`dr`) and the
-        curve's decay (`decay`) it was computed for, and the moment of the last answer
-        (`lrt`, s) when the card was studied. Anki with FSRS counts the days a card has
-        lasted from `lrt`; without it, it looks for the last answer in its own review log,
-        which a package's card has none of, and counts 0 days. Anki's recall of the card
-        (card info, the browser, `prop:r`, the review order) takes the card's decay; without
-        one, FSRS-5's."""
-        data: dict[str, float | int] = {}
+    def card_data(self, position: int) -> str:
+        """Anki's `cards.data` JSON of a studied card, as Anki writes it for a card it
+        scheduled: its place among the new cards (`pos`: `position`, its new card's `due`),
+        FSRS memory state (`s`, `d`) when there is one, with the desired retention (`dr`)
+        and the curve's decay (`decay`) it was computed for, and the moment of the last
+        answer (`lrt`, s). Anki's Forget with "Restore original position" puts the card back
+        at `pos` (without it, at the collection's next new position: first in the queue).
+        Anki with FSRS counts the days a card has lasted from `lrt`; without it, it looks
+        for the last answer in its own review log, which a package's card has none of, and
+        counts 0 days. Anki's recall of the card (card info, the browser, `prop:r`, the
+        review order) takes the card's decay; without one, FSRS-5's."""
+        if self.due is None:
+            return ""
+        data: dict[str, float | int] = {"pos": position}
         if self.stability is not None and self.difficulty is not None:
             data |= {"s": round(self.stability, 4), "d": round(self.difficulty, 4)}
             if self.retention is not None:
                 data["dr"] = round(self.retention, 4)
             if self.decay is not None:
                 data["decay"] = round(self.decay, 4)
-        if self.due is not None and self.last_answer is not None:
+        if self.last_answer is not None:
             data["lrt"] = self.last_answer // 1000
-        return json.dumps(data, separators=(",", ":")) if data else ""
+        return json.dumps(data, separators=(",", ":"))
 
 
 @lru_cache(maxsize=256)
@@ -588,7 +592,7 @@ def _card_row(
         0,  # odue
         0,  # odid
         0,  # flags
-        item.card_data(),
+        item.card_data(position),
     )
 
 
