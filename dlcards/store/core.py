@@ -500,9 +500,9 @@ class Store(Reports, Merging):
         return self._per_card(card_ids, REPS)
 
     def last_answers(self, card_ids: Sequence[str]) -> dict[str, int]:
-        """When each card among `card_ids` answered since its last reset was last answered
-        (re-drills too; ms since the epoch): Anki's last review time (`lrt`), from which Anki
-        with FSRS counts the days a card has lasted."""
+        """The time of the last answer (re-drills too; ms since the epoch) of each card among
+        `card_ids` answered since its last reset: Anki's last review time (`lrt`), from which
+        Anki with FSRS counts the days a card has lasted."""
         # of the integers: a value damage left in `at` (text, say) is no time to carry
         last = (
             "(SELECT max(CASE WHEN typeof(r.at) = 'integer' THEN r.at END) FROM reviews r "
