@@ -219,8 +219,10 @@ def study_day(ms: int, starts_at: int) -> str:
 
 def check(
     month: Month, revlog: list[tuple[int, int, int, int, int]], cards: dict[str, Any]
-) -> None:
-    """The properties of the module's docstring, after the last import."""
+) -> dict[str, tuple[State, int, int | None]]:
+    """The properties of the module's docstring, after the last import. Returns each card's
+    SM-2 state as replayed here, with its answers since its last Forget (Anki's reps) and the
+    time of the last of them (ms; None without one)."""
     by_anki = {cid: card for card, cid in month.cid.items()}
     with Store.open(month.db) as store:
         log = store.query(
@@ -241,16 +243,20 @@ def check(
     for rid, cid, ease, kind, factor in revlog:
         if kind == 4 and ease == 0 and factor == 0:
             forgot[by_anki[cid]] = max(forgot.get(by_anki[cid], rid), rid)
+    replayed = {}
     with Store.open(month.db) as store:
         for card in CARDS:
-            state, history = State(), []
+            state, history, since = State(), [], []
             for c, _, grade, day, at, _ in log:
-                first = state.last_review is None or state.last_review < date.fromisoformat(day)
-                if c != card or at <= forgot.get(card, at - 1) or not first:
+                if c != card or at <= forgot.get(card, at - 1):
                     continue
+                since.append(at)
+                if state.last_review is not None and state.last_review >= date.fromisoformat(day):
+                    continue  # a re-drill: the day's first grade scheduled
                 state, _ = review(state, Grade(grade), date.fromisoformat(day))
                 history.append((date.fromisoformat(day), grade))
             assert h.state(store, card) == state, card
+            replayed[card] = state, len(since), max(since, default=None)
             h.set_scheduler(store, "fsrs")
             assert h.fsrs_state(store, card) == fsrs_replay(history, 0.9), card
             h.set_scheduler(store, "sm2")
@@ -261,6 +267,40 @@ def check(
         at, flag = month.here.get(card, (None, False))
         anki_later = at is None or mod > at
         assert flags[card] == (queue == -1 if anki_later else flag), (card, queue, mod, at)
+    return replayed
+
+
+def check_export(month: Month, replayed: dict[str, tuple[State, int, int | None]]) -> None:
+    """`export anki --with-progress` of the merged schedule into a new Anki (its day starting
+    at the same hour) gives each card the replayed state: due day, interval, ease, reps (the
+    answers since the last Forget, both sides'), lapses, last answer and suspension."""
+    package = month.tmp / "again.apkg"
+    cli("export", "anki", "-o", str(package), "--with-progress", "--db", str(month.db))
+    folder = month.tmp / "fresh-anki"
+    folder.mkdir()
+    col = Collection(str(folder / "collection.anki2"))
+    col.set_config("rollover", month.starts_at)
+    col.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
+        )
+    )
+    notes = {col.get_note(n)["CardId"]: col.get_note(n) for n in col.find_notes("")}
+    with Store.open(month.db) as store:
+        flags = dict(store.query("SELECT id, suspended FROM cards"))
+    for card, (state, reps, last) in replayed.items():
+        got = notes[card].cards()[0]
+        assert (got.queue == -1) == bool(flags[card]), card
+        if state.due is None:
+            assert got.type == 0, card
+            continue
+        assert (got.due - col.sched.today, got.ivl) == (
+            (state.due - month.today).days,
+            state.interval,
+        )
+        assert (got.factor, got.reps, got.lapses) == (state.ef * 10, reps, state.lapses), card
+        assert last is not None and got.last_review_time == last // 1000, card
+    col.close()
 
 
 def round_trips(tmp_path: Path, seed: int) -> None:
@@ -280,7 +320,8 @@ def round_trips(tmp_path: Path, seed: int) -> None:
     }
     col.close()
     cli("import", "anki", str(final), "--db", str(month.db))
-    check(month, revlog, cards)
+    replayed = check(month, revlog, cards)
+    check_export(month, replayed)
     with Store.open(month.db) as store:
         before = store.query("SELECT * FROM reviews ORDER BY id"), h.state(store, "gd-1")
     for path in month.files:  # again, in any order: nothing new
