@@ -1417,3 +1417,29 @@ def test_a_system_clock_outside_the_dates_dlcards_accepts_is_one_line(
         assert len(lines) == 1 and lines[0].startswith("error: the system clock says "), lines
         assert "outside the dates dlcards accepts (2000-01-01 to 2199-12-31)" in lines[0]
     assert db.read_bytes() == before
+
+
+def test_a_message_to_a_pipe_is_one_line_as_typed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """To a pipe, `suspend` of 20 cards, `unsuspend` and `undo` broke their one-line
+    message at 80 columns (`undid grade 4 on perceptron-1 (...); perceptron-1 is new` /
+    `again`), so a script's `grep` missed it: rich's console wrapped what `echo` keeps whole."""
+    from dlcards.console import out
+
+    monkeypatch.delenv("COLUMNS")  # a pipe's width: rich's 80
+    out.cache_clear()
+    ids = [f"gd-{n}" for n in range(1, 21)]
+    for command, word in (("suspend", "suspended"), ("unsuspend", "unsuspended")):
+        result = runner.invoke(app, [command, *ids])
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines() == [f"{word} 20 cards: {', '.join(ids)}"]
+    studied = runner.invoke(
+        app, ["study", "--topic", "perceptron", "--today", "2026-11-26"], input="\n4\nq\n"
+    )
+    assert studied.exit_code == 0, studied.output
+    result = runner.invoke(app, ["undo"])
+    assert result.exit_code == 0, result.output
+    [line] = result.output.splitlines()
+    assert line.startswith("undid grade 4 on perceptron-1 (given ") and line.endswith(
+        "; perceptron-1 is new again"
+    ), result.output
+

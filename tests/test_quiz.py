@@ -1527,3 +1527,12 @@ def test_an_answer_that_also_answers_the_question_is_not_a_wrong_option(
     out = quiz(["q"], *args)
     assert "backprop-10" in out and "multiple choice" in out
     assert "elegantly self-correcting" not in out
+
+
+@pytest.mark.parametrize("kind", ["typed", "self"])
+def test_a_line_typed_in_a_quiz_is_shown_as_typed_never_read_as_markup(kind: str) -> None:
+    """`[/b]` typed at a quiz's prompt was taken for rich markup: a MarkupError traceback (exit
+    1) in the line that says what to type; `[b]x` lost its `[b]`."""
+    seed = next(s for s in range(100) if expected_quiz(["vgp"], s)[0].kind == kind)
+    out = quiz(["[/b]", "[b]x", "q"], "--topic", "vgp", "--seed", str(seed))
+    assert "? '[/b]'" in out and "? '[b]x'" in out, out

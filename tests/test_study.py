@@ -786,3 +786,12 @@ def test_a_hang_up_ends_a_loop_with_its_signals_code_and_resizes_count_again_aft
         return "x"
 
     assert KeyInput(read_key=resized).next({"x", "redraw"}) == "redraw"
+
+
+def test_a_search_that_finds_nothing_is_named_as_typed_on_one_line() -> None:
+    """`study --search 'zzzqqq [/bold]'` ended in rich's MarkupError traceback (the query was
+    read as markup), `--search 'zzzqqq[b]'` was named 'zzzqqq', and in a pipe a long query
+    was broken over two lines."""
+    for query in ["zzzqqq [/bold]", "zzzqqq[b]", "zzzqqq " + " ".join(["word"] * 20)]:
+        out = study([], "--search", query)
+        assert out.splitlines() == [f"No card matches the search {query!r}; nothing to study."]

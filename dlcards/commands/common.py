@@ -610,15 +610,20 @@ def until_saved(
                     ) from None
                 if noted is not DiskFullError:
                     console.print(
-                        f"[yellow]the disk holding {escaped(str(err.path))} is full: free some "
-                        f"space on it\n  ({kept} then; Ctrl-C to give up)[/yellow]"
+                        f"the disk holding {escaped(str(err.path))} is full: free some "
+                        f"space on it\n  ({kept} then; Ctrl-C to give up)",
+                        style="yellow",
+                        markup=False,
+                        highlight=False,
                     )
                     noted = DiskFullError
                 time.sleep(FULL_DISK_RETRY_S)
     except KeyboardInterrupt:
         if noted is not None:
             with suppress(OSError):  # a closed terminal: no one to tell
-                console.print(f"[red]{lost[0].upper()}{lost[1:]}.[/red]")
+                console.print(
+                    f"{lost[0].upper()}{lost[1:]}.", style="red", markup=False, highlight=False
+                )
         raise
     finally:
         held.close()

@@ -40,7 +40,7 @@ def config(
 ) -> None:
     """Show or change settings: scheduler, desired_retention, new_per_day, reviews_per_day,
     leech_threshold, leech_action, day_starts_at, fsrs_parameters."""
-    from dlcards.console import out, plural
+    from dlcards.console import echo, out, plural
     from dlcards.errors import UsageError
     from dlcards.settings import SETTINGS, setting
 
@@ -86,20 +86,20 @@ def config(
             console.print(table)
             return
         if clean is None:
-            console.print(chosen.shown(stored.get(chosen.key, chosen.default)))
+            echo(chosen.shown(stored.get(chosen.key, chosen.default)))
             return
         clean, rebuilt = change(store, chosen.key, clean)
         clean = chosen.shown(clean)
         if rebuilt is not None:
             retention = store.settings().desired_retention
-            console.print(
+            echo(
                 f"{chosen.key}: {clean}; FSRS (desired retention {retention:g}) "
                 f"rebuilt the state of {plural(rebuilt, 'card')} from the review history"
             )
         elif chosen.key == "scheduler" and clean == "sm2":
-            console.print("scheduler: sm2; SM-2 continues from each card's current state")
+            echo("scheduler: sm2; SM-2 continues from each card's current state")
         else:
-            console.print(f"{chosen.key}: {clean}")
+            echo(f"{chosen.key}: {clean}")
 
 
 # A value such as "-5" is an argument to check, not an unknown option.

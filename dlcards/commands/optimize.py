@@ -30,7 +30,7 @@ def optimize(
     pip install 'dlcards[optimize]'.
     """
     from dlcards.commands.config import change
-    from dlcards.console import comparison, out, plural, print_json
+    from dlcards.console import comparison, echo, out, plural, print_json
     from dlcards.optimize import fit
     from dlcards.settings import DEFAULT_FSRS_PARAMETERS, parameters_text
 
@@ -69,7 +69,7 @@ def optimize(
         print_json(data)
         return
     console = out()
-    console.print(
+    echo(
         f"Fitted FSRS-6 to {plural(result.reviews, 'review')} of {plural(result.cards, 'card')} "
         "(evaluated on the same reviews, as Anki's Evaluate; lower is better):"
     )
@@ -80,9 +80,9 @@ def optimize(
     shown = [(name, [f"{e.log_loss:.4f}", f"{e.rmse_bins:.2%}"]) for name, e in rows]
     console.print(comparison(["log loss", "RMSE (bins)"], shown, console.width, "parameters"))
     if not better:
-        console.print("The fitted parameters are no better than the current ones, which are kept.")
+        echo("The fitted parameters are no better than the current ones, which are kept.")
     elif dry_run:
-        console.print("They are better; --dry-run: nothing changed (run without it to keep them).")
+        echo("They are better; --dry-run: nothing changed (run without it to keep them).")
     else:
         where = (
             f"; FSRS rebuilt the state of {plural(rebuilt, 'card')} with them"
@@ -90,4 +90,4 @@ def optimize(
             else f" (used by FSRS; the active scheduler is {scheduler}: "
             "`dlcards config scheduler fsrs` to use it)"
         )
-        console.print(f"Kept: the fitted parameters are now the fsrs_parameters setting{where}.")
+        echo(f"Kept: the fitted parameters are now the fsrs_parameters setting{where}.")

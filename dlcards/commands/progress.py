@@ -70,7 +70,7 @@ def _set_suspended(
     card_ids: list[str], flag: bool, decks: list[str] | None, db: str | None
 ) -> None:
     from dlcards.catalog import load_catalog
-    from dlcards.console import out, plural
+    from dlcards.console import echo, plural
 
     catalog = load_catalog(decks or ())
     # unknown ids fail before anything is written, every one of them named in the one line
@@ -95,13 +95,12 @@ def _set_suspended(
     with synced_store(db, decks or ()) as store:
         changed = store.set_suspended(ids, flag)
     word = "suspended" if flag else "unsuspended"
-    console = out()
     if changed:
-        console.print(f"{word} {plural(len(changed), 'card')}: " + ", ".join(changed))
+        echo(f"{word} {plural(len(changed), 'card')}: " + ", ".join(changed))
     already = [cid for cid in ids if cid not in changed]
     if already:
         state = "suspended" if flag else "not suspended"
-        console.print(f"already {state}: " + ", ".join(already))
+        echo(f"already {state}: " + ", ".join(already))
 
 
 def undo(
@@ -112,7 +111,7 @@ def undo(
     again to take back the one before. Grades only: a card suspended with `!` in study comes
     back with `dlcards unsuspend ID`."""
     from dlcards.commands.common import checked_db
-    from dlcards.console import out
+    from dlcards.console import echo
     from dlcards.errors import StoreError
     from dlcards.grading import redecider
     from dlcards.scheduling import Schedule
@@ -124,7 +123,7 @@ def undo(
     with Store.open(path) as store:
         last = store.last_study_grade()
         if last is None:
-            out().print("nothing to undo: no grade has been given in `dlcards study`")
+            echo("nothing to undo: no grade has been given in `dlcards study`")
             return
         review_id, card_id, grade, stamp, day = last
 
@@ -135,7 +134,7 @@ def undo(
         row = store.undo(review_id, rules)
         schedule = Schedule.from_settings(store.settings())
     if row is None:  # taken back meanwhile (another terminal's undo)
-        out().print("nothing undone: that grade was taken back meanwhile; run it again")
+        echo("nothing undone: that grade was taken back meanwhile; run it again")
         return
     when = stamp[:16].replace("T", " ")
     if not stamp.startswith(day):  # studied as another day (--today): say which
@@ -144,7 +143,7 @@ def undo(
         now = f"{card_id} is new again"
     else:
         now = f"{card_id} is due {schedule.due(row.after)}"
-    out().print(f"undid grade {grade} on {card_id} (given {when}); {now}")
+    echo(f"undid grade {grade} on {card_id} (given {when}); {now}")
 
 
 def reset(
@@ -157,7 +156,7 @@ def reset(
 ) -> None:
     """Make cards new again (their review history is kept)."""
     from dlcards.catalog import load_catalog
-    from dlcards.console import out, plural
+    from dlcards.console import echo, plural
     from dlcards.errors import UsageError
 
     catalog = load_catalog(decks or ())
@@ -165,7 +164,7 @@ def reset(
         raise UsageError("give a card id, or --topic, or --all, not several")
     if card_id:
         ids = [deck_card(catalog, card_id, db).id]
-        what = f"card {card_id}"
+        what = f"card {ids[0]}"
     elif topic:
         ids = catalog.ids(topic)
         what = f"{plural(len(ids), 'card')} of {', '.join(topic)}"
@@ -183,15 +182,15 @@ def reset(
 
         history = "Its" if len(ids) == 1 else "Their"
         if not confirm(f"Reset {what} to new? {history} review history is kept."):
-            out().print("nothing reset")
+            echo("nothing reset")
             raise typer.Exit(1)
     with synced_store(db, decks or ()) as store:
         studied = store.reset(ids, clock())
     if studied and len(ids) == 1:
-        out().print(f"reset {what}; its review history is kept")
+        echo(f"reset {what}; its review history is kept")
     elif studied:
-        out().print(f"reset {what} ({plural(studied, 'card')} had been studied)")
+        echo(f"reset {what} ({plural(studied, 'card')} had been studied)")
     else:
         # new already: never studied, or reset before (its log stays, as a reset keeps it)
         are = "is" if card_id or len(ids) == 1 else "are"
-        out().print(f"nothing to reset: {what} {are} new already")
+        echo(f"nothing to reset: {what} {are} new already")

@@ -63,7 +63,13 @@ class QuizLines(LineInput):
     """The line protocol, with a reminder that names only the answers allowed at this point."""
 
     def complain(self, text: str, allowed: set[str]) -> None:
-        self.console.print(f"[yellow]? {text!r}: type {_choices(allowed)}[/yellow]")
+        # the typed line as it is, never read as markup (`[/b]` was a MarkupError traceback)
+        self.console.print(
+            f"? {text!r}: type {_choices(allowed)}",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
 
     def line(self, prompt: str, redraw: Callable[[], object] | None = None) -> str:
         self.console.print(prompt)
@@ -176,7 +182,7 @@ def _ask_typed(
         try:
             correct, _ = check_typed(question, text)
         except AnswerError as err:
-            console.print(f"[yellow]? {err}[/yellow]")
+            console.print(f"? {err}", style="yellow", markup=False, highlight=False)
             continue
         return Answered(question, correct, text)
 

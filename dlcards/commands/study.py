@@ -304,7 +304,7 @@ def _run(
                 return
             message = _limits_reached(due_out, new_out, limits)
             if not keys.interactive:  # else on the next card's screen
-                console.print(f"[yellow]{escaped(message)}[/yellow]")
+                console.print(escaped(message), style="yellow", markup=False, highlight=False)
         if not session.store.checking:  # the background check's verdict, between cards
             session.store.guard_writes()
         item = session.current
@@ -313,7 +313,7 @@ def _run(
             session.leave({item.card_id})
             message = f"{item.card_id} is in no deck now: it leaves the session"
             if not keys.interactive:
-                console.print(f"[yellow]{escaped(message)}[/yellow]")
+                console.print(escaped(message), style="yellow", markup=False, highlight=False)
             continue
         card = catalog.card(item.card_id)  # loads only the decks of the cards shown
         title = titles[card.topic]
@@ -363,13 +363,13 @@ def _run(
                     f"{card.id} was suspended already (in another terminal): it leaves the session"
                 )
             if not keys.interactive:
-                console.print(f"[yellow]{escaped(message)}[/yellow]")
+                console.print(escaped(message), style="yellow", markup=False, highlight=False)
             continue
         if key == "e":
             message, catalog = _edit(session, card, catalog, decks, console, keys, patience)
             titles = catalog.topic_titles()
             if not keys.interactive:
-                console.print(f"[yellow]{escaped(message)}[/yellow]")
+                console.print(escaped(message), style="yellow", markup=False, highlight=False)
             continue
         if key == "u":
             undone = until_saved(
@@ -393,7 +393,7 @@ def _run(
                     "nothing deleted"
                 )
             if not keys.interactive:
-                console.print(f"[yellow]{message}[/yellow]")
+                console.print(message, style="yellow", markup=False, highlight=False)
             continue
         grade = Grade(int(key))
         seconds = round(time.monotonic() - started, 1)
@@ -415,10 +415,10 @@ def _run(
         else:
             message = f"{card.id}: re-drill graded {int(grade)}"
         if not keys.interactive:
-            console.print(f"[dim]saved: {message}[/dim]")
+            console.print(f"saved: {message}", style="dim", markup=False, highlight=False)
         if row.leech is not None:
             notice = leech_notice(card.id, row.after.sm2.lapses, row.leech)
-            console.print(f"[bold yellow]{notice}[/bold yellow]")
+            console.print(notice, style="bold yellow", markup=False, highlight=False)
             if keys.interactive:  # the grade's own line too: the notice does not say it
                 message = f"{message}; {notice}"
 
@@ -602,7 +602,7 @@ def run(
         schedule_of,
         sync_if_needed,
     )
-    from dlcards.console import escaped, out, plural
+    from dlcards.console import echo, escaped, out, plural
     from dlcards.days import given_day
     from dlcards.session import REDRILL_BELOW, Limits, StudySession
 
@@ -644,16 +644,16 @@ def run(
         session = StudySession(store, allowed, day, clock, limits, topics, day_at)
         if session.done:
             if session.beyond_cap:
-                console.print(
+                echo(
                     f"The daily review cap ({cap}) is reached: "
                     f"{plural(session.beyond_cap, 'due review')} "
                     f"{'waits' if session.beyond_cap == 1 else 'wait'} for tomorrow, most "
                     "overdue first (raise it with `dlcards config reviews_per_day N`)."
                 )
             elif search is not None and not allowed:
-                console.print(f"No card matches the search {escaped(search)!r}; nothing to study.")
+                echo(f"No card matches the search {escaped(search)!r}; nothing to study.")
             else:
-                console.print(_nothing_to_study(store, by, day, topics, allowed, tag, new, reviews))
+                echo(_nothing_to_study(store, by, day, topics, allowed, tag, new, reviews))
             return 0
         # The checks before the first write (and, once a day, the verified backup) run now, not
         # on the first grade: a damaged database stops here with one line, nothing written.
