@@ -168,34 +168,37 @@ def _root(
     """
 
 
-# Every command as "module:attribute" (a function is one command, a Typer a group of them), in
-# the order `--help` lists them. A command's module is imported only when that command is run
-# (or its help shown), so `dlcards due` does not pay for importing `quiz`, `calc` or `export`.
+# Every command as "module:attribute" (a function is one command, a Typer a group of them) and
+# the line `dlcards --help` lists it with, in the order it lists them. A command's module is
+# imported only when that command is run (or its help shown), so `dlcards due` does not pay
+# for importing `quiz`, `calc` or `export`. Each line is whole at 60 columns: click cut the
+# first sentence of a command's help to fit, mid-phrase ("Keep cards out of study
+# sessions...", "Bring suspended cards back into study...").
 COMMANDS = {
-    "study": "dlcards.commands.study_cli:study",
-    "due": "dlcards.commands.progress:due",
-    "stats": "dlcards.commands.progress:stats",
-    "topics": "dlcards.commands.browse:topics",
-    "list": "dlcards.commands.browse:list_cards",
-    "show": "dlcards.commands.browse:show",
-    "search": "dlcards.commands.search:search",
-    "add": "dlcards.commands.edit:add",
-    "edit": "dlcards.commands.edit:edit",
-    "decks": "dlcards.commands.edit:decks_app",
-    "suspend": "dlcards.commands.progress:suspend",
-    "unsuspend": "dlcards.commands.progress:unsuspend",
-    "reset": "dlcards.commands.progress:reset",
-    "undo": "dlcards.commands.progress:undo",
-    "config": "dlcards.commands.config:config",
-    "simulate": "dlcards.commands.simulate:simulate",
-    "optimize": "dlcards.commands.optimize:optimize",
-    "check": "dlcards.commands.check:check",
-    "quiz": "dlcards.commands.quiz:quiz",
-    "calc": "dlcards.commands.calc:calc",
-    "export": "dlcards.commands.export:export_app",
-    "import": "dlcards.commands.importing:import_app",
-    "backup": "dlcards.commands.doctor:backup",
-    "doctor": "dlcards.commands.doctor:doctor",
+    "study": ("dlcards.commands.study_cli:study", "The daily session: due, new, re-drills"),
+    "due": ("dlcards.commands.progress:due", "Cards due today and new, per topic"),
+    "stats": ("dlcards.commands.progress:stats", "Progress, retention, forecast, leeches"),
+    "topics": ("dlcards.commands.browse:topics", "The topics and their card counts"),
+    "list": ("dlcards.commands.browse:list_cards", "Card ids and questions, or the leeches"),
+    "show": ("dlcards.commands.browse:show", "One card, its answer and study state"),
+    "search": ("dlcards.commands.search:search", "Find cards, with Anki's search syntax"),
+    "add": ("dlcards.commands.edit:add", "Write a new card in $EDITOR"),
+    "edit": ("dlcards.commands.edit:edit", "Edit a card in $EDITOR"),
+    "decks": ("dlcards.commands.edit:decks_app", "Copy the built-in decks to edit them"),
+    "suspend": ("dlcards.commands.progress:suspend", "Keep cards out of study sessions"),
+    "unsuspend": ("dlcards.commands.progress:unsuspend", "Bring suspended cards back"),
+    "reset": ("dlcards.commands.progress:reset", "Make cards new again (the log is kept)"),
+    "undo": ("dlcards.commands.progress:undo", "Take back the newest grade given in study"),
+    "config": ("dlcards.commands.config:config", "Show or change the settings"),
+    "simulate": ("dlcards.commands.simulate:simulate", "Compare schedulers on a simulated learner"),
+    "optimize": ("dlcards.commands.optimize:optimize", "Fit FSRS to your own reviews"),
+    "check": ("dlcards.commands.check:check", "Validate the decks and their numbers"),
+    "quiz": ("dlcards.commands.quiz:quiz", "Cram without touching the schedule"),
+    "calc": ("dlcards.commands.calc:calc", "Run a computation, with its worked steps"),
+    "export": ("dlcards.commands.export:export_app", "To Anki, or the review log to a file"),
+    "import": ("dlcards.commands.importing:import_app", "Reviews or decks from Anki"),
+    "backup": ("dlcards.commands.doctor:backup", "Back the database up now; list backups"),
+    "doctor": ("dlcards.commands.doctor:doctor", "Check the database and repair it"),
 }
 
 
@@ -205,7 +208,8 @@ def _load(name: str) -> Any:
 
     import typer.main
 
-    module, attr = COMMANDS[name].split(":")
+    target, summary = COMMANDS[name]
+    module, attr = target.split(":")
     obj = getattr(importlib.import_module(module), attr)
     cmd: Any
     if isinstance(obj, typer.Typer):
@@ -218,6 +222,7 @@ def _load(name: str) -> Any:
         single.command(name, cls=_Command, context_settings=settings)(obj)
         cmd = typer.main.get_command(single)
     cmd.name = name
+    cmd.short_help = summary
     return cmd
 
 

@@ -1443,3 +1443,22 @@ def test_a_message_to_a_pipe_is_one_line_as_typed(monkeypatch: pytest.MonkeyPatc
         "; perceptron-1 is new again"
     ), result.output
 
+
+@pytest.mark.parametrize("columns", [60, 80, 160])
+def test_the_commands_a_help_lists_are_each_described_whole(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """`dlcards --help` listed every command with the first sentence of its help cut to fit
+    the line, at any width (`suspend    Keep cards out of study sessions...`, `study
+    Study today's cards: due reviews, then...` at 60 columns): each line is now written whole,
+    on one line at 60 columns, and so are the commands of `export`, `import` and `decks`."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for path in ([], ["export"], ["import"], ["decks"]):
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, result.output
+        listed = result.output.split("Commands:\n", 1)[1].splitlines()
+        assert len(listed) >= 1, result.output
+        for line in listed:
+            name, description = line.split(None, 1)
+            assert not description.endswith("..."), (path, line)
+            assert len(line) <= max(columns, 60), (path, line)

@@ -603,7 +603,7 @@ decks_app = typer.Typer(
 )
 
 
-@decks_app.command("copy")
+@decks_app.command("copy", short_help="Copy the built-in decks to DIR to edit them")
 def copy(
     folder: str = typer.Argument(
         ..., help="Directory to copy the built-in decks into.", metavar="DIRECTORY"

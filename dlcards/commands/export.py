@@ -163,7 +163,7 @@ def _package_items(
             yield note, item
 
 
-@export_app.command("anki")
+@export_app.command("anki", short_help="An Anki package (.apkg)")
 def anki(
     output: str = typer.Option(
         "dlcards.apkg",
@@ -264,7 +264,7 @@ def _anki_guids(db: str | None) -> dict[str, str]:
         return {}
 
 
-@export_app.command("text")
+@export_app.command("text", short_help="Anki's plain-text import format")
 def text(
     output: str = typer.Option(
         "dlcards.txt",
@@ -313,7 +313,7 @@ def text(
     (say if target.is_stdout else echo)(f"wrote {target.shown}: {plural(written[0], 'note')}")
 
 
-@export_app.command("reviews")
+@export_app.command("reviews", short_help="The review log, as CSV or JSON")
 def reviews(
     output: str | None = typer.Option(
         None, "--output", "-o", help="File to write (default: standard output).", metavar="FILE"

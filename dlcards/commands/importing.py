@@ -62,7 +62,7 @@ import_app = typer.Typer(
 )
 
 
-@import_app.command("anki")
+@import_app.command("anki", short_help="Reviews from Anki, or its decks as YAML")
 def anki(
     file: str = typer.Argument(
         ..., help="An .apkg or .colpkg exported from Anki, or a collection.anki2.", metavar="FILE"
