@@ -484,6 +484,7 @@ def print_table(
     else:
         from rich.cells import cell_len
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(box=None, header_style="bold", pad_edge=False)
         width = console.width
@@ -516,9 +517,9 @@ def print_table(
         for n, row in enumerate(rows):
             if n == len(rows) - 1:
                 table.add_section()
-            table.add_row(
+            table.add_row(  # each cell as its text: a title's `[draft]` is no markup
                 *(
-                    "\n".join(wrap_name(cell, wrapped[i])) if i in wrapped else cell
+                    Text("\n".join(wrap_name(cell, wrapped[i])) if i in wrapped else cell)
                     for i, cell in enumerate(row)
                 )
             )

@@ -1462,3 +1462,30 @@ def test_the_commands_a_help_lists_are_each_described_whole(
             name, description = line.split(None, 1)
             assert not description.endswith("..."), (path, line)
             assert len(line) <= max(columns, 60), (path, line)
+
+
+def test_deck_text_with_brackets_is_shown_as_written(tmp_path: Path) -> None:
+    """A deck titled `Attention [draft] [/b]` (an Anki deck's name, converted) made `topics`,
+    a piped `study` and the end of a `quiz` end in rich's MarkupError traceback, and a title
+    `Attention [draft]` was shown as `Attention `: the title, and a missed question's
+    `x[i]`, were printed as rich markup. Each is its text now."""
+    title = "Attention [draft] [/b]"
+    deck = tmp_path / "att.yaml"
+    deck.write_text(
+        f'topic: att\ntitle: "{title}"\ncards:\n'
+        '  - id: att-1\n    question: "What is x[i] [/b] here?"\n    answer: "[red]A[/red]"\n',
+        encoding="utf-8",
+    )
+    decks = ["--decks", str(deck)]
+    topics = runner.invoke(app, ["topics", *decks])
+    assert topics.exit_code == 0, topics.output
+    assert re.search(r"^att +Attention \[draft\] \[/b\] +1 +0$", topics.output, re.M), topics.output
+    study = runner.invoke(app, ["study", "--topic", "att", *decks], input="\n4\nq\n")
+    assert study.exit_code == 0, study.output
+    assert f"card 1 of 1 · {title} · new 1" in study.output, study.output
+    quiz = runner.invoke(app, ["quiz", "--topic", "att", "--seed", "1", *decks], input="\nn\n")
+    assert quiz.exit_code == 0, quiz.output
+    assert f"question 1 of 1 · {title} · score 0/0" in quiz.output, quiz.output
+    summary = quiz.output[quiz.output.index("Quiz summary") :]
+    assert re.search(r"│ Attention \[draft\] \[/b\] +0/1", summary), summary
+    assert re.search(r"att-1 +What is x\[i\] \[/b\] here\?", summary), summary

@@ -1536,3 +1536,11 @@ def test_a_line_typed_in_a_quiz_is_shown_as_typed_never_read_as_markup(kind: str
     seed = next(s for s in range(100) if expected_quiz(["vgp"], s)[0].kind == kind)
     out = quiz(["[/b]", "[b]x", "q"], "--topic", "vgp", "--seed", str(seed))
     assert "? '[/b]'" in out and "? '[b]x'" in out, out
+
+
+def test_a_search_that_finds_nothing_to_quiz_on_is_named_as_typed() -> None:
+    """`quiz --search 'zzzqqq [/b]'` ended in rich's MarkupError traceback: the query was
+    read as markup in the line saying it found nothing."""
+    result = runner.invoke(app, ["quiz", "--search", "zzzqqq [/b]"], input="")
+    assert result.exit_code == 0, result.output
+    assert result.output == "No cards to quiz on: the search 'zzzqqq [/b]' found none.\n"

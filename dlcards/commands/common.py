@@ -597,8 +597,11 @@ def until_saved(
                 if noted is not LockedError and (store is None or now - start >= LOCK_NOTICE_S):
                     # two lines: one was 105 characters with a card's id, wrapped mid-way
                     console.print(
-                        "[yellow]waiting for another dlcards to finish writing…\n"
-                        f"  ({kept}; Ctrl-C to give up)[/yellow]"
+                        "waiting for another dlcards to finish writing…\n"
+                        f"  ({kept}; Ctrl-C to give up)",
+                        style="yellow",
+                        markup=False,
+                        highlight=False,
                     )
                     noted = LockedError
             except DiskFullError as err:

@@ -422,7 +422,7 @@ def _run(
             console.print(panel)
 
         if not keys.interactive:
-            console.print(f"\n[bold]{head}[/bold]")
+            console.print("\n" + head, style="bold", markup=False, highlight=False)
         if not (keys.interactive and question.kind == "choice"):  # a choice draws itself, paged
             draw(_question_panel(question, title))
         if question.kind == "typed":
@@ -489,7 +489,7 @@ def _summary(answers: list[Answered], titles: dict[str, str]) -> RenderableType:
     table.add_column("score", justify="right", no_wrap=True)
     table.add_column("", justify="right", no_wrap=True)
     for topic, (right, asked) in score_by_topic(answers).items():
-        table.add_row(titles.get(topic, topic), f"{right}/{asked}", f"{right / asked:.0%}")
+        table.add_row(Text(titles.get(topic, topic)), f"{right}/{asked}", f"{right / asked:.0%}")
     right = sum(a.correct for a in answers)
     if answers:
         table.add_section()
@@ -541,8 +541,8 @@ def _missed(missed: list[Answered], width: int) -> RenderableType:
         grid.add_column(style="cyan", no_wrap=True)
         grid.add_column(ratio=1, overflow="fold")
         grid.add_column(style="yellow", no_wrap=True)
-        for row in rows:
-            grid.add_row(*row)
+        for row in rows:  # as written: a prompt's `x[i]` is no markup
+            grid.add_row(*(Text(cell) for cell in row))
         return grid
     if width - id_w - 2 >= MIN_PROMPT:  # the outcome under the prompt
         grid = Table.grid(padding=(0, 2))
@@ -552,7 +552,7 @@ def _missed(missed: list[Answered], width: int) -> RenderableType:
             cell = Text(prompt)
             if outcome:
                 cell.append("\n" + outcome, style="yellow")
-            grid.add_row(i, cell)
+            grid.add_row(Text(i), cell)
         return grid
     lines: list[RenderableType] = []  # the prompt and outcome under the id
     for i, prompt, outcome in rows:
@@ -644,7 +644,7 @@ def quiz(
 
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import not_before_the_log, opened_store, sync_if_needed
-    from dlcards.console import out, plural
+    from dlcards.console import echo, escaped, out, plural
 
     if mode not in MODES:
         raise UsageError(f"--mode must be self or choice, not {mode!r}")
@@ -671,9 +671,9 @@ def quiz(
         choice: Mode = "choice" if mode == "choice" else "self"
         questions = picked_questions(catalog, store, topics, tag, within, rng, count, choice)
         if not questions:
-            console.print(
+            echo(
                 "No cards to quiz on"
-                + (f": the search {search!r} found none." if search is not None else ".")
+                + (f": the search {escaped(search)!r} found none." if search is not None else ".")
             )
             return
         titles = catalog.topic_titles()

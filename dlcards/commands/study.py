@@ -283,6 +283,8 @@ def _run(
     patience: float | None,
     decks: Sequence[str] = (),
 ) -> None:
+    from rich.text import Text
+
     from dlcards.console import escaped
     from dlcards.session import Suspended
     from dlcards.sm2 import Grade
@@ -323,9 +325,12 @@ def _run(
             key = card_screen(session, card, title, kind_label, message, console, keys)
         else:
             left = session.remaining()
-            console.print(
-                f"\n[bold]card {session.position + 1} of {session.total}[/bold] · {title} · "
-                f"new {left['new']} · due {left['due']} · again {left['redrill']}"
+            console.print(  # the title as it is: a `[draft]` in it is no markup
+                Text.assemble(
+                    "\n",
+                    (f"card {session.position + 1} of {session.total}", "bold"),
+                    f" · {title} · new {left['new']} · due {left['due']} · again {left['redrill']}",
+                )
             )
             console.print(card_panel(card, title, False, subtitle=kind_label))
             console.print(key_hints(keys, False, console.width), style="dim")
