@@ -101,11 +101,46 @@ class _Group(TyperGroup):
             raise typer.Exit(code) from None  # a closed terminal's 129, a `kill`'s 143
 
 
+def _click_module(name: str) -> Any:
+    """One of click's modules as typer uses it (recent typer vendors click as typer._click)."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"typer._click.{name}")
+    except ImportError:  # pragma: no cover - typer that uses click itself
+        return importlib.import_module(f"click.{name}")
+
+
+_KEPT_SPACE = "\u00a0"  # textwrap breaks lines at ASCII whitespace only
+
+
+class _HelpFormatter(_click_module("formatting").HelpFormatter):  # type: ignore[misc]
+    """Click's, with each bracketed note after an option's help (`[default: sm2,fsrs]`,
+    `[default: 50; x>=1]`) kept whole on a line: at 60 columns click broke it as `[default:`
+    / `sm2,fsrs]`."""
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        import re
+
+        def glued(text: str) -> str:
+            return re.sub(r"\[[^\[\]]*\]", lambda m: m[0].replace(" ", _KEPT_SPACE), text)
+
+        start = len(self.buffer)
+        super().write_dl([(first, glued(second)) for first, second in rows], col_max, col_spacing)
+        self.buffer[start:] = [piece.replace(_KEPT_SPACE, " ") for piece in self.buffer[start:]]
+
+
+class _Context(_click_module("core").Context):  # type: ignore[misc]
+    formatter_class = _HelpFormatter
+
+
 class _Command(TyperCommand):
     """A command whose `--help` is the help wherever it stands before `--`. Click gives an
     option that takes a value the next word whatever it is, so `doctor --restore --help`
     looked for a backup named `--help`, and `study --new --help` refused `--help` as a
     number."""
+
+    context_class = _Context
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         words = args[: args.index("--")] if "--" in args else args

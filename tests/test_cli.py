@@ -1489,3 +1489,27 @@ def test_deck_text_with_brackets_is_shown_as_written(tmp_path: Path) -> None:
     summary = quiz.output[quiz.output.index("Quiz summary") :]
     assert re.search(r"│ Attention \[draft\] \[/b\] +0/1", summary), summary
     assert re.search(r"att-1 +What is x\[i\] \[/b\] here\?", summary), summary
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_an_options_bracketed_note_stays_on_one_line(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """At 60 columns `simulate --help` broke `[default: sm2,fsrs]` as `[default:` / `sm2,fsrs]`
+    (and `export anki --help` its `[default: dlcards.apkg]`): each bracketed note click adds
+    after an option's help is now kept whole on a line. And every option's value is named
+    in capitals, as the arguments are: `simulate` showed `--days <int>`, `export reviews`
+    `--format <csv|json>`."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    seen = 0
+    for path in commands():
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        options = result.output.split("Options:\n", 1)[-1]
+        for line in options.splitlines():
+            assert line.count("[") == line.count("]"), (path, line)
+            seen += "[default: " in line
+            named = re.match(r"\s+(?:-\w, )?--[\w-]+ (\S+)", line)
+            if named:
+                assert named[1][:1].isupper() and "<" not in named[1], (path, line)
+    assert seen > 10

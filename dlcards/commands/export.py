@@ -319,7 +319,10 @@ def reviews(
         None, "--output", "-o", help="File to write (default: standard output).", metavar="FILE"
     ),
     format_: ReviewFormat | None = typer.Option(
-        None, "--format", help="csv or json (default: from the file name, else csv)."
+        None,
+        "--format",
+        help="csv or json (default: from the file name, else csv).",
+        metavar="FORMAT",
     ),
     force: bool = ForceOption,
     db: str | None = DbOption,

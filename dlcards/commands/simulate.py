@@ -25,19 +25,29 @@ LEARNER_NOTES = {
 
 
 def simulate(
-    days: int = typer.Option(365, "--days", help="Days to simulate."),
-    cards: int = typer.Option(1000, "--cards", help="Cards in the simulated deck."),
-    new_per_day: int = typer.Option(20, "--new-per-day", help="New cards introduced a day."),
+    days: int = typer.Option(365, "--days", help="Days to simulate.", metavar="N"),
+    cards: int = typer.Option(1000, "--cards", help="Cards in the simulated deck.", metavar="N"),
+    new_per_day: int = typer.Option(
+        20, "--new-per-day", help="New cards introduced a day.", metavar="N"
+    ),
     schedulers: str = typer.Option(
-        "sm2,fsrs", "--schedulers", help="Comma-separated schedulers to compare: sm2, fsrs."
+        "sm2,fsrs",
+        "--schedulers",
+        help="Comma-separated schedulers to compare: sm2, fsrs.",
+        metavar="LIST",
     ),
     retention: float = typer.Option(
-        0.9, "--retention", help="FSRS desired retention, 0.70 to 0.99."
+        0.9, "--retention", help="FSRS desired retention, 0.70 to 0.99.", metavar="R"
     ),
     learner: str = typer.Option(
-        "fsrs", "--learner", help="The simulated memory: fsrs (FSRS-6) or hlr (half-life)."
+        "fsrs",
+        "--learner",
+        help="The simulated memory: fsrs (FSRS-6) or hlr (half-life).",
+        metavar="NAME",
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed; the same seed, the same numbers."),
+    seed: int = typer.Option(
+        0, "--seed", help="Random seed; the same seed, the same numbers.", metavar="SEED"
+    ),
     json_: bool = JsonOption,
 ) -> None:
     """Simulate a learner studying with each scheduler and compare workload and recall.
