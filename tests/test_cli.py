@@ -1513,3 +1513,22 @@ def test_an_options_bracketed_note_stays_on_one_line(
             if named:
                 assert named[1][:1].isupper() and "<" not in named[1], (path, line)
     assert seen > 10
+
+
+def test_every_option_and_argument_is_helped_by_a_sentence() -> None:
+    """`calc --help` alone described its options in lower case without a full stop (`--list
+    list computations and their parameters`), where every other command writes a sentence."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    checked = 0
+    for path in commands():
+        cmd = group.commands[path[0]]  # type: ignore[attr-defined]
+        if len(path) == 2:
+            cmd = cmd.commands[path[1]]
+        for param in getattr(cmd, "params", []):
+            text = getattr(param, "help", None)
+            if text:
+                checked += 1
+                assert text[0].isupper() and text.rstrip(")").endswith("."), (path, text)
+    assert checked > 50

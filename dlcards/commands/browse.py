@@ -34,7 +34,7 @@ def list_cards(
     db: str | None = DbOption,
     json_: bool = JsonOption,
 ) -> None:
-    """List cards (id, topic, tags, question), optionally by topic and tag, or the leeches."""
+    """List cards (id, tags and question), optionally by topic and tag, or the leeches."""
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import db_path
     from dlcards.console import out, plural, print_json

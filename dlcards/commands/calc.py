@@ -17,14 +17,14 @@ if TYPE_CHECKING:
 
 
 def calc(
-    name: str | None = typer.Argument(None, help="computation name, e.g. huber", metavar="[NAME]"),
+    name: str | None = typer.Argument(None, help="Computation name, e.g. huber.", metavar="[NAME]"),
     assignments: list[str] | None = typer.Argument(
         None,
-        help="key=value ..., lists comma-separated: probs=0.1,0.7,0.2",
+        help="Its arguments as key=value; a list comma-separated: probs=0.1,0.7,0.2.",
         metavar="[KEY=VALUE]...",
     ),
-    list_: bool = typer.Option(False, "--list", help="list computations and their parameters"),
-    json_: bool = typer.Option(False, "--json", help="print {name, args, value, steps} as JSON"),
+    list_: bool = typer.Option(False, "--list", help="List the computations and their parameters."),
+    json_: bool = typer.Option(False, "--json", help="Print {name, args, value, steps} as JSON."),
 ) -> None:
     """Compute a deep-learning formula with NumPy and show the worked steps.
 

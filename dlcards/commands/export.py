@@ -321,7 +321,7 @@ def reviews(
     format_: ReviewFormat | None = typer.Option(
         None,
         "--format",
-        help="csv or json (default: from the file name, else csv).",
+        help="The format, csv or json (default: from the file name, else csv).",
         metavar="FORMAT",
     ),
     force: bool = ForceOption,
