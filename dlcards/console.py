@@ -40,17 +40,18 @@ def report(err: DlcardsError) -> int:
     return err.exit_code
 
 
-def echo(line: str, style: str = "", label_style: str = "") -> None:
+def echo(line: str, style: str = "", label_style: str = "", console: Console | None = None) -> None:
     """`line` (a message, an item of a report) on stdout, as plain text (a `[` in a path is
     not rich markup): to a pipe one line, for grep; on a terminal, broken between words to
     its width, the lines after the first under the message (`dlcards.stdio.hanging`: a
     terminal folded `import --dry-run`'s long lines inside their words). `style`: rich's,
-    for the whole line; `label_style`: for its label (`error:`) alone."""
+    for the whole line; `label_style`: for its label (`error:`) alone; `console`: the one a
+    screen draws on (a study session's), else stdout's."""
     from rich.text import Text
 
     from dlcards.stdio import LABELS, hanging
 
-    console = out()
+    console = console or out()
     for n, piece in enumerate(hanging(line, console.width) if console.is_terminal else [line]):
         text = Text(piece, style=style)
         label = next((lab for lab in LABELS if piece.startswith(lab)), "") if n == 0 else ""

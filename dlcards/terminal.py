@@ -548,13 +548,12 @@ class LineInput:
 
     def complain(self, text: str, allowed: set[str]) -> None:
         """Say what is allowed after an invalid line; the line is then asked again."""
-        from dlcards.console import escaped
+        from dlcards.console import echo, escaped
 
-        self.console.print(
+        echo(
             f"? '{escaped(text.lower())}' is not one of: {describe_keys(allowed, self.reveal)}",
-            style="yellow",
-            markup=False,
-            highlight=False,
+            "yellow",
+            console=self.console,
         )
 
 

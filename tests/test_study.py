@@ -795,3 +795,21 @@ def test_a_search_that_finds_nothing_is_named_as_typed_on_one_line() -> None:
     for query in ["zzzqqq [/bold]", "zzzqqq[b]", "zzzqqq " + " ".join(["word"] * 20)]:
         out = study([], "--search", query)
         assert out.splitlines() == [f"No card matches the search {query!r}; nothing to study."]
+
+
+def test_a_scripted_sessions_messages_are_one_line_each_in_a_pipe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a pipe (80 columns, rich's), the line protocol's messages were broken in two:
+    `perceptron-1 suspended: u brings it back now, `dlcards unsuspend perceptron-1`` /
+    `later`, and the edit refused for a built-in card over four lines. A script reads
+    each message on a line of its own."""
+    from dlcards.console import out
+
+    monkeypatch.delenv("COLUMNS")  # a pipe's width: rich's 80
+    out.cache_clear()
+    lines = study(["!", "e"], "--today", "2026-11-26").splitlines()
+    suspended = "perceptron-1 suspended: u brings it back now, `dlcards unsuspend perceptron-1`"
+    assert f"{suspended} later" in lines, lines
+    refused = [line for line in lines if line.startswith("perceptron-2 not edited: ")]
+    assert len(refused) == 1 and refused[0].endswith("progress is kept)"), lines

@@ -63,13 +63,10 @@ class QuizLines(LineInput):
     """The line protocol, with a reminder that names only the answers allowed at this point."""
 
     def complain(self, text: str, allowed: set[str]) -> None:
+        from dlcards.console import echo
+
         # the typed line as it is, never read as markup (`[/b]` was a MarkupError traceback)
-        self.console.print(
-            f"? {text!r}: type {_choices(allowed)}",
-            style="yellow",
-            markup=False,
-            highlight=False,
-        )
+        echo(f"? {text!r}: type {_choices(allowed)}", "yellow", console=self.console)
 
     def line(self, prompt: str, redraw: Callable[[], object] | None = None) -> str:
         self.console.print(prompt)
@@ -165,6 +162,7 @@ def _ask_typed(
 ) -> Answered:
     """The typed answer to `question`, asked again until it is a number; `draw` draws the
     question (again, in a terminal that changed size or came back from Ctrl-Z)."""
+    from dlcards.console import echo
     from dlcards.quiz import Answered, AnswerError, check_typed
 
     def again() -> None:
@@ -182,7 +180,7 @@ def _ask_typed(
         try:
             correct, _ = check_typed(question, text)
         except AnswerError as err:
-            console.print(f"? {err}", style="yellow", markup=False, highlight=False)
+            echo(f"? {err}", "yellow", console=console)
             continue
         return Answered(question, correct, text)
 

@@ -285,7 +285,7 @@ def _run(
 ) -> None:
     from rich.text import Text
 
-    from dlcards.console import escaped
+    from dlcards.console import echo, escaped
     from dlcards.session import Suspended
     from dlcards.sm2 import Grade
     from dlcards.view import card_panel, math_extras
@@ -306,7 +306,7 @@ def _run(
                 return
             message = _limits_reached(due_out, new_out, limits)
             if not keys.interactive:  # else on the next card's screen
-                console.print(escaped(message), style="yellow", markup=False, highlight=False)
+                echo(escaped(message), "yellow", console=console)
         if not session.store.checking:  # the background check's verdict, between cards
             session.store.guard_writes()
         item = session.current
@@ -315,7 +315,7 @@ def _run(
             session.leave({item.card_id})
             message = f"{item.card_id} is in no deck now: it leaves the session"
             if not keys.interactive:
-                console.print(escaped(message), style="yellow", markup=False, highlight=False)
+                echo(escaped(message), "yellow", console=console)
             continue
         card = catalog.card(item.card_id)  # loads only the decks of the cards shown
         title = titles[card.topic]
@@ -368,13 +368,13 @@ def _run(
                     f"{card.id} was suspended already (in another terminal): it leaves the session"
                 )
             if not keys.interactive:
-                console.print(escaped(message), style="yellow", markup=False, highlight=False)
+                echo(escaped(message), "yellow", console=console)
             continue
         if key == "e":
             message, catalog = _edit(session, card, catalog, decks, console, keys, patience)
             titles = catalog.topic_titles()
             if not keys.interactive:
-                console.print(escaped(message), style="yellow", markup=False, highlight=False)
+                echo(escaped(message), "yellow", console=console)
             continue
         if key == "u":
             undone = until_saved(
@@ -398,7 +398,7 @@ def _run(
                     "nothing deleted"
                 )
             if not keys.interactive:
-                console.print(message, style="yellow", markup=False, highlight=False)
+                echo(message, "yellow", console=console)
             continue
         grade = Grade(int(key))
         seconds = round(time.monotonic() - started, 1)
@@ -420,10 +420,10 @@ def _run(
         else:
             message = f"{card.id}: re-drill graded {int(grade)}"
         if not keys.interactive:
-            console.print(f"saved: {message}", style="dim", markup=False, highlight=False)
+            echo(f"saved: {message}", "dim", console=console)
         if row.leech is not None:
             notice = leech_notice(card.id, row.after.sm2.lapses, row.leech)
-            console.print(notice, style="bold yellow", markup=False, highlight=False)
+            echo(notice, "bold yellow", console=console)
             if keys.interactive:  # the grade's own line too: the notice does not say it
                 message = f"{message}; {notice}"
 
