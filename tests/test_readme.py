@@ -76,3 +76,43 @@ def test_the_errata_and_notes_counted_in_the_readme_are_the_decks() -> None:
     assert int(said_errata.group(1)) == errata
     assert int(said_notes.group(1)) == notes
     assert (int(summary.group(1)), int(summary.group(2))) == (errata, notes)
+
+
+def test_the_commands_table_names_each_commands_own_options() -> None:
+    """The README's table of commands left out options the commands have (`topics --json`,
+    `list --json`, `quiz --tag`, `export text --topic/--tag`, `simulate --new-per-day`), and
+    `list --leeches` in a pipe writes the lapses between id and question: each row names
+    every option of its commands but the shared ones (`--decks`, `--db`, `--today`), and
+    every option a row names exists."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    shared = {"--decks", "--db", "--today", "--help"}
+    table = README[README.index("## Commands") : README.index("Options shared by the commands")]
+    rows = [line for line in table.splitlines() if line.startswith("| `dlcards ")]
+    assert len(rows) > 20
+    named_commands = set()
+    for row in rows:
+        cell = row.split(" | ")[0]
+        commands = []
+        for usage in re.findall(r"`(dlcards [^`]*)`", cell):
+            words = usage.split()[1:]
+            cmd = group.get_command(None, words[0])  # type: ignore[attr-defined]
+            assert cmd is not None, usage
+            path = [words[0]]
+            sub = getattr(cmd, "commands", None)
+            if sub:
+                cmd = sub[words[1]]
+                path.append(words[1])
+            commands.append(cmd)
+            named_commands.add(" ".join(path))
+        said = set(re.findall(r"(?<![\w-])--?[a-z][a-z-]*", cell))
+        have: set[str] = set()
+        for cmd in commands:
+            for param in cmd.params:
+                names = set(param.opts) | set(param.secondary_opts)
+                have |= names
+                if names.isdisjoint(shared) and any(n.startswith("--") for n in names):
+                    assert names & said, (cell, names)  # named, long or short (`-n N`)
+        assert said <= have, (cell, said - have)
+    assert "list" in named_commands and "export text" in named_commands
