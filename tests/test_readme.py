@@ -116,3 +116,26 @@ def test_the_commands_table_names_each_commands_own_options() -> None:
                     assert names & said, (cell, names)  # named, long or short (`-n N`)
         assert said <= have, (cell, said - have)
     assert "list" in named_commands and "export text" in named_commands
+
+
+def test_the_json_keys_the_readme_names_are_the_outputs() -> None:
+    """`topics`, `list` and `search` print JSON the README's "JSON output" did not describe:
+    the keys it names now are each one's, as printed."""
+    import json
+
+    text = re.sub(r"\s+", " ", README)
+
+    def keys(pattern: str) -> list[str]:
+        found = re.search(pattern, text)
+        assert found, pattern
+        return [k.strip() for k in found.group(1).split(",")]
+
+    runner = CliRunner()
+    topics = json.loads(runner.invoke(app, ["topics", "--json"]).output)
+    assert list(topics[0]) == keys(r"`dlcards topics --json`: `\[\{([^}]*)\}\]`")
+    listed = json.loads(runner.invoke(app, ["list", "--json", "--topic", "gd"]).output)
+    assert list(listed[0]) == keys(r"`dlcards list --json`: `\[\{([^}]*)\}\]`")
+    found = json.loads(runner.invoke(app, ["search", "sigmoid", "--json"]).output)
+    assert list(found) == ["query", "total", "cards"]
+    said = keys(r"`dlcards search QUERY --json`: .*?cards: \[\{([^}]*)\}")
+    assert list(found["cards"][0]) == said
