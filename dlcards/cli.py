@@ -122,8 +122,17 @@ class _HelpFormatter(_click_module("formatting").HelpFormatter):  # type: ignore
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
         import re
 
+        rows = list(rows)
+        # the width click wraps the help column to (its write_dl's): a note wider than that
+        # is left to break between its words, not cut inside one
+        first = min(max((len(name) for name, _ in rows), default=0), col_max) + col_spacing
+        room = max(self.width - first - 2, 10)
+
+        def kept(note: re.Match[str]) -> str:
+            return note[0].replace(" ", _KEPT_SPACE) if len(note[0]) <= room else note[0]
+
         def glued(text: str) -> str:
-            return re.sub(r"\[[^\[\]]*\]", lambda m: m[0].replace(" ", _KEPT_SPACE), text)
+            return re.sub(r"\[[^\[\]]*\]", kept, text)
 
         start = len(self.buffer)
         super().write_dl([(first, glued(second)) for first, second in rows], col_max, col_spacing)

@@ -1532,3 +1532,14 @@ def test_every_option_and_argument_is_helped_by_a_sentence() -> None:
                 checked += 1
                 assert text[0].isupper() and text.rstrip(")").endswith("."), (path, text)
     assert checked > 50
+
+
+def test_a_note_wider_than_its_column_breaks_between_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 40 columns `[default: dlcards.apkg]` is wider than the help column: kept as one
+    word, click cut it inside its words (`output).  [d` / `efault: dlca` / `rds.apkg]`); it
+    now breaks at its space, as any help text does."""
+    monkeypatch.setenv("COLUMNS", "40")
+    result = runner.invoke(app, ["export", "anki", "--help"])
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert any(line.startswith("[default:") for line in lines), result.output
