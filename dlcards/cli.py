@@ -170,12 +170,8 @@ def _help_anywhere(obj: typer.Typer) -> None:
 
 
 def _click_exceptions() -> Any:
-    """Click's exceptions as typer raises them (recent typer vendors click as typer._click)."""
-    try:
-        from typer._click import exceptions
-    except ImportError:  # pragma: no cover - typer that uses click itself
-        from click import exceptions  # type: ignore[no-redef]
-    return exceptions
+    """Click's exceptions as typer raises them."""
+    return _click_module("exceptions")
 
 
 def _is_help(err: Any) -> bool:
