@@ -182,7 +182,6 @@ def _is_help(err: Any) -> bool:
 app = typer.Typer(
     cls=_Group,
     name="dlcards",
-    help="Spaced-repetition flashcards for deep learning, in the terminal.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -1543,3 +1543,14 @@ def test_a_note_wider_than_its_column_breaks_between_words(monkeypatch: pytest.M
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in result.output.splitlines()]
     assert any(line.startswith("[default:") for line in lines), result.output
+
+
+def test_the_first_help_says_where_to_start() -> None:
+    """`dlcards --help` showed one line above the options: the root's own help, which says to
+    start with `dlcards study` and where the decks are listed, was written but never shown
+    (the app's `help=` took its place)."""
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split("Options:")[0].split())
+    assert "Start with `dlcards study`." in said, result.output
+    assert "`dlcards topics`, `dlcards list`, `dlcards show ID`" in said, result.output
