@@ -129,7 +129,13 @@ def spelled(ch: str, before: str = "", after: str = "") -> str:
     if parts != ch:  # ½ as 1⁄2, é as e and a combining accent (dropped)
         kept = "".join(c for c in parts if not unicodedata.combining(c))
         if kept and kept != ch:
-            return _spelled_all(kept)
+            word = _spelled_all(kept)
+            if "\u2044" in kept:  # a vulgar fraction: 1/2 is no factor of what touches it
+                if _starts_a_word(after) or after == "(":
+                    word = f"({word})"  # ½e² as (1/2)e^2: "1/2e^2" reads as 1/(2e²)
+                if _ends_a_word(before):
+                    word = " " + word  # 3½ as 3 1/2, not 31/2
+            return word
     if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
         # a combining mark written apart (e + U+0301, as macOS and PDFs often write é) is
         # dropped as the one inside a composed é is; so is an invisible format character (the

@@ -464,11 +464,19 @@ def test_every_symbol_of_the_cards_has_an_ascii_spelling() -> None:
     from dlcards.stdio import spelled
 
     def ascii_of(text: str) -> str:
-        return "".join(spelled(ch, b) for b, ch in zip(" " + text, text, strict=False))
+        afters = text[1:] + " "
+        return "".join(
+            spelled(ch, b, a) for b, ch, a in zip(" " + text, text, afters, strict=False)
+        )
 
     assert ascii_of("x² + 10⁻⁵ wᵢⱼ x⁽ⁱ⁾ Σᵢ₌₁ᴺ wᵀxᵢ") == "x^2 + 10^-5 w_ij x^(i) sum_i=1^N w^Tx_i"
     assert ascii_of("½η², ∞, √d, y ∝ x, a ⊙ b, ±δ, café") == (
-        "1/2eta^2, inf, sqrtd, y propto x, a (.) b, +/-delta, cafe"
+        "(1/2)eta^2, inf, sqrt d, y propto x, a (.) b, +/-delta, cafe"
+    )
+    # a vulgar fraction next to what it multiplies, or after a whole number: never one number
+    # with it ("1/2e^2" reads as 1/(2e^2), "31/2" as thirty-one halves)
+    assert (
+        ascii_of("½e² and 3½ days, ½(a+b), x = ½") == "(1/2)e^2 and 3 1/2 days, (1/2)(a+b), x = 1/2"
     )
     unknown = set()
     for card in load_catalog().cards:
