@@ -398,6 +398,19 @@ def test_one_review_is_said_in_the_singular() -> None:
     assert "1 review on 1 day since" in footer, footer
 
 
+def test_a_histogram_of_only_suspended_cards_does_not_say_none_was_reviewed() -> None:
+    """The histograms count the reviewed cards in study. With the one reviewed card suspended
+    (a leech), they said "no reviewed cards yet" over a card list of one reviewed card."""
+    result = runner.invoke(app, ["study", "--today", "2026-11-26", "--new", "1"], input="\n4\nq\n")
+    assert result.exit_code == 0, result.output
+    card = json.loads(cli("show", "perceptron-1", "--json"))  # the first new card: answered
+    assert card["state"]["last_review"] == "2026-11-26", card
+    assert runner.invoke(app, ["suspend", "perceptron-1"]).exit_code == 0
+    shown = " ".join(cli("stats", "--today", "2026-11-26").split())
+    assert "no reviewed cards yet" not in shown
+    assert "no reviewed cards outside the suspended ones" in shown
+
+
 @pytest.mark.parametrize("width", [40, 42, 50])
 def test_a_long_topic_gives_way_to_the_retention_numbers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int

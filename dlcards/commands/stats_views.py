@@ -253,8 +253,8 @@ def histogram_view(
         text.append(bar, style="cyan")
         if i < len(bins) - 1:
             text.append("\n")
-    if not peak:
-        text = Text(f"no reviewed {unit} yet", style="dim")
+    if not peak:  # (the bins hold the cards in study: a suspended card is in none)
+        text = Text(f"no reviewed {unit} outside the suspended ones", style="dim")
     return _panel(text, title, width)
 
 
