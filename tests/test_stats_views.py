@@ -401,6 +401,8 @@ def test_one_review_is_said_in_the_singular() -> None:
 def test_a_histogram_of_only_suspended_cards_does_not_say_none_was_reviewed() -> None:
     """The histograms count the reviewed cards in study. With the one reviewed card suspended
     (a leech), they said "no reviewed cards yet" over a card list of one reviewed card."""
+    new = " ".join(cli("stats", "--today", "2026-11-26").split())
+    assert "no reviewed cards yet" in new and "suspended ones" not in new  # none reviewed
     result = runner.invoke(app, ["study", "--today", "2026-11-26", "--new", "1"], input="\n4\nq\n")
     assert result.exit_code == 0, result.output
     card = json.loads(cli("show", "perceptron-1", "--json"))  # the first new card: answered

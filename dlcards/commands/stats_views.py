@@ -232,9 +232,14 @@ def _retention_panel(parts: list[Any], width: int) -> Any:
 
 
 def histogram_view(
-    title: str, bins: list[dict[str, Any]], unit: str = "cards", width: int = WIDTH
+    title: str,
+    bins: list[dict[str, Any]],
+    unit: str = "cards",
+    width: int = WIDTH,
+    suspended: int = 0,
 ) -> Any:
-    """Horizontal bars, one per bin, scaled to the largest."""
+    """Horizontal bars, one per bin, scaled to the largest. `suspended`: the suspended cards,
+    which no bin holds (with none in any bin, the empty view says why)."""
     from rich.text import Text
 
     peak = max((b["cards"] for b in bins), default=0)
@@ -253,8 +258,9 @@ def histogram_view(
         text.append(bar, style="cyan")
         if i < len(bins) - 1:
             text.append("\n")
-    if not peak:  # (the bins hold the cards in study: a suspended card is in none)
-        text = Text(f"no reviewed {unit} outside the suspended ones", style="dim")
+    if not peak:  # the bins hold the reviewed cards in study: a suspended card is in none
+        said = f"no reviewed {unit} outside the suspended ones" if suspended else ""
+        text = Text(said or f"no reviewed {unit} yet", style="dim")
     return _panel(text, title, width)
 
 
@@ -350,7 +356,8 @@ def render_stats(console: Any, data: dict[str, Any]) -> None:
         "difficulty": "difficulty, 1-10 (FSRS)",
     }
     for name, bins in data["histograms"].items():
-        console.print(histogram_view(titles[name], bins, width=width))
+        held = data["cards"]["suspended"]
+        console.print(histogram_view(titles[name], bins, width=width, suspended=held))
 
 
 def leeches_line(leeches: list[dict[str, Any]], width: int) -> Any:
