@@ -105,9 +105,14 @@ def fit(
     if len(items) < minimum:
         from dlcards.console import plural
 
+        try:  # both at once: a learner who studied the rest would only then hear of the extra
+            _library()
+            missing = ""
+        except UsageError:
+            missing = "; it also needs the optional FSRS optimizer: pip install 'dlcards[optimize]'"
         raise UsageError(
             f"too few reviews to fit FSRS: {plural(len(items), 'review')} of cards seen before, "
-            f"{minimum} needed; study {minimum - len(items)} more and run it again"
+            f"{minimum} needed; study {minimum - len(items)} more and run it again{missing}"
         )
     lib = _library()
     fitted = lib.FSRS(list(default)).compute_parameters(_items(lib, items), enable_short_term=False)

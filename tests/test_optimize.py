@@ -117,6 +117,20 @@ def test_too_few_reviews_says_how_many_more() -> None:
     assert f"study {MIN_REVIEWS - have} more" in result.output
 
 
+def test_too_few_reviews_without_the_extra_names_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the optimizer installed and with too few reviews, only "study 390 more" was
+    said; the learner who did so then heard the command needs a package too."""
+    log = simulated(n=10, days=60)
+    load_log(log)
+    monkeypatch.setitem(sys.modules, "fsrs_rs_python", None)
+    result = runner.invoke(app, ["optimize"])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert f"study {MIN_REVIEWS - len(training_items(log))} more" in said
+    assert "pip install 'dlcards[optimize]'" in said
+    assert result.output.count("\n") == 1  # one line
+
+
 def test_without_the_extra_it_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     load_log(simulated())
     monkeypatch.setitem(sys.modules, "fsrs_rs_python", None)
