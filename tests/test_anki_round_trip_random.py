@@ -33,6 +33,13 @@ from typing import Any
 
 import helpers as h
 import pytest
+from anki_backend import (
+    CardAnswer,
+    Collection,
+    ExportAnkiPackageOptions,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
 from typer.testing import CliRunner
 
 from dlcards.catalog import load_catalog
@@ -42,16 +49,6 @@ from dlcards.fsrs_sched import replay as fsrs_replay
 from dlcards.settings import DAY_STARTS_AT
 from dlcards.sm2 import Grade, State, review
 from dlcards.store import Store
-
-pytest.importorskip("anki")
-
-from anki.collection import (  # noqa: E402
-    Collection,
-    ExportAnkiPackageOptions,
-    ImportAnkiPackageOptions,
-    ImportAnkiPackageRequest,
-)
-from anki.scheduler.v3 import CardAnswer  # noqa: E402
 
 runner = CliRunner()
 CARDS = ("gd-1", "gd-2", "gd-3", "gd-23", "mlp-1", "vgp-1")
@@ -110,18 +107,8 @@ class Month:
                     when = self.moment(ago, rng.randint(0, 1400))
                     day = self.today - timedelta(days=ago)
                     h.grade(store, card, rng.choice((1, 3, 4, 5)), day, when)
-        package = self.tmp / "dlcards.apkg"
-        cli("export", "anki", "-o", str(package), "--with-progress", "--db", str(self.db))
         folder = self.tmp / "anki"
-        folder.mkdir()
-        col = Collection(str(folder / "collection.anki2"))
-        col.set_config("fsrs", self.anki_fsrs)
-        col.set_config("rollover", self.starts_at)
-        col.import_anki_package(
-            ImportAnkiPackageRequest(
-                package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
-            )
-        )
+        col = exported_into_new_anki(self, folder, fsrs=self.anki_fsrs)
         by_guid = {col.get_note(n)["CardId"]: col.get_note(n) for n in col.find_notes("")}
         self.cid = {card: by_guid[card].cards()[0].id for card in CARDS}
         exported_at = int(self.moment(DAYS + 1, 1400).timestamp())
@@ -270,21 +257,29 @@ def check(
     return replayed
 
 
-def check_export(month: Month, replayed: dict[str, tuple[State, int, int | None]]) -> None:
-    """`export anki --with-progress` of the merged schedule into a new Anki (its day starting
-    at the same hour) gives each card the replayed state: due day, interval, ease, reps (the
-    answers since the last Forget, both sides'), lapses, last answer and suspension."""
-    package = month.tmp / "again.apkg"
+def exported_into_new_anki(month: Month, folder: Path, fsrs: bool | None = None) -> Collection:
+    """A new Anki collection in `folder`, its day starting at the month's hour (and FSRS on or
+    off, when given), holding `export anki --with-progress` of the month's database."""
+    package = folder.with_suffix(".apkg")
     cli("export", "anki", "-o", str(package), "--with-progress", "--db", str(month.db))
-    folder = month.tmp / "fresh-anki"
     folder.mkdir()
     col = Collection(str(folder / "collection.anki2"))
+    if fsrs is not None:
+        col.set_config("fsrs", fsrs)
     col.set_config("rollover", month.starts_at)
     col.import_anki_package(
         ImportAnkiPackageRequest(
             package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
         )
     )
+    return col
+
+
+def check_export(month: Month, replayed: dict[str, tuple[State, int, int | None]]) -> None:
+    """`export anki --with-progress` of the merged schedule into a new Anki (its day starting
+    at the same hour) gives each card the replayed state: due day, interval, ease, reps (the
+    answers since the last Forget, both sides'), lapses, last answer and suspension."""
+    col = exported_into_new_anki(month, month.tmp / "fresh-anki")
     notes = {col.get_note(n)["CardId"]: col.get_note(n) for n in col.find_notes("")}
     with Store.open(month.db) as store:
         flags = dict(store.query("SELECT id, suspended FROM cards"))

@@ -20,22 +20,19 @@ from typing import Any
 import helpers as h
 import pytest
 import yaml
+from anki_backend import (
+    CardAnswer,
+    Collection,
+    ExportAnkiPackageOptions,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
 from typer.testing import CliRunner
 
 from dlcards.catalog import load_catalog
 from dlcards.cli import app
 from dlcards.importers.anki_notes import note_key
 from dlcards.store import Store
-
-pytest.importorskip("anki")
-
-from anki.collection import (  # noqa: E402
-    Collection,
-    ExportAnkiPackageOptions,
-    ImportAnkiPackageOptions,
-    ImportAnkiPackageRequest,
-)
-from anki.scheduler.v3 import CardAnswer  # noqa: E402
 
 runner = CliRunner()
 PNG = bytes.fromhex(

@@ -12,6 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
+from anki_backend import (
+    Collection,
+    ExportAnkiPackageOptions,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -19,15 +25,6 @@ from typer.testing import CliRunner
 from dlcards.cli import app
 from dlcards.importers.anki_notes import note_key
 from dlcards.render import to_plain
-
-pytest.importorskip("anki")
-
-from anki.collection import (  # noqa: E402
-    Collection,
-    ExportAnkiPackageOptions,
-    ImportAnkiPackageOptions,
-    ImportAnkiPackageRequest,
-)
 
 runner = CliRunner()
 

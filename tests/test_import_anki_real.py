@@ -24,6 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from anki_backend import (
+    CardAnswer,
+    Collection,
+    ExportAnkiPackageOptions,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
 from typer.testing import CliRunner
 
 from dlcards.catalog import load_catalog
@@ -32,16 +39,6 @@ from dlcards.fsrs_sched import replay as fsrs_replay
 from dlcards.sm2 import Grade, State, review
 from dlcards.store import Store
 from tests import helpers as h
-
-pytest.importorskip("anki")
-
-from anki.collection import (  # noqa: E402
-    Collection,
-    ExportAnkiPackageOptions,
-    ImportAnkiPackageOptions,
-    ImportAnkiPackageRequest,
-)
-from anki.scheduler.v3 import CardAnswer  # noqa: E402
 
 runner = CliRunner()
 DAY_MS = 86_400_000
