@@ -514,6 +514,53 @@ def study_in_a_pty(
     return in_a_pty(env, "study", *args, rows=rows, columns=columns)
 
 
+def spawn_in_a_pty(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    stderr: Path | None = None,
+    hangup_ignored: bool = False,
+) -> tuple[int, int]:
+    """`argv` started as `pty.fork` starts a child, without forking this process: its own
+    session, a new pseudo-terminal its controlling terminal and standard streams (a session
+    leader opening a terminal takes it as its controlling one), SIGINT as a terminal's
+    foreground job gets it. Its pid and the terminal's fd. `stderr`: a file for its standard
+    error instead; `hangup_ignored`: SIGHUP ignored, as under `nohup`. `pty.fork` in an xdist
+    worker, which runs threads, is a fork of a threaded process: Python 3.12+ warns that its
+    child may deadlock before its exec, and this runs no Python code in the child at all."""
+    import signal
+
+    fd, terminal = os.openpty()
+    errors = (
+        (os.POSIX_SPAWN_DUP2, 0, 2)
+        if stderr is None
+        else (os.POSIX_SPAWN_OPEN, 2, str(stderr), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    )
+    # Ctrl-C must reach it as a terminal's foreground job gets it: a test run started in the
+    # background by a non-interactive shell (`.ci/run &`) ignores SIGINT, an exec'd program
+    # inherits that, and Python then leaves SIGINT ignored. An ignored SIGHUP is inherited
+    # (posix_spawn sets a signal to its default, never to ignored)
+    defaults = (signal.SIGINT,) if hangup_ignored else (signal.SIGINT, signal.SIGHUP)
+    held = signal.signal(signal.SIGHUP, signal.SIG_IGN) if hangup_ignored else None
+    try:
+        pid = os.posix_spawn(
+            argv[0],
+            list(argv),
+            dict(env),
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.ttyname(terminal), os.O_RDWR, 0),
+                (os.POSIX_SPAWN_DUP2, 0, 1),
+                errors,
+            ],
+            setsid=True,
+            setsigdef=defaults,
+        )
+    finally:
+        if held is not None:
+            signal.signal(signal.SIGHUP, held)
+        os.close(terminal)
+    return pid, fd
+
+
 @contextmanager
 def in_a_pty(
     env: Mapping[str, str], *args: str, rows: int = 40, columns: int = 100
@@ -521,16 +568,9 @@ def in_a_pty(
     """`dlcards ARGS` in a pseudo-terminal of `columns` x `rows`: its pid and the terminal's
     fd; killed and closed after."""
     import contextlib
-    import pty
     import signal
 
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: study in the pseudo-terminal
-        # Ctrl-C must reach it as a terminal's foreground job gets it: a test run started in
-        # the background by a non-interactive shell (`.ci/run &`) ignores SIGINT, an exec'd
-        # program inherits that, and Python then leaves SIGINT ignored (Ctrl-C did nothing)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.execve(sys.executable, [sys.executable, "-m", "dlcards", *args], env)
+    pid, fd = spawn_in_a_pty([sys.executable, "-m", "dlcards", *args], env)
     try:
         window(fd, rows, columns)
         yield pid, fd

@@ -511,18 +511,14 @@ def test_a_closed_terminal_ends_study_as_a_hang_up(tmp_path: Path, hangup: str) 
     standard error (here a file: no traceback, no "error: cannot write standard output", the
     exit 1 it was). With SIGHUP ignored (`nohup`) the terminal's reads fail instead (EIO):
     the same end."""
-    import pty
 
     db = tmp_path / "p.db"
     env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
     env.update(TERM="xterm", NO_COLOR="1")
     errors = tmp_path / "stderr.txt"
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: study in the pseudo-terminal, its standard error to a file
-        os.dup2(os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
-        signal.signal(signal.SIGHUP, signal.SIG_IGN if hangup == "ignored" else signal.SIG_DFL)
-        argv = [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26"]
-        os.execve(sys.executable, argv, env)
+    # study in the pseudo-terminal, its standard error to a file
+    argv = [sys.executable, "-m", "dlcards", "study", "--today", "2026-11-26"]
+    pid, fd = h.spawn_in_a_pty(argv, env, stderr=errors, hangup_ignored=hangup == "ignored")
     try:
         h.window(fd, 40, 100)
         for _ in range(2):
@@ -1446,7 +1442,6 @@ def test_a_confirmation_left_unanswered_ends_without_a_traceback(
     main catches), exit 1; a terminal closed under it with SIGHUP ignored (`nohup`) did the
     same. Now Ctrl-D ends it as Ctrl-C does (130) and a closed terminal as a hang-up (129);
     nothing is reset."""
-    import pty
 
     db = tmp_path / "p.db"
     env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
@@ -1458,11 +1453,9 @@ def test_a_confirmation_left_unanswered_ends_without_a_traceback(
         == 0
     )
     errors = tmp_path / "stderr.txt"
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: its standard error to a file, SIGHUP ignored as under nohup
-        os.dup2(os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
-        os.execve(sys.executable, [sys.executable, "-m", "dlcards", "reset", "--all"], env)
+    # its standard error to a file, SIGHUP ignored as under nohup
+    argv = [sys.executable, "-m", "dlcards", "reset", "--all"]
+    pid, fd = h.spawn_in_a_pty(argv, env, stderr=errors, hangup_ignored=True)
     try:
         deadline = time.monotonic() + 30
         while not errors.exists() or "[y/N]" not in errors.read_text():  # click asks on stderr
