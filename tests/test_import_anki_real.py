@@ -1049,6 +1049,36 @@ def test_an_older_file_imported_after_a_newer_one_brings_no_undone_suspension_ba
     ) in older, older
 
 
+def test_an_answer_from_a_clock_ahead_in_another_deck_does_not_stop_the_import(
+    round_trip: dict[str, Any],
+) -> None:
+    """The same collection holds another deck (Spanish, say) whose one answer was given with
+    the phone's clock a year ahead. Only dlcards's cards' answers are imported, so that answer
+    is none of dlcards's: the whole file was refused for it. Now dlcards's reviews come in;
+    with --to-yaml, which would bring that deck and its answer in too, it is still refused."""
+    db, today, folder = round_trip["db"], round_trip["today"], round_trip["folder"]
+    col = Collection(str(folder / "collection.anki2"))
+    try:
+        basic = col.models.by_name("Basic")
+        assert basic is not None
+        note = col.new_note(basic)
+        note["Front"], note["Back"] = "hola", "hello"
+        col.add_note(note, col.decks.id("Spanish"))
+        Phone(col, days=-365).answer(note.cards()[0].id, 3)
+    finally:
+        col.close()
+    ahead = folder.parent / "spanish-ahead.colpkg"
+    export_colpkg(folder, ahead, legacy=False)
+    out = fail(
+        "import", "anki", str(ahead), "--db", str(db), "--to-yaml", str(folder.parent / "decks")
+    )
+    assert out.count("\n") == 1 and "has 1 answer dated after tomorrow" in out, out
+    assert not (folder.parent / "decks").exists()
+    out = cli("import", "anki", str(ahead), "--db", str(db))
+    assert "imported" in out and "dated after tomorrow" not in out, out
+    assert log_of(db) == expected_log(today)
+
+
 def test_an_answer_from_a_clock_ahead_is_refused_until_anki_checks_it(
     round_trip: dict[str, Any],
 ) -> None:

@@ -109,6 +109,9 @@ def anki(
         collection = anki_file.read(path, Path(tmp), with_media=to_yaml is not None)
         if not collection.notes:
             raise UsageError(f"{path} holds no notes: nothing to import")
+        if to_yaml is not None:
+            # every note's answers may come in: refused before any deck is written
+            anki_file.refuse_answers_ahead(collection)
         catalog = load_catalog(extra)
         # and the cards the database keeps that no deck has now: a phone's reviews of a card
         # removed from its deck join its log (as `show` says it is kept), never "unknown"
@@ -148,6 +151,8 @@ def anki(
                 "add --to-yaml DIR (for decks converted by --to-yaml before, pass their "
                 "folder with --decks DIR)"
             )
+        else:  # only dlcards's cards' answers come in: another deck's clock is not ours
+            anki_file.refuse_answers_ahead(collection, cards=cards)
     # `kill` ends the merge as Ctrl-C does too: its transaction rolled back, the database
     # closed (no -wal left), exit 130
     with stops_as_ctrl_c():

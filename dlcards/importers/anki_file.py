@@ -31,7 +31,7 @@ import sqlite3
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -209,17 +209,12 @@ def media_names(data: bytes, most: int | None = None) -> dict[str, str]:
 # --- opening ------------------------------------------------------------------------------------
 
 
-def read(
-    path: Path, workdir: Path, with_media: bool = False, now_ms: int | None = None
-) -> Collection:
+def read(path: Path, workdir: Path, with_media: bool = False) -> Collection:
     """The collection in `path` (a package or a bare collection), unpacked under `workdir` (a
     folder of its own in the temporary folder: a full disk there is said so). Only a regular
     file (or a link to one): a FIFO with no writer would be waited on for ever,
-    and a pipe (`<(cat x.apkg)`, /dev/stdin) cannot be read as a zip, which seeks. A review
-    log with an answer more than a day after `now_ms` (the clock when None) is refused
-    (`refuse_answers_ahead`)."""
-    import time
-
+    and a pipe (`<(cat x.apkg)`, /dev/stdin) cannot be read as a zip, which seeks. The
+    caller refuses answers dated ahead in what it imports (`refuse_answers_ahead`)."""
     try:
         collection = _read(path, workdir, with_media)
     except OSError as err:
@@ -231,21 +226,27 @@ def read(
             f"{err.strerror or err}; free some space there, or set TMPDIR to a folder with "
             "room (nothing was imported)"
         ) from None
-    refuse_answers_ahead(collection, int(time.time() * 1000) if now_ms is None else now_ms)
     return collection
 
 
-def refuse_answers_ahead(collection: Collection, now_ms: int) -> None:
-    """Refuse a review log with answers more than a day after `now_ms`, made on a device whose
-    clock was ahead: imported, such an answer made its card's last review a day to come, and
-    every grade given here before that day a re-drill (a card answered with the clock a year
-    ahead stopped moving for a year). Anki's Tools > Check Database makes their time the
-    present; the message says so."""
+def refuse_answers_ahead(
+    collection: Collection, now_ms: int | None = None, cards: Container[int] | None = None
+) -> None:
+    """Refuse a review log with answers more than a day after `now_ms` (the clock when None),
+    made on a device whose clock was ahead: imported, such an answer made its card's last
+    review a day to come, and every grade given here before that day a re-drill (a card
+    answered with the clock a year ahead stopped moving for a year). Anki's Tools > Check
+    Database makes their time the present; the message says so. `cards`: the Anki cards whose
+    answers are imported (None: every card); another deck's answer is none of dlcards's."""
     import bisect
+    import time
 
     from dlcards.console import plural
 
-    ids = [r.id for r in collection.revlog]  # in time order
+    if now_ms is None:
+        now_ms = int(time.time() * 1000)
+    # in time order
+    ids = [r.id for r in collection.revlog if cards is None or r.card in cards]
     ahead = len(ids) - bisect.bisect_right(ids, now_ms + AHEAD_MS)
     if ahead:
         first = datetime.fromtimestamp(ids[-ahead] // 1000).astimezone()
