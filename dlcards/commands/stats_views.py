@@ -355,8 +355,8 @@ def render_stats(console: Any, data: dict[str, Any]) -> None:
         "stability": "stability, days (FSRS)",
         "difficulty": "difficulty, 1-10 (FSRS)",
     }
+    held = data["cards"]["suspended"]
     for name, bins in data["histograms"].items():
-        held = data["cards"]["suspended"]
         console.print(histogram_view(titles[name], bins, width=width, suspended=held))
 
 

@@ -77,6 +77,11 @@ CARD_FLAGS = ("cards",)
 the tallies, which are no session table)."""
 MEMORY_TABLES = ("cards", "sm2", "fsrs")
 """The session tables a reset changes: the cards' marks and their memories."""
+UPSERT_META = (
+    "INSERT INTO meta (key, value) VALUES (?, ?) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
+"""One meta key set to a value, (key, value), in the caller's transaction."""
 CHECKED_KEY = "integrity_checked"  # meta: the day of the last full check (with the backup)
 DOCTOR = "run `dlcards doctor` to repair it or restore a backup"
 
@@ -1740,11 +1745,7 @@ class Connection:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._write(("meta",)) as c:
-            c.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+            c.execute(UPSERT_META, (key, value))
 
 
 def _set_pragmas(conn: sqlite3.Connection) -> None:

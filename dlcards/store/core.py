@@ -21,6 +21,7 @@ from dlcards.store.connection import (
     NEW_CARD_TABLES,
     SESSION_TABLES,
     SYNC_TABLES,
+    UPSERT_META,
     DiskFullError,
     FileGoneError,
     LockedError,
@@ -324,16 +325,9 @@ class Store(Reports, Merging):
             if observed is None:
                 c.execute("DELETE FROM meta WHERE key = ?", (OBSERVED_KEY,))
             else:
-                c.execute(
-                    "INSERT INTO meta (key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (OBSERVED_KEY, observed_value(observed, signature)),
-                )
-            c.execute(
-                "INSERT INTO meta (key, value) VALUES ('deck_parts', ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (json.dumps([[p.key, p.stamp, t] for p, t in zip(parts, topics, strict=True)]),),
-            )
+                c.execute(UPSERT_META, (OBSERVED_KEY, observed_value(observed, signature)))
+            kept = [[p.key, p.stamp, t] for p, t in zip(parts, topics, strict=True)]
+            c.execute(UPSERT_META, ("deck_parts", json.dumps(kept)))
             c.executemany(INSERT_SEARCH, indexed)
             c.executemany(
                 "UPDATE card_search SET question = ?, answer = ?, erratum = ?, note = ?, "
@@ -393,11 +387,7 @@ class Store(Reports, Merging):
                 "WHERE id = ?",
                 [(i,) for i in to_retire],
             )
-        c.execute(
-            "INSERT INTO meta (key, value) VALUES ('deck_signature', ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (signature,),
-        )
+        c.execute(UPSERT_META, ("deck_signature", signature))
 
     @staticmethod
     def _sync_insert(c: sqlite3.Connection, fresh: list[tuple[Any, ...]]) -> None:
@@ -1107,12 +1097,12 @@ class Store(Reports, Merging):
         with self._write(SESSION_TABLES if rebuilds else ("meta",)) as c:
             inside = stored_settings_in(c)
             now_after = self._checked({**inside, key: value})
-            if not self._rebuilds(inside, key, now_after):
-                self._set_in(c, key, value)
-                return None
-            if not rebuilds:
+            rebuilds_now = self._rebuilds(inside, key, now_after)
+            if rebuilds_now and not rebuilds:
                 raise _RebuildsNow  # rolled back: the memories were not checked
-            self._set_in(c, key, value)
+            c.execute(UPSERT_META, (key, value))
+            if not rebuilds_now:
+                return None
             rebuild = rebuild_for(now_after)
             again = now_after != after  # another `config` meanwhile: every card replayed here
             marks = {
@@ -1134,14 +1124,6 @@ class Store(Reports, Merging):
                 histories += bool(history)
                 self._put_memory(c, cid, held, want)
             return histories
-
-    @staticmethod
-    def _set_in(c: sqlite3.Connection, key: str, value: str) -> None:
-        c.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
 
     def _rebuilds(self, stored: dict[str, str], key: str, after: Settings) -> bool:
         """Whether setting `key` (giving `after`) changes the FSRS memories, from the settings

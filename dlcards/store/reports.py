@@ -182,17 +182,15 @@ class Reports(Connection):
         from dlcards.stats import LEARNING_DAYS, CardTally
 
         if due_table(by) == "fsrs":
-            memory = (
-                "s.last_review, coalesce(julianday(f.due) - julianday(f.last_review), 0), "
-                "f.due, f.stability, f.difficulty"
-            )
+            interval = "coalesce(julianday(f.due) - julianday(f.last_review), 0)"
+            memory = f"s.last_review, {interval}, f.due, f.stability, f.difficulty"
             join = "LEFT JOIN fsrs f ON f.card_id = s.card_id"
             # a card each (its own stability): walked in card order along covering indexes,
             # summed here rather than sorted by SQLite
             # learning: FSRS has the card due a day after its last review (`stats.LEARNING_DAYS`)
             summed = (
-                f"SELECT {memory}, 1, coalesce(julianday(f.due) - julianday(f.last_review), 0) "
-                f"<= {LEARNING_DAYS}, s.ef, s.repetitions, s.repetitions "
+                f"SELECT {memory}, 1, {interval} <= {LEARNING_DAYS}, s.ef, s.repetitions, "
+                "s.repetitions "
                 "FROM sm2 s INDEXED BY sm2_card LEFT JOIN fsrs f INDEXED BY fsrs_stats "
                 "ON f.card_id = s.card_id WHERE s.last_review > ''"
             )
