@@ -31,11 +31,12 @@ class Overview:
     recall: RecallSummary = field(default_factory=lambda: RecallSummary(0, None, 0))
 
 
-CardGroup = tuple[str, int, "str | None", "float | None", "float | None", int, int, int]
+CardGroup = tuple["str | None", int, "str | None", "float | None", "float | None", int, int]
 """Reviewed, unsuspended active cards that share the numbers the statistics read, as a plain
 tuple (the SQL rows are the groups; tens of thousands of them): (last review, interval, due,
 stability, difficulty, how many cards, how many of them are learning (interval of at most
-LEARNING_DAYS), their EFs' sum)."""
+LEARNING_DAYS)). FSRS's sums by SQL (`CardTally.memory`) leave out the last review, the
+stability and the difficulty (None): each is one per card, summed apart."""
 
 LEARNING_DAYS = 1
 """A reviewed card is *learning* while the active scheduler has it due a day after its last
@@ -51,13 +52,29 @@ class CardTally:
     cards counted, the reviewed unsuspended ones grouped (`groups`) and counted by EF in
     hundredths (`ease`: (ef, cards)), leeches (id, topic, lapses, suspended) most lapses
     first, deck order among equals. The same numbers whether summed by SQL (the store's
-    `card_tally`) or from the rows (`tally_of`)."""
+    `card_tally`) or from the rows (`tally_of`). Under FSRS by SQL, `memory` holds the sums of
+    what is one per card (stability, difficulty, predicted recall) and the groups leave those
+    out."""
 
     new: int
     suspended: int
     groups: list[CardGroup]
     ease: list[tuple[int, int]]
     leeches: list[tuple[str, str, int, bool]]
+    memory: MemorySums | None = None
+
+
+@dataclass(frozen=True)
+class MemorySums:
+    """FSRS's numbers of the reviewed unsuspended cards summed by SQL, one value per card in
+    each: cards per stability bin (`stability_bin`) and per difficulty bin (`difficulty_bin`),
+    the difficulties' sum over the cards that have one, and the predicted recall today."""
+
+    stability: list[int]
+    difficulty: list[int]
+    difficulty_sum: float
+    difficulty_cards: int
+    recall: RecallSummary
 
 
 def tally_of(rows: Iterable[StatsRow]) -> CardTally:
@@ -76,10 +93,9 @@ def tally_of(rows: Iterable[StatsRow]) -> CardTally:
             new += 1
             continue
         key = (row.last_review, row.interval, row.due, row.stability, row.difficulty)
-        cell = groups.setdefault(key, [0, 0, 0])
+        cell = groups.setdefault(key, [0, 0])
         cell[0] += 1
         cell[1] += row.interval <= LEARNING_DAYS
-        cell[2] += row.ef
         ease[row.ef] += 1
     leeches.sort(key=lambda x: -x[2])  # stable: deck order among equals
     return CardTally(
@@ -103,41 +119,45 @@ def overview(
     lapses first), due reviews per day for `days` days (overdue counted today), and predicted
     recall today."""
     tally = cards if isinstance(cards, CardTally) else tally_of(cards)
-    learning_n = young = mature = ef_sum = ef_n = 0
+    memory = tally.memory
+    learning_n = young = mature = 0
     difficulty_sum, difficulty_n = 0.0, 0
     due_on: Counter[str] = Counter()
     recall_rows: list[tuple[int, int, float | None, int]] = []
     first, last = today.isoformat(), (today + timedelta(days=days - 1)).isoformat()
     elapsed_since: dict[str, int] = {}
-    for last_review, interval, due, stability, difficulty, n, learning, ef_group in tally.groups:
+    for last_review, interval, due, stability, difficulty, n, learning in tally.groups:
         learning_n += learning
-        if difficulty is not None:
-            difficulty_sum += difficulty * n
-            difficulty_n += n
         if interval >= MATURE_DAYS:
             mature += n - learning
         else:
             young += n - learning
-        ef_sum += ef_group
-        ef_n += n
         if due is not None and due <= last:
             due_on[due if due > first else first] += n
+        if memory is not None or last_review is None:
+            continue  # (FSRS by SQL: its per-card numbers are in `memory`)
+        if difficulty is not None:
+            difficulty_sum += difficulty * n
+            difficulty_n += n
         elapsed = elapsed_since.get(last_review)
         if elapsed is None:
             elapsed = elapsed_since[last_review] = (today - date.fromisoformat(last_review)).days
         recall_rows.append((elapsed, interval, stability, n))
+    if memory is not None:
+        difficulty_sum, difficulty_n = memory.difficulty_sum, memory.difficulty_cards
     counts = {"new": tally.new, "learning": learning_n, "young": young, "mature": mature}
     counts["suspended"] = tally.suspended  # last: the order the JSON keeps
+    ef_n = sum(n for _, n in tally.ease)  # the reviewed unsuspended cards, by EF
     return Overview(
         cards=counts,
-        average_ef=round(ef_sum / ef_n / 100, 2) if ef_n else None,
+        average_ef=round(sum(ef * n for ef, n in tally.ease) / ef_n / 100, 2) if ef_n else None,
         average_difficulty=round(difficulty_sum / difficulty_n, 2) if difficulty_n else None,
         leeches=list(tally.leeches),
         forecast=[
             (today + timedelta(days=i), due_on[(today + timedelta(days=i)).isoformat()])
             for i in range(days)
         ],
-        recall=summarize(recall_rows, curves),
+        recall=memory.recall if memory is not None else summarize(recall_rows, curves),
     )
 
 
@@ -249,27 +269,50 @@ EASE_BINS = (1.3, 1.5, 1.7, 1.9, 2.1, 2.3, 2.5, 2.7)  # lower edges; the last is
 DIFFICULTY_BINS = (1, 2, 3, 4, 5, 6, 7, 8, 9)  # FSRS difficulty runs from 1 to 10
 
 
-def _day_bins(values: Iterable[tuple[float, int]]) -> list[tuple[str, int]]:
-    """(value in days, cards) binned by INTERVAL_BINS."""
+DAY_UPPERS = tuple(b for _, b in INTERVAL_BINS)
+DAY_LABELS = (*(f"{a}d" if a == b else f"{a}-{b}d" for a, b in INTERVAL_BINS), "> 1y")
+DIFFICULTY_INNER = tuple(e - 1e-9 for e in DIFFICULTY_BINS[1:])
+"""The difficulty bins' inner edges, a hair low: a difficulty of 2 less float noise is 2."""
+
+
+def day_bin(days: float) -> int:
+    """The bin (of DAY_LABELS) of a number of days: INTERVAL_BINS's, the days rounded half up.
+    The store's tally of FSRS stabilities bins them in SQL by the same rule
+    (`schema.stability_bin_sql`)."""
     from bisect import bisect_left
 
-    uppers = [b for _, b in INTERVAL_BINS]
-    labels = [f"{a}d" if a == b else f"{a}-{b}d" for a, b in INTERVAL_BINS] + ["> 1y"]
-    counts = [0] * len(labels)
+    return bisect_left(DAY_UPPERS, max(1, int(days + 0.5)))
+
+
+def difficulty_bin(difficulty: float) -> int:
+    """The bin of an FSRS difficulty: DIFFICULTY_BINS's lower edges, each a hair low
+    (`schema.difficulty_bin_sql` in SQL)."""
+    from bisect import bisect_right
+
+    return bisect_right(DIFFICULTY_INNER, difficulty)
+
+
+def _day_bins(values: Iterable[tuple[float, int]]) -> list[tuple[str, int]]:
+    """(value in days, cards) binned by INTERVAL_BINS."""
+    counts = [0] * len(DAY_LABELS)
     for v, n in values:
-        counts[bisect_left(uppers, max(1, round(v)))] += n
-    return list(zip(labels, counts, strict=True))
+        counts[day_bin(v)] += n
+    return list(zip(DAY_LABELS, counts, strict=True))
+
+
+def _edge_labels(edges: tuple[float, ...], fmt: str) -> list[str]:
+    labels = [f"{a:{fmt}}-{b:{fmt}}" for a, b in zip(edges, edges[1:], strict=False)]
+    return [*labels, f"≥ {edges[-1]:{fmt}}"]
 
 
 def _edge_bins(
     values: Iterable[tuple[float, int]], edges: tuple[float, ...], fmt: str
 ) -> list[tuple[str, int]]:
-    """(value, cards) binned by lower `edges` (the last bin open)."""
+    """(value, cards) binned by lower `edges` (the last bin open), each a hair low."""
     from bisect import bisect_right
 
-    labels = [f"{a:{fmt}}-{b:{fmt}}" for a, b in zip(edges, edges[1:], strict=False)]
-    labels.append(f"≥ {edges[-1]:{fmt}}")
     inner = [e - 1e-9 for e in edges[1:]]
+    labels = _edge_labels(edges, fmt)
     counts = [0] * len(labels)
     for v, n in values:
         counts[bisect_right(inner, v)] += n
@@ -284,14 +327,21 @@ def histograms(
     tally = cards if isinstance(cards, CardTally) else tally_of(cards)
     reviewed = tally.groups
     by_interval: Counter[int] = Counter()
-    for _, interval, _, _, _, n, _, _ in reviewed:
+    for _, interval, _, _, _, n, _ in reviewed:
         by_interval[interval] += n  # a few hundred intervals: binned once each
     if scheduler == "fsrs":
-        fsrs = [g for g in reviewed if g[3] is not None]
+        if tally.memory is not None:
+            stability, difficulty = tally.memory.stability, tally.memory.difficulty
+        else:  # cards without an FSRS memory are in neither
+            stability, difficulty = [0] * len(DAY_LABELS), [0] * len(DIFFICULTY_BINS)
+            for _, _, _, s, d, n, _ in reviewed:
+                if s is not None:
+                    stability[day_bin(s)] += n
+                    difficulty[difficulty_bin(1 if d is None else d)] += n
         return {
             "interval": _day_bins(by_interval.items()),
-            "stability": _day_bins((g[3] or 0, g[5]) for g in fsrs),
-            "difficulty": _edge_bins(((g[4] or 1, g[5]) for g in fsrs), DIFFICULTY_BINS, "g"),
+            "stability": list(zip(DAY_LABELS, stability, strict=True)),
+            "difficulty": list(zip(_edge_labels(DIFFICULTY_BINS, "g"), difficulty, strict=True)),
         }
     return {
         "interval": _day_bins(by_interval.items()),

@@ -5,6 +5,7 @@ kept here as the reference)."""
 from __future__ import annotations
 
 import contextlib
+import math
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
@@ -25,6 +26,7 @@ from dlcards.store.rows import ImportedReview, StatsRow
 from dlcards.store.schema import (
     TALLY_DAYS_SQL,
     TALLY_DUE_SQL,
+    TALLY_FSRS_SQL,
     TALLY_MEMORY_SQL,
     TALLY_RETENTION_SQL,
     TALLY_TOPIC_SQL,
@@ -90,7 +92,7 @@ def reference_histograms(rows: list[StatsRow], by: str) -> dict[str, list[int]]:
     def days(values: list[float]) -> list[int]:
         bins = [0] * 9
         for v in values:
-            bins[sum(max(1, round(v)) > u for u in uppers)] += 1
+            bins[sum(max(1, int(v + 0.5)) > u for u in uppers)] += 1  # half up
         return bins
 
     def edged(values: list[float], edges: list[float]) -> list[int]:
@@ -188,6 +190,11 @@ def check_tallies(store: Store) -> None:
         "SELECT last_review, interval, due, cards, learning, ef FROM sm2_tally ORDER BY 1, 2, 3"
     )
     assert memories == sorted(store.query(TALLY_MEMORY_SQL))
+    fsrs = store.query(
+        "SELECT interval, due, stability, difficulty, cards FROM fsrs_tally ORDER BY 1, 2, 3, 4"
+    )
+    assert fsrs == sorted(store.query(TALLY_FSRS_SQL))
+    assert all(row[-1] > 0 for row in fsrs)
     dues = store.query(
         "SELECT sched, topic, due, suspended, cards FROM due_tally ORDER BY 1, 2, 3, 4"
     )
@@ -226,8 +233,11 @@ def check_due_counts(store: Store, today: date, by: str) -> None:
 
 
 def check_cards(store: Store, today: date, by: str) -> None:
+    """The cards' sums by SQL give what the rows give, and the overview and histograms made
+    of them what the reference gives, as `stats` sees them (`by` the active scheduler)."""
     rows = store.card_rows(by, as_of=today)
-    tally = store.card_tally(by)
+    scheduler = Fsrs() if by == "fsrs" else Sm2()
+    tally = store.card_tally(by, today, Fsrs().parameters)
     assert tally is not None
     slow = tally_of(rows)
     assert (tally.new, tally.suspended, tally.ease, tally.leeches) == (
@@ -236,20 +246,31 @@ def check_cards(store: Store, today: date, by: str) -> None:
         slow.ease,
         slow.leeches,
     )
-    assert sorted(tally.groups) == sorted(slow.groups)
-    scheduler = Fsrs() if by == "fsrs" else Sm2()
+    if by == "fsrs":  # the groups without what is one per card (`CardTally.memory`)
+        assert tally.memory is not None
+        merged: dict[tuple[Any, ...], list[int]] = {}
+        for _, interval, due, _, _, n, learning in slow.groups:
+            cell = merged.setdefault((None, interval, due, None, None), [0, 0])
+            cell[0] += n
+            cell[1] += learning
+        assert sorted(tally.groups) == sorted((*k, *cell) for k, cell in merged.items())
+    else:
+        assert tally.memory is None
+        assert sorted(tally.groups) == sorted(slow.groups)
     curve = scheduler.curve  # the reference's: a call per card
     view = overview(tally, today, scheduler.curves)
     r = view.recall
-    assert (
-        view.cards,
-        view.average_ef,
-        view.leeches,
-        [n for _, n in view.forecast],
-        (r.cards, r.average, r.below),
-    ) == reference_overview(rows, today, curve)
+    want = reference_overview(rows, today, curve)
+    assert (view.cards, view.average_ef, view.leeches, [n for _, n in view.forecast]) == want[:4]
+    assert (r.cards, r.below) == (want[4][0], want[4][2])
+    if by == "fsrs" and r.average is not None:  # summed by SQLite, card by card: not fsum
+        assert r.average == pytest.approx(want[4][1], rel=1e-12, abs=0)
+    else:
+        assert r.average == want[4][1]
+    assert view.average_difficulty == overview(slow, today, scheduler.curves).average_difficulty
     bins = {name: [n for _, n in b] for name, b in histograms(tally, by).items()}
     assert bins == reference_histograms(rows, by)
+    assert bins == {name: [n for _, n in b] for name, b in histograms(slow, by).items()}
 
 
 # every kind of step after reviews that count in true retention (a card seen before)
@@ -277,6 +298,7 @@ def test_tallies_equal_the_log_and_sums_equal_the_rows(
         day = START + timedelta(days=today)  # on or after every review: the fast path's case
         assert not store.has_later(day)
         for by in ("sm2", "fsrs"):
+            set_scheduler(store, by)  # (switched to FSRS: every card's memory from its log)
             check_cards(store, day, by)
             for offset in (-400, -30, 0, 1, 200):
                 check_due_counts(store, day + timedelta(days=offset), by)
@@ -332,7 +354,7 @@ def test_the_fast_and_row_paths_print_the_same_stats(
     outputs = []
     for fast in (True, False):
         if not fast:
-            monkeypatch.setattr(Reports, "card_tally", lambda self, by: None)
+            monkeypatch.setattr(Reports, "card_tally", lambda self, *args: None)
         for args in (["--json"], []):
             result = runner.invoke(app, ["stats", "--today", today, *args])
             assert result.exit_code == 0, result.output
@@ -343,7 +365,15 @@ def test_the_fast_and_row_paths_print_the_same_stats(
 
 @pytest.mark.parametrize(
     "table",
-    ["review_days", "retention_days", "retention_totals", "sm2_tally", "due_tally", "topic_tally"],
+    [
+        "review_days",
+        "retention_days",
+        "retention_totals",
+        "sm2_tally",
+        "fsrs_tally",
+        "due_tally",
+        "topic_tally",
+    ],
 )
 def test_a_tally_that_is_gone_is_made_again_by_doctor(tmp_path: Path, table: str) -> None:
     """A tally table dropped (by hand, or by a tool): `due`, `stats` or a grade say the file
@@ -418,3 +448,151 @@ def test_doctor_finds_and_rebuilds_damaged_tallies(tmp_path: Path) -> None:
         undo(store, play_more[-1][0])  # the rebuilt delete trigger takes it out of the tallies
         check_tallies(store)
     assert runner.invoke(app, ["doctor", "--check", "--db", str(db)]).exit_code == 0
+
+
+edges = st.sampled_from(
+    [0.5, 1.5, 2.5, 3.5, 7.5, 14.5, 30.5, 90.5, 365.5, 1 - 1e-9, 2 - 1e-9, 9 - 1e-9, 2.0, 9.0]
+)
+near = edges.flatmap(lambda e: st.sampled_from([e, *(math.nextafter(e, d) for d in (0, 99))]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(near, st.floats(0, 1e9, exclude_min=True)), max_size=20))
+@example(values=[1.5, 2.5, 2 - 1e-9, math.nextafter(2 - 1e-9, 0), 364.5, 365.5, 1e9])
+def test_the_tallys_sql_bins_are_the_statistics_bins(values: list[float]) -> None:
+    """`fsrs_tally` bins stabilities and difficulties in SQL as `stats.day_bin` and
+    `stats.difficulty_bin` bin them in Python, at each edge and a float either side of it."""
+    import sqlite3
+
+    from dlcards.stats import day_bin, difficulty_bin
+    from dlcards.store.schema import difficulty_bin_sql, stability_bin_sql
+
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute("CREATE TABLE f (v REAL)")
+        conn.executemany("INSERT INTO f VALUES (?)", [(v,) for v in values])
+        got = conn.execute(
+            f"SELECT v, {stability_bin_sql('v')}, {difficulty_bin_sql('v', 'v')} FROM f"
+        ).fetchall()
+    assert got == [(v, day_bin(v), difficulty_bin(v)) for v in values]
+
+
+def studied_under_fsrs(tmp_path: Path) -> Path:
+    """A database of the built-in decks with FSRS on and three cards answered (the first of
+    them perceptron-1)."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = tmp_path / "p.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["config", "scheduler", "fsrs", "--db", str(db)]).exit_code == 0
+    keys = "\n4\n\n2\n\n5\nq\n"
+    study = ["study", "--db", str(db), "--today", "2026-11-20"]
+    assert runner.invoke(app, study, input=keys).exit_code == 0
+    with Store.open(db) as store:
+        assert store.query("SELECT count(*) FROM fsrs_tally") != [(0,)]
+    return db
+
+
+FSRS_DAMAGE = [
+    ("stability = 0", "fsrs.stability holds '0.0', not a number above 0"),
+    ("stability = 'x'", "fsrs.stability holds 'x', not a number above 0"),
+    ("stability = 1e12", "fsrs.stability holds '1000000000000.0', not a number above 0"),
+    ("difficulty = 12", "fsrs.difficulty holds '12.0', not a number from 0"),
+    ("difficulty = X'00'", "fsrs.difficulty holds"),
+    ("last_review = '2026-02-30'", "fsrs.last_review holds '2026-02-30', not a date"),
+    ("last_review = 20261126", "fsrs.last_review holds '20261126', not a date"),
+    ("last_review = '0000-01-01'", "fsrs.last_review holds '0000-01-01', not a date"),
+]
+
+
+@pytest.mark.parametrize(("change", "words"), FSRS_DAMAGE)
+def test_a_damaged_fsrs_memory_stops_stats_naming_its_card(
+    tmp_path: Path, change: str, words: str
+) -> None:
+    """A value the FSRS tally or its pass over the memories cannot vouch for sends `stats` to
+    the cards one by one, which name the card and the column in one line (exit 2)."""
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = studied_under_fsrs(tmp_path)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(f"UPDATE fsrs SET {change} WHERE card_id = 'perceptron-1'")
+    result = CliRunner().invoke(app, ["stats", "--db", str(db), "--today", "2026-11-26"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: card perceptron-1: column "), lines
+    assert words in lines[0] and "dlcards doctor" in lines[0], lines
+
+
+def test_stats_without_sqlites_math_functions_sums_in_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SQLite built without pow() (its math functions are a compile-time option): FSRS's
+    sums come from the cards one by one, and `stats` prints what it prints with them."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.store.reports import Reports
+
+    db = studied_under_fsrs(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(app, ["suspend", "perceptron-1", "--db", str(db)]).exit_code == 0
+    args = ["stats", "--json", "--db", str(db), "--today", "2026-11-26"]
+    with_pow = runner.invoke(app, args)
+    monkeypatch.setattr(Reports, "_has_pow", lambda self: False)
+    tallies: list[Any] = []
+    real = Reports.card_tally
+    monkeypatch.setattr(
+        Reports, "card_tally", lambda self, *a: tallies.append(real(self, *a)) or tallies[-1]
+    )
+    without = runner.invoke(app, args)
+    assert with_pow.exit_code == without.exit_code == 0, without.output
+    assert tallies == [None]
+    assert with_pow.output == without.output
+    assert '"average": null' not in without.output
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "interval = X'00ff'",
+        "cards = X'00ff'",
+        "cards = 1.5",
+        "stability = 99",
+        "difficulty = -5",
+        "stability = -1",
+        "difficulty = -1",
+    ],
+)
+def test_stats_reads_the_cards_when_the_fsrs_tally_cannot_serve(
+    tmp_path: Path, change: str
+) -> None:
+    """`fsrs_tally` damaged (bytes, a fraction, a bin no histogram has, a card with a
+    stability but no difficulty bin): `stats` reads the cards instead and shows what it
+    showed before; `doctor` names the tally and makes it again."""
+    import json
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = studied_under_fsrs(tmp_path)
+    runner = CliRunner()
+    args = ["stats", "--json", "--db", str(db), "--today", "2026-11-26"]
+    before = runner.invoke(app, args)
+    assert before.exit_code == 0, before.output
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            f"UPDATE fsrs_tally SET {change} "
+            "WHERE (interval, due) = (SELECT interval, due FROM fsrs_tally LIMIT 1)"
+        )
+    after = runner.invoke(app, args)
+    assert after.exit_code == 0, after.output
+    assert json.loads(after.output) == json.loads(before.output)
+    checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert checked.exit_code == 1 and "fsrs_tally differs" in checked.output, checked.output

@@ -393,6 +393,7 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
     with synced_store(db, decks) as store:
         day = not_before_the_log(store, day, today)
         from dlcards.recall import LOW_RECALL
+        from dlcards.scheduling import Fsrs
         from dlcards.stats import (
             RETENTION_WINDOWS,
             heatmap,
@@ -411,7 +412,12 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
         scheduler = schedule.name
         store.check_due_dates(scheduler)  # the tally would count a damaged due as another day
         # summed by SQL, unless reviews logged after `day` must be taken back first
-        tally = None if store.has_later(day) else store.card_tally(scheduler)
+        fsrs = schedule.active if isinstance(schedule.active, Fsrs) else None
+        tally = (
+            None
+            if store.has_later(day)
+            else store.card_tally(scheduler, day, fsrs.parameters if fsrs else None)
+        )
         cards = tally if tally is not None else tally_of(store.card_rows(scheduler, as_of=day))
         view = overview(cards, day, schedule.active.curves)
         calendar = heatmap(

@@ -443,6 +443,7 @@ def _foreign_keys(
 
 _TALLIED = {
     "sm2_tally": "the memories",
+    "fsrs_tally": "the memories",
     "due_tally": "the cards' due dates",
     "topic_tally": "the cards' topics",
     "retention_totals": "retention_days",
@@ -455,15 +456,18 @@ def _tallies(
     """The tallies `stats` reads (kept by triggers) against the log they sum."""
     from dlcards.store.schema import (
         DUE_TRIGGERS,
+        FSRS_TALLY_TRIGGERS,
         MEMORY_TRIGGERS,
         TALLY_DAYS_SQL,
         TALLY_DUE_SQL,
+        TALLY_FSRS_SQL,
         TALLY_MEMORY_SQL,
         TALLY_RETENTION_SQL,
         TALLY_TOPIC_SQL,
         TALLY_TOTALS_SQL,
         TALLY_TRIGGERS,
         fill_due_tally,
+        fill_fsrs_tally,
         fill_memory_tally,
         fill_tallies,
     )
@@ -473,6 +477,7 @@ def _tallies(
         ("retention_days", "topic, mature, passed, day, reviews", TALLY_RETENTION_SQL),
         ("retention_totals", "topic, mature, passed, reviews", TALLY_TOTALS_SQL),
         ("sm2_tally", "last_review, interval, due, cards, learning, ef", TALLY_MEMORY_SQL),
+        ("fsrs_tally", "interval, due, stability, difficulty, cards", TALLY_FSRS_SQL),
         ("due_tally", "sched, topic, due, suspended, cards", TALLY_DUE_SQL),
         ("topic_tally", "sched, topic, suspended, cards", TALLY_TOPIC_SQL),
     )
@@ -482,7 +487,7 @@ def _tallies(
     absent = [table for table, _, _ in tallies if made.get(table) != "table"]
     gone = [
         name
-        for sql in TALLY_TRIGGERS + MEMORY_TRIGGERS + DUE_TRIGGERS
+        for sql in TALLY_TRIGGERS + MEMORY_TRIGGERS + FSRS_TALLY_TRIGGERS + DUE_TRIGGERS
         if made.get(name := sql.split()[2]) != "trigger"
     ]
     conn.execute("BEGIN")  # each tally and its sum in one snapshot: a grade meanwhile is in both
@@ -515,6 +520,7 @@ def _tallies(
             conn.execute(_made_as(table))
         fill_tallies(conn.execute)
         fill_memory_tally(conn.execute)
+        fill_fsrs_tally(conn.execute)
         fill_due_tally(conn.execute)
         conn.execute("COMMIT")
     except BaseException:

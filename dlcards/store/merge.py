@@ -1002,6 +1002,7 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
     each instead of a b-tree insert or move per row: every memory changes as its log is
     merged); the statistics' tallies are not kept row by row by their triggers but made again
     from the log and the memories after it (`schema.fill_tallies`, `fill_memory_tally`,
+    `fill_fsrs_tally`,
     `fill_due_tally`); and the log's check of each new row (`schema.REVIEW_CHECK`, a trigger
     run per row) is one query over the rows added (those after `Bulk.checked`: the block's
     writer checked those up to it), which rolls the whole block back as the trigger would.
@@ -1012,11 +1013,13 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
         return
     from dlcards.store.schema import (
         DUE_TRIGGERS,
+        FSRS_TALLY_TRIGGERS,
         MEMORY_TRIGGERS,
         REVIEW_CHECK,
         REVIEW_CHECK_FAILS,
         TALLY_TRIGGERS,
         fill_due_tally,
+        fill_fsrs_tally,
         fill_memory_tally,
         fill_tallies,
     )
@@ -1034,7 +1037,13 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
         (REVIEW_CHECK.split()[2],),
     ).fetchall()
-    for trigger in (*TALLY_TRIGGERS, *MEMORY_TRIGGERS, *DUE_TRIGGERS, REVIEW_CHECK):
+    for trigger in (
+        *TALLY_TRIGGERS,
+        *MEMORY_TRIGGERS,
+        *FSRS_TALLY_TRIGGERS,
+        *DUE_TRIGGERS,
+        REVIEW_CHECK,
+    ):
         c.execute(f"DROP TRIGGER IF EXISTS {trigger.split()[2]}")
     last = c.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
     yield bulk
@@ -1049,6 +1058,7 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
         c.execute(sql)
     fill_tallies(c.execute, from_log=not bulk.counted)
     fill_memory_tally(c.execute)
+    fill_fsrs_tally(c.execute)
     fill_due_tally(c.execute)
 
 

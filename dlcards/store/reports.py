@@ -80,6 +80,35 @@ def due_as_of(by: str) -> str:
     return f"(CASE WHEN r.id IS NULL THEN s.due WHEN l.seen THEN r.day ELSE {before} END)"
 
 
+FSRS_PER_CARD = (
+    # cards with a stability, their recall's sum and those below LOW_RECALL, the difficulties'
+    # sum and count, and how many memories hold a value `stats_row` would refuse: a last review
+    # that is no ISO day of year 1 or later (numbers and bytes are not what date() makes of
+    # them), a stability or difficulty out of its range (text and bytes sort after numbers)
+    "SELECT count(stability), total(r), count(CASE WHEN r < :low THEN 1 END), total(difficulty), "
+    "count(difficulty), count(CASE WHEN bad THEN 1 END) FROM (SELECT stability, difficulty, "
+    "CASE WHEN stability > 0 THEN "
+    "pow(1 + :factor * max(julianday(:today) - julianday(last_review), 0) / stability, :decay) "
+    "END AS r, "
+    "last_review < '0001' OR date(last_review, '+0 days') IS NOT last_review "
+    f"OR NOT (stability > {STABILITY_RANGE[0]!r} AND stability <= {STABILITY_RANGE[1]!r}) "
+    "OR NOT (difficulty BETWEEN 0 AND 11) AS bad "
+    # (LIMIT: each row's recall computed once, not once per use in the sums)
+    "FROM fsrs WHERE last_review IS NOT NULL AND last_review != '' LIMIT -1)"
+)
+"""`Reports.card_tally`'s one pass over the FSRS memories of reviewed cards; binds FSRS's
+forgetting curve's `factor` and `decay`, `today` and `low` (LOW_RECALL)."""
+
+
+def _bins_ok(stability: int, difficulty: int) -> bool:
+    """Whether an `fsrs_tally` row's bins are bins of the histograms (or both -1: no memory)."""
+    from dlcards.stats import DAY_LABELS, DIFFICULTY_BINS
+
+    if stability == -1:
+        return difficulty == -1
+    return 0 <= stability < len(DAY_LABELS) and 0 <= difficulty < len(DIFFICULTY_BINS)
+
+
 class Reports(Connection):
     def has_later(self, day: date) -> bool:
         """Whether any review is logged on a day after `day` (one search of the day index):
@@ -153,7 +182,7 @@ class Reports(Connection):
             schedule = (
                 f"{due}, coalesce(julianday({due}) - julianday({last}), 0), "
                 f"{fsrs_then('f.stability', 'stability')}, c.topic, c.leech, "
-                f"{fsrs_then('f.difficulty', 'difficulty')} "
+                f"{fsrs_then('f.difficulty', 'difficulty')}, {last} "
                 "FROM cards c JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id"
             )
         else:
@@ -172,36 +201,36 @@ class Reports(Connection):
         rows = self._call(lambda: self.conn.execute(sql, (until,) * 3).fetchall())
         return [stats_row(r, due_table(by)) for r in rows]
 
-    def card_tally(self, by: str) -> CardTally | None:
+    def card_tally(
+        self, by: str, today: date | None = None, parameters: tuple[float, ...] | None = None
+    ) -> CardTally | None:
         """The statistics' sums over every active card (`dlcards.stats.CardTally`) by SQL,
-        with scheduler `by`'s due dates, intervals (and FSRS's stabilities and difficulties):
-        every memory summed, then the few retired or suspended cards (a partial index) taken
-        out. Under SM-2 the sums are a table kept by triggers (`sm2_tally`); under FSRS, whose
-        stabilities are one per card, each card's memory is read along covering indexes and
-        summed here. None when a stored value is damaged: then `card_rows` names the card."""
-        from dlcards.stats import LEARNING_DAYS, CardTally
+        with scheduler `by`'s due dates and intervals: every memory summed, then the few
+        retired or suspended cards (a partial index) taken out. The sums are tables kept by
+        triggers (`sm2_tally`, `fsrs_tally`); under FSRS what is one per card (the predicted
+        recall on `today` with FSRS `parameters`, the difficulties' sum) is one pass over the
+        memories. None when a stored value is damaged (then `card_rows` names the card), or
+        when this SQLite has no pow() (built without its math functions)."""
+        from dlcards.fsrs_sched import DEFAULT_PARAMETERS, decay_factor
+        from dlcards.recall import LOW_RECALL
+        from dlcards.stats import CardTally
 
-        if due_table(by) == "fsrs":
-            interval = "coalesce(julianday(f.due) - julianday(f.last_review), 0)"
-            memory = f"s.last_review, {interval}, f.due, f.stability, f.difficulty"
-            join = "LEFT JOIN fsrs f ON f.card_id = s.card_id"
-            # a card each (its own stability): walked in card order along covering indexes,
-            # summed here rather than sorted by SQLite
-            # learning: FSRS has the card due a day after its last review (`stats.LEARNING_DAYS`)
-            summed = (
-                f"SELECT {memory}, 1, {interval} <= {LEARNING_DAYS}, s.ef, s.repetitions, "
-                "s.repetitions "
-                "FROM sm2 s INDEXED BY sm2_card LEFT JOIN fsrs f INDEXED BY fsrs_stats "
-                "ON f.card_id = s.card_id WHERE s.last_review > ''"
-            )
-        else:
-            memory = "s.last_review, s.interval, s.due, NULL, NULL"
-            join = ""
-            # the memories' sums, kept by triggers on sm2 (`schema.MEMORY_TRIGGERS`)
-            summed = (
-                "SELECT last_review, interval, due, NULL, NULL, cards, learning, ef, NULL, NULL "
-                "FROM sm2_tally"
-            )
+        fsrs = due_table(by) == "fsrs"
+        if fsrs and today is None:
+            raise ValueError("FSRS's card sums need the day of the predicted recall")
+        if fsrs and not self._has_pow():
+            return None  # the row path computes the recall in Python
+        # the memories' sums, kept by triggers (`schema.MEMORY_TRIGGERS`, `FSRS_TALLY_TRIGGERS`)
+        summed = (
+            "SELECT interval, due, stability, difficulty, cards FROM fsrs_tally"
+            if fsrs
+            else "SELECT last_review, interval, due, cards, learning FROM sm2_tally"
+        )
+        memory = (
+            "f.last_review, f.due, f.stability, f.difficulty"
+            if fsrs
+            else "s.last_review, s.interval, s.due"
+        )
 
         def read() -> tuple[Any, ...]:
             c = self.conn
@@ -216,8 +245,9 @@ class Reports(Connection):
                 "FROM sm2 INDEXED BY sm2_ef WHERE last_review > '' GROUP BY 1"
             ).fetchall()
             inactive = c.execute(
-                f"SELECT c.id, c.retired, c.suspended, {memory}, s.ef "
-                f"FROM cards c INDEXED BY cards_inactive JOIN sm2 s ON s.card_id = c.id {join} "
+                f"SELECT c.id, c.retired, c.suspended, {memory}, s.ef, s.last_review "
+                "FROM cards c INDEXED BY cards_inactive JOIN sm2 s ON s.card_id = c.id "
+                f"{'LEFT JOIN fsrs f ON f.card_id = c.id ' if fsrs else ''}"
                 "WHERE c.retired != 0 OR c.suspended != 0"
             ).fetchall()
             leeches = c.execute(
@@ -225,91 +255,200 @@ class Reports(Connection):
                 "JOIN sm2 s ON s.card_id = c.id WHERE c.leech != 0 AND c.retired = 0 "
                 "ORDER BY s.lapses DESC, c.position"
             ).fetchall()
-            return total, odd, groups, ease, inactive, leeches
+            per_card = None
+            if fsrs:
+                assert today is not None
+                decay, factor = decay_factor(parameters or DEFAULT_PARAMETERS)
+                per_card = c.execute(
+                    FSRS_PER_CARD,
+                    {
+                        "factor": factor,
+                        "today": today.isoformat(),
+                        "decay": decay,
+                        "low": LOW_RECALL,
+                    },
+                ).fetchone()
+            return total, odd, groups, ease, inactive, leeches, per_card
 
-        total, odd, rows, ease_rows, inactive, leech_rows = self._call(read)
-        if odd:
+        total, odd, rows, ease_rows, inactive, leech_rows, per_card = self._call(read)
+        if odd or (per_card is not None and per_card[-1]):
             return None
         table = due_table(by)
-        Key = tuple[str, int, str | None, float | None, float | None]
-
-        def key(lr: Any, interval: Any, due: Any, stability: Any, difficulty: Any) -> Key:
-            """A group's numbers as `stats_row` gives them (each already checked)."""
-            return (
-                lr,
-                int(interval or 0),
-                due or None,
-                None if stability is None else float(stability),
-                None if difficulty is None else float(difficulty),
-            )
-
-        groups: dict[Key, list[int]] = {}
-        dues, intervals = {r[2] for r in rows}, {r[1] for r in rows}
         try:  # each distinct stored value checked once, as `stats_row` checks it
-            for lr in {r[0] for r in rows}:
-                day_of(lr, "?", "sm2.last_review")
+            if fsrs:
+                dues, intervals = {r[1] for r in rows}, {r[0] for r in rows}
+            else:
+                dues, intervals = {r[2] for r in rows}, {r[1] for r in rows}
+                for lr in {r[0] for r in rows}:
+                    day_of(lr, "?", "sm2.last_review")
             for due in dues:
                 day_of(due, "?", f"{table}.due")
             for interval in intervals:
-                float_of(interval or 0, "?", "interval", (0, INTERVAL_RANGE[1]))
-            for stability in {r[3] for r in rows} - {None}:
-                float_of(stability, "?", "fsrs.stability", STABILITY_RANGE, True)
-            for difficulty in {r[4] for r in rows} - {None}:
-                float_of(difficulty, "?", "fsrs.difficulty", (0.0, 11.0))
+                float_of(interval, "?", "interval", (0, INTERVAL_RANGE[1]))
             for reps in {r[2] for r in ease_rows} | {r[3] for r in ease_rows}:
                 int_of(reps, "?", "sm2.repetitions", COUNT_RANGE)
             ease = {int_of(ef, "?", "sm2.ef", EF_RANGE): int(n) for ef, n, _, _ in ease_rows}
         except StoreError:
             return None
-        # the tally's sums: bytes in one (by hand, or damage) stopped `stats` with a TypeError;
+        # the tallies' sums: bytes in one (by hand, or damage) stopped `stats` with a TypeError;
         # the cards are read instead (`doctor` finds the tally and makes it again)
-        if any(type(v) is not int for r in rows for v in r[5:8]):
+        if any(type(v) is not int for r in rows for v in ((r[0], *r[2:]) if fsrs else r[3:])):
+            return None
+        if fsrs and not all(_bins_ok(r[2], r[3]) for r in rows):
             return None
         leeches = [
             (cid, topic, int_of(n, cid, "sm2.lapses", COUNT_RANGE), bool(held))
             for cid, topic, n, held in leech_rows
         ]
-        if (  # SM-2's tally, no card to take out, every value as `key` gives it: the groups
-            not inactive and table == "sm2" and all(type(i) is int for i in intervals) and all(dues)
-        ):
-            return CardTally(
-                total - sum(r[5] for r in rows),
-                0,
-                [
-                    (lr, i, due, None, None, n, learning, ef)
-                    for lr, i, due, _, _, n, learning, ef, _, _ in rows
-                    if n
-                ],
-                sorted((ef, n) for ef, n in ease.items() if n),
-                leeches,
-            )
-        for *stored, n, learning, ef_sum, _, _ in rows:
-            cell = groups.setdefault(key(*stored), [0, 0, 0])
+        if not fsrs:
+            if not inactive and all(type(i) is int for i in intervals) and all(dues):
+                # no card to take out, every value as `stats_row` gives it: the groups
+                return CardTally(
+                    total - sum(r[3] for r in rows),
+                    0,
+                    [
+                        (lr, i, due, None, None, n, learning)
+                        for lr, i, due, n, learning in rows
+                        if n
+                    ],
+                    sorted((ef, n) for ef, n in ease.items() if n),
+                    leeches,
+                )
+            return self._sm2_tally(total, rows, ease, inactive, leeches)
+        assert today is not None and per_card is not None
+        return self._fsrs_tally(total, rows, ease, inactive, leeches, per_card, today, parameters)
+
+    def _sm2_tally(
+        self,
+        total: int,
+        rows: list[Any],
+        ease: dict[int, int],
+        inactive: list[Any],
+        leeches: list[tuple[str, str, int, bool]],
+    ) -> CardTally:
+        """`card_tally` under SM-2 with retired or suspended cards to take out."""
+        from dlcards.stats import LEARNING_DAYS, CardTally
+
+        groups: dict[tuple[str, int, str | None], list[int]] = {}
+        for lr, interval, due, n, learning in rows:
+            cell = groups.setdefault((lr, int(interval), due or None), [0, 0])
             cell[0] += n
             cell[1] += learning
-            cell[2] += ef_sum
-        new = total - sum(n for n, _, _ in groups.values())  # the never reviewed
+        new = total - sum(n for n, _ in groups.values())  # the never reviewed
         suspended = 0
-        for cid, retired, held, *stored, ef in inactive:
+        for cid, retired, held, lr, interval, due, ef, _ in inactive:
             if not retired:
                 int_of(held, cid, "cards.suspended", (0, 1))
                 suspended += 1
-            if stored[0]:  # a reviewed card: out of the sums
-                k = key(*stored)
+            if lr:  # a reviewed card: out of the sums
+                k = (lr, int(interval or 0), due or None)
                 cell = groups[k]
                 cell[0] -= 1
                 cell[1] -= k[1] <= LEARNING_DAYS
-                cell[2] -= ef
                 ease[ef] -= 1
             else:
                 new -= 1
         return CardTally(
             new,
             suspended,
-            [(*k, cell[0], cell[1], cell[2]) for k, cell in groups.items() if cell[0]],
+            [
+                (lr, i, due, None, None, n, learning)
+                for (lr, i, due), (n, learning) in groups.items()
+                if n
+            ],
             sorted((ef, n) for ef, n in ease.items() if n),
             leeches,
         )
+
+    def _fsrs_tally(
+        self,
+        total: int,
+        rows: list[Any],
+        ease: dict[int, int],
+        inactive: list[Any],
+        leeches: list[tuple[str, str, int, bool]],
+        per_card: tuple[Any, ...],
+        today: date,
+        parameters: tuple[float, ...] | None,
+    ) -> CardTally:
+        """`card_tally` under FSRS: the tally's rows grouped by interval and due date, its bins
+        summed, the pass over the memories (`FSRS_PER_CARD`) for the rest, and the retired or
+        suspended cards taken out of each."""
+        from dlcards.fsrs_sched import DEFAULT_PARAMETERS, forgetting_curve
+        from dlcards.recall import LOW_RECALL, RecallSummary
+        from dlcards.stats import (
+            DAY_LABELS,
+            DIFFICULTY_BINS,
+            LEARNING_DAYS,
+            CardTally,
+            MemorySums,
+            day_bin,
+            difficulty_bin,
+        )
+
+        groups: dict[tuple[int, str | None], int] = {}
+        stability, difficulty = [0] * len(DAY_LABELS), [0] * len(DIFFICULTY_BINS)
+        for interval, due, s_bin, d_bin, n in rows:
+            key = (int(interval), due or None)
+            groups[key] = groups.get(key, 0) + n
+            if s_bin >= 0:
+                stability[s_bin] += n
+                difficulty[d_bin] += n
+        recall_cards, recall_sum, below, difficulty_sum, difficulty_n, _ = per_card
+        new = total - sum(groups.values())  # the never reviewed
+        suspended = 0
+        for cid, retired, held, lr, due, s, d, ef, sm2_lr in inactive:
+            if not retired:
+                int_of(held, cid, "cards.suspended", (0, 1))
+                suspended += 1
+            if sm2_lr:
+                ease[ef] -= 1
+            if not lr:
+                new -= 1
+                continue
+            # a reviewed card: out of the sums, as the tally and the pass counted it
+            start, end = day_of(lr, cid, "fsrs.last_review"), day_of(due, cid, "fsrs.due")
+            groups[((end - start).days if start and end else 0, due or None)] -= 1
+            if s is not None:
+                stability[day_bin(s)] -= 1
+                difficulty[difficulty_bin(1 if d is None else d)] -= 1
+                assert start is not None
+                elapsed = max((today - start).days, 0)
+                r = forgetting_curve(elapsed, s, parameters or DEFAULT_PARAMETERS)
+                recall_cards -= 1
+                recall_sum -= r
+                below -= r < LOW_RECALL
+            if d is not None:
+                difficulty_sum -= d
+                difficulty_n -= 1
+        return CardTally(
+            new,
+            suspended,
+            [
+                (None, i, due, None, None, n, n if i <= LEARNING_DAYS else 0)
+                for (i, due), n in groups.items()
+                if n
+            ],
+            sorted((ef, n) for ef, n in ease.items() if n),
+            leeches,
+            MemorySums(
+                stability,
+                difficulty,
+                difficulty_sum,
+                difficulty_n,
+                RecallSummary(
+                    recall_cards, recall_sum / recall_cards if recall_cards else None, below
+                ),
+            ),
+        )
+
+    def _has_pow(self) -> bool:
+        """Whether this SQLite has its math functions (pow() in `FSRS_PER_CARD`)."""
+        try:
+            self.conn.execute("SELECT pow(2, 2)").fetchone()
+        except SQLITE_ERRORS:
+            return False
+        return True
 
     def leeches(self) -> list[Leech]:
         """Active cards marked leeches, most lapses first (deck order among equals)."""

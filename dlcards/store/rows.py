@@ -657,10 +657,13 @@ class StatsRow(NamedTuple):
 
 
 def stats_row(r: Sequence[Any], table: str) -> StatsRow:
-    """A `card_rows` row (due date from `table`), every value checked (days stay ISO text)."""
+    """A `card_rows` row (due date from `table`; under FSRS its last review last), every value
+    checked (days stay ISO text)."""
     cid = str(r[0])
     for value, column in ((r[5], "sm2.last_review"), (r[6], f"{table}.due")):
         day_of(value, cid, column)
+    if len(r) > 12:  # FSRS's own last review, which its interval is counted from
+        day_of(r[12], cid, "fsrs.last_review")
     stability = r[8]
     return StatsRow(
         cid,
