@@ -1,7 +1,8 @@
 """The cores this process may run on: its CPU affinity where the system has one, else the
 machine's count. Shared by what splits work between threads or processes (deck parsing,
 SQLite's sorter and table checks, deflating a package), with what such work needs to end
-cleanly: worker processes that end with their parent (`exit_with_parent`), a resource
+cleanly: whether workers may be forked (`can_fork`), worker processes that end with their
+parent (`exit_with_parent`, `forked_worker`), a resource
 tracker that keeps quiet (`quiet_resource_tracker`), and waits for a thread that Ctrl-C
 cannot cut short while the thread still uses what its caller closes next (`wait_for`,
 `finish`, `Background`); and a pause of the cyclic garbage collector for bulk work that
@@ -44,6 +45,27 @@ def gc_paused(pause: bool = True) -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def can_fork() -> bool:
+    """Whether worker processes may be forked here: the "fork" start method exists (Linux,
+    macOS) and this process runs no other thread (a fork while another thread holds a lock,
+    SQLite's or the allocator's, can deadlock the child). A forked worker inherits what is
+    loaded; a spawned one starts a new interpreter and imports it all again."""
+    import multiprocessing
+    import threading
+
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def forked_worker() -> None:
+    """A forked pool worker's initializer: `exit_with_parent`, and Ctrl-C left to the parent
+    (it reaches the whole process group; the parent's handler, inherited, is not the
+    worker's to run: the parent ends, and its workers with it)."""
+    import signal
+
+    exit_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def exit_with_parent() -> None:

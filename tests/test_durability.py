@@ -697,13 +697,19 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie no reaper has collected yet does not)."""
+def _state(pid: int) -> str | None:
+    """The state letter of process `pid` (R, S, T for stopped, Z for a zombie...); None once
+    it is gone (Linux's /proc)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie no reaper has collected yet does not)."""
+    return _state(pid) not in (None, "Z")
 
 
 def _all_end(pids: set[int], timeout: float = 10.0) -> set[int]:
@@ -761,8 +767,10 @@ def test_a_first_sync_killed_while_its_pool_parses_leaves_no_process(tmp_path: P
     decks = tmp_path / "decks"
     decks.mkdir()
     answer = "word " * 150
-    per_file = PARALLEL_BYTES // 2 // len(answer) + 50
-    for d in range(3):
+    # two dozen files, each a fraction of the work: a worker forked at once (no new interpreter
+    # to start) that has parsed its first files has more to do, and is still there to hold
+    per_file = PARALLEL_BYTES // 4 // len(answer) + 50
+    for d in range(24):
         cards = "".join(
             f"- id: big{d}-{i}\n  question: 'Question {i}?'\n  answer: '{answer}'\n"
             for i in range(per_file)
@@ -774,37 +782,37 @@ def test_a_first_sync_killed_while_its_pool_parses_leaves_no_process(tmp_path: P
         "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
         "DLCARDS_DECKS": str(decks),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dlcards", "due"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    # Each worker is held still (SIGSTOP) once it runs multiprocessing's code: not before its
-    # exec, while its parent may still wait for it (vfork), nor the resource tracker.
+    command = [sys.executable, "-m", "dlcards", "due"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    # Each worker is held still (SIGSTOP) once it runs multiprocessing's code: forked (the
+    # command's own command line), or spawned and past its exec (while its parent may still
+    # wait for it: vfork); never the resource tracker.
     held: set[int] = set()
+    ours = "".join(f"{arg}\0" for arg in command).encode()  # (a zombie's is empty)
     deadline = time.monotonic() + 30
     while len(held) < 2 and proc.poll() is None and time.monotonic() < deadline:
         for child in _children(proc.pid) - held:
             with contextlib.suppress(OSError):
-                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                line = Path(f"/proc/{child}/cmdline").read_bytes()
+                if b"spawn_main" in line or line == ours:
                     os.kill(child, signal.SIGSTOP)
                     held.add(child)
         time.sleep(0.002)
     try:
         assert len(held) == 2 and proc.poll() is None, proc.communicate()
         started = _children(proc.pid)  # the workers and the resource tracker
+        stopped = {c for c in held if _state(c) == "T"}  # (not yet done with every file)
         proc.kill()
         proc.wait()
     finally:
         for child in held:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGCONT)
-    assert held < started and _all_end(started) == set()
+    assert stopped and stopped <= started and _all_end(held | started) == set()
     out, err = proc.communicate(timeout=10)  # nothing holds its pipes any more
     assert out == b""
-    # and the resource tracker unlinked the dead pool's semaphores without a word on the
-    # command's standard error (Python's "leaked semaphore objects" warning)
+    # and a spawned pool's resource tracker unlinked the dead pool's semaphores without a word
+    # on the command's standard error (Python's "leaked semaphore objects" warning)
     assert b"resource_tracker" not in err and b"Warning" not in err, err
 
 

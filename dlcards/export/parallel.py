@@ -26,13 +26,10 @@ _work: Callable[[int], Any] | None = None  # a worker's job, set as it starts (i
 def workers() -> int:
     """How many worker processes to fork: one per core, at most two; 0 when forking is not
     possible or not safe here (one core, no "fork" start method, other threads running)."""
-    import multiprocessing
-    import threading
+    from dlcards.cores import can_fork
 
     cores = os.cpu_count() or 1
-    if cores < 2 or threading.active_count() > 1:
-        return 0
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if cores < 2 or not can_fork():
         return 0
     return min(cores, 2)
 
