@@ -4,7 +4,8 @@ Each command runs the CLI in a fresh interpreter, in-process, against a database
 already synced with unchanged decks (the everyday case), and reports which heavy modules got
 imported. numpy, sqlite-utils, genanki, PyYAML and fsrs are for the commands that need them;
 pylatexenc renders LaTeX, so only `show` and `list` (which print card text) may load it. Nor
-is the deck reader (dlcards.yamlload, its patterns ~2 ms) imported when no deck is parsed.
+is the deck reader (dlcards.yamlload, its patterns ~2 ms) imported when no deck is parsed, nor
+the statistics (dlcards.stats) by a command that shows none.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ heavy = sorted({m.split(".")[0] for m in sys.modules} & watch)
 commands = sorted(m.split(".")[2] for m in sys.modules if m.startswith("dlcards.commands."))
 sys.stdout.flush()
 reader = "dlcards.yamlload" in sys.modules
-result = {"code": code, "heavy": heavy, "commands": commands, "reader": reader}
+stats = "dlcards.stats" in sys.modules
+result = {"code": code, "heavy": heavy, "commands": commands, "reader": reader, "stats": stats}
 print("\\n@@probe " + json.dumps(result))
 """
 
@@ -93,6 +95,8 @@ def test_quick_command_imports_no_heavy_library(
     allowed = {"pylatexenc"} if args[0] in RENDERS_LATEX else set()
     assert set(result["heavy"]) <= allowed, f"dlcards {' '.join(args)} imported {result['heavy']}"
     assert not result["reader"], "the deck reader, with every deck in the cache"
+    # nor the statistics (their dataclasses, ~14 ms): the store's tally shares only its bins
+    assert not result["stats"], "dlcards.stats"
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(c) for c in COMMANDS])

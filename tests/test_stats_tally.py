@@ -464,7 +464,7 @@ def test_the_tallys_sql_bins_are_the_statistics_bins(values: list[float]) -> Non
     `stats.difficulty_bin` bin them in Python, at each edge and a float either side of it."""
     import sqlite3
 
-    from dlcards.stats import day_bin, difficulty_bin
+    from dlcards.bins import day_bin, difficulty_bin
     from dlcards.store.schema import difficulty_bin_sql, stability_bin_sql
 
     with contextlib.closing(sqlite3.connect(":memory:")) as conn:

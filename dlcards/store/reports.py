@@ -102,7 +102,7 @@ forgetting curve's `factor` and `decay`, `today` and `low` (LOW_RECALL)."""
 
 def _bins_ok(stability: int, difficulty: int) -> bool:
     """Whether an `fsrs_tally` row's bins are bins of the histograms (or both -1: no memory)."""
-    from dlcards.stats import DAY_LABELS, DIFFICULTY_BINS
+    from dlcards.bins import DAY_LABELS, DIFFICULTY_BINS
 
     if stability == -1:
         return difficulty == -1
@@ -374,17 +374,10 @@ class Reports(Connection):
         """`card_tally` under FSRS: the tally's rows grouped by interval and due date, its bins
         summed, the pass over the memories (`FSRS_PER_CARD`) for the rest, and the retired or
         suspended cards taken out of each."""
+        from dlcards.bins import DAY_LABELS, DIFFICULTY_BINS, day_bin, difficulty_bin
         from dlcards.fsrs_sched import DEFAULT_PARAMETERS, forgetting_curve
         from dlcards.recall import LOW_RECALL, RecallSummary
-        from dlcards.stats import (
-            DAY_LABELS,
-            DIFFICULTY_BINS,
-            LEARNING_DAYS,
-            CardTally,
-            MemorySums,
-            day_bin,
-            difficulty_bin,
-        )
+        from dlcards.stats import LEARNING_DAYS, CardTally, MemorySums
 
         groups: dict[tuple[int, str | None], int] = {}
         stability, difficulty = [0] * len(DAY_LABELS), [0] * len(DIFFICULTY_BINS)

@@ -416,7 +416,7 @@ _FSRS_KEY = "interval, due, stability, difficulty"
 
 def stability_bin_sql(value: str) -> str:
     """SQL for `stats.day_bin` of `value` (a stored stability), -1 for none."""
-    from dlcards.stats import DAY_UPPERS
+    from dlcards.bins import DAY_UPPERS
 
     days = f"CAST({value} + 0.5 AS INTEGER)"  # rounded half up, as `day_bin` rounds
     bins = " + ".join(f"({days} > {u})" for u in DAY_UPPERS)
@@ -426,7 +426,7 @@ def stability_bin_sql(value: str) -> str:
 def difficulty_bin_sql(value: str, stability: str) -> str:
     """SQL for `stats.difficulty_bin` of `value` (a stored difficulty; none counts as 1), -1
     for a memory without a stability (in neither histogram)."""
-    from dlcards.stats import DIFFICULTY_INNER
+    from dlcards.bins import DIFFICULTY_INNER
 
     bins = " + ".join(f"(coalesce({value}, 1) >= {edge!r})" for edge in DIFFICULTY_INNER)
     return f"CASE WHEN {stability} IS NULL THEN -1 ELSE {bins} END"
