@@ -264,6 +264,19 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
+LISTED = 20
+"""How many ids a message names before it counts the rest."""
+
+
+def listed(items: Sequence[str], most: int = LISTED) -> str:
+    """`a, b, c`; past `most` items the first ones and how many more (`a, b, c and 1,990
+    more`): a command given 2,000 ids said each of them back on one line."""
+    if len(items) <= most:
+        return ", ".join(items)
+    shown = most - 1
+    return f"{', '.join(items[:shown])} and {len(items) - shown:,} more"
+
+
 def escaped(text: str) -> str:
     """`text` safe to show in one line: control characters as escapes (`\\x07`, `\\n`), and
     bytes that were not UTF-8 (decoded by Python as lone surrogates) as `\\xff`."""

@@ -1452,6 +1452,31 @@ def test_a_message_to_a_pipe_is_one_line_as_typed(monkeypatch: pytest.MonkeyPatc
     ), result.output
 
 
+def test_a_command_given_hundreds_of_ids_names_twenty_and_counts_the_rest() -> None:
+    """`dlcards suspend` of the 2,000 cards of a topic said every id back on one line of
+    ~25,000 characters (and so would `unsuspend`, the error for ids in no deck, and the
+    import's lists): past 20 the message names the first 19 and counts the others."""
+    from dlcards.catalog import load_catalog
+
+    ids = load_catalog().ids()[:60]
+    first = ", ".join(ids[:19])
+    result = runner.invoke(app, ["suspend", *ids])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [f"suspended 60 cards: {first} and 41 more"]
+    result = runner.invoke(app, ["suspend", *ids[:25]])
+    assert result.output.splitlines() == [f"already suspended: {first} and 6 more"]
+    result = runner.invoke(app, ["unsuspend", *ids[:20]])  # twenty: each named
+    assert result.output.splitlines() == [f"unsuspended 20 cards: {', '.join(ids[:20])}"]
+    unknown = [f"no-such-{n}" for n in range(30)]
+    result = runner.invoke(app, ["unsuspend", *unknown])
+    assert result.exit_code == 2, result.output
+    named = ", ".join(f"'{cid}'" for cid in unknown[:19])
+    assert result.output.splitlines() == [
+        f"error: 30 of the card ids are in no deck: {named} and 11 more; nothing was "
+        "unsuspended (see `dlcards list`)"
+    ]
+
+
 @pytest.mark.parametrize("columns", [60, 80, 160])
 def test_the_commands_a_help_lists_are_each_described_whole(
     monkeypatch: pytest.MonkeyPatch, columns: int

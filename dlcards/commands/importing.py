@@ -14,7 +14,7 @@ import typer
 
 from dlcards.commands.common import existing_store, schedule_of, synced_store
 from dlcards.commands.options import DbOption, DecksOption
-from dlcards.console import echo
+from dlcards.console import echo, listed
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
@@ -143,7 +143,7 @@ def anki(
         elif not cards and elsewhere:
             raise UsageError(
                 f"{path}: its notes are cards dlcards exported from decks not loaded here "
-                f"({_listed(sorted(elsewhere.values()))}); pass their folder with --decks DIR"
+                f"({listed(sorted(elsewhere.values()))}); pass their folder with --decks DIR"
             )
         elif not cards:
             raise UsageError(
@@ -219,8 +219,8 @@ def anki(
     if gone:
         echo(
             f"  {plural(sum(1 for cid in added if cid in gone), 'review')} of "
-            f"{plural(len(gone), 'card')} in no deck now ({', '.join(gone[:5])}"
-            f"{', ...' if len(gone) > 5 else ''}): kept in their log, as `show` says, and "
+            f"{plural(len(gone), 'card')} in no deck now ({listed(gone)}): kept in their log, "
+            "as `show` says, and "
             "counted again if a deck has the id"
         )
     theirs = _answers_of(collection, elsewhere, cards)  # note -> answers
@@ -245,21 +245,21 @@ def anki(
         answered = sorted({extra_notes[n] for n in of_extra})
         echo(
             f"not imported: {plural(sum(of_extra.values()), 'review')} of cards Anki added to "
-            f"{plural(len(answered), 'dlcards note')} ({_listed(answered)}; a reverse card, "
+            f"{plural(len(answered), 'dlcards note')} ({listed(answered)}; a reverse card, "
             "say): a dlcards card is its note's first card, whose reviews are imported"
         )
     if of_others:
         echo(
             f"not imported: {plural(sum(of_others.values()), 'review')} of "
             f"{plural(len(of_others), 'card')} of converted notes that no deck here has "
-            f"({_listed(sorted(others[c] for c in of_others))}: taken out of its deck, or a "
+            f"({listed(sorted(others[c] for c in of_others))}: taken out of its deck, or a "
             "cloze no longer in its note's text)"
         )
     if theirs:
         echo(
             f"not imported: {plural(sum(theirs.values()), 'review')} of "
             f"{plural(len(theirs), 'card')} dlcards exported from decks not loaded here "
-            f"({_listed(sorted(elsewhere[n] for n in theirs))}); pass their folder with "
+            f"({listed(sorted(elsewhere[n] for n in theirs))}); pass their folder with "
             "--decks DIR to bring them in"
         )
     if result.deleted:
@@ -339,7 +339,7 @@ def _ahead(ahead: Mapping[str, Suspension], here: Mapping[str, Suspension]) -> N
             except (OverflowError, OSError, ValueError):  # past any calendar (a damaged file)
                 when = "after the year 9999"
             echo(
-                f"suspended {where}: {plural(len(ids), 'card')} ({_listed(ids)}), not taken: "
+                f"suspended {where}: {plural(len(ids), 'card')} ({listed(ids)}), not taken: "
                 f"Anki changed {'it' if len(ids) == 1 else 'them'} at a time to come "
                 f"({when}, the device's clock ahead); `dlcards {command} ID...` to match Anki"
             )
@@ -354,15 +354,11 @@ def _buried(here: Mapping[str, Suspension]) -> None:
     if ids:
         them = "it" if len(ids) == 1 else "them"
         echo(
-            f"suspended here, buried in Anki: {plural(len(ids), 'card')} ({_listed(ids)}), "
+            f"suspended here, buried in Anki: {plural(len(ids), 'card')} ({listed(ids)}), "
             f"left as {them} {'is' if len(ids) == 1 else 'are'} here (burying lasts a day in "
             f"Anki and says nothing of a suspension); `dlcards unsuspend ID...` to study "
             f"{them} here"
         )
-
-
-def _listed(ids: Sequence[str]) -> str:
-    return ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
 
 
 def _answers_of_cards(collection: Collection, cards: Container[int]) -> dict[int, int]:
@@ -408,7 +404,7 @@ def _suspensions(
     that would match Anki."""
     from dlcards.console import plural
 
-    def listed(ids: Sequence[str]) -> str:
+    def spaced(ids: Sequence[str]) -> str:  # as a command takes them
         return " ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
 
     for flag in (True, False):
@@ -418,18 +414,18 @@ def _suspensions(
         n, them = plural(len(ids), "card"), "it" if len(ids) == 1 else "them"
         if dry_run:
             echo(
-                f"would suspend {n} the imported reviews would make a leech ({listed(ids)}), "
+                f"would suspend {n} the imported reviews would make a leech ({spaced(ids)}), "
                 "as leech_action says"
                 if flag
-                else f"would unsuspend {n} ({listed(ids)}): with the imported reviews in the "
+                else f"would unsuspend {n} ({spaced(ids)}): with the imported reviews in the "
                 f"log, no review would make {them} a leech any more"
             )
             continue
         echo(
-            f"suspended {n} the imported reviews made a leech ({listed(ids)}), as leech_action "
+            f"suspended {n} the imported reviews made a leech ({spaced(ids)}), as leech_action "
             f"says; `dlcards unsuspend ID...` to study {them} again"
             if flag
-            else f"unsuspended {n} ({listed(ids)}): with the imported reviews in the log, no "
+            else f"unsuspended {n} ({spaced(ids)}): with the imported reviews in the log, no "
             f"review makes {them} a leech any more"
         )
     if taken:
@@ -438,7 +434,7 @@ def _suspensions(
             ids = sorted(cid for cid, s in taken.items() if s.suspended == flag)
             done = f"would {verb}" if dry_run else f"{verb}ed"
             if ids:  # "unsuspended 0 cards" says nothing
-                parts.append(f"{done} {plural(len(ids), 'card')} ({listed(ids)})")
+                parts.append(f"{done} {plural(len(ids), 'card')} ({spaced(ids)})")
         echo(f"as in Anki, where they changed later: {', '.join(parts)}")
     # what is left different (after a dry run: what would be)
     after = {cid: taken.get(cid, s) for cid, s in here.items()}
@@ -449,7 +445,7 @@ def _suspensions(
         ids = _differing(there, after, held, leeches)
         if ids:
             echo(
-                f"suspended {where}: {plural(len(ids), 'card')} ({listed(ids)}), changed "
+                f"suspended {where}: {plural(len(ids), 'card')} ({spaced(ids)}), changed "
                 f"later here or in a newer import, and kept; `dlcards {command} ID...` to match "
                 "Anki"
             )
@@ -640,7 +636,7 @@ def _to_yaml(
         echo(
             f"  {plural(len(result.missing), 'media file')} the cards show "
             f"{'is' if len(result.missing) == 1 else 'are'} not in {source.name} "
-            f"({_listed(result.missing)}): the cards name "
+            f"({listed(result.missing)}): the cards name "
             f"{'it' if len(result.missing) == 1 else 'them'} in {out / 'media'}; export from "
             'Anki with "Include media" ticked, or copy them there from Anki\'s media folder'
         )
@@ -676,7 +672,7 @@ def _to_yaml(
     if elsewhere:
         echo(
             f"  skipped {plural(len(elsewhere), 'note')} of cards dlcards exported from decks "
-            f"not loaded here ({_listed(sorted(elsewhere.values()))}); pass their folder with "
+            f"not loaded here ({listed(sorted(elsewhere.values()))}); pass their folder with "
             "--decks DIR to bring them in"
         )
     if result.decks and not dry_run:

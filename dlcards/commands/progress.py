@@ -70,11 +70,10 @@ def _set_suspended(
     card_ids: list[str], flag: bool, decks: list[str] | None, db: str | None
 ) -> None:
     from dlcards.catalog import load_catalog
-    from dlcards.console import echo, plural
+    from dlcards.console import echo, escaped, listed, plural
 
     catalog = load_catalog(decks or ())
-    # unknown ids fail before anything is written, every one of them named in the one line
-    from dlcards.console import escaped
+    # unknown ids fail before anything is written, named in the one line (the first LISTED)
     from dlcards.errors import UsageError
 
     ids, unknown = [], []
@@ -88,7 +87,7 @@ def _set_suspended(
         raise unknown[0][1]
     if named:
         raise UsageError(
-            f"{len(named)} of the card ids are in no deck: {', '.join(named)}; nothing was "
+            f"{len(named)} of the card ids are in no deck: {listed(named)}; nothing was "
             f"{'suspended' if flag else 'unsuspended'} (see `dlcards list`)"
         )
     ids = list(dict.fromkeys(ids))
@@ -96,11 +95,11 @@ def _set_suspended(
         changed = store.set_suspended(ids, flag)
     word = "suspended" if flag else "unsuspended"
     if changed:
-        echo(f"{word} {plural(len(changed), 'card')}: " + ", ".join(changed))
+        echo(f"{word} {plural(len(changed), 'card')}: " + listed(changed))
     already = [cid for cid in ids if cid not in changed]
     if already:
         state = "suspended" if flag else "not suspended"
-        echo(f"already {state}: " + ", ".join(already))
+        echo(f"already {state}: " + listed(already))
 
 
 def undo(

@@ -554,6 +554,7 @@ def summary_panel(session: StudySession, next_due: object) -> RenderableType:
     from rich.panel import Panel
     from rich.table import Table
 
+    from dlcards.console import listed
     from dlcards.sm2 import SHORT_LABELS, Grade
 
     s = session.summary
@@ -573,7 +574,7 @@ def summary_panel(session: StudySession, next_due: object) -> RenderableType:
     )
     table.add_row("re-drills", str(s.redrills))
     if s.suspended:  # with `!`: out of the session, neither graded nor a re-drill
-        ids = ", ".join(s.suspended)
+        ids = listed(s.suspended)
         table.add_row(
             "suspended", f"{len(s.suspended)}   {ids} (`dlcards unsuspend ID` brings one back)"
         )
