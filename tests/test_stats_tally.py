@@ -476,21 +476,22 @@ def test_the_tallys_sql_bins_are_the_statistics_bins(values: list[float]) -> Non
     assert got == [(v, day_bin(v), difficulty_bin(v)) for v in values]
 
 
-def studied_under_fsrs(tmp_path: Path) -> Path:
-    """A database of the built-in decks with FSRS on and three cards answered (the first of
-    them perceptron-1)."""
+def studied_under_fsrs(tmp_path: Path, scheduler: str = "fsrs") -> Path:
+    """A database of the built-in decks with FSRS on (or `scheduler`) and three cards
+    answered (the first of them perceptron-1)."""
     from typer.testing import CliRunner
 
     from dlcards.cli import app
 
     db = tmp_path / "p.db"
     runner = CliRunner()
-    assert runner.invoke(app, ["config", "scheduler", "fsrs", "--db", str(db)]).exit_code == 0
+    config = ["config", "scheduler", scheduler, "--db", str(db)]
+    assert runner.invoke(app, config).exit_code == 0
     keys = "\n4\n\n2\n\n5\nq\n"
     study = ["study", "--db", str(db), "--today", "2026-11-20"]
     assert runner.invoke(app, study, input=keys).exit_code == 0
     with Store.open(db) as store:
-        assert store.query("SELECT count(*) FROM fsrs_tally") != [(0,)]
+        assert store.query(f"SELECT count(*) FROM {scheduler}_tally") != [(0,)]
     return db
 
 
@@ -596,3 +597,32 @@ def test_stats_reads_the_cards_when_the_fsrs_tally_cannot_serve(
     assert json.loads(after.output) == json.loads(before.output)
     checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert checked.exit_code == 1 and "fsrs_tally differs" in checked.output, checked.output
+
+
+@pytest.mark.parametrize("change", ["due = '2030-01-01'", "cards = 0"])
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_a_suspended_card_the_tally_does_not_hold_sends_stats_to_the_cards(
+    tmp_path: Path, scheduler: str, change: str
+) -> None:
+    """A reviewed card suspended, and the memories' tally damaged so that it no longer holds
+    the card's group (by hand, or a tool): `stats` stopped with "KeyError: ('2026-11-20', 1,
+    '2026-11-21')" (SM-2) where it takes the card out of the sums, or would count minus one
+    card. It now reads the cards, and shows what it showed before the damage."""
+    import json
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = studied_under_fsrs(tmp_path, scheduler)
+    runner = CliRunner()
+    assert runner.invoke(app, ["suspend", "perceptron-1", "--db", str(db)]).exit_code == 0
+    args = ["stats", "--json", "--db", str(db), "--today", "2026-11-26"]
+    before = runner.invoke(app, args)
+    assert before.exit_code == 0, before.output
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(f"UPDATE {scheduler}_tally SET {change}")
+    after = runner.invoke(app, args)
+    assert after.exit_code == 0, after.output
+    assert json.loads(after.output) == json.loads(before.output)

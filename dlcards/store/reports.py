@@ -325,8 +325,9 @@ class Reports(Connection):
         ease: dict[int, int],
         inactive: list[Any],
         leeches: list[tuple[str, str, int, bool]],
-    ) -> CardTally:
-        """`card_tally` under SM-2 with retired or suspended cards to take out."""
+    ) -> CardTally | None:
+        """`card_tally` under SM-2 with retired or suspended cards to take out (None when
+        the tally does not hold them)."""
         from dlcards.stats import LEARNING_DAYS, CardTally
 
         groups: dict[tuple[str, int, str | None], list[int]] = {}
@@ -342,12 +343,15 @@ class Reports(Connection):
                 suspended += 1
             if lr:  # a reviewed card: out of the sums
                 k = (lr, int(interval or 0), due or None)
-                cell = groups[k]
-                cell[0] -= 1
-                cell[1] -= k[1] <= LEARNING_DAYS
+                if k not in groups or ef not in ease:
+                    return None  # not in the sums: the tally cannot serve (doctor mends it)
+                groups[k][0] -= 1
+                groups[k][1] -= k[1] <= LEARNING_DAYS
                 ease[ef] -= 1
             else:
                 new -= 1
+        if min((n for n, _ in groups.values()), default=0) < 0 or min(ease.values(), default=0) < 0:
+            return None
         return CardTally(
             new,
             suspended,
@@ -370,7 +374,7 @@ class Reports(Connection):
         per_card: tuple[Any, ...],
         today: date,
         parameters: tuple[float, ...] | None,
-    ) -> CardTally:
+    ) -> CardTally | None:
         """`card_tally` under FSRS: the tally's rows grouped by interval and due date, its bins
         summed, the pass over the memories (`FSRS_PER_CARD`) for the rest, and the retired or
         suspended cards taken out of each."""
@@ -395,13 +399,18 @@ class Reports(Connection):
                 int_of(held, cid, "cards.suspended", (0, 1))
                 suspended += 1
             if sm2_lr:
+                if ef not in ease:
+                    return None  # not in the sums: the tally cannot serve (doctor mends it)
                 ease[ef] -= 1
             if not lr:
                 new -= 1
                 continue
             # a reviewed card: out of the sums, as the tally and the pass counted it
             start, end = day_of(lr, cid, "fsrs.last_review"), day_of(due, cid, "fsrs.due")
-            groups[((end - start).days if start and end else 0, due or None)] -= 1
+            key = ((end - start).days if start and end else 0, due or None)
+            if key not in groups:
+                return None
+            groups[key] -= 1
             if s is not None:
                 stability[day_bin(s)] -= 1
                 difficulty[difficulty_bin(1 if d is None else d)] -= 1
@@ -414,6 +423,9 @@ class Reports(Connection):
             if d is not None:
                 difficulty_sum -= d
                 difficulty_n -= 1
+        counts = [*groups.values(), *ease.values(), *stability, *difficulty, recall_cards, below]
+        if min(counts) < 0 or difficulty_n < 0:
+            return None  # more cards taken out than the tally holds: it cannot serve
         return CardTally(
             new,
             suspended,
