@@ -134,6 +134,23 @@ def test_due_and_stats_json() -> None:
     assert stats["forecast"][0] == {"day": "2026-11-27", "due": 2}
 
 
+def test_a_streak_longer_than_ten_years_is_counted_whole() -> None:
+    """`stats` read the days studied of the last 3,660 only, so a streak of every day for
+    longer (the benchmark's synthetic decade and more) showed "streak 3660 days"."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from tests.helpers import import_log
+
+    today = date(2026, 11, 26)
+    days = [today - timedelta(days=n) for n in range(3700)]
+    log = {"gd-1": [(d, 4) for d in reversed(days)], "gd-2": [(today - timedelta(3701), 4)]}
+    import_log(log, datetime(2026, 11, 26, 12, tzinfo=timezone.utc))
+    stats = json.loads(runner.invoke(app, ["stats", "--json", "--today", "2026-11-26"]).output)
+    assert stats["streak_days"] == 3700  # (the day before the first is a gap: gd-2's day)
+    yesterday = ["stats", "--json", "--today", "2026-11-27"]  # none yet today: from yesterday
+    assert json.loads(runner.invoke(app, yesterday).output)["streak_days"] == 3700
+
+
 def test_suspend_and_reset() -> None:
     study(["", "5", "q"], "--today", "2026-11-26", "--new", "1")
     assert runner.invoke(app, ["suspend", "perceptron-1"]).exit_code == 0
