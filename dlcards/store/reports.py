@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dlcards.errors import StoreError
 from dlcards.store.connection import SQLITE_ERRORS, Connection
@@ -107,6 +107,133 @@ def _bins_ok(stability: int, difficulty: int) -> bool:
     if stability == -1:
         return difficulty == -1
     return 0 <= stability < len(DAY_LABELS) and 0 <= difficulty < len(DIFFICULTY_BINS)
+
+
+class _Sums(NamedTuple):
+    """What `Reports.card_tally` read: the count of memories, the tally's rows, the reviewed
+    cards by EF, the retired or suspended cards, the leeches."""
+
+    total: int
+    rows: list[Any]
+    ease: dict[int, int]
+    inactive: list[Any]
+    leeches: list[tuple[str, str, int, bool]]
+
+
+def _sm2_sums(sums: _Sums) -> CardTally | None:
+    """`card_tally` under SM-2 with retired or suspended cards to take out (None when
+    the tally does not hold them)."""
+    total, rows, ease, inactive, leeches = sums
+    from dlcards.stats import LEARNING_DAYS, CardTally
+
+    groups: dict[tuple[str, int, str | None], list[int]] = {}
+    for lr, interval, due, n, learning in rows:
+        cell = groups.setdefault((lr, int(interval), due or None), [0, 0])
+        cell[0] += n
+        cell[1] += learning
+    new = total - sum(n for n, _ in groups.values())  # the never reviewed
+    suspended = 0
+    for cid, retired, held, lr, interval, due, ef, _ in inactive:
+        if not retired:
+            int_of(held, cid, "cards.suspended", (0, 1))
+            suspended += 1
+        if lr:  # a reviewed card: out of the sums
+            k = (lr, int(interval or 0), due or None)
+            if k not in groups or ef not in ease:
+                return None  # not in the sums: the tally cannot serve (doctor mends it)
+            groups[k][0] -= 1
+            groups[k][1] -= k[1] <= LEARNING_DAYS
+            ease[ef] -= 1
+        else:
+            new -= 1
+    if min((n for n, _ in groups.values()), default=0) < 0 or min(ease.values(), default=0) < 0:
+        return None
+    return CardTally(
+        new,
+        suspended,
+        [
+            (lr, i, due, None, None, n, learning)
+            for (lr, i, due), (n, learning) in groups.items()
+            if n
+        ],
+        sorted((ef, n) for ef, n in ease.items() if n),
+        leeches,
+    )
+
+
+def _fsrs_sums(
+    sums: _Sums, per_card: tuple[Any, ...], today: date, parameters: tuple[float, ...] | None
+) -> CardTally | None:
+    """`card_tally` under FSRS: the tally's rows grouped by interval and due date, its bins
+    summed, the pass over the memories (`FSRS_PER_CARD`) for the rest, and the retired or
+    suspended cards taken out of each."""
+    total, rows, ease, inactive, leeches = sums
+    from dlcards.bins import DAY_LABELS, DIFFICULTY_BINS, day_bin, difficulty_bin
+    from dlcards.fsrs_sched import DEFAULT_PARAMETERS, forgetting_curve
+    from dlcards.recall import LOW_RECALL, RecallSummary
+    from dlcards.stats import LEARNING_DAYS, CardTally, MemorySums
+
+    groups: dict[tuple[int, str | None], int] = {}
+    stability, difficulty = [0] * len(DAY_LABELS), [0] * len(DIFFICULTY_BINS)
+    for interval, due, s_bin, d_bin, n in rows:
+        key = (int(interval), due or None)
+        groups[key] = groups.get(key, 0) + n
+        if s_bin >= 0:
+            stability[s_bin] += n
+            difficulty[d_bin] += n
+    recall_cards, recall_sum, below, difficulty_sum, difficulty_n, _ = per_card
+    new = total - sum(groups.values())  # the never reviewed
+    suspended = 0
+    for cid, retired, held, lr, due, s, d, ef, sm2_lr in inactive:
+        if not retired:
+            int_of(held, cid, "cards.suspended", (0, 1))
+            suspended += 1
+        if sm2_lr:
+            if ef not in ease:
+                return None  # not in the sums: the tally cannot serve (doctor mends it)
+            ease[ef] -= 1
+        if not lr:
+            new -= 1
+            continue
+        # a reviewed card: out of the sums, as the tally and the pass counted it
+        start, end = day_of(lr, cid, "fsrs.last_review"), day_of(due, cid, "fsrs.due")
+        key = ((end - start).days if start and end else 0, due or None)
+        if key not in groups:
+            return None
+        groups[key] -= 1
+        if s is not None:
+            stability[day_bin(s)] -= 1
+            difficulty[difficulty_bin(1 if d is None else d)] -= 1
+            assert start is not None
+            elapsed = max((today - start).days, 0)
+            r = forgetting_curve(elapsed, s, parameters or DEFAULT_PARAMETERS)
+            recall_cards -= 1
+            recall_sum -= r
+            below -= r < LOW_RECALL
+        if d is not None:
+            difficulty_sum -= d
+            difficulty_n -= 1
+    counts = [*groups.values(), *ease.values(), *stability, *difficulty, recall_cards, below]
+    if min(counts) < 0 or difficulty_n < 0:
+        return None  # more cards taken out than the tally holds: it cannot serve
+    return CardTally(
+        new,
+        suspended,
+        [
+            (None, i, due, None, None, n, n if i <= LEARNING_DAYS else 0)
+            for (i, due), n in groups.items()
+            if n
+        ],
+        sorted((ef, n) for ef, n in ease.items() if n),
+        leeches,
+        MemorySums(
+            stability,
+            difficulty,
+            difficulty_sum,
+            difficulty_n,
+            RecallSummary(recall_cards, recall_sum / recall_cards if recall_cards else None, below),
+        ),
+    )
 
 
 class Reports(Connection):
@@ -314,138 +441,10 @@ class Reports(Connection):
                     sorted((ef, n) for ef, n in ease.items() if n),
                     leeches,
                 )
-            return self._sm2_tally(total, rows, ease, inactive, leeches)
+            return _sm2_sums(_Sums(total, rows, ease, inactive, leeches))
         assert today is not None and per_card is not None
-        return self._fsrs_tally(total, rows, ease, inactive, leeches, per_card, today, parameters)
-
-    def _sm2_tally(
-        self,
-        total: int,
-        rows: list[Any],
-        ease: dict[int, int],
-        inactive: list[Any],
-        leeches: list[tuple[str, str, int, bool]],
-    ) -> CardTally | None:
-        """`card_tally` under SM-2 with retired or suspended cards to take out (None when
-        the tally does not hold them)."""
-        from dlcards.stats import LEARNING_DAYS, CardTally
-
-        groups: dict[tuple[str, int, str | None], list[int]] = {}
-        for lr, interval, due, n, learning in rows:
-            cell = groups.setdefault((lr, int(interval), due or None), [0, 0])
-            cell[0] += n
-            cell[1] += learning
-        new = total - sum(n for n, _ in groups.values())  # the never reviewed
-        suspended = 0
-        for cid, retired, held, lr, interval, due, ef, _ in inactive:
-            if not retired:
-                int_of(held, cid, "cards.suspended", (0, 1))
-                suspended += 1
-            if lr:  # a reviewed card: out of the sums
-                k = (lr, int(interval or 0), due or None)
-                if k not in groups or ef not in ease:
-                    return None  # not in the sums: the tally cannot serve (doctor mends it)
-                groups[k][0] -= 1
-                groups[k][1] -= k[1] <= LEARNING_DAYS
-                ease[ef] -= 1
-            else:
-                new -= 1
-        if min((n for n, _ in groups.values()), default=0) < 0 or min(ease.values(), default=0) < 0:
-            return None
-        return CardTally(
-            new,
-            suspended,
-            [
-                (lr, i, due, None, None, n, learning)
-                for (lr, i, due), (n, learning) in groups.items()
-                if n
-            ],
-            sorted((ef, n) for ef, n in ease.items() if n),
-            leeches,
-        )
-
-    def _fsrs_tally(
-        self,
-        total: int,
-        rows: list[Any],
-        ease: dict[int, int],
-        inactive: list[Any],
-        leeches: list[tuple[str, str, int, bool]],
-        per_card: tuple[Any, ...],
-        today: date,
-        parameters: tuple[float, ...] | None,
-    ) -> CardTally | None:
-        """`card_tally` under FSRS: the tally's rows grouped by interval and due date, its bins
-        summed, the pass over the memories (`FSRS_PER_CARD`) for the rest, and the retired or
-        suspended cards taken out of each."""
-        from dlcards.bins import DAY_LABELS, DIFFICULTY_BINS, day_bin, difficulty_bin
-        from dlcards.fsrs_sched import DEFAULT_PARAMETERS, forgetting_curve
-        from dlcards.recall import LOW_RECALL, RecallSummary
-        from dlcards.stats import LEARNING_DAYS, CardTally, MemorySums
-
-        groups: dict[tuple[int, str | None], int] = {}
-        stability, difficulty = [0] * len(DAY_LABELS), [0] * len(DIFFICULTY_BINS)
-        for interval, due, s_bin, d_bin, n in rows:
-            key = (int(interval), due or None)
-            groups[key] = groups.get(key, 0) + n
-            if s_bin >= 0:
-                stability[s_bin] += n
-                difficulty[d_bin] += n
-        recall_cards, recall_sum, below, difficulty_sum, difficulty_n, _ = per_card
-        new = total - sum(groups.values())  # the never reviewed
-        suspended = 0
-        for cid, retired, held, lr, due, s, d, ef, sm2_lr in inactive:
-            if not retired:
-                int_of(held, cid, "cards.suspended", (0, 1))
-                suspended += 1
-            if sm2_lr:
-                if ef not in ease:
-                    return None  # not in the sums: the tally cannot serve (doctor mends it)
-                ease[ef] -= 1
-            if not lr:
-                new -= 1
-                continue
-            # a reviewed card: out of the sums, as the tally and the pass counted it
-            start, end = day_of(lr, cid, "fsrs.last_review"), day_of(due, cid, "fsrs.due")
-            key = ((end - start).days if start and end else 0, due or None)
-            if key not in groups:
-                return None
-            groups[key] -= 1
-            if s is not None:
-                stability[day_bin(s)] -= 1
-                difficulty[difficulty_bin(1 if d is None else d)] -= 1
-                assert start is not None
-                elapsed = max((today - start).days, 0)
-                r = forgetting_curve(elapsed, s, parameters or DEFAULT_PARAMETERS)
-                recall_cards -= 1
-                recall_sum -= r
-                below -= r < LOW_RECALL
-            if d is not None:
-                difficulty_sum -= d
-                difficulty_n -= 1
-        counts = [*groups.values(), *ease.values(), *stability, *difficulty, recall_cards, below]
-        if min(counts) < 0 or difficulty_n < 0:
-            return None  # more cards taken out than the tally holds: it cannot serve
-        return CardTally(
-            new,
-            suspended,
-            [
-                (None, i, due, None, None, n, n if i <= LEARNING_DAYS else 0)
-                for (i, due), n in groups.items()
-                if n
-            ],
-            sorted((ef, n) for ef, n in ease.items() if n),
-            leeches,
-            MemorySums(
-                stability,
-                difficulty,
-                difficulty_sum,
-                difficulty_n,
-                RecallSummary(
-                    recall_cards, recall_sum / recall_cards if recall_cards else None, below
-                ),
-            ),
-        )
+        sums = _Sums(total, rows, ease, inactive, leeches)
+        return _fsrs_sums(sums, per_card, today, parameters)
 
     def _has_pow(self) -> bool:
         """Whether this SQLite has its math functions (pow() in `FSRS_PER_CARD`)."""
