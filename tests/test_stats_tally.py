@@ -26,11 +26,11 @@ from dlcards.store.rows import ImportedReview, StatsRow
 from dlcards.store.schema import (
     TALLY_DAYS_SQL,
     TALLY_DUE_SQL,
-    TALLY_FSRS_SQL,
     TALLY_MEMORY_SQL,
     TALLY_RETENTION_SQL,
     TALLY_TOPIC_SQL,
     TALLY_TOTALS_SQL,
+    tally_fsrs_sql,
 )
 from tests.helpers import grade, merge_rules, set_scheduler, undo
 
@@ -193,7 +193,7 @@ def check_tallies(store: Store) -> None:
     fsrs = store.query(
         "SELECT interval, due, stability, difficulty, cards FROM fsrs_tally ORDER BY 1, 2, 3, 4"
     )
-    assert fsrs == sorted(store.query(TALLY_FSRS_SQL))
+    assert fsrs == sorted(store.query(tally_fsrs_sql()))
     assert all(row[-1] > 0 for row in fsrs)
     dues = store.query(
         "SELECT sched, topic, due, suspended, cards FROM due_tally ORDER BY 1, 2, 3, 4"

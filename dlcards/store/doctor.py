@@ -456,11 +456,9 @@ def _tallies(
     """The tallies `stats` reads (kept by triggers) against the log they sum."""
     from dlcards.store.schema import (
         DUE_TRIGGERS,
-        FSRS_TALLY_TRIGGERS,
         MEMORY_TRIGGERS,
         TALLY_DAYS_SQL,
         TALLY_DUE_SQL,
-        TALLY_FSRS_SQL,
         TALLY_MEMORY_SQL,
         TALLY_RETENTION_SQL,
         TALLY_TOPIC_SQL,
@@ -470,6 +468,8 @@ def _tallies(
         fill_fsrs_tally,
         fill_memory_tally,
         fill_tallies,
+        fsrs_tally_triggers,
+        tally_fsrs_sql,
     )
 
     tallies = (
@@ -477,7 +477,7 @@ def _tallies(
         ("retention_days", "topic, mature, passed, day, reviews", TALLY_RETENTION_SQL),
         ("retention_totals", "topic, mature, passed, reviews", TALLY_TOTALS_SQL),
         ("sm2_tally", "last_review, interval, due, cards, learning, ef", TALLY_MEMORY_SQL),
-        ("fsrs_tally", "interval, due, stability, difficulty, cards", TALLY_FSRS_SQL),
+        ("fsrs_tally", "interval, due, stability, difficulty, cards", tally_fsrs_sql()),
         ("due_tally", "sched, topic, due, suspended, cards", TALLY_DUE_SQL),
         ("topic_tally", "sched, topic, suspended, cards", TALLY_TOPIC_SQL),
     )
@@ -487,7 +487,7 @@ def _tallies(
     absent = [table for table, _, _ in tallies if made.get(table) != "table"]
     gone = [
         name
-        for sql in TALLY_TRIGGERS + MEMORY_TRIGGERS + FSRS_TALLY_TRIGGERS + DUE_TRIGGERS
+        for sql in TALLY_TRIGGERS + MEMORY_TRIGGERS + fsrs_tally_triggers() + DUE_TRIGGERS
         if made.get(name := sql.split()[2]) != "trigger"
     ]
     conn.execute("BEGIN")  # each tally and its sum in one snapshot: a grade meanwhile is in both

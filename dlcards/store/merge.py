@@ -1013,7 +1013,6 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
         return
     from dlcards.store.schema import (
         DUE_TRIGGERS,
-        FSRS_TALLY_TRIGGERS,
         MEMORY_TRIGGERS,
         REVIEW_CHECK,
         REVIEW_CHECK_FAILS,
@@ -1022,6 +1021,7 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
         fill_fsrs_tally,
         fill_memory_tally,
         fill_tallies,
+        fsrs_tally_triggers,
     )
 
     marks = ",".join("?" * len(_BULK_INDEXES))
@@ -1040,7 +1040,7 @@ def bulk_indexes(c: sqlite3.Connection, rebuild: bool) -> Iterator[Bulk]:
     for trigger in (
         *TALLY_TRIGGERS,
         *MEMORY_TRIGGERS,
-        *FSRS_TALLY_TRIGGERS,
+        *fsrs_tally_triggers(),
         *DUE_TRIGGERS,
         REVIEW_CHECK,
     ):

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from dlcards import SCHEMA_VERSION as SCHEMA_VERSION  # here for the store's modules
@@ -432,12 +433,40 @@ def difficulty_bin_sql(value: str, stability: str) -> str:
     return f"CASE WHEN {stability} IS NULL THEN -1 ELSE {bins} END"
 
 
+UNREADABLE = -2
+"""The bin `fsrs_tally` gives both histograms for a memory holding a value `stats` would
+refuse (`rows.stats_row`): `Reports.card_tally` then reads the cards one by one, which name it.
+Checked here, once per write, not on every `stats` (80,000 memories: ~20 ms of each)."""
+
+
+def _fsrs_unreadable(r: str) -> str:
+    """SQL: whether memory row `r` holds a last review that is no ISO day of year 1 or later
+    (bytes are not what date() makes of them), or a stability or difficulty that is not a
+    number within its range (`rows.STABILITY_RANGE`, 0 to 11)."""
+    from dlcards.store.rows import STABILITY_RANGE
+
+    low, high = STABILITY_RANGE
+    number = "typeof({v}) IN ('integer', 'real')"
+    stability, difficulty = f"{r}.stability", f"{r}.difficulty"
+    return (
+        f"({r}.last_review < '0001' OR date({r}.last_review, '+0 days') IS NOT {r}.last_review "
+        f"OR {stability} IS NOT NULL AND NOT ({number.format(v=stability)} "
+        f"AND {stability} > {low!r} AND {stability} <= {high!r}) "
+        f"OR {difficulty} IS NOT NULL AND NOT ({number.format(v=difficulty)} "
+        f"AND {difficulty} BETWEEN 0 AND 11))"
+    )
+
+
 def _fsrs_key(r: str) -> str:
     """The `fsrs_tally` key of memory row `r` (NEW or OLD, or a table's name)."""
     interval = f"coalesce(CAST(julianday({r}.due) - julianday({r}.last_review) AS INTEGER), 0)"
+    unreadable = _fsrs_unreadable(r)
+    stability = stability_bin_sql(f"{r}.stability")
+    difficulty = difficulty_bin_sql(f"{r}.difficulty", f"{r}.stability")
     return (
-        f"{interval}, coalesce({r}.due, ''), {stability_bin_sql(f'{r}.stability')}, "
-        f"{difficulty_bin_sql(f'{r}.difficulty', f'{r}.stability')}"
+        f"{interval}, coalesce({r}.due, ''), "
+        f"CASE WHEN {unreadable} THEN {UNREADABLE} ELSE {stability} END, "
+        f"CASE WHEN {unreadable} THEN {UNREADABLE} ELSE {difficulty} END"
     )
 
 
@@ -463,24 +492,34 @@ FSRS_TALLY_TABLE = (
 _FSRS_CHANGED = " OR ".join(
     f"OLD.{c} IS NOT NEW.{c}" for c in ("last_review", "due", "stability", "difficulty")
 )
-FSRS_TALLY_TRIGGERS = (
-    "CREATE TRIGGER fsrs_tally_insert AFTER INSERT ON fsrs BEGIN "
-    + _tally_fsrs("NEW", "+")
-    + " END",
-    "CREATE TRIGGER fsrs_tally_delete AFTER DELETE ON fsrs BEGIN "
-    + _tally_fsrs("OLD", "-")
-    + " END",
-    "CREATE TRIGGER fsrs_tally_update AFTER UPDATE ON fsrs WHEN "
-    + _FSRS_CHANGED
-    + " BEGIN "
-    + _tally_fsrs("OLD", "-")
-    + _tally_fsrs("NEW", "+")
-    + " END",
-)
-TALLY_FSRS_SQL = (
-    f"SELECT {_fsrs_key('fsrs')}, count(*) FROM fsrs WHERE last_review > '' GROUP BY 1, 2, 3, 4"
-)
-"""`fsrs_tally` computed from the memories."""
+
+
+@cache
+def fsrs_tally_triggers() -> tuple[str, ...]:
+    """The triggers that keep `fsrs_tally` (made when first asked for: their SQL reads the
+    ranges `rows` checks, and this module is imported before `rows` is)."""
+    return (
+        "CREATE TRIGGER fsrs_tally_insert AFTER INSERT ON fsrs BEGIN "
+        + _tally_fsrs("NEW", "+")
+        + " END",
+        "CREATE TRIGGER fsrs_tally_delete AFTER DELETE ON fsrs BEGIN "
+        + _tally_fsrs("OLD", "-")
+        + " END",
+        "CREATE TRIGGER fsrs_tally_update AFTER UPDATE ON fsrs WHEN "
+        + _FSRS_CHANGED
+        + " BEGIN "
+        + _tally_fsrs("OLD", "-")
+        + _tally_fsrs("NEW", "+")
+        + " END",
+    )
+
+
+@cache
+def tally_fsrs_sql() -> str:
+    """`fsrs_tally` computed from the memories."""
+    return (
+        f"SELECT {_fsrs_key('fsrs')}, count(*) FROM fsrs WHERE last_review > '' GROUP BY 1, 2, 3, 4"
+    )
 
 
 # `retention_totals`: `retention_days` summed over every day (the all-time window, which would
@@ -628,7 +667,8 @@ def fill_memory_tally(execute: Callable[[str], Any]) -> None:
 def fill_fsrs_tally(execute: Callable[[str], Any]) -> None:
     """(Re)make `fsrs_tally` from the FSRS memories and its triggers."""
     execute(FSRS_TALLY_TABLE)  # (made here by whichever runs first: this or migration 0025)
-    _refill(execute, FSRS_TALLY_TRIGGERS, {"fsrs_tally": f"({_FSRS_KEY}, cards) {TALLY_FSRS_SQL}"})
+    fill = f"({_FSRS_KEY}, cards) {tally_fsrs_sql()}"
+    _refill(execute, fsrs_tally_triggers(), {"fsrs_tally": fill})
 
 
 def _review_tallies(db: Any) -> None:
@@ -1013,7 +1053,7 @@ def _topic_tally(db: Any) -> None:
 
 
 def _fsrs_tally(db: Any) -> None:
-    # `stats` under FSRS: the memories' tally (`FSRS_TALLY_TRIGGERS`) and one pass over the
+    # `stats` under FSRS: the memories' tally (`fsrs_tally_triggers`) and one pass over the
     # table replace the walk of every card along two covering indexes (0011), dropped: no
     # other query reads them, and each memory write kept them.
     fill_fsrs_tally(db.execute)
