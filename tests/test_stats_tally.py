@@ -168,6 +168,8 @@ def play(store: Store, steps: list[tuple[Any, ...]]) -> None:
             )
         elif kind == "scheduler":
             set_scheduler(store, args[0])
+        elif kind == "retention":  # (FSRS's memories rebuilt when it is on)
+            set_scheduler(store, store.settings().scheduler, args[0])
         elif kind == "redate" and log:  # what `doctor` does to a damaged day
             day = (START + timedelta(days=args[1])).isoformat()
             with store._write() as c:
@@ -626,3 +628,101 @@ def test_a_suspended_card_the_tally_does_not_hold_sends_stats_to_the_cards(
     after = runner.invoke(app, args)
     assert after.exit_code == 0, after.output
     assert json.loads(after.output) == json.loads(before.output)
+
+
+# --- a past day under FSRS: the log's states are the replay's ---------------------------------
+
+as_of_step = st.one_of(
+    grades,
+    grades,
+    grades,
+    st.tuples(st.just("undo"), st.integers(0, 50)),
+    st.tuples(st.just("suspend"), st.sampled_from(IDS), st.booleans()),
+    st.tuples(st.just("scheduler"), st.sampled_from(["sm2", "fsrs"])),
+    st.tuples(st.just("retention"), st.sampled_from([0.8, 0.85, 0.9, 0.95])),
+)
+"""(No import: a day's first later review is the first by id, which an import of reviews older
+than the log's puts out of time order for SM-2 and FSRS alike; see the README's Speed notes.)"""
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps=st.lists(as_of_step, min_size=3, max_size=30), days=st.lists(st.integers(0, 340)))
+@example(  # graded under SM-2 on days 10 and 50, then FSRS on: as of day 30
+    steps=[("grade", "c0", 4, 10), ("grade", "c0", 4, 50), ("scheduler", "fsrs")], days=[30]
+)
+@example(  # a new desired retention rebuilds the memories: the log's states with them
+    steps=[("scheduler", "fsrs"), ("grade", "c1", 4, 20), ("grade", "c1", 3, 60)]
+    + [("retention", 0.8)],
+    days=[40],
+)
+def test_a_past_days_fsrs_due_dates_are_the_replay_of_the_log_up_to_that_day(
+    tmp_path_factory: Any,
+    new_db: Callable[[Path], Path],
+    steps: list[tuple[Any, ...]],
+    days: list[int],
+) -> None:
+    """As of a past day under FSRS, each card's due date (what `due`, `study` and `stats`
+    read) is what `show` gives: the replay of the card's grades up to that day. A switch from
+    SM-2 left the rows of grades given under SM-2 without an FSRS state, and those screens
+    showed today's due dates (`show` said due 2026-11-03, `due --today 2026-11-03` none)."""
+    from dlcards.scheduling import Schedule
+
+    path: Path = new_db(tmp_path_factory.mktemp("asof") / "p.db")
+    store = Store.open(path)
+    try:
+        play(store, steps)
+        set_scheduler(store, "fsrs")
+        schedule = Schedule.from_settings(store.settings())
+        histories = store.histories()
+        logged = store.query("SELECT card_id, day FROM reviews")
+        for offset in [*days, 30]:
+            day = START + timedelta(days=offset)
+            seen_then = {cid for cid, d in logged if d == day.isoformat()}
+            later = {cid for cid, d in logged if d > day.isoformat()}
+            rows = {r.id: r for r in store.card_rows("fsrs", as_of=day)}
+            for cid in IDS:
+                if cid not in later or cid in seen_then:
+                    continue  # today's state; or graded that day: due on its next review's day
+                history = [(d, g) for d, g in histories.get(cid, []) if d <= day]
+                want = schedule.replay(history).fsrs.due
+                got = rows[cid].due
+                assert got == (want.isoformat() if want else None), (cid, day, history)
+            if later:
+                assert store.count_due(day, "fsrs") == sum(
+                    1
+                    for cid in IDS
+                    if rows[cid].due is not None
+                    and rows[cid].due <= day.isoformat()
+                    and not rows[cid].suspended
+                )
+    finally:
+        store.close()
+
+
+def test_show_due_and_stats_agree_on_a_past_day_after_a_switch_to_fsrs(tmp_path: Path) -> None:
+    """Graded under SM-2 on 2026-11-01 and 2026-11-05, then FSRS switched on: `show --today
+    2026-11-03` said FSRS had the card due that day, `due --today 2026-11-03` counted none and
+    `stats` took today's stability (the rows of grades given under SM-2 held no FSRS state).
+    The first such look writes the log's states from the replay; all three agree."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db = str(tmp_path / "p.db")
+    runner = CliRunner()
+    assert runner.invoke(app, ["config", "new_per_day", "1", "--db", db]).exit_code == 0
+    for day in ("2026-11-01", "2026-11-05"):
+        studied = runner.invoke(app, ["study", "--db", db, "--today", day], input="\n4\nq\n")
+        assert studied.exit_code == 0, studied.output
+    assert runner.invoke(app, ["config", "scheduler", "fsrs", "--db", db]).exit_code == 0
+    then = ["--db", db, "--today", "2026-11-03", "--json"]
+    shown = json.loads(runner.invoke(app, ["show", "perceptron-1", *then]).output)
+    assert shown["state"]["scheduler"] == "fsrs" and shown["state"]["due"] == "2026-11-03"
+    due = json.loads(runner.invoke(app, ["due", *then]).output)
+    assert due["due"] == 1
+    stats = json.loads(runner.invoke(app, ["stats", *then]).output)
+    assert stats["forecast"][0] == {"day": "2026-11-03", "due": 1}
+    stability = {b["bin"]: b["cards"] for b in stats["histograms"]["stability"]}
+    assert stability["2-3d"] == 1, stability  # the state after the first grade: 2.3 days

@@ -28,9 +28,9 @@ from dlcards.store.connection import (
     existing_file,
     stored_settings_in,
 )
-from dlcards.store.count import OBSERVED_KEY, observed_value
+from dlcards.store.count import FSRS_LOG_STALE, OBSERVED_KEY, observed_value
 from dlcards.store.merge import BULK_CARDS, BULK_ROWS, Merging, Redecide, bulk_cards, bulk_indexes
-from dlcards.store.reports import LATER, Reports, due_as_of, due_table
+from dlcards.store.reports import Reports, due_as_of, due_table, later_join
 from dlcards.store.rows import (
     AFTER_RESET,
     ALL_MEMORIES,
@@ -531,7 +531,10 @@ class Store(Reports, Merging):
         the first of them started from; `reports.due_as_of`)."""
         if not self.has_later(day):
             return "s.due", "", []
-        return due_as_of(by), LATER, [day.isoformat()] * 3
+        if due_table(by) == "fsrs":
+            self.fresh_fsrs_log()
+        join, binds = later_join(by)
+        return due_as_of(by), join, [day.isoformat()] * binds
 
     def due_ids(
         self, today: date, by: str, topics: Sequence[str] = (), limit: int | None = None
@@ -991,6 +994,7 @@ class Store(Reports, Merging):
             part = ids[start : start + chunk]
             with self._write() as c:
                 rebuild = rebuild_for(self._settings_in(c))
+                c.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))  # (the log's states: fresh_fsrs_log)
                 marks = self._log_marks(c, part)
                 for card_id in part:
                     row = c.execute(SELECT_MEMORY, (card_id,)).fetchone()
@@ -1002,6 +1006,66 @@ class Store(Reports, Merging):
                         history = self._history_in(c, card_id)
                     self._put_memory(c, card_id, stored, rebuild(history, stored))
         return sum(1 for _, history in snapshot.values() if history)
+
+    def card_rows(self, by: str, as_of: date | None = None) -> list[StatsRow]:
+        """`Reports.card_rows`, the log's FSRS states written again first when a past day is
+        asked for under FSRS and they may be stale (`fresh_fsrs_log`)."""
+        if as_of is not None and due_table(by) == "fsrs" and self.has_later(as_of):
+            self.fresh_fsrs_log()
+        return super().card_rows(by, as_of)
+
+    FSRS_LOG_CHUNK = 20_000
+    """Log rows whose FSRS state `fresh_fsrs_log` writes per statement (not all at once)."""
+
+    def fresh_fsrs_log(self) -> None:
+        """Under FSRS, when a rebuild of the memories or an import may have left the log's
+        FSRS states stale (`count.FSRS_LOG_STALE`): write each row's `fsrs_before` again from
+        the replay of its card's scheduled grades after its reset, with the settings of now,
+        as `show` replays them; NULL where the row changed nothing (a re-drill), as a grade
+        writes it. What a past day's `due`, `study` and `stats` read (`reports.due_as_of`): a
+        switch from SM-2 left the rows of grades given under SM-2 without a state, and those
+        screens showed today's due dates for that day. Done the first time such a day is
+        asked for, not by the switch (at 1,000,000 reviews, seconds the switch need not
+        cost); one transaction over the log."""
+        if self.read_only is not None or self.get_meta(FSRS_LOG_STALE) is None:
+            return
+        from dlcards.fsrs_sched import review
+        from dlcards.memory import FsrsState
+        from dlcards.sm2 import Grade
+
+        with self._write(tables=("meta",), whole_file=True) as c:
+            if c.execute("SELECT 1 FROM meta WHERE key = ?", (FSRS_LOG_STALE,)).fetchone() is None:
+                return  # another process wrote them meanwhile
+            settings = self._settings_in(c)
+            if settings.scheduler != "fsrs":
+                return  # (kept stale: SM-2's past days read SM-2's columns)
+            retention, parameters = settings.desired_retention, tuple(settings.fsrs_parameters)
+            self.guard_writes()
+            changes: list[tuple[str | None, int]] = []
+            card, state = None, FsrsState()
+            rows = c.execute(
+                "SELECT r.card_id, r.id, r.kind, r.day, r.grade, r.fsrs_before FROM reviews r "
+                f"JOIN cards c ON c.id = r.card_id WHERE {AFTER_RESET} "
+                f"ORDER BY r.card_id, {TIME_ORDER}"
+            )
+            for card_id, review_id, kind, day, grade, stored in rows:
+                if card_id != card:
+                    card, state = card_id, FsrsState()
+                after = state
+                if kind == "scheduled":
+                    on = day_of(day, card_id, "reviews.day") or date.min
+                    after = review(
+                        state, Grade(grade_of(grade, card_id)), on, retention, parameters
+                    )
+                value = None if after == state else state.to_json()
+                if value != stored:
+                    changes.append((value, review_id))
+                    if len(changes) >= self.FSRS_LOG_CHUNK:
+                        c.executemany("UPDATE reviews SET fsrs_before = ? WHERE id = ?", changes)
+                        changes.clear()
+                state = after
+            c.executemany("UPDATE reviews SET fsrs_before = ? WHERE id = ?", changes)
+            c.execute("DELETE FROM meta WHERE key = ?", (FSRS_LOG_STALE,))
 
     _MARKS = (
         f"SELECT c.id, {RESET_MARK}, "
@@ -1103,6 +1167,7 @@ class Store(Reports, Merging):
             c.execute(UPSERT_META, (key, value))
             if not rebuilds_now:
                 return None
+            c.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))  # (the log's states: fresh_fsrs_log)
             rebuild = rebuild_for(now_after)
             again = now_after != after  # another `config` meanwhile: every card replayed here
             marks = {
@@ -1281,6 +1346,7 @@ class Store(Reports, Merging):
                 UPSERT_FSRS,
                 ((cid, *fsrs_values(m.fsrs)) for cid, m in last.items() if not m.fsrs.is_new),
             )
+            c.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))  # (the log's states: fresh_fsrs_log)
             if rebuild_for is not None:
                 rebuild = rebuild_for(self._settings_in(c))
                 for cid in last:

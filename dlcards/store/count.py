@@ -26,6 +26,11 @@ REBUILD_PENDING = "rebuild_pending"
 """meta: set while `config` rebuilds every card's FSRS state; still there, the rebuild was
 killed half-way and `commands.common.schedule_of` finishes it."""
 
+FSRS_LOG_STALE = "fsrs_log_stale"
+"""meta: set when the log's FSRS states before each review (`reviews.fsrs_before`) may not be
+what the FSRS replay gives now (a rebuild of the memories, an import): the first look at a
+past day under FSRS writes them again (`Store.fresh_fsrs_log`)."""
+
 HAS_LATER_SQL = "SELECT EXISTS (SELECT 1 FROM reviews WHERE day > ?)"
 DUE_TALLY_SQL = (  # the tally of due dates (`schema.DUE_TRIGGERS`): (due, new) cards
     "SELECT sum(cards) FILTER (WHERE due != '' AND due <= ?), "

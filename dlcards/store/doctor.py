@@ -36,6 +36,7 @@ from dlcards.store.connection import (
     EMPTY_NEW_S,
     SQLITE_ERRORS,
     TABLES,
+    UPSERT_META,
     DiskFullError,
     check_header,
     check_side_files,
@@ -44,6 +45,7 @@ from dlcards.store.connection import (
     unreadable_message,
     unwritable,
 )
+from dlcards.store.count import FSRS_LOG_STALE
 from dlcards.store.rows import (
     AFTER_RESET,
     ALL_MEMORIES,
@@ -855,6 +857,8 @@ def _write_memories(
                 fsrs_rows.append((cid, *fsrs_values(after.fsrs)))
             conn.executemany(UPDATE_SM2, sm2_rows)
             conn.executemany(UPSERT_FSRS, fsrs_rows)
+            # the log's FSRS states before each grade may be stale too (`Store.fresh_fsrs_log`)
+            conn.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from dlcards.cores import cores, gc_paused
 from dlcards.memory import Memory
-from dlcards.store.connection import Connection, stored_settings_in
+from dlcards.store.connection import UPSERT_META, Connection, stored_settings_in
+from dlcards.store.count import FSRS_LOG_STALE
 from dlcards.store.rows import (
     BULK_COLUMNS,
     BULK_ROWS_PER_INSERT,
@@ -248,6 +249,8 @@ class Merging(Connection):
                     self._decide(c, part, by_card, batch, (redecide, redecide_many), True)
                     batch.write(c)
             self._replay_from_resets(c, moved_now, redecide)
+            if fresh or moved_now:  # rows without their FSRS state (`Store.fresh_fsrs_log`)
+                c.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))
             if moved is not None:
                 moved.extend(moved_now)
             return [r.card_id for r in fresh]
@@ -326,6 +329,8 @@ class Merging(Connection):
                     bulk.counted = True
             batch.write_fired(c)
             self._replay_from_resets(c, moved_now, redecide)
+            if added or moved_now:  # rows without their FSRS state (`Store.fresh_fsrs_log`)
+                c.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))
             if moved is not None:
                 moved.extend(moved_now)
             return added

@@ -66,14 +66,30 @@ LATER = (
 )
 
 
+LATER_FSRS = LATER + (
+    " LEFT JOIN (SELECT card_id, min(id) AS first FROM reviews WHERE day > ? "
+    "AND fsrs_before IS NOT NULL GROUP BY card_id) lf "
+    "ON lf.card_id = c.id LEFT JOIN reviews rf ON rf.id = lf.first"
+)
+"""`LATER` and, for FSRS, the first row logged after the day that changed the card's FSRS
+state (`rf`): a row that changed nothing (a re-drill; a grade while SM-2 was active, before
+`Store.fresh_fsrs_log` wrote the log's states) has none (NULL), and the state before the next
+one that did is the state as of the day. Four parameters, all that day."""
+
+
+def later_join(by: str) -> tuple[str, int]:
+    """The join `due_as_of(by)` and `card_rows` read, and how many times it binds the day."""
+    return (LATER_FSRS, 4) if due_table(by) == "fsrs" else (LATER, 3)
+
+
 def due_as_of(by: str) -> str:
     """Scheduler `by`'s due date of a card (its table joined as `s`) as of the day bound to
-    `LATER`: reviews logged after that day have not happened yet. A card graded on that day
-    and again later is not due that day again (a grade then could not move its schedule):
-    its date is that of its next review."""
+    `later_join(by)`: reviews logged after that day have not happened yet. A card graded on
+    that day and again later is not due that day again (a grade then could not move its
+    schedule): its date is that of its next review."""
     if due_table(by) == "fsrs":
-        before = "CASE WHEN r.fsrs_before IS NULL THEN s.due "
-        before += "ELSE json_extract(r.fsrs_before, '$.due') END"
+        before = "CASE WHEN rf.id IS NULL THEN s.due "
+        before += "ELSE json_extract(rf.fsrs_before, '$.due') END"
     else:
         before = "r.due_before"
     return f"(CASE WHEN r.id IS NULL THEN s.due WHEN l.seen THEN r.day ELSE {before} END)"
@@ -308,8 +324,8 @@ class Reports(Connection):
 
         def fsrs_then(now: str, key: str) -> str:
             return (
-                f"CASE WHEN r.id IS NULL OR r.fsrs_before IS NULL THEN {now} "
-                f"ELSE json_extract(r.fsrs_before, '$.{key}') END"
+                f"CASE WHEN rf.id IS NULL THEN {now} "
+                f"ELSE json_extract(rf.fsrs_before, '$.{key}') END"
             )
 
         if due_table(by) == "fsrs":
@@ -325,7 +341,7 @@ class Reports(Connection):
                 f"{then('s.due', 'r.due_before')}, {then('s.interval', 'r.interval_before')}, "
                 "NULL, c.topic, c.leech, NULL FROM cards c JOIN sm2 s ON s.card_id = c.id"
             )
-        later = LATER
+        later, binds = later_join(by)
         sql = (
             f"SELECT c.id, c.suspended, {then('s.repetitions', 'r.reps_before')}, "
             f"{then('s.ef', 'r.ef_before')}, {then('s.lapses', 'r.lapses_before')}, "
@@ -333,7 +349,7 @@ class Reports(Connection):
             f"{schedule}{later} WHERE c.retired = 0 ORDER BY c.position"
         )
         until = (as_of or date.max).isoformat()
-        rows = self._call(lambda: self.conn.execute(sql, (until,) * 3).fetchall())
+        rows = self._call(lambda: self.conn.execute(sql, (until,) * binds).fetchall())
         return [stats_row(r, due_table(by)) for r in rows]
 
     def card_tally(

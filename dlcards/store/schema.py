@@ -1059,6 +1059,10 @@ def _fsrs_tally(db: Any) -> None:
     fill_fsrs_tally(db.execute)
     db.execute("DROP INDEX IF EXISTS fsrs_stats")
     db.execute("DROP INDEX IF EXISTS sm2_card")
+    # The log's FSRS states (`fsrs_before`) of grades given under SM-2, or imported, are not
+    # there: written again the first time a past day is asked for under FSRS.
+    if db.execute("SELECT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]:
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fsrs_log_stale', '1')")
 
 
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
