@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -373,7 +374,25 @@ def _prose_atoms(line: str, math: Sequence[Range]) -> list[Range] | None:
 _WORD = re.compile(r"[^ ]+ *")
 
 
+#: Lines up to this long have their narrowest width (`min_width`) kept (`lru_cache`, 4,096
+#: lines): rich measures a cell more than once as it lays out a grid or a panel, and every
+#: measurement classified each line of it again (a built-in card's panel: each line measured
+#: ~2.1 times). A longer line is measured each time (a key would keep a megabyte line alive).
+CACHED_LINE = 10_000
+
+
 def min_width(line: str, math: Sequence[Range] = ()) -> int:
     """The narrowest width at which no piece of `line` needs folding."""
+    if len(line) <= CACHED_LINE:
+        return _min_width_cached(line, tuple(math))
+    return _min_width(line, math)
+
+
+@lru_cache(maxsize=4096)
+def _min_width_cached(line: str, math: tuple[Range, ...]) -> int:
+    return _min_width(line, math)
+
+
+def _min_width(line: str, math: Sequence[Range]) -> int:
     pieces = atoms(line, 0, math)
     return max((_width(line, a, b) for a, b in pieces), default=0)
