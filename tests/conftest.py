@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -99,28 +100,48 @@ class _LinkedCache:
     of copying its files). dlcards replaces a cache file whole (write, then rename), which
     leaves the template's file alone; a test that writes into one in place (a damaged cache)
     changes the template's too, so after each test the template's files are compared with what
-    they were (size, mtime, mode) and any that changed is put back from a copy kept aside."""
+    they were (size, mtime, mode) and any that changed is put back from a copy kept aside.
+    The template's folders and files are listed once (and again after a repair): each test's
+    links are made, and its stamps taken, from that list with os calls, not by walking the
+    tree with pathlib (rglob, copytree: ~0.5 ms of each of ~3,000 tests here)."""
 
     def __init__(self, cache: Path, pristine: Path) -> None:
         import shutil
 
         shutil.copytree(cache, pristine)
         self.cache, self.pristine = cache, pristine
+        self._list()
         self.stamps = self._stamps()
 
-    def _stamps(self) -> dict[Path, tuple[int, ...]]:
-        return {
-            p.relative_to(self.cache): (s.st_size, s.st_mtime_ns, s.st_ino, s.st_mode)
-            for p in self.cache.rglob("*")
-            if p.is_file()
-            for s in [p.stat()]
-        }
+    def _list(self) -> None:
+        """The template's folders (each after its parent) and files, relative to it."""
+        folders: list[str] = []
+        files: list[str] = []
+        for top, dirs, names in os.walk(self.cache):
+            relative = os.path.relpath(top, self.cache)
+            prefix = "" if relative == "." else relative + os.sep
+            folders += [prefix + d for d in dirs]
+            files += [prefix + n for n in names if os.path.isfile(os.path.join(top, n))]
+        self.folders, self.files = folders, files
+
+    def _stamps(self) -> dict[str, tuple[int, ...]]:
+        stamps = {}
+        for top, _, names in os.walk(self.cache):
+            relative = os.path.relpath(top, self.cache)
+            prefix = "" if relative == "." else relative + os.sep
+            for name in names:
+                s = os.stat(os.path.join(top, name))
+                if stat.S_ISREG(s.st_mode):
+                    stamps[prefix + name] = (s.st_size, s.st_mtime_ns, s.st_ino, s.st_mode)
+        return stamps
 
     def link_to(self, target: Path) -> None:
-        import os
-        import shutil
-
-        shutil.copytree(self.cache, target, copy_function=os.link)
+        where, source = str(target), str(self.cache)
+        os.mkdir(where)
+        for folder in self.folders:
+            os.mkdir(os.path.join(where, folder))
+        for name in self.files:
+            os.link(os.path.join(source, name), os.path.join(where, name))
 
     def repair(self) -> None:
         import shutil
@@ -129,6 +150,7 @@ class _LinkedCache:
             return
         shutil.rmtree(self.cache)
         shutil.copytree(self.pristine, self.cache)
+        self._list()
         self.stamps = self._stamps()
 
 
