@@ -89,19 +89,26 @@ def _wal_frames(wal: bytes) -> tuple[int | None, dict[int, bytes]]:
         number, commit, f1, f2, k1, k2 = struct.unpack(">6I", wal[at : at + 24])
         data = wal[at + 24 : at + 24 + size]
         fixed = None
-        if (f1, f2) != (salt1, salt2) or not _holds(wal[at : at + 24 + size], s0, s1, order):
+        # the chain through this frame as it is in the log: whether it holds, and (when it
+        # does, or no single bit explains it) where the chain goes on from; computed once
+        chained = None
+        if (f1, f2) == (salt1, salt2):
+            chained = _checksum(data, *_checksum(wal[at : at + 8], s0, s1, order), order)
+        if chained is None or chained != (k1, k2):
             # one flipped bit (in its salts, its data or its checksum): read as written
             found = one_bit_off(wal[at : at + 24 + size], order + "%dI", s0, s1, (salt1, salt2))
             fixed = found[0] if len(found) == 1 else None  # which bit, when it can be told
         if fixed is not None:
             number, commit, f1, f2, k1, k2 = struct.unpack(">6I", fixed[:24])
             data = fixed[24:]
+            chained = None  # its data changed: chained again below
         if (f1, f2) != (salt1, salt2) or number == 0:  # an older generation's, or damaged
             s0, s1 = k1, k2  # (a frame after it of the current salt goes on from here)
             at += 24 + size
             continue
-        s0, s1 = _checksum(wal[at : at + 8], s0, s1, order)
-        s0, s1 = _checksum(data, s0, s1, order)
+        if chained is None:
+            chained = _checksum(data, *_checksum(wal[at : at + 8], s0, s1, order), order)
+        s0, s1 = chained
         if (s0, s1) == (k1, k2):
             pending[number] = data
         else:  # damaged: its page is not taken, the chain goes on from its written checksum
@@ -113,18 +120,11 @@ def _wal_frames(wal: bytes) -> tuple[int | None, dict[int, bytes]]:
     return size, pages
 
 
-def _holds(frame: bytes, s0: int, s1: int, order: str) -> bool:
-    """Whether a frame's checksum, chained from (s0, s1), is the one it carries."""
-    t0, t1 = _checksum(frame[:8], s0, s1, order)
-    return _checksum(frame[24:], t0, t1, order) == struct.unpack(">2I", frame[16:24])
-
-
 def _checksum(data: bytes, s0: int, s1: int, order: str) -> tuple[int, int]:
     words = struct.unpack(f"{order}{len(data) // 4}I", data)
-    mask = 0xFFFFFFFF
-    for i in range(0, len(words), 2):
-        s0 = (s0 + words[i] + s1) & mask
-        s1 = (s1 + words[i + 1] + s0) & mask
+    for x0, x1 in zip(words[::2], words[1::2], strict=True):
+        s0 = (s0 + x0 + s1) & 0xFFFFFFFF
+        s1 = (s1 + x1 + s0) & 0xFFFFFFFF
     return s0, s1
 
 
