@@ -269,12 +269,33 @@ def hang(line: str, width: int) -> int:
     return end if width >= 4 * end else 0
 
 
+#: Lines up to this long have their narrowest width (`min_width`, 4,096 lines) and their
+#: breaks at a width (`breaks`, 2,048) kept (`lru_cache`): rich measures a cell more than once
+#: as it lays out a grid or a panel, and every measurement classified each line of it again
+#: (a built-in card's panel: each line measured ~2.1 times); a screen drawn again (a key, a
+#: resize) wraps the same lines at the same width. A longer line is laid out each time (a
+#: key would keep a megabyte line alive).
+CACHED_LINE = 10_000
+
+
 def breaks(line: str, width: int, math: Sequence[Range] = (), indent: int = 0) -> list[int]:
     """Offsets at which `line` (one line, no newline) is cut to fit in `width` cells; the
     pieces after the first in `width - indent` (`hang`: they are printed indented). A
     formula too wide for a line is cut at its relations first (`σ(0) = 1 / (1 + e^(0))` /
     `= 0.5`, where a cut at any operator gave `… = 1` / `/ (1 + 1) = 0.5`), unless that
-    takes more lines than cutting it at any of its operators."""
+    takes more lines than cutting it at any of its operators. Kept for lines up to
+    CACHED_LINE long, as `min_width` is: a screen drawn again wraps the same lines."""
+    if len(line) <= CACHED_LINE:
+        return list(_breaks_cached(line, width, tuple(math), indent))
+    return _line_breaks(line, width, math, indent)
+
+
+@lru_cache(maxsize=2048)
+def _breaks_cached(line: str, width: int, math: tuple[Range, ...], indent: int) -> tuple[int, ...]:
+    return tuple(_line_breaks(line, width, math, indent))
+
+
+def _line_breaks(line: str, width: int, math: Sequence[Range], indent: int) -> list[int]:
     pieces = atoms(line, width - indent, math)
     heads = {line[a:b].split(" ", 1)[0] for a, b in pieces[1:]}  # a formula cut: at what
     if heads & RELATIONS and heads & (OPERATORS - RELATIONS):
@@ -372,13 +393,6 @@ def _prose_atoms(line: str, math: Sequence[Range]) -> list[Range] | None:
 
 
 _WORD = re.compile(r"[^ ]+ *")
-
-
-#: Lines up to this long have their narrowest width (`min_width`) kept (`lru_cache`, 4,096
-#: lines): rich measures a cell more than once as it lays out a grid or a panel, and every
-#: measurement classified each line of it again (a built-in card's panel: each line measured
-#: ~2.1 times). A longer line is measured each time (a key would keep a megabyte line alive).
-CACHED_LINE = 10_000
 
 
 def min_width(line: str, math: Sequence[Range] = ()) -> int:
