@@ -801,6 +801,10 @@ def test_a_first_sync_killed_while_its_pool_parses_leaves_no_process(tmp_path: P
     try:
         assert len(held) == 2 and proc.poll() is None, proc.communicate()
         started = _children(proc.pid)  # the workers and the resource tracker
+        # a stop takes effect when the process next runs: on a loaded machine that is a while
+        settle = time.monotonic() + 10
+        while time.monotonic() < settle and any(_state(c) not in ("T", "Z", None) for c in held):
+            time.sleep(0.005)
         stopped = {c for c in held if _state(c) == "T"}  # (not yet done with every file)
         proc.kill()
         proc.wait()
