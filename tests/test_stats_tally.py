@@ -726,3 +726,29 @@ def test_show_due_and_stats_agree_on_a_past_day_after_a_switch_to_fsrs(tmp_path:
     assert stats["forecast"][0] == {"day": "2026-11-03", "due": 1}
     stability = {b["bin"]: b["cards"] for b in stats["histograms"]["stability"]}
     assert stability["2-3d"] == 1, stability  # the state after the first grade: 2.3 days
+
+
+def test_a_long_replay_for_a_past_day_says_so_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 1,000,000 reviews the first look at a past day after a switch replays the log for
+    ~20 s: a line on standard error says why it waits, once (the next look reads the log)."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.store.core import Store as Core
+
+    monkeypatch.setattr(Core, "FSRS_LOG_NOTICE", 2)  # this log's size
+    db = str(tmp_path / "p.db")
+    runner = CliRunner()
+    assert runner.invoke(app, ["config", "new_per_day", "1", "--db", db]).exit_code == 0
+    for day in ("2026-11-01", "2026-11-05"):
+        studied = runner.invoke(app, ["study", "--db", db, "--today", day], input="\n4\nq\n")
+        assert studied.exit_code == 0, studied.output
+    assert runner.invoke(app, ["config", "scheduler", "fsrs", "--db", db]).exit_code == 0
+    first = runner.invoke(app, ["due", "--db", db, "--today", "2026-11-03"])
+    assert first.exit_code == 0, first.output
+    note = "note: replaying the 2 reviews of the log for FSRS's state on a past day"
+    assert first.stderr.count(note) == 1, first.stderr
+    again = runner.invoke(app, ["due", "--db", db, "--today", "2026-11-03"])
+    assert again.exit_code == 0 and "replaying" not in again.stderr, again.stderr

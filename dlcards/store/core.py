@@ -1016,6 +1016,9 @@ class Store(Reports, Merging):
 
     FSRS_LOG_CHUNK = 20_000
     """Log rows whose FSRS state `fresh_fsrs_log` writes per statement (not all at once)."""
+    FSRS_LOG_NOTICE = 100_000
+    """A log of this many rows or more is said to be replayed (`fresh_fsrs_log`, ~2 s a
+    100,000): a past day's first look would otherwise wait in silence."""
 
     def fresh_fsrs_log(self) -> None:
         """Under FSRS, when a rebuild of the memories or an import may have left the log's
@@ -1041,6 +1044,12 @@ class Store(Reports, Merging):
                 return  # (kept stale: SM-2's past days read SM-2's columns)
             retention, parameters = settings.desired_retention, tuple(settings.fsrs_parameters)
             self.guard_writes()
+            held = c.execute("SELECT count(*) FROM reviews").fetchone()[0]
+            if held >= self.FSRS_LOG_NOTICE:
+                self.notice(
+                    f"note: replaying the {held:,} reviews of the log for FSRS's state on a past "
+                    "day (once after a scheduler or FSRS setting change, or an import)"
+                )
             changes: list[tuple[str | None, int]] = []
             card, state = None, FsrsState()
             rows = c.execute(
