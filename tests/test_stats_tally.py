@@ -699,13 +699,9 @@ def test_a_past_days_fsrs_due_dates_are_the_replay_of_the_log_up_to_that_day(
         store.close()
 
 
-def test_show_due_and_stats_agree_on_a_past_day_after_a_switch_to_fsrs(tmp_path: Path) -> None:
-    """Graded under SM-2 on 2026-11-01 and 2026-11-05, then FSRS switched on: `show --today
-    2026-11-03` said FSRS had the card due that day, `due --today 2026-11-03` counted none and
-    `stats` took today's stability (the rows of grades given under SM-2 held no FSRS state).
-    The first such look writes the log's states from the replay; all three agree."""
-    import json
-
+def switched_after_sm2(tmp_path: Path) -> Path:
+    """A database whose perceptron-1 was graded Good under SM-2 on 2026-11-01 and 2026-11-05
+    (one new card a day), then switched to FSRS."""
     from typer.testing import CliRunner
 
     from dlcards.cli import app
@@ -717,6 +713,21 @@ def test_show_due_and_stats_agree_on_a_past_day_after_a_switch_to_fsrs(tmp_path:
         studied = runner.invoke(app, ["study", "--db", db, "--today", day], input="\n4\nq\n")
         assert studied.exit_code == 0, studied.output
     assert runner.invoke(app, ["config", "scheduler", "fsrs", "--db", db]).exit_code == 0
+    return Path(db)
+
+
+def test_show_due_and_stats_agree_on_a_past_day_after_a_switch_to_fsrs(tmp_path: Path) -> None:
+    """Graded under SM-2 on 2026-11-01 and 2026-11-05, then FSRS switched on: `show --today
+    2026-11-03` said FSRS had the card due that day, `due --today 2026-11-03` counted none and
+    `stats` took today's stability (the rows of grades given under SM-2 held no FSRS state).
+    The first such look writes the log's states from the replay; all three agree."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db, runner = str(switched_after_sm2(tmp_path)), CliRunner()
     then = ["--db", db, "--today", "2026-11-03", "--json"]
     shown = json.loads(runner.invoke(app, ["show", "perceptron-1", *then]).output)
     assert shown["state"]["scheduler"] == "fsrs" and shown["state"]["due"] == "2026-11-03"
@@ -739,13 +750,7 @@ def test_a_long_replay_for_a_past_day_says_so_once(
     from dlcards.store.core import Store as Core
 
     monkeypatch.setattr(Core, "FSRS_LOG_NOTICE", 2)  # this log's size
-    db = str(tmp_path / "p.db")
-    runner = CliRunner()
-    assert runner.invoke(app, ["config", "new_per_day", "1", "--db", db]).exit_code == 0
-    for day in ("2026-11-01", "2026-11-05"):
-        studied = runner.invoke(app, ["study", "--db", db, "--today", day], input="\n4\nq\n")
-        assert studied.exit_code == 0, studied.output
-    assert runner.invoke(app, ["config", "scheduler", "fsrs", "--db", db]).exit_code == 0
+    db, runner = str(switched_after_sm2(tmp_path)), CliRunner()
     first = runner.invoke(app, ["due", "--db", db, "--today", "2026-11-03"])
     assert first.exit_code == 0, first.output
     note = "note: replaying the 2 reviews of the log for FSRS's state on a past day"
