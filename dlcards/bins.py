@@ -13,8 +13,14 @@ DIFFICULTY_BINS = (1, 2, 3, 4, 5, 6, 7, 8, 9)  # FSRS difficulty runs from 1 to 
 
 DAY_UPPERS = tuple(b for _, b in INTERVAL_BINS)
 DAY_LABELS = (*(f"{a}d" if a == b else f"{a}-{b}d" for a, b in INTERVAL_BINS), "> 1y")
-DIFFICULTY_INNER = tuple(e - 1e-9 for e in DIFFICULTY_BINS[1:])
-"""The difficulty bins' inner edges, a hair low: a difficulty of 2 less float noise is 2."""
+
+
+def inner_edges(edges: tuple[float, ...]) -> tuple[float, ...]:
+    """Lower `edges`' inner ones, each a hair low: a value of 2 less float noise is 2."""
+    return tuple(e - 1e-9 for e in edges[1:])
+
+
+DIFFICULTY_INNER = inner_edges(DIFFICULTY_BINS)
 
 
 def day_bin(days: float) -> int:

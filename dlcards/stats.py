@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from dlcards.bins import DAY_LABELS, DIFFICULTY_BINS, EASE_BINS, day_bin, difficulty_bin
+from dlcards.bins import (
+    DAY_LABELS,
+    DIFFICULTY_BINS,
+    EASE_BINS,
+    day_bin,
+    difficulty_bin,
+    inner_edges,
+)
 from dlcards.recall import Curves, RecallSummary, summarize
 
 if TYPE_CHECKING:
@@ -285,7 +292,7 @@ def _edge_bins(
     """(value, cards) binned by lower `edges` (the last bin open), each a hair low."""
     from bisect import bisect_right
 
-    inner = [e - 1e-9 for e in edges[1:]]
+    inner = inner_edges(edges)
     labels = _edge_labels(edges, fmt)
     counts = [0] * len(labels)
     for v, n in values:

@@ -28,7 +28,12 @@ from dlcards.store.connection import (
     existing_file,
     stored_settings_in,
 )
-from dlcards.store.count import FSRS_LOG_STALE, OBSERVED_KEY, observed_value
+from dlcards.store.count import (
+    FSRS_LOG_STALE,
+    MARK_FSRS_LOG_STALE,
+    OBSERVED_KEY,
+    observed_value,
+)
 from dlcards.store.merge import BULK_CARDS, BULK_ROWS, Merging, Redecide, bulk_cards, bulk_indexes
 from dlcards.store.reports import Reports, due_as_of, due_table, later_join
 from dlcards.store.rows import (
@@ -994,7 +999,8 @@ class Store(Reports, Merging):
             part = ids[start : start + chunk]
             with self._write() as c:
                 rebuild = rebuild_for(self._settings_in(c))
-                c.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))  # (the log's states: fresh_fsrs_log)
+                if not start:  # the log's FSRS states with the memories (`fresh_fsrs_log`)
+                    c.execute(MARK_FSRS_LOG_STALE)
                 marks = self._log_marks(c, part)
                 for card_id in part:
                     row = c.execute(SELECT_MEMORY, (card_id,)).fetchone()
@@ -1176,7 +1182,7 @@ class Store(Reports, Merging):
             c.execute(UPSERT_META, (key, value))
             if not rebuilds_now:
                 return None
-            c.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))  # (the log's states: fresh_fsrs_log)
+            c.execute(MARK_FSRS_LOG_STALE)  # (the log's states: `fresh_fsrs_log`)
             rebuild = rebuild_for(now_after)
             again = now_after != after  # another `config` meanwhile: every card replayed here
             marks = {
@@ -1355,7 +1361,7 @@ class Store(Reports, Merging):
                 UPSERT_FSRS,
                 ((cid, *fsrs_values(m.fsrs)) for cid, m in last.items() if not m.fsrs.is_new),
             )
-            c.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))  # (the log's states: fresh_fsrs_log)
+            c.execute(MARK_FSRS_LOG_STALE)  # (the log's states: `fresh_fsrs_log`)
             if rebuild_for is not None:
                 rebuild = rebuild_for(self._settings_in(c))
                 for cid in last:

@@ -30,6 +30,8 @@ FSRS_LOG_STALE = "fsrs_log_stale"
 """meta: set when the log's FSRS states before each review (`reviews.fsrs_before`) may not be
 what the FSRS replay gives now (a rebuild of the memories, an import): the first look at a
 past day under FSRS writes them again (`Store.fresh_fsrs_log`)."""
+MARK_FSRS_LOG_STALE = f"INSERT OR REPLACE INTO meta (key, value) VALUES ('{FSRS_LOG_STALE}', '1')"
+"""Set FSRS_LOG_STALE, in the caller's transaction: what each writer of that kind runs."""
 
 HAS_LATER_SQL = "SELECT EXISTS (SELECT 1 FROM reviews WHERE day > ?)"
 DUE_TALLY_SQL = (  # the tally of due dates (`schema.DUE_TRIGGERS`): (due, new) cards

@@ -36,7 +36,6 @@ from dlcards.store.connection import (
     EMPTY_NEW_S,
     SQLITE_ERRORS,
     TABLES,
-    UPSERT_META,
     DiskFullError,
     check_header,
     check_side_files,
@@ -45,7 +44,7 @@ from dlcards.store.connection import (
     unreadable_message,
     unwritable,
 )
-from dlcards.store.count import FSRS_LOG_STALE
+from dlcards.store.count import MARK_FSRS_LOG_STALE
 from dlcards.store.rows import (
     AFTER_RESET,
     ALL_MEMORIES,
@@ -858,7 +857,7 @@ def _write_memories(
             conn.executemany(UPDATE_SM2, sm2_rows)
             conn.executemany(UPSERT_FSRS, fsrs_rows)
             # the log's FSRS states before each grade may be stale too (`Store.fresh_fsrs_log`)
-            conn.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))
+            conn.execute(MARK_FSRS_LOG_STALE)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

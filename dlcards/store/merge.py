@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from dlcards.cores import cores, gc_paused
 from dlcards.memory import Memory
-from dlcards.store.connection import UPSERT_META, Connection, stored_settings_in
-from dlcards.store.count import FSRS_LOG_STALE
+from dlcards.store.connection import Connection, stored_settings_in
+from dlcards.store.count import MARK_FSRS_LOG_STALE
 from dlcards.store.rows import (
     BULK_COLUMNS,
     BULK_ROWS_PER_INSERT,
@@ -250,7 +250,7 @@ class Merging(Connection):
                     batch.write(c)
             self._replay_from_resets(c, moved_now, redecide)
             if fresh or moved_now:  # rows without their FSRS state (`Store.fresh_fsrs_log`)
-                c.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))
+                c.execute(MARK_FSRS_LOG_STALE)
             if moved is not None:
                 moved.extend(moved_now)
             return [r.card_id for r in fresh]
@@ -330,7 +330,7 @@ class Merging(Connection):
             batch.write_fired(c)
             self._replay_from_resets(c, moved_now, redecide)
             if added or moved_now:  # rows without their FSRS state (`Store.fresh_fsrs_log`)
-                c.execute(UPSERT_META, (FSRS_LOG_STALE, "1"))
+                c.execute(MARK_FSRS_LOG_STALE)
             if moved is not None:
                 moved.extend(moved_now)
             return added

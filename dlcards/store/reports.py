@@ -191,11 +191,12 @@ def _fsrs_sums(
     """`card_tally` under FSRS: the tally's rows grouped by interval and due date, its bins
     summed, the pass over the memories (`FSRS_PER_CARD`) for the rest, and the retired or
     suspended cards taken out of each."""
-    total, rows, ease, inactive, leeches = sums
     from dlcards.bins import DAY_LABELS, DIFFICULTY_BINS, day_bin, difficulty_bin
     from dlcards.fsrs_sched import DEFAULT_PARAMETERS, forgetting_curve
     from dlcards.recall import LOW_RECALL, RecallSummary
     from dlcards.stats import LEARNING_DAYS, CardTally, MemorySums
+
+    total, rows, ease, inactive, leeches = sums
 
     groups: dict[tuple[int, str | None], int] = {}
     stability, difficulty = [0] * len(DAY_LABELS), [0] * len(DIFFICULTY_BINS)

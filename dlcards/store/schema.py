@@ -408,7 +408,7 @@ TALLY_MEMORY_SQL = (
 
 
 # `fsrs_tally`: the FSRS memories of reviewed cards counted by FSRS's interval, due date and
-# stability and difficulty bins (`stats.day_bin`, `stats.difficulty_bin`), kept by triggers on
+# stability and difficulty bins (`bins.day_bin`, `bins.difficulty_bin`), kept by triggers on
 # fsrs as `sm2_tally` is on sm2: `stats` under FSRS read and summed every card's memory (80,000
 # at 100,000 cards: 0.45 s). What stays one per card (predicted recall, the difficulties' sum)
 # is one aggregate over the table (`Reports.card_tally`).
@@ -416,7 +416,7 @@ _FSRS_KEY = "interval, due, stability, difficulty"
 
 
 def stability_bin_sql(value: str) -> str:
-    """SQL for `stats.day_bin` of `value` (a stored stability), -1 for none."""
+    """SQL for `bins.day_bin` of `value` (a stored stability), -1 for none."""
     from dlcards.bins import DAY_UPPERS
 
     days = f"CAST({value} + 0.5 AS INTEGER)"  # rounded half up, as `day_bin` rounds
@@ -425,7 +425,7 @@ def stability_bin_sql(value: str) -> str:
 
 
 def difficulty_bin_sql(value: str, stability: str) -> str:
-    """SQL for `stats.difficulty_bin` of `value` (a stored difficulty; none counts as 1), -1
+    """SQL for `bins.difficulty_bin` of `value` (a stored difficulty; none counts as 1), -1
     for a memory without a stability (in neither histogram)."""
     from dlcards.bins import DIFFICULTY_INNER
 
@@ -666,7 +666,7 @@ def fill_memory_tally(execute: Callable[[str], Any]) -> None:
 
 def fill_fsrs_tally(execute: Callable[[str], Any]) -> None:
     """(Re)make `fsrs_tally` from the FSRS memories and its triggers."""
-    execute(FSRS_TALLY_TABLE)  # (made here by whichever runs first: this or migration 0025)
+    execute(FSRS_TALLY_TABLE)  # (migration 0025 makes it here)
     fill = f"({_FSRS_KEY}, cards) {tally_fsrs_sql()}"
     _refill(execute, fsrs_tally_triggers(), {"fsrs_tally": fill})
 
@@ -1062,7 +1062,9 @@ def _fsrs_tally(db: Any) -> None:
     # The log's FSRS states (`fsrs_before`) of grades given under SM-2, or imported, are not
     # there: written again the first time a past day is asked for under FSRS.
     if db.execute("SELECT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]:
-        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fsrs_log_stale', '1')")
+        from dlcards.store.count import MARK_FSRS_LOG_STALE
+
+        db.execute(MARK_FSRS_LOG_STALE)
 
 
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
