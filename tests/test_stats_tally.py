@@ -640,9 +640,9 @@ as_of_step = st.one_of(
     st.tuples(st.just("suspend"), st.sampled_from(IDS), st.booleans()),
     st.tuples(st.just("scheduler"), st.sampled_from(["sm2", "fsrs"])),
     st.tuples(st.just("retention"), st.sampled_from([0.8, 0.85, 0.9, 0.95])),
+    # reviews from Anki, logged after dlcards's own of the same weeks (out of time order)
+    st.tuples(st.just("import"), st.sampled_from(IDS), st.integers(0, 5), st.integers(0, 330)),
 )
-"""(No import: a day's first later review is the first by id, which an import of reviews older
-than the log's puts out of time order for SM-2 and FSRS alike; see the README's Speed notes.)"""
 
 
 @settings(max_examples=40, deadline=None)
@@ -655,16 +655,28 @@ than the log's puts out of time order for SM-2 and FSRS alike; see the README's 
     + [("retention", 0.8)],
     days=[40],
 )
-def test_a_past_days_fsrs_due_dates_are_the_replay_of_the_log_up_to_that_day(
+@example(  # graded on day 200, then a review from Anki of day 100 logged after it: as of day
+    # 50 the first later review is day 100's (by id it was day 200's, whose state before is
+    # day 100's after: `due --today` said due on day 104, not new)
+    steps=[("grade", "c2", 4, 200), ("import", "c2", 4, 100), ("scheduler", "fsrs")],
+    days=[50],
+)
+@example(  # the same under FSRS all along
+    steps=[("scheduler", "fsrs"), ("grade", "c2", 4, 200), ("import", "c2", 3, 100)],
+    days=[50, 150],
+)
+def test_a_past_days_due_dates_are_the_replay_of_the_log_up_to_that_day(
     tmp_path_factory: Any,
     new_db: Callable[[Path], Path],
     steps: list[tuple[Any, ...]],
     days: list[int],
 ) -> None:
-    """As of a past day under FSRS, each card's due date (what `due`, `study` and `stats`
-    read) is what `show` gives: the replay of the card's grades up to that day. A switch from
-    SM-2 left the rows of grades given under SM-2 without an FSRS state, and those screens
-    showed today's due dates (`show` said due 2026-11-03, `due --today 2026-11-03` none)."""
+    """As of a past day, each card's due date under FSRS and under SM-2 (what `due`, `study`
+    and `stats` read) is what `show` gives: the replay of the card's grades up to that day. A
+    switch from SM-2 left the rows of grades given under SM-2 without an FSRS state, and those
+    screens showed today's due dates (`show` said due 2026-11-03, `due --today 2026-11-03`
+    none). Reviews imported from Anki are logged after dlcards's own of the same weeks: the
+    day's first later review by id was then not the first in time."""
     from dlcards.scheduling import Schedule
 
     path: Path = new_db(tmp_path_factory.mktemp("asof") / "p.db")
@@ -680,13 +692,21 @@ def test_a_past_days_fsrs_due_dates_are_the_replay_of_the_log_up_to_that_day(
             seen_then = {cid for cid, d in logged if d == day.isoformat()}
             later = {cid for cid, d in logged if d > day.isoformat()}
             rows = {r.id: r for r in store.card_rows("fsrs", as_of=day)}
+            sm2_rows = {r.id: r for r in store.card_rows("sm2", as_of=day)}
             for cid in IDS:
                 if cid not in later or cid in seen_then:
                     continue  # today's state; or graded that day: due on its next review's day
                 history = [(d, g) for d, g in histories.get(cid, []) if d <= day]
-                want = schedule.replay(history).fsrs.due
+                replayed = schedule.replay(history)
+                want = replayed.fsrs.due
                 got = rows[cid].due
                 assert got == (want.isoformat() if want else None), (cid, day, history)
+                sm2_due = replayed.sm2.due
+                assert sm2_rows[cid].due == (sm2_due.isoformat() if sm2_due else None), (
+                    cid,
+                    day,
+                    history,
+                )
             if later:
                 assert store.count_due(day, "fsrs") == sum(
                     1
