@@ -1053,8 +1053,54 @@ def test_a_nul_is_written_as_python_3_11_writes_it_on_3_10_too() -> None:
         assert _csv_text(rows, nul_refused=False) == want
 
 
+def test_reviews_imported_from_anki_are_exported_in_time_order(tmp_path: Path) -> None:
+    """A review from Anki is logged after dlcards's own, also one it came before: `export
+    reviews` gave the rows in log order, the phone's review of 2026-11-02 after the grade of
+    2026-11-20. Rows come in time order (`at`, then id), in CSV and JSON alike."""
+    from dlcards.store.rows import ImportedReview
+
+    db = tmp_path / "p.db"
+    store = Store.open(db)
+    store.sync(load_catalog().cards, "test", NOW)
+    h.grade(
+        store,
+        "gd-23",
+        Grade.GOOD,
+        date(2026, 11, 20),
+        datetime(2026, 11, 20, 9, tzinfo=timezone.utc),
+    )
+    h.grade(
+        store,
+        "gd-24",
+        Grade.GOOD,
+        date(2026, 11, 21),
+        datetime(2026, 11, 21, 9, tzinfo=timezone.utc),
+    )
+    phone = ImportedReview(
+        "gd-23", 1_762_070_400_000, "2026-11-02T08:00:00+00:00", date(2026, 11, 2), 4
+    )
+    store.merge_reviews([phone], h.merge_rules())  # type: ignore[arg-type]
+    assert [r[0] for r in store.query("SELECT day FROM reviews ORDER BY id")] == [
+        "2026-11-20",
+        "2026-11-21",
+        "2026-11-02",
+    ]
+    store.close()
+    code, output = _run("reviews", "--db", str(db))
+    assert code == 0, output
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert [(r["card_id"], r["day"]) for r in rows] == [
+        ("gd-23", "2026-11-02"),
+        ("gd-23", "2026-11-20"),
+        ("gd-24", "2026-11-21"),
+    ]
+    code, output = _run("reviews", "--db", str(db), "--format", "json")
+    assert code == 0, output
+    assert [r["day"] for r in json.loads(output)] == ["2026-11-02", "2026-11-20", "2026-11-21"]
+
+
 def test_the_log_is_read_a_chunk_at_a_time_and_checked_first(tmp_path: Path) -> None:
-    """Store.review_log gives the rows in id order in chunks of the size asked, and a row the
+    """Store.review_log gives the rows in time order in chunks of the size asked, and a row the
     check refuses stops it before the first chunk, naming the first bad row in id order; the
     export then writes nothing."""
     from dlcards.errors import StoreError

@@ -731,12 +731,17 @@ class Reports(Connection):
     def review_log(
         self, chunk: int = 10_000
     ) -> Iterator[tuple[list[str], Iterator[list[tuple[Any, ...]]]]]:
-        """The whole log as (column names, its rows in id order, `chunk` at a time), all read
-        from one snapshot (a read transaction for the block), every value checked before the
-        block starts: by SQL, then in Python the rows SQL could not vouch for
+        """The whole log as (column names, its rows in time order, `chunk` at a time), all
+        read from one snapshot (a read transaction for the block), every value checked before
+        the block starts: by SQL, then in Python the rows SQL could not vouch for
         (`rows.REVIEW_ROW_OK`), in id order, so the first bad row is named as a check of every
         row would name it. One chunk is in memory at a time: a million rows as one list was
-        over a gigabyte."""
+        over a gigabyte.
+
+        Time order is `at`, then id, the order a card's log is replayed in: reviews imported
+        from Anki are logged after dlcards's own of the same weeks, and the log's id order put
+        them after reviews they came before. SQLite sorts the rows in its sorter, which spills
+        to temporary files past its cache (1,000,000 rows: 2.3 -> 3.3 s to read, 32 MB)."""
 
         conn = self.conn
         columns = [r[0] for r in self.query("SELECT name FROM pragma_table_info('reviews')")]
@@ -747,7 +752,7 @@ class Reports(Connection):
             )
             for row in doubtful:
                 check_review(columns, row)
-            cursor = self._call(lambda: conn.execute("SELECT * FROM reviews ORDER BY id"))
+            cursor = self._call(lambda: conn.execute("SELECT * FROM reviews ORDER BY at, id"))
 
             def chunks() -> Iterator[list[tuple[Any, ...]]]:
                 while rows := self._call(lambda: cursor.fetchmany(chunk)):
