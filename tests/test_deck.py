@@ -676,6 +676,7 @@ def test_many_changed_deck_files_are_parsed_by_a_pool_with_the_same_result(
     parallel = load_catalog([decks])
     assert pooled[0] == len(serial.infos)  # every file was new
     assert parallel.cards == serial.cards
+    assert parallel.infos == serial.infos  # the index's facts, made by the workers
     again = load_catalog([decks])  # from the cache the workers wrote
     assert pooled[-1] == 0 and again.cards == serial.cards
     broken = sorted(decks.glob("*.yaml"))
