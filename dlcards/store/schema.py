@@ -1067,6 +1067,18 @@ def _fsrs_tally(db: Any) -> None:
         db.execute(MARK_FSRS_LOG_STALE)
 
 
+def _day_index_with_time(db: Any) -> None:
+    # A past day's first later review of each card is the first in time (`reports.LATER`):
+    # the day index carries each row's time, so the group over the day's later rows reads no
+    # log row (1,000,000 reviews, 3 days back: 285 ms scanning reviews_card_time, 179 ms so;
+    # by id, which was not the first in time after an import, 145 ms).
+    db.execute("DROP INDEX IF EXISTS reviews_day_kind_before")
+    db.execute(
+        "CREATE INDEX reviews_day_kind_before "
+        "ON reviews (day, kind, last_review_before, card_id, grade, at)"
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -1093,6 +1105,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0023_fsrs_passing_order", _fsrs_passing_order),
     ("0024_topic_tally", _topic_tally),
     ("0025_fsrs_tally", _fsrs_tally),
+    ("0026_day_index_with_time", _day_index_with_time),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
