@@ -449,6 +449,92 @@ def test_an_imported_review_older_than_a_reset_stays_before_it(store: Store) -> 
     assert store.memory("x").sm2 == expected
 
 
+@pytest.mark.parametrize("columns", [False, True])
+@pytest.mark.parametrize("forgot_in_anki", [False, True])
+def test_reviews_merged_before_a_reset_decide_again_the_log_rows_there(
+    store: Store, forgot_in_anki: bool, columns: bool
+) -> None:
+    """Studied on both sides, then reset (here, or "Forget" in Anki, imported in the same
+    file), then the phone's older reviews imported: they land before the card's reset point,
+    among grades logged here. The new rows were decided with the old ones, but the old rows
+    kept their outcome: the grade given here at 10:00 on day 10 stayed the day's scheduled one
+    beside Anki's 08:00 lapse (two scheduled answers to one card on one day, counted twice
+    in `stats`), and the rows after kept the memory before them as if the phone's reviews had
+    not happened (as of day 12, `due`/`stats` said 0 lapses, 1 review in a row, where the
+    time-ordered replay says 1 and 0). The old rows there are decided again, in time order;
+    they still make no leech, and the card stays new."""
+    d5, d10, d20 = D + timedelta(5), D + timedelta(10), D + timedelta(20)
+    h.grade(store, "x", 4, d10, at(d10, 10))
+    h.grade(store, "x", 4, d20, at(d20, 10))
+    resets = {}
+    if forgot_in_anki:
+        resets["x"] = int(at(D + timedelta(30), 10).timestamp() * 1000)
+    else:
+        store.reset(["x"], at(D + timedelta(30), 10))
+    rows = [anki("x", d5, 9, 4), anki("x", d10, 8, 1)]
+    store.merge_reviews(columns_of(rows) if columns else rows, h.merge_rules(), resets)  # type: ignore[arg-type]
+    logged = store.query(
+        "SELECT day, grade, kind, ef_before, ef_after, interval_after, due_after, reps_before, "
+        "reps_after, lapses_before, lapses_after, last_review_before FROM reviews "
+        "WHERE card_id = 'x' ORDER BY at, id"
+    )
+    # the time-ordered replay, with sm2.review: Anki's Good on day 5, Anki's Again on day 10
+    # (08:00), the Good given here at 10:00 a re-drill of it, Good on day 20
+    expected = []
+    state = State()
+    for day, grade, kind in [(d5, 4, "scheduled"), (d10, 1, "scheduled"), (d10, 4, "redrill")]:
+        after = review(state, Grade(grade), day)[0] if kind == "scheduled" else state
+        expected.append((day, grade, kind, state, after))
+        state = after
+    after = review(state, Grade.GOOD, d20)[0]
+    expected.append((d20, 4, "scheduled", state, after))
+    assert logged == [
+        (
+            day.isoformat(), grade, kind, b.ef, a.ef, a.interval, a.due.isoformat(),
+            b.repetitions, a.repetitions, b.lapses, a.lapses,
+            b.last_review.isoformat() if b.last_review else None,
+        )
+        for day, grade, kind, b, a in expected
+    ]  # fmt: skip
+    assert store.query("SELECT scheduled FROM review_days WHERE day = ?", (d10.isoformat(),)) == [
+        (1,)
+    ]
+    then = store.card_rows("sm2", as_of=D + timedelta(12))[0]
+    assert (then.lapses, then.repetitions) == (1, 0)
+    assert h.state(store, "x").is_new
+    assert store.query("SELECT count(*) FROM reviews WHERE leech IS NOT NULL") == [(0,)]
+    check_tallies(store)
+
+
+def test_reviews_merged_before_two_resets_decide_again_their_own_span_only(store: Store) -> None:
+    """The log keeps a card's last reset point only: a review from Anki merged before it is
+    decided with the rows since the reset before (the first row that started from a new
+    card's memory after older ones), not on top of the rows before that one."""
+    d = [D + timedelta(n) for n in range(10)]
+    h.grade(store, "x", 5, d[1], at(d[1], 10))
+    store.reset(["x"], at(d[2], 10))
+    h.grade(store, "x", 4, d[3], at(d[3], 10))
+    h.grade(store, "x", 4, d[6], at(d[6], 10))
+    store.reset(["x"], at(d[8], 10))
+    merge(store, [anki("x", d[4], 9, 1)])
+    first, _ = review(State(), Grade.PERFECT, d[1])
+    spans = [[(d[1], 5, State(), first)]]
+    state, spans = State(), [*spans, []]
+    for day, grade in [(d[3], 4), (d[4], 1), (d[6], 4)]:
+        after, _ = review(state, Grade(grade), day)
+        spans[-1].append((day, grade, state, after))
+        state = after
+    assert store.query(
+        "SELECT day, grade, ef_before, ef_after, reps_before, reps_after, lapses_after "
+        "FROM reviews WHERE card_id = 'x' ORDER BY at, id"
+    ) == [
+        (day.isoformat(), grade, b.ef, a.ef, b.repetitions, a.repetitions, a.lapses)
+        for span in spans
+        for day, grade, b, a in span
+    ]
+    assert h.state(store, "x").is_new
+
+
 def test_a_grade_after_a_reset_read_on_a_clock_ahead_counts_after_it(store: Store) -> None:
     """A reset whose clock was ahead of the next grade's (a clock set back since; a phone's
     "Forget" imported from a clock ahead): the grade, committed after the reset, is replayed

@@ -435,17 +435,41 @@ class Merging(Connection):
         reset = (int(reset_at), int(reset_after))  # AFTER_RESET: a row's (at, id) above this
         early = [e for e in entries if e[0] <= reset]
         late = [e for e in entries if e[0] > reset]
-        # rows older than the reset point are decided among themselves, and only the new ones
-        # are written; the card's memory is the replay of the rows after it
-        if any(e[3] is not None for e in early):
-            out.outcomes(early, redecide([e[1] for e in early], Memory()), False)
+        # rows older than the reset point are decided among themselves, in time order, from
+        # each earlier reset (`_spans_between_resets`): a span with new rows is decided again
+        # and its old rows rewritten too (a review from Anki of 08:00 makes the grade given
+        # here at 10:00 a re-drill there as well), with no leech; the card's memory is the
+        # replay of the rows after the point
+        for span in _spans_between_resets(early) if any(e[3] is not None for e in early) else ():
+            if any(e[3] is not None for e in span):
+                out.outcomes(span, redecide([e[1] for e in span], Memory()), leeches=False)
         outcomes = redecide([e[1] for e in late], stored)
-        out.leech_flags(card_id, out.outcomes(late, outcomes, True))
+        out.leech_flags(card_id, out.outcomes(late, outcomes, leeches=True))
         if outcomes and write_memory:
             out.memory(card_id, stored, outcomes[-1].after)
         if batch is None:
             out.write(c)
         return len(outcomes)
+
+
+_LAST_BEFORE = OUTCOME_COLUMNS.index("last_review_before")
+
+
+def _spans_between_resets(early: Sequence[_Entry]) -> list[list[_Entry]]:
+    """A card's rows before its reset point (time order) in the spans between its earlier
+    resets, which the log keeps no point of: a logged scheduled row that started from a new
+    card's memory (no last review before it) while an older logged scheduled row exists began
+    after a reset. (A new row lands in the span it follows in time.)"""
+    spans: list[list[_Entry]] = []
+    studied = False
+    for entry in early:
+        stored = entry[2]
+        logged_scheduled = entry[3] is None and stored[0] == "scheduled"
+        if not spans or (logged_scheduled and studied and stored[_LAST_BEFORE] is None):
+            spans.append([])
+        spans[-1].append(entry)
+        studied = studied or logged_scheduled
+    return spans
 
 
 _LAPSE_COLUMNS = tuple(OUTCOME_COLUMNS.index(c) for c in ("kind", "lapses_before", "lapses_after"))
@@ -538,11 +562,11 @@ class _Batch:
         return batch
 
     def outcomes(
-        self, entries: Sequence[_Entry], outcomes: Sequence[Outcome], rewrite: bool
+        self, entries: Sequence[_Entry], outcomes: Sequence[Outcome], leeches: bool
     ) -> list[tuple[str | None, str | None, int]]:
-        """New rows to insert with their outcome; with `rewrite` (rows after the card's reset
-        point), older rows whose stored outcome differs from the new one to update, and each
-        row's leech action decided: a row whose lapse is new or changed (its kind, or the
+        """New rows to insert with their outcome, older rows whose stored outcome differs
+        from the new one to update, and with `leeches` (rows after the card's reset point)
+        each row's leech action decided: a row whose lapse is new or changed (its kind, or the
         lapse count before and after it, the leech rule's inputs) is decided as a grade is (a
         lapse that reaches the threshold fires the rule; a row that fired before keeps the
         action it carried out), one whose lapse is unchanged keeps its own, whatever else of
@@ -553,7 +577,7 @@ class _Batch:
         actions = []
         for (key, logged, stored, r, was), outcome in zip(entries, outcomes, strict=True):
             values = outcome_values(outcome.kind, outcome.before, outcome.after)
-            if not rewrite:
+            if not leeches:
                 leech = was
             elif r is not None or _lapse(values) != _lapse(stored):
                 leech = None if outcome.leech is None else was or outcome.leech
@@ -565,7 +589,7 @@ class _Batch:
                     (r.card_id, None, r.reviewed_at, r.day.isoformat(), r.grade, values[0],
                      r.seconds, *values[1:], key[0], r.anki_id, leech, None)
                 )  # fmt: skip
-            elif rewrite:
+            else:
                 if values != stored:
                     self.rewrites.append((*values, logged.id))
                 if leech != was:
