@@ -759,6 +759,45 @@ def test_show_due_and_stats_agree_on_a_past_day_after_a_switch_to_fsrs(tmp_path:
     assert stability["2-3d"] == 1, stability  # the state after the first grade: 2.3 days
 
 
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_show_agrees_with_due_on_a_past_day_before_a_reset(tmp_path: Path, scheduler: str) -> None:
+    """Graded Good on 2026-11-01 and 2026-11-05, then reset: as of 2026-11-03 `due` and `stats`
+    read the state the 11-05 grade started from (the log as it was then: studied on 11-01,
+    due 11-02), and `show --today 2026-11-03` said "new" (it replayed only the grades after
+    the reset). It now reads the same state: the grades before the first one after that day,
+    since the reset before it."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    db, runner = str(tmp_path / "p.db"), CliRunner()
+    assert runner.invoke(app, ["config", "new_per_day", "1", "--db", db]).exit_code == 0
+    for day in ("2026-11-01", "2026-11-05"):
+        studied = runner.invoke(app, ["study", "--db", db, "--today", day], input="\n4\nq\n")
+        assert studied.exit_code == 0, studied.output
+    assert runner.invoke(app, ["config", "scheduler", scheduler, "--db", db]).exit_code == 0
+    reset = runner.invoke(app, ["reset", "perceptron-1", "--yes", "--db", db])
+    assert reset.exit_code == 0, reset.output
+    then = ["--db", db, "--today", "2026-11-03", "--json"]
+    shown = json.loads(runner.invoke(app, ["show", "perceptron-1", *then]).output)["state"]
+    due = json.loads(runner.invoke(app, ["due", *then]).output)
+    stats = json.loads(runner.invoke(app, ["stats", *then]).output)
+    assert due["due"] == 1 and stats["cards"]["new"] == due["new"]
+    # the replay of 11-01's Good alone, by each scheduler directly
+    from dlcards.fsrs_sched import replay as fsrs_replay
+    from dlcards.sm2 import Grade, State, review
+
+    sm2, _ = review(State(), Grade.GOOD, date(2026, 11, 1))
+    fsrs = fsrs_replay([(date(2026, 11, 1), 4)], 0.9)
+    want = fsrs.due if scheduler == "fsrs" else sm2.due
+    assert shown["status"] == "review" and shown["last_review"] == "2026-11-01"
+    assert shown["due"] == want.isoformat() and shown["repetitions"] == 1
+    assert stats["forecast"][0] == {"day": "2026-11-03", "due": int(want <= date(2026, 11, 3))}
+    assert shown["reviews_before_reset"] == 2
+
+
 def test_a_long_replay_for_a_past_day_says_so_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -145,6 +145,7 @@ def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, 
     day = today_from(today)
     memory, flags, schedule = Memory(), None, Schedule.from_settings(Settings())
     history: list[Any] = []
+    then = None  # the grades as of `day`, when reviews are logged after it
     before_reset = 0  # reviews the log keeps from before the card's last reset
     if existing_file(path):  # a FIFO or a symlink loop is an error here too
         with Store.open(path) as store:
@@ -153,16 +154,17 @@ def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, 
             memory = store.memory(card_id)
             flags = store.card_flags(card_id)
             history = store.history(card_id)
+            then = store.history_as_of(card_id, day)
             kept = store.retired_reviews(card_id) or 0
             before_reset = kept - store.answer_counts([card_id]).get(card_id, kept)
             if store.get_meta(REBUILD_PENDING) is not None:
                 # a scheduler switch of an older dlcards that did not finish: the memories
                 # may not be rebuilt yet; the log is the truth
                 memory = schedule.replay([(e.day, e.grade) for e in history], memory)
-    if any(entry.day > day for entry in history):
+    if then is not None:
         # --today before some of its reviews: those have not happened yet; the card is as the
-        # grades up to that day leave it
-        history = [entry for entry in history if entry.day <= day]
+        # grades before them leave it (a reset after that day too), as `due` and `stats` read it
+        history = then
         memory = schedule.replay_all(history)
     # Schedulers whose state is not kept (FSRS while SM-2 is active) are replayed from the log.
     states = dict(schedule.states(schedule.replay_all(history)))

@@ -140,6 +140,10 @@ _MEMORIES = (
     + " FROM cards c LEFT JOIN sm2 s ON s.card_id = c.id"
     " LEFT JOIN fsrs f ON f.card_id = c.id WHERE c.id IN "
 )
+_AS_OF = (
+    "SELECT r.day, r.grade, r.kind, r.last_review_before IS NULL FROM reviews r "
+    f"WHERE r.card_id = ? ORDER BY {TIME_ORDER}"
+)
 _HISTORY = (
     "SELECT r.day, r.grade FROM reviews r JOIN cards c ON c.id = r.card_id "
     f"WHERE r.card_id = ? AND r.kind = 'scheduled' AND {AFTER_RESET} ORDER BY {TIME_ORDER}"
@@ -435,6 +439,28 @@ class Store(Reports, Merging):
             LogEntry(day_of(d, card_id, "reviews.day") or date.min, grade_of(g, card_id))
             for d, g in rows
         ]
+
+    def history_as_of(self, card_id: str, day: date) -> list[LogEntry] | None:
+        """The card's scheduled grades as of a past `day`, as `due` and `stats` read the log
+        (`reports.LATER`: the state its first review logged on a later day, in time order,
+        started from): the grades before that review, since the last review up to it that
+        started from a new card (its first, or its first after a reset; the card's reset point
+        may come after `day`). None when no review is logged on a later day: the card is as it
+        is now. (A reset between `day` and that review reads as new here as there: the log
+        keeps when the last reset was, not the ones before.)"""
+        rows = self._call(lambda: self.conn.execute(_AS_OF, (card_id,)).fetchall())
+        after = day.isoformat()
+        history: list[LogEntry] = []
+        for d, g, kind, anew in rows:
+            if kind == "scheduled" and anew:
+                history = []  # (this review, the first after `day`, too: it started anew)
+            if d > after:
+                return history
+            if kind == "scheduled":
+                history.append(
+                    LogEntry(day_of(d, card_id, "reviews.day") or date.min, grade_of(g, card_id))
+                )
+        return None
 
     def memories(self, card_ids: Sequence[str]) -> dict[str, tuple[Memory, CardFlags]]:
         """The stored memory and flags of each synced card among `card_ids`, in one query per
@@ -1058,13 +1084,16 @@ class Store(Reports, Merging):
                 )
             changes: list[tuple[str | None, int]] = []
             card, state = None, FsrsState()
+            # every row, before the card's reset point too (a past day before it reads them,
+            # `reports.LATER_FSRS`); a scheduled row with no last review before it started
+            # from a new card (the card's first, or its first after a reset, the last one's
+            # point or an earlier one the log keeps no point of)
             rows = c.execute(
-                "SELECT r.card_id, r.id, r.kind, r.day, r.grade, r.fsrs_before FROM reviews r "
-                f"JOIN cards c ON c.id = r.card_id WHERE {AFTER_RESET} "
-                f"ORDER BY r.card_id, {TIME_ORDER}"
+                "SELECT r.card_id, r.id, r.kind, r.day, r.grade, r.fsrs_before, "
+                f"r.last_review_before IS NULL FROM reviews r ORDER BY r.card_id, {TIME_ORDER}"
             )
-            for card_id, review_id, kind, day, grade, stored in rows:
-                if card_id != card:
+            for card_id, review_id, kind, day, grade, stored, anew in rows:
+                if card_id != card or (kind == "scheduled" and anew):
                     card, state = card_id, FsrsState()
                 after = state
                 if kind == "scheduled":
