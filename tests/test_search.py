@@ -821,6 +821,39 @@ def test_a_span_of_days_counts_study_days_from_the_day_searched() -> None:
         assert ("No card matches" not in result.output) == found, (day, query, result.output)
 
 
+def test_a_past_day_searched_has_not_seen_the_answers_and_cards_after_it() -> None:
+    """From a past `--today`, `rated:` and `introduced:` counted the answers logged after it
+    too (their span had no end), and `added:`/`edited:` the cards synced after it: `rated:1`
+    on 11-02 found a card first answered on 11-05. What came after that day has not happened
+    yet, as `due` and `stats` read a past day."""
+    db = ["--db", os.environ["DLCARDS_DB"]]
+    assert runner.invoke(app, ["config", "new_per_day", "1", *db]).exit_code == 0
+    # 11-02: perceptron-1, new; 11-05: perceptron-1 again (due since 11-03), then perceptron-2
+    for day, keys in (("2026-11-02", "\n4\nq\n"), ("2026-11-05", "\n4\n\n4\nq\n")):
+        studied = runner.invoke(app, ["study", "--today", day, *db], input=keys)
+        assert studied.exit_code == 0, studied.output
+
+    def found(day: str, query: str) -> list[str]:
+        result = runner.invoke(app, ["search", "--today", day, "--json", query, *db])
+        assert result.exit_code == 0, result.output
+        return sorted(hit["id"] for hit in json.loads(result.output)["cards"])
+
+    first, second = "perceptron-1", "perceptron-2"
+    assert found("2026-11-05", "rated:1") == [first, second]  # (the log, as studied)
+    assert found("2026-11-02", "rated:1") == [first]
+    assert found("2026-11-02", "rated:1:3") == [first]
+    assert found("2026-11-04", "rated:30") == [first]
+    assert found("2026-11-04", "introduced:30") == [first]
+    assert found("2026-11-05", "introduced:1") == [second]
+    assert found("2026-11-01", "rated:3650") == found("2026-11-01", "introduced:3650") == []
+    # the cards were synced today (the machine's study day): a day before it saw none added
+    from dlcards.days import local_study_day
+
+    today = local_study_day()
+    assert found((today - timedelta(days=1)).isoformat(), "added:3650 topic:gd") == []
+    assert len(found(today.isoformat(), "added:1 topic:gd")) > 0
+
+
 @pytest.mark.parametrize(
     "query", ["straße", "Straße", "maße", "İstanbul", "istanbul", "résumé", "re\u0301sume\u0301"]
 )

@@ -91,17 +91,21 @@ starts before 1970 in some time zone): a span reaching back before it has no low
 def _dated(f: Filter, today: date, starts_at: int) -> tuple[str, list[Any]]:
     """`rated:`, `introduced:`, `added:`, `edited:`: in the last `f.number` study days, today
     the last. Answers by their study day (`reviews.day`, as `is:due` reads `today`), along the
-    log's day index; cards by the moment that day began (the hour `starts_at`, local time)."""
+    log's day index; cards by the moment that day began (the hour `starts_at`, local time).
+    What came after `today` (answers, cards added or edited after it: the log and the cards
+    of a later day, seen from a past `--today`) has not happened yet, as on every screen."""
     from dlcards.days import study_day_start
-    from dlcards.search import BUTTON_GRADES
 
     back = min(int(f.number) - 1, today.toordinal() - 1)  # rated:4294967295: every day
     first = today - timedelta(days=back)
+    span = [first.isoformat(), today.isoformat()]
     if f.kind == "rated":
+        from dlcards.search import BUTTON_GRADES
+
         grades = BUTTON_GRADES[int(f.value)] if f.value else ()
         graded = f"grade IN ({', '.join(map(str, grades))}) AND " if grades else ""
-        sql = f"c.id IN (SELECT card_id FROM reviews WHERE {graded}day >= ?)"
-        return sql, [first.isoformat()]
+        sql = f"c.id IN (SELECT card_id FROM reviews WHERE {graded}day BETWEEN ? AND ?)"
+        return sql, span
     if f.kind == "introduced":
         # Anki's: the card's first answer ever (by time; a reset logs none) was in the span.
         # First cut along the day index: the answers in the span to a card new before them
@@ -109,16 +113,21 @@ def _dated(f: Filter, today: date, starts_at: int) -> tuple[str, list[Any]]:
         # test), then each of those cards' first answer (100,000 cards, 1,000,000 answers:
         # introduced:30 in 20 ms, where every answer of the span as the cut took 180).
         sql = (
-            "(c.id IN (SELECT card_id FROM reviews WHERE day >= ? AND last_review_before IS "
-            "NULL) AND (SELECT r.day FROM reviews r WHERE r.card_id = c.id ORDER BY r.at, r.id "
-            "LIMIT 1) >= ?)"
+            "(c.id IN (SELECT card_id FROM reviews WHERE day BETWEEN ? AND ? AND "
+            "last_review_before IS NULL) AND (SELECT r.day FROM reviews r WHERE r.card_id = c.id "
+            "ORDER BY r.at, r.id LIMIT 1) BETWEEN ? AND ?)"
         )
-        return sql, [first.isoformat()] * 2
-    # `added`: the first sync's stamp (ISO, with its offset); `edited`: seconds
+        return sql, span * 2
+    # `added`: the first sync's stamp (ISO, with its offset); `edited`: seconds; both before
+    # the next study day began
     moment = "CAST(strftime('%s', c.added) AS INTEGER)" if f.kind == "added" else "c.edited"
+    end = int(study_day_start(today + timedelta(days=1), starts_at).timestamp())
     if first < EPOCH_DAY:
-        return f"{moment} IS NOT NULL", []
-    return f"{moment} >= ?", [int(study_day_start(first, starts_at).timestamp())]
+        return f"{moment} < ?", [end]
+    return f"{moment} >= ? AND {moment} < ?", [
+        int(study_day_start(first, starts_at).timestamp()),
+        end,
+    ]
 
 
 def _clause(f: Filter, today: date, table: str, starts_at: int) -> tuple[str, list[Any]]:
