@@ -1062,20 +1062,9 @@ def test_reviews_imported_from_anki_are_exported_in_time_order(tmp_path: Path) -
     db = tmp_path / "p.db"
     store = Store.open(db)
     store.sync(load_catalog().cards, "test", NOW)
-    h.grade(
-        store,
-        "gd-23",
-        Grade.GOOD,
-        date(2026, 11, 20),
-        datetime(2026, 11, 20, 9, tzinfo=timezone.utc),
-    )
-    h.grade(
-        store,
-        "gd-24",
-        Grade.GOOD,
-        date(2026, 11, 21),
-        datetime(2026, 11, 21, 9, tzinfo=timezone.utc),
-    )
+    for card_id, day in (("gd-23", date(2026, 11, 20)), ("gd-24", date(2026, 11, 21))):
+        at = datetime.combine(day, datetime.min.time(), timezone.utc).replace(hour=9)
+        h.grade(store, card_id, Grade.GOOD, day, at)
     phone = ImportedReview(
         "gd-23", 1_762_070_400_000, "2026-11-02T08:00:00+00:00", date(2026, 11, 2), 4
     )
