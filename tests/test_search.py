@@ -854,6 +854,45 @@ def test_a_past_day_searched_has_not_seen_the_answers_and_cards_after_it() -> No
     assert len(found(today.isoformat(), "added:1 topic:gd")) > 0
 
 
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_a_past_day_searched_reads_the_study_state_of_that_day(scheduler: str) -> None:
+    """From a past `--today`, `is:` and `prop:` read the cards' state now: on 11-03, between
+    perceptron-1's answers of 11-02 and 11-05, `is:due` did not find it where `due --today
+    2026-11-03` counts it, and perceptron-2, first answered on 11-05, was not `is:new`. They
+    read the state as of the day, the one `due`, `stats` and `show` read."""
+    db = ["--db", os.environ["DLCARDS_DB"]]
+    assert runner.invoke(app, ["config", "new_per_day", "1", *db]).exit_code == 0
+    # 11-02: perceptron-1, new; 11-05: perceptron-1 again (due since 11-03), then perceptron-2
+    for day, keys in (("2026-11-02", "\n4\nq\n"), ("2026-11-05", "\n4\n\n4\nq\n")):
+        studied = runner.invoke(app, ["study", "--today", day, *db], input=keys)
+        assert studied.exit_code == 0, studied.output
+    if scheduler == "fsrs":
+        assert runner.invoke(app, ["config", "scheduler", "fsrs", *db]).exit_code == 0
+
+    def found(day: str, query: str) -> list[str]:
+        result = runner.invoke(app, ["search", "--today", day, "--json", query, *db])
+        assert result.exit_code == 0, result.output
+        return sorted(hit["id"] for hit in json.loads(result.output)["cards"])
+
+    first, second = "perceptron-1", "perceptron-2"
+    assert found("2026-11-03", "is:review") == [first]
+    assert second in found("2026-11-03", "is:new topic:perceptron")
+    assert first not in found("2026-11-03", "is:new topic:perceptron")
+    assert found("2026-11-03", "prop:reps=1") == [first]
+    assert found("2026-11-01", "is:review") == []
+    assert found("2026-11-05", "is:review") == [first, second]  # (no later review: now)
+    if scheduler == "sm2":  # a day after its first Good (FSRS: a few days)
+        assert found("2026-11-03", "is:due") == found("2026-11-03", "prop:due=0") == [first]
+        assert found("2026-11-03", "prop:ivl=1 prop:lapses=0 prop:ease=2.5") == [first]
+    with Store.open(Path(db[1])) as store:  # what `due` reads, day by day
+        for day in (date(2026, 11, d) for d in range(1, 7)):
+            due = set(store.due_ids(day, scheduler))
+            assert set(found(day.isoformat(), "is:due")) == due, day
+            assert found(day.isoformat(), "-is:due is:review") == sorted(
+                {first, second} - due - set(found(day.isoformat(), "is:new"))
+            ), day
+
+
 @pytest.mark.parametrize(
     "query", ["straße", "Straße", "maße", "İstanbul", "istanbul", "résumé", "re\u0301sume\u0301"]
 )

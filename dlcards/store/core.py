@@ -87,7 +87,9 @@ if TYPE_CHECKING:
 
     from dlcards.deck import Card
     from dlcards.grading import Outcome
+    from dlcards.search import Query
     from dlcards.settings import Settings
+    from dlcards.store.rows import SearchHit
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -1045,6 +1047,17 @@ class Store(Reports, Merging):
         if as_of is not None and due_table(by) == "fsrs" and self.has_later(as_of):
             self.fresh_fsrs_log()
         return super().card_rows(by, as_of)
+
+    def search(
+        self, query: Query, today: date, by: str, limit: int | None = None
+    ) -> tuple[list[SearchHit], int]:
+        """`Reports.search`, the log's FSRS states written again first when its filters read
+        FSRS's state as of a past day and they may be stale (`fresh_fsrs_log`)."""
+        from dlcards.store.search import reads_memories
+
+        if due_table(by) == "fsrs" and reads_memories(query, "fsrs") and self.has_later(today):
+            self.fresh_fsrs_log()
+        return super().search(query, today, by, limit)
 
     FSRS_LOG_CHUNK = 20_000
     """Log rows whose FSRS state `fresh_fsrs_log` writes per statement (not all at once)."""

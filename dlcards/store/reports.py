@@ -603,7 +603,7 @@ class Reports(Connection):
         bm25 when it has words (best first), else in deck order, due dates by scheduler `by`:
         the first `limit` of them (all if None) and how many match in all."""
         from dlcards.settings import DAY_STARTS_AT
-        from dlcards.store.search import count_sql, search_sql
+        from dlcards.store.search import count_sql, reads_memories, search_sql
 
         # the hour the study day begins, for the moments `added:` and `edited:` compare
         starts_at = (
@@ -619,9 +619,11 @@ class Reports(Connection):
 
             self.conn.create_function(NO_COMBINING, 1, without_combining, deterministic=True)
         table = due_table(by)
+        # a past day (reviews logged after it): the study state the filters read is then's
+        as_of = reads_memories(query, table) and self.has_later(today)
         if query.tree is not None or query.filters or not query.ranked:
             # the filters join the card tables: one pass, counted here
-            sql, params = search_sql(query, today, table, starts_at=starts_at)
+            sql, params = search_sql(query, today, table, starts_at=starts_at, as_of=as_of)
             rows = self._call(lambda: self.conn.execute(sql, params).fetchall())
             hits = [SearchHit(r[0], r[1], r[2]) for r in rows]
             return hits[:limit] if limit is not None else hits, len(hits)

@@ -30,7 +30,9 @@ REPS = (  # Anki's reps: how many times the card was answered (since its last re
 )
 
 
-def _prop(name: str, table: str) -> str:
+def _prop(name: str, table: str, as_of: bool = False) -> str:
+    """The SQL of `prop:name` (`as_of`: the tables joined are the state as of the day searched,
+    `then_tables`, and `reps` counts the answers up to that day, binding it first)."""
     interval = (
         "s.interval"
         if table == "sm2"
@@ -38,7 +40,7 @@ def _prop(name: str, table: str) -> str:
     )
     return {
         "lapses": "s.lapses",
-        "reps": REPS,
+        "reps": REPS[:-1] + " AND r.day <= ?)" if as_of else REPS,
         # Anki's factor: EF in thousandths, 0 on a card never answered
         "ease": "(CASE WHEN s.last_review IS NULL THEN 0 ELSE s.ef * 10 END)",
         "ivl": interval,
@@ -130,7 +132,9 @@ def _dated(f: Filter, today: date, starts_at: int) -> tuple[str, list[Any]]:
     ]
 
 
-def _clause(f: Filter, today: date, table: str, starts_at: int) -> tuple[str, list[Any]]:
+def _clause(
+    f: Filter, today: date, table: str, starts_at: int, as_of: bool = False
+) -> tuple[str, list[Any]]:
     from dlcards.search import DATED
 
     params: list[Any] = []
@@ -162,31 +166,83 @@ def _clause(f: Filter, today: date, table: str, starts_at: int) -> tuple[str, li
         if f.value == "due":
             params = [today.isoformat()]
     else:
-        sql = f"{_prop(f.value, table)} {_OPS[f.op]} ?"
+        sql = f"{_prop(f.value, table, as_of)} {_OPS[f.op]} ?"
         number = anki_factor(f.number) if f.value == "ease" else f.number
-        params = ([today.isoformat()] if f.value == "due" else []) + [number]
+        bound = f.value == "due" or (as_of and f.value == "reps")
+        params = ([today.isoformat()] if bound else []) + [number]
     if f.negated:
         sql = f"NOT coalesce({sql}, 0)"
     return sql, params
 
 
-def _joins(query: Query, table: str) -> str:
-    """Only the memory tables the filters read (`s`: SM-2's, `d`: the active scheduler's,
-    one join when that is SM-2): a word search touches the cards' covering index alone
-    (`cards_search`), one seek per match."""
+def _needs(query: Query, table: str) -> tuple[bool, bool]:
+    """Whether the filters read SM-2's memories (`s`) and the active scheduler's (`d`; one
+    join, `s`, when that is SM-2)."""
     filters = query.every_filter()
     props = {f.value for f in filters if f.kind == "prop"}
     dated = {f.value for f in filters if f.kind == "is"} & {"due", "new", "review"}
     need_s = bool(props & {"lapses", "ease"}) or (table == "sm2" and "ivl" in props)
     need_d = bool(dated) or "due" in props or (table != "sm2" and "ivl" in props)
-    if table == "sm2" and (need_s or need_d):
-        return "JOIN sm2 s ON s.card_id = c.id"
+    if table == "sm2":
+        return need_s or need_d, False
+    return need_s, need_d
+
+
+def reads_memories(query: Query, table: str) -> bool:
+    """Whether `query` reads the cards' study state (`is:due`, `is:new`, `is:review`,
+    `prop:`): from a past day, it reads it as of that day (`search_sql`'s `as_of`)."""
+    need_s, need_d = _needs(query, table)
+    return (
+        need_s
+        or need_d
+        or any(f.kind == "prop" and f.value == "reps" for f in query.every_filter())
+    )
+
+
+def _joins(query: Query, table: str, as_of: bool = False) -> str:
+    """Only the memory tables the filters read (`s`: SM-2's, `d`: the active scheduler's,
+    one join when that is SM-2): a word search touches the cards' covering index alone
+    (`cards_search`), one seek per match. `as_of`: the states of `_then_tables`."""
+    need_s, need_d = _needs(query, table)
     joins = []
     if need_s:
-        joins.append("JOIN sm2 s ON s.card_id = c.id")
+        joins.append(f"JOIN {'sm2_then' if as_of else 'sm2'} s ON s.card_id = c.id")
     if need_d:
-        joins.append(f"JOIN {table} d ON d.card_id = c.id")
+        joins.append(f"JOIN {table + '_then' if as_of else table} d ON d.card_id = c.id")
     return " ".join(joins)
+
+
+def _then_tables(query: Query, table: str, today: date) -> tuple[str, list[Any]]:
+    """The WITH clause of the memories as of `today` (reviews logged on later days have not
+    happened yet), as `due` reads them (`reports.LATER`, `reports.due_as_of`): `sm2_then`
+    and, under FSRS, `fsrs_then`, each a table of the active cards' state then, with the
+    columns the filters read. Its parameters, all `today`, come first in the statement."""
+    from dlcards.store.reports import LATER, LATER_FSRS, due_as_of
+
+    def then(now: str, before: str) -> str:
+        return f"CASE WHEN r.id IS NULL THEN {now} ELSE {before} END"
+
+    need_s, need_d = _needs(query, table)
+    parts, params = [], []
+    if need_s:
+        parts.append(
+            f"sm2_then AS (SELECT c.id AS card_id, {due_as_of('sm2')} AS due, "
+            f"{then('s.interval', 'r.interval_before')} AS interval, "
+            f"{then('s.ef', 'r.ef_before')} AS ef, {then('s.lapses', 'r.lapses_before')} AS "
+            f"lapses, {then('s.last_review', 'r.last_review_before')} AS last_review "
+            f"FROM cards c JOIN sm2 s ON s.card_id = c.id{LATER} WHERE c.retired = 0)"
+        )
+        params += [today.isoformat()] * 4
+    if need_d:
+        last = "CASE WHEN rf.id IS NULL THEN s.last_review "
+        last += "ELSE json_extract(rf.fsrs_before, '$.last_review') END"
+        parts.append(
+            f"{table}_then AS (SELECT c.id AS card_id, {due_as_of(table)} AS due, "
+            f"{last} AS last_review FROM cards c JOIN {table} s ON s.card_id = c.id"
+            f"{LATER_FSRS} WHERE c.retired = 0)"
+        )
+        params += [today.isoformat()] * 6
+    return ("WITH " + ", ".join(parts) + " ") if parts else "", params
 
 
 def _due(table: str) -> str:
@@ -194,7 +250,9 @@ def _due(table: str) -> str:
     return "s" if table == "sm2" else "d"
 
 
-def _node_sql(node: Node, today: date, table: str, starts_at: int) -> tuple[str, list[Any]]:
+def _node_sql(
+    node: Node, today: date, table: str, starts_at: int, as_of: bool
+) -> tuple[str, list[Any]]:
     """A condition of a query with `or` or groups: a term is a lookup in the index."""
     from dlcards.search import Filter, Term, phrase
 
@@ -202,22 +260,28 @@ def _node_sql(node: Node, today: date, table: str, starts_at: int) -> tuple[str,
         sql = "c.search_rowid IN (SELECT rowid FROM card_search WHERE card_search MATCH ?)"
         return (f"NOT coalesce({sql}, 0)" if node.negated else sql), [phrase(node)]
     if isinstance(node, Filter):
-        return _clause(node, today, table, starts_at)
-    parts = [_node_sql(item, today, table, starts_at) for item in node.items]
+        return _clause(node, today, table, starts_at, as_of)
+    parts = [_node_sql(item, today, table, starts_at, as_of) for item in node.items]
     sql = "(" + f" {node.kind.upper()} ".join(p for p, _ in parts) + ")"
     params = [arg for _, args in parts for arg in args]
     return (f"NOT coalesce({sql}, 0)" if node.negated else sql), params
 
 
 def _tree_sql(
-    query: Query, tree: Group, today: date, table: str, limit: int | None, starts_at: int
+    query: Query,
+    tree: Group,
+    today: date,
+    table: str,
+    limit: int | None,
+    starts_at: int,
+    as_of: bool,
 ) -> tuple[str, list[Any]]:
     """A query with `or` or groups: its condition on each active card, ranked by bm25 of its
     words taken together (any of them) when it has some, else in deck order."""
     from dlcards.search import phrase
 
-    clause, params = _node_sql(tree, today, table, starts_at)
-    joins = _joins(query, table)
+    clause, params = _node_sql(tree, today, table, starts_at, as_of)
+    joins = _joins(query, table, as_of)
     found = " OR ".join(dict.fromkeys(phrase(t) for t in query.found_terms()))
     if found:
         rank = (
@@ -246,20 +310,31 @@ def search_sql(
     table: str,
     limit: int | None = None,
     starts_at: int = DAY_STARTS_AT,
+    as_of: bool = False,
 ) -> tuple[str, list[Any]]:
     """SELECT id, topic, rank of the active cards matching `query`, best first (the first
     `limit` of them when given); `today` is the study day, which begins at the hour
-    `starts_at` (the collection's `day_starts_at`, for `added:` and `edited:`)."""
+    `starts_at` (the collection's `day_starts_at`, for `added:` and `edited:`). `as_of`:
+    reviews are logged after `today`, and the filters read the cards' state then
+    (`_then_tables`), as `due` and `stats` do."""
+    with_, first = _then_tables(query, table, today) if as_of else ("", [])
+    sql, params = _search_sql(query, today, table, limit, starts_at, as_of)
+    return with_ + sql, first + params
+
+
+def _search_sql(
+    query: Query, today: date, table: str, limit: int | None, starts_at: int, as_of: bool
+) -> tuple[str, list[Any]]:
     if query.tree is not None:
-        return _tree_sql(query, query.tree, today, table, limit, starts_at)
+        return _tree_sql(query, query.tree, today, table, limit, starts_at, as_of)
     positive, negative = query.phrases(False), query.phrases(True)
     where = ["c.retired = 0"]
     params: list[Any] = []
     for f in query.filters:
-        clause, args = _clause(f, today, table, starts_at)
+        clause, args = _clause(f, today, table, starts_at, as_of)
         where.append(clause)
         params += args
-    joins = _joins(query, table)
+    joins = _joins(query, table, as_of)
     tail = ""
     if limit is not None:
         tail = " LIMIT ?"
@@ -294,13 +369,13 @@ def search_sql(
 
 
 def count_sql(
-    query: Query, today: date, table: str, starts_at: int = DAY_STARTS_AT
+    query: Query, today: date, table: str, starts_at: int = DAY_STARTS_AT, as_of: bool = False
 ) -> tuple[str, list[Any]]:
-    """SELECT count(*) of the active cards matching `query`."""
+    """SELECT count(*) of the active cards matching `query` (`as_of`: as `search_sql`)."""
     if query.phrases(False) and not query.filters:
         match = " AND ".join(query.phrases(False)) + "".join(
             f" NOT {n}" for n in query.phrases(True)
         )
         return "SELECT count(*) FROM card_search WHERE card_search MATCH ?", [match]
-    sql, params = search_sql(query, today, table, starts_at=starts_at)
+    sql, params = search_sql(query, today, table, starts_at=starts_at, as_of=as_of)
     return f"SELECT count(*) FROM ({sql})", params
