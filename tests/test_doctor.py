@@ -1527,6 +1527,57 @@ def test_a_database_another_command_is_making_is_waited_for_not_reported_damaged
     assert "No problems found" in checked.output, checked.output
 
 
+@pytest.mark.fresh_db
+def test_a_database_made_between_the_checks_first_two_reads_is_its_schema(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same wait, lost in a fresh clone's suite: the check read the file's schema version
+    (0, before the maker's commit) and then its tables (after it), and said "schema 0: the
+    next command upgrades it", exit 1. Here the maker commits right after the check's first
+    statement, every time: the version and the tables are one read."""
+    from dlcards.store import Store, doctor
+
+    db = isolated / "data" / "p.db"
+    with contextlib.closing(sqlite3.connect(db)) as conn:  # a maker's file, in WAL mode
+        conn.execute("PRAGMA journal_mode = WAL")
+    made: list[str] = []
+
+    class MakerCommitsAfterTheFirstRead(sqlite3.Connection):
+        def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+            cursor = super().execute(sql, *args)
+            if "busy_timeout" not in sql and not made:
+                rows = cursor.fetchall()  # this statement's snapshot, before the commit
+                made.append(sql)
+                with Store.open(db) as store:
+                    store.set_meta("made", "yes")
+                return _Rows(rows)  # type: ignore[return-value]
+            return cursor
+
+    real = sqlite3.connect
+    monkeypatch.setattr(
+        doctor.sqlite3,
+        "connect",
+        lambda *a, **k: real(*a, **k, factory=MakerCommitsAfterTheFirstRead),
+    )
+    checked = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert made, "the check read nothing"
+    assert checked.exit_code == 0, checked.output
+    assert "No problems found" in checked.output, checked.output
+
+
+class _Rows:
+    """A cursor's rows, fetched already."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+
+    def fetchone(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[Any]:
+        return self.rows
+
+
 def test_a_file_with_no_schema_not_being_made_is_reported_at_once(tmp_path: Path) -> None:
     """The wait is for a file changed a moment ago: an empty one from before is checked as it is."""
     import time

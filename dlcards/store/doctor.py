@@ -235,21 +235,30 @@ def _wait_for_its_maker(path: Path) -> None:
         time.sleep(0.02)
 
 
-def _made_meanwhile(conn: sqlite3.Connection, path: Path, version: int) -> int:
-    """`version` (the file's user_version), or the one its maker commits: a file with no
-    table changed a moment ago is another dlcards's new database before its first commit (its
-    header written when it switched to WAL mode), waited for EMPTY_NEW_S at most. Checked at
-    once it was reported "tables meta, cards, sm2, reviews are missing; keep the file and ask
-    for help"."""
+_VERSION_AND_TABLES = (
+    "SELECT user_version, (SELECT count(*) FROM sqlite_master) FROM pragma_user_version"
+)
+"""The file's schema version and whether it has tables, read in one snapshot."""
+
+
+def _made_meanwhile(conn: sqlite3.Connection, path: Path) -> int:
+    """The file's user_version, or the one its maker commits: a file with no table changed a
+    moment ago is another dlcards's new database before its first commit (its header written
+    when it switched to WAL mode), waited for EMPTY_NEW_S at most. Checked at once it was
+    reported "tables meta, cards, sm2, reviews are missing; keep the file and ask for help".
+    The version and the tables are read together: read apart, the maker's commit could come
+    between them, and its tables were found with version 0 ("schema 0: the next command
+    upgrades it", exit 1: a fresh clone's suite, once)."""
     deadline = time.monotonic() + EMPTY_NEW_S
+    version, tables = conn.execute(_VERSION_AND_TABLES).fetchone()
     while (
         not version
+        and not tables
         and time.monotonic() < deadline
         and _changed_within(path, EMPTY_NEW_S)
-        and not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     ):
         time.sleep(0.02)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        version, tables = conn.execute(_VERSION_AND_TABLES).fetchone()
     return int(version)
 
 
@@ -304,7 +313,7 @@ def _examine(
     """The checks (and repairs) on the open connection. `held`: a descriptor of the file, open
     until after the connection closes, that a repair's raw copy reads through."""
     path = report.path
-    version = _made_meanwhile(conn, path, conn.execute("PRAGMA user_version").fetchone()[0])
+    version = _made_meanwhile(conn, path)
     if version > SCHEMA_VERSION:
         report.add(
             Finding("schema", f"made by a newer dlcards (schema {version}); upgrade", fatal=True)
