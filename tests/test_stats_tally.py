@@ -665,6 +665,11 @@ as_of_step = st.one_of(
     steps=[("scheduler", "fsrs"), ("grade", "c2", 4, 200), ("import", "c2", 3, 100)],
     days=[50, 150],
 )
+@example(  # graded on day 10 (due day 11), reviewed late on day 20: as of day 10 the due date
+    # is day 11 (`due`'s next due date said day 20, the next review's day)
+    steps=[("grade", "c3", 4, 10), ("grade", "c3", 4, 20)],
+    days=[10],
+)
 def test_a_past_days_due_dates_are_the_replay_of_the_log_up_to_that_day(
     tmp_path_factory: Any,
     new_db: Callable[[Path], Path],
@@ -686,27 +691,40 @@ def test_a_past_days_due_dates_are_the_replay_of_the_log_up_to_that_day(
         set_scheduler(store, "fsrs")
         schedule = Schedule.from_settings(store.settings())
         histories = store.histories()
-        logged = store.query("SELECT card_id, day FROM reviews")
+        logged = store.query("SELECT card_id, day, at, id FROM reviews ORDER BY at, id")
         for offset in [*days, 30]:
             day = START + timedelta(days=offset)
-            seen_then = {cid for cid, d in logged if d == day.isoformat()}
-            later = {cid for cid, d in logged if d > day.isoformat()}
+            later = {cid for cid, d, *_ in logged if d > day.isoformat()}
+            # graded that day after a review of a later day (in time order: a grade given on
+            # that past day from the card's state now, a re-drill): not due again that day,
+            # due on its next review's day (`reports.GRADED_AFTER`)
+            graded_after = set()
+            for cid in later:
+                mine = [d for c, d, *_ in logged if c == cid]
+                first = next(i for i, d in enumerate(mine) if d > day.isoformat())
+                if day.isoformat() in mine[first:]:
+                    graded_after.add(cid)
             rows = {r.id: r for r in store.card_rows("fsrs", as_of=day)}
             sm2_rows = {r.id: r for r in store.card_rows("sm2", as_of=day)}
             for cid in IDS:
-                if cid not in later or cid in seen_then:
-                    continue  # today's state; or graded that day: due on its next review's day
+                if cid not in later or cid in graded_after:
+                    continue  # today's state; or graded that day after a later review
                 history = [(d, g) for d, g in histories.get(cid, []) if d <= day]
                 replayed = schedule.replay(history)
-                want = replayed.fsrs.due
-                got = rows[cid].due
-                assert got == (want.isoformat() if want else None), (cid, day, history)
-                sm2_due = replayed.sm2.due
-                assert sm2_rows[cid].due == (sm2_due.isoformat() if sm2_due else None), (
-                    cid,
-                    day,
-                    history,
-                )
+                for by, by_rows, want in (
+                    ("fsrs", rows, replayed.fsrs.due),
+                    ("sm2", sm2_rows, replayed.sm2.due),
+                ):
+                    assert by_rows[cid].due == (want.isoformat() if want else None), (
+                        by,
+                        cid,
+                        day,
+                        history,
+                    )
+                    # what `due`'s next due date (and `search prop:due`) read: the same date,
+                    # also for a card graded on the day itself (it gave its next review's day)
+                    coming = want if want and want > day and not by_rows[cid].suspended else None
+                    assert store.next_due(day, by, among=[cid]) == coming, (by, cid, day, history)
             if later:
                 assert store.count_due(day, "fsrs") == sum(
                     1
@@ -714,6 +732,7 @@ def test_a_past_days_due_dates_are_the_replay_of_the_log_up_to_that_day(
                     if rows[cid].due is not None
                     and rows[cid].due <= day.isoformat()
                     and not rows[cid].suspended
+                    and cid not in graded_after
                 )
     finally:
         store.close()
@@ -816,3 +835,46 @@ def test_a_long_replay_for_a_past_day_says_so_once(
     assert first.stderr.count(note) == 1, first.stderr
     again = runner.invoke(app, ["due", "--db", db, "--today", "2026-11-03"])
     assert again.exit_code == 0 and "replaying" not in again.stderr, again.stderr
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_a_card_graded_on_the_past_day_is_due_when_that_grade_said(
+    tmp_path: Path, scheduler: str
+) -> None:
+    """Graded Good on 2026-11-01 and, late, on 2026-11-05: as of 11-01, `show` and the `stats`
+    forecast had the card due on the date 11-01's grade set (11-02 under SM-2), while `due`'s
+    next due date and `search prop:due=N` gave the day of its next review (11-05, as if the
+    card had waited for it): `reports.due_as_of` took every card graded on the day for one
+    graded again on it after its later reviews (a `study --today` of a past day)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.fsrs_sched import replay as fsrs_replay
+    from dlcards.sm2 import Grade, State, review
+
+    db, runner = str(tmp_path / "p.db"), CliRunner()
+    assert runner.invoke(app, ["config", "scheduler", scheduler, "--db", db]).exit_code == 0
+    for day, new in (("2026-11-01", "1"), ("2026-11-05", "0")):
+        studied = runner.invoke(
+            app,
+            ["study", "--db", db, "--today", day, "--topic", "perceptron", "--new", new],
+            input="\n4\nq\n",
+        )
+        assert studied.exit_code == 0 and "1 grade saved" in studied.output, studied.output
+    # the due date of 11-01's Good alone, by each scheduler directly (before 11-05)
+    sm2, _ = review(State(), Grade.GOOD, date(2026, 11, 1))
+    fsrs = fsrs_replay([(date(2026, 11, 1), 4)], 0.9)
+    want = fsrs.due if scheduler == "fsrs" else sm2.due
+    assert want is not None and want < date(2026, 11, 5)
+    then = ["--db", db, "--today", "2026-11-01", "--json"]
+    shown = json.loads(runner.invoke(app, ["show", "perceptron-1", *then]).output)["state"]
+    assert shown["due"] == want.isoformat()
+    stats = json.loads(runner.invoke(app, ["stats", *then]).output)
+    assert [f["day"] for f in stats["forecast"] if f["due"]] == [want.isoformat()]
+    due = json.loads(runner.invoke(app, ["due", *then]).output)
+    assert (due["due"], due["next_due"]) == (0, want.isoformat())
+    days = (want - date(2026, 11, 1)).days
+    found = json.loads(runner.invoke(app, ["search", f"prop:due={days}", *then]).output)
+    assert [c["id"] for c in found["cards"]] == ["perceptron-1"]

@@ -55,16 +55,17 @@ def due_table(by: str) -> str:
         raise ValueError(f"unknown scheduler {by!r}") from None
 
 
-# Per card, its first review after a day in time order (joined as `r`; with it, the card's
-# state as of that day is the state that review started from) and whether it was graded on
-# that day (`l.seen`). All four parameters are that day. By time (`at`, then id, the order a
-# card's log is replayed in), not by id alone: reviews imported from Anki are logged after
-# dlcards's own of the same weeks, and the first of a day's later rows by id could be one
-# that came after another (its state before is not the day's). The group reads the day
-# index, which carries each row's time (migration 0026); the row is then one seek along
-# `reviews_card_time` (1,000,000 reviews: 145 -> 179 ms 3 days back, 442 -> 518 ms a year).
+# Per card, its first review after a day in time order (joined as `r`; with it, the card's state as
+# of that day is the state that review started from) and whether it was graded on that day
+# (`l.seen`: that day, else NULL). All four parameters are that day. By time (`at`, then id, the
+# order a card's log is replayed in), not by id alone: reviews imported from Anki are logged after
+# dlcards's own of the same weeks, and the first of a day's later rows by id could be one that came
+# after another (its state before is not the day's). The group reads the day index, which carries
+# each row's time (migration 0026); the row is then one seek along `reviews_card_time` (1,000,000
+# reviews: 145 -> 179 ms 3 days back, 442 -> 518 ms a year).
 LATER = (
-    " LEFT JOIN (SELECT card_id, max(day = ?) AS seen, min(CASE WHEN day > ? THEN at END) AS t "
+    " LEFT JOIN (SELECT card_id, max(CASE WHEN day = ? THEN day END) AS seen, "
+    "min(CASE WHEN day > ? THEN at END) AS t "
     "FROM reviews INDEXED BY reviews_day_kind_before WHERE day >= ? GROUP BY card_id) l "
     "ON l.card_id = c.id "
     "LEFT JOIN reviews r ON r.id = (SELECT id FROM reviews INDEXED BY reviews_card_time "
@@ -90,17 +91,32 @@ def later_join(by: str) -> tuple[str, int]:
     return (LATER_FSRS, 6) if due_table(by) == "fsrs" else (LATER, 4)
 
 
+GRADED_AFTER = (
+    "EXISTS (SELECT 1 FROM reviews x INDEXED BY reviews_card_time WHERE x.card_id = c.id "
+    "AND (x.at, x.id) > (r.at, r.id) AND x.day = l.seen)"
+)
+"""Whether the card's grade on the day of `LATER` came after its first later review in time
+order: given in a `study --today` of that past day, from the card's state now (a re-drill,
+`grading.decide`), where the log's state as of that day is the one before the later review."""
+
+
 def due_as_of(by: str) -> str:
     """Scheduler `by`'s due date of a card (its table joined as `s`) as of the day bound to
-    `later_join(by)`: reviews logged after that day have not happened yet. A card graded on
-    that day and again later is not due that day again (a grade then could not move its
-    schedule): its date is that of its next review."""
+    `later_join(by)`: reviews logged after that day have not happened yet, and the card is in
+    the state the first of them started from (`card_rows` and `show --today` read the same).
+    A card graded on that day after those later reviews (a `study --today` of a past day,
+    `GRADED_AFTER`) is not due that day again (that grade could not move its schedule): its
+    date is that of its next review. (A grade on that day before them set the state the next
+    one started from: its due date, not the next review's day.)"""
     if due_table(by) == "fsrs":
         before = "CASE WHEN rf.id IS NULL THEN s.due "
         before += "ELSE json_extract(rf.fsrs_before, '$.due') END"
     else:
         before = "r.due_before"
-    return f"(CASE WHEN r.id IS NULL THEN s.due WHEN l.seen THEN r.day ELSE {before} END)"
+    return (
+        "(CASE WHEN r.id IS NULL THEN s.due "
+        f"WHEN l.seen IS NOT NULL AND {GRADED_AFTER} THEN r.day ELSE {before} END)"
+    )
 
 
 FSRS_PER_CARD = (
