@@ -893,6 +893,33 @@ def test_a_past_day_searched_reads_the_study_state_of_that_day(scheduler: str) -
             ), day
 
 
+def test_a_past_day_before_a_reset_counts_the_answers_given_by_then() -> None:
+    """`prop:reps` from a past `--today` counted the answers up to that day after the card's
+    reset point now: perceptron-1, answered on 11-02 and 11-05 and reset since, had 0 answers
+    on 11-03, where `is:review` (as `show`, `due` and `stats`) sees it answered on 11-02. The
+    answers are counted since the card last started new before its next review."""
+    db = ["--db", os.environ["DLCARDS_DB"]]
+    assert runner.invoke(app, ["config", "new_per_day", "1", *db]).exit_code == 0
+    for day in ("2026-11-02", "2026-11-05"):
+        studied = runner.invoke(app, ["study", "--today", day, *db], input="\n4\nq\n")
+        assert studied.exit_code == 0 and "perceptron-1" in studied.output, studied.output
+    assert runner.invoke(app, ["reset", "perceptron-1", "--yes", *db]).exit_code == 0
+
+    def found(day: str, query: str) -> list[str]:
+        result = runner.invoke(app, ["search", "--today", day, "--json", query, *db])
+        assert result.exit_code == 0, result.output
+        return sorted(hit["id"] for hit in json.loads(result.output)["cards"])
+
+    shown = runner.invoke(app, ["show", "perceptron-1", "--today", "2026-11-03", "--json", *db])
+    assert json.loads(shown.output)["state"]["last_review"] == "2026-11-02"
+    first = ["perceptron-1"]
+    assert found("2026-11-03", "is:review") == first
+    assert found("2026-11-03", "prop:reps=1") == first
+    assert "perceptron-1" not in found("2026-11-03", "prop:reps=0")
+    assert found("2026-11-01", "prop:reps=0 topic:perceptron")[:1] == first  # not answered yet
+    assert "perceptron-1" in found("2026-11-05", "prop:reps=0")  # now: reset, not answered since
+
+
 @pytest.mark.parametrize(
     "query", ["straße", "Straße", "maße", "İstanbul", "istanbul", "résumé", "re\u0301sume\u0301"]
 )
