@@ -920,6 +920,37 @@ def test_a_past_day_before_a_reset_counts_the_answers_given_by_then() -> None:
     assert "perceptron-1" in found("2026-11-05", "prop:reps=0")  # now: reset, not answered since
 
 
+def test_a_card_graded_on_a_past_day_keeps_its_fsrs_interval_then() -> None:
+    """Under FSRS, a card graded in a `study --today` of a past day after its later review (a
+    re-drill: it is not due again that day, and `due` and `is:due` read its next review's day,
+    `reports.due_as_of`) had `prop:ivl` from that day: 4 days (11-01 to 11-05), where `show
+    --today` and `stats` give the interval its state then has."""
+    db = ["--db", os.environ["DLCARDS_DB"]]
+    for key, value in (("new_per_day", "1"), ("scheduler", "fsrs")):
+        assert runner.invoke(app, ["config", key, value, *db]).exit_code == 0
+    for day in ("2026-11-01", "2026-11-05", "2026-11-03"):  # the last a past day
+        studied = runner.invoke(app, ["study", "--today", day, "--new", "1", *db], input="\n4\nq\n")
+        assert studied.exit_code == 0 and "perceptron-1" in studied.output, studied.output
+    then = ["--today", "2026-11-03", "--json", *db]
+    shown = json.loads(runner.invoke(app, ["show", "perceptron-1", *then]).output)["state"]
+    from dlcards.fsrs_sched import replay
+
+    want = replay([(date(2026, 11, 1), 4)], 0.9)  # 11-01's Good alone, by FSRS directly
+    assert want.due is not None
+    interval = (want.due - date(2026, 11, 1)).days
+    assert (shown["due"], shown["interval"]) == (want.due.isoformat(), interval)
+    assert interval != 4
+
+    def found(query: str) -> list[str]:
+        result = runner.invoke(app, ["search", query, *then])
+        assert result.exit_code == 0, result.output
+        return sorted(hit["id"] for hit in json.loads(result.output)["cards"])
+
+    assert found(f"prop:ivl={interval}") == ["perceptron-1"]
+    assert found("prop:ivl=4") == []
+    assert found("is:due") == []  # graded that day: not due again (as `due` counts)
+
+
 @pytest.mark.parametrize(
     "query", ["straße", "Straße", "maße", "İstanbul", "istanbul", "résumé", "re\u0301sume\u0301"]
 )

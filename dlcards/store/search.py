@@ -57,10 +57,13 @@ def _prop(name: str, table: str, as_of: bool = False) -> str:
     """The SQL of `prop:name` (`as_of`: the tables joined are the state as of the day searched,
     `then_tables`, and `reps` counts the answers up to that day, `REPS_AS_OF`, binding it
     first)."""
+    # (as of a day, FSRS's interval is from the due date its state then has, `scheduled`: `due`
+    # there is the next review's day for a card graded that day after it, `reports.due_as_of`)
     interval = (
         "s.interval"
         if table == "sm2"
-        else "coalesce(julianday(d.due) - julianday(d.last_review), 0)"
+        else f"coalesce(julianday(d.{'scheduled' if as_of else 'due'}) - "
+        "julianday(d.last_review), 0)"
     )
     return {
         "lapses": "s.lapses",
@@ -260,8 +263,11 @@ def _then_tables(query: Query, table: str, today: date) -> tuple[str, list[Any]]
     if need_d:
         last = "CASE WHEN rf.id IS NULL THEN s.last_review "
         last += "ELSE json_extract(rf.fsrs_before, '$.last_review') END"
+        scheduled = "CASE WHEN rf.id IS NULL THEN s.due "
+        scheduled += "ELSE json_extract(rf.fsrs_before, '$.due') END"
         parts.append(
             f"{table}_then AS (SELECT c.id AS card_id, {due_as_of(table)} AS due, "
+            f"{scheduled} AS scheduled, "
             f"{last} AS last_review FROM cards c JOIN {table} s ON s.card_id = c.id"
             f"{LATER_FSRS} WHERE c.retired = 0)"
         )
