@@ -105,17 +105,17 @@ def due_as_of(by: str) -> str:
     `later_join(by)`: reviews logged after that day have not happened yet, and the card is in
     the state the first of them started from (`card_rows` and `show --today` read the same).
     A card graded on that day after those later reviews (a `study --today` of a past day,
-    `GRADED_AFTER`) is not due that day again (that grade could not move its schedule): its
-    date is that of its next review. (A grade on that day before them set the state the next
-    one started from: its due date, not the next review's day.)"""
+    `GRADED_AFTER`) and due (or new) by then is not due that day again (that grade could not
+    move its schedule): its date is that of its next review. (A grade on that day before them
+    set the state the next one started from: its due date, not the next review's day.)"""
     if due_table(by) == "fsrs":
         before = "CASE WHEN rf.id IS NULL THEN s.due "
         before += "ELSE json_extract(rf.fsrs_before, '$.due') END"
     else:
         before = "r.due_before"
     return (
-        "(CASE WHEN r.id IS NULL THEN s.due "
-        f"WHEN l.seen IS NOT NULL AND {GRADED_AFTER} THEN r.day ELSE {before} END)"
+        "(CASE WHEN r.id IS NULL THEN s.due WHEN l.seen IS NOT NULL "
+        f"AND coalesce(({before}) <= l.seen, 1) AND {GRADED_AFTER} THEN r.day ELSE {before} END)"
     )
 
 
