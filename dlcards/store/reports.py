@@ -100,6 +100,18 @@ order: given in a `study --today` of that past day, from the card's state now (a
 `grading.decide`), where the log's state as of that day is the one before the later review."""
 
 
+def then(now: str, before: str) -> str:
+    """A memory column as of the day bound to `LATER`: `now` unless a review is logged after
+    the day (`r`), then `before`, that review's `_before` column."""
+    return f"CASE WHEN r.id IS NULL THEN {now} ELSE {before} END"
+
+
+def fsrs_then(now: str, key: str) -> str:
+    """An FSRS memory column as of the day bound to `LATER_FSRS`: `now` unless a later review
+    changed the card's FSRS state (`rf`), then `key` of the state it started from."""
+    return f"CASE WHEN rf.id IS NULL THEN {now} ELSE json_extract(rf.fsrs_before, '$.{key}') END"
+
+
 def due_as_of(by: str) -> str:
     """Scheduler `by`'s due date of a card (its table joined as `s`) as of the day bound to
     `later_join(by)`: reviews logged after that day have not happened yet, and the card is in
@@ -108,11 +120,7 @@ def due_as_of(by: str) -> str:
     `GRADED_AFTER`) and due (or new) by then is not due that day again (that grade could not
     move its schedule): its date is that of its next review. (A grade on that day before them
     set the state the next one started from: its due date, not the next review's day.)"""
-    if due_table(by) == "fsrs":
-        before = "CASE WHEN rf.id IS NULL THEN s.due "
-        before += "ELSE json_extract(rf.fsrs_before, '$.due') END"
-    else:
-        before = "r.due_before"
+    before = fsrs_then("s.due", "due") if due_table(by) == "fsrs" else "r.due_before"
     return (
         "(CASE WHEN r.id IS NULL THEN s.due WHEN l.seen IS NOT NULL "
         f"AND coalesce(({before}) <= l.seen, 1) AND {GRADED_AFTER} THEN r.day ELSE {before} END)"
@@ -343,15 +351,6 @@ class Reports(Connection):
         With `as_of`, reviews logged on later days have not happened yet: a card reviewed after
         `as_of` is shown in the state its first later review started from (the log's `_before`
         columns; FSRS's from `fsrs_before` when that review changed it)."""
-
-        def then(now: str, before: str) -> str:
-            return f"CASE WHEN r.id IS NULL THEN {now} ELSE {before} END"
-
-        def fsrs_then(now: str, key: str) -> str:
-            return (
-                f"CASE WHEN rf.id IS NULL THEN {now} "
-                f"ELSE json_extract(rf.fsrs_before, '$.{key}') END"
-            )
 
         if due_table(by) == "fsrs":
             due, last = fsrs_then("f.due", "due"), fsrs_then("f.last_review", "last_review")

@@ -244,34 +244,29 @@ def _then_tables(query: Query, table: str, today: date) -> tuple[str, list[Any]]
     happened yet), as `due` reads them (`reports.LATER`, `reports.due_as_of`): `sm2_then`
     and, under FSRS, `fsrs_then`, each a table of the active cards' state then, with the
     columns the filters read. Its parameters, all `today`, come first in the statement."""
-    from dlcards.store.reports import LATER, LATER_FSRS, due_as_of
-
-    def then(now: str, before: str) -> str:
-        return f"CASE WHEN r.id IS NULL THEN {now} ELSE {before} END"
+    from dlcards.store.reports import due_as_of, fsrs_then, later_join, then
 
     need_s, need_d = _needs(query, table)
     parts, params = [], []
     if need_s:
+        join, binds = later_join("sm2")
         parts.append(
             f"sm2_then AS (SELECT c.id AS card_id, {due_as_of('sm2')} AS due, "
             f"{then('s.interval', 'r.interval_before')} AS interval, "
             f"{then('s.ef', 'r.ef_before')} AS ef, {then('s.lapses', 'r.lapses_before')} AS "
             f"lapses, {then('s.last_review', 'r.last_review_before')} AS last_review "
-            f"FROM cards c JOIN sm2 s ON s.card_id = c.id{LATER} WHERE c.retired = 0)"
+            f"FROM cards c JOIN sm2 s ON s.card_id = c.id{join} WHERE c.retired = 0)"
         )
-        params += [today.isoformat()] * 4
+        params += [today.isoformat()] * binds
     if need_d:
-        last = "CASE WHEN rf.id IS NULL THEN s.last_review "
-        last += "ELSE json_extract(rf.fsrs_before, '$.last_review') END"
-        scheduled = "CASE WHEN rf.id IS NULL THEN s.due "
-        scheduled += "ELSE json_extract(rf.fsrs_before, '$.due') END"
+        join, binds = later_join(table)
         parts.append(
             f"{table}_then AS (SELECT c.id AS card_id, {due_as_of(table)} AS due, "
-            f"{scheduled} AS scheduled, "
-            f"{last} AS last_review FROM cards c JOIN {table} s ON s.card_id = c.id"
-            f"{LATER_FSRS} WHERE c.retired = 0)"
+            f"{fsrs_then('s.due', 'due')} AS scheduled, "
+            f"{fsrs_then('s.last_review', 'last_review')} AS last_review "
+            f"FROM cards c JOIN {table} s ON s.card_id = c.id{join} WHERE c.retired = 0)"
         )
-        params += [today.isoformat()] * 6
+        params += [today.isoformat()] * binds
     return ("WITH " + ", ".join(parts) + " ") if parts else "", params
 
 
