@@ -830,3 +830,52 @@ def test_a_scripted_sessions_messages_are_one_line_each_in_a_pipe(
     assert f"{suspended} later" in lines, lines
     refused = [line for line in lines if line.startswith("perceptron-2 not edited: ")]
     assert len(refused) == 1 and refused[0].endswith("progress is kept)"), lines
+
+
+@pytest.mark.parametrize(
+    ("method", "script", "said", "logged"),
+    [
+        ("grade", ["", "4"], "Interrupted. 1 grade saved.", 1),
+        ("undo", ["", "4", "u"], "Interrupted. 0 grades saved.", 0),
+        ("suspend_one", ["", "!"], "Interrupted. 0 grades and 1 suspension saved.", 0),
+    ],
+)
+def test_ctrl_c_just_after_a_save_commits_waits_for_the_session_to_record_it(
+    tmp_path, monkeypatch, method: str, script: list[str], said: str, logged: int
+) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C landing between a save's commit and the session's record of it (seen under
+    load: "Interrupted. 0 grades saved." with the grade in the log; an undo so interrupted
+    left the grade counted, and the summary blamed another terminal). Here SIGINT is sent
+    the moment the store's write returns, the window at its widest."""
+    import os
+    import signal
+    import sqlite3
+
+    from dlcards.store import Store
+
+    db = tmp_path / "p.db"
+    assert runner.invoke(app, ["due", "--db", str(db)]).exit_code == 0
+    real = getattr(Store, method)
+
+    def then_ctrl_c(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        done = real(self, *args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # acted on at the next line Python runs
+        return done
+
+    monkeypatch.setattr(Store, method, then_ctrl_c)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        result = runner.invoke(
+            app, ["study", "--db", str(db), "--today", "2026-11-26"], input="\n".join(script)
+        )
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert result.exit_code == 130, result.output
+    assert "Traceback" not in result.output
+    assert said in result.output
+    assert "no longer in the log" not in result.output
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == logged
+    suspended = conn.execute("SELECT count(*) FROM cards WHERE suspended = 1").fetchone()[0]
+    assert suspended == (method == "suspend_one")
+    conn.close()

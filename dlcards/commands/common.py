@@ -553,6 +553,8 @@ def until_saved(
     database (a long `config scheduler fsrs`, a big sync) or the disk is full, say so (`kept`)
     and keep trying rather than drop the grade. Each failed try rolled back whole, so a retry
     writes it once. Ctrl-C still stops the program, and then says what was not saved (`lost`);
+    once a try's write transaction holds the lock, after that try (`interrupts.ctrl_c_held`):
+    a save is never left committed and unrecorded by the caller (with `hold_stops`);
     a `kill` or a closed terminal (`terminal.stops_held`) lets the save go on for HANGUP_SAVE_S
     at most, then stops the program as Ctrl-C does (after the save, or saying what was not
     saved); not with `hold_stops` False (a check, which no one asked to keep). A full disk
@@ -565,10 +567,13 @@ def until_saved(
     from contextlib import ExitStack
 
     from dlcards.console import escaped
+    from dlcards.interrupts import CtrlC, ctrl_c_held
     from dlcards.store import DiskFullError, LockedError
     from dlcards.terminal import Hangup, StopsHeld, keys_held, stops_held
 
     noted: type[Exception] | None = None
+    done = False
+    ctrl_c = CtrlC()
     start = time.monotonic()
     deadline = None if patience is None else start + patience
     stopping: float | None = None  # when a `kill` or a closed terminal asked to stop
@@ -588,9 +593,13 @@ def until_saved(
                 elif tried - stopping >= HANGUP_SAVE_S:
                     raise Hangup(stops.signals[0])  # given up: said below, as after Ctrl-C
             try:
-                saved = save()
+                with ctrl_c_held() if hold_stops else nullcontext(CtrlC()) as ctrl_c:
+                    saved = save()
+                    done = True  # Ctrl-C from here on: after the save, not "not saved"
                 break
             except LockedError:
+                if ctrl_c.pressed:  # while this try held the lock: rolled back, given up
+                    raise KeyboardInterrupt from None
                 now = time.monotonic()
                 if now - tried < LOCK_TRY_S / 2:  # refused without a wait: do not spin
                     time.sleep(LOCK_TRY_S / 2)
@@ -605,6 +614,8 @@ def until_saved(
                     )
                     noted = LockedError
             except DiskFullError as err:
+                if ctrl_c.pressed:
+                    raise KeyboardInterrupt from None
                 if deadline is not None and time.monotonic() >= deadline:
                     raise DiskFullError(
                         f"the disk is full: cannot write database {err.path}, so {lost}; "
@@ -622,7 +633,7 @@ def until_saved(
                     noted = DiskFullError
                 time.sleep(FULL_DISK_RETRY_S)
     except KeyboardInterrupt:
-        if noted is not None:
+        if noted is not None and not done:
             with suppress(OSError):  # a closed terminal: no one to tell
                 console.print(
                     f"{lost[0].upper()}{lost[1:]}.", style="red", markup=False, highlight=False
@@ -630,6 +641,8 @@ def until_saved(
         raise
     finally:
         held.close()
+    if ctrl_c.pressed:  # during the save's write: now that it is saved and recorded
+        raise KeyboardInterrupt
     if stops.signals:  # the `kill` or the closed terminal, now that the save is made
         raise Hangup(stops.signals[0])
     return saved

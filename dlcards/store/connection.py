@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 from dlcards.cores import cores
 from dlcards.errors import StoreError
+from dlcards.interrupts import writing
 from dlcards.paths import default_db
 from dlcards.store.schema import SCHEMA_VERSION
 
@@ -1327,6 +1328,7 @@ class Connection:
             self.conn.execute("BEGIN IMMEDIATE")
         except SQLITE_ERRORS as err:
             raise self._failed(err) from None
+        writing()  # a save the learner asked for is now committed and recorded, or not at all
         self.pending = []
         if background:
             self._drop_table_check()  # the whole file's check covers those tables
