@@ -879,3 +879,31 @@ def test_ctrl_c_just_after_a_save_commits_waits_for_the_session_to_record_it(
     suspended = conn.execute("SELECT count(*) FROM cards WHERE suspended = 1").fetchone()[0]
     assert suspended == (method == "suspend_one")
     conn.close()
+
+
+def test_ctrl_c_just_after_dlcards_undo_commits_still_says_what_it_undid(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`dlcards undo` interrupted after its commit said only "Interrupted.": the learner ran
+    it again and took back the grade before too."""
+    import os
+    import signal
+
+    from dlcards.store import Store
+
+    study(["", "4", "", "5", "q"], "--today", "2026-11-26")
+    real = Store.undo
+
+    def then_ctrl_c(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        done = real(self, *args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        return done
+
+    monkeypatch.setattr(Store, "undo", then_ctrl_c)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        result = runner.invoke(app, ["undo"])
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert result.exit_code == 130, result.output
+    assert "undid grade 5 on perceptron-2" in result.output
+    assert state("perceptron-2")["status"] == "new"
+    assert state("perceptron-1")["status"] != "new"

@@ -10,6 +10,8 @@ from dlcards.commands.common import clock, deck_card, synced_store
 from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOption, TopicOption
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from dlcards.settings import Settings
     from dlcards.store.core import Rebuild
     from dlcards.store.merge import Redecide
@@ -110,15 +112,27 @@ def undo(
     again to take back the one before. Grades only: a card suspended with `!` in study comes
     back with `dlcards unsuspend ID`."""
     from dlcards.commands.common import checked_db
-    from dlcards.console import echo
     from dlcards.errors import StoreError
-    from dlcards.grading import redecider
-    from dlcards.scheduling import Schedule
-    from dlcards.store import Store, existing_file
+    from dlcards.interrupts import ctrl_c_held
+    from dlcards.store import existing_file
 
     path = checked_db(db)
     if not existing_file(path):  # not made here: a typo in --db is not a new, empty collection
         raise StoreError(f"no database at {path}; nothing to undo (pass --db?)")
+    # Ctrl-C once the undo holds the write lock waits for its line: "Interrupted." alone, with
+    # the grade taken back, sent the learner to run it again, which takes back the one before
+    with ctrl_c_held() as ctrl_c:
+        _undo_newest(path)
+    if ctrl_c.pressed:
+        raise KeyboardInterrupt
+
+
+def _undo_newest(path: Path) -> None:
+    from dlcards.console import echo
+    from dlcards.grading import redecider
+    from dlcards.scheduling import Schedule
+    from dlcards.store import Store
+
     with Store.open(path) as store:
         last = store.last_study_grade()
         if last is None:
