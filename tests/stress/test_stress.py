@@ -6,6 +6,7 @@ figures of a run (tries, failures, reviews lost) are printed and, with DLCARDS_S
 set to a file, appended to it as JSON lines: the README's "Reliability" section quotes them.
 
 - SIGKILL of `study` at random moments: every grade the screen said was saved is in the log.
+- Ctrl-C of `study` at random moments: the count of grades it says it saved is the log's.
 - SIGKILL of every other writer (first sync, config scheduler fsrs/sm2, reset, suspend, export
   anki/text/reviews, backup, doctor): the file is intact, no review is lost, every card's
   memory equals the replay of its log once the next command ran, no temp file outlives the
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import select
 import shutil
 import signal
@@ -262,6 +264,67 @@ def test_sigkill_of_study_loses_no_saved_grade(tmp_path: Path, scale: Scale) -> 
     if not replay_matches(tmp_path):
         tally.failures += 1
     tally.notes["reviews"] = reviews(db)
+    tally.report()
+    assert tally.failures == 0 and tally.reviews_lost == 0
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_ctrl_c_of_study_says_the_count_the_log_holds(tmp_path: Path, scale: Scale) -> None:
+    """Ctrl-C (SIGINT) at random moments, many of them while a grade is being written: the
+    session's closing line says how many grades it saved, and the log holds exactly that
+    many of its grades (a Ctrl-C just after a commit once said 0 of 1)."""
+    tally = Tally("ctrl-c study", scale.name)
+    rng = random.Random(61)
+    db = tmp_path / "p.db"
+    assert run(tmp_path, "due").returncode == 0
+    interrupted = 0
+    for i in range(scale.study_kills):
+        tally.tries += 1
+        before = reviews(db)
+        # SIGINT's default action, as in a terminal's foreground job (a test run in the
+        # background of a non-interactive shell would hand its children SIG_IGN)
+        proc = dlcards_process(
+            "study",
+            "--today",
+            DAYS[i % len(DAYS)],
+            env=environment(tmp_path),
+            cwd=tmp_path,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        assert proc.stdin is not None
+        shown = _read_until(proc, "card 1 of", 15)
+        try:
+            for _ in range(rng.randint(0, 4)):
+                proc.stdin.write(f"\n{rng.choice('012345')}\n")
+                proc.stdin.flush()
+                got = _read_until(proc, "saved:", 15)
+                shown += got
+                if not got:
+                    break
+            proc.stdin.write(f"\n{rng.choice('012345')}\n")  # Ctrl-C while it is saved
+            proc.stdin.flush()
+            time.sleep(rng.uniform(0, 0.03))
+        except BrokenPipeError:
+            pass
+        proc.send_signal(signal.SIGINT)  # stdin stays open, as a terminal's does
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # landed before a read() began: a second Ctrl-C
+            proc.send_signal(signal.SIGINT)
+        out = "".join(shown) + _rest(proc)
+        added = reviews(db) - before
+        interrupted += proc.returncode == 130
+        # "Interrupted. 1 grade saved.", or a session that ended first: "Session complete. ..."
+        closing = re.findall(r"^[A-Z][a-z ]+\. (\d+) grades? .*saved", out, re.M)
+        count = int(closing[-1]) if closing else 0 if "Nothing to study" in out else -1
+        tally.reviews_lost += max(0, count - added)
+        if count != added or not intact(db):
+            tally.failures += 1
+            tally.notes.setdefault("failed", []).append([i, count, added, out[-300:]])
+    if not replay_matches(tmp_path):
+        tally.failures += 1
+    tally.notes["reviews"] = reviews(db)
+    tally.notes["interrupted"] = interrupted
     tally.report()
     assert tally.failures == 0 and tally.reviews_lost == 0
 
