@@ -582,6 +582,26 @@ def test_the_perceptron_8_note_does_not_promise_a_closer_boundary_without_a_bias
     assert f"{abs(before):.2f}" in note and f"{after:.2f}" in note
 
 
+def test_the_perceptron_8_note_gives_the_margin_gain_of_its_own_example_without_a_bias() -> None:
+    """perceptron-8's note said every update raises the margin y(wᵀx + b) by η(‖x‖² + 1), right
+    after its own example without a bias, where nothing adds the + 1: w = [−1, 1], x = [1, 0],
+    y = +1, η = 3 takes the margin from −1 to 2, up by η‖x‖² = 3, not 6. The note now gives
+    both gains, and compute blocks state the example's margins."""
+    w, x, eta = [-1.0, 1.0], [1.0, 0.0], 3.0
+    before = w[0] * x[0] + w[1] * x[1]
+    w = [w[0] + eta * x[0], w[1] + eta * x[1]]
+    after = w[0] * x[0] + w[1] * x[1]
+    assert (before, after) == (-1.0, 2.0)
+    assert after - before == eta * (x[0] ** 2 + x[1] ** 2) != eta * (x[0] ** 2 + x[1] ** 2 + 1)
+    card = load_catalog(use_cache=False).by_id()["perceptron-8"]
+    assert card.note is not None
+    assert "η‖x‖² without a bias" in card.note and "η(‖x‖² + 1) when b is updated" in card.note
+    margins = {
+        (tuple(b.args["w"]), b.claim) for b in card.compute if b.fn == "perceptron_margin"
+    }
+    assert {((-1, 1), -1), ((2, 1), 2)} <= margins
+
+
 def test_the_squashing_card_is_told_what_enters_the_sigmoid() -> None:
     """mlp-12 says the final sigmoid is needed because P₁ + P₂ 'might exceed 1'. What enters it
     is W₁P₁ + W₂P₂ + B_new (mlp-11), any real number: with W = (−10, 5) and B_new = −3 the same
