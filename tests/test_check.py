@@ -602,6 +602,32 @@ def test_the_perceptron_8_note_gives_the_margin_gain_of_its_own_example_without_
     assert {((-1, 1), -1), ((2, 1), 2)} <= margins
 
 
+def test_the_card_saying_every_parameter_moves_the_loss_is_told_of_dead_units() -> None:
+    """backprop-2 says changing any single parameter 'will slightly alter the prediction and
+    thus the loss'. A ReLU unit whose input is negative on every example (a dead unit, vgp-8)
+    outputs 0 everywhere: nudging its incoming weight, its bias or its outgoing weight changes
+    no prediction and no loss, and each gets a gradient of exactly 0. A two-unit network shows
+    it; the card's note says so."""
+    xs, ys = (1.0, 2.0, 3.0), (1.0, 3.0, 2.0)
+
+    def loss(w1: float, w2: float, b2: float, v2: float) -> float:
+        # hidden unit 1: relu(w1·x), alive; unit 2: relu(w2·x + b2); output relu₁ + v2·relu₂
+        return sum(
+            (max(0.0, w1 * x) + v2 * max(0.0, w2 * x + b2) - y) ** 2 for x, y in zip(xs, ys)
+        )
+
+    base = (1.0, -1.0, -1.0, 0.5)  # unit 2's input −x − 1 is negative on every example
+    h = 1e-3
+    for i in (1, 2, 3):  # unit 2's incoming weight, bias and outgoing weight
+        for step in (h, -h):
+            nudged = list(base)
+            nudged[i] += step
+            assert loss(*nudged) == loss(*base)
+    assert loss(1.0 + h, *base[1:]) != loss(*base)  # the live unit's weight does move it
+    note = load_catalog(use_cache=False).by_id()["backprop-2"].note
+    assert note is not None and "vgp-8" in note and "exactly 0" in note
+
+
 def test_the_squashing_card_is_told_what_enters_the_sigmoid() -> None:
     """mlp-12 says the final sigmoid is needed because P₁ + P₂ 'might exceed 1'. What enters it
     is W₁P₁ + W₂P₂ + B_new (mlp-11), any real number: with W = (−10, 5) and B_new = −3 the same
