@@ -131,7 +131,12 @@ step = st.one_of(
 )
 
 
-def play(store: Store, steps: list[tuple[Any, ...]]) -> None:
+def play(
+    store: Store,
+    steps: list[tuple[Any, ...]],
+    each: Callable[[tuple[Any, ...]], None] | None = None,
+) -> None:
+    """Run `steps` on `store` (`each`, when given, after every step)."""
     topic = dict.fromkeys(IDS, TOPICS[0])
     active = set(IDS)
     anki = 1_700_000_000_000
@@ -146,6 +151,9 @@ def play(store: Store, steps: list[tuple[Any, ...]]) -> None:
         if kind == "grade":
             cid, g, offset = args
             grade(store, cid, g, START + timedelta(days=offset))
+        elif kind == "redrill":  # a re-drill a session asked for (after a failed grade)
+            cid, g, offset = args
+            grade(store, cid, g, START + timedelta(days=offset), redrill=True)
         elif kind == "undo" and log:
             undo(store, log[args[0] % len(log)])
         elif kind == "reset":
@@ -174,6 +182,8 @@ def play(store: Store, steps: list[tuple[Any, ...]]) -> None:
             day = (START + timedelta(days=args[1])).isoformat()
             with store._write() as c:
                 c.execute("UPDATE reviews SET day = ? WHERE id = ?", (day, log[args[0] % len(log)]))
+        if each is not None:
+            each((kind, *args))
 
 
 def check_tallies(store: Store) -> None:
@@ -642,7 +652,37 @@ as_of_step = st.one_of(
     st.tuples(st.just("retention"), st.sampled_from([0.8, 0.85, 0.9, 0.95])),
     # reviews from Anki, logged after dlcards's own of the same weeks (out of time order)
     st.tuples(st.just("import"), st.sampled_from(IDS), st.integers(0, 5), st.integers(0, 330)),
+    # a session's re-drill, and resets: with undos, the mixes that left a re-drill first after
+    # a reset, or the log before a reset point decided with a grade since undone
+    st.tuples(st.just("redrill"), st.sampled_from(IDS), st.integers(0, 5), st.integers(0, 330)),
+    st.tuples(st.just("reset"), st.sampled_from(IDS)),
 )
+
+
+def grades_as_of(
+    log: list[tuple[Any, ...]], resets: list[tuple[int, int]], day: date
+) -> list[tuple[date, int]] | None:
+    """The reference for a past day: one card's scheduled grades as of `day`, derived from its
+    grades and resets alone (not from the log's states before and after each grade, nor its
+    kinds). `log`: (at, id, day, grade, asked) of each row left, `resets`: the (at, id) point
+    of each of its resets. The rows happened in time order (at, then id) up to its first row of
+    a later day; a reset before that row (between the day and it too) starts the card over;
+    since then, a row is scheduled unless a session asked for it as a re-drill or the card was
+    last scheduled on its day or after (`grading.decide`). None: no row of a later day (the card
+    is as it is now)."""
+    rows = sorted(log)
+    later = next(((at, rid) for at, rid, d, *_ in rows if d > day.isoformat()), None)
+    if later is None:
+        return None
+    start = max((p for p in resets if p < later), default=(-(2**62), 0))
+    history: list[tuple[date, int]] = []
+    for at, rid, d, g, asked in rows:
+        if (at, rid) <= start or (at, rid) >= later:
+            continue
+        on = date.fromisoformat(d)
+        if not asked and (not history or on > history[-1][0]):
+            history.append((on, g))
+    return history
 
 
 @settings(max_examples=40, deadline=None)
@@ -675,6 +715,27 @@ as_of_step = st.one_of(
     steps=[("grade", "c0", 2, 10), ("grade", "c0", 4, 20), ("grade", "c0", 4, 10)],
     days=[10],
 )
+@example(  # graded on day 8 and 23 (each with a re-drill), reset, then day 23's grade undone:
+    # the re-drill of day 23 kept the state that grade had left (before it: due day 24), and
+    # as of day 10 `due` and `stats` read it where `show` replayed day 8's grade (due day 9)
+    steps=[("grade", "c0", 1, 8), ("redrill", "c0", 3, 8), ("grade", "c0", 3, 23)]
+    + [("redrill", "c0", 5, 23), ("reset", "c0"), ("undo", 2)],
+    days=[10],
+)
+@example(  # graded on day 30, reset, graded on day 60 with a re-drill, that grade undone: the
+    # re-drill is the first review after day 35 and after the reset (new before it); `due`
+    # and `stats` read new as of day 35, `show` replayed day 30's grade (it took a reset only
+    # at a scheduled grade)
+    steps=[("grade", "c0", 4, 30), ("reset", "c0"), ("grade", "c0", 2, 60)]
+    + [("redrill", "c0", 4, 60), ("undo", 1)],
+    days=[35],
+)
+@example(  # a new card's re-drill on day 31 (it holds no FSRS state), then a grade of day 0
+    # given after it: as of day 30 the card is new, as SM-2 read it; FSRS read the state now,
+    # due day 1 (the first row after day 30 that held a state was none: the grade is of day 0)
+    steps=[("redrill", "c0", 0, 31), ("grade", "c0", 0, 0)],
+    days=[30],
+)
 def test_a_past_days_due_dates_are_the_replay_of_the_log_up_to_that_day(
     tmp_path_factory: Any,
     new_db: Callable[[Path], Path],
@@ -691,12 +752,27 @@ def test_a_past_days_due_dates_are_the_replay_of_the_log_up_to_that_day(
 
     path: Path = new_db(tmp_path_factory.mktemp("asof") / "p.db")
     store = Store.open(path)
+    resets: dict[str, list[tuple[int, int]]] = {cid: [] for cid in IDS}
     try:
-        play(store, steps)
+
+        def kept(step: tuple[Any, ...]) -> None:  # each reset's point (the card keeps its last)
+            if step[0] == "reset":
+                at, after = store.query(
+                    "SELECT reset_at, reset_after FROM cards WHERE id = ?", (step[1],)
+                )[0]
+                if at is not None and (at, after) not in resets[step[1]]:
+                    resets[step[1]].append((at, after))
+
+        play(store, steps, kept)
         set_scheduler(store, "fsrs")
         schedule = Schedule.from_settings(store.settings())
-        histories = store.histories()
         logged = store.query("SELECT card_id, day, at, id FROM reviews ORDER BY at, id")
+        rows_of = {
+            cid: store.query(
+                "SELECT at, id, day, grade, asked = 1 FROM reviews WHERE card_id = ?", (cid,)
+            )
+            for cid in IDS
+        }
         for offset in [*days, 30]:
             day = START + timedelta(days=offset)
             later = {cid for cid, d, *_ in logged if d > day.isoformat()}
@@ -714,7 +790,11 @@ def test_a_past_days_due_dates_are_the_replay_of_the_log_up_to_that_day(
             for cid in IDS:
                 if cid not in later:
                     continue  # today's state
-                history = [(d, g) for d, g in histories.get(cid, []) if d <= day]
+                history = grades_as_of(rows_of[cid], resets[cid], day)
+                assert history is not None
+                # what `show --today` replays
+                shown = store.history_as_of(cid, day)
+                assert [(e.day, int(e.grade)) for e in shown or []] == history, (cid, day)
                 replayed = schedule.replay(history)
                 for by, by_rows, want in (
                     ("fsrs", rows, replayed.fsrs.due),

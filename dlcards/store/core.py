@@ -146,6 +146,14 @@ _AS_OF = (
     "SELECT r.day, r.grade, r.kind, r.last_review_before IS NULL FROM reviews r "
     f"WHERE r.card_id = ? ORDER BY {TIME_ORDER}"
 )
+_BEGAN_SPAN = (
+    # whether a review began a span of its card's log between resets: it started from a new
+    # card's memory where the review before it (time order) left the card studied
+    "SELECT r.last_review_before IS NULL AND (SELECT p.kind = 'scheduled' OR "
+    "p.last_review_before IS NOT NULL FROM reviews p WHERE p.card_id = r.card_id AND "
+    "(p.at, p.id) < (r.at, r.id) ORDER BY p.at DESC, p.id DESC LIMIT 1) FROM reviews r "
+    "WHERE r.id = ?"
+)
 _HISTORY = (
     "SELECT r.day, r.grade FROM reviews r JOIN cards c ON c.id = r.card_id "
     f"WHERE r.card_id = ? AND r.kind = 'scheduled' AND {AFTER_RESET} ORDER BY {TIME_ORDER}"
@@ -446,15 +454,17 @@ class Store(Reports, Merging):
         """The card's scheduled grades as of a past `day`, as `due` and `stats` read the log
         (`reports.LATER`: the state its first review logged on a later day, in time order,
         started from): the grades before that review, since the last review up to it that
-        started from a new card (its first, or its first after a reset; the card's reset point
-        may come after `day`). None when no review is logged on a later day: the card is as it
-        is now. (A reset between `day` and that review reads as new here as there: the log
-        keeps when the last reset was, not the ones before.)"""
+        started from a new card (its first, or its first after a reset, of either kind: a
+        re-drill a session asked for stays one when the grade before it is undone, and is then
+        the first review after the reset; the card's reset point may come after `day`). None
+        when no review is logged on a later day: the card is as it is now. (A reset between
+        `day` and that review reads as new here as there: the log keeps when the last reset
+        was, not the ones before.)"""
         rows = self._call(lambda: self.conn.execute(_AS_OF, (card_id,)).fetchall())
         after = day.isoformat()
         history: list[LogEntry] = []
         for d, g, kind, anew in rows:
-            if kind == "scheduled" and anew:
+            if anew:
                 history = []  # (this review, the first after `day`, too: it started anew)
             if d > after:
                 return history
@@ -952,6 +962,7 @@ class Store(Reports, Merging):
             ):
                 return None  # not the grade that was logged under this id
             stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
+            began = c.execute(_BEGAN_SPAN, (review_id,)).fetchone()[0] == 1
             c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             unsuspends: tuple[bool, int | None] = (False, None)  # the flag's time of change
             if leech is not None:
@@ -983,7 +994,8 @@ class Store(Reports, Merging):
             if kind == "scheduled":
                 rebuild, redecide = rules(self._settings_in(c))
                 if redecide is not None:
-                    self._merge_card(c, card_id, (), redecide, write_memory=False)
+                    place = ((int(at), review_id), began) if type(at) is int else None
+                    self._merge_card(c, card_id, (), redecide, write_memory=False, undone=place)
                 after = rebuild(self._history_in(c, card_id), stored)
                 self._put_memory(c, card_id, stored, after)
             undone = ReviewRow(
@@ -1069,12 +1081,13 @@ class Store(Reports, Merging):
         """Under FSRS, when a rebuild of the memories or an import may have left the log's
         FSRS states stale (`count.FSRS_LOG_STALE`): write each row's `fsrs_before` again from
         the replay of its card's scheduled grades after its reset, with the settings of now,
-        as `show` replays them; NULL where the row changed nothing (a re-drill), as a grade
-        writes it. What a past day's `due`, `study` and `stats` read (`reports.due_as_of`): a
-        switch from SM-2 left the rows of grades given under SM-2 without a state, and those
-        screens showed today's due dates for that day. Done the first time such a day is
-        asked for, not by the switch (at 1,000,000 reviews, seconds the switch need not
-        cost); one transaction over the log."""
+        as `show` replays them (a studied card's re-drill's too, as a grade writes it:
+        `rows.outcome_values`). What a past day's `due`, `study` and `stats` read
+        (`reports.due_as_of`): a switch from SM-2 left the rows of grades given under SM-2
+        without a state, and those screens showed today's due dates for that day. Done the
+        first time such a day is asked for, not by the switch (at 1,000,000 reviews, seconds
+        the switch need not cost: 19.6-20.9 -> 21.3-22.3 s since a studied card's re-drills hold
+        their state too); one transaction over the log."""
         if self.read_only is not None or self.get_meta(FSRS_LOG_STALE) is None:
             return
         from dlcards.fsrs_sched import review
@@ -1098,15 +1111,16 @@ class Store(Reports, Merging):
             changes: list[tuple[str | None, int]] = []
             card, state = None, FsrsState()
             # every row, before the card's reset point too (a past day before it reads them,
-            # `reports.LATER_FSRS`); a scheduled row with no last review before it started
-            # from a new card (the card's first, or its first after a reset, the last one's
-            # point or an earlier one the log keeps no point of)
+            # `reports.LATER_FSRS`); a row with no last review before it started from a new
+            # card (the card's first, or its first after a reset, the last one's point or an
+            # earlier one the log keeps no point of), whatever its kind (a re-drill a session
+            # asked for stays one when the grade before it is undone)
             rows = c.execute(
                 "SELECT r.card_id, r.id, r.kind, r.day, r.grade, r.fsrs_before, "
                 f"r.last_review_before IS NULL FROM reviews r ORDER BY r.card_id, {TIME_ORDER}"
             )
             for card_id, review_id, kind, day, grade, stored, anew in rows:
-                if card_id != card or (kind == "scheduled" and anew):
+                if card_id != card or anew:
                     card, state = card_id, FsrsState()
                 after = state
                 if kind == "scheduled":
@@ -1114,7 +1128,9 @@ class Store(Reports, Merging):
                     after = review(
                         state, Grade(grade_of(grade, card_id)), on, retention, parameters
                     )
-                value = None if after == state else state.to_json()
+                # (as a grade writes it: `rows.outcome_values`)
+                held = after != state or (kind == "redrill" and state != FsrsState())
+                value = state.to_json() if held else None
                 if value != stored:
                     changes.append((value, review_id))
                     if len(changes) >= self.FSRS_LOG_CHUNK:

@@ -395,11 +395,15 @@ class Merging(Connection):
         redecide: Redecide,
         write_memory: bool = True,
         batch: _Batch | None = None,
+        undone: tuple[tuple[int, int], bool] | None = None,
     ) -> int:
         """Re-decide one card's log with `new` merged in. With `batch`, the card's log, reset
         point and memory come from it and the writes are added to it (written by the caller);
-        without, they are read and written here. Returns how many rows come after the card's
-        reset point (none: its memory is left as it is)."""
+        without, they are read and written here. `undone`: the time order key (at, id) of a row
+        just deleted from the log (an undo) and whether it began a span between resets (a row
+        that started from a new card's memory after the card had been studied); a row before
+        the reset point takes its span's later rows with it. Returns how many rows come after
+        the card's reset point (none: its memory is left as it is)."""
         entries: list[_Entry] = []
         # the re-drills a study session asked for stay re-drills; other rows (imported ones,
         # and a grade the store made a re-drill because the card had been graded that day
@@ -440,9 +444,19 @@ class Merging(Connection):
         # and its old rows rewritten too (a review from Anki of 08:00 makes the grade given
         # here at 10:00 a re-drill there as well), with no leech; the card's memory is the
         # replay of the rows after the point
-        for span in _spans_between_resets(early) if any(e[3] is not None for e in early) else ():
+        # (an undone row there: its span's rows after it were decided with it, and are decided
+        # again without it; when it began its span, from a new card's memory, as it started)
+        gone = undone is not None and undone[0] <= reset
+        spans = _spans_between_resets(early) if gone or any(e[3] is not None for e in early) else []
+        for span in spans:
             if any(e[3] is not None for e in span):
                 out.outcomes(span, redecide([e[1] for e in span], Memory()), leeches=False)
+        if gone and undone is not None and spans:
+            key, began = undone
+            held = [s for s in spans if s[0][0] < key] or spans[:1]
+            part = [e for e in held[-1] if e[0] > key] if began else held[-1]
+            if part:
+                out.outcomes(part, redecide([e[1] for e in part], Memory()), leeches=False)
         outcomes = redecide([e[1] for e in late], stored)
         out.leech_flags(card_id, out.outcomes(late, outcomes, leeches=True))
         if outcomes and write_memory:
@@ -457,18 +471,23 @@ _LAST_BEFORE = OUTCOME_COLUMNS.index("last_review_before")
 
 def _spans_between_resets(early: Sequence[_Entry]) -> list[list[_Entry]]:
     """A card's rows before its reset point (time order) in the spans between its earlier
-    resets, which the log keeps no point of: a logged scheduled row that started from a new
-    card's memory (no last review before it) while an older logged scheduled row exists began
-    after a reset. (A new row lands in the span it follows in time.)"""
+    resets, which the log keeps no point of: a logged row that started from a new card's
+    memory (no last review before it) where the logged row before it left the card studied (a
+    scheduled row, or one that started from a studied card) began after a reset, whatever its
+    kind (a re-drill a session asked for stays one when the grade before it is undone, and is
+    then the first row after the reset: a scheduled row alone missed it). (A new row lands in
+    the span it follows in time.)"""
     spans: list[list[_Entry]] = []
-    studied = False
+    studied = False  # whether the logged row before left the card studied
     for entry in early:
         stored = entry[2]
-        logged_scheduled = entry[3] is None and stored[0] == "scheduled"
-        if not spans or (logged_scheduled and studied and stored[_LAST_BEFORE] is None):
+        logged = entry[3] is None
+        anew = logged and stored[_LAST_BEFORE] is None
+        if not spans or (anew and studied):
             spans.append([])
         spans[-1].append(entry)
-        studied = studied or logged_scheduled
+        if logged:  # (a new row lands in the span it follows)
+            studied = stored[0] == "scheduled" or not anew
     return spans
 
 

@@ -74,21 +74,26 @@ LATER = (
 
 
 LATER_FSRS = LATER + (
-    " LEFT JOIN (SELECT card_id, min(at) AS t FROM reviews WHERE day > ? "
-    "AND fsrs_before IS NOT NULL GROUP BY card_id) lf ON lf.card_id = c.id "
-    "LEFT JOIN reviews rf ON rf.id = (SELECT id FROM reviews INDEXED BY reviews_card_time "
-    "WHERE card_id = c.id AND at = lf.t AND day > ? AND fsrs_before IS NOT NULL "
-    "ORDER BY id LIMIT 1)"
+    " LEFT JOIN reviews rf ON rf.id = (SELECT id FROM reviews INDEXED BY reviews_card_time "
+    "WHERE card_id = c.id AND (at, id) >= (r.at, r.id) AND fsrs_before IS NOT NULL "
+    "ORDER BY at, id LIMIT 1)"
 )
-"""`LATER` and, for FSRS, the first row after the day in time order that changed the card's
-FSRS state (`rf`): a row that changed nothing (a re-drill; a grade while SM-2 was active,
-before `Store.fresh_fsrs_log` wrote the log's states) has none (NULL), and the state before
-the next one that did is the state as of the day. Six parameters, all that day."""
+"""`LATER` and, for FSRS, the first row from `r` on, in time order, that holds the FSRS state
+it started from (`rf`; `r` itself unless `r` holds none): that state is the card's as of the
+day. A row holds none when it changed nothing (a new card's re-drill) or was graded while SM-2
+was active (until `Store.fresh_fsrs_log` writes the log's states); the next row that holds one
+may be of any day: a grade of that day given after `r` in a `study --today` started from the
+same state (read from rows after the day alone, a card whose next such row was none took its
+state now, that grade's after). A studied card's re-drill holds its state
+(`rows.outcome_values`): a reset between it and the next row that changed the state made that
+row start from a new card. Four parameters, all that day; one seek along `reviews_card_time`
+from `r`, where a second pass over the day index found the first later row that held a state
+(1,000,000 reviews, 3 days back: `due_ids` 300 -> 190 ms)."""
 
 
 def later_join(by: str) -> tuple[str, int]:
     """The join `due_as_of(by)` and `card_rows` read, and how many times it binds the day."""
-    return (LATER_FSRS, 6) if due_table(by) == "fsrs" else (LATER, 4)
+    return (LATER_FSRS if due_table(by) == "fsrs" else LATER), 4
 
 
 GRADED_AFTER = (

@@ -299,9 +299,15 @@ class ReviewRow(NamedTuple):
 
 
 def outcome_values(kind: str, before: Memory, after: Memory) -> tuple[Any, ...]:
-    """The OUTCOME_COLUMNS of a log row: its kind and the memory before and after it."""
+    """The OUTCOME_COLUMNS of a log row: its kind and the memory before and after it. FSRS's
+    state before it is kept where the row changed it, and on a re-drill of a studied card (it
+    changes none, but it can be a past day's first later review, whose state that day reads,
+    with a reset between it and the next row that changed the state: `reports.LATER_FSRS`);
+    else NULL (a new card's re-drill: the next row's state is a new card's too; a grade while
+    SM-2 was active: `Store.fresh_fsrs_log` writes it when FSRS reads a past day)."""
     b, a = before.sm2, after.sm2
-    fsrs_before = None if before.fsrs == after.fsrs else before.fsrs.to_json()
+    held = before.fsrs != after.fsrs or (kind == "redrill" and before.fsrs != FsrsState())
+    fsrs_before = before.fsrs.to_json() if held else None
     return (
         kind,
         b.ef,
