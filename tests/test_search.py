@@ -893,6 +893,29 @@ def test_a_past_day_searched_reads_the_study_state_of_that_day(scheduler: str) -
             ), day
 
 
+def test_a_past_days_prop_reps_counts_a_re_drill_left_first_after_a_reset(
+    graded_store: Store,
+) -> None:
+    """A card failed, its re-drill asked for, then the failed grade undone: the re-drill stays
+    one, and is the card's first answer (from a new card). Graded again five days on, and
+    later: as of a day between, a card never reset had 2 answers (`prop:reps=2`), and one
+    reset before the failed grade had 1: its answers were counted from its first scheduled
+    grade that started from a new card, which left out the re-drill the reset came before."""
+    store = graded_store
+    fresh, reset_too = [h.id for h in store.search(parse("is:new"), TODAY, "sm2", 2)[0]]
+    h.grade(store, reset_too, 4, TODAY - timedelta(30))
+    store.reset([reset_too], NOW)
+    for card_id in (fresh, reset_too):
+        failed = h.grade(store, card_id, 1, TODAY - timedelta(20), now=NOW + timedelta(1))
+        h.grade(store, card_id, 4, TODAY - timedelta(20), NOW + timedelta(1), redrill=True)
+        h.undo(store, failed.id)
+        for days in (15, 5):
+            h.grade(store, card_id, 4, TODAY - timedelta(days), now=NOW + timedelta(2))
+    then = TODAY - timedelta(10)
+    twice = {hit.id for hit in store.search(parse("prop:reps=2"), then, "sm2")[0]}
+    assert {fresh, reset_too} <= twice
+
+
 def test_a_past_day_before_a_reset_counts_the_answers_given_by_then() -> None:
     """`prop:reps` from a past `--today` counted the answers up to that day after the card's
     reset point now: perceptron-1, answered on 11-02 and 11-05 and reset since, had 0 answers

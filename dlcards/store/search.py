@@ -40,14 +40,20 @@ REPS_AS_OF = (
     "WHEN EXISTS (SELECT 1 FROM reviews f WHERE f.card_id = c.id AND f.day > ?) "
     "THEN (SELECT count(*) FROM reviews r WHERE r.card_id = c.id AND r.day <= ? AND (r.at, r.id) "
     ">= (SELECT a.at, a.id FROM reviews a INDEXED BY reviews_card_time WHERE a.card_id = c.id "
-    "AND a.kind = 'scheduled' AND a.last_review_before IS NULL "
-    f"AND (a.at, a.id) <= {_FIRST_LATER} ORDER BY a.at DESC, a.id DESC LIMIT 1)) "
+    f"AND a.last_review_before IS NULL AND (a.at, a.id) <= {_FIRST_LATER} "
+    # (the answer before it left the card studied: a reset came between; none: its first)
+    "AND coalesce((SELECT p.kind = 'scheduled' OR p.last_review_before IS NOT NULL "
+    "FROM reviews p INDEXED BY reviews_card_time WHERE p.card_id = c.id "
+    "AND (p.at, p.id) < (a.at, a.id) ORDER BY p.at DESC, p.id DESC LIMIT 1), 1) "
+    "ORDER BY a.at DESC, a.id DESC LIMIT 1)) "
     f"ELSE {REPS} END)"
 )
 """`prop:reps` as of a past day (its four parameters): with reviews logged after it, the
-answers up to that day since the card last started new before its first later review (its
-first answer, or its first after a reset: the span `Store.history_as_of` replays, which
-`show`, `due` and `stats` read), not since its reset point now, which may come after the day
+answers up to that day since the card last started over before its first later review (its
+first answer, or its first after a reset: an answer from a new card's memory where the one
+before it left the card studied, of either kind; a re-drill a session asked for stays one when
+the grade before it is undone, and the first scheduled grade after it alone left it out, where
+a card never reset counts it), not since its reset point now, which may come after the day
 (a card studied then and reset since read 0 answers while `is:review` found it); without,
 `REPS`. Only a card reset at some time pays for the search of its span: at 20,000 cards and
 200,000 answers, 60 ms for every card, 340-780 ms with it."""
