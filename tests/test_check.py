@@ -596,9 +596,7 @@ def test_the_perceptron_8_note_gives_the_margin_gain_of_its_own_example_without_
     card = load_catalog(use_cache=False).by_id()["perceptron-8"]
     assert card.note is not None
     assert "η‖x‖² without a bias" in card.note and "η(‖x‖² + 1) when b is updated" in card.note
-    margins = {
-        (tuple(b.args["w"]), b.claim) for b in card.compute if b.fn == "perceptron_margin"
-    }
+    margins = {(tuple(b.args["w"]), b.claim) for b in card.compute if b.fn == "perceptron_margin"}
     assert {((-1, 1), -1), ((2, 1), 2)} <= margins
 
 
@@ -613,7 +611,8 @@ def test_the_card_saying_every_parameter_moves_the_loss_is_told_of_dead_units() 
     def loss(w1: float, w2: float, b2: float, v2: float) -> float:
         # hidden unit 1: relu(w1·x), alive; unit 2: relu(w2·x + b2); output relu₁ + v2·relu₂
         return sum(
-            (max(0.0, w1 * x) + v2 * max(0.0, w2 * x + b2) - y) ** 2 for x, y in zip(xs, ys)
+            (max(0.0, w1 * x) + v2 * max(0.0, w2 * x + b2) - y) ** 2
+            for x, y in zip(xs, ys, strict=True)
         )
 
     base = (1.0, -1.0, -1.0, 0.5)  # unit 2's input −x − 1 is negative on every example
