@@ -555,6 +555,29 @@ def test_rotation_keeps_7_daily_4_weekly_12_monthly(tmp_path: Path) -> None:
     assert kept == want
 
 
+@pytest.mark.parametrize("event", [None, "reset", backup.MANUAL])
+def test_a_backup_dated_before_those_kept_is_kept_once_made(db: Path, event: str | None) -> None:
+    """A backup whose date is older than every one rotation keeps of its kind (made for a past
+    day, or with the clock set back): rotation deleted it the moment it was made, and `make`
+    failed on it ("No such file or directory"), so a reset was refused. It is the state of now:
+    kept, and what it returns is there."""
+    import sqlite3
+
+    folder = backup.folder_of(db)
+    newer = {None: "p-{}.db.gz", "reset": "p-before-reset-{}.db.gz"}.get(event, "p-manual-{}.db.gz")
+    for month in range(14):  # 14 months of days after it: more than every kind keeps
+        for n in (1, 9, 17, 25):
+            when = date(2024 + (month + 1) // 12, (month + 1) % 12 + 1, n)
+            (folder / newer.format(when.isoformat())).write_bytes(b"x")
+    conn = sqlite3.connect(db)
+    try:
+        made = backup.make(conn, db, date(2024, 1, 5), event)
+    finally:
+        conn.close()
+    assert made.path.exists() and made.size > 0
+    assert made.path in [b.path for b in backup.backups(db)]
+
+
 def test_a_manual_backup_never_replaces_another_and_a_reset_makes_one_first(db: Path) -> None:
     """`dlcards backup` twice in a day: the day's automatic backup (the state before the
     day's first write) and the first manual one stay; `reset` of studied cards backs up the

@@ -126,10 +126,15 @@ def keep(found: list[Backup]) -> set[Path]:
     return kept
 
 
-def rotate(db: Path, today: date | None = None) -> list[Path]:
-    """Delete the backups rotation does not keep; returns them."""
+def rotate(db: Path, today: date | None = None, made: Path | None = None) -> list[Path]:
+    """Delete the backups rotation does not keep; returns them. `made`: the backup just made,
+    kept whatever its date: it holds the state of now, and the date in its name can be older
+    than those of the backups kept (a past day's, or a clock set back): rotation took it at
+    once, and the event it was made before (a reset) was refused, "No such file or directory"."""
     found = backups(db, today)
     kept = keep(found)
+    if made is not None:
+        kept.add(made)
     gone = []
     for b in found:
         if b.path not in kept:
@@ -269,7 +274,7 @@ def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None
     finally:
         snapshot.unlink(missing_ok=True)
         packed.unlink(missing_ok=True)
-    rotate(db)
+    rotate(db, made=target)
     kind = "daily" if event is None else MANUAL if event == MANUAL else "event"
     return Backup(target, day, kind, target.stat().st_size)
 
