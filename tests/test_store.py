@@ -1445,6 +1445,38 @@ def test_the_upgrade_to_fsrs_passing_order_rebuilds_the_memories(isolated: Path)
     assert checked.exit_code == 0, checked.output
 
 
+def test_the_upgrade_to_redrill_fsrs_states_writes_them_when_a_past_day_is_read(
+    isolated: Path,
+) -> None:
+    """Since schema 27 a studied card's re-drill keeps the FSRS state it started from (a past
+    day reads it when a reset follows it). A log written before holds none on its re-drills:
+    the migration marks the log's states stale, and the first past day read under FSRS writes
+    them (`fresh_fsrs_log`), as after a switch."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    _fail_daily(runner, app, 2)  # gd-1: studied 03-01; failed, then re-drilled, 03-02 and 03-03
+    assert runner.invoke(app, ["config", "scheduler", "fsrs"]).exit_code == 0
+    assert runner.invoke(app, ["due", "--today", "2026-03-02"]).exit_code == 0
+    db = isolated / "data" / "dlcards.db"
+    redrills = "SELECT count(*) FROM reviews WHERE kind = 'redrill' AND fsrs_before IS NULL"
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM reviews WHERE kind = 'redrill'").fetchone() == (2,)
+    assert conn.execute(redrills).fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM meta WHERE key = 'fsrs_log_stale'").fetchone() == (0,)
+    conn.execute("UPDATE reviews SET fsrs_before = NULL WHERE kind = 'redrill'")  # as written
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0027_redrill_fsrs_states'")
+    conn.execute("PRAGMA user_version = 26")
+    conn.commit()
+    conn.close()
+    assert runner.invoke(app, ["due", "--today", "2026-03-02"]).exit_code == 0
+    with Store.open(db) as store:
+        assert store.query(redrills) == [(0,)]
+        assert store.query("SELECT count(*) FROM meta WHERE key = 'fsrs_log_stale'") == [(0,)]
+
+
 def test_an_empty_file_another_dlcards_is_making_now_is_not_refused(tmp_path: Path) -> None:
     """An empty database file beside its backups is refused as emptied by mistake, but one
     made a moment ago that grows is another dlcards's new database (two first commands at

@@ -98,6 +98,7 @@ MIGRATIONS = (
     "0024_topic_tally",
     "0025_fsrs_tally",
     "0026_day_index_with_time",
+    "0027_redrill_fsrs_states",
 )
 """The migrations such a file has had (sqlite-utils's record of them)."""
 

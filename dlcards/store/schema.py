@@ -1079,6 +1079,17 @@ def _day_index_with_time(db: Any) -> None:
     )
 
 
+def _redrill_fsrs_states(db: Any) -> None:
+    # A studied card's re-drill keeps the FSRS state it started from (`rows.outcome_values`): a
+    # past day whose first later review is such a re-drill, with a reset after it, reads that
+    # state (`reports.LATER_FSRS`). The log's re-drills hold none before this version: written
+    # the first time a past day is asked for under FSRS, as after a switch (`fresh_fsrs_log`).
+    if db.execute("SELECT EXISTS (SELECT 1 FROM reviews WHERE kind = 'redrill')").fetchone()[0]:
+        from dlcards.store.count import MARK_FSRS_LOG_STALE
+
+        db.execute(MARK_FSRS_LOG_STALE)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -1106,6 +1117,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0024_topic_tally", _topic_tally),
     ("0025_fsrs_tally", _fsrs_tally),
     ("0026_day_index_with_time", _day_index_with_time),
+    ("0027_redrill_fsrs_states", _redrill_fsrs_states),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
