@@ -1375,6 +1375,18 @@ def _fail_daily(runner: Any, app: Any, days: int) -> None:
         assert result.exit_code == 0 and "gd-1" in result.output, result.output
 
 
+def _as_of_schema(db: Path, migration: str, version: int, *changes: str) -> None:
+    """`db` as a version before `migration` left it: `changes` (what that version wrote
+    otherwise) made, the migration not recorded, the file's schema version `version`."""
+    conn = sqlite3.connect(db)
+    for change in changes:
+        conn.execute(change)
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", (migration,))
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+
+
 def test_a_card_failed_every_day_lapses_every_day_and_becomes_a_leech(isolated: Path) -> None:
     """A lapse was counted only while the card's streak was above 0: failed on each of 12
     days after being recalled, a card stayed at 1 lapse and never became a leech."""
@@ -1403,11 +1415,9 @@ def test_the_upgrade_to_lapses_after_relearning_rebuilds_the_memories(isolated: 
     db = isolated / "data" / "dlcards.db"
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT lapses FROM sm2 WHERE card_id = 'gd-1'").fetchone() == (3,)
-    conn.execute("UPDATE sm2 SET lapses = 1 WHERE card_id = 'gd-1'")  # as the old rule left it
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0019_lapses_after_relearning'")
-    conn.execute("PRAGMA user_version = 18")
-    conn.commit()
     conn.close()
+    old_rule = "UPDATE sm2 SET lapses = 1 WHERE card_id = 'gd-1'"  # as the old rule left it
+    _as_of_schema(db, "0019_lapses_after_relearning", 18, old_rule)
     assert runner.invoke(app, ["due", "--today", "2026-03-05"]).exit_code == 0
     with Store.open(db) as store:
         assert store.query("SELECT lapses FROM sm2 WHERE card_id = 'gd-1'") == [(3,)]
@@ -1432,11 +1442,9 @@ def test_the_upgrade_to_fsrs_passing_order_rebuilds_the_memories(isolated: Path)
     db = isolated / "data" / "dlcards.db"
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT due FROM fsrs WHERE card_id = 'gd-1'").fetchone() == ("2026-03-06",)
-    conn.execute("UPDATE fsrs SET due = '2026-03-05' WHERE card_id = 'gd-1'")  # the old rule's
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0023_fsrs_passing_order'")
-    conn.execute("PRAGMA user_version = 22")
-    conn.commit()
     conn.close()
+    old_rule = "UPDATE fsrs SET due = '2026-03-05' WHERE card_id = 'gd-1'"  # the old rule's
+    _as_of_schema(db, "0023_fsrs_passing_order", 22, old_rule)
     assert runner.invoke(app, ["due", "--today", "2026-03-05"]).exit_code == 0
     with Store.open(db) as store:
         assert store.query("SELECT due FROM fsrs WHERE card_id = 'gd-1'") == [("2026-03-06",)]
@@ -1466,11 +1474,9 @@ def test_the_upgrade_to_redrill_fsrs_states_writes_them_when_a_past_day_is_read(
     assert conn.execute("SELECT count(*) FROM reviews WHERE kind = 'redrill'").fetchone() == (2,)
     assert conn.execute(redrills).fetchone() == (0,)
     assert conn.execute("SELECT count(*) FROM meta WHERE key = 'fsrs_log_stale'").fetchone() == (0,)
-    conn.execute("UPDATE reviews SET fsrs_before = NULL WHERE kind = 'redrill'")  # as written
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0027_redrill_fsrs_states'")
-    conn.execute("PRAGMA user_version = 26")
-    conn.commit()
     conn.close()
+    written = "UPDATE reviews SET fsrs_before = NULL WHERE kind = 'redrill'"  # as it was written
+    _as_of_schema(db, "0027_redrill_fsrs_states", 26, written)
     assert runner.invoke(app, ["due", "--today", "2026-03-02"]).exit_code == 0
     with Store.open(db) as store:
         assert store.query(redrills) == [(0,)]
