@@ -355,7 +355,8 @@ class Reports(Connection):
 
         With `as_of`, reviews logged on later days have not happened yet: a card reviewed after
         `as_of` is shown in the state its first later review started from (the log's `_before`
-        columns; FSRS's from `fsrs_before` when that review changed it)."""
+        columns; FSRS's from the `fsrs_before` of the first row from that review on that
+        holds one, `LATER_FSRS`)."""
 
         if due_table(by) == "fsrs":
             due, last = fsrs_then("f.due", "due"), fsrs_then("f.last_review", "last_review")
