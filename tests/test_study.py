@@ -907,3 +907,34 @@ def test_ctrl_c_just_after_dlcards_undo_commits_still_says_what_it_undid(monkeyp
     assert "undid grade 5 on perceptron-2" in result.output
     assert state("perceptron-2")["status"] == "new"
     assert state("perceptron-1")["status"] != "new"
+
+
+def test_a_card_suspended_in_another_terminal_leaves_the_open_session(
+    tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """`dlcards suspend perceptron-2` (or an Anki import of the phone's suspension) while a
+    session is open: the session showed perceptron-2 anyway and logged its grade as a
+    scheduled review. It now asks the database before it shows each card."""
+    import sqlite3
+
+    from dlcards.store import Store
+
+    db = tmp_path / "p.db"
+    assert runner.invoke(app, ["due", "--db", str(db)]).exit_code == 0
+    real = Store.grade
+
+    def then_suspended_elsewhere(self, card_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        done = real(self, card_id, *args, **kwargs)
+        if card_id == "perceptron-1":
+            other = runner.invoke(app, ["suspend", "perceptron-2", "--db", str(db)])
+            assert other.exit_code == 0, other.output
+        return done
+
+    monkeypatch.setattr(Store, "grade", then_suspended_elsewhere)
+    out = study(["", "4", "", "4", "q"], "--db", str(db), "--today", "2026-11-26")
+    assert "perceptron-2 is suspended meanwhile: it leaves the session" in out
+    assert "2 grades saved" in out
+    conn = sqlite3.connect(db)
+    graded = [r[0] for r in conn.execute("SELECT card_id FROM reviews ORDER BY id")]
+    conn.close()
+    assert graded == ["perceptron-1", "perceptron-3"]

@@ -317,6 +317,17 @@ def _run(
             if not keys.interactive:
                 echo(escaped(message), "yellow", console=console)
             continue
+        # suspended since the session began (`dlcards suspend` in another terminal, an Anki
+        # import of the phone's suspension), or retired by a sync there: as the database says
+        # now, as Anki's queues leave out a card suspended meanwhile
+        gone = session.store.out_of_study(item.card_id)
+        if gone is not None:
+            session.leave({item.card_id})
+            why = "suspended meanwhile" if gone == "suspended" else "in no deck now"
+            message = f"{item.card_id} is {why}: it leaves the session"
+            if not keys.interactive:
+                echo(escaped(message), "yellow", console=console)
+            continue
         card = catalog.card(item.card_id)  # loads only the decks of the cards shown
         title = titles[card.topic]
         kind_label = _kind_label(session, item)

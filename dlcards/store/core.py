@@ -1279,6 +1279,19 @@ class Store(Reports, Merging):
             return after.scheduler == "fsrs" or rebuilds_fsrs(without, after)
         return rebuilds_fsrs(before, after)
 
+    def out_of_study(self, card_id: str) -> str | None:
+        """Why the card is no longer studied, as the database says now: "suspended" (in
+        another terminal, or by an Anki import), "retired" (a sync found it in no deck), or
+        None. A study session asks before it shows each card."""
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT suspended, retired FROM cards WHERE id = ?", (card_id,)
+            ).fetchone()
+        )
+        if row is None or row[1]:
+            return "retired"
+        return "suspended" if row[0] else None
+
     def suspend_one(self, card_id: str) -> Unsuspended | None:
         """Suspend one card (as `set_suspended`), for a study session's `!`; returns what its
         undo (`take_back_suspension`) puts back, or None when the card was suspended already
