@@ -1929,3 +1929,43 @@ def test_tags_never_closed_are_taken_out_in_linear_time() -> None:
 
     assert filtered("<b>x</b>" + "<" * 100_000, ["text"]) == "x" + "<" * 100_000
     assert to_markdown("\\(" + "<" * 100_000 + "\\)", set()) == "$" + "<" * 100_000 + "$"
+
+
+def test_an_answer_dated_in_a_later_study_day_is_refused_however_little_ahead() -> None:
+    """An answer's time is Anki's id, milliseconds since the epoch: only a wrong clock puts it
+    ahead of the present. One of tomorrow's study day (a phone 20 hours ahead) was accepted,
+    under the old one-day margin, and moved dlcards's study day on: `due` said tomorrow, and
+    the grades given here that day were logged as the next day's. Answers are now held to
+    today's study day (by the collection's `day_starts_at`)."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from dlcards.importers import anki_file
+
+    def at(text: str) -> int:
+        return int(datetime.fromisoformat(text).astimezone().timestamp() * 1000)
+
+    def refused(now: str, answer: str, starts_at: int = 4) -> bool:
+        collection = SimpleNamespace(
+            source="phone.colpkg", revlog=[SimpleNamespace(id=at(answer), card=1)]
+        )
+        try:
+            anki_file.refuse_answers_ahead(
+                collection,  # type: ignore[arg-type]
+                starts_at,
+                datetime.fromisoformat(now).astimezone(),
+            )
+        except anki_file.AnkiFileError as err:
+            assert "dated after today's study day" in str(err)
+            assert "Tools > Check Database" in str(err)
+            return True
+        return False
+
+    assert not refused("2026-12-10 10:00", "2026-12-10 09:00")
+    assert not refused("2026-12-10 10:00", "2026-12-10 11:00")  # skew within the study day
+    assert not refused("2026-12-10 10:00", "2026-12-11 03:59")
+    assert refused("2026-12-10 10:00", "2026-12-11 04:00")
+    assert refused("2026-12-10 10:00", "2026-12-11 06:00")  # 20 hours ahead
+    assert refused("2026-12-11 03:00", "2026-12-11 05:00")  # 2 hours, across the day's start
+    assert not refused("2026-12-11 03:00", "2026-12-11 05:00", starts_at=0)
+    assert refused("2026-12-10 23:00", "2026-12-11 00:30", starts_at=0)

@@ -109,13 +109,13 @@ def anki(
         collection = anki_file.read(path, Path(tmp), with_media=to_yaml is not None)
         if not collection.notes:
             raise UsageError(f"{path} holds no notes: nothing to import")
+        stored, starts_at, converted_guids = _collection_facts(db)
         if to_yaml is not None:
             # every note's answers may come in: refused before any deck is written
-            anki_file.refuse_answers_ahead(collection)
+            anki_file.refuse_answers_ahead(collection, starts_at)
         catalog = load_catalog(extra)
         # and the cards the database keeps that no deck has now: a phone's reviews of a card
         # removed from its deck join its log (as `show` says it is kept), never "unknown"
-        stored, starts_at, converted_guids = _collection_facts(db)
         retired = {cid: t for cid, t in stored.items() if catalog.topic_of(cid) is None}
         known = {*catalog.ids(), *retired}
         cards = anki_progress.dlcards_cards(collection, known, converted_guids)
@@ -152,7 +152,7 @@ def anki(
                 "folder with --decks DIR)"
             )
         else:  # only dlcards's cards' answers come in: another deck's clock is not ours
-            anki_file.refuse_answers_ahead(collection, cards=cards)
+            anki_file.refuse_answers_ahead(collection, starts_at, cards=cards)
     # `kill` ends the merge as Ctrl-C does too: its transaction rolled back, the database
     # closed (no -wal left), exit 130
     with stops_as_ctrl_c():

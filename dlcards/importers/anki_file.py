@@ -59,8 +59,10 @@ LATEST_ANSWER_MS = 253_402_128_000_000  # 9999-12-30 00:00 UTC
 FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 """The errors of a full disk (or quota, or file size limit)."""
 AHEAD_MS = 86_400_000
-"""How far past the present an answer's time may be: Anki's Tools > Check Database makes the
-time of an answer more than a day ahead (a device whose clock was ahead) the present."""
+"""How far past the present a card's time of change in Anki may be (`anki_progress.
+changed_ahead`): Anki's Tools > Check Database makes a time more than a day ahead (a device
+whose clock was ahead) the present. (Answers are held to today's study day:
+`refuse_answers_ahead`.)"""
 
 
 class AnkiFileError(DlcardsError):
@@ -230,31 +232,40 @@ def read(path: Path, workdir: Path, with_media: bool = False) -> Collection:
 
 
 def refuse_answers_ahead(
-    collection: Collection, now_ms: int | None = None, cards: Container[int] | None = None
+    collection: Collection,
+    starts_at: int,
+    now: datetime | None = None,
+    cards: Container[int] | None = None,
 ) -> None:
-    """Refuse a review log with answers more than a day after `now_ms` (the clock when None),
-    made on a device whose clock was ahead: imported, such an answer made its card's last
-    review a day to come, and every grade given here before that day a re-drill (a card
-    answered with the clock a year ahead stopped moving for a year). Anki's Tools > Check
-    Database makes their time the present; the message says so. `cards`: the Anki cards whose
-    answers are imported (None: every card); another deck's answer is none of dlcards's."""
+    """Refuse a review log with answers dated in a study day after today's (by `starts_at`,
+    the collection's `day_starts_at`, and this machine's clock `now`), made on a device whose
+    clock was ahead. An answer's time is Anki's id, milliseconds since the epoch: no time zone
+    puts it ahead of the present, only a wrong clock. Imported, such an answer made its card's
+    last review a day to come and every grade given here before that day a re-drill (a card
+    answered with the clock a year ahead stopped moving for a year); one of tomorrow moved
+    the study day itself a day on (the study day never goes back behind the log), and the
+    grades given here that day were logged as the next day's. Anki's Tools > Check Database
+    makes such times the present; the message says so. `cards`: the Anki cards whose answers
+    are imported (None: every card); another deck's answer is none of dlcards's."""
     import bisect
-    import time
+    from datetime import timedelta
 
     from dlcards.console import plural
+    from dlcards.days import local_study_day, study_day_start
 
-    if now_ms is None:
-        now_ms = int(time.time() * 1000)
+    moment = (now or datetime.now()).astimezone()
+    tomorrow = study_day_start(local_study_day(starts_at, moment) + timedelta(days=1), starts_at)
     # in time order
     ids = [r.id for r in collection.revlog if cards is None or r.card in cards]
-    ahead = len(ids) - bisect.bisect_right(ids, now_ms + AHEAD_MS)
+    ahead = len(ids) - bisect.bisect_left(ids, int(tomorrow.timestamp() * 1000))
     if ahead:
         first = datetime.fromtimestamp(ids[-ahead] // 1000).astimezone()
         raise AnkiFileError(
             f"{collection.source}: its review log has {plural(ahead, 'answer')} dated after "
-            f"tomorrow (the first {first:%Y-%m-%d %H:%M}): the clock of the device that made "
-            f"{'it' if ahead == 1 else 'them'} was ahead; in Anki, Tools > Check Database "
-            "sets such times to the present: export again after it (nothing was imported)"
+            f"today's study day (the first {first:%Y-%m-%d %H:%M}): the clock of the device "
+            f"that made {'it' if ahead == 1 else 'them'} was ahead (or this computer's is "
+            "behind); in Anki, Tools > Check Database sets such times to the present: export "
+            "again after it (nothing was imported)"
         )
 
 
