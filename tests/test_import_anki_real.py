@@ -1114,6 +1114,28 @@ def test_an_answer_from_a_clock_ahead_is_refused_until_anki_checks_it(
     assert log_of(db) == [*expected_log(today), (A, today.isoformat(), 4, "redrill", 1)]
 
 
+def test_an_answer_from_a_clock_gone_back_to_the_1970s_is_left_out_and_said(
+    round_trip: dict[str, Any],
+) -> None:
+    """The phone's clock gone back (a device without its battery starts in 1970) when the
+    learner answers A: imported, that answer was replayed first in A's log, before the reviews
+    that really came before it (a failure became a new card's first sight, and the card ended
+    as if passed last), and `export reviews` and the heatmap held a 1970 day. It is left out
+    now, and the import says so; the file's other answers come in."""
+    db, today, folder = round_trip["db"], round_trip["today"], round_trip["folder"]
+    col = Collection(str(folder / "collection.anki2"))
+    try:
+        Phone(col, days=(today - date(1972, 1, 5)).days).answer(anki_notes(col)[A].cards()[0].id, 1)
+    finally:
+        col.close()
+    behind = folder.parent / "behind.colpkg"
+    export_colpkg(folder, behind, legacy=False)
+    out = cli("import", "anki", str(behind), "--db", str(db))
+    assert "imported 11 reviews of 3 cards" in out, out
+    assert "not imported: 1 answer dated before 2000" in out, out
+    assert log_of(db) == expected_log(today)
+
+
 def test_a_suspension_from_a_clock_ahead_never_beats_a_change_here(tmp_path: Path) -> None:
     """The phone's clock a year ahead when the learner suspends A there: Anki times the card's
     change a year from now (`cards.mod`; Tools > Check Database leaves it). The import took

@@ -156,6 +156,7 @@ def anki(
     # `kill` ends the merge as Ctrl-C does too: its transaction rolled back, the database
     # closed (no -wal left), exit 130
     with stops_as_ctrl_c():
+        early = anki_progress.answers_before_2000(collection, cards)  # a clock gone back
         # each review's study day, as the collection's own day_starts_at hour gives a grade
         result = anki_progress.convert(collection, cards, starts_at)
         moved: list[str] = []  # the cards whose reset point the import moves (would move)
@@ -276,6 +277,12 @@ def anki(
         echo(
             f"not imported: {plural(result.previews, 'preview answer')} from Anki's filtered "
             "decks that do not reschedule (Anki leaves them out of scheduling too)"
+        )
+    if early:
+        echo(
+            f"not imported: {plural(early, 'answer')} dated before 2000 (the clock of the "
+            "device that gave them had gone back, as one without its battery does to 1970): "
+            "no one can tell when they were given"
         )
     _suspensions(dry_run, there, here, taken, leeches)
     _ahead(ahead, here_ahead)

@@ -326,6 +326,25 @@ class LocalTimes:
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
+FIRST_ANSWER_MS = 946_684_800_000
+"""2000-01-01 00:00 UTC: an answer dated before it was given while the device's clock had gone
+back (one without its battery starts in 1970); Anki itself is from 2006."""
+
+
+def answers_before_2000(collection: Collection, cards: Mapping[int, str]) -> int:
+    """Take the rows dated before FIRST_ANSWER_MS out of `collection`'s log (in place): no one
+    can tell when they were given, and imported they were replayed first, before the reviews
+    that really came before them (a failure on a phone whose clock read 1970 became a new
+    card's first sight, and the card ended as if passed last). Returns how many of them were
+    answers to `cards` (the ones the import would have taken), for the import to say."""
+    import bisect
+
+    cut = bisect.bisect_left([r.id for r in collection.revlog], FIRST_ANSWER_MS)  # time order
+    early = collection.revlog[:cut]
+    del collection.revlog[:cut]
+    return sum(1 for r in early if r.card in cards and is_answer(r))
+
+
 def is_answer(row: Revlog) -> bool:
     """An answer that schedules in Anki (`has_rating_and_affects_scheduling` there): a button
     pressed, not a preview."""
