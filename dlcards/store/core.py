@@ -35,7 +35,7 @@ from dlcards.store.count import (
     observed_value,
 )
 from dlcards.store.merge import BULK_CARDS, BULK_ROWS, Merging, Redecide, bulk_cards, bulk_indexes
-from dlcards.store.reports import Reports, due_as_of, due_table, later_join
+from dlcards.store.reports import LATER_BINDS, Reports, due_as_of, due_table, later_join
 from dlcards.store.rows import (
     AFTER_RESET,
     ALL_MEMORIES,
@@ -87,7 +87,6 @@ if TYPE_CHECKING:
 
     from dlcards.deck import Card
     from dlcards.grading import Outcome
-    from dlcards.search import Query
     from dlcards.settings import Settings
     from dlcards.store.rows import SearchHit
 
@@ -576,8 +575,7 @@ class Store(Reports, Merging):
             return "s.due", "", []
         if due_table(by) == "fsrs":
             self.fresh_fsrs_log()
-        join, binds = later_join(by)
-        return due_as_of(by), join, [day.isoformat()] * binds
+        return due_as_of(by), later_join(by), [day.isoformat()] * LATER_BINDS
 
     def due_ids(
         self, today: date, by: str, topics: Sequence[str] = (), limit: int | None = None
@@ -1060,16 +1058,11 @@ class Store(Reports, Merging):
             self.fresh_fsrs_log()
         return super().card_rows(by, as_of)
 
-    def search(
-        self, query: Query, today: date, by: str, limit: int | None = None
-    ) -> tuple[list[SearchHit], int]:
-        """`Reports.search`, the log's FSRS states written again first when its filters read
-        FSRS's state as of a past day and they may be stale (`fresh_fsrs_log`)."""
-        from dlcards.store.search import reads_memories
-
-        if due_table(by) == "fsrs" and reads_memories(query, "fsrs") and self.has_later(today):
+    def _reading_as_of(self, table: str) -> None:
+        """`Reports.search` reads the study state as of a past day: under FSRS the log's
+        states are written again first when they may be stale (`fresh_fsrs_log`)."""
+        if table == "fsrs":
             self.fresh_fsrs_log()
-        return super().search(query, today, by, limit)
 
     FSRS_LOG_CHUNK = 20_000
     """Log rows whose FSRS state `fresh_fsrs_log` writes per statement (not all at once)."""

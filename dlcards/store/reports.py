@@ -91,9 +91,13 @@ from `r`, where a second pass over the day index found the first later row that 
 (1,000,000 reviews, 3 days back: `due_ids` 300 -> 190 ms)."""
 
 
-def later_join(by: str) -> tuple[str, int]:
-    """The join `due_as_of(by)` and `card_rows` read, and how many times it binds the day."""
-    return (LATER_FSRS if due_table(by) == "fsrs" else LATER), 4
+LATER_BINDS = 4
+"""How many times `LATER` (and `LATER_FSRS`) bind the day."""
+
+
+def later_join(by: str) -> str:
+    """The join `due_as_of(by)` and `card_rows` read (binding the day LATER_BINDS times)."""
+    return LATER_FSRS if due_table(by) == "fsrs" else LATER
 
 
 GRADED_AFTER = (
@@ -299,6 +303,10 @@ def _fsrs_sums(
 
 
 class Reports(Connection):
+    def _reading_as_of(self, table: str) -> None:
+        """Called before a search reads the study state as of a past day, scheduler `table`'s
+        (`Store` writes the log's FSRS states again first when they may be stale)."""
+
     def has_later(self, day: date) -> bool:
         """Whether any review is logged on a day after `day` (one search of the day index):
         only then does a count as of `day` need the log's `_before` columns."""
@@ -371,7 +379,7 @@ class Reports(Connection):
                 f"{then('s.due', 'r.due_before')}, {then('s.interval', 'r.interval_before')}, "
                 "NULL, c.topic, c.leech, NULL FROM cards c JOIN sm2 s ON s.card_id = c.id"
             )
-        later, binds = later_join(by)
+        later = later_join(by)
         sql = (
             f"SELECT c.id, c.suspended, {then('s.repetitions', 'r.reps_before')}, "
             f"{then('s.ef', 'r.ef_before')}, {then('s.lapses', 'r.lapses_before')}, "
@@ -379,7 +387,7 @@ class Reports(Connection):
             f"{schedule}{later} WHERE c.retired = 0 ORDER BY c.position"
         )
         until = (as_of or date.max).isoformat()
-        rows = self._call(lambda: self.conn.execute(sql, (until,) * binds).fetchall())
+        rows = self._call(lambda: self.conn.execute(sql, (until,) * LATER_BINDS).fetchall())
         return [stats_row(r, due_table(by)) for r in rows]
 
     def card_tally(
@@ -642,6 +650,8 @@ class Reports(Connection):
         table = due_table(by)
         # a past day (reviews logged after it): the study state the filters read is then's
         as_of = reads_memories(query, table) and self.has_later(today)
+        if as_of:
+            self._reading_as_of(table)
         if query.tree is not None or query.filters or not query.ranked:
             # the filters join the card tables: one pass, counted here
             sql, params = search_sql(query, today, table, starts_at=starts_at, as_of=as_of)

@@ -250,12 +250,12 @@ def _then_tables(query: Query, table: str, today: date) -> tuple[str, list[Any]]
     happened yet), as `due` reads them (`reports.LATER`, `reports.due_as_of`): `sm2_then`
     and, under FSRS, `fsrs_then`, each a table of the active cards' state then, with the
     columns the filters read. Its parameters, all `today`, come first in the statement."""
-    from dlcards.store.reports import due_as_of, fsrs_then, later_join, then
+    from dlcards.store.reports import LATER_BINDS, due_as_of, fsrs_then, later_join, then
 
     need_s, need_d = _needs(query, table)
     parts, params = [], []
     if need_s:
-        join, binds = later_join("sm2")
+        join = later_join("sm2")
         parts.append(
             f"sm2_then AS (SELECT c.id AS card_id, {due_as_of('sm2')} AS due, "
             f"{then('s.interval', 'r.interval_before')} AS interval, "
@@ -263,16 +263,16 @@ def _then_tables(query: Query, table: str, today: date) -> tuple[str, list[Any]]
             f"lapses, {then('s.last_review', 'r.last_review_before')} AS last_review "
             f"FROM cards c JOIN sm2 s ON s.card_id = c.id{join} WHERE c.retired = 0)"
         )
-        params += [today.isoformat()] * binds
+        params += [today.isoformat()] * LATER_BINDS
     if need_d:
-        join, binds = later_join(table)
+        join = later_join(table)
         parts.append(
             f"{table}_then AS (SELECT c.id AS card_id, {due_as_of(table)} AS due, "
             f"{fsrs_then('s.due', 'due')} AS scheduled, "
             f"{fsrs_then('s.last_review', 'last_review')} AS last_review "
             f"FROM cards c JOIN {table} s ON s.card_id = c.id{join} WHERE c.retired = 0)"
         )
-        params += [today.isoformat()] * binds
+        params += [today.isoformat()] * LATER_BINDS
     return ("WITH " + ", ".join(parts) + " ") if parts else "", params
 
 
