@@ -415,3 +415,42 @@ def test_a_title_of_wide_characters_is_whole_in_the_header(tmp_path: Path) -> No
         h.waiting_for_a_key(fd)
         os.write(fd, b"q")
         h.read_until(fd, b"Stopped.")
+
+
+def test_the_line_under_the_next_card_keeps_the_grade_when_a_card_leaves_before_it(
+    tmp_path: Path,
+) -> None:
+    """In a real terminal: perceptron-3 suspended in another terminal while perceptron-2 is on
+    screen; once perceptron-2 is graded, perceptron-3 leaves the session and perceptron-4
+    comes. The line under it said only that perceptron-3 left: the grade's own line ("next in
+    ...") was lost to it. Both are said now."""
+    import subprocess
+
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+        "TERM": "xterm",
+    }
+    for key in ("COLUMNS", "LINES"):
+        env.pop(key, None)
+    with h.study_in_a_pty(env, *TODAY, "--topic", "perceptron", columns=160) as (pid, fd):
+        for key in (b" ", b"4"):  # perceptron-1
+            h.read_until(fd, b"[q] quit")
+            h.waiting_for_a_key(fd)
+            os.write(fd, key)
+        h.read_until(fd, b"perceptron-1: 4")
+        suspend = [sys.executable, "-m", "dlcards", "suspend", "perceptron-3"]
+        done = subprocess.run(suspend, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        for key in (b" ", b"5"):  # perceptron-2
+            h.waiting_for_a_key(fd)
+            os.write(fd, key)
+        screen = h.read_until(fd, b"leaves the session").decode(errors="replace")
+        h.waiting_for_a_key(fd)
+        os.write(fd, b"q")
+        h.read_until(fd, b"Stopped.")
+    last = screen.split("\x1b[2J")[-1]
+    assert "perceptron-4" in last
+    assert "perceptron-2: 5 → next in 1d; perceptron-3 is suspended meanwhile" in last, last

@@ -304,18 +304,20 @@ def _run(
             if session.done:  # said under the summary
                 session.ended_by_limits = (due_out, new_out, limits)
                 return
-            message = _limits_reached(due_out, new_out, limits)
+            said = _limits_reached(due_out, new_out, limits)
+            message = _also(message, said)
             if not keys.interactive:  # else on the next card's screen
-                echo(escaped(message), "yellow", console=console)
+                echo(escaped(said), "yellow", console=console)
         if not session.store.checking:  # the background check's verdict, between cards
             session.store.guard_writes()
         item = session.current
         assert item is not None
         if catalog.topic_of(item.card_id) is None:  # an edit here took it out of its deck
             session.leave({item.card_id})
-            message = f"{item.card_id} is in no deck now: it leaves the session"
+            said = f"{item.card_id} is in no deck now: it leaves the session"
+            message = _also(message, said)
             if not keys.interactive:
-                echo(escaped(message), "yellow", console=console)
+                echo(escaped(said), "yellow", console=console)
             continue
         # suspended since the session began (`dlcards suspend` in another terminal, an Anki
         # import of the phone's suspension), or retired by a sync there: as the database says
@@ -324,9 +326,10 @@ def _run(
         if gone is not None:
             session.leave({item.card_id})
             why = "suspended meanwhile" if gone == "suspended" else "in no deck now"
-            message = f"{item.card_id} is {why}: it leaves the session"
+            said = f"{item.card_id} is {why}: it leaves the session"
+            message = _also(message, said)
             if not keys.interactive:
-                echo(escaped(message), "yellow", console=console)
+                echo(escaped(said), "yellow", console=console)
             continue
         card = catalog.card(item.card_id)  # loads only the decks of the cards shown
         title = titles[card.topic]
@@ -436,7 +439,7 @@ def _run(
             notice = leech_notice(card.id, row.after.sm2.lapses, row.leech)
             echo(notice, "bold yellow", console=console)
             if keys.interactive:  # the grade's own line too: the notice does not say it
-                message = f"{message}; {notice}"
+                message = _also(message, notice)
 
 
 def _unsuspended(undone: Suspended) -> str:
@@ -776,6 +779,12 @@ def run(
                 "Run `dlcards study` again for the new day's cards."
             )
     return code
+
+
+def _also(message: str, more: str) -> str:
+    """The line under the next card: what the last key did (a grade's next interval, say), and
+    what happened before that card came (it is not lost to the second)."""
+    return f"{message}; {more}" if message else more
 
 
 def _cap_reached(store: Store, day: date) -> bool:
