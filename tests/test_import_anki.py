@@ -1969,3 +1969,30 @@ def test_an_answer_dated_in_a_later_study_day_is_refused_however_little_ahead() 
     assert refused("2026-12-11 03:00", "2026-12-11 05:00")  # 2 hours, across the day's start
     assert not refused("2026-12-11 03:00", "2026-12-11 05:00", starts_at=0)
     assert refused("2026-12-10 23:00", "2026-12-11 00:30", starts_at=0)
+
+
+@settings(max_examples=60)
+@given(
+    held=st.lists(st.integers(-(2**62), 2**62), max_size=40, unique=True),
+    asked=st.lists(st.integers(-(2**62), 2**62), max_size=40),
+    picks=st.lists(st.integers(0, 39), max_size=20),
+)
+def test_the_anki_ids_the_log_holds_are_those_it_holds(
+    held: list[int], asked: list[int], picks: list[int]
+) -> None:
+    """`merge._held_ids` (which Anki ids of a file the log holds: read sorted between the
+    file's least and greatest, then bisected) says what a set of the log's ids says, for ids
+    at the range's ends, outside it, repeated and in any order."""
+    import sqlite3
+
+    import numpy as np
+
+    from dlcards.store.merge import _held_ids
+
+    asked = asked + [held[i] for i in picks if i < len(held)]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE reviews (id INTEGER PRIMARY KEY, anki_id INTEGER UNIQUE)")
+    conn.executemany("INSERT INTO reviews (anki_id) VALUES (?)", [(i,) for i in held])
+    conn.execute("INSERT INTO reviews (anki_id) VALUES (NULL)")  # a review made here
+    got = _held_ids(conn, np.array(asked, np.int64))
+    assert got.tolist() == [i in set(held) for i in asked]

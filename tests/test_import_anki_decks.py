@@ -442,6 +442,20 @@ def review_time_out_of_range(anki_deck: dict[str, Any], tmp: Path) -> Path:
     return zip_with(tmp / "x.apkg", {"meta": b"\x08\x02", "collection.anki21": db.read_bytes()})
 
 
+def review_of_text(anki_deck: dict[str, Any], tmp: Path) -> Path:
+    """A collection whose review log holds a text where a number belongs (its `ease`): the
+    rows are taken as the query gives them, so a check in SQL must find it."""
+    with zipfile.ZipFile(anki_deck["paths"]["legacy"]) as archive:
+        data = archive.read("collection.anki21")
+    db = tmp / "c.anki21"
+    db.write_bytes(data)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE revlog SET ease = 'good' WHERE id = (SELECT max(id) FROM revlog)")
+    conn.commit()
+    conn.close()
+    return zip_with(tmp / "x.apkg", {"meta": b"\x08\x02", "collection.anki21": db.read_bytes()})
+
+
 def legacy_col(anki_deck: dict[str, Any], tmp: Path, column: str, value: str) -> Path:
     """The legacy package with its `col` row's `column` (a JSON text there) set to `value`."""
     with zipfile.ZipFile(anki_deck["paths"]["legacy"]) as archive:
@@ -510,6 +524,7 @@ BAD = {
     ),
     "newer schema": newer_schema,
     "review time out of range": review_time_out_of_range,
+    "review of text": review_of_text,
     # a torture run: JSON of another shape raised AttributeError, nested too deep
     # RecursionError, tracebacks
     "decks not an object": (lambda d, t: legacy_col(d, t, "decks", "[1, 2]")),
@@ -537,6 +552,10 @@ MESSAGES = {
     "newer schema": "was made by a newer Anki (collection schema 19; dlcards reads 11 to 18)",
     "review time out of range": (
         "its review log has an answer time no calendar holds (9223372036854775807 ms)"
+    ),
+    "review of text": (
+        "its collection is corrupt or not an Anki collection (its review log holds text where "
+        "a number belongs, in 1 of its rows)"
     ),
     "decks not an object": (
         "its collection is corrupt or not an Anki collection (col.decks is an array, not a "
@@ -1460,3 +1479,32 @@ def test_ankis_latex_tags_become_the_decks_math(tmp_path: Path) -> None:
     shown = " ".join(to_plain(cards[0]["question"]).split())
     assert "$" not in shown and "[" not in shown, shown
     ok("check", "--decks", str(tmp_path / "decks"))
+
+
+def test_the_whole_files_check_runs_while_the_import_reads_the_file(
+    anki_deck: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import appends to the log, so the whole file is checked first (`PRAGMA
+    integrity_check`: ~3.5 s at 1,000,000 reviews). It runs in a thread from before the Anki
+    file is read, so a phone's file of 100,000 notes is read and converted meanwhile; it used
+    to start at the merge, which then waited for it. A damaged database still stops the import
+    with one line before anything is written (`test_a_bad_file_is_one_line_and_changes_nothing`
+    and the stress runs' byte flips); a dry run writes nothing and starts no check."""
+    import threading
+
+    from dlcards.importers import anki_file
+
+    path = str(anki_deck["paths"]["current"])
+    ok("import", "anki", path, "--to-yaml", str(tmp_path / "d"))  # a database with a log
+    Store.open().close()
+    read = anki_file.read
+    seen: list[set[str]] = []
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        seen.append({t.name for t in threading.enumerate()})
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(anki_file, "read", reading)
+    ok("import", "anki", path, "--decks", str(tmp_path / "d"), "--dry-run")
+    ok("import", "anki", path, "--decks", str(tmp_path / "d"))
+    assert ["dlcards-check" in names for names in seen] == [False, True]

@@ -1729,3 +1729,27 @@ def test_a_read_only_database_of_an_older_schema_says_it_needs_the_upgrade(
         f"it; database {path} is read-only; check its permissions or pass --db"
     )
     assert path.read_bytes() == before
+
+
+def test_suspensions_of_many_cards_are_those_of_few(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Store.suspensions` reads every card's row when asked for many (an import asks for a
+    phone's 100,000 cards five times) and a list of ids when asked for few: the same flags and
+    times either way, of the cards asked for only, unknown ids left out."""
+    from datetime import timedelta
+
+    from dlcards.store import core
+
+    store.sync([card(f"t-{i}") for i in range(1, 13)], "s1", NOW)
+    store.set_suspended(["t-2", "t-5"], True, NOW)
+    store.set_suspended(["t-5"], False, NOW + timedelta(hours=1))
+    asked = ["t-1", "t-2", "t-5", "t-9", "nope"]
+    few = store.suspensions(asked)
+    monkeypatch.setattr(core, "_SCAN_FLAGS", 2)
+    many = store.suspensions(asked)
+    assert many == few
+    assert set(few) == {"t-1", "t-2", "t-5", "t-9"}
+    assert few["t-2"].suspended and not few["t-5"].suspended
+    assert few["t-5"].changed == int((NOW + timedelta(hours=1)).timestamp())
+    assert not few["t-1"].suspended

@@ -6,13 +6,13 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import existing_store, schedule_of, synced_store
+from dlcards.commands.common import existing_store, schedule_of, sync_if_needed, synced_store
 from dlcards.commands.options import DbOption, DecksOption
 from dlcards.console import echo, listed
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from dlcards.catalog import Catalog
     from dlcards.importers.anki_file import Collection
     from dlcards.importers.anki_notes import Converted, YamlDeck
+    from dlcards.store import Store
     from dlcards.store.rows import ImportedReview, Suspension
 
 
@@ -88,6 +89,38 @@ def anki(
     Anki with "Include scheduling information" ticked. A card suspended or unsuspended in
     Anki after dlcards last changed its flag takes Anki's (the newer change wins). Importing
     a file twice adds nothing."""
+    with _checked_meanwhile(db, dry_run) as opened:
+        _import(file, to_yaml, dry_run, force, decks, db, opened)
+
+
+@contextmanager
+def _checked_meanwhile(db: str | None, dry_run: bool) -> Iterator[Store | None]:
+    """The database, opened before the file is read, with the whole file's check running in
+    a thread while the import reads and converts the file (`Store.check_in_background`): the
+    merge's first write waits for it, as it waited for the check the merge started itself
+    (a phone's file of 100,000 notes and 300,000 answers into a log of 1,000,000 reviews:
+    the check takes ~3.5 s, reading and converting the file ~3 s). None for a dry run
+    (nothing is written), before the database exists, or when it cannot be written or the
+    daily check is due (that check makes the day's backup, in the foreground, at the first
+    write, as before)."""
+    if dry_run:
+        yield None
+        return
+    with existing_store(db) as store:
+        if store is not None and store.read_only is None and not store.daily_check_due():
+            store.check_in_background()
+        yield store
+
+
+def _import(
+    file: str,
+    to_yaml: str | None,
+    dry_run: bool,
+    force: bool,
+    decks: list[str] | None,
+    db: str | None,
+    opened: Store | None,
+) -> None:
     import time
 
     from dlcards.catalog import load_catalog
@@ -109,7 +142,7 @@ def anki(
         collection = anki_file.read(path, Path(tmp), with_media=to_yaml is not None)
         if not collection.notes:
             raise UsageError(f"{path} holds no notes: nothing to import")
-        stored, starts_at, converted_guids = _collection_facts(db)
+        stored, starts_at, converted_guids = _collection_facts(db, opened)
         if to_yaml is not None:
             # every note's answers may come in: refused before any deck is written
             anki_file.refuse_answers_ahead(collection, starts_at)
@@ -192,7 +225,7 @@ def anki(
         else:
             from dlcards.grading import merge_rules
 
-            with synced_store(db, extra) as store:
+            with _synced(db, extra, opened) as store:
                 schedule_of(store)  # finishes a switch a killed `config` left half done
                 held = store.suspensions(there)
                 added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
@@ -470,13 +503,28 @@ def _stored_suspensions(db: str | None, cards: Iterable[str]) -> dict[str, Suspe
     return {cid: held.get(cid, Suspension(False, None)) for cid in cards}
 
 
-def _collection_facts(db: str | None) -> tuple[dict[str, str], int, dict[str, str]]:
+@contextmanager
+def _synced(db: str | None, decks: Sequence[str], opened: Store | None) -> Iterator[Store]:
+    """`synced_store`, on the store opened before the file was read (`_checked_meanwhile`)
+    when there is one."""
+    if opened is None:
+        with synced_store(db, decks) as store:
+            yield store
+        return
+    sync_if_needed(opened, decks)
+    yield opened
+
+
+def _collection_facts(
+    db: str | None, opened: Store | None = None
+) -> tuple[dict[str, str], int, dict[str, str]]:
     """Every card the database knows, in a deck now or not (id -> topic), its
     `day_starts_at`, and the Anki GUIDs of the cards converted from notes of one card
-    (`Store.anki_guids`); no card, the default hour and no GUID before the database exists."""
+    (`Store.anki_guids`); no card, the default hour and no GUID before the database exists.
+    `opened`: the store already open, if any."""
     from dlcards.settings import DAY_STARTS_AT
 
-    with existing_store(db) as store:
+    with nullcontext(opened) if opened is not None else existing_store(db) as store:
         if store is None:
             return {}, DAY_STARTS_AT, {}
         cards = dict(store.query("SELECT id, topic FROM cards"))

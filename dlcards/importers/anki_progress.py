@@ -89,11 +89,10 @@ def dlcards_cards(
     (GUID `guid_for(card id)`, or a converted card's note GUID: `exported_converted`), and
     cards of notes an earlier `--to-yaml` converted (their ids are made from the note's
     GUID)."""
-    from dlcards.export.anki import note_guids
     from dlcards.importers.anki_notes import card_id_for
 
     known = set(card_ids)
-    by_guid = dict(zip(note_guids(known), known, strict=True))
+    by_guid = dict(_known_guids(collection, known))
     notes = {n.id: n for n in collection.notes}
     theirs = exported_converted(collection, converted or {})
     by_guid |= {notes[nid].guid: cid for nid, cid in theirs.items() if cid in known}
@@ -136,9 +135,7 @@ def exported_notes(
     """The notes dlcards exported: a GUID made from a card id here (its note type changed in
     Anki or not), a converted card's note (`exported_converted`), or one another dlcards
     exported (`dlcards_notes`)."""
-    from dlcards.export.anki import note_guids
-
-    guids = set(note_guids(card_ids))
+    guids = _known_guids(collection, card_ids)
     made = {n.id for n in collection.notes if n.guid in guids}
     return made | set(exported_converted(collection, converted)) | set(dlcards_notes(collection))
 
@@ -170,9 +167,27 @@ def dlcards_notes(collection: Collection) -> dict[int, str]:
     a package another dlcards (other decks, another `--decks`) exported is recognised too."""
     from dlcards.export.anki import note_guids
 
-    held = [(n, cid) for n in collection.notes if (cid := card_id_field(collection, n))]
-    guids = note_guids(cid for _, cid in held)
-    return {n.id: cid for (n, cid), guid in zip(held, guids, strict=True) if guid == n.guid}
+    if "dlcards_notes" not in collection.memo:
+        held = [(n, cid) for n in collection.notes if (cid := card_id_field(collection, n))]
+        guids = note_guids(cid for _, cid in held)
+        collection.memo["dlcards_notes"] = {
+            n.id: cid for (n, cid), guid in zip(held, guids, strict=True) if guid == n.guid
+        }
+    return dict(collection.memo["dlcards_notes"])
+
+
+def _known_guids(collection: Collection, card_ids: Iterable[str]) -> dict[str, str]:
+    """The GUID `export anki` gives the note of each of `card_ids` -> that card id (made
+    once per collection for the same ids: an import asks for them more than once)."""
+    from dlcards.export.anki import note_guids
+
+    known = frozenset(card_ids)
+    key = ("guids", known)
+    if key not in collection.memo:
+        ids = list(known)
+        collection.memo[key] = dict(zip(note_guids(ids), ids, strict=True))
+    guids: dict[str, str] = collection.memo[key]
+    return guids
 
 
 def carries_scheduling(collection: Collection) -> bool:

@@ -1435,12 +1435,26 @@ class Store(Reports, Merging):
 
 
 def _suspensions_in(c: sqlite3.Connection, card_ids: Iterable[str]) -> dict[str, Suspension]:
+    wanted = set(card_ids)
+    if len(wanted) > _SCAN_FLAGS:  # every card's row, those asked for kept
+        rows = c.execute(f"SELECT id, suspended != 0, {SUSPENSION_CHANGED} FROM cards")
+        return {
+            str(cid): Suspension(bool(held), changed)
+            for cid, held, changed in rows
+            if cid in wanted
+        }
     rows = c.execute(
         f"SELECT id, suspended != 0, {SUSPENSION_CHANGED} FROM cards "
         "WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(card_ids))),),
+        (json.dumps(sorted(wanted)),),
     )
     return {str(cid): Suspension(bool(held), changed) for cid, held, changed in rows}
+
+
+_SCAN_FLAGS = 5_000
+"""Cards asked for from which `_suspensions_in` reads every card's row instead of a list of
+ids (an import of a phone's 100,000 cards asks five times: a sorted JSON list of them
+joined to the cards, 0.25 s a time; a scan 0.1 s)."""
 
 
 def _studied(c: sqlite3.Connection, card_ids: Sequence[str]) -> list[str]:

@@ -69,6 +69,26 @@ _LOG = (
 )
 
 _HELD = "SELECT anki_id FROM reviews WHERE anki_id IS NOT NULL"
+_HELD_BETWEEN = "SELECT anki_id FROM reviews WHERE anki_id BETWEEN ? AND ? ORDER BY anki_id"
+
+
+def _held_ids(c: sqlite3.Connection, anki_id: Any) -> Any:
+    """Whether the log holds each of the Anki ids `anki_id` (an int64 array), as a bool array:
+    the log's ids from the least to the greatest of them, read in order along their unique
+    index, and each looked up by bisection. (A phone's 300,000 answers, imported before,
+    against a log of 1,300,000 rows: every Anki id of the log into a list, then `np.isin`'s
+    hash of them, 1.1 s; this 0.1 s.)"""
+    import numpy as np
+
+    if not len(anki_id):
+        return np.zeros(0, bool)
+    low, high = int(anki_id.min()), int(anki_id.max())
+    held = np.fromiter((r[0] for r in c.execute(_HELD_BETWEEN, (low, high))), np.int64)
+    if not len(held):
+        return np.zeros(len(anki_id), bool)
+    at = np.minimum(np.searchsorted(held, anki_id), len(held) - 1)
+    return held[at] == anki_id
+
 
 # whether a reset elsewhere at ? (ms) moves a card's reset point: its own point is earlier
 _RESET_MOVES = f"({RESET_MARK.replace('c.', '')}) < (?, 0)"
@@ -278,9 +298,8 @@ class Merging(Connection):
             moved_now = self._move_resets(c, resets, rows)
             known = {r[0] for r in c.execute("SELECT id FROM cards")}
             ours = np.array([cid in known for cid in rows.card_ids] + [False], bool)
-            held = [r[0] for r in c.execute(_HELD)]
             anki_id = rows.anki_id
-            new = np.flatnonzero(ours[rows.card] & ~np.isin(anki_id, np.array(held, np.int64)))
+            new = np.flatnonzero(ours[rows.card] & ~_held_ids(c, anki_id))
             in_time_order = _rising(anki_id[new])  # (then each Anki id is there once)
             if not in_time_order:
                 _, first = np.unique(anki_id[new], return_index=True)
