@@ -1,6 +1,7 @@
 """A stand-in for $EDITOR in the tests: records its arguments and the file as it found it
 (in $FAKE_EDITOR_LOG), then writes the next step of $FAKE_EDITOR_SCRIPT (a JSON list): a whole
-new text, "REPLACE:old=>new", or null to save unchanged."""
+new text, "REPLACE:old=>new", or null to save unchanged; then exits with $FAKE_EDITOR_EXIT
+(0 if unset), as an editor that fails after saving (vim's `:cq`) does."""
 
 import json
 import os
@@ -23,3 +24,4 @@ if step is not None:
         target.write_text(target.read_text().replace(old, new))
     else:
         target.write_text(step)
+sys.exit(int(os.environ.get("FAKE_EDITOR_EXIT", "0")))

@@ -947,3 +947,26 @@ def test_an_edit_of_a_deck_another_program_changed_meanwhile_is_kept_aside(
     assert result.exit_code == 2 and "was changed by another program" in out
     assert deck.read_text() == meanwhile
     assert kept_file(result.output).read_text() == DECK.replace("Q7", "Q7 edited")
+
+
+def test_add_whose_editor_fails_after_saving_keeps_what_was_typed(
+    tmp_path: Path, editor, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Found by trying an editor that exits non-zero: a card typed and saved, then the editor
+    quitting with an error (vim's `:cq`, a crash) gave "error: the editor ... exited with code
+    1", and the card was gone with the temporary folder. It is kept, as a card given up on
+    with its error is; an editor that fails with the template untouched keeps nothing."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    monkeypatch.setenv("FAKE_EDITOR_EXIT", "1")
+    editor("question: my long card\nanswer: typed with care\n")
+    result = runner.invoke(app, ["add", "--deck", str(deck)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "exited with code 1; no card added; yours is kept in " in result.output
+    kept = Path(result.output.split("yours is kept in ")[1].split()[0])
+    assert kept.read_text() == "question: my long card\nanswer: typed with care\n"
+    assert deck.read_text() == DECK
+    editor(None)  # the template left as it was: nothing typed, nothing kept
+    result = runner.invoke(app, ["add", "--deck", str(deck)])
+    assert result.exit_code == 2 and "kept in" not in result.output, result.output
+    assert deck.read_text() == DECK

@@ -292,12 +292,14 @@ def add(
             else:  # pragma: no cover - MAX_TRIES saves, each with a new error
                 raise UsageError("too many tries: no card added")
         except UsageError as err:
-            if before is None:  # nothing typed yet: an editor that failed at once
-                raise
-            # given up on (saved unchanged, the editor quit with an error): what was typed is
-            # the learner's, kept where the error says, as a card that cannot be written is
-            typed = draft.read_bytes().decode("utf-8", errors="replace")
-            raise UsageError(f"{err}; yours is kept in {_keep(typed, card_id)}") from None
+            typed = draft.read_bytes().decode("utf-8", errors="replace") if draft.is_file() else ""
+            if before is None and (is_empty(typed) or typed == pristine):
+                raise  # nothing typed: an editor that failed at once, or quit untouched
+            # given up on (saved unchanged, or the editor quit with an error, even after the
+            # card was saved: vim's :cq, an editor that crashed): what was typed is the
+            # learner's, kept where the error says, as a card that cannot be written is
+            said = str(err) if "no card added" in str(err) else f"{err}; no card added"
+            raise UsageError(f"{said}; yours is kept in {_keep(typed, card_id)}") from None
     # The file is read again and written under a lock on its folder: another `add` (or an
     # edit saved) since the editor opened is kept, and the id is one nobody took meanwhile.
     try:
