@@ -241,6 +241,9 @@ SAME = [
     "prop:due=0", "prop:due<=0", "prop:due>0", "prop:due>-100", "-prop:due<0",
     "prop:lapses>0", "prop:lapses=0", "prop:reps>=2", "prop:reps=0", "prop:ease>2.5",
     "prop:ease<2", "prop:ease=2.5", "prop:ease!=2.5", "prop:ease>=1.3", "Prop:ivl>1",
+    # past f32 and u32 (Rust's cast saturates; here `inf` was an OverflowError's traceback)
+    "prop:ease>inf", "prop:ease<inf", "prop:ease<=infinity", "prop:ease>1e39", "prop:ease!=1e39",
+    "prop:ease<-inf", "prop:ease>=4294967.295", "prop:ease>4294967.296", "prop:ease<nan",
     "momentum prop:ivl>=1 tag:math", "is:review or tag:none",
     # answered, by button, first answered, added, edited in the last N days (0 is 1)
     "rated:1", "rated:0", "rated:2", "rated:7", "rated:+30", "rated:31", "rated:4294967295",

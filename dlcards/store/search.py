@@ -84,7 +84,8 @@ def _prop(name: str, table: str, as_of: bool = False) -> str:
 
 def anki_factor(ease: float) -> int:
     """`prop:ease` as Anki compares it: with the factor (`ease * 1000.0) as u32`, in f32),
-    so `prop:ease>2.55` is `factor > 2549` and finds a card of ease 2.55, as in Anki."""
+    so `prop:ease>2.55` is `factor > 2549` and finds a card of ease 2.55, as in Anki; past
+    u32 (`inf`, `1e39`) it is u32's largest, below 0 (or NaN) 0, as Rust's cast saturates."""
     import math
     import struct
 
@@ -96,7 +97,8 @@ def anki_factor(ease: float) -> int:
     product = f32(f32(ease) * 1000.0)
     if math.isnan(product) or product <= 0:
         return 0
-    return min(int(product), 2**32 - 1)
+    # Rust's `as u32` saturates: `prop:ease>inf` (or 1e39, infinite in f32) is u32::MAX
+    return int(min(product, 2**32 - 1))
 
 
 def _tag_clause(pattern: str, tags: str = "c.tags") -> tuple[str, list[Any]]:
