@@ -187,6 +187,8 @@ _NUMBER = {  # what Rust's u32, i32 and f32 parsers take, as Anki parses prop: v
         r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan)", re.I | re.A
     ),
 }
+_RANGE = {"u32": (0, 2**32 - 1), "i32": (-(2**31), 2**31 - 1)}
+"""The numbers Rust's u32 and i32 parsers take: a number past them is Anki's error."""
 _PROP_NUMBER = {"ivl": "u32", "reps": "u32", "lapses": "u32", "due": "i32", "ease": "f32"}
 _DAYS = re.compile(r"\+?[0-9]+")  # Rust's u32 parser, as Anki reads a number of days
 _BUTTON = re.compile(r"\+?0*[1-4]")  # Anki's answer button: a u8 from 1 to 4
@@ -328,9 +330,17 @@ def _prop(value: str, part: str) -> Filter:
         )
     number = value[name.end() + len(op) :]
     kind = _PROP_NUMBER[prop]
+    wanted = {"u32": "a whole number, 0 or more", "i32": "a whole number", "f32": "a number"}
     if not _NUMBER[kind].fullmatch(number):
-        wanted = {"u32": "a whole number, 0 or more", "i32": "a whole number", "f32": "a number"}
         raise _error(f"'{part}': prop:{prop} takes {wanted[kind]}, not '{number}'")
+    low, high = _RANGE.get(kind, (None, None))
+    if low is not None and high is not None and not low <= int(number) <= high:
+        # Rust's parsers refuse a number past their type, as Anki does: read as a number,
+        # prop:ivl<99999999999999999999 was every card here
+        raise _error(
+            f"'{part}': prop:{prop} takes a whole number from {low:,} to {high:,} (as Anki), "
+            f"not '{number}'"
+        )
     return Filter("prop", prop, False, op, float(number))
 
 

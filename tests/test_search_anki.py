@@ -238,6 +238,7 @@ SAME = [
     # states and properties (prop:due leaves suspended cards out; a new card's ease is 0)
     "is:due", "is:new", "is:review", "is:suspended", "-is:due", "is:due or is:suspended",
     "is:new is:suspended", "prop:ivl>=1", "prop:ivl=0", "prop:ivl!=1", "prop:ivl>+0",
+    "prop:ivl<=4294967295", "prop:reps<+4294967295", "prop:due<2147483647", "prop:due>=-2147483648",
     "prop:due=0", "prop:due<=0", "prop:due>0", "prop:due>-100", "-prop:due<0",
     "prop:lapses>0", "prop:lapses=0", "prop:reps>=2", "prop:reps=0", "prop:ease>2.5",
     "prop:ease<2", "prop:ease=2.5", "prop:ease!=2.5", "prop:ease>=1.3", "Prop:ivl>1",
@@ -279,6 +280,9 @@ REFUSED = [
     "rated:1:0", "rated:1:5", "rated:1:x", "rated:1:3:4", "rated:1\\:2", "introduced:-1",
     "added:1.5", "edited:", "edited:4294967296", "rated:\u0663", "prop:ivl>\u0663",
     "prop:due>-\u0663", "prop:ease>\u0663.5",
+    # past Rust's u32 (ivl, reps, lapses) and i32 (due): here all cards or none
+    "prop:ivl>4294967296", "prop:ivl<99999999999999999999999", "prop:lapses<=4294967296",
+    "prop:reps!=+4294967296", "prop:due>2147483648", "prop:due<-2147483649",
 ]  # fmt: skip
 
 
