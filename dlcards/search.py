@@ -286,7 +286,9 @@ def _tag(value: str, part: str) -> Filter:
         raise _error(f"'{part}': regular expressions (tag:re:) are not searched here")
     nc = value.startswith("nc:")
     text = _unescape(value.removeprefix("nc:"))
-    if text.lower() == "none":
+    if not text:
+        raise _error(f"'{part}' needs a value, e.g. tag:nc:uber")
+    if text == "none":  # Anki's word, in lower case: `tag:NONE` is a tag of that name
         return Filter("untagged", "")
     if text == "*":
         return Filter("all", "")

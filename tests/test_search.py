@@ -254,6 +254,7 @@ def test_the_index_follows_deck_edits_and_retired_cards(tmp_path: Path) -> None:
         ("prop:lapse>3", "unknown property 'lapse' (did you mean 'lapses'?)"),
         ("prop:lapses", "not a property test"),
         ("tag:", "needs a value"),
+        ("tag:nc:", "'tag:nc:' needs a value"),  # was the untagged cards (Anki: none)
         ("resched:1", "Anki's resched: is not searched here"),  # as words, it found nothing
         ("rated:x", "'rated:x': rated: takes a whole number of days, e.g. rated:1 (today)"),
         ("added:-1", "'added:-1': added: takes a whole number of days"),

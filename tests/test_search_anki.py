@@ -235,6 +235,10 @@ SAME = [
     "tag:C++", "tag:c+*", "tag:ml", "-tag:ml", "tag:ML::CNN", "tag:ml::*", "tag:*::cnn",
     "tag:ml::rnn", "tag:*::lstm", "tag:m_", "tag:m_::*", "tag:日本", "tag:タグ",
     "tag:*タグ", "tag:über", "tag:ÜBER", "tag:uber", "tag:nc:uber", "tag:nc:ÜBER", "tag:ü*",
+    # a pattern of stars alone is any tag (a card with none is not found), `none` Anki's word
+    # in lower case only (`tag:NONE` a tag of that name)
+    "tag:**", "tag:***", "-tag:**", "tag:nc:**", "tag:NONE", "tag:None", "tag:nc:NONE",
+    "-tag:NONE",
     # states and properties (prop:due leaves suspended cards out; a new card's ease is 0)
     "is:due", "is:new", "is:review", "is:suspended", "-is:due", "is:due or is:suspended",
     "is:new is:suspended", "prop:ivl>=1", "prop:ivl=0", "prop:ivl!=1", "prop:ivl>+0",

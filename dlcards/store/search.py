@@ -108,6 +108,9 @@ def _tag_clause(pattern: str, tags: str = "c.tags") -> tuple[str, list[Any]]:
     inside (`m*x`) that string is only a first cut (its `*` crosses tags: " math relux " is
     no `m*x`, as Anki's `\\S*` is not), then tag by tag (100,000 cards: ~3x the plain
     GLOB). `tags`: the SQL of the tags string (for `tag:nc:`, without combining marks)."""
+    if not pattern.strip("*"):  # `tag:**`: any tag, as Anki's `\S*\S*` is (a card with
+        # none has the tags "  ", which `*  *` matched)
+        return f"trim({tags}) != ''", []
     whole = f"({tags} GLOB ? OR {tags} GLOB ?)"
     params = [f"* {pattern} *", f"* {pattern}::*"]
     if "*" not in pattern.rstrip("*").replace("[*]", ""):
