@@ -828,6 +828,12 @@ def test_a_leech_reaches_anki_tagged_as_anki_tags_one(
     import_apkg(col, path, scheduling=True)
     leech_notes = [col.get_note(nid)["CardId"] for nid in col.find_notes("tag:leech")]
     assert leech_notes == ["gd-23"]
+    # the tag is searched here as Anki searches the note: `tag:leech` said the tag was unknown
+    for query in ("tag:leech", "tag:LEE*", "tag:nc:leech", "tag:leech -tag:math", "-tag:leech"):
+        anki_found = {col.get_note(nid)["CardId"] for nid in col.find_notes(query)}
+        found = runner.invoke(app, ["search", "--db", str(db), "--json", "-n", "9999", query])
+        assert found.exit_code == 0, found.output
+        assert {row["id"] for row in json.loads(found.output)["cards"]} == anki_found, query
     (card,) = notes_by_card_id(col)["gd-23"].cards()
     assert card.queue == (-1 if action == "suspend" else 2)
 

@@ -575,7 +575,10 @@ def _unknown_names(parsed: Any, decks: Sequence[str]) -> None:
     named = [
         f
         for f in parsed.every_filter()
-        if f.kind in ("topic", "tag") and not any(c in f.value for c in "*?[")
+        if f.kind in ("topic", "tag")
+        and not any(c in f.value for c in "*?[")
+        # `leech` is the tag of a leech (Anki's): none now is no unknown tag
+        and not (f.kind == "tag" and f.value == "leech")
     ]
     if not named:
         return

@@ -101,7 +101,13 @@ def anki_factor(ease: float) -> int:
     return int(min(product, 2**32 - 1))
 
 
-def _tag_clause(pattern: str, tags: str = "c.tags") -> tuple[str, list[Any]]:
+TAGS = "(CASE WHEN c.leech = 1 THEN coalesce(c.tags, ' ') || 'leech ' ELSE c.tags END)"
+"""A card's tags as `tag:` searches them (" a b "): its deck's, and Anki's `leech` on a leech,
+the tag `export anki` gives its note and Anki's only mark of one (`tag:leech` is how an Anki
+user finds leeches: it said the tag was unknown)."""
+
+
+def _tag_clause(pattern: str, tags: str = TAGS) -> tuple[str, list[Any]]:
     """A card whose tags hold one matching `pattern` (a GLOB), or one under such a tag
     (`ml` finds `ml::cnn`: Anki's `tag:` reads `(::| )` after the pattern): on the tags as
     one string (" a b ") while a `*` can only be the pattern's last character; with a `*`
@@ -187,9 +193,9 @@ def _clause(
     elif f.kind == "tag":
         sql, params = _tag_clause(f.value)
     elif f.kind == "nctag":
-        sql, params = _tag_clause(f.value, f"{NO_COMBINING}(c.tags)")
+        sql, params = _tag_clause(f.value, f"{NO_COMBINING}({TAGS})")
     elif f.kind == "untagged":
-        sql = "trim(coalesce(c.tags, '')) = ''"
+        sql = f"trim(coalesce({TAGS}, '')) = ''"
     elif f.kind in ("all", "none"):
         sql = "1" if f.kind == "all" else "0"
     elif f.kind == "is":
