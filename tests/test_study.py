@@ -938,3 +938,65 @@ def test_a_card_suspended_in_another_terminal_leaves_the_open_session(
     graded = [r[0] for r in conn.execute("SELECT card_id FROM reviews ORDER BY id")]
     conn.close()
     assert graded == ["perceptron-1", "perceptron-3"]
+
+
+OWN_DECK = """\
+topic: own
+title: Own
+cards:
+  - id: own-1
+    question: First question
+    answer: A1
+  - id: own-2
+    question: Second question
+    answer: A2
+  - id: own-3
+    question: Third question
+    answer: A3
+  - id: own-4
+    question: Fourth question
+    answer: A4
+"""
+
+
+@pytest.mark.parametrize("change", ["edited", "broken"])
+def test_a_deck_saved_in_another_terminal_is_the_sessions_from_its_next_card(
+    tmp_path, monkeypatch, change: str
+) -> None:  # type: ignore[no-untyped-def]
+    """`dlcards edit own-2` (or an editor on the deck file) in another terminal while a session
+    is open: the session showed own-2's old text, and own-3, taken out of its deck, was shown
+    and graded as a scheduled review of a card no deck has. Before each card the session now
+    syncs the decks when a file changed, as every command does first; a deck saved with an
+    error is said once, and the session goes on with the decks as they were."""
+    import sqlite3
+
+    from dlcards.store import Store
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck = decks / "own.yaml"
+    deck.write_text(OWN_DECK)
+    db = tmp_path / "p.db"
+    real = Store.grade
+
+    def then_saved_elsewhere(self, card_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        done = real(self, card_id, *args, **kwargs)
+        if card_id == "own-1":
+            text = OWN_DECK.replace("Second question", "Second question, fixed")
+            text = text.replace("  - id: own-3\n    question: Third question\n    answer: A3\n", "")
+            deck.write_text(text if change == "edited" else OWN_DECK.replace("Second", "[Second"))
+        return done
+
+    monkeypatch.setattr(Store, "grade", then_saved_elsewhere)
+    args = ("--db", str(db), "--decks", str(decks), "--topic", "own", "--today", "2026-11-26")
+    out = study(["", "4", "", "4", "", "4", "", "4", "q"], *args)
+    with sqlite3.connect(db) as conn:
+        graded = [r[0] for r in conn.execute("SELECT card_id FROM reviews ORDER BY id")]
+    if change == "edited":
+        assert "Second question, fixed" in out
+        assert "own-3 is in no deck now: it leaves the session" in out
+        assert graded == ["own-1", "own-2", "own-4"]
+    else:
+        said = "the session goes on with the decks as they were"
+        assert out.count(said) == 1 and f"{deck}:8:" in out, out
+        assert graded == ["own-1", "own-2", "own-3", "own-4"]

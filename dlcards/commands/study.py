@@ -294,9 +294,19 @@ def _run(
     grades = {str(g) for g in range(6)}
     on_card = {"s", "u", "q", "!", "e"}  # the keys that work on either side of a card
     message = ""
+    broken = ""  # the error of deck files saved broken meanwhile, said once
     while not session.done:
         if session.rolled_over():  # a new study day: its cards come in a new session
             return
+        # the decks as they are now: a deck saved in another terminal (`dlcards edit`, an
+        # editor) shows its new text from the next card, and a card it took out leaves
+        catalog, said = _decks_now(session, catalog, decks, console, patience)
+        if said and said != broken:
+            message = _also(message, said)
+            if not keys.interactive:
+                echo(escaped(said), "yellow", console=console)
+        broken = said
+        titles = catalog.topic_titles()
         # the day's limits as they are now: changed by `dlcards config`, or reached by grades
         # in another terminal, they hold from the next card
         due_out, new_out, limits = session.keep_to_limits()
@@ -440,6 +450,35 @@ def _run(
             echo(notice, "bold yellow", console=console)
             if keys.interactive:  # the grade's own line too: the notice does not say it
                 message = _also(message, notice)
+
+
+def _decks_now(
+    session: StudySession,
+    catalog: Catalog,
+    decks: Sequence[str],
+    console: Console,
+    patience: float | None,
+) -> tuple[Catalog, str]:
+    """The decks the session goes on with: synced into the store when a deck file changed
+    since (a card edited or taken out in another terminal; the same check every command runs
+    first: the files' signature), else `catalog` as it is; and a line when the files changed
+    do not load (a deck saved with an error: the session goes on with the decks as they were,
+    as `e` does when an edit is given up on)."""
+    from dlcards.commands.common import sync_if_needed
+    from dlcards.errors import DeckError
+
+    try:
+        synced = until_saved(
+            console,
+            partial(sync_if_needed, session.store, decks),
+            "the decks changed on disk will be synced",
+            "the decks changed on disk were not synced",
+            patience,
+            session.store,
+        )
+    except DeckError as err:
+        return catalog, f"{err}; the session goes on with the decks as they were"
+    return (catalog, "") if synced is None else (synced, "")
 
 
 def _unsuspended(undone: Suspended) -> str:
