@@ -315,10 +315,11 @@ def _prop(value: str, part: str) -> Filter:
     from dlcards.suggest import did_you_mean
 
     name = _PROP.match(value)
-    word = re.match(r"[a-z]*", value).group(0)  # type: ignore[union-attr]
+    word = re.match(r"[a-zA-Z]*", value).group(0)  # type: ignore[union-attr]
     if name is None or (word != name.group(1) and not name.group(1).endswith(":")):
         raise _error(
-            f"unknown property '{word}'{did_you_mean(word, PROPS)}; use {', '.join(PROPS)}"
+            f"unknown property '{word}'{did_you_mean(word.lower(), PROPS)}; use "
+            f"{', '.join(PROPS)} (in lower case, as Anki reads them)"
         )
     prop = name.group(1)
     ops = ("<=", ">=", "!=", "=", "<", ">")  # Anki's order: `<=` before `<`
@@ -495,9 +496,9 @@ def _field(key: str, value: str, part: str) -> Term | Filter:
     if key == "tag":
         return _tag(value, part)
     if key == "is":
-        state = value.lower()
+        state = value  # in lower case, as Anki reads it: `is:DUE` is Anki's error
         if state not in IS_VALUES:
-            hint = did_you_mean(state, IS_VALUES)
+            hint = did_you_mean(state.lower(), IS_VALUES)
             if state in ("learn", "buried", "buried-manually", "buried-sibling"):
                 hint = " (dlcards has no learning steps and buries no card)"
             raise _error(
@@ -505,8 +506,8 @@ def _field(key: str, value: str, part: str) -> Term | Filter:
                 + ", ".join(f"is:{v}" for v in IS_VALUES)
             )
         return Filter("is", state)
-    if key == "prop":
-        return _prop(value.lower(), part)
+    if key == "prop":  # the name in lower case, as Anki reads it: `prop:IVL>1` is its error
+        return _prop(value, part)
     if key in DATED:
         return _dated(key, value, part)
     if key in ("nc", "w"):  # the index ignores accents: nc: is a plain search here

@@ -249,7 +249,7 @@ SAME = [
     # past f32 and u32 (Rust's cast saturates; here `inf` was an OverflowError's traceback)
     "prop:ease>inf", "prop:ease<inf", "prop:ease<=infinity", "prop:ease>1e39", "prop:ease!=1e39",
     "prop:ease<-inf", "prop:ease>=4294967.295", "prop:ease>4294967.296", "prop:ease<nan",
-    "momentum prop:ivl>=1 tag:math", "is:review or tag:none",
+    "momentum prop:ivl>=1 tag:math", "is:review or tag:none", "prop:ease>INF", "prop:ease<NaN",
     # answered, by button, first answered, added, edited in the last N days (0 is 1)
     "rated:1", "rated:0", "rated:2", "rated:7", "rated:+30", "rated:31", "rated:4294967295",
     "-rated:2", "rated:1:1", "rated:2:1", "rated:6:2", "rated:3:3", "rated:1:4", "rated:3:04",
@@ -280,6 +280,7 @@ REFUSED = [
     "prop:lapses>-1", "prop:due>1.5", "prop:ivl", "prop:ivl=>1", "prop:foo>1", "momentum and",
     "or momentum", "momentum or or adam", "momentum and or adam", "()", ":momentum", '""',
     '"" momentum', "momentum\\", "say\\ now", "momentum\\d", "is:foo",
+    "is:DUE", "is:New", "prop:IVL>1", "prop:Lapses>0", "prop:eAse>2",  # Anki's values: lower case
     "rated:", "rated:-1", "rated:-0", "rated:1.5", "rated:x", "rated:4294967296", "rated:1:",
     "rated:1:0", "rated:1:5", "rated:1:x", "rated:1:3:4", "rated:1\\:2", "introduced:-1",
     "added:1.5", "edited:", "edited:4294967296", "rated:\u0663", "prop:ivl>\u0663",
