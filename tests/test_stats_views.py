@@ -18,7 +18,13 @@ from typer.testing import CliRunner
 
 from dlcards.catalog import load_catalog
 from dlcards.cli import app
-from dlcards.commands.stats_views import heatmap_view, histogram_view, render_stats, retention_view
+from dlcards.commands.stats_views import (
+    TODAY_MARK,
+    heatmap_view,
+    histogram_view,
+    render_stats,
+    retention_view,
+)
 from dlcards.settings import DEFAULT_FSRS_PARAMETERS
 from dlcards.simulate import fsrs_review_log
 from dlcards.stats import heatmap
@@ -451,3 +457,17 @@ def test_a_long_topic_gives_way_to_the_retention_numbers(
     assert header.split()[2:-1] == ["today", "7d", "30d", "365d"], plain
     assert _re.findall(r"\S+%", rows) == ["100%"] * 4, plain
     assert "regularisation-and-dropout" in rows or "regularisation-and- " in rows, plain
+
+
+@pytest.mark.parametrize("width", [24, 30, 33, 34, 40, 61])
+def test_the_heatmaps_legend_lines_up_under_the_weeks(log: dict, width: int) -> None:
+    """At 30 columns the legend `less ·░▒▓█ more  ◆ today` wrapped at the panel's edge, and
+    `today` stood alone under the day labels, cut from its ◆: every line under the grid now
+    starts in the weeks' column, and the mark keeps its word."""
+    console = console_at(width)
+    console.print(heatmap_view(stats_json(), min(width, 61)))
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    under = lines[lines.index(next(line for line in lines if "less" in line)) : -1]
+    for line in under:
+        assert line.startswith("│     ") and not line.startswith("│      "), (width, line)
+    assert any(f"{TODAY_MARK} today" in line for line in under), lines

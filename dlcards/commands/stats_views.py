@@ -88,7 +88,11 @@ def heatmap_view(data: dict[str, Any], width: int = WIDTH, encoding: str = "utf-
     for step in range(5):
         text.append(levels[step], style=LEVEL_STYLES[step])
     text.append(" more", style="dim")
-    text.append(f"  {TODAY_MARK} today", style="dim")
+    # "◆ today" under the scale where both do not fit on a line (under 34 columns it wrapped
+    # to the panel's edge, `today` alone under the day labels)
+    legend = len("less ") + len(levels) + len(" more") + len(f"  {TODAY_MARK} today")
+    mark = f"  {TODAY_MARK} today" if legend <= width - 8 else f"\n    {TODAY_MARK} today"
+    text.append(mark, style="dim")
     since = first.isoformat()
     from dlcards.console import plural, wrap_tokens
 
