@@ -959,7 +959,7 @@ cards:
 """
 
 
-@pytest.mark.parametrize("change", ["edited", "broken"])
+@pytest.mark.parametrize("change", ["edited", "broken", "moved"])
 def test_a_deck_saved_in_another_terminal_is_the_sessions_from_its_next_card(
     tmp_path, monkeypatch, change: str
 ) -> None:  # type: ignore[no-untyped-def]
@@ -984,7 +984,11 @@ def test_a_deck_saved_in_another_terminal_is_the_sessions_from_its_next_card(
         if card_id == "own-1":
             text = OWN_DECK.replace("Second question", "Second question, fixed")
             text = text.replace("  - id: own-3\n    question: Third question\n    answer: A3\n", "")
-            deck.write_text(text if change == "edited" else OWN_DECK.replace("Second", "[Second"))
+            if change == "moved":  # the deck folder renamed: the session's decks stay
+                decks.rename(tmp_path / "elsewhere")
+            else:
+                broken = OWN_DECK.replace("Second", "[Second")
+                deck.write_text(text if change == "edited" else broken)
         return done
 
     monkeypatch.setattr(Store, "grade", then_saved_elsewhere)
@@ -998,5 +1002,6 @@ def test_a_deck_saved_in_another_terminal_is_the_sessions_from_its_next_card(
         assert graded == ["own-1", "own-2", "own-4"]
     else:
         said = "the session goes on with the decks as they were"
-        assert out.count(said) == 1 and f"{deck}:8:" in out, out
+        where = f"{deck}:8:" if change == "broken" else f"deck path {decks} does not exist"
+        assert out.count(said) == 1 and where in out, out
         assert graded == ["own-1", "own-2", "own-3", "own-4"]

@@ -462,10 +462,10 @@ def _decks_now(
     """The decks the session goes on with: synced into the store when a deck file changed
     since (a card edited or taken out in another terminal; the same check every command runs
     first: the files' signature), else `catalog` as it is; and a line when the files changed
-    do not load (a deck saved with an error: the session goes on with the decks as they were,
-    as `e` does when an edit is given up on)."""
+    do not load (a deck saved with an error, a deck folder moved away: the session goes on
+    with the decks as they were, as `e` does when an edit is given up on)."""
     from dlcards.commands.common import sync_if_needed
-    from dlcards.errors import DeckError
+    from dlcards.errors import DeckError, UsageError
 
     try:
         synced = until_saved(
@@ -476,7 +476,7 @@ def _decks_now(
             patience,
             session.store,
         )
-    except DeckError as err:
+    except (DeckError, UsageError) as err:  # a deck saved broken, a deck folder moved
         return catalog, f"{err}; the session goes on with the decks as they were"
     return (catalog, "") if synced is None else (synced, "")
 
