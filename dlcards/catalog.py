@@ -252,9 +252,19 @@ class Catalog:
         if not has_tag(tuple(known), tag):
             from dlcards.suggest import did_you_mean
 
+            # the tags `export anki` adds to a note, found in Anki by them: a leech's, and its
+            # topic's slug, first of its tags there
+            if tag.strip() == "leech":
+                hint = (
+                    " (Anki's tag of a leech: `dlcards list --leeches` lists them, "
+                    "`dlcards search tag:leech` finds them)"
+                )
+            elif (name := tag.strip()) in self.topic_titles():
+                hint = f" ({name} is a topic: --topic {name}, or topic:{name} in a search)"
+            else:
+                hint = did_you_mean(tag, known)
             raise UsageError(
-                f"unknown tag '{escaped(tag)}'{did_you_mean(tag, known)}; "
-                f"tags are: {', '.join(known) or 'none'}"
+                f"unknown tag '{escaped(tag)}'{hint}; tags are: {', '.join(known) or 'none'}"
             )
 
     def stream(self, topics: Sequence[str] = (), tag: str | None = None) -> Iterator[list[Card]]:
