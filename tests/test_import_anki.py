@@ -1996,3 +1996,28 @@ def test_the_anki_ids_the_log_holds_are_those_it_holds(
     conn.execute("INSERT INTO reviews (anki_id) VALUES (NULL)")  # a review made here
     got = _held_ids(conn, np.array(asked, np.int64))
     assert got.tolist() == [i in set(held) for i in asked]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(0, 80), held=st.integers(0, 80))
+def test_the_new_rows_of_columns_are_those_of_rows(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, n: int, held: int
+) -> None:
+    """What a dry run says an import adds (`new_reviews`): for rows given as columns (an
+    import's), looked up by their Anki ids' order, the same rows in the same order as for the
+    rows one by one (a set of every Anki id of the log), with some already in the log and
+    repeats in the file."""
+    import random
+
+    rng = random.Random(seed)
+    cids = [f"t-{i}" for i in range(8)]
+    rows = _bulk_rows(cids, n, seed)
+    rows += [rng.choice(rows) for _ in range(n // 4)] if rows else []  # an id twice
+    with Store.open(tmp_path_factory.mktemp("new") / "p.db") as s:
+        s.sync([card(c) for c in cids], "s1", at(D, 9))
+        merge(s, rows[: min(held, len(rows))])  # in the log before
+        as_rows = s.new_reviews(rows)
+        as_columns = s.new_reviews(columns_of(rows))
+    assert [(r.card_id, r.anki_id, r.grade) for r in as_columns] == [
+        (r.card_id, r.anki_id, r.grade) for r in as_rows
+    ]

@@ -149,7 +149,17 @@ class Merging(Connection):
 
     @staticmethod
     def _unheld(c: sqlite3.Connection, rows: Iterable[ImportedReview]) -> list[ImportedReview]:
-        """The rows whose Anki id the log does not hold yet (each once)."""
+        """The rows whose Anki id the log does not hold yet (each once, its first row, in the
+        rows' order). Rows given as columns (an import's) are looked up as the merge looks
+        them up (`_held_ids`), and only the new ones made into rows: a dry run of a phone's
+        300,000 answers, imported before, into a log of 1,300,000 asked twice, ~1 s each for
+        a set of every Anki id of the log and ~0.75 s for making every row."""
+        if isinstance(rows, ImportedReviews):
+            import numpy as np
+
+            new = np.flatnonzero(~_held_ids(c, rows.anki_id))
+            _, first = np.unique(rows.anki_id[new], return_index=True)
+            return [rows[i] for i in new[np.sort(first)].tolist()]
         held = {r[0] for r in c.execute(_HELD)}
         fresh: dict[int, ImportedReview] = {}
         for row in rows:
