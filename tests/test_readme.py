@@ -139,3 +139,66 @@ def test_the_json_keys_the_readme_names_are_the_outputs() -> None:
     assert list(found) == ["query", "total", "cards"]
     said = keys(r"`dlcards search QUERY --json`: .*?cards: \[\{([^}]*)\}")
     assert list(found["cards"][0]) == said
+
+
+def _named(text: str, start: str) -> list[str]:
+    """The keys the README names in the first `{...}` or `[{...}]` after `start`, at its outer
+    level: `{a, b: {c}, d: [{e}]}` names a, b and d."""
+    at = text.index("{", text.index(start) + len(start)) + 1
+    depth, items, item = 0, [], ""
+    for ch in text[at:]:
+        if ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            if depth == 0:
+                break
+            depth -= 1
+        if ch == "," and depth == 0:
+            items.append(item)
+            item = ""
+        else:
+            item += ch
+    return [part.split(":")[0].strip() for part in [*items, item]]
+
+
+def test_the_json_of_show_due_stats_and_calc_is_as_the_readme_names_it() -> None:
+    """`stats --json` printed `scheduler`, `recall`, `heatmap`, `true_retention` and
+    `histograms`, and its leeches a `topic` and `suspended`, that the README's "JSON output"
+    did not name, and `show --json`'s `fsrs` a `parameters`: every key each prints, at each
+    level the README describes, is the README's, in the order printed."""
+    import json
+
+    text = re.sub(r"\s+", " ", README[README.index("## JSON output") :])
+    runner = CliRunner()
+    args = ["--today", "2026-11-26"]
+    studied = runner.invoke(app, ["study", *args], input="\n5\nq\n")
+    assert studied.exit_code == 0, studied.output
+    for key, value in (("leech_threshold", "1"), ("leech_action", "tag")):
+        assert runner.invoke(app, ["config", key, value]).exit_code == 0
+    later = ["--today", "2026-11-27"]
+    again = runner.invoke(app, ["study", *later], input="\n1\nq\n")
+    assert again.exit_code == 0, again.output
+
+    shown = json.loads(runner.invoke(app, ["show", "perceptron-1", "--json", *later]).output)
+    said = [k.strip("`") for k in re.findall(r"`\w+`", text[: text.index(" and `state`: ")])]
+    assert list(shown) == [*said, "state"]
+    assert list(shown["state"]) == _named(text, "`state`:")
+    assert list(shown["state"]["sm2"]) == _named(text, "`sm2` is")
+    assert list(shown["state"]["fsrs"]) == _named(text, "`fsrs` is")
+
+    due = json.loads(runner.invoke(app, ["due", "--json", *later]).output)
+    assert list(due) == _named(text, "`dlcards due --json`:")
+    assert list(due["topics"][0]) == _named(text, "topics: [")
+
+    stats = json.loads(runner.invoke(app, ["stats", "--json", *later]).output)
+    start = "`dlcards stats --json`:"
+    assert list(stats) == _named(text, start)
+    section = text[text.index(start) :]
+    for key in ("cards", "reviews", "retention", "passed", "recall", "heatmap", "true_retention"):
+        assert list(stats[key]) == _named(section, f" {key}:"), key
+    assert stats["leeches"] and list(stats["leeches"][0]) == _named(section, "leeches: [")
+    assert list(stats["forecast"][0]) == _named(section, "forecast: [")
+    assert list(stats["histograms"]) == ["interval", "ease"]
+
+    calc = json.loads(runner.invoke(app, ["calc", "relu", "z=1", "--json"]).output)
+    assert list(calc) == _named(text, "`dlcards calc NAME ... --json`:")
