@@ -688,6 +688,66 @@ def test_cli_fifo_is_written_into_not_replaced(tmp_path: Path) -> None:
     assert sorted(p.name for p in work.iterdir()) == ["pipe"]
 
 
+def _export_process(
+    *args: str, pass_fds: tuple[int, ...] = ()
+) -> subprocess.CompletedProcess[bytes]:
+    """`dlcards export ARGS` in a process of its own, its standard output a pipe."""
+    return subprocess.run(
+        [sys.executable, "-m", "dlcards", "export", *args],
+        capture_output=True,
+        pass_fds=pass_fds,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/stdout").exists(), reason="needs /dev/stdout")
+def test_cli_dev_stdout_in_a_pipe_is_standard_output() -> None:
+    """`dlcards export reviews -o /dev/stdout | ...` said "error: cannot write /dev/stdout: No
+    such file or directory" (exit 1): the link was resolved to `/proc/…/fd/pipe:[…]`, which no
+    file is, and written as a new file there. It is standard output, as `-o -` is: the same
+    bytes, and the line saying what was written not among them."""
+    for kind in ("reviews", "text", "anki"):
+        dash = _export_process(kind, "-o", "-")
+        named = _export_process(kind, "-o", "/dev/stdout")
+        assert dash.returncode == 0, dash.stderr
+        assert named.returncode == 0, named.stderr
+        assert b"Traceback" not in named.stderr
+        if kind == "anki":  # a zip, whole: the summary is not written into it
+            with zipfile.ZipFile(io.BytesIO(named.stdout)) as archive:
+                assert "collection.anki2" in archive.namelist()
+            assert named.stderr.decode().startswith("wrote /dev/stdout: ")
+        else:
+            assert named.stdout == dash.stdout
+            assert named.stdout.splitlines()[0].startswith((b"id,card_id", b"#separator:tab"))
+
+
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="needs /dev/fd")
+def test_cli_a_pipe_named_by_dev_fd_is_written_into() -> None:
+    """`dlcards export reviews -o >(gzip > log.gz)`: bash names the pipe `/dev/fd/63`, and the
+    export said "cannot write /dev/fd/63: No such file or directory" (exit 1). The pipe is
+    written into, as a FIFO is."""
+    import threading
+
+    for kind, first in (("reviews", b"id,card_id"), ("text", b"#separator:tab")):
+        read, write = os.pipe()
+        chunks: list[bytes] = []
+
+        def drain(fd: int = read, into: list[bytes] = chunks) -> None:
+            with os.fdopen(fd, "rb") as stream:
+                into.append(stream.read())
+
+        reader = threading.Thread(target=drain)
+        reader.start()
+        try:
+            done = _export_process(kind, "-o", f"/dev/fd/{write}", pass_fds=(write,))
+        finally:
+            os.close(write)
+            reader.join(timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.decode().startswith(f"wrote /dev/fd/{write}: ")
+        assert chunks and chunks[0].startswith(first)
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_cli_dev_full_reports_the_error_and_keeps_the_device() -> None:
     import stat

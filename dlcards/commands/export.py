@@ -197,7 +197,8 @@ def anki(
     target = target_for(output, force, database_of(db))
     if target.is_stdout and sys.stdout.isatty():
         raise UsageError(
-            "-o - would write the binary package to the terminal; redirect it to a file or a pipe"
+            f"-o {output} would write the binary package to the terminal; redirect it to a file "
+            "or a pipe"
         )
     catalog = load_catalog(decks or ())
     with ExitStack() as stack:

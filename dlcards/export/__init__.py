@@ -31,11 +31,12 @@ class Target:
 
     `file`: a regular file (new, or replaced with --force), written atomically; a symlink is
     followed, so its target is what gets written, as the shell's `>` would. `stream`: a FIFO or
-    a character device (`/dev/stdout`, `/dev/null`), written into and never replaced.
-    `stdout`: standard output (`-o -`)."""
+    a character device (`/dev/null`, `/dev/fd/63`), opened by its name and written into, never
+    replaced. `stdout`: standard output (`-o -`, or a name of the pipe or device it is open
+    on: `/dev/stdout`)."""
 
     kind: str  # "file" | "stream" | "stdout"
-    path: Path | None  # what is opened (a symlink's target); None for standard output
+    path: Path | None  # what is opened (a file symlink's target); None for standard output
     shown: str  # as the user wrote it
 
     @property
@@ -51,19 +52,44 @@ def target_for(output: str, force: bool, database: Path | None = None) -> Target
         return Target("stdout", None, "standard output")
     nonempty(output, "-o", "a file name, or - for standard output")
     given = Path(output).expanduser()
+    stream = _stream(given)
+    if stream is not None:
+        if _is_standard_output(stream):  # `-o /dev/stdout`: as `-o -`, the summary not in it
+            return Target("stdout", None, str(given))
+        # opened by the name given, which the kernel follows: the `/dev/fd/63` of bash's
+        # `>(gzip > log.gz)` is a link to a pipe with no path, whose "resolved" name
+        # (`/proc/…/fd/pipe:[…]`) does not exist
+        return Target("stream", given, str(given))
     path = given.resolve() if given.is_symlink() else given
     if database is not None:
         _not_the_database(path, given, database)
     try:
-        mode: int | None = os.stat(path).st_mode
+        os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
-        mode = None  # check_target says what is wrong with the path
+        pass  # check_target says what is wrong with the path
     except OSError as err:
         raise UsageError(f"cannot write {given}: {err.strerror}") from None
-    if mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
-        return Target("stream", path, str(given))
     check_target(path, force, shown=given)
     return Target("file", path, str(given))
+
+
+def _stream(path: Path) -> os.stat_result | None:
+    """The status of `path`, its links followed, if it is a FIFO or a character device (an
+    error, a loop of links say, is for the checks of a file to name)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st if stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode) else None
+
+
+def _is_standard_output(st: os.stat_result) -> bool:
+    """Whether `st` is the pipe or device standard output is open on."""
+    try:
+        out = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # closed (`>&-`), or no sys.stdout
+        return False
+    return (out.st_dev, out.st_ino) == (st.st_dev, st.st_ino)
 
 
 def _not_the_database(path: Path, shown: Path, database: Path) -> None:
