@@ -574,6 +574,30 @@ def test_an_editor_command_with_an_unclosed_quote_is_one_error_line(
     assert "cannot read $EDITOR 'vim \"'" in line and "closing quotation" in line
 
 
+@pytest.mark.parametrize("visual", [True, False])
+def test_an_editor_that_cannot_run_names_the_variable_that_chose_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, visual: bool
+) -> None:
+    """With VISUAL=nvim (not installed) and EDITOR=vi, `dlcards add` said "cannot run the
+    editor 'nvim': No such file or directory; set $EDITOR", which was set already: $VISUAL
+    comes first, and the line names the variable to change."""
+    missing = str(tmp_path / "no-such-editor")
+    if visual:
+        monkeypatch.setenv("VISUAL", missing)
+        monkeypatch.setenv("EDITOR", f"{sys.executable} {EDITOR}")
+    else:
+        monkeypatch.delenv("VISUAL", raising=False)
+        monkeypatch.setenv("EDITOR", missing)
+    deck = tmp_path / "mine.yaml"
+    result = runner.invoke(app, ["add", "--deck", str(deck)])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    name, other = ("$VISUAL", "$EDITOR") if visual else ("$EDITOR", "$VISUAL")
+    assert f"cannot run the editor {missing!r} ({name})" in line
+    assert f"set {name} " in line and other not in line
+    assert not deck.exists()
+
+
 def test_a_card_that_cannot_be_written_is_kept_and_the_deck_is_unchanged(
     tmp_path: Path, editor, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 MAX_TRIES = 20
 
 
-def _editor() -> list[str]:
+def _editor() -> tuple[list[str], str]:
+    """The editor's command, and the variable that named it: $VISUAL before $EDITOR, as git
+    and crontab take them (vi, named by neither, is $EDITOR's to change)."""
     name = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
     command = os.environ.get(name) or "vi"
     try:
@@ -43,7 +45,7 @@ def _editor() -> list[str]:
         raise UsageError(f"cannot read ${name} {command!r}: {err}; fix it") from None
     if not words:
         raise UsageError(f"${name} is blank; set it to your editor's command")
-    return words
+    return words, name
 
 
 def open_editor(file: Path, line: int | None = None, stdin: int | None = None) -> None:
@@ -51,7 +53,7 @@ def open_editor(file: Path, line: int | None = None, stdin: int | None = None) -
     (vi, vim, nano, emacs, micro, kakoune) or `-g FILE:LINE --wait` for VS Code. `stdin`: the
     editor's standard input (`subprocess.DEVNULL` when ours is a script's, which it must not
     read; None: ours)."""
-    editor = _editor()
+    editor, variable = _editor()
     name = Path(editor[0]).name if editor else ""
     if line is None:
         args = [*editor, str(file)]
@@ -63,7 +65,8 @@ def open_editor(file: Path, line: int | None = None, stdin: int | None = None) -
         child = subprocess.Popen(args, stdin=stdin)
     except OSError as err:
         raise UsageError(
-            f"cannot run the editor {' '.join(editor)!r}: {err.strerror}; set $EDITOR"
+            f"cannot run the editor {' '.join(editor)!r} (${variable}): {err.strerror}; set "
+            f"${variable} to your editor's command"
         ) from None
     with _keyboard_signals_ignored():  # Ctrl-C is the editor's (vim's "leave insert mode")
         code = child.wait()
