@@ -598,6 +598,23 @@ def test_an_editor_that_cannot_run_names_the_variable_that_chose_it(
     assert not deck.exists()
 
 
+def test_an_editor_ended_by_a_signal_is_named_by_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor killed (`kill` of vi, say) made `dlcards add` say "the editor 'vi' exited with
+    code -15": Popen's negative code, which no shell shows. The line names the signal."""
+    script = tmp_path / "killed_editor.py"
+    script.write_text("import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    deck = tmp_path / "mine.yaml"
+    result = runner.invoke(app, ["add", "--deck", str(deck)])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.endswith(f"the editor '{sys.executable} {script}' was ended by SIGTERM")
+    assert not deck.exists()
+
+
 def test_a_card_that_cannot_be_written_is_kept_and_the_deck_is_unchanged(
     tmp_path: Path, editor, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -70,8 +70,20 @@ def open_editor(file: Path, line: int | None = None, stdin: int | None = None) -
         ) from None
     with _keyboard_signals_ignored():  # Ctrl-C is the editor's (vim's "leave insert mode")
         code = child.wait()
+    if code < 0:  # ended by a signal: Popen's -15 is no exit code a user has seen
+        raise UsageError(f"the editor {' '.join(editor)!r} was ended by {_signal_name(-code)}")
     if code != 0:
         raise UsageError(f"the editor {' '.join(editor)!r} exited with code {code}")
+
+
+def _signal_name(number: int) -> str:
+    """`SIGTERM`, as `kill -l` names signal 15; a number no name has, as `signal 99`."""
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 @contextmanager
