@@ -1026,7 +1026,7 @@ def test_a_command_run_from_a_deleted_directory_works(
         (["import", "anki", ""], "FILE is empty; give the .apkg, .colpkg or .anki2 file"),
         (["import", "anki", "x.apkg", "--to-yaml", ""], "--to-yaml is empty; give the folder"),
         (["doctor", "--restore", ""], "--restore is empty; give a backup's path or name"),
-        (["decks", "copy", ""], "DIRECTORY is empty; give the folder to copy the decks into"),
+        (["decks", "copy", ""], "DIR is empty; give the folder to copy the decks into"),
         (["add", "--deck", ""], "--deck is empty; give the deck file to add to"),
         (["due", "--decks", ""], "--decks is empty; give a deck file or directory"),
         (["show", "gd-1", "--decks", ""], "--decks is empty; give a deck file or directory"),
@@ -1308,6 +1308,42 @@ def test_every_argument_is_named_in_capitals_in_help_and_errors() -> None:
     assert ("dlcards suspend", "ID...") in [(p, m.strip("{}[]")) for p, m in shown]
     named = [(path, metavar) for path, metavar in shown if metavar != metavar.upper()]
     assert not named, named
+
+
+def test_a_placeholder_a_help_speaks_of_is_on_its_usage_line() -> None:
+    """`dlcards decks copy --help` said "Copy the built-in decks to DIR, to edit them (use them
+    with --decks DIR)" under `Usage: dlcards decks copy [OPTIONS] {DIRECTORY}`: no DIR on its
+    line. A placeholder (a value name some option or argument shows, as DIR, FILE or ID) in a
+    command's own help, outside a quoted command line, is one of that command's."""
+    import re
+
+    import typer.main
+
+    def walk(command: Any, path: str) -> list[tuple[str, Any, Any]]:
+        ctx = command.context_class(command, info_name=path)
+        if hasattr(command, "list_commands"):
+            found = []
+            for name in command.list_commands(ctx):
+                found += walk(command.get_command(ctx, name), f"{path} {name}")
+            return found
+        return [(path, command, ctx)]
+
+    def metavars(command: Any, ctx: Any) -> set[str]:
+        names = set()
+        for param in command.params:
+            shown = param.make_metavar(ctx) if param.param_type_name == "argument" else None
+            names |= set(re.findall(r"[A-Z][A-Z_]*", shown or str(param.metavar or "")))
+        return names
+
+    commands = walk(typer.main.get_command(app), "dlcards")
+    every = set().union(*(metavars(c, ctx) for _, c, ctx in commands))
+    assert {"DIR", "FILE", "ID", "QUERY"} <= every
+    wrong = []
+    for path, command, ctx in commands:
+        text = re.sub(r"`[^`]*`|\$\w+", "", command.help or "")  # command lines, variables
+        said = set(re.findall(r"(?<![\w-])[A-Z][A-Z_]*(?![\w])", text)) & every
+        wrong += [(path, name) for name in sorted(said - metavars(command, ctx))]
+    assert not wrong, wrong
 
 
 @pytest.mark.parametrize("width", [50, 60])

@@ -623,7 +623,7 @@ decks_app = typer.Typer(
 @decks_app.command("copy", short_help="Copy the built-in decks to DIR to edit them")
 def copy(
     folder: str = typer.Argument(
-        ..., help="Directory to copy the built-in decks into.", metavar="DIRECTORY"
+        ..., help="Directory to copy the built-in decks into.", metavar="DIR"
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite files already there."),
 ) -> None:
@@ -633,7 +633,7 @@ def copy(
     from dlcards.fileio import atomic_write_all, clean_stale_temps
 
     sources = sorted(p for p in builtin_decks_dir().iterdir() if p.suffix in DECK_SUFFIXES)
-    directory = Path(nonempty(folder, "DIRECTORY", "the folder to copy the decks into"))
+    directory = Path(nonempty(folder, "DIR", "the folder to copy the decks into"))
     directory = directory.expanduser()
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} is a file, not a directory")
