@@ -202,3 +202,73 @@ def test_the_json_of_show_due_stats_and_calc_is_as_the_readme_names_it() -> None
 
     calc = json.loads(runner.invoke(app, ["calc", "relu", "z=1", "--json"]).output)
     assert list(calc) == _named(text, "`dlcards calc NAME ... --json`:")
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def test_the_simulation_figures_are_what_simulate_prints() -> None:
+    """The README's `dlcards simulate --seed 1` table and its retention comparison are runs of
+    the command: each figure is the one `--json` gives now (a change to the simulator that
+    moves them must move the README with it)."""
+    import json
+
+    runner = CliRunner()
+
+    def run(*args: str) -> dict[str, dict[str, float]]:
+        result = runner.invoke(app, ["simulate", "--seed", "1", "--json", *args])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["schedulers"]  # type: ignore[no-any-return]
+
+    rows = re.findall(r"^\| (fsrs|hlr) learner, (SM-2|FSRS @ 0\.90) \| (.*) \|$", README, re.M)
+    assert len(rows) == 4
+    for learner, scheduler, cells in rows:
+        got = run("--learner", learner)["sm2" if scheduler == "SM-2" else "fsrs"]
+        total, recall, known, per_known = (_number(c) for c in cells.split(" | "))
+        assert total == got["total_reviews"]
+        assert recall == round(got["mean_true_recall_at_review"], 3)
+        assert known == got["known_at_end"]
+        assert per_known == round(got["reviews_per_known"], 1)
+    text = re.sub(r"\s+", " ", README)
+    said = re.search(
+        r"`--retention 0\.8` vs `0\.95`: ([\d,]+) vs ([\d,]+) reviews, (\d+) vs (\d+) known", text
+    )
+    assert said
+    low, high = (run("--retention", r, "--schedulers", "fsrs")["fsrs"] for r in ("0.8", "0.95"))
+    assert [_number(n) for n in said.groups()] == [
+        low["total_reviews"],
+        high["total_reviews"],
+        low["known_at_end"],
+        high["known_at_end"],
+    ]
+
+
+def test_the_counts_the_readme_gives_are_the_decks_and_the_engine() -> None:
+    """The math cards, the computations `calc --list` lists, the quiz templates and the cards
+    the search example finds, as the README counts them."""
+    import json
+
+    from dlcards.engine import REGISTRY
+
+    cards = load_catalog(use_cache=False).cards
+    text = re.sub(r"\s+", " ", README)
+    said = {
+        "math": r"(\d+) cards are tagged `math` and carry `compute:` blocks",
+        "computations": r"`dlcards calc --list` lists the (\d+) computations",
+        "quiz": r"has a `quiz:` template \((\d+) cards\)",
+        "search": r"`dlcards search sigmoid -tanh tag:math` \((\d+) of the built-in cards\)",
+    }
+    found = {key: re.search(pattern, text) for key, pattern in said.items()}
+    assert all(found.values()), found
+    counts = {key: int(match.group(1)) for key, match in found.items() if match}
+    assert counts["math"] == sum("math" in c.tags for c in cards)
+    assert counts["math"] == sum(1 for c in cards if c.compute)
+    assert counts["computations"] == len(REGISTRY)
+    listed = json.loads(CliRunner().invoke(app, ["calc", "--list", "--json"]).output)
+    assert counts["computations"] == len(listed)
+    assert counts["quiz"] == sum(1 for c in cards if c.quiz)
+    # the console script puts the words after `--` (`quick.words_apart`): `-tanh` is a word
+    query = ["--", "sigmoid", "-tanh", "tag:math"]
+    result = CliRunner().invoke(app, ["search", "--json", *query])
+    assert json.loads(result.output)["total"] == counts["search"]
