@@ -247,3 +247,14 @@ def test_review_many_is_review_row_by_row(
             day_of(int(final["due"][c])), int(final["lapses"][c]),
             day_of(int(final["last_review"][c])),
         ) == state  # fmt: skip
+
+
+def test_the_readme_first_grade_figures() -> None:
+    """The README's "SM-2, exactly": a first sight graded 0, 1 or 2 leaves EF at 1.70, 1.96 or
+    2.18 (SM-2's formula from 2.50, by hand: 2.5 + 0.1 − 5·(0.08 + 5·0.02) = 1.7, ...), and
+    after five 4s a card first graded 0 is due in 33 days (1, 6, ⌈6·1.7⌉ = 11, ⌈11·1.7⌉ = 19,
+    ⌈19·1.7⌉ = 33), one first graded 4 in 238 (1, 6, 15, 38, 95, ⌈95·2.5⌉ = 238)."""
+    firsts = [run([q])[1][0] for q in (0, 1, 2)]
+    assert firsts == [1.70, 1.96, 2.18]
+    assert run([0, 4, 4, 4, 4, 4])[0][-1] == 33
+    assert run([4, 4, 4, 4, 4, 4])[0][-1] == 238
