@@ -890,6 +890,31 @@ def test_piped_output_has_no_trailing_spaces(
     assert len(result.output.splitlines()) > 2
 
 
+def test_reset_of_a_database_that_cannot_be_written_is_refused_before_it_asks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a read-only database `dlcards reset gd-1` asked "Reset card gd-1 to new? [y/N]" on a
+    terminal, and only after a `y` said the database cannot be written (in a script: "pass
+    --yes", then the refusal): the README says a command that would write is refused, naming
+    the file, before it asks anything, as `study` is."""
+    import dlcards.stdio
+
+    asked: list[str] = []
+    monkeypatch.setattr(dlcards.stdio, "confirm", lambda question, **_: asked.append(question))
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+    )
+    db = os.environ["DLCARDS_DB"]
+    before = Path(db).read_bytes()
+    for args in (["reset", "gd-1"], ["reset", "--all"], ["reset", "gd-1", "--yes"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        (line,) = result.output.strip().splitlines()
+        assert line.startswith(f"error: database {db} is read-only"), line
+    assert asked == [] and Path(db).read_bytes() == before
+
+
 def _closed_stdin() -> None:
     os.close(0)
 

@@ -186,18 +186,24 @@ def reset(
         what = f"all {len(ids)} cards"
     else:
         raise UsageError("say what to reset: a card id, --topic T, or --all")
-    if not yes:
-        import sys
-
-        if not sys.stdin.isatty():
-            raise UsageError("reset asks for confirmation; pass --yes to confirm without a prompt")
-        from dlcards.stdio import confirm
-
-        history = "Its" if len(ids) == 1 else "Their"
-        if not confirm(f"Reset {what} to new? {history} review history is kept."):
-            echo("nothing reset")
-            raise typer.Exit(1)
     with synced_store(db, decks or ()) as store:
+        if store.read_only is not None:  # refused before the question, as study refuses it
+            from dlcards.errors import StoreError
+
+            raise StoreError(store.read_only)
+        if not yes:
+            import sys
+
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    "reset asks for confirmation; pass --yes to confirm without a prompt"
+                )
+            from dlcards.stdio import confirm
+
+            history = "Its" if len(ids) == 1 else "Their"
+            if not confirm(f"Reset {what} to new? {history} review history is kept."):
+                echo("nothing reset")
+                raise typer.Exit(1)
         studied = store.reset(ids, clock())
     if studied and len(ids) == 1:
         echo(f"reset {what}; its review history is kept")
