@@ -915,6 +915,45 @@ def test_reset_of_a_database_that_cannot_be_written_is_refused_before_it_asks(
     assert asked == [] and Path(db).read_bytes() == before
 
 
+def test_a_writer_on_a_read_only_database_with_unsynced_decks_says_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a deck the database had not synced, `study`, `quiz`, `suspend`, `unsuspend`,
+    `reset` and `import anki` on a read-only database said "note: ... the decks' changes since
+    it was last synced are not in it; what it holds is shown", then refused to write: nothing
+    was shown, and the README promises one line. A command that writes refuses before the
+    sync; one that reads (`due`) still says what it shows."""
+    package = tmp_path / "cards.apkg"
+    assert runner.invoke(app, ["export", "anki", "-o", str(package)]).exit_code == 0
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "zz.yaml").write_text(
+        "topic: zz\ntitle: ZZ\ncards:\n- id: zz-1\n  question: Q?\n  answer: A.\n"
+    )
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+    )
+    db = os.environ["DLCARDS_DB"]
+    before = Path(db).read_bytes()
+    decks = ["--decks", str(mine)]
+    for args in (
+        ["study"],
+        ["quiz", "-n", "1"],
+        ["suspend", "gd-1"],
+        ["unsuspend", "gd-1"],
+        ["reset", "gd-1", "--yes"],
+        ["import", "anki", str(package)],
+    ):
+        result = runner.invoke(app, [*args, *decks], input="")
+        assert result.exit_code == 2, (args, result.output)
+        lines = result.output.strip().splitlines()
+        assert lines == [f"error: database {db} is read-only; check its permissions or pass --db"]
+    shown = runner.invoke(app, ["due", *decks])
+    assert shown.exit_code == 0 and "note: database" in shown.output
+    assert Path(db).read_bytes() == before
+
+
 def _closed_stdin() -> None:
     os.close(0)
 

@@ -264,13 +264,22 @@ def _retired_reviews(card_id: str, db: str | None) -> int | None:
         return None
 
 
-def sync_if_needed(store: Store, decks: Sequence[str], notice: bool = True) -> Catalog | None:
+def sync_if_needed(
+    store: Store, decks: Sequence[str], notice: bool = True, writes: bool = False
+) -> Catalog | None:
     """Sync the decks into the store when a deck file changed; returns the catalog if loaded.
     `notice`: a sync that parses many megabytes says so on a terminal's standard error while
-    it runs (`reading_notice`); False for a shell prompt's count."""
+    it runs (`reading_notice`); False for a shell prompt's count. `writes`: the command writes
+    to the database next, so one that cannot be written is refused now, in one line (a note
+    that the decks' changes are not in it, "what it holds is shown", would precede a refusal
+    and show nothing)."""
     from dlcards.catalog import deck_files, files_signature
     from dlcards.prompt import observe
 
+    if writes and store.read_only is not None:
+        from dlcards.errors import StoreError
+
+        raise StoreError(store.read_only)
     if (built := _built.pop(store, None)) is not None:
         return built  # the decks this process just built the database with (`opened_store`)
     # what `dlcards due --count` alone compares, seen before the files are listed: a file
@@ -512,9 +521,10 @@ def with_decks(query: Query, decks: Sequence[str], catalog: Catalog | None = Non
 
 
 @contextmanager
-def synced_store(db: str | None, decks: Sequence[str]) -> Iterator[Store]:
+def synced_store(db: str | None, decks: Sequence[str], writes: bool = False) -> Iterator[Store]:
+    """`opened_store` with the decks synced (`writes`: as `sync_if_needed` takes it)."""
     with opened_store(db, decks=decks) as store:
-        sync_if_needed(store, decks)
+        sync_if_needed(store, decks, writes=writes)
         yield store
 
 

@@ -508,10 +508,10 @@ def _synced(db: str | None, decks: Sequence[str], opened: Store | None) -> Itera
     """`synced_store`, on the store opened before the file was read (`_checked_meanwhile`)
     when there is one."""
     if opened is None:
-        with synced_store(db, decks) as store:
+        with synced_store(db, decks, writes=True) as store:
             yield store
         return
-    sync_if_needed(opened, decks)
+    sync_if_needed(opened, decks, writes=True)
     yield opened
 
 

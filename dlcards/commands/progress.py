@@ -93,7 +93,7 @@ def _set_suspended(
             f"{'suspended' if flag else 'unsuspended'} (see `dlcards list`)"
         )
     ids = list(dict.fromkeys(ids))
-    with synced_store(db, decks or ()) as store:
+    with synced_store(db, decks or (), writes=True) as store:
         changed = store.set_suspended(ids, flag)
     word = "suspended" if flag else "unsuspended"
     if changed:
@@ -186,11 +186,7 @@ def reset(
         what = f"all {len(ids)} cards"
     else:
         raise UsageError("say what to reset: a card id, --topic T, or --all")
-    with synced_store(db, decks or ()) as store:
-        if store.read_only is not None:  # refused before the question, as study refuses it
-            from dlcards.errors import StoreError
-
-            raise StoreError(store.read_only)
+    with synced_store(db, decks or (), writes=True) as store:  # refused before the question
         if not yes:
             import sys
 

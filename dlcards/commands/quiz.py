@@ -654,7 +654,7 @@ def quiz(
     console = out()
     with opened_store(db, decks=decks or ()) as store:
         day = not_before_the_log(store, day, today)
-        catalog = sync_if_needed(store, decks or ()) or load_catalog(decks or ())
+        catalog = sync_if_needed(store, decks or (), writes=True) or load_catalog(decks or ())
         topics = list(topic or ())
         within: set[str] | None = None
         if search is not None:

@@ -669,7 +669,7 @@ def run(
     console = out()
     with opened_store(db, decks=decks) as store:
         day = not_before_the_log(store, day, today, clock())
-        catalog = sync_if_needed(store, decks) or load_catalog(decks)
+        catalog = sync_if_needed(store, decks, writes=True) or load_catalog(decks)
         topics = list(topic)
         catalog.check_topics(topics)
         allowed = None
