@@ -894,13 +894,18 @@ def test_reset_of_a_database_that_cannot_be_written_is_refused_before_it_asks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """On a read-only database `dlcards reset gd-1` asked "Reset card gd-1 to new? [y/N]" on a
-    terminal, and only after a `y` said the database cannot be written (in a script: "pass
-    --yes", then the refusal): the README says a command that would write is refused, naming
-    the file, before it asks anything, as `study` is."""
+    terminal, and only after a `y` said the database cannot be written: the README says a
+    command that would write is refused, naming the file, before it asks anything, as `study`
+    is. (In a script, with no one to answer, "pass --yes" still comes first, before the
+    database is opened.)"""
+    import typer.testing
+
     import dlcards.stdio
 
     asked: list[str] = []
     monkeypatch.setattr(dlcards.stdio, "confirm", lambda question, **_: asked.append(question))
+    # the runner's standard input, as a terminal's: reset asks there
+    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
     real_access = os.access
     monkeypatch.setattr(
         os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)

@@ -186,14 +186,14 @@ def reset(
         what = f"all {len(ids)} cards"
     else:
         raise UsageError("say what to reset: a card id, --topic T, or --all")
-    with synced_store(db, decks or (), writes=True) as store:  # refused before the question
-        if not yes:
-            import sys
+    if not yes:
+        import sys
 
-            if not sys.stdin.isatty():
-                raise UsageError(
-                    "reset asks for confirmation; pass --yes to confirm without a prompt"
-                )
+        if not sys.stdin.isatty():
+            raise UsageError("reset asks for confirmation; pass --yes to confirm without a prompt")
+    # a database that cannot be written is refused before the question (`writes`)
+    with synced_store(db, decks or (), writes=True) as store:
+        if not yes:
             from dlcards.stdio import confirm
 
             history = "Its" if len(ids) == 1 else "Their"
