@@ -249,7 +249,10 @@ SAME = [
     # past f32 and u32 (Rust's cast saturates; here `inf` was an OverflowError's traceback)
     "prop:ease>inf", "prop:ease<inf", "prop:ease<=infinity", "prop:ease>1e39", "prop:ease!=1e39",
     "prop:ease<-inf", "prop:ease>=4294967.295", "prop:ease>4294967.296", "prop:ease<nan",
-    "momentum prop:ivl>=1 tag:math", "is:review or tag:none", "prop:ease>INF", "prop:ease<NaN",
+    "prop:ease>INF", "prop:ease<NaN",
+    # a negative ease is 0 to Anki (a u32 factor): the new cards, as the README says
+    "prop:ease=-1", "prop:ease<0", "prop:ease>-1.5", "prop:ease=2.5001",
+    "momentum prop:ivl>=1 tag:math", "is:review or tag:none",
     # answered, by button, first answered, added, edited in the last N days (0 is 1)
     "rated:1", "rated:0", "rated:2", "rated:7", "rated:+30", "rated:31", "rated:4294967295",
     "-rated:2", "rated:1:1", "rated:2:1", "rated:6:2", "rated:3:3", "rated:1:4", "rated:3:04",
