@@ -1006,6 +1006,27 @@ def test_a_search_naming_a_topic_or_tag_no_deck_has_says_so() -> None:
         assert result.exit_code == 0 and "No card matches" in result.output, result.output
 
 
+def test_a_search_naming_a_topic_or_tag_no_deck_has_is_the_same_error_in_json() -> None:
+    """`search tag:nope` said "unknown tag 'nope'" (exit 2) on a terminal and in a pipe, but
+    `search tag:nope --json` printed `{"total": 0, "cards": []}` and exited 0: a script was
+    told there was nothing, where `list --tag nope --json` and the text both say the tag is
+    unknown. A known name that matches nothing is still an empty result."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    for query, said in (("tag:nope", "unknown tag 'nope'"), ("topic:nope", "unknown topic")):
+        result = runner.invoke(app, ["search", "--json", "momentum", query])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(f"error: {said}"), result.output
+        assert len(result.output.strip().splitlines()) == 1
+    empty = runner.invoke(app, ["search", "--json", "topic:vgp", "zebra"])
+    assert empty.exit_code == 0 and json.loads(empty.output)["total"] == 0
+
+
 def test_no_match_names_the_query_as_typed() -> None:
     """`No card matches {text!r}` doubled each backslash (`'mo\\\\_'` for `mo\\_`) and rich
     read `[b]` in the query as markup and dropped it."""

@@ -543,6 +543,8 @@ def search(
                 "snippet": elsewhere,
             }
         )
+    if not hits:  # a topic or tag no deck has: the same error in a script's JSON
+        _unknown_names(parsed, decks)
     if json_:
         from dlcards.catalog import load_catalog
 
@@ -554,7 +556,6 @@ def search(
         return
     console = out()
     if not hits:
-        _unknown_names(parsed, decks)
         console.print(f"No card matches '{escaped(text)}'.", markup=False, highlight=False)
         return
     for line in _search_lines(rows, words, console.width, console.is_terminal):
