@@ -1027,6 +1027,26 @@ def test_a_search_naming_a_topic_or_tag_no_deck_has_is_the_same_error_in_json() 
     assert empty.exit_code == 0 and json.loads(empty.output)["total"] == 0
 
 
+def test_study_and_quiz_search_naming_a_topic_or_tag_no_deck_has_say_so() -> None:
+    """`dlcards study --search tag:nope` said "No card matches the search 'tag:nope'; nothing
+    to study." and `quiz --search tag:nope` "No cards to quiz on", both exit 0, where `search
+    tag:nope` and `study --tag nope` say the tag is unknown (exit 2). A known name that
+    matches nothing is still "no card matches"."""
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    for command in (["study"], ["quiz", "-n", "1"]):
+        for query, said in (("tag:nope", "unknown tag 'nope'"), ("topic:nope", "unknown topic")):
+            result = runner.invoke(app, [*command, "--search", f"momentum {query}"], input="")
+            assert result.exit_code == 2, (command, result.output)
+            assert result.output.startswith(f"error: {said}"), result.output
+            assert len(result.output.strip().splitlines()) == 1
+        none = runner.invoke(app, [*command, "--search", "topic:vgp zebra"], input="")
+        assert none.exit_code == 0 and "zebra" in none.output, none.output
+
+
 def test_no_match_names_the_query_as_typed() -> None:
     """`No card matches {text!r}` doubled each backslash (`'mo\\\\_'` for `mo\\_`) and rich
     read `[b]` in the query as markup and dropped it."""

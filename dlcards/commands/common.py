@@ -506,6 +506,33 @@ def _loaded_while_checking(store: Store, loading: Loading) -> Catalog:
     return catalog
 
 
+def unknown_names(query: Query, decks: Sequence[str], catalog: Catalog | None = None) -> None:
+    """For a search that matched nothing: a topic or tag it names (whole, no wildcard) that no
+    deck has is the error `list --tag`, `study --topic` and `quiz` give (UsageError), not "no
+    card matches" (a helper's UX run: `search tag:nope` exited 0 where `list --tag nope` said
+    the tag is unknown). `search`, `study --search` and `quiz --search` say it alike; called on
+    no hit only, so a search that finds cards never loads the decks for it."""
+    named = [
+        f
+        for f in query.every_filter()
+        if f.kind in ("topic", "tag")
+        and not any(c in f.value for c in "*?[")
+        # `leech` is the tag of a leech (Anki's): none now is no unknown tag
+        and not (f.kind == "tag" and f.value == "leech")
+    ]
+    if not named:
+        return
+    if catalog is None:
+        from dlcards.catalog import load_catalog
+
+        catalog = load_catalog(decks)
+    for f in named:
+        if f.kind == "topic":
+            catalog.check_topics([f.value])
+        else:
+            catalog.check_tag(f.value)
+
+
 def with_decks(query: Query, decks: Sequence[str], catalog: Catalog | None = None) -> Query:
     """A search's `deck:` filters as the topics they name, from the decks' titles (the
     catalog is loaded, from its cache, only for a query that has one)."""

@@ -658,13 +658,15 @@ def quiz(
         topics = list(topic or ())
         within: set[str] | None = None
         if search is not None:
-            from dlcards.commands.common import schedule_of, with_decks
+            from dlcards.commands.common import schedule_of, unknown_names, with_decks
             from dlcards.search import parse
 
             catalog.check_topics(topics)  # an unknown topic first, as select says it
             query = with_decks(parse(search), decks or (), catalog)
             hits, _ = store.search(query, day, schedule_of(store).name)
             within = {hit.id for hit in hits}
+            if not within:  # a topic or tag no deck has is the error `search` gives
+                unknown_names(query, decks or (), catalog)
         rng = random.Random(seed)
         choice: Mode = "choice" if mode == "choice" else "self"
         questions = picked_questions(catalog, store, topics, tag, within, rng, count, choice)

@@ -504,6 +504,7 @@ def search(
         schedule_of,
         synced_store,
         today_from,
+        unknown_names,
         with_decks,
     )
     from dlcards.console import escaped, out, print_json
@@ -544,7 +545,7 @@ def search(
             }
         )
     if not hits:  # a topic or tag no deck has: the same error in a script's JSON
-        _unknown_names(parsed, decks)
+        unknown_names(parsed, decks)
     if json_:
         from dlcards.catalog import load_catalog
 
@@ -564,31 +565,6 @@ def search(
     more = f" (the first {shown}; --limit N for more)" if shown < total else ""
     verb = "matches" if total == 1 else "match"
     console.print(f"[dim]{total} card{'s' if total != 1 else ''} {verb}{more}[/dim]")
-
-
-def _unknown_names(parsed: Any, decks: Sequence[str]) -> None:
-    """A search that matched nothing because a topic or tag it names (whole, no wildcard) is no
-    deck's: the error `list --tag`, `study --topic` and `quiz` give, not "no card matches"
-    (a helper's UX run: `search tag:nope` exited 0 where `list --tag nope` said the tag is
-    unknown). Only on no hit, so a search that finds cards never loads the decks for it."""
-    from dlcards.catalog import load_catalog
-
-    named = [
-        f
-        for f in parsed.every_filter()
-        if f.kind in ("topic", "tag")
-        and not any(c in f.value for c in "*?[")
-        # `leech` is the tag of a leech (Anki's): none now is no unknown tag
-        and not (f.kind == "tag" and f.value == "leech")
-    ]
-    if not named:
-        return
-    catalog = load_catalog(decks)
-    for f in named:
-        if f.kind == "topic":
-            catalog.check_topics([f.value])
-        else:
-            catalog.check_tag(f.value)
 
 
 QUESTION_ROOM = 30

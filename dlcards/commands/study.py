@@ -686,11 +686,13 @@ def run(
         by = schedule.name
         store.check_due_dates(by)  # before a card is shown, as `due` and `show` refuse it
         if search is not None:
-            from dlcards.commands.common import with_decks
+            from dlcards.commands.common import unknown_names, with_decks
             from dlcards.search import parse
 
             query = with_decks(parse(search), decks, catalog)
             found = [hit.id for hit in store.search(query, day, by)[0]]
+            if not found:  # a topic or tag no deck has is the error `search` gives
+                unknown_names(query, decks, catalog)
             if allowed is not None:  # both: the found cards that carry the tag
                 tagged = set(allowed)
                 found = [c for c in found if c in tagged]
