@@ -1197,8 +1197,10 @@ def test_a_converted_cloze_of_one_card_studied_in_a_fresh_anki_comes_back(
     with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
         logged = {r[0] for r in store.query("SELECT card_id FROM reviews")}
     assert logged == converted
-    again = ok(*args, "--to-yaml", str(tmp_path / "again"))
+    again = ok(*args, "--to-yaml", str(tmp_path / "again" / "deeper"))
     assert "wrote 0 decks with 0 cards" in again, again
+    # nothing to write: no folder made (`--to-yaml /nope/x` made /nope and /nope/x for it)
+    assert not (tmp_path / "again").exists()
 
 
 def test_reviews_of_a_converted_notes_card_no_deck_has_are_named_as_such(tmp_path: Path) -> None:

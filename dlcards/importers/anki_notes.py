@@ -1581,9 +1581,12 @@ def write_decks(result: Converted, out: Path, source: str) -> None:
     """Write each deck's YAML file and the media its cards reference into `out`, all of them
     or none (`fileio.atomic_write_all`): stopped half-way (a full disk, Ctrl-C), the import
     left some decks written, and its next run, with room, refused to write over them. The
-    temporary files a killed import left there are removed first. Raises OSError."""
+    temporary files a killed import left there are removed first. With no deck to write, no
+    folder is made (a mistyped `--to-yaml` path was made for nothing). Raises OSError."""
     from dlcards.fileio import atomic_write_all, clean_stale_temps
 
+    if not result.decks and not result.media:
+        return
     out.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(out)
     files: list[tuple[Path, bytes | Path]] = []
