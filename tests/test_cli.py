@@ -1590,6 +1590,8 @@ def test_a_command_given_hundreds_of_ids_names_twenty_and_counts_the_rest() -> N
     assert result.output.splitlines() == [f"already suspended: {first} and 6 more"]
     result = runner.invoke(app, ["unsuspend", *ids[:20]])  # twenty: each named
     assert result.output.splitlines() == [f"unsuspended 20 cards: {', '.join(ids[:20])}"]
+    result = runner.invoke(app, ["unsuspend", ids[0]])  # it said "already not suspended"
+    assert result.output.splitlines() == [f"not suspended, left as is: {ids[0]}"]
     unknown = [f"no-such-{n}" for n in range(30)]
     result = runner.invoke(app, ["unsuspend", *unknown])
     assert result.exit_code == 2, result.output

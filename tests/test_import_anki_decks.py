@@ -1487,26 +1487,42 @@ def test_the_whole_files_check_runs_while_the_import_reads_the_file(
     anki_deck: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An import appends to the log, so the whole file is checked first (`PRAGMA
-    integrity_check`: ~3.5 s at 1,000,000 reviews). It runs in a thread from before the Anki
+    integrity_check`: ~3.5 s at 1,000,000 reviews). It starts in a thread before the Anki
     file is read, so a phone's file of 100,000 notes is read and converted meanwhile; it used
     to start at the merge, which then waited for it. A damaged database still stops the import
     with one line before anything is written (`test_a_bad_file_is_one_line_and_changes_nothing`
     and the stress runs' byte flips); a dry run writes nothing and starts no check."""
-    import threading
-
     from dlcards.importers import anki_file
+    from dlcards.store import connection
 
     path = str(anki_deck["paths"]["current"])
     ok("import", "anki", path, "--to-yaml", str(tmp_path / "d"))  # a database with a log
     Store.open().close()
-    read = anki_file.read
-    seen: list[set[str]] = []
+    events: list[str] = []
+    read, check = anki_file.read, connection.FileCheck.__init__
 
     def reading(*args: Any, **kwargs: Any) -> Any:
-        seen.append({t.name for t in threading.enumerate()})
+        events.append("read")
         return read(*args, **kwargs)
 
+    def checking(self: Any, path: Path, tables: Any = None) -> None:
+        events.append("whole file" if tables is None else "tables")
+        check(self, path, tables)
+
     monkeypatch.setattr(anki_file, "read", reading)
+    monkeypatch.setattr(connection.FileCheck, "__init__", checking)
     ok("import", "anki", path, "--decks", str(tmp_path / "d"), "--dry-run")
+    assert events == ["read"]
+    events.clear()
     ok("import", "anki", path, "--decks", str(tmp_path / "d"))
-    assert ["dlcards-check" in names for names in seen] == [False, True]
+    assert events == ["whole file", "read"]
+
+
+def test_force_without_to_yaml_is_an_error_not_ignored(anki_deck: dict[str, Any]) -> None:
+    """`--force` replaces the deck files `--to-yaml` writes; given alone it did nothing, without
+    a word (a README reader's check). It is one line now, before the database is opened."""
+    result = run("import", "anki", str(anki_deck["paths"]["current"]), "--force")
+    assert result.exit_code == 2
+    assert result.output == (
+        "error: --force replaces the deck files --to-yaml writes; add --to-yaml DIR\n"
+    )

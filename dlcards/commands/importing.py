@@ -89,6 +89,14 @@ def anki(
     Anki with "Include scheduling information" ticked. A card suspended or unsuspended in
     Anki after dlcards last changed its flag takes Anki's (the newer change wins). Importing
     a file twice adds nothing."""
+    from dlcards.errors import UsageError, nonempty
+
+    # what was asked for is checked before the database is opened
+    nonempty(file, "FILE", "the .apkg, .colpkg or .anki2 file")
+    if to_yaml is not None:
+        nonempty(to_yaml, "--to-yaml", "the folder for the decks")
+    elif force:  # it replaces deck files --to-yaml writes: alone, it would be ignored
+        raise UsageError("--force replaces the deck files --to-yaml writes; add --to-yaml DIR")
     with _checked_meanwhile(db, dry_run) as opened:
         _import(file, to_yaml, dry_run, force, decks, db, opened)
 
@@ -125,12 +133,10 @@ def _import(
 
     from dlcards.catalog import load_catalog
     from dlcards.console import plural
-    from dlcards.errors import UsageError, nonempty
+    from dlcards.errors import UsageError
     from dlcards.importers import anki_file, anki_progress
 
-    path = Path(nonempty(file, "FILE", "the .apkg, .colpkg or .anki2 file")).expanduser()
-    if to_yaml is not None:
-        nonempty(to_yaml, "--to-yaml", "the folder for the decks")
+    path = Path(file).expanduser()
     from dlcards.terminal import stops_as_ctrl_c
 
     extra = list(decks or ())

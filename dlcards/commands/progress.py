@@ -99,9 +99,8 @@ def _set_suspended(
     if changed:
         echo(f"{word} {plural(len(changed), 'card')}: " + listed(changed))
     already = [cid for cid in ids if cid not in changed]
-    if already:
-        state = "suspended" if flag else "not suspended"
-        echo(f"already {state}: " + listed(already))
+    if already:  # left as they were
+        echo(("already suspended: " if flag else "not suspended, left as is: ") + listed(already))
 
 
 def undo(
