@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -1005,3 +1007,48 @@ def test_a_deck_saved_in_another_terminal_is_the_sessions_from_its_next_card(
         where = f"{deck}:8:" if change == "broken" else f"deck path {decks} does not exist"
         assert out.count(said) == 1 and where in out, out
         assert graded == ["own-1", "own-2", "own-3", "own-4"]
+
+
+def test_a_deck_left_broken_is_not_parsed_again_before_every_card(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A deck saved with an error in another terminal is said once and the session goes on
+    with the decks as they were; while the file stays as it is, it is not parsed again before
+    each card (a broken deck of 2,000 cards cost ~0.15 s a card). Fixed, it is synced at the
+    next card."""
+    from dlcards import catalog as catalog_module
+    from dlcards.store import Store
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck = decks / "own.yaml"
+    deck.write_text(OWN_DECK)
+    real_grade, real_read = Store.grade, catalog_module.read_deck
+    reads: list[str] = []
+
+    def reading(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(str(path).rsplit("/", 1)[-1])
+        return real_read(path, *args, **kwargs)
+
+    def then_saved_elsewhere(self, card_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        done = real_grade(self, card_id, *args, **kwargs)
+        if card_id == "own-1":
+            saved(OWN_DECK.replace("Second", "[Second"))
+            reads.clear()
+        if card_id == "own-3":  # fixed: the next card's sync takes it
+            saved(OWN_DECK.replace("Fourth question", "Fourth question, fixed"))
+        return done
+
+    def saved(text: str) -> None:
+        """Written, and dated a minute back: a file modified in the last moments is read
+        again at each look (`prompt.file_version`), as an editor may save it twice in one
+        tick of its clock; a learner's next card comes later than that."""
+        deck.write_text(text)
+        back = time.time_ns() - 60 * 10**9
+        os.utime(deck, ns=(back, back))
+
+    monkeypatch.setattr(Store, "grade", then_saved_elsewhere)
+    monkeypatch.setattr(catalog_module, "read_deck", reading)
+    args = ("--db", str(tmp_path / "p.db"), "--decks", str(decks), "--topic", "own")
+    out = study(["", "4", "", "4", "", "4", "", "4", "q"], *args, "--today", "2026-11-26")
+    assert reads == ["own.yaml", "own.yaml"], reads  # broken once, fixed once
+    assert out.count("the session goes on with the decks as they were") == 1
+    assert "Fourth question, fixed" in out
