@@ -461,6 +461,48 @@ def test_a_subprocess_killed_mid_import_leaves_the_database(round_trip: dict[str
     assert log_of(db) == before
 
 
+@pytest.mark.parametrize(
+    ("module", "owner", "name", "merged"),
+    [("dlcards.store", "Store", "check_in_background", False),
+     ("dlcards.commands.importing", None, "_report", True)],
+)  # fmt: skip
+def test_a_kill_before_the_file_is_read_or_after_the_merge_leaves_no_wal(
+    round_trip: dict[str, Any], module: str, owner: str | None, name: str, merged: bool
+) -> None:
+    """`kill` (SIGTERM) of `import anki` once it had opened the database to check it while the
+    file is read (before the read), or once its merge had committed (as it reports): the
+    import died at once (-15), its connection never closed, the -wal and -shm left beside the
+    database (a copy of the database file alone then lacks what the -wal holds). It ends as
+    Ctrl-C does now, from the opening to the closing: exit 143, the database closed."""
+    db, today, folder = round_trip["db"], round_trip["today"], round_trip["dir"]
+    before = log_of(db)
+    where = f"importlib.import_module({module!r})" + (f".{owner}" if owner else "")
+    script = (
+        "import importlib, os, signal, sys\n"
+        f"where = {where}\n"
+        f"original = getattr(where, {name!r})\n"
+        "def then_killed(*args, **kwargs):\n"
+        "    done = original(*args, **kwargs)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return done\n"
+        f"setattr(where, {name!r}, then_killed)\n"
+        "from dlcards.cli import main\n"
+        f"sys.argv = ['dlcards', 'import', 'anki', {str(folder / 'current.apkg')!r}, "
+        f"'--db', {str(db)!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 143, proc.stderr  # 128 + SIGTERM, as a shell reports it
+    assert b"Traceback" not in proc.stderr
+    assert list(db.parent.glob(f"{db.name}-*")) == []  # no -wal, no -shm
+    assert log_of(db) == (expected_log(today) if merged else before)
+
+
 # --- a live collection --------------------------------------------------------------------------
 
 HOLD = """

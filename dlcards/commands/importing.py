@@ -90,6 +90,7 @@ def anki(
     Anki after dlcards last changed its flag takes Anki's (the newer change wins). Importing
     a file twice adds nothing."""
     from dlcards.errors import UsageError, nonempty
+    from dlcards.terminal import stops_as_ctrl_c
 
     # what was asked for is checked before the database is opened
     nonempty(file, "FILE", "the .apkg, .colpkg or .anki2 file")
@@ -97,7 +98,13 @@ def anki(
         nonempty(to_yaml, "--to-yaml", "the folder for the decks")
     elif force:  # it replaces deck files --to-yaml writes: alone, it would be ignored
         raise UsageError("--force replaces the deck files --to-yaml writes; add --to-yaml DIR")
-    with _checked_meanwhile(db, dry_run) as opened:
+    # The first call probes the temporary folder with a file of its own, which a signal
+    # arriving in the middle would leave behind: probe it before signals stop the import.
+    tempfile.gettempdir()
+    # `kill` or a closed terminal ends the import as Ctrl-C does, from the database's opening
+    # (before the file is read) to its closing after the report: the unpacked files removed,
+    # a merge's transaction rolled back, the database closed (no -wal left beside it)
+    with stops_as_ctrl_c(), _checked_meanwhile(db, dry_run) as opened:
         _import(file, to_yaml, dry_run, force, decks, db, opened)
 
 
@@ -137,14 +144,8 @@ def _import(
     from dlcards.importers import anki_file, anki_progress
 
     path = Path(file).expanduser()
-    from dlcards.terminal import stops_as_ctrl_c
-
     extra = list(decks or ())
-    # The first call probes the temporary folder with a file of its own, which a signal
-    # arriving in the middle would leave behind: probe it before signals stop the import.
-    tempfile.gettempdir()
-    # `kill` or a closed terminal ends it as Ctrl-C does: the unpacked files are removed
-    with stops_as_ctrl_c(), _unpacking_folder("dlcards-anki-") as tmp:
+    with _unpacking_folder("dlcards-anki-") as tmp:
         collection = anki_file.read(path, Path(tmp), with_media=to_yaml is not None)
         if not collection.notes:
             raise UsageError(f"{path} holds no notes: nothing to import")
@@ -192,64 +193,61 @@ def _import(
             )
         else:  # only dlcards's cards' answers come in: another deck's clock is not ours
             anki_file.refuse_answers_ahead(collection, starts_at, cards=cards)
-    # `kill` ends the merge as Ctrl-C does too: its transaction rolled back, the database
-    # closed (no -wal left), exit 130
-    with stops_as_ctrl_c():
-        early = anki_progress.answers_before_2000(collection, cards)  # a clock gone back
-        # each review's study day, as the collection's own day_starts_at hour gives a grade
-        result = anki_progress.convert(collection, cards, starts_at)
-        moved: list[str] = []  # the cards whose reset point the import moves (would move)
-        leeches: dict[str, Suspension] = {}  # the flags the merge's leech actions changed
-        scheduled = anki_progress.carries_scheduling(collection)
-        # a file without scheduling has every card active: no suspension is taken from it
-        now = int(time.time())
-        there = anki_progress.anki_suspensions(collection, cards, now) if scheduled else {}
-        ahead = anki_progress.changed_ahead(collection, cards, now) if scheduled else {}
-        buried = anki_progress.buried_cards(collection, cards) if scheduled else []
+    early = anki_progress.answers_before_2000(collection, cards)  # a clock gone back
+    # each review's study day, as the collection's own day_starts_at hour gives a grade
+    result = anki_progress.convert(collection, cards, starts_at)
+    moved: list[str] = []  # the cards whose reset point the import moves (would move)
+    leeches: dict[str, Suspension] = {}  # the flags the merge's leech actions changed
+    scheduled = anki_progress.carries_scheduling(collection)
+    # a file without scheduling has every card active: no suspension is taken from it
+    now = int(time.time())
+    there = anki_progress.anki_suspensions(collection, cards, now) if scheduled else {}
+    ahead = anki_progress.changed_ahead(collection, cards, now) if scheduled else {}
+    buried = anki_progress.buried_cards(collection, cards) if scheduled else []
 
-        def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
-            return anki_progress.newer_suspensions(there, here)
+    def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
+        return anki_progress.newer_suspensions(there, here)
 
-        flips: dict[str, Suspension] = {}  # of what `follow` writes, the flags it changes
-        before: dict[str, Suspension] = {}  # the flags `follow` was given, in its transaction
+    flips: dict[str, Suspension] = {}  # of what `follow` writes, the flags it changes
+    before: dict[str, Suspension] = {}  # the flags `follow` was given, in its transaction
 
-        def follow(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
-            flips.clear()
-            flips.update(newer(here))
-            before.clear()
-            before.update(here)
-            return {**anki_progress.agreeing_later(there, here), **flips}
+    def follow(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
+        flips.clear()
+        flips.update(newer(here))
+        before.clear()
+        before.update(here)
+        return {**anki_progress.agreeing_later(there, here), **flips}
 
-        if dry_run:
-            added = [r.card_id for r in _new_reviews(db, result.reviews)]
-            moved = _resets_to_move(db, result.resets, result.reviews)
-            leeches = _leech_changes(db, result.reviews, result.resets)
-            here = _stored_suspensions(db, there)
-            here_ahead = _stored_suspensions(db, ahead)
-            here_buried = _stored_suspensions(db, buried)
-            taken = newer(here)
-        else:
-            from dlcards.grading import merge_rules
+    if dry_run:
+        added = [r.card_id for r in _new_reviews(db, result.reviews)]
+        moved = _resets_to_move(db, result.resets, result.reviews)
+        leeches = _leech_changes(db, result.reviews, result.resets)
+        here = _stored_suspensions(db, there)
+        here_ahead = _stored_suspensions(db, ahead)
+        here_buried = _stored_suspensions(db, buried)
+        taken = newer(here)
+    else:
+        from dlcards.grading import merge_rules
 
-            with _synced(db, extra, opened) as store:
-                schedule_of(store)  # finishes a switch a killed `config` left half done
-                held = store.suspensions(there)
-                added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
-                store.remember_anki_guids(guids)  # exported back, each is its Anki note
-                # a leech the merge suspends (or a leech's suspension it takes back) is its
-                # own change, said as such (not as one "changed here later")
-                merged = store.suspensions(there)
-                leeches = {
-                    cid: s
-                    for cid, s in merged.items()
-                    if cid in held and held[cid].suspended != s.suspended
-                }
-                # after the merge: a leech it suspends is a change made now, newer than Anki's
-                written = store.follow_suspensions(follow, there)
-                taken = dict(flips)
-                here = {**before, **written}  # as the transaction left them
-                here_ahead = store.suspensions(ahead)
-                here_buried = store.suspensions(buried)
+        with _synced(db, extra, opened) as store:
+            schedule_of(store)  # finishes a switch a killed `config` left half done
+            held = store.suspensions(there)
+            added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
+            store.remember_anki_guids(guids)  # exported back, each is its Anki note
+            # a leech the merge suspends (or a leech's suspension it takes back) is its
+            # own change, said as such (not as one "changed here later")
+            merged = store.suspensions(there)
+            leeches = {
+                cid: s
+                for cid, s in merged.items()
+                if cid in held and held[cid].suspended != s.suspended
+            }
+            # after the merge: a leech it suspends is a change made now, newer than Anki's
+            written = store.follow_suspensions(follow, there)
+            taken = dict(flips)
+            here = {**before, **written}  # as the transaction left them
+            here_ahead = store.suspensions(ahead)
+            here_buried = store.suspensions(buried)
     topic_of = {
         cid: catalog.topic_of(cid) or new_topics.get(cid) or retired.get(cid, "?")
         for cid in set(added)
