@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 
 from dlcards.catalog import load_catalog
 from dlcards.cli import app
+from dlcards.errors import StoreError
 from dlcards.importers.anki_notes import note_key
 from dlcards.store import Store
 
@@ -368,9 +369,10 @@ def test_an_import_stopped_by_a_locked_database_after_its_decks_runs_again(
 ) -> None:
     """Torture run: `--to-yaml` with the database locked by another program wrote the decks,
     then said "locked by another program (waited 5 s); close it or try again". Tried again,
-    it refused: "would write over 3 deck files already in ...; add --force". A deck file
-    that holds exactly what the import writes is no obstacle now; one the learner changed
-    still is."""
+    it refused: "would write over 3 deck files already in ...; add --force". The database is
+    made ready to write before the decks are now (nothing is written while it is locked),
+    and a deck file that holds exactly what the import writes is no obstacle (a lock taken
+    between the decks and the merge); one the learner changed still is."""
     import contextlib
 
     from dlcards.store import connection
@@ -382,6 +384,15 @@ def test_an_import_stopped_by_a_locked_database_after_its_decks_runs_again(
         c.execute("BEGIN EXCLUSIVE")  # another program's write
         locked = run("import", "anki", package, "--to-yaml", str(out))
     assert locked.exit_code == 2 and "is locked by another program" in locked.output
+    assert not out.exists()
+
+    def locked_now(self: Store, *args: Any) -> None:  # a lock taken after the decks
+        raise StoreError(f"database {self.path} is locked by another program; try again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "merge_reviews", locked_now)
+        failed = run("import", "anki", package, "--to-yaml", str(out))
+    assert failed.exit_code == 2 and "is locked by another program" in failed.output
     assert len(list(out.glob("*.yaml"))) == 3
     again = ok("import", "anki", package, "--to-yaml", str(out))
     assert "imported 3 reviews of 2 cards" in again
@@ -392,6 +403,35 @@ def test_an_import_stopped_by_a_locked_database_after_its_decks_runs_again(
     refused = run("import", "anki", package, "--to-yaml", str(out))
     assert refused.exit_code == 2 and "would write over 1 deck file" in refused.output
     assert mine.read_text(encoding="utf-8").endswith("# my note\n")
+
+
+@pytest.mark.parametrize("checked_today", [True, False])
+def test_a_damaged_database_is_refused_before_a_deck_is_written(
+    anki_deck: dict[str, Any], checked_today: bool
+) -> None:
+    """Torture run: `--to-yaml` into a database with a damaged index (a flipped byte) wrote
+    the decks, then said "database ... is damaged (...); nothing was written". Its check
+    runs while the file is read (or the day's check is due): it is waited for before the
+    decks are written now, and the import is refused with one line and no deck."""
+    from datetime import datetime
+
+    import damage
+
+    db = Path(os.environ["DLCARDS_DB"])
+    with Store.open() as store:
+        store.sync(load_catalog().cards, "sig", datetime.now().astimezone())
+        h.grade(store, "perceptron-1", 4, date.today(), datetime.now().astimezone())
+    if not checked_today:
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE meta SET value = '2000-01-01' WHERE key = 'integrity_checked'")
+    damage.flip_in_index(db, "reviews_card_time")
+    before = db.read_bytes()
+    out = anki_deck["dir"] / "decks"
+    result = run("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(out))
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert f"database {db} is damaged (" in result.output and "nothing was written" in result.output
+    assert not out.exists()
+    assert db.read_bytes() == before
 
 
 def test_dry_run_writes_no_deck(anki_deck: dict[str, Any]) -> None:

@@ -170,6 +170,11 @@ def _import(
         guids: dict[str, str] = {}  # a converted card -> its Anki note's GUID
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
+            if not dry_run and opened is not None:
+                # decks only for a database that can take their answers: a damaged one (its
+                # check ran while the file was read) or one that cannot be written is
+                # refused before a deck is written, as "nothing was written" says
+                opened.guard_writes(whole_file=True)
             converted = _to_yaml(
                 collection, path, out, catalog, dry_run, force, retired, elsewhere,
                 anki_progress.exported_converted(collection, converted_guids),
