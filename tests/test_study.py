@@ -1052,3 +1052,60 @@ def test_a_deck_left_broken_is_not_parsed_again_before_every_card(tmp_path, monk
     assert reads == ["own.yaml", "own.yaml"], reads  # broken once, fixed once
     assert out.count("the session goes on with the decks as they were") == 1
     assert "Fourth question, fixed" in out
+
+
+@pytest.mark.parametrize("change", ["edited", "taken out", "moved down"])
+def test_a_deck_saved_while_the_question_is_read_is_the_answers(
+    tmp_path, monkeypatch, change: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The deck saved in another terminal while own-2's question is on screen (the learner
+    fixing the card in an editor before asking for the answer): the answer shown was the
+    text the card had before, and own-2 taken out of its deck was still answered and graded.
+    The decks are synced when the answer is asked for now: the card changed is shown again
+    as it is now, from its question; one taken out leaves; one only moved in its file (a
+    card added above it) is answered at once."""
+    import sqlite3
+
+    from dlcards import view
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck = decks / "own.yaml"
+    deck.write_text(OWN_DECK)
+    db = tmp_path / "p.db"
+    real = view.card_panel
+    saved = []
+
+    def then_saved_elsewhere(card, title, revealed, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if card.id == "own-2" and not revealed and not saved:
+            saved.append(card.id)
+            if change == "edited":
+                deck.write_text(OWN_DECK.replace("answer: A2", "answer: Second answer, fixed"))
+            elif change == "taken out":
+                deck.write_text(
+                    OWN_DECK.replace(
+                        "  - id: own-2\n    question: Second question\n    answer: A2\n", ""
+                    )
+                )
+            else:
+                added = "  - id: own-0\n    question: Zeroth question\n    answer: A0\n"
+                deck.write_text(OWN_DECK.replace("cards:\n", "cards:\n" + added))
+        return real(card, title, revealed, *args, **kwargs)
+
+    monkeypatch.setattr(view, "card_panel", then_saved_elsewhere)
+    args = ("--db", str(db), "--decks", str(decks), "--topic", "own", "--today", "2026-11-26")
+    out = study(["", "4", "", "", "4", "", "4", "", "4", "", "4", "q"], *args)
+    with sqlite3.connect(db) as conn:
+        graded = [r[0] for r in conn.execute("SELECT card_id FROM reviews ORDER BY id")]
+    assert saved == ["own-2"]
+    if change == "edited":
+        assert "own-2 was changed in its deck meanwhile: here it is as it is now" in out, out
+        assert "Second answer, fixed" in out and "A A2 " not in out, out
+        assert graded == ["own-1", "own-2", "own-3", "own-4"]
+    elif change == "taken out":
+        assert "own-2 is in no deck now: it leaves the session" in out, out
+        assert "A A2 " not in out, out
+        assert graded == ["own-1", "own-3", "own-4"]
+    else:
+        assert "changed in its deck" not in out and "A A2 " in out, out
+        assert graded[:4] == ["own-1", "own-2", "own-3", "own-4"]

@@ -23,7 +23,7 @@ from dlcards.commands.common import (
 from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Callable, Collection, Sequence
     from datetime import date
 
     from rich.console import Console, RenderableType
@@ -346,8 +346,20 @@ def _run(
         title = titles[card.topic]
         kind_label = _kind_label(session, item)
         started = time.monotonic()
+
+        def unchanged(shown: Card = card) -> bool:
+            """Whether the card shown is still as its deck has it, asked when its answer is:
+            a deck saved in another terminal while the question was read changes what the
+            answer would show (the session goes on with the synced decks)."""
+            nonlocal catalog
+            now, _ = _decks_now(session, catalog, decks, console, patience)
+            if now is catalog:
+                return True
+            catalog = now
+            return now.topic_of(shown.id) is not None and _same_face(now.card(shown.id), shown)
+
         if keys.interactive:
-            key = card_screen(session, card, title, kind_label, message, console, keys)
+            key = card_screen(session, card, title, kind_label, message, console, keys, unchanged)
         else:
             left = session.remaining()
             console.print(  # the title as it is: a `[draft]` in it is no markup
@@ -360,6 +372,8 @@ def _run(
             console.print(card_panel(card, title, False, subtitle=kind_label))
             console.print(key_hints(keys, False, console.width), style="dim")
             key = keys.next({"reveal"} | on_card | grades)
+            if key == "reveal" and not unchanged():
+                key = "changed"
             if key == "reveal":
                 extra = math_extras(card)
                 console.print(card_panel(card, title, True, subtitle=kind_label, extra=extra))
@@ -368,6 +382,13 @@ def _run(
                 console.print(key_hints(keys, True, console.width), style="dim")
                 key = keys.next(on_card | grades)
         message = ""
+        if key == "changed":  # shown again from its question as it is now, or it leaves
+            titles = catalog.topic_titles()
+            if catalog.topic_of(card.id) is not None:
+                message = f"{card.id} was changed in its deck meanwhile: here it is as it is now"
+                if not keys.interactive:
+                    echo(escaped(message), "yellow", console=console)
+            continue
         if key == "q":
             raise Quit("q")
         if key == "s":
@@ -500,6 +521,12 @@ def _decks_now(
     return (catalog, "") if synced is None else (synced, "")
 
 
+def _same_face(now: Card, shown: Card) -> bool:
+    """Whether a card reads as it was shown: its place in its file aside (a card added above
+    it moves it, and changes nothing it shows)."""
+    return now._replace(file="", line=0) == shown._replace(file="", line=0)
+
+
 def _unsuspended(undone: Suspended) -> str:
     """What `u` says when it takes back a suspension."""
     cid = undone.item.card_id
@@ -571,10 +598,12 @@ def card_screen(
     message: str,
     console: Console,
     keys: KeyInput | LineInput,
+    unchanged: Callable[[], bool] | None = None,
 ) -> str:
     """One card in a real terminal: the question, then the answer once revealed, scrolled
     with j/k when the card is taller than the terminal. Returns the key that ends the card:
-    a grade, s, u, !, e or q."""
+    a grade, s, u, !, e or q; or "changed" when the answer is asked for and `unchanged` says
+    the card is no longer as shown (its deck saved meanwhile)."""
     from rich.text import Text
 
     from dlcards.pager import paint
@@ -615,6 +644,8 @@ def card_screen(
         elif key == "k":
             offset -= page
         elif key == "reveal":
+            if unchanged is not None and not unchanged():
+                return "changed"
             revealed, offset, extra = True, 0, math_extras(card)
         elif key == "redraw":  # the terminal changed size: the next pass draws at the new one
             pass
