@@ -1531,7 +1531,8 @@ def test_the_whole_files_check_runs_while_the_import_reads_the_file(
     file is read, so a phone's file of 100,000 notes is read and converted meanwhile; it used
     to start at the merge, which then waited for it. A damaged database still stops the import
     with one line before anything is written (`test_a_bad_file_is_one_line_and_changes_nothing`
-    and the stress runs' byte flips); a dry run writes nothing and starts no check."""
+    and the stress runs' byte flips). A dry run, which writes nothing, checks the file the
+    same way (a damaged database's answer would be wrong), with no daily check or backup."""
     from dlcards.importers import anki_file
     from dlcards.store import connection
 
@@ -1552,7 +1553,7 @@ def test_the_whole_files_check_runs_while_the_import_reads_the_file(
     monkeypatch.setattr(anki_file, "read", reading)
     monkeypatch.setattr(connection.FileCheck, "__init__", checking)
     ok("import", "anki", path, "--decks", str(tmp_path / "d"), "--dry-run")
-    assert events == ["read"]
+    assert events == ["whole file", "read"]
     events.clear()
     ok("import", "anki", path, "--decks", str(tmp_path / "d"))
     assert events == ["whole file", "read"]

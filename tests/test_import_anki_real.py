@@ -357,6 +357,32 @@ def test_dry_run_counts_per_topic_and_writes_nothing(round_trip: dict[str, Any])
     assert len(log_of(db)) == 5
 
 
+@pytest.mark.parametrize("to_yaml", [False, True])
+def test_a_dry_run_into_a_damaged_database_is_refused(
+    round_trip: dict[str, Any], to_yaml: bool
+) -> None:
+    """The phone's file imported, then a byte of the index of the log's Anki ids flipped: the
+    dry run of the same file answered from the damaged database ("nothing new" here; with
+    more pages of that index damaged, "would import 11,191 reviews" of a phone's 22,500 all in
+    the log) while the import refused it. The dry run checks the whole file too now (in a
+    thread while the file is read; no backup, nothing written) and is refused in the
+    import's one line."""
+    import damage
+
+    db, folder = round_trip["db"], round_trip["dir"]
+    cli("import", "anki", str(folder / "current.apkg"), "--db", str(db))
+    damage.flip_in_index(db, "reviews_anki_id")
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    backups = sorted(db.parent.rglob("*.gz"))
+    extra = ["--to-yaml", str(folder / "out")] if to_yaml else []
+    args = ["import", "anki", str(folder / "current.apkg"), "--db", str(db), "--dry-run", *extra]
+    out = fail(*args)
+    assert out.count("\n") == 1 and f"database {db} is damaged (" in out, out
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert sorted(db.parent.rglob("*.gz")) == backups
+    assert not (folder / "out").exists()
+
+
 def test_reviews_of_unknown_notes_are_one_line(round_trip: dict[str, Any]) -> None:
     folder, db = round_trip["folder"], round_trip["db"]
     col = Collection(str(folder / "collection.anki2"))

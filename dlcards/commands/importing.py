@@ -114,15 +114,15 @@ def _checked_meanwhile(db: str | None, dry_run: bool) -> Iterator[Store | None]:
     a thread while the import reads and converts the file (`Store.check_in_background`): the
     merge's first write waits for it, as it waited for the check the merge started itself
     (a phone's file of 100,000 notes and 300,000 answers into a log of 1,000,000 reviews:
-    the check takes ~3.5 s, reading and converting the file ~3 s). None for a dry run
-    (nothing is written), before the database exists, or when it cannot be written or the
-    daily check is due (that check makes the day's backup, in the foreground, at the first
-    write, as before)."""
-    if dry_run:
-        yield None
-        return
+    the check takes ~3.5 s, reading and converting the file ~3 s). A dry run's check writes
+    nothing (no daily check, no backup): it waits for it before it answers
+    (`Store.refuse_damaged`), as a damaged database answers wrongly. No check when the
+    database cannot be written or the daily check is due (that check makes the day's backup,
+    in the foreground, at the first write, as before); None before the database exists."""
     with existing_store(db) as store:
-        if store is not None and store.read_only is None and not store.daily_check_due():
+        if store is not None and dry_run:
+            store.check_file_in_background()
+        elif store is not None and store.read_only is None and not store.daily_check_due():
             store.check_in_background()
         yield store
 
@@ -170,11 +170,15 @@ def _import(
         guids: dict[str, str] = {}  # a converted card -> its Anki note's GUID
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
-            if not dry_run and opened is not None:
+            if opened is not None:
                 # decks only for a database that can take their answers: a damaged one (its
                 # check ran while the file was read) or one that cannot be written is
-                # refused before a deck is written, as "nothing was written" says
-                opened.guard_writes(whole_file=True)
+                # refused before a deck is written (or said it would be), as "nothing was
+                # written" says
+                if dry_run:
+                    opened.refuse_damaged()
+                else:
+                    opened.guard_writes(whole_file=True)
             converted = _to_yaml(
                 collection, path, out, catalog, dry_run, force, retired, elsewhere,
                 anki_progress.exported_converted(collection, converted_guids),
@@ -224,6 +228,8 @@ def _import(
         return {**anki_progress.agreeing_later(there, here), **flips}
 
     if dry_run:
+        if opened is not None:  # a damaged database's answer would be wrong
+            opened.refuse_damaged()
         added = [r.card_id for r in _new_reviews(db, result.reviews)]
         moved = _resets_to_move(db, result.resets, result.reviews)
         leeches = _leech_changes(db, result.reviews, result.resets)

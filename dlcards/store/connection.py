@@ -22,8 +22,10 @@ Safety before anything is written (measured at 100,000 cards and 1,000,000 revie
 - the rest of the file (the log above all) by `PRAGMA integrity_check` of the whole file: a
   study or quiz session starts it on its own connection in a thread while the learner reads
   the first card (`check_in_background`), and its first write waits for it; an import runs it
-  the same way while it reads the log inside its transaction (`_write(whole_file=True)`), and
-  any other writer that appends to the log runs it before writing;
+  the same way while it reads the Anki file (else while it reads the log inside its
+  transaction, `_write(whole_file=True)`), and its dry run too, which writes nothing
+  (`check_file_in_background`, `refuse_damaged`); any other writer that appends to the log
+  runs it before writing;
 - before the first write of each day: a verified backup (`dlcards.store.backup`), whose
   `PRAGMA integrity_check` of the whole file is the daily full check (recorded in `meta`).
 
@@ -1130,6 +1132,28 @@ class Connection:
             return
         self._drop_table_check()  # the whole file's check covers those tables
         self.file_check = FileCheck(self.path)
+
+    def check_file_in_background(self) -> None:
+        """Start the whole file's check in a thread for a command that only reads, but whose
+        answer a damaged database would make wrong (an import's dry run: a damaged index of
+        the log's Anki ids answered "would import 11,191 reviews" of answers all imported, and
+        the import then refused): no daily check, no backup, nothing written.
+        `refuse_damaged` waits for it."""
+        if self.whole_checked or self.file_check is not None:
+            return
+        self._drop_table_check()
+        self.file_check = FileCheck(self.path)
+
+    def refuse_damaged(self) -> None:
+        """Raise StoreError (one line, nothing written) when the whole file's check started
+        by `check_file_in_background` found the database damaged; waits for it."""
+        if self.file_check is None:
+            return
+        problems = self.file_check.result()
+        if problems:  # kept: a later write is refused too
+            raise _damaged(self.path, problems)
+        self.file_check = None
+        self.whole_checked = True
 
     def check_tables_in_background(self, tables: Sequence[str], today: date | None = None) -> bool:
         """Start the check of `tables` (session tables a coming write may change) in a thread,
