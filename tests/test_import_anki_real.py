@@ -383,6 +383,43 @@ def test_a_dry_run_into_a_damaged_database_is_refused(
     assert not (folder / "out").exists()
 
 
+def test_a_database_that_cannot_be_written_is_refused_at_once_and_read_by_a_dry_run(
+    round_trip: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database on a read-only file system (here: as `unwritable` says it is). The import
+    read and converted the whole Anki file before it was refused (a deck changed since the
+    last sync made it two lines: "note: database ... cannot be written, so the decks' changes
+    ... are not in it", then the error). It is refused at once now, in one line, before the
+    file is read. The dry run checked the whole file on a connection of its own, which on a real
+    read-only mount cannot open it (no -shm can be made there) and called the database
+    "damaged (unable to open database file)"; it starts no check on such a database, and
+    answers."""
+    import threading
+
+    from dlcards.importers import anki_file
+    from dlcards.store import connection
+
+    db, folder = round_trip["db"], round_trip["dir"]
+    before = log_of(db)
+    why = f"database {db} is on a read-only file system; it can be read but nothing can be saved"
+    monkeypatch.setattr(connection, "unwritable", lambda path: why)
+    read = anki_file.read
+    seen: list[set[str]] = []
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        seen.append({t.name for t in threading.enumerate()})
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(anki_file, "read", reading)
+    out = fail("import", "anki", str(folder / "current.apkg"), "--db", str(db))
+    assert out == f"error: {why}\n" and seen == []
+    out = cli("import", "anki", str(folder / "current.apkg"), "--db", str(db), "--dry-run")
+    assert "would import 11 reviews of 3 cards" in out
+    assert len(seen) == 1 and "dlcards-check" not in seen[0]
+    monkeypatch.undo()
+    assert log_of(db) == before
+
+
 def test_reviews_of_unknown_notes_are_one_line(round_trip: dict[str, Any]) -> None:
     folder, db = round_trip["folder"], round_trip["db"]
     col = Collection(str(folder / "collection.anki2"))

@@ -119,7 +119,13 @@ def _checked_meanwhile(db: str | None, dry_run: bool) -> Iterator[Store | None]:
     (`Store.refuse_damaged`), as a damaged database answers wrongly. No check when the
     database cannot be written or the daily check is due (that check makes the day's backup,
     in the foreground, at the first write, as before); None before the database exists."""
+    from dlcards.errors import StoreError
+
     with existing_store(db) as store:
+        if store is not None and store.read_only is not None and not dry_run:
+            # nothing can be imported into it: said at once, before the file is read (the
+            # merge refused it after a note that the decks' changes were not synced)
+            raise StoreError(store.read_only)
         if store is not None and dry_run:
             store.check_file_in_background()
         elif store is not None and store.read_only is None and not store.daily_check_due():

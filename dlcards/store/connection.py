@@ -1138,8 +1138,10 @@ class Connection:
         answer a damaged database would make wrong (an import's dry run: a damaged index of
         the log's Anki ids answered "would import 11,191 reviews" of answers all imported, and
         the import then refused): no daily check, no backup, nothing written.
-        `refuse_damaged` waits for it."""
-        if self.whole_checked or self.file_check is not None:
+        `refuse_damaged` waits for it. Not on a database that cannot be written: on a
+        read-only file system the check's own connection cannot open it (it makes no -shm
+        there), which read as "damaged (unable to open database file)"."""
+        if self.whole_checked or self.file_check is not None or self.read_only is not None:
             return
         self._drop_table_check()
         self.file_check = FileCheck(self.path)
