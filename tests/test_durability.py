@@ -1856,3 +1856,44 @@ def test_an_index_deleted_during_a_write_refuses_its_commit(tmp_path: Path) -> N
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         keys = {r[0] for r in conn.execute("SELECT key FROM meta")}
     assert {"before", "elsewhere", "after"} <= keys and "during" not in keys
+
+
+FIFO_AT_THE_PATH = """
+import os, sys
+from pathlib import Path
+from dlcards.store import Store
+db = Path(sys.argv[1])
+store = Store.open(db)
+store.set_meta("before", "1")
+for side in ("", "-wal", "-shm"):
+    os.unlink(f"{db}{side}")
+os.mkfifo(db)
+store.close()
+print("closed", flush=True)
+"""
+
+
+def test_a_store_closes_when_its_database_was_replaced_by_a_fifo(tmp_path: Path) -> None:
+    """The database deleted with its -wal and -shm, and a FIFO made at its path, while a
+    command had it open (`import anki` reading a phone's file, in a torture run): closing the
+    store hung for ever. Its index gone, the close has a child process read-lock the file at
+    the path first (so that SQLite neither checkpoints nor deletes a log another process may
+    share); the child's open() of a FIFO waited for a writer that never came, and the store
+    waited for the child. The child opens without blocking now and locks only a regular
+    file: the close ends."""
+    db = tmp_path / "p.db"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FIFO_AT_THE_PATH, str(db)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        # the child blocked in open() of the FIFO ends once a writer opens it
+        with contextlib.suppress(OSError):
+            os.close(os.open(db, os.O_WRONLY | os.O_NONBLOCK))
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail("closing the store hung")
+    assert proc.returncode == 0 and out == "closed\n", err

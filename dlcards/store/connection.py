@@ -1791,8 +1791,12 @@ file (`PENDING_BYTE + 2`, sqlite3.c's SHARED_FIRST); a connection closing takes 
 lock (a write lock on those bytes) before it checkpoints the log and deletes it."""
 
 _HOLD_SHARED = (
-    "import fcntl, os, sys\n"
-    "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
+    "import fcntl, os, stat, sys\n"
+    # not blocking: the path may be a FIFO by now (the database deleted and one made in its
+    # place), whose open() waits for a writer for ever (`Store.close` hung with it)
+    "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)\n"
+    "if not stat.S_ISREG(os.fstat(fd).st_mode):\n"
+    "    sys.exit(1)\n"
     "fcntl.lockf(fd, fcntl.LOCK_SH, 1, int(sys.argv[2]))\n"
     "sys.stdout.write('held')\n"
     "sys.stdout.flush()\n"
