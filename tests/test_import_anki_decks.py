@@ -1567,3 +1567,25 @@ def test_force_without_to_yaml_is_an_error_not_ignored(anki_deck: dict[str, Any]
     assert result.output == (
         "error: --force replaces the deck files --to-yaml writes; add --to-yaml DIR\n"
     )
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, OSError])
+def test_decks_not_written_leave_no_folder_the_import_made(
+    anki_deck: dict[str, Any], monkeypatch: pytest.MonkeyPatch, stop: type[BaseException]
+) -> None:
+    """`--to-yaml new/decks` stopped while it wrote the decks (Ctrl-C or `kill`, a full disk):
+    no deck was written, as the decks are written all or none, but the folders it had made
+    for them (`new`, `new/decks`, `new/decks/media`) were left, empty. They are removed
+    again; a folder that was there before stays."""
+    from dlcards import fileio
+
+    def stopped(files: Any) -> None:
+        raise stop(28, "No space left on device") if stop is OSError else stop()
+
+    monkeypatch.setattr(fileio, "atomic_write_all", stopped)
+    package = str(anki_deck["paths"]["current"])
+    there = anki_deck["dir"] / "there"
+    there.mkdir()
+    result = run("import", "anki", package, "--to-yaml", str(there / "new" / "decks"))
+    assert result.exit_code == (130 if stop is KeyboardInterrupt else 2), result.output
+    assert list(there.iterdir()) == []

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -1582,18 +1583,34 @@ def write_decks(result: Converted, out: Path, source: str) -> None:
     or none (`fileio.atomic_write_all`): stopped half-way (a full disk, Ctrl-C), the import
     left some decks written, and its next run, with room, refused to write over them. The
     temporary files a killed import left there are removed first. With no deck to write, no
-    folder is made (a mistyped `--to-yaml` path was made for nothing). Raises OSError."""
+    folder is made (a mistyped `--to-yaml` path was made for nothing); the folders it made for
+    them are removed again when nothing is written (a full disk, Ctrl-C, `kill`: an empty
+    `out` was left). Raises OSError."""
     from dlcards.fileio import atomic_write_all, clean_stale_temps
 
     if not result.decks and not result.media:
         return
-    out.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(out)
-    files: list[tuple[Path, bytes | Path]] = []
-    if result.media:
-        (out / MEDIA_DIR).mkdir(exist_ok=True)
-        clean_stale_temps(out / MEDIA_DIR)
-        files += [(out / MEDIA_DIR / name, src) for name, src in result.media.items()]
-    for deck in result.decks:
-        files.append((out / deck.file_name, deck_yaml(deck, source).encode("utf-8")))
-    atomic_write_all(files)
+    made = [out / MEDIA_DIR] if result.media else []  # deepest first
+    folder = out
+    while not os.path.lexists(folder) and folder != folder.parent:
+        made.append(folder)
+        folder = folder.parent
+    made = [d for d in made if not os.path.lexists(d)]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        clean_stale_temps(out)
+        files: list[tuple[Path, bytes | Path]] = []
+        if result.media:
+            (out / MEDIA_DIR).mkdir(exist_ok=True)
+            clean_stale_temps(out / MEDIA_DIR)
+            files += [(out / MEDIA_DIR / name, src) for name, src in result.media.items()]
+        for deck in result.decks:
+            files.append((out / deck.file_name, deck_yaml(deck, source).encode("utf-8")))
+        atomic_write_all(files)
+    except BaseException:
+        for folder in made:
+            try:
+                folder.rmdir()  # only if empty: what another program put there stays
+            except OSError:
+                break
+        raise
