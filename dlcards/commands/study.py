@@ -352,7 +352,7 @@ def _run(
             a deck saved in another terminal while the question was read changes what the
             answer would show (the session goes on with the synced decks)."""
             nonlocal catalog
-            now, _ = _decks_now(session, catalog, decks, console, patience)
+            now, _ = _decks_now(session, catalog, decks, console, patience, failed)
             if now is catalog:
                 return True
             catalog = now
