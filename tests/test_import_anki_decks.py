@@ -466,47 +466,40 @@ def newer_schema(anki_deck: dict[str, Any], tmp: Path) -> Path:
     return zip_with(tmp / "newer.apkg", {"meta": b"\x08\x02", "collection.anki21": db.read_bytes()})
 
 
-def review_time_out_of_range(anki_deck: dict[str, Any], tmp: Path) -> Path:
-    """A collection whose review log has an answer time past year 9999 (a revlog id is its
-    time in ms): converting it raised OverflowError, a traceback."""
+def legacy_changed(anki_deck: dict[str, Any], tmp: Path, sql: str, params: Any = ()) -> Path:
+    """The legacy package with `sql` run on its collection."""
     with zipfile.ZipFile(anki_deck["paths"]["legacy"]) as archive:
         data = archive.read("collection.anki21")
     db = tmp / "c.anki21"
     db.write_bytes(data)
     conn = sqlite3.connect(db)
-    conn.execute(
-        "UPDATE revlog SET id = 9223372036854775807 WHERE id = (SELECT max(id) FROM revlog)"
-    )
+    conn.execute(sql, params)
     conn.commit()
     conn.close()
     return zip_with(tmp / "x.apkg", {"meta": b"\x08\x02", "collection.anki21": db.read_bytes()})
+
+
+def review_time_out_of_range(anki_deck: dict[str, Any], tmp: Path) -> Path:
+    """A collection whose review log has an answer time past year 9999 (a revlog id is its
+    time in ms): converting it raised OverflowError, a traceback."""
+    return legacy_changed(
+        anki_deck,
+        tmp,
+        "UPDATE revlog SET id = 9223372036854775807 WHERE id = (SELECT max(id) FROM revlog)",
+    )
 
 
 def review_of_text(anki_deck: dict[str, Any], tmp: Path) -> Path:
     """A collection whose review log holds a text where a number belongs (its `ease`): the
     rows are taken as the query gives them, so a check in SQL must find it."""
-    with zipfile.ZipFile(anki_deck["paths"]["legacy"]) as archive:
-        data = archive.read("collection.anki21")
-    db = tmp / "c.anki21"
-    db.write_bytes(data)
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE revlog SET ease = 'good' WHERE id = (SELECT max(id) FROM revlog)")
-    conn.commit()
-    conn.close()
-    return zip_with(tmp / "x.apkg", {"meta": b"\x08\x02", "collection.anki21": db.read_bytes()})
+    return legacy_changed(
+        anki_deck, tmp, "UPDATE revlog SET ease = 'good' WHERE id = (SELECT max(id) FROM revlog)"
+    )
 
 
 def legacy_col(anki_deck: dict[str, Any], tmp: Path, column: str, value: str) -> Path:
     """The legacy package with its `col` row's `column` (a JSON text there) set to `value`."""
-    with zipfile.ZipFile(anki_deck["paths"]["legacy"]) as archive:
-        data = archive.read("collection.anki21")
-    db = tmp / "c.anki21"
-    db.write_bytes(data)
-    conn = sqlite3.connect(db)
-    conn.execute(f"UPDATE col SET {column} = ?", (value,))
-    conn.commit()
-    conn.close()
-    return zip_with(tmp / "x.apkg", {"meta": b"\x08\x02", "collection.anki21": db.read_bytes()})
+    return legacy_changed(anki_deck, tmp, f"UPDATE col SET {column} = ?", (value,))
 
 
 def empty_collection(tmp: Path) -> Path:

@@ -514,14 +514,19 @@ def test_a_subprocess_killed_mid_import_leaves_the_database(round_trip: dict[str
         f"'--db', {str(db)!r}]\n"
         "main()\n"
     )
-    proc = subprocess.run(
+    proc = _run_script(script)
+    assert proc.returncode == -9, proc.stderr
+    assert log_of(db) == before
+
+
+def _run_script(script: str) -> subprocess.CompletedProcess[bytes]:
+    """`script` in a fresh Python that imports this checkout's dlcards (a process to kill)."""
+    return subprocess.run(
         [sys.executable, "-c", script],
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
         capture_output=True,
         timeout=120,
     )
-    assert proc.returncode == -9, proc.stderr
-    assert log_of(db) == before
 
 
 @pytest.mark.parametrize(
@@ -554,12 +559,7 @@ def test_a_kill_before_the_file_is_read_or_after_the_merge_leaves_no_wal(
         f"'--db', {str(db)!r}]\n"
         "main()\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-        capture_output=True,
-        timeout=120,
-    )
+    proc = _run_script(script)
     assert proc.returncode == 143, proc.stderr  # 128 + SIGTERM, as a shell reports it
     assert b"Traceback" not in proc.stderr
     assert list(db.parent.glob(f"{db.name}-*")) == []  # no -wal, no -shm

@@ -7,6 +7,7 @@ import os
 import re
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -961,6 +962,15 @@ cards:
 """
 
 
+def own_deck(tmp_path: Path) -> tuple[Path, Path]:
+    """A deck folder holding OWN_DECK (a file another terminal may save meanwhile)."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck = decks / "own.yaml"
+    deck.write_text(OWN_DECK)
+    return decks, deck
+
+
 @pytest.mark.parametrize("change", ["edited", "broken", "moved"])
 def test_a_deck_saved_in_another_terminal_is_the_sessions_from_its_next_card(
     tmp_path, monkeypatch, change: str
@@ -974,10 +984,7 @@ def test_a_deck_saved_in_another_terminal_is_the_sessions_from_its_next_card(
 
     from dlcards.store import Store
 
-    decks = tmp_path / "decks"
-    decks.mkdir()
-    deck = decks / "own.yaml"
-    deck.write_text(OWN_DECK)
+    decks, deck = own_deck(tmp_path)
     db = tmp_path / "p.db"
     real = Store.grade
 
@@ -1017,10 +1024,7 @@ def test_a_deck_left_broken_is_not_parsed_again_before_every_card(tmp_path, monk
     from dlcards import catalog as catalog_module
     from dlcards.store import Store
 
-    decks = tmp_path / "decks"
-    decks.mkdir()
-    deck = decks / "own.yaml"
-    deck.write_text(OWN_DECK)
+    decks, deck = own_deck(tmp_path)
     real_grade, real_read = Store.grade, catalog_module.read_deck
     reads: list[str] = []
 
@@ -1068,10 +1072,7 @@ def test_a_deck_saved_while_the_question_is_read_is_the_answers(
 
     from dlcards import view
 
-    decks = tmp_path / "decks"
-    decks.mkdir()
-    deck = decks / "own.yaml"
-    deck.write_text(OWN_DECK)
+    decks, deck = own_deck(tmp_path)
     db = tmp_path / "p.db"
     real = view.card_panel
     saved = []
