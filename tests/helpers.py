@@ -506,6 +506,23 @@ def waiting_for_a_key(fd: int, timeout: float = 20.0) -> None:
         time.sleep(0.01)
 
 
+def terminal_env(tmp_path: Path, *unset: str, **extra: str) -> dict[str, str]:
+    """The environment of a dlcards run in a pseudo-terminal: its own database and deck cache
+    in `tmp_path`, no colour, an xterm; no COLUMNS or LINES (the terminal's size is its
+    own), nor the variables named in `unset`; `extra` set."""
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+        "NO_COLOR": "1",
+        "TERM": "xterm",
+        **extra,
+    }
+    for key in ("COLUMNS", "LINES", *unset):
+        env.pop(key, None)
+    return env
+
+
 def study_in_a_pty(
     env: Mapping[str, str], *args: str, rows: int = 40, columns: int = 100
 ) -> AbstractContextManager[tuple[int, int]]:

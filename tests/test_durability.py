@@ -350,15 +350,7 @@ def test_study_in_a_terminal_answers_fg_a_resize_and_ctrl_c_at_once(tmp_path: Pa
     Each must work at once, while numpy's threads (a first run parses and computes) may be
     the ones the kernel hands the signal to."""
 
-    env = {
-        **os.environ,
-        "DLCARDS_DB": str(tmp_path / "p.db"),
-        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
-        "NO_COLOR": "1",
-        "TERM": "xterm",
-    }
-    env.pop("COLUMNS", None)
-    env.pop("LINES", None)
+    env = h.terminal_env(tmp_path)
     with _study_in_a_pty(env) as (pid, fd):
         h.read_until(fd, b"show answer")
         h.waiting_for_a_key(fd)  # as a person pressing Ctrl-Z finds it

@@ -299,17 +299,9 @@ def test_e_in_a_terminal_gives_the_editor_line_mode_and_takes_single_keys_after(
     editor = tmp_path / "editor.py"
     editor.write_text(TTY_EDITOR)
     log = tmp_path / "editor.json"
-    env = {
-        **os.environ,
-        "DLCARDS_DB": str(tmp_path / "p.db"),
-        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
-        "NO_COLOR": "1",
-        "TERM": "xterm",
-        "EDITOR": f"{sys.executable} {editor}",
-        "TTY_EDITOR_LOG": str(log),
-    }
-    for key in ("COLUMNS", "LINES", "VISUAL"):
-        env.pop(key, None)
+    env = h.terminal_env(
+        tmp_path, "VISUAL", EDITOR=f"{sys.executable} {editor}", TTY_EDITOR_LOG=str(log)
+    )
     args = (*TODAY, "--decks", str(deck), "--topic", "own")
     with h.study_in_a_pty(env, *args, rows=30) as (pid, fd):
         h.read_until(fd, b"[e] edit")
@@ -397,15 +389,7 @@ def test_a_title_of_wide_characters_is_whole_in_the_header(tmp_path: Path) -> No
         f"topic: jt\ntitle: {title}\ncards:\n  - id: jt-1\n    question: Q?\n    answer: A.\n",
         encoding="utf-8",
     )
-    env = {
-        **os.environ,
-        "DLCARDS_DB": str(tmp_path / "p.db"),
-        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
-        "NO_COLOR": "1",
-        "TERM": "xterm",
-    }
-    for key in ("COLUMNS", "LINES"):
-        env.pop(key, None)
+    env = h.terminal_env(tmp_path)
     args = (*TODAY, "--decks", str(deck), "--topic", "jt")
     with h.study_in_a_pty(env, *args, rows=24, columns=60) as (_, fd):
         screen = h.read_until(fd, b"new card").decode(errors="replace")
@@ -426,15 +410,7 @@ def test_the_line_under_the_next_card_keeps_the_grade_when_a_card_leaves_before_
     ...") was lost to it. Both are said now."""
     import subprocess
 
-    env = {
-        **os.environ,
-        "DLCARDS_DB": str(tmp_path / "p.db"),
-        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
-        "NO_COLOR": "1",
-        "TERM": "xterm",
-    }
-    for key in ("COLUMNS", "LINES"):
-        env.pop(key, None)
+    env = h.terminal_env(tmp_path)
     with h.study_in_a_pty(env, *TODAY, "--topic", "perceptron", columns=160) as (pid, fd):
         for key in (b" ", b"4"):  # perceptron-1
             h.read_until(fd, b"[q] quit")
