@@ -1018,11 +1018,8 @@ class Connection:
         if self.read_only is not None:
             raise StoreError(self.read_only)
         if self.file_check is not None:
-            problems = self.file_check.result()
-            if problems:  # kept: every later write is refused too
-                raise _damaged(self.path, problems)
-            self.file_check = None
-            self.whole_checked = self.guarded = True  # the whole file covers every table
+            self.refuse_damaged()
+            self.guarded = True  # the whole file covers every table
             self._drop_table_check()
         if self.guarded and (self.whole_checked or not whole_file):
             return
@@ -1130,8 +1127,7 @@ class Connection:
         if self.daily_check_due(today):
             self.guard_writes(today)
             return
-        self._drop_table_check()  # the whole file's check covers those tables
-        self.file_check = FileCheck(self.path)
+        self.check_file_in_background()
 
     def check_file_in_background(self) -> None:
         """Start the whole file's check in a thread for a command that only reads, but whose
@@ -1143,7 +1139,7 @@ class Connection:
         there), which read as "damaged (unable to open database file)"."""
         if self.whole_checked or self.file_check is not None or self.read_only is not None:
             return
-        self._drop_table_check()
+        self._drop_table_check()  # the whole file's check covers those tables
         self.file_check = FileCheck(self.path)
 
     def refuse_damaged(self) -> None:
@@ -1152,7 +1148,7 @@ class Connection:
         if self.file_check is None:
             return
         problems = self.file_check.result()
-        if problems:  # kept: a later write is refused too
+        if problems:  # kept: every later write is refused too
             raise _damaged(self.path, problems)
         self.file_check = None
         self.whole_checked = True
