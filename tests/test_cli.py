@@ -906,6 +906,9 @@ def test_reset_of_a_database_that_cannot_be_written_is_refused_before_it_asks(
     monkeypatch.setattr(dlcards.stdio, "confirm", lambda question, **_: asked.append(question))
     # the runner's standard input, as a terminal's: reset asks there
     monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    # a terminal wide enough for the whole line: at the suite's 160 columns, a temporary
+    # folder a few characters longer (TMPDIR=/dev/shm/..., pytest-10, gw10) wrapped it in two
+    monkeypatch.setenv("COLUMNS", "1000")
     real_access = os.access
     monkeypatch.setattr(
         os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
