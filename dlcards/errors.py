@@ -43,10 +43,12 @@ CONTROL_ESCAPES = {
 same characters, but tab and newline, as `\\xNN` (`dlcards.deck`)."""
 
 
-LONG_WORD = 160
+LONG_WORD = 4096
 """The most characters of one word (a run without spaces) an error line shows whole: a card
-id, a query, a deck key or a path the user gave may be a megabyte long, and the line quoting
-it would be as long; a longer word shows its start and end and how long it is."""
+id, a query or a deck key the user gave may be a megabyte long, and the line quoting it would
+be as long; a longer word shows its start and end and how long it is. As long as the longest
+path Linux takes (PATH_MAX): a path is shown whole, so it can be copied (at 160, a database
+in a folder 150 characters deep was named `/home/…/nothere/p.db: (162 characters)`)."""
 
 
 def one_line(message: str) -> str:

@@ -1201,6 +1201,18 @@ def test_an_error_quoting_a_huge_argument_is_a_short_line(tmp_path: Path) -> Non
     assert "big.yaml:7" in result.output and "characters)" in result.output
 
 
+def test_an_error_naming_a_long_path_shows_it_whole(tmp_path: Path) -> None:
+    """A path is shown whole in an error, however deep, so that it can be copied: a database
+    in a missing folder 150 characters deep was named by its ends and "(162 characters)"."""
+    deep = tmp_path.joinpath(*(["d" * 60] * 5))
+    deep.mkdir(parents=True)
+    db = deep / "missing" / "progress.db"
+    result = CliRunner().invoke(app, ["due", "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and str(db) in result.output, result.output
+    assert "…" not in result.output and "characters)" not in result.output
+
+
 def test_a_switch_to_fsrs_counts_the_cards_it_rebuilt_in_words() -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["study", "--topic", "gd", "--new", "1"], input="\n4\nq\n")
