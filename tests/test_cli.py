@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -641,6 +642,71 @@ def test_list_in_a_pipe_is_one_plain_line_per_card() -> None:
     assert sum("gd-" in line for line in lines) == len(gd)  # `dlcards list | grep -c gd-`
     assert all(len(line.split("\t")) == 2 for line in lines)
     assert [line.split("\t")[0] for line in lines if line.startswith("gd-")] == gd
+
+
+_LIST_IN_WORKERS = """
+import sys
+import dlcards.commands.browse as browse
+import dlcards.export.parallel as parallel
+browse.PARALLEL_LIST_MIN = int(sys.argv[1])  # 0: every list in a pipe forks its workers
+print(parallel.workers(), file=sys.stderr)
+start = parallel._start
+def started(work):
+    print("worker", file=sys.stderr, flush=True)
+    start(work)
+parallel._start = started
+sys.argv = ["dlcards", *sys.argv[2:]]
+from dlcards.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("args", [[], ["--topic", "gd"], ["--tag", "math", "--topic", "vgp"]])
+def test_list_in_a_pipe_by_workers_is_the_same_text(tmp_path: Path, args: list[str]) -> None:
+    """`list` in a pipe renders its decks in worker processes from PARALLEL_LIST_MIN cards: a
+    fresh process (one thread, so it may fork) forced to, and one with the threshold out of
+    reach, write the same lines, each card once, in deck order."""
+    from dlcards.catalog import load_catalog
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "DLCARDS_CACHE_DIR": str(tmp_path / "c")}
+    texts = []
+    for least in ("0", str(10**9)):
+        done = subprocess.run(
+            [sys.executable, "-c", _LIST_IN_WORKERS, least, "list", *args],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        if least == "0" and (os.cpu_count() or 1) > 1:
+            assert done.stderr.split()[0] == "2" and done.stderr.count("worker") == 2  # forked
+        texts.append(done.stdout)
+    topics = [a for i, a in enumerate(args) if i and args[i - 1] == "--topic"]
+    tag = args[args.index("--tag") + 1] if "--tag" in args else None
+    want = [c.id for c in load_catalog().select(topics, tag)]
+    assert texts[0] == texts[1]
+    assert [line.split("\t")[0] for line in texts[0].splitlines()] == want and want
+
+
+def test_list_in_a_pipe_closed_by_its_reader_ends_its_workers(tmp_path: Path) -> None:
+    """`dlcards list | head -1` with the decks rendered by workers: the command ends at once,
+    quietly, exit 0, and leaves no worker behind."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "DLCARDS_CACHE_DIR": str(tmp_path / "c")}
+    script = f"{_LIST_IN_WORKERS}# {tmp_path}\n"  # in the workers' command lines too
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, "0", "list"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, bufsize=0,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    assert first.startswith(b"perceptron-1\t")
+    proc.stdout.close()
+    err = proc.communicate(timeout=30)[1].decode()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "Broken pipe" not in err, err
+    deadline = time.monotonic() + 10
+    while (left := subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True)).stdout:
+        assert time.monotonic() < deadline, left.stdout  # a worker outlived the command
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("width", [60, 100])

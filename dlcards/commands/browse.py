@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
+from functools import partial
 from typing import Any
 
 import typer
@@ -39,7 +41,7 @@ def list_cards(
     from dlcards.commands.common import db_path
     from dlcards.console import out, plural, print_json
     from dlcards.flowtext import one_line
-    from dlcards.render import to_plain, to_rich
+    from dlcards.render import to_rich
 
     db_path(db)  # an empty --db is an error here too, though only --leeches reads it
     catalog = load_catalog(decks or ())
@@ -62,6 +64,18 @@ def list_cards(
         ]
         if not cards:
             catalog.check_tag(tag)  # read every deck only to tell an unknown tag from none here
+    elif not json_ and not out().is_terminal:
+        # a pipe: each deck read and its lines written in turn (`_plain_lines`), not every
+        # card built first
+        catalog.check_topics(topic or ())
+        catalog.check_tag(tag)
+        chosen = [info for info in catalog.infos if not topic or info.topic in topic]
+        _write_lines(
+            [partial(_deck_cards, catalog, info.topic, tag) for info in chosen],
+            None,
+            sum(info.size for info in chosen),
+        )
+        return
     else:
         cards = catalog.select(topic or (), tag)
     if json_:
@@ -80,25 +94,12 @@ def list_cards(
         return
     console = out()
     if not console.is_terminal:
-        # a pipe: one plain line per card for grep, cut and fzf (one_line's line of the
-        # rendered question: to_plain is to_rich's text, and without a table the formulas'
-        # places are not needed)
-        import sys
-
-        questions = [" ".join(to_plain(card.question).split()) for card in cards]
-
-        try:
-            sys.stdout.write(
-                "".join(
-                    f"{c.id}\t{lapses[c.id][0]}\t{q}\n" if leeches else f"{c.id}\t{q}\n"
-                    for c, q in zip(cards, questions, strict=True)
-                )
-            )
-            sys.stdout.flush()
-        except BrokenPipeError:
-            from dlcards.console import reader_left
-
-            reader_left()
+        # a pipe (the leeches): their lines, LIST_CHUNK cards at a time
+        parts = [
+            partial(cards.__getitem__, slice(start, start + LIST_CHUNK))
+            for start in range(0, len(cards), LIST_CHUNK)
+        ]
+        _write_lines(parts, lapses, len(cards))
         return
     if leeches and not cards:  # not an empty table under a line of advice (a UX run)
         console.print("No leeches." if not (topic or tag) else "No leeches among these cards.")
@@ -120,6 +121,60 @@ def list_cards(
     for chunk in _card_table(cards, console.width):
         console.print(chunk)
     console.print(f"[dim]{plural(len(cards), 'card')}[/dim]")
+
+
+LIST_CHUNK = 2_000
+"""The leeches whose lines `list` writes to a pipe at a time (other cards: a deck at a time)."""
+PARALLEL_LIST_MIN = 20_000
+"""Cards from which `list` in a pipe renders its parts in worker processes
+(`dlcards.export.parallel`): 100,000 questions are ~5 s of pure Python on one core."""
+
+
+def _deck_cards(catalog: Any, topic: str, tag: str | None) -> list[Any]:
+    """One deck's cards carrying `tag` (any if None)."""
+    return next(catalog.stream([topic], tag))
+
+
+def _write_lines(
+    parts: Sequence[Callable[[], Sequence[Any]]],
+    lapses: dict[str, tuple[int, bool]] | None,
+    size: int,
+) -> None:
+    """`list`'s lines for a pipe, for grep, cut and fzf, written a part at a time, so the
+    first reach the reader at once: `id<TAB>question`, with the lapses between them for the
+    leeches (`lapses`). The question is one line of its rendered text (`to_plain` is
+    `to_rich`'s text; without a table the formulas' places are not needed). With `size`
+    (the cards of all `parts`) at least PARALLEL_LIST_MIN, where forking is safe, worker
+    processes make the parts, in order (each reads its own deck); the first line is written
+    after one deck, not after every card is built."""
+    import sys
+
+    from dlcards.export.parallel import ordered_map, workers
+    from dlcards.render import to_plain
+
+    def text(index: int) -> str:
+        cards = parts[index]()
+        questions = (" ".join(to_plain(card.question).split()) for card in cards)
+        if lapses is None:
+            return "".join(f"{c.id}\t{q}\n" for c, q in zip(cards, questions, strict=True))
+        return "".join(
+            f"{c.id}\t{lapses[c.id][0]}\t{q}\n" for c, q in zip(cards, questions, strict=True)
+        )
+
+    processes = workers() if size >= PARALLEL_LIST_MIN else 0
+    try:
+        with ExitStack() as stack:
+            if processes:
+                texts = stack.enter_context(ordered_map(text, len(parts), processes))
+            else:
+                texts = (text(i) for i in range(len(parts)))
+            for chunk in texts:
+                sys.stdout.write(chunk)
+                sys.stdout.flush()
+    except BrokenPipeError:
+        from dlcards.console import reader_left
+
+        reader_left()
 
 
 def _leech_table(
