@@ -21,6 +21,7 @@ import pytest
 from dlcards.errors import StoreError
 from dlcards.store import Store
 from dlcards.store.build import building_prefix
+from dlcards.store.connection import SIDE_FILES
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX flock and signals")
 
@@ -399,7 +400,8 @@ def test_a_command_that_does_not_sync_waits_for_the_build_and_writes_into_it(
     decks, ids = synced_ids
     db = tmp_path / "p.db"
     with _held_mid_build(tmp_path, decks) as builder:
-        (building,) = [p for p in _building(db) if not p.name.endswith(("-wal", "-shm"))]
+        # the file itself, not a side file SQLite may have beside it at that moment
+        (building,) = [p for p in _building(db) if not p.name.endswith(SIDE_FILES)]
         built = building.stat().st_ino
         config = _start(tmp_path, decks, "config", "new_per_day", "7")
         _at_the_turn(config, tmp_path)
