@@ -55,7 +55,21 @@ def can_fork() -> bool:
     import multiprocessing
     import threading
 
-    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    return (
+        threading.active_count() == 1
+        and _os_threads() in (1, None)
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def _os_threads() -> int | None:
+    """The threads the system counts in this process (Linux: /proc), None where it does not
+    say. `threading` knows only the threads it started: one a C library or `_thread` started
+    (an xdist worker's) is missed there, and Python 3.12+ warns of the fork as unsafe."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
 
 
 def forked_worker() -> None:

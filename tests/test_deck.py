@@ -641,6 +641,33 @@ def test_nesting_deeper_than_the_limit_is_refused_not_a_recursion_error() -> Non
     )
 
 
+_FORK_CHECK = """
+import _thread, threading, time
+from dlcards.cores import can_fork
+alone = can_fork()
+_thread.start_new_thread(time.sleep, (5,))  # a thread `threading` did not start
+time.sleep(0.1)
+print(alone, threading.active_count(), can_fork())
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="the system counts no threads")
+def test_no_fork_while_a_thread_threading_does_not_know_runs() -> None:
+    """Workers are forked only with one thread in the process: a thread a C library or
+    `_thread` started is not in `threading.active_count()` (1 here), and a fork beside it
+    could deadlock the child (Python 3.13 warned of forks in xdist's workers)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_CHECK],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    assert done.stdout.split() == ["True", "1", "False"], done.stdout
+
+
 @pytest.mark.fresh_db  # a first run: no default database or cache yet
 def test_many_changed_deck_files_are_parsed_by_a_pool_with_the_same_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
