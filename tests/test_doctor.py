@@ -830,6 +830,32 @@ def test_a_damaged_session_table_stops_a_reset_before_it_writes(
     assert db.read_bytes() == before
 
 
+@pytest.mark.parametrize("index", ["reviews_card_time", "sm2_due"])
+@pytest.mark.parametrize("args", [["reset", "gd-23"], ["reset", "--all"]])
+def test_a_damaged_database_stops_a_reset_before_it_asks(
+    db: Path, monkeypatch: pytest.MonkeyPatch, index: str, args: list[str]
+) -> None:
+    """Torture run: `dlcards reset ID` on a terminal, its database damaged, asked "Reset card
+    ... to new? [y/N]", and only after a `y` said the database is damaged (the backup made
+    before a reset, or the check of the tables it writes, found it). A refusal comes before
+    any question now: the damage in the log (the whole file's check) or in a memory table."""
+    import typer.testing
+
+    import dlcards.stdio
+
+    asked: list[str] = []
+    monkeypatch.setattr(dlcards.stdio, "confirm", lambda question, **_: asked.append(question))
+    # the runner's standard input, as a terminal's: reset asks there
+    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    damage.flip_in_index(db, index)
+    before = db.read_bytes()
+    result = runner.invoke(app, [*args, "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    line = one_error_line(result.output)
+    assert f"database {db} is damaged" in line and f"index {index}" in line, line
+    assert asked == [] and db.read_bytes() == before
+
+
 def test_a_suspension_or_a_setting_checks_only_the_tables_it_writes(db: Path) -> None:
     """`suspend` and `unsuspend` write a card's flag, a `config` that rebuilds no memory
     writes meta: with a damaged memory index they go through having checked those tables

@@ -195,6 +195,7 @@ def reset(
         if not yes:
             from dlcards.stdio import confirm
 
+            store.guard_reset()  # a damaged database is refused before the question too
             history = "Its" if len(ids) == 1 else "Their"
             if not confirm(f"Reset {what} to new? {history} review history is kept."):
                 echo("nothing reset")

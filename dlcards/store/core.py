@@ -1365,6 +1365,13 @@ class Store(Reports, Merging):
             )
             return changes
 
+    def guard_reset(self) -> None:
+        """The checks `reset` makes before it writes, made now (StoreError, nothing written):
+        for a command that asks first, so that a damaged database is refused before the
+        question, not after a `y` (the tables the reset writes, and the whole file, which the
+        backup made before a reset verifies)."""
+        self.guard_writes(whole_file=True, tables=MEMORY_TABLES)
+
     def reset(self, card_ids: Sequence[str], now: datetime | None = None) -> int:
         """Make cards new again (the log is kept; replays start after the reset point: the
         moment `now`, or the card's last review if that is later, and every review id so far).
