@@ -156,7 +156,21 @@ class _Command(TyperCommand):
         if not ctx.resilient_parsing and any(w in ctx.help_option_names for w in words):
             typer.echo(ctx.get_help(), color=ctx.color)
             ctx.exit()
+        # click drops the `--`: how many words came after it (the last arguments), for a
+        # command that reads words like options (`search -- --momentum`, `dlcards.cli.
+        # after_dashes`)
+        ctx.meta[_AFTER_DASHES] = len(args) - len(words) - 1 if "--" in args else 0
         return super().parse_args(ctx, args)
+
+
+_AFTER_DASHES = "dlcards.after_dashes"
+
+
+def after_dashes() -> int:
+    """How many of the running command's words came after its `--` (everything after it is
+    an argument, whatever it looks like): 0 without one."""
+    ctx = _click_module("globals").get_current_context(silent=True)
+    return int(ctx.meta.get(_AFTER_DASHES, 0)) if ctx is not None else 0
 
 
 def _help_anywhere(obj: typer.Typer) -> None:

@@ -7,6 +7,8 @@ import itertools
 import json
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -705,8 +707,43 @@ def test_an_unknown_option_is_an_error_not_a_word(typo: str) -> None:
     assert result.exit_code == 2
     name = typo.partition("=")[0]
     assert result.output.strip().splitlines() == [
-        f"error: no such option: {name} (see `dlcards search --help`; -word excludes a word)"
+        f"error: no such option: {name} (see `dlcards search --help`; -word excludes a word; "
+        "after `--` every word is the query's)"
     ]
+
+
+def test_after_dashes_every_word_is_the_querys() -> None:
+    """Torture run: `dlcards search -- --momentum` said "no such option: --momentum": click
+    drops the `--`, and the word after it was taken for a mistyped option. After `--` every
+    word is the query's, read as Anki reads it (`--momentum`, like `-momentum`, excludes the
+    word), options included (`-- --json` is two words, not JSON); before it, a mistyped
+    option is still an error."""
+
+    def ids(*args: str) -> list[str]:
+        result = runner.invoke(app, ["search", "--limit", "300", "--json", *args])
+        assert result.exit_code == 0, result.output
+        return [card["id"] for card in json.loads(result.output)["cards"]]
+
+    with_momentum = set(ids("momentum"))
+    every = set(ids("*"))
+    assert with_momentum and with_momentum < every
+    assert set(ids("--", "--momentum")) == every - with_momentum
+    assert ids("--", "--momentum") == ids("--", "-momentum")
+    assert ids("gradient", "--", "--momentum") == ids("--", "gradient", "-momentum")
+    # `--json` after `--` is a word excluded (the output is JSON by the option before it)
+    assert set(ids("--", "momentum", "--json")) <= with_momentum
+    result = runner.invoke(app, ["search", "--", "momentum", "--json"])
+    assert result.exit_code == 0 and not result.output.startswith("{"), result.output
+    typo = runner.invoke(app, ["search", "--momentum", "--", "gradient"])
+    assert typo.exit_code == 2 and typo.output.startswith("error: no such option: --momentum")
+    # the installed command (its fast path's rearranging of the words) reads it the same
+    shell = subprocess.run(
+        [sys.executable, "-m", "dlcards", "search", "--limit", "300", "--json", "--", "--momentum"],
+        capture_output=True,
+        text=True,
+    )
+    assert shell.returncode == 0, shell.stderr
+    assert [card["id"] for card in json.loads(shell.stdout)["cards"]] == ids("--", "-momentum")
 
 
 @pytest.mark.parametrize("query", ["-", "?", "-!!", "gradient —", "tag:math +"])

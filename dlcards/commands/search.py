@@ -37,13 +37,18 @@ def search(
     whole word). Study or cram exactly these cards with `dlcards study --search QUERY` or
     `dlcards quiz --search QUERY`.
     """
-    unknown = [word for word in query if word.startswith("--") and len(word) > 2]
-    if unknown:  # ignored unknown options land among the words: `--ids` is a typo, not a word
+    from dlcards.cli import after_dashes
+
+    # ignored unknown options land among the words: `--ids` is a typo, not a word; after a
+    # `--` every word is the query's (`search -- --momentum`, read as Anki reads it)
+    options = query[: len(query) - after_dashes()]
+    unknown = [word for word in options if word.startswith("--") and len(word) > 2]
+    if unknown:
         from dlcards.errors import UsageError
 
         raise UsageError(
             f"no such option: {unknown[0].partition('=')[0]} (see `dlcards search --help`; "
-            "-word excludes a word)"
+            "-word excludes a word; after `--` every word is the query's)"
         )
     from dlcards.commands import run
 
