@@ -24,6 +24,7 @@ class _Closed:
 
     encoding = "utf-8"
     errors = "strict"
+    held: int | None = None  # the descriptor that holds standard output's place (`_hold`)
 
     def write(self, text: str) -> int:
         raise OSError(errno.EBADF, os.strerror(errno.EBADF))
@@ -187,6 +188,7 @@ def prepare() -> None:
     global _terminal_out
     if sys.stdout is None:
         sys.stdout = _Closed()
+        sys.stdout.held = _hold(1)
     try:
         _terminal_out = os.isatty(sys.stdout.fileno())
     except (OSError, AttributeError, ValueError):
@@ -208,6 +210,30 @@ def prepare() -> None:
                     stream.reconfigure(errors="dlcards-plain")
             except (ValueError, OSError):  # pragma: no cover - a stream that refuses
                 pass
+
+
+def _hold(fd: int) -> int | None:
+    """Standard output closed (`>&-`): descriptor `fd` is taken by the read end of a pipe of
+    this process's, which nothing writes (a write to it fails as a closed one does), so that
+    no file the command opens gets it. The first file opened took descriptor 1, and
+    `/dev/stdout` then named it: `export anki -o /dev/stdout >&-` was refused as "not a
+    regular file, a FIFO or a character device" (/dev/null, opened meanwhile, held it): it
+    named whatever file the command had opened. Returns `fd`, or None when it is
+    open after all (or no pipe can be made)."""
+    try:
+        os.fstat(fd)
+        return None
+    except OSError:
+        pass
+    try:
+        read, write = os.pipe()
+    except OSError:  # pragma: no cover - out of descriptors
+        return None
+    os.dup2(read, fd)  # a no-op when the pipe's read end is `fd` already
+    for end in (read, write):
+        if end != fd:
+            os.close(end)
+    return fd
 
 
 def c_locale() -> bool:

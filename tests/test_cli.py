@@ -223,6 +223,10 @@ def _closed_stdout() -> None:
         (["due", "--count"], "closed"),
         (["export", "reviews"], "closed"),
         (["show", "gd-23"], "closed"),
+        (["search", "--json", "loss"], "closed"),
+        (["stats", "--json"], "closed"),
+        (["show", "gd-23", "--json"], "closed"),
+        (["export", "anki", "-o", "-"], "closed"),
         (["list"], "full"),
         (["due"], "full"),
         (["due", "--count"], "full"),
@@ -249,6 +253,68 @@ def test_standard_output_that_cannot_be_written_is_one_error_line(
     why = "Bad file descriptor" if stdout == "closed" else "No space left on device"
     assert done.returncode == 1
     assert done.stderr == f"error: cannot write standard output: {why}\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "anki", "-o", "/dev/stdout"],
+        ["export", "anki", "-o", "/dev/fd/1", "--force"],
+        ["export", "text", "-o", "/dev/stdout"],
+        ["export", "reviews", "-o", "/dev/stdout"],
+    ],
+)
+def test_an_export_to_dev_stdout_closed_is_one_line_and_writes_no_file(
+    synced_env: dict[str, str], tmp_path: Path, args: list[str]
+) -> None:
+    """Torture run: `dlcards export anki -o /dev/stdout >&-` said "/dev/stdout is not a
+    regular file, a FIFO or a character device" (exit 2): with descriptor 1 closed, the first
+    file the command opened took it (/dev/null here), and `/dev/stdout` named that file,
+    whatever it was. Descriptor 1 is
+    held by a pipe no one writes now: the export says standard output cannot be written, as
+    every other command does, exit 1, and no file changes."""
+    db = Path(synced_env["DLCARDS_DB"])
+    before = {p: p.read_bytes() for p in db.parent.rglob("*") if p.is_file()}
+    with open(os.devnull, "wb") as sink:
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", *args],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            env=synced_env,
+            text=True,
+            preexec_fn=_closed_stdout,
+        )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == f"error: cannot write {args[3]}: Bad file descriptor\n"
+    after = {p: p.read_bytes() for p in db.parent.rglob("*") if p.is_file()}
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "anki", "-o", "/dev/stdout"],
+        ["export", "reviews"],
+        ["search", "--json", "loss"],
+        ["stats", "--json"],
+        ["show", "gd-23", "--json"],
+    ],
+)
+def test_a_reader_that_went_away_ends_the_command_quietly(
+    synced_env: dict[str, str], args: list[str]
+) -> None:
+    """`dlcards export anki -o /dev/stdout | head -c 10`: the reader took what it wanted and
+    left. Not an error (as `list | head`, see `console.reader_left`): exit 0, nothing on
+    stderr (no traceback, no "Exception ignored" of Python's at exit)."""
+    line = " ".join([sys.executable, "-m", "dlcards", *args])
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {line} | head -c 10 >/dev/null"],
+        env=synced_env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,14 @@ def _is_standard_output(st: os.stat_result) -> bool:
     try:
         out = os.fstat(sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):  # closed (`>&-`), or no sys.stdout
-        return False
+        # what holds a closed standard output's place (`stdio.prepare`): a write to it fails
+        held = getattr(sys.stdout, "held", None)
+        if held is None:
+            return False
+        try:
+            out = os.fstat(held)
+        except OSError:
+            return False
     return (out.st_dev, out.st_ino) == (st.st_dev, st.st_ino)
 
 
