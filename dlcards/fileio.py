@@ -9,6 +9,7 @@ writer's leftover from a file another process is still writing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -63,12 +64,73 @@ def atomic_write_bytes(
     atomic_write(path, write, mode=mode, durable=durable)
 
 
-def atomic_write_all(files: Sequence[tuple[Path, bytes | Path]]) -> None:
+class Replaced:
+    """The files `atomic_write_all` put in place, each with what it replaced, for a caller
+    whose next step may fail (a database's write after a folder of decks): `undo` puts every
+    target back as it was (a new one removed, an old one restored, the folders `made` for
+    them removed when empty), `keep` lets the old versions go. Until one of them is called,
+    each old version is kept beside its file under a temporary file's name (`atomic_write`'s),
+    which the next clean of a killed process's files (`clean_stale_temps`) removes."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[Path, Path | None]] = []  # (target, its old version or None)
+        self.made: list[Path] = []  # folders made for them, deepest first
+
+    def keep(self) -> None:
+        for _, old in self.files:
+            if old is not None:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+        self.files.clear()
+        self.made.clear()
+
+    def undo(self) -> None:
+        """Every target as it was, as far as the file system lets (best effort: an error here
+        must not hide the one that made the caller undo)."""
+        for path, old in reversed(self.files):
+            with contextlib.suppress(OSError):
+                if old is None:
+                    path.unlink()
+                else:
+                    os.replace(old, path)
+        for folder in self.made:
+            try:
+                folder.rmdir()  # only if empty: what another program put there stays
+            except OSError:
+                break
+        self.files.clear()
+        self.made.clear()
+
+
+def _old_version(path: Path) -> Path | None:
+    """A second name for the file at `path` (a hard link, else a copy) beside it, under a
+    temporary file's name; None when there is no file there."""
+    import secrets
+    import shutil
+
+    if not path.is_file():
+        return None
+    while True:
+        old = path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+        try:
+            os.link(path, old)
+            return old
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links
+            shutil.copy2(path, old)
+            return old
+
+
+def atomic_write_all(
+    files: Sequence[tuple[Path, bytes | Path]], replaced: Replaced | None = None
+) -> None:
     """Write several files so that none of them changes unless all could be written (a
     folder of decks, say): each target gets its bytes, or a copy of the file named, in a
     temporary file beside it (as `atomic_write` names them), fsynced; only when every one is
     whole are they renamed into place, which needs no room on the disk. An error on the way
     (a full disk, Ctrl-C) removes the temporary files and leaves every target as it was.
+    `replaced`: given, what was put in place is recorded there, for the caller to undo.
     Raises OSError."""
     import shutil
     import tempfile
@@ -90,10 +152,14 @@ def atomic_write_all(files: Sequence[tuple[Path, bytes | Path]]) -> None:
                 os.fsync(fh.fileno())
             os.chmod(tmp_name, 0o666 & ~umask())
         for tmp, path in made:
+            if replaced is not None:
+                replaced.files.append((path, _old_version(path)))
             os.replace(tmp, path)
     except BaseException:
         for tmp, _ in made:
             tmp.unlink(missing_ok=True)
+        if replaced is not None:
+            replaced.undo()
         raise
     for folder in dict.fromkeys(path.parent for _, path in made):
         fsync_folder(folder)

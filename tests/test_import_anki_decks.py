@@ -364,26 +364,38 @@ def test_a_full_disk_writes_no_deck_and_the_next_run_writes_them_all(
         assert (out / "media" / "neuron.png").read_bytes() == PNG
 
 
-def test_an_import_stopped_by_a_locked_database_after_its_decks_runs_again(
-    anki_deck: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("lock", ["BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"])
+def test_an_import_stopped_by_a_locked_database_after_its_decks_takes_them_back(
+    anki_deck: dict[str, Any], monkeypatch: pytest.MonkeyPatch, lock: str
 ) -> None:
     """Torture run: `--to-yaml` with the database locked by another program wrote the decks,
-    then said "locked by another program (waited 5 s); close it or try again". Tried again,
-    it refused: "would write over 3 deck files already in ...; add --force". The database is
-    made ready to write before the decks are now (nothing is written while it is locked),
-    and a deck file that holds exactly what the import writes is no obstacle (a lock taken
-    between the decks and the merge); one the learner changed still is."""
+    then said "locked by another program (waited 5 s); close it or try again": the decks
+    and the progress disagreed. Then (a later run) the database was made ready before the
+    decks, but that wrote nothing when the day's check had been made: a write lock (BEGIN
+    IMMEDIATE: another program writing, or a test's) let the decks be written and the merge
+    fail. The lock is taken and given back before any deck is written now, and a failure
+    between the decks and the merge (a lock taken meanwhile, a damaged or full database)
+    takes the decks back: a new deck file removed, one it replaced (--force) restored, the
+    folder it made removed. Run again, the import writes them and merges."""
     import contextlib
+    from datetime import date
 
     from dlcards.store import connection
 
     monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.2)  # the lock's wait, not 5 s
+    db = os.environ["DLCARDS_DB"]
+    with contextlib.closing(sqlite3.connect(db)) as c, c:  # the day's check made already
+        c.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('integrity_checked', ?)",
+            (date.today().isoformat(),),
+        )
     package = str(anki_deck["paths"]["current"])
     out = anki_deck["dir"] / "decks"
-    with contextlib.closing(sqlite3.connect(os.environ["DLCARDS_DB"], isolation_level=None)) as c:
-        c.execute("BEGIN EXCLUSIVE")  # another program's write
+    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as c:
+        c.execute(lock)  # another program's write
         locked = run("import", "anki", package, "--to-yaml", str(out))
     assert locked.exit_code == 2 and "is locked by another program" in locked.output
+    assert locked.output.count("\n") == 1, locked.output
     assert not out.exists()
 
     def locked_now(self: Store, *args: Any) -> None:  # a lock taken after the decks
@@ -392,10 +404,23 @@ def test_an_import_stopped_by_a_locked_database_after_its_decks_runs_again(
     with monkeypatch.context() as patched:
         patched.setattr(Store, "merge_reviews", locked_now)
         failed = run("import", "anki", package, "--to-yaml", str(out))
-    assert failed.exit_code == 2 and "is locked by another program" in failed.output
-    assert len(list(out.glob("*.yaml"))) == 3
+        assert failed.exit_code == 2 and "is locked by another program" in failed.output
+        assert "wrote 3 decks" not in failed.output, failed.output
+        assert not out.exists()
+        # a deck file of the learner's that --force replaces is put back as it was
+        out.mkdir()
+        mine = out / "ml-cloze.yaml"
+        mine.write_text("# my own deck file\n", encoding="utf-8")
+        failed = run("import", "anki", package, "--to-yaml", str(out), "--force")
+        assert failed.exit_code == 2 and "is locked by another program" in failed.output
+        assert sorted(p.name for p in out.iterdir()) == ["ml-cloze.yaml"]
+        assert mine.read_text(encoding="utf-8") == "# my own deck file\n"
+        mine.unlink()
+    with Store.open() as store:
+        assert store.review_count() == 0
     again = ok("import", "anki", package, "--to-yaml", str(out))
-    assert "imported 3 reviews of 2 cards" in again
+    assert "wrote 3 decks" in again and "imported 3 reviews of 2 cards" in again
+    assert "in no deck now" not in again, again  # the cards the stopped run synced
     with Store.open() as store:
         assert store.review_count() == 3
     mine = out / "ml-cloze.yaml"
@@ -403,6 +428,23 @@ def test_an_import_stopped_by_a_locked_database_after_its_decks_runs_again(
     refused = run("import", "anki", package, "--to-yaml", str(out))
     assert refused.exit_code == 2 and "would write over 1 deck file" in refused.output
     assert mine.read_text(encoding="utf-8").endswith("# my note\n")
+
+
+def test_an_import_stopped_at_its_merge_takes_its_decks_back(
+    anki_deck: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or `kill`, as Ctrl-C) while `--to-yaml`'s merge runs: the merge rolls back, and
+    the decks written before it go too (they stayed, without their reviews)."""
+    out = anki_deck["dir"] / "decks"
+
+    def stopped(self: Store, *args: Any) -> None:
+        assert len(list(out.glob("*.yaml"))) == 3  # written before the merge
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "merge_reviews", stopped)
+    result = run("import", "anki", str(anki_deck["paths"]["current"]), "--to-yaml", str(out))
+    assert result.exit_code != 0 and isinstance(result.exception, KeyboardInterrupt | SystemExit)
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("checked_today", [True, False])
@@ -1572,7 +1614,7 @@ def test_decks_not_written_leave_no_folder_the_import_made(
     again; a folder that was there before stays."""
     from dlcards import fileio
 
-    def stopped(files: Any) -> None:
+    def stopped(files: Any, replaced: Any = None) -> None:
         raise stop(28, "No space left on device") if stop is OSError else stop()
 
     monkeypatch.setattr(fileio, "atomic_write_all", stopped)

@@ -18,6 +18,7 @@ from dlcards.console import echo, listed
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
+    from dlcards.fileio import Replaced
     from dlcards.importers.anki_file import Collection
     from dlcards.importers.anki_notes import Converted, YamlDeck
     from dlcards.store import Store
@@ -142,6 +143,29 @@ def _import(
     db: str | None,
     opened: Store | None,
 ) -> None:
+    """The import. Deck files `--to-yaml` wrote are taken back when the import stops before
+    their reviews are merged (a lock taken meanwhile by another program, a damaged or full
+    database, Ctrl-C or `kill`): decks and progress never disagree."""
+    from dlcards.fileio import Replaced
+
+    written = Replaced()
+    try:
+        _import_into(file, to_yaml, dry_run, force, decks, db, opened, written)
+    except BaseException:
+        written.undo()
+        raise
+
+
+def _import_into(
+    file: str,
+    to_yaml: str | None,
+    dry_run: bool,
+    force: bool,
+    decks: list[str] | None,
+    db: str | None,
+    opened: Store | None,
+    written: Replaced,
+) -> None:
     import time
 
     from dlcards.catalog import load_catalog
@@ -174,6 +198,7 @@ def _import(
         }
         new_topics: dict[str, str] = {}
         guids: dict[str, str] = {}  # a converted card -> its Anki note's GUID
+        said: list[str] = []  # what --to-yaml wrote, said once its reviews are merged
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
             if opened is not None:
@@ -185,10 +210,15 @@ def _import(
                     opened.refuse_damaged()
                 else:
                     opened.guard_writes(whole_file=True)
-            converted = _to_yaml(
+                    opened.refuse_locked()  # nothing is written while another writes
+            converted, said = _to_yaml(
                 collection, path, out, catalog, dry_run, force, retired, elsewhere,
-                anki_progress.exported_converted(collection, converted_guids),
+                anki_progress.exported_converted(collection, converted_guids), written,
             )  # fmt: skip
+            if dry_run:  # nothing to wait for
+                for line in said:
+                    echo(line)
+                said = []
             cards.update(converted.cards)
             new_topics = converted.topics
             guids = converted.guids
@@ -250,6 +280,9 @@ def _import(
             schedule_of(store)  # finishes a switch a killed `config` left half done
             held = store.suspensions(there)
             added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
+            written.keep()  # the decks' reviews are in: the decks stay
+            for line in said:
+                echo(line)
             store.remember_anki_guids(guids)  # exported back, each is its Anki note
             # a leech the merge suspends (or a leech's suspension it takes back) is its
             # own change, said as such (not as one "changed here later")
@@ -260,9 +293,9 @@ def _import(
                 if cid in held and held[cid].suspended != s.suspended
             }
             # after the merge: a leech it suspends is a change made now, newer than Anki's
-            written = store.follow_suspensions(follow, there)
+            followed = store.follow_suspensions(follow, there)
             taken = dict(flips)
-            here = {**before, **written}  # as the transaction left them
+            here = {**before, **followed}  # as the transaction left them
             here_ahead = store.suspensions(ahead)
             here_buried = store.suspensions(buried)
     topic_of = {
@@ -270,7 +303,9 @@ def _import(
         for cid in set(added)
     }
     _report("would import" if dry_run else "imported", path, added, topic_of)
-    gone = sorted(set(added) & retired.keys())
+    # (a card this import converted is in its deck now, though an import stopped before its
+    # merge had synced it into the database and taken its deck back)
+    gone = sorted(set(added) & (retired.keys() - new_topics.keys()))
     if gone:
         echo(
             f"  {plural(sum(1 for cid in added if cid in gone), 'review')} of "
@@ -652,13 +687,19 @@ def _to_yaml(
     retired: Mapping[str, str],
     elsewhere: Mapping[int, str],
     exported: Mapping[int, str],
-) -> Converted:
+    written: Replaced,
+) -> tuple[Converted, list[str]]:
     """The notes as YAML decks, written to `out` unless `dry_run`; reports what it did.
     A deck file already in `out` is written over only with `force` (else nothing is
     written). Notes dlcards exported are not converted: those of cards here (in a deck or
     kept in the database), `exported`'s (note id -> card: cards converted before, exported
     with their Anki note's GUID), and `elsewhere`'s, of cards from decks not loaded (a copy of
-    such a card under another id would be studied beside the card itself once its deck is)."""
+    such a card under another id would be studied beside the card itself once its deck is).
+    What was written is recorded in `written` (for the caller to undo if the merge fails);
+    the report's lines are returned with the result, for the caller to show once the decks
+    are there to stay."""
+    said: list[str] = []
+    echo = said.append
     from dlcards.console import plural
     from dlcards.errors import UsageError
     from dlcards.export.anki import note_guids
@@ -699,7 +740,7 @@ def _to_yaml(
         )
     if not dry_run:
         try:
-            write_decks(result, out, source.name)
+            write_decks(result, out, source.name, written)
         except OSError as err:
             raise UsageError(
                 f"cannot write the decks to {out}: {err.strerror or err} (no deck written)"
@@ -753,4 +794,4 @@ def _to_yaml(
         )
     if result.decks and not dry_run:
         echo(f"  study them with --decks {out} (or add it to DLCARDS_DECKS)")
-    return result
+    return result, said

@@ -45,10 +45,14 @@ from collections.abc import Collection as Container
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from dlcards.importers.anki_file import Card, Collection, Note, NoteType, Template
 from dlcards.markup import is_remote
+
+if TYPE_CHECKING:
+    from dlcards.fileio import Replaced
 
 MEDIA_DIR = "media"
 _REF = re.compile(r"\{\{([^#/^!{}][^{}]*)\}\}")
@@ -1578,14 +1582,17 @@ def deck_yaml(deck: YamlDeck, source: str) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
-def write_decks(result: Converted, out: Path, source: str) -> None:
+def write_decks(
+    result: Converted, out: Path, source: str, replaced: Replaced | None = None
+) -> None:
     """Write each deck's YAML file and the media its cards reference into `out`, all of them
     or none (`fileio.atomic_write_all`): stopped half-way (a full disk, Ctrl-C), the import
     left some decks written, and its next run, with room, refused to write over them. The
     temporary files a killed import left there are removed first. With no deck to write, no
     folder is made (a mistyped `--to-yaml` path was made for nothing); the folders it made for
     them are removed again when nothing is written (a full disk, Ctrl-C, `kill`: an empty
-    `out` was left). Raises OSError."""
+    `out` was left). `replaced`: given, what was written (and the folders made for it) is
+    recorded there, for the caller to undo if its next step fails. Raises OSError."""
     from dlcards.fileio import atomic_write_all, clean_stale_temps
 
     if not result.decks and not result.media:
@@ -1606,7 +1613,7 @@ def write_decks(result: Converted, out: Path, source: str) -> None:
             files += [(out / MEDIA_DIR / name, src) for name, src in result.media.items()]
         for deck in result.decks:
             files.append((out / deck.file_name, deck_yaml(deck, source).encode("utf-8")))
-        atomic_write_all(files)
+        atomic_write_all(files, replaced)
     except BaseException:
         for folder in made:
             try:
@@ -1614,3 +1621,5 @@ def write_decks(result: Converted, out: Path, source: str) -> None:
             except OSError:
                 break
         raise
+    if replaced is not None:
+        replaced.made.extend(made)

@@ -1058,6 +1058,25 @@ class Connection:
             raise self._failed(err) from None
         self.guarded = True
 
+    def refuse_locked(self) -> None:
+        """Raise LockedError (one line, nothing written) when another program holds the write
+        lock for longer than this store's patience (BUSY_TIMEOUT_S): for a command that
+        writes elsewhere before it writes here (`import anki --to-yaml`'s decks), so that a
+        lock already held stops it before its first write anywhere. Takes the lock and gives
+        it back at once."""
+        if self.gone is not None:
+            raise self.gone
+        if self.read_only is not None:
+            raise StoreError(self.read_only)
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("ROLLBACK")
+        except SQLITE_ERRORS as err:
+            if self.conn.in_transaction:
+                with _quiet():
+                    self.conn.execute("ROLLBACK")
+            raise self._failed(err) from None
+
     def _check_tables(self, tables: Sequence[str]) -> list[str]:
         """`PRAGMA integrity_check` of each of `tables`; the problems found. In a file of
         PARALLEL_CHECK_BYTES or more, a second connection in a thread takes tables from the
