@@ -38,6 +38,7 @@ class CtrlC:
 
 
 _held: list[CtrlC] = []  # the active `ctrl_c_held` block's, if one is
+_held_from_commit: list[CtrlC] = []  # the active `ctrl_c_held(from_commit=True)` block's
 
 
 def writing() -> None:
@@ -47,15 +48,23 @@ def writing() -> None:
         _held[-1].writing = True
 
 
+def committing() -> None:
+    """A write transaction is about to commit: from now until the end of the active
+    `ctrl_c_held(from_commit=True)` block (if any), Ctrl-C is noted, not raised."""
+    if _held_from_commit:
+        _held_from_commit[-1].writing = True
+
+
 @contextmanager
-def ctrl_c_held() -> Iterator[CtrlC]:
-    """In the block, Ctrl-C raises KeyboardInterrupt at once until `writing` is called, and is
-    noted in the `CtrlC` given from then on. The block does not raise it: the caller does, once
-    it has recorded the save (`CtrlC.pressed`)."""
+def ctrl_c_held(from_commit: bool = False) -> Iterator[CtrlC]:
+    """In the block, Ctrl-C raises KeyboardInterrupt at once until `writing` is called (with
+    `from_commit`: `committing`), and is noted in the `CtrlC` given from then on. The block
+    does not raise it: the caller does, once it has recorded the save (`CtrlC.pressed`)."""
     import signal
     import threading
 
     noted = CtrlC()
+    blocks = _held_from_commit if from_commit else _held
     if (
         threading.current_thread() is not threading.main_thread()
         or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
@@ -69,9 +78,9 @@ def ctrl_c_held() -> Iterator[CtrlC]:
         noted.pressed = True
 
     signal.signal(signal.SIGINT, on_ctrl_c)
-    _held.append(noted)
+    blocks.append(noted)
     try:
         yield noted
     finally:
-        _held.remove(noted)
+        blocks.remove(noted)
         signal.signal(signal.SIGINT, signal.default_int_handler)

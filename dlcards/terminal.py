@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from dlcards.interrupts import CtrlC
+
 
 class Quit(Exception):
     """The learner asked to stop (q), or input ended."""
@@ -614,10 +616,15 @@ def _hung_up_handled() -> None:
 
 
 class StopsHeld:
-    """The SIGTERMs and SIGHUPs a `stops_held` block held back, in order."""
+    """The SIGTERMs and SIGHUPs a `stops_held` block held back, in order. `once`: held only
+    from the moment a write transaction commits (`stops_held_from_commit`)."""
 
     def __init__(self) -> None:
         self.signals: list[int] = []
+        self.once: CtrlC | None = None
+
+    def holding(self) -> bool:
+        return self.once is None or self.once.writing
 
 
 _holder: list[StopsHeld] = []  # the active `stops_held` block's, if one is
@@ -643,6 +650,32 @@ def stops_held() -> Iterator[StopsHeld]:
 
 
 @contextmanager
+def stops_held_from_commit() -> Iterator[Callable[[], BaseException | None]]:
+    """In the block (the writes of an import), Ctrl-C, `kill` (SIGTERM) and a closed terminal
+    (SIGHUP) stop it at once, a write under way rolled back, until a write transaction of
+    the store commits (`interrupts.committing`); from then on they are noted, and the
+    block's writes go on to its end. A SIGTERM that came while an import's merge committed
+    (SQLite's commit runs in C, and Python's handler right after it) ended it after the
+    commit: its report not shown (exit 143 and not a word, the reviews imported) and its
+    last writes (the suspensions taken from Anki, the notes' GUIDs) not made. Yields a
+    function that gives, after the block, the interruption to raise for what was noted
+    (KeyboardInterrupt for Ctrl-C, a Hangup for a signal), or None."""
+    from dlcards.interrupts import ctrl_c_held
+
+    nested = bool(_holder)  # inside a `stops_held` block: held as that one holds them
+    with ctrl_c_held(from_commit=True) as ctrl_c, stops_held() as held:
+        if not nested:
+            held.once = ctrl_c
+
+        def noted() -> BaseException | None:
+            if held.signals:
+                return Hangup(held.signals[0])
+            return KeyboardInterrupt() if ctrl_c.pressed else None
+
+        yield noted
+
+
+@contextmanager
 def stops_as_ctrl_c() -> Iterator[None]:
     """In the block (a session, its end and its summary), SIGTERM (`kill`) and SIGHUP (the
     terminal closed) raise KeyboardInterrupt, where they still have their default action of
@@ -658,7 +691,7 @@ def stops_as_ctrl_c() -> Iterator[None]:
         return
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        if _holder:  # a save under way: it finishes first (`stops_held`)
+        if _holder and _holder[0].holding():  # a save under way: it finishes first
             _holder[0].signals.append(signum)
             return
         raise Hangup(signum)

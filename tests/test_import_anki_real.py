@@ -954,6 +954,43 @@ def test_suspensions_made_in_anki_later_come_back(tmp_path: Path) -> None:
     assert "No problems found." in cli("doctor", "--db", str(db))
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_a_kill_during_the_merges_commit_finishes_the_import_and_says_so(tmp_path: Path) -> None:
+    """Torture run: a `kill` (SIGTERM) that came while the merge committed (SQLite's commit
+    runs in C; Python's handler runs right after it) ended the import there: exit 143 and
+    not a word, the reviews imported but the suspensions changed in Anki not taken (nor the
+    converted notes' GUIDs kept). A stop from the merge's commit on now waits for the
+    import's last write: the import is whole, one line says it was stopped once saved, and
+    the exit code is a kill's. (The signal is sent right after the merge's COMMIT.)"""
+    db, package, mods = suspended_on_the_phone(tmp_path)
+    script = (
+        "import os, signal, sys\n"
+        "from dlcards.store import Store\n"
+        "merging = []\n"
+        "merge, keep_log = Store.merge_reviews, Store._keep_log\n"
+        "def merge_reviews(self, *args, **kwargs):\n"
+        "    merging.append(True)\n"
+        "    return merge(self, *args, **kwargs)\n"
+        "def committed(self):\n"
+        "    if merging:  # the merge's own commit (the day's check was made by `suspend`)\n"
+        "        merging.clear()\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return keep_log(self)\n"
+        "Store.merge_reviews, Store._keep_log = merge_reviews, committed\n"
+        "from dlcards.cli import main\n"
+        f"sys.argv = ['dlcards', 'import', 'anki', {str(package)!r}, '--db', {str(db)!r}]\n"
+        "main()\n"
+    )
+    proc = _run_script(script)
+    err = proc.stderr.decode()
+    assert proc.returncode == 143, err  # 128 + SIGTERM, as a shell reports it
+    assert err.startswith(f"stopped: the import from {package} was finished first"), err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert flags(db) == [(A, mods[A])]  # Anki's later suspensions taken, as a whole import
+    again = cli("import", "anki", str(package), "--db", str(db))
+    assert "as in Anki" not in again, again
+
+
 def test_a_change_made_here_after_the_phone_wins(tmp_path: Path) -> None:
     """After Anki's export, the learner changes the same cards here: A suspended and
     unsuspended again (active), D unsuspended and suspended again. dlcards's changes are the

@@ -275,25 +275,32 @@ def _import_into(
         taken = newer(here)
     else:
         from dlcards.grading import merge_rules
+        from dlcards.terminal import stops_held_from_commit
 
         with _synced(db, extra, opened) as store:
             schedule_of(store)  # finishes a switch a killed `config` left half done
             held = store.suspensions(there)
-            added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
-            written.keep()  # the decks' reviews are in: the decks stay
+            # a stop once the merge commits waits for the import's last write
+            with stops_held_from_commit() as stopped:
+                added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
+                written.keep()  # the decks' reviews are in: the decks stay
+                store.remember_anki_guids(guids)  # exported back, each is its Anki note
+                # a leech the merge suspends (or a leech's suspension it takes back) is its
+                # own change, said as such (not as one "changed here later")
+                merged = store.suspensions(there)
+                leeches = {
+                    cid: s
+                    for cid, s in merged.items()
+                    if cid in held and held[cid].suspended != s.suspended
+                }
+                # after the merge: a leech it suspends is a change made now, newer than Anki's
+                followed = store.follow_suspensions(follow, there)
+            stop = stopped()
+            if stop is not None:
+                _stopped_after(path, added)
+                raise stop
             for line in said:
                 echo(line)
-            store.remember_anki_guids(guids)  # exported back, each is its Anki note
-            # a leech the merge suspends (or a leech's suspension it takes back) is its
-            # own change, said as such (not as one "changed here later")
-            merged = store.suspensions(there)
-            leeches = {
-                cid: s
-                for cid, s in merged.items()
-                if cid in held and held[cid].suspended != s.suspended
-            }
-            # after the merge: a leech it suspends is a change made now, newer than Anki's
-            followed = store.follow_suspensions(follow, there)
             taken = dict(flips)
             here = {**before, **followed}  # as the transaction left them
             here_ahead = store.suspensions(ahead)
@@ -400,6 +407,19 @@ def _import_into(
         )
     elif not collection.revlog:  # its suspensions were read above
         echo(f"{path} has no review history: no card in it was answered in Anki")
+
+
+def _stopped_after(path: Path, added: Sequence[str]) -> None:
+    """The one line of an import stopped (Ctrl-C, `kill`, a closed terminal) once its writes
+    had begun: they were finished first, so it says what is in the database now."""
+    from dlcards.console import plural
+    from dlcards.stdio import say
+
+    say(
+        f"stopped: the import from {path} was finished first and is saved "
+        f"({plural(len(added), 'review')} of {plural(len(set(added)), 'card')} added); "
+        "`dlcards import anki` of the file again shows what it holds"
+    )
 
 
 def _differing(

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 from dlcards.cores import cores
 from dlcards.errors import StoreError
-from dlcards.interrupts import writing
+from dlcards.interrupts import committing, writing
 from dlcards.paths import default_db
 from dlcards.store.schema import SCHEMA_VERSION
 
@@ -810,6 +810,7 @@ class Connection:
         self.log_cut = False  # the -wal was emptied or cut short under it (`walcheck.log_cut`)
         self.indexes_held: dict[tuple[int, int], int] = {}  # -shm files read through (`hold`)
         self.wrote = False  # a write of this connection's was committed (`_write`)
+        self.preparing = 0  # >0: in a write's checks first (the day's check and its write)
         self.index_key: tuple[int, int] | None = None  # the -shm's (device, inode), once open
         self.index_size = 0  # the -shm's size when last looked at (SQLite never shrinks it)
         self.index_lost = False  # the -shm was deleted, replaced or cut short under it
@@ -1364,7 +1365,11 @@ class Connection:
             and not self.daily_check_due()
         )
         if not background:
-            self.guard_writes(whole_file=whole_file, tables=tables)
+            self.preparing += 1
+            try:
+                self.guard_writes(whole_file=whole_file, tables=tables)
+            finally:
+                self.preparing -= 1
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except SQLITE_ERRORS as err:
@@ -1404,6 +1409,8 @@ class Connection:
                 raise self._failed(err) from None
             raise
         else:
+            if not self.preparing:  # the write asked for, not the day's check before it
+                committing()  # a stop from here on waits for the caller's end (an import's)
             try:
                 self.conn.execute("COMMIT")
             except SQLITE_ERRORS as err:
