@@ -856,6 +856,29 @@ def test_a_damaged_database_stops_a_reset_before_it_asks(
     assert asked == [] and db.read_bytes() == before
 
 
+def test_a_locked_database_stops_a_reset_before_it_asks(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write lock another program holds (a test's BEGIN IMMEDIATE) is found before the
+    question too: one line, no question, nothing written."""
+    import typer.testing
+
+    import dlcards.stdio
+    from dlcards.store import connection
+
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.2)  # the lock's wait, not 5 s
+    asked: list[str] = []
+    monkeypatch.setattr(dlcards.stdio, "confirm", lambda question, **_: asked.append(question))
+    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    runner.invoke(app, ["due", "--db", str(db)])  # synced, and the day's check made
+    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        result = runner.invoke(app, ["reset", "gd-23", "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert "is locked by another program" in one_error_line(result.output)
+    assert asked == []
+
+
 def test_a_suspension_or_a_setting_checks_only_the_tables_it_writes(db: Path) -> None:
     """`suspend` and `unsuspend` write a card's flag, a `config` that rebuilds no memory
     writes meta: with a damaged memory index they go through having checked those tables

@@ -1369,8 +1369,10 @@ class Store(Reports, Merging):
         """The checks `reset` makes before it writes, made now (StoreError, nothing written):
         for a command that asks first, so that a damaged database is refused before the
         question, not after a `y` (the tables the reset writes, and the whole file, which the
-        backup made before a reset verifies)."""
+        backup made before a reset verifies); and a write lock another program holds (a lock
+        taken after the question is still waited for, as by any write)."""
         self.guard_writes(whole_file=True, tables=MEMORY_TABLES)
+        self.refuse_locked()
 
     def reset(self, card_ids: Sequence[str], now: datetime | None = None) -> int:
         """Make cards new again (the log is kept; replays start after the reset point: the
