@@ -845,8 +845,10 @@ def test_a_damaged_database_stops_a_reset_before_it_asks(
 
     asked: list[str] = []
     monkeypatch.setattr(dlcards.stdio, "confirm", lambda question, **_: asked.append(question))
-    # the runner's standard input, as a terminal's: reset asks there
+    # the runner's standard input, as a terminal's: reset asks there (and its stderr, where
+    # the line would be wrapped at the terminal's width: one wide enough for a long path)
     monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    monkeypatch.setenv("COLUMNS", "500")
     damage.flip_in_index(db, index)
     before = db.read_bytes()
     result = runner.invoke(app, [*args, "--db", str(db)])
@@ -870,6 +872,7 @@ def test_a_locked_database_stops_a_reset_before_it_asks(
     asked: list[str] = []
     monkeypatch.setattr(dlcards.stdio, "confirm", lambda question, **_: asked.append(question))
     monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    monkeypatch.setenv("COLUMNS", "500")  # the line whole, however long its path
     runner.invoke(app, ["due", "--db", str(db)])  # synced, and the day's check made
     with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as other:
         other.execute("BEGIN IMMEDIATE")
