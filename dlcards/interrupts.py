@@ -65,11 +65,18 @@ def ctrl_c_held(from_commit: bool = False) -> Iterator[CtrlC]:
 
     noted = CtrlC()
     blocks = _held_from_commit if from_commit else _held
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
+    if threading.current_thread() is not threading.main_thread():
         yield noted
+        return
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        # Ctrl-C is not Python's (ignored in a background job): nothing to hold, but the
+        # block's moment of writing is still marked, for the stops held with it (a `kill`
+        # of a background import, `terminal.stops_held_from_commit`)
+        blocks.append(noted)
+        try:
+            yield noted
+        finally:
+            blocks.remove(noted)
         return
 
     def on_ctrl_c(signum: int, frame: FrameType | None) -> None:

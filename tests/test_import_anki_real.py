@@ -955,17 +955,22 @@ def test_suspensions_made_in_anki_later_come_back(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
-def test_a_kill_during_the_merges_commit_finishes_the_import_and_says_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ctrl_c", ["Python's", "ignored"])
+def test_a_kill_during_the_merges_commit_finishes_the_import_and_says_so(
+    tmp_path: Path, ctrl_c: str
+) -> None:
     """Torture run: a `kill` (SIGTERM) that came while the merge committed (SQLite's commit
     runs in C; Python's handler runs right after it) ended the import there: exit 143 and
     not a word, the reviews imported but the suspensions changed in Anki not taken (nor the
     converted notes' GUIDs kept). A stop from the merge's commit on now waits for the
     import's last write: the import is whole, one line says it was stopped once saved, and
-    the exit code is a kill's. (The signal is sent right after the merge's COMMIT.)"""
+    the exit code is a kill's, also where Ctrl-C is ignored (a background job). (The signal
+    is sent right after the merge's COMMIT.)"""
     db, package, mods = suspended_on_the_phone(tmp_path)
     script = (
         "import os, signal, sys\n"
-        "from dlcards.store import Store\n"
+        + ("signal.signal(signal.SIGINT, signal.SIG_IGN)\n" if ctrl_c == "ignored" else "")
+        + "from dlcards.store import Store\n"
         "merging = []\n"
         "merge, keep_log = Store.merge_reviews, Store._keep_log\n"
         "def merge_reviews(self, *args, **kwargs):\n"
