@@ -90,3 +90,35 @@ def test_a_fifo_in_the_deck_cache_is_read_as_no_entry_not_waited_on(
         Path(f"{tmp_path / 'p.db'}{end}").unlink(missing_ok=True)
     again = count()
     assert again.returncode == 0 and again.stdout == first.stdout, again.stderr
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard-link", "copy"])
+def test_written_files_are_undone_or_kept_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool
+) -> None:
+    """`atomic_write_all` with a `Replaced` record (`import anki --to-yaml`, whose merge may
+    fail after its decks): `undo` removes a file it added and puts back one it replaced,
+    byte for byte; `keep` leaves the new files and drops the old versions kept beside them.
+    On a file system without hard links the old version is a copy."""
+    if not links:
+
+        def no_link(*args: object, **kwargs: object) -> None:
+            raise OSError(1, "Operation not permitted")
+
+        monkeypatch.setattr(os, "link", no_link)
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    old, new = folder / "old.yaml", folder / "new.yaml"
+    old.write_bytes(b"mine\n")
+    for finish in ("undo", "keep"):
+        replaced = fileio.Replaced()
+        fileio.atomic_write_all([(old, b"theirs\n"), (new, b"added\n")], replaced)
+        assert old.read_bytes() == b"theirs\n" and new.read_bytes() == b"added\n"
+        getattr(replaced, finish)()
+        if finish == "undo":
+            assert old.read_bytes() == b"mine\n" and not new.exists()
+        else:
+            assert old.read_bytes() == b"theirs\n" and new.read_bytes() == b"added\n"
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            ["old.yaml"] + (["new.yaml"] if finish == "keep" else [])
+        )
