@@ -1163,6 +1163,49 @@ def test_each_card_keeps_when_its_text_last_changed(store: Store) -> None:
     assert store.edit_times() == {"t-1": 100, "t-2": 300}
 
 
+def test_a_card_retired_and_back_as_it_was_comes_back_whole(store: Store) -> None:
+    """A deck file gone for a moment and back (an editor's save; a `git stash` and `pop`):
+    its cards are retired and restored. Each came back with a new note time (`edited`, the
+    file's time at the sync that restored it), as if edited, and an Anki export then
+    overwrote the edits made in Anki to them; everything else it held is kept too: its
+    suspension, leech mark, position, tags, search row and both memories."""
+    from dlcards.store.rows import DeckPart
+
+    def sync(cards: list[Card], stamp: str, edited: int) -> None:
+        store.sync_decks([DeckPart("d", stamp, lambda: cards, edited)], stamp, NOW)
+
+    deck = [card("t-1"), card("t-2", answer="b"), card("t-3")]
+    sync(deck, "s1", 100)
+    h.grade(store, "t-1", Grade.BLACKOUT, DAY, NOW)
+    h.grade(store, "t-2", Grade.GOOD, DAY, NOW)
+    store.suspend_one("t-2")
+    store.conn.execute("UPDATE cards SET leech = 1 WHERE id = 't-1'")
+
+    def whole() -> list[tuple[Any, ...]]:
+        """Each card's row (its search row's number aside: a new one is as good), its
+        memories and what the search index holds of it."""
+        rows = store.query(
+            "SELECT c.*, s.*, f.*, q.question, q.answer, q.tags FROM cards c "
+            "JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id "
+            "LEFT JOIN card_search q ON q.rowid = c.search_rowid ORDER BY c.id"
+        )
+        at = [d[1] for d in store.conn.execute("PRAGMA table_info(cards)")].index("search_rowid")
+        return [(*r[:at], *r[at + 1 :]) for r in rows]
+
+    before = whole()
+    assert [r[:2] for r in before] == [("t-1", "t"), ("t-2", "t"), ("t-3", "t")]
+    sync([card("t-3")], "s2", 200)  # the deck as a save half done had it
+    assert store.query("SELECT id FROM cards WHERE retired = 1 ORDER BY id") == [
+        ("t-1",),
+        ("t-2",),
+    ]
+    sync(deck, "s3", 300)  # saved whole: the same cards, a later file time
+    assert whole() == before
+    assert store.edit_times() == {"t-1": 100, "t-2": 100, "t-3": 100}
+    sync([*deck[:2], card("t-3", answer="c")], "s4", 400)  # an edit is still one
+    assert store.edit_times() == {"t-1": 100, "t-2": 100, "t-3": 400}
+
+
 def test_a_note_is_newer_when_anything_it_shows_changed(store: Store) -> None:
     """An exported note shows its topic's title, its source line and its computations' live
     results besides the card's text and tags: a change to any of them is an edit of the

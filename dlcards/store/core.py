@@ -298,11 +298,16 @@ class Store(Reports, Merging):
                 have = existing.pop(card.id, None)
                 # when what its exported note shows changed: kept while that stays as it is,
                 # else its deck file's modification time (the sync's, if the file's is not
-                # known); a card synced before `note_hash` was kept gets it, its time kept
+                # known); a card synced before `note_hash` was kept gets it, its time kept. A
+                # retired card coming back as it was keeps its time too (its search digest
+                # went with its retirement): a deck file missing for a moment, and back,
+                # dated every note of the deck as edited, and the next Anki export then
+                # overwrote the edits made in Anki to them
                 kept = (
                     have[6]
                     if have is not None
-                    and have[2:5:2] == (content, digest)
+                    and have[2] == content
+                    and (have[4] == digest or (have[3] and have[4] is None))
                     and have[7] in (None, shown)
                     else None
                 )
