@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from dlcards import __version__, prompt
 from dlcards.console import escaped
@@ -32,6 +32,8 @@ from dlcards.prompt import DECK_SUFFIXES as DECK_SUFFIXES
 if TYPE_CHECKING:
     from dlcards.deck import Card, Deck, Quiz
     from dlcards.store.rows import Digests
+
+T = TypeVar("T")
 
 CACHE_FORMAT = 10  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
 
@@ -142,6 +144,117 @@ def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
             else:
                 files.append(real)
     return files
+
+
+DECKS_SETTLE_S = 0.3
+"""How long the deck files must have been left alone before a deck file that is missing, does
+not load, or has lost cards is taken as the learner's. An editor's save leaves each of those
+for a few milliseconds: vim writes a new file and renames it over the old one, or (with
+`backupcopy=no`) renames the old one away first; others truncate the file and write it, or
+delete it and create it again. A sync that looked in that moment retired the deck's cards, a
+study session dropped them, and an error was said for a file that was whole a moment later."""
+DECKS_SETTLE_MAX_S = 3.0
+"""How long a look at the decks waits at most for deck files that keep changing (a script
+saving one in a loop): then what it finds is taken as it is."""
+
+
+class Unsettled(Exception):
+    """Raised by a look at the decks (`settled`) that would take cards out while the deck
+    files are still changing: what it would have done is not done."""
+
+
+def settled(attempt: Callable[[int | None], T], extra: Sequence[str | Path] = ()) -> T:
+    """`attempt(looked)`, a look at the deck files begun at `looked` (nanoseconds since the
+    epoch), again while they settle: when it raises DeckError or UsageError (a file missing
+    or half written for a moment) or Unsettled (it would take cards out while the files were
+    changing), and the deck files changed less than DECKS_SETTLE_S before the look, it is
+    tried again once they have been left alone that long. An error from files that had
+    changed before the look and stayed so is raised without a second look; after
+    DECKS_SETTLE_MAX_S what is found is taken. `looked` is None for the last try, after
+    Unsettled: the decks are taken as they are, cards out and all."""
+    import time
+
+    give_up = time.monotonic() + DECKS_SETTLE_MAX_S
+    careful = True
+    while True:
+        looked = time.time_ns()
+        try:
+            return attempt(looked if careful else None)
+        except (DeckError, UsageError, Unsettled) as err:
+            changed = last_deck_change_ns(extra)
+            wait = settling(extra, looked, changed)
+            if wait is not None and time.monotonic() + wait <= give_up:
+                time.sleep(wait)
+                # changed before they were read (the clock that dates a change lags by up to
+                # a tick: RACY_NS), and left so since: found as saved, not read again
+                if changed >= looked - prompt.RACY_NS or last_deck_change_ns(extra) != changed:
+                    continue
+            if not isinstance(err, Unsettled):
+                raise
+            careful = False  # the cards the decks dropped are taken out
+
+
+def settling(extra: Sequence[str | Path], looked: int, changed: int | None = None) -> float | None:
+    """How long to wait, from now, before the deck files have been left alone for
+    DECKS_SETTLE_S; None when they had been so before `looked` (when a look at them began,
+    nanoseconds since the epoch) and still are: what it found is as their owner saved it.
+    `changed`: their `last_deck_change_ns`, when the caller has it."""
+    import time
+
+    settle = int(DECKS_SETTLE_S * 1e9)
+    if changed is None:
+        changed = last_deck_change_ns(extra)
+    if changed <= looked - settle:
+        return None
+    return max(0.02, (changed + settle - time.time_ns()) / 1e9)
+
+
+def last_deck_change_ns(extra: Sequence[str | Path] = ()) -> int:
+    """When the deck files last changed, as far as their status times tell (nanoseconds since
+    the epoch; 0 when nothing can be seen): the latest change time (`st_ctime`: set by every
+    write, rename and `touch`, and never set back, as a modification time can be) of every
+    deck file, built-in and user, of the folders that hold them (a file renamed away or
+    deleted changes its folder's time, not its own), of each user deck path, and of the
+    folder a deck path given as a file is in (it may be missing just now). Never raises: what
+    cannot be seen counts for nothing. A few stats per deck file."""
+    newest = 0
+
+    def see(path: str) -> None:
+        nonlocal newest
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            return
+        newest = max(newest, st.st_ctime_ns)
+
+    def folder(location: str) -> None:
+        see(location)
+        try:
+            names = os.listdir(location)
+        except (OSError, ValueError):
+            return
+        for name in names:
+            if os.path.splitext(name)[1] in DECK_SUFFIXES:
+                path = os.path.join(location, name)
+                see(path)
+                if os.path.islink(path):  # a link's target is saved in its own folder
+                    see(os.path.dirname(os.path.realpath(path)))
+
+    folder(prompt.builtin_decks_dir())
+    try:
+        locations = [str(p) for p in user_deck_paths(extra)]
+    except UsageError:
+        locations = []
+    for location in locations:
+        if os.path.isdir(location):
+            folder(location)
+        else:  # a file, or missing: the folder it is in too (not a deck folder's: a database
+            # beside it changes that at every write)
+            see(os.path.dirname(os.path.abspath(location)))
+            see(location)
+            if os.path.islink(location):
+                see(os.path.dirname(os.path.realpath(location)))
+    return newest
 
 
 def files_signature(files: Iterable[Path]) -> str:
@@ -672,8 +785,12 @@ def load_catalog(
 ) -> Catalog:
     """All decks, validated and merged. Parses YAML only for deck files that changed, and
     loads a deck's cards only when they are used. `files`: `deck_files(extra)` when the caller
-    has it already."""
-    return Loading(extra, use_cache, files).catalog()
+    has it already (as it chose them: `edit` checks its copy of a deck in the deck's place).
+    Else a deck error found while the deck files are being saved is looked at again once
+    they have settled (`settled`)."""
+    if files is not None:
+        return Loading(extra, use_cache, files).catalog()
+    return settled(lambda looked: Loading(extra, use_cache).catalog(), extra)
 
 
 class Loading:

@@ -1053,7 +1053,9 @@ def test_a_deck_left_broken_is_not_parsed_again_before_every_card(tmp_path, monk
     monkeypatch.setattr(catalog_module, "read_deck", reading)
     args = ("--db", str(tmp_path / "p.db"), "--decks", str(decks), "--topic", "own")
     out = study(["", "4", "", "4", "", "4", "", "4", "q"], *args, "--today", "2026-11-26")
-    assert reads == ["own.yaml", "own.yaml"], reads  # broken once, fixed once
+    # broken: read when found, and at most once more when it has settled (saved a moment
+    # before it was looked at, it may have been an editor's save half done); fixed: once
+    assert reads == ["own.yaml"] * len(reads) and len(reads) in (2, 3), reads
     assert out.count("the session goes on with the decks as they were") == 1
     assert "Fourth question, fixed" in out
 

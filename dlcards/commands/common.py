@@ -227,6 +227,21 @@ def existing_store(db: str | None) -> Iterator[Store | None]:
         yield store
 
 
+def catalog_with(card_ids: Sequence[str], decks: Sequence[str]) -> Catalog:
+    """`load_catalog(decks)`, looked at again while the deck files settle when a card id of
+    `card_ids` is in no deck (its deck file saved by an editor just then, missing or half
+    written for a moment: `dlcards show ID` said the card was in no deck now)."""
+    from dlcards.catalog import Unsettled, load_catalog, settled
+
+    def attempt(looked: int | None) -> Catalog:
+        catalog = load_catalog(decks)
+        if looked is not None and any(catalog.topic_of(c.strip()) is None for c in card_ids):
+            raise Unsettled  # said by `deck_card`, once the files are as saved
+        return catalog
+
+    return settled(attempt, decks)
+
+
 def deck_card(catalog: Catalog, card_id: str, db: str | None) -> Card:
     """`catalog.card(card_id)`. An id no deck has that the database knows (its deck dropped
     it, whether a sync has retired it yet or not; its log is kept) is refused saying so, not as
@@ -272,16 +287,31 @@ def sync_if_needed(
     it runs (`reading_notice`); False for a shell prompt's count. `writes`: the command writes
     to the database next, so one that cannot be written is refused now, in one line (a note
     that the decks' changes are not in it, "what it holds is shown", would precede a refusal
-    and show nothing)."""
-    from dlcards.catalog import deck_files, files_signature
-    from dlcards.prompt import observe
-
+    and show nothing). A deck file found missing, not loading, or with cards gone is waited
+    for until the deck files have been left alone for `catalog.DECKS_SETTLE_S` (an editor's
+    save half done is none of those a moment later)."""
     if writes and store.read_only is not None:
         from dlcards.errors import StoreError
 
         raise StoreError(store.read_only)
     if (built := _built.pop(store, None)) is not None:
         return built  # the decks this process just built the database with (`opened_store`)
+    from dlcards.catalog import settled
+
+    # a deck file that is missing, does not load or lost cards may be an editor's save half
+    # done: taken as the learner's only once the deck files have been left alone a while
+    return settled(lambda looked: _sync_as_found(store, decks, notice, looked), decks)
+
+
+def _sync_as_found(
+    store: Store, decks: Sequence[str], notice: bool, looked: int | None
+) -> Catalog | None:
+    """`sync_if_needed`'s one look at the deck files, and their sync when they changed. With
+    `looked` (when the look began), cards the decks no longer have are not retired while the
+    deck files are settling (`catalog.Unsettled`, nothing written)."""
+    from dlcards.catalog import deck_files, files_signature
+    from dlcards.prompt import observe
+
     # what `dlcards due --count` alone compares, seen before the files are listed: a file
     # added or saved meanwhile then differs from it, and that count leaves it to a sync
     observed = None if decks else observe()
@@ -304,10 +334,20 @@ def sync_if_needed(
 
     # a big sync makes a parsed card, its digests and its rows per card (the parse's workers
     # send them as objects): the collector would walk them all again and again
+    retiring = None
+    if looked is not None:
+        from dlcards.catalog import Unsettled, settling
+
+        at = looked
+
+        def retiring(ids: Sequence[str]) -> None:
+            if settling(decks, at) is not None:
+                raise Unsettled
+
     with _sync_turn(store.path, notice), gc_paused():
         if store.is_synced(signature):  # another process synced them while this one waited
             return None
-        return _sync(store, decks, files, signature, observed, notice)
+        return _sync(store, decks, files, signature, observed, notice, retiring)
 
 
 def _sync(
@@ -317,8 +357,10 @@ def _sync(
     signature: str,
     observed: str | None,
     notice: bool,
+    retiring: Callable[[Sequence[str]], None] | None = None,
 ) -> Catalog:
-    """`sync_if_needed`'s sync, in this process's turn (`_sync_turn`)."""
+    """`sync_if_needed`'s sync, in this process's turn (`_sync_turn`). `retiring`: asked
+    before cards are retired (`Store.sync_decks`)."""
     from dlcards.catalog import Loading, stamp_time
     from dlcards.store.rows import DeckPart
 
@@ -342,7 +384,14 @@ def _sync(
             for f in files
         ]
         with reading_notice(loading, sys.stderr if notice else None):
-            store.sync_decks(parts, signature, clock(), observed, before_commit=loading.catalog)
+            store.sync_decks(
+                parts,
+                signature,
+                clock(),
+                observed,
+                before_commit=loading.catalog,
+                retiring=retiring,
+            )
             return loading.catalog()
     catalog = loading.catalog() if checking else _loaded_while_checking(store, loading)
 
@@ -352,7 +401,7 @@ def _sync(
         )
 
     parts = [part(i.topic, i.file, i.stamp, i.title) for i in catalog.infos]
-    store.sync_decks(parts, signature, clock(), observed)
+    store.sync_decks(parts, signature, clock(), observed, retiring=retiring)
     return catalog
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import clock, deck_card, synced_store
+from dlcards.commands.common import catalog_with, clock, deck_card, synced_store
 from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOption, TopicOption
 
 if TYPE_CHECKING:
@@ -71,10 +71,9 @@ def unsuspend(
 def _set_suspended(
     card_ids: list[str], flag: bool, decks: list[str] | None, db: str | None
 ) -> None:
-    from dlcards.catalog import load_catalog
     from dlcards.console import echo, escaped, listed, plural
 
-    catalog = load_catalog(decks or ())
+    catalog = catalog_with(card_ids, decks or ())
     # unknown ids fail before anything is written, named in the one line (the first LISTED)
     from dlcards.errors import UsageError
 
@@ -167,11 +166,10 @@ def reset(
     db: str | None = DbOption,
 ) -> None:
     """Make cards new again (their review history is kept)."""
-    from dlcards.catalog import load_catalog
     from dlcards.console import echo, plural
     from dlcards.errors import UsageError
 
-    catalog = load_catalog(decks or ())
+    catalog = catalog_with([card_id] if card_id else [], decks or ())
     if sum(map(bool, (card_id, topic, all_))) > 1:
         raise UsageError("give a card id, or --topic, or --all, not several")
     if card_id:

@@ -199,11 +199,10 @@ def show(
     card_id: str, decks: Sequence[str], db: str | None, today: str | None, json_: bool
 ) -> None:
     """Show one card: question, answer, tags, source and its study state."""
-    from dlcards.catalog import load_catalog
-    from dlcards.commands.common import deck_card
+    from dlcards.commands.common import catalog_with, deck_card
     from dlcards.console import out, print_json
 
-    catalog = load_catalog(decks)
+    catalog = catalog_with([card_id], decks)
     card = deck_card(catalog, card_id, db)
     title = catalog.topic_titles()[card.topic]
     state = card_progress(card.id, db, today)

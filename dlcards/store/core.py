@@ -183,6 +183,7 @@ class Store(Reports, Merging):
         now: datetime,
         observed: str | None = None,
         before_commit: Callable[[], object] | None = None,
+        retiring: Callable[[Sequence[str]], object] | None = None,
     ) -> SyncResult:
         """Bring the cards table in line with the decks, by card id; keeps all progress.
 
@@ -204,6 +205,10 @@ class Store(Reports, Merging):
         deck is compared into a store with no card and no review (a first sync), each deck's
         cards are written as it comes, once they are BULK_CARDS or more, while the rest are
         parsed.
+
+        `retiring`: called with the ids about to be retired, if any, before anything is
+        written; what it raises leaves the store as it was (the caller's judgement of whether
+        the decks that dropped them are as their owner saved them).
         """
         with self._write(("meta",)) as c:  # the cards are checked once it is known they change
             # Read inside the write lock: another terminal may have synced meanwhile.
@@ -338,6 +343,8 @@ class Store(Reports, Merging):
                     )  # fmt: skip
             stream.close()  # the indexes made again after the cards it wrote
             to_retire = [cid for cid, have in existing.items() if not have[3]]
+            if to_retire and retiring is not None:
+                retiring(to_retire)
             if fresh:  # new cards get memories: those tables are checked first too
                 self.guard_writes(tables=NEW_CARD_TABLES)
             elif changed or to_retire:

@@ -1,0 +1,272 @@
+"""Deck files saved by an editor while dlcards runs: each way editors save leaves the file
+missing, empty or half written for a moment, and a command or a study session that looks
+in that moment must neither retire the deck's cards nor drop them, nor report an error for
+a file that is whole a moment later; a deck really deleted, or really saved broken, is still
+taken as it is."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import helpers as h
+import pytest
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+
+runner = CliRunner()
+
+OWN_DECK = "topic: own\ntitle: Own\ncards:\n" + "".join(
+    f"  - id: own-{i}\n    question: Question {i}\n    answer: A{i}\n" for i in range(1, 6)
+)
+EDITED = OWN_DECK.replace("Question 2", "Question 2, edited")
+
+
+def _moment(deck: Path, how: str) -> Callable[[], None]:
+    """Put `deck` in the state an editor's save of EDITED leaves it in for a moment, the way
+    `how` names; returns what finishes the save."""
+    backup = deck.with_name(deck.name + "~")
+    if how == "renamed away first":  # vim, `:set backupcopy=no writebackup`
+        deck.rename(backup)
+
+        def done() -> None:
+            deck.write_text(EDITED)
+            backup.unlink()
+
+        return done
+    if how == "deleted, then created":
+        deck.unlink()
+    elif how == "truncated, then written":
+        deck.write_text("")
+    elif how == "half written":  # cut at a card: valid YAML, three cards fewer
+        deck.write_text(OWN_DECK[: OWN_DECK.index("  - id: own-3")])
+    elif how == "cut in an id":
+        deck.write_text(OWN_DECK[: OWN_DECK.index("  - id: own-3") + len("  - id: own-")])
+    else:
+        raise AssertionError(how)
+    return lambda: deck.write_text(EDITED)
+
+
+SAVES = [
+    "renamed away first",
+    "deleted, then created",
+    "truncated, then written",
+    "half written",
+    "cut in an id",
+]
+
+
+def _own_decks(tmp_path: Path) -> tuple[Path, Path]:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck = decks / "own.yaml"
+    deck.write_text(OWN_DECK)
+    return decks, deck
+
+
+def _retired(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("SELECT id FROM cards WHERE retired = 1 ORDER BY id")]
+
+
+@pytest.mark.parametrize("how", SAVES)
+@pytest.mark.parametrize("command", ["due", "show", "suspend"])
+def test_a_command_run_while_a_deck_is_saved_retires_nothing_and_reports_nothing(
+    tmp_path: Path, how: str, command: str
+) -> None:
+    """`dlcards due` (or `show`, `suspend`) run while an editor saves a deck, the file
+    missing, empty or half written for 0.15 s: it retired the deck's cards (a missing file,
+    a file cut at a card), or failed with an error naming a file that was whole a moment
+    later. Now a sync that finds a deck file missing, not loading, or with cards gone waits
+    until the deck files have been left alone for a moment (`DECKS_SETTLE_S`), and takes
+    them as they are then: the edit, nothing retired, no error."""
+    decks, deck = _own_decks(tmp_path)
+    db = tmp_path / "p.db"
+    args = ["--db", str(db), "--decks", str(decks)]
+    assert runner.invoke(app, ["due", *args]).exit_code == 0
+    finish = _moment(deck, how)
+    later = threading.Timer(0.15, finish)
+    later.start()
+    try:
+        what = [command, "own-2"] if command != "due" else ["due"]
+        result = runner.invoke(app, [*what, *args])
+    finally:
+        later.join()
+    assert result.exit_code == 0, result.output
+    assert "error" not in result.output, result.output
+    assert _retired(db) == []
+    shown = runner.invoke(app, ["show", "own-2", *args])
+    assert "Question 2, edited" in shown.output, shown.output
+
+
+@pytest.mark.parametrize("how", ["deleted", "saved broken", "cut at a card"])
+def test_a_deck_left_so_is_taken_as_it_is(tmp_path: Path, how: str) -> None:
+    """The wait is for a save half done, not for the learner: a deck deleted for good has its
+    cards retired, one saved with an error gets the one-line error, one saved shorter retires
+    the cards it dropped; each after the moment the files take to settle, not seconds."""
+    decks, deck = _own_decks(tmp_path)
+    db = tmp_path / "p.db"
+    args = ["--db", str(db), "--decks", str(decks)]
+    assert runner.invoke(app, ["due", *args]).exit_code == 0
+    if how == "deleted":
+        deck.unlink()
+    elif how == "saved broken":
+        deck.write_text(OWN_DECK.replace("Question 2", "[Question 2"))
+    else:
+        deck.write_text(OWN_DECK[: OWN_DECK.index("  - id: own-3")])
+    started = time.monotonic()
+    result = runner.invoke(app, ["due", *args])
+    took = time.monotonic() - started
+    assert took < 2.5, took
+    if how == "saved broken":
+        assert result.exit_code == 2
+        assert result.output.count("\n") == 1 and f"{deck}:8:" in result.output, result.output
+        assert _retired(db) == []
+        return
+    assert result.exit_code == 0, result.output
+    gone = [f"own-{i}" for i in (range(1, 6) if how == "deleted" else range(3, 6))]
+    assert _retired(db) == gone
+
+
+def test_a_deck_path_given_as_a_file_missing_for_a_moment_is_no_error(tmp_path: Path) -> None:
+    """`--decks own.yaml` (a file, not a folder) deleted and created again by an editor:
+    `due` in that moment said the deck path does not exist."""
+    _, deck = _own_decks(tmp_path)
+    db = tmp_path / "p.db"
+    args = ["--db", str(db), "--decks", str(deck)]
+    assert runner.invoke(app, ["due", *args]).exit_code == 0
+    finish = _moment(deck, "deleted, then created")
+    later = threading.Timer(0.15, finish)
+    later.start()
+    try:
+        result = runner.invoke(app, ["due", *args])
+    finally:
+        later.join()
+    assert result.exit_code == 0 and "error" not in result.output, result.output
+    assert _retired(db) == []
+
+
+def test_settled_deck_files_are_not_waited_for(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A sync of deck files left alone for long (an edit saved minutes before) that retires
+    cards does it at once: the wait is only for files that changed a moment ago."""
+    from dlcards import catalog as common
+
+    decks, deck = _own_decks(tmp_path)
+    db = tmp_path / "p.db"
+    args = ["--db", str(db), "--decks", str(decks)]
+    assert runner.invoke(app, ["due", *args]).exit_code == 0
+    deck.write_text(OWN_DECK[: OWN_DECK.index("  - id: own-3")])
+    time.sleep(common.DECKS_SETTLE_S + 0.05)
+    real = common.settling
+    waits: list[float | None] = []
+
+    def settling(*args, **kwargs):  # type: ignore[no-untyped-def]
+        waits.append(real(*args, **kwargs))
+        return waits[-1]
+
+    monkeypatch.setattr(common, "settling", settling)
+    result = runner.invoke(app, ["due", *args])
+    assert result.exit_code == 0, result.output
+    assert waits == [None], waits  # asked once, before the retirement: settled
+    assert _retired(db) == ["own-3", "own-4", "own-5"]
+
+
+def _answer_or_question(fd: int, timeout: float = 20.0) -> bytes:
+    """What the terminal shows after Space on a question: up to the answer's grade legend, or
+    up to the question's hint when the card is shown again from its question."""
+    import select
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while b"perfect" not in seen and b"show answer" not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise AssertionError(f"neither answer nor question shown: {seen[-800:]!r}")
+        seen += os.read(fd, 65536)
+    return seen
+
+
+def _reviews(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("SELECT card_id FROM reviews ORDER BY id")]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+@pytest.mark.parametrize("how", SAVES)
+@pytest.mark.parametrize("when", ["between cards", "on the question"])
+def test_a_study_session_goes_on_whole_while_a_deck_is_saved(
+    tmp_path: Path, how: str, when: str
+) -> None:
+    """A real `study` in a terminal, the deck file saved by an editor in another one: between
+    two cards (the session looks at the decks before each card) or while a question is read
+    (it looks again when the answer is asked for), the file missing, empty or half written
+    for 0.15 s. The deck's cards left the session ("in no deck now") and were retired, or an
+    error was said for a file whole a moment later. Now the session waits for the save to
+    end: every card is shown and graded, the edit shows, nothing is retired."""
+    decks, deck = _own_decks(tmp_path)
+    env = h.terminal_env(tmp_path, DLCARDS_DECKS=str(decks))
+    db = Path(env["DLCARDS_DB"])
+    screen = b""
+    later = None
+    with h.study_in_a_pty(env, "--topic", "own", "--today", "2026-11-26") as (pid, fd):
+        for n in range(1, 6):
+            screen += h.read_until(fd, b"show answer")
+            if n == 2 and when == "on the question":
+                later = threading.Timer(0.15, _moment(deck, how))
+                later.start()
+            os.write(fd, b" ")
+            shown = _answer_or_question(fd)
+            if b"perfect" not in shown:  # changed: shown again, from its question
+                os.write(fd, b" ")
+                shown += h.read_until(fd, b"perfect")
+            screen += shown
+            if n == 1 and when == "between cards":
+                later = threading.Timer(0.15, _moment(deck, how))
+                later.start()
+            os.write(fd, b"4")
+            if later is not None:
+                later.join()
+        screen += h.read_until(fd, b"5 grades saved.")
+        os.waitpid(pid, 0)
+    text = " ".join(screen.decode(errors="replace").split())
+    assert "no deck now" not in text and "as they were" not in text, text[-2000:]
+    assert "Question 2, edited" in text
+    assert _reviews(db) == [f"own-{i}" for i in range(1, 6)]
+    assert _retired(db) == []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_a_deck_really_saved_broken_is_said_once_and_the_session_keeps_its_grades(
+    tmp_path: Path,
+) -> None:
+    """The learner saves the deck with an error (and leaves it so): the session says the
+    error in one line, once, goes on with the decks as they were, and saves every grade;
+    saved fixed, the fix shows."""
+    decks, deck = _own_decks(tmp_path)
+    env = h.terminal_env(tmp_path, DLCARDS_DECKS=str(decks))
+    db = Path(env["DLCARDS_DB"])
+    screen = b""
+    with h.study_in_a_pty(env, "--topic", "own", "--today", "2026-11-26") as (pid, fd):
+        for n in range(1, 6):
+            screen += h.read_until(fd, b"show answer")
+            os.write(fd, b" ")
+            screen += h.read_until(fd, b"perfect")
+            if n == 1:
+                deck.write_text(OWN_DECK.replace("Question 2", "[Question 2"))
+            if n == 3:
+                deck.write_text(OWN_DECK.replace("Question 4", "Question 4, fixed"))
+            os.write(fd, b"4")
+        screen += h.read_until(fd, b"5 grades saved.")
+        os.waitpid(pid, 0)
+    text = " ".join(screen.decode(errors="replace").split())
+    said = "the session goes on with the decks as they were"
+    assert text.count(said) == 1 and f"{deck}:8:" in text, text[-3000:]
+    assert "Question 4, fixed" in text
+    assert _reviews(db) == [f"own-{i}" for i in range(1, 6)]
+    assert _retired(db) == []
