@@ -25,7 +25,7 @@ day it was shown on.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partial
@@ -514,6 +514,41 @@ class StudySession:
         self.position -= 1
         self._count(row, -1)
         return row, undone is not None
+
+    def take_in(self, card_ids: Collection[str]) -> tuple[list[str], list[str]]:
+        """Cards the decks gained while the session runs (a card added to a deck file, or one
+        back in its deck), as Anki's queues take them when it rebuilds them after an edit: each
+        due today joins the due reviews (as far as `--reviews` allows), and each new one joins
+        the new cards while the day's new-card limit has room after the new cards the session
+        holds already (they stay: a card added above them in its deck does not push one out),
+        in deck order, before the re-drills. Cards of other topics than the session's, or that
+        a `--tag` or `--search` session did not choose at its start, are not taken; the review
+        cap is `keep_to_limits`'s. Returns the ids that joined, and the new ones the new-card
+        limit leaves for another day."""
+        known = {i.card_id for i in self.queue} | {i.card_id for i in self.held}
+        wanted = {
+            c for c in card_ids if c not in known and (self.allowed is None or c in self.allowed)
+        }
+        if not wanted:
+            return [], []
+        by = self.schedule.name
+        due = [c for c in self.store.due_ids(self.today, by, self.topics) if c in wanted]
+        new = [
+            c for c in self.store.new_ids(by, self.topics, None, as_of=self.today) if c in wanted
+        ]
+        limits = self.limits.now(self.store.settings())
+        if limits.reviews is not None:  # a shorter session: what it has not taken yet
+            taken = sum(1 for i in self.queue if i.kind == "due")
+            due = due[: max(0, limits.reviews - taken)]
+        rest = self.queue[self.position :]
+        coming = sum(1 for i in rest if i.kind == "new")
+        room = max(0, limits.new - self.store.new_introduced(self.today) - coming)
+        new, waiting = new[:room], new[room:]
+        for kind, ids, before in (("due", due, ("new", "redrill")), ("new", new, ("redrill",))):
+            at = next((n for n, i in enumerate(rest) if i.kind in before), len(rest))
+            rest[at:at] = [Item(c, kind) for c in ids]
+        self.queue[self.position :] = rest
+        return due + new, waiting
 
     def leave(self, card_ids: set[str]) -> list[str]:
         """Take the cards still to come whose ids are in `card_ids` out of the session (their

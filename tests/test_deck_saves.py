@@ -270,3 +270,43 @@ def test_a_deck_really_saved_broken_is_said_once_and_the_session_keeps_its_grade
     assert "Question 4, fixed" in text
     assert _reviews(db) == [f"own-{i}" for i in range(1, 6)]
     assert _retired(db) == []
+
+
+@pytest.mark.parametrize("new", [None, "5"])
+def test_a_card_added_during_a_session_joins_it_within_the_new_card_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new: str | None
+) -> None:
+    """A card added to a deck file while `study` runs: the session synced it into the
+    database but never showed it (the queue was made once, at the start). As Anki rebuilds
+    its queues after an edit, it now joins the session's new cards when the day's new-card
+    limit has room (after the new cards the session holds already), and the screen says so;
+    with the limit reached it says the card waits for another day."""
+    from dlcards.store import Store
+
+    decks, deck = _own_decks(tmp_path)
+    db = tmp_path / "p.db"
+    real = Store.grade
+    added = "  - id: own-6\n    question: Question 6, added\n    answer: A6\n"
+
+    def then_added(self, card_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        done = real(self, card_id, *args, **kwargs)
+        if card_id == "own-1":
+            deck.write_text(OWN_DECK + added)
+        return done
+
+    monkeypatch.setattr(Store, "grade", then_added)
+    args = ["--db", str(db), "--decks", str(decks), "--topic", "own", "--today", "2026-11-26"]
+    args += ["--new", new] if new else []
+    script = "\n".join(["", "4"] * 6 + ["q"]) + "\n"
+    result = runner.invoke(app, ["study", *args], input=script)
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    if new is None:
+        assert "own-6 is in a deck now: it joins the session" in out, out
+        assert "Question 6, added" in out
+        assert _reviews(db) == [f"own-{i}" for i in range(1, 7)]
+    else:
+        said = "own-6 waits for another day: today's new-card limit (5) is reached"
+        assert said in out, out
+        assert "Question 6, added" not in out
+        assert _reviews(db) == [f"own-{i}" for i in range(1, 6)]

@@ -296,6 +296,8 @@ def _run(
     message = ""
     broken = ""  # the error of deck files saved broken meanwhile, said once
     failed: dict[str, str] = {}  # the deck files' signature that did not load, and why
+    # the card ids of the decks the session last looked at: a card a deck gains joins it
+    looked_at, ids = catalog, set(catalog.ids())
     while not session.done:
         if session.rolled_over():  # a new study day: its cards come in a new session
             return
@@ -307,6 +309,14 @@ def _run(
             if not keys.interactive:
                 echo(escaped(said), "yellow", console=console)
         broken = said
+        if catalog is not looked_at:  # synced: the cards added meanwhile join, as in Anki
+            gained = [c for c in catalog.ids() if c not in ids]
+            looked_at, ids = catalog, set(catalog.ids())
+            said = _joined(session, *session.take_in(gained)) if gained else ""
+            if said:
+                message = _also(message, said)
+                if not keys.interactive:
+                    echo(escaped(said), "yellow", console=console)
         titles = catalog.topic_titles()
         # the day's limits as they are now: changed by `dlcards config`, or reached by grades
         # in another terminal, they hold from the next card
@@ -870,6 +880,26 @@ def run(
                 "Run `dlcards study` again for the new day's cards."
             )
     return code
+
+
+def _joined(session: StudySession, joined: Sequence[str], waiting: Sequence[str]) -> str:
+    """What the screen says of the cards the decks gained during the session: those that
+    joined it, and the new ones the day's new-card limit leaves for another day."""
+    from dlcards.console import listed
+
+    parts = []
+    if joined:
+        verb = (
+            "is in a deck now: it joins" if len(joined) == 1 else "are in the decks now: they join"
+        )
+        parts.append(f"{listed(joined)} {verb} the session")
+    if waiting:
+        limit = session.limits.now(session.store.settings()).new
+        verb = "waits" if len(waiting) == 1 else "wait"
+        parts.append(
+            f"{listed(waiting)} {verb} for another day: today's new-card limit ({limit}) is reached"
+        )
+    return "; ".join(parts)
 
 
 def _also(message: str, more: str) -> str:
