@@ -174,13 +174,15 @@ def settled(attempt: Callable[[int | None], T], extra: Sequence[str | Path] = ()
     Unsettled: the decks are taken as they are, cards out and all."""
     import time
 
-    give_up = time.monotonic() + DECKS_SETTLE_MAX_S
+    give_up = None  # the clock is read once something is found wrong, not on every look
     careful = True
     while True:
         looked = time.time_ns()
         try:
             return attempt(looked if careful else None)
         except (DeckError, UsageError, Unsettled) as err:
+            if give_up is None:
+                give_up = time.monotonic() + DECKS_SETTLE_MAX_S
             changed = last_deck_change_ns(extra)
             wait = settling(extra, looked, changed)
             if wait is not None and time.monotonic() + wait <= give_up:
