@@ -310,3 +310,81 @@ def test_a_card_added_during_a_session_joins_it_within_the_new_card_limit(
         assert said in out, out
         assert "Question 6, added" not in out
         assert _reviews(db) == [f"own-{i}" for i in range(1, 6)]
+
+
+@pytest.mark.parametrize("change", ["edited", "taken out"])
+def test_a_card_changed_while_its_answer_is_shown_is_not_graded_unseen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """The deck saved in another terminal while own-2's answer is on screen: the grade typed
+    next was saved for the card as it is now, whose text the learner never saw, and nothing
+    said so. Now the grade is not saved: the card is shown again as it is now, saying why
+    (Anki's reviewer redraws a card whose note was edited before it can be answered), or,
+    taken out of its deck, it leaves."""
+    from dlcards import view
+
+    decks, deck = _own_decks(tmp_path)
+    db = tmp_path / "p.db"
+    real = view.card_panel
+    saved: list[str] = []
+
+    def then_saved_elsewhere(card, title, revealed, *args, **kwargs):  # type: ignore[no-untyped-def]
+        drawn = real(card, title, revealed, *args, **kwargs)
+        if card.id == "own-2" and revealed and not saved:
+            saved.append(card.id)
+            if change == "edited":
+                deck.write_text(OWN_DECK.replace("answer: A2", "answer: Second answer, fixed"))
+            else:
+                cut = "  - id: own-2\n    question: Question 2\n    answer: A2\n"
+                deck.write_text(OWN_DECK.replace(cut, ""))
+        return drawn
+
+    monkeypatch.setattr(view, "card_panel", then_saved_elsewhere)
+    args = ["--db", str(db), "--decks", str(decks), "--topic", "own", "--today", "2026-11-26"]
+    script = "\n".join(["", "4"] * 6 + ["q"]) + "\n"
+    result = runner.invoke(app, ["study", *args], input=script)
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert saved == ["own-2"]
+    if change == "edited":
+        said = "own-2 was changed in its deck while its answer was shown: not graded"
+        assert said in out and "Second answer, fixed" in out, out
+        assert _reviews(db) == [f"own-{i}" for i in range(1, 6)]
+        with sqlite3.connect(db) as conn:  # graded once, after the answer as it is now
+            assert conn.execute("SELECT count(*) FROM reviews").fetchone() == (5,)
+    else:
+        assert "own-2 is in no deck now: it leaves the session" in out, out
+        assert _reviews(db) == ["own-1", "own-3", "own-4", "own-5"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_in_a_terminal_a_card_changed_on_its_answer_is_shown_again_before_a_grade(
+    tmp_path: Path,
+) -> None:
+    """The same in a real terminal: the deck saved (by an editor that renames the old file
+    away first) while own-2's answer is on screen; the grade key shows own-2 again, as it is
+    now, saying why, and its grade is given on the new answer."""
+    decks, deck = _own_decks(tmp_path)
+    env = h.terminal_env(tmp_path, DLCARDS_DECKS=str(decks))
+    db = Path(env["DLCARDS_DB"])
+    screen = b""
+    with h.study_in_a_pty(env, "--topic", "own", "--today", "2026-11-26") as (pid, fd):
+        for n in range(1, 6):
+            screen += h.read_until(fd, b"show answer")
+            os.write(fd, b" ")
+            screen += h.read_until(fd, b"perfect")
+            if n == 2:
+                _moment(deck, "renamed away first")()
+                time.sleep(0.1)
+                os.write(fd, b"4")
+                again = h.read_until(fd, b"show answer")
+                assert b"Question 2, edited" in again, again[-1500:]
+                screen += again
+                os.write(fd, b" ")
+                screen += h.read_until(fd, b"perfect")
+            os.write(fd, b"4")
+        screen += h.read_until(fd, b"5 grades saved.")
+        os.waitpid(pid, 0)
+    text = " ".join(screen.decode(errors="replace").split())
+    assert "own-2 was changed in its deck while its answer was shown: not graded" in text
+    assert _reviews(db) == [f"own-{i}" for i in range(1, 6)]

@@ -391,11 +391,18 @@ def _run(
                 console.print(grade_legend(preview, console.width, session.suspending))
                 console.print(key_hints(keys, True, console.width), style="dim")
                 key = keys.next(on_card | grades)
+                if key in grades and not unchanged():
+                    key = "changed on the answer"
         message = ""
-        if key == "changed":  # shown again from its question as it is now, or it leaves
+        if key.startswith("changed"):  # shown again from its question as it is now, or it leaves
             titles = catalog.topic_titles()
             if catalog.topic_of(card.id) is not None:
                 message = f"{card.id} was changed in its deck meanwhile: here it is as it is now"
+                if key == "changed on the answer":  # the grade was for text no longer there
+                    message = (
+                        f"{card.id} was changed in its deck while its answer was shown: not "
+                        "graded; here it is as it is now"
+                    )
                 if not keys.interactive:
                     echo(escaped(message), "yellow", console=console)
             continue
@@ -613,7 +620,8 @@ def card_screen(
     """One card in a real terminal: the question, then the answer once revealed, scrolled
     with j/k when the card is taller than the terminal. Returns the key that ends the card:
     a grade, s, u, !, e or q; or "changed" when the answer is asked for and `unchanged` says
-    the card is no longer as shown (its deck saved meanwhile)."""
+    the card is no longer as shown (its deck saved meanwhile), "changed on the answer" when
+    a grade is given and it says so (the grade would be of text no longer the card's)."""
     from rich.text import Text
 
     from dlcards.pager import paint
@@ -659,6 +667,8 @@ def card_screen(
             revealed, offset, extra = True, 0, math_extras(card)
         elif key == "redraw":  # the terminal changed size: the next pass draws at the new one
             pass
+        elif key in grades and unchanged is not None and not unchanged():
+            return "changed on the answer"  # a grade of text no longer the card's
         else:
             return key
 
