@@ -166,12 +166,13 @@ class Unsettled(Exception):
 def settled(attempt: Callable[[int | None], T], extra: Sequence[str | Path] = ()) -> T:
     """`attempt(looked)`, a look at the deck files begun at `looked` (nanoseconds since the
     epoch), again while they settle: when it raises DeckError or UsageError (a file missing
-    or half written for a moment) or Unsettled (it would take cards out while the files were
-    changing), and the deck files changed less than DECKS_SETTLE_S before the look, it is
-    tried again once they have been left alone that long. An error from files that had
-    changed before the look and stayed so is raised without a second look; after
-    DECKS_SETTLE_MAX_S what is found is taken. `looked` is None for the last try, after
-    Unsettled: the decks are taken as they are, cards out and all."""
+    or half written for a moment), FileNotFoundError (a file listed, then gone before it
+    was read: renamed away by an editor saving it) or Unsettled (it would take cards out
+    while the files were changing), and the deck files changed less than DECKS_SETTLE_S
+    before the look, it is tried again once they have been left alone that long. An error
+    from files that had changed before the look and stayed so is raised without a second
+    look; after DECKS_SETTLE_MAX_S what is found is taken. `looked` is None for the last
+    try, after Unsettled: the decks are taken as they are, cards out and all."""
     import time
 
     give_up = None  # the clock is read once something is found wrong, not on every look
@@ -180,7 +181,7 @@ def settled(attempt: Callable[[int | None], T], extra: Sequence[str | Path] = ()
         looked = time.time_ns()
         try:
             return attempt(looked if careful else None)
-        except (DeckError, UsageError, Unsettled) as err:
+        except (DeckError, UsageError, Unsettled, FileNotFoundError) as err:
             if give_up is None:
                 give_up = time.monotonic() + DECKS_SETTLE_MAX_S
             changed = last_deck_change_ns(extra)

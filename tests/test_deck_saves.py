@@ -388,3 +388,34 @@ def test_in_a_terminal_a_card_changed_on_its_answer_is_shown_again_before_a_grad
     text = " ".join(screen.decode(errors="replace").split())
     assert "own-2 was changed in its deck while its answer was shown: not graded" in text
     assert _reviews(db) == [f"own-{i}" for i in range(1, 6)]
+
+
+def test_a_first_sync_during_a_save_makes_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first command of a new collection run while an editor saves a deck: the file was
+    listed, then renamed away (vim, saving) before it was read, and the command failed with
+    "cannot make database …: No such file or directory" (the deck file's error taken for the
+    database's). It now waits for the save, and makes the database with the deck in it."""
+    from dlcards import catalog
+
+    decks, deck = _own_decks(tmp_path)
+    db = tmp_path / "p.db"
+    real = catalog._stamp
+    saving: list[threading.Timer] = []
+
+    def renamed_away_once(file: Path) -> str:
+        if file.name == "own.yaml" and not saving:
+            saving.append(threading.Timer(0.15, _moment(deck, "renamed away first")))
+            saving[0].start()
+        return real(file)
+
+    monkeypatch.setattr(catalog, "_stamp", renamed_away_once)
+    try:
+        result = runner.invoke(app, ["due", "--db", str(db), "--decks", str(decks)])
+    finally:
+        saving[0].join()
+    assert result.exit_code == 0, result.output
+    assert "own" in result.output and _retired(db) == []
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM cards WHERE topic = 'own'").fetchone() == (5,)

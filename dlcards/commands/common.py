@@ -201,17 +201,33 @@ def built_first(path: Path, decks: Sequence[str], notice: bool) -> Catalog | Non
 
     if existing_file(path):
         return None
-    from dlcards.catalog import deck_files, files_signature
+    from dlcards.catalog import Unsettled, deck_files, files_signature, settled
     from dlcards.cores import gc_paused
     from dlcards.prompt import observe
 
-    observed = None if decks else observe()
-    files = deck_files(decks)
-    signature = files_signature(files)
-    with _sync_turn(path, notice), gc_paused():
-        return Store.build(
-            path, lambda store: _sync(store, decks, files, signature, observed, notice)
-        )
+    def attempt(looked: int | None) -> Catalog | None:
+        observed = None if decks else observe()
+        files = deck_files(decks)
+        signature = files_signature(files)
+
+        def build(store: Store) -> Catalog:
+            try:
+                return _sync(store, decks, files, signature, observed, notice)
+            except FileNotFoundError as err:  # not the database's: a deck file being saved
+                if looked is not None:
+                    raise Unsettled from None
+                from dlcards.errors import UsageError
+
+                raise UsageError(
+                    f"deck file {err.filename} was removed while it was read; try again"
+                ) from None
+
+        with _sync_turn(path, notice), gc_paused():
+            return Store.build(path, build)
+
+    # a deck file renamed away by an editor saving it, between its listing and its read, was
+    # said as "cannot make database …: No such file or directory" (`settled` waits for it)
+    return settled(attempt, decks)
 
 
 @contextmanager
