@@ -357,11 +357,22 @@ def _run(
         kind_label = _kind_label(session, item)
         started = time.monotonic()
 
-        def unchanged(shown: Card = card) -> bool:
-            """Whether the card shown is still as its deck has it, asked when its answer is:
-            a deck saved in another terminal while the question was read changes what the
-            answer would show (the session goes on with the synced decks)."""
+        seen: list[str | None] = [None]  # the deck files' signature at the answer's look
+
+        def unchanged(
+            grading: bool = False, shown: Card = card, seen: list[str | None] = seen
+        ) -> bool:
+            """Whether the card shown is still as its deck has it, asked when its answer is
+            (a deck saved in another terminal while the question was read changes what the
+            answer would show; the session goes on with the synced decks), and when it is
+            graded (`grading`): then only if a deck file changed since the answer's look, so
+            that a grade is given without reading the database first (a file damaged
+            meanwhile refuses it, and the grade is kept: `Store.giving`)."""
             nonlocal catalog
+            files = _deck_signature(decks)
+            if grading and files is not None and files == seen[0]:
+                return True
+            seen[0] = files
             now, _ = _decks_now(session, catalog, decks, console, patience, failed)
             if now is catalog:
                 return True
@@ -382,7 +393,7 @@ def _run(
             console.print(card_panel(card, title, False, subtitle=kind_label))
             console.print(key_hints(keys, False, console.width), style="dim")
             key = keys.next({"reveal"} | on_card | grades)
-            if key == "reveal" and not unchanged():
+            if key == "reveal" and not unchanged(False):
                 key = "changed"
             if key == "reveal":
                 extra = math_extras(card)
@@ -391,7 +402,7 @@ def _run(
                 console.print(grade_legend(preview, console.width, session.suspending))
                 console.print(key_hints(keys, True, console.width), style="dim")
                 key = keys.next(on_card | grades)
-                if key in grades and not unchanged():
+                if key in grades and not unchanged(True):
                     key = "changed on the answer"
         message = ""
         if key.startswith("changed"):  # shown again from its question as it is now, or it leaves
@@ -510,12 +521,7 @@ def _decks_now(
     from dlcards.errors import DeckError, UsageError
 
     def signature() -> str | None:
-        from dlcards.catalog import deck_files, files_signature
-
-        try:
-            return files_signature(deck_files(decks))
-        except (DeckError, UsageError, OSError):
-            return None
+        return _deck_signature(decks)
 
     if failed and failed.get("at") == signature():
         return catalog, failed["said"]
@@ -536,6 +542,18 @@ def _decks_now(
             failed.update(at=at, said=said)
         return catalog, said
     return (catalog, "") if synced is None else (synced, "")
+
+
+def _deck_signature(decks: Sequence[str]) -> str | None:
+    """The deck files' signature (`catalog.files_signature`: a stat of each), None when they
+    cannot be listed; no database is read."""
+    from dlcards.catalog import deck_files, files_signature
+    from dlcards.errors import DeckError, UsageError
+
+    try:
+        return files_signature(deck_files(decks))
+    except (DeckError, UsageError, OSError):
+        return None
 
 
 def _same_face(now: Card, shown: Card) -> bool:
@@ -615,7 +633,7 @@ def card_screen(
     message: str,
     console: Console,
     keys: KeyInput | LineInput,
-    unchanged: Callable[[], bool] | None = None,
+    unchanged: Callable[[bool], bool] | None = None,
 ) -> str:
     """One card in a real terminal: the question, then the answer once revealed, scrolled
     with j/k when the card is taller than the terminal. Returns the key that ends the card:
@@ -662,12 +680,12 @@ def card_screen(
         elif key == "k":
             offset -= page
         elif key == "reveal":
-            if unchanged is not None and not unchanged():
+            if unchanged is not None and not unchanged(False):
                 return "changed"
             revealed, offset, extra = True, 0, math_extras(card)
         elif key == "redraw":  # the terminal changed size: the next pass draws at the new one
             pass
-        elif key in grades and unchanged is not None and not unchanged():
+        elif key in grades and unchanged is not None and not unchanged(True):
             return "changed on the answer"  # a grade of text no longer the card's
         else:
             return key
