@@ -133,16 +133,20 @@ BULK_ROWS_PER_INSERT = 100
 
 
 def insert_reviews_sql(rows: int) -> str:
-    """An INSERT of `rows` log rows, each binding BULK_COLUMNS (see `_BULK_VALUES`), by
-    number (a column of `_BULK_SAME` takes its other column's number)."""
-    width = len(BULK_COLUMNS)
-    values = []
-    for row in range(rows):
-        number = {c: f"?{row * width + k}" for k, c in enumerate(BULK_COLUMNS, 1)}
-        number |= {c: number[other] for c, other in _BULK_SAME.items()}
-        parts = (_BULK_VALUES.get(c, "?").replace("?", number.get(c, "?")) for c in REVIEW_COLUMNS)
-        values.append(f"({', '.join(parts)})")
-    return f"INSERT INTO reviews ({', '.join(REVIEW_COLUMNS)}) VALUES " + ", ".join(values)
+    """An INSERT of `rows` log rows, each binding BULK_COLUMNS (see `_BULK_VALUES`) with
+    plain `?` marks, in order: the rows are a VALUES table, selected from as the log's
+    columns (`columnN`, SQLite's names for its columns), so that a column of `_BULK_SAME`
+    takes its other column's value. (Numbered marks, `?7` twice, bound from a sequence, are
+    deprecated from Python 3.12 and an error from 3.14; SQLite takes a VALUES table's rows
+    in their order, as the log's ids are given.)"""
+    column = {c: f"column{k}" for k, c in enumerate(BULK_COLUMNS, 1)}
+    column |= {c: column[other] for c, other in _BULK_SAME.items()}
+    picked = (_BULK_VALUES.get(c, "?").replace("?", column.get(c, "?")) for c in REVIEW_COLUMNS)
+    marks = f"({', '.join('?' * len(BULK_COLUMNS))})"
+    return (
+        f"INSERT INTO reviews ({', '.join(REVIEW_COLUMNS)}) SELECT {', '.join(picked)} "
+        f"FROM (VALUES {', '.join([marks] * rows)})"
+    )
 
 
 def _bad(card_id: str, column: str, value: object, what: str) -> StoreError:
