@@ -2021,26 +2021,3 @@ def test_the_new_rows_of_columns_are_those_of_rows(
     assert [(r.card_id, r.anki_id, r.grade) for r in as_columns] == [
         (r.card_id, r.anki_id, r.grade) for r in as_rows
     ]
-
-
-def test_no_sql_of_dlcards_numbers_its_marks() -> None:
-    """SQL with numbered marks (`?7`) bound from a sequence is deprecated from Python 3.12 and
-    an error from 3.14: the bulk merge's insert bound `at` and Anki's id once as `?N` twice,
-    and on 3.12 every columnar merge failed the suite (dlcards's own DeprecationWarning is an
-    error there); on 3.14 `dlcards import anki` of a large file would have failed. The insert
-    now selects from a VALUES table of plain marks; no SQL in the package numbers its marks."""
-    import re
-
-    from dlcards.store.rows import BULK_COLUMNS, insert_reviews_sql
-
-    sql = insert_reviews_sql(3)
-    assert sql.count("?") == 3 * len(BULK_COLUMNS) and not re.search(r"\?\d", sql)
-    package = Path(__file__).resolve().parent.parent / "dlcards"
-    numbered = re.compile(r"""(?:[\s(,=]|["'])\?(?:\d|\{)""")  # `?7`, or `?{n}` made
-    found = [
-        f"{path.relative_to(package)}:{n}"
-        for path in package.rglob("*.py")
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if numbered.search(line)
-    ]
-    assert found == []

@@ -136,7 +136,7 @@ def insert_reviews_sql(rows: int) -> str:
     """An INSERT of `rows` log rows, each binding BULK_COLUMNS (see `_BULK_VALUES`) with
     plain `?` marks, in order: the rows are a VALUES table, selected from as the log's
     columns (`columnN`, SQLite's names for its columns), so that a column of `_BULK_SAME`
-    takes its other column's value. (Numbered marks, `?7` twice, bound from a sequence, are
+    takes its other column's value. (A numbered mark used twice, bound from a sequence, is
     deprecated from Python 3.12 and an error from 3.14; SQLite takes a VALUES table's rows
     in their order, as the log's ids are given.)"""
     column = {c: f"column{k}" for k, c in enumerate(BULK_COLUMNS, 1)}
