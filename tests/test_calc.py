@@ -104,8 +104,20 @@ def test_list_one_and_as_json() -> None:
         (["bce", "y=1", "p=1.5"], "error: p must be a probability in [0, 1] (got 1.5)"),
         (["updates_per_epoch", "n=320", "batch_size=0"], "batch_size must be a positive integer"),
         (["updates_per_epoch", "n=-3", "batch_size=2"], "error: n must be a positive integer"),
-        (["huber", "100"], "error: expected key=value, got '100'; usage: huber error=<number>"),
-        (["huber", "=3"], "error: expected key=value, got '=3'"),
+        (
+            ["huber", "100"],
+            "error: calc takes key=value arguments, got '100'; usage: huber error=<number>",
+        ),
+        (["huber", "=3"], "error: calc takes key=value arguments, got '=3'"),
+        # a negative value is a value, not an option (it said "No such option: -1" and a
+        # help line); a computation of one parameter names the assignment meant
+        (["sigmoid", "-1"], "error: calc takes key=value arguments: did you mean z=-1?"),
+        (["sigmoid", "2"], "error: calc takes key=value arguments: did you mean z=2?"),
+        (["huber", "-1"], "error: calc takes key=value arguments, got '-1'; usage: huber "),
+        # a mistyped option is still one
+        (["sigmoid", "--jsn", "z=1"], "error: no such option: --jsn (did you mean --json? see "),
+        (["--lst"], "error: no such option: --lst (did you mean --list? see `dlcards calc"),
+        (["--", "-sigmoid"], "error: unknown computation '-sigmoid' (did you mean 'sigmoid'?)"),
         (["huber", "error="], "error: error has no value"),
         (["huber", "error=1", "error=2"], "error: error is given twice"),
         (["huber", "error=1", "--list"], "error: --list takes no key=value arguments"),

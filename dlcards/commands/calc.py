@@ -32,6 +32,7 @@ def calc(
     """
     from dlcards import engine  # the registry loads only when calc runs
 
+    _refuse_options([name] if name is not None else [], assignments or [])
     if list_:
         comps = [engine.get(name)] if name else list(engine.REGISTRY.values())
         if assignments:
@@ -57,14 +58,47 @@ def calc(
         _print_result(comp, result)
 
 
+def _is_number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
+
+
+def _refuse_options(names: list[str], assignments: list[str]) -> None:
+    """Unknown options reach calc as words (`ignore_unknown_options`, so that a value such as
+    `-1` is not taken for one: `calc sigmoid -1` said "No such option: -1" and a help line):
+    a word before `--` that starts with `-` and is not a number is a mistyped option."""
+    from dlcards.cli import after_dashes
+
+    words = [*names, *assignments]
+    for word in words[: len(words) - after_dashes()]:
+        if word.startswith("-") and len(word) > 1 and "=" not in word and not _is_number(word):
+            from difflib import get_close_matches
+
+            near = get_close_matches(word, ["--list", "--json", "--help"], n=1)
+            meant = f"did you mean {near[0]}? " if near else ""
+            raise UsageError(
+                f"no such option: {word} ({meant}see `dlcards calc --help`; calc takes "
+                "key=value arguments)"
+            )
+
+
 def parse_assignments(comp: engine.Computation, assignments: list[str]) -> dict[str, str]:
-    """`["error=100", "delta=1"]` -> `{"error": "100", "delta": "1"}`; values stay text."""
+    """`["error=100", "delta=1"]` -> `{"error": "100", "delta": "1"}`; values stay text. A
+    bare value for a computation of one parameter is refused with the assignment meant
+    (`calc sigmoid -1`: "did you mean z=-1?")."""
     args: dict[str, str] = {}
     for item in assignments:
         key, sep, value = item.partition("=")
         key = key.strip()
+        if not sep and key and len(comp.params) == 1:
+            raise UsageError(
+                f"calc takes key=value arguments: did you mean {comp.params[0].name}={key}?"
+            )
         if not sep or not key:
-            raise UsageError(f"expected key=value, got {item!r}; usage: {comp.usage()}")
+            raise UsageError(f"calc takes key=value arguments, got {item!r}; usage: {comp.usage()}")
         if not value.strip():
             raise UsageError(f"{key} has no value; usage: {comp.usage()}")
         if key in args:
@@ -159,3 +193,7 @@ def _print_result(comp: engine.Computation, result: engine.Result) -> None:
     for i, step in enumerate(result.steps, start=1):
         steps.add_row(f"{i}.", flowing(step))
     console.print(Padding(steps, (0, 0, 0, 2)))
+
+
+# A value such as "-1" is an argument to check, not an unknown option.
+calc.context_settings = {"ignore_unknown_options": True}  # type: ignore[attr-defined]
