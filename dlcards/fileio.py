@@ -70,11 +70,32 @@ class Replaced:
     target back as it was (a new one removed, an old one restored, the folders `made` for
     them removed when empty), `keep` lets the old versions go. Until one of them is called,
     each old version is kept beside its file under a temporary file's name (`atomic_write`'s),
-    which the next clean of a killed process's files (`clean_stale_temps`) removes."""
+    which the next clean of a killed process's files (`clean_stale_temps`) removes.
+
+    `ready`, when set, is called with the record of the writes (`record`) once every new file
+    is whole beside its target and before the first is renamed into place: the caller keeps
+    it where a process killed outright (SIGKILL) can be undone from by the next run
+    (`undo_record`; `import anki --to-yaml` keeps it in the database, whose commit drops it)."""
 
     def __init__(self) -> None:
         self.files: list[tuple[Path, Path | None]] = []  # (target, its old version or None)
         self.made: list[Path] = []  # folders made for them, deepest first
+        self.staged: list[tuple[Path, int, int]] = []  # each new file's temporary name, dev, ino
+        self.ready: Callable[[dict[str, object]], None] | None = None
+
+    def record(self) -> dict[str, object]:
+        """What `undo_record` needs to undo these writes in another process: each target,
+        its old version, the new file's temporary name and identity (device, inode: a rename
+        keeps them, so a target that is still the import's file is told from one put there
+        later), the folders made, and the writer's process id."""
+        return {
+            "pid": os.getpid(),
+            "files": [
+                [str(path), None if old is None else str(old), str(tmp), dev, ino]
+                for (path, old), (tmp, dev, ino) in zip(self.files, self.staged, strict=True)
+            ],
+            "made": [str(folder) for folder in self.made],
+        }
 
     def keep(self) -> None:
         for _, old in self.files:
@@ -83,6 +104,7 @@ class Replaced:
                     old.unlink()
         self.files.clear()
         self.made.clear()
+        self.staged.clear()
 
     def undo(self) -> None:
         """Every target as it was, as far as the file system lets (best effort: an error here
@@ -93,13 +115,63 @@ class Replaced:
                     path.unlink()
                 else:
                     os.replace(old, path)
-        for folder in self.made:
-            try:
-                folder.rmdir()  # only if empty: what another program put there stays
-            except OSError:
-                break
+                    # not yet replaced: both names are one file, which rename leaves alone
+                    old.unlink(missing_ok=True)
+        _remove_empty(self.made)
         self.files.clear()
         self.made.clear()
+        self.staged.clear()
+
+
+def _remove_empty(folders: Sequence[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()  # only if empty: what another program put there stays
+        except OSError:
+            break
+
+
+def undo_record(record: object) -> bool:
+    """Undo the writes a `Replaced.record` describes, whose writer was killed before its
+    next step (a database's commit) was made: each old version put back, each target that is
+    still the writer's new file removed (one another program put there since stays), the new
+    files not yet renamed removed, the folders made for them removed when empty. A target
+    whose old version is gone (cleaned meanwhile) keeps the new file: nothing of the learner's
+    is removed for want of it. False (nothing done) while the writer still runs, or for a
+    record that is not one; True when undone, as far as the file system lets."""
+    if not isinstance(record, dict):
+        return False
+    pid, files, made = record.get("pid"), record.get("files"), record.get("made")
+    if not isinstance(pid, int) or not isinstance(files, list) or not isinstance(made, list):
+        return False
+    if pid_alive(pid):
+        return False
+    for entry in reversed(files):
+        try:
+            target, old, tmp, dev, ino = entry
+            path, staged = Path(target), Path(tmp)
+        except (TypeError, ValueError):
+            continue
+        with contextlib.suppress(OSError):
+            if _is(staged, dev, ino):
+                staged.unlink()  # never renamed into place
+            if old is not None:
+                if Path(old).exists():
+                    os.replace(old, path)
+                    Path(old).unlink(missing_ok=True)
+            elif _is(path, dev, ino):
+                path.unlink()
+    _remove_empty([Path(str(folder)) for folder in made])
+    return True
+
+
+def _is(path: Path, dev: object, ino: object) -> bool:
+    """Whether `path` is the file of device `dev` and inode `ino` (not a link to it)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == (dev, ino)
 
 
 def _old_version(path: Path) -> Path | None:
@@ -151,9 +223,14 @@ def atomic_write_all(
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp_name, 0o666 & ~umask())
-        for tmp, path in made:
-            if replaced is not None:
+        if replaced is not None:
+            for tmp, path in made:
                 replaced.files.append((path, _old_version(path)))
+                st = os.lstat(tmp)
+                replaced.staged.append((tmp, st.st_dev, st.st_ino))
+            if replaced.ready is not None:
+                replaced.ready(replaced.record())  # kept before any target changes
+        for tmp, path in made:
             os.replace(tmp, path)
     except BaseException:
         for tmp, _ in made:

@@ -447,6 +447,164 @@ def test_an_import_stopped_at_its_merge_takes_its_decks_back(
     assert not out.exists()
 
 
+def _state(db: str, out: Path) -> tuple[list[str], list[str], int, list[str]]:
+    """What an import left: its deck files in `out`, the active cards of the database not
+    from the built-in decks' topics it held before, its reviews, its files-pending records."""
+    import contextlib
+
+    with contextlib.closing(sqlite3.connect(db)) as c:
+        cards = [r[0] for r in c.execute("SELECT id FROM cards WHERE id LIKE 'anki-%' ORDER BY id")]
+        reviews = c.execute("SELECT count(*) FROM reviews").fetchone()[0]
+        pending = [r[0] for r in c.execute("SELECT key FROM meta WHERE key LIKE 'files_pending:%'")]
+    decks = sorted(p.name for p in out.glob("*.yaml")) if out.is_dir() else []
+    return decks, cards, reviews, pending
+
+
+@pytest.mark.parametrize(
+    ("where", "stop"),
+    [
+        ("merge_reviews", StoreError("database x is damaged")),  # the reporter's repro
+        ("merge_reviews", KeyboardInterrupt()),
+        ("remember_anki_guids", StoreError("database x is locked by another program")),
+        ("follow_suspensions", KeyboardInterrupt()),
+    ],
+)
+def test_an_import_stopped_before_its_commit_leaves_no_card_of_its_decks(
+    anki_deck: dict[str, Any], monkeypatch: pytest.MonkeyPatch, where: str, stop: BaseException
+) -> None:
+    """Reported: the new decks were synced in a transaction of their own before the merge;
+    the merge failing (patched to raise StoreError), the decks were taken back but their
+    cards stayed in the database, and `show anki-...` said the card was "in no deck now".
+    The sync, the merge and the import's later writes (the notes' GUIDs, the suspensions taken
+    from Anki) are one transaction now: stopped anywhere in it, no deck file, no card row
+    and no review of the import is left, nor its record of the decks; run again, the import
+    does it all."""
+    db = os.environ["DLCARDS_DB"]
+    package = str(anki_deck["paths"]["current"])
+    out = anki_deck["dir"] / "decks"
+    ok("due")  # a database of the built-in decks, before the import
+    reached: list[bool] = []
+
+    def stopped(self: Store, *args: Any, **kwargs: Any) -> Any:
+        if where != "merge_reviews":  # the merge's rows were written in the transaction
+            assert self.review_count() == 3
+        reached.append(True)
+        raise stop
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, where, stopped)
+        failed = run("import", "anki", package, "--to-yaml", str(out))
+    assert reached and failed.exit_code != 0, failed.output
+    assert "wrote 3 decks" not in failed.output
+    # (a card left in the database was "in no deck now" for `show`)
+    assert _state(db, out) == ([], [], 0, [])
+    again = ok("import", "anki", package, "--to-yaml", str(out))
+    assert "wrote 3 decks" in again and "imported 3 reviews of 2 cards" in again, again
+    assert "in no deck now" not in again
+    decks, cards, reviews, pending = _state(db, out)
+    assert len(decks) == 3 and len(cards) > 0 and reviews == 3 and pending == []
+    assert "in no deck now" not in ok("show", cards[0], "--decks", str(out))
+
+
+_KILL_AT = {
+    # before its record of the decks is kept: only temporary files written
+    "before the record": "Store.set_meta",
+    # the record committed, no deck file in place yet
+    "after the record": "Store.set_meta",
+    # a deck file in place, the others not yet
+    "between the decks": "os.replace",
+    # the same, with --force over a deck file of the learner's, replaced already
+    "between the decks, --force": "os.replace",
+    # the new decks synced and the reviews merged, in the transaction not committed
+    "in the transaction": "Store.follow_suspensions",
+    # the same, into a database the import made (none was there)
+    "in the transaction, a new database": "Store.follow_suspensions",
+    # the transaction committed, the old versions of the files not yet let go
+    "after the commit": "Store._keep_log",
+}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+@pytest.mark.parametrize("point", list(_KILL_AT))
+def test_an_import_killed_outright_leaves_all_of_it_or_none(
+    anki_deck: dict[str, Any], point: str
+) -> None:
+    """SIGKILL runs no undo: `import anki --to-yaml` killed at any point leaves its decks,
+    their cards and their reviews all there or none of them, once the next command has opened
+    the database (a deck file of an import whose transaction never committed is taken back
+    from the record it kept there; the commit drops the record). The import run again then
+    does the whole import."""
+    import signal
+    import subprocess
+
+    db = os.environ["DLCARDS_DB"]
+    package = str(anki_deck["paths"]["current"])
+    out = anki_deck["dir"] / "decks"
+    if not point.endswith("a new database"):
+        ok("due")  # a database of the built-in decks
+    force = ["--force"] if point.endswith("--force") else []
+    mine = out / "ml-basics.yaml"  # written first, so replaced before the kill
+    if force:
+        out.mkdir()
+        mine.write_text("# my own deck file\n", encoding="utf-8")
+    target = _KILL_AT[point]
+    owner, name = target.split(".")
+    script = (
+        "import os, signal, sys\n"
+        "from dlcards.store import Store\n"
+        "from dlcards.store.connection import PENDING_FILES\n"
+        f"point, real = {point!r}, {owner}.{name}\n"
+        "merging, decks = [], []\n"
+        "def kill():\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "def patched(*args, **kwargs):\n"
+        "    recording = point.endswith('record') and str(args[1]).startswith(PENDING_FILES)\n"
+        "    if recording and point == 'before the record' or 'transaction' in point:\n"
+        "        kill()\n"
+        "    result = real(*args, **kwargs)\n"
+        "    if point.startswith('between the decks') and str(args[1]).endswith('.yaml'):\n"
+        "        decks.append(args[1])\n"
+        "    if recording or len(decks) == 2 or point == 'after the commit' and merging:\n"
+        "        kill()\n"
+        "    return result\n"
+        "merge = Store.merge_reviews\n"
+        "def merge_reviews(self, *args, **kwargs):\n"
+        "    merging.append(True)\n"
+        "    return merge(self, *args, **kwargs)\n"
+        "Store.merge_reviews = merge_reviews\n"
+        f"{owner}.{name} = patched\n"
+        "from dlcards.cli import main\n"
+        f"sys.argv = ['dlcards', 'import', 'anki', {package!r}, '--to-yaml', {str(out)!r}]\n"
+        f"sys.argv += {force!r}\n"
+        "main()\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        capture_output=True,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    if force:  # killed with the learner's file replaced
+        assert mine.read_text(encoding="utf-8") != "# my own deck file\n"
+    ok("due")  # the next command: what the killed one left is finished or taken back
+    decks, cards, reviews, pending = _state(db, out)
+    assert pending == []
+    if point == "after the commit":
+        assert len(decks) == 3 and len(cards) > 0 and reviews == 3
+    elif force:  # the learner's deck file put back as it was
+        assert (decks, cards, reviews) == (["ml-basics.yaml"], [], 0)
+        assert mine.read_text(encoding="utf-8") == "# my own deck file\n"
+    else:
+        assert (decks, cards, reviews) == ([], [], 0)
+    again = ok("import", "anki", package, "--to-yaml", str(out), *force)
+    assert "in no deck now" not in again
+    assert ("nothing new" if point == "after the commit" else "imported 3 reviews") in again
+    decks, cards, reviews, pending = _state(db, out)
+    assert len(decks) == 3 and len(cards) > 0 and reviews == 3 and pending == []
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
 @pytest.mark.parametrize("checked_today", [True, False])
 def test_a_damaged_database_is_refused_before_a_deck_is_written(
     anki_deck: dict[str, Any], checked_today: bool

@@ -167,9 +167,36 @@ def opened_store(
     if catalog is not None:
         _built[store] = catalog
     try:
+        undo_killed_writes(store)
         yield store
     finally:
         store.close()
+
+
+def undo_killed_writes(store: Store) -> None:
+    """The file writes recorded in `store` (`Store.pending_files`) by a command killed
+    outright (SIGKILL) before its commit, undone before this command reads a deck or writes:
+    the deck files of an `import anki --to-yaml` whose cards and reviews were never committed
+    (`fileio.undo_record`), so that the decks, the cards and the log agree. Best effort: a
+    record that cannot be undone or forgotten now (a lock) is for the next command."""
+    import json
+
+    from dlcards.errors import DlcardsError
+    from dlcards.fileio import undo_record
+
+    try:
+        pending = store.pending_files()
+    except DlcardsError:
+        return
+    for key, value in pending.items():
+        try:
+            record = json.loads(value)
+        except ValueError:
+            record = None
+        if record is not None and not undo_record(record):
+            continue  # its writer still runs
+        with suppress(DlcardsError):
+            store.delete_meta(key)
 
 
 _built: WeakKeyDictionary[Store, Catalog] = WeakKeyDictionary()

@@ -6,13 +6,19 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import existing_store, schedule_of, sync_if_needed, synced_store
+from dlcards.commands.common import (
+    existing_store,
+    opened_store,
+    schedule_of,
+    sync_if_needed,
+    synced_store,
+)
 from dlcards.commands.options import DbOption, DecksOption
 from dlcards.console import echo, listed
 
@@ -143,17 +149,56 @@ def _import(
     db: str | None,
     opened: Store | None,
 ) -> None:
-    """The import. Deck files `--to-yaml` wrote are taken back when the import stops before
-    their reviews are merged (a lock taken meanwhile by another program, a damaged or full
-    database, Ctrl-C or `kill`): decks and progress never disagree."""
+    """The import. `--to-yaml`'s decks, their cards and their reviews land together or not
+    at all: the deck files are written first, recording in the database what they replace
+    (`fileio.Replaced.record`, committed before the first file is in place); then the new
+    decks' sync, the merge of the reviews and the rest are one transaction
+    (`Store.one_transaction`), whose commit drops that record. A failure or a stop before
+    the commit (a lock taken meanwhile by another program, a damaged or full database,
+    Ctrl-C, `kill`) rolls the transaction back and takes the deck files back here; a process
+    killed outright (SIGKILL) leaves the record, and the next command to open the database
+    takes them back from it (`common.undo_killed_writes`)."""
     from dlcards.fileio import Replaced
 
     written = Replaced()
-    try:
-        _import_into(file, to_yaml, dry_run, force, decks, db, opened, written)
-    except BaseException:
-        written.undo()
-        raise
+    with ExitStack() as stack:
+        try:
+            _import_into(file, to_yaml, dry_run, force, decks, db, opened, written, stack)
+        except BaseException:
+            written.undo()
+            _forget_record(written)
+            raise
+
+
+_RECORDS: dict[int, tuple[Store, str]] = {}  # a Replaced's (by id) record: its store and key
+
+
+def _forget_record(written: Replaced) -> None:
+    """The record of `written` dropped from its database once its files are taken back (best
+    effort: left, the next command finds its writer gone and finds nothing to undo)."""
+
+    kept = _RECORDS.pop(id(written), None)
+    if kept is not None:
+        store, key = kept
+        # not another wait for a lock that may be why it stopped
+        with suppress(Exception), store.waiting_at_most(0.2):
+            store.delete_meta(key)
+
+
+def _record_in(store: Store, written: Replaced) -> None:
+    """`written`'s record kept in `store` (committed) before its first file is in place."""
+    import json
+    import secrets
+
+    from dlcards.store.connection import PENDING_FILES
+
+    key = f"{PENDING_FILES}{secrets.token_hex(8)}"
+
+    def ready(record: dict[str, object]) -> None:
+        _RECORDS[id(written)] = (store, key)
+        store.set_meta(key, json.dumps(record))
+
+    written.ready = ready
 
 
 def _import_into(
@@ -165,6 +210,7 @@ def _import_into(
     db: str | None,
     opened: Store | None,
     written: Replaced,
+    stack: ExitStack,
 ) -> None:
     import time
 
@@ -201,6 +247,11 @@ def _import_into(
         said: list[str] = []  # what --to-yaml wrote, said once its reviews are merged
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
+            if opened is None and not dry_run:
+                # made (with the decks there are) before the new decks are written: they are
+                # recorded in it, and synced with their reviews in one transaction
+                opened = stack.enter_context(opened_store(db, decks=extra))
+                sync_if_needed(opened, extra, writes=True)
             if opened is not None:
                 # decks only for a database that can take their answers: a damaged one (its
                 # check ran while the file was read) or one that cannot be written is
@@ -211,6 +262,7 @@ def _import_into(
                 else:
                     opened.guard_writes(whole_file=True)
                     opened.refuse_locked()  # nothing is written while another writes
+                    _record_in(opened, written)
             converted, said = _to_yaml(
                 collection, path, out, catalog, dry_run, force, retired, elsewhere,
                 anki_progress.exported_converted(collection, converted_guids), written,
@@ -279,22 +331,31 @@ def _import_into(
 
         with _synced(db, extra, opened) as store:
             schedule_of(store)  # finishes a switch a killed `config` left half done
-            held = store.suspensions(there)
-            # a stop once the merge commits waits for the import's last write
+            # the new decks' cards, their reviews, the notes' GUIDs and the suspensions
+            # taken from Anki: one transaction, all of them or none; a stop once it commits
+            # waits for the import's last step
             with stops_held_from_commit() as stopped:
-                added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
-                written.keep()  # the decks' reviews are in: the decks stay
-                store.remember_anki_guids(guids)  # exported back, each is its Anki note
-                # a leech the merge suspends (or a leech's suspension it takes back) is its
-                # own change, said as such (not as one "changed here later")
-                merged = store.suspensions(there)
-                leeches = {
-                    cid: s
-                    for cid, s in merged.items()
-                    if cid in held and held[cid].suspended != s.suspended
-                }
-                # after the merge: a leech it suspends is a change made now, newer than Anki's
-                followed = store.follow_suspensions(follow, there)
+                with store.one_transaction():
+                    if opened is not None:  # (else synced as the database was opened)
+                        sync_if_needed(opened, extra, writes=True)
+                    held = store.suspensions(there)
+                    added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
+                    store.remember_anki_guids(guids)  # exported back, each is its Anki note
+                    # a leech the merge suspends (or a leech's suspension it takes back) is its
+                    # own change, said as such (not as one "changed here later")
+                    merged = store.suspensions(there)
+                    leeches = {
+                        cid: s
+                        for cid, s in merged.items()
+                        if cid in held and held[cid].suspended != s.suspended
+                    }
+                    # after the merge: a leech it suspends is a change made now, newer than Anki's
+                    followed = store.follow_suspensions(follow, there)
+                    kept = _RECORDS.get(id(written))
+                    if kept is not None:  # the decks are the database's with this commit
+                        store.delete_meta(kept[1])
+                written.keep()  # the decks' cards and reviews are in: the decks stay
+                _RECORDS.pop(id(written), None)
             stop = stopped()
             if stop is not None:
                 _stopped_after(path, added)
@@ -581,13 +642,13 @@ def _stored_suspensions(db: str | None, cards: Iterable[str]) -> dict[str, Suspe
 
 @contextmanager
 def _synced(db: str | None, decks: Sequence[str], opened: Store | None) -> Iterator[Store]:
-    """`synced_store`, on the store opened before the file was read (`_checked_meanwhile`)
-    when there is one."""
+    """`synced_store`; or the store opened before the file was read (`_checked_meanwhile`)
+    or before the decks were written, when there is one, for its caller to sync in its
+    transaction."""
     if opened is None:
         with synced_store(db, decks, writes=True) as store:
             yield store
         return
-    sync_if_needed(opened, decks, writes=True)
     yield opened
 
 

@@ -1603,6 +1603,8 @@ def write_decks(
         made.append(folder)
         folder = folder.parent
     made = [d for d in made if not os.path.lexists(d)]
+    if replaced is not None:  # in its record before any file is renamed into place
+        replaced.made.extend(made)
     try:
         out.mkdir(parents=True, exist_ok=True)
         clean_stale_temps(out)
@@ -1620,6 +1622,6 @@ def write_decks(
                 folder.rmdir()  # only if empty: what another program put there stays
             except OSError:
                 break
+        if replaced is not None:
+            replaced.made.clear()
         raise
-    if replaced is not None:
-        replaced.made.extend(made)

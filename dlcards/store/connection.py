@@ -59,6 +59,13 @@ from dlcards.interrupts import committing, writing
 from dlcards.paths import default_db
 from dlcards.store.schema import SCHEMA_VERSION
 
+PENDING_FILES = "files_pending:"
+"""The meta keys of the records of file writes a command made before its commit, each with a
+key of its own (`import anki --to-yaml`'s decks, `fileio.Replaced.record`): written and
+committed before the first file is put in place, deleted by the transaction whose commit
+makes the files the database's. One found by another process, its writer gone, is undone
+(`commands.common.undo_killed_writes`)."""
+
 BUSY_TIMEOUT_S = 5.0
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
 """Bytes of -wal file kept after a checkpoint resets the log (SQLite's journal_size_limit)."""
@@ -811,6 +818,7 @@ class Connection:
         self.indexes_held: dict[tuple[int, int], int] = {}  # -shm files read through (`hold`)
         self.wrote = False  # a write of this connection's was committed (`_write`)
         self.preparing = 0  # >0: in a write's checks first (the day's check and its write)
+        self.joined = False  # in a `one_transaction` block: its writes commit at its end
         self.index_key: tuple[int, int] | None = None  # the -shm's (device, inode), once open
         self.index_size = 0  # the -shm's size when last looked at (SQLite never shrinks it)
         self.index_lost = False  # the -shm was deleted, replaced or cut short under it
@@ -1337,6 +1345,55 @@ class Connection:
             raise self._failed(err) from None
 
     @contextmanager
+    def one_transaction(self) -> Iterator[None]:
+        """The block's writes (`_write`s, each with its checks) in one transaction, begun by
+        the first of them, in its place (a deck sync's, in its turn: `sync_if_needed`), and
+        committed at the block's end: all of them or none. For `import anki --to-yaml`, whose
+        new decks' cards and their reviews were synced and merged in two transactions, so
+        that a merge that failed (a lock taken meanwhile, a damaged file, Ctrl-C, `kill`) left
+        the cards in the database without their decks or reviews. An error in the block rolls
+        everything back; a stop (Ctrl-C, SIGTERM) held from the commit on
+        (`interrupts.committing`) is noted at this commit, not at each write's."""
+        if self.joined:  # inside another: one transaction already
+            yield
+            return
+        self.joined = True
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                with _quiet():
+                    self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self.joined = False
+        if not self.conn.in_transaction:  # the block wrote nothing
+            return
+        try:
+            self._still_ours()
+            if self._index_moved():
+                raise StoreError(
+                    f"{self._index_gone()} while this was being saved; nothing of it was "
+                    "saved: try again"
+                )
+        except BaseException:
+            if self.conn.in_transaction:
+                with _quiet():
+                    self.conn.execute("ROLLBACK")
+            raise
+        committing()  # a stop from here on waits for the caller's end (an import's)
+        try:
+            self.conn.execute("COMMIT")
+        except SQLITE_ERRORS as err:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise self._failed(err) from None
+        self.logged.update(self.pending)
+        self.pending = []
+        self.wrote = True
+        self._keep_log()
+
+    @contextmanager
     def _write(
         self, tables: Sequence[str] = SESSION_TABLES, whole_file: bool = False
     ) -> Iterator[sqlite3.Connection]:
@@ -1357,6 +1414,18 @@ class Connection:
             raise self.gone
         if self.read_only is not None:
             raise StoreError(self.read_only)
+        if self.joined and self.conn.in_transaction:  # a later write of `one_transaction`'s
+            try:
+                self.guard_writes(whole_file=whole_file, tables=tables)
+                yield self.conn
+            except BaseException as err:
+                if self.conn.in_transaction:
+                    with _quiet():
+                        self.conn.execute("ROLLBACK")
+                if isinstance(err, SQLITE_ERRORS):
+                    raise self._failed(err) from None
+                raise
+            return
         self._rejoin_index()
         background = (
             whole_file
@@ -1409,6 +1478,8 @@ class Connection:
                 raise self._failed(err) from None
             raise
         else:
+            if self.joined and not self.preparing:
+                return  # the first write of `one_transaction`'s: committed at its end
             if not self.preparing:  # the write asked for, not the day's check before it
                 committing()  # a stop from here on waits for the caller's end (an import's)
             try:
@@ -1796,6 +1867,20 @@ class Connection:
     def set_meta(self, key: str, value: str) -> None:
         with self._write(("meta",)) as c:
             c.execute(UPSERT_META, (key, value))
+
+    def pending_files(self) -> dict[str, str]:
+        """The records of file writes not yet made part of this database (`PENDING_FILES`),
+        by key: those of commands killed before their commit, for the next to undo. Nothing
+        (no query) for a database that cannot be written, which no command could tidy."""
+        if self.read_only is not None or self.gone is not None:
+            return {}
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT key, value FROM meta WHERE key >= ? AND key < ?",
+                (PENDING_FILES, PENDING_FILES[:-1] + chr(ord(PENDING_FILES[-1]) + 1)),
+            ).fetchall()
+        )
+        return dict(rows)
 
 
 def _set_pragmas(conn: sqlite3.Connection) -> None:
