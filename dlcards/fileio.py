@@ -78,6 +78,9 @@ class Replaced:
     (`undo_record`; `import anki --to-yaml` keeps it in the database, whose commit drops it)."""
 
     def __init__(self) -> None:
+        import secrets
+
+        self.token = secrets.token_hex(8)  # names its record
         self.files: list[tuple[Path, Path | None]] = []  # (target, its old version or None)
         self.made: list[Path] = []  # folders made for them, deepest first
         self.staged: list[tuple[Path, int, int]] = []  # each new file's temporary name, dev, ino
@@ -90,6 +93,7 @@ class Replaced:
         later), the folders made, and the writer's process id."""
         return {
             "pid": os.getpid(),
+            "token": self.token,
             "files": [
                 [str(path), None if old is None else str(old), str(tmp), dev, ino]
                 for (path, old), (tmp, dev, ino) in zip(self.files, self.staged, strict=True)
@@ -98,6 +102,7 @@ class Replaced:
         }
 
     def keep(self) -> None:
+        _live.discard(self.token)
         for _, old in self.files:
             if old is not None:
                 with contextlib.suppress(OSError):
@@ -109,6 +114,7 @@ class Replaced:
     def undo(self) -> None:
         """Every target as it was, as far as the file system lets (best effort: an error here
         must not hide the one that made the caller undo)."""
+        _live.discard(self.token)
         for path, old in reversed(self.files):
             with contextlib.suppress(OSError):
                 if old is None:
@@ -121,6 +127,9 @@ class Replaced:
         self.files.clear()
         self.made.clear()
         self.staged.clear()
+
+
+_live: set[str] = set()  # the tokens of this process's `Replaced` records not kept or undone
 
 
 def _remove_empty(folders: Sequence[Path]) -> None:
@@ -137,15 +146,17 @@ def undo_record(record: object) -> bool:
     still the writer's new file removed (one another program put there since stays), the new
     files not yet renamed removed, the folders made for them removed when empty. A target
     whose old version is gone (cleaned meanwhile) keeps the new file: nothing of the learner's
-    is removed for want of it. False (nothing done) while the writer still runs, or for a
+    is removed for want of it. Undoing twice is undoing once (the writer may have undone
+    them itself and failed to drop its record). False (nothing done) while the writer still
+    runs (another process, or a `Replaced` of this one not yet kept or undone), or for a
     record that is not one; True when undone, as far as the file system lets."""
     if not isinstance(record, dict):
         return False
     pid, files, made = record.get("pid"), record.get("files"), record.get("made")
     if not isinstance(pid, int) or not isinstance(files, list) or not isinstance(made, list):
         return False
-    if pid_alive(pid):
-        return False
+    if record.get("token") in _live if pid == os.getpid() else pid_alive(pid):
+        return False  # (a record of this process's, or of an earlier one of its id, ended)
     for entry in reversed(files):
         try:
             target, old, tmp, dev, ino = entry
@@ -229,6 +240,7 @@ def atomic_write_all(
                 st = os.lstat(tmp)
                 replaced.staged.append((tmp, st.st_dev, st.st_ino))
             if replaced.ready is not None:
+                _live.add(replaced.token)
                 replaced.ready(replaced.record())  # kept before any target changes
         for tmp, path in made:
             os.replace(tmp, path)

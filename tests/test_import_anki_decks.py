@@ -506,6 +506,47 @@ def test_an_import_stopped_before_its_commit_leaves_no_card_of_its_decks(
     assert "in no deck now" not in ok("show", cards[0], "--decks", str(out))
 
 
+def test_a_lock_taken_after_the_decks_leaves_no_card_and_the_next_command_drops_the_record(
+    anki_deck: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program takes the write lock (and keeps it) once the decks are written, before
+    the import's transaction begins: one line, exit 2, no deck file, card or review left. The
+    record of the decks could not be dropped under that lock either: the next command, the
+    lock gone, finds its writer ended and nothing left to undo, and drops it."""
+    import contextlib
+
+    from dlcards.commands import importing
+    from dlcards.store import connection
+
+    db = os.environ["DLCARDS_DB"]
+    package = str(anki_deck["paths"]["current"])
+    out = anki_deck["dir"] / "decks"
+    ok("due")
+    other = sqlite3.connect(db, isolation_level=None)
+    real = importing.sync_if_needed
+
+    def locked_first(store: Store, decks: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(out) in decks and not other.in_transaction:
+            assert len(list(out.glob("*.yaml"))) == 3
+            other.execute("BEGIN IMMEDIATE")  # another program's write, held
+        return real(store, decks, *args, **kwargs)
+
+    with contextlib.closing(other), monkeypatch.context() as patched:
+        patched.setattr(connection, "BUSY_TIMEOUT_S", 0.2)
+        patched.setattr(importing, "sync_if_needed", locked_first)
+        failed = run("import", "anki", package, "--to-yaml", str(out))
+        assert failed.exit_code == 2 and "is locked by another program" in failed.output
+        assert failed.output.count("\n") == 1, failed.output
+        assert other.in_transaction
+        other.execute("ROLLBACK")
+    decks, cards, reviews, pending = _state(db, out)
+    assert (decks, cards, reviews) == ([], [], 0) and len(pending) == 1
+    ok("due")  # the next command drops it
+    assert _state(db, out) == ([], [], 0, [])
+    again = ok("import", "anki", package, "--to-yaml", str(out))
+    assert "wrote 3 decks" in again and "imported 3 reviews of 2 cards" in again, again
+
+
 _KILL_AT = {
     # before its record of the decks is kept: only temporary files written
     "before the record": "Store.set_meta",

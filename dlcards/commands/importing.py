@@ -188,11 +188,10 @@ def _forget_record(written: Replaced) -> None:
 def _record_in(store: Store, written: Replaced) -> None:
     """`written`'s record kept in `store` (committed) before its first file is in place."""
     import json
-    import secrets
 
     from dlcards.store.connection import PENDING_FILES
 
-    key = f"{PENDING_FILES}{secrets.token_hex(8)}"
+    key = f"{PENDING_FILES}{written.token}"
 
     def ready(record: dict[str, object]) -> None:
         _RECORDS[id(written)] = (store, key)
