@@ -122,3 +122,36 @@ def test_written_files_are_undone_or_kept_whole(
         assert sorted(p.name for p in folder.iterdir()) == sorted(
             ["old.yaml"] + (["new.yaml"] if finish == "keep" else [])
         )
+
+
+def test_writes_stopped_before_their_renames_leave_no_file_and_a_record_undoes_once(
+    tmp_path: Path,
+) -> None:
+    """`Replaced.ready` (where `import anki --to-yaml` commits its record) failing, as a locked
+    database makes it: no target changed and nothing left beside them (the old version, a
+    second name of the file not yet replaced, stayed: renaming one name of a file over
+    another does nothing). And `undo_record` of writes already undone (by their writer, who
+    could not drop the record) changes nothing: a file put there since stays."""
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    old, new = folder / "old.yaml", folder / "new.yaml"
+    old.write_bytes(b"mine\n")
+
+    def locked(record: dict[str, object]) -> None:
+        raise OSError(11, "database is locked")
+
+    replaced = fileio.Replaced()
+    replaced.ready = locked
+    with pytest.raises(OSError):
+        fileio.atomic_write_all([(old, b"theirs\n"), (new, b"added\n")], replaced)
+    assert sorted(p.name for p in folder.iterdir()) == ["old.yaml"]
+    assert old.read_bytes() == b"mine\n"
+    records: list[dict[str, object]] = []
+    replaced = fileio.Replaced()
+    replaced.ready = records.append
+    fileio.atomic_write_all([(old, b"theirs\n"), (new, b"added\n")], replaced)
+    replaced.undo()
+    new.write_bytes(b"made since\n")
+    assert fileio.undo_record(records[0])  # this process's, its writes undone: not running
+    assert old.read_bytes() == b"mine\n" and new.read_bytes() == b"made since\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["new.yaml", "old.yaml"]
