@@ -111,8 +111,12 @@ def anki(
     # `kill` or a closed terminal ends the import as Ctrl-C does, from the database's opening
     # (before the file is read) to its closing after the report: the unpacked files removed,
     # a merge's transaction rolled back, the database closed (no -wal left beside it)
-    with stops_as_ctrl_c(), _checked_meanwhile(db, dry_run) as opened:
-        _import(file, to_yaml, dry_run, force, decks, db, opened)
+    with (
+        stops_as_ctrl_c(),
+        _checked_meanwhile(db, dry_run) as opened,
+        _taken_back_unless_committed() as (written, stack),
+    ):
+        _import(file, to_yaml, dry_run, force, decks, db, opened, written, stack)
 
 
 @contextmanager
@@ -140,30 +144,24 @@ def _checked_meanwhile(db: str | None, dry_run: bool) -> Iterator[Store | None]:
         yield store
 
 
-def _import(
-    file: str,
-    to_yaml: str | None,
-    dry_run: bool,
-    force: bool,
-    decks: list[str] | None,
-    db: str | None,
-    opened: Store | None,
-) -> None:
-    """The import. `--to-yaml`'s decks, their cards and their reviews land together or not
-    at all: the deck files are written first, recording in the database what they replace
-    (`fileio.Replaced.record`, committed before the first file is in place); then the new
-    decks' sync, the merge of the reviews and the rest are one transaction
+@contextmanager
+def _taken_back_unless_committed() -> Iterator[tuple[Replaced, ExitStack]]:
+    """For the import: `--to-yaml`'s decks, their cards and their reviews land together or
+    not at all. The deck files are written first, recording in the database what they
+    replace (`fileio.Replaced.record`, committed before the first file is in place); then
+    the new decks' sync, the merge of the reviews and the rest are one transaction
     (`Store.one_transaction`), whose commit drops that record. A failure or a stop before
     the commit (a lock taken meanwhile by another program, a damaged or full database,
     Ctrl-C, `kill`) rolls the transaction back and takes the deck files back here; a process
     killed outright (SIGKILL) leaves the record, and the next command to open the database
-    takes them back from it (`common.undo_killed_writes`)."""
+    takes them back from it (`common.undo_killed_writes`). Yields the record of the files
+    written, and a stack for what the import opens (closed after the files are taken back)."""
     from dlcards.fileio import Replaced
 
     written = Replaced()
     with ExitStack() as stack:
         try:
-            _import_into(file, to_yaml, dry_run, force, decks, db, opened, written, stack)
+            yield written, stack
         except BaseException:
             written.undo()
             _forget_record(written)
@@ -200,7 +198,7 @@ def _record_in(store: Store, written: Replaced) -> None:
     written.ready = ready
 
 
-def _import_into(
+def _import(
     file: str,
     to_yaml: str | None,
     dry_run: bool,

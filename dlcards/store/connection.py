@@ -1370,18 +1370,30 @@ class Connection:
         if not self.conn.in_transaction:  # the block wrote nothing
             return
         try:
-            self._still_ours()
-            if self._index_moved():
-                raise StoreError(
-                    f"{self._index_gone()} while this was being saved; nothing of it was "
-                    "saved: try again"
-                )
+            self._still_whole()
         except BaseException:
             if self.conn.in_transaction:
                 with _quiet():
                     self.conn.execute("ROLLBACK")
             raise
-        committing()  # a stop from here on waits for the caller's end (an import's)
+        self._commit(announce=True)
+
+    def _still_whole(self) -> None:
+        """Before a write's commit: the file is still this connection's, and its -shm too
+        (StoreError, for the caller to roll back)."""
+        self._still_ours()
+        if self._index_moved():
+            raise StoreError(
+                f"{self._index_gone()} while this was being saved; nothing of it was "
+                "saved: try again"
+            )
+
+    def _commit(self, announce: bool) -> None:
+        """COMMIT the write transaction, and note what it logged. `announce`: the write asked
+        for (not the day's check before it): a stop from here on waits for the caller's end
+        (an import's, `interrupts.committing`)."""
+        if announce:
+            committing()
         try:
             self.conn.execute("COMMIT")
         except SQLITE_ERRORS as err:
@@ -1453,12 +1465,7 @@ class Connection:
             yield self.conn
             if background:
                 self.guard_writes()  # the check started above, if the block did not wait
-            self._still_ours()
-            if self._index_moved():
-                raise StoreError(
-                    f"{self._index_gone()} while this was being saved; nothing of it was "
-                    "saved: try again"
-                )
+            self._still_whole()
         except BaseException as err:
             if self.conn.in_transaction:
                 with _quiet():
@@ -1480,18 +1487,7 @@ class Connection:
         else:
             if self.joined and not self.preparing:
                 return  # the first write of `one_transaction`'s: committed at its end
-            if not self.preparing:  # the write asked for, not the day's check before it
-                committing()  # a stop from here on waits for the caller's end (an import's)
-            try:
-                self.conn.execute("COMMIT")
-            except SQLITE_ERRORS as err:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise self._failed(err) from None
-            self.logged.update(self.pending)
-            self.pending = []
-            self.wrote = True
-            self._keep_log()
+            self._commit(announce=not self.preparing)
 
     @contextmanager
     def giving(self, row: Callable[[], tuple[Any, ...]]) -> Iterator[None]:
