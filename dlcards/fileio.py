@@ -80,24 +80,51 @@ class Replaced:
     def __init__(self) -> None:
         import secrets
 
-        self.token = secrets.token_hex(8)  # names its record
+        self.token = secrets.token_hex(8)  # names its record, and its temporary files
         self.files: list[tuple[Path, Path | None]] = []  # (target, its old version or None)
         self.made: list[Path] = []  # folders made for them, deepest first
         self.staged: list[tuple[Path, int, int]] = []  # each new file's temporary name, dev, ino
+        # each target with the names of its new file and of its old version's second name,
+        # fixed before anything is written (`plan`)
+        self.planned: list[tuple[Path, Path, Path]] = []
         self.ready: Callable[[dict[str, object]], None] | None = None
+
+    def plan(self, targets: Sequence[Path], made: Sequence[Path] = ()) -> None:
+        """Fix the names of the files these writes will make beside each of `targets` (the
+        new file's and the old version's, both temporary files' names of this process, told
+        from any other's by this record's token) and the folders `made` for them (deepest
+        first, not made yet), and hand the record of it to `ready` before any of them is
+        made: a writer killed outright (SIGKILL) while it writes them, before the record of
+        the writes themselves, leaves no folder or temporary file that the next run's
+        `undo_record` does not remove."""
+        self.made.extend(made)
+        self.planned = [
+            (
+                path,
+                path.parent / f".{path.name}.{os.getpid()}-{self.token[:8]}.tmp",
+                path.parent / f".{path.name}.{os.getpid()}-{self.token[8:]}.tmp",
+            )
+            for path in targets
+        ]
+        if self.ready is not None:
+            _live.add(self.token)
+            self.ready(self.record())
 
     def record(self) -> dict[str, object]:
         """What `undo_record` needs to undo these writes in another process: each target,
         its old version, the new file's temporary name and identity (device, inode: a rename
         keeps them, so a target that is still the import's file is told from one put there
-        later), the folders made, and the writer's process id."""
+        later), the names planned for them (`plan`), the folders made, and the writer: its
+        process id and its start (`process_start`: an id is reused, a start with it is not)."""
         return {
             "pid": os.getpid(),
+            "started": process_start(os.getpid()),
             "token": self.token,
             "files": [
                 [str(path), None if old is None else str(old), str(tmp), dev, ino]
                 for (path, old), (tmp, dev, ino) in zip(self.files, self.staged, strict=True)
             ],
+            "planned": [[str(p), str(new), str(old)] for p, new, old in self.planned],
             "made": [str(folder) for folder in self.made],
         }
 
@@ -110,6 +137,7 @@ class Replaced:
         self.files.clear()
         self.made.clear()
         self.staged.clear()
+        self.planned.clear()
 
     def undo(self) -> None:
         """Every target as it was, as far as the file system lets (best effort: an error here
@@ -123,10 +151,15 @@ class Replaced:
                     os.replace(old, path)
                     # not yet replaced: both names are one file, which rename leaves alone
                     old.unlink(missing_ok=True)
+        for _, tmp, _ in self.planned:  # a new file not renamed yet (the writer removes them)
+            with contextlib.suppress(OSError):
+                if tmp.is_file() and not tmp.is_symlink():
+                    tmp.unlink()
         _remove_empty(self.made)
         self.files.clear()
         self.made.clear()
         self.staged.clear()
+        self.planned.clear()
 
 
 _live: set[str] = set()  # the tokens of this process's `Replaced` records not kept or undone
@@ -155,8 +188,12 @@ def undo_record(record: object) -> bool:
     pid, files, made = record.get("pid"), record.get("files"), record.get("made")
     if not isinstance(pid, int) or not isinstance(files, list) or not isinstance(made, list):
         return False
-    if record.get("token") in _live if pid == os.getpid() else pid_alive(pid):
-        return False  # (a record of this process's, or of an earlier one of its id, ended)
+    started = record.get("started")
+    if pid == os.getpid() and started in (None, process_start(pid)):
+        if record.get("token") in _live:  # (else this process's, ended)
+            return False
+    elif writer_alive(pid, started if isinstance(started, int) else None):
+        return False
     for entry in reversed(files):
         try:
             target, old, tmp, dev, ino = entry
@@ -172,6 +209,19 @@ def undo_record(record: object) -> bool:
                     Path(old).unlink(missing_ok=True)
             elif _is(path, dev, ino):
                 path.unlink()
+    # the files of a record of names only (killed before the writes' own record): the new
+    # files, and the old versions' second names (no target was replaced yet); with the
+    # writes' record, an old version not put back above is the learner's, and stays
+    planned = record.get("planned")
+    for entry in planned if isinstance(planned, list) else ():
+        try:
+            _, tmp, old = (Path(name) for name in entry)
+        except (TypeError, ValueError):
+            continue
+        for name in (tmp,) if files else (tmp, old):
+            with contextlib.suppress(OSError):
+                if name.is_file() and not name.is_symlink():
+                    name.unlink()
     _remove_empty([Path(str(folder)) for folder in made])
     return True
 
@@ -185,16 +235,16 @@ def _is(path: Path, dev: object, ino: object) -> bool:
     return (st.st_dev, st.st_ino) == (dev, ino)
 
 
-def _old_version(path: Path) -> Path | None:
+def _old_version(path: Path, name: Path | None = None) -> Path | None:
     """A second name for the file at `path` (a hard link, else a copy) beside it, under a
-    temporary file's name; None when there is no file there."""
+    temporary file's name (`name`, when given); None when there is no file there."""
     import secrets
     import shutil
 
     if not path.is_file():
         return None
     while True:
-        old = path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+        old = name or path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
         try:
             os.link(path, old)
             return old
@@ -219,11 +269,18 @@ def atomic_write_all(
     import tempfile
 
     made: list[tuple[Path, Path]] = []
+    if replaced is not None and not replaced.planned:
+        replaced.plan([path for path, _ in files])
+    names = {} if replaced is None else {p: (new, old) for p, new, old in replaced.planned}
     try:
         for path, content in files:
-            fd, tmp_name = tempfile.mkstemp(
-                prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent
-            )
+            if path in names:  # its name in the record already
+                tmp_name = str(names[path][0])
+                fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            else:
+                fd, tmp_name = tempfile.mkstemp(
+                    prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent
+                )
             made.append((Path(tmp_name), path))
             with os.fdopen(fd, "wb") as fh:
                 if isinstance(content, bytes):
@@ -236,7 +293,7 @@ def atomic_write_all(
             os.chmod(tmp_name, 0o666 & ~umask())
         if replaced is not None:
             for tmp, path in made:
-                replaced.files.append((path, _old_version(path)))
+                replaced.files.append((path, _old_version(path, names.get(path, (None, None))[1])))
                 st = os.lstat(tmp)
                 replaced.staged.append((tmp, st.st_dev, st.st_ino))
             if replaced.ready is not None:
@@ -394,11 +451,62 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def process_start(pid: int) -> int | None:
+    """When process `pid` started, in clock ticks since the system's boot (Linux's
+    /proc/PID/stat): with its id, it names one process for good, where an id alone is given
+    to another once its process ends. None where that cannot be read (no such process, no
+    /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+        # after the command's name, in brackets (which may hold anything): state is field 3,
+        # the start field 22
+        return int(stat[stat.rindex(b")") + 2 :].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _started_at(pid: int) -> float | None:
+    """When process `pid` started, as a time of the clock (`process_start`, and the boot
+    time of /proc/stat); None where that cannot be read."""
+    ticks = process_start(pid)
+    if ticks is None:
+        return None
+    try:
+        with open("/proc/stat", "rb") as fh:
+            boot = next(int(line.split()[1]) for line in fh if line.startswith(b"btime "))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+STARTED_SLACK_S = 2.0
+"""How much later than a file's last change its writer's start may seem and still be its
+writer's: the boot time /proc gives is in whole seconds."""
+
+
+def writer_alive(pid: int, started: int | None = None, since: float | None = None) -> bool:
+    """Whether the process that wrote something still runs: `pid` runs, and is the writer,
+    not another process given its id since: `started` (`process_start`, recorded by the
+    writer) is its start, or it started before `since` (the time what it wrote last changed:
+    no process writes before it starts). Where a start cannot be read, a process of that id
+    is taken for the writer."""
+    if not pid_alive(pid):
+        return False
+    if started is not None:
+        now = process_start(pid)
+        return now is None or now == started
+    if since is not None:
+        at = _started_at(pid)
+        return at is None or at <= since + STARTED_SLACK_S
+    return True
+
+
 def clean_stale_folders(prefix: str) -> None:
     """Remove this user's working folders `<prefix><pid>-...` in the temporary folder whose
     process no longer runs (a build or an unpacking killed before it could remove its own:
-    hundreds of MB for a big collection). Best effort: errors are ignored, and a folder whose
-    process id runs again (reused) waits for a later call."""
+    hundreds of MB for a big collection): a process of that id started after the folder last
+    changed is another (`writer_alive`). Best effort: errors are ignored."""
     import shutil
     import tempfile
 
@@ -412,7 +520,7 @@ def clean_stale_folders(prefix: str) -> None:
                 and not entry.is_symlink()
                 and entry.is_dir()
                 and (uid is None or entry.stat().st_uid == uid)
-                and not pid_alive(int(pid))
+                and not writer_alive(int(pid), since=entry.stat().st_ctime)
             ):
                 shutil.rmtree(entry, ignore_errors=True)
         except OSError:
@@ -421,7 +529,8 @@ def clean_stale_folders(prefix: str) -> None:
 
 def clean_stale_temps(folder: Path, made_for: str | None = None) -> list[Path]:
     """Remove the temporary files `atomic_write` left in `folder` when its process was killed
-    (its process id no longer runs; an old-style name without one after LEGACY_STALE_S);
+    (its process id no longer runs, or runs a process started after the file last changed:
+    `writer_alive`; an old-style name without one after LEGACY_STALE_S);
     with `made_for`, only those made for a file of that name. Returns what was removed; errors
     are ignored (cleaning is best effort)."""
     removed: list[Path] = []
@@ -439,7 +548,7 @@ def clean_stale_temps(folder: Path, made_for: str | None = None) -> list[Path]:
                 continue
             pid = m["pid"]
             if pid is not None and int(pid) != os.getpid():
-                stale = not pid_alive(int(pid))
+                stale = not writer_alive(int(pid), since=entry.stat().st_ctime)
             elif pid is None:
                 target = m["target"]
                 stale = now - entry.stat().st_mtime > LEGACY_STALE_S and (

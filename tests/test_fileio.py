@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -137,8 +138,12 @@ def test_writes_stopped_before_their_renames_leave_no_file_and_a_record_undoes_o
     old, new = folder / "old.yaml", folder / "new.yaml"
     old.write_bytes(b"mine\n")
 
-    def locked(record: dict[str, object]) -> None:
-        raise OSError(11, "database is locked")
+    calls: list[dict[str, object]] = []
+
+    def locked(record: dict[str, object]) -> None:  # the writes' record (its names' was kept)
+        calls.append(record)
+        if len(calls) == 2:
+            raise OSError(11, "database is locked")
 
     replaced = fileio.Replaced()
     replaced.ready = locked
@@ -152,6 +157,63 @@ def test_writes_stopped_before_their_renames_leave_no_file_and_a_record_undoes_o
     fileio.atomic_write_all([(old, b"theirs\n"), (new, b"added\n")], replaced)
     replaced.undo()
     new.write_bytes(b"made since\n")
-    assert fileio.undo_record(records[0])  # this process's, its writes undone: not running
+    assert fileio.undo_record(records[-1])  # this process's, its writes undone: not running
     assert old.read_bytes() == b"mine\n" and new.read_bytes() == b"made since\n"
     assert sorted(p.name for p in folder.iterdir()) == ["new.yaml", "old.yaml"]
+
+
+@pytest.fixture
+def other_process() -> Iterator[int]:
+    """The id of a process that runs, of another program than dlcards (as a process given the
+    id of a killed dlcards is)."""
+    import subprocess
+
+    proc = subprocess.Popen(["sleep", "60"])
+    try:
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.skipif(fileio.process_start(os.getpid()) is None, reason="no /proc")
+def test_a_record_whose_writers_id_runs_another_program_is_undone(
+    tmp_path: Path, other_process: int
+) -> None:
+    """Reported: a record of writes (`import anki --to-yaml`'s, killed outright) whose
+    writer's process id had been given to another program since was taken for a writer still
+    running, and waited for that program to end. The record holds its writer's start with its
+    id now: another process of that id is not its writer. One whose start is the record's is
+    (it still runs: nothing undone)."""
+    folder = tmp_path / "decks"
+    records: list[dict[str, object]] = []
+    replaced = fileio.Replaced()
+    replaced.ready = records.append
+    replaced.plan([folder / "new.yaml"], [folder])
+    folder.mkdir()
+    fileio.atomic_write_all([(folder / "new.yaml", b"added\n")], replaced)
+    fileio._live.discard(replaced.token)  # as if written by another process
+    record = {**records[-1], "pid": other_process}
+    assert fileio.undo_record({**record, "started": fileio.process_start(other_process)}) is False
+    assert (folder / "new.yaml").exists()
+    assert fileio.undo_record({**record, "started": fileio.process_start(other_process) + 1})
+    assert not folder.exists()
+
+
+@pytest.mark.skipif(fileio.process_start(os.getpid()) is None, reason="no /proc")
+def test_a_temporary_file_older_than_the_process_of_its_id_is_a_leftover(
+    tmp_path: Path, other_process: int
+) -> None:
+    """The same for the temporary files a killed writer left (`clean_stale_temps`) and the
+    working folders (`clean_stale_folders`), whose names carry only a process id: a process
+    of that id that started after the file last changed is not its writer (the leftover
+    waited for it to end)."""
+    import time
+
+    assert fileio.writer_alive(other_process, since=time.time())
+    assert not fileio.writer_alive(other_process, since=time.time() - 60)
+    assert not fileio.writer_alive(2**22 + 12345)  # no such process
+    # a file its writer (started before it) still writes stays
+    left = tmp_path / f".deck.yaml.{other_process}-abcdefgh.tmp"
+    left.write_bytes(b"half")
+    assert fileio.clean_stale_temps(tmp_path) == [] and left.exists()

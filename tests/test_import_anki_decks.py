@@ -548,9 +548,16 @@ def test_a_lock_taken_after_the_decks_leaves_no_card_and_the_next_command_drops_
 
 
 _KILL_AT = {
-    # before its record of the decks is kept: only temporary files written
+    # before its record of the names it will write is kept: nothing written
     "before the record": "Store.set_meta",
-    # the record committed, no deck file in place yet
+    # that record committed, no folder or file made yet
+    "after the record of names": "Store.set_meta",
+    # the folders made and every temporary file written (new files, old versions' second
+    # names), their record not kept yet: the next command removes them and the folders
+    "before the record of the writes": "Store.set_meta",
+    # the same, with --force over a deck file of the learner's (its second name made)
+    "before the record of the writes, --force": "Store.set_meta",
+    # the writes' record committed, no deck file in place yet
     "after the record": "Store.set_meta",
     # a deck file in place, the others not yet
     "between the decks": "os.replace",
@@ -598,14 +605,22 @@ def test_an_import_killed_outright_leaves_all_of_it_or_none(
         "merging, decks = [], []\n"
         "def kill():\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "records = []\n"
         "def patched(*args, **kwargs):\n"
-        "    recording = point.endswith('record') and str(args[1]).startswith(PENDING_FILES)\n"
+        "    recording = 'record' in point and str(args[1]).startswith(PENDING_FILES)\n"
+        "    records.extend([True] if recording else [])\n"
         "    if recording and point == 'before the record' or 'transaction' in point:\n"
+        "        kill()\n"
+        "    if recording and 'before the record of the writes' in point and len(records) == 2:\n"
         "        kill()\n"
         "    result = real(*args, **kwargs)\n"
         "    if point.startswith('between the decks') and str(args[1]).endswith('.yaml'):\n"
         "        decks.append(args[1])\n"
-        "    if recording or len(decks) == 2 or point == 'after the commit' and merging:\n"
+        "    if recording and point == 'after the record of names':\n"
+        "        kill()\n"
+        "    if recording and point == 'after the record' and len(records) == 2:\n"
+        "        kill()\n"
+        "    if len(decks) == 2 or point == 'after the commit' and merging:\n"
         "        kill()\n"
         "    return result\n"
         "merge = Store.merge_reviews\n"
@@ -626,8 +641,10 @@ def test_an_import_killed_outright_leaves_all_of_it_or_none(
         timeout=120,
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
-    if force:  # killed with the learner's file replaced
-        assert mine.read_text(encoding="utf-8") != "# my own deck file\n"
+    if point.startswith("between"):  # killed with a deck file in place
+        assert (out / "ml-basics.yaml").read_bytes() != b"# my own deck file\n"
+    elif force:  # killed before, its new file and its old version's second name beside it
+        assert len([p for p in out.iterdir() if p.name.startswith(".ml-basics.yaml.")]) == 2
     ok("due")  # the next command: what the killed one left is finished or taken back
     decks, cards, reviews, pending = _state(db, out)
     assert pending == []
@@ -638,6 +655,14 @@ def test_an_import_killed_outright_leaves_all_of_it_or_none(
         assert mine.read_text(encoding="utf-8") == "# my own deck file\n"
     else:
         assert (decks, cards, reviews) == ([], [], 0)
+    # the deck folder as it was before the import: no folder it made, nothing hidden beside
+    # the decks (a temporary file, an old version's second name)
+    if point == "after the commit":
+        pass
+    elif force:
+        assert sorted(p.name for p in out.iterdir()) == ["ml-basics.yaml"]
+    else:
+        assert not out.exists(), sorted(str(p) for p in out.rglob("*"))
     again = ok("import", "anki", package, "--to-yaml", str(out), *force)
     assert "in no deck now" not in again
     assert ("nothing new" if point == "after the commit" else "imported 3 reviews") in again

@@ -1603,18 +1603,17 @@ def write_decks(
         made.append(folder)
         folder = folder.parent
     made = [d for d in made if not os.path.lexists(d)]
-    if replaced is not None:  # in its record before any file is renamed into place
-        replaced.made.extend(made)
+    files: list[tuple[Path, bytes | Path]] = []
+    files += [(out / MEDIA_DIR / name, src) for name, src in result.media.items()]
+    files += [(out / d.file_name, deck_yaml(d, source).encode("utf-8")) for d in result.decks]
     try:
+        if replaced is not None:  # in its record before a folder or a file is made
+            replaced.plan([path for path, _ in files], made)
         out.mkdir(parents=True, exist_ok=True)
         clean_stale_temps(out)
-        files: list[tuple[Path, bytes | Path]] = []
         if result.media:
             (out / MEDIA_DIR).mkdir(exist_ok=True)
             clean_stale_temps(out / MEDIA_DIR)
-            files += [(out / MEDIA_DIR / name, src) for name, src in result.media.items()]
-        for deck in result.decks:
-            files.append((out / deck.file_name, deck_yaml(deck, source).encode("utf-8")))
         atomic_write_all(files, replaced)
     except BaseException:
         for folder in made:
