@@ -9,9 +9,11 @@ import hashlib
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Sequence
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -572,29 +574,11 @@ _KILL_AT = {
 }
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-@pytest.mark.parametrize("point", list(_KILL_AT))
-def test_an_import_killed_outright_leaves_all_of_it_or_none(
-    anki_deck: dict[str, Any], point: str
-) -> None:
-    """SIGKILL runs no undo: `import anki --to-yaml` killed at any point leaves its decks,
-    their cards and their reviews all there or none of them, once the next command has opened
-    the database (a deck file of an import whose transaction never committed is taken back
-    from the record it kept there; the commit drops the record). The import run again then
-    does the whole import."""
-    import signal
-    import subprocess
-
-    db = os.environ["DLCARDS_DB"]
-    package = str(anki_deck["paths"]["current"])
-    out = anki_deck["dir"] / "decks"
-    if not point.endswith("a new database"):
-        ok("due")  # a database of the built-in decks
-    force = ["--force"] if point.endswith("--force") else []
-    mine = out / "ml-basics.yaml"  # written first, so replaced before the kill
-    if force:
-        out.mkdir()
-        mine.write_text("# my own deck file\n", encoding="utf-8")
+def _killed_import(
+    package: str, out: Path, point: str, force: Sequence[str] = ()
+) -> subprocess.CompletedProcess[bytes]:
+    """`import anki PACKAGE --to-yaml OUT` run in a process of its own, killed with SIGKILL at
+    `point` (`_KILL_AT`)."""
     target = _KILL_AT[point]
     owner, name = target.split(".")
     script = (
@@ -631,7 +615,7 @@ def test_an_import_killed_outright_leaves_all_of_it_or_none(
         f"{owner}.{name} = patched\n"
         "from dlcards.cli import main\n"
         f"sys.argv = ['dlcards', 'import', 'anki', {package!r}, '--to-yaml', {str(out)!r}]\n"
-        f"sys.argv += {force!r}\n"
+        f"sys.argv += {list(force)!r}\n"
         "main()\n"
     )
     killed = subprocess.run(
@@ -640,6 +624,32 @@ def test_an_import_killed_outright_leaves_all_of_it_or_none(
         capture_output=True,
         timeout=120,
     )
+    return killed
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+@pytest.mark.parametrize("point", list(_KILL_AT))
+def test_an_import_killed_outright_leaves_all_of_it_or_none(
+    anki_deck: dict[str, Any], point: str
+) -> None:
+    """SIGKILL runs no undo: `import anki --to-yaml` killed at any point leaves its decks,
+    their cards and their reviews all there or none of them, once the next command has opened
+    the database (a deck file of an import whose transaction never committed is taken back
+    from the record it kept there; the commit drops the record). The import run again then
+    does the whole import."""
+    import signal
+
+    db = os.environ["DLCARDS_DB"]
+    package = str(anki_deck["paths"]["current"])
+    out = anki_deck["dir"] / "decks"
+    if not point.endswith("a new database"):
+        ok("due")  # a database of the built-in decks
+    force = ["--force"] if point.endswith("--force") else []
+    mine = out / "ml-basics.yaml"  # written first, so replaced before the kill
+    if force:
+        out.mkdir()
+        mine.write_text("# my own deck file\n", encoding="utf-8")
+    killed = _killed_import(package, out, point, force)
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
     if point.startswith("between"):  # killed with a deck file in place
         assert (out / "ml-basics.yaml").read_bytes() != b"# my own deck file\n"
@@ -1848,3 +1858,45 @@ def test_decks_not_written_leave_no_folder_the_import_made(
     result = run("import", "anki", package, "--to-yaml", str(there / "new" / "decks"))
     assert result.exit_code == (130 if stop is KeyboardInterrupt else 2), result.output
     assert list(there.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["topics"],
+        ["topics", "--json"],
+        ["list"],
+        ["show", "anki-"],
+        ["check"],
+        ["export", "text", "-o", "cards.txt"],
+    ],
+)
+def test_a_killed_imports_decks_are_not_read_before_the_next_command_takes_them_back(
+    anki_deck: dict[str, Any], command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reported: a command that reads the deck folder without opening the database first
+    (`topics`, `list`, `show ID`, `check`, an export) showed the decks of an import killed
+    outright (SIGKILL) before its commit, as if they were the learner's, until a command that
+    opens the database took them back. Every such command takes them back first now."""
+    import signal
+
+    package = str(anki_deck["paths"]["current"])
+    out = anki_deck["dir"] / "decks"
+    ok("due")  # a database of the built-in decks
+    killed = _killed_import(package, out, "between the decks")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    assert sorted(p.name for p in out.glob("*.yaml"))  # some of its decks in place
+    theirs = sorted(out.glob("*.yaml"))
+    topic = yaml.safe_load(theirs[0].read_text(encoding="utf-8"))["topic"]
+    card = yaml.safe_load(theirs[0].read_text(encoding="utf-8"))["cards"][0]["id"]
+    monkeypatch.chdir(anki_deck["dir"])
+    args = [card if word == "anki-" else word for word in command]
+    result = run(*args, "--decks", str(out))
+    shown = result.output + (
+        (anki_deck["dir"] / "cards.txt").read_text(encoding="utf-8")
+        if (anki_deck["dir"] / "cards.txt").exists()
+        else ""
+    )
+    assert topic not in shown and card not in shown, shown
+    assert not list(out.glob("*.yaml"))

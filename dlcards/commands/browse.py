@@ -38,12 +38,13 @@ def list_cards(
 ) -> None:
     """List cards (id, tags and question), optionally by topic and tag, or the leeches."""
     from dlcards.catalog import load_catalog
-    from dlcards.commands.common import db_path
+    from dlcards.commands.common import db_path, decks_as_committed
     from dlcards.console import out, plural, print_json
     from dlcards.flowtext import one_line
     from dlcards.render import to_rich
 
     db_path(db)  # an empty --db is an error here too, though only --leeches reads it
+    decks_as_committed(db)  # a killed import's decks are not the learner's
     catalog = load_catalog(decks or ())
     lapses: dict[str, tuple[int, bool]] = {}
     if leeches:

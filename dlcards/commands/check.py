@@ -450,9 +450,11 @@ def check(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> No
     """
 
     from dlcards.catalog import load_catalog
+    from dlcards.commands.common import decks_as_committed
     from dlcards.console import echo, out, print_json
     from dlcards.errors import DeckError, one_line
 
+    decks_as_committed(None)  # a killed import's decks are not the learner's
     try:
         catalog = load_catalog(decks or ())
     except DeckError as err:  # a linter names every broken file, not only the first

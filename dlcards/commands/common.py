@@ -199,6 +199,24 @@ def undo_killed_writes(store: Store) -> None:
             store.delete_meta(key)
 
 
+def decks_as_committed(db: str | None) -> None:
+    """For a command that reads the deck folders without opening the store first (`topics`,
+    `list`, `show`, `check`, `add`, `edit`, the exports): the deck files of an import killed
+    outright before its commit taken back first (`undo_killed_writes`), as the next command
+    that opens the store takes them back; else the killed import's decks were read as the
+    learner's until then. The store is opened only when the database holds such a record
+    (`store.count.pending_files_at`: a few milliseconds; opening the store, a tenth of a
+    second). Best effort: a database that cannot be opened now is left to the commands that
+    need it (they say why)."""
+    from dlcards.errors import DlcardsError
+    from dlcards.store.count import pending_files_at
+
+    if not pending_files_at(str(database_of(db))):
+        return
+    with suppress(DlcardsError), existing_store(db):
+        pass  # (opening it takes the files back)
+
+
 _built: WeakKeyDictionary[Store, Catalog] = WeakKeyDictionary()
 """The decks' catalog of a store whose database this process just built with them in it
 (`built_first`): what its `sync_if_needed` gives."""

@@ -250,11 +250,13 @@ def add(
     import tempfile
 
     from dlcards.catalog import DECK_SUFFIXES, load_catalog  # the suffixes a folder loads
+    from dlcards.commands.common import decks_as_committed
     from dlcards.console import echo, escaped
     from dlcards.deckedit import TEMPLATE, append_card, check_template, free_id, is_empty
     from dlcards.deckedit import with_error as marked
     from dlcards.fileio import atomic_write_bytes, folder_lock
 
+    decks_as_committed(None)  # a killed import's decks are not the learner's, to add to
     file = _deck_file(deck, list(decks or ()))
     _refuse_builtin(file)
     if not file.exists() and file.suffix not in DECK_SUFFIXES:
@@ -586,8 +588,10 @@ def edit(
     decks: list[str] | None = DecksOption,
 ) -> None:
     """Open the card's deck file in $EDITOR at its line; the decks are checked after."""
+    from dlcards.commands.common import decks_as_committed
     from dlcards.console import echo
 
+    decks_as_committed(None)  # a killed import's decks are not the learner's, to edit
     done = edit_card(card_id, decks or ())
     card, file = done.card, done.file
     if card is None and done.renamed is not None:

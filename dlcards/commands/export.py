@@ -14,7 +14,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
-from dlcards.commands.common import database_of, opened_store, synced_store, today_from
+from dlcards.commands.common import (
+    database_of,
+    decks_as_committed,
+    opened_store,
+    synced_store,
+    today_from,
+)
 from dlcards.commands.options import DbOption, DecksOption, TagOption, TodayOption, TopicOption
 from dlcards.console import echo, plural
 from dlcards.errors import StoreError, UsageError, one_line
@@ -200,6 +206,7 @@ def anki(
             f"-o {output} would write the binary package to the terminal; redirect it to a file "
             "or a pipe"
         )
+    decks_as_committed(db)  # a killed import's decks are not the learner's
     catalog = load_catalog(decks or ())
     with ExitStack() as stack:
         stack.enter_context(stops_as_ctrl_c())  # `kill`: the partial files removed, as Ctrl-C

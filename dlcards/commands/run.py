@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 def topics(decks: Sequence[str], json_: bool) -> None:
     """List the topics: slug, title, number of cards and of math cards."""
     from dlcards.catalog import load_catalog
+    from dlcards.commands.common import decks_as_committed
     from dlcards.console import plural, print_json
 
+    decks_as_committed(None)  # a killed import's decks are not the learner's
     catalog = load_catalog(decks)
     rows: list[dict[str, Any]] = [
         {
@@ -199,9 +201,10 @@ def show(
     card_id: str, decks: Sequence[str], db: str | None, today: str | None, json_: bool
 ) -> None:
     """Show one card: question, answer, tags, source and its study state."""
-    from dlcards.commands.common import catalog_with, deck_card
+    from dlcards.commands.common import catalog_with, deck_card, decks_as_committed
     from dlcards.console import out, print_json
 
+    decks_as_committed(db)  # a killed import's decks are not the learner's
     catalog = catalog_with([card_id], decks)
     card = deck_card(catalog, card_id, db)
     title = catalog.topic_titles()[card.topic]

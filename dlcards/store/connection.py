@@ -57,14 +57,8 @@ from dlcards.cores import cores
 from dlcards.errors import StoreError
 from dlcards.interrupts import committing, writing
 from dlcards.paths import default_db
+from dlcards.store.count import PENDING_FILES as PENDING_FILES
 from dlcards.store.schema import SCHEMA_VERSION
-
-PENDING_FILES = "files_pending:"
-"""The meta keys of the records of file writes a command made before its commit, each with a
-key of its own (`import anki --to-yaml`'s decks, `fileio.Replaced.record`): written and
-committed before the first file is put in place, deleted by the transaction whose commit
-makes the files the database's. One found by another process, its writer gone, is undone
-(`commands.common.undo_killed_writes`)."""
 
 BUSY_TIMEOUT_S = 5.0
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
