@@ -205,7 +205,7 @@ def _start(leave: bool) -> None:
 
     ran: list[bool] = []  # the command ran here, not in the typer app
     try:
-        guarded(lambda: _run_command(number, ran))
+        guarded(lambda: _run_command(number, ran), to_the_end=leave)
     except SystemExit as ended:
         if leave and ran:
             _leave(ended.code)

@@ -416,12 +416,39 @@ def _cells(text: str) -> int:
     return cell_len(text)
 
 
-def guarded(command: Callable[[], None]) -> None:
+ENDS_HERE: list[bool] = []
+"""Not empty while `guarded` runs the command: the process ends when it returns, so a
+`kill` or a closed terminal that comes after the command's `stops_as_ctrl_c` blocks is noted
+for it (`terminal.stopped_late`), not left to end the process with no word (-15)."""
+
+
+def guarded(command: Callable[[], None], to_the_end: bool = False) -> None:
     """Run `command` (the whole CLI) and flush its output; a failure to write standard output
-    (or any error of the operating system that reached this far) is one line, exit 1."""
+    (or any error of the operating system that reached this far) is one line, exit 1. A stop
+    noted after the command's blocks ended ends it as that stop ends a command (143, 129),
+    saying that its work was saved when it was (`terminal.stopped_late`). `to_the_end`: the
+    process ends once this returns (the `dlcards` command): a stop that comes after is noted
+    and let go (the command is done), where its default action ended the process as SIGKILL
+    would (-15); else the stops' default actions are back when this returns."""
     prepare()
+    ENDS_HERE.append(True)
     try:
-        command()
+        _run_guarded(command)
+    finally:
+        ENDS_HERE.clear()
+        terminal = sys.modules.get("dlcards.terminal")
+        if terminal is not None and not to_the_end:
+            terminal.stops_as_before()
+
+
+def _run_guarded(command: Callable[[], None]) -> None:
+    try:
+        try:
+            command()
+        except SystemExit as ended:
+            _stopped_late(ended.code)
+            raise
+        _stopped_late(0)
         sys.stdout.flush()
     except OSError as err:
         failed(err)
@@ -441,6 +468,17 @@ def guarded(command: Callable[[], None]) -> None:
         except OSError as err:
             failed(err)
         raise
+
+
+def _stopped_late(code: object) -> None:
+    """A stop noted after the command's blocks (`terminal.stopped_late`) as its exit, when the
+    command ended well (`code` 0 or None): an error's code is kept."""
+    terminal = sys.modules.get("dlcards.terminal")
+    if terminal is None or code not in (0, None):
+        return
+    stop = terminal.stopped_late()
+    if stop is not None:
+        raise SystemExit(stop)
 
 
 def confirm(question: str, default: bool = False) -> bool:

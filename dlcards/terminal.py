@@ -681,8 +681,10 @@ def stops_as_ctrl_c() -> Iterator[None]:
     terminal closed) raise KeyboardInterrupt, where they still have their default action of
     ending the process at once: the session ends as Ctrl-C ends it, its end time written and
     the database closed (no -wal left). Closing the terminal ends the input first, so the
-    signal may come while the session is ending: the block covers that too. A no-op outside
-    the main thread."""
+    signal may come while the session is ending: the block covers that too. Once the
+    command's work is saved (`stops_once_saved`), a stop is said in one line at the block's
+    end; after the block, it is noted for the process's entry (`stopped_late`) where that
+    entry owns the process's end (`stdio.guarded`). A no-op outside the main thread."""
     import signal
     import threading
 
@@ -694,18 +696,105 @@ def stops_as_ctrl_c() -> Iterator[None]:
         if _holder and _holder[0].holding():  # a save under way: it finishes first
             _holder[0].signals.append(signum)
             return
+        if _saved:  # the command's work is saved: said at the block's end (`stops_once_saved`)
+            _late.append(signum)
+            return
         raise Hangup(signum)
 
     taken: list[int] = []
     for name in ("SIGTERM", "SIGHUP"):
         number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+        if number is not None and signal.getsignal(number) in (signal.SIG_DFL, _noted_late):
             signal.signal(number, stop)
             taken.append(number)
+    if _late and taken:  # one came between two blocks (`_noted_late`): it stops the command
+        _restore(taken)
+        raise Hangup(_late.pop(0))
 
     try:
         yield
-    finally:
-        for number in taken:
+    except BaseException as err:
+        from dlcards.errors import interrupted
+
+        if taken and interrupted(err):  # once the work was saved, that it was (Ctrl-C too)
+            _say_stopped()
+        _restore(taken)
+        raise
+    late = _late.pop(0) if taken and _late and _saved else None
+    if late is not None:  # noted once the work was saved (`stops_once_saved`)
+        _say_stopped()
+    _restore(taken)
+    if late is not None:
+        raise Hangup(late)
+
+
+def _restore(taken: list[int]) -> None:
+    """The end of a `stops_as_ctrl_c` block that took the signals `taken`: SIGTERM and SIGHUP
+    to their default action again, or, when the process's entry says a stop that comes
+    after the command (`stdio.guarded`), noted to the process's end (`_noted_late`): a
+    `kill` in the instants left (the database closed, the interpreter ending) ended the
+    process as SIGKILL would, its exit status -15 and not a word."""
+    import signal
+
+    from dlcards.stdio import ENDS_HERE
+
+    owned = bool(ENDS_HERE)
+    for number in taken:
+        signal.signal(number, _noted_late if owned else signal.SIG_DFL)
+    if taken and not owned:
+        _saved.clear()  # (kept for `stopped_late` otherwise)
+    _hung_up_handled()  # no key is awaited past the block: no resize to draw
+
+
+_saved: list[str] = []
+"""The line a stop says once the command's work is saved (`stops_once_saved`)."""
+_late: list[int] = []
+"""The SIGTERMs and SIGHUPs noted, not raised: once the work was saved, or after the command's
+`stops_as_ctrl_c` blocks (`_noted_late`)."""
+
+
+def stops_once_saved(line: str) -> None:
+    """From now on (the command's work saved: an import's transaction committed) to the end
+    of its `stops_as_ctrl_c` block, `kill` (SIGTERM) and a closed terminal (SIGHUP) are noted,
+    not raised, and Ctrl-C is let through: the block ends by saying `line` (that the work was
+    saved, in one line) and ending as that stop ends a command (exit 143, 129, 130). A `kill`
+    once the import had committed, while it reported, ended it with exit 143 and not a word
+    (the report cut short), and once the block had ended, as SIGKILL would (-15)."""
+    _saved[:] = [line]
+
+
+def _say_stopped() -> None:
+    from dlcards.stdio import say
+
+    if _saved:
+        say(_saved.pop())
+        _saved.clear()
+
+
+def _noted_late(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM or SIGHUP after the command's `stops_as_ctrl_c` blocks: noted for the process's
+    entry (`stdio.guarded`) to end as that stop ends a command (`stopped_late`)."""
+    _late.append(signum)
+
+
+def stops_as_before() -> None:
+    """SIGTERM and SIGHUP that `stops_as_ctrl_c` left noted (`_noted_late`) to their default
+    action again, and nothing noted kept: for a caller that goes on after the command (a
+    test's)."""
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is _noted_late:
             signal.signal(number, signal.SIG_DFL)
-        _hung_up_handled()  # no key is awaited past the block: no resize to draw
+    _late.clear()
+    _saved.clear()
+
+
+def stopped_late() -> int | None:
+    """The exit code of a stop noted after the command's `stops_as_ctrl_c` blocks ended (128
+    + the signal), its line said if its work was saved; None when none came."""
+    if not _late:
+        return None
+    _say_stopped()
+    return 128 + _late.pop(0)

@@ -1594,3 +1594,82 @@ def test_ankis_leech_and_marked_tags_are_its_marks_not_the_converted_cards_tags(
         ["leech", "ml", "nets"]
     ]
     fresh.close()
+
+
+_AFTER_THE_BLOCK = {
+    # this many lines of Python after the merge's held block (`stops_held_from_commit`) ended:
+    # reading the flags, the report, the database closed
+    **{f"{n} lines after": f"lines:{n}" for n in (0, 1, 2, 4, 8, 16, 64, 256, 1024)},
+    # as the import's `stops_as_ctrl_c` block gives the signals back
+    "as the block ends": "restore",
+    # the command done, as `dlcards` is about to end
+    "as the process ends": "late",
+}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+@pytest.mark.parametrize("moment", list(_AFTER_THE_BLOCK))
+def test_a_kill_once_the_import_is_saved_says_so_in_one_line(tmp_path: Path, moment: str) -> None:
+    """Reported by the last round: a `kill` (SIGTERM) that came just after the import's
+    held block (its transaction committed) ended it with exit 143 and not a word, its report
+    cut short; one that came once its `stops_as_ctrl_c` block had ended killed the process
+    (exit status -15, by the signal), though it had printed its report. Either way the
+    import was saved. Now, as a `kill` during the commit: one line says it was stopped once
+    saved, exit 143 (or, past the command, at its very end: let go, exit 0, the report
+    whole). Run as the `dlcards` command runs (`dlcards.quick.script`)."""
+    db, package, mods = suspended_on_the_phone(tmp_path)
+    how = _AFTER_THE_BLOCK[moment]
+    script = (
+        "import contextlib, os, signal, sys\n"
+        "from dlcards import terminal\n"
+        "def kill():\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        f"how = {how!r}\n"
+        "count = [None]\n"
+        "def tracer(frame, event, arg):\n"
+        "    if isinstance(count[0], int) and event == 'line':\n"
+        "        count[0] += 1\n"
+        "        if how == f'lines:{count[0]}':\n"
+        "            count[0] = None\n"
+        "            kill()\n"
+        "    return tracer\n"
+        "real_held = terminal.stops_held_from_commit\n"
+        "@contextlib.contextmanager\n"
+        "def held():\n"
+        "    with real_held() as stopped:\n"
+        "        yield stopped\n"
+        "    if how == 'restore':\n"
+        "        count[0] = 'held'\n"
+        "    if how == 'lines:0':\n"
+        "        kill()\n"
+        "    elif how.startswith('lines:'):\n"
+        "        count[0] = 0\n"
+        "        sys.settrace(tracer)\n"
+        "        sys._getframe(2).f_trace = tracer\n"
+        "terminal.stops_held_from_commit = held\n"
+        "real_signal = signal.signal\n"
+        "def given_back(number, handler):\n"
+        "    before = real_signal(number, handler)\n"
+        "    if how == 'restore' and number == signal.SIGTERM and count[0] == 'held':\n"
+        "        if getattr(before, '__name__', '') == 'stop':  # the import's block ends\n"
+        "            count[0] = None\n"
+        "            kill()\n"
+        "    return before\n"
+        "signal.signal = given_back\n"
+        "if how == 'late':\n"
+        "    import atexit\n"
+        "    atexit.register(kill)  # (run last)\n"
+        "from dlcards.quick import script\n"
+        f"sys.argv = ['dlcards', 'import', 'anki', {str(package)!r}, '--db', {str(db)!r}]\n"
+        "script()\n"
+    )
+    proc = _run_script(script)
+    out, err = proc.stdout.decode(), proc.stderr.decode()
+    # never -15; the signal let go only once the command is done
+    assert proc.returncode == (0 if how == "late" else 143), (proc.returncode, out, err)
+    if proc.returncode == 143:
+        assert err.startswith(f"stopped: the import from {package} was finished first"), err
+        assert err.count("\n") == 1, err
+    else:
+        assert err == "" and out.startswith("imported "), (out, err)
+    assert flags(db) == [(A, mods[A])]  # the import whole

@@ -324,7 +324,7 @@ def _import(
         taken = newer(here)
     else:
         from dlcards.grading import merge_rules
-        from dlcards.terminal import stops_held_from_commit
+        from dlcards.terminal import stops_held_from_commit, stops_once_saved
 
         with _synced(db, extra, opened) as store:
             schedule_of(store)  # finishes a switch a killed `config` left half done
@@ -353,9 +353,10 @@ def _import(
                         store.delete_meta(kept[1])
                 written.keep()  # the decks' cards and reviews are in: the decks stay
                 _RECORDS.pop(id(written), None)
+                # saved: a stop from now on says so, at the end of the import's block
+                stops_once_saved(_stopped_line(path, added))
             stop = stopped()
             if stop is not None:
-                _stopped_after(path, added)
                 raise stop
             for line in said:
                 echo(line)
@@ -467,13 +468,13 @@ def _import(
         echo(f"{path} has no review history: no card in it was answered in Anki")
 
 
-def _stopped_after(path: Path, added: Sequence[str]) -> None:
+def _stopped_line(path: Path, added: Sequence[str]) -> str:
     """The one line of an import stopped (Ctrl-C, `kill`, a closed terminal) once its writes
-    had begun: they were finished first, so it says what is in the database now."""
+    had begun or once they were saved (`terminal.stops_once_saved`): they were finished
+    first, so it says what is in the database now."""
     from dlcards.console import plural
-    from dlcards.stdio import say
 
-    say(
+    return (
         f"stopped: the import from {path} was finished first and is saved "
         f"({plural(len(added), 'review')} of {plural(len(set(added)), 'card')} added); "
         "`dlcards import anki` of the file again shows what it holds"
