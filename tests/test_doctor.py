@@ -882,6 +882,49 @@ def test_a_locked_database_stops_a_reset_before_it_asks(
     assert asked == []
 
 
+def test_a_lock_taken_while_resets_question_is_on_screen_is_waited_for_saying_so(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reported by the last round: another program took the write lock while `reset`'s y/N
+    question was on screen; the learner answered y, and the reset waited the busy timeout in
+    silence, then failed ("locked by another program"), the answer lost. It waits now as a
+    grade does: one line says that another dlcards is writing and that the reset is kept
+    (Ctrl-C to give up), and the reset is made once the lock is let go."""
+    import threading
+    import time
+
+    import typer.testing
+
+    import dlcards.stdio
+    import dlcards.terminal
+    from dlcards.store import connection
+
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.3)  # the lock's wait, not 5 s
+    monkeypatch.setattr(typer.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    monkeypatch.setenv("COLUMNS", "500")
+    runner.invoke(app, ["due", "--db", str(db)])  # synced, and the day's check made
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+
+    def answered_y(question: str, **_: object) -> bool:  # the lock taken meanwhile
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(2.0, lambda: other.execute("ROLLBACK")).start()
+        return True
+
+    monkeypatch.setattr(dlcards.stdio, "confirm", answered_y)
+    # (CliRunner's input has no descriptor to hold keys on, though it says it is a terminal)
+    monkeypatch.setattr(dlcards.terminal, "keys_held", lambda **_: contextlib.nullcontext())
+    with contextlib.closing(other):
+        start = time.monotonic()
+        result = runner.invoke(app, ["reset", "gd-23", "--db", str(db)])
+        took = time.monotonic() - start
+    assert result.exit_code == 0, result.output
+    assert "waiting for another dlcards to finish writing" in result.output, result.output
+    assert "the reset you answered y to is kept" in result.output, result.output
+    assert "reset card gd-23" in result.output or "nothing to reset" in result.output
+    assert took >= 1.9, took  # it waited for the lock, not failed
+    assert "Traceback" not in result.output
+
+
 def test_a_suspension_or_a_setting_checks_only_the_tables_it_writes(db: Path) -> None:
     """`suspend` and `unsuspend` write a card's flag, a `config` that rebuilds no memory
     writes meta: with a damaged memory index they go through having checked those tables

@@ -190,7 +190,11 @@ def reset(
             raise UsageError("reset asks for confirmation; pass --yes to confirm without a prompt")
     # a database that cannot be written is refused before the question (`writes`)
     with synced_store(db, decks or (), writes=True) as store:
-        if not yes:
+        if yes:
+            studied = store.reset(ids, clock())
+        else:
+            from dlcards.commands.common import until_saved
+            from dlcards.console import out
             from dlcards.stdio import confirm
 
             store.guard_reset()  # a damaged database is refused before the question too
@@ -198,7 +202,17 @@ def reset(
             if not confirm(f"Reset {what} to new? {history} review history is kept."):
                 echo("nothing reset")
                 raise typer.Exit(1)
-        studied = store.reset(ids, clock())
+            # the y is kept: a lock another program took while the question was on screen
+            # is waited for, saying so, as a grade waits (it failed after 5 s of silence)
+            now = clock()
+            store.backup_before_reset(ids, now)
+            studied = until_saved(
+                out(),
+                lambda: store.reset(ids, now, backed_up=True),
+                kept="the reset you answered y to is kept and will be made",
+                lost="nothing was reset",
+                store=store,
+            )
     if studied and len(ids) == 1:
         echo(f"reset {what}; its review history is kept")
     elif studied:

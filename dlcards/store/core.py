@@ -1386,15 +1386,25 @@ class Store(Reports, Merging):
         self.guard_writes(whole_file=True, tables=MEMORY_TABLES)
         self.refuse_locked()
 
-    def reset(self, card_ids: Sequence[str], now: datetime | None = None) -> int:
+    def backup_before_reset(self, card_ids: Sequence[str], now: datetime | None = None) -> None:
+        """The backup `reset` makes first when some of `card_ids` were studied (a StoreError
+        when it cannot be made: nothing reset); for a caller that tries the reset again
+        (`reset(..., backed_up=True)`) while another program holds the lock, with one backup."""
+        if self.backups and self._call(lambda: _studied(self.conn, card_ids)):
+            self.backup_before("reset", (now or datetime.now()).date())
+
+    def reset(
+        self, card_ids: Sequence[str], now: datetime | None = None, backed_up: bool = False
+    ) -> int:
         """Make cards new again (the log is kept; replays start after the reset point: the
         moment `now`, or the card's last review if that is later, and every review id so far).
         A card that is new already (never studied, or reset since) is left as it is: its reset
         point does not move, so reviews done elsewhere before now (an Anki import) still
-        count. Returns how many of them had been studied (and were reset)."""
+        count. Returns how many of them had been studied (and were reset). `backed_up`: the
+        caller made the backup (`backup_before_reset`)."""
         moment = -1 if now is None else epoch_ms(now.isoformat())
-        if self.backups and self._call(lambda: _studied(self.conn, card_ids)):
-            self.backup_before("reset", (now or datetime.now()).date())
+        if not backed_up:
+            self.backup_before_reset(card_ids, now)
         with self._write(MEMORY_TABLES) as c:
             studied = _studied(c, card_ids)  # again inside: another process may have graded
             new_memories(c, studied)
