@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import catalog_with, clock, deck_card, synced_store
+from dlcards.commands.common import (
+    catalog_with,
+    clock,
+    deck_card,
+    decks_as_committed,
+    synced_store,
+)
 from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOption, TopicOption
 
 if TYPE_CHECKING:
@@ -73,6 +79,7 @@ def _set_suspended(
 ) -> None:
     from dlcards.console import echo, escaped, listed, plural
 
+    decks_as_committed(db)  # a killed import's decks are not the learner's
     catalog = catalog_with(card_ids, decks or ())
     # unknown ids fail before anything is written, named in the one line (the first LISTED)
     from dlcards.errors import UsageError
@@ -169,6 +176,7 @@ def reset(
     from dlcards.console import echo, plural
     from dlcards.errors import UsageError
 
+    decks_as_committed(db)  # a killed import's decks are not the learner's
     catalog = catalog_with([card_id] if card_id else [], decks or ())
     if sum(map(bool, (card_id, topic, all_))) > 1:
         raise UsageError("give a card id, or --topic, or --all, not several")
