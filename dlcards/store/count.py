@@ -191,7 +191,8 @@ def pending_files_at(path: str) -> bool:
     (`PENDING_FILES`), read with sqlite3 alone (a few milliseconds, where opening the store
     takes a tenth of a second): for a command that reads the deck folders without opening the
     store, which must open it first when it does (its decks may be a killed import's). False
-    when there is no database; True when it cannot be read here (the store says why)."""
+    when there is no database; True when it cannot be read here (the store says why, when a
+    command opens it)."""
     import os
 
     if not os.path.isfile(path):
@@ -203,7 +204,7 @@ def pending_files_at(path: str) -> bool:
     try:
         conn.execute("PRAGMA query_only = 1")
         return bool(conn.execute(_PENDING_SQL, _PENDING_RANGE).fetchone()[0])
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):  # (a damaged schema's message, not text)
         return True
     finally:
         conn.close()
