@@ -249,6 +249,8 @@ def _old_version(path: Path, name: Path | None = None) -> Path | None:
             os.link(path, old)
             return old
         except FileExistsError:
+            if name is not None:  # the name in a record: no other
+                raise
             continue
         except OSError:  # a file system without hard links
             shutil.copy2(path, old)

@@ -718,6 +718,7 @@ def stops_as_ctrl_c() -> Iterator[None]:
 
         if taken and interrupted(err):  # once the work was saved, that it was (Ctrl-C too)
             _say_stopped()
+            _late.clear()  # (the stop on its way out)
         _restore(taken)
         raise
     late = _late.pop(0) if taken and _late and _saved else None
@@ -741,8 +742,9 @@ def _restore(taken: list[int]) -> None:
     owned = bool(ENDS_HERE)
     for number in taken:
         signal.signal(number, _noted_late if owned else signal.SIG_DFL)
-    if taken and not owned:
-        _saved.clear()  # (kept for `stopped_late` otherwise)
+    if taken and not owned:  # (kept for `stopped_late` otherwise)
+        _saved.clear()
+        _late.clear()
     _hung_up_handled()  # no key is awaited past the block: no resize to draw
 
 

@@ -217,3 +217,37 @@ def test_a_temporary_file_older_than_the_process_of_its_id_is_a_leftover(
     left = tmp_path / f".deck.yaml.{other_process}-abcdefgh.tmp"
     left.write_bytes(b"half")
     assert fileio.clean_stale_temps(tmp_path) == [] and left.exists()
+
+
+def test_a_planned_name_taken_already_fails_the_writes_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """The names of a record's files are fixed before they are made (`Replaced.plan`): one
+    found taken (by no process of dlcards: its token is random) fails the writes with
+    FileExistsError, every target as it was, where the old version's name was tried again
+    for ever."""
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    target = folder / "deck.yaml"
+    target.write_bytes(b"mine\n")
+    replaced = fileio.Replaced()
+    replaced.plan([target])
+    (_, _, old) = replaced.planned[0]
+    old.write_bytes(b"someone's\n")
+    import threading
+
+    raised: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            fileio.atomic_write_all([(target, b"theirs\n")], replaced)
+        except BaseException as err:
+            raised.append(err)
+
+    writer = threading.Thread(target=write, daemon=True)  # (a loop would never end)
+    writer.start()
+    writer.join(10)
+    assert not writer.is_alive(), "the old version's name was tried again and again"
+    assert [type(err) for err in raised] == [FileExistsError]
+    assert target.read_bytes() == b"mine\n"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["deck.yaml", old.name])
