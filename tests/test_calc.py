@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -229,3 +230,35 @@ def test_a_value_copied_from_a_result_with_its_minus_sign_is_read() -> None:
     assert value("huber", "error=\u22125") == value("huber", "error=-5") == 4.5
     assert value("mean_loss", "losses=\u22121,2") == value("mean_loss", "losses=-1,2")
     assert value("perceptron_margin", "w=1,2", "b=0", "x=1,2", "y=\u22121") == -5
+
+
+@pytest.mark.parametrize("width", [40, 60, 100])
+def test_list_in_an_ascii_terminal_is_measured_as_spelled(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """Found in tmux under LC_ALL=C: `calc --list` measured each formula as written (σ one
+    cell) and the terminal printed it spelled (`sigma`), so at 100 columns cells were cut
+    (`sigma'(z) = sigma(z)*(1 - sigma(z)), at mo...`, `along the` lost) and at 40 and 60 a
+    line overflowed and wrapped to the left edge (`z)` alone, under no name). Every word of
+    every spelled formula is on screen, every line fits, and in the one-column layout every
+    line is a computation's name or indented under it."""
+    import helpers as h
+    from rich.text import Text
+
+    from dlcards.commands.calc import print_list
+    from dlcards.console import in_encoding
+    from dlcards.stdio import CUT
+
+    with h.ascii_terminal(monkeypatch, width) as raw:
+        print_list(list(REGISTRY.values()))
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", raw.getvalue().decode("ascii"))
+    lines = [line.rstrip() for line in shown.splitlines()]
+    assert all(len(line) <= width for line in lines), lines
+    shown = " ".join(lines)
+    assert "..." not in shown and CUT not in shown, lines
+    for comp in REGISTRY.values():
+        for word in in_encoding(Text(comp.formula), "ascii").plain.split():
+            assert word in shown, (comp.name, word)
+    if not lines[0].startswith("name "):  # one column: names at the edge, the rest under them
+        names = tuple(f"{name} " for name in REGISTRY)
+        assert all(line.startswith(("  ", *names)) for line in lines), lines

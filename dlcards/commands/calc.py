@@ -42,7 +42,7 @@ def calc(
 
             print_json([_describe(c) for c in comps])
         else:
-            _print_list(comps)
+            print_list(comps)
         return
     if name is None:
         raise UsageError(
@@ -119,18 +119,23 @@ def _describe(comp: engine.Computation) -> dict[str, object]:
     }
 
 
-def _print_list(comps: list[engine.Computation]) -> None:
+def print_list(comps: list[engine.Computation]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from dlcards.console import out, wrap_tokens
+    from dlcards.console import as_shown, out, wrap_tokens
     from dlcards.flow import wrap
 
     # Widths are chosen here and cells wrapped between tokens (after `, ` or `|` in the
     # parameters; formulas by dlcards.flow, kept together when they fit), so no name or
-    # formula breaks mid-token.
+    # formula breaks mid-token. Measured as the terminal shows them (`as_shown`): measured as
+    # written, σ (one cell) was printed `sigma` under LC_ALL=C and the cell was cut short
+    # (`at mo...`, words lost) or its line wrapped to the left edge.
     width = out().width
-    rows = [(c.name, ", ".join(p.describe() for p in c.params) or "-", c.formula) for c in comps]
+    rows = [
+        (c.name, as_shown(", ".join(p.describe() for p in c.params) or "-"), as_shown(c.formula))
+        for c in comps
+    ]
     name_w = max(len(name) for name, _, _ in [("name", "", ""), *rows])
     rest = max(width - name_w - 4, 20)  # two spaces between columns
     params_w = min(
