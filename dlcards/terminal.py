@@ -37,8 +37,36 @@ def _read_key() -> str:
 
         return msvcrt.getwch()
     fd = sys.stdin.fileno()
-    with _single_keys(fd):
+    with _single_keys(fd), _pastes_bracketed():
         return _one_character(fd)
+
+
+PASTE_START, PASTE_END = "200", "201"
+"""The first numbers of the sequences a terminal puts around pasted text (`ESC [ 200 ~` ...
+`ESC [ 201 ~`) once asked to (bracketed paste, xterm's mode 2004, as vim and bash ask)."""
+
+
+@contextmanager
+def _pastes_bracketed() -> Iterator[None]:
+    """The terminal asked, for the block, to mark text pasted into it (`PASTE_START`), so a
+    paste is read as one paste, not as keys: without the marks, a paste of "the answer is 42"
+    into `study` was read key by key, `e` opening the editor, `s` skipping cards, a digit
+    grading one unseen and `u` taking back a grade. Asked where standard output is the
+    terminal (not a dumb one), and the mode put back after."""
+    import os
+
+    asked = sys.stdout.isatty() and os.environ.get("TERM", "") != "dumb"
+    if asked:
+        with suppress(OSError, ValueError):  # a terminal closed: its read says so
+            sys.stdout.write("\x1b[?2004h")
+            sys.stdout.flush()
+    try:
+        yield
+    finally:
+        if asked:
+            with suppress(OSError, ValueError):
+                sys.stdout.write("\x1b[?2004l")
+                sys.stdout.flush()
 
 
 @contextmanager
@@ -248,6 +276,9 @@ def _key_follows(seconds: float) -> bool:
         return bool(select.select([fd], [], [], seconds)[0])
 
 
+PASTE_WAIT_S = 0.5
+"""How long a paste may pause before its end mark: a paste comes at once."""
+
 ESC_WAIT_S = 0.05
 """How long after Esc the rest of an escape sequence may arrive (a terminal sends it whole;
 over ssh it may come a little later); nothing within it: the Esc key alone."""
@@ -277,9 +308,14 @@ def _sequence_key(read: Callable[[], str]) -> str | None:
             break
         body += code
     if final == "~":
+        if body == PASTE_START:
+            return PASTE
         return _TILDE_KEYS.get(body.split(";")[0])
     return _CSI_KEYS.get(final)
 
+
+PASTE = "pasted text"
+"""What `_sequence_key` names a bracketed paste by, and a hint says does nothing."""
 
 _KEY_NAMES = {
     " ": "Space", "\r": "Enter", "\n": "Enter", "\t": "Tab", "\x7f": "Backspace",
@@ -500,7 +536,23 @@ class KeyInput:
         if ch not in ("[", "O"):
             return "", "Esc" if ch == "\x1b" else f"Alt+{ch}"
         name = _sequence_key(self.read_key) or "that key"
+        if name == PASTE:
+            self._skip_paste()
         return _SCROLL.get(name, ""), name
+
+    def _skip_paste(self) -> None:
+        """The pasted text after `ESC [ 200 ~`, read up to its end mark `ESC [ 201 ~` and
+        dropped: none of its characters is a key. The end of input, or no byte for a moment
+        (a terminal that never sends the end mark), ends it too."""
+        end = f"\x1b[{PASTE_END}~"
+        seen = ""
+        while self.follows(PASTE_WAIT_S):
+            ch = self.read_key()
+            if ch == "":
+                return
+            seen = (seen + ch)[-len(end) :]
+            if seen == end:
+                return
 
     def complain(self, key: str, allowed: set[str]) -> None:
         if self.console is None:

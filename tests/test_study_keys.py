@@ -430,3 +430,30 @@ def test_the_line_under_the_next_card_keeps_the_grade_when_a_card_leaves_before_
     last = screen.split("\x1b[2J")[-1]
     assert "perceptron-4" in last
     assert "perceptron-2: 5 → next in 1d; perceptron-3 is suspended meanwhile" in last, last
+
+
+def test_a_paste_is_one_paste_not_keys(tmp_path: Path) -> None:
+    """Found in tmux: text pasted into `study` ("the answer is 42 obviously") was read key by
+    key, so its `e` opened the editor, its `s` skipped two cards, its `u` could take back a
+    grade and a digit grade a card unseen. The terminal is asked to mark pastes (bracketed
+    paste, as vim and bash ask), and a marked paste is dropped whole with a hint: the card
+    stays on screen, and the next key typed grades it."""
+    env = h.terminal_env(tmp_path)
+    with h.study_in_a_pty(env, *TODAY, "--topic", "perceptron") as (_, fd):
+        # asked to mark pastes while a key is awaited, once the card is drawn
+        assert b"[q] quit" in h.read_until(fd, b"\x1b[?2004h")
+        h.waiting_for_a_key(fd)
+        os.write(fd, b" ")
+        h.read_until(fd, b"perfect")
+        h.waiting_for_a_key(fd)
+        os.write(fd, b"\x1b[200~see 2 as is, or undo 4\x1b[201~")
+        h.read_until(fd, b"pasted text does nothing here")
+        os.write(fd, b"4")
+        screen = h.read_until(fd, b"perceptron-1: 4", timeout=10).decode(errors="replace")
+        h.waiting_for_a_key(fd)
+        os.write(fd, b"q")
+        h.read_until(fd, b"Stopped.")
+    assert "skipped" not in screen, screen
+    with contextlib.closing(sqlite3.connect(tmp_path / "p.db")) as db:
+        graded = db.execute("SELECT card_id, grade FROM reviews").fetchall()
+    assert graded == [("perceptron-1", 4)]
