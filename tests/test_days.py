@@ -4,6 +4,7 @@ at", 4 by default), in every command, the shell prompt's count and the Anki impo
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -107,3 +108,9 @@ def test_config_in_a_narrow_terminal_puts_each_meaning_under_its_setting(
     for s in SETTINGS:
         assert s.key + "  " in result.output
         assert " ".join(s.meaning.split()) in " ".join(result.output.split())
+    # a command to type is never cut across lines: at 40 columns `dlcards` ended a line and
+    # `optimize` began the next (found in tmux)
+    commands = [c for s in SETTINGS for c in re.findall(r"`[^`]*`", s.meaning)]
+    assert "`dlcards optimize`" in commands
+    for command in commands:
+        assert any(command in line for line in lines), (command, lines)

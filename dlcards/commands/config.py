@@ -71,9 +71,14 @@ def config(
                 # setting and its value, its meaning under it
                 from rich.text import Text
 
+                from dlcards.console import glued
+
+                room = console.width - 2
                 for k, v, meaning in rows:
                     console.print(Text.assemble((k, "cyan"), "  ", (v, "bold")))
-                    for line in Text(meaning, style="dim").wrap(console, console.width - 2):
+                    # glued: a command to type stays on one line (at 40 columns `dlcards` ended
+                    # one and `optimize` began the next, as the table's cells never do)
+                    for line in glued(Text(meaning, style="dim"), room).wrap(console, room):
                         line.rstrip()
                         console.print(Text("  ") + line)
                 return
