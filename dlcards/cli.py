@@ -116,27 +116,43 @@ _KEPT_SPACE = "\u00a0"  # textwrap breaks lines at ASCII whitespace only
 
 class _HelpFormatter(_click_module("formatting").HelpFormatter):  # type: ignore[misc]
     """Click's, with each bracketed note after an option's help (`[default: sm2,fsrs]`,
-    `[default: 50; x>=1]`) kept whole on a line: at 60 columns click broke it as `[default:`
-    / `sm2,fsrs]`."""
+    `[default: 50; x>=1]`) and each command to type in backticks (`dlcards config
+    new_per_day`) kept whole on a line, in the options and in a command's description alike:
+    at 60 columns click broke a note as `[default:` / `sm2,fsrs]`, and at 40 a command as
+    `dlcards config` / `new_per_day`."""
 
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
-        import re
-
         rows = list(rows)
         # the width click wraps the help column to (its write_dl's): a note wider than that
         # is left to break between its words, not cut inside one
         first = min(max((len(name) for name, _ in rows), default=0), col_max) + col_spacing
         room = max(self.width - first - 2, 10)
-
-        def kept(note: re.Match[str]) -> str:
-            return note[0].replace(" ", _KEPT_SPACE) if len(note[0]) <= room else note[0]
-
-        def glued(text: str) -> str:
-            return re.sub(r"\[[^\[\]]*\]", kept, text)
-
         start = len(self.buffer)
-        super().write_dl([(first, glued(second)) for first, second in rows], col_max, col_spacing)
+        super().write_dl(
+            [(name, _kept_whole(help, room)) for name, help in rows], col_max, col_spacing
+        )
+        self._spaces_back(start)
+
+    def write_text(self, text: str) -> None:
+        start = len(self.buffer)
+        super().write_text(_kept_whole(text, max(self.width - self.current_indent, 10)))
+        self._spaces_back(start)
+
+    def _spaces_back(self, start: int) -> None:
         self.buffer[start:] = [piece.replace(_KEPT_SPACE, " ") for piece in self.buffer[start:]]
+
+
+def _kept_whole(text: str, room: int) -> str:
+    """`text` with the spaces inside each `[note]` and `` `command` `` that fits in `room`
+    columns with what is written against it (`(as`, `),`) made ones textwrap does not break
+    at (`_KEPT_SPACE`). One too wide is left to break between its words: textwrap would cut
+    it inside one (`dlcar` / `ds search`)."""
+    import re
+
+    def kept(span: re.Match[str]) -> str:
+        return span[0].replace(" ", _KEPT_SPACE) if len(span[0]) <= room else span[0]
+
+    return re.sub(r"[^\s\[`]*(?:\[[^\[\]]*\]|`[^`\n]*`)\S*", kept, text)
 
 
 class _Context(_click_module("core").Context):  # type: ignore[misc]
