@@ -91,6 +91,8 @@ def paint(
     pinned: int = 0,
     alone: RenderableType | None = None,
     below: int = 0,
+    scroll_keys: tuple[str, str] = ("j/↓", "k/↑"),
+    past: int | None = None,
 ) -> tuple[int, int, int]:
     """Clear the terminal and draw `top`, the part of `body` that fits from line `offset`, and
     `bottom` (its last part `alone` instead when a tiny terminal leaves room for that part
@@ -100,7 +102,11 @@ def paint(
     its first `below` lines (more than `pinned`: the answer's first lines under a pinned
     question) what is around it gives way too, the key hints excepted. Key hints of two
     lines keep only their first when the body then fits without scrolling, or when they
-    leave it fewer than twice MIN_BODY_LINES rows.
+    leave it fewer than twice MIN_BODY_LINES rows. `scroll_keys`: the keys the scroll line
+    names for down and up (the arrows alone where letters are typed into an answer).
+    `past`, given, sets the offset: the body shown from its line `past` on (the feedback
+    after an answered question), under its pinned lines where they stay in view, else
+    without them.
 
     Returns the offset actually used, the largest offset (0 when the body fits) and the
     number of scrolling lines shown."""
@@ -130,6 +136,8 @@ def paint(
         room -= 1  # one row for the scroll line
         if room - pinned < 2:  # too short to keep the question and show the answer
             pinned = 0
+        if past is not None:  # scrolled just past the lines before it, pinned or not
+            offset = past - pinned
         head, rest = body_lines[:pinned], body_lines[pinned:]
         room = max(room - pinned, 1)
         most = len(rest) - room
@@ -138,8 +146,9 @@ def paint(
         body_lines = head + rest[offset:last]
         first = 1 if offset == 0 else pinned + offset + 1
         where = f"lines {first}-{pinned + last} of {pinned + len(rest)}"
+        down, up = scroll_keys
         more = " · ".join(
-            [*(["j/↓ more"] if offset < most else []), *(["k/↑ back"] if offset else [])]
+            [*([f"{down} more"] if offset < most else []), *([f"{up} back"] if offset else [])]
         )
         scroll = Text(f"{where} · {more}", style="dim", no_wrap=True, overflow="ellipsis")
         body_lines.extend(console.render_lines(scroll, options, pad=False))

@@ -99,7 +99,11 @@ def _single_keys(fd: int) -> Iterator[None]:
         restore()
 
 
-def read_line(prompt: str, redraw: Callable[[], object] | None = None) -> str | None:
+def read_line(
+    prompt: str,
+    redraw: Callable[[], object] | None = None,
+    scroll: Callable[[str], object] | None = None,
+) -> str | None:
     """A line typed at the terminal after `prompt`, without its newline; None at the end of
     input (Ctrl-D on an empty line). Where standard input and output are both the terminal
     (and it is not a dumb one), the line is edited as a shell's is (`LineEditor`: the arrow
@@ -115,11 +119,14 @@ def read_line(prompt: str, redraw: Callable[[], object] | None = None) -> str | 
         and sys.stdout.isatty()
         and os.environ.get("TERM", "") != "dumb"
     ):
-        return LineEditor(prompt, redraw).read()
+        return LineEditor(prompt, redraw, scroll).read()
     sys.stdout.write(prompt)
     sys.stdout.flush()
     return sys.stdin.readline().removesuffix("\n") or None
 
+
+SCROLL_KEYS = frozenset({"Up", "Down", "Page Up", "Page Down"})
+"""The keys a `LineEditor` with `scroll` passes on to it."""
 
 _JOINING = frozenset("\u200d\ufe0f\ufe0e")
 """The invisible characters a line may hold inside a grapheme cluster: the zero-width joiner
@@ -143,11 +150,20 @@ class LineEditor:
     thread takes it), and a resize, or Ctrl-Z and `fg` (the shell has set the terminal back
     to echoed lines), draws the line again, with its text, in single-key mode, after what is
     above it (`redraw`: the screen at the new size, or after what the shell wrote). A line
-    wider than the terminal scrolls sideways, so it stays on one row."""
+    wider than the terminal scrolls sideways, so it stays on one row. `scroll`, given, is
+    called with the name of each of `SCROLL_KEYS` typed (Up, Down, Page Up, Page Down) and
+    draws what is above the line again, scrolled: the arrows scroll a question taller than
+    the screen while its answer is typed (the letters j and k are the answer's)."""
 
-    def __init__(self, prompt: str, redraw: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        prompt: str,
+        redraw: Callable[[], object] | None = None,
+        scroll: Callable[[str], object] | None = None,
+    ) -> None:
         self.prompt = prompt
         self.redraw = redraw
+        self.scroll = scroll
         self.chars: list[str] = []
         self.cursor = 0
         self.first = 0  # the first character shown
@@ -167,7 +183,10 @@ class LineEditor:
                         if key == "" or (key == "\x04" and not self.chars):
                             self.end_line()
                             return None
-                        self.act(key)
+                        if key in SCROLL_KEYS and self.scroll is not None:
+                            self.scroll(key)
+                        else:
+                            self.act(key)
                         self.draw()
             except Resized:
                 if self.redraw is not None:

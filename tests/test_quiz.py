@@ -1544,3 +1544,42 @@ def test_a_search_that_finds_nothing_to_quiz_on_is_named_as_typed() -> None:
     result = runner.invoke(app, ["quiz", "--search", "zzzqqq [/b]"], input="")
     assert result.exit_code == 0, result.output
     assert result.output == "No cards to quiz on: the search 'zzzqqq [/b]' found none.\n"
+
+
+def test_a_typed_question_fits_a_small_terminal_and_scrolls_with_the_arrows() -> None:
+    """Found in tmux at 40x12: a typed question was printed whole (heading, card, hint and
+    the answer's line: 16 rows), so the heading and the question's first lines, its numbers
+    with them, scrolled off the top before the answer could be typed. It is drawn as study
+    draws a card: the screen fits the terminal, the question from its top, and the arrow keys
+    scroll it (j and k are letters of the answer); the answer is then typed as before. And
+    the feedback after it is on screen: at 12 rows the question was too tall to stay pinned
+    above it, and the screen meant to open at the feedback opened on the question's lines
+    again (its offset counted the pinned lines the pager then dropped)."""
+    import os
+    import re
+
+    import helpers as h
+
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8", "TERM": "xterm"}
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    args = ("quiz", "--topic", "gd", "--count", "1", "--seed", "3", "--today", "2026-02-15")
+
+    def last_screen(seen: bytes) -> list[str]:
+        shown = seen.decode(errors="replace").split("\x1b[2J")[-1]
+        shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+        return shown.replace("\r", "").split("\n")
+
+    with h.in_a_pty(env, *args, rows=12, columns=40) as (_, fd):
+        lines = last_screen(h.read_until(fd, "answer ›".encode()))
+        assert len(lines) <= 12, lines  # the answer's row is the last: nothing scrolled away
+        assert lines[0].startswith("Gradient Descent"), lines
+        assert any(line.startswith("╭─ gd-20") for line in lines), lines
+        assert "A mini-batch of m = 4" in "\n".join(lines), lines
+        assert any("↓ more" in line for line in lines), lines
+        os.write(fd, b"\x1b[B")  # Down: the question scrolls, its top goes
+        lines = last_screen(h.read_until(fd, "↑ back".encode()))
+        assert len(lines) <= 12, lines
+        assert not any(line.startswith("╭─ gd-20") for line in lines), lines
+        os.write(fd, b"0.625\r")  # 0.9 - 0.5 * (1.7 + 1.4 - 1.2 + 0.3) / 4
+        h.read_until(fd, "✓ correct".encode())

@@ -509,7 +509,7 @@ def test_quiz_feedback_at_15_rows_keeps_the_heading_in_view(width: int, kind: st
     console, screen = terminal(width, 15)
     keys = quiz_screen.TerminalKeys(console)
     keys.read_key = iter(keys_pressed).__next__
-    keys.line = lambda prompt, redraw=None: "12345"  # type: ignore[method-assign]
+    keys.line = lambda prompt, redraw=None, scroll=None: "12345"  # type: ignore[method-assign]
     with Store.open() as store:
         store.sync(catalog.cards, "screens", NOW)
         session = store.start_session("quiz", DAY, NOW)

@@ -68,7 +68,12 @@ class QuizLines(LineInput):
         # the typed line as it is, never read as markup (`[/b]` was a MarkupError traceback)
         echo(f"? {text!r}: type {_choices(allowed)}", "yellow", console=self.console)
 
-    def line(self, prompt: str, redraw: Callable[[], object] | None = None) -> str:
+    def line(
+        self,
+        prompt: str,
+        redraw: Callable[[], object] | None = None,
+        scroll: Callable[[str], object] | None = None,
+    ) -> str:
         self.console.print(prompt)
         text = sys.stdin.readline()
         if text == "":
@@ -82,12 +87,18 @@ class TerminalKeys(KeyInput):
     def __init__(self, console: Console) -> None:
         super().__init__(console=console)
 
-    def line(self, prompt: str, redraw: Callable[[], object] | None = None) -> str:
+    def line(
+        self,
+        prompt: str,
+        redraw: Callable[[], object] | None = None,
+        scroll: Callable[[str], object] | None = None,
+    ) -> str:
         """A typed line, edited as a shell's (`read_line`; `redraw` draws what is above it
-        again after a resize, or Ctrl-Z and `fg`); Ctrl-D on an empty line ends the quiz."""
+        again after a resize, or Ctrl-Z and `fg`; `scroll` scrolls it with the arrow keys);
+        Ctrl-D on an empty line ends the quiz."""
         assert self.console is not None
         self.console.file.flush()
-        typed = read_line(prompt + " ", redraw)
+        typed = read_line(prompt + " ", redraw, scroll)
         if typed is None:
             raise Quit("eof")
         return typed.strip()
@@ -135,7 +146,16 @@ def _question_panel(question: Question, title: str) -> RenderableType:
     )
 
 
+TYPED_KEYS = r"\[s] show the answer · \[q] quit"
+"""The keys a typed question offers besides the answer, as its hints name them."""
+
+
 def _typed_hint(question: Question) -> str:
+    return rf"[dim]Answer: {_typed_what(question)} · {TYPED_KEYS}[/dim]"
+
+
+def _typed_what(question: Question) -> str:
+    """What to type for `question`'s answer: `a number to 3 significant figures (...)`."""
     from dlcards.quiz import SIGNIFICANT, answer_size
 
     size = answer_size(question)
@@ -151,7 +171,7 @@ def _typed_hint(question: Question) -> str:
         what = "a whole number"
     else:
         what = f"a number {each} (1/4, 2.5e-3 and 0.5^3 work too)"
-    return rf"[dim]Answer: {what} · \[s] show the answer · \[q] quit[/dim]"
+    return what
 
 
 def _ask_typed(
@@ -159,19 +179,27 @@ def _ask_typed(
     keys: QuizLines | TerminalKeys,
     console: Console,
     draw: Callable[[], object] = lambda: None,
+    screen: TypedScreen | None = None,
 ) -> Answered:
     """The typed answer to `question`, asked again until it is a number; `draw` draws the
-    question (again, in a terminal that changed size or came back from Ctrl-Z)."""
+    question (again, in a terminal that changed size or came back from Ctrl-Z). In a
+    terminal, `screen` draws the whole screen instead, fitted to it."""
     from dlcards.console import echo
     from dlcards.quiz import Answered, AnswerError, check_typed
 
     def again() -> None:
+        if screen is not None:
+            screen()
+            return
         draw()
         console.print(_typed_hint(question))
 
-    console.print(_typed_hint(question))
+    if screen is not None:
+        screen()
+    else:
+        console.print(_typed_hint(question))
     while True:
-        text = keys.line("answer ›", again)
+        text = keys.line("answer ›", again, screen)
         word = text.lower()
         if word == "q":
             raise Quit("q")
@@ -180,9 +208,50 @@ def _ask_typed(
         try:
             correct, _ = check_typed(question, text)
         except AnswerError as err:
+            if screen is not None:  # said under the hint, the screen drawn again to fit
+                screen.said = f"? {err}"
+                screen()
+                continue
             echo(f"? {err}", "yellow", console=console)
             continue
         return Answered(question, correct, text)
+
+
+class TypedScreen:
+    """A typed question in a real terminal, drawn to fit it as `study` draws a card
+    (`pager.paint`): the heading, the question, the hint (and the last answer's complaint),
+    the answer typed on the last row. In a small terminal the heading and the hint give way
+    to the question, and a question still taller than the room scrolls with the arrow keys
+    and Page Up/Down, from its top (j and k are letters of the answer). At 40x12 the screen
+    was printed whole, and the heading and the question's first lines, its numbers with them,
+    scrolled off the top before a word of the answer could be typed."""
+
+    def __init__(
+        self, console: Console, heading: RenderableType, panel: RenderableType, what: str
+    ) -> None:
+        self.console, self.heading, self.panel, self.what = console, heading, panel, what
+        self.offset, self.page = 0, 1
+        self.said: str | None = None
+
+    def __call__(self, key: str | None = None) -> None:
+        from rich.text import Text
+
+        from dlcards.pager import paint
+
+        # a page at a time, as ↓ and ↑ scroll a card in study (they are its j and k)
+        step = {"Down": self.page, "Up": -self.page, "Page Down": self.page, "Page Up": -self.page}
+        self.offset += step.get(key or "", 0)
+        # what to type (and what was wrong with the last answer), then the keys on a line of
+        # their own: in a small terminal the first parts give way first, the keys last; at
+        # 100 columns `[q] quit` no longer wrapped alone
+        bottom: list[RenderableType] = [Text(f"Answer: {self.what}", style="dim")]
+        if self.said is not None:
+            bottom.append(Text(self.said, style="yellow"))
+        bottom.append(Text.from_markup(f"[dim]{TYPED_KEYS}[/dim]"))
+        self.offset, _, page = paint(
+            self.console, [self.heading], self.panel, bottom, self.offset, scroll_keys=("↓", "↑")
+        )
+        self.page = max(1, page - 1)  # a page down keeps one line of the last page in view
 
 
 def _typed_feedback(answered: Answered) -> list[RenderableType]:
@@ -258,13 +327,14 @@ def _paged(
     from dlcards.pager import paint
 
     offset = 0
+    past = None  # the first screen: scrolled past `start` (its pinned lines kept if they fit)
     if start is not None:
-        pinned = len(console.render_lines(pinned_part, console.options, pad=False)) - 1
-        offset = len(console.render_lines(start, console.options, pad=False)) - pinned
+        past = len(console.render_lines(start, console.options, pad=False))
     while True:
         pinned = len(console.render_lines(pinned_part, console.options, pad=False)) - 1
         bottom: list[RenderableType] = [Text.from_markup(hint)]
-        offset, most, page = paint(console, [heading], body, bottom, offset, pinned)
+        offset, most, page = paint(console, [heading], body, bottom, offset, pinned, past=past)
+        past = None
         key = keys.next(allowed | {"redraw"} | ({"j", "k"} if most else set()))
         page = max(1, page - 1)  # a page down keeps one line of the last page in view
         if key == "j":
@@ -421,11 +491,14 @@ def _run(
 
         if not keys.interactive:
             console.print("\n" + head, style="bold", markup=False, highlight=False)
-        if not (keys.interactive and question.kind == "choice"):  # a choice draws itself, paged
+        if not keys.interactive or question.kind == "self":  # the others draw themselves
             draw(_question_panel(question, title))
         if question.kind == "typed":
             panel = _question_panel(question, title)
-            answered = _ask_typed(question, keys, console, partial(draw, panel))
+            screen = None
+            if keys.interactive:
+                screen = TypedScreen(console, heading, panel, _typed_what(question))
+            answered = _ask_typed(question, keys, console, partial(draw, panel), screen)
             if not keys.interactive:  # in a terminal: drawn with the question, see below
                 for part in _typed_feedback(answered):
                     console.print(part)
