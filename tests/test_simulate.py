@@ -391,3 +391,29 @@ def test_a_narrow_screen_keeps_every_number_whole(
         known = f"{numbers['known_at_end']:,} / {numbers['introduced']:,}"
         assert any(known in line for line in lines), (known, lines)
         assert any(f"{numbers['total_reviews']:,}" in line.split() for line in lines)
+
+
+@pytest.mark.parametrize("columns", [40, 60])
+def test_a_number_is_never_parted_from_its_label_or_unit(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """Found in tmux: at 40 columns the first line ended with `seed` and the next began with
+    `0`; at 60 the chart's heading ended with `full block = 71 a` and `day)` began the next
+    line. The seed and its number, and a count with `a day`, stay on one line."""
+    import re
+
+    from dlcards.console import out
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out.cache_clear()
+    for days, learner in (("30", "fsrs"), ("90", "hlr")):
+        args = ["simulate", "--days", days, "--cards", "100", "--learner", learner]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert all(len(line) <= columns for line in lines), lines
+        assert "\U0010fffd" not in result.stdout  # the glue is written as a space
+        assert any("seed 0" in line for line in lines), lines
+        assert any(re.search(r"(^|= )\d+ a day\)", line) for line in lines), lines

@@ -471,3 +471,20 @@ def test_the_heatmaps_legend_lines_up_under_the_weeks(log: dict, width: int) -> 
     for line in under:
         assert line.startswith("│     ") and not line.startswith("│      "), (width, line)
     assert any(f"{TODAY_MARK} today" in line for line in under), lines
+
+
+@pytest.mark.parametrize("width", [40, 44, 48])
+def test_the_heatmaps_counts_keep_their_units(log: dict, width: int) -> None:
+    """Found in tmux at 40 columns: the heatmap's footer ended a line with `busiest day:
+    2026-11-14, 60` and began the next with `reviews`. A count and its unit stay together
+    (and are written with a space, whatever console prints them)."""
+    data = stats_json()
+    text = render(data, width)
+    footer = text[text.index("reviews on") - 12 :]
+    footer = footer[: footer.index("╰")]
+    lines = [line.strip("│ ") for line in footer.splitlines()]
+    assert "\U0010fffd" not in footer
+    assert any(line.startswith("busiest day:") for line in lines), lines
+    for line in lines:  # no count at a line's end with its unit on the next
+        assert not re.search(r"(^|[ ,])\d+$", line), lines
+        assert not line.startswith(("review", "day")), lines

@@ -106,6 +106,7 @@ def _print(result: Simulation) -> None:
     from rich.text import Text
 
     from dlcards.console import comparison, out, plural
+    from dlcards.lite import GLUE
     from dlcards.simulate import KNOWN_RECALL
 
     console = out()
@@ -117,7 +118,8 @@ def _print(result: Simulation) -> None:
             f"{plural(config.days, 'day')}, {config.cards:,} card"
             f"{'' if config.cards == 1 else 's'}, {config.new_per_day} new a day; ",
             ("learner ", "bold"),
-            f"{config.learner} ({LEARNER_NOTES[config.learner]}); seed {config.seed}",
+            # a label and its number on one line (GLUE): `seed` ended a line, `0` began one
+            f"{config.learner} ({LEARNER_NOTES[config.learner]}); seed{GLUE}{config.seed}",
         )
     )
     console.print()
@@ -152,10 +154,12 @@ def _print_load(result: Simulation, console: Any) -> None:
     series = [bucket_means(r.reviews_per_day, width) for r in runs]
     size = series[0][1]
     top = max(max(means) for means, _ in series)
-    unit = "day" if size == 1 else f"{size} days"
-    console.print(
-        Text(f"Reviews per day (one column per {unit}; full block = {top:.0f} a day)", "bold")
-    )
+    from dlcards.lite import GLUE
+
+    unit = "day" if size == 1 else f"{size}{GLUE}days"
+    # a number and its unit on one line (GLUE): `full block = 71 a` ended a line at 60 columns
+    per_day = f"{top:.0f}{GLUE}a{GLUE}day"
+    console.print(Text(f"Reviews per day (one column per {unit}; full block = {per_day})", "bold"))
     name_width = max(len(_label(r, config.retention)) for r in runs)
     for run, (means, _) in zip(runs, series, strict=True):
         console.print(

@@ -95,16 +95,21 @@ def heatmap_view(data: dict[str, Any], width: int = WIDTH, encoding: str = "utf-
     text.append(mark, style="dim")
     since = first.isoformat()
     from dlcards.console import plural, wrap_tokens
+    from dlcards.lite import GLUE
 
-    said = f"{plural(total, 'review')} on {plural(days, 'day')} since {since}"
-    # wrapped under itself, not at the border: `since 2025-12-01` at 40 columns
+    def with_unit(n: int, word: str) -> str:  # a count and its unit kept on one line
+        return plural(n, word).replace(" ", GLUE)
+
+    said = f"{with_unit(total, 'review')} on {with_unit(days, 'day')} since {since}"
+    # wrapped under itself, not at the border: `since 2025-12-01` at 40 columns; a count
+    # never ends a line without its unit (`busiest day: 2026-11-14, 60` / `reviews`)
     lines = wrap_tokens(said, width - 4 - 4, breaks=" ")
     if busiest is not None:
         n, day = busiest
-        peak_said = f"busiest day: {day.isoformat()}, {n} review{'s' if n != 1 else ''}"
+        peak_said = f"busiest day: {day.isoformat()}, {with_unit(n, 'review')}"
         lines += wrap_tokens(peak_said, width - 4 - 4, breaks=" ")
-    for line in lines:
-        text.append(f"\n    {line}", style="dim")
+    for line in lines:  # wrapped: the glued spaces are spaces again, for any console
+        text.append(f"\n    {line.replace(GLUE, ' ')}", style="dim")
     title = "reviews per day, past year" if shown == len(hm["weeks"]) else f"reviews, {shown} weeks"
     return _panel(text, title, width)
 
