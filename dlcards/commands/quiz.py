@@ -473,11 +473,14 @@ def _run(
     answers: list[Answered],
     seed: int,
 ) -> None:
+    from dlcards.lite import GLUE
+
     total = len(questions)
     for i, question in enumerate(questions, start=1):
         title = titles[question.card.topic]
         right = sum(a.correct for a in answers)
-        head = f"question {i} of {total} · {title} · score {right}/{len(answers)}"
+        # `score` and its count on one line (GLUE): at 60 columns `score` ended one, `0/0` alone
+        head = f"question {i} of {total} · {title} · score{GLUE}{right}/{len(answers)}"
         heading = Heading(
             f"question {i} of {total}", title, f"score {right}/{len(answers)} · seed {seed}"
         )
