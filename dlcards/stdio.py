@@ -489,12 +489,38 @@ def confirm(question: str, default: bool = False) -> bool:
     import click
 
     try:
-        return bool(click.confirm(question, default=default))
+        return bool(click.confirm(_fitted_question(question), default=default))
     except click.Abort:
         if not _terminal_in():  # the terminal is gone: no one to answer, or to tell
             _drop_stdout()
             raise SystemExit(HUNG_UP) from None
         raise KeyboardInterrupt from None
+
+
+CHOICES = len(" [y/N]: ")
+"""What click writes after a question to confirm, and the answer's first letter after it."""
+
+
+def _fitted_question(question: str) -> str:
+    """`question` in lines of the terminal's width (the last with room for ` [y/N]: ` and the
+    answer), broken between words: at 40 columns `reset`'s question was folded by the
+    terminal inside a word (`Their revie` / `w history is kept.`)."""
+    import textwrap
+
+    from dlcards.console import out
+
+    console = out()
+    if not console.is_terminal:
+        return question
+    room = max(console.width - 1, 20)  # the last column left free, as the study screen does
+
+    def wrapped(text: str, width: int) -> list[str]:
+        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+
+    lines = wrapped(question, room) or [question]
+    if len(lines[-1]) + CHOICES + 1 > room:
+        lines[-1:] = wrapped(lines[-1], max(room - CHOICES - 1, 10))
+    return "\n".join(lines)
 
 
 def _terminal_in() -> bool:

@@ -1888,3 +1888,21 @@ def test_the_first_help_says_where_to_start() -> None:
     said = " ".join(result.output.split("Options:")[0].split())
     assert "Start with `dlcards study`." in said, result.output
     assert "`dlcards topics`, `dlcards list`, `dlcards show ID`" in said, result.output
+
+
+def test_a_question_to_confirm_is_wrapped_between_words(tmp_path: Path) -> None:
+    """Found in tmux at 40 columns: `reset --topic gd` asked "Reset 50 cards of gd to new?
+    Their review history is kept. [y/N]:" as one line, and the terminal folded it inside a
+    word (`Their revie` / `w history`). The question is wrapped to the terminal between
+    words, its last line with room for `[y/N]:` and the answer."""
+    import re
+
+    env = h.terminal_env(tmp_path)
+    with h.in_a_pty(env, "reset", "--topic", "gd", rows=12, columns=40) as (_, fd):
+        seen = h.read_until(fd, b"[y/N]: ").decode(errors="replace")
+        os.write(fd, b"n\r")
+        assert "nothing reset" in h.read_until(fd, b"nothing reset").decode(errors="replace")
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen).replace("\r", "")
+    lines = [line for line in shown.split("\n") if line]
+    asked = lines[-2:]
+    assert asked == ["Reset 50 cards of gd to new? Their", "review history is kept. [y/N]: "], lines
