@@ -11,6 +11,7 @@ from dlcards.deck import Card
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+    from rich.measure import Measurement
     from rich.text import Text
 
     from dlcards.render import Span
@@ -146,6 +147,26 @@ def phrases(parts: Sequence[str], width: int, sep: str = " · ") -> list[str]:
         else:
             lines.append(part)
     return lines
+
+
+class Phrases:
+    """`phrases` as a renderable: laid out at the width it is given when drawn (a table's
+    cell), broken between parts only."""
+
+    def __init__(self, parts: Sequence[str], sep: str = " · ") -> None:
+        self.parts, self.sep = list(parts), sep
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
+        yield Text("\n".join(phrases(self.parts, options.max_width, self.sep)))
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.cells import cell_len
+        from rich.measure import Measurement
+
+        widest = max((cell_len(part) for part in self.parts), default=0)
+        return Measurement(widest, cell_len(self.sep.join(self.parts)))
 
 
 def panel_title(card_id: str, topic: str, tags: str, room: int) -> str:

@@ -192,6 +192,30 @@ def test_summary(width: int, height: int) -> None:
     assert "1m 21s" in screen.getvalue()  # 12 + 60 (capped) + 9 seconds
 
 
+def test_the_summary_names_each_grade_as_the_legend_does_and_keeps_each_count_whole() -> None:
+    """Found in tmux under LC_ALL=C: the summary counted grades as `4·good: 1`, a name the
+    legend (`4 good`) does not use, and in ASCII `4*good: 1`, read as a product. Each count
+    is `4 good: 1`, as the legend names the grade, and at every width its line breaks between
+    counts, never inside one (`4 good:` / `1`)."""
+    from dlcards.sm2 import SHORT_LABELS
+
+    grades = [Grade.BLACKOUT, Grade.WRONG_REMEMBERED, Grade.WRONG_EASY, Grade.HARD]
+    grades += [Grade.GOOD, Grade.PERFECT]
+    counts = [f"{int(g)} {SHORT_LABELS[g]}: 1" for g in grades]
+    with Store.open() as store:
+        store.sync(load_catalog().cards, "screens", NOW)
+        session = session_on(store, [f"gd-{n}" for n in range(1, 7)])
+        for grade in grades:
+            session.grade(grade, 5.0)
+        for width in range(30, 101):
+            console, screen = terminal(width, 24)
+            console.print(study_screen.summary_panel(session, date(2026, 11, 27)))
+            shown = screen.getvalue()
+            assert "·" not in shown.split("re-drills")[0], shown
+            for count in counts:
+                assert count in shown, (width, count, shown)
+
+
 # --- the other commands -------------------------------------------------------------------
 
 

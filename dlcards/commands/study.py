@@ -697,22 +697,17 @@ def summary_panel(session: StudySession, next_due: object) -> RenderableType:
 
     from dlcards.console import listed
     from dlcards.sm2 import SHORT_LABELS, Grade
+    from dlcards.view import Phrases
 
     s = session.summary
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     table.add_row("cards", str(len(s.cards)))
-    table.add_row(
-        "grades",
-        str(s.reviews)
-        + (
-            "   "
-            + "  ".join(f"{g}·{SHORT_LABELS[Grade(g)]}: {n}" for g, n in sorted(s.grades.items()))
-            if s.grades
-            else ""
-        ),
-    )
+    # each count as the legend names its grade (`4 good: 1`; it said `4·good`, in ASCII
+    # `4*good`), the line broken between counts only
+    counts = [f"{g} {SHORT_LABELS[Grade(g)]}: {n}" for g, n in sorted(s.grades.items())]
+    table.add_row("grades", Phrases([f"{s.reviews} ", *counts], sep="  "))
     table.add_row("re-drills", str(s.redrills))
     if s.suspended:  # with `!`: out of the session, neither graded nor a re-drill
         ids = listed(s.suspended)
