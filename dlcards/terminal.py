@@ -111,18 +111,25 @@ def read_line(
     Backspace alone and took the arrow keys' escape codes into the line (44 then Left was
     "44\\x1b[D"). Otherwise that line mode: the stream's readline, not input(), which drops
     the last character of a line ended with Ctrl-D."""
-    import os
-
-    if (
-        sys.platform != "win32"
-        and sys.stdin.isatty()
-        and sys.stdout.isatty()
-        and os.environ.get("TERM", "") != "dumb"
-    ):
+    if line_editing():
         return LineEditor(prompt, redraw, scroll).read()
     sys.stdout.write(prompt)
     sys.stdout.flush()
     return sys.stdin.readline().removesuffix("\n") or None
+
+
+def line_editing() -> bool:
+    """Whether `read_line` edits its line itself (`LineEditor`, which reads single keys: the
+    arrow keys can scroll what is above it), not in the terminal's own line mode: standard
+    input and output both the terminal, and not a dumb one."""
+    import os
+
+    return (
+        sys.platform != "win32"
+        and sys.stdin.isatty()
+        and sys.stdout.isatty()
+        and os.environ.get("TERM", "") != "dumb"
+    )
 
 
 SCROLL_KEYS = frozenset({"Up", "Down", "Page Up", "Page Down"})

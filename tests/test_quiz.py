@@ -1583,3 +1583,21 @@ def test_a_typed_question_fits_a_small_terminal_and_scrolls_with_the_arrows() ->
         assert not any(line.startswith("╭─ gd-20") for line in lines), lines
         os.write(fd, b"0.625\r")  # 0.9 - 0.5 * (1.7 + 1.4 - 1.2 + 0.3) / 4
         h.read_until(fd, "✓ correct".encode())
+
+
+def test_a_typed_question_in_a_dumb_terminal_is_printed_whole() -> None:
+    """Under TERM=dumb the answer is read in the terminal's own line mode, where no arrow key
+    reaches dlcards (and the screen is never cleared): a typed question is printed whole,
+    not cut to the terminal's height under a `↓ more` no key could act on."""
+    import os
+
+    import helpers as h
+
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8", "TERM": "dumb"}
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    args = ("quiz", "--topic", "gd", "--count", "1", "--seed", "3", "--today", "2026-02-15")
+    with h.in_a_pty(env, *args, rows=12, columns=40) as (_, fd):
+        seen = h.read_until(fd, "answer ›".encode()).decode(errors="replace")
+        os.write(fd, b"q\r")
+    assert "W_new?" in seen and "more" not in seen, seen

@@ -39,6 +39,7 @@ from dlcards.terminal import (
     KeyInput,
     LineInput,
     Quit,
+    line_editing,
     read_line,
     run_until_stopped,
     stops_as_ctrl_c,
@@ -494,12 +495,13 @@ def _run(
 
         if not keys.interactive:
             console.print("\n" + head, style="bold", markup=False, highlight=False)
-        if not keys.interactive or question.kind == "self":  # the others draw themselves
-            draw(_question_panel(question, title))
+        typed_screen = question.kind == "typed" and keys.interactive and line_editing()
+        if not (keys.interactive and question.kind == "choice") and not typed_screen:
+            draw(_question_panel(question, title))  # a choice, a typed screen: their own
         if question.kind == "typed":
             panel = _question_panel(question, title)
             screen = None
-            if keys.interactive:
+            if typed_screen:  # else (TERM=dumb) no key could scroll it: printed whole
                 screen = TypedScreen(console, heading, panel, _typed_what(question))
             answered = _ask_typed(question, keys, console, partial(draw, panel), screen)
             if not keys.interactive:  # in a terminal: drawn with the question, see below
