@@ -1906,3 +1906,21 @@ def test_a_question_to_confirm_is_wrapped_between_words(tmp_path: Path) -> None:
     lines = [line for line in shown.split("\n") if line]
     asked = lines[-2:]
     assert asked == ["Reset 50 cards of gd to new? Their", "review history is kept. [y/N]: "], lines
+
+
+def test_the_again_mark_is_not_said_twice_in_ascii(synced_env: dict[str, str]) -> None:
+    """Found in tmux under LC_ALL=C: ↺ is spelled `(again)` there, so the hint under an
+    answer ended `(again) again today`. Where ↺ is spelled, the hint says `(again) comes
+    back` (a wording the hints already had)."""
+    env = {k: v for k, v in synced_env.items() if not k.startswith(("LC_", "LANG"))}
+    env = {**env, "LC_ALL": "C", "COLUMNS": "80"}
+    env.pop("PYTHONIOENCODING", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "study", "--topic", "gd"],
+        input=b"\nq\n",
+        env=env,
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout.decode("ascii")
+    assert "(again) comes back" in shown and "(again) again" not in shown, shown

@@ -179,7 +179,9 @@ def key_hints(keys: KeyInput | LineInput, revealed: bool, width: int, legend: bo
     terminal keeps alone (`pager`), the second the card's own keys (! and e)."""
     if not keys.interactive:  # each within 80 columns, a pipe's width
         if revealed:
-            return "grade 0-5 · u undo · s skip · ! suspend · e edit · q quit · ↺ again today"
+            return _once(
+                "grade 0-5 · u undo · s skip · ! suspend · e edit · q quit · ↺ again today"
+            )
         return "empty line: show answer · 0-5 · s skip · u undo · ! suspend · e edit · q quit"
     wordings: list[str]
     if revealed:  # the card's own keys (! and e) named first, where they fit
@@ -223,11 +225,21 @@ def key_hints(keys: KeyInput | LineInput, revealed: bool, width: int, legend: bo
 
     from dlcards.console import as_shown
 
+    wordings = [_once(w) for w in wordings]
+
     def fits(wording: str) -> bool:  # as the terminal shows it ("↺" may be "(again)")
         lines = as_shown(wording.replace("\\[", "[")).split("\n")
         return all(cell_len(line) <= width for line in lines)
 
     return next((w for w in wordings if fits(w)), wordings[-1])
+
+
+def _once(hint: str) -> str:
+    """`hint` with `↺ again today` as `↺ comes back` where the terminal spells ↺ `(again)`:
+    `(again) again today` said it twice."""
+    from dlcards.console import as_shown
+
+    return hint.replace("↺ again today", "↺ comes back") if as_shown("↺") != "↺" else hint
 
 
 def leech_notice(card_id: str, lapses: int, action: str) -> str:
