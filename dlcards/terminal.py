@@ -302,6 +302,26 @@ def _key_follows(seconds: float) -> bool:
         return bool(select.select([fd], [], [], seconds)[0])
 
 
+def _drop_paste(fd: int, end: bytes) -> None:
+    """What the terminal at `fd` sends up to and with `end` (a paste's end mark), read and
+    dropped as it comes; a pause of PASTE_WAIT_S, or the end of input, ends it too."""
+    import os
+    import select
+
+    with _single_keys(fd):
+        seen = b""
+        while select.select([fd], [], [], PASTE_WAIT_S)[0]:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the terminal is gone: the next read says so
+                return
+            if not chunk:
+                return
+            seen = seen[-len(end) :] + chunk
+            if end in seen:
+                return
+
+
 PASTE_WAIT_S = 0.5
 """How long a paste may pause before its end mark: a paste comes at once."""
 
@@ -571,6 +591,9 @@ class KeyInput:
         dropped: none of its characters is a key. The end of input, or no byte for a moment
         (a terminal that never sends the end mark), ends it too."""
         end = f"\x1b[{PASTE_END}~"
+        if self.read_key is _read_key:  # the terminal's: read in bulk (a key at a time, with
+            _drop_paste(sys.stdin.fileno(), end.encode())  # its modes set, took 1.4 s for 5 KB)
+            return
         seen = ""
         while self.follows(PASTE_WAIT_S):
             ch = self.read_key()

@@ -457,3 +457,20 @@ def test_a_paste_is_one_paste_not_keys(tmp_path: Path) -> None:
     with contextlib.closing(sqlite3.connect(tmp_path / "p.db")) as db:
         graded = db.execute("SELECT card_id, grade FROM reviews").fetchall()
     assert graded == [("perceptron-1", 4)]
+
+
+def test_a_marked_paste_read_by_any_key_reader_is_dropped_whole() -> None:
+    """The paste's characters, read one by one by a key reader other than the terminal's (a
+    test's, a script's), are dropped up to the end mark as the terminal's bulk read drops
+    them: the key after the paste is the one returned, and the hint names the paste."""
+    import io
+
+    from rich.console import Console
+
+    from dlcards.terminal import KeyInput
+
+    pressed = iter("\x1b[200~s 4 u\x1b[201~4")
+    screen = io.StringIO()
+    keys = KeyInput(pressed.__next__, Console(file=screen, width=80))
+    assert keys.next({"0", "1", "2", "3", "4", "5", "s", "u", "q"}) == "4"
+    assert "pasted text does nothing here" in screen.getvalue()
