@@ -147,12 +147,19 @@ def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
 
 
 DECKS_SETTLE_S = 0.3
-"""How long the deck files must have been left alone before a deck file that is missing, does
-not load, or has lost cards is taken as the learner's. An editor's save leaves each of those
-for a few milliseconds: vim writes a new file and renames it over the old one, or (with
+"""How long the deck files must have been left alone before a deck file that is missing or
+does not load is taken as the learner's. An editor's save leaves each of those for a few
+milliseconds: vim writes a new file and renames it over the old one, or (with
 `backupcopy=no`) renames the old one away first; others truncate the file and write it, or
 delete it and create it again. A sync that looked in that moment retired the deck's cards, a
 study session dropped them, and an error was said for a file that was whole a moment later."""
+DECKS_GONE_S = 2.0
+"""How long the deck files must have been left alone before the cards they no longer hold are
+taken out (retired, dropped from a session, said to be in no deck). Longer than
+DECKS_SETTLE_S: a save that takes a while (a network file system, a big deck written in
+pieces, an editor that renames the old file away, writes, then syncs) left a deck file
+missing or cut for longer than 0.3 s, and its cards were retired, and back a moment later,
+while a session showed them vanish. An error costs a message; this cost the learner cards."""
 DECKS_SETTLE_MAX_S = 3.0
 """How long a look at the decks waits at most for deck files that keep changing (a script
 saving one in a loop): then what it finds is taken as it is."""
@@ -160,19 +167,33 @@ saving one in a loop): then what it finds is taken as it is."""
 
 class Unsettled(Exception):
     """Raised by a look at the decks (`settled`) that would take cards out while the deck
-    files are still changing: what it would have done is not done."""
+    files are still changing: what it would have done is not done. `quiet`: how long the
+    files must be left alone before it is done (DECKS_GONE_S when cards would go; a session
+    that does not wait, `settled(wait=False)`, gets one for any look that found a file
+    mid-save)."""
+
+    def __init__(self, quiet: float = DECKS_GONE_S) -> None:
+        super().__init__(quiet)
+        self.quiet = quiet
 
 
-def settled(attempt: Callable[[int | None], T], extra: Sequence[str | Path] = ()) -> T:
+def settled(
+    attempt: Callable[[int | None], T], extra: Sequence[str | Path] = (), wait: bool = True
+) -> T:
     """`attempt(looked)`, a look at the deck files begun at `looked` (nanoseconds since the
     epoch), again while they settle: when it raises DeckError or UsageError (a file missing
     or half written for a moment), FileNotFoundError (a file listed, then gone before it
     was read: renamed away by an editor saving it) or Unsettled (it would take cards out
     while the files were changing), and the deck files changed less than DECKS_SETTLE_S
-    before the look, it is tried again once they have been left alone that long. An error
-    from files that had changed before the look and stayed so is raised without a second
-    look; after DECKS_SETTLE_MAX_S what is found is taken. `looked` is None for the last
-    try, after Unsettled: the decks are taken as they are, cards out and all."""
+    (DECKS_GONE_S for Unsettled) before the look, it is tried again once they have been left
+    alone that long. An error from files that had changed before the look and stayed so is
+    raised without a second look; after DECKS_SETTLE_MAX_S what is found is taken. `looked`
+    is None for the last try, after Unsettled: the decks are taken as they are, cards out and
+    all. `wait` False (a study session, which can go on with the decks as they were and look
+    again later): no longer than DECKS_SETTLE_S is waited for (an editor's quick save is
+    taken at once), and a look that still finds something wrong while the deck files
+    changed less than DECKS_GONE_S before it raises Unsettled: a slow save is neither taken
+    for a deletion nor said as an error."""
     import time
 
     give_up = None  # the clock is read once something is found wrong, not on every look
@@ -185,26 +206,34 @@ def settled(attempt: Callable[[int | None], T], extra: Sequence[str | Path] = ()
             if give_up is None:
                 give_up = time.monotonic() + DECKS_SETTLE_MAX_S
             changed = last_deck_change_ns(extra)
-            wait = settling(extra, looked, changed)
-            if wait is not None and time.monotonic() + wait <= give_up:
-                time.sleep(wait)
+            quiet = err.quiet if isinstance(err, Unsettled) else DECKS_SETTLE_S
+            pause = settling(extra, looked, changed, quiet if wait else DECKS_SETTLE_S)
+            if pause is not None and time.monotonic() + pause <= give_up:
+                time.sleep(pause)
                 # changed before they were read (the clock that dates a change lags by up to
                 # a tick: RACY_NS), and left so since: found as saved, not read again
                 if changed >= looked - prompt.RACY_NS or last_deck_change_ns(extra) != changed:
                     continue
+            if not wait and settling(extra, looked, changed, DECKS_GONE_S) is not None:
+                raise Unsettled(DECKS_GONE_S) from None  # looked at again later
             if not isinstance(err, Unsettled):
                 raise
             careful = False  # the cards the decks dropped are taken out
 
 
-def settling(extra: Sequence[str | Path], looked: int, changed: int | None = None) -> float | None:
-    """How long to wait, from now, before the deck files have been left alone for
-    DECKS_SETTLE_S; None when they had been so before `looked` (when a look at them began,
+def settling(
+    extra: Sequence[str | Path],
+    looked: int,
+    changed: int | None = None,
+    quiet: float = DECKS_SETTLE_S,
+) -> float | None:
+    """How long to wait, from now, before the deck files have been left alone for `quiet`
+    seconds; None when they had been so before `looked` (when a look at them began,
     nanoseconds since the epoch) and still are: what it found is as their owner saved it.
     `changed`: their `last_deck_change_ns`, when the caller has it."""
     import time
 
-    settle = int(DECKS_SETTLE_S * 1e9)
+    settle = int(quiet * 1e9)
     if changed is None:
         changed = last_deck_change_ns(extra)
     if changed <= looked - settle:
@@ -424,7 +453,8 @@ class Catalog:
             assert topic is not None
             if topic not in decks:
                 decks[topic] = {card.id: card for card in self.deck(topic).cards}
-            cards.append(decks[topic][cid])
+            # not in it when its deck file was saved without it since the index was read
+            cards.append(decks[topic].get(cid) or self.card(cid))
         return cards
 
     def select(
@@ -811,6 +841,7 @@ class Loading:
     ) -> None:
         if files is None:
             files = deck_files(extra)
+        self.extra = tuple(extra)
         self.files = tuple(files)
         self.use_cache = use_cache
         self.root = cache_dir() / "decks"
@@ -914,5 +945,25 @@ class Loading:
         except (OSError, ValueError, KeyError, TypeError):
             # a damaged or stale cache entry: parse the file again and write the entry anew
             # (else every later run would parse it again)
-            deck = _read_and_cache(info.file, info.stamp, root if self.use_cache else None)
+            deck = self._read_again(info)
         return deck  # not kept here: the Catalog keeps the decks it shows (not those it streams)
+
+    def _read_again(self, info: DeckInfo) -> Deck:
+        """Deck file `info.file` parsed again, its cache entry written anew, for a deck whose
+        cache entry is missing, damaged, or of another version of the file (saved since the
+        index was read: a study session's catalog lives for the session). The file may be
+        mid-save just then, as for every other look at the decks (`settled`): missing, not
+        loading, or without cards the index gives it, it is looked at again once the deck
+        files have been left alone; the error, or the deck as cut, was taken as the truth (a
+        session ended on the error, or on "unknown card id" for a card it had queued)."""
+        root = self.root if self.use_cache else None
+        indexed = set(info.ids)
+
+        def attempt(looked: int | None) -> Deck:
+            stamp = _stamp(info.file)  # before the read: the entry serves the file as read
+            deck = _read_and_cache(info.file, stamp, root)
+            if looked is not None and not indexed <= {card.id for card in deck.cards}:
+                raise Unsettled  # cards the index gives it are gone: waited for, then taken
+            return deck
+
+        return settled(attempt, self.extra)

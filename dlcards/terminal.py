@@ -30,15 +30,21 @@ class Quit(Exception):
         self.reason = reason
 
 
-def _read_key() -> str:
-    """One key press from the terminal, without waiting for Enter."""
+def _read_key(idle: float | None = None) -> str:
+    """One key press from the terminal, without waiting for Enter. `idle`: after that many
+    seconds with no key, `Idle` is raised (the caller looks at what may have changed, then
+    waits again)."""
     if sys.platform == "win32":  # pragma: no cover
         import msvcrt
 
         return msvcrt.getwch()
     fd = sys.stdin.fileno()
     with _single_keys(fd), _pastes_bracketed():
-        return _one_character(fd)
+        return _one_character(fd, idle)
+
+
+class Idle(Exception):
+    """No key came within the time a wait for one was given (`_read_key(idle)`)."""
 
 
 PASTE_START, PASTE_END = "200", "201"
@@ -400,18 +406,20 @@ _WAKE: tuple[int, int] | None = None
 """A pipe Python's signal handling writes to (`signal.set_wakeup_fd`) while a key is awaited."""
 
 
-def _one_character(fd: int) -> str:
+def _one_character(fd: int, idle: float | None = None) -> str:
     """The next character typed at `fd` ("" at its end), read byte by byte. The wait is a
     select() that a signal also ends, whichever thread the kernel gave it to: numpy's BLAS
     threads can take a SIGINT, SIGWINCH or SIGCONT meant for the program, and a read() in the
     main thread would sleep on through it, so Ctrl-C, a resize or `fg` did nothing until the
-    next key. Python runs the signal's handler as soon as the wait returns."""
+    next key. Python runs the signal's handler as soon as the wait returns. `idle`: `Idle`
+    after that many seconds with no byte (never within a character's bytes)."""
     import codecs
     import errno
     import os
     import select
     import signal
     import threading
+    import time
 
     global _WAKE
     if _WAKE is None:
@@ -422,9 +430,15 @@ def _one_character(fd: int) -> str:
     main = threading.current_thread() is threading.main_thread()
     before = signal.set_wakeup_fd(wake, warn_on_full_buffer=False) if main else -1
     decoder = codecs.getincrementaldecoder(sys.stdin.encoding or "utf-8")("replace")
+    until = None if idle is None else time.monotonic() + idle
     try:
         while True:
-            ready = select.select([fd, woken] if main else [fd], [], [])[0]
+            left = None
+            if until is not None and not decoder.getstate()[0]:  # not within a character
+                left = until - time.monotonic()
+                if left <= 0:
+                    raise Idle
+            ready = select.select([fd, woken] if main else [fd], [], [], left)[0]
             if woken in ready:  # a signal: its handler has run (it may raise) by now
                 try:
                     os.read(woken, 512)
@@ -522,6 +536,11 @@ def _resize_handler_installed() -> Callable[[], None]:
     return restore
 
 
+IDLE_LOOK_S = 1.0
+"""While a key is awaited with `idle` allowed (a study card on screen), how often the wait
+stops to let the screen look at what changed (the deck files: a stat each, `study`)."""
+
+
 class KeyInput:
     """Single keys in a real terminal. A key that means nothing here gets a one-line hint at
     the bottom of the screen (when a console is given), rewritten in place."""
@@ -540,18 +559,25 @@ class KeyInput:
         are all there already)."""
         self.read_key = read_key
         self.console = console
+        # the terminal's reader can wait for a key a while only (`Idle`); another cannot
+        self.idle_read = _read_key if read_key is _read_key else None
         if follows is None:
             follows = _key_follows if read_key is _read_key else (lambda seconds: True)
         self.follows = follows
 
     def next(self, allowed: set[str]) -> str:
-        """The next allowed key; `redraw` when the terminal changed size, if it is allowed."""
+        """The next allowed key; `redraw` when the terminal changed size, if it is allowed;
+        `idle` when no key came for IDLE_LOOK_S seconds, if it is allowed (and the terminal's
+        keys are read: `idle_read`)."""
+        idle = self.idle_read if "idle" in allowed else None
         while True:
             restore = _resize_handler_installed() if "redraw" in allowed else None
             try:
-                ch = self.read_key()
+                ch = self.read_key() if idle is None else idle(IDLE_LOOK_S)
             except Resized:
                 return "redraw"
+            except Idle:
+                return "idle"
             finally:
                 if restore is not None:
                     restore()

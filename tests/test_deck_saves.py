@@ -163,7 +163,7 @@ def test_settled_deck_files_are_not_waited_for(tmp_path: Path, monkeypatch) -> N
     args = ["--db", str(db), "--decks", str(decks)]
     assert runner.invoke(app, ["due", *args]).exit_code == 0
     deck.write_text(OWN_DECK[: OWN_DECK.index("  - id: own-3")])
-    time.sleep(common.DECKS_SETTLE_S + 0.05)
+    time.sleep(common.DECKS_GONE_S + 0.05)
     real = common.settling
     waits: list[float | None] = []
 
@@ -242,20 +242,45 @@ def test_a_study_session_goes_on_whole_while_a_deck_is_saved(
     assert _retired(db) == []
 
 
+def _unfolded(screen: bytes) -> str:
+    """What a terminal was sent, without its styles and line breaks: a line folded over two
+    (a long TMPDIR's path) read whole."""
+    return "".join(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", screen.decode(errors="replace")).split())
+
+
+def _read_until_said(fd: int, said: str, timeout: float = 20.0) -> bytes:
+    """What the terminal shows until `said` is on it, however the screen folds it."""
+    import select
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while "".join(said.split()) not in _unfolded(seen):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise AssertionError(f"{said!r} not shown: {seen[-1500:]!r}")
+        seen += os.read(fd, 65536)
+    return seen
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
 def test_a_deck_really_saved_broken_is_said_once_and_the_session_keeps_its_grades(
     tmp_path: Path,
 ) -> None:
     """The learner saves the deck with an error (and leaves it so): the session says the
     error in one line, once, goes on with the decks as they were, and saves every grade;
-    saved fixed, the fix shows."""
+    saved fixed, the fix shows. The error is said once the file has been left so for
+    `DECKS_GONE_S` (a slow save is not said as an error), while the next card waits for
+    its key: the screen looks at the decks every second of the wait."""
     decks, deck = _own_decks(tmp_path)
     env = h.terminal_env(tmp_path, DLCARDS_DECKS=str(decks))
     db = Path(env["DLCARDS_DB"])
     screen = b""
+    said = "the session goes on with the decks as they were"
     with h.study_in_a_pty(env, "--topic", "own", "--today", "2026-11-26") as (pid, fd):
         for n in range(1, 6):
             screen += h.read_until(fd, b"show answer")
+            if n == 2:
+                screen += _read_until_said(fd, said)
             os.write(fd, b" ")
             screen += h.read_until(fd, b"perfect")
             if n == 1:
@@ -266,11 +291,8 @@ def test_a_deck_really_saved_broken_is_said_once_and_the_session_keeps_its_grade
         screen += h.read_until(fd, b"5 grades saved.")
         os.waitpid(pid, 0)
     text = " ".join(screen.decode(errors="replace").split())
-    said = "the session goes on with the decks as they were"
-    # the file's name and line, folded over two lines where the path is longer than one
-    # (a long TMPDIR): read without the terminal's styles and line breaks
-    unfolded = "".join(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text).split())
-    assert text.count(said) == 1 and f"{deck}:8:" in unfolded, text[-3000:]
+    unfolded = _unfolded(screen)
+    assert unfolded.count("".join(said.split())) == 1 and f"{deck}:8:" in unfolded, text[-3000:]
     assert "Question 4, fixed" in text
     assert _reviews(db) == [f"own-{i}" for i in range(1, 6)]
     assert _retired(db) == []
@@ -325,12 +347,15 @@ def test_a_card_changed_while_its_answer_is_shown_is_not_graded_unseen(
     said so. Now the grade is not saved: the card is shown again as it is now, saying why
     (Anki's reviewer redraws a card whose note was edited before it can be answered), or,
     taken out of its deck, it leaves."""
-    from dlcards import view
+    from dlcards import catalog, view
 
     decks, deck = _own_decks(tmp_path)
     db = tmp_path / "p.db"
     real = view.card_panel
     saved: list[str] = []
+    # a card taken out leaves once its deck has been left so a while (`DECKS_GONE_S`): a
+    # while made short here, and waited for below
+    monkeypatch.setattr(catalog, "DECKS_GONE_S", 0.2)
 
     def then_saved_elsewhere(card, title, revealed, *args, **kwargs):  # type: ignore[no-untyped-def]
         drawn = real(card, title, revealed, *args, **kwargs)
@@ -341,6 +366,7 @@ def test_a_card_changed_while_its_answer_is_shown_is_not_graded_unseen(
             else:
                 cut = "  - id: own-2\n    question: Question 2\n    answer: A2\n"
                 deck.write_text(OWN_DECK.replace(cut, ""))
+                time.sleep(0.25)  # and left so
         return drawn
 
     monkeypatch.setattr(view, "card_panel", then_saved_elsewhere)
@@ -423,3 +449,152 @@ def test_a_first_sync_during_a_save_makes_the_database(
     assert "own" in result.output and _retired(db) == []
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM cards WHERE topic = 'own'").fetchone() == (5,)
+
+
+SLOW_S = 1.0
+"""How long a slow save leaves a deck file missing or cut: longer than DECKS_SETTLE_S (a
+network file system, a big deck written in pieces), shorter than DECKS_GONE_S."""
+
+
+@pytest.mark.parametrize("how", ["renamed away first", "deleted, then created", "half written"])
+@pytest.mark.parametrize("command", ["due", "show"])
+def test_a_slow_save_retires_nothing(tmp_path: Path, how: str, command: str) -> None:
+    """A save that leaves the deck file missing or cut for a second: `due` run in it retired
+    the deck's cards (the files had been left alone 0.3 s: taken as the learner's), and
+    `show own-4` said the card was in no deck now. Cards are now taken out only of deck files
+    left alone for `DECKS_GONE_S`: the save ends first, nothing is retired, and the edit
+    shows."""
+    from dlcards import catalog
+
+    assert catalog.DECKS_SETTLE_S < SLOW_S < catalog.DECKS_GONE_S
+    decks, deck = _own_decks(tmp_path)
+    db = tmp_path / "p.db"
+    args = ["--db", str(db), "--decks", str(decks)]
+    assert runner.invoke(app, ["due", *args]).exit_code == 0
+    later = threading.Timer(SLOW_S, _moment(deck, how))
+    later.start()
+    try:
+        time.sleep(0.05)
+        result = runner.invoke(app, [*(["due"] if command == "due" else ["show", "own-4"]), *args])
+    finally:
+        later.join()
+    assert result.exit_code == 0, result.output
+    assert "no deck" not in result.output, result.output
+    assert _retired(db) == []
+    with sqlite3.connect(db) as conn:  # no card was retired and back meanwhile
+        assert conn.execute("SELECT count(*) FROM cards WHERE retired = 1").fetchone() == (0,)
+    shown = runner.invoke(app, ["show", "own-2", *args])
+    assert "Question 2, edited" in shown.output, shown.output
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+@pytest.mark.parametrize("how", ["renamed away first", "half written"])
+def test_a_study_session_goes_on_whole_through_a_slow_save(tmp_path: Path, how: str) -> None:
+    """The deck saved slowly (missing or cut for a second) between two cards of a real
+    `study`: the deck's cards (or those after the cut) left the session, "in no deck now",
+    and were retired until the save ended. Now the session goes on with the decks as they
+    were while the files are mid-save, without waiting for them, and takes the edit once
+    the save is done: every card shown and graded, none retired."""
+    decks, deck = _own_decks(tmp_path)
+    env = h.terminal_env(tmp_path, DLCARDS_DECKS=str(decks))
+    db = Path(env["DLCARDS_DB"])
+    screen = b""
+    later = None
+    with h.study_in_a_pty(env, "--topic", "own", "--today", "2026-11-26") as (pid, fd):
+        for n in range(1, 6):
+            screen += h.read_until(fd, b"show answer")
+            os.write(fd, b" ")
+            shown = _answer_or_question(fd)
+            if b"perfect" not in shown:  # changed: shown again, from its question
+                os.write(fd, b" ")
+                shown += h.read_until(fd, b"perfect")
+            screen += shown
+            if n == 1:
+                later = threading.Timer(SLOW_S, _moment(deck, how))
+                later.start()
+            os.write(fd, b"4")
+        screen += h.read_until(fd, b"5 grades saved.")
+        os.waitpid(pid, 0)
+    assert later is not None
+    later.join()
+    text = " ".join(screen.decode(errors="replace").split())
+    assert "no deck now" not in text and "as they were" not in text, text[-2000:]
+    assert _reviews(db) == [f"own-{i}" for i in range(1, 6)]
+    assert _retired(db) == []
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The user and system CPU time process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_the_card_on_screen_follows_its_deck_while_it_waits_for_a_key(tmp_path: Path) -> None:
+    """A real `study` left on a card while its deck is saved in another terminal: the screen
+    kept the old text until the next key. Now, as Anki's reviewer redraws a card whose note
+    was edited, the card on screen is drawn again with its new text within a second or two
+    (on the question, and on the answer), saying why; a card added joins the session and
+    the screen says so; the card on screen taken out of its deck (and left so) is replaced
+    by the next. The wait looks at the deck files once a second: no CPU spent between."""
+    decks, deck = _own_decks(tmp_path)
+    env = h.terminal_env(tmp_path, DLCARDS_DECKS=str(decks))
+    db = Path(env["DLCARDS_DB"])
+    added = "  - id: own-6\n    question: Question 6, added\n    answer: A6\n"
+    text = OWN_DECK
+    with h.study_in_a_pty(env, "--topic", "own", "--today", "2026-11-26") as (pid, fd):
+        h.read_until(fd, b"show answer")
+        time.sleep(0.5)
+        before = _cpu_seconds(pid)
+        time.sleep(3)  # a card on screen, no key: the wait costs (next to) nothing
+        assert _cpu_seconds(pid) - before < 0.3
+        text = text.replace("Question 1", "Question 1, edited")
+        deck.write_text(text)
+        seen = _read_until_said(fd, "own-1 was changed in its deck: here it is as it is now")
+        assert b"Question 1, edited" in seen  # no key pressed
+        os.write(fd, b" ")
+        h.read_until(fd, b"perfect")
+        text = text.replace("answer: A1", "answer: First answer, fixed") + added
+        deck.write_text(text)
+        seen = _read_until_said(fd, "own-6 is in a deck now: it joins the session")
+        assert b"First answer, fixed" in seen and b"perfect" in seen  # the answer, redrawn
+        os.write(fd, b"4")
+        h.read_until(fd, b"Question 2")
+        text = text.replace("  - id: own-2\n    question: Question 2\n    answer: A2\n", "")
+        deck.write_text(text)
+        _read_until_said(fd, "own-2 is in no deck now: it leaves the session")
+        for _ in range(4):  # own-3, own-4, own-5, own-6
+            os.write(fd, b" ")
+            h.read_until(fd, b"perfect")
+            os.write(fd, b"4")
+        h.read_until(fd, b"5 grades saved.")
+        os.waitpid(pid, 0)
+    assert _reviews(db) == ["own-1", "own-3", "own-4", "own-5", "own-6"]
+    assert _retired(db) == ["own-2"]
+
+
+@pytest.mark.parametrize("how", ["renamed away first", "truncated, then written", "half written"])
+def test_a_deck_read_again_for_want_of_its_cache_waits_for_a_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """A deck whose cache entry is missing or damaged is parsed again when its cards are first
+    wanted (a study session's catalog reads a deck when it reaches one of its cards). Mid-save
+    then, its error ("cannot read deck") or the deck as cut ("unknown card id") was taken as
+    the truth, and the session ended on it. It now waits for the save as the other looks do,
+    and reads the deck as saved."""
+    from dlcards.catalog import _key, load_catalog
+
+    decks, deck = _own_decks(tmp_path)
+    monkeypatch.setenv("DLCARDS_CACHE_DIR", str(tmp_path / "cache"))
+    h.settled(deck)
+    load_catalog([str(decks)])  # the index and the deck's entry written
+    catalog = load_catalog([str(decks)])  # from the index: the deck not read yet
+    (tmp_path / "cache" / "decks" / f"{_key(deck.resolve())}.json").unlink()
+    later = threading.Timer(0.15, _moment(deck, how))
+    later.start()
+    try:
+        card = catalog.card("own-4")
+    finally:
+        later.join()
+    assert card.question == "Question 4"
+    assert catalog.card("own-2").question == "Question 2, edited"  # the deck as saved

@@ -962,6 +962,17 @@ cards:
 """
 
 
+@pytest.fixture
+def saves_left_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deck saved in another terminal is left so: the session takes a card out, or says the
+    deck's error, once the files have been left alone `DECKS_GONE_S` (a slow save is not a
+    deletion: tests/test_deck_saves.py), made here as short as `DECKS_SETTLE_S`, the wait a
+    session gives a save, as these piped sessions answer at once."""
+    from dlcards import catalog
+
+    monkeypatch.setattr(catalog, "DECKS_GONE_S", catalog.DECKS_SETTLE_S)
+
+
 def own_deck(tmp_path: Path) -> tuple[Path, Path]:
     """A deck folder holding OWN_DECK (a file another terminal may save meanwhile)."""
     decks = tmp_path / "decks"
@@ -972,6 +983,7 @@ def own_deck(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("change", ["edited", "broken", "moved"])
+@pytest.mark.usefixtures("saves_left_so")
 def test_a_deck_saved_in_another_terminal_is_the_sessions_from_its_next_card(
     tmp_path, monkeypatch, change: str
 ) -> None:  # type: ignore[no-untyped-def]
@@ -1016,6 +1028,7 @@ def test_a_deck_saved_in_another_terminal_is_the_sessions_from_its_next_card(
         assert graded == ["own-1", "own-2", "own-3", "own-4"]
 
 
+@pytest.mark.usefixtures("saves_left_so")
 def test_a_deck_left_broken_is_not_parsed_again_before_every_card(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A deck saved with an error in another terminal is said once and the session goes on
     with the decks as they were; while the file stays as it is, it is not parsed again before
@@ -1061,6 +1074,7 @@ def test_a_deck_left_broken_is_not_parsed_again_before_every_card(tmp_path, monk
 
 
 @pytest.mark.parametrize("change", ["edited", "taken out", "moved down"])
+@pytest.mark.usefixtures("saves_left_so")
 def test_a_deck_saved_while_the_question_is_read_is_the_answers(
     tmp_path, monkeypatch, change: str
 ) -> None:  # type: ignore[no-untyped-def]

@@ -246,7 +246,7 @@ def built_first(path: Path, decks: Sequence[str], notice: bool) -> Catalog | Non
 
     if existing_file(path):
         return None
-    from dlcards.catalog import Unsettled, deck_files, files_signature, settled
+    from dlcards.catalog import DECKS_SETTLE_S, Unsettled, deck_files, files_signature, settled
     from dlcards.cores import gc_paused
     from dlcards.prompt import observe
 
@@ -260,7 +260,7 @@ def built_first(path: Path, decks: Sequence[str], notice: bool) -> Catalog | Non
                 return _sync(store, decks, files, signature, observed, notice)
             except FileNotFoundError as err:  # not the database's: a deck file being saved
                 if looked is not None:
-                    raise Unsettled from None
+                    raise Unsettled(DECKS_SETTLE_S) from None
                 from dlcards.errors import UsageError
 
                 raise UsageError(
@@ -341,7 +341,11 @@ def _retired_reviews(card_id: str, db: str | None) -> int | None:
 
 
 def sync_if_needed(
-    store: Store, decks: Sequence[str], notice: bool = True, writes: bool = False
+    store: Store,
+    decks: Sequence[str],
+    notice: bool = True,
+    writes: bool = False,
+    wait: bool = True,
 ) -> Catalog | None:
     """Sync the decks into the store when a deck file changed; returns the catalog if loaded.
     `notice`: a sync that parses many megabytes says so on a terminal's standard error while
@@ -350,7 +354,9 @@ def sync_if_needed(
     that the decks' changes are not in it, "what it holds is shown", would precede a refusal
     and show nothing). A deck file found missing, not loading, or with cards gone is waited
     for until the deck files have been left alone for `catalog.DECKS_SETTLE_S` (an editor's
-    save half done is none of those a moment later)."""
+    save half done is none of those a moment later), and cards are retired only from deck
+    files left alone for `catalog.DECKS_GONE_S`. `wait` False (a study session): nothing is
+    waited for, and `catalog.Unsettled` is raised instead (nothing written)."""
     if writes and store.read_only is not None:
         from dlcards.errors import StoreError
 
@@ -361,7 +367,7 @@ def sync_if_needed(
 
     # a deck file that is missing, does not load or lost cards may be an editor's save half
     # done: taken as the learner's only once the deck files have been left alone a while
-    return settled(lambda looked: _sync_as_found(store, decks, notice, looked), decks)
+    return settled(lambda looked: _sync_as_found(store, decks, notice, looked), decks, wait)
 
 
 def _sync_as_found(
@@ -369,7 +375,8 @@ def _sync_as_found(
 ) -> Catalog | None:
     """`sync_if_needed`'s one look at the deck files, and their sync when they changed. With
     `looked` (when the look began), cards the decks no longer have are not retired while the
-    deck files are settling (`catalog.Unsettled`, nothing written)."""
+    deck files are settling (`catalog.Unsettled`, nothing written): not before they have been
+    left alone for `catalog.DECKS_GONE_S`."""
     from dlcards.catalog import deck_files, files_signature
     from dlcards.prompt import observe
 
@@ -397,13 +404,13 @@ def _sync_as_found(
     # send them as objects): the collector would walk them all again and again
     retiring = None
     if looked is not None:
-        from dlcards.catalog import Unsettled, settling
+        from dlcards.catalog import DECKS_GONE_S, Unsettled, settling
 
         at = looked
 
         def retiring(ids: Sequence[str]) -> None:
-            if settling(decks, at) is not None:
-                raise Unsettled
+            if settling(decks, at, quiet=DECKS_GONE_S) is not None:
+                raise Unsettled(DECKS_GONE_S)
 
     with _sync_turn(store.path, notice), gc_paused():
         if store.is_synced(signature):  # another process synced them while this one waited

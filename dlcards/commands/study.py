@@ -298,6 +298,7 @@ def _run(
     from rich.text import Text
 
     from dlcards.console import echo, escaped
+    from dlcards.errors import DeckError, UsageError
     from dlcards.session import Suspended
     from dlcards.sm2 import Grade
     from dlcards.view import card_panel, math_extras
@@ -310,26 +311,40 @@ def _run(
     failed: dict[str, str] = {}  # the deck files' signature that did not load, and why
     # the card ids of the decks the session last looked at: a card a deck gains joins it
     looked_at, ids = catalog, set(catalog.ids())
-    while not session.done:
-        if session.rolled_over():  # a new study day: its cards come in a new session
-            return
-        # the decks as they are now: a deck saved in another terminal (`dlcards edit`, an
-        # editor) shows its new text from the next card, and a card it took out leaves
-        catalog, said = _decks_now(session, catalog, decks, console, patience, failed)
-        if said and said != broken:
-            message = _also(message, said)
-            if not keys.interactive:
-                echo(escaped(said), "yellow", console=console)
+    looked = True  # whether the last look took the deck files (not mid-save)
+
+    def take_decks_now() -> tuple[Catalog, Catalog, str]:
+        """The session's look at the decks (before each card, and while a card waits for a
+        key): `catalog` as they are now, and what the screen says of it: a deck saved with
+        an error (once), the cards they gained that join the session. Deck files mid-save
+        are not waited for: the session goes on with the decks as they were, and its next
+        look takes them once they have been left alone (`catalog.DECKS_GONE_S`). Returns
+        the decks before the look and after it, and the lines."""
+        nonlocal catalog, broken, looked_at, ids, titles, looked
+        before = catalog
+        catalog, said, looked = _decks_now(session, catalog, decks, console, patience, failed)
+        if not looked:
+            return before, catalog, ""
+        lines = said if said and said != broken else ""
         broken = said
         if catalog is not looked_at:  # synced: the cards added meanwhile join, as in Anki
             gained = [c for c in catalog.ids() if c not in ids]
             looked_at, ids = catalog, set(catalog.ids())
             said = _joined(session, *session.take_in(gained)) if gained else ""
-            if said:
-                message = _also(message, said)
-                if not keys.interactive:
-                    echo(escaped(said), "yellow", console=console)
+            lines = _also(lines, said) if said else lines
         titles = catalog.topic_titles()
+        return before, catalog, lines
+
+    while not session.done:
+        if session.rolled_over():  # a new study day: its cards come in a new session
+            return
+        # the decks as they are now: a deck saved in another terminal (`dlcards edit`, an
+        # editor) shows its new text from the next card, and a card it took out leaves
+        said = take_decks_now()[2]
+        if said:
+            message = _also(message, said)
+            if not keys.interactive:
+                echo(escaped(said), "yellow", console=console)
         # the day's limits as they are now: changed by `dlcards config`, or reached by grades
         # in another terminal, they hold from the next card
         due_out, new_out, limits = session.keep_to_limits()
@@ -364,35 +379,89 @@ def _run(
             if not keys.interactive:
                 echo(escaped(said), "yellow", console=console)
             continue
-        card = catalog.card(item.card_id)  # loads only the decks of the cards shown
+        try:
+            card = catalog.card(item.card_id)  # loads only the decks of the cards shown
+        except (DeckError, UsageError) as err:  # its deck file saved without it, or broken
+            # since the look above (which found the files mid-save, or the session's
+            # catalog had not read that deck yet): the deck is read once it has settled
+            if not looked:
+                time.sleep(0.1)  # mid-save: looked at again (before the card) in a moment
+                continue
+            session.leave({item.card_id})
+            said = f"{item.card_id} cannot be shown ({err}): it leaves the session"
+            message = _also(message, said)
+            if not keys.interactive:
+                echo(escaped(said), "yellow", console=console)
+            continue
         title = titles[card.topic]
         kind_label = _kind_label(session, item)
         started = time.monotonic()
 
         seen: list[str | None] = [None]  # the deck files' signature at the answer's look
+        shown = [card]  # the card as on screen (redrawn when its deck changes meanwhile)
 
         def unchanged(
-            grading: bool = False, shown: Card = card, seen: list[str | None] = seen
+            grading: bool = False, shown: list[Card] = shown, seen: list[str | None] = seen
         ) -> bool:
             """Whether the card shown is still as its deck has it, asked when its answer is
             (a deck saved in another terminal while the question was read changes what the
             answer would show; the session goes on with the synced decks), and when it is
             graded (`grading`): then only if a deck file changed since the answer's look, so
             that a grade is given without reading the database first (a file damaged
-            meanwhile refuses it, and the grade is kept: `Store.giving`)."""
-            nonlocal catalog
+            meanwhile refuses it, and the grade is kept: `Store.giving`). Deck files
+            mid-save are the decks as they were: the card as shown."""
+            nonlocal catalog, looked
             files = _deck_signature(decks)
             if grading and files is not None and files == seen[0]:
                 return True
-            seen[0] = files
-            now, _ = _decks_now(session, catalog, decks, console, patience, failed)
+            now, _, looked = _decks_now(session, catalog, decks, console, patience, failed)
+            if looked:
+                seen[0] = files
             if now is catalog:
                 return True
             catalog = now
-            return now.topic_of(shown.id) is not None and _same_face(now.card(shown.id), shown)
+            return now.topic_of(shown[0].id) is not None and _same_face(
+                now.card(shown[0].id), shown[0]
+            )
+
+        ticked: list[str | None] = [None]  # the deck files' signature at the last idle look
+
+        def refresh(
+            on_screen: Card, shown: list[Card] = shown, ticked: list[str | None] = ticked
+        ) -> tuple[Card | None, str] | None:
+            """While the card waits for a key (every `terminal.IDLE_LOOK_S`): when a deck
+            file changed, the decks as they are now, and what the screen shows for it. None
+            when nothing changed (or the files are mid-save: looked at again next time);
+            the card as it is now (its new text, when its deck changed it: shown at once,
+            as Anki's reviewer redraws a card whose note was edited) with a line to say;
+            None for the card when no deck has it now (it leaves the session)."""
+            files = _deck_signature(decks)
+            if files is None or files == ticked[0]:
+                return None
+            before, after, lines = take_decks_now()
+            if not looked:
+                return None
+            ticked[0] = files
+            if after is before:
+                return (on_screen, lines) if lines else None
+            if after.topic_of(on_screen.id) is None:
+                return None, lines
+            try:
+                now = after.card(on_screen.id)
+            except (DeckError, UsageError):  # its deck saved again meanwhile: next time
+                ticked[0] = None
+                return None
+            if _same_face(now, on_screen):
+                return (on_screen, lines) if lines else None
+            shown[0] = now
+            said = f"{now.id} was changed in its deck: here it is as it is now"
+            return now, _also(said, lines) if lines else said
 
         if keys.interactive:
-            key = card_screen(session, card, title, kind_label, message, console, keys, unchanged)
+            key = card_screen(
+                session, card, title, kind_label, message, console, keys, unchanged, refresh
+            )
+            card = shown[0]
         else:
             left = session.remaining()
             console.print(  # the title as it is: a `[draft]` in it is no markup
@@ -521,14 +590,19 @@ def _decks_now(
     console: Console,
     patience: float | None,
     failed: dict[str, str],
-) -> tuple[Catalog, str]:
+) -> tuple[Catalog, str, bool]:
     """The decks the session goes on with: synced into the store when a deck file changed
     since (a card edited or taken out in another terminal; the same check every command runs
     first: the files' signature), else `catalog` as it is; and a line when the files changed
     do not load (a deck saved with an error, a deck folder moved away: the session goes on
     with the decks as they were, as `e` does when an edit is given up on). `failed` keeps the
     signature of files that did not load and the line: while they stay as they are, they are
-    not parsed again before every card (a broken deck of 2,000 cards: ~0.15 s a card)."""
+    not parsed again before every card (a broken deck of 2,000 cards: ~0.15 s a card). And
+    whether the deck files were taken: False when they were found mid-save (missing, not
+    loading, or without cards, and changed less than `catalog.DECKS_GONE_S` before): the
+    session is not kept waiting for the save, it goes on with `catalog` and looks again
+    later; no card leaves it and none is retired for a file that blinked."""
+    from dlcards.catalog import Unsettled
     from dlcards.commands.common import sync_if_needed
     from dlcards.errors import DeckError, UsageError
 
@@ -536,24 +610,26 @@ def _decks_now(
         return _deck_signature(decks)
 
     if failed and failed.get("at") == signature():
-        return catalog, failed["said"]
+        return catalog, failed["said"], True
     failed.clear()
     try:
         synced = until_saved(
             console,
-            partial(sync_if_needed, session.store, decks),
+            partial(sync_if_needed, session.store, decks, wait=False),
             "the decks changed on disk will be synced",
             "the decks changed on disk were not synced",
             patience,
             session.store,
         )
+    except Unsettled:  # mid-save: the decks as they were, for now
+        return catalog, "", False
     except (DeckError, UsageError) as err:  # a deck saved broken, a deck folder moved
         said = f"{err}; the session goes on with the decks as they were"
         at = signature()
         if at is not None:
             failed.update(at=at, said=said)
-        return catalog, said
-    return (catalog, "") if synced is None else (synced, "")
+        return catalog, said, True
+    return (catalog, "", True) if synced is None else (synced, "", True)
 
 
 def _deck_signature(decks: Sequence[str]) -> str | None:
@@ -646,12 +722,17 @@ def card_screen(
     console: Console,
     keys: KeyInput | LineInput,
     unchanged: Callable[[bool], bool] | None = None,
+    refresh: Callable[[Card], tuple[Card | None, str] | None] | None = None,
 ) -> str:
     """One card in a real terminal: the question, then the answer once revealed, scrolled
     with j/k when the card is taller than the terminal. Returns the key that ends the card:
     a grade, s, u, !, e or q; or "changed" when the answer is asked for and `unchanged` says
     the card is no longer as shown (its deck saved meanwhile), "changed on the answer" when
-    a grade is given and it says so (the grade would be of text no longer the card's)."""
+    a grade is given and it says so (the grade would be of text no longer the card's).
+    `refresh(card)`: asked while a key is awaited, every `terminal.IDLE_LOOK_S` (no CPU spent
+    between), what to show now that the decks may have changed (see `_run`): a card given
+    is drawn at once, on the side it is on, with the line given; no card (no deck has it
+    now) ends the screen as "changed"."""
     from rich.text import Text
 
     from dlcards.pager import paint
@@ -660,6 +741,7 @@ def card_screen(
     grades = {str(g) for g in range(6)}
     revealed, offset = False, 0
     extra: list[Block] = []
+    note = ""  # what a look while the card waited found (said on either side)
     while True:
         width = console.width
         compact = console.height < COMPACT_BELOW or width < NARROW_BELOW
@@ -667,6 +749,8 @@ def card_screen(
         bottom: list[RenderableType] = []
         if message and not revealed:
             bottom.append(Text(message, style="dim"))
+        if note:
+            bottom.append(Text(note, style="yellow"))
         if revealed:
             preview = session.preview()
             bottom.append(grade_legend(preview, width, session.suspending))
@@ -685,7 +769,22 @@ def card_screen(
         # a grade only once the answer is on screen: a key pressed twice (or typed ahead)
         # must not grade the next card unseen; on the question a digit gets the keys' hint
         allowed = {"s", "u", "q", "!", "e"} | (grades if revealed else {"reveal"})
-        key = keys.next(allowed | ({"j", "k"} if most else set()) | {"redraw"})
+        allowed |= ({"j", "k"} if most else set()) | {"redraw"}
+        size = console.size
+        key = keys.next(allowed | ({"idle"} if refresh is not None else set()))
+        while key == "idle" and refresh is not None:
+            now = refresh(card)
+            if now is not None or console.size != size:  # a resize missed between waits
+                break
+            key = keys.next(allowed | {"idle"})
+        if key == "idle" and now is not None:
+            if now[0] is None:  # in no deck now: it leaves (said by the session)
+                return "changed"
+            if now[0] is not card:
+                card = now[0]
+                extra = math_extras(card) if revealed else []
+            note = now[1]
+            continue
         page = max(1, page - 1)  # a page down keeps one line of the last page in view
         if key == "j":
             offset += page
@@ -694,8 +793,8 @@ def card_screen(
         elif key == "reveal":
             if unchanged is not None and not unchanged(False):
                 return "changed"
-            revealed, offset, extra = True, 0, math_extras(card)
-        elif key == "redraw":  # the terminal changed size: the next pass draws at the new one
+            revealed, offset, extra, note = True, 0, math_extras(card), ""
+        elif key in ("redraw", "idle"):  # the terminal changed size: drawn at the new one
             pass
         elif key in grades and unchanged is not None and not unchanged(True):
             return "changed on the answer"  # a grade of text no longer the card's
