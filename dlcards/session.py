@@ -515,7 +515,9 @@ class StudySession:
         self._count(row, -1)
         return row, undone is not None
 
-    def take_in(self, card_ids: Collection[str]) -> tuple[list[str], list[str]]:
+    def take_in(
+        self, card_ids: Collection[str], on_screen: bool = False
+    ) -> tuple[list[str], list[str]]:
         """Cards the decks gained while the session runs (a card added to a deck file, or one
         back in its deck), as Anki's queues take them when it rebuilds them after an edit: each
         due today joins the due reviews (as far as `--reviews` allows), and each new one joins
@@ -524,7 +526,9 @@ class StudySession:
         in deck order, before the re-drills. Cards of other topics than the session's, or that
         a `--tag` or `--search` session did not choose at its start, are not taken; the review
         cap is `keep_to_limits`'s. Returns the ids that joined, and the new ones the new-card
-        limit leaves for another day."""
+        limit leaves for another day. `on_screen`: the current card is shown (its key not yet
+        given): they come after it, never in its place (a re-drill on screen has new cards
+        put before it: its grade went to the new card, unseen)."""
         known = {i.card_id for i in self.queue} | {i.card_id for i in self.held}
         wanted = {
             c for c in card_ids if c not in known and (self.allowed is None or c in self.allowed)
@@ -545,7 +549,8 @@ class StudySession:
         room = max(0, limits.new - self.store.new_introduced(self.today) - coming)
         new, waiting = new[:room], new[room:]
         for kind, ids, before in (("due", due, ("new", "redrill")), ("new", new, ("redrill",))):
-            at = next((n for n, i in enumerate(rest) if i.kind in before), len(rest))
+            first = 1 if on_screen and rest else 0
+            at = next((n for n, i in enumerate(rest) if n >= first and i.kind in before), len(rest))
             rest[at:at] = [Item(c, kind) for c in ids]
         self.queue[self.position :] = rest
         return due + new, waiting

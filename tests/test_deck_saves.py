@@ -598,3 +598,37 @@ def test_a_deck_read_again_for_want_of_its_cache_waits_for_a_save(
         later.join()
     assert card.question == "Question 4"
     assert catalog.card("own-2").question == "Question 2, edited"  # the deck as saved
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_a_card_added_while_a_redrill_is_on_screen_does_not_take_its_grade(
+    tmp_path: Path,
+) -> None:
+    """Found by a torture run: a card added to a deck while a re-drill's answer was on screen
+    joined the session before the re-drills, so before the card on screen, and the grade
+    typed for the re-drill was saved for the new card, never shown. It now joins after the
+    card on screen, which keeps its grade."""
+    decks, deck = _own_decks(tmp_path)
+    env = h.terminal_env(tmp_path, DLCARDS_DECKS=str(decks))
+    db = Path(env["DLCARDS_DB"])
+    added = "  - id: own-6\n    question: Question 6, added\n    answer: A6\n"
+    with h.study_in_a_pty(env, "--topic", "own", "--today", "2026-11-26") as (pid, fd):
+        for grade in b"14444":  # own-1 again (a re-drill at the end), the others good
+            h.read_until(fd, b"show answer")
+            os.write(fd, b" ")
+            h.read_until(fd, b"perfect")
+            os.write(fd, bytes([grade]))
+        h.read_until(fd, b"show answer")  # own-1, the re-drill
+        os.write(fd, b" ")
+        h.read_until(fd, b"perfect")
+        deck.write_text(OWN_DECK + added)
+        _read_until_said(fd, "own-6 is in a deck now: it joins the session")
+        os.write(fd, b"4")
+        seen = h.read_until(fd, b"show answer")
+        assert b"Question 6, added" in seen, seen[-1500:]
+        os.write(fd, b" ")
+        h.read_until(fd, b"perfect")
+        os.write(fd, b"4")
+        h.read_until(fd, b"grades saved.")
+        os.waitpid(pid, 0)
+    assert _reviews(db) == [*(f"own-{i}" for i in range(1, 6)), "own-1", "own-6"]

@@ -313,13 +313,14 @@ def _run(
     looked_at, ids = catalog, set(catalog.ids())
     looked = True  # whether the last look took the deck files (not mid-save)
 
-    def take_decks_now() -> tuple[Catalog, Catalog, str]:
+    def take_decks_now(on_screen: bool = False) -> tuple[Catalog, Catalog, str]:
         """The session's look at the decks (before each card, and while a card waits for a
         key): `catalog` as they are now, and what the screen says of it: a deck saved with
         an error (once), the cards they gained that join the session. Deck files mid-save
         are not waited for: the session goes on with the decks as they were, and its next
         look takes them once they have been left alone (`catalog.DECKS_GONE_S`). Returns
-        the decks before the look and after it, and the lines."""
+        the decks before the look and after it, and the lines. `on_screen`: the current card
+        is shown, waiting for its key: the cards that join come after it."""
         nonlocal catalog, broken, looked_at, ids, titles, looked
         before = catalog
         catalog, said, looked = _decks_now(session, catalog, decks, console, patience, failed)
@@ -330,7 +331,7 @@ def _run(
         if catalog is not looked_at:  # synced: the cards added meanwhile join, as in Anki
             gained = [c for c in catalog.ids() if c not in ids]
             looked_at, ids = catalog, set(catalog.ids())
-            said = _joined(session, *session.take_in(gained)) if gained else ""
+            said = _joined(session, *session.take_in(gained, on_screen)) if gained else ""
             lines = _also(lines, said) if said else lines
         titles = catalog.topic_titles()
         return before, catalog, lines
@@ -438,7 +439,7 @@ def _run(
             files = _deck_signature(decks)
             if files is None or files == ticked[0]:
                 return None
-            before, after, lines = take_decks_now()
+            before, after, lines = take_decks_now(on_screen=True)
             if not looked:
                 return None
             ticked[0] = files
