@@ -84,7 +84,7 @@ def _in_directory(location: Path) -> list[Path]:
     a regular file (a FIFO would hang the read) is reported, not skipped."""
     found = []
     for p in sorted(location.iterdir()):
-        if p.suffix not in DECK_SUFFIXES:
+        if not prompt.is_deck_name(p.name):  # nor a hidden one: another program's
             continue
         problem = not_a_file(p)
         if problem:
@@ -109,7 +109,7 @@ def deck_files(extra: Sequence[str | Path] = ()) -> list[Path]:
     files = sorted(
         resolved(p)
         for p in builtin_decks_dir().iterdir()
-        if p.suffix in DECK_SUFFIXES and p.is_file()
+        if prompt.is_deck_name(p.name) and p.is_file()
     )
     seen = set(files)
     builtin = {p.name: i for i, p in enumerate(files)}
@@ -266,7 +266,7 @@ def last_deck_change_ns(extra: Sequence[str | Path] = ()) -> int:
         except (OSError, ValueError):
             return
         for name in names:
-            if os.path.splitext(name)[1] in DECK_SUFFIXES:
+            if prompt.is_deck_name(name):
                 path = os.path.join(location, name)
                 see(path)
                 if os.path.islink(path):  # a link's target is saved in its own folder

@@ -35,6 +35,16 @@ from dlcards import __version__
 DECK_SUFFIXES = (".yaml", ".yml")
 
 
+def is_deck_name(name: str) -> bool:
+    """Whether an entry of a deck folder named `name` is a deck file: a deck's suffix, and not
+    hidden. A hidden entry is another program's, beside the deck it is about: emacs's lock
+    (`.#own.yaml`, a symbolic link to nowhere, there while a change is unsaved: every command
+    failed "is a broken symbolic link"), macOS's metadata on a shared or USB drive
+    (`._own.yaml`, binary: "not allowed in a YAML file"), an editor's or a tool's temporary
+    copy on its way to the deck's name (`.own.yaml.tmp`, or `.own.yaml` itself)."""
+    return name.endswith(DECK_SUFFIXES) and not name.startswith(".")
+
+
 RACY_NS = 50_000_000
 """A deck file modified less than this before (or after) it is looked at may be modified again
 within the same tick of the clock that dates file changes (Linux: a few milliseconds), and that
@@ -101,7 +111,7 @@ def observe() -> str | None:
         try:
             mode = os.stat(place).st_mode
             if stat.S_ISDIR(mode):
-                names = sorted(n for n in os.listdir(place) if n.endswith(DECK_SUFFIXES))
+                names = sorted(n for n in os.listdir(place) if is_deck_name(n))
                 paths = [os.path.join(place, n) for n in names]
                 places.append([place, names])
             else:

@@ -632,3 +632,33 @@ def test_a_card_added_while_a_redrill_is_on_screen_does_not_take_its_grade(
         h.read_until(fd, b"grades saved.")
         os.waitpid(pid, 0)
     assert _reviews(db) == [*(f"own-{i}" for i in range(1, 6)), "own-1", "own-6"]
+
+
+@pytest.mark.parametrize("entry", ["emacs lock", "macOS metadata", "temporary copy"])
+def test_another_programs_hidden_file_beside_a_deck_is_no_deck(tmp_path: Path, entry: str) -> None:
+    """Found by this round's torture run: what other programs leave beside a deck file they
+    work on, in its folder, was taken for a deck. Emacs's lock, `.#own.yaml`, a symbolic link
+    to nowhere that is there while an edit is unsaved: every command failed ("is a broken
+    symbolic link"), a study session said so. macOS's `._own.yaml` on a shared or USB drive:
+    "U+0000 is not allowed". A temporary copy on its way to the deck's name: the topic twice.
+    A hidden entry of a deck folder is now no deck, for every command and the prompt's count."""
+    decks, deck = _own_decks(tmp_path)
+    db = tmp_path / "p.db"
+    args = ["--db", str(db), "--decks", str(decks)]
+    hidden = decks / (".#own.yaml" if entry == "emacs lock" else "._own.yaml")
+    if entry == "emacs lock":
+        hidden.symlink_to("learner@host.4242:1765000000")
+    elif entry == "macOS metadata":
+        hidden.write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02")
+    else:
+        hidden = decks / ".own.yaml.tmp.yaml"
+        hidden.write_text(EDITED)
+    for command in (["due"], ["show", "own-2"], ["due", "--count"]):
+        result = runner.invoke(app, [*command, *args])
+        assert result.exit_code == 0, (command, result.output)
+        assert "error" not in result.output, result.output
+    assert "Question 2" in runner.invoke(app, ["show", "own-2", *args]).output
+    fifo = decks / "own-fifo.yaml"  # a deck's name that is not a file is still said
+    os.mkfifo(fifo)
+    result = runner.invoke(app, ["due", *args])
+    assert result.exit_code == 2 and "a FIFO" in result.output, result.output

@@ -777,13 +777,13 @@ def test_add_names_a_deck_file_a_folder_would_load(tmp_path: Path, editor) -> No
     a new file named for a built-in deck's topic was told to "add to that deck", which add
     then refuses."""
     log = editor(CARD_TEXT.format(q="Where?"))
-    for name in ("x.txt", "x.YAML", "x"):
+    for name in ("x.txt", "x.YAML", "x", ".x.yaml"):  # a hidden file is no deck either
         target = tmp_path / name
         result = runner.invoke(app, ["add", "--deck", str(target)])
         assert (result.exit_code, result.output.strip()) == (
             2,
-            f"error: --deck {target}: a deck file's name ends in .yaml or .yml (a deck "
-            "folder loads only those); name it x.yaml",
+            f"error: --deck {target}: a deck file's name ends in .yaml or .yml and does not "
+            "begin with a dot (a deck folder loads only those); name it x.yaml",
         )
         assert not target.exists() and calls(log) == []
     taken = runner.invoke(app, ["add", "--deck", str(tmp_path / "08-gd.yaml")])

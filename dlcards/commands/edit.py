@@ -249,21 +249,23 @@ def add(
     """Write a new card in $EDITOR and append it to a deck file, keeping the file as it was."""
     import tempfile
 
-    from dlcards.catalog import DECK_SUFFIXES, load_catalog  # the suffixes a folder loads
+    from dlcards.catalog import load_catalog
     from dlcards.commands.common import decks_as_committed
     from dlcards.console import echo, escaped
     from dlcards.deckedit import TEMPLATE, append_card, check_template, free_id, is_empty
     from dlcards.deckedit import with_error as marked
     from dlcards.fileio import atomic_write_bytes, folder_lock
+    from dlcards.prompt import is_deck_name  # the names a folder loads
 
     decks_as_committed(None)  # a killed import's decks are not the learner's, to add to
     file = _deck_file(deck, list(decks or ()))
     _refuse_builtin(file)
-    if not file.exists() and file.suffix not in DECK_SUFFIXES:
+    if not file.exists() and not is_deck_name(file.name):
         # a deck folder loads only these: the new file would be in no command's decks
+        name = file.with_suffix(".yaml").name.lstrip(".") or "deck.yaml"
         raise UsageError(
-            f"--deck {file}: a deck file's name ends in .yaml or .yml (a deck folder loads "
-            f"only those); name it {file.with_suffix('.yaml').name}"
+            f"--deck {file}: a deck file's name ends in .yaml or .yml and does not begin with "
+            f"a dot (a deck folder loads only those); name it {name}"
         )
     _check_target(file)
     _, topic, ids = _deck_as_is(file)
@@ -344,7 +346,7 @@ def add(
     # user's deck folders)
     if file.resolve() not in {path.resolve() for path in deck_files(list(decks or ()))}:
         # a folder loads its .yaml and .yml files; a file of another name only by itself
-        given = file.parent if file.suffix in DECK_SUFFIXES else file
+        given = file.parent if is_deck_name(file.name) else file
         echo(
             f"{file} is not among your decks yet: pass --decks {given} "
             "(or add it to DLCARDS_DECKS) to study it",
@@ -632,11 +634,12 @@ def copy(
     force: bool = typer.Option(False, "--force", help="Overwrite files already there."),
 ) -> None:
     """Copy the built-in decks to DIR, to edit them (use them with --decks DIR)."""
-    from dlcards.catalog import DECK_SUFFIXES, builtin_decks_dir
+    from dlcards.catalog import builtin_decks_dir
     from dlcards.console import echo
     from dlcards.fileio import atomic_write_all, clean_stale_temps
+    from dlcards.prompt import is_deck_name
 
-    sources = sorted(p for p in builtin_decks_dir().iterdir() if p.suffix in DECK_SUFFIXES)
+    sources = sorted(p for p in builtin_decks_dir().iterdir() if is_deck_name(p.name))
     directory = Path(nonempty(folder, "DIR", "the folder to copy the decks into"))
     directory = directory.expanduser()
     if directory.exists() and not directory.is_dir():

@@ -730,12 +730,13 @@ def _topics_beside(out: Path) -> set[str]:
     those whose file is not named after its topic (`custom.yaml` of topic `mine`), so that no
     deck written beside them takes one (a file that does not parse is left to the commands
     that load it)."""
-    from dlcards.catalog import DECK_SUFFIXES, read_deck
+    from dlcards.catalog import read_deck
     from dlcards.errors import DeckError
+    from dlcards.prompt import is_deck_name
 
     topics = set()
     for file in sorted(out.iterdir()) if out.is_dir() else ():
-        if file.suffix not in DECK_SUFFIXES or not file.is_file():
+        if not is_deck_name(file.name) or not file.is_file():
             continue
         try:
             topic = read_deck(file).topic
