@@ -662,3 +662,25 @@ def test_another_programs_hidden_file_beside_a_deck_is_no_deck(tmp_path: Path, e
     os.mkfifo(fifo)
     result = runner.invoke(app, ["due", *args])
     assert result.exit_code == 2 and "a FIFO" in result.output, result.output
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_a_deck_error_on_screen_is_taken_back_when_the_deck_is_fixed(tmp_path: Path) -> None:
+    """Found by this round's torture run: a deck saved with an error while a card waited was
+    said on its screen, and once the deck was saved fixed the error stayed there, as if the
+    session still went on without the fix, until the next key. The screen now says that the
+    decks load again, in place of the error."""
+    decks, deck = _own_decks(tmp_path)
+    env = h.terminal_env(tmp_path, DLCARDS_DECKS=str(decks))
+    said = "the session goes on with the decks as they were"
+    with h.study_in_a_pty(env, "--topic", "own", "--today", "2026-11-26") as (pid, fd):
+        h.read_until(fd, b"show answer")
+        deck.write_text(OWN_DECK.replace("Question 2", "[Question 2"))
+        _read_until_said(fd, said)
+        deck.write_text(EDITED)
+        seen = _read_until_said(fd, "the decks load again: the session goes on with them")
+        last = seen[seen.rindex(b"\x1b[2J") :] if b"\x1b[2J" in seen else seen
+        assert "".join(said.split()) not in _unfolded(last), last[-1500:]
+        os.write(fd, b"q")
+        h.read_until(fd, b"0 grades saved.")
+        os.waitpid(pid, 0)

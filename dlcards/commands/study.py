@@ -439,10 +439,14 @@ def _run(
             files = _deck_signature(decks)
             if files is None or files == ticked[0]:
                 return None
+            was = broken
             before, after, lines = take_decks_now(on_screen=True)
             if not looked:
                 return None
             ticked[0] = files
+            if was and not broken:  # the error on screen is no longer so
+                fixed = "the decks load again: the session goes on with them"
+                lines = _also(fixed, lines) if lines else fixed
             if after is before:
                 return (on_screen, lines) if lines else None
             if after.topic_of(on_screen.id) is None:
@@ -785,6 +789,7 @@ def card_screen(
                 card = now[0]
                 extra = math_extras(card) if revealed else []
             note = now[1]
+            message = ""  # the note says what is new: the line of before may be no longer so
             continue
         page = max(1, page - 1)  # a page down keeps one line of the last page in view
         if key == "j":
