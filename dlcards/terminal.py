@@ -596,6 +596,17 @@ class KeyInput:
                 return ch
             self.complain(name or ch, allowed)
 
+    def drop_typed(self) -> None:
+        """Throw away the keys typed and not read yet: the screen just changed under them (a
+        card redrawn with its deck's new text), and a grade typed for what was on screen
+        before must not grade what is there now, unseen. The terminal's own keys only."""
+        if self.read_key is not _read_key or sys.platform == "win32":  # pragma: no cover
+            return
+        import termios
+
+        with suppress(termios.error, OSError, ValueError):  # not a terminal, or closed
+            termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
+
     def _escape(self) -> tuple[str, str]:
         """After Esc, the key it begins as (its letter, its name). An escape sequence is read
         whole (a function key's digits are not grades): the arrow keys and Page Up/Down scroll
@@ -664,6 +675,9 @@ class LineInput:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+
+    def drop_typed(self) -> None:
+        """A script's lines are all meant: none is thrown away."""
 
     def next(self, allowed: set[str]) -> str:
         while True:

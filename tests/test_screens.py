@@ -718,3 +718,51 @@ def test_a_private_use_character_of_a_card_is_shown_as_it_is(
     tty_env(monkeypatch, 60)
     shown = run("show", "icon-1", "--decks", str(deck))
     assert "The \ue000 one." in shown, shown
+
+
+def test_a_key_typed_before_a_card_is_redrawn_is_not_its_grade() -> None:
+    """The card on screen is drawn again when its deck changes while it waits for a key (the
+    idle look, `refresh`). A grade typed for the answer as it was, read only after the
+    redraw (typed while the look ran), graded the new answer, which the learner had not
+    seen. Keys typed before the redraw are now thrown away (`KeyInput.drop_typed`: the
+    terminal's queue); the key typed after it grades."""
+    from dlcards.terminal import Idle
+
+    catalog = load_catalog()
+    card = catalog.card("perceptron-12")
+    changed = card._replace(answer="An answer saved in another terminal meanwhile")
+    console, screen = terminal(80, 24)
+    typed = [" ", "idle", "4", "redrawn", "5"]  # "4" typed while the look ran
+
+    def read_key() -> str:
+        key = typed.pop(0)
+        return typed.pop(0) if key == "redrawn" else key
+
+    def idle_read(seconds: float) -> str:
+        key = read_key()
+        if key == "idle":
+            raise Idle
+        return key
+
+    def drop_typed() -> None:  # the terminal's queue: what was typed before the redraw
+        if "redrawn" in typed:
+            del typed[: typed.index("redrawn") + 1]
+
+    looks: list[str] = []
+
+    def refresh(shown):  # type: ignore[no-untyped-def]
+        looks.append(shown.answer)
+        return (changed, "perceptron-12 was changed in its deck") if len(looks) == 1 else None
+
+    keys = KeyInput(read_key, console)
+    keys.idle_read = idle_read  # type: ignore[assignment]
+    keys.drop_typed = drop_typed  # type: ignore[method-assign]
+    with Store.open() as store:
+        store.sync(catalog.cards, "screens", NOW)
+        session = session_on(store, ["perceptron-12"])
+        key = study_screen.card_screen(
+            session, card, "Perceptron Loss Function", "new card", "", console, keys, None, refresh
+        )
+    assert looks == [card.answer]
+    assert key == "5"
+    assert "An answer saved in another terminal meanwhile" in frames(screen.getvalue())[-1]

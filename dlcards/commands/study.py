@@ -747,6 +747,7 @@ def card_screen(
     revealed, offset = False, 0
     extra: list[Block] = []
     note = ""  # what a look while the card waited found (said on either side)
+    redrawn = False  # the card drawn anew with its deck's new text
     while True:
         width = console.width
         compact = console.height < COMPACT_BELOW or width < NARROW_BELOW
@@ -771,6 +772,9 @@ def card_screen(
         # them) in view without `j`: in a short terminal the header and the legend give way
         below = pinned + 3 if revealed else 0
         offset, most, page = paint(console, top, body, bottom, offset, pinned, alone, below)
+        if redrawn:  # keys typed before the card's new text was on screen are not for it
+            keys.drop_typed()
+            redrawn = False
         # a grade only once the answer is on screen: a key pressed twice (or typed ahead)
         # must not grade the next card unseen; on the question a digit gets the keys' hint
         allowed = {"s", "u", "q", "!", "e"} | (grades if revealed else {"reveal"})
@@ -786,7 +790,7 @@ def card_screen(
             if now[0] is None:  # in no deck now: it leaves (said by the session)
                 return "changed"
             if now[0] is not card:
-                card = now[0]
+                card, redrawn = now[0], True
                 extra = math_extras(card) if revealed else []
             note = now[1]
             message = ""  # the note says what is new: the line of before may be no longer so
