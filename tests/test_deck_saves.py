@@ -248,17 +248,20 @@ def _unfolded(screen: bytes) -> str:
     return "".join(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", screen.decode(errors="replace")).split())
 
 
-def _read_until_said(fd: int, said: str, timeout: float = 20.0) -> bytes:
-    """What the terminal shows until `said` is on it, however the screen folds it."""
+def _read_until_said(fd: int, said: str, timeout: float = 20.0, seen: bytes = b"") -> bytes:
+    """What the terminal shows until `said` is on it, however the screen folds it; `seen`:
+    what it showed already (read with something else), looked in first."""
     import select
 
-    seen = b""
     deadline = time.monotonic() + timeout
     while "".join(said.split()) not in _unfolded(seen):
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([fd], [], [], left)[0]:
             raise AssertionError(f"{said!r} not shown: {seen[-1500:]!r}")
-        seen += os.read(fd, 65536)
+        try:
+            seen += os.read(fd, 65536)
+        except OSError:  # the program is gone
+            raise AssertionError(f"{said!r} not shown: {seen[-1500:]!r}") from None
     return seen
 
 
@@ -278,9 +281,10 @@ def test_a_deck_really_saved_broken_is_said_once_and_the_session_keeps_its_grade
     said = "the session goes on with the decks as they were"
     with h.study_in_a_pty(env, "--topic", "own", "--today", "2026-11-26") as (pid, fd):
         for n in range(1, 6):
-            screen += h.read_until(fd, b"show answer")
-            if n == 2:
-                screen += _read_until_said(fd, said)
+            shown = h.read_until(fd, b"show answer")
+            if n == 2:  # said on the card's screen, or while it waits
+                shown = _read_until_said(fd, said, seen=shown)
+            screen += shown
             os.write(fd, b" ")
             screen += h.read_until(fd, b"perfect")
             if n == 1:
@@ -684,3 +688,32 @@ def test_a_deck_error_on_screen_is_taken_back_when_the_deck_is_fixed(tmp_path: P
         os.write(fd, b"q")
         h.read_until(fd, b"0 grades saved.")
         os.waitpid(pid, 0)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_a_deck_deleted_under_a_session_is_said_in_one_line_under_its_summary(
+    tmp_path: Path,
+) -> None:
+    """Found by this round's torture run: the deck of every card left deleted (for good)
+    while a card waited; each card left the session with a line of its own for the next
+    card's screen, no card came, and the session ended "Session complete. 1 grade saved."
+    with nothing saying where the cards went. They now leave together, said in one line,
+    and a line no card's screen said is said under the summary."""
+    decks, deck = _own_decks(tmp_path)
+    env = h.terminal_env(tmp_path, DLCARDS_DECKS=str(decks))
+    db = Path(env["DLCARDS_DB"])
+    with h.study_in_a_pty(env, "--topic", "own", "--today", "2026-11-26") as (pid, fd):
+        h.read_until(fd, b"show answer")
+        os.write(fd, b" ")
+        h.read_until(fd, b"perfect")
+        os.write(fd, b"4")
+        h.read_until(fd, b"Question 2")
+        deck.unlink()
+        seen = _read_until_said(fd, "own-2, own-3, own-4, own-5 are in no deck now")
+        os.waitpid(pid, 0)
+    text = _unfolded(seen)
+    assert "Sessioncomplete.1gradesaved." in text, text[-1500:]
+    said = "own-2,own-3,own-4,own-5areinnodecknow:theyleavethesession"
+    assert text.count(said) == 1 and "own-2isinnodecknow" not in text, text[-1500:]
+    assert _reviews(db) == ["own-1"]
+    assert _retired(db) == [f"own-{i}" for i in range(1, 6)]

@@ -294,7 +294,12 @@ def _run(
     keys: KeyInput | LineInput,
     patience: float | None,
     decks: Sequence[str] = (),
+    unsaid: list[str] | None = None,
 ) -> None:
+    """The session's cards, one screen each, until it is done. `unsaid`: filled with the
+    lines of cards that left the session after the last card shown (their deck deleted, say),
+    which no card's screen said when none came after: the caller says them under the
+    summary."""
     from rich.text import Text
 
     from dlcards.console import echo, escaped
@@ -303,6 +308,8 @@ def _run(
     from dlcards.sm2 import Grade
     from dlcards.view import card_panel, math_extras
 
+    if unsaid is None:
+        unsaid = []
     titles = catalog.topic_titles()
     grades = {str(g) for g in range(6)}
     on_card = {"s", "u", "q", "!", "e"}  # the keys that work on either side of a card
@@ -362,9 +369,14 @@ def _run(
         item = session.current
         assert item is not None
         if catalog.topic_of(item.card_id) is None:  # an edit here took it out of its deck
-            session.leave({item.card_id})
-            said = f"{item.card_id} is in no deck now: it leaves the session"
+            # with every other card to come that no deck has now, in one line (a deck deleted
+            # said a line for each of its cards, all on the next card's screen)
+            to_come = session.queue[session.position :]
+            said = _in_no_deck(
+                session.leave({i.card_id for i in to_come if not catalog.topic_of(i.card_id)})
+            )
             message = _also(message, said)
+            unsaid.append(said)
             if not keys.interactive:
                 echo(escaped(said), "yellow", console=console)
             continue
@@ -377,6 +389,7 @@ def _run(
             why = "suspended meanwhile" if gone == "suspended" else "in no deck now"
             said = f"{item.card_id} is {why}: it leaves the session"
             message = _also(message, said)
+            unsaid.append(said)
             if not keys.interactive:
                 echo(escaped(said), "yellow", console=console)
             continue
@@ -391,12 +404,14 @@ def _run(
             session.leave({item.card_id})
             said = f"{item.card_id} cannot be shown ({err}): it leaves the session"
             message = _also(message, said)
+            unsaid.append(said)
             if not keys.interactive:
                 echo(escaped(said), "yellow", console=console)
             continue
         title = titles[card.topic]
         kind_label = _kind_label(session, item)
         started = time.monotonic()
+        unsaid.clear()  # said on this card's screen
 
         seen: list[str | None] = [None]  # the deck files' signature at the answer's look
         shown = [card]  # the card as on screen (redrawn when its deck changes meanwhile)
@@ -938,9 +953,10 @@ def run(
         )
         keys = KeyInput(console=console) if interactive else LineInput(console)
         stopped, code = True, 0
+        unsaid: list[str] = []  # cards that left after the last card shown (`_run`)
         try:
             ending, code = run_until_stopped(
-                lambda: _run(session, catalog, console, keys, patience, decks),
+                lambda: _run(session, catalog, console, keys, patience, decks, unsaid),
                 "Session complete.",
             )
             stopped = False
@@ -1015,6 +1031,8 @@ def run(
             held = len(session.summary.suspended)  # `!`: saved at once, as grades are
             also = f" and {plural(held, 'suspension')}" if held else ""
             console.print(f"{ending} {plural(saved, 'grade')}{also} saved.")
+        if unsaid and keys.interactive:  # the screen that would have said them never came
+            echo(escaped("; ".join(unsaid)), "yellow", console=console)
         if session.ended_by_limits is not None:
             console.print(_limits_reached(*session.ended_by_limits))
         if session.new_day is not None:
@@ -1024,6 +1042,15 @@ def run(
                 "Run `dlcards study` again for the new day's cards."
             )
     return code
+
+
+def _in_no_deck(card_ids: Sequence[str]) -> str:
+    """What the screen says of cards that leave the session because no deck has them now."""
+    from dlcards.console import listed
+
+    if len(card_ids) == 1:
+        return f"{card_ids[0]} is in no deck now: it leaves the session"
+    return f"{listed(card_ids)} are in no deck now: they leave the session"
 
 
 def _joined(session: StudySession, joined: Sequence[str], waiting: Sequence[str]) -> str:
