@@ -717,3 +717,28 @@ def test_a_deck_deleted_under_a_session_is_said_in_one_line_under_its_summary(
     assert text.count(said) == 1 and "own-2isinnodecknow" not in text, text[-1500:]
     assert _reviews(db) == ["own-1"]
     assert _retired(db) == [f"own-{i}" for i in range(1, 6)]
+
+
+def test_the_prompts_count_does_not_wait_for_cards_gone_a_moment_ago(tmp_path: Path) -> None:
+    """`due --count`, a shell prompt's number, run as the learner comes back from saving a
+    deck without some of its cards: it waited for the deck files to be left alone
+    `DECKS_GONE_S` (2 s of a prompt hanging), as a command that retires cards must. It now
+    counts as last synced at once, retiring nothing; a later prompt, the files left so,
+    retires the cards and counts without them."""
+    from dlcards import catalog
+
+    decks, deck = _own_decks(tmp_path)
+    db = tmp_path / "p.db"
+    args = ["--db", str(db), "--decks", str(decks), "--today", "2026-11-26"]
+    assert runner.invoke(app, ["due", "--count", *args]).output.strip() == "20"
+    deck.write_text(OWN_DECK[: OWN_DECK.index("  - id: own-3")])  # own-3 to own-5 taken out
+    started = time.monotonic()
+    result = runner.invoke(app, ["due", "--count", *args])
+    took = time.monotonic() - started
+    assert (result.exit_code, result.output.strip()) == (0, "20"), result.output
+    assert took < catalog.DECKS_GONE_S - 0.5, took
+    assert _retired(db) == []
+    time.sleep(catalog.DECKS_GONE_S + 0.1)
+    result = runner.invoke(app, ["due", "--count", *args])
+    assert (result.exit_code, result.output.strip()) == (0, "20"), result.output
+    assert _retired(db) == ["own-3", "own-4", "own-5"]

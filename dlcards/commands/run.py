@@ -287,8 +287,14 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     # on (a writer holding the file whole stops even the open's first read)
     with opened_store(db, PROMPT_WAIT_S if count else None, decks, notice=not count) as store:
         if count:
-            with store.waiting_at_most(PROMPT_WAIT_S):
-                sync_if_needed(store, decks, notice=False)
+            from contextlib import suppress
+
+            from dlcards.catalog import Unsettled
+
+            with store.waiting_at_most(PROMPT_WAIT_S), suppress(Unsettled):
+                # a deck mid-save, or cards gone from one a moment ago (`DECKS_GONE_S`):
+                # not waited for, the count as last synced; a later prompt syncs them
+                sync_if_needed(store, decks, notice=False, wait=False)
         else:
             sync_if_needed(store, decks)
         day = not_before_the_log(store, day, today)
