@@ -178,7 +178,10 @@ class Unsettled(Exception):
 
 
 def settled(
-    attempt: Callable[[int | None], T], extra: Sequence[str | Path] = (), wait: bool = True
+    attempt: Callable[[int | None], T],
+    extra: Sequence[str | Path] = (),
+    wait: bool = True,
+    wait_gone: bool = True,
 ) -> T:
     """`attempt(looked)`, a look at the deck files begun at `looked` (nanoseconds since the
     epoch), again while they settle: when it raises DeckError or UsageError (a file missing
@@ -193,7 +196,9 @@ def settled(
     again later): no longer than DECKS_SETTLE_S is waited for (an editor's quick save is
     taken at once), and a look that still finds something wrong while the deck files
     changed less than DECKS_GONE_S before it raises Unsettled: a slow save is neither taken
-    for a deletion nor said as an error."""
+    for a deletion nor said as an error. `wait_gone` False (a shell prompt's count, which
+    can give the last sync's number): errors are waited for as with `wait`, but cards gone
+    are not, past DECKS_SETTLE_S: Unsettled is raised instead."""
     import time
 
     give_up = None  # the clock is read once something is found wrong, not on every look
@@ -207,14 +212,17 @@ def settled(
                 give_up = time.monotonic() + DECKS_SETTLE_MAX_S
             changed = last_deck_change_ns(extra)
             quiet = err.quiet if isinstance(err, Unsettled) else DECKS_SETTLE_S
-            pause = settling(extra, looked, changed, quiet if wait else DECKS_SETTLE_S)
+            longest = quiet if wait and wait_gone else DECKS_SETTLE_S
+            pause = settling(extra, looked, changed, min(quiet, longest))
             if pause is not None and time.monotonic() + pause <= give_up:
                 time.sleep(pause)
                 # changed before they were read (the clock that dates a change lags by up to
                 # a tick: RACY_NS), and left so since: found as saved, not read again
                 if changed >= looked - prompt.RACY_NS or last_deck_change_ns(extra) != changed:
                     continue
-            if not wait and settling(extra, looked, changed, DECKS_GONE_S) is not None:
+            if (not wait or (isinstance(err, Unsettled) and not wait_gone)) and settling(
+                extra, looked, changed, DECKS_GONE_S
+            ) is not None:
                 raise Unsettled(DECKS_GONE_S) from None  # looked at again later
             if not isinstance(err, Unsettled):
                 raise

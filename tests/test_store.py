@@ -1398,7 +1398,7 @@ def test_the_prompts_count_syncs_without_the_notice(
 
     asked: list[bool] = []
 
-    def sync(store: Store, decks: object, notice: bool = True) -> None:
+    def sync(store: Store, decks: object, notice: bool = True, **how: bool) -> None:
         asked.append(notice)
 
     monkeypatch.setattr(common, "sync_if_needed", sync)

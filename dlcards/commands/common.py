@@ -346,6 +346,7 @@ def sync_if_needed(
     notice: bool = True,
     writes: bool = False,
     wait: bool = True,
+    wait_gone: bool = True,
 ) -> Catalog | None:
     """Sync the decks into the store when a deck file changed; returns the catalog if loaded.
     `notice`: a sync that parses many megabytes says so on a terminal's standard error while
@@ -356,7 +357,8 @@ def sync_if_needed(
     for until the deck files have been left alone for `catalog.DECKS_SETTLE_S` (an editor's
     save half done is none of those a moment later), and cards are retired only from deck
     files left alone for `catalog.DECKS_GONE_S`. `wait` False (a study session): nothing is
-    waited for, and `catalog.Unsettled` is raised instead (nothing written)."""
+    waited for, and `catalog.Unsettled` is raised instead (nothing written); `wait_gone` False
+    (a prompt's count): the same for cards gone only, an error is said as by `wait`."""
     if writes and store.read_only is not None:
         from dlcards.errors import StoreError
 
@@ -367,7 +369,9 @@ def sync_if_needed(
 
     # a deck file that is missing, does not load or lost cards may be an editor's save half
     # done: taken as the learner's only once the deck files have been left alone a while
-    return settled(lambda looked: _sync_as_found(store, decks, notice, looked), decks, wait)
+    return settled(
+        lambda looked: _sync_as_found(store, decks, notice, looked), decks, wait, wait_gone
+    )
 
 
 def _sync_as_found(

@@ -292,9 +292,9 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
             from dlcards.catalog import Unsettled
 
             with store.waiting_at_most(PROMPT_WAIT_S), suppress(Unsettled):
-                # a deck mid-save, or cards gone from one a moment ago (`DECKS_GONE_S`):
-                # not waited for, the count as last synced; a later prompt syncs them
-                sync_if_needed(store, decks, notice=False, wait=False)
+                # cards gone from a deck a moment ago (`DECKS_GONE_S`): not waited for, the
+                # count as last synced; a later prompt syncs them (an error is said)
+                sync_if_needed(store, decks, notice=False, wait_gone=False)
         else:
             sync_if_needed(store, decks)
         day = not_before_the_log(store, day, today)
