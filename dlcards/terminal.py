@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -596,6 +596,14 @@ class KeyInput:
                 return ch
             self.complain(name or ch, allowed)
 
+    def held(self) -> AbstractContextManager[None]:
+        """While the block runs (the screen looking at what changed, between two waits for a
+        key), keys typed are kept for the next wait and not echoed over the screen (the
+        terminal is back in lines between waits, and echoes them)."""
+        if self.read_key is not _read_key:
+            return nullcontext()
+        return keys_held(flush_after=float("inf"))
+
     def drop_typed(self) -> None:
         """Throw away the keys typed and not read yet: the screen just changed under them (a
         card redrawn with its deck's new text), and a grade typed for what was on screen
@@ -675,6 +683,10 @@ class LineInput:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+
+    def held(self) -> AbstractContextManager[None]:
+        """A script's lines are not echoed: nothing to hold."""
+        return nullcontext()
 
     def drop_typed(self) -> None:
         """A script's lines are all meant: none is thrown away."""

@@ -786,10 +786,10 @@ def card_screen(
         # revealed, the question and the answer's first two lines (after the blank between
         # them) in view without `j`: in a short terminal the header and the legend give way
         below = pinned + 3 if revealed else 0
-        offset, most, page = paint(console, top, body, bottom, offset, pinned, alone, below)
-        if redrawn:  # keys typed before the card's new text was on screen are not for it
+        if redrawn:  # keys typed before the card's new text is drawn are not for it
             keys.drop_typed()
             redrawn = False
+        offset, most, page = paint(console, top, body, bottom, offset, pinned, alone, below)
         # a grade only once the answer is on screen: a key pressed twice (or typed ahead)
         # must not grade the next card unseen; on the question a digit gets the keys' hint
         allowed = {"s", "u", "q", "!", "e"} | (grades if revealed else {"reveal"})
@@ -797,7 +797,8 @@ def card_screen(
         size = console.size
         key = keys.next(allowed | ({"idle"} if refresh is not None else set()))
         while key == "idle" and refresh is not None:
-            now = refresh(card)
+            with keys.held():  # a key typed while the look runs is not echoed over the card
+                now = refresh(card)
             if now is not None or console.size != size:  # a resize missed between waits
                 break
             key = keys.next(allowed | {"idle"})
