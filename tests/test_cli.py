@@ -1397,6 +1397,16 @@ def test_an_id_in_the_wrong_case_gets_its_suggestion() -> None:
     assert result.output.startswith("error: unknown card id 'GD-1' (did you mean 'gd-1' or")
 
 
+def test_a_suggestion_is_never_the_word_itself() -> None:
+    """Found by a torture run: a catalog read before a deck was saved without `own-4` still
+    listed it, and asked for it said "unknown card id 'own-4' (did you mean 'own-4' ...)"."""
+    from dlcards.suggest import did_you_mean
+
+    assert did_you_mean("own-4", ["own-4", "own-5"]) == " (did you mean 'own-5'?)"
+    assert did_you_mean("own-4", ["own-4"]) == ""
+    assert did_you_mean("GD-1", ["gd-1", "GD-1"]) == " (did you mean 'gd-1'?)"
+
+
 @pytest.mark.parametrize("width", [30, 40, 48])
 def test_topics_on_a_narrow_screen_put_each_title_under_its_topic(
     monkeypatch: pytest.MonkeyPatch, width: int
