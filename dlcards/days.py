@@ -88,3 +88,18 @@ def today_from(option: str | None) -> date:
             f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})"
         )
     return day
+
+
+def due_words(due: date, today: date) -> str:
+    """A card's due date as a learner reads it on study day `today`, as Anki's card info and
+    browser make it plain: `due today`, `due tomorrow`, `due 2026-11-15 (22 days overdue)`,
+    and a later date as it is (`due 2026-12-20`). The one wording of every screen that shows a
+    card's due date (`show`, `undo`); `--json` keeps the ISO date."""
+    late = (today - due).days
+    if late == 0:
+        return "due today"
+    if late == -1:
+        return "due tomorrow"
+    if late > 0:
+        return f"due {due.isoformat()} ({late} day{'s' if late != 1 else ''} overdue)"
+    return f"due {due.isoformat()}"

@@ -124,7 +124,11 @@ def test_every_screen_agrees_with_the_scheduler(studied: dict[str, object]) -> N
         assert (shown["due"], shown["interval"]) == (due.isoformat(), interval), card_id
         assert shown[scheduler]["due"] == due.isoformat()
         text = runner.invoke(app, ["show", card_id, "--today", today]).output
-        assert f"interval {interval}d · due {due.isoformat()}" in text
+        late = (date.fromisoformat(today) - due).days  # said as a learner reads it
+        said = {0: "due today", -1: "due tomorrow"}.get(late, f"due {due.isoformat()}")
+        if late > 0:
+            said += f" ({late} day{'s' if late > 1 else ''} overdue)"
+        assert f"interval {interval}d · {said}" in text
         # the line after the card's last scheduled grade says the same interval, and the
         # grade key showed it before the grade was pressed
         pairs = zip(studied["keys"][card_id], studied["lines"][card_id], strict=True)  # type: ignore[index]

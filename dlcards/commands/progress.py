@@ -133,12 +133,17 @@ def undo(
 
 
 def _undo_newest(path: Path) -> None:
+    from dlcards.commands.common import not_before_the_log
     from dlcards.console import echo
+    from dlcards.days import due_words, today_from
     from dlcards.grading import redecider
     from dlcards.scheduling import Schedule
     from dlcards.store import Store
 
+    given = today_from(None)  # DLCARDS_TODAY, checked before anything is taken back
     with Store.open(path) as store:
+        # the day the card's due date is said from ("due today", "3 days overdue")
+        today = not_before_the_log(store, given, None)
         last = store.last_study_grade()
         if last is None:
             echo("nothing to undo: no grade has been given in `dlcards study`")
@@ -160,7 +165,8 @@ def _undo_newest(path: Path) -> None:
     if row.after.is_new:
         now = f"{card_id} is new again"
     else:
-        now = f"{card_id} is due {schedule.due(row.after)}"
+        due = schedule.due(row.after)
+        now = f"{card_id} is {due_words(due, today)}" if due else f"{card_id} is new again"
     echo(f"undid grade {grade} on {card_id} (given {when}); {now}")
 
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from rich.text import Text
 
 
@@ -134,9 +136,10 @@ def card_json(card: Any, title: str) -> dict[str, Any]:
     }
 
 
-def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, Any]:
-    """The card's schedule as the active scheduler sees it, plus every scheduler's full state;
-    read without creating or syncing the database."""
+def card_progress(card_id: str, db: str | None, today: str | None) -> tuple[dict[str, Any], date]:
+    """The card's schedule as the active scheduler sees it, plus every scheduler's full state
+    (`show --json`'s `state`), and the study day it was read as; read without creating or
+    syncing the database."""
     from dlcards.commands.common import REBUILD_PENDING, not_before_the_log, read_db, today_from
     from dlcards.memory import Memory
     from dlcards.scheduling import Schedule
@@ -187,7 +190,7 @@ def card_progress(card_id: str, db: str | None, today: str | None) -> dict[str, 
         "scheduler": schedule.name,
         "reviews_before_reset": before_reset,
         **states,
-    }
+    }, day
 
 
 def stability_days(stability: float) -> str:
@@ -208,10 +211,13 @@ def show(
     catalog = catalog_with([card_id], decks)
     card = deck_card(catalog, card_id, db)
     title = catalog.topic_titles()[card.topic]
-    state = card_progress(card.id, db, today)
+    state, day = card_progress(card.id, db, today)
     if json_:
         print_json({**card_json(card, title), "state": state})
         return
+    from datetime import date
+
+    from dlcards.days import due_words
     from dlcards.view import card_blocks, card_panel, math_extras
 
     parts: list[str]
@@ -233,7 +239,7 @@ def show(
         parts = [
             *memory,
             f"interval {state['interval']}d",
-            f"due {state['due']}",
+            due_words(date.fromisoformat(state["due"]), day),
             f"reviews in a row {state['repetitions']}",
             f"lapses {state['lapses']}",
         ]
