@@ -47,6 +47,8 @@ def list_cards(
     decks_as_committed(db)  # a killed import's decks are not the learner's
     catalog = load_catalog(decks or ())
     lapses: dict[str, tuple[int, bool]] = {}
+    # the suspended cards, marked (s) as `list --leeches` marks them (its lapses say that)
+    held = frozenset[str]() if leeches else suspended_cards(db)
     if leeches:
         from dlcards.commands.common import synced_store
 
@@ -75,6 +77,7 @@ def list_cards(
             [partial(_deck_cards, catalog, info.topic, tag) for info in chosen],
             None,
             sum(info.size for info in chosen),
+            held,
         )
         return
     else:
@@ -87,9 +90,10 @@ def list_cards(
                 "topic": c.topic,
                 "tags": list(c.tags),
                 "question": c.question,
+                "suspended": lapses[c.id][1] if leeches else c.id in held,
             }
             if leeches:
-                row.update(lapses=lapses[c.id][0], suspended=lapses[c.id][1])
+                row.update(lapses=lapses[c.id][0])
             rows.append(row)
         print_json(rows)
         return
@@ -100,7 +104,7 @@ def list_cards(
             partial(cards.__getitem__, slice(start, start + LIST_CHUNK))
             for start in range(0, len(cards), LIST_CHUNK)
         ]
-        _write_lines(parts, lapses, len(cards))
+        _write_lines(parts, lapses, len(cards), frozenset(i for i, (_, s) in lapses.items() if s))
         return
     if leeches and not cards:  # not an empty table under a line of advice (a UX run)
         console.print("No leeches." if not (topic or tag) else "No leeches among these cards.")
@@ -119,9 +123,33 @@ def list_cards(
         console.print(f"No card matches the {given} given." if given else "No cards.")
         return
     # printed a chunk at a time as it is made: the first screen of 100,000 cards shows at once
-    for chunk in _card_table(cards, console.width):
+    for chunk in _card_table(cards, console.width, held):
         console.print(chunk)
-    console.print(f"[dim]{plural(len(cards), 'card')}[/dim]")
+    n_held = sum(c.id in held for c in cards) if held else 0
+    said = f" ({n_held} suspended, marked {SUSPENDED_MARK.strip()})" if n_held else ""
+    console.print(f"[dim]{plural(len(cards), 'card')}{said}[/dim]")
+
+
+SUSPENDED_MARK = " (s)"
+"""What follows a suspended card's id in `list` and `search` (and its lapses in `list
+--leeches`): a word, not a colour alone, so it shows under NO_COLOR and in a pipe."""
+
+
+def suspended_cards(db: str | None) -> frozenset[str]:
+    """The ids of the suspended cards, read with one query without syncing or creating the
+    database (`dlcards.store.marks`): none when it does not exist yet. A database that cannot
+    be read (damaged, locked) does not stop `list`: a warning on stderr says so, and the
+    cards are listed without their marks."""
+    from dlcards.commands.common import database_of
+    from dlcards.store.marks import MarksUnread, suspended_ids
+
+    try:
+        return suspended_ids(database_of(db))
+    except MarksUnread as err:
+        from dlcards.stdio import say
+
+        say(f"warning: {err}; the cards are listed without the (s) of the suspended ones")
+        return frozenset()
 
 
 LIST_CHUNK = 2_000
@@ -140,14 +168,17 @@ def _write_lines(
     parts: Sequence[Callable[[], Sequence[Any]]],
     lapses: dict[str, tuple[int, bool]] | None,
     size: int,
+    held: frozenset[str] = frozenset(),
 ) -> None:
     """`list`'s lines for a pipe, for grep, cut and fzf, written a part at a time, so the
     first reach the reader at once: `id<TAB>question`, with the lapses between them for the
-    leeches (`lapses`). The question is one line of its rendered text (`to_plain` is
-    `to_rich`'s text; without a table the formulas' places are not needed). With `size`
-    (the cards of all `parts`) at least PARALLEL_LIST_MIN, where forking is safe, worker
-    processes make the parts, in order (each reads its own deck); the first line is written
-    after one deck, not after every card is built."""
+    leeches (`lapses`), and `<TAB>(s)` after the question of a suspended card (`held`): the
+    id and question stay the first fields for `cut -f1` and `cut -f2`. The question is one
+    line of its rendered text (`to_plain` is `to_rich`'s text; without a table the
+    formulas' places are not needed). With `size` (the cards of all `parts`) at least
+    PARALLEL_LIST_MIN, where forking is safe, worker processes make the parts, in order (each
+    reads its own deck); the first line is written after one deck, not after every card is
+    built."""
     import sys
 
     from dlcards.export.parallel import ordered_map, workers
@@ -156,10 +187,15 @@ def _write_lines(
     def text(index: int) -> str:
         cards = parts[index]()
         questions = (" ".join(to_plain(card.question).split()) for card in cards)
+        mark = "\t" + SUSPENDED_MARK.strip()
         if lapses is None:
-            return "".join(f"{c.id}\t{q}\n" for c, q in zip(cards, questions, strict=True))
+            return "".join(
+                f"{c.id}\t{q}{mark if c.id in held else ''}\n"
+                for c, q in zip(cards, questions, strict=True)
+            )
         return "".join(
-            f"{c.id}\t{lapses[c.id][0]}\t{q}\n" for c, q in zip(cards, questions, strict=True)
+            f"{c.id}\t{lapses[c.id][0]}\t{q}{mark if c.id in held else ''}\n"
+            for c, q in zip(cards, questions, strict=True)
         )
 
     processes = workers() if size >= PARALLEL_LIST_MIN else 0
@@ -246,10 +282,13 @@ def _leeches_stacked(
     return text
 
 
-def _card_table(cards: list[Any], width: int, chunk: int = 500) -> Iterator[Any]:
+def _card_table(
+    cards: list[Any], width: int, held: frozenset[str] = frozenset(), chunk: int = 500
+) -> Iterator[Any]:
     """Id, tags and question, one line per card, `width` columns wide at most, in groups of
     `chunk` lines (the header first), each made when it is asked for. The id is never cut: the
-    question is (then the tags, which go first on a narrow screen)."""
+    question is (then the tags, which go first on a narrow screen). A suspended card's id
+    (`held`) is followed by SUSPENDED_MARK."""
     from rich.cells import cell_len
     from rich.console import Group
     from rich.text import Text
@@ -258,7 +297,13 @@ def _card_table(cards: list[Any], width: int, chunk: int = 500) -> Iterator[Any]
     from dlcards.flowtext import one_line
     from dlcards.render import to_rich
 
-    id_width = max([len("id"), *(len(c.id) for c in cards)])
+    def id_cell(c: Any) -> Text:
+        shown = Text(c.id, style="cyan")
+        if c.id in held:
+            shown.append(SUSPENDED_MARK, style="yellow")
+        return shown
+
+    id_width = max([len("id"), *(len(c.id) + len(SUSPENDED_MARK) * (c.id in held) for c in cards)])
     # in cells, as the terminal shows them: a tag may be 日本::タグ, two cells a character
     # (counted in characters, the question ran into it, out of line with the others)
     tags = [as_shown(",".join(c.tags)) for c in cards]
@@ -288,7 +333,7 @@ def _card_table(cards: list[Any], width: int, chunk: int = 500) -> Iterator[Any]
         rows = []
         for c, t in zip(cards[start : start + chunk], tags[start : start + chunk], strict=True):
             question, math = one_line(to_rich(c.question))
-            rows.append(line(Text(c.id, style="cyan"), Text(t, style="dim"), Text(question), math))
+            rows.append(line(id_cell(c), Text(t, style="dim"), Text(question), math))
         yield Group(*rows)
 
 

@@ -535,6 +535,7 @@ def search(
         # the cards' text as the index holds it (the decks' as synced just now): at 100,000
         # cards, loading the decks of 50 hits took 0.7 s of the command's 0.9
         texts = store.search_texts([hit.id for hit in hits])
+        held = store.suspended_among([hit.id for hit in hits])
     words = parsed.words
     rows: list[dict[str, Any]] = []
     for hit in hits:
@@ -556,6 +557,7 @@ def search(
                 "rank": round(hit.rank, 4) if hit.rank is not None else None,
                 "question": question,
                 "snippet": elsewhere,
+                "suspended": hit.id in held,
             }
         )
     if not hits:  # a topic or tag no deck has: the same error in a script's JSON
@@ -600,7 +602,8 @@ def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: 
     from dlcards.flow import clip
     from dlcards.search import fit_snippet
 
-    id_w = max(cell_len(row["id"]) for row in rows)
+    ids = [_search_id(row) for row in rows]
+    id_w = max(i.cell_len for i in ids)
     topic_w = max(cell_len(row["topic"]) for row in rows)
     indent = id_w + 2 + topic_w + 2
     if terminal and width - indent < QUESTION_ROOM:
@@ -611,8 +614,8 @@ def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: 
         return _marked(clip(text, room) if room else text, words, style)
 
     lines: list[Any] = []
-    for row in rows:
-        line = Text(row["id"].ljust(id_w + 2), style="bold cyan")
+    for row, shown_id in zip(rows, ids, strict=True):
+        line = shown_id + " " * (id_w + 2 - shown_id.cell_len)
         line.append(row["topic"].ljust(topic_w + 2), style="dim")
         lines.append(line + marked(row["question"]))
         if row["snippet"]:  # the words matched another field: where, on a line of its own
@@ -634,7 +637,7 @@ def _search_stacked(rows: list[dict[str, Any]], words: Any, width: int) -> list[
     room = max(width - 2, 1)
     lines: list[Any] = []
     for row in rows:
-        head = Text(row["id"], style="bold cyan")
+        head = _search_id(row)
         if head.cell_len + 2 + len(row["topic"]) <= width:
             head.append("  " + row["topic"], style="dim")
         lines.append(head)
@@ -643,6 +646,18 @@ def _search_stacked(rows: list[dict[str, Any]], words: Any, width: int) -> list[
             shown = clip(fit_snippet(row["snippet"], words, room - 2), room - 2)
             lines.append(Text("  ↳ ", style="dim") + _marked(shown, words, "dim"))
     return lines
+
+
+def _search_id(row: dict[str, Any]) -> Text:
+    """A found card's id, and `(s)` after it when it is suspended, as `list` marks it."""
+    from rich.text import Text
+
+    from dlcards.commands.browse import SUSPENDED_MARK
+
+    shown = Text(row["id"], style="bold cyan")
+    if row["suspended"]:
+        shown.append(SUSPENDED_MARK, style="yellow")
+    return shown
 
 
 def _marked(text: str, words: Any, style: str = "") -> Text:

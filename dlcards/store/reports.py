@@ -668,6 +668,14 @@ class Reports(Connection):
         total = self._call(lambda: self.conn.execute(sql, params).fetchone()[0])
         return hits, int(total)
 
+    def suspended_among(self, ids: Sequence[str]) -> set[str]:
+        """Which of these cards are suspended: one query (`marks.SUSPENDED_SQL`, every
+        suspended card, a few at most of a collection), kept to `ids`."""
+        from dlcards.store.marks import SUSPENDED_SQL
+
+        rows = self._call(lambda: self.conn.execute(SUSPENDED_SQL).fetchall())
+        return {r[0] for r in rows} & set(ids)
+
     def search_texts(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str, str, str]]:
         """The text the search index holds for each of these active cards (the decks' text at
         the last sync, `rows.search_fields`): question, answer, erratum, note, tags. What

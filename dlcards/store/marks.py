@@ -1,0 +1,42 @@
+"""The suspended cards, read with sqlite3 alone for `dlcards list`, which otherwise opens no
+database (it is quick, and its pipe fast path forks workers): one query on a read-only
+connection that creates, migrates and syncs nothing. This module imports no other part of
+the store."""
+
+from __future__ import annotations
+
+try:  # the C module the sqlite3 package wraps, without sqlite3.dbapi2's date adapters
+    import _sqlite3 as sqlite3
+except ImportError:  # pragma: no cover (an interpreter that has only the package)
+    import sqlite3  # type: ignore[no-redef]
+
+from pathlib import Path
+
+SUSPENDED_SQL = "SELECT id FROM cards WHERE suspended != 0"
+MARKS_WAIT_S = 0.5
+"""How long `list` waits for another program's lock on the database before it lists the
+cards without their marks (a writer in WAL mode blocks no reader; a rollback journal's
+exclusive lock, or a recovery, does)."""
+
+
+class MarksUnread(Exception):
+    """The database is there but its flags cannot be read: the one line why."""
+
+
+def suspended_ids(path: Path) -> frozenset[str]:
+    """The ids of the cards suspended in the database at `path` (with the last sync's ids,
+    whether or not their deck still has them); none when no file is there yet (nothing was
+    ever suspended). MarksUnread, one line, for a database that cannot be read: damaged,
+    locked past MARKS_WAIT_S, not a dlcards database, a folder."""
+    if not path.exists():
+        return frozenset()
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=MARKS_WAIT_S)
+    except (sqlite3.Error, OSError) as err:
+        raise MarksUnread(f"cannot open database {path}: {err}") from None
+    try:
+        return frozenset(row[0] for row in conn.execute(SUSPENDED_SQL))
+    except sqlite3.Error as err:
+        raise MarksUnread(f"cannot read database {path}: {err}") from None
+    finally:
+        conn.close()
