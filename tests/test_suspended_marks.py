@@ -120,3 +120,30 @@ def test_search_marks_a_suspended_card(monkeypatch: pytest.MonkeyPatch) -> None:
     terminal(monkeypatch, 30)  # too narrow for a column: each id on a line of its own
     stacked = run("search", "sigmoid").splitlines()
     assert any(line.startswith("mlp-6 (s)") for line in stacked), stacked
+
+
+def test_list_lists_past_a_locked_database_and_says_so() -> None:
+    """A database another program holds locked (SQLite's exclusive locking mode, which keeps
+    even WAL readers out) is waited for half a second, then the cards are listed unmarked."""
+    import sqlite3
+    import time
+
+    run("suspend", "mlp-2")
+    db = Path(os.environ["DLCARDS_DB"])
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("UPDATE meta SET value = value WHERE 0")
+        start = time.monotonic()
+        result = runner.invoke(app, ["list", "--topic", "mlp"])
+        waited = time.monotonic() - start
+    finally:
+        holder.close()
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == (
+        "mlp-2\tWhat is the solution to the single Perceptron's limitation?"
+    )
+    [warning] = result.stderr.splitlines()
+    assert "database is locked" in warning and warning.startswith("warning: "), warning
+    assert waited < 10, waited
