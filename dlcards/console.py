@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from dlcards.errors import DlcardsError
 
 
+SUSPENDED_MARK = " (s)"
+"""What follows a suspended card's id in `list` and `search` (and its lapses in `list
+--leeches`): a word, not a colour alone, so it shows under NO_COLOR and in a pipe."""
+
+
 def reader_left() -> None:
     """`dlcards list | head -1`: the reader took what it wanted. Not an error: exit 0 quietly
     (rich's default exits 1, which breaks `set -o pipefail` scripts)."""

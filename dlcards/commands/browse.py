@@ -17,6 +17,7 @@ from dlcards.commands.options import (
     TodayOption,
     TopicOption,
 )
+from dlcards.console import SUSPENDED_MARK
 
 
 def topics(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> None:
@@ -128,11 +129,6 @@ def list_cards(
     n_held = sum(c.id in held for c in cards) if held else 0
     said = f" ({n_held} suspended, marked {SUSPENDED_MARK.strip()})" if n_held else ""
     console.print(f"[dim]{plural(len(cards), 'card')}{said}[/dim]")
-
-
-SUSPENDED_MARK = " (s)"
-"""What follows a suspended card's id in `list` and `search` (and its lapses in `list
---leeches`): a word, not a colour alone, so it shows under NO_COLOR and in a pipe."""
 
 
 def suspended_cards(db: str | None) -> frozenset[str]:

@@ -652,7 +652,7 @@ def _search_id(row: dict[str, Any]) -> Text:
     """A found card's id, and `(s)` after it when it is suspended, as `list` marks it."""
     from rich.text import Text
 
-    from dlcards.commands.browse import SUSPENDED_MARK
+    from dlcards.console import SUSPENDED_MARK
 
     shown = Text(row["id"], style="bold cyan")
     if row["suspended"]:
