@@ -423,19 +423,27 @@ def test_the_c_locale_gets_ascii(
         assert "Σ_(i ∈ misclassified)" in shown.decode("utf-8")
 
 
-def test_a_glued_space_is_a_space_in_ascii(synced_env: dict[str, str]) -> None:
-    """With LC_ALL=C the study screen's panel title read `perceptron-1?* Perceptron...`: the
-    space kept with a separator (console.GLUE, written as a space) was spelled "?" as a
-    character ASCII cannot hold; and a spelled separator (`*`) started a line."""
+def _gd_answer_in_ascii(
+    synced_env: dict[str, str], **extra: str
+) -> subprocess.CompletedProcess[bytes]:
+    """`study --topic gd` under LC_ALL=C (no other locale variable, no PYTHONIOENCODING),
+    its first answer shown, then quit; `extra`: more of its environment."""
     env = {k: v for k, v in synced_env.items() if not k.startswith(("LC_", "LANG"))}
-    env = {**env, "LC_ALL": "C", "COLUMNS": "40", "TTY_COMPATIBLE": "1"}
+    env = {**env, "LC_ALL": "C", **extra}
     env.pop("PYTHONIOENCODING", None)
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "dlcards", "study", "--topic", "gd"],
         input=b"\nq\n",
         env=env,
         capture_output=True,
     )
+
+
+def test_a_glued_space_is_a_space_in_ascii(synced_env: dict[str, str]) -> None:
+    """With LC_ALL=C the study screen's panel title read `perceptron-1?* Perceptron...`: the
+    space kept with a separator (console.GLUE, written as a space) was spelled "?" as a
+    character ASCII cannot hold; and a spelled separator (`*`) started a line."""
+    done = _gd_answer_in_ascii(synced_env, COLUMNS="40", TTY_COMPATIBLE="1")
     assert done.returncode == 0, done.stderr
     lines = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout.decode("ascii")).splitlines()
     assert not [line for line in lines if "?*" in line or "? *" in line], lines
@@ -1922,15 +1930,7 @@ def test_the_again_mark_is_not_said_twice_in_ascii(synced_env: dict[str, str]) -
     """Found in tmux under LC_ALL=C: ↺ is spelled `(again)` there, so the hint under an
     answer ended `(again) again today`. Where ↺ is spelled, the hint says `(again) comes
     back` (a wording the hints already had)."""
-    env = {k: v for k, v in synced_env.items() if not k.startswith(("LC_", "LANG"))}
-    env = {**env, "LC_ALL": "C", "COLUMNS": "80"}
-    env.pop("PYTHONIOENCODING", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "dlcards", "study", "--topic", "gd"],
-        input=b"\nq\n",
-        env=env,
-        capture_output=True,
-    )
+    done = _gd_answer_in_ascii(synced_env, COLUMNS="80")
     assert done.returncode == 0, done.stderr
     shown = done.stdout.decode("ascii")
     assert "(again) comes back" in shown and "(again) again" not in shown, shown
