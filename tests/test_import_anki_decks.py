@@ -561,16 +561,16 @@ cards:
 
 _KILL_AT = {
     # before its record of the names it will write is kept: nothing written
-    "before the record": "Store.set_meta",
+    "before the record": "Store.record_pending",
     # that record committed, no folder or file made yet
-    "after the record of names": "Store.set_meta",
+    "after the record of names": "Store.record_pending",
     # the folders made and every temporary file written (new files, old versions' second
     # names), their record not kept yet: the next command removes them and the folders
-    "before the record of the writes": "Store.set_meta",
+    "before the record of the writes": "Store.record_pending",
     # the same, with --force over a deck file of the learner's (its second name made)
-    "before the record of the writes, --force": "Store.set_meta",
+    "before the record of the writes, --force": "Store.record_pending",
     # the writes' record committed, no deck file in place yet
-    "after the record": "Store.set_meta",
+    "after the record": "Store.record_pending",
     # a deck file in place, the others not yet
     "between the decks": "os.replace",
     # the same, with --force over a deck file of the learner's, replaced already

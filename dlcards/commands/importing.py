@@ -180,7 +180,7 @@ def _forget_record(written: Replaced) -> None:
         store, key = kept
         # not another wait for a lock that may be why it stopped
         with suppress(Exception), store.waiting_at_most(0.2):
-            store.delete_meta(key)
+            store.forget_pending(key)
 
 
 def _record_in(store: Store, written: Replaced) -> None:
@@ -193,7 +193,7 @@ def _record_in(store: Store, written: Replaced) -> None:
 
     def ready(record: dict[str, object]) -> None:
         _RECORDS[id(written)] = (store, key)
-        store.set_meta(key, json.dumps(record))
+        store.record_pending(key, json.dumps(record))
 
     written.ready = ready
 
@@ -350,7 +350,7 @@ def _import(
                     followed = store.follow_suspensions(follow, there)
                     kept = _RECORDS.get(id(written))
                     if kept is not None:  # the decks are the database's with this commit
-                        store.delete_meta(kept[1])
+                        store.forget_pending(kept[1])
                 written.keep()  # the decks' cards and reviews are in: the decks stay
                 _RECORDS.pop(id(written), None)
                 # saved: a stop from now on says so, at the end of the import's block

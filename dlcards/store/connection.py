@@ -57,6 +57,7 @@ from dlcards.cores import cores
 from dlcards.errors import StoreError
 from dlcards.interrupts import committing, writing
 from dlcards.paths import default_db
+from dlcards.store.count import NONE_PENDING_ID, PENDING_RANGE, PENDING_SQL
 from dlcards.store.count import PENDING_FILES as PENDING_FILES
 from dlcards.store.schema import SCHEMA_VERSION
 
@@ -1278,6 +1279,7 @@ class Connection:
             if self.fresh_schema and is_empty(self.conn):
                 create_fresh(self.conn)
                 self.made_fresh = True
+                self.conn.execute(f"PRAGMA application_id = {NONE_PENDING_ID}")
             else:
                 migrate(self.conn)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -1858,6 +1860,31 @@ class Connection:
         with self._write(("meta",)) as c:
             c.execute(UPSERT_META, (key, value))
 
+    def record_pending(self, key: str, value: str) -> None:
+        """Keep the record `value` of file writes (`PENDING_FILES` + its writer's token), the
+        header's mark of none kept taken back in the same transaction (`NONE_PENDING_ID`)."""
+        if not key.startswith(PENDING_FILES):
+            raise ValueError(f"not a record of file writes: {key}")
+        with self._write(("meta",)) as c:
+            c.execute(UPSERT_META, (key, value))
+            c.execute("PRAGMA application_id = 0")
+
+    def forget_pending(self, key: str | None = None) -> None:
+        """Drop the record of file writes at `key` (None: none), and mark the header as
+        keeping none (`NONE_PENDING_ID`) when no other is left, in the same transaction. No
+        write at all when there is nothing to change (each command's open calls it)."""
+
+        def marked() -> bool:
+            return bool(self.conn.execute("PRAGMA application_id").fetchone()[0] == NONE_PENDING_ID)
+
+        if key is None and self._call(marked):
+            return
+        with self._write(("meta",)) as c:
+            if key is not None:
+                c.execute("DELETE FROM meta WHERE key = ?", (key,))
+            if not c.execute(PENDING_SQL, PENDING_RANGE).fetchone()[0] and not marked():
+                c.execute(f"PRAGMA application_id = {NONE_PENDING_ID}")
+
     def pending_files(self) -> dict[str, str]:
         """The records of file writes not yet made part of this database (`PENDING_FILES`),
         by key: those of commands killed before their commit, for the next to undo. Nothing
@@ -1866,8 +1893,7 @@ class Connection:
             return {}
         rows = self._call(
             lambda: self.conn.execute(
-                "SELECT key, value FROM meta WHERE key >= ? AND key < ?",
-                (PENDING_FILES, PENDING_FILES[:-1] + chr(ord(PENDING_FILES[-1]) + 1)),
+                "SELECT key, value FROM meta WHERE key >= ? AND key < ?", PENDING_RANGE
             ).fetchall()
         )
         return dict(rows)

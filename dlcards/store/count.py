@@ -29,8 +29,17 @@ committed before the first folder or file is made, deleted by the transaction wh
 makes the files the database's. One found by another process, its writer gone, is undone
 (`commands.common.undo_killed_writes`); a command that reads the decks without opening the
 store asks `pending_files_at` first (`commands.common.decks_as_committed`)."""
-_PENDING_SQL = "SELECT EXISTS (SELECT 1 FROM meta WHERE key >= ? AND key < ?)"
-_PENDING_RANGE = (PENDING_FILES, PENDING_FILES[:-1] + chr(ord(PENDING_FILES[-1]) + 1))
+PENDING_SQL = "SELECT EXISTS (SELECT 1 FROM meta WHERE key >= ? AND key < ?)"
+PENDING_RANGE = (PENDING_FILES, PENDING_FILES[:-1] + chr(ord(PENDING_FILES[-1]) + 1))
+NONE_PENDING_ID = 0x646C6364  # "dlcd"
+"""The database's `PRAGMA application_id` while it keeps no record of file writes
+(`PENDING_FILES`): set by the transaction that made its schema or that saw the last record go,
+and taken back (0, SQLite's default) by the one that writes a record. SQLite reads it from the
+file's header, without parsing the schema (0.3 ms, against 3 ms for a query of `meta`): what
+`pending_files_at` asks first. Any other value (a database of an older dlcards, one a record is
+kept in) means: look in `meta`. (An older dlcards that writes a record into a database this
+one marked leaves the mark: the two versions side by side on one database are not
+supported.)"""
 REBUILD_PENDING = "rebuild_pending"
 """meta: set while `config` rebuilds every card's FSRS state; still there, the rebuild was
 killed half-way and `commands.common.schedule_of` finishes it."""
@@ -188,11 +197,11 @@ def prompt_count(path: str, day: str | None, observed: str) -> int | None:
 
 def pending_files_at(path: str) -> bool:
     """Whether the database at `path` may hold a record of file writes not yet its own
-    (`PENDING_FILES`), read with sqlite3 alone (a few milliseconds, where opening the store
-    takes a tenth of a second): for a command that reads the deck folders without opening the
-    store, which must open it first when it does (its decks may be a killed import's). False
-    when there is no database; True when it cannot be read here (the store says why, when a
-    command opens it)."""
+    (`PENDING_FILES`), read with sqlite3 alone (the file's header, `NONE_PENDING_ID`: a third
+    of a millisecond; else a query, a few; opening the store takes a tenth of a second): for a
+    command that reads the deck folders without opening the store, which must open it first
+    when it does (its decks may be a killed import's). False when there is no database; True
+    when it cannot be read here (the store says why, when a command opens it)."""
     import os
 
     if not os.path.isfile(path):
@@ -203,7 +212,9 @@ def pending_files_at(path: str) -> bool:
         return True
     try:
         conn.execute("PRAGMA query_only = 1")
-        return bool(conn.execute(_PENDING_SQL, _PENDING_RANGE).fetchone()[0])
+        if conn.execute("PRAGMA application_id").fetchone()[0] == NONE_PENDING_ID:
+            return False  # read from the header, without the schema
+        return bool(conn.execute(PENDING_SQL, PENDING_RANGE).fetchone()[0])
     except (sqlite3.Error, UnicodeDecodeError):  # (a damaged schema's message, not text)
         return True
     finally:
