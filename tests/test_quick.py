@@ -1027,3 +1027,49 @@ def test_a_file_version_taken_in_the_files_last_tick_matches_no_later_look(
         assert settled.startswith(f"{st.st_size}:{mtime}:{st.st_ctime_ns}")
         looks = {file_version(st, mtime + d) for d in (0, 1, window // 2, window, -window)}
         assert len(looks) == 5 and settled not in looks
+
+
+@pytest.mark.parametrize(
+    ("argv", "collecting"),
+    [
+        (["show", "perceptron-1"], False),
+        (["topics"], False),
+        (["study"], True),  # as long as the learner studies: the collector runs
+        (["suspend", "perceptron-1"], True),  # the typer app's commands: imports, exports
+    ],
+    ids=["show", "topics", "study", "suspend"],
+)
+def test_the_cyclic_collector_is_off_only_for_a_quick_command(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], collecting: bool
+) -> None:
+    """The quick commands run without the cyclic garbage collector (its passes over the
+    modules being imported were ~6% of their CPU); `study` and the typer app's commands run
+    with it; `main` gives its caller the collector as it was."""
+    import gc
+
+    import dlcards.cli
+    from dlcards.commands import run as bodies
+    from dlcards.quick import main
+
+    seen: list[bool] = []
+
+    def body(**kwargs: object) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(bodies, argv[0], body, raising=False)
+    monkeypatch.setattr(dlcards.cli, "main", lambda: seen.append(gc.isenabled()))
+    monkeypatch.setattr(sys, "argv", ["dlcards", *argv])
+    assert gc.isenabled()
+    with pytest.raises(SystemExit) if argv[0] != "suspend" else contextlib.nullcontext():
+        main()
+    assert seen == [collecting]
+    assert gc.isenabled()
+    gc.disable()
+    try:  # off before: off after
+        monkeypatch.setattr(sys, "argv", ["dlcards", "topics"])
+        with pytest.raises(SystemExit):
+            main()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
