@@ -1011,3 +1011,106 @@ def test_add_whose_editor_fails_after_saving_keeps_what_was_typed(
     result = runner.invoke(app, ["add", "--deck", str(deck)])
     assert result.exit_code == 2 and "kept in" not in result.output, result.output
     assert deck.read_text() == DECK
+
+
+SIGNALLED_EDITOR = """\
+import os, pathlib, signal, sys, time
+target = pathlib.Path(sys.argv[-1])
+def ended(signum, frame):
+    pathlib.Path(os.environ["EDITOR_GOT"]).write_text(str(signum))
+    sys.exit(1)
+signal.signal(signal.SIGTERM, ended)
+signal.signal(signal.SIGHUP, ended)
+text = os.environ["EDITOR_TEXT"]
+if text.startswith("REPLACE:"):
+    old, new = text[8:].split("=>")
+    text = target.read_text().replace(old, new)
+target.write_text(text)  # saved, as :w saves, and the editor stays open
+pathlib.Path(os.environ["EDITOR_READY"]).write_text(str(os.getpid()))
+while True:
+    time.sleep(0.02)
+"""
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("command", ["edit", "add", "study"])
+def test_a_kill_while_the_editor_is_open_ends_the_editor_and_keeps_what_was_saved(
+    tmp_path: Path, command: str, signame: str
+) -> None:
+    """`kill` (SIGTERM) of `dlcards edit`, `add` or a `study` session whose `e` had the editor
+    open ended dlcards at once and left the editor running: on a copy of the deck in a
+    folder left in the temporary folder for good (edit, add), or removed under it (study,
+    whose summary was drawn over the editor), the editor and the shell then reading the same
+    terminal, and the edit saved in it lost. Now the signal is passed on to the editor, and
+    once it has ended the command stops as the signal stops it (143, or 129 for SIGHUP), the
+    deck as it was and what was saved kept in a file one line names."""
+    import signal
+    import subprocess
+    import time
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck = decks / "own.yaml"
+    deck.write_text(DECK, encoding="utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    ready, got = tmp_path / "ready", tmp_path / "got"
+    script = tmp_path / "signalled_editor.py"
+    script.write_text(SIGNALLED_EDITOR)
+    if command == "add":
+        args, text = ["add", "--deck", str(deck)], CARD_TEXT.format(q="Typed before the kill?")
+        saved = "Typed before the kill?"
+    else:
+        study = ["study", "--topic", "own", "--today", "2026-11-26"]
+        args = ["edit", "own-1"] if command == "edit" else study
+        args += ["--decks", str(decks)]
+        text, saved = "REPLACE:answer: A1=>answer: A1, saved before the kill", "saved before the"
+    env = {k: v for k, v in os.environ.items() if k not in ("VISUAL", "EDITOR")}
+    env.update(
+        EDITOR=f"{sys.executable} {script}",
+        EDITOR_TEXT=text,
+        EDITOR_READY=str(ready),
+        EDITOR_GOT=str(got),
+        TMPDIR=str(temp),
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "dlcards", *args],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert run.stdin is not None
+    editor_pid = None
+    try:
+        if command == "study":  # the line protocol: `e` on the first card's question
+            run.stdin.write("e\n")
+            run.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not (ready.exists() and ready.read_text()) and time.monotonic() < deadline:
+            assert run.poll() is None, run.communicate()[0]
+            time.sleep(0.05)
+        editor_pid = int(ready.read_text())
+        run.send_signal(getattr(signal, signame))
+        said = run.communicate(timeout=60)[0]
+    finally:
+        if run.poll() is None:
+            run.kill()
+        if editor_pid is not None and not got.exists():
+            try:
+                os.kill(editor_pid, signal.SIGKILL)  # left running: the test has failed
+            except ProcessLookupError:
+                pass
+    number = getattr(signal, signame)
+    assert got.exists() and got.read_text() == str(number), said  # the editor was told
+    assert run.returncode == 128 + number, said
+    assert "Traceback" not in said
+    kept = [line for line in said.splitlines() if line.startswith("stopped: ")]
+    assert len(kept) == 1, said
+    file = Path(" ".join(said.split()).split("kept in ")[1].split()[0])
+    assert saved in file.read_text(encoding="utf-8")
+    assert deck.read_text(encoding="utf-8") == DECK  # the deck as it was
+    assert sorted(p.name for p in temp.iterdir()) == [file.name]  # no folder left behind
+    if command == "study":
+        assert "Interrupted. 0 grades saved." in said

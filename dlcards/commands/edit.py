@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
 
@@ -61,15 +61,22 @@ def open_editor(file: Path, line: int | None = None, stdin: int | None = None) -
         args = [*editor, "--wait", "-g", f"{file}:{line}"]
     else:
         args = [*editor, f"+{line}", str(file)]
-    try:
-        child = subprocess.Popen(args, stdin=stdin)
-    except OSError as err:
-        raise UsageError(
-            f"cannot run the editor {' '.join(editor)!r} (${variable}): {err.strerror}; set "
-            f"${variable} to your editor's command"
-        ) from None
-    with _keyboard_signals_ignored():  # Ctrl-C is the editor's (vim's "leave insert mode")
-        code = child.wait()
+    with _stops_passed_on() as stops:
+        try:
+            child = subprocess.Popen(args, stdin=stdin)
+        except OSError as err:
+            raise UsageError(
+                f"cannot run the editor {' '.join(editor)!r} (${variable}): {err.strerror}; "
+                f"set ${variable} to your editor's command"
+            ) from None
+        stops.editor(child)
+        with _keyboard_signals_ignored():  # Ctrl-C is the editor's (vim's "leave insert mode")
+            code = child.wait()
+    if stops.signals:  # `kill` or a closed terminal: the editor has ended, now this command
+        from dlcards.terminal import Hangup
+
+        stops.terminal_back()
+        raise Hangup(stops.signals[0])
     if code < 0:  # ended by a signal: Popen's -15 is no exit code a user has seen
         raise UsageError(f"the editor {' '.join(editor)!r} was ended by {_signal_name(-code)}")
     if code != 0:
@@ -84,6 +91,80 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
+
+
+class _Stops:
+    """The SIGTERMs and SIGHUPs that came while the editor ran (`_stops_passed_on`), each
+    passed on to the editor once it is started."""
+
+    def __init__(self) -> None:
+        self.signals: list[int] = []
+        self.child: subprocess.Popen[bytes] | None = None
+        self.modes: list[Any] | None = None  # the terminal's modes before the editor, if one
+        try:
+            import termios
+        except ImportError:  # pragma: no cover - not POSIX
+            return
+        try:
+            if sys.stdin.isatty():  # a script's input has no modes to keep
+                self.modes = termios.tcgetattr(sys.stdin.fileno())
+        except (termios.error, OSError, ValueError):  # closed meanwhile
+            pass
+
+    def terminal_back(self) -> None:
+        """The terminal's modes as they were before the editor: an editor ended by a signal
+        can leave it raw (vim on SIGTERM), every later line drawn as a staircase."""
+        if self.modes is None:
+            return
+        import termios
+
+        try:
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self.modes)
+        except (termios.error, OSError, ValueError):  # the terminal has closed
+            pass
+
+    def editor(self, child: subprocess.Popen[bytes]) -> None:
+        self.child = child
+        for signum in self.signals:  # came while it started
+            self._pass_on(signum)
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.signals.append(signum)
+        self._pass_on(signum)
+
+    def _pass_on(self, signum: int) -> None:
+        if self.child is not None:
+            try:
+                self.child.send_signal(signum)
+            except OSError:  # it has ended meanwhile
+                pass
+
+
+@contextmanager
+def _stops_passed_on() -> Iterator[_Stops]:
+    """While the editor runs, `kill` (SIGTERM) and a closed terminal (SIGHUP) are passed on to
+    the editor, which ends as it ends on them (vim keeps its swap file), and noted: the
+    caller stops once the editor has ended (`terminal.Hangup`, exit 143 or 129), what was
+    saved in it kept. They ended dlcards at once with the editor left running on a copy of
+    the deck in a folder removed under it (`study`'s `e`, whose session ended) or left for
+    good (`edit`, `add`), the editor and the shell then reading the same terminal, and an
+    edit saved in it lost. Set before the editor starts: a handler of Python's is not the
+    child's (exec resets it). A no-op outside the main thread."""
+    import signal
+    import threading
+
+    stops = _Stops()
+    if threading.current_thread() is not threading.main_thread():
+        yield stops
+        return
+    names = ("SIGTERM", "SIGHUP")
+    numbers = [n for n in (getattr(signal, name, None) for name in names) if n is not None]
+    before = {n: signal.signal(n, stops) for n in numbers}
+    try:
+        yield stops
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 @contextmanager
@@ -319,6 +400,11 @@ def add(
             # learner's, kept where the error says, as a card that cannot be written is
             said = str(err) if "no card added" in str(err) else f"{err}; no card added"
             raise UsageError(f"{said}; yours is kept in {_keep(typed, card_id)}") from None
+        except KeyboardInterrupt:  # a `kill` or a closed terminal while the editor was open
+            typed = draft.read_bytes().decode("utf-8", errors="replace") if draft.is_file() else ""
+            if before is not None or not (is_empty(typed) or typed == pristine):
+                say(f"stopped: no card added; yours is kept in {_keep(typed, card_id)}")
+            raise
     # The file is read again and written under a lock on its folder: another `add` (or an
     # edit saved) since the editor opened is kept, and the id is one nobody took meanwhile.
     try:
@@ -391,6 +477,12 @@ def _edit_until_checked(
             raise type(err)(
                 f"{err}; {file} is left as it was, your edit is kept in {kept}"
             ) from None
+        except KeyboardInterrupt:  # a `kill`, a closed terminal, Ctrl-C while it is checked
+            typed = copy.read_bytes() if copy.is_file() else original
+            if typed != original:  # saved in the editor, not yet in the deck: the learner's
+                kept = _keep(typed, f"edit-{file.stem}", file.suffix)
+                say(f"stopped: {file} is left as it was, your edit is kept in {kept}")
+            raise
     return load_catalog(list(decks or ()))
 
 
