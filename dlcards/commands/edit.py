@@ -403,7 +403,7 @@ def add(
         except KeyboardInterrupt:  # a `kill` or a closed terminal while the editor was open
             typed = draft.read_bytes().decode("utf-8", errors="replace") if draft.is_file() else ""
             if before is not None or not (is_empty(typed) or typed == pristine):
-                say(f"stopped: no card added; yours is kept in {_keep(typed, card_id)}")
+                say(escaped(f"stopped: no card added; yours is kept in {_keep(typed, card_id)}"))
             raise
     # The file is read again and written under a lock on its folder: another `add` (or an
     # edit saved) since the editor opened is kept, and the id is one nobody took meanwhile.
@@ -481,7 +481,9 @@ def _edit_until_checked(
             typed = copy.read_bytes() if copy.is_file() else original
             if typed != original:  # saved in the editor, not yet in the deck: the learner's
                 kept = _keep(typed, f"edit-{file.stem}", file.suffix)
-                say(f"stopped: {file} is left as it was, your edit is kept in {kept}")
+                from dlcards.console import escaped
+
+                say(escaped(f"stopped: {file} is left as it was, your edit is kept in {kept}"))
             raise
     return load_catalog(list(decks or ()))
 
