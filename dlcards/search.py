@@ -292,11 +292,19 @@ def _tag(value: str, part: str) -> Filter:
         return Filter("untagged", "")
     if text == "*":
         return Filter("all", "")
-    if " " in text:
+    if " " in text or not_text(text):
         return Filter("none", "")
     if nc:
         return Filter("nctag", _glob(without_combining(tag_form(text)), "[^ ]"))
     return Filter("tag", _glob(tag_form(text), "[^ ]"))
+
+
+def not_text(text: str) -> bool:
+    """`text` holds bytes that were not UTF-8 (a command-line argument's, which Python keeps
+    as lone surrogates): it names no tag or topic (the decks are UTF-8), and SQLite cannot
+    take it as a parameter: `search tag:` with such a byte ended in a UnicodeEncodeError's
+    traceback (`study --search` and `quiz --search` too)."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def without_combining(text: str) -> str:
@@ -492,6 +500,8 @@ def _field(key: str, value: str, part: str) -> Term | Filter:
         text = _unescape(value)
         if not text:
             raise _error(f"'{part}' needs a value, e.g. topic:gd")
+        if not_text(text):
+            return Filter("none", "")
         return Filter("all", "") if text == "*" else Filter("topic", _glob(text, "?"))
     if key == "tag":
         return _tag(value, part)

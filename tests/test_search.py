@@ -1191,3 +1191,48 @@ def test_the_indexed_text_shows_as_the_decks(text: str) -> None:
     from dlcards.store.rows import searchable
 
     assert to_plain(searchable(text)) == to_plain(text)
+
+
+@pytest.mark.parametrize("command", ["search", "study", "quiz"])
+@pytest.mark.parametrize(
+    ("query", "shown", "matches"),
+    [
+        (b"tag:\xff", "tag:\\xff", False),
+        (b"-tag:m\xff*", "-tag:m\\xff*", True),
+        (b"topic:g\xff*", "topic:g\\xff*", False),
+        (b"tag:nc:\xe9", "tag:nc:\\xe9", False),  # an é from a Latin-1 terminal
+    ],
+)
+def test_a_tag_or_topic_with_bytes_that_are_not_utf8_matches_no_card(
+    command: str, query: bytes, shown: str, matches: bool
+) -> None:
+    """A command-line byte that is not UTF-8 reaches Python as a lone surrogate, which SQLite
+    cannot take as a parameter: `search 'tag:\\xff'` (and `study --search`, `quiz --search`)
+    ended in a UnicodeEncodeError's traceback. Such a tag or topic names none (the decks are
+    UTF-8), as `deck:` and `show` already took it; the query is said with the byte as \\xff
+    (study and quiz said it with its backslash doubled)."""
+    args = {
+        "search": [b"search", query],
+        "study": [b"study", b"--search", query, b"--today", b"2026-11-26"],
+        "quiz": [b"quiz", b"--search", query, b"--count", b"1"],
+    }[command]
+    result = subprocess.run(
+        [sys.executable.encode(), b"-m", b"dlcards", *args],
+        input=b"",
+        capture_output=True,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+    )
+    said = (result.stdout + result.stderr).decode("utf-8", "replace")
+    assert "Traceback" not in said, said
+    if matches:  # every card: a search of 220 cards lists them, a session or quiz starts
+        assert result.returncode == 0, said
+        assert "No card" not in said and "found none" not in said
+        if command == "search":
+            assert f"{len(load_catalog([]).cards)} cards match" in said
+        return
+    nothing = {
+        "search": f"No card matches '{shown}'.",
+        "study": f"No card matches the search '{shown}'; nothing to study.",
+        "quiz": f"No cards to quiz on: the search '{shown}' found none.",
+    }[command]
+    assert said.strip().splitlines()[-1] == nothing, said

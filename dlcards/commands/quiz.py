@@ -751,7 +751,7 @@ def quiz(
         if not questions:
             echo(
                 "No cards to quiz on"
-                + (f": the search {escaped(search)!r} found none." if search is not None else ".")
+                + (f": the search '{escaped(search)}' found none." if search is not None else ".")
             )
             return
         titles = catalog.topic_titles()

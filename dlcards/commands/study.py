@@ -932,7 +932,7 @@ def run(
                     "overdue first (raise it with `dlcards config reviews_per_day N`)."
                 )
             elif search is not None and not allowed:
-                echo(f"No card matches the search {escaped(search)!r}; nothing to study.")
+                echo(f"No card matches the search '{escaped(search)}'; nothing to study.")
             else:
                 echo(_nothing_to_study(store, by, day, topics, allowed, tag, new, reviews))
             return 0
