@@ -1114,3 +1114,44 @@ def test_a_kill_while_the_editor_is_open_ends_the_editor_and_keeps_what_was_save
     assert sorted(p.name for p in temp.iterdir()) == [file.name]  # no folder left behind
     if command == "study":
         assert "Interrupted. 0 grades saved." in said
+
+
+def test_add_with_a_deck_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    """`dlcards add --deck $'\\xff.yaml'` wrote the name into the template and ended in a
+    UnicodeEncodeError's traceback. A new deck of such a name is refused before the editor
+    opens (its name would be its title); an existing deck of such a name takes the card, the
+    template naming the file with the byte as \\xff."""
+    import subprocess
+
+    script = tmp_path / "typing_editor.py"
+    seen = tmp_path / "template.txt"
+    script.write_text(
+        "import pathlib, sys\n"
+        "target = pathlib.Path(sys.argv[-1])\n"
+        f"pathlib.Path({str(seen)!r}).write_text(target.read_text())\n"
+        f"target.write_text({CARD_TEXT!r}.format(q='Typed?'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("VISUAL", "EDITOR")}
+    env.update(EDITOR=f"{sys.executable} {script}", LC_ALL="C.UTF-8")
+    folder = os.fsencode(tmp_path)
+
+    def add(name: bytes) -> tuple[int, str]:
+        run = subprocess.run(
+            [sys.executable.encode(), b"-m", b"dlcards", b"add", b"--deck", folder + b"/" + name],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+        )
+        return run.returncode, (run.stdout + run.stderr).decode("utf-8", "replace")
+
+    code, said = add(b"new\xff.yaml")
+    assert code == 2, said
+    (line,) = said.strip().splitlines()
+    assert line.startswith(f"error: --deck {tmp_path}/new\\xff.yaml: the file name is not UTF-8")
+    assert not seen.exists()  # refused before the editor opened
+    (tmp_path / os.fsdecode(b"own\xff.yaml")).write_text(DECK, encoding="utf-8")
+    code, said = add(b"own\xff.yaml")
+    assert code == 0, said
+    assert said.startswith("added own-8 to "), said
+    assert "(own\\xff.yaml)" in seen.read_text(encoding="utf-8")
+    assert "Typed?" in (tmp_path / os.fsdecode(b"own\xff.yaml")).read_text(encoding="utf-8")

@@ -1236,3 +1236,20 @@ def test_a_tag_or_topic_with_bytes_that_are_not_utf8_matches_no_card(
         "quiz": f"No cards to quiz on: the search '{shown}' found none.",
     }[command]
     assert said.strip().splitlines()[-1] == nothing, said
+
+
+@pytest.mark.parametrize("command", ["study", "quiz", "list"])
+def test_a_tag_option_with_bytes_that_are_not_utf8_is_an_unknown_tag(command: str) -> None:
+    """`study --tag $'\\xff'` and `quiz --tag` looked the tag up in the store with a lone
+    surrogate as a parameter: a UnicodeEncodeError's traceback (`list --tag` said it was
+    unknown). Now each says the tag is unknown, in one line, exit 2."""
+    result = subprocess.run(
+        [sys.executable.encode(), b"-m", b"dlcards", command.encode(), b"--tag", b"m\xff"],
+        input=b"",
+        capture_output=True,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+    )
+    said = (result.stdout + result.stderr).decode("utf-8", "replace")
+    assert result.returncode == 2, said
+    (line,) = said.strip().splitlines()
+    assert line.startswith("error: unknown tag 'm\\xff'; tags are: "), said

@@ -337,6 +337,7 @@ def add(
     from dlcards.deckedit import with_error as marked
     from dlcards.fileio import atomic_write_bytes, folder_lock
     from dlcards.prompt import is_deck_name  # the names a folder loads
+    from dlcards.search import not_text
 
     decks_as_committed(None)  # a killed import's decks are not the learner's, to add to
     file = _deck_file(deck, list(decks or ()))
@@ -348,6 +349,11 @@ def add(
             f"--deck {file}: a deck file's name ends in .yaml or .yml and does not begin with "
             f"a dot (a deck folder loads only those); name it {name}"
         )
+    if not file.exists() and not_text(file.name):  # its name would be the deck's title
+        raise UsageError(
+            f"--deck {escaped(str(file))}: the file name is not UTF-8 text, and a new deck's "
+            "title is its name; name it in UTF-8"
+        )
     _check_target(file)
     _, topic, ids = _deck_as_is(file)
     catalog = load_catalog(list(decks or ()))
@@ -357,7 +363,8 @@ def add(
     card_id = free_id(topic, taken | ids)
     with tempfile.TemporaryDirectory(prefix="dlcards-add-") as tmp:
         draft = Path(tmp) / f"{card_id}.yaml"
-        pristine = TEMPLATE.format(topic=topic, path=file.name, sp=" ")
+        # (the name as every line says it: one that is not UTF-8 could not be written)
+        pristine = TEMPLATE.format(topic=topic, path=escaped(file.name), sp=" ")
         draft.write_text(pristine, encoding="utf-8")
         # the cursor on the question (past the comments), then on the line of each error
         line = TEMPLATE.splitlines().index("question:{sp}") + 1

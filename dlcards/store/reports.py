@@ -529,13 +529,16 @@ class Reports(Connection):
         deck."""
         chosen = list(topics)
         where = f" AND topic IN ({', '.join('?' * len(chosen))})" if chosen else ""
-        rows = self._call(
-            lambda: self.conn.execute(
-                "SELECT id FROM cards WHERE retired = 0 AND (instr(tags, ?) > 0 OR "
-                f"instr(tags, ?) > 0){where} ORDER BY position",
-                (f" {tag} ", f" {tag}::", *chosen),
-            ).fetchall()
-        )
+        try:
+            rows = self._call(
+                lambda: self.conn.execute(
+                    "SELECT id FROM cards WHERE retired = 0 AND (instr(tags, ?) > 0 OR "
+                    f"instr(tags, ?) > 0){where} ORDER BY position",
+                    (f" {tag} ", f" {tag}::", *chosen),
+                ).fetchall()
+            )
+        except UnicodeEncodeError:  # a lone surrogate (an undecodable command-line byte)
+            return []  # is in no card's tags (`study --tag`, `quiz --tag` ended in a traceback)
         return [text_of(r[0], "?", "cards.id") for r in rows]
 
     def reviews_by_day(self, since: date, until: date) -> list[DayCount]:
