@@ -1155,3 +1155,56 @@ def test_add_with_a_deck_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     assert said.startswith("added own-8 to "), said
     assert "(own\\xff.yaml)" in seen.read_text(encoding="utf-8")
     assert "Typed?" in (tmp_path / os.fsdecode(b"own\xff.yaml")).read_text(encoding="utf-8")
+
+
+def test_a_hang_up_ignored_as_nohup_ignores_it_stays_ignored_while_the_editor_is_open(
+    tmp_path: Path,
+) -> None:
+    """Under `nohup` (SIGHUP ignored) the editor's SIGHUP is not taken as a stop: `edit`
+    goes on, and the editor, which inherits the ignored signal, is not told either."""
+    import signal
+    import subprocess
+    import time
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck = decks / "own.yaml"
+    deck.write_text(DECK, encoding="utf-8")
+    ready, got, go = tmp_path / "ready", tmp_path / "got", tmp_path / "go"
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import os, pathlib, signal, sys, time\n"
+        "target = pathlib.Path(sys.argv[-1])\n"
+        "ignored = signal.getsignal(signal.SIGHUP) is signal.SIG_IGN\n"
+        f"pathlib.Path({str(got)!r}).write_text(str(ignored))\n"
+        "target.write_text(target.read_text().replace('answer: A1', 'answer: A1, kept'))\n"
+        f"pathlib.Path({str(ready)!r}).write_text('1')\n"
+        f"while not pathlib.Path({str(go)!r}).exists():\n"
+        "    time.sleep(0.02)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("VISUAL", "EDITOR")}
+    env["EDITOR"] = f"{sys.executable} {script}"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "dlcards", "edit", "own-1", "--decks", str(decks)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # as nohup starts it
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        run.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        go.touch()
+        said = run.communicate(timeout=60)[0]
+    finally:
+        go.touch()
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, said
+    assert got.read_text() == "True"  # the editor inherited the ignored SIGHUP
+    assert "A1, kept" in deck.read_text(encoding="utf-8")

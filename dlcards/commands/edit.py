@@ -159,6 +159,8 @@ def _stops_passed_on() -> Iterator[_Stops]:
         return
     names = ("SIGTERM", "SIGHUP")
     numbers = [n for n in (getattr(signal, name, None) for name in names) if n is not None]
+    # one ignored (`nohup`: SIGHUP) stays ignored, by the editor too, which inherits that
+    numbers = [n for n in numbers if signal.getsignal(n) is not signal.SIG_IGN]
     before = {n: signal.signal(n, stops) for n in numbers}
     try:
         yield stops
