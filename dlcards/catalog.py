@@ -31,7 +31,7 @@ from dlcards.prompt import DECK_SUFFIXES as DECK_SUFFIXES
 
 if TYPE_CHECKING:
     from dlcards.deck import Card, Deck, Quiz
-    from dlcards.store.rows import Digests
+    from dlcards.store.rows import Digests, Premade
 
 T = TypeVar("T")
 
@@ -491,29 +491,32 @@ class Catalog:
         return cards
 
 
-Facts = tuple[str, int, str]
-"""What the catalog's index keeps of a deck's cards (`DeckInfo`): their ids (a line each), how
-many are math cards, and the ids of those with a quiz."""
+Summary = tuple[str, str, str, str, int, str]
+"""What the catalog's index keeps of a deck (`DeckInfo`, but its file and stamp): the path as
+shown, its topic and title, its cards' ids (a line each), how many are math cards, and the ids
+of those with a quiz."""
 
 
-def _facts(deck: Deck) -> Facts:
+def _summary(deck: Deck) -> Summary:
     return (
+        deck.path,
+        deck.topic,
+        deck.title,
         "\n".join(card.id for card in deck.cards),
         sum(card.is_math for card in deck.cards),
         "\n".join(card.id for card in deck.cards if card.quiz is not None),
     )
 
 
-def _info(deck: Deck, file: Path, stamp: str, facts: Facts | None = None) -> DeckInfo:
-    """The index entry of `deck` (read from `file`, stamped `stamp`); `facts`: `_facts(deck)`,
-    when a pool's worker made them."""
-    id_text, math, quiz_text = facts if facts is not None else _facts(deck)
+def _info(summary: Summary, file: Path, stamp: str) -> DeckInfo:
+    """The index entry of the deck `summary` is of (read from `file`, stamped `stamp`)."""
+    path, topic, title, id_text, math, quiz_text = summary
     return DeckInfo(
         file=file,
-        path=deck.path,
+        path=path,
         stamp=stamp,
-        topic=deck.topic,
-        title=deck.title,
+        topic=topic,
+        title=title,
         id_text=id_text,
         math=math,
         quiz_text=quiz_text,
@@ -703,12 +706,14 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
     )
 
 
-def _write_json(path: Path, data: object) -> None:
+def _write_json(path: Path, data: object) -> bool:
+    """Whether `data` was written to `path` (an unwritable cache only costs speed)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_cache_json(path, data)  # a cache: read back with its checksum and checks
     except OSError:
-        pass  # an unwritable cache only costs speed
+        return False
+    return True
 
 
 def _indexed(entry: object, file: Path, stamp: str) -> bool:
@@ -745,28 +750,37 @@ starting the processes."""
 
 
 def _read_and_cache(file: Path, stamp: str, cache: Path | None) -> Deck:
-    """One deck parsed, and its cache entry written when `cache` is given (in a pool's worker
-    or here). `stamp`: the file's, taken before it was read."""
+    """One deck parsed, and its cache entry written when `cache` is given (here). `stamp`: the
+    file's, taken before it was read."""
     deck = read_deck(file)
     if cache is not None:
         _write_json(cache / f"{_key(file)}.json", _deck_to_json(deck, file, stamp))
     return deck
 
 
-Parsed = tuple["Deck", "Sequence[Digests] | None", "Facts | None"]
-"""A deck file parsed, and when they were made beside the parse (`_read_and_digest`), its
-cards' digests as a sync compares them and the catalog index's facts of them (`_facts`)."""
+Parsed = tuple["Deck | None", "Premade | None", "Summary | None"]
+"""A deck file parsed: the Deck (None: a pool's worker wrote it to its cache entry, to be read
+from there if its cards are asked for), and when they were made beside the parse
+(`_read_and_digest`), its cards' rows as a first sync writes them (`rows.Premade`, with the
+digests any sync compares) and the catalog index's summary of the deck (`_summary`)."""
 
 
 def _read_and_digest(file: Path, stamp: str, cache: Path | None) -> Parsed:
-    """`_read_and_cache` in a pool's worker, with each card's digests (`rows.card_digests`)
-    and the deck's `_facts`: a first sync hashes its cards there, beside the parse, not in the
-    process that writes them (100,000 cards: ~0.4 s of its CPU time), and its index entries
-    wait for nothing but the deck (~0.1 s of the main process's, after the last deck)."""
-    from dlcards.store.rows import card_digests
+    """A deck parsed in a pool's worker, its cache entry written there, with the deck's rows
+    (`rows.premade`: each card's digests, id and tags) and `_summary`: a first sync hashes its
+    cards there, beside the parse, not in the process that writes them (100,000 cards: ~0.4 s
+    of its CPU time), and its index entries wait for nothing but the deck (~0.1 s of the main
+    process's, after the last deck). The cards themselves go back only when no cache entry
+    holds them: a first sync writes the rows, and unpickling 100,000 Cards (~0.1 s of the
+    writing process's CPU, with ~0.2 s of its per-card loop that the rows spare) and pickling
+    them (~0.3 s of the workers') bought nothing."""
+    from dlcards.store.rows import premade
 
-    deck = _read_and_cache(file, stamp, cache)
-    return deck, [card_digests(card, deck.title) for card in deck.cards], _facts(deck)
+    deck = read_deck(file)
+    kept = cache is not None and _write_json(
+        cache / f"{_key(file)}.json", _deck_to_json(deck, file, stamp)
+    )
+    return (None if kept else deck), premade(deck.cards, deck.title), _summary(deck)
 
 
 def _read_here(file: Path, stamp: str, cache: Path | None) -> Parsed:
@@ -863,8 +877,8 @@ class Loading:
                 index = loaded
         self.index = index
         self.parsed: dict[Path, Deck] = {}
-        self.digested: dict[Path, Sequence[Digests] | None] = {}
-        self.facts: dict[Path, Facts | None] = {}
+        self.made: dict[Path, Premade | None] = {}
+        self.summaries: dict[Path, Summary] = {}
         self.stamps = {file: _stamp(file) for file in files}
         self.keys = {file: _key(file) for file in files}
         # each file's entry, before any is replaced below (two files may share a key)
@@ -882,14 +896,21 @@ class Loading:
     def digests(self, file: Path) -> Sequence[Digests] | None:
         """The digests of deck file `file`'s cards (in the order of `cards`), when the worker
         that parsed it made them; None otherwise."""
+        made = self.premade(file)
+        return None if made is None else made.digests
+
+    def premade(self, file: Path) -> Premade | None:
+        """Deck file `file`'s rows as a first sync writes them (`rows.Premade`, in the order
+        of `cards`), when the worker that parsed it made them; None otherwise. Its cards are
+        not loaded for them."""
         if file in self.fresh:
-            self._parsed(file)
-        return self.digested.get(file)
+            self._got(file)
+        return self.made.get(file)
 
     def title(self, file: Path) -> str:
         """The title of deck file `file`'s topic (as `cards`, parsed or from the cache)."""
         if file in self.fresh:
-            return self._parsed(file).title
+            return self._got(file)[2]
         return _info_from_index(file, self.stamps[file], self.entries[file]).title
 
     def catalog(self) -> Catalog:
@@ -904,7 +925,7 @@ class Loading:
             if file not in self.fresh:
                 infos.append(_info_from_index(file, stamp, self.entries[file]))
                 continue
-            info = _info(self._parsed(file), file, stamp, self.facts.get(file))
+            info = _info(self._got(file), file, stamp)
             infos.append(info)
             if self.use_cache:
                 index[key] = {
@@ -933,17 +954,40 @@ class Loading:
         self._catalog = Catalog(infos, self._load)
         return self._catalog
 
+    def _got(self, file: Path) -> Summary:
+        """A changed file parsed once (here or by the pool; raises its DeckError): its deck's
+        summary; the deck (if it came) and its rows kept."""
+        summary = self.summaries.get(file)
+        if summary is None:
+            deck, self.made[file], summary = self.fresh[file]()
+            if deck is not None:
+                self.parsed[file] = deck
+                if summary is None:
+                    summary = _summary(deck)
+            if summary is None:  # (a worker sends both, or the deck)
+                raise ValueError(f"{file}: parsed without its deck or summary")
+            self.summaries[file] = summary
+        return summary
+
     def _parsed(self, file: Path) -> Deck:
-        """A changed file's deck, parsed once (here or by the pool)."""
+        """A changed file's deck, parsed once (here or by the pool; read from the cache entry
+        the pool's worker wrote, when it sent no deck)."""
         deck = self.parsed.get(file)
         if deck is None:
-            deck, self.digested[file], self.facts[file] = self.fresh[file]()
-            self.parsed[file] = deck
+            summary = self._got(file)
+            deck = self.parsed.get(file)
+            if deck is None:
+                deck = self.parsed[file] = self._cached(_info(summary, file, self.stamps[file]))
         return deck
 
     def _load(self, info: DeckInfo) -> Deck:
-        if info.file in self.parsed:
-            return self.parsed[info.file]
+        if info.file in self.fresh:
+            return self._parsed(info.file)
+        return self._cached(info)
+
+    def _cached(self, info: DeckInfo) -> Deck:
+        """The deck of `info` from its cache entry; parsed again when the entry is missing,
+        damaged or of another version of the file (`_read_again`)."""
         root = self.root
         try:
             data = read_cache_json(root / f"{_key(info.file)}.json")

@@ -1087,6 +1087,38 @@ def test_a_first_sync_written_as_the_decks_come_is_the_one_written_at_the_end(
     assert _contents(tmp_path / "streamed.db") == _contents(tmp_path / "whole.db")
 
 
+def test_a_first_sync_from_the_pool_writes_the_workers_rows_and_makes_no_card(
+    tmp_path: Path, new_db: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parse's workers send each deck's rows ready to bind (`rows.Premade`) and the deck
+    pickled apart: the process that writes makes no Card while it syncs (unpickling 100,000
+    of them and its loop over them were ~0.8 s of its CPU), and the catalog it gives holds
+    every card, as a parse here gives them."""
+    from dlcards.commands.common import sync_if_needed
+
+    decks = _big_decks(tmp_path)
+    inserts: list[int] = []
+    _pooled_first_sync(monkeypatch, inserts)
+    here, made = os.getpid(), []
+    real = Card.__new__
+
+    def counted(cls: type[Card], *args: Any, **kwargs: Any) -> Card:
+        if os.getpid() == here:  # not the forked workers' parse
+            made.append(args[0] if args else kwargs.get("id"))
+        return real(cls, *args, **kwargs)
+
+    with monkeypatch.context() as mp:
+        mp.setenv("DLCARDS_CACHE_DIR", str(tmp_path / "other-cache"))  # every deck parsed
+        mp.setattr(Card, "__new__", counted)
+        with Store.open(new_db(tmp_path / "p.db")) as store:
+            catalog = sync_if_needed(store, [str(decks)])
+            assert store.query("SELECT count(*) FROM cards") == [(220 + 6 * 12,)]
+        assert made == []
+    assert inserts and sum(inserts) == 220 + 6 * 12
+    assert catalog is not None
+    assert catalog.cards == load_catalog([decks], use_cache=False).cards
+
+
 @pytest.mark.parametrize("damage", ["broken", "duplicate id", "duplicate topic"])
 def test_a_first_sync_written_as_the_decks_come_writes_nothing_when_a_deck_is_wrong(
     tmp_path: Path,

@@ -459,6 +459,7 @@ def _sync(
                 stamp_time(stamps[f]),
                 partial(loading.title, f),
                 partial(loading.digests, f),
+                partial(loading.premade, f),
             )
             for f in files
         ]

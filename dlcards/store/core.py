@@ -59,6 +59,7 @@ from dlcards.store.rows import (
     Leech,
     LogEntry,
     LoggedGrade,
+    Premade,
     RetentionRow,
     ReviewRow,
     SearchHit,
@@ -234,13 +235,14 @@ class Store(Reports, Merging):
                 "id, topic, position, content_hash, retired, search_hash, search_rowid, edited, "
                 "note_hash"
             )
-            decks: Iterable[tuple[int, Sequence[Card]]]
+            decks: Iterable[tuple[int, Sequence[Card] | Premade]]
             if len(which) == len(parts):  # each deck loaded when the loop below comes to it
                 rows = c.execute(f"SELECT {columns} FROM cards").fetchall()
                 decks = ((i, parts[i].cards()) for i in which)
             else:
-                decks = [(i, parts[i].cards()) for i in which]
-                ids = json.dumps([card.id for _, cards in decks for card in cards])
+                loaded = [(i, parts[i].cards()) for i in which]
+                decks = loaded
+                ids = json.dumps([card.id for _, cards in loaded for card in cards])
                 # By id along the primary key; the cards that left those decks by the topic
                 # each deck had at the last sync (topics are unique across decks, and a card's
                 # topic is its deck's), along cards_topic; by position when it is not known,
@@ -285,7 +287,28 @@ class Store(Reports, Merging):
             stream = _FirstSync(self, c)
             # after each deck (before the next is waited for), a first sync writes what it has
             after = partial(stream.write, fresh, indexed) if streaming else None
-            for position, card in self._numbered(decks, topics, after):
+            if streaming:  # each deck's rows as the parse's worker made them, where it did
+                decks = ((i, self._premade(parts[i])) for i in which)
+
+            def take(i: int, made: Premade) -> None:
+                """A first sync's deck `i` given as rows (`Premade`): as the loop below
+                would make them from its cards (each is new, its search row new)."""
+                nonlocal next_rowid
+                if before_commit is not None:
+                    if not seen.isdisjoint(made.ids):
+                        _merge_failed(next(x for x in made.ids if x in seen), before_commit)
+                    seen.update(made.ids)
+                topic, edited = made.topic, parts[i].edited or int(now.timestamp())
+                base, first = i * DECK_STRIDE, next_rowid + 1
+                numbered = list(enumerate(zip(made.ids, made.tags, made.digests, strict=True)))
+                fresh.extend(
+                    (cid, topic, base + j, d[0], tags, d[1], first + j, edited, d[2], stamp)
+                    for j, (cid, tags, d) in numbered
+                )
+                indexed.extend((first + j, cid, *d[3]) for j, (cid, _, d) in numbered)
+                next_rowid += len(numbered)
+
+            for position, card in self._numbered(decks, topics, after, take):
                 if before_commit is not None:
                     if card.id in seen:
                         _merge_failed(card.id, before_commit)
@@ -371,18 +394,31 @@ class Store(Reports, Merging):
         )
 
     @staticmethod
+    def _premade(part: DeckPart) -> Sequence[Card] | Premade:
+        """A first sync's deck: its rows when the parse's worker made them (`DeckPart.premade`,
+        all of one topic), else its cards."""
+        made = part.premade() if part.premade is not None else None
+        return made if made is not None and made.topic is not None else part.cards()
+
+    @staticmethod
     def _numbered(
-        decks: Iterable[tuple[int, Sequence[Card]]],
+        decks: Iterable[tuple[int, Sequence[Card] | Premade]],
         topics: list[str | None],
         after: Callable[[], None] | None,
+        take: Callable[[int, Premade], None],
     ) -> Iterator[tuple[int, Card]]:
         """Each card of `decks` with its position; each deck's one topic put in `topics` (None
-        when its cards have several) as the deck is reached; `after` called after each deck."""
+        when its cards have several) as the deck is reached; `after` called after each deck.
+        A deck given as rows (`Premade`) is given to `take` instead."""
         for i, cards in decks:
-            one = {card.topic for card in cards}
-            topics[i] = one.pop() if len(one) == 1 else None
-            for j, card in enumerate(cards):
-                yield i * DECK_STRIDE + j, card
+            if isinstance(cards, Premade):
+                topics[i] = cards.topic
+                take(i, cards)
+            else:
+                one = {card.topic for card in cards}
+                topics[i] = one.pop() if len(one) == 1 else None
+                for j, card in enumerate(cards):
+                    yield i * DECK_STRIDE + j, card
             if after is not None:
                 after()
 

@@ -452,6 +452,29 @@ def card_digests(card: Card, title: str) -> Digests:
     return card.content_hash, search_hash(fields), note_hash(card, title), fields
 
 
+class Premade(NamedTuple):
+    """A deck's cards as a first sync writes them, made where the deck was parsed (a parse
+    worker, `premade`), so that the process that writes gets strings ready to bind instead of
+    the cards: no Card to unpickle, no per-card work but putting each row together. Each list
+    is in the deck's order."""
+
+    topic: str | None  # the one topic of all its cards (None: several, or no card)
+    ids: list[str]
+    tags: list[str]  # as the cards table holds them: each tag between spaces
+    digests: list[Digests]
+
+
+def premade(cards: Sequence[Card], title: str) -> Premade:
+    """`cards`' `Premade` rows; `title`: their topic's title."""
+    one = {card.topic for card in cards}
+    return Premade(
+        one.pop() if len(one) == 1 else None,
+        [card.id for card in cards],
+        [f" {' '.join(card.tags)} " for card in cards],
+        [card_digests(card, title) for card in cards],
+    )
+
+
 class LogEntry(NamedTuple):
     """A scheduled grade, as a replay needs it."""
 
@@ -560,6 +583,9 @@ class DeckPart(NamedTuple):
     # each card's digests in the order of `cards`, made where the deck was parsed (a first
     # sync's parse workers; called after `cards`): None, or no function, to make them here
     digests: Callable[[], Sequence[Digests] | None] | None = None
+    # the deck's rows made where it was parsed (`Premade`; called instead of `cards` by a
+    # first sync, which then never loads its cards): None, or no function, to make them here
+    premade: Callable[[], Premade | None] | None = None
 
 
 DECK_STRIDE = 1 << 24
