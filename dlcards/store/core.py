@@ -78,6 +78,7 @@ from dlcards.store.rows import (
     put_memory,
     review_values,
     sm2_values,
+    tags_cell,
 )
 from dlcards.store.schema import SCHEMA_VERSION, epoch_ms
 
@@ -351,7 +352,7 @@ class Store(Reports, Merging):
                     else:
                         reindexed.append((*fields, rowid))
                 # as tuples (FRESH_CARD, CHANGED_CARD): bound by position, not by name
-                tags = f" {' '.join(card.tags)} "
+                tags = tags_cell(card.tags)
                 if have is None:
                     fresh.append(
                         (card.id, card.topic, position, content, tags, digest, rowid, edited,

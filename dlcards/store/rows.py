@@ -452,6 +452,12 @@ def card_digests(card: Card, title: str) -> Digests:
     return card.content_hash, search_hash(fields), note_hash(card, title), fields
 
 
+def tags_cell(tags: Sequence[str]) -> str:
+    """A card's tags as `cards.tags` holds them: each between spaces (` a b `), so that a tag
+    is found as ` tag ` in it (`Reports.tagged`)."""
+    return f" {' '.join(tags)} "
+
+
 class Premade(NamedTuple):
     """A deck's cards as a first sync writes them, made where the deck was parsed (a parse
     worker, `premade`), so that the process that writes gets strings ready to bind instead of
@@ -470,7 +476,7 @@ def premade(cards: Sequence[Card], title: str) -> Premade:
     return Premade(
         one.pop() if len(one) == 1 else None,
         [card.id for card in cards],
-        [f" {' '.join(card.tags)} " for card in cards],
+        [tags_cell(card.tags) for card in cards],
         [card_digests(card, title) for card in cards],
     )
 
