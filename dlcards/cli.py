@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from dlcards import __version__
-from dlcards.console import pipe_closed, report
+from dlcards.console import click_line, pipe_closed, report
 from dlcards.errors import DlcardsError, interrupt_code
 from dlcards.stdio import say
 
@@ -70,7 +70,7 @@ class _Group(TyperGroup):
             code = super().main(*args, **kwargs)
         except exceptions.ClickException as err:
             if isinstance(err, exceptions.UsageError) and not _is_help(err):
-                say(f"error: {err.format_message()}")
+                say(f"error: {click_line(err.format_message())}")
                 if err.ctx is not None:
                     say(f"Try '{err.ctx.command_path} --help' for help.")
                 else:  # the parser's own (an option without its value): the command's help

@@ -8,7 +8,12 @@ import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
-from dlcards.errors import one_line
+from dlcards.errors import (
+    one_line,
+)
+from dlcards.errors import (
+    quoted as quoted,  # defined there: the fast paths (due --today) import no re, no typing
+)
 from dlcards.lite import GLUE
 
 if TYPE_CHECKING:
@@ -295,6 +300,19 @@ def escaped(text: str) -> str:
         else:
             parts.append(repr(ch)[1:-1])
     return "".join(parts)
+
+
+_REPR_BYTE = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
+"""A byte that was not UTF-8 as `repr` writes its lone surrogate (`\\udcff`), not after
+another backslash (`\\\\udcff` is a backslash the user typed, then `udcff`)."""
+
+
+def click_line(message: str) -> str:
+    """A message click wrote about a value the user gave (`Invalid value for '--days':
+    '\\udcff' is not a valid int.`, `No such option: --a<newline>b`) as `quoted` would have
+    it: one line, a byte that was not UTF-8 shown as the byte (`'\\xff'`), whether click
+    quoted the value with `repr` or not at all."""
+    return one_line(_REPR_BYTE.sub(r"\1\\x\2", message))
 
 
 def wrap_tokens(text: str, width: int, breaks: str = " ,|(") -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, time, timedelta
 
-from dlcards.errors import UsageError
+from dlcards.errors import UsageError, quoted
 from dlcards.settings import DAY_STARTS_AT
 
 FIRST_DAY = date(2000, 1, 1)
@@ -81,7 +81,9 @@ def today_from(option: str | None) -> date:
         except ValueError:
             day = None
     if day is None:
-        raise UsageError(f"{source} must be a date like 2026-11-26 (YYYY-MM-DD), not {text!r}")
+        raise UsageError(
+            f"{source} must be a date like 2026-11-26 (YYYY-MM-DD), not {quoted(text)}"
+        )
     if not FIRST_DAY <= day <= LAST_DAY:
         raise UsageError(
             f"{source} {day.isoformat()} is outside the dates dlcards accepts "

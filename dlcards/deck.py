@@ -35,7 +35,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from dlcards.errors import DeckError
+from dlcards.errors import DeckError, quoted
 from dlcards.yamlnodes import _Map, _Seq  # the reader, dlcards.yamlload, only to parse
 
 SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -64,14 +64,14 @@ def tag_problem(tag: str) -> str | None:
     if _NOT_IN_A_TAG.search(tag):
         fixed = "_".join(_NOT_IN_A_TAG.sub(" ", tag).split())
         return "a tag has no spaces or control characters (Anki splits tags at spaces)" + (
-            f"; write {tag_form(fixed)!r}" if fixed else ""
+            f"; write {quoted(tag_form(fixed))}" if fixed else ""
         )
     if "" in tag.split("::"):
         return "'::' stands between the parts of a hierarchical tag, like 'ml::cnn'"
     if tag != tag_form(tag):
         if tag.lower() == tag:  # a decomposed accent: e and a combining acute
-            return f"write {tag_form(tag)!r}, its accents composed (NFC), as Anki keeps tags"
-        return f"tags are lower case (Anki ignores case); write {tag_form(tag)!r}"
+            return f"write {quoted(tag_form(tag))}, its accents composed (NFC), as Anki keeps tags"
+        return f"tags are lower case (Anki ignores case); write {quoted(tag_form(tag))}"
     return None
 
 
@@ -745,7 +745,7 @@ def _checked_card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> 
         problem = tag_problem(tag) if isinstance(tag, str) else "a tag is text, like math"
         if problem is not None:
             raise ctx.fail(
-                _line_of(raw, "tags"), f"tag {tag!r} is not a valid tag: {problem}", card_id
+                _line_of(raw, "tags"), f"tag {quoted(tag)} is not a valid tag: {problem}", card_id
             )
         if tag not in tags:
             tags.append(tag)
@@ -839,7 +839,7 @@ def parse_deck(text: str, path: str) -> Deck:
     if not isinstance(topic, str) or not SLUG.match(topic):
         raise ctx.fail(
             _line_of(data, "topic"),
-            f"topic {topic!r} is not a valid topic slug: "
+            f"topic {quoted(topic)} is not a valid topic slug: "
             "use lowercase letters, digits, '-' or '_', "
             "starting with a letter (e.g. 'gd')",
         )

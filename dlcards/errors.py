@@ -38,6 +38,9 @@ CONTROL_ESCAPES = {
     0x09: "\\t",
     0x2028: "\\u2028",
     0x2029: "\\u2029",
+    # a byte that was not UTF-8 (on the command line, in a path), decoded by Python as a lone
+    # surrogate: shown as the byte the user typed, not as Python's `\\udcff`
+    **{c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)},
 }
 """Control characters as the escapes an error line shows (`one_line`); deck text shows the
 same characters, but tab and newline, as `\\xNN` (`dlcards.deck`)."""
@@ -49,6 +52,31 @@ id, a query or a deck key the user gave may be a megabyte long, and the line quo
 be as long; a longer word shows its start and end and how long it is. As long as the longest
 path Linux takes (PATH_MAX): a path is shown whole, so it can be copied (at 160, a database
 in a folder 150 characters deep was named `/home/…/nothere/p.db: (162 characters)`)."""
+
+
+def quoted(text: object) -> str:
+    """`text`, a value the user gave (an argument, an option's value, a path, a typed answer,
+    a deck's text), quoted for a message as `repr` quotes it (`'sm3'`; `"it's"` when it holds
+    a `'` and no `"`), but true to what the user typed: a byte that was not UTF-8 (decoded by
+    Python as a lone surrogate, U+DC80-U+DCFF) shows as that byte, `\\xff`, where `repr`
+    shows `\\udcff`; control characters as escapes, so the message stays one printable
+    line. A value that is not text (a deck's `tags: [1]`) as Python writes it, `1`."""
+    if not isinstance(text, str):
+        return repr(text)
+    quote = '"' if "'" in text and '"' not in text else "'"
+    parts = [quote]
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
+            parts.append(f"\\x{code - 0xDC00:02x}")
+        elif ch == quote or ch == "\\":
+            parts.append("\\" + ch)
+        elif ch.isprintable():
+            parts.append(ch)
+        else:
+            parts.append(repr(ch)[1:-1])
+    parts.append(quote)
+    return "".join(parts)
 
 
 def one_line(message: str) -> str:

@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from dlcards.deck import PLACEHOLDER, Card, Mistake, Quiz, Scalar
-from dlcards.errors import DlcardsError
+from dlcards.errors import DlcardsError, quoted
 
 if TYPE_CHECKING:
     from dlcards.engine import Result
@@ -490,7 +490,7 @@ def parse_number(text: str) -> float:
     if "/" in cleaned or "^" in cleaned:
         cleaned = cleaned.replace(" ", "")
     match = _SCALAR.match(cleaned)
-    shown = repr(text.strip())
+    shown = quoted(text.strip())
     if not match and _DECIMAL_COMMA.match(cleaned):
         point = cleaned.replace(",", ".")
         raise AnswerError(f"{shown}: write the decimal point as a point ({point})")

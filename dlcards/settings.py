@@ -7,7 +7,7 @@ hand edit) is reported with one line naming the setting, never crashed on.
 
 from __future__ import annotations
 
-from dlcards.errors import UsageError
+from dlcards.errors import UsageError, quoted
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class SettingError(UsageError):
 def _scheduler(text: str) -> str:
     value = text.strip().lower()
     if value not in SCHEDULERS:
-        raise SettingError(f"scheduler must be sm2 or fsrs, not '{text}'")
+        raise SettingError(f"scheduler must be sm2 or fsrs, not {quoted(text)}")
     return value
 
 
@@ -57,7 +57,9 @@ def _retention(text: str) -> float:
     try:
         number = float(text.strip())
     except ValueError:
-        raise SettingError(f"desired_retention must be a number like 0.9, not '{text}'") from None
+        raise SettingError(
+            f"desired_retention must be a number like 0.9, not {quoted(text)}"
+        ) from None
     if not RETENTION_MIN <= number <= RETENTION_MAX:
         raise SettingError(
             f"desired_retention must be between {RETENTION_MIN:.2f} and {RETENTION_MAX:.2f}, "
@@ -71,7 +73,9 @@ def _count(key: str, high: int, low: int = 0) -> Callable[[str], int]:
         value = text.strip()
         digits = value[1:] if value.startswith(("-", "+")) else value
         if not digits.isdigit() or len(digits) > 12:
-            raise SettingError(f"{key} must be a whole number from {low} to {high}, not '{text}'")
+            raise SettingError(
+                f"{key} must be a whole number from {low} to {high}, not {quoted(text)}"
+            )
         number = int(value)
         if not low <= number <= high:
             raise SettingError(f"{key} must be from {low} to {high}, not {number}")
@@ -102,7 +106,7 @@ def _leech_threshold(text: str) -> int:
 def _leech_action(text: str) -> str:
     value = text.strip().lower()
     if value not in LEECH_ACTIONS:
-        raise SettingError(f"leech_action must be suspend or tag, not '{text}'")
+        raise SettingError(f"leech_action must be suspend or tag, not {quoted(text)}")
     return value
 
 
@@ -242,7 +246,8 @@ def setting(key: str) -> Setting:
         from dlcards.suggest import did_you_mean
 
         raise SettingError(
-            f"unknown setting '{key}'{did_you_mean(key, BY_KEY)}; settings are: {', '.join(BY_KEY)}"
+            f"unknown setting {quoted(key)}{did_you_mean(key, BY_KEY)}; "
+            f"settings are: {', '.join(BY_KEY)}"
         )
     return found
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from dlcards.errors import UsageError
+from dlcards.errors import UsageError, quoted
 from dlcards.fsrs_sched import (
     DEFAULT_PARAMETERS,
     STABILITY_MAX,
@@ -108,14 +108,14 @@ class Config:
             )
         if self.learner not in LEARNERS:
             raise UsageError(
-                f"unknown learner {self.learner!r}; choose one of: {', '.join(LEARNERS)}"
+                f"unknown learner {quoted(self.learner)}; choose one of: {', '.join(LEARNERS)}"
             )
         if not self.schedulers:
             raise UsageError(f"name at least one scheduler: {', '.join(SCHEDULERS)}")
         for name in self.schedulers:
             if name not in SCHEDULERS:
                 raise UsageError(
-                    f"unknown scheduler {name!r}; choose from: {', '.join(SCHEDULERS)}"
+                    f"unknown scheduler {quoted(name)}; choose from: {', '.join(SCHEDULERS)}"
                 )
         if len(set(self.schedulers)) != len(self.schedulers):
             raise UsageError("a scheduler is named twice in --schedulers")
@@ -139,7 +139,9 @@ def parse_schedulers(text: str) -> tuple[str, ...]:
     names = tuple(part.strip().lower() for part in text.split(",") if part.strip())
     for name in names:
         if name not in SCHEDULERS:
-            raise UsageError(f"unknown scheduler {name!r}; choose from: {', '.join(SCHEDULERS)}")
+            raise UsageError(
+                f"unknown scheduler {quoted(name)}; choose from: {', '.join(SCHEDULERS)}"
+            )
     return tuple(dict.fromkeys(names))
 
 

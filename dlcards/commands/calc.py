@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.errors import UsageError
+from dlcards.errors import UsageError, quoted
 
 if TYPE_CHECKING:
     from dlcards import engine
@@ -98,7 +98,9 @@ def parse_assignments(comp: engine.Computation, assignments: list[str]) -> dict[
                 f"calc takes key=value arguments: did you mean {comp.params[0].name}={key}?"
             )
         if not sep or not key:
-            raise UsageError(f"calc takes key=value arguments, got {item!r}; usage: {comp.usage()}")
+            raise UsageError(
+                f"calc takes key=value arguments, got {quoted(item)}; usage: {comp.usage()}"
+            )
         if not value.strip():
             raise UsageError(f"{key} has no value; usage: {comp.usage()}")
         if key in args:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dlcards.commands.options import DecksOption, JsonOption
-from dlcards.errors import DlcardsError
+from dlcards.errors import DlcardsError, quoted
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -165,7 +165,8 @@ def build_report(catalog: Catalog) -> Report:
         for ref in refs:
             if not ref.inside:
                 warnings.append(
-                    f"{card.id} {_MEDIA_VERB[ref.kind]} {ref.name!r}, which is not in its deck's "
+                    f"{card.id} {_MEDIA_VERB[ref.kind]} {quoted(ref.name)}, which is not in its "
+                    f"deck's "
                     f"folder ({card.file}:{card.line}); the Anki export leaves it out (put the "
                     "file beside the deck, e.g. media/)"
                 )

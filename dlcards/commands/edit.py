@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import typer
 
 from dlcards.commands.options import DecksOption
-from dlcards.errors import DeckError, UsageError, nonempty
+from dlcards.errors import DeckError, UsageError, nonempty, quoted
 from dlcards.stdio import say
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def _editor() -> tuple[list[str], str]:
     try:
         words = shlex.split(command)
     except ValueError as err:  # an unclosed quote
-        raise UsageError(f"cannot read ${name} {command!r}: {err}; fix it") from None
+        raise UsageError(f"cannot read ${name} {quoted(command)}: {err}; fix it") from None
     if not words:
         raise UsageError(f"${name} is blank; set it to your editor's command")
     return words, name
@@ -66,7 +66,7 @@ def open_editor(file: Path, line: int | None = None, stdin: int | None = None) -
             child = subprocess.Popen(args, stdin=stdin)
         except OSError as err:
             raise UsageError(
-                f"cannot run the editor {' '.join(editor)!r} (${variable}): {err.strerror}; "
+                f"cannot run the editor {quoted(' '.join(editor))} (${variable}): {err.strerror}; "
                 f"set ${variable} to your editor's command"
             ) from None
         stops.editor(child)
@@ -78,9 +78,11 @@ def open_editor(file: Path, line: int | None = None, stdin: int | None = None) -
         stops.terminal_back()
         raise Hangup(stops.signals[0])
     if code < 0:  # ended by a signal: Popen's -15 is no exit code a user has seen
-        raise UsageError(f"the editor {' '.join(editor)!r} was ended by {_signal_name(-code)}")
+        raise UsageError(
+            f"the editor {quoted(' '.join(editor))} was ended by {_signal_name(-code)}"
+        )
     if code != 0:
-        raise UsageError(f"the editor {' '.join(editor)!r} exited with code {code}")
+        raise UsageError(f"the editor {quoted(' '.join(editor))} exited with code {code}")
 
 
 def _signal_name(number: int) -> str:

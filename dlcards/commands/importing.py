@@ -20,7 +20,7 @@ from dlcards.commands.common import (
     synced_store,
 )
 from dlcards.commands.options import DbOption, DecksOption
-from dlcards.console import echo, listed
+from dlcards.console import echo, listed, quoted
 
 if TYPE_CHECKING:
     from dlcards.catalog import Catalog
@@ -839,21 +839,21 @@ def _to_yaml(
         )
     for name, count in sorted(result.skipped.items()):
         why = result.why.get(name, "cannot convert it")
-        echo(f"  skipped {plural(count, 'note')} of note type {name!r}: {why}")
+        echo(f"  skipped {plural(count, 'note')} of note type {quoted(name)}: {why}")
     for name, count in sorted(result.empty.items()):
         echo(
-            f"  skipped {plural(count, 'card')} of note type {name!r} with an empty question or "
-            "answer: a dlcards card needs both"
+            f"  skipped {plural(count, 'card')} of note type {quoted(name)} with an empty "
+            "question or answer: a dlcards card needs both"
         )
     for name, count in sorted(result.no_cloze.items()):
         echo(
-            f"  skipped {plural(count, 'card')} of note type {name!r} with no cloze of its "
+            f"  skipped {plural(count, 'card')} of note type {quoted(name)} with no cloze of its "
             "number in the note's text: Anki shows an error for such a card (Tools > Empty "
             "Cards removes it)"
         )
     for tag, anki in result.merged.items():
         echo(
-            f"  Anki's tags {' and '.join(map(repr, anki))} are one tag here, {tag!r} "
+            f"  Anki's tags {' and '.join(map(quoted, anki))} are one tag here, {quoted(tag)} "
             "(a dlcards tag has no spaces or control characters)"
         )
     if result.before:

@@ -34,7 +34,7 @@ from dlcards.commands.options import (
     TodayOption,
     TopicOption,
 )
-from dlcards.errors import UsageError
+from dlcards.errors import UsageError, quoted
 from dlcards.terminal import (
     KeyInput,
     LineInput,
@@ -67,7 +67,7 @@ class QuizLines(LineInput):
         from dlcards.console import echo
 
         # the typed line as it is, never read as markup (`[/b]` was a MarkupError traceback)
-        echo(f"? {text!r}: type {_choices(allowed)}", "yellow", console=self.console)
+        echo(f"? {quoted(text)}: type {_choices(allowed)}", "yellow", console=self.console)
 
     def line(
         self,
@@ -723,7 +723,7 @@ def quiz(
     from dlcards.console import echo, escaped, out, plural
 
     if mode not in MODES:
-        raise UsageError(f"--mode must be self or choice, not {mode!r}")
+        raise UsageError(f"--mode must be self or choice, not {quoted(mode)}")
     day = today_from(today)
     if seed is not None and seed < 0:  # as `simulate` (NumPy's generators take no negative)
         raise UsageError(f"--seed must be 0 or more, not {seed}")

@@ -31,7 +31,7 @@ from dlcards.engine.core import (
     plain,
 )
 from dlcards.engine.params import bind, normalize, parse_value
-from dlcards.errors import UsageError
+from dlcards.errors import UsageError, quoted
 from dlcards.suggest import did_you_mean
 
 __all__ = [
@@ -65,7 +65,7 @@ def get(name: str) -> Computation:
     if key in REGISTRY:
         return REGISTRY[key]
     hint = did_you_mean(key, REGISTRY)
-    raise UsageError(f"unknown computation {name!r}{hint}; see `dlcards calc --list`")
+    raise UsageError(f"unknown computation {quoted(name)}{hint}; see `dlcards calc --list`")
 
 
 def run(name: str, args: Mapping[str, object]) -> Result:

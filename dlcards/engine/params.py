@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 
 from dlcards.engine.core import ArgValue, Computation, Kind, Param, plain
-from dlcards.errors import UsageError
+from dlcards.errors import UsageError, quoted
 from dlcards.suggest import did_you_mean
 
 
@@ -44,7 +44,7 @@ def coerce(param: Param, raw: object) -> ArgValue:
         return ints
     if isinstance(raw, list | tuple) or (isinstance(raw, str) and "," in raw):
         shown = raw if isinstance(raw, str) else plain(list(raw))
-        raise UsageError(f"{name} takes a single number, not a list (got {shown!r})")
+        raise UsageError(f"{name} takes a single number, not a list (got {quoted(shown)})")
     value: float | int = _float(name, raw) if param.kind == "float" else _int(name, raw)
     _check(param, value)
     return value
@@ -58,7 +58,7 @@ def bind(comp: Computation, args: Mapping[str, object]) -> dict[str, ArgValue]:
         if comp.param(name) is None:
             names = [p.name for p in comp.params]
             raise UsageError(
-                f"{comp.name} has no parameter {key!r}{_did_you_mean(name, names)}; "
+                f"{comp.name} has no parameter {quoted(key)}{_did_you_mean(name, names)}; "
                 f"usage: {comp.usage()}"
             )
         if name in given:
@@ -86,14 +86,22 @@ def _did_you_mean(name: str, candidates: list[str]) -> str:
     return did_you_mean(name, candidates)
 
 
+def _got(raw: object) -> str:
+    """A value as a message shows it: text the user typed quoted (`quoted`), a Python value
+    (from a quiz block) as Python writes it."""
+    return quoted(raw) if isinstance(raw, str) else repr(raw)
+
+
 def _choice(param: Param, raw: object) -> str:
     if not isinstance(raw, str):
-        raise UsageError(f"{param.name} must be one of {', '.join(param.choices)} (got {raw!r})")
+        raise UsageError(
+            f"{param.name} must be one of {', '.join(param.choices)} (got {_got(raw)})"
+        )
     word = raw.strip().lower()
     if word not in param.choices:
         hint = did_you_mean(word, param.choices)
         raise UsageError(
-            f"{param.name} must be one of {', '.join(param.choices)} (got {raw!r}){hint}"
+            f"{param.name} must be one of {', '.join(param.choices)} (got {_got(raw)}){hint}"
         )
     return word
 
@@ -108,7 +116,9 @@ def _split(name: str, raw: object) -> list[object]:
             raise UsageError(f"{name} needs at least one number, e.g. {name}=0.1,0.7,0.2")
         pieces = [piece.strip() for piece in text.split(",")]
         if any(not piece for piece in pieces):
-            raise UsageError(f"{name} has an empty item in {raw!r}; separate numbers with commas")
+            raise UsageError(
+                f"{name} has an empty item in {quoted(raw)}; separate numbers with commas"
+            )
         return list(pieces)
     if isinstance(raw, list | tuple):
         if not raw:
@@ -125,15 +135,15 @@ can be given back."""
 def _float(name: str, raw: object, in_list: bool = False, what: str = "") -> float:
     what = what or ("a list of numbers" if in_list else "a number")
     if isinstance(raw, bool) or not isinstance(raw, str | numbers.Real):
-        raise UsageError(f"{name} must be {what} (got {raw!r})")
+        raise UsageError(f"{name} must be {what} (got {_got(raw)})")
     try:
         x = float(raw.strip().replace(MINUS, "-")) if isinstance(raw, str) else float(raw)
     except ValueError:
-        raise UsageError(f"{name} must be {what} (got {raw!r})") from None
+        raise UsageError(f"{name} must be {what} (got {_got(raw)})") from None
     except OverflowError:
-        raise UsageError(f"{name} is too large for a float (got {raw!r})") from None
+        raise UsageError(f"{name} is too large for a float (got {_got(raw)})") from None
     if not math.isfinite(x):
-        raise UsageError(f"{name} must be a finite number (got {raw!r})")
+        raise UsageError(f"{name} must be a finite number (got {_got(raw)})")
     if x == 0 and isinstance(raw, str) and any(c in "123456789" for c in raw.lower().split("e")[0]):
         raise UsageError(f"{name} is too small for a float: {raw.strip()} would be 0")
     return x
@@ -142,7 +152,7 @@ def _float(name: str, raw: object, in_list: bool = False, what: str = "") -> flo
 def _int(name: str, raw: object, in_list: bool = False) -> int:
     what = "a list of whole numbers" if in_list else "a whole number"
     if isinstance(raw, bool):
-        raise UsageError(f"{name} must be {what} (got {raw!r})")
+        raise UsageError(f"{name} must be {what} (got {_got(raw)})")
     if isinstance(raw, numbers.Integral):
         return int(raw)
     if isinstance(raw, str):
@@ -156,7 +166,7 @@ def _int(name: str, raw: object, in_list: bool = False) -> int:
             return exact
     x = _float(name, raw, in_list, what)
     if not x.is_integer():
-        raise UsageError(f"{name} must be {what} (got {raw!r})")
+        raise UsageError(f"{name} must be {what} (got {_got(raw)})")
     return int(x)
 
 

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
+from dlcards.errors import quoted
 from dlcards.importers.anki_file import Card, Collection, Note, NoteType, Template
 from dlcards.markup import is_remote
 
@@ -1473,8 +1474,10 @@ def unconvertible(notetype: NoteType, card: Card) -> str:
         return f"a card of its template {card.ord + 1}, which the note type no longer has"
     template = notetype.templates[card.ord]
     if not referenced(template.front, notetype.fields, front=True):
-        return f"its template {template.name!r} shows no field on its front"
-    return f"its template {template.name!r} shows no field on its back that the front does not"
+        return f"its template {quoted(template.name)} shows no field on its front"
+    return (
+        f"its template {quoted(template.name)} shows no field on its back that the front does not"
+    )
 
 
 def convert_notes(

@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dlcards.errors import DlcardsError, StoreError
+from dlcards.errors import DlcardsError, StoreError, quoted
 from dlcards.memory import EF_START, Memory
 from dlcards.store import backup
 from dlcards.store.connection import (
@@ -940,7 +940,9 @@ def _read_logs(
             except StoreError:
                 parsed = _day_from_stamp(stamp)
                 if parsed is None:
-                    bad_log.setdefault(cid, f"review {rid} has day {str(day)[:20]!r}, not a date")
+                    bad_log.setdefault(
+                        cid, f"review {rid} has day {quoted(str(day)[:20])}, not a date"
+                    )
                     bad.append(rid)
                     continue
                 fix_days.append((parsed.isoformat(), rid))
@@ -953,11 +955,13 @@ def _read_logs(
             try:
                 g = grade_of(grade, cid)
             except StoreError:
-                bad_log.setdefault(cid, f"review {rid} has grade {str(grade)[:20]!r}, not 0-5")
+                bad_log.setdefault(
+                    cid, f"review {rid} has grade {quoted(str(grade)[:20])}, not 0-5"
+                )
                 bad.append(rid)
                 continue
         if kind not in ("scheduled", "redrill"):
-            bad_log.setdefault(cid, f"review {rid} has kind {str(kind)[:20]!r}")
+            bad_log.setdefault(cid, f"review {rid} has kind {quoted(str(kind)[:20])}")
             bad.append(rid)
             continue
         if kind == "scheduled" and after_reset and parsed is not None:

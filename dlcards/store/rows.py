@@ -15,7 +15,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
-from dlcards.errors import StoreError
+from dlcards.errors import StoreError, quoted
 from dlcards.memory import EF_START, FsrsState, Memory, Sm2State
 from dlcards.store.schema import epoch_ms
 
@@ -151,7 +151,7 @@ def insert_reviews_sql(rows: int) -> str:
 
 def _bad(card_id: str, column: str, value: object, what: str) -> StoreError:
     return StoreError(
-        f"card {card_id}: column {column} holds {str(value)[:40]!r}, not {what}; "
+        f"card {card_id}: column {column} holds {quoted(str(value)[:40])}, not {what}; "
         "run `dlcards doctor` to repair the database"
     )
 
