@@ -8,9 +8,7 @@ import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
-from dlcards.errors import (
-    one_line,
-)
+from dlcards.errors import CONTROL_ESCAPES, one_line
 from dlcards.errors import (
     quoted as quoted,  # defined there: the fast paths (due --today) import no re, no typing
 )
@@ -54,13 +52,16 @@ def echo(line: str, style: str = "", label_style: str = "", console: Console | N
     """`line` (a message, an item of a report) on stdout, as plain text (a `[` in a path is
     not rich markup): to a pipe one line, for grep; on a terminal, broken between words to
     its width, the lines after the first under the message (`dlcards.stdio.hanging`: a
-    terminal folded `import --dry-run`'s long lines inside their words). `style`: rich's,
-    for the whole line; `label_style`: for its label (`error:`) alone; `console`: the one a
-    screen draws on (a study session's), else stdout's."""
+    terminal folded `import --dry-run`'s long lines inside their words). A control character
+    in it (a path's newline or escape sequence: `wrote a<newline>b.apkg`) is shown as its
+    escape and a byte that was not UTF-8 as `\\xff` (`CONTROL_ESCAPES`), as in errors.
+    `style`: rich's, for the whole line; `label_style`: for its label (`error:`) alone;
+    `console`: the one a screen draws on (a study session's), else stdout's."""
     from rich.text import Text
 
     from dlcards.stdio import LABELS, hanging
 
+    line = line.translate(CONTROL_ESCAPES)  # a path's newline or ESC: shown, never obeyed
     console = console or out()
     for n, piece in enumerate(hanging(line, console.width) if console.is_terminal else [line]):
         text = Text(piece, style=style)

@@ -319,8 +319,13 @@ def say(line: str) -> None:
     """`line` (an `error: ...`, `warning: ...` or `note: ...`, or a sentence) on stderr. Not
     to a terminal (a pipe, a file, a script's capture) it is one line, as scripts grep it;
     to a terminal, as `hanging` lays it out for its width (a terminal folded the one line
-    inside its words: `unknown card id 'nosuch-card-id-t` / `hat-is-long'`). Nothing when
-    stderr cannot be written (closed, full)."""
+    inside its words: `unknown card id 'nosuch-card-id-t` / `hat-is-long'`). A control
+    character in it (a path's newline or escape sequence) is shown as its escape, and a byte
+    that was not UTF-8 as `\\xff` (`CONTROL_ESCAPES`). Nothing when stderr cannot be written
+    (closed, full)."""
+    from dlcards.errors import CONTROL_ESCAPES
+
+    line = line.translate(CONTROL_ESCAPES)  # a path's newline or ESC: shown, never obeyed
     try:
         width = stderr_width()
         if width is not None:

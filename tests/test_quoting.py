@@ -155,3 +155,45 @@ def test_a_typed_answer_with_bytes_that_are_not_utf8_is_said_as_the_bytes() -> N
     assert "Traceback" not in said
     assert "\\udc" not in said, said
     assert "'\\xff' is not" in said, said
+
+
+NEWLINE = b"odd\nzzpath"
+ESCAPE = b"\x1b[31mzzpath"
+
+
+@pytest.mark.parametrize("odd", [NEWLINE, ESCAPE], ids=["newline", "escape"])
+@pytest.mark.parametrize(
+    "case", ["export anki", "decks copy", "backup", "backup --list", "no database"]
+)
+def test_a_path_with_a_newline_or_an_escape_sequence_is_said_on_one_line_escaped(
+    tmp_path: Path, case: str, odd: bytes
+) -> None:
+    """A path the user gave, named in a message on stdout (`wrote`, `copied ... to`, `backed
+    up ... to`, a backup's name) or stderr (a note): its newline split the message in two,
+    its escape sequence reached the terminal (red text), or in a pipe lost its ESC."""
+    shown = odd.decode().replace("\n", "\\n").replace("\x1b", "\\x1b")
+    here = os.fsencode(tmp_path)
+    db = here + b"/" + odd + b".db"
+    env: dict[str, str | bytes] = {"DLCARDS_DB": db}
+    if case == "export anki":
+        args, expected = [b"export", b"anki", b"-o", here + b"/" + odd + b".apkg"], "wrote "
+    elif case == "decks copy":
+        args, expected = [b"decks", b"copy", here + b"/" + odd], "copied "
+    elif case == "backup":
+        args, expected = [b"backup"], "backed up "
+    else:
+        assert _run([b"backup"], env=env).returncode == 0
+        if case == "backup --list":
+            args, expected = [b"backup", b"--list"], "backup of "
+        else:  # the database deleted, its backups kept: a note on stderr names both
+            os.unlink(db)
+            args, expected = [b"due"], "note: there was no database at "
+    result = _run(args, env=env)
+    said = (result.stdout + result.stderr).decode("utf-8", "replace")
+    assert result.returncode == 0, said
+    assert "\x1b" not in said, said
+    line = next((line for line in said.splitlines() if expected in line), None)
+    assert line is not None, said
+    assert f"{shown}" in line, said
+    # no piece of the path on a line of its own
+    assert not any(ln.startswith("zzpath") for ln in said.splitlines()), said

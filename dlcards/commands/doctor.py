@@ -118,8 +118,12 @@ def _say(text: str | list[str], lead: str = "", indent: int = 0) -> None:
     in (a terminal folded `  ok        SQLite's integrity check (every page and index)`
     inside its words at 30 columns); in a pipe one line, as ever."""
     from dlcards.console import out
+    from dlcards.errors import CONTROL_ESCAPES
 
-    words = text.split(" ") if isinstance(text, str) else text
+    # a path's newline or ESC (`no backups of x<newline>y.db`): shown as escapes, never obeyed
+    words = [
+        w.translate(CONTROL_ESCAPES) for w in (text.split(" ") if isinstance(text, str) else text)
+    ]
     console = out()
     if not console.is_terminal:
         typer.echo(lead + " ".join(words))
@@ -210,11 +214,14 @@ def backup(
     n = len(found)
     header = [f"{n}", f"backup{'' if n == 1 else 's'}", "of", str(path), "in"]
     header += [f"{backups.folder_of(path)},", f"{_size(total)}:"]  # a size is one word
+    from dlcards.errors import CONTROL_ESCAPES
+
+    header = [word.translate(CONTROL_ESCAPES) for word in header]  # a path's newline, ESC
     today = clock().date()
     rows = [
         (
             f"  {b.day.isoformat()}  {b.kind:<6} {_size(b.size):>9}",
-            b.path.name,
+            b.path.name.translate(CONTROL_ESCAPES),
             "(dated after today: made while the clock was set ahead)" if b.day > today else "",
         )
         for b in found
