@@ -1496,22 +1496,31 @@ def test_due_shows_a_long_topic_whole_wrapped_at_its_hyphens(
     assert lines[start].split()[0] + "".join(pieces) == topic, lines
 
 
-@pytest.mark.parametrize("columns", [40, 60])
-def test_every_help_fits_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
-    """At 40 columns every `--help` was laid out for 50 (click's least width), and the
-    terminal folded its lines inside words: `[ARGS]...` under `Usage: python -m dlcards
-    [OPTIONS] COMMAND`."""
+def _command_paths() -> list[list[str]]:
+    """Every command line whose `--help` the app has: none, each command, each group's
+    commands."""
     import typer
 
     from dlcards.cli import COMMANDS
 
-    monkeypatch.setenv("COLUMNS", str(columns))
     group = typer.main.get_command(app)
     paths: list[list[str]] = [[]]
     for name in COMMANDS:
         paths.append([name])
         sub = group.get_command(None, name)  # type: ignore[attr-defined]
         paths += [[name, inner] for inner in getattr(sub, "commands", {})]
+    return paths
+
+
+@pytest.mark.parametrize("columns", [40, 60])
+def test_every_help_fits_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
+    """At 40 columns every `--help` was laid out for 50 (click's least width), and the
+    terminal folded its lines inside words: `[ARGS]...` under `Usage: python -m dlcards
+    [OPTIONS] COMMAND`."""
+    from dlcards.cli import COMMANDS
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    paths = _command_paths()
     assert len(paths) > len(COMMANDS) + 1  # the groups' commands too
     for path in paths:
         result = runner.invoke(app, [*path, "--help"])
@@ -1530,17 +1539,9 @@ def test_a_command_to_type_in_a_help_is_never_cut_across_lines(
     `dlcards unsuspend ID`. A backticked command that fits the help's column stays whole
     on one line (in a description and in an option's help alike), as `[default: ...]`
     notes already did."""
-    import typer
-
-    from dlcards.cli import COMMANDS
 
     monkeypatch.setenv("COLUMNS", str(columns))
-    group = typer.main.get_command(app)
-    paths: list[list[str]] = [[]]
-    for name in COMMANDS:
-        paths.append([name])
-        sub = group.get_command(None, name)  # type: ignore[attr-defined]
-        paths += [[name, inner] for inner in getattr(sub, "commands", {})]
+    paths = _command_paths()
     cut = []
     for path in paths:
         result = runner.invoke(app, [*path, "--help"])
