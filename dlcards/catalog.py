@@ -31,7 +31,7 @@ from dlcards.prompt import DECK_SUFFIXES as DECK_SUFFIXES
 
 if TYPE_CHECKING:
     from dlcards.deck import Card, Deck, Quiz
-    from dlcards.store.rows import Digests, Premade
+    from dlcards.store.rows import Premade
 
 T = TypeVar("T")
 
@@ -892,12 +892,6 @@ class Loading:
         if file in self.fresh:
             return self._parsed(file).cards
         return self._load(_info_from_index(file, self.stamps[file], self.entries[file])).cards
-
-    def digests(self, file: Path) -> Sequence[Digests] | None:
-        """The digests of deck file `file`'s cards (in the order of `cards`), when the worker
-        that parsed it made them; None otherwise."""
-        made = self.premade(file)
-        return None if made is None else made.digests
 
     def premade(self, file: Path) -> Premade | None:
         """Deck file `file`'s rows as a first sync writes them (`rows.Premade`, in the order

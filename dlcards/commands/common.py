@@ -458,7 +458,6 @@ def _sync(
                 partial(loading.cards, f),
                 stamp_time(stamps[f]),
                 partial(loading.title, f),
-                partial(loading.digests, f),
                 partial(loading.premade, f),
             )
             for f in files

@@ -316,9 +316,10 @@ class Store(Reports, Merging):
                     seen.add(card.id)
                 deck = position // DECK_STRIDE
                 if deck != reached:  # the deck's title, and its cards' digests if made
-                    reached, made, digests = deck, parts[deck].title, parts[deck].digests
+                    reached, made, premade = deck, parts[deck].title, parts[deck].premade
                     title = made() if made is not None else ""
-                    hashed = digests() if digests is not None else None
+                    rows_made = premade() if premade is not None else None
+                    hashed = rows_made.digests if rows_made is not None else None
                 if hashed is None:
                     content, digest, shown, fields = card_digests(card, title)
                 else:

@@ -586,11 +586,10 @@ class DeckPart(NamedTuple):
     cards: Callable[[], Sequence[Card]]
     edited: int | None = None  # the file's modification time (s): when its cards changed
     title: Callable[[], str] | None = None  # its topic's title (called after `cards`)
-    # each card's digests in the order of `cards`, made where the deck was parsed (a first
-    # sync's parse workers; called after `cards`): None, or no function, to make them here
-    digests: Callable[[], Sequence[Digests] | None] | None = None
-    # the deck's rows made where it was parsed (`Premade`; called instead of `cards` by a
-    # first sync, which then never loads its cards): None, or no function, to make them here
+    # the deck's rows made where it was parsed (`Premade`, with each card's digests in the
+    # order of `cards`): called instead of `cards` by a first sync, which then never loads its
+    # cards, and after `cards` by any other for the digests; None, or no function, to make
+    # them here
     premade: Callable[[], Premade | None] | None = None
 
 
