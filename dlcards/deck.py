@@ -816,12 +816,17 @@ def _checked_card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> 
 
 def parse_deck(text: str, path: str) -> Deck:
     """Parse and validate one deck file's text. Raises DeckError naming `path` and the line."""
+    return _parse_deck(text, path)[0]
+
+
+def _parse_deck(text: str, path: str) -> tuple[Deck, bool]:
+    """`parse_deck`'s deck, and whether the YAML line reader read all of its text."""
     ctx = _Ctx(path)
-    from dlcards.yamlload import load_yaml
+    from dlcards.yamlload import read_yaml
 
     if text.startswith("\ufeff"):
         text = text[1:]
-    data = load_yaml(text, path)
+    data, whole = read_yaml(text, path)
     if data is None:
         raise ctx.fail(0, "the deck is empty; it needs 'topic', 'title' and 'cards'")
     if not isinstance(data, _Map):
@@ -867,6 +872,115 @@ def parse_deck(text: str, path: str) -> Deck:
             )
         seen[card.id] = card.line
         cards.append(card)
-    return Deck(
+    deck = Deck(
         topic=topic, title=title.strip(), cards=tuple(cards), path=path, description=description
     )
+    return deck, whole
+
+
+# --- a deck file parsed again after an edit: only the cards whose text changed --------------
+#
+# A deck file is mostly its `cards:` list, each card an item at the start of a line: `- id: ..`
+# and its lines up to the next item's `- `. Saved after an edit, most of those items are as they
+# were, and a card is what its item's text says (the line reader reads an item the same
+# wherever it is: no anchor, alias or other construct that reaches across items). So the file
+# is cut before each `\n- `, each piece's digest kept with the parsed deck (`Chunks`, in the
+# deck cache), and a new version of the file is parsed piece by piece: a card whose piece is
+# the same text is the card it was (at its new line), and only the others are read, each alone
+# (`yamlload.fast_item`). Anything else (the text before the first card changed, an item the
+# line reader does not read, a card that is not valid, an id twice, a line at column 0 after
+# the list...) is left to `parse_deck` of the whole text, which also says what is wrong.
+
+
+class Chunks(NamedTuple):
+    """The digests of a deck file's text cut before each card (see above): `header`, of the
+    text before the first card's `- `, and `cards`, each card's `DIGEST_CHARS` hex digits in
+    the order of the deck's cards."""
+
+    header: str
+    cards: str
+
+
+DIGEST_CHARS = 16
+_STRAY = re.compile(r"\n(?![ \n#]|- |\Z)")
+"""A line at column 0 that is no item's `- `, comment or blank line: a key after the list."""
+
+
+def _cut(text: str) -> tuple[list[str], list[int]]:
+    """The text before the first `\n- `, then each piece after one; and the line (numbered
+    from 1) each piece after the first starts on."""
+    from itertools import accumulate
+
+    pieces = text.split("\n- ")
+    newlines = accumulate(piece.count("\n") + 1 for piece in pieces[:-1])
+    return pieces, [n + 1 for n in newlines]
+
+
+def _digests(pieces: list[str]) -> list[str]:
+    import hashlib  # as `Card.content_hash`: only a sync parses again
+
+    return [
+        hashlib.blake2b(piece.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        for piece in pieces
+    ]
+
+
+def parse_deck_chunked(text: str, path: str) -> tuple[Deck, Chunks | None]:
+    """`parse_deck`, and the digests of the deck's text by card (`Chunks`) when a later
+    version of it can be parsed by its changed cards (`reparse_deck`); None when not (the
+    line reader left some of it to libyaml's events, or its cards are not one an item each)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    deck, whole = _parse_deck(text, path)
+    if not whole:
+        return deck, None
+    pieces, lines = _cut(text)
+    if (
+        len(pieces) != len(deck.cards) + 1
+        or any(card.line != line for card, line in zip(deck.cards, lines, strict=True))
+        or _STRAY.search(pieces[-1])
+    ):
+        return deck, None
+    digests = _digests(pieces)
+    return deck, Chunks(digests[0], "".join(digests[1:]))
+
+
+def reparse_deck(text: str, path: str, old: Deck, chunks: Chunks) -> tuple[Deck, Chunks] | None:
+    """`parse_deck_chunked` of a new version of deck file `path`, made from the deck `old`
+    parsed from an earlier version and that version's `chunks`: only the cards whose text
+    changed are read. None when the new version is not a list of cards after the same text
+    (see above), or a card in it fails: then `parse_deck` of the whole text decides."""
+    from dlcards.yamlload import MAX_DECK_BYTES, fast_item
+
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if len(text) > MAX_DECK_BYTES:
+        return None
+    pieces, lines = _cut(text)
+    width = DIGEST_CHARS
+    if len(pieces) < 2 or len(chunks.cards) != width * len(old.cards) or _STRAY.search(pieces[-1]):
+        return None
+    digests = _digests(pieces)
+    if digests[0] != chunks.header:
+        return None
+    was = {chunks.cards[i * width : (i + 1) * width]: i for i in range(len(old.cards))}
+    ctx = _Ctx(path)
+    cards: list[Card] = []
+    seen: set[str] = set()
+    for index, (piece, line, digest) in enumerate(zip(pieces[1:], lines, digests[1:], strict=True)):
+        i = was.get(digest)
+        if i is not None:
+            card = old.cards[i]
+            if card.line != line or card.file != path:
+                card = card._replace(line=line, file=path)
+        else:
+            try:
+                card = _card(ctx, fast_item(piece, line), old.topic, index, line)
+            except Exception:  # any failure: the whole text's parse decides, and says it
+                return None
+        if card.id in seen:
+            return None
+        seen.add(card.id)
+        cards.append(card)
+    deck = Deck(old.topic, old.title, tuple(cards), path, old.description)
+    return deck, Chunks(digests[0], "".join(digests[1:]))

@@ -257,13 +257,19 @@ def _syntax_error(err: Any, path: str) -> str:
 
 def load_yaml(text: str, path: str) -> Any:
     """The value of a deck file's YAML text; DeckError naming `path` and the line otherwise."""
+    return read_yaml(text, path)[0]
+
+
+def read_yaml(text: str, path: str) -> tuple[Any, bool]:
+    """`load_yaml`'s value, and whether the line reader read all of it (`_fast`: no anchor,
+    alias, tag, block scalar or other construct it leaves to libyaml's events)."""
     if len(text) > MAX_DECK_BYTES:
         raise DeckError(
             f"{path}:1: the deck is {len(text) / 2**20:.1f} MB; a deck file may be at most "
             f"{MAX_DECK_BYTES // 2**20} MB, split it into several files"
         )
     try:
-        return _fast(text)
+        return _fast(text), True
     except _Unusual:
         pass
     except DeckError as err:
@@ -276,9 +282,9 @@ def load_yaml(text: str, path: str) -> Any:
     loader = _loader()
     try:
         try:
-            return _build(text, path, loader)
+            return _build(text, path, loader), False
         except _Unusual:
-            return _load_exact(text, path, loader)
+            return _load_exact(text, path, loader), False
     except DeckError as err:
         raise DeckError(str(err).replace("{path}", path)) from None
     except yaml.constructor.ConstructorError as err:
@@ -691,6 +697,26 @@ class _Fast:
         loader = self.loader_class()("")
         mark = Mark("<deck>", 0, i, 0, None, 0)  # the line, for the constructors' errors
         return loader.construct_object(ScalarNode(tag, text, mark, mark, None), deep=True)
+
+
+def fast_item(item: str, line: int) -> Any:
+    """One item of a deck's top-level `cards:` list read by the line reader alone, as it reads
+    the item within its file: `item` is the item's text after its `- ` at the start of line
+    `line` (numbered as in the file), up to the next item's. Its lines are read where they are
+    in the file, after a `cards:` line and nothing else; _Unusual for anything the line reader
+    leaves to libyaml's events, or anything but one item (a key after the list)."""
+    if line < 2:
+        raise _Unusual("no line for the list's key")
+    if _FAST_REFUSED.search(item):
+        raise _Unusual("characters")
+    reader = _Fast("", _loader)
+    reader.lines = [""] * (line - 2) + ["cards:"] + ("- " + item).split("\n")
+    reader.n = len(reader.lines)
+    value, end = reader.mapping(line - 2, 0)
+    items = value.get("cards")
+    if end != reader.n or len(value) != 1 or type(items) is not _Seq or len(items) != 1:
+        raise _Unusual("not one item")
+    return items[0]
 
 
 def _fast(text: str, loader_class: Callable[[], type] = _loader) -> Any:

@@ -184,17 +184,25 @@ def test_content_hash_ignores_id_and_tags() -> None:
 
 
 def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every deck file the YAML parser reads from now on."""
+    """Record every deck file the YAML parser reads from now on (whole, or by its changed
+    cards: `reparse_deck`)."""
     import dlcards.deck as deck_mod
 
     parsed: list[str] = []
-    real = deck_mod.parse_deck
+    whole, again = deck_mod._parse_deck, deck_mod.reparse_deck
 
     def counting(text: str, path: str):  # type: ignore[no-untyped-def]
         parsed.append(Path(path).name)
-        return real(text, path)
+        return whole(text, path)
 
-    monkeypatch.setattr(deck_mod, "parse_deck", counting)
+    def counting_again(text: str, path: str, *args):  # type: ignore[no-untyped-def]
+        made = again(text, path, *args)
+        if made is not None:
+            parsed.append(Path(path).name)
+        return made
+
+    monkeypatch.setattr(deck_mod, "_parse_deck", counting)
+    monkeypatch.setattr(deck_mod, "reparse_deck", counting_again)
     return parsed
 
 
