@@ -1036,3 +1036,56 @@ def test_the_built_in_decks_hold_no_control_character() -> None:
         for card in deck.cards:
             for text in (card.question, card.answer, card.note or "", card.erratum or ""):
                 assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), card.id
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.lists(st.sampled_from(["p", "q", "r", "s"]), max_size=3)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_ids_in_two_decks_are_found_whatever_was_checked_before(
+    saves: list[tuple[int, list[str]]],
+) -> None:
+    """check_merge compares the ids of decks read from the cache's index with each other only
+    when their entries were checked together as they are (`apart`): through any order of
+    saves, an id in two decks is found exactly when there is one, as a catalog with no cache
+    finds it."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        files = [root / f"d{i}.yaml" for i in range(3)]
+        ids: list[list[str]] = [[f"own{i}"] for i in range(3)]
+        before = os.environ.get("DLCARDS_CACHE_DIR")
+
+        def save(i: int, version: int) -> None:
+            cards = "".join(f"- id: {c}\n  question: q\n  answer: a\n" for c in ids[i])
+            files[i].write_text(f"topic: t{i}\ntitle: T\ncards:\n{cards}", encoding="utf-8")
+            os.utime(files[i], ns=(0, (version + 1) * 10**18))  # a new stamp each save
+
+        for i in range(3):
+            save(i, 0)
+        try:
+            for version, (i, shared) in enumerate(saves, start=1):
+                ids[i] = [f"own{i}", *dict.fromkeys(shared)]
+                save(i, version)
+                everywhere = [c for deck in ids for c in deck]
+                twice = len(set(everywhere)) != len(everywhere)
+                results = []
+                for cache in ("kept", f"fresh{version}"):
+                    os.environ["DLCARDS_CACHE_DIR"] = str(root / cache)
+                    try:
+                        load_catalog(files)
+                        results.append(False)
+                    except DeckError as err:
+                        assert "duplicate id" in str(err)
+                        results.append(True)
+                assert results == [twice, twice]
+        finally:
+            if before is None:
+                os.environ.pop("DLCARDS_CACHE_DIR", None)
+            else:
+                os.environ["DLCARDS_CACHE_DIR"] = before
