@@ -660,12 +660,17 @@ def _shape() -> list[list[str]]:
 
 
 def _deck_to_json(
-    deck: Deck, file: Path, stamp: str, chunks: Chunks | None = None
+    deck: Deck,
+    file: Path,
+    stamp: str,
+    chunks: Chunks | None = None,
+    digests: str | None = None,
 ) -> dict[str, Any]:
     """A deck's cache entry. Each card is the array of its fields in order (`_shape`), as
     JSON's encoder writes a NamedTuple, in C: per-card dicts of named fields cost 1.2 s of a
     100,000-card first sync's parse workers, these arrays 0.35 s. `chunks`: the digests of the
-    deck's text by card, when it was cut so (`_read_and_cache`)."""
+    deck's text by card, when it was cut so; `digests`: its cards' sync digests, when made
+    (`_read_and_cache`)."""
     return {
         "format": CACHE_FORMAT,
         "shape": _shape(),
@@ -677,6 +682,7 @@ def _deck_to_json(
         "description": deck.description,
         "cards": deck.cards,
         "chunks": list(chunks) if chunks is not None else None,
+        "digests": digests,
     }
 
 
@@ -768,33 +774,90 @@ core (a first sync of a big collection); fewer bytes are parsed here, which is f
 starting the processes."""
 
 
-def _read_and_cache(file: Path, stamp: str, cache: Path | None) -> Deck:
+def _read_and_cache(
+    file: Path, stamp: str, cache: Path | None, digests: bool = False
+) -> tuple[Deck, str | None]:
     """One deck parsed, and its cache entry written when `cache` is given (here). `stamp`: the
     file's, taken before it was read. With the cache, the entry of the file's last version
     read, when there is one with its cards' digests (`deck.Chunks`), spares the parse of the
     cards whose text did not change (`deck.reparse_deck`): a 2,000-card deck saved with one
     card changed, ~40 ms of its parse's ~60 here. The new entry keeps the digests for the next
     time (~7 ms more to the whole parse of such a deck, only in this process: a pool's worker,
-    a first sync's, keeps none)."""
+    a first sync's, keeps none).
+
+    And each card's digests that a sync compares with the cards table (`_sync_digests`), made
+    when `digests` is asked (a sync's parse) and kept in the entry: a card whose text did not
+    change since the entry read keeps its digests from it (they are carried over when not
+    asked too), so a sync after a deck is saved hashes only the cards that changed (a
+    2,000-card deck: ~25 ms of its CPU here). None when not made."""
     if cache is None:
-        return read_deck(file)
+        deck = read_deck(file)
+        return deck, (_sync_digests(deck.cards, deck.title) if digests else None)
     from dlcards.deck import parse_deck_chunked, reparse_deck
 
     text, shown = read_deck_text(file)
     entry = cache / f"{_key(file)}.json"
-    got = None
+    hashes = None
+    chunks: Chunks | None
     old = _entry_with_chunks(entry, file, shown)
-    if old is not None:
-        got = reparse_deck(text, shown, *old)
-    deck, chunks = got if got is not None else parse_deck_chunked(text, shown)
-    _write_json(entry, _deck_to_json(deck, file, stamp, chunks))
-    return deck
+    got = reparse_deck(text, shown, old.deck, old.chunks) if old is not None else None
+    if got is not None and old is not None:
+        deck, chunks = got
+        if digests or old.digests is not None:
+            hashes = _carried_digests(deck, got[1], old)
+    else:
+        deck, chunks = parse_deck_chunked(text, shown)
+        if digests:
+            hashes = _sync_digests(deck.cards, deck.title)
+    _write_json(entry, _deck_to_json(deck, file, stamp, chunks, hashes))
+    return deck, hashes
 
 
-def _entry_with_chunks(entry: Path, file: Path, shown: str) -> tuple[Deck, Chunks] | None:
+SYNC_DIGEST_CHARS = 48
+"""A card's digests as the deck cache keeps them: `Card.content_hash`, the search text's and
+the exported note's (`rows.card_digests`), 16 hex digits each, one after the other."""
+
+
+def _sync_digests(cards: Sequence[Card], title: str) -> str:
+    """The digests a sync compares of each of `cards` (of the topic titled `title`), in order
+    (`SYNC_DIGEST_CHARS` each)."""
+    from dlcards.store.rows import card_digests
+
+    return "".join("".join(card_digests(card, title)[:3]) for card in cards)
+
+
+class _Entry(NamedTuple):
+    """A cache entry of an earlier version of a deck file: its deck, the digests of its text
+    by card (`deck.Chunks`) and its cards' sync digests when kept (`_sync_digests`)."""
+
+    deck: Deck
+    chunks: Chunks
+    digests: str | None
+
+
+def _carried_digests(deck: Deck, chunks: Chunks, old: _Entry) -> str:
+    """`deck`'s sync digests, those of each card whose text is as in `old` taken from it."""
+    from dlcards.deck import DIGEST_CHARS as W
+
+    width = SYNC_DIGEST_CHARS
+    was: dict[str, int] = {}
+    if old.digests is not None:
+        was = {old.chunks.cards[i * W : (i + 1) * W]: i for i in range(len(old.deck.cards))}
+    out: list[str] = []
+    for k, card in enumerate(deck.cards):
+        i = was.get(chunks.cards[k * W : (k + 1) * W])
+        if i is not None and old.digests is not None:
+            out.append(old.digests[i * width : (i + 1) * width])
+        else:
+            out.append(_sync_digests([card], deck.title))
+    return "".join(out)
+
+
+def _entry_with_chunks(entry: Path, file: Path, shown: str) -> _Entry | None:
     """The deck and its text's digests (`deck.Chunks`) in the cache entry of deck file `file`
     at `entry`, of any version of the file read by this dlcards (its cards are what this
-    version's parse makes of the same text); None if there is no such entry."""
+    version's parse makes of the same text), with its cards' sync digests if it kept them;
+    None if there is no such entry."""
     from dlcards.deck import Chunks
 
     try:
@@ -810,16 +873,21 @@ def _entry_with_chunks(entry: Path, file: Path, shown: str) -> tuple[Deck, Chunk
             or stamp.split(":")[2:4] != [__version__, str(CACHE_FORMAT)]
         ):
             return None
-        return _deck_from_json(data, shown, stamp), Chunks(header, cards)
+        deck = _deck_from_json(data, shown, stamp)
+        digests = data.get("digests")
+        if not isinstance(digests, str) or len(digests) != SYNC_DIGEST_CHARS * len(deck.cards):
+            digests = None
+        return _Entry(deck, Chunks(header, cards), digests)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-Parsed = tuple["Deck | None", "Premade | None", "Summary | None"]
+Parsed = tuple["Deck | None", "Premade | None", "Summary | None", "str | None"]
 """A deck file parsed: the Deck (None: a pool's worker wrote it to its cache entry, to be read
 from there if its cards are asked for), and when they were made beside the parse
 (`_read_and_digest`), its cards' rows as a first sync writes them (`rows.Premade`, with the
-digests any sync compares) and the catalog index's summary of the deck (`_summary`)."""
+digests any sync compares) and the catalog index's summary of the deck (`_summary`); parsed
+here, its cards' sync digests when made (`_read_and_cache`)."""
 
 
 def _read_and_digest(file: Path, stamp: str, cache: Path | None) -> Parsed:
@@ -837,15 +905,16 @@ def _read_and_digest(file: Path, stamp: str, cache: Path | None) -> Parsed:
     kept = cache is not None and _write_json(
         cache / f"{_key(file)}.json", _deck_to_json(deck, file, stamp)
     )
-    return (None if kept else deck), premade(deck.cards, deck.title), _summary(deck)
+    return (None if kept else deck), premade(deck.cards, deck.title), _summary(deck), None
 
 
-def _read_here(file: Path, stamp: str, cache: Path | None) -> Parsed:
-    return _read_and_cache(file, stamp, cache), None, None
+def _read_here(file: Path, stamp: str, cache: Path | None, digests: bool = False) -> Parsed:
+    deck, hashes = _read_and_cache(file, stamp, cache, digests)
+    return deck, None, None, hashes
 
 
 def _read_decks(
-    files: Sequence[Path], stamps: dict[Path, str], cache: Path | None
+    files: Sequence[Path], stamps: dict[Path, str], cache: Path | None, digests: bool = False
 ) -> tuple[dict[Path, Callable[[], Parsed]], bool]:
     """Each file's deck (with its digests when a worker made them), as a function that gives
     it (or raises its DeckError) when called: files are asked for in order, so the first
@@ -861,7 +930,7 @@ def _read_decks(
         except OSError:
             pass  # read_deck says what is wrong with it
     if len(files) < 2 or n_cores < 2 or size <= PARALLEL_BYTES:
-        return {f: partial(_read_here, f, stamps[f], cache) for f in files}, False
+        return {f: partial(_read_here, f, stamps[f], cache, digests) for f in files}, False
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -887,7 +956,7 @@ def _read_decks(
         try:
             return futures[file].result()
         except (BrokenProcessPool, OSError):  # no worker could start here: parse it here
-            return _read_here(file, stamps[file], cache)
+            return _read_here(file, stamps[file], cache, digests)
 
     return {f: partial(result, f) for f in files}, True
 
@@ -917,7 +986,10 @@ class Loading:
         extra: Sequence[str | Path] = (),
         use_cache: bool = True,
         files: Sequence[Path] | None = None,
+        digests: bool = False,
     ) -> None:
+        """`digests`: the decks parsed here come with their cards' sync digests (`digests`;
+        a sync's loading)."""
         if files is None:
             files = deck_files(extra)
         self.extra = tuple(extra)
@@ -935,13 +1007,16 @@ class Loading:
         self.index = index
         self.parsed: dict[Path, Deck] = {}
         self.made: dict[Path, Premade | None] = {}
+        self.hashes: dict[Path, str | None] = {}
         self.summaries: dict[Path, Summary] = {}
         self.stamps = {file: _stamp(file) for file in files}
         self.keys = {file: _key(file) for file in files}
         # each file's entry, before any is replaced below (two files may share a key)
         self.entries: dict[Path, Any] = {file: index.get(self.keys[file]) for file in files}
         todo = [f for f in files if not _indexed(self.entries[f], f, self.stamps[f])]
-        self.fresh, self.pooled = _read_decks(todo, self.stamps, self.root if use_cache else None)
+        self.fresh, self.pooled = _read_decks(
+            todo, self.stamps, self.root if use_cache else None, digests
+        )
         self._catalog: Catalog | None = None
 
     def cards(self, file: Path) -> Sequence[Card]:
@@ -957,6 +1032,25 @@ class Loading:
         if file in self.fresh:
             self._got(file)
         return self.made.get(file)
+
+    def digests(self, file: Path) -> list[tuple[str, str, str]] | None:
+        """Each card's digests that a sync compares (`rows.card_digests` without the search
+        text), in the order of `cards`, of deck file `file` when it was parsed here with them
+        (`Loading(digests=True)`); None otherwise."""
+        if file in self.fresh:
+            self._got(file)
+        hashes = self.hashes.get(file)
+        if hashes is None:
+            return None
+        step = SYNC_DIGEST_CHARS // 3
+        return [
+            (
+                hashes[i : i + step],
+                hashes[i + step : i + 2 * step],
+                hashes[i + 2 * step : i + 3 * step],
+            )
+            for i in range(0, len(hashes), SYNC_DIGEST_CHARS)
+        ]
 
     def title(self, file: Path) -> str:
         """The title of deck file `file`'s topic (as `cards`, parsed or from the cache)."""
@@ -1030,7 +1124,7 @@ class Loading:
         summary; the deck (if it came) and its rows kept."""
         summary = self.summaries.get(file)
         if summary is None:
-            deck, self.made[file], summary = self.fresh[file]()
+            deck, self.made[file], summary, self.hashes[file] = self.fresh[file]()
             if deck is not None:
                 self.parsed[file] = deck
                 if summary is None:
@@ -1084,7 +1178,7 @@ class Loading:
 
         def attempt(looked: int | None) -> Deck:
             stamp = _stamp(info.file)  # before the read: the entry serves the file as read
-            deck = _read_and_cache(info.file, stamp, root)
+            deck = _read_and_cache(info.file, stamp, root)[0]
             if looked is not None and not indexed <= {card.id for card in deck.cards}:
                 raise Unsettled  # cards the index gives it are gone: waited for, then taken
             return deck

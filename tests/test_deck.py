@@ -702,10 +702,10 @@ def test_many_changed_deck_files_are_parsed_by_a_pool_with_the_same_result(
     real = cat._read_decks
 
     def spy(
-        files: list[Path], stamps: dict[Path, str], cache: Path | None
+        files: list[Path], stamps: dict[Path, str], cache: Path | None, digests: bool
     ) -> tuple[dict[Path, object], bool]:
         pooled.append(len(files))
-        return real(files, stamps, cache)
+        return real(files, stamps, cache, digests)
 
     monkeypatch.setattr(cat, "_read_decks", spy)
     parallel = load_catalog([decks])

@@ -217,7 +217,7 @@ def test_the_catalog_parses_a_saved_deck_by_its_changed_cards(
     file = (tmp_path / "t.yaml").resolve()
     cache = tmp_path / "cache"
     file.write_text(_plain_deck(40), encoding="utf-8")
-    first = catalog._read_and_cache(file, catalog._stamp(file), cache)
+    first, _ = catalog._read_and_cache(file, catalog._stamp(file), cache)
     read: list[int] = []
     fast_item = yamlload.fast_item
     monkeypatch.setattr(
@@ -225,7 +225,7 @@ def test_the_catalog_parses_a_saved_deck_by_its_changed_cards(
     )
     file.write_text(_plain_deck(40).replace("An answer 7", "Fixed"), encoding="utf-8")
     os.utime(file, ns=(0, 10**18))  # another version by its stamp, whatever the clock says
-    again = catalog._read_and_cache(file, catalog._stamp(file), cache)
+    again, _ = catalog._read_and_cache(file, catalog._stamp(file), cache)
     assert again == catalog.read_deck(file)
     assert read == [again.cards[6].line] and first.cards[6] != again.cards[6]
     # an entry written by another version of dlcards: its cards may parse otherwise
@@ -236,5 +236,34 @@ def test_the_catalog_parses_a_saved_deck_by_its_changed_cards(
     file.write_text(_plain_deck(40).replace("An answer 8", "Fixed"), encoding="utf-8")
     os.utime(file, ns=(0, 2 * 10**18))
     read.clear()
-    assert catalog._read_and_cache(file, catalog._stamp(file), cache) == catalog.read_deck(file)
+    assert catalog._read_and_cache(file, catalog._stamp(file), cache)[0] == catalog.read_deck(file)
     assert read == []  # parsed whole
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("An answer 7", "Fixed"),  # the text: each digest of the card
+        ('"Q9?"', '"Q9?"\n  tags: [math]'),  # the tags: the search text's
+        ('"Q3?"\n', '"Q3?"\n  source: Sheet 3\n'),  # the source: the exported note's
+        ("- id: t-2\n", "- id: t-99\n"),  # another card
+    ],
+)
+def test_the_digests_a_sync_compares_are_those_of_the_cards_as_they_are(
+    tmp_path: Path, edit: tuple[str, str]
+) -> None:
+    """A deck parsed again carries over the sync digests (`catalog._sync_digests`) of the cards
+    whose text did not change, and makes those of the others: each is what the card as
+    parsed now gives. Made whether asked or not, once the entry has them."""
+    file = (tmp_path / "t.yaml").resolve()
+    cache = tmp_path / "cache"
+    file.write_text(_plain_deck(12), encoding="utf-8")
+    deck, digests = catalog._read_and_cache(file, catalog._stamp(file), cache, digests=True)
+    assert digests == catalog._sync_digests(deck.cards, deck.title)
+    for version, asked in enumerate((False, True), start=1):
+        text = _plain_deck(12).replace(*edit)
+        file.write_text(text + "# again\n" * version, encoding="utf-8")
+        os.utime(file, ns=(0, version * 10**18))
+        deck, digests = catalog._read_and_cache(file, catalog._stamp(file), cache, asked)
+        assert deck == catalog.read_deck(file)
+        assert digests == catalog._sync_digests(deck.cards, deck.title)

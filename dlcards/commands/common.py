@@ -446,10 +446,10 @@ def _sync(
     # the check of the tables the sync writes, in a thread from here on (SQLite works without
     # the GIL): reading the deck cache's index and the decks go on meanwhile
     checking = _check_sync_tables_in_background(store)
-    loading = Loading(decks, files=files)
-    if loading.pooled:  # a big parse in other processes: the sync writes each deck as it comes
-        from functools import partial
+    from functools import partial
 
+    loading = Loading(decks, files=files, digests=True)
+    if loading.pooled:  # a big parse in other processes: the sync writes each deck as it comes
         stamps = loading.stamps
         parts = [
             DeckPart(
@@ -476,7 +476,12 @@ def _sync(
 
     def part(topic: str, file: Path, stamp: str, title: str) -> DeckPart:  # `file`: resolved
         return DeckPart(
-            str(file), stamp, lambda: catalog.deck(topic).cards, stamp_time(stamp), lambda: title
+            str(file),
+            stamp,
+            lambda: catalog.deck(topic).cards,
+            stamp_time(stamp),
+            lambda: title,
+            digests=partial(loading.digests, file),
         )
 
     parts = [part(i.topic, i.file, i.stamp, i.title) for i in catalog.infos]

@@ -77,6 +77,7 @@ from dlcards.store.rows import (
     new_memories,
     put_memory,
     review_values,
+    search_fields,
     sm2_values,
     tags_cell,
 )
@@ -284,6 +285,7 @@ class Store(Reports, Merging):
             seen: set[str] = set()  # with `before_commit`: the merge is not checked yet
             # the deck the loop is in: its topic's title and its cards' digests (if made)
             hashed: Sequence[Digests] | None = None
+            given_digests: Sequence[tuple[str, str, str]] | None = None  # `DeckPart.digests`
             reached, title = -1, ""
             stream = _FirstSync(self, c)
             # after each deck (before the next is waited for), a first sync writes what it has
@@ -320,10 +322,16 @@ class Store(Reports, Merging):
                     title = made() if made is not None else ""
                     rows_made = premade() if premade is not None else None
                     hashed = rows_made.digests if rows_made is not None else None
-                if hashed is None:
-                    content, digest, shown, fields = card_digests(card, title)
-                else:
+                    given = parts[deck].digests
+                    given_digests = given() if hashed is None and given is not None else None
+                fields: tuple[str, str, str, str, str] | None
+                if hashed is not None:
                     content, digest, shown, fields = hashed[position - deck * DECK_STRIDE]
+                elif given_digests is not None:
+                    content, digest, shown = given_digests[position - deck * DECK_STRIDE]
+                    fields = None
+                else:
+                    content, digest, shown, fields = card_digests(card, title)
                 want = (card.topic, position, content, 0)
                 have = existing.pop(card.id, None)
                 # when what its exported note shows changed: kept while that stays as it is,
@@ -346,6 +354,8 @@ class Store(Reports, Merging):
                 edited = kept or parts[deck].edited or int(now.timestamp())
                 rowid = have[5] if have is not None else None
                 if have is None or have[4] != digest:
+                    if fields is None:
+                        fields = search_fields(card)
                     if rowid is None:
                         next_rowid += 1
                         rowid = next_rowid

@@ -591,6 +591,10 @@ class DeckPart(NamedTuple):
     # cards, and after `cards` by any other for the digests; None, or no function, to make
     # them here
     premade: Callable[[], Premade | None] | None = None
+    # each card's digests as `card_digests` gives them but the search text (made only for a
+    # card whose search text the index gets), in the order of `cards`, when the deck was
+    # parsed with them (`catalog.Loading(digests=True)`); None to make them here
+    digests: Callable[[], Sequence[tuple[str, str, str]] | None] | None = None
 
 
 DECK_STRIDE = 1 << 24
