@@ -1041,7 +1041,7 @@ def test_a_deck_left_broken_is_not_parsed_again_before_every_card(tmp_path, monk
     from dlcards.store import Store
 
     decks, deck = own_deck(tmp_path)
-    real_grade, real_read = Store.grade, catalog_module.read_deck
+    real_grade, real_read = Store.grade, catalog_module.read_deck_text
     reads: list[str] = []
 
     def reading(path, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -1066,7 +1066,7 @@ def test_a_deck_left_broken_is_not_parsed_again_before_every_card(tmp_path, monk
         os.utime(deck, ns=(back, back))
 
     monkeypatch.setattr(Store, "grade", then_saved_elsewhere)
-    monkeypatch.setattr(catalog_module, "read_deck", reading)
+    monkeypatch.setattr(catalog_module, "read_deck_text", reading)
     args = ("--db", str(tmp_path / "p.db"), "--decks", str(decks), "--topic", "own")
     out = study(["", "4", "", "4", "", "4", "", "4", "q"], *args, "--today", "2026-11-26")
     # broken: read when found, and at most once more when it has settled (saved a moment
