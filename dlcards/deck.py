@@ -816,17 +816,12 @@ def _checked_card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> 
 
 def parse_deck(text: str, path: str) -> Deck:
     """Parse and validate one deck file's text. Raises DeckError naming `path` and the line."""
-    return _parse_deck(text, path)[0]
-
-
-def _parse_deck(text: str, path: str) -> tuple[Deck, bool]:
-    """`parse_deck`'s deck, and whether the YAML line reader read all of its text."""
     ctx = _Ctx(path)
-    from dlcards.yamlload import read_yaml
+    from dlcards.yamlload import load_yaml
 
     if text.startswith("\ufeff"):
         text = text[1:]
-    data, whole = read_yaml(text, path)
+    data = load_yaml(text, path)
     if data is None:
         raise ctx.fail(0, "the deck is empty; it needs 'topic', 'title' and 'cards'")
     if not isinstance(data, _Map):
@@ -872,24 +867,24 @@ def _parse_deck(text: str, path: str) -> tuple[Deck, bool]:
             )
         seen[card.id] = card.line
         cards.append(card)
-    deck = Deck(
+    return Deck(
         topic=topic, title=title.strip(), cards=tuple(cards), path=path, description=description
     )
-    return deck, whole
 
 
 # --- a deck file parsed again after an edit: only the cards whose text changed --------------
 #
 # A deck file is mostly its `cards:` list, each card an item at the start of a line: `- id: ..`
 # and its lines up to the next item's `- `. Saved after an edit, most of those items are as they
-# were, and a card is what its item's text says (the line reader reads an item the same
-# wherever it is: no anchor, alias or other construct that reaches across items). So the file
-# is cut before each `\n- `, each piece's digest kept with the parsed deck (`Chunks`, in the
-# deck cache), and a new version of the file is parsed piece by piece: a card whose piece is
-# the same text is the card it was (at its new line), and only the others are read, each alone
-# (`yamlload.fast_item`). Anything else (the text before the first card changed, an item the
-# line reader does not read, a card that is not valid, an id twice, a line at column 0 after
-# the list...) is left to `parse_deck` of the whole text, which also says what is wrong.
+# were, and a card is what its item's text says: a deck holds no alias (the loader refuses
+# them), so nothing in an item reaches into another. So the file is cut before each `\n- `,
+# each piece's digest kept with the parsed deck when the pieces are its cards one for one
+# (`Chunks`, in the deck cache), and a new version of the file is parsed piece by piece: a card
+# whose piece is the same text is the card it was (at its new line), and only the others are
+# read, each alone at its place in the file (`yamlload.list_item`). Anything else (the text
+# before the first card changed, a card that is not valid, an id twice, a line at column 0
+# after the list, most of the cards changed...) is left to `parse_deck` of the whole text,
+# which also says what is wrong.
 
 
 class Chunks(NamedTuple):
@@ -927,13 +922,11 @@ def _digests(pieces: list[str]) -> list[str]:
 
 def parse_deck_chunked(text: str, path: str) -> tuple[Deck, Chunks | None]:
     """`parse_deck`, and the digests of the deck's text by card (`Chunks`) when a later
-    version of it can be parsed by its changed cards (`reparse_deck`); None when not (the
-    line reader left some of it to libyaml's events, or its cards are not one an item each)."""
+    version of it can be parsed by its changed cards (`reparse_deck`); None when not (its
+    cards are not one an item each, at their lines, with nothing after the list)."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    deck, whole = _parse_deck(text, path)
-    if not whole:
-        return deck, None
+    deck = parse_deck(text, path)
     pieces, lines = _cut(text)
     if (
         len(pieces) != len(deck.cards) + 1
@@ -950,7 +943,7 @@ def reparse_deck(text: str, path: str, old: Deck, chunks: Chunks) -> tuple[Deck,
     parsed from an earlier version and that version's `chunks`: only the cards whose text
     changed are read. None when the new version is not a list of cards after the same text
     (see above), or a card in it fails: then `parse_deck` of the whole text decides."""
-    from dlcards.yamlload import MAX_DECK_BYTES, fast_item
+    from dlcards.yamlload import MAX_DECK_BYTES, list_item
 
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -964,9 +957,12 @@ def reparse_deck(text: str, path: str, old: Deck, chunks: Chunks) -> tuple[Deck,
     if digests[0] != chunks.header:
         return None
     was = {chunks.cards[i * width : (i + 1) * width]: i for i in range(len(old.cards))}
+    if 4 * sum(digest not in was for digest in digests[1:]) > len(digests):
+        return None  # most cards changed: one parse of the whole text is quicker
     ctx = _Ctx(path)
     cards: list[Card] = []
     seen: set[str] = set()
+    last = len(lines) - 1
     for index, (piece, line, digest) in enumerate(zip(pieces[1:], lines, digests[1:], strict=True)):
         i = was.get(digest)
         if i is not None:
@@ -975,7 +971,8 @@ def reparse_deck(text: str, path: str, old: Deck, chunks: Chunks) -> tuple[Deck,
                 card = card._replace(line=line, file=path)
         else:
             try:
-                card = _card(ctx, fast_item(piece, line), old.topic, index, line)
+                raw = list_item(piece, line, index == last)
+                card = _card(ctx, raw, old.topic, index, line)
             except Exception:  # any failure: the whole text's parse decides, and says it
                 return None
         if card.id in seen:

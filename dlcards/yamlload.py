@@ -255,21 +255,17 @@ def _syntax_error(err: Any, path: str) -> str:
     return f"{path}:{line}{col}: YAML syntax error: {problem}"
 
 
-def load_yaml(text: str, path: str) -> Any:
-    """The value of a deck file's YAML text; DeckError naming `path` and the line otherwise."""
-    return read_yaml(text, path)[0]
-
-
-def read_yaml(text: str, path: str) -> tuple[Any, bool]:
-    """`load_yaml`'s value, and whether the line reader read all of it (`_fast`: no anchor,
-    alias, tag, block scalar or other construct it leaves to libyaml's events)."""
+def load_yaml(text: str, path: str, fast: bool = True) -> Any:
+    """The value of a deck file's YAML text; DeckError naming `path` and the line otherwise.
+    `fast` False: read by libyaml's events, without trying the line reader first."""
     if len(text) > MAX_DECK_BYTES:
         raise DeckError(
             f"{path}:1: the deck is {len(text) / 2**20:.1f} MB; a deck file may be at most "
             f"{MAX_DECK_BYTES // 2**20} MB, split it into several files"
         )
     try:
-        return _fast(text), True
+        if fast:
+            return _fast(text)
     except _Unusual:
         pass
     except DeckError as err:
@@ -282,9 +278,9 @@ def read_yaml(text: str, path: str) -> tuple[Any, bool]:
     loader = _loader()
     try:
         try:
-            return _build(text, path, loader), False
+            return _build(text, path, loader)
         except _Unusual:
-            return _load_exact(text, path, loader), False
+            return _load_exact(text, path, loader)
     except DeckError as err:
         raise DeckError(str(err).replace("{path}", path)) from None
     except yaml.constructor.ConstructorError as err:
@@ -715,6 +711,27 @@ def fast_item(item: str, line: int) -> Any:
     value, end = reader.mapping(line - 2, 0)
     items = value.get("cards")
     if end != reader.n or len(value) != 1 or type(items) is not _Seq or len(items) != 1:
+        raise _Unusual("not one item")
+    return items[0]
+
+
+def list_item(item: str, line: int, last: bool) -> Any:
+    """One item of a deck's top-level `cards:` list read alone, as it reads within its file:
+    `item` is its text after its `- ` at the start of line `line`, up to the next item's `\n-
+    ` (`last`: up to the end of the file). By the line reader when it can (`fast_item`), else
+    by libyaml's events from a text of blank lines up to its place, a `cards:` line and the
+    item, with the line break the cut took after it (a kept block scalar, `|+`, holds it).
+    _Unusual for anything but one item; what the reading raises for an item it refuses."""
+    try:
+        return fast_item(item, line)
+    except _Unusual:
+        pass
+    if line < 2:
+        raise _Unusual("no line for the list's key")
+    text = "\n" * (line - 2) + "cards:\n- " + item + ("" if last else "\n")
+    value = load_yaml(text, "{item}", fast=False)
+    items = value.get("cards") if type(value) is _Map else None
+    if type(value) is not _Map or len(value) != 1 or type(items) is not _Seq or len(items) != 1:
         raise _Unusual("not one item")
     return items[0]
 

@@ -189,7 +189,7 @@ def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     import dlcards.deck as deck_mod
 
     parsed: list[str] = []
-    whole, again = deck_mod._parse_deck, deck_mod.reparse_deck
+    whole, again = deck_mod.parse_deck, deck_mod.reparse_deck
 
     def counting(text: str, path: str):  # type: ignore[no-untyped-def]
         parsed.append(Path(path).name)
@@ -201,7 +201,7 @@ def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             parsed.append(Path(path).name)
         return made
 
-    monkeypatch.setattr(deck_mod, "_parse_deck", counting)
+    monkeypatch.setattr(deck_mod, "parse_deck", counting)
     monkeypatch.setattr(deck_mod, "reparse_deck", counting_again)
     return parsed
 

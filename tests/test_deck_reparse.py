@@ -41,18 +41,27 @@ def card_texts(draw: st.DrawFn, n: int) -> str:
     """One card's lines (after its `- `), in one of the shapes decks are written in."""
     words = " ".join(draw(st.lists(WORDS, min_size=1, max_size=4)))
     question = draw(st.sampled_from([_double, _single]))(f"Q{n} {words}?")
-    drawn = draw(st.integers(0, 12))
-    answer_style = 3 if drawn == 12 else drawn % 3  # a block scalar now and then
-    if answer_style == 0:
-        answer = _double(f"A{n} {words}")
-    elif answer_style == 1:  # single-quoted over two lines, as PyYAML writes long ones
-        answer = f"'A{n} first part\n    and the rest'"
-    elif answer_style == 2:  # plain over two lines
-        answer = f"Answer {n} in words\n    more words"
-    else:  # a block scalar: the line reader leaves it to libyaml's events
-        answer = f"|\n    Answer {n}\n    second line"
+    answer = draw(
+        st.sampled_from(
+            [
+                _double(f"A{n} {words}"),
+                f"'A{n} first part\n    and the rest'",  # as PyYAML writes long ones
+                f"Answer {n} in words\n    more words",  # plain over two lines
+                _double(f"A{n}") + "  # a comment after it: libyaml's events read it",
+                # block scalars (libyaml's): kept (the blank lines after it are its text),
+                # folded, stripped
+                f"|+\n    Answer {n}\n    second line\n",
+                f">\n    Answer {n}\n    folded",
+                f"|-\n    Answer {n}",
+            ]
+        )
+    )
     lines = [f"id: t-{n}", f"  question: {question}", f"  answer: {answer}"]
-    tags = draw(st.sampled_from(["", "  tags: [math, optim]", "  tags:\n  - math\n  - relu"]))
+    tags = draw(
+        st.sampled_from(
+            ["", "  tags: [math, optim]", "  tags:\n  - math\n  - relu", "  tags: ['math']"]
+        )
+    )
     if tags:
         lines.append(tags)
     if draw(st.booleans()):
@@ -132,9 +141,9 @@ def _as_cached(deck: Deck) -> Deck:
     return catalog._deck_from_json(data, deck.path, "s")
 
 
-def _whole(text: str) -> tuple[Deck, Chunks | None] | str:
+def _whole(text: str, name: str = "t.yaml") -> tuple[Deck, Chunks | None] | str:
     try:
-        return parse_deck_chunked(text, "t.yaml")
+        return parse_deck_chunked(text, name)
     except DeckError as err:
         return str(err)
 
@@ -188,21 +197,36 @@ def test_only_the_changed_card_is_read_and_the_rest_move_to_their_new_lines(
     "change",
     [
         ("topic: t", "topic: u"),  # the text before the cards
-        ('"An answer 3"', "|\n    block"),  # a card the line reader leaves to libyaml
         ("t-4", "t-2"),  # an id twice
-        ('"Q3?"', '"Q3?" # comment'),  # a comment after a value: libyaml's
+        ('"Q3?"', "[Q3?]"),  # a card that is not valid
+        ("- id: t-5", "-  id: t-5"),  # an item indented otherwise
+        ('"An answer', '"Another answer'),  # most cards changed: the whole text is quicker
     ],
 )
 def test_what_it_cannot_tell_is_left_to_the_whole_parse(change: tuple[str, str]) -> None:
     old, chunks = parse_deck_chunked(_plain_deck(5), "t.yaml")
     assert chunks is not None
-    new_text = _plain_deck(5).replace(*change, 1)
+    new_text = _plain_deck(5).replace(*change)
     assert reparse_deck(new_text, "t.yaml", _as_cached(old), chunks) is None
 
 
-def test_a_deck_the_line_reader_cannot_read_whole_keeps_no_digests() -> None:
-    text = _plain_deck(3).replace('"An answer 2"', "|\n    block")
-    assert parse_deck_chunked(text, "t.yaml")[1] is None
+@pytest.mark.parametrize("tail", ["", "\n", "\n\n# the end\n"])
+def test_cards_libyaml_reads_are_parsed_again_too(tail: str) -> None:
+    """A card the line reader leaves to libyaml's events (a block scalar, a comment after a
+    value) is read alone by them; the blank lines after a kept block scalar (`|+`) are its
+    text, the last card's too."""
+    text = _plain_deck(5).replace('"An answer 2"', "|+\n    block\n") + tail
+    text = text.replace('"An answer 5"', "|+\n    last") + tail
+    old, chunks = parse_deck_chunked(text, "t.yaml")
+    assert chunks is not None
+    for change in [('"Q2?"', '"Q2, again?"'), ("block", "block again"), ("last", "last one")]:
+        new_text = text.replace(*change)
+        again = reparse_deck(new_text, "t.yaml", _as_cached(old), chunks)
+        assert again is not None
+        assert again == parse_deck_chunked(new_text, "t.yaml")
+
+
+def test_a_key_after_the_list_keeps_no_digests() -> None:
     # a key after the list: its text would be part of the last card's
     late = _plain_deck(3).replace("description: What it is about.\n", "") + "description: x\n"
     deck, chunks = parse_deck_chunked(late, "t.yaml")
@@ -267,3 +291,45 @@ def test_the_digests_a_sync_compares_are_those_of_the_cards_as_they_are(
         deck, digests = catalog._read_and_cache(file, catalog._stamp(file), cache, asked)
         assert deck == catalog.read_deck(file)
         assert digests == catalog._sync_digests(deck.cards, deck.title)
+
+
+SHIPPED = sorted((ROOT / "decks").glob("*.yaml"))
+
+
+@given(st.sampled_from(SHIPPED), st.data())
+def test_the_shipped_decks_edited_are_parsed_again_as_whole(
+    path: Path, data: st.DataObject
+) -> None:
+    """The decks dlcards ships (computations, quizzes in flow mappings, notes, references):
+    each keeps its digests, and any of a card's lines changed, dropped or doubled, a byte
+    slipped in, or two cards swapped, gives what the whole parse gives."""
+    text = path.read_text(encoding="utf-8")
+    old, chunks = parse_deck_chunked(text, path.name)
+    assert chunks is not None
+    pieces = text.split("\n- ")
+    k = data.draw(st.integers(1, len(pieces) - 1))
+    lines = pieces[k].split("\n")
+    j = data.draw(st.integers(0, len(lines) - 1))
+    edit = data.draw(st.sampled_from(["word", "drop", "double", "slip", "swap"]))
+    if edit == "word":
+        lines[j] = lines[j].replace("a", "an edit", 1)
+    elif edit == "drop" and j:
+        del lines[j]
+    elif edit == "double" and j:
+        lines.insert(j, lines[j])
+    elif edit == "slip":
+        at = data.draw(st.integers(0, len(lines[j])))
+        lines[j] = (
+            lines[j][:at]
+            + data.draw(st.sampled_from(["x", " ", ":", "'", "{", "- "]))
+            + lines[j][at:]
+        )
+    elif edit == "swap" and k + 1 < len(pieces):
+        pieces[k], pieces[k + 1] = pieces[k + 1], pieces[k]
+        lines = pieces[k].split("\n")
+    pieces[k] = "\n".join(lines)
+    new_text = "\n- ".join(pieces)
+    again = reparse_deck(new_text, path.name, _as_cached(old), chunks)
+    event("parsed again by its cards" if again is not None else "left to the whole parse")
+    if again is not None:
+        assert again == _whole(new_text, path.name)
