@@ -883,7 +883,7 @@ def parse_deck(text: str, path: str) -> Deck:
 # whose piece is the same text is the card it was (at its new line), and only the others are
 # read, each alone at its place in the file (`yamlload.list_item`). Anything else (the text
 # before the first card changed, a card that is not valid, an id twice, a line at column 0
-# after the list, most of the cards changed...) is left to `parse_deck` of the whole text,
+# after the list, many of the cards changed...) is left to `parse_deck` of the whole text,
 # which also says what is wrong.
 
 
@@ -897,12 +897,13 @@ class Chunks(NamedTuple):
 
 
 DIGEST_CHARS = 16
-_STRAY = re.compile(r"\n(?![ \n#]|- |\Z)")
-"""A line at column 0 that is no item's `- `, comment or blank line: a key after the list."""
+_STRAY = re.compile(r"\n(?![ \n#]|\r\n|- |\Z)")
+"""A line at column 0 that is no item's `- `, comment or blank line (Windows's too): a key
+after the list."""
 
 
 def _cut(text: str) -> tuple[list[str], list[int]]:
-    """The text before the first `\n- `, then each piece after one; and the line (numbered
+    """The text before the first `\\n- `, then each piece after one; and the line (numbered
     from 1) each piece after the first starts on."""
     from itertools import accumulate
 
@@ -958,7 +959,7 @@ def reparse_deck(text: str, path: str, old: Deck, chunks: Chunks) -> tuple[Deck,
         return None
     was = {chunks.cards[i * width : (i + 1) * width]: i for i in range(len(old.cards))}
     if 4 * sum(digest not in was for digest in digests[1:]) > len(digests):
-        return None  # most cards changed: one parse of the whole text is quicker
+        return None  # a quarter of the cards or more changed: one whole parse is quicker
     ctx = _Ctx(path)
     cards: list[Card] = []
     seen: set[str] = set()
