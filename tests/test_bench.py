@@ -290,7 +290,10 @@ def test_review_counts_and_study_days_use_the_day_index(big_store: Store) -> Non
         until = synth.TODAY
 
         def both() -> object:
-            return store.review_counts(until, since), store.study_days(since, until)
+            return (
+                store.review_counts(until, since),
+                list(store.study_days_newest(until)),
+            )
 
         for plan in _plans(store, both):
             # a range of the per-day tally (kept by triggers), never the log

@@ -423,7 +423,7 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
         week, month, ever = store.review_counts(
             day, day - timedelta(days=6), day - timedelta(days=29), date.min
         )
-        streak = streak_of(store.study_days(date.min, day), day)  # (a day's row each)
+        streak = streak_of(store.study_days_newest(day), day)  # read up to its first gap
         schedule = schedule_of(store)
         scheduler = schedule.name
         store.check_due_dates(scheduler)  # the tally would count a damaged due as another day

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 WIDTH = 61
 """The views' width: the heatmap's year (53 weeks after the day labels) with a cell of margin
@@ -286,12 +289,17 @@ def _panel(body: Any, title: str, width: int, padding: tuple[int, int] = (0, 1))
     return Panel(body, title=title, title_align="left", width=width, padding=padding)
 
 
-def streak_of(days: list[date], today: date) -> int:
-    """Consecutive days with reviews, ending today (or yesterday, if today has none yet)."""
-    have = set(days)
-    start = today if today in have else today - timedelta(days=1)
+def streak_of(days: Iterable[date], today: date) -> int:
+    """Consecutive days with reviews, ending today (or yesterday, if today has none yet).
+    `days`: the days with reviews up to today, newest first, each once; taken only up to the
+    streak's first gap."""
+    start: date | None = None
     n = 0
-    while start - timedelta(days=n) in have:
+    for day in days:
+        if start is None:
+            start = today if day == today else today - timedelta(days=1)
+        if day != start - timedelta(days=n):
+            break
         n += 1
     return n
 
