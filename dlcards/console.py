@@ -15,7 +15,7 @@ from dlcards.errors import (
 from dlcards.lite import GLUE
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from typing import Any
 
     from rich.console import Console, ConsoleOptions, RenderableType
@@ -316,12 +316,19 @@ def click_line(message: str) -> str:
     return one_line(_REPR_BYTE.sub(r"\1\\x\2", message))
 
 
-def wrap_tokens(text: str, width: int, breaks: str = " ,|(") -> list[str]:
+def wrap_tokens(
+    text: str, width: int, breaks: str = " ,|(", cells: Callable[[str], int] | None = None
+) -> list[str]:
     """`text` in lines of at most `width` cells, broken only after a space or one of `breaks`
     outside square brackets, so `perceptron_loss(w=[1,-1], b=0)` breaks after `(` or `, ` and
     never inside a name or a number, nor inside a list that fits on a line. Only a single
-    word wider than `width` is folded."""
-    from rich.cells import cell_len
+    word wider than `width` is folded. `cells` measures a text (rich's cells if None; `len`
+    for a text of one cell a character, without importing rich)."""
+    cell_len: Callable[[str], int]
+    if cells is None:
+        from rich.cells import cell_len
+    else:
+        cell_len = cells
 
     lines: list[str] = []
     line = ""

@@ -29,15 +29,29 @@ _ATTRIBUTES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4"}
 _COLORS = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
 
 
-def codes(style: str, color: bool) -> str | None:
+_BRIGHT = {f"bright_{name}": str(90 + i) for i, name in enumerate(_COLORS)}
+"""The eight bright colours, which rich writes as the same 9x code in every colour system."""
+_PALETTE = {"green4": ("32", "38;5;28"), "green3": ("32", "38;5;40"), "green1": ("32", "38;5;46")}
+"""Colours of the 256-colour palette that `stats` uses (its heatmap's steps): what rich writes
+for each in a terminal of the 8 standard colours (the nearest of them), and in one of 256
+colours or more (tests/test_lite.py asks rich)."""
+
+
+def codes(style: str, color: bool, eight_bit: bool = False) -> str | None:
     """The SGR parameters rich writes for `style` ("" for none), without the colour when
-    `color` is false (rich's no_color); None for a style this module does not know."""
+    `color` is false (rich's no_color); None for a style this module does not know.
+    `eight_bit`: the terminal shows 256 colours or more (rich's EIGHT_BIT or TRUECOLOR colour
+    system), for the colours of `_PALETTE`."""
     attributes, foreground = set(), ""
     for word in style.split():
         if word in _ATTRIBUTES:
             attributes.add(word)
         elif word in _COLORS and not foreground:
             foreground = str(30 + _COLORS.index(word))
+        elif word in _BRIGHT and not foreground:
+            foreground = _BRIGHT[word]
+        elif word in _PALETTE and not foreground:
+            foreground = _PALETTE[word][eight_bit]
         else:
             return None
     sgr = [code for name, code in _ATTRIBUTES.items() if name in attributes]
@@ -77,13 +91,16 @@ def terminal_size(fds: tuple[int, ...] = (1, 0, 2)) -> tuple[int, int]:
 class Screen:
     """What rich's Console (as `dlcards.console.out` makes it) decides about stdout."""
 
-    __slots__ = ("color", "styled", "terminal", "width")
+    __slots__ = ("color", "eight_bit", "styled", "terminal", "width")
 
-    def __init__(self, terminal: bool, styled: bool, color: bool, width: int) -> None:
+    def __init__(
+        self, terminal: bool, styled: bool, color: bool, width: int, eight_bit: bool = False
+    ) -> None:
         self.terminal = terminal  # lines keep their padding (rich's is_terminal)
         self.styled = styled  # ANSI codes are written (rich's color_system is not None)
         self.color = color  # colours among them (not NO_COLOR)
         self.width = width
+        self.eight_bit = eight_bit  # 256 colours or more (rich's EIGHT_BIT or TRUECOLOR)
 
     @classmethod
     def detect(cls) -> Screen | None:
@@ -121,7 +138,12 @@ class Screen:
         if width < 1:
             return None
         no_color = environ.get("NO_COLOR", "") != ""
-        return cls(terminal, terminal and not dumb, not no_color, width)
+        # rich's colour system for a terminal that is not Windows's: TRUECOLOR for COLORTERM
+        # truecolor or 24bit, else by TERM's last part (EIGHT_BIT for 256color and kitty)
+        colorterm = environ.get("COLORTERM", "").strip().lower()
+        last = environ.get("TERM", "").strip().lower().rpartition("-")[2]
+        eight_bit = colorterm in ("truecolor", "24bit") or last in ("256color", "kitty")
+        return cls(terminal, terminal and not dumb, not no_color, width, eight_bit)
 
     def render(self, rows: Sequence[Line], texts: Sequence[Line] = ()) -> str | None:
         """The text rich writes for `rows` (lines of a table, never wrapped) then `texts` (each
@@ -160,7 +182,7 @@ class Screen:
                 sgr = (
                     known[style]
                     if style in known
-                    else known.setdefault(style, codes(style, self.color))
+                    else known.setdefault(style, codes(style, self.color, self.eight_bit))
                 )
                 if sgr is None:
                     return None

@@ -362,3 +362,49 @@ def test_due_and_topics_start_without_rich(isolated: Path) -> None:
     for argv in (["due"], ["topics"]):
         report = "sorted(m for m in ('typer', 'click', 'rich') if m in sys.modules)"
         assert quick_run(argv, report)[-1] == "[]", argv
+
+
+@pytest.mark.parametrize("system", ["standard", "256", "truecolor"])
+@pytest.mark.parametrize("style", ["green4", "green3", "green1", "bold bright_green", "bright_red"])
+def test_the_palettes_colours_are_the_codes_rich_writes(system: str, style: str) -> None:
+    """The 256-colour palette's greens of `stats`'s heatmap and the bright colours, in a
+    terminal of 8 colours (rich writes the nearest of them) and of 256 or more."""
+    from rich.color import ColorSystem
+    from rich.style import Style
+
+    chosen = {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT}.get(
+        system, ColorSystem.TRUECOLOR
+    )
+    for name in dir(Style):  # rich keeps a style's codes, worked out for the first system
+        cached = getattr(Style, name, None)
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+    rendered = Style.parse(style).render("x", color_system=chosen)
+    assert rendered == f"\x1b[{lite.codes(style, True, system != 'standard')}mx\x1b[0m"
+
+
+@settings(max_examples=300, deadline=None)
+@given(env=environments, tty=st.booleans(), sizes=terminal_sizes)
+def test_the_colour_system_is_riches(
+    env: dict[str, str | None], tty: bool, sizes: tuple[int | None, ...]
+) -> None:
+    """`Screen.eight_bit` (a terminal of 256 colours or more) where rich writes colours:
+    rich's colour system is EIGHT_BIT or TRUECOLOR."""
+    screens: list[lite.Screen | None] = []
+    systems: list[str | None] = []
+    with pytest.MonkeyPatch.context() as mp:
+        printed(mp, env, tty, sizes, lambda: screens.append(lite.Screen.detect()))
+        printed(mp, env, tty, sizes, lambda: systems.append(console.out().color_system))
+    screen = screens[0]
+    assert screen is not None
+    assert screen.styled == (systems[0] is not None)
+    if screen.styled:
+        assert screen.eight_bit == (systems[0] in ("256", "truecolor"))
+
+
+def test_stats_starts_without_rich(isolated: Path) -> None:
+    """`stats` in a pipe (no leech, a console as wide as its views) is written by
+    `stats_views.write_stats`: rich, ~40% of its time at 100,000 cards, is not imported."""
+    assert CliRunner().invoke(app, ["due"]).exit_code == 0  # synced
+    report = "sorted(m for m in ('typer', 'click', 'rich') if m in sys.modules)"
+    assert quick_run(["stats"], report)[-1] == "[]"

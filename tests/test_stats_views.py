@@ -13,6 +13,8 @@ from pathlib import Path
 
 import helpers as h
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -488,3 +490,157 @@ def test_the_heatmaps_counts_keep_their_units(log: dict, width: int) -> None:
     for line in lines:  # no count at a line's end with its unit on the next
         assert not re.search(r"(^|[ ,])\d+$", line), lines
         assert not line.startswith(("review", "day")), lines
+
+
+# --- the screen without rich: the bytes rich prints ----------------------------------------------
+
+STATS_ENVIRONMENTS = st.fixed_dictionaries(
+    {
+        "TTY_COMPATIBLE": st.none() | st.sampled_from(["0", "1"]),
+        "FORCE_COLOR": st.none() | st.sampled_from(["", "1"]),
+        "TERM": st.none() | st.sampled_from(["dumb", "xterm", "xterm-256color", "xterm-kitty"]),
+        "COLORTERM": st.none() | st.sampled_from(["truecolor", "24bit", ""]),
+        "NO_COLOR": st.none() | st.sampled_from(["", "1"]),
+        "COLUMNS": st.none() | st.sampled_from(["40", "60", "61", "62", "80", "100", "160"]),
+        "LINES": st.none(),
+    }
+)
+TOPIC_NAMES = ["syn01", "linear-regression", "ml", "gd", "a-very-long-topic-name", "tôpic", "x[y]"]
+
+
+@st.composite
+def stats_data(draw: st.DrawFn) -> dict:
+    """`stats --json`'s data as `run.stats` builds it, of a random collection: counts small
+    and large, percentages or none, a forecast with or without anything due, a year of days,
+    topics short, long or not ASCII, and leeches or none."""
+    from dlcards.bins import DAY_LABELS, DIFFICULTY_BINS, EASE_BINS
+    from dlcards.stats import RETENTION_WINDOWS, retention_counts
+
+    count = st.integers(0, 10) | st.integers(0, 10**7)
+    share = st.none() | st.floats(0, 1)
+    today = TODAY - timedelta(days=draw(st.integers(0, 6)))
+    days = draw(st.dictionaries(st.integers(0, 400), st.integers(1, 5000), max_size=60))
+    calendar = heatmap({today - timedelta(days=d): n for d, n in days.items()}, today)
+    topics = draw(st.lists(st.sampled_from(TOPIC_NAMES), max_size=4, unique=True))
+    starts = [(today - timedelta(days=b)).isoformat() for _, b in RETENTION_WINDOWS]
+    rows = [
+        (topic, draw(st.booleans()), since, draw(count), draw(count))
+        for topic in topics
+        for since in starts
+        if draw(st.booleans())
+    ]
+    scheduler = draw(st.sampled_from(["sm2", "fsrs"]))
+    names = ["interval", *(("stability", "difficulty") if scheduler == "fsrs" else ("ease",))]
+    labels = {
+        "interval": list(DAY_LABELS),
+        "stability": list(DAY_LABELS),
+        "difficulty": [f"{a:g}" for a in DIFFICULTY_BINS],
+        "ease": [f"{a:.1f}" for a in EASE_BINS],
+    }
+    leech = st.fixed_dictionaries(
+        {"id": st.sampled_from(["gd-1", "syn01-23"]), "topic": st.sampled_from(TOPIC_NAMES),
+         "lapses": st.integers(8, 30), "suspended": st.booleans()}
+    )  # fmt: skip
+    ef = draw(st.none() | st.floats(1.3, 4))
+    return {
+        "today": today.isoformat(),
+        "cards": {k: draw(count) for k in ("new", "learning", "young", "mature", "suspended")},
+        "reviews": {"last_7_days": draw(count), "last_30_days": draw(count), "total": 0},
+        "retention": {"last_30_days": draw(share), "total": draw(share)},
+        "passed": {"last_30_days": draw(share), "total": draw(share)},
+        "average_ef": ef,
+        "average_difficulty": draw(st.none() | st.floats(1, 10)),
+        "scheduler": scheduler,
+        "recall": {"average": draw(share), "below_0_8": draw(count), "threshold": 0.8},
+        "leeches": draw(
+            st.lists(leech, max_size=2) if draw(st.integers(0, 3)) == 0 else st.just([])
+        ),
+        "streak_days": draw(st.integers(0, 6000)),
+        "forecast": [
+            {"day": (today + timedelta(days=i)).isoformat(), "due": n}
+            for i, n in enumerate(draw(st.lists(count, min_size=30, max_size=30)))
+        ],
+        "heatmap": {
+            "first": calendar.first.isoformat(),
+            "today": calendar.today.isoformat(),
+            "weeks": calendar.weeks,
+            "peak": calendar.peak,
+            "total": calendar.total,
+            "days_studied": calendar.days_studied,
+        },
+        "true_retention": retention_counts(rows, today),
+        "histograms": {
+            name: [{"bin": label, "cards": draw(count)} for label in labels[name]] for name in names
+        },
+    }
+
+
+def _screen(data: dict, fast: bool) -> None:
+    from rich.style import Style
+
+    from dlcards.commands.stats_views import write_stats
+    from dlcards.console import out
+
+    if not (fast and write_stats(data)):
+        # rich keeps each style's codes on the style (`Style._ansi`), worked out for the colour
+        # system of the first console that printed it: a process has one, this test many
+        for name in dir(Style):
+            cached = getattr(Style, name, None)
+            if hasattr(cached, "cache_clear"):
+                cached.cache_clear()
+        render_stats(out(), data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=stats_data(),
+    env=STATS_ENVIRONMENTS,
+    tty=st.booleans(),
+    sizes=st.tuples(*[st.none() | st.sampled_from([0, 60, 100, 160])] * 3),
+    encoding=st.sampled_from([None, "utf-8", "UTF-8", "ascii", "latin-1"]),
+)
+def test_stats_without_rich_prints_the_bytes_rich_prints(
+    data: dict,
+    env: dict[str, str | None],
+    tty: bool,
+    sizes: tuple[int | None, ...],
+    encoding: str | None,
+) -> None:
+    """`write_stats` (the statistics' screen without importing rich) writes what rich writes
+    for the same data, in every environment rich tells apart; where it cannot, it writes
+    nothing and rich prints it."""
+    with pytest.MonkeyPatch.context() as mp:
+        ours = h.printed(mp, env, tty, sizes, lambda: _screen(data, True), encoding)
+        theirs = h.printed(mp, env, tty, sizes, lambda: _screen(data, False), encoding)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("width", ["61", "100", "160"])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"TTY_COMPATIBLE": "1", "TERM": "xterm-256color"},
+        {"TTY_COMPATIBLE": "1", "TERM": "xterm"},
+        {"TTY_COMPATIBLE": "1", "COLORTERM": "truecolor", "NO_COLOR": "1"},
+    ],
+)
+def test_the_collections_stats_are_printed_without_rich(
+    log: dict, width: str, env: dict[str, str]
+) -> None:
+    """The simulated year's statistics (topics of the built-in decks, no leech), in a pipe and
+    on terminals of 8 and 256 colours: written without rich, the same bytes."""
+    data = stats_json()
+    assert not data["leeches"] and data["true_retention"]["topics"]
+    done: list[bool] = []
+
+    def fast() -> None:
+        from dlcards.commands.stats_views import write_stats
+
+        done.append(write_stats(data))
+
+    with pytest.MonkeyPatch.context() as mp:
+        ours = h.printed(mp, {**env, "COLUMNS": width}, False, None, fast, "utf-8")
+        theirs = h.printed(mp, {**env, "COLUMNS": width}, False, None, lambda: _screen(data, False))
+    assert done == [True]
+    assert ours == theirs

@@ -499,7 +499,10 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
     if json_:
         print_json(data)
         return
-    render_stats(out(), data)
+    from dlcards.commands.stats_views import write_stats
+
+    if not write_stats(data):  # without rich where it can; rich lays out the rest
+        render_stats(out(), data)
 
 
 def search(
