@@ -4,7 +4,7 @@ the same data out without rich, byte for byte as rich does, for `dlcards show`."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from dlcards.deck import Card
@@ -134,12 +134,21 @@ def shorten(text: str, room: int, keep_last: bool = False) -> str:
     return ""
 
 
-def phrases(parts: Sequence[str], width: int, sep: str = " · ") -> list[str]:
+def phrases(
+    parts: Sequence[str],
+    width: int,
+    sep: str = " · ",
+    cells: Callable[[str], int] | None = None,
+) -> list[str]:
     """`parts` joined by `sep` in lines of at most `width` cells, broken only between parts
     (`show`'s state line broke `reviews in a / row 2` at 30 columns); a part wider than a line
-    is on a line of its own, for the printer to wrap between its words."""
-    from rich.cells import cell_len
-
+    is on a line of its own, for the printer to wrap between its words. `cells` measures a
+    text (rich's cells if None; `len` for a text of one cell a character, without rich)."""
+    cell_len: Callable[[str], int]
+    if cells is None:
+        from rich.cells import cell_len
+    else:
+        cell_len = cells
     lines: list[str] = []
     for part in parts:
         if lines and cell_len(lines[-1] + sep + part) <= width:

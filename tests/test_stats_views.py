@@ -625,13 +625,19 @@ def test_stats_without_rich_prints_the_bytes_rich_prints(
         {"TTY_COMPATIBLE": "1", "COLORTERM": "truecolor", "NO_COLOR": "1"},
     ],
 )
+@pytest.mark.parametrize("leeches", [0, 9])
 def test_the_collections_stats_are_printed_without_rich(
-    log: dict, width: str, env: dict[str, str]
+    log: dict, width: str, env: dict[str, str], leeches: int
 ) -> None:
-    """The simulated year's statistics (topics of the built-in decks, no leech), in a pipe and
-    on terminals of 8 and 256 colours: written without rich, the same bytes."""
+    """The simulated year's statistics (topics of the built-in decks; no leech, or nine over
+    several lines), in a pipe and on terminals of 8 and 256 colours: written without rich, the
+    same bytes."""
     data = stats_json()
     assert not data["leeches"] and data["true_retention"]["topics"]
+    data["leeches"] = [
+        {"id": f"gd-{n}", "topic": "gradient-descent", "lapses": 20 - n, "suspended": n % 2 == 0}
+        for n in range(leeches)
+    ]
     done: list[bool] = []
 
     def fast() -> None:

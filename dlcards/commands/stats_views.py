@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 WIDTH = 61
 """The views' width: the heatmap's year (53 weeks after the day labels) with a cell of margin
@@ -447,12 +447,19 @@ def leeches_line(leeches: list[dict[str, Any]], width: int) -> Any:
     id is not rich markup."""
     from rich.text import Text
 
+    return Text("\n".join(leech_phrases(leeches, width)), overflow="fold")
+
+
+def leech_phrases(
+    leeches: list[dict[str, Any]], width: int, cells: Callable[[str], int] | None = None
+) -> list[str]:
+    """`leeches_line`'s lines (`cells`: as `dlcards.view.phrases` measures)."""
     from dlcards.view import phrases
 
     items = [f"{x['id']} ({x['lapses']}, {x['topic']})" for x in leeches]
     parts = ["leeches (lapses):", *(f"{item}," for item in items[:-1])]
     parts += [f"{items[-1]};", "see `dlcards list --leeches`"]
-    return Text("\n".join(phrases(parts, width, sep=" ")), overflow="fold")
+    return phrases(parts, width, sep=" ", cells=cells)
 
 
 def forecast_chart(rows: list[dict[str, Any]], width: int = 80, height: int = 6) -> Any:
@@ -528,8 +535,9 @@ def write_stats(data: dict[str, Any]) -> bool:
     (importing rich and laying out its panels, tables and columns was ~40% of `stats`'s time
     at 100,000 cards): in a UTF-8 console `WIDTH` columns or wider, where every text is
     printable ASCII or one of `ONE_CELL` and every line fits where the views put it; else
-    False, writing nothing (rich prints it: leeches, a narrow terminal, long or wide topic
-    names, a Windows console). tests/test_stats_views.py compares the bytes with rich's."""
+    False, writing nothing (rich prints it: a narrow terminal, long or wide topic names, a
+    leech longer than a line, a Windows console). tests/test_stats_views.py compares the
+    bytes with rich's."""
     from dlcards.lite import Screen, put
 
     screen = Screen.detect()
@@ -551,12 +559,17 @@ def stats_lines(data: dict[str, Any], width: int) -> list[Line] | None:
     as segments; None for what only rich lays out (see `write_stats`)."""
     from dlcards.lite import GLUE
 
-    if width < WIDTH or data["leeches"]:
+    if width < WIDTH:
         return None
     lines = _summary_lines(data, width)
     if lines is None:
         return None
     lines += _wrapped(STATS_NOTE, "dim", width)
+    if data["leeches"]:  # lines broken between leeches; one longer than a line: rich folds it
+        said = leech_phrases(data["leeches"], width, cells=len)
+        if not all(_one_cell(line) and len(line) <= width for line in said):
+            return None
+        lines += [[(line, "")] for line in said]
     parts, title = forecast_parts(data["forecast"], width)
     if title is None:
         lines += _wrapped(*parts[0], width)
