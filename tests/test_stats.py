@@ -360,3 +360,55 @@ def test_the_streak_takes_the_days_up_to_its_first_gap() -> None:
 
     assert streak_of(days(), TODAY) == 5
     assert len(taken) == 6  # the five of the streak and the first one after its gap
+
+
+def test_every_figure_is_of_one_state_of_the_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grade another terminal commits while `stats` reads is in all of its figures or in
+    none: here the day's tally gains 100 reviews (what a grade's triggers write) once `stats`
+    has read it; the week's count and the heatmap's last week, read after, are without them."""
+    import json
+    import os
+    import sqlite3
+    from datetime import timedelta
+
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+
+    runner = CliRunner()
+    script = "\n4\n\n5\n\n4\nq\n"
+    result = runner.invoke(app, ["study", "--today", "2026-11-26", "--new", "3"], input=script)
+    assert result.exit_code == 0 and "3 grades saved" in result.output
+    db = os.environ["DLCARDS_DB"]
+    connect, fired = sqlite3.connect, []
+
+    def tracing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        conn = connect(*args, **kwargs)
+
+        def trace(sql: str) -> None:  # (called as a statement starts)
+            if "review_days" in sql and sql.lstrip().upper().startswith("SELECT"):
+                fired.append(sql)
+            if len(fired) == 2:  # the tally read once already: the second read, as it starts
+                fired.append("written")
+                other = connect(db, isolation_level=None)
+                other.execute(
+                    "UPDATE review_days SET reviews = reviews + 100 WHERE day = ?", ("2026-11-26",)
+                )
+                other.close()
+
+        conn.set_trace_callback(trace)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", tracing)
+    result = runner.invoke(app, ["stats", "--json", "--today", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    assert "written" in fired  # the other terminal's write happened while stats read
+    data = json.loads(result.output)
+    first = date.fromisoformat(data["heatmap"]["first"])
+    week = sum(
+        n or 0
+        for w, column in enumerate(data["heatmap"]["weeks"])
+        for d, n in enumerate(column)
+        if TODAY - timedelta(days=6) <= first + timedelta(days=7 * w + d) <= TODAY
+    )
+    assert data["reviews"]["last_7_days"] == week == 3

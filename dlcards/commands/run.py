@@ -407,47 +407,51 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
 
     day = today_from(today)
     with synced_store(db, decks) as store:
-        day = not_before_the_log(store, day, today)
-        from dlcards.recall import LOW_RECALL
-        from dlcards.scheduling import Fsrs
-        from dlcards.stats import (
-            RETENTION_WINDOWS,
-            heatmap,
-            histograms,
-            overview,
-            retention_counts,
-            retention_since,
-            tally_of,
-        )
-
-        week, month, ever = store.review_counts(
-            day, day - timedelta(days=6), day - timedelta(days=29), date.min
-        )
-        streak = streak_of(store.study_days_newest(day), day)  # read up to its first gap
+        # (finishes a rebuild that a killed `config` left half done: a write, before the reads)
         schedule = schedule_of(store)
-        scheduler = schedule.name
-        store.check_due_dates(scheduler)  # the tally would count a damaged due as another day
-        # summed by SQL, unless reviews logged after `day` must be taken back first
-        fsrs = schedule.active if isinstance(schedule.active, Fsrs) else None
-        tally = (
-            None
-            if store.has_later(day)
-            else store.card_tally(scheduler, day, fsrs.parameters if fsrs else None)
-        )
-        cards = tally if tally is not None else tally_of(store.card_rows(scheduler, as_of=day))
-        view = overview(cards, day, schedule.active.curves)
-        calendar = heatmap(
-            {
-                date.fromisoformat(c.day): c.reviews
-                for c in store.reviews_by_day(day - timedelta(days=7 * 53), day)
-            },
-            day,
-        )
-        windows = (day - timedelta(days=b) for _, b in RETENTION_WINDOWS)
-        retention_rows = store.true_retention(day, *windows, date.min)
-        retention = retention_counts(retention_rows, day)
-        retention_ever = retention_since(retention_rows, date.min)
-        bins = histograms(cards, scheduler)
+        # every figure from one state of the collection: a grade committed meanwhile by another
+        # terminal is in all of them (the week's count, the heatmap, the card sums) or in none
+        with store.snapshot():
+            day = not_before_the_log(store, day, today)
+            from dlcards.recall import LOW_RECALL
+            from dlcards.scheduling import Fsrs
+            from dlcards.stats import (
+                RETENTION_WINDOWS,
+                heatmap,
+                histograms,
+                overview,
+                retention_counts,
+                retention_since,
+                tally_of,
+            )
+
+            week, month, ever = store.review_counts(
+                day, day - timedelta(days=6), day - timedelta(days=29), date.min
+            )
+            streak = streak_of(store.study_days_newest(day), day)  # read up to its first gap
+            scheduler = schedule.name
+            store.check_due_dates(scheduler)  # the tally would count a damaged due as another day
+            # summed by SQL, unless reviews logged after `day` must be taken back first
+            fsrs = schedule.active if isinstance(schedule.active, Fsrs) else None
+            tally = (
+                None
+                if store.has_later(day)
+                else store.card_tally(scheduler, day, fsrs.parameters if fsrs else None)
+            )
+            cards = tally if tally is not None else tally_of(store.card_rows(scheduler, as_of=day))
+            view = overview(cards, day, schedule.active.curves)
+            calendar = heatmap(
+                {
+                    date.fromisoformat(c.day): c.reviews
+                    for c in store.reviews_by_day(day - timedelta(days=7 * 53), day)
+                },
+                day,
+            )
+            windows = (day - timedelta(days=b) for _, b in RETENTION_WINDOWS)
+            retention_rows = store.true_retention(day, *windows, date.min)
+            retention = retention_counts(retention_rows, day)
+            retention_ever = retention_since(retention_rows, date.min)
+            bins = histograms(cards, scheduler)
     recall = view.recall
     data: dict[str, Any] = {
         "today": day.isoformat(),

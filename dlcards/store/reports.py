@@ -785,6 +785,27 @@ class Reports(Connection):
     # the log -------------------------------------------------------------------------------
 
     @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """The block's reads from one snapshot of the database (a read transaction, begun by
+        its first read): a review another process commits meanwhile is in every figure read
+        in the block or in none (`stats`: the week's count, the heatmap and the card sums
+        read one after another). Reads only: a write in the block would find a transaction
+        begun. Inside another transaction, that one's."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        self._call(lambda: conn.execute("BEGIN"))
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                try:
+                    conn.execute("COMMIT")  # reads only: ends the snapshot
+                except SQLITE_ERRORS:
+                    pass
+
+    @contextmanager
     def review_log(
         self, chunk: int = 10_000
     ) -> Iterator[tuple[list[str], Iterator[list[tuple[Any, ...]]]]]:
