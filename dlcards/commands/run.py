@@ -407,14 +407,18 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
 
     day = today_from(today)
     with synced_store(db, decks) as store:
-        # (finishes a rebuild that a killed `config` left half done: a write, before the reads)
+        from dlcards.scheduling import Fsrs
+
+        day = not_before_the_log(store, day, today)
+        # the writes a look can need, before the reads: the end of a rebuild a killed `config`
+        # left half done, and a past day's FSRS states in the log, once after a switch
         schedule = schedule_of(store)
+        if isinstance(schedule.active, Fsrs) and store.has_later(day):
+            store.fresh_fsrs_log()
         # every figure from one state of the collection: a grade committed meanwhile by another
         # terminal is in all of them (the week's count, the heatmap, the card sums) or in none
         with store.snapshot():
-            day = not_before_the_log(store, day, today)
             from dlcards.recall import LOW_RECALL
-            from dlcards.scheduling import Fsrs
             from dlcards.stats import (
                 RETENTION_WINDOWS,
                 heatmap,

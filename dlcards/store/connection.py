@@ -807,6 +807,7 @@ class Connection:
         self.taking_back: int | None = None  # the log id of the grade being undone (`undoing`)
         self.opened_ns = time.time_ns()  # undos recorded since are another terminal's (`_rescue`)
         self.read_only: str | None = None  # why nothing can be written, for a file only read
+        self.snapshotting = False  # in a block of reads from one snapshot (`Reports.snapshot`)
         self.log_key: tuple[int, int] | None = None  # the -wal's (device, inode), once open
         self.log_lost = False  # the -wal was deleted or replaced under this process
         self.log_cut = False  # the -wal was emptied or cut short under it (`walcheck.log_cut`)

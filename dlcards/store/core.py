@@ -1141,7 +1141,11 @@ class Store(Reports, Merging):
         first time such a day is asked for, not by the switch (at 1,000,000 reviews, seconds
         the switch need not cost: 19.6-20.9 -> 21.3-22.3 s since a studied card's re-drills hold
         their state too); one transaction over the log."""
-        if self.read_only is not None or self.get_meta(FSRS_LOG_STALE) is None:
+        if (
+            self.read_only is not None
+            or self.snapshotting  # reads only (the caller wrote them first, if it could)
+            or self.get_meta(FSRS_LOG_STALE) is None
+        ):
             return
         from dlcards.fsrs_sched import review
         from dlcards.memory import FsrsState

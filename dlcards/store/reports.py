@@ -796,9 +796,11 @@ class Reports(Connection):
             yield
             return
         self._call(lambda: conn.execute("BEGIN"))
+        self.snapshotting = True
         try:
             yield
         finally:
+            self.snapshotting = False
             if conn.in_transaction:
                 try:
                     conn.execute("COMMIT")  # reads only: ends the snapshot
