@@ -412,3 +412,48 @@ def test_every_figure_is_of_one_state_of_the_collection(monkeypatch: pytest.Monk
         if TODAY - timedelta(days=6) <= first + timedelta(days=7 * w + d) <= TODAY
     )
     assert data["reviews"]["last_7_days"] == week == 3
+
+
+def test_due_counts_one_state_of_the_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`due` reads its counts from one snapshot too: a new card another terminal grades while
+    `due` reads is in the cards left new and in the day's new cards taken, or in neither."""
+    import json
+    import os
+    import sqlite3
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    import helpers as h
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.store import Store
+
+    runner = CliRunner()
+    day = "2026-11-26"
+    before = json.loads(runner.invoke(app, ["due", "--json", "--today", day]).output)
+    db = os.environ["DLCARDS_DB"]
+    connect, reads = sqlite3.connect, []
+
+    def tracing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        conn = connect(*args, **kwargs)
+
+        def trace(sql: str) -> None:  # (called as a statement starts)
+            if reads or sql.lstrip().startswith("SELECT t.topic"):  # the topics' counts
+                reads.append(sql)
+                if len(reads) == 2:  # read: another terminal grades a new card before the next
+                    monkeypatch.setattr(sqlite3, "connect", connect)
+                    with Store.open(Path(db)) as other:
+                        at = datetime(2026, 11, 26, 9, tzinfo=timezone.utc)
+                        h.grade(other, "perceptron-1", 4, date(2026, 11, 26), at)
+
+        conn.set_trace_callback(trace)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", tracing)
+    result = runner.invoke(app, ["due", "--json", "--today", day])
+    assert result.exit_code == 0, result.output
+    assert len(reads) >= 2  # the grade came while `due` read
+    after = json.loads(result.output)
+    states = {(before["new"], before["new_today"]), (before["new"] - 1, before["new_today"] - 1)}
+    assert (after["new"], after["new_today"]) in states

@@ -305,20 +305,24 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
             sync_if_needed(store, decks)
         day = not_before_the_log(store, day, today)
         by = schedule_of(store).name
-        store.check_due_dates(by)  # as `show` and `study` would refuse the card
-        settings = store.settings()
-        cap = settings.review_cap
-        if count:
-            sys.stdout.write(f"{store.due_count(day, by, settings.new_per_day, cap)}\n")
-            sys.stdout.flush()
-            return
-        counts = store.topic_counts(day, by)
-        limit = settings.new_per_day
-        new_left = limit - store.new_introduced(day)
-        left = cap_left(cap, store.reviews_today(day) if cap is not None else 0)
-        next_due = store.next_due(day, by)
-        # cards last graded below 4 today come back in the next session (`dlcards.session`)
-        again = len(store.redrills_due(day, 4))
+        store.ready_as_of(day, by)
+        # the counts of one state of the collection: a grade another terminal commits
+        # meanwhile is in all of them or in none
+        with store.snapshot():
+            store.check_due_dates(by)  # as `show` and `study` would refuse the card
+            settings = store.settings()
+            cap = settings.review_cap
+            if count:
+                sys.stdout.write(f"{store.due_count(day, by, settings.new_per_day, cap)}\n")
+                sys.stdout.flush()
+                return
+            counts = store.topic_counts(day, by)
+            limit = settings.new_per_day
+            new_left = limit - store.new_introduced(day)
+            left = cap_left(cap, store.reviews_today(day) if cap is not None else 0)
+            next_due = store.next_due(day, by)
+            # cards last graded below 4 today come back in the next session (`dlcards.session`)
+            again = len(store.redrills_due(day, 4))
     total_due = sum(c.due for c in counts)
     total_new = sum(c.new for c in counts)
     due_today, new_today = today_counts(total_due, total_new, new_left, left)
@@ -413,8 +417,7 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
         # the writes a look can need, before the reads: the end of a rebuild a killed `config`
         # left half done, and a past day's FSRS states in the log, once after a switch
         schedule = schedule_of(store)
-        if isinstance(schedule.active, Fsrs) and store.has_later(day):
-            store.fresh_fsrs_log()
+        store.ready_as_of(day, schedule.name)
         # every figure from one state of the collection: a grade committed meanwhile by another
         # terminal is in all of them (the week's count, the heatmap, the card sums) or in none
         with store.snapshot():

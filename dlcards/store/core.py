@@ -1111,6 +1111,13 @@ class Store(Reports, Merging):
                     self._put_memory(c, card_id, stored, rebuild(history, stored))
         return sum(1 for _, history in snapshot.values() if history)
 
+    def ready_as_of(self, day: date, by: str) -> None:
+        """The writes a read of `day` under scheduler `by` can need, made now: a past day's
+        FSRS states in the log (`fresh_fsrs_log`), before a block of reads from one snapshot
+        (`Reports.snapshot`), in which nothing is written."""
+        if due_table(by) == "fsrs" and self.has_later(day):
+            self.fresh_fsrs_log()
+
     def card_rows(self, by: str, as_of: date | None = None) -> list[StatsRow]:
         """`Reports.card_rows`, the log's FSRS states written again first when a past day is
         asked for under FSRS and they may be stale (`fresh_fsrs_log`)."""
