@@ -457,3 +457,54 @@ def test_due_counts_one_state_of_the_collection(monkeypatch: pytest.MonkeyPatch)
     after = json.loads(result.output)
     states = {(before["new"], before["new_today"]), (before["new"] - 1, before["new_today"] - 1)}
     assert (after["new"], after["new_today"]) in states
+
+
+def test_show_reads_a_card_of_one_state_of_the_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`show` reads the card's memory, flags and log from one snapshot: a grade another
+    terminal commits while it reads gives the card as it was before the grade or as it is
+    after, never its memory of one and its log of the other."""
+    import json
+    import os
+    import sqlite3
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    import helpers as h
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.store import Store
+
+    runner = CliRunner()
+    args = ["show", "gd-23", "--json", "--today", "2026-11-26"]
+    assert runner.invoke(app, ["due"]).exit_code == 0  # the database, synced
+    db = os.environ["DLCARDS_DB"]
+
+    def graded() -> None:
+        with Store.open(Path(db)) as other:
+            at = datetime(2026, 11, 26, 9, tzinfo=timezone.utc)
+            h.grade(other, "gd-23", 4, date(2026, 11, 26), at)
+
+    before = json.loads(runner.invoke(app, args).output)
+    connect, reads = sqlite3.connect, []
+
+    def tracing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        conn = connect(*args, **kwargs)
+
+        def trace(sql: str) -> None:  # (called as a statement starts)
+            if "FROM reviews" in sql and not reads:  # the card's log, its memory read
+                reads.append(sql)
+                monkeypatch.setattr(sqlite3, "connect", connect)
+                graded()
+
+        conn.set_trace_callback(trace)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", tracing)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert reads  # the grade came while `show` read
+    seen = json.loads(result.output)
+    after = json.loads(runner.invoke(app, args).output)
+    assert before["state"] != after["state"]
+    assert seen["state"] in (before["state"], after["state"])

@@ -153,7 +153,9 @@ def card_progress(card_id: str, db: str | None, today: str | None) -> tuple[dict
     then = None  # the grades as of `day`, when reviews are logged after it
     before_reset = 0  # reviews the log keeps from before the card's last reset
     if existing_file(path):  # a FIFO or a symlink loop is an error here too
-        with Store.open(path) as store:
+        # the card's memory, flags and log from one snapshot: a grade another terminal
+        # commits meanwhile is in all of them or in none
+        with Store.open(path) as store, store.snapshot():
             day = not_before_the_log(store, day, today)
             schedule = Schedule.from_settings(store.settings())
             memory = store.memory(card_id)
