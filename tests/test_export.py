@@ -877,24 +877,29 @@ import sys
 import dlcards.commands.export as export
 from dlcards.export.parallel import workers
 export.PARALLEL_MIN_CARDS = int(sys.argv[1])  # 0: every export forks its workers
+export.ITEM_MIN_CARDS = int(sys.argv[2])  # 0: a deck a worker's item
 print(workers(), file=sys.stderr)
-sys.argv = ["dlcards", *sys.argv[2:]]
+sys.argv = ["dlcards", *sys.argv[3:]]
 from dlcards.cli import main
 main()
 """
 
 
+@pytest.mark.parametrize("item", ["0", "100"])  # a deck an item; runs of the small decks
 @pytest.mark.parametrize("progress", [[], ["--with-progress"]])
-def test_apkg_rendered_by_workers_is_the_same_package(tmp_path: Path, progress: list[str]) -> None:
+def test_apkg_rendered_by_workers_is_the_same_package(
+    tmp_path: Path, progress: list[str], item: str
+) -> None:
     """A fresh process (one thread, so it may fork) writes the package rendering in worker
-    processes and, with the threshold out of reach, rendering itself: the same bytes."""
+    processes, a deck or a run of decks an item, and, with the threshold out of reach,
+    rendering itself: the same bytes."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1790000000", "PYTHONPATH": str(ROOT)}
     packages = []
     for name, least in (("workers", "0"), ("here", str(10**9))):
         path = tmp_path / f"{name}.apkg"
         done = subprocess.run(
-            [sys.executable, "-c", _EXPORT_IN_WORKERS, least, "export", "anki", "-o", str(path)]
-            + progress,
+            [sys.executable, "-c", _EXPORT_IN_WORKERS, least, item, "export", "anki", "-o"]
+            + [str(path), *progress],
             env=env,
             capture_output=True,
             text=True,
@@ -905,6 +910,27 @@ def test_apkg_rendered_by_workers_is_the_same_package(tmp_path: Path, progress: 
         packages.append(path.read_bytes())
     assert packages[0] == packages[1]
     assert len(packages[0]) > 10_000
+
+
+def test_runs_cut_the_decks_in_order_into_items_of_at_least_so_many_cards(catalog) -> None:  # type: ignore[no-untyped-def]
+    """A worker renders a run of consecutive decks (`_runs`): every topic once, in deck order,
+    each run but the last of at least the given number of cards; the shipped decks, small and
+    holding the math cards whose computations import numpy, are one run at the export's size."""
+    from dlcards.commands.export import ITEM_MIN_CARDS, _runs
+
+    infos = list(catalog.infos)
+    sizes = {info.topic: info.size for info in infos}
+    for least in (0, 1, 25, 60, 10**6):
+        runs = _runs(infos, least)
+        assert [topic for run in runs for topic in run] == [info.topic for info in infos]
+        assert all(run for run in runs)
+        assert all(sum(sizes[t] for t in run) >= least for run in runs[:-1])
+        # a run ends as soon as it is large enough
+        assert all(len(run) == 1 or sum(sizes[t] for t in run[:-1]) < least for run in runs)
+    assert _runs(infos, 0) == [[info.topic] for info in infos]
+    assert _runs(infos, ITEM_MIN_CARDS) == [[info.topic for info in infos]]
+    assert sum(card.compute != () for card in catalog.cards) > 0  # math cards among them
+    assert _runs([], 5) == []
 
 
 _ORDERED_MAP = """
@@ -1182,15 +1208,18 @@ def test_the_log_is_read_a_chunk_at_a_time_and_checked_first(tmp_path: Path) -> 
     assert code != 0 and "2026-02-30" in output and not out.exists()
 
 
-def test_the_text_export_is_the_same_rendered_by_workers(tmp_path: Path) -> None:
-    """`export text` writes its notes a deck at a time, rendered in worker processes (a fresh
-    process, which may fork) or here: the same file either way, one header, every note once."""
+@pytest.mark.parametrize("item", ["0", "100"])  # a deck an item; runs of the small decks
+def test_the_text_export_is_the_same_rendered_by_workers(tmp_path: Path, item: str) -> None:
+    """`export text` writes its notes a chunk at a time (a deck, or a run of small decks),
+    rendered in worker processes (a fresh process, which may fork) or here: the same file
+    either way, one header, every note once."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     files = []
     for name, least in (("workers", "0"), ("here", str(10**9))):
         path = tmp_path / f"{name}.txt"
         done = subprocess.run(
-            [sys.executable, "-c", _EXPORT_IN_WORKERS, least, "export", "text", "-o", str(path)],
+            [sys.executable, "-c", _EXPORT_IN_WORKERS, least, item, "export", "text", "-o"]
+            + [str(path)],
             env=env,
             capture_output=True,
             text=True,
@@ -1222,47 +1251,6 @@ def test_the_cards_export_without_a_usable_progress_database(tmp_path: Path) -> 
     )
     assert progress.exit_code == 2
     assert progress.output.startswith(f"error: database {bad} is corrupt")
-
-
-@pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_kill"), reason="POSIX signals")
-@pytest.mark.parametrize("interrupts", [1, 3])
-def test_a_ctrl_c_while_the_rows_are_written_waits_for_their_thread(interrupts: int) -> None:
-    """`export anki` writes the package's rows on a thread (`_RowWriter`). A Ctrl-C that came
-    while the build waited for that thread at its end went on at once, and the connection was
-    closed under an insert: a crash (SIGSEGV, about one Ctrl-C in 150 on 100,000 cards). The
-    interruption now goes on only once the thread has ended, a second Ctrl-C included."""
-    import time
-
-    from dlcards.export.anki import _RowWriter
-
-    conn = sqlite3.connect(":memory:", check_same_thread=False)
-    running, finished = [0], [0]  # rows being inserted now, and inserted
-
-    def slow(x: object) -> object:  # an insert that takes a while
-        running[0] += 1
-        time.sleep(0.1)
-        running[0] -= 1
-        finished[0] += 1
-        return x
-
-    conn.create_function("slow", 1, slow)
-    conn.execute("CREATE TABLE notes (a, b, c, d, e, f, g, h, i, j, k)")
-    others = "".join(f", c{n}" for n in range(17))
-    conn.execute(f"CREATE TABLE cards (x CHECK (slow(x) IS NOT NULL){others})")
-    writer = _RowWriter(conn)
-    try:
-        # Ctrl-C, and more, while close() waits for the thread (0.4 s of inserting)
-        with h.ctrl_c_after(*(0.05 + 0.03 * n for n in range(interrupts))):
-            writer.put([(1,) * 11], [(n,) * 18 for n in range(4)])
-            with pytest.raises(KeyboardInterrupt):
-                writer.close()
-            inserting = running[0] > 0 or finished[0] < 4
-    finally:
-        while finished[0] < 4:  # the inserts end before the connection goes, in any case
-            time.sleep(0.01)
-        time.sleep(0.05)
-        conn.close()
-    assert not inserting
 
 
 @pytest.fixture(scope="module")

@@ -34,10 +34,10 @@ is not the learner's, so `import anki` never finds it newer than a suspension ma
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import json
+import operator
 import os
 import sqlite3
 import tempfile
@@ -369,7 +369,10 @@ def media_refs(card: Card) -> list[MediaRef]:
 def card_media(card: Card) -> tuple[Path, ...]:
     """The image and sound files of a card that exist in its deck's folder: what its note
     carries to Anki."""
-    return tuple(dict.fromkeys(r.path for r in media_refs(card) if r.inside and r.path.is_file()))
+    refs = media_refs(card)
+    if not refs:  # most cards
+        return ()
+    return tuple(dict.fromkeys(r.path for r in refs if r.inside and r.path.is_file()))
 
 
 def anki_note(card: Card, title: str) -> AnkiNote:
@@ -379,20 +382,20 @@ def anki_note(card: Card, title: str) -> AnkiNote:
         from dlcards.mathcards import evaluate
 
         evaluations = evaluate(card)
-    return AnkiNote(
-        card_id=card.id,
-        topic=card.topic,
-        guid=note_guid(card.id),
-        deck=deck_name(title),
-        fields=(
+    return AnkiNote(  # by position: 100,000 are made, and keywords cost more
+        card.id,  # card_id
+        card.topic,  # topic
+        note_guid(card.id),  # guid
+        deck_name(title),  # deck
+        (  # fields
             to_html(card.question),
             back_html(card, evaluations),
             _title_html(title),
             to_html(card.source) if card.source else "",
             escape(card.id),
         ),
-        tags=note_tags(card),
-        media=card_media(card),
+        note_tags(card),  # tags
+        card_media(card),  # media
     )
 
 
@@ -491,74 +494,6 @@ def day_numbering(conf: str, day_starts_at: int) -> str:
 _INSERT_NOTE = "INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 _INSERT_CARD = "INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 _BATCH = 2000  # notes per executemany: a few batches of rows are all that is held
-
-
-class _RowWriter:
-    """Inserts batches of note and card rows on a thread of its own, while the caller renders
-    the next batch: SQLite runs without the GIL, so on two cores the inserts cost little wall
-    time. At most two batches wait; an error is raised to the caller at `close`, which does
-    not return, nor raise, while the thread may still use the connection."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        import queue
-        import threading
-
-        self._cursor = conn.cursor()
-        self._queue: queue.Queue[tuple[list[Any], list[Any]] | None] = queue.Queue(maxsize=2)
-        self._failed: BaseException | None = None
-        self._abandoned = False  # the batches still waiting are not to be inserted
-        self._done = threading.Event()  # the thread no longer uses the connection
-        threading.Thread(target=self._run, name="dlcards-apkg", daemon=True).start()
-
-    def _run(self) -> None:
-        try:
-            while (batch := self._queue.get()) is not None:
-                if self._failed is not None or self._abandoned:
-                    continue  # keep taking batches so that the caller never blocks
-                try:
-                    self._cursor.executemany(_INSERT_NOTE, batch[0])
-                    self._cursor.executemany(_INSERT_CARD, batch[1])
-                except BaseException as err:  # handed to the caller at close()
-                    self._failed = err
-        finally:
-            self._done.set()
-
-    def put(self, notes: list[Any], cards: list[Any]) -> None:
-        if self._failed is not None:
-            raise self._failed
-        self._queue.put((notes, cards))
-
-    def close(self, raising: bool = True) -> None:
-        """Wait for the inserts; raise the error of a failed one (if `raising`). Interrupted
-        while it waits (Ctrl-C, or `kill` as Ctrl-C), it drops the batches still waiting and
-        waits for the one being inserted before the interruption goes on (`cores.finish`):
-        the caller closes the connection next, and closing it under an insert crashed the
-        process (SIGSEGV, about one Ctrl-C in 150 during `export anki` of 100,000 cards, with
-        the package's partial files left behind)."""
-        from dlcards.cores import finish
-
-        try:
-            self._queue.put(None)
-            self._done.wait()
-        except BaseException:
-            finish(self._done, self._abandon)
-            raise
-        if raising and self._failed is not None:
-            raise self._failed
-
-    def _abandon(self) -> None:
-        """End the thread after the batch it is inserting, the waiting ones dropped (called
-        again, it leaves another end mark: harmless)."""
-        import queue
-
-        self._abandoned = True
-        while True:
-            try:
-                self._queue.put_nowait(None)  # the thread's end, taken after what waits
-                return
-            except queue.Full:
-                with contextlib.suppress(queue.Empty):
-                    self._queue.get_nowait()  # a waiting batch dropped to make room
 
 
 def _card_row(
@@ -694,33 +629,40 @@ def _write_collection(
     model = anki_model()
     ((_, any_or_all, required),) = model.to_json(timestamp, ROOT_DECK_ID)["req"]
     needs = all if any_or_all == "all" else any
+    # the fields `req` names, as a tuple even for one (its first named twice changes neither
+    # any nor all)
+    required_of = operator.itemgetter(required[0], *required)
     written = _Written({}, {})
     media = _MediaNames(written.media)
     dids: dict[str, int] = {}
     used = {ROOT_DECK_ID}
     notes: list[tuple[Any, ...]] = []
     cards: list[tuple[Any, ...]] = []
-    # The indexes are built once after the rows are in (the same CREATE INDEX statements).
+    # The indexes are built once after the rows are in (the same CREATE INDEX statements):
+    # kept as the rows go in, they cost as much CPU and the package was 8% larger (their pages
+    # spread among the table's deflate worse).
     indexes = cursor.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
     ).fetchall()
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
-    writer = _RowWriter(conn)
-    try:
-        for position, (note, item) in enumerate(items, start=1):
-            did = dids.get(note.topic)
-            if did is None:
-                did = deck_id(note.topic)
-                while did in used:  # two slugs hashing alike: probe, deterministically
-                    did += 1
-                used.add(did)
-                dids[note.topic] = did
-                written.decks[note.topic] = genanki.Deck(did, note.deck)
-            nid = next(ids)
-            marked = leech_marked(note.tags) if item is not None and item.leech else note.tags
-            tags = " " + " ".join(marked) + " "
-            fields = note.fields
+    # The rows go in on this thread. They went in on a thread of their own while this one made
+    # the next batch (SQLite steps a row without the GIL), but sqlite3 gives the GIL up and
+    # takes it back for every row, and with another thread wanting it each time the switches
+    # cost more CPU than the inserts took off this thread.
+    for position, (note, item) in enumerate(items, start=1):
+        did = dids.get(note.topic)
+        if did is None:
+            did = deck_id(note.topic)
+            while did in used:  # two slugs hashing alike: probe, deterministically
+                did += 1
+            used.add(did)
+            dids[note.topic] = did
+            written.decks[note.topic] = genanki.Deck(did, note.deck)
+        nid = next(ids)
+        marked = leech_marked(note.tags) if item is not None and item.leech else note.tags
+        fields = note.fields
+        if note.media:
             names: dict[str, str] = {}
             for file in note.media:  # its name decoded already: as the field names it
                 given = packed_name(file.name)
@@ -729,24 +671,24 @@ def _write_collection(
             renames = {given: name for given, name in names.items() if name != given}
             if renames:
                 fields = tuple(renamed_media(f, renames) for f in fields)
-            flds = "\x1f".join(fields)
-            mod = timestamp if edited is None else note_time(edited.get(note.card_id), timestamp)
-            guid = guids.get(note.card_id, note.guid) if guids else note.guid
-            notes.append((nid, guid, MODEL_ID, mod, -1, tags, flds, fields[0], 0, 0, ""))
-            if needs(fields[i] for i in required):
-                # a card without its progress claims no state of its own: its time of change is
-                # none (0), so `import anki` takes Anki's suspension of it only once the learner
-                # changed the card there (a suspension made here before is not undone by it)
-                changed = mod if item is not None else 0
-                cards.append(_card_row(next(ids), nid, did, changed, position, item, crt))
-            if len(notes) >= _BATCH:
-                writer.put(notes, cards)
-                notes, cards = [], []
-        writer.put(notes, cards)
-    except BaseException:
-        writer.close(raising=False)  # the error here is the one to report
-        raise
-    writer.close()
+        mod = timestamp if edited is None else note_time(edited.get(note.card_id), timestamp)
+        guid = guids.get(note.card_id, note.guid) if guids else note.guid
+        notes.append(
+            (nid, guid, MODEL_ID, mod, -1, f" {' '.join(marked)} ", "\x1f".join(fields),
+             fields[0], 0, 0, "")
+        )  # fmt: skip
+        if needs(required_of(fields)):
+            # a card without its progress claims no state of its own: its time of change is
+            # none (0), so `import anki` takes Anki's suspension of it only once the learner
+            # changed the card there (a suspension made here before is not undone by it)
+            changed = mod if item is not None else 0
+            cards.append(_card_row(next(ids), nid, did, changed, position, item, crt))
+        if len(notes) >= _BATCH:
+            cursor.executemany(_INSERT_NOTE, notes)
+            cursor.executemany(_INSERT_CARD, cards)
+            notes, cards = [], []
+    cursor.executemany(_INSERT_NOTE, notes)
+    cursor.executemany(_INSERT_CARD, cards)
     for _, sql in indexes:
         cursor.execute(sql)
     for deck in written.decks.values():
@@ -805,7 +747,7 @@ def write_package(
     clean_stale_folders(WORKDIR_PREFIX)  # those of builds that were killed
     with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-") as tmp:
         path = Path(tmp) / "collection.anki2"
-        conn = sqlite3.connect(path, check_same_thread=False)  # the inserts run on a thread
+        conn = sqlite3.connect(path)
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
             conn.execute("PRAGMA synchronous = OFF")
