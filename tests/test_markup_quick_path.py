@@ -180,6 +180,7 @@ html_texts = built(160, html_text)
 @example("$x$²")
 @example("*a**b*")
 @example('x**"on-line"**y')
+@example("a $x\ty$ b, $u  v$ and $p\n q$\n*$r\t\ts$*")  # spaces in a formula become one
 def test_quick_html_is_the_tokens_html(text: str) -> None:
     reference = html_of(_general_tokens(text))  # once: the slow part
     quick = _quick_html(text)
