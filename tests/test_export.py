@@ -1371,3 +1371,54 @@ def test_an_anki_export_whose_scratch_collection_cannot_grow_is_one_line(
     ), result.stderr
     assert ("ulimit -f: 100 KB" if limit == "file size" else "is full") in lines[0]
     assert not out.exists()
+
+
+def test_a_grade_during_an_export_is_in_a_cards_progress_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`export anki --with-progress` reads each card's memory and its count of answers from
+    one snapshot: a grade another terminal commits while the export reads gives the card as
+    it was before it (one answer, a day's interval) or as it is after (two answers, six
+    days), never its memory of one and its answers of the other."""
+    from dlcards.export.anki import note_guid
+    from dlcards.store import Store
+
+    assert runner.invoke(app, ["due"]).exit_code == 0  # the database, synced
+    db = Path(os.environ["DLCARDS_DB"])
+    with Store.open(db) as store:  # reviewed once: its second grade comes during the export
+        h.grade(
+            store, "gd-23", 4, date(2026, 11, 20), datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+        )
+    connect, reads = sqlite3.connect, []
+
+    def tracing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        conn = connect(*args, **kwargs)
+
+        def trace(sql: str) -> None:  # (called as a statement starts)
+            # the memories of gd-23's deck (the ids are bound: the trace shows their values)
+            if reads or ("LEFT JOIN sm2 s ON s.card_id = c.id" in sql and "'gd-23'" in sql):
+                reads.append(sql)
+                if len(reads) == 2:  # the memories read: a grade before the answers are
+                    monkeypatch.setattr(sqlite3, "connect", connect)
+                    with Store.open(db) as other:
+                        at = datetime(2026, 11, 26, 9, tzinfo=timezone.utc)
+                        h.grade(other, "gd-23", 4, date(2026, 11, 26), at)
+
+        conn.set_trace_callback(trace)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", tracing)
+    out = tmp_path / "p.apkg"
+    code, output = _run("anki", "-o", str(out), "--with-progress", "--today", "2026-11-26")
+    assert code == 0, output
+    assert len(reads) >= 2  # the grade came while the export read
+    collection = tmp_path / "c.anki2"
+    with zipfile.ZipFile(out) as archive:
+        collection.write_bytes(archive.read("collection.anki2"))
+    with contextlib.closing(sqlite3.connect(collection)) as conn:
+        row = conn.execute(
+            "SELECT c.type, c.reps, c.ivl FROM cards c JOIN notes n ON n.id = c.nid "
+            "WHERE n.guid = ?",
+            (note_guid("gd-23"),),
+        ).fetchone()
+    assert tuple(row) in {(2, 1, 1), (2, 2, 6)}

@@ -252,9 +252,14 @@ def anki(
             said = one_line(str(err))
             say(f"warning: {said}; every note carries the package's time, not its card's")
         progress = None
-        if with_progress and store is not None:
+        schedule = schedule_of(store) if with_progress and store is not None else None
+        if store is not None:
+            # the notes' times, the GUIDs and each card's progress from one state of the
+            # collection: a grade another terminal commits during the export is in all of them
+            # or in none (its memory and its answer count alike)
+            stack.enter_context(store.snapshot())
+        if schedule is not None and store is not None:
             day = not_before_the_log(store, day, today)
-            schedule = schedule_of(store)
             progress = partial(_progress, store, schedule)
         counts = _Counts()
         items = _package_items(chunks, progress, day, counts)
