@@ -799,18 +799,15 @@ def _read_and_cache(
 
     text, shown = read_deck_text(file)
     entry = cache / f"{_key(file)}.json"
-    hashes = None
-    chunks: Chunks | None
     old = _entry_with_chunks(entry, file, shown)
-    got = reparse_deck(text, shown, old.deck, old.chunks) if old is not None else None
-    if got is not None and old is not None:
-        deck, chunks = got
-        if digests or old.digests is not None:
-            hashes = _carried_digests(deck, got[1], old)
-    else:
+    got = None if old is None else reparse_deck(text, shown, old.deck, old.chunks)
+    if old is None or got is None:
         deck, chunks = parse_deck_chunked(text, shown)
-        if digests:
-            hashes = _sync_digests(deck.cards, deck.title)
+        hashes = _sync_digests(deck.cards, deck.title) if digests else None
+    else:
+        deck, chunks = got
+        carried = digests or old.digests is not None
+        hashes = _carried_digests(deck, chunks, old) if carried else None
     _write_json(entry, _deck_to_json(deck, file, stamp, chunks, hashes))
     return deck, hashes
 

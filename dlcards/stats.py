@@ -189,6 +189,17 @@ class Heatmap(NamedTuple):
     def level(self, count: int | None) -> int:
         return heat_level(count, self.peak)
 
+    def as_json(self) -> dict[str, Any]:
+        """The heatmap as `stats --json` gives it (days as ISO dates)."""
+        return {
+            "first": self.first.isoformat(),
+            "today": self.today.isoformat(),
+            "weeks": self.weeks,
+            "peak": self.peak,
+            "total": self.total,
+            "days_studied": self.days_studied,
+        }
+
 
 def heat_level(count: int | None, peak: int) -> int:
     """A day's colour step: 0 for no reviews, else 1-4 by its share of the busiest day."""

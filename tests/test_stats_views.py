@@ -560,14 +560,7 @@ def stats_data(draw: st.DrawFn) -> dict:
             {"day": (today + timedelta(days=i)).isoformat(), "due": n}
             for i, n in enumerate(draw(st.lists(count, min_size=30, max_size=30)))
         ],
-        "heatmap": {
-            "first": calendar.first.isoformat(),
-            "today": calendar.today.isoformat(),
-            "weeks": calendar.weeks,
-            "peak": calendar.peak,
-            "total": calendar.total,
-            "days_studied": calendar.days_studied,
-        },
+        "heatmap": calendar.as_json(),
         "true_retention": retention_counts(rows, today),
         "histograms": {
             name: [{"bin": label, "cards": draw(count)} for label in labels[name]] for name in names

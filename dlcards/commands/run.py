@@ -495,14 +495,7 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
         ],
         "streak_days": streak,
         "forecast": [{"day": d.isoformat(), "due": n} for d, n in view.forecast],
-        "heatmap": {
-            "first": calendar.first.isoformat(),
-            "today": calendar.today.isoformat(),
-            "weeks": calendar.weeks,
-            "peak": calendar.peak,
-            "total": calendar.total,
-            "days_studied": calendar.days_studied,
-        },
+        "heatmap": calendar.as_json(),
         "true_retention": retention,
         "histograms": {
             name: [{"bin": label, "cards": n} for label, n in counts]
