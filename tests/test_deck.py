@@ -1078,7 +1078,7 @@ def test_ids_in_two_decks_are_found_whatever_was_checked_before(
                 for cache in ("kept", f"fresh{version}"):
                     os.environ["DLCARDS_CACHE_DIR"] = str(root / cache)
                     try:
-                        load_catalog(files)
+                        load_catalog(files=files)
                         results.append(False)
                     except DeckError as err:
                         assert "duplicate id" in str(err)
