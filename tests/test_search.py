@@ -1253,3 +1253,37 @@ def test_a_tag_option_with_bytes_that_are_not_utf8_is_an_unknown_tag(command: st
     assert result.returncode == 2, said
     (line,) = said.strip().splitlines()
     assert line.startswith("error: unknown tag 'm\\xff'; tags are: "), said
+
+
+def test_a_search_reads_its_hits_and_their_flags_from_one_state_of_the_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`search` reads its hits, their text and their flags from one snapshot: a card another
+    terminal unsuspends while `search is:suspended` reads is a hit marked suspended (as it was
+    when the hits were read), never a hit of `is:suspended` shown as not suspended."""
+    import sqlite3
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["suspend", "gd-23", "gd-24"]).exit_code == 0
+    db = os.environ["DLCARDS_DB"]
+    connect, fired = sqlite3.connect, []
+
+    def tracing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        conn = connect(*args, **kwargs)
+
+        def trace(sql: str) -> None:  # (called as a statement starts)
+            if "texts" not in fired and "card_search" in sql and "s.question" in sql:
+                fired.append("texts")  # the hits read: another terminal unsuspends gd-23
+                monkeypatch.setattr(sqlite3, "connect", connect)
+                with Store.open(Path(db)) as other:
+                    assert other.set_suspended(["gd-23"], False) == ["gd-23"]
+
+        conn.set_trace_callback(trace)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", tracing)
+    result = runner.invoke(app, ["search", "is:suspended", "--json"])
+    assert result.exit_code == 0, result.output
+    assert fired == ["texts"]  # the other terminal's write came while search read
+    cards = {c["id"]: c["suspended"] for c in json.loads(result.output)["cards"]}
+    assert cards == {"gd-23": True, "gd-24": True}

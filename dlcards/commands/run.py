@@ -540,11 +540,16 @@ def search(
     with synced_store(db, decks) as store:
         day = not_before_the_log(store, day, today)
         parsed = with_decks(parsed, decks)
-        hits, total = store.search(parsed, day, schedule_of(store).name, limit)
-        # the cards' text as the index holds it (the decks' as synced just now): at 100,000
-        # cards, loading the decks of 50 hits took 0.7 s of the command's 0.9
-        texts = store.search_texts([hit.id for hit in hits])
-        held = store.suspended_among([hit.id for hit in hits])
+        by = schedule_of(store).name
+        store.ready_as_of(day, by)
+        # the hits, their count, text and flags of one state of the collection: a card another
+        # terminal suspends or grades meanwhile is as it was in all of them or as it is in all
+        with store.snapshot():
+            hits, total = store.search(parsed, day, by, limit)
+            # the cards' text as the index holds it (the decks' as synced just now): at
+            # 100,000 cards, loading the decks of 50 hits took 0.7 s of the command's 0.9
+            texts = store.search_texts([hit.id for hit in hits])
+            held = store.suspended_among([hit.id for hit in hits])
     words = parsed.words
     rows: list[dict[str, Any]] = []
     for hit in hits:
