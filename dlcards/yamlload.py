@@ -335,6 +335,19 @@ _FAST_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
 _FAST_REFUSED = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 )
+_ASCII_READ = b"\n" + bytes(range(0x20, 0x7F))
+"""The ASCII characters the line reader reads (of the others, it reads none)."""
+
+
+def _refused(text: str) -> bool:
+    """Whether `text` holds a character of _FAST_REFUSED. ASCII text is checked by deleting the
+    characters read from its bytes (C's speed: bench's 2,000-card deck, 4.8 -> 0.8 ms; the
+    regex's search was an eighth of the line reader's time); other text by the regex."""
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _ASCII_READ))
+    return _FAST_REFUSED.search(text) is not None
+
+
 _FAST_DOUBLE = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)" *')
 _FAST_SINGLE = re.compile(r"'([^']*(?:''[^']*)*)' *")
 _FAST_SINGLE_OPEN = re.compile(r"'([^']*(?:''[^']*)*)")
@@ -703,7 +716,7 @@ def fast_item(item: str, line: int) -> Any:
     leaves to libyaml's events, or anything but one item (a key after the list)."""
     if line < 2:
         raise _Unusual("no line for the list's key")
-    if _FAST_REFUSED.search(item):
+    if _refused(item):
         raise _Unusual("characters")
     reader = _Fast("", _loader)
     reader.lines = [""] * (line - 2) + ["cards:"] + ("- " + item).split("\n")
@@ -739,6 +752,6 @@ def list_item(item: str, line: int, last: bool) -> Any:
 def _fast(text: str, loader_class: Callable[[], type] = _loader) -> Any:
     """The document read line by line; _Unusual for anything but the shape decks have.
     `loader_class` gives PyYAML's loader, for a scalar the reader leaves to PyYAML."""
-    if _FAST_REFUSED.search(text):
+    if _refused(text):
         raise _Unusual("characters")
     return _Fast(text, loader_class).document()

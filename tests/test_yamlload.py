@@ -284,6 +284,10 @@ def test_line_reader_refuses_exactly_the_characters_outside_what_it_reads() -> N
     refused = "".join(yamlload._FAST_REFUSED.findall(every))
     assert refused == readable.sub("", every)
     assert {"\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff"} <= set(refused)
+    # the check the reader makes (`_refused`: ASCII text by its bytes) refuses the same
+    for text in (*every[:0x100], "\u2028", "\udfff", "\U0010ffff"):
+        for around in ("", "a-b: c", "\xe9", "\n"):
+            assert yamlload._refused(around + text + around) == (text in refused), repr(text)
 
 
 def test_the_line_readers_resolvers_are_pyyamls() -> None:
