@@ -515,8 +515,10 @@ class Reports(Connection):
         """Active cards marked leeches, most lapses first (deck order among equals)."""
         rows = self._call(
             lambda: self.conn.execute(
-                "SELECT c.id, c.topic, s.lapses, c.suspended FROM cards c "
-                "JOIN sm2 s ON s.card_id = c.id WHERE c.leech = 1 AND c.retired = 0 "
+                # the few leeches by their partial index (`cards_leech`: as `stats` reads
+                # them): the planner walked every card by topic (100,000 cards, 16 ms)
+                "SELECT c.id, c.topic, s.lapses, c.suspended FROM cards c INDEXED BY cards_leech "
+                "JOIN sm2 s ON s.card_id = c.id WHERE c.leech != 0 AND c.retired = 0 "
                 "ORDER BY s.lapses DESC, c.position"
             ).fetchall()
         )

@@ -205,7 +205,7 @@ def _clause(
             "new": f"{d}.due IS NULL",
             "review": f"{d}.due IS NOT NULL",
             "suspended": "c.suspended = 1",
-            "leech": "c.leech = 1",
+            "leech": "c.leech != 0",  # as `cards_leech` is kept: no scan of every card
         }[f.value]
         if f.value == "due":
             params = [today.isoformat()]
