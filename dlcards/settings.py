@@ -25,6 +25,8 @@ REVIEWS_PER_DAY = 200  # Anki's default maximum reviews a day
 LEECH_THRESHOLD = 8  # Anki's default
 LEECH_THRESHOLD_MAX = 999
 LEECH_ACTIONS = ("suspend", "tag")
+LEECH_TAG = "leech"
+"""The tag Anki gives a leech's note (its only mark of one, whichever the leech action)."""
 DAY_STARTS_AT = 4  # Anki's default "next day starts at": 4 AM local time
 DEFAULT_FSRS_PARAMETERS: tuple[float, ...] = (
     0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
@@ -353,3 +355,10 @@ def rebuilds_fsrs(before: Settings, after: Settings) -> bool:
         or before.desired_retention != after.desired_retention
         or before.fsrs_parameters != after.fsrs_parameters
     )
+
+
+def leech_marked(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """A leech's tags as Anki shows them: its own, then `leech` unless it is one of them
+    already (a card from Anki that was a leech there keeps the tag in its deck; a topic may be
+    `leech`). What `export anki` gives its note, and `list` shows."""
+    return tags if LEECH_TAG in tags else (*tags, LEECH_TAG)

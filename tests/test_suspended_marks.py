@@ -147,3 +147,44 @@ def test_list_lists_past_a_locked_database_and_says_so() -> None:
     [warning] = result.stderr.splitlines()
     assert "database is locked" in warning and warning.startswith("warning: "), warning
     assert waited < 10, waited
+
+
+def test_list_shows_a_leechs_tag_as_anki_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A leech's tags end with `leech` in `list`'s table (Anki's tag of a leech's note, what
+    `search tag:leech` finds), once when its deck gives it the tag too; `--json` says `leech`.
+    Under `leech_action tag` nothing else on the list told a leech from any card."""
+    from dlcards.store import Store
+
+    run("due")
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        store.conn.execute("UPDATE cards SET leech = 1 WHERE id IN ('gd-1', 'gd-2')")
+        store.conn.execute("UPDATE cards SET tags = ' leech ' WHERE id = 'gd-1'")
+    rows = {r["id"]: r for r in json.loads(run("list", "--topic", "gd", "--json"))}
+    assert [cid for cid, r in rows.items() if r["leech"]] == ["gd-1", "gd-2"]
+    found = json.loads(run("search", "tag:leech", "--json"))["cards"]
+    assert [(c["id"], c["leech"]) for c in found] == [("gd-1", True), ("gd-2", True)]
+    others = json.loads(run("search", "gradient", "--json"))["cards"]
+    assert {c["id"] for c in others if c["leech"]} <= {"gd-1", "gd-2"} and len(others) > 2
+    terminal(monkeypatch, 120)
+    shown = {line.split()[0]: line.split()[1] for line in run("list", "-t", "gd").splitlines()}
+    assert (shown["gd-1"], shown["gd-2"], shown["gd-3"]) == ("leech", "math,leech", "What")
+    assert rows["gd-2"]["tags"] == ["math"]  # the deck's tags: the mark is the database's
+
+
+def test_list_marks_the_suspended_cards_of_a_database_from_before_the_leech_marks(
+    tmp_path: Path,
+) -> None:
+    """`list` migrates nothing: a database from before the leech column gives its suspended
+    cards, with no warning."""
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE cards (id TEXT PRIMARY KEY, suspended INTEGER)")
+        conn.execute("INSERT INTO cards VALUES ('mlp-2', 1), ('mlp-3', 0)")
+    conn.close()
+    result = runner.invoke(app, ["list", "--topic", "mlp", "--db", str(db)])
+    assert result.exit_code == 0 and not result.stderr, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("mlp-2\t") and lines[1].endswith("\t(s)")
+    assert lines[2].count("\t") == 1

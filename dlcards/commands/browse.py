@@ -49,7 +49,10 @@ def list_cards(
     catalog = load_catalog(decks or ())
     lapses: dict[str, tuple[int, bool]] = {}
     # the suspended cards, marked (s) as `list --leeches` marks them (its lapses say that)
-    held = frozenset[str]() if leeches else suspended_cards(db)
+    # and a leech's tags end with Anki's `leech` (what `search tag:leech` finds)
+    marks = card_marks(db) if not leeches else None
+    held = marks.suspended if marks is not None else frozenset[str]()
+    leech_ids = marks.leeches if marks is not None else frozenset[str]()
     if leeches:
         from dlcards.commands.common import synced_store
 
@@ -92,6 +95,7 @@ def list_cards(
                 "tags": list(c.tags),
                 "question": c.question,
                 "suspended": lapses[c.id][1] if leeches else c.id in held,
+                "leech": leeches or c.id in leech_ids,
             }
             if leeches:
                 row.update(lapses=lapses[c.id][0])
@@ -124,28 +128,29 @@ def list_cards(
         console.print(f"No card matches the {given} given." if given else "No cards.")
         return
     # printed a chunk at a time as it is made: the first screen of 100,000 cards shows at once
-    for chunk in _card_table(cards, console.width, held):
+    for chunk in _card_table(cards, console.width, held, leech_ids):
         console.print(chunk)
     n_held = sum(c.id in held for c in cards) if held else 0
     said = f" ({n_held} suspended, marked {SUSPENDED_MARK.strip()})" if n_held else ""
     console.print(f"[dim]{plural(len(cards), 'card')}{said}[/dim]")
 
 
-def suspended_cards(db: str | None) -> frozenset[str]:
-    """The ids of the suspended cards, read with one query without syncing or creating the
-    database (`dlcards.store.marks`): none when it does not exist yet. A database that cannot
-    be read (damaged, locked) does not stop `list`: a warning on stderr says so, and the
-    cards are listed without their marks."""
+def card_marks(db: str | None) -> Any:
+    """The suspended cards and the leeches (`marks.Marks`), read with one query without
+    syncing or creating the database (`dlcards.store.marks`): none when it does not exist
+    yet. A database that cannot be read (damaged, locked) does not stop `list`: a warning on
+    stderr says so, and the cards are listed without their marks."""
     from dlcards.commands.common import database_of
-    from dlcards.store.marks import MarksUnread, suspended_ids
+    from dlcards.store.marks import Marks, MarksUnread
+    from dlcards.store.marks import card_marks as read_marks
 
     try:
-        return suspended_ids(database_of(db))
+        return read_marks(database_of(db))
     except MarksUnread as err:
         from dlcards.stdio import say
 
         say(f"warning: {err}; the cards are listed without the (s) of the suspended ones")
-        return frozenset()
+        return Marks()
 
 
 LIST_CHUNK = 2_000
@@ -279,12 +284,17 @@ def _leeches_stacked(
 
 
 def _card_table(
-    cards: list[Any], width: int, held: frozenset[str] = frozenset(), chunk: int = 500
+    cards: list[Any],
+    width: int,
+    held: frozenset[str] = frozenset(),
+    leeches: frozenset[str] = frozenset(),
+    chunk: int = 500,
 ) -> Iterator[Any]:
     """Id, tags and question, one line per card, `width` columns wide at most, in groups of
     `chunk` lines (the header first), each made when it is asked for. The id is never cut: the
     question is (then the tags, which go first on a narrow screen). A suspended card's id
-    (`held`) is followed by SUSPENDED_MARK."""
+    (`held`) is followed by SUSPENDED_MARK; a leech's tags (`leeches`) end with `leech`
+    (`settings.leech_marked`), as Anki tags a leech's note."""
     from rich.cells import cell_len
     from rich.console import Group
     from rich.text import Text
@@ -292,6 +302,7 @@ def _card_table(
     from dlcards.console import as_shown
     from dlcards.flowtext import one_line
     from dlcards.render import to_rich
+    from dlcards.settings import leech_marked
 
     def id_cell(c: Any) -> Text:
         shown = Text(c.id, style="cyan")
@@ -302,7 +313,7 @@ def _card_table(
     id_width = max([len("id"), *(len(c.id) + len(SUSPENDED_MARK) * (c.id in held) for c in cards)])
     # in cells, as the terminal shows them: a tag may be 日本::タグ, two cells a character
     # (counted in characters, the question ran into it, out of line with the others)
-    tags = [as_shown(",".join(c.tags)) for c in cards]
+    tags = [as_shown(",".join(leech_marked(c.tags) if c.id in leeches else c.tags)) for c in cards]
     tag_width = max([len("tags"), *(cell_len(t) for t in tags)])
     gap = 2
     show_tags = id_width + gap + tag_width + gap + 20 <= width

@@ -60,7 +60,7 @@ from dlcards.export.html import (
     renamed_media,
     to_html,
 )
-from dlcards.settings import DAY_STARTS_AT
+from dlcards.settings import DAY_STARTS_AT, leech_marked
 
 if TYPE_CHECKING:
     from dlcards.deck import Card
@@ -529,16 +529,6 @@ def _card_row(
         0,  # flags
         item.card_data(position),
     )
-
-
-LEECH_TAG = "leech"
-"""The tag Anki gives a leech's note (its only mark of one, whichever the leech action)."""
-
-
-def leech_marked(tags: tuple[str, ...]) -> tuple[str, ...]:
-    """A leech's note's tags: its own, then `leech` unless it is one of them already (a card
-    from Anki that was a leech there keeps the tag in its deck; a topic may be `leech`)."""
-    return tags if LEECH_TAG in tags else (*tags, LEECH_TAG)
 
 
 @dataclass

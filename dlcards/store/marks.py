@@ -1,7 +1,7 @@
-"""The suspended cards, read with sqlite3 alone for `dlcards list`, which otherwise opens no
-database (it is quick, and its pipe fast path forks workers): one query on a read-only
-connection that creates, migrates and syncs nothing. This module imports no other part of
-the store."""
+"""The suspended cards and the leeches, read with sqlite3 alone for `dlcards list`, which
+otherwise opens no database (it is quick, and its pipe fast path forks workers): one query on
+a read-only connection that creates, migrates and syncs nothing. This module imports no other
+part of the store."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ except ImportError:  # pragma: no cover (an interpreter that has only the packag
     import sqlite3  # type: ignore[no-redef]
 
 from pathlib import Path
+from typing import NamedTuple
 
 SUSPENDED_SQL = "SELECT id FROM cards WHERE suspended != 0"
+MARKS_SQL = (
+    "SELECT id, 1 FROM cards WHERE suspended != 0 "
+    "UNION ALL SELECT id, 0 FROM cards INDEXED BY cards_leech WHERE leech != 0"
+)
+"""The suspended cards (1) and the leeches (0), each by its partial index."""
 MARKS_WAIT_S = 0.5
 """How long `list` waits for another program's lock on the database before it lists the
 cards without their marks (a writer in WAL mode blocks no reader; a rollback journal's
@@ -23,19 +29,36 @@ class MarksUnread(Exception):
     """The database is there but its flags cannot be read: the one line why."""
 
 
-def suspended_ids(path: Path) -> frozenset[str]:
-    """The ids of the cards suspended in the database at `path` (with the last sync's ids,
-    whether or not their deck still has them); none when no file is there yet (nothing was
-    ever suspended). MarksUnread, one line, for a database that cannot be read: damaged,
-    locked past MARKS_WAIT_S, not a dlcards database, a folder."""
+class Marks(NamedTuple):
+    """The cards `list` marks: the suspended ones, and the leeches (Anki's tag `leech`)."""
+
+    suspended: frozenset[str] = frozenset()
+    leeches: frozenset[str] = frozenset()
+
+
+def card_marks(path: Path) -> Marks:
+    """The ids of the cards suspended and of the leeches in the database at `path` (with the
+    last sync's ids, whether or not their deck still has them); none when no file is there
+    yet. A database from before the leech marks (`list` migrates nothing) gives its suspended
+    cards alone. MarksUnread, one line, for a database that cannot be read: damaged, locked
+    past MARKS_WAIT_S, not a dlcards database, a folder."""
     if not path.exists():
-        return frozenset()
+        return Marks()
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=MARKS_WAIT_S)
     except (sqlite3.Error, OSError) as err:
         raise MarksUnread(f"cannot open database {path}: {err}") from None
     try:
-        return frozenset(row[0] for row in conn.execute(SUSPENDED_SQL))
+        try:
+            rows = conn.execute(MARKS_SQL).fetchall()
+        except sqlite3.OperationalError as err:
+            if "leech" not in str(err):  # a lock, damage: the same read would fail again
+                raise
+            rows = [(row[0], 1) for row in conn.execute(SUSPENDED_SQL)]
+        return Marks(
+            frozenset(cid for cid, held in rows if held),
+            frozenset(cid for cid, held in rows if not held),
+        )
     except sqlite3.Error as err:
         raise MarksUnread(f"cannot read database {path}: {err}") from None
     finally:

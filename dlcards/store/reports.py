@@ -681,6 +681,16 @@ class Reports(Connection):
         rows = self._call(lambda: self.conn.execute(SUSPENDED_SQL).fetchall())
         return {r[0] for r in rows} & set(ids)
 
+    def leeches_among(self, ids: Sequence[str]) -> set[str]:
+        """Which of these cards are leeches: one query (every leech, by their partial index),
+        kept to `ids`."""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT id FROM cards INDEXED BY cards_leech WHERE leech != 0"
+            ).fetchall()
+        )
+        return {r[0] for r in rows} & set(ids)
+
     def search_texts(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str, str, str]]:
         """The text the search index holds for each of these active cards (the decks' text at
         the last sync, `rows.search_fields`): question, answer, erratum, note, tags. What
