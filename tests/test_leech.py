@@ -94,6 +94,7 @@ def test_study_says_so_and_suspends_then_list_show_stats_know() -> None:
             "question": listed[0]["question"],
             "lapses": 8,
             "suspended": True,
+            "leech": True,  # the keys of `list --json`, and `lapses`
         }
     ]
     assert CARD in cli("list", "--leeches")
