@@ -897,9 +897,19 @@ class Chunks(NamedTuple):
 
 
 DIGEST_CHARS = 16
-_STRAY = re.compile(r"\n(?![ \n#]|\r\n|- |\Z)")
+_STRAY = re.compile(r"\n(?![ \n#]|\r\n|\r?\Z|- )")
 """A line at column 0 that is no item's `- `, comment or blank line (Windows's too): a key
-after the list."""
+after the list; between two cards, a document's end or start (`...`, `---`) or a directive,
+which libyaml reads at the end of one card read alone and refuses in the file."""
+_OTHER_BREAK = re.compile("\r(?!\n|\\Z)|[\x85\u2028\u2029]")
+"""A line break libyaml counts (YAML 1.1: a lone CR, NEL, LS, PS) that `_cut` does not: the
+cards after it start a line later than the text's newlines say. (A piece's CR at its end is
+a Windows line break's, cut before its newline.)"""
+
+
+def _other_break(text: str) -> bool:
+    """Whether `text` holds an `_OTHER_BREAK` (ASCII text without a CR: none, unsearched)."""
+    return (not text.isascii() or "\r" in text) and _OTHER_BREAK.search(text) is not None
 
 
 def _cut(text: str) -> tuple[list[str], list[int]]:
@@ -933,6 +943,7 @@ def parse_deck_chunked(text: str, path: str) -> tuple[Deck, Chunks | None]:
         len(pieces) != len(deck.cards) + 1
         or any(card.line != line for card, line in zip(deck.cards, lines, strict=True))
         or _STRAY.search(pieces[-1])
+        or _other_break(text)  # its lines, right here, would not be in a later version
     ):
         return deck, None
     digests = _digests(pieces)
@@ -971,6 +982,8 @@ def reparse_deck(text: str, path: str, old: Deck, chunks: Chunks) -> tuple[Deck,
             if card.line != line or card.file != path:
                 card = card._replace(line=line, file=path)
         else:
+            if _STRAY.search(piece) or _other_break(piece):
+                return None  # read alone, not as in its file (see above)
             try:
                 raw = list_item(piece, line, index == last)
                 card = _card(ctx, raw, old.topic, index, line)

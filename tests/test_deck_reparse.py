@@ -129,7 +129,9 @@ def edited(draw: st.DrawFn, cards: list[str]) -> tuple[str, str]:
     text = _text(cards, header)
     if edit == "char":
         at = draw(st.integers(0, len(text)))
-        slip = draw(st.sampled_from(["x", "\n", "- ", '"', ":", " ", "&a "]))
+        slip = draw(
+            st.sampled_from(["x", "\n", "- ", '"', ":", " ", "&a ", "\n...\n", "\r", "\u2028"])
+        )
         text = text[:at] + slip + text[at:]
     return text, edit
 
@@ -337,3 +339,48 @@ def test_the_shipped_decks_edited_are_parsed_again_as_whole(
     event("parsed again by its cards" if again is not None else "left to the whole parse")
     if again is not None:
         assert again == _whole(new_text, path.name)
+
+
+@pytest.mark.parametrize(
+    "slip",
+    [
+        "...\n",  # a document end between two cards: libyaml refuses the card after it
+        "--- \n",  # a document start there
+        "%TAG ! x\n",  # a directive
+    ],
+)
+def test_a_line_at_column_0_inside_the_list_is_left_to_the_whole_parse(slip: str) -> None:
+    """A card read alone ends at its text; in its file, the line after it at column 0 (no
+    `- `, comment or blank line) breaks the list: the whole parse says so, and a parse again
+    by the cards must not take the deck for a valid one (the deck cache then kept it so
+    until it was cleared, where a fresh cache said the YAML error)."""
+    old, chunks = parse_deck_chunked(_plain_deck(8), "t.yaml")
+    assert chunks is not None
+    new_text = _plain_deck(8).replace("- id: t-5\n", slip + "- id: t-5\n")
+    assert isinstance(_whole(new_text), str)  # a YAML error
+    assert reparse_deck(new_text, "t.yaml", _as_cached(old), chunks) is None
+
+
+@pytest.mark.parametrize("brk", ["\r", "\x85", "\u2028", "\u2029"])
+@pytest.mark.parametrize("where", ["changed card", "last card, then one added"])
+def test_a_line_break_other_than_newline_keeps_the_lines_the_whole_parse_gives(
+    brk: str, where: str
+) -> None:
+    """libyaml counts a lone CR, NEL, LS and PS as line breaks (YAML 1.1), so the cards after
+    one start a line later than the deck's newlines say: a parse by the cards must give the
+    lines the whole parse gives (`show --json`'s `line`, `edit`'s `+LINE`), not one less."""
+    text = _plain_deck(8)
+    if where == "changed card":
+        old, chunks = parse_deck_chunked(text, "t.yaml")
+        new_text = text.replace('"An answer 3"\n', f'"An answer 3"{brk}  tags: [x]\n')
+    else:  # the break in the last card: its digests kept, then a card added after it
+        text = text.replace('"An answer 8"\n', f'"An answer 8"{brk}  tags: [x]\n')
+        old, chunks = parse_deck_chunked(text, "t.yaml")  # its lines are the whole parse's
+        new_text = text + '- id: t-9\n  question: "Q9?"\n  answer: "A9"\n'
+    whole = _whole(new_text)
+    assert not isinstance(whole, str), whole
+    if chunks is None:
+        return  # parsed whole each time
+    again = reparse_deck(new_text, "t.yaml", _as_cached(old), chunks)
+    if again is not None:
+        assert again == whole
