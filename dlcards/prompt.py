@@ -57,14 +57,17 @@ RACY_WHOLE_SECOND_NS = 3_000_000_000
 def file_version(st: os.stat_result, now_ns: int) -> str:
     """What tells this version of a deck file from the next: its size, modification time and
     change time (set by every write, and by `touch` or a copy that keeps the modification
-    time, never to an earlier value). When the file was modified so recently that an edit of
-    the same size could still keep all three (`RACY_NS`), the version is a new one at each
-    look (`now_ns` in it): never equal to a later look, so the file is read again then."""
-    mtime = st.st_mtime_ns
-    version = f"{st.st_size}:{mtime}:{st.st_ctime_ns}"
-    window = RACY_WHOLE_SECOND_NS if mtime % 1_000_000_000 == 0 else RACY_NS
-    if abs(now_ns - mtime) <= window:
-        return f"{version}:racy@{now_ns}"
+    time, never to an earlier value). When the file was modified or changed so recently that
+    an edit of the same size could still keep all three (`RACY_NS`), the version is a new one
+    at each look (`now_ns` in it): never equal to a later look, so the file is read again
+    then. The change time too: a copy that keeps the modification time (`cp -p`, `rsync -t`,
+    a sync tool) is dated by it alone, and a second one in its tick kept all three."""
+    mtime, ctime = st.st_mtime_ns, st.st_ctime_ns
+    version = f"{st.st_size}:{mtime}:{ctime}"
+    for stamp in (mtime, ctime):
+        window = RACY_WHOLE_SECOND_NS if stamp % 1_000_000_000 == 0 else RACY_NS
+        if abs(now_ns - stamp) <= window:
+            return f"{version}:racy@{now_ns}"
     return version
 
 

@@ -1029,6 +1029,30 @@ def test_a_file_version_taken_in_the_files_last_tick_matches_no_later_look(
         assert len(looks) == 5 and settled not in looks
 
 
+def test_a_file_version_taken_in_the_tick_of_a_copy_that_kept_its_times_matches_no_later_look(
+    tmp_path: Path,
+) -> None:
+    """A save that sets the modification time back (`cp -p`, `rsync -t`, a sync tool, `touch
+    -r`) is dated by its change time alone: a look in the tick of that change is one no later
+    look matches, as a look in the tick of a modification is. It was not: the racy window was
+    the modification time's, so a second such save of the same size in the same tick (the
+    same size, modification and change time) was never read again: the deck cache served
+    the first version's cards until the file changed again."""
+    from dlcards.prompt import RACY_NS, file_version
+
+    path = tmp_path / "d.yaml"
+    path.write_text("topic: d\n")
+    old = 1_700_000_000_123_456_789
+    os.utime(path, ns=(old, old))  # the copy's time kept: changed now, "modified" in 2023
+    st = path.stat()
+    changed = st.st_ctime_ns
+    assert abs(changed - old) > 10**12
+    looks = {file_version(st, changed + d) for d in (0, 1, RACY_NS // 2, RACY_NS, -RACY_NS)}
+    later = file_version(st, changed + RACY_NS + 1)
+    assert len(looks) == 5 and later not in looks
+    assert later == file_version(st, changed + 10**12)  # settled: the same at every look
+
+
 @pytest.mark.parametrize(
     ("argv", "collecting"),
     [

@@ -1058,12 +1058,16 @@ def test_a_deck_left_broken_is_not_parsed_again_before_every_card(tmp_path, monk
         return done
 
     def saved(text: str) -> None:
-        """Written, and dated a minute back: a file modified in the last moments is read
-        again at each look (`prompt.file_version`), as an editor may save it twice in one
-        tick of its clock; a learner's next card comes later than that."""
+        """Written, and dated a minute back: a file modified or changed in the last moments
+        is read again at each look (`prompt.file_version`), as an editor may save it twice in
+        one tick of its clock; a learner's next card comes later than that (the change's
+        tick waited out too: the change time cannot be set back)."""
+        from dlcards.prompt import RACY_NS
+
         deck.write_text(text)
         back = time.time_ns() - 60 * 10**9
         os.utime(deck, ns=(back, back))
+        time.sleep(max(0, deck.stat().st_ctime_ns + RACY_NS - time.time_ns()) / 1e9 + 0.001)
 
     monkeypatch.setattr(Store, "grade", then_saved_elsewhere)
     monkeypatch.setattr(catalog_module, "read_deck_text", reading)
