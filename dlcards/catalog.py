@@ -845,7 +845,11 @@ def _carried_digests(deck: Deck, chunks: Chunks, old: _Entry) -> str:
     out: list[str] = []
     for k, card in enumerate(deck.cards):
         i = was.get(chunks.cards[k * W : (k + 1) * W])
-        if i is not None and old.digests is not None:
+        if (  # the same text, read as the same card (not at the end of the file instead)
+            i is not None
+            and old.digests is not None
+            and old.deck.cards[i]._replace(line=card.line, file=card.file) == card
+        ):
             out.append(old.digests[i * width : (i + 1) * width])
         else:
             out.append(_sync_digests([card], deck.title))

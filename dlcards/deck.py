@@ -975,8 +975,14 @@ def reparse_deck(text: str, path: str, old: Deck, chunks: Chunks) -> tuple[Deck,
     cards: list[Card] = []
     seen: set[str] = set()
     last = len(lines) - 1
+    was_last = len(old.cards) - 1
     for index, (piece, line, digest) in enumerate(zip(pieces[1:], lines, digests[1:], strict=True)):
         i = was.get(digest)
+        if i is not None and (i == was_last) != (index == last):
+            # the last card is read up to the end of the text, the others up to the line
+            # break before the next card's `- `, which is theirs: the same text reads
+            # otherwise (a kept block scalar, `|+`, keeps that break), so it is read again
+            i = None
         if i is not None:
             card = old.cards[i]
             if card.line != line or card.file != path:

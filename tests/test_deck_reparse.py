@@ -384,3 +384,53 @@ def test_a_line_break_other_than_newline_keeps_the_lines_the_whole_parse_gives(
     again = reparse_deck(new_text, "t.yaml", _as_cached(old), chunks)
     if again is not None:
         assert again == whole
+
+
+def _kept(n: int) -> str:
+    """A card whose text ends in a kept block scalar (`|+`)."""
+    return f'id: t-{n}\n  question: "Q{n}?"\n  answer: |+\n    kept\n'
+
+
+@pytest.mark.parametrize(
+    "moved",
+    [
+        "to the end",  # with the blank line after it in the middle, none after it at the end
+        "the last card deleted",  # with the blank line before it
+    ],
+)
+def test_a_card_read_to_the_end_of_the_file_is_not_the_card_read_up_to_the_next(
+    tmp_path: Path, moved: str
+) -> None:
+    """The same text of a card reads otherwise in the middle of the list (up to the next
+    card's line: its line break is the card's) and at the end of the file (up to its end): a
+    kept block scalar (`|+`) keeps that break. A card whose text is the same but that became
+    the last card, or stopped being it, is read again, and its sync digests made again: the
+    deck cache gave the card as it read at its old place ('kept\\n\\n' where a fresh cache
+    gave 'kept\\n'), and the database kept digests of that text."""
+    cards = [f'id: t-{i}\n  question: "Q{i}?"\n  answer: "A{i}"\n' for i in range(1, 9)]
+    if moved == "to the end":
+        cards[2] = _kept(3) + "\n"  # a blank line after it: the kept scalar's own
+        text = HEADER + "".join(f"- {card}" for card in cards)
+        new_text = HEADER + "".join(f"- {c}" for c in cards[:2] + cards[3:]) + f"- {_kept(3)}"
+    else:  # t-8 and the blank line before it deleted: t-7 ends the file as it ended t-7
+        cards[6] = _kept(7) + "\n"
+        text = HEADER + "".join(f"- {card}" for card in cards)
+        new_text = text[: text.index("- id: t-8")].removesuffix("\n")
+    old, chunks = parse_deck_chunked(text, "t.yaml")
+    assert chunks is not None
+    whole = _whole(new_text)
+    assert not isinstance(whole, str), whole
+    again = reparse_deck(new_text, "t.yaml", _as_cached(old), chunks)
+    if again is not None:
+        assert again[0].cards[-1] == whole[0].cards[-1]
+        assert again == whole
+    # through the deck cache: the cards and the digests a sync compares
+    file = (tmp_path / "t.yaml").resolve()
+    cache = tmp_path / "cache"
+    file.write_text(text, encoding="utf-8")
+    catalog._read_and_cache(file, catalog._stamp(file), cache, digests=True)
+    file.write_text(new_text, encoding="utf-8")
+    os.utime(file, ns=(0, 10**18))
+    deck, digests = catalog._read_and_cache(file, catalog._stamp(file), cache, digests=True)
+    assert deck == catalog.read_deck(file)
+    assert digests == catalog._sync_digests(deck.cards, deck.title)
