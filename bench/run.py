@@ -668,7 +668,8 @@ def import_reviews(
 ) -> Measure:
     """`dlcards import anki`'s path for the whole review log, in-process: the Anki notes
     matched to dlcards's cards, the revlog converted and merged into a copy of the synced
-    database (no reviews yet), each card's log re-decided. Reading the file is not timed (the
+    database (no reviews yet), each card's log re-decided; timed until the store is closed
+    (the close's checkpoint), as `import_floor` is. Reading the file is not timed (the
     collection is built in memory by synth.anki_collection)."""
     from dlcards.grading import merge_rules
     from dlcards.importers.anki_progress import convert, dlcards_cards
@@ -687,7 +688,7 @@ def import_reviews(
             cards = dlcards_cards(collection, ids)
             result = convert(collection, cards)
             added = store.merge_reviews(result.reviews, merge_rules)
-            seconds = time.perf_counter() - t
+        seconds = time.perf_counter() - t  # closed too, as the floor is (the close's checkpoint)
         if len(added) != len(log.rows):
             raise BenchError(f"the import added {len(added):,} of {len(log.rows):,} reviews")
         return seconds
