@@ -795,19 +795,19 @@ def _read_and_cache(
     if cache is None:
         deck = read_deck(file)
         return deck, (_sync_digests(deck.cards, deck.title) if digests else None)
-    from dlcards.deck import parse_deck_chunked, reparse_deck
+    from dlcards.deck import parse_deck_chunked, reparse_reusing
 
     text, shown = read_deck_text(file)
     entry = cache / f"{_key(file)}.json"
     old = _entry_with_chunks(entry, file, shown)
-    got = None if old is None else reparse_deck(text, shown, old.deck, old.chunks)
+    got = None if old is None else reparse_reusing(text, shown, old.deck, old.chunks)
     if old is None or got is None:
         deck, chunks = parse_deck_chunked(text, shown)
         hashes = _sync_digests(deck.cards, deck.title) if digests else None
     else:
-        deck, chunks = got
+        deck, chunks, reused = got
         carried = digests or old.digests is not None
-        hashes = _carried_digests(deck, chunks, old) if carried else None
+        hashes = _carried_digests(deck, reused, old) if carried else None
     _write_json(entry, _deck_to_json(deck, file, stamp, chunks, hashes))
     return deck, hashes
 
@@ -834,22 +834,13 @@ class _Entry(NamedTuple):
     digests: str | None
 
 
-def _carried_digests(deck: Deck, chunks: Chunks, old: _Entry) -> str:
-    """`deck`'s sync digests, those of each card whose text is as in `old` taken from it."""
-    from dlcards.deck import DIGEST_CHARS as W
-
+def _carried_digests(deck: Deck, reused: Sequence[int | None], old: _Entry) -> str:
+    """`deck`'s sync digests, those of each card that is a card of `old` (`reused`: its index
+    there, `deck.reparse_reusing`) taken from it."""
     width = SYNC_DIGEST_CHARS
-    was: dict[str, int] = {}
-    if old.digests is not None:
-        was = {old.chunks.cards[i * W : (i + 1) * W]: i for i in range(len(old.deck.cards))}
     out: list[str] = []
-    for k, card in enumerate(deck.cards):
-        i = was.get(chunks.cards[k * W : (k + 1) * W])
-        if (  # the same text, read as the same card (not at the end of the file instead)
-            i is not None
-            and old.digests is not None
-            and old.deck.cards[i]._replace(line=card.line, file=card.file) == card
-        ):
+    for card, i in zip(deck.cards, reused, strict=True):
+        if i is not None and old.digests is not None:
             out.append(old.digests[i * width : (i + 1) * width])
         else:
             out.append(_sync_digests([card], deck.title))

@@ -955,6 +955,15 @@ def reparse_deck(text: str, path: str, old: Deck, chunks: Chunks) -> tuple[Deck,
     parsed from an earlier version and that version's `chunks`: only the cards whose text
     changed are read. None when the new version is not a list of cards after the same text
     (see above), or a card in it fails: then `parse_deck` of the whole text decides."""
+    got = reparse_reusing(text, path, old, chunks)
+    return None if got is None else got[:2]
+
+
+def reparse_reusing(
+    text: str, path: str, old: Deck, chunks: Chunks
+) -> tuple[Deck, Chunks, list[int | None]] | None:
+    """`reparse_deck`, and for each card of the new deck the index in `old.cards` of the card
+    it is (its text unchanged and read as before), or None for a card read again."""
     from dlcards.yamlload import MAX_DECK_BYTES, list_item
 
     if text.startswith("\ufeff"):
@@ -973,6 +982,7 @@ def reparse_deck(text: str, path: str, old: Deck, chunks: Chunks) -> tuple[Deck,
         return None  # a quarter of the cards or more changed: one whole parse is quicker
     ctx = _Ctx(path)
     cards: list[Card] = []
+    reused: list[int | None] = []
     seen: set[str] = set()
     last = len(lines) - 1
     was_last = len(old.cards) - 1
@@ -999,5 +1009,6 @@ def reparse_deck(text: str, path: str, old: Deck, chunks: Chunks) -> tuple[Deck,
             return None
         seen.add(card.id)
         cards.append(card)
+        reused.append(i)
     deck = Deck(old.topic, old.title, tuple(cards), path, old.description)
-    return deck, Chunks(digests[0], "".join(digests[1:]))
+    return deck, Chunks(digests[0], "".join(digests[1:])), reused

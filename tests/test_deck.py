@@ -185,11 +185,11 @@ def test_content_hash_ignores_id_and_tags() -> None:
 
 def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every deck file the YAML parser reads from now on (whole, or by its changed
-    cards: `reparse_deck`)."""
+    cards: `reparse_reusing`, which `reparse_deck` calls too)."""
     import dlcards.deck as deck_mod
 
     parsed: list[str] = []
-    whole, again = deck_mod.parse_deck, deck_mod.reparse_deck
+    whole, again = deck_mod.parse_deck, deck_mod.reparse_reusing
 
     def counting(text: str, path: str):  # type: ignore[no-untyped-def]
         parsed.append(Path(path).name)
@@ -202,7 +202,7 @@ def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return made
 
     monkeypatch.setattr(deck_mod, "parse_deck", counting)
-    monkeypatch.setattr(deck_mod, "reparse_deck", counting_again)
+    monkeypatch.setattr(deck_mod, "reparse_reusing", counting_again)
     return parsed
 
 

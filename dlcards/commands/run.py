@@ -549,8 +549,7 @@ def search(
             # the cards' text as the index holds it (the decks' as synced just now): at
             # 100,000 cards, loading the decks of 50 hits took 0.7 s of the command's 0.9
             texts = store.search_texts([hit.id for hit in hits])
-            held = store.suspended_among([hit.id for hit in hits])
-            leeches = store.leeches_among([hit.id for hit in hits])
+            marks = store.marks_among([hit.id for hit in hits])
     words = parsed.words
     rows: list[dict[str, Any]] = []
     for hit in hits:
@@ -572,8 +571,8 @@ def search(
                 "rank": round(hit.rank, 4) if hit.rank is not None else None,
                 "question": question,
                 "snippet": elsewhere,
-                "suspended": hit.id in held,
-                "leech": hit.id in leeches,
+                "suspended": hit.id in marks.suspended,
+                "leech": hit.id in marks.leeches,
             }
         )
     if not hits:  # a topic or tag no deck has: the same error in a script's JSON

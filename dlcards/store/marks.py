@@ -10,6 +10,7 @@ try:  # the C module the sqlite3 package wraps, without sqlite3.dbapi2's date ad
 except ImportError:  # pragma: no cover (an interpreter that has only the package)
     import sqlite3  # type: ignore[no-redef]
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -36,6 +37,15 @@ class Marks(NamedTuple):
     leeches: frozenset[str] = frozenset()
 
 
+def marks_from(rows: Iterable[tuple[str, int]]) -> Marks:
+    """The marks of MARKS_SQL's rows: (id, 1) a suspended card, (id, 0) a leech."""
+    suspended: set[str] = set()
+    leeches: set[str] = set()
+    for cid, held in rows:
+        (suspended if held else leeches).add(cid)
+    return Marks(frozenset(suspended), frozenset(leeches))
+
+
 def card_marks(path: Path) -> Marks:
     """The ids of the cards suspended and of the leeches in the database at `path` (with the
     last sync's ids, whether or not their deck still has them); none when no file is there
@@ -55,10 +65,7 @@ def card_marks(path: Path) -> Marks:
             if "leech" not in str(err):  # a lock, damage: the same read would fail again
                 raise
             rows = [(row[0], 1) for row in conn.execute(SUSPENDED_SQL)]
-        return Marks(
-            frozenset(cid for cid, held in rows if held),
-            frozenset(cid for cid, held in rows if not held),
-        )
+        return marks_from(rows)
     except sqlite3.Error as err:
         raise MarksUnread(f"cannot read database {path}: {err}") from None
     finally:

@@ -35,6 +35,7 @@ from dlcards.store.rows import (
 if TYPE_CHECKING:
     from dlcards.search import Query
     from dlcards.stats import CardTally
+    from dlcards.store.marks import Marks
 
 
 def _tallied(value: object, column: str) -> int:
@@ -172,6 +173,16 @@ def _tally_damage(fsrs: bool) -> str:
         f"difficulty = -1 OR stability BETWEEN 0 AND {len(DAY_LABELS) - 1} "
         f"AND difficulty BETWEEN 0 AND {len(DIFFICULTY_BINS) - 1})"
     )
+
+
+LEECHES_SQL = (
+    "SELECT c.id, c.topic, s.lapses, c.suspended FROM cards c INDEXED BY cards_leech "
+    "JOIN sm2 s ON s.card_id = c.id WHERE c.leech != 0 AND c.retired = 0 "
+    "ORDER BY s.lapses DESC, c.position"
+)
+"""The active leeches, most lapses first (deck order among equals), by their partial index
+(`cards_leech`; asked as `leech = 1`, the planner walked every card by topic: 16 ms at
+100,000 cards)."""
 
 
 class _Sums(NamedTuple):
@@ -440,11 +451,7 @@ class Reports(Connection):
                 f"{'LEFT JOIN fsrs f ON f.card_id = c.id ' if fsrs else ''}"
                 "WHERE c.retired != 0 OR c.suspended != 0"
             ).fetchall()
-            leeches = c.execute(
-                "SELECT c.id, c.topic, s.lapses, c.suspended FROM cards c INDEXED BY cards_leech "
-                "JOIN sm2 s ON s.card_id = c.id WHERE c.leech != 0 AND c.retired = 0 "
-                "ORDER BY s.lapses DESC, c.position"
-            ).fetchall()
+            leeches = c.execute(LEECHES_SQL).fetchall()
             per_card = None
             if fsrs:
                 assert today is not None
@@ -513,15 +520,7 @@ class Reports(Connection):
 
     def leeches(self) -> list[Leech]:
         """Active cards marked leeches, most lapses first (deck order among equals)."""
-        rows = self._call(
-            lambda: self.conn.execute(
-                # the few leeches by their partial index (`cards_leech`: as `stats` reads
-                # them): the planner walked every card by topic (100,000 cards, 16 ms)
-                "SELECT c.id, c.topic, s.lapses, c.suspended FROM cards c INDEXED BY cards_leech "
-                "JOIN sm2 s ON s.card_id = c.id WHERE c.leech != 0 AND c.retired = 0 "
-                "ORDER BY s.lapses DESC, c.position"
-            ).fetchall()
-        )
+        rows = self._call(lambda: self.conn.execute(LEECHES_SQL).fetchall())
         return [Leech(r[0], r[1], int(r[2]), bool(r[3])) for r in rows]
 
     def tagged(self, tag: str, topics: Sequence[str] = ()) -> list[str]:
@@ -673,23 +672,15 @@ class Reports(Connection):
         total = self._call(lambda: self.conn.execute(sql, params).fetchone()[0])
         return hits, int(total)
 
-    def suspended_among(self, ids: Sequence[str]) -> set[str]:
-        """Which of these cards are suspended: one query (`marks.SUSPENDED_SQL`, every
-        suspended card, a few at most of a collection), kept to `ids`."""
-        from dlcards.store.marks import SUSPENDED_SQL
+    def marks_among(self, ids: Sequence[str]) -> Marks:
+        """Which of these cards are suspended and which are leeches: one query
+        (`marks.MARKS_SQL`: every suspended card and every leech, a few at most of a
+        collection, by their partial indexes), kept to `ids`."""
+        from dlcards.store.marks import MARKS_SQL, marks_from
 
-        rows = self._call(lambda: self.conn.execute(SUSPENDED_SQL).fetchall())
-        return {r[0] for r in rows} & set(ids)
-
-    def leeches_among(self, ids: Sequence[str]) -> set[str]:
-        """Which of these cards are leeches: one query (every leech, by their partial index),
-        kept to `ids`."""
-        rows = self._call(
-            lambda: self.conn.execute(
-                "SELECT id FROM cards INDEXED BY cards_leech WHERE leech != 0"
-            ).fetchall()
-        )
-        return {r[0] for r in rows} & set(ids)
+        wanted = set(ids)
+        rows = self._call(lambda: self.conn.execute(MARKS_SQL).fetchall())
+        return marks_from(r for r in rows if r[0] in wanted)
 
     def search_texts(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str, str, str]]:
         """The text the search index holds for each of these active cards (the decks' text at
