@@ -290,7 +290,10 @@ def listed(items: Sequence[str], most: int = LISTED) -> str:
 
 def escaped(text: str) -> str:
     """`text` safe to show in one line: control characters as escapes (`\\x07`, `\\n`), and
-    bytes that were not UTF-8 (decoded by Python as lone surrogates) as `\\xff`."""
+    bytes that were not UTF-8 (decoded by Python as lone surrogates) as `\\xff`; a word
+    longer than `errors.LONG_WORD` by its start, its end and its length (`one_line`), as an
+    error line shows it: `search` of a 100,000-character word that matched nothing printed
+    all of it back."""
     parts = []
     for ch in text:
         code = ord(ch)
@@ -300,7 +303,7 @@ def escaped(text: str) -> str:
             parts.append(ch)
         else:
             parts.append(repr(ch)[1:-1])
-    return "".join(parts)
+    return one_line("".join(parts))
 
 
 _REPR_BYTE = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")

@@ -1320,6 +1320,20 @@ def test_show_refuses_a_database_no_command_could_use(tmp_path: Path) -> None:
     assert list((tmp_path / "fine").iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["search"], ["study", "--search"], ["quiz", "--search"]],
+    ids=["search", "study", "quiz"],
+)
+def test_a_line_that_matched_nothing_quotes_a_huge_query_by_its_ends(args: list[str]) -> None:
+    """`search`, `study --search` and `quiz --search` say the query found nothing by quoting
+    it: a word of 100,000 characters was printed back whole (an error line already showed it
+    by its ends and its length)."""
+    result = CliRunner().invoke(app, [*args, "q" * 100_000])
+    assert result.exit_code == 0, result.output
+    assert "(100,000 characters)" in result.output and len(result.output) < 400, result.output
+
+
 def test_an_error_quoting_a_huge_argument_is_a_short_line(tmp_path: Path) -> None:
     """An error line quotes what the user gave: a card id of 100,000 characters, or a deck
     key of a megabyte, made a line as long. The word is shown by its ends and its length."""
@@ -1328,7 +1342,7 @@ def test_an_error_quoting_a_huge_argument_is_a_short_line(tmp_path: Path) -> Non
     assert result.exit_code == 2
     line = result.output
     assert line.count("\n") == 1 and len(line) < 400
-    assert line.startswith("error: unknown card id 'xxx") and "(100,003 characters)" in line
+    assert line.startswith("error: unknown card id 'xxx") and "(100,000 characters)" in line
     deck = tmp_path / "big.yaml"
     deck.write_text(
         "topic: big\ntitle: Big\ncards:\n  - id: big-1\n    question: Q?\n    answer: A.\n"

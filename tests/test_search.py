@@ -1310,3 +1310,26 @@ def test_the_leeches_are_read_by_their_own_index_not_a_walk_of_every_card(
     for sql in reads:
         plan = " ".join(row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
         assert "USING INDEX cards_leech" in plan and "cards_topic" not in plan, (sql, plan)
+
+
+def test_the_suspended_are_read_by_their_own_index_not_a_walk_of_every_card(
+    graded_store: Store,
+) -> None:
+    """`search is:suspended` reads the few suspended cards through the partial index kept for
+    them (`cards_inactive`, where `retired != 0 OR suspended != 0`): written as
+    `suspended = 1`, SQLite walked every card by topic (100,000 cards: 12 ms for none)."""
+    store = graded_store
+    store.conn.execute("UPDATE cards SET suspended = 1 WHERE id IN ('gd-23', 'gd-24')")
+    day = date(2026, 11, 26)
+    ran: list[str] = []
+    store.conn.set_trace_callback(ran.append)
+    try:
+        hits, total = store.search(parse("is:suspended"), day, "sm2", 1)
+        assert ([hit.id for hit in hits], total) == (["gd-23"], 2)
+    finally:
+        store.conn.set_trace_callback(None)
+    _, others = store.search(parse("-is:suspended"), day, "sm2", 1)
+    assert others == store.conn.execute("SELECT count(*) - 2 FROM cards").fetchone()[0]
+    (sql,) = [sql for sql in ran if "suspended" in sql and sql.lstrip().startswith("SELECT")]
+    plan = " ".join(row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "INDEX cards_inactive" in plan and "cards_topic" not in plan, (sql, plan)

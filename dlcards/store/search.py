@@ -204,7 +204,7 @@ def _clause(
             "due": f"({d}.due <= ? AND c.suspended = 0)",  # as Anki: a suspended card waits
             "new": f"{d}.due IS NULL",
             "review": f"{d}.due IS NOT NULL",
-            "suspended": "c.suspended = 1",
+            "suspended": "c.suspended != 0",  # as `cards_inactive` is kept: no scan of every card
             "leech": "c.leech != 0",  # as `cards_leech` is kept: no scan of every card
         }[f.value]
         if f.value == "due":
