@@ -28,6 +28,7 @@ from dlcards.errors import UsageError
 from dlcards.search import highlight_spans, parse, snippet
 from dlcards.store import Store
 from dlcards.store.rows import search_fields
+from dlcards.store.search import search_sql
 
 runner = CliRunner()
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
@@ -1333,3 +1334,26 @@ def test_the_suspended_are_read_by_their_own_index_not_a_walk_of_every_card(
     (sql,) = [sql for sql in ran if "suspended" in sql and sql.lstrip().startswith("SELECT")]
     plan = " ".join(row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
     assert "INDEX cards_inactive" in plan and "cards_topic" not in plan, (sql, plan)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["gradient OR loss", "(gradient OR loss) tag:math", "gradient OR is:due", "-(zzz OR qqq) loss"],
+)
+def test_a_ranked_query_with_or_looks_each_match_up_once(graded_store: Store, text: str) -> None:
+    """A query with `or` or groups ranks the cards that hold a found word by bm25. Written as
+    `cards LEFT JOIN (the scored matches)`, SQLite chose to scan every scored match for each
+    card (`SCAN m LEFT-JOIN` in its plan): `momentum OR gradient` at 100,000 cards, 60,000
+    matches, ran for minutes. Each scored match now looks its card up by index, and the
+    ranking is the one the single join gave (best first, then the deck's order)."""
+    store = graded_store
+    sql, params = search_sql(parse(text), TODAY, "sm2", 50)
+    plan = [row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    assert not [line for line in plan if line.startswith("SCAN m")], plan
+    hits, total = store.search(parse(text), TODAY, "sm2")
+    assert total == len(hits) > 0
+    scored = [h.rank for h in hits if h.rank is not None]
+    assert scored == sorted(scored) and all(h.rank is None for h in hits[len(scored) :])
+    unscored = [h.id for h in hits[len(scored) :]]
+    order = {card_id: i for i, card_id in enumerate(c.id for c in load_catalog().cards)}
+    assert unscored == sorted(unscored, key=order.__getitem__)
