@@ -640,3 +640,21 @@ def test_the_squashing_card_is_told_what_enters_the_sigmoid() -> None:
     assert ("weighted_sum", -6) in claims
     sigma = next(b.claim for b in card.compute if b.fn == "sigmoid" and b.args == {"z": -6})
     assert isinstance(sigma, float) and math.isclose(sigma, 1 / (1 + math.exp(6)), rel_tol=1e-3)
+
+
+def test_the_keras_label_smoothing_erratum_puts_3_16_on_the_side_that_gains_it() -> None:
+    """cce-29's erratum said Keras's SparseCategoricalCrossentropy 'had no label_smoothing
+    argument up to Keras 3.16'. In keras-team/keras the newest release before pull request
+    #23488 (opened 2026-08-22) is the tag v3.15.1 (2026-07-29), whose
+    SparseCategoricalCrossentropy takes from_logits and ignore_class only, while main's
+    keras/src/version.py had read 3.16.0 since 2026-06-24: the pull request went to the line
+    that becomes 3.16 or later. So 3.15.1 is the last release known to lack the argument, and
+    'up to 3.16' put a release that can have it among those that lack it. The erratum and its
+    Keras reference say 3.15.1."""
+    card = load_catalog(use_cache=False).by_id()["cce-29"]
+    assert card.erratum is not None
+    said = " ".join((card.erratum, *card.references))
+    assert not re.search(r"up to (Keras )?3\.16", said)
+    assert "up to 3.15.1" in card.erratum and "#23488" in card.erratum
+    keras_doc = [ref for ref in card.references if ref.startswith("Keras documentation")]
+    assert keras_doc and all("3.15.1" in ref for ref in keras_doc)
