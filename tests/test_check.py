@@ -658,3 +658,33 @@ def test_the_keras_label_smoothing_erratum_puts_3_16_on_the_side_that_gains_it()
     assert "up to 3.15.1" in card.erratum and "#23488" in card.erratum
     keras_doc = [ref for ref in card.references if ref.startswith("Keras documentation")]
     assert keras_doc and all("3.15.1" in ref for ref in keras_doc)
+
+
+def test_a_gradient_check_s_label_says_its_value_is_a_relative_error() -> None:
+    """`show backprop-24` headed a gradient check with '= 1.686 × 10⁻¹²   σ'(0.5): analytic vs
+    central difference', which reads as σ'(0.5) = 1.686 × 10⁻¹² (it is σ(1 − σ) ≈ 0.235), and
+    backprop-39 headed its '= 6.551 × 10⁻¹²' with '(f(3 + h) − f(3 − h)) / 2h ... against
+    f'(3) = 6', which reads as the difference quotient (≈ 6). The number a gradient check
+    gives is the relative error |a − n| / max(|a|, |n|) of the two, and its label says so."""
+    s = 1 / (1 + math.exp(-0.5))
+    analytic = s * (1 - s)
+    h = 1e-5
+    numeric = (1 / (1 + math.exp(-(0.5 + h))) - 1 / (1 + math.exp(-(0.5 - h)))) / (2 * h)
+    relative = abs(analytic - numeric) / max(abs(analytic), abs(numeric))
+    assert relative < 1e-8 < 0.2 < analytic  # the headline is nowhere near the derivative
+    blocks = [
+        (card.id, block)
+        for card in load_catalog(use_cache=False).cards
+        for block in card.compute
+        if block.fn == "gradient_check"
+    ]
+    assert {card_id for card_id, _ in blocks} >= {"backprop-24", "backprop-39"}
+    for card_id, block in blocks:
+        assert block.label and "relative error" in block.label, card_id
+    sigmoid = next(
+        ev
+        for ev in evaluate(load_catalog(use_cache=False).by_id()["backprop-24"])
+        if ev.compute.fn == "gradient_check"
+    )
+    assert sigmoid.result is not None
+    assert math.isclose(float(sigmoid.result.value), relative, rel_tol=0.5, abs_tol=1e-11)
