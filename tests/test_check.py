@@ -688,3 +688,21 @@ def test_a_gradient_check_s_label_says_its_value_is_a_relative_error() -> None:
     )
     assert sigmoid.result is not None
     assert math.isclose(float(sigmoid.result.value), relative, rel_tol=0.5, abs_tol=1e-11)
+
+
+def test_the_decks_own_words_write_small_numbers_as_the_steps_do() -> None:
+    """Issue 10 asked for one number format, the steps' 9.537 × 10⁻⁷, but two labels the
+    decks add to the source wrote 1e-5 and 1e-8 (backprop-39, vgp-4), above steps that write
+    2 × 10⁻⁵ and 1 × 10⁻⁹. Every text the decks add (labels, errata, notes, references, quiz
+    templates and their mistakes) writes powers of ten as the steps do; the source's own
+    questions and answers are kept word for word."""
+    e_notation = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][-+]?\d+(?![\w.])")
+    assert e_notation.search("h = 1e-5") and e_notation.search("of 1e-8:")
+    assert not e_notation.search("arXiv:1503.02531 and 10⁻⁵ and sec.8.1.3 and 2e")
+    for card in load_catalog(use_cache=False).cards:
+        texts = [card.erratum or "", card.note or "", *card.references]
+        texts += [block.label or "" for block in card.compute]
+        if card.quiz is not None:
+            texts += [card.quiz.template, *(m.label for m in card.quiz.mistakes)]
+        for text in texts:
+            assert not e_notation.search(text), (card.id, text)
