@@ -46,8 +46,8 @@ class _Closed:
 _PLAIN = {
     **dict(
         zip(
-            "−–—·×÷‖‘’“”•′─━│╭╮╰╯┤└█▇▆▅▄▃▂▁▉▊▋▌▍▎▏▓▒░◆✓✗↳⚠⌈⌉⌊⌋",
-            "---*x/|''\"\"*'-=|++++|+##==--__####|||%:.@vx>![][]",
+            "−–—·×÷‖‘’“”•′─━│╭╮╰╯┤└█▇▆▅▄▃▂▁▉▊▋▌▍▎▏▓▒░◆✓✗↳⚠",
+            "---*x/|''\"\"*'-=|++++|+##==--__####|||%:.@vx>!",
             strict=True,
         )
     ),
@@ -63,6 +63,8 @@ _PLAIN = {
     "♪": "(sound)", "∗": "*", "∩": "cap", "∪": "cup", "⇐": "<==", "⊂": "subset", "⊆": "subseteq",
     "∓": "-/+", "≡": "==", "∧": "and", "∨": "or", "↦": "|->", "∫": "int", "∮": "oint",
     "⊤": "^T", "⊺": "^T", "≔": ":=",
+    # ceiling and floor named (both as [ ] made gd-22's erratum say "[N/B] updates, not N/B")
+    "⌈": "ceil(", "⌉": ")", "⌊": "floor(", "⌋": ")",
     # a text cut short reads as cut: "." would end it as a sentence ends
     "…": "...",
     # double-struck letters as AsciiMath writes them (NFKD's R would read as a variable R),
@@ -72,7 +74,8 @@ _PLAIN = {
 }  # fmt: skip
 """The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
 and box drawing one character for one, symbols with a meaning spelled out. Superscripts and
-subscripts are written as in TeX (x² as x^2, 10⁻⁵ as 10^-5, wᵢⱼ as w_ij), other characters by
+subscripts are written as in TeX (x² as x^2, 10⁻⁵ as 10^-5, wᵢⱼ as w_ij; a letter or digit
+after one kept apart, Wᵀx as W^T x), other characters by
 their compatibility decomposition (½ as 1/2, é as e), and "?" for the rest (an emoji).
 dlcards.console spells a Text's characters before rich lays it out, so a spelling wider than
 its symbol still lines up."""
@@ -125,7 +128,11 @@ def spelled(ch: str, before: str = "", after: str = "") -> str:
     if script is not None:
         mark, base = script
         again = before and not before.isascii() and _script(before)
-        return ("" if again and again[0] == mark else mark) + _spelled_all(base)
+        word = ("" if again and again[0] == mark else mark) + _spelled_all(base)
+        going_on = after and not after.isascii() and _script(after)
+        if not (going_on and going_on[0] == mark) and _starts_a_word(after):
+            word += " "  # Wᵀδ as "W^T delta", η²R² as "eta^2 R^2": not W^(Tdelta), eta^(2R²)
+        return word
     parts = unicodedata.normalize("NFKD", ch)
     if parts != ch:  # ½ as 1⁄2, é as e and a combining accent (dropped)
         kept = "".join(c for c in parts if not unicodedata.combining(c))

@@ -544,7 +544,12 @@ def test_every_symbol_of_the_cards_has_an_ascii_spelling() -> None:
             spelled(ch, b, a) for b, ch, a in zip(" " + text, text, afters, strict=False)
         )
 
-    assert ascii_of("x² + 10⁻⁵ wᵢⱼ x⁽ⁱ⁾ Σᵢ₌₁ᴺ wᵀxᵢ") == "x^2 + 10^-5 w_ij x^(i) sum_i=1^N w^Tx_i"
+    assert ascii_of("x² + 10⁻⁵ wᵢⱼ x⁽ⁱ⁾ Σᵢ₌₁ᴺ wᵀxᵢ") == "x^2 + 10^-5 w_ij x^(i) sum_i=1^N w^T x_i"
+    # a letter or digit after a run of them is kept apart: "W^Tdelta" read as W^(Tdelta),
+    # "eta^2R^2" as eta^(2R^2) (backprop-23, perceptron-19); ceiling and floor are named, not
+    # both [ ] ("an epoch has [N/B] updates, not N/B", gd-22)
+    assert ascii_of("Wᵀδ, gᵀHg, η²R², aᵢ²b") == "W^T delta, g^T Hg, eta^2 R^2, a_i^2 b"
+    assert ascii_of("⌈N/B⌉ = ⌈5.16⌉, ⌊N/B⌋") == "ceil(N/B) = ceil(5.16), floor(N/B)"
     assert ascii_of("½η², ∞, √d, y ∝ x, a ⊙ b, ±δ, café") == (
         "(1/2)eta^2, inf, sqrt d, y propto x, a (.) b, +/-delta, cafe"
     )
