@@ -788,6 +788,18 @@ def legacy_col(anki_deck: dict[str, Any], tmp: Path, column: str, value: str) ->
     return legacy_changed(anki_deck, tmp, f"UPDATE col SET {column} = ?", (value,))
 
 
+def placeholder_of_a_package(anki_deck: dict[str, Any], tmp: Path) -> Path:
+    """The collection.anki2 of a package unzipped: Anki puts it beside the real collection
+    for Ankis too old to read the package, one Basic note asking to update Anki. Given to
+    dlcards, it was read as the learner's collection: exit 0, "has no notes that dlcards
+    exported", and with --to-yaml no deck and "skipped 1 card ... with an empty answer"."""
+    with zipfile.ZipFile(anki_deck["paths"]["current"]) as archive:
+        assert {"collection.anki21b", "collection.anki2"} <= set(archive.namelist())
+        path = tmp / "collection.anki2"
+        path.write_bytes(archive.read("collection.anki2"))
+    return path
+
+
 def empty_collection(tmp: Path) -> Path:
     folder = tmp / "empty"
     folder.mkdir()
@@ -849,6 +861,7 @@ BAD = {
     "decks not an object": (lambda d, t: legacy_col(d, t, "decks", "[1, 2]")),
     "note types nested too deep": (lambda d, t: legacy_col(d, t, "models", "[" * 100_000)),
     "empty deck": (lambda d, t: empty_collection(t)),
+    "placeholder of a package": placeholder_of_a_package,
     "missing": (lambda d, t: t / "nowhere.apkg"),
     # a torture run: a FIFO with no writer was waited on for ever, a pipe called damaged
     "fifo": (lambda d, t: (os.mkfifo(t / "pipe.apkg"), t / "pipe.apkg")[1]),
@@ -882,6 +895,11 @@ MESSAGES = {
     ),
     "note types nested too deep": "(col.models is JSON nested too deeply)",
     "empty deck": "holds no notes: nothing to import",
+    "placeholder of a package": (
+        "collection.anki2 is the placeholder Anki puts in its packages for Ankis too old to "
+        "read them (its one note asks to update Anki), not a collection: give the .apkg or "
+        ".colpkg file itself"
+    ),
     "missing": "no such file",
     "fifo": "is a FIFO (named pipe), not a file; save the package to a file",
     "device": "is a device, not a file; save the package to a file",

@@ -585,6 +585,12 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
         Note(int(i), str(g), int(m), anki_tags(str(t)), tuple(str(f).split("\x1f")))
         for i, g, m, t, f in conn.execute("SELECT id, guid, mid, tags, flds FROM notes ORDER BY id")
     ]
+    if _is_placeholder(conn, schema, notes):
+        raise AnkiFileError(
+            f"{shown} is the placeholder Anki puts in its packages for Ankis too old to read "
+            "them (its one note asks to update Anki), not a collection: give the .apkg or "
+            ".colpkg file itself"
+        )
     cards = [
         Card(int(i), int(n), int(d), int(o), bool(t), bool(q), int(m or 0), bool(b))
         for i, n, d, o, t, q, m, b in conn.execute(
@@ -628,6 +634,27 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
         shown, schema, notetypes, decks, notes, cards, revlog, scheduler=scheduler,
         scheduler_unsure=unsure,
     )  # fmt: skip
+
+
+def _is_placeholder(conn: sqlite3.Connection, schema: int, notes: list[Note]) -> bool:
+    """Whether the collection is the placeholder Anki writes into its packages beside the
+    real one, for Ankis too old to read them (`write_dummy_collection` in rslib's
+    colpkg/export.rs): a new collection of schema 11 vacuumed to 512-byte pages, no review
+    log, one Basic note whose front asks, in the exporting Anki's language, to update Anki
+    and whose back is empty. Anki's collections have 4096-byte pages; and a collection whose
+    one note has nothing on its back holds nothing to import anyway. A package names its real
+    collection in its meta entry; the placeholder comes alone from a package unzipped."""
+    if schema != PLACEHOLDER_SCHEMA or len(notes) != 1 or any(notes[0].fields[1:]):
+        return False
+    (page,) = conn.execute("PRAGMA page_size").fetchone()
+    return (
+        int(page) == PLACEHOLDER_PAGE
+        and conn.execute("SELECT 1 FROM revlog LIMIT 1").fetchone() is None
+    )
+
+
+PLACEHOLDER_SCHEMA, PLACEHOLDER_PAGE = 11, 512
+"""The schema and page size of Anki's placeholder collection (`_is_placeholder`)."""
 
 
 _REVLOG_NUMBERS = ("id", "cid", "ease", "type")
