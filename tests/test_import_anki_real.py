@@ -897,6 +897,36 @@ def into_anki(package: Path, folder: Path) -> Collection:
     return col
 
 
+def test_a_note_deleted_in_anki_is_counted_from_a_colpkg_and_absent_from_an_apkg(
+    tmp_path: Path,
+) -> None:
+    """The README's word on a note deleted in Anki, held to what Anki writes: its answers are
+    lost; an .apkg export leaves out the log of the cards it does not hold (nothing to count,
+    and the import says nothing of them), and a .colpkg keeps their log without the note, which
+    the import counts as answers it could not place. (The README said the import counts them,
+    which an .apkg, the walkthrough's package, never lets it do.)"""
+    db, col = on_the_phone(tmp_path)
+    try:
+        notes = anki_notes(col)
+        phone = Phone(col, days=0)
+        phone.answer(notes[A].cards()[0].id, 3)
+        phone.answer(notes[B].cards()[0].id, 3)
+        col.remove_notes([notes[A].id])
+        export_anki(col, tmp_path / "phone.apkg", legacy=False)
+    finally:
+        col.close()
+    export_colpkg(tmp_path / "anki", tmp_path / "phone.colpkg", legacy=False)
+    out = cli("import", "anki", str(tmp_path / "phone.apkg"), "--db", str(db))
+    assert "imported 1 review of 1 card" in out and "deleted in Anki" not in out, out
+    out = cli("import", "anki", str(tmp_path / "phone.colpkg"), "--db", str(db))
+    assert "not imported: 1 review of cards deleted in Anki" in out, out
+    assert [row[0] for row in log_of(db)] == [B]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    words = " ".join(readme.split("## Studying on more than one device", 1)[1].split()[:200])
+    assert "an `.apkg` export leaves their log out" in words, words
+    assert "a `.colpkg` keeps it without the notes" in words, words
+
+
 def suspended_on_the_phone(tmp_path: Path) -> tuple[Path, Path, dict[str, int]]:
     """D suspended in dlcards an hour ago, then `export anki --with-progress`; Anki imports
     the package (D suspended there too), and a minute ago the learner suspended A and
