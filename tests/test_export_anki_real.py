@@ -607,6 +607,50 @@ def test_anki_shows_the_recall_dlcards_shows(col: Collection, tmp_path: Path) ->
     assert col.card_stats_data(card.id).fsrs_retrievability == pytest.approx(recall, abs=1e-3)
 
 
+def test_anki_counts_the_recall_to_the_second_and_dlcards_in_study_days(
+    col: Collection, tmp_path: Path
+) -> None:
+    """The recall Anki shows (card info, the browser, `prop:r`) follows the curve `dlcards
+    show` follows, but Anki counts the time since the last answer to the second (from the
+    card's `lrt`), and `dlcards show` in whole study days: a card answered three and a half
+    days ago is 0.87 there and 0.86 here (4 study days). (The README said the two were the
+    same; the test above answers exactly 30 days before the present, at the same time of
+    day.)"""
+    import time
+
+    from dlcards.days import local_study_day
+    from dlcards.fsrs_sched import forgetting_curve
+
+    db = tmp_path / "progress.db"
+    answered = datetime.now().astimezone() - timedelta(days=3, hours=12)
+    store = Store.open(db)
+    store.sync(load_catalog().cards, "test", NOW)
+    h.set_scheduler(store, "fsrs")
+    h.grade(store, "gd-23", Grade.GOOD, local_study_day(now=answered), answered)
+    stability = store.memory("gd-23").fsrs.stability
+    store.close()
+    shown = runner.invoke(app, ["show", "gd-23", "--json", "--db", str(db)])
+    recall = json.loads(shown.output)["state"]["recall"]
+    days = (local_study_day() - local_study_day(now=answered)).days
+    whole_days = forgetting_curve(days, stability, DEFAULT_FSRS_PARAMETERS)
+    assert recall == pytest.approx(whole_days, abs=5e-4)  # shown to 3 places
+
+    col.set_config("fsrs", True)
+    path = tmp_path / "fsrs.apkg"
+    export("anki", "-o", str(path), "--with-progress", "--db", str(db))
+    import_apkg(col, path, scheduling=True)
+    card = col.get_card(notes_by_card_id(col)["gd-23"].cards()[0].id)
+    in_anki = col.card_stats_data(card.id).fsrs_retrievability
+    elapsed = (time.time() - answered.timestamp()) / 86_400
+    curve = forgetting_curve(elapsed, stability, DEFAULT_FSRS_PARAMETERS)
+    assert in_anki == pytest.approx(curve, abs=1e-3)
+    assert abs(in_anki - recall) > 0.005  # half a day of forgetting of a 2-day memory
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    words = " ".join(readme.split("## Export to Anki", 1)[1].split("\n## ", 1)[0].split())
+    assert "Anki counts the time since the last answer to the second" in words, words
+    assert "`dlcards show` in whole study days" in words, words
+
+
 def test_a_card_forgotten_in_anki_goes_back_to_its_place_among_the_new(
     col: Collection, tmp_path: Path
 ) -> None:
