@@ -298,6 +298,48 @@ def test_a_deck_edit_updates_its_cards_in_anki_and_keeps_an_edit_made_in_anki_to
     assert notes["gd-23"]["Front"] and col.note_count() == 222
 
 
+@pytest.mark.parametrize("merge", [False, True])
+def test_a_field_added_in_anki_to_the_note_type_asks_for_merge_note_types(
+    tmp_path: Path, user_decks: Path, merge: bool
+) -> None:
+    """A learner who adds a field to the `dlcards` note type in Anki changes its schema: the
+    next package, its note type unchanged, is one Anki copies (`dlcards+`) and none of whose
+    notes it updates, a deck edit included, unless "Merge note types" is ticked in its import
+    dialog (Anki 23.10 on). The README said re-imports never add a second note type and a
+    deck edit reaches Anki, without the condition."""
+    col = new_collection(tmp_path / f"anki-{merge}")
+    try:
+        path = tmp_path / "dl.apkg"
+        export("anki", "-o", str(path), "--decks", str(user_decks))
+        import_apkg(col, path)
+        model = col.models.by_name(MODEL_NAME)
+        col.models.add_field(model, col.models.new_field("My notes"))
+        col.models.update_dict(model)
+        _reword_batches_1(user_decks)
+        export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+        request = ImportAnkiPackageRequest(
+            package_path=str(path),
+            options=ImportAnkiPackageOptions(with_scheduling=True, merge_notetypes=merge),
+        )
+        log = col.import_anki_package(request).log
+        back = notes_by_card_id(col)["batches-1"]["Back"]
+        if merge:
+            assert len(log.updated) == 1 and not log.conflicting
+            assert r"\) updates per epoch." in back
+            assert [nt.name for nt in dlcards_notetypes(col)] == [MODEL_NAME]
+            assert "My notes" in col.models.field_names(col.models.by_name(MODEL_NAME))
+        else:
+            assert len(log.conflicting) == 222 and not log.updated
+            assert r"\) updates per epoch." not in back
+            names = sorted(nt.name for nt in dlcards_notetypes(col))
+            assert names == [MODEL_NAME, MODEL_NAME + "+"]
+    finally:
+        col.close()
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    words = " ".join(readme.split("## Export to Anki", 1)[1].split("\n## ", 1)[0].split())
+    assert "if you add a field to it in Anki, tick *Merge note types*" in words, words
+
+
 def test_a_title_source_or_computation_edit_reaches_anki(
     col: Collection, tmp_path: Path, user_decks: Path
 ) -> None:
