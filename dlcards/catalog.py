@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-CACHE_FORMAT = 10  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
+CACHE_FORMAT = 11  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
 
 
 def builtin_decks_dir() -> Path:
@@ -703,7 +703,7 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
     for row in data["cards"]:
         (
             card_id, _, question, answer, tags, source, compute, erratum, quiz, _, line, note,
-            references, source_question, same_question,
+            references, source_question, same_question, anki_guid,
         ) = row  # fmt: skip
         cards.append(
             Card(
@@ -722,6 +722,7 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
                 tuple(references),
                 source_question,
                 tuple(same_question),
+                anki_guid,
             )
         )
     return Deck(

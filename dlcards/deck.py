@@ -99,6 +99,7 @@ CARD_KEYS = {
     "references",
     "quiz",
     "same_question",
+    "anki_guid",
 }
 COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong"}
 QUIZ_KEYS = {"template", "params", "answer", "args", "tolerance", "mistakes"}
@@ -199,6 +200,9 @@ class Card(NamedTuple):
     # cards whose answer also answers this card's question (the source asks some twice):
     # never offered as a wrong option of a multiple-choice question on it, nor it on theirs
     same_question: tuple[str, ...] = ()
+    # the GUID of the Anki note the card was converted from (`import anki --to-yaml`): its
+    # note in Anki when exported, and the note whose reviews come back to it
+    anki_guid: str | None = None
 
     @property
     def is_math(self) -> bool:
@@ -490,6 +494,37 @@ def _references(ctx: _Ctx, raw: _Map, card_id: str) -> tuple[str, ...]:
     return tuple(refs)
 
 
+MAX_ANKI_GUID = 64
+"""The longest `anki_guid` a deck takes: Anki's own are 10 characters, an add-on's UUID 36."""
+
+
+def anki_guid_problem(value: object) -> str | None:
+    """What keeps `value` from being an Anki note's GUID, said with the fix; None for one: text
+    Anki could have written, non-empty, printable, without whitespace, at most MAX_ANKI_GUID
+    characters."""
+    if value is None or value == "":
+        return "is empty; write the Anki note's GUID, or remove the key"
+    if type(value) is not str:  # a GUID of digits is a number to YAML: quoted, it is text
+        quote = "; write it in quotes" if isinstance(value, int | float) else ""
+        return f"must be text, not {_type_name(value)}{quote}"
+    if len(value) > MAX_ANKI_GUID:
+        return f"is {len(value)} characters long; an Anki GUID has at most {MAX_ANKI_GUID}"
+    if not value.isprintable() or any(ch.isspace() for ch in value):
+        return "holds a space or an unprintable character; an Anki GUID has none"
+    return None
+
+
+def _anki_guid(ctx: _Ctx, raw: _Map, card_id: str) -> str | None:
+    if "anki_guid" not in raw:
+        return None
+    value = raw["anki_guid"]
+    problem = anki_guid_problem(value)
+    if problem is not None:
+        raise ctx.fail(_line_of(raw, "anki_guid"), f"anki_guid {problem}", card_id)
+    assert isinstance(value, str)
+    return value
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -654,13 +689,13 @@ def _mistakes(
     return tuple(out)
 
 
-_USUAL_KEYS = frozenset({"id", "question", "answer", "tags", "source"})
+_USUAL_KEYS = frozenset({"id", "question", "answer", "tags", "source", "anki_guid"})
 
 
 def _usual_card(ctx: _Ctx, raw: object, topic: str) -> Card | None:
     """The card, when it is the usual kind (text id, question, answer and source, a list of
-    valid tags, nothing else) and valid: what `_checked_card` gives, without its per-field
-    checks (two thirds of a big deck's validation). None for anything else."""
+    valid tags, an Anki GUID, nothing else) and valid: what `_checked_card` gives, without its
+    per-field checks (two thirds of a big deck's validation). None for anything else."""
     if type(raw) is not _Map or not raw.keys() <= _USUAL_KEYS:
         return None
     card_id, question, answer = raw.get("id"), raw.get("question"), raw.get("answer")
@@ -683,6 +718,9 @@ def _usual_card(ctx: _Ctx, raw: object, topic: str) -> Card | None:
     for tag in tags:
         if not is_tag(tag):
             return None
+    guid = raw.get("anki_guid")
+    if "anki_guid" in raw and anki_guid_problem(guid) is not None:
+        return None
     return Card(
         id=card_id,
         topic=topic,
@@ -692,6 +730,7 @@ def _usual_card(ctx: _Ctx, raw: object, topic: str) -> Card | None:
         source=source if "source" in raw else None,
         file=ctx.path,
         line=raw.line,
+        anki_guid=guid,
     )
 
 
@@ -811,6 +850,7 @@ def _checked_card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> 
         references=references,
         source_question=source_question,
         same_question=_same_question(ctx, raw, card_id),
+        anki_guid=_anki_guid(ctx, raw, card_id),
     )
 
 

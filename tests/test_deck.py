@@ -80,6 +80,12 @@ EXPECTED: dict[str, tuple[int | None, tuple[str, ...]]] = {
     # tolerance of .inf made every value match its claim
     "nan_claim.yaml": (8, ("card demo-1", "claim must be a finite number, not nan")),
     "inf_tolerance.yaml": (8, ("card demo-1", "tolerance must be a finite non-negative")),
+    # an Anki note's GUID (`import anki --to-yaml`): text Anki could have written
+    "anki_guid_space.yaml": (7, ("card demo-1", "anki_guid holds a space")),
+    "anki_guid_number.yaml": (
+        8,
+        ("card demo-1", "anki_guid must be text, not a number; write it in quotes"),
+    ),
 }
 
 
@@ -542,6 +548,52 @@ def test_every_built_in_card_comes_back_from_the_cache_as_parsed() -> None:
     for deck in decks:
         entry = json.loads(json.dumps(_deck_to_json(deck, Path(deck.path), "s")))
         assert _deck_from_json(entry, deck.path, "s") == deck
+
+
+ANKI_GUID_DECK = "topic: t\ntitle: T\ncards:\n  - id: t-1\n    question: q\n    answer: a\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("", "anki_guid is empty; write the Anki note's GUID, or remove the key"),
+        ("''", "anki_guid is empty"),
+        ("[a, b]", "anki_guid must be text, not a list"),
+        ("'a b'", "anki_guid holds a space"),
+        ('"a\\u00a0b"', "anki_guid holds a space"),  # a no-break space
+        ('"a\\u200bb"', "anki_guid holds a space or an unprintable character"),
+        ('"a\\tb"', "anki_guid holds a space"),
+        ("'" + "x" * 65 + "'", "anki_guid is 65 characters long; an Anki GUID has at most 64"),
+        ("true", "anki_guid must be text, not true/false; write it in quotes"),
+    ],
+)
+@pytest.mark.parametrize("remark", [False, True], ids=["usual-card", "checked-card"])
+def test_an_anki_guid_that_anki_could_not_have_written_is_one_line_at_its_line(
+    value: str, problem: str, remark: bool
+) -> None:
+    """A card's `anki_guid` (its Anki note's GUID, which `export anki` gives its note) is text
+    Anki could have written: not empty, printable, no whitespace, at most 64 characters; else
+    one line with the file, the key's line and the card, whichever path reads the card."""
+    text = ANKI_GUID_DECK + ("    note: a remark\n" if remark else "")
+    with pytest.raises(DeckError) as info:
+        parse_deck(text + f"    anki_guid: {value}\n", "d.yaml")
+    line = 8 if remark else 7
+    assert str(info.value).startswith(f"d.yaml:{line}: card t-1: {problem}"), info.value
+
+
+@pytest.mark.parametrize("remark", [False, True], ids=["usual-card", "checked-card"])
+def test_an_anki_guid_is_the_cards_and_comes_back_from_the_cache(remark: bool) -> None:
+    """Anki's own GUIDs use base-91 digits, YAML's specials among them (`#`, `&`, `*`, `{`): in
+    quotes they are the card's, and the deck cache keeps them; a card without one has None."""
+    from dlcards.catalog import _deck_from_json, _deck_to_json
+
+    guid = "f#W>x4,Zq]&*{|"
+    text = ANKI_GUID_DECK + ("    note: a remark\n" if remark else "")
+    text += f"    anki_guid: '{guid}'\n  - id: t-2\n    question: q2\n    answer: a2\n"
+    deck = parse_deck(text, "d.yaml")
+    assert [c.anki_guid for c in deck.cards] == [guid, None]
+    entry = json.loads(json.dumps(_deck_to_json(deck, Path("d.yaml"), "s")))
+    assert _deck_from_json(entry, "d.yaml", "s") == deck
 
 
 # --- hostile decks: bounded, one line, fast ---------------------------------------------------
