@@ -1119,6 +1119,50 @@ def test_a_first_sync_from_the_pool_writes_the_workers_rows_and_makes_no_card(
     assert catalog.cards == load_catalog([decks], use_cache=False).cards
 
 
+@pytest.mark.parametrize("pooled", [False, True], ids=["parsed-here", "first-sync-from-the-pool"])
+def test_a_sync_keeps_the_anki_guids_the_decks_give(
+    tmp_path: Path, new_db: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch, pooled: bool
+) -> None:
+    """A card converted from an Anki note holds that note's GUID in its deck (`anki_guid:`):
+    a sync into a new database (a new machine, a lost one) keeps it as `import anki --to-yaml`
+    does; it was kept in the database alone, and a new one exported the card as a new note.
+    The deck file wins over another GUID the database holds, and a card whose deck gives none
+    keeps the one an import recorded."""
+    from dlcards.commands.common import sync_if_needed
+
+    decks = _big_decks(tmp_path)
+    if pooled:
+        _pooled_first_sync(monkeypatch, [])
+
+    def keyed(deck: str, card: str, line: str | None) -> None:
+        path = decks / f"{deck}.yaml"
+        text = re.sub(r"    anki_guid: .*\n", "", path.read_text(encoding="utf-8"))
+        if line is not None:
+            text = text.replace(f"  - id: {card}\n", f"  - id: {card}\n    {line}\n")
+        path.write_text(text, encoding="utf-8")
+
+    keyed("big0", "big0-1", "anki_guid: 'f#W>x4,Zq]'")
+    keyed("big3", "big3-2", "anki_guid: AbC123xyz0")
+    db = new_db(tmp_path / "p.db")
+    with Store.open(db) as store:
+        store.remember_anki_guids({"big2-0": "by-import"})  # a deck converted before the key
+        sync_if_needed(store, [str(decks)])
+        assert store.anki_guids() == {
+            "big0-1": "f#W>x4,Zq]",
+            "big3-2": "AbC123xyz0",
+            "big2-0": "by-import",
+        }
+    keyed("big0", "big0-1", "anki_guid: 'f#W>x4,Zq?'")  # the learner's edit
+    keyed("big3", "big3-2", None)  # the key taken out: the import's record stays
+    with Store.open(db) as store:
+        sync_if_needed(store, [str(decks)])
+        assert store.anki_guids() == {
+            "big0-1": "f#W>x4,Zq?",
+            "big3-2": "AbC123xyz0",
+            "big2-0": "by-import",
+        }
+
+
 @pytest.mark.parametrize("damage", ["broken", "duplicate id", "duplicate topic"])
 def test_a_first_sync_written_as_the_decks_come_writes_nothing_when_a_deck_is_wrong(
     tmp_path: Path,

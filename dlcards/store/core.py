@@ -126,6 +126,10 @@ RebuildFor = Callable[["Settings"], Rebuild]
 UndoRules = Callable[["Settings"], "tuple[Rebuild, Redecide | None]"]
 """An undo's rebuild (and re-decision of the rest of the log) under the settings it runs with."""
 
+UPSERT_ANKI_NOTE = (
+    "INSERT INTO anki_notes (card_id, guid) VALUES (?, ?) "
+    "ON CONFLICT(card_id) DO UPDATE SET guid = excluded.guid"
+)
 REBUILD_CHUNK = 500  # cards per write transaction when every card is rebuilt
 Mark = tuple[int, int, int, int]
 """A card's reset point (moment, id), its last review id and its number of reviews: any change
@@ -283,6 +287,7 @@ class Store(Reports, Merging):
                 and c.execute("SELECT NOT EXISTS (SELECT 1 FROM reviews)").fetchone()[0]
             )
             seen: set[str] = set()  # with `before_commit`: the merge is not checked yet
+            guids: dict[str, str] = {}  # the decks' Anki note GUIDs (`Card.anki_guid`)
             # the deck the loop is in: its topic's title and its cards' digests (if made)
             hashed: Sequence[Digests] | None = None
             given_digests: Sequence[tuple[str, str, str]] | None = None  # `DeckPart.digests`
@@ -301,6 +306,7 @@ class Store(Reports, Merging):
                     if not seen.isdisjoint(made.ids):
                         _merge_failed(next(x for x in made.ids if x in seen), before_commit)
                     seen.update(made.ids)
+                guids.update(made.guids)
                 topic, edited = made.topic, parts[i].edited or int(now.timestamp())
                 base, first = i * DECK_STRIDE, next_rowid + 1
                 numbered = list(enumerate(zip(made.ids, made.tags, made.digests, strict=True)))
@@ -316,6 +322,8 @@ class Store(Reports, Merging):
                     if card.id in seen:
                         _merge_failed(card.id, before_commit)
                     seen.add(card.id)
+                if card.anki_guid is not None:
+                    guids[card.id] = card.anki_guid
                 deck = position // DECK_STRIDE
                 if deck != reached:  # the deck's title, and its cards' digests if made
                     reached, made, premade = deck, parts[deck].title, parts[deck].premade
@@ -385,6 +393,7 @@ class Store(Reports, Merging):
             elif changed or to_retire:
                 self.guard_writes(tables=SYNC_TABLES)
             self._sync_write(c, fresh, changed, to_retire, signature)
+            self._sync_guids(c, guids)
             # what `dlcards.prompt` compares to answer `due --count` alone: kept with the
             # signature it describes, gone after a sync of another deck set
             if observed is None:
@@ -404,6 +413,24 @@ class Store(Reports, Merging):
         return SyncResult(
             len(stream.written) + len(fresh), updated, len(to_retire), restored, parsed=True
         )
+
+    def _sync_guids(self, c: sqlite3.Connection, guids: Mapping[str, str]) -> None:
+        """The Anki note GUIDs the synced decks give their cards (`anki_guid:`) kept as an
+        import keeps them (`remember_anki_guids`), where the database holds another or none:
+        the deck file wins; a card whose deck gives none keeps what an import recorded."""
+        if not guids:
+            return
+        have = dict(
+            c.execute(
+                "SELECT card_id, guid FROM anki_notes "
+                "WHERE card_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(guids)),),
+            ).fetchall()
+        )
+        changed = sorted((cid, guid) for cid, guid in guids.items() if have.get(cid) != guid)
+        if changed:
+            self.guard_writes(tables=("anki_notes",))
+            c.executemany(UPSERT_ANKI_NOTE, changed)
 
     @staticmethod
     def _premade(part: DeckPart) -> Sequence[Card] | Premade:
@@ -578,11 +605,7 @@ class Store(Reports, Merging):
         if not guids:
             return
         with self._write(("anki_notes",)) as c:
-            c.executemany(
-                "INSERT INTO anki_notes (card_id, guid) VALUES (?, ?) "
-                "ON CONFLICT(card_id) DO UPDATE SET guid = excluded.guid",
-                sorted(guids.items()),
-            )
+            c.executemany(UPSERT_ANKI_NOTE, sorted(guids.items()))
 
     def answer_counts(self, card_ids: Sequence[str]) -> dict[str, int]:
         """How many times each synced card among `card_ids` was answered since its last reset

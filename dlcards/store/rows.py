@@ -468,6 +468,7 @@ class Premade(NamedTuple):
     ids: list[str]
     tags: list[str]  # as the cards table holds them: each tag between spaces
     digests: list[Digests]
+    guids: dict[str, str]  # card id -> its `anki_guid`, for the cards that have one
 
 
 def premade(cards: Sequence[Card], title: str) -> Premade:
@@ -478,6 +479,7 @@ def premade(cards: Sequence[Card], title: str) -> Premade:
         [card.id for card in cards],
         [tags_cell(card.tags) for card in cards],
         [card_digests(card, title) for card in cards],
+        {card.id: card.anki_guid for card in cards if card.anki_guid is not None},
     )
 
 
