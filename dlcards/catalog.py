@@ -443,6 +443,16 @@ class Catalog:
             cid for info in self.infos if not chosen or info.topic in chosen for cid in info.ids
         ]
 
+    def anki_guids(self) -> dict[str, str]:
+        """Card id -> the Anki note GUID its deck gives it (`anki_guid:`, a card converted by
+        `import anki --to-yaml`), for every card that has one; reads every deck."""
+        return {
+            card.id: card.anki_guid
+            for cards in self.stream()
+            for card in cards
+            if card.anki_guid is not None
+        }
+
     def templated(self) -> frozenset[str]:
         """The ids of the cards with a quiz template, from the index: no deck is loaded."""
         return frozenset(

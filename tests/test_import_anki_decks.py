@@ -206,7 +206,9 @@ def test_an_anki_deck_becomes_yaml_decks(anki_deck: dict[str, Any], fmt: str) ->
         "question": "What does **ReLU** return for $x < 0$?",
         "answer": "Zero: $\\max(0, x) = 0$.<br>Costs 5\\$ \\* 2",
         "tags": ["ml::intro", "week1"],
+        "anki_guid": anki_deck["guids"]["basic"],  # a note of one card: the card is that note
     }
+    assert "anki_guid" not in cards[r] and "anki_guid" not in cards[f"{r}-2"]
     sigmoid = "$$\\sigma(x) = \\frac{1}{1 + e^{-x}}$$![](media/neuron.png)"
     assert (cards[r]["question"], cards[r]["answer"]) == ("Sigmoid", sigmoid)
     assert (cards[f"{r}-2"]["question"], cards[f"{r}-2"]["answer"]) == (sigmoid, "Sigmoid")
@@ -1068,6 +1070,93 @@ def test_converted_notes_exported_back_are_not_copied_in_anki(anki_deck: dict[st
     from dlcards.export.text import quote  # a GUID starting with # is quoted
 
     assert basic.split("\t")[0] == quote(anki_deck["guids"]["basic"])
+
+
+def _forget_the_database() -> None:
+    """The progress database gone (a new machine, a lost file): the decks are what is left."""
+    db = Path(os.environ["DLCARDS_DB"])
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
+def test_a_converted_card_keeps_its_notes_guid_in_its_deck(anki_deck: dict[str, Any]) -> None:
+    """`import anki --to-yaml` kept the GUID of a note converted into one card only in the
+    database: with a fresh one (a new machine, a lost database) and the same decks, `export
+    anki` into the collection they came from added copies of those notes, and a new Anki's
+    reviews of a one-cloze note (a `-c1` card: its id is not made again from its GUID as a
+    dlcards note) were "of notes dlcards does not know". The deck holds it now, `anki_guid:`."""
+    col = Collection(str(anki_deck["folder"] / "collection.anki2"))
+    dropout = add(col, "Cloze", "ML::Cloze", [], Text="{{c1::Dropout}} zeroes units at random.")
+    package = export_package(col, anki_deck["dir"] / "with-one-cloze.apkg")
+    col.close()
+    out_dir = anki_deck["dir"] / "decks"
+    ok("import", "anki", str(package), "--to-yaml", str(out_dir))
+    guids = {**anki_deck["guids"], "dropout": dropout.guid}
+    cards = {
+        card["id"]: card
+        for file in sorted(out_dir.glob("*.yaml"))
+        for card in yaml.safe_load(file.read_text(encoding="utf-8"))["cards"]
+    }
+    one_card = {"basic": note_id(guids["basic"]), "typed": note_id(guids["typed"])}
+    one_card["dropout"] = note_id(guids["dropout"]) + "-c1"
+    assert {key: cards[cid].get("anki_guid") for key, cid in one_card.items()} == {
+        key: guids[key] for key in one_card
+    }
+    # a note of several cards is several dlcards cards: none of them is that note
+    assert [cid for cid, card in cards.items() if "anki_guid" in card] == sorted(
+        one_card.values(), key=list(cards).index
+    )
+
+    _forget_the_database()
+    topics = ("--topic", "ml-basics", "--topic", "ml-cloze", "--topic", "ml-extra")
+    ok("due", "--decks", str(out_dir))  # a sync of the decks into a new database
+    back = anki_deck["dir"] / "back.apkg"
+    ok("export", "anki", "-o", str(back), "--decks", str(out_dir), *topics)
+    col = Collection(str(anki_deck["folder"] / "collection.anki2"))
+    before = col.note_count()
+    log = col.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(back), options=ImportAnkiPackageOptions(with_scheduling=True)
+        )
+    ).log
+    # reversed, cloze and optional (two cards each) are six new notes; the three notes of one
+    # card are Anki's own (of another note type: Anki keeps its note as it is)
+    assert col.note_count() == before + 6
+    for key in one_card:
+        assert len(col.db.list("SELECT id FROM notes WHERE guid = ?", guids[key])) == 1, key
+    assert (len(log.new), len(log.conflicting), len(log.updated)) == (6, 3, 0)
+    col.close()
+    # the text export, without the database, gives them the same identity
+    _forget_the_database()
+    text = anki_deck["dir"] / "back.txt"
+    ok("export", "text", "-o", str(text), "--decks", str(out_dir), *topics)
+    from dlcards.export.text import quote  # a GUID starting with # is quoted
+
+    lines = text.read_text(encoding="utf-8").splitlines()
+    for key, cid in one_card.items():
+        assert [line.split("\t")[0] for line in lines if f"\t{cid}\t" in line] == [
+            quote(guids[key])
+        ], key
+
+    # a new Anki (a phone that never held the notes) studies the package's notes, and its
+    # reviews come back to a database made afresh from the decks
+    phone = Collection(str(anki_deck["dir"] / "phone.anki2"))
+    phone.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(back), options=ImportAnkiPackageOptions(with_scheduling=True)
+        )
+    )
+    for key in one_card:
+        (nid,) = phone.db.list("SELECT id FROM notes WHERE guid = ?", guids[key])
+        answer(phone, phone.get_note(nid).cards()[0].id, CardAnswer.GOOD)
+    reviews = export_package(phone, anki_deck["dir"] / "phone.apkg")
+    phone.close()
+    _forget_the_database()
+    out = ok("import", "anki", str(reviews), "--decks", str(out_dir))
+    assert "imported 3 reviews of 3 cards" in out and "does not know" not in out, out
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        answered = {r[0] for r in store.query("SELECT card_id FROM reviews")}
+    assert answered == set(one_card.values())
 
 
 def test_a_card_with_an_empty_side_is_named_with_its_real_note_type(tmp_path: Path) -> None:

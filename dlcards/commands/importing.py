@@ -227,6 +227,9 @@ def _import(
             # every note's answers may come in: refused before any deck is written
             anki_file.refuse_answers_ahead(collection, starts_at)
         catalog = load_catalog(extra)
+        # the GUIDs the decks give their cards (`anki_guid:`) over the database's: a fresh
+        # database (a new machine) knows none of them, and the deck file is the truth
+        converted_guids = {**converted_guids, **catalog.anki_guids()}
         # and the cards the database keeps that no deck has now: a phone's reviews of a card
         # removed from its deck join its log (as `show` says it is kept), never "unknown"
         retired = {cid: t for cid, t in stored.items() if catalog.topic_of(cid) is None}

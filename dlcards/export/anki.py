@@ -385,7 +385,7 @@ def anki_note(card: Card, title: str) -> AnkiNote:
     return AnkiNote(  # by position: 100,000 are made, and keywords cost more
         card.id,  # card_id
         card.topic,  # topic
-        note_guid(card.id),  # guid
+        card.anki_guid or note_guid(card.id),  # guid: its Anki note's, converted from one
         deck_name(title),  # deck
         (  # fields
             to_html(card.question),

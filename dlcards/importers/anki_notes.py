@@ -125,6 +125,8 @@ class YamlCard:
     question: str
     answer: str
     tags: tuple[str, ...]
+    # its Anki note's GUID, for a card converted from a note of one card (`Converted.guids`)
+    anki_guid: str | None = None
 
 
 @dataclass
@@ -1489,6 +1491,8 @@ def convert_notes(
     """Every note of the collection as dlcards cards, grouped by the Anki deck of each card.
     A card whose id is one of `converted_before` (in a deck of an earlier conversion) is
     left out, counted in `Converted.before`: written again it would be the same id twice."""
+    from dlcards.deck import anki_guid_problem
+
     notes = {n.id: n for n in collection.notes}
     by_note: dict[int, list[Card]] = {}
     for c in collection.cards:
@@ -1549,11 +1553,15 @@ def convert_notes(
                 topic = slug(name, used_topics)
                 used_topics.add(topic)
                 deck = decks[card.deck] = YamlDeck(topic, name)
-            deck.cards.append(YamlCard(card_id, q, a, tags))
+            # a note of one card is that card: its GUID kept in the deck and the database (in
+            # the database alone, one a deck does not take: an add-on's of spaces, say)
+            guid = note.guid if len(cards) == 1 else None
+            in_deck = guid if guid is not None and anki_guid_problem(guid) is None else None
+            deck.cards.append(YamlCard(card_id, q, a, tags, in_deck))
             result.cards[card.id] = card_id
             result.topics[card_id] = deck.topic
-            if len(cards) == 1:
-                result.guids[card_id] = note.guid
+            if guid is not None:
+                result.guids[card_id] = guid
     result.decks = list(decks.values())
     result.merged = {
         tag: sorted(anki.values()) for tag, anki in sorted(made_of.items()) if len(anki) > 1
@@ -1578,6 +1586,7 @@ def deck_yaml(deck: YamlDeck, source: str) -> str:
                 "question": c.question,
                 "answer": c.answer,
                 **({"tags": list(c.tags)} if c.tags else {}),
+                **({"anki_guid": c.anki_guid} if c.anki_guid is not None else {}),
             }
             for c in deck.cards
         ],
