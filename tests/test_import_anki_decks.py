@@ -1157,6 +1157,13 @@ def test_a_converted_card_keeps_its_notes_guid_in_its_deck(anki_deck: dict[str, 
     with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
         answered = {r[0] for r in store.query("SELECT card_id FROM reviews")}
     assert answered == set(one_card.values())
+    # nor are they notes to convert again: the `-c1` card as a dlcards note is not a new card
+    _forget_the_database()
+    more = ok(
+        "import", "anki", str(reviews), "--decks", str(out_dir),
+        "--to-yaml", str(anki_deck["dir"] / "more"), "--dry-run",
+    )  # fmt: skip
+    assert "would write 0 decks with 0 cards" in more and "skipped 9 notes dlcards" in more, more
 
 
 def test_a_card_with_an_empty_side_is_named_with_its_real_note_type(tmp_path: Path) -> None:
