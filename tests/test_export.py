@@ -464,6 +464,51 @@ def test_cli_text(tmp_path: Path, math_deck: Path) -> None:
     assert "\tDeep Learning::Batches & Epochs\t" in text
 
 
+def test_a_cards_anki_guid_is_its_notes_over_a_stale_database(tmp_path: Path) -> None:
+    """A card's `anki_guid` (its Anki note's GUID, `import anki --to-yaml`) is its note's GUID
+    in both exports, with or without a database; the database's (a deck converted before the
+    key) serves a card whose deck gives none. The text export reads the database without
+    syncing it: a GUID edited in the deck since the last sync lost to the stale one there."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "mine.yaml").write_text(
+        "topic: mine\ntitle: Mine\ncards:\n"
+        "  - id: m-1\n    question: q1\n    answer: a1\n    anki_guid: '#deck&1'\n"
+        "  - id: m-2\n    question: q2\n    answer: a2\n"
+        "  - id: m-3\n    question: q3\n    answer: a3\n",
+        encoding="utf-8",
+    )
+    expected = {"m-1": "#deck&1", "m-2": "imported", "m-3": note_guid("m-3")}
+    db = tmp_path / "p.db"
+    for with_db in (False, True):
+        if with_db:
+            with Store.open(db) as store:  # an older GUID of m-1, the import's of m-2
+                store.remember_anki_guids({"m-1": "stale", "m-2": "imported"})
+        where = ("--db", str(db)) if with_db else ("--db", str(tmp_path / "none.db"))
+        text = tmp_path / f"{with_db}.txt"
+        code, output = _run(
+            "text", "-o", str(text), "--topic", "mine", "--decks", str(decks), *where
+        )
+        assert code == 0, output
+        lines = text.read_text(encoding="utf-8").splitlines()[len(HEADER) :]
+        got = {row[7]: row[0] for row in (line.split("\t") for line in lines)}
+        wanted = expected if with_db else {**expected, "m-2": note_guid("m-2")}
+        assert got == {cid: quote(guid) for cid, guid in wanted.items()}
+    package = tmp_path / "mine.apkg"
+    code, output = _run(
+        "anki", "-o", str(package), "--topic", "mine", "--decks", str(decks), *where
+    )
+    assert code == 0, output
+    unpacked = tmp_path / "unpacked.anki2"
+    with zipfile.ZipFile(package) as archive:
+        unpacked.write_bytes(archive.read("collection.anki2"))
+    with contextlib.closing(sqlite3.connect(unpacked)) as conn:
+        rows = conn.execute("SELECT flds, guid FROM notes").fetchall()
+    assert {flds.split("\x1f")[-1]: guid for flds, guid in rows} == expected
+    with Store.open(db) as store:  # the export's sync: the deck's GUID replaced the stale one
+        assert store.anki_guids() == {"m-1": "#deck&1", "m-2": "imported"}
+
+
 def _graded_db(path: Path) -> Store:
     store = Store.open(path)
     catalog = load_catalog()

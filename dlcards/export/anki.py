@@ -236,6 +236,18 @@ def note_guid(card_id: str) -> str:
     return (pairs[a] + pairs[b] + pairs[c] + pairs[d] + pairs[e]).lstrip(zero)
 
 
+def exported_guid(note: AnkiNote, guids: Mapping[str, str] | None) -> str:
+    """The GUID `note` is exported with: its deck's `anki_guid` (`anki_note` gave it the
+    note), else the one `guids` keeps for its card (the database's, of a card converted
+    before decks held the key), else the one made from its card id. The database's is stale
+    where the deck gives another: a deck's GUID is the note's when it is not the one made from
+    its card id (computed only for a card the two disagree on)."""
+    kept = guids.get(note.card_id) if guids else None
+    if kept is None or kept == note.guid or note.guid != note_guid(note.card_id):
+        return note.guid
+    return kept
+
+
 def note_guids(card_ids: Iterable[str]) -> list[str]:
     """`note_guid` of each id, in order: the hashes one by one, their base-91 digits as NumPy
     arrays of all of them, written as one text of a line each (the leading zeros left out)
@@ -662,7 +674,7 @@ def _write_collection(
             if renames:
                 fields = tuple(renamed_media(f, renames) for f in fields)
         mod = timestamp if edited is None else note_time(edited.get(note.card_id), timestamp)
-        guid = guids.get(note.card_id, note.guid) if guids else note.guid
+        guid = exported_guid(note, guids)
         notes.append(
             (nid, guid, MODEL_ID, mod, -1, f" {' '.join(marked)} ", "\x1f".join(fields),
              fields[0], 0, 0, "")

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
-from dlcards.export.anki import FIELDS, MODEL_NAME, AnkiNote
+from dlcards.export.anki import FIELDS, MODEL_NAME, AnkiNote, exported_guid
 
 COLUMNS = ("guid", "notetype", "deck", *FIELDS, "tags")
 
@@ -69,4 +69,4 @@ def write_text(
     for line in HEADER if header else ():
         out.write(line + "\n")
     for note in notes:
-        out.write(note_line(note, guids.get(note.card_id) if guids else None) + "\n")
+        out.write(note_line(note, exported_guid(note, guids)) + "\n")
