@@ -443,15 +443,12 @@ class Catalog:
             cid for info in self.infos if not chosen or info.topic in chosen for cid in info.ids
         ]
 
-    def anki_guids(self) -> dict[str, str]:
+    def anki_guids(self, ids: Iterable[str]) -> dict[str, str]:
         """Card id -> the Anki note GUID its deck gives it (`anki_guid:`, a card converted by
-        `import anki --to-yaml`), for every card that has one; reads every deck."""
-        return {
-            card.id: card.anki_guid
-            for cards in self.stream()
-            for card in cards
-            if card.anki_guid is not None
-        }
+        `import anki --to-yaml`), for those of `ids` that have one (an id no deck has is left
+        out); reads only their decks."""
+        held = [cid for cid in dict.fromkeys(ids) if self.topic_of(cid) is not None]
+        return {c.id: c.anki_guid for c in self.cards_of(held) if c.anki_guid is not None}
 
     def templated(self) -> frozenset[str]:
         """The ids of the cards with a quiz template, from the index: no deck is loaded."""

@@ -82,6 +82,18 @@ def exported_converted(collection: Collection, converted: Mapping[str, str]) -> 
     return out
 
 
+def renamed_notes(collection: Collection) -> set[str]:
+    """The card ids of the notes `export anki` wrote whose GUID is not the one made from the
+    card id (`dlcards_notes`): cards converted from Anki notes, exported with their note's
+    GUID. Only these need that GUID to be known (`exported_converted`)."""
+    ours = dlcards_notes(collection)
+    return {
+        cid
+        for note in collection.notes
+        if note.id not in ours and (cid := card_id_field(collection, note))
+    }
+
+
 def dlcards_cards(
     collection: Collection, card_ids: Iterable[str], converted: Mapping[str, str] | None = None
 ) -> dict[int, str]:
