@@ -84,6 +84,33 @@ def test_due_shows_how_many_wait_beyond_the_cap() -> None:
     assert "1 more due review waits beyond the daily cap of 4" in text  # not "review(s)"
 
 
+def test_due_says_the_reviews_beyond_the_cap_come_back_tomorrow() -> None:
+    """A UX run (ui10): with 183 due reviews beyond a cap of 30, `due` said "Next review after
+    today: 2027-01-12", the first due date of a card not due yet, while the backlog it had just
+    listed waits for tomorrow (the study summary says tomorrow); with no card due later it
+    named no date at all (`next_due: null`)."""
+    five_due()
+    cli("config", "reviews_per_day", "3")
+    tomorrow = (TODAY + timedelta(1)).isoformat()
+    data = json.loads(cli("due", "--json", "--today", TODAY.isoformat()))
+    assert (data["beyond_cap"], data["next_due"]) == (2, tomorrow)
+    assert f"Next review after today: {tomorrow}." in " ".join(
+        cli("due", "--today", TODAY.isoformat()).split()
+    )
+    # a card due later than tomorrow (graded 5 three times: 1, 6, then 16 days) does not hide
+    # the backlog's tomorrow
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        for day in (D0 + timedelta(10), D0 + timedelta(11), D0 + timedelta(17)):
+            h.grade(store, "perceptron-6", 5, day)
+        later = store.next_due(TODAY, "sm2")
+    assert later is not None and later > TODAY + timedelta(1)
+    assert json.loads(cli("due", "--json", "--today", TODAY.isoformat()))["next_due"] == tomorrow
+    # without a backlog beyond the cap, the first due date after today, as before
+    cli("config", "reviews_per_day", "unlimited")
+    data = json.loads(cli("due", "--json", "--today", TODAY.isoformat()))
+    assert (data["beyond_cap"], data["next_due"]) == (0, later.isoformat())
+
+
 def test_study_takes_the_most_overdue_first_then_stops() -> None:
     five_due()
     cli("config", "reviews_per_day", "3")

@@ -330,6 +330,11 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     due_today, new_today = today_counts(total_due, total_new, new_left, left)
     # new cards the day's limit allows but the review cap leaves no room for
     new_beyond_cap = max(min(max(new_left, 0), total_new) - new_today, 0)
+    if total_due > due_today:  # due reviews the cap holds back are still due tomorrow (the
+        from datetime import timedelta  # study summary says so); the first due date after
+
+        tomorrow = day + timedelta(days=1)  # today was a later card's, with a backlog waiting
+        next_due = tomorrow if next_due is None else min(next_due, tomorrow)
     data: dict[str, Any] = {
         "today": day.isoformat(),
         "due": total_due,
