@@ -217,6 +217,23 @@ def test_empty_sessions_say_why() -> None:
     assert "used up" not in out and "--new" not in out
 
 
+def test_a_session_new_limit_already_used_today_says_so() -> None:
+    """A UX run (ui10): after 3 new cards today, `study --new 2` said "new cards for today are
+    used up (raise with --new)" to a learner who had just given --new: it is counted across
+    sessions, so it says how many new cards today already holds and what would give more."""
+    out = study(["", "5", "", "5", "", "5", "q"], "--today", "2026-11-26")
+    assert "3 grades saved" in out
+    out = " ".join(study([], "--new", "2", "--today", "2026-11-26").split())
+    assert "--new 2 counts the 3 new cards already studied today (--new 4 or more" in out, out
+    assert "raise with --new" not in out
+    out = study(["q"], "--new", "4", "--today", "2026-11-26")
+    assert "card 1 of 1" in out  # what the message said: one more
+    # without --new, the day's limit (new_per_day) is what is used up
+    assert runner.invoke(app, ["config", "new_per_day", "3"]).exit_code == 0
+    out = " ".join(study([], "--today", "2026-11-26").split())
+    assert "New cards for today are used up (raise with --new)" in out
+
+
 def test_line_protocol_hints_do_not_say_space() -> None:
     out = study(["", "4", "q"], "--today", "2026-11-26")
     assert "Space" not in out and "empty line: show answer" in out

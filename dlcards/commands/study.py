@@ -1126,6 +1126,12 @@ def _nothing_to_study(
                 f"the daily review cap ({cap}) leaves no room for new cards (raise it with "
                 "`dlcards config reviews_per_day N`)"
             )
+        elif new is not None and (done := store.new_introduced(day)) >= new:
+            # counted across sessions: `--new 2` after 7 new cards today gives none more
+            reasons.append(
+                f"--new {new} counts the {plural(done, 'new card')} already studied today "
+                f"(--new {done + 1} or more for others)"
+            )
         else:
             reasons.append("new cards for today are used up (raise with --new)")
     if reviews == 0 and waiting_due:  # due now: the limit given leaves them out, not the day
