@@ -245,6 +245,8 @@ def _classified_atoms(
 BULLET = "• "
 """The mark of a card's references (a list): see `hang`."""
 _BULLETS = (BULLET, "- ", "* ")
+CODE_HANG = 4
+"""How much deeper than an indented line of code its further lines stand (`hang`)."""
 
 
 def hang(line: str, width: int) -> int:
@@ -252,14 +254,22 @@ def hang(line: str, width: int) -> int:
     mark of a list item, so that its further lines stand under its text, when that leaves a
     line room for a few cells; else not at all. The mark, after any spaces: a bullet (•, -
     or *) or a number of up to three digits with "." or ")", then a space and the item's
-    text (no regular expression: this runs on every command that shows a card)."""
-    start = len(line) - len(line.lstrip(" "))
+    text (no regular expression: this runs on every command that shows a card). A code
+    block's indent is no-break spaces (`markup`, so that no wrap collapses it): a wrapped
+    line of code went back to the block's left edge, out of its nesting; its further lines
+    now stand CODE_HANG deeper than it, as a continuation line is written (under it, they
+    read as statements of their own: `+ weight_decay`)."""
+    start = len(line) - len(line.lstrip(" \xa0"))
     head = line[start : start + 5]
     if head[:2] in _BULLETS:
         end = start + 2
     else:
         digits = len(head) - len(head.lstrip("0123456789"))
         if not 1 <= digits <= 3 or head[digits : digits + 2] not in (". ", ") "):
+            if 0 < start < len(line) and line[start - 1] == "\xa0":  # a line of code
+                deeper = start + CODE_HANG
+                if width >= 4 * deeper:
+                    return deeper
             # an indented line (display math has DISPLAY_INDENT): its further lines stand
             # under it, not back at the text's left edge (a formula cut at 30 columns)
             return start if 0 < start < len(line) and width >= 4 * start else 0

@@ -315,13 +315,17 @@ def test_a_list_items_further_lines_hang_past_its_bullet(monkeypatch: pytest.Mon
 )
 def test_a_list_items_mark_is_what_its_pattern_says(line: str, width: int) -> None:
     """`hang` reads a list item's mark without a regular expression: what this one says."""
-    from dlcards.flow import hang
+    from dlcards.flow import CODE_HANG, hang
 
-    item = re.match(r" *(?:[•*-]|[0-9]{1,3}[.)]) (?=\S)", line)
+    # the indent: spaces, and the no-break spaces of a code block's
+    item = re.match(r"[ \xa0]*(?:[•*-]|[0-9]{1,3}[.)]) (?=\S)", line)
     want = item.end() if item and width >= 4 * item.end() else 0
-    if not re.match(r" *(?:[•*-]|[0-9]{1,3}[.)]) ", line):  # no mark: an indented line
-        lead = len(line) - len(line.lstrip(" "))  # (display math) hangs under itself
+    if not re.match(r"[ \xa0]*(?:[•*-]|[0-9]{1,3}[.)]) ", line):  # no mark: an indented line
+        lead = len(line) - len(line.lstrip(" \xa0"))  # (display math) hangs under itself
         want = lead if 0 < lead < len(line) and width >= 4 * lead else 0
+        code = 0 < lead < len(line) and line[lead - 1] == "\xa0"  # a line of code: deeper
+        if code and width >= 4 * (lead + CODE_HANG):
+            want = lead + CODE_HANG
     assert hang(line, width) == want
 
 
@@ -348,6 +352,28 @@ def test_a_list_item_wrapped_keeps_its_text_and_fits(
     rest = [line[indent:] for line in lines[1:]]
     assert "".join("".join([lines[0], *rest]).split()) == "".join(item.split())
     assert all(len(line) <= width for line in lines), lines
+
+
+def test_a_wrapped_line_of_code_stays_in_its_nesting() -> None:
+    """A UX run (ui10): a code block's indent is no-break spaces, which `hang` did not count,
+    so a nested line of code cut at 60 columns went on at the block's left edge, out of its
+    loop (`shuffle=True, ...` under `for epoch`); its further lines now stand deeper than it,
+    as a continuation line is written, not under it as a statement of its own would."""
+    from dlcards.flow import CODE_HANG
+    from dlcards.render import to_plain
+
+    code = "```python\nfor x in xs:\n    total = total + weight * value_of_something(x)\n```"
+    first, nested = to_plain(code).split("\n")
+    assert (first, nested[:4]) == ("for x in xs:", "\xa0" * 4)  # as markup keeps an indent
+    lines = wrap(nested, 36)
+    assert len(lines) > 1 and lines[0] == nested[: len(lines[0])]
+    assert all(line.startswith(" " * (4 + CODE_HANG)) for line in lines[1:]), lines
+    assert "".join(line.strip(" \xa0") for line in lines).replace(" ", "") == "".join(
+        nested.split()
+    ).replace("\xa0", "")
+    assert all(len(line) <= 36 for line in lines)
+    # no room for the deeper indent: under the line itself, still not at the left edge
+    assert all(line.startswith(" " * 4) for line in wrap(nested, 20)[1:])
 
 
 def test_display_math_cut_stays_under_its_indent() -> None:
