@@ -497,7 +497,9 @@ def confirm(question: str, default: bool = False) -> bool:
     """`typer.confirm`, with Ctrl-C (and the end of input: Ctrl-D) at the question ending the
     command as Ctrl-C ends any other (130) instead of click's "Aborted!" and 1; a terminal
     that closed at the question ends it as a hang-up (129). (click's Abort is not the one of
-    the click typer carries inside it: at Ctrl-D it escaped as a traceback.)"""
+    the click typer carries inside it: at Ctrl-D it escaped as a traceback.) The line of the
+    question is ended first, where click asked it (standard error): what the command says
+    next, and the shell's prompt, went on after `[y/N]: ^C`."""
     import click
 
     try:
@@ -506,6 +508,11 @@ def confirm(question: str, default: bool = False) -> bool:
         if not _terminal_in():  # the terminal is gone: no one to answer, or to tell
             _drop_stdout()
             raise SystemExit(HUNG_UP) from None
+        try:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):  # standard error closed: nothing to end
+            pass
         raise KeyboardInterrupt from None
 
 

@@ -1946,6 +1946,33 @@ def test_a_question_to_confirm_is_wrapped_between_words(tmp_path: Path) -> None:
     assert asked == ["Reset 50 cards of gd to new? Their", "review history is kept. [y/N]: "], lines
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+@pytest.mark.parametrize("key", [b"\x03", b"\x04"])
+def test_ctrl_c_at_a_question_to_confirm_ends_its_line(tmp_path: Path, key: bytes) -> None:
+    """A UX run (ui10): Ctrl-C at `reset`'s question left the cursor after `[y/N]: ^C`, and
+    the shell's prompt (or `edit`'s "stopped: ..." at its question) went on on that line;
+    nothing said that nothing was reset. The question's line is ended, `reset` says
+    `nothing reset` as n makes it say, and the exit is Ctrl-C's 130. Ctrl-D alike."""
+    import re
+    import time
+
+    env = h.terminal_env(tmp_path)
+    with h.in_a_pty(env, "reset", "gd-3", rows=12, columns=80) as (pid, fd):
+        h.read_until(fd, b"[y/N]: ")
+        # as a person finds it: reading its answer (a Ctrl-C sent in the moment between the
+        # question and the read is one that input() never sees, Python's own race)
+        deadline = time.monotonic() + 20
+        while Path(f"/proc/{pid}/syscall").read_text().split()[:2] != ["0", "0x0"]:
+            assert time.monotonic() < deadline, "the question never waited for an answer"
+            time.sleep(0.01)
+        os.write(fd, key)
+        seen = h.read_until(fd, b"nothing reset").decode(errors="replace")
+        _, status = os.waitpid(pid, 0)
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen).replace("\r", "").replace("^C", "")
+    assert shown.split("\n")[-2:] == ["nothing reset", ""], shown  # on a line of its own
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130, status
+
+
 def test_the_again_mark_is_not_said_twice_in_ascii(synced_env: dict[str, str]) -> None:
     """Found in tmux under LC_ALL=C: ↺ is spelled `(again)` there, so the hint under an
     answer ended `(again) again today`. Where ↺ is spelled, the hint says `(again) comes

@@ -213,7 +213,12 @@ def reset(
 
             store.guard_reset()  # a damaged database is refused before the question too
             history = "Its" if len(ids) == 1 else "Their"
-            if not confirm(f"Reset {what} to new? {history} review history is kept."):
+            try:
+                answer = confirm(f"Reset {what} to new? {history} review history is kept.")
+            except KeyboardInterrupt:  # Ctrl-C, Ctrl-D: no, and it says so, as n does
+                echo("nothing reset")
+                raise
+            if not answer:
                 echo("nothing reset")
                 raise typer.Exit(1)
             # the y is kept: a lock another program took while the question was on screen
