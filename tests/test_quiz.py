@@ -1409,6 +1409,78 @@ def test_the_line_editor_measures_a_family_emoji_as_the_terminal_draws_it(
     assert drawn.endswith("\r› a👨\u200d👩\u200d👧\u200d👦b\x1b[K\x1b[3D"), repr(drawn)
 
 
+def test_a_paste_into_the_answer_is_one_insertion_and_ends_no_line() -> None:
+    """A UX run (ui10): a paste into the answer line came key by key, unmarked (the terminal
+    was not asked to mark pastes there), so a pasted newline ended the answer unseen, and a
+    paste of 4,500 characters took 25 s to appear. The terminal is asked to mark pastes; a
+    marked one goes in at once, its line break a space: 1 and a newline pasted, Backspace,
+    then 3 and Enter is the answer 13."""
+    import os
+
+    import helpers as h
+
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8", "TERM": "xterm"}
+    args = ("quiz", "--topic", "gd", "--count", "1", "--seed", "3", "--today", "2026-02-15")
+    with h.in_a_pty(env, *args) as (_, fd):
+        asked = h.read_until(fd, "answer ›".encode())
+        assert b"\x1b[?2004h" in asked, asked[-300:]  # pastes marked, as bash asks
+        os.write(fd, b"\x1b[200~1\n\x1b[201~")
+        h.read_until(fd, "answer › 1 ".encode(), timeout=10)
+        os.write(fd, b"\x7f3\r")
+        screen = h.read_until(fd, b"you said")
+        if b")" not in screen.split(b"you said")[-1]:
+            screen += h.read_until(fd, b")")
+        assert b"you said 13)" in screen, screen[-300:]
+
+
+def test_a_long_line_is_typed_and_drawn_in_time_linear_in_its_length(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each key made the whole line's grapheme clusters again, and each draw measured the
+    line before the cursor once per character scrolled past: 4,500 characters typed or
+    pasted (unmarked, a key at a time) took 25 s. The characters looked at per key are now
+    a few, whatever the line's length, and a draw measures about the row it shows."""
+    import io
+    import os
+    import sys
+
+    from rich import cells
+
+    from dlcards import terminal
+    from dlcards.terminal import LineEditor
+
+    clustered: list[int] = []
+    real_clusters = terminal._clusters
+
+    def counting_clusters(text: str) -> list[str]:
+        clustered.append(len(text))
+        return real_clusters(text)
+
+    monkeypatch.setattr(terminal, "_clusters", counting_clusters)
+    text = "1234567890 abc " * 300
+    editor = LineEditor("answer › ")
+    for key in text:
+        editor.act(key)
+    assert ("".join(editor.chars), editor.cursor) == (text, len(text))
+    assert sum(clustered) < 4 * len(text), sum(clustered)  # was ~len(text)²/2
+    measured: list[int] = []
+    real_len = cells.cell_len
+
+    def counting_len(text: str, *args: object) -> int:
+        measured.append(len(text))
+        return real_len(text)
+
+    monkeypatch.setattr(cells, "cell_len", counting_len)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((80, 24)))
+    editor.draw()  # the first draw of the whole line: from the first character shown, 0
+    assert sum(measured) < 20 * 80, sum(measured)  # was ~len(text)²/2
+    assert sys.stdout.getvalue().startswith("\ranswer › ")
+    pasted = LineEditor("answer › ")
+    pasted.insert("0.5\r\n\t\x07x")  # line breaks and a tab as spaces, a bell left out
+    assert ("".join(pasted.chars), pasted.cursor) == ("0.5  x", 6)
+
+
 def test_a_resize_while_an_answer_is_typed_draws_the_question_again() -> None:
     """Found in tmux: narrowing the terminal while typing an answer left the question panel
     as drawn at the old width (its lines cut and wrapped by the terminal), and after Ctrl-Z
