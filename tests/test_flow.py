@@ -149,6 +149,29 @@ def test_calc_list_keeps_softmax_sum_together(monkeypatch: pytest.MonkeyPatch) -
     assert "\u00a0" not in shown
 
 
+def test_a_number_in_scientific_notation_is_never_cut_before_its_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A UX run (ui10): `calc softmax` of 12 values at 60 columns ended a step's line with
+    `3.355` and began the next with `× 10⁻⁴`, a number read as two; and the value's own
+    lines went on at the left edge, under `softmax`. A power of ten stays with its mantissa,
+    and the value wraps under itself, as the steps do."""
+    values = ", ".join(f"{m} × 10⁻{e}" for m, e in [("1.67", "⁵"), ("3.355", "⁴"), ("9.1", "¹²")])
+    step = f"2. exp: [{values}, 0.002479, 0.006738, 0.01832, 0.04979, 0.1353, 0.3679, 1]"
+    for width in range(16, 90):
+        lines = wrap(step, width)
+        assert not any(line.lstrip().startswith("×") for line in lines), (width, lines)
+        assert " ".join(" ".join(lines).split()) == step
+    # an × between other terms is still a place to cut a formula too long for its line
+    assert wrap("area = 12345 × 67890 × 13579", 16)[1:] == ["× 67890 × 13579"]
+    shown = run_at(monkeypatch, 60, "calc", "softmax", "logits=1,2,3,4,5,6,7,8,9,10,11,12")
+    lines = shown.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("  = ["))
+    end = next(k for k in range(start, len(lines)) if lines[k].rstrip().endswith("]"))
+    assert end > start and all(line.startswith("    ") for line in lines[start + 1 : end + 1])
+    assert not any(line.lstrip().startswith("×") for line in lines), shown
+
+
 def test_list_cuts_a_question_between_formulas_and_pipes_plain_spaces(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

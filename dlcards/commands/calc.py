@@ -187,11 +187,18 @@ def _print_result(comp: engine.Computation, result: engine.Result) -> None:
         console.print(Padding(flowing(comp.formula, "dim"), (0, 0, 0, 2)))
     console.print(flowing(Text.assemble("  ", (args, "italic"))))
     lines = result.display_lines
+    # wrapped as the steps are, under their own text: rich's wrap of a plain Text went on at
+    # the left edge (a softmax of 12 values at 60 columns, `5.764 × 10⁻⁴, …` under `softmax`)
+    values = Table.grid(padding=(0, 1))
     if len(lines) > 1:  # several named values: one labelled line each
+        values.add_column(overflow="fold")
         for line in lines:
-            console.print(Text.assemble("  ", (line, "bold green")))
+            values.add_row(flowing(line, "bold green"))
     else:
-        console.print(Text.assemble("  = ", (lines[0], "bold green")))
+        values.add_column(no_wrap=True)
+        values.add_column(overflow="fold")
+        values.add_row("=", flowing(lines[0], "bold green"))
+    console.print(Padding(values, (0, 0, 0, 2)))
     console.print()
     # A grid, so that a long step wraps under its own text rather than under its number.
     steps = Table.grid(padding=(0, 1))
