@@ -171,6 +171,14 @@ def plan(
     return Plan(due, new, beyond)
 
 
+def _raised(before: Limits, now: Limits) -> bool:
+    """Whether the new-card limit or the review cap allows more now than before."""
+    cap_raised = before.per_day is not None and (
+        now.per_day is None or now.per_day > before.per_day
+    )
+    return now.new > before.new or cap_raised
+
+
 def _due_by(settings: Settings) -> tuple[object, ...]:
     """What the active scheduler's due dates depend on among the settings."""
     if settings.scheduler == "fsrs":
@@ -202,6 +210,8 @@ class StudySession:
         # (`keep_to_limits`), and those limits
         self.ended_by_limits: tuple[int, int, Limits] | None = None
         self.held: list[Item] = []  # due reviews and new cards the day's limits hold back
+        self.seen_limits = limits  # the limits as `keep_to_limits` found them last
+        self.gone: set[str] = set()  # the cards that left the session (`leave`)
         self.settings = store.settings()
         self.schedule = Schedule.from_settings(self.settings)
         self.leech = LeechRule.from_settings(self.settings)
@@ -274,6 +284,9 @@ class StudySession:
         self._adopt(settings)
         if _due_by(settings) != self.planned_by:
             self._due_by_the_active_scheduler(limits)
+        if _raised(self.seen_limits, limits):
+            self._offer_more(limits)
+        self.seen_limits = limits
         rest = self.queue[self.position :]
         due = [i for i in rest if i.kind == "due"]
         new = [i for i in rest if i.kind == "new"]
@@ -313,6 +326,48 @@ class StudySession:
             sum(1 for i in taken if i.kind == "new"),
             limits,
         )
+
+    def refilled(self) -> bool:
+        """At the end of the queue: whether a limit raised since the last card (`dlcards
+        config` in another terminal while it was on screen) lets more cards in, as Anki's
+        rebuilt queues would show them, rather than ending the session."""
+        if not _raised(self.seen_limits, self.limits.now(self.store.settings())):
+            return False
+        self.keep_to_limits()
+        return not self.done
+
+    def _offer_more(self, limits: Limits) -> None:
+        """A limit raised (`dlcards config new_per_day` or `reviews_per_day` in another
+        terminal): the due reviews and new cards it may now allow, beyond those the session
+        planned or holds (the plan took only what the limits allowed then), are held back
+        here, as many as the raised limits could take, for `keep_to_limits` to let in as Anki
+        rebuilds its queues (a cap raised from 3 to 10 left 4 due reviews for another
+        session). Within the session's topics, its tag or search, and its `--reviews`."""
+        known = {i.card_id for i in self.queue} | {i.card_id for i in self.held} | self.gone
+        reviewed = self.store.reviews_today(self.today) if limits.per_day is not None else 0
+        room = cap_left(limits.per_day, reviewed)  # None: no cap
+
+        def chosen(ids: list[str], most: int | None) -> list[str]:
+            fresh = [
+                c for c in ids if c not in known and (self.allowed is None or c in self.allowed)
+            ]
+            return fresh if most is None else fresh[: max(0, most)]
+
+        by = self.schedule.name
+        most_due = room
+        if limits.reviews is not None:  # a shorter session: what it has not taken yet
+            taken = sum(1 for i in [*self.queue, *self.held] if i.kind == "due")
+            most_due = limits.reviews - taken if room is None else min(room, limits.reviews - taken)
+        due = chosen(self.store.due_ids(self.today, by, self.topics), most_due)
+        coming = sum(1 for i in [*self.queue[self.position :], *self.held] if i.kind == "new")
+        most_new = limits.new - self.store.new_introduced(self.today) - coming
+        if room is not None:
+            most_new = min(most_new, room)
+        new = []
+        if most_new > 0:
+            ids = self.store.new_ids(by, self.topics, None, as_of=self.today)
+            new = chosen(ids, most_new)
+        self.held += [Item(c, "due") for c in due] + [Item(c, "new") for c in new]
 
     def _due_by_the_active_scheduler(self, limits: Limits) -> None:
         """The scheduler was switched (`dlcards config scheduler` in another terminal), or FSRS's
@@ -529,6 +584,7 @@ class StudySession:
         limit leaves for another day. `on_screen`: the current card is shown (its key not yet
         given): they come after it, never in its place (a re-drill on screen has new cards
         put before it: its grade went to the new card, unseen)."""
+        self.gone -= set(card_ids)  # back in a deck: a card like any other again
         known = {i.card_id for i in self.queue} | {i.card_id for i in self.held}
         wanted = {
             c for c in card_ids if c not in known and (self.allowed is None or c in self.allowed)
@@ -564,6 +620,7 @@ class StudySession:
                 i for i in self.queue[self.position :] if i.card_id not in card_ids
             ]
         self.held = [i for i in self.held if i.card_id not in card_ids]  # nor come back
+        self.gone |= set(card_ids)  # nor join again with a limit raised (`_offer_more`)
         return list(dict.fromkeys(i.card_id for i in gone))
 
     def _undo_rules(self, settings: Settings) -> tuple[Rebuild, Redecide]:

@@ -477,6 +477,46 @@ def test_a_limit_lowered_and_raised_again_gives_back_the_same_queue() -> None:
         assert session.queue[session.position :] == planned
 
 
+def test_a_limit_raised_past_the_sessions_start_lets_more_cards_in() -> None:
+    """A UX run (ui10): with a review cap of 3 and 7 due, the cap raised to 10 while the
+    session was open gave it nothing more (only cards a lowered limit had held back came
+    back), and new_per_day raised while the last card was on screen ended the session:
+    Anki rebuilds its queues when the options change, and shows them. Now the cards the
+    raised limits allow join, due reviews before new cards, within the session's --reviews."""
+    five_due()
+    cli("config", "reviews_per_day", "3")
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        session = _session(store, new_setting=True, cap_setting=True)
+        assert session.remaining() == {"new": 0, "due": 3, "redrill": 0}
+        session.grade(Grade.GOOD)
+        cli("config", "reviews_per_day", "10")  # 1 reviewed: room for 9, the 4 due first
+        assert session.keep_to_limits()[:2] == (0, 0)
+        assert session.remaining() == {"new": 5, "due": 4, "redrill": 0}
+        left = [i.card_id for i in session.queue[session.position :]]
+        assert left[:4] == CARDS[1:] and all(c not in CARDS for c in left[4:])
+    cli("config", "reviews_per_day", "3")
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:  # --reviews 2 holds
+        limits = Limits(20, 2, 3, new_setting=True, cap_setting=True)
+        session = StudySession(store, None, TODAY, lambda: h.NOW, limits)
+        assert session.remaining() == {"new": 0, "due": 2, "redrill": 0}
+        cli("config", "reviews_per_day", "unlimited")
+        session.keep_to_limits()
+        assert session.remaining()["due"] == 2
+
+
+def test_a_new_card_limit_raised_on_the_last_card_goes_on_with_new_cards() -> None:
+    cli("config", "new_per_day", "2")
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        session = _session(store, new_setting=True, cap_setting=True)
+        assert session.remaining() == {"new": 2, "due": 0, "redrill": 0}
+        assert not session.refilled()  # nothing raised: the end is the end
+        session.grade(Grade.GOOD)
+        session.grade(Grade.GOOD)
+        assert session.done and not session.refilled()
+        cli("config", "new_per_day", "4")
+        assert session.refilled() and session.remaining() == {"new": 2, "due": 0, "redrill": 0}
+
+
 def test_a_card_held_back_that_leaves_the_session_does_not_come_back() -> None:
     five_due()
     with Store.open(Path(os.environ["DLCARDS_DB"])) as store:

@@ -343,7 +343,8 @@ def _run(
         titles = catalog.topic_titles()
         return before, catalog, lines
 
-    while not session.done:
+    # the last card graded: a limit raised meanwhile may let more in (`refilled`)
+    while not session.done or session.refilled():
         if session.rolled_over():  # a new study day: its cards come in a new session
             return
         # the decks as they are now: a deck saved in another terminal (`dlcards edit`, an
