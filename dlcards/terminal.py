@@ -636,8 +636,6 @@ class KeyInput:
             name = None
             if ch == "\x1b":
                 ch, name = self._escape()
-                if not name:
-                    continue
             name = name or _KEY_NAMES.get(ch)  # as the hint names it: not "reveal" or "\t"
             if ch in (" ", "\r", "\n"):
                 ch = "reveal"
@@ -669,10 +667,11 @@ class KeyInput:
         """After Esc, the key it begins as (its letter, its name). An escape sequence is read
         whole (a function key's digits are not grades): the arrow keys and Page Up/Down scroll
         like k and j, another named key does nothing, with or without Shift, Ctrl or Alt
-        (`ESC [ 1 ; 2 B`); Alt with a key (Esc and the key at once) does nothing either. The
-        Esc key alone ("", ""): dropped."""
+        (`ESC [ 1 ; 2 B`); Alt with a key (Esc and the key at once) does nothing either, and
+        nor does the Esc key alone, with its hint as any other key (it was dropped without a
+        word: an Anki user pressing it to leave the review was not told that q quits)."""
         if not self.follows(ESC_WAIT_S):
-            return "", ""
+            return "", "Esc"
         ch = self.read_key()
         if ch not in ("[", "O"):
             return "", "Esc" if ch == "\x1b" else f"Alt+{ch}"
