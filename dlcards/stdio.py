@@ -499,11 +499,21 @@ def confirm(question: str, default: bool = False) -> bool:
     that closed at the question ends it as a hang-up (129). (click's Abort is not the one of
     the click typer carries inside it: at Ctrl-D it escaped as a traceback.) The line of the
     question is ended first, where click asked it (standard error): what the command says
-    next, and the shell's prompt, went on after `[y/N]: ^C`."""
+    next, and the shell's prompt, went on after `[y/N]: ^C`. An answer that is neither yes
+    nor no is one line in the program's words, and the question asked again (click's
+    confirm said `Error: invalid input`, naming neither the answer nor what it wants)."""
     import click
 
+    from dlcards.errors import quoted
+
+    text = f"{_fitted_question(question)} [{'Y/n' if default else 'y/N'}]"
     try:
-        return bool(click.confirm(_fitted_question(question), default=default))
+        while True:
+            typed = click.prompt(text, default="", show_default=False).strip()
+            answer = typed.lower()
+            if answer in ("y", "yes", "n", "no", ""):
+                return answer[:1] == "y" if answer else default
+            say(f"error: answer y or n, not {quoted(typed)}")
     except click.Abort:
         if not _terminal_in():  # the terminal is gone: no one to answer, or to tell
             _drop_stdout()

@@ -1973,6 +1973,29 @@ def test_ctrl_c_at_a_question_to_confirm_ends_its_line(tmp_path: Path, key: byte
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130, status
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_an_answer_to_confirm_that_is_neither_yes_nor_no_is_said_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """A UX run (ui10): `maybe` at reset's question got click's `Error: invalid input`,
+    naming neither the answer nor what is asked. It is one line in the program's words, the
+    question asked again; Enter then takes the default (no)."""
+    import re
+
+    env = h.terminal_env(tmp_path)
+    with h.in_a_pty(env, "reset", "gd-3", rows=12, columns=80) as (pid, fd):
+        h.read_until(fd, b"[y/N]: ")
+        os.write(fd, b"Maybe\r")
+        seen = h.read_until(fd, b"[y/N]: ").decode(errors="replace")
+        os.write(fd, b"\r")
+        seen += h.read_until(fd, b"nothing reset").decode(errors="replace")
+        _, status = os.waitpid(pid, 0)
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen).replace("\r", "")
+    assert "error: answer y or n, not 'Maybe'\n" in shown, shown
+    assert "Error: invalid input" not in shown, shown
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1, status
+
+
 def test_the_again_mark_is_not_said_twice_in_ascii(synced_env: dict[str, str]) -> None:
     """Found in tmux under LC_ALL=C: ↺ is spelled `(again)` there, so the hint under an
     answer ended `(again) again today`. Where ↺ is spelled, the hint says `(again) comes
