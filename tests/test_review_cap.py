@@ -504,6 +504,68 @@ def test_a_limit_raised_past_the_sessions_start_lets_more_cards_in() -> None:
         assert session.remaining()["due"] == 2
 
 
+def _anki_counts_with_the_cap_raised(folder: Path) -> list[tuple[int, int]]:
+    """A real Anki (v3, no learning steps): 5 reviews due and 20 new cards, review limit 3;
+    (new, review) counts at the start, after one review is answered, and with the review
+    limit raised to 10."""
+    from anki.collection import Collection
+
+    col = Collection(str(folder / "c.anki2"))
+    try:
+        conf = col.decks.config_dict_for_deck_id(1)
+        conf["new"]["perDay"], conf["rev"]["perDay"] = 20, 3
+        conf["new"]["delays"], conf["lapse"]["delays"] = [], []
+        col.decks.update_config(conf)
+        ids = []
+        for i in range(25):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = f"q{i}", "a"
+            col.add_note(note, 1)
+            ids.append(note.card_ids()[0])
+        for cid in ids[:5]:
+            card = col.get_card(cid)
+            card.type = card.queue = 2
+            card.ivl, card.due = 3, col.sched.today - 1
+            col.update_card(card)
+        counts = [col.sched.counts()]
+        top = col.sched.get_queued_cards().cards[0]
+        card = col.get_card(top.card.id)
+        card.start_timer()
+        col.sched.answer_card(col.sched.build_answer(card=card, states=top.states, rating=3))
+        counts.append(col.sched.counts())
+        conf["rev"]["perDay"] = 10
+        col.decks.update_config(conf)
+        counts.append(col.sched.counts())
+    finally:
+        col.close()
+    return [(n, r) for n, _, r in counts]
+
+
+def test_a_cap_raised_past_the_sessions_start_leaves_what_a_real_anki_leaves(
+    tmp_path: Path,
+) -> None:
+    """The same day in a real Anki and in a dlcards session, the review cap raised past what
+    it was when the session started: the session has the cards Anki's rebuilt queues have."""
+    pytest.importorskip("anki")
+    expected = _anki_counts_with_the_cap_raised(tmp_path)
+    five_due()
+    cli("config", "reviews_per_day", "3")
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        session = _session(store, new_setting=True, cap_setting=True)
+
+        def counts() -> tuple[int, int]:
+            session.keep_to_limits()
+            left = session.remaining()
+            return left["new"], left["due"]
+
+        seen = [counts()]
+        session.grade(Grade.GOOD)
+        seen.append(counts())
+        cli("config", "reviews_per_day", "10")
+        seen.append(counts())
+    assert seen == expected == [(0, 3), (0, 2), (5, 4)]
+
+
 def test_a_new_card_limit_raised_on_the_last_card_goes_on_with_new_cards() -> None:
     cli("config", "new_per_day", "2")
     with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
