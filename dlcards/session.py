@@ -141,14 +141,11 @@ def plan(
     """Which due and new cards today's session shows, by the day's limits (`dlcards.limits`,
     the arithmetic `due` and `due --count` use too)."""
 
-    def wanted(cid: str) -> bool:
-        return allowed is None or cid in allowed
-
     by = schedule.name
     if allowed is None:  # counted from the tally, and only the cards shown listed
         total, chosen = store.count_due(today, by, topics), None
-    else:
-        chosen = [c for c in store.due_ids(today, by, topics) if c in allowed]
+    else:  # the session's own cards, looked up by their ids
+        chosen = store.due_ids(today, by, topics, within=allowed)
         total = len(chosen)
     left = cap_left(limits.per_day, store.reviews_today(today) if limits.per_day is not None else 0)
     n_due, _ = today_counts(total, 0, 0, left)
@@ -164,10 +161,7 @@ def plan(
     due = chosen[:n_due] if chosen is not None else store.due_ids(today, by, topics, n_due)
     new: list[str] = []
     if new_left:
-        candidates = store.new_ids(
-            by, topics, None if allowed is not None else new_left, as_of=today
-        )
-        new = [c for c in candidates if wanted(c)][:new_left]
+        new = store.new_ids(by, topics, new_left, as_of=today, within=allowed)
     return Plan(due, new, beyond)
 
 
@@ -376,9 +370,7 @@ class StudySession:
         other way round), as many as `--reviews` still allows; `keep_to_limits` then fits them
         to the day's limits."""
         by = self.schedule.name
-        due = self.store.due_ids(self.today, by, self.topics)
-        if self.allowed is not None:
-            due = [c for c in due if c in self.allowed]
+        due = self.store.due_ids(self.today, by, self.topics, within=self.allowed)
         if limits.reviews is not None:  # a shorter session: what it has not reviewed yet
             done = sum(1 for g in self.graded if g.item.kind == "due")
             due = due[: max(0, limits.reviews - done)]
@@ -592,10 +584,8 @@ class StudySession:
         if not wanted:
             return [], []
         by = self.schedule.name
-        due = [c for c in self.store.due_ids(self.today, by, self.topics) if c in wanted]
-        new = [
-            c for c in self.store.new_ids(by, self.topics, None, as_of=self.today) if c in wanted
-        ]
+        due = self.store.due_ids(self.today, by, self.topics, within=wanted)
+        new = self.store.new_ids(by, self.topics, None, as_of=self.today, within=wanted)
         limits = self.limits.now(self.store.settings())
         if limits.reviews is not None:  # a shorter session: what it has not taken yet
             taken = sum(1 for i in self.queue if i.kind == "due")

@@ -980,7 +980,7 @@ def run(
             waiting = store.count_due(day, by, topics)
             redrills = len(store.redrills_due(day, int(REDRILL_BELOW), topics))
         else:  # the session's search or tag: the cards it could study, not the collection
-            waiting = sum(1 for c in store.due_ids(day, by, topics) if c in scope)
+            waiting = len(store.due_ids(day, by, topics, within=scope))
             owed = store.redrills_due(day, int(REDRILL_BELOW), topics)
             redrills = sum(1 for c in owed if c in scope)
         next_due: object
@@ -1107,10 +1107,8 @@ def _nothing_to_study(
     if allowed is not None and not allowed:
         return f"No card{where} has the tag '{escaped(tag or '')}'; nothing to study."
     wanted = set(allowed) if allowed is not None else None
-    waiting_due = [c for c in store.due_ids(day, by, topics) if wanted is None or c in wanted]
-    waiting_new = [
-        c for c in store.new_ids(by, topics, None, as_of=day) if wanted is None or c in wanted
-    ]
+    waiting_due = store.due_ids(day, by, topics, within=wanted)
+    waiting_new = store.new_ids(by, topics, None, as_of=day, within=wanted)
     if reviews == 0 and new == 0:
         return "Nothing to study: --reviews 0 and --new 0 allow no cards."
     reasons = []

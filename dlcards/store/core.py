@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, suppress
 from datetime import date, datetime
 from functools import partial
@@ -136,10 +136,20 @@ Mark = tuple[int, int, int, int]
 to its log changes one of them (ids are never reused; an undo lowers the count)."""
 
 
-def _topic_filter(topics: Sequence[str]) -> tuple[str, list[Any]]:
-    if not topics:
-        return "", []
-    return f" AND c.topic IN ({','.join('?' * len(topics))})", list(topics)
+def _topic_filter(
+    topics: Sequence[str], within: Collection[str] | None = None
+) -> tuple[str, list[Any]]:
+    """The condition on the card `c` of these topics (any if none) and, when `within` is given,
+    among those ids: looked up from the ids (one seek each), where a session of a `--search` or
+    `--tag` read every due card of the collection and kept its own in Python (100,000 cards,
+    46,000 due, a search of 345 cards: 90 ms a time, three times before the first card)."""
+    where, params = "", list(topics)
+    if topics:
+        where = f" AND c.topic IN ({','.join('?' * len(topics))})"
+    if within is not None:
+        where += " AND c.id IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(sorted(within)))
+    return where, params
 
 
 _MEMORIES = (
@@ -661,13 +671,18 @@ class Store(Reports, Merging):
         return due_as_of(by), later_join(by), [day.isoformat()] * LATER_BINDS
 
     def due_ids(
-        self, today: date, by: str, topics: Sequence[str] = (), limit: int | None = None
+        self,
+        today: date,
+        by: str,
+        topics: Sequence[str] = (),
+        limit: int | None = None,
+        within: Collection[str] | None = None,
     ) -> list[str]:
         """Active cards due on or before today by scheduler `by`, most overdue first (the
-        first `limit` of them, when given). Reviews logged after `today` have not happened yet
-        (`_as_of`)."""
+        first `limit` of them, when given; only those among the ids `within`, when given).
+        Reviews logged after `today` have not happened yet (`_as_of`)."""
         due, join, args = self._as_of(today, by)
-        where, params = _topic_filter(topics)
+        where, params = _topic_filter(topics, within)
         sql = (
             f"SELECT s.card_id FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id{join} "
             f"WHERE {due} <= ? AND c.retired = 0 AND c.suspended = 0{where} "
@@ -704,10 +719,12 @@ class Store(Reports, Merging):
         topics: Sequence[str] = (),
         limit: int | None = None,
         as_of: date | None = None,
+        within: Collection[str] | None = None,
     ) -> list[str]:
-        """Active cards never reviewed (by `as_of`, when given), in deck order."""
+        """Active cards never reviewed (by `as_of`, when given), in deck order (only those
+        among the ids `within`, when given)."""
         due, join, args = self._as_of(as_of, by) if as_of is not None else ("s.due", "", [])
-        where, params = _topic_filter(topics)
+        where, params = _topic_filter(topics, within)
         sql = (
             f"SELECT s.card_id FROM {due_table(by)} s JOIN cards c ON c.id = s.card_id{join} "
             f"WHERE {due} IS NULL AND c.retired = 0 AND c.suspended = 0{where} "
