@@ -590,3 +590,38 @@ def test_a_card_held_back_that_leaves_the_session_does_not_come_back() -> None:
         assert session.keep_to_limits()[:2] == (0, 0)
         left = [i.card_id for i in session.queue[session.position :] if i.kind == "due"]
         assert left == CARDS[:4]
+
+
+def test_a_cap_lowered_under_a_long_queue_holds_cards_back_in_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With `reviews_per_day unlimited`, a learner back from a break studies a queue of every
+    due card (46,000 at 100,000 cards); the cap lowered in another terminal then held back
+    nearly all of them by searching the list of those held back for each card of the queue:
+    quadratic, ~30 s before the next card. The cards are now compared once each (a set), and
+    the queue is the one the list gave: the most overdue cards the new cap allows."""
+    from dlcards.catalog import load_catalog
+    from dlcards.session import Item
+
+    cli("due")
+    ids = load_catalog().ids()[:100]
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        for n, cid in enumerate(ids):  # each due a day after its grade: ids[0] most overdue
+            h.grade(store, cid, 5, D0 + timedelta(n // 10))
+        cli("config", "reviews_per_day", "unlimited")
+        cli("config", "new_per_day", "0")
+        session = _session(store, cap_setting=True)
+        assert session.remaining()["due"] == len(ids)
+        compared = [0]
+        real = Item.__eq__
+
+        def counted(self: Item, other: object) -> bool:
+            compared[0] += 1
+            return bool(real(self, other))
+
+        monkeypatch.setattr(Item, "__eq__", counted)
+        cli("config", "reviews_per_day", "3")
+        assert session.keep_to_limits()[:2] == (len(ids) - 3, 0)
+        monkeypatch.undo()
+    assert [i.card_id for i in session.queue[session.position :]] == ids[:3]
+    assert compared[0] <= 2 * len(ids), f"{compared[0]} comparisons for a queue of {len(ids)}"
