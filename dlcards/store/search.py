@@ -8,6 +8,7 @@ ever read as FTS syntax); filters become WHERE clauses with bound parameters. Ra
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -371,9 +372,30 @@ def search_sql(
     return with_ + sql, first + params
 
 
+def any_of_words(query: Query) -> str | None:
+    """The FTS5 MATCH of a query that is an `or` of words and phrases alone (`a OR b OR "c
+    d"`): ranked and counted inside the index, as one word is. Else None. As a tree, each
+    word's matches were listed and looked up once for each branch of `_tree_sql`'s union:
+    twenty words `OR`ed at 100,000 cards took 2.4 s, where the index's own `OR` takes 0.6."""
+    from dlcards.search import Group, Term, phrase
+
+    tree = query.tree
+    if (
+        not isinstance(tree, Group)
+        or tree.negated
+        or tree.kind != "or"
+        or not all(isinstance(t, Term) and not t.negated for t in tree.items)
+    ):
+        return None
+    return " OR ".join(dict.fromkeys(phrase(t) for t in tree.items if isinstance(t, Term)))
+
+
 def _search_sql(
     query: Query, today: date, table: str, limit: int | None, starts_at: int, as_of: bool
 ) -> tuple[str, list[Any]]:
+    anyof = any_of_words(query)
+    if anyof is not None:
+        return _words_sql(anyof, [], limit)
     if query.tree is not None:
         return _tree_sql(query, query.tree, today, table, limit, starts_at, as_of)
     positive, negative = query.phrases(False), query.phrases(True)
@@ -384,43 +406,61 @@ def _search_sql(
         where.append(clause)
         params += args
     joins = _joins(query, table, as_of)
-    tail = ""
-    if limit is not None:
-        tail = " LIMIT ?"
-        params.append(limit)
     if positive:
         match = " AND ".join(positive) + "".join(f" NOT {n}" for n in negative)
-        if not query.filters and limit is not None:
-            # Only words: rank inside the index (retired cards are not in it), then look up
-            # the best `limit` cards (one seek each).
-            sql = (
-                f"SELECT c.id, c.topic, m.score FROM (SELECT rowid, {BM25} AS score "
-                f"FROM card_search WHERE card_search MATCH ? ORDER BY score LIMIT ?) m "
-                "JOIN cards c ON c.search_rowid = m.rowid ORDER BY m.score, c.position"
-            )
-            return sql, [match, limit]
-        sql = (
-            f"SELECT c.id, c.topic, {BM25} AS score FROM card_search "
-            f"JOIN cards c ON c.search_rowid = card_search.rowid {joins} "
-            f"WHERE card_search MATCH ? AND {' AND '.join(where)} ORDER BY score, c.position"
-        )
-        return sql + tail, [match, *params]
+        if not query.filters:
+            return _words_sql(match, [], limit)
+        return _words_sql(match, where, limit, joins, params)
     if negative:
         where.append(
             "c.search_rowid NOT IN (SELECT rowid FROM card_search WHERE card_search MATCH ?)"
         )
-        params.insert(len(params) - (limit is not None), " OR ".join(negative))
+        params.append(" OR ".join(negative))
     sql = (
         f"SELECT c.id, c.topic, NULL FROM cards c {joins} "
         f"WHERE {' AND '.join(where)} ORDER BY c.position"
     )
-    return sql + tail, params
+    if limit is None:
+        return sql, params
+    return sql + " LIMIT ?", [*params, limit]
+
+
+def _words_sql(
+    match: str,
+    where: list[str],
+    limit: int | None,
+    joins: str = "",
+    params: Sequence[Any] = (),
+) -> tuple[str, list[Any]]:
+    """The cards matching the FTS5 `match` (and the conditions `where` on `c`, with their
+    `joins` and `params`), best first."""
+    if not where and limit is not None:
+        # Only words: rank inside the index (retired cards are not in it), then look up the
+        # best `limit` cards (one seek each).
+        sql = (
+            f"SELECT c.id, c.topic, m.score FROM (SELECT rowid, {BM25} AS score "
+            f"FROM card_search WHERE card_search MATCH ? ORDER BY score LIMIT ?) m "
+            "JOIN cards c ON c.search_rowid = m.rowid ORDER BY m.score, c.position"
+        )
+        return sql, [match, limit]
+    sql = (
+        f"SELECT c.id, c.topic, {BM25} AS score FROM card_search "
+        f"JOIN cards c ON c.search_rowid = card_search.rowid {joins} "
+        f"WHERE card_search MATCH ? AND {' AND '.join(where or ['c.retired = 0'])} "
+        "ORDER BY score, c.position"
+    )
+    if limit is None:
+        return sql, [match, *params]
+    return sql + " LIMIT ?", [match, *params, limit]
 
 
 def count_sql(
     query: Query, today: date, table: str, starts_at: int = DAY_STARTS_AT, as_of: bool = False
 ) -> tuple[str, list[Any]]:
     """SELECT count(*) of the active cards matching `query` (`as_of`: as `search_sql`)."""
+    anyof = any_of_words(query)
+    if anyof is not None:
+        return "SELECT count(*) FROM card_search WHERE card_search MATCH ?", [anyof]
     if query.phrases(False) and not query.filters:
         match = " AND ".join(query.phrases(False)) + "".join(
             f" NOT {n}" for n in query.phrases(True)
