@@ -84,7 +84,10 @@ def test_study_says_so_and_suspends_then_list_show_stats_know() -> None:
     assert "again (re-drill)" not in out.split("is a leech")[1]  # it left the session
     shown = json.loads(cli("show", CARD, "--json"))["state"]
     assert shown["suspended"] is True and shown["lapses"] == 8 and shown["leech"] is True
-    assert cli("show", CARD).rstrip().endswith("lapses 8 · recall today 0% · leech · suspended")
+    shown_text = cli("show", CARD)
+    assert shown_text.rstrip().endswith("lapses 8 · recall today 0% · leech · suspended")
+    # in no queue: its date is the one it takes once unsuspended, never "due" as it stands
+    assert re.search(r"· due [^·]+ once unsuspended ·", " ".join(shown_text.split()))
     listed = json.loads(cli("list", "--leeches", "--json"))
     assert listed == [
         {

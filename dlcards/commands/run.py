@@ -241,7 +241,9 @@ def show(
         parts = [
             *memory,
             f"interval {state['interval']}d",
-            due_words(date.fromisoformat(state["due"]), day),
+            # a suspended card is in no queue (as Anki's browser puts its date in brackets)
+            due_words(date.fromisoformat(state["due"]), day)
+            + (" once unsuspended" if state["suspended"] else ""),
             f"reviews in a row {state['repetitions']}",
             f"lapses {state['lapses']}",
         ]
