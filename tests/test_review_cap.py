@@ -8,8 +8,11 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import helpers as h
 import pytest
@@ -381,30 +384,38 @@ def test_with_nothing_else_changing_the_limits_take_nothing_out(
                     session.grade(Grade(int(key)))
 
 
+def _anki_with_five_due(folder: Path, review_limit: int) -> Any:
+    """A real Anki collection (v3 scheduler, no learning steps) in `folder`: 5 reviews due
+    (a day overdue) and 20 new cards, new limit 20 and the review limit given."""
+    from anki.collection import Collection
+
+    col = Collection(str(folder / "c.anki2"))
+    conf = col.decks.config_dict_for_deck_id(1)
+    conf["new"]["perDay"], conf["rev"]["perDay"] = 20, review_limit
+    conf["new"]["delays"], conf["lapse"]["delays"] = [], []
+    col.decks.update_config(conf)
+    ids = []
+    for i in range(25):
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"], note["Back"] = f"q{i}", "a"
+        col.add_note(note, 1)
+        ids.append(note.card_ids()[0])
+    for cid in ids[:5]:
+        card = col.get_card(cid)
+        card.type = card.queue = 2
+        card.ivl, card.due = 3, col.sched.today - 1
+        col.update_card(card)
+    return col
+
+
 def _anki_counts_through_a_day(folder: Path) -> list[tuple[int, int]]:
     """A real Anki (v3 scheduler, no learning steps): 5 reviews due and 20 new cards, review
     limit 9 and new limit 20; (new, review) counts at the start, after a review, a review and a
     new card are answered, with the review limit lowered to 4, then with it back at 200 and
     the new limit at 1."""
-    from anki.collection import Collection
-
-    col = Collection(str(folder / "c.anki2"))
+    col = _anki_with_five_due(folder, 9)
     try:
         conf = col.decks.config_dict_for_deck_id(1)
-        conf["new"]["perDay"], conf["rev"]["perDay"] = 20, 9
-        conf["new"]["delays"], conf["lapse"]["delays"] = [], []
-        col.decks.update_config(conf)
-        ids = []
-        for i in range(25):
-            note = col.new_note(col.models.by_name("Basic"))
-            note["Front"], note["Back"] = f"q{i}", "a"
-            col.add_note(note, 1)
-            ids.append(note.card_ids()[0])
-        for cid in ids[:5]:
-            card = col.get_card(cid)
-            card.type = card.queue = 2
-            card.ivl, card.due = 3, col.sched.today - 1
-            col.update_card(card)
         counts = [col.sched.counts()]
         answered = []
         while sorted(answered) != [0, 2, 2]:  # Anki mixes new cards in: two reviews, a new one
@@ -429,6 +440,22 @@ def _anki_counts_through_a_day(folder: Path) -> list[tuple[int, int]]:
     return [(n, r) for n, _, r in counts]
 
 
+@contextmanager
+def _five_due_capped(cap: int) -> Iterator[StudySession]:
+    """A session (the limits from the settings) over `five_due`'s cards, the cap at `cap`."""
+    five_due()
+    cli("config", "reviews_per_day", str(cap))
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        yield _session(store, new_setting=True, cap_setting=True)
+
+
+def _counts(session: StudySession) -> tuple[int, int]:
+    """The session's (new, due) cards left, once fitted to the day's limits as they are now."""
+    session.keep_to_limits()
+    left = session.remaining()
+    return left["new"], left["due"]
+
+
 def test_limits_changed_mid_session_leave_what_a_real_anki_leaves(tmp_path: Path) -> None:
     """The same day in a real Anki and in a dlcards session, the limits changed in the
     middle: at each step the session has the new cards and due reviews Anki's queues have.
@@ -436,28 +463,19 @@ def test_limits_changed_mid_session_leave_what_a_real_anki_leaves(tmp_path: Path
     queues when the options change)."""
     pytest.importorskip("anki")
     expected = _anki_counts_through_a_day(tmp_path)
-    five_due()
-    cli("config", "reviews_per_day", "9")
-    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
-        session = _session(store, new_setting=True, cap_setting=True)
-
-        def counts() -> tuple[int, int]:
-            session.keep_to_limits()
-            left = session.remaining()
-            return left["new"], left["due"]
-
-        seen = [counts()]
+    with _five_due_capped(9) as session:
+        seen = [_counts(session)]
         session.grade(Grade.GOOD)  # perceptron-1 and -2, due
         session.grade(Grade.GOOD)
         for _ in range(3):  # perceptron-3..5 to the end: the first new card next
             session.skip()
         session.grade(Grade.GOOD)
-        seen.append(counts())
+        seen.append(_counts(session))
         cli("config", "reviews_per_day", "4")
-        seen.append(counts())
+        seen.append(_counts(session))
         cli("config", "reviews_per_day", "200")
         cli("config", "new_per_day", "1")
-        seen.append(counts())
+        seen.append(_counts(session))
     assert seen == expected == [(4, 5), (3, 3), (0, 1), (0, 3)]
 
 
@@ -508,25 +526,9 @@ def _anki_counts_with_the_cap_raised(folder: Path) -> list[tuple[int, int]]:
     """A real Anki (v3, no learning steps): 5 reviews due and 20 new cards, review limit 3;
     (new, review) counts at the start, after one review is answered, and with the review
     limit raised to 10."""
-    from anki.collection import Collection
-
-    col = Collection(str(folder / "c.anki2"))
+    col = _anki_with_five_due(folder, 3)
     try:
         conf = col.decks.config_dict_for_deck_id(1)
-        conf["new"]["perDay"], conf["rev"]["perDay"] = 20, 3
-        conf["new"]["delays"], conf["lapse"]["delays"] = [], []
-        col.decks.update_config(conf)
-        ids = []
-        for i in range(25):
-            note = col.new_note(col.models.by_name("Basic"))
-            note["Front"], note["Back"] = f"q{i}", "a"
-            col.add_note(note, 1)
-            ids.append(note.card_ids()[0])
-        for cid in ids[:5]:
-            card = col.get_card(cid)
-            card.type = card.queue = 2
-            card.ivl, card.due = 3, col.sched.today - 1
-            col.update_card(card)
         counts = [col.sched.counts()]
         top = col.sched.get_queued_cards().cards[0]
         card = col.get_card(top.card.id)
@@ -548,21 +550,12 @@ def test_a_cap_raised_past_the_sessions_start_leaves_what_a_real_anki_leaves(
     it was when the session started: the session has the cards Anki's rebuilt queues have."""
     pytest.importorskip("anki")
     expected = _anki_counts_with_the_cap_raised(tmp_path)
-    five_due()
-    cli("config", "reviews_per_day", "3")
-    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
-        session = _session(store, new_setting=True, cap_setting=True)
-
-        def counts() -> tuple[int, int]:
-            session.keep_to_limits()
-            left = session.remaining()
-            return left["new"], left["due"]
-
-        seen = [counts()]
+    with _five_due_capped(3) as session:
+        seen = [_counts(session)]
         session.grade(Grade.GOOD)
-        seen.append(counts())
+        seen.append(_counts(session))
         cli("config", "reviews_per_day", "10")
-        seen.append(counts())
+        seen.append(_counts(session))
     assert seen == expected == [(0, 3), (0, 2), (5, 4)]
 
 
