@@ -896,6 +896,7 @@ def parse_deck(text: str, path: str) -> Deck:
         )
     cards: list[Card] = []
     seen: dict[str, int] = {}
+    notes: dict[str, Card] = {}  # each `anki_guid` given, with its card
     for index, raw in enumerate(cards_raw):
         card = _card(ctx, raw, topic, index, _line_of(cards_raw))
         if card.id in seen:
@@ -906,6 +907,15 @@ def parse_deck(text: str, path: str) -> Deck:
                 card.id,
             )
         seen[card.id] = card.line
+        if card.anki_guid is not None:
+            other = notes.setdefault(card.anki_guid, card)
+            if other is not card:  # exported, the two would be one note in Anki
+                raise ctx.fail(
+                    _line_of(raw, "anki_guid"),
+                    f"anki_guid {quoted(card.anki_guid)} is also card {other.id}'s (line "
+                    f"{other.line} of this file); each card is its own Anki note",
+                    card.id,
+                )
         cards.append(card)
     return Deck(
         topic=topic, title=title.strip(), cards=tuple(cards), path=path, description=description
@@ -1024,6 +1034,7 @@ def reparse_reusing(
     cards: list[Card] = []
     reused: list[int | None] = []
     seen: set[str] = set()
+    seen_guids: set[str | None] = set()
     last = len(lines) - 1
     was_last = len(old.cards) - 1
     for index, (piece, line, digest) in enumerate(zip(pieces[1:], lines, digests[1:], strict=True)):
@@ -1045,9 +1056,11 @@ def reparse_reusing(
                 card = _card(ctx, raw, old.topic, index, line)
             except Exception:  # any failure: the whole text's parse decides, and says it
                 return None
-        if card.id in seen:
-            return None
+        if card.id in seen or card.anki_guid in seen_guids:
+            return None  # the whole text's parse says where
         seen.add(card.id)
+        if card.anki_guid is not None:
+            seen_guids.add(card.anki_guid)
         cards.append(card)
         reused.append(i)
     deck = Deck(old.topic, old.title, tuple(cards), path, old.description)

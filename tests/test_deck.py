@@ -596,6 +596,27 @@ def test_an_anki_guid_is_the_cards_and_comes_back_from_the_cache(remark: bool) -
     assert _deck_from_json(entry, "d.yaml", "s") == deck
 
 
+def test_two_cards_of_one_file_with_one_anki_guid_is_one_line_on_either_path() -> None:
+    """Exported, two cards with the same `anki_guid` would be one note in Anki (the second
+    updating the first): the file is refused at the second's key, naming the first, whether
+    the whole file is read or only the card an edit changed (`reparse_deck` leaves it to the
+    whole parse, which says where)."""
+    from dlcards.deck import parse_deck_chunked, reparse_deck
+
+    two = "topic: t\ntitle: T\ncards:\n- id: t-1\n  question: q\n  answer: a\n"
+    two += "  anki_guid: 'g1'\n- id: t-2\n  question: q2\n  answer: a2\n"
+    deck, chunks = parse_deck_chunked(two + "  anki_guid: 'g2'\n", "d.yaml")
+    assert chunks is not None and [c.anki_guid for c in deck.cards] == ["g1", "g2"]
+    saved = two + "  anki_guid: 'g1'\n"
+    assert reparse_deck(saved, "d.yaml", deck, chunks) is None
+    with pytest.raises(DeckError) as info:
+        parse_deck(saved, "d.yaml")
+    assert str(info.value) == (
+        "d.yaml:11: card t-2: anki_guid 'g1' is also card t-1's (line 4 of this file); each "
+        "card is its own Anki note"
+    )
+
+
 # --- hostile decks: bounded, one line, fast ---------------------------------------------------
 
 
