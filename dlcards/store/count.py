@@ -142,6 +142,26 @@ def study_day(starts_at: int) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(before))
 
 
+def log_whole(path: str) -> bool:
+    """Whether SQLite, opening the database at `path` here, would replay every write its
+    `-wal` holds (`walcheck.log_damage`, read only when the log holds more than its header:
+    the module is a prompt's cost). A plain sqlite3 connection that opens a log a killed
+    session left, damaged, replays it up to the damage and, closing as the last one,
+    checkpoints that much into the file and deletes the log: the grades committed after the
+    damage are gone, which every command that opens the store refuses in one line first."""
+    import os
+
+    try:  # a log more than its header (walcheck.HEADER) is read, by a module of its own
+        logged = os.stat(f"{path}-wal").st_size > 32
+    except OSError:
+        return True
+    if not logged:
+        return True
+    from dlcards.store.walcheck import log_damage
+
+    return log_damage(path) is None
+
+
 def prompt_count(path: str, day: str | None, observed: str) -> int | None:
     """`dlcards due --count` for `day` (None: the study day now, `study_day`, at the
     collection's `day_starts_at`) from the database at `path` read with sqlite3 alone,
@@ -149,20 +169,11 @@ def prompt_count(path: str, day: str | None, observed: str) -> int | None:
     schema, no FSRS rebuild pending, the deck files seen as the last sync saw them
     (`observed`), valid settings, no review logged after the day. None otherwise (the full
     command answers, and reports what is wrong)."""
-    import os
-
     from dlcards.errors import DlcardsError
     from dlcards.settings import Settings
 
-    try:  # a log more than its header (walcheck.HEADER) is read, by a module of its own
-        logged = os.stat(f"{path}-wal").st_size > 32
-    except OSError:
-        logged = False
-    if logged:
-        from dlcards.store.walcheck import log_damage
-
-        if log_damage(path) is not None:
-            return None  # SQLite would drop what the log holds: the full command says so
+    if not log_whole(path):
+        return None  # SQLite would drop what the log holds: the full command says so
     try:
         # a writer that holds the file whole (an exclusive lock, as a program working in
         # rollback-journal mode takes) is not waited out: the full command then waits its half
@@ -206,6 +217,8 @@ def pending_files_at(path: str) -> bool:
 
     if not os.path.isfile(path):
         return False
+    if not log_whole(path):
+        return True  # not opened here: the store refuses it without replaying the log
     try:
         conn = sqlite3.connect(path, timeout=FAST_WAIT_S, isolation_level=None)
     except sqlite3.Error:
