@@ -214,6 +214,35 @@ def test_a_bit_flipped_in_the_log_a_killed_session_left_loses_no_grade(
     assert dlcards("doctor", "--check").returncode == 0
 
 
+def test_a_database_emptied_after_a_killed_session_keeps_its_log_for_the_restore(
+    tmp_path: Path, killed_session: Path
+) -> None:
+    """A session killed (SIGKILL) leaves its 5 grades in the -wal; the database file is then
+    emptied (a shell's `>`, a failed copy). SQLite, opening an empty file, takes it for a new
+    database and deletes the log: the store refuses it in one line first, and the restore
+    salvages the grades from the log. Torture run: `topics` and `due --count`, which look at
+    the file with sqlite3 alone (whether a killed import's deck files are pending; the
+    prompt's count), deleted the log, and the restore then found 0 of the 5 grades."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(killed_session, folder)
+    dlcards = _dlcards_in(folder)
+    db = folder / "p.db"
+    log = Path(f"{db}-wal")
+    raw = log.read_bytes()
+    db.write_bytes(b"")
+    assert dlcards("topics").returncode == 0  # its decks need no database
+    refused = dlcards("due", "--count")
+    assert refused.returncode == 2 and "is an empty file" in refused.stderr
+    assert log.read_bytes() == raw and db.stat().st_size == 0
+    (backup,) = (folder / "backups").glob("p-manual-*.db.gz")
+    restored = dlcards("doctor", "--restore", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    assert "5 salvaged" in restored.stdout
+    assert count_reviews(db) == 5
+
+
 def test_two_terminals_study_at_once(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     first = spawn(tmp_path, "--topic", "gd")

@@ -143,20 +143,23 @@ def study_day(starts_at: int) -> str:
 
 
 def log_whole(path: str) -> bool:
-    """Whether SQLite, opening the database at `path` here, would replay every write its
-    `-wal` holds (`walcheck.log_damage`, read only when the log holds more than its header:
-    the module is a prompt's cost). A plain sqlite3 connection that opens a log a killed
-    session left, damaged, replays it up to the damage and, closing as the last one,
-    checkpoints that much into the file and deletes the log: the grades committed after the
-    damage are gone, which every command that opens the store refuses in one line first."""
+    """Whether a plain sqlite3 connection may open the database at `path` here without losing
+    what its `-wal` holds (a log more than its header: `walcheck.log_damage` is read only
+    then, by a module of its own, a prompt's cost). Opening a log a killed session left, a
+    connection that closes as the last one checkpoints it and deletes it: one damaged, SQLite
+    replays it up to the damage only, and the grades committed after it are gone; beside an
+    emptied file (0 bytes), SQLite takes the file for a new database and deletes the whole
+    log. The store refuses both in one line before SQLite opens the file, and
+    `doctor --restore` salvages the log's grades (`connection.check_header`)."""
     import os
 
-    try:  # a log more than its header (walcheck.HEADER) is read, by a module of its own
-        logged = os.stat(f"{path}-wal").st_size > 32
+    try:
+        if os.stat(f"{path}-wal").st_size <= 32:  # walcheck.HEADER: no frame in it
+            return True
+        if os.stat(path).st_size == 0:
+            return False
     except OSError:
-        return True
-    if not logged:
-        return True
+        return True  # no log; or no file, which the caller looks for
     from dlcards.store.walcheck import log_damage
 
     return log_damage(path) is None
@@ -215,8 +218,8 @@ def pending_files_at(path: str) -> bool:
     when it cannot be read here (the store says why, when a command opens it)."""
     import os
 
-    if not os.path.isfile(path):
-        return False
+    if not os.path.isfile(path) or os.path.getsize(path) == 0:
+        return False  # (an empty file holds no record)
     if not log_whole(path):
         return True  # not opened here: the store refuses it without replaying the log
     try:
