@@ -243,6 +243,32 @@ def test_a_database_emptied_after_a_killed_session_keeps_its_log_for_the_restore
     assert count_reviews(db) == 5
 
 
+def test_an_emptied_database_with_no_backups_keeps_its_log(
+    tmp_path: Path, killed_session: Path
+) -> None:
+    """As above, with no backups beside it (deleted): the store refused an emptied file only
+    to name its backups, and with none opened it, and SQLite deleted the log as a new
+    database's, the 5 grades with it, without a word (`due` said 0 due, 20 new). No dlcards
+    makes an empty file with a log (a new database's header is written before its log gets
+    a frame): refused in one line, the log kept."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(killed_session, folder)
+    shutil.rmtree(folder / "backups")
+    dlcards = _dlcards_in(folder)
+    db = folder / "p.db"
+    log = Path(f"{db}-wal")
+    raw = log.read_bytes()
+    db.write_bytes(b"")
+    for args in (["due"], ["study"], ["show", "gd-1"]):
+        refused = dlcards(*args)
+        assert refused.returncode == 2, (args, refused.stdout)
+        assert refused.stderr.count("\n") == 1, refused.stderr
+        assert "is an empty file, but p.db-wal beside it holds" in refused.stderr
+    assert log.read_bytes() == raw and db.stat().st_size == 0
+
+
 def test_two_terminals_study_at_once(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     first = spawn(tmp_path, "--topic", "gd")

@@ -460,6 +460,7 @@ def _refuse_emptied(path: Path) -> None:
     the last seconds may be another dlcards's new database: it is not refused once it grows
     (two first commands started at once, beside a deleted database's backups)."""
     if (where := _backups_beside(path)) is None:
+        _refuse_emptied_log(path)
         return
     deadline = time.monotonic() + EMPTY_GROWS_S
     try:
@@ -474,6 +475,24 @@ def _refuse_emptied(path: Path) -> None:
     raise StoreError(
         f"database {path} is an empty file, and backups of it {where} (or delete the empty "
         "file to start a new database)"
+    )
+
+
+def _refuse_emptied_log(path: Path) -> None:
+    """An empty file at `path` with no backups beside it, but a -wal with commits: the file
+    was emptied after a session was killed, or under one. SQLite, opening it, takes the empty
+    file for a new database and deletes that log, and with it every grade in it (a torture
+    run: `: > p.db` after a SIGKILL of `study`, then `dlcards due`: 5 grades gone without a
+    word). No dlcards makes such a pair: a new database's file gets its header (WAL mode)
+    before its log gets a frame. Refused in one line, the log kept."""
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if not _has_content(wal):
+        return
+    raise StoreError(
+        f"database {path} is an empty file, but {wal.name} beside it holds the last commits "
+        "of the one that was there (emptied after a session was killed, or while one had it "
+        f"open); put the file back, or move {wal.name} and {shm.name} away to start a new "
+        "database"
     )
 
 
