@@ -269,6 +269,36 @@ def test_an_emptied_database_with_no_backups_keeps_its_log(
     assert log.read_bytes() == raw and db.stat().st_size == 0
 
 
+@pytest.mark.parametrize("damage", ["emptied", "flipped"])
+def test_list_reads_no_log_it_would_lose(tmp_path: Path, killed_session: Path, damage: str) -> None:
+    """`list` reads the suspended and leech marks with sqlite3 alone, on a read-only
+    connection. Torture run: beside an emptied database file (as above) that connection
+    deleted the log a killed session left, read-only or not (SQLite takes a 0-byte file for
+    a new database and deletes its log), and the restore salvaged none of its 5 grades; a log
+    with a bit flipped was read up to the damage, without a word. It lists the cards, says in
+    one line that they are listed without their marks and why, and leaves the log as it is."""
+    import shutil
+    import struct
+
+    folder = tmp_path / "f"
+    shutil.copytree(killed_session, folder)
+    dlcards = _dlcards_in(folder)
+    db = folder / "p.db"
+    log = Path(f"{db}-wal")
+    if damage == "emptied":
+        db.write_bytes(b"")
+    else:
+        raw = bytearray(log.read_bytes())
+        raw[32 + 24 + struct.unpack(">I", raw[8:12])[0] // 2] ^= 0x10
+        log.write_bytes(raw)
+    before = log.read_bytes()
+    listed = dlcards("list")
+    assert listed.returncode == 0 and "gd-1\t" in listed.stdout
+    assert log.read_bytes() == before
+    assert listed.stderr.count("\n") == 1 and "listed without" in listed.stderr, listed.stderr
+    assert ("empty file" if damage == "emptied" else "write-ahead log") in listed.stderr
+
+
 def test_two_terminals_study_at_once(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     first = spawn(tmp_path, "--topic", "gd")

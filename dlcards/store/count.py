@@ -144,25 +144,32 @@ def study_day(starts_at: int) -> str:
 
 def log_whole(path: str) -> bool:
     """Whether a plain sqlite3 connection may open the database at `path` here without losing
-    what its `-wal` holds (a log more than its header: `walcheck.log_damage` is read only
-    then, by a module of its own, a prompt's cost). Opening a log a killed session left, a
-    connection that closes as the last one checkpoints it and deletes it: one damaged, SQLite
-    replays it up to the damage only, and the grades committed after it are gone; beside an
-    emptied file (0 bytes), SQLite takes the file for a new database and deletes the whole
-    log. The store refuses both in one line before SQLite opens the file, and
-    `doctor --restore` salvages the log's grades (`connection.check_header`)."""
+    what its `-wal` holds (`log_problem`)."""
+    return log_problem(path) is None
+
+
+def log_problem(path: str) -> str | None:
+    """Why a plain sqlite3 connection must not open the database at `path` here, in words:
+    opening it would lose what its `-wal` holds. None when it may (a log more than its header
+    is read only then, by a module of its own, `walcheck.log_damage`: a prompt's cost).
+    Opening a log a killed session left, a connection that closes as the last one
+    checkpoints it and deletes it: one damaged, SQLite replays it up to the damage only, and
+    the grades committed after it are gone; beside an emptied file (0 bytes), SQLite takes
+    the file for a new database and deletes the whole log, read-only connection or not. The
+    store refuses both in one line before SQLite opens the file, and `doctor --restore`
+    salvages the log's grades (`connection.check_header`)."""
     import os
 
     try:
         if os.stat(f"{path}-wal").st_size <= 32:  # walcheck.HEADER: no frame in it
-            return True
+            return None
         if os.stat(path).st_size == 0:
-            return False
+            return "it is an empty file beside a write-ahead log that holds commits"
     except OSError:
-        return True  # no log; or no file, which the caller looks for
+        return None  # no log; or no file, which the caller looks for
     from dlcards.store.walcheck import log_damage
 
-    return log_damage(path) is None
+    return log_damage(path)
 
 
 def prompt_count(path: str, day: str | None, observed: str) -> int | None:

@@ -1,7 +1,7 @@
 """The suspended cards and the leeches, read with sqlite3 alone for `dlcards list`, which
 otherwise opens no database (it is quick, and its pipe fast path forks workers): one query on
 a read-only connection that creates, migrates and syncs nothing. This module imports no other
-part of the store."""
+part of the store but `count`'s look at the log (`count.log_problem`)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,10 @@ def card_marks(path: Path) -> Marks:
     past MARKS_WAIT_S, not a dlcards database, a folder."""
     if not path.exists():
         return Marks()
+    from dlcards.store.count import log_problem
+
+    if (problem := log_problem(str(path))) is not None:  # opening it would lose its log
+        raise MarksUnread(f"database {path} is damaged: {problem}")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=MARKS_WAIT_S)
     except (sqlite3.Error, OSError) as err:
