@@ -299,6 +299,42 @@ def test_list_reads_no_log_it_would_lose(tmp_path: Path, killed_session: Path, d
     assert ("empty file" if damage == "emptied" else "write-ahead log") in listed.stderr
 
 
+@pytest.mark.parametrize("side", ["-shm", "-wal", "-journal"])
+def test_a_fifo_beside_the_database_hangs_no_command(
+    tmp_path: Path, killed_session: Path, side: str
+) -> None:
+    """A FIFO where SQLite keeps the log, its index or the journal: the store refuses it in
+    one line (`check_side_files`). Torture run: `topics`, `list` and `due --count`, which look
+    at the database with sqlite3 alone first, opened it, and SQLite's open of the FIFO waited
+    for a writer for ever: a shell prompt hung. Each ends at once now: `due --count` with the
+    store's line, `list` listing the cards with a one-line warning, `topics` as it is."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(killed_session, folder)
+    fifo = folder / f"p.db{side}"
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    env = {
+        **os.environ,
+        "DLCARDS_DB": str(folder / "p.db"),
+        "DLCARDS_CACHE_DIR": str(folder / "cache"),
+        "NO_COLOR": "1",
+    }
+    said = {}
+    for args in (["topics"], ["list"], ["due", "--count"], ["show", "gd-1"]):
+        said[args[0]] = subprocess.run(
+            [sys.executable, "-m", "dlcards", *args],
+            env=env, capture_output=True, text=True, timeout=20,
+        )  # fmt: skip
+    assert said["topics"].returncode == 0
+    assert said["list"].returncode == 0 and said["list"].stderr.count("\n") == 1
+    assert f"p.db{side} beside it is not a regular file" in said["list"].stderr
+    for name in ("due", "show"):
+        assert said[name].returncode == 2 and said[name].stderr.count("\n") == 1
+        assert "is a FIFO (named pipe), not a file" in said[name].stderr
+
+
 def test_two_terminals_study_at_once(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     first = spawn(tmp_path, "--topic", "gd")

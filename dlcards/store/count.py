@@ -157,9 +157,22 @@ def log_problem(path: str) -> str | None:
     the grades committed after it are gone; beside an emptied file (0 bytes), SQLite takes
     the file for a new database and deletes the whole log, read-only connection or not. The
     store refuses both in one line before SQLite opens the file, and `doctor --restore`
-    salvages the log's grades (`connection.check_header`)."""
+    salvages the log's grades (`connection.check_header`). A file beside it that is no
+    regular file (a FIFO: SQLite's open of it waits for a writer for ever; a directory, a
+    device) is refused by the store in one line too (`connection.check_side_files`)."""
     import os
+    import stat
 
+    for end in ("-wal", "-shm", "-journal"):
+        side = f"{path}{end}"
+        try:
+            if not stat.S_ISREG(os.stat(side).st_mode):
+                return f"{os.path.basename(side)} beside it is not a regular file"
+        except FileNotFoundError:
+            if os.path.islink(side):
+                return f"{os.path.basename(side)} beside it is a link to a missing file"
+        except OSError as err:
+            return f"{os.path.basename(side)}: {err.strerror}"
     try:
         if os.stat(f"{path}-wal").st_size <= 32:  # walcheck.HEADER: no frame in it
             return None

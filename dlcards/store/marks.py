@@ -57,7 +57,7 @@ def card_marks(path: Path) -> Marks:
     from dlcards.store.count import log_problem
 
     if (problem := log_problem(str(path))) is not None:  # opening it would lose its log
-        raise MarksUnread(f"database {path} is damaged: {problem}")
+        raise MarksUnread(f"cannot read database {path}: {problem}")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=MARKS_WAIT_S)
     except (sqlite3.Error, OSError) as err:
