@@ -87,6 +87,30 @@ def test_damaged_log_index_stops_the_first_session_of_the_day_and_nothing_is_wri
     assert damage.count(db) == 3
 
 
+@pytest.mark.parametrize("command", [["study", "--today", "2026-11-27"], ["suspend", "gd-1"]])
+def test_a_table_page_the_day_s_backup_cannot_read_is_said_in_one_line(
+    db: Path, command: list[str]
+) -> None:
+    """A table's page overwritten (here the root of `sm2`, all 0xff): the first write of the
+    day backs the database up, and SQLite's backup stops on the page ("database disk image is
+    malformed"). Torture run: that was said as a warning that no backup was made, and then the
+    check's own read said "corrupt or not a dlcards database": two lines for one damage. Now
+    one line, as the check says damage, and nothing written."""
+    forget_daily_check(db)  # the first write of a day
+    page, size = damage.root_page(db, "sm2")
+    with db.open("r+b") as fh:
+        fh.seek((page - 1) * size)
+        fh.write(b"\xff" * size)
+    before = db.read_bytes()
+    result = runner.invoke(app, [*command, "--db", str(db)], input="\n5\nq\n")
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith(("error", "warn"))]
+    assert len(lines) == 1, result.output
+    assert "is damaged (database disk image is malformed); nothing was written" in lines[0]
+    assert "dlcards doctor" in lines[0]
+    assert db.read_bytes() == before
+
+
 def test_damaged_memory_index_stops_a_later_session_of_the_same_day(db: Path) -> None:
     # the daily check already ran today; the session tables are checked by every session
     damage.flip_in_index(db, "sm2_due")

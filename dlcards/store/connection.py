@@ -130,6 +130,12 @@ def unreadable_message(err: BaseException) -> bool:
     )
 
 
+def says_corrupt(err: BaseException) -> bool:
+    """Whether SQLite's error says the file it read is damaged (SQLITE_CORRUPT, SQLITE_NOTADB)."""
+    text = str(err).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
 def translate_error(
     path: Path, err: sqlite3.Error | UnicodeDecodeError, waited: float = BUSY_TIMEOUT_S
 ) -> StoreError:
@@ -154,7 +160,7 @@ def translate_error(
         )
     if "readonly" in text or "read-only" in text:
         return StoreError(_read_only(path))
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
+    if says_corrupt(err):
         return StoreError(
             f"database {path} is corrupt or not a dlcards database; {DOCTOR}, or pass another --db"
         )
@@ -1246,6 +1252,11 @@ class Connection:
             except backup.DamagedError:
                 raise
             except (OSError, *SQLITE_ERRORS) as err:
+                if isinstance(err, SQLITE_ERRORS) and says_corrupt(err):
+                    # the database read for its copy is damaged: said once, as the check
+                    # below says it (a warning that no backup was made, then "corrupt or not
+                    # a dlcards database" from the check's own read, were two lines)
+                    raise backup.DamagedError(str(_damaged(self.path, [str(err)]))) from None
                 reason = getattr(err, "strerror", None) or str(err)
                 self.notice(f"warning: could not back up {self.home} today: {reason}")
         if not done:
