@@ -504,11 +504,12 @@ def writer_alive(pid: int, started: int | None = None, since: float | None = Non
     return True
 
 
-def clean_stale_folders(prefix: str) -> None:
+def clean_stale_folders(prefix: str, keep: Callable[[Path], object] | None = None) -> None:
     """Remove this user's working folders `<prefix><pid>-...` in the temporary folder whose
     process no longer runs (a build or an unpacking killed before it could remove its own:
     hundreds of MB for a big collection): a process of that id started after the folder last
-    changed is another (`writer_alive`). Best effort: errors are ignored."""
+    changed is another (`writer_alive`). `keep`, given each such folder first, takes from it
+    what is the learner's. Best effort: errors are ignored."""
     import shutil
     import tempfile
 
@@ -524,6 +525,8 @@ def clean_stale_folders(prefix: str) -> None:
                 and (uid is None or entry.stat().st_uid == uid)
                 and not writer_alive(int(pid), since=entry.stat().st_ctime)
             ):
+                if keep is not None:
+                    keep(entry)
                 shutil.rmtree(entry, ignore_errors=True)
         except OSError:
             continue

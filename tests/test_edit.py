@@ -1208,3 +1208,62 @@ def test_a_hang_up_ignored_as_nohup_ignores_it_stays_ignored_while_the_editor_is
     assert run.returncode == 0, said
     assert got.read_text() == "True"  # the editor inherited the ignored SIGHUP
     assert "A1, kept" in deck.read_text(encoding="utf-8")
+
+
+def test_an_edit_killed_outright_leaves_no_folder_and_its_saved_copy_is_kept(
+    tmp_path: Path,
+) -> None:
+    """`dlcards edit` killed with SIGKILL while the editor is open: its working folder (the
+    deck's copy the editor opened) stayed in the temporary folder for good, and an edit the
+    editor, which outlives its parent, saved into the copy was never put in the deck, nor
+    said anywhere. The next edit removes the folder, keeps the saved copy where every edit not
+    put in place is kept, and says so in one line."""
+    import signal
+    import subprocess
+    import time
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck = decks / "own.yaml"
+    deck.write_text(DECK, encoding="utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    ready = tmp_path / "ready"
+    script = tmp_path / "saves_then_waits.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "copy = sys.argv[-1]\n"
+        "open(copy, 'a').write('# typed before the kill\\n')\n"
+        "open(os.environ['EDITOR_READY'], 'w').write(str(os.getpid()))\n"
+        "time.sleep(60)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("VISUAL", "EDITOR")}
+    env.update(EDITOR=f"{sys.executable} {script}", EDITOR_READY=str(ready), TMPDIR=str(temp))
+    args = [sys.executable, "-m", "dlcards", "edit", "own-1", "--decks", str(decks)]
+    run = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    editor_pid = None
+    try:
+        deadline = time.monotonic() + 60
+        while not (ready.exists() and ready.read_text()) and time.monotonic() < deadline:
+            assert run.poll() is None, run.communicate()[0]
+            time.sleep(0.05)
+        editor_pid = int(ready.read_text())
+        run.send_signal(signal.SIGKILL)
+        run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        if editor_pid is not None:
+            os.kill(editor_pid, signal.SIGKILL)
+    assert [p.name for p in temp.iterdir() if p.name.startswith("dlcards-edit-")]
+    env["EDITOR"] = "true"  # saves no change
+    again = subprocess.run(args, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=60)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert not [p for p in temp.iterdir() if p.is_dir() and p.name.startswith("dlcards-edit-")]
+    (note,) = [line for line in again.stderr.splitlines() if line.startswith("note: ")]
+    assert "own.yaml" in note
+    kept = Path(note.split(" is kept in ")[1])
+    assert kept.read_text() == DECK + "# typed before the kill\n"
+    assert deck.read_text() == DECK  # the deck as it was: the learner decides

@@ -17,7 +17,8 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from dlcards.deck import Card
 
 MAX_TRIES = 20
+EDIT_PREFIX = "dlcards-edit-"
+"""+ process id + "-": an edit's working folder in the temporary folder (the deck's copy the
+editor opens); those of edits killed outright (SIGKILL) are removed by the next edit
+(`fileio.clean_stale_folders`), the copy in each kept first if it is the learner's."""
 
 
 def _editor() -> tuple[list[str], str]:
@@ -464,13 +469,15 @@ def _edit_until_checked(
     import tempfile
 
     from dlcards.catalog import load_catalog
+    from dlcards.fileio import clean_stale_folders
 
     real = file.resolve()
     try:
         original = real.read_bytes()
     except OSError as err:
         raise UsageError(f"cannot read {file}: {err.strerror}") from None
-    with tempfile.TemporaryDirectory(prefix="dlcards-edit-") as tmp:
+    clean_stale_folders(EDIT_PREFIX, keep=partial(_keep_killed_edit, decks))
+    with tempfile.TemporaryDirectory(prefix=f"{EDIT_PREFIX}{os.getpid()}-") as tmp:
         copy = Path(tmp) / file.name  # the deck's own name: the editor's title, its syntax
         copy.write_bytes(original)
         try:
@@ -497,6 +504,33 @@ def _edit_until_checked(
                 say(escaped(f"stopped: {file} is left as it was, your edit is kept in {kept}"))
             raise
     return load_catalog(list(decks or ()))
+
+
+def _keep_killed_edit(decks: list[str] | None, folder: Path) -> None:
+    """The copy of a deck in the working folder of an edit whose dlcards was killed outright
+    (SIGKILL; the editor, its child, may have gone on and saved it): kept where every edit
+    not put in its deck's place is kept (`_keep`), and said, unless a deck file of its name
+    holds it as it is (nothing was typed, or the edit was put in place before the kill)."""
+    from dlcards.catalog import deck_files
+    from dlcards.console import escaped
+
+    for copy in folder.iterdir():
+        if not copy.is_file() or copy.is_symlink():
+            continue
+        text = copy.read_bytes()
+        same = False
+        for deck in deck_files(list(decks or ())):
+            if deck.name == copy.name:
+                with suppress(OSError):
+                    same = same or deck.read_bytes() == text
+        if not same:
+            kept = _keep(text, f"edit-{copy.stem}", copy.suffix)
+            say(
+                escaped(
+                    f"note: an edit of {copy.name} that an earlier dlcards, killed, did not put "
+                    f"in its deck's place is kept in {kept}"
+                )
+            )
 
 
 def _edit_copy(
