@@ -1210,14 +1210,16 @@ def test_a_hang_up_ignored_as_nohup_ignores_it_stays_ignored_while_the_editor_is
     assert "A1, kept" in deck.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("command", ["edit", "add"])
 def test_an_edit_killed_outright_leaves_no_folder_and_its_saved_copy_is_kept(
-    tmp_path: Path,
+    tmp_path: Path, command: str
 ) -> None:
-    """`dlcards edit` killed with SIGKILL while the editor is open: its working folder (the
-    deck's copy the editor opened) stayed in the temporary folder for good, and an edit the
-    editor, which outlives its parent, saved into the copy was never put in the deck, nor
-    said anywhere. The next edit removes the folder, keeps the saved copy where every edit not
-    put in place is kept, and says so in one line."""
+    """`dlcards edit` (or `add`) killed with SIGKILL while the editor is open: its working
+    folder (the deck's copy, or the new card's draft, the editor opened) stayed in the
+    temporary folder for good, and what the editor, which outlives its parent, saved there
+    was never put in the deck, nor said anywhere. The next edit (add) removes the folder,
+    keeps what was saved where every edit not put in place is kept, and says so in one
+    line."""
     import signal
     import subprocess
     import time
@@ -1230,16 +1232,20 @@ def test_an_edit_killed_outright_leaves_no_folder_and_its_saved_copy_is_kept(
     temp.mkdir()
     ready = tmp_path / "ready"
     script = tmp_path / "saves_then_waits.py"
+    typed = "question: Typed before the kill?\n" if command == "add" else "# typed before it\n"
     script.write_text(
         "import os, sys, time\n"
         "copy = sys.argv[-1]\n"
-        "open(copy, 'a').write('# typed before the kill\\n')\n"
+        f"open(copy, 'a').write({typed!r})\n"
         "open(os.environ['EDITOR_READY'], 'w').write(str(os.getpid()))\n"
         "time.sleep(60)\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("VISUAL", "EDITOR")}
     env.update(EDITOR=f"{sys.executable} {script}", EDITOR_READY=str(ready), TMPDIR=str(temp))
-    args = [sys.executable, "-m", "dlcards", "edit", "own-1", "--decks", str(decks)]
+    which = ["edit", "own-1", "--decks", str(decks)] if command == "edit" else ["add"]
+    args = [sys.executable, "-m", "dlcards", *which]
+    if command == "add":
+        args += ["--deck", str(deck)]
     run = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
     editor_pid = None
@@ -1256,14 +1262,16 @@ def test_an_edit_killed_outright_leaves_no_folder_and_its_saved_copy_is_kept(
             run.kill()
         if editor_pid is not None:
             os.kill(editor_pid, signal.SIGKILL)
-    assert [p.name for p in temp.iterdir() if p.name.startswith("dlcards-edit-")]
+    prefix = f"dlcards-{command}-"
+    assert [p.name for p in temp.iterdir() if p.name.startswith(prefix)]
     env["EDITOR"] = "true"  # saves no change
     again = subprocess.run(args, env=env, stdin=subprocess.DEVNULL, capture_output=True,
                            text=True, timeout=60)  # fmt: skip
     assert again.returncode == 0, again.stderr
-    assert not [p for p in temp.iterdir() if p.is_dir() and p.name.startswith("dlcards-edit-")]
+    assert not [p for p in temp.iterdir() if p.is_dir() and p.name.startswith(prefix)]
     (note,) = [line for line in again.stderr.splitlines() if line.startswith("note: ")]
-    assert "own.yaml" in note
     kept = Path(note.split(" is kept in ")[1])
-    assert kept.read_text() == DECK + "# typed before the kill\n"
+    assert kept.read_text().endswith(typed)
+    if command == "edit":
+        assert kept.read_text() == DECK + typed
     assert deck.read_text() == DECK  # the deck as it was: the learner decides

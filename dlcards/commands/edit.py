@@ -34,9 +34,11 @@ if TYPE_CHECKING:
 
 MAX_TRIES = 20
 EDIT_PREFIX = "dlcards-edit-"
-"""+ process id + "-": an edit's working folder in the temporary folder (the deck's copy the
-editor opens); those of edits killed outright (SIGKILL) are removed by the next edit
-(`fileio.clean_stale_folders`), the copy in each kept first if it is the learner's."""
+ADD_PREFIX = "dlcards-add-"
+"""+ process id + "-": an edit's or an add's working folder in the temporary folder (the
+deck's copy, or the new card's draft, the editor opens); those of commands killed outright
+(SIGKILL) are removed by the next of their kind (`fileio.clean_stale_folders`), the copy or
+draft in each kept first if it is the learner's."""
 
 
 def _editor() -> tuple[list[str], str]:
@@ -344,7 +346,7 @@ def add(
     from dlcards.console import echo, escaped
     from dlcards.deckedit import TEMPLATE, append_card, check_template, free_id, is_empty
     from dlcards.deckedit import with_error as marked
-    from dlcards.fileio import atomic_write_bytes, folder_lock
+    from dlcards.fileio import atomic_write_bytes, clean_stale_folders, folder_lock
     from dlcards.prompt import is_deck_name  # the names a folder loads
     from dlcards.search import not_text
 
@@ -370,7 +372,8 @@ def add(
     if not file.exists():  # a new deck: its topic (from its name) must be no other deck's
         _check_new_topic(file, topic, catalog)
     card_id = free_id(topic, taken | ids)
-    with tempfile.TemporaryDirectory(prefix="dlcards-add-") as tmp:
+    clean_stale_folders(ADD_PREFIX, keep=_keep_killed_add)
+    with tempfile.TemporaryDirectory(prefix=f"{ADD_PREFIX}{os.getpid()}-") as tmp:
         draft = Path(tmp) / f"{card_id}.yaml"
         # (the name as every line says it: one that is not UTF-8 could not be written)
         pristine = TEMPLATE.format(topic=topic, path=escaped(file.name), sp=" ")
@@ -531,6 +534,29 @@ def _keep_killed_edit(decks: list[str] | None, folder: Path) -> None:
                     f"in its deck's place is kept in {kept}"
                 )
             )
+
+
+def _keep_killed_add(folder: Path) -> None:
+    """The draft in the working folder of an `add` whose dlcards was killed outright
+    (`_keep_killed_edit`): kept, and said, when a card was typed in it (the template's own
+    lines changed; its comments are not the card)."""
+    from dlcards.console import escaped
+    from dlcards.deckedit import TEMPLATE, card_lines, is_empty
+
+    untouched = card_lines(TEMPLATE.format(topic="", path="", sp=" "))
+    for draft in folder.iterdir():
+        if not draft.is_file() or draft.is_symlink():
+            continue
+        text = draft.read_bytes().decode("utf-8", errors="replace")
+        if is_empty(text) or card_lines(text) == untouched:
+            continue
+        kept = _keep(text, draft.stem)
+        say(
+            escaped(
+                f"note: a card typed in an add that an earlier dlcards, killed, did not add "
+                f"is kept in {kept}"
+            )
+        )
 
 
 def _edit_copy(
