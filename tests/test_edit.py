@@ -1246,17 +1246,18 @@ def test_an_edit_killed_outright_leaves_no_folder_and_its_saved_copy_is_kept(
     args = [sys.executable, "-m", "dlcards", *which]
     if command == "add":
         args += ["--deck", str(deck)]
-    run = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    # (no pipe: the editor, its child, would hold it open after the kill)
+    run = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)  # fmt: skip
     editor_pid = None
     try:
         deadline = time.monotonic() + 60
         while not (ready.exists() and ready.read_text()) and time.monotonic() < deadline:
-            assert run.poll() is None, run.communicate()[0]
+            assert run.poll() is None, run.returncode
             time.sleep(0.05)
         editor_pid = int(ready.read_text())
         run.send_signal(signal.SIGKILL)
-        run.communicate(timeout=60)
+        run.wait(timeout=60)
     finally:
         if run.poll() is None:
             run.kill()
