@@ -76,17 +76,18 @@ def synced_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from dlcards.store import Store
 
     root = tmp_path_factory.mktemp("template")
-    before = os.environ.get("DLCARDS_CACHE_DIR")
+    # made before any test's `isolated` when a test asks for it by name: the built-in decks
+    # whatever the shell exports (a DLCARDS_DECKS of 100,000 cards made it of those)
+    taken_out = ("DLCARDS_CACHE_DIR", "DLCARDS_DECKS", "DLCARDS_TODAY")
+    kept = {k: os.environ.pop(k, None) for k in taken_out}
     os.environ["DLCARDS_CACHE_DIR"] = str(root / "cache")
     try:
         with Store.open(root / "dlcards.db") as store:
             store.backups = False
             sync_if_needed(store, [])
     finally:
-        if before is None:
-            del os.environ["DLCARDS_CACHE_DIR"]
-        else:
-            os.environ["DLCARDS_CACHE_DIR"] = before
+        del os.environ["DLCARDS_CACHE_DIR"]
+        os.environ.update({k: v for k, v in kept.items() if v is not None})
     conn = sqlite3.connect(root / "dlcards.db")
     conn.execute("DELETE FROM meta WHERE key = 'integrity_checked'")
     conn.commit()

@@ -85,3 +85,23 @@ def test_an_imported_log_decides_leeches_as_grading_does(isolated: Path, action:
         assert imported == graded
         assert store.query(flags, ("gd-1",)) == store.query(flags, ("gd-2",))
         assert h.state(store, "gd-1") == h.state(store, "gd-2")
+
+
+def test_the_template_database_holds_the_built_in_decks_whatever_the_shell_exports(
+    synced_template: Path,
+) -> None:
+    """Each test starts from a copy of one synced database, made at the first test that asks
+    for it, which may be before `isolated` runs. A shell exporting DLCARDS_DECKS (as one
+    working on a big collection does) made it of those decks (28 tests of `test_quick.py` and
+    `test_days.py` failed, the first after minutes): it is made of the built-in decks."""
+    import sqlite3
+
+    from dlcards.catalog import builtin_decks_dir, read_deck
+
+    built_in = sorted(c.id for f in builtin_decks_dir().glob("*.yaml") for c in read_deck(f).cards)
+    conn = sqlite3.connect(synced_template / "dlcards.db")
+    try:
+        held = sorted(r[0] for r in conn.execute("SELECT id FROM cards WHERE retired = 0"))
+    finally:
+        conn.close()
+    assert held == built_in
