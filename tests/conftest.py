@@ -30,6 +30,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 # suite that starts a few hundred). Bytecode in __pycache__ (git-ignored) changes no behaviour.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
+# The suite tests the built-in decks on the clock's day: a shell's own DLCARDS_DECKS or
+# DLCARDS_TODAY (exported to work on a big collection, say) reached the modules that read the
+# decks when collected, the fixtures made before `isolated` runs (the template database, a
+# module's synced environment) and the processes tests start, and ~80 tests failed on it.
+# Taken out here, in the controller before its workers start and in each worker.
+for _shell_own in ("DLCARDS_DECKS", "DLCARDS_TODAY"):
+    os.environ.pop(_shell_own, None)
+
 
 def _temp_in_memory(shm: Path = Path("/dev/shm")) -> None:
     """Every test's files (tmp_path, and the temporary files of the processes tests start)
@@ -76,18 +84,17 @@ def synced_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from dlcards.store import Store
 
     root = tmp_path_factory.mktemp("template")
-    # made before any test's `isolated` when a test asks for it by name: the built-in decks
-    # whatever the shell exports (a DLCARDS_DECKS of 100,000 cards made it of those)
-    taken_out = ("DLCARDS_CACHE_DIR", "DLCARDS_DECKS", "DLCARDS_TODAY")
-    kept = {k: os.environ.pop(k, None) for k in taken_out}
+    before = os.environ.get("DLCARDS_CACHE_DIR")
     os.environ["DLCARDS_CACHE_DIR"] = str(root / "cache")
     try:
         with Store.open(root / "dlcards.db") as store:
             store.backups = False
             sync_if_needed(store, [])
     finally:
-        del os.environ["DLCARDS_CACHE_DIR"]
-        os.environ.update({k: v for k, v in kept.items() if v is not None})
+        if before is None:
+            del os.environ["DLCARDS_CACHE_DIR"]
+        else:
+            os.environ["DLCARDS_CACHE_DIR"] = before
     conn = sqlite3.connect(root / "dlcards.db")
     conn.execute("DELETE FROM meta WHERE key = 'integrity_checked'")
     conn.commit()

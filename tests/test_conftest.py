@@ -93,7 +93,7 @@ def test_the_template_database_holds_the_built_in_decks_whatever_the_shell_expor
     """Each test starts from a copy of one synced database, made at the first test that asks
     for it, which may be before `isolated` runs. A shell exporting DLCARDS_DECKS (as one
     working on a big collection does) made it of those decks (28 tests of `test_quick.py` and
-    `test_days.py` failed, the first after minutes): it is made of the built-in decks."""
+    `test_days.py` failed, the first after minutes): the suite takes the variable out."""
     import sqlite3
 
     from dlcards.catalog import builtin_decks_dir, read_deck
