@@ -1276,3 +1276,42 @@ def test_an_edit_killed_outright_leaves_no_folder_and_its_saved_copy_is_kept(
     if command == "edit":
         assert kept.read_text() == DECK + typed
     assert deck.read_text() == DECK  # the deck as it was: the learner decides
+
+
+@pytest.mark.parametrize("where", ["after-the-rename", "loading-the-decks"])
+def test_an_edit_interrupted_once_in_place_says_it_is_saved(
+    tmp_path: Path, editor, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C (or a `kill`) in the moment after the edit is put in the deck's place: tort10's
+    run saw exit 130 with no line at all (the decks being loaded after), or, with the deck
+    already replaced, 'left as it was, your edit is kept in ...' (an interrupt inside the
+    write, after its rename). The line says the edit is saved, and no copy is kept."""
+    import dlcards.catalog
+    import dlcards.fileio
+
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    editor("REPLACE:Q1?=>Q1, reworded?")
+    if where == "after-the-rename":
+        write = dlcards.fileio.atomic_write_bytes
+
+        def interrupted_after(path: Path, *args: object, **kwargs: object) -> None:
+            write(path, *args, **kwargs)  # type: ignore[arg-type]
+            if Path(path) == deck.resolve():  # the deck's own write, not a side file's
+                raise KeyboardInterrupt
+
+        monkeypatch.setattr(dlcards.fileio, "atomic_write_bytes", interrupted_after)
+    else:
+        load = dlcards.catalog.load_catalog
+
+        def interrupted_once_saved(*args: object, **kwargs: object) -> object:
+            if "reworded" in deck.read_text():
+                raise KeyboardInterrupt
+            return load(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(dlcards.catalog, "load_catalog", interrupted_once_saved)
+    result = runner.invoke(app, ["edit", "own-1", "--decks", str(deck)])
+    assert result.exit_code == 130, result.output
+    assert "Q1, reworded?" in deck.read_text()
+    assert f"stopped: your edit is saved in {deck}" in " ".join(result.output.split())
+    assert "kept in" not in result.output

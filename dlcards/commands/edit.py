@@ -480,33 +480,58 @@ def _edit_until_checked(
     except OSError as err:
         raise UsageError(f"cannot read {file}: {err.strerror}") from None
     clean_stale_folders(EDIT_PREFIX, keep=partial(_keep_killed_edit, decks))
-    with tempfile.TemporaryDirectory(prefix=f"{EDIT_PREFIX}{os.getpid()}-") as tmp:
-        copy = Path(tmp) / file.name  # the deck's own name: the editor's title, its syntax
-        copy.write_bytes(original)
-        try:
-            _edit_copy(copy, file, line, decks, card_id, stdin)
-            edited = copy.read_bytes()
-            if edited != original:
-                _replace(real, file, original, edited)
-        except (DeckError, UsageError) as err:
-            typed = copy.read_bytes() if copy.is_file() else original
-            if typed == original:  # nothing typed: nothing to keep, the deck is as it was
-                if isinstance(err, DeckError):  # a deck broken before the editor opened
-                    raise DeckError(f"{err}; fix it and run `dlcards check`") from None
-                raise
-            kept = _keep(typed, f"edit-{file.stem}", file.suffix)
-            raise type(err)(
-                f"{err}; {file} is left as it was, your edit is kept in {kept}"
-            ) from None
-        except KeyboardInterrupt:  # a `kill`, a closed terminal, Ctrl-C while it is checked
-            typed = copy.read_bytes() if copy.is_file() else original
-            if typed != original:  # saved in the editor, not yet in the deck: the learner's
+    placed = False  # the edit put in the deck's place
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"{EDIT_PREFIX}{os.getpid()}-") as tmp:
+            copy = Path(tmp) / file.name  # the deck's own name: the editor's title, its syntax
+            copy.write_bytes(original)
+            try:
+                _edit_copy(copy, file, line, decks, card_id, stdin)
+                edited = copy.read_bytes()
+                if edited != original:
+                    _replace(real, file, original, edited)
+                    placed = True
+            except (DeckError, UsageError) as err:
+                typed = copy.read_bytes() if copy.is_file() else original
+                if typed == original:  # nothing typed: nothing to keep, the deck is as it was
+                    if isinstance(err, DeckError):  # a deck broken before the editor opened
+                        raise DeckError(f"{err}; fix it and run `dlcards check`") from None
+                    raise
                 kept = _keep(typed, f"edit-{file.stem}", file.suffix)
-                from dlcards.console import escaped
+                raise type(err)(
+                    f"{err}; {file} is left as it was, your edit is kept in {kept}"
+                ) from None
+            except KeyboardInterrupt:  # a `kill`, a closed terminal, Ctrl-C while it is checked
+                typed = copy.read_bytes() if copy.is_file() else original
+                if typed != original:  # saved in the editor: in the deck's place, or kept
+                    from dlcards.console import escaped
 
-                say(escaped(f"stopped: {file} is left as it was, your edit is kept in {kept}"))
-            raise
-    return load_catalog(list(decks or ()))
+                    if _holds(real, typed):  # put in place just before: said so, not "kept"
+                        say(escaped(f"stopped: your edit is saved in {file}"))
+                    else:
+                        kept = _keep(typed, f"edit-{file.stem}", file.suffix)
+                        say(
+                            escaped(
+                                f"stopped: {file} is left as it was, your edit is kept in {kept}"
+                            )
+                        )
+                raise
+        return load_catalog(list(decks or ()))
+    except KeyboardInterrupt:  # the edit in place (the folder's removal, the decks' load):
+        # the line says so (it said nothing)
+        if placed:
+            from dlcards.console import escaped
+
+            say(escaped(f"stopped: your edit is saved in {file}"))
+        raise
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file at `path` holds `data` now (False when it cannot be read)."""
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _keep_killed_edit(decks: list[str] | None, folder: Path) -> None:
