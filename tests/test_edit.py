@@ -1315,3 +1315,38 @@ def test_an_edit_interrupted_once_in_place_says_it_is_saved(
     assert "Q1, reworded?" in deck.read_text()
     assert f"stopped: your edit is saved in {deck}" in " ".join(result.output.split())
     assert "kept in" not in result.output
+
+
+@pytest.mark.parametrize("done", [False, True], ids=["before-the-rename", "after-the-rename"])
+def test_an_add_interrupted_while_it_writes_keeps_the_card_and_says_where(
+    tmp_path: Path, editor, monkeypatch: pytest.MonkeyPatch, done: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C (or a `kill`) while `add` writes the deck, after the editor closed: it ended with
+    exit 130 and no line, and interrupted before the rename, the typed card was in neither
+    the deck nor a kept file. Now the card is added and said so, or kept and said where."""
+    import dlcards.fileio
+
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK, encoding="utf-8")
+    editor(CARD_TEXT.format(q="Typed before the interrupt?"))
+    write = dlcards.fileio.atomic_write_bytes
+
+    def interrupted(path: Path, *args: object, **kwargs: object) -> None:
+        if Path(path) != deck:  # a side file's write, not the deck's
+            return write(path, *args, **kwargs)  # type: ignore[arg-type]
+        if done:
+            write(path, *args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dlcards.fileio, "atomic_write_bytes", interrupted)
+    result = runner.invoke(app, ["add", "--deck", str(deck)])
+    assert result.exit_code == 130, result.output
+    said = " ".join(result.output.split())
+    if done:
+        assert "Typed before the interrupt?" in deck.read_text(encoding="utf-8")
+        assert f"is added to {deck}" in said and "kept in" not in said
+    else:
+        assert deck.read_text(encoding="utf-8") == DECK
+        kept = Path(said.split("yours is kept in ")[1].split()[0])
+        assert "Typed before the interrupt?" in kept.read_text(encoding="utf-8")
+        kept.unlink()

@@ -426,6 +426,7 @@ def add(
             raise
     # The file is read again and written under a lock on its folder: another `add` (or an
     # edit saved) since the editor opened is kept, and the id is one nobody took meanwhile.
+    written: bytes | None = None  # the deck with the card, once made
     try:
         with folder_lock(file.parent, waiting=_waiting):
             if not file.exists():  # still new: no deck of its topic appeared meanwhile
@@ -438,12 +439,20 @@ def add(
             if card_id in taken | ids:
                 card_id = free_id(now_topic, taken | ids)
             new_text, line = append_card(text, template, card_id, str(file))
-            atomic_write_bytes(file, new_text.encode("utf-8"))
+            written = new_text.encode("utf-8")
+            atomic_write_bytes(file, written)
     except (OSError, DeckError, UsageError) as err:
         why = f"cannot write {file}: {err.strerror}" if isinstance(err, OSError) else str(err)
         raise UsageError(
             f"{why}; no card added, yours is kept in {_keep(template, card_id)}"
         ) from None
+    except KeyboardInterrupt:  # Ctrl-C or a `kill` while it is written: the card is the
+        # learner's either way, in the deck or kept (it was neither, and nothing was said)
+        if written is not None and _holds(file, written):
+            say(escaped(f"stopped: {card_id} is added to {file}"))
+        else:
+            say(escaped(f"stopped: no card added; yours is kept in {_keep(template, card_id)}"))
+        raise
     echo(f"added {card_id} to {file}:{line}")
     from dlcards.catalog import deck_files
 
