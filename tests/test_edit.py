@@ -67,6 +67,17 @@ def kept_file(output: str) -> Path:
     return Path(" ".join(output.split()).split("your edit is kept in ")[1].split()[0])
 
 
+def _deck_folder_and_temp(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A deck folder holding DECK as `own.yaml`, that file, and an empty temporary folder."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck = decks / "own.yaml"
+    deck.write_text(DECK, encoding="utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    return decks, deck, temp
+
+
 def cli(*args: str) -> str:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.output
@@ -1048,12 +1059,7 @@ def test_a_kill_while_the_editor_is_open_ends_the_editor_and_keeps_what_was_save
     import subprocess
     import time
 
-    decks = tmp_path / "decks"
-    decks.mkdir()
-    deck = decks / "own.yaml"
-    deck.write_text(DECK, encoding="utf-8")
-    temp = tmp_path / "tmp"
-    temp.mkdir()
+    decks, deck, temp = _deck_folder_and_temp(tmp_path)
     ready, got = tmp_path / "ready", tmp_path / "got"
     script = tmp_path / "signalled_editor.py"
     script.write_text(SIGNALLED_EDITOR)
@@ -1224,12 +1230,7 @@ def test_an_edit_killed_outright_leaves_no_folder_and_its_saved_copy_is_kept(
     import subprocess
     import time
 
-    decks = tmp_path / "decks"
-    decks.mkdir()
-    deck = decks / "own.yaml"
-    deck.write_text(DECK, encoding="utf-8")
-    temp = tmp_path / "tmp"
-    temp.mkdir()
+    decks, deck, temp = _deck_folder_and_temp(tmp_path)
     ready = tmp_path / "ready"
     script = tmp_path / "saves_then_waits.py"
     typed = "question: Typed before the kill?\n" if command == "add" else "# typed before it\n"
