@@ -345,9 +345,7 @@ class StudySession:
         room = cap_left(limits.per_day, reviewed)  # None: no cap
 
         def chosen(ids: list[str], most: int | None) -> list[str]:
-            fresh = [
-                c for c in ids if c not in known and (self.allowed is None or c in self.allowed)
-            ]
+            fresh = [c for c in ids if c not in known]
             return fresh if most is None else fresh[: max(0, most)]
 
         by = self.schedule.name
@@ -355,14 +353,14 @@ class StudySession:
         if limits.reviews is not None:  # a shorter session: what it has not taken yet
             taken = sum(1 for i in [*self.queue, *self.held] if i.kind == "due")
             most_due = limits.reviews - taken if room is None else min(room, limits.reviews - taken)
-        due = chosen(self.store.due_ids(self.today, by, self.topics), most_due)
+        due = chosen(self.store.due_ids(self.today, by, self.topics, within=self.allowed), most_due)
         coming = sum(1 for i in [*self.queue[self.position :], *self.held] if i.kind == "new")
         most_new = limits.new - self.store.new_introduced(self.today) - coming
         if room is not None:
             most_new = min(most_new, room)
         new = []
         if most_new > 0:
-            ids = self.store.new_ids(by, self.topics, None, as_of=self.today)
+            ids = self.store.new_ids(by, self.topics, None, as_of=self.today, within=self.allowed)
             new = chosen(ids, most_new)
         self.held += [Item(c, "due") for c in due] + [Item(c, "new") for c in new]
 

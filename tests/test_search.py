@@ -1373,14 +1373,14 @@ def test_a_ranked_query_with_or_looks_each_match_up_once(graded_store: Store, te
 
 @pytest.mark.parametrize("text", ["gradient OR loss OR softmax", 'loss OR "learning rate"'])
 def test_an_or_of_words_is_ranked_and_counted_in_the_index(graded_store: Store, text: str) -> None:
-    """An `or` of words alone (`any_of_words`) is matched by the index's own OR, not as a tree
+    """An `or` of words alone (`words_match`) is matched by the index's own OR, not as a tree
     whose every word is listed once per branch (twenty words at 100,000 cards: 2.4 s against
     0.6): the same cards, in the same order, and the same count, as the tree's query gives."""
-    from dlcards.store.search import _tree_sql, any_of_words
+    from dlcards.store.search import _tree_sql, words_match
 
     store = graded_store
     query = parse(text)
-    assert query.tree is not None and any_of_words(query) is not None
+    assert query.tree is not None and words_match(query) is not None
     sql, params = _tree_sql(query, query.tree, TODAY, "sm2", None, 4, False)
     as_tree = [tuple(r) for r in store.conn.execute(sql, params).fetchall()]
     hits, total = store.search(query, TODAY, "sm2")

@@ -513,11 +513,11 @@ def _edit_until_checked(
             except KeyboardInterrupt:  # a `kill`, a closed terminal, Ctrl-C while it is checked
                 typed = copy.read_bytes() if copy.is_file() else original
                 if typed != original:  # saved in the editor: in the deck's place, or kept
-                    from dlcards.console import escaped
-
                     if _holds(real, typed):  # put in place just before: said so, not "kept"
-                        say(escaped(f"stopped: your edit is saved in {file}"))
+                        placed = True  # (said below)
                     else:
+                        from dlcards.console import escaped
+
                         kept = _keep(typed, f"edit-{file.stem}", file.suffix)
                         say(
                             escaped(
@@ -526,8 +526,8 @@ def _edit_until_checked(
                         )
                 raise
         return load_catalog(list(decks or ()))
-    except KeyboardInterrupt:  # the edit in place (the folder's removal, the decks' load):
-        # the line says so (it said nothing)
+    except KeyboardInterrupt:  # the edit in place (interrupted in its write, the folder's
+        # removal, the decks' load): the line says so
         if placed:
             from dlcards.console import escaped
 

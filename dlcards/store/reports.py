@@ -636,7 +636,7 @@ class Reports(Connection):
         bm25 when it has words (best first), else in deck order, due dates by scheduler `by`:
         the first `limit` of them (all if None) and how many match in all."""
         from dlcards.settings import DAY_STARTS_AT
-        from dlcards.store.search import any_of_words, count_sql, reads_memories, search_sql
+        from dlcards.store.search import count_sql, reads_memories, search_sql, words_match
 
         # the hour the study day begins, for the moments `added:` and `edited:` compare
         starts_at = (
@@ -656,9 +656,7 @@ class Reports(Connection):
         as_of = reads_memories(query, table) and self.has_later(today)
         if as_of:
             self._reading_as_of(table)
-        # only words (a tree of them `or`ed too: `any_of_words`) are ranked in the index
-        words_only = query.ranked or any_of_words(query) is not None
-        if query.filters or not words_only:
+        if words_match(query) is None:
             # the filters join the card tables: one pass, counted here
             sql, params = search_sql(query, today, table, starts_at=starts_at, as_of=as_of)
             rows = self._call(lambda: self.conn.execute(sql, params).fetchall())

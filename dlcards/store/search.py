@@ -372,14 +372,18 @@ def search_sql(
     return with_ + sql, first + params
 
 
-def any_of_words(query: Query) -> str | None:
-    """The FTS5 MATCH of a query that is an `or` of words and phrases alone (`a OR b OR "c
-    d"`): ranked and counted inside the index, as one word is. Else None. As a tree, each
-    word's matches were listed and looked up once for each branch of `_tree_sql`'s union:
-    twenty words `OR`ed at 100,000 cards took 2.4 s, where the index's own `OR` takes 0.6."""
+def words_match(query: Query) -> str | None:
+    """The FTS5 MATCH of a query of words alone, ranked and counted inside the index: its
+    terms (each must hold, those under `-` must not, one at least that must), or an `or` of
+    words and phrases (`a OR b OR "c d"`). None for any other query (a filter, a group, a
+    negated one). As a tree, an `or` of words had each word's matches listed, and looked up,
+    once for each branch of `_tree_sql`'s union: twenty words at 100,000 cards took 2.4 s,
+    where the index's own `OR` takes 0.6."""
     from dlcards.search import Group, Term, phrase
 
     tree = query.tree
+    if tree is None:
+        return _all_of(query) if query.phrases(False) and not query.filters else None
     if (
         not isinstance(tree, Group)
         or tree.negated
@@ -390,12 +394,17 @@ def any_of_words(query: Query) -> str | None:
     return " OR ".join(dict.fromkeys(phrase(t) for t in tree.items if isinstance(t, Term)))
 
 
+def _all_of(query: Query) -> str:
+    """The MATCH of a flat query's terms: each that must hold, none of those under `-`."""
+    return " AND ".join(query.phrases(False)) + "".join(f" NOT {n}" for n in query.phrases(True))
+
+
 def _search_sql(
     query: Query, today: date, table: str, limit: int | None, starts_at: int, as_of: bool
 ) -> tuple[str, list[Any]]:
-    anyof = any_of_words(query)
-    if anyof is not None:
-        return _words_sql(anyof, [], limit)
+    match = words_match(query)
+    if match is not None:
+        return _words_sql(match, [], limit)
     if query.tree is not None:
         return _tree_sql(query, query.tree, today, table, limit, starts_at, as_of)
     positive, negative = query.phrases(False), query.phrases(True)
@@ -406,11 +415,8 @@ def _search_sql(
         where.append(clause)
         params += args
     joins = _joins(query, table, as_of)
-    if positive:
-        match = " AND ".join(positive) + "".join(f" NOT {n}" for n in negative)
-        if not query.filters:
-            return _words_sql(match, [], limit)
-        return _words_sql(match, where, limit, joins, params)
+    if positive:  # words and filters
+        return _words_sql(_all_of(query), where, limit, joins, params)
     if negative:
         where.append(
             "c.search_rowid NOT IN (SELECT rowid FROM card_search WHERE card_search MATCH ?)"
@@ -458,13 +464,8 @@ def count_sql(
     query: Query, today: date, table: str, starts_at: int = DAY_STARTS_AT, as_of: bool = False
 ) -> tuple[str, list[Any]]:
     """SELECT count(*) of the active cards matching `query` (`as_of`: as `search_sql`)."""
-    anyof = any_of_words(query)
-    if anyof is not None:
-        return "SELECT count(*) FROM card_search WHERE card_search MATCH ?", [anyof]
-    if query.phrases(False) and not query.filters:
-        match = " AND ".join(query.phrases(False)) + "".join(
-            f" NOT {n}" for n in query.phrases(True)
-        )
+    match = words_match(query)
+    if match is not None:
         return "SELECT count(*) FROM card_search WHERE card_search MATCH ?", [match]
     sql, params = search_sql(query, today, table, starts_at=starts_at, as_of=as_of)
     return f"SELECT count(*) FROM ({sql})", params
