@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from dlcards import __version__, prompt
 from dlcards.console import escaped
-from dlcards.errors import DeckError, UsageError, nonempty
+from dlcards.errors import DeckError, UsageError, nonempty, quoted
 from dlcards.fileio import read_cache_json, write_cache_json
 from dlcards.paths import cache_dir
 from dlcards.prompt import DECK_SUFFIXES as DECK_SUFFIXES
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-CACHE_FORMAT = 11  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
+CACHE_FORMAT = 12  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
 
 
 def builtin_decks_dir() -> Path:
@@ -320,6 +320,7 @@ class DeckInfo(NamedTuple):
     id_text: str  # the card ids, one per line: split only when they are used
     math: int
     quiz_text: str  # the ids of the cards with a quiz template, one per line
+    guid_text: str = ""  # the Anki note GUIDs its cards hold (`anki_guid:`), one per line
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -508,10 +509,10 @@ class Catalog:
         return cards
 
 
-Summary = tuple[str, str, str, str, int, str]
+Summary = tuple[str, str, str, str, int, str, str]
 """What the catalog's index keeps of a deck (`DeckInfo`, but its file and stamp): the path as
-shown, its topic and title, its cards' ids (a line each), how many are math cards, and the ids
-of those with a quiz."""
+shown, its topic and title, its cards' ids (a line each), how many are math cards, the ids
+of those with a quiz, and the Anki note GUIDs its cards hold (a line each)."""
 
 
 def _summary(deck: Deck) -> Summary:
@@ -522,12 +523,13 @@ def _summary(deck: Deck) -> Summary:
         "\n".join(card.id for card in deck.cards),
         sum(card.is_math for card in deck.cards),
         "\n".join(card.id for card in deck.cards if card.quiz is not None),
+        "\n".join(card.anki_guid for card in deck.cards if card.anki_guid is not None),
     )
 
 
 def _info(summary: Summary, file: Path, stamp: str) -> DeckInfo:
     """The index entry of the deck `summary` is of (read from `file`, stamped `stamp`)."""
-    path, topic, title, id_text, math, quiz_text = summary
+    path, topic, title, id_text, math, quiz_text, guid_text = summary
     return DeckInfo(
         file=file,
         path=path,
@@ -537,6 +539,7 @@ def _info(summary: Summary, file: Path, stamp: str) -> DeckInfo:
         id_text=id_text,
         math=math,
         quiz_text=quiz_text,
+        guid_text=guid_text,
     )
 
 
@@ -557,14 +560,7 @@ def check_merge(
         others = [info for info in infos if info.file not in apart]
         if not others:
             return  # every deck as it was when they were checked together
-        text = "\n".join(info.id_text for info in others if info.id_text)
-        ids = text.split("\n") if text else []
-        new = set(ids)
-        if len(new) == len(ids) and all(
-            new.isdisjoint(info.id_text.split("\n"))
-            for info in infos
-            if info.file in apart and info.id_text
-        ):
+        if _apart(infos, others, apart, "id_text") and _apart(infos, others, apart, "guid_text"):
             return
     topics: dict[str, DeckInfo] = {}
     owner: dict[str, DeckInfo] = {}
@@ -586,6 +582,42 @@ def check_merge(
                     f"{first.file}:{first.line}; ids must be unique across all decks"
                 )
             owner[cid] = info
+    _no_guid_twice(infos, load)
+
+
+def _apart(
+    infos: Sequence[DeckInfo], others: Sequence[DeckInfo], apart: Collection[Path], field: str
+) -> bool:
+    """Whether no line of `field` (ids, or Anki GUIDs) is in two decks, as `check_merge`
+    decides it: from the other decks' lines, and each deck known apart's against them."""
+    text = "\n".join(getattr(info, field) for info in others if getattr(info, field))
+    lines = text.split("\n") if text else []
+    new = set(lines)
+    return len(new) == len(lines) and all(
+        new.isdisjoint(getattr(info, field).split("\n"))
+        for info in infos
+        if info.file in apart and getattr(info, field)
+    )
+
+
+def _no_guid_twice(infos: Sequence[DeckInfo], load: Callable[[DeckInfo], Deck]) -> None:
+    """Two decks' cards with one `anki_guid` would be one note in Anki (`export anki` writes
+    the second over the first, and an import gives both notes' reviews to one card): the
+    second is a deck error that names both cards and files. (`parse_deck` finds two in one
+    file.)"""
+    owner: dict[str, DeckInfo] = {}
+    for info in infos:
+        for guid in info.guid_text.split("\n") if info.guid_text else ():
+            first_info = owner.setdefault(guid, info)
+            if first_info is info:
+                continue
+            first = next(c for c in load(first_info).cards if c.anki_guid == guid)
+            card = next(c for c in load(info).cards if c.anki_guid == guid)
+            raise DeckError(
+                f"{card.file}:{card.line}: card {card.id}: anki_guid {quoted(guid)} is also "
+                f"card {first.id}'s, at {first.file}:{first.line}; each card is its own Anki "
+                "note: take the key out of one of them"
+            )
 
 
 def read_deck(path: Path) -> Deck:
@@ -772,6 +804,7 @@ def _indexed(entry: object, file: Path, stamp: str) -> bool:
         and isinstance(entry.get("ids"), str)
         and type(entry.get("math")) is int
         and isinstance(entry.get("quiz"), str)
+        and isinstance(entry.get("guids"), str)
     )
 
 
@@ -785,6 +818,7 @@ def _info_from_index(file: Path, stamp: str, entry: dict[str, Any]) -> DeckInfo:
         entry["ids"],
         entry["math"],
         entry["quiz"],
+        entry["guids"],
     )
 
 
@@ -1094,6 +1128,7 @@ class Loading:
                     "ids": info.id_text,
                     "math": info.math,
                     "quiz": info.quiz_text,
+                    "guids": info.guid_text,
                 }
                 changed = True
         # decks read from the index whose entries were checked together, each as it is now

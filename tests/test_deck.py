@@ -927,6 +927,37 @@ def test_duplicate_id_across_decks_is_found_when_one_deck_comes_from_the_cache(
     assert "x-1" in load_catalog([first]).by_id()  # the index still reads after the error
 
 
+def test_one_anki_guid_in_two_deck_files_is_one_line_naming_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two files' cards with one `anki_guid` were not checked (one file's two were): `export
+    anki` wrote two notes with one GUID (Anki updates the first with the second) and an
+    import gave both notes' reviews to one card. It is a deck error naming both cards and
+    files, whether both decks are parsed, or one comes from the cache's index (checked apart
+    before) and the other is saved with the other's GUID."""
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(
+        "topic: a\ntitle: A\ncards:\n- id: a-1\n  question: q\n  answer: a\n  anki_guid: 'g1'\n"
+    )
+    b = "topic: b\ntitle: B\ncards:\n- id: b-0\n  question: q\n  answer: a\n"
+    b += "- id: b-1\n  question: q2\n  answer: a2\n  anki_guid: "
+    second.write_text(b + "'g2'\n")
+    monkeypatch.setenv("DLCARDS_CACHE_DIR", str(tmp_path / "kept"))
+    assert {"a-1", "b-1"} <= set(load_catalog([first, second]).by_id())  # both cached now
+    second.write_text(b + "'g1'\n")
+    expected = (
+        f"{second}:7: card b-1: anki_guid 'g1' is also card a-1's, at {first}:4; each card "
+        "is its own Anki note: take the key out of one of them"
+    )
+    for cache in ("kept", "fresh"):
+        monkeypatch.setenv("DLCARDS_CACHE_DIR", str(tmp_path / cache))
+        with pytest.raises(DeckError) as info:
+            load_catalog([first, second])
+        assert str(info.value) == expected
+    assert "a-1" in load_catalog([first]).by_id()  # each alone is a good deck
+    assert "b-1" in load_catalog([second]).by_id()
+
+
 def test_a_cache_entry_of_another_version_of_the_deck_is_not_used(tmp_path: Path) -> None:
     """The index and a deck's entry are separate files written without fsync: after a crash
     the index may name the file as it is now while the entry holds an older version. The entry
