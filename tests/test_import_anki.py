@@ -287,6 +287,11 @@ def test_slugs_and_tags() -> None:
     made = slug(long_leaf, set())
     assert made == "the-chain-rule-through-every-layer-of-a" and len(made) <= 40
     assert all(len(slug("x" * n, set())) <= 40 for n in (39, 40, 41, 200))
+    # any script, transliterated: every character but a-z and 0-9 was a dash
+    assert slug("Ünïcode::数学", set()) == "unicode-shuxue"  # was n-code
+    assert slug("数学", set()) == "shuxue"  # was anki, the fallback of an empty slug
+    assert slug("l'été", set()) == "l-ete" and slug("Ελληνικά", set()) == "ellinika"
+    assert slug("２０２４", set()) == "anki-2024" and slug("★", set()) == "anki"
     assert tag_of("Deep_Learning::Backprop") == "deep_learning::backprop"
 
 

@@ -329,6 +329,47 @@ def test_a_deck_name_with_control_characters_makes_a_deck_that_loads(
     assert "ml-basics" in {d.topic for d in load_catalog([out_dir], use_cache=False).infos}
 
 
+DECKS_IN_ANY_SCRIPT = {  # Anki deck name -> its topic, transliterated by hand
+    "Ünïcode::数学": "unicode-shuxue",
+    "Ünïcode::物理": "unicode-wuli",
+    "😀 Emoji": "grinning-emoji",
+    "العربية": "lrbyh",
+    "עברית": "vryt",
+    "Русский язык": "russkiy-yazyk",
+    "Maths": "maths",
+    "Mäths": "anki-maths",  # after `Maths` by name: the same slug, told apart
+}
+
+
+@pytest.mark.parametrize("order", ["as listed", "reversed"])
+def test_decks_named_in_any_script_get_readable_topics_the_same_at_every_import(
+    tmp_path: Path, order: str
+) -> None:
+    """A deck's topic slug is its name transliterated to ASCII: every character but a-z and
+    0-9 was a dash, so `Ünïcode::数学` was `n-code`, `Ünïcode::物理` `anki-n-code`, a name in
+    Chinese, Arabic, Hebrew or emoji alone `anki`, `anki-anki`, ..., and `Mäths` `m-ths`.
+    Two names of one slug are told apart in the order of their names, not of the notes,
+    so a later export whose notes come in another order gives every deck the same topic."""
+    names = list(DECKS_IN_ANY_SCRIPT)
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        for i, name in enumerate(names if order == "as listed" else names[::-1]):
+            add(col, "Basic", name, [], Front=f"q{i}", Back=f"a{i}")
+        package = export_package(col, tmp_path / "scripts.apkg")
+    finally:
+        col.close()
+    out_dir = tmp_path / "decks"
+    ok("import", "anki", str(package), "--to-yaml", str(out_dir))
+    files = sorted(out_dir.glob("*.yaml"))
+    # they load: every topic is a valid slug
+    titles = {d.topic: d.title for d in load_catalog(use_cache=False, files=files).infos}
+    assert titles == {topic: name for name, topic in DECKS_IN_ANY_SCRIPT.items()}
+    assert [p.name for p in files] == sorted(
+        f"{topic}.yaml" for topic in DECKS_IN_ANY_SCRIPT.values()
+    )
+    ok("check", "--decks", str(out_dir))
+
+
 def test_an_unwritable_yaml_dir_is_one_line(anki_deck: dict[str, Any]) -> None:
     blocker = anki_deck["dir"] / "a-file"
     blocker.write_text("not a directory")

@@ -188,13 +188,30 @@ MAX_SLUG = 40
 
 
 def _slugged(name: str) -> str:
+    """`name` in lower-case ASCII letters and digits, a dash between runs of them. Each other
+    character is transliterated first (anyascii: `Ünïcode::数学` is unicode-shuxue, `Русский`
+    russkiy, `😀 Emoji` grinning-emoji), without the apostrophe-like marks it gives for a
+    sound (العربية is l`rbyh there, lrbyh here). Before, every character but a-z and 0-9 was
+    a dash: `Ünïcode::数学` was n-code, a name in Chinese, Arabic or emoji alone no slug."""
+    if not name.isascii():
+        import unicodedata
+
+        from anyascii import anyascii
+
+        name = "".join(
+            c if c.isascii() else _SOUND_MARKS.sub("", anyascii(c))
+            for c in unicodedata.normalize("NFC", name)
+        )
     return _SLUG_JUNK.sub("-", name.lower().replace("::", "-")).strip("-")
+
+
+_SOUND_MARKS = re.compile(r"['`]")
 
 
 def slug(name: str, taken: Container[str]) -> str:
     """A topic slug for an Anki deck name, not one of `taken`: its whole path
-    (`ML::Deep Learning`: ml-deep-learning), or where that is longer than MAX_SLUG its last
-    deck's name, cut after a whole word if it must be."""
+    (`ML::Deep Learning`: ml-deep-learning), transliterated to ASCII (`_slugged`), or where
+    that is longer than MAX_SLUG its last deck's name, cut after a whole word if it must be."""
     base = _slugged(name) or "anki"
     if len(base) > MAX_SLUG:
         base = _slugged(name.split("::")[-1]) or base
@@ -1548,20 +1565,22 @@ def convert_notes(
                 result.empty[notetype.name] += 1
                 continue
             deck = decks.get(card.deck)
-            if deck is None:
-                name = collection.decks.get(card.deck, "Anki")
-                topic = slug(name, used_topics)
-                used_topics.add(topic)
-                deck = decks[card.deck] = YamlDeck(topic, name)
+            if deck is None:  # its topic is given below, once every deck is known
+                deck = decks[card.deck] = YamlDeck("", collection.decks.get(card.deck, "Anki"))
             # a note of one card is that card: its GUID kept in the deck and the database (in
             # the database alone, one a deck does not take: an add-on's of spaces, say)
             guid = note.guid if len(cards) == 1 else None
             in_deck = guid if guid is not None and anki_guid_problem(guid) is None else None
             deck.cards.append(YamlCard(card_id, q, a, tags, in_deck))
             result.cards[card.id] = card_id
-            result.topics[card_id] = deck.topic
             if guid is not None:
                 result.guids[card_id] = guid
+    # the topics in the order of the decks' names, not of the notes: two names of one slug
+    # (`Maths`, `Mäths`) get the same topics at every import, whichever note comes first
+    for deck in sorted(decks.values(), key=lambda d: d.title):
+        deck.topic = slug(deck.title, used_topics)
+        used_topics.add(deck.topic)
+        result.topics.update((c.id, deck.topic) for c in deck.cards)
     result.decks = list(decks.values())
     result.merged = {
         tag: sorted(anki.values()) for tag, anki in sorted(made_of.items()) if len(anki) > 1
