@@ -8,6 +8,7 @@ import them into the same notes and cards.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import json
@@ -127,11 +128,36 @@ def reference_set_progress(
         )
 
 
+def ids_of(guid: str, added_ms: int) -> int:
+    """The note id a card's note has in the package, by the rule written out: an even number
+    in the day before the card came into dlcards, from the first 8 bytes of the GUID's
+    SHA-256; the card's id is the next number."""
+    day = 86_400_000
+    head = int(hashlib.sha256(guid.encode("utf-8")).hexdigest()[:16], 16)
+    return added_ms - day + 2 * (head % (day // 2))
+
+
+def renumbered(conn: sqlite3.Connection, added_ms: int) -> None:
+    """genanki counted the notes' and cards' ids from the package's time in the export's
+    order; the package makes them from each note's GUID (`ids_of`)."""
+    rows = conn.execute("SELECT id, guid FROM notes").fetchall()
+    new = {nid: ids_of(guid, added_ms) for nid, guid in rows}
+    assert len(set(new.values())) == len(new)  # no two alike in these decks
+    conn.execute("UPDATE notes SET id = -id")
+    conn.execute("UPDATE cards SET id = -id, nid = -nid")
+    conn.executemany("UPDATE notes SET id = ? WHERE id = ?", [(v, -k) for k, v in new.items()])
+    conn.executemany(
+        "UPDATE cards SET id = ?, nid = ? WHERE nid = ?",
+        [(v + 1, v, -k) for k, v in new.items()],
+    )
+
+
 def reference_collection(
     notes: Sequence[AnkiNote], path: Path, progress: Mapping[str, CardProgress] | None
 ) -> Path:
     conn = sqlite3.connect(path)
     reference_package(notes).write_to_db(conn.cursor(), STAMP, itertools.count(STAMP * 1000))
+    renumbered(conn, STAMP * 1000)  # SOURCE_DATE_EPOCH, or no database: the package's time
     # and the day settings Anki counts the due days by, which genanki's `col` lacks (the
     # creation day in UTC, the day starting at 4; test_export_anki_real checks their effect)
     (conf,) = conn.execute("SELECT conf FROM col").fetchone()
@@ -330,3 +356,40 @@ def test_real_anki_imports_the_same_notes_and_cards(tmp_path: Path) -> None:
     assert new == old
     assert len(new) == h.shipped()[0]
     assert {v[4][:2] for v in new.values()} >= {(0, 0), (2, 2), (2, -1), (0, -1)}
+
+
+def test_a_card_has_the_same_anki_ids_in_every_package_and_no_other_card_has_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A card's note and card ids are made from its GUID and the moment it came into dlcards
+    (`ids_of`), not counted in the order of the export: `--topic gd` and the whole package give
+    each gd card the same ids, no two cards share one, and none is after the card came in
+    (Anki shows the card id as the day it was added)."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # (it gives every card its time)
+    db = tmp_path / "progress.db"
+    came = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    with Store.open(db) as store:
+        store.sync(load_catalog().cards, "test", came)
+    ids: dict[str, dict[str, tuple[int, int]]] = {}
+    for name, args in (("gd", ["--topic", "gd"]), ("all", [])):
+        out = tmp_path / f"{name}.apkg"
+        result = CliRunner().invoke(app, ["export", "anki", "-o", str(out), "--db", str(db), *args])
+        assert result.exit_code == 0, result.output
+        (tmp_path / name).mkdir()
+        conn = sqlite3.connect(unpacked(out, tmp_path / name))
+        ids[name] = {
+            flds.split("\x1f")[4]: (nid, cid)
+            for nid, cid, flds in conn.execute(
+                "SELECT n.id, c.id, n.flds FROM notes n JOIN cards c ON c.nid = n.id"
+            )
+        }
+        guids = dict(conn.execute("SELECT id, guid FROM notes").fetchall())
+        conn.close()
+        start = int(came.timestamp()) * 1000
+        for nid, cid in ids[name].values():
+            assert (nid, cid) == (ids_of(guids[nid], start), ids_of(guids[nid], start) + 1)
+    assert len(ids["all"]) == h.shipped()[0]
+    assert {c: v for c, v in ids["all"].items() if c.startswith("gd-")} == ids["gd"]
+    every = [i for pair in ids["all"].values() for i in pair]
+    assert len(set(every)) == len(every)
+    assert all(start - 86_400_000 <= i < start for i in every)

@@ -927,6 +927,66 @@ def test_a_note_deleted_in_anki_is_counted_from_a_colpkg_and_absent_from_an_apkg
     assert "a `.colpkg` keeps it without the notes" in words, words
 
 
+def test_a_note_deleted_in_anki_comes_back_as_itself_and_no_card_takes_its_log(
+    tmp_path: Path,
+) -> None:
+    """Anki keeps the answers of a deleted note's card in its log, under the card's id, and
+    its importer gives a new note's card the package's card id when the collection has no
+    card of that id. The ids were counted from the package's time in the export's order, so
+    the full package after an `export --topic gd` gave perceptron-1 the id gd-1 had had: with
+    gd-1's note deleted in Anki, Anki showed gd-1's answer as perceptron-1's, and `import
+    anki` of a .colpkg brought it in as perceptron-1's review. Each card's ids are now its
+    own: gd-1 comes back with its id and its log, as a note of Anki's own package does."""
+    gd_1 = "gd-1"
+    db = tmp_path / "progress.db"
+    synced(db)
+    cli("export", "anki", "-o", str(tmp_path / "gd.apkg"), "--topic", "gd", "--db", str(db))
+    col = into_anki(tmp_path / "gd.apkg", tmp_path / "anki")
+    try:
+        first = anki_notes(col)
+        gd1 = first[gd_1].cards()[0].id
+        Phone(col, days=0).answer(gd1, 3)
+        (answer,) = col.db.list("SELECT id FROM revlog WHERE cid = ?", gd1)
+        # Anki's own package of the note, as the reference for what Anki does
+        col.export_anki_package(
+            out_path=str(tmp_path / "anki-own.apkg"),
+            options=ExportAnkiPackageOptions(
+                with_scheduling=True, with_deck_configs=False, with_media=False, legacy=False
+            ),
+            limit=first[gd_1].id,
+        )
+        col.remove_notes([first[gd_1].id])
+        assert col.db.list("SELECT cid FROM revlog") == [gd1]  # kept, under its card id
+        cli(*readme_command(1, tmp_path / "all.apkg"), "--db", str(db))
+        col.import_anki_package(
+            ImportAnkiPackageRequest(
+                package_path=str(tmp_path / "all.apkg"),
+                options=ImportAnkiPackageOptions(with_scheduling=True),
+            )
+        )
+        cards = {card_id: note.cards()[0].id for card_id, note in anki_notes(col).items()}
+        assert len(cards) == 220 and len(set(cards.values())) == 220
+        # the answer is gd-1's again, and no other card's
+        assert [c for c, i in cards.items() if i == gd1] == [gd_1]
+        assert col.db.list("SELECT cid FROM revlog") == [gd1]
+        # as Anki's own package brings the note back: with the card id it had
+        col.remove_notes([anki_notes(col)[gd_1].id])
+        col.import_anki_package(
+            ImportAnkiPackageRequest(
+                package_path=str(tmp_path / "anki-own.apkg"),
+                options=ImportAnkiPackageOptions(with_scheduling=True),
+            )
+        )
+        assert anki_notes(col)[gd_1].cards()[0].id == gd1
+    finally:
+        col.close()
+    export_colpkg(tmp_path / "anki", tmp_path / "phone.colpkg", legacy=False)
+    out = cli("import", "anki", str(tmp_path / "phone.colpkg"), "--db", str(db))
+    assert "imported 1 review of 1 card" in out, out
+    with Store.open(db) as store:
+        assert store.query("SELECT card_id, anki_id FROM reviews") == [(gd_1, answer)]
+
+
 def suspended_on_the_phone(tmp_path: Path) -> tuple[Path, Path, dict[str, int]]:
     """D suspended in dlcards an hour ago, then `export anki --with-progress`; Anki imports
     the package (D suspended there too), and a minute ago the learner suspended A and

@@ -267,6 +267,8 @@ def anki(
         # SOURCE_DATE_EPOCH: one time for every note, for a reproducible package
         reproducible = bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
         edited = None if store is None or reproducible else store.edit_times()
+        # each card's Anki ids come from when it came into dlcards: the same in every package
+        added = None if store is None or reproducible else store.added_times()
         # cards converted from Anki notes keep those notes' GUIDs: Anki keeps its note
         guids = store.anki_guids() if store is not None else {}
         # Anki counts the package's due days from the learner's day start, as `due` does
@@ -276,7 +278,7 @@ def anki(
             target,
             force,
             lambda fh: decks_n.append(
-                write_package(items, fh, timestamp, edited, guids, starts_at)
+                write_package(items, fh, timestamp, edited, guids, starts_at, added)
             ),
         )
     summary = (

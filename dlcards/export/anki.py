@@ -4,8 +4,9 @@ batches.
 genanki writes the schema (Anki's schema 11), the `col` row and the note type and deck JSON
 from `anki_model()` and the genanki.Deck values; the notes and cards go in with executemany,
 streamed (`write_package` takes an iterable, so 100,000 cards are never all in memory), with
-the same rows genanki's Note and Card would write (tests/test_export_same_as_genanki.py
-compares them with the genanki writer this replaced, and through a real Anki).
+the same rows genanki's Note and Card would write, but their ids
+(tests/test_export_same_as_genanki.py compares them with the genanki writer this replaced,
+and through a real Anki).
 
 Identity is what makes a re-import update instead of duplicate:
 
@@ -14,7 +15,14 @@ Identity is what makes a re-import update instead of duplicate:
 * each note's GUID is `genanki.guid_for(card_id)` (`note_guid`), so editing a card's text
   keeps its note;
 * the deck "Deep Learning" and one subdeck per topic, named by the topic's title, with ids
-  derived from the topic slug (Anki matches imported decks by name anyway).
+  derived from the topic slug (Anki matches imported decks by name anyway);
+* each note's and card's id (Anki's time the card was added) is made from its GUID within
+  the day before the card came into dlcards (`anki_ids`), not counted from the package's
+  time in the order of the export: the same card has the same ids in every package, as in
+  Anki, and no other card takes them. Counted, a card of one export (`--topic`, `--tag`, or a
+  deck edit that moved the cards) got the ids another card had in an earlier one; if that
+  card's note had been deleted in Anki, whose log keeps its answers under its card id, Anki
+  gave those answers to the new card, and `import anki` of a .colpkg brought them in as its.
 
 Anki updates an existing note only when the package's copy is *newer* (modification time), so
 the package timestamp is not a constant: `package_timestamp` takes the newest modification time
@@ -508,6 +516,23 @@ _INSERT_CARD = "INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 _BATCH = 2000  # notes per executemany: a few batches of rows are all that is held
 
 
+ANKI_ID_SPAN_MS = 86_400_000
+"""A note's and card's ids are in the day (in ms) before the moment the card came into
+dlcards: Anki shows the card id as the day the card was added."""
+
+
+def anki_ids(guid: str, added_ms: int) -> int:
+    """The Anki note id of the note of GUID `guid` whose card came into dlcards at `added_ms`
+    (ms since the epoch); its card's id is the next number. An even number within
+    ANKI_ID_SPAN_MS before `added_ms`, from the first 8 bytes of the GUID's SHA-256: the same
+    card has the same ids in every export, and another card only where the two came into
+    dlcards on the same day and their GUIDs hash alike (one in 43 million for two cards; one
+    package probes to the next free pair, `_write_collection`)."""
+    digest = hashlib.sha256(guid.encode("utf-8")).digest()
+    slot = int.from_bytes(digest[:8], "big") % (ANKI_ID_SPAN_MS // 2)
+    return added_ms - ANKI_ID_SPAN_MS + 2 * slot
+
+
 def _card_row(
     cid: int,
     nid: int,
@@ -610,16 +635,18 @@ def _write_collection(
     edited: Mapping[str, int] | None = None,
     guids: Mapping[str, str] | None = None,
     day_starts_at: int = DAY_STARTS_AT,
+    added: Mapping[str, int] | None = None,
 ) -> _Written:
     """Write Anki's collection (schema 11, as genanki makes it) with the notes and cards of
     `items`, in batches with executemany.
 
     genanki writes the schema, the `col` row and the note type and deck JSON, from the same
     genanki.Model and genanki.Deck values as always; the rows of the notes and cards are the
-    ones genanki's Note and Card write (ids from one counter starting at the timestamp in ms, a
-    note's id then its card's; the sort field is Front; the card of a note whose Front and
-    Topic are both empty is left out, as the model's `req` says), so the collection is the
-    same, without building a Note object per card."""
+    ones genanki's Note and Card write (the sort field is Front; the card of a note whose
+    Front and Topic are both empty is left out, as the model's `req` says), without building
+    a Note object per card, but for their ids: genanki counts them from the package's time,
+    a note's then its card's; here they are `anki_ids` of the GUID and the moment the card
+    came into dlcards (`added`, seconds since the epoch; for a card it lacks, `timestamp`)."""
     import genanki
 
     ids = itertools.count(timestamp * 1000)
@@ -638,6 +665,7 @@ def _write_collection(
     media = _MediaNames(written.media)
     dids: dict[str, int] = {}
     used = {ROOT_DECK_ID}
+    nids: set[int] = set()  # the note ids given (each card's id is its note's + 1)
     notes: list[tuple[Any, ...]] = []
     cards: list[tuple[Any, ...]] = []
     # The indexes are built once after the rows are in (the same CREATE INDEX statements):
@@ -661,7 +689,12 @@ def _write_collection(
             used.add(did)
             dids[note.topic] = did
             written.decks[note.topic] = genanki.Deck(did, note.deck)
-        nid = next(ids)
+        guid = exported_guid(note, guids)
+        came = added.get(note.card_id) if added is not None else None
+        nid = anki_ids(guid, (timestamp if came is None else came) * 1000)
+        while nid in nids:  # two cards of one day whose GUIDs hash alike
+            nid += 2
+        nids.add(nid)
         marked = leech_marked(note.tags) if item is not None and item.leech else note.tags
         fields = note.fields
         if note.media:
@@ -674,7 +707,6 @@ def _write_collection(
             if renames:
                 fields = tuple(renamed_media(f, renames) for f in fields)
         mod = timestamp if edited is None else note_time(edited.get(note.card_id), timestamp)
-        guid = exported_guid(note, guids)
         notes.append(
             (nid, guid, MODEL_ID, mod, -1, f" {' '.join(marked)} ", "\x1f".join(fields),
              fields[0], 0, 0, "")
@@ -684,7 +716,7 @@ def _write_collection(
             # none (0), so `import anki` takes Anki's suspension of it only once the learner
             # changed the card there (a suspension made here before is not undone by it)
             changed = mod if item is not None else 0
-            cards.append(_card_row(next(ids), nid, did, changed, position, item, crt))
+            cards.append(_card_row(nid + 1, nid, did, changed, position, item, crt))
         if len(notes) >= _BATCH:
             cursor.executemany(_INSERT_NOTE, notes)
             cursor.executemany(_INSERT_CARD, cards)
@@ -735,6 +767,7 @@ def write_package(
     edited: Mapping[str, int] | None = None,
     guids: Mapping[str, str] | None = None,
     day_starts_at: int = DAY_STARTS_AT,
+    added: Mapping[str, int] | None = None,
 ) -> int:
     """Write the package of the notes in `items`, each with its progress (None: a new card),
     to `out`; return the number of subdecks (topics). `items` is read once, in order, and no note is
@@ -743,7 +776,9 @@ def write_package(
     for a card it lacks, the package's `timestamp`. `guids`: the Anki note GUID of a card
     converted from one (`import anki --to-yaml`), in place of `note_guid`'s. `day_starts_at`:
     the hour the learner's study day starts, for Anki's count of the due days
-    (`day_numbering`)."""
+    (`day_numbering`). `added`: when each card came into dlcards (seconds since the epoch),
+    which its note's and card's ids are made from (`anki_ids`); without it, or for a card it
+    lacks, the package's `timestamp`."""
     from dlcards.cores import gc_paused
     from dlcards.fileio import clean_stale_folders
 
@@ -757,7 +792,9 @@ def write_package(
             # no cyclic garbage collection while the rows are made: 100,000 notes and their
             # rows hold no cycles, and its passes over them took ~0.18 s of this process's CPU
             with gc_paused():
-                written = _write_collection(conn, items, timestamp, edited, guids, day_starts_at)
+                written = _write_collection(
+                    conn, items, timestamp, edited, guids, day_starts_at, added
+                )
             conn.commit()
         except sqlite3.Error as err:  # a full temporary folder, `ulimit -f`: one line
             from dlcards.errors import DlcardsError

@@ -975,6 +975,14 @@ class Store(Reports, Merging):
         ).fetchall()
         return {str(cid): int(at) for cid, at in rows}
 
+    def added_times(self) -> dict[str, int]:
+        """When each card came into the database (`cards.added`, its first sync), in seconds
+        since the epoch, by card id: `export anki` makes its Anki ids from it."""
+        rows = self.conn.execute(
+            "SELECT id, CAST(strftime('%s', added) AS INTEGER) FROM cards WHERE retired = 0"
+        ).fetchall()
+        return {str(cid): int(at) for cid, at in rows if at is not None}
+
     def newest_review_day(self) -> date | None:
         """The latest day a review is logged on (from the per-day tally: no log scan)."""
         row = self.conn.execute("SELECT max(day) FROM review_days").fetchone()
