@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -2094,3 +2095,76 @@ def test_a_killed_imports_card_is_not_changed_as_the_learners(
     result = run(*command[:1], card, *command[1:], "--decks", str(out))
     assert result.exit_code == 2 and "unknown card id" in result.output, result.output
     assert list(out.glob("*.yaml")) == [out / "mine.yaml"]
+
+
+def test_decks_converted_before_dlcards_kept_guids_learn_them_at_the_next_import(
+    anki_deck: dict[str, Any],
+) -> None:
+    """Decks an older dlcards converted have no `anki_guid:`, and its database kept none (or
+    the database is new): `export anki` into the collection they came from added a copy of
+    each note of one card beside it, until `--to-yaml --force` rewrote the decks. The next
+    import of an export of that collection (`import anki FILE --decks DIR`, the round trip's
+    own step) finds those notes by the card ids made from their GUIDs and keeps each GUID in
+    the database (a dry run says it would, and keeps none), the decks left as they are; the
+    next export then writes those cards as their notes, which Anki keeps, no copy."""
+    col = Collection(str(anki_deck["folder"] / "collection.anki2"))
+    dropout = add(col, "Cloze", "ML::Cloze", [], Text="{{c1::Dropout}} zeroes units at random.")
+    package = export_package(col, anki_deck["dir"] / "with-one-cloze.apkg")
+    col.close()
+    out_dir = anki_deck["dir"] / "decks"
+    ok("import", "anki", str(package), "--to-yaml", str(out_dir))
+    for file in out_dir.glob("*.yaml"):  # as an older dlcards wrote them
+        text = file.read_text(encoding="utf-8")
+        file.write_text(re.sub(r"\n  anki_guid: .*", "", text), encoding="utf-8")
+    assert "anki_guid" not in "".join(f.read_text() for f in out_dir.glob("*.yaml"))
+    _forget_the_database()
+    ok("due", "--decks", str(out_dir))  # a sync of the decks into a new database
+    guids = {**anki_deck["guids"], "dropout": dropout.guid}
+    one_card = {"basic": note_id(guids["basic"]), "typed": note_id(guids["typed"])}
+    one_card["dropout"] = note_id(guids["dropout"]) + "-c1"
+    db = Path(os.environ["DLCARDS_DB"])
+
+    def kept() -> dict[str, str]:
+        with Store.open(db) as store:
+            return dict(store.query("SELECT card_id, guid FROM anki_notes"))
+
+    assert kept() == {}
+    said = ", ".join(sorted(one_card.values()))
+    # exported now, they would be copies beside their notes: the export says so
+    for kind in ("anki", "text"):
+        out = ok(
+            "export", kind, "-o", str(anki_deck["dir"] / f"early.{kind}"), "--decks", str(out_dir)
+        )
+        assert (
+            f"warning: 3 cards converted from Anki notes before dlcards kept their GUIDs ({said})"
+            in out
+        ), out
+    out = ok("import", "anki", str(package), "--decks", str(out_dir), "--dry-run")
+    assert f"would keep the Anki notes of 3 cards converted before dlcards kept them ({said})" in (
+        out
+    ), out
+    assert kept() == {}
+    out = ok("import", "anki", str(package), "--decks", str(out_dir))
+    assert f"  kept the Anki notes of 3 cards converted before dlcards kept them ({said})" in out
+    assert kept() == {cid: guids[key] for key, cid in one_card.items()}
+    assert "kept the Anki notes" not in ok("import", "anki", str(package), "--decks", str(out_dir))
+    assert "anki_guid" not in "".join(f.read_text() for f in out_dir.glob("*.yaml"))
+
+    back = anki_deck["dir"] / "back.apkg"
+    topics = ("--topic", "ml-basics", "--topic", "ml-cloze", "--topic", "ml-extra")
+    out = ok("export", "anki", "-o", str(back), "--decks", str(out_dir), *topics)
+    assert "warning" not in out, out
+    col = Collection(str(anki_deck["folder"] / "collection.anki2"))
+    before = col.note_count()
+    log = col.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(back), options=ImportAnkiPackageOptions(with_scheduling=True)
+        )
+    ).log
+    # reversed, cloze and optional (two cards each) are six new notes, as the README says of
+    # a note of several cards; the three notes of one card are Anki's own, no copy
+    assert col.note_count() == before + 6
+    for key in one_card:
+        assert len(col.db.list("SELECT id FROM notes WHERE guid = ?", guids[key])) == 1, key
+    assert (len(log.new), len(log.conflicting)) == (6, 3)
+    col.close()

@@ -27,7 +27,7 @@ from dlcards.errors import StoreError, UsageError, one_line
 from dlcards.stdio import say
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from datetime import date
 
     from dlcards.catalog import Catalog, DeckInfo
@@ -271,6 +271,7 @@ def anki(
         added = None if store is None or reproducible else store.added_times()
         # cards converted from Anki notes keep those notes' GUIDs: Anki keeps its note
         guids = store.anki_guids() if store is not None else {}
+        _warn_of_unkept_guids(catalog, topic or (), guids)
         # Anki counts the package's due days from the learner's day start, as `due` does
         starts_at = store.settings().day_starts_at if store is not None else DAY_STARTS_AT
         decks_n: list[int] = []  # the subdecks written
@@ -308,6 +309,39 @@ def _anki_guids(db: str | None) -> dict[str, str]:
         return {}
 
 
+def _warn_of_unkept_guids(catalog: Catalog, topics: Sequence[str], kept: Mapping[str, str]) -> None:
+    """Say which cards of `topics` (all if none) were converted from Anki notes of one card
+    and have no GUID of their note, in their deck (`anki_guid:`) or the database (`kept`):
+    decks an older dlcards converted. Exported, each is a new note, a copy beside its note in
+    the collection it came from; an import of an export of that collection keeps the GUIDs
+    (`anki_progress.unkept_guids`). A card of a note of several cards (`-2`, another cloze
+    of it) is a note of its own by design, and not named."""
+    import re
+    from collections import Counter
+
+    from dlcards.console import listed
+
+    converted = re.compile(r"(anki-[0-9a-f]{10})(-c?[0-9]+)?")
+    matched = [(cid, m) for cid in catalog.ids(topics) if (m := converted.fullmatch(cid))]
+    per_note = Counter(m.group(1) for _, m in matched)
+    made = [
+        cid
+        for cid, m in matched
+        if per_note[m.group(1)] == 1 and (m.group(2) or "-c").startswith("-c")
+        and cid not in kept
+    ]  # fmt: skip
+    if made:
+        made = [cid for cid in made if cid not in catalog.anki_guids(made)]
+    if made:
+        go = "goes" if len(made) == 1 else "go"
+        say(
+            f"warning: {plural(len(made), 'card')} converted from Anki notes before dlcards "
+            f"kept their GUIDs ({listed(sorted(made))}) {go} as new notes, copies beside the "
+            "notes in the collection they came from; import an export of that collection "
+            "first (dlcards import anki FILE), which keeps the GUIDs"
+        )
+
+
 @export_app.command("text", short_help="Anki's plain-text import format")
 def text(
     output: str = typer.Option(
@@ -338,6 +372,7 @@ def text(
 
     target = target_for(output, force, database_of(db))
     catalog = load_catalog(decks or ())
+    _warn_of_unkept_guids(catalog, topic or (), guids)
     written = [0]
     with ExitStack() as stack:
         stack.enter_context(stops_as_ctrl_c())  # `kill`: the partial file removed, as Ctrl-C

@@ -237,6 +237,9 @@ def _import(
         retired = {cid: t for cid, t in stored.items() if catalog.topic_of(cid) is None}
         known = {*catalog.ids(), *retired}
         cards = anki_progress.dlcards_cards(collection, known, converted_guids)
+        # cards converted before their decks kept their notes' GUIDs: kept now, so that
+        # `export anki` writes each as its note, not a copy beside it
+        unkept = anki_progress.unkept_guids(collection, cards, converted_guids)
         # notes another dlcards exported, of cards no deck here has (other decks, another
         # --decks): named as such, never as notes "dlcards does not know"
         elsewhere = {
@@ -245,7 +248,7 @@ def _import(
             if cid not in known
         }
         new_topics: dict[str, str] = {}
-        guids: dict[str, str] = {}  # a converted card -> its Anki note's GUID
+        guids = dict(unkept)  # a converted card -> its Anki note's GUID
         said: list[str] = []  # what --to-yaml wrote, said once its reviews are merged
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
@@ -275,7 +278,7 @@ def _import(
                 said = []
             cards.update(converted.cards)
             new_topics = converted.topics
-            guids = converted.guids
+            guids.update(converted.guids)
             if not dry_run and converted.decks:
                 extra.append(str(out))
                 catalog = load_catalog(extra)
@@ -374,6 +377,13 @@ def _import(
         for cid in set(added)
     }
     _report("would import" if dry_run else "imported", path, added, topic_of)
+    if unkept:
+        n = len(unkept)
+        echo(
+            f"  {'would keep' if dry_run else 'kept'} the Anki notes of {plural(n, 'card')} "
+            f"converted before dlcards kept them ({listed(sorted(unkept))}): `export anki` "
+            f"writes {'it as that note' if n == 1 else 'them as those notes'}, not a copy"
+        )
     # (a card this import converted is in its deck now, though an import stopped before its
     # merge had synced it into the database and taken its deck back)
     gone = sorted(set(added) & (retired.keys() - new_topics.keys()))

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -121,6 +122,32 @@ def dlcards_cards(
         made = card_id_for(note.guid, card.ord, bool(notetype and notetype.cloze))
         if made in known:
             out[card.id] = made
+    return out
+
+
+def unkept_guids(
+    collection: Collection, cards: Mapping[int, str], kept: Mapping[str, str]
+) -> dict[str, str]:
+    """The GUIDs of the notes of one card that an earlier `--to-yaml` converted into cards of
+    `cards` (their ids made from the GUID) and that neither their deck (`anki_guid:`) nor the
+    database keeps (`kept`): decks converted by a dlcards before it kept them. Card id -> its
+    note's GUID, for the import to keep: else `export anki` made each such card a new note,
+    a copy beside the original in the collection it came from."""
+    from dlcards.importers.anki_notes import card_id_for
+
+    per_note = Counter(c.note for c in collection.cards)
+    notes = {n.id: n for n in collection.notes}
+    out = {}
+    for card in collection.cards:
+        note = notes.get(card.note)
+        cid = cards.get(card.id)
+        if note is None or cid is None or cid in kept or per_note[card.note] != 1:
+            continue
+        notetype = collection.notetypes.get(note.notetype)
+        # the id the conversion made of it (a one-cloze note's is its `-c1`): not a note
+        # dlcards exported, whose GUID is made from the card id
+        if cid == card_id_for(note.guid, card.ord, bool(notetype and notetype.cloze)):
+            out[cid] = note.guid
     return out
 
 
