@@ -141,7 +141,13 @@ def unkept_guids(
     for card in collection.cards:
         note = notes.get(card.note)
         cid = cards.get(card.id)
-        if note is None or cid is None or cid in kept or per_note[card.note] != 1:
+        if (
+            note is None
+            or cid is None
+            or not cid.startswith("anki-")  # (a converted card's id: `card_id_for`)
+            or cid in kept
+            or per_note[card.note] != 1
+        ):
             continue
         notetype = collection.notetypes.get(note.notetype)
         # the id the conversion made of it (a one-cloze note's is its `-c1`): not a note
