@@ -322,7 +322,11 @@ def _warn_of_unkept_guids(catalog: Catalog, topics: Sequence[str], kept: Mapping
     from dlcards.console import listed
 
     converted = re.compile(r"(anki-[0-9a-f]{10})(-c?[0-9]+)?")
-    matched = [(cid, m) for cid in catalog.ids(topics) if (m := converted.fullmatch(cid))]
+    matched = [
+        (cid, m)
+        for cid in catalog.ids(topics)
+        if cid.startswith("anki-") and (m := converted.fullmatch(cid))
+    ]
     per_note = Counter(m.group(1) for _, m in matched)
     made = [
         cid
