@@ -73,6 +73,29 @@ def collection(*revlog: Revlog) -> Collection:
     )
 
 
+def test_the_guids_kept_for_old_conversions_are_of_their_own_notes_only() -> None:
+    """`unkept_guids`: a card an older dlcards converted from a note of one card (its id made
+    from the GUID) whose GUID nothing keeps gets it; not a card of a note of two cards, not
+    one whose GUID is kept (its deck's or the database's), not a card dlcards exported, and
+    not a GUID another card already holds (the package would have two notes of one GUID)."""
+    from dlcards.importers.anki_notes import note_key
+    from dlcards.importers.anki_progress import unkept_guids
+
+    notes = [Note(i, f"g{i}", 1, (), ("q", "a")) for i in (1, 2, 3, 4, 5)]
+    cards = [Card(10, 1, 1, 0), Card(20, 2, 1, 0), Card(21, 2, 1, 1), Card(30, 3, 1, 0)]
+    cards += [Card(40, 4, 1, 0), Card(50, 5, 1, 0)]
+    col = Collection(Path("x.apkg"), 18, {}, {1: "D"}, notes, cards, [])
+    ids = {10: note_key("g1"), 20: note_key("g2"), 30: note_key("g3"), 40: "gd-1"}
+    ids[50] = note_key("g5")
+    assert unkept_guids(col, ids, {}) == {
+        note_key("g1"): "g1",
+        note_key("g3"): "g3",
+        note_key("g5"): "g5",
+    }
+    kept = {note_key("g3"): "g3", "other-card": "g5"}
+    assert unkept_guids(col, ids, kept) == {note_key("g1"): "g1"}
+
+
 def ms(stamp: str) -> int:
     return int(datetime.fromisoformat(stamp).timestamp() * 1000)
 

@@ -137,6 +137,7 @@ def unkept_guids(
 
     per_note = Counter(c.note for c in collection.cards)
     notes = {n.id: n for n in collection.notes}
+    held = set(kept.values())  # another card's already: two notes of one GUID in a package
     out = {}
     for card in collection.cards:
         note = notes.get(card.note)
@@ -147,6 +148,7 @@ def unkept_guids(
             or not cid.startswith("anki-")  # (a converted card's id: `card_id_for`)
             or cid in kept
             or per_note[card.note] != 1
+            or note.guid in held
         ):
             continue
         notetype = collection.notetypes.get(note.notetype)
