@@ -457,6 +457,10 @@ class Catalog:
             cid for info in self.infos if not chosen or info.topic in chosen for cid in info.ids
         ]
 
+    def deck_guids(self) -> set[str]:
+        """Every `anki_guid` the decks give, from the index: no deck is loaded."""
+        return {g for info in self.infos if info.guid_text for g in info.guid_text.split("\n")}
+
     def anki_guids(self, ids: Iterable[str]) -> dict[str, str]:
         """Card id -> the Anki note GUID its deck gives it (`anki_guid:`, a card converted by
         `import anki --to-yaml`), for those of `ids` that have one (an id no deck has is left

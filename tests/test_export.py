@@ -1467,3 +1467,41 @@ def test_a_grade_during_an_export_is_in_a_cards_progress_whole_or_not_at_all(
             (note_guid("gd-23"),),
         ).fetchone()
     assert tuple(row) in {(2, 1, 1), (2, 2, 6)}
+
+
+def test_a_guid_kept_for_a_card_is_not_given_to_two_notes(tmp_path: Path) -> None:
+    """The database keeps the GUID of a card converted from an Anki note (`anki_notes`), and
+    `export anki` gave it to the card even where a deck gives that GUID to another card (a
+    key moved by hand) or the database holds it for two cards: the package held two notes of
+    one GUID, and Anki made them one (the second updating the first). Such a card now goes
+    as a note of its own, in the package and in the text export alike."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "a.yaml").write_text(
+        "topic: a\ntitle: A\ncards:\n"
+        + "".join(f"- id: a-{i}\n  question: q{i}\n  answer: a{i}\n" for i in (1, 2, 3))
+    )
+    (decks / "b.yaml").write_text(
+        "topic: b\ntitle: B\ncards:\n- id: b-1\n  question: qb\n  answer: b\n  anki_guid: 'GGGG'\n"
+    )
+    db = tmp_path / "p.db"
+    with Store.open(db) as store:
+        store.sync(load_catalog([decks]).cards, "test", datetime.now(timezone.utc))
+        store.remember_anki_guids({"a-1": "GGGG", "a-2": "HHHH", "a-3": "HHHH"})
+    args = ["--decks", str(decks), "--db", str(db), "--topic", "a", "--topic", "b"]
+    out = tmp_path / "x.apkg"
+    result = runner.invoke(app, ["export", "anki", "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        (tmp_path / "c.anki2").write_bytes(archive.read("collection.anki2"))
+    conn = sqlite3.connect(tmp_path / "c.anki2")
+    rows = conn.execute("SELECT flds, guid FROM notes").fetchall()
+    conn.close()
+    guids = {flds.split("\x1f")[4]: guid for flds, guid in rows}
+    assert guids == {cid: note_guid(cid) for cid in ("a-1", "a-2", "a-3")} | {"b-1": "GGGG"}
+    result = runner.invoke(app, ["export", "text", "-o", str(tmp_path / "x.txt"), *args])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "x.txt").read_text(encoding="utf-8").splitlines()
+    assert sorted(line.split("\t")[0] for line in lines if not line.startswith("#")) == sorted(
+        quote(g) for g in guids.values()
+    )

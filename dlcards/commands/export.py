@@ -224,7 +224,7 @@ def anki(
     from dlcards.catalog import deck_files, load_catalog
     from dlcards.commands.common import not_before_the_log, schedule_of
     from dlcards.export import target_for, write_output
-    from dlcards.export.anki import package_timestamp, write_package
+    from dlcards.export.anki import distinct_guids, package_timestamp, write_package
     from dlcards.settings import DAY_STARTS_AT
     from dlcards.terminal import stops_as_ctrl_c
 
@@ -270,7 +270,7 @@ def anki(
         # each card's Anki ids come from when it came into dlcards: the same in every package
         added = None if store is None or reproducible else store.added_times()
         # cards converted from Anki notes keep those notes' GUIDs: Anki keeps its note
-        guids = store.anki_guids() if store is not None else {}
+        guids = distinct_guids(store.anki_guids(), catalog.deck_guids()) if store else {}
         _warn_of_unkept_guids(catalog, topic or (), guids)
         # Anki counts the package's due days from the learner's day start, as `due` does
         starts_at = store.settings().day_starts_at if store is not None else DAY_STARTS_AT
@@ -369,6 +369,7 @@ def text(
 
     from dlcards.catalog import load_catalog
     from dlcards.export import target_for, write_output
+    from dlcards.export.anki import distinct_guids
     from dlcards.export.text import write_text
     from dlcards.terminal import stops_as_ctrl_c
 
@@ -376,6 +377,7 @@ def text(
 
     target = target_for(output, force, database_of(db))
     catalog = load_catalog(decks or ())
+    guids = distinct_guids(guids, catalog.deck_guids())
     _warn_of_unkept_guids(catalog, topic or (), guids)
     written = [0]
     with ExitStack() as stack:

@@ -256,6 +256,18 @@ def exported_guid(note: AnkiNote, guids: Mapping[str, str] | None) -> str:
     return kept
 
 
+def distinct_guids(kept: Mapping[str, str], deck_guids: Iterable[str]) -> dict[str, str]:
+    """The database's GUIDs (`kept`, card id -> GUID) that `exported_guid` may give a card:
+    not one a deck gives (`deck_guids`: a deck's card wins its GUID, and the card of the
+    database's entry would be a second note of it, which Anki makes one with the first),
+    nor one the database holds for two cards. Such a card goes as a note of its own."""
+    taken = set(deck_guids)
+    seen: dict[str, int] = {}
+    for guid in kept.values():
+        seen[guid] = seen.get(guid, 0) + 1
+    return {cid: g for cid, g in kept.items() if g not in taken and seen[g] == 1}
+
+
 def note_guids(card_ids: Iterable[str]) -> list[str]:
     """`note_guid` of each id, in order: the hashes one by one, their base-91 digits as NumPy
     arrays of all of them, written as one text of a line each (the leading zeros left out)
