@@ -414,19 +414,17 @@ class Catalog:
         if tag is None:
             return
         from dlcards.deck import has_tag
+        from dlcards.settings import LEECH_TAG
 
+        if tag == LEECH_TAG:  # Anki's tag of a leech, chosen as `search tag:leech` finds it:
+            return  # none now is no unknown tag (`--tag leech` was refused as one)
         known = self.tags()
         if not has_tag(tuple(known), tag):
             from dlcards.suggest import did_you_mean
 
-            # the tags `export anki` adds to a note, found in Anki by them: a leech's, and its
-            # topic's slug, first of its tags there
-            if tag.strip() == "leech":
-                hint = (
-                    " (Anki's tag of a leech: `dlcards list --leeches` lists them, "
-                    "`dlcards search tag:leech` finds them)"
-                )
-            elif (name := tag.strip()) in self.topic_titles():
+            # the tags `export anki` adds to a note, found in Anki by them: its topic's slug,
+            # first of its tags there
+            if (name := tag.strip()) in self.topic_titles():
                 hint = f" ({name} is a topic: --topic {name}, or topic:{name} in a search)"
             else:
                 hint = did_you_mean(tag, known)
@@ -434,19 +432,23 @@ class Catalog:
                 f"unknown tag '{escaped(tag)}'{hint}; tags are: {', '.join(known) or 'none'}"
             )
 
-    def stream(self, topics: Sequence[str] = (), tag: str | None = None) -> Iterator[list[Card]]:
+    def stream(
+        self,
+        topics: Sequence[str] = (),
+        tag: str | None = None,
+        leeches: AbstractSet[str] = frozenset(),
+    ) -> Iterator[list[Card]]:
         """The cards of `select`, one deck's at a time; a deck loaded only for this is not
         kept, so a caller that lets go of each list holds one deck at a time."""
         self.check_topics(topics)
         self.check_tag(tag)
-        from dlcards.deck import has_tag
 
         chosen = set(topics)
         for info in self.infos:
             if chosen and info.topic not in chosen:
                 continue
             deck = self._decks.get(info.topic) or self._load(info)
-            yield [card for card in deck.cards if tag is None or has_tag(card.tags, tag)]
+            yield [card for card in deck.cards if tag is None or carries(card, tag, leeches)]
 
     def ids(self, topics: Sequence[str] = ()) -> list[str]:
         """The ids of the cards of the given topics (all if none), in deck order, from the
@@ -492,12 +494,13 @@ class Catalog:
         topics: Sequence[str] = (),
         tag: str | None = None,
         within: AbstractSet[str] | None = None,
+        leeches: AbstractSet[str] = frozenset(),
     ) -> list[Card]:
-        """Cards of the given topics (all if none) carrying `tag` (any if None), and among
-        `within` when given (a deck holding none of those ids is not read), in deck order.
-        An unknown topic or a tag no card carries is a UsageError."""
+        """Cards of the given topics (all if none) carrying `tag` (any if None; the `leeches`
+        carry Anki's `leech` too), and among `within` when given (a deck holding none of those
+        ids is not read), in deck order. An unknown topic or a tag no card carries is a
+        UsageError."""
         self.check_topics(topics)
-        from dlcards.deck import has_tag
 
         chosen = set(topics)
         cards = [
@@ -506,11 +509,22 @@ class Catalog:
             if (not chosen or info.topic in chosen)
             and (within is None or not within.isdisjoint(info.ids))
             for card in self.deck(info.topic).cards
-            if (within is None or card.id in within) and (tag is None or has_tag(card.tags, tag))
+            if (within is None or card.id in within)
+            and (tag is None or carries(card, tag, leeches))
         ]
         if not cards:  # a tag the chosen cards carry is known without reading the other decks
             self.check_tag(tag)
         return cards
+
+
+def carries(card: Card, tag: str, leeches: AbstractSet[str] = frozenset()) -> bool:
+    """Whether `--tag tag` chooses `card` (`deck.has_tag`), a card among `leeches` carrying
+    Anki's `leech` too (`settings.leech_marked`), as `search tag:` and `Store.tagged` read
+    it."""
+    from dlcards.deck import has_tag
+    from dlcards.settings import leech_marked
+
+    return has_tag(leech_marked(card.tags) if card.id in leeches else card.tags, tag)
 
 
 Summary = tuple[str, str, str, str, int, str, str]

@@ -657,17 +657,12 @@ def test_unknown_tag_is_an_error_naming_the_known_tags() -> None:
 
 
 def test_the_tags_export_gives_anki_notes_are_pointed_to_where_dlcards_keeps_them() -> None:
-    """`export anki` tags each note with its topic and a leech's with `leech`, so an Anki user
-    finds them by `tag:gd` or `tag:leech`; here a topic is `--topic` (`topic:` in a search)
-    and the leeches are `list --leeches`. A tag of one of those names that no card has says
-    where to look, in every command that takes a tag (it said only "unknown tag")."""
+    """`export anki` tags each note with its topic, so an Anki user finds them by `tag:gd`;
+    here a topic is `--topic` (`topic:` in a search). A tag of a topic's name that no card has
+    says where to look, in every command that takes a tag (it said only "unknown tag"). A
+    leech's `leech` chooses the leeches (`test_leech`)."""
     for command in (["list"], ["quiz"], ["study"], ["search"]):
-        for tag, hint in (
-            ("gd", "(gd is a topic: --topic gd, or topic:gd in a search)"),
-            ("leech", "(Anki's tag of a leech: `dlcards list --leeches` lists them"),
-        ):
-            if command == ["search"] and tag == "leech":
-                continue  # a search finds the leeches by it (none here: no card matches)
+        for tag, hint in (("gd", "(gd is a topic: --topic gd, or topic:gd in a search)"),):
             args = [*command, f"tag:{tag}"] if command == ["search"] else [*command, "--tag", tag]
             result = runner.invoke(app, args, input="")
             assert result.exit_code == 2, result.output

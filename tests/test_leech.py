@@ -459,3 +459,34 @@ def test_the_test_helpers_grade_follows_the_leech_settings_as_a_session_does(act
         assert (row.after.sm2.lapses, row.leech) == (2, action)
         flags = store.card_flags(CARD)
         assert flags is not None and flags.leech and flags.suspended == (action == "suspend")
+
+
+def test_tag_leech_chooses_the_leeches_in_list_study_and_quiz() -> None:
+    """Anki tags a leech's note `leech`, and `search tag:leech` finds them; `--tag leech` in
+    `list`, `study` and `quiz` was refused as an unknown tag. It chooses the leeches (with
+    `leech_action tag`, still in study), with none yet it is no error, and within a topic it
+    keeps to the topic's."""
+    cli("due")
+    cli("config", "leech_action", "tag")
+    assert runner.invoke(app, ["list", "--tag", "leech"]).exit_code == 0  # none yet: no error
+    none_yet = runner.invoke(app, ["study", "--tag", "leech"], input="q\n")
+    assert none_yet.exit_code == 0 and "has the tag 'leech'" in none_yet.output
+    with db() as store:
+        day = lapse(store, CARD, 7)
+        h.grade(store, CARD, 0, day)  # the 8th lapse: a leech, tagged only
+        flags = store.card_flags(CARD)
+        assert flags is not None and flags.leech and not flags.suspended
+    listed = cli("list", "--tag", "LEECH").splitlines()  # a tag in any case, as Anki's
+    assert [line.split("\t")[0] for line in listed] == [CARD]
+    assert [c["id"] for c in json.loads(cli("list", "--tag", "leech", "--json"))] == [CARD]
+    assert [c["id"] for c in json.loads(cli("list", "--leeches", "--tag", "leech", "--json"))] == [
+        CARD
+    ]
+    assert json.loads(cli("list", "--tag", "leech", "--topic", "gd", "--json")) == []
+    found = json.loads(cli("search", "tag:leech", "--json"))["cards"]
+    assert [c["id"] for c in found] == [CARD]
+    quizzed = cli("quiz", "--tag", "leech", "--mode", "self", "-n", "1", input="\n1\n")
+    assert f"{CARD} ·" in quizzed
+    studied = cli("study", "--tag", "leech", "--today", (day + timedelta(1)).isoformat(),
+                  input="\n5\nq\n")  # fmt: skip
+    assert "card 1 of 1" in studied and f"{CARD} ·" in studied

@@ -61,13 +61,15 @@ def list_cards(
             marked = store.leeches()
         lapses = {x.id: (x.lapses, x.suspended) for x in marked}
         # only the leeches' decks are loaded (100,000 cards: 1.1 s to build every card)
-        from dlcards.deck import has_tag
+        from dlcards.catalog import carries
 
         topics = set(topic or ())
+        marked_ids = frozenset(lapses)
         cards = [
             card
             for card in (catalog.card(x.id) for x in marked if catalog.topic_of(x.id))
-            if (not topics or card.topic in topics) and (tag is None or has_tag(card.tags, tag))
+            if (not topics or card.topic in topics)
+            and (tag is None or carries(card, tag, marked_ids))
         ]
         if not cards:
             catalog.check_tag(tag)  # read every deck only to tell an unknown tag from none here
@@ -78,14 +80,14 @@ def list_cards(
         catalog.check_tag(tag)
         chosen = [info for info in catalog.infos if not topic or info.topic in topic]
         _write_lines(
-            [partial(_deck_cards, catalog, info.topic, tag) for info in chosen],
+            [partial(_deck_cards, catalog, info.topic, tag, leech_ids) for info in chosen],
             None,
             sum(info.size for info in chosen),
             held,
         )
         return
     else:
-        cards = catalog.select(topic or (), tag)
+        cards = catalog.select(topic or (), tag, leeches=leech_ids)
     if json_:
         rows = []
         for c in cards:
@@ -160,9 +162,11 @@ PARALLEL_LIST_MIN = 20_000
 (`dlcards.export.parallel`): 100,000 questions are ~5 s of pure Python on one core."""
 
 
-def _deck_cards(catalog: Any, topic: str, tag: str | None) -> list[Any]:
-    """One deck's cards carrying `tag` (any if None)."""
-    return next(catalog.stream([topic], tag))
+def _deck_cards(
+    catalog: Any, topic: str, tag: str | None, leeches: frozenset[str] = frozenset()
+) -> list[Any]:
+    """One deck's cards carrying `tag` (any if None; the `leeches` carry `leech` too)."""
+    return next(catalog.stream([topic], tag, leeches))
 
 
 def _write_lines(

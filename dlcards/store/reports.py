@@ -527,14 +527,17 @@ class Reports(Connection):
         """Ids of the active cards carrying `tag` or a tag under it (`ml::cnn` for `ml`: as
         `deck.has_tag`), as the last sync stored their tags, of the given topics (all if
         none), in deck order: what `Catalog.select` gives after a sync, without loading a
-        deck."""
+        deck. A leech carries Anki's `leech` too, as `search tag:leech` reads it (`--tag
+        leech` said the tag was unknown)."""
+        from dlcards.store.search import TAGS
+
         chosen = list(topics)
         where = f" AND topic IN ({', '.join('?' * len(chosen))})" if chosen else ""
         try:
             rows = self._call(
                 lambda: self.conn.execute(
-                    "SELECT id FROM cards WHERE retired = 0 AND (instr(tags, ?) > 0 OR "
-                    f"instr(tags, ?) > 0){where} ORDER BY position",
+                    f"SELECT id FROM cards c WHERE retired = 0 AND (instr({TAGS}, ?) > 0 OR "
+                    f"instr({TAGS}, ?) > 0){where} ORDER BY position",
                     (f" {tag} ", f" {tag}::", *chosen),
                 ).fetchall()
             )
