@@ -315,7 +315,8 @@ def _text(ctx: _Ctx, card: _Map, key: str, card_id: str | None, required: bool) 
         if value is None:
             return None
         raise ctx.fail(line, f"field '{key}' must be text, not {_type_name(value)}", card_id)
-    text = str(value)
+    # a number as it was written: YAML reads `12:30` as 750 and `0.50` as 0.5 (`_Map.written`)
+    text = value if type(value) is str else (card.written or {}).get(key, str(value))
     if required and not text.strip():
         raise ctx.fail(line, f"field '{key}' is empty; write the {key} text", card_id)
     return text

@@ -64,6 +64,8 @@ def _loader_class() -> type:
                 )
             result[key] = loader.construct_object(value_node, deep=True)
             result.key_lines[key] = key_node.start_mark.line + 1
+            if isinstance(value_node.value, str):  # a scalar's text, a number as written
+                result.note_written(key, result[key], value_node.value)
         return result
 
     def construct_sequence(loader: Any, node: Any) -> _Seq:
@@ -152,7 +154,7 @@ def _build(text: str, path: str, loader_class: type) -> Any:
     )
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
-    def add(value: Any, line: int) -> None:
+    def add(value: Any, line: int, written: str | None = None) -> None:
         if not frames:
             root.append(value)
             return
@@ -169,6 +171,8 @@ def _build(text: str, path: str, loader_class: type) -> Any:
         else:
             container[frame[1]] = value
             container.key_lines[frame[1]] = frame[2]
+            if written is not None:  # a number, as written (`_Map.written`)
+                container.note_written(frame[1], value, written)
             frame[1] = no_key
 
     events: Any = yaml.parse(text, Loader=loader_class)
@@ -178,6 +182,7 @@ def _build(text: str, path: str, loader_class: type) -> Any:
             tag = event.tag
             if tag is None or tag == "!":
                 tag = resolve(ScalarNode, event.value, event.implicit)
+            written = None
             if tag == _STR:
                 value: Any = event.value
             elif (
@@ -190,7 +195,8 @@ def _build(text: str, path: str, loader_class: type) -> Any:
             else:
                 node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
                 value = construct(node, deep=True)
-            add(value, _line(event))
+                written = event.value
+            add(value, _line(event), written)
         elif kind is start_map or kind is start_seq:
             if event.tag not in (None, "!", _MAP if kind is start_map else _SEQ):
                 raise _Unusual("tag")
@@ -538,6 +544,8 @@ class _Fast:
                 i += 1
             else:
                 result[key], i = self.value(i, indent, rest, True)
+                if type(result[key]) in (int, float):  # a number, as written (`_Map.written`)
+                    result.note_written(key, result[key], rest.strip(" "))
             # the next line that is not blank or a comment (`following`, inlined: its two
             # calls a line were a third of this loop's time)
             while i < n:

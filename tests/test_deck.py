@@ -1226,3 +1226,44 @@ def test_a_card_is_found_by_its_id_not_by_a_walk_of_its_deck() -> None:
     assert len(walks) <= 1, f"the deck's cards were walked {len(walks)} times for {len(ids)} ids"
     with pytest.raises(UsageError, match="unknown card id 'gd-99999'"):
         catalog.card("gd-99999")
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["12:30", "0.50", "3.14159265358979323846", "0x10", "010", "1_000", "1.0e-3", ".inf", "+5"],
+)
+def test_a_number_in_a_cards_text_is_kept_as_written(written: str, tmp_path: Path) -> None:
+    """YAML 1.1 reads a plain `12:30` as the int 750, `0.50` as 0.5, `010` as 8, and a long
+    decimal as a float cut to 17 digits: a card's text is what the learner wrote, not what a
+    number reads back as (`answer: 12:30` was studied as "750"). Each reader of a deck (the
+    line reader, libyaml's events, a flow mapping, a card read again alone after an edit)."""
+    plain = (
+        f"topic: nm\ntitle: N\ncards:\n  - id: nm-1\n    question: {written}\n"
+        f"    answer: {written}\n    note: {written}\n"
+    )
+    head = "topic: nm\ntitle: N\ncards:\n"
+    flow = head + f"  - {{id: nm-1, question: {written}, answer: {written}}}\n"
+    events = (  # a comment after a value: libyaml's events read the file
+        f"topic: nm  # c\ntitle: N\ncards:\n- id: nm-1\n  question: {written}\n"
+        f"  answer: {written}\n"
+    )
+    for text in (plain, flow, events):
+        [card] = parse_deck(text, "nm.yaml").cards
+        assert (card.question, card.answer) == (written, written), text
+    assert parse_deck(plain, "nm.yaml").cards[0].note == written
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "nm.yaml").write_text(plain, encoding="utf-8")
+    result = runner.invoke(app, ["show", "nm-1", "--json", "--decks", str(decks)])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert (shown["question"], shown["answer"]) == (written, written)
+    # edited: the changed card alone is read again (`reparse_deck`), its number as written
+    (decks / "nm.yaml").write_text(plain + "  - id: nm-2\n    question: q\n    answer: a\n")
+    assert runner.invoke(app, ["list", "--decks", str(decks)]).exit_code == 0
+    (decks / "nm.yaml").write_text(
+        plain.replace(f"answer: {written}", f"answer: {written}0") + "  - id: nm-2\n"
+        "    question: q\n    answer: a\n"
+    )
+    result = runner.invoke(app, ["show", "nm-1", "--json", "--decks", str(decks)])
+    assert json.loads(result.output)["answer"] == f"{written}0"
