@@ -36,13 +36,43 @@ HEADER_LINES = 4
 
 def card_lines(template: str) -> list[str]:
     """The template's lines that are the card: everything but whole-line comments and the
-    blank lines around them at the ends."""
-    lines = [line for line in template.splitlines() if not line.lstrip().startswith("#")]
+    blank lines around them at the ends. A line of a block or quoted value that starts with
+    `#` (a code comment, a Markdown heading in `answer: |`) is the value's text, kept: it was
+    dropped as a comment, and the card added without it."""
+    every = template.splitlines()
+    text = _text_lines(every)
+    lines = [line for i, line in enumerate(every) if i in text or not line.lstrip().startswith("#")]
     while lines and not lines[0].strip():
         lines.pop(0)
     while lines and not lines[-1].strip():
         lines.pop()
     return lines
+
+
+def _text_lines(lines: list[str]) -> set[int]:
+    """The indexes of `lines` (a template's) inside a value over several lines (a block
+    scalar's text, a quoted value's further lines), where a `#` is text, not a comment. None
+    when the lines are not YAML: the loader's check says what is wrong."""
+    import yaml
+
+    try:
+        root = yaml.compose(
+            "\n".join(lines) + "\n", Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
+    except yaml.YAMLError:
+        return set()
+    inside: set[int] = set()
+    todo = [root] if root is not None else []
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.ScalarNode):
+            first, end = node.start_mark.line, node.end_mark.line
+            inside.update(range(first + 1, end + 1 if node.end_mark.column else end))
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            todo.extend(v for pair in node.value for v in pair)
+    return inside
 
 
 def is_empty(template: str) -> bool:

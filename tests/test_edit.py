@@ -103,6 +103,36 @@ def test_add_appends_one_card_and_keeps_every_other_byte(tmp_path: Path, editor)
     assert card["answer"] == "two\nlines\n" and card["tags"] == ["math"]
 
 
+def test_add_keeps_the_lines_of_a_value_that_start_with_a_hash(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    """A code comment or a Markdown heading in a block value (`answer: |`), and a quoted
+    value's line that starts with `#`, are the card's text: `add` dropped every line starting
+    with `#` as if it were a comment, and added a card other than the one checked. The
+    template's own comments are still left out."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    typed = (
+        "# a comment of the template\n"
+        'question: "Two lines,\n'
+        '  # the second in quotes"\n'
+        "answer: |\n"
+        "  ```python\n"
+        "  # a comment in the code\n"
+        "  x = 1\n"
+        "  ```\n"
+        "\n"
+        "  # A heading\n"
+        "  text\n"
+        "# Optional: another comment of the template\n"
+        "tags: [math]\n"
+    )
+    editor(typed)
+    assert "added own-8" in cli("add", "--deck", str(deck), "--decks", str(deck))
+    card = json.loads(cli("show", "own-8", "--json", "--decks", str(deck)))
+    assert card["question"] == "Two lines, # the second in quotes"
+    assert card["answer"] == "```python\n# a comment in the code\nx = 1\n```\n\n# A heading\ntext\n"
+    assert "comment of the template" not in deck.read_text()
+
+
 @pytest.mark.parametrize("eol", ["\r\n", "\r"])
 def test_add_writes_the_decks_own_line_endings(tmp_path: Path, editor, eol: str) -> None:  # type: ignore[no-untyped-def]
     """A deck saved with Windows (CRLF) or old Mac (CR) line endings: the lines added end the
