@@ -41,12 +41,15 @@ def card_lines(template: str) -> list[str]:
     dropped as a comment, and the card added without it."""
     every = template.splitlines()
     text = _text_lines(every)
-    lines = [line for i, line in enumerate(every) if i in text or not line.lstrip().startswith("#")]
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return lines
+    kept = [
+        (i, line) for i, line in enumerate(every) if i in text or not line.lstrip().startswith("#")
+    ]
+    while kept and not kept[0][1].strip():
+        kept.pop(0)
+    # blank lines at the end, but a kept block's (`answer: |+`), which are its text
+    while kept and not kept[-1][1].strip() and kept[-1][0] not in text:
+        kept.pop()
+    return [line for _, line in kept]
 
 
 def _text_lines(lines: list[str]) -> set[int]:
@@ -192,7 +195,42 @@ def _cards_node(text: str) -> Any:
 
 def append_card(text: str, template: str, card_id: str, path: str) -> tuple[str, int]:
     """The deck text with the card appended after the last card, and the line it starts on.
-    Raises DeckError when the deck's cards are not a block list (write those by hand)."""
+    Raises DeckError when the deck's cards are not a block list, or when no place after the
+    last card reads back as the deck's cards as they were and the card as the template gives
+    it (write those by hand). A kept block (`answer: |+`) holds the blank lines after it: the
+    card goes after a last card's such lines, not between the card and its text."""
+    try:
+        old: tuple[Card, ...] = parse_deck(text, path).cards
+    except DeckError:  # a deck just started (`cards:` and nothing yet): the result says
+        old = ()
+    body = [line for line in template.splitlines() if not line.startswith(ERROR_MARK)]
+    tried: list[int] = []
+    for after_blank_lines in (False, True):
+        result, start = _appended(text, template, card_id, path, after_blank_lines)
+        if start in tried:
+            continue
+        tried.append(start)
+        cards = parse_deck(result, path).cards  # the whole deck must still load
+        wrapped = _HEADER.format(topic=cards[-1].topic, id=card_id)
+        wanted = parse_deck(wrapped + "".join(f"  {line}\n" for line in body), path).cards[0]
+        if cards[:-1] == old and _same_card(cards[-1], wanted):
+            return result, start
+    raise DeckError(
+        f"{path}: the card cannot be appended without changing its text or the last card's "
+        "(a kept block, `|+`, at the end?); add the card by hand"
+    )
+
+
+def _same_card(card: Card, wanted: Card) -> bool:
+    """Whether `card` is `wanted` but for its place (file, line) and topic."""
+    return card._replace(file="", line=0, topic="") == wanted._replace(file="", line=0, topic="")
+
+
+def _appended(
+    text: str, template: str, card_id: str, path: str, after_blank_lines: bool
+) -> tuple[str, int]:
+    """`append_card`'s text and line, the card placed before the blank lines and outer
+    comments after the last card (or, `after_blank_lines`, after them)."""
     node = _cards_node(text)
     if node is None:
         raise DeckError(f"{path}: no 'cards:' list found; add the card by hand")
@@ -209,11 +247,15 @@ def append_card(text: str, template: str, card_id: str, path: str) -> tuple[str,
         dash = last.start_mark.column - 2
         end = last.end_mark.line if last.end_mark.column == 0 else last.end_mark.line + 1
         # blank lines and outer comments after the last card stay after the new one
-        while end > last.start_mark.line + 1 and (
-            not lines[end - 1].strip()
-            or (
-                lines[end - 1].lstrip().startswith("#")
-                and len(lines[end - 1]) - len(lines[end - 1].lstrip()) <= dash
+        while (
+            not after_blank_lines
+            and end > last.start_mark.line + 1
+            and (
+                not lines[end - 1].strip()
+                or (
+                    lines[end - 1].lstrip().startswith("#")
+                    and len(lines[end - 1]) - len(lines[end - 1].lstrip()) <= dash
+                )
             )
         ):
             end -= 1
@@ -232,7 +274,6 @@ def append_card(text: str, template: str, card_id: str, path: str) -> tuple[str,
     new += [f"{indent}  {line}{eol}" if line.strip() else eol for line in card_lines(template)]
     result = "".join(lines[:end] + new + lines[end:])
     start = end + (1 if blank else 0) + 1
-    parse_deck(result, path)  # the whole deck must still load
     return result, start
 
 

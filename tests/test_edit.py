@@ -133,6 +133,27 @@ def test_add_keeps_the_lines_of_a_value_that_start_with_a_hash(tmp_path: Path, e
     assert "comment of the template" not in deck.read_text()
 
 
+def test_add_keeps_a_kept_blocks_blank_lines_the_last_cards_and_its_own(
+    tmp_path: Path, editor
+) -> None:  # type: ignore[no-untyped-def]
+    """A kept block (`answer: |+`) holds the blank lines after it. The new card went before the
+    deck's blank lines at its end, between the last card and its blank lines, and that card's
+    answer lost them ("kept\\n\\n\\n" became "kept\\n"); the new card's own were cut as the
+    template's blank lines."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text("topic: own\ntitle: Own\ncards:\n  - id: own-1\n    question: Q1\n"
+                    "    answer: |+\n      kept\n\n\n")  # fmt: skip
+    editor("question: Q2\nanswer: |+\n  mine\n\n")
+    assert "added own-2" in cli("add", "--deck", str(deck), "--decks", str(deck))
+    assert deck.read_text().startswith(
+        "topic: own\ntitle: Own\ncards:\n  - id: own-1\n    question: Q1\n    answer: |+\n"
+        "      kept\n\n\n  - id: own-2\n"
+    )
+    shown = [json.loads(cli("show", cid, "--json", "--decks", str(deck)))["answer"]
+             for cid in ("own-1", "own-2")]  # fmt: skip
+    assert shown == ["kept\n\n\n", "mine\n\n"]
+
+
 @pytest.mark.parametrize("eol", ["\r\n", "\r"])
 def test_add_writes_the_decks_own_line_endings(tmp_path: Path, editor, eol: str) -> None:  # type: ignore[no-untyped-def]
     """A deck saved with Windows (CRLF) or old Mac (CR) line endings: the lines added end the
