@@ -244,7 +244,10 @@ def _appended(
                         "add the card by hand")  # fmt: skip
     if isinstance(items, list) and items:
         last = items[-1]
-        dash = last.start_mark.column - 2
+        # the column of the last card's `-` (`-   id:` puts its fields 4 columns after it)
+        dash = lines[last.start_mark.line].rfind("-", 0, last.start_mark.column)
+        if dash < 0:  # `-` alone on the line before (`-` then `  id:` under it)
+            dash = last.start_mark.column - 2
         end = last.end_mark.line if last.end_mark.column == 0 else last.end_mark.line + 1
         # blank lines and outer comments after the last card stay after the new one
         while (

@@ -154,6 +154,27 @@ def test_add_keeps_a_kept_blocks_blank_lines_the_last_cards_and_its_own(
     assert shown == ["kept\n\n\n", "mine\n\n"]
 
 
+@pytest.mark.parametrize(
+    "first",
+    ["    -   id: own-1\n        question: Q1\n        answer: A1\n",
+     "-\n  id: own-1\n  question: Q1\n  answer: A1\n",
+     "  -   {id: own-1, question: Q1, answer: A1}\n"],
+)  # fmt: skip
+def test_add_writes_the_new_card_at_the_column_of_the_last_cards_dash(
+    tmp_path: Path, editor, first: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A list item written `-   id:` (the fields 4 columns after the dash): the new card's `-`
+    went 2 columns before the fields, inside the last card, and a deck that loads was refused
+    with a YAML syntax error at a line of it."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text("topic: own\ntitle: Own\ncards:\n" + first)
+    editor("question: Q2\nanswer: A2\n")
+    assert "added own-2" in cli("add", "--deck", str(deck), "--decks", str(deck))
+    assert deck.read_text().startswith("topic: own\ntitle: Own\ncards:\n" + first)
+    shown = json.loads(cli("show", "own-2", "--json", "--decks", str(deck)))
+    assert (shown["question"], shown["answer"]) == ("Q2", "A2")
+
+
 @pytest.mark.parametrize("eol", ["\r\n", "\r"])
 def test_add_writes_the_decks_own_line_endings(tmp_path: Path, editor, eol: str) -> None:  # type: ignore[no-untyped-def]
     """A deck saved with Windows (CRLF) or old Mac (CR) line endings: the lines added end the
