@@ -172,7 +172,14 @@ def _shift(message: str, shown: str) -> str:
         column = "" if match.group(2) is None else f":{max(1, int(match.group(2)) - 2)}"
         return f"{shown}:{line}{column}"
 
-    return re.sub(re.escape(shown) + r":(\d+)(?::(\d+))?", back, message, count=1)
+    def line_back(match: re.Match[str]) -> str:
+        return f"at line {max(1, int(match.group(1)) - HEADER_LINES)}"
+
+    message = re.sub(re.escape(shown) + r":(\d+)(?::(\d+))?", back, message, count=1)
+    # a syntax error's second place (`yamlload._syntax_error`: a quote or bracket never
+    # closed names where it was noticed) is a line of the template too: it named the wrapped
+    # text's, HEADER_LINES on
+    return re.sub(r"\bat line (\d+)", line_back, message)
 
 
 def with_error(template: str, message: str) -> str:

@@ -982,6 +982,18 @@ def test_add_names_the_line_of_an_id_written_in_the_template() -> None:
             check_template(text, "own", "own-8", "new.yaml")
 
 
+def test_a_bracket_left_open_in_the_template_names_the_templates_lines() -> None:
+    """A list or mapping left open: the error names where it opens and where it was noticed,
+    both lines of the template as the learner sees it (the second was the line in the text
+    the template is checked in, four lines on: "at line 6" in a template of three)."""
+    from dlcards.deckedit import check_template
+    from dlcards.errors import DeckError
+
+    for text in ("question: [a\nanswer: A\n", "question: {a: b\nanswer: A\n"):
+        with pytest.raises(DeckError, match=r"^new\.yaml:1:11: .* at line 2, while parsing"):
+            check_template(text, "own", "own-8", "new.yaml")
+
+
 def test_add_given_up_on_keeps_what_was_typed(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
     deck = tmp_path / "own.yaml"
     deck.write_text(DECK)
