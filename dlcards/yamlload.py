@@ -240,6 +240,25 @@ _OPENED = {
 indent is where PyYAML found it)."""
 
 
+_HINTS = (
+    ("mapping values are not allowed", "a value holding ': ' goes in quotes ('x: y')"),
+    (
+        "found character that cannot start any token",
+        "a value that starts with this character (` @ %) goes in quotes ('`relu` is')",
+    ),
+    ("block sequence entries are not allowed", "a value that starts with '- ' goes in quotes"),
+    (
+        "found unknown escape character",
+        'in double quotes a backslash starts an escape: write \\\\ for one ("$\\\\sigma$"), '
+        "or use single quotes ('$\\sigma$')",
+    ),
+    ("found a tab character", "indent with spaces, not tabs"),
+)
+"""PyYAML's problems that a card's text makes (a question with `: ` in it, a Markdown code span
+or LaTeX in double quotes at the start of a value, an editor's tab), each with what to write
+instead: the problem alone is YAML's jargon to a learner writing a card."""
+
+
 def _syntax_error(err: Any, path: str) -> str:
     """PyYAML's syntax error as one line naming where to look. A quote or bracket left open
     is found only where the file (or the next token) ends, many lines on: the line named is
@@ -258,7 +277,8 @@ def _syntax_error(err: Any, path: str) -> str:
         mark = context
     line = mark.line + 1 if mark else 0
     col = f":{mark.column + 1}" if mark else ""
-    return f"{path}:{line}{col}: YAML syntax error: {problem}"
+    hint = next((f"; {fix}" for start, fix in _HINTS if problem.startswith(start)), "")
+    return f"{path}:{line}{col}: YAML syntax error: {problem}{hint}"
 
 
 def load_yaml(text: str, path: str, fast: bool = True) -> Any:

@@ -1267,3 +1267,31 @@ def test_a_number_in_a_cards_text_is_kept_as_written(written: str, tmp_path: Pat
     )
     result = runner.invoke(app, ["show", "nm-1", "--json", "--decks", str(decks)])
     assert json.loads(result.output)["answer"] == f"{written}0"
+
+
+@pytest.mark.parametrize(
+    ("value", "fix"),
+    [
+        ("question: What is x: y?", "a value holding ': ' goes in quotes"),
+        ("question: `relu` is a function", "a value that starts with this character"),
+        ("question: @home", "a value that starts with this character"),
+        ("question: - x", "a value that starts with '- ' goes in quotes"),
+        ('question: "$\\sigma(x)$"', "in double quotes a backslash starts an escape"),
+        ("question: Q\n\tnote: tabbed", "indent with spaces, not tabs"),
+    ],
+)
+def test_a_syntax_error_a_cards_text_makes_says_what_to_write(
+    value: str, fix: str, tmp_path: Path
+) -> None:
+    """What a learner types in a card (a `: ` in a question, a Markdown code span or LaTeX in
+    double quotes, a tab from the editor) was PyYAML's problem alone ("found character that
+    cannot start any token"): the line says what to write instead, in `check` and `add` alike."""
+    deck = tmp_path / "d.yaml"
+    deck.write_text(f"topic: dd\ntitle: D\ncards:\n  - id: dd-1\n    {value}\n    answer: A\n")
+    result = runner.invoke(app, ["check", "--decks", str(deck)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "YAML syntax error" in result.output and fix in " ".join(result.output.split())
+    from dlcards.deckedit import check_template
+
+    with pytest.raises(DeckError, match=re.escape(fix)):
+        check_template(f"{value}\nanswer: A\n", "dd", "dd-2", "dd-2.yaml")
