@@ -481,6 +481,31 @@ def test_edit_with_vs_code_uses_goto(tmp_path: Path, editor, monkeypatch) -> Non
     assert is_copy_of(args[2].rsplit(":", 1)[0], deck)
 
 
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [("code", ["--wait", "-g"]), ("code --wait", ["--wait", "-g"]), ("code -w", ["-w", "-g"]),
+     ("subl", ["--wait"]), ("subl -w", ["-w"]), ("zed --wait", ["--wait"])],
+)  # fmt: skip
+def test_editors_that_open_file_colon_line_get_it_and_wait_once(
+    tmp_path: Path, editor, monkeypatch, command: str, expected: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """Sublime Text and Zed open `FILE:LINE` and return at once unless told `--wait`: given
+    `+LINE`, Sublime opened a file named "+10" beside the deck. VS Code's `--wait` is added
+    once, not a second time beside $EDITOR's own."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    name, *flags = command.split()
+    fake = tmp_path / name
+    fake.write_text(f"#!{sys.executable}\nexec(open({str(EDITOR)!r}).read())\n")
+    fake.chmod(0o755)
+    log = editor(None)
+    monkeypatch.setenv("EDITOR", " ".join([str(fake), *flags]))
+    cli("edit", "own-7", "--decks", str(deck))
+    args = calls(log)[0]["args"]
+    assert args[:-1] == expected and args[-1].endswith(":10"), args
+    assert is_copy_of(args[-1].rsplit(":", 1)[0], deck)
+
+
 def test_installed_builtin_decks_are_refused_and_decks_copy_replaces_them(
     tmp_path: Path,
     editor,

@@ -55,19 +55,38 @@ def _editor() -> tuple[list[str], str]:
     return words, name
 
 
+_AT_LINE = {
+    "code": ("-g",),
+    "code-insiders": ("-g",),
+    "codium": ("-g",),
+    "subl": (),
+    "sublime_text": (),
+    "zed": (),
+}
+"""Editors that open a file at a line as `FILE:LINE` (after these flags), where `+LINE` is a
+file of that name to them (Sublime Text opened a tab "+12"), and that return at once unless
+told `--wait` (`-w`), which is added when $EDITOR does not give it (and given once: `code
+--wait` had it twice)."""
+
+
 def open_editor(file: Path, line: int | None = None, stdin: int | None = None) -> None:
     """Run $VISUAL / $EDITOR (vi if neither is set) on `file`, at `line` when given: `+LINE`
-    (vi, vim, nano, emacs, micro, kakoune) or `-g FILE:LINE --wait` for VS Code. `stdin`: the
+    (vi, vim, nano, emacs, micro, kakoune) or `--wait` and `FILE:LINE` (`_AT_LINE`: VS Code,
+    Sublime Text, Zed). `stdin`: the
     editor's standard input (`subprocess.DEVNULL` when ours is a script's, which it must not
     read; None: ours)."""
     editor, variable = _editor()
     name = Path(editor[0]).name if editor else ""
+    args = list(editor)
+    goto = _AT_LINE.get(name)
+    if goto is not None and not {"--wait", "-w"} & set(editor[1:]):
+        args.append("--wait")  # a window of its own: the edit is read once it is closed
     if line is None:
-        args = [*editor, str(file)]
-    elif name in ("code", "code-insiders", "codium"):
-        args = [*editor, "--wait", "-g", f"{file}:{line}"]
+        args.append(str(file))
+    elif goto is not None:
+        args += [*goto, f"{file}:{line}"]
     else:
-        args = [*editor, f"+{line}", str(file)]
+        args += [f"+{line}", str(file)]
     with _stops_passed_on() as stops:
         try:
             child = subprocess.Popen(args, stdin=stdin)
