@@ -112,10 +112,12 @@ def _too_deep(path: str, event: Any) -> DeckError:
     )
 
 
-def _alias(path: str, event: Any) -> DeckError:
+def _alias(path: str, event: Any, text: str | None = None) -> DeckError:
+    # Markdown's `*emphasis*` at a value's start (not an alias in a list: an alias bomb's)
+    fix = _quote_fix(text, _line(event) - 1, f"*{event.anchor}")
     return DeckError(
         f"{path}:{_line(event)}: YAML alias *{event.anchor} is not allowed in a deck; "
-        "write the value out"
+        + (fix or "write the value out")
     )
 
 
@@ -132,7 +134,7 @@ def _scan(text: str, path: str, loader: type) -> None:
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
         elif isinstance(event, yaml.AliasEvent):
-            raise _alias(path, event)
+            raise _alias(path, event, text)
 
 
 def _build(text: str, path: str, loader_class: type) -> Any:
@@ -211,7 +213,7 @@ def _build(text: str, path: str, loader_class: type) -> Any:
             container = frames.pop()[0]
             add(container, container.line)
         elif kind is yaml.AliasEvent:
-            raise _alias(path, event)
+            raise _alias(path, event, text)
         elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
@@ -241,25 +243,49 @@ indent is where PyYAML found it)."""
 
 
 _HINTS = (
-    ("mapping values are not allowed", "a value holding ': ' goes in quotes ('x: y')"),
-    (
-        "found character that cannot start any token",
-        "a value that starts with this character (` @ %) goes in quotes ('`relu` is')",
-    ),
-    ("block sequence entries are not allowed", "a value that starts with '- ' goes in quotes"),
     (
         "found unknown escape character",
         'in double quotes a backslash starts an escape: write \\\\ for one ("$\\\\sigma$"), '
         "or use single quotes ('$\\sigma$')",
     ),
     ("found a tab character", "indent with spaces, not tabs"),
+    ("mapping values are not allowed", "a value holding ': ' goes in quotes ('x: y')"),
 )
-"""PyYAML's problems that a card's text makes (a question with `: ` in it, a Markdown code span
-or LaTeX in double quotes at the start of a value, an editor's tab), each with what to write
-instead: the problem alone is YAML's jargon to a learner writing a card."""
+"""PyYAML's problems that a card's text makes (LaTeX in double quotes, an editor's tab, a
+question with `: ` in it), each with what to write instead: the problem alone is YAML's jargon
+to a learner writing a card. (A value that starts with a character YAML reads as its own is
+`_quote_fix`'s, after the first two.)"""
+
+_VALUE = re.compile(r"\s*(?:- +)?([A-Za-z_][A-Za-z0-9_-]*): +(.*?)\s*")
+_MARKUP_STARTS = "*&![{>|\"'%@`?"
+QUOTE_EXAMPLE_CHARS = 40
 
 
-def _syntax_error(err: Any, path: str) -> str:
+def _quote_fix(text: str | None, line: int, starting: str = "") -> str | None:
+    """What to write when line `line` (0-based) of `text` is `key: value` and the value starts
+    with a character YAML reads as its own (Markdown's `*emphasis*`, `**bold**`, `![image]`,
+    `[link]`, `> quote`, a `"quoted"` word followed by more words, `` `code` ``, `- `, `@`):
+    the value in single quotes, from the learner's own text. None otherwise, and when the
+    value does not start with `starting`."""
+    if text is None or line < 0:
+        return None
+    lines = text.split("\n", line + 1)
+    if line >= len(lines):
+        return None
+    found = _VALUE.fullmatch(lines[line].rstrip("\r"))
+    if found is None or not found.group(2):
+        return None
+    key, value = found.groups()
+    if value[0] not in _MARKUP_STARTS and not value.startswith("- "):
+        return None
+    if not value.startswith(starting):
+        return None
+    shown = value if len(value) <= QUOTE_EXAMPLE_CHARS else value[: QUOTE_EXAMPLE_CHARS - 1] + "…"
+    quoted = "'" + shown.replace("'", "''") + "'"
+    return f"a value that starts with {value[0]} goes in quotes as a whole: {key}: {quoted}"
+
+
+def _syntax_error(err: Any, path: str, text: str | None = None) -> str:
     """PyYAML's syntax error as one line naming where to look. A quote or bracket left open
     is found only where the file (or the next token) ends, many lines on: the line named is
     then the one where it opens (PyYAML's context), with the line where it was noticed."""
@@ -277,7 +303,14 @@ def _syntax_error(err: Any, path: str) -> str:
         mark = context
     line = mark.line + 1 if mark else 0
     col = f":{mark.column + 1}" if mark else ""
-    hint = next((f"; {fix}" for start, fix in _HINTS if problem.startswith(start)), "")
+    # an escape's or a tab's fix, else (but for a quote never closed, which says so) the
+    # value quoted, else the fix for a `: ` inside it
+    fix = next((f for start, f in _HINTS[:2] if problem.startswith(start)), None)
+    if fix is None and not problem.startswith("this quoted value is never closed"):
+        fix = _quote_fix(text, line - 1)
+    if fix is None:
+        fix = next((f for start, f in _HINTS[2:] if problem.startswith(start)), None)
+    hint = f"; {fix}" if fix else ""
     return f"{path}:{line}{col}: YAML syntax error: {problem}{hint}"
 
 
@@ -317,9 +350,10 @@ def load_yaml(text: str, path: str, fast: bool = True) -> Any:
                 f"{path}:{line}: Python object tag {tag.replace('tag:yaml.org,2002:', '!!')} "
                 "is not allowed in a deck; write plain text, numbers and lists"
             ) from None
-        raise DeckError(f"{path}:{line}: unknown YAML tag {tag}; remove it") from None
+        fix = _quote_fix(text, line - 1)  # Markdown's `![image](...)`, `!important`
+        raise DeckError(f"{path}:{line}: unknown YAML tag {tag}; {fix or 'remove it'}") from None
     except yaml.MarkedYAMLError as err:
-        raise DeckError(_syntax_error(err, path)) from None
+        raise DeckError(_syntax_error(err, path, text)) from None
     except yaml.reader.ReaderError as err:  # a character YAML does not allow: where it is
         before = text[: err.position]
         line, col = before.count("\n") + 1, err.position - (before.rfind("\n") + 1) + 1

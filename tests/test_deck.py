@@ -1273,19 +1273,29 @@ def test_a_number_in_a_cards_text_is_kept_as_written(written: str, tmp_path: Pat
     ("value", "fix"),
     [
         ("question: What is x: y?", "a value holding ': ' goes in quotes"),
-        ("question: `relu` is a function", "a value that starts with this character"),
-        ("question: @home", "a value that starts with this character"),
-        ("question: - x", "a value that starts with '- ' goes in quotes"),
         ('question: "$\\sigma(x)$"', "in double quotes a backslash starts an escape"),
         ("question: Q\n\tnote: tabbed", "indent with spaces, not tabs"),
+        # Markdown (or YAML's own characters) at the start of a value: quoted, from the text
+        ("question: `relu` is a function", "question: '`relu` is a function'"),
+        ("question: @home", "question: '@home'"),
+        ("question: - x", "question: '- x'"),
+        ("question: *emphasis* first", "question: '*emphasis* first'"),
+        ("question: **bold** first", "question: '**bold** first'"),
+        ("question: ![diagram](media/x.png) What?", "question: '![diagram](media/x.png) What?'"),
+        ("question: [a link](https://x.org) first", "question: '[a link](https://x.org) first'"),
+        ("question: > a quote", "question: '> a quote'"),
+        ('question: "Quoted" and more, it\'s', "question: '\"Quoted\" and more, it''s'"),
     ],
 )
 def test_a_syntax_error_a_cards_text_makes_says_what_to_write(
     value: str, fix: str, tmp_path: Path
 ) -> None:
-    """What a learner types in a card (a `: ` in a question, a Markdown code span or LaTeX in
-    double quotes, a tab from the editor) was PyYAML's problem alone ("found character that
-    cannot start any token"): the line says what to write instead, in `check` and `add` alike."""
+    """What a learner types in a card (a `: ` in a question, LaTeX in double quotes, a tab from
+    the editor, Markdown's `*emphasis*`, `![image]`, `[link]` or a code span at the start of a
+    value) was PyYAML's problem alone ("found character that cannot start any token", "did not
+    find expected key", "YAML alias *emphasis is not allowed; write the value out", "unknown
+    YAML tag ![diagram]; remove it"): the line says what to write instead, the value quoted
+    from the learner's own text, in `check` and `add` alike."""
     deck = tmp_path / "d.yaml"
     deck.write_text(f"topic: dd\ntitle: D\ncards:\n  - id: dd-1\n    {value}\n    answer: A\n")
     result = runner.invoke(app, ["check", "--decks", str(deck)])
