@@ -285,8 +285,22 @@ def _reject_unknown(
 
 
 class _Ctx:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, text: str | None = None) -> None:
         self.path = path
+        self.text = text  # the deck's text, for a message that quotes a line of it
+
+    def comment_after(self, line: int, key: str) -> str | None:
+        """The comment after `key:` on line `line` (1-based) of the text, when the value is
+        only that: `answer: #1` is an empty answer and the comment `#1` to YAML."""
+        if self.text is None or line < 1:
+            return None
+        lines = self.text.split("\n", line)
+        if line > len(lines):
+            return None
+        found = re.fullmatch(
+            rf"\s*(?:- +)?{re.escape(key)}:[ \t]+(#.*?)\s*", lines[line - 1].rstrip("\r")
+        )
+        return found.group(1) if found else None
 
     def fail(self, line: int, message: str, card_id: str | None = None) -> DeckError:
         where = f"{self.path}:{line}" if line else self.path
@@ -310,6 +324,15 @@ def _text(ctx: _Ctx, card: _Map, key: str, card_id: str | None, required: bool) 
     value = card[key]
     line = _line_of(card, key)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
+        comment = ctx.comment_after(line, key) if value is None else None
+        if comment is not None:  # `answer: #1`, `question: # Heading`: YAML's comment
+            quoted = "'" + comment.replace("'", "''") + "'"
+            raise ctx.fail(
+                line,
+                f"field '{key}' is empty: {comment} after it is a YAML comment; a value that "
+                f"starts with # goes in quotes: {key}: {quoted}",
+                card_id,
+            )
         if value is None and required:
             raise ctx.fail(line, f"field '{key}' is empty; write the {key} text", card_id)
         if value is None:
@@ -857,7 +880,7 @@ def _checked_card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> 
 
 def parse_deck(text: str, path: str) -> Deck:
     """Parse and validate one deck file's text. Raises DeckError naming `path` and the line."""
-    ctx = _Ctx(path)
+    ctx = _Ctx(path, text)
     from dlcards.yamlload import load_yaml
 
     if text.startswith("\ufeff"):

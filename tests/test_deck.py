@@ -1305,3 +1305,24 @@ def test_a_syntax_error_a_cards_text_makes_says_what_to_write(
 
     with pytest.raises(DeckError, match=re.escape(fix)):
         check_template(f"{value}\nanswer: A\n", "dd", "dd-2", "dd-2.yaml")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("answer: #1", "field 'answer' is empty: #1 after it is a YAML comment; a value that "
+         "starts with # goes in quotes: answer: '#1'"),
+        ("answer: A\n    note: # it's a note", "field 'note' is empty: # it's a note after it "
+         "is a YAML comment; a value that starts with # goes in quotes: note: '# it''s a note'"),
+    ],
+)  # fmt: skip
+def test_a_value_that_starts_with_a_hash_is_said_to_be_a_comment(
+    value: str, message: str, tmp_path: Path
+) -> None:
+    """`answer: #1` is an empty answer and a comment to YAML: "field 'answer' is empty" when
+    the learner wrote one; an optional field (`note: # ...`) was left out without a word."""
+    deck = tmp_path / "d.yaml"
+    deck.write_text(f"topic: dd\ntitle: D\ncards:\n  - id: dd-1\n    question: Q\n    {value}\n")
+    result = runner.invoke(app, ["check", "--decks", str(deck)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert message in " ".join(result.output.split())
