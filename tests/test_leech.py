@@ -490,3 +490,20 @@ def test_tag_leech_chooses_the_leeches_in_list_study_and_quiz() -> None:
     studied = cli("study", "--tag", "leech", "--today", (day + timedelta(1)).isoformat(),
                   input="\n5\nq\n")  # fmt: skip
     assert "card 1 of 1" in studied and f"{CARD} ·" in studied
+
+
+def test_a_session_of_suspended_leeches_says_they_are_suspended() -> None:
+    """`study --tag leech` (or `--search is:leech`) after the rule suspended the leeches (the
+    default action) said only "Nothing to study today.": it names them and how to bring them
+    back."""
+    cli("due")
+    with db() as store:
+        day = lapse(store, CARD, 7)
+        h.grade(store, CARD, 0, day)  # the 8th lapse: a leech, suspended
+    back = f"is suspended; nothing to study (`dlcards unsuspend {CARD}` brings it back)."
+    for args, chosen in (
+        (["--tag", "leech"], "The 1 card with the tag 'leech'"),
+        (["--search", "is:leech"], "The 1 card the search finds"),
+    ):
+        out = cli("study", *args, input="q\n")
+        assert " ".join(out.split()) == f"{chosen} {back}", out

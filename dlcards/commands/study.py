@@ -1089,6 +1089,15 @@ def _cap_reached(store: Store, day: date) -> bool:
     return cap is not None and cap_left(cap, store.reviews_today(day)) == 0
 
 
+def _all_suspended(store: Store, ids: list[str]) -> bool:
+    """Whether every card of `ids` is suspended (read up to the first that is not)."""
+    for card_id in ids:
+        flags = store.card_flags(card_id)
+        if flags is None or not flags.suspended:
+            return False
+    return True
+
+
 def _nothing_to_study(
     store: Store,
     by: str,
@@ -1106,6 +1115,15 @@ def _nothing_to_study(
     where = f" in {', '.join(topics)}" if topics else ""
     if allowed is not None and not allowed:
         return f"No card{where} has the tag '{escaped(tag or '')}'; nothing to study."
+    if allowed and _all_suspended(store, allowed):  # `--tag leech`: suspended by the rule
+        shown = " ".join(allowed[:3]) + (" ..." if len(allowed) > 3 else "")
+        chosen = f"with the tag '{escaped(tag)}'" if tag is not None else "the search finds"
+        one = len(allowed) == 1
+        return (
+            f"{'The' if one else 'All'} {plural(len(allowed), 'card')} {chosen} "
+            f"{'is' if one else 'are'} suspended; nothing to study "
+            f"(`dlcards unsuspend {escaped(shown)}` brings {'it' if one else 'them'} back)."
+        )
     wanted = set(allowed) if allowed is not None else None
     waiting_due = store.due_ids(day, by, topics, within=wanted)
     waiting_new = store.new_ids(by, topics, None, as_of=day, within=wanted)
