@@ -278,6 +278,33 @@ def test_new_card_count_today_uses_the_day_index(big_store: Store) -> None:
         assert "reviews_day" in plan and "SCAN reviews" not in plan, plan
 
 
+def test_undo_and_a_sessions_count_read_the_session_index(big_store: Store) -> None:
+    """`dlcards undo` (the newest study grade) and the count a study session ends with find a
+    session's grades along `reviews_session`: read from the newest row down, or counted over
+    the whole log, they read every row an import put there (none of them in a session)."""
+    import re
+
+    with big_store as store:
+        older = store.start_session("study", synth.TODAY, NOW)
+        newer = store.start_session("study", synth.TODAY, NOW)
+        h.grade(store, "syn01-1", 4, synth.TODAY, session_id=newer)
+        last = h.grade(store, "syn01-2", 4, synth.TODAY, session_id=older)
+        # the reviews an import adds after it, in no session: the newest rows of the log
+        store.import_reviews(synth.review_history(["syn02-1", "syn02-2"], 40, seed=4))
+        got: list[object] = []
+
+        def both() -> None:
+            got.extend([store.last_study_grade(), store.session_reviews(older)])
+
+        plans = _plans(store, both)
+        assert got[0] is not None and got[0][0] == last.id  # type: ignore[index]
+        assert got[1] == 1
+        assert len(plans) == 2, plans
+        for plan in plans:
+            assert "reviews_session" in plan, plan
+            assert not re.search(r"SCAN (r|x|reviews)\b", plan), plan
+
+
 def test_reviews_of_one_card_use_the_card_index(big_store: Store) -> None:
     with big_store as store:
         (plan,) = _plans(store, lambda: store.history("syn01-1"))

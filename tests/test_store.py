@@ -85,6 +85,39 @@ def test_each_migration_is_a_schema_version() -> None:
     assert SCHEMA_VERSION == len(MIGRATIONS)
 
 
+def test_a_file_from_before_the_session_index_gets_it(tmp_path: Path) -> None:
+    """A file as dlcards left it before migration 0028 (schema 27: no `reviews_session`) gets
+    the index at its next open; the newest study grade is the newest of any study session
+    (two terminals: the older session can give the later grade), never an imported row."""
+    day = NOW.date()
+    path = tmp_path / "p.db"
+    with Store.open(path) as s:
+        s.sync([card("a"), card("b"), card("c")], "s1", NOW)
+        older = s.start_session("study", day, NOW)
+        newer = s.start_session("study", day, NOW)
+        h.grade(s, "a", 4, day, session_id=newer)
+        last = h.grade(s, "b", 4, day, session_id=older)
+        h.grade(s, "c", 4, day)  # in no session, as an import's row: not undone
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0028_reviews_by_session'")
+        conn.execute("DROP INDEX reviews_session")
+        conn.execute("PRAGMA user_version = 27")
+    conn.close()
+    with Store.open(path) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        (sql,) = s.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'reviews_session'"
+        ).fetchone()
+        assert "session_id IS NOT NULL" in sql  # partial: an import's rows are not in it
+        found = s.last_study_grade()
+        assert found is not None and found[:2] == (last.id, "b")
+        assert (s.session_reviews(older), s.session_reviews(newer)) == (1, 1)
+        h.undo(s, last.id)
+        found = s.last_study_grade()
+        assert found is not None and found[1] == "a"
+
+
 def test_a_file_from_before_the_topic_tally_gets_it(tmp_path: Path) -> None:
     """A file as dlcards left it before migration 0024 (no `topic_tally`, schema 23) is
     migrated at its next open: the tally made from its cards, kept by its triggers after."""

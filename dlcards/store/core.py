@@ -991,10 +991,14 @@ class Store(Reports, Merging):
     def last_study_grade(self) -> tuple[int, str, int, str, str] | None:
         """The newest grade given in `dlcards study` (any terminal; not one imported from
         Anki): its log id, card, grade, time and study day; None when there is none."""
+        # each study session's newest row, one seek along the session index (reviews_session)
+        # a session: the log's rows of no session (an import's) are never read; by id
+        # from the newest row down, 1,000,000 imported rows on top were all read (~120 ms)
         row = self.conn.execute(
             "SELECT r.id, r.card_id, r.grade, r.reviewed_at, r.day FROM reviews r "
-            "JOIN sessions s ON s.id = r.session_id WHERE s.kind = 'study' "
-            "ORDER BY r.id DESC LIMIT 1"
+            "WHERE r.id = (SELECT max((SELECT max(x.id) FROM reviews x "
+            "INDEXED BY reviews_session WHERE x.session_id = s.id)) "
+            "FROM sessions s WHERE s.kind = 'study')"
         ).fetchone()
         if row is None:
             return None
