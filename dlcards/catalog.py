@@ -360,9 +360,13 @@ class Catalog:
         return {card.id: card for deck in self.decks for card in deck.cards}
 
     def topic_of(self, card_id: str) -> str | None:
+        return self._id_index().get(card_id)
+
+    def _id_index(self) -> dict[str, str]:
+        """Every card id, with its topic (made once, from the decks' index)."""
         if self._topic_of is None:
             self._topic_of = {cid: info.topic for info in self.infos for cid in info.ids}
-        return self._topic_of.get(card_id)
+        return self._topic_of
 
     def topic_titles(self) -> dict[str, str]:
         return {info.topic: info.title for info in self.infos}
@@ -389,8 +393,8 @@ class Catalog:
                 return card
         from dlcards.suggest import did_you_mean
 
-        ids = [cid for info in self.infos for cid in info.ids]
-        hint = did_you_mean(card_id, ids, n=3) or "; see `dlcards list`"
+        # the id index itself: a set to look the near ids up in (`suggest.near`), no copy
+        hint = did_you_mean(card_id, self._id_index(), n=3) or "; see `dlcards list`"
         raise UsageError(f"unknown card id '{escaped(card_id)}'{hint}")
 
     def check_topics(self, topics: Sequence[str]) -> None:
