@@ -660,11 +660,18 @@ class Reports(Connection):
         if as_of:
             self._reading_as_of(table)
         if words_match(query) is None:
-            # the filters join the card tables: one pass, counted here
-            sql, params = search_sql(query, today, table, starts_at=starts_at, as_of=as_of)
+            # the filters join the card tables: one pass, the first `limit` matches each with
+            # the count of all (`search.TOTAL`); every match fetched into Python to be counted
+            # and cut took 165-400 ms for a filter that matches half of 100,000 cards
+            counted = bool(limit)  # (all of them: counted as they come)
+            sql, params = search_sql(
+                query, today, table, limit, starts_at=starts_at, as_of=as_of, counted=counted
+            )
             rows = self._call(lambda: self.conn.execute(sql, params).fetchall())
             hits = [SearchHit(r[0], r[1], r[2]) for r in rows]
-            return hits[:limit] if limit is not None else hits, len(hits)
+            if not counted:
+                return hits[:limit] if limit is not None else hits, len(hits)
+            return hits, int(rows[0][3]) if rows else 0
         # only words: ranked inside the index, counted there
         sql, params = search_sql(query, today, table, limit)
         rows = self._call(lambda: self.conn.execute(sql, params).fetchall())

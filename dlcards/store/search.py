@@ -318,13 +318,16 @@ def _tree_sql(
     limit: int | None,
     starts_at: int,
     as_of: bool,
+    counted: bool = False,
 ) -> tuple[str, list[Any]]:
     """A query with `or` or groups: its condition on each active card, ranked by bm25 of its
-    words taken together (any of them) when it has some, else in deck order."""
+    words taken together (any of them) when it has some, else in deck order. `counted`: each
+    row also holds the count of all the matches (`TOTAL`)."""
     from dlcards.search import phrase
 
     clause, params = _node_sql(tree, today, table, starts_at, as_of)
     joins = _joins(query, table, as_of)
+    total = f", {TOTAL}" if counted else ""
     found = " OR ".join(dict.fromkeys(phrase(t) for t in query.found_terms()))
     if found:
         # The cards that hold a found word, ranked: each scored row of the index looks up its
@@ -333,7 +336,7 @@ def _tree_sql(
         # for each card: `momentum OR gradient` at 100,000 cards (60,000 matches) ran for
         # minutes.
         sql = (
-            "SELECT id, topic, score FROM ("
+            f"SELECT id, topic, score{total} FROM ("
             f"SELECT c.id, c.topic, m.score, c.position FROM (SELECT rowid, {BM25} AS score "
             "FROM card_search WHERE card_search MATCH ?) m CROSS JOIN cards c "
             f"ON c.search_rowid = m.rowid {joins} WHERE c.retired = 0 AND {clause} "
@@ -345,13 +348,20 @@ def _tree_sql(
         params = [found, *params, *params, found]
     else:
         sql = (
-            f"SELECT c.id, c.topic, NULL FROM cards c {joins} "
+            f"SELECT c.id, c.topic, NULL{total} FROM cards c {joins} "
             f"WHERE c.retired = 0 AND {clause} ORDER BY c.position"
         )
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
     return sql, params
+
+
+TOTAL = "count(*) OVER ()"
+"""The column `search_sql(counted=True)` adds to each row: how many cards match in all. A
+window over every match, computed before the ORDER BY and LIMIT: the page and the count in
+one pass, in SQL (a filter matching half of 100,000 cards had every match fetched into
+Python to count them, and to keep the first page)."""
 
 
 def search_sql(
@@ -361,14 +371,17 @@ def search_sql(
     limit: int | None = None,
     starts_at: int = DAY_STARTS_AT,
     as_of: bool = False,
+    counted: bool = False,
 ) -> tuple[str, list[Any]]:
     """SELECT id, topic, rank of the active cards matching `query`, best first (the first
     `limit` of them when given); `today` is the study day, which begins at the hour
     `starts_at` (the collection's `day_starts_at`, for `added:` and `edited:`). `as_of`:
     reviews are logged after `today`, and the filters read the cards' state then
-    (`_then_tables`), as `due` and `stats` do."""
+    (`_then_tables`), as `due` and `stats` do. `counted` (a query with filters or groups,
+    not `words_match`'s, which the index counts): a fourth column, the count of every match
+    (`TOTAL`)."""
     with_, first = _then_tables(query, table, today) if as_of else ("", [])
-    sql, params = _search_sql(query, today, table, limit, starts_at, as_of)
+    sql, params = _search_sql(query, today, table, limit, starts_at, as_of, counted)
     return with_ + sql, first + params
 
 
@@ -400,13 +413,21 @@ def _all_of(query: Query) -> str:
 
 
 def _search_sql(
-    query: Query, today: date, table: str, limit: int | None, starts_at: int, as_of: bool
+    query: Query,
+    today: date,
+    table: str,
+    limit: int | None,
+    starts_at: int,
+    as_of: bool,
+    counted: bool = False,
 ) -> tuple[str, list[Any]]:
     match = words_match(query)
     if match is not None:
+        if counted:
+            raise ValueError("a query of words alone is counted in the index (count_sql)")
         return _words_sql(match, [], limit)
     if query.tree is not None:
-        return _tree_sql(query, query.tree, today, table, limit, starts_at, as_of)
+        return _tree_sql(query, query.tree, today, table, limit, starts_at, as_of, counted)
     positive, negative = query.phrases(False), query.phrases(True)
     where = ["c.retired = 0"]
     params: list[Any] = []
@@ -416,14 +437,15 @@ def _search_sql(
         params += args
     joins = _joins(query, table, as_of)
     if positive:  # words and filters
-        return _words_sql(_all_of(query), where, limit, joins, params)
+        return _words_sql(_all_of(query), where, limit, joins, params, counted)
     if negative:
         where.append(
             "c.search_rowid NOT IN (SELECT rowid FROM card_search WHERE card_search MATCH ?)"
         )
         params.append(" OR ".join(negative))
+    total = f", {TOTAL}" if counted else ""
     sql = (
-        f"SELECT c.id, c.topic, NULL FROM cards c {joins} "
+        f"SELECT c.id, c.topic, NULL{total} FROM cards c {joins} "
         f"WHERE {' AND '.join(where)} ORDER BY c.position"
     )
     if limit is None:
@@ -437,9 +459,10 @@ def _words_sql(
     limit: int | None,
     joins: str = "",
     params: Sequence[Any] = (),
+    counted: bool = False,
 ) -> tuple[str, list[Any]]:
     """The cards matching the FTS5 `match` (and the conditions `where` on `c`, with their
-    `joins` and `params`), best first."""
+    `joins` and `params`), best first; `counted`: with the count of every match (`TOTAL`)."""
     if not where and limit is not None:
         # Only words: rank inside the index (retired cards are not in it), then look up the
         # best `limit` cards (one seek each).
@@ -449,12 +472,17 @@ def _words_sql(
             "JOIN cards c ON c.search_rowid = m.rowid ORDER BY m.score, c.position"
         )
         return sql, [match, limit]
-    sql = (
-        f"SELECT c.id, c.topic, {BM25} AS score FROM card_search "
-        f"JOIN cards c ON c.search_rowid = card_search.rowid {joins} "
-        f"WHERE card_search MATCH ? AND {' AND '.join(where or ['c.retired = 0'])} "
-        "ORDER BY score, c.position"
+    rows = (
+        f"FROM card_search JOIN cards c ON c.search_rowid = card_search.rowid {joins} "
+        f"WHERE card_search MATCH ? AND {' AND '.join(where or ['c.retired = 0'])}"
     )
+    if counted:  # bm25 is read in its MATCH's own query: the window goes around it
+        sql = (
+            f"SELECT id, topic, score, {TOTAL} FROM (SELECT c.id, c.topic, {BM25} AS score, "
+            f"c.position {rows}) ORDER BY score, position"
+        )
+    else:
+        sql = f"SELECT c.id, c.topic, {BM25} AS score {rows} ORDER BY score, c.position"
     if limit is None:
         return sql, [match, *params]
     return sql + " LIMIT ?", [match, *params, limit]
