@@ -310,6 +310,23 @@ def _node_sql(
     return (f"NOT coalesce({sql}, 0)" if node.negated else sql), params
 
 
+def _holds_a_found_word(node: Node) -> bool:
+    """Whether every card `node` matches holds one of its query's found words: a term under
+    no `-` (`Query.found_terms`); a group of "and" with such an item, of "or" made of them.
+    A negated group or filter may match cards that hold none (an answer of False is only
+    the safe side)."""
+    from dlcards.search import Group, Term
+
+    if node.negated:
+        return False
+    if isinstance(node, Term):
+        return True
+    if isinstance(node, Group):
+        held = (_holds_a_found_word(item) for item in node.items)
+        return any(held) if node.kind == "and" else all(held)
+    return False
+
+
 def _tree_sql(
     query: Query,
     tree: Group,
@@ -335,17 +352,26 @@ def _tree_sql(
         # Written as one join (`cards LEFT JOIN m`), SQLite could choose to scan all of `m`
         # for each card: `momentum OR gradient` at 100,000 cards (60,000 matches) ran for
         # minutes.
-        sql = (
-            f"SELECT id, topic, score{total} FROM ("
+        ranked = (
             f"SELECT c.id, c.topic, m.score, c.position FROM (SELECT rowid, {BM25} AS score "
             "FROM card_search WHERE card_search MATCH ?) m CROSS JOIN cards c "
-            f"ON c.search_rowid = m.rowid {joins} WHERE c.retired = 0 AND {clause} "
-            f"UNION ALL SELECT c.id, c.topic, NULL, c.position FROM cards c {joins} "
+            f"ON c.search_rowid = m.rowid {joins} WHERE c.retired = 0 AND {clause}"
+        )
+        # Those that hold none: no such card matches a tree every match of which holds a
+        # found word (`(momentum OR gradient) tag:math`), whose second branch matched each
+        # of its words again, over the cards, to find nothing (100,000 cards: 218 -> 102 ms)
+        unranked = (
+            ""
+            if _holds_a_found_word(tree)
+            else f" UNION ALL SELECT c.id, c.topic, NULL, c.position FROM cards c {joins} "
             f"WHERE c.retired = 0 AND {clause} AND NOT coalesce(c.search_rowid IN "
             "(SELECT rowid FROM card_search WHERE card_search MATCH ?), 0)"
-            ") ORDER BY score IS NULL, score, position"
         )
-        params = [found, *params, *params, found]
+        sql = (
+            f"SELECT id, topic, score{total} FROM ({ranked}{unranked}) "
+            "ORDER BY score IS NULL, score, position"
+        )
+        params = [found, *params, *params, found] if unranked else [found, *params]
     else:
         sql = (
             f"SELECT c.id, c.topic, NULL{total} FROM cards c {joins} "
