@@ -443,16 +443,23 @@ class Catalog:
         leeches: AbstractSet[str] = frozenset(),
     ) -> Iterator[list[Card]]:
         """The cards of `select`, one deck's at a time; a deck loaded only for this is not
-        kept, so a caller that lets go of each list holds one deck at a time."""
+        kept, so a caller that lets go of each list holds one deck at a time. An unknown
+        topic is a UsageError at once; a tag no card carries, once the decks gave none (as
+        `select`): checked first, it read every deck (kept, all at once) before the first
+        was streamed, and `list --tag` in a pipe read them all again in each worker."""
         self.check_topics(topics)
-        self.check_tag(tag)
 
         chosen = set(topics)
+        found = False
         for info in self.infos:
             if chosen and info.topic not in chosen:
                 continue
             deck = self._decks.get(info.topic) or self._load(info)
-            yield [card for card in deck.cards if tag is None or carries(card, tag, leeches)]
+            cards = [card for card in deck.cards if tag is None or carries(card, tag, leeches)]
+            found = found or bool(cards)
+            yield cards
+        if not found:  # a tag the chosen cards carry is known without reading the others
+            self.check_tag(tag)
 
     def ids(self, topics: Sequence[str] = ()) -> list[str]:
         """The ids of the cards of the given topics (all if none), in deck order, from the

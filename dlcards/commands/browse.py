@@ -77,14 +77,15 @@ def list_cards(
         # a pipe: each deck read and its lines written in turn (`_plain_lines`), not every
         # card built first
         catalog.check_topics(topic or ())
-        catalog.check_tag(tag)
         chosen = [info for info in catalog.infos if not topic or info.topic in topic]
-        _write_lines(
+        wrote = _write_lines(
             [partial(_deck_cards, catalog, info.topic, tag, leech_ids) for info in chosen],
             None,
             sum(info.size for info in chosen),
             held,
         )
+        if not wrote:  # nothing written: an unknown tag is said now (every deck read once)
+            catalog.check_tag(tag)
         return
     else:
         cards = catalog.select(topic or (), tag, leeches=leech_ids)
@@ -165,7 +166,8 @@ PARALLEL_LIST_MIN = 20_000
 def _deck_cards(
     catalog: Any, topic: str, tag: str | None, leeches: frozenset[str] = frozenset()
 ) -> list[Any]:
-    """One deck's cards carrying `tag` (any if None; the `leeches` carry `leech` too)."""
+    """One deck's cards carrying `tag` (any if None; the `leeches` carry `leech` too); the tag
+    is not checked here (the caller says an unknown one when no deck had a card with it)."""
     return next(catalog.stream([topic], tag, leeches))
 
 
@@ -174,7 +176,7 @@ def _write_lines(
     lapses: dict[str, tuple[int, bool]] | None,
     size: int,
     held: frozenset[str] = frozenset(),
-) -> None:
+) -> bool:
     """`list`'s lines for a pipe, for grep, cut and fzf, written a part at a time, so the
     first reach the reader at once: `id<TAB>question`, with the lapses between them for the
     leeches (`lapses`), and `<TAB>(s)` after the question of a suspended card (`held`): the
@@ -183,7 +185,7 @@ def _write_lines(
     formulas' places are not needed). With `size` (the cards of all `parts`) at least
     PARALLEL_LIST_MIN, where forking is safe, worker processes make the parts, in order (each
     reads its own deck); the first line is written after one deck, not after every card is
-    built."""
+    built. Returns whether any line was written (a reader gone: True)."""
     import sys
 
     from dlcards.export.parallel import ordered_map, workers
@@ -204,6 +206,7 @@ def _write_lines(
         )
 
     processes = workers() if size >= PARALLEL_LIST_MIN else 0
+    wrote = False
     try:
         with ExitStack() as stack:
             if processes:
@@ -213,10 +216,13 @@ def _write_lines(
             for chunk in texts:
                 sys.stdout.write(chunk)
                 sys.stdout.flush()
+                wrote = wrote or bool(chunk)
     except BrokenPipeError:
         from dlcards.console import reader_left
 
         reader_left()
+        return True
+    return wrote
 
 
 def _leech_table(
