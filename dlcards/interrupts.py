@@ -30,11 +30,12 @@ if TYPE_CHECKING:
 class CtrlC:
     """What `ctrl_c_held` noted in its block."""
 
-    __slots__ = ("pressed", "writing")
+    __slots__ = ("pressed", "stopped", "writing")
 
     def __init__(self) -> None:
         self.writing = False  # the store's transaction holds the lock: Ctrl-C waits for the end
         self.pressed = False  # Ctrl-C came while writing: the caller raises it after the save
+        self.stopped = False  # a stop (Ctrl-C, `kill`, a closed terminal) came while writing
 
 
 _held: list[CtrlC] = []  # the active `ctrl_c_held` block's, if one is
@@ -53,6 +54,29 @@ def committing() -> None:
     `ctrl_c_held(from_commit=True)` block (if any), Ctrl-C is noted, not raised."""
     if _held_from_commit:
         _held_from_commit[-1].writing = True
+
+
+def stop_noted() -> None:
+    """A `kill` or a closed terminal was noted, not raised (`terminal.stops_held`), in the
+    active `ctrl_c_held(from_commit=True)` block's writes: `given_up` says so."""
+    if _held_from_commit:
+        _held_from_commit[-1].stopped = True
+
+
+def given_up() -> bool:
+    """Whether a stop (Ctrl-C, a `kill`, a closed terminal) was noted since the active
+    `ctrl_c_held(from_commit=True)` block's writes began (`committing`): a write that can
+    still be taken back whole (a restore's copy of a backup, before its last page) gives up,
+    rolled back, and raises `GivenUp`; one past that point goes on to its end."""
+    if not _held_from_commit:
+        return False
+    noted = _held_from_commit[-1]
+    return noted.writing and (noted.pressed or noted.stopped)
+
+
+class GivenUp(Exception):
+    """A write taken back whole, nothing of it kept, for a stop noted while it ran
+    (`given_up`): the caller says so and ends as that stop ends a command."""
 
 
 @contextmanager

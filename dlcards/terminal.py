@@ -890,6 +890,8 @@ def stops_as_ctrl_c() -> Iterator[None]:
     import signal
     import threading
 
+    from dlcards.interrupts import stop_noted
+
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -897,6 +899,7 @@ def stops_as_ctrl_c() -> Iterator[None]:
     def stop(signum: int, frame: FrameType | None) -> None:
         if _holder and _holder[0].holding():  # a save under way: it finishes first
             _holder[0].signals.append(signum)
+            stop_noted()  # (a write that can still be taken back whole gives up)
             return
         if _saved:  # the command's work is saved: said at the block's end (`stops_once_saved`)
             _late.append(signum)

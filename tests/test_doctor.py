@@ -1857,3 +1857,87 @@ def test_a_fifo_named_as_a_backup_is_no_backup(db: Path) -> None:
     assert sorted(b.path.name for b in backup.backups(db)) == real
     listed = runner.invoke(app, ["backup", "--list", "--db", str(db)])
     assert listed.exit_code == 0 and fifo.name not in listed.output, listed.output
+
+
+# --- a restore stopped: the database as it was, or restored, and said so ---------------------
+
+_STOP_AT = {
+    # the before-restore save is made, the copy not begun: nothing changed
+    "before the copy": ("dlcards.store.doctor", "_save_current", "after"),
+    # the copy's writes may begin (its lock is next): taken back whole
+    "during the copy": ("dlcards.interrupts", "committing", "after"),
+    # the copy is committed, its salvaged files not yet put aside: finished first
+    "after the copy": ("dlcards.store.doctor._Salvaging", "consume", "before"),
+}
+
+
+def _restore_stopped(db: Path, source: str, signame: str, at: str) -> Any:
+    """`doctor --restore` in a process of its own that sends itself `signame` at the moment
+    `at` (`_STOP_AT`), as a `kill`, a closed terminal or Ctrl-C would at that instant."""
+    import subprocess
+
+    where, name, when = _STOP_AT[at]
+    module, _, owner = where.partition("._")
+    target = f"importlib.import_module({module!r})" + (f"._{owner}" if owner else "")
+    script = (
+        "import importlib, os, signal, sys\n"
+        f"where = {target}\n"
+        f"original = getattr(where, {name!r})\n"
+        "def stopped_here(*args, **kwargs):\n"
+        + (f"    os.kill(os.getpid(), signal.{signame})\n" if when == "before" else "")
+        + "    done = original(*args, **kwargs)\n"
+        + (f"    os.kill(os.getpid(), signal.{signame})\n" if when == "after" else "")
+        + "    return done\n"
+        f"setattr(where, {name!r}, stopped_here)\n"
+        "from dlcards.cli import main\n"
+        f"sys.argv = ['dlcards', 'doctor', '--restore', {source!r}, '--db', {str(db)!r}]\n"
+        "main()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and SIGHUP")
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
+@pytest.mark.parametrize("at", list(_STOP_AT))
+def test_a_restore_stopped_leaves_the_old_database_or_the_restored_one_and_says_which(
+    db: Path, signame: str, at: str
+) -> None:
+    """A `kill` (SIGTERM) or a closed terminal (SIGHUP) during `doctor --restore` ended it at
+    once, as SIGKILL would: exit -15 and not a word, the database restored or not (a torture
+    run: restored, said nothing) and the salvaged files not put aside; Ctrl-C said nothing
+    either (exit 130). Now each ends it as a shell reports the signal (143, 129, 130), with
+    one line saying which database is there: before the copy of the backup has begun, the
+    old one, untouched; during it, the old one, the copy taken back whole; once the copy is
+    committed, the restore finishes first (its lines said) and the restored one."""
+    import signal
+
+    made = runner.invoke(app, ["backup", "--db", str(db)])
+    assert made.exit_code == 0, made.output
+    name = backup.backups(db)[0].path.name  # 3 reviews
+    assert study(db, "\n5\nq\n", day="2026-11-27").exit_code == 0
+    before = damage.count(db)
+    assert before == 4
+    proc = _restore_stopped(db, name, signame, at)
+    assert proc.returncode == 128 + getattr(signal, signame), proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    if at == "after the copy":
+        source = db.parent / "backups" / name
+        assert lines[0] == f"stopped: {db} is restored from {source}, as said above"
+        assert proc.stdout.startswith(f"restored {db} from "), proc.stdout
+        assert damage.count(db) == 3
+    else:
+        assert lines[0].startswith(f"stopped: nothing was restored, {db} is as it was"), lines
+        assert ("taken back" in lines[0]) == (at == "during the copy"), lines
+        assert proc.stdout == ""
+        assert damage.count(db) == before
+    assert damage.integrity(db) == ["ok"]
+    assert not [p.name for p in db.parent.rglob("*.tmp")]  # no unpacked backup left
+    again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert again.exit_code == 0, again.output

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -150,16 +151,16 @@ def doctor(
     from dlcards.errors import nonempty, one_line
     from dlcards.store import default_db
     from dlcards.store.doctor import examine, find_backup
-    from dlcards.store.doctor import restore as restore_backup
 
     path = db_path(db) or default_db()
     if restore is not None:
+        from dlcards.terminal import stops_as_ctrl_c
+
         source = find_backup(path, nonempty(restore, "--restore", "a backup's path or name"))
-        said, salvaged = restore_backup(path, source, clock(), _replay_for)
-        _say(one_line(said))
-        if salvaged:
-            _say(one_line(salvaged))
-        report = examine(path, _replay_for, repair=False, now=clock())
+        # `kill` or a closed terminal ends a restore as Ctrl-C does, never half done
+        with stops_as_ctrl_c():
+            _restore(path, source)
+            report = examine(path, _replay_for, repair=False, now=clock())
         _print(report, repair=False)
         raise typer.Exit(0 if report.healthy else 1)
     report = examine(path, _replay_for, repair=not check, now=clock())
@@ -183,6 +184,42 @@ def doctor(
         said = "Doctor cannot repair this" if check else "Not repaired"
         _say(f"{said}: {one_line(report.summary)}")
     raise typer.Exit(1)
+
+
+def _restore(path: Path, source: Path) -> None:
+    """Put the backup `source` back at `path` and say so. A stop (Ctrl-C, a `kill`, a closed
+    terminal) before the copy of the backup over the database has begun ends it with
+    nothing changed; one during the copy takes the copy back whole; one once the copy is
+    committed waits for the restore's end (its salvaged files put aside, its lines said).
+    Each says in one line which database is there. A `kill` ended the restore at once, not
+    a word said, the database restored or not (a torture run: restored, said nothing)."""
+    from dlcards.console import escaped
+    from dlcards.errors import one_line
+    from dlcards.interrupts import GivenUp
+    from dlcards.stdio import say
+    from dlcards.store.doctor import restore as restore_backup
+    from dlcards.terminal import stops_held_from_commit, stops_once_saved
+
+    as_it_was = f"stopped: nothing was restored, {path} is as it was"
+    try:
+        with stops_held_from_commit() as stopped:
+            try:
+                said, salvaged = restore_backup(path, source, clock(), _replay_for)
+            except GivenUp:
+                say(escaped(f"{as_it_was} (the copy of {source} over it was taken back)"))
+                raise stopped() or KeyboardInterrupt() from None
+    except KeyboardInterrupt:  # before the copy began (a stop during it is GivenUp's)
+        if not stopped():
+            say(escaped(as_it_was))
+        raise
+    _say(one_line(said))
+    if salvaged:
+        _say(one_line(salvaged))
+    # restored: a stop from now on (the report's check) says so, and so does one held
+    stops_once_saved(escaped(f"stopped: {path} is restored from {source}, as said above"))
+    stop = stopped()
+    if stop is not None:
+        raise stop
 
 
 def backup(

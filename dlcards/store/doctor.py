@@ -1219,22 +1219,34 @@ def _replace(
     write lock: other terminals see the old or the new database, never a mix); a database too
     damaged to take it is replaced as a file. `unchanged` is asked once the write lock is held
     (after the first page: SQLite keeps the destination's write transaction open between
-    steps); False raises _Written, and the copy is rolled back, nothing taken over."""
+    steps); False raises _Written, and the copy is rolled back, nothing taken over.
+
+    From here on, a stop (Ctrl-C, a `kill`, a closed terminal) is noted, not raised
+    (`interrupts.committing`, in the command's `terminal.stops_held_from_commit`): a `kill`
+    in the middle ended the restore at once, not a word said, the database restored or not
+    and its salvaged files not put aside. While pages remain to copy, a stop gives the copy
+    up, rolled back whole (`interrupts.GivenUp`: the database as it was); once the last page
+    is copied (SQLite committed it), the restore goes on to its end."""
+    from dlcards.interrupts import GivenUp, committing, given_up
+
     checked: list[bool] = []
+    committing()
     if as_file:
         _put_in_place(unpacked, db)
         return
 
-    def first_step(status: int, remaining: int, total: int) -> None:
+    def step(status: int, remaining: int, total: int) -> None:
         if not checked:
             checked.append(True)
             if not unchanged():
                 raise _Written
+        if remaining and given_up():
+            raise GivenUp
 
     try:
         dest = _connect(db)
         try:
-            src.backup(dest, pages=1, progress=first_step)
+            src.backup(dest, pages=1, progress=step)
             dest.execute("PRAGMA journal_mode = WAL")
         finally:
             dest.close()
