@@ -214,6 +214,75 @@ def test_a_bit_flipped_in_the_log_a_killed_session_left_loses_no_grade(
     assert dlcards("doctor", "--check").returncode == 0
 
 
+@pytest.mark.parametrize(
+    "how", ["last frame cut", "cut inside a frame", "last frames overwritten", "emptied", "deleted"]
+)
+def test_a_log_cut_short_after_a_killed_session_is_refused_and_what_it_holds_is_salvaged(
+    tmp_path: Path, killed_session: Path, how: str
+) -> None:
+    """A session killed (SIGKILL) after 5 grades leaves them in the -wal, and its index (the
+    -shm) says how many frames were committed. Torture run: the log's last frame cut off
+    (a copy taken while it was written, a damaged disk) or overwritten, and the next
+    command's SQLite replayed the log up to its last whole commit and dropped the last grade
+    without a word; `doctor` said nothing was wrong (no checksum fails: the frames are not
+    there). Every command now refuses the file in one line, saying how many committed frames
+    the log lacks; `doctor` says what can be salvaged, and the restore puts back every grade
+    the log still holds (none when it was emptied or deleted)."""
+    import random
+    import shutil
+    import struct
+
+    folder = tmp_path / "f"
+    shutil.copytree(killed_session, folder)
+    dlcards = _dlcards_in(folder)
+    db = folder / "p.db"
+    log = Path(f"{db}-wal")
+    assert Path(f"{db}-shm").exists()  # as the killed session left it
+    raw = bytearray(log.read_bytes())
+    size = 24 + struct.unpack(">I", raw[8:12])[0]
+    frames = (len(raw) - 32) // size
+    commits = [
+        n
+        for n in range(1, frames + 1)
+        if struct.unpack(">I", raw[32 + (n - 1) * size + 4 :][:4])[0]
+    ]
+    assert commits[-1] == frames  # the last frame: the last grade's commit
+    if how == "last frame cut":
+        del raw[32 + (frames - 1) * size :]
+    elif how == "cut inside a frame":
+        del raw[32 + (frames - 1) * size + size // 2 :]
+    elif how == "last frames overwritten":  # by other bytes: no salt or checksum holds
+        start = 32 + commits[-2] * size
+        raw[start:] = random.Random(1).randbytes(len(raw) - start)
+    elif how == "emptied":
+        raw = bytearray()
+    if how == "deleted":
+        log.unlink()
+    else:
+        log.write_bytes(raw)
+    kept = 0 if how in ("emptied", "deleted") else 4  # the grades the log still holds
+    lost = frames - (commits[-2] if kept else 0)
+    for args in (["due"], ["due", "--count"], ["stats"], ["export", "reviews"]):
+        refused = dlcards(*args)
+        assert refused.returncode == 2, (args, refused.stdout)
+        assert refused.stderr.count("\n") == 1, (args, refused.stderr)
+        assert f"the other {lost} (saved grades among them) are not in it" in refused.stderr, (
+            args,
+            refused.stderr,
+        )
+    assert dlcards("topics").returncode == 0  # its decks need no database
+    if how != "deleted":
+        assert log.read_bytes() == raw  # not replayed: the copy the restore salvages from
+    said = dlcards("doctor")
+    assert said.returncode == 1 and "dlcards doctor --restore" in said.stdout, said.stdout
+    (backup,) = (folder / "backups").glob("p-manual-*.db.gz")
+    restored = dlcards("doctor", "--restore", str(backup))
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert count_reviews(db) == kept
+    assert dlcards("doctor", "--check").returncode == 0
+    assert dlcards("due").returncode == 0
+
+
 def test_a_database_emptied_after_a_killed_session_keeps_its_log_for_the_restore(
     tmp_path: Path, killed_session: Path
 ) -> None:

@@ -129,3 +129,118 @@ def test_the_header_alone_with_two_flipped_bits_is_not_guessed(left: tuple[Path,
     raw[21] ^= 0x40
     assert lost_commits(_with(db, bytes(raw))) is None
     assert struct.unpack(">I", raw[:4])[0] in (0x377F0682, 0x377F0683)
+
+
+# --- a log cut short: its index says more was committed ---------------------------------------
+
+
+def _left_with_index(folder: Path, checkpoint: bool = False) -> Path:
+    """The database, its log and its index (-shm) as a process killed after four commits
+    leaves them (copied while its connection is open); with `checkpoint`, every frame was
+    copied into the file first. The database's path."""
+    src = folder / "src.db"
+    conn = sqlite3.connect(src, isolation_level=None)
+    conn.execute(f"PRAGMA page_size = {PAGE}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("CREATE TABLE t (x TEXT)")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for i in range(4):
+        conn.execute("INSERT INTO t VALUES (?)", (f"grade {i} " * 20,))
+    if checkpoint:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    db = folder / "p.db"
+    for end in ("", "-wal", "-shm"):
+        shutil.copyfile(f"{src}{end}", f"{db}{end}")
+    conn.close()
+    return db
+
+
+def _commits(log: bytes) -> list[int]:
+    return [
+        n
+        for n in range(1, _frames(log) + 1)
+        if struct.unpack(">I", log[32 + (n - 1) * (24 + PAGE) + 4 :][:4])[0]
+    ]
+
+
+@pytest.mark.parametrize("how", ["cut", "cut inside", "garbage", "zeros", "emptied", "deleted"])
+def test_a_log_that_lost_its_last_commits_is_seen_through_its_index(
+    tmp_path: Path, how: str
+) -> None:
+    """A log cut short, emptied, deleted or overwritten at its end after its writer died
+    shows no bad checksum (`lost_commits` finds nothing: the frames are not there), but its
+    index says they were committed: SQLite would drop them without a word."""
+    from dlcards.store.walcheck import cut_short, log_damage
+
+    db = _left_with_index(tmp_path)
+    log = Path(f"{db}-wal")
+    raw = bytearray(log.read_bytes())
+    commits = _commits(bytes(raw))
+    assert len(commits) == 4 and commits[-1] == _frames(bytes(raw))  # one a grade
+    assert cut_short(db) is None and log_damage(db) is None  # as the writer left it
+    last = 32 + commits[-2] * (24 + PAGE)  # the last commit's first frame
+    if how == "cut":
+        del raw[last:]
+    elif how == "cut inside":
+        del raw[last + 24 + PAGE // 2 :]
+    elif how == "garbage":
+        raw[last:] = os.urandom(len(raw) - last)
+    elif how == "zeros":
+        raw[last:] = bytes(len(raw) - last)
+    elif how == "emptied":
+        raw = bytearray()
+    if how == "deleted":
+        log.unlink()
+    else:
+        log.write_bytes(raw)
+        assert lost_commits(log) is None  # no checksum fails: not that check's to see
+    kept = 0 if how in ("emptied", "deleted") else commits[-2]
+    assert cut_short(db) == (kept, commits[-1])
+    said = log_damage(db)
+    assert said is not None and f"it holds {kept} of the {commits[-1]} frames" in said
+
+
+@pytest.mark.parametrize("how", ["whole", "garbage appended", "torn commit", "checkpointed"])
+def test_a_log_that_holds_every_committed_frame_is_not_cut_short(tmp_path: Path, how: str) -> None:
+    """What is no loss: the log as left, bytes after its last commit (an unfinished
+    transaction's frames: never committed), and a log whose frames a checkpoint copied into
+    the file before it was emptied."""
+    from dlcards.store.walcheck import cut_short, log_damage
+
+    db = _left_with_index(tmp_path, checkpoint=how == "checkpointed")
+    log = Path(f"{db}-wal")
+    raw = bytearray(log.read_bytes())
+    if how == "garbage appended":
+        raw += os.urandom(3 * (24 + PAGE) + 100)
+    elif how == "torn commit":  # a transaction's frames half written after the last commit
+        raw += raw[32 : 32 + 24 + PAGE // 2]
+    elif how == "checkpointed":
+        raw = bytearray()
+    log.write_bytes(raw)
+    assert cut_short(db) is None
+    assert log_damage(db) is None
+
+
+def test_an_index_of_another_generation_or_half_written_is_not_trusted(tmp_path: Path) -> None:
+    """An index whose salts are not the log's (a log restarted since), or whose two header
+    copies differ (a writer changing it), says nothing about this log."""
+    from dlcards.store.walcheck import INDEX_HEADER, cut_short
+
+    db = _left_with_index(tmp_path)
+    log = Path(f"{db}-wal")
+    raw = bytearray(log.read_bytes())
+    del raw[32 + _commits(bytes(raw))[-2] * (24 + PAGE) :]
+    log.write_bytes(raw)
+    shm = Path(f"{db}-shm")
+    index = bytearray(shm.read_bytes())
+    assert cut_short(db) is not None
+    other = bytearray(index)
+    for at in (32, INDEX_HEADER + 32):  # both copies' first salt
+        other[at] ^= 0xFF
+    shm.write_bytes(other)
+    assert cut_short(db) is None
+    half = bytearray(index)
+    half[16] ^= 0x01  # the first copy's frame count: a writer between its two copies
+    shm.write_bytes(half)
+    assert cut_short(db) is None

@@ -175,11 +175,15 @@ def log_problem(path: str) -> str | None:
             return f"{os.path.basename(side)}: {err.strerror}"
     try:
         if os.stat(f"{path}-wal").st_size <= 32:  # walcheck.HEADER: no frame in it
-            return None
-        if os.stat(path).st_size == 0:
+            if not os.path.exists(f"{path}-shm"):
+                return None  # (an index may say it held some: `walcheck.cut_short`)
+        elif os.stat(path).st_size == 0:
             return "it is an empty file beside a write-ahead log that holds commits"
+    except FileNotFoundError:
+        if not os.path.exists(f"{path}-shm"):
+            return None  # no log; or no file, which the caller looks for
     except OSError:
-        return None  # no log; or no file, which the caller looks for
+        return None
     from dlcards.store.walcheck import log_damage
 
     return log_damage(path)
