@@ -2092,3 +2092,81 @@ def test_a_store_closes_when_its_database_was_replaced_by_a_fifo(tmp_path: Path)
         out, err = proc.communicate()
         pytest.fail("closing the store hung")
     assert proc.returncode == 0 and out == "closed\n", err
+
+
+_KILLED_IN = {
+    # command: (where, name, "wrap": kill once it has run / "fake": kill in its place)
+    "config scheduler fsrs": ("dlcards.commands.config", "replay_for", "wrap"),
+    "optimize": ("dlcards.optimize", "fit", "fake"),
+    "reset --all --yes": ("dlcards.store.Store", "reset", "wrap"),
+    "backup": ("dlcards.store.backup", "_compress", "wrap"),
+    "doctor": ("dlcards.commands.doctor", "_replay_for", "wrap"),
+}
+
+
+@pytest.fixture(scope="module")
+def studied_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a database of 3 grades (and the day's backup), made once."""
+    folder = tmp_path_factory.mktemp("studied")
+    dlcards = _dlcards_in(folder)
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "study"],
+        env={**os.environ, "DLCARDS_DB": str(folder / "p.db"), "DLCARDS_TODAY": "2026-11-26",
+             "DLCARDS_CACHE_DIR": str(folder / "cache")},
+        input="\n5\n\n4\n\n3\nq\n", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert dlcards("doctor", "--check").returncode == 0
+    return folder
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+@pytest.mark.parametrize("command", list(_KILLED_IN))
+def test_a_kill_of_a_long_writer_ends_it_as_ctrl_c_and_closes_the_database(
+    tmp_path: Path, studied_folder: Path, command: str
+) -> None:
+    """`kill` (SIGTERM) of `config` while it rebuilds, `optimize` while it fits, `reset`,
+    `backup` while it compresses its copy, or `doctor` while it checks: each died as SIGKILL
+    would (exit -15, not a word), its database left open (its -wal and -shm beside the file:
+    a copy of the file alone lacks what they hold), and `backup` left its two temporary
+    copies (each as big as the database) in backups/ until the next backup. Each ends as
+    Ctrl-C ends it now: exit 143 as a shell reports it, a write under way rolled back, the
+    database closed, no temporary file left."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(studied_folder, folder)
+    db = folder / "p.db"
+    before = count_reviews(db)
+    where, name, how = _KILLED_IN[command]
+    module, _, owner = where.rpartition(".") if where.endswith("Store") else (where, "", "")
+    target = f"importlib.import_module({module!r})" + (f".{owner}" if owner else "")
+    body = (
+        "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n"
+        if how == "fake"
+        else "    done = original(*args, **kwargs)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n    return done\n"
+    )
+    script = (
+        "import importlib, os, signal, sys, time\n"
+        f"where = {target}\n"
+        f"original = getattr(where, {name!r})\n"
+        "def killed_here(*args, **kwargs):\n"
+        f"{body}"
+        f"setattr(where, {name!r}, killed_here)\n"
+        "from dlcards.cli import main\n"
+        f"sys.argv = ['dlcards', *{command.split()!r}, '--db', {str(db)!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+             "DLCARDS_CACHE_DIR": str(folder / "cache"), "DLCARDS_TODAY": "2026-11-27"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 143, (proc.returncode, proc.stderr)  # 128 + SIGTERM
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("p.db")) == ["p.db"]
+    assert not list(folder.rglob("*.tmp"))  # no temporary copy left
+    assert count_reviews(db) == before
+    assert _dlcards_in(folder)("doctor", "--check").returncode == 0

@@ -53,7 +53,11 @@ def config(
     console = out()
     chosen = setting(key) if key is not None else None
     clean = chosen.check(value) if chosen is not None and value is not None else None
-    with opened_store(db) as store:
+    from dlcards.terminal import stops_as_ctrl_c
+
+    # `kill` or a closed terminal ends it as Ctrl-C does: a rebuild under way rolled back,
+    # the database closed (it died as SIGKILL would: exit -15, its -wal left beside the file)
+    with stops_as_ctrl_c(), opened_store(db) as store:
         stored = store.stored_settings()
         if chosen is None:
             from rich.table import Table

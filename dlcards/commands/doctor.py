@@ -163,7 +163,10 @@ def doctor(
             report = examine(path, _replay_for, repair=False, now=clock())
         _print(report, repair=False)
         raise typer.Exit(0 if report.healthy else 1)
-    report = examine(path, _replay_for, repair=not check, now=clock())
+    from dlcards.terminal import stops_as_ctrl_c
+
+    with stops_as_ctrl_c():  # `kill`: a repair under way rolled back, the database closed
+        report = examine(path, _replay_for, repair=not check, now=clock())
     _print(report, repair=not check)
     if report.healthy:
         repaired = any(f.repaired for f in report.findings)
@@ -238,7 +241,11 @@ def backup(
 
     path = db_path(db) or default_db()
     if not list_only:
-        with opened_store(db) as store:
+        from dlcards.terminal import stops_as_ctrl_c
+
+        # `kill` or a closed terminal ends it as Ctrl-C does: its temporary copies (each as
+        # big as the database) removed, where they stayed until the next backup
+        with stops_as_ctrl_c(), opened_store(db) as store:
             made = store.backup_now(clock().date())
         _say(
             ["backed", "up", str(path), "to", str(made.path), f"({_size(made.size)};", "verified)"]

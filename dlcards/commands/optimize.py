@@ -33,8 +33,10 @@ def optimize(
     from dlcards.console import comparison, echo, out, plural, print_json
     from dlcards.optimize import fit
     from dlcards.settings import DEFAULT_FSRS_PARAMETERS, parameters_text
+    from dlcards.terminal import stops_as_ctrl_c
 
-    with opened_store(db) as store:
+    # `kill` or a closed terminal ends it as Ctrl-C does (the database closed, `config`)
+    with stops_as_ctrl_c(), opened_store(db) as store:
         settings = store.settings()
         histories = store.histories()
         result = fit(histories, settings.fsrs_parameters, DEFAULT_FSRS_PARAMETERS)

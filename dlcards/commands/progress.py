@@ -225,8 +225,11 @@ def reset(
 
         if not sys.stdin.isatty():
             raise UsageError("reset asks for confirmation; pass --yes to confirm without a prompt")
-    # a database that cannot be written is refused before the question (`writes`)
-    with synced_store(db, decks or (), writes=True) as store:
+    from dlcards.terminal import stops_as_ctrl_c
+
+    # a database that cannot be written is refused before the question (`writes`); `kill` or
+    # a closed terminal ends it as Ctrl-C does (a reset answered y is made first, `until_saved`)
+    with stops_as_ctrl_c(), synced_store(db, decks or (), writes=True) as store:
         if yes:
             studied = store.reset(ids, clock())
         else:
