@@ -53,3 +53,14 @@ def db_location(path: Path | None) -> tuple[Path, bool]:
     if path is not None:
         return path.expanduser(), True
     return default_db(), bool(os.environ.get("DLCARDS_DB", "").strip())
+
+
+BACKUPS = "backups"
+"""The folder beside a database that holds its backups (`store.backup.folder_of`)."""
+
+
+def restore_mark(db: Path) -> Path:
+    """The file a restore of `db` keeps in its backups folder from the copy of the backup
+    over the database to its end (`store.doctor.interrupted_restore`): here, as every
+    command that opens the database looks for it (a stat, nothing more imported)."""
+    return db.parent / BACKUPS / f".restore-of-{db.name}.mark"

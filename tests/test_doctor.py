@@ -1941,3 +1941,39 @@ def test_a_restore_stopped_leaves_the_old_database_or_the_restored_one_and_says_
     assert not [p.name for p in db.parent.rglob("*.tmp")]  # no unpacked backup left
     again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert again.exit_code == 0, again.output
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+@pytest.mark.parametrize("at", ["during the copy", "after the copy"])
+def test_a_restore_killed_outright_is_told_and_finished_by_the_next_command(
+    db: Path, at: str
+) -> None:
+    """A restore killed with SIGKILL (nothing can be said then) leaves the database as it
+    was or restored, whole (SQLite's copy is one transaction), but nothing told which, and,
+    restored, the damaged file it salvaged from was not put aside (`-salvaged-`), so a later
+    restore of an older backup salvaged its grades again. The next command says which
+    database is there, in one line, and finishes the restore."""
+    made = runner.invoke(app, ["backup", "--db", str(db)])
+    assert made.exit_code == 0, made.output
+    name = backup.backups(db)[0].path.name  # 3 reviews
+    assert study(db, "\n5\nq\n", day="2026-11-27").exit_code == 0
+    damage.flip_in_index(db, "reviews_card_time")  # a restore that salvages the 4th grade
+    proc = _restore_stopped(db, name, "SIGKILL", at)
+    assert proc.returncode == -9, proc.stderr
+    folder = db.parent / "backups"
+    assert list(folder.glob("p-damaged-*.db"))  # the raw copy salvaged from, not put aside
+    nxt = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    notes = [line for line in nxt.output.splitlines() if line.startswith("note: the restore")]
+    assert len(notes) == 1, nxt.output
+    if at == "after the copy":
+        assert "the database is the restored one" in notes[0], notes
+        assert nxt.exit_code == 0, nxt.output
+        assert damage.count(db) == 4 and damage.integrity(db) == ["ok"]
+        assert not list(folder.glob("p-damaged-*.db"))  # put aside: salvaged once
+        assert len(list(folder.glob("p-salvaged-*.db"))) == 1
+    else:
+        assert "the database is as it was, nothing restored" in notes[0], notes
+        assert damage.integrity(db) != ["ok"]  # the damaged file, untouched
+        assert list(folder.glob("p-damaged-*.db"))  # still to salvage from
+    again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert "note: the restore" not in again.output  # said once

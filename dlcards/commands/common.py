@@ -160,6 +160,7 @@ def opened_store(
     from dlcards.store import Store
 
     path = checked_db(db)
+    said_interrupted_restore(path)
     catalog = None if decks is None else built_first(path, decks, notice)
     if decks is None:
         after_a_build(path, notice)
@@ -171,6 +172,21 @@ def opened_store(
         yield store
     finally:
         store.close()
+
+
+def said_interrupted_restore(path: Path) -> None:
+    """A `doctor --restore` of the database at `path` killed outright: which database is
+    there now, said in one line, and the restore finished (`doctor.interrupted_restore`)."""
+    from dlcards.paths import restore_mark
+
+    if not restore_mark(path).exists():  # (a stat: the store's heavier modules only after)
+        return
+    from dlcards.stdio import say
+    from dlcards.store.doctor import interrupted_restore
+
+    line = interrupted_restore(path)
+    if line is not None:
+        say(line)
 
 
 def undo_killed_writes(store: Store) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlcards.commands.common import clock, db_path
+from dlcards.commands.common import clock, db_path, said_interrupted_restore
 from dlcards.commands.options import DbOption
 from dlcards.stdio import wrapped
 
@@ -153,6 +153,7 @@ def doctor(
     from dlcards.store.doctor import examine, find_backup
 
     path = db_path(db) or default_db()
+    said_interrupted_restore(path)
     if restore is not None:
         from dlcards.terminal import stops_as_ctrl_c
 

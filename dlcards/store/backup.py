@@ -41,12 +41,13 @@ from stat import S_ISREG
 
 from dlcards.errors import StoreError
 from dlcards.fileio import fsync_folder
+from dlcards.paths import BACKUPS
 from dlcards.store.connection import problem_lines
 
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, KEEP_EVENT, KEEP_MANUAL = 7, 4, 12, 3, 3
 MANUAL = "manual"  # `make`'s event for `dlcards backup`
 AFTER_SALVAGE = "after-salvage"  # `make`'s event for the database a restore added grades to
-FOLDER = "backups"
+FOLDER = BACKUPS
 SUFFIX = ".db.gz"
 _CHUNK = 1 << 20
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from dlcards.errors import DlcardsError, StoreError, quoted
 from dlcards.memory import EF_START, Memory
+from dlcards.paths import restore_mark
 from dlcards.store import backup
 from dlcards.store.connection import (
     BUSY_TIMEOUT_S,
@@ -1050,6 +1051,7 @@ def restore(
     except SQLITE_ERRORS:
         pass
     moved = salvaging.consume()
+    restore_mark(db).unlink(missing_ok=True)  # done: nothing for the next command to finish
     saved = moved.get(saved, saved) if saved is not None else None
     kept = f"; the database it replaced is in {saved}" if saved else ""
     if saved is not None and left:  # no file: the -wal a deleted file left
@@ -1064,6 +1066,81 @@ def restore(
     said = f"restored {db} from {source}: {count}{f', the last on {last}' if last else ''}{kept}"
 
     return said, salvaging.line()
+
+
+RESTORE_KEY = "restored_by"
+"""The meta key a restore writes into the copy it puts in place: its mark's token."""
+
+
+def _mark_restore(src: sqlite3.Connection, db: Path, salvaging: _Salvaging) -> None:
+    """Before the copy of the backup `src` over `db`: a token written into `src` (and so into
+    the database once the copy commits) and into a mark beside the backups, with what the
+    restore's end does (`_put_aside`). A restore killed outright (SIGKILL, a power cut) from
+    here on left the database as it was or restored, whole (the copy is one transaction),
+    but not a word, and, restored, its salvaged files not put aside (a later restore of an
+    older backup brought their grades back); the next command reads the mark
+    (`interrupted_restore`), tells which, and finishes."""
+    import json
+    import secrets
+
+    token = secrets.token_hex(8)
+    src.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (RESTORE_KEY, token))
+    mark = {
+        "token": token,
+        "pid": os.getpid(),
+        "source": str(salvaging.source),
+        "used": [str(p) for p in salvaging.used],
+        "damaged": salvaging.damaged,
+    }
+    folder = backup.folder_of(db)
+    temp = folder / f".restore-of-{db.name}.{os.getpid()}.tmp"
+    temp.write_text(json.dumps(mark), encoding="utf-8")
+    os.replace(temp, restore_mark(db))
+
+
+def interrupted_restore(db: Path) -> str | None:
+    """A restore of `db` killed outright (its mark there, its process gone,
+    `_mark_restore`): finished when the copy was in place (its salvaged files put aside),
+    the mark removed, and one line saying which database is there; None when there is no
+    such mark (or its restore still runs)."""
+    import json
+
+    mark = restore_mark(db)
+    try:
+        found = json.loads(mark.read_text(encoding="utf-8"))
+        token, pid, source = str(found["token"]), int(found["pid"]), str(found["source"])
+        used, damaged = [Path(p) for p in found["used"]], bool(found["damaged"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    from dlcards.store.count import log_whole
+
+    if not log_whole(str(db)):
+        return None  # told once the log is dealt with (opening it here would lose it)
+    try:
+        os.kill(pid, 0)
+        return None  # its restore is still running (in another terminal)
+    except ProcessLookupError:
+        pass
+    except OSError:
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (RESTORE_KEY,)).fetchone()
+    except SQLITE_ERRORS:
+        row = None
+    restored = row is not None and row[0] == token
+    if restored:
+        _put_aside(db, used, damaged)
+    mark.unlink(missing_ok=True)
+    if restored:
+        return (
+            f"note: the restore of {db} from {source} was killed once the backup was in "
+            "place: the database is the restored one (the restore is finished now)"
+        )
+    return (
+        f"note: the restore of {db} from {source} was killed before the backup was in "
+        "place: the database is as it was, nothing restored"
+    )
 
 
 RESTORE_TRIES = 3
@@ -1121,12 +1198,17 @@ def _save_and_replace(
                 _keep_ids_unused(src, db)
             damaged = saved is None or saved.name.endswith(".db")  # a raw copy, or no file
             salvaging.into(src, saved if damaged else None, damaged)
+            _mark_restore(src, db, salvaging)
             try:
                 _replace(src, db, unpacked, partial(_unchanged, watch, version), as_file=unopenable)
             except _Written:  # the next save holds all this one does, and what came since
+                restore_mark(db).unlink(missing_ok=True)
                 if saved is not None:
                     saved.unlink(missing_ok=True)
                 continue
+            except BaseException:  # the copy taken back (`_replace`): nothing restored
+                restore_mark(db).unlink(missing_ok=True)
+                raise
             return saved
         finally:
             if watch is not None:
@@ -1407,25 +1489,31 @@ class _Salvaging:
     def consume(self) -> dict[Path, Path]:
         """Rename the files salvaged from (see the class docstring); returns where each one
         renamed went, for a line that names one of them."""
-        from dlcards.store.salvage import DAMAGED_MARK, MERGED_SUFFIX
+        self.moved = _put_aside(self.db, self.used, self.damaged)
+        return self.moved
 
-        moved: dict[Path, Path] = {}
-        if not self.damaged:  # the database goes back to the backup, as asked: the undos
-            _retire_undone(self.db)  # done before this restore are no longer to be applied
-        for path in self.used:
-            if path.suffix == ".json":
-                target = path.with_name(path.name.removesuffix(".json") + MERGED_SUFFIX)
-            else:
-                target = path.with_name(path.name.replace(DAMAGED_MARK, "-salvaged-", 1))
-            for end in ("", "-wal"):
-                try:
-                    os.replace(f"{path}{end}", f"{target}{end}")
-                except OSError:
-                    continue
-                if not end:
-                    moved[path] = target
-        self.moved = moved
-        return moved
+
+def _put_aside(db: Path, used: Sequence[Path], damaged: bool) -> dict[Path, Path]:
+    """What a restore does once its copy is in place (`_Salvaging.consume`): the files it
+    salvaged from renamed, and over a sound database the record of undos retired."""
+    from dlcards.store.salvage import DAMAGED_MARK, MERGED_SUFFIX
+
+    moved: dict[Path, Path] = {}
+    if not damaged:  # the database goes back to the backup, as asked: the undos
+        _retire_undone(db)  # done before this restore are no longer to be applied
+    for path in used:
+        if path.suffix == ".json":
+            target = path.with_name(path.name.removesuffix(".json") + MERGED_SUFFIX)
+        else:
+            target = path.with_name(path.name.replace(DAMAGED_MARK, "-salvaged-", 1))
+        for end in ("", "-wal"):
+            try:
+                os.replace(f"{path}{end}", f"{target}{end}")
+            except OSError:
+                continue
+            if not end:
+                moved[path] = target
+    return moved
 
 
 def _retire_undone(db: Path) -> None:
