@@ -1868,6 +1868,8 @@ _STOP_AT = {
     "during the copy": ("dlcards.interrupts", "committing", "after"),
     # the copy is committed, its salvaged files not yet put aside: finished first
     "after the copy": ("dlcards.store.doctor._Salvaging", "consume", "before"),
+    # restored and said so, its report's check under way
+    "while it reports": ("dlcards.store.doctor", "examine", "before"),
 }
 
 
@@ -1927,7 +1929,7 @@ def test_a_restore_stopped_leaves_the_old_database_or_the_restored_one_and_says_
     assert proc.returncode == 128 + getattr(signal, signame), proc.stderr
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
-    if at == "after the copy":
+    if at in ("after the copy", "while it reports"):
         source = db.parent / "backups" / name
         assert lines[0] == f"stopped: {db} is restored from {source}, as said above"
         assert proc.stdout.startswith(f"restored {db} from "), proc.stdout
@@ -1977,3 +1979,48 @@ def test_a_restore_killed_outright_is_told_and_finished_by_the_next_command(
         assert list(folder.glob("p-damaged-*.db"))  # still to salvage from
     again = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
     assert "note: the restore" not in again.output  # said once
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_restore_killed_as_it_ends_is_said_by_it_or_by_the_next_command(db: Path) -> None:
+    """Between a restore's end (its mark removed) and its line on the screen, a SIGKILL left
+    the database restored, nothing said, and no mark for the next command to tell. The line
+    is said before the mark goes: killed then, the next command says it (the kill is sent
+    as the line is being made, once the restore's files are put aside)."""
+    import subprocess
+
+    made = runner.invoke(app, ["backup", "--db", str(db)])
+    assert made.exit_code == 0, made.output
+    name = backup.backups(db)[0].path.name  # 3 reviews
+    assert study(db, "\n5\nq\n", day="2026-11-27").exit_code == 0
+    script = (
+        "import os, signal, sys\n"
+        "import dlcards.store.doctor as d\n"
+        "ended = []\n"
+        "consume, plural = d._Salvaging.consume, d._plural\n"
+        "def consumed(self):\n"
+        "    ended.append(True)\n"
+        "    return consume(self)\n"
+        "def killed(*args, **kwargs):\n"
+        "    if ended:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return plural(*args, **kwargs)\n"
+        "d._Salvaging.consume, d._plural = consumed, killed\n"
+        "from dlcards.cli import main\n"
+        f"sys.argv = ['dlcards', 'doctor', '--restore', {name!r}, '--db', {str(db)!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == -9, proc.stderr
+    assert damage.count(db) == 3  # restored
+    nxt = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    told = proc.stdout.startswith(f"restored {db} from ") or (
+        "the database is the restored one" in nxt.output
+    )
+    assert told, (proc.stdout, nxt.output)

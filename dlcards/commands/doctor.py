@@ -205,10 +205,16 @@ def _restore(path: Path, source: Path) -> None:
     from dlcards.terminal import stops_held_from_commit, stops_once_saved
 
     as_it_was = f"stopped: nothing was restored, {path} is as it was"
+
+    def tell(said: str, salvaged: str) -> None:
+        _say(one_line(said))
+        if salvaged:
+            _say(one_line(salvaged))
+
     try:
         with stops_held_from_commit() as stopped:
             try:
-                said, salvaged = restore_backup(path, source, clock(), _replay_for)
+                restore_backup(path, source, clock(), _replay_for, tell)
             except GivenUp:
                 say(escaped(f"{as_it_was} (the copy of {source} over it was taken back)"))
                 raise stopped() or KeyboardInterrupt() from None
@@ -216,9 +222,6 @@ def _restore(path: Path, source: Path) -> None:
         if not stopped():
             say(escaped(as_it_was))
         raise
-    _say(one_line(said))
-    if salvaged:
-        _say(one_line(salvaged))
     # restored: a stop from now on (the report's check) says so, and so does one held
     stops_once_saved(escaped(f"stopped: {path} is restored from {source}, as said above"))
     stop = stopped()

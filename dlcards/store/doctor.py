@@ -985,13 +985,19 @@ def find_backup(db: Path, name: str) -> Path:
 
 
 def restore(
-    db: Path, source: Path, now: datetime, replay_for: ReplayFor | None = None
+    db: Path,
+    source: Path,
+    now: datetime,
+    replay_for: ReplayFor | None = None,
+    tell: Callable[[str, str], None] | None = None,
 ) -> tuple[str, str]:
     """Replace the database at `db` with the backup `source`, after checking the backup and
     backing up what is there now. Over a damaged or missing database, the grades the backup
     lacks are salvaged (`_salvage_into`) and each card they touch is replayed from its log
     (with `replay_for`). Returns a one-line account of the restore, and one of the salvage
-    ("" over a sound database: a restore then goes back to the backup, as asked)."""
+    ("" over a sound database: a restore then goes back to the backup, as asked); `tell`
+    is given them first, before the restore's mark is removed (`_mark_restore`): a restore
+    killed between the two is told by the next command, never by neither."""
     from dlcards.fileio import clean_stale_temps
 
     folder = db.parent
@@ -1051,7 +1057,6 @@ def restore(
     except SQLITE_ERRORS:
         pass
     moved = salvaging.consume()
-    restore_mark(db).unlink(missing_ok=True)  # done: nothing for the next command to finish
     saved = moved.get(saved, saved) if saved is not None else None
     kept = f"; the database it replaced is in {saved}" if saved else ""
     if saved is not None and left:  # no file: the -wal a deleted file left
@@ -1064,8 +1069,11 @@ def restore(
             f" ({kept_of_backup:,} from the backup, {salvaging.added:,} salvaged that it lacked)"
         )
     said = f"restored {db} from {source}: {count}{f', the last on {last}' if last else ''}{kept}"
-
-    return said, salvaging.line()
+    line = salvaging.line()
+    if tell is not None:
+        tell(said, line)
+    restore_mark(db).unlink(missing_ok=True)  # done and told: nothing for the next command
+    return said, line
 
 
 RESTORE_KEY = "restored_by"
