@@ -283,6 +283,30 @@ def test_a_log_cut_short_after_a_killed_session_is_refused_and_what_it_holds_is_
     assert dlcards("due").returncode == 0
 
 
+def test_a_new_database_beside_the_index_a_killed_session_left_is_no_damage(
+    tmp_path: Path, killed_session: Path
+) -> None:
+    """A session killed (SIGKILL), then its database and its log deleted, its index (-shm)
+    left: the next command makes a new database (and says where the backups are), and the
+    old index, which says 30-odd frames were committed, is not taken for the new one's
+    (a log that lost them: every command refused the new database)."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(killed_session, folder)
+    dlcards = _dlcards_in(folder)
+    db = folder / "p.db"
+    assert Path(f"{db}-shm").exists()
+    db.unlink()
+    Path(f"{db}-wal").unlink()
+    made = dlcards("due")
+    assert made.returncode == 0, made.stderr
+    assert "so a new one was made" in made.stderr
+    again = dlcards("due")
+    assert again.returncode == 0 and again.stderr == "", again.stderr
+    assert dlcards("doctor", "--check").returncode == 0
+
+
 def test_a_database_emptied_after_a_killed_session_keeps_its_log_for_the_restore(
     tmp_path: Path, killed_session: Path
 ) -> None:

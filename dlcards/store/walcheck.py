@@ -396,8 +396,10 @@ def cut_short(db: Where) -> tuple[int, int] | None:
     torture run, a kill after 5 grades, the log's last frame cut off: 4 grades, `doctor`
     said nothing was wrong). The index is trusted only when it names this log (its salts)
     and a writer had finished with it (its two copies equal); a log with no header at all,
-    emptied or deleted, lost every frame the index says is not in the file. SQLite empties
-    the index when the next process opens the database: asked only when none has it open."""
+    emptied or deleted, lost every frame the index says is not in the file, unless the
+    database file is newer than the index (made since, beside an index left by another).
+    SQLite empties the index when the next process opens the database: asked only when none
+    has it open."""
     try:
         with open(f"{os.fspath(db)}-shm", "rb") as fh:
             state = index_state(fh.read(INDEX_READ))
@@ -417,7 +419,15 @@ def cut_short(db: Where) -> tuple[int, int] | None:
     except OSError:
         return None
     if len(head) < HEADER or int.from_bytes(head[:4], "big") not in WAL_MAGIC:
-        frames = 0  # emptied, or cut inside its header
+        # emptied, deleted or cut inside its header: nothing ties the index to this
+        # database but time. A database made at the path since (the old one and its log
+        # deleted, the index left) is newer than the index: its index is not this one
+        try:
+            if os.stat(os.fspath(db)).st_mtime_ns > os.stat(f"{os.fspath(db)}-shm").st_mtime_ns:
+                return None
+        except OSError:
+            return None
+        frames = 0
     elif head[16:24] != salts:
         return None  # another generation of the log than the index's: not this check's
     else:
