@@ -495,6 +495,28 @@ def test_sigmoid_and_softmax_are_never_shown_reaching_0_or_1_unsaid() -> None:
     assert run("sigmoid", {"z": 4}).steps[0].endswith("= 0.982")
 
 
+def test_a_slope_far_below_the_doubles_is_written_in_bounded_time() -> None:
+    """`calc sigmoid z=-2e6` took 108 s and `calc sigmoid_grad z=1e6` 18 s: the step writes
+    e^z, a Decimal of four digits, and it went through a Fraction whose denominator has
+    10⁶ digits, turned back into a Decimal to divide. Each now takes milliseconds, and says
+    the value (e^(−10⁶) = 3.297 × 10⁻⁴³⁴²⁹⁵, from Decimal here, not from the engine)."""
+    import time
+    from decimal import Context, Decimal
+
+    run("sigmoid", {"z": 1})  # numpy imported before the clock starts
+    e = Context(prec=4).exp(Decimal(-1_000_000))
+    mantissa, exponent = f"{e:.3e}".split("e")
+    shown = f"{mantissa} × 10⁻{''.join('⁰¹²³⁴⁵⁶⁷⁸⁹'[int(d)] for d in exponent[1:])}"
+    for name, z in (("sigmoid", -1e6), ("sigmoid", 1e6), ("sigmoid_grad", 1e6)):
+        start = time.perf_counter()
+        steps = " ".join(run(name, {"z": z}).steps)
+        assert time.perf_counter() - start < 3, (name, z)  # 9 to 23 s before
+        assert shown in steps, (name, z, steps)
+    start = time.perf_counter()
+    assert "4.348 × 10⁻⁸⁶⁸⁵⁸⁹" in " ".join(run("tanh_grad", {"z": 1e6}).steps)  # 4e^(−2·10⁶)
+    assert time.perf_counter() - start < 3  # 34 s before
+
+
 def test_a_squared_error_that_underflows_is_not_written_as_0() -> None:
     """`calc mse error=1e-200` wrote '(1 × 10⁻²⁰⁰)² = 0', and Huber's quadratic branch and
     mse_mae_ratio's MSE penalty the same, while an overflow is an error: the square is

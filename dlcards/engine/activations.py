@@ -76,13 +76,12 @@ def _exp_text(x: float, factor: int = 1) -> str:
     if value > 0:
         return fmt(value)
     from decimal import Context, Decimal
-    from fractions import Fraction
 
     context = Context(prec=4)
     exact = context.multiply(factor, context.exp(Decimal(repr(x))))
     if exact == 0:  # past even Decimal's exponents: e^(−10³⁰⁸) as a power of ten
         return f"10^({fmt(x / math.log(10) + math.log10(factor))})"
-    return fmt_exact(Fraction(exact))
+    return fmt_exact(exact)  # the Decimal itself: as a Fraction, 10⁶ digits for e^(−2·10⁶)
 
 
 def _underflow(name: str, z: float, g: float, scale: int = 1, factor: int = 1) -> str:

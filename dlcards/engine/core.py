@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
+    from decimal import Decimal
     from fractions import Fraction
 
 Kind = Literal["float", "int", "floats", "ints", "choice"]
@@ -231,15 +232,24 @@ def _times_ten(text: str) -> str:
     return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
-def fmt_exact(q: Fraction) -> str:
-    """An exact value (`decimal`'s arithmetic) as `fmt` writes its float, and beyond the
-    normal doubles as well: a margin of 10⁻⁴⁰⁰ rounds to the float 0, which a step would
-    show as `= 0` next to the verdict `> 0`; it is written `1 × 10⁻⁴⁰⁰`."""
+def fmt_exact(q: Fraction | Decimal) -> str:
+    """An exact value (`decimal`'s arithmetic, or a Decimal) as `fmt` writes its float, and
+    beyond the normal doubles as well: a margin of 10⁻⁴⁰⁰ rounds to the float 0, which a step
+    would show as `= 0` next to the verdict `> 0`; it is written `1 × 10⁻⁴⁰⁰`.
+
+    In time that does not grow with the exponent: e^(−2,000,000) is a Decimal of 4 digits,
+    but as a Fraction its denominator has 868,589 digits, and turning that into a Decimal to
+    divide took `calc sigmoid z=-2e6` 108 s."""
+    from decimal import Context, Decimal
+
+    if isinstance(q, Decimal):
+        x = float(q)
+        if q == 0 or (math.isfinite(x) and abs(x) >= sys.float_info.min):
+            return fmt(x)
+        return _textbook(_times_ten(f"{Context(prec=4).plus(q):.3e}"))
     x = rounded(q)
     if q == 0 or (math.isfinite(x) and abs(x) >= sys.float_info.min):
         return fmt(x)
-    from decimal import Context, Decimal
-
     quotient = Context(prec=4).divide(Decimal(q.numerator), Decimal(q.denominator))
     return _textbook(_times_ten(f"{quotient:.3e}"))
 
