@@ -1592,3 +1592,101 @@ def test_a_number_in_scientific_notation_is_grouped_where_precedence_matters(nam
         for step in result.steps:
             for what, pattern in UNGROUPED_OPERAND.items():
                 assert not pattern.search(step), (name, dict(combo), what, step)
+
+
+# --- a step never writes what the double made of a number past its range ---------------------
+
+_EDGES = (1e308, -1e308, 1e200, -1e200, 1e155, 1e-200, -1e-200, 1e-300, 1e-320, 0.0, 0.5, -2.0, 3.0)
+
+
+@st.composite
+def _extreme_args(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
+    """A computation and arguments near the ends of the doubles (10³⁰⁸, 10⁻³²⁰), lists of
+    matching lengths: whatever the engine accepts of them is computed and written."""
+    name = draw(st.sampled_from(sorted(set(REGISTRY) - {"perceptron_train"})))
+    n = draw(st.integers(1, 3))
+    number = st.sampled_from(_EDGES)
+    args: dict[str, object] = {}
+    for p in REGISTRY[name].params:
+        if p.kind == "choice":
+            args[p.name] = draw(st.sampled_from(p.choices))
+        elif p.check == "sign":
+            args[p.name] = [1] * n if p.kind == "ints" else draw(st.sampled_from([1, -1]))
+        elif p.kind == "int":
+            args[p.name] = draw(st.sampled_from([1, 2, 3, 10**6]))
+        elif p.check == "probability":
+            prob = st.sampled_from([0.0, 1e-300, 1e-200, 0.5, 1.0])
+            args[p.name] = (
+                draw(st.lists(prob, min_size=n, max_size=n)) if p.kind == "floats" else draw(prob)
+            )
+        elif p.kind == "floats":
+            args[p.name] = draw(st.lists(number, min_size=n, max_size=n))
+        else:
+            args[p.name] = abs(draw(number)) or 1.0 if p.check else draw(number)
+    if "target" in args:
+        args["target"] = draw(st.integers(0, n - 1))
+    if name == "perceptron_total_loss":
+        args["xs"] = draw(st.lists(number, min_size=n * n, max_size=n * n))
+        args["ys"] = [1] * n
+    return name, args
+
+
+@given(_extreme_args())
+def test_no_step_writes_infinity_for_a_number_that_is_finite(
+    case: tuple[str, dict[str, object]],
+) -> None:
+    """`calc mean_loss losses=1e308,1e308` wrote '= ∞ / 2 = 1 × 10³⁰⁸', `l2_objective
+    losses=1 w=1e200 lam=1e-200` '‖w‖² = (1 × 10²⁰⁰)² = ∞; λ‖w‖² = 1 × 10⁻²⁰⁰·∞ = 1 × 10²⁰⁰',
+    `weighted_sum p=-1e308,3 w=3,1e308` '= −∞ + ∞ + 0.5 = 0.5', `softmax logits=1e308,-1e308`
+    'z − max = [0, −∞]', `hinge_loss` '(1)·(∞) = ∞', `central_difference h=1e308`
+    '/ ∞ = 0': the double's overflow of a number the step means, in an equation that is
+    false. A finite value's steps write no ∞ but where they say the double overflows."""
+    name, args = case
+    try:
+        result = run(name, args)
+    except UsageError:
+        return
+    for step in result.steps:
+        said = re.sub(r"[^.;:]*overflow[^.;:]*|∞ in double precision", "", step)
+        assert "∞" not in said, (name, args, step)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "written"),
+    [
+        ("chain_product", {"factors": "1e-200,1e-200"}, "= 1 × 10⁻⁴⁰⁰, 0 in double precision"),
+        ("weighted_sum", {"p": 1e-200, "w": 1e-200}, "1 × 10⁻⁴⁰⁰ + 0 = 1 × 10⁻⁴⁰⁰, 0 in double"),
+        (
+            "l2_objective",
+            {"losses": 0, "w": 1e-200, "lam": 1e-200},
+            "‖w‖² = (1 × 10⁻²⁰⁰)² = 1 × 10⁻⁴⁰⁰;",
+        ),
+        ("l2_objective", {"losses": 0, "w": 1e-200, "lam": 1e-200}, "= 1 × 10⁻⁶⁰⁰, 0 in double"),
+        ("mse_grad_logit", {"y": 0, "p": 1e-200}, "= 2 × 10⁻⁴⁰⁰, 0 in double precision"),
+        ("gd_step", {"w": 1e-300, "grad": 1e-300, "eta": 1e-300}, "1 × 10⁻³⁰⁰ − 1 × 10⁻⁶⁰⁰"),
+        (
+            "central_difference",
+            {"function": "sigmoid", "x": 0, "h": 1e308},
+            "/ (2 × 10³⁰⁸) = 5 × 10⁻³⁰⁹",
+        ),
+    ],
+)
+def test_a_number_the_double_rounds_to_0_is_not_written_as_0(
+    name: str, args: dict[str, object], written: str
+) -> None:
+    """The class of `calc mse error=1e-200` (fixed there before): `chain_product
+    factors=1e-200,1e-200` wrote '= 0', `weighted_sum p=1e-200 w=1e-200` '= 0 + 0 = 0',
+    `l2_objective` '‖w‖² = (1 × 10⁻²⁰⁰)² = 0', `mse_grad_logit y=0 p=1e-200` '= 0',
+    `gd_step` '1 × 10⁻³⁰⁰ + 0' (a step down written as no step) and `central_difference h=1e308`
+    '(1 − 0) / ∞ = 0' (2h overflowed; (1 − 0) / (2 × 10³⁰⁸) is a double, 5 × 10⁻³⁰⁹). Each
+    expected text is the arithmetic done by hand."""
+    text = " ".join(run(name, args).steps)
+    assert written in text, text
+
+
+def test_the_products_of_many_small_factors_are_written_with_their_power_of_ten() -> None:
+    """0.5 multiplied 3,000 times is 2⁻³⁰⁰⁰ = 8.129 × 10⁻⁹⁰⁴ (3000·log₁₀ 2 = 903.09), which
+    the double rounds to 0; the step writes it."""
+    mantissa = 10 ** (904 - 3000 * math.log10(2))  # 2⁻³⁰⁰⁰ = mantissa × 10⁻⁹⁰⁴
+    text = " ".join(run("chain_product", {"factors": ",".join(["0.5"] * 3000)}).steps)
+    assert f"= {mantissa:.4g} × 10⁻⁹⁰⁴, 0 in double precision" in text, text

@@ -16,6 +16,8 @@ from dlcards.engine.core import (
     Computation,
     Outcome,
     Param,
+    as_computed,
+    decimal,
     enough,
     fmt,
     fmt_exact,
@@ -228,8 +230,10 @@ def softmax(logits: list[float]) -> Outcome:
     exps = [float(v) for v in np.exp(shifted)]
     total = float(sum(exps))
     probs = _softmax(logits)
+    # the differences exactly: −10³⁰⁸ − 10³⁰⁸ is −2 × 10³⁰⁸, which the double makes −∞
+    differences = ", ".join(fmt_exact(decimal(v) - decimal(top)) for v in logits)
     steps = [
-        f"subtract the max {fmt(top)} (for stability): z − max = {fmt(shifted)}",
+        f"subtract the max {fmt(top)} (for stability): z − max = [{differences}]",
         f"exp: {fmt(exps)}",
         f"sum = {fmt(total)}",
         f"softmax = exp / sum = {fmt(probs)} (sums to {fmt(float(np.sum(probs)))})",
@@ -315,25 +319,45 @@ def _unstable(exps: np.ndarray, lost: np.ndarray) -> str:
     )
 
 
-def _product(factors: list[float]) -> float:
-    """The product with its binary exponent kept apart (math.frexp), so that no partial
-    product leaves the floats unless the whole one does: np.prod of [10²⁰⁰, 10²⁰⁰, 10⁻³⁰⁰]
-    was ∞ ('too large for a float'), of [10⁻²⁰⁰, 10⁻²⁰⁰, 10³⁰⁰] 0; both are 10¹⁰⁰ or 10⁻¹⁰⁰."""
+def _frexp_product(factors: list[float]) -> tuple[float, int]:
+    """The product as (mantissa, binary exponent), the exponent kept apart (math.frexp) so
+    that no partial product leaves the floats."""
     mantissa, exponent = 1.0, 0
     for factor in factors:
         m, e = math.frexp(factor)
         mantissa, shift = math.frexp(mantissa * m)  # back into [0.5, 1): never over or under
         exponent += e + shift
+    return mantissa, exponent
+
+
+def _product(factors: list[float]) -> float:
+    """The product with its binary exponent kept apart (`_frexp_product`), so that no partial
+    product leaves the floats unless the whole one does: np.prod of [10²⁰⁰, 10²⁰⁰, 10⁻³⁰⁰]
+    was ∞ ('too large for a float'), of [10⁻²⁰⁰, 10⁻²⁰⁰, 10³⁰⁰] 0; both are 10¹⁰⁰ or 10⁻¹⁰⁰."""
+    mantissa, exponent = _frexp_product(factors)
     try:
         return math.ldexp(mantissa, exponent)  # rounded once, into the subnormals if need be
     except OverflowError:
         return math.copysign(math.inf, mantissa)
 
 
+def _product_text(product: float, factors: list[float]) -> str:
+    """The product as its step ends: `fmt`, or, where it is 0 only in double precision
+    (10⁻²⁰⁰ × 10⁻²⁰⁰, or 0.5 multiplied 30,000 times), its value and that it is 0 there."""
+    if product != 0 or 0 in factors:
+        return fmt(product)
+    from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
+
+    mantissa, exponent = _frexp_product(factors)  # exact: the mantissa keeps 53 bits
+    context = Context(prec=20, Emin=MIN_EMIN, Emax=MAX_EMAX)
+    exact = context.multiply(Decimal(mantissa), context.power(Decimal(2), exponent))
+    return as_computed(product, exact)
+
+
 def chain_product(factors: list[float]) -> Outcome:
     product = _product(factors)
     steps = [f"chain rule: multiply the local derivatives {' × '.join(fmt(f) for f in factors)}"]
-    steps.append(f"= {fmt(product)}")
+    steps.append(f"= {_product_text(product, factors)}")
     if all(abs(f) < 1 for f in factors) and len(factors) > 1:
         steps.append("every factor is below 1 in size: the product shrinks (vanishing gradient)")
     elif all(abs(f) > 1 for f in factors) and len(factors) > 1:
@@ -463,7 +487,7 @@ def _difference_caveat(function: str, x: float, h: float) -> str | None:
 def gradient_check(function: str, x: float, h: float) -> Outcome:
     f, fprime, text = _fn(function)
     plus, minus = f(x + h), f(x - h)
-    numeric = (plus - minus) / (2.0 * h)
+    numeric = (plus - minus) / 2.0 / h  # not / (2h): 2h is ∞ for h = 10³⁰⁸, the quotient not
     analytic = fprime(x)
     if not all(math.isfinite(v) for v in (plus, minus, numeric, analytic)):
         raise UsageError(f"{function} overflows a float near x = {plain(x)}; use a smaller x")
@@ -490,7 +514,7 @@ def gradient_check(function: str, x: float, h: float) -> Outcome:
         verdict = "above 10⁻⁴: in a real check, a sign that the backprop gradient is wrong"
     return rel, [
         f"numeric: (f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / "
-        f"{_over(2 * h)} = {fmt(numeric)}",
+        f"{_twice(h)} = {fmt(numeric)}",
         f"analytic: f'({fmt(x)}) = {text} = {fmt(analytic)} (f(x) = {_FORMULA[function]})",
         f"relative error = |a − n| / max(|a|, |n|) = {fmt(rel)}",
         verdict,
@@ -508,9 +532,10 @@ def _point(at: float, x: float, h: float) -> str:
     return text if text != fmt(x, min(digits, 17)) else fmt(at, 17)
 
 
-def _over(x: float) -> str:
-    """A divisor: `0.2`, or `(2 × 10⁻⁵)` so that the whole product divides."""
-    text = fmt(x)
+def _twice(h: float) -> str:
+    """2h as a divisor: `0.2`, or `(2 × 10⁻⁵)` so that the whole product divides; exactly:
+    2 × 10³⁰⁸ for h = 10³⁰⁸, which the double makes ∞."""
+    text = fmt_exact(2 * decimal(h))
     return f"({text})" if " " in text else text
 
 
@@ -522,14 +547,14 @@ def _paren(x: float) -> str:
 def central_difference(function: str, x: float, h: float) -> Outcome:
     f, fprime, text = _fn(function)
     plus, minus = f(x + h), f(x - h)
-    numeric = (plus - minus) / (2.0 * h)
+    numeric = (plus - minus) / 2.0 / h  # not / (2h): 2h is ∞ for h = 10³⁰⁸, the quotient not
     if not all(math.isfinite(v) for v in (plus, minus, numeric)):
         raise UsageError(f"{function} overflows a float near x = {plain(x)}; use a smaller x")
     analytic = fprime(x)
     return numeric, [
         f"f(x + h) = f({_point(x + h, x, h)}) = {fmt(plus, 10)}; "
         f"f(x − h) = f({_point(x - h, x, h)}) = {fmt(minus, 10)}",
-        f"(f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / {_over(2 * h)} "
+        f"(f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / {_twice(h)} "
         f"= {fmt(numeric)}",
         f"the exact derivative of f(x) = {_FORMULA[function]}: f'({fmt(x)}) = {text} "
         f"= {fmt(analytic)}",

@@ -254,6 +254,28 @@ def fmt_exact(q: Fraction | Decimal) -> str:
     return _textbook(_times_ten(f"{quotient:.3e}"))
 
 
+def as_computed(v: float, exact: Fraction | Decimal) -> str:
+    """A value a step ends with, computed as the double `v` from the exact `exact`: `fmt(v)`,
+    or, where the double left its range though the value did not (10⁻²⁰⁰ squared is 10⁻⁴⁰⁰,
+    which the double rounds to 0), that value and what the double made of it: `1 × 10⁻⁴⁰⁰, 0
+    in double precision`. A step never writes `(10⁻²⁰⁰)² = 0` or `(10²⁰⁰)² = ∞`."""
+    if exact == 0 or (math.isfinite(v) and v != 0):
+        return fmt(v)
+    return f"{fmt_exact(exact)}, {fmt(v)} in double precision"
+
+
+def signed_exact(q: Fraction) -> str:
+    """`+ 1.5`, `− 1 × 10⁻⁶⁰⁰`: an exact term added to what comes before it (`signed`, written
+    by `fmt_exact`, so that a term the double rounds to 0 or ∞ is not written `+ 0` or `+ ∞`)."""
+    return f"− {fmt_exact(-q)}" if q < 0 else f"+ {fmt_exact(q)}"
+
+
+def factor_text(text: str) -> str:
+    """A number already written, as a factor of a product: `(1 × 10⁻²⁰⁰)` in parentheses when
+    written in scientific notation or with a sign, so that `·` does not read as part of it."""
+    return f"({text})" if " × " in text or text.startswith(MINUS) else text
+
+
 def _textbook(text: str) -> str:
     return text.replace("-", MINUS)
 

@@ -18,8 +18,10 @@ from dlcards.engine.core import (
     Outcome,
     Param,
     apart,
+    as_computed,
     decimal,
     enough,
+    factor_text,
     fmt,
     fmt_exact,
     grouped,
@@ -33,17 +35,9 @@ if TYPE_CHECKING:
     from fractions import Fraction
 
 
-def _underflowed(v: float, exact: Fraction) -> str:
-    """A loss as a step ends: `fmt(v)`, or, where the double underflowed to 0 though the
-    value is not (10⁻²⁰⁰ squared), that value and that it is 0 in double precision."""
-    if v != 0 or exact == 0:
-        return fmt(v)
-    return f"{fmt_exact(exact)}, 0 in double precision"
-
-
 def mse(error: float) -> Outcome:
     v = error * error
-    shown = _underflowed(v, decimal(error) ** 2)
+    shown = as_computed(v, decimal(error) ** 2)
     return v, [f"mse({fmt(error)}) = ({fmt(error)})² = {shown}"]
 
 
@@ -114,7 +108,7 @@ def mse_mae_ratio(error: float) -> Outcome:
         else f"ratio = e² / |e| = |e| = {fmt(ratio)} (e² itself is out of the float range)"
     )
     return ratio, [
-        f"MSE penalty = ({fmt(error)})² = {_underflowed(square, decimal(error) ** 2)}",
+        f"MSE penalty = ({fmt(error)})² = {as_computed(square, decimal(error) ** 2)}",
         f"MAE penalty = |{fmt(error)}| = {fmt(absolute)}",
         f"{said}: MSE punishes this error {fmt(ratio)}× as hard as MAE (the ratio is always |e|)",
     ]
@@ -127,7 +121,7 @@ def huber(error: float, delta: float) -> Outcome:
         v = 0.5 * error * error
         return v, [
             f"|e| = {fmt(a)} ≤ δ = {d}: quadratic branch (like MSE)",
-            f"huber({e}, δ={d}) = 0.5·({e})² = {_underflowed(v, decimal(error) ** 2 / 2)}",
+            f"huber({e}, δ={d}) = 0.5·({e})² = {as_computed(v, decimal(error) ** 2 / 2)}",
         ]
     v = delta * (a - 0.5 * delta)
     return v, [
@@ -293,13 +287,14 @@ def huber_continuity(delta: float) -> Outcome:
 def mse_grad_logit(y: float, p: float) -> Outcome:
     slope = p * (1.0 - p)
     g = 2.0 * (p - y) * slope
+    exact = 2 * (decimal(p) - decimal(y)) * decimal(p) * (1 - decimal(p))
     numbers = [p, 1.0 - p, y, slope]  # with the digits p − y needs when p is near y
     shown = enough(numbers, lambda a, _, b, s: 2.0 * (a - b) * s, g) or [fmt(v) for v in numbers]
     shown_p, shown_q, shown_y, shown_slope = shown
     return g, [
         "L = (p − y)² with p = σ(z): ∂L/∂z = 2(p − y)·σ'(z) = 2(p − y)·p(1 − p)",
         f"p(1 − p) = {shown_p}·{shown_q} = {shown_slope}",
-        f"∂L/∂z = 2·({shown_p} − {shown_y})·{shown_slope} = {fmt(g)}",
+        f"∂L/∂z = 2·({shown_p} − {shown_y})·{factor_text(shown_slope)} = {as_computed(g, exact)}",
         f"with BCE it would be p − y = {fmt(p - y)}: the p(1 − p) factor is what vanishes "
         "when the sigmoid saturates",
     ]
@@ -353,10 +348,11 @@ def cce_grad_logit(probs: list[float], target: int) -> Outcome:
 
 def mean_loss(losses: list[float]) -> Outcome:
     exact = sum((decimal(v) for v in losses), decimal(0))
-    total, cost = rounded(exact), rounded(exact / len(losses))
+    cost = rounded(exact / len(losses))
     return cost, [
         f"cost = (1/N)·Σ Lᵢ = ({_sum_text(losses)}) / {fmt(len(losses))}",
-        f"= {fmt(total)} / {fmt(len(losses))} = {fmt(cost)}",
+        # the sum exactly: 10³⁰⁸ + 10³⁰⁸ is 2 × 10³⁰⁸, which the double makes ∞
+        f"= {fmt_exact(exact)} / {fmt(len(losses))} = {as_computed(cost, exact / len(losses))}",
     ]
 
 
@@ -372,13 +368,21 @@ def l2_objective(losses: list[float], w: list[float], lam: float) -> Outcome:
     exact_cost = sum((decimal(v) for v in losses), decimal(0)) / len(losses)
     exact_norm = sum((decimal(v) ** 2 for v in w), decimal(0))
     exact_penalty = decimal(lam) * exact_norm
-    cost, norm, penalty = rounded(exact_cost), rounded(exact_norm), rounded(exact_penalty)
+    cost = rounded(exact_cost)
     objective = rounded(exact_cost + exact_penalty)
+    # each part exactly (fmt_exact): ‖w‖² of w = 10²⁰⁰ is 10⁴⁰⁰, not ∞, and of w = 10⁻²⁰⁰
+    # 10⁻⁴⁰⁰, not 0; only the objective is the double's, said so where it leaves the range
+    norm, penalty = fmt_exact(exact_norm), fmt_exact(exact_penalty)
+    total = (
+        apart(objective, cost)
+        if objective != 0 or exact_cost + exact_penalty == 0
+        else as_computed(objective, exact_cost + exact_penalty)
+    )
     return objective, [
-        f"cost = mean of the per-example losses {fmt(losses)} = {fmt(cost)}",
-        f"‖w‖² = {' + '.join(f'({fmt(v)})²' for v in w)} = {fmt(norm)}; "
-        f"λ‖w‖² = {fmt(lam)}·{fmt(norm)} = {fmt(penalty)}",
-        f"objective = cost + λ‖w‖² = {fmt(cost)} + {fmt(penalty)} = {apart(objective, cost)}",
+        f"cost = mean of the per-example losses {fmt(losses)} = {fmt_exact(exact_cost)}",
+        f"‖w‖² = {' + '.join(f'({fmt(v)})²' for v in w)} = {norm}; "
+        f"λ‖w‖² = {factor_text(fmt(lam))}·{factor_text(norm)} = {penalty}",
+        f"objective = cost + λ‖w‖² = {fmt_exact(exact_cost)} + {penalty} = {total}",
     ]
 
 

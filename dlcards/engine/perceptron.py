@@ -14,6 +14,7 @@ from dlcards.engine.core import (
     Computation,
     Outcome,
     Param,
+    as_computed,
     decimal,
     digits_apart,
     enough,
@@ -22,6 +23,7 @@ from dlcards.engine.core import (
     grouped,
     rounded,
     signed,
+    signed_exact,
 )
 from dlcards.errors import UsageError
 
@@ -75,11 +77,14 @@ def _sum_text(values: list[float]) -> str:
 
 def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
     _same_length("p", p, "w", w)
-    products = [rounded(decimal(wi) * decimal(pi)) for wi, pi in zip(w, p, strict=True)]
+    # each product exactly: 10⁻²⁰⁰·10⁻²⁰⁰ is 10⁻⁴⁰⁰, not 0, and 3·(−10³⁰⁸) not −∞
+    products = [decimal(wi) * decimal(pi) for wi, pi in zip(w, p, strict=True)]
     z = _dot(w, p, b)
+    exact = sum(products, decimal(b))
+    shown = " ".join([fmt_exact(products[0]), *(signed_exact(q) for q in products[1:])])
     return z, [
         f"z = Σ wᵢ·pᵢ + b = {_terms(w, p)} {signed(b)}",
-        f"= {_sum_text(products)} {signed(b)} = {fmt(z)}",
+        f"= {shown} {signed(b)} = {as_computed(z, exact)}",
     ]
 
 
@@ -205,7 +210,12 @@ def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
     perceptron = rounded(max(-y * exact, decimal(0)))
     # the margin with the digits 1 − margin needs (0.9884 shown made 1 − 0.9884 = 0.0116,
     # not 0.01156); none when the margin is 1 − 10⁻⁶⁰, whose float is 1
-    size = enough([abs(m)], lambda v: max(0.0, 1.0 - math.copysign(v, m)), loss)
+    # (none either for a margin past the doubles: 10⁴⁰⁰ is no float, and ∞ no margin)
+    size = (
+        enough([abs(m)], lambda v: max(0.0, 1.0 - math.copysign(v, m)), loss)
+        if math.isfinite(m)
+        else None
+    )
     if size is None:
         out, margin = fmt_exact(exact), fmt_exact(y * exact)
         hinge = f"max(0, {fmt_exact(1 - y * exact)})"

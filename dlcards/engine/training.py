@@ -12,6 +12,7 @@ from dlcards.engine.core import (
     fmt,
     rounded,
     signed,
+    signed_exact,
 )
 
 
@@ -89,7 +90,7 @@ def gd_step(w: float, grad: float, eta: float) -> Outcome:
     exact = -decimal(eta) * decimal(grad)  # of the decimals shown: 0.3 − 0.1·3 is 0
     change, new = rounded(exact), rounded(decimal(w) + exact)
     steps = [
-        f"w_new = w − η·∇ = {fmt(w)} − {fmt(eta)}·({fmt(grad)}) = {fmt(w)} {signed(change)} "
+        f"w_new = w − η·∇ = {fmt(w)} − {fmt(eta)}·({fmt(grad)}) = {fmt(w)} {signed_exact(exact)} "
         f"= {_new_weight(new, w, change)}",
         _step_verdict(grad),
     ]
