@@ -1690,3 +1690,37 @@ def test_the_products_of_many_small_factors_are_written_with_their_power_of_ten(
     mantissa = 10 ** (904 - 3000 * math.log10(2))  # 2⁻³⁰⁰⁰ = mantissa × 10⁻⁹⁰⁴
     text = " ".join(run("chain_product", {"factors": ",".join(["0.5"] * 3000)}).steps)
     assert f"= {mantissa:.4g} × 10⁻⁹⁰⁴, 0 in double precision" in text, text
+
+
+def test_the_shift_s_difference_is_0_and_rounding_is_called_rounding() -> None:
+    """`calc softmax_shift logits=1,2,3 c=100` (cce-30's block, claim 0) gave 1.388 × 10⁻¹⁷
+    and the step 'max |difference| = 1.388 × 10⁻¹⁷: adding c multiplies every exp by e^c,
+    which cancels'; `logits=0.1,0.2,0.3 c=0.2` gave 5.551 × 10⁻¹⁷ and 'adding c = 0.2 rounds
+    the logits in double precision (z + c − c is [0.1, 0.2, 0.3], not z)', z itself. The
+    difference is 0 (softmax is shift-invariant); the doubles' last bits are said to be
+    rounding, and a real loss of z's digits is written with the digits that show it."""
+    for logits, c in (([1, 2, 3], 100), ([0.1, 0.2, 0.3], 0.2), ([2, 1, 0.1], 3)):
+        result = run("softmax_shift", {"logits": logits, "c": c})
+        assert result.value == 0, (logits, c, result.value)
+        assert result.steps[2].startswith("max |difference| = 0: "), result.steps
+        assert "rounds the logits" not in " ".join(result.steps)
+    assert (
+        "rounding in the last bits"
+        in run("softmax_shift", {"logits": [1, 2, 3], "c": 100}).steps[2]
+    )
+    far = run("softmax_shift", {"logits": [0.1, 0.2, 0.3], "c": 1e5})
+    held = [0.1 + 1e5 - 1e5, 0.2 + 1e5 - 1e5, 0.3 + 1e5 - 1e5]  # the doubles, worked out here
+    assert held != [0.1, 0.2, 0.3] and far.value > 1e-13
+    listed = re.search(r"z \+ c − c is \[([^\]]*)\]", far.steps[-1])
+    assert listed is not None, far.steps
+    assert [float(v) for v in listed.group(1).split(", ")] == held
+
+
+@given(
+    st.lists(st.integers(-50, 50), min_size=1, max_size=5),
+    st.integers(-700, 700),
+)
+def test_a_shift_the_doubles_hold_exactly_changes_nothing(logits: list[int], c: int) -> None:
+    """Whole logits and a whole c: z + c is exact in double precision, so softmax(z + c) is
+    softmax(z) and the difference 0, whatever the rounding inside exp and its sum."""
+    assert value("softmax_shift", logits=logits, c=c) == 0

@@ -18,11 +18,13 @@ from dlcards.engine.core import (
     Param,
     as_computed,
     decimal,
+    digits_apart,
     enough,
     fmt,
     fmt_exact,
     grouped,
     plain,
+    signed,
 )
 from dlcards.errors import UsageError
 
@@ -272,26 +274,41 @@ def softmax_shift(logits: list[float], c: float) -> Outcome:
     lost = ~np.isfinite(exps) | ((exps < np.finfo(np.float64).tiny) & kept)
     naive = not bool(np.any(lost))
     after = [float(v) for v in exps / exps.sum()] if naive else _softmax(list(map(float, moved)))
-    diff = float(np.max(np.abs(np.subtract(before, after))))
+    measured = float(np.max(np.abs(np.subtract(before, after))))
+    # Exactly, the difference is 0. The doubles differ from it by rounding in their last bits
+    # (softmax([1, 2, 3]) shifted by 100: 1.388 × 10⁻¹⁷, which the steps called the difference
+    # and said cancels), and by more only where z + c cannot hold z's digits (10¹⁷ + 3 is 10¹⁷).
+    noise = measured <= _ROUNDING
+    diff = 0.0 if noise else measured
     shown = fmt([float(v) for v in moved])
-    rounded = bool(np.any(moved - c != z))  # 10¹⁷ + 3 is 10¹⁷ in double precision
     steps = [
         f"softmax(z) = {fmt(before)} (the max subtracted first)",
-        f"softmax(z + {fmt(c)}) = exp({shown}) / Σ exp(…) = {fmt(after)}"
+        f"softmax(z {signed(c)}) = exp({shown}) / Σ exp(…) = {fmt(after)}"
         if naive
-        else f"softmax(z + {fmt(c)}) = softmax({shown}) = {fmt(after)}",
-        f"max |difference| = {fmt(diff)}"
-        + ("" if rounded else ": adding c multiplies every exp by e^c, which cancels"),
+        else f"softmax(z {signed(c)}) = softmax({shown}) = {fmt(after)}",
+        "max |difference| = 0: adding c multiplies every exp by e^c, which cancels"
+        + (
+            f" (in double precision the two differ by {fmt(measured)}, rounding in the last "
+            "bits of the doubles)"
+            if measured
+            else ""
+        )
+        if noise
+        else f"max |difference| = {fmt(diff)}",
     ]
     if not naive:
         steps.append(_unstable(exps, lost))
-    if rounded:
+    if not noise:
+        back = [digits_apart(float(v), zi) for v, zi in zip(moved - c, logits, strict=True)]
         steps.append(
             f"adding c = {fmt(c)} rounds the logits in double precision (z + c − c is "
-            f"{fmt([float(v) for v in moved - c])}, not z): the difference comes from that "
-            "rounding, not from softmax"
+            f"[{', '.join(back)}], not z): the difference comes from that rounding, not from "
+            "softmax"
         )
     return diff, steps
+
+
+_ROUNDING = 1024 * 2.0**-52  # 2.3 × 10⁻¹³: what rounding leaves of softmax's probabilities
 
 
 def _unstable(exps: np.ndarray, lost: np.ndarray) -> str:
