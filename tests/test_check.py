@@ -256,6 +256,29 @@ cards:
     }
 
 
+@pytest.mark.parametrize("claim", ["1e-10", "0", "9e-12", "1e-9"])
+def test_a_tiny_claim_is_held_to_the_relative_tolerance(tmp_path: Path, claim: str) -> None:
+    """0.25²⁰ = 9.095 × 10⁻¹³ (20 sigmoid layers): claims of 10⁻¹⁰, 0, 9 × 10⁻¹² and 10⁻⁹
+    passed `check` as 'ok', within an absolute 10⁻⁹ of it, though each is 10 to 1,000 times
+    off or says the gradient is gone. The tolerance is relative, as README and the card's
+    `tolerance:` say; 9.095e-13 itself agrees."""
+    body = """topic: mine
+title: Mine
+cards:
+  - id: mine-1
+    question: q
+    answer: a
+    tags: [math]
+    compute: {{fn: vanishing_product, args: {{layers: 20, activation: sigmoid}}, claim: {claim}}}
+"""
+    assert 0.25**20 == pytest.approx(9.094947e-13, rel=1e-6)  # the value, worked out here
+    code, out, err = check("--decks", str(write_deck(tmp_path / "a", body.format(claim=claim))))
+    assert code == 1 and "mine-1" in err and "MISMATCH" in out, (claim, out[-300:])
+    right = body.format(claim="9.095e-13")
+    code, _, err = check("--decks", str(write_deck(tmp_path / "b", right)))
+    assert code == 0, err
+
+
 def test_a_rounded_claim_needs_its_tolerance(tmp_path: Path) -> None:
     body = """topic: mine
 title: Mine

@@ -128,11 +128,14 @@ class Result(NamedTuple):
             "steps": list(self.steps),
         }
 
-    def approx_equal(self, claim: object, rel_tol: float = 1e-3, abs_tol: float = 1e-9) -> bool:
+    def approx_equal(self, claim: object, rel_tol: float = 1e-3, abs_tol: float = 0.0) -> bool:
         """Whether `claim` (a number, number text, list, or word) matches the value.
 
         Numbers compare with math.isclose(rel_tol, abs_tol); lists item by item; strings
-        (such as "never converges") ignoring case and surrounding space.
+        (such as "never converges") ignoring case and surrounding space. The tolerance is
+        relative, as a card's `tolerance:` is: with an absolute one of 10⁻⁹ as well, every
+        claim below 10⁻⁹ agreed with every value below it (a claim of 10⁻¹⁰, or of 0, for
+        0.25²⁰ = 9.095 × 10⁻¹³ passed `check`).
         """
         return _close(self.value, claim, rel_tol, abs_tol)
 
