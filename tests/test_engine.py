@@ -1724,3 +1724,36 @@ def test_a_shift_the_doubles_hold_exactly_changes_nothing(logits: list[int], c: 
     """Whole logits and a whole c: z + c is exact in double precision, so softmax(z + c) is
     softmax(z) and the difference 0, whatever the rounding inside exp and its sum."""
     assert value("softmax_shift", logits=logits, c=c) == 0
+
+
+# --- the decimals a learner reads, worked exactly and rounded once --------------------------
+
+_short_decimal = st.integers(-5000, 5000).map(lambda k: k / 1000)  # −5 to 5 in steps of 0.001
+_short_prob = st.integers(0, 1000).map(lambda k: k / 1000)
+
+
+@given(
+    e=_short_decimal,
+    d=_short_prob.filter(bool),
+    factors=st.lists(_short_decimal, min_size=1, max_size=5),
+    var=_short_prob,
+    batch=st.integers(1, 300),
+)
+def test_rational_values_are_the_decimals_arithmetic_rounded_once(
+    e: float, d: float, factors: list[float], var: float, batch: int
+) -> None:
+    """`calc mse error=0.2 --json` gave 0.04000000000000001, `chain_product
+    factors=0.1,-0.1,0.7` −0.007000000000000001, `minibatch_variance variance=3.3
+    batch_size=6` 0.5499999999999999, and `huber error=3.3 delta=0.15` 0.4837499999999999,
+    written 0.4837 though the value is 0.48375 (0.4838): the doubles' arithmetic, where
+    README promises the decimals' (0.3 − 0.1·3 is 0). Each value here is the exact
+    arithmetic of the decimals given, with fractions, rounded once."""
+    huber = exact(e) ** 2 / 2 if abs(e) <= d else exact(d) * (abs(exact(e)) - exact(d) / 2)
+    expected: list[tuple[str, dict[str, Any], Fraction]] = [
+        ("mse", {"error": e}, exact(e) ** 2),
+        ("huber", {"error": e, "delta": d}, huber),
+        ("chain_product", {"factors": factors}, math.prod(map(exact, factors), start=Fraction(1))),
+        ("minibatch_variance", {"variance": var, "batch_size": batch}, exact(var) / batch),
+    ]
+    for name, args, want in expected:
+        assert value(name, **args) == float(want), (name, args)

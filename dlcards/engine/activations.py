@@ -29,6 +29,8 @@ from dlcards.engine.core import (
 from dlcards.errors import UsageError
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     import numpy as np
 
 
@@ -336,45 +338,28 @@ def _unstable(exps: np.ndarray, lost: np.ndarray) -> str:
     )
 
 
-def _frexp_product(factors: list[float]) -> tuple[float, int]:
-    """The product as (mantissa, binary exponent), the exponent kept apart (math.frexp) so
-    that no partial product leaves the floats."""
-    mantissa, exponent = 1.0, 0
-    for factor in factors:
-        m, e = math.frexp(factor)
-        mantissa, shift = math.frexp(mantissa * m)  # back into [0.5, 1): never over or under
-        exponent += e + shift
-    return mantissa, exponent
-
-
-def _product(factors: list[float]) -> float:
-    """The product with its binary exponent kept apart (`_frexp_product`), so that no partial
-    product leaves the floats unless the whole one does: np.prod of [10²⁰⁰, 10²⁰⁰, 10⁻³⁰⁰]
-    was ∞ ('too large for a float'), of [10⁻²⁰⁰, 10⁻²⁰⁰, 10³⁰⁰] 0; both are 10¹⁰⁰ or 10⁻¹⁰⁰."""
-    mantissa, exponent = _frexp_product(factors)
-    try:
-        return math.ldexp(mantissa, exponent)  # rounded once, into the subnormals if need be
-    except OverflowError:
-        return math.copysign(math.inf, mantissa)
-
-
-def _product_text(product: float, factors: list[float]) -> str:
-    """The product as its step ends: `fmt`, or, where it is 0 only in double precision
-    (10⁻²⁰⁰ × 10⁻²⁰⁰, or 0.5 multiplied 30,000 times), its value and that it is 0 there."""
-    if product != 0 or 0 in factors:
-        return fmt(product)
+def _decimal_product(factors: list[float]) -> Decimal:
+    """The product of the factors as the learner reads them (their shortest decimals: 0.1 is
+    1/10), to 40 significant digits with an exponent that never over- or underflows: no
+    partial product leaves the range unless the whole one does (np.prod of [10²⁰⁰, 10²⁰⁰,
+    10⁻³⁰⁰] was ∞, of [10⁻²⁰⁰, 10⁻²⁰⁰, 10³⁰⁰] 0; both are 10¹⁰⁰ or 10⁻¹⁰⁰), and a float
+    made of it is rounded once: 0.1 × (−0.1) × 0.7 is −0.007, not −0.007000000000000001."""
     from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 
-    mantissa, exponent = _frexp_product(factors)  # exact: the mantissa keeps 53 bits
-    context = Context(prec=20, Emin=MIN_EMIN, Emax=MAX_EMAX)
-    exact = context.multiply(Decimal(mantissa), context.power(Decimal(2), exponent))
-    return as_computed(product, exact)
+    context = Context(prec=40, Emin=MIN_EMIN, Emax=MAX_EMAX)
+    product = Decimal(1)
+    for factor in factors:
+        product = context.multiply(product, Decimal(repr(float(factor))))
+    return product
 
 
 def chain_product(factors: list[float]) -> Outcome:
-    product = _product(factors)
+    exact = _decimal_product(factors)
+    product = float(exact)  # 0 or ±∞ past the doubles (run says ∞ is too large)
     steps = [f"chain rule: multiply the local derivatives {' × '.join(fmt(f) for f in factors)}"]
-    steps.append(f"= {_product_text(product, factors)}")
+    # the value, or where the double rounds it to 0 (10⁻²⁰⁰ × 10⁻²⁰⁰, or 0.5 multiplied
+    # 30,000 times), its value and that it is 0 there
+    steps.append(f"= {as_computed(product, exact)}")
     if all(abs(f) < 1 for f in factors) and len(factors) > 1:
         steps.append("every factor is below 1 in size: the product shrinks (vanishing gradient)")
     elif all(abs(f) > 1 for f in factors) and len(factors) > 1:

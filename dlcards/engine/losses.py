@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 
 
 def mse(error: float) -> Outcome:
-    v = error * error
-    shown = as_computed(v, decimal(error) ** 2)
+    exact = decimal(error) ** 2  # of the decimal read: 0.2² is 0.04, not 0.04000000000000001
+    v = rounded(exact)
+    shown = as_computed(v, exact)
     return v, [f"mse({fmt(error)}) = ({fmt(error)})² = {shown}"]
 
 
@@ -118,15 +119,19 @@ def huber(error: float, delta: float) -> Outcome:
     a = abs(error)
     e, d = fmt(error), fmt(delta)
     if a <= delta:
-        v = 0.5 * error * error
+        exact = decimal(error) ** 2 / 2
+        v = rounded(exact)
         return v, [
             f"|e| = {fmt(a)} ≤ δ = {d}: quadratic branch (like MSE)",
-            f"huber({e}, δ={d}) = 0.5·({e})² = {as_computed(v, decimal(error) ** 2 / 2)}",
+            f"huber({e}, δ={d}) = 0.5·({e})² = {as_computed(v, exact)}",
         ]
-    v = delta * (a - 0.5 * delta)
+    # of the decimals read, rounded once: huber(3.3, δ=0.15) is 0.48375, which the doubles'
+    # arithmetic made 0.4837499999999999 and the step wrote 0.4837, not 0.4838
+    exact = decimal(delta) * (abs(decimal(error)) - decimal(delta) / 2)
+    v = rounded(exact)
     return v, [
         f"|e| = {fmt(a)} > δ = {d}: linear branch (like MAE)",
-        f"huber({e}, δ={d}) = {d}·(|{e}| − 0.5·{d}) = {fmt(v)}",
+        f"huber({e}, δ={d}) = {d}·(|{e}| − 0.5·{d}) = {as_computed(v, exact)}",
     ]
 
 

@@ -8,6 +8,7 @@ from dlcards.engine.core import (
     Outcome,
     Param,
     apart,
+    as_computed,
     decimal,
     fmt,
     rounded,
@@ -111,10 +112,11 @@ def minibatch_step(w: float, grads: list[float], eta: float) -> Outcome:
 
 
 def minibatch_variance(variance: float, batch_size: int) -> Outcome:
-    v = variance / batch_size
+    exact = decimal(variance) / batch_size  # 3.3 / 6 is 0.55, not 0.5499999999999999
+    v = rounded(exact)
     return v, [
         f"averaging {fmt(batch_size)} independent per-example gradients divides the variance by "
-        f"{fmt(batch_size)}: {fmt(variance)} / {fmt(batch_size)} = {fmt(v)}",
+        f"{fmt(batch_size)}: {fmt(variance)} / {fmt(batch_size)} = {as_computed(v, exact)}",
         f"the noise (standard deviation) shrinks by √{fmt(batch_size)} = {fmt(batch_size**0.5)}: "
         "larger batches give a smoother, BGD-like path",
     ]
