@@ -1744,7 +1744,8 @@ def test_rational_values_are_the_decimals_arithmetic_rounded_once(
 ) -> None:
     """`calc mse error=0.2 --json` gave 0.04000000000000001, `chain_product
     factors=0.1,-0.1,0.7` −0.007000000000000001, `minibatch_variance variance=3.3
-    batch_size=6` 0.5499999999999999, and `huber error=3.3 delta=0.15` 0.4837499999999999,
+    batch_size=6` 0.5499999999999999, `cce_grad_logit probs=0.1,0.7,0.2 target=1` the
+    entry −0.30000000000000004 (cce-27's quiz), and `huber error=3.3 delta=0.15` 0.4837499999999999,
     written 0.4837 though the value is 0.48375 (0.4838): the doubles' arithmetic, where
     README promises the decimals' (0.3 − 0.1·3 is 0). Each value here is the exact
     arithmetic of the decimals given, with fractions, rounded once."""
@@ -1755,5 +1756,8 @@ def test_rational_values_are_the_decimals_arithmetic_rounded_once(
         ("chain_product", {"factors": factors}, math.prod(map(exact, factors), start=Fraction(1))),
         ("minibatch_variance", {"variance": var, "batch_size": batch}, exact(var) / batch),
     ]
+    probs = [d, 1 - d]  # cce_grad_logit: ŷ − one-hot, each entry so
+    grads = value("cce_grad_logit", probs=probs, target=1)
+    assert grads == [float(exact(probs[0])), float(exact(probs[1]) - 1)], probs
     for name, args, want in expected:
         assert value(name, **args) == float(want), (name, args)

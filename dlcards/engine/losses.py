@@ -324,7 +324,8 @@ def _check_probs(probs: list[float], target: int) -> None:
 def cce_grad_logit(probs: list[float], target: int) -> Outcome:
     _check_probs(probs, target)
     onehot = [1.0 if i == target else 0.0 for i in range(len(probs))]
-    grad = [float(p) - t for p, t in zip(probs, onehot, strict=True)]
+    # of the decimals read: 0.7 − 1 is −0.3, not −0.30000000000000004
+    grad = [rounded(decimal(p) - decimal(t)) for p, t in zip(probs, onehot, strict=True)]
     wrong = [(g, i) for i, g in enumerate(grad) if i != target]
     steps = [
         f"y (one-hot, target {target}) = {fmt(onehot)}",
