@@ -1761,3 +1761,20 @@ def test_rational_values_are_the_decimals_arithmetic_rounded_once(
     assert grads == [float(exact(probs[0])), float(exact(probs[1]) - 1)], probs
     for name, args, want in expected:
         assert value(name, **args) == float(want), (name, args)
+
+
+@given(st.integers(1_000, 9_999), st.integers(10_000, 99_999_999))
+def test_a_written_5_is_rounded_up_as_a_textbook_does(k: int, j: int) -> None:
+    """fmt rounded the double, whose binary value lies on either side of a written 5:
+    0.12345 was written 0.1235 but 0.33335 0.3333, 0.042175 0.04217 and 12.34565 12.3456;
+    huber(3.3, δ=0.15) = 0.48375 was written 0.4838 once its arithmetic was exact. Values
+    with a 5 just past the digits shown, rounded up here with integers: 4 significant digits
+    below 1, 4 decimals above."""
+    small = (10 * k + 5) / 100_000  # 0.k5: 4 significant digits then a 5
+    up = k + 1  # 0.12345 → 0.1235
+    expected = "1" if up == 10_000 else f"0.{up:04d}".rstrip("0")
+    assert fmt(small) == expected, small
+    large = (10 * j + 5) / 100_000  # 4 decimals then a 5, from 1 to 10,000
+    whole, places = divmod(j + 1, 10_000)
+    text = f"{whole:,}.{places:04d}".rstrip("0").rstrip(".")
+    assert fmt(large) == text, large

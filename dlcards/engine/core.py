@@ -194,15 +194,15 @@ def fmt(x: object, digits: int | None = None) -> str:
         if x == 0:
             return "0"
         if digits is not None:
-            text = f"{x:,.{digits}g}"
+            text = f"{_half_up(x, significant=digits):,.{digits}g}"
             if "e" not in text and "." in text:
                 text = text.rstrip("0").rstrip(".")
         elif abs(x) < 1e-3 or abs(x) >= 1e15:
-            text = f"{x:.3e}"
+            text = f"{_half_up(x, significant=4):.3e}"
         elif abs(x) < 1:  # 4 significant digits: 0.03125, 0.00475, not 0.0312, 0.0048
-            text = f"{x:.4g}"
+            text = f"{_half_up(x, significant=4):.4g}"
         else:
-            text = f"{x:,.4f}".rstrip("0").rstrip(".")
+            text = f"{_half_up(x, decimals=4):,.4f}".rstrip("0").rstrip(".")
         if "e" in text:
             text = _times_ten(text)
         if text in ("-0", ""):
@@ -211,6 +211,20 @@ def fmt(x: object, digits: int | None = None) -> str:
     if isinstance(x, list | tuple):
         return "[" + ", ".join(fmt(v, digits) for v in x) + "]"
     return str(x)
+
+
+def _half_up(x: float, significant: int = 0, decimals: int | None = None) -> float:
+    """`x` rounded as its decimal is read (`repr`: what the deck, the draw or the user wrote)
+    and as a textbook rounds, a 5 up, to `significant` digits or `decimals` places: the double
+    nearest the result, which the float formats then write digit for digit. Formatting the
+    double itself rounded the binary value, which lies on either side of a written 5: 0.12345
+    was written 0.1235 but 0.33335 0.3333, 0.042175 0.04217 and 4.1445 4.144."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    d = Decimal(repr(x))
+    unit = Decimal(1).scaleb(-decimals if decimals is not None else d.adjusted() + 1 - significant)
+    rounded_up = float(d.quantize(unit, rounding=ROUND_HALF_UP))
+    return rounded_up if math.isfinite(rounded_up) else x  # 1.798 × 10³⁰⁸ is past the doubles
 
 
 def enough(values: Sequence[float], then: Callable[..., float], result: float) -> list[str] | None:
