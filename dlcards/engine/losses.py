@@ -178,7 +178,7 @@ def bce(y: float, p: float) -> Outcome:
 
 
 def bce_grad_logit(y: float, p: float) -> Outcome:
-    g = p - y
+    g = rounded(decimal(p) - decimal(y))  # 0.15 − 0.6 is −0.45, not −0.44999999999999996
     if g > 0:
         direction = "positive: the update lowers the logit, so p goes down"
     elif g < 0:
@@ -187,7 +187,10 @@ def bce_grad_logit(y: float, p: float) -> Outcome:
         direction = "zero: the prediction matches the label, nothing to correct"
     # p and y with the digits their difference needs: p = 0.99987 shown as 0.9999 made
     # 0.9999 − 1 = −0.00013
-    shown_p, shown_y = enough([p, y], lambda a, b: a - b, g) or [fmt(p), fmt(y)]
+    shown_p, shown_y = enough([p, y], lambda a, b: rounded(decimal(a) - decimal(b)), g) or [
+        fmt(p),
+        fmt(y),
+    ]
     return g, [
         "with p = σ(z), ∂L/∂z = p − y: the σ' factor cancels, so a saturated sigmoid cannot "
         "make it vanish",
@@ -291,10 +294,12 @@ def huber_continuity(delta: float) -> Outcome:
 
 def mse_grad_logit(y: float, p: float) -> Outcome:
     slope = p * (1.0 - p)
-    g = 2.0 * (p - y) * slope
     exact = 2 * (decimal(p) - decimal(y)) * decimal(p) * (1 - decimal(p))
+    g = rounded(exact)  # of the decimals read: 2(0.15 − 0.6)·0.15·0.85 is −0.11475
     numbers = [p, 1.0 - p, y, slope]  # with the digits p − y needs when p is near y
-    shown = enough(numbers, lambda a, _, b, s: 2.0 * (a - b) * s, g) or [fmt(v) for v in numbers]
+    shown = enough(
+        numbers, lambda a, _, b, s: rounded(2 * (decimal(a) - decimal(b)) * decimal(s)), g
+    ) or [fmt(v) for v in numbers]
     shown_p, shown_q, shown_y, shown_slope = shown
     return g, [
         "L = (p − y)² with p = σ(z): ∂L/∂z = 2(p − y)·σ'(z) = 2(p − y)·p(1 − p)",
