@@ -256,6 +256,7 @@ COMMANDS = {
     "decks": ("dlcards.commands.edit:decks_app", "Copy the built-in decks to edit them"),
     "suspend": ("dlcards.commands.progress:suspend", "Keep cards out of study sessions"),
     "unsuspend": ("dlcards.commands.progress:unsuspend", "Bring suspended cards back"),
+    "unleech": ("dlcards.commands.progress:unleech", "Take the leech mark off cards"),
     "reset": ("dlcards.commands.progress:reset", "Make cards new again (the log is kept)"),
     "undo": ("dlcards.commands.progress:undo", "Take back the newest grade given in study"),
     "config": ("dlcards.commands.config:config", "Show or change the settings"),

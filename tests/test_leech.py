@@ -350,6 +350,7 @@ def test_a_leechs_question_is_cut_after_a_whole_word_or_shown_whole(
                 cell.endswith("…") and (question + " ").startswith(cell[:-1].rstrip(",;:") + " ")
             ), (cell, question)
     assert any("`dlcards unsuspend ID`" in line for line in lines), lines
+    assert any("`dlcards unleech ID`" in line for line in lines), lines
     assert any("`dlcards edit ID`" in line for line in lines), lines
 
 

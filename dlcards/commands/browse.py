@@ -123,7 +123,8 @@ def list_cards(
         n_held = sum(held for _, held in lapses.values())
         console.print(
             f"[dim]{plural(len(cards), 'leech', 'leeches')} ({n_held} suspended, marked (s)); "
-            "rewrite one with `dlcards edit ID`, bring it back with `dlcards unsuspend ID`[/dim]"
+            "rewrite one with `dlcards edit ID`, take its mark off with `dlcards unleech ID`, "
+            "bring it back with `dlcards unsuspend ID`[/dim]"
         )
         return
     if not cards:  # not a table's header with no row under it (a UX sweep)

@@ -1,4 +1,5 @@
-"""`dlcards due`, `stats`, `suspend`, `unsuspend`, `reset`: the collection's progress."""
+"""`dlcards due`, `stats`, `suspend`, `unsuspend`, `unleech`, `reset`: the collection's
+progress."""
 
 from __future__ import annotations
 
@@ -76,10 +77,65 @@ def unsuspend(
     _set_suspended(card_ids, False, decks, db)
 
 
+def unleech(
+    card_ids: list[str] = typer.Argument(
+        ..., help="Card ids to take the leech mark off.", metavar="ID..."
+    ),
+    decks: list[str] | None = DecksOption,
+    db: str | None = DbOption,
+) -> None:
+    """Take the leech mark off cards you rewrote, as removing Anki's `leech` tag does: their
+    lapses, review log and schedule are kept. A card the leech rule suspended stays suspended
+    (`dlcards unsuspend ID` brings it back), as in Anki. The rule marks it again when its
+    lapses reach the next firing (every half leech_threshold of lapses past the threshold)."""
+    from dlcards.console import echo, listed, plural
+
+    ids = _known_ids(card_ids, decks, db, "unleeched")
+    with synced_store(db, decks or (), writes=True) as store:
+        done = store.unleech(ids, clock())
+    if done:
+        names = [cid for cid, _ in done]
+        echo(
+            f"unleeched {plural(len(done), 'card')}: {listed(names)} (lapses, review log and "
+            "schedule kept)"
+        )
+    held = [cid for cid, suspended in done if suspended]
+    if held:  # Anki's removal of the tag leaves the card suspended too: said, with the way back
+        one = len(held) == 1
+        echo(
+            f"still suspended: {listed(held)}; `dlcards unsuspend "
+            f"{held[0] if one else 'ID...'}` brings {'it' if one else 'them'} back into study"
+        )
+    unleeched = {cid for cid, _ in done}
+    left = [cid for cid in ids if cid not in unleeched]
+    if left:
+        echo(f"not {'a leech' if len(left) == 1 else 'leeches'}, left as is: {listed(left)}")
+
+
 def _set_suspended(
     card_ids: list[str], flag: bool, decks: list[str] | None, db: str | None
 ) -> None:
-    from dlcards.console import echo, escaped, listed, plural
+    from dlcards.console import echo, listed, plural
+
+    ids = _known_ids(card_ids, decks, db, "suspended" if flag else "unsuspended")
+    with synced_store(db, decks or (), writes=True) as store:
+        changed = store.set_suspended(ids, flag)
+    word = "suspended" if flag else "unsuspended"
+    if changed:
+        echo(f"{word} {plural(len(changed), 'card')}: " + listed(changed))
+    done = set(changed)  # a list searched for each id was quadratic: 10,000 ids, 1.7 s
+    already = [cid for cid in ids if cid not in done]
+    if already:  # left as they were
+        echo(("already suspended: " if flag else "not suspended, left as is: ") + listed(already))
+
+
+def _known_ids(
+    card_ids: list[str], decks: list[str] | None, db: str | None, done: str
+) -> list[str]:
+    """The cards `card_ids` name, each once, in the order given; an id in no deck is refused
+    before anything is written (a UsageError: one such id with the ids it may have meant, more
+    counted and named, saying nothing was `done`)."""
+    from dlcards.console import escaped, listed
 
     decks_as_committed(db)  # a killed import's decks are not the learner's
     catalog = catalog_with(card_ids, decks or ())
@@ -106,18 +162,9 @@ def _set_suspended(
     if named:
         raise UsageError(
             f"{len(named)} of the card ids are in no deck: {listed(named)}; nothing was "
-            f"{'suspended' if flag else 'unsuspended'} (see `dlcards list`)"
+            f"{done} (see `dlcards list`)"
         )
-    ids = list(dict.fromkeys(ids))
-    with synced_store(db, decks or (), writes=True) as store:
-        changed = store.set_suspended(ids, flag)
-    word = "suspended" if flag else "unsuspended"
-    if changed:
-        echo(f"{word} {plural(len(changed), 'card')}: " + listed(changed))
-    done = set(changed)  # a list searched for each id was quadratic: 10,000 ids, 1.7 s
-    already = [cid for cid in ids if cid not in done]
-    if already:  # left as they were
-        echo(("already suspended: " if flag else "not suspended, left as is: ") + listed(already))
+    return list(dict.fromkeys(ids))
 
 
 def _refusal(catalog: Catalog, card_id: str, db: str | None) -> UsageError:

@@ -249,11 +249,13 @@ def leech_notice(card_id: str, lapses: int, action: str) -> str:
     if action == "suspend":
         return (
             f"{card_id} is a leech ({plural(lapses, 'lapse')}) and is now suspended: rewrite or "
-            f"split it (`dlcards edit {card_id}`), then `dlcards unsuspend {card_id}`"
+            f"split it (`dlcards edit {card_id}`), then `dlcards unleech {card_id}` and "
+            f"`dlcards unsuspend {card_id}`"
         )
     return (
         f"{card_id} is a leech ({plural(lapses, 'lapse')}), tagged as one "
-        f"(`dlcards list --leeches`): consider rewriting it (`dlcards edit {card_id}`)"
+        f"(`dlcards list --leeches`): consider rewriting it (`dlcards edit {card_id}`), then "
+        f"`dlcards unleech {card_id}`"
     )
 
 

@@ -1455,6 +1455,32 @@ class Store(Reports, Merging):
                     changed.append(cid)
             return changed
 
+    def unleech(
+        self, card_ids: Sequence[str], now: datetime | None = None
+    ) -> list[tuple[str, bool]]:
+        """Take the leech mark off these cards, as an Anki user removes a note's `leech` tag:
+        their lapses, log, schedule and suspension are kept. The mark's unleech point (as a
+        reset point: the moment `now`, or the card's last review if that is later, and every
+        review id so far) leaves the rows that fired the rule so far out of the mark, so an
+        undo, a merge or doctor rebuilding it from the log (`LEECH_FROM_LOG`) does not put it
+        back; a later lapse that fires the rule (Anki's: at the threshold, then every half
+        threshold) marks the card again. Returns (id, suspended) for the cards that were
+        leeches (the others are left as they are)."""
+        moment = epoch_ms((now or datetime.now()).isoformat())
+        with self._write(CARD_FLAGS) as c:
+            done = []
+            for cid in card_ids:
+                row = c.execute(
+                    "UPDATE cards SET leech = 0, unleech_after = (SELECT coalesce(max(seq), 0) "
+                    "FROM sqlite_sequence WHERE name = 'reviews'), unleech_at = max(?, (SELECT "
+                    "coalesce(max(r.at), -1) FROM reviews r WHERE r.card_id = cards.id)) "
+                    "WHERE id = ? AND leech != 0 RETURNING suspended",
+                    (moment, cid),
+                ).fetchone()
+                if row is not None:
+                    done.append((cid, bool(row[0])))
+            return done
+
     def suspensions(self, card_ids: Iterable[str]) -> dict[str, Suspension]:
         """The flag of each of these cards the database holds, and when it last changed."""
         return self._call(lambda: _suspensions_in(self.conn, card_ids))

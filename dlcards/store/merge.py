@@ -21,11 +21,13 @@ from dlcards.store.rows import (
     FSRS_COLUMNS,
     INSERT_REVIEW,
     LEECH_FROM_LOG,
+    NO_RESET,
     OUTCOME_COLUMNS,
     RESET_MARK,
     SELECT_MEMORY,
     SM2_COLUMNS,
     TIME_ORDER,
+    UNLEECH_MARK,
     UPDATE_OUTCOME,
     UPDATE_SM2,
     UPSERT_FSRS,
@@ -457,14 +459,18 @@ class Merging(Connection):
         out = _Batch() if batch is None else batch
         if batch is None:
             mark = c.execute(
-                f"SELECT {RESET_MARK}, c.suspended_changed FROM cards c WHERE c.id = ?", (card_id,)
+                f"SELECT {RESET_MARK}, {UNLEECH_MARK}, c.suspended_changed FROM cards c "
+                "WHERE c.id = ?",
+                (card_id,),
             )
-            reset_at, reset_after, changed = mark.fetchone()
+            reset_at, reset_after, unleech_at, unleech_after, changed = mark.fetchone()
             if changed is not None:
                 out.changed[card_id] = int(changed)
+            unleeched = (int(unleech_at), int(unleech_after))
             stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
         else:
             (reset_at, reset_after), stored = batch.cards[card_id]
+            unleeched = batch.unleeched.get(card_id, (NO_RESET, 0))
         reset = (int(reset_at), int(reset_after))  # AFTER_RESET: a row's (at, id) above this
         early = [e for e in entries if e[0] <= reset]
         late = [e for e in entries if e[0] > reset]
@@ -487,7 +493,9 @@ class Merging(Connection):
             if part:
                 out.outcomes(part, redecide([e[1] for e in part], Memory()), leeches=False)
         outcomes = redecide([e[1] for e in late], stored)
-        out.leech_flags(card_id, out.outcomes(late, outcomes, leeches=True))
+        # the rows at or before the card's unleech point (`dlcards unleech`) make no mark
+        counted = [e[0] > unleeched for e in late]
+        out.leech_flags(card_id, out.outcomes(late, outcomes, leeches=True), counted)
         if outcomes and write_memory:
             out.memory(card_id, stored, outcomes[-1].after)
         if batch is None:
@@ -543,7 +551,7 @@ _BULK_INDEXES = (
     "reviews_anki_id",
 )
 _CARDS = (
-    f"SELECT c.id, {RESET_MARK}, c.suspended_changed, "
+    f"SELECT c.id, {RESET_MARK}, {UNLEECH_MARK}, c.suspended_changed, "
     f"{', '.join(f's.{col}' for col in SM2_COLUMNS)}, "
     f"{', '.join(f'f.{col}' for col in FSRS_COLUMNS)} "
     "FROM cards c JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id "
@@ -575,6 +583,8 @@ class _Batch:
         # each card's last change of its suspended flag here, in Unix seconds (the cards that
         # have one): a leech older than it suspends nothing (`suspends`)
         self.changed: dict[str, int] = {}
+        # each card's unleech point (at, id), the cards that have one (`dlcards unleech`)
+        self.unleeched: dict[str, tuple[int, int]] = {}
         # merge_columns's rows' counts in review_days and retention_days, as columns
         self.counts: tuple[list[Any], list[Any]] | None = None
 
@@ -586,7 +596,7 @@ class _Batch:
         memories: dict[tuple[Any, ...], Memory] = {}
 
         def add(rows: Iterable[Any], wanted: Container[str] | None = None) -> None:
-            for card_id, reset_at, reset_after, changed, *memory in rows:
+            for card_id, reset_at, reset_after, unleech_at, unleech_after, changed, *memory in rows:
                 if wanted is not None and card_id not in wanted:
                     continue
                 key = tuple(memory)
@@ -594,6 +604,8 @@ class _Batch:
                 if made is None:
                     made = memories[key] = memory_from(memory, card_id)
                 batch.cards[card_id] = ((reset_at, reset_after), made)
+                if unleech_at != NO_RESET:
+                    batch.unleeched[card_id] = (int(unleech_at), int(unleech_after))
                 if changed is not None:
                     batch.changed[card_id] = int(changed)
 
@@ -646,18 +658,25 @@ class _Batch:
         return actions
 
     def leech_flags(
-        self, card_id: str, actions: Sequence[tuple[str | None, str | None, int]]
+        self,
+        card_id: str,
+        actions: Sequence[tuple[str | None, str | None, int]],
+        counted: Sequence[bool] | None = None,
     ) -> None:
         """The card's leech mark after its log (after its reset point) was decided again, when
-        a row's leech action changed (`outcomes`' triples): a leech when a row still fires;
+        a row's leech action changed (`outcomes`' triples): a leech when a row still fires
+        among the rows `counted` (all when None; those after the card's unleech point);
         suspended when a row newly fires `suspend` and is newer than the learner's last change
         of the card's flag here (`suspends`), and no longer when a row that did is taken back
         and no row still fires `suspend` (as `undo` takes back a leech's suspension; a row
         firing `tag`, the action set since, does not keep it)."""
         if all(was == now for was, now, _ in actions):
             return
-        leech = any(now is not None for _, now, _ in actions)
-        fired = [at for was, now, at in actions if now == "suspend" and was is None]
+        marking = (
+            actions if counted is None else [a for a, n in zip(actions, counted, strict=True) if n]
+        )
+        leech = any(now is not None for _, now, _ in marking)
+        fired = [at for was, now, at in marking if now == "suspend" and was is None]
         if fired and self.suspends(card_id, max(fired)):
             suspended: int | None = 1
         elif fired:

@@ -60,12 +60,16 @@ NO_RESET = -62_135_596_800_001
 1969 holds such; -1, the point this was, left every review before 1970 out of the replay)."""
 RESET_MARK = f"coalesce(c.reset_at, {NO_RESET}), coalesce(c.reset_after, 0)"
 AFTER_RESET = f"(r.at, r.id) > ({RESET_MARK})"
+UNLEECH_MARK = f"coalesce(c.unleech_at, {NO_RESET}), coalesce(c.unleech_after, 0)"
+"""A card's unleech point, as RESET_MARK (`dlcards unleech` took its leech mark off there)."""
 LEECH_FROM_LOG = (
     "EXISTS (SELECT 1 FROM reviews r WHERE r.card_id = cards.id AND r.leech IS NOT NULL AND "
-    f"(r.at, r.id) > ({RESET_MARK.replace('c.', 'cards.')}))"
+    f"(r.at, r.id) > ({RESET_MARK.replace('c.', 'cards.')}) AND "
+    f"(r.at, r.id) > ({UNLEECH_MARK.replace('c.', 'cards.')}))"
 )
 """A card's leech mark as its log has it, in an UPDATE of `cards`: a row after its reset point
-fired the leech rule (`undo` and a merge's moved reset points set it so)."""
+and after its unleech point fired the leech rule (`undo` and a merge's moved reset points set
+it so)."""
 
 
 def change_seconds(now: datetime | None) -> int:

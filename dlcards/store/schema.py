@@ -11,7 +11,10 @@ Tables (the schema version is in `PRAGMA user_version`):
               exported note shows last changed, s; schema 17), note_hash (of what that note
               shows besides the text and tags: title, source, computations; schema 18),
               suspended_changed (when dlcards last changed `suspended`, s; NULL: never;
-              schema 22: `import anki` lets the newer of it and Anki's change win)
+              schema 22: `import anki` lets the newer of it and Anki's change win),
+              unleech_at, unleech_after (the unleech point, as the reset point: `dlcards
+              unleech` took the leech mark off there, and only a review after it that fires
+              the leech rule marks the card again; NULL: never; schema 29)
 - `card_search`: FTS5 index of question, answer, erratum, note and tags of active cards, kept
               in step by sync
 - `sm2`:      card_id, ef (hundredths), repetitions, interval, due, lapses, last_review
@@ -1034,6 +1037,15 @@ def _suspension_times(db: Any) -> None:
     )
 
 
+def _unleech_points(db: Any) -> None:
+    # Where `dlcards unleech` took a card's leech mark off, as a reset point is kept (the
+    # moment in ms, and at that very moment the review ids up to `unleech_after`): the mark is
+    # the log's rows after both points that fired the leech rule (`rows.LEECH_FROM_LOG`), so
+    # undo, a merge and doctor rebuild it without the rows the learner took it off for.
+    db.execute("ALTER TABLE cards ADD COLUMN unleech_at INTEGER")
+    db.execute("ALTER TABLE cards ADD COLUMN unleech_after INTEGER")
+
+
 def _fsrs_passing_order(db: Any) -> None:
     # FSRS's passing intervals are kept in Anki's order now (Hard < Good < Easy once reviewed,
     # Good < Easy when new: `fsrs_sched.review`); a collection studying with FSRS holds due
@@ -1131,6 +1143,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0026_day_index_with_time", _day_index_with_time),
     ("0027_redrill_fsrs_states", _redrill_fsrs_states),
     ("0028_reviews_by_session", _reviews_by_session),
+    ("0029_unleech_points", _unleech_points),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
