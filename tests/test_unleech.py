@@ -211,3 +211,27 @@ def test_lapses_imported_from_anki_after_an_unleech_count_from_where_it_was_take
         merge(store, first + later, "rows")
         assert h.state(store, "c0").lapses == 12
         assert marks(store) == ([(8, "suspend"), (12, "suspend")], (1, 1))
+
+
+def test_a_restore_keeps_an_unleech_made_since_the_backup(tmp_path: Path) -> None:
+    """`doctor --restore` carries from the damaged file's raw pages the card marks that no log
+    row holds (a reset, a suspension) into the backup it puts back: an unleech made since
+    the backup was not among them, and the restored card was a leech again."""
+    import shutil
+    import sqlite3
+
+    from dlcards.store.doctor import _carry_card_marks
+
+    leech_now()
+    path = Path(os.environ["DLCARDS_DB"])
+    backup = tmp_path / "backup.db"
+    shutil.copyfile(path, backup)  # the newest backup: the card a leech
+    cli("unleech", CARD)
+    src = sqlite3.connect(backup, isolation_level=None)
+    try:
+        assert _carry_card_marks(src, [path]) == [CARD]
+        flags = "SELECT leech, suspended, unleech_at IS NOT NULL FROM cards WHERE id = ?"
+        assert src.execute(flags, (CARD,)).fetchone() == (0, 1, 1)
+        assert _carry_card_marks(src, [path]) == []  # carried once: nothing newer now
+    finally:
+        src.close()

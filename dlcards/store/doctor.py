@@ -1556,6 +1556,7 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
             for when, cols in (
                 ("reset_at", ("reset_at", "reset_after", "leech")),
                 ("suspended_changed", ("suspended", "suspended_changed")),
+                ("unleech_at", ("unleech_at", "unleech_after")),
             ):
                 if (marks[when] or -1) > (have[when] or -1):
                     have.update({c: marks[c] for c in cols})
@@ -1584,6 +1585,23 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
                     (marks["reset_at"], after, int(bool(marks["leech"])), cid),
                 )
                 moved.append(cid)
+            unleeched = marks["unleech_at"]
+            held = _unleech_at(src, cid)
+            if unleeched is not None and held is not None and unleeched > held:
+                # `dlcards unleech` since the backup: its point (its tie-break as a reset
+                # point's), and the mark as the log has it after both points
+                after = src.execute(
+                    "SELECT coalesce(max(id), 0) FROM reviews WHERE card_id = ? AND at = ? "
+                    "AND id <= ?",
+                    (cid, unleeched, base),
+                ).fetchone()[0]
+                src.execute(
+                    "UPDATE cards SET unleech_at = ?, unleech_after = ? WHERE id = ?",
+                    (unleeched, after, cid),
+                )
+                src.execute(f"UPDATE cards SET leech = {LEECH_FROM_LOG} WHERE id = ?", (cid,))
+                if cid not in moved:
+                    moved.append(cid)
             changed = marks["suspended_changed"]
             if changed is not None and changed > row[1] and marks["suspended"] is not None:
                 src.execute(
@@ -1597,6 +1615,16 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
         src.execute("ROLLBACK")
         raise
     return moved
+
+
+def _unleech_at(src: sqlite3.Connection, card_id: str) -> int | None:
+    """The card's unleech point's moment in `src` (NO_RESET: none; None: a file without
+    them, a backup made before schema 28, which keeps none)."""
+    try:
+        row = src.execute("SELECT unleech_at FROM cards WHERE id = ?", (card_id,)).fetchone()
+    except sqlite3.OperationalError:  # no such column
+        return None
+    return NO_RESET if row is None or row[0] is None else int(row[0])
 
 
 def _take_back(

@@ -337,6 +337,8 @@ def _columns(sql: str) -> list[str]:
 
 CARD_MARKS = ("reset_at", "reset_after", "leech", "suspended", "suspended_changed")
 """The columns of a card that change without a log row (`dlcards reset`, `suspend`)."""
+LATER_MARKS = ("unleech_at", "unleech_after")
+"""Such columns a file made before them lacks (`dlcards unleech`, schema 28): None there."""
 
 
 def card_marks_in(db: Path) -> dict[str, dict[str, Any]]:
@@ -364,10 +366,11 @@ def card_marks_in(db: Path) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for rec in records:
         row = dict(zip(names, rec + [None] * (len(names) - len(rec)), strict=False))
+        marks = (*CARD_MARKS, *LATER_MARKS)
         if isinstance(row["id"], str) and all(
-            row[c] is None or type(row[c]) is int for c in CARD_MARKS
+            row.get(c) is None or type(row.get(c)) is int for c in marks
         ):
-            out[row["id"]] = {c: row[c] for c in CARD_MARKS}
+            out[row["id"]] = {c: row.get(c) for c in marks}
     return out
 
 
