@@ -1619,7 +1619,7 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
 
 def _unleech_at(src: sqlite3.Connection, card_id: str) -> int | None:
     """The card's unleech point's moment in `src` (NO_RESET: none; None: a file without
-    them, a backup made before schema 28, which keeps none)."""
+    them, a backup made before schema 29, which keeps none)."""
     try:
         row = src.execute("SELECT unleech_at FROM cards WHERE id = ?", (card_id,)).fetchone()
     except sqlite3.OperationalError:  # no such column

@@ -338,7 +338,7 @@ def _columns(sql: str) -> list[str]:
 CARD_MARKS = ("reset_at", "reset_after", "leech", "suspended", "suspended_changed")
 """The columns of a card that change without a log row (`dlcards reset`, `suspend`)."""
 LATER_MARKS = ("unleech_at", "unleech_after")
-"""Such columns a file made before them lacks (`dlcards unleech`, schema 28): None there."""
+"""Such columns a file made before them lacks (`dlcards unleech`, schema 29): None there."""
 
 
 def card_marks_in(db: Path) -> dict[str, dict[str, Any]]:
