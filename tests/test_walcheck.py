@@ -20,10 +20,10 @@ from dlcards.store.walcheck import lost_commits
 PAGE = 1024
 
 
-def _log_left(folder: Path, checkpoint: bool = False) -> tuple[Path, bytes]:
-    """A database and the log a process killed after four commits left beside it (copied
-    while its connection is open: nothing was checkpointed, or everything with
-    `checkpoint`); the database's path and the log's bytes."""
+def _killed_after_four(folder: Path, checkpoint: bool, ends: tuple[str, ...]) -> Path:
+    """A database and what a process killed after four commits left beside it (the files of
+    `ends` copied while its connection is open: nothing was checkpointed, or everything with
+    `checkpoint`, the log kept as it is); the copy's path."""
     src = folder / "src.db"
     conn = sqlite3.connect(src, isolation_level=None)
     conn.execute(f"PRAGMA page_size = {PAGE}")
@@ -34,12 +34,22 @@ def _log_left(folder: Path, checkpoint: bool = False) -> tuple[Path, bytes]:
     for i in range(4):
         conn.execute("INSERT INTO t VALUES (?)", (f"grade {i} " * 20,))
     if checkpoint:
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # copied, the log kept as it is
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     db = folder / "p.db"
-    shutil.copyfile(src, db)
-    log = Path(f"{src}-wal").read_bytes()
+    for end in ends:
+        shutil.copyfile(f"{src}{end}", f"{db}{end}")
     conn.close()
-    return db, log
+    return db
+
+
+def _log_left(folder: Path, checkpoint: bool = False) -> tuple[Path, bytes]:
+    """The database a killed process left (`_killed_after_four`), without its log; its path
+    and the log's bytes."""
+    db = _killed_after_four(folder, checkpoint, ("", "-wal"))
+    log = Path(f"{db}-wal")
+    raw = log.read_bytes()
+    log.unlink()
+    return db, raw
 
 
 @pytest.fixture(scope="module")
@@ -136,24 +146,8 @@ def test_the_header_alone_with_two_flipped_bits_is_not_guessed(left: tuple[Path,
 
 def _left_with_index(folder: Path, checkpoint: bool = False) -> Path:
     """The database, its log and its index (-shm) as a process killed after four commits
-    leaves them (copied while its connection is open); with `checkpoint`, every frame was
-    copied into the file first. The database's path."""
-    src = folder / "src.db"
-    conn = sqlite3.connect(src, isolation_level=None)
-    conn.execute(f"PRAGMA page_size = {PAGE}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA wal_autocheckpoint = 0")
-    conn.execute("CREATE TABLE t (x TEXT)")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    for i in range(4):
-        conn.execute("INSERT INTO t VALUES (?)", (f"grade {i} " * 20,))
-    if checkpoint:
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    db = folder / "p.db"
-    for end in ("", "-wal", "-shm"):
-        shutil.copyfile(f"{src}{end}", f"{db}{end}")
-    conn.close()
-    return db
+    leaves them (`_killed_after_four`). The database's path."""
+    return _killed_after_four(folder, checkpoint, ("", "-wal", "-shm"))
 
 
 def _commits(log: bytes) -> list[int]:
