@@ -224,18 +224,36 @@ def in_encoding(text: Text, encoding: str) -> Text:
     from rich.text import Span
 
     from dlcards.flowtext import settings
-    from dlcards.stdio import spelled
+    from dlcards.stdio import spelled_pieces
 
-    starts, pieces, at = [], [], 0
-    for before, ch, after in zip(" " + plain, plain, plain[1:] + " ", strict=False):
+    def shown(ch: str) -> bool:  # GLUE is a space to be, written as one (`glued`)
+        if ch == GLUE:
+            return True
         try:
             ch.encode(encoding)
-            piece = ch
+            return True
         except UnicodeEncodeError:
-            # GLUE is a space to be, written as one (`glued`); a space beside a symbol
-            piece = ch if ch == GLUE else spelled(ch, _space(before), _space(after))
+            return False
+
+    # each run of characters the encoding cannot show spelled as a whole, as the stream's
+    # error handler spells it (a run of subscripts bracketed: Wₗ₊₁ as W_(l+1)), each
+    # character given its piece of the spelling for the spans to move along
+    pieces: list[str] = []
+    n = len(plain)
+    while len(pieces) < n:
+        start = len(pieces)
+        if shown(plain[start]):
+            pieces.append(plain[start])
+            continue
+        end = start + 1
+        while end < n and not shown(plain[end]):
+            end += 1
+        before = _space(plain[start - 1]) if start else " "
+        after = _space(plain[end]) if end < n else " "
+        pieces += spelled_pieces(plain[start:end], before, after)
+    starts, at = [], 0
+    for piece in pieces:
         starts.append(at)
-        pieces.append(piece)
         at += len(piece)
     starts.append(at)
     spans = [Span(starts[a], starts[b], style) for a, b, style in text.spans]

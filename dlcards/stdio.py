@@ -74,8 +74,9 @@ _PLAIN = {
 }  # fmt: skip
 """The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
 and box drawing one character for one, symbols with a meaning spelled out. Superscripts and
-subscripts are written as in TeX (x² as x^2, 10⁻⁵ as 10^-5, wᵢⱼ as w_ij; a letter or digit
-after one kept apart, Wᵀx as W^T x), other characters by
+subscripts are written as in TeX (x² as x^2, 10⁻⁵ as 10^-5, wᵢⱼ as w_ij; a run of more than
+one token in brackets, Wₗ₊₁ as W_(l+1), `spelled_pieces`; a letter or digit after one kept
+apart, Wᵀx as W^T x), other characters by
 their compatibility decomposition (½ as 1/2, é as e), and "?" for the rest (an emoji).
 dlcards.console spells a Text's characters before rich lays it out, so a spelling wider than
 its symbol still lines up."""
@@ -174,9 +175,61 @@ def _starts_a_word(ch: str) -> bool:
 
 
 def _spelled_all(text: str, before: str = " ", after: str = "") -> str:
-    """`text` spelled character by character; `before` and `after`: the characters around."""
+    """`text` spelled (`spelled_pieces`); `before` and `after`: the characters around."""
+    return "".join(spelled_pieces(text, before, after))
+
+
+def spelled_pieces(text: str, before: str = " ", after: str = "") -> list[str]:
+    """`text` spelled as `spelled` spells each character, one piece per character; `before`
+    and `after`: the characters around it. A run of superscripts or subscripts is spelled as
+    a whole, on its first character, and bracketed when it is more than one token: Wₗ₊₁ as
+    W_(l+1) and xⁿ⁺¹ as x^(n+1), where the characters one by one gave W_l+1, which reads as
+    W_l + 1; one token stays bare (wᵢⱼ as w_ij, 10⁻⁵ as 10^-5, xᵀ as x^T)."""
     befores, afters = (before + text)[: len(text)], text[1:] + (after or " ")
-    return "".join(spelled(ch, b, a) for b, ch, a in zip(befores, text, afters, strict=True))
+    pieces = [spelled(ch, b, a) for b, ch, a in zip(befores, text, afters, strict=True)]
+    scripts = [None if ch.isascii() else _script(ch) for ch in text]
+    start, n = 0, len(text)
+    while start < n:
+        first = scripts[start]
+        end = start + 1
+        if first is None:
+            start = end
+            continue
+        bases = [first[1]]
+        while end < n and (more := scripts[end]) is not None and more[0] == first[0]:
+            bases.append(more[1])
+            end += 1
+        if end - start > 1:
+            body = _spelled_all("".join(bases))
+            if not _one_token(body):
+                body = f"({body})"
+            gap = " " if pieces[end - 1].endswith(" ") else ""  # a word after: kept apart
+            pieces[start:end] = [first[0] + body + gap] + [""] * (end - start - 1)
+        start = end
+    return pieces
+
+
+def _one_token(body: str) -> bool:
+    """Whether a script's spelling reads as one token after its ^ or _: a number (with its
+    sign: 10^-5, 2.5), a name (ij, max, beta; digits after it: i1), primes, or one group in
+    brackets (x^(i)); not l+1, i=1, 2x, beta gamma."""
+    word = body[1:] if body[:1] in "+-" and len(body) > 1 else body
+    if not word.isascii():
+        return False
+    letters = word.rstrip("0123456789")
+    if letters.isalpha() or set(word) == {"'"}:
+        return True
+    whole, dot, part = word.partition(".")
+    if whole.isdigit() and (not dot or part.isdigit()):
+        return True
+    if len(body) < 2 or body[0] != "(" or body[-1] != ")":
+        return False
+    depth = 0
+    for n, ch in enumerate(body):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and n < len(body) - 1:
+            return False
+    return True
 
 
 def _plain(err: UnicodeError) -> tuple[str, int]:

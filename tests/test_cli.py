@@ -536,15 +536,12 @@ def test_every_symbol_of_the_cards_has_an_ascii_spelling() -> None:
     characters by their compatibility decomposition."""
     from dlcards.catalog import load_catalog
     from dlcards.render import to_plain
-    from dlcards.stdio import spelled
+    from dlcards.stdio import spelled_pieces
 
     def ascii_of(text: str) -> str:
-        afters = text[1:] + " "
-        return "".join(
-            spelled(ch, b, a) for b, ch, a in zip(" " + text, text, afters, strict=False)
-        )
+        return "".join(spelled_pieces(text))
 
-    assert ascii_of("x² + 10⁻⁵ wᵢⱼ x⁽ⁱ⁾ Σᵢ₌₁ᴺ wᵀxᵢ") == "x^2 + 10^-5 w_ij x^(i) sum_i=1^N w^T x_i"
+    assert ascii_of("x² + 10⁻⁵ wᵢⱼ x⁽ⁱ⁾ Σᵢ₌₁ᴺ wᵀxᵢ") == "x^2 + 10^-5 w_ij x^(i) sum_(i=1)^N w^T x_i"
     # a letter or digit after a run of them is kept apart: "W^Tdelta" read as W^(Tdelta),
     # "eta^2R^2" as eta^(2R^2) (backprop-23, perceptron-19); ceiling and floor are named, not
     # both [ ] ("an epoch has [N/B] updates, not N/B", gd-22)
@@ -1735,6 +1732,68 @@ def test_a_symbol_spelled_as_a_word_is_kept_apart_from_the_next_letter() -> None
     finally:
         sys.stdout = saved
     assert stream.buffer.getvalue().decode().splitlines() == list(cases.values())
+
+
+_SCRIPT_RUNS = {
+    "δₗ = Wₗ₊₁ᵀδₗ₊₁ ⊙ f′(zₗ)": "delta_l = W_(l+1)^T delta_(l+1) (.) f'(z_l)",  # vgp-7's note
+    "Σᵢ₌₁ᴺ Lᵢ": "sum_(i=1)^N L_i",  # gd-8
+    "θₜ₊₁ = θₜ": "theta_(t+1) = theta_t",
+    "xⁿ⁺¹y, Σᵢ₌₁ⁿ⁻¹": "x^(n+1) y, sum_(i=1)^(n-1)",
+    # one token stays bare: a name, a number with its sign, a group in its own brackets
+    "wᵢⱼ xₘₐₓ 10⁻⁵ 0.25¹⁰ x⁽ⁱ⁾ⱼ": "w_ij x_max 10^-5 0.25^10 x^(i)_j",
+}
+
+
+@pytest.mark.no_files
+def test_a_run_of_scripts_of_more_than_one_token_is_bracketed_in_ascii() -> None:
+    """In ASCII, vgp-7's note read `delta_l = W_l+1^T delta_l+1` (W_l plus 1, to the power
+    T) and gd-8's sum `sum_i=1^N`: a run of subscripts or superscripts was spelled one
+    character at a time. A run of more than one token is bracketed, as plain-text math
+    writes it, in both ways dlcards spells (a Text before layout, the stream's handler)."""
+    from rich.text import Text
+
+    from dlcards.console import in_encoding
+    from dlcards.stdio import prepare
+
+    for text, ascii_text in _SCRIPT_RUNS.items():
+        assert in_encoding(Text(text), "ascii").plain == ascii_text
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    saved = sys.stdout
+    try:
+        sys.stdout = stream
+        prepare()
+        for text in _SCRIPT_RUNS:
+            stream.write(text + "\n")
+        stream.flush()
+    finally:
+        sys.stdout = saved
+    assert stream.buffer.getvalue().decode().splitlines() == list(_SCRIPT_RUNS.values())
+
+
+def test_show_in_ascii_brackets_a_subscript_of_several_tokens(synced_env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "show", "vgp-7"],
+        env={**synced_env, "PYTHONIOENCODING": "ascii", "COLUMNS": "160"},
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "delta_l = W_(l+1)^T delta_(l+1) (.) f'(z_l)" in done.stdout.decode("ascii")
+
+
+_SUBSCRIPT = {"0": "₀", "1": "₁", "2": "₂", "+": "₊", "-": "₋", "=": "₌", "i": "ᵢ", "j": "ⱼ"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="".join(_SUBSCRIPT), min_size=1, max_size=6))
+def test_a_run_of_subscripts_reads_as_one_subscript_in_ascii(written: str) -> None:
+    """x followed by subscripts whose letters are `written`: in ASCII, `x_` and those
+    letters, bare when they are one character, one name or one signed number, else in
+    brackets."""
+    from dlcards.stdio import spelled_pieces
+
+    shown = "".join(spelled_pieces("x" + "".join(_SUBSCRIPT[ch] for ch in written)))
+    one = len(written) == 1 or re.fullmatch(r"[+-]?(?:[0-9]+|[a-z]+[0-9]*)", written) is not None
+    assert shown == ("x_" + written if one else f"x_({written})")
 
 
 @pytest.mark.parametrize(
