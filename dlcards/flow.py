@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 from rich.cells import cell_len, chop_cells
 
-__all__ = ["BULLET", "MATH_META", "breaks", "clip", "hang", "min_width", "wrap"]
+__all__ = ["BULLET", "MATH_META", "breaks", "clip", "fold", "hang", "min_width", "wrap"]
 
 #: The meta key (or, in dlcards.render's spans, the style) that marks a LaTeX math span.
 MATH_META = "dlcards.math"
@@ -340,9 +340,9 @@ def _breaks(line: str, width: int, indent: int, pieces: list[Range]) -> list[int
         if length <= room:
             column = cell_len(word)
             continue
-        position = start  # a piece wider than any line: fold it, as rich does
+        position = start  # a piece wider than any line: fold it, between its tokens
         room = width - indent  # the first piece may be the first line's: not a list item's
-        for last, chunk in _loop_last(chop_cells(word, room)):
+        for last, chunk in _loop_last(fold(word, room)):
             if position:
                 if not offsets or offsets[-1] != position:
                     offsets.append(position)
@@ -351,6 +351,53 @@ def _breaks(line: str, width: int, indent: int, pieces: list[Range]) -> list[int
             else:
                 position += len(chunk)
     return offsets
+
+
+#: What never starts a line of a piece folded: a closing bracket or punctuation that ends
+#: what is before it (`model(inputs` / `),` read as a new statement).
+_CLOSERS = frozenset(")]},;:")
+
+
+def fold(word: str, room: int) -> list[str]:
+    """`word` (a piece with no break inside it: a long identifier path, a call, a URL, a
+    formula with no boundary) in chunks of at most `room` cells, each cut at the last token
+    boundary that fits: after a character that is not part of a name (a letter, digit or
+    `_`) or before one, never before a closing bracket or punctuation, beside one of its
+    spaces (they bind: `= 5`) nor before a character of no width (a combining mark).
+    rich's fold (`chop_cells`) cut at the last cell: `torch.optim.SGD(model.paramete` /
+    `rs(), lr=…` at 40 columns. Only a name longer than the line is still cut inside (no
+    boundary there); the trailing spaces stay with the last chunk."""
+    chunks: list[str] = []
+    while cell_len(word.rstrip(" ")) > room > 0:
+        fits = max(len(chop_cells(word, room)[0]), 1)  # a wide character on a line of one
+        if fits >= len(word.rstrip(" ")):
+            break
+        cut = _token_cut(word, fits)
+        chunks.append(word[:cut])
+        word = word[cut:]
+    return [*chunks, word]
+
+
+def _in_name(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _token_cut(word: str, fits: int) -> int:
+    """Where to cut `word`, whose first `fits` characters fit on the line (see `fold`)."""
+    anywhere = 0
+    for cut in range(fits, 0, -1):
+        after = word[cut]
+        if cell_len(after) == 0 and not after.isspace():
+            continue  # a combining mark stays with its letter
+        anywhere = anywhere or cut
+        if _in_name(word[cut - 1]) and _in_name(after):
+            continue
+        if word[cut - 1] == " " or after == " ":
+            continue  # a space inside a piece binds (`= 5`): an operator never ends a line
+        if after in _CLOSERS:
+            continue
+        return cut
+    return anywhere or fits
 
 
 def _loop_last(items: list[str]) -> list[tuple[bool, str]]:

@@ -567,3 +567,68 @@ def test_wide_words_wrapped_in_a_cell_keep_every_character(words: list[str], wid
     lines = _cell_lines(text, width)
     assert "…" not in "".join(lines), lines
     assert "".join("".join(line[2:].split()) for line in lines) == "".join(words), lines
+
+
+CODE_LINE = (
+    "optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate, momentum=0.9, "
+    "weight_decay=1e-4)"
+)
+
+
+def test_a_long_line_of_code_is_cut_between_its_tokens() -> None:
+    """Reading a card with a line of code at 40 columns: the call was folded inside its
+    names, `torch.optim.SGD(model.paramete` / `rs(), lr=learning_rate,` (and at 60,
+    `cross_entropy(model(in` / `puts)`), as rich folds a word longer than the line. A piece
+    with no space to break at is cut between its tokens: every name shorter than the line
+    is whole on one line, and the line's characters are all there, in order."""
+    names = re.findall(r"\w+", CODE_LINE)
+    for width in range(20, 100):
+        lines = wrap(CODE_LINE, width)
+        assert all(len(line) <= width for line in lines), (width, lines)
+        assert "".join(lines).replace(" ", "") == CODE_LINE.replace(" ", ""), (width, lines)
+        for name in names:
+            assert any(re.search(rf"\b{name}\b", line) for line in lines), (width, name, lines)
+        # a closing bracket or a comma never starts a line: it ends what is before it
+        assert not any(line.lstrip()[:1] in ")]}," for line in lines), (width, lines)
+
+
+def test_show_cuts_a_code_block_between_its_tokens(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path)) / "decks"
+    folder.mkdir()
+    (folder / "code.yaml").write_text(
+        "topic: code\ntitle: Code\ncards:\n  - id: code-1\n    question: What does it do?\n"
+        "    answer: |-\n      It makes the optimizer:\n      ```python\n"
+        f"      {CODE_LINE}\n      ```\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DLCARDS_DECKS", str(folder))
+    for width in (40, 60):
+        shown = run_at(monkeypatch, width, "show", "code-1")
+        for name in ("parameters", "learning_rate", "momentum", "weight_decay"):
+            assert re.search(rf"\b{name}\b", shown), (width, name, shown)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.from_regex(r"[a-z_]{1,12}", fullmatch=True), st.sampled_from(".(,=")),
+        min_size=1,
+        max_size=10,
+    ),
+    st.integers(min_value=14, max_value=60),
+)
+def test_a_piece_with_no_space_is_folded_between_its_names(
+    parts: list[tuple[str, str]], width: int
+) -> None:
+    """A chain of names and punctuation with no space (`a.b(c,d=e`), folded at any width:
+    every name (at most 12 long) is whole on a line, and no character is lost."""
+    word = "".join(name + mark for name, mark in parts)
+    lines = wrap(word, width)
+    assert "".join(lines) == word
+    assert all(len(line) <= width for line in lines), lines
+    for name, _ in parts:
+        assert any(name in re.findall(r"\w+", line) for line in lines), (name, lines)
