@@ -71,6 +71,21 @@ _PLAIN = {
     # and math's bar over a letter named, not dropped (x̅, the mean, is not x; the macron
     # and tilde of a word's accents, ā, ã, are dropped as accents)
     "ℝ": "RR", "ℕ": "NN", "ℤ": "ZZ", "ℚ": "QQ", "ℂ": "CC", "\u0305": "bar",
+    # the rest of LaTeX's everyday symbols (`\forall`, `\cdots`, `\langle`, `\otimes`,
+    # `\prod`...), each "?" before; Greek letters are spelled by their names (`_greek`)
+    "Π": "prod", "⋯": "...", "⋮": ":", "⋱": "...", "∀": "forall", "∃": "exists",
+    "∄": "not exists", "¬": "not", "∅": "{}", "∉": "notin", "∋": "ni", "⊃": "supset",
+    "⊇": "supseteq", "⊊": "subsetneq", "⊋": "supsetneq", "∖": "\\", "∘": "o", "∙": "*",
+    "⋅": "*", "⊗": "(x)", "⊕": "(+)", "⊖": "(-)", "⊘": "(/)", "⋃": "Union", "⋂": "Intersect",
+    "⋆": "*", "†": "dagger", "‡": "ddagger", "≪": "<<", "≫": ">>", "⩽": "<=", "⩾": ">=",
+    "≃": "~=", "≅": "~=", "≉": "!~=", "≁": "!~", "⊥": "perp", "∥": "||", "∦": "!||",
+    "∣": "|", "∤": "!|", "⟨": "<", "⟩": ">", "⟦": "[[", "⟧": "]]", "⟶": "-->", "⟵": "<--",
+    "⟹": "==>", "⟸": "<==", "⟺": "<==>", "⟼": "|-->", "↪": "->", "⇀": "->", "↕": "<->",
+    "⇑": "Up", "⇓": "Down", "ħ": "hbar", "ℓ": "l", "ℵ": "aleph", "∠": "angle", "△": "triangle",
+    "□": "[]", "■": "#", "▪": "#", "⊢": "|-", "⊨": "|=", "≜": ":=", "≐": "=.", "≺": "<",
+    "≻": ">", "≼": "<=", "≽": ">=", "≲": "<~", "≳": ">~", "∴": "therefore",
+    "∵": "because", "∐": "coprod", "⨿": "coprod", "∔": "+", "∬": "iint", "∭": "iiint",
+    "ℏ": "hbar", "℘": "P", "∡": "angle", "\u20d7": "vec",
 }  # fmt: skip
 """The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
 and box drawing one character for one, symbols with a meaning spelled out. Superscripts and
@@ -113,12 +128,7 @@ def spelled(ch: str, before: str = "", after: str = "") -> str:
     either side: ηxᵢ as "eta x_i", not "etax_i"; iπ as "i pi", x∈S as "x in S"; a mark over
     a letter is not: x̅ as "xbar")."""
     if ch in _PLAIN:
-        word = _PLAIN[ch]
-        if len(word) > 1 and word[0].isalpha() and _ends_a_word(before) and not _mark(ch):
-            word = " " + word
-        if len(word) > 1 and word[-1].isalpha() and _starts_a_word(after):
-            return word + " "
-        return word
+        return _apart(_PLAIN[ch], ch, before, after)
     if ch.isascii():
         return ch
     import unicodedata
@@ -150,7 +160,59 @@ def spelled(ch: str, before: str = "", after: str = "") -> str:
         # dropped as the one inside a composed é is; so is an invisible format character (the
         # zero-width joiner of an emoji family, a direction mark): neither is a "?"
         return ""
-    return "?"
+    greek = _greek(ch)
+    if greek is not None:
+        return _apart(greek, ch, before, after)
+    macro = _latex_names().get(ch)
+    if macro is None:
+        return "?"
+    if unicodedata.category(ch).startswith("L"):
+        return macro  # a letter's name is a letter: ß as ss (straße as strasse)
+    return _apart("\\" + macro, ch, before, after)
+
+
+def _apart(word: str, ch: str, before: str, after: str) -> str:
+    """`word`, the spelling of `ch`, kept apart from a letter or digit on either side when it
+    is a word itself (ηx as "eta x"; not a mark over a letter: x̅ as "xbar")."""
+    if len(word) > 1 and word[0].isalpha() and _ends_a_word(before) and not _mark(ch):
+        word = " " + word
+    if len(word) > 1 and word[-1].isalpha() and _starts_a_word(after):
+        return word + " "
+    return word
+
+
+def _greek(ch: str) -> str | None:
+    """A Greek letter's name (ξ as xi, Γ as Gamma, ς as sigma), each "?" before but those
+    of `_PLAIN`; None for any other character."""
+    import unicodedata
+
+    name = unicodedata.name(ch, "").split()
+    if name[:1] != ["GREEK"] or name[1:3] not in (["SMALL", "LETTER"], ["CAPITAL", "LETTER"]):
+        return None
+    if len(name) > 5 or (len(name) == 5 and name[3] != "FINAL"):
+        return None  # GREEK SMALL LETTER ALPHA WITH TONOS decomposes (é as e): not here
+    letter = name[-1].lower().replace("lamda", "lambda")
+    return letter.capitalize() if name[1] == "CAPITAL" else letter
+
+
+_LATEX_NAMES: dict[str, str] = {}
+
+
+def _latex_names() -> dict[str, str]:
+    """Each character pylatexenc writes for a LaTeX macro of one word, and that macro's
+    shortest name. Built the first time a character has no other spelling (~0.15 s)."""
+    if not _LATEX_NAMES:
+        from pylatexenc.latex2text import get_default_latex_context_db
+
+        db = get_default_latex_context_db()
+        for category in db.categories():
+            for macro in db.d[category]["macros"].values():
+                text, name = getattr(macro, "simplify_repl", None), macro.macroname
+                if isinstance(text, str) and len(text) == 1 and not text.isascii():
+                    if name.isalpha() and len(name) < len(_LATEX_NAMES.get(text, name + " ")):
+                        _LATEX_NAMES[text] = name
+        _LATEX_NAMES.setdefault("", "")  # built, even when empty
+    return _LATEX_NAMES
 
 
 def _mark(ch: str) -> bool:
@@ -171,7 +233,9 @@ def _starts_a_word(ch: str) -> bool:
     digit, or a symbol spelled as a word itself (ηθ as "eta theta")."""
     if ch.isascii():
         return ch.isalnum()
-    return _PLAIN.get(ch, "")[:1].isalpha()
+    if ch in _PLAIN:
+        return _PLAIN[ch][:1].isalpha()
+    return _greek(ch) is not None
 
 
 def _spelled_all(text: str, before: str = " ", after: str = "") -> str:

@@ -1780,6 +1780,58 @@ def test_show_in_ascii_brackets_a_subscript_of_several_tokens(synced_env: dict[s
     assert "delta_l = W_(l+1)^T delta_(l+1) (.) f'(z_l)" in done.stdout.decode("ascii")
 
 
+#: LaTeX's everyday symbols, as a deck's math writes them: none is "?" in ASCII.
+_EVERYDAY = (
+    r"\cdots \ldots \vdots \ddots \forall \exists \nexists \neg \emptyset \varnothing \in"
+    r" \notin \ni \subset \supset \subseteq \supseteq \setminus \circ \bullet \otimes \oplus"
+    r" \ominus \odot \wedge \vee \cap \cup \bigcup \bigcap \int \iint \oint \partial \nabla"
+    r" \infty \pm \mp \times \div \cdot \ast \star \dagger \ll \gg \le \ge \leqslant"
+    r" \geqslant \neq \approx \simeq \cong \equiv \sim \propto \perp \parallel \mid \langle"
+    r" \rangle \lceil \rceil \lfloor \rfloor \lVert \rVert \to \mapsto \Rightarrow"
+    r" \Leftarrow \Leftrightarrow \longrightarrow \Longrightarrow \hookrightarrow \uparrow"
+    r" \downarrow \hbar \ell \aleph \angle \top \bot \vdash \models \prime \triangleq"
+    r" \prec \succ \preceq \succeq \lesssim \gtrsim \therefore \because \prod \coprod \sum"
+    r" \coloneqq \lessapprox \rightharpoonup \nearrow"
+).split()
+#: Greek letters, each spelled as its name; those with another spelling, as that.
+_GREEK = (
+    "alpha beta gamma delta zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau"
+    " upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Phi Psi Omega Upsilon"
+).split()
+_GREEK_OTHERWISE = {
+    "epsilon": "eps", "varepsilon": "eps", "vartheta": "theta", "varpi": "pi",
+    "varrho": "rho", "varsigma": "sigma", "varphi": "phi", "Sigma": "sum", "Pi": "prod",
+}  # fmt: skip
+
+
+@pytest.mark.no_files
+def test_every_everyday_latex_symbol_and_greek_letter_has_an_ascii_spelling() -> None:
+    """Reading user-deck math in ASCII: `$\\forall x \\in X$` read `? x in X`,
+    `$\\prod_k$` `?_k`, `$\\langle x, y \\rangle$` `? x, y ?`, `$x_1, \\cdots, x_n$`
+    `x_1, ?, x_n`, and ξ, κ, ν, ψ, χ, Γ, Θ, Λ, Ω all `?`: only the symbols of the built-in
+    cards had spellings. Each everyday symbol has one now, a Greek letter is its name, and
+    any other symbol pylatexenc writes is its LaTeX name."""
+    from dlcards.render import latex_to_unicode
+    from dlcards.stdio import spelled_pieces
+
+    def ascii_of(tex: str) -> str:
+        return "".join(spelled_pieces(latex_to_unicode(tex)))
+
+    unspelled = [tex for tex in _EVERYDAY if "?" in ascii_of(tex) or not ascii_of(tex).strip()]
+    assert unspelled == []
+    for name in _GREEK:
+        assert ascii_of("\\" + name) == name
+    for name, spelling in _GREEK_OTHERWISE.items():
+        assert ascii_of("\\" + name) == spelling
+    assert ascii_of(r"\forall x \in X, \exists y") == "forall x in X, exists y"
+    assert ascii_of(r"\prod_{k=1}^{K} p_k") == "prod_(k=1)^K p_k"
+    assert ascii_of(r"x_1, \cdots, x_n") == "x_1, ..., x_n"
+    assert ascii_of(r"a \otimes b \oplus c") == "a (x) b (+) c"
+    assert ascii_of(r"\kappa\nu") == "kappa nu"
+    assert ascii_of(r"x \lessapprox y") == r"x \lessapprox y"  # the long tail: its LaTeX name
+    assert "".join(spelled_pieces("straße, Ø")) == "strasse, O"  # a letter's name, bare
+
+
 _SUBSCRIPT = {"0": "₀", "1": "₁", "2": "₂", "+": "₊", "-": "₋", "=": "₌", "i": "ᵢ", "j": "ⱼ"}
 
 
