@@ -57,7 +57,7 @@ _PLAIN = {
     "∑": "sum", "Σ": "sum", "∈": "in", "∂": "d", "∇": "grad", "Δ": "Delta", "α": "alpha",
     "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "η": "eta", "θ": "theta",
     "λ": "lambda", "μ": "mu", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi",
-    "Φ": "Phi", "ω": "omega", "ŷ": "y^", "\u0302": "^", "§": "sec.", "∞": "inf", "√": "sqrt",
+    "Φ": "Phi", "ω": "omega", "§": "sec.", "∞": "inf", "√": "sqrt",
     "∝": "propto", "⊙": "(.)", "±": "+/-", "⁄": "/", "\ufe0f": "", "\ufe0e": "",
     "↺": "(again)", "↑": "Up", "↓": "Down", "›": ">", "∏": "prod", "↔": "<->", "∼": "~",
     "♪": "(sound)", "∗": "*", "∩": "cap", "∪": "cup", "⇐": "<==", "⊂": "subset", "⊆": "subseteq",
@@ -71,6 +71,9 @@ _PLAIN = {
     # and math's bar over a letter named, not dropped (x̅, the mean, is not x; the macron
     # and tilde of a word's accents, ā, ã, are dropped as accents)
     "ℝ": "RR", "ℕ": "NN", "ℤ": "ZZ", "ℚ": "QQ", "ℂ": "CC", "\u0305": "bar",
+    # a hat named as code names it (y^ read as a power: ŷ(1 − ŷ) was "y^(1 - y^)"), on ŷ
+    # and as the combining hat of x̂ and θ̂
+    "ŷ": "y_hat", "\u0302": "_hat",
     # the rest of LaTeX's everyday symbols (`\forall`, `\cdots`, `\langle`, `\otimes`,
     # `\prod`...), each "?" before; Greek letters are spelled by their names (`_greek`)
     "Π": "prod", "⋯": "...", "⋮": ":", "⋱": "...", "∀": "forall", "∃": "exists",

@@ -1688,7 +1688,7 @@ def test_a_topic_that_fits_the_line_is_never_cut(
         ("na\u0303o", "nao"),
         ("\u200fabc\u200e", "abc"),  # direction marks
         ("\U0001f468\u200d\U0001f469", "??"),  # an emoji family: its emoji, not its joiners
-        ("y\u0302", "y^"),  # the one combining mark spelled (ŷ, in the decks)
+        ("y\u0302", "y_hat"),  # a combining mark math writes (ŷ, in the decks): spelled
     ],
 )
 def test_a_combining_mark_or_format_character_is_no_question_mark(
@@ -1778,6 +1778,29 @@ def test_show_in_ascii_brackets_a_subscript_of_several_tokens(synced_env: dict[s
     )
     assert done.returncode == 0, done.stderr
     assert "delta_l = W_(l+1)^T delta_(l+1) (.) f'(z_l)" in done.stdout.decode("ascii")
+
+
+@pytest.mark.no_files
+def test_a_hat_reads_as_a_hat_not_a_power_in_ascii() -> None:
+    """bce-16's erratum and backprop-38's note in ASCII: the sigmoid's slope ŷ(1 − ŷ) read
+    `y^(1 - y^)`, y to the power (1 - y^), and ½(ŷ − y)² `(1/2)(y^ - y)^2`: the hat was
+    spelled as a caret. It is named as code names it."""
+    from rich.text import Text
+
+    from dlcards.console import in_encoding
+    from dlcards.render import latex_to_unicode
+    from dlcards.stdio import spelled_pieces
+
+    cases = {
+        "ŷ(1 − ŷ)": "y_hat(1 - y_hat)",
+        "½(ŷ − y)²": "(1/2)(y_hat - y)^2",
+        "ŷᵢ": "y_hat_i",
+        latex_to_unicode(r"\hat{\theta}_{MLE}"): "theta_hat_MLE",
+        latex_to_unicode(r"\hat{y}^{(i)}"): "y_hat^(i)",
+    }
+    for text, ascii_text in cases.items():
+        assert "".join(spelled_pieces(text)) == ascii_text
+        assert in_encoding(Text(text), "ascii").plain == ascii_text
 
 
 #: LaTeX's everyday symbols, as a deck's math writes them: none is "?" in ASCII.

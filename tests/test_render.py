@@ -408,7 +408,7 @@ def test_operators_scripts_and_macros_with_arguments_read_apart(tex: str, expect
         # an accent over its argument was dropped: the mean x̅ read as x
         (r"\overline{x} = \frac{1}{n}", "x\u0305 = 1/n", "xbar = 1/n"),
         (r"\overline{AB}", "A\u0305B\u0305", "Abar Bbar"),
-        (r"\widehat{y}", "y\u0302", "y^"),
+        (r"\widehat{y}", "y\u0302", "y_hat"),
         (r"\bar{x}", "x\u0305", "xbar"),
         # double-struck: 𝔼 was E (a variable E), 𝟙 was 1; in ASCII as AsciiMath writes them
         (r"x \in \mathbb{R}^n", "x ∈ ℝⁿ", "x in RR^n"),
