@@ -46,8 +46,8 @@ class _Closed:
 _PLAIN = {
     **dict(
         zip(
-            "−–—·×÷‖‘’“”•′─━│╭╮╰╯┤└█▇▆▅▄▃▂▁▉▊▋▌▍▎▏▓▒░◆✓✗↳⚠",
-            "---*x/|''\"\"*'-=|++++|+##==--__####|||%:.@vx>!",
+            "−–—·×÷‘’“”•′─━│╭╮╰╯┤└█▇▆▅▄▃▂▁▉▊▋▌▍▎▏▓▒░◆✓✗↳⚠",
+            "---*x/''\"\"*'-=|++++|+##==--__####|||%:.@vx>!",
             strict=True,
         )
     ),
@@ -74,6 +74,8 @@ _PLAIN = {
     # a hat named as code names it (y^ read as a power: ŷ(1 − ŷ) was "y^(1 - y^)"), on ŷ
     # and as the combining hat of x̂ and θ̂
     "ŷ": "y_hat", "\u0302": "_hat",
+    # a norm as plain-text math writes one: as |x|, ‖x‖² read as the absolute value
+    "‖": "||",
     # the rest of LaTeX's everyday symbols (`\forall`, `\cdots`, `\langle`, `\otimes`,
     # `\prod`...), each "?" before; Greek letters are spelled by their names (`_greek`)
     "Π": "prod", "⋯": "...", "⋮": ":", "⋱": "...", "∀": "forall", "∃": "exists",

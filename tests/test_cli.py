@@ -1803,6 +1803,25 @@ def test_a_hat_reads_as_a_hat_not_a_power_in_ascii() -> None:
         assert in_encoding(Text(text), "ascii").plain == ascii_text
 
 
+@pytest.mark.no_files
+def test_a_norm_reads_as_a_norm_in_ascii() -> None:
+    """perceptron-8's note in ASCII: the margin rises 'by eta|x|^2' and perceptron-21's
+    erratum divides by '|w|': the norm ‖x‖ was spelled as the absolute value |x|. It is
+    ||x||, as plain-text math (and loss-ig2's own `λ||w||²`) writes a norm."""
+    from rich.text import Text
+
+    from dlcards.console import in_encoding
+    from dlcards.render import latex_to_unicode
+
+    cases = {
+        "η‖x‖²": "eta||x||^2",
+        "y(wᵀx + b)/‖w‖": "y(w^T x + b)/||w||",
+        latex_to_unicode(r"\|x\|_2^2"): "||x||_2^2",
+    }
+    for text, ascii_text in cases.items():
+        assert in_encoding(Text(text), "ascii").plain == ascii_text
+
+
 #: LaTeX's everyday symbols, as a deck's math writes them: none is "?" in ASCII.
 _EVERYDAY = (
     r"\cdots \ldots \vdots \ddots \forall \exists \nexists \neg \emptyset \varnothing \in"
