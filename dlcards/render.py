@@ -97,8 +97,10 @@ _MATH_CHARS = {"-": "−", "'": "′"}
 _TRANSPOSE = {"T", "⊤", "⊺", "\N{MODIFIER LETTER CAPITAL T}"}
 _PRIMES = {"′", "″", "‴", "'"}
 
-#: A "simple" operand: a word, number or symbol that needs no parentheses around it.
-_SIMPLE_OPERAND = re.compile(r"[∂∇Δδ]?[\w.′]+")
+#: A "simple" operand: a name or a number (with its scripts and primes) that needs no
+#: parentheses around it. A number with a name after it is a product, not one: 1/2π read as
+#: π/2, exp(−x²/2σ²) as exp(−x²σ²/2), √2x as √2·x (now 1/(2π), x²/(2σ²), √(2x)).
+_SIMPLE_OPERAND = re.compile(r"[∂∇Δδ]?(?:[\d.]+[⁰¹²³⁴⁵⁶⁷⁸⁹′]*|[^\W\d][\w.′]*)")
 #: Characters after or before which a fraction is not juxtaposed with an operand.
 _OPERATOR_CHARS = frozenset("=+−-*/<>≤≥≈≠≡∼∝→←↔⇒⇐⇔↦×·÷±∓,;:([{|∈∉⊂⊆∪∩∧∨")
 

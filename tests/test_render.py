@@ -428,6 +428,28 @@ def test_math_that_reads_one_way_only(tex: str, expected: str, in_ascii: str) ->
 
 
 @pytest.mark.parametrize(
+    ("tex", "expected"),
+    [
+        (r"\exp(-\frac{x^2}{2\sigma^2})", "exp(−x²/(2σ²))"),  # the Gaussian's exponent
+        (r"\frac{1}{2\pi}", "1/(2π)"),
+        (r"\frac{1}{\sqrt{2\pi}\sigma}", "1/(√(2π)σ)"),
+        (r"\frac{\lambda}{2m}", "λ/(2m)"),
+        (r"\sqrt{2x}", "√(2x)"),
+        (r"\frac{3x}{4}", "(3x)/4"),
+        # a number or a name alone needs no brackets
+        (r"\frac{2}{n} + \frac{x}{0.5} + \frac{10^2}{5}", "2/n + x/0.5 + 10²/5"),
+        (r"\frac{\partial L}{\partial w_1}", "∂L/∂w₁"),
+    ],
+)
+def test_a_product_in_a_fraction_or_root_is_bracketed(tex: str, expected: str) -> None:
+    """Reading user-deck math: the Gaussian's `$\\exp(-\\frac{x^2}{2\\sigma^2})$` showed
+    as exp(−x²/2σ²), which reads as exp(−x²σ²/2), `$\\frac{1}{2\\pi}$` as 1/2π and
+    `$\\sqrt{2x}$` as √2x: a number with a name after it (a product) was taken for one
+    operand, as a name is."""
+    assert latex_to_unicode(tex) == expected
+
+
+@pytest.mark.parametrize(
     ("source", "expected"),
     [
         (
