@@ -382,9 +382,16 @@ def _in_name(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+#: After these a piece folds best: what follows is an argument or an item of its own.
+_OPENERS = frozenset("([{,;")
+
+
 def _token_cut(word: str, fits: int) -> int:
-    """Where to cut `word`, whose first `fits` characters fit on the line (see `fold`)."""
-    anywhere = 0
+    """Where to cut `word`, whose first `fits` characters fit on the line (see `fold`): at
+    the last boundary after an opening bracket or a comma in the line's second half (a
+    call's argument whole: `CrossEntropyLoss(` / `label_smoothing=0.1)`, not
+    `CrossEntropyLoss(label_smoothing` / `=0.1)`), else at the last boundary."""
+    anywhere = last = 0
     for cut in range(fits, 0, -1):
         after = word[cut]
         if cell_len(after) == 0 and not after.isspace():
@@ -396,8 +403,10 @@ def _token_cut(word: str, fits: int) -> int:
             continue  # a space inside a piece binds (`= 5`): an operator never ends a line
         if after in _CLOSERS:
             continue
-        return cut
-    return anywhere or fits
+        if word[cut - 1] in _OPENERS:
+            return cut if 2 * cut >= fits or not last else last
+        last = last or cut
+    return last or anywhere or fits
 
 
 def _loop_last(items: list[str]) -> list[tuple[bool, str]]:

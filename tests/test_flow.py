@@ -632,3 +632,18 @@ def test_a_piece_with_no_space_is_folded_between_its_names(
     assert all(len(line) <= width for line in lines), lines
     for name, _ in parts:
         assert any(name in re.findall(r"\w+", line) for line in lines), (name, lines)
+
+
+def test_a_call_folds_after_its_opening_bracket_not_inside_an_argument() -> None:
+    """cce-29's erratum at 40 columns: `CrossEntropyLoss(label_smoothing` / `=0.1)`, an
+    argument cut at its `=` where the call's bracket was in the line's second half."""
+    from dlcards.flow import fold
+
+    assert fold("CrossEntropyLoss(label_smoothing=0.1)", 33) == [
+        "CrossEntropyLoss(",
+        "label_smoothing=0.1)",
+    ]
+    assert fold("torch.optim.SGD(model.parameters(),", 30) == [
+        "torch.optim.SGD(",
+        "model.parameters(),",
+    ]
