@@ -35,7 +35,18 @@ from typing import NamedTuple
 
 from rich.cells import cell_len, chop_cells
 
-__all__ = ["BULLET", "MATH_META", "breaks", "clip", "fold", "hang", "min_width", "wrap"]
+__all__ = [
+    "BULLET",
+    "CONTINUED",
+    "MATH_META",
+    "breaks",
+    "clip",
+    "continues",
+    "fold",
+    "hang",
+    "min_width",
+    "wrap",
+]
 
 #: The meta key (or, in dlcards.render's spans, the style) that marks a LaTeX math span.
 MATH_META = "dlcards.math"
@@ -366,16 +377,37 @@ def fold(word: str, room: int) -> list[str]:
     spaces (they bind: `= 5`) nor before a character of no width (a combining mark).
     rich's fold (`chop_cells`) cut at the last cell: `torch.optim.SGD(model.paramete` /
     `rs(), lr=…` at 40 columns. Only a name longer than the line is still cut inside (no
-    boundary there); the trailing spaces stay with the last chunk."""
+    boundary there), a cell short of the line: the layout ends that line with CONTINUED
+    (`continues`). The trailing spaces stay with the last chunk."""
     chunks: list[str] = []
     while cell_len(word.rstrip(" ")) > room > 0:
         fits = max(len(chop_cells(word, room)[0]), 1)  # a wide character on a line of one
         if fits >= len(word.rstrip(" ")):
             break
         cut = _token_cut(word, fits)
+        if continues(word, cut, room):  # a cell for the mark
+            cut = max(len(chop_cells(word, room - 1)[0]), 1)
         chunks.append(word[:cut])
         word = word[cut:]
     return [*chunks, word]
+
+
+CONTINUED = "\\"
+"""The mark that ends a line cut inside a name (a name longer than the line: no token
+boundary to cut at), as a terminal editor marks a continued line: the name is never split
+without a word (`training_data_loader_with_augmen` / `tation`). ASCII: one cell in any
+terminal, and what a line continued in code ends with."""
+
+
+def continues(line: str, cut: int, room: int) -> bool:
+    """Whether a break of `line` at `cut` falls inside a name of ASCII letters, digits and
+    `_` (a line of words broken at a space never does; a word of CJK, which breaks between
+    any two of its characters, neither): the line before it then ends in CONTINUED. `room`:
+    the cells of a line after the first (`fold`'s), which has room for the mark from 2."""
+    if room < 2 or not 0 < cut < len(line):
+        return False
+    before, after = line[cut - 1], line[cut]
+    return before.isascii() and after.isascii() and _in_name(before) and _in_name(after)
 
 
 def _in_name(ch: str) -> bool:
@@ -420,7 +452,10 @@ def wrap(text: str, width: int) -> list[str]:
     for line in text.split("\n"):
         indent = hang(line, width)
         cuts = [0, *breaks(line, width, indent=indent), len(line)]
-        pieces = [line[a:b].rstrip(" ") for a, b in zip(cuts, cuts[1:], strict=False)]
+        pieces = [
+            line[a:b].rstrip(" ") + (CONTINUED if continues(line, b, width - indent) else "")
+            for a, b in zip(cuts, cuts[1:], strict=False)
+        ]
         lines += [pieces[0], *(" " * indent + piece for piece in pieces[1:])]
     return lines
 

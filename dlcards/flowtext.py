@@ -9,7 +9,7 @@ from rich.containers import Lines
 from rich.style import Style
 from rich.text import Span, Text
 
-from dlcards.flow import MATH_META, breaks, hang, min_width
+from dlcards.flow import CONTINUED, MATH_META, breaks, continues, hang, min_width
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -81,7 +81,11 @@ class FlowText(Text):
             if "\t" in line:
                 line.expand_tabs(tab_size)
             indent = hang(line.plain, width)
-            new_lines = line.divide(breaks(line.plain, width, _math_ranges(line), indent))
+            cuts = breaks(line.plain, width, _math_ranges(line), indent)
+            new_lines = line.divide(cuts)
+            for piece, cut in zip(new_lines, cuts, strict=False):
+                if continues(line.plain, cut, width - indent):
+                    piece.append(CONTINUED)  # a name cut: the line says it goes on
             for piece in new_lines[1:]:
                 piece.pad_left(indent)  # a list item's further lines, past its bullet
             for piece in new_lines:

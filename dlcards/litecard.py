@@ -117,6 +117,8 @@ def _wrap(text: Styled, width: int, pad: bool) -> list[Segments] | None:
         pieces = list(zip([0, *cuts], [*cuts, len(line)], strict=True))
         for (a, b), kept in zip(pieces, _divide(spans, pieces), strict=True):
             piece = line[a:b]
+            if text.flow and flow.continues(line, b, width - indent):  # as FlowText marks it
+                piece += flow.CONTINUED
             if a and indent:  # a list item's further lines, past its bullet (rich's pad_left)
                 piece, kept = (
                     " " * indent + piece,

@@ -365,7 +365,7 @@ def test_a_list_item_wrapped_keeps_its_text_and_fits(
 ) -> None:
     """A list item's lines, their indent taken off, are its text again (a piece too wide for
     a line folded), and each fits the width, its further lines indented within it."""
-    from dlcards.flow import hang
+    from dlcards.flow import CONTINUED, hang
 
     item = mark + " ".join(words)
     lines = wrap(item, width)
@@ -373,7 +373,9 @@ def test_a_list_item_wrapped_keeps_its_text_and_fits(
     assert indent in (0, len(mark))
     assert [line[:indent].strip() for line in lines[1:]] == [""] * (len(lines) - 1)
     rest = [line[indent:] for line in lines[1:]]
-    assert "".join("".join([lines[0], *rest]).split()) == "".join(item.split())
+    # a name cut inside ends its line with the mark that says so (`flow.CONTINUED`)
+    unmarked = [piece.removesuffix(CONTINUED) for piece in [lines[0], *rest]]
+    assert "".join("".join(unmarked).split()) == "".join(item.split())
     assert all(len(line) <= width for line in lines), lines
 
 
@@ -560,13 +562,16 @@ def test_a_line_of_wide_characters_ending_in_a_space_loses_no_character() -> Non
 )
 def test_wide_words_wrapped_in_a_cell_keep_every_character(words: list[str], width: int) -> None:
     """Words of one- and two-cell characters, wrapped in a grid cell at any width: every
-    character is on screen (a word wider than the line folds, never an ellipsis)."""
+    character is on screen (a word wider than the line folds, never an ellipsis; a run of
+    ASCII letters cut inside ends its line with `flow.CONTINUED`)."""
+    from dlcards.flow import CONTINUED
     from dlcards.flowtext import flowing
 
     text = flowing(" ".join(words))
     lines = _cell_lines(text, width)
     assert "…" not in "".join(lines), lines
-    assert "".join("".join(line[2:].split()) for line in lines) == "".join(words), lines
+    shown = ["".join(line[2:].split()).removesuffix(CONTINUED) for line in lines]
+    assert "".join(shown) == "".join(words), lines
 
 
 CODE_LINE = (
@@ -646,4 +651,27 @@ def test_a_call_folds_after_its_opening_bracket_not_inside_an_argument() -> None
     assert fold("torch.optim.SGD(model.parameters(),", 30) == [
         "torch.optim.SGD(",
         "model.parameters(),",
+    ]
+
+
+def test_a_name_longer_than_the_line_is_cut_with_a_continuation_mark() -> None:
+    """At 40 columns a code block's `enumerate(training_data_loader_with_augmentation):`
+    showed `training_data_loader_with_augmen` / `tation):`, the name split with nothing to
+    say so. A name cut inside (there is no token boundary in it) ends its line with
+    CONTINUED, as a terminal editor marks a continued line; the line stays in its width."""
+    from dlcards.flow import CONTINUED
+
+    line = "for batch in enumerate(training_data_loader_with_augmentation):"
+    for width in range(12, 38):  # narrower than the name
+        lines = wrap(line, width)
+        assert all(len(piece) <= width for piece in lines), (width, lines)
+        marked = [piece for piece in lines if piece.endswith(CONTINUED)]
+        assert marked, (width, lines)  # the name is longer than any of these lines
+        assert "".join(p.removesuffix(CONTINUED) for p in lines).replace(" ", "") == line.replace(
+            " ", ""
+        )
+    # a line of words broken at its spaces, and a name that fits, get no mark
+    assert not any(p.endswith(CONTINUED) for p in wrap(CODE_LINE, 40))
+    assert wrap("training_data_loader_with_augmentation", 38) == [
+        "training_data_loader_with_augmentation"
     ]

@@ -5,6 +5,7 @@ colour, in a pipe, and random cards; what it cannot lay out as rich would it lea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pytest
@@ -185,3 +186,29 @@ def test_a_computation_that_fails_is_laid_out_as_rich_lays_it_out(width: int) ->
     assert any(b.plain.startswith("⚠") for b in math_extras(card) if hasattr(b, "plain"))
     env = {"FORCE_COLOR": "1", "COLUMNS": str(width), "LINES": "40"}
     assert compare(card, TITLES[card.topic], STATUS[1], env, True)
+
+
+@pytest.mark.parametrize("width", [20, 27, 33, 45])
+def test_a_name_cut_with_its_continuation_mark_is_laid_out_as_rich_does(width: int) -> None:
+    """A name longer than the line is cut with a mark at the line's end (`flow.CONTINUED`),
+    which litecard adds where FlowText adds it: the same bytes."""
+    from dlcards.flow import CONTINUED
+
+    card = CATALOG.card("gd-23")._replace(
+        answer="it calls `enumerate(training_data_loader_with_augmentation_and_shuffling)`"
+    )
+    env = {"FORCE_COLOR": "1", "COLUMNS": str(width), "LINES": "40"}
+    assert compare(card, "Gradient Descent", STATUS[0], env, True)
+    with pytest.MonkeyPatch.context() as mp:
+        shown = printed(
+            mp,
+            env,
+            True,
+            None,
+            lambda: litecard.write(
+                card.id, "G", "", "", card_blocks(card, True, math_extras(card)), ["new"], "dim"
+            ),
+            "utf-8",
+        )
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", shown).splitlines()
+    assert any(line.rstrip(" │").endswith(CONTINUED) for line in lines), shown

@@ -278,7 +278,7 @@ def _leeches_stacked(
     under them, indented, wrapped between words (a formula kept whole where it fits), whole."""
     from rich.text import Text
 
-    from dlcards.flow import breaks
+    from dlcards.flow import CONTINUED, breaks, continues
 
     text = Text()
     for card, (question, math), count in zip(cards, questions, counts, strict=True):
@@ -290,7 +290,8 @@ def _leeches_stacked(
             text.append(f"  {card.topic}", style="dim")
         cuts = [0, *breaks(question, max(width - 2, 1), math), len(question)]
         for a, b in zip(cuts, cuts[1:], strict=False):
-            text.append(f"\n  {question[a:b].strip(' ')}")
+            mark = CONTINUED if continues(question, b, max(width - 2, 1)) else ""
+            text.append(f"\n  {question[a:b].strip(' ')}{mark}")
     return text
 
 
