@@ -237,7 +237,13 @@ def in_encoding(text: Text, encoding: str) -> Text:
 
     # each run of characters the encoding cannot show spelled as a whole, as the stream's
     # error handler spells it (a run of subscripts bracketed: Wₗ₊₁ as W_(l+1)), each
-    # character given its piece of the spelling for the spans to move along
+    # character given its piece of the spelling for the spans to move along; inside a
+    # formula (a LaTeX span) with its accents named (x̃ as x_tilde)
+    from dlcards.flowtext import math_ranges
+
+    math = [False] * len(plain)
+    for a, b in math_ranges(text):
+        math[a:b] = [True] * (b - a)
     pieces: list[str] = []
     n = len(plain)
     while len(pieces) < n:
@@ -246,11 +252,11 @@ def in_encoding(text: Text, encoding: str) -> Text:
             pieces.append(plain[start])
             continue
         end = start + 1
-        while end < n and not shown(plain[end]):
+        while end < n and not shown(plain[end]) and math[end] == math[start]:
             end += 1
         before = _space(plain[start - 1]) if start else " "
         after = _space(plain[end]) if end < n else " "
-        pieces += spelled_pieces(plain[start:end], before, after)
+        pieces += spelled_pieces(plain[start:end], before, after, math[start])
     starts, at = [], 0
     for piece in pieces:
         starts.append(at)

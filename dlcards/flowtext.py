@@ -25,7 +25,16 @@ if TYPE_CHECKING:
 
     from dlcards.flow import Range
 
-__all__ = ["MATH_MARK", "CardText", "FlowText", "flowing", "one_line", "rich_spans", "settings"]
+__all__ = [
+    "MATH_MARK",
+    "CardText",
+    "FlowText",
+    "flowing",
+    "math_ranges",
+    "one_line",
+    "rich_spans",
+    "settings",
+]
 
 #: The style of that mark: no colour or attribute, only the meta.
 MATH_MARK = Style(meta={MATH_META: True})
@@ -36,7 +45,8 @@ class CardText(Text):
     which dlcards.console lays out as it is written, as FlowText."""
 
 
-def _math_ranges(text: Text) -> list[Range]:
+def math_ranges(text: Text) -> list[Range]:
+    """Where `text` holds a LaTeX formula (the spans marked MATH_MARK)."""
     return [
         (span.start, span.end)
         for span in text.spans
@@ -81,7 +91,7 @@ class FlowText(Text):
             if "\t" in line:
                 line.expand_tabs(tab_size)
             indent = hang(line.plain, width)
-            cuts = breaks(line.plain, width, _math_ranges(line), indent)
+            cuts = breaks(line.plain, width, math_ranges(line), indent)
             new_lines = line.divide(cuts)
             for piece, cut in zip(new_lines, cuts, strict=False):
                 if continues(line.plain, cut, width - indent):
@@ -106,7 +116,7 @@ class FlowText(Text):
         spelled = in_encoding(self, console.encoding)
         lines = spelled.split(allow_blank=True)
         widest = max((line.cell_len for line in lines), default=0)
-        narrow = max((min_width(line.plain, _math_ranges(line)) for line in lines), default=0)
+        narrow = max((min_width(line.plain, math_ranges(line)) for line in lines), default=0)
         return Measurement(min(narrow, widest), widest)
 
 
@@ -170,7 +180,7 @@ def one_line(text: Text) -> tuple[str, list[Range]]:
     """`text` on one line (each run of whitespace one space, none at the ends) and its math
     ranges, moved along."""
     plain = text.plain
-    ranges = _math_ranges(text)
+    ranges = math_ranges(text)
     if not ranges:  # the same line, from str.split's runs of whitespace (str.isspace's)
         return " ".join(plain.split()), []
     kept: list[int] = []  # kept[k]: the index in `plain` of the k-th character kept

@@ -70,7 +70,7 @@ _PLAIN = {
     # double-struck letters as AsciiMath writes them (NFKD's R would read as a variable R),
     # and math's bar over a letter named, not dropped (x̅, the mean, is not x; the macron
     # and tilde of a word's accents, ā, ã, are dropped as accents)
-    "ℝ": "RR", "ℕ": "NN", "ℤ": "ZZ", "ℚ": "QQ", "ℂ": "CC", "\u0305": "bar",
+    "ℝ": "RR", "ℕ": "NN", "ℤ": "ZZ", "ℚ": "QQ", "ℂ": "CC", "\u0305": "_bar",
     # a hat named as code names it (y^ read as a power: ŷ(1 − ŷ) was "y^(1 - y^)"), on ŷ
     # and as the combining hat of x̂ and θ̂
     "ŷ": "y_hat", "\u0302": "_hat",
@@ -90,7 +90,7 @@ _PLAIN = {
     "□": "[]", "■": "#", "▪": "#", "⊢": "|-", "⊨": "|=", "≜": ":=", "≐": "=.", "≺": "<",
     "≻": ">", "≼": "<=", "≽": ">=", "≲": "<~", "≳": ">~", "∴": "therefore",
     "∵": "because", "∐": "coprod", "⨿": "coprod", "∔": "+", "∬": "iint", "∭": "iiint",
-    "ℏ": "hbar", "℘": "P", "∡": "angle", "\u20d7": "vec",
+    "ℏ": "hbar", "℘": "P", "∡": "angle", "\u20d7": "_vec",
 }  # fmt: skip
 """The cards' symbols in plain ASCII, for a terminal whose encoding cannot show them: marks
 and box drawing one character for one, symbols with a meaning spelled out. Superscripts and
@@ -131,7 +131,7 @@ def spelled(ch: str, before: str = "", after: str = "") -> str:
     superscript or subscript after one of its kind continues its run: ⁻⁵ as ^-5); `after`:
     the one after it (a symbol spelled as a word is kept apart from a letter or digit on
     either side: ηxᵢ as "eta x_i", not "etax_i"; iπ as "i pi", x∈S as "x in S"; a mark over
-    a letter is not: x̅ as "xbar")."""
+    a letter is not: x̅ as "x_bar")."""
     if ch in _PLAIN:
         return _apart(_PLAIN[ch], ch, before, after)
     if ch.isascii():
@@ -178,7 +178,7 @@ def spelled(ch: str, before: str = "", after: str = "") -> str:
 
 def _apart(word: str, ch: str, before: str, after: str) -> str:
     """`word`, the spelling of `ch`, kept apart from a letter or digit on either side when it
-    is a word itself (ηx as "eta x"; not a mark over a letter: x̅ as "xbar")."""
+    is a word itself (ηx as "eta x"; not a mark over a letter: x̅ as "x_bar")."""
     if len(word) > 1 and word[0].isalpha() and _ends_a_word(before) and not _mark(ch):
         word = " " + word
     if len(word) > 1 and word[-1].isalpha() and _starts_a_word(after):
@@ -248,14 +248,27 @@ def _spelled_all(text: str, before: str = " ", after: str = "") -> str:
     return "".join(spelled_pieces(text, before, after))
 
 
-def spelled_pieces(text: str, before: str = " ", after: str = "") -> list[str]:
+#: Accents that LaTeX math puts over a letter (`\\tilde`, `\\dot`, `\\hat`, `\\bar`, `\\vec`):
+#: inside a formula each is named after its letter (x̃ as x_tilde, ẋ as x_dot), where a
+#: word's accents are dropped (não as nao, é as e): x̃ and ẋ read as x.
+MATH_ACCENTS = {
+    "\u0302": "_hat", "\u0303": "_tilde", "\u0307": "_dot", "\u0308": "_ddot",
+    "\u0305": "_bar", "\u0304": "_bar", "\u20d7": "_vec", "\u0306": "_breve", "\u030c": "_check",
+}  # fmt: skip
+
+
+def spelled_pieces(text: str, before: str = " ", after: str = "", math: bool = False) -> list[str]:
     """`text` spelled as `spelled` spells each character, one piece per character; `before`
     and `after`: the characters around it. A run of superscripts or subscripts is spelled as
     a whole, on its first character, and bracketed when it is more than one token: Wₗ₊₁ as
     W_(l+1) and xⁿ⁺¹ as x^(n+1), where the characters one by one gave W_l+1, which reads as
-    W_l + 1; one token stays bare (wᵢⱼ as w_ij, 10⁻⁵ as 10^-5, xᵀ as x^T)."""
+    W_l + 1; one token stays bare (wᵢⱼ as w_ij, 10⁻⁵ as 10^-5, xᵀ as x^T). `math`: the text
+    is a formula's (a LaTeX span), whose accents are named (MATH_ACCENTS)."""
     befores, afters = (before + text)[: len(text)], text[1:] + (after or " ")
-    pieces = [spelled(ch, b, a) for b, ch, a in zip(befores, text, afters, strict=True)]
+    pieces = [
+        (_accented(ch, b, a) if math and not ch.isascii() else None) or spelled(ch, b, a)
+        for b, ch, a in zip(befores, text, afters, strict=True)
+    ]
     scripts = [None if ch.isascii() else _script(ch) for ch in text]
     start, n = 0, len(text)
     while start < n:
@@ -276,6 +289,19 @@ def spelled_pieces(text: str, before: str = " ", after: str = "") -> list[str]:
             pieces[start:end] = [first[0] + body + gap] + [""] * (end - start - 1)
         start = end
     return pieces
+
+
+def _accented(ch: str, before: str, after: str) -> str | None:
+    """`ch` in a formula: a math accent named (MATH_ACCENTS), alone or on its letter (ẋ,
+    composed, as x_dot); None for any other character."""
+    if ch in MATH_ACCENTS:
+        return MATH_ACCENTS[ch]
+    import unicodedata
+
+    parts = unicodedata.normalize("NFD", ch)
+    if len(parts) < 2 or not all(mark in MATH_ACCENTS for mark in parts[1:]):
+        return None
+    return spelled(parts[0], before, "") + "".join(MATH_ACCENTS[mark] for mark in parts[1:])
 
 
 def _one_token(body: str) -> bool:

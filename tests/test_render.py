@@ -406,10 +406,10 @@ def test_operators_scripts_and_macros_with_arguments_read_apart(tex: str, expect
         # the starred \operatorname (limits under it) showed its star: `*argmax`
         (r"\operatorname*{argmax}_\theta L", "argmax_θ L", "argmax_theta L"),
         # an accent over its argument was dropped: the mean x̅ read as x
-        (r"\overline{x} = \frac{1}{n}", "x\u0305 = 1/n", "xbar = 1/n"),
-        (r"\overline{AB}", "A\u0305B\u0305", "Abar Bbar"),
+        (r"\overline{x} = \frac{1}{n}", "x\u0305 = 1/n", "x_bar = 1/n"),
+        (r"\overline{AB}", "A\u0305B\u0305", "A_bar B_bar"),
         (r"\widehat{y}", "y\u0302", "y_hat"),
-        (r"\bar{x}", "x\u0305", "xbar"),
+        (r"\bar{x}", "x\u0305", "x_bar"),
         # double-struck: 𝔼 was E (a variable E), 𝟙 was 1; in ASCII as AsciiMath writes them
         (r"x \in \mathbb{R}^n", "x ∈ ℝⁿ", "x in RR^n"),
         (r"\mathbb{E}[X]", "\U0001d53c[X]", "EE[X]"),
@@ -447,6 +447,22 @@ def test_a_product_in_a_fraction_or_root_is_bracketed(tex: str, expected: str) -
     `$\\sqrt{2x}$` as √2x: a number with a name after it (a product) was taken for one
     operand, as a name is."""
     assert latex_to_unicode(tex) == expected
+
+
+@pytest.mark.no_files
+def test_a_formulas_accents_are_named_in_ascii_and_a_words_dropped() -> None:
+    """Reading user-deck math in ASCII: `$\\tilde{x}$` and `$\\dot{x}$` read `x` (the
+    estimate and the derivative as the variable) and `$\\vec{v}$` `v`: a combining accent
+    is dropped, as a word's must be (não, café written apart). Inside a formula each is
+    named after its letter, as the hat and the bar are; outside one a word keeps reading
+    as a word."""
+    from dlcards.console import in_encoding
+
+    formula = r"$\tilde{x} + \dot{x} + \ddot{x} + \vec{v} + \hat{\theta} + \bar{x} = \tilde{a}$"
+    shown = in_encoding(to_rich(formula), "ascii").plain
+    assert shown == "x_tilde + x_dot + x_ddot + v_vec + theta_hat + x_bar = a_tilde"
+    words = "na\u0303o, cafe\u0301, São Paulo"
+    assert in_encoding(to_rich(words), "ascii").plain == "nao, cafe, Sao Paulo"
 
 
 @pytest.mark.parametrize(
