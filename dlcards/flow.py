@@ -55,10 +55,16 @@ MATH_META = "dlcards.math"
 #: formula too long for a line may break before one of them.
 OPERATORS = frozenset(
     "= + − × / · ÷ ± ∓ ≈ ≤ ≥ < > ≠ ≡ ∝ ∼ → ← ↔ ⇒ ⇐ ⇔ ↦ ∈ ∉ ⊂ ⊆ ∪ ∩ ∧ ∨ := ∗ *".split()
+) | frozenset(
+    # as code writes them, and as an ASCII terminal gets the symbols (`dlcards.stdio`): the
+    # text is spelled before it is wrapped, and `(z <= 0)` was cut as `(z <=` / `0)`
+    "- <= >= != ~= == -> <- => <= <=> <== ==> --> <-- |-> +/- -/+".split()
 )
 #: The operators a formula too long for a line is cut before first: its sides stay whole
 #: where they fit (`σ(0) = 1 / (1 + e^(0))` / `= 0.5`, not `… = 1` / `/ (1 + 1) = 0.5`).
-RELATIONS = frozenset("= ≈ ≤ ≥ < > ≠ ≡ ∝ ∼ → ← ↔ ⇒ ⇐ ⇔ ↦ := ∈ ∉ ⊂ ⊆".split())
+RELATIONS = frozenset("= ≈ ≤ ≥ < > ≠ ≡ ∝ ∼ → ← ↔ ⇒ ⇐ ⇔ ↦ := ∈ ∉ ⊂ ⊆".split()) | frozenset(
+    "<= >= != ~= == -> <- => <=> <== ==> --> <-- |->".split()
+)
 #: Big operators whose subscripted head binds to the operand after it: `Σⱼ e^(zⱼ)`.
 _BIG = "ΣΠ∑∏∫∮"
 _OPEN, _CLOSE = "([{", ")]}"

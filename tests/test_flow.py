@@ -675,3 +675,22 @@ def test_a_name_longer_than_the_line_is_cut_with_a_continuation_mark() -> None:
     assert wrap("training_data_loader_with_augmentation", 38) == [
         "training_data_loader_with_augmentation"
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "formula"),
+    [
+        ("active ReLUs pass the gradient unchanged; an inactive one (z <= 0) passes 0", "(z <= 0)"),
+        (
+            "the rule is W_new = W_old - eta * (dL/dW_old) for every weight",
+            "W_new = W_old - eta * (dL/dW_old)",
+        ),
+        ("so dL/dz = y_hat - y (bce-19) tends to -1 as y_hat -> 0 here", "y_hat -> 0"),
+    ],
+)
+def test_an_operator_spelled_in_ascii_still_binds_its_formula(line: str, formula: str) -> None:
+    """vgp-7's worked step in `study` at 40 columns with LC_ALL=C: `(z <=` / `0) passes 0`.
+    The text is spelled before it is wrapped, and `<=`, `->` or a minus written `-` were not
+    operators to the wrap, so a formula was cut at them as prose is."""
+    for width in range(len(formula) + 2, len(line)):
+        assert any(formula in piece for piece in wrap(line, width)), (width, wrap(line, width))
