@@ -85,7 +85,7 @@ class Space(NamedTuple):
 
 #: The power of ten of a number in scientific notation as dlcards writes one (`9.537 × 10⁻⁷`,
 #: `dlcards.engine.fmt`): a formula is never cut before its ×.
-_POWER_OF_TEN = re.compile("10[⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_POWER_OF_TEN = re.compile(r"10(?:[⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\^[+-]?[0-9]+)")  # and ASCII's 10^-7
 
 #: What `spaces` looks at: an opening or a closing bracket, or a run of spaces.
 _STOPS = re.compile(r"[(\[{]|[)\]}]| +")
@@ -123,7 +123,7 @@ def spaces(line: str, math: Sequence[Range] = ()) -> list[Space]:
             and before not in OPERATORS
             and (after in OPERATORS or before.endswith((",", ";")))
             # `3.355 × 10⁻⁴` is one number: cut before its ×, `3.355` ended a line
-            and not (after == "×" and _POWER_OF_TEN.match(line, j + 2) is not None)
+            and not (after in "×*" and _POWER_OF_TEN.match(line, j + 2) is not None)
         )
         out.append(Space(i, j, formula, soft, len(stack)))
     return out

@@ -47,7 +47,7 @@ _PLAIN = {
     **dict(
         zip(
             "−–—·×÷‘’“”•′─━│╭╮╰╯┤└█▇▆▅▄▃▂▁▉▊▋▌▍▎▏▓▒░◆✓✗↳⚠",
-            "---*x/''\"\"*'-=|++++|+##==--__####|||%:.@vx>!",
+            "---**/''\"\"*'-=|++++|+##==--__####|||%:.@vx>!",
             strict=True,
         )
     ),
@@ -74,6 +74,8 @@ _PLAIN = {
     # a hat named as code names it (y^ read as a power: ŷ(1 − ŷ) was "y^(1 - y^)"), on ŷ
     # and as the combining hat of x̂ and θ̂
     "ŷ": "y_hat", "\u0302": "_hat",
+    # × is * above (as · is): as x it read as the variable x (`w x 0.7`), and a wrap took
+    # it for a word, cutting `1.388 x` / `10^-5`
     # a norm as plain-text math writes one: as |x|, ‖x‖² read as the absolute value
     "‖": "||",
     # the rest of LaTeX's everyday symbols (`\forall`, `\cdots`, `\langle`, `\otimes`,

@@ -694,3 +694,18 @@ def test_an_operator_spelled_in_ascii_still_binds_its_formula(line: str, formula
     operators to the wrap, so a formula was cut at them as prose is."""
     for width in range(len(formula) + 2, len(line)):
         assert any(formula in piece for piece in wrap(line, width)), (width, wrap(line, width))
+
+
+def test_a_times_sign_in_ascii_is_a_star_and_keeps_its_power_of_ten() -> None:
+    """Cards in ASCII at 40 columns: `max |difference| = 1.388 x` / `10^-5`, `(2 x` / `1e-6)`
+    and `derivatives 0.5 x 0.5 x` ... : × was spelled `x`, which a wrap took for a word (and
+    a reader for the variable x: `w x 0.7`). It is `*`, an operator, and a power of ten stays
+    with its mantissa as it does in Unicode."""
+    from dlcards.stdio import spelled_pieces
+
+    step = "".join(spelled_pieces("max |difference| = 1.388 × 10⁻⁵, B × K"))
+    assert step == "max |difference| = 1.388 * 10^-5, B * K"
+    for width in range(16, 60):
+        lines = wrap(f"the check: {step} here", width)
+        assert any("1.388 * 10^-5" in line for line in lines), (width, lines)
+        assert not any(line.rstrip().endswith("*") for line in lines), (width, lines)
