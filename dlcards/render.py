@@ -237,7 +237,10 @@ def _script(text: str, kind: str) -> str:
         table = SUPERSCRIPTS
     else:
         table = SUBSCRIPTS
-    if all(ch in table for ch in text):
+    # a word under a letter is a label, written as one (`W_new`, `y_pred`): in subscript
+    # letters, `y_{\text{true}}` read yₜᵣᵤₑ beside y_pred (d has none), x_{max} xₘₐₓ
+    label = kind == "_" and len(text) > 2 and text.isalpha()
+    if all(ch in table for ch in text) and not label:
         return "".join(table[ch] for ch in text)
     # a superscript of more than one symbol in brackets, unless a number: `e^{i\pi}` as
     # e^iπ read as e^i·π, `e^{x^2}` as e^x² as (e^x)²; a subscript is a label (`W_new`)

@@ -449,6 +449,22 @@ def test_a_product_in_a_fraction_or_root_is_bracketed(tex: str, expected: str) -
     assert latex_to_unicode(tex) == expected
 
 
+@pytest.mark.parametrize(
+    ("tex", "expected"),
+    [
+        (r"y_{\text{pred}} - y_{\text{true}}", "y_pred − y_true"),
+        (r"x_{\max} = x_{max}", "x_max = x_max"),
+        # indices stay subscript letters
+        (r"a_{ij} + \theta_{t+1}", "aᵢⱼ + θₜ₊₁"),
+    ],
+)
+def test_a_word_under_a_letter_is_a_label(tex: str, expected: str) -> None:
+    """Reading user-deck math: `$y_{\\text{pred}} - y_{\\text{true}}$` showed as
+    "y_pred − yₜᵣᵤₑ", one label written out and the other in subscript letters (t, r, u, e
+    have them, d has none), and `$x_{\\max}$` as xₘₐₓ: a word under a letter is a label."""
+    assert latex_to_unicode(tex) == expected
+
+
 @pytest.mark.no_files
 def test_a_formulas_accents_are_named_in_ascii_and_a_words_dropped() -> None:
     """Reading user-deck math in ASCII: `$\\tilde{x}$` and `$\\dot{x}$` read `x` (the
