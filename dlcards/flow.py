@@ -102,7 +102,7 @@ def spaces(line: str, math: Sequence[Range] = ()) -> list[Space]:
         ch = line[i]
         if ch in _OPEN:
             attached = i > 0 and not line[i - 1].isspace()
-            stack.append(ch != "(" or attached or reach.inside(i))
+            stack.append(ch != "(" or attached or reach.inside(i) or _numbers(line, i))
             continue
         if ch != " ":  # a closing bracket
             if stack:
@@ -127,6 +127,16 @@ def spaces(line: str, math: Sequence[Range] = ()) -> list[Space]:
         )
         out.append(Space(i, j, formula, soft, len(stack)))
     return out
+
+
+#: A bracket of numbers: a point or a vector, `(3, 100)`, `(−0.5, 2)`.
+_NUMBERS = re.compile(r"\([ \d.,+\-−]*\d[ \d.,+\-−]*\)")
+
+
+def _numbers(line: str, i: int) -> bool:
+    """Whether the bracket opening at `i` holds numbers only (a point or a vector): a
+    formula, kept on one line like `[−1, 1]` (robust-i8's `(3,` / `100)` was cut)."""
+    return _NUMBERS.match(line, i) is not None
 
 
 def _big_head(word: str) -> bool:

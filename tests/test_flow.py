@@ -709,3 +709,16 @@ def test_a_times_sign_in_ascii_is_a_star_and_keeps_its_power_of_ten() -> None:
         lines = wrap(f"the check: {step} here", width)
         assert any("1.388 * 10^-5" in line for line in lines), (width, lines)
         assert not any(line.rstrip().endswith("*") for line in lines), (width, lines)
+
+
+def test_a_point_in_brackets_is_kept_on_one_line() -> None:
+    """robust-i8's note at 60 columns: `adding the outlier (3,` / `100), at the mean`: a
+    bracket of numbers after a space (a point, not a call) was prose to the wrap, where
+    `[−1, 1]` is a formula."""
+    line = "The points (1, 1), …, (5, 5) lie on y = x: adding the outlier (3, 100), at the mean"
+    for width in range(12, len(line)):
+        lines = wrap(line, width)
+        assert all(p in " ".join(lines) for p in ("(1, 1),", "(5, 5)", "(3, 100),")), lines
+        assert any("(3, 100)" in piece for piece in lines), (width, lines)
+    # a bracket of words is still prose, broken between them
+    assert wrap("see (the hat matrix of the fit)", 16) == ["see (the hat", "matrix of the", "fit)"]
