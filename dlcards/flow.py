@@ -142,8 +142,16 @@ def _numbers(line: str, i: int) -> bool:
 def _big_head(word: str) -> bool:
     """Whether `word` is a big operator's head, bound to the operand after it: the operator
     and its subscript (`Σⱼ`, `Σ_i`), or a product ending in it (`(1/N)·Σ Lᵢ`, whose `Lᵢ`
-    a calc step at 40 columns put on a line of its own)."""
-    return (word[:1] in _BIG and len(word) <= 6) or word[-1:] in _BIG
+    a calc step at 40 columns put on a line of its own); also as an ASCII terminal gets it
+    spelled (`sum_j`, `sum_(i=1)^N`, `(1/N)*sum`: `(log sum_j` / `e^z_j)` was cut)."""
+    if (word[:1] in _BIG and len(word) <= 6) or word[-1:] in _BIG:
+        return True
+    return _ASCII_BIG.fullmatch(word) is not None
+
+
+#: A big operator's head as `dlcards.stdio` spells it: with its scripts, or ending a
+#: product (`(1/N)*sum`); the word `sum` alone is prose.
+_ASCII_BIG = re.compile(r"(?:sum|prod|int|oint)[_^]\S{1,14}|\S*[*)](?:sum|prod)")
 
 
 class _Reach:

@@ -722,3 +722,16 @@ def test_a_point_in_brackets_is_kept_on_one_line() -> None:
         assert any("(3, 100)" in piece for piece in lines), (width, lines)
     # a bracket of words is still prose, broken between them
     assert wrap("see (the hat matrix of the fit)", 16) == ["see (the hat", "matrix of the", "fit)"]
+
+
+def test_a_big_operator_spelled_in_ascii_keeps_its_operand() -> None:
+    """cce-26's note in `quiz` with LC_ALL=C at 40 columns: `(log` / `sum_j e^z_j)` kept,
+    but at other widths `sum_j` / `e^z_j`: a big operator's head binds the operand after it
+    (`Σⱼ e^(zⱼ)`), and spelled `sum_j` it was a word like any other."""
+    line = "the loss takes the log-softmax over all K of them (log sum_j e^z_j), and L_BGD"
+    gd8 = "the loss used is the average loss over all points: L_BGD = (1/N) sum_(i=1)^N L_i"
+    for width in range(16, len(gd8)):
+        assert any("sum_j e^z_j" in piece for piece in wrap(line, width)), width
+        assert any("sum_(i=1)^N L_i" in piece for piece in wrap(gd8, width)), width
+    # the word "sum" is prose
+    assert wrap("the sum of all the terms", 10) == ["the sum of", "all the", "terms"]
