@@ -406,7 +406,10 @@ def _break_inline_lists(text: str) -> str:
 
 
 _SPACE_BEFORE_BOLD = re.compile(r"[A-Za-z]{2}[.!?]$")
-_NEWLINES = re.compile(r"\r\n|\r")
+#: A line break as a file may write one: Windows' and old Mac's, and Unicode's line and
+#: paragraph separators (U+2028, U+2029: text pasted from the web or a PDF), which a
+#: terminal does not break at (it showed "First linesecond line", or a "?" in ASCII).
+_NEWLINES = re.compile("\r\n|[\r\u2028\u2029]")
 
 
 def normalize(text: str) -> str:
@@ -420,7 +423,7 @@ def normalize(text: str) -> str:
 # entity or <br>, no "[sound:", nothing `normalize` changes (a carriage return, a control
 # character, a line starting "1. "), and every run of '*' exactly two long; a backslash only
 # inside math.
-_NOT_SIMPLE = re.compile(r"[`!&<\r\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NOT_SIMPLE = re.compile(r"[`!&<\r\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _SIMPLE_SPECIAL = re.compile(r"\$\$|\$|\*\*")
 
 

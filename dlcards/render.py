@@ -714,7 +714,7 @@ _TRAILING_SPACE = re.compile(r"\s+\Z")
 # Text that every step below leaves as it is: no character that starts markup, math, code, an
 # image, a sound, an entity, an escape or <br>, no control character or carriage return, no line
 # starting "1. " (an inline list to break), no space at either end.
-_MARKED = re.compile(r"[$*\\`!&<\[\r\x00-\x08\x0b-\x1f\x7f-\x9f]|(?:\A|\n)1\. ")
+_MARKED = re.compile(r"[$*\\`!&<\[\r\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]|(?:\A|\n)1\. ")
 
 
 @lru_cache(maxsize=1024)

@@ -465,6 +465,15 @@ def test_a_word_under_a_letter_is_a_label(tex: str, expected: str) -> None:
     assert latex_to_unicode(tex) == expected
 
 
+def test_a_unicode_line_or_paragraph_separator_breaks_the_line() -> None:
+    """A deck with text pasted from a web page: `show` printed U+2028 and U+2029 as they
+    are, which a terminal does not break at ("First linesecond line"), and an ASCII
+    terminal got "?". They are line breaks, as a carriage return is."""
+    source = "First line\u2028second line\u2029third, $x^2$ and\u2028**bold**"
+    assert to_plain(source) == "First line\nsecond line\nthird, x² and\nbold"
+    assert to_plain("a\u2028b") == "a\nb"  # no other markup: the quick path too
+
+
 @pytest.mark.no_files
 def test_a_formulas_accents_are_named_in_ascii_and_a_words_dropped() -> None:
     """Reading user-deck math in ASCII: `$\\tilde{x}$` and `$\\dot{x}$` read `x` (the
