@@ -416,7 +416,20 @@ def normalize(text: str) -> str:
     """Newlines as ``\\n``, no control characters (no terminal escapes from a deck), ``<br>``
     as a newline, and inline numbered lists broken onto lines."""
     text = CONTROL.sub("", _NEWLINES.sub("\n", text))
-    return _break_inline_lists(_BR.sub("\n", text))
+    return _break_inline_lists(_BR.sub(_line_break, text))
+
+
+#: A list item's mark: a bullet or a number of up to three digits, then a space.
+_ITEM = re.compile(r"(?:[-*+•]|\d{1,3}[.)]) ")
+
+
+def _line_break(match: re.Match[str]) -> str:
+    """A `<br>` and the spaces around it as a line break; the spaces after it kept before a
+    list item, its nesting (`- a<br>  - nested` lost the indent of its nested item)."""
+    indent = match.group().rpartition(">")[2]
+    if indent and _ITEM.match(match.string, match.end()):
+        return "\n" + indent
+    return "\n"
 
 
 # Text the quick lexer below takes: none of the characters that start code, an image, an

@@ -465,6 +465,19 @@ def test_a_word_under_a_letter_is_a_label(tex: str, expected: str) -> None:
     assert latex_to_unicode(tex) == expected
 
 
+def test_a_nested_list_item_after_a_br_keeps_its_indent() -> None:
+    """A list written with `<br>` (as the decks and Anki's fields write lines): its nested
+    items lost their indent, `- a<br>  - nested` showing as two items of one level. The
+    spaces after a `<br>` are kept before a list item; elsewhere they are dropped."""
+    from dlcards.flow import wrap
+
+    source = "- top<br>  - nested item with a long text<br>  1. numbered<br>- next <br> text"
+    plain = to_plain(source)
+    assert plain == "- top\n  - nested item with a long text\n  1. numbered\n- next\ntext"
+    # wrapped, a nested item's further lines stand under its text
+    assert wrap(plain, 20)[1:4] == ["  - nested item with", "    a long text", "  1. numbered"]
+
+
 def test_a_unicode_line_or_paragraph_separator_breaks_the_line() -> None:
     """A deck with text pasted from a web page: `show` printed U+2028 and U+2029 as they
     are, which a terminal does not break at ("First linesecond line"), and an ASCII
