@@ -623,9 +623,14 @@ def latex_to_unicode(tex: str) -> str:
     kept = mathcache.lookup(tex)  # converted before, by this dlcards and pylatexenc
     if kept is not None:
         return kept
-    text = _finish(_converter()(tex))
+    # a dollar written \$ is a dollar sign: the converter's own `$` (math delimiters) are
+    # dropped (`_finish`), and `$\$5$` showed as 5
+    text = _finish(_converter()(tex.replace(r"\$", _DOLLAR))).replace(_DOLLAR, "$")
     mathcache.keep(tex, text)
     return text
+
+
+_DOLLAR = "\ue024"  # a character of no meaning to LaTeX (private use) that stands for \$
 
 
 def _finish(text: str) -> str:

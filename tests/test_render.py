@@ -465,6 +465,13 @@ def test_a_word_under_a_letter_is_a_label(tex: str, expected: str) -> None:
     assert latex_to_unicode(tex) == expected
 
 
+def test_a_dollar_sign_inside_math_is_kept() -> None:
+    """`$\\$5 \\times 2$` showed as "5 × 2": the math converter drops its own `$`, and took
+    the escaped dollar with them."""
+    assert latex_to_unicode(r"\$5 \times 2") == "$5 × 2"
+    assert to_plain(r"a day costs $\$5 \times 2$ in all") == "a day costs $5 × 2 in all"
+
+
 def test_a_nested_list_item_after_a_br_keeps_its_indent() -> None:
     """A list written with `<br>` (as the decks and Anki's fields write lines): its nested
     items lost their indent, `- a<br>  - nested` showing as two items of one level. The
