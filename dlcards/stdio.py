@@ -256,6 +256,7 @@ def _spelled_all(text: str, before: str = " ", after: str = "") -> str:
 MATH_ACCENTS = {
     "\u0302": "_hat", "\u0303": "_tilde", "\u0307": "_dot", "\u0308": "_ddot",
     "\u0305": "_bar", "\u0304": "_bar", "\u20d7": "_vec", "\u0306": "_breve", "\u030c": "_check",
+    "\u0332": "_underline",
 }  # fmt: skip
 
 

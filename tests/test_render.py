@@ -506,6 +506,8 @@ def test_a_formulas_accents_are_named_in_ascii_and_a_words_dropped() -> None:
     formula = r"$\tilde{x} + \dot{x} + \ddot{x} + \vec{v} + \hat{\theta} + \bar{x} = \tilde{a}$"
     shown = in_encoding(to_rich(formula), "ascii").plain
     assert shown == "x_tilde + x_dot + x_ddot + v_vec + theta_hat + x_bar = a_tilde"
+    underlined = in_encoding(to_rich(r"$\underline{x} \ne x$"), "ascii").plain
+    assert underlined == "x_underline != x"  # was "x != x"
     words = "na\u0303o, cafe\u0301, São Paulo"
     assert in_encoding(to_rich(words), "ascii").plain == "nao, cafe, Sao Paulo"
 
