@@ -404,16 +404,25 @@ def fold(word: str, room: int) -> list[str]:
     boundary there), a cell short of the line: the layout ends that line with CONTINUED
     (`continues`). The trailing spaces stay with the last chunk."""
     chunks: list[str] = []
-    while cell_len(word.rstrip(" ")) > room > 0:
-        fits = max(len(chop_cells(word, room)[0]), 1)  # a wide character on a line of one
-        if fits >= len(word.rstrip(" ")):
+    start, end = 0, len(word.rstrip(" "))
+    while room > 0 and start < end:
+        # what fits, measured in a window past the line's width, not the whole rest (a
+        # megabyte with no space took a pass over the rest for each of its lines)
+        window = word[start : min(end, start + 2 * room + 16)]
+        fits = len(chop_cells(window, room)[0])
+        if fits == len(window) and start + fits < end:  # characters of no width: the rest
+            window = word[start:end]
+            fits = len(chop_cells(window, room)[0])
+        if start + fits >= end:
             break
-        cut = _token_cut(word, fits)
-        if continues(word, cut, room):  # a cell for the mark
-            cut = max(len(chop_cells(word, room - 1)[0]), 1)
-        chunks.append(word[:cut])
-        word = word[cut:]
-    return [*chunks, word]
+        fits = max(fits, 1)  # a wide character on a line of one cell
+        piece = word[start : start + fits + 1]  # what fits and the character after it
+        cut = _token_cut(piece, fits)
+        if continues(piece, cut, room):  # a cell for the mark
+            cut = max(len(chop_cells(window, room - 1)[0]), 1)
+        chunks.append(word[start : start + cut])
+        start += cut
+    return [*chunks, word[start:]]
 
 
 CONTINUED = "\\"
