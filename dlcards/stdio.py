@@ -284,7 +284,20 @@ def spelled_pieces(text: str, before: str = " ", after: str = "", math: bool = F
         while end < n and (more := scripts[end]) is not None and more[0] == first[0]:
             bases.append(more[1])
             end += 1
-        if end - start > 1:
+        ahead = (text[start - 1] if start else before)[-1:] or " "
+        if (
+            first[0] == "^"
+            and end < n
+            and text[end] == "√"
+            and pieces[end].startswith("sqrt")
+            and not (ahead.isalnum() or ahead in ")]}" or _script(ahead) is not None)
+        ):
+            # a root's degree (\sqrt[3]{x} is ³√x) as LaTeX writes it: ^3 sqrt x read as a
+            # power times a square root (after an operand, x²√y, it is that operand's power)
+            degree = _spelled_all("".join(bases)).strip()
+            pieces[start:end] = [""] * (end - start)
+            pieces[end] = f"root[{degree}]" + pieces[end][len("sqrt") :]
+        elif end - start > 1:
             body = _spelled_all("".join(bases))
             if not _one_token(body):
                 body = f"({body})"

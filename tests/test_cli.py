@@ -1781,6 +1781,25 @@ def test_show_in_ascii_brackets_a_subscript_of_several_tokens(synced_env: dict[s
 
 
 @pytest.mark.no_files
+def test_a_roots_degree_reads_as_a_degree_in_ascii() -> None:
+    """`$\\sqrt[3]{x}$` shows as ³√x; in ASCII it read `^3 sqrt x`, a power times a square
+    root. A superscript before √ that follows no operand is the root's degree, written as
+    LaTeX writes it; after an operand (x²√y) it is still that operand's power."""
+    from rich.text import Text
+
+    from dlcards.console import in_encoding
+    from dlcards.render import latex_to_unicode
+
+    cases = {
+        r"\sqrt[3]{x}": "root[3] x",
+        r"a = \sqrt[n]{x+1}": "a = root[n](x+1)",
+        r"x^2\sqrt{y} + \sqrt{2}": "x^2 sqrt y + sqrt 2",
+    }
+    for tex, ascii_text in cases.items():
+        assert in_encoding(Text(latex_to_unicode(tex)), "ascii").plain == ascii_text
+
+
+@pytest.mark.no_files
 def test_a_hat_reads_as_a_hat_not_a_power_in_ascii() -> None:
     """bce-16's erratum and backprop-38's note in ASCII: the sigmoid's slope ŷ(1 − ŷ) read
     `y^(1 - y^)`, y to the power (1 - y^), and ½(ŷ − y)² `(1/2)(y^ - y)^2`: the hat was
