@@ -625,7 +625,10 @@ def latex_to_unicode(tex: str) -> str:
         return kept
     # a dollar written \$ is a dollar sign: the converter's own `$` (math delimiters) are
     # dropped (`_finish`), and `$\$5$` showed as 5
-    text = _finish(_converter()(tex.replace(r"\$", _DOLLAR))).replace(_DOLLAR, "$")
+    if "\\$" in tex and _DOLLAR not in tex:
+        text = _finish(_converter()(tex.replace("\\$", _DOLLAR))).replace(_DOLLAR, "$")
+    else:
+        text = _finish(_converter()(tex))
     mathcache.keep(tex, text)
     return text
 

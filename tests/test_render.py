@@ -565,7 +565,7 @@ def test_to_plain_never_raises_and_never_shows_br(source: str) -> None:
 @given(st.text() | _MARKUP)
 def test_latex_to_unicode_never_raises_or_leaks_commands(tex: str) -> None:
     out = latex_to_unicode(tex)
-    assert "$" not in out
+    assert out.count("$") <= tex.count("\\$")  # a dollar only where one was written \$
     assert re.search(r"\\[A-Za-z]", out) is None
 
 
