@@ -727,8 +727,10 @@ def _quiz_from_json(quiz: list[Any]) -> Quiz:
     """A cached quiz (the array of its fields), its mistakes made `Mistake`s again."""
     from dlcards.deck import Mistake, Quiz
 
-    *fields, mistakes = quiz
-    return Quiz._make([*fields, tuple(Mistake(*m) for m in mistakes)])
+    fields = list(quiz)
+    at = Quiz._fields.index("mistakes")
+    fields[at] = tuple(Mistake(*m) for m in fields[at])
+    return Quiz._make(fields)
 
 
 def _shape() -> list[list[str]]:

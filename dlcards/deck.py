@@ -102,7 +102,7 @@ CARD_KEYS = {
     "anki_guid",
 }
 COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong"}
-QUIZ_KEYS = {"template", "params", "answer", "args", "tolerance", "mistakes"}
+QUIZ_KEYS = {"template", "params", "answer", "args", "tolerance", "mistakes", "trivial_share"}
 MISTAKE_KEYS = {"args", "label"}
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -166,6 +166,11 @@ class Quiz(NamedTuple):
     changed (`Mistake.args`, whose values may be arithmetic on the drawn ones: `-{grad}`,
     `{lam}/2`): a draw whose answer would be taken for one of them is drawn again, so the
     quiz never marks such a mistake right (W left unchanged next to a tiny step).
+
+    `trivial_share`: the share of questions (0 to 1) that may have a trivial answer, 0 (or a
+    vector of zeros) or one of the numbers the question gives (`quiz.trivial_answer`); by
+    default none: such a draw is drawn again. A card whose lesson is the trivial case (a
+    perceptron's loss is 0 on the correct side) keeps it in about that share of its questions.
     """
 
     template: str
@@ -175,6 +180,7 @@ class Quiz(NamedTuple):
     tolerance: float | None = None
     ranges: Mapping[str, list[int | float]] = _NONE
     mistakes: tuple[Mistake, ...] = ()
+    trivial_share: float = 0.0
 
     @property
     def names(self) -> list[str]:
@@ -662,6 +668,14 @@ def _quiz(ctx: _Ctx, raw: object, line: int, card_id: str, n_compute: int) -> Qu
             "quiz tolerance must be a finite non-negative number",
             card_id,
         )
+    share = raw.get("trivial_share", 0)
+    if not _is_number(share) or not 0 <= share <= 1:
+        raise ctx.fail(
+            _line_of(raw, "trivial_share"),
+            "quiz trivial_share must be a number from 0 to 1 (the share of questions that may "
+            "have the answer 0 or one of the given numbers)",
+            card_id,
+        )
     answer = raw.get("answer", 0)
     if n_compute == 0:
         raise ctx.fail(line, "a quiz template needs a 'compute' block to check answers", card_id)
@@ -681,6 +695,7 @@ def _quiz(ctx: _Ctx, raw: object, line: int, card_id: str, n_compute: int) -> Qu
         mistakes=_mistakes(
             ctx, raw.get("mistakes"), _line_of(raw, "mistakes", line), declared, card_id
         ),
+        trivial_share=float(share),
     )
 
 

@@ -320,13 +320,22 @@ class Question:
 
 
 def typed_question(card: Card, rng: random.Random) -> Question | None:
-    """A fresh variant of the card's template, or None if no draw gives a valid computation."""
+    """A fresh variant of the card's template, or None if no draw gives a valid computation.
+
+    A draw whose answer is trivial (`trivial_answer`: 0, or a number the question gives) is
+    drawn again, unless this question is one of the quiz's `trivial_share` (decided by one
+    draw of `rng` first, so a seed still gives the same quiz): a learner who types 0, or the
+    number in front of them, is not right for long. After DRAW_ATTEMPTS trivial draws the
+    first is asked rather than none."""
     from dlcards import engine
 
     quiz = card.quiz
     if quiz is None or not card.compute:
         return None
     block = card.compute[quiz.answer]
+    share = quiz.trivial_share
+    keep_trivial = share >= 1 or (share > 0 and rng.random() < share)
+    fallback: Question | None = None
     for _ in range(DRAW_ATTEMPTS):
         values = draw_params(quiz, rng)
         try:
@@ -337,7 +346,7 @@ def typed_question(card: Card, rng: random.Random) -> Question | None:
             return None
         if taken_for_a_mistake(card, values, result) is not None:
             continue  # a common mistake would be marked right: other numbers
-        return Question(
+        question = Question(
             card=card,
             kind="typed",
             prompt=fill(quiz.template, values),
@@ -345,7 +354,22 @@ def typed_question(card: Card, rng: random.Random) -> Question | None:
             result=result,
             tolerance=quiz.tolerance,
         )
-    return None
+        if not keep_trivial and trivial_answer(result.value, values):
+            fallback = fallback or question
+            continue  # 0, or a number the question gives: other numbers
+        return question
+    return fallback
+
+
+def trivial_answer(value: object, values: Mapping[str, Scalar]) -> bool:
+    """Whether an answer needs no working out: 0 (a vector: all 0), or a number equal to one
+    of the drawn `values` (x·1, the mean of equal losses, a median that does not move...)."""
+    if isinstance(value, list):
+        return bool(value) and all(v == 0 for v in value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    given = (v for v in values.values() if isinstance(v, int | float) and not isinstance(v, bool))
+    return value == 0 or any(value == v for v in given)
 
 
 def _answerable(value: object) -> bool:

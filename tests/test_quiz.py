@@ -615,6 +615,9 @@ tolerance: 0.05
     assert card.quiz.params == {"batch_size": [32, 64], "p": [0.1, 0.2, 0.3]}
     assert card.quiz.names == ["n", "batch_size", "k", "p"]
     assert card.quiz.args == {"n": "{n}"} and card.quiz.tolerance == 0.05
+    assert card.quiz.trivial_share == 0  # by default a trivial answer is drawn again
+    shared = parse_quiz('template: "{n}"\nparams: {n: [1, 2]}\ntrivial_share: 0.25')
+    assert shared.quiz is not None and shared.quiz.trivial_share == 0.25
     floats = parse_quiz('template: "{z}"\nparams: {z: [-4.0, 4.0]}')
     assert floats.quiz is not None and floats.quiz.ranges["z"] == [-4.0, 4.0, 0.1]
 
@@ -636,6 +639,9 @@ tolerance: 0.05
         ('template: "{n}"\nparams: {n: [1, 2]}\ntolerance: -1', "tolerance must be a finite non"),
         ('template: "{n}"\nparams: {n: [1, 2]}\ntolerance: .nan', "tolerance must be a finite"),
         ('template: "{n}"\nparams: {n: [1, 2]}\nhint: x', "unknown key 'hint' in quiz"),
+        ('template: "{n}"\nparams: {n: [1, 2]}\ntrivial_share: 1.5', "trivial_share must be a"),
+        ('template: "{n}"\nparams: {n: [1, 2]}\ntrivial_share: .nan', "trivial_share must be"),
+        ('template: "{n}"\nparams: {n: [1, 2]}\ntrivial_share: yes', "trivial_share must be"),
     ],
 )
 def test_bad_quiz_specs_name_the_card_and_line(quiz_yaml: str, message: str) -> None:
@@ -1254,6 +1260,16 @@ def test_mistakes_survive_the_deck_cache(tmp_path) -> None:  # type: ignore[no-u
     assert _deck_from_json(data, "d.yaml", "s").cards[0].quiz == deck.cards[0].quiz
 
 
+def test_a_trivial_share_survives_the_deck_cache(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dlcards.catalog import _deck_from_json, _deck_to_json
+
+    text = MISTAKEN_DECK.replace("    template:", "    trivial_share: 0.3\n    template:", 1)
+    deck = parse_deck(text, "d.yaml")
+    assert deck.cards[0].quiz is not None and deck.cards[0].quiz.trivial_share == 0.3
+    data = json.loads(json.dumps(_deck_to_json(deck, tmp_path / "d.yaml", "s")))
+    assert _deck_from_json(data, "d.yaml", "s").cards[0].quiz == deck.cards[0].quiz
+
+
 @pytest.mark.parametrize("columns", [30, 40, 60])
 def test_the_summary_never_cuts_a_missed_answer_on_a_narrow_screen(
     monkeypatch: pytest.MonkeyPatch, columns: int
@@ -1673,3 +1689,58 @@ def test_a_typed_question_in_a_dumb_terminal_is_printed_whole() -> None:
         seen = h.read_until(fd, "answer ›".encode()).decode(errors="replace")
         os.write(fd, b"q\r")
     assert "W_new?" in seen and "more" not in seen, seen
+
+
+# --- fresh numbers worth answering: no card answers 0 (or a number it gives) for free -------
+#
+# A colleague drew 300 questions per card with seed 1: perceptron-3 answered 0 in 56% of
+# them, perceptron-30 [0, 0] in 51%, perceptron-24 44%, robust-i11 21%, backprop-31 13%
+# ("∂z/∂w = 0"), robust-3 asked for "an error of 0": typing 0 scored well and taught nothing.
+# The share each card may ask its trivial case is decided here, per card, from its lesson.
+
+TRIVIAL_DRAWS = 300
+TRIVIAL_AT_MOST = {
+    "perceptron-3": 0.25,  # the loss is 0 on the correct side: that case sometimes
+    "perceptron-22": 0.15,  # L = 0 when every point is on its side
+    "perceptron-24": 0.25,  # hinge 0 beyond the margin
+    "perceptron-30": 0.25,  # [0, 0] on the correct side
+    "robust-i11": 0.15,  # a median that does not move
+}
+# Cards whose answer is a branch of a definition (0 or 1; e or ±δ; ŷ or ŷ − 1): every branch
+# is asked, none in more than 70% of the questions, so no one answer wins most of them.
+BRANCHES = {"vgp-8", "robust-i3", "bce-21"}
+
+
+def _trivially(value: object, params: Params) -> bool:
+    """0, all 0, or a number the question gives: written here, not the quiz's own rule."""
+    if isinstance(value, list):
+        return all(v == 0 for v in value)
+    given = [float(v) for v in params.values() if type(v) in (int, float)]
+    return value == 0 or float(value) in given  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("card_id", sorted(TEMPLATE_CHECKS))
+def test_fresh_numbers_ask_something_worth_answering(cards: dict[str, Card], card_id: str) -> None:
+    card = cards[card_id]
+    assert card.quiz is not None
+    block = card.compute[card.quiz.answer]
+    rng = random.Random(1)
+    trivial = 0
+    for i in range(TRIVIAL_DRAWS):
+        question = typed_question(card, rng)
+        assert question is not None and question.result is not None, (card_id, i)
+        value = question.result.value
+        where = f"{card_id} draw {i}: {question.prompt}"
+        entries = value if isinstance(value, list) else [value]
+        assert all(math.isfinite(v) for v in entries), where  # well-defined: no NaN, no ∞
+        # the answer shown is the engine's for the numbers shown, and the formula's
+        again = engine.run(block.fn, engine_args(card, question.params)).value
+        assert again == value and question.expected == show(again), where
+        expected = TEMPLATE_CHECKS[card_id](dict(question.params), question.prompt)
+        assert value == pytest.approx(expected, rel=1e-9, abs=1e-12), where
+        trivial += _trivially(value, dict(question.params))
+    share = trivial / TRIVIAL_DRAWS
+    if card_id in BRANCHES:  # both kinds of answer asked, neither most of the time
+        assert 0.3 <= share <= 0.7, (card_id, share)
+    else:
+        assert share <= TRIVIAL_AT_MOST.get(card_id, 0.0), (card_id, share)
