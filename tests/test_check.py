@@ -729,3 +729,35 @@ def test_the_decks_own_words_write_small_numbers_as_the_steps_do() -> None:
             texts += [card.quiz.template, *(m.label for m in card.quiz.mistakes)]
         for text in texts:
             assert not e_notation.search(text), (card.id, text)
+
+
+@pytest.mark.parametrize("columns", ["50", "100", "160"])  # 50: the stacked layout
+def test_a_result_of_named_values_is_one_labelled_line_a_value(
+    monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """huber_continuity and mean_median_outlier give several named values, one labelled line
+    each. The table measured such a result as one string, capped its column at 20 and wrapped
+    the lines as one text: `median` / `before: 3` / ..., one word a line even at 160 columns.
+    Each labelled line is whole on a line of the table now."""
+    from typer.testing import CliRunner
+
+    from dlcards.catalog import load_catalog
+    from dlcards.cli import app
+    from dlcards.mathcards import evaluate
+
+    monkeypatch.setenv("COLUMNS", columns)
+    result = CliRunner().invoke(app, ["check"])
+    assert result.exit_code == 0, result.output
+    rows = [line.rstrip() for line in result.output.splitlines()]
+    labelled = {
+        line
+        for card in load_catalog().cards
+        for ev in evaluate(card)
+        if ev.result is not None and "\n" in ev.result.display
+        for line in ev.result.display.splitlines()
+    }
+    assert {"median after: 3.5", "quadratic value: 0.5"} <= labelled
+    for line in labelled:
+        assert any(row.endswith(line) for row in rows) or any(f" {line} " in row for row in rows), (
+            line
+        )

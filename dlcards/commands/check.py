@@ -221,6 +221,11 @@ def _summary(report: Report) -> str:
     return " · ".join(parts)
 
 
+def _widest(text: str) -> int:
+    """The longest line of a cell's text (a result of several named values has one each)."""
+    return max(len(line) for line in text.split("\n"))
+
+
 NARROW = 70  # columns: below this, each computation is a block of lines instead of a table row
 
 
@@ -241,8 +246,10 @@ def _print_stacked(report: Report, console: Console) -> None:
         for line in wrap_tokens(ev.call, width - 2):
             console.print(Text("  " + line))
         values = f"claimed {_claimed(ev)} · " if ev.compute.claim is not None else ""
-        for line in wrap_tokens(f"{values}computed {_computed(ev)}", width - 2):
-            console.print(Text("  " + line, style="dim"))
+        text = f"{values}computed {_computed(ev)}"
+        for part in text.split("\n"):  # several named values: one labelled line each
+            for line in wrap_tokens(part, width - 2):
+                console.print(Text("  " + line, style="dim"))
         if ev.error:
             for line in wrap_tokens(ev.error, width - 2):
                 console.print(Text("  " + line, style="red"))
@@ -269,8 +276,11 @@ def _print(report: Report, console: Console) -> None:
     card_w = max([len("card"), *(len(ev.card.id) for ev, _, _ in rows)], default=4)
     for card_id in report.quiz_problems:
         card_w = max(card_w, len(card_id))
-    claimed_w = min(max([len("claimed"), *(len(c) for _, c, _ in rows)]), 15)
-    computed_w = min(max([len("computed"), *(len(c) for _, _, c in rows)]), 20)
+    # a result of several named values is one labelled line per value: measured by its
+    # longest line, and given room for `median after: 169.1667` (it was measured whole, and
+    # wrapped one word a line at 160 columns)
+    claimed_w = min(max([len("claimed"), *(_widest(c) for _, c, _ in rows)]), 15)
+    computed_w = min(max([len("computed"), *(_widest(c) for _, _, c in rows)]), 24)
     status_w = max(len(text) for text in STATUS_TEXT.values())
     words = [t for ev, _, _ in rows for t in tokens(ev.call) if "[" not in t]  # lists may wrap
     longest = min(max((len(t.rstrip()) for t in words), default=16), 30)
@@ -282,7 +292,9 @@ def _print(report: Report, console: Console) -> None:
         computed_w = max(spare - claimed_w, 8)
 
     def cell(text: str, width: int, style: str = "") -> Text:
-        return Text("\n".join(wrap_tokens(text, width)), style=style)
+        # each labelled line wrapped on its own: never `0.5` and `linear` joined as a word
+        lines = [piece for line in text.split("\n") for piece in wrap_tokens(line, width)]
+        return Text("\n".join(lines), style=style)
 
     table = Table(box=None, header_style="bold", pad_edge=False, collapse_padding=True)
     table.add_column("card", style="cyan", no_wrap=True, width=card_w)
