@@ -259,6 +259,7 @@ def _template_problems(card: Card, draws: int) -> list[str]:
     ]
     taken: dict[str, int] = {}
     failed: dict[str, str] = {}
+    trivial = 0
     for seed in range(draws):
         values = draw_params(card.quiz, random.Random(seed))
         try:
@@ -270,6 +271,7 @@ def _template_problems(card: Card, draws: int) -> list[str]:
         if not _answerable(result.value):
             problems.append(f"quiz answers must be numbers; {block.fn} gives {result.display}")
             break
+        trivial += trivial_answer(result.value, values)
         answers = _mistake_answers(card, values)  # each computed once a draw
         for mistake, answer in answers:
             if isinstance(answer, Exception):
@@ -282,6 +284,11 @@ def _template_problems(card: Card, draws: int) -> list[str]:
     problems += [
         f"quiz mistake '{label}' cannot be computed: {err}" for label, err in failed.items() if err
     ]
+    if trivial == draws and card.quiz.trivial_share < 1:  # every question would be a fallback
+        problems.append(
+            f"quiz: all {draws} draws have a trivial answer (0 or one of the drawn numbers); "
+            "choose ranges whose answer needs working out, or set trivial_share: 1"
+        )
     if sum(taken.values()) > draws // 2:  # most questions would be drawn again and again
         said = ", ".join(f"'{label}' {n}" for label, n in taken.items())
         problems.append(

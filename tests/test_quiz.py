@@ -1210,6 +1210,27 @@ def test_a_template_whose_draws_mostly_take_a_mistake_is_reported_by_check() -> 
     )
 
 
+def test_a_template_whose_every_answer_is_trivial_is_reported_by_check() -> None:
+    """A template whose every draw answers 0 (here W_old − η·0) would ask that trivial
+    question anyway, after DRAW_ATTEMPTS redraws: `check` names it, unless the deck says
+    the trivial case is the lesson (`trivial_share: 1`)."""
+    text = MISTAKEN_DECK.replace("grad: {range: [-5.0, 5.0], step: 0.5}", "grad: [0, 0]")
+    text = text.replace("w: {range: [-2.0, 2.0], step: 0.1}", "w: [0, 0]")
+    text = text.split("    mistakes:")[0]
+    card = parse_deck(text, "d.yaml").cards[0]
+    assert [p for p in template_problems(card) if "trivial" in p] == [
+        "quiz: all 25 draws have a trivial answer (0 or one of the drawn numbers); "
+        "choose ranges whose answer needs working out, or set trivial_share: 1"
+    ]
+    question = typed_question(card, random.Random(0))  # still asked, not dropped
+    assert question is not None and question.result is not None
+    assert question.result.value == 0
+    allowed = parse_deck(
+        text.replace("    template:", "    trivial_share: 1\n    template:"), "d.yaml"
+    )
+    assert not [p for p in template_problems(allowed.cards[0]) if "trivial" in p]
+
+
 def test_template_problems_are_worked_out_once_per_card_value() -> None:
     """The memo is keyed by the card's whole value: the same card gives the same answer without
     drawing again, a card that differs in any field is worked out afresh, and a caller that
