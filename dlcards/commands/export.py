@@ -431,12 +431,16 @@ def reviews(
 def _reviews_csv(
     fh: IO[bytes], columns: list[str], chunks: Iterable[list[tuple[Any, ...]]], written: list[int]
 ) -> None:
-    """The header line, then each chunk of rows as CSV, encoded and written as it comes;
+    """The header line, then each chunk of rows as CSV, encoded and written as it comes (the
+    header with the first, so that a log whose first chunk fails its check writes nothing);
     `written[0]` counts the rows."""
-    fh.write(_csv_text([columns]).encode("utf-8"))
+    header = _csv_text([columns])
     for rows in chunks:
-        fh.write(_csv_text(rows).encode("utf-8"))
+        fh.write((header + _csv_text(rows)).encode("utf-8"))
+        header = ""
         written[0] += len(rows)
+    if header:
+        fh.write(header.encode("utf-8"))
 
 
 def _csv_text(rows: Sequence[Sequence[Any]], nul_refused: bool = sys.version_info < (3, 11)) -> str:
