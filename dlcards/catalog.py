@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from dlcards import __version__, prompt
 from dlcards.console import escaped
@@ -170,11 +170,15 @@ class Unsettled(Exception):
     files are still changing: what it would have done is not done. `quiet`: how long the
     files must be left alone before it is done (DECKS_GONE_S when cards would go; a session
     that does not wait, `settled(wait=False)`, gets one for any look that found a file
-    mid-save)."""
+    mid-save). `found`: what the look would give, taken as it is (`settled`'s last try)
+    when the deck files had been left alone before the look and still are, which the look
+    saw as saved: a second look would read them all again for the same (`show` of an unknown
+    id loaded the catalog and its 100,000-id index twice, ~150 ms)."""
 
-    def __init__(self, quiet: float = DECKS_GONE_S) -> None:
+    def __init__(self, quiet: float = DECKS_GONE_S, found: object = None) -> None:
         super().__init__(quiet)
         self.quiet = quiet
+        self.found = found
 
 
 def settled(
@@ -226,6 +230,12 @@ def settled(
                 raise Unsettled(DECKS_GONE_S) from None  # looked at again later
             if not isinstance(err, Unsettled):
                 raise
+            if (
+                err.found is not None
+                and changed < looked - prompt.RACY_NS
+                and last_deck_change_ns(extra) == changed
+            ):
+                return cast(T, err.found)  # the files as the look read them: as saved
             careful = False  # the cards the decks dropped are taken out
 
 
@@ -1258,7 +1268,8 @@ class Loading:
             stamp = _stamp(info.file)  # before the read: the entry serves the file as read
             deck = _read_and_cache(info.file, stamp, root)[0]
             if looked is not None and not indexed <= {card.id for card in deck.cards}:
-                raise Unsettled  # cards the index gives it are gone: waited for, then taken
+                # cards the index gives it are gone: waited for, then taken
+                raise Unsettled(found=deck)
             return deck
 
         return settled(attempt, self.extra)

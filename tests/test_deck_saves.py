@@ -742,3 +742,62 @@ def test_the_prompts_count_does_not_wait_for_cards_gone_a_moment_ago(tmp_path: P
     result = runner.invoke(app, ["due", "--count", *args])
     assert (result.exit_code, result.output.strip()) == (0, "20"), result.output
     assert _retired(db) == ["own-3", "own-4", "own-5"]
+
+
+def test_a_look_that_found_an_id_missing_in_settled_files_is_not_made_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`show` of an unknown id loaded the catalog, found the id in no deck (perhaps a deck
+    mid-save), and since the deck files had been left alone long before, loaded it all again
+    for the same answer (the 100,000-id index rebuilt: ~150 ms). The look's own catalog is
+    taken when the files did not change since it began: one load."""
+    from dlcards import catalog
+
+    loads: list[object] = []
+    real = catalog.load_catalog
+
+    def load_catalog(*args, **kwargs):  # type: ignore[no-untyped-def]
+        loads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(catalog, "load_catalog", load_catalog)
+    result = runner.invoke(app, ["show", "gd-230"])
+    assert result.exit_code == 2 and "unknown card id 'gd-230'" in result.output
+    assert len(loads) == 1, loads
+
+
+def test_settled_takes_what_a_look_found_when_the_files_stayed_as_it_read_them(
+    tmp_path: Path,
+) -> None:
+    """`catalog.settled`: an attempt that raises Unsettled with what it found is not made
+    again when the deck files had been left alone before it looked and still are (a second
+    look reads the same files); when they changed during the look, it is made again."""
+    from dlcards import catalog
+
+    deck = tmp_path / "d.yaml"
+    deck.write_text("x")
+    time.sleep(catalog.DECKS_GONE_S + 0.05)
+    looks: list[int | None] = []
+
+    def attempt(looked: int | None) -> str:
+        looks.append(looked)
+        if looked is not None:
+            raise catalog.Unsettled(found="as found")
+        return "looked again"
+
+    assert catalog.settled(attempt, [tmp_path]) == "as found"
+    assert len(looks) == 1
+
+    looks.clear()
+
+    def changing(looked: int | None) -> str:
+        looks.append(looked)
+        if looked is not None and len(looks) == 1:
+            deck.write_text("y")  # saved during the look
+            raise catalog.Unsettled(catalog.DECKS_SETTLE_S, found="as found")
+        if looked is not None:
+            raise catalog.Unsettled(catalog.DECKS_SETTLE_S)
+        return "looked again"
+
+    assert catalog.settled(changing, [tmp_path]) == "looked again"
+    assert len(looks) >= 2

@@ -320,7 +320,7 @@ def catalog_with(card_ids: Sequence[str], decks: Sequence[str]) -> Catalog:
     def attempt(looked: int | None) -> Catalog:
         catalog = load_catalog(decks)
         if looked is not None and any(catalog.topic_of(c.strip()) is None for c in card_ids):
-            raise Unsettled  # said by `deck_card`, once the files are as saved
+            raise Unsettled(found=catalog)  # said by `deck_card`, once the files are as saved
         return catalog
 
     return settled(attempt, decks)
