@@ -1228,6 +1228,35 @@ def test_a_card_is_found_by_its_id_not_by_a_walk_of_its_deck() -> None:
         catalog.card("gd-99999")
 
 
+def test_an_unknown_tag_is_told_from_the_decks_index_without_loading_a_deck(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`study --tag mathh` and `search tag:mathh` loaded every deck (100,000 cards: ~1 s) to
+    list the known tags in the error. The index keeps each deck's tags: the tags listed are
+    every card's (here, from the cards themselves), no deck loaded, from a fresh index and
+    from one read back; a tag only under another (`ml` of `ml::cnn`) is still known."""
+    from dlcards.catalog import Catalog
+
+    monkeypatch.setenv("DLCARDS_CACHE_DIR", str(tmp_path / "cache"))
+    built = load_catalog()  # parses the decks, writes the index
+    expected = sorted({tag for card in built.cards for tag in card.tags})
+    assert expected
+    for real in (built, load_catalog()):  # the second from the index
+        loads: list[str] = []
+
+        def load(info: Any, real: Any = real, loads: list[str] = loads) -> Any:
+            loads.append(info.topic)
+            return real.deck(info.topic)
+
+        catalog = Catalog(real.infos, load)
+        assert catalog.tags() == expected
+        with pytest.raises(UsageError, match="unknown tag 'mathh'") as caught:
+            catalog.check_tag("mathh")
+        assert ", ".join(expected) in str(caught.value)
+        catalog.check_tag(expected[0])
+        assert loads == []
+
+
 @pytest.mark.parametrize(
     "written",
     ["12:30", "0.50", "3.14159265358979323846", "0x10", "010", "1_000", "1.0e-3", ".inf", "+5"],
