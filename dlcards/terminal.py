@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from itertools import accumulate
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from dlcards.interrupts import CtrlC
+
+
+T = TypeVar("T")
 
 
 class Quit(Exception):
@@ -878,7 +881,7 @@ def stops_held_from_commit() -> Iterator[Callable[[], BaseException | None]]:
 
 
 @contextmanager
-def stops_as_ctrl_c() -> Iterator[None]:
+def stops_as_ctrl_c(unsaved: str | None = None) -> Iterator[None]:
     """In the block (a session, its end and its summary), SIGTERM (`kill`) and SIGHUP (the
     terminal closed) raise KeyboardInterrupt, where they still have their default action of
     ending the process at once: the session ends as Ctrl-C ends it, its end time written and
@@ -886,7 +889,10 @@ def stops_as_ctrl_c() -> Iterator[None]:
     signal may come while the session is ending: the block covers that too. Once the
     command's work is saved (`stops_once_saved`), a stop is said in one line at the block's
     end; after the block, it is noted for the process's entry (`stopped_late`) where that
-    entry owns the process's end (`stdio.guarded`). A no-op outside the main thread."""
+    entry owns the process's end (`stdio.guarded`). `unsaved`: the one line a stop (Ctrl-C
+    too) says before the work is saved (`stopped: nothing was suspended`); a one-write command
+    ended with exit 130 or 143 and not a word, its change made or not. A no-op outside the
+    main thread."""
     import signal
     import threading
 
@@ -922,7 +928,12 @@ def stops_as_ctrl_c() -> Iterator[None]:
         from dlcards.errors import interrupted
 
         if taken and interrupted(err):  # once the work was saved, that it was (Ctrl-C too)
-            _say_stopped()
+            if _saved:
+                _say_stopped()
+            elif unsaved is not None:
+                from dlcards.stdio import say
+
+                say(unsaved)
             _late.clear()  # (the stop on its way out)
         _restore(taken)
         raise
@@ -958,6 +969,22 @@ _saved: list[str] = []
 _late: list[int] = []
 """The SIGTERMs and SIGHUPs noted, not raised: once the work was saved, or after the command's
 `stops_as_ctrl_c` blocks (`_noted_late`)."""
+
+
+def saved_once_committed(write: Callable[[], T], saved: Callable[[T], str]) -> T:
+    """Run `write` (one write transaction of the store, in a `stops_as_ctrl_c` block): a
+    Ctrl-C, `kill` or closed terminal before its commit takes it back whole; from its commit
+    on, one is held until `write` returns, and then ends the block saying the line `saved`
+    makes of what it returned (that the change was made), as one after it does
+    (`stops_once_saved`). A stop landing in the commit ended `reset --yes` with the reset made
+    and exit 143, not a word said."""
+    with stops_held_from_commit() as stopped:
+        done = write()
+        stops_once_saved(saved(done))
+    stop = stopped()
+    if stop is not None:
+        raise stop
+    return done
 
 
 def stops_once_saved(line: str) -> None:

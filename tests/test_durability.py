@@ -2194,3 +2194,103 @@ def test_a_kill_of_a_long_writer_ends_it_as_ctrl_c_and_closes_the_database(
     assert not list(folder.rglob("*.tmp"))  # no temporary copy left
     assert count_reviews(db) == before
     assert _dlcards_in(folder)("doctor", "--check").returncode == 0
+
+
+def _card_flags(db: Path) -> tuple[int, int, bool, int]:
+    """perceptron-1's suspended and leech flags, whether it was reset, and the log's size."""
+    conn = sqlite3.connect(db, timeout=5)
+    try:
+        suspended, leech, reset_at = conn.execute(
+            "SELECT suspended, leech, reset_at FROM cards WHERE id = 'perceptron-1'"
+        ).fetchone()
+        reviews = conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
+    finally:
+        conn.close()
+    return int(suspended), int(leech), reset_at is not None, int(reviews)
+
+
+_ONE_WRITE = {
+    # command: (the Store method it writes with, the flags before (set first), the flags
+    # once made, the line of a stop before the commit, the line of a stop after it)
+    "suspend perceptron-1": (
+        "set_suspended", (0, 0, False, 3), (1, 0, False, 3),
+        "stopped: nothing was suspended", "stopped: suspended 1 card: perceptron-1 (saved)",
+    ),
+    "unsuspend perceptron-1": (
+        "set_suspended", (1, 0, False, 3), (0, 0, False, 3),
+        "stopped: nothing was unsuspended", "stopped: unsuspended 1 card: perceptron-1 (saved)",
+    ),
+    "unleech perceptron-1": (
+        "unleech", (0, 1, False, 3), (0, 0, False, 3),
+        "stopped: nothing was unleeched", "stopped: unleeched 1 card: perceptron-1 (saved)",
+    ),
+    "undo": (
+        "undo", (0, 0, False, 3), (0, 0, False, 2),
+        "stopped: nothing was undone", "stopped: undid grade 3 on perceptron-3 (given ",
+    ),
+    "reset --all --yes": (
+        "reset", (0, 0, False, 3), (0, 0, True, 3),
+        "nothing reset", "stopped: reset all ",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("command", list(_ONE_WRITE))
+def test_a_kill_of_a_one_write_command_says_whether_its_change_was_made(
+    tmp_path: Path, studied_folder: Path, command: str, when: str
+) -> None:
+    """`kill` (SIGTERM) of `suspend`, `unsuspend`, `unleech` or `undo` ended each as SIGKILL
+    would (exit -15, not a word, the -wal and -shm left beside the file), where every long
+    writer ends as Ctrl-C ends it; and `reset --yes` stopped once its write had committed
+    ended with exit 143 and not a word, the reset made. Each now ends with exit 143, the
+    database closed, and one line saying whether the change was made: killed in place of its
+    write, nothing made; killed once the write committed, the change made and said."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(studied_folder, folder)
+    db = folder / "p.db"
+    name, before, made, unsaved, saved = _ONE_WRITE[command]
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(
+            "UPDATE cards SET suspended = ?, leech = ? WHERE id = 'perceptron-1'", before[:2]
+        )
+    conn.close()
+    assert _card_flags(db) == before
+    body = (
+        "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n"
+        if when == "before"
+        else "    done = original(*args, **kwargs)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n    return done\n"
+    )
+    script = (
+        "import os, signal, sys, time\n"
+        "from dlcards.store import Store as where\n"
+        f"original = getattr(where, {name!r})\n"
+        "def killed_here(*args, **kwargs):\n"
+        f"{body}"
+        f"setattr(where, {name!r}, killed_here)\n"
+        "from dlcards.cli import main\n"
+        f"sys.argv = ['dlcards', *{command.split()!r}, '--db', {str(db)!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+             "DLCARDS_CACHE_DIR": str(folder / "cache"), "DLCARDS_TODAY": "2026-11-27",
+             "NO_COLOR": "1"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 143, (proc.returncode, proc.stderr)  # 128 + SIGTERM
+    said = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    assert len(said) == 1, said
+    if when == "before":
+        assert said[0] == unsaved, said
+    else:
+        assert said[0].startswith(saved), said
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("p.db")) == ["p.db"]
+    assert _card_flags(db) == (before if when == "before" else made)
+    assert _dlcards_in(folder)("doctor", "--check").returncode == 0

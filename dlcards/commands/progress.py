@@ -3,6 +3,7 @@ progress."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import typer
@@ -89,10 +90,19 @@ def unleech(
     (`dlcards unsuspend ID` brings it back), as in Anki. The rule marks it again when its
     lapses reach the next firing (every half leech_threshold of lapses past the threshold)."""
     from dlcards.console import echo, listed, plural
+    from dlcards.terminal import saved_once_committed, stops_as_ctrl_c
 
     ids = _known_ids(card_ids, decks, db, "unleeched")
-    with synced_store(db, decks or (), writes=True) as store:
-        done = store.unleech(ids, clock())
+    # `kill` or a closed terminal ends it as Ctrl-C does, in one line saying whether the
+    # change was made (it died as SIGKILL would: exit -15, not a word, its -wal left)
+    with (
+        stops_as_ctrl_c(unsaved="stopped: nothing was unleeched"),
+        synced_store(db, decks or (), writes=True) as store,
+    ):
+        done = saved_once_committed(
+            lambda: store.unleech(ids, clock()),
+            lambda done: _stopped_done("unleeched", [cid for cid, _ in done]),
+        )
     if done:
         names = [cid for cid, _ in done]
         echo(
@@ -116,17 +126,34 @@ def _set_suspended(
     card_ids: list[str], flag: bool, decks: list[str] | None, db: str | None
 ) -> None:
     from dlcards.console import echo, listed, plural
+    from dlcards.terminal import saved_once_committed, stops_as_ctrl_c
 
-    ids = _known_ids(card_ids, decks, db, "suspended" if flag else "unsuspended")
-    with synced_store(db, decks or (), writes=True) as store:
-        changed = store.set_suspended(ids, flag)
     word = "suspended" if flag else "unsuspended"
+    ids = _known_ids(card_ids, decks, db, word)
+    # `kill` or a closed terminal ends it as Ctrl-C does, in one line saying whether the
+    # change was made (it died as SIGKILL would: exit -15, not a word, its -wal left)
+    with (
+        stops_as_ctrl_c(unsaved=f"stopped: nothing was {word}"),
+        synced_store(db, decks or (), writes=True) as store,
+    ):
+        changed = saved_once_committed(
+            lambda: store.set_suspended(ids, flag), partial(_stopped_done, word)
+        )
     if changed:
         echo(f"{word} {plural(len(changed), 'card')}: " + listed(changed))
     done = set(changed)  # a list searched for each id was quadratic: 10,000 ids, 1.7 s
     already = [cid for cid in ids if cid not in done]
     if already:  # left as they were
         echo(("already suspended: " if flag else "not suspended, left as is: ") + listed(already))
+
+
+def _stopped_done(word: str, changed: list[str]) -> str:
+    """The line of a `suspend`, `unsuspend` or `unleech` stopped once its change was saved."""
+    from dlcards.console import listed, plural
+
+    if not changed:
+        return f"stopped: nothing was {word} (no card needed it)"
+    return f"stopped: {word} {plural(len(changed), 'card')}: {listed(changed)} (saved)"
 
 
 def _known_ids(
@@ -188,18 +215,17 @@ def undo(
     back with `dlcards unsuspend ID`."""
     from dlcards.commands.common import checked_db
     from dlcards.errors import StoreError
-    from dlcards.interrupts import ctrl_c_held
     from dlcards.store import existing_file
+    from dlcards.terminal import stops_as_ctrl_c
 
     path = checked_db(db)
     if not existing_file(path):  # not made here: a typo in --db is not a new, empty collection
         raise StoreError(f"no database at {path}; nothing to undo (pass --db?)")
-    # Ctrl-C once the undo holds the write lock waits for its line: "Interrupted." alone, with
-    # the grade taken back, sent the learner to run it again, which takes back the one before
-    with ctrl_c_held() as ctrl_c:
+    # Ctrl-C, `kill` or a closed terminal says in one line whether the grade was taken back:
+    # "Interrupted." alone, with the grade taken back, sent the learner to run it again,
+    # which takes back the one before; a `kill` ended it as SIGKILL would (exit -15, no word)
+    with stops_as_ctrl_c(unsaved="stopped: nothing was undone"):
         _undo_newest(path)
-    if ctrl_c.pressed:
-        raise KeyboardInterrupt
 
 
 def _undo_newest(path: Path) -> None:
@@ -209,6 +235,7 @@ def _undo_newest(path: Path) -> None:
     from dlcards.grading import redecider
     from dlcards.scheduling import Schedule
     from dlcards.store import Store
+    from dlcards.terminal import saved_once_committed
 
     given = today_from(None)  # DLCARDS_TODAY, checked before anything is taken back
     with Store.open(path) as store:
@@ -224,20 +251,30 @@ def _undo_newest(path: Path) -> None:
             schedule = Schedule.from_settings(settings)
             return schedule.replay, redecider(schedule, settings)
 
-        row = store.undo(review_id, rules)
+        when = stamp[:16].replace("T", " ")
+        if not stamp.startswith(day):  # studied as another day (--today): say which
+            when += f", as the study day {day}"
+        row = saved_once_committed(
+            lambda: store.undo(review_id, rules),
+            lambda row: (
+                f"stopped: nothing was undone ({TAKEN_BACK})"
+                if row is None
+                else f"stopped: undid grade {grade} on {card_id} (given {when})"
+            ),
+        )
         schedule = Schedule.from_settings(store.settings())
     if row is None:  # taken back meanwhile (another terminal's undo)
-        echo("nothing undone: that grade was taken back meanwhile; run it again")
+        echo(f"nothing undone: {TAKEN_BACK}; run it again")
         return
-    when = stamp[:16].replace("T", " ")
-    if not stamp.startswith(day):  # studied as another day (--today): say which
-        when += f", as the study day {day}"
     if row.after.is_new:
         now = f"{card_id} is new again"
     else:
         due = schedule.due(row.after)
         now = f"{card_id} is {due_words(due, today)}" if due else f"{card_id} is new again"
     echo(f"undid grade {grade} on {card_id} (given {when}); {now}")
+
+
+TAKEN_BACK = "that grade was taken back meanwhile"
 
 
 def reset(
@@ -272,13 +309,24 @@ def reset(
 
         if not sys.stdin.isatty():
             raise UsageError("reset asks for confirmation; pass --yes to confirm without a prompt")
-    from dlcards.terminal import stops_as_ctrl_c
+    from dlcards.terminal import saved_once_committed, stops_as_ctrl_c, stops_once_saved
+
+    def said(studied: int) -> str:  # the line of a stop once the reset is saved
+        if not studied:
+            return "stopped: nothing was reset (new already)"
+        had = f"{plural(studied, 'card')} had been studied"
+        return f"stopped: reset {what}, saved ({had}; the review history is kept)"
 
     # a database that cannot be written is refused before the question (`writes`); `kill` or
-    # a closed terminal ends it as Ctrl-C does (a reset answered y is made first, `until_saved`)
-    with stops_as_ctrl_c(), synced_store(db, decks or (), writes=True) as store:
+    # a closed terminal ends it as Ctrl-C does, saying whether the reset was made (a reset
+    # answered y is made first, `until_saved`); one landing in the commit of `--yes` ended it
+    # with the reset made and not a word
+    with (
+        stops_as_ctrl_c(unsaved="nothing reset"),  # as n says
+        synced_store(db, decks or (), writes=True) as store,
+    ):
         if yes:
-            studied = store.reset(ids, clock())
+            studied = saved_once_committed(lambda: store.reset(ids, clock()), said)
         else:
             from dlcards.commands.common import until_saved
             from dlcards.console import out
@@ -288,8 +336,7 @@ def reset(
             history = "Its" if len(ids) == 1 else "Their"
             try:
                 answer = confirm(f"Reset {what} to new? {history} review history is kept.")
-            except KeyboardInterrupt:  # Ctrl-C, Ctrl-D: no, and it says so, as n does
-                echo("nothing reset")
+            except KeyboardInterrupt:  # Ctrl-C, Ctrl-D: no, said by the block as n says it
                 raise
             if not answer:
                 echo("nothing reset")
@@ -298,9 +345,15 @@ def reset(
             # is waited for, saying so, as a grade waits (it failed after 5 s of silence)
             now = clock()
             store.backup_before_reset(ids, now)
+
+            def made() -> int:  # a stop held by `until_saved` says it was made
+                studied = store.reset(ids, now, backed_up=True)
+                stops_once_saved(said(studied))
+                return studied
+
             studied = until_saved(
                 out(),
-                lambda: store.reset(ids, now, backed_up=True),
+                made,
                 kept="the reset you answered y to is kept and will be made",
                 lost="nothing was reset",
                 store=store,
