@@ -15,6 +15,7 @@ from typing import Any
 
 from dlcards.deck import Card, parse_deck
 from dlcards.errors import DeckError
+from dlcards.yamlload import document_marker
 
 TEMPLATE = """\
 # A new card for {topic} ({path}); its id ({topic}-N) is given
@@ -97,6 +98,10 @@ def check_template(template: str, topic: str, card_id: str, shown: str) -> Card:
         at = content[0][0]
     if at is not None:  # the line of the id, or of the dash that starts a whole card
         raise DeckError(f"{shown}:{at}: write one card's fields (question:, answer:, ...), no id")
+    for n, line in numbered:  # (PyYAML: "could not find expected ':'", the line after it)
+        marker = document_marker(line)
+        if marker is not None:
+            raise DeckError(f"{shown}:{n}: {marker}")
     text = _HEADER.format(topic=topic, id=card_id) + "".join(f"  {line}\n" for line in body)
     try:
         deck = parse_deck(text, shown)

@@ -256,6 +256,9 @@ question with `: ` in it), each with what to write instead: the problem alone is
 to a learner writing a card. (A value that starts with a character YAML reads as its own is
 `_quote_fix`'s, after the first two.)"""
 
+_SECOND_DOCUMENT = ("but found another document", "did not find expected <document start>")
+"""PyYAML's problems for a document marker in the middle of a file."""
+
 _VALUE = re.compile(r"\s*(?:- +)?([A-Za-z_][A-Za-z0-9_-]*): +(.*?)\s*")
 _MARKUP_STARTS = "*&![{>|\"'%@`?"
 QUOTE_EXAMPLE_CHARS = 40
@@ -285,6 +288,25 @@ def _quote_fix(text: str | None, line: int, starting: str = "") -> str | None:
     return f"a value that starts with {value[0]} goes in quotes as a whole: {key}: {quoted}"
 
 
+_DOCUMENT_MARKER = re.compile(r"(---|\.\.\.)(?:[ \t]|$)")
+
+
+def document_marker(line: str) -> str | None:
+    """What is wrong, in a learner's words, with `line` when it is a YAML document marker
+    (`---` or `...` at the line's start), which cannot stand inside a deck's cards: one
+    document (a deck, or the card `dlcards add` asks for) is all a file holds. PyYAML said
+    "could not find expected ':'" in a card written with `dlcards add`, and "but found
+    another document" in a deck file. None for any other line."""
+    found = _DOCUMENT_MARKER.match(line)
+    if found is None:
+        return None
+    what = "end" if found.group(1) == "..." else "start"
+    return (
+        f"a line {found.group(1)} is YAML's mark of a document's {what}, and the cards must "
+        "be one document: remove it (in a card's text, indent it under a block: answer: |)"
+    )
+
+
 def _syntax_error(err: Any, path: str, text: str | None = None) -> str:
     """PyYAML's syntax error as one line naming where to look. A quote or bracket left open
     is found only where the file (or the next token) ends, many lines on: the line named is
@@ -303,6 +325,16 @@ def _syntax_error(err: Any, path: str, text: str | None = None) -> str:
         mark = context
     line = mark.line + 1 if mark else 0
     col = f":{mark.column + 1}" if mark else ""
+    if text is not None and mark is not None and err.problem in _SECOND_DOCUMENT:
+        # PyYAML's "but found another document" (at the marker), or, after a `...`, "did
+        # not find expected <document start>" (at the line after it)
+        before = text.split("\n", line)[:line]
+        for at in range(len(before), 0, -1):
+            marker = document_marker(before[at - 1])
+            if marker is not None:
+                return f"{path}:{at}: {marker}"
+            if before[at - 1].strip() and at < line:
+                break
     # an escape's or a tab's fix, else (but for a quote never closed, which says so) the
     # value quoted, else the fix for a `: ` inside it
     fix = next((f for start, f in _HINTS[:2] if problem.startswith(start)), None)

@@ -1007,6 +1007,41 @@ def test_add_names_the_line_of_an_id_written_in_the_template() -> None:
             check_template(text, "own", "own-8", "new.yaml")
 
 
+def test_add_says_what_a_document_marker_in_the_template_is(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+    """A `---` line in the card written with `dlcards add` (a separator between question and
+    answer, say) got PyYAML's "could not find expected ':'", naming the line after it: the
+    line is named, with what it means to YAML and what to write instead. Inside a block it is
+    text, and the card is added with it."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    editor("question: Q\n---\nanswer: A\n", "question: Q\nanswer: |\n  A\n  ---\n  B\n")
+    out = cli("add", "--deck", str(deck), "--decks", str(deck))
+    assert "own-8.yaml:2: a line --- is YAML's mark of a document's start" in out, out
+    assert "expected" not in out and "indent it under a block" in out, out
+    assert "added own-8" in out and "  ---\n" in deck.read_text()
+
+
+def test_a_document_marker_in_a_deck_file_is_said_in_a_learners_words() -> None:
+    """In a deck file, PyYAML said "but found another document" (`---`), and "did not find
+    expected <document start>" on the line after a `...`."""
+    from dlcards.deck import parse_deck
+    from dlcards.errors import DeckError
+
+    head = "topic: own\ntitle: t\ncards:\n- id: own-1\n  question: q\n"
+    for text, line, word in [
+        (head + "---\n  answer: a\n", 6, "start"),
+        (head + "  answer: a\n---\n", 7, "start"),
+        (head + "  answer: a\n...\n\ntopic: x\n", 7, "end"),
+    ]:
+        with pytest.raises(DeckError, match=rf"^own\.yaml:{line}: a line .* document's {word}"):
+            parse_deck(text, "own.yaml")
+    for text, line in [("question: Q\nanswer: A\n...\n", 3), ("---\nquestion: Q\n", 1)]:
+        from dlcards.deckedit import check_template
+
+        with pytest.raises(DeckError, match=rf"^new\.yaml:{line}: a line"):
+            check_template(text, "own", "own-8", "new.yaml")
+
+
 def test_a_bracket_left_open_in_the_template_names_the_templates_lines() -> None:
     """A list or mapping left open: the error names where it opens and where it was noticed,
     both lines of the template as the learner sees it (the second was the line in the text
