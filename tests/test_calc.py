@@ -59,6 +59,28 @@ def test_numbers_read_like_a_textbook() -> None:
     assert "quadratic_value" not in out
 
 
+def test_a_huge_integer_result_is_printed_as_total_updates_prints_one() -> None:
+    """`onehot_memory batch=1e300 classes=1e300 bytes=1e300` said "the result is too large
+    for a float" of an integer result (its steps' size in TiB went through a float), while
+    `total_updates` prints 600-digit integers. Both print theirs, every digit, through the
+    JSON too; the size in TiB is worked out from the exact count."""
+    from decimal import Context, Decimal
+
+    big = 10**300
+    code, out, err = calc("onehot_memory", "batch=1e300", "classes=1e300", "bytes=1e300", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["value"] == big**3
+    tib = Context(prec=4).divide(Decimal(big**3), Decimal(2**40))  # 9.095E+887
+    mantissa, exponent = f"{tib:.3e}".split("e+")
+    raised = exponent.translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    assert f"bytes ≈ {mantissa} × 10{raised} TiB" in data["steps"][0]
+    code, out, err = calc("total_updates", "n=1e300", "epochs=1e300", "batch_size=1", "--json")
+    assert code == 0 and json.loads(out)["value"] == big**2, err
+    code, out, err = calc("sparse_memory", "batch=1e300", "bytes=1e300")
+    assert code == 0 and "too large" not in out + err
+
+
 def test_json() -> None:
     code, out, _ = calc("cce", "probs=0.1,0.7,0.2", "target=1", "--json")
     assert code == 0

@@ -398,6 +398,13 @@ def l2_objective(losses: list[float], w: list[float], lam: float) -> Outcome:
 
 
 def _human_bytes(n: int) -> str:
+    """`n` bytes, and in KiB to TiB. Past a float's range (10³⁰⁸), in TiB from the exact
+    count (`fmt_exact`): its float overflowed, and `onehot_memory` said "the result is too
+    large for a float" of an integer result, where `total_updates` prints one in full."""
+    if n >= HUGE_BYTES:
+        from fractions import Fraction
+
+        return f"{fmt(n)} bytes ≈ {fmt_exact(Fraction(n, 1024**4))} TiB"
     size = float(n)
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
         if size < 1024 or unit == "TiB":
@@ -407,6 +414,10 @@ def _human_bytes(n: int) -> str:
             return f"{fmt(n)} bytes {'=' if exact else '≈'} {fmt(size, 4)} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
+
+
+HUGE_BYTES = 10**300
+"""From here on a count of bytes is said in TiB exactly, not through a float."""
 
 
 def onehot_memory(batch: int, classes: int, bytes: int) -> Outcome:
