@@ -1688,11 +1688,12 @@ def test_a_number_the_double_rounds_to_0_is_not_written_as_0(
 
 
 def test_the_products_of_many_small_factors_are_written_with_their_power_of_ten() -> None:
-    """0.5 multiplied 3,000 times is 2⁻³⁰⁰⁰ = 8.129 × 10⁻⁹⁰⁴ (3000·log₁₀ 2 = 903.09), which
-    the double rounds to 0; the step writes it."""
-    mantissa = 10 ** (904 - 3000 * math.log10(2))  # 2⁻³⁰⁰⁰ = mantissa × 10⁻⁹⁰⁴
-    text = " ".join(run("chain_product", {"factors": ",".join(["0.5"] * 3000)}).steps)
-    assert f"= {mantissa:.4g} × 10⁻⁹⁰⁴, 0 in double precision" in text, text
+    """0.02 multiplied 200 times (the most numbers a list takes) is 1.607 × 10⁻³⁴⁰
+    (200·log₁₀ 0.02 = −339.79), which the double rounds to 0; the step writes it. (It was
+    0.5 multiplied 3,000 times, 2⁻³⁰⁰⁰, before lists were bounded.)"""
+    mantissa = 10 ** (340 + 200 * math.log10(0.02))  # 0.02²⁰⁰ = mantissa × 10⁻³⁴⁰
+    text = " ".join(run("chain_product", {"factors": ",".join(["0.02"] * 200)}).steps)
+    assert f"= {mantissa:.4g} × 10⁻³⁴⁰, 0 in double precision" in text, text
 
 
 def test_the_shift_s_difference_is_0_and_rounding_is_called_rounding() -> None:
