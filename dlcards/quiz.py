@@ -477,14 +477,23 @@ def build_quiz(
 # --- answers ------------------------------------------------------------------------------------
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_SCALAR = re.compile(rf"^([+-]?)({_NUMBER})(?:/({_NUMBER})|\^([+-]?\d+))?$")
+_SCALAR = re.compile(rf"^([+-]?)({_NUMBER})(?:/([+-]?{_NUMBER})|\^([+-]?\d+))?$", re.ASCII)
+# a signed number raised to a power, in brackets: (−3)^2 is 9, where −3^2 is −9
+_BRACKETED_POWER = re.compile(rf"^\(([+-]?{_NUMBER})\)\^([+-]?\d+)$", re.ASCII)
+# a signed number in brackets where a learner writes one: (−3)/4, 3/(−4), 2^(−2)
+_BRACKETED = (
+    re.compile(rf"^\(([+-]?{_NUMBER})\)(?=/)", re.ASCII),
+    re.compile(rf"(?<=/)\(([+-]?{_NUMBER})\)$", re.ASCII),
+    re.compile(r"(?<=\^)\(([+-]?\d+)\)$", re.ASCII),
+)
 # thousands separators: 5,000 and 1,000.5; not 0,625 (a decimal comma: no group starts "0")
-_GROUPED = re.compile(r"^([+-]?)([1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)$")
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
-_EXPONENT = re.compile(r"[eE]([+-]?\d+)")
+_GROUPED = re.compile(r"^([+-]?)([1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)$", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$", re.ASCII)
+_EXPONENT = re.compile(r"[eE]([+-]?\d+)", re.ASCII)
 _APPROX = ("≈", "~", "=")
 _TIMES_TEN = re.compile(
-    r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*[×xX*·]\s*10\s*(?:\^|\*\*)\s*([+-]?\d{1,3})$"
+    r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*[×xX*·]\s*10\s*(?:\^|\*\*)\s*([+-]?\d{1,3})$",
+    re.ASCII,
 )
 _FROM_SUPERSCRIPT = str.maketrans({**{c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}, "⁻": "-"})
 _SUPERSCRIPT_POWER = re.compile(r"(?<=10)\s*([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)$")
@@ -511,6 +520,13 @@ def parse_number(text: str) -> float:
     cleaned = _SUPERSCRIPT_POWER.sub(
         lambda m: "^" + m.group(1).translate(_FROM_SUPERSCRIPT), cleaned
     )
+    from dlcards.numerals import DIGITS_LINE, NotAsciiDigits, ascii_number
+
+    try:  # the digits `calc` reads: 0-9 once NFKC-normalised, `_` grouping them
+        cleaned = _clean(ascii_number(cleaned))
+    except NotAsciiDigits:
+        shown = quoted(text.strip())
+        raise AnswerError(f"{shown} has digits other than 0-9; {DIGITS_LINE}") from None
     times_ten = _TIMES_TEN.match(cleaned)
     if times_ten:  # 9.5 × 10⁻⁷, 9.5 x 10^-7, 9.5*10**-7: as the answers are shown
         cleaned = f"{times_ten.group(1)}e{times_ten.group(2)}"
@@ -520,8 +536,24 @@ def parse_number(text: str) -> float:
     cleaned = cleaned.replace("**", "^")
     if "/" in cleaned or "^" in cleaned:
         cleaned = cleaned.replace(" ", "")
+        for bracketed in _BRACKETED:
+            cleaned = bracketed.sub(r"\1", cleaned)
     match = _SCALAR.match(cleaned)
     shown = quoted(text.strip())
+    raised = _BRACKETED_POWER.match(cleaned)
+    if raised is not None:  # (−3)^2: the sign inside the power
+        base, exponent = raised.groups()
+        if any(abs(int(e)) > MAX_EXPONENT for e in [exponent, *_EXPONENT.findall(base)]):
+            raise AnswerError(f"{shown} is too large or too small")
+        try:
+            value = float(base) ** int(exponent)
+        except ZeroDivisionError:
+            raise AnswerError(f"{shown} divides by zero") from None
+        except OverflowError:
+            raise AnswerError(f"{shown} is too large") from None
+        if not math.isfinite(value):
+            raise AnswerError(f"{shown} is too large")
+        return value
     if not match and _DECIMAL_COMMA.match(cleaned):
         point = cleaned.replace(",", ".")
         raise AnswerError(f"{shown}: write the decimal point as a point ({point})")

@@ -128,6 +128,20 @@ def test_a_list_takes_at_most_max_items_numbers_and_each_computation_is_quick_at
     assert taken >= 15
 
 
+def test_digits_of_another_script_are_one_line_and_full_width_ones_are_read() -> None:
+    """`calc sigmoid z=١٢٣` (Arabic-Indic digits) was taken as 123 by Python's float, which
+    the quiz's typed answers did not read alike (`numerals`): refused in one line, exit 2.
+    Full-width `１２３` (NFKC: 123) and `1_000` are read, as a typed answer reads them."""
+    code, out, err = calc("sigmoid", "z=١٢٣")
+    assert code == 2 and err.strip() == (
+        "error: z: '١٢٣' has digits other than 0-9; write it with the digits 0-9"
+    ), err
+    code, out, err = calc("sigmoid", "z=１２３", "--json")
+    assert code == 0 and json.loads(out)["args"] == {"z": 123}, err
+    code, out, err = calc("updates_per_epoch", "n=1_000", "batch_size=３２", "--json")
+    assert code == 0 and json.loads(out)["value"] == 32, err  # ⌈1000 / 32⌉
+
+
 def test_json() -> None:
     code, out, _ = calc("cce", "probs=0.1,0.7,0.2", "target=1", "--json")
     assert code == 0

@@ -308,7 +308,11 @@ def test_parse_number_examples() -> None:
         "1,00",
         "12,3456",
         "0x10",
-        "1_000",
+        "1__000",
+        "_1000",
+        "1000_",
+        "١٢٣",
+        "(-3)^0.5",
         "--1",
         "3.4.5",
         "1/",
@@ -326,6 +330,53 @@ def test_parse_number_examples() -> None:
 def test_parse_number_rejects(text: str) -> None:
     with pytest.raises(AnswerError):
         parse_number(text)
+
+
+def test_a_learners_brackets_around_a_signed_number_are_read() -> None:
+    """`2^(-2)`, `3/-4`, `(−3)/4` were refused ("is not a number"), written as a learner
+    writes them. The brackets hold a signed number in a power, a denominator or a numerator;
+    `(−3)^2` is 9, where `−3^2` is −9 (the sign applies to the power, as in math)."""
+    assert parse_number("2^(-2)") == 0.25
+    assert parse_number("2^(−2)") == 0.25
+    assert parse_number("3/-4") == -0.75
+    assert parse_number("3 / (−4)") == -0.75
+    assert parse_number("(−3)/4") == -0.75
+    assert parse_number("-3/-4") == 0.75
+    assert parse_number("(−3)^2") == 9
+    assert parse_number("(-0.5)^3") == -0.125
+    assert parse_number("-3^2") == -9
+    with pytest.raises(AnswerError, match="divides by zero"):
+        parse_number("(0)^-1")
+
+
+SPELLINGS = ["1_000", "1_000.5", "１２３", "－５", "١٢٣", "٣", "1__0", "_1", "1e1_0", "1e3"]
+
+
+@pytest.mark.parametrize("text", SPELLINGS)
+def test_calc_and_a_typed_answer_read_the_same_spellings_of_a_number(text: str) -> None:
+    """`calc` took `1_000`, Arabic-Indic `١٢٣` and full-width `１２３` (Python's float reads
+    every script's digits); the quiz refused `1_000` and took Arabic-Indic digits through
+    `\\d`. Both now read a number one way (`numerals.ascii_number`): NFKC-normalised (the
+    full-width digits an input method types are 0-9), digits 0-9 only, `_` between digits
+    grouping them; another script's digits are one line saying to write 0-9."""
+    from dlcards.engine.params import parse_value
+    from dlcards.errors import UsageError
+
+    try:
+        calc: float | None = float(parse_value(text, "float"))  # type: ignore[arg-type]
+    except UsageError as err:
+        calc = None
+        calc_said = str(err)
+    try:
+        typed: float | None = parse_number(text)
+    except AnswerError as err:
+        typed = None
+        typed_said = str(err)
+    assert calc == typed, (text, calc, typed)
+    if calc is None and any(c.isdigit() and not "0" <= c <= "9" for c in text):
+        assert "digits other than 0-9" in calc_said and "digits other than 0-9" in typed_said
+    expected = {"1_000": 1000, "1_000.5": 1000.5, "１２３": 123, "－５": -5, "1e1_0": 1e10}
+    assert calc == expected.get(text, 1000 if text == "1e3" else None)
 
 
 @pytest.mark.parametrize(

@@ -155,7 +155,11 @@ def _float(name: str, raw: object, in_list: bool = False, what: str = "") -> flo
     if isinstance(raw, bool) or not isinstance(raw, str | numbers.Real):
         raise UsageError(f"{name} must be {what} (got {_got(raw)})")
     try:
-        x = float(raw.strip().replace(MINUS, "-")) if isinstance(raw, str) else float(raw)
+        x = (
+            float(_ascii(name, raw).strip().replace(MINUS, "-"))
+            if isinstance(raw, str)
+            else float(raw)
+        )
     except ValueError:
         raise UsageError(f"{name} must be {what} (got {_got(raw)})") from None
     except OverflowError:
@@ -174,7 +178,7 @@ def _int(name: str, raw: object, in_list: bool = False) -> int:
     if isinstance(raw, numbers.Integral):
         return int(raw)
     if isinstance(raw, str):
-        raw = raw.replace(MINUS, "-")
+        raw = _ascii(name, raw).replace(MINUS, "-")
         try:
             return int(raw.strip())
         except ValueError:
@@ -186,6 +190,17 @@ def _int(name: str, raw: object, in_list: bool = False) -> int:
     if not x.is_integer():
         raise UsageError(f"{name} must be {what} (got {_got(raw)})")
     return int(x)
+
+
+def _ascii(name: str, raw: str) -> str:
+    """`raw` as `numerals.ascii_number` reads it (the quiz's typed answers read it so too);
+    a digit of another script is a UsageError."""
+    from dlcards.numerals import DIGITS_LINE, NotAsciiDigits, ascii_number
+
+    try:
+        return ascii_number(raw)
+    except NotAsciiDigits:
+        raise UsageError(f"{name}: {_got(raw)} has digits other than 0-9; {DIGITS_LINE}") from None
 
 
 def _whole_decimal(raw: str) -> int | None:
