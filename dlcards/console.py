@@ -224,7 +224,7 @@ def in_encoding(text: Text, encoding: str) -> Text:
     from rich.text import Span
 
     from dlcards.flowtext import settings
-    from dlcards.stdio import spelled_pieces
+    from dlcards.stdio import AHEAD, spelled_pieces
 
     def shown(ch: str) -> bool:  # GLUE is a space to be, written as one (`glued`)
         if ch == GLUE:
@@ -255,7 +255,7 @@ def in_encoding(text: Text, encoding: str) -> Text:
         while end < n and not shown(plain[end]) and math[end] == math[start]:
             end += 1
         before = _space(plain[start - 1]) if start else " "
-        after = _space(plain[end]) if end < n else " "
+        after = "".join(map(_space, plain[end : end + AHEAD])) or " "
         pieces += spelled_pieces(plain[start:end], before, after, math[start])
     starts, at = [], 0
     for piece in pieces:

@@ -13,7 +13,7 @@ All come from one pass (:func:`_render`), so ``to_rich(s).plain == to_plain(s)``
 Only :func:`to_rich` imports rich.
 
 Math goes through :func:`latex_to_unicode`, which parses the fragment with pylatexenc and
-prints it as readable Unicode (``W_new = W_old − η ∇_W L``, ``Σᵢ₌₁ᴺ``, ``e^(−Z)``).
+prints it as readable Unicode (``W_new = W_old − η ∇_W L``, ``∑ᵢ₌₁ᴺ``, ``e^(−Z)``).
 pylatexenc is imported on first use only, so importing this module stays cheap.
 """
 
@@ -94,6 +94,8 @@ SUPERSCRIPTS = dict(
 )
 #: Plain characters that mean something else in math: minus sign and prime.
 _MATH_CHARS = {"-": "−", "'": "′"}
+#: A Greek capital typed in math with limits after it (`Σ_i x_i`) is the n-ary operator.
+_BIG_GREEK = {"Σ": "∑", "Π": "∏"}
 _TRANSPOSE = {"T", "⊤", "⊺", "\N{MODIFIER LETTER CAPITAL T}"}
 _PRIMES = {"′", "″", "‴", "'"}
 
@@ -159,9 +161,11 @@ _DISCARDED_MACROS = (
     "notag",
 )
 _SYMBOL_MACROS = {
-    # Greek capital sigma/pi read better than the n-ary operators in most terminal fonts.
-    "sum": "Σ",
-    "prod": "Π",
+    # the n-ary operators, not the Greek capitals: \Sigma (a covariance matrix, Σ⁻¹) is
+    # the letter, \sum the sum, and each is spelled as itself where a terminal cannot show
+    # them (Σ⁻¹ as Sigma^-1, ∑ᵢ as sum_i; both Σ, the inverse read as sum^-1)
+    "sum": "∑",
+    "prod": "∏",
     "cdot": "·",
     "times": "×",
     "to": "→",
@@ -524,6 +528,8 @@ def _build_converter() -> Callable[[str], str]:
                     if gap and ch.isalnum():
                         out.append(" ")
                     gap = False
+                    if ch in _BIG_GREEK and chars[j + 1 :].lstrip()[:1] == "_":
+                        ch = _BIG_GREEK[ch]  # Σ typed with limits, Σ_i: the sum, as \sum
                     out.append(_MATH_CHARS.get(ch, ch))
                     j += 1
                     continue

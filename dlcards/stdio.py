@@ -54,7 +54,7 @@ _PLAIN = {
     # symbols with a meaning are spelled out, even where that is wider than the symbol (a
     # panel's right edge may then stand out of line: "≥" as ">" would say something false)
     "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~=", "→": "->", "←": "<-", "⇒": "=>", "⇔": "<=>",
-    "∑": "sum", "Σ": "sum", "∈": "in", "∂": "d", "∇": "grad", "Δ": "Delta", "α": "alpha",
+    "∑": "sum", "∈": "in", "∂": "d", "∇": "grad", "Δ": "Delta", "α": "alpha",
     "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps", "η": "eta", "θ": "theta",
     "λ": "lambda", "μ": "mu", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi",
     "Φ": "Phi", "ω": "omega", "§": "sec.", "∞": "inf", "√": "sqrt",
@@ -80,7 +80,7 @@ _PLAIN = {
     "‖": "||",
     # the rest of LaTeX's everyday symbols (`\forall`, `\cdots`, `\langle`, `\otimes`,
     # `\prod`...), each "?" before; Greek letters are spelled by their names (`_greek`)
-    "Π": "prod", "⋯": "...", "⋮": ":", "⋱": "...", "∀": "forall", "∃": "exists",
+    "⋯": "...", "⋮": ":", "⋱": "...", "∀": "forall", "∃": "exists",
     "∄": "not exists", "¬": "not", "∅": "{}", "∉": "notin", "∋": "ni", "⊃": "supset",
     "⊇": "supseteq", "⊊": "subsetneq", "⊋": "supsetneq", "∖": "\\", "∘": "o", "∙": "*",
     "⋅": "*", "⊗": "(x)", "⊕": "(+)", "⊖": "(-)", "⊘": "(/)", "⋃": "Union", "⋂": "Intersect",
@@ -266,12 +266,18 @@ def spelled_pieces(text: str, before: str = " ", after: str = "", math: bool = F
     a whole, on its first character, and bracketed when it is more than one token: Wₗ₊₁ as
     W_(l+1) and xⁿ⁺¹ as x^(n+1), where the characters one by one gave W_l+1, which reads as
     W_l + 1; one token stays bare (wᵢⱼ as w_ij, 10⁻⁵ as 10^-5, xᵀ as x^T). `math`: the text
-    is a formula's (a LaTeX span), whose accents are named (MATH_ACCENTS)."""
-    befores, afters = (before + text)[: len(text)], text[1:] + (after or " ")
+    is a formula's (a LaTeX span), whose accents are named (MATH_ACCENTS) and whose Σ is
+    the letter (LaTeX's sum is ∑); in other text a Σ is a sum or the letter by what follows
+    it (`_operates`), read from `after` (up to AHEAD characters)."""
+    befores, afters = (before + text)[: len(text)], text[1:] + (after[:1] or " ")
     pieces = [
         (_accented(ch, b, a) if math and not ch.isascii() else None) or spelled(ch, b, a)
         for b, ch, a in zip(befores, text, afters, strict=True)
     ]
+    if not math:  # a Σ typed in text: the sum it reads as, or the letter (`_big_greek`)
+        for n, ch in enumerate(text):
+            if ch in _BIG_OPERATORS and _operates(text[n + 1 :] + after):
+                pieces[n] = _apart(_BIG_OPERATORS[ch], ch, befores[n], afters[n])
     scripts = [None if ch.isascii() else _script(ch) for ch in text]
     start, n = 0, len(text)
     while start < n:
@@ -305,6 +311,34 @@ def spelled_pieces(text: str, before: str = " ", after: str = "", math: bool = F
             pieces[start:end] = [first[0] + body + gap] + [""] * (end - start - 1)
         start = end
     return pieces
+
+
+#: The Greek capitals that text also writes for the n-ary operators (Σ for ∑, Π for ∏).
+_BIG_OPERATORS = {"Σ": "sum", "Π": "prod"}
+#: Words after which a Σ is the letter, not a sum: "Σ is symmetric", "Σ and μ".
+_NOT_OPERANDS = frozenset("is are was were be has have and or as that which whose".split())
+
+
+def _operates(ahead: str) -> bool:
+    """Whether a Σ (Π) typed in text, followed by `ahead`, reads as a sum (product): with
+    limits (Σₙ, Σᵢ₌₁ᴺ) or an operand after it (Σεₖ, Σ(y − ŷ)², Σ max(0, ...), −Σ yᵢ, Σ −y·x);
+    not with a superscript (Σ⁻¹, Σᵀ: the covariance matrix, its inverse), nor before an
+    operator, punctuation, the end or a verb ("Σ = LLᵀ", "Σ, the covariance", "Σ is")."""
+    if not ahead:
+        return False
+    first = ahead[0]
+    script = None if first.isascii() else _script(first)
+    if script is not None:
+        return script[0] == "_"
+    if first == "_":
+        return True
+    rest = ahead.lstrip(" ")
+    if rest[:1] in ("−", "-") and rest[1:2].strip():
+        rest = rest[1:]  # −Σ yᵢ's operand's sign: Σ −yᵢ
+    word = rest.split(" ", 1)[0]
+    if not rest or not (rest[0].isalnum() or rest[0] in "(∂∇√["):
+        return False
+    return word.strip(".,;:") not in _NOT_OPERANDS
 
 
 def _accented(ch: str, before: str, after: str) -> str | None:
@@ -343,12 +377,16 @@ def _one_token(body: str) -> bool:
     return True
 
 
+AHEAD = 16
+"""How much text after a run to spell `spelled_pieces` reads (a Σ before its operand)."""
+
+
 def _plain(err: UnicodeError) -> tuple[str, int]:
     if not isinstance(err, UnicodeEncodeError):
         raise err
     text = err.object[err.start : err.end]
     before = err.object[err.start - 1] if err.start else " "
-    after = err.object[err.end : err.end + 1]
+    after = err.object[err.end : err.end + AHEAD]
     return _spelled_all(text, before, after), err.end
 
 

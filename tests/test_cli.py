@@ -420,7 +420,7 @@ def test_the_c_locale_gets_ascii(
         assert text.startswith("+- perceptron-22 * ")
         assert as_json.isascii()
     else:
-        assert "Σ_(i ∈ misclassified)" in shown.decode("utf-8")
+        assert "∑_(i ∈ misclassified)" in shown.decode("utf-8")
 
 
 def _gd_answer_in_ascii(
@@ -1770,6 +1770,67 @@ def test_a_run_of_scripts_of_more_than_one_token_is_bracketed_in_ascii() -> None
     assert stream.buffer.getvalue().decode().splitlines() == list(_SCRIPT_RUNS.values())
 
 
+def _both_spellings(text: str, math: bool = False) -> tuple[str, str]:
+    """`text` spelled for an ASCII terminal both ways dlcards spells: a Text before layout
+    (a formula's span marked when `math`), and the stream's error handler."""
+    from rich.text import Text
+
+    from dlcards.console import in_encoding
+    from dlcards.flowtext import rich_spans
+    from dlcards.render import MATH_MARK, Span
+    from dlcards.stdio import prepare
+
+    spans = rich_spans([Span(0, len(text), MATH_MARK)]) if math else []
+    laid_out = in_encoding(Text(text, spans=spans), "ascii").plain
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    saved = sys.stdout
+    try:
+        sys.stdout = stream
+        prepare()
+        stream.write(text)
+        stream.flush()
+    finally:
+        sys.stdout = saved
+    return laid_out, stream.buffer.getvalue().decode()
+
+
+@pytest.mark.no_files
+def test_the_letter_sigma_and_the_sum_are_told_apart_in_ascii() -> None:
+    """`$\\Sigma^{-1}$` (a covariance matrix's inverse) read `sum^-1` in ASCII: \\Sigma and
+    \\sum both became Σ, spelled sum. LaTeX's sum is ∑ (spelled sum) and \\Sigma the letter
+    (Sigma); a Σ typed in text, as the decks' notes write sums, is a sum with limits or an
+    operand after it, the letter before a superscript, an operator or the end. (A formula's
+    `\\Sigma_{ij}` is the letter only where its span is known: see `_both_spellings`.)"""
+    from dlcards.render import latex_to_unicode
+
+    formulas = {
+        r"\Sigma^{-1}": "Sigma^-1",
+        r"x^T \Sigma^{-1} x": "x^T Sigma^-1 x",
+        r"\Sigma_{ij} = \sum_{k} x_{ik} x_{jk}": "Sigma_ij = sum_k x_ik x_jk",
+        r"\sum_{i=1}^N L_i": "sum_(i=1)^N L_i",
+        r"\sum x": "sum x",
+        r"\Pi \ne \prod_k p_k": "Pi != prod_k p_k",
+        r"Σ_i x_i": "sum_i x_i",  # the character typed in LaTeX, with limits: the sum
+    }
+    for tex, ascii_text in formulas.items():
+        shown = latex_to_unicode(tex)
+        assert _both_spellings(shown, math=True)[0] == ascii_text, tex
+        if "Sigma_" not in ascii_text:  # no span: Σᵢⱼ reads as a sum with limits
+            assert _both_spellings(shown) == (ascii_text, ascii_text), tex
+    texts = {  # the decks' own (perceptron-12's note, gd-17's, cce-28's answer, the engine's)
+        "Σ max(0, −yᵢ(wᵀxᵢ + b))": "sum max(0, -y_i(w^T x_i + b))",
+        "∇E(w) = Σₙ (yₙ − tₙ)φₙ": "grad E(w) = sum_n (y_n - t_n)phi_n",
+        "Σₖ ηₖ = ∞ and Σεₖ² < ∞": "sum_k eta_k = inf and sum eps_k^2 < inf",
+        "-Σ y_j log(ŷ_j)": "-sum y_j log(y_hat_j)",
+        "L = Σ −y·(w·x + b)": "L = sum -y*(w*x + b)",
+        "exp / Σ exp(…)": "exp / sum exp(...)",
+        "Σ⁻¹ and Σᵀ": "Sigma^-1 and Sigma^T",
+        "Σ = LLᵀ, so Σ is symmetric": "Sigma = LL^T, so Sigma is symmetric",
+    }
+    for text, ascii_text in texts.items():
+        assert _both_spellings(text) == (ascii_text, ascii_text), text
+
+
 def test_show_in_ascii_brackets_a_subscript_of_several_tokens(synced_env: dict[str, str]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "dlcards", "show", "vgp-7"],
@@ -1857,11 +1918,11 @@ _EVERYDAY = (
 #: Greek letters, each spelled as its name; those with another spelling, as that.
 _GREEK = (
     "alpha beta gamma delta zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau"
-    " upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Phi Psi Omega Upsilon"
+    " upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Phi Psi Omega Upsilon Sigma Pi"
 ).split()
 _GREEK_OTHERWISE = {
     "epsilon": "eps", "varepsilon": "eps", "vartheta": "theta", "varpi": "pi",
-    "varrho": "rho", "varsigma": "sigma", "varphi": "phi", "Sigma": "sum", "Pi": "prod",
+    "varrho": "rho", "varsigma": "sigma", "varphi": "phi",
 }  # fmt: skip
 
 

@@ -110,7 +110,7 @@ def test_latex_math_is_kept_together_and_copies_with_plain_spaces() -> None:
     console, screen = terminal(30)
     console.print(text)
     shown = screen.getvalue()
-    assert "L(w) = Σᵢ −yᵢ (wᵀ xᵢ + b) over" in [line.strip() for line in shown.splitlines()]
+    assert "L(w) = ∑ᵢ −yᵢ (wᵀ xᵢ + b) over" in [line.strip() for line in shown.splitlines()]
     assert "\u00a0" not in shown
 
 

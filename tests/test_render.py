@@ -144,12 +144,12 @@ def test_weight_update_rule() -> None:
         (r"$L(w, b) = \max(0, -y_i \cdot \text{output})$", "L(w, b) = max(0, −yᵢ · output)"),
         (
             r"$L(w) = \sum_{i \in \text{misclassified}} -y_i (w^T x_i + b)$",
-            "L(w) = Σ_(i ∈ misclassified) −yᵢ (wᵀ xᵢ + b)",
+            "L(w) = ∑_(i ∈ misclassified) −yᵢ (wᵀ xᵢ + b)",
         ),
         (
             r"$W_{\text{new}} = W_{\text{old}} - \eta \frac{1}{m} \sum_{i=1}^{m} \nabla_W "
             r"\mathcal{L}(x_i, y_i)$",
-            "W_new = W_old − η (1/m) Σᵢ₌₁ᵐ ∇_W L(xᵢ, yᵢ)",
+            "W_new = W_old − η (1/m) ∑ᵢ₌₁ᵐ ∇_W L(xᵢ, yᵢ)",
         ),
         (
             "1. **SGD** $\\rightarrow$ 2. **MBGD** $\\rightarrow$ 3. **BGD**.",
@@ -167,7 +167,7 @@ def test_display_math_gets_its_own_line() -> None:
         r"$$\mathcal{L}_{\text{BGD}} = \frac{1}{N} \sum_{i=1}^{N} \mathcal{L}_i$$"
     )
     assert to_plain(source) == (
-        "The loss used is the average loss over all points:\n    L_BGD = (1/N) Σᵢ₌₁ᴺ Lᵢ"
+        "The loss used is the average loss over all points:\n    L_BGD = (1/N) ∑ᵢ₌₁ᴺ Lᵢ"
     )
     middle = r"The update rule is: $$W = W - \eta g$$ where $\eta$ is the rate."
     assert to_plain(middle) == "The update rule is:\n    W = W − η g\nwhere η is the rate."
@@ -344,7 +344,7 @@ def test_symbols(tex: str, expected: str) -> None:
         (r"\frac{N}{B}", "N/B"),
         (r"\frac{a+b}{c}", "(a+b)/c"),
         (r"\frac{\partial L}{\partial w}", "∂L/∂w"),
-        (r"\frac{1}{N} \sum_{i=1}^{N} x_i", "(1/N) Σᵢ₌₁ᴺ xᵢ"),
+        (r"\frac{1}{N} \sum_{i=1}^{N} x_i", "(1/N) ∑ᵢ₌₁ᴺ xᵢ"),
         (r"\left( \frac{1}{2} \right)^2", "(1/2)²"),
         (r"\sqrt{x+1}", "√(x+1)"),
         (r"\hat{y}", "ŷ"),
