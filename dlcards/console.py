@@ -224,7 +224,7 @@ def in_encoding(text: Text, encoding: str) -> Text:
     from rich.text import Span
 
     from dlcards.flowtext import settings
-    from dlcards.stdio import AHEAD, spelled_pieces
+    from dlcards.stdio import spelled_runs
 
     def shown(ch: str) -> bool:  # GLUE is a space to be, written as one (`glued`)
         if ch == GLUE:
@@ -235,28 +235,11 @@ def in_encoding(text: Text, encoding: str) -> Text:
         except UnicodeEncodeError:
             return False
 
-    # each run of characters the encoding cannot show spelled as a whole, as the stream's
-    # error handler spells it (a run of subscripts bracketed: Wₗ₊₁ as W_(l+1)), each
-    # character given its piece of the spelling for the spans to move along; inside a
-    # formula (a LaTeX span) with its accents named (x̃ as x_tilde)
+    # each run of characters the encoding cannot show spelled as a whole (`spelled_runs`),
+    # each character given its piece of the spelling for the spans to move along
     from dlcards.flowtext import math_ranges
 
-    math = [False] * len(plain)
-    for a, b in math_ranges(text):
-        math[a:b] = [True] * (b - a)
-    pieces: list[str] = []
-    n = len(plain)
-    while len(pieces) < n:
-        start = len(pieces)
-        if shown(plain[start]):
-            pieces.append(plain[start])
-            continue
-        end = start + 1
-        while end < n and not shown(plain[end]) and math[end] == math[start]:
-            end += 1
-        before = _space(plain[start - 1]) if start else " "
-        after = "".join(map(_space, plain[end : end + AHEAD])) or " "
-        pieces += spelled_pieces(plain[start:end], before, after, math[start])
+    pieces = spelled_runs(plain, math_ranges(text), shown, _space)
     starts, at = [], 0
     for piece in pieces:
         starts.append(at)

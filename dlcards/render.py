@@ -44,6 +44,7 @@ __all__ = [
     "Span",
     "latex_to_unicode",
     "styled",
+    "to_output",
     "to_plain",
     "to_rich",
 ]
@@ -756,6 +757,17 @@ def to_plain(text: str) -> str:
     '1. SGD → 2. MBGD'
     """
     return _render(text)[0]
+
+
+def to_output(text: str) -> str:
+    """:func:`to_plain`, as standard output can show it: where its encoding cannot show a
+    character (`LC_ALL=C`), spelled as a laid-out Text is (`dlcards.stdio.for_stdout`), its
+    formulas known (x̃ as x_tilde in a formula, as `show` spells it). For text written
+    without rich, or put in a table as a plain string."""
+    from dlcards.stdio import for_stdout
+
+    plain, spans = _render(text)
+    return for_stdout(plain, [(s.start, s.end) for s in spans if s.style == MATH_MARK])
 
 
 def styled(text: str) -> tuple[str, tuple[Span, ...]]:

@@ -13,7 +13,7 @@ import sys
 
 TYPE_CHECKING = False  # typing itself is not imported: the prompt's count runs in here
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from typing import NoReturn
 
 
@@ -339,6 +339,59 @@ def _operates(ahead: str) -> bool:
     if not rest or not (rest[0].isalnum() or rest[0] in "(∂∇√["):
         return False
     return word.strip(".,;:") not in _NOT_OPERANDS
+
+
+def spelled_runs(
+    plain: str,
+    math: Sequence[tuple[int, int]],
+    shown: Callable[[str], bool],
+    space: Callable[[str], str] = str,
+) -> list[str]:
+    """`plain` with each run of characters that `shown` says the output cannot show spelled
+    as a whole, as the stream's error handler spells it (a run of subscripts bracketed: Wₗ₊₁
+    as W_(l+1)), one piece per character; inside a formula (`math`: the LaTeX spans' ranges)
+    with its accents named (x̃ as x_tilde) and its Σ the letter. `space`: a character as the
+    text around a run is read (a glued space as a space)."""
+    formula = [False] * len(plain)
+    for a, b in math:
+        formula[a:b] = [True] * (b - a)
+    pieces: list[str] = []
+    n = len(plain)
+    while len(pieces) < n:
+        start = len(pieces)
+        if shown(plain[start]):
+            pieces.append(plain[start])
+            continue
+        end = start + 1
+        while end < n and not shown(plain[end]) and formula[end] == formula[start]:
+            end += 1
+        before = space(plain[start - 1]) if start else " "
+        after = "".join(map(space, plain[end : end + AHEAD])) or " "
+        pieces += spelled_pieces(plain[start:end], before, after, formula[start])
+    return pieces
+
+
+def for_stdout(plain: str, math: Sequence[tuple[int, int]]) -> str:
+    """Rendered card text (`math`: where its formulas are) as standard output can show it: as
+    it is, or, where the output's encoding cannot show a character, spelled as a Text laid out
+    for the terminal is (`console.in_encoding`), its formulas with their accents named. For
+    lines written without rich (`list` in a pipe): through the stream's own error handler,
+    which knows no formula, `$\\tilde{x}$` was `x` there and `x_tilde` in `show`."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        plain.encode(encoding)
+        return plain
+    except (UnicodeEncodeError, LookupError):
+        pass
+
+    def shown(ch: str) -> bool:
+        try:
+            ch.encode(encoding)
+            return True
+        except (UnicodeEncodeError, LookupError):
+            return False
+
+    return "".join(spelled_runs(plain, math, shown))
 
 
 def _accented(ch: str, before: str, after: str) -> str | None:

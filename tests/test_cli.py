@@ -439,6 +439,37 @@ def _gd_answer_in_ascii(
     )
 
 
+def test_list_in_a_pipe_spells_a_formula_as_show_does(
+    synced_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`LC_ALL=C dlcards list | cat` printed a `$\\tilde{x}$` question as `x` (its lines
+    went through the stream's error handler, which knows no formula) where `show` printed
+    `x_tilde`: every output spells a formula the same way."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "acc.yaml").write_text(
+        "topic: acc\ntitle: Accents\ncards:\n"
+        "  - id: acc-1\n"
+        "    question: What is $\\tilde{x} + \\dot{y}$ and $\\Sigma^{-1}$?\n"
+        "    answer: a\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in synced_env.items() if not k.startswith(("LC_", "LANG"))}
+    env = {**env, "LC_ALL": "C", "DLCARDS_DECKS": str(decks), "COLUMNS": "120"}
+    env.pop("PYTHONIOENCODING", None)
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", *args], env=env, capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.decode("ascii")
+
+    question = "What is x_tilde + y_dot and Sigma^-1?"
+    assert f"acc-1\t{question}" in run("list", "--topic", "acc").splitlines()
+    assert question in run("show", "acc-1")
+
+
 def test_a_glued_space_is_a_space_in_ascii(synced_env: dict[str, str]) -> None:
     """With LC_ALL=C the study screen's panel title read `perceptron-1?* Perceptron...`: the
     space kept with a separator (console.GLUE, written as a space) was spelled "?" as a

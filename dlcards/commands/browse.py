@@ -182,19 +182,19 @@ def _write_lines(
     first reach the reader at once: `id<TAB>question`, with the lapses between them for the
     leeches (`lapses`), and `<TAB>(s)` after the question of a suspended card (`held`): the
     id and question stay the first fields for `cut -f1` and `cut -f2`. The question is one
-    line of its rendered text (`to_plain` is `to_rich`'s text; without a table the
-    formulas' places are not needed). With `size` (the cards of all `parts`) at least
+    line of its rendered text, spelled as `show` spells it where stdout cannot show it
+    (`render.to_output`). With `size` (the cards of all `parts`) at least
     PARALLEL_LIST_MIN, where forking is safe, worker processes make the parts, in order (each
     reads its own deck); the first line is written after one deck, not after every card is
     built. Returns whether any line was written (a reader gone: True)."""
     import sys
 
     from dlcards.export.parallel import ordered_map, workers
-    from dlcards.render import to_plain
+    from dlcards.render import to_output
 
     def text(index: int) -> str:
         cards = parts[index]()
-        questions = (" ".join(to_plain(card.question).split()) for card in cards)
+        questions = (" ".join(to_output(card.question).split()) for card in cards)
         mark = "\t" + SUSPENDED_MARK.strip()
         if lapses is None:
             return "".join(

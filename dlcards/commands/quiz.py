@@ -594,13 +594,13 @@ def _missed(missed: list[Answered], width: int) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
-    from dlcards.render import to_plain
+    from dlcards.render import to_output
     from dlcards.view import shorten
 
     rows = []
     for a in missed:
         q = a.question
-        prompt = " ".join(to_plain(q.prompt).split())
+        prompt = " ".join(to_output(q.prompt).split())  # a plain string: its formulas spelled
         prompt = shorten(prompt, 100) or prompt[:99] + "…"
         if q.kind == "typed":
             said = f"you said {a.given}" if a.given is not None else "shown"
