@@ -269,15 +269,24 @@ def spelled_pieces(text: str, before: str = " ", after: str = "", math: bool = F
     is a formula's (a LaTeX span), whose accents are named (MATH_ACCENTS) and whose Σ is
     the letter (LaTeX's sum is ∑); in other text a Σ is a sum or the letter by what follows
     it (`_operates`), read from `after` (up to AHEAD characters)."""
-    befores, afters = (before + text)[: len(text)], text[1:] + (after[:1] or " ")
+    befores, afters = (before[-1:] + text)[: len(text)], text[1:] + (after[:1] or " ")
     pieces = [
         (_accented(ch, b, a) if math and not ch.isascii() else None) or spelled(ch, b, a)
         for b, ch, a in zip(befores, text, afters, strict=True)
     ]
-    if not math:  # a Σ typed in text: the sum it reads as, or the letter (`_big_greek`)
+    if not math:
         for n, ch in enumerate(text):
             if ch in _BIG_OPERATORS and _operates(text[n + 1 :] + after):
+                # a Σ typed in text: the sum it reads as, or the letter
                 pieces[n] = _apart(_BIG_OPERATORS[ch], ch, befores[n], afters[n])
+            elif ch.isascii() or (named := _accented(ch, befores[n], afters[n])) is None:
+                continue
+            elif _alone(text, n, before, after):
+                # an accented letter that is no word's (ĝ ← ∇θ, â = 2): a math letter,
+                # its accent named as in a formula
+                pieces[n] = named
+            elif ch in MATH_ACCENTS:  # a word's accent is dropped (pa + U+0302 + te as pate)
+                pieces[n] = ""
     scripts = [None if ch.isascii() else _script(ch) for ch in text]
     start, n = 0, len(text)
     while start < n:
@@ -365,7 +374,7 @@ def spelled_runs(
         end = start + 1
         while end < n and not shown(plain[end]) and formula[end] == formula[start]:
             end += 1
-        before = space(plain[start - 1]) if start else " "
+        before = "".join(map(space, plain[max(start - AHEAD, 0) : start])) or " "
         after = "".join(map(space, plain[end : end + AHEAD])) or " "
         pieces += spelled_pieces(plain[start:end], before, after, formula[start])
     return pieces
@@ -394,17 +403,45 @@ def for_stdout(plain: str, math: Sequence[tuple[int, int]]) -> str:
     return "".join(spelled_runs(plain, math, shown))
 
 
+def _alone(text: str, n: int, before: str, after: str) -> bool:
+    """Whether `text[n]`, a letter with an accent (â, or a combining accent after its letter:
+    x + U+0303), is no word's, as a math letter is: fewer than three letters in its run of
+    letters (âᵢ, 2x̃, x̃y, ∇âJ: a product, a gradient's variable; Fréchet, naïve, não are
+    words; scripts and digits are no letters). `before`, `after`: the text around."""
+    full, n = before + text + after, len(before) + n
+    start = n - 1 if full[n] in MATH_ACCENTS else n  # a combining accent: its letter's place
+
+    def letter(at: int) -> bool:
+        ch = full[at] if 0 <= at < len(full) else " "
+        return ch.isalpha() and (ch.isascii() or _script(ch) is None)
+
+    if start < 0 or not letter(start):
+        return False
+    run, at = 1, start - 1
+    while at >= 0 and (letter(at) or _mark(full[at])):
+        run += letter(at)
+        at -= 1
+    at = start + 1
+    while at < len(full) and (letter(at) or _mark(full[at])):
+        run += letter(at)
+        at += 1
+    return run < 3
+
+
 def _accented(ch: str, before: str, after: str) -> str | None:
     """`ch` in a formula: a math accent named (MATH_ACCENTS), alone or on its letter (ẋ,
-    composed, as x_dot); None for any other character."""
+    composed, as x_dot); None for any other character. A letter or digit after it is kept
+    apart, as after any name spelled as a word (x̃y as x_tilde y, not the name x_tildey)."""
+    gap = " " if _starts_a_word(after) else ""
     if ch in MATH_ACCENTS:
-        return MATH_ACCENTS[ch]
+        return MATH_ACCENTS[ch] + gap
     import unicodedata
 
     parts = unicodedata.normalize("NFD", ch)
     if len(parts) < 2 or not all(mark in MATH_ACCENTS for mark in parts[1:]):
         return None
-    return spelled(parts[0], before, "") + "".join(MATH_ACCENTS[mark] for mark in parts[1:])
+    named = spelled(parts[0], before, "") + "".join(MATH_ACCENTS[mark] for mark in parts[1:])
+    return named + gap
 
 
 def _one_token(body: str) -> bool:
@@ -431,14 +468,15 @@ def _one_token(body: str) -> bool:
 
 
 AHEAD = 16
-"""How much text after a run to spell `spelled_pieces` reads (a Σ before its operand)."""
+"""How much text before and after a run to spell `spelled_pieces` reads (a Σ before its
+operand, the letters around an accented one)."""
 
 
 def _plain(err: UnicodeError) -> tuple[str, int]:
     if not isinstance(err, UnicodeEncodeError):
         raise err
     text = err.object[err.start : err.end]
-    before = err.object[err.start - 1] if err.start else " "
+    before = err.object[max(err.start - AHEAD, 0) : err.start] or " "
     after = err.object[err.end : err.end + AHEAD]
     return _spelled_all(text, before, after), err.end
 

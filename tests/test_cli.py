@@ -1862,6 +1862,48 @@ def test_the_letter_sigma_and_the_sum_are_told_apart_in_ascii() -> None:
         assert _both_spellings(text) == (ascii_text, ascii_text), text
 
 
+@pytest.mark.no_files
+def test_an_accented_letter_of_no_word_is_named_and_a_words_accent_dropped() -> None:
+    """gd-8's source `ĝ ← (1/m)∇θ Σᵢ L` read `g <- ...` in ASCII: an accented letter typed
+    outside LaTeX lost its accent, the estimate ĝ read as g. A letter with a math accent that
+    is no word's (fewer than three letters in its run; its scripts and digits are no
+    letters) is a math letter, named as in a formula; in a word the accent is dropped."""
+    cases = {
+        "ĝ ← (1/m)∇θ Σᵢ L": "g_hat <- (1/m)grad theta sum_i L",
+        "the estimate â of a, and âᵢ": "the estimate a_hat of a, and a_hat_i",
+        "2x\u0303 + ö, x\u0303y": "2x_tilde + o_ddot, x_tilde y",  # combining, after its letter
+        "Fréchet, naïve, não, cafe\u0301, à la": "Frechet, naive, nao, cafe, a la",
+    }
+    for text, ascii_text in cases.items():
+        assert _both_spellings(text) == (ascii_text, ascii_text), text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    letter=st.sampled_from("abgmxzABTW"),  # ŷ is y_hat everywhere (∇ŷJ, backprop-9)
+    mark=st.sampled_from(["\u0302", "\u0303", "\u0307", "\u0308", "\u0304"]),
+    left=st.sampled_from(["", " ", "(", "= ", "2", "−"]),
+    right=st.sampled_from(["", " ", ")", ",", "₁", "²", " = 1"]),
+    word=st.sampled_from(["er", "Fr", "nai", "ch"]),
+)
+def test_a_math_accent_is_named_on_a_lone_letter_and_dropped_in_a_word(
+    letter: str, mark: str, left: str, right: str, word: str
+) -> None:
+    """The class: every math accent (hat, tilde, dot, diaeresis, macron), composed or not,
+    on a letter standing alone is named as a formula names it; the same letter inside a
+    word (three letters or more) keeps only its letter."""
+    import unicodedata
+
+    from dlcards.stdio import MATH_ACCENTS, spelled_pieces
+
+    for accented in {letter + mark, unicodedata.normalize("NFC", letter + mark)}:
+        lone = "".join(spelled_pieces(left + accented + right))
+        named = letter + MATH_ACCENTS[mark]
+        assert named in lone, (left + accented + right, lone)
+        inside = "".join(spelled_pieces(word + accented + word))
+        assert inside == word + letter + word, (word + accented + word, inside)
+
+
 def test_show_in_ascii_brackets_a_subscript_of_several_tokens(synced_env: dict[str, str]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "dlcards", "show", "vgp-7"],
