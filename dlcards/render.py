@@ -210,6 +210,11 @@ _WIDE_ACCENTS = {
     "widetilde": "\u0303",
     "overrightarrow": "\u20d7",
 }
+#: The roots Unicode has a character for: `\sqrt[3]{8}` as ∛8, where ³√8 after a number,
+#: 2³√8, read as 2³·√8.
+_ROOTS = {"3": "∛", "4": "∜"}
+#: A root of another degree (⁵√x) after an operand is bracketed: its degree stays its own.
+_DEGREE_ROOT = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵝᵞᵟᶿᵠᵡ]+√")
 #: A case's condition that says how it reads already: "0 & \\text{otherwise}" is "0 otherwise".
 _CONDITION_WORD = re.compile(r"(?:if|otherwise|else|for|when|where|unless)\b", re.IGNORECASE)
 _BINOM_MACROS = ("binom", "dbinom", "tbinom")
@@ -393,8 +398,10 @@ def _build_converter() -> Callable[[str], str]:
 
         def _sqrt(self, n: Any) -> str:
             degree, body = self._arg(n, 0).strip(), self._arg(n, 1).strip()
-            root = "√" if _is_simple(body) else "√("
-            root = (_script(degree, "^").lstrip("^") if degree else "") + root
+            root = _ROOTS.get(degree) or "√"  # ∛8: no degree to misread as a power
+            root += "" if _is_simple(body) else "("
+            if degree and degree not in _ROOTS:
+                root = _script(degree, "^").lstrip("^") + root
             return root + body + ("" if _is_simple(body) else ")")
 
         def _blackboard(self, n: Any) -> str:
@@ -573,6 +580,22 @@ def _build_converter() -> Callable[[str], str]:
 def _join_parts(parts: list[tuple[str, bool]]) -> str:
     """Join converted nodes, parenthesizing fractions juxtaposed with an operand."""
     texts = [text for text, _ in parts]
+    for index, (text, _) in enumerate(parts):
+        if not text or (text[0] not in "√∛∜" and not _DEGREE_ROOT.match(text)):
+            continue
+        before, after = "".join(texts[:index]), "".join(texts[index + 1 :])
+        if before and before[-1] not in _OPERATOR_CHARS and not before[-1].isspace():
+            # a root with a degree after an operand: 2·∛8 and 2·(⁵√x), never 2∛8 or 2⁵√x
+            # (read as 2⁵·√x); the product's dot where the root has a character, else
+            # brackets (a square root has no degree to misread: 2√x)
+            if text[0] in "∛∜":
+                text = "·" + text
+            elif text[0] != "√":
+                texts[index] = f"({text})"
+                continue
+        if not text.endswith(")") and after[:1].isalnum():
+            text += "·"  # √2·x: √2x read as √(2x)
+        texts[index] = text
     for index, (text, is_frac) in enumerate(parts):
         if not is_frac or _is_simple(text):
             continue

@@ -104,6 +104,10 @@ dlcards.console spells a Text's characters before rich lays it out, so a spellin
 its symbol still lines up."""
 
 
+_ROOT_DEGREES = {"∛": "3", "∜": "4"}
+"""The roots with a character of their own, and their degrees."""
+
+
 CUT = "…"
 """The mark of a text cut short."""
 
@@ -136,6 +140,8 @@ def spelled(ch: str, before: str = "", after: str = "") -> str:
     a letter is not: x̅ as "x_bar")."""
     if ch in _PLAIN:
         return _apart(_PLAIN[ch], ch, before, after)
+    if ch in _ROOT_DEGREES:  # ∛x as root[3] x, as ³√x is spelled (`spelled_pieces`)
+        return _apart("sqrt", "√", before, after).replace("sqrt", f"root[{_ROOT_DEGREES[ch]}]")
     if ch.isascii():
         return ch
     import unicodedata

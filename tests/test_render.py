@@ -450,6 +450,45 @@ def test_a_product_in_a_fraction_or_root_is_bracketed(tex: str, expected: str) -
 
 
 @pytest.mark.parametrize(
+    ("tex", "expected", "in_ascii"),
+    [
+        (r"2\sqrt[3]{8}", "2·∛8", "2*root[3] 8"),  # 2³√8 read as 2³·√8
+        (r"x\sqrt[4]{y+1}", "x·∜(y+1)", "x*root[4](y+1)"),
+        (r"2\sqrt[5]{x}", "2(⁵√x)", "2(root[5] x)"),  # no character: brackets
+        (r"a = \sqrt[n]{x}, \sqrt[3]{8} = 2", "a = ⁿ√x, ∛8 = 2", "a = root[n] x, root[3] 8 = 2"),
+        (r"\sqrt{2}x + 2\sqrt{x}", "√2·x + 2√x", "sqrt 2*x + 2 sqrt x"),  # √2x read as √(2x)
+    ],
+)
+def test_a_root_after_an_operand_cannot_be_misread(tex: str, expected: str, in_ascii: str) -> None:
+    """`$2\\sqrt[3]{8}$` showed as 2³√8, which reads as 2³·√8 in Unicode too: a root's
+    degree after a number (or any token a superscript follows) is that token's power. The
+    cube and fourth roots are their own characters, after an operand with the product's dot;
+    another degree's root after an operand is bracketed; a square root's operand ends before
+    a letter after it (√2·x)."""
+    from dlcards.stdio import spelled_pieces
+
+    shown = latex_to_unicode(tex)
+    assert shown == expected
+    assert "".join(spelled_pieces(shown, math=True)) == in_ascii
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    operand=st.sampled_from(["2", "x", "θ", "x²", "(a+b)", "wᵢ", "10"]),
+    degree=st.sampled_from(["2", "3", "4", "5", "n", "k+1"]),
+    body=st.sampled_from(["8", "x", "x+1", "2x"]),
+)
+def test_a_roots_degree_never_touches_the_operand_before_it(
+    operand: str, degree: str, body: str
+) -> None:
+    """The class: whatever stands before a root of any degree, the rendered text never puts
+    a superscript right after that operand (where it reads as its power)."""
+    shown = latex_to_unicode(f"{operand}\\sqrt[{degree}]{{{body}}}")
+    assert shown.startswith(operand), shown
+    assert not re.match(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿᵏ]", shown[len(operand) :]), shown
+
+
+@pytest.mark.parametrize(
     ("tex", "expected"),
     [
         (r"y_{\text{pred}} - y_{\text{true}}", "y_pred − y_true"),
