@@ -215,6 +215,8 @@ _WIDE_ACCENTS = {
 _ROOTS = {"3": "∛", "4": "∜"}
 #: A root of another degree (⁵√x) after an operand is bracketed: its degree stays its own.
 _DEGREE_ROOT = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵝᵞᵟᶿᵠᵡ]+√")
+#: Braces under or over a whole (`\underbrace{a+b}_{n}`), whose label is the whole's.
+_BRACES = ("underbrace", "overbrace")
 #: A case's condition that says how it reads already: "0 & \\text{otherwise}" is "0 otherwise".
 _CONDITION_WORD = re.compile(r"(?:if|otherwise|else|for|when|where|unless)\b", re.IGNORECASE)
 _BINOM_MACROS = ("binom", "dbinom", "tbinom")
@@ -227,7 +229,11 @@ _PLAIN_MATH = re.compile(r"(?:[A-Za-z0-9 +*/=<>().,:;|!?]|-(?!-))*")
 _UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 _LEFTOVER_COMMAND = re.compile(r"\\([A-Za-z]+)")
 _SPACES = re.compile(r"[ \t\u00a0\u2009]+")
-_INNER_BRACKET_SPACE = re.compile(r"(?<=[(\[]) | (?=[)\]])")
+_INNER_BRACKET_SPACE = re.compile(r"(?<=[(\[⟨{]) | (?=[)\]⟩}])")
+#: A norm's bars with spaces inside, as `\| x \|` leaves them: ‖x‖.
+_NORM = re.compile(r"‖ ?([^‖ ](?:[^‖]*[^‖ ])?) ?‖")
+#: An operator's power set apart from its operand (`\partial^2 L`): ∂²L.
+_POWERED_PREFIX = re.compile(r"(?<![\w′])([∂∇])([⁰¹²³⁴⁵⁶⁷⁸⁹ⁿᵏ]+) (?=[^\W\d])")
 
 
 def _is_simple(operand: str) -> bool:
@@ -244,6 +250,8 @@ def _script(text: str, kind: str) -> str:
             return "ᵀ"
         if all(ch in _PRIMES for ch in text):
             return text.replace("'", "′")
+        if text in ("*", "∗", "⋆"):  # θ^*, the optimum: θ*, not θ^(*)
+            return "*"
         table = SUPERSCRIPTS
     else:
         table = SUBSCRIPTS
@@ -273,8 +281,8 @@ def _bracketed(text: str) -> bool:
 
 
 def _fraction(numerator: str, denominator: str) -> str:
-    num = numerator.strip() or "?"
-    den = denominator.strip() or "?"
+    num = _POWERED_PREFIX.sub(r"\1\2", numerator.strip()) or "?"  # ∂²L/∂w², not (∂² L)/∂w²
+    den = _POWERED_PREFIX.sub(r"\1\2", denominator.strip()) or "?"
     if not _is_simple(num) and num != "?":
         num = f"({num})"
     if not _is_simple(den) and den != "?":
@@ -317,6 +325,7 @@ def _build_converter() -> Callable[[str], str]:
             macrospec.std_macro("mathbb", "{"),
             macrospec.std_macro("mathds", "{"),
             *(macrospec.std_macro(name, "{") for name in _WIDE_ACCENTS),
+            *(macrospec.std_macro(name, "{") for name in _BRACES),
             *(macrospec.std_macro(name, "{{") for name in (*_BINOM_MACROS, *_STACK_MACROS)),
             *(macrospec.std_macro(name, "[{") for name in _ARROW_MACROS),
             *(macrospec.std_macro(name, "{") for name in ("pmod", "mod", "color", "set")),
@@ -345,6 +354,7 @@ def _build_converter() -> Callable[[str], str]:
                     MacroTextSpec("mathbb", simplify_repl=self._blackboard),
                     MacroTextSpec("mathds", simplify_repl=self._blackboard),
                     *(MacroTextSpec(name, simplify_repl=self._accent) for name in _WIDE_ACCENTS),
+                    *(MacroTextSpec(name, simplify_repl=self._brace) for name in _BRACES),
                     *(MacroTextSpec(name, simplify_repl=self._binom) for name in _BINOM_MACROS),
                     *(MacroTextSpec(name, simplify_repl=self._stack) for name in _STACK_MACROS),
                     *(MacroTextSpec(name, simplify_repl=self._arrow) for name in _ARROW_MACROS),
@@ -424,6 +434,12 @@ def _build_converter() -> Callable[[str], str]:
             mark = _WIDE_ACCENTS[n.macroname]
             body = self._arg(n, 0).strip()
             return "".join(ch + mark if not ch.isspace() else ch for ch in body)
+
+        def _brace(self, n: Any) -> str:
+            """`\\underbrace{a+b}_{n}`: the braced whole in brackets, its label after them,
+            (a+b)ₙ; the label landed on the last term, a+bₙ."""
+            body = self._arg(n, 0).strip()
+            return body if _is_simple(body) or _bracketed(body) else f"({body})"
 
         def _binom(self, n: Any) -> str:
             return f"({self._arg(n, 0).strip()} choose {self._arg(n, 1).strip()})"
@@ -621,7 +637,8 @@ def _converter() -> Callable[[str], str]:
 def _tidy(line: str) -> str:
     """Collapse spaces, and drop those just inside brackets: "( 1/2 )" -> "(1/2)"."""
     line = _SPACES.sub(" ", line).strip()
-    return _INNER_BRACKET_SPACE.sub("", line)
+    line = _POWERED_PREFIX.sub(r"\1\2", line)
+    return _NORM.sub(r"‖\1‖", _INNER_BRACKET_SPACE.sub("", line))
 
 
 @lru_cache(maxsize=2048)

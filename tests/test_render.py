@@ -472,6 +472,30 @@ def test_a_root_after_an_operand_cannot_be_misread(tex: str, expected: str, in_a
     assert "".join(spelled_pieces(shown, math=True)) == in_ascii
 
 
+@pytest.mark.parametrize(
+    ("tex", "expected"),
+    [
+        # a brace's label is the whole's: a+bₙ put it on b alone
+        (r"\underbrace{a+b}_{n}", "(a+b)ₙ"),
+        (r"\overbrace{1 + \cdots + 1}^{k}", "(1 + ⋯ + 1)ᵏ"),
+        (r"\underbrace{x}_{\text{input}}", "x_input"),
+        # delimiters hold their content without spaces inside, as brackets do
+        (r"\langle x, y \rangle", "⟨x, y⟩"),
+        (r"\| x \|_2 + \|a\| \cdot \| x + y \|", "‖x‖₂ + ‖a‖ · ‖x + y‖"),
+        (r"\{ x \}", "{x}"),
+        # the optimum's star is a mark, not a power in brackets
+        (r"\theta^* = \arg\min_\theta L", "θ* = arg min_θ L"),
+        # an operator's power stays with its operand, and such a numerator needs no brackets
+        (r"\frac{\partial^2 L}{\partial w^2}", "∂²L/∂w²"),
+    ],
+)
+def test_braces_delimiters_and_marks_read_as_written(tex: str, expected: str) -> None:
+    """`\\underbrace{a+b}_{n}` showed as a+bₙ (the label on b), `\\langle x, y \\rangle`
+    as ⟨ x, y ⟩, `\\| x \\|_2` as ‖ x ‖₂, `\\{ x \\}` as { x }, `\\theta^*` as θ^(*)
+    and `\\frac{\\partial^2 L}{\\partial w^2}` as (∂² L)/∂w²."""
+    assert latex_to_unicode(tex) == expected
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     operand=st.sampled_from(["2", "x", "θ", "x²", "(a+b)", "wᵢ", "10"]),
