@@ -1740,16 +1740,21 @@ def test_a_symbol_spelled_as_a_word_is_kept_apart_from_the_next_letter() -> None
     """A torture run: in ASCII, perceptron-9's erratum read `w <- w - etax_i` (the deck's
     `ηxᵢ`). A symbol spelled as a word is kept apart from a letter, digit or word after it,
     in both ways dlcards spells (a Text before layout, and the stream's error handler)."""
+    cases = {
+        "w ← w − ηxᵢ": "w <- w - eta x_i", "ηθ": "eta theta", "Δx": "Delta x",
+        "σ(z)": "sigma(z)", "∑ᵢ xᵢ": "sum_i x_i", "λ2": "lambda 2", "x²": "x^2",
+    }  # fmt: skip
+    _spelled_alike_both_ways(cases)
 
+
+def _spelled_alike_both_ways(cases: dict[str, str]) -> None:
+    """Each text of `cases` is spelled for an ASCII terminal as its value, both ways dlcards
+    spells (a Text before layout, and the stream's error handler, a line each)."""
     from rich.text import Text
 
     from dlcards.console import in_encoding
     from dlcards.stdio import prepare
 
-    cases = {
-        "w ← w − ηxᵢ": "w <- w - eta x_i", "ηθ": "eta theta", "Δx": "Delta x",
-        "σ(z)": "sigma(z)", "∑ᵢ xᵢ": "sum_i x_i", "λ2": "lambda 2", "x²": "x^2",
-    }  # fmt: skip
     for text, ascii_text in cases.items():
         assert in_encoding(Text(text), "ascii").plain == ascii_text
     stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
@@ -1781,24 +1786,7 @@ def test_a_run_of_scripts_of_more_than_one_token_is_bracketed_in_ascii() -> None
     T) and gd-8's sum `sum_i=1^N`: a run of subscripts or superscripts was spelled one
     character at a time. A run of more than one token is bracketed, as plain-text math
     writes it, in both ways dlcards spells (a Text before layout, the stream's handler)."""
-    from rich.text import Text
-
-    from dlcards.console import in_encoding
-    from dlcards.stdio import prepare
-
-    for text, ascii_text in _SCRIPT_RUNS.items():
-        assert in_encoding(Text(text), "ascii").plain == ascii_text
-    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
-    saved = sys.stdout
-    try:
-        sys.stdout = stream
-        prepare()
-        for text in _SCRIPT_RUNS:
-            stream.write(text + "\n")
-        stream.flush()
-    finally:
-        sys.stdout = saved
-    assert stream.buffer.getvalue().decode().splitlines() == list(_SCRIPT_RUNS.values())
+    _spelled_alike_both_ways(_SCRIPT_RUNS)
 
 
 def _both_spellings(text: str, math: bool = False) -> tuple[str, str]:

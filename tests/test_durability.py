@@ -2144,6 +2144,44 @@ def studied_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _run_killed_in(
+    command: str,
+    db: Path,
+    folder: Path,
+    target: str,
+    name: str,
+    before_it: bool,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`dlcards COMMAND --db DB` in a process that SIGTERMs itself in `target`'s method
+    `name` (`target`: an expression naming the module or class): in place of it
+    (`before_it`) or once it has returned."""
+    body = (
+        "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n"
+        if before_it
+        else "    done = original(*args, **kwargs)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n    return done\n"
+    )
+    script = (
+        "import importlib, os, signal, sys, time\n"
+        f"where = {target}\n"
+        f"original = getattr(where, {name!r})\n"
+        "def killed_here(*args, **kwargs):\n"
+        f"{body}"
+        f"setattr(where, {name!r}, killed_here)\n"
+        "from dlcards.cli import main\n"
+        f"sys.argv = ['dlcards', *{command.split()!r}, '--db', {str(db)!r}]\n"
+        "main()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+             "DLCARDS_CACHE_DIR": str(folder / "cache"), "DLCARDS_TODAY": "2026-11-27",
+             **(extra_env or {})},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
 @pytest.mark.parametrize("command", list(_KILLED_IN))
 def test_a_kill_of_a_long_writer_ends_it_as_ctrl_c_and_closes_the_database(
@@ -2165,29 +2203,7 @@ def test_a_kill_of_a_long_writer_ends_it_as_ctrl_c_and_closes_the_database(
     where, name, how = _KILLED_IN[command]
     module, _, owner = where.rpartition(".") if where.endswith("Store") else (where, "", "")
     target = f"importlib.import_module({module!r})" + (f".{owner}" if owner else "")
-    body = (
-        "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n"
-        if how == "fake"
-        else "    done = original(*args, **kwargs)\n"
-        "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n    return done\n"
-    )
-    script = (
-        "import importlib, os, signal, sys, time\n"
-        f"where = {target}\n"
-        f"original = getattr(where, {name!r})\n"
-        "def killed_here(*args, **kwargs):\n"
-        f"{body}"
-        f"setattr(where, {name!r}, killed_here)\n"
-        "from dlcards.cli import main\n"
-        f"sys.argv = ['dlcards', *{command.split()!r}, '--db', {str(db)!r}]\n"
-        "main()\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-             "DLCARDS_CACHE_DIR": str(folder / "cache"), "DLCARDS_TODAY": "2026-11-27"},
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    proc = _run_killed_in(command, db, folder, target, name, before_it=how == "fake")
     assert proc.returncode == 143, (proc.returncode, proc.stderr)  # 128 + SIGTERM
     assert "Traceback" not in proc.stderr, proc.stderr
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith("p.db")) == ["p.db"]
@@ -2260,29 +2276,9 @@ def test_a_kill_of_a_one_write_command_says_whether_its_change_was_made(
         )
     conn.close()
     assert _card_flags(db) == before
-    body = (
-        "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n"
-        if when == "before"
-        else "    done = original(*args, **kwargs)\n"
-        "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n    return done\n"
-    )
-    script = (
-        "import os, signal, sys, time\n"
-        "from dlcards.store import Store as where\n"
-        f"original = getattr(where, {name!r})\n"
-        "def killed_here(*args, **kwargs):\n"
-        f"{body}"
-        f"setattr(where, {name!r}, killed_here)\n"
-        "from dlcards.cli import main\n"
-        f"sys.argv = ['dlcards', *{command.split()!r}, '--db', {str(db)!r}]\n"
-        "main()\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-             "DLCARDS_CACHE_DIR": str(folder / "cache"), "DLCARDS_TODAY": "2026-11-27",
-             "NO_COLOR": "1"},
-        capture_output=True, text=True, timeout=120,
+    proc = _run_killed_in(
+        command, db, folder, "importlib.import_module('dlcards.store').Store", name,
+        before_it=when == "before", extra_env={"NO_COLOR": "1"},
     )  # fmt: skip
     assert proc.returncode == 143, (proc.returncode, proc.stderr)  # 128 + SIGTERM
     said = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
