@@ -768,6 +768,19 @@ def check_review(columns: Sequence[str], row: Sequence[Any]) -> None:
         float_of(seconds, cid, "reviews.seconds", (0.0, 1e9))
 
 
+LOG_INTS = tuple(
+    (f"{name}_{side}", bounds)
+    for side in ("before", "after")
+    for name, bounds in (
+        ("ef", EF_RANGE),
+        ("interval", INTERVAL_RANGE),
+        ("reps", COUNT_RANGE),
+        ("lapses", COUNT_RANGE),
+    )
+)
+"""The log's whole-number columns, each with its bounds (`ReviewRowsCheck`, `REVIEW_ROW_OK`)."""
+
+
 class ReviewRowsCheck:
     """`check(rows)`: True only if `check_review` passes every one of `rows` (False: some row
     may not), for the chunks of one log read in turn.
@@ -778,16 +791,7 @@ class ReviewRowsCheck:
     the seconds) only their types and range are looked at, in C. A million rows: ~1 s, where
     the same checks in SQL took ~5 s in a pass of their own before the first row."""
 
-    _INTS = tuple(
-        (f"{name}_{side}", bounds)
-        for side in ("before", "after")
-        for name, bounds in (
-            ("ef", EF_RANGE),
-            ("interval", INTERVAL_RANGE),
-            ("reps", COUNT_RANGE),
-            ("lapses", COUNT_RANGE),
-        )
-    )
+    _INTS = LOG_INTS
     _DAYS = ("day", "due_before", "due_after", "last_review_before")
 
     def __init__(self, columns: Sequence[str]) -> None:
@@ -859,16 +863,7 @@ REVIEW_ROW_OK = " AND ".join(
         _day_ok("day", optional=False),
         f"(typeof(grade) = 'integer' AND grade BETWEEN {GRADE_RANGE[0]} AND {GRADE_RANGE[1]})",
         "(typeof(kind) = 'text' AND kind IN ('scheduled', 'redrill'))",
-        *(
-            _int_ok(f"{name}_{side}", bounds)
-            for side in ("before", "after")
-            for name, bounds in (
-                ("ef", EF_RANGE),
-                ("interval", INTERVAL_RANGE),
-                ("reps", COUNT_RANGE),
-                ("lapses", COUNT_RANGE),
-            )
-        ),
+        *(_int_ok(name, bounds) for name, bounds in LOG_INTS),
         _day_ok("due_before", optional=True),
         _day_ok("due_after", optional=True),
         _day_ok("last_review_before", optional=True),
