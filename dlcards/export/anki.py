@@ -526,6 +526,23 @@ def day_numbering(conf: str, day_starts_at: int) -> str:
 _INSERT_NOTE = "INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 _INSERT_CARD = "INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 _BATCH = 2000  # notes per executemany: a few batches of rows are all that is held
+_STAGE_NOTE = _INSERT_NOTE.replace("INTO notes", "INTO stage.notes")
+_STAGE_CARD = _INSERT_CARD.replace("INTO cards", "INTO stage.cards")
+
+
+def _attach_staging(cursor: sqlite3.Cursor) -> Path:
+    """A scratch database `stage` beside the collection's file, with tables `notes` and
+    `cards` of the collection's columns and no key or index: the rows in the order they
+    come, for `_write_collection` to copy in id order. Returns its path."""
+    (name,) = (row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main")
+    path = Path(f"{name}-stage")
+    cursor.connection.commit()  # (no pragma of a schema takes effect inside a transaction)
+    cursor.execute("ATTACH DATABASE ? AS stage", (str(path),))
+    cursor.execute("PRAGMA stage.journal_mode = OFF")
+    cursor.execute("PRAGMA stage.synchronous = OFF")
+    for table in ("notes", "cards"):
+        cursor.execute(f"CREATE TABLE stage.{table} AS SELECT * FROM main.{table} WHERE 0")
+    return path
 
 
 ANKI_ID_SPAN_MS = 86_400_000
@@ -688,6 +705,12 @@ def _write_collection(
     ).fetchall()
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
+    # The ids are hashes (`anki_ids`), in no order: rows put straight into the tables, whose
+    # ids are their rowids, went into pages all over the B-trees (100,000 notes: the inserts
+    # took 2.7x the CPU of the same rows in id order). They go into tables of the same
+    # columns in a scratch file beside the collection first, in the order they come, and from
+    # there into the collection in id order, sorted by SQLite (in its bounded memory).
+    staging = _attach_staging(cursor)
     # The rows go in on this thread. They went in on a thread of their own while this one made
     # the next batch (SQLite steps a row without the GIL), but sqlite3 gives the GIL up and
     # takes it back for every row, and with another thread wanting it each time the switches
@@ -730,11 +753,16 @@ def _write_collection(
             changed = mod if item is not None else 0
             cards.append(_card_row(nid + 1, nid, did, changed, position, item, crt))
         if len(notes) >= _BATCH:
-            cursor.executemany(_INSERT_NOTE, notes)
-            cursor.executemany(_INSERT_CARD, cards)
+            cursor.executemany(_STAGE_NOTE, notes)
+            cursor.executemany(_STAGE_CARD, cards)
             notes, cards = [], []
-    cursor.executemany(_INSERT_NOTE, notes)
-    cursor.executemany(_INSERT_CARD, cards)
+    cursor.executemany(_STAGE_NOTE, notes)
+    cursor.executemany(_STAGE_CARD, cards)
+    for table in ("notes", "cards"):
+        cursor.execute(f"INSERT INTO main.{table} SELECT * FROM stage.{table} ORDER BY id")
+    cursor.connection.commit()  # (a database is detached outside a transaction only)
+    cursor.execute("DETACH DATABASE stage")
+    staging.unlink()
     for _, sql in indexes:
         cursor.execute(sql)
     for deck in written.decks.values():
