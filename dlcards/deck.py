@@ -102,7 +102,16 @@ CARD_KEYS = {
     "anki_guid",
 }
 COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong"}
-QUIZ_KEYS = {"template", "params", "answer", "args", "tolerance", "mistakes", "trivial_share"}
+QUIZ_KEYS = {
+    "template",
+    "params",
+    "answer",
+    "args",
+    "tolerance",
+    "mistakes",
+    "trivial_share",
+    "unchanged_share",
+}
 MISTAKE_KEYS = {"args", "label"}
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -171,6 +180,12 @@ class Quiz(NamedTuple):
     vector of zeros) or one of the numbers the question gives (`quiz.trivial_answer`); by
     default none: such a draw is drawn again. A card whose lesson is the trivial case (a
     perceptron's loss is 0 on the correct side) keeps it in about that share of its questions.
+
+    `unchanged_share`: for a computation that changes a vector (the perceptron's update), the
+    share of questions (0 to 1) whose answer is a vector the question gives, unchanged (`w`
+    on a correctly classified point: `quiz.unchanged_answer`); each question draws which case
+    it asks first, so the share is the key's whatever the ranges give. None (the default):
+    the share the ranges give.
     """
 
     template: str
@@ -181,6 +196,7 @@ class Quiz(NamedTuple):
     ranges: Mapping[str, list[int | float]] = _NONE
     mistakes: tuple[Mistake, ...] = ()
     trivial_share: float = 0.0
+    unchanged_share: float | None = None
 
     @property
     def names(self) -> list[str]:
@@ -676,6 +692,14 @@ def _quiz(ctx: _Ctx, raw: object, line: int, card_id: str, n_compute: int) -> Qu
             "have the answer 0 or one of the given numbers)",
             card_id,
         )
+    unchanged = raw.get("unchanged_share")
+    if unchanged is not None and (not _is_number(unchanged) or not 0 <= unchanged <= 1):
+        raise ctx.fail(
+            _line_of(raw, "unchanged_share"),
+            "quiz unchanged_share must be a number from 0 to 1 (the share of questions whose "
+            "answer is a vector the question gives, unchanged)",
+            card_id,
+        )
     answer = raw.get("answer", 0)
     if n_compute == 0:
         raise ctx.fail(line, "a quiz template needs a 'compute' block to check answers", card_id)
@@ -696,6 +720,7 @@ def _quiz(ctx: _Ctx, raw: object, line: int, card_id: str, n_compute: int) -> Qu
             ctx, raw.get("mistakes"), _line_of(raw, "mistakes", line), declared, card_id
         ),
         trivial_share=float(share),
+        unchanged_share=None if unchanged is None else float(unchanged),
     )
 
 

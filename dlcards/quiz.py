@@ -259,11 +259,12 @@ def _template_problems(card: Card, draws: int) -> list[str]:
     ]
     taken: dict[str, int] = {}
     failed: dict[str, str] = {}
-    trivial = 0
+    trivial = unchanged = 0
     for seed in range(draws):
         values = draw_params(card.quiz, random.Random(seed))
+        args = engine_args(card, values)
         try:
-            result = engine.run(block.fn, engine_args(card, values))
+            result = engine.run(block.fn, args)
         except DlcardsError as err:
             shown = ", ".join(f"{k}={show(v)}" for k, v in values.items())
             problems.append(f"quiz draw {shown}: {err}")
@@ -272,6 +273,7 @@ def _template_problems(card: Card, draws: int) -> list[str]:
             problems.append(f"quiz answers must be numbers; {block.fn} gives {result.display}")
             break
         trivial += trivial_answer(result.value, values)
+        unchanged += unchanged_answer(result.value, args)
         answers = _mistake_answers(card, values)  # each computed once a draw
         for mistake, answer in answers:
             if isinstance(answer, Exception):
@@ -288,6 +290,13 @@ def _template_problems(card: Card, draws: int) -> list[str]:
         problems.append(
             f"quiz: all {draws} draws have a trivial answer (0 or one of the drawn numbers); "
             "choose ranges whose answer needs working out, or set trivial_share: 1"
+        )
+    share = card.quiz.unchanged_share
+    if share is not None and 0 < share < 1 and unchanged in (0, draws):
+        problems.append(
+            f"quiz: {'none' if unchanged == 0 else 'all'} of {draws} draws leave a given vector "
+            f"unchanged, so unchanged_share: {share:g} cannot be kept; choose ranges that "
+            "reach both cases"
         )
     if sum(taken.values()) > draws // 2:  # most questions would be drawn again and again
         said = ", ".join(f"'{label}' {n}" for label, n in taken.items())
@@ -332,8 +341,10 @@ def typed_question(card: Card, rng: random.Random) -> Question | None:
     A draw whose answer is trivial (`trivial_answer`: 0, or a number the question gives) is
     drawn again, unless this question is one of the quiz's `trivial_share` (decided by one
     draw of `rng` first, so a seed still gives the same quiz): a learner who types 0, or the
-    number in front of them, is not right for long. After DRAW_ATTEMPTS trivial draws the
-    first is asked rather than none."""
+    number in front of them, is not right for long. A card with an `unchanged_share` asks the
+    unchanged case (`unchanged_answer`) in that share of its questions, decided by a draw of
+    `rng` too, and draws again until the answer is of the case decided. After DRAW_ATTEMPTS
+    draws the first is asked rather than none."""
     from dlcards import engine
 
     quiz = card.quiz
@@ -342,11 +353,14 @@ def typed_question(card: Card, rng: random.Random) -> Question | None:
     block = card.compute[quiz.answer]
     share = quiz.trivial_share
     keep_trivial = share >= 1 or (share > 0 and rng.random() < share)
+    # which case this question asks, when the card says how often w may stay as it is
+    unchanged = None if quiz.unchanged_share is None else rng.random() < quiz.unchanged_share
     fallback: Question | None = None
     for _ in range(DRAW_ATTEMPTS):
         values = draw_params(quiz, rng)
+        args = engine_args(card, values)
         try:
-            result = engine.run(block.fn, engine_args(card, values))
+            result = engine.run(block.fn, args)
         except DlcardsError:
             continue
         if not _answerable(result.value):
@@ -364,8 +378,19 @@ def typed_question(card: Card, rng: random.Random) -> Question | None:
         if not keep_trivial and trivial_answer(result.value, values):
             fallback = fallback or question
             continue  # 0, or a number the question gives: other numbers
+        if unchanged is not None and unchanged_answer(result.value, args) != unchanged:
+            fallback = fallback or question
+            continue  # the other case (w changed, or not) than this question asks
         return question
     return fallback
+
+
+def unchanged_answer(value: object, args: Mapping[str, object]) -> bool:
+    """Whether a vector answer is one of the vectors the question gives, unchanged (the
+    perceptron's w on a point it already classifies correctly: no update)."""
+    if not isinstance(value, list) or not value:
+        return False
+    return any(isinstance(arg, list) and arg == value for arg in args.values())
 
 
 def trivial_answer(value: object, values: Mapping[str, Scalar]) -> bool:

@@ -1816,3 +1816,78 @@ def test_fresh_numbers_ask_something_worth_answering(cards: dict[str, Card], car
         assert 0.3 <= share <= 0.7, (card_id, share)
     else:
         assert share <= TRIVIAL_AT_MOST.get(card_id, 0.0), (card_id, share)
+
+
+# --- the perceptron's "nothing changes" case: asked, in the share its card sets ------------
+#
+# perceptron-8 and -9 drew a point the weights already classify correctly (w unchanged) in
+# 48% and 50% of 500 draws (`bench/quiz_draws.py`, column same%): half the quiz asked "nothing
+# changes". Their decks set `unchanged_share: 0.2`; both cases must still be asked.
+
+
+@pytest.mark.parametrize(("card_id", "y"), [("perceptron-8", 1), ("perceptron-9", -1)])
+def test_the_perceptron_step_asks_an_unchanged_w_in_about_one_question_in_five(
+    cards: dict[str, Card], card_id: str, y: int
+) -> None:
+    card = cards[card_id]
+    rng = random.Random(7)
+    unchanged = 0
+    for _ in range(TRIVIAL_DRAWS):
+        q = typed_question(card, rng)
+        assert q is not None and q.result is not None
+        p = dict(q.params)
+        w, x = [_n(p, "w1"), _n(p, "w2")], [_n(p, "x1"), _n(p, "x2")]
+        correct = y * (w[0] * x[0] + w[1] * x[1]) > 0  # the rule, written here
+        assert q.result.value == pytest.approx(_update(p, y))
+        unchanged += correct
+    assert 0.12 <= unchanged / TRIVIAL_DRAWS <= 0.28, (card_id, unchanged)
+
+
+def test_an_unchanged_share_is_read_checked_and_kept_by_the_cache(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dlcards.catalog import _deck_from_json, _deck_to_json
+
+    deck = parse_deck(PERCEPTRON_STEP_DECK.format(share="0.25"), "d.yaml")
+    quiz = deck.cards[0].quiz
+    assert quiz is not None and quiz.unchanged_share == 0.25
+    unset = PERCEPTRON_STEP_DECK.format(share="0").replace("    unchanged_share: 0\n", "")
+    assert parse_deck(unset, "d.yaml").cards[0].quiz.unchanged_share is None  # type: ignore[union-attr]
+    data = json.loads(json.dumps(_deck_to_json(deck, tmp_path / "d.yaml", "s")))
+    assert _deck_from_json(data, "d.yaml", "s").cards[0].quiz == quiz
+    for bad in ("1.5", "-0.1", ".nan", "often"):
+        with pytest.raises(DeckError, match=r"d\.yaml:\d+: .*unchanged_share must be a number"):
+            parse_deck(PERCEPTRON_STEP_DECK.format(share=bad), "d.yaml")
+
+
+def test_an_unchanged_share_no_draw_can_keep_is_reported_by_check() -> None:
+    """x = [0, 0] never moves w: every draw is unchanged, so no share below 1 can be kept."""
+    text = PERCEPTRON_STEP_DECK.format(share="0.2").replace("x1: [-3, 3]", "x1: [1, 3]")
+    assert not [p for p in template_problems(parse_deck(text, "d.yaml").cards[0]) if "unch" in p]
+    stuck = text.replace("x1: [1, 3]", "x1: [0, 0]").replace("x2: [-3, 3]", "x2: [0, 0]")
+    stuck = stuck.replace("w1: [-2, 2]", "w1: [1, 2]")
+    assert [p for p in template_problems(parse_deck(stuck, "d.yaml").cards[0]) if "unch" in p] == [
+        "quiz: all of 25 draws leave a given vector unchanged, so unchanged_share: 0.2 cannot "
+        "be kept; choose ranges that reach both cases"
+    ]
+
+
+PERCEPTRON_STEP_DECK = """\
+topic: t
+title: T
+cards:
+- id: t-1
+  question: q
+  answer: a
+  tags: [math]
+  compute:
+  - {{fn: perceptron_update, args: {{w: [1, 1], x: [1, 1], y: 1, eta: 1}}}}
+  quiz:
+    unchanged_share: {share}
+    template: "w = [{{w1}}, {{w2}}], x = [{{x1}}, {{x2}}], y = {{y}}: w after?"
+    params:
+      w1: [-2, 2]
+      w2: [-2, 2]
+      x1: [-3, 3]
+      x2: [-3, 3]
+      y: {{choices: [1, -1]}}
+    args: {{w: ["{{w1}}", "{{w2}}"], x: ["{{x1}}", "{{x2}}"]}}
+"""
