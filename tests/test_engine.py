@@ -1260,7 +1260,7 @@ def test_the_checks_of_shift_invariance_and_huber_s_seam_compute_what_they_claim
     shifted softmax is now exp(z + c) / Σ as written where no exp overflows, and the seam is
     the loss and its gradient on each side of δ. A shift that rounds the logits says so."""
     shifted = run("softmax_shift", {"logits": [1, 2, 3], "c": 100})
-    assert shifted.value < 1e-15 and "exp([101, 102, 103]) / Σ exp(…)" in shifted.steps[1]
+    assert shifted.value < 1e-15 and "exp([101, 102, 103]) / ∑ exp(…)" in shifted.steps[1]
     seam = run("huber_continuity", {"delta": 1.5})
     assert "the quadratic branch" in seam.steps[0] and "the linear branch" in seam.steps[1]
     assert seam.value == pytest.approx(
@@ -1300,7 +1300,7 @@ def test_a_shift_into_the_subnormals_is_no_difference_in_softmax() -> None:
     shifted = run("softmax_shift", {"logits": [1, 2], "c": -745})
     assert shifted.value <= 1e-15
     assert "= [0.2689, 0.7311]" in shifted.steps[1]
-    assert "exp / Σ exp gives [0.3333, 0.6667]" in shifted.steps[-1]
+    assert "exp / ∑ exp gives [0.3333, 0.6667]" in shifted.steps[-1]
     assert "every exp(z + c) here falls below the smallest normal double" in shifted.steps[-1]
     partly = run("softmax_shift", {"logits": [1, -1000], "c": 709})
     assert "1 of the 2 exp(z + c) here overflows to ∞" in partly.steps[-1]

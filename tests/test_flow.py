@@ -145,7 +145,7 @@ def test_quiz_prompt_backprop_35_at_60_columns() -> None:
 
 def test_calc_list_keeps_softmax_sum_together(monkeypatch: pytest.MonkeyPatch) -> None:
     shown = run_at(monkeypatch, 80, "calc", "--list")
-    assert "Σⱼ e^(zⱼ − max z)" in shown, shown
+    assert "∑ⱼ e^(zⱼ − max z)" in shown, shown
     assert "\u00a0" not in shown
 
 

@@ -654,3 +654,50 @@ def test_plain_math_takes_the_cards_formulas_without_latex() -> None:
     assert render.latex_to_unicode("a - b'") == "a − b′"
     for tex in (r"\eta", "x_i", "w^T", "a--b", "{x}", "``a''"):
         assert not render._PLAIN_MATH.fullmatch(tex), tex
+
+
+# --- one glyph for a sum ----------------------------------------------------------------------
+#
+# gd-8 showed its answer's \sum as ∑ and, under it, the engine's step "cost = (1/N)·Σ Lᵢ": one
+# sum, two glyphs. LaTeX's \sum renders as ∑ (U+2211, the n-ary summation MathJax sets in
+# the Anki export too) and \Sigma as Σ (U+03A3, the letter: a covariance matrix); so every
+# text written for the decks and the engine writes a sum as ∑. The one Σ left is cce-28's
+# answer, the source's words in a code span, shown verbatim.
+
+SOURCE_SIGMA = {"cce-28:answer"}  # `-Σ y_j log(ŷ_j)`: transcribed, as the seed has it
+
+
+def _learner_texts() -> list[tuple[str, str]]:
+    """(card-id:field, text) for everything a card shows a learner: question, answer, note,
+    erratum, references, quiz template, computation labels, and the engine's formula and
+    worked steps for each of its computations."""
+    from dlcards import engine
+    from dlcards.deck import parse_deck
+
+    texts: list[tuple[str, str]] = []
+    for path in sorted(DECKS.glob("*.yaml")):
+        for card in parse_deck(path.read_text(encoding="utf-8"), str(path)).cards:
+            fields = {
+                "question": card.question,
+                "answer": card.answer,
+                "note": card.note or "",
+                "erratum": card.erratum or "",
+                "references": " ".join(card.references),
+                "quiz": card.quiz.template if card.quiz else "",
+            }
+            for i, block in enumerate(card.compute):
+                result = engine.run(block.fn, dict(block.args))
+                fields[f"compute{i}"] = " ".join(
+                    [block.label or "", engine.get(block.fn).formula, *result.steps]
+                )
+            texts += [(f"{card.id}:{name}", text) for name, text in fields.items()]
+    return texts
+
+
+def test_a_sum_is_written_with_one_glyph_wherever_a_learner_reads_it() -> None:
+    texts = _learner_texts()
+    with_sigma = {where for where, text in texts if "Σ" in to_plain(text)}
+    assert with_sigma == SOURCE_SIGMA
+    assert sum("∑" in to_plain(text) for _, text in texts) > 15  # the decks do write sums
+    assert latex_to_unicode(r"\sum_i x_i") == "∑ᵢ xᵢ"
+    assert latex_to_unicode(r"\Sigma^{-1}") == "Σ⁻¹"  # the letter stays the letter

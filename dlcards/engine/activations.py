@@ -265,11 +265,11 @@ def softmax_shift(logits: list[float], c: float) -> Outcome:
     if not np.all(np.isfinite(moved)):
         raise UsageError(f"logits + c overflows a float (c = {plain(c)}); use a smaller c")
     before = _softmax(logits)  # with the max subtracted
-    # the shifted one as written, exp(z + c) / Σ exp(z + c), where no exp overflows or
+    # the shifted one as written, exp(z + c) / ∑ exp(z + c), where no exp overflows or
     # underflows that the max's subtraction would have kept: the two are computed differently,
     # so their agreement is a finding. An exp below the smallest normal double (about
     # 2.2 × 10⁻³⁰⁸) keeps few digits or none: exp(−744) : exp(−743) is 2 : 4 units of the
-    # last subnormal, so exp / Σ gave [1/3, 2/3] for softmax([1, 2]) shifted by −745.
+    # last subnormal, so exp / ∑ gave [1/3, 2/3] for softmax([1, 2]) shifted by −745.
     with np.errstate(over="ignore", under="ignore"):
         exps = np.exp(moved)
         kept = np.exp(moved - moved.max()) >= np.finfo(np.float64).tiny  # normal when stable
@@ -285,7 +285,7 @@ def softmax_shift(logits: list[float], c: float) -> Outcome:
     shown = fmt([float(v) for v in moved])
     steps = [
         f"softmax(z) = {fmt(before)} (the max subtracted first)",
-        f"softmax(z {signed(c)}) = exp({shown}) / Σ exp(…) = {fmt(after)}"
+        f"softmax(z {signed(c)}) = exp({shown}) / ∑ exp(…) = {fmt(after)}"
         if naive
         else f"softmax(z {signed(c)}) = softmax({shown}) = {fmt(after)}",
         "max |difference| = 0: adding c multiplies every exp by e^c, which cancels"
@@ -314,7 +314,7 @@ _ROUNDING = 1024 * 2.0**-52  # 2.3 × 10⁻¹³: what rounding leaves of softmax
 
 
 def _unstable(exps: np.ndarray, lost: np.ndarray) -> str:
-    """What goes wrong with exp(z + c) / Σ exp(z + c) when the max is not subtracted: the
+    """What goes wrong with exp(z + c) / ∑ exp(z + c) when the max is not subtracted: the
     exps that overflow, or that underflow below the normal doubles (which subtracting the max
     would have kept), and what the quotient gives when it gives numbers."""
     import numpy as np
@@ -330,7 +330,7 @@ def _unstable(exps: np.ndarray, lost: np.ndarray) -> str:
     else:
         what = (
             f"{'falls' if one else 'fall'} below the smallest normal double (about "
-            "2.2 × 10⁻³⁰⁸), where floats lose digits, and exp / Σ exp gives "
+            "2.2 × 10⁻³⁰⁸), where floats lose digits, and exp / ∑ exp gives "
             f"{fmt([float(v) for v in exps / exps.sum()])}"
         )
     return (
@@ -615,7 +615,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
     Computation(
         "softmax",
         (Param("logits", "floats"),),
-        "softmax(z)ᵢ = e^(zᵢ − max z) / Σⱼ e^(zⱼ − max z)",
+        "softmax(z)ᵢ = e^(zᵢ − max z) / ∑ⱼ e^(zⱼ − max z)",
         "turn logits into a probability distribution (max subtracted for stability)",
         softmax,
     ),

@@ -361,7 +361,7 @@ def mean_loss(losses: list[float]) -> Outcome:
     exact = sum((decimal(v) for v in losses), decimal(0))
     cost = rounded(exact / len(losses))
     return cost, [
-        f"cost = (1/N)·Σ Lᵢ = ({_sum_text(losses)}) / {fmt(len(losses))}",
+        f"cost = (1/N)·∑ Lᵢ = ({_sum_text(losses)}) / {fmt(len(losses))}",
         # the sum exactly: 10³⁰⁸ + 10³⁰⁸ is 2 × 10³⁰⁸, which the double makes ∞
         f"= {fmt_exact(exact)} / {fmt(len(losses))} = {as_computed(cost, exact / len(losses))}",
     ]
@@ -540,7 +540,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
     Computation(
         "rmse",
         (Param("errors", "floats"),),
-        "rmse = √(Σ eᵢ² / n)",
+        "rmse = √(∑ eᵢ² / n)",
         "root mean squared error, in the units of the target",
         rmse,
     ),
@@ -628,7 +628,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
     Computation(
         "mean_loss",
         (Param("losses", "floats"),),
-        "cost = (1/N) Σ Lᵢ",
+        "cost = (1/N) ∑ Lᵢ",
         "cost of a batch: the average of its per-example losses",
         mean_loss,
     ),

@@ -83,7 +83,7 @@ def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
     exact = sum(products, decimal(b))
     shown = " ".join([fmt_exact(products[0]), *(signed_exact(q) for q in products[1:])])
     return z, [
-        f"z = Σ wᵢ·pᵢ + b = {_terms(w, p)} {signed(b)}",
+        f"z = ∑ wᵢ·pᵢ + b = {_terms(w, p)} {signed(b)}",
         f"= {shown} {signed(b)} = {as_computed(z, exact)}",
     ]
 
@@ -136,7 +136,7 @@ def perceptron_total_loss(w: list[float], b: float, xs: list[float], ys: list[in
     total = rounded(sum(terms, decimal(0)))
     if len(terms) > 1:
         shown = " + ".join(fmt_exact(t) for t in terms)  # each ≥ 0
-        steps.append(f"L = Σ over the misclassified points = {shown} = {fmt(total)}")
+        steps.append(f"L = ∑ over the misclassified points = {shown} = {fmt(total)}")
     elif terms:
         steps.append(f"L = the one misclassified point's term = {fmt(total)}")
     else:
@@ -318,7 +318,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
     Computation(
         "weighted_sum",
         (Param("p", "floats"), Param("w", "floats"), Param("b", "float", default=0.0)),
-        "z = Σ wᵢ·pᵢ + b",
+        "z = ∑ wᵢ·pᵢ + b",
         "a neuron's pre-activation: dot product plus bias",
         weighted_sum,
     ),
@@ -342,7 +342,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
             Param("xs", "floats", help="the points one after another, len(w) numbers each"),
             Param("ys", "ints", check="sign"),
         ),
-        "L = Σ over misclassified i of −yᵢ(w·xᵢ + b)",
+        "L = ∑ over misclassified i of −yᵢ(w·xᵢ + b)",
         "perceptron loss of a dataset: only the misclassified points count",
         perceptron_total_loss,
     ),

@@ -165,7 +165,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
             Param("grads", "floats"),
             Param("eta", "float", default=0.1, check="positive"),
         ),
-        "w_new = w − η·(1/m) Σ ∂Lᵢ/∂w",
+        "w_new = w − η·(1/m) ∑ ∂Lᵢ/∂w",
         "one mini-batch update: the per-example gradients are averaged first",
         minibatch_step,
     ),
