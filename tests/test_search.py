@@ -1468,3 +1468,57 @@ def test_an_or_of_words_is_ranked_and_counted_in_the_index(graded_store: Store, 
     assert ([h.id for h in first], counted) == ([r[0] for r in as_tree[:3]], len(as_tree))
     sql, _ = search_sql(query, TODAY, "sm2", 3)
     assert "UNION" not in sql and "IN (SELECT" not in sql
+
+
+# --- search lines are spelled as show and list spell them --------------------------------------
+
+FORMULA_DECK = r"""topic: acc
+title: Accents
+cards:
+- id: acc-1
+  question: What is $\tilde{x}$ next to $\Sigma x$ and $\hat{y}$?
+  answer: The smoothed $\tilde{x} = \Sigma \bar{z}$, see it.
+  tags: [math]
+"""
+
+
+@pytest.mark.parametrize(
+    ("locale", "ascii_only"),
+    [({"LC_ALL": "C"}, True), ({"LC_ALL": "C.UTF-8", "TERM": "dumb"}, False)],
+    ids=["C", "utf8-dumb"],
+)
+def test_search_lines_spell_formulas_as_show_and_list_do(
+    tmp_path: Path, locale: dict[str, str], ascii_only: bool
+) -> None:
+    """`LC_ALL=C dlcards search` wrote the rendered text without its formulas' ranges, so
+    the letter \\Sigma came out as `sum` (a Σ in prose before an operand reads as a sum),
+    where `show` and `list` write `Sigma`: every screen goes through `render.to_output`."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "acc.yaml").write_text(FORMULA_DECK, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    env = {**env, **locale, "COLUMNS": "100", "DLCARDS_DECKS": str(decks)}
+    env.pop("PYTHONIOENCODING", None)
+    env.pop("PYTHONUTF8", None)
+
+    def dlcards(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "dlcards", *args, "--decks", str(decks)],
+            env=env,
+            capture_output=True,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.decode("ascii" if ascii_only else "utf-8")
+
+    question, answer = (
+        ("What is x_tilde next to Sigma x and y_hat?", "The smoothed x_tilde = Sigma z_bar")
+        if ascii_only
+        else ("What is x̃ next to Σ x and ŷ?", "The smoothed x̃ = Σ z̅")
+    )
+    assert f"acc-1\t{question}" in dlcards("list", "--topic", "acc")
+    assert question in dlcards("show", "acc-1") and answer in dlcards("show", "acc-1")
+    found = dlcards("search", "smoothed", "topic:acc").splitlines()
+    assert found[0].split(None, 2) == ["acc-1", "acc", question], found
+    assert found[1].strip().split(None, 1)[1] == f"answer: {answer}, see it.", found
+    as_json = json.loads(dlcards("search", "smoothed", "topic:acc", "--json"))
+    assert as_json["cards"][0]["question"] == "What is x̃ next to Σ x and ŷ?"  # data kept whole

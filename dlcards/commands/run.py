@@ -538,7 +538,7 @@ def search(
         with_decks,
     )
     from dlcards.console import escaped, out, print_json
-    from dlcards.render import to_plain
+    from dlcards.render import to_output, to_plain
     from dlcards.search import highlight_spans, parse, snippet
 
     text = " ".join(query)
@@ -558,16 +558,20 @@ def search(
             texts = store.search_texts([hit.id for hit in hits])
             marks = store.marks_among([hit.id for hit in hits])
     words = parsed.words
+    # JSON keeps the text as rendered; lines on stdout are as `show` and `list` write them
+    # (`render.to_output`): where stdout cannot show a character, spelled with the formulas
+    # known, \Sigma as Sigma and x̃ as x_tilde (spelled without them, \Sigma read as sum)
+    spell = to_plain if json_ else to_output
     rows: list[dict[str, Any]] = []
     for hit in hits:
         question_text, answer, erratum, note, tags = texts[hit.id]
-        question = " ".join(to_plain(question_text).split())
+        question = " ".join(spell(question_text).split())
         elsewhere = None
         if words and not highlight_spans(question, words):
             fields = [
-                ("answer", to_plain(answer)),
-                ("erratum", to_plain(erratum)),
-                ("note", to_plain(note)),
+                ("answer", spell(answer)),
+                ("erratum", spell(erratum)),
+                ("note", spell(note)),
                 ("tags", tags),
             ]
             elsewhere = snippet(fields, words)
