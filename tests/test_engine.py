@@ -1549,6 +1549,18 @@ def test_a_chain_product_leaves_the_floats_only_when_the_product_does() -> None:
         run("chain_product", {"factors": [1e200, 1e200]})
 
 
+def test_a_chain_product_writes_a_negative_factor_in_brackets() -> None:
+    """backprop-15's quiz read `0.8 × −0.5 × 1.5` and backprop-31's `−0.5 × −2`: two operators
+    side by side. A negative factor, or one in scientific notation, is bracketed, as the
+    engine's other products write it (`0.5·(−3)`)."""
+    steps = run("chain_product", {"factors": [0.8, -0.5, 1.5]}).steps
+    assert steps[0] == "chain rule: multiply the local derivatives 0.8 × (−0.5) × 1.5"
+    steps = run("chain_product", {"factors": [-0.5, -2]}).steps
+    assert steps[0].endswith("derivatives (−0.5) × (−2)") and steps[1] == "= 1"
+    steps = run("chain_product", {"factors": [2e-7, 3]}).steps
+    assert steps[0].endswith("derivatives (2 × 10⁻⁷) × 3")
+
+
 @given(st.lists(st.tuples(st.integers(-999, 999), st.integers(-150, 150)), min_size=1, max_size=30))
 def test_chain_product_is_the_product_rounded(factors: list[tuple[int, int]]) -> None:
     floats = [float(m * Fraction(10) ** k) for m, k in factors]

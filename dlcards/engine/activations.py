@@ -356,7 +356,9 @@ def _decimal_product(factors: list[float]) -> Decimal:
 def chain_product(factors: list[float]) -> Outcome:
     exact = _decimal_product(factors)
     product = float(exact)  # 0 or ±∞ past the doubles (run says ∞ is too large)
-    steps = [f"chain rule: multiply the local derivatives {' × '.join(fmt(f) for f in factors)}"]
+    steps = [
+        f"chain rule: multiply the local derivatives {' × '.join(grouped(f) for f in factors)}"
+    ]
     # the value, or where the double rounds it to 0 (10⁻²⁰⁰ × 10⁻²⁰⁰, or 0.5 multiplied
     # 30,000 times), its value and that it is 0 there
     steps.append(f"= {as_computed(product, exact)}")
