@@ -1549,6 +1549,16 @@ def test_a_chain_product_leaves_the_floats_only_when_the_product_does() -> None:
         run("chain_product", {"factors": [1e200, 1e200]})
 
 
+def test_a_weighted_sum_without_a_bias_writes_no_bias_term() -> None:
+    """perceptron-26's quiz states "bias b = −1" and folds it into w (the bias trick); its
+    steps read `z = ∑ wᵢ·pᵢ + b = (−1)·1 + 2·(−2) + 1.5·3 + 0`: a b of 0 beside the question's
+    −1. Without a bias (b = 0) the sum has no bias term; with one it is written."""
+    steps = list(run("weighted_sum", {"p": [1, -2, 3], "w": [-1, 2, 1.5]}).steps)
+    assert steps == ["z = ∑ wᵢ·pᵢ = (−1)·1 + 2·(−2) + 1.5·3", "= −1 − 4 + 4.5 = −0.5"]
+    steps = list(run("weighted_sum", {"p": [-2, 3], "w": [2, 1.5], "b": -1}).steps)
+    assert steps == ["z = ∑ wᵢ·pᵢ + b = 2·(−2) + 1.5·3 − 1", "= −4 + 4.5 − 1 = −0.5"]
+
+
 def test_a_chain_product_writes_a_negative_factor_in_brackets() -> None:
     """backprop-15's quiz read `0.8 × −0.5 × 1.5` and backprop-31's `−0.5 × −2`: two operators
     side by side. A negative factor, or one in scientific notation, is bracketed, as the
@@ -1670,7 +1680,7 @@ def test_no_step_writes_infinity_for_a_number_that_is_finite(
     ("name", "args", "written"),
     [
         ("chain_product", {"factors": "1e-200,1e-200"}, "= 1 × 10⁻⁴⁰⁰, 0 in double precision"),
-        ("weighted_sum", {"p": 1e-200, "w": 1e-200}, "1 × 10⁻⁴⁰⁰ + 0 = 1 × 10⁻⁴⁰⁰, 0 in double"),
+        ("weighted_sum", {"p": 1e-200, "w": 1e-200}, "= 1 × 10⁻⁴⁰⁰ = 1 × 10⁻⁴⁰⁰, 0 in double"),
         (
             "l2_objective",
             {"losses": 0, "w": 1e-200, "lam": 1e-200},

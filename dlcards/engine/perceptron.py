@@ -82,6 +82,8 @@ def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
     z = _dot(w, p, b)
     exact = sum(products, decimal(b))
     shown = " ".join([fmt_exact(products[0]), *(signed_exact(q) for q in products[1:])])
+    if b == 0:  # no bias, or one folded into w (the bias trick): no "+ b" that reads as 0
+        return z, [f"z = ∑ wᵢ·pᵢ = {_terms(w, p)}", f"= {shown} = {as_computed(z, exact)}"]
     return z, [
         f"z = ∑ wᵢ·pᵢ + b = {_terms(w, p)} {signed(b)}",
         f"= {shown} {signed(b)} = {as_computed(z, exact)}",
