@@ -1777,10 +1777,14 @@ TRIVIAL_AT_MOST = {
     "perceptron-24": 0.25,  # hinge 0 beyond the margin
     "perceptron-30": 0.25,  # [0, 0] on the correct side
     "robust-i11": 0.15,  # a median that does not move
+    # the gradient is e or ±δ by definition, each "a number the question gives" but −δ: its
+    # two branches (|e| ≤ δ, |e| > δ) are held about even by
+    # test_huber_s_gradient_asks_the_capped_branch_about_half_the_time
+    "robust-i3": 1.0,
 }
-# Cards whose answer is a branch of a definition (0 or 1; e or ±δ; ŷ or ŷ − 1): every branch
-# is asked, none in more than 70% of the questions, so no one answer wins most of them.
-BRANCHES = {"vgp-8", "robust-i3", "bce-21"}
+# Cards whose answer is a branch of a definition (0 or 1; ŷ or ŷ − 1): every branch is asked,
+# none in more than 70% of the questions, so no one answer wins most of them.
+BRANCHES = {"vgp-8", "bce-21"}
 
 
 def _trivially(value: object, params: Params) -> bool:
@@ -1891,3 +1895,20 @@ cards:
       y: {{choices: [1, -1]}}
     args: {{w: ["{{w1}}", "{{w2}}"], x: ["{{x1}}", "{{x2}}"]}}
 """
+
+
+def test_huber_s_gradient_asks_the_capped_branch_about_half_the_time(
+    cards: dict[str, Card],
+) -> None:
+    """robust-i3 drew errors in ±6 for δ of 0.5 to 3: 70% of its questions had |e| > δ, whose
+    answer is ±δ (the gradient clipped), so answering ±δ won most of them. Errors in ±3.5
+    ask the two branches about evenly; both are asked."""
+    rng = random.Random(5)
+    capped = 0
+    for _ in range(TRIVIAL_DRAWS):
+        q = typed_question(cards["robust-i3"], rng)
+        assert q is not None and q.result is not None
+        e, delta = _n(dict(q.params), "error"), _n(dict(q.params), "delta")
+        assert q.result.value == (max(-delta, min(delta, e)))  # the gradient, by hand
+        capped += abs(e) > delta
+    assert 0.35 <= capped / TRIVIAL_DRAWS <= 0.6, capped
