@@ -862,7 +862,8 @@ def test_a_damaged_database_stops_a_reset_before_it_asks(
     """Torture run: `dlcards reset ID` on a terminal, its database damaged, asked "Reset card
     ... to new? [y/N]", and only after a `y` said the database is damaged (the backup made
     before a reset, or the check of the tables it writes, found it). A refusal comes before
-    any question now: the damage in the log (the whole file's check) or in a memory table."""
+    any question now: the damage in a memory table, and for a big reset (made after a full
+    backup, which checks the whole file) in the log too."""
     import typer.testing
 
     import dlcards.stdio
@@ -876,10 +877,17 @@ def test_a_damaged_database_stops_a_reset_before_it_asks(
     damage.flip_in_index(db, index)
     before = db.read_bytes()
     result = runner.invoke(app, [*args, "--db", str(db)])
+    assert db.read_bytes() == before
+    if args[1] != "--all" and index.startswith("reviews"):
+        # a reset of a few cards keeps what it overwrites in its record, not in a full
+        # backup, and writes no log row: as `suspend`, it checks the tables it writes, and
+        # the log's damage is told by the next session's check or the day's
+        assert asked and result.exit_code == 1, result.output
+        return
     assert result.exit_code == 2, result.output
     line = one_error_line(result.output)
     assert f"database {db} is damaged" in line and f"index {index}" in line, line
-    assert asked == [] and db.read_bytes() == before
+    assert asked == []
 
 
 def test_a_locked_database_stops_a_reset_before_it_asks(

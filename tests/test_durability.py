@@ -1536,8 +1536,9 @@ def test_a_restore_while_another_session_has_the_deleted_file_open(tmp_path: Pat
 @pytest.mark.parametrize("cut", ["replaced", "deleted"])
 @pytest.mark.usefixtures("after_one_grade")
 def test_a_reset_in_another_terminal_stays_after_the_restore(tmp_path: Path, cut: str) -> None:
-    """A session is open; `dlcards reset` in another terminal makes a studied card new (a
-    backup is made first, so the newest backup holds the card as it was); the file is then
+    """A session is open; `dlcards reset` in another terminal makes a studied card new (the
+    newest backup holds the card as it was: the day's, a reset of one card of several makes
+    none, its record keeps what it overwrites); the file is then
     replaced or deleted, the session's next grade finds it, and the restore of the newest
     backup added the grades that backup lacked, but put the card back as studied: the
     reset, which is no log row, was lost, while the raw copy of the file still held it. Now
@@ -1570,7 +1571,7 @@ def test_a_reset_in_another_terminal_stays_after_the_restore(tmp_path: Path, cut
     out, err = proc.communicate("\n5\nq\n", timeout=30)
     assert proc.returncode == 2 and "Traceback" not in err, err
     name = err.split("dlcards doctor --restore ")[1].split("`")[0]
-    assert "before-reset" in name
+    assert "before-reset" not in name  # the day's, from before the reset
     done = dlcards("doctor", "--restore", name)
     assert done.returncode == 0, done.stdout + done.stderr
     conn = sqlite3.connect(db)

@@ -18,13 +18,15 @@ from dlcards.commands.common import (
 from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOption, TopicOption
 
 if TYPE_CHECKING:
+    from datetime import date
     from pathlib import Path
 
     from dlcards.catalog import Catalog
     from dlcards.errors import UsageError
     from dlcards.settings import Settings
-    from dlcards.store.core import Rebuild
+    from dlcards.store.core import Rebuild, Store
     from dlcards.store.merge import Redecide
+    from dlcards.store.resets import ResetRecord
 
 
 def due(
@@ -210,9 +212,10 @@ def undo(
     db: str | None = DbOption,
 ) -> None:
     """Take back the newest grade given in `dlcards study` (after the session ended, say):
-    its log row is deleted and the card's schedule replayed from the rest of its log. Run it
-    again to take back the one before. Grades only: a card suspended with `!` in study comes
-    back with `dlcards unsuspend ID`."""
+    its log row is deleted and the card's schedule replayed from the rest of its log; or a
+    `dlcards reset` made after it: its cards get back the schedules they had. Run it again
+    to take back the one before. A card suspended with `!` in study comes back with
+    `dlcards unsuspend ID`."""
     from dlcards.commands.common import checked_db
     from dlcards.errors import StoreError
     from dlcards.store import existing_file
@@ -242,8 +245,17 @@ def _undo_newest(path: Path) -> None:
         # the day the card's due date is said from ("due today", "3 days overdue")
         today = not_before_the_log(store, given, None)
         last = store.last_study_grade()
+        # a reset made after that grade (its log's last id then not below the grade's) is
+        # the newer: taken back first, as Anki's "Forget" is undone
+        newer = store.newest_reset(after=0 if last is None else last[0])
+        if newer is not None:
+            _undo_reset(store, *newer, today)
+            return
         if last is None:
-            echo("nothing to undo: no grade has been given in `dlcards study`")
+            echo(
+                "nothing to undo: no grade has been given in `dlcards study` and no reset "
+                "is left to take back"
+            )
             return
         review_id, card_id, grade, stamp, day = last
 
@@ -275,6 +287,46 @@ def _undo_newest(path: Path) -> None:
 
 
 TAKEN_BACK = "that grade was taken back meanwhile"
+
+
+def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -> None:
+    """Take back reset `made`, whose cards `left` are as it left them: their reset points,
+    leech marks and memories as they were before it."""
+    from datetime import datetime
+
+    from dlcards.console import echo, plural
+    from dlcards.days import due_words
+    from dlcards.scheduling import Schedule
+    from dlcards.terminal import saved_once_committed
+
+    when = datetime.fromtimestamp(made.made_ns / 1e9).strftime("%Y-%m-%d %H:%M")
+    named = left[0] if len(left) == 1 else plural(len(left), "card")
+    back = saved_once_committed(
+        lambda: store.undo_reset(made),
+        lambda back: (
+            f"stopped: undid the reset of {named} (made {when})"
+            if back
+            else f"stopped: nothing was undone ({RESET_TAKEN_BACK})"
+        ),
+    )
+    if not back:  # another terminal's undo took it back meanwhile
+        echo(f"nothing undone: {RESET_TAKEN_BACK}; run it again")
+        return
+    named = back[0] if len(back) == 1 else plural(len(back), "card")
+    said = f"undid the reset of {named} (made {when})"
+    if len(back) == 1:
+        schedule = Schedule.from_settings(store.settings())
+        due = schedule.due(store.memory(back[0]))
+        said += f"; {back[0]} is {due_words(due, today)}" if due else f"; {back[0]} is new"
+    else:
+        said += "; their schedules are as they were"
+    studied = len(made.cards) - len(back)
+    if studied:
+        said += f" ({plural(studied, 'other card')} studied or reset since stay as they are)"
+    echo(said)
+
+
+RESET_TAKEN_BACK = "that reset was taken back meanwhile"
 
 
 def reset(
@@ -332,7 +384,7 @@ def reset(
             from dlcards.console import out
             from dlcards.stdio import confirm
 
-            store.guard_reset()  # a damaged database is refused before the question too
+            store.guard_reset(ids)  # a damaged database is refused before the question too
             history = "Its" if len(ids) == 1 else "Their"
             try:
                 answer = confirm(f"Reset {what} to new? {history} review history is kept.")

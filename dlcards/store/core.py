@@ -40,12 +40,14 @@ from dlcards.store.rows import (
     AFTER_RESET,
     ALL_MEMORIES,
     DECK_STRIDE,
+    FSRS_COLUMNS,
     INSERT_REVIEW,
     LEECH_FROM_LOG,
     NO_RESET,
     RESET_MARK,
     REVIEW_COLUMNS,
     SELECT_MEMORY,
+    SM2_COLUMNS,
     SUSPENSION_CHANGED,
     TIME_ORDER,
     UPDATE_SM2,
@@ -1514,20 +1516,23 @@ class Store(Reports, Merging):
             )
             return changes
 
-    def guard_reset(self) -> None:
+    def guard_reset(self, card_ids: Sequence[str]) -> None:
         """The checks `reset` makes before it writes, made now (StoreError, nothing written):
         for a command that asks first, so that a damaged database is refused before the
-        question, not after a `y` (the tables the reset writes, and the whole file, which the
-        backup made before a reset verifies); and a write lock another program holds (a lock
-        taken after the question is still waited for, as by any write)."""
-        self.guard_writes(whole_file=True, tables=MEMORY_TABLES)
+        question, not after a `y` (the tables the reset writes, and, for a big reset, the whole
+        file, which the full backup made before it verifies: `big_reset`); and a write lock
+        another program holds (a lock taken after the question is still waited for, as by
+        any write)."""
+        whole = self.backups and self._call(lambda: big_reset(self.conn, card_ids))
+        self.guard_writes(whole_file=whole, tables=MEMORY_TABLES)
         self.refuse_locked()
 
     def backup_before_reset(self, card_ids: Sequence[str], now: datetime | None = None) -> None:
-        """The backup `reset` makes first when some of `card_ids` were studied (a StoreError
-        when it cannot be made: nothing reset); for a caller that tries the reset again
-        (`reset(..., backed_up=True)`) while another program holds the lock, with one backup."""
-        if self.backups and self._call(lambda: _studied(self.conn, card_ids)):
+        """The full backup `reset` makes first when it is big (`big_reset`: a StoreError when
+        it cannot be made, nothing reset); for a caller that tries the reset again
+        (`reset(..., backed_up=True)`) while another program holds the lock, with one backup.
+        Every reset keeps what it overwrites in its record (`dlcards.store.resets`)."""
+        if self.backups and self._call(lambda: big_reset(self.conn, card_ids)):
             self.backup_before("reset", (now or datetime.now()).date())
 
     def reset(
@@ -1538,12 +1543,25 @@ class Store(Reports, Merging):
         A card that is new already (never studied, or reset since) is left as it is: its reset
         point does not move, so reviews done elsewhere before now (an Anki import) still
         count. Returns how many of them had been studied (and were reset). `backed_up`: the
-        caller made the backup (`backup_before_reset`)."""
+        caller made the backup (`backup_before_reset`).
+
+        What the reset overwrites (each studied card's reset point, leech mark and memory
+        rows) goes into the reset record beside the backups before it commits
+        (`resets.record`, fsync'd and read back): a record that cannot be written is a
+        StoreError, and nothing is reset. `undo_reset` puts it back."""
+        import time
+
+        from dlcards.store import resets
+
         moment = -1 if now is None else epoch_ms(now.isoformat())
         if not backed_up:
             self.backup_before_reset(card_ids, now)
         with self._write(MEMORY_TABLES) as c:
             studied = _studied(c, card_ids)  # again inside: another process may have graded
+            if not studied:
+                return 0
+            seq = int(c.execute(_REVIEWS_SEQ).fetchone()[0])
+            found = _reset_rows(c, studied)
             new_memories(c, studied)
             c.executemany(
                 "UPDATE cards SET leech = 0, reset_after = (SELECT coalesce(max(seq), 0) "
@@ -1551,7 +1569,57 @@ class Store(Reports, Merging):
                 "coalesce(max(r.at), -1) FROM reviews r WHERE r.card_id = cards.id)) WHERE id = ?",
                 [(moment, cid) for cid in studied],
             )
+            marks = {cid: (at, after) for cid, at, after, *_ in _reset_rows(c, studied).values()}
+            made = resets.ResetRecord(
+                time.time_ns(),
+                seq,
+                tuple(
+                    resets.CardBefore(cid, at, after, leech, sm2, fsrs, *marks[cid])
+                    for cid, at, after, leech, sm2, fsrs in (found[cid] for cid in studied)
+                ),
+            )
+            try:
+                resets.record(self.path, made)
+            except OSError as err:
+                raise StoreError(
+                    f"cannot keep what the reset overwrites in {resets.resets_path(self.path)}"
+                    f" ({err.strerror or err}); nothing was reset"
+                ) from None
             return len(studied)
+
+    def newest_reset(self, after: int = 0) -> tuple[Any, list[str]] | None:
+        """The newest reset still undoable (`dlcards.store.resets`: a card of it is as it
+        left it) made after the review logged under `after` (its `seq` not below it), with
+        those of its cards as it left them; None when there is none."""
+        from dlcards.store import resets
+
+        for made in resets.records(self.path):
+            if made.seq < after:
+                return None  # older lines are older still (appended under the write lock)
+            left = self._call(partial(_as_reset_left, self.conn, made))
+            if left:
+                return made, left
+        return None
+
+    def undo_reset(self, made: Any) -> list[str]:
+        """Take back the reset `made` (a `resets.ResetRecord`): each of its cards still as it
+        left it (new, with the reset point it wrote: not studied or reset since) gets back the
+        rows the reset overwrote, exactly (reset point, leech mark, sm2 and fsrs rows), in one
+        transaction. Returns the ids put back (none when another terminal undid it first)."""
+        with self._write(MEMORY_TABLES) as c:
+            left = set(_as_reset_left(c, made))
+            back = [card for card in made.cards if card.card_id in left]
+            for card in back:
+                c.execute(UPDATE_SM2, (*card.sm2, card.card_id))
+                if card.fsrs is None:
+                    c.execute("DELETE FROM fsrs WHERE card_id = ?", (card.card_id,))
+                else:
+                    c.execute(UPSERT_FSRS, (card.card_id, *card.fsrs))
+                c.execute(
+                    "UPDATE cards SET reset_at = ?, reset_after = ?, leech = ? WHERE id = ?",
+                    (card.reset_at, card.reset_after, card.leech, card.card_id),
+                )
+            return [card.card_id for card in back]
 
     # bulk import -----------------------------------------------------------------------------
 
@@ -1600,6 +1668,66 @@ class Store(Reports, Merging):
                     stored = memory_from(c.execute(SELECT_MEMORY, (cid,)).fetchone(), cid)
                     self._put_memory(c, cid, stored, rebuild(self._history_in(c, cid), stored))
         return added
+
+
+RESET_BACKUP_CARDS = 1_000
+"""A reset of more studied cards than this, or of half the studied cards or more, is big: a
+full backup is made before it too (`big_reset`)."""
+
+_REVIEWS_SEQ = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'reviews'"
+
+
+def big_reset(c: sqlite3.Connection, card_ids: Sequence[str]) -> bool:
+    """Whether a reset of `card_ids` is big enough for a full backup before it: more than
+    RESET_BACKUP_CARDS studied cards, or at least half of the collection's studied cards
+    (a start over, which a learner may regret after studying the cards again, when `undo`
+    no longer puts them back: a restore point `doctor --restore` knows is kept for it; a
+    reset of a few cards of a large collection keeps only its record, `dlcards.store.resets`)."""
+    studied = len(_studied(c, card_ids))
+    if not studied:
+        return False
+    if studied > RESET_BACKUP_CARDS:
+        return True
+    total = c.execute("SELECT count(*) FROM sm2 WHERE last_review IS NOT NULL").fetchone()[0]
+    return 2 * studied >= int(total)
+
+
+_RESET_ROWS = (
+    "SELECT c.id, c.reset_at, c.reset_after, c.leech, "
+    + ", ".join(f"s.{col}" for col in SM2_COLUMNS)
+    + ", f.card_id IS NOT NULL, "
+    + ", ".join(f"f.{col}" for col in FSRS_COLUMNS)
+    + " FROM cards c JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id "
+    "WHERE c.id IN (SELECT value FROM json_each(?))"
+)
+
+
+def _reset_rows(
+    c: sqlite3.Connection, card_ids: Sequence[str]
+) -> dict[str, tuple[str, Any, Any, int, tuple[Any, ...], tuple[Any, ...] | None]]:
+    """Each card's marks and memory rows as they are: (id, reset_at, reset_after, leech,
+    sm2 row, fsrs row or None), by id."""
+    n = len(SM2_COLUMNS)
+    found = {}
+    for row in c.execute(_RESET_ROWS, (json.dumps(list(card_ids)),)):
+        cid, at, after, leech = row[:4]
+        sm2 = tuple(row[4 : 4 + n])
+        fsrs = tuple(row[5 + n :]) if row[4 + n] else None
+        found[str(cid)] = (str(cid), at, after, int(leech), sm2, fsrs)
+    return found
+
+
+def _as_reset_left(c: sqlite3.Connection, made: Any) -> list[str]:
+    """The cards of reset record `made` still as the reset left them: new, with the reset
+    point it wrote (not studied, nor reset, nor put back since)."""
+    wrote = {card.card_id: (card.new_at, card.new_after) for card in made.cards}
+    rows = c.execute(
+        "SELECT c.id, c.reset_at, c.reset_after FROM cards c JOIN sm2 s ON s.card_id = c.id "
+        "WHERE s.last_review IS NULL AND c.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(wrote)),),
+    )
+    held = {str(cid): (at, after) for cid, at, after in rows}
+    return [cid for cid, marks in wrote.items() if held.get(cid) == marks]
 
 
 def _suspensions_in(c: sqlite3.Connection, card_ids: Iterable[str]) -> dict[str, Suspension]:

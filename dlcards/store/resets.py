@@ -1,0 +1,221 @@
+"""What a `reset` overwrites, kept beside the backups so that `dlcards undo` can put it back.
+
+A reset keeps the log and changes, for each studied card it makes new, three things: the
+card's reset point (`cards.reset_at`, `cards.reset_after`), its leech mark (`cards.leech`) and
+its memories (its `sm2` row, its `fsrs` row, which the reset makes if there was none). Before
+the reset commits, those rows as they were, and the marks the reset writes, go as one line
+into `backups/{stem}-resets.jsonl` (`record`), written with `fsync` and read back before the
+commit: a reset whose record cannot be written or read back is not made.
+
+A line is live while one of its cards is as the reset left it (its marks the ones the line
+says the reset wrote, and new): a reset killed before its commit left a line none of whose
+cards has those marks (a reset point the reset writes is after every one the card had), and
+an undone reset, or a card studied since, no longer matches. `dlcards undo` takes back the
+newest live reset when it is newer than the newest study grade (`Store.undo_reset`).
+
+Each line carries the SHA-256 of its content: a line cut short by a kill, or changed, is
+skipped. The file keeps the newest lines up to KEEP_BYTES (the newest always).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+RESETS_END = "-resets.jsonl"
+KEEP_BYTES = 8 * 1024 * 1024
+"""The record keeps its newest lines while they add up to this (and the newest in any case):
+about 30,000 single-card resets, or the whole of one of 40,000 cards."""
+
+
+@dataclass(frozen=True)
+class CardBefore:
+    """One card as a reset found it, and the marks the reset gave it.
+
+    `sm2`: its sm2 row's values (`rows.SM2_COLUMNS`); `fsrs`: its fsrs row's
+    (`rows.FSRS_COLUMNS`), None when it had none. `reset_at`, `reset_after`, `leech`: its
+    marks before; `new_at`, `new_after`: the reset point the reset wrote."""
+
+    card_id: str
+    reset_at: int | None
+    reset_after: int | None
+    leech: int
+    sm2: tuple[Any, ...]
+    fsrs: tuple[Any, ...] | None
+    new_at: int
+    new_after: int
+
+
+@dataclass(frozen=True)
+class ResetRecord:
+    """One reset: when it was made (ns since the epoch), the log's last id then (`seq`: a
+    grade logged under a higher id came after it), and its cards as it found them."""
+
+    made_ns: int
+    seq: int
+    cards: tuple[CardBefore, ...]
+
+
+def resets_path(db: Path) -> Path:
+    from dlcards.store.backup import folder_of
+
+    return folder_of(db) / f"{db.stem}{RESETS_END}"
+
+
+def _body(record: ResetRecord) -> dict[str, Any]:
+    return {
+        "made_ns": record.made_ns,
+        "seq": record.seq,
+        "cards": [
+            [
+                c.card_id,
+                c.reset_at,
+                c.reset_after,
+                c.leech,
+                list(c.sm2),
+                None if c.fsrs is None else list(c.fsrs),
+                c.new_at,
+                c.new_after,
+            ]
+            for c in record.cards
+        ],
+    }
+
+
+def _digest(body: dict[str, Any]) -> str:
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def encode(record: ResetRecord) -> bytes:
+    """The record's line, with the SHA-256 of its content."""
+    body = _body(record)
+    doc = {**body, "sha256": _digest(body)}
+    return (json.dumps(doc, separators=(",", ":")) + "\n").encode()
+
+
+def _int_or_none(value: Any) -> bool:
+    return value is None or type(value) is int
+
+
+def decode(line: bytes) -> ResetRecord | None:
+    """The record a line holds; None for a line cut short, changed or not a record."""
+    try:
+        doc = json.loads(line)
+        digest = doc.pop("sha256")
+        if not isinstance(doc, dict) or digest != _digest(doc):
+            return None
+        cards = []
+        for item in doc["cards"]:
+            cid, at, after, leech, sm2, fsrs, new_at, new_after = item
+            if not (
+                isinstance(cid, str)
+                and _int_or_none(at)
+                and _int_or_none(after)
+                and type(leech) is int
+                and isinstance(sm2, list)
+                and (fsrs is None or isinstance(fsrs, list))
+                and type(new_at) is int
+                and type(new_after) is int
+            ):
+                return None
+            cards.append(
+                CardBefore(
+                    cid,
+                    at,
+                    after,
+                    leech,
+                    tuple(sm2),
+                    None if fsrs is None else tuple(fsrs),
+                    new_at,
+                    new_after,
+                )
+            )
+        made, seq = doc["made_ns"], doc["seq"]
+        if type(made) is not int or type(seq) is not int:
+            return None
+        return ResetRecord(made, seq, tuple(cards))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def record(db: Path, made: ResetRecord) -> tuple[Path, int]:
+    """Append `made` to the database's reset record, durably, and read it back (an OSError
+    when it cannot be written or does not read back as written: the reset is then not made).
+    Older lines beyond KEEP_BYTES are dropped first (the file written again beside it and
+    renamed over it). The caller holds the database's write lock, which every writer of the
+    record holds. Returns the path and its size before, for `unrecord` when the reset does
+    not commit."""
+    import errno
+
+    from dlcards.fileio import fsync_folder, open_regular, read_regular
+
+    path = resets_path(db)
+    path.parent.mkdir(exist_ok=True)
+    line = encode(made)
+    try:
+        held = read_regular(path)
+    except FileNotFoundError:
+        held = b""
+    if held and len(held) + len(line) > KEEP_BYTES:
+        _trim(path, held, KEEP_BYTES - len(line))
+        fsync_folder(path.parent)
+    fd = open_regular(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        before = os.fstat(fd).st_size
+        if before and os.pread(fd, 1, before - 1) != b"\n":  # a line a kill cut short
+            os.write(fd, b"\n")
+            before += 1
+        os.write(fd, line)
+        os.fsync(fd)
+        if os.pread(fd, len(line), before) != line:
+            raise OSError(errno.EIO, "the reset record does not read back as written", str(path))
+    finally:
+        os.close(fd)
+    return path, before
+
+
+def _trim(path: Path, held: bytes, room: int) -> None:
+    """Keep the newest whole lines of `held` that fit in `room` bytes."""
+    from dlcards.fileio import open_regular
+
+    kept: list[bytes] = []
+    size = 0
+    for line in reversed(held.splitlines(keepends=True)):
+        if not line.endswith(b"\n") or size + len(line) > room:
+            break
+        kept.append(line)
+        size += len(line)
+    spare = path.with_name(path.name + ".tmp")
+    fd = open_regular(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, b"".join(reversed(kept)))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(spare, path)
+
+
+def unrecord(where: tuple[Path, int]) -> None:
+    """Take back a `record` line (its reset did not commit)."""
+    try:
+        os.truncate(where[0], where[1])
+    except OSError:
+        pass
+
+
+def records(db: Path) -> list[ResetRecord]:
+    """The database's reset records, newest first ([] when there are none or the file cannot
+    be read); lines cut short or changed are skipped."""
+    from dlcards.fileio import read_regular
+
+    try:
+        text = read_regular(resets_path(db))
+    except OSError:
+        return []
+    found = [decode(line) for line in reversed(text.splitlines())]
+    return [r for r in found if r is not None]

@@ -1,0 +1,272 @@
+"""`dlcards reset` keeps what it overwrites (`dlcards.store.resets`), and `dlcards undo` puts
+it back: a reset of a few cards of a large collection no longer makes a full backup first."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import helpers as h
+import pytest
+from conftest import ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+from dlcards.store import Store, backup, resets
+from dlcards.store.core import RESET_BACKUP_CARDS
+
+runner = CliRunner()
+CARDS = ("perceptron-1", "perceptron-2", "perceptron-3", "mlp-1", "mlp-2")
+D0 = date(2026, 11, 2)
+
+
+def rows(db: Path, ids: tuple[str, ...] = CARDS) -> dict[str, tuple[object, ...]]:
+    """Every column of each card's row, its sm2 row and its fsrs row (None: none), read with
+    a connection of its own: what a reset changes and its undo must put back."""
+    conn = sqlite3.connect(db)
+    try:
+        got: dict[str, tuple[object, ...]] = {}
+        for cid in ids:
+            card = conn.execute("SELECT * FROM cards WHERE id = ?", (cid,)).fetchone()
+            sm2 = conn.execute("SELECT * FROM sm2 WHERE card_id = ?", (cid,)).fetchone()
+            fsrs = conn.execute("SELECT * FROM fsrs WHERE card_id = ?", (cid,)).fetchone()
+            got[cid] = (card, sm2, fsrs)
+        return got
+    finally:
+        conn.close()
+
+
+_STEP = st.tuples(
+    st.sampled_from(["grade", "grade", "grade", "reset"]),
+    st.integers(0, len(CARDS) - 1),
+    st.integers(0, 5),
+    st.integers(0, 3),  # days on from the step before
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    steps=st.lists(_STEP, max_size=25),
+    chosen=st.sets(st.integers(0, len(CARDS) - 1), min_size=1),
+    scheduler=st.sampled_from(["sm2", "fsrs"]),
+    threshold=st.sampled_from([2, 8]),
+)
+def test_undo_of_a_reset_puts_back_exactly_what_it_overwrote(
+    synced_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    steps: list[tuple[str, int, int, int]],
+    chosen: set[int],
+    scheduler: str,
+    threshold: int,
+) -> None:
+    """Over random histories (grades, lapses that make leeches under a low threshold,
+    resets before, either scheduler), a reset of some cards and its undo leave every
+    column of their card, sm2 and fsrs rows as they were; the other cards are untouched;
+    and the database agrees with `doctor --check` (every memory the replay of its log)."""
+    db = tmp_path_factory.mktemp("r") / "p.db"
+    shutil.copyfile(synced_template / "dlcards.db", db)
+    now = h.NOW
+    day = D0
+    with Store.open(db) as store:
+        h.set_scheduler(store, scheduler)
+        store.set_setting("leech_threshold", str(threshold))
+        store.set_setting("leech_action", "tag")
+        for kind, i, g, on in steps:
+            day += timedelta(on)
+            now = max(now, h.NOW.replace(year=day.year, month=day.month, day=day.day))
+            now += timedelta(minutes=1)
+            if kind == "grade":
+                h.grade(store, CARDS[i], g, day, now)
+            else:
+                store.reset([CARDS[i]], now)
+        before = rows(db)
+        ids = [CARDS[i] for i in sorted(chosen)]
+        now += timedelta(minutes=1)
+        studied = store.reset(ids, now)
+        newest = store.newest_reset()
+        if not studied:  # new already: nothing changed, nothing to take back
+            assert rows(db) == before
+            return
+        assert rows(db) != before
+        assert newest is not None
+        made, left = newest
+        assert sorted(left) == sorted(c.card_id for c in made.cards)
+        assert len(left) == studied
+        assert store.undo_reset(made) == left
+        assert store.newest_reset() is None or store.newest_reset()[0] != made  # type: ignore[index]
+    assert rows(db) == before
+    done = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
+    assert done.exit_code == 0, done.output
+
+
+def _grade_in_study(db: Path, answers: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "study", "--db", str(db)],
+        input=answers,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DLCARDS_TODAY": "2026-11-26"},
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_undo_takes_back_a_reset_newer_than_the_last_grade_then_the_grade() -> None:
+    """`dlcards undo` after `dlcards reset ID --yes`: the reset is the newer, and is taken
+    back (the card's schedule exactly as before, one line saying so); the next undo takes
+    back the grade before it. A grade given after a reset is taken back before the reset.
+    A reset of one card of three studied makes no full backup (its record is enough)."""
+    db = Path(os.environ["DLCARDS_DB"])
+    _grade_in_study(db, "\n5\n\n4\n\n3\nq\n")  # perceptron-1, -2, -3
+    studied = rows(db)
+    names = {b.path.name for b in backup.backups(db)}
+    done = runner.invoke(app, ["reset", "perceptron-1", "--yes"])
+    assert done.exit_code == 0, done.output
+    assert {b.path.name for b in backup.backups(db)} == names  # no full backup for it
+    assert rows(db) != studied
+    back = runner.invoke(app, ["undo"])
+    assert back.exit_code == 0, back.output
+    assert re.fullmatch(
+        r"undid the reset of perceptron-1 \(made \d{4}-\d\d-\d\d \d\d:\d\d\); "
+        r"perceptron-1 is due \S.*\n",
+        back.output,
+    ), back.output
+    assert rows(db) == studied
+    grade = runner.invoke(app, ["undo"])  # the reset is gone: the newest grade now
+    assert grade.output.startswith("undid grade 3 on perceptron-3"), grade.output
+    # a grade after a reset: taken back first, then the reset
+    assert runner.invoke(app, ["reset", "perceptron-2", "--yes"]).exit_code == 0
+    reset_done = rows(db)
+    _grade_in_study(db, "\n5\nq\n")  # the session's first card: perceptron-2 is new again
+    assert runner.invoke(app, ["undo"]).output.startswith("undid grade 5 on perceptron-2")
+    assert rows(db) == reset_done
+    again = runner.invoke(app, ["undo"])
+    assert again.output.startswith("undid the reset of perceptron-2"), again.output
+    assert rows(db) == {**studied, "perceptron-3": rows(db)["perceptron-3"]}
+    assert runner.invoke(app, ["doctor", "--check"]).exit_code == 0
+
+
+def test_a_big_reset_still_makes_a_full_backup_and_is_undone_too() -> None:
+    """`reset --all` of every studied card is big (half the studied cards or more): the
+    full backup is made before it as before, and `undo` takes it back as well."""
+    db = Path(os.environ["DLCARDS_DB"])
+    _grade_in_study(db, "\n5\n\n4\nq\n")
+    studied = rows(db)
+    done = runner.invoke(app, ["reset", "--all", "--yes"])
+    assert done.exit_code == 0, done.output
+    assert [b.kind for b in backup.backups(db) if "before-reset" in b.path.name] == ["event"]
+    back = runner.invoke(app, ["undo"])
+    assert back.output.startswith("undid the reset of 2 cards (made "), back.output
+    assert rows(db) == studied
+
+
+def test_a_reset_whose_record_cannot_be_written_is_not_made() -> None:
+    """The record is the only copy of what a small reset overwrites: when it cannot be
+    written (here a folder where the file would be), the reset is refused in one line and
+    nothing is reset."""
+    db = Path(os.environ["DLCARDS_DB"])
+    _grade_in_study(db, "\n5\nq\n")
+    studied = rows(db)
+    resets.resets_path(db).mkdir(parents=True)
+    done = runner.invoke(app, ["reset", "perceptron-1", "--yes"])
+    assert done.exit_code != 0
+    assert done.output.count("\n") == 1 and "nothing was reset" in done.output, done.output
+    assert "Traceback" not in done.output
+    assert rows(db) == studied
+
+
+def test_a_line_cut_short_is_skipped_and_the_next_one_starts_on_its_own_line(
+    tmp_path: Path,
+) -> None:
+    """A kill in the middle of writing a line leaves it cut short: it is no record (its
+    checksum), and the next record is written on a line of its own and read back."""
+    db = tmp_path / "p.db"
+    one = resets.ResetRecord(1, 5, (resets.CardBefore("a", None, None, 1, (250,), None, 9, 5),))
+    two = resets.ResetRecord(2, 6, (resets.CardBefore("b", 3, 2, 0, (250,), (1.5,), 9, 6),))
+    resets.record(db, one)
+    line = resets.encode(two)
+    with resets.resets_path(db).open("ab") as fh:
+        fh.write(line[: len(line) // 2])
+    assert resets.records(db) == [one]
+    changed = resets.encode(one).replace(b'"a"', b'"c"')
+    assert resets.decode(changed) is None  # its checksum no longer matches
+    resets.record(db, two)
+    assert resets.records(db) == [two, one]
+
+
+def _killed_run(db: Path, where: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`dlcards ARGV --db DB` SIGKILLed once `where` (`module:function`) has returned."""
+    module, name = where.split(":")
+    script = (
+        "import importlib, os, signal, sys\n"
+        f"m = importlib.import_module({module!r})\n"
+        f"original = getattr(m, {name!r})\n"
+        "def killed(*args, **kwargs):\n"
+        "    done = original(*args, **kwargs)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"setattr(m, {name!r}, killed)\n"
+        "from dlcards.cli import main\n"
+        f"sys.argv = ['dlcards', *{list(argv)!r}, '--db', {str(db)!r}]\n"
+        "main()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DLCARDS_TODAY": "2026-11-26"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_reset_killed_after_its_record_before_its_commit_loses_nothing() -> None:
+    """SIGKILL once the record is written, before the reset commits: the card is as it was
+    (the reset rolled back), the record's line is inert (none of its cards has the marks it
+    says the reset wrote: `undo` takes back the last grade, not that reset), and a reset made
+    afterwards is undone exactly. SIGKILL once the reset committed: `undo` puts it back."""
+    db = Path(os.environ["DLCARDS_DB"])
+    _grade_in_study(db, "\n5\n\n4\nq\n")
+    studied = rows(db)
+    killed = _killed_run(db, "dlcards.store.resets:record", "reset", "perceptron-1", "--yes")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert len(resets.records(db)) == 1  # written, never committed
+    assert rows(db) == studied
+    with Store.open(db) as store:
+        assert store.newest_reset() is None
+    # killed once committed: the reset is made, and undone exactly
+    after = _killed_run(
+        db, "dlcards.terminal:saved_once_committed", "reset", "perceptron-1", "--yes"
+    )
+    assert after.returncode == -signal.SIGKILL, after.stderr
+    assert rows(db) != studied
+    back = runner.invoke(app, ["undo"])
+    assert back.output.startswith("undid the reset of perceptron-1"), back.output
+    assert rows(db) == studied
+    assert runner.invoke(app, ["doctor", "--check"]).exit_code == 0
+
+
+def test_the_readme_says_what_a_reset_keeps() -> None:
+    """The README's backup paragraph and `reset` and `undo` rows say what is kept: the
+    record, where it is, the threshold of a full backup as the code has it, and that
+    `dlcards undo` takes a reset back."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows_of = {line.split("` |")[0]: line for line in readme.splitlines() if line.startswith("| `")}
+    assert "dlcards undo" in rows_of["| `dlcards reset ID \\| --topic T \\| --all [--yes]"]
+    assert "a reset" in rows_of["| `dlcards undo"]
+    text = re.sub(r"\s+", " ", readme)
+    assert f"`backups/…{resets.RESETS_END}`" in text
+    assert f"more than {RESET_BACKUP_CARDS:,} studied cards" in text
+    assert "before `reset` makes studied cards new" not in text  # the full backup every time
