@@ -328,6 +328,16 @@ def test_quote() -> None:
     assert quote("a\tb") == '"a\tb"'
     assert quote("a\nb") == '"a\nb"'
     assert quote("#not a comment") == '"#not a comment"'
+    assert quote("a\rb") == '"a\rb"' and quote("a # b") == "a # b" and quote("") == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='a #\t\n\r"\u00a0<>', max_size=12))
+def test_quote_is_the_text_formats_rule(field: str) -> None:
+    """A field is quoted exactly when it holds a tab, a line break or a quote, or starts
+    with "#" (the module's rule, written out here), its quotes doubled; else it is as is."""
+    needs = field.startswith("#") or any(ch in field for ch in '\t\n\r"')
+    assert quote(field) == ('"' + field.replace('"', '""') + '"' if needs else field)
 
 
 def test_text_export(catalog) -> None:  # type: ignore[no-untyped-def]

@@ -36,12 +36,13 @@ HEADER = (
     f"#tags column:{COLUMNS.index('tags') + 1}",
 )
 
-_NEEDS_QUOTES = ("\t", "\n", "\r", '"')
-
 
 def quote(field: str) -> str:
-    """A field as Anki's reader wants it: as is, or in double quotes with quotes doubled."""
-    if field.startswith("#") or any(ch in field for ch in _NEEDS_QUOTES):
+    """A field as Anki's reader wants it: as is, or in double quotes with quotes doubled
+    (a tab, a line break or a quote in it, or a "#" first). Four `in` tests, each a scan in
+    C: a generator over the four characters took twice as long, and a regular expression
+    with "#" at the start as an alternative six times as long (it tries both at each place)."""
+    if '"' in field or "\t" in field or "\n" in field or "\r" in field or field[:1] == "#":
         return '"' + field.replace('"', '""') + '"'
     return field
 
@@ -54,7 +55,7 @@ def note_line(note: AnkiNote, guid: str | None = None) -> str:
         *note.fields,
         " ".join(note.tags),
     )
-    return "\t".join(quote(value) for value in values)
+    return "\t".join(map(quote, values))
 
 
 def write_text(
