@@ -200,11 +200,32 @@ def test_a_line_cut_short_is_skipped_and_the_next_one_starts_on_its_own_line(
     line = resets.encode(two)
     with resets.resets_path(db).open("ab") as fh:
         fh.write(line[: len(line) // 2])
-    assert resets.records(db) == [one]
+    assert list(resets.records(db)) == [one]
     changed = resets.encode(one).replace(b'"a"', b'"c"')
     assert resets.decode(changed) is None  # its checksum no longer matches
     resets.record(db, two)
-    assert resets.records(db) == [two, one]
+    assert list(resets.records(db)) == [two, one]
+
+
+def test_the_record_keeps_its_newest_lines_within_its_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines beyond KEEP_BYTES are dropped, the oldest first; the newest is always kept,
+    even alone bigger than that."""
+    db = tmp_path / "p.db"
+    made = [
+        resets.ResetRecord(n, n, (resets.CardBefore(f"c{n}", None, None, 0, (250,), None, 9, n),))
+        for n in range(6)
+    ]
+    size = len(resets.encode(made[0]))
+    monkeypatch.setattr(resets, "KEEP_BYTES", 3 * size)
+    for one in made:
+        resets.record(db, one)
+    assert list(resets.records(db)) == made[:2:-1]  # the newest three
+    monkeypatch.setattr(resets, "KEEP_BYTES", 10)
+    resets.record(db, made[0])
+    assert list(resets.records(db)) == [made[0]]
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 def _killed_run(db: Path, where: str, *argv: str) -> subprocess.CompletedProcess[str]:
@@ -242,7 +263,7 @@ def test_a_reset_killed_after_its_record_before_its_commit_loses_nothing() -> No
     studied = rows(db)
     killed = _killed_run(db, "dlcards.store.resets:record", "reset", "perceptron-1", "--yes")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert len(resets.records(db)) == 1  # written, never committed
+    assert len(list(resets.records(db))) == 1  # written, never committed
     assert rows(db) == studied
     with Store.open(db) as store:
         assert store.newest_reset() is None

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,14 +209,17 @@ def unrecord(where: tuple[Path, int]) -> None:
         pass
 
 
-def records(db: Path) -> list[ResetRecord]:
-    """The database's reset records, newest first ([] when there are none or the file cannot
-    be read); lines cut short or changed are skipped."""
+def records(db: Path) -> Iterator[ResetRecord]:
+    """The database's reset records, newest first (none when the file cannot be read); lines
+    cut short or changed are skipped. Each line is decoded when it is reached: `undo` of a
+    grade reads only the lines newer than it."""
     from dlcards.fileio import read_regular
 
     try:
         text = read_regular(resets_path(db))
     except OSError:
-        return []
-    found = [decode(line) for line in reversed(text.splitlines())]
-    return [r for r in found if r is not None]
+        return
+    for line in reversed(text.splitlines()):
+        found = decode(line)
+        if found is not None:
+            yield found
