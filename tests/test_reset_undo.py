@@ -222,6 +222,11 @@ def test_the_record_keeps_its_newest_lines_within_its_size(
     for one in made:
         resets.record(db, one)
     assert list(resets.records(db)) == made[:2:-1]  # the newest three
+    line = resets.encode(made[1])
+    with resets.resets_path(db).open("ab") as fh:  # a kill mid-line: skipped, not the end
+        fh.write(line[:10])
+    resets.record(db, made[1])
+    assert list(resets.records(db)) == [made[1], made[5], made[4]]
     monkeypatch.setattr(resets, "KEEP_BYTES", 10)
     resets.record(db, made[0])
     assert list(resets.records(db)) == [made[0]]

@@ -144,13 +144,13 @@ def decode(line: bytes) -> ResetRecord | None:
         return None
 
 
-def record(db: Path, made: ResetRecord) -> tuple[Path, int]:
+def record(db: Path, made: ResetRecord) -> None:
     """Append `made` to the database's reset record, durably, and read it back (an OSError
     when it cannot be written or does not read back as written: the reset is then not made).
     Older lines beyond KEEP_BYTES are dropped first (the file written again beside it and
     renamed over it). The caller holds the database's write lock, which every writer of the
-    record holds. Returns the path and its size before, for `unrecord` when the reset does
-    not commit."""
+    record holds. A reset that then does not commit leaves its line inert (see the module
+    docstring)."""
     import errno
 
     from dlcards.fileio import fsync_folder, open_regular, read_regular
@@ -164,7 +164,6 @@ def record(db: Path, made: ResetRecord) -> tuple[Path, int]:
         held = b""
     if held and len(held) + len(line) > KEEP_BYTES:
         _trim(path, held, KEEP_BYTES - len(line))
-        fsync_folder(path.parent)
     fd = open_regular(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         before = os.fstat(fd).st_size
@@ -177,36 +176,26 @@ def record(db: Path, made: ResetRecord) -> tuple[Path, int]:
             raise OSError(errno.EIO, "the reset record does not read back as written", str(path))
     finally:
         os.close(fd)
-    return path, before
+    if not before:  # a new file: its name made durable too
+        fsync_folder(path.parent)
 
 
 def _trim(path: Path, held: bytes, room: int) -> None:
-    """Keep the newest whole lines of `held` that fit in `room` bytes."""
-    from dlcards.fileio import open_regular
+    """Keep the newest whole lines of `held` that fit in `room` bytes (written atomically:
+    `fileio.atomic_write_bytes`, whose temporary file a killed process leaves is removed by
+    the next backup's `clean_stale_temps`)."""
+    from dlcards.fileio import atomic_write_bytes
 
     kept: list[bytes] = []
     size = 0
     for line in reversed(held.splitlines(keepends=True)):
-        if not line.endswith(b"\n") or size + len(line) > room:
+        if not line.endswith(b"\n"):  # the last, cut short by a kill: no record
+            continue
+        if size + len(line) > room:
             break
         kept.append(line)
         size += len(line)
-    spare = path.with_name(path.name + ".tmp")
-    fd = open_regular(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, b"".join(reversed(kept)))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(spare, path)
-
-
-def unrecord(where: tuple[Path, int]) -> None:
-    """Take back a `record` line (its reset did not commit)."""
-    try:
-        os.truncate(where[0], where[1])
-    except OSError:
-        pass
+    atomic_write_bytes(path, b"".join(reversed(kept)), mode=0o600)
 
 
 def records(db: Path) -> Iterator[ResetRecord]:
