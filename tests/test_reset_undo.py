@@ -105,7 +105,7 @@ def test_undo_of_a_reset_puts_back_exactly_what_it_overwrote(
         made, left = newest
         assert sorted(left) == sorted(c.card_id for c in made.cards)
         assert len(left) == studied
-        assert store.undo_reset(made) == left
+        assert store.undo_reset(made, h.replay_for) == left
         assert store.newest_reset() is None or store.newest_reset()[0] != made  # type: ignore[index]
     assert rows(db) == before
     done = runner.invoke(app, ["doctor", "--check", "--db", str(db)])
@@ -171,6 +171,24 @@ def test_a_big_reset_still_makes_a_full_backup_and_is_undone_too() -> None:
     back = runner.invoke(app, ["undo"])
     assert back.output.startswith("undid the reset of 2 cards (made "), back.output
     assert rows(db) == studied
+
+
+def test_undo_of_a_reset_after_a_scheduler_switch_gives_the_memory_of_the_log() -> None:
+    """A card reset under SM-2 (its FSRS row empty: SM-2 keeps no FSRS state), then
+    `config scheduler fsrs`, then `undo`: the rows put back verbatim left the card with the
+    empty FSRS row while its log, back after the reset point, holds grades: `doctor --check`
+    found its memory differing from the replay, and `show` ended in a traceback. The undo
+    replays the kept schedulers' memory from the log after putting the rows back."""
+    db = Path(os.environ["DLCARDS_DB"])
+    _grade_in_study(db, "\n5\n\n4\n\n3\nq\n")
+    assert runner.invoke(app, ["reset", "perceptron-1", "--yes"]).exit_code == 0
+    assert runner.invoke(app, ["config", "scheduler", "fsrs"]).exit_code == 0
+    back = runner.invoke(app, ["undo"])
+    assert back.output.startswith("undid the reset of perceptron-1 (made "), back.output
+    assert "perceptron-1 is due " in back.output, back.output
+    assert runner.invoke(app, ["doctor", "--check"]).exit_code == 0
+    shown = runner.invoke(app, ["show", "perceptron-1", "--today", "2026-11-26"])
+    assert shown.exit_code == 0 and "stability" in shown.output, shown.output
 
 
 def test_a_reset_whose_record_cannot_be_written_is_not_made() -> None:

@@ -294,6 +294,7 @@ def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -
     leech marks and memories as they were before it."""
     from datetime import datetime
 
+    from dlcards.commands.common import replay_for
     from dlcards.console import echo, plural
     from dlcards.days import due_words
     from dlcards.scheduling import Schedule
@@ -302,7 +303,7 @@ def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -
     when = datetime.fromtimestamp(made.made_ns / 1e9).strftime("%Y-%m-%d %H:%M")
     named = left[0] if len(left) == 1 else plural(len(left), "card")
     back = saved_once_committed(
-        lambda: store.undo_reset(made),
+        lambda: store.undo_reset(made, replay_for),
         lambda back: (
             f"stopped: undid the reset of {named} (made {when})"
             if back

@@ -1601,14 +1601,20 @@ class Store(Reports, Merging):
                 return made, left
         return None
 
-    def undo_reset(self, made: Any) -> list[str]:
+    def undo_reset(self, made: Any, rebuild_for: RebuildFor) -> list[str]:
         """Take back the reset `made` (a `resets.ResetRecord`): each of its cards still as it
         left it (new, with the reset point it wrote: not studied or reset since) gets back the
-        rows the reset overwrote, exactly (reset point, leech mark, sm2 and fsrs rows), in one
-        transaction. Returns the ids put back (none when another terminal undid it first)."""
+        rows the reset overwrote (reset point, leech mark, sm2 and fsrs rows), and then the
+        memory of the schedulers the settings keep replayed from its log (`rebuild_for`, given
+        the settings read inside the transaction), as an undo of a grade does: when nothing
+        changed since, the replay is those rows and nothing more is written; after a scheduler
+        switch since (the FSRS rows of a card reset under SM-2 are empty), the replay of the
+        log gives the memory the log holds. One transaction. Returns the ids put back (none
+        when another terminal undid it first)."""
         with self._write(MEMORY_TABLES) as c:
             left = set(_as_reset_left(c, made))
             back = [card for card in made.cards if card.card_id in left]
+            rebuild = rebuild_for(self._settings_in(c)) if back else None
             for card in back:
                 c.execute(UPDATE_SM2, (*card.sm2, card.card_id))
                 if card.fsrs is None:
@@ -1619,6 +1625,11 @@ class Store(Reports, Merging):
                     "UPDATE cards SET reset_at = ?, reset_after = ?, leech = ? WHERE id = ?",
                     (card.reset_at, card.reset_after, card.leech, card.card_id),
                 )
+                assert rebuild is not None
+                held = c.execute(SELECT_MEMORY, (card.card_id,)).fetchone()
+                stored = memory_from(held, card.card_id) if held else Memory()
+                after = rebuild(self._history_in(c, card.card_id), stored)
+                self._put_memory(c, card.card_id, stored, after)
             return [card.card_id for card in back]
 
     # bulk import -----------------------------------------------------------------------------
