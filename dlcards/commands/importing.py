@@ -94,8 +94,9 @@ def anki(
     """Reviews done in Anki on cards dlcards exported (recognised by their GUID) join the
     log in time order, and each card's schedule is replayed from the merged log. Export from
     Anki with "Include scheduling information" ticked. A card suspended or unsuspended in
-    Anki after dlcards last changed its flag takes Anki's (the newer change wins). Importing
-    a file twice adds nothing."""
+    Anki after dlcards last changed its flag takes Anki's (the newer change wins). A leech
+    whose note's `leech` tag was removed in Anki after it became one is unleeched, as by
+    `dlcards unleech`. Importing a file twice adds nothing."""
     from dlcards.errors import UsageError, nonempty
     from dlcards.terminal import stops_as_ctrl_c
 
@@ -306,6 +307,10 @@ def _import(
     there = anki_progress.anki_suspensions(collection, cards, now) if scheduled else {}
     ahead = anki_progress.changed_ahead(collection, cards, now) if scheduled else {}
     buried = anki_progress.buried_cards(collection, cards) if scheduled else []
+    # Anki's way to take a leech's mark off: its note's `leech` tag removed (a file without
+    # scheduling has every such tag dropped by Anki's export: it says nothing of them)
+    untagged = anki_progress.untagged_notes(collection, cards) if scheduled else {}
+    unleeched: list[tuple[str, bool]] = []
 
     def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
         return anki_progress.newer_suspensions(there, here)
@@ -330,6 +335,8 @@ def _import(
         here_ahead = _stored_suspensions(db, ahead)
         here_buried = _stored_suspensions(db, buried)
         taken = newer(here)
+        with existing_store(db) as store:
+            unleeched = [] if store is None else store.unleech_untagged(untagged, write=False)
     else:
         from dlcards.grading import merge_rules
         from dlcards.terminal import stops_held_from_commit, stops_once_saved
@@ -345,6 +352,8 @@ def _import(
                         sync_if_needed(opened, extra, writes=True)
                     held = store.suspensions(there)
                     added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
+                    # after the merge, which may have made the leech the tag's removal takes off
+                    unleeched = store.unleech_untagged(untagged)
                     store.remember_anki_guids(guids)  # exported back, each is its Anki note
                     # a leech the merge suspends (or a leech's suspension it takes back) is its
                     # own change, said as such (not as one "changed here later")
@@ -455,6 +464,7 @@ def _import(
             "no one can tell when they were given"
         )
     _suspensions(dry_run, there, here, taken, leeches)
+    _unleeched(dry_run, unleeched)
     _ahead(ahead, here_ahead)
     _buried(here_buried)
     if collection.scheduler_unsure:
@@ -639,6 +649,29 @@ def _suspensions(
                 f"later here or in a newer import, and kept; `dlcards {command} ID...` to match "
                 "Anki"
             )
+
+
+def _unleeched(dry_run: bool, unleeched: Sequence[tuple[str, bool]]) -> None:
+    """Say which leeches lost their mark because their note's `leech` tag was removed in
+    Anki, and which of them stay suspended (as after `dlcards unleech`)."""
+    from dlcards.console import plural
+
+    if not unleeched:
+        return
+    ids = sorted(cid for cid, _ in unleeched)
+    held = sorted(cid for cid, suspended in unleeched if suspended)
+    verb = "would take" if dry_run else "took"
+    echo(
+        f"{verb} the leech mark off {plural(len(ids), 'card')} ({' '.join(ids)}) whose note's "
+        "`leech` tag was removed in Anki, as `dlcards unleech` does: lapses, log and schedule "
+        "kept"
+        + (
+            f"; still suspended ({' '.join(held)}): `dlcards unsuspend ID...` to study "
+            f"{'it' if len(held) == 1 else 'them'} again"
+            if held
+            else ""
+        )
+    )
 
 
 def _stored_suspensions(db: str | None, cards: Iterable[str]) -> dict[str, Suspension]:

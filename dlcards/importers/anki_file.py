@@ -93,6 +93,7 @@ class Note:
     notetype: int
     tags: tuple[str, ...]
     fields: tuple[str, ...]  # HTML, in the note type's field order
+    mod: int = 0  # when the note last changed in Anki (s): an edit of its text or its tags
 
 
 @dataclass(frozen=True)
@@ -582,8 +583,10 @@ def _collection(conn: sqlite3.Connection, shown: Path) -> Collection:
     else:
         notetypes, decks = _notetypes_v11(conn), _decks_v11(conn)
     notes = [
-        Note(int(i), str(g), int(m), anki_tags(str(t)), tuple(str(f).split("\x1f")))
-        for i, g, m, t, f in conn.execute("SELECT id, guid, mid, tags, flds FROM notes ORDER BY id")
+        Note(int(i), str(g), int(m), anki_tags(str(t)), tuple(str(f).split("\x1f")), int(c or 0))
+        for i, g, m, t, f, c in conn.execute(
+            "SELECT id, guid, mid, tags, flds, mod FROM notes ORDER BY id"
+        )
     ]
     if _is_placeholder(conn, schema, notes):
         raise AnkiFileError(

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from dlcards.importers.anki_file import AHEAD_MS, Collection, Note, Revlog
-from dlcards.settings import DAY_STARTS_AT
+from dlcards.settings import DAY_STARTS_AT, LEECH_TAG
 from dlcards.sm2 import Grade
 from dlcards.store.rows import ImportedReview, ImportedReviews, Suspension
 
@@ -294,6 +294,28 @@ def _flags(
         if known is None or (known.changed or 0) < card.mod:
             out[card_id] = Suspension(card.suspended, card.mod)
     return out
+
+
+def untagged_notes(collection: Collection, cards: Mapping[int, str]) -> dict[str, int]:
+    """The known cards whose note in Anki has no `leech` tag (in any case, as Anki compares
+    tags), each with when its note last changed there (`notes.mod`, in ms): Anki's way to take
+    a leech's mark off is to remove that tag, which changes the note's `mod`. The store takes
+    the mark off a leech whose note changed after the review that made it one
+    (`Store.unleech_untagged`); a card whose note has the tag, or is in the file twice with it
+    once, is left out."""
+    notes = {n.id: n for n in collection.notes}
+    out: dict[str, int] = {}
+    tagged: set[str] = set()
+    for card in collection.cards:
+        card_id = cards.get(card.id)
+        note = notes.get(card.note)
+        if card_id is None or note is None:
+            continue
+        if any(tag.lower() == LEECH_TAG for tag in note.tags):
+            tagged.add(card_id)
+        else:
+            out[card_id] = max(out.get(card_id, 0), note.mod * 1000)
+    return {cid: mod for cid, mod in out.items() if cid not in tagged and mod > 0}
 
 
 def newer_suspensions(

@@ -50,6 +50,7 @@ from dlcards.store.rows import (
     SM2_COLUMNS,
     SUSPENSION_CHANGED,
     TIME_ORDER,
+    UNLEECH_MARK,
     UPDATE_SM2,
     UPSERT_FSRS,
     CardFlags,
@@ -1481,6 +1482,50 @@ class Store(Reports, Merging):
                 ).fetchone()
                 if row is not None:
                     done.append((cid, bool(row[0])))
+            return done
+
+    def unleech_untagged(
+        self, untagged: Mapping[str, int], write: bool = True
+    ) -> list[tuple[str, bool]]:
+        """Take the leech mark off the leeches whose note lost Anki's `leech` tag after the
+        review that made them one (`untagged`: card id -> when its note, without the tag,
+        last changed in Anki, ms; `anki_progress.untagged_notes`), as `unleech` does: lapses,
+        log, schedule and suspension kept. The unleech point is the note's change, so an
+        answer given in Anki after it that fires the rule (the threshold's next firing) marks
+        the card again. A leech whose note changed before that review (the tag never reached
+        Anki, or the rule fired again since) keeps its mark. Returns (id, suspended) of the
+        cards it unleeched; with `write` False, of those it would (nothing is written)."""
+
+        def due(c: sqlite3.Connection) -> list[tuple[str, int, bool]]:
+            out = []
+            for cid, mod in sorted(untagged.items()):
+                row = c.execute(
+                    "SELECT c.suspended, (SELECT max(r.at) FROM reviews r WHERE r.card_id = "
+                    f"c.id AND r.leech IS NOT NULL AND (r.at, r.id) > ({RESET_MARK}) AND "
+                    f"(r.at, r.id) > ({UNLEECH_MARK})) FROM cards c WHERE c.id = ? "
+                    "AND c.leech != 0",
+                    (cid,),
+                ).fetchone()
+                if row is not None and row[1] is not None and mod > int(row[1]):
+                    out.append((cid, mod, bool(row[0])))
+            return out
+
+        if not untagged:
+            return []
+        if not write:
+            return [(cid, held) for cid, _, held in self._call(lambda: due(self.conn))]
+        with self._write(CARD_FLAGS) as c:
+            done = []
+            for cid, mod, held in due(c):
+                c.execute(
+                    "UPDATE cards SET unleech_at = ?, unleech_after = (SELECT coalesce(max(seq), "
+                    "0) FROM sqlite_sequence WHERE name = 'reviews') WHERE id = ?",
+                    (mod, cid),
+                )
+                # a later answer from Anki that fired the rule again keeps the card a leech
+                c.execute(f"UPDATE cards SET leech = {LEECH_FROM_LOG} WHERE id = ?", (cid,))
+                if not c.execute("SELECT leech FROM cards WHERE id = ?", (cid,)).fetchone()[0]:
+                    done.append((cid, held))
             return done
 
     def suspensions(self, card_ids: Iterable[str]) -> dict[str, Suspension]:

@@ -1,0 +1,104 @@
+"""Anki's tag edits on import, with a real Anki (the `anki` package): the way an Anki user
+takes a leech's mark off is to remove its note's `leech` tag. `dlcards import anki` reads that
+removal as `dlcards unleech`: the mark goes, the lapses, log and schedule stay, a suspension
+stays (Anki's is its own flag, taken as every suspension is: the newer change wins). A note
+whose tag never reached Anki (changed there before the leech was made) keeps the mark."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anki_backend  # noqa: F401  (the module is skipped where Anki is not installed)
+import pytest
+
+from tests import helpers as h
+from tests.test_import_anki_real import (
+    anki_notes,
+    cli,
+    export_anki,
+    log_of,
+    nine_lapses,
+    on_the_phone,
+)
+
+LEECH = "gd-1"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def kolkata() -> Iterator[None]:
+    with h.time_zone("Asia/Kolkata"):
+        yield
+
+
+def leeches(db: Path) -> list[tuple[str, int, bool]]:
+    listed = json.loads(cli("list", "--leeches", "--json", "--db", str(db)))
+    return [(c["id"], c["lapses"], c["suspended"]) for c in listed]
+
+
+def schedule(db: Path) -> dict[str, Any]:
+    """The card's state as `show --json` gives it, but its leech mark."""
+    state: dict[str, Any] = json.loads(cli("show", LEECH, "--json", "--db", str(db)))["state"]
+    return {key: value for key, value in state.items() if key != "leech"}
+
+
+def test_a_leech_tag_removed_in_anki_takes_the_mark_off(tmp_path: Path) -> None:
+    """Nine lapses on the phone: Anki tags the note `leech`, the import makes the card a
+    leech here (suspended, dlcards's leech_action). The learner rewrites the card and removes
+    the tag in Anki: the next import took no notice, and the card stayed a leech here on
+    every import after. Now it is unleeched as `dlcards unleech` would: lapses, log and
+    schedule kept, the suspension too; the same file again changes nothing, and the older
+    file that still has the tag does not put the mark back."""
+    db, col = on_the_phone(tmp_path)
+    try:
+        card = nine_lapses(col, LEECH)
+        nid = col.get_card(card).nid
+        assert "leech" in col.get_note(nid).tags
+        export_anki(col, tmp_path / "tagged.apkg", legacy=False)
+        note = col.get_note(nid)
+        note.remove_tag("leech")
+        col.update_note(note)
+        export_anki(col, tmp_path / "untagged.apkg", legacy=True)
+    finally:
+        col.close()
+    cli("import", "anki", str(tmp_path / "tagged.apkg"), "--db", str(db))
+    assert leeches(db) == [(LEECH, 9, True)]
+    before = (log_of(db), schedule(db))
+    dry = cli("import", "anki", str(tmp_path / "untagged.apkg"), "--db", str(db), "--dry-run")
+    assert f"would take the leech mark off 1 card ({LEECH})" in dry, dry
+    assert leeches(db) == [(LEECH, 9, True)]
+    out = cli("import", "anki", str(tmp_path / "untagged.apkg"), "--db", str(db))
+    assert f"took the leech mark off 1 card ({LEECH}) whose note's `leech` tag" in out, out
+    assert f"still suspended ({LEECH})" in out, out
+    assert leeches(db) == []
+    assert (log_of(db), schedule(db)) == before  # lapses, log, schedule, suspension kept
+    for again in ("untagged.apkg", "tagged.apkg"):
+        out = cli("import", "anki", str(tmp_path / again), "--db", str(db))
+        assert "leech mark" not in out, out
+        assert leeches(db) == []
+
+
+def test_a_note_that_never_had_the_tag_keeps_the_leech(tmp_path: Path) -> None:
+    """Anki's leech threshold raised on the phone (its deck options), so Anki never tags the
+    note; dlcards's rule (8) makes the card a leech from the same lapses. The note has no
+    `leech` tag but it last changed before the lapses (when it went to the phone): nothing
+    took the mark off in Anki, and the card stays a leech here."""
+    db, col = on_the_phone(tmp_path)
+    try:
+        did = col.decks.id_for_name("Deep Learning::Gradient Descent and Its Variants")
+        conf = col.decks.config_dict_for_deck_id(did)
+        conf["lapse"]["leechFails"] = 99
+        col.decks.update_config(conf)
+        nid = anki_notes(col)[LEECH].id
+        # the package went to the phone before the month of lapses
+        col.db.execute(f"UPDATE notes SET mod = mod - 40 * 86400 WHERE id = {nid}")
+        nine_lapses(col, LEECH)
+        assert "leech" not in col.get_note(nid).tags
+        export_anki(col, tmp_path / "phone.apkg", legacy=False)
+    finally:
+        col.close()
+    out = cli("import", "anki", str(tmp_path / "phone.apkg"), "--db", str(db))
+    assert "leech mark" not in out, out
+    assert leeches(db) == [(LEECH, 9, True)]
