@@ -1682,7 +1682,10 @@ def test_reviews_of_a_converted_notes_card_no_deck_has_are_named_as_such(tmp_pat
     """A cloze note answered on both its cards, then c2 taken out of its text: the empty
     card is left out of the converted deck, and its review was said to be 'of cards Anki
     added to 1 dlcards note (...; a reverse card, say)', a note dlcards never exported. It
-    is named as the converted note's card no deck here has."""
+    is named as the converted note's card no deck here has, with what to do, once: every
+    later import of a file of that collection said it again, forever (nothing here could take
+    those answers, and nothing the learner did here stopped it). A later answer of the card
+    (a file where it has more) names it again."""
     folder = tmp_path / "anki"
     folder.mkdir()
     col = Collection(str(folder / "collection.anki2"))
@@ -1698,12 +1701,24 @@ def test_reviews_of_a_converted_notes_card_no_deck_has_are_named_as_such(tmp_pat
     out = ok(*args)
     named = (
         f"not imported: 1 review of 1 card of converted notes that no deck here has "
-        f"({note_key(note.guid)}-c2: taken out of its deck, or a cloze no longer in its note's "
-        "text)"
+        f"({note_key(note.guid)}-c2): no longer in its note's text: an empty card in Anki, "
+        "which its Tools > Empty Cards deletes; said once"
     )
     assert named in out and named in dry, out
     assert "Anki added" not in out and "does not know" not in out
     assert "imported 1 review of 1 card" in out
+    later = ("import", "anki", str(path), "--decks", str(tmp_path / "decks"))
+    for again in (ok(*later, "--dry-run"), ok(*later)):
+        assert "0 reviews of 0 cards" in again, again
+        assert "not imported" not in again, again
+    # the empty card answered once more in Anki (it can be: Anki shows its error and the
+    # buttons): its answers are named again, all of them
+    col = Collection(str(folder / "collection.anki2"))
+    answer(col, col.get_note(note.id).cards()[1].id, CardAnswer.GOOD)
+    path = export_package(col, tmp_path / "nets2.apkg")
+    col.close()
+    more = ok("import", "anki", str(path), "--decks", str(tmp_path / "decks"))
+    assert named.replace("1 review", "2 reviews") in more, more
 
 
 def anki_shows(html_text: str) -> str:

@@ -921,6 +921,9 @@ def test_a_note_deleted_in_anki_is_counted_from_a_colpkg_and_absent_from_an_apkg
     out = cli("import", "anki", str(tmp_path / "phone.colpkg"), "--db", str(db))
     assert "not imported: 1 review of cards deleted in Anki" in out, out
     assert [row[0] for row in log_of(db)] == [B]
+    # said once: every later .colpkg of the collection keeps that log, and said it again
+    again = cli("import", "anki", str(tmp_path / "phone.colpkg"), "--db", str(db))
+    assert "deleted in Anki" not in again, again
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     words = " ".join(readme.split("## Studying on more than one device", 1)[1].split()[:200])
     assert "an `.apkg` export leaves their log out" in words, words

@@ -311,6 +311,14 @@ def _import(
     # scheduling has every such tag dropped by Anki's export: it says nothing of them)
     untagged = anki_progress.untagged_notes(collection, cards) if scheduled else {}
     unleeched: list[tuple[str, bool]] = []
+    # answers no card here can take: of converted notes' cards no deck here has (a cloze taken
+    # out of its note's text, a card taken out of its deck) and of cards deleted in Anki; each
+    # card is named once, and again only when more answers of it come (`Store.told_unplaced`)
+    exported = anki_progress.exported_notes(collection, known, converted_guids)
+    others = anki_progress.converted_others(collection, cards, exported)
+    of_others = _answers_of_cards(collection, others)
+    of_deleted = anki_progress.deleted_answers(collection) if result.deleted else {}
+    told: dict[int, int] = {}
 
     def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
         return anki_progress.newer_suspensions(there, here)
@@ -337,6 +345,7 @@ def _import(
         taken = newer(here)
         with existing_store(db) as store:
             unleeched = [] if store is None else store.unleech_untagged(untagged, write=False)
+            told = {} if store is None else store.told_unplaced()
     else:
         from dlcards.grading import merge_rules
         from dlcards.terminal import stops_held_from_commit, stops_once_saved
@@ -354,6 +363,8 @@ def _import(
                     added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
                     # after the merge, which may have made the leech the tag's removal takes off
                     unleeched = store.unleech_untagged(untagged)
+                    told = store.told_unplaced()
+                    store.remember_unplaced({**of_others, **of_deleted})
                     store.remember_anki_guids(guids)  # exported back, each is its Anki note
                     # a leech the merge suspends (or a leech's suspension it takes back) is its
                     # own change, said as such (not as one "changed here later")
@@ -405,13 +416,9 @@ def _import(
         )
     theirs = _answers_of(collection, elsewhere, cards)  # note -> answers
     # cards Anki added to a dlcards note (a reverse card): their note is known, not them
-    exported = anki_progress.exported_notes(collection, known, converted_guids)
     more = anki_progress.extra_cards(collection, cards, exported)
     extra_notes = {c.note: more[c.id] for c in collection.cards if c.id in more}
     of_extra = _answers_of(collection, extra_notes, cards)
-    # cards of notes converted before that no deck here has: their note is known, not them
-    others = anki_progress.converted_others(collection, cards, exported)
-    of_others = _answers_of_cards(collection, others)
     unknown = result.unknown_reviews - result.deleted - sum(theirs.values())
     unknown -= sum(of_extra.values()) + sum(of_others.values())
     if unknown:
@@ -428,13 +435,7 @@ def _import(
             f"{plural(len(answered), 'dlcards note')} ({listed(answered)}; a reverse card, "
             "say): a dlcards card is its note's first card, whose reviews are imported"
         )
-    if of_others:
-        echo(
-            f"not imported: {plural(sum(of_others.values()), 'review')} of "
-            f"{plural(len(of_others), 'card')} of converted notes that no deck here has "
-            f"({listed(sorted(others[c] for c in of_others))}: taken out of its deck, or a "
-            "cloze no longer in its note's text)"
-        )
+    _unplaced(collection, others, of_others, told)
     if theirs:
         echo(
             f"not imported: {plural(sum(theirs.values()), 'review')} of "
@@ -442,10 +443,12 @@ def _import(
             f"({listed(sorted(elsewhere[n] for n in theirs))}); pass their folder with "
             "--decks DIR to bring them in"
         )
-    if result.deleted:
+    deleted = sum(n for c, n in of_deleted.items() if n > told.get(c, 0))
+    if deleted:  # said once: the same answers stay in every later export of the collection
         echo(
-            f"not imported: {plural(result.deleted, 'review')} of cards deleted in Anki (the "
-            "file keeps their log but not their notes, so nothing says which cards they were)"
+            f"not imported: {plural(deleted, 'review')} of cards deleted in Anki (the "
+            "file keeps their log but not their notes, so nothing says which cards they were; "
+            "said once)"
         )
     if moved:  # only the cards whose point moves: importing the same file again moves none
         echo(
@@ -559,6 +562,41 @@ def _buried(here: Mapping[str, Suspension]) -> None:
             f"Anki and says nothing of a suspension); `dlcards unsuspend ID...` to study "
             f"{them} here"
         )
+
+
+def _unplaced(
+    collection: Collection,
+    others: Mapping[int, str],
+    answers: Mapping[int, int],
+    told: Mapping[int, int],
+) -> None:
+    """Name the cards of converted notes that no deck here has whose answers the file holds
+    (`others`: Anki card id -> the id it would have here; `answers`: their counts), those not
+    named before with as many answers (`told`): a cloze taken out of its note's text (Anki's
+    empty card), or a card taken out of its deck, each with what to do."""
+    from dlcards.console import plural
+    from dlcards.importers.anki_progress import empty_clozes
+
+    new = {c: n for c, n in answers.items() if n > told.get(c, 0)}
+    empty = empty_clozes(collection, new)
+    for cards, why in (
+        (
+            [c for c in new if c in empty],
+            "no longer in {its} note's text: an empty card in Anki, which its Tools > Empty "
+            "Cards deletes; said once",
+        ),
+        (
+            [c for c in new if c not in empty],
+            "taken out of {its} deck: put it back there to bring {its} reviews in; said once",
+        ),
+    ):
+        if cards:
+            why = why.format(its="its" if len(cards) == 1 else "their")
+            echo(
+                f"not imported: {plural(sum(new[c] for c in cards), 'review')} of "
+                f"{plural(len(cards), 'card')} of converted notes that no deck here has "
+                f"({listed(sorted(others[c] for c in cards))}): {why}"
+            )
 
 
 def _answers_of_cards(collection: Collection, cards: Container[int]) -> dict[int, int]:

@@ -208,6 +208,34 @@ def converted_others(
     return out
 
 
+def empty_clozes(collection: Collection, anki_cards: Container[int]) -> set[int]:
+    """Of these Anki cards, those of a cloze note whose text no longer holds the card's cloze
+    (Anki's "empty card": a cloze taken out of the text; Tools > Empty Cards deletes it)."""
+    from dlcards.importers.anki_notes import has_cloze
+
+    notes = {n.id: n for n in collection.notes}
+    out = set()
+    for card in collection.cards:
+        note = notes.get(card.note)
+        if card.id not in anki_cards or note is None:
+            continue
+        notetype = collection.notetypes.get(note.notetype)
+        if notetype is not None and notetype.cloze and not has_cloze(note, notetype, card):
+            out.add(card.id)
+    return out
+
+
+def deleted_answers(collection: Collection) -> dict[int, int]:
+    """How many answers the log holds of each Anki card the file has no card of (deleted in
+    Anki: a collection keeps their log, not their notes), by that card's id."""
+    held = {c.id for c in collection.cards}
+    out: Counter[int] = Counter()
+    for row in collection.revlog:
+        if row.card not in held and is_answer(row):
+            out[row.card] += 1
+    return dict(out)
+
+
 def dlcards_notes(collection: Collection) -> dict[int, str]:
     """Every note dlcards exported, from decks loaded here or not: note id -> its card's id.
     Such a note holds the id in its CardId field, and its GUID is made from it (`note_guid`):

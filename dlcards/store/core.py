@@ -1528,6 +1528,26 @@ class Store(Reports, Merging):
                     done.append((cid, held))
             return done
 
+    def told_unplaced(self) -> dict[int, int]:
+        """The Anki cards whose answers an import could not place (a cloze taken out of its
+        note's text, a card taken out of its deck, a card deleted in Anki) and said so, each
+        with how many answers it said: an import says them again only when more came."""
+        text = self.get_meta(ANKI_TOLD_KEY)
+        try:
+            told = json.loads(text) if text else {}
+            return {int(k): int(v) for k, v in told.items()}
+        except (ValueError, TypeError, AttributeError):
+            return {}  # a damaged record: said again, and written anew
+
+    def remember_unplaced(self, answers: Mapping[int, int]) -> None:
+        """Keep what an import said of answers it could not place (`told_unplaced`)."""
+        if not answers:
+            return
+        told = self.told_unplaced()
+        for card, n in answers.items():
+            told[card] = max(n, told.get(card, 0))
+        self.set_meta(ANKI_TOLD_KEY, json.dumps({str(k): v for k, v in sorted(told.items())}))
+
     def suspensions(self, card_ids: Iterable[str]) -> dict[str, Suspension]:
         """The flag of each of these cards the database holds, and when it last changed."""
         return self._call(lambda: _suspensions_in(self.conn, card_ids))
@@ -1802,6 +1822,10 @@ def _suspensions_in(c: sqlite3.Connection, card_ids: Iterable[str]) -> dict[str,
     )
     return {str(cid): Suspension(bool(held), changed) for cid, held, changed in rows}
 
+
+ANKI_TOLD_KEY = "anki_unplaced_told"
+"""meta: the Anki cards (their ids there) whose answers `dlcards import anki` said it could not
+place, each with how many: {"1700000000000": 3, ...} (`Store.told_unplaced`)."""
 
 _SCAN_FLAGS = 5_000
 """Cards asked for from which `_suspensions_in` reads every card's row instead of a list of
