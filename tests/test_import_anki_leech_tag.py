@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import anki_backend  # noqa: F401  (the module is skipped where Anki is not installed)
 import pytest
+from anki_backend import Collection
 
 from tests import helpers as h
 from tests.test_import_anki_real import (
+    Phone,
     anki_notes,
+    backdate_dlcards,
     cli,
     export_anki,
     log_of,
@@ -102,3 +104,51 @@ def test_a_note_that_never_had_the_tag_keeps_the_leech(tmp_path: Path) -> None:
     out = cli("import", "anki", str(tmp_path / "phone.apkg"), "--db", str(db))
     assert "leech mark" not in out, out
     assert leeches(db) == [(LEECH, 9, True)]
+
+
+def test_a_leech_anki_suspended_comes_back_whole_when_untagged_and_unsuspended(
+    tmp_path: Path,
+) -> None:
+    """Anki's leech action set to Suspend on the phone: at the eighth lapse Anki tags the note
+    and suspends the card, and the import makes it a leech here, suspended. The learner
+    rewrites it on the phone, removes the tag and unsuspends it there: the next import takes
+    both, the mark off (the tag) and the card back in study (the suspension, the newer change
+    winning as for every card)."""
+    db, col = on_the_phone(tmp_path)
+    try:
+        did = col.decks.id_for_name("Deep Learning::Gradient Descent and Its Variants")
+        conf = col.decks.config_dict_for_deck_id(did)
+        conf["lapse"]["leechAction"] = 0  # Anki's "Suspend Card"
+        col.decks.update_config(conf)
+        card = anki_notes(col)[LEECH].cards()[0].id
+        phone = Phone(col, days=30)
+        phone.answer(card, 3)
+        phone.answer(card, 3)
+        for lapse in range(1, 9):  # the eighth lapse makes it a leech: suspended there
+            phone.next_day()
+            phone.answer(card, 1)
+            if lapse < 8:
+                phone.answer(card, 3)
+        assert col.get_card(card).queue == -1
+        export_anki(col, tmp_path / "suspended.apkg", legacy=False)
+    finally:
+        col.close()
+    cli("import", "anki", str(tmp_path / "suspended.apkg"), "--db", str(db))
+    assert leeches(db) == [(LEECH, 8, True)]
+    backdate_dlcards(db, LEECH, 60)  # the import a minute before the phone's changes
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        note = col.get_note(col.get_card(card).nid)
+        note.remove_tag("leech")
+        col.update_note(note)
+        col.sched.unsuspend_cards([card])
+        export_anki(col, tmp_path / "back.apkg", legacy=False)
+    finally:
+        col.close()
+    out = cli("import", "anki", str(tmp_path / "back.apkg"), "--db", str(db))
+    assert f"took the leech mark off 1 card ({LEECH})" in out, out
+    assert "still suspended" not in out, out
+    assert f"unsuspended 1 card ({LEECH})" in out, out
+    assert leeches(db) == []
+    listed = json.loads(cli("list", "--json", "--db", str(db)))
+    assert [c["suspended"] for c in listed if c["id"] == LEECH] == [False]

@@ -467,7 +467,11 @@ def _import(
             "no one can tell when they were given"
         )
     _suspensions(dry_run, there, here, taken, leeches)
-    _unleeched(dry_run, unleeched)
+    # whether each stays suspended: as the flags are after the import (taken from Anki too)
+    after = {**here, **taken} if dry_run else here
+    _unleeched(
+        dry_run, [(cid, after[cid].suspended if cid in after else s) for cid, s in unleeched]
+    )
     _ahead(ahead, here_ahead)
     _buried(here_buried)
     if collection.scheduler_unsure:
