@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from anki_backend import Collection
+from anki_backend import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
 from tests import helpers as h
 from tests.test_import_anki_real import (
@@ -152,3 +153,42 @@ def test_a_leech_anki_suspended_comes_back_whole_when_untagged_and_unsuspended(
     assert leeches(db) == []
     listed = json.loads(cli("list", "--json", "--db", str(db)))
     assert [c["suspended"] for c in listed if c["id"] == LEECH] == [False]
+
+
+def test_a_leech_made_or_taken_off_here_reaches_the_note_anki_has(tmp_path: Path) -> None:
+    """The note went to Anki before the card became a leech here. `export anki
+    --with-progress` gave the note Anki's `leech` tag but dated it from the card's text, so
+    Anki, which replaces only an older note, kept its note without the tag; and after
+    `dlcards unleech` the tag stayed in Anki for good. Now the note is dated from the mark's
+    change too: the tag reaches Anki's note, and so does its removal."""
+    from dlcards.days import local_study_day
+    from dlcards.store import Store
+
+    db, col = on_the_phone(tmp_path)
+    col.close()
+    cli("config", "leech_threshold", "1", "--db", str(db))
+    today, now = local_study_day(), datetime.now().astimezone()
+    with Store.open(db) as store:
+        h.grade(store, LEECH, 4, today - timedelta(10), now - timedelta(10))
+        h.grade(store, LEECH, 1, today, now)  # its lapse, after the note went to Anki
+    assert leeches(db) == [(LEECH, 1, True)]
+
+    def anki_tags(package: str) -> list[str]:
+        cli("export", "anki", "-o", str(tmp_path / package), "--with-progress", "--db", str(db))
+        col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+        try:
+            col.import_anki_package(
+                ImportAnkiPackageRequest(
+                    package_path=str(tmp_path / package),
+                    options=ImportAnkiPackageOptions(with_scheduling=True),
+                )
+            )
+            assert col.note_count() == len(anki_notes(col))  # no note twice
+            tags: list[str] = anki_notes(col)[LEECH].tags
+            return tags
+        finally:
+            col.close()
+
+    assert "leech" in anki_tags("leech.apkg")
+    cli("unleech", LEECH, "--db", str(db))
+    assert "leech" not in anki_tags("unleeched.apkg")

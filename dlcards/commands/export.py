@@ -267,6 +267,12 @@ def anki(
         # SOURCE_DATE_EPOCH: one time for every note, for a reproducible package
         reproducible = bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
         edited = None if store is None or reproducible else store.edit_times()
+        if edited is not None and store is not None and schedule is not None:
+            # a leech's note carries Anki's `leech` tag (with progress): dated from the mark's
+            # change, so that Anki, which replaces only an older note, takes the tag or its
+            # removal for a note it already has
+            for cid, at in store.leech_mark_times().items():
+                edited[cid] = max(edited.get(cid, timestamp), at)
         # each card's Anki ids come from when it came into dlcards: the same in every package
         added = None if store is None or reproducible else store.added_times()
         # cards converted from Anki notes keep those notes' GUIDs: Anki keeps its note

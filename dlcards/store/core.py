@@ -978,6 +978,20 @@ class Store(Reports, Merging):
         ).fetchall()
         return {str(cid): int(at) for cid, at in rows}
 
+    def leech_mark_times(self) -> dict[str, int]:
+        """When each active card's leech mark last changed, in seconds since the epoch (rounded
+        up), by card id: a leech's, the review that made it one; an unleeched card's, its
+        unleech point. `export anki --with-progress` dates a note at least so: Anki replaces
+        a note it holds only with a newer one, so the `leech` tag the mark gives a note (or
+        its removal) reaches a note Anki already has."""
+        rows = self.conn.execute(
+            "SELECT c.id, CASE WHEN c.leech != 0 THEN (SELECT max(r.at) FROM reviews r WHERE "
+            f"r.card_id = c.id AND r.leech IS NOT NULL AND (r.at, r.id) > ({RESET_MARK}) AND "
+            f"(r.at, r.id) > ({UNLEECH_MARK})) ELSE c.unleech_at END FROM cards c "
+            "WHERE c.retired = 0 AND (c.leech != 0 OR c.unleech_at IS NOT NULL)"
+        ).fetchall()
+        return {str(cid): -(-int(at) // 1000) for cid, at in rows if at is not None and at > 0}
+
     def added_times(self) -> dict[str, int]:
         """When each card came into the database (`cards.added`, its first sync), in seconds
         since the epoch, by card id: `export anki` makes its Anki ids from it."""
