@@ -318,7 +318,10 @@ def _import(
     others = anki_progress.converted_others(collection, cards, exported)
     of_others = _answers_of_cards(collection, others)
     of_deleted = anki_progress.deleted_answers(collection) if result.deleted else {}
-    told: dict[int, int] = {}
+    of_previews = anki_progress.preview_answers(collection) if result.previews else {}
+    left_out = {f"answers:{c}": n for c, n in {**of_others, **of_deleted}.items()}
+    left_out |= {f"previews:{c}": n for c, n in of_previews.items()}
+    told: dict[str, int] = {}
 
     def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
         return anki_progress.newer_suspensions(there, here)
@@ -364,7 +367,7 @@ def _import(
                     # after the merge, which may have made the leech the tag's removal takes off
                     unleeched = store.unleech_untagged(untagged)
                     told = store.told_unplaced()
-                    store.remember_unplaced({**of_others, **of_deleted})
+                    store.remember_unplaced(left_out)
                     store.remember_anki_guids(guids)  # exported back, each is its Anki note
                     # a leech the merge suspends (or a leech's suspension it takes back) is its
                     # own change, said as such (not as one "changed here later")
@@ -435,7 +438,12 @@ def _import(
             f"{plural(len(answered), 'dlcards note')} ({listed(answered)}; a reverse card, "
             "say): a dlcards card is its note's first card, whose reviews are imported"
         )
-    _unplaced(collection, others, of_others, told)
+    _unplaced(
+        collection,
+        others,
+        of_others,
+        {int(k[8:]): n for k, n in told.items() if k.startswith("answers:")},
+    )
     if theirs:
         echo(
             f"not imported: {plural(sum(theirs.values()), 'review')} of "
@@ -443,7 +451,7 @@ def _import(
             f"({listed(sorted(elsewhere[n] for n in theirs))}); pass their folder with "
             "--decks DIR to bring them in"
         )
-    deleted = sum(n for c, n in of_deleted.items() if n > told.get(c, 0))
+    deleted = sum(n for c, n in of_deleted.items() if n > told.get(f"answers:{c}", 0))
     if deleted:  # said once: the same answers stay in every later export of the collection
         echo(
             f"not imported: {plural(deleted, 'review')} of cards deleted in Anki (the "
@@ -455,10 +463,11 @@ def _import(
             f"reset in Anki: {plural(len(moved), 'card')}, each starting over from "
             "its last reset there (as after `dlcards reset`; earlier reviews stay in the log)"
         )
-    if result.previews:
+    previews = sum(n for c, n in of_previews.items() if n > told.get(f"previews:{c}", 0))
+    if previews:  # said once: they stay in every later export's log
         echo(
-            f"not imported: {plural(result.previews, 'preview answer')} from Anki's filtered "
-            "decks that do not reschedule (Anki leaves them out of scheduling too)"
+            f"not imported: {plural(previews, 'preview answer')} from Anki's filtered "
+            "decks that do not reschedule (Anki leaves them out of scheduling too; said once)"
         )
     if early:
         echo(

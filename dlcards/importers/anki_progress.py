@@ -225,6 +225,12 @@ def empty_clozes(collection: Collection, anki_cards: Container[int]) -> set[int]
     return out
 
 
+def preview_answers(collection: Collection) -> dict[int, int]:
+    """How many previews (answers in a filtered deck that does not reschedule: `is_preview`)
+    the log holds of each Anki card, by its id."""
+    return dict(Counter(row.card for row in collection.revlog if is_preview(row)))
+
+
 def deleted_answers(collection: Collection) -> dict[int, int]:
     """How many answers the log holds of each Anki card the file has no card of (deleted in
     Anki: a collection keeps their log, not their notes), by that card's id."""

@@ -1542,25 +1542,27 @@ class Store(Reports, Merging):
                     done.append((cid, held))
             return done
 
-    def told_unplaced(self) -> dict[int, int]:
-        """The Anki cards whose answers an import could not place (a cloze taken out of its
-        note's text, a card taken out of its deck, a card deleted in Anki) and said so, each
-        with how many answers it said: an import says them again only when more came."""
+    def told_unplaced(self) -> dict[str, int]:
+        """What `dlcards import anki` said it left out and could say again at every import
+        of the collection (the answers of a card no deck here has, a cloze taken out of its
+        note's text or a card deleted in Anki; a card's previews in a filtered deck): a key
+        per kind and Anki card (`answers:ID`, `previews:ID`), with how many it said. An
+        import says a card's again only when more came."""
         text = self.get_meta(ANKI_TOLD_KEY)
         try:
             told = json.loads(text) if text else {}
-            return {int(k): int(v) for k, v in told.items()}
+            return {str(k): int(v) for k, v in told.items()}
         except (ValueError, TypeError, AttributeError):
             return {}  # a damaged record: said again, and written anew
 
-    def remember_unplaced(self, answers: Mapping[int, int]) -> None:
-        """Keep what an import said of answers it could not place (`told_unplaced`)."""
-        if not answers:
+    def remember_unplaced(self, said: Mapping[str, int]) -> None:
+        """Keep what an import said it left out (`told_unplaced`)."""
+        if not said:
             return
         told = self.told_unplaced()
-        for card, n in answers.items():
-            told[card] = max(n, told.get(card, 0))
-        self.set_meta(ANKI_TOLD_KEY, json.dumps({str(k): v for k, v in sorted(told.items())}))
+        for key, n in said.items():
+            told[key] = max(n, told.get(key, 0))
+        self.set_meta(ANKI_TOLD_KEY, json.dumps(dict(sorted(told.items()))))
 
     def suspensions(self, card_ids: Iterable[str]) -> dict[str, Suspension]:
         """The flag of each of these cards the database holds, and when it last changed."""
@@ -1838,8 +1840,8 @@ def _suspensions_in(c: sqlite3.Connection, card_ids: Iterable[str]) -> dict[str,
 
 
 ANKI_TOLD_KEY = "anki_unplaced_told"
-"""meta: the Anki cards (their ids there) whose answers `dlcards import anki` said it could not
-place, each with how many: {"1700000000000": 3, ...} (`Store.told_unplaced`)."""
+"""meta: what `dlcards import anki` said it left out, by kind and Anki card id, each with how
+many: {"answers:1700000000000": 3, "previews:1700000000001": 1, ...} (`Store.told_unplaced`)."""
 
 _SCAN_FLAGS = 5_000
 """Cards asked for from which `_suspensions_in` reads every card's row instead of a list of

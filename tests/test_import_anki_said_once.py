@@ -1,0 +1,59 @@
+"""What `dlcards import anki` leaves out and cannot take at any later import is said once, with
+a real Anki (the `anki` package): previews in a filtered deck that does not reschedule stay in
+Anki's log, so every later export holds them, and each import said them again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from anki_backend import CardAnswer
+
+from tests import helpers as h
+from tests.test_import_anki_real import anki_notes, cli, export_anki, on_the_phone
+
+
+@pytest.fixture(autouse=True, scope="module")
+def kolkata() -> Iterator[None]:
+    with h.time_zone("Asia/Kolkata"):
+        yield
+
+
+def test_previews_are_said_once_and_again_only_when_more_come(tmp_path: Path) -> None:
+    db, col = on_the_phone(tmp_path)
+
+    def preview(card: int) -> None:
+        states = col._backend.get_scheduling_states(card)
+        shown = col.get_card(card)
+        shown.start_timer()
+        col.sched.answer_card(
+            col.sched.build_answer(card=shown, states=states, rating=CardAnswer.GOOD)
+        )
+
+    try:
+        card = anki_notes(col)["gd-1"].cards()[0].id
+        deck = col.sched.get_or_create_filtered_deck(0)
+        deck.name = "Preview"
+        deck.config.reschedule = False
+        deck.config.search_terms[0].search = "CardId:gd-1"
+        filtered = col.sched.add_or_update_filtered_deck(deck).id
+        preview(card)  # Good: back in its deck, still new
+        export_anki(col, tmp_path / "one.apkg", legacy=False)
+        col.sched.rebuild_filtered_deck(filtered)
+        preview(card)
+        export_anki(col, tmp_path / "two.apkg", legacy=False)
+    finally:
+        col.close()
+    line = "not imported: {} from Anki's filtered decks that do not reschedule"
+    out = cli("import", "anki", str(tmp_path / "one.apkg"), "--db", str(db))
+    assert line.format("1 preview answer") in out, out
+    for again in ("--dry-run", None):
+        out = cli(
+            "import", "anki", str(tmp_path / "one.apkg"), "--db", str(db), *filter(None, [again])
+        )
+        assert "filtered decks" not in out, out
+    out = cli("import", "anki", str(tmp_path / "two.apkg"), "--db", str(db))
+    assert line.format("2 preview answers") in out, out  # one more: the card's are said
+    out = cli("import", "anki", str(tmp_path / "two.apkg"), "--db", str(db))
+    assert "filtered decks" not in out, out
