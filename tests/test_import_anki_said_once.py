@@ -8,10 +8,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from anki_backend import CardAnswer
+from anki_backend import CardAnswer, Collection
 
 from tests import helpers as h
-from tests.test_import_anki_real import anki_notes, cli, export_anki, on_the_phone
+from tests.test_import_anki_real import (
+    Phone,
+    anki_notes,
+    cli,
+    export_anki,
+    export_colpkg,
+    log_of,
+    on_the_phone,
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -57,3 +65,29 @@ def test_previews_are_said_once_and_again_only_when_more_come(tmp_path: Path) ->
     assert line.format("2 preview answers") in out, out  # one more: the card's are said
     out = cli("import", "anki", str(tmp_path / "two.apkg"), "--db", str(db))
     assert "filtered decks" not in out, out
+
+
+def test_answers_imported_before_their_note_was_deleted_are_not_said_not_imported(
+    tmp_path: Path,
+) -> None:
+    """A card answered on the phone and imported (a .colpkg); then its note deleted in Anki.
+    The next .colpkg keeps the answer's log without the note, and the import said 'not
+    imported: 1 review of cards deleted in Anki', though the review is in the log since the
+    first import. An answer the log holds is not counted."""
+    db, col = on_the_phone(tmp_path)
+    try:
+        note = anki_notes(col)["gd-1"]
+        Phone(col, days=0).answer(note.cards()[0].id, 3)
+    finally:
+        col.close()
+    export_colpkg(tmp_path / "anki", tmp_path / "one.colpkg", legacy=False)
+    out = cli("import", "anki", str(tmp_path / "one.colpkg"), "--db", str(db))
+    assert "imported 1 review of 1 card" in out, out
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    col.remove_notes([note.id])
+    col.close()
+    export_colpkg(tmp_path / "anki", tmp_path / "two.colpkg", legacy=False)
+    for dry in (("--dry-run",), ()):
+        out = cli("import", "anki", str(tmp_path / "two.colpkg"), "--db", str(db), *dry)
+        assert "deleted in Anki" not in out, out
+    assert [row[0] for row in log_of(db)] == ["gd-1"]

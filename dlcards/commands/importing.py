@@ -317,7 +317,19 @@ def _import(
     exported = anki_progress.exported_notes(collection, known, converted_guids)
     others = anki_progress.converted_others(collection, cards, exported)
     of_others = _answers_of_cards(collection, others)
-    of_deleted = anki_progress.deleted_answers(collection) if result.deleted else {}
+    # of a card deleted in Anki, the answers an earlier import took while its note was there
+    # are in the log: not "not imported"
+    deleted_ids = anki_progress.deleted_answers(collection) if result.deleted else {}
+    imported_before: set[int] = set()
+    if deleted_ids:
+        with existing_store(db) as store_now:
+            if store_now is not None:
+                imported_before = store_now.held_anki_ids(
+                    i for ids in deleted_ids.values() for i in ids
+                )
+    of_deleted = {
+        c: n for c, ids in deleted_ids.items() if (n := sum(i not in imported_before for i in ids))
+    }
     of_previews = anki_progress.preview_answers(collection) if result.previews else {}
     left_out = {f"answers:{c}": n for c, n in {**of_others, **of_deleted}.items()}
     left_out |= {f"previews:{c}": n for c, n in of_previews.items()}

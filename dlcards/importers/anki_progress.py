@@ -231,15 +231,15 @@ def preview_answers(collection: Collection) -> dict[int, int]:
     return dict(Counter(row.card for row in collection.revlog if is_preview(row)))
 
 
-def deleted_answers(collection: Collection) -> dict[int, int]:
-    """How many answers the log holds of each Anki card the file has no card of (deleted in
-    Anki: a collection keeps their log, not their notes), by that card's id."""
+def deleted_answers(collection: Collection) -> dict[int, list[int]]:
+    """The answers the log holds of each Anki card the file has no card of (deleted in Anki:
+    a collection keeps their log, not their notes): that card's id -> the answers' ids."""
     held = {c.id for c in collection.cards}
-    out: Counter[int] = Counter()
+    out: dict[int, list[int]] = {}
     for row in collection.revlog:
         if row.card not in held and is_answer(row):
-            out[row.card] += 1
-    return dict(out)
+            out.setdefault(row.card, []).append(row.id)
+    return out
 
 
 def dlcards_notes(collection: Collection) -> dict[int, str]:

@@ -1542,6 +1542,17 @@ class Store(Reports, Merging):
                     done.append((cid, held))
             return done
 
+    def held_anki_ids(self, anki_ids: Iterable[int]) -> set[int]:
+        """Of these Anki review ids, those the log holds (imported before)."""
+        wanted = json.dumps(sorted(set(anki_ids)))
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT anki_id FROM reviews WHERE anki_id IN (SELECT value FROM json_each(?))",
+                (wanted,),
+            ).fetchall()
+        )
+        return {int(r[0]) for r in rows}
+
     def told_unplaced(self) -> dict[str, int]:
         """What `dlcards import anki` said it left out and could say again at every import
         of the collection (the answers of a card no deck here has, a cloze taken out of its
