@@ -442,7 +442,9 @@ def test_reviews_of_a_card_anki_added_to_a_dlcards_note_are_named_as_such(
     """A torture run: gd-1's note changed in Anki to "Basic (and reversed card)", and its new
     reverse card answered: the import said "not imported: 2 reviews of 1 note dlcards does not
     know (add --to-yaml DIR to bring those notes in)", and --to-yaml then brought nothing. The
-    note is dlcards's (its first card's reviews are imported); its added card is named."""
+    note is dlcards's (its first card's reviews are imported); its added card is named, once:
+    every later file of the collection holds those answers, and nothing done here takes them
+    (the line came back at every import); a later answer of it names it again."""
     folder, db = round_trip["folder"], round_trip["db"]
     col = Collection(str(folder / "collection.anki2"))
     note = anki_notes(col)["gd-1"]
@@ -466,9 +468,19 @@ def test_reviews_of_a_card_anki_added_to_a_dlcards_note_are_named_as_such(
         assert "dlcards does not know" not in out, out
         assert (
             "not imported: 2 reviews of cards Anki added to 1 dlcards note (gd-1; a reverse "
-            "card, say): a dlcards card is its note's first card, whose reviews are imported"
+            "card, say): a dlcards card is its note's first card, whose reviews are imported; "
+            "said once"
         ) in out, out
         assert "of 3 cards" in out, out  # gd-1's own reviews among them
+    for dry in (["--dry-run"], []):
+        again = cli("import", "anki", str(folder.parent / "retyped.apkg"), "--db", str(db), *dry)
+        assert "not imported" not in again, again
+    col = Collection(str(folder / "collection.anki2"))
+    Phone(col, days=0).answer(reverse, 3)
+    export_anki(col, folder.parent / "retyped2.apkg", legacy=False)
+    col.close()
+    more = cli("import", "anki", str(folder.parent / "retyped2.apkg"), "--db", str(db))
+    assert "not imported: 3 reviews of cards Anki added to 1 dlcards note (gd-1;" in more, more
 
 
 def test_killed_half_way_changes_nothing(
@@ -1361,7 +1373,8 @@ def test_an_answer_from_a_clock_gone_back_to_the_1970s_is_left_out_and_said(
     learner answers A: imported, that answer was replayed first in A's log, before the reviews
     that really came before it (a failure became a new card's first sight, and the card ended
     as if passed last), and `export reviews` and the heatmap held a 1970 day. It is left out
-    now, and the import says so; the file's other answers come in."""
+    now, and the import says so, once (every later file of the collection holds it: the line
+    came back at every import); the file's other answers come in."""
     db, today, folder = round_trip["db"], round_trip["today"], round_trip["folder"]
     col = Collection(str(folder / "collection.anki2"))
     try:
@@ -1373,6 +1386,10 @@ def test_an_answer_from_a_clock_gone_back_to_the_1970s_is_left_out_and_said(
     out = cli("import", "anki", str(behind), "--db", str(db))
     assert "imported 11 reviews of 3 cards" in out, out
     assert "not imported: 1 answer dated before 2000" in out, out
+    assert "said once" in out, out
+    assert log_of(db) == expected_log(today)
+    again = cli("import", "anki", str(behind), "--db", str(db))
+    assert "dated before 2000" not in again and "imported 0 reviews" in again, again
     assert log_of(db) == expected_log(today)
 
 

@@ -333,6 +333,16 @@ def _import(
     of_previews = anki_progress.preview_answers(collection) if result.previews else {}
     left_out = {f"answers:{c}": n for c, n in {**of_others, **of_deleted}.items()}
     left_out |= {f"previews:{c}": n for c, n in of_previews.items()}
+    # answers to cards here dated before 2000 (a clock gone back) and answers to cards Anki
+    # added to a dlcards note (a reverse card): every later file of the collection holds them
+    # too, and nothing the learner does here takes them
+    left_out |= {f"early:{c}": n for c, n in early.items()}
+    theirs = _answers_of(collection, elsewhere, cards)  # note -> answers
+    # cards Anki added to a dlcards note (a reverse card): their note is known, not them
+    more = anki_progress.extra_cards(collection, cards, exported)
+    extra_notes = {c.note: more[c.id] for c in collection.cards if c.id in more}
+    of_extra = _answers_of(collection, extra_notes, cards)
+    left_out |= {f"extra:{n}": k for n, k in of_extra.items()}
     told: dict[str, int] = {}
 
     def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
@@ -429,11 +439,6 @@ def _import(
             "as `show` says, and "
             "counted again if a deck has the id"
         )
-    theirs = _answers_of(collection, elsewhere, cards)  # note -> answers
-    # cards Anki added to a dlcards note (a reverse card): their note is known, not them
-    more = anki_progress.extra_cards(collection, cards, exported)
-    extra_notes = {c.note: more[c.id] for c in collection.cards if c.id in more}
-    of_extra = _answers_of(collection, extra_notes, cards)
     unknown = result.unknown_reviews - result.deleted - sum(theirs.values())
     unknown -= sum(of_extra.values()) + sum(of_others.values())
     if unknown:
@@ -443,12 +448,14 @@ def _import(
             f"not imported: {plural(unknown, 'review')} of {plural(notes, 'note')} dlcards "
             "does not know" + ("" if to_yaml else " (add --to-yaml DIR to bring those notes in)")
         )
-    if of_extra:
-        answered = sorted({extra_notes[n] for n in of_extra})
+    new_extra = {n: k for n, k in of_extra.items() if k > told.get(f"extra:{n}", 0)}
+    if new_extra:  # said once: the same answers stay in every later export of the collection
+        answered = sorted({extra_notes[n] for n in new_extra})
         echo(
-            f"not imported: {plural(sum(of_extra.values()), 'review')} of cards Anki added to "
-            f"{plural(len(answered), 'dlcards note')} ({listed(answered)}; a reverse card, "
-            "say): a dlcards card is its note's first card, whose reviews are imported"
+            f"not imported: {plural(sum(new_extra.values()), 'review')} of cards Anki added "
+            f"to {plural(len(answered), 'dlcards note')} ({listed(answered)}; a reverse card, "
+            "say): a dlcards card is its note's first card, whose reviews are imported; said "
+            "once"
         )
     _unplaced(
         collection,
@@ -481,11 +488,12 @@ def _import(
             f"not imported: {plural(previews, 'preview answer')} from Anki's filtered "
             "decks that do not reschedule (Anki leaves them out of scheduling too; said once)"
         )
-    if early:
+    new_early = sum(n for c, n in early.items() if n > told.get(f"early:{c}", 0))
+    if new_early:  # said once: the same answers stay in every later export of the collection
         echo(
-            f"not imported: {plural(early, 'answer')} dated before 2000 (the clock of the "
-            "device that gave them had gone back, as one without its battery does to 1970): "
-            "no one can tell when they were given"
+            f"not imported: {plural(new_early, 'answer')} dated before 2000 (the clock of "
+            "the device that gave them had gone back, as one without its battery does to "
+            "1970): no one can tell when they were given; said once"
         )
     _suspensions(dry_run, there, here, taken, leeches)
     # whether each stays suspended: as the flags are after the import (taken from Anki too)

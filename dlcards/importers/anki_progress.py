@@ -449,18 +449,20 @@ FIRST_ANSWER_MS = 946_684_800_000
 back (one without its battery starts in 1970); Anki itself is from 2006."""
 
 
-def answers_before_2000(collection: Collection, cards: Mapping[int, str]) -> int:
+def answers_before_2000(collection: Collection, cards: Mapping[int, str]) -> dict[int, int]:
     """Take the rows dated before FIRST_ANSWER_MS out of `collection`'s log (in place): no one
     can tell when they were given, and imported they were replayed first, before the reviews
     that really came before them (a failure on a phone whose clock read 1970 became a new
     card's first sight, and the card ended as if passed last). Returns how many of them were
-    answers to `cards` (the ones the import would have taken), for the import to say."""
+    answers to each of `cards` (the ones the import would have taken; by Anki card id, of the
+    cards that have some), for the import to say."""
     import bisect
+    from collections import Counter
 
     cut = bisect.bisect_left([r.id for r in collection.revlog], FIRST_ANSWER_MS)  # time order
     early = collection.revlog[:cut]
     del collection.revlog[:cut]
-    return sum(1 for r in early if r.card in cards and is_answer(r))
+    return dict(Counter(r.card for r in early if r.card in cards and is_answer(r)))
 
 
 def is_answer(row: Revlog) -> bool:

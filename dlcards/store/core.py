@@ -1556,9 +1556,11 @@ class Store(Reports, Merging):
     def told_unplaced(self) -> dict[str, int]:
         """What `dlcards import anki` said it left out and could say again at every import
         of the collection (the answers of a card no deck here has, a cloze taken out of its
-        note's text or a card deleted in Anki; a card's previews in a filtered deck): a key
-        per kind and Anki card (`answers:ID`, `previews:ID`), with how many it said. An
-        import says a card's again only when more came."""
+        note's text or a card deleted in Anki; a card's previews in a filtered deck; a
+        card's answers dated before 2000; the answers of cards Anki added to a dlcards note):
+        a key per kind and Anki card or note (`answers:ID`, `previews:ID`, `early:ID`,
+        `extra:NOTE`), with how many it said. An import says a card's again only when more
+        came."""
         text = self.get_meta(ANKI_TOLD_KEY)
         try:
             told = json.loads(text) if text else {}
