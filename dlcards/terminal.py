@@ -881,7 +881,7 @@ def stops_held_from_commit() -> Iterator[Callable[[], BaseException | None]]:
 
 
 @contextmanager
-def stops_as_ctrl_c(unsaved: str | None = None) -> Iterator[None]:
+def stops_as_ctrl_c(unsaved: str | Callable[[], str | None] | None = None) -> Iterator[None]:
     """In the block (a session, its end and its summary), SIGTERM (`kill`) and SIGHUP (the
     terminal closed) raise KeyboardInterrupt, where they still have their default action of
     ending the process at once: the session ends as Ctrl-C ends it, its end time written and
@@ -890,9 +890,10 @@ def stops_as_ctrl_c(unsaved: str | None = None) -> Iterator[None]:
     command's work is saved (`stops_once_saved`), a stop is said in one line at the block's
     end; after the block, it is noted for the process's entry (`stopped_late`) where that
     entry owns the process's end (`stdio.guarded`). `unsaved`: the one line a stop (Ctrl-C
-    too) says before the work is saved (`stopped: nothing was suspended`); a one-write command
-    ended with exit 130 or 143 and not a word, its change made or not. A no-op outside the
-    main thread."""
+    too) says before the work is saved (`stopped: nothing was suspended`), or a function that
+    makes it when the stop comes (`doctor`: whether a repair had begun; None says nothing); a
+    one-write command ended with exit 130 or 143 and not a word, its change made or not. A
+    no-op outside the main thread."""
     import signal
     import threading
 
@@ -933,7 +934,9 @@ def stops_as_ctrl_c(unsaved: str | None = None) -> Iterator[None]:
             elif unsaved is not None:
                 from dlcards.stdio import say
 
-                say(unsaved)
+                line = unsaved if isinstance(unsaved, str) else unsaved()
+                if line is not None:
+                    say(line)
             _late.clear()  # (the stop on its way out)
         _restore(taken)
         raise

@@ -2153,10 +2153,11 @@ def _run_killed_in(
     name: str,
     before_it: bool,
     extra_env: dict[str, str] | None = None,
+    prelude: str = "",
 ) -> subprocess.CompletedProcess[str]:
     """`dlcards COMMAND --db DB` in a process that SIGTERMs itself in `target`'s method
     `name` (`target`: an expression naming the module or class): in place of it
-    (`before_it`) or once it has returned."""
+    (`before_it`) or once it has returned. `prelude`: Python run first (a fake)."""
     body = (
         "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n"
         if before_it
@@ -2165,6 +2166,7 @@ def _run_killed_in(
     )
     script = (
         "import importlib, os, signal, sys, time\n"
+        f"{prelude}"
         f"where = {target}\n"
         f"original = getattr(where, {name!r})\n"
         "def killed_here(*args, **kwargs):\n"
@@ -2291,3 +2293,144 @@ def test_a_kill_of_a_one_write_command_says_whether_its_change_was_made(
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith("p.db")) == ["p.db"]
     assert _card_flags(db) == (before if when == "before" else made)
     assert _dlcards_in(folder)("doctor", "--check").returncode == 0
+
+
+def _setting(db: Path, key: str) -> str | None:
+    conn = sqlite3.connect(db, timeout=5)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    finally:
+        conn.close()
+    return None if row is None else str(row[0])
+
+
+_FITTED = (
+    "import dlcards.optimize as o\n"
+    "from dlcards.settings import DEFAULT_FSRS_PARAMETERS as d\n"
+    "e = lambda loss: o.Evaluation(loss, 0.05)\n"
+    "o.fit = lambda *a, **k: o.Fit(500, 3, e(0.5), None, e(0.4), (*d[:-1], 0.2))\n"
+)
+"""A fake fit (the optimizer is an optional extra) whose parameters are better than the
+default ones."""
+
+_STORE = "importlib.import_module('dlcards.store').Store"
+_LONG_WRITE = {
+    # command: (target, its method (or one for each moment), the line of a stop in place of
+    # it, the line once it returned (a prefix; None: not a word), what is checked of the
+    # database after each)
+    "config new_per_day 30": (
+        _STORE, "change_setting", "stopped: new_per_day was not changed",
+        "stopped: new_per_day set to 30 (saved)", ("new_per_day", None, "30"),
+    ),
+    "config scheduler fsrs": (
+        _STORE, "change_setting", "stopped: scheduler was not changed",
+        "stopped: scheduler set to fsrs (saved; FSRS rebuilt the state of 3 cards)",
+        ("scheduler", None, "fsrs"),
+    ),
+    "config": (_STORE, "stored_settings", None, None, ("scheduler", None, None)),
+    "optimize": (
+        "importlib.import_module('dlcards.commands.config')", "change",
+        "stopped: nothing was changed (fsrs_parameters as it was)",
+        "stopped: the fitted parameters are kept as fsrs_parameters (saved)",
+        ("fsrs_parameters", None, "fitted"),
+    ),
+    "optimize --dry-run": (
+        "importlib.import_module('dlcards.optimize')", "fit", None, None,
+        ("fsrs_parameters", None, None),
+    ),
+    "backup": (
+        "importlib.import_module('dlcards.store.backup')", ("_gunzip_digest", "_put_in_place"),
+        "stopped: no backup was made", "stopped: backed up ", ("manual", 0, 1),
+    ),
+    "doctor": (
+        "importlib.import_module('dlcards.commands.doctor')", "_replay_for",
+        "stopped: nothing was repaired (the check did not finish)",
+        "stopped: nothing was repaired (the check did not finish)", ("scheduler", None, None),
+    ),
+    "doctor --check": (
+        "importlib.import_module('dlcards.commands.doctor')", "_replay_for", None, None,
+        ("scheduler", None, None),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("command", list(_LONG_WRITE))
+def test_a_kill_of_a_long_writer_says_whether_its_change_was_made(
+    tmp_path: Path, studied_folder: Path, command: str, when: str
+) -> None:
+    """`kill` (SIGTERM) of `config KEY VALUE`, `optimize`, `backup` or `doctor` ended each
+    with exit 143 and not a word, its change made or not (`config scheduler sm2` killed once
+    its write had committed: switched, nothing said), where `suspend` or `reset` say it. Each
+    now says in one line whether its change was made: killed in place of its write, nothing
+    made; killed once it committed, the change made and said. What only reads (`config`
+    alone, `optimize --dry-run`, `doctor --check`) ends as a killed `ls` does: exit 143, not
+    a word."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(studied_folder, folder)
+    db = folder / "p.db"
+    target, names, unsaved, saved, (key, before, made) = _LONG_WRITE[command]
+    name = names if isinstance(names, str) else names[when == "after"]
+    backups_before = sorted((folder / "backups").iterdir())
+    proc = _run_killed_in(
+        command, db, folder, target, name, before_it=when == "before",
+        extra_env={"NO_COLOR": "1"}, prelude=_FITTED if command.startswith("optimize") else "",
+    )  # fmt: skip
+    assert proc.returncode == 143, (proc.returncode, proc.stderr)  # 128 + SIGTERM
+    said = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    line = unsaved if when == "before" else saved
+    if line is None:
+        assert said == [], said
+    else:
+        assert len(said) == 1 and said[0].startswith(line), said
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("p.db")) == ["p.db"]
+    assert not list(folder.rglob("*.tmp"))
+    if key == "manual":  # one backup made, or none
+        new = [p for p in sorted((folder / "backups").iterdir()) if p not in backups_before]
+        assert len(new) == (before if when == "before" else made), new
+        if new:
+            assert str(new[0]) in said[0], said
+    else:
+        value = _setting(db, key)
+        want = before if when == "before" else made
+        if want == "fitted":
+            assert value is not None and value.endswith(",0.2000"), value
+        else:
+            assert value == want, value
+    assert count_reviews(db) == 3
+    assert _dlcards_in(folder)("doctor", "--check").returncode == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_a_kill_of_doctor_while_it_repairs_says_so(tmp_path: Path, studied_folder: Path) -> None:
+    """`kill` of `doctor` in its repair of a card whose memory differs from its log: not a
+    word was said (exit 143). It now says that it stopped while repairing and to run it again;
+    the repair is made whole or not at all, and the next `doctor` makes it."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(studied_folder, folder)
+    db = folder / "p.db"
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE sm2 SET interval = interval + 7 WHERE card_id = 'perceptron-1'")
+    conn.close()
+    dlcards = _dlcards_in(folder)
+    assert dlcards("doctor", "--check").returncode == 1
+    proc = _run_killed_in(
+        "doctor", db, folder, "importlib.import_module('dlcards.store.doctor')",
+        "_write_memories", before_it=True, extra_env={"NO_COLOR": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 143, (proc.returncode, proc.stderr)
+    said = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    assert said == [
+        "stopped while repairing: each repair is made whole or not at all, after a backup; "
+        "run `dlcards doctor` again to finish"
+    ], said
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("p.db")) == ["p.db"]
+    assert dlcards("doctor", "--check").returncode == 1  # not made: killed in its place
+    assert dlcards("doctor").returncode == 0
+    assert dlcards("doctor", "--check").returncode == 0

@@ -16,6 +16,7 @@ from dlcards.commands.common import opened_store, replay_for
 from dlcards.commands.options import DbOption
 
 if TYPE_CHECKING:
+    from dlcards.settings import Setting
     from dlcards.store import Store
 
 
@@ -53,11 +54,16 @@ def config(
     console = out()
     chosen = setting(key) if key is not None else None
     clean = chosen.check(value) if chosen is not None and value is not None else None
-    from dlcards.terminal import stops_as_ctrl_c
+    from dlcards.terminal import saved_once_committed, stops_as_ctrl_c
 
     # `kill` or a closed terminal ends it as Ctrl-C does: a rebuild under way rolled back,
-    # the database closed (it died as SIGKILL would: exit -15, its -wal left beside the file)
-    with stops_as_ctrl_c(), opened_store(db) as store:
+    # the database closed (it died as SIGKILL would: exit -15, its -wal left beside the file);
+    # a change says in one line whether it was made (it ended with exit 143 and not a word,
+    # the setting changed or not); showing the settings ends as a killed `ls` does
+    unsaved = None
+    if chosen is not None and clean is not None:
+        unsaved = f"stopped: {chosen.key} was not changed"
+    with stops_as_ctrl_c(unsaved=unsaved), opened_store(db) as store:
         stored = store.stored_settings()
         if chosen is None:
             from rich.table import Table
@@ -97,7 +103,11 @@ def config(
         if clean is None:
             echo(chosen.shown(stored.get(chosen.key, chosen.default)))
             return
-        clean, rebuilt = change(store, chosen.key, clean)
+        picked, asked = chosen, clean
+        clean, rebuilt = saved_once_committed(
+            lambda: change(store, picked.key, asked),
+            lambda done: _stopped_changed(picked, *done),
+        )
         clean = chosen.shown(clean)
         if rebuilt is not None:
             retention = store.settings().desired_retention
@@ -109,6 +119,16 @@ def config(
             echo("scheduler: sm2; SM-2 continues from each card's current state")
         else:
             echo(f"{chosen.key}: {clean}")
+
+
+def _stopped_changed(chosen: Setting, clean: str, rebuilt: int | None) -> str:
+    """The line of a `config KEY VALUE` stopped once its change was saved."""
+    from dlcards.console import plural
+
+    rebuilt_words = (
+        "" if rebuilt is None else f"; FSRS rebuilt the state of {plural(rebuilt, 'card')}"
+    )
+    return f"stopped: {chosen.key} set to {chosen.shown(clean)} (saved{rebuilt_words})"
 
 
 # A value such as "-5" is an argument to check, not an unknown option.

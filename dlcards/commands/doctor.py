@@ -164,10 +164,15 @@ def doctor(
             report = examine(path, _replay_for, repair=False, now=clock())
         _print(report, repair=False)
         raise typer.Exit(0 if report.healthy else 1)
+    from dlcards.store.doctor import Report
     from dlcards.terminal import stops_as_ctrl_c
 
-    with stops_as_ctrl_c():  # `kill`: a repair under way rolled back, the database closed
-        report = examine(path, _replay_for, repair=not check, now=clock())
+    # `kill`: a repair under way rolled back, the database closed, and one line saying
+    # whether a repair had begun (it ended with exit 143 and not a word); `--check` repairs
+    # nothing and ends as a killed `ls` does
+    report = Report(path)
+    with stops_as_ctrl_c(unsaved=None if check else lambda: _stopped_doctor(report)):
+        report = examine(path, _replay_for, repair=not check, now=clock(), report=report)
     _print(report, repair=not check)
     if report.healthy:
         repaired = any(f.repaired for f in report.findings)
@@ -188,6 +193,16 @@ def doctor(
         said = "Doctor cannot repair this" if check else "Not repaired"
         _say(f"{said}: {one_line(report.summary)}")
     raise typer.Exit(1)
+
+
+def _stopped_doctor(report: Report) -> str:
+    """The line of a `dlcards doctor` stopped before its end."""
+    if not report.repairing:
+        return "stopped: nothing was repaired (the check did not finish)"
+    return (
+        "stopped while repairing: each repair is made whole or not at all, after a backup; "
+        "run `dlcards doctor` again to finish"
+    )
 
 
 def _restore(path: Path, source: Path) -> None:
@@ -245,12 +260,17 @@ def backup(
 
     path = db_path(db) or default_db()
     if not list_only:
-        from dlcards.terminal import stops_as_ctrl_c
+        from dlcards.console import escaped
+        from dlcards.terminal import saved_once_committed, stops_as_ctrl_c
 
         # `kill` or a closed terminal ends it as Ctrl-C does: its temporary copies (each as
-        # big as the database) removed, where they stayed until the next backup
-        with stops_as_ctrl_c(), opened_store(db) as store:
-            made = store.backup_now(clock().date())
+        # big as the database) removed, where they stayed until the next backup; one line
+        # says whether the backup was made (it ended with exit 143 and not a word)
+        with stops_as_ctrl_c(unsaved="stopped: no backup was made"), opened_store(db) as store:
+            made = saved_once_committed(
+                lambda: store.backup_now(clock().date()),
+                lambda made: escaped(f"stopped: backed up {path} to {made.path} (verified)"),
+            )
         _say(
             ["backed", "up", str(path), "to", str(made.path), f"({_size(made.size)};", "verified)"]
         )

@@ -33,10 +33,13 @@ def optimize(
     from dlcards.console import comparison, echo, out, plural, print_json
     from dlcards.optimize import fit
     from dlcards.settings import DEFAULT_FSRS_PARAMETERS, parameters_text
-    from dlcards.terminal import stops_as_ctrl_c
+    from dlcards.terminal import saved_once_committed, stops_as_ctrl_c
 
-    # `kill` or a closed terminal ends it as Ctrl-C does (the database closed, `config`)
-    with stops_as_ctrl_c(), opened_store(db) as store:
+    # `kill` or a closed terminal ends it as Ctrl-C does (the database closed, `config`),
+    # saying in one line whether fitted parameters were kept (it ended with exit 143 and not
+    # a word); a --dry-run changes nothing and ends as a killed `ls` does
+    unsaved = None if dry_run else "stopped: nothing was changed (fsrs_parameters as it was)"
+    with stops_as_ctrl_c(unsaved=unsaved), opened_store(db) as store:
         settings = store.settings()
         histories = store.histories()
         result = fit(histories, settings.fsrs_parameters, DEFAULT_FSRS_PARAMETERS)
@@ -45,7 +48,15 @@ def optimize(
         kept = better and not dry_run
         rebuilt = None
         if kept:
-            _, rebuilt = change(store, "fsrs_parameters", parameters_text(result.parameters))
+            fitted = parameters_text(result.parameters)
+            _, rebuilt = saved_once_committed(
+                lambda: change(store, "fsrs_parameters", fitted),
+                lambda done: (
+                    "stopped: the fitted parameters are kept as fsrs_parameters (saved"
+                    + ("" if done[1] is None else f"; FSRS rebuilt {plural(done[1], 'card')}")
+                    + ")"
+                ),
+            )
         scheduler = settings.scheduler
 
     def ev(e: Any) -> dict[str, float] | None:

@@ -34,6 +34,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -223,8 +224,16 @@ def _make_folder(folder: Path) -> None:
         raise OSError(errno.ENOTDIR, f"{folder} is {what}, not a folder") from None
 
 
-def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None) -> Backup:
-    """Back `conn` (the database at `db`) up now, verified; then rotate.
+def make(
+    conn: sqlite3.Connection,
+    db: Path,
+    day: date,
+    event: str | None = None,
+    placing: Callable[[], None] | None = None,
+) -> Backup:
+    """Back `conn` (the database at `db`) up now, verified; then rotate. `placing` is called
+    once the verified copy is about to be put in place (`dlcards backup`: from then on a stop
+    waits for the backup's end, which it says was made).
 
     Raises DamagedError when the database fails its integrity check (no backup is written),
     OSError or sqlite3.Error when the backup cannot be written (e.g. the disk is full)."""
@@ -270,6 +279,8 @@ def make(conn: sqlite3.Connection, db: Path, day: date, event: str | None = None
             raise failed
         if written != digest:  # read back what was written
             raise OSError(f"backup of {db} did not read back as written")
+        if placing is not None:
+            placing()
         target = _put_in_place(packed, folder, db, day, event)
         fsync_folder(folder)
     finally:

@@ -1010,7 +1010,7 @@ class Connection:
         from dlcards.store import backup
 
         try:
-            made = backup.make(self.conn, self.path, day, backup.MANUAL)
+            made = backup.make(self.conn, self.path, day, backup.MANUAL, placing=committing)
         except backup.DamagedError:
             raise
         except (OSError, *SQLITE_ERRORS) as err:

@@ -102,6 +102,7 @@ class Report:
     summary: str = ""
     taken_out: int = 0  # log rows no replay could read, taken out by the repair
     salvage: str = ""  # a damaged file: how many grades the newest backup lacks can be salvaged
+    repairing: bool = False  # a repair has begun (what a stop says: `dlcards doctor`)
 
     @property
     def healthy(self) -> bool:
@@ -176,11 +177,18 @@ def _not_damage(err: BaseException) -> bool:
     return isinstance(err, sqlite3.Error) and any(word in text for word in words)
 
 
-def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> Report:
+def examine(
+    path: Path,
+    replay_for: ReplayFor,
+    repair: bool,
+    now: datetime,
+    report: Report | None = None,
+) -> Report:
     """Check the database at `path` (and repair it when `repair`). `replay_for(settings)`
     rebuilds a card's memory from its log the way the stored settings ask. A file that needs
-    a backup restored gets `salvage`: what a restore of the newest would put back."""
-    report = _examine_file(path, replay_for, repair, now)
+    a backup restored gets `salvage`: what a restore of the newest would put back. `report`:
+    the one to fill (its caller reads it if the check is stopped: whether a repair began)."""
+    report = _examine_file(path, replay_for, repair, now, report or Report(path))
     if report.healthy:  # sound, but grades a session kept may not be in it
         _add_kept(path, report, replay_for if repair else None)
     fatal = any(f.fatal for f in report.findings)
@@ -189,8 +197,9 @@ def examine(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> R
     return report
 
 
-def _examine_file(path: Path, replay_for: ReplayFor, repair: bool, now: datetime) -> Report:
-    report = Report(path)
+def _examine_file(
+    path: Path, replay_for: ReplayFor, repair: bool, now: datetime, report: Report
+) -> Report:
     if not existing_file(path):
         raise StoreError(f"no database at {path}; nothing to check (pass --db?)")
     check_side_files(path)  # a side file that is no file: not damage, no backup to restore
@@ -339,6 +348,7 @@ def _examine(
             report.summary = _newest_backup_hint(path)
             return
         if repair:
+            report.repairing = True
             copy = backup.copy_damaged(path, stamp, held)
             backed_up = True
             conn.execute("REINDEX")
@@ -371,6 +381,7 @@ def _examine(
 
     def before_repair() -> None:
         nonlocal backed_up
+        report.repairing = True
         if not backed_up:
             backup.make(conn, path, now.date(), event="doctor")
             backed_up = True
@@ -1743,6 +1754,7 @@ def _add_kept(db: Path, report: Report, replay_for: ReplayFor | None) -> None:
             if replay_for is None or not writable:  # a check, or a folder nothing is written to
                 report.add(Finding("kept grades", problem))
                 return
+            report.repairing = True
             added = _add_salvaged(conn, lacking, replay_for)
     except (*SQLITE_ERRORS, OSError, StoreError) as err:
         report.add(Finding("kept grades", f"cannot be added: {err}"))
