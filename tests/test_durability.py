@@ -2434,3 +2434,32 @@ def test_a_kill_of_doctor_while_it_repairs_says_so(tmp_path: Path, studied_folde
     assert dlcards("doctor", "--check").returncode == 1  # not made: killed in its place
     assert dlcards("doctor").returncode == 0
     assert dlcards("doctor", "--check").returncode == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_kill_of_an_import_before_its_merge_says_nothing_was_imported(
+    tmp_path: Path, studied_folder: Path, dry_run: bool
+) -> None:
+    """`kill` (SIGTERM) of `import anki` while it read the package ended it with exit 143
+    and not a word, where a stop once its merge committed says the import is saved. It now
+    says in one line that nothing was imported; a `--dry-run` (which writes nothing) ends as
+    a killed `ls` does."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(studied_folder, folder)
+    db = folder / "p.db"
+    package = folder / "out.apkg"
+    made = _dlcards_in(folder)("export", "anki", "-o", str(package), "--with-progress")
+    assert made.returncode == 0, made.stderr
+    command = f"import anki {'-n ' if dry_run else ''}{package}"
+    proc = _run_killed_in(
+        command, db, folder, "importlib.import_module('dlcards.importers.anki_file')", "read",
+        before_it=True, extra_env={"NO_COLOR": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 143, (proc.returncode, proc.stderr)
+    said = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    assert said == ([] if dry_run else [f"stopped: nothing was imported from {package}"]), said
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("p.db")) == ["p.db"]
+    assert count_reviews(db) == 3

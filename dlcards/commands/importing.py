@@ -111,9 +111,14 @@ def anki(
     tempfile.gettempdir()
     # `kill` or a closed terminal ends the import as Ctrl-C does, from the database's opening
     # (before the file is read) to its closing after the report: the unpacked files removed,
-    # a merge's transaction rolled back, the database closed (no -wal left beside it)
+    # a merge's transaction rolled back, the database closed (no -wal left beside it); one
+    # line says nothing was imported (it ended with exit 143 and not a word), or once the
+    # merge committed, that it was (`_stopped_line`); a dry run ends as a killed `ls` does
+    from dlcards.console import escaped
+
+    unsaved = None if dry_run else escaped(f"stopped: nothing was imported from {file}")
     with (
-        stops_as_ctrl_c(),
+        stops_as_ctrl_c(unsaved=unsaved),
         _checked_meanwhile(db, dry_run) as opened,
         _taken_back_unless_committed() as (written, stack),
     ):
