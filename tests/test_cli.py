@@ -2401,3 +2401,53 @@ def test_ids_in_no_deck_are_named_without_working_out_what_each_may_have_meant(
     assert set(asked) == {"gd-1x"}, asked
     listed = runner.invoke(app, ["list", "--topic", "gd"]).output  # nothing was suspended
     assert "(s)" not in listed and "gd-1" in listed
+
+
+_OTHER_FILES = {
+    "deck": ("decks/01-perceptron.yaml", "a deck file (YAML text)"),
+    "package": (None, "a zip file (an Anki package?"),
+    "backup": (None, "a gzip file (a backup?"),
+}
+
+
+@pytest.mark.parametrize("kind", list(_OTHER_FILES))
+def test_a_deck_package_or_backup_given_as_the_database_is_named_and_never_replaced(
+    tmp_path: Path, kind: str
+) -> None:
+    """A deck file (or an Anki package, or a backup) given as the database was called
+    "corrupt or not a dlcards database ... run `dlcards doctor` to repair it or restore a
+    backup"; doctor said to restore the newest backup, and `doctor --restore` put a database
+    in the deck's place. Every command now says what the file is, in one line, exit 2, and
+    the file is left as it was (a restore over it is refused)."""
+    import gzip
+    import zipfile
+
+    source, said = _OTHER_FILES[kind]
+    folder = tmp_path / "given"
+    folder.mkdir()
+    path = folder / f"given.{kind}"
+    if source is not None:
+        shutil.copy(Path(__file__).resolve().parent.parent / source, path)
+    elif kind == "package":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("collection.anki2", b"x")
+    else:
+        path.write_bytes(gzip.compress(b"SQLite format 3\0" + bytes(200)))
+    before = path.read_bytes()
+    backup = folder / "b.db.gz"
+    backup.write_bytes(gzip.compress(b"x"))
+    for args in (
+        ["due"], ["stats"], ["suspend", "perceptron-1"], ["config", "new_per_day", "5"],
+        ["backup"], ["doctor"], ["doctor", "--check"], ["undo"], ["reset", "--all", "--yes"],
+        ["doctor", "--restore", str(backup)],
+    ):  # fmt: skip
+        result = runner.invoke(app, [*args, "--db", str(path)])
+        assert result.exit_code == 2, (args, result.output)
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: "), (args, result.output)
+        line = lines[0]
+        assert said in line and "not a dlcards database" in line, (args, result.output)
+        assert "repair" not in line and "restore a backup" not in line, (args, result.output)
+        assert path.read_bytes() == before, args
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["b.db.gz", path.name])
+

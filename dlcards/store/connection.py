@@ -379,6 +379,10 @@ _SIDE_ROLE = {
 }
 
 
+class NotADatabase(StoreError):
+    """The database's path holds another kind of file (`other_kind`)."""
+
+
 def page_size(head: bytes) -> int | None:
     """The page size the first 100 bytes of an SQLite file give (65,536 is written as 1), or
     None when they are no SQLite header or the size is no power of two from 512."""
@@ -387,6 +391,31 @@ def page_size(head: bytes) -> int | None:
     size = int.from_bytes(head[16:18], "big")
     size = 65536 if size == 1 else size
     return size if size >= 512 and not size & (size - 1) else None
+
+
+def other_kind(head: bytes) -> str | None:
+    """What a file whose first bytes are `head` is when it is plainly another kind of file
+    than a database: a deck (YAML text), an Anki package (zip) or a dlcards backup (gzip);
+    None otherwise (a damaged database among them). A deck file given as the database was
+    called "corrupt", with `dlcards doctor` and a restore as the way out: a restore over it
+    put a database in the deck's place."""
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip file (an Anki package? `dlcards import anki FILE` imports one)"
+    if head.startswith(b"\x1f\x8b"):
+        return "a gzip file (a backup? `dlcards doctor --restore FILE` puts one back)"
+    if b"\0" in head:
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < len(head) - 3:  # (else a character cut at the end of the bytes read)
+            return None
+        text = head[: err.start].decode("utf-8")
+    import re
+
+    if re.search(r"^(topic|title|cards|- id) *:", text, re.M):
+        return "a deck file (YAML text)"
+    return None
 
 
 def check_header(path: Path) -> None:
@@ -407,13 +436,18 @@ def check_header(path: Path) -> None:
         raise StoreError(f"cannot read database {path}: {err.strerror}") from None
     if not head:
         return  # an empty file: SQLite makes it a database
-    bad = StoreError(
-        f"database {path} is corrupt or not a dlcards database (not an SQLite file); "
-        f"{DOCTOR}, or pass another --db"
-    )
     page = page_size(head)
     if page is None:
-        raise bad
+        kind = other_kind(head)
+        if kind is not None:  # no database at all: nothing to repair or restore
+            raise NotADatabase(
+                f"database {path} is {kind}, not a dlcards database; pass the progress "
+                "database with --db (or DLCARDS_DB)"
+            )
+        raise StoreError(
+            f"database {path} is corrupt or not a dlcards database (not an SQLite file); "
+            f"{DOCTOR}, or pass another --db"
+        )
     if size % page:
         raise StoreError(
             f"database {path} is damaged (its size, {size:,} bytes, is not a whole number of "

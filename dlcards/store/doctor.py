@@ -38,9 +38,11 @@ from dlcards.store.connection import (
     SQLITE_ERRORS,
     TABLES,
     DiskFullError,
+    NotADatabase,
     check_header,
     check_side_files,
     existing_file,
+    other_kind,
     translate_error,
     unreadable_message,
     unwritable,
@@ -208,6 +210,8 @@ def _examine_file(
         check_header(path)
         if path.stat().st_size == 0:
             raise StoreError(f"{path} is an empty file (0 bytes): no database is in it")
+    except NotADatabase:
+        raise  # a deck, a package, a backup: nothing to check, and no backup to restore
     except (StoreError, OSError) as err:
         report.add(
             Finding("file", str(err) if isinstance(err, StoreError) else err.strerror, fatal=True)
@@ -1012,6 +1016,13 @@ def restore(
     from dlcards.fileio import clean_stale_temps
 
     folder = db.parent
+    with suppress(OSError), db.open("rb") as fh:
+        kind = other_kind(fh.read(100))
+        if kind is not None:  # a restore put a database in a deck file's place
+            raise StoreError(
+                f"{db} is {kind}, not a dlcards database: a restore would replace it; pass "
+                "the progress database with --db; nothing was changed"
+            )
     if (why := unwritable(db)) is not None:  # said so, not a temporary file's EROFS
         raise StoreError(f"cannot restore backup {source}: {why}; nothing was changed")
     clean_stale_temps(folder)
