@@ -41,8 +41,18 @@ def cache_dir() -> Path:
 
 
 def default_db() -> Path:
-    """DLCARDS_DB if set, else dlcards.db in the data directory."""
-    env = os.environ.get("DLCARDS_DB", "").strip()
+    """DLCARDS_DB if set, else dlcards.db in the data directory. Set but empty (or blank) is
+    an error, as `--db ""` is: taken for "not set" (`DLCARDS_DB="$TYPO" dlcards ...`), it
+    opened, synced and upgraded the learner's own collection in the data directory."""
+    raw = os.environ.get("DLCARDS_DB")
+    env = (raw or "").strip()
+    if raw is not None and not env:
+        from dlcards.errors import UsageError
+
+        raise UsageError(
+            "DLCARDS_DB is empty; give the database file, or unset it for the default "
+            "(is a variable unset?)"
+        )
     return Path(env).expanduser() if env else data_dir() / "dlcards.db"
 
 

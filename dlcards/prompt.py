@@ -158,9 +158,12 @@ def _database(given: str | None) -> str | None:
     """The database `paths.default_db` names (None where platformdirs would have to say)."""
     if given is not None:
         return os.path.expanduser(given)
-    env = os.environ.get("DLCARDS_DB", "").strip()
+    raw = os.environ.get("DLCARDS_DB")
+    env = (raw or "").strip()
     if env:
         return os.path.expanduser(env)
+    if raw is not None:  # set but empty: the full command says it is an error
+        return None
     if os.name != "posix" or sys.platform == "darwin":
         return None
     base = os.environ.get("XDG_DATA_HOME", "").strip()

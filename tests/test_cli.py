@@ -2451,3 +2451,33 @@ def test_a_deck_package_or_backup_given_as_the_database_is_named_and_never_repla
         assert path.read_bytes() == before, args
     assert sorted(p.name for p in folder.iterdir()) == sorted(["b.db.gz", path.name])
 
+
+@pytest.mark.parametrize("args", [["due"], ["due", "--count"], ["study"], ["backup"]])
+def test_an_empty_dlcards_db_is_an_error_not_the_default_collection(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """`DLCARDS_DB=""` (a variable unset in a script: `DLCARDS_DB="$TYPO"`) was taken for
+    "not set": the command opened the learner's own collection in the data directory, synced
+    it, backed it up and upgraded its schema (a torture run's, in the real data directory),
+    where `--db ""` is refused. It is refused the same way now, and nothing is made there."""
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "DLCARDS_DB": "",
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+    env.pop("DLCARDS_CACHE_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", *args],
+        env=env, input="", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "error: DLCARDS_DB is empty; give the database file, or unset it for the default "
+        "(is a variable unset?)"
+    ], done.stderr
+    assert not (home / "data").exists()
