@@ -2463,3 +2463,46 @@ def test_a_kill_of_an_import_before_its_merge_says_nothing_was_imported(
     assert said == ([] if dry_run else [f"stopped: nothing was imported from {package}"]), said
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith("p.db")) == ["p.db"]
     assert count_reviews(db) == 3
+
+
+_KILLED_IN_TEARDOWN = """
+import os, signal, sys, time, types
+
+class Late:
+    def __del__(self, kill=os.kill, pid=os.getpid(), sleep=time.sleep):
+        kill(pid, signal.SIGTERM)  # in the interpreter's teardown: its modules go
+        sleep(0.3)
+
+late = types.ModuleType("zz_late")
+late.held = Late()
+sys.modules["zz_late"] = late
+del late
+from dlcards.quick import script
+sys.argv = ["dlcards", *sys.argv[1:]]
+script()
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_a_kill_in_the_teardown_of_a_finished_command_is_not_a_death_by_the_signal(
+    tmp_path: Path, studied_folder: Path
+) -> None:
+    """`kill` (SIGTERM) of `backup` as its last line came (a torture run: 30 of 30) ended it
+    as SIGKILL would, exit -15: the interpreter's teardown gives the signals their default
+    action back, and a command of the typer app ends through it. The command had done all
+    its work; it now ends with its own status (the signal held until the process ends)."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(studied_folder, folder)
+    db = folder / "p.db"
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLED_IN_TEARDOWN, "backup", "--db", str(db)],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+             "DLCARDS_CACHE_DIR": str(folder / "cache"), "DLCARDS_TODAY": "2026-11-27",
+             "NO_COLOR": "1"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.stdout.startswith("backed up ") and "backups of" in proc.stdout, proc.stdout
+    assert "Traceback" not in proc.stderr, proc.stderr
