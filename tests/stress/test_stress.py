@@ -732,3 +732,20 @@ def test_hostile_decks_fail_in_one_line_within_limits(tmp_path: Path, scale: Sca
     tally.notes["slowest_s"] = round(slowest, 2)
     tally.report()
     assert tally.failures == 0, tally
+
+
+@pytest.mark.stress
+def test_the_torture_of_every_writer_keeps_what_the_readme_promises(tmp_path: Path) -> None:
+    """`bench/torture.py` at a small scale: one to three of study, quiz, suspend, unsuspend,
+    unleech, reset, undo, config, optimize, a sync after a deck edit, export and import of a
+    package, backup and doctor at once, a third of them killed (SIGKILL, SIGTERM, SIGHUP) at
+    a random moment; after every round doctor finds nothing wrong (every card equals the
+    replay of its log), every grade a study said it saved is in the log once, and no output
+    holds a traceback. The long run: `python bench/torture.py --rounds 1000`."""
+    rounds = os.environ.get("DLCARDS_TORTURE_ROUNDS", "40")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "torture.py"), "--rounds", rounds,
+         "--work", str(tmp_path / "work"), "--seed", str(random.randrange(1 << 30))],
+        capture_output=True, text=True, timeout=3600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
