@@ -246,28 +246,31 @@ def _run_started(leave: bool) -> None:
 
 def _last_stop(code: str | int | None) -> str | int | None:
     """The exit status of a command of the typer app whose process now ends through the
-    interpreter's teardown: SIGTERM and SIGHUP are held (blocked) from here to the process's
-    end, and one noted since the command's guard looked (`terminal.stopped_late`) is its exit
+    interpreter's teardown: SIGTERM and SIGHUP are ignored from here to the process's end,
+    and one noted since the command's guard looked (`terminal.stopped_late`) is its exit
     status. The teardown gives the signals their default action back before it ends (Python's
-    handlers go with the interpreter), so a `kill` in its last milliseconds ended a command
-    that had done all its work (`backup` listing its backups, a quiz) as SIGKILL would: exit
-    -15, not a word (a torture run: 30 of 30 `backup`s killed as their last line came). One
-    that comes now is too late to stop anything: the command's own status stands. Not held
-    while another thread runs (its end is waited for, and a `kill` must still end a wait
-    that hangs), nor where no block of the command took the signals (their default action
-    ends it as a killed `ls`)."""
+    handlers go with the interpreter, its "ignore" stays), so a `kill` in its last
+    milliseconds ended a command that had done all its work (`backup` listing its backups,
+    a quiz) as SIGKILL would: exit -15, not a word (a torture run: 30 of 30 `backup`s killed
+    as their last line came). One that comes now is too late to stop anything: the
+    command's own status stands. Ignored, not blocked: a mask is the thread's, and a thread
+    Python does not see (NumPy's, after an import's replay) took the signal and ended the
+    process with it. Not while another of Python's threads runs (its end is waited for, and a
+    `kill` must still end a wait that hangs), nor where no block of the command took the
+    signals (their default action ends it as a killed `ls`)."""
     import signal
 
     terminal = sys.modules.get("dlcards.terminal")
     threading = sys.modules.get("threading")
-    if terminal is None or not hasattr(signal, "pthread_sigmask"):
+    if terminal is None:
         return code
     if threading is not None and threading.active_count() > 1:
         return code
-    held = {signal.SIGTERM, signal.SIGHUP}
+    held = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
     if not any(signal.getsignal(n) not in (signal.SIG_DFL, signal.SIG_IGN) for n in held):
         return code
-    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    for number in held:
+        signal.signal(number, signal.SIG_IGN)
     if code not in (0, None):
         return code
     stop = terminal.stopped_late()
