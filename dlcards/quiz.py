@@ -514,6 +514,8 @@ _BRACKETED = (
 # thousands separators: 5,000 and 1,000.5; not 0,625 (a decimal comma: no group starts "0")
 _GROUPED = re.compile(r"^([+-]?)([1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?)$", re.ASCII)
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$", re.ASCII)
+# one group of three after one comma: 4,875 is 4875 to some learners and 4.875 to others
+_EITHER_COMMA = re.compile(r"^[+-]?[1-9]\d{0,2},\d{3}$", re.ASCII)
 _EXPONENT = re.compile(r"[eE]([+-]?\d+)", re.ASCII)
 _APPROX = ("≈", "~", "=")
 _TIMES_TEN = re.compile(
@@ -673,7 +675,18 @@ def check_typed(question: Question, text: str) -> tuple[bool, list[float]]:
     """Parse and check a typed answer. Raises AnswerError if it cannot be parsed."""
     assert question.result is not None
     given = parse_answer(text, answer_size(question))
-    return is_correct(given, question.result.value, question.tolerance), given
+    correct = is_correct(given, question.result.value, question.tolerance)
+    cleaned = _clean(text)
+    if not correct and _EITHER_COMMA.match(cleaned):
+        # 4,875 for 4.875 (a decimal comma) was read as 4875 and marked wrong: a reading
+        # that would be right is not graded wrong; the learner is asked which was meant
+        point = cleaned.replace(",", ".")
+        if is_correct([float(point)], question.result.value, question.tolerance):
+            raise AnswerError(
+                f"{quoted(text.strip())}: write the decimal point as a point ({point}), "
+                f"thousands without a comma ({cleaned.replace(',', '')})"
+            )
+    return correct, given
 
 
 # --- scores -------------------------------------------------------------------------------------

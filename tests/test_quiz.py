@@ -1912,3 +1912,21 @@ def test_huber_s_gradient_asks_the_capped_branch_about_half_the_time(
         assert q.result.value == (max(-delta, min(delta, e)))  # the gradient, by hand
         capped += abs(e) > delta
     assert 0.35 <= capped / TRIVIAL_DRAWS <= 0.6, capped
+
+
+def test_a_decimal_comma_before_three_digits_is_not_graded_wrong() -> None:
+    """Found in a quiz: Huber loss of 4.875 typed as "4,875" (a decimal comma) was read as the
+    thousands grouping 4875 and marked wrong ("the answer is 4.875 (you said 4,875)"), where
+    "0,625" and "12,5" were refused with the point to write. A grouping whose decimal reading
+    is the answer is refused the same way, not graded; "5,000" for 5000 still passes."""
+    q = next(q for q in expected_quiz(["robust"], 3, count=4) if q.kind == "typed")
+    assert q.result is not None and isinstance(q.result.value, float)
+    value = q.result.value
+    assert 1 <= abs(value) < 1000 and round(value, 3) == value  # three decimals, by hand below
+    whole, decimals = f"{value:.3f}".split(".")
+    comma = f"{whole},{decimals}"  # 4.875 -> "4,875"
+    out = quiz([comma, "q"], "--topic", "robust", "--seed", "3", "--count", "4")
+    assert f"write the decimal point as a point ({whole}.{decimals})" in out
+    assert "you said" not in out and "✗" not in out
+    # a grouping read as thousands is still a number, and still graded
+    assert parse_number(comma) == int(whole + decimals)
