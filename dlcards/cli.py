@@ -70,7 +70,7 @@ class _Group(TyperGroup):
             code = super().main(*args, **kwargs)
         except exceptions.ClickException as err:
             if isinstance(err, exceptions.UsageError) and not _is_help(err):
-                say(f"error: {click_line(err.format_message())}")
+                say(f"error: {click_line(_plain_message(err))}")
                 if err.ctx is not None:
                     say(f"Try '{err.ctx.command_path} --help' for help.")
                 else:  # the parser's own (an option without its value): the command's help
@@ -202,6 +202,22 @@ def _help_anywhere(obj: typer.Typer) -> None:
 def _click_exceptions() -> Any:
     """Click's exceptions as typer raises them."""
     return _click_module("exceptions")
+
+
+def _plain_message(err: Any) -> str:
+    """Click's message, a bad value of a number option said as dlcards says its own."""
+    from dlcards.console import plain_bad_value
+
+    message: str = err.format_message()
+    param = getattr(err, "param", None)
+    kind = getattr(getattr(param, "type", None), "name", "")
+    if param is None or not param.opts or not kind.startswith(("int", "float", "choice")):
+        return message
+    option = max(param.opts, key=len)  # --count, not -n
+    low, high = getattr(param.type, "min", None), getattr(param.type, "max", None)
+    choices = [str(c) for c in getattr(param.type, "choices", ())]
+    plain = plain_bad_value(message, option, kind.startswith("int"), low, high, choices)
+    return message if plain is None else plain
 
 
 def _is_help(err: Any) -> bool:

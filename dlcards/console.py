@@ -326,6 +326,48 @@ def click_line(message: str) -> str:
     return one_line(_REPR_BYTE.sub(r"\1\\x\2", message))
 
 
+_CLICK_VALUE = re.compile(
+    r"^Invalid value for .*?: (.*) is not (?:a valid |in the range |one of )", re.S
+)
+
+
+def _bound(n: float) -> str:
+    return f"{n:,}" if abs(n) >= 10_000 else f"{n:g}"
+
+
+def plain_bad_value(
+    message: str,
+    option: str,
+    whole: bool,
+    low: float | None,
+    high: float | None,
+    choices: Sequence[str] = (),
+) -> str | None:
+    """Click's message for an option given a bad value, in the words dlcards's own checks
+    use (`--new must be from 0 to 9999, not -1`, `--format must be csv or json, not 'x'`),
+    or None if `message` is not one. Click said `-1 is not in the range 0<=x<=9999.` and
+    `'abc' is not a valid int range.`: a learner reads neither `x` nor `int range`."""
+    found = _CLICK_VALUE.match(message)
+    if found is None:
+        return None
+    value = found.group(1)
+    if choices:
+        listed = ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else choices[0]
+        return f"{option} must be {listed}, not {value}"
+    kind = "a whole number" if whole else "a number"
+    if low is not None and high is not None:
+        span = f"from {_bound(low)} to {_bound(high)}"
+    elif low is not None:
+        span = f"{_bound(low)} or more"
+    elif high is not None:
+        span = f"{_bound(high)} or less"
+    else:
+        return f"{option} must be {kind}, not {value}"
+    if "is not in the range" in message:  # a number, out of the range
+        return f"{option} must be {span}, not {value}"
+    return f"{option} must be {kind}, {span}, not {value}"
+
+
 def wrap_tokens(
     text: str, width: int, breaks: str = " ,|(", cells: Callable[[str], int] | None = None
 ) -> list[str]:

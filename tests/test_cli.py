@@ -1336,6 +1336,36 @@ def test_an_option_without_its_value_says_where_the_help_is(args: list[str], sai
     assert result.output.strip().splitlines() == [said, f"Try 'dlcards {args[0]} --help' for help."]
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["study", "--new", "-1"], "--new must be from 0 to 9999, not -1"),
+        (
+            ["study", "--reviews", "abc"],
+            "--reviews must be a whole number, from 0 to 1,000,000, not 'abc'",
+        ),
+        (["quiz", "-n", "0"], "--count must be 1 or more, not 0"),
+        (["search", "loss", "-n", "x"], "--limit must be a whole number, 1 or more, not 'x'"),
+        (["quiz", "--seed", "1.5"], "--seed must be a whole number, not '1.5'"),
+        (["simulate", "--retention", "high"], "--retention must be a number, not 'high'"),
+        (["export", "reviews", "--format", "xml"], "--format must be csv or json, not 'xml'"),
+    ],
+)
+def test_a_bad_number_or_choice_for_an_option_is_said_in_plain_words(
+    args: list[str], said: str
+) -> None:
+    """Found in a terminal: `study --new -1` said "-1 is not in the range 0<=x<=9999.",
+    `--reviews abc` "'abc' is not a valid int range." and `--format xml` "'xml' is not one of
+    'csv', 'json'.", click's words, where dlcards's own checks (`config`, `simulate --days`,
+    `quiz --mode`) say what the value must be. The two lines, with where the help is."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: {said}",
+        f"Try 'dlcards {' '.join(args[:2] if args[0] == 'export' else args[:1])} --help' for help.",
+    ]
+
+
 def test_a_retired_card_is_named_as_retired_not_unknown(tmp_path: Path) -> None:
     """A card its deck dropped (retired at the next sync, its log kept) is refused by every
     command that takes a card id saying what became of it, not as an id never known; an id

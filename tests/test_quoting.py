@@ -108,8 +108,8 @@ CASES = {
     "simulate --schedulers": ([b"simulate", b"--schedulers", BAD], "scheduler '\\xff'"),
     "import anki path": ([b"import", b"anki", b"/nonexistent/" + BAD], "/nonexistent/\\xff"),
     # click's messages, through the error funnel
-    "click int": ([b"simulate", b"--days", BAD], "Invalid value for '--days': '\\xff'"),
-    "click int range": ([b"quiz", b"--count", BAD], "'\\xff' is not a valid int range"),
+    "click int": ([b"simulate", b"--days", BAD], "--days must be a whole number, not '\\xff'"),
+    "click int range": ([b"quiz", b"--count", BAD], "a whole number, 1 or more, not '\\xff'"),
     "click command": ([BAD], "No such command '\\xff'"),
     "click option": ([b"due", b"--" + BAD], "No such option: --\\xff"),
 }
