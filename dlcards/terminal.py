@@ -600,6 +600,7 @@ class KeyInput:
 
     interactive = True
     reveal = "Space"  # what reveals, in hints
+    grade_keys = frozenset("012345")  # keys that grade once the answer is shown (study's)
 
     def __init__(
         self,
@@ -711,6 +712,11 @@ class KeyInput:
             shown = "Esc" if key == "\x1b" else key if len(key) > 1 else escaped(key)
         press = describe_keys(allowed, self.reveal)
         hint = f"? {shown} does nothing here: press {press}"
+        first: list[str] = []
+        # a grade on the question: "4 does nothing here" said neither why nor what to press
+        if key in self.grade_keys and "reveal" in allowed and not allowed & self.grade_keys:
+            hint = f"? {shown} grades once the answer is shown: press {self.reveal} to show it"
+            first = [hint, f"? {shown} grades after {self.reveal}"]
         if self.console.is_terminal:
             from rich.cells import cell_len
 
@@ -719,6 +725,7 @@ class KeyInput:
             room = max(self.console.width - 1, 1)
             keys = press.replace(",", "").replace(" or ", " ")  # `Space ! e s u q`
             wordings = [hint, f"? {shown}: press {press}", f"? press {press}", f"? {keys}"]
+            wordings = [*first, *wordings[1:]] if first else wordings
             hint = next((w for w in wordings if cell_len(w) <= room), wordings[-1])
             # carriage return and erase the line: repeated hints do not scroll the screen
             self.console.file.write("\r\x1b[2K" + hint[:room])

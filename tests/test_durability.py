@@ -888,14 +888,14 @@ def test_a_grade_key_on_the_question_grades_nothing(tmp_path: Path) -> None:
     with _study_in_a_pty(env) as (pid, fd):
         h.read_until(fd, b"show answer")
         os.write(fd, b"4")  # on the first card's question
-        h.read_until(fd, b"4 does nothing here", timeout=10)
+        h.read_until(fd, b"4 grades once the answer is shown", timeout=10)
         os.write(fd, b" ")
         h.read_until(fd, b"perfect", timeout=10)  # the answer and the grade legend
         os.write(fd, b"44")  # the second 4 lands on the next card's question
         h.read_until(fd, b"card 2 of", timeout=10)
         # (or is thrown away, when the save took long enough for keys_held to flush it)
         os.write(fd, b"4")
-        h.read_until(fd, b"4 does nothing here", timeout=10)
+        h.read_until(fd, b"4 grades once the answer is shown", timeout=10)
         os.write(fd, b"q")
         h.read_until(fd, b"1 grade saved", timeout=10)
         os.waitpid(pid, 0)

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -374,6 +375,41 @@ def test_a_key_that_does_nothing_is_told_every_key_in_a_narrow_terminal(width: i
     assert said.endswith("Space ! e j k s u q"), hint
     if width == 60:
         assert hint == "? x does nothing here: press Space, !, e, j, k, s, u or q"
+
+
+@pytest.mark.parametrize("width", [30, 60, 100])
+def test_a_grade_pressed_on_the_question_is_told_to_show_the_answer_first(width: int) -> None:
+    """Found in tmux: 5 pressed on a card's question (to grade it, as a learner does who
+    knows the answer) said "? 5 does nothing here: press Space, !, e, s, u or q": not why,
+    nor that the grades come with the answer. The hint says so, at every width; a key that
+    grades nothing (7, x) keeps the general hint, and so does a quiz's digit (it chooses)."""
+    import io
+
+    from rich.console import Console
+
+    from dlcards.commands.quiz import TerminalKeys
+
+    def hint(keys_for: Callable[[object], object], key: str) -> str:
+        screen = io.StringIO()
+        console = Console(file=screen, width=width, force_terminal=True, color_system=None)
+        keys = keys_for(console)
+        assert keys.next({"reveal", "s", "u", "q", "!", "e", "redraw"}) == "reveal"
+        return screen.getvalue().split("\r\x1b[2K")[-1]
+
+    for key in "05":
+        said = hint(lambda console, key=key: _typed([key, " "], console), key)
+        assert len(said) < width and said.startswith(f"? {key} grades"), said
+        assert "Space" in said, said
+        if width >= 60:
+            assert said == f"? {key} grades once the answer is shown: press Space to show it"
+    assert " grades" not in hint(lambda console: _typed(["7", " "], console), "7")
+
+    def quiz_keys(console: object) -> object:  # a quiz's keys: its digits are no grades
+        keys = _typed(["4", " "], console)
+        keys.grade_keys = TerminalKeys.grade_keys  # type: ignore[attr-defined]
+        return keys
+
+    assert " grades" not in hint(quiz_keys, "4")
 
 
 @pytest.mark.waits

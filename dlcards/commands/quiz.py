@@ -85,6 +85,8 @@ class QuizLines(LineInput):
 class TerminalKeys(KeyInput):
     """Single keys, and a whole line (with the terminal's editing) for typed answers."""
 
+    grade_keys: frozenset[str] = frozenset()  # a quiz's digits choose, y and n self-grade
+
     def __init__(self, console: Console) -> None:
         super().__init__(console=console)
 
