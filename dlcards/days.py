@@ -103,5 +103,5 @@ def due_words(due: date, today: date) -> str:
     if late == -1:
         return "due tomorrow"
     if late > 0:
-        return f"due {due.isoformat()} ({late} day{'s' if late != 1 else ''} overdue)"
+        return f"due {due.isoformat()} ({late:,} day{'s' if late != 1 else ''} overdue)"
     return f"due {due.isoformat()}"

@@ -22,6 +22,10 @@ def test_due_words_says_the_lateness_from_the_day_given() -> None:
     assert due_words(date(2026, 12, 7), day) == "due today"
     assert due_words(date(2026, 12, 8), day) == "due tomorrow"
     assert due_words(date(2026, 12, 20), day) == "due 2026-12-20"
+    # a card left since 2026 read in 2199: "(63220 days overdue)", where `stats` writes 1,095
+    assert due_words(date(2026, 11, 28), date(2199, 12, 31)) == (
+        "due 2026-11-28 (63,220 days overdue)"
+    )
 
 
 def _study(day: str) -> None:

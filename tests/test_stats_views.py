@@ -648,3 +648,25 @@ def test_the_collections_stats_are_printed_without_rich(
         theirs = h.printed(mp, {**env, "COLUMNS": width}, False, None, lambda: _screen(data))
     assert done == [True]
     assert ours == theirs
+
+
+def test_the_summarys_counts_of_a_thousand_or_more_have_thousands_separators() -> None:
+    """Found at a long history: the summary said "streak 1095 days" and "reviews, 30 days
+    6000", where `stats`' other counts, `simulate` and the README write 1,095 and 6,000
+    (`show` said "63220 days overdue" too: tests/test_due_words.py)."""
+    from dlcards.commands.stats_views import summary_rows
+
+    done = runner.invoke(app, ["stats", "--json", "--today", "2026-11-26"])
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.output)
+    data["streak_days"] = 1095  # three years, a day at a time
+    data["reviews"]["last_7_days"] = 1400
+    data["reviews"]["last_30_days"] = 6000
+    data["cards"]["new"] = 100_000
+    data["recall"]["below_0_8"] = 2500
+    cards, activity = summary_rows(data)
+    said = dict(activity)
+    assert said["streak"] == "1,095 days"
+    assert said["reviews, 7 days"] == "1,400" and said["reviews, 30 days"] == "6,000"
+    assert said["cards below 80%"] == "2,500"
+    assert {state: count for state, _, count in cards}["new"] == "100,000"

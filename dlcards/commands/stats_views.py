@@ -369,7 +369,7 @@ def summary_rows(data: dict[str, Any]) -> tuple[list[tuple[str, str, str]], list
         return f"{x:.0%}" if x is not None else "–"
 
     cards = [
-        (key, color, str(data["cards"][key]))
+        (key, color, f"{data['cards'][key]:,}")
         for key, color in (
             ("new", "blue"),
             ("learning", "red"),
@@ -379,8 +379,8 @@ def summary_rows(data: dict[str, Any]) -> tuple[list[tuple[str, str, str]], list
         )
     ]
     activity = [
-        ("reviews, 7 days", str(data["reviews"]["last_7_days"])),
-        ("reviews, 30 days", str(data["reviews"]["last_30_days"])),
+        ("reviews, 7 days", f"{data['reviews']['last_7_days']:,}"),
+        ("reviews, 30 days", f"{data['reviews']['last_30_days']:,}"),
         ("retention, 30 days", pct(data["retention"]["last_30_days"])),
         ("retention, all", pct(data["retention"]["total"])),
         ("passed, 30 days", pct(data["passed"]["last_30_days"])),
@@ -394,10 +394,10 @@ def summary_rows(data: dict[str, Any]) -> tuple[list[tuple[str, str, str]], list
             ("average ease", f"{data['average_ef']:.2f}" if data["average_ef"] else "–")
         )
     activity += [
-        ("streak", f"{data['streak_days']} day{'s' if data['streak_days'] != 1 else ''}"),
-        ("leeches", str(len(data["leeches"]))),
+        ("streak", f"{data['streak_days']:,} day{'s' if data['streak_days'] != 1 else ''}"),
+        ("leeches", f"{len(data['leeches']):,}"),
         ("predicted recall", pct(data["recall"]["average"])),
-        ("cards below 80%", str(data["recall"]["below_0_8"])),
+        ("cards below 80%", f"{data['recall']['below_0_8']:,}"),
         ("scheduler", data["scheduler"]),
     ]
     return cards, activity
