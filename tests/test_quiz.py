@@ -624,7 +624,8 @@ def test_tag_filter_and_empty_selection() -> None:
     assert lines == ["error: unknown tag 'nothing-has-this'; tags are: interview, intuitive, math"]
     # a known tag that no card of the chosen topics carries: nothing to ask, said so
     out = runner.invoke(app, ["quiz", "--topic", "gd", "--tag", "interview"], input="")
-    assert out.exit_code == 0 and "No cards to quiz on." in out.output
+    said = "No cards to quiz on: no card in gd has the tag 'interview'."
+    assert out.exit_code == 0 and said in out.output
     assert questions
 
 
@@ -1704,6 +1705,25 @@ def test_a_search_that_finds_nothing_to_quiz_on_is_named_as_typed() -> None:
     result = runner.invoke(app, ["quiz", "--search", "zzzqqq [/b]"], input="")
     assert result.exit_code == 0, result.output
     assert result.output == "No cards to quiz on: the search 'zzzqqq [/b]' found none.\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--tag", "leech"], "no card has the tag 'leech'."),
+        (["--topic", "loss", "--topic", "gd", "--tag", "leech"], "no card in loss, gd has the tag"),
+        (
+            ["--search", "sigmoid", "--tag", "leech"],
+            "no card the search finds has the tag 'leech'.",
+        ),
+    ],
+)
+def test_a_tag_no_card_to_quiz_on_has_is_named(args: list[str], said: str) -> None:
+    """Found in a terminal: `quiz --tag leech` with no leech yet said only "No cards to quiz
+    on.", where `study --tag leech` says no card has the tag; the quiz says so too."""
+    result = runner.invoke(app, ["quiz", *args], input="")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"No cards to quiz on: {said}"), result.output
 
 
 def test_a_typed_question_fits_a_small_terminal_and_scrolls_with_the_arrows() -> None:

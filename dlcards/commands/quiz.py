@@ -750,11 +750,16 @@ def quiz(
         rng = random.Random(seed)
         choice: Mode = "choice" if mode == "choice" else "self"
         questions = picked_questions(catalog, store, topics, tag, within, rng, count, choice)
-        if not questions:
-            echo(
-                "No cards to quiz on"
-                + (f": the search '{escaped(search)}' found none." if search is not None else ".")
-            )
+        if not questions:  # why, as `study` says it (`--tag leech` with no leech said only ".")
+            where = f" in {', '.join(topics)}" if topics else ""
+            if search is not None and not within:
+                why = f": the search '{escaped(search)}' found none."
+            elif tag is not None:
+                found = " the search finds" if search is not None else ""
+                why = f": no card{found}{where} has the tag '{escaped(tag)}'."
+            else:
+                why = "."
+            echo(f"No cards to quiz on{why}")
             return
         titles = catalog.topic_titles()
         interactive = sys.stdin.isatty() and sys.stdout.isatty()
