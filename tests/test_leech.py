@@ -256,10 +256,12 @@ def test_no_leeches_in_a_terminal_is_one_line(monkeypatch: pytest.MonkeyPatch) -
     out.cache_clear()
     assert cli("list", "--leeches") == "No leeches.\n"
     assert cli("list", "--leeches", "--topic", "gd") == "No leeches among these cards.\n"
-    # nor a header over no card when nothing has the topic and tag (a UX sweep)
+    # nor a header over no card when nothing has the topic and tag (a UX sweep), named as
+    # study and quiz name it (it said "No card matches the topic and tag given.")
     assert cli("list", "--topic", "mlp", "--tag", "interview") == (
-        "No card matches the topic and tag given.\n"
+        "No card in mlp has the tag 'interview'.\n"
     )
+    assert cli("list", "--tag", "leech") == "No card has the tag 'leech'.\n"
     assert "mlp-1" in cli("list", "--topic", "mlp")
 
 

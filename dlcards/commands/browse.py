@@ -128,8 +128,12 @@ def list_cards(
         )
         return
     if not cards:  # not a table's header with no row under it (a UX sweep)
-        given = " and ".join(w for w, on in (("topic", topic), ("tag", tag)) if on)
-        console.print(f"No card matches the {given} given." if given else "No cards.")
+        from dlcards.console import escaped
+
+        # named as `study` and `quiz` name it ("the topic and tag given" named neither)
+        where = f" in {', '.join(topic)}" if topic else ""
+        said = f"No card{where} has the tag '{escaped(tag)}'." if tag is not None else "No cards."
+        console.print(said, markup=False, highlight=False)
         return
     # printed a chunk at a time as it is made: the first screen of 100,000 cards shows at once
     for chunk in _card_table(cards, console.width, held, leech_ids):
