@@ -17,12 +17,13 @@ from dlcards.engine.core import (
     Outcome,
     Param,
     as_computed,
+    bracketed,
     decimal,
     digits_apart,
     enough,
     fmt,
     fmt_exact,
-    grouped,
+    operand,
     plain,
     signed,
 )
@@ -96,12 +97,12 @@ def _underflow(name: str, z: float, g: float, scale: int = 1, factor: int = 1) -
     if g != 0:
         return ""
     x = -scale * abs(z)
-    exponent = fmt(x) if math.isfinite(x) else f"−{scale}·{grouped(abs(z))}"
+    exponent = fmt(x) if math.isfinite(x) else f"−{scale}·{operand(abs(z))}"
     if not math.isfinite(x):  # 2·|z| past the largest double: its power of ten directly
         value = f"10^({fmt(-scale * (abs(z) / math.log(10)) + math.log10(factor))})"
     else:
         value = _exp_text(x, factor)
-    approx = f"{factor}e^({exponent})" if factor != 1 else f"e^({exponent})"
+    approx = f"{factor}e^{bracketed(exponent)}" if factor != 1 else f"e^{bracketed(exponent)}"
     return (
         f" in double precision: {name}({fmt(z)}) ≈ {approx} = {value}, below the smallest "
         "double, but not 0"
@@ -114,12 +115,12 @@ def _strictly_inside(s: float, z: float) -> str:
     to 1), and one that is 0 or 1 only in double precision says so."""
     if s == 1.0:
         return (
-            f"1 in double precision: σ({fmt(z)}) falls short of 1 by about e^({fmt(-z)}) = "
+            f"1 in double precision: σ({fmt(z)}) falls short of 1 by about e^{operand(-z)} = "
             f"{_exp_text(-z)}, less than the spacing of doubles below 1 (1.1 × 10⁻¹⁶)"
         )
     if s == 0.0:
         return (
-            f"0 in double precision: σ({fmt(z)}) ≈ e^({fmt(z)}) = {_exp_text(z)} is below the "
+            f"0 in double precision: σ({fmt(z)}) ≈ e^{operand(z)} = {_exp_text(z)} is below the "
             "smallest double"
         )
     if fmt(s) == "1":
@@ -132,11 +133,13 @@ def sigmoid(z: float) -> Outcome:
     s, e = _sigmoid(z)
     if z >= 0:
         step = (
-            f"σ({fmt(z)}) = 1 / (1 + e^({fmt(-z)})) = 1 / (1 + {fmt(e)}) = {_strictly_inside(s, z)}"
+            f"σ({fmt(z)}) = 1 / (1 + e^{operand(-z)}) = 1 / (1 + {fmt(e)}) "
+            f"= {_strictly_inside(s, z)}"
         )
     else:
         step = (
-            f"σ({fmt(z)}) = e^({fmt(z)}) / (1 + e^({fmt(z)})) = {_exp_text(z)} / {fmt(1 + e)} "
+            f"σ({fmt(z)}) = e^{operand(z)} / (1 + e^{operand(z)}) = {bracketed(_exp_text(z))} / "
+            f"{operand(1 + e)} "
             f"= {_strictly_inside(s, z)}"
         )
     return s, [step]
@@ -165,13 +168,13 @@ def sigmoid_grad(z: float) -> Outcome:
         sigma = _strictly_inside(s, z) if s in (0.0, 1.0) else written
         steps = [
             f"σ({fmt(z)}) = {sigma}",
-            f"σ'({fmt(z)}) = σ·(1 − σ) = {written}·(1 − {written}) = {fmt(g)}{lost}",
+            f"σ'({fmt(z)}) = σ·(1 − σ) = {bracketed(written)}·(1 − {written}) = {fmt(g)}{lost}",
         ]
     else:  # σ is 1 in double precision, or too near it: the product of e = exp(−|z|) instead
         steps = [
             f"σ({fmt(z)}) {_near_one(s, '1 − σ')}, so σ·(1 − σ) is taken as "
             f"e/(1 + e)² with e = exp(−|z|) = {fmt(e)}",
-            f"σ'({fmt(z)}) = {fmt(e)}/(1 + {fmt(e)})² = {fmt(g)}{lost}",
+            f"σ'({fmt(z)}) = {operand(e)}/(1 + {fmt(e)})² = {fmt(g)}{lost}",
         ]
     steps.append(
         "z = 0 gives the largest value σ' can take: 0.25"
@@ -193,14 +196,14 @@ def tanh_grad(z: float) -> Outcome:
         return g, [
             f"tanh({fmt(z)}) {_near_one(t, '1 − tanh²')}, so 1 − tanh² is taken as "
             f"4e/(1 + e)² with e = exp(−2|z|) = {fmt(e)}",
-            f"tanh'({fmt(z)}) = 4·{fmt(e)}/(1 + {fmt(e)})² = {fmt(g)}"
+            f"tanh'({fmt(z)}) = 4·{operand(e)}/(1 + {fmt(e)})² = {fmt(g)}"
             f"{_underflow(TANH_PRIME, z, g, 2, 4)}",
         ]
     (written,) = shown
     exact = " in double precision (|tanh z| < 1 for every finite z)" if abs(t) == 1 else ""
     return g, [
         f"tanh({fmt(z)}) = {written}{exact}",
-        f"tanh'({fmt(z)}) = 1 − tanh² = 1 − ({written})² = {fmt(g)}"
+        f"tanh'({fmt(z)}) = 1 − tanh² = 1 − {bracketed(written)}² = {fmt(g)}"
         f"{_underflow(TANH_PRIME, z, g, 2, 4)}",
     ]
 
@@ -357,7 +360,7 @@ def chain_product(factors: list[float]) -> Outcome:
     exact = _decimal_product(factors)
     product = float(exact)  # 0 or ±∞ past the doubles (run says ∞ is too large)
     steps = [
-        f"chain rule: multiply the local derivatives {' × '.join(grouped(f) for f in factors)}"
+        f"chain rule: multiply the local derivatives {' × '.join(operand(f) for f in factors)}"
     ]
     # the value, or where the double rounds it to 0 (10⁻²⁰⁰ × 10⁻²⁰⁰, or 0.5 multiplied
     # 30,000 times), its value and that it is 0 there
@@ -416,7 +419,7 @@ _VANISHING_NOTE: dict[str, str] = {
 def vanishing_product(layers: int, activation: str) -> Outcome:
     slope, _, how = _largest_slope(activation)
     product = slope**layers
-    power = f"{fmt(slope)}^{fmt(layers)}"
+    power = f"{operand(slope)}^{operand(layers)}"
     if product == 0 and slope > 0:  # below the smallest double: said as a power of ten
         exponent = layers * math.log10(slope)
         said = f"{power} = 10^({fmt(exponent)}), below the smallest double (about 10⁻³²⁴)"
@@ -517,7 +520,7 @@ def gradient_check(function: str, x: float, h: float) -> Outcome:
     else:
         verdict = "above 10⁻⁴: in a real check, a sign that the backprop gradient is wrong"
     return rel, [
-        f"numeric: (f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / "
+        f"numeric: (f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {operand(minus, 10)}) / "
         f"{_twice(h)} = {fmt(numeric)}",
         f"analytic: f'({fmt(x)}) = {text} = {fmt(analytic)} (f(x) = {_FORMULA[function]})",
         f"relative error = |a − n| / max(|a|, |n|) = {fmt(rel)}",
@@ -539,13 +542,7 @@ def _point(at: float, x: float, h: float) -> str:
 def _twice(h: float) -> str:
     """2h as a divisor: `0.2`, or `(2 × 10⁻⁵)` so that the whole product divides; exactly:
     2 × 10³⁰⁸ for h = 10³⁰⁸, which the double makes ∞."""
-    text = fmt_exact(2 * decimal(h))
-    return f"({text})" if " " in text else text
-
-
-def _paren(x: float) -> str:
-    """A number that follows a minus sign: in parentheses when it is negative itself."""
-    return f"({fmt(x, 10)})" if x < 0 else fmt(x, 10)
+    return bracketed(fmt_exact(2 * decimal(h)))
 
 
 def central_difference(function: str, x: float, h: float) -> Outcome:
@@ -558,7 +555,7 @@ def central_difference(function: str, x: float, h: float) -> Outcome:
     return numeric, [
         f"f(x + h) = f({_point(x + h, x, h)}) = {fmt(plus, 10)}; "
         f"f(x − h) = f({_point(x - h, x, h)}) = {fmt(minus, 10)}",
-        f"(f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {_paren(minus)}) / {_twice(h)} "
+        f"(f(x + h) − f(x − h)) / 2h = ({fmt(plus, 10)} − {operand(minus, 10)}) / {_twice(h)} "
         f"= {fmt(numeric)}",
         f"the exact derivative of f(x) = {_FORMULA[function]}: f'({fmt(x)}) = {text} "
         f"= {fmt(analytic)}",

@@ -287,10 +287,38 @@ def signed_exact(q: Fraction) -> str:
     return f"− {fmt_exact(-q)}" if q < 0 else f"+ {fmt_exact(q)}"
 
 
-def factor_text(text: str) -> str:
-    """A number already written, as a factor of a product: `(1 × 10⁻²⁰⁰)` in parentheses when
-    written in scientific notation or with a sign, so that `·` does not read as part of it."""
-    return f"({text})" if " × " in text or text.startswith(MINUS) else text
+_OPERATORS = (" ", "+", MINUS, "·", "×", "/", "^", "√")
+
+
+def bracketed(text: str) -> str:
+    """The one rule for a value put into a formula next to an operator (a factor, a divisor,
+    a base or exponent, what a minus sign or √ applies to), already written: in brackets
+    exactly when it is negative (`0.8·(−0.5)`, `(−2)²`), in scientific notation
+    (`(3 × 10⁻⁷)`, or `·` and `²` read as part of it) or itself an expression (`1·(2 + 3)`);
+    a plain number that is not negative stands bare (`2 − 0.5·1.5`, `10²`). A list, or a
+    text already in brackets, is left as it is."""
+    if not text or text[0] in "([" and _closes_at_end(text):
+        return text
+    if text[0] in (MINUS, "-") or any(op in text for op in _OPERATORS):
+        return f"({text})"
+    return text
+
+
+def _closes_at_end(text: str) -> bool:
+    """Whether the bracket that opens `text` is the one that closes it at its end."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if depth == 0:
+            return i == len(text) - 1
+    return False
+
+
+def operand(x: object, digits: int | None = None) -> str:
+    """`fmt(x, digits)` put into a formula next to an operator, by the one rule (`bracketed`):
+    `2`, `0.5`, but `(−1)`, `(3 × 10⁻⁷)`."""
+    return bracketed(fmt(x, digits))
 
 
 def _textbook(text: str) -> str:
@@ -336,15 +364,6 @@ def apart(new: float, old: float) -> str:
     rounds to 0.5`), so that `0.5 − 1 × 10⁻⁹` is never shown equal to 0.5."""
     text = digits_apart(new, old)
     return text if text == fmt(new) else f"{text}, which rounds to {fmt(new)}"
-
-
-def grouped(x: float | int) -> str:
-    """`fmt(x)` as an operand that must bind tighter than the `×` of scientific notation: a
-    divisor, a number under √, a base raised to a power. `9 × 10⁻¹⁴ / 3 × 10⁻⁷` reads as
-    (9 × 10⁻¹⁴ / 3) × 10⁻⁷, `√6.5 × 10⁻¹⁴` as √6.5 · 10⁻¹⁴ and `1 × 10⁻²⁰⁰²` as a power of
-    ten; `(3 × 10⁻⁷)`, like `(−1)` before a square, leaves no doubt."""
-    text = fmt(x)
-    return f"({text})" if " × " in text or text.startswith(MINUS) else text
 
 
 def signed(x: float | int) -> str:

@@ -19,12 +19,12 @@ from dlcards.engine.core import (
     Param,
     apart,
     as_computed,
+    bracketed,
     decimal,
     enough,
-    factor_text,
     fmt,
     fmt_exact,
-    grouped,
+    operand,
     plain,
     rounded,
     signed,
@@ -39,12 +39,12 @@ def mse(error: float) -> Outcome:
     exact = decimal(error) ** 2  # of the decimal read: 0.2² is 0.04, not 0.04000000000000001
     v = rounded(exact)
     shown = as_computed(v, exact)
-    return v, [f"mse({fmt(error)}) = ({fmt(error)})² = {shown}"]
+    return v, [f"mse({fmt(error)}) = {operand(error)}² = {shown}"]
 
 
 def mse_grad(error: float) -> Outcome:
     g = 2.0 * error
-    return g, [f"d(e²)/de = 2e = 2·({fmt(error)}) = {fmt(g)}: grows with the error"]
+    return g, [f"d(e²)/de = 2e = 2·{operand(error)} = {fmt(g)}: grows with the error"]
 
 
 def mae(error: float) -> Outcome:
@@ -87,13 +87,14 @@ def rmse(errors: list[float]) -> Outcome:
         return root, [
             f"the squares of {fmt([float(v) for v in e])} {where}, so the "
             f"errors are divided by the largest, m = {fmt(top)}, first",
-            f"rmse = m·√(mean((e/m)²)) = {fmt(top)}·√{grouped(float(np.mean(scaled * scaled)))} "
+            f"rmse = m·√(mean((e/m)²)) = {operand(top)}·"
+            f"√{operand(float(np.mean(scaled * scaled)))} "
             f"= {fmt(root)}, in the same units as the errors",
         ]
     return root, [
         f"squares: {fmt(squares)}",
-        f"mean = {fmt(total)} / {fmt(len(squares))} = {fmt(mean)} (this is the MSE)",
-        f"rmse = √{grouped(mean)} = {fmt(root)}, in the same units as the errors",
+        f"mean = {operand(total)} / {fmt(len(squares))} = {fmt(mean)} (this is the MSE)",
+        f"rmse = √{operand(mean)} = {fmt(root)}, in the same units as the errors",
     ]
 
 
@@ -104,12 +105,12 @@ def mse_mae_ratio(error: float) -> Outcome:
     square = error * error  # ∞ or 0 past the float range
     ratio = absolute  # e² / |e| = |e|, worked out so: e² may leave the float range
     said = (
-        f"ratio = {fmt(square)} / {grouped(absolute)} = {fmt(ratio)}"
+        f"ratio = {operand(square)} / {operand(absolute)} = {fmt(ratio)}"
         if 0 < square < math.inf
         else f"ratio = e² / |e| = |e| = {fmt(ratio)} (e² itself is out of the float range)"
     )
     return ratio, [
-        f"MSE penalty = ({fmt(error)})² = {as_computed(square, decimal(error) ** 2)}",
+        f"MSE penalty = {operand(error)}² = {as_computed(square, decimal(error) ** 2)}",
         f"MAE penalty = |{fmt(error)}| = {fmt(absolute)}",
         f"{said}: MSE punishes this error {fmt(ratio)}× as hard as MAE (the ratio is always |e|)",
     ]
@@ -123,7 +124,7 @@ def huber(error: float, delta: float) -> Outcome:
         v = rounded(exact)
         return v, [
             f"|e| = {fmt(a)} ≤ δ = {d}: quadratic branch (like MSE)",
-            f"huber({e}, δ={d}) = 0.5·({e})² = {as_computed(v, exact)}",
+            f"huber({e}, δ={d}) = 0.5·{operand(error)}² = {as_computed(v, exact)}",
         ]
     # of the decimals read, rounded once: huber(3.3, δ=0.15) is 0.48375, which the doubles'
     # arithmetic made 0.4837499999999999 and the step wrote 0.4837, not 0.4838
@@ -131,7 +132,8 @@ def huber(error: float, delta: float) -> Outcome:
     v = rounded(exact)
     return v, [
         f"|e| = {fmt(a)} > δ = {d}: linear branch (like MAE)",
-        f"huber({e}, δ={d}) = {d}·(|{e}| − 0.5·{d}) = {as_computed(v, exact)}",
+        f"huber({e}, δ={d}) = {operand(delta)}·(|{e}| − 0.5·{operand(delta)}) "
+        f"= {as_computed(v, exact)}",
     ]
 
 
@@ -163,7 +165,7 @@ def bce(y: float, p: float) -> Outcome:
     (shown,) = (enough([p], lambda v: y * math.log(v), pos) if y > 0 else None) or [fmt(p)]
     steps = [
         "bce = −[y·log(p) + (1 − y)·log(1 − p)], with the natural log (in nats)",
-        f"= −[{fmt(y)}·log({shown}) + {fmt(1.0 - y)}·log({fmt(1.0 - p)})]"
+        f"= −[{operand(y)}·log({shown}) + {operand(1.0 - y)}·log({fmt(1.0 - p)})]"
         f" = −[{fmt(pos)} {signed(neg)}] = {fmt(loss)}",
     ]
     # PyTorch's BCELoss clamps each log at −100, which only a p below e^−100 ≈ 3.7 × 10⁻⁴⁴
@@ -229,14 +231,14 @@ def _penalty(loss: str, error: float, delta: float) -> tuple[Fraction, str]:
     shown = fmt(error)
     if loss == "mse":
         v = e * e
-        return v, f"({shown})² = {fmt_exact(v)}"
+        return v, f"{bracketed(shown)}² = {fmt_exact(v)}"
     if loss == "mae":
         return abs(e), f"|{shown}| = {fmt_exact(abs(e))}"
     if abs(e) <= d:
         v = e * e / 2
-        return v, f"0.5·({shown})² = {fmt_exact(v)}"
+        return v, f"0.5·{bracketed(shown)}² = {fmt_exact(v)}"
     v = d * (abs(e) - d / 2)
-    return v, f"{fmt(delta)}·(|{shown}| − 0.5·{fmt(delta)}) = {fmt_exact(v)}"
+    return v, f"{operand(delta)}·(|{shown}| − 0.5·{operand(delta)}) = {fmt_exact(v)}"
 
 
 def penalty_ratio(loss: str, error: float, base: float, delta: float) -> Outcome:
@@ -247,9 +249,7 @@ def penalty_ratio(loss: str, error: float, base: float, delta: float) -> Outcome
             f"penalty_ratio needs a base error whose penalty is not 0 (got base={plain(base)})"
         )
     ratio = rounded(big / small)
-    divisor = fmt_exact(small)
-    if " " in divisor:  # 5 × 10⁻⁴⁰¹: the whole product divides
-        divisor = f"({divisor})"
+    divisor = bracketed(fmt_exact(small))  # (5 × 10⁻⁴⁰¹): the whole product divides
     growth = {
         "mse": "quadratic: the ratio is the square of the error ratio",
         "mae": "linear: the ratio equals the error ratio",
@@ -258,7 +258,7 @@ def penalty_ratio(loss: str, error: float, base: float, delta: float) -> Outcome
     return ratio, [
         f"{loss}({fmt(error)}) = {big_text}",
         f"{loss}({fmt(base)}) = {small_text}",
-        f"ratio = {fmt_exact(big)} / {divisor} = {fmt(ratio)} ({growth})",
+        f"ratio = {bracketed(fmt_exact(big))} / {divisor} = {fmt(ratio)} ({growth})",
     ]
 
 
@@ -303,8 +303,8 @@ def mse_grad_logit(y: float, p: float) -> Outcome:
     shown_p, shown_q, shown_y, shown_slope = shown
     return g, [
         "L = (p − y)² with p = σ(z): ∂L/∂z = 2(p − y)·σ'(z) = 2(p − y)·p(1 − p)",
-        f"p(1 − p) = {shown_p}·{shown_q} = {shown_slope}",
-        f"∂L/∂z = 2·({shown_p} − {shown_y})·{factor_text(shown_slope)} = {as_computed(g, exact)}",
+        f"p(1 − p) = {bracketed(shown_p)}·{bracketed(shown_q)} = {shown_slope}",
+        f"∂L/∂z = 2·({shown_p} − {shown_y})·{bracketed(shown_slope)} = {as_computed(g, exact)}",
         f"with BCE it would be p − y = {fmt(p - y)}: the p(1 − p) factor is what vanishes "
         "when the sigmoid saturates",
     ]
@@ -345,7 +345,7 @@ def cce_grad_logit(probs: list[float], target: int) -> Outcome:
         tied = [i for g, i in wrong if g == top]
         if len(tied) == 1:
             steps.append(
-                f"the largest push down ({fmt(top)}) is on class {tied[0]}, "
+                f"the largest push down, {fmt(top)}, is on class {tied[0]}, "
                 "the most probable wrong class"
             )
         else:
@@ -361,9 +361,10 @@ def mean_loss(losses: list[float]) -> Outcome:
     exact = sum((decimal(v) for v in losses), decimal(0))
     cost = rounded(exact / len(losses))
     return cost, [
-        f"cost = (1/N)·∑ Lᵢ = ({_sum_text(losses)}) / {fmt(len(losses))}",
+        f"cost = (1/N)·∑ Lᵢ = {bracketed(_sum_text(losses))} / {fmt(len(losses))}",
         # the sum exactly: 10³⁰⁸ + 10³⁰⁸ is 2 × 10³⁰⁸, which the double makes ∞
-        f"= {fmt_exact(exact)} / {fmt(len(losses))} = {as_computed(cost, exact / len(losses))}",
+        f"= {bracketed(fmt_exact(exact))} / {fmt(len(losses))} "
+        f"= {as_computed(cost, exact / len(losses))}",
     ]
 
 
@@ -391,8 +392,8 @@ def l2_objective(losses: list[float], w: list[float], lam: float) -> Outcome:
     )
     return objective, [
         f"cost = mean of the per-example losses {fmt(losses)} = {fmt_exact(exact_cost)}",
-        f"‖w‖² = {' + '.join(f'({fmt(v)})²' for v in w)} = {norm}; "
-        f"λ‖w‖² = {factor_text(fmt(lam))}·{factor_text(norm)} = {penalty}",
+        f"‖w‖² = {' + '.join(f'{operand(v)}²' for v in w)} = {norm}; "
+        f"λ‖w‖² = {operand(lam)}·{bracketed(norm)} = {penalty}",
         f"objective = cost + λ‖w‖² = {fmt_exact(exact_cost)} + {penalty} = {total}",
     ]
 
@@ -493,8 +494,9 @@ def outlier_shift(values: list[float], outlier: float, statistic: str) -> Outcom
     fits = "MSE" if statistic == "mean" else "MAE"
     if statistic == "mean":
         how = [
-            f"mean before = ({_sum_text(values)}) / {fmt(len(values))} = {fmt(before)}",
-            f"mean after = ({_sum_text(after_values)}) / {fmt(len(after_values))} = {fmt(after)}",
+            f"mean before = {bracketed(_sum_text(values))} / {fmt(len(values))} = {fmt(before)}",
+            f"mean after = {bracketed(_sum_text(after_values))} / {fmt(len(after_values))} "
+            f"= {fmt(after)}",
         ]
     else:
         how = [
@@ -504,7 +506,7 @@ def outlier_shift(values: list[float], outlier: float, statistic: str) -> Outcom
     return shift, [
         *how,
         f"the {statistic} (the constant that minimizes {fits}) moves by "
-        f"{fmt(after)} − {fmt(before) if before >= 0 else f'({fmt(before)})'} = {fmt(shift)}",
+        f"{fmt(after)} − {operand(before)} = {fmt(shift)}",
     ]
 
 

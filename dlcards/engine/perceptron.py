@@ -15,12 +15,13 @@ from dlcards.engine.core import (
     Outcome,
     Param,
     as_computed,
+    bracketed,
     decimal,
     digits_apart,
     enough,
     fmt,
     fmt_exact,
-    grouped,
+    operand,
     rounded,
     signed,
     signed_exact,
@@ -60,14 +61,8 @@ def _dot(w: list[float], x: list[float], b: float = 0.0) -> float:
     return rounded(_exact_dot(w, x, b))
 
 
-def _factor(v: float) -> str:
-    """A number inside a product or squared: `2`, or `(−1)` when it is negative, `(3 × 10⁻⁷)`
-    in scientific notation (`grouped`)."""
-    return grouped(v)
-
-
 def _terms(w: list[float], x: list[float]) -> str:
-    return " + ".join(f"{_factor(wi)}·{_factor(xi)}" for wi, xi in zip(w, x, strict=True))
+    return " + ".join(f"{operand(wi)}·{operand(xi)}" for wi, xi in zip(w, x, strict=True))
 
 
 def _sum_text(values: list[float]) -> str:
@@ -108,7 +103,8 @@ def perceptron_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome
         verdict = "misclassified: the loss grows the further the point is on the wrong side"
     return loss, [
         affine,
-        f"loss = max(0, −y·(w·x + b)) = max(0, −({fmt(y)})·({fmt_exact(exact)})) = {fmt(loss)}",
+        f"loss = max(0, −y·(w·x + b)) = max(0, {operand(-y)}·{bracketed(fmt_exact(exact))}) "
+        f"= {fmt(loss)}",
         verdict,
     ]
 
@@ -157,7 +153,8 @@ def perceptron_margin(w: list[float], b: float, x: list[float], y: int) -> Outco
         verdict = "exactly on the boundary"
     return m, [
         affine,
-        f"margin = y·(w·x + b) = ({fmt(y)})·({fmt_exact(exact)}) = {fmt_exact(y * exact)}",
+        f"margin = y·(w·x + b) = {operand(y)}·{bracketed(fmt_exact(exact))} "
+        f"= {fmt_exact(y * exact)}",
         verdict,
     ]
 
@@ -181,8 +178,9 @@ def geometric_margin(w: list[float], b: float, x: list[float], y: int) -> Outcom
     )
     return distance, [
         affine,
-        f"‖w‖ = √({' + '.join(f'{_factor(wi)}²' for wi in w)}) = {fmt(norm)}",
-        f"distance = y·(w·x + b) / ‖w‖ = ({fmt(y)})·({fmt_exact(exact)}) / {grouped(norm)} "
+        f"‖w‖ = √({' + '.join(f'{operand(wi)}²' for wi in w)}) = {fmt(norm)}",
+        f"distance = y·(w·x + b) / ‖w‖ = {operand(y)}·{bracketed(fmt_exact(exact))} / "
+        f"{operand(norm)} "
         f"= {fmt(distance)}",
         f"{fmt(abs(distance))} from the boundary, {side}; scaling w and b leaves it unchanged",
     ]
@@ -190,7 +188,7 @@ def geometric_margin(w: list[float], b: float, x: list[float], y: int) -> Outcom
 
 def perceptron_subgradient(w: list[float], b: float, x: list[float], y: int) -> Outcome:
     exact, _ = _affine(w, b, x)
-    first = f"y·(w·x + b) = ({fmt(y)})·({fmt_exact(exact)}) = {fmt_exact(y * exact)}"
+    first = f"y·(w·x + b) = {operand(y)}·{bracketed(fmt_exact(exact))} = {fmt_exact(y * exact)}"
     if y * exact > 0:
         zero = [0.0 for _ in x]
         return zero, [first, f"> 0: correctly classified, loss 0, so the gradient is {fmt(zero)}"]
@@ -198,7 +196,7 @@ def perceptron_subgradient(w: list[float], b: float, x: list[float], y: int) -> 
     return grad, [
         first,
         "≤ 0: misclassified, loss = −y·(w·x + b), so ∂L/∂w = −y·x",
-        f"−y·x = −({fmt(y)})·{fmt(x)} = {fmt(grad)}; the update w − η·(−y·x) = w + η·y·x",
+        f"−y·x = {operand(-y)}·{fmt(x)} = {fmt(grad)}; the update w − η·(−y·x) = w + η·y·x",
     ]
 
 
@@ -226,7 +224,7 @@ def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
         margin = f"−{size[0]}" if m < 0 else size[0]
         hinge = f"max(0, 1 {'+' if m < 0 else '−'} {size[0]})"
     return loss, [
-        f"margin y·(w·x + b) = ({fmt(y)})·({out}) = {margin}",
+        f"margin y·(w·x + b) = {operand(y)}·{bracketed(out)} = {margin}",
         f"hinge = max(0, 1 − margin) = {hinge} = {fmt(loss)}",
         f"0-1 loss = {zero_one}, perceptron loss max(0, −margin) = {fmt(perceptron)}: "
         "hinge ≥ 0-1 always (an upper bound), and it is > 0 until the margin reaches 1",
@@ -236,7 +234,7 @@ def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
 def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Outcome:
     _same_length("w", w, "x", x)
     exact = y * _exact_dot(w, x)
-    first = f"y·(w·x) = ({fmt(y)})·({_terms(w, x)}) = {fmt_exact(exact)}"
+    first = f"y·(w·x) = {operand(y)}·{bracketed(_terms(w, x))} = {fmt_exact(exact)}"
     if exact > 0:
         return list(w), [first, "> 0: correctly classified, so w is not changed"]
     step = decimal(eta) * y
@@ -250,7 +248,7 @@ def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Out
     return new, [
         first,
         "≤ 0: misclassified, so w ← w + η·y·x",
-        f"w = {fmt(w)} + {fmt(eta)}·({fmt(y)})·{fmt(x)} = {shown}",
+        f"w = {fmt(w)} + {operand(eta)}·{operand(y)}·{fmt(x)} = {shown}",
     ]
 
 
@@ -291,7 +289,7 @@ def perceptron_train(dataset: str, epochs: int) -> Outcome:
         )
         if mistakes == 0:
             lines += _elide(history)
-            boundary = f"{fmt(int(w[0]))}·x1 {signed(int(w[1]))}·x2 {signed(b)} = 0"
+            boundary = f"{operand(int(w[0]))}·x1 {signed(int(w[1]))}·x2 {signed(b)} = 0"
             epochs_said = f"{fmt(epoch)} epoch{'s' * (epoch != 1)}"
             lines.append(
                 f"epoch {fmt(epoch)} makes no mistakes: converged after {epochs_said} "

@@ -9,8 +9,10 @@ from dlcards.engine.core import (
     Param,
     apart,
     as_computed,
+    bracketed,
     decimal,
     fmt,
+    operand,
     rounded,
     signed,
     signed_exact,
@@ -61,7 +63,7 @@ def last_batch_size(n: int, batch_size: int) -> Outcome:
     if rest == 0:
         return batch_size, [
             f"n mod batch_size = {fmt(n)} mod {fmt(batch_size)} = 0: "
-            f"every batch is full ({fmt(batch_size)})"
+            f"every batch is full, {fmt(batch_size)} examples each"
         ]
     return rest, [
         f"n mod batch_size = {fmt(n)} mod {fmt(batch_size)} = {fmt(rest)}: "
@@ -91,7 +93,8 @@ def gd_step(w: float, grad: float, eta: float) -> Outcome:
     exact = -decimal(eta) * decimal(grad)  # of the decimals shown: 0.3 − 0.1·3 is 0
     change, new = rounded(exact), rounded(decimal(w) + exact)
     steps = [
-        f"w_new = w − η·∇ = {fmt(w)} − {fmt(eta)}·({fmt(grad)}) = {fmt(w)} {signed_exact(exact)} "
+        f"w_new = w − η·∇ = {fmt(w)} − {operand(eta)}·{operand(grad)} = {fmt(w)} "
+        f"{signed_exact(exact)} "
         f"= {_new_weight(new, w, change)}",
         _step_verdict(grad),
     ]
@@ -104,9 +107,10 @@ def minibatch_step(w: float, grads: list[float], eta: float) -> Outcome:
     exact = sum((decimal(g) for g in grads), decimal(0)) / len(grads)  # 0 when they cancel
     mean, new = rounded(exact), rounded(decimal(w) - decimal(eta) * exact)
     return new, [
-        f"average gradient = ({' '.join([fmt(grads[0]), *(signed(g) for g in grads[1:])])}) / "
+        f"average gradient = {bracketed(' '.join([fmt(grads[0]), *map(signed, grads[1:])]))} / "
         f"{fmt(len(grads))} = {fmt(mean)}",
-        f"w_new = w − η·avg = {fmt(w)} − {fmt(eta)}·({fmt(mean)}) = {_new_weight(new, w, mean)}",
+        f"w_new = w − η·avg = {fmt(w)} − {operand(eta)}·{operand(mean)} "
+        f"= {_new_weight(new, w, mean)}",
         _step_verdict(mean),
     ]
 
@@ -116,7 +120,7 @@ def minibatch_variance(variance: float, batch_size: int) -> Outcome:
     v = rounded(exact)
     return v, [
         f"averaging {fmt(batch_size)} independent per-example gradients divides the variance by "
-        f"{fmt(batch_size)}: {fmt(variance)} / {fmt(batch_size)} = {as_computed(v, exact)}",
+        f"{fmt(batch_size)}: {operand(variance)} / {fmt(batch_size)} = {as_computed(v, exact)}",
         f"the noise (standard deviation) shrinks by √{fmt(batch_size)} = {fmt(batch_size**0.5)}: "
         "larger batches give a smoother, BGD-like path",
     ]
