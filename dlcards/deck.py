@@ -101,7 +101,7 @@ CARD_KEYS = {
     "same_question",
     "anki_guid",
 }
-COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong"}
+COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong", "symbols"}
 QUIZ_KEYS = {
     "template",
     "params",
@@ -136,10 +136,12 @@ class Compute(NamedTuple):
     tolerance: float | None = None  # relative tolerance for comparing the claim
     label: str | None = None
     wrong: bool = False  # the claim is the source's mistake, corrected by the card's erratum
+    symbols: Mapping[str, str] = _NONE  # the card's own names for the steps' symbols ({p: ŷ})
 
     def as_json(self) -> dict[str, Any]:
-        """Every field by name, as the deck cache writes it (JSON types only)."""
-        return {
+        """Every field by name, as the deck cache writes it (JSON types only); `symbols` only
+        when the card names any, so that a block without them keeps the digest it had."""
+        out: dict[str, Any] = {
             "fn": self.fn,
             "args": dict(self.args),
             "claim": self.claim,
@@ -147,6 +149,9 @@ class Compute(NamedTuple):
             "label": self.label,
             "wrong": self.wrong,
         }
+        if self.symbols:
+            out["symbols"] = dict(self.symbols)
+        return out
 
 
 class Mistake(NamedTuple):
@@ -479,6 +484,15 @@ def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, 
                 "compute 'wrong: true' marks a wrong claim, but the block has no 'claim'",
                 card_id,
             )
+        symbols = block.get("symbols") or {}
+        if not isinstance(symbols, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v for k, v in symbols.items()
+        ):
+            raise ctx.fail(
+                _line_of(block, "symbols"),
+                "compute 'symbols' must map the steps' symbols to the card's, like {p: ŷ}",
+                card_id,
+            )
         out.append(
             Compute(
                 fn=fn,
@@ -487,6 +501,7 @@ def _compute(ctx: _Ctx, raw: object, line: int, card_id: str) -> tuple[Compute, 
                 tolerance=float(tol) if tol is not None else None,
                 label=str(label) if label is not None else None,
                 wrong=wrong,
+                symbols=dict(symbols),
             )
         )
     return tuple(out)

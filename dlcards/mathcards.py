@@ -61,7 +61,7 @@ def evaluate(card: Card) -> list[Evaluation]:
     out = []
     for block in card.compute:
         try:
-            result = engine.run(block.fn, dict(block.args))
+            result = engine.run(block.fn, dict(block.args), block.symbols)
         except DlcardsError as err:
             out.append(Evaluation(card, block, None, str(err)))
         else:

@@ -193,7 +193,8 @@ def _mistake_answers(card: Card, values: Mapping[str, Scalar]) -> list[tuple[Mis
     out: list[tuple[Mistake, object]] = []
     for mistake in card.quiz.mistakes:
         try:
-            out.append((mistake, engine.run(block.fn, mistake_args(card, values, mistake)).value))
+            args = mistake_args(card, values, mistake)
+            out.append((mistake, engine.run(block.fn, args, block.symbols).value))
         except (DlcardsError, ValueError) as err:
             out.append((mistake, err))
     return out
@@ -264,7 +265,7 @@ def _template_problems(card: Card, draws: int) -> list[str]:
         values = draw_params(card.quiz, random.Random(seed))
         args = engine_args(card, values)
         try:
-            result = engine.run(block.fn, args)
+            result = engine.run(block.fn, args, block.symbols)
         except DlcardsError as err:
             shown = ", ".join(f"{k}={show(v)}" for k, v in values.items())
             problems.append(f"quiz draw {shown}: {err}")
@@ -360,7 +361,7 @@ def typed_question(card: Card, rng: random.Random) -> Question | None:
         values = draw_params(quiz, rng)
         args = engine_args(card, values)
         try:
-            result = engine.run(block.fn, args)
+            result = engine.run(block.fn, args, block.symbols)
         except DlcardsError:
             continue
         if not _answerable(result.value):

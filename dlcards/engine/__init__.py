@@ -68,14 +68,25 @@ def get(name: str) -> Computation:
     raise UsageError(f"unknown computation {quoted(name)}{hint}; see `dlcards calc --list`")
 
 
-def run(name: str, args: Mapping[str, object]) -> Result:
-    """Run computation `name` on `args` (numbers, lists, or command-line text).
+def run(name: str, args: Mapping[str, object], symbols: Mapping[str, str] | None = None) -> Result:
+    """Run computation `name` on `args` (numbers, lists, or command-line text); `symbols`
+    names the symbols its steps write in a card's own notation (`Computation.symbols`).
 
     Raises UsageError (one line) for an unknown computation or parameter, a missing one, a value
     that is not a number or is out of range, or a result too large for a float.
     """
     comp = get(name)
     bound = bind(comp, args)
+    extra: dict[str, Mapping[str, str]] = {}
+    if symbols:
+        unknown = sorted(set(symbols) - set(comp.symbols))
+        if unknown:
+            known = ", ".join(comp.symbols) or "none"
+            raise UsageError(
+                f"{comp.name}: its steps have no symbol {quoted(unknown[0])} to rename "
+                f"(symbols: {known})"
+            )
+        extra["names"] = dict(symbols)
     try:
         # NumPy's floating-point warnings (overflow to ∞ and the like) are silenced here and
         # the result is checked below. Catching the warnings rather than entering np.errstate
@@ -83,7 +94,7 @@ def run(name: str, args: Mapping[str, object]) -> Result:
         # losses of one number), so `dlcards show` on such a math card stays quick.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            value, steps = comp.func(**bound)
+            value, steps = comp.func(**bound, **extra)
     except OverflowError:
         raise UsageError(f"{comp.name}: the result is too large for a float") from None
     if not _finite(value):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
@@ -79,6 +79,10 @@ class Computation(NamedTuple):
     formula: str
     summary: str
     func: Callable[..., Outcome]
+    symbols: tuple[str, ...] = ()
+    """The symbols its steps write that a card may name in its own notation (`func` then takes
+    `names`, a mapping from these to the card's symbols: `{p: ŷ}`); `calc` uses them as they
+    are."""
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
@@ -163,6 +167,17 @@ def _close(value: object, claim: object, rel_tol: float, abs_tol: float) -> bool
     if not isinstance(claim, numbers.Real) or not isinstance(value, numbers.Real):
         return False
     return math.isclose(float(value), float(claim), rel_tol=rel_tol, abs_tol=abs_tol)
+
+
+Names = Mapping[str, str]
+"""A card's own symbols for a computation's (`Computation.symbols`): `{"p": "ŷ"}`."""
+
+NO_NAMES: Names = {}
+
+
+def named(names: Names, *symbols: str) -> tuple[str, ...]:
+    """Each symbol as the card writes it: its name in `names`, or the symbol itself."""
+    return tuple(names.get(s, s) for s in symbols)
 
 
 MINUS = "\u2212"

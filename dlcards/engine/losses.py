@@ -14,7 +14,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from dlcards.engine.core import (
+    NO_NAMES,
     Computation,
+    Names,
     Outcome,
     Param,
     apart,
@@ -24,6 +26,7 @@ from dlcards.engine.core import (
     enough,
     fmt,
     fmt_exact,
+    named,
     operand,
     plain,
     rounded,
@@ -146,8 +149,10 @@ def huber_grad(error: float, delta: float) -> Outcome:
     return g, [f"|e| = {fmt(a)} > δ = {d}: gradient = δ·sign(e) = {fmt(g)}, capped (like MAE)"]
 
 
-def bce(y: float, p: float) -> Outcome:
+def bce(y: float, p: float, names: Names = NO_NAMES) -> Outcome:
     import numpy as np
+
+    sy, sp = named(names, "y", "p")
 
     if (p == 0 and y > 0) or (p == 1 and y < 1):
         wrong = "0" if p == 0 else "1"
@@ -164,7 +169,7 @@ def bce(y: float, p: float) -> Outcome:
     # p near 1 with the digits its log needs: log(0.9999) is −10⁻⁴, not log(0.99987)
     (shown,) = (enough([p], lambda v: y * math.log(v), pos) if y > 0 else None) or [fmt(p)]
     steps = [
-        "bce = −[y·log(p) + (1 − y)·log(1 − p)], with the natural log (in nats)",
+        f"bce = −[{sy}·log({sp}) + (1 − {sy})·log(1 − {sp})], with the natural log (in nats)",
         f"= −[{operand(y)}·log({shown}) + {operand(1.0 - y)}·log({fmt(1.0 - p)})]"
         f" = −[{fmt(pos)} {signed(neg)}] = {fmt(loss)}",
     ]
@@ -179,12 +184,13 @@ def bce(y: float, p: float) -> Outcome:
     return loss, steps
 
 
-def bce_grad_logit(y: float, p: float) -> Outcome:
+def bce_grad_logit(y: float, p: float, names: Names = NO_NAMES) -> Outcome:
+    sy, sp = named(names, "y", "p")
     g = rounded(decimal(p) - decimal(y))  # 0.15 − 0.6 is −0.45, not −0.44999999999999996
     if g > 0:
-        direction = "positive: the update lowers the logit, so p goes down"
+        direction = f"positive: the update lowers the logit, so {sp} goes down"
     elif g < 0:
-        direction = "negative: the update raises the logit, so p goes up"
+        direction = f"negative: the update raises the logit, so {sp} goes up"
     else:
         direction = "zero: the prediction matches the label, nothing to correct"
     # p and y with the digits their difference needs: p = 0.99987 shown as 0.9999 made
@@ -194,14 +200,17 @@ def bce_grad_logit(y: float, p: float) -> Outcome:
         fmt(y),
     ]
     return g, [
-        "with p = σ(z), ∂L/∂z = p − y: the σ' factor cancels, so a saturated sigmoid cannot "
-        "make it vanish",
+        f"with {sp} = σ(z), ∂L/∂z = {sp} − {sy}: the σ' factor cancels, so a saturated sigmoid "
+        "cannot make it vanish",
         f"∂L/∂z = {shown_p} − {shown_y} = {apart(g, p)}; {direction}",
     ]
 
 
-def cce(probs: list[float], target: int) -> Outcome:
+def cce(probs: list[float], target: int, names: Names = NO_NAMES) -> Outcome:
     import numpy as np
+
+    # probs[1] as the engine writes it; ŷ₁ when a card calls the probabilities ŷ
+    entry = f"probs[{target}]" if "probs" not in names else names["probs"] + _sub(target)
 
     _check_probs(probs, target)
     p = probs[target]
@@ -216,10 +225,15 @@ def cce(probs: list[float], target: int) -> Outcome:
     # near 1, log cancels digits: −log(0.9944) is 0.005616, not −log(0.99437) = 0.005646
     (shown,) = enough([p], lambda v: -math.log(v), loss) or [fmt(p)]
     return loss, [
-        f"target {target} is a 0-based index: probs[{target}] = {shown}",
-        f"cce = −log(probs[{target}]) = −log({shown}) = {fmt(loss)}",
+        f"target {target} is a 0-based index: {entry} = {shown}",
+        f"cce = −log({entry}) = −log({shown}) = {fmt(loss)}",
         "only the true class's probability counts; the other classes matter through softmax",
     ]
+
+
+def _sub(i: int) -> str:
+    """`1` as a subscript, `₁`."""
+    return str(i).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def _penalty(loss: str, error: float, delta: float) -> tuple[Fraction, str]:
@@ -292,7 +306,8 @@ def huber_continuity(delta: float) -> Outcome:
     ]
 
 
-def mse_grad_logit(y: float, p: float) -> Outcome:
+def mse_grad_logit(y: float, p: float, names: Names = NO_NAMES) -> Outcome:
+    sy, sp = named(names, "y", "p")
     slope = p * (1.0 - p)
     exact = 2 * (decimal(p) - decimal(y)) * decimal(p) * (1 - decimal(p))
     g = rounded(exact)  # of the decimals read: 2(0.15 − 0.6)·0.15·0.85 is −0.11475
@@ -302,10 +317,12 @@ def mse_grad_logit(y: float, p: float) -> Outcome:
     ) or [fmt(v) for v in numbers]
     shown_p, shown_q, shown_y, shown_slope = shown
     return g, [
-        "L = (p − y)² with p = σ(z): ∂L/∂z = 2(p − y)·σ'(z) = 2(p − y)·p(1 − p)",
-        f"p(1 − p) = {bracketed(shown_p)}·{bracketed(shown_q)} = {shown_slope}",
+        f"L = ({sp} − {sy})² with {sp} = σ(z): ∂L/∂z = 2({sp} − {sy})·σ'(z) "
+        f"= 2({sp} − {sy})·{sp}(1 − {sp})",
+        f"{sp}(1 − {sp}) = {bracketed(shown_p)}·{bracketed(shown_q)} = {shown_slope}",
         f"∂L/∂z = 2·({shown_p} − {shown_y})·{bracketed(shown_slope)} = {as_computed(g, exact)}",
-        f"with BCE it would be p − y = {fmt(p - y)}: the p(1 − p) factor is what vanishes "
+        f"with BCE it would be {sp} − {sy} = {fmt(p - y)}: the {sp}(1 − {sp}) factor is what "
+        "vanishes "
         "when the sigmoid saturates",
     ]
 
@@ -592,6 +609,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "−[y·log p + (1 − y)·log(1 − p)], natural log",
         "binary cross-entropy of one prediction p for label y",
         bce,
+        symbols=("y", "p"),
     ),
     Computation(
         "bce_grad_logit",
@@ -599,6 +617,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "∂L/∂z = p − y (p = σ(z))",
         "gradient of sigmoid + BCE with respect to the logit",
         bce_grad_logit,
+        symbols=("y", "p"),
     ),
     Computation(
         "mse_grad_logit",
@@ -606,6 +625,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "∂(p − y)²/∂z = 2(p − y)·p(1 − p) (p = σ(z))",
         "gradient of sigmoid + MSE with respect to the logit: vanishes when p saturates",
         mse_grad_logit,
+        symbols=("y", "p"),
     ),
     Computation(
         "cce",
@@ -616,6 +636,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "−log probs[target] (natural log; target 0-based)",
         "categorical cross-entropy of one prediction",
         cce,
+        symbols=("probs",),
     ),
     Computation(
         "cce_grad_logit",

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dlcards.engine.core import (
+    NO_NAMES,
     Computation,
+    Names,
     Outcome,
     Param,
     as_computed,
@@ -21,6 +23,7 @@ from dlcards.engine.core import (
     enough,
     fmt,
     fmt_exact,
+    named,
     operand,
     rounded,
     signed,
@@ -70,7 +73,8 @@ def _sum_text(values: list[float]) -> str:
     return " ".join([fmt(values[0]), *(signed(v) for v in values[1:])])
 
 
-def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
+def weighted_sum(p: list[float], w: list[float], b: float, names: Names = NO_NAMES) -> Outcome:
+    sz, sw, sp, sb = named(names, "z", "w", "p", "b")
     _same_length("p", p, "w", w)
     # each product exactly: 10⁻²⁰⁰·10⁻²⁰⁰ is 10⁻⁴⁰⁰, not 0, and 3·(−10³⁰⁸) not −∞
     products = [decimal(wi) * decimal(pi) for wi, pi in zip(w, p, strict=True)]
@@ -78,9 +82,9 @@ def weighted_sum(p: list[float], w: list[float], b: float) -> Outcome:
     exact = sum(products, decimal(b))
     shown = " ".join([fmt_exact(products[0]), *(signed_exact(q) for q in products[1:])])
     if b == 0:  # no bias, or one folded into w (the bias trick): no "+ b" that reads as 0
-        return z, [f"z = ∑ wᵢ·pᵢ = {_terms(w, p)}", f"= {shown} = {as_computed(z, exact)}"]
+        return z, [f"{sz} = ∑ {sw}ᵢ·{sp}ᵢ = {_terms(w, p)}", f"= {shown} = {as_computed(z, exact)}"]
     return z, [
-        f"z = ∑ wᵢ·pᵢ + b = {_terms(w, p)} {signed(b)}",
+        f"{sz} = ∑ {sw}ᵢ·{sp}ᵢ + {sb} = {_terms(w, p)} {signed(b)}",
         f"= {shown} {signed(b)} = {as_computed(z, exact)}",
     ]
 
@@ -321,6 +325,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "z = ∑ wᵢ·pᵢ + b",
         "a neuron's pre-activation: dot product plus bias",
         weighted_sum,
+        symbols=("z", "w", "p", "b"),
     ),
     Computation(
         "perceptron_loss",

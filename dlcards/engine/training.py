@@ -4,7 +4,9 @@ per epoch and in total, the size of the last batch, and how batch size shrinks g
 from __future__ import annotations
 
 from dlcards.engine.core import (
+    NO_NAMES,
     Computation,
+    Names,
     Outcome,
     Param,
     apart,
@@ -12,6 +14,7 @@ from dlcards.engine.core import (
     bracketed,
     decimal,
     fmt,
+    named,
     operand,
     rounded,
     signed,
@@ -89,27 +92,32 @@ def _new_weight(new: float, old: float, change: float) -> str:
     return apart(new, old)
 
 
-def gd_step(w: float, grad: float, eta: float) -> Outcome:
+def gd_step(w: float, grad: float, eta: float, names: Names = NO_NAMES) -> Outcome:
+    sw, snew = named(names, "w", "w_new")
+    sgrad = names.get("grad", "∇")
     exact = -decimal(eta) * decimal(grad)  # of the decimals shown: 0.3 − 0.1·3 is 0
     change, new = rounded(exact), rounded(decimal(w) + exact)
     steps = [
-        f"w_new = w − η·∇ = {fmt(w)} − {operand(eta)}·{operand(grad)} = {fmt(w)} "
+        f"{snew} = {sw} − η·{sgrad} = {fmt(w)} − {operand(eta)}·{operand(grad)} = {fmt(w)} "
         f"{signed_exact(exact)} "
         f"= {_new_weight(new, w, change)}",
         _step_verdict(grad),
     ]
     if grad != 0 and abs(change) < 1e-6 * max(abs(w), 1.0):
-        steps.append("the step is negligible next to w: with a vanishing gradient, w barely moves")
+        steps.append(
+            f"the step is negligible next to {sw}: with a vanishing gradient, {sw} barely moves"
+        )
     return new, steps
 
 
-def minibatch_step(w: float, grads: list[float], eta: float) -> Outcome:
+def minibatch_step(w: float, grads: list[float], eta: float, names: Names = NO_NAMES) -> Outcome:
+    sw, snew = named(names, "w", "w_new")
     exact = sum((decimal(g) for g in grads), decimal(0)) / len(grads)  # 0 when they cancel
     mean, new = rounded(exact), rounded(decimal(w) - decimal(eta) * exact)
     return new, [
         f"average gradient = {bracketed(' '.join([fmt(grads[0]), *map(signed, grads[1:])]))} / "
         f"{fmt(len(grads))} = {fmt(mean)}",
-        f"w_new = w − η·avg = {fmt(w)} − {operand(eta)}·{operand(mean)} "
+        f"{snew} = {sw} − η·avg = {fmt(w)} − {operand(eta)}·{operand(mean)} "
         f"= {_new_weight(new, w, mean)}",
         _step_verdict(mean),
     ]
@@ -161,6 +169,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "w_new = w − η·∂L/∂w",
         "one gradient-descent update of one weight",
         gd_step,
+        symbols=("w", "w_new", "grad"),
     ),
     Computation(
         "minibatch_step",
@@ -172,6 +181,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "w_new = w − η·(1/m) ∑ ∂Lᵢ/∂w",
         "one mini-batch update: the per-example gradients are averaged first",
         minibatch_step,
+        symbols=("w", "w_new"),
     ),
     Computation(
         "minibatch_variance",
