@@ -336,18 +336,21 @@ def _import(
         c: n for c, ids in deleted_ids.items() if (n := sum(i not in imported_before for i in ids))
     }
     of_previews = anki_progress.preview_answers(collection) if result.previews else {}
-    left_out = {f"answers:{c}": n for c, n in {**of_others, **of_deleted}.items()}
-    left_out |= {f"previews:{c}": n for c, n in of_previews.items()}
-    # answers to cards here dated before 2000 (a clock gone back) and answers to cards Anki
-    # added to a dlcards note (a reverse card): every later file of the collection holds them
-    # too, and nothing the learner does here takes them
-    left_out |= {f"early:{c}": n for c, n in early.items()}
     theirs = _answers_of(collection, elsewhere, cards)  # note -> answers
     # cards Anki added to a dlcards note (a reverse card): their note is known, not them
     more = anki_progress.extra_cards(collection, cards, exported)
     extra_notes = {c.note: more[c.id] for c in collection.cards if c.id in more}
     of_extra = _answers_of(collection, extra_notes, cards)
-    left_out |= {f"extra:{n}": k for n, k in of_extra.items()}
+    # also said once: answers to cards here dated before 2000 (a clock gone back) and answers
+    # to cards Anki added to a dlcards note (a reverse card): every later file of the
+    # collection holds them too, and nothing the learner does here takes them
+    kinds = {
+        "answers": {**of_others, **of_deleted},
+        "previews": of_previews,
+        "early": early,
+        "extra": of_extra,
+    }
+    left_out = {f"{kind}:{key}": n for kind, counts in kinds.items() for key, n in counts.items()}
     told: dict[str, int] = {}
 
     def newer(here: Mapping[str, Suspension]) -> dict[str, Suspension]:
@@ -453,7 +456,7 @@ def _import(
             f"not imported: {plural(unknown, 'review')} of {plural(notes, 'note')} dlcards "
             "does not know" + ("" if to_yaml else " (add --to-yaml DIR to bring those notes in)")
         )
-    new_extra = {n: k for n, k in of_extra.items() if k > told.get(f"extra:{n}", 0)}
+    new_extra = _untold(told, "extra", of_extra)
     if new_extra:  # said once: the same answers stay in every later export of the collection
         answered = sorted({extra_notes[n] for n in new_extra})
         echo(
@@ -462,12 +465,7 @@ def _import(
             "say): a dlcards card is its note's first card, whose reviews are imported; said "
             "once"
         )
-    _unplaced(
-        collection,
-        others,
-        of_others,
-        {int(k[8:]): n for k, n in told.items() if k.startswith("answers:")},
-    )
+    _unplaced(collection, others, _untold(told, "answers", of_others))
     if theirs:
         echo(
             f"not imported: {plural(sum(theirs.values()), 'review')} of "
@@ -475,7 +473,7 @@ def _import(
             f"({listed(sorted(elsewhere[n] for n in theirs))}); pass their folder with "
             "--decks DIR to bring them in"
         )
-    deleted = sum(n for c, n in of_deleted.items() if n > told.get(f"answers:{c}", 0))
+    deleted = sum(_untold(told, "answers", of_deleted).values())
     if deleted:  # said once: the same answers stay in every later export of the collection
         echo(
             f"not imported: {plural(deleted, 'review')} of cards deleted in Anki (the "
@@ -487,13 +485,13 @@ def _import(
             f"reset in Anki: {plural(len(moved), 'card')}, each starting over from "
             "its last reset there (as after `dlcards reset`; earlier reviews stay in the log)"
         )
-    previews = sum(n for c, n in of_previews.items() if n > told.get(f"previews:{c}", 0))
+    previews = sum(_untold(told, "previews", of_previews).values())
     if previews:  # said once: they stay in every later export's log
         echo(
             f"not imported: {plural(previews, 'preview answer')} from Anki's filtered "
             "decks that do not reschedule (Anki leaves them out of scheduling too; said once)"
         )
-    new_early = sum(n for c, n in early.items() if n > told.get(f"early:{c}", 0))
+    new_early = sum(_untold(told, "early", early).values())
     if new_early:  # said once: the same answers stay in every later export of the collection
         echo(
             f"not imported: {plural(new_early, 'answer')} dated before 2000 (the clock of "
@@ -602,20 +600,20 @@ def _buried(here: Mapping[str, Suspension]) -> None:
         )
 
 
-def _unplaced(
-    collection: Collection,
-    others: Mapping[int, str],
-    answers: Mapping[int, int],
-    told: Mapping[int, int],
-) -> None:
+def _untold(told: Mapping[str, int], kind: str, counts: Mapping[int, int]) -> dict[int, int]:
+    """Of `counts` (Anki card or note id -> answers left out, of one `kind` of
+    `Store.told_unplaced`), those an import has not said with as many answers before."""
+    return {key: n for key, n in counts.items() if n > told.get(f"{kind}:{key}", 0)}
+
+
+def _unplaced(collection: Collection, others: Mapping[int, str], new: Mapping[int, int]) -> None:
     """Name the cards of converted notes that no deck here has whose answers the file holds
-    (`others`: Anki card id -> the id it would have here; `answers`: their counts), those not
-    named before with as many answers (`told`): a cloze taken out of its note's text (Anki's
+    and no import said with as many answers before (`others`: Anki card id -> the id it would
+    have here; `new`: their counts, `_untold`): a cloze taken out of its note's text (Anki's
     empty card), or a card taken out of its deck, each with what to do."""
     from dlcards.console import plural
     from dlcards.importers.anki_progress import empty_clozes
 
-    new = {c: n for c, n in answers.items() if n > told.get(c, 0)}
     empty = empty_clozes(collection, new)
     for cards, why in (
         (

@@ -985,9 +985,8 @@ class Store(Reports, Merging):
         a note it holds only with a newer one, so the `leech` tag the mark gives a note (or
         its removal) reaches a note Anki already has."""
         rows = self.conn.execute(
-            "SELECT c.id, CASE WHEN c.leech != 0 THEN (SELECT max(r.at) FROM reviews r WHERE "
-            f"r.card_id = c.id AND r.leech IS NOT NULL AND (r.at, r.id) > ({RESET_MARK}) AND "
-            f"(r.at, r.id) > ({UNLEECH_MARK})) ELSE c.unleech_at END FROM cards c "
+            f"SELECT c.id, CASE WHEN c.leech != 0 THEN {_LEECH_MADE_AT} ELSE c.unleech_at END "
+            "FROM cards c "
             "WHERE c.retired = 0 AND (c.leech != 0 OR c.unleech_at IS NOT NULL)"
         ).fetchall()
         return {str(cid): -(-int(at) // 1000) for cid, at in rows if at is not None and at > 0}
@@ -1514,9 +1513,7 @@ class Store(Reports, Merging):
             out = []
             for cid, mod in sorted(untagged.items()):
                 row = c.execute(
-                    "SELECT c.suspended, (SELECT max(r.at) FROM reviews r WHERE r.card_id = "
-                    f"c.id AND r.leech IS NOT NULL AND (r.at, r.id) > ({RESET_MARK}) AND "
-                    f"(r.at, r.id) > ({UNLEECH_MARK})) FROM cards c WHERE c.id = ? "
+                    f"SELECT c.suspended, {_LEECH_MADE_AT} FROM cards c WHERE c.id = ? "
                     "AND c.leech != 0",
                     (cid,),
                 ).fetchone()
@@ -1796,6 +1793,13 @@ def big_reset(c: sqlite3.Connection, card_ids: Sequence[str]) -> bool:
     total = c.execute("SELECT count(*) FROM sm2 WHERE last_review IS NOT NULL").fetchone()[0]
     return 2 * studied >= int(total)
 
+
+_LEECH_MADE_AT = (
+    "(SELECT max(r.at) FROM reviews r WHERE r.card_id = c.id AND r.leech IS NOT NULL AND "
+    f"(r.at, r.id) > ({RESET_MARK}) AND (r.at, r.id) > ({UNLEECH_MARK}))"
+)
+"""When the review that made card `c` a leech was given (ms): its newest review that fired
+the leech rule since its reset and unleech points; NULL when there is none."""
 
 _RESET_ROWS = (
     "SELECT c.id, c.reset_at, c.reset_after, c.leech, "
