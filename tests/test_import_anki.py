@@ -96,6 +96,26 @@ def test_the_guids_kept_for_old_conversions_are_of_their_own_notes_only() -> Non
     assert unkept_guids(col, ids, kept) == {note_key("g1"): "g1"}
 
 
+def test_a_topics_deck_is_where_most_of_its_cards_live_a_tie_keeping_its_name() -> None:
+    """`home_decks`: each topic's Anki deck is the one most of its cards are in (their home
+    deck: the reader gives a card in a filtered deck its own); a tie keeps the deck the topic
+    is exported to now, else the first name; a card of no topic here counts for none."""
+    from dlcards.importers.anki_progress import home_decks
+
+    decks = {1: "DL::A", 2: "Hard", 3: "Deep Learning::B", 4: "Other"}
+    homes = {100: 1, 101: 1, 102: 2, 200: 3, 201: 4, 300: 2, 301: 4}
+    cards = [Card(cid, cid, did, 0) for cid, did in homes.items()]
+    notes = [Note(cid, f"g{cid}", 1, (), ("q", "a")) for cid in homes]
+    col = Collection(Path("x.apkg"), 18, {}, decks, notes, cards, [])
+    known = {100: "a-1", 101: "a-2", 102: "a-3", 200: "b-1", 201: "b-2", 300: "c-1", 301: "c-2"}
+    topic = {"a": "a", "b": "b", "c": "c"}
+    named = {"a": "Deep Learning::A", "b": "Deep Learning::B", "c": "Deep Learning::C"}
+    got = home_decks(col, known, lambda cid: topic.get(cid.split("-")[0]), named)
+    # a: two of three in DL::A; b: a tie, kept where it is exported; c: a tie, the first name
+    assert got == {"a": "DL::A", "b": "Deep Learning::B", "c": "Hard"}
+    assert home_decks(col, known, lambda cid: None, named) == {}
+
+
 def ms(stamp: str) -> int:
     return int(datetime.fromisoformat(stamp).timestamp() * 1000)
 

@@ -277,6 +277,8 @@ def anki(
         added = None if store is None or reproducible else store.added_times()
         # cards converted from Anki notes keep those notes' GUIDs: Anki keeps its note
         guids = distinct_guids(store.anki_guids(), catalog.deck_guids()) if store else {}
+        # the decks the learner renamed or moved in Anki, where an import saw their cards
+        anki_decks = store.anki_decks() if store is not None else {}
         _warn_of_unkept_guids(catalog, topic or (), guids)
         # Anki counts the package's due days from the learner's day start, as `due` does
         starts_at = store.settings().day_starts_at if store is not None else DAY_STARTS_AT
@@ -285,7 +287,7 @@ def anki(
             target,
             force,
             lambda fh: decks_n.append(
-                write_package(items, fh, timestamp, edited, guids, starts_at, added)
+                write_package(items, fh, timestamp, edited, guids, starts_at, added, anki_decks)
             ),
         )
     summary = (
@@ -301,18 +303,21 @@ def anki(
     (say if target.is_stdout else echo)(summary)
 
 
-def _anki_guids(db: str | None) -> dict[str, str]:
-    """`Store.anki_guids` of the database, read without creating one (none before it exists,
-    or when it cannot be read: the notes then take the GUIDs made from their card ids)."""
+def _anki_guids(db: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """`Store.anki_guids` and `Store.anki_decks` of the database, read without creating one
+    (none before it exists, or when it cannot be read: the notes then take the GUIDs made
+    from their card ids, and the decks named from their topics)."""
     from dlcards.commands.common import existing_store
     from dlcards.errors import StoreError
 
     try:
         with existing_store(db) as store:
-            return store.anki_guids() if store is not None else {}
+            if store is None:
+                return {}, {}
+            return store.anki_guids(), store.anki_decks()
     except StoreError as err:
         say(f"warning: {one_line(str(err))}; notes converted from Anki get GUIDs of their own")
-        return {}
+        return {}, {}
 
 
 def _warn_of_unkept_guids(catalog: Catalog, topics: Sequence[str], kept: Mapping[str, str]) -> None:
@@ -379,7 +384,9 @@ def text(
     from dlcards.export.text import write_text
     from dlcards.terminal import stops_as_ctrl_c
 
-    guids = _anki_guids(db)  # as the .apkg: a card converted from an Anki note is that note
+    # as the .apkg: a card converted from an Anki note is that note, and a deck renamed in
+    # Anki keeps its name
+    guids, anki_decks = _anki_guids(db)
 
     target = target_for(output, force, database_of(db))
     catalog = load_catalog(decks or ())
@@ -396,7 +403,7 @@ def text(
         def write(fh: IO[bytes]) -> None:
             for n, notes in enumerate(chunks):
                 buf = io.StringIO()
-                write_text(notes, buf, header=n == 0, guids=guids)
+                write_text(notes, buf, header=n == 0, guids=guids, decks=anki_decks)
                 fh.write(buf.getvalue().encode("utf-8"))
                 written[0] += len(notes)
 

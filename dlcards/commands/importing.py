@@ -316,6 +316,21 @@ def _import(
     # scheduling has every such tag dropped by Anki's export: it says nothing of them)
     untagged = anki_progress.untagged_notes(collection, cards) if scheduled else {}
     unleeched: list[tuple[str, bool]] = []
+    # the Anki deck each topic's cards live in, which `export anki` names from now on (the
+    # learner renamed or moved it there); a file without scheduling says nothing of it: Anki's
+    # export without it makes a filtered deck a normal one, holding the cards it had borrowed
+    exported_as = _exported_decks(db, opened, catalog)
+    decks_seen = (
+        anki_progress.home_decks(
+            collection,
+            cards,
+            lambda cid: catalog.topic_of(cid) or new_topics.get(cid),
+            exported_as,
+        )
+        if scheduled
+        else {}
+    )
+    moved_decks = {t: d for t, d in decks_seen.items() if exported_as.get(t, d) != d}
     # answers no card here can take: of converted notes' cards no deck here has (a cloze taken
     # out of its note's text, a card taken out of its deck) and of cards deleted in Anki; each
     # card is named once, and again only when more answers of it come (`Store.told_unplaced`)
@@ -399,6 +414,7 @@ def _import(
                     told = store.told_unplaced()
                     store.remember_unplaced(left_out)
                     store.remember_anki_guids(guids)  # exported back, each is its Anki note
+                    store.remember_anki_decks(decks_seen)
                     # a leech the merge suspends (or a leech's suspension it takes back) is its
                     # own change, said as such (not as one "changed here later")
                     merged = store.suspensions(there)
@@ -430,6 +446,11 @@ def _import(
         for cid in set(added)
     }
     _report("would import" if dry_run else "imported", path, added, topic_of)
+    for topic, deck in sorted(moved_decks.items()):
+        echo(
+            f"  {'would name' if dry_run else 'named'} the Anki deck of {topic} "
+            f"{quoted(deck)}, as in Anki, where its cards are: `export anki` writes it so"
+        )
     if unkept:
         n = len(unkept)
         echo(
@@ -770,6 +791,18 @@ def _synced(db: str | None, decks: Sequence[str], opened: Store | None) -> Itera
             yield store
         return
     yield opened
+
+
+def _exported_decks(db: str | None, opened: Store | None, catalog: Catalog) -> dict[str, str]:
+    """The Anki deck `export anki` names for each topic now: the one an import saw its cards
+    in (`Store.anki_decks`), else `Deep Learning::` and its title."""
+    from dlcards.deck import anki_deck_name
+
+    named = {topic: anki_deck_name(title) for topic, title in catalog.topic_titles().items()}
+    with nullcontext(opened) if opened is not None else existing_store(db) as store:
+        if store is not None:
+            named.update(store.anki_decks())
+    return named
 
 
 def _collection_facts(

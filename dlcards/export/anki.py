@@ -604,6 +604,7 @@ class _Written:
 
     decks: dict[str, Any]
     media: dict[str, Path]
+    deck_count: int = 0  # the decks the notes are in (the root, if any is, among them)
 
 
 class _MediaNames:
@@ -665,6 +666,7 @@ def _write_collection(
     guids: Mapping[str, str] | None = None,
     day_starts_at: int = DAY_STARTS_AT,
     added: Mapping[str, int] | None = None,
+    decks: Mapping[str, str] | None = None,
 ) -> _Written:
     """Write Anki's collection (schema 11, as genanki makes it) with the notes and cards of
     `items`, in batches with executemany.
@@ -675,7 +677,8 @@ def _write_collection(
     Front and Topic are both empty is left out, as the model's `req` says), without building
     a Note object per card, but for their ids: genanki counts them from the package's time,
     a note's then its card's; here they are `anki_ids` of the GUID and the moment the card
-    came into dlcards (`added`, seconds since the epoch; for a card it lacks, `timestamp`)."""
+    came into dlcards (`added`, seconds since the epoch; for a card it lacks, `timestamp`).
+    `decks`: the Anki deck a topic's cards live in, in place of its note's (`AnkiNote.deck`)."""
     import genanki
 
     ids = itertools.count(timestamp * 1000)
@@ -694,6 +697,9 @@ def _write_collection(
     media = _MediaNames(written.media)
     dids: dict[str, int] = {}
     used = {ROOT_DECK_ID}
+    # one deck a name, as Anki's names are (in any case): two topics the learner put in one
+    # deck there, or one put in the root, are that deck
+    named: dict[str, int] = {ROOT_DECK.casefold(): ROOT_DECK_ID}
     nids: set[int] = set()  # the note ids given (each card's id is its note's + 1)
     notes: list[tuple[Any, ...]] = []
     cards: list[tuple[Any, ...]] = []
@@ -718,12 +724,16 @@ def _write_collection(
     for position, (note, item) in enumerate(items, start=1):
         did = dids.get(note.topic)
         if did is None:
-            did = deck_id(note.topic)
-            while did in used:  # two slugs hashing alike: probe, deterministically
-                did += 1
-            used.add(did)
+            name = decks.get(note.topic, note.deck) if decks else note.deck
+            did = named.get(name.casefold())
+            if did is None:
+                did = deck_id(note.topic)
+                while did in used:  # two slugs hashing alike: probe, deterministically
+                    did += 1
+                used.add(did)
+                named[name.casefold()] = did
+                written.decks[note.topic] = genanki.Deck(did, name)
             dids[note.topic] = did
-            written.decks[note.topic] = genanki.Deck(did, note.deck)
         guid = exported_guid(note, guids)
         came = added.get(note.card_id) if added is not None else None
         nid = anki_ids(guid, (timestamp if came is None else came) * 1000)
@@ -765,9 +775,11 @@ def _write_collection(
     staging.unlink()
     for _, sql in indexes:
         cursor.execute(sql)
-    for deck in written.decks.values():
+    written.deck_count = len(set(dids.values()))
+    root = root_deck()
+    for deck in written.decks.values() or (root,):  # (every note in the root: it holds it)
         deck.add_model(model)
-    for deck in (root_deck(), *written.decks.values()):
+    for deck in (root, *written.decks.values()):
         deck.write_to_db(cursor, timestamp, ids)  # the deck and note type JSON
     return written
 
@@ -808,17 +820,22 @@ def write_package(
     guids: Mapping[str, str] | None = None,
     day_starts_at: int = DAY_STARTS_AT,
     added: Mapping[str, int] | None = None,
+    decks: Mapping[str, str] | None = None,
 ) -> int:
-    """Write the package of the notes in `items`, each with its progress (None: a new card),
-    to `out`; return the number of subdecks (topics). `items` is read once, in order, and no note is
-    kept: a generator of notes streams through. Same items, same bytes. `edited`: when each
-    card's text last changed, its note's modification time (see `note_time`); without it, or
-    for a card it lacks, the package's `timestamp`. `guids`: the Anki note GUID of a card
+    """Write the package of the notes in `items`, each with its progress (None: a new card), to
+    `out`; return the number of decks the notes are in. `items` is read once, in order, and no
+    note is kept: a generator of notes streams through. Same items, same bytes. `edited`: when
+    each card's text last changed, its note's modification time (see `note_time`); without it,
+    or for a card it lacks, the package's `timestamp`. `guids`: the Anki note GUID of a card
     converted from one (`import anki --to-yaml`), in place of `note_guid`'s. `day_starts_at`:
-    the hour the learner's study day starts, for Anki's count of the due days
-    (`day_numbering`). `added`: when each card came into dlcards (seconds since the epoch),
-    which its note's and card's ids are made from (`anki_ids`); without it, or for a card it
-    lacks, the package's `timestamp`."""
+    the hour the learner's study day starts, for Anki's count of the due days (`day_numbering`).
+    `added`: when each card came into dlcards (seconds since the epoch), which its note's and
+    card's ids are made from (`anki_ids`); without it, or for a card it lacks, the package's
+    `timestamp`. `decks`: the Anki deck each topic's cards live in, as `import anki` last saw
+    them (`Store.anki_decks`: the learner renamed or moved the deck there), in place of `Deep
+    Learning::` and the topic's title: Anki matches a package's decks by name and never moves a
+    card it holds, so the old name made an empty deck of it again at every import; a card new to
+    Anki joins its topic there."""
     from dlcards.cores import gc_paused
     from dlcards.fileio import clean_stale_folders
 
@@ -833,7 +850,7 @@ def write_package(
             # rows hold no cycles, and its passes over them took ~0.18 s of this process's CPU
             with gc_paused():
                 written = _write_collection(
-                    conn, items, timestamp, edited, guids, day_starts_at, added
+                    conn, items, timestamp, edited, guids, day_starts_at, added, decks
                 )
             conn.commit()
         except sqlite3.Error as err:  # a full temporary folder, `ulimit -f`: one line
@@ -865,4 +882,4 @@ def write_package(
                     copy_deflated(src, dst, ZIP_LEVEL)
             media_map = json.dumps(names, sort_keys=True).encode("utf-8")
             archive.writestr(_zip_entry("media", timestamp), media_map)
-    return len(written.decks)
+    return written.deck_count

@@ -47,11 +47,11 @@ def quote(field: str) -> str:
     return field
 
 
-def note_line(note: AnkiNote, guid: str | None = None) -> str:
+def note_line(note: AnkiNote, guid: str | None = None, deck: str | None = None) -> str:
     values: Sequence[str] = (
         guid or note.guid,
         MODEL_NAME,
-        note.deck,
+        deck or note.deck,
         *note.fields,
         " ".join(note.tags),
     )
@@ -63,11 +63,14 @@ def write_text(
     out: TextIO,
     header: bool = True,
     guids: Mapping[str, str] | None = None,
+    decks: Mapping[str, str] | None = None,
 ) -> None:
     """Write the header (unless told not to: a later chunk of notes) and one line per note
     (\\n line ends; open `out` as UTF-8). `guids`: the Anki note GUID of a card converted
-    from one (`import anki --to-yaml`), in place of its own, as the .apkg writes it."""
+    from one (`import anki --to-yaml`), in place of its own, as the .apkg writes it. `decks`:
+    the Anki deck a topic's cards live in (`Store.anki_decks`), as the .apkg names it."""
     for line in HEADER if header else ():
         out.write(line + "\n")
     for note in notes:
-        out.write(note_line(note, exported_guid(note, guids)) + "\n")
+        deck = decks.get(note.topic) if decks else None
+        out.write(note_line(note, exported_guid(note, guids), deck) + "\n")

@@ -330,6 +330,39 @@ def _flags(
     return out
 
 
+def home_decks(
+    collection: Collection,
+    cards: Mapping[int, str],
+    topic_of: Callable[[str], str | None],
+    named: Mapping[str, str],
+) -> dict[str, str]:
+    """The Anki deck each topic's cards live in (`topic_of`: a known card's topic, None for a
+    card in no deck here), for `export anki` to name the topic's deck so: Anki matches a
+    package's decks by name and never moves a card it holds, so a package naming a deck the
+    learner renamed or moved made it again, empty, at every import. A card's deck is its home
+    deck (`Card.deck`: a card in a filtered deck, for now, counts in its own). A topic whose
+    cards the learner split between decks takes the deck most of them live in: a card Anki
+    holds stays where it is whatever the package names (no deck is made empty that way: each
+    is one the cards live in), and a card new to Anki goes where most of its topic is. A tie
+    keeps the deck the topic is exported to now (`named`: topic -> that deck), else takes the
+    first name in order, so the same file gives the same decks."""
+    counts: dict[str, Counter[str]] = {}
+    for card in collection.cards:
+        card_id = cards.get(card.id)
+        deck = collection.decks.get(card.deck)
+        topic = None if card_id is None else topic_of(card_id)
+        if topic is None or not deck:
+            continue
+        counts.setdefault(topic, Counter())[deck] += 1
+    out = {}
+    for topic, decks in counts.items():
+        most = max(decks.values())
+        tied = sorted(deck for deck, n in decks.items() if n == most)
+        now = named.get(topic)
+        out[topic] = now if now in tied else tied[0]
+    return out
+
+
 def untagged_notes(collection: Collection, cards: Mapping[int, str]) -> dict[str, int]:
     """The known cards whose note in Anki has no `leech` tag (in any case, as Anki compares
     tags), each with when its note last changed there (`notes.mod`, in ms): Anki's way to take

@@ -133,6 +133,10 @@ UPSERT_ANKI_NOTE = (
     "INSERT INTO anki_notes (card_id, guid) VALUES (?, ?) "
     "ON CONFLICT(card_id) DO UPDATE SET guid = excluded.guid"
 )
+UPSERT_ANKI_DECK = (
+    "INSERT INTO anki_decks (topic, name) VALUES (?, ?) "
+    "ON CONFLICT(topic) DO UPDATE SET name = excluded.name"
+)
 REBUILD_CHUNK = 500  # cards per write transaction when every card is rebuilt
 Mark = tuple[int, int, int, int]
 """A card's reset point (moment, id), its last review id and its number of reviews: any change
@@ -619,6 +623,23 @@ class Store(Reports, Merging):
             return
         with self._write(("anki_notes",)) as c:
             c.executemany(UPSERT_ANKI_NOTE, sorted(guids.items()))
+
+    def anki_decks(self) -> dict[str, str]:
+        """The Anki deck each topic's cards live in, as the last `import anki` of a file
+        holding them saw it (`remember_anki_decks`), by topic: `export anki` names the topic's
+        deck so."""
+        rows = self._call(
+            lambda: self.conn.execute("SELECT topic, name FROM anki_decks").fetchall()
+        )
+        return {str(topic): str(name) for topic, name in rows}
+
+    def remember_anki_decks(self, decks: Mapping[str, str]) -> None:
+        """Keep `decks` (topic -> the Anki deck its cards live in) for `anki_decks`."""
+        changed = sorted(set(decks.items()) - set(self.anki_decks().items()))
+        if not changed:
+            return
+        with self._write(("anki_decks",)) as c:
+            c.executemany(UPSERT_ANKI_DECK, changed)
 
     def answer_counts(self, card_ids: Sequence[str]) -> dict[str, int]:
         """How many times each synced card among `card_ids` was answered since its last reset

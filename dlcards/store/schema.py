@@ -28,6 +28,8 @@ Tables (the schema version is in `PRAGMA user_version`):
 - `sessions`: id, kind (study | quiz), day, started_at, ended_at
 - `quiz_results`: quiz answers (they never touch the schedule)
 - `meta`:     key/value: the deck signature of the last sync, settings
+- `anki_notes`: the Anki note GUID of a card converted from one (schema 20)
+- `anki_decks`: the Anki deck a topic's cards live in, as `import anki` last saw it (schema 30)
 """
 
 from __future__ import annotations
@@ -1114,6 +1116,17 @@ def _reviews_by_session(db: Any) -> None:
     )
 
 
+def _anki_decks(db: Any) -> None:
+    # The Anki deck each topic's cards live in, as the last `import anki` of a file holding
+    # them saw it (the learner renamed or moved the deck there): `export anki` names the
+    # topic's deck so. Anki matches a package's decks by name and never moves a card it
+    # holds, so a package naming the old deck made it again, empty, at every import.
+    db.execute(
+        "CREATE TABLE anki_decks (topic TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL) "
+        "WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -1144,6 +1157,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0027_redrill_fsrs_states", _redrill_fsrs_states),
     ("0028_reviews_by_session", _reviews_by_session),
     ("0029_unleech_points", _unleech_points),
+    ("0030_anki_decks", _anki_decks),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
