@@ -194,3 +194,97 @@ def test_a_leech_made_or_taken_off_here_reaches_the_note_anki_has(tmp_path: Path
     assert "leech" in anki_tags("leech.apkg")
     cli("unleech", LEECH, "--db", str(db))
     assert "leech" not in anki_tags("unleeched.apkg")
+
+
+def made_a_leech_here(db: Path) -> None:
+    """LEECH a leech here, made after its note went to Anki: threshold 1, a pass 10 days ago
+    and a lapse seconds ago."""
+    from dlcards.days import local_study_day
+    from dlcards.store import Store
+
+    cli("config", "leech_threshold", "1", "--db", str(db))
+    today, now = local_study_day(), datetime.now().astimezone()
+    with Store.open(db) as store:
+        h.grade(store, LEECH, 4, today - timedelta(10), now - timedelta(10))
+        h.grade(store, LEECH, 1, today, now - timedelta(seconds=3))
+    assert leeches(db) == [(LEECH, 1, True)]
+
+
+def studied_on_the_phone(col: Collection) -> None:
+    """Another card answered in Anki: the file Anki exports carries scheduling."""
+    Phone(col, days=1).answer(anki_notes(col)["gd-2"].cards()[0].id, 3)
+
+
+def into_the_phone(db: Path, tmp_path: Path, package: str) -> list[str]:
+    """`export anki --with-progress` imported into the phone's collection: the leech's tags
+    there after it."""
+    cli("export", "anki", "-o", str(tmp_path / package), "--with-progress", "--db", str(db))
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        col.import_anki_package(
+            ImportAnkiPackageRequest(
+                package_path=str(tmp_path / package),
+                options=ImportAnkiPackageOptions(with_scheduling=True),
+            )
+        )
+        tags: list[str] = anki_notes(col)[LEECH].tags
+        return tags
+    finally:
+        col.close()
+
+
+def test_a_note_edited_in_anki_that_never_had_the_tag_keeps_the_leech(tmp_path: Path) -> None:
+    """The card becomes a leech here after its note went to Anki; no export since, so the
+    note there never had the `leech` tag. The learner edits that note in Anki (a typo): the
+    import read "changed after the leech was made, no tag" as the tag's removal and took the
+    mark off. Now only a tag an export sent (or an import found) and that is gone counts.
+    Then an `export anki --with-progress` sends the tag in a note older than the one Anki
+    has (the edit there is newer): Anki keeps its note, without the tag, and the next import
+    still leaves the mark (the note found without the tag at the earlier import was newer
+    than the one sent)."""
+    db, col = on_the_phone(tmp_path)
+    col.close()
+    made_a_leech_here(db)
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        studied_on_the_phone(col)
+        note = anki_notes(col)[LEECH]
+        note["Front"] += " (typo fixed)"
+        col.update_note(note)
+        export_anki(col, tmp_path / "edited.apkg", legacy=False)
+    finally:
+        col.close()
+    out = cli("import", "anki", str(tmp_path / "edited.apkg"), "--db", str(db))
+    assert "leech mark" not in out, out
+    assert leeches(db) == [(LEECH, 1, True)]
+    assert "leech" not in into_the_phone(db, tmp_path, "tagged.apkg")  # Anki's note is newer
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        export_anki(col, tmp_path / "again.apkg", legacy=False)
+    finally:
+        col.close()
+    out = cli("import", "anki", str(tmp_path / "again.apkg"), "--db", str(db))
+    assert "leech mark" not in out, out
+    assert leeches(db) == [(LEECH, 1, True)]
+
+
+def test_a_tag_an_export_sent_and_removed_in_anki_takes_the_mark_off(tmp_path: Path) -> None:
+    """The card becomes a leech here; `export anki --with-progress` gives its note the tag in
+    Anki, the learner rewrites the card there and removes the tag: the import takes the mark
+    off, as `dlcards unleech`. A later edit there changes nothing more."""
+    db, col = on_the_phone(tmp_path)
+    col.close()
+    made_a_leech_here(db)
+    assert "leech" in into_the_phone(db, tmp_path, "tagged.apkg")
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        studied_on_the_phone(col)
+        note = anki_notes(col)[LEECH]
+        note.remove_tag("leech")
+        col.update_note(note)
+        export_anki(col, tmp_path / "untagged.apkg", legacy=False)
+    finally:
+        col.close()
+    out = cli("import", "anki", str(tmp_path / "untagged.apkg"), "--db", str(db))
+    assert f"took the leech mark off 1 card ({LEECH}) whose note's `leech` tag" in out, out
+    assert leeches(db) == []

@@ -235,3 +235,45 @@ def test_a_restore_keeps_an_unleech_made_since_the_backup(tmp_path: Path) -> Non
         assert _carry_card_marks(src, [path]) == []  # carried once: nothing newer now
     finally:
         src.close()
+
+
+def test_a_tag_is_removed_only_if_this_leechs_tag_was_on_a_note_that_changed_since() -> None:
+    """`tag_removed`: the note without the tag changed after the leech was made and after the
+    note that had this leech's tag (later than a note sent, in the second of one found)."""
+    from dlcards.store.core import tag_removed
+
+    made = 1_000_000_000  # ms
+    sent = 1_000_100  # s: the note an export sent
+    later = (sent + 1) * 1000
+    assert tag_removed(later, made, sent, made, seen=0)
+    assert tag_removed(later, made - 5, sent, made, seen=0)  # the leech moved earlier: the same
+    assert not tag_removed(later, None, sent, made, seen=0)  # no review made it a leech
+    assert not tag_removed(later, made, sent, None, seen=0)  # the note had no tag
+    assert not tag_removed(later, made + 1, sent, made, seen=0)  # the tag of an earlier mark
+    assert not tag_removed(sent * 1000 + 999, made, sent, made, seen=0)  # not after the note
+    assert tag_removed(sent * 1000, made, sent, made, seen=1)  # the second it was found in
+    assert not tag_removed(made, made, 0, made, seen=1)  # not after the leech was made
+
+
+def test_the_newest_note_sent_or_found_is_kept_for_a_leech_only() -> None:
+    """`remember_leech_tags`: a newer note replaces the one kept (an older one is not what
+    Anki holds: it keeps the newer), one found at the same time replaces one sent, and a card
+    that is no leech is left out."""
+    leech_now()
+
+    def kept(store: Store) -> list[tuple[str, int, bool, int]]:
+        return [
+            (cid, mod, at is not None, seen)
+            for cid, mod, at, seen in store.query("SELECT * FROM anki_leech_tags")
+        ]
+
+    with db() as store:
+        store.remember_leech_tags({CARD: (100, True), "mlp-1": (100, True)}, seen=False)
+        assert kept(store) == [(CARD, 100, True, 0)]
+        store.remember_leech_tags({CARD: (99, False)}, seen=True)  # older: not Anki's now
+        store.remember_leech_tags({CARD: (100, False)}, seen=False)  # as old, sent: neither
+        assert kept(store) == [(CARD, 100, True, 0)]
+        store.remember_leech_tags({CARD: (100, False)}, seen=True)
+        assert kept(store) == [(CARD, 100, False, 1)]
+        store.remember_leech_tags({CARD: (101, True)}, seen=False)
+        assert kept(store) == [(CARD, 101, True, 0)]

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from dlcards.catalog import Catalog, DeckInfo
     from dlcards.deck import Card
-    from dlcards.export.anki import AnkiNote, CardProgress
+    from dlcards.export.anki import AnkiNote, CardProgress, Package
     from dlcards.scheduling import Schedule
     from dlcards.store import Store
 
@@ -253,11 +253,12 @@ def anki(
             say(f"warning: {said}; every note carries the package's time, not its card's")
         progress = None
         schedule = schedule_of(store) if with_progress and store is not None else None
+        reading = stack.enter_context(ExitStack())  # closed once the package is written
         if store is not None:
             # the notes' times, the GUIDs and each card's progress from one state of the
             # collection: a grade another terminal commits during the export is in all of them
             # or in none (its memory and its answer count alike)
-            stack.enter_context(store.snapshot())
+            reading.enter_context(store.snapshot())
         if schedule is not None and store is not None:
             day = not_before_the_log(store, day, today)
             progress = partial(_progress, store, schedule)
@@ -282,16 +283,24 @@ def anki(
         _warn_of_unkept_guids(catalog, topic or (), guids)
         # Anki counts the package's due days from the learner's day start, as `due` does
         starts_at = store.settings().day_starts_at if store is not None else DAY_STARTS_AT
-        decks_n: list[int] = []  # the subdecks written
+        # the leeches' notes: whether each carries the `leech` tag, kept once it is written
+        leeches = store.leech_cards() if store is not None else set()
+        written: list[Package] = []
         write_output(
             target,
             force,
-            lambda fh: decks_n.append(
-                write_package(items, fh, timestamp, edited, guids, starts_at, added, anki_decks)
+            lambda fh: written.append(
+                write_package(
+                    items, fh, timestamp, edited, guids, starts_at, added, anki_decks, leeches
+                )
             ),
         )
+        reading.close()
+        if store is not None:
+            _keep_leech_tags(store, written[0].leech_notes)
     summary = (
-        f"wrote {target.shown}: {plural(counts.notes, 'note')} in {plural(decks_n[0], 'deck')}"
+        f"wrote {target.shown}: {plural(counts.notes, 'note')} in "
+        f"{plural(written[0].decks, 'deck')}"
     )
     if with_progress:
         summary += (
@@ -301,6 +310,21 @@ def anki(
         if counts.suspended:
             summary += f", {counts.suspended} suspended"
     (say if target.is_stdout else echo)(summary)
+
+
+def _keep_leech_tags(store: Store, notes: Mapping[str, tuple[int, bool]]) -> None:
+    """Keep what the package's notes of the leeches here hold of Anki's `leech` tag
+    (`Store.remember_leech_tags`): a tag it sent, removed in Anki later, takes the mark off at
+    the next `import anki`, and only such a tag. A database that cannot take it is said in a
+    warning: the package is written."""
+    try:
+        store.remember_leech_tags(notes, seen=False)
+    except StoreError as err:
+        tagged = sum(tag for _, tag in notes.values())
+        say(
+            f"warning: {one_line(str(err))}; the `leech` tag of {plural(tagged, 'note')} in the "
+            "package is not kept: removed in Anki, it takes no leech mark off here"
+        )
 
 
 def _anki_guids(db: str | None) -> tuple[dict[str, str], dict[str, str]]:

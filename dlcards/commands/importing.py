@@ -95,8 +95,10 @@ def anki(
     log in time order, and each card's schedule is replayed from the merged log. Export from
     Anki with "Include scheduling information" ticked. A card suspended or unsuspended in
     Anki after dlcards last changed its flag takes Anki's (the newer change wins). A leech
-    whose note's `leech` tag was removed in Anki after it became one is unleeched, as by
-    `dlcards unleech`. Importing a file twice adds nothing."""
+    whose note's `leech` tag (sent by `export anki --with-progress`, or seen by an import) was
+    removed in Anki is unleeched, as by `dlcards unleech`. A deck renamed or moved in Anki
+    keeps its name: `export anki` names it as Anki does. Importing a file twice adds
+    nothing."""
     from dlcards.errors import UsageError, nonempty
     from dlcards.terminal import stops_as_ctrl_c
 
@@ -315,6 +317,7 @@ def _import(
     # Anki's way to take a leech's mark off: its note's `leech` tag removed (a file without
     # scheduling has every such tag dropped by Anki's export: it says nothing of them)
     untagged = anki_progress.untagged_notes(collection, cards) if scheduled else {}
+    tagged = anki_progress.tagged_notes(collection, cards) if scheduled else {}
     unleeched: list[tuple[str, bool]] = []
     # the Anki deck each topic's cards live in, which `export anki` names from now on (the
     # learner renamed or moved it there); a file without scheduling says nothing of it: Anki's
@@ -411,6 +414,13 @@ def _import(
                     added = store.merge_reviews(result.reviews, merge_rules, result.resets, moved)
                     # after the merge, which may have made the leech the tag's removal takes off
                     unleeched = store.unleech_untagged(untagged)
+                    # what each leech's note holds there now: a tag found is read as removed
+                    # when a later file has the note without it; a note found without it
+                    # newer than the one an export sent did not take the tag (Anki keeps the
+                    # newer note), and a tag sent in an older one is not read as removed
+                    found = {cid: (mod // 1000, False) for cid, mod in untagged.items()}
+                    found |= {cid: (mod, True) for cid, mod in tagged.items()}
+                    store.remember_leech_tags(found, seen=True)
                     told = store.told_unplaced()
                     store.remember_unplaced(left_out)
                     store.remember_anki_guids(guids)  # exported back, each is its Anki note

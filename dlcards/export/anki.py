@@ -51,8 +51,8 @@ import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -68,7 +68,7 @@ from dlcards.export.html import (
     renamed_media,
     to_html,
 )
-from dlcards.settings import DAY_STARTS_AT, leech_marked
+from dlcards.settings import DAY_STARTS_AT, LEECH_TAG, leech_marked
 
 if TYPE_CHECKING:
     from dlcards.deck import Card
@@ -605,6 +605,18 @@ class _Written:
     decks: dict[str, Any]
     media: dict[str, Path]
     deck_count: int = 0  # the decks the notes are in (the root, if any is, among them)
+    # of the cards asked about (`leeches`): their note's modification time, and whether it
+    # carries Anki's `leech` tag
+    leech_notes: dict[str, tuple[int, bool]] = field(default_factory=dict)
+
+
+class Package(NamedTuple):
+    """What `write_package` wrote, for its caller to say and keep."""
+
+    decks: int  # the decks the notes are in
+    leech_notes: dict[str, tuple[int, bool]]
+    """Of the cards asked about (the leeches here): card id -> its note's modification time
+    (s) and whether the note carries Anki's `leech` tag (`Store.remember_leech_tags`)."""
 
 
 class _MediaNames:
@@ -667,6 +679,7 @@ def _write_collection(
     day_starts_at: int = DAY_STARTS_AT,
     added: Mapping[str, int] | None = None,
     decks: Mapping[str, str] | None = None,
+    leeches: Container[str] = (),
 ) -> _Written:
     """Write Anki's collection (schema 11, as genanki makes it) with the notes and cards of
     `items`, in batches with executemany.
@@ -678,7 +691,8 @@ def _write_collection(
     a Note object per card, but for their ids: genanki counts them from the package's time,
     a note's then its card's; here they are `anki_ids` of the GUID and the moment the card
     came into dlcards (`added`, seconds since the epoch; for a card it lacks, `timestamp`).
-    `decks`: the Anki deck a topic's cards live in, in place of its note's (`AnkiNote.deck`)."""
+    `decks`: the Anki deck a topic's cards live in, in place of its note's (`AnkiNote.deck`).
+    `leeches`: the cards whose note's time and `leech` tag to note (`_Written.leech_notes`)."""
     import genanki
 
     ids = itertools.count(timestamp * 1000)
@@ -752,6 +766,8 @@ def _write_collection(
             if renames:
                 fields = tuple(renamed_media(f, renames) for f in fields)
         mod = timestamp if edited is None else note_time(edited.get(note.card_id), timestamp)
+        if note.card_id in leeches:
+            written.leech_notes[note.card_id] = (mod, LEECH_TAG in marked)
         notes.append(
             (nid, guid, MODEL_ID, mod, -1, f" {' '.join(marked)} ", "\x1f".join(fields),
              fields[0], 0, 0, "")
@@ -821,21 +837,23 @@ def write_package(
     day_starts_at: int = DAY_STARTS_AT,
     added: Mapping[str, int] | None = None,
     decks: Mapping[str, str] | None = None,
-) -> int:
+    leeches: Container[str] = (),
+) -> Package:
     """Write the package of the notes in `items`, each with its progress (None: a new card), to
-    `out`; return the number of decks the notes are in. `items` is read once, in order, and no
-    note is kept: a generator of notes streams through. Same items, same bytes. `edited`: when
-    each card's text last changed, its note's modification time (see `note_time`); without it,
-    or for a card it lacks, the package's `timestamp`. `guids`: the Anki note GUID of a card
-    converted from one (`import anki --to-yaml`), in place of `note_guid`'s. `day_starts_at`:
-    the hour the learner's study day starts, for Anki's count of the due days (`day_numbering`).
-    `added`: when each card came into dlcards (seconds since the epoch), which its note's and
-    card's ids are made from (`anki_ids`); without it, or for a card it lacks, the package's
-    `timestamp`. `decks`: the Anki deck each topic's cards live in, as `import anki` last saw
-    them (`Store.anki_decks`: the learner renamed or moved the deck there), in place of `Deep
-    Learning::` and the topic's title: Anki matches a package's decks by name and never moves a
-    card it holds, so the old name made an empty deck of it again at every import; a card new to
-    Anki joins its topic there."""
+    `out`; return the number of decks the notes are in, and of the cards in `leeches` (the
+    leeches here), their note's time and whether it carries the `leech` tag (`Package`). `items`
+    is read once, in order, and no note is kept: a generator of notes streams through. Same
+    items, same bytes. `edited`: when each card's text last changed, its note's modification
+    time (see `note_time`); without it, or for a card it lacks, the package's `timestamp`.
+    `guids`: the Anki note GUID of a card converted from one (`import anki --to-yaml`), in place
+    of `note_guid`'s. `day_starts_at`: the hour the learner's study day starts, for Anki's count
+    of the due days (`day_numbering`). `added`: when each card came into dlcards (seconds since
+    the epoch), which its note's and card's ids are made from (`anki_ids`); without it, or for a
+    card it lacks, the package's `timestamp`. `decks`: the Anki deck each topic's cards live in,
+    as `import anki` last saw them (`Store.anki_decks`: the learner renamed or moved the deck
+    there), in place of `Deep Learning::` and the topic's title: Anki matches a package's decks
+    by name and never moves a card it holds, so the old name made an empty deck of it again at
+    every import; a card new to Anki joins its topic there."""
     from dlcards.cores import gc_paused
     from dlcards.fileio import clean_stale_folders
 
@@ -850,7 +868,7 @@ def write_package(
             # rows hold no cycles, and its passes over them took ~0.18 s of this process's CPU
             with gc_paused():
                 written = _write_collection(
-                    conn, items, timestamp, edited, guids, day_starts_at, added, decks
+                    conn, items, timestamp, edited, guids, day_starts_at, added, decks, leeches
                 )
             conn.commit()
         except sqlite3.Error as err:  # a full temporary folder, `ulimit -f`: one line
@@ -882,4 +900,4 @@ def write_package(
                     copy_deflated(src, dst, ZIP_LEVEL)
             media_map = json.dumps(names, sort_keys=True).encode("utf-8")
             archive.writestr(_zip_entry("media", timestamp), media_map)
-    return written.deck_count
+    return Package(written.deck_count, written.leech_notes)

@@ -363,13 +363,32 @@ def home_decks(
     return out
 
 
+def tagged_notes(collection: Collection, cards: Mapping[int, str]) -> dict[str, int]:
+    """The known cards whose note in Anki has the `leech` tag (in any case, as Anki compares
+    tags), each with when its note last changed there (`notes.mod`, in s; of a card in the
+    file twice, the later): the store keeps it for a leech here (`Store.remember_leech_tags`),
+    so that the tag's removal, Anki's own or one an export sent, is read at a later import."""
+    notes = {n.id: n for n in collection.notes}
+    out: dict[str, int] = {}
+    for card in collection.cards:
+        card_id = cards.get(card.id)
+        note = notes.get(card.note)
+        if card_id is not None and note is not None and _has_leech_tag(note):
+            out[card_id] = max(out.get(card_id, note.mod), note.mod)
+    return out
+
+
+def _has_leech_tag(note: Note) -> bool:
+    return any(tag.lower() == LEECH_TAG for tag in note.tags)
+
+
 def untagged_notes(collection: Collection, cards: Mapping[int, str]) -> dict[str, int]:
     """The known cards whose note in Anki has no `leech` tag (in any case, as Anki compares
     tags), each with when its note last changed there (`notes.mod`, in ms): Anki's way to take
     a leech's mark off is to remove that tag, which changes the note's `mod`. The store takes
-    the mark off a leech whose note changed after the review that made it one
-    (`Store.unleech_untagged`); a card whose note has the tag, or is in the file twice with it
-    once, is left out."""
+    the mark off a leech whose note had the tag, as an export sent it or an import found it,
+    and changed since (`Store.unleech_untagged`); a card whose note has the tag, or is in the
+    file twice with it once, is left out."""
     notes = {n.id: n for n in collection.notes}
     out: dict[str, int] = {}
     tagged: set[str] = set()
@@ -378,7 +397,7 @@ def untagged_notes(collection: Collection, cards: Mapping[int, str]) -> dict[str
         note = notes.get(card.note)
         if card_id is None or note is None:
             continue
-        if any(tag.lower() == LEECH_TAG for tag in note.tags):
+        if _has_leech_tag(note):
             tagged.add(card_id)
         else:
             out[card_id] = max(out.get(card_id, 0), note.mod * 1000)

@@ -137,6 +137,15 @@ UPSERT_ANKI_DECK = (
     "INSERT INTO anki_decks (topic, name) VALUES (?, ?) "
     "ON CONFLICT(topic) DO UPDATE SET name = excluded.name"
 )
+UPSERT_LEECH_TAG = (
+    "INSERT INTO anki_leech_tags (card_id, note_mod, leech_at, seen) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(card_id) DO UPDATE SET note_mod = excluded.note_mod, "
+    "leech_at = excluded.leech_at, seen = excluded.seen "
+    "WHERE excluded.note_mod > anki_leech_tags.note_mod "
+    "OR (excluded.seen AND excluded.note_mod = anki_leech_tags.note_mod)"
+)
+"""A note's newer state replaces the one kept (Anki replaces a note only with a newer one); one
+an import found at the time of the one kept is what Anki holds at that time."""
 REBUILD_CHUNK = 500  # cards per write transaction when every card is rebuilt
 Mark = tuple[int, int, int, int]
 """A card's reset point (moment, id), its last review id and its number of reviews: any change
@@ -640,6 +649,60 @@ class Store(Reports, Merging):
             return
         with self._write(("anki_decks",)) as c:
             c.executemany(UPSERT_ANKI_DECK, changed)
+
+    def leech_cards(self) -> set[str]:
+        """The active cards marked a leech."""
+        rows = self._call(
+            lambda: self.conn.execute(
+                "SELECT id FROM cards WHERE retired = 0 AND leech != 0"
+            ).fetchall()
+        )
+        return {str(r[0]) for r in rows}
+
+    def remember_leech_tags(self, notes: Mapping[str, tuple[int, bool]], seen: bool) -> None:
+        """Keep what Anki's note of each leech among `notes` (card id -> the note's
+        modification time there, s, and whether it carries the `leech` tag) holds: the note
+        an `export anki` sent (`seen` False) or an `import anki` found (`seen` True), where it
+        is newer than the one kept (`UPSERT_LEECH_TAG`). A tag is kept with when the review
+        that made the card the leech it is was given (`unleech_untagged` takes only a tag of
+        that leech for one); a card that is no leech here is left out. Writes nothing when
+        nothing changes (an export run again)."""
+        leeches = self.leech_cards() if notes else set()
+        notes = {cid: note for cid, note in notes.items() if cid in leeches}
+        if not notes:  # (an import's file holds every card's note: a few are leeches)
+            return
+        wanted = json.dumps(sorted(notes))
+
+        def rows(c: sqlite3.Connection) -> list[tuple[str, int, int | None, int]]:
+            held = {
+                str(cid): (made, kept)
+                for cid, made, kept in c.execute(
+                    f"SELECT c.id, {_LEECH_MADE_AT}, "
+                    "(SELECT json_array(t.note_mod, t.leech_at, t.seen) FROM anki_leech_tags t "
+                    "WHERE t.card_id = c.id) FROM cards c WHERE c.leech != 0 "
+                    "AND c.id IN (SELECT value FROM json_each(?))",
+                    (wanted,),
+                ).fetchall()
+            }
+            out = []
+            for cid, (mod, tagged) in sorted(notes.items()):
+                if cid not in held:
+                    continue
+                made, kept = held[cid]
+                row = (cid, mod, int(made) if tagged and made is not None else None, int(seen))
+                if kept is not None:
+                    note_mod, leech_at, was_seen = json.loads(kept)
+                    if (mod, row[2], row[3]) == (note_mod, leech_at, was_seen):
+                        continue
+                    if mod < note_mod or (mod == note_mod and not seen):
+                        continue
+                out.append(row)
+            return out
+
+        if not self._call(lambda: rows(self.conn)):
+            return
+        with self._write(("anki_leech_tags",)) as c:
+            c.executemany(UPSERT_LEECH_TAG, rows(c))
 
     def answer_counts(self, card_ids: Sequence[str]) -> dict[str, int]:
         """How many times each synced card among `card_ids` was answered since its last reset
@@ -1521,24 +1584,27 @@ class Store(Reports, Merging):
     def unleech_untagged(
         self, untagged: Mapping[str, int], write: bool = True
     ) -> list[tuple[str, bool]]:
-        """Take the leech mark off the leeches whose note lost Anki's `leech` tag after the
-        review that made them one (`untagged`: card id -> when its note, without the tag,
-        last changed in Anki, ms; `anki_progress.untagged_notes`), as `unleech` does: lapses,
-        log, schedule and suspension kept. The unleech point is the note's change, so an
-        answer given in Anki after it that fires the rule (the threshold's next firing) marks
-        the card again. A leech whose note changed before that review (the tag never reached
-        Anki, or the rule fired again since) keeps its mark. Returns (id, suspended) of the
-        cards it unleeched; with `write` False, of those it would (nothing is written)."""
+        """Take the leech mark off the leeches whose note lost Anki's `leech` tag
+        (`untagged`: card id -> when its note, without the tag, last changed in Anki, ms;
+        `anki_progress.untagged_notes`), as `unleech` does: lapses, log, schedule and
+        suspension kept. Only a tag known to have been on the note for this leech (an export
+        sent it, or an import found it: `remember_leech_tags`) and gone from a note that
+        changed since is a removal (`tag_removed`): a note edited in Anki that never had the
+        tag keeps the card a leech. The unleech point is the note's change, so an answer
+        given in Anki after it that fires the rule (the threshold's next firing) marks the
+        card again. Returns (id, suspended) of the cards it unleeched; with `write` False, of
+        those it would (nothing is written)."""
 
         def due(c: sqlite3.Connection) -> list[tuple[str, int, bool]]:
             out = []
             for cid, mod in sorted(untagged.items()):
                 row = c.execute(
-                    f"SELECT c.suspended, {_LEECH_MADE_AT} FROM cards c WHERE c.id = ? "
+                    f"SELECT c.suspended, {_LEECH_MADE_AT}, t.note_mod, t.leech_at, t.seen "
+                    "FROM cards c JOIN anki_leech_tags t ON t.card_id = c.id WHERE c.id = ? "
                     "AND c.leech != 0",
                     (cid,),
                 ).fetchone()
-                if row is not None and row[1] is not None and mod > int(row[1]):
+                if row is not None and tag_removed(mod, *row[1:]):
                     out.append((cid, mod, bool(row[0])))
             return out
 
@@ -1813,6 +1879,21 @@ def big_reset(c: sqlite3.Connection, card_ids: Sequence[str]) -> bool:
         return True
     total = c.execute("SELECT count(*) FROM sm2 WHERE last_review IS NOT NULL").fetchone()[0]
     return 2 * studied >= int(total)
+
+
+def tag_removed(mod: int, made: int | None, note_mod: int, leech_at: int | None, seen: int) -> bool:
+    """Whether a leech's note, without the `leech` tag in Anki and changed there at `mod` (ms),
+    had the tag taken off there: the card is the leech it became at `made` (ms); the note
+    Anki was last sent or seen to hold (`anki_leech_tags`) changed at `note_mod` (s) and
+    carried the tag for the leech made at `leech_at` (ms; None: no tag), `seen` if an import
+    found it. The tag must be this leech's (`leech_at` not before `made`: a tag sent for a
+    mark taken off since is not), and the note must have changed since it had it and since
+    the leech was made: later than the note sent (a note Anki has not taken is older), or, the
+    note found with the tag, in that second or later."""
+    if made is None or leech_at is None or leech_at < made or mod <= made:
+        return False
+    seconds = mod // 1000
+    return seconds > note_mod or (bool(seen) and seconds == note_mod)
 
 
 _LEECH_MADE_AT = (

@@ -70,6 +70,7 @@ STATEMENTS = (
     "CREATE INDEX reviews_day_kind_before ON reviews (day, kind, last_review_before, card_id, grade, at)",
     "CREATE INDEX reviews_session ON reviews (session_id) WHERE session_id IS NOT NULL",
     "CREATE TABLE anki_decks (topic TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE anki_leech_tags (card_id TEXT NOT NULL PRIMARY KEY, note_mod INTEGER NOT NULL, leech_at INTEGER, seen INTEGER NOT NULL) WITHOUT ROWID",
 )
 """Each CREATE statement, in the order the migrations made them."""
 
@@ -104,6 +105,7 @@ MIGRATIONS = (
     "0028_reviews_by_session",
     "0029_unleech_points",
     "0030_anki_decks",
+    "0031_anki_leech_tags",
 )
 """The migrations such a file has had (sqlite-utils's record of them)."""
 

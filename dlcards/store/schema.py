@@ -30,6 +30,8 @@ Tables (the schema version is in `PRAGMA user_version`):
 - `meta`:     key/value: the deck signature of the last sync, settings
 - `anki_notes`: the Anki note GUID of a card converted from one (schema 20)
 - `anki_decks`: the Anki deck a topic's cards live in, as `import anki` last saw it (schema 30)
+- `anki_leech_tags`: whether the newest note of a leech that Anki was sent or seen to hold
+              carried the `leech` tag, and that note's time (schema 31)
 """
 
 from __future__ import annotations
@@ -1127,6 +1129,20 @@ def _anki_decks(db: Any) -> None:
     )
 
 
+def _anki_leech_tags(db: Any) -> None:
+    # What Anki's note of each leech last held of the `leech` tag, as far as dlcards knows:
+    # the newest note an `export anki` sent (`seen` 0) or an `import anki` found (`seen` 1),
+    # its modification time there (`note_mod`, s) and, when it carried the tag, when the
+    # review that made the card that leech was given (`leech_at`, ms; NULL: no tag). Only a
+    # tag known to have been on the note, for the leech the card is, and gone from a note
+    # that changed since, takes the mark off at an import: a note edited in Anki that never
+    # had the tag (no export since the card became a leech) did too.
+    db.execute(
+        "CREATE TABLE anki_leech_tags (card_id TEXT NOT NULL PRIMARY KEY, "
+        "note_mod INTEGER NOT NULL, leech_at INTEGER, seen INTEGER NOT NULL) WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -1158,6 +1174,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0028_reviews_by_session", _reviews_by_session),
     ("0029_unleech_points", _unleech_points),
     ("0030_anki_decks", _anki_decks),
+    ("0031_anki_leech_tags", _anki_leech_tags),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
