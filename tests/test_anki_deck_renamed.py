@@ -101,6 +101,9 @@ def test_a_deck_renamed_in_anki_keeps_its_name(tmp_path: Path) -> None:
     out = cli("import", "anki", str(tmp_path / "renamed.apkg"), "--decks", str(decks),
               "--db", str(db))  # fmt: skip
     assert "named the Anki deck of attention 'DL::Attention', as in Anki" in out, out
+    # a search's `deck:` names the deck as Anki does
+    found = cli("search", 'deck:"dl::attention"', "--decks", str(decks), "--db", str(db))
+    assert "att-1" in found and "att-2" in found, found
     text = (decks / "attention.yaml").read_text(encoding="utf-8")
     text = text.replace("Queries, keys and values.", "The queries, the keys and the values.")
     (decks / "attention.yaml").write_text(text + NEW_CARD, encoding="utf-8")
@@ -190,3 +193,26 @@ def test_a_split_deck_takes_the_deck_most_cards_live_in(tmp_path: Path) -> None:
         col.close()
     listed = json.loads(cli("list", "--json", "--decks", str(decks), "--db", str(db)))
     assert {c["id"] for c in listed} >= {"att-1", "att-4"}
+
+
+def test_the_root_renamed_in_anki_does_not_come_back(tmp_path: Path) -> None:
+    """The learner renames the root deck `Deep Learning` in Anki (every topic's deck is under
+    the new name): no deck of the old names comes back. The package still holds the root
+    deck, which Anki takes only as the parent of a deck a card of the package is in."""
+    decks, db, col = in_anki(tmp_path)
+    try:
+        col.decks.rename(col.decks.id_for_name("Deep Learning"), "DL")
+        export_anki(col, tmp_path / "renamed.apkg", legacy=False)
+    finally:
+        col.close()
+    cli("import", "anki", str(tmp_path / "renamed.apkg"), "--decks", str(decks), "--db", str(db))
+    package = tmp_path / "again.apkg"
+    cli("export", "anki", "-o", str(package), "--decks", str(decks), "--db", str(db))
+    col, before = import_into(tmp_path / "anki", package)
+    try:
+        names = {d.name for d in col.decks.all_names_and_ids()}
+        assert not any(n.casefold().startswith("deep learning") for n in names), names
+        assert "DL::Attention" in names
+        assert col.note_count() == len(before)
+    finally:
+        col.close()

@@ -682,9 +682,12 @@ def unknown_names(query: Query, decks: Sequence[str], catalog: Catalog | None = 
             catalog.check_tag(f.value)
 
 
-def with_decks(query: Query, decks: Sequence[str], catalog: Catalog | None = None) -> Query:
-    """A search's `deck:` filters as the topics they name, from the decks' titles (the
-    catalog is loaded, from its cache, only for a query that has one)."""
+def with_decks(
+    query: Query, decks: Sequence[str], catalog: Catalog | None = None, store: Store | None = None
+) -> Query:
+    """A search's `deck:` filters as the topics they name, from the decks' titles, or the
+    Anki decks `store` saw the topics' cards in (`Store.anki_decks`: `export anki` names them
+    so); the catalog is loaded, from its cache, only for a query that has one."""
     from dlcards.search import resolve_decks
 
     if not any(f.kind == "deck" for f in query.every_filter()):
@@ -693,7 +696,8 @@ def with_decks(query: Query, decks: Sequence[str], catalog: Catalog | None = Non
         from dlcards.catalog import load_catalog
 
         catalog = load_catalog(decks)
-    return resolve_decks(query, catalog.topic_titles())
+    anki_decks = store.anki_decks() if store is not None else None
+    return resolve_decks(query, catalog.topic_titles(), anki_decks)
 
 
 @contextmanager

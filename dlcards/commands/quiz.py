@@ -742,7 +742,7 @@ def quiz(
             from dlcards.search import parse
 
             catalog.check_topics(topics)  # an unknown topic first, as select says it
-            query = with_decks(parse(search), decks or (), catalog)
+            query = with_decks(parse(search), decks or (), catalog, store)
             hits, _ = store.search(query, day, schedule_of(store).name)
             within = {hit.id for hit in hits}
             if not within:  # a topic or tag no deck has is the error `search` gives

@@ -546,7 +546,7 @@ def search(
     day = today_from(today)
     with synced_store(db, decks) as store:
         day = not_before_the_log(store, day, today)
-        parsed = with_decks(parsed, decks)
+        parsed = with_decks(parsed, decks, store=store)
         by = schedule_of(store).name
         store.ready_as_of(day, by)
         # the hits, their count, text and flags of one state of the collection: a card another

@@ -912,7 +912,7 @@ def run(
             from dlcards.commands.common import unknown_names, with_decks
             from dlcards.search import parse
 
-            query = with_decks(parse(search), decks, catalog)
+            query = with_decks(parse(search), decks, catalog, store)
             found = [hit.id for hit in store.search(query, day, by)[0]]
             if not found:  # a topic or tag no deck has is the error `search` gives
                 unknown_names(query, decks, catalog)
