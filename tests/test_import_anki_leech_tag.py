@@ -288,3 +288,28 @@ def test_a_tag_an_export_sent_and_removed_in_anki_takes_the_mark_off(tmp_path: P
     out = cli("import", "anki", str(tmp_path / "untagged.apkg"), "--db", str(db))
     assert f"took the leech mark off 1 card ({LEECH}) whose note's `leech` tag" in out, out
     assert leeches(db) == []
+
+
+def test_a_tag_a_text_export_took_off_in_anki_is_not_the_learners(tmp_path: Path) -> None:
+    """The tag reached Anki in a package; then `export text` goes into Anki: its notes carry
+    no `leech` tag (as a package without progress), and Anki's text import replaces a note's
+    tags, dating the note then. That was read as the learner's removal, and the card was
+    unleeched here; the text export now keeps that its notes carry none."""
+    from tests.test_export_anki_real import import_text
+
+    db, col = on_the_phone(tmp_path)
+    col.close()
+    made_a_leech_here(db)
+    assert "leech" in into_the_phone(db, tmp_path, "tagged.apkg")
+    cli("export", "text", "-o", str(tmp_path / "notes.txt"), "--db", str(db))
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        import_text(col, tmp_path / "notes.txt")
+        assert "leech" not in anki_notes(col)[LEECH].tags
+        studied_on_the_phone(col)
+        export_anki(col, tmp_path / "phone.apkg", legacy=False)
+    finally:
+        col.close()
+    out = cli("import", "anki", str(tmp_path / "phone.apkg"), "--db", str(db))
+    assert "leech mark" not in out, out
+    assert leeches(db) == [(LEECH, 1, True)]

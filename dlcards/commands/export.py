@@ -327,21 +327,46 @@ def _keep_leech_tags(store: Store, notes: Mapping[str, tuple[int, bool]]) -> Non
         )
 
 
-def _anki_guids(db: str | None) -> tuple[dict[str, str], dict[str, str]]:
-    """`Store.anki_guids` and `Store.anki_decks` of the database, read without creating one
-    (none before it exists, or when it cannot be read: the notes then take the GUIDs made
-    from their card ids, and the decks named from their topics)."""
+def _kept_for_anki(db: str | None) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    """`Store.anki_guids`, `Store.anki_decks` and `Store.leech_cards` of the database, read
+    without creating one (none before it exists, or when it cannot be read: the notes then
+    take the GUIDs made from their card ids, and the decks named from their topics)."""
     from dlcards.commands.common import existing_store
     from dlcards.errors import StoreError
 
     try:
         with existing_store(db) as store:
             if store is None:
-                return {}, {}
-            return store.anki_guids(), store.anki_decks()
+                return {}, {}, set()
+            return store.anki_guids(), store.anki_decks(), store.leech_cards()
     except StoreError as err:
         say(f"warning: {one_line(str(err))}; notes converted from Anki get GUIDs of their own")
-        return {}, {}
+        return {}, {}, set()
+
+
+def _sent_untagged(db: str | None, leeches: Iterable[str]) -> None:
+    """Keep that the text file's notes of these leeches carry no `leech` tag: Anki's text
+    import replaces a note's tags with the file's, and dates the note at that import (at
+    the earliest now, the file written). A tag an earlier package gave them, gone after that
+    import, was not the learner's removal (`Store.remember_leech_tags`)."""
+    import time
+
+    from dlcards.commands.common import existing_store
+
+    now = int(time.time())
+    notes = dict.fromkeys(leeches, (now, False))
+    if not notes:
+        return
+    try:
+        with existing_store(db) as store:
+            if store is not None:
+                store.remember_leech_tags(notes, seen=False)
+    except StoreError as err:
+        say(
+            f"warning: {one_line(str(err))}; not kept: the file's notes of "
+            f"{plural(len(notes), 'leech')} carry no `leech` tag (imported into Anki, they lose "
+            "it, and the next `import anki` reads that as the learner's removal)"
+        )
 
 
 def _warn_of_unkept_guids(catalog: Catalog, topics: Sequence[str], kept: Mapping[str, str]) -> None:
@@ -410,7 +435,8 @@ def text(
 
     # as the .apkg: a card converted from an Anki note is that note, and a deck renamed in
     # Anki keeps its name
-    guids, anki_decks = _anki_guids(db)
+    guids, anki_decks, leeches = _kept_for_anki(db)
+    sent: set[str] = set()  # the leeches whose notes the file holds
 
     target = target_for(output, force, database_of(db))
     catalog = load_catalog(decks or ())
@@ -430,8 +456,11 @@ def text(
                 write_text(notes, buf, header=n == 0, guids=guids, decks=anki_decks)
                 fh.write(buf.getvalue().encode("utf-8"))
                 written[0] += len(notes)
+                if leeches:
+                    sent.update(note.card_id for note in notes if note.card_id in leeches)
 
         write_output(target, force, write)
+    _sent_untagged(db, sorted(sent))
     (say if target.is_stdout else echo)(f"wrote {target.shown}: {plural(written[0], 'note')}")
 
 
