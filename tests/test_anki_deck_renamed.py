@@ -216,3 +216,33 @@ def test_the_root_renamed_in_anki_does_not_come_back(tmp_path: Path) -> None:
         assert col.note_count() == len(before)
     finally:
         col.close()
+
+
+@pytest.mark.parametrize("target", ["Default", "Deep Learning"])
+def test_cards_moved_to_a_deck_every_package_holds_stay_there(tmp_path: Path, target: str) -> None:
+    """The learner moves the topic's cards into Anki's `Default` deck (id 1, which every
+    package's collection holds), or into the root deck `Deep Learning`, and deletes the empty
+    deck: the next package names that deck as the one it holds (a second deck of that name,
+    Anki made `Default_` of it)."""
+    decks, db, col = in_anki(tmp_path)
+    try:
+        ours = [c for n in anki_notes(col).values() if n["CardId"].startswith("att-")
+                for c in n.card_ids()]  # fmt: skip
+        col.set_deck(ours, col.decks.id_for_name(target))
+        col.decks.remove([col.decks.id_for_name(OURS)])  # empty now: deleted
+        export_anki(col, tmp_path / "moved.apkg", legacy=False)
+    finally:
+        col.close()
+    out = cli("import", "anki", str(tmp_path / "moved.apkg"), "--decks", str(decks),
+              "--db", str(db))  # fmt: skip
+    assert f"named the Anki deck of attention '{target}'" in out, out
+    (decks / "attention.yaml").write_text(DECK + NEW_CARD, encoding="utf-8")
+    package = tmp_path / "again.apkg"
+    cli("export", "anki", "-o", str(package), "--decks", str(decks), "--db", str(db))
+    col, _ = import_into(tmp_path / "anki", package)
+    try:
+        assert decks_of(col) == dict.fromkeys(["att-1", "att-2", "att-3", "att-4"], target)
+        names = {d.name.casefold() for d in col.decks.all_names_and_ids()}
+        assert OURS.casefold() not in names
+    finally:
+        col.close()

@@ -146,6 +146,8 @@ code {
 .night_mode .references, .night_mode .source-question { color: #9198a1; }
 """
 
+ANKI_DEFAULT_DECK = "default"  # Anki's deck of id 1, in every collection (its name folded)
+
 ZIP_LEVEL = 1  # deflate level of the package's entries
 
 # SM-2's scheduled reviews become Anki review cards.
@@ -712,8 +714,9 @@ def _write_collection(
     dids: dict[str, int] = {}
     used = {ROOT_DECK_ID}
     # one deck a name, as Anki's names are (in any case): two topics the learner put in one
-    # deck there, or one put in the root, are that deck
-    named: dict[str, int] = {ROOT_DECK.casefold(): ROOT_DECK_ID}
+    # deck there, or one put in the root or in Anki's `Default` (id 1, which genanki's
+    # collection holds), are that deck (a second deck of a name, Anki renamed `Default_`)
+    named: dict[str, int] = {ROOT_DECK.casefold(): ROOT_DECK_ID, ANKI_DEFAULT_DECK: 1}
     nids: set[int] = set()  # the note ids given (each card's id is its note's + 1)
     notes: list[tuple[Any, ...]] = []
     cards: list[tuple[Any, ...]] = []
