@@ -376,6 +376,41 @@ def test_a_title_source_or_computation_edit_reaches_anki(
     assert notes["gd-23"].mod == gd.mod  # another deck's note, untouched
 
 
+def test_a_dlcards_that_words_a_step_otherwise_updates_the_note_in_anki(
+    col: Collection, tmp_path: Path, user_decks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A note's back holds the engine's worked steps: a dlcards upgrade that changes only a
+    step's wording (the decks as they were) must reach the notes Anki has, and only the notes
+    that show that step. The note's digest covered the computation's block, not the words
+    the engine writes for it, so the sync kept every note's time and Anki kept the old
+    steps."""
+    import dlcards.catalog
+    import dlcards.engine.training as training
+
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    import_apkg(col, path)
+    before = notes_by_card_id(col)
+    assert "mini-batch gradient descent" in before["batches-2"]["Back"]
+    variant = training._variant
+
+    def reworded(n: int, batch_size: int) -> str:
+        return variant(n, batch_size).replace("mini-batch gradient descent", "minibatch SGD")
+
+    monkeypatch.setattr(training, "_variant", reworded)
+    monkeypatch.setattr(dlcards.catalog, "__version__", "99.0.0")  # the upgrade: decks unchanged
+    export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    log = import_apkg(col, path)
+    after = notes_by_card_id(col)
+    for cid in ("batches-1", "batches-2"):
+        assert "minibatch SGD" in after[cid]["Back"], after[cid]["Back"]
+        assert "mini-batch gradient descent" not in after[cid]["Back"]
+    assert after["batches-1"]["Front"] == before["batches-1"]["Front"]
+    changed = {cid for cid, note in after.items() if note["Back"] != before[cid]["Back"]}
+    assert len(log.updated) == len(changed) >= 2  # the notes that show the step, only those
+    assert all("minibatch SGD" in after[cid]["Back"] for cid in changed)
+
+
 # --- progress -----------------------------------------------------------------------------------
 
 

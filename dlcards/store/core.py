@@ -386,6 +386,11 @@ class Store(Reports, Merging):
                 if kept is not None and have is not None and have[:4] == want and have[7] == shown:
                     continue
                 edited = kept or parts[deck].edited or int(now.timestamp())
+                if kept is None and have is not None and have[6] is not None and edited <= have[6]:
+                    # the note changed, but not by a save of its deck file after it last
+                    # changed (a dlcards upgrade words its steps or its HTML otherwise): dated
+                    # now, later than the note Anki holds, which Anki replaces only if older
+                    edited = max(int(now.timestamp()), have[6] + 1)
                 rowid = have[5] if have is not None else None
                 if have is None or have[4] != digest:
                     if fields is None:

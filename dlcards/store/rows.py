@@ -421,19 +421,15 @@ def _entity_shown(m: re.Match[str]) -> str:
 
 
 def note_hash(card: Card, title: str) -> str:
-    """A digest of what a card's exported note shows besides what `Card.content_hash` and
-    `search_hash` cover: its topic's title (the note's deck and a field), its source line and
-    its computations (each one's live result on the back). The computations as the deck cache
-    writes them, so a card parsed and one read from the cache give the same digest."""
-    import hashlib
+    """A digest of every byte a card's exported note holds (`dlcards.export.anki.
+    note_digest`): its deck, its fields as Anki gets them (the card's text as HTML, each
+    computation's live result and the engine's worked steps, the title, the source line) and
+    its tags. A digest of the computations' blocks alone missed the engine's own words: a
+    dlcards upgrade that changed only the wording of a step never reached the Anki notes.
+    `title`: the card's topic's title."""
+    from dlcards.export.anki import anki_note, note_digest
 
-    compute = ""
-    if card.compute:
-        import json
-
-        compute = json.dumps([b.as_json() for b in card.compute], sort_keys=True)
-    text = f"{title}\x00{card.source or ''}\x00{compute}\x00"
-    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+    return note_digest(anki_note(card, title))
 
 
 def search_hash(fields: Sequence[str]) -> str:
