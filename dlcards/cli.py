@@ -60,8 +60,9 @@ class _Group(TyperGroup):
         return super().make_context(info_name, args, parent, **extra)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Click's main, with usage errors (unknown option, missing argument) shown in two lines
-        like every other error: `error: ...` and where to find help."""
+        """Click's main, with usage errors (an unknown command or option, a missing or extra
+        argument, an option without its value) said in dlcards's words on one line, like every
+        other error (`usage_words`), exit code 2."""
         if not kwargs.get("standalone_mode", True):
             return super().main(*args, **kwargs)
         exceptions = _click_exceptions()
@@ -70,15 +71,11 @@ class _Group(TyperGroup):
             code = super().main(*args, **kwargs)
         except exceptions.ClickException as err:
             if isinstance(err, exceptions.UsageError) and not _is_help(err):
-                say(f"error: {click_line(_plain_message(err))}")
-                if err.ctx is not None:
-                    say(f"Try '{err.ctx.command_path} --help' for help.")
-                else:  # the parser's own (an option without its value): the command's help
-                    given = kwargs.get("args", args[0] if args else None)
-                    words = sys.argv[1:] if given is None else list(given)
-                    name = next((a for a in words if a in COMMANDS), None)
-                    where = f"dlcards {name}" if name else "dlcards"
-                    say(f"Try '{where} --help' for help.")
+                given = kwargs.get("args", args[0] if args else None)
+                words = sys.argv[1:] if given is None else list(given)
+                from dlcards.usage import usage_words
+
+                say(f"error: {click_line(usage_words(err, words))}")
             else:
                 err.show()
             sys.exit(err.exit_code)
@@ -176,10 +173,33 @@ class _Command(TyperCommand):
         # command that reads words like options (`search -- --momentum`, `dlcards.cli.
         # after_dashes`)
         ctx.meta[_AFTER_DASHES] = len(args) - len(words) - 1 if "--" in args else 0
-        return super().parse_args(ctx, args)
+        # words left over once the arguments are taken: refused here, with the words
+        # themselves (click's message joins them with spaces), for `usage_words`
+        allowed = ctx.allow_extra_args
+        ctx.allow_extra_args = True
+        try:
+            rest: list[str] = super().parse_args(ctx, args)
+        finally:
+            ctx.allow_extra_args = allowed
+        if rest and not allowed and not ctx.resilient_parsing:
+            raise _ExtraArguments(rest, ctx)
+        return rest
+
+
+class _ExtraArguments(_click_module("exceptions").UsageError):  # type: ignore[misc]
+    """More words than a command's arguments take; `extra`: those words."""
+
+    def __init__(self, extra: list[str], ctx: Any) -> None:
+        super().__init__(f"unexpected extra arguments: {' '.join(extra)}", ctx)
+        self.extra = extra
 
 
 _AFTER_DASHES = "dlcards.after_dashes"
+
+
+def current_context() -> Any:
+    """Click's context of the command running now, or None outside one."""
+    return _click_module("globals").get_current_context(silent=True)
 
 
 def after_dashes() -> int:
@@ -202,22 +222,6 @@ def _help_anywhere(obj: typer.Typer) -> None:
 def _click_exceptions() -> Any:
     """Click's exceptions as typer raises them."""
     return _click_module("exceptions")
-
-
-def _plain_message(err: Any) -> str:
-    """Click's message, a bad value of a number option said as dlcards says its own."""
-    from dlcards.console import plain_bad_value
-
-    message: str = err.format_message()
-    param = getattr(err, "param", None)
-    kind = getattr(getattr(param, "type", None), "name", "")
-    if param is None or not param.opts or not kind.startswith(("int", "float", "choice")):
-        return message
-    option = max(param.opts, key=len)  # --count, not -n
-    low, high = getattr(param.type, "min", None), getattr(param.type, "max", None)
-    choices = [str(c) for c in getattr(param.type, "choices", ())]
-    plain = plain_bad_value(message, option, kind.startswith("int"), low, high, choices)
-    return message if plain is None else plain
 
 
 def _is_help(err: Any) -> bool:

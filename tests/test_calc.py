@@ -199,8 +199,15 @@ def test_list_one_and_as_json() -> None:
         (["sigmoid", "2"], "error: calc takes key=value arguments: did you mean z=2?"),
         (["huber", "-1"], "error: calc takes key=value arguments, got '-1'; usage: huber "),
         # a mistyped option is still one
-        (["sigmoid", "--jsn", "z=1"], "error: no such option: --jsn (did you mean --json? see "),
-        (["--lst"], "error: no such option: --lst (did you mean --list? see `dlcards calc"),
+        (
+            ["sigmoid", "--jsn", "z=1"],
+            "error: dlcards calc has no option --jsn: did you mean --json?",
+        ),
+        (["--lst"], "error: dlcards calc has no option --lst: did you mean --list?"),
+        (
+            ["--x"],
+            "error: dlcards calc has no option --x (`dlcards calc --help` lists its options; calc ",
+        ),
         (["--", "-sigmoid"], "error: unknown computation '-sigmoid' (did you mean 'sigmoid'?)"),
         (["huber", "error="], "error: error has no value"),
         (["huber", "error=1", "error=2"], "error: error is given twice"),

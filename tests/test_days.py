@@ -67,12 +67,13 @@ def test_the_collection_s_hour_gives_every_command_its_day(isolated: Path) -> No
 )
 def test_config_names_an_unknown_option_as_an_option(isolated: Path, args: list[str]) -> None:
     """`config --json` said "unknown setting '--json'" and `config scheduler --force` "must be
-    sm2 or fsrs, not '--force'": an option is named as one (`-5` stays a value to refuse)."""
+    sm2 or fsrs, not '--force'": an option is named as one (`-5` stays a value to refuse),
+    as every command names it (`dlcards.usage`)."""
     result = runner.invoke(app, ["config", *args])
     name = next(a for a in args if a.startswith("--")).partition("=")[0]
     assert (result.exit_code, result.output) == (
         2,
-        f"error: no such option: {name} (see `dlcards config --help`)\n",
+        f"error: dlcards config has no option {name} (`dlcards config --help` lists its options)\n",
     )
     negative = runner.invoke(app, ["config", "new_per_day", "-5"])
     assert negative.exit_code == 2 and "new_per_day must be from 0 to 9999" in negative.output

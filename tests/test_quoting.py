@@ -110,8 +110,8 @@ CASES = {
     # click's messages, through the error funnel
     "click int": ([b"simulate", b"--days", BAD], "--days must be a whole number, not '\\xff'"),
     "click int range": ([b"quiz", b"--count", BAD], "a whole number, 1 or more, not '\\xff'"),
-    "click command": ([BAD], "No such command '\\xff'"),
-    "click option": ([b"due", b"--" + BAD], "No such option: --\\xff"),
+    "click command": ([BAD], "dlcards has no command '\\xff'"),
+    "click option": ([b"due", b"--" + BAD], "dlcards due has no option --\\xff"),
 }
 
 

@@ -700,16 +700,24 @@ def test_a_snippet_cut_to_the_terminal_keeps_its_match(
             assert query in line.lower(), (width, line)
 
 
-@pytest.mark.parametrize("typo", ["--ids", "--limt=3", "--jsn"])
-def test_an_unknown_option_is_an_error_not_a_word(typo: str) -> None:
+@pytest.mark.parametrize(
+    ("typo", "said"),
+    [
+        ("--ids", "(`dlcards search --help` lists its options; -word excludes a word; after `--` "
+         "every word is the query's)"),
+        ("--limt=3", ": did you mean --limit?"),
+        ("--jsn", ": did you mean --json?"),
+    ],
+)  # fmt: skip
+def test_an_unknown_option_is_an_error_not_a_word(typo: str, said: str) -> None:
     """`-word` is a query term (unknown short options are let through for it); a mistyped long
     option is not a word to search for, and says so rather than changing the results."""
     result = runner.invoke(app, ["search", "gradient", typo])
     assert result.exit_code == 2
     name = typo.partition("=")[0]
+    sep = "" if said.startswith(":") else " "
     assert result.output.strip().splitlines() == [
-        f"error: no such option: {name} (see `dlcards search --help`; -word excludes a word; "
-        "after `--` every word is the query's)"
+        f"error: dlcards search has no option {name}{sep}{said}"
     ]
 
 
@@ -736,7 +744,9 @@ def test_after_dashes_every_word_is_the_querys() -> None:
     result = runner.invoke(app, ["search", "--", "momentum", "--json"])
     assert result.exit_code == 0 and not result.output.startswith("{"), result.output
     typo = runner.invoke(app, ["search", "--momentum", "--", "gradient"])
-    assert typo.exit_code == 2 and typo.output.startswith("error: no such option: --momentum")
+    assert typo.exit_code == 2 and typo.output.startswith(
+        "error: dlcards search has no option --momentum"
+    )
     # the installed command (its fast path's rearranging of the words) reads it the same
     shell = subprocess.run(
         [sys.executable, "-m", "dlcards", "search", "--limit", "300", "--json", "--", "--momentum"],

@@ -75,14 +75,9 @@ def _refuse_options(names: list[str], assignments: list[str]) -> None:
     words = [*names, *assignments]
     for word in words[: len(words) - after_dashes()]:
         if word.startswith("-") and len(word) > 1 and "=" not in word and not _is_number(word):
-            from difflib import get_close_matches
+            from dlcards.usage import unknown_option_here
 
-            near = get_close_matches(word, ["--list", "--json", "--help"], n=1)
-            meant = f"did you mean {near[0]}? " if near else ""
-            raise UsageError(
-                f"no such option: {word} ({meant}see `dlcards calc --help`; calc takes "
-                "key=value arguments)"
-            )
+            raise UsageError(unknown_option_here(word, "calc takes key=value arguments"))
 
 
 def parse_assignments(comp: engine.Computation, assignments: list[str]) -> dict[str, str]:

@@ -47,9 +47,9 @@ def config(
 
     for word in (key, value):  # unknown options come through as words (`-5` is a value)
         if word is not None and word.startswith("--") and len(word) > 2:
-            raise UsageError(
-                f"no such option: {word.partition('=')[0]} (see `dlcards config --help`)"
-            )
+            from dlcards.usage import unknown_option_here
+
+            raise UsageError(unknown_option_here(word))
 
     console = out()
     chosen = setting(key) if key is not None else None

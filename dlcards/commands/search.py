@@ -45,10 +45,12 @@ def search(
     unknown = [word for word in options if word.startswith("--") and len(word) > 2]
     if unknown:
         from dlcards.errors import UsageError
+        from dlcards.usage import unknown_option_here
 
         raise UsageError(
-            f"no such option: {unknown[0].partition('=')[0]} (see `dlcards search --help`; "
-            "-word excludes a word; after `--` every word is the query's)"
+            unknown_option_here(
+                unknown[0], "-word excludes a word; after `--` every word is the query's"
+            )
         )
     from dlcards.commands import run
 
