@@ -56,12 +56,40 @@ def test_bce_cards_steps_say_y_hat_as_their_questions_do(card_id: str) -> None:
     assert not _symbol("p").search(text), text
 
 
-@pytest.mark.parametrize("card_id", ["mlp-11", "mlp-15", "mlp-21"])
-def test_mlp_cards_steps_say_z_new_w_p_b_new(card_id: str) -> None:
+@pytest.mark.parametrize(
+    ("card_id", "first"),
+    [
+        ("mlp-11", "Z_new = W₁P₁ + W₂P₂ + B_new = 10·0.7 + 5·0.8 − 3"),
+        ("mlp-15", "Z_new = W₁P₁ + W₂P₂ = 10·0.7 + 5·0.8"),
+        ("mlp-21", "Z_new = W₁P₁ + W₂P₂ + W₃P₃ + B_new = 10·0.7 + 5·0.8 + 2·0.6 − 3"),
+        ("mlp-12", "P₁ + P₂ = W₁P₁ + W₂P₂ = 1·0.7 + 1·0.8"),
+    ],
+)
+def test_mlp_cards_steps_write_the_sum_out_as_their_questions_do(card_id: str, first: str) -> None:
+    """mlp-11 asks about W₁P₁ + W₂P₂ + B_new (mlp-12, -15 and -21 write their sums out too)
+    and its steps said Z_new = ∑ Wᵢ·Pᵢ + B_new: the terms as the card writes them, then the
+    numbers (`symbols: {i: "1"}`, the first index)."""
     text = steps_of(card_id)
-    assert text.startswith("Z_new = ∑ Wᵢ·Pᵢ"), text
-    for name in ("z", "w", "p", "b", "wᵢ", "pᵢ"):
+    assert text.splitlines()[0] == first, text
+    for name in ("z", "w", "p", "b", "wᵢ", "pᵢ", "∑"):
         assert not _symbol(name).search(text), (name, text)
+
+
+def test_a_sum_is_written_out_from_the_first_index_a_card_gives() -> None:
+    """Two or three terms, written out from the card's first index; more, or no index given
+    (calc, a card that writes ∑), as ∑; names longer than a letter keep the `·`."""
+
+    def first_step(ps: list[float], ws: list[float], **names: str) -> str:
+        return engine.run("weighted_sum", {"p": ps, "w": ws, "b": 1}, names).steps[0]
+
+    assert first_step([1, 2], [3, 4]) == "z = ∑ wᵢ·pᵢ + b = 3·1 + 4·2 + 1"
+    assert first_step([1, 2], [3, 4], i="1") == "z = w₁p₁ + w₂p₂ + b = 3·1 + 4·2 + 1"
+    assert first_step([1, 2, 3], [3, 4, 5], i="0", p="x").startswith("z = w₀x₀ + w₁x₁ + w₂x₂ + b")
+    assert first_step([1, 2, 3, 4], [1, 1, 1, 1], i="1").startswith("z = ∑ wᵢ·pᵢ + b")
+    assert first_step([1, 2], [3, 4], i="9", w="w_old").startswith("z = w_old₉·p₉ + w_old₁₀·p₁₀")
+    for bad in ("one", "-1", "١"):
+        with pytest.raises(UsageError, match=f"its symbol i is the first index.*not '{bad}'"):
+            first_step([1, 2], [3, 4], i=bad)
 
 
 def test_gd_2_steps_say_w_old_and_w_new() -> None:
@@ -112,4 +140,4 @@ def test_a_quiz_question_on_fresh_numbers_shows_the_cards_symbols(card_id: str) 
         question = typed_question(card, random.Random(seed))
         assert question is not None and question.result is not None
         first = question.result.steps[0]
-        assert first.startswith(("bce = −[y·log(ŷ)", "Z_new = ∑ Wᵢ·Pᵢ", "W_new = W_old")), first
+        assert first.startswith(("bce = −[y·log(ŷ)", "Z_new = W₁P₁ + W₂P₂", "W_new = W_old")), first

@@ -29,7 +29,7 @@ from dlcards.engine.core import (
     signed,
     signed_exact,
 )
-from dlcards.errors import UsageError
+from dlcards.errors import UsageError, quoted
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -73,18 +73,43 @@ def _sum_text(values: list[float]) -> str:
     return " ".join([fmt(values[0]), *(signed(v) for v in values[1:])])
 
 
+WRITTEN_OUT = 3
+"""The most terms a sum whose card numbers them (`symbols: {i: 1}`) writes out one by one
+(`W₁P₁ + W₂P₂ + W₃P₃`); a longer one is written `∑ Wᵢ·Pᵢ`."""
+
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def sum_of_products(sw: str, sp: str, count: int, first: str | None) -> str:
+    """`∑ wᵢ·pᵢ`, the sum of `count` products of `sw` and `sp`; written out term by term from
+    index `first` (`W₁P₁ + W₂P₂`, as a card's question writes them) when the card gives its
+    first index and there are at most WRITTEN_OUT terms. Two one-letter symbols are written
+    side by side as the card writes them (`W₁P₁`); longer ones with `·` between."""
+    if first is not None and not (first.isdecimal() and first.isascii()):
+        raise UsageError(
+            f"weighted_sum: its symbol i is the first index, a whole number such as 0 or 1, "
+            f"not {quoted(first)}"
+        )
+    if first is None or count > WRITTEN_OUT:
+        return f"∑ {sw}ᵢ·{sp}ᵢ"
+    times = "" if len(sw) == 1 and len(sp) == 1 else "·"
+    indexes = [str(int(first) + k).translate(_SUBSCRIPT) for k in range(count)]
+    return " + ".join(f"{sw}{i}{times}{sp}{i}" for i in indexes)
+
+
 def weighted_sum(p: list[float], w: list[float], b: float, names: Names = NO_NAMES) -> Outcome:
     sz, sw, sp, sb = named(names, "z", "w", "p", "b")
     _same_length("p", p, "w", w)
+    terms = sum_of_products(sw, sp, len(w), names.get("i"))
     # each product exactly: 10⁻²⁰⁰·10⁻²⁰⁰ is 10⁻⁴⁰⁰, not 0, and 3·(−10³⁰⁸) not −∞
     products = [decimal(wi) * decimal(pi) for wi, pi in zip(w, p, strict=True)]
     z = _dot(w, p, b)
     exact = sum(products, decimal(b))
     shown = " ".join([fmt_exact(products[0]), *(signed_exact(q) for q in products[1:])])
     if b == 0:  # no bias, or one folded into w (the bias trick): no "+ b" that reads as 0
-        return z, [f"{sz} = ∑ {sw}ᵢ·{sp}ᵢ = {_terms(w, p)}", f"= {shown} = {as_computed(z, exact)}"]
+        return z, [f"{sz} = {terms} = {_terms(w, p)}", f"= {shown} = {as_computed(z, exact)}"]
     return z, [
-        f"{sz} = ∑ {sw}ᵢ·{sp}ᵢ + {sb} = {_terms(w, p)} {signed(b)}",
+        f"{sz} = {terms} + {sb} = {_terms(w, p)} {signed(b)}",
         f"= {shown} {signed(b)} = {as_computed(z, exact)}",
     ]
 
@@ -325,7 +350,7 @@ COMPUTATIONS: tuple[Computation, ...] = (
         "z = ∑ wᵢ·pᵢ + b",
         "a neuron's pre-activation: dot product plus bias",
         weighted_sum,
-        symbols=("z", "w", "p", "b"),
+        symbols=("z", "w", "p", "b", "i"),  # i: the first index, to write the terms out
     ),
     Computation(
         "perceptron_loss",
