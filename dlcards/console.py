@@ -277,9 +277,17 @@ def print_json(data: object) -> None:
         reader_left()
 
 
+def counted(n: int) -> str:
+    """A count as a learner reads it, its thousands grouped: `7`, `1,234`, `100,000`. The
+    one way a count reaches the screen (`plural`, every table and summary): `due` printed
+    `1234 cards due` where `stats` printed `1,234`. What a program reads stays bare: `due
+    --count`, --json, CSV."""
+    return f"{n:,}"
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
-    """`1 card`, `2 cards`, `0 cards` (`many` for irregular plurals)."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
+    """`1 card`, `2 cards`, `0 cards`, `1,234 cards` (`many` for irregular plurals)."""
+    return f"{counted(n)} {word if n == 1 else (many or word + 's')}"
 
 
 LISTED = 20
@@ -331,7 +339,10 @@ _CLICK_VALUE = re.compile(
 )
 
 
-def _bound(n: float) -> str:
+def bound(n: float) -> str:
+    """A limit of a range a message states (`from 0 to 9999`, `from 0 to 1,000,000`): grouped
+    from five digits on, as every message that states one writes it (`config` said
+    `1000000` where `study --reviews` said `1,000,000`)."""
     return f"{n:,}" if abs(n) >= 10_000 else f"{n:g}"
 
 
@@ -356,11 +367,11 @@ def plain_bad_value(
         return f"{option} must be {listed}, not {value}"
     kind = "a whole number" if whole else "a number"
     if low is not None and high is not None:
-        span = f"from {_bound(low)} to {_bound(high)}"
+        span = f"from {bound(low)} to {bound(high)}"
     elif low is not None:
-        span = f"{_bound(low)} or more"
+        span = f"{bound(low)} or more"
     elif high is not None:
-        span = f"{_bound(high)} or less"
+        span = f"{bound(high)} or less"
     else:
         return f"{option} must be {kind}, not {value}"
     if "is not in the range" in message:  # a number, out of the range

@@ -103,7 +103,7 @@ def fit(
     before they are evaluated. UsageError if there are fewer than `minimum` items."""
     items = training_items(histories)
     if len(items) < minimum:
-        from dlcards.console import plural
+        from dlcards.console import counted, plural
 
         try:  # both at once: a learner who studied the rest would only then hear of the extra
             _library()
@@ -112,7 +112,8 @@ def fit(
             missing = "; it also needs the optional FSRS optimizer: pip install 'dlcards[optimize]'"
         raise UsageError(
             f"too few reviews to fit FSRS: {plural(len(items), 'review')} of cards seen before, "
-            f"{minimum} needed; study {minimum - len(items)} more and run it again{missing}"
+            f"{counted(minimum)} needed; study {counted(minimum - len(items))} more and run it "
+            f"again{missing}"
         )
     lib = _library()
     fitted = lib.FSRS(list(default)).compute_parameters(_items(lib, items), enable_short_term=False)

@@ -145,7 +145,9 @@ def paint(
         last = offset + room
         body_lines = head + rest[offset:last]
         first = 1 if offset == 0 else pinned + offset + 1
-        where = f"lines {first}-{pinned + last} of {pinned + len(rest)}"
+        from dlcards.console import counted
+
+        where = f"lines {counted(first)}-{counted(pinned + last)} of {counted(pinned + len(rest))}"
         down, up = scroll_keys
         more = " · ".join(
             [*([f"{down} more"] if offset < most else []), *([f"{up} back"] if offset else [])]

@@ -74,13 +74,14 @@ def _count(key: str, high: int, low: int = 0) -> Callable[[str], int]:
     def parse(text: str) -> int:
         value = text.strip()
         digits = value[1:] if value.startswith(("-", "+")) else value
+        from dlcards.console import bound
+
+        span = f"from {bound(low)} to {bound(high)}"
         if not digits.isdigit() or len(digits) > 12:
-            raise SettingError(
-                f"{key} must be a whole number from {low} to {high}, not {quoted(text)}"
-            )
+            raise SettingError(f"{key} must be a whole number {span}, not {quoted(text)}")
         number = int(value)
         if not low <= number <= high:
-            raise SettingError(f"{key} must be from {low} to {high}, not {number}")
+            raise SettingError(f"{key} must be {span}, not {number}")
         return number
 
     return parse

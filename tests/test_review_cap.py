@@ -201,7 +201,7 @@ def test_a_bad_cap_names_the_word_too() -> None:
     result = runner.invoke(app, ["config", "reviews_per_day", "lots"])
     assert result.exit_code == 2
     assert result.output.strip() == (
-        "error: reviews_per_day must be a whole number from 0 to 1000000, not 'lots'; "
+        "error: reviews_per_day must be a whole number from 0 to 1,000,000, not 'lots'; "
         "or `unlimited` for no cap"
     )
 

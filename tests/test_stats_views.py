@@ -108,12 +108,13 @@ def test_a_narrow_heatmap_sums_the_weeks_it_shows(log: dict) -> None:
         first = date.fromisoformat(data["heatmap"]["first"]) + timedelta(weeks=53 - weeks)
         counts = {day: n for day, n in per_day.items() if first <= day <= TODAY}
         footer = " ".join(line.strip("│ ") for line in shown.splitlines()[-5:])
-        said = re.search(r"(\d+) reviews on (\d+) days? since (\S+)", footer)
+        said = re.search(r"([\d,]+) reviews on ([\d,]+) days? since (\S+)", footer)
         assert said is not None, shown
-        assert said.groups() == (str(sum(counts.values())), str(len(counts)), first.isoformat())
+        total = f"{sum(counts.values()):,}"  # a count as every count is shown: 1,047
+        assert said.groups() == (total, f"{len(counts):,}", first.isoformat())
         peak = max(counts.values())
         busiest = max(day for day, n in counts.items() if n == peak)  # the latest of a tie
-        assert f"busiest day: {busiest.isoformat()}, {peak} reviews" in footer
+        assert f"busiest day: {busiest.isoformat()}, {peak:,} reviews" in footer
         title = "reviews per day, past year" if weeks == 53 else f"reviews, {weeks} weeks"
         assert title in shown.splitlines()[0]
 
@@ -377,12 +378,12 @@ def test_the_forecast_title_is_a_whole_statement_at_any_width(width: int) -> Non
     shown = int(days[1]) if days else 0
     total = sum(r["due"] for r in rows[:shown]) if shown else None
     whole = (
-        r"due( reviews)?(, next \d+ days|, \d+ days)?: \d+"
-        r"( in all, most 43183 on one day|, most 43183/day)?"
+        r"due( reviews)?(, next \d+ days|, \d+ days)?: \d{1,3}(,\d{3})*"
+        r"( in all, most 43,183 on one day|, most 43,183/day)?"
     )
     assert re.fullmatch(whole, title[1]), top
     if total is not None:
-        assert f": {total}" in title[1]
+        assert f": {total:,}" in title[1]
     assert len(top) <= width
 
 

@@ -17,7 +17,7 @@ from dlcards.commands.options import (
     TodayOption,
     TopicOption,
 )
-from dlcards.console import SUSPENDED_MARK
+from dlcards.console import SUSPENDED_MARK, counted
 
 
 def topics(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> None:
@@ -122,9 +122,9 @@ def list_cards(
         console.print(_leech_table(cards, shown, lapses, console.width))
         n_held = sum(held for _, held in lapses.values())
         console.print(
-            f"[dim]{plural(len(cards), 'leech', 'leeches')} ({n_held} suspended, marked (s)); "
-            "rewrite one with `dlcards edit ID`, take its mark off with `dlcards unleech ID`, "
-            "bring it back with `dlcards unsuspend ID`[/dim]"
+            f"[dim]{plural(len(cards), 'leech', 'leeches')} ({counted(n_held)} suspended, marked "
+            "(s)); rewrite one with `dlcards edit ID`, take its mark off with "
+            "`dlcards unleech ID`, bring it back with `dlcards unsuspend ID`[/dim]"
         )
         return
     if not cards:  # not a table's header with no row under it (a UX sweep)
@@ -139,7 +139,7 @@ def list_cards(
     for chunk in _card_table(cards, console.width, held, leech_ids):
         console.print(chunk)
     n_held = sum(c.id in held for c in cards) if held else 0
-    said = f" ({n_held} suspended, marked {SUSPENDED_MARK.strip()})" if n_held else ""
+    said = f" ({counted(n_held)} suspended, marked {SUSPENDED_MARK.strip()})" if n_held else ""
     console.print(f"[dim]{plural(len(cards), 'card')}{said}[/dim]")
 
 
@@ -246,7 +246,7 @@ def _leech_table(
 
     id_width = max([len("id"), *(len(c.id) for c in cards)])
     topic_width = max([len("topic"), *(len(c.topic) for c in cards)])
-    counts = [f"{n}{' (s)' if held else ''}" for n, held in (lapses[c.id] for c in cards)]
+    counts = [f"{counted(n)}{' (s)' if held else ''}" for n, held in (lapses[c.id] for c in cards)]
     lapses_width = max([len("lapses"), *map(len, counts)])
     show_topic = id_width + lapses_width + topic_width + 3 * 2 + 10 <= width
     room = width - id_width - lapses_width - 2 * 2 - ((topic_width + 2) if show_topic else 0)

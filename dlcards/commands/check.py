@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dlcards.commands.options import DecksOption, JsonOption
+from dlcards.console import counted, plural
 from dlcards.errors import DlcardsError, quoted
 
 if TYPE_CHECKING:
@@ -208,16 +209,18 @@ def _summary(report: Report) -> str:
     mismatches = report.count("mismatch")
     errors = report.count("error") + sum(len(p) for p in report.quiz_problems.values())
     errata, notes = len(report.of_kind("erratum")), len(report.of_kind("note"))
+    c = counted
     parts = [
-        f"{report.cards} cards, {report.math_cards} math",
-        f"{errata} {'erratum' if errata == 1 else 'errata'}, {notes} note{'s' * (notes != 1)}"
-        f", {len(report.unreferenced)} without references",
-        f"{n} computations: {report.count('ok')} ok, {report.count('computed')} computed, "
-        f"{report.count('erratum')} erratum, {mismatches} MISMATCH, {errors} error",
-        f"{report.quiz_templates} quiz templates × {QUIZ_DRAWS} draws",
+        f"{c(report.cards)} cards, {c(report.math_cards)} math",
+        f"{plural(errata, 'erratum', 'errata')}, {plural(notes, 'note')}"
+        f", {c(len(report.unreferenced))} without references",
+        f"{c(n)} computations: {c(report.count('ok'))} ok, {c(report.count('computed'))} "
+        f"computed, {c(report.count('erratum'))} erratum, {c(mismatches)} MISMATCH, "
+        f"{c(errors)} error",
+        f"{c(report.quiz_templates)} quiz templates × {c(QUIZ_DRAWS)} draws",
     ]
     if report.warnings:
-        parts.append(f"{len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}")
+        parts.append(plural(len(report.warnings), "warning"))
     return " · ".join(parts)
 
 
@@ -479,7 +482,7 @@ def check(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> No
                 echo(f"error: {problem}")
         if len(problems) > 1:
             raise DeckError(
-                f"check failed: {len(problems)} deck files have errors "
+                f"check failed: {counted(len(problems))} deck files have errors "
                 f"({'listed above' if not json_ else 'deck_errors'})"
             ) from None
         raise
@@ -490,7 +493,7 @@ def check(decks: list[str] | None = DecksOption, json_: bool = JsonOption) -> No
         _print(report, out())
     failures = report.failures
     if failures:
-        more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
+        more = f" (and {counted(len(failures) - 3)} more)" if len(failures) > 3 else ""
         hints = []
         if report.count("mismatch"):
             hints.append(

@@ -574,7 +574,7 @@ def reading_notice(loading: Loading, stream: TextIO | None) -> Iterator[None]:
         with suppress(OSError):
             size += file.stat().st_size
     files = plural(len(loading.fresh), "deck file")
-    line = f"reading {files} ({size / 1e6:.0f} MB) into the database…"
+    line = f"reading {files} ({size / 1e6:,.0f} MB) into the database…"
     with status_line(line, stream):
         yield
 

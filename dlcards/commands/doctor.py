@@ -177,10 +177,12 @@ def doctor(
     if report.healthy:
         repaired = any(f.repaired for f in report.findings)
         if report.taken_out:
-            rows = "log row" if report.taken_out == 1 else "log rows"
+            from dlcards.console import plural
+
+            rows = plural(report.taken_out, "log row")
             _say(
-                f"Repaired; {report.taken_out} {rows} no replay could read taken out (the backup "
-                "made first keeps them), nothing else lost."
+                f"Repaired; {rows} no replay could read taken out (the backup made first keeps "
+                "them), nothing else lost."
             )
         else:
             typer.echo("Repaired; nothing was lost." if repaired else "No problems found.")
@@ -280,7 +282,9 @@ def backup(
         return
     total = sum(b.size for b in found)
     n = len(found)
-    header = [f"{n}", f"backup{'' if n == 1 else 's'}", "of", str(path), "in"]
+    from dlcards.console import counted
+
+    header = [counted(n), f"backup{'' if n == 1 else 's'}", "of", str(path), "in"]
     header += [f"{backups.folder_of(path)},", f"{_size(total)}:"]  # a size is one word
     from dlcards.errors import CONTROL_ESCAPES
 

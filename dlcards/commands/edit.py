@@ -853,7 +853,7 @@ def copy(
 ) -> None:
     """Copy the built-in decks to DIR, to edit them (use them with --decks DIR)."""
     from dlcards.catalog import builtin_decks_dir
-    from dlcards.console import echo
+    from dlcards.console import echo, plural
     from dlcards.fileio import atomic_write_all, clean_stale_temps
     from dlcards.prompt import is_deck_name
 
@@ -882,9 +882,9 @@ def copy(
             f"cannot copy the decks to {directory}: {err.strerror} ({where})"
         ) from None
     echo(
-        f"copied {len(sources)} decks to {directory}; use them with --decks {directory} or "
-        f"DLCARDS_DECKS={directory}: they replace the built-in decks (same ids, progress "
-        "kept), and `dlcards add` / `dlcards edit ID` change them"
+        f"copied {plural(len(sources), 'deck')} to {directory}; use them with --decks "
+        f"{directory} or DLCARDS_DECKS={directory}: they replace the built-in decks (same ids, "
+        "progress kept), and `dlcards add` / `dlcards edit ID` change them"
     )
 
 

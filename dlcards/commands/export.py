@@ -22,7 +22,7 @@ from dlcards.commands.common import (
     today_from,
 )
 from dlcards.commands.options import DbOption, DecksOption, TagOption, TodayOption, TopicOption
-from dlcards.console import echo, plural
+from dlcards.console import counted, echo, plural
 from dlcards.errors import StoreError, UsageError, one_line
 from dlcards.stdio import say
 
@@ -304,11 +304,11 @@ def anki(
     )
     if with_progress:
         summary += (
-            f"; progress for {plural(counts.learned, 'reviewed card')} ({counts.due} due by "
-            f"{day.isoformat()}), {counts.new} new"
+            f"; progress for {plural(counts.learned, 'reviewed card')} ({counted(counts.due)} due "
+            f"by {day.isoformat()}), {counted(counts.new)} new"
         )
         if counts.suspended:
-            summary += f", {counts.suspended} suspended"
+            summary += f", {counted(counts.suspended)} suspended"
     (say if target.is_stdout else echo)(summary)
 
 

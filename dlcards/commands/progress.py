@@ -164,7 +164,7 @@ def _known_ids(
     """The cards `card_ids` name, each once, in the order given; an id in no deck is refused
     before anything is written (a UsageError: one such id with the ids it may have meant, more
     counted and named, saying nothing was `done`)."""
-    from dlcards.console import escaped, listed
+    from dlcards.console import counted, escaped, listed
 
     decks_as_committed(db)  # a killed import's decks are not the learner's
     catalog = catalog_with(card_ids, decks or ())
@@ -190,7 +190,7 @@ def _known_ids(
         raise refused or _refusal(catalog, cid, db)
     if named:
         raise UsageError(
-            f"{len(named)} of the card ids are in no deck: {listed(named)}; nothing was "
+            f"{counted(len(named))} of the card ids are in no deck: {listed(named)}; nothing was "
             f"{done} (see `dlcards list`)"
         )
     return list(dict.fromkeys(ids))
@@ -354,7 +354,7 @@ def reset(
         what = f"{plural(len(ids), 'card')} of {', '.join(topic)}"
     elif all_:
         ids = catalog.ids()
-        what = f"all {len(ids)} cards"
+        what = f"all {plural(len(ids), 'card')}"
     else:
         raise UsageError("say what to reset: a card id, --topic T, or --all")
     if not yes:

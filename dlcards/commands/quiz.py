@@ -476,6 +476,7 @@ def _run(
     answers: list[Answered],
     seed: int,
 ) -> None:
+    from dlcards.console import counted as c
     from dlcards.lite import GLUE
 
     total = len(questions)
@@ -483,10 +484,9 @@ def _run(
         title = titles[question.card.topic]
         right = sum(a.correct for a in answers)
         # `score` and its count on one line (GLUE): at 60 columns `score` ended one, `0/0` alone
-        head = f"question {i} of {total} · {title} · score{GLUE}{right}/{len(answers)}"
-        heading = Heading(
-            f"question {i} of {total}", title, f"score {right}/{len(answers)} · seed {seed}"
-        )
+        at, score = f"question {c(i)} of {c(total)}", f"{c(right)}/{c(len(answers))}"
+        head = f"{at} · {title} · score{GLUE}{score}"
+        heading = Heading(at, title, f"score {score} · seed {seed}")
 
         def draw(panel: RenderableType, heading: Heading = heading) -> None:
             """In a terminal the screen holds one question; a script's output keeps them all."""
@@ -539,9 +539,7 @@ def _run(
         then = "next question" if i < total else "the score"
         if paged:
             right = sum(a.correct for a in answers)
-            after = Heading(
-                f"question {i} of {total}", title, f"score {right}/{len(answers)} · seed {seed}"
-            )
+            after = Heading(at, title, f"score {c(right)}/{c(len(answers))} · seed {seed}")
             if _show_feedback(answered, title, keys, console, after, then) == "q":
                 raise Quit("q")
         elif keys.interactive and question.kind != "self":  # time to read the feedback
@@ -556,7 +554,7 @@ def _summary(answers: list[Answered], titles: dict[str, str]) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
-    from dlcards.console import out
+    from dlcards.console import counted, out
     from dlcards.quiz import score_by_topic
 
     if not answers:  # quit at the first question: a score table would be empty
@@ -567,11 +565,13 @@ def _summary(answers: list[Answered], titles: dict[str, str]) -> RenderableType:
     table.add_column("score", justify="right", no_wrap=True)
     table.add_column("", justify="right", no_wrap=True)
     for topic, (right, asked) in score_by_topic(answers).items():
-        table.add_row(Text(titles.get(topic, topic)), f"{right}/{asked}", f"{right / asked:.0%}")
+        score = f"{counted(right)}/{counted(asked)}"
+        table.add_row(Text(titles.get(topic, topic)), score, f"{right / asked:.0%}")
     right = sum(a.correct for a in answers)
     if answers:
         table.add_section()
-        table.add_row("total", f"{right}/{len(answers)}", f"{right / len(answers):.0%}")
+        score = f"{counted(right)}/{counted(len(answers))}"
+        table.add_row("total", score, f"{right / len(answers):.0%}")
     parts: list[RenderableType] = [table]
     missed = [a for a in answers if not a.correct]
     if missed:
@@ -722,7 +722,7 @@ def quiz(
 
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import not_before_the_log, opened_store, sync_if_needed
-    from dlcards.console import echo, escaped, out, plural
+    from dlcards.console import counted, echo, escaped, out, plural
 
     if mode not in MODES:
         raise UsageError(f"--mode must be self or choice, not {quoted(mode)}")
@@ -772,7 +772,7 @@ def quiz(
         if not interactive:
             asked = plural(len(questions), "question")
             console.print(
-                f"[bold]dlcards quiz[/bold] · {asked} ({typed} typed) · "
+                f"[bold]dlcards quiz[/bold] · {asked} ({counted(typed)} typed) · "
                 f"seed {seed} (--seed {seed} asks the same ones again)"
             )
         answers: list[Answered] = []

@@ -23,7 +23,7 @@ def topics(decks: Sequence[str], json_: bool) -> None:
     """List the topics: slug, title, number of cards and of math cards."""
     from dlcards.catalog import load_catalog
     from dlcards.commands.common import decks_as_committed
-    from dlcards.console import plural, print_json
+    from dlcards.console import counted, plural, print_json
 
     decks_as_committed(None)  # a killed import's decks are not the learner's
     catalog = load_catalog(decks)
@@ -48,13 +48,15 @@ def topics(decks: Sequence[str], json_: bool) -> None:
         ("cards", "", "right"),
         ("math", "", "right"),
     ]
-    cells = [[row["topic"], row["title"], str(row["cards"]), str(row["math"])] for row in rows]
+    cells = [
+        [row["topic"], row["title"], counted(row["cards"]), counted(row["math"])] for row in rows
+    ]
     columns_row = [header for header, _, _ in columns]
     total = [
         "",
         plural(len(rows), "topic"),
-        str(sum(r["cards"] for r in rows)),
-        str(sum(r["math"] for r in rows)),
+        counted(sum(r["cards"] for r in rows)),
+        counted(sum(r["math"] for r in rows)),
     ]
     plain = PlainTable.of(columns, [*cells, total], None)
     width = _screen_width()
@@ -219,13 +221,12 @@ def show(
         return
     from datetime import date
 
+    from dlcards.console import counted, plural
     from dlcards.days import due_words
     from dlcards.view import card_blocks, card_panel, math_extras
 
     parts: list[str]
     if state["status"] == "new" and state["reviews_before_reset"]:
-        from dlcards.console import plural
-
         earlier = plural(state["reviews_before_reset"], "earlier review")
         parts = ["new", f"reset, not studied since ({earlier} kept in the log)"]
     elif state["status"] == "new":
@@ -240,12 +241,12 @@ def show(
         memory[0] = f"{state['scheduler']}: {memory[0]}"
         parts = [
             *memory,
-            f"interval {state['interval']}d",
+            f"interval {counted(state['interval'])}d",
             # a suspended card is in no queue (as Anki's browser puts its date in brackets)
             due_words(date.fromisoformat(state["due"]), day)
             + (" once unsuspended" if state["suspended"] else ""),
-            f"reviews in a row {state['repetitions']}",
-            f"lapses {state['lapses']}",
+            f"reviews in a row {counted(state['repetitions'])}",
+            f"lapses {counted(state['lapses'])}",
         ]
         if state["recall"] is not None:
             parts.append(f"recall today {state['recall']:.0%}")
@@ -285,7 +286,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
         sync_if_needed,
         today_from,
     )
-    from dlcards.console import plural, print_json
+    from dlcards.console import counted, plural, print_json
     from dlcards.limits import cap_left, today_counts
 
     if count and json_:
@@ -356,18 +357,18 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     from dlcards.console import print_table
 
     columns = [("topic", "cyan", "left"), ("due", "green", "right"), ("new", "blue", "right")]
-    rows = [[c.topic, str(c.due), str(c.new)] for c in counts]
-    rows.append(["total", str(total_due), str(total_new)])
+    rows = [[c.topic, counted(c.due), counted(c.new)] for c in counts]
+    rows.append(["total", counted(total_due), counted(total_new)])
     today_line = [
         ("Today: ", ""),
-        (str(due_today), "bold green"),
+        (counted(due_today), "bold green"),
         (" due, ", ""),
-        (str(new_today), "bold blue"),
-        (f" new (of {limit} a day)", ""),
+        (counted(new_today), "bold blue"),
+        (f" new (of {counted(limit)} a day)", ""),
         *(
             [
                 (", ", ""),
-                (str(again), "bold red"),
+                (counted(again), "bold red"),
                 (" to re-drill (graded below 4 earlier today)", ""),
             ]
             if again
@@ -377,13 +378,14 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
         *([(f" Next review after today: {next_due}.", "")] if next_due else []),
     ]
     lines = [today_line]
+    capped = "" if cap is None else counted(cap)  # a backlog waits only beyond a cap
     if data["beyond_cap"]:
         lines.append(
             [
                 (
                     f"{plural(data['beyond_cap'], 'more due review')} "
                     f"{'waits' if data['beyond_cap'] == 1 else 'wait'} beyond the daily cap "
-                    f"of {cap}",
+                    f"of {capped}",
                     "yellow",
                 ),
                 (" (most overdue first; `dlcards config reviews_per_day N` to change)", ""),
@@ -395,7 +397,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
                 (
                     f"{plural(new_beyond_cap, 'new card')} "
                     f"{'waits' if new_beyond_cap == 1 else 'wait'}: the daily review cap of "
-                    f"{cap} leaves no room for {'it' if new_beyond_cap == 1 else 'them'} today",
+                    f"{capped} leaves no room for {'it' if new_beyond_cap == 1 else 'them'} today",
                     "yellow",
                 ),
                 (" (`dlcards config reviews_per_day N` to change)", ""),
@@ -537,7 +539,7 @@ def search(
         unknown_names,
         with_decks,
     )
-    from dlcards.console import escaped, out, print_json
+    from dlcards.console import counted, escaped, out, plural, print_json
     from dlcards.render import to_output, to_plain
     from dlcards.search import highlight_spans, parse, snippet
 
@@ -604,9 +606,9 @@ def search(
     for line in _search_lines(rows, words, console.width, console.is_terminal):
         console.print(line, no_wrap=True, overflow="ignore", crop=console.is_terminal)
     shown = len(rows)
-    more = f" (the first {shown}; --limit N for more)" if shown < total else ""
+    more = f" (the first {counted(shown)}; --limit N for more)" if shown < total else ""
     verb = "matches" if total == 1 else "match"
-    console.print(f"[dim]{total} card{'s' if total != 1 else ''} {verb}{more}[/dim]")
+    console.print(f"[dim]{plural(total, 'card')} {verb}{more}[/dim]")
 
 
 QUESTION_ROOM = 30

@@ -105,7 +105,7 @@ def _label(result: SchedulerResult, retention: float) -> str:
 def _print(result: Simulation) -> None:
     from rich.text import Text
 
-    from dlcards.console import comparison, out, plural
+    from dlcards.console import comparison, counted, out, plural
     from dlcards.lite import GLUE
     from dlcards.simulate import KNOWN_RECALL
 
@@ -115,8 +115,8 @@ def _print(result: Simulation) -> None:
     console.print(
         Text.assemble(
             ("Simulated ", "bold"),
-            f"{plural(config.days, 'day')}, {config.cards:,} card"
-            f"{'' if config.cards == 1 else 's'}, {config.new_per_day} new a day; ",
+            f"{plural(config.days, 'day')}, {plural(config.cards, 'card')}, "
+            f"{counted(config.new_per_day)} new a day; ",
             ("learner ", "bold"),
             # a label and its number on one line (GLUE): `seed` ended a line, `0` began one
             f"{config.learner} ({LEARNER_NOTES[config.learner]}); seed{GLUE}{config.seed}",
@@ -126,16 +126,16 @@ def _print(result: Simulation) -> None:
 
     names = [_label(run, config.retention) for run in runs]
     rows = [
-        ("total reviews", [f"{r.total_reviews:,}" for r in runs]),
-        ("reviews per day, mean", [f"{r.total_reviews / config.days:.1f}" for r in runs]),
-        ("reviews on the busiest day", [f"{max(r.reviews_per_day):,}" for r in runs]),
+        ("total reviews", [counted(r.total_reviews) for r in runs]),
+        ("reviews per day, mean", [f"{r.total_reviews / config.days:,.1f}" for r in runs]),
+        ("reviews on the busiest day", [counted(max(r.reviews_per_day)) for r in runs]),
         (
             "true recall at review, mean",
             [_fmt(r.mean_true_recall_at_review, "{:.3f}") for r in runs],
         ),
         (
             f"known at end (recall ≥ {KNOWN_RECALL:.2f})",
-            [f"{r.known_at_end:,} / {r.introduced:,}" for r in runs],
+            [f"{counted(r.known_at_end)} / {counted(r.introduced)}" for r in runs],
         ),
         ("reviews per card known", [_fmt(r.reviews_per_known, "{:.1f}") for r in runs]),
     ]
@@ -154,11 +154,12 @@ def _print_load(result: Simulation, console: Any) -> None:
     series = [bucket_means(r.reviews_per_day, width) for r in runs]
     size = series[0][1]
     top = max(max(means) for means, _ in series)
+    from dlcards.console import counted
     from dlcards.lite import GLUE
 
-    unit = "day" if size == 1 else f"{size}{GLUE}days"
+    unit = "day" if size == 1 else f"{counted(size)}{GLUE}days"
     # a number and its unit on one line (GLUE): `full block = 71 a` ended a line at 60 columns
-    per_day = f"{top:.0f}{GLUE}a{GLUE}day"
+    per_day = f"{counted(round(top))}{GLUE}a{GLUE}day"
     console.print(Text(f"Reviews per day (one column per {unit}; full block = {per_day})", "bold"))
     name_width = max(len(_label(r, config.retention)) for r in runs)
     for run, (means, _) in zip(runs, series, strict=True):
@@ -169,7 +170,7 @@ def _print_load(result: Simulation, console: Any) -> None:
             )
         )
     span = len(series[0][0])
-    first, last = "day 1", f"day {config.days}"
+    first, last = "day 1", f"day {counted(config.days)}"
     gap = max(1, span - len(first) - len(last))
     console.print(Text(f"  {'':<{name_width}}  {first}{' ' * gap}{last}", "dim"))
     console.print()
@@ -183,4 +184,4 @@ def _print_load(result: Simulation, console: Any) -> None:
 
 
 def _fmt(value: float | None, pattern: str) -> str:
-    return "-" if value is None else pattern.format(value)
+    return "-" if value is None else pattern.replace("{:", "{:,").format(value)

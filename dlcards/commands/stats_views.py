@@ -11,6 +11,8 @@ import sys
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from dlcards.console import counted
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -132,7 +134,7 @@ def _pct(cell: dict[str, Any], counts: bool = True) -> str:
     n = cell["passed"] + cell["failed"]
     if r is None:
         return "–"
-    return f"{r:.1%} ({n})" if counts else f"{r:.0%}"
+    return f"{r:.1%} ({counted(n)})" if counts else f"{r:.0%}"
 
 
 def retention_view(data: dict[str, Any], width: int = WIDTH) -> Any:
@@ -303,7 +305,7 @@ def histogram_parts(
         said = f"no reviewed {unit} outside the suspended ones" if suspended else ""
         return [(said or f"no reviewed {unit} yet", "dim")]
     label_w = max((len(b["bin"]) for b in bins), default=4)
-    count_w = max(len(str(peak)), 1)
+    count_w = max(len(counted(peak)), 1)
     bar_w = max(1, width - 4 - label_w - count_w - 3)
     text: list[tuple[str, str]] = []
     for i, b in enumerate(bins):
@@ -313,7 +315,7 @@ def histogram_parts(
             eighths = 1
         bar = "█" * (eighths // 8) + (" ▏▎▍▌▋▊▉"[eighths % 8] if eighths % 8 else "")
         text.append((f"{b['bin']:>{label_w}} ", "dim"))
-        text.append((f"{n:>{count_w}} ", "bold"))
+        text.append((f"{counted(n):>{count_w}} ", "bold"))
         text.append((bar, "cyan"))
         if i < len(bins) - 1:
             text.append(("\n", ""))
@@ -456,7 +458,7 @@ def leech_phrases(
     """`leeches_line`'s lines (`cells`: as `dlcards.view.phrases` measures)."""
     from dlcards.view import phrases
 
-    items = [f"{x['id']} ({x['lapses']}, {x['topic']})" for x in leeches]
+    items = [f"{x['id']} ({counted(x['lapses'])}, {x['topic']})" for x in leeches]
     parts = ["leeches (lapses):", *(f"{item}," for item in items[:-1])]
     parts += [f"{items[-1]};", "see `dlcards list --leeches`"]
     return phrases(parts, width, sep=" ", cells=cells)
@@ -484,7 +486,7 @@ def forecast_parts(
     peak = max(counts, default=0)
     if not peak:
         return [(f"Nothing is due in the next {len(counts)} days.", "dim")], None
-    label_width = len(str(peak))
+    label_width = len(counted(max(counts)))
     room = max(width - 4 - label_width - 3, 7)  # panel border and padding, the axis label
     step = 2 if 2 * len(counts) <= room else 1
     counts = counts[: room // step]
@@ -492,7 +494,8 @@ def forecast_parts(
     blocks = " ▁▂▃▄▅▆▇█"
     text: list[tuple[str, str]] = []
     for level in range(height, 0, -1):
-        axis = f"{peak:>{label_width}} ┤ " if level == height else " " * label_width + " │ "
+        top = f"{counted(peak):>{label_width}} ┤ "
+        axis = top if level == height else " " * label_width + " │ "
         text.append((axis, "dim"))
         for n in counts:
             eighths = round(n / peak * height * 8)
@@ -509,7 +512,7 @@ def forecast_parts(
         if at + len(mark) <= len(marks) and all(c == " " for c in marks[max(at - 1, 0) : at]):
             marks[at : at + len(mark)] = mark
     text.append((" " * (label_width + 3) + "".join(marks).rstrip(), "dim"))
-    days, total, most = len(counts), sum(counts), max(counts)
+    days, total, most = len(counts), counted(sum(counts)), counted(max(counts))
     # the longest title that fits the border, each a whole statement (rich would crop it
     # mid-number: "most 4318" for "most 43183/day" at 40 columns)
     titles = (

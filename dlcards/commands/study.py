@@ -63,21 +63,21 @@ def _header(session: StudySession, title: str, width: int, bar: bool = True) -> 
     from rich.table import Table
     from rich.text import Text
 
-    from dlcards.console import as_shown
+    from dlcards.console import as_shown, counted
 
     title = as_shown(title)  # measured as the terminal shows it, in cells (日本 is four)
 
     left = session.remaining()
     done, total = session.position, session.total
     counts = Text.assemble(
-        (f"new {left['new']}", "blue"),
+        (f"new {counted(left['new'])}", "blue"),
         " · ",
-        (f"due {left['due']}", "green"),
+        (f"due {counted(left['due'])}", "green"),
         " · ",
-        (f"again {left['redrill']}", "red"),
+        (f"again {counted(left['redrill'])}", "red"),
     )
     full = Text.assemble(("dlcards study", "bold"), f" · {title}")
-    at = f"card {min(done + 1, total)} of {total}"
+    at = f"card {counted(min(done + 1, total))} of {counted(total)}"
     filled = width * min(done, total) // max(total, 1)
     progress = Text.assemble(("━" * filled, "blue"), ("─" * (width - filled), "dim"))
     below = [progress] if bar else []
@@ -85,7 +85,10 @@ def _header(session: StudySession, title: str, width: int, bar: bool = True) -> 
     if full.cell_len + 2 + len(at) + 3 + counts.cell_len <= width:
         rows = [(full, Text(at + "   ") + counts)]
     elif (
-        cell_len(title) + 2 + len(short := f"{min(done + 1, total)}/{total} · ") + counts.cell_len
+        cell_len(title)
+        + 2
+        + len(short := f"{counted(min(done + 1, total))}/{counted(total)} · ")
+        + counts.cell_len
         <= width
     ):
         rows = [(Text(title, style="bold"), Text(short) + counts)]
@@ -277,14 +280,14 @@ def _kind_label(session: StudySession, item: Item) -> str:
 
 def _limits_reached(due_out: int, new_out: int, limits: Limits) -> str:
     """The line saying which cards the day's limits took out of the session."""
-    from dlcards.console import plural
+    from dlcards.console import counted, plural
 
     parts = [plural(due_out, "due review")] if due_out else []
     parts += [plural(new_out, "new card")] if new_out else []
-    cap = "unlimited" if limits.per_day is None else str(limits.per_day)
+    cap = "unlimited" if limits.per_day is None else counted(limits.per_day)
     verb = "waits" if due_out + new_out == 1 else "wait"
     return (
-        f"today's limits are reached ({limits.new} new cards, review cap {cap}, counted "
+        f"today's limits are reached ({plural(limits.new, 'new card')}, review cap {cap}, counted "
         f"across sessions): {' and '.join(parts)} {verb} for another day"
     )
 
@@ -304,7 +307,7 @@ def _run(
     summary."""
     from rich.text import Text
 
-    from dlcards.console import echo, escaped
+    from dlcards.console import counted, echo, escaped
     from dlcards.errors import DeckError, UsageError
     from dlcards.session import Suspended
     from dlcards.sm2 import Grade
@@ -490,8 +493,9 @@ def _run(
             console.print(  # the title as it is: a `[draft]` in it is no markup
                 Text.assemble(
                     "\n",
-                    (f"card {session.position + 1} of {session.total}", "bold"),
-                    f" · {title} · new {left['new']} · due {left['due']} · again {left['redrill']}",
+                    (f"card {counted(session.position + 1)} of {counted(session.total)}", "bold"),
+                    f" · {title} · new {counted(left['new'])} · due {counted(left['due'])} · "
+                    f"again {counted(left['redrill'])}",
                 )
             )
             console.print(card_panel(card, title, False, subtitle=kind_label))
@@ -835,7 +839,7 @@ def summary_panel(session: StudySession, next_due: object) -> RenderableType:
     from rich.panel import Panel
     from rich.table import Table
 
-    from dlcards.console import listed
+    from dlcards.console import counted, listed
     from dlcards.sm2 import SHORT_LABELS, Grade
     from dlcards.view import Phrases
 
@@ -843,16 +847,17 @@ def summary_panel(session: StudySession, next_due: object) -> RenderableType:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    table.add_row("cards", str(len(s.cards)))
+    table.add_row("cards", counted(len(s.cards)))
     # each count as the legend names its grade (`4 good: 1`; it said `4·good`, in ASCII
     # `4*good`), the line broken between counts only
-    counts = [f"{g} {SHORT_LABELS[Grade(g)]}: {n}" for g, n in sorted(s.grades.items())]
-    table.add_row("grades", Phrases([f"{s.reviews} ", *counts], sep="  "))
-    table.add_row("re-drills", str(s.redrills))
+    counts = [f"{g} {SHORT_LABELS[Grade(g)]}: {counted(n)}" for g, n in sorted(s.grades.items())]
+    table.add_row("grades", Phrases([f"{counted(s.reviews)} ", *counts], sep="  "))
+    table.add_row("re-drills", counted(s.redrills))
     if s.suspended:  # with `!`: out of the session, neither graded nor a re-drill
         ids = listed(s.suspended)
         table.add_row(
-            "suspended", f"{len(s.suspended)}   {ids} (`dlcards unsuspend ID` brings one back)"
+            "suspended",
+            f"{counted(len(s.suspended))}   {ids} (`dlcards unsuspend ID` brings one back)",
         )
     minutes, seconds = divmod(round(s.seconds), 60)
     table.add_row("time", f"{minutes}m {seconds:02d}s (≤ 1 min per card)")
@@ -884,7 +889,7 @@ def run(
         schedule_of,
         sync_if_needed,
     )
-    from dlcards.console import echo, escaped, out, plural
+    from dlcards.console import counted, echo, escaped, out, plural
     from dlcards.days import given_day
     from dlcards.session import REDRILL_BELOW, Limits, StudySession
 
@@ -929,7 +934,7 @@ def run(
         if session.done:
             if session.beyond_cap:
                 echo(
-                    f"The daily review cap ({cap}) is reached: "
+                    f"The daily review cap ({counted(cap or 0)}) is reached: "
                     f"{plural(session.beyond_cap, 'due review')} "
                     f"{'waits' if session.beyond_cap == 1 else 'wait'} for tomorrow, most "
                     "overdue first (raise it with `dlcards config reviews_per_day N`)."
@@ -1010,7 +1015,13 @@ def run(
             parts += [plural(fresh, "new card")] if fresh else []
             parts += [plural(redrills, "re-drill")] if redrills else []
             listed = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 2 else parts)
-            more = f"; {beyond} more beyond the daily cap of {cap}" if beyond else ""
+            from dlcards.console import counted
+
+            more = (
+                f"; {counted(beyond)} more beyond the daily cap of {counted(cap or 0)}"
+                if beyond
+                else ""
+            )
             next_due = f"{day} (today: {listed} left{more})"
         elif waiting:  # the daily review cap holds them: tomorrow, as `due` says
             from datetime import timedelta

@@ -2037,9 +2037,10 @@ def _quiet() -> Iterator[None]:
 
 def _grades(n: int, refused: Sequence[tuple[Any, ...]] = ()) -> str:
     """The grades a rescue keeps, the ones just refused named (not saved: only kept)."""
+    from dlcards.console import plural
     from dlcards.store.rows import REVIEW_COLUMNS
 
-    said = f"the {n} grade{'s' if n != 1 else ''} given here"
+    said = f"the {plural(n, 'grade')} given here"
     if not refused:
         return said
     grade = REVIEW_COLUMNS.index("grade")

@@ -165,7 +165,9 @@ def _missing(tables: list[str]) -> str:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+    from dlcards.console import plural
+
+    return plural(n, word)
 
 
 def _not_damage(err: BaseException) -> bool:
