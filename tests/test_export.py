@@ -1537,3 +1537,41 @@ def test_a_guid_kept_for_a_card_is_not_given_to_two_notes(tmp_path: Path) -> Non
     assert sorted(line.split("\t")[0] for line in lines if not line.startswith("#")) == sorted(
         quote(g) for g in guids.values()
     )
+
+
+def test_a_note_changed_with_no_deck_edit_is_dated_by_the_export_that_sees_it(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first export records each note's digest and dates nothing anew; one that writes
+    the same bytes changes nothing; one that writes a note otherwise with no deck edit (the
+    engine's steps worded otherwise) makes that note newer than it was (its card's `edited`,
+    the note's time in Anki), and only the notes that show the step."""
+    import dlcards.engine.training as training
+    from dlcards.export.anki import note_time
+    from dlcards.store import Store
+
+    db = isolated / "data" / "dlcards.db"
+    out = isolated / "dl.apkg"
+
+    def export() -> tuple[dict[str, int], dict[str, str]]:
+        result = CliRunner().invoke(app, ["export", "anki", "-o", str(out), "--force"])
+        assert result.exit_code == 0, result.output
+        with Store.open(db) as store:
+            return store.edit_times(), store.exported_hashes()
+
+    with Store.open(db) as store:
+        times = store.edit_times()
+    first, digests = export()
+    assert first == times and set(digests) == set(times)
+    assert export() == (first, digests)
+    monkeypatch.setattr(training, "_variant", lambda n, b: "reworded")
+    again, later = export()
+    moved = {cid for cid in again if again[cid] != first[cid]}
+    differ = {cid for cid in later if later[cid] != digests[cid]}
+    assert moved == differ and "gd-23" in moved, (moved, differ)  # gd-23: updates_per_epoch
+    # a second newer than the note Anki holds, not the export's time: an edit made in Anki
+    # since that note was written is newer still, and Anki keeps it
+    assert all(again[cid] == note_time(first[cid], 0) + 1 for cid in moved)
+    math = {c.id for c in load_catalog().cards if c.compute}
+    assert moved < math  # only notes that show a computation's steps
+    assert export() == (again, later)

@@ -379,12 +379,11 @@ def test_a_title_source_or_computation_edit_reaches_anki(
 def test_a_dlcards_that_words_a_step_otherwise_updates_the_note_in_anki(
     col: Collection, tmp_path: Path, user_decks: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A note's back holds the engine's worked steps: a dlcards upgrade that changes only a
-    step's wording (the decks as they were) must reach the notes Anki has, and only the notes
-    that show that step. The note's digest covered the computation's block, not the words
-    the engine writes for it, so the sync kept every note's time and Anki kept the old
-    steps."""
-    import dlcards.catalog
+    """A note's back holds the engine's worked steps: a dlcards that changes only a step's
+    wording (the decks as they were) must reach the notes Anki has, and only the notes that
+    show that step. No digest covered the words the engine writes for a computation, so the
+    note kept its time and Anki kept the old steps. Exported again unchanged, no note is
+    newer."""
     import dlcards.engine.training as training
 
     path = tmp_path / "dl.apkg"
@@ -397,8 +396,7 @@ def test_a_dlcards_that_words_a_step_otherwise_updates_the_note_in_anki(
     def reworded(n: int, batch_size: int) -> str:
         return variant(n, batch_size).replace("mini-batch gradient descent", "minibatch SGD")
 
-    monkeypatch.setattr(training, "_variant", reworded)
-    monkeypatch.setattr(dlcards.catalog, "__version__", "99.0.0")  # the upgrade: decks unchanged
+    monkeypatch.setattr(training, "_variant", reworded)  # the decks and the database as they were
     export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
     log = import_apkg(col, path)
     after = notes_by_card_id(col)
@@ -409,6 +407,8 @@ def test_a_dlcards_that_words_a_step_otherwise_updates_the_note_in_anki(
     changed = {cid for cid, note in after.items() if note["Back"] != before[cid]["Back"]}
     assert len(log.updated) == len(changed) >= 2  # the notes that show the step, only those
     assert all("minibatch SGD" in after[cid]["Back"] for cid in changed)
+    export("anki", "-o", str(path), "--decks", str(user_decks), "--force")  # again, the same
+    assert not import_apkg(col, path).updated
 
 
 # --- progress -----------------------------------------------------------------------------------

@@ -1358,39 +1358,6 @@ def test_a_note_is_newer_when_anything_it_shows_changed(store: Store) -> None:
     assert store.query("SELECT count(*) FROM cards WHERE note_hash IS NULL") == [(0,)]
 
 
-def test_a_note_changed_by_dlcards_itself_is_newer_than_it_was(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A note whose digest changes while its deck file does not (a dlcards that words a
-    computation's steps otherwise) is dated by the sync that sees it, later than the note
-    Anki holds: dated by the file, as an edit of the file is, it kept its old time and Anki
-    kept the old note. Another deck's notes keep theirs."""
-    import dlcards.engine.training as training
-    from dlcards.deck import Compute
-    from dlcards.store.rows import DeckPart
-
-    mlp = [
-        card("m-1", "m")._replace(
-            compute=(Compute("updates_per_epoch", {"n": 10, "batch_size": 3}),)
-        )
-    ]
-    gd = [card("g-1", "g")]
-
-    def sync(stamp: str) -> None:
-        parts = [
-            DeckPart("m", f"{stamp}-m", lambda: mlp, 100, lambda: "Perceptrons"),
-            DeckPart("g", f"{stamp}-g", lambda: gd, 100, lambda: "Gradients"),
-        ]
-        store.sync_decks(parts, stamp, NOW)
-
-    sync("v1")
-    assert store.edit_times() == {"m-1": 100, "g-1": 100}
-    variant = training._variant
-    monkeypatch.setattr(training, "_variant", lambda n, b: variant(n, b) + ", reworded")
-    sync("v2")  # the files as they were: only the version in their stamps changed
-    assert store.edit_times() == {"m-1": int(NOW.timestamp()), "g-1": 100}
-
-
 def test_the_upgrade_to_note_digests_fills_them_and_keeps_each_notes_time(
     isolated: Path,
 ) -> None:

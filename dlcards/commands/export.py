@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from dlcards.export.anki import AnkiNote, CardProgress, Package
     from dlcards.scheduling import Schedule
     from dlcards.store import Store
+    from dlcards.store.rows import ExportedNote
 
 export_app = typer.Typer(
     name="export",
@@ -172,6 +173,34 @@ def _note_chunks(
     return ([AnkiNote._make(note) for note in notes] for notes in chunks)
 
 
+def _dated(
+    items: Iterable[tuple[AnkiNote, CardProgress | None]],
+    before: Mapping[str, str],
+    edited: dict[str, int],
+    changed: list[ExportedNote],
+) -> Iterator[tuple[AnkiNote, CardProgress | None]]:
+    """`items`, each note's digest compared as it passes with the one its card's last export
+    wrote (`before`): a note that differs is added to `changed`, and when one was written
+    before, its time in `edited` made one second newer than the time this export would give
+    it (`note_time`), which is the time of the note Anki holds unless a deck edit moved it
+    since: a change of the engine's or the HTML's words (the deck as it was) reaches Anki,
+    and an edit made in Anki after that note still wins, as any newer edit does (dating it
+    with the export's own time would have overwritten it). A note never exported, or not
+    since its digest was kept, is only recorded."""
+    from dlcards.export.anki import note_digest, note_time
+    from dlcards.store.rows import ExportedNote
+
+    for note, progress in items:
+        digest = note_digest(note)
+        was = before.get(note.card_id)
+        if was != digest:
+            at = None
+            if was is not None and note.card_id in edited:
+                at = edited[note.card_id] = note_time(edited[note.card_id], 0) + 1
+            changed.append(ExportedNote(note.card_id, digest, at))
+        yield note, progress
+
+
 def _package_items(
     chunks: Iterable[list[AnkiNote]],
     progress: Callable[[Sequence[str]], dict[str, CardProgress]] | None,
@@ -274,6 +303,12 @@ def anki(
             # removal for a note it already has
             for cid, at in store.leech_mark_times().items():
                 edited[cid] = max(edited.get(cid, timestamp), at)
+        changed: list[ExportedNote] = []
+        if edited is not None and store is not None:
+            # a note whose bytes differ from the last export's with no edit dating it (a
+            # dlcards that words the engine's steps otherwise) is dated a second newer than
+            # the note Anki holds, which Anki replaces only with a newer one
+            items = _dated(items, store.exported_hashes(), edited, changed)
         # each card's Anki ids come from when it came into dlcards: the same in every package
         added = None if store is None or reproducible else store.added_times()
         # cards converted from Anki notes keep those notes' GUIDs: Anki keeps its note
@@ -298,6 +333,11 @@ def anki(
         reading.close()
         if store is not None:
             _keep_leech_tags(store, written[0].leech_notes)
+        if changed and store is not None and store.read_only is None:
+            try:
+                store.record_exports(changed)
+            except StoreError as err:  # the package is written: its notes are dated right
+                say(f"warning: {one_line(str(err))}; the next export dates those notes again")
     summary = (
         f"wrote {target.shown}: {plural(counts.notes, 'note')} in "
         f"{plural(written[0].decks, 'deck')}"

@@ -435,9 +435,9 @@ def anki_note(card: Card, title: str) -> AnkiNote:
 
 def note_digest(note: AnkiNote) -> str:
     """16 hex digits that change with any byte of what `note` carries into Anki but its
-    identity and media files: its deck, each of its fields and its tags. What a sync keeps
-    (`cards.note_hash`) to date a note as edited when it changes (`note_time`), from a deck
-    edit or from a dlcards whose engine or HTML writes it otherwise."""
+    identity and media files: its deck, each of its fields (the engine's worked steps too)
+    and its tags. What an export keeps (`cards.exported_hash`) to date a note that changed
+    with no edit of its card: a dlcards whose engine or HTML writes it otherwise."""
     text = "\x1e".join(("\x1f".join((note.deck, *note.fields)), "\x1f".join(note.tags)))
     return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()[
         :16
@@ -461,10 +461,10 @@ def anki_notes(cards: Iterable[Card], titles: Mapping[str, str]) -> list[AnkiNot
 
 
 NOTES_CHANGED = 1796515200  # 2026-12-06
-"""When this exporter last changed what a note holds before a note's digest covered every
-byte of it (`note_digest`): every note is at least this new, so an Anki collection took that
-rendering of every note once. Since, a note that changes is dated by the sync that sees its
-digest change (`Store.sync_decks`): there is nothing to raise here."""
+"""When this exporter last changed what a note holds before each note's bytes were digested
+(`note_digest`): every note is at least this new, so an Anki collection took that rendering
+of every note once. Since, the export that sees a note's bytes differ from its last export's
+dates that note (`commands.export`, `cards.exported_hash`): there is nothing to raise here."""
 
 
 def note_time(edited: int | None, timestamp: int) -> int:

@@ -57,6 +57,7 @@ from dlcards.store.rows import (
     DayCount,
     DeckPart,
     Digests,
+    ExportedNote,
     ImportedReview,
     ImportedReviews,
     Leech,
@@ -386,11 +387,6 @@ class Store(Reports, Merging):
                 if kept is not None and have is not None and have[:4] == want and have[7] == shown:
                     continue
                 edited = kept or parts[deck].edited or int(now.timestamp())
-                if kept is None and have is not None and have[6] is not None and edited <= have[6]:
-                    # the note changed, but not by a save of its deck file after it last
-                    # changed (a dlcards upgrade words its steps or its HTML otherwise): dated
-                    # now, later than the note Anki holds, which Anki replaces only if older
-                    edited = max(int(now.timestamp()), have[6] + 1)
                 rowid = have[5] if have is not None else None
                 if have is None or have[4] != digest:
                     if fields is None:
@@ -1066,6 +1062,29 @@ class Store(Reports, Merging):
             "SELECT id, edited FROM cards WHERE retired = 0 AND edited IS NOT NULL"
         ).fetchall()
         return {str(cid): int(at) for cid, at in rows}
+
+    def exported_hashes(self) -> dict[str, str]:
+        """The digest of each active card's note as the last Anki export wrote it
+        (`cards.exported_hash`, `export.anki.note_digest`), by card id: none for a card not
+        exported since (schema 32)."""
+        rows = self.conn.execute(
+            "SELECT id, exported_hash FROM cards WHERE retired = 0 AND exported_hash IS NOT NULL"
+        ).fetchall()
+        return {str(cid): str(digest) for cid, digest in rows}
+
+    def record_exports(self, notes: Sequence[ExportedNote]) -> None:
+        """What an Anki export wrote of the notes it found changed: each one's digest, and
+        the new time of a note whose bytes changed with no edit of its card dating it (the
+        engine's steps, the HTML, worded otherwise by a newer dlcards): Anki replaces a note
+        only with a newer one. One transaction; a card retired meanwhile is left as it is."""
+        if not notes:
+            return
+        with self._write(CARD_FLAGS) as c:
+            c.executemany(
+                "UPDATE cards SET exported_hash = ?, edited = coalesce(?, edited) "
+                "WHERE id = ? AND retired = 0",
+                [(n.digest, n.edited, n.card_id) for n in notes],
+            )
 
     def leech_mark_times(self) -> dict[str, int]:
         """When each active card's leech mark last changed, in seconds since the epoch (rounded

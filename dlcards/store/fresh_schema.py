@@ -9,7 +9,7 @@ STATEMENTS = (
     'CREATE TABLE "_sqlite_migrations" (\n   "id" INTEGER PRIMARY KEY,\n   "migration_set" TEXT,\n   "name" TEXT,\n   "applied_at" TEXT\n)',
     'CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"\n    ON "_sqlite_migrations" ("migration_set", "name")',
     'CREATE TABLE "meta" (\n   "key" TEXT PRIMARY KEY,\n   "value" TEXT\n)',
-    'CREATE TABLE "cards" (\n   "id" TEXT PRIMARY KEY,\n   "topic" TEXT NOT NULL,\n   "position" INTEGER NOT NULL,\n   "content_hash" TEXT NOT NULL,\n   "retired" INTEGER NOT NULL DEFAULT 0,\n   "suspended" INTEGER NOT NULL DEFAULT 0,\n   "added" TEXT NOT NULL\n, "reset_after" INTEGER, "reset_at" INTEGER, "leech" INTEGER NOT NULL DEFAULT 0, "tags" TEXT, "search_hash" TEXT, "search_rowid" INTEGER, edited INTEGER, note_hash TEXT, suspended_changed INTEGER, unleech_at INTEGER, unleech_after INTEGER)',
+    'CREATE TABLE "cards" (\n   "id" TEXT PRIMARY KEY,\n   "topic" TEXT NOT NULL,\n   "position" INTEGER NOT NULL,\n   "content_hash" TEXT NOT NULL,\n   "retired" INTEGER NOT NULL DEFAULT 0,\n   "suspended" INTEGER NOT NULL DEFAULT 0,\n   "added" TEXT NOT NULL\n, "reset_after" INTEGER, "reset_at" INTEGER, "leech" INTEGER NOT NULL DEFAULT 0, "tags" TEXT, "search_hash" TEXT, "search_rowid" INTEGER, edited INTEGER, note_hash TEXT, suspended_changed INTEGER, unleech_at INTEGER, unleech_after INTEGER, exported_hash TEXT)',
     'CREATE TABLE "sm2" (\n   "card_id" TEXT PRIMARY KEY REFERENCES "cards"("id"),\n   "ef" INTEGER NOT NULL,\n   "repetitions" INTEGER NOT NULL,\n   "interval" INTEGER NOT NULL,\n   "due" TEXT,\n   "lapses" INTEGER NOT NULL,\n   "last_review" TEXT\n)',
     'CREATE TABLE "sessions" (\n   "id" INTEGER PRIMARY KEY,\n   "kind" TEXT NOT NULL,\n   "day" TEXT NOT NULL,\n   "started_at" TEXT NOT NULL,\n   "ended_at" TEXT\n)',
     'CREATE TABLE "quiz_results" (\n   "id" INTEGER PRIMARY KEY,\n   "session_id" INTEGER REFERENCES "sessions"("id"),\n   "card_id" TEXT NOT NULL,\n   "answered_at" TEXT NOT NULL,\n   "mode" TEXT NOT NULL,\n   "correct" INTEGER NOT NULL,\n   "given" TEXT,\n   "expected" TEXT\n)',
@@ -106,6 +106,7 @@ MIGRATIONS = (
     "0029_unleech_points",
     "0030_anki_decks",
     "0031_anki_leech_tags",
+    "0032_exported_hashes",
 )
 """The migrations such a file has had (sqlite-utils's record of them)."""
 

@@ -421,15 +421,19 @@ def _entity_shown(m: re.Match[str]) -> str:
 
 
 def note_hash(card: Card, title: str) -> str:
-    """A digest of every byte a card's exported note holds (`dlcards.export.anki.
-    note_digest`): its deck, its fields as Anki gets them (the card's text as HTML, each
-    computation's live result and the engine's worked steps, the title, the source line) and
-    its tags. A digest of the computations' blocks alone missed the engine's own words: a
-    dlcards upgrade that changed only the wording of a step never reached the Anki notes.
-    `title`: the card's topic's title."""
-    from dlcards.export.anki import anki_note, note_digest
+    """A digest of what a card's exported note shows besides what `Card.content_hash` and
+    `search_hash` cover: its topic's title (the note's deck and a field), its source line and
+    its computations (each one's live result on the back). The computations as the deck cache
+    writes them, so a card parsed and one read from the cache give the same digest."""
+    import hashlib
 
-    return note_digest(anki_note(card, title))
+    compute = ""
+    if card.compute:
+        import json
+
+        compute = json.dumps([b.as_json() for b in card.compute], sort_keys=True)
+    text = f"{title}\x00{card.source or ''}\x00{compute}\x00"
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def search_hash(fields: Sequence[str]) -> str:
@@ -611,6 +615,16 @@ class SyncResult(NamedTuple):
     retired: int = 0
     restored: int = 0
     parsed: bool = False
+
+
+class ExportedNote(NamedTuple):
+    """A note an Anki export wrote otherwise than the last one (`Store.record_exports`): its
+    digest (`export.anki.note_digest`), and its new time when nothing else dated the change
+    (None: its card's `edited` stands)."""
+
+    card_id: str
+    digest: str
+    edited: int | None
 
 
 class TopicCounts(NamedTuple):

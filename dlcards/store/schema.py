@@ -14,7 +14,10 @@ Tables (the schema version is in `PRAGMA user_version`):
               schema 22: `import anki` lets the newer of it and Anki's change win),
               unleech_at, unleech_after (the unleech point, as the reset point: `dlcards
               unleech` took the leech mark off there, and only a review after it that fires
-              the leech rule marks the card again; NULL: never; schema 29)
+              the leech rule marks the card again; NULL: never; schema 29), exported_hash
+              (of every byte of the note the last Anki export wrote, `export.anki.
+              note_digest`; NULL: none yet; schema 32: a note whose bytes change with no deck
+              edit, a dlcards that words its steps otherwise, is dated by that export)
 - `card_search`: FTS5 index of question, answer, erratum, note and tags of active cards, kept
               in step by sync
 - `sm2`:      card_id, ef (hundredths), repetitions, interval, due, lapses, last_review
@@ -1050,6 +1053,14 @@ def _unleech_points(db: Any) -> None:
     db.execute("ALTER TABLE cards ADD COLUMN unleech_after INTEGER")
 
 
+def _exported_hashes(db: Any) -> None:
+    # A digest of every byte of each card's note as the last Anki export wrote it
+    # (`export.anki.note_digest`): a note that changed with no deck edit (the engine's steps
+    # or the HTML worded otherwise by a newer dlcards) is dated by the export that sees it,
+    # later than the note Anki holds. NULL until that card's next export, which only records it.
+    db.execute("ALTER TABLE cards ADD COLUMN exported_hash TEXT")
+
+
 def _fsrs_passing_order(db: Any) -> None:
     # FSRS's passing intervals are kept in Anki's order now (Hard < Good < Easy once reviewed,
     # Good < Easy when new: `fsrs_sched.review`); a collection studying with FSRS holds due
@@ -1175,6 +1186,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0029_unleech_points", _unleech_points),
     ("0030_anki_decks", _anki_decks),
     ("0031_anki_leech_tags", _anki_leech_tags),
+    ("0032_exported_hashes", _exported_hashes),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
