@@ -329,4 +329,4 @@ def _size(n: int) -> str:
         size /= 1024
         if size < 1024 or unit == "GB":
             break
-    return f"{size:.1f} {unit}"
+    return f"{size:,.1f} {unit}"
