@@ -1086,6 +1086,37 @@ def test_bce_matches_reference(y: float, p: float) -> None:
     assert close(value("bce", y=y, p=p), ref_bce(y, p), rel=1e-9, abs_=1e-12)
 
 
+@given(
+    st.sampled_from([0.0, 0.05, 0.5, 0.9, 1.0]),
+    st.one_of(
+        st.floats(min_value=1e-12, max_value=1e-3),
+        st.floats(min_value=0.01, max_value=0.99),
+        st.floats(min_value=0.999, max_value=1 - 1e-12),
+        st.sampled_from([1e-7, 1e-6, 0.999999, 0.9999999]),
+    ),
+)
+def test_bce_step_writes_p_and_1_minus_p_with_the_digits_their_logs_need(
+    y: float, p: float
+) -> None:
+    """bce-16's ŷ = 10⁻⁶ was written −[1·log(1 × 10⁻⁶) + 0·log(1)], and y = 0.5, p = 10⁻⁷
+    as 0.5·log(1) = −5 × 10⁻⁸: 1 − p rounded to 1 for the eye. Each log's argument, read
+    back, is neither 0 nor 1, and gives the term written next to it."""
+    from dlcards.quiz import parse_number
+
+    step = run("bce", {"y": y, "p": p}).steps[1]
+    m = re.fullmatch(r"= −\[(.+?)·log\((.+?)\) \+ (.+?)·log\((.+?)\)\] = −\[(.+)\] = .+", step)
+    assert m, step
+    p_read, q_read = parse_number(m[2]), parse_number(m[4])
+    assert 0 < p_read < 1 and 0 < q_read < 1, step
+    first, sign, second = re.fullmatch(r"(.+?) ([+−]) (.+)", m[5]).groups()  # type: ignore[union-attr]
+    terms = [parse_number(first), parse_number(second) * (-1 if sign == "−" else 1)]
+    for weight, read, term in ((y, p_read, terms[0]), (1 - y, q_read, terms[1])):
+        if weight > 0:
+            assert fmt(weight * math.log(read)) == fmt(term), step
+        else:
+            assert term == 0, step
+
+
 @given(prob, st.floats(min_value=-15, max_value=15))  # p = σ(z) keeps 1 − p accurate
 def test_bce_grad_logit_is_the_slope_through_the_sigmoid(y: float, z: float) -> None:
     p = ref_sigmoid(z)

@@ -166,12 +166,12 @@ def bce(y: float, p: float, names: Names = NO_NAMES) -> Outcome:
     loss = -(pos + neg)
     if loss == 0:
         loss = 0.0  # not -0.0
-    # p near 1 with the digits its log needs: log(0.9999) is −10⁻⁴, not log(0.99987)
-    (shown,) = (enough([p], lambda v: y * math.log(v), pos) if y > 0 else None) or [fmt(p)]
+    exact = decimal(p)
     steps = [
         f"bce = −[{sy}·log({sp}) + (1 − {sy})·log(1 − {sp})], with the natural log (in nats)",
-        f"= −[{operand(y)}·log({shown}) + {operand(1.0 - y)}·log({fmt(1.0 - p)})]"
-        f" = −[{fmt(pos)} {signed(neg)}] = {fmt(loss)}",
+        f"= −[{operand(y)}·log({_log_argument(exact, y, pos)}) + {operand(1.0 - y)}·"
+        f"log({_log_argument(1 - exact, 1.0 - y, neg)})] = −[{fmt(pos)} {signed(neg)}] "
+        f"= {fmt(loss)}",
     ]
     # PyTorch's BCELoss clamps each log at −100, which only a p below e^−100 ≈ 3.7 × 10⁻⁴⁴
     # reaches (1 − p is at least 1.1 × 10⁻¹⁶ for a p below 1)
@@ -182,6 +182,26 @@ def bce(y: float, p: float, names: Names = NO_NAMES) -> Outcome:
             "itself is the value above"
         )
     return loss, steps
+
+
+def _log_argument(v: Fraction, weight: float, term: float) -> str:
+    """`v`, p or 1 − p as the learner reads them (1 − 0.999999 is 10⁻⁶ exactly), as a bce step
+    writes it inside log(…): with the fewest significant digits, 4 to 17, from which
+    weight·log(v) gives `term` as it is shown (p near 1: log(0.9999) is −10⁻⁴, not the
+    −1.3 × 10⁻⁴ of 0.99987), and never as 1, which it is not: 1 − 10⁻⁶ was written log(1),
+    beside a term of 0 (its weight 0) or of 0.5·log(1) = −5 × 10⁻⁸."""
+    from decimal import Context, Decimal
+
+    for digits in range(4, 18):
+        read = Context(prec=digits).divide(Decimal(v.numerator), Decimal(v.denominator))
+        if read in (0, 1):
+            continue
+        if weight > 0:
+            logged = math.log1p(float(read - 1)) if read > Decimal("0.5") else math.log(float(read))
+            if fmt(weight * logged) != fmt(term):
+                continue
+        return fmt(float(read), digits) if digits > 4 else fmt(float(read))
+    return fmt(rounded(v), 17)
 
 
 def bce_grad_logit(y: float, p: float, names: Names = NO_NAMES) -> Outcome:
