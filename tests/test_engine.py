@@ -285,6 +285,35 @@ def test_gradient_check() -> None:
 
 
 @pytest.mark.parametrize(
+    "args",
+    [
+        {"function": "cube", "x": 0.5, "h": 0.1},  # backprop-24's quiz: |0.75 − 0.76| / 0.76
+        {"function": "cube", "x": -2, "h": 0.1},
+        {"function": "cube", "x": 3, "h": 0.5},
+        {"function": "sigmoid", "x": 0.5},  # backprop-24's card: they agree to 12 digits
+        {"function": "tanh", "x": -1.3, "h": 0.01},
+        {"function": "exp", "x": -8, "h": 0.2},
+        {"function": "relu", "x": 0},  # the kink: |0 − 0.5| / 0.5
+    ],
+)
+def test_gradient_check_shows_the_relative_error_s_arithmetic(args: dict[str, object]) -> None:
+    """The step was `relative error = |a − n| / max(|a|, |n|) = 0.01316`, the one step of the
+    quiz's answer that showed no arithmetic. It writes a, n and the larger size, with the
+    digits that give the result (two values that agree to 12 digits need 13 to differ)."""
+    from dlcards.quiz import parse_number
+
+    result = run("gradient_check", args)
+    (step,) = [s for s in result.steps if s.startswith("relative error")]
+    m = re.fullmatch(
+        r"relative error = \|a − n\| / max\(\|a\|, \|n\|\) = \|(.+) − (.+)\| / (.+) = (.+)", step
+    )
+    assert m, step
+    a, n, size = (parse_number(g.strip("()")) for g in m.groups()[:3])
+    assert size == max(abs(a), abs(n)), step
+    assert fmt(abs(a - n) / size) == m[4] == fmt(result.value), step
+
+
+@pytest.mark.parametrize(
     ("name", "args", "said"),
     [
         # x ± h rounds to x: the difference is 0 and the exact derivative "looks wrong"
