@@ -389,6 +389,28 @@ def test_geometric_margin_is_the_distance_to_the_boundary(
     assert scaled == pytest.approx(got, rel=1e-6, abs=1e-9)
 
 
+@pytest.mark.parametrize("delta", [0.5, 1, 1.5, 2, 3, 0.15])
+@pytest.mark.parametrize("sign", [1, -1])
+def test_huber_at_delta_shows_both_pieces_meeting(delta: float, sign: int) -> None:
+    """robust-7's quiz asks what value both pieces give at e = δ, and robust-i3's asks the
+    slope there; the steps worked the quadratic piece only. At |e| = δ they work the linear
+    piece too, δ·(|e| − 0.5·δ) and δ·sign(e), and give the same number."""
+    from dlcards.quiz import parse_number
+
+    error = sign * delta
+    loss = run("huber", {"error": error, "delta": delta})
+    assert loss.value == pytest.approx(delta * delta / 2)
+    (linear,) = [s for s in loss.steps if "(|" in s]
+    m = re.search(r"(\S+)·\(\|(\S+)\| − 0\.5·(\S+)\) = ([^,\s]+)", linear)
+    assert m, linear
+    d, e, d2, said = (parse_number(g.strip("()")) for g in m.groups())
+    assert d == d2 == delta and abs(e) == delta
+    assert fmt(said) == fmt(d * (abs(e) - 0.5 * d)) == fmt(loss.value)
+    slope = run("huber_grad", {"error": error, "delta": delta})
+    assert slope.value == error
+    assert any(f"δ·sign(e) = {fmt(float(error))}" in s for s in slope.steps), slope.steps
+
+
 def test_penalty_ratio_and_huber_continuity() -> None:
     assert value("penalty_ratio", loss="mse", error=10) == 100.0
     assert value("penalty_ratio", loss="mae", error=10) == 10.0

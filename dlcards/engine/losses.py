@@ -125,10 +125,16 @@ def huber(error: float, delta: float) -> Outcome:
     if a <= delta:
         exact = decimal(error) ** 2 / 2
         v = rounded(exact)
-        return v, [
+        steps = [
             f"|e| = {fmt(a)} ≤ δ = {d}: quadratic branch (like MSE)",
             f"huber({e}, δ={d}) = 0.5·{operand(error)}² = {as_computed(v, exact)}",
         ]
+        if a == delta:  # where the pieces meet: the linear one gives the same (robust-7)
+            steps.append(
+                f"at |e| = δ the linear piece gives the same: {operand(delta)}·(|{e}| − "
+                f"0.5·{operand(delta)}) = {as_computed(v, exact)}, so the pieces meet"
+            )
+        return v, steps
     # of the decimals read, rounded once: huber(3.3, δ=0.15) is 0.48375, which the doubles'
     # arithmetic made 0.4837499999999999 and the step wrote 0.4837, not 0.4838
     exact = decimal(delta) * (abs(decimal(error)) - decimal(delta) / 2)
@@ -144,7 +150,13 @@ def huber_grad(error: float, delta: float) -> Outcome:
     a = abs(error)
     e, d = fmt(error), fmt(delta)
     if a <= delta:
-        return error, [f"|e| = {fmt(a)} ≤ δ = {d}: gradient = e = {e} (like MSE/2)"]
+        steps = [f"|e| = {fmt(a)} ≤ δ = {d}: gradient = e = {e} (like MSE/2)"]
+        if a == delta:  # the slopes meet too: the loss is smooth there (robust-i3)
+            steps.append(
+                f"at |e| = δ the linear piece's slope is the same: δ·sign(e) = {e}, so the "
+                "slope does not jump"
+            )
+        return error, steps
     g = delta if error > 0 else -delta
     return g, [f"|e| = {fmt(a)} > δ = {d}: gradient = δ·sign(e) = {fmt(g)}, capped (like MAE)"]
 
