@@ -500,6 +500,28 @@ def test_a_perceptron_step_too_small_for_four_digits_is_not_written_as_no_step()
     assert same.steps[-1].endswith("= [0, 1]")
 
 
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("minibatch_step", {"w": -0.8, "grads": "0,-1.1,0.5,-1.7", "eta": 1}),
+        ("minibatch_step", {"w": 0.6, "grads": "-1.4,0.3,1.7,-1.7", "eta": 0.1}),
+        ("l2_objective", {"losses": "2.5,1,3", "w": "-2,-1.5", "lam": 0.5}),
+        ("l2_objective", {"losses": "0.25,0.75,0", "w": "-1,2", "lam": 0.01}),
+    ],
+)
+def test_a_mean_shows_its_sum_before_dividing(name: str, args: dict[str, object]) -> None:
+    """gd-20's quiz wrote 'average gradient = (0 − 1.1 + 0.5 − 1.7) / 4 = −0.575' and
+    loss-ig2's 'cost = mean of the per-example losses [2.5, 1, 3] = 2.1667', where mean_loss
+    (loss-g2, gd-8) writes the sum: '= 5.7 / 3 = 1.9'. Each mean now writes ∑ / N."""
+    key = "grads" if name == "minibatch_step" else "losses"
+    terms = [Fraction(v) for v in str(args[key]).split(",")]
+    total = sum(terms, Fraction(0))
+    written = fmt(float(total)).replace("-", "−")
+    divisor = f"({written})" if written.startswith("−") else written
+    step = run(name, args).steps[0]
+    assert f"= {divisor} / {len(terms)} = {fmt(float(total / len(terms)))}" in step, step
+
+
 def test_a_sum_changed_below_four_digits_is_not_written_equal_to_its_term() -> None:
     """`calc l2_objective losses=1,0.75 w=0.5,-1 lam=1e-5` (a usual weight decay) wrote
     'objective = cost + λ‖w‖² = 0.875 + 1.25 × 10⁻⁵ = 0.875', and `calc bce_grad_logit

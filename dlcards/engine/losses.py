@@ -439,8 +439,15 @@ def l2_objective(losses: list[float], w: list[float], lam: float) -> Outcome:
         if objective != 0 or exact_cost + exact_penalty == 0
         else as_computed(objective, exact_cost + exact_penalty)
     )
+    n = fmt(len(losses))
+    # the sum, then the division, as mean_loss writes a cost (loss-ig2's quiz: 6.5 / 3)
+    mean = (
+        f"({_sum_text(losses)}) / {n} = {bracketed(fmt_exact(exact_cost * len(losses)))} / {n}"
+        if len(losses) > 1
+        else fmt(losses)
+    )
     return objective, [
-        f"cost = mean of the per-example losses {fmt(losses)} = {fmt_exact(exact_cost)}",
+        f"cost = mean of the per-example losses {mean} = {fmt_exact(exact_cost)}",
         f"‖w‖² = {' + '.join(f'{operand(v)}²' for v in w)} = {norm}; "
         f"λ‖w‖² = {operand(lam)}·{bracketed(norm)} = {penalty}",
         f"objective = cost + λ‖w‖² = {fmt_exact(exact_cost)} + {penalty} = {total}",

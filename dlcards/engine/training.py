@@ -14,6 +14,7 @@ from dlcards.engine.core import (
     bracketed,
     decimal,
     fmt,
+    fmt_exact,
     named,
     operand,
     rounded,
@@ -112,11 +113,15 @@ def gd_step(w: float, grad: float, eta: float, names: Names = NO_NAMES) -> Outco
 
 def minibatch_step(w: float, grads: list[float], eta: float, names: Names = NO_NAMES) -> Outcome:
     sw, snew = named(names, "w", "w_new")
-    exact = sum((decimal(g) for g in grads), decimal(0)) / len(grads)  # 0 when they cancel
+    total = sum((decimal(g) for g in grads), decimal(0))  # 0 when they cancel
+    exact = total / len(grads)
     mean, new = rounded(exact), rounded(decimal(w) - decimal(eta) * exact)
+    n = fmt(len(grads))
+    # the sum, then the division, as mean_loss writes a cost (gd-20's quiz: −2.3 / 4)
+    summed = f" = {bracketed(fmt_exact(total))} / {n}" if len(grads) > 1 else ""
     return new, [
         f"average gradient = {bracketed(' '.join([fmt(grads[0]), *map(signed, grads[1:])]))} / "
-        f"{fmt(len(grads))} = {fmt(mean)}",
+        f"{n}{summed} = {fmt(mean)}",
         f"{snew} = {sw} − η·avg = {fmt(w)} − {operand(eta)}·{operand(mean)} "
         f"= {_new_weight(new, w, mean)}",
         _step_verdict(mean),
