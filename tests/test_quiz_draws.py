@@ -1,4 +1,9 @@
-"""A learner who rounds on the way as a teacher asks is graded right.
+"""What a quiz template's draws ask: a question that is what the card asks, graded fairly.
+
+A mini-batch question never draws a batch as large as the dataset (that is batch gradient
+descent, and its steps say so beside a prompt that says mini-batch).
+
+A learner who rounds on the way as a teacher asks is graded right.
 
 The quiz holds a typed answer to 3 significant figures (`dlcards.quiz.is_correct`). A learner
 who carries one guard digit, every intermediate value to 4 significant figures, and gives the
@@ -116,8 +121,8 @@ LEARNERS: dict[str, Callable[[Values], float | list[float]]] = {
 }
 
 
-def grid(card: Card) -> Iterator[dict[str, Scalar]]:
-    """Every draw the template can make (each range's every step, each choice), or MAX_GRID
+def grid(card: Card, limit: int | None = MAX_GRID) -> Iterator[dict[str, Scalar]]:
+    """Every draw the template can make (each range's every step, each choice), or `limit`
     of them drawn as the quiz draws them when there are more."""
     quiz = card.quiz
     assert quiz is not None
@@ -129,9 +134,9 @@ def grid(card: Card) -> Iterator[dict[str, Scalar]]:
             axes.append([round(low + k * step, 10) for k in range(count + 1)])
         else:
             axes.append(list(quiz.params[name]))
-    if math.prod(len(axis) for axis in axes) > MAX_GRID:
+    if limit is not None and math.prod(len(axis) for axis in axes) > limit:
         rng = random.Random(0)
-        for _ in range(MAX_GRID):
+        for _ in range(limit):
             yield draw_params(quiz, rng)
         return
     for combo in itertools.product(*axes):
@@ -168,3 +173,15 @@ def test_a_learner_carrying_a_guard_digit_is_graded_right(
             wrong.append((values, given, expected))
     assert draws > 0
     assert not wrong, f"{len(wrong)} of {draws} draws graded wrong, e.g. {wrong[:3]}"
+
+
+@pytest.mark.parametrize("card_id", ["gd-22", "gd-23", "gd-28"])
+def test_a_mini_batch_question_never_draws_the_whole_dataset_as_one_batch(
+    cards: dict[str, Card], card_id: str
+) -> None:
+    """gd-22 asked 'Mini-batch GD on 100 rows with batch size 128' (n from 100, B up to 128)
+    and gd-23 '100 rows and the batch size is 256': B ≥ n is one batch per epoch, batch
+    gradient descent, as the worked steps then said under a mini-batch prompt."""
+    card = cards[card_id]
+    whole = [v for v in grid(card, None) if not 1 < int(v["batch_size"]) < int(v["n"])]
+    assert not whole, f"{len(whole)} draws with B ≥ n, e.g. {whole[:3]}"
