@@ -522,6 +522,43 @@ def test_a_mean_shows_its_sum_before_dividing(name: str, args: dict[str, object]
     assert f"= {divisor} / {len(terms)} = {fmt(float(total / len(terms)))}" in step, step
 
 
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("perceptron_loss", {"w": "-2,-1.5", "b": -0.5, "x": "2,2", "y": 1}),
+        ("hinge_loss", {"w": "0.5,-1.5", "b": 2, "x": "-3,1", "y": -1}),
+        ("perceptron_margin", {"w": "1,-1", "b": 0, "x": "3,-2", "y": 1}),
+        ("geometric_margin", {"w": "-1.5,1", "b": 1, "x": "-3,-2", "y": 1}),
+        ("perceptron_subgradient", {"w": "1.5,1", "b": -2, "x": "-2,-3", "y": 1}),
+        ("perceptron_subgradient", {"w": "-1,1", "b": -2, "x": "-3,3", "y": 1}),
+        ("perceptron_total_loss", {"w": "2,-1", "b": -2, "xs": "-3,0,0,-3,-2,-3", "ys": "1,-1,1"}),
+    ],
+)
+def test_w_dot_x_plus_b_shows_its_products(name: str, args: dict[str, object]) -> None:
+    """perceptron-3's quiz wrote 'w·x + b = (−2)·2 + (−1.5)·2 − 0.5 = −7.5', where the MLP
+    cards' weighted sums write the products a learner adds: '= −4 − 3 − 0.5'; and the hinge
+    loss (perceptron-24's quiz) and the subgradient (perceptron-30's) began at
+    'margin y·(w·x + b) = 1·4', never working w·x + b out. Every one now writes it, with each
+    product (worked out here with fractions), then b."""
+    result = run(name, args)
+    w = [Fraction(v) for v in str(args["w"]).split(",")]
+    xs = [Fraction(v) for v in str(args.get("x", args.get("xs"))).split(",")]
+    b = Fraction(str(args["b"]))
+    lines = [s for s in result.steps if "w·x + b = " in s]
+    points = [xs[i : i + len(w)] for i in range(0, len(xs), len(w))]
+    assert len(lines) == len(points)
+    for line, x in zip(lines, points, strict=True):
+        products = [wi * xi for wi, xi in zip(w, x, strict=True)]
+        shown = " ".join(
+            [
+                fmt(float(products[0])),
+                *(("− " if q < 0 else "+ ") + fmt(float(abs(q))) for q in products[1:]),
+            ]
+        ).replace("-", "−")
+        bias = ("− " if b < 0 else "+ ") + fmt(float(abs(b)))
+        assert f"= {shown} {bias} = {fmt(float(sum(products) + b))}" in line, line
+
+
 def test_a_sum_changed_below_four_digits_is_not_written_equal_to_its_term() -> None:
     """`calc l2_objective losses=1,0.75 w=0.5,-1 lam=1e-5` (a usual weight decay) wrote
     'objective = cost + λ‖w‖² = 0.875 + 1.25 × 10⁻⁵ = 0.875', and `calc bce_grad_logit
@@ -1533,8 +1570,8 @@ def test_a_difference_near_zero_is_shown_with_the_digits_it_needs() -> None:
         in run("cce", {"probs": "0.0056,0.99437", "target": 1}).steps[1]
     )
     hinge = run("hinge_loss", {"w": [8.332199089175287], "b": -4, "x": [0.6], "y": 1}).steps
-    assert hinge[0].endswith(" = 1·0.9993195 = 0.9993195")
-    assert hinge[1].endswith("= max(0, 1 − 0.9993195) = 6.805 × 10⁻⁴")
+    assert hinge[1].endswith(" = 1·0.9993195 = 0.9993195")  # hinge[0] works w·x + b out
+    assert hinge[2].endswith("= max(0, 1 − 0.9993195) = 6.805 × 10⁻⁴")
     bce = run("bce", {"y": 1, "p": 0.99987}).steps[1]
     assert bce == "= −[1·log(0.99987) + 0·log(1.3 × 10⁻⁴)] = −[−1.3 × 10⁻⁴ + 0] = 1.3 × 10⁻⁴"
     nearly = run("bce_grad_logit", {"y": 0.9000000000000001, "p": 0.9}).steps[1]

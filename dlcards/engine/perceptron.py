@@ -118,7 +118,15 @@ def _affine(w: list[float], b: float, x: list[float]) -> tuple[Fraction, str]:
     """w·x + b exactly, and the step that shows it with the numbers put in."""
     _same_length("w", w, "x", x)
     exact = _exact_dot(w, x, b)
-    return exact, f"w·x + b = {_terms(w, x)} {signed(b)} = {fmt_exact(exact)}"
+    return exact, f"w·x + b = {_affine_text(w, b, x)} = {fmt_exact(exact)}"
+
+
+def _affine_text(w: list[float], b: float, x: list[float]) -> str:
+    """`(−2)·2 + (−1.5)·2 − 0.5 = −4 − 3 − 0.5`: the terms, then the products a learner adds,
+    as weighted_sum writes them (each exactly: 10⁻²⁰⁰·10⁻²⁰⁰ is 10⁻⁴⁰⁰, not 0)."""
+    products = [decimal(wi) * decimal(xi) for wi, xi in zip(w, x, strict=True)]
+    shown = " ".join([fmt_exact(products[0]), *(signed_exact(q) for q in products[1:])])
+    return f"{_terms(w, x)} {signed(b)} = {shown} {signed(b)}"
 
 
 def perceptron_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
@@ -157,7 +165,7 @@ def perceptron_total_loss(w: list[float], b: float, xs: list[float], ys: list[in
         else:
             verdict = "correct, adds 0"
         steps.append(
-            f"point {i + 1}: x = {fmt(x)}, y = {fmt(y)}: w·x + b = {_terms(w, x)} {signed(b)} "
+            f"point {i + 1}: x = {fmt(x)}, y = {fmt(y)}: w·x + b = {_affine_text(w, b, x)} "
             f"= {fmt_exact(out)}; y·(w·x + b) = {fmt_exact(margin)}, {verdict}"
         )
     total = rounded(sum(terms, decimal(0)))
@@ -216,13 +224,18 @@ def geometric_margin(w: list[float], b: float, x: list[float], y: int) -> Outcom
 
 
 def perceptron_subgradient(w: list[float], b: float, x: list[float], y: int) -> Outcome:
-    exact, _ = _affine(w, b, x)
+    exact, affine = _affine(w, b, x)  # perceptron-30's quiz: the sum the margin comes from
     first = f"y·(w·x + b) = {operand(y)}·{bracketed(fmt_exact(exact))} = {fmt_exact(y * exact)}"
     if y * exact > 0:
         zero = [0.0 for _ in x]
-        return zero, [first, f"> 0: correctly classified, loss 0, so the gradient is {fmt(zero)}"]
+        return zero, [
+            affine,
+            first,
+            f"> 0: correctly classified, loss 0, so the gradient is {fmt(zero)}",
+        ]
     grad = [-y * float(xi) + 0.0 for xi in x]  # + 0.0: never −0
     return grad, [
+        affine,
         first,
         "≤ 0: misclassified, loss = −y·(w·x + b), so ∂L/∂w = −y·x",
         f"−y·x = {operand(-y)}·{fmt(x)} = {fmt(grad)}; the update w − η·(−y·x) = w + η·y·x",
@@ -232,7 +245,7 @@ def perceptron_subgradient(w: list[float], b: float, x: list[float], y: int) -> 
 def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
     import math
 
-    exact, _ = _affine(w, b, x)
+    exact, affine = _affine(w, b, x)  # perceptron-24's quiz: the sum the margin comes from
     m = rounded(y * exact)
     loss = rounded(max(1 - y * exact, decimal(0)))  # 1 − the exact margin, rounded once
     zero_one = 1 if y * exact <= 0 else 0
@@ -253,6 +266,7 @@ def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
         margin = f"−{size[0]}" if m < 0 else size[0]
         hinge = f"max(0, 1 {'+' if m < 0 else '−'} {size[0]})"
     return loss, [
+        affine,
         f"margin y·(w·x + b) = {operand(y)}·{bracketed(out)} = {margin}",
         f"hinge = max(0, 1 − margin) = {hinge} = {fmt(loss)}",
         f"0-1 loss = {zero_one}, perceptron loss max(0, −margin) = {fmt(perceptron)}: "
