@@ -559,6 +559,40 @@ def test_w_dot_x_plus_b_shows_its_products(name: str, args: dict[str, object]) -
         assert f"= {shown} {bias} = {fmt(float(sum(products) + b))}" in line, line
 
 
+@pytest.mark.parametrize(
+    ("w", "x", "y", "eta"),
+    [
+        ("-1,1", "2,-3", 1, 0.1),
+        ("1,-1.5", "-2,-3", -1, 1),
+        ("0.5,0.5", "2,-1", -1, 0.5),
+        ("1,0,-3", "-1,0,1", 1, 0.5),
+    ],
+)
+def test_a_perceptron_update_shows_its_products_and_its_step(
+    w: str, x: str, y: int, eta: float
+) -> None:
+    """perceptron-8's and -9's quizzes wrote 'y·(w·x) = 1·((−1)·2 + 1·(−3)) = −5' and
+    'w = [−1, 1] + 0.1·1·[2, −3] = [−0.8, 0.7]': neither the products nor the step η·y·x
+    that is added. Both are written now, worked out here with fractions."""
+    ws, xs = [Fraction(v) for v in w.split(",")], [Fraction(v) for v in x.split(",")]
+    steps = run("perceptron_update", {"w": w, "x": x, "y": y, "eta": eta}).steps
+
+    def text(values: list[Fraction]) -> str:
+        return fmt([float(v) for v in values])
+
+    products = [a * b for a, b in zip(ws, xs, strict=True)]
+    shown = " ".join(
+        [
+            fmt(float(products[0])),
+            *(("− " if q < 0 else "+ ") + fmt(float(abs(q))) for q in products[1:]),
+        ]
+    )
+    assert f"({shown})" in steps[0], steps[0]
+    step = [Fraction(str(eta)) * y * xi for xi in xs]
+    new = [a + b for a, b in zip(ws, step, strict=True)]
+    assert steps[-1].endswith(f"= {text(ws)} + {text(step)} = {text(new)}"), steps[-1]
+
+
 def test_a_sum_changed_below_four_digits_is_not_written_equal_to_its_term() -> None:
     """`calc l2_objective losses=1,0.75 w=0.5,-1 lam=1e-5` (a usual weight decay) wrote
     'objective = cost + λ‖w‖² = 0.875 + 1.25 × 10⁻⁵ = 0.875', and `calc bce_grad_logit

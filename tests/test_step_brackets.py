@@ -131,7 +131,7 @@ def test_the_teachers_examples() -> None:
     assert gd[0].startswith("w_new = w − η·∇ = 2 − 0.5·1.5 = 2 − 0.75 = 1.25")
     assert engine.run("mse", {"error": 10}).steps == ("mse(10) = 10² = 100",)
     update = engine.run("perceptron_update", {"w": [-0.5, -1], "x": [3, 1], "y": 1}).steps
-    assert update[0] == "y·(w·x) = 1·((−0.5)·3 + (−1)·1) = −2.5"
+    assert update[0] == "y·(w·x) = 1·((−0.5)·3 + (−1)·1) = 1·(−1.5 − 1) = −2.5"
     # and where brackets are needed, they stay
     assert engine.run("mse", {"error": -2}).steps == ("mse(−2) = (−2)² = 4",)
     down = engine.run("gd_step", {"w": 0.8, "grad": -0.5, "eta": 0.1}).steps

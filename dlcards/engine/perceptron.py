@@ -277,7 +277,13 @@ def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
 def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Outcome:
     _same_length("w", w, "x", x)
     exact = y * _exact_dot(w, x)
-    first = f"y·(w·x) = {operand(y)}·{bracketed(_terms(w, x))} = {fmt_exact(exact)}"
+    products = [decimal(wi) * decimal(xi) for wi, xi in zip(w, x, strict=True)]
+    added = " ".join([fmt_exact(products[0]), *(signed_exact(q) for q in products[1:])])
+    # the products, as w·x + b writes them (perceptron-8's quiz: 1·(−2 − 3) = −5)
+    first = (
+        f"y·(w·x) = {operand(y)}·{bracketed(_terms(w, x))} = {operand(y)}·{bracketed(added)} "
+        f"= {fmt_exact(exact)}"
+    )
     if exact > 0:
         return list(w), [first, "> 0: correctly classified, so w is not changed"]
     step = decimal(eta) * y
@@ -288,10 +294,12 @@ def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Out
         shown += f", which rounds to {fmt(new)}"
     elif any(n == wi and xi != 0 for n, wi, xi in zip(new, w, x, strict=True)):
         shown += " in double precision (a change is lost)"
+    # the step η·y·x that is added, each entry exactly (0.1·(−3) is −0.3)
+    moved = "[" + ", ".join(fmt_exact(step * decimal(xi)) for xi in x) + "]"
     return new, [
         first,
         "≤ 0: misclassified, so w ← w + η·y·x",
-        f"w = {fmt(w)} + {operand(eta)}·{operand(y)}·{fmt(x)} = {shown}",
+        f"w = {fmt(w)} + {operand(eta)}·{operand(y)}·{fmt(x)} = {fmt(w)} + {moved} = {shown}",
     ]
 
 
