@@ -593,6 +593,26 @@ def test_a_perceptron_update_shows_its_products_and_its_step(
     assert steps[-1].endswith(f"= {text(ws)} + {text(step)} = {text(new)}"), steps[-1]
 
 
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("geometric_margin", {"w": "-1.5,0.5", "b": -2, "x": "1,-2", "y": 1}),
+        ("geometric_margin", {"w": "1,-1", "b": 1, "x": "2,-3", "y": 1}),
+        ("l2_objective", {"losses": "2.5,1,3", "w": "-2,-1.5", "lam": 0.5}),
+        ("l2_objective", {"losses": "1", "w": "0.5,-1,2", "lam": 0.01}),
+    ],
+)
+def test_a_norm_shows_its_squares_and_their_sum(name: str, args: dict[str, object]) -> None:
+    """perceptron-21's quiz wrote '‖w‖ = √((−1.5)² + 0.5²) = 1.5811' and loss-ig2's
+    '‖w‖² = (−2)² + (−1.5)² = 6.25': the squares and their sum were left out. They read
+    '= √(2.25 + 0.25) = √2.5 = 1.5811' and '= 4 + 2.25 = 6.25' now."""
+    squares = [Fraction(v) ** 2 for v in str(args["w"]).split(",")]
+    added = " + ".join(fmt(float(q)) for q in squares)
+    total = fmt(float(sum(squares)))
+    want = f"= √({added}) = √{total} = " if name == "geometric_margin" else f"= {added} = {total}"
+    assert any(want in step for step in run(name, args).steps), want
+
+
 def test_a_sum_changed_below_four_digits_is_not_written_equal_to_its_term() -> None:
     """`calc l2_objective losses=1,0.75 w=0.5,-1 lam=1e-5` (a usual weight decay) wrote
     'objective = cost + λ‖w‖² = 0.875 + 1.25 × 10⁻⁵ = 0.875', and `calc bce_grad_logit

@@ -434,6 +434,8 @@ def l2_objective(losses: list[float], w: list[float], lam: float) -> Outcome:
     # each part exactly (fmt_exact): ‖w‖² of w = 10²⁰⁰ is 10⁴⁰⁰, not ∞, and of w = 10⁻²⁰⁰
     # 10⁻⁴⁰⁰, not 0; only the objective is the double's, said so where it leaves the range
     norm, penalty = fmt_exact(exact_norm), fmt_exact(exact_penalty)
+    # each square, then their sum (loss-ig2's quiz: (−2)² + (−1.5)² = 4 + 2.25 = 6.25)
+    squares = f" = {' + '.join(fmt_exact(decimal(v) ** 2) for v in w)}" if len(w) > 1 else ""
     total = (
         apart(objective, cost)
         if objective != 0 or exact_cost + exact_penalty == 0
@@ -448,7 +450,7 @@ def l2_objective(losses: list[float], w: list[float], lam: float) -> Outcome:
     )
     return objective, [
         f"cost = mean of the per-example losses {mean} = {fmt_exact(exact_cost)}",
-        f"‖w‖² = {' + '.join(f'{operand(v)}²' for v in w)} = {norm}; "
+        f"‖w‖² = {' + '.join(f'{operand(v)}²' for v in w)}{squares} = {norm}; "
         f"λ‖w‖² = {operand(lam)}·{bracketed(norm)} = {penalty}",
         f"objective = cost + λ‖w‖² = {fmt_exact(exact_cost)} + {penalty} = {total}",
     ]

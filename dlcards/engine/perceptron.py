@@ -213,9 +213,14 @@ def geometric_margin(w: list[float], b: float, x: list[float], y: int) -> Outcom
         if distance < 0
         else "on the boundary"
     )
+    # the squares and their sum, exactly, before the root (perceptron-21: √(2.25 + 0.25))
+    squares = [decimal(wi) ** 2 for wi in w]
+    summed = fmt_exact(sum(squares, decimal(0)))
+    added = f" = √({' + '.join(fmt_exact(q) for q in squares)})" if len(w) > 1 else ""
     return distance, [
         affine,
-        f"‖w‖ = √({' + '.join(f'{operand(wi)}²' for wi in w)}) = {fmt(norm)}",
+        f"‖w‖ = √({' + '.join(f'{operand(wi)}²' for wi in w)}){added} = √{bracketed(summed)} "
+        f"= {fmt(norm)}",
         f"distance = y·(w·x + b) / ‖w‖ = {operand(y)}·{bracketed(fmt_exact(exact))} / "
         f"{operand(norm)} "
         f"= {fmt(distance)}",
