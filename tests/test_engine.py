@@ -613,6 +613,23 @@ def test_a_norm_shows_its_squares_and_their_sum(name: str, args: dict[str, objec
     assert any(want in step for step in run(name, args).steps), want
 
 
+@pytest.mark.parametrize("z", [-1.75, -4.0, -0.5, -30.0, -700.0])
+def test_sigmoid_of_a_negative_z_is_worked_with_the_card_s_formula(z: float) -> None:
+    """mlp-6's quiz gives σ(Z) = 1 / (1 + e^(−Z)) and asks σ(−1.75); the step worked
+    'e^(−1.75) / (1 + e^(−1.75)) = 0.1738 / 1.1738 = 0.148', another formula, so the
+    e^1.75 = 5.7546 a learner works never appeared. Wherever e^(−z) is a double it is now
+    1 / (1 + e^1.75) = 1 / (1 + 5.7546) = 0.148."""
+    from dlcards.quiz import parse_number
+
+    (step,) = run("sigmoid", {"z": z}).steps
+    m = re.fullmatch(r"σ\((\S+)\) = 1 / \(1 \+ e\^(\S+)\) = 1 / \(1 \+ (.+?)\) = (.+)", step)
+    assert m, step
+    assert parse_number(m[2].strip("()")) == -z
+    e = parse_number(m[3])
+    assert e == pytest.approx(math.exp(-z), rel=5e-4)  # e^(−z), to the digits the result needs
+    assert fmt(1 / (1 + e)) == m[4] == fmt(ref_sigmoid(z)), step
+
+
 def test_a_sum_changed_below_four_digits_is_not_written_equal_to_its_term() -> None:
     """`calc l2_objective losses=1,0.75 w=0.5,-1 lam=1e-5` (a usual weight decay) wrote
     'objective = cost + λ‖w‖² = 0.875 + 1.25 × 10⁻⁵ = 0.875', and `calc bce_grad_logit

@@ -136,7 +136,14 @@ def sigmoid(z: float) -> Outcome:
             f"σ({fmt(z)}) = 1 / (1 + e^{operand(-z)}) = 1 / (1 + {fmt(e)}) "
             f"= {_strictly_inside(s, z)}"
         )
-    else:
+    elif -z < 709:  # e^(−z) is a double: the card's own formula (mlp-6: 1 / (1 + e^1.75))
+        big = math.exp(-z)
+        (shown,) = enough([big], lambda v: 1 / (1 + v), s) or [fmt(big, 17)]
+        step = (
+            f"σ({fmt(z)}) = 1 / (1 + e^{operand(-z)}) = 1 / (1 + {shown}) "
+            f"= {_strictly_inside(s, z)}"
+        )
+    else:  # e^(−z) overflows: the same value as e^z / (1 + e^z)
         step = (
             f"σ({fmt(z)}) = e^{operand(z)} / (1 + e^{operand(z)}) = {bracketed(_exp_text(z))} / "
             f"{operand(1 + e)} "
