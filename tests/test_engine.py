@@ -630,6 +630,24 @@ def test_sigmoid_of_a_negative_z_is_worked_with_the_card_s_formula(z: float) -> 
     assert fmt(1 / (1 + e)) == m[4] == fmt(ref_sigmoid(z)), step
 
 
+@pytest.mark.parametrize(
+    ("w", "grads", "eta", "shown"),
+    [
+        (-0.8, "0,-1.1,0.5,-1.7", 1, "= −0.8 − 1·(−0.575) = −0.8 + 0.575 = −0.225"),
+        (0.6, "-1.4,0.3,1.7,-1.7", 0.1, "= 0.6 − 0.1·(−0.275) = 0.6 + 0.0275 = 0.6275"),
+        (0.5, "0.4,0.2,0.6,0.2", 0.1, "= 0.5 − 0.1·0.35 = 0.5 − 0.035 = 0.465"),
+    ],
+)
+def test_a_mini_batch_step_shows_the_change_before_the_new_weight(
+    w: float, grads: str, eta: float, shown: str
+) -> None:
+    """gd-20's quiz wrote 'W_new = W_old − η·avg = −0.8 − 1·(−0.575) = −0.225', where gd-2's
+    (gd_step) writes the change first: '= 0 − 0.5·(−3) = 0 + 1.5 = 1.5'. (The expected lines
+    are worked by hand: η times the mean of the gradients, added with its sign.)"""
+    step = run("minibatch_step", {"w": w, "grads": grads, "eta": eta}).steps[1]
+    assert step.endswith(shown), step
+
+
 def test_a_sum_changed_below_four_digits_is_not_written_equal_to_its_term() -> None:
     """`calc l2_objective losses=1,0.75 w=0.5,-1 lam=1e-5` (a usual weight decay) wrote
     'objective = cost + λ‖w‖² = 0.875 + 1.25 × 10⁻⁵ = 0.875', and `calc bce_grad_logit

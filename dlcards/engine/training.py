@@ -122,8 +122,10 @@ def minibatch_step(w: float, grads: list[float], eta: float, names: Names = NO_N
     return new, [
         f"average gradient = {bracketed(' '.join([fmt(grads[0]), *map(signed, grads[1:])]))} / "
         f"{n}{summed} = {fmt(mean)}",
+        # the change, then the new weight, as gd_step writes them (gd-20: −0.8 + 0.575)
         f"{snew} = {sw} − η·avg = {fmt(w)} − {operand(eta)}·{operand(mean)} "
-        f"= {_new_weight(new, w, mean)}",
+        f"= {fmt(w)} {signed_exact(-decimal(eta) * exact)} "
+        f"= {_new_weight(new, w, rounded(-decimal(eta) * exact))}",
         _step_verdict(mean),
     ]
 
