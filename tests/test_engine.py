@@ -261,6 +261,24 @@ def test_the_largest_slope_is_found_not_stated() -> None:
     assert tiny.value == 0 and "10^(−602.06), below the smallest double" in tiny.steps[1]
 
 
+def test_the_largest_slope_says_why_no_z_gives_more() -> None:
+    """vgp-1's quiz and vgp-1, -2, -3 and backprop-22 write 'max of σ'(z) over z from −10 to
+    10 in steps of 0.01: 0.25, at z = 0': a grid shows no value above 0.25 on the grid, not
+    that none exists between its points or beyond ±10. The step now gives the reason a
+    teacher gives, an identity checked here at points off the grid."""
+    sig = run("max_slope", {"activation": "sigmoid"}).steps[0]
+    assert "σ(1 − σ) = ¼ − (σ − ½)² ≤ ¼" in sig
+    tanh = run("max_slope", {"activation": "tanh"}).steps[0]
+    assert "1 − tanh² ≤ 1" in tanh
+    assert (
+        "σ(1 − σ) = ¼ − (σ − ½)² ≤ ¼"
+        in run("vanishing_product", {"layers": 3, "activation": "sigmoid"}).steps[0]
+    )
+    for z in (-37.3, -2.005, 0.0033, 1.7, 12.5):
+        s = ref_sigmoid(z)
+        assert math.isclose(s * (1 - s), 0.25 - (s - 0.5) ** 2, abs_tol=1e-15)
+
+
 def test_vanishing_product() -> None:
     assert value("vanishing_product", layers=10, activation="sigmoid") == 0.25**10
     assert value("vanishing_product", layers=10, activation="sigmoid") == 9.5367431640625e-07

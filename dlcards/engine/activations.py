@@ -405,9 +405,17 @@ def _largest_slope(activation: str) -> tuple[float, float, str]:
     where = f"at z = {fmt(z)}" if activation != "relu" else "at every z > 0 of the grid"
     text = (
         f"max of {name}(z) over z from −{fmt(reach)} to {fmt(reach)} in steps of {fmt(step)}: "
-        f"{fmt(best)}, {where}"
+        f"{fmt(best)}, {where}{_WHY_LARGEST[activation]}"
     )
     return best, z, text
+
+
+# why no z, on the grid or off it, gives more: what a teacher writes next to the search
+_WHY_LARGEST: dict[str, str] = {
+    "sigmoid": " (for every z, σ' = σ(1 − σ) = ¼ − (σ − ½)² ≤ ¼, equal where σ = ½)",
+    "tanh": " (for every z, tanh' = 1 − tanh² ≤ 1, equal where tanh = 0)",
+    "relu": " (relu' is 1 for every z > 0 and 0 for every z < 0)",
+}
 
 
 def max_slope(activation: str) -> Outcome:
