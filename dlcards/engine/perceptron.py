@@ -123,10 +123,15 @@ def _affine(w: list[float], b: float, x: list[float]) -> tuple[Fraction, str]:
 
 def _affine_text(w: list[float], b: float, x: list[float]) -> str:
     """`(−2)·2 + (−1.5)·2 − 0.5 = −4 − 3 − 0.5`: the terms, then the products a learner adds,
-    as weighted_sum writes them (each exactly: 10⁻²⁰⁰·10⁻²⁰⁰ is 10⁻⁴⁰⁰, not 0)."""
+    as weighted_sum writes them."""
+    return f"{_terms(w, x)} {signed(b)} = {_products(w, x)} {signed(b)}"
+
+
+def _products(w: list[float], x: list[float]) -> str:
+    """`−4 − 3`: each wᵢ·xᵢ worked out, exactly (10⁻²⁰⁰·10⁻²⁰⁰ is 10⁻⁴⁰⁰, not 0), a negative
+    one written as a subtraction."""
     products = [decimal(wi) * decimal(xi) for wi, xi in zip(w, x, strict=True)]
-    shown = " ".join([fmt_exact(products[0]), *(signed_exact(q) for q in products[1:])])
-    return f"{_terms(w, x)} {signed(b)} = {shown} {signed(b)}"
+    return " ".join([fmt_exact(products[0]), *(signed_exact(q) for q in products[1:])])
 
 
 def perceptron_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
@@ -282,12 +287,10 @@ def hinge_loss(w: list[float], b: float, x: list[float], y: int) -> Outcome:
 def perceptron_update(w: list[float], x: list[float], y: int, eta: float) -> Outcome:
     _same_length("w", w, "x", x)
     exact = y * _exact_dot(w, x)
-    products = [decimal(wi) * decimal(xi) for wi, xi in zip(w, x, strict=True)]
-    added = " ".join([fmt_exact(products[0]), *(signed_exact(q) for q in products[1:])])
     # the products, as w·x + b writes them (perceptron-8's quiz: 1·(−2 − 3) = −5)
     first = (
-        f"y·(w·x) = {operand(y)}·{bracketed(_terms(w, x))} = {operand(y)}·{bracketed(added)} "
-        f"= {fmt_exact(exact)}"
+        f"y·(w·x) = {operand(y)}·{bracketed(_terms(w, x))} = "
+        f"{operand(y)}·{bracketed(_products(w, x))} = {fmt_exact(exact)}"
     )
     if exact > 0:
         return list(w), [first, "> 0: correctly classified, so w is not changed"]
