@@ -1,7 +1,8 @@
 """What a quiz template's draws ask: a question that is what the card asks, graded fairly.
 
 A mini-batch question never draws a batch as large as the dataset (that is batch gradient
-descent, and its steps say so beside a prompt that says mini-batch).
+descent, and its steps say so beside a prompt that says mini-batch), nor a perceptron question
+about a point's side of the boundary w = [0, 0] (which has none).
 
 A learner who rounds on the way as a teacher asks is graded right.
 
@@ -185,3 +186,28 @@ def test_a_mini_batch_question_never_draws_the_whole_dataset_as_one_batch(
     card = cards[card_id]
     whole = [v for v in grid(card, None) if not 1 < int(v["batch_size"]) < int(v["n"])]
     assert not whole, f"{len(whole)} draws with B ≥ n, e.g. {whole[:3]}"
+
+
+def axis_values(card: Card, name: str) -> list[Scalar]:
+    """Every value the template draws for parameter `name`."""
+    quiz = card.quiz
+    assert quiz is not None
+    if name in quiz.ranges:
+        low, high, step = quiz.ranges[name]
+        return [round(low + k * step, 10) for k in range(int(round((high - low) / step)) + 1)]
+    return list(quiz.params[name])
+
+
+@pytest.mark.parametrize(
+    "card_id", ["perceptron-3", "perceptron-21", "perceptron-22", "perceptron-24", "perceptron-30"]
+)
+def test_a_question_on_a_point_s_side_never_draws_w_zero(
+    cards: dict[str, Card], card_id: str
+) -> None:
+    """perceptron-3, -22, -24 and -30 drew w1 and w2 from ranges through 0, so one question in
+    81 (one in 25 for -22) read 'A perceptron has w = [0, 0] and b = 2 ... (It is 0 when the
+    point is on its correct side.)': w = 0 has no boundary and no sides, every point is
+    classified as sign(b). perceptron-21 (a distance, which divides by ‖w‖) already drew w1
+    without 0."""
+    card = cards[card_id]
+    assert 0 not in axis_values(card, "w1") or 0 not in axis_values(card, "w2")
