@@ -30,12 +30,12 @@ from dlcards.paths import cache_dir
 from dlcards.prompt import DECK_SUFFIXES as DECK_SUFFIXES
 
 if TYPE_CHECKING:
-    from dlcards.deck import Card, Chunks, Deck, Quiz
+    from dlcards.deck import AnkiNoteType, Card, Chunks, Deck, Quiz
     from dlcards.store.rows import Premade
 
 T = TypeVar("T")
 
-CACHE_FORMAT = 15  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
+CACHE_FORMAT = 16  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
 
 
 def builtin_decks_dir() -> Path:
@@ -800,7 +800,7 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
     for row in data["cards"]:
         (
             card_id, _, question, answer, tags, source, compute, erratum, quiz, _, line, note,
-            references, source_question, same_question, anki_guid,
+            references, source_question, same_question, anki_guid, note_type,
         ) = row  # fmt: skip
         cards.append(
             Card(
@@ -820,6 +820,7 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
                 source_question,
                 tuple(same_question),
                 anki_guid,
+                None if note_type is None else _note_type_from_json(note_type),
             )
         )
     return Deck(
@@ -829,6 +830,13 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
         path=shown,
         description=data.get("description"),
     )
+
+
+def _note_type_from_json(data: list[Any]) -> AnkiNoteType:
+    from dlcards.deck import AnkiNoteType
+
+    ntid, name, fields, template, question, answer = data
+    return AnkiNoteType(ntid, name, tuple(fields), template, question, answer)
 
 
 def _write_json(path: Path, data: object) -> bool:

@@ -100,7 +100,9 @@ CARD_KEYS = {
     "quiz",
     "same_question",
     "anki_guid",
+    "anki_note_type",
 }
+ANKI_NOTE_TYPE_KEYS = ("id", "name", "fields", "template", "question", "answer")
 COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong", "symbols"}
 QUIZ_KEYS = {
     "template",
@@ -209,6 +211,23 @@ class Quiz(NamedTuple):
         return list(dict.fromkeys(PLACEHOLDER.findall(self.template)))
 
 
+class AnkiNoteType(NamedTuple):
+    """The Anki note type of the note a card was converted from, when the card is exactly two
+    of its fields (`anki_note_type:`, written by `import anki --to-yaml`): its id, its name, its
+    fields in order, its one template's name, and the fields the question and the answer are.
+    `export anki` writes the card as that note in that note type. Anki's importer updates a
+    note of a known GUID only in the note type it has (another one: "conflicting", the note
+    never updated again), and takes a note type of the same id as the same when its fields
+    and templates have the same names in the same order."""
+
+    id: int
+    name: str
+    fields: tuple[str, ...]
+    template: str
+    question: str
+    answer: str
+
+
 class Card(NamedTuple):
     id: str
     topic: str
@@ -230,6 +249,8 @@ class Card(NamedTuple):
     # the GUID of the Anki note the card was converted from (`import anki --to-yaml`): its
     # note in Anki when exported, and the note whose reviews come back to it
     anki_guid: str | None = None
+    # that note's note type, when the card is the note's two fields (`AnkiNoteType`)
+    anki_note_type: AnkiNoteType | None = None
 
     @property
     def is_math(self) -> bool:
@@ -586,6 +607,43 @@ def _anki_guid(ctx: _Ctx, raw: _Map, card_id: str) -> str | None:
     return value
 
 
+def _anki_note_type(ctx: _Ctx, raw: _Map, card_id: str, guid: str | None) -> AnkiNoteType | None:
+    """A card's `anki_note_type:` (`AnkiNoteType`), checked: every key, of its kind; the
+    question and the answer two of its fields; given with the note's `anki_guid`."""
+    if "anki_note_type" not in raw:
+        return None
+    line = _line_of(raw, "anki_note_type")
+    value = raw["anki_note_type"]
+    keys = ", ".join(ANKI_NOTE_TYPE_KEYS)
+    fix = "; `import anki --to-yaml` writes it (remove it to export a dlcards note)"
+    if not isinstance(value, _Map) or set(value) != set(ANKI_NOTE_TYPE_KEYS):
+        raise ctx.fail(line, f"anki_note_type must be a mapping of {keys}{fix}", card_id)
+    if guid is None:
+        raise ctx.fail(line, f"anki_note_type needs the note's anki_guid beside it{fix}", card_id)
+    ntid, fields = value["id"], value["fields"]
+    if type(ntid) is not int or ntid <= 0:
+        raise ctx.fail(
+            line, f"anki_note_type id must be the note type's id, a number{fix}", card_id
+        )
+    texts = [value[k] for k in ("name", "template", "question", "answer")]
+    names: list[str] = fields if isinstance(fields, list) else []
+    if not names or not all(isinstance(t, str) and t.strip() for t in [*texts, *names]):
+        raise ctx.fail(
+            line,
+            "anki_note_type name, template, question, answer and fields must be text, "
+            f"fields a list{fix}",
+            card_id,
+        )
+    question, answer = value["question"], value["answer"]
+    if len(set(names)) != len(names) or question == answer or not {question, answer} <= set(names):
+        raise ctx.fail(
+            line,
+            f"anki_note_type question and answer must be two of its fields, each named once{fix}",
+            card_id,
+        )
+    return AnkiNoteType(ntid, value["name"], tuple(names), value["template"], question, answer)
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -929,7 +987,8 @@ def _checked_card(ctx: _Ctx, raw: object, topic: str, index: int, line: int) -> 
         references=references,
         source_question=source_question,
         same_question=_same_question(ctx, raw, card_id),
-        anki_guid=_anki_guid(ctx, raw, card_id),
+        anki_guid=(guid := _anki_guid(ctx, raw, card_id)),
+        anki_note_type=_anki_note_type(ctx, raw, card_id, guid),
     )
 
 

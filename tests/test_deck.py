@@ -86,6 +86,16 @@ EXPECTED: dict[str, tuple[int | None, tuple[str, ...]]] = {
         8,
         ("card demo-1", "anki_guid must be text, not a number; write it in quotes"),
     ),
+    # the Anki note type of the note (`anki_note_type:`): only with its GUID, and the question
+    # and answer two of its fields
+    "anki_note_type_no_guid.yaml": (
+        7,
+        ("card demo-1", "anki_note_type needs the note's anki_guid beside it", "remove it"),
+    ),
+    "anki_note_type_answer_not_a_field.yaml": (
+        8,
+        ("card demo-1", "anki_note_type question and answer must be two of its fields"),
+    ),
 }
 
 

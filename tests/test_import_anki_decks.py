@@ -202,7 +202,19 @@ def test_an_anki_deck_becomes_yaml_decks(anki_deck: dict[str, Any], fmt: str) ->
     b, r = note_id(anki_deck["guids"]["basic"]), note_id(anki_deck["guids"]["reversed"])
     cards = {c["id"]: c for c in basics["cards"]}
     assert list(cards) == [b, r, f"{r}-2"]
-    assert cards[b] == {
+    # its note type, which the export writes it in (Anki updates the note it has)
+    card = dict(cards[b])
+    basic = card.pop("anki_note_type")
+    assert basic == {
+        "id": basic["id"],
+        "name": "Basic",
+        "fields": ["Front", "Back"],
+        "template": "Card 1",
+        "question": "Front",
+        "answer": "Back",
+    }
+    assert type(basic["id"]) is int
+    assert card == {
         "id": b,
         "question": "What does **ReLU** return for $x < 0$?",
         "answer": "Zero: $\\max(0, x) = 0$.<br>Costs 5\\$ \\* 2",
@@ -1162,11 +1174,16 @@ def test_a_converted_card_keeps_its_notes_guid_in_its_deck(anki_deck: dict[str, 
         )
     ).log
     # reversed, cloze and optional (two cards each) are six new notes; the three notes of one
-    # card are Anki's own (of another note type: Anki keeps its note as it is)
+    # card are Anki's own: basic and typed in their note type (Anki updates them), the cloze
+    # of one card in dlcards's (of another note type: Anki keeps its note as it is)
     assert col.note_count() == before + 6
     for key in one_card:
         assert len(col.db.list("SELECT id FROM notes WHERE guid = ?", guids[key])) == 1, key
-    assert (len(log.new), len(log.conflicting), len(log.updated)) == (6, 3, 0)
+    assert (len(log.new), len(log.conflicting)) == (6, 1)
+    assert {n.id.nid for n in [*log.updated, *log.duplicate]} == {
+        col.db.scalar("SELECT id FROM notes WHERE guid = ?", guids[key])
+        for key in ("basic", "typed")
+    }
     col.close()
     # the text export, without the database, gives them the same identity
     _forget_the_database()
@@ -1205,7 +1222,9 @@ def test_a_converted_card_keeps_its_notes_guid_in_its_deck(anki_deck: dict[str, 
         "import", "anki", str(reviews), "--decks", str(out_dir),
         "--to-yaml", str(anki_deck["dir"] / "more"), "--dry-run",
     )  # fmt: skip
-    assert "would write 0 decks with 0 cards" in more and "skipped 9 notes dlcards" in more, more
+    assert "would write 0 decks with 0 cards" in more and "skipped 7 notes dlcards" in more, more
+    # basic and typed went to the phone in their own note type: the cards converted before
+    assert "skipped 2 cards converted before" in more and "would keep" not in more, more
 
 
 def test_a_card_with_an_empty_side_is_named_with_its_real_note_type(tmp_path: Path) -> None:
@@ -2130,8 +2149,10 @@ def test_decks_converted_before_dlcards_kept_guids_learn_them_at_the_next_import
     ok("import", "anki", str(package), "--to-yaml", str(out_dir))
     for file in out_dir.glob("*.yaml"):  # as an older dlcards wrote them
         text = file.read_text(encoding="utf-8")
+        text = re.sub(r"\n  anki_note_type:(\n    .*)*", "", text)
         file.write_text(re.sub(r"\n  anki_guid: .*", "", text), encoding="utf-8")
     assert "anki_guid" not in "".join(f.read_text() for f in out_dir.glob("*.yaml"))
+    assert "anki_note_type" not in "".join(f.read_text() for f in out_dir.glob("*.yaml"))
     _forget_the_database()
     ok("due", "--decks", str(out_dir))  # a sync of the decks into a new database
     guids = {**anki_deck["guids"], "dropout": dropout.guid}

@@ -152,9 +152,11 @@ def fields(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Round
         )
     )
     notes: dict[str, Any] = {}
+    # a card of a Basic note goes back in that note type (`anki_note_type:`), as that note
+    of_guid = {c["anki_guid"]: c["id"] for c in deck["cards"] if "anki_note_type" in c}
     for nid in fresh.find_notes(""):
         note = fresh.get_note(nid)
-        notes[note["CardId"]] = note
+        notes[note["CardId"] if "CardId" in note else of_guid[note.guid]] = note
     out = {}
     for name, card_id in ids.items():
         card, note = written[card_id], notes[card_id]

@@ -238,7 +238,7 @@ def _import(
         # the GUIDs the decks give their cards (`anki_guid:`) over the database's: a fresh
         # database (a new machine) knows none of them, and the deck file is the truth (read
         # for the notes that need one, from their decks only)
-        named = anki_progress.renamed_notes(collection)
+        named = anki_progress.renamed_notes(collection, catalog.deck_guids())
         converted_guids = {**converted_guids, **catalog.anki_guids(named)}
         # and the cards the database keeps that no deck has now: a phone's reviews of a card
         # removed from its deck join its log (as `show` says it is kept), never "unknown"

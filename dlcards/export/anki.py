@@ -71,7 +71,7 @@ from dlcards.export.html import (
 from dlcards.settings import DAY_STARTS_AT, LEECH_TAG, leech_marked
 
 if TYPE_CHECKING:
-    from dlcards.deck import Card
+    from dlcards.deck import AnkiNoteType, Card
     from dlcards.mathcards import Evaluation
 
 # Generated once (random.randrange(1 << 30, 1 << 31)); never change them.
@@ -169,6 +169,9 @@ class AnkiNote(NamedTuple):
     fields: tuple[str, ...]  # in FIELDS order
     tags: tuple[str, ...]
     media: tuple[Path, ...] = ()  # image and sound files of the fields, packed with the note
+    # the Anki note type of the note the card was converted from, which the package writes
+    # it in (`AnkiNoteType`): its question and answer there, not the fields above
+    notetype: AnkiNoteType | None = None
 
 
 @dataclass(frozen=True)
@@ -430,6 +433,7 @@ def anki_note(card: Card, title: str) -> AnkiNote:
         ),
         note_tags(card),  # tags
         card_media(card),  # media
+        card.anki_note_type if card.anki_guid else None,  # notetype
     )
 
 
@@ -731,6 +735,9 @@ def _write_collection(
     # collection holds), are that deck (a second deck of a name, Anki renamed `Default_`)
     named: dict[str, int] = {ROOT_DECK.casefold(): ROOT_DECK_ID, ANKI_DEFAULT_DECK: 1}
     nids: set[int] = set()  # the note ids given (each card's id is its note's + 1)
+    # the Anki note types of notes written in their own (`AnkiNote.notetype`), by id: the
+    # first card's; a card that gives another one for its id is written in dlcards's
+    kept_types: dict[int, AnkiNoteType] = {}
     notes: list[tuple[Any, ...]] = []
     cards: list[tuple[Any, ...]] = []
     # The indexes are built once after the rows are in (the same CREATE INDEX statements):
@@ -754,6 +761,12 @@ def _write_collection(
     for position, (note, item) in enumerate(items, start=1):
         did = dids.get(note.topic)
         if did is None:
+            # the deck an import saw the topic's cards in (renamed or moved there), else the
+            # note's own (`anki_deck:`, or the topic's title under Deep Learning); one deck a
+            # name, as Anki tells them apart (not in case): two topics of one name (a deck
+            # made of the notes added on the phone to a topic's deck) are one deck there. Two
+            # decks of one name in the package were two in Anki, the second renamed with a
+            # `_` after it: a new deck, empty for the notes Anki already had.
             name = decks.get(note.topic, note.deck) if decks else note.deck
             did = named.get(name.casefold())
             if did is None:
@@ -782,13 +795,18 @@ def _write_collection(
             if renames:
                 fields = tuple(renamed_media(f, renames) for f in fields)
         mod = timestamp if edited is None else note_time(edited.get(note.card_id), timestamp)
+        model_id, asked = MODEL_ID, needs(required_of(fields))
+        kept = note.notetype
+        if kept is not None and kept_types.setdefault(kept.id, kept) == kept:
+            model_id, fields = kept.id, kept_fields(kept, fields)
+            asked = bool(fields[kept.fields.index(kept.question)])
         if note.card_id in leeches:
             written.leech_notes[note.card_id] = (mod, LEECH_TAG in marked)
         notes.append(
-            (nid, guid, MODEL_ID, mod, -1, f" {' '.join(marked)} ", "\x1f".join(fields),
+            (nid, guid, model_id, mod, -1, f" {' '.join(marked)} ", "\x1f".join(fields),
              fields[0], 0, 0, "")
         )  # fmt: skip
-        if needs(required_of(fields)):
+        if asked:
             # a card without its progress claims no state of its own: its time of change is
             # none (0), so `import anki` takes Anki's suspension of it only once the learner
             # changed the card there (a suspension made here before is not undone by it)
@@ -813,7 +831,68 @@ def _write_collection(
         deck.add_model(model)
     for deck in (root, *written.decks.values()):
         deck.write_to_db(cursor, timestamp, ids)  # the deck and note type JSON
+    if kept_types:
+        (models,) = cursor.execute("SELECT models FROM col").fetchone()
+        held = json.loads(models)
+        held.update({str(t.id): kept_type_json(t, ROOT_DECK_ID) for t in kept_types.values()})
+        cursor.execute("UPDATE col SET models = ?", (json.dumps(held),))
     return written
+
+
+def kept_fields(kept: AnkiNoteType, fields: Sequence[str]) -> tuple[str, ...]:
+    """A note's fields (FIELDS order) as the fields of its own note type `kept`: the front
+    (the question) and the back (the answer and what follows it) in their fields, every other
+    field empty (as the note had them when it was converted)."""
+    out = dict.fromkeys(kept.fields, "")
+    out[kept.question], out[kept.answer] = fields[0], fields[1]
+    return tuple(out.values())
+
+
+def kept_type_json(kept: AnkiNoteType, did: int) -> dict[str, Any]:
+    """The package's note type JSON (Anki's schema 11, as genanki writes it) for the note type
+    `kept` of a converted note: its id, its name, its fields and its template by name, in its
+    order, which is what Anki compares to take it as the note type it has (`equal_schema` in
+    rslib/src/import_export/package/apkg/import/notes.rs), so the note is updated, not
+    "conflicting". Its time of change is 0: never newer than the learner's, whose templates
+    and styling Anki keeps (it replaces a note type only with a newer one). A collection
+    without it (a new phone) takes it as it is here: the front shows the question's field,
+    the back the answer's, in dlcards's styling."""
+    fields = [
+        {"name": name, "ord": i, "font": "Liberation Sans", "media": [], "rtl": False,
+         "size": 20, "sticky": False}
+        for i, name in enumerate(kept.fields)
+    ]  # fmt: skip
+    model = anki_model()
+    front, back = ("{{" + name + "}}" for name in (kept.question, kept.answer))
+    template = {
+        "name": kept.template,
+        "ord": 0,
+        "qfmt": f'<div class="front">{front}</div>\n',
+        "afmt": f'{{{{FrontSide}}}}\n<hr id="answer">\n<div class="back">{back}</div>\n',
+        "bafmt": "",
+        "bqfmt": "",
+        "bfont": "",
+        "bsize": 0,
+        "did": None,
+    }
+    return {
+        "css": CSS,
+        "did": did,
+        "flds": fields,
+        "id": str(kept.id),
+        "latexPost": model.latex_post,
+        "latexPre": model.latex_pre,
+        "latexsvg": False,
+        "mod": 0,
+        "name": kept.name,
+        "req": [[0, "any", [kept.fields.index(kept.question)]]],
+        "sortf": 0,
+        "tags": [],
+        "tmpls": [template],
+        "type": 0,
+        "usn": -1,
+        "vers": [],
+    }
 
 
 def _zip_entry(name: str, timestamp: int) -> zipfile.ZipInfo:

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
+from dlcards.deck import ANKI_ROOT_DECK, AnkiNoteType
 from dlcards.errors import quoted
 from dlcards.importers.anki_file import Card, Collection, Note, NoteType, Template
 from dlcards.markup import is_remote
@@ -127,6 +128,8 @@ class YamlCard:
     tags: tuple[str, ...]
     # its Anki note's GUID, for a card converted from a note of one card (`Converted.guids`)
     anki_guid: str | None = None
+    # and that note's note type, when the card is two of its fields (`kept_note_type`)
+    note_type: AnkiNoteType | None = None
 
 
 @dataclass
@@ -1499,6 +1502,51 @@ def unconvertible(notetype: NoteType, card: Card) -> str:
     )
 
 
+def deck_title(name: str) -> str:
+    """The title of the deck converted from the Anki deck `name`: a deck `export anki` names
+    `Deep Learning::<title>` (a topic's, or one the learner made beside them) is titled by the
+    part after the root, so that the export puts its cards back there; any other deck by its
+    whole name. (Titled `Deep Learning::Backprop`, a note added on the phone to a dlcards deck
+    went back into a new, empty deck `Deep Learning::Deep Learning:Backprop`.)"""
+    root = f"{ANKI_ROOT_DECK}::"
+    rest = name[len(root) :].strip() if name.startswith(root) else ""
+    return rest if rest and "::" not in rest else name
+
+
+def kept_note_type(
+    note: Note, notetype: NoteType, question: str, answer: str
+) -> AnkiNoteType | None:
+    """The note type a card converted from `note` (a note of one card) is exported in, when
+    the card is exactly two of the note's fields: a note type of one template, whose front
+    shows one field, the question as converted, and whose back adds one other, the answer
+    as converted, every other field of the note empty. Exported in it, the card is Anki's
+    note itself, which Anki updates; in dlcards's note type, under the note's GUID, Anki
+    calls it "conflicting" and leaves it as it was for good (`dlcards.deck.AnkiNoteType`).
+    None for any other note: its card cannot be written back into its fields."""
+    if notetype.cloze or len(notetype.templates) != 1:
+        return None
+    template = notetype.templates[0]
+    asked = referenced(template.front, notetype.fields, front=True)
+    hinted = referenced(template.front, notetype.fields, front=True, unshown=("type",))
+    told = [f for f in referenced(template.back, notetype.fields) if f not in asked]
+    if len(asked) != 1 or hinted != asked or len(told) != 1:
+        return None
+    values = dict(zip(notetype.fields, note.fields, strict=False))
+    if len(note.fields) != len(notetype.fields) or any(
+        not field_is_empty(value) for name, value in values.items() if name not in (*asked, *told)
+    ):
+        return None
+    scratch: set[str] = set()
+    if (to_markdown(values[asked[0]], scratch), to_markdown(values[told[0]], scratch)) != (
+        question,
+        answer,
+    ):
+        return None  # the template's own words, a section, a special field: more than a field
+    return AnkiNoteType(
+        notetype.id, notetype.name, notetype.fields, template.name, asked[0], told[0]
+    )
+
+
 def convert_notes(
     collection: Collection,
     taken_topics: Container[str],
@@ -1566,12 +1614,15 @@ def convert_notes(
                 continue
             deck = decks.get(card.deck)
             if deck is None:  # its topic is given below, once every deck is known
-                deck = decks[card.deck] = YamlDeck("", collection.decks.get(card.deck, "Anki"))
+                name = collection.decks.get(card.deck, "Anki")
+                deck = decks[card.deck] = YamlDeck("", deck_title(name))
             # a note of one card is that card: its GUID kept in the deck and the database (in
-            # the database alone, one a deck does not take: an add-on's of spaces, say)
+            # the database alone, one a deck does not take: an add-on's of spaces, say), and
+            # its note type where the card is two of its fields
             guid = note.guid if len(cards) == 1 else None
             in_deck = guid if guid is not None and anki_guid_problem(guid) is None else None
-            deck.cards.append(YamlCard(card_id, q, a, tags, in_deck))
+            kind = None if in_deck is None else kept_note_type(note, notetype, q, a)
+            deck.cards.append(YamlCard(card_id, q, a, tags, in_deck, kind))
             result.cards[card.id] = card_id
             if guid is not None:
                 result.guids[card_id] = guid
@@ -1606,11 +1657,17 @@ def deck_yaml(deck: YamlDeck, source: str) -> str:
                 "answer": c.answer,
                 **({"tags": list(c.tags)} if c.tags else {}),
                 **({"anki_guid": c.anki_guid} if c.anki_guid is not None else {}),
+                **({"anki_note_type": _note_type_yaml(c.note_type)} if c.note_type else {}),
             }
             for c in deck.cards
         ],
     }
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _note_type_yaml(kept: AnkiNoteType) -> dict[str, object]:
+    """A card's `anki_note_type:` as its deck holds it (`dlcards.deck.ANKI_NOTE_TYPE_KEYS`)."""
+    return {**kept._asdict(), "fields": list(kept.fields)}
 
 
 def write_decks(

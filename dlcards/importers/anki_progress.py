@@ -83,15 +83,24 @@ def exported_converted(collection: Collection, converted: Mapping[str, str]) -> 
     return out
 
 
-def renamed_notes(collection: Collection) -> set[str]:
+def renamed_notes(collection: Collection, deck_guids: Container[str] = ()) -> set[str]:
     """The card ids of the notes `export anki` wrote whose GUID is not the one made from the
     card id (`dlcards_notes`): cards converted from Anki notes, exported with their note's
-    GUID. Only these need that GUID to be known (`exported_converted`)."""
+    GUID. Only these need that GUID to be known (`exported_converted`). With `deck_guids`
+    (the GUIDs the decks give, `anki_guid:`), also the card of each note of one of them that
+    is no dlcards note: a card exported in its note's own note type (`anki_note_type:`),
+    which has no CardId field; its id is the one made from the GUID (`note_key`)."""
+    from dlcards.importers.anki_notes import note_key
+
     ours = dlcards_notes(collection)
     return {
         cid
         for note in collection.notes
-        if note.id not in ours and (cid := card_id_field(collection, note))
+        if note.id not in ours
+        and (
+            cid := card_id_field(collection, note)
+            or (note_key(note.guid) if note.guid in deck_guids else None)
+        )
     }
 
 

@@ -1,0 +1,197 @@
+"""A note the learner adds on the phone, in the Anki decks dlcards exported, brought in with
+`import anki --to-yaml` and exported back into the same Anki collection (the real `anki`
+package): it goes back into the deck it was added to (no new deck), it stays the learner's
+note in Anki (not "conflicting"), an edit of its card's text in the YAML reaches it, and its
+card's review history stays."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from anki_backend import (
+    CardAnswer,
+    Collection,
+    ExportAnkiPackageOptions,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+
+runner = CliRunner()
+BACKPROP = "Deep Learning::Core Concepts of Backpropagation & Optimization"
+
+
+def ok(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def into_anki(col: Collection, package: Path) -> Any:
+    """`package` imported as Anki's import dialog does by default (scheduling kept, note
+    types not merged, a note updated when the package's is newer): its log."""
+    return col.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(package), options=ImportAnkiPackageOptions(with_scheduling=True)
+        )
+    ).log
+
+
+def add(col: Collection, notetype: str, deck: str, **fields: str) -> Any:
+    note = col.new_note(col.models.by_name(notetype))
+    for name, value in fields.items():
+        note[name.replace("_", " ")] = value
+    col.add_note(note, col.decks.id(deck))
+    return note
+
+
+def study(col: Collection, note: Any) -> None:
+    """Each card of `note` answered Good once: a review in Anki's log."""
+    for card in note.cards():
+        card.start_timer()
+        states = col._backend.get_scheduling_states(card.id)
+        col.sched.answer_card(
+            col.sched.build_answer(card=card, states=states, rating=CardAnswer.GOOD)
+        )
+
+
+def export_package(col: Collection, path: Path) -> Path:
+    col.export_anki_package(
+        out_path=str(path),
+        options=ExportAnkiPackageOptions(
+            with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False
+        ),
+        limit=None,
+    )
+    return path
+
+
+def deck_names(col: Collection) -> set[str]:
+    return {d.name for d in col.decks.all_names_and_ids()}
+
+
+def yaml_cards(folder: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each card of the decks in `folder`: its deck's title and the card."""
+    out = {}
+    for file in sorted(folder.glob("*.yaml")):
+        deck = yaml.safe_load(file.read_text(encoding="utf-8"))
+        for card in deck["cards"]:
+            out[card["id"]] = (deck["title"], card)
+    return out
+
+
+def edit_answer(folder: Path, card_id: str, answer: str) -> None:
+    """The card's answer edited in its deck file, the file dated later than anything before
+    (a note's time in the package is its card's edit, to the second)."""
+    for file in folder.glob("*.yaml"):
+        text = file.read_text(encoding="utf-8")
+        deck = yaml.safe_load(text)
+        for card in deck["cards"]:
+            if card["id"] == card_id:
+                card["answer"] = answer
+                file.write_text(yaml.safe_dump(deck, allow_unicode=True, sort_keys=False))
+                later = time.time() + 60
+                os.utime(file, (later, later))
+                return
+    raise AssertionError(f"no card {card_id} in {folder}")
+
+
+@pytest.fixture
+def phone(tmp_path: Path) -> dict[str, Any]:
+    """dlcards's decks exported and imported into the learner's Anki collection."""
+    package = tmp_path / "dlcards.apkg"
+    ok("export", "anki", "-o", str(package))
+    (tmp_path / "anki").mkdir()
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    log = into_anki(col, package)
+    assert not log.conflicting and log.new
+    return {"dir": tmp_path, "col": col}
+
+
+def round_trip(phone: dict[str, Any], notes: dict[str, Any]) -> dict[str, Any]:
+    """The collection (with `notes` added and studied) exported, `--to-yaml` into a folder,
+    `export anki` of dlcards's decks and that folder imported into the collection. Returns
+    what each step left."""
+    col, folder = phone["col"], phone["dir"]
+    for note in notes.values():
+        study(col, note)
+    decks_before = deck_names(col)
+    notes_before = col.note_count()
+    file = export_package(col, folder / "phone.apkg")
+    out = folder / "from-anki"
+    said = ok("import", "anki", str(file), "--to-yaml", str(out))
+    back = folder / "back.apkg"
+    ok("export", "anki", "-o", str(back), "--decks", str(out))
+    log = into_anki(col, back)
+    return {
+        "said": said,
+        "out": out,
+        "log": log,
+        "decks_before": decks_before,
+        "notes_before": notes_before,
+        "back": back,
+    }
+
+
+def revlog(col: Collection, note: Any) -> int:
+    return sum(
+        col.db.scalar("SELECT count() FROM revlog WHERE cid = ?", card.id) for card in note.cards()
+    )
+
+
+def test_a_note_added_in_a_dlcards_deck_goes_back_into_that_deck(phone: dict[str, Any]) -> None:
+    """A Basic note added on the phone to a dlcards topic's deck: converted, its deck was
+    titled with the whole Anki deck name, and the next export made the empty deck `Deep
+    Learning::Deep Learning:...` in Anki (and, titled as the topic, a second deck of the
+    topic's name in the package, which Anki made a new deck `..._`)."""
+    col = phone["col"]
+    note = add(col, "Basic", BACKPROP, Front="Why <b>clip</b> gradients?", Back="Exploding norms.")
+    trip = round_trip(phone, {"added": note})
+    assert deck_names(col) == trip["decks_before"]
+    assert col.note_count() == trip["notes_before"]
+    ((title, card),) = yaml_cards(trip["out"]).values()
+    assert title == BACKPROP.split("::", 1)[1]
+    assert card["anki_guid"] == note.guid
+    assert [c.did for c in col.get_note(note.id).cards()] == [col.decks.id(BACKPROP)]
+    col.close()
+
+
+def test_a_note_added_on_the_phone_stays_that_note_and_takes_the_yamls_edits(
+    phone: dict[str, Any],
+) -> None:
+    """Exported in dlcards's note type under the GUID of a Basic note, a converted note was
+    "conflicting" in Anki (a note type other than the one it has there): never updated again.
+    It is exported in its own note type now: Anki takes an edit of the YAML, and keeps its
+    card and the card's answers."""
+    col = phone["col"]
+    note = add(col, "Basic", BACKPROP, Front="Why <b>clip</b> gradients?", Back="Exploding norms.")
+    basic = dict(note.note_type())
+    trip = round_trip(phone, {"added": note})
+    log = trip["log"]
+    assert not log.conflicting, [n.fields for n in log.conflicting]
+    ((_, card),) = yaml_cards(trip["out"]).values()
+    edit_answer(trip["out"], card["id"], "Exploding **gradient** norms.")
+    again = phone["dir"] / "again.apkg"
+    ok("export", "anki", "-o", str(again), "--decks", str(trip["out"]))
+    log = into_anki(col, again)
+    assert not log.conflicting and [n.id.nid for n in log.updated] == [note.id]
+    kept = col.get_note(note.id)
+    assert "Exploding <b>gradient</b> norms." in kept["Back"], kept["Back"]
+    assert kept["Front"] == "Why <b>clip</b> gradients?"
+    assert [c.id for c in kept.cards()] == [c.id for c in note.cards()]
+    assert revlog(col, kept) == 1
+    assert col.note_count() == trip["notes_before"]
+    assert deck_names(col) == trip["decks_before"]
+    # the learner's note type is as it was: the package's is never newer
+    now = col.models.get(basic["id"])
+    assert now is not None and col.models.by_name("Basic")["id"] == basic["id"]
+    assert [t["qfmt"] for t in now["tmpls"]] == [t["qfmt"] for t in basic["tmpls"]]
+    assert now["css"] == basic["css"] and now["mod"] == basic["mod"]
+    col.close()
