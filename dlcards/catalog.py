@@ -332,6 +332,7 @@ class DeckInfo(NamedTuple):
     quiz_text: str  # the ids of the cards with a quiz template, one per line
     guid_text: str = ""  # the Anki note GUIDs its cards hold (`anki_guid:`), one per line
     tag_text: str = ""  # the tags its cards carry, each once, sorted, one per line
+    anki_deck: str = ""  # its deck in Anki (`anki_deck:`), when not the one its title gives
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -381,6 +382,13 @@ class Catalog:
 
     def topic_titles(self) -> dict[str, str]:
         return {info.topic: info.title for info in self.infos}
+
+    def anki_decks(self) -> dict[str, str]:
+        """Each topic's deck in Anki: its `anki_deck:`, else the one its title gives
+        (`dlcards.deck.anki_deck_name`), from the index."""
+        from dlcards.deck import anki_deck_name
+
+        return {info.topic: info.anki_deck or anki_deck_name(info.title) for info in self.infos}
 
     def _cards_by_id(self, topic: str) -> dict[str, Card]:
         """The deck's cards by id (its first, were an id in it twice), made once a deck: a walk
@@ -552,11 +560,11 @@ def carries(card: Card, tag: str, leeches: AbstractSet[str] = frozenset()) -> bo
     return has_tag(leech_marked(card.tags) if card.id in leeches else card.tags, tag)
 
 
-Summary = tuple[str, str, str, str, int, str, str, str]
+Summary = tuple[str, str, str, str, int, str, str, str, str]
 """What the catalog's index keeps of a deck (`DeckInfo`, but its file and stamp): the path as
 shown, its topic and title, its cards' ids (a line each), how many are math cards, the ids
-of those with a quiz, the Anki note GUIDs its cards hold (a line each), and the tags its
-cards carry (each once, sorted, a line each)."""
+of those with a quiz, the Anki note GUIDs its cards hold (a line each), the tags its cards
+carry (each once, sorted, a line each), and its `anki_deck:` ("" without one)."""
 
 
 def _summary(deck: Deck) -> Summary:
@@ -569,12 +577,13 @@ def _summary(deck: Deck) -> Summary:
         "\n".join(card.id for card in deck.cards if card.quiz is not None),
         "\n".join(card.anki_guid for card in deck.cards if card.anki_guid is not None),
         "\n".join(sorted({tag for card in deck.cards for tag in card.tags})),
+        deck.anki_deck or "",
     )
 
 
 def _info(summary: Summary, file: Path, stamp: str) -> DeckInfo:
     """The index entry of the deck `summary` is of (read from `file`, stamped `stamp`)."""
-    path, topic, title, id_text, math, quiz_text, guid_text, tag_text = summary
+    path, topic, title, id_text, math, quiz_text, guid_text, tag_text, anki_deck = summary
     return DeckInfo(
         file=file,
         path=path,
@@ -586,6 +595,7 @@ def _info(summary: Summary, file: Path, stamp: str) -> DeckInfo:
         quiz_text=quiz_text,
         guid_text=guid_text,
         tag_text=tag_text,
+        anki_deck=anki_deck,
     )
 
 
@@ -779,6 +789,7 @@ def _deck_to_json(
         "title": deck.title,
         "path": deck.path,
         "description": deck.description,
+        "anki_deck": deck.anki_deck,
         "cards": deck.cards,
         "chunks": list(chunks) if chunks is not None else None,
         "digests": digests,
@@ -829,6 +840,7 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
         cards=tuple(cards),
         path=shown,
         description=data.get("description"),
+        anki_deck=data.get("anki_deck"),
     )
 
 
@@ -862,6 +874,7 @@ def _indexed(entry: object, file: Path, stamp: str) -> bool:
         and isinstance(entry.get("quiz"), str)
         and isinstance(entry.get("guids"), str)
         and isinstance(entry.get("tags"), str)
+        and isinstance(entry.get("anki_deck"), str)
     )
 
 
@@ -877,6 +890,7 @@ def _info_from_index(file: Path, stamp: str, entry: dict[str, Any]) -> DeckInfo:
         entry["quiz"],
         entry["guids"],
         entry["tags"],
+        entry["anki_deck"],
     )
 
 
@@ -1188,6 +1202,7 @@ class Loading:
                     "quiz": info.quiz_text,
                     "guids": info.guid_text,
                     "tags": info.tag_text,
+                    "anki_deck": info.anki_deck,
                 }
                 changed = True
         # decks read from the index whose entries were checked together, each as it is now

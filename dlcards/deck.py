@@ -85,7 +85,7 @@ def has_tag(tags: tuple[str, ...], tag: str) -> bool:
     return tag in tags or any(t.startswith(tag + "::") for t in tags)
 
 
-DECK_KEYS = {"topic", "title", "description", "cards"}
+DECK_KEYS = {"topic", "title", "description", "cards", "anki_deck"}
 CARD_KEYS = {
     "id",
     "question",
@@ -277,6 +277,10 @@ class Deck(NamedTuple):
     cards: tuple[Card, ...]
     path: str
     description: str | None = None
+    # its deck in Anki when not the one its title gives (`anki_deck_name`): the Anki deck it
+    # was converted from (`import anki --to-yaml`), `Deep Learning` itself or a deck below
+    # one of its subdecks, which `export anki` puts its cards back into
+    anki_deck: str | None = None
 
 
 ANKI_ROOT_DECK = "Deep Learning"
@@ -287,6 +291,16 @@ def anki_deck_name(title: str) -> str:
     """The name a topic's deck has in Anki (`export anki`): `Deep Learning::` and its title,
     whose own `::` (Anki's separator of a child deck) is written `:`."""
     return f"{ANKI_ROOT_DECK}::{title.replace('::', ':').strip()}"
+
+
+def anki_deck_problem(name: object) -> str | None:
+    """What keeps `name` from being an Anki deck's name (a deck's `anki_deck:`), with the
+    fix; None for one: text, each of its `::`-separated parts some text."""
+    if not isinstance(name, str):
+        return f"must be text, not {_type_name(name)}"
+    if not all(part.strip() for part in name.split("::")):
+        return "must be an Anki deck's name: parts apart with '::', none of them empty"
+    return None
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -1027,6 +1041,17 @@ def parse_deck(text: str, path: str) -> Deck:
     description = data.get("description")
     if description is not None and not isinstance(description, str):
         raise ctx.fail(_line_of(data, "description"), "field 'description' must be text")
+    _no_control_characters(
+        ctx, data.get("anki_deck"), _line_of(data, "anki_deck"), "anki_deck", None
+    )
+    anki_deck = data.get("anki_deck")
+    problem = None if anki_deck is None else anki_deck_problem(anki_deck)
+    if problem is not None:
+        raise ctx.fail(
+            _line_of(data, "anki_deck"),
+            f"field 'anki_deck' {problem}; `import anki --to-yaml` writes it (remove it to "
+            "export the deck as a subdeck of Deep Learning named by its title)",
+        )
     cards_raw = data["cards"]
     if not isinstance(cards_raw, list):
         raise ctx.fail(
@@ -1056,7 +1081,12 @@ def parse_deck(text: str, path: str) -> Deck:
                 )
         cards.append(card)
     return Deck(
-        topic=topic, title=title.strip(), cards=tuple(cards), path=path, description=description
+        topic=topic,
+        title=title.strip(),
+        cards=tuple(cards),
+        path=path,
+        description=description,
+        anki_deck=anki_deck,
     )
 
 
@@ -1201,5 +1231,5 @@ def reparse_reusing(
             seen_guids.add(card.anki_guid)
         cards.append(card)
         reused.append(i)
-    deck = Deck(old.topic, old.title, tuple(cards), path, old.description)
+    deck = Deck(old.topic, old.title, tuple(cards), path, old.description, old.anki_deck)
     return deck, Chunks(digests[0], "".join(digests[1:])), reused

@@ -428,19 +428,20 @@ def _matches(pattern: list[tuple[str, bool]], text: str) -> bool:
 
 
 def resolve_decks(
-    query: Query, titles: Mapping[str, str], anki_decks: Mapping[str, str] | None = None
+    query: Query, titles: Mapping[str, str], decks: Mapping[str, str] | None = None
 ) -> Query:
     """`query` with each `deck:` filter as the topics it names (`titles`: every topic's
-    title): those whose deck in Anki (`anki_deck_name`, or the one `anki_decks` gives the
-    topic: where an import saw its cards, `Store.anki_decks`) is a deck it matches or a
-    child of one (Anki's `write_deck`: `(?i)^NAME($|\x1f)`), or whose topic it matches."""
+    title): those whose deck in Anki (`decks`: where an import saw its cards,
+    `Store.anki_decks`, else its deck file's `anki_deck:`, `Catalog.anki_decks`; for a topic
+    it lacks, `anki_deck_name` of the title) is a deck it matches or a child of one
+    (Anki's `write_deck`: `(?i)^NAME($|\x1f)`), or whose topic it matches."""
     from dlcards.deck import anki_deck_name
 
     if not any(f.kind == "deck" for f in query.every_filter()):
         return query
-    kept = anki_decks or {}
+    given = decks or {}
     names = {
-        topic: (kept.get(topic) or anki_deck_name(title)).replace("::", _NATIVE)
+        topic: (given.get(topic) or anki_deck_name(title)).replace("::", _NATIVE)
         for topic, title in titles.items()
     }
 

@@ -195,3 +195,48 @@ def test_a_note_added_on_the_phone_stays_that_note_and_takes_the_yamls_edits(
     assert [t["qfmt"] for t in now["tmpls"]] == [t["qfmt"] for t in basic["tmpls"]]
     assert now["css"] == basic["css"] and now["mod"] == basic["mod"]
     col.close()
+
+
+@pytest.mark.parametrize(
+    ("deck", "title", "anki_deck"),
+    [
+        # a sub-deck the learner made beside the topics' decks: a subdeck as any topic's
+        ("Deep Learning::My Extras", "My Extras", None),
+        # the top-level deck itself, and a deck below a topic's: no title names them
+        ("Deep Learning", "Deep Learning", "Deep Learning"),
+        (f"{BACKPROP}::Tricks", f"{BACKPROP.split('::', 1)[1]}::Tricks", f"{BACKPROP}::Tricks"),
+    ],
+)
+def test_a_note_added_in_any_deck_under_deep_learning_goes_back_into_it(
+    phone: dict[str, Any], deck: str, title: str, anki_deck: str | None
+) -> None:
+    """The deck a note was added to on the phone is where `export anki` puts it back, whatever
+    its level under `Deep Learning`: its own sub-deck, the root deck, a deck below a topic's
+    (`anki_deck:` in the converted deck, where its title does not give the name). Each made
+    a new deck in Anki: `Deep Learning::Deep Learning:...`, `Deep Learning::Deep Learning`."""
+    col = phone["col"]
+    col.decks.id(deck)  # made by the learner
+    note = add(col, "Basic", deck, Front="What is a <i>zyzzyva</i>?", Back="A weevil.")
+    trip = round_trip(phone, {"added": note})
+    assert deck_names(col) == trip["decks_before"]
+    assert not trip["log"].conflicting
+    assert col.note_count() == trip["notes_before"]
+    (file,) = trip["out"].glob("*.yaml")
+    written = yaml.safe_load(file.read_text(encoding="utf-8"))
+    assert (written["title"], written.get("anki_deck")) == (title, anki_deck)
+    # a fresh collection (a new phone) gets the card in that deck
+    fresh = Collection(str(phone["dir"] / "fresh.anki2"))
+    into_anki(fresh, trip["back"])
+    (nid,) = fresh.find_notes(f'"deck:{deck}" -"deck:{deck}::*" zyzzyva')
+    assert fresh.get_note(nid).guid == note.guid
+    assert "Deep Learning::Deep Learning" not in " ".join(deck_names(fresh))
+    fresh.close()
+    # and the `deck:` search finds it under that name
+    out = ok("search", "--decks", str(trip["out"]), f'"deck:{deck}"', "zyzzyva")
+    assert card_id(trip["out"]) in out, out
+    col.close()
+
+
+def card_id(folder: Path) -> str:
+    ((cid, _),) = yaml_cards(folder).items()
+    return cid

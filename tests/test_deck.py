@@ -92,6 +92,11 @@ EXPECTED: dict[str, tuple[int | None, tuple[str, ...]]] = {
         7,
         ("card demo-1", "anki_note_type needs the note's anki_guid beside it", "remove it"),
     ),
+    # the deck's Anki deck (`anki_deck:`): a name Anki could hold
+    "anki_deck_empty_part.yaml": (
+        3,
+        ("field 'anki_deck' must be an Anki deck's name", "none of them empty", "remove it"),
+    ),
     "anki_note_type_answer_not_a_field.yaml": (
         8,
         ("card demo-1", "anki_note_type question and answer must be two of its fields"),

@@ -696,8 +696,9 @@ def with_decks(
         from dlcards.catalog import load_catalog
 
         catalog = load_catalog(decks)
-    anki_decks = store.anki_decks() if store is not None else None
-    return resolve_decks(query, catalog.topic_titles(), anki_decks)
+    # where an import saw a topic's cards in Anki, else its deck file's `anki_deck:`
+    decks = {**catalog.anki_decks(), **(store.anki_decks() if store is not None else {})}
+    return resolve_decks(query, catalog.topic_titles(), decks)
 
 
 @contextmanager

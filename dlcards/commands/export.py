@@ -152,21 +152,21 @@ def _note_chunks(
     from dlcards.export.anki import AnkiNote, anki_notes
     from dlcards.export.parallel import ordered_map, workers
 
-    titles = catalog.topic_titles()
+    titles, decks = catalog.topic_titles(), catalog.anki_decks()
     catalog.check_topics(topic or ())
     chosen = [info for info in catalog.infos if not topic or info.topic in topic]
     size = sum(info.size for info in chosen)
     least = PARALLEL_MIN_CARDS if parallel_min is None else parallel_min
     processes = workers() if tag is None and size >= least else 0
     if not processes:
-        return (anki_notes(cards, titles) for cards in _selected(catalog, topic, tag))
+        return (anki_notes(cards, titles, decks) for cards in _selected(catalog, topic, tag))
     runs = _runs(chosen, ITEM_MIN_CARDS)
 
     def run_notes(index: int) -> list[tuple[Any, ...]]:  # plain tuples unpickle fastest
         return [
             tuple(note)
             for cards in catalog.stream(runs[index])
-            for note in anki_notes(cards, titles)
+            for note in anki_notes(cards, titles, decks)
         ]
 
     chunks = stack.enter_context(ordered_map(run_notes, len(runs), processes))

@@ -805,10 +805,12 @@ def _synced(db: str | None, decks: Sequence[str], opened: Store | None) -> Itera
 
 def _exported_decks(db: str | None, opened: Store | None, catalog: Catalog) -> dict[str, str]:
     """The Anki deck `export anki` names for each topic now: the one an import saw its cards
-    in (`Store.anki_decks`), else `Deep Learning::` and its title."""
+    in (`Store.anki_decks`), else its deck file's `anki_deck:` (`Catalog.anki_decks`), else
+    `Deep Learning::` and its title."""
     from dlcards.deck import anki_deck_name
 
     named = {topic: anki_deck_name(title) for topic, title in catalog.topic_titles().items()}
+    named.update(catalog.anki_decks())
     with nullcontext(opened) if opened is not None else existing_store(db) as store:
         if store is not None:
             named.update(store.anki_decks())

@@ -412,8 +412,9 @@ def card_media(card: Card) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(r.path for r in refs if r.inside and r.path.is_file()))
 
 
-def anki_note(card: Card, title: str) -> AnkiNote:
-    """One card as its note; a math card is computed by the engine."""
+def anki_note(card: Card, title: str, deck: str | None = None) -> AnkiNote:
+    """One card as its note, in its topic's deck: `deck` (its `anki_deck:`), else the one its
+    title gives; a math card is computed by the engine."""
     evaluations: Sequence[Evaluation] = ()
     if card.compute:
         from dlcards.mathcards import evaluate
@@ -423,7 +424,7 @@ def anki_note(card: Card, title: str) -> AnkiNote:
         card.id,  # card_id
         card.topic,  # topic
         card.anki_guid or note_guid(card.id),  # guid: its Anki note's, converted from one
-        deck_name(title),  # deck
+        deck or deck_name(title),  # deck
         (  # fields
             to_html(card.question),
             back_html(card, evaluations),
@@ -453,15 +454,21 @@ def _title_html(title: str) -> str:
     return escape(title)
 
 
-def iter_notes(cards: Iterable[Card], titles: Mapping[str, str]) -> Iterator[AnkiNote]:
-    """The notes for `cards`, one at a time (in their order), so a caller can stream them."""
+def iter_notes(
+    cards: Iterable[Card], titles: Mapping[str, str], decks: Mapping[str, str] | None = None
+) -> Iterator[AnkiNote]:
+    """The notes for `cards`, one at a time (in their order), so a caller can stream them.
+    `decks`: each topic's deck in Anki (`Catalog.anki_decks`); without it, its title's."""
     for card in cards:
-        yield anki_note(card, titles.get(card.topic, card.topic))
+        topic = card.topic
+        yield anki_note(card, titles.get(topic, topic), decks.get(topic) if decks else None)
 
 
-def anki_notes(cards: Iterable[Card], titles: Mapping[str, str]) -> list[AnkiNote]:
+def anki_notes(
+    cards: Iterable[Card], titles: Mapping[str, str], decks: Mapping[str, str] | None = None
+) -> list[AnkiNote]:
     """The notes for `cards` (in their order); math cards are computed by the engine."""
-    return list(iter_notes(cards, titles))
+    return list(iter_notes(cards, titles, decks))
 
 
 NOTES_CHANGED = 1796515200  # 2026-12-06
@@ -728,7 +735,7 @@ def _write_collection(
     required_of = operator.itemgetter(required[0], *required)
     written = _Written({}, {})
     media = _MediaNames(written.media)
-    dids: dict[str, int] = {}
+    dids: dict[str, int] = {}  # each topic's deck
     used = {ROOT_DECK_ID}
     # one deck a name, as Anki's names are (in any case): two topics the learner put in one
     # deck there, or one put in the root or in Anki's `Default` (id 1, which genanki's

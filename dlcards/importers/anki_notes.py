@@ -137,6 +137,8 @@ class YamlDeck:
     topic: str
     title: str
     cards: list[YamlCard] = field(default_factory=list)
+    anki_deck: str | None = None  # its `anki_deck:` (`deck_title`)
+    name: str = ""  # the Anki deck's whole name
 
     @property
     def file_name(self) -> str:
@@ -1502,15 +1504,23 @@ def unconvertible(notetype: NoteType, card: Card) -> str:
     )
 
 
-def deck_title(name: str) -> str:
-    """The title of the deck converted from the Anki deck `name`: a deck `export anki` names
-    `Deep Learning::<title>` (a topic's, or one the learner made beside them) is titled by the
-    part after the root, so that the export puts its cards back there; any other deck by its
-    whole name. (Titled `Deep Learning::Backprop`, a note added on the phone to a dlcards deck
-    went back into a new, empty deck `Deep Learning::Deep Learning:Backprop`.)"""
+def deck_title(name: str) -> tuple[str, str | None]:
+    """The title of the deck converted from the Anki deck `name`, and its `anki_deck:` (None
+    where `export anki` names the deck by its title). A deck under `Deep Learning` (a topic's,
+    one the learner made beside them, one below either) is titled by the part after it, `Deep
+    Learning` itself by its name; any other deck by its whole name, exported below `Deep
+    Learning` as before. The export puts the cards of a deck under `Deep Learning` back
+    where they were: by the title, a subdeck (`Deep Learning::<title>`), or by `anki_deck:`
+    for the root deck itself and for a deck further down, which no title names. (Titled
+    `Deep Learning::Backprop`, a note added on the phone to a dlcards deck went back into a
+    new, empty deck `Deep Learning::Deep Learning:Backprop`.)"""
+    from dlcards.deck import anki_deck_name
+
     root = f"{ANKI_ROOT_DECK}::"
     rest = name[len(root) :].strip() if name.startswith(root) else ""
-    return rest if rest and "::" not in rest else name
+    if not rest:
+        return name, (name if name == ANKI_ROOT_DECK else None)
+    return rest, (None if anki_deck_name(rest) == name else name)
 
 
 def kept_note_type(
@@ -1615,7 +1625,8 @@ def convert_notes(
             deck = decks.get(card.deck)
             if deck is None:  # its topic is given below, once every deck is known
                 name = collection.decks.get(card.deck, "Anki")
-                deck = decks[card.deck] = YamlDeck("", deck_title(name))
+                title, anki_deck = deck_title(name)
+                deck = decks[card.deck] = YamlDeck("", title, anki_deck=anki_deck, name=name)
             # a note of one card is that card: its GUID kept in the deck and the database (in
             # the database alone, one a deck does not take: an add-on's of spaces, say), and
             # its note type where the card is two of its fields
@@ -1628,7 +1639,7 @@ def convert_notes(
                 result.guids[card_id] = guid
     # the topics in the order of the decks' names, not of the notes: two names of one slug
     # (`Maths`, `Mäths`) get the same topics at every import, whichever note comes first
-    for deck in sorted(decks.values(), key=lambda d: d.title):
+    for deck in sorted(decks.values(), key=lambda d: (d.title, d.name)):
         deck.topic = slug(deck.title, used_topics)
         used_topics.add(deck.topic)
         result.topics.update((c.id, deck.topic) for c in deck.cards)
@@ -1649,7 +1660,8 @@ def deck_yaml(deck: YamlDeck, source: str) -> str:
     data = {
         "topic": deck.topic,
         "title": deck.title,
-        "description": f"Imported from the Anki deck {deck.title!r} in {source}.",
+        "description": f"Imported from the Anki deck {deck.name or deck.title!r} in {source}.",
+        **({"anki_deck": deck.anki_deck} if deck.anki_deck is not None else {}),
         "cards": [
             {
                 "id": c.id,
