@@ -240,3 +240,57 @@ def test_a_note_added_in_any_deck_under_deep_learning_goes_back_into_it(
 def card_id(folder: Path) -> str:
     ((cid, _),) = yaml_cards(folder).items()
     return cid
+
+
+def test_the_same_file_converted_again_makes_no_second_topic_or_card(
+    phone: dict[str, Any],
+) -> None:
+    """`--to-yaml` of the same phone file again, into the same folder (with that folder's
+    decks loaded or not), or into another with them loaded: the same deck, the same card,
+    nothing written twice; and the export still puts it back as the one note."""
+    col = phone["col"]
+    note = add(col, "Basic", "Deep Learning::My Extras", Front="Why skip?", Back="Gradients.")
+    trip = round_trip(phone, {"added": note})
+    out, file = trip["out"], phone["dir"] / "phone.apkg"
+    written = {p.name: p.read_bytes() for p in out.glob("*.yaml")}
+    ok("import", "anki", str(file), "--to-yaml", str(out))
+    ok("import", "anki", str(file), "--decks", str(out), "--to-yaml", str(out))
+    assert {p.name: p.read_bytes() for p in out.glob("*.yaml")} == written
+    other = phone["dir"] / "other"
+    said = ok("import", "anki", str(file), "--decks", str(out), "--to-yaml", str(other))
+    assert "wrote 0 decks with 0 cards" in said and not other.exists(), said
+    ok("check", "--decks", str(out))
+    assert len(yaml_cards(out)) == 1
+    again = phone["dir"] / "again.apkg"
+    ok("export", "anki", "-o", str(again), "--decks", str(out))
+    log = into_anki(col, again)
+    assert not log.conflicting and col.note_count() == trip["notes_before"]
+    assert deck_names(col) == trip["decks_before"]
+    col.close()
+
+
+def test_a_cloze_added_on_the_phone_goes_back_into_its_deck_and_stays_one_note(
+    phone: dict[str, Any],
+) -> None:
+    """A Cloze note of one cloze added on the phone: its card keeps the note's GUID, goes back
+    into its deck, and Anki keeps its note, its card and the card's answers (no copy). Its
+    text cannot be written back into a cloze (the card's question is the blank, its answer
+    the filled text), so it goes in dlcards's note type, and Anki reports it "conflicting"
+    and leaves it as it is: an edit of the YAML does not reach it (the README says so)."""
+    col = phone["col"]
+    note = add(col, "Cloze", BACKPROP, Text="{{c1::Dropout}} zeroes units at random.")
+    trip = round_trip(phone, {"added": note})
+    ((title, card),) = yaml_cards(trip["out"]).values()
+    assert (title, card["anki_guid"], "anki_note_type" in card) == (
+        BACKPROP.split("::", 1)[1],
+        note.guid,
+        False,
+    )
+    assert deck_names(col) == trip["decks_before"]
+    assert col.note_count() == trip["notes_before"]
+    ((conflicting),) = trip["log"].conflicting  # the package's note: its fields
+    assert "zeroes units at random" in conflicting.fields[0]
+    kept = col.get_note(note.id)
+    assert kept["Text"] == "{{c1::Dropout}} zeroes units at random."
+    assert revlog(col, kept) == 1
+    col.close()
