@@ -847,8 +847,8 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
 def _note_type_from_json(data: list[Any]) -> AnkiNoteType:
     from dlcards.deck import AnkiNoteType
 
-    ntid, name, fields, template, question, answer = data
-    return AnkiNoteType(ntid, name, tuple(fields), template, question, answer)
+    ntid, name, fields, template, question, answer, cloze = data
+    return AnkiNoteType(ntid, name, tuple(fields), template, question, answer, cloze)
 
 
 def _write_json(path: Path, data: object) -> bool:

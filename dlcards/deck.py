@@ -103,6 +103,7 @@ CARD_KEYS = {
     "anki_note_type",
 }
 ANKI_NOTE_TYPE_KEYS = ("id", "name", "fields", "template", "question", "answer")
+ANKI_CLOZE_KEY = "cloze"  # optional: `cloze: true`, a cloze note type
 COMPUTE_KEYS = {"fn", "args", "claim", "tolerance", "label", "wrong", "symbols"}
 QUIZ_KEYS = {
     "template",
@@ -218,7 +219,8 @@ class AnkiNoteType(NamedTuple):
     `export anki` writes the card as that note in that note type. Anki's importer updates a
     note of a known GUID only in the note type it has (another one: "conflicting", the note
     never updated again), and takes a note type of the same id as the same when its fields
-    and templates have the same names in the same order."""
+    and templates have the same names in the same order. A cloze note type (`cloze`): the
+    question and the answer are its cloze field, the card its one cloze, `c1`."""
 
     id: int
     name: str
@@ -226,6 +228,7 @@ class AnkiNoteType(NamedTuple):
     template: str
     question: str
     answer: str
+    cloze: bool = False
 
 
 class Card(NamedTuple):
@@ -630,8 +633,13 @@ def _anki_note_type(ctx: _Ctx, raw: _Map, card_id: str, guid: str | None) -> Ank
     value = raw["anki_note_type"]
     keys = ", ".join(ANKI_NOTE_TYPE_KEYS)
     fix = "; `import anki --to-yaml` writes it (remove it to export a dlcards note)"
-    if not isinstance(value, _Map) or set(value) != set(ANKI_NOTE_TYPE_KEYS):
-        raise ctx.fail(line, f"anki_note_type must be a mapping of {keys}{fix}", card_id)
+    if not isinstance(value, _Map) or set(value) - {ANKI_CLOZE_KEY} != set(ANKI_NOTE_TYPE_KEYS):
+        raise ctx.fail(
+            line, f"anki_note_type must be a mapping of {keys} (and cloze){fix}", card_id
+        )
+    cloze = value.get(ANKI_CLOZE_KEY, False)
+    if type(cloze) is not bool:
+        raise ctx.fail(line, f"anki_note_type cloze must be true or false{fix}", card_id)
     if guid is None:
         raise ctx.fail(line, f"anki_note_type needs the note's anki_guid beside it{fix}", card_id)
     ntid, fields = value["id"], value["fields"]
@@ -649,13 +657,18 @@ def _anki_note_type(ctx: _Ctx, raw: _Map, card_id: str, guid: str | None) -> Ank
             card_id,
         )
     question, answer = value["question"], value["answer"]
-    if len(set(names)) != len(names) or question == answer or not {question, answer} <= set(names):
+    if len(set(names)) != len(names) or not {question, answer} <= set(names):
         raise ctx.fail(
             line,
-            f"anki_note_type question and answer must be two of its fields, each named once{fix}",
+            f"anki_note_type question and answer must be its fields, each named once{fix}",
             card_id,
         )
-    return AnkiNoteType(ntid, value["name"], tuple(names), value["template"], question, answer)
+    if cloze != (question == answer):
+        what = "one field, its cloze field" if cloze else "two fields"
+        raise ctx.fail(line, f"anki_note_type question and answer must be {what}{fix}", card_id)
+    return AnkiNoteType(
+        ntid, value["name"], tuple(names), value["template"], question, answer, cloze
+    )
 
 
 def _is_number(value: object) -> bool:

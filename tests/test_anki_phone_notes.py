@@ -87,15 +87,14 @@ def yaml_cards(folder: Path) -> dict[str, tuple[str, dict[str, Any]]]:
     return out
 
 
-def edit_answer(folder: Path, card_id: str, answer: str) -> None:
-    """The card's answer edited in its deck file, the file dated later than anything before
+def edit_card(folder: Path, card_id: str, **sides: str) -> None:
+    """The card's sides edited in its deck file, the file dated later than anything before
     (a note's time in the package is its card's edit, to the second)."""
     for file in folder.glob("*.yaml"):
-        text = file.read_text(encoding="utf-8")
-        deck = yaml.safe_load(text)
+        deck = yaml.safe_load(file.read_text(encoding="utf-8"))
         for card in deck["cards"]:
             if card["id"] == card_id:
-                card["answer"] = answer
+                card.update(sides)
                 file.write_text(yaml.safe_dump(deck, allow_unicode=True, sort_keys=False))
                 later = time.time() + 60
                 os.utime(file, (later, later))
@@ -177,7 +176,7 @@ def test_a_note_added_on_the_phone_stays_that_note_and_takes_the_yamls_edits(
     log = trip["log"]
     assert not log.conflicting, [n.fields for n in log.conflicting]
     ((_, card),) = yaml_cards(trip["out"]).values()
-    edit_answer(trip["out"], card["id"], "Exploding **gradient** norms.")
+    edit_card(trip["out"], card["id"], answer="Exploding **gradient** norms.")
     again = phone["dir"] / "again.apkg"
     ok("export", "anki", "-o", str(again), "--decks", str(trip["out"]))
     log = into_anki(col, again)
@@ -269,28 +268,70 @@ def test_the_same_file_converted_again_makes_no_second_topic_or_card(
     col.close()
 
 
-def test_a_cloze_added_on_the_phone_goes_back_into_its_deck_and_stays_one_note(
+def test_a_cloze_added_on_the_phone_stays_that_note_and_takes_the_yamls_edits(
     phone: dict[str, Any],
 ) -> None:
-    """A Cloze note of one cloze added on the phone: its card keeps the note's GUID, goes back
-    into its deck, and Anki keeps its note, its card and the card's answers (no copy). Its
-    text cannot be written back into a cloze (the card's question is the blank, its answer
-    the filled text), so it goes in dlcards's note type, and Anki reports it "conflicting"
-    and leaves it as it is: an edit of the YAML does not reach it (the README says so)."""
+    """A Cloze note of one cloze added on the phone: its card kept the note's GUID but went
+    in dlcards's note type, and Anki reported it "conflicting": never updated again. Its
+    cloze is written back as cloze text in its own note type now (the question's blank and
+    the answer's bold text, `{{c1::...}}`): Anki updates the note, keeps its card and the
+    card's answers. An edit of one side only makes no cloze: that card goes in dlcards's note
+    type, and Anki leaves its note as it is (no copy)."""
     col = phone["col"]
-    note = add(col, "Cloze", BACKPROP, Text="{{c1::Dropout}} zeroes units at random.")
+    note = add(col, "Cloze", BACKPROP, Text="{{c1::Dropout}} zeroes units at <i>random</i>.")
     trip = round_trip(phone, {"added": note})
     ((title, card),) = yaml_cards(trip["out"]).values()
-    assert (title, card["anki_guid"], "anki_note_type" in card) == (
-        BACKPROP.split("::", 1)[1],
-        note.guid,
-        False,
-    )
+    assert (title, card["anki_guid"]) == (BACKPROP.split("::", 1)[1], note.guid)
+    assert card["anki_note_type"]["cloze"] is True
     assert deck_names(col) == trip["decks_before"]
     assert col.note_count() == trip["notes_before"]
-    ((conflicting),) = trip["log"].conflicting  # the package's note: its fields
-    assert "zeroes units at random" in conflicting.fields[0]
+    assert not trip["log"].conflicting
+    edit_card(
+        trip["out"],
+        card["id"],
+        question="[...] zeroes *random* units.",
+        answer="**Dropout** zeroes *random* units.",
+    )
+    again = phone["dir"] / "again.apkg"
+    ok("export", "anki", "-o", str(again), "--decks", str(trip["out"]))
+    log = into_anki(col, again)
+    assert not log.conflicting and [n.id.nid for n in log.updated] == [note.id]
     kept = col.get_note(note.id)
-    assert kept["Text"] == "{{c1::Dropout}} zeroes units at random."
+    assert kept["Text"] == "{{c1::Dropout}} zeroes <i>random</i> units."
+    assert [c.id for c in kept.cards()] == [c.id for c in note.cards()]
     assert revlog(col, kept) == 1
+    # the answer alone edited: no cloze of the two sides
+    edit_card(trip["out"], card["id"], answer="**Dropout** drops units.")
+    third = phone["dir"] / "third.apkg"
+    ok("export", "anki", "-o", str(third), "--decks", str(trip["out"]))
+    log = into_anki(col, third)
+    assert len(log.conflicting) == 1 and not log.updated
+    assert col.get_note(note.id)["Text"] == kept["Text"]
+    assert col.note_count() == trip["notes_before"]
+    assert deck_names(col) == trip["decks_before"]
     col.close()
+
+
+@pytest.mark.parametrize(
+    ("front", "back", "text"),
+    [
+        ("[...] zeroes units.", "<b>Dropout</b> zeroes units.", "{{c1::Dropout}} zeroes units."),
+        (
+            "The [rule] applies.",
+            "The <b>chain rule</b> applies.",
+            "The {{c1::chain rule::rule}} applies.",
+        ),
+        ("x [...]", "x <b>\\(y\\)</b>", "x {{c1::\\(y\\)}}"),
+        ("<b>Bold</b> [...]", "<b>Bold</b> <b>it</b>", "<b>Bold</b> {{c1::it}}"),
+        # not a cloze's two sides
+        ("[...] zeroes units.", "<b>Dropout</b> drops units.", None),
+        ("no blank", "<b>no</b> blank", None),
+        ("[...] a", '<b>x</b> a<div class="note">n</div>', None),
+        ("[...]", "<b>a::b</b>", None),
+        ("[...]", "<b>a</b> and <b>b</b>", None),
+    ],
+)
+def test_the_cloze_of_a_cards_two_sides(front: str, back: str, text: str | None) -> None:
+    from dlcards.export.anki import cloze_text
+
+    assert cloze_text(front, back) == text

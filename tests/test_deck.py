@@ -97,9 +97,13 @@ EXPECTED: dict[str, tuple[int | None, tuple[str, ...]]] = {
         3,
         ("field 'anki_deck' must be an Anki deck's name", "none of them empty", "remove it"),
     ),
+    "anki_note_type_cloze_two_fields.yaml": (
+        8,
+        ("card demo-1", "question and answer must be one field, its cloze field"),
+    ),
     "anki_note_type_answer_not_a_field.yaml": (
         8,
-        ("card demo-1", "anki_note_type question and answer must be two of its fields"),
+        ("card demo-1", "anki_note_type question and answer must be its fields"),
     ),
 }
 

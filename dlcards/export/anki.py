@@ -47,6 +47,7 @@ import itertools
 import json
 import operator
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -804,8 +805,9 @@ def _write_collection(
         mod = timestamp if edited is None else note_time(edited.get(note.card_id), timestamp)
         model_id, asked = MODEL_ID, needs(required_of(fields))
         kept = note.notetype
-        if kept is not None and kept_types.setdefault(kept.id, kept) == kept:
-            model_id, fields = kept.id, kept_fields(kept, fields)
+        own = None if kept is None else kept_fields(kept, fields)
+        if kept is not None and own is not None and kept_types.setdefault(kept.id, kept) == kept:
+            model_id, fields = kept.id, own
             asked = bool(fields[kept.fields.index(kept.question)])
         if note.card_id in leeches:
             written.leech_notes[note.card_id] = (mod, LEECH_TAG in marked)
@@ -846,13 +848,49 @@ def _write_collection(
     return written
 
 
-def kept_fields(kept: AnkiNoteType, fields: Sequence[str]) -> tuple[str, ...]:
+def kept_fields(kept: AnkiNoteType, fields: Sequence[str]) -> tuple[str, ...] | None:
     """A note's fields (FIELDS order) as the fields of its own note type `kept`: the front
     (the question) and the back (the answer and what follows it) in their fields, every other
-    field empty (as the note had them when it was converted)."""
+    field empty (as the note had them when it was converted); of a cloze note type, the cloze
+    text the two make (`cloze_text`) in its cloze field. None where they make none."""
     out = dict.fromkeys(kept.fields, "")
-    out[kept.question], out[kept.answer] = fields[0], fields[1]
+    if kept.cloze:
+        text = cloze_text(fields[0], fields[1])
+        if text is None:
+            return None
+        out[kept.question] = text
+    else:
+        out[kept.question], out[kept.answer] = fields[0], fields[1]
     return tuple(out.values())
+
+
+_BLANK = re.compile(r"\[([^\[\]]*)\]")
+_FILLED = re.compile(r"<b>((?:(?!</?b>).)+)</b>", re.DOTALL)
+
+
+def cloze_text(front: str, back: str) -> str | None:
+    """The cloze text (`c1`) whose card shows `front` (the text with its blank, `[...]` or
+    `[hint]`) and `back` (the text with the cloze filled in, bold), as `import anki
+    --to-yaml` converts a cloze card (`anki_notes.cloze_sides`): what the two have alike
+    before and after, and between them the blank and the bold text, `{{c1::text}}` (or
+    `{{c1::text::hint}}`). None when they differ otherwise (an edit of one side only, an
+    erratum or note after the answer): such a card goes in dlcards's note type."""
+    start = 0
+    while start < min(len(front), len(back)) and front[start] == back[start]:
+        start += 1
+    end = 0
+    limit = min(len(front), len(back)) - start
+    while end < limit and front[-1 - end] == back[-1 - end]:
+        end += 1
+    blank = _BLANK.fullmatch(front[start : len(front) - end])
+    filled = _FILLED.fullmatch(back[start : len(back) - end])
+    if blank is None or filled is None:
+        return None
+    hint, text = blank.group(1), filled.group(1)
+    if any(mark in part for part in (hint, text) for mark in ("{{", "}}", "::")):
+        return None  # would not read back as one cloze
+    after = f"::{hint}" if hint not in ("...", "") else ""
+    return f"{front[:start]}{{{{c1::{text}{after}}}}}{front[len(front) - end :]}"
 
 
 def kept_type_json(kept: AnkiNoteType, did: int) -> dict[str, Any]:
@@ -870,12 +908,17 @@ def kept_type_json(kept: AnkiNoteType, did: int) -> dict[str, Any]:
         for i, name in enumerate(kept.fields)
     ]  # fmt: skip
     model = anki_model()
-    front, back = ("{{" + name + "}}" for name in (kept.question, kept.answer))
+    shown = "cloze:" if kept.cloze else ""
+    front, back = ("{{" + shown + name + "}}" for name in (kept.question, kept.answer))
     template = {
         "name": kept.template,
         "ord": 0,
         "qfmt": f'<div class="front">{front}</div>\n',
-        "afmt": f'{{{{FrontSide}}}}\n<hr id="answer">\n<div class="back">{back}</div>\n',
+        "afmt": (
+            f'<div class="back">{back}</div>\n'
+            if kept.cloze
+            else f'{{{{FrontSide}}}}\n<hr id="answer">\n<div class="back">{back}</div>\n'
+        ),
         "bafmt": "",
         "bqfmt": "",
         "bfont": "",
@@ -896,7 +939,7 @@ def kept_type_json(kept: AnkiNoteType, did: int) -> dict[str, Any]:
         "sortf": 0,
         "tags": [],
         "tmpls": [template],
-        "type": 0,
+        "type": 1 if kept.cloze else 0,
         "usn": -1,
         "vers": [],
     }

@@ -1532,9 +1532,14 @@ def kept_note_type(
     as converted, every other field of the note empty. Exported in it, the card is Anki's
     note itself, which Anki updates; in dlcards's note type, under the note's GUID, Anki
     calls it "conflicting" and leaves it as it was for good (`dlcards.deck.AnkiNoteType`).
-    None for any other note: its card cannot be written back into its fields."""
-    if notetype.cloze or len(notetype.templates) != 1:
+    A cloze note of one cloze, `c1`, in one cloze field, shown alone on the front (the
+    question its blank, the answer its text filled in), every other field empty, is written
+    back as cloze text (`dlcards.export.anki.cloze_text`). None for any other note: its card
+    cannot be written back into its fields."""
+    if len(notetype.templates) != 1:
         return None
+    if notetype.cloze:
+        return _kept_cloze(note, notetype, question, answer)
     template = notetype.templates[0]
     asked = referenced(template.front, notetype.fields, front=True)
     hinted = referenced(template.front, notetype.fields, front=True, unshown=("type",))
@@ -1554,6 +1559,28 @@ def kept_note_type(
         return None  # the template's own words, a section, a special field: more than a field
     return AnkiNoteType(
         notetype.id, notetype.name, notetype.fields, template.name, asked[0], told[0]
+    )
+
+
+def _kept_cloze(note: Note, notetype: NoteType, question: str, answer: str) -> AnkiNoteType | None:
+    """`kept_note_type` of a cloze note."""
+    names = cloze_fields(notetype)
+    values = dict(zip(notetype.fields, note.fields, strict=False))
+    if len(names) != 1 or len(note.fields) != len(notetype.fields):
+        return None
+    (text_field,) = names
+    if any(not field_is_empty(v) for name, v in values.items() if name != text_field):
+        return None
+    text = values[text_field]
+    if cloze_numbers(text) != [1]:
+        return None
+    scratch: set[str] = set()
+    blank, filled = cloze_sides(text, 1)
+    if (to_markdown(blank, scratch), to_markdown(filled, scratch)) != (question, answer):
+        return None  # the template's own words, a section, another field: more than the cloze
+    template = notetype.templates[0].name
+    return AnkiNoteType(
+        notetype.id, notetype.name, notetype.fields, template, text_field, text_field, True
     )
 
 
@@ -1678,8 +1705,12 @@ def deck_yaml(deck: YamlDeck, source: str) -> str:
 
 
 def _note_type_yaml(kept: AnkiNoteType) -> dict[str, object]:
-    """A card's `anki_note_type:` as its deck holds it (`dlcards.deck.ANKI_NOTE_TYPE_KEYS`)."""
-    return {**kept._asdict(), "fields": list(kept.fields)}
+    """A card's `anki_note_type:` as its deck holds it (`dlcards.deck.ANKI_NOTE_TYPE_KEYS`,
+    and `cloze: true` for a cloze note type)."""
+    out: dict[str, object] = {**kept._asdict(), "fields": list(kept.fields)}
+    if not kept.cloze:
+        del out["cloze"]
+    return out
 
 
 def write_decks(

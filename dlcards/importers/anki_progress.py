@@ -89,18 +89,21 @@ def renamed_notes(collection: Collection, deck_guids: Container[str] = ()) -> se
     GUID. Only these need that GUID to be known (`exported_converted`). With `deck_guids`
     (the GUIDs the decks give, `anki_guid:`), also the card of each note of one of them that
     is no dlcards note: a card exported in its note's own note type (`anki_note_type:`),
-    which has no CardId field; its id is the one made from the GUID (`note_key`)."""
-    from dlcards.importers.anki_notes import note_key
+    which has no CardId field; its id is the one made from the GUID (`card_id_for` of its
+    first card: `-c1` of a cloze)."""
+    from dlcards.importers.anki_notes import card_id_for
+
+    def made(note: Note) -> str | None:
+        if note.guid not in deck_guids:
+            return None
+        notetype = collection.notetypes.get(note.notetype)
+        return card_id_for(note.guid, 0, notetype is not None and notetype.cloze)
 
     ours = dlcards_notes(collection)
     return {
         cid
         for note in collection.notes
-        if note.id not in ours
-        and (
-            cid := card_id_field(collection, note)
-            or (note_key(note.guid) if note.guid in deck_guids else None)
-        )
+        if note.id not in ours and (cid := card_id_field(collection, note) or made(note))
     }
 
 
