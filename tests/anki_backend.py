@@ -10,6 +10,7 @@ from anki.collection import (  # noqa: E402
     ExportAnkiPackageOptions,
     ImportAnkiPackageOptions,
     ImportAnkiPackageRequest,
+    ImportCsvRequest,
 )
 from anki.scheduler.v3 import CardAnswer  # noqa: E402
 
@@ -19,4 +20,5 @@ __all__ = [
     "ExportAnkiPackageOptions",
     "ImportAnkiPackageOptions",
     "ImportAnkiPackageRequest",
+    "ImportCsvRequest",
 ]

@@ -19,6 +19,7 @@ from anki_backend import (
     ExportAnkiPackageOptions,
     ImportAnkiPackageOptions,
     ImportAnkiPackageRequest,
+    ImportCsvRequest,
 )
 from typer.testing import CliRunner
 
@@ -188,6 +189,15 @@ def test_a_note_added_on_the_phone_stays_that_note_and_takes_the_yamls_edits(
     assert revlog(col, kept) == 1
     assert col.note_count() == trip["notes_before"]
     assert deck_names(col) == trip["decks_before"]
+    # and through `export text` (File > Import, "Notes in Plain Text") too
+    edit_card(trip["out"], card["id"], answer="Exploding norms, *clipped*.")
+    text = phone["dir"] / "notes.txt"
+    ok("export", "text", "-o", str(text), "--decks", str(trip["out"]))
+    metadata = col.get_csv_metadata(str(text), None)
+    log = col.import_csv(ImportCsvRequest(path=str(text), metadata=metadata)).log
+    assert not log.conflicting and note.id in {n.id.nid for n in log.updated}
+    assert "Exploding norms, <i>clipped</i>." in col.get_note(note.id)["Back"]
+    assert col.note_count() == trip["notes_before"]
     # the learner's note type is as it was: the package's is never newer
     now = col.models.get(basic["id"])
     assert now is not None and col.models.by_name("Basic")["id"] == basic["id"]

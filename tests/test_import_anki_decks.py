@@ -1120,10 +1120,13 @@ def test_converted_notes_exported_back_are_not_copied_in_anki(anki_deck: dict[st
     text = anki_deck["dir"] / "back.txt"
     ok("export", "text", "-o", str(text), "--decks", str(out_dir), *topics)
     lines = text.read_text(encoding="utf-8").splitlines()
-    basic = next(line for line in lines if note_id(anki_deck["guids"]["basic"]) in line)
     from dlcards.export.text import quote  # a GUID starting with # is quoted
 
-    assert basic.split("\t")[0] == quote(anki_deck["guids"]["basic"])
+    # its line has the note's GUID and its note type (the id `anki_note_type:` keeps)
+    (basic,) = (line for line in lines if line.split("\t")[0] == quote(anki_deck["guids"]["basic"]))
+    deck = yaml.safe_load((out_dir / "ml-basics.yaml").read_text(encoding="utf-8"))
+    (card,) = (c for c in deck["cards"] if c["id"] == note_id(anki_deck["guids"]["basic"]))
+    assert basic.split("\t")[1] == str(card["anki_note_type"]["id"])
 
 
 def _forget_the_database() -> None:
@@ -1191,10 +1194,10 @@ def test_a_converted_card_keeps_its_notes_guid_in_its_deck(anki_deck: dict[str, 
     from dlcards.export.text import quote  # a GUID starting with # is quoted
 
     lines = text.read_text(encoding="utf-8").splitlines()
-    for key, cid in one_card.items():
-        assert [line.split("\t")[0] for line in lines if f"\t{cid}\t" in line] == [
-            quote(guids[key])
-        ], key
+    for key, cid in one_card.items():  # each in its note's note type, as the .apkg has it
+        assert [
+            line.split("\t")[1] for line in lines if line.split("\t")[0] == quote(guids[key])
+        ] == [str(cards[cid]["anki_note_type"]["id"])], key
 
     # a new Anki (a phone that never held the notes) studies the package's notes, and its
     # reviews come back to a database made afresh from the decks

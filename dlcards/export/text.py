@@ -14,7 +14,10 @@ then one note a line, the same notes (GUIDs, fields, decks, tags) as the .apkg e
 is quoted CSV-style (double quotes, inner quotes doubled) when it holds a tab, a line break or
 a quote, or starts with "#" (Anki would take the line for a comment). The notes use the
 "dlcards" note type, which Anki creates when the .apkg is imported; the text file then adds
-and updates notes by GUID.
+and updates notes by GUID. A card converted from an Anki note that keeps its note type
+(`anki_note_type:`) is written in it, as the .apkg writes it: the note type's id in the
+notetype column, its fields in the field columns (the rest empty, which Anki leaves out), so
+that Anki updates its note (in another note type it is "conflicting", never updated).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
-from dlcards.export.anki import FIELDS, MODEL_NAME, AnkiNote, exported_guid
+from dlcards.export.anki import FIELDS, MODEL_NAME, AnkiNote, exported_guid, kept_fields
 
 COLUMNS = ("guid", "notetype", "deck", *FIELDS, "tags")
 
@@ -48,11 +51,23 @@ def quote(field: str) -> str:
 
 
 def note_line(note: AnkiNote, guid: str | None = None, deck: str | None = None) -> str:
+    notetype, fields = MODEL_NAME, note.fields
+    own = None if note.notetype is None else kept_fields(note.notetype, fields)
+    # in the columns there are: a field past them (empty: the question's and the answer's
+    # are the only ones filled) is left out, which Anki leaves as the note has it
+    if (
+        note.notetype is not None
+        and own is not None
+        and not any(own[len(FIELDS) :])
+        and (guid is None or guid == note.guid)
+    ):
+        notetype = str(note.notetype.id)  # Anki reads a number there as a note type's id
+        fields = (*own, *[""] * (len(FIELDS) - len(own)))[: len(FIELDS)]
     values: Sequence[str] = (
         guid or note.guid,
-        MODEL_NAME,
+        notetype,
         deck or note.deck,
-        *note.fields,
+        *fields,
         " ".join(note.tags),
     )
     return "\t".join(map(quote, values))
