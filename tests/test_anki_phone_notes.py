@@ -27,6 +27,7 @@ from dlcards.cli import app
 
 runner = CliRunner()
 BACKPROP = "Deep Learning::Core Concepts of Backpropagation & Optimization"
+RED = '<span style="color: rgb(255, 0, 0);">Exploding</span> norms.'
 
 
 def ok(*args: str) -> str:
@@ -169,14 +170,19 @@ def test_a_note_added_on_the_phone_stays_that_note_and_takes_the_yamls_edits(
     """Exported in dlcards's note type under the GUID of a Basic note, a converted note was
     "conflicting" in Anki (a note type other than the one it has there): never updated again.
     It is exported in its own note type now: Anki takes an edit of the YAML, and keeps its
-    card and the card's answers."""
+    card and the card's answers; and until an edit is made here, the learner's note is left
+    as it is (dated as it last changed in Anki, not when the deck was written)."""
     col = phone["col"]
-    note = add(col, "Basic", BACKPROP, Front="Why <b>clip</b> gradients?", Back="Exploding norms.")
+    note = add(col, "Basic", BACKPROP, Front="Why <b>clip</b> gradients?", Back=RED)
     basic = dict(note.note_type())
     trip = round_trip(phone, {"added": note})
     log = trip["log"]
     assert not log.conflicting, [n.fields for n in log.conflicting]
     ((_, card),) = yaml_cards(trip["out"]).values()
+    # unedited here, the note stays as the learner made it in Anki: its red is no Markdown,
+    # and dlcards's rendering of it does not replace it (the package's note is not newer)
+    assert not log.updated and note.id in {n.id.nid for n in log.duplicate}
+    assert col.get_note(note.id)["Back"] == RED
     edit_card(trip["out"], card["id"], answer="Exploding **gradient** norms.")
     again = phone["dir"] / "again.apkg"
     ok("export", "anki", "-o", str(again), "--decks", str(trip["out"]))

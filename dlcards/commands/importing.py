@@ -257,6 +257,7 @@ def _import(
         }
         new_topics: dict[str, str] = {}
         guids = dict(unkept)  # a converted card -> its Anki note's GUID
+        note_times: dict[str, int] = {}  # a card converted now -> when its note changed
         said: list[str] = []  # what --to-yaml wrote, said once its reviews are merged
         if to_yaml is not None:
             out = Path(to_yaml).expanduser()
@@ -287,6 +288,9 @@ def _import(
             cards.update(converted.cards)
             new_topics = converted.topics
             guids.update(converted.guids)
+            # when each note converted into one card last changed in Anki: its card's text
+            changed = {n.guid: n.mod for n in collection.notes if n.mod > 0}
+            note_times = {c: changed[g] for c, g in converted.guids.items() if g in changed}
             if not dry_run and converted.decks:
                 extra.append(str(out))
                 catalog = load_catalog(extra)
@@ -425,6 +429,7 @@ def _import(
                     store.remember_unplaced(left_out)
                     store.remember_anki_guids(guids)  # exported back, each is its Anki note
                     store.remember_anki_decks(decks_seen)
+                    store.date_edits(note_times)  # ... as new as its note in Anki
                     # a leech the merge suspends (or a leech's suspension it takes back) is its
                     # own change, said as such (not as one "changed here later")
                     merged = store.suspensions(there)

@@ -809,6 +809,11 @@ def _write_collection(
         if kept is not None and own is not None and kept_types.setdefault(kept.id, kept) == kept:
             model_id, fields = kept.id, own
             asked = bool(fields[kept.fields.index(kept.question)])
+            # the learner's own note: dated by its card's text alone (converted: as its note
+            # last changed in Anki, `Store.date_edits`), never by a change of this exporter's
+            # rendering (NOTES_CHANGED), so that only an edit made here replaces it
+            when = edited.get(note.card_id) if edited is not None else None
+            mod = timestamp if when is None else when
         if note.card_id in leeches:
             written.leech_notes[note.card_id] = (mod, LEECH_TAG in marked)
         notes.append(

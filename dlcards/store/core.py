@@ -705,6 +705,22 @@ class Store(Reports, Merging):
         with self._write(("anki_leech_tags",)) as c:
             c.executemany(UPSERT_LEECH_TAG, rows(c))
 
+    def date_edits(self, times: Mapping[str, int]) -> None:
+        """Date the text of each card of `times` (card id -> seconds since the epoch) at that
+        time, where it is earlier than the card's: the cards `import anki --to-yaml` just
+        converted, whose text is their Anki note's as it last changed there (its `mod`), not
+        as new as the deck file written now. `export anki` dates a note by its card's text
+        (`edit_times`), and Anki replaces a note only with a newer one: dated now, every
+        converted note that keeps its note type went back over the learner's note once,
+        in dlcards's rendering of it, with no edit made here."""
+        if not times:
+            return
+        with self._write(("cards",)) as c:
+            c.executemany(
+                "UPDATE cards SET edited = :at WHERE id = :id AND (edited IS NULL OR edited > :at)",
+                [{"at": at, "id": cid} for cid, at in sorted(times.items())],
+            )
+
     def answer_counts(self, card_ids: Sequence[str]) -> dict[str, int]:
         """How many times each synced card among `card_ids` was answered since its last reset
         (re-drills too): Anki's `reps`, which SM-2's streak of passes is not."""
