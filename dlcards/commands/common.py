@@ -697,8 +697,8 @@ def with_decks(
 
         catalog = load_catalog(decks)
     # where an import saw a topic's cards in Anki, else its deck file's `anki_deck:`
-    decks = {**catalog.anki_decks(), **(store.anki_decks() if store is not None else {})}
-    return resolve_decks(query, catalog.topic_titles(), decks)
+    in_anki = {**catalog.anki_decks(), **(store.anki_decks() if store is not None else {})}
+    return resolve_decks(query, catalog.topic_titles(), in_anki)
 
 
 @contextmanager
