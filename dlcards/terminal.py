@@ -72,10 +72,45 @@ def _pastes_bracketed() -> Iterator[None]:
     try:
         yield
     finally:
-        if asked:
+        if asked and not _marks_held:
             with suppress(OSError, ValueError):
                 sys.stdout.write("\x1b[?2004l")
                 sys.stdout.flush()
+
+
+_marks_held = 0
+"""How many `pastes_marked` blocks are open: while one is, a key read leaves the terminal
+marking pastes when it returns (`_pastes_bracketed`)."""
+
+
+@contextmanager
+def pastes_marked() -> Iterator[None]:
+    """The terminal asked to mark pastes for a whole interactive session, between key reads
+    too, and the mode put back at its end. Asked only while a key was awaited, a paste that
+    came while the screen was drawn (after a key, or a resize: pasted at once after the
+    window was resized) came unmarked, and its `s`, `u`, digits and `q` skipped a card, took
+    back a grade and quit the session. Each key read asks again (an editor run with `e`, or
+    the shell after Ctrl-Z and `fg`, turns the mode off); `unmarked_pastes` turns it off
+    while another program has the terminal."""
+    global _marks_held
+    with _pastes_bracketed():
+        _marks_held += 1
+        try:
+            yield
+        finally:
+            _marks_held -= 1
+
+
+def unmarked_pastes() -> None:
+    """The terminal no longer asked to mark pastes, before another program (an editor) takes
+    it: one that does not ask for the marks itself would take them for typed text. The next
+    key read asks again."""
+    import os
+
+    if _marks_held and sys.stdout.isatty() and os.environ.get("TERM", "") != "dumb":
+        with suppress(OSError, ValueError):
+            sys.stdout.write("\x1b[?2004l")
+            sys.stdout.flush()
 
 
 @contextmanager

@@ -440,8 +440,8 @@ def test_a_paste_is_one_paste_not_keys(tmp_path: Path) -> None:
     stays on screen, and the next key typed grades it."""
     env = h.terminal_env(tmp_path)
     with h.study_in_a_pty(env, *TODAY, "--topic", "perceptron") as (_, fd):
-        # asked to mark pastes while a key is awaited, once the card is drawn
-        assert b"[q] quit" in h.read_until(fd, b"\x1b[?2004h")
+        # asked to mark pastes for the session (`test_pastes_stay_marked_while_the_screen_...`)
+        assert b"\x1b[?2004h" in h.read_until(fd, b"[q] quit")
         h.waiting_for_a_key(fd)
         os.write(fd, b" ")
         h.read_until(fd, b"perfect")
@@ -457,6 +457,32 @@ def test_a_paste_is_one_paste_not_keys(tmp_path: Path) -> None:
     with contextlib.closing(sqlite3.connect(tmp_path / "p.db")) as db:
         graded = db.execute("SELECT card_id, grade FROM reviews").fetchall()
     assert graded == [("perceptron-1", 4)]
+
+
+def test_pastes_stay_marked_while_the_screen_is_drawn(tmp_path: Path) -> None:
+    """Found in tmux: text pasted just after the window was resized (or a key pressed) came
+    unmarked, while the card was drawn again, since the terminal was asked to mark pastes
+    only while a key was awaited: its `s` skipped a card, its `u` took back a grade and its
+    `q` ended the session. The mode is asked once for the session and stays on between key
+    reads (a terminal follows the last of `ESC [ ? 2004 h` and `l` it was sent), then is
+    put back once, at the end."""
+    env = h.terminal_env(tmp_path)
+    with h.study_in_a_pty(env, *TODAY, "--topic", "perceptron") as (_, fd):
+        shown = h.read_until(fd, b"[q] quit")
+        for key, drawn in ((b" ", b"perfect"), (b"4", b"perceptron-1: 4"), (b" ", b"perfect")):
+            h.waiting_for_a_key(fd)
+            os.write(fd, key)
+            shown += h.read_until(fd, drawn)
+        h.window(fd, 30, 60)  # a resize: the card drawn again at the new size
+        shown += h.read_until(fd, b"\x1b[2J")
+        h.waiting_for_a_key(fd)
+        os.write(fd, b"q")
+        shown += h.read_until(fd, b"Stopped.")
+    on, off = b"\x1b[?2004h", b"\x1b[?2004l"
+    assert on in shown
+    session = shown[shown.index(on) : shown.index(b"Session summary")]
+    assert session.count(off) == 1, session.count(off)
+    assert on not in session[session.index(off) :]  # put back at the end, not asked again
 
 
 def test_a_marked_paste_read_by_any_key_reader_is_dropped_whole() -> None:

@@ -87,6 +87,9 @@ def open_editor(file: Path, line: int | None = None, stdin: int | None = None) -
         args += [*goto, f"{file}:{line}"]
     else:
         args += [f"+{line}", str(file)]
+    from dlcards.terminal import unmarked_pastes
+
+    unmarked_pastes()  # a session's (`e` in study): the editor asks for the marks if it reads them
     with _stops_passed_on() as stops:
         try:
             child = subprocess.Popen(args, stdin=stdin)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
+from contextlib import nullcontext
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,7 @@ from dlcards.terminal import (
     LineInput,
     Quit,
     line_editing,
+    pastes_marked,
     read_line,
     run_until_stopped,
     stops_as_ctrl_c,
@@ -779,12 +781,13 @@ def quiz(
         stopped, code = True, 0
         with stops_as_ctrl_c():
             try:
-                ending, code = run_until_stopped(
-                    lambda: _run(
-                        questions, titles, keys, console, store, session_id, answers, seed
-                    ),
-                    "Quiz complete.",
-                )
+                with pastes_marked() if keys.interactive else nullcontext():
+                    ending, code = run_until_stopped(
+                        lambda: _run(
+                            questions, titles, keys, console, store, session_id, answers, seed
+                        ),
+                        "Quiz complete.",
+                    )
                 stopped = False
             finally:
                 patience = None if keys.interactive else FULL_DISK_PATIENCE_S

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import nullcontext
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from dlcards.commands.common import (
     today_from,
     until_saved,
 )
-from dlcards.terminal import KeyInput, LineInput, Quit, run_until_stopped
+from dlcards.terminal import KeyInput, LineInput, Quit, pastes_marked, run_until_stopped
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
@@ -964,10 +965,11 @@ def run(
         stopped, code = True, 0
         unsaid: list[str] = []  # cards that left after the last card shown (`_run`)
         try:
-            ending, code = run_until_stopped(
-                lambda: _run(session, catalog, console, keys, patience, decks, unsaid),
-                "Session complete.",
-            )
+            with pastes_marked() if keys.interactive else nullcontext():
+                ending, code = run_until_stopped(
+                    lambda: _run(session, catalog, console, keys, patience, decks, unsaid),
+                    "Session complete.",
+                )
             stopped = False
         finally:
             end_saved(console, store, session.finish, stopped, "session", patience, code)
