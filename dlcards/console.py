@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console, ConsoleOptions, RenderableType
     from rich.segment import Segment
-    from rich.text import Text
+    from rich.text import Span, Text
 
     from dlcards.errors import DlcardsError
 
@@ -246,7 +246,28 @@ def in_encoding(text: Text, encoding: str) -> Text:
         at += len(piece)
     starts.append(at)
     spans = [Span(starts[a], starts[b], style) for a, b, style in text.spans]
+    spans += _spelled_spaces_bound(plain, pieces, starts)
     return type(text)("".join(pieces), spans=spans, **settings(text))
+
+
+def _spelled_spaces_bound(plain: str, pieces: list[str], starts: list[int]) -> list[Span]:
+    """A formula's span (MATH_MARK, which the wrap keeps on one line) around each spelling
+    that wrote a space where the text had none (W₁P₁ as `W_1 P_1`, x²y as `x^2 y`), and
+    around the characters it stands between: those were one word, and the space is no place
+    to break a line. Under LC_ALL=C mlp-12's note broke `Z_new = W_1 P_1 + W_2` / `P_2`."""
+    from rich.text import Span
+
+    from dlcards.flowtext import MATH_MARK
+
+    bound = []
+    n = len(plain)
+    for k, (ch, piece) in enumerate(zip(plain, pieces, strict=True)):
+        if " " not in piece or ch.isspace() or ch == GLUE:
+            continue
+        first = k - 1 if k > 0 and not _space(plain[k - 1]).isspace() else k
+        last = k + 1 if k + 1 < n and not _space(plain[k + 1]).isspace() else k
+        bound.append(Span(starts[first], starts[last + 1], MATH_MARK))
+    return bound
 
 
 def as_shown(text: str) -> str:

@@ -724,6 +724,32 @@ def test_a_point_in_brackets_is_kept_on_one_line() -> None:
     assert wrap("see (the hat matrix of the fit)", 16) == ["see (the hat", "matrix of the", "fit)"]
 
 
+def test_a_space_the_ascii_spelling_writes_is_no_place_to_break(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """mlp-12's note in `show` under LC_ALL=C at 60 columns: `Z_new = W_1 P_1 + W_2` /
+    `P_2 + B_new`. W₂P₂ is one word; spelled `W_2 P_2`, the space written between the
+    subscript and the next letter was a word break to the wrap. It binds as the text did,
+    and the spaces the text has still break."""
+    import helpers as h
+    from rich.panel import Panel
+
+    from dlcards.console import out
+    from dlcards.render import to_rich
+
+    note = "the weighted sum Z_new = W₁P₁ + W₂P₂ + B_new (mlp-11), and x²y grows with y"
+    for width in range(30, 90):
+        with h.ascii_terminal(monkeypatch, width) as raw:
+            out().print(Panel(to_rich(note)))  # laid out as a card's text is, spelled first
+        lines = [line[2:-2].rstrip() for line in raw.getvalue().decode("ascii").splitlines()]
+        assert all(len(line) <= width - 4 for line in lines), (width, lines)
+        joined = "\n".join(lines)
+        for word in ("W_1 P_1", "W_2 P_2", "x^2 y"):
+            assert word in joined, (width, word, lines)
+        if width < 50:  # the prose still breaks where its spaces are
+            assert len(lines) > 4, (width, lines)
+
+
 def test_a_big_operator_spelled_in_ascii_keeps_its_operand() -> None:
     """cce-26's note in `quiz` with LC_ALL=C at 40 columns: `(log` / `sum_j e^z_j)` kept,
     but at other widths `sum_j` / `e^z_j`: a big operator's head binds the operand after it
