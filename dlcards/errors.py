@@ -91,9 +91,23 @@ def one_line(message: str) -> str:
     return re.sub(rf"\S{{{LONG_WORD + 1},}}", _shortened, line)
 
 
+_AROUND = "'\"()[]{}`,;:."
+"""What a message puts around a value it quotes (`(got '999')`, `'x';`): not the value's."""
+
+
 def _shortened(match: re.Match[str]) -> str:
+    """A long word by its start, its end and the length of the value in it: the quotes and
+    the brackets or punctuation the message put around the value stay around it, and are not
+    counted (`(got '999…999 (5,000 characters)')`: the count said 5,003, and outside the
+    quotes, where `escaped` values say 5,000 inside them)."""
     word = match.group()
-    return f"{word[:100]}…{word[-40:]} ({len(word):,} characters)"
+    core = word.lstrip(_AROUND)
+    lead = word[: len(word) - len(core)]
+    core = core.rstrip(_AROUND)
+    trail = word[len(lead) + len(core) :]
+    if len(core) <= LONG_WORD:  # the message's own characters made it long, not the value
+        core, lead, trail = word, "", ""
+    return f"{lead}{core[:100]}…{core[-40:]} ({len(core):,} characters){trail}"
 
 
 def nonempty(value: str, what: str, wanted: str) -> str:

@@ -1444,6 +1444,18 @@ def test_an_error_quoting_a_huge_argument_is_a_short_line(tmp_path: Path) -> Non
     assert "big.yaml:7" in result.output and "characters)" in result.output
 
 
+def test_a_huge_value_quoted_in_a_message_is_counted_as_given() -> None:
+    """Found in tmux: `calc sigmoid z=<5,000 nines>` said `(got '999…999') (5,003
+    characters)`: the count took in the quotes and the bracket the message put around the
+    value, and stood outside them, where an id shortened before it is quoted says `'xxx…xxx
+    (5,000 characters)'`. The value's own length, inside its quotes."""
+    result = CliRunner().invoke(app, ["calc", "sigmoid", "z=" + "9" * 5000])
+    assert result.exit_code == 2
+    line = result.output
+    assert line.count("\n") == 1 and len(line) < 400, line
+    assert line.rstrip().endswith("999 (5,000 characters)')"), line
+
+
 def test_an_error_naming_a_long_path_shows_it_whole(tmp_path: Path) -> None:
     """A path is shown whole in an error, however deep, so that it can be copied: a database
     in a missing folder 150 characters deep was named by its ends and "(162 characters)"."""
