@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from itertools import accumulate
 from typing import TYPE_CHECKING, TypeVar
@@ -147,6 +148,7 @@ def read_line(
     prompt: str,
     redraw: Callable[[], object] | None = None,
     scroll: Callable[[str], object] | None = None,
+    commands: AbstractSet[str] = frozenset(),
 ) -> str | None:
     """A line typed at the terminal after `prompt`, without its newline; None at the end of
     input (Ctrl-D on an empty line). Where standard input and output are both the terminal
@@ -154,9 +156,10 @@ def read_line(
     keys, Home, End, Delete, Ctrl-A/E/U/K/W): the terminal's own line mode edits with
     Backspace alone and took the arrow keys' escape codes into the line (44 then Left was
     "44\\x1b[D"). Otherwise that line mode: the stream's readline, not input(), which drops
-    the last character of a line ended with Ctrl-D."""
+    the last character of a line ended with Ctrl-D. `commands`: keys that end an empty line
+    at once, as that line (`LineEditor`)."""
     if line_editing():
-        return LineEditor(prompt, redraw, scroll).read()
+        return LineEditor(prompt, redraw, scroll, commands).read()
     sys.stdout.write(prompt)
     sys.stdout.flush()
     return sys.stdin.readline().removesuffix("\n") or None
@@ -204,15 +207,19 @@ class LineEditor:
     wider than the terminal scrolls sideways, so it stays on one row. `scroll`, given, is
     called with the name of each of `SCROLL_KEYS` typed (Up, Down, Page Up, Page Down) and
     draws what is above the line again, scrolled: the arrows scroll a question taller than
-    the screen while its answer is typed (the letters j and k are the answer's)."""
+    the screen while its answer is typed (the letters j and k are the answer's). `commands`:
+    keys that, typed on an empty line, end it at once as that line (a quiz's `s` and `q`,
+    which its hint names as keys: they went into the line, and waited for Enter)."""
 
     def __init__(
         self,
         prompt: str,
         redraw: Callable[[], object] | None = None,
         scroll: Callable[[str], object] | None = None,
+        commands: AbstractSet[str] = frozenset(),
     ) -> None:
         self.prompt = prompt
+        self.commands = commands
         self.redraw = redraw
         self.scroll = scroll
         self.chars: list[str] = []
@@ -235,6 +242,11 @@ class LineEditor:
                         if key == "" or (key == "\x04" and not self.chars):
                             self.end_line()
                             return None
+                        if not self.chars and key.lower() in self.commands:
+                            self.insert(key)  # a key its hint names (`[s] show the answer`)
+                            self.draw()
+                            self.end_line()
+                            return key
                         if key in SCROLL_KEYS and self.scroll is not None:
                             self.scroll(key)
                         elif key == PASTE:

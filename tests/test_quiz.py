@@ -1765,6 +1765,33 @@ def test_a_typed_question_fits_a_small_terminal_and_scrolls_with_the_arrows() ->
         h.read_until(fd, "✓ correct".encode())
 
 
+def test_the_keys_a_typed_questions_hint_names_act_at_once() -> None:
+    """Found in tmux: under `answer ›` the hint says `[s] show the answer · [q] quit`, keys as
+    study's hints name them, but `s` went into the answer's line and nothing happened until
+    Enter (a learner pressing `q` to leave, then Enter, had `q` plus whatever came next read
+    as an answer). On an empty line they act at once; in an answer they are letters."""
+    import os
+
+    import helpers as h
+
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8", "TERM": "xterm"}
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    args = ("quiz", "--topic", "gd", "--count", "1", "--seed", "3", "--today", "2026-02-15")
+    with h.in_a_pty(env, *args, rows=30, columns=80) as (_, fd):
+        assert b"[s] show the answer" in h.read_until(fd, "answer ›".encode())
+        os.write(fd, b"s")
+        h.read_until(fd, b"the answer is", timeout=10)
+    with h.in_a_pty(env, *args, rows=30, columns=80) as (_, fd):
+        h.read_until(fd, "answer ›".encode())
+        os.write(fd, b"1")
+        h.read_until(fd, b"1")
+        os.write(fd, b"q")  # a letter of the answer now, not a command
+        os.write(fd, b"\x15")  # Ctrl-U: the line empty again
+        os.write(fd, b"q")
+        h.read_until(fd, b"Stopped.", timeout=10)
+
+
 def test_a_typed_question_in_a_dumb_terminal_is_printed_whole() -> None:
     """Under TERM=dumb the answer is read in the terminal's own line mode, where no arrow key
     reaches dlcards (and the screen is never cleared): a typed question is printed whole,

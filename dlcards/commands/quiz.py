@@ -103,7 +103,7 @@ class TerminalKeys(KeyInput):
         Ctrl-D on an empty line ends the quiz."""
         assert self.console is not None
         self.console.file.flush()
-        typed = read_line(prompt + " ", redraw, scroll)
+        typed = read_line(prompt + " ", redraw, scroll, TYPED_COMMANDS)
         if typed is None:
             raise Quit("eof")
         return typed.strip()
@@ -153,6 +153,9 @@ def _question_panel(question: Question, title: str) -> RenderableType:
 
 TYPED_KEYS = r"\[s] show the answer · \[q] quit"
 """The keys a typed question offers besides the answer, as its hints name them."""
+TYPED_COMMANDS = frozenset({*SKIP_WORDS, "q"})
+"""The keys that act at once on an empty answer line, as the hint says (`[s]`), not after
+Enter (no answer begins with one of them): typed there, `s` went into the answer."""
 
 
 def _typed_hint(question: Question) -> str:
