@@ -604,6 +604,19 @@ def describe_keys(allowed: set[str], reveal: str) -> str:
     return ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else "".join(shown)
 
 
+def half_width(key: str) -> str:
+    """`key` as the ASCII it stands for when an input method typed it full-width (`４` is 4,
+    `ｑ` is q, the ideographic space a space: NFKC), as `calc`, `config` and a quiz's typed
+    answer read such digits; anything else as it is. A grade typed `４` was "not one of:
+    0-5"."""
+    if key.isascii():
+        return key
+    import unicodedata
+
+    normal = unicodedata.normalize("NFKC", key)
+    return normal if normal.isascii() and len(normal) == len(key) else key
+
+
 class Resized(Exception):
     """The terminal changed size while a key was awaited (SIGWINCH)."""
 
@@ -687,6 +700,7 @@ class KeyInput:
             name = None
             if ch == "\x1b":
                 ch, name = self._escape()
+            ch = half_width(ch)
             name = name or _KEY_NAMES.get(ch)  # as the hint names it: not "reveal" or "\t"
             if ch in (" ", "\r", "\n"):
                 ch = "reveal"
@@ -802,7 +816,7 @@ class LineInput:
             line = sys.stdin.readline()
             if line == "":
                 raise Quit("eof")
-            token = line.strip().lower() or "reveal"
+            token = half_width(line.strip()).lower() or "reveal"
             if token in allowed:
                 return token
             self.complain(line.strip(), allowed)

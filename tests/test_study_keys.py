@@ -485,6 +485,32 @@ def test_pastes_stay_marked_while_the_screen_is_drawn(tmp_path: Path) -> None:
     assert on not in session[session.index(off) :]  # put back at the end, not asked again
 
 
+def test_a_full_width_key_is_the_key_it_stands_for() -> None:
+    """Found in tmux with a Japanese input method on: a grade typed `４` (full-width, as the
+    method types digits) was "not one of: 0-5", though `calc`, `config` and a quiz's typed
+    answer read `４` as 4. A key or a script's line typed full-width is its ASCII key (`ｑ`
+    quits, the ideographic space reveals); a character with no such key is still refused."""
+    import io
+
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from dlcards.cli import app
+    from dlcards.terminal import KeyInput
+
+    grades = {"0", "1", "2", "3", "4", "5", "q"}
+    screen = io.StringIO()
+    keys = KeyInput(iter("\u3000４ｑ").__next__, Console(file=screen, width=80))
+    assert keys.next({"reveal", "q"}) == "reveal"
+    assert keys.next(grades) == "4"
+    assert keys.next(grades) == "q"
+    keys = KeyInput(iter("٤4").__next__, Console(file=screen, width=80))
+    assert keys.next(grades) == "4" and "٤ does nothing here" in screen.getvalue()
+    result = CliRunner().invoke(app, ["study", *TODAY], input="\n４\n\nｑ\n")
+    assert result.exit_code == 0, result.output
+    assert "1 grade saved" in result.output and "is not one of" not in result.output
+
+
 def test_a_marked_paste_read_by_any_key_reader_is_dropped_whole() -> None:
     """The paste's characters, read one by one by a key reader other than the terminal's (a
     test's, a script's), are dropped up to the end mark as the terminal's bulk read drops
