@@ -486,7 +486,7 @@ def test_pastes_stay_marked_while_the_screen_is_drawn(tmp_path: Path) -> None:
 
 
 def test_a_full_width_key_is_the_key_it_stands_for() -> None:
-    """Found in tmux with a Japanese input method on: a grade typed `４` (full-width, as the
+    """Found feeding study full-width digits: a grade typed `４` (full-width, as the
     method types digits) was "not one of: 0-5", though `calc`, `config` and a quiz's typed
     answer read `４` as 4. A key or a script's line typed full-width is its ASCII key (`ｑ`
     quits, the ideographic space reveals); a character with no such key is still refused."""
