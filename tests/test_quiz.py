@@ -1373,6 +1373,39 @@ def test_the_summary_never_cuts_a_missed_answer_on_a_narrow_screen(
         assert not word.endswith("…") or word == "…" or word[:-1] in prompts, (word, summary)
 
 
+def test_the_summary_says_a_missed_choice_in_words_and_keeps_formulas_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found in tmux (`quiz --mode choice` at 60 columns): a missed multiple-choice question
+    was summed up as `→ 2 (you picked 1)`, its options long gone from the screen; and a
+    prompt was wrapped as prose, `... at x = 2 with h` / `= 0.1: the analytic ...`. The
+    right option is named by its words too, and a prompt wraps as a card does (a line never
+    starts with an operator standing alone)."""
+    from dlcards.console import out
+    from dlcards.flow import OPERATORS
+    from dlcards.render import to_plain
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", "60")
+    out.cache_clear()
+    questions = expected_quiz([], 3, count=5, mode="choice")
+    assert {"typed", "choice"} <= {q.kind for q in questions}
+    wrong = {"typed": lambda q: "999", "self": lambda q: "\nn"}
+    pick = lambda q: str(1 + (q.correct + 1) % len(q.options))  # noqa: E731
+    script = [wrong.get(q.kind, pick)(q) for q in questions]
+    summary = quiz(script, "--seed", "3", "--count", "5", "--mode", "choice")
+    summary = summary[summary.index("Missed:") :]
+    lines = [line.strip("│ ") for line in summary.splitlines()]
+    prompts = [line for line in lines if not line.startswith("→ ")]  # not an outcome's arrow
+    assert not any(line.split(" ")[0] in OPERATORS for line in prompts), summary
+    flat = " ".join(summary.replace("│", " ").split())
+    for q in questions:
+        if q.kind == "choice":
+            words = " ".join(to_plain(q.options[q.correct]).split()[:4])
+            assert f"→ {q.expected}. {words}" in flat, (words, summary)
+
+
 def test_an_answer_with_a_ctrl_d_in_it_at_a_terminal_is_the_whole_answer() -> None:
     """A torture run: at a terminal, 12 then Ctrl-D (twice) was graded as "1": input() drops
     the last character of a line that ends without a newline. The line is read whole (with

@@ -601,6 +601,7 @@ def _missed(missed: list[Answered], width: int) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
+    from dlcards.flowtext import flowing
     from dlcards.render import to_output
     from dlcards.view import shorten
 
@@ -612,8 +613,11 @@ def _missed(missed: list[Answered], width: int) -> RenderableType:
         if q.kind == "typed":
             said = f"you said {a.given}" if a.given is not None else "shown"
             outcome = f"→ {q.expected} ({said})"
-        elif q.kind == "choice":
-            outcome = f"→ {q.expected} (you picked {a.given})"
+        elif q.kind == "choice":  # the right option's words: its number alone, once the
+            # options are off the screen, said nothing ("→ 2 (you picked 1)")
+            right = " ".join(to_output(q.options[q.correct]).split())
+            right = shorten(right, 80) or right[:79] + "…"
+            outcome = f"→ {q.expected}. {right} (you picked {a.given})"
         else:
             outcome = ""
         rows.append((q.card.id, prompt, outcome))
@@ -624,15 +628,15 @@ def _missed(missed: list[Answered], width: int) -> RenderableType:
         grid.add_column(style="cyan", no_wrap=True)
         grid.add_column(ratio=1, overflow="fold")
         grid.add_column(style="yellow", no_wrap=True)
-        for row in rows:  # as written: a prompt's `x[i]` is no markup
-            grid.add_row(*(Text(cell) for cell in row))
+        for i, prompt, outcome in rows:  # as written: a prompt's `x[i]` is no markup
+            grid.add_row(Text(i), flowing(prompt), Text(outcome))
         return grid
     if width - id_w - 2 >= MIN_PROMPT:  # the outcome under the prompt
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="cyan", no_wrap=True)
         grid.add_column(overflow="fold")
         for i, prompt, outcome in rows:
-            cell = Text(prompt)
+            cell = flowing(prompt)  # its formulas kept whole: `with h` / `= 0.1` was cut
             if outcome:
                 cell.append("\n" + outcome, style="yellow")
             grid.add_row(Text(i), cell)
@@ -640,7 +644,7 @@ def _missed(missed: list[Answered], width: int) -> RenderableType:
     lines: list[RenderableType] = []  # the prompt and outcome under the id
     for i, prompt, outcome in rows:
         lines.append(Text(i, style="cyan", overflow="fold"))
-        lines.append(Padding(Text(prompt, overflow="fold"), (0, 0, 0, 2)))
+        lines.append(Padding(flowing(prompt), (0, 0, 0, 2)))
         if outcome:
             lines.append(Padding(Text(outcome, style="yellow", overflow="fold"), (0, 0, 0, 2)))
     return Group(*lines)
