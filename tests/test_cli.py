@@ -896,6 +896,37 @@ def test_list_in_a_terminal_never_cuts_ids(monkeypatch: pytest.MonkeyPatch, widt
     assert lines[-1] == f"{len(ids)} cards"
 
 
+@pytest.mark.parametrize("width", [26, 30, 34])
+def test_list_on_a_narrow_terminal_puts_each_question_under_its_id(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """Found in tmux at 30 columns: `dlcards list` left the question 11 cells beside the
+    id, so nearly every line read `What is…`, `How does…`, `Describe…`, where `list
+    --leeches` and `search` put each question under its id. Now list does too: every id
+    starts a line, and every word of every question is on screen."""
+    from dlcards.catalog import load_catalog
+    from dlcards.console import out
+    from dlcards.render import to_plain
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("LINES", "24")
+    out.cache_clear()
+    result = runner.invoke(app, ["list", "--topic", "perceptron"])  # ids of 12-13 cells
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= width, lines
+    cards = [c for c in load_catalog().cards if c.topic == "perceptron"]
+    assert [line.split()[0] for line in lines if not line.startswith(" ")][:-1] == [
+        c.id for c in cards
+    ]
+    shown = " ".join(line.strip() for line in lines)
+    assert "…" not in shown, shown
+    for card in cards:
+        assert " ".join(to_plain(card.question).split()) in shown, card.id
+
+
 # --- every error a user can cause: one line --------------------------------------------------
 
 

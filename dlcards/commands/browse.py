@@ -308,7 +308,10 @@ def _card_table(
 ) -> Iterator[Any]:
     """Id, tags and question, one line per card, `width` columns wide at most, in groups of
     `chunk` lines (the header first), each made when it is asked for. The id is never cut: the
-    question is (then the tags, which go first on a narrow screen). A suspended card's id
+    question is (then the tags, which go first on a narrow screen); where fewer than
+    LEECH_QUESTION_ROOM cells are left for it, each question goes under its id, wrapped,
+    whole, as `list --leeches` and `search` lay out a narrow screen (at 30 columns every
+    question was `What is…`, `Describe…`). A suspended card's id
     (`held`) is followed by SUSPENDED_MARK; a leech's tags (`leeches`) end with `leech`
     (`settings.leech_marked`), as Anki tags a leech's note."""
     from rich.cells import cell_len
@@ -349,6 +352,25 @@ def _card_table(
         row.no_wrap = rest >= 1
         return row
 
+    if rest < LEECH_QUESTION_ROOM:  # each question under its id, whole (`What is…` at 30)
+        from dlcards.flow import CONTINUED, breaks, continues
+
+        room = max(width - 2, 1)
+        for start in range(0, len(cards), chunk):
+            text = Text()
+            for c, t in zip(cards[start : start + chunk], tags[start : start + chunk], strict=True):
+                if text:
+                    text.append("\n")
+                text.append_text(id_cell(c))
+                if t and id_cell(c).cell_len + gap + cell_len(t) <= width:
+                    text.append(" " * gap + t, style="dim")
+                question, math = one_line(to_rich(c.question))
+                cuts = [0, *breaks(question, room, math), len(question)]
+                for a, b in zip(cuts, cuts[1:], strict=False):
+                    mark = CONTINUED if continues(question, b, room) else ""
+                    text.append(f"\n  {question[a:b].strip(' ')}{mark}")
+            yield text
+        return
     head = line(Text("id"), Text("tags"), Text("question"), [])
     head.stylize("bold")
     yield head
