@@ -1224,3 +1224,18 @@ def test_a_search_session_reads_its_own_cards_not_every_due_card(
     left = f"today: {mlp['due']} due reviews and {min(mlp['new'], 20)} new cards left"
     assert left in out, out
     assert read and all(cid.startswith("mlp-") for cid in read), sorted(set(read))[:5]
+
+
+def test_the_line_after_a_grade_below_4_says_the_card_comes_back_this_session() -> None:
+    """Found in tmux: after a 2 the line read `gd-2: 2 → next in 1d`, the same as after a 4,
+    and the card came back ten cards later: the grade legend's ↺ (comes back this session)
+    was gone from the screen by then. The line says it, for a re-drill's miss too."""
+    script = ["", "2", "", "4", "", "3", "", "5"]
+    out = study(script, "--today", "2026-11-26", "--new", "2")
+    saved = [line for line in out.splitlines() if line.startswith("saved: ")]
+    assert saved == [
+        "saved: perceptron-1: 2 → next in 1d, again this session",
+        "saved: perceptron-2: 4 → next in 1d",
+        "saved: perceptron-1: re-drill graded 3, again this session",
+        "saved: perceptron-1: re-drill graded 5",
+    ], saved

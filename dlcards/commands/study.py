@@ -602,6 +602,8 @@ def _run(
                 message += f" (settings changed in another terminal: {session.schedule.name})"
         else:
             message = f"{card.id}: re-drill graded {int(grade)}"
+        if _redrill_queued(session):  # "next in 1d" alone read as "see you tomorrow"
+            message += ", again this session"
         if not keys.interactive:
             echo(f"saved: {message}", "dim", console=console)
         if row.leech is not None:
@@ -609,6 +611,15 @@ def _run(
             echo(notice, "bold yellow", console=console)
             if keys.interactive:  # the grade's own line too: the notice does not say it
                 message = _also(message, notice)
+
+
+def _redrill_queued(session: StudySession) -> bool:
+    """Whether the grade just given sent its card to the end of this session (a grade below
+    4: SM-2's same-day re-drill), as the legend's ↺ says; not a leech the grade suspended."""
+    from dlcards.session import Graded
+
+    last = session.actions[-1] if session.actions else None
+    return isinstance(last, Graded) and last.queued
 
 
 def _decks_now(
