@@ -232,6 +232,7 @@ class LineEditor:
         while True:
             restore = _resize_handler_installed()
             try:
+                _awaiting_resizes()
                 with _single_keys(fd), _pastes_bracketed():
                     self.draw()
                     while True:
@@ -255,6 +256,7 @@ class LineEditor:
                             self.act(key)
                         self.draw()
             except Resized:
+                _done_awaiting_resizes()  # one during the drawing is drawn next time round
                 if self.redraw is not None:
                     self.redraw()
                 continue
@@ -262,6 +264,7 @@ class LineEditor:
                 self.end_line()
                 raise
             finally:
+                _done_awaiting_resizes()
                 restore()
 
     def key(self, fd: int) -> str:
@@ -621,9 +624,54 @@ class Resized(Exception):
     """The terminal changed size while a key was awaited (SIGWINCH)."""
 
 
+_resize_noted = False
+"""A resize (or a return from Ctrl-Z) came while no key was awaited: the next wait for a key
+draws the screen again first (`_awaiting_resizes`)."""
+_resize_raises = False
+"""A key is awaited, in a block ready for `Resized`: a resize interrupts the wait."""
+
+
 def _on_resize(signum: int, frame: object) -> None:
-    if not _hanging_up:  # the SIGCONT a closed terminal sends with its SIGHUP: no screen
-        raise Resized  # to draw again, and the Hangup under way must not be replaced
+    """A resize, or a return from Ctrl-Z: `Resized` while a key is awaited, else noted for
+    the next wait. It raised wherever it came: while its own handler was being installed
+    (before the wait's `try`), a resize ended the session with a traceback, and one that came
+    while the screen was drawn, between two waits, found the default handler and was lost
+    (the screen stayed drawn for the old size)."""
+    global _resize_noted
+    if _hanging_up:  # the SIGCONT a closed terminal sends with its SIGHUP: no screen
+        return  # to draw again, and the Hangup under way must not be replaced
+    if _resize_raises:
+        raise Resized
+    _resize_noted = True
+
+
+def _awaiting_resizes() -> None:
+    """From here (inside the wait's `try`), a resize interrupts the wait; one noted since
+    the last wait interrupts it now."""
+    global _resize_raises, _resize_noted
+    _resize_raises = True
+    if _resize_noted:
+        _resize_noted = False
+        raise Resized
+
+
+def _done_awaiting_resizes() -> None:
+    global _resize_raises
+    _resize_raises = False
+
+
+@contextmanager
+def resizes_noted() -> Iterator[None]:
+    """For a whole interactive session, a resize (or a return from Ctrl-Z) that comes while
+    no key is awaited (a card being drawn, the deck files looked at each second) is noted,
+    and the next wait draws the screen again, instead of being lost to the default action."""
+    global _resize_noted
+    _resize_noted = False
+    restore = _resize_handler_installed()
+    try:
+        yield
+    finally:
+        restore()
 
 
 def _resize_handler_installed() -> Callable[[], None]:
@@ -687,12 +735,15 @@ class KeyInput:
         while True:
             restore = _resize_handler_installed() if "redraw" in allowed else None
             try:
+                if restore is not None:
+                    _awaiting_resizes()
                 ch = self.read_key() if idle is None else idle(IDLE_LOOK_S)
             except Resized:
                 return "redraw"
             except Idle:
                 return "idle"
             finally:
+                _done_awaiting_resizes()
                 if restore is not None:
                     restore()
             if ch in ("", "\x04"):  # end of input, Ctrl-D

@@ -485,6 +485,60 @@ def test_pastes_stay_marked_while_the_screen_is_drawn(tmp_path: Path) -> None:
     assert on not in session[session.index(off) :]  # put back at the end, not asked again
 
 
+def test_a_resize_outside_a_wait_is_noted_not_raised_nor_lost() -> None:
+    """Found running the paste test under load: a resize that came while `study` installed
+    its resize handler (before the wait's `try`) ended the session with a traceback
+    (`dlcards.terminal.Resized`), and one that came while the screen was drawn, between two
+    waits, met the default handler and was lost: the card stayed drawn for the old size. A
+    resize outside a wait is noted, and the next wait draws the screen again at once."""
+    import io
+    import signal
+
+    from rich.console import Console
+
+    from dlcards import terminal
+
+    keys = terminal.KeyInput(iter("q").__next__, Console(file=io.StringIO(), width=80))
+    with terminal.resizes_noted():
+        assert signal.getsignal(signal.SIGWINCH) is terminal._on_resize
+        terminal._on_resize(signal.SIGWINCH, None)  # no key awaited: raised before
+        assert keys.next({"redraw", "q"}) == "redraw"  # drawn again at the next wait
+        assert keys.next({"redraw", "q"}) == "q"  # once
+
+
+def test_a_burst_of_resizes_ends_drawn_at_the_last_size(tmp_path: Path) -> None:
+    """Dragging a window's edge sends a burst of SIGWINCHs: one that came while the card was
+    being drawn for the one before was lost, and the screen stayed drawn for a size the
+    terminal no longer had. The last frame is drawn at the last size."""
+    import re
+    import time
+
+    env = h.terminal_env(tmp_path)
+    with h.study_in_a_pty(env, *TODAY, "--topic", "perceptron") as (_, fd):
+        h.read_until(fd, b"[q] quit")
+        h.waiting_for_a_key(fd)
+        os.write(fd, b" ")
+        h.read_until(fd, b"perfect")
+        h.waiting_for_a_key(fd)
+        for n in range(40):
+            h.window(fd, 30, 60 + (n % 5) * 10)
+            time.sleep(0.01)
+        h.window(fd, 30, 72)
+        shown = b""
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # until a frame at 72 columns ends the output
+            try:
+                shown += h.read_until(fd, b"perfect", timeout=2)
+            except AssertionError:
+                break  # nothing more drawn for 2 s
+        last = shown.decode(errors="replace").split("\x1b[2J")[-1]
+        last = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", last)
+        tops = [line for line in last.splitlines() if line.startswith("╭")]
+        assert tops and len(tops[-1].rstrip()) == 72, (tops, last[-600:])
+        os.write(fd, b"q")
+        h.read_until(fd, b"Stopped.")
+
+
 def test_a_full_width_key_is_the_key_it_stands_for() -> None:
     """Found feeding study full-width digits: a grade typed `４` (full-width, as the
     method types digits) was "not one of: 0-5", though `calc`, `config` and a quiz's typed

@@ -43,6 +43,7 @@ from dlcards.terminal import (
     line_editing,
     pastes_marked,
     read_line,
+    resizes_noted,
     run_until_stopped,
     stops_as_ctrl_c,
 )
@@ -788,7 +789,7 @@ def quiz(
         stopped, code = True, 0
         with stops_as_ctrl_c():
             try:
-                with pastes_marked() if keys.interactive else nullcontext():
+                with pastes_marked() if keys.interactive else nullcontext(), resizes_noted():
                     ending, code = run_until_stopped(
                         lambda: _run(
                             questions, titles, keys, console, store, session_id, answers, seed

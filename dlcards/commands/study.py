@@ -21,7 +21,14 @@ from dlcards.commands.common import (
     today_from,
     until_saved,
 )
-from dlcards.terminal import KeyInput, LineInput, Quit, pastes_marked, run_until_stopped
+from dlcards.terminal import (
+    KeyInput,
+    LineInput,
+    Quit,
+    pastes_marked,
+    resizes_noted,
+    run_until_stopped,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
@@ -976,7 +983,7 @@ def run(
         stopped, code = True, 0
         unsaid: list[str] = []  # cards that left after the last card shown (`_run`)
         try:
-            with pastes_marked() if keys.interactive else nullcontext():
+            with pastes_marked() if keys.interactive else nullcontext(), resizes_noted():
                 ending, code = run_until_stopped(
                     lambda: _run(session, catalog, console, keys, patience, decks, unsaid),
                     "Session complete.",
