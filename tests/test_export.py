@@ -439,13 +439,11 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 def test_cli_unwritable_path(tmp_path: Path) -> None:
     blocker = tmp_path / "file.txt"
     blocker.write_text("a file, not a directory")
-    for kind in ("anki", "text", "reviews"):
-        code, output = _run(kind, "-o", str(blocker / "out.apkg"))
+    for kind, name in (("anki", "out.apkg"), ("text", "out.txt"), ("reviews", "out.csv")):
+        code, output = _run(kind, "-o", str(blocker / name))
         assert code == 2
-        assert (
-            output.strip()
-            == f"error: cannot write {blocker / 'out.apkg'}: {blocker} is not a directory"
-        )
+        said = f"error: cannot write {blocker / name}: {blocker} is not a directory"
+        assert output.strip() == said
     code, output = _run("anki", "-o", str(tmp_path / "missing" / "out.apkg"))
     assert code == 2 and "does not exist" in output
     code, output = _run("anki", "-o", str(tmp_path))
@@ -1575,3 +1573,29 @@ def test_a_note_changed_with_no_deck_edit_is_dated_by_the_export_that_sees_it(
     math = {c.id for c in load_catalog().cards if c.compute}
     assert moved < math  # only notes that show a computation's steps
     assert export() == (again, later)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "said", "meant"),
+    [
+        ("anki", "cards.txt", "names a text file", "cards.apkg"),
+        ("anki", "cards.CSV", "names a text file", "cards.apkg"),
+        ("text", "cards.apkg", "names an Anki package", "cards.txt"),
+        ("text", "cards.colpkg", "names an Anki package", "cards.txt"),
+    ],
+)
+def test_an_export_named_as_the_other_kind_is_refused_before_anything_is_written(
+    isolated: Path, kind: str, name: str, said: str, meant: str
+) -> None:
+    """A package named `.txt` (or a text file named `.apkg`) is misread by Anki, which reads a
+    file by its suffix: the learner meant the other command. One line naming the right name
+    and command, exit 2, no file; the right name writes."""
+    target = isolated / name
+    result = CliRunner().invoke(app, ["export", kind, "-o", str(target)])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1, result.output
+    assert said in result.output and meant in result.output, result.output
+    assert not target.exists()
+    good = CliRunner().invoke(app, ["export", kind, "-o", str(isolated / meant)])
+    assert good.exit_code == 0, good.output
+    assert (isolated / meant).stat().st_size > 0

@@ -227,6 +227,31 @@ def _package_items(
             yield note, item
 
 
+_PACKAGE_SUFFIXES = (".apkg", ".colpkg", ".anki2", ".anki21", ".zip")
+_TEXT_SUFFIXES = (".txt", ".tsv", ".csv")
+
+
+def _of_its_kind(output: str, kind: str) -> None:
+    """Refuse a file name that says the other kind of export: Anki reads a file by its
+    name's suffix, so a package named `.txt` (or a text file named `.apkg`) is misread
+    there, and the learner meant the other command."""
+    from dlcards.console import escaped
+
+    suffix = Path(output).suffix.lower() if output != "-" else ""
+    if kind == "anki" and suffix in _TEXT_SUFFIXES:
+        raise UsageError(
+            f"-o {escaped(output)} names a text file, but export anki writes an Anki package: "
+            f"name it {Path(output).stem}.apkg, or run `dlcards export text` for Anki's text "
+            "format"
+        )
+    if kind == "text" and suffix in _PACKAGE_SUFFIXES:
+        raise UsageError(
+            f"-o {escaped(output)} names an Anki package, but export text writes Anki's text "
+            f"format: name it {Path(output).stem}.txt, or run `dlcards export anki` for a "
+            "package"
+        )
+
+
 @export_app.command("anki", short_help="An Anki package (.apkg)")
 def anki(
     output: str = typer.Option(
@@ -259,6 +284,7 @@ def anki(
 
     day = today_from(today)
     target = target_for(output, force, database_of(db))
+    _of_its_kind(output, "anki")
     if target.is_stdout and sys.stdout.isatty():
         raise UsageError(
             f"-o {output} would write the binary package to the terminal; redirect it to a file "
@@ -479,6 +505,7 @@ def text(
     sent: set[str] = set()  # the leeches whose notes the file holds
 
     target = target_for(output, force, database_of(db))
+    _of_its_kind(output, "text")
     catalog = load_catalog(decks or ())
     guids = distinct_guids(guids, catalog.deck_guids())
     _warn_of_unkept_guids(catalog, topic or (), guids)

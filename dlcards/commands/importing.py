@@ -1000,7 +1000,13 @@ def _to_yaml(
     verb = "would write" if dry_run else "wrote"
     cards = sum(len(d.cards) for d in result.decks)
     media = f" and {plural(len(result.media), 'media file')}" if result.media else ""
-    echo(f"{verb} {plural(len(result.decks), 'deck')} with {plural(cards, 'card')}{media} to {out}")
+    if result.decks:
+        echo(
+            f"{verb} {plural(len(result.decks), 'deck')} with {plural(cards, 'card')}{media} "
+            f"to {out}"
+        )
+    else:  # (and no folder made for it: `write_decks`)
+        echo(f"{verb} no deck: no note of {source.name} makes a new card")
     if result.missing:
         echo(
             f"  {plural(len(result.missing), 'media file')} the cards show "
