@@ -105,6 +105,19 @@ def out() -> Console:
         def size(self, new_size: tuple[int, int]) -> None:
             Console.size.fset(self, new_size)  # type: ignore[attr-defined]
 
+        def _check_buffer(self) -> None:
+            """rich writes its buffer, then empties it: a Ctrl-C (or a `kill` raised as one)
+            landing between the two left the text written and still buffered, and the next
+            print (the session's closing lines) wrote it again (`saved: ...` twice for one
+            grade). Whatever the interruption, the text is now written or lost, never
+            written twice."""
+            try:
+                super()._check_buffer()
+            except BaseException:
+                if not self._buffer_index:
+                    del self._buffer[:]
+                raise
+
         def on_broken_pipe(self) -> None:
             self.quiet = True
             reader_left()

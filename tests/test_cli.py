@@ -2551,3 +2551,37 @@ def test_an_empty_dlcards_db_is_an_error_not_the_default_collection(
         "(is a variable unset?)"
     ], done.stderr
     assert not (home / "data").exists()
+
+
+def test_a_line_interrupted_as_it_is_written_is_not_written_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C (or a `kill` raised as one) landing just after rich wrote a line, before it
+    emptied its buffer, left the line in the buffer: the session's closing lines wrote it a
+    second time. Seen in a study session stopped by SIGINT as it said its grade: `saved:
+    perceptron-3: re-drill graded 5` twice for one row in the log (and a line counted twice,
+    an `undid grade ...` as much as a `saved: ...`, hides one missing from the log)."""
+    from dlcards.console import echo, out
+
+    class Interrupted(io.StringIO):
+        armed = True
+
+        def flush(self) -> None:
+            if self.armed and self.getvalue():
+                self.armed = False
+                raise KeyboardInterrupt
+
+    stream = Interrupted()
+    monkeypatch.setattr(sys, "stdout", stream)
+    monkeypatch.setenv("NO_COLOR", "1")
+    out.cache_clear()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            echo("saved: perceptron-3: re-drill graded 5", "dim", console=out())
+        echo("Interrupted. 1 grade saved.", console=out())
+    finally:
+        out.cache_clear()
+    assert stream.getvalue().splitlines() == [
+        "saved: perceptron-3: re-drill graded 5",
+        "Interrupted. 1 grade saved.",
+    ]
