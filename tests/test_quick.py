@@ -251,6 +251,28 @@ def test_a_ctrl_c_before_the_guard_ends_the_command_quietly(
     assert capsys.readouterr() == ("", "")
 
 
+def test_a_ctrl_c_as_the_command_imports_its_module_ends_it_quietly() -> None:
+    """Ctrl-C even before `script` runs, as `python -m dlcards` imports `dlcards.quick` (two
+    study sessions started at once, one stopped by SIGINT at its start: a traceback ending in
+    `KeyboardInterrupt`, and the process killed by the signal): exit 130, quietly, as
+    `script` ends one. The SIGINT is sent as the import looks for the module."""
+    code = (
+        "import os, runpy, signal, sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'dlcards.quick':\n"
+        "            sys.meta_path.remove(self)\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "sys.argv = ['dlcards', '--version']\n"
+        "runpy.run_module('dlcards', run_name='__main__', alter_sys=True)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "")
+
+
 def _user_deck(cards: int) -> str:
     items = "".join(
         f"  - id: mine-{i}\n    question: Question {i}?\n    answer: Answer {i}.\n"
