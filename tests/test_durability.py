@@ -2517,3 +2517,46 @@ def test_a_kill_in_the_teardown_of_a_finished_command_is_not_a_death_by_the_sign
     else:
         assert proc.stdout.startswith("imported 0 reviews"), proc.stdout
     assert "Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+@pytest.mark.parametrize("before_it", [True, False])
+def test_a_kill_of_a_reading_command_in_its_sync_says_whether_the_decks_were_synced(
+    tmp_path: Path, studied_folder: Path, before_it: bool
+) -> None:
+    """`kill` (SIGTERM) of `due` while it synced a deck edit into the database died as
+    SIGKILL would: exit -15, not a word, the database left open (its -wal and -shm beside
+    it), and no way to know whether the edit was taken in. It ends as a stopped writer
+    does: exit 143, one line saying whether the decks' changes were synced (the stop before
+    the sync's commit: rolled back; after it: kept), the database closed."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(studied_folder, folder)
+    db = folder / "p.db"
+    decks = folder / "decks"
+    decks.mkdir()
+    (decks / "extra.yaml").write_text(
+        "topic: extra\ntitle: Extra\ncards:\n- id: extra-1\n  question: Q?\n  answer: A.\n",
+        encoding="utf-8",
+    )
+    env = {"DLCARDS_DECKS": str(decks), "NO_COLOR": "1"}
+    target = "importlib.import_module('dlcards.store.core').Store"
+    proc = _run_killed_in("due", db, folder, target, "sync_decks", before_it, env)
+    assert proc.returncode == 143, (proc.returncode, proc.stderr)  # 128 + SIGTERM
+    said = [line for line in proc.stderr.splitlines() if line.strip()]
+    synced = "were synced into the database" if not before_it else "were not synced"
+    assert len(said) == 1 and said[0].startswith("stopped: ") and synced in said[0], said
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("p.db")) == ["p.db"]
+    conn = sqlite3.connect(db)
+    try:
+        extra = conn.execute("SELECT count(*) FROM cards WHERE id = 'extra-1'").fetchone()[0]
+    finally:
+        conn.close()
+    assert extra == (0 if before_it else 1)
+    check = subprocess.run(
+        [sys.executable, "-m", "dlcards", "doctor", "--check", "--db", str(db)],
+        env={**os.environ, "DLCARDS_CACHE_DIR": str(folder / "cache"), **env},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stdout

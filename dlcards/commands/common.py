@@ -439,7 +439,22 @@ def _sync_as_found(
             if settling(decks, at, quiet=DECKS_GONE_S) is not None:
                 raise Unsettled(DECKS_GONE_S)
 
-    with _sync_turn(store.path, notice), gc_paused():
+    from dlcards.terminal import stops_as_ctrl_c
+
+    def stopped() -> str:
+        """The line of a stop in the sync of a reading command (`due` after a deck edit):
+        whether the changes were taken in, as a stopped writer says whether its change was
+        made (a `kill` died of the signal, not a word, its -wal left). A writer's own block
+        takes the stop and says its own line instead."""
+        try:
+            done = store.is_synced(signature)
+        except Exception:  # (the database gone from under it: its own line comes later)
+            return "stopped: the decks' changes may not have been synced into the database"
+        if done:
+            return "stopped: the decks' changes were synced into the database"
+        return "stopped: the decks' changes were not synced; the next command syncs them"
+
+    with stops_as_ctrl_c(unsaved=stopped), _sync_turn(store.path, notice), gc_paused():
         if store.is_synced(signature):  # another process synced them while this one waited
             return None
         return _sync(store, decks, files, signature, observed, notice, retiring)
