@@ -906,10 +906,12 @@ def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
         return ("Stopped." if stop.reason == "q" else "Input ended."), 0
     except Hangup as err:  # the terminal closed, or a `kill`: as a shell reports the signal
         _hung_up_handled()
+        _ending.append(err.signum)
         return "Interrupted.", err.code
     except (KeyboardInterrupt, RuntimeError) as err:
         if not interrupted(err):
             raise
+        _ending.append(INTERRUPTED - 128)
         return "Interrupted.", INTERRUPTED
 
 
@@ -930,6 +932,12 @@ class Hangup(KeyboardInterrupt):
 
 _hanging_up = False
 """A Hangup was raised and is on its way out: a resize (`_on_resize`) is not drawn."""
+
+_ending: list[int] = []
+"""The stop that ended a session (`run_until_stopped`), while the session ends (its end time,
+summary and closing line) in its `stops_as_ctrl_c` block: a second `kill` or closed terminal
+then is the same stop again, noted and not raised. Raised, it cut that end short: two
+SIGTERMs a few milliseconds apart left `Interrupted. N grades saved.` unsaid."""
 
 
 def _hung_up_handled() -> None:
@@ -1030,6 +1038,8 @@ def stops_as_ctrl_c(unsaved: str | Callable[[], str | None] | None = None) -> It
         if _saved:  # the command's work is saved: said at the block's end (`stops_once_saved`)
             _late.append(signum)
             return
+        if _ending:  # the session is stopping already: its end is said whole
+            return
         raise Hangup(signum)
 
     taken: list[int] = []
@@ -1038,6 +1048,8 @@ def stops_as_ctrl_c(unsaved: str | Callable[[], str | None] | None = None) -> It
         if number is not None and signal.getsignal(number) in (signal.SIG_DFL, _noted_late):
             signal.signal(number, stop)
             taken.append(number)
+    if taken:
+        _ending.clear()  # (a session run without the block, as the tests' CliRunner runs one)
     if _late and taken:  # one came between two blocks (`_noted_late`): it stops the command
         _restore(taken)
         raise Hangup(_late.pop(0))
@@ -1078,6 +1090,8 @@ def _restore(taken: list[int]) -> None:
     from dlcards.stdio import ENDS_HERE
 
     owned = bool(ENDS_HERE)
+    if taken:
+        _ending.clear()
     for number in taken:
         signal.signal(number, _noted_late if owned else signal.SIG_DFL)
     if taken and not owned:  # (kept for `stopped_late` otherwise)

@@ -2560,3 +2560,51 @@ def test_a_kill_of_a_reading_command_in_its_sync_says_whether_the_decks_were_syn
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert check.returncode == 0, check.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_a_second_kill_while_a_stopped_session_ends_keeps_its_closing_lines(
+    tmp_path: Path, studied_folder: Path
+) -> None:
+    """A `kill` (SIGTERM) stops a study session as Ctrl-C does, and it ends: its end time,
+    its summary, `Interrupted. N grades saved.`. A second `kill` (or the terminal closing)
+    while it ended raised again in the middle of that end: the summary and the closing line
+    were never said (torture: two SIGTERMs a few milliseconds apart, 4 sessions in 40). The
+    session is already stopping: a stop then is noted, and the end is said whole."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(studied_folder, folder)
+    db = folder / "p.db"
+    before = count_reviews(db)
+    script = (
+        "import os, signal, sys, time\n"
+        "import dlcards.commands.study as study\n"
+        "from dlcards.session import StudySession\n"
+        "grade, end_saved = StudySession.grade, study.end_saved\n"
+        "def graded(*args, **kwargs):\n"
+        "    done = grade(*args, **kwargs)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return done\n"
+        "def ending(*args, **kwargs):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(0.2)\n"
+        "    return end_saved(*args, **kwargs)\n"
+        "StudySession.grade, study.end_saved = graded, ending\n"
+        "from dlcards.quick import script\n"
+        f"sys.argv = ['dlcards', 'study', '--db', {str(db)!r}]\n"
+        "script()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], input="\n4\n\n5\n",
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+             "DLCARDS_CACHE_DIR": str(folder / "cache"), "DLCARDS_TODAY": "2026-11-27",
+             "NO_COLOR": "1"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = proc.stdout + proc.stderr
+    assert proc.returncode == 143, (proc.returncode, said[-2000:])
+    assert "Traceback" not in said, said
+    assert "Session summary" in said and "Interrupted. 1 grade saved." in said, said[-2000:]
+    assert count_reviews(db) == before + 1
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("p.db")) == ["p.db"]
