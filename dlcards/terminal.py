@@ -905,13 +905,14 @@ def run_until_stopped(body: Callable[[], None], done: str) -> tuple[str, int]:
     except Quit as stop:
         return ("Stopped." if stop.reason == "q" else "Input ended."), 0
     except Hangup as err:  # the terminal closed, or a `kill`: as a shell reports the signal
+        _ending.append(err.signum)  # first: a stop from here on is this one (`_ending`)
         _hung_up_handled()
-        _ending.append(err.signum)
         return "Interrupted.", err.code
     except (KeyboardInterrupt, RuntimeError) as err:
+        _ending.append(INTERRUPTED - 128)  # first, as above (a kill just after a Ctrl-C)
         if not interrupted(err):
+            _ending.clear()
             raise
-        _ending.append(INTERRUPTED - 128)
         return "Interrupted.", INTERRUPTED
 
 
