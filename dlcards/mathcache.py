@@ -101,7 +101,17 @@ def keep(tex: str, text: str) -> None:
 
 def flush() -> None:
     """Write the conversions made in this process: each touched shard read again (another
-    process may have added to it) and replaced atomically. Errors are ignored: a cache."""
+    process may have added to it) and replaced atomically. Errors are ignored: a cache. So is
+    a Ctrl-C, which comes here as the process ends (a second one as a stopped session ended
+    printed `Exception ignored in atexit callback` and a traceback): the write is given up,
+    the conversions made again later."""
+    try:
+        _write_pending()
+    except KeyboardInterrupt:
+        _pending.clear()
+
+
+def _write_pending() -> None:
     from dlcards.fileio import write_cache_json
 
     for file, made in sorted(_pending.items()):

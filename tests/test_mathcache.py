@@ -143,3 +143,28 @@ def test_conversions_of_another_revision_are_removed_when_new_ones_are_written(
     assert old.exists()  # reading removes nothing
     mathcache.flush()
     assert not old.exists() and shard(FRACTION).is_file()
+
+
+def test_a_ctrl_c_as_the_conversions_are_written_at_exit_says_nothing(tmp_path: Path) -> None:
+    """The conversions are written at exit (`atexit`). A second Ctrl-C as a stopped study
+    session ended landed in that write: Python printed `Exception ignored in atexit
+    callback` and a traceback ending in KeyboardInterrupt under `Interrupted. 2 grades
+    saved.`. A cache: the write is given up, nothing said, the conversion made again later."""
+    import subprocess
+
+    script = (
+        "import dlcards.fileio as fileio\n"
+        "from dlcards import mathcache, render\n"
+        "def interrupted(*args, **kwargs):\n"
+        "    raise KeyboardInterrupt\n"
+        "fileio.write_cache_json = interrupted\n"
+        "assert mathcache._file('x') is not None\n"
+        "mathcache.keep(r'\\alpha', 'α')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path),
+           "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and ".tmp" in p.name]
