@@ -2608,3 +2608,33 @@ def test_a_second_kill_while_a_stopped_session_ends_keeps_its_closing_lines(
     assert "Session summary" in said and "Interrupted. 1 grade saved." in said, said[-2000:]
     assert count_reviews(db) == before + 1
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith("p.db")) == ["p.db"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+@pytest.mark.parametrize("before_it", [True, False])
+def test_a_kill_of_an_export_says_whether_the_file_was_written(
+    tmp_path: Path, studied_folder: Path, before_it: bool
+) -> None:
+    """`kill` (SIGTERM) of `export anki -o FILE --force`, FILE an older package: it ended
+    with exit 143 and not a word, so the learner could not tell the older package from a
+    new one. One line now: before the package is in place, that nothing was exported and
+    FILE is as it was; once it is, that it was written."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(studied_folder, folder)
+    db = folder / "p.db"
+    package = folder / "p.apkg"
+    package.write_bytes(b"an older package")
+    target = "importlib.import_module('dlcards.export')"
+    proc = _run_killed_in(
+        f"export anki -o {package} --force", db, folder, target, "write_atomic", before_it
+    )
+    assert proc.returncode == 143, (proc.returncode, proc.stderr)
+    said = [line for line in proc.stderr.splitlines() if line.strip()]
+    if before_it:
+        assert said == [f"stopped: nothing was exported; {package} is as it was"], said
+        assert package.read_bytes() == b"an older package"
+    else:
+        assert said == [f"stopped: wrote {package} (whole)"], said
+        assert package.read_bytes()[:2] == b"PK"

@@ -277,7 +277,7 @@ def anki(
     """An Anki package: deck "Deep Learning", one subdeck per topic; re-import updates notes."""
     from dlcards.catalog import deck_files, load_catalog
     from dlcards.commands.common import not_before_the_log, schedule_of
-    from dlcards.export import target_for, write_output
+    from dlcards.export import stopped_line, target_for, write_output
     from dlcards.export.anki import distinct_guids, package_timestamp, write_package
     from dlcards.settings import DAY_STARTS_AT
     from dlcards.terminal import stops_as_ctrl_c
@@ -293,7 +293,8 @@ def anki(
     decks_as_committed(db)  # a killed import's decks are not the learner's
     catalog = load_catalog(decks or ())
     with ExitStack() as stack:
-        stack.enter_context(stops_as_ctrl_c())  # `kill`: the partial files removed, as Ctrl-C
+        # `kill`: the partial files removed, as Ctrl-C, saying whether the package was written
+        stack.enter_context(stops_as_ctrl_c(unsaved=stopped_line(target)))
         chunks = _note_chunks(catalog, topic, tag, stack)  # workers fork before the store opens
         # the store, synced: when each card's text changed is its note's time (a deck edit
         # reaches Anki for the cards it changed; an edit made in Anki to another is kept)
@@ -494,7 +495,7 @@ def text(
     import io
 
     from dlcards.catalog import load_catalog
-    from dlcards.export import target_for, write_output
+    from dlcards.export import stopped_line, target_for, write_output
     from dlcards.export.anki import distinct_guids
     from dlcards.export.text import write_text
     from dlcards.terminal import stops_as_ctrl_c
@@ -511,7 +512,8 @@ def text(
     _warn_of_unkept_guids(catalog, topic or (), guids)
     written = [0]
     with ExitStack() as stack:
-        stack.enter_context(stops_as_ctrl_c())  # `kill`: the partial file removed, as Ctrl-C
+        # `kill`: the partial file removed, as Ctrl-C, saying whether the file was written
+        stack.enter_context(stops_as_ctrl_c(unsaved=stopped_line(target)))
         # the notes as `export anki` renders them, a deck's at a time (by worker processes
         # for a large selection), each chunk written as it comes: 100,000 notes held at once
         # were most of 680 MB
@@ -546,14 +548,18 @@ def reviews(
     db: str | None = DbOption,
 ) -> None:
     """The whole review log, one row per review with every column, for analysis elsewhere."""
-    from dlcards.export import STDOUT, target_for, write_output
+    from dlcards.export import STDOUT, stopped_line, target_for, write_output
     from dlcards.terminal import stops_as_ctrl_c
 
     target = target_for(STDOUT if output is None else output, force, database_of(db))
     suffix = Path(target.shown).suffix.lower()
     fmt = format_ or (ReviewFormat.json if suffix == ".json" else ReviewFormat.csv)
     written = [0]
-    with stops_as_ctrl_c(), opened_store(db) as store, store.review_log() as (columns, chunks):
+    with (
+        stops_as_ctrl_c(unsaved=stopped_line(target)),
+        opened_store(db) as store,
+        store.review_log() as (columns, chunks),
+    ):
         # written as read, a chunk of rows at a time (the log is checked before the first)
         stream = _reviews_json if fmt is ReviewFormat.json else _reviews_csv
         write_output(target, force, lambda fh: stream(fh, columns, chunks, written))

@@ -44,6 +44,35 @@ class Target:
         return self.kind == "stdout"
 
 
+def stopped_line(target: Target) -> Callable[[], str | None]:
+    """The line a stop (a `kill`, a closed terminal, Ctrl-C) of an export says, made when it
+    comes (`terminal.stops_as_ctrl_c`'s `unsaved`): whether the file is the new one. A file is
+    written whole or not at all (`write_atomic`), so it is new exactly when it is no longer
+    the file that was there before. A stream or standard output: nothing (its reader saw
+    what came). A killed export said nothing: an older package left in place under the same
+    name looked like the new one."""
+    before = _identity(target.path) if target.kind == "file" else None
+
+    def line() -> str | None:
+        if target.kind != "file" or target.path is None:
+            return None
+        if _identity(target.path) != before:
+            return f"stopped: wrote {target.shown} (whole)"
+        if before is None:
+            return f"stopped: nothing was exported; {target.shown} was not written"
+        return f"stopped: nothing was exported; {target.shown} is as it was"
+
+    return line
+
+
+def _identity(path: Path | None) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path) if path is not None else None
+    except OSError:
+        return None
+    return None if st is None else (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def target_for(output: str, force: bool, database: Path | None = None) -> Target:
     """The target named by `-o`: raises UsageError when it must not or cannot be written
     (`database`: the progress database the export is made from, which it never replaces).
