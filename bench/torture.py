@@ -13,8 +13,9 @@ few rounds so that reviews come due. After every round, with no command running:
   log: `dlcards.store.doctor.examine`, the function `doctor` uses), exit 0;
 - every grade a study said it saved (`saved: ID: G`) is in the log, unless an undo in the round
   said it took it back (or an undo killed with SIGKILL may have); no review is in the log twice
-  (one card, one moment); rows appear only from studies (at most one each) and never from
-  importing a package of the collection's own reviews; rows go only by an undo (one each);
+  (one card, one session, one moment: two studies at once may grade a card in the same ms); rows
+  appear only from studies (at most one each) and never from importing a package of the
+  collection's own reviews; rows go only by an undo (one each);
 - no output holds a traceback; a command that failed on its own (not stopped by us) said one
   line on standard error (a usage error: two); a command stopped by SIGTERM or SIGHUP ended
   with 143 or 129 (or finished first) and said at most one line on standard error;
@@ -261,8 +262,10 @@ class Torture:
         try:
             return list(
                 conn.execute(
+                    # one card, one session, one moment: two sessions may grade one card in
+                    # the same millisecond (each took the time at its key, then the lock)
                     "SELECT card_id, reviewed_at, count(*) FROM reviews "
-                    "GROUP BY card_id, reviewed_at HAVING count(*) > 1"
+                    "GROUP BY card_id, session_id, reviewed_at HAVING count(*) > 1"
                 )
             )
         finally:

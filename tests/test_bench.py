@@ -439,3 +439,39 @@ def test_interleaved_timing_runs_each_command_each_round_and_reports_ratios(
     assert interleave.main(["1", f"one={count}"]) == 0
     with pytest.raises(SystemExit):
         interleave.main(["1", "no label here"])
+
+
+def test_the_torture_counts_one_review_twice_but_not_two_sessions_in_one_millisecond(
+    tmp_path: Path,
+) -> None:
+    """`bench/torture.py`'s check that no review is in the log twice: two study sessions
+    started together graded one card in the same millisecond (each takes the time at its key,
+    then waits for the other's lock), a scheduled review and a re-drill, and every round
+    after that failed "reviews in the log twice". Two sessions' reviews are two; one
+    session's review written twice is still found."""
+    import sqlite3
+
+    import torture
+
+    t = torture.Torture(tmp_path / "work", seed=1, kill=0.0)
+    t.db.parent.mkdir(parents=True)
+    conn = sqlite3.connect(t.db)
+    try:
+        conn.execute(
+            "CREATE TABLE reviews (id INTEGER PRIMARY KEY, card_id, session_id, reviewed_at)"
+        )
+        moment = "2026-12-07T20:05:33.683+00:00"
+        conn.executemany(
+            "INSERT INTO reviews (card_id, session_id, reviewed_at) VALUES (?, ?, ?)",
+            [("perceptron-10", 36, moment), ("perceptron-10", 37, moment)],
+        )
+        conn.commit()
+        assert t.duplicates() == []
+        conn.execute(
+            "INSERT INTO reviews (card_id, session_id, reviewed_at) VALUES (?, ?, ?)",
+            ("perceptron-10", 37, moment),
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    assert t.duplicates() == [("perceptron-10", moment, 2)]
