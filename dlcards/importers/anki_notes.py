@@ -1508,18 +1508,22 @@ def deck_title(name: str) -> tuple[str, str | None]:
     """The title of the deck converted from the Anki deck `name`, and its `anki_deck:` (None
     where `export anki` names the deck by its title). A deck under `Deep Learning` (a topic's,
     one the learner made beside them, one below either) is titled by the part after it, `Deep
-    Learning` itself by its name; any other deck by its whole name, exported below `Deep
-    Learning` as before. The export puts the cards of a deck under `Deep Learning` back
-    where they were: by the title, a subdeck (`Deep Learning::<title>`), or by `anki_deck:`
-    for the root deck itself and for a deck further down, which no title names. (Titled
-    `Deep Learning::Backprop`, a note added on the phone to a dlcards deck went back into a
-    new, empty deck `Deep Learning::Deep Learning:Backprop`.)"""
+    Learning` itself by its name; any other deck by its whole name. The export puts the cards
+    back where they were: by the title, a subdeck (`Deep Learning::<title>`), or by
+    `anki_deck:` for the root deck itself, for a deck further down, which no title names, and
+    for a deck outside `Deep Learning` (Anki's `Default`, a deck the learner renamed or moved
+    there). Anki matches a package's decks by name and never moves a note it has
+    (`rslib/src/import_export/package/apkg/import/decks.rs`): exported below `Deep Learning`,
+    such a deck's notes stayed where they were and the package made `Deep
+    Learning::Default`, an empty deck, in the learner's collection. (Titled `Deep
+    Learning::Backprop`, a note added on the phone to a dlcards deck went back into a new,
+    empty deck `Deep Learning::Deep Learning:Backprop`.)"""
     from dlcards.deck import anki_deck_name
 
     root = f"{ANKI_ROOT_DECK}::"
     rest = name[len(root) :].strip() if name.startswith(root) else ""
-    if not rest:
-        return name, (name if name == ANKI_ROOT_DECK else None)
+    if not rest:  # the root, or a deck outside it: where its notes live
+        return name, name
     return rest, (None if anki_deck_name(rest) == name else name)
 
 
