@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-CACHE_FORMAT = 16  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
+CACHE_FORMAT = 17  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
 
 
 def builtin_decks_dir() -> Path:

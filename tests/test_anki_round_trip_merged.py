@@ -3,6 +3,8 @@ tag, notes added on the phone): scenarios a demanding Anki user runs, with a rea
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +14,9 @@ from anki_backend import Collection
 
 from tests import helpers as h
 from tests.test_anki_deck_renamed import OURS, in_anki
-from tests.test_anki_phone_notes import add, deck_names, export_package
+from tests.test_anki_phone_notes import RED, add, deck_names, export_package
 from tests.test_anki_phone_notes import into_anki as log_of_import
-from tests.test_import_anki_real import cli
+from tests.test_import_anki_real import cli, nine_lapses
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -98,3 +100,125 @@ def test_a_phone_note_outside_deep_learning_goes_back_where_it_lives(
     cli("export", "text", "-o", str(text), "--decks", str(decks), "--db", str(tmp_path / "x.db"))
     (line,) = [x for x in text.read_text(encoding="utf-8").splitlines() if "One map." in x]
     assert f"\t{deck}\t" in line, line
+
+
+def test_a_leech_in_a_renamed_deck_untagged_in_anki(tmp_path: Path) -> None:
+    """A leech whose deck the learner renamed in Anki: the tag removed there unleeches it
+    here, and the next export sends its note without the tag, into the renamed deck (no deck
+    of the old name made again), the note updated in place."""
+    decks, db, col = in_anki(tmp_path)
+    try:
+        col.decks.rename(col.decks.id_for_name(OURS), "DL::Attention")
+        card = nine_lapses(col, "att-2")
+        nid = col.get_card(card).nid
+        assert "leech" in col.get_note(nid).tags
+        cli("import", "anki", str(export_package(col, tmp_path / "tagged.apkg")),
+            "--decks", str(decks), "--db", str(db))  # fmt: skip
+        listed = json.loads(
+            cli("list", "--leeches", "--json", "--decks", str(decks), "--db", str(db))
+        )
+        assert [c["id"] for c in listed] == ["att-2"]
+        package = tmp_path / "leech.apkg"
+        cli("export", "anki", "-o", str(package), "--with-progress", "--decks", str(decks),
+            "--db", str(db))  # fmt: skip
+        log_of_import(col, package)
+        names = deck_names(col)
+        note = col.get_note(nid)
+        note.remove_tag("leech")
+        col.update_note(note)
+        out = cli("import", "anki", str(export_package(col, tmp_path / "untagged.apkg")),
+                  "--decks", str(decks), "--db", str(db))  # fmt: skip
+        assert "took the leech mark off 1 card (att-2)" in out, out
+        package = tmp_path / "after.apkg"
+        cli("export", "anki", "-o", str(package), "--with-progress", "--decks", str(decks),
+            "--db", str(db))  # fmt: skip
+        log = log_of_import(col, package)
+        assert not log.conflicting
+        assert "leech" not in col.get_note(nid).tags
+        assert deck_names(col) == names
+        assert {col.decks.name(c.did) for c in col.get_note(nid).cards()} == {"DL::Attention"}
+    finally:
+        col.close()
+
+
+NORMS = """\
+topic: norms
+title: Norms
+cards:
+  - id: nrm-1
+    question: What is the L2 norm?
+    answer: The square root of the sum of squares.
+  - id: nrm-2
+    question: What is the L1 norm?
+    answer: The sum of the absolute values.
+"""
+NEW_NORM = """\
+  - id: nrm-3
+    question: What is the max norm?
+    answer: The largest absolute value.
+"""
+
+
+def test_two_topics_merged_into_one_deck_in_anki(tmp_path: Path) -> None:
+    """The learner moves the cards of `Norms` into the deck of `Attention` in Anki and deletes
+    the empty deck: the next package, and the next text file, put every card and a new one of
+    `Norms` in that deck, and make no deck `Deep Learning::Norms` again."""
+    from tests.test_export_anki_real import import_text
+
+    decks, db, col = in_anki(tmp_path)
+    try:
+        (decks / "norms.yaml").write_text(NORMS, encoding="utf-8")
+        package = tmp_path / "norms.apkg"
+        cli("export", "anki", "-o", str(package), "--with-progress", "--decks", str(decks),
+            "--db", str(db))  # fmt: skip
+        log_of_import(col, package)
+        norms = col.decks.id_for_name("Deep Learning::Norms")
+        cids = list(col.db.list(f"SELECT id FROM cards WHERE did = {norms}"))
+        assert len(cids) == 2
+        col.set_deck(cids, col.decks.id_for_name(OURS))
+        col.decks.remove([norms])
+        out = cli("import", "anki", str(export_package(col, tmp_path / "merged.apkg")),
+                  "--decks", str(decks), "--db", str(db))  # fmt: skip
+        assert f"named the Anki deck of norms '{OURS}'" in out, out
+        names = deck_names(col)
+        (decks / "norms.yaml").write_text(NORMS + NEW_NORM, encoding="utf-8")
+        package = tmp_path / "again.apkg"
+        cli("export", "anki", "-o", str(package), "--with-progress", "--decks", str(decks),
+            "--db", str(db))  # fmt: skip
+        log = log_of_import(col, package)
+        assert not log.conflicting
+        assert deck_names(col) == names
+        where = {col.decks.name(c.did) for n in log.new for c in col.get_note(n.id.nid).cards()}
+        assert where == {OURS}
+        text = tmp_path / "notes.txt"
+        cli("export", "text", "-o", str(text), "--decks", str(decks), "--db", str(db))
+        import_text(col, text)
+        assert deck_names(col) == names
+    finally:
+        col.close()
+
+
+def test_a_phone_note_is_not_replaced_by_a_change_of_its_rendering_alone(tmp_path: Path) -> None:
+    """A note added on the phone last month (red text, which no Markdown holds), brought in
+    with `--to-yaml` and exported back: Anki keeps the learner's note, dated as in Anki. Then
+    its deck file is retitled (its cards untouched), which changes the note's bytes (its
+    Topic field) with no edit of its card: the export that saw it dated the note a second
+    after the rendering's date (NOTES_CHANGED), newer than the learner's, and Anki replaced
+    the learner's red with dlcards's rendering of it. A note kept in its own note type is
+    replaced by an edit of its card's text only."""
+    decks, db, col = in_anki(tmp_path)
+    try:
+        note = add(col, "Basic", "Default", Front="Why <b>clip</b> gradients?", Back=RED)
+        month_ago = int(time.time()) - 30 * 86400
+        col.db.execute(f"UPDATE notes SET mod = {month_ago} WHERE id = {note.id}")
+        (file,) = to_yaml(col, tmp_path, decks, db, "phone")
+        for n in (1, 2):
+            package = tmp_path / f"back-{n}.apkg"
+            cli("export", "anki", "-o", str(package), "--decks", str(decks), "--db", str(db))
+            log = log_of_import(col, package)
+            assert not log.conflicting and not log.updated, [n.fields for n in log.updated]
+            assert col.get_note(note.id)["Back"] == RED
+            text = file.read_text(encoding="utf-8")
+            file.write_text(text.replace("title: Default", "title: From the phone"))
+    finally:
+        col.close()

@@ -186,7 +186,10 @@ def _dated(
     since: a change of the engine's or the HTML's words (the deck as it was) reaches Anki,
     and an edit made in Anki after that note still wins, as any newer edit does (dating it
     with the export's own time would have overwritten it). A note never exported, or not
-    since its digest was kept, is only recorded."""
+    since its digest was kept, is only recorded; so is a note written in its own Anki note
+    type (`AnkiNote.notetype`, a note added on the phone): only an edit of its card's text
+    replaces the learner's note, never a change of dlcards's rendering (its bytes here carry
+    fields, the title's among them, that its note type does not show)."""
     from dlcards.export.anki import note_digest, note_time
     from dlcards.store.rows import ExportedNote
 
@@ -195,7 +198,7 @@ def _dated(
         was = before.get(note.card_id)
         if was != digest:
             at = None
-            if was is not None and note.card_id in edited:
+            if was is not None and note.card_id in edited and note.notetype is None:
                 at = edited[note.card_id] = note_time(edited[note.card_id], 0) + 1
             changed.append(ExportedNote(note.card_id, digest, at))
         yield note, progress

@@ -424,15 +424,25 @@ def note_hash(card: Card, title: str) -> str:
     """A digest of what a card's exported note shows besides what `Card.content_hash` and
     `search_hash` cover: its topic's title (the note's deck and a field), its source line and
     its computations (each one's live result on the back). The computations as the deck cache
-    writes them, so a card parsed and one read from the cache give the same digest."""
+    writes them, so a card parsed and one read from the cache give the same digest.
+
+    A card exported in its own Anki note type (converted from a note added on the phone,
+    `anki_guid` and `anki_note_type`) shows neither its title nor its source there, only its
+    question and answer (`export.anki.kept_fields`): they are left out of its digest. With
+    them, retitling its deck file dated the card as edited, and the next `export anki`
+    replaced the learner's note in Anki with dlcards's rendering of it."""
     import hashlib
 
+    if card.anki_guid is not None and card.anki_note_type is not None:
+        title, source = "", None
+    else:
+        source = card.source
     compute = ""
     if card.compute:
         import json
 
         compute = json.dumps([b.as_json() for b in card.compute], sort_keys=True)
-    text = f"{title}\x00{card.source or ''}\x00{compute}\x00"
+    text = f"{title}\x00{source or ''}\x00{compute}\x00"
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
