@@ -222,3 +222,37 @@ def test_a_phone_note_is_not_replaced_by_a_change_of_its_rendering_alone(tmp_pat
             file.write_text(text.replace("title: Default", "title: From the phone"))
     finally:
         col.close()
+
+
+def test_a_database_upgraded_from_before_anki_decks_is_told_to_import_first(
+    tmp_path: Path,
+) -> None:
+    """A database an older dlcards imported answers from Anki into keeps no `anki_decks` (made
+    here by emptying it): the deck the learner renamed in Anki is unknown until an import sees
+    it, and an export would make the old deck again, empty. The export says so, and after an
+    `import anki` of the collection the next export names the renamed deck, no warning."""
+    import sqlite3
+
+    decks, db, col = in_anki(tmp_path)
+    try:
+        col.decks.rename(col.decks.id_for_name(OURS), "DL::Attention")
+        cli("import", "anki", str(export_package(col, tmp_path / "renamed.apkg")),
+            "--decks", str(decks), "--db", str(db))  # fmt: skip
+        conn = sqlite3.connect(db)
+        with conn:
+            conn.execute("DELETE FROM anki_decks")  # as a database of schema 29 migrated
+        conn.close()
+        args = ("--decks", str(decks), "--db", str(db))
+        for command in (("anki", "-o", str(tmp_path / "up.apkg")),
+                        ("text", "-o", str(tmp_path / "up.txt"))):  # fmt: skip
+            out = cli("export", *command, *args)
+            assert "no `import anki` has seen where your cards live in Anki" in out, out
+        cli("import", "anki", str(export_package(col, tmp_path / "now.apkg")), *args)
+        names = deck_names(col)
+        package = tmp_path / "after.apkg"
+        out = cli("export", "anki", "-o", str(package), *args)
+        assert "warning" not in out, out
+        log_of_import(col, package)
+        assert deck_names(col) == names
+    finally:
+        col.close()

@@ -345,6 +345,8 @@ def anki(
         guids = distinct_guids(store.anki_guids(), catalog.deck_guids()) if store else {}
         # the decks the learner renamed or moved in Anki, where an import saw their cards
         anki_decks = store.anki_decks() if store is not None else {}
+        if store is not None and store.anki_decks_unseen():
+            _say_decks_unseen()
         _warn_of_unkept_guids(catalog, topic or (), guids)
         # Anki counts the package's due days from the learner's day start, as `due` does
         starts_at = store.settings().day_starts_at if store is not None else DAY_STARTS_AT
@@ -397,6 +399,18 @@ def _keep_leech_tags(store: Store, notes: Mapping[str, tuple[int, bool]]) -> Non
         )
 
 
+def _say_decks_unseen() -> None:
+    """Say that no import saw where the topics' cards live in Anki (`Store.anki_decks_unseen`:
+    a database an older dlcards imported into): each deck is named by its title, and one the
+    learner renamed or moved there would be made again, empty, and take the new cards."""
+    say(
+        "warning: no `import anki` has seen where your cards live in Anki since this database "
+        "was upgraded; each topic's deck is named by its title, so a deck you renamed or moved "
+        "there is made again, empty: run `dlcards import anki` on a package exported from your "
+        "collection first, then export again"
+    )
+
+
 def _kept_for_anki(db: str | None) -> tuple[dict[str, str], dict[str, str], set[str]]:
     """`Store.anki_guids`, `Store.anki_decks` and `Store.leech_cards` of the database, read
     without creating one (none before it exists, or when it cannot be read: the notes then
@@ -408,6 +422,8 @@ def _kept_for_anki(db: str | None) -> tuple[dict[str, str], dict[str, str], set[
         with existing_store(db) as store:
             if store is None:
                 return {}, {}, set()
+            if store.anki_decks_unseen():
+                _say_decks_unseen()
             return store.anki_guids(), store.anki_decks(), store.leech_cards()
     except StoreError as err:
         say(f"warning: {one_line(str(err))}; notes converted from Anki get GUIDs of their own")

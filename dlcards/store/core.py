@@ -643,6 +643,19 @@ class Store(Reports, Merging):
         )
         return {str(topic): str(name) for topic, name in rows}
 
+    def anki_decks_unseen(self) -> bool:
+        """Whether answers came in from Anki (`import anki`) but no import saw where the
+        topics' cards live there: a database an older dlcards imported into, which kept no
+        `anki_decks`. Until an import sees them, `export anki` names each topic's deck by its
+        title, and a deck the learner renamed or moved in Anki is made again, empty."""
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM reviews WHERE anki_id IS NOT NULL) "
+                "AND NOT EXISTS (SELECT 1 FROM anki_decks)"
+            ).fetchone()
+        )
+        return bool(row[0])
+
     def remember_anki_decks(self, decks: Mapping[str, str]) -> None:
         """Keep `decks` (topic -> the Anki deck its cards live in) for `anki_decks`."""
         changed = sorted(set(decks.items()) - set(self.anki_decks().items()))
