@@ -256,3 +256,36 @@ def test_a_database_upgraded_from_before_anki_decks_is_told_to_import_first(
         assert deck_names(col) == names
     finally:
         col.close()
+
+
+def test_a_leech_anki_made_before_the_upgrade_is_unleeched_by_the_tags_removal(
+    tmp_path: Path,
+) -> None:
+    """Nine lapses on the phone: Anki tags the note, an `import anki` of an older dlcards
+    (one that kept no `anki_leech_tags`, made here by emptying it and taking schema 33 back)
+    makes the card a leech. The learner removes the tag in Anki and the upgraded dlcards
+    imports: the import that brought the leech saw the tag, so its removal takes the mark
+    off, as before the upgrade. (Kept nowhere, the card stayed a leech here for good.)"""
+    import sqlite3
+
+    decks, db, col = in_anki(tmp_path)
+    args = ("--decks", str(decks), "--db", str(db))
+    try:
+        nid = col.get_card(nine_lapses(col, "att-2")).nid
+        assert "leech" in col.get_note(nid).tags
+        cli("import", "anki", str(export_package(col, tmp_path / "tagged.apkg")), *args)
+        conn = sqlite3.connect(db)
+        with conn:  # as an older dlcards left it: the migration of schema 33 runs again
+            conn.execute("DELETE FROM anki_leech_tags")
+            conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE '0033_%'")
+            conn.execute("PRAGMA user_version = 32")
+        conn.close()
+        note = col.get_note(nid)
+        note.remove_tag("leech")
+        col.update_note(note)
+        out = cli("import", "anki", str(export_package(col, tmp_path / "untagged.apkg")), *args)
+        assert "took the leech mark off 1 card (att-2)" in out, out
+        listed = json.loads(cli("list", "--leeches", "--json", *args))
+        assert listed == []
+    finally:
+        col.close()

@@ -107,6 +107,7 @@ MIGRATIONS = (
     "0030_anki_decks",
     "0031_anki_leech_tags",
     "0032_exported_hashes",
+    "0033_leech_tags_seen_before",
 )
 """The migrations such a file has had (sqlite-utils's record of them)."""
 

@@ -34,7 +34,8 @@ Tables (the schema version is in `PRAGMA user_version`):
 - `anki_notes`: the Anki note GUID of a card converted from one (schema 20)
 - `anki_decks`: the Anki deck a topic's cards live in, as `import anki` last saw it (schema 30)
 - `anki_leech_tags`: whether the newest note of a leech that Anki was sent or seen to hold
-              carried the `leech` tag, and that note's time (schema 31)
+              carried the `leech` tag, and that note's time (schema 31; schema 33: a leech an
+              Anki answer made before, as the import of that answer saw its note, tagged)
 """
 
 from __future__ import annotations
@@ -1154,6 +1155,34 @@ def _anki_leech_tags(db: Any) -> None:
     )
 
 
+def _leech_tags_seen_before(db: Any) -> None:
+    # A leech an Anki answer made before `anki_leech_tags` (schema 31): the `import anki`
+    # that brought that answer saw the note Anki tagged at that lapse, but kept nothing of
+    # it, so the learner's removal of the tag in Anki was never read as one after the
+    # upgrade (the card stayed a leech here for good; before, any change of the untagged
+    # note after the leech took the mark off). Kept as found by that import, at the moment of
+    # the review that made the card that leech: a later change of the note without the tag
+    # takes the mark off, as it did. A leech made here, whose tag no one knows reached Anki,
+    # and every leech the table holds, are left as they are.
+    no_reset = -62_135_596_800_001
+    marks = " AND ".join(
+        f"(r.at, r.id) > (coalesce(c.{point}_at, {no_reset}), coalesce(c.{point}_after, 0))"
+        for point in ("reset", "unleech")
+    )
+    newest = (
+        "FROM reviews r WHERE r.card_id = c.id AND r.leech IS NOT NULL "
+        f"AND {marks} ORDER BY r.at DESC, r.id DESC LIMIT 1"
+    )
+    rows = db.execute(
+        f"SELECT c.id, (SELECT r.at {newest}), (SELECT r.anki_id {newest}) FROM cards c "
+        "WHERE c.leech != 0 AND c.id NOT IN (SELECT card_id FROM anki_leech_tags)"
+    ).fetchall()
+    db.conn.executemany(
+        "INSERT INTO anki_leech_tags (card_id, note_mod, leech_at, seen) VALUES (?, ?, ?, 1)",
+        [(cid, at // 1000, at) for cid, at, anki_id in rows if at is not None and anki_id],
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -1187,6 +1216,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0030_anki_decks", _anki_decks),
     ("0031_anki_leech_tags", _anki_leech_tags),
     ("0032_exported_hashes", _exported_hashes),
+    ("0033_leech_tags_seen_before", _leech_tags_seen_before),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
