@@ -4,6 +4,7 @@ tag, notes added on the phone): scenarios a demanding Anki user runs, with a rea
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,28 +40,43 @@ def to_yaml(col: Collection, tmp_path: Path, decks: Path, db: Path, name: str) -
 
 
 def test_a_phone_note_in_a_renamed_deck_goes_back_there(tmp_path: Path) -> None:
+    """The learner renames a topic's deck in Anki, then adds a note on the phone to the
+    renamed deck, brings it in with `--to-yaml`, and goes round twice: one deck, no empty one,
+    the note not "conflicting", an edit of its card reaching it, and Anki's text import of
+    `export text` making no deck either."""
+    from tests.test_export_anki_real import import_text
+
     decks, db, col = in_anki(tmp_path)
+    args = ("--decks", str(decks), "--db", str(db))
     try:
         col.decks.rename(col.decks.id_for_name(OURS), "DL::Attention")
-        package = export_package(col, tmp_path / "renamed.apkg")
-        cli("import", "anki", str(package), "--decks", str(decks), "--db", str(db))
+        cli("import", "anki", str(export_package(col, tmp_path / "renamed.apkg")), *args)
         note = add(col, "Basic", "DL::Attention", Front="What is a head?", Back="One map.")
-        new = to_yaml(col, tmp_path, decks, db, "phone")
-        print([f.read_text() for f in new])
-        names = deck_names(col)
-        count = col.note_count()
-    finally:
-        col.close()
-    package = tmp_path / "again.apkg"
-    print(cli("export", "anki", "-o", str(package), "--with-progress", "--decks", str(decks),
-        "--db", str(db)))  # fmt: skip
-    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
-    try:
-        log = log_of_import(col, package)
-        assert not log.conflicting, [n.fields for n in log.conflicting]
-        assert deck_names(col) == names
-        assert col.note_count() == count
-        assert [c.did for c in col.get_note(note.id).cards()] == [col.decks.id("DL::Attention")]
+        (file,) = to_yaml(col, tmp_path, decks, db, "phone")
+        names, count = deck_names(col), col.note_count()
+        for n in (1, 2):
+            package = tmp_path / f"again-{n}.apkg"
+            cli("export", "anki", "-o", str(package), "--with-progress", *args)
+            log = log_of_import(col, package)
+            assert not log.conflicting, [n.fields for n in log.conflicting]
+            assert deck_names(col) == names
+            assert col.note_count() == count
+            assert [c.did for c in col.get_note(note.id).cards()] == [col.decks.id("DL::Attention")]
+            out = cli("import", "anki", str(export_package(col, tmp_path / f"b{n}.apkg")), *args)
+            assert "named the Anki deck" not in out, out
+            if n == 1:  # an edit here: the second package carries it
+                text = file.read_text(encoding="utf-8").replace("One map.", "One attention map.")
+                file.write_text(text, encoding="utf-8")
+                later = time.time() + 60
+                os.utime(file, (later, later))
+        assert "One attention map." in col.get_note(note.id)["Back"]
+        text = file.read_text(encoding="utf-8").replace("One attention map.", "A map per head.")
+        file.write_text(text, encoding="utf-8")
+        out_txt = tmp_path / "notes.txt"
+        cli("export", "text", "-o", str(out_txt), *args)
+        log = import_text(col, out_txt)
+        assert deck_names(col) == names and col.note_count() == count
+        assert "A map per head." in col.get_note(note.id)["Back"]
     finally:
         col.close()
 
