@@ -17,7 +17,7 @@ from tests import helpers as h
 from tests.test_anki_deck_renamed import OURS, in_anki
 from tests.test_anki_phone_notes import RED, add, deck_names, export_package
 from tests.test_anki_phone_notes import into_anki as log_of_import
-from tests.test_import_anki_real import cli, nine_lapses
+from tests.test_import_anki_real import Phone, cli, nine_lapses
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -303,5 +303,44 @@ def test_a_leech_anki_made_before_the_upgrade_is_unleeched_by_the_tags_removal(
         assert "took the leech mark off 1 card (att-2)" in out, out
         listed = json.loads(cli("list", "--leeches", "--json", *args))
         assert listed == []
+    finally:
+        col.close()
+
+
+def test_a_phone_note_an_older_dlcards_converted_is_told_how_to_stay_updatable(
+    tmp_path: Path,
+) -> None:
+    """A note added on the phone and converted by a dlcards before `anki_note_type:` (made
+    here by taking the key out of its deck): exported in dlcards's note type under its GUID,
+    it is "conflicting" in Anki for good. `--to-yaml` of the collection again skipped it as
+    converted before and said nothing; it says which cards and what to do now, and done so,
+    the note is updated in place, its card's reviews kept."""
+    decks, db, col = in_anki(tmp_path)
+    args = ("--decks", str(decks), "--db", str(db))
+    try:
+        note = add(col, "Basic", "Default", Front="What is a head?", Back="One map.")
+        (file,) = to_yaml(col, tmp_path, decks, db, "phone")
+        deck = yaml.safe_load(file.read_text(encoding="utf-8"))
+        del deck["cards"][0]["anki_note_type"]  # as an older dlcards wrote it
+        file.write_text(yaml.safe_dump(deck, sort_keys=False), encoding="utf-8")
+        card = deck["cards"][0]["id"]
+        Phone(col, days=1).answer(note.cards()[0].id, 3)
+        package = tmp_path / "old.apkg"
+        cli("export", "anki", "-o", str(package), *args)
+        assert log_of_import(col, package).conflicting  # what the learner had
+        again = export_package(col, tmp_path / "again.apkg")
+        out = cli("import", "anki", str(again), "--to-yaml", str(tmp_path / "y2"), *args)
+        said = f"1 card converted by an older dlcards ({card}) keep no `anki_note_type:`"
+        assert said in out and str(file) in out, out
+        reviews = json.loads(cli("show", card, "--json", *args))["state"]["repetitions"]
+        assert reviews == 1
+        file.rename(tmp_path / file.name)
+        (new,) = to_yaml(col, tmp_path, decks, db, "fresh")
+        assert yaml.safe_load(new.read_text(encoding="utf-8"))["cards"][0]["id"] == card
+        package = tmp_path / "new.apkg"
+        cli("export", "anki", "-o", str(package), *args)
+        log = log_of_import(col, package)
+        assert not log.conflicting, [n.fields for n in log.conflicting]
+        assert json.loads(cli("show", card, "--json", *args))["state"]["repetitions"] == 1
     finally:
         col.close()

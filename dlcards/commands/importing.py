@@ -975,7 +975,16 @@ def _to_yaml(
     guids |= {n.guid for n in collection.notes if n.id in exported}  # one note per GUID
     # cards an earlier --to-yaml converted into decks of another folder: the same ids
     before = {cid for info in catalog.infos if info.file.parent != here for cid in info.ids}
-    result = convert_notes(collection, taken, guids, before)
+    # of those, the cards of a note kept without its note type (an older dlcards's decks):
+    # only the decks that hold a note's GUID are read
+    kept = [i.topic for i in catalog.infos if i.guid_text and i.file.parent != here]
+    untyped = {
+        card.id: card.file
+        for cards in (catalog.stream(kept) if kept else ())
+        for card in cards
+        if card.anki_guid is not None and card.anki_note_type is None
+    }
+    result = convert_notes(collection, taken, guids, before, untyped)
     # a deck file that holds what this import writes is not written over: an import whose
     # merge failed after it wrote the decks (a locked database) is simply run again
     there = [
@@ -1038,6 +1047,15 @@ def _to_yaml(
         echo(
             f"  skipped {plural(result.before, 'card')} converted before, in the decks loaded "
             "here (their reviews come in)"
+        )
+    if result.untyped:
+        files = sorted(set(result.untyped.values()))
+        echo(
+            f"  {plural(len(result.untyped), 'card')} converted by an older dlcards "
+            f"({listed(sorted(result.untyped))}) keep no `anki_note_type:` in the deck: "
+            'exported, the note is "conflicting" in Anki, which takes no edit made here; move '
+            f"{listed(files)} out of the decks and run this import again to convert anew (the "
+            "same card ids: the reviews stay)"
         )
     if result.exported - len(elsewhere):
         echo(

@@ -40,7 +40,7 @@ import html
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Collection as Container
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -166,6 +166,10 @@ class Converted:
     no_cloze: Counter[str] = field(default_factory=Counter)
     # cards left out as a deck already holds them (converted before, into another folder)
     before: int = 0
+    # of the cards left out as converted before, those whose deck gives no `anki_note_type:`
+    # where their note has one (an older dlcards converted them): dlcards card id -> its
+    # deck file. Exported in dlcards's note type, their notes are "conflicting" in Anki.
+    untyped: dict[str, str] = field(default_factory=dict)
     # note type name (a key of `skipped`) -> why its notes could not be converted
     why: dict[str, str] = field(default_factory=dict)
     # media files the cards show that the file does not hold (exported without its media)
@@ -1593,10 +1597,13 @@ def convert_notes(
     taken_topics: Container[str],
     dlcards_guids: Container[str],
     converted_before: Container[str] = (),
+    untyped: Mapping[str, str] | None = None,
 ) -> Converted:
     """Every note of the collection as dlcards cards, grouped by the Anki deck of each card.
     A card whose id is one of `converted_before` (in a deck of an earlier conversion) is
-    left out, counted in `Converted.before`: written again it would be the same id twice."""
+    left out, counted in `Converted.before`: written again it would be the same id twice.
+    `untyped`: of those, the ones whose deck gives no `anki_note_type:` (card id -> its deck
+    file); a note of one card that would keep its note type now is `Converted.untyped`."""
     from dlcards.deck import anki_guid_problem
 
     notes = {n.id: n for n in collection.notes}
@@ -1648,6 +1655,11 @@ def convert_notes(
             card_id = card_id_for(note.guid, card.ord, notetype.cloze)
             if card_id in converted_before:
                 result.before += 1
+                file = untyped.get(card_id) if untyped else None
+                if file is not None and len(cards) == 1 and anki_guid_problem(note.guid) is None:
+                    q, a = to_markdown(question, set()), to_markdown(answer, set())
+                    if q and a and kept_note_type(note, notetype, q, a) is not None:
+                        result.untyped[card_id] = file
                 continue
             q, a = to_markdown(question, media), to_markdown(answer, media)
             if not q or not a:
