@@ -344,3 +344,45 @@ def test_a_phone_note_an_older_dlcards_converted_is_told_how_to_stay_updatable(
         assert json.loads(cli("show", card, "--json", *args))["state"]["repetitions"] == 1
     finally:
         col.close()
+
+
+def test_an_upgraded_database_brings_the_new_rendering_and_keeps_anki_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database an older dlcards exported from keeps no digest of its notes (made here by
+    emptying `exported_hash` and taking schema 34 back), and the new dlcards renders a
+    computation's steps otherwise. Its first export recorded each digest as if Anki held this
+    rendering: the notes of the computations kept the old steps in Anki for good. Now such a
+    note is dated a second after the one Anki holds: Anki takes the new steps, and a note the
+    learner edited there since keeps the edit."""
+    import sqlite3
+
+    import dlcards.engine.training as training
+
+    decks, db, col = in_anki(tmp_path)
+    args = ("--decks", str(decks), "--db", str(db))
+    try:
+        notes = {col.get_note(n)["CardId"]: col.get_note(n) for n in col.find_notes("")}
+        steps = sorted(
+            cid for cid, n in notes.items() if "gradient descent: one update" in n["Back"]
+        )
+        assert len(steps) >= 2, steps
+        mine = notes[steps[0]]
+        mine["Back"] = "My own words."
+        col.update_note(mine)
+        conn = sqlite3.connect(db)
+        with conn:  # as before schema 32: no digest; the migration of schema 34 runs again
+            conn.execute("UPDATE cards SET exported_hash = NULL")
+            conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE '0034_%'")
+            conn.execute("PRAGMA user_version = 33")
+        conn.close()
+        monkeypatch.setattr(training, "_variant", lambda n, b: "reworded")
+        package = tmp_path / "upgraded.apkg"
+        cli("export", "anki", "-o", str(package), "--with-progress", *args)
+        log = log_of_import(col, package)
+        assert not log.conflicting
+        assert col.get_note(mine.id)["Back"] == "My own words."
+        for cid in steps[1:]:
+            assert "reworded" in col.get_note(notes[cid].id)["Back"], cid
+    finally:
+        col.close()

@@ -180,16 +180,19 @@ def _dated(
     changed: list[ExportedNote],
 ) -> Iterator[tuple[AnkiNote, CardProgress | None]]:
     """`items`, each note's digest compared as it passes with the one its card's last export
-    wrote (`before`): a note that differs is added to `changed`, and when one was written
-    before, its time in `edited` made one second newer than the time this export would give
-    it (`note_time`), which is the time of the note Anki holds unless a deck edit moved it
-    since: a change of the engine's or the HTML's words (the deck as it was) reaches Anki,
-    and an edit made in Anki after that note still wins, as any newer edit does (dating it
-    with the export's own time would have overwritten it). A note never exported, or not
-    since its digest was kept, is only recorded; so is a note written in its own Anki note
-    type (`AnkiNote.notetype`, a note added on the phone): only an edit of its card's text
-    replaces the learner's note, never a change of dlcards's rendering (its bytes here carry
-    fields, the title's among them, that its note type does not show)."""
+    wrote (`before`): a note that differs is added to `changed`, and its time in `edited` made
+    one second newer than the time this export would give it (`note_time`), which is the time
+    of the note Anki holds unless a deck edit moved it since: a change of the engine's or the
+    HTML's words (the deck as it was) reaches Anki, and an edit made in Anki after that note
+    still wins, as any newer edit does (dating it with the export's own time would have
+    overwritten it). So is a note whose digest is unknown (`UNKNOWN_DIGEST`: its card was in
+    the database an older dlcards exported from, which kept none): Anki holds it in that
+    dlcards's rendering, and recorded alone it never took this one (until an edit of its
+    card). A note not exported since its digest was kept (none) is only recorded. A note
+    written in its own Anki note type (`AnkiNote.notetype`, a note added on the phone) is only
+    recorded: only an edit of its card's text replaces the learner's note, never a change of
+    dlcards's rendering (its bytes here carry fields, the title's among them, that its note
+    type does not show)."""
     from dlcards.export.anki import note_digest, note_time
     from dlcards.store.rows import ExportedNote
 

@@ -108,6 +108,7 @@ MIGRATIONS = (
     "0031_anki_leech_tags",
     "0032_exported_hashes",
     "0033_leech_tags_seen_before",
+    "0034_digests_unknown",
 )
 """The migrations such a file has had (sqlite-utils's record of them)."""
 

@@ -17,7 +17,8 @@ Tables (the schema version is in `PRAGMA user_version`):
               the leech rule marks the card again; NULL: never; schema 29), exported_hash
               (of every byte of the note the last Anki export wrote, `export.anki.
               note_digest`; NULL: none yet; schema 32: a note whose bytes change with no deck
-              edit, a dlcards that words its steps otherwise, is dated by that export)
+              edit, a dlcards that words its steps otherwise, is dated by that export; "":
+              unknown, a card of the database before schema 34, dated so too)
 - `card_search`: FTS5 index of question, answer, erratum, note and tags of active cards, kept
               in step by sync
 - `sm2`:      card_id, ef (hundredths), repetitions, interval, due, lapses, last_review
@@ -1183,6 +1184,21 @@ def _leech_tags_seen_before(db: Any) -> None:
     )
 
 
+UNKNOWN_DIGEST = ""
+"""`cards.exported_hash` of a card whose note an older dlcards may have exported, in bytes no
+one kept (schema 34): `export anki` dates its note a second newer than the one Anki holds, as a
+note whose bytes changed."""
+
+
+def _digests_unknown(db: Any) -> None:
+    # The cards of a database from before `exported_hash` (schema 32), or not exported since:
+    # an older dlcards may have exported their notes in another rendering (the engine's steps
+    # worded otherwise), which Anki holds. Recorded as it is at the next export, as a note
+    # never exported is, the new rendering never reached Anki; marked unknown, that export
+    # dates the note a second newer than Anki's, which an edit made in Anki since still beats.
+    db.execute(f"UPDATE cards SET exported_hash = '{UNKNOWN_DIGEST}' WHERE exported_hash IS NULL")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -1217,6 +1233,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0031_anki_leech_tags", _anki_leech_tags),
     ("0032_exported_hashes", _exported_hashes),
     ("0033_leech_tags_seen_before", _leech_tags_seen_before),
+    ("0034_digests_unknown", _digests_unknown),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
