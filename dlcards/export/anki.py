@@ -472,14 +472,13 @@ def anki_notes(
     return list(iter_notes(cards, titles, decks))
 
 
-NOTES_CHANGED = 1796601600  # 2026-12-07
+NOTES_CHANGED = 1796515200  # 2026-12-06
 """When this exporter last changed what a note holds before each note's bytes were digested
-(`note_digest`): every note is at least this new, so an Anki collection takes that rendering
-of every note once. The release that began digesting notes also reworded the engine's steps
-(products, sums and the linear piece worked out) and the written-out sums: its first export
-has no digest to compare (`cards.exported_hash` NULL: only recorded), so this date, raised
-for it, is what brings those notes to Anki. Since, the export that sees a note's bytes differ
-from its last export's dates that note (`commands.export`): there is nothing more to raise."""
+(`note_digest`): every note is at least this new, so an Anki collection took that rendering
+of every note once. Since, the export that sees a note's bytes differ from its last export's
+dates that note (`commands.export`, `cards.exported_hash`; a card exported before digests
+were kept has the unknown digest '', migration 0034, so the first export after that upgrade
+dates every such note a second newer than Anki's): there is nothing to raise here."""
 
 
 def note_time(edited: int | None, timestamp: int) -> int:
