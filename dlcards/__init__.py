@@ -1,5 +1,5 @@
 """dlcards: spaced-repetition flashcards for deep learning, in the terminal."""
 
 __version__ = "0.1.0"
-SCHEMA_VERSION = 34
+SCHEMA_VERSION = 35
 """The database schema this version writes (`dlcards.store.schema`: its migrations)."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from dlcards.catalog import Catalog
     from dlcards.errors import UsageError
     from dlcards.settings import Settings
+    from dlcards.store.actions import Action
     from dlcards.store.core import Rebuild, Store
     from dlcards.store.merge import Redecide
     from dlcards.store.resets import ResetRecord
@@ -211,11 +212,12 @@ def _refusal(catalog: Catalog, card_id: str, db: str | None) -> UsageError:
 def undo(
     db: str | None = DbOption,
 ) -> None:
-    """Take back the newest grade given in `dlcards study` (after the session ended, say):
-    its log row is deleted and the card's schedule replayed from the rest of its log; or a
-    `dlcards reset` made after it: its cards get back the schedules they had. Run it again
-    to take back the one before. A card suspended with `!` in study comes back with
-    `dlcards unsuspend ID`."""
+    """Take back your newest action, as Anki's Edit > Undo does: a grade given in `dlcards
+    study` (its log row deleted, the card's schedule replayed from the rest of its log), a
+    `dlcards reset` (its cards get back their schedules), a `suspend` or `unsuspend` (the
+    study `!` too) or an `unleech` (the card's flag, or its leech mark, as it was). Run it
+    again to take back the one before. A suspension changed since by `import anki` is not a
+    learner action: undo stops there and says so."""
     from dlcards.commands.common import checked_db
     from dlcards.errors import StoreError
     from dlcards.store import existing_file
@@ -224,74 +226,163 @@ def undo(
     path = checked_db(db)
     if not existing_file(path):  # not made here: a typo in --db is not a new, empty collection
         raise StoreError(f"no database at {path}; nothing to undo (pass --db?)")
-    # Ctrl-C, `kill` or a closed terminal says in one line whether the grade was taken back:
+    # Ctrl-C, `kill` or a closed terminal says in one line whether the action was taken back:
     # "Interrupted." alone, with the grade taken back, sent the learner to run it again,
     # which takes back the one before; a `kill` ended it as SIGKILL would (exit -15, no word)
     with stops_as_ctrl_c(unsaved="stopped: nothing was undone"):
         _undo_newest(path)
 
 
+ATTEMPTS = 20
+"""How many times `undo` picks the newest action again when another terminal's undo took
+back the one it picked meanwhile (each time, that terminal took one back: two undos at once
+take back two actions)."""
+
+
 def _undo_newest(path: Path) -> None:
     from dlcards.commands.common import not_before_the_log
     from dlcards.console import echo
-    from dlcards.days import due_words, today_from
-    from dlcards.grading import redecider
-    from dlcards.scheduling import Schedule
+    from dlcards.days import today_from
     from dlcards.store import Store
-    from dlcards.terminal import saved_once_committed
 
     given = today_from(None)  # DLCARDS_TODAY, checked before anything is taken back
     with Store.open(path) as store:
         # the day the card's due date is said from ("due today", "3 days overdue")
         today = not_before_the_log(store, given, None)
-        last = store.last_study_grade()
-        # a reset made after that grade (its log's last id then not below the grade's) is
-        # the newer: taken back first, as Anki's "Forget" is undone
-        newer = store.newest_reset(after=0 if last is None else last[0])
-        if newer is not None:
-            _undo_reset(store, *newer, today)
-            return
-        if last is None:
-            echo(
-                "nothing to undo: no grade has been given in `dlcards study` and no reset "
-                "is left to take back"
-            )
-            return
-        review_id, card_id, grade, stamp, day = last
+        for _ in range(ATTEMPTS):
+            last = store.last_study_grade()
+            after = 0 if last is None else last[0]
+            # a reset or action made after that grade (the log's last id then not below the
+            # grade's) is the newer: taken back first; of the two, the later made
+            newer = store.newest_reset(after=after)
+            action = store.newest_action()
+            if action is not None and action.seq < after:
+                action = None  # made before that grade
+            if action is not None and newer is not None:
+                made = newer[0]
+                if (made.seq, made.made_ns) > (action.seq, action.made_ns):
+                    action = None
+            if action is not None:
+                done = _undo_action(store, action, today)
+            elif newer is not None:
+                done = _undo_reset(store, *newer, today)
+            elif last is not None:
+                done = _undo_grade(store, last, today)
+            else:
+                echo(
+                    "nothing to undo: no grade given in `dlcards study`, reset, suspension, "
+                    "unsuspension or unleech is left to take back"
+                )
+                return
+            if done:
+                return
+    echo("nothing undone: other terminals' undos took back what it found; run it again")
 
-        def rules(settings: Settings) -> tuple[Rebuild, Redecide]:
-            schedule = Schedule.from_settings(settings)
-            return schedule.replay, redecider(schedule, settings)
 
-        when = stamp[:16].replace("T", " ")
-        if not stamp.startswith(day):  # studied as another day (--today): say which
-            when += f", as the study day {day}"
-        row = saved_once_committed(
-            lambda: store.undo(review_id, rules),
-            lambda row: (
-                f"stopped: nothing was undone ({TAKEN_BACK})"
-                if row is None
-                else f"stopped: undid grade {grade} on {card_id} (given {when})"
-            ),
-        )
-        schedule = Schedule.from_settings(store.settings())
+def _undo_grade(store: Store, last: tuple[int, str, int, str, str], today: date) -> bool:
+    """Take back the grade `last` (`Store.last_study_grade`); False when it was taken back
+    meanwhile (another terminal's undo)."""
+    from dlcards.console import echo
+    from dlcards.days import due_words
+    from dlcards.grading import redecider
+    from dlcards.scheduling import Schedule
+    from dlcards.terminal import saved_once_committed
+
+    review_id, card_id, grade, stamp, day = last
+
+    def rules(settings: Settings) -> tuple[Rebuild, Redecide]:
+        schedule = Schedule.from_settings(settings)
+        return schedule.replay, redecider(schedule, settings)
+
+    when = stamp[:16].replace("T", " ")
+    if not stamp.startswith(day):  # studied as another day (--today): say which
+        when += f", as the study day {day}"
+    row = saved_once_committed(
+        lambda: store.undo(review_id, rules),
+        lambda row: (
+            f"stopped: nothing was undone ({TAKEN_BACK})"
+            if row is None
+            else f"stopped: undid grade {grade} on {card_id} (given {when})"
+        ),
+    )
     if row is None:  # taken back meanwhile (another terminal's undo)
-        echo(f"nothing undone: {TAKEN_BACK}; run it again")
-        return
+        return False
+    schedule = Schedule.from_settings(store.settings())
     if row.after.is_new:
         now = f"{card_id} is new again"
     else:
         due = schedule.due(row.after)
         now = f"{card_id} is {due_words(due, today)}" if due else f"{card_id} is new again"
     echo(f"undid grade {grade} on {card_id} (given {when}); {now}")
+    return True
 
 
 TAKEN_BACK = "that grade was taken back meanwhile"
 
+_ACTION_NAMES = {"suspend": "suspension", "unsuspend": "unsuspension", "unleech": "unleech"}
 
-def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -> None:
+
+def _undo_action(store: Store, action: Action, today: date) -> bool:
+    """Take back a `suspend`, `unsuspend`, study `!` or `unleech` (`Store.undo_action`); False
+    when another terminal's undo took it back meanwhile. One whose card's columns were changed
+    since by no learner action (`import anki`) is said, and the command ends (exit 1)."""
+    from datetime import datetime
+
+    from dlcards.console import echo, listed, plural
+    from dlcards.store.actions import Blocked
+    from dlcards.terminal import saved_once_committed
+
+    when = datetime.fromtimestamp(action.made_ns / 1e9).strftime("%Y-%m-%d %H:%M")
+    ids = [ch.card_id for ch in action.cards]
+    named = ids[0] if len(ids) == 1 else f"{plural(len(ids), 'card')}: {listed(ids)}"
+    what = f"the {_ACTION_NAMES[action.kind]} of {named} (made {when})"
+    back = saved_once_committed(
+        lambda: store.undo_action(action.id),
+        lambda back: (
+            f"stopped: took back {what}"
+            if back is not None and not isinstance(back, Blocked)
+            else "stopped: nothing was undone"
+        ),
+    )
+    if back is None:
+        return False
+    if isinstance(back, Blocked):
+        card = back.changed[0]
+        mark = "leech mark" if action.kind == "unleech" else "suspension"
+        more = f" (and {plural(len(back.changed) - 1, 'other card')}'s)" if back.changed[1:] else ""
+        echo(
+            f"nothing undone: the {mark} of {card}{more} was changed by `dlcards import anki` "
+            f"after {what}; undo stops there (Anki's change is not taken back)"
+        )
+        raise typer.Exit(1)
+    echo(f"took back {what}; {_card_now(store, action, today)}")
+    return True
+
+
+def _card_now(store: Store, action: Action, today: date) -> str:
+    """What the cards of a taken-back action are now, in words."""
+    from dlcards.days import due_words
+    from dlcards.scheduling import Schedule
+
+    ids = [ch.card_id for ch in action.cards]
+    one = len(ids) == 1
+    if action.kind == "unsuspend":
+        return f"{ids[0]} is suspended again" if one else "they are suspended again"
+    if action.kind == "unleech":
+        flags = store.suspensions(ids)
+        held = " (and suspended)" if any(f.suspended for f in flags.values()) else ""
+        return (f"{ids[0]} is a leech again" if one else "they are leeches again") + held
+    if not one:
+        return "they are back in study"
+    schedule = Schedule.from_settings(store.settings())
+    due = schedule.due(store.memory(ids[0]))
+    return f"{ids[0]} is {due_words(due, today)}" if due else f"{ids[0]} is new"
+
+
+def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -> bool:
     """Take back reset `made`, whose cards `left` are as it left them: their reset points,
-    leech marks and memories as they were before it."""
+    leech marks and memories as they were before it. False when another terminal's undo took
+    it back meanwhile."""
     from datetime import datetime
 
     from dlcards.commands.common import replay_for
@@ -311,8 +402,7 @@ def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -
         ),
     )
     if not back:  # another terminal's undo took it back meanwhile
-        echo(f"nothing undone: {RESET_TAKEN_BACK}; run it again")
-        return
+        return False
     named = back[0] if len(back) == 1 else plural(len(back), "card")
     said = f"undid the reset of {named} (made {when})"
     if len(back) == 1:
@@ -325,6 +415,7 @@ def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -
     if studied:
         said += f" ({plural(studied, 'other card')} studied or reset since stay as they are)"
     echo(said)
+    return True
 
 
 RESET_TAKEN_BACK = "that reset was taken back meanwhile"

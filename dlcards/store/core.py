@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from dlcards.errors import StoreError
 from dlcards.memory import EF_START, Memory
 from dlcards.paths import default_db
+from dlcards.store import actions
 from dlcards.store.connection import (
     BUSY_TIMEOUT_S,
     CARD_FLAGS,
@@ -1052,6 +1053,10 @@ class Store(Reports, Merging):
             )
             cur = c.execute(INSERT_REVIEW, review_values(review))
             review_id = int(cur.lastrowid or 0)
+            if suspends is not None:  # its time of change before, for the grade's undo
+                was = suspends.was
+                change = actions.CardChange(card_id, (0, was.changed), (1, suspends.at))
+                actions.record(c, "grade", [change], seq=review_id)
             # The memory just written follows the order grades are committed in; the replay
             # follows `at`. A terminal that read the clock before waiting for the write lock
             # would put its grade before one committed ahead of it, and a clock behind the
@@ -1236,6 +1241,12 @@ class Store(Reports, Merging):
                 # unsuspension dated now was newer than a suspension made on the phone
                 # before the grade, which an Anki import then did not take)
                 done = self.leech_suspended.get(review_id)
+                kept = actions.of_grade(c, review_id)  # made in another process
+                if done is None and kept is not None and len(kept.cards) == 1:
+                    was = kept.cards[0].before
+                    done = Unsuspended(Suspension(False, was[1]), kept.cards[0].after[1])
+                if kept is not None:
+                    actions.forget(c, kept.id)
                 held = _suspensions_in(c, [card_id]).get(card_id)
                 back = (
                     done.was.changed
@@ -1574,7 +1585,8 @@ class Store(Reports, Merging):
                 "UPDATE cards SET suspended = 1, suspended_changed = ? WHERE id = ?",
                 (at, card_id),
             )
-            return Unsuspended(was, at)
+            change = actions.CardChange(card_id, (0, was.changed), (1, at))
+            return Unsuspended(was, at, actions.record(c, "suspend", [change]))
 
     def take_back_suspension(self, card_id: str, done: Unsuspended) -> None:
         """Undo `suspend_one`: the card's flag and its time of change as they were (an
@@ -1582,6 +1594,7 @@ class Store(Reports, Merging):
         which an Anki import then did not take). A card whose flag changed again since
         (another terminal) is unsuspended now, as before."""
         with self._write(CARD_FLAGS) as c:
+            actions.forget(c, done.action)  # no longer for `dlcards undo` to take back
             held = _suspensions_in(c, [card_id]).get(card_id)
             if held is None or not held.suspended:
                 return
@@ -1594,18 +1607,24 @@ class Store(Reports, Merging):
         self, card_ids: Sequence[str], suspended: bool, now: datetime | None = None
     ) -> list[str]:
         """Set the flag, and when it changed (`suspended_changed`: `now`, else the clock's
-        time); returns the ids whose flag changed (the others already had it)."""
+        time); returns the ids whose flag changed (the others already had it). What it
+        overwrote is kept in the same transaction, for `dlcards undo` (`store.actions`)."""
         at = change_seconds(now)
+        kind = "suspend" if suspended else "unsuspend"
         with self._write(CARD_FLAGS) as c:
             changed = []
+            changes = []
             for cid in card_ids:
+                before = actions.columns_of(c, kind, cid)
                 cur = c.execute(
                     "UPDATE cards SET suspended = ?, suspended_changed = ? "
                     "WHERE id = ? AND suspended != ?",
                     (int(suspended), at, cid, int(suspended)),
                 )
-                if cur.rowcount:
+                if cur.rowcount and before is not None:
                     changed.append(cid)
+                    changes.append(actions.CardChange(cid, before, (int(suspended), at)))
+            actions.record(c, kind, changes)
             return changed
 
     def unleech(
@@ -1622,7 +1641,9 @@ class Store(Reports, Merging):
         moment = epoch_ms((now or datetime.now()).isoformat())
         with self._write(CARD_FLAGS) as c:
             done = []
+            changes = []
             for cid in card_ids:
+                before = actions.columns_of(c, "unleech", cid)
                 row = c.execute(
                     "UPDATE cards SET leech = 0, unleech_after = (SELECT coalesce(max(seq), 0) "
                     "FROM sqlite_sequence WHERE name = 'reviews'), unleech_at = max(?, (SELECT "
@@ -1630,8 +1651,12 @@ class Store(Reports, Merging):
                     "WHERE id = ? AND leech != 0 RETURNING suspended",
                     (moment, cid),
                 ).fetchone()
-                if row is not None:
+                if row is not None and before is not None:
                     done.append((cid, bool(row[0])))
+                    after = actions.columns_of(c, "unleech", cid)
+                    assert after is not None
+                    changes.append(actions.CardChange(cid, before, after))
+            actions.record(c, "unleech", changes)
             return done
 
     def unleech_untagged(
@@ -1817,6 +1842,18 @@ class Store(Reports, Merging):
                     f" ({err.strerror or err}); nothing was reset"
                 ) from None
             return len(studied)
+
+    def newest_action(self) -> actions.Action | None:
+        """The newest `suspend`, `unsuspend`, study `!` or `unleech` still to take back
+        (`store.actions`); None when there is none."""
+        return self._call(lambda: actions.newest(self.conn))
+
+    def undo_action(self, action_id: int) -> actions.Action | actions.Blocked | None:
+        """Take back action `action_id` (`actions.take_back`) in one transaction: each of its
+        cards' columns as they were before it; Blocked (nothing written) when a card of it was
+        changed since by no learner action; None when another terminal took it back first."""
+        with self._write(CARD_FLAGS) as c:
+            return actions.take_back(c, action_id)
 
     def newest_reset(self, after: int = 0) -> tuple[Any, list[str]] | None:
         """The newest reset still undoable (`dlcards.store.resets`: a card of it is as it

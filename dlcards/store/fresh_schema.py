@@ -71,6 +71,7 @@ STATEMENTS = (
     "CREATE INDEX reviews_session ON reviews (session_id) WHERE session_id IS NOT NULL",
     "CREATE TABLE anki_decks (topic TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID",
     "CREATE TABLE anki_leech_tags (card_id TEXT NOT NULL PRIMARY KEY, note_mod INTEGER NOT NULL, leech_at INTEGER, seen INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE learner_actions (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, made_ns INTEGER NOT NULL, seq INTEGER NOT NULL, cards TEXT NOT NULL)",
 )
 """Each CREATE statement, in the order the migrations made them."""
 
@@ -109,6 +110,7 @@ MIGRATIONS = (
     "0032_exported_hashes",
     "0033_leech_tags_seen_before",
     "0034_digests_unknown",
+    "0035_learner_actions",
 )
 """The migrations such a file has had (sqlite-utils's record of them)."""
 

@@ -665,6 +665,8 @@ class Unsuspended(NamedTuple):
 
     was: Suspension
     at: int
+    action: int = 0
+    """Its row in `learner_actions` (`store.actions`), deleted by the session's undo."""
 
 
 SUSPENSION_CHANGED = "CASE WHEN typeof(suspended_changed) = 'integer' THEN suspended_changed END"

@@ -37,6 +37,8 @@ Tables (the schema version is in `PRAGMA user_version`):
 - `anki_leech_tags`: whether the newest note of a leech that Anki was sent or seen to hold
               carried the `leech` tag, and that note's time (schema 31; schema 33: a leech an
               Anki answer made before, as the import of that answer saw its note, tagged)
+- `learner_actions`: what each `suspend`, `unsuspend`, study `!` and `unleech` overwrote, for
+              `dlcards undo` (`store.actions`; schema 35)
 """
 
 from __future__ import annotations
@@ -1199,6 +1201,19 @@ def _digests_unknown(db: Any) -> None:
     db.execute(f"UPDATE cards SET exported_hash = '{UNKNOWN_DIGEST}' WHERE exported_hash IS NULL")
 
 
+def _learner_actions(db: Any) -> None:
+    # What `suspend`, `unsuspend`, the study `!` and `unleech` overwrote, written in the same
+    # transaction as the change (`store.actions`): `dlcards undo` takes the newest back, as
+    # Anki's Edit > Undo does, instead of an older grade. `seq`: the log's last id then (a
+    # grade logged under a higher id is newer); `cards`: JSON, each card's columns before and
+    # after. Kind `grade`: the suspension a grade's leech rule made (`seq` its review id).
+    db.execute(
+        "CREATE TABLE learner_actions (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "kind TEXT NOT NULL, made_ns INTEGER NOT NULL, seq INTEGER NOT NULL, "
+        "cards TEXT NOT NULL)"
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_fsrs", _fsrs),
@@ -1234,6 +1249,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0032_exported_hashes", _exported_hashes),
     ("0033_leech_tags_seen_before", _leech_tags_seen_before),
     ("0034_digests_unknown", _digests_unknown),
+    ("0035_learner_actions", _learner_actions),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 

@@ -1,0 +1,149 @@
+"""What a learner's `suspend`, `unsuspend`, study `!` and `unleech` overwrote, kept in the
+`learner_actions` table (schema 35) so that `dlcards undo` takes back the newest of them, as
+Anki's Edit > Undo does.
+
+Each action is one row, written in the transaction that makes the change (`record`): its kind,
+when it was made (ns), the log's last id then (`seq`: a grade logged under a higher id came
+after it; a reset with a higher `seq`, or the same and a later time, too) and, per card it
+changed, the columns it changed as they were and as it left them (`COLUMNS`). `take_back`
+puts the columns back in one transaction and deletes the row, so two undos at once never take
+back one action twice. A card whose columns are no longer as the action left them was changed
+since by something that is no learner action here (an `import anki` following a change made
+in Anki, a repair): the action is then left as it is and said (`Blocked`), never taken back
+over that change nor skipped.
+
+Kind `grade`: the suspension a grade's leech rule made (`seq` the grade's review id), kept for
+the undo of that grade (`Store.undo`), which puts back the flag's time of change it had; it is
+no action of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "suspend": ("suspended", "suspended_changed"),
+    "unsuspend": ("suspended", "suspended_changed"),
+    "unleech": ("leech", "unleech_at", "unleech_after"),
+    "grade": ("suspended", "suspended_changed"),
+}
+"""The `cards` columns each kind of action changes, and puts back when undone."""
+UNDOABLE = ("suspend", "unsuspend", "unleech")
+KEEP = 10_000
+"""The table keeps its newest rows up to this many (an undo goes back so far at most)."""
+
+_SEQ = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'reviews'"
+
+
+@dataclass(frozen=True)
+class CardChange:
+    """One card's columns (`COLUMNS[kind]`) before the action and as it left them."""
+
+    card_id: str
+    before: tuple[Any, ...]
+    after: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Action:
+    id: int
+    kind: str
+    made_ns: int
+    seq: int
+    cards: tuple[CardChange, ...]
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """An action not taken back: the cards changed since by no learner action."""
+
+    action: Action
+    changed: tuple[str, ...]
+
+
+def columns_of(c: sqlite3.Connection, kind: str, card_id: str) -> tuple[Any, ...] | None:
+    """The card's columns an action of `kind` changes, as they are now (None: no such card)."""
+    row = c.execute(f"SELECT {', '.join(COLUMNS[kind])} FROM cards WHERE id = ?", (card_id,))
+    found = row.fetchone()
+    return None if found is None else tuple(found)
+
+
+def record(
+    c: sqlite3.Connection, kind: str, changes: Sequence[CardChange], seq: int | None = None
+) -> int:
+    """Keep one action in the caller's transaction; its row id (0 when no card changed)."""
+    if not changes:
+        return 0
+    held = json.dumps([[ch.card_id, list(ch.before), list(ch.after)] for ch in changes])
+    at = int(c.execute(_SEQ).fetchone()[0]) if seq is None else seq
+    cur = c.execute(
+        "INSERT INTO learner_actions (kind, made_ns, seq, cards) VALUES (?, ?, ?, ?)",
+        (kind, time.time_ns(), at, held),
+    )
+    made = int(cur.lastrowid or 0)
+    c.execute("DELETE FROM learner_actions WHERE id <= ?", (made - KEEP,))
+    return made
+
+
+def _action(row: tuple[Any, ...]) -> Action:
+    aid, kind, made_ns, seq, text = row
+    cards = tuple(CardChange(str(cid), tuple(b), tuple(a)) for cid, b, a in json.loads(text))
+    return Action(int(aid), str(kind), int(made_ns), int(seq), cards)
+
+
+def newest(c: sqlite3.Connection) -> Action | None:
+    """The newest action still to take back; None when there is none."""
+    marks = ", ".join("?" * len(UNDOABLE))
+    row = c.execute(
+        "SELECT id, kind, made_ns, seq, cards FROM learner_actions "
+        f"WHERE kind IN ({marks}) ORDER BY id DESC LIMIT 1",
+        UNDOABLE,
+    ).fetchone()
+    return None if row is None else _action(row)
+
+
+def of_grade(c: sqlite3.Connection, review_id: int) -> Action | None:
+    """The suspension the grade logged under `review_id` made by the leech rule, if kept."""
+    row = c.execute(
+        "SELECT id, kind, made_ns, seq, cards FROM learner_actions "
+        "WHERE kind = 'grade' AND seq = ? ORDER BY id DESC LIMIT 1",
+        (review_id,),
+    ).fetchone()
+    return None if row is None else _action(row)
+
+
+def forget(c: sqlite3.Connection, action_id: int) -> None:
+    c.execute("DELETE FROM learner_actions WHERE id = ?", (action_id,))
+
+
+def take_back(c: sqlite3.Connection, action_id: int) -> Action | Blocked | None:
+    """In the caller's transaction: put back what action `action_id` overwrote and delete its
+    row; Blocked (nothing written) when a card of it is no longer as it left it; None when it
+    is gone (taken back meanwhile). A card no longer in the database is passed over."""
+    row = c.execute(
+        "SELECT id, kind, made_ns, seq, cards FROM learner_actions WHERE id = ?", (action_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    action = _action(row)
+    names = COLUMNS[action.kind]
+    held = {ch.card_id: columns_of(c, action.kind, ch.card_id) for ch in action.cards}
+    changed = tuple(
+        ch.card_id
+        for ch in action.cards
+        if held[ch.card_id] is not None and held[ch.card_id] != ch.after
+    )
+    if changed:
+        return Blocked(action, changed)
+    sets = ", ".join(f"{name} = ?" for name in names)
+    c.executemany(
+        f"UPDATE cards SET {sets} WHERE id = ?",
+        [(*ch.before, ch.card_id) for ch in action.cards if held[ch.card_id] is not None],
+    )
+    forget(c, action.id)
+    return action

@@ -1,0 +1,296 @@
+"""`dlcards undo` takes back the learner's newest action, as Anki's Edit > Undo does: a grade
+given in study, a reset, a `suspend` or `unsuspend` (the study `!` too), an `unleech`
+(`dlcards.store.actions`). A `suspend` then `undo` deleted an older grade from the log and
+left the suspension."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import helpers as h
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+from dlcards.store import Store
+
+runner = CliRunner()
+CARDS = ("perceptron-1", "perceptron-2", "perceptron-3", "mlp-1")
+MADE = r"\(made \d{4}-\d\d-\d\d \d\d:\d\d\)"
+
+
+def db() -> Path:
+    return Path(os.environ["DLCARDS_DB"])
+
+
+def rows(ids: tuple[str, ...] | None = None) -> dict[str, tuple[object, ...]]:
+    """Every column of each card's row (of every card, without `ids`), its sm2 row and its
+    fsrs row, read with a connection of its own: what an action changes and its undo must put
+    back."""
+    conn = sqlite3.connect(db())
+    try:
+        if ids is None:
+            ids = tuple(r[0] for r in conn.execute("SELECT id FROM cards ORDER BY id"))
+        return {
+            cid: (
+                conn.execute("SELECT * FROM cards WHERE id = ?", (cid,)).fetchone(),
+                conn.execute("SELECT * FROM sm2 WHERE card_id = ?", (cid,)).fetchone(),
+                conn.execute("SELECT * FROM fsrs WHERE card_id = ?", (cid,)).fetchone(),
+            )
+            for cid in ids
+        }
+    finally:
+        conn.close()
+
+
+def run(*argv: str) -> str:
+    done = runner.invoke(app, list(argv))
+    assert done.exit_code == 0, done.output
+    assert "Traceback" not in done.output
+    return done.output
+
+
+def grade_in_study(card_id: str, g: int, day: date) -> None:
+    """One grade of `card_id` in a study session (as `dlcards study` logs it)."""
+    with Store.open(db()) as store:
+        session = store.start_session("study", day, datetime.now())
+        h.grade(store, card_id, g, day, datetime.now(), session_id=session)
+
+
+def test_undo_after_suspend_takes_back_the_suspension_not_an_older_grade() -> None:
+    """The learner's trap: a grade, `suspend` of that card, `undo`: the suspension is taken
+    back (the card due again, its grade kept); the next undo takes back the grade."""
+    done = runner.invoke(app, ["study", "--today", "2026-11-26"], input="\n4\nq\n")
+    assert done.exit_code == 0, done.output
+    graded = rows()
+    run("suspend", "perceptron-1")
+    assert rows() != graded
+    back = run("undo")
+    assert re.fullmatch(
+        rf"took back the suspension of perceptron-1 {MADE}; perceptron-1 is due \S.*\n", back
+    ), back
+    assert rows() == graded
+    again = run("undo")
+    assert again.startswith("undid grade 4 on perceptron-1"), again
+    assert run("undo").startswith("nothing to undo"), "nothing is left"
+
+
+def test_each_kind_of_action_interleaved_is_taken_back_in_reverse_order() -> None:
+    """grade, suspend, grade, unsuspend, reset, unleech (and a study `!`): each `undo` puts
+    back the state before the newest action left, one line naming it."""
+    run("config", "leech_threshold", "1")
+    run("config", "leech_action", "tag")
+    day = date(2026, 11, 26)
+    states = [rows()]
+    said = []
+    grade_in_study("perceptron-1", 4, day)
+    states.append(rows())
+    said.append("undid grade 4 on perceptron-1")
+    run("suspend", "perceptron-1", "mlp-1")
+    states.append(rows())
+    said.append("took back the suspension of 2 cards: perceptron-1, mlp-1 (made ")
+    grade_in_study("perceptron-2", 1, day)  # a first grade: no lapse, no leech
+    states.append(rows())
+    said.append("undid grade 1 on perceptron-2")
+    run("unsuspend", "mlp-1")
+    states.append(rows())
+    said.append("took back the unsuspension of mlp-1")
+    run("reset", "perceptron-1", "--yes")
+    states.append(rows())
+    said.append("undid the reset of perceptron-1")
+    grade_in_study("perceptron-3", 5, day)
+    states.append(rows())
+    said.append("undid grade 5 on perceptron-3")
+    grade_in_study("perceptron-3", 0, day + timedelta(days=1))  # a lapse: a leech
+    states.append(rows())
+    said.append("undid grade 0 on perceptron-3")
+    run("unleech", "perceptron-3")
+    states.append(rows())
+    said.append("took back the unleech of perceptron-3")
+    done = runner.invoke(app, ["study", "--today", "2026-11-26"], input="!\nq\n")
+    assert done.exit_code == 0, done.output
+    states.append(rows())
+    said.append("took back the suspension of ")
+    same = [said[i] for i in range(len(said)) if states[i] == states[i + 1]]
+    assert not same, ("changed nothing", same, done.output)
+    for expected, state in zip(reversed(said), reversed(states[:-1]), strict=True):
+        out = run("undo")
+        assert out.startswith(expected), (expected, out)
+        assert len(out.splitlines()) == 1, out
+        assert rows() == state, expected
+    assert run("undo").startswith("nothing to undo")
+
+
+def test_the_unleech_and_unsuspension_lines_say_what_the_card_is_now() -> None:
+    run("config", "leech_threshold", "1")
+    run("config", "leech_action", "suspend")
+    day = date(2026, 11, 26)
+    grade_in_study("mlp-1", 5, day)
+    grade_in_study("mlp-1", 1, day + timedelta(days=1))  # a leech, suspended
+    run("unleech", "mlp-1")
+    run("unsuspend", "mlp-1")
+    assert re.fullmatch(
+        rf"took back the unsuspension of mlp-1 {MADE}; mlp-1 is suspended again\n", run("undo")
+    )
+    assert re.fullmatch(
+        rf"took back the unleech of mlp-1 {MADE}; mlp-1 is a leech again \(and suspended\)\n",
+        run("undo"),
+    )
+    # the grade that suspended it, taken back by another process than gave it: the flag and
+    # its time of change as they were before the grade (the card never suspended)
+    before = rows(("mlp-1",))
+    assert run("undo").startswith("undid grade 1 on mlp-1")
+    card = rows(("mlp-1",))["mlp-1"][0]
+    assert card is not None and before["mlp-1"][0] is not None
+    conn = sqlite3.connect(db())
+    held = conn.execute(
+        "SELECT suspended, suspended_changed FROM cards WHERE id = 'mlp-1'"
+    ).fetchone()
+    conn.close()
+    assert held == (0, None), held
+
+
+def test_a_suspension_an_anki_import_changed_since_stops_the_undo() -> None:
+    """A suspension whose card's flag an `import anki` changed since (Anki's change, newer)
+    is not taken back, nor passed over for an older action: one line, exit 1, nothing
+    written; again the same."""
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-2", 4, day)
+    run("suspend", "perceptron-2")
+    from dlcards.store.rows import Suspension
+
+    with Store.open(db()) as store:  # what `import anki` does with a newer change in Anki
+        store.follow_suspensions(
+            lambda held: {"perceptron-2": Suspension(False, int(time.time()) + 5)},
+            ["perceptron-2"],
+        )
+    imported = rows()
+    for _ in range(2):
+        done = runner.invoke(app, ["undo"])
+        assert done.exit_code == 1, done.output
+        assert re.fullmatch(
+            r"nothing undone: the suspension of perceptron-2 was changed by `dlcards import "
+            rf"anki` after the suspension of perceptron-2 {MADE}; undo stops there \(Anki's "
+            r"change is not taken back\)\n",
+            done.output,
+        ), done.output
+        assert rows() == imported
+
+
+def test_a_study_suspension_undone_in_the_session_is_not_taken_back_again() -> None:
+    """`!` then `u` in a session: the suspension is taken back there; `dlcards undo` after
+    the session takes back the grade given before it, not that suspension again."""
+    done = runner.invoke(app, ["study", "--today", "2026-11-26"], input="\n5\n!\nu\nq\n")
+    assert done.exit_code == 0, done.output
+    out = run("undo")
+    assert out.startswith("undid grade 5 on perceptron-1"), out
+
+
+_ACTIONS = st.tuples(
+    st.sampled_from(["grade", "grade", "suspend", "unsuspend", "reset", "unleech"]),
+    st.integers(0, len(CARDS) - 1),
+    st.integers(0, 5),
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(steps=st.lists(_ACTIONS, min_size=1, max_size=12), action=st.sampled_from(["tag", "suspend"]))
+def test_k_undos_give_back_the_state_before_the_last_k_actions(
+    steps: list[tuple[str, int, int]], action: str
+) -> None:
+    """Random sequences of grades, suspensions, unsuspensions, resets and unleeches (a leech
+    threshold of 1, its action tag or suspend): after k undos every card's rows are as they
+    were before the last k actions that changed something."""
+    path = db()
+    with Store.open(path) as store:  # each example from the same start
+        store.conn.execute("DELETE FROM learner_actions")
+    run("config", "leech_threshold", "1")
+    run("config", "leech_action", action)
+    start = rows()
+    stack = [start]
+    day = date(2026, 11, 26)
+    try:
+        for n, (kind, which, g) in enumerate(steps):
+            cid = CARDS[which]
+            if kind == "grade":
+                grade_in_study(cid, g, day + timedelta(days=n))
+            elif kind == "reset":
+                run("reset", cid, "--yes")
+            else:
+                run(kind, cid)
+            now = rows()
+            if now != stack[-1]:
+                stack.append(now)
+        while len(stack) > 1:
+            stack.pop()
+            out = run("undo")
+            assert rows() == stack[-1], out
+        assert run("undo").startswith("nothing to undo")
+    finally:
+        _back_to_the_start(path)
+
+
+def _back_to_the_start(path: Path) -> None:
+    """Undo whatever an example left (a failed one), then every card as the first example
+    found it: the collection's grades, resets and actions gone."""
+    from dlcards.store import resets
+
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute("DELETE FROM reviews")
+            conn.execute("DELETE FROM learner_actions")
+    finally:
+        conn.close()
+    resets.resets_path(path).unlink(missing_ok=True)
+    with Store.open(path) as store:
+        store.reset(list(CARDS))  # nothing studied is left: new already
+        store.set_suspended(list(CARDS), False)
+        store.unleech(list(CARDS))
+        store.conn.execute("DELETE FROM learner_actions")
+
+
+def test_two_undos_at_once_take_back_two_different_actions() -> None:
+    """Two terminals run `undo` while a third holds the write lock: both find the same newest
+    action; the one that writes second finds it taken back and takes back the one before
+    (never the same one twice, nor "run it again")."""
+    run("suspend", "perceptron-1")
+    run("suspend", "perceptron-2")
+    lock = sqlite3.connect(db(), isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+    try:
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "dlcards", "undo"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        time.sleep(1.5)  # both read the newest action and wait for the lock
+    finally:
+        lock.execute("COMMIT")
+        lock.close()
+    outs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        outs.append(out)
+    named = sorted(re.findall(r"took back the suspension of (\S+) ", "".join(outs)))
+    assert named == ["perceptron-1", "perceptron-2"], outs
+    with Store.open(db()) as store:
+        flags = store.suspensions(["perceptron-1", "perceptron-2"])
+    assert not any(f.suspended for f in flags.values())
