@@ -206,7 +206,9 @@ _ACTIONS = st.tuples(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(steps=st.lists(_ACTIONS, min_size=1, max_size=12), action=st.sampled_from(["tag", "suspend"]))
+@given(
+    steps=st.lists(_ACTIONS, min_size=1, max_size=12), action=st.sampled_from(["tag", "suspend"])
+)
 def test_k_undos_give_back_the_state_before_the_last_k_actions(
     steps: list[tuple[str, int, int]], action: str
 ) -> None:
@@ -214,8 +216,9 @@ def test_k_undos_give_back_the_state_before_the_last_k_actions(
     threshold of 1, its action tag or suspend): after k undos every card's rows are as they
     were before the last k actions that changed something."""
     path = db()
-    with Store.open(path) as store:  # each example from the same start
-        store.conn.execute("DELETE FROM learner_actions")
+    pristine = path.with_name("pristine.db")
+    if not pristine.exists():  # the first example: each one starts from this copy
+        _copy(path, pristine)
     run("config", "leech_threshold", "1")
     run("config", "leech_action", action)
     start = rows()
@@ -242,24 +245,21 @@ def test_k_undos_give_back_the_state_before_the_last_k_actions(
         _back_to_the_start(path)
 
 
+def _copy(src: Path, dst: Path) -> None:
+    source, target = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
 def _back_to_the_start(path: Path) -> None:
-    """Undo whatever an example left (a failed one), then every card as the first example
-    found it: the collection's grades, resets and actions gone."""
+    """The database as the first example found it, and no reset record."""
     from dlcards.store import resets
 
-    conn = sqlite3.connect(path)
-    try:
-        with conn:
-            conn.execute("DELETE FROM reviews")
-            conn.execute("DELETE FROM learner_actions")
-    finally:
-        conn.close()
+    _copy(path.with_name("pristine.db"), path)
     resets.resets_path(path).unlink(missing_ok=True)
-    with Store.open(path) as store:
-        store.reset(list(CARDS))  # nothing studied is left: new already
-        store.set_suspended(list(CARDS), False)
-        store.unleech(list(CARDS))
-        store.conn.execute("DELETE FROM learner_actions")
 
 
 def test_two_undos_at_once_take_back_two_different_actions() -> None:
@@ -294,3 +294,20 @@ def test_two_undos_at_once_take_back_two_different_actions() -> None:
     with Store.open(db()) as store:
         flags = store.suspensions(["perceptron-1", "perceptron-2"])
     assert not any(f.suspended for f in flags.values())
+
+
+def test_undo_of_a_leech_grade_on_a_card_suspended_before_it_leaves_it_suspended() -> None:
+    """A card suspended (`suspend`), then graded (a session had it on screen) with a lapse
+    that fires the leech rule (action suspend): the undo of that grade unsuspended the card,
+    a suspension the grade had not made. It stays suspended; the next undo takes back the
+    `suspend`."""
+    run("config", "leech_threshold", "1")
+    run("config", "leech_action", "suspend")
+    day = date(2026, 11, 26)
+    grade_in_study("mlp-1", 5, day)
+    run("suspend", "mlp-1")
+    suspended = rows(("mlp-1",))
+    grade_in_study("mlp-1", 1, day + timedelta(days=1))
+    assert run("undo").startswith("undid grade 1 on mlp-1")
+    assert rows(("mlp-1",)) == suspended
+    assert run("undo").startswith("took back the suspension of mlp-1")

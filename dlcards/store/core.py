@@ -1023,6 +1023,7 @@ class Store(Reports, Merging):
                 )
             self._put_memory(c, card_id, outcome.before, outcome.after)
             suspends: Unsuspended | None = None
+            was: Suspension | None = None
             if outcome.leech is not None:
                 was = _suspensions_in(c, [card_id]).get(card_id)
                 if outcome.leech == "suspend" and was is not None and not was.suspended:
@@ -1053,9 +1054,12 @@ class Store(Reports, Merging):
             )
             cur = c.execute(INSERT_REVIEW, review_values(review))
             review_id = int(cur.lastrowid or 0)
-            if suspends is not None:  # its time of change before, for the grade's undo
-                was = suspends.was
-                change = actions.CardChange(card_id, (0, was.changed), (1, suspends.at))
+            if outcome.leech == "suspend" and was is not None:
+                # the flag before, for the grade's undo in any process: a card suspended
+                # before stays so, one the rule suspended gets back its time of change
+                before = (int(was.suspended), was.changed)
+                made = before if suspends is None else (1, suspends.at)
+                change = actions.CardChange(card_id, before, made)
                 actions.record(c, "grade", [change], seq=review_id)
             # The memory just written follows the order grades are committed in; the replay
             # follows `at`. A terminal that read the clock before waiting for the write lock
@@ -1241,12 +1245,15 @@ class Store(Reports, Merging):
                 # unsuspension dated now was newer than a suspension made on the phone
                 # before the grade, which an Anki import then did not take)
                 done = self.leech_suspended.get(review_id)
-                kept = actions.of_grade(c, review_id)  # made in another process
-                if done is None and kept is not None and len(kept.cards) == 1:
-                    was = kept.cards[0].before
-                    done = Unsuspended(Suspension(False, was[1]), kept.cards[0].after[1])
-                if kept is not None:
+                rule = leech
+                kept = actions.of_grade(c, review_id)  # in any process (schema 33)
+                if kept is not None and len(kept.cards) == 1:
                     actions.forget(c, kept.id)
+                    was_held, was_changed = kept.cards[0].before
+                    if was_held:  # suspended before the grade (a session had it on screen)
+                        rule = "tag"  # its suspension was not the rule's: it stays
+                    elif done is None:  # given by another process
+                        done = Unsuspended(Suspension(False, was_changed), kept.cards[0].after[1])
                 held = _suspensions_in(c, [card_id]).get(card_id)
                 back = (
                     done.was.changed
@@ -1258,9 +1265,9 @@ class Store(Reports, Merging):
                     "suspended = CASE WHEN :leech = 'suspend' THEN 0 ELSE suspended END, "
                     "suspended_changed = CASE WHEN :leech = 'suspend' AND suspended != 0 "
                     "THEN :at ELSE suspended_changed END WHERE id = :id",
-                    {"leech": leech, "at": back, "id": card_id},
+                    {"leech": rule, "at": back, "id": card_id},
                 )
-                if leech == "suspend" and held is not None and held.suspended:
+                if rule == "suspend" and held is not None and held.suspended:
                     unsuspends = (True, back)
             if type(at) is int:
                 record((str(card_id), at), *unsuspends)
