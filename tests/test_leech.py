@@ -384,8 +384,9 @@ def test_undo_of_a_leech_grade_puts_back_the_suspensions_time_of_change() -> Non
     """`u` after a grade that made the card a leech and suspended it: the unsuspension was
     dated now, newer than the flag's last change before the grade (a suspension taken back
     on the phone, say), which an Anki import then no longer took. Now, as `u` after `!`, the
-    flag's time of change is the one it had; the undo of a grade another process gave, or
-    after the flag changed again since, still dates it now."""
+    flag's time of change is the one it had, also in the undo of a grade another process gave
+    (the grade keeps it: `store.actions`, schema 33; it was dated now); the undo after the
+    flag changed again since still dates it now."""
     import time
 
     cli("due")
@@ -399,6 +400,11 @@ def test_undo_of_a_leech_grade_puts_back_the_suspensions_time_of_change() -> Non
         assert store.query(changed, (CARD,)) == [(0, 1000)]
         row = h.grade(store, CARD, 0, day + timedelta(30))
         store.leech_suspended.clear()  # as another process, which did not give the grade
+        h.undo(store, row.id)
+        assert store.query(changed, (CARD,)) == [(0, 1000)]
+        row = h.grade(store, CARD, 0, day + timedelta(60))
+        # the flag changed again since (an Anki import), still suspended
+        store.conn.execute("UPDATE cards SET suspended_changed = 2000 WHERE id = ?", (CARD,))
         before = int(time.time())
         h.undo(store, row.id)
         assert store.query(changed, (CARD,))[0][1] >= before
