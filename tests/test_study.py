@@ -664,8 +664,8 @@ def test_undo_after_the_session_takes_back_the_newest_grades_one_by_one(tmp_path
     none = runner.invoke(app, ["undo", "--db", db])
     assert none.exit_code == 0
     assert " ".join(none.output.split()) == (
-        "nothing to undo: no grade has been given in `dlcards study` and no reset is left "
-        "to take back"
+        "nothing to undo: no grade given in `dlcards study`, reset, suspension, unsuspension "
+        "or unleech is left to take back"
     )
     assert runner.invoke(app, ["doctor", "--check", "--db", db]).exit_code == 0
     assert "as the study day 2026-11-26" in said  # studied with --today: the day is said

@@ -171,12 +171,14 @@ def test_bang_suspends_on_either_side_and_u_takes_it_back() -> None:
     assert show("gd-1")["state"]["status"] == "new"  # its schedule untouched
     counts = due()  # the day's counts after: gd-1 not introduced, gd-2 was
     assert counts["new_today"] == 20 - 1 and counts["redrills_today"] == 0
-    # `dlcards undo` takes back grades: the suspension stays, as the README says
+    # `dlcards undo` takes back the newest first: the grade, then the suspension, as Anki's
+    # Edit > Undo (the `!` taken back with `u` is not taken back again)
     result = runner.invoke(app, ["undo"])
     assert "undid grade 5 on gd-2" in result.output
     assert show("gd-1")["state"]["suspended"]
+    assert "took back the suspension of gd-1" in runner.invoke(app, ["undo"]).output
+    assert not show("gd-1")["state"]["suspended"]
     assert "nothing to undo" in runner.invoke(app, ["undo"]).output
-    assert "unsuspended 1 card: gd-1" in runner.invoke(app, ["unsuspend", "gd-1"]).output
 
 
 def test_u_after_a_grade_given_after_a_suspension_undoes_the_grade_first() -> None:
