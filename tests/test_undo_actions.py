@@ -311,3 +311,17 @@ def test_undo_of_a_leech_grade_on_a_card_suspended_before_it_leaves_it_suspended
     assert run("undo").startswith("undid grade 1 on mlp-1")
     assert rows(("mlp-1",)) == suspended
     assert run("undo").startswith("took back the suspension of mlp-1")
+
+
+def test_an_action_made_after_undo_picked_its_newest_is_taken_back_first() -> None:
+    """`undo` picks the newest action, and another terminal suspends a card before it
+    writes: the one it picked is no longer the newest, and is left (None: pick again)."""
+    run("suspend", "perceptron-1")
+    with Store.open(db()) as store:
+        picked = store.newest_action()
+        assert picked is not None
+        store.set_suspended(["perceptron-2"], True)  # the other terminal's, meanwhile
+        assert store.undo_action(picked.id) is None
+        assert store.suspensions(["perceptron-1"])["perceptron-1"].suspended
+    assert run("undo").startswith("took back the suspension of perceptron-2")
+    assert run("undo").startswith("took back the suspension of perceptron-1")

@@ -124,13 +124,16 @@ def forget(c: sqlite3.Connection, action_id: int) -> None:
 def take_back(c: sqlite3.Connection, action_id: int) -> Action | Blocked | None:
     """In the caller's transaction: put back what action `action_id` overwrote and delete its
     row; Blocked (nothing written) when a card of it is no longer as it left it; None when it
-    is gone (taken back meanwhile). A card no longer in the database is passed over."""
+    is gone (taken back meanwhile) or no longer the newest (another terminal made one since:
+    the caller picks again). A card no longer in the database is passed over."""
     row = c.execute(
         "SELECT id, kind, made_ns, seq, cards FROM learner_actions WHERE id = ?", (action_id,)
     ).fetchone()
     if row is None:
         return None
     action = _action(row)
+    if action.kind in UNDOABLE and (newer := newest(c)) is not None and newer.id != action.id:
+        return None  # another terminal made a newer one meanwhile: that one is the newest now
     names = COLUMNS[action.kind]
     held = {ch.card_id: columns_of(c, action.kind, ch.card_id) for ch in action.cards}
     changed = tuple(
