@@ -23,8 +23,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "suspend": ("suspended", "suspended_changed"),
@@ -40,8 +39,7 @@ KEEP = 10_000
 _SEQ = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'reviews'"
 
 
-@dataclass(frozen=True)
-class CardChange:
+class CardChange(NamedTuple):
     """One card's columns (`COLUMNS[kind]`) before the action and as it left them."""
 
     card_id: str
@@ -49,8 +47,7 @@ class CardChange:
     after: tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     id: int
     kind: str
     made_ns: int
@@ -58,8 +55,7 @@ class Action:
     cards: tuple[CardChange, ...]
 
 
-@dataclass(frozen=True)
-class Blocked:
+class Blocked(NamedTuple):
     """An action not taken back: the cards changed since by no learner action."""
 
     action: Action
