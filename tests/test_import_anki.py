@@ -1099,6 +1099,33 @@ def test_convert_in_columns_equals_row_by_row(
     assert fast.deleted == slow.deleted
 
 
+def test_convert_in_columns_reads_rows_by_their_names(tz: None) -> None:
+    """A log row that is not a `Revlog` (its values in another order) is read by its
+    fields' names, as `Revlog`'s are read as they come: the same reviews and counts."""
+    from typing import NamedTuple
+
+    class Reordered(NamedTuple):  # Revlog's fields, another order
+        card: int
+        ms: int
+        factor: int
+        kind: int
+        ease: int
+        id: int
+
+    base = ms("2026-03-01T12:00:00+00:00")
+    revlog = [Revlog(base + k * 90_000_000, 100 + k % 2 * 100, 1 + k % 4, k % 3, 2000 + k)
+              for k in range(6)]  # fmt: skip
+    revlog.append(Revlog(base + 7 * 90_000_000, 100, 3, 3, 1500, 0))  # a preview
+    cards = {100: "x-1", 200: "x-2"}
+    expected = convert_rows(collection(*revlog), cards)
+    other = [Reordered(r.card, r.ms, r.factor, r.kind, r.ease, r.id) for r in revlog]
+    for rows in (revlog, other, [*revlog[:3], *other[3:]]):
+        got = convert(collection(*rows), cards)  # type: ignore[arg-type]
+        assert isinstance(got.reviews, ImportedReviews)
+        assert list(got.reviews) == expected.reviews and len(expected.reviews) == 6
+        assert (got.answers, got.previews) == (expected.answers, expected.previews) == (6, 1)
+
+
 def test_convert_in_columns_keeps_each_times_text(tz: None) -> None:
     """Hand-checked texts: the local time in Kolkata (+05:30), milliseconds kept."""
     stamps = ["2026-03-01T23:45:00.007+00:00", "1969-12-31T23:59:59.999+00:00"]

@@ -592,10 +592,16 @@ def _convert_columns(
 
     log = collection.revlog
     n = len(log)
-    # the log's columns in one walk of its rows (a walk per column: 0.60 -> 0.41 s at 1M)
-    values = itertools.chain.from_iterable(map(operator.attrgetter(*_LOG_COLUMNS), log))
+    # the log's columns in one walk of its rows (a walk per column: 0.60 -> 0.41 s at 1M); a
+    # `Revlog` is the tuple of them in this order, walked as it is (no getter per row: 1M
+    # rows, 0.19-0.21 -> 0.12-0.14 s), any other row through its attributes
+    walked: Iterable[Iterable[int]] = log
+    if Revlog._fields != _LOG_COLUMNS or not set(map(type, log)) <= {Revlog}:
+        walked = map(operator.attrgetter(*_LOG_COLUMNS), log)
+    values = itertools.chain.from_iterable(walked)
     table = np.fromiter(values, np.int64, n * len(_LOG_COLUMNS)).reshape(n, len(_LOG_COLUMNS))
-    ms, anki_card, ease, kind, taken, factor = np.ascontiguousarray(table.T)
+    # each column a strided view of the table, not a copy (1M rows: 0.11 s in an import)
+    ms, anki_card, ease, kind, taken, factor = table.T
     pressed = np.isin(ease, list(GRADES))
     preview = pressed & (kind == PREVIEW_KIND) & (factor == 0)
     answer = pressed & np.isin(kind, list(ANSWER_KINDS)) & ~preview
