@@ -842,6 +842,43 @@ def test_the_due_tally_of_cards_all_new_is_counted_without_their_memories(store:
     assert refilled(False) == sorted(store.query(TALLY_DUE_SQL))
 
 
+def test_the_due_tally_counts_a_scheduler_all_new_from_the_cards_alone(store: Store) -> None:
+    """One scheduler's memories all new and the other's not (an import under SM-2 leaves
+    FSRS's new): `fill_due_tally` joins the memories of the second only, and the tally is the
+    join of every card with both its memories."""
+    from dlcards.store.schema import TALLY_DUE_SQL, fill_due_tally
+
+    store.sync([card(f"c{i}", topic=f"t{i % 3}") for i in range(12)], "s1", NOW)
+    store.sync([card(f"c{i}", topic=f"t{i % 3}") for i in range(1, 12)], "s2", NOW)  # c0 retired
+    store.set_suspended(["c4", "c5"], True)
+    h.grade(store, "c7", 4, DAY)
+    h.grade(store, "c4", 2, DAY)
+
+    def refilled(new_table: str, memory_table: str) -> list[tuple]:
+        executed: list[str] = []
+        with store._write() as c:
+            c.execute(f"UPDATE {new_table} SET due = NULL")  # (its tally is made again below)
+
+            def execute(sql: str) -> Any:
+                executed.append(sql)
+                return c.execute(sql)
+
+            fill_due_tally(execute)
+        joins = [sql for sql in executed if f"JOIN {memory_table} " in sql]
+        assert joins and not any(f"JOIN {new_table} " in sql for sql in executed)
+        return sorted(store.query("SELECT * FROM due_tally"))
+
+    tally = refilled("fsrs", "sm2")
+    assert tally == sorted(store.query(TALLY_DUE_SQL))
+    graded = [(topic, suspended, n) for sched, topic, due, suspended, n in tally if due]
+    assert sorted(graded) == [("t1", 0, 1), ("t1", 1, 1)]  # c7; c4 suspended (SM-2's)
+    assert ("fsrs", "t1", "", 1, 1) in tally  # c4 suspended; c7 and c10 not: all new
+    assert ("fsrs", "t1", "", 0, 3) in tally
+    with store._write() as c:
+        c.execute("UPDATE fsrs SET due = ? WHERE card_id = 'c7'", (DAY.isoformat(),))
+    assert refilled("sm2", "fsrs") == sorted(store.query(TALLY_DUE_SQL))
+
+
 def test_a_bulk_merge_refuses_an_invalid_log_row_as_the_trigger_does(store: Store) -> None:
     """In bulk the log's per-row check is one query after the rows: an invalid row still rolls
     everything back (the same error as the trigger's), and the schema is left as it was."""

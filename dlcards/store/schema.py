@@ -855,11 +855,13 @@ TOPIC_TRIGGERS = (
 )
 DUE_TRIGGERS = (*_DUE_COUNTS, *TOPIC_TRIGGERS)
 """The triggers that keep `due_tally` and `topic_tally`."""
-TALLY_DUE_SQL = " UNION ALL ".join(
-    f"SELECT '{table}', c.topic, coalesce(s.due, ''), c.suspended != 0, count(*) FROM cards c "
-    f"JOIN {table} s ON s.card_id = c.id WHERE c.retired = 0 GROUP BY 1, 2, 3, 4"
-    for table in ("sm2", "fsrs")
-)
+_MEMORY_TABLES = ("sm2", "fsrs")
+_TALLY_DUE = {
+    table: f"SELECT '{table}', c.topic, coalesce(s.due, ''), c.suspended != 0, count(*) "
+    f"FROM cards c JOIN {table} s ON s.card_id = c.id WHERE c.retired = 0 GROUP BY 1, 2, 3, 4"
+    for table in _MEMORY_TABLES
+}
+TALLY_DUE_SQL = " UNION ALL ".join(_TALLY_DUE.values())
 """`due_tally` computed from the cards and their memories."""
 TALLY_TOPIC_SQL = " UNION ALL ".join(
     f"SELECT '{table}', c.topic, c.suspended != 0, count(*) FROM cards c "
@@ -869,31 +871,35 @@ TALLY_TOPIC_SQL = " UNION ALL ".join(
 """`topic_tally` computed from the cards and their memories (doctor checks it against them)."""
 
 
-TALLY_NEW_SQL = " UNION ALL ".join(
-    f"SELECT '{table}', topic, '', suspended != 0, count(*) FROM cards WHERE retired = 0 "
+_TALLY_NEW = {
+    table: f"SELECT '{table}', topic, '', suspended != 0, count(*) FROM cards WHERE retired = 0 "
     "GROUP BY 2, 4"
-    for table in ("sm2", "fsrs")
-)
+    for table in _MEMORY_TABLES
+}
+TALLY_NEW_SQL = " UNION ALL ".join(_TALLY_NEW.values())
 """`TALLY_DUE_SQL` when every card has a new memory (due '') under both schedulers: the cards
 counted without a look-up of each one's memories (100,000 cards: 0.21 -> 0.03 s)."""
 
-
-ALL_NEW_SQL = (
-    "SELECT NOT EXISTS (SELECT 1 FROM sm2 WHERE due IS NOT NULL) "
-    "AND NOT EXISTS (SELECT 1 FROM fsrs WHERE due IS NOT NULL) "
-    "AND (SELECT count(*) FROM cards) = (SELECT count(*) FROM sm2) "
-    "AND (SELECT count(*) FROM cards) = (SELECT count(*) FROM fsrs)"
-)
+_ALL_NEW = {
+    table: f"NOT EXISTS (SELECT 1 FROM {table} WHERE due IS NOT NULL) "
+    f"AND (SELECT count(*) FROM cards) = (SELECT count(*) FROM {table})"
+    for table in _MEMORY_TABLES
+}
+ALL_NEW_SQL = "SELECT " + " AND ".join(_ALL_NEW.values())
 """Whether every card has a new memory (no due date) under both schedulers: the memories'
 keys are card ids (unique, each a card's), so as many due-less memories as there are cards
 means one for each card. A due date found ends it at once."""
 
 
 def fill_due_tally(execute: Callable[[str], Any]) -> None:
-    """(Re)make `due_tally` from the cards and their memories, and its triggers; counted from
-    the cards alone when every memory is new (`ALL_NEW_SQL`: a first sync)."""
-    all_new = execute(ALL_NEW_SQL).fetchone()[0] == 1
-    query = TALLY_NEW_SQL if all_new else TALLY_DUE_SQL
+    """(Re)make `due_tally` from the cards and their memories, and its triggers; a scheduler
+    whose memories are all new (`ALL_NEW_SQL`'s test for it: a first sync, or FSRS's after an
+    import under SM-2) counted from the cards alone (100,000 cards just imported under SM-2:
+    0.17 -> 0.13 s)."""
+    query = " UNION ALL ".join(
+        _TALLY_NEW[table] if execute(f"SELECT {_ALL_NEW[table]}").fetchone()[0] == 1 else due
+        for table, due in _TALLY_DUE.items()
+    )
     execute(TOPIC_TABLE)  # (made here when migration 0013 runs with today's triggers)
     _refill(
         execute,
