@@ -175,25 +175,9 @@ def test_a_leech_made_or_taken_off_here_reaches_the_note_anki_has(tmp_path: Path
         h.grade(store, LEECH, 1, today, now - timedelta(seconds=2))
     assert leeches(db) == [(LEECH, 1, True)]
 
-    def anki_tags(package: str) -> list[str]:
-        cli("export", "anki", "-o", str(tmp_path / package), "--with-progress", "--db", str(db))
-        col = Collection(str(tmp_path / "anki" / "collection.anki2"))
-        try:
-            col.import_anki_package(
-                ImportAnkiPackageRequest(
-                    package_path=str(tmp_path / package),
-                    options=ImportAnkiPackageOptions(with_scheduling=True),
-                )
-            )
-            assert col.note_count() == len(anki_notes(col))  # no note twice
-            tags: list[str] = anki_notes(col)[LEECH].tags
-            return tags
-        finally:
-            col.close()
-
-    assert "leech" in anki_tags("leech.apkg")
+    assert "leech" in into_the_phone(db, tmp_path, "leech.apkg")
     cli("unleech", LEECH, "--db", str(db))
-    assert "leech" not in anki_tags("unleeched.apkg")
+    assert "leech" not in into_the_phone(db, tmp_path, "unleeched.apkg")
 
 
 def made_a_leech_here(db: Path) -> None:
@@ -227,6 +211,7 @@ def into_the_phone(db: Path, tmp_path: Path, package: str) -> list[str]:
                 options=ImportAnkiPackageOptions(with_scheduling=True),
             )
         )
+        assert col.note_count() == len(anki_notes(col))  # no note twice
         tags: list[str] = anki_notes(col)[LEECH].tags
         return tags
     finally:
