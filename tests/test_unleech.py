@@ -75,6 +75,23 @@ def test_unleech_takes_the_mark_off_and_keeps_the_rest() -> None:
     assert cli("unleech", CARD) == f"not a leech, left as is: {CARD}\n"
 
 
+def test_a_leech_unsuspended_is_said_to_be_one_still_with_the_way_off() -> None:
+    """`unsuspend` of a card the leech rule suspended brings it back into study with its mark
+    (as Anki keeps the tag): said, as `unleech` says a card stays suspended; a card that is
+    no leech is brought back without the line."""
+    leech_now()
+    cli("suspend", "gd-1")
+    out = cli("unsuspend", CARD, "gd-1")
+    assert out.splitlines() == [
+        f"unsuspended 2 cards: {CARD}, gd-1",
+        f"still a leech: {CARD}; `dlcards unleech {CARD}` takes the mark off once you have "
+        "rewritten it",
+    ], out
+    with db() as store:
+        assert store.leech_cards() == {CARD}
+    assert cli("suspend", CARD).splitlines() == [f"suspended 1 card: {CARD}"]
+
+
 def test_a_tagged_leech_is_unleeched_without_a_word_on_suspension() -> None:
     leech_now("tag")
     out = cli("unleech", CARD, "gd-1")

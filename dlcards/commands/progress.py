@@ -142,8 +142,17 @@ def _set_suspended(
         changed = saved_once_committed(
             lambda: store.set_suspended(ids, flag), partial(_stopped_done, word)
         )
+        # a leech brought back keeps its mark (as Anki keeps the tag): said, with its way off
+        leeches = [] if flag or not changed else sorted(set(changed) & store.leech_cards())
     if changed:
         echo(f"{word} {plural(len(changed), 'card')}: " + listed(changed))
+    if leeches:
+        named = " ".join(leeches) if len(leeches) <= 3 else "ID..."
+        echo(
+            f"still {'a leech' if len(leeches) == 1 else 'leeches'}: {listed(leeches)}; "
+            f"`dlcards unleech {named}` takes the mark off once you have rewritten "
+            f"{'it' if len(leeches) == 1 else 'them'}"
+        )
     done = set(changed)  # a list searched for each id was quadratic: 10,000 ids, 1.7 s
     already = [cid for cid in ids if cid not in done]
     if already:  # left as they were
