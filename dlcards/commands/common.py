@@ -711,9 +711,14 @@ def with_decks(
         from dlcards.catalog import load_catalog
 
         catalog = load_catalog(decks)
-    # where an import saw a topic's cards in Anki, else its deck file's `anki_deck:`
-    in_anki = {**catalog.anki_decks(), **(store.anki_decks() if store is not None else {})}
-    return resolve_decks(query, catalog.topic_titles(), in_anki)
+    return resolve_decks(query, catalog.topic_titles(), anki_deck_names(catalog, store))
+
+
+def anki_deck_names(catalog: Catalog, store: Store | None) -> dict[str, str]:
+    """Each topic's deck in Anki, as `export anki` names it: the one an import saw its cards
+    in (`Store.anki_decks`), else its deck file's `anki_deck:` or its title's
+    (`Catalog.anki_decks`)."""
+    return {**catalog.anki_decks(), **(store.anki_decks() if store is not None else {})}
 
 
 @contextmanager

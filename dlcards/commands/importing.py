@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from dlcards.commands.common import (
+    anki_deck_names,
     existing_store,
     opened_store,
     schedule_of,
@@ -809,17 +810,10 @@ def _synced(db: str | None, decks: Sequence[str], opened: Store | None) -> Itera
 
 
 def _exported_decks(db: str | None, opened: Store | None, catalog: Catalog) -> dict[str, str]:
-    """The Anki deck `export anki` names for each topic now: the one an import saw its cards
-    in (`Store.anki_decks`), else its deck file's `anki_deck:` (`Catalog.anki_decks`), else
-    `Deep Learning::` and its title."""
-    from dlcards.deck import anki_deck_name
-
-    named = {topic: anki_deck_name(title) for topic, title in catalog.topic_titles().items()}
-    named.update(catalog.anki_decks())
+    """The Anki deck `export anki` names for each topic now (`common.anki_deck_names`), from
+    the database `opened`, else the one at `db` if there is one."""
     with nullcontext(opened) if opened is not None else existing_store(db) as store:
-        if store is not None:
-            named.update(store.anki_decks())
-    return named
+        return anki_deck_names(catalog, store)
 
 
 def _collection_facts(
