@@ -278,7 +278,7 @@ COMMANDS = {
     "unsuspend": ("dlcards.commands.progress:unsuspend", "Bring suspended cards back"),
     "unleech": ("dlcards.commands.progress:unleech", "Take the leech mark off cards"),
     "reset": ("dlcards.commands.progress:reset", "Make cards new again (the log is kept)"),
-    "undo": ("dlcards.commands.progress:undo", "Take back the newest grade or reset"),
+    "undo": ("dlcards.commands.progress:undo", "Take back your newest action"),
     "config": ("dlcards.commands.config:config", "Show or change the settings"),
     "simulate": ("dlcards.commands.simulate:simulate", "Compare schedulers on a simulated learner"),
     "optimize": ("dlcards.commands.optimize:optimize", "Fit FSRS to your own reviews"),
