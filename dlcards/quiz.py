@@ -260,7 +260,8 @@ def _template_problems(card: Card, draws: int) -> list[str]:
     ]
     taken: dict[str, int] = {}
     failed: dict[str, str] = {}
-    trivial = unchanged = 0
+    trivial = unchanged = posed = 0
+    degenerate: str | None = None
     for seed in range(draws):
         values = draw_params(card.quiz, random.Random(seed))
         args = engine_args(card, values)
@@ -273,6 +274,11 @@ def _template_problems(card: Card, draws: int) -> list[str]:
         if not _answerable(result.value):
             problems.append(f"quiz answers must be numbers; {block.fn} gives {result.display}")
             break
+        reason = ill_posed(result)
+        if reason is not None:  # never asked (`typed_question`): nothing to count
+            degenerate = degenerate or reason
+            continue
+        posed += 1
         trivial += trivial_answer(result.value, values)
         unchanged += unchanged_answer(result.value, args)
         answers = _mistake_answers(card, values)  # each computed once a draw
@@ -287,22 +293,27 @@ def _template_problems(card: Card, draws: int) -> list[str]:
     problems += [
         f"quiz mistake '{label}' cannot be computed: {err}" for label, err in failed.items() if err
     ]
-    if trivial == draws and card.quiz.trivial_share < 1:  # every question would be a fallback
+    if degenerate is not None and posed == 0:  # no question at all: self-graded every time
         problems.append(
-            f"quiz: all {draws} draws have a trivial answer (0 or one of the drawn numbers); "
+            f"quiz: all {draws} draws ask a degenerate question ({degenerate}); choose ranges "
+            "that reach others"
+        )
+    if posed and trivial == posed and card.quiz.trivial_share < 1:  # only fallbacks to ask
+        problems.append(
+            f"quiz: all {posed} draws have a trivial answer (0 or one of the drawn numbers); "
             "choose ranges whose answer needs working out, or set trivial_share: 1"
         )
     share = card.quiz.unchanged_share
-    if share is not None and 0 < share < 1 and unchanged in (0, draws):
+    if posed and share is not None and 0 < share < 1 and unchanged in (0, posed):
         problems.append(
-            f"quiz: {'none' if unchanged == 0 else 'all'} of {draws} draws leave a given vector "
+            f"quiz: {'none' if unchanged == 0 else 'all'} of {posed} draws leave a given vector "
             f"unchanged, so unchanged_share: {share:g} cannot be kept; choose ranges that "
             "reach both cases"
         )
-    if sum(taken.values()) > draws // 2:  # most questions would be drawn again and again
+    if sum(taken.values()) > posed // 2:  # most questions would be drawn again and again
         said = ", ".join(f"'{label}' {n}" for label, n in taken.items())
         problems.append(
-            f"quiz: {sum(taken.values())} of {draws} draws would mark a mistake right ({said}); "
+            f"quiz: {sum(taken.values())} of {posed} draws would mark a mistake right ({said}); "
             "choose parameters whose answer tells it apart"
         )
     return problems
@@ -345,7 +356,8 @@ def typed_question(card: Card, rng: random.Random) -> Question | None:
     number in front of them, is not right for long. A card with an `unchanged_share` asks the
     unchanged case (`unchanged_answer`) in that share of its questions, decided by a draw of
     `rng` too, and draws again until the answer is of the case decided. After DRAW_ATTEMPTS
-    draws the first is asked rather than none."""
+    draws the first is asked rather than none. A draw whose question is degenerate
+    (`ill_posed`) is never asked."""
     from dlcards import engine
 
     quiz = card.quiz
@@ -366,6 +378,8 @@ def typed_question(card: Card, rng: random.Random) -> Question | None:
             continue
         if not _answerable(result.value):
             return None
+        if ill_posed(result) is not None:
+            continue  # degenerate whatever its answer: never asked, not even as the fallback
         if taken_for_a_mistake(card, values, result) is not None:
             continue  # a common mistake would be marked right: other numbers
         question = Question(
@@ -384,6 +398,63 @@ def typed_question(card: Card, rng: random.Random) -> Question | None:
             continue  # the other case (w changed, or not) than this question asks
         return question
     return fallback
+
+
+def ill_posed(result: Result) -> str | None:
+    """Why the question a draw makes is degenerate whatever its answer, or None: each parameter
+    is drawn from its own range, and some draws no range can leave out without leaving out
+    good ones too (x1 = 0 and x2 = 0 are each fine, x = [0, 0] is not).
+
+    - a perceptron step on x = [0, 0]: w + η·y·0 is w whatever the label, so the question
+      shows no rule (and counted as a point already correct, `unchanged_share`, it is not);
+    - the perceptron loss's subgradient at x = [0, 0], [0, 0] on either side, or on the
+      boundary, y·(w·x + b) = 0: the loss's kink, where every vector from [0, 0] to −y·x is a
+      subgradient (as ReLU′ and d|e|/de are never asked at 0);
+    - a dataset with a point twice: one example counted twice, or one point with both labels.
+
+    `result.args` are the computation's arguments as bound, each number read as the decimal
+    the learner reads (0.1 is 1/10), so that a margin that is 0 is 0."""
+    rule = _ILL_POSED.get(result.name)
+    return None if rule is None else rule(result.args)
+
+
+def _exact(values: object) -> list[Fraction]:
+    from dlcards.engine.core import decimal
+
+    assert isinstance(values, list)
+    return [decimal(v) for v in values]
+
+
+def _step_on_origin(args: Mapping[str, object]) -> str | None:
+    if any(_exact(args["x"])):
+        return None
+    return "x = [0, 0]: w + η·y·x is w whatever the label"
+
+
+def _subgradient_at_a_kink(args: Mapping[str, object]) -> str | None:
+    from dlcards.engine.core import decimal
+
+    w, x = _exact(args["w"]), _exact(args["x"])
+    if not any(x):
+        return "x = [0, 0]: ∂L/∂w is [0, 0] on either side"
+    b, y = args["b"], args["y"]
+    assert isinstance(b, int | float) and isinstance(y, int | float)
+    if sum((wi * xi for wi, xi in zip(w, x, strict=True)), decimal(b)) * decimal(y) == 0:
+        return "the point is on the boundary, the loss's kink: no one subgradient"
+    return None
+
+
+def _a_point_twice(args: Mapping[str, object]) -> str | None:
+    xs, d = _exact(args["xs"]), len(_exact(args["w"]))
+    points = [tuple(xs[i : i + d]) for i in range(0, len(xs), d)]
+    return None if len(set(points)) == len(points) else "a point twice in the dataset"
+
+
+_ILL_POSED: dict[str, Callable[[Mapping[str, object]], str | None]] = {
+    "perceptron_update": _step_on_origin,
+    "perceptron_subgradient": _subgradient_at_a_kink,
+    "perceptron_total_loss": _a_point_twice,
+}
 
 
 def unchanged_answer(value: object, args: Mapping[str, object]) -> bool:

@@ -1943,15 +1943,30 @@ def test_an_unchanged_share_is_read_checked_and_kept_by_the_cache(tmp_path) -> N
 
 
 def test_an_unchanged_share_no_draw_can_keep_is_reported_by_check() -> None:
-    """x = [0, 0] never moves w: every draw is unchanged, so no share below 1 can be kept."""
+    """w and x both positive, y = +1: every point is on its correct side and leaves w as it
+    is, so no share below 1 can be kept."""
     text = PERCEPTRON_STEP_DECK.format(share="0.2").replace("x1: [-3, 3]", "x1: [1, 3]")
     assert not [p for p in template_problems(parse_deck(text, "d.yaml").cards[0]) if "unch" in p]
-    stuck = text.replace("x1: [1, 3]", "x1: [0, 0]").replace("x2: [-3, 3]", "x2: [0, 0]")
-    stuck = stuck.replace("w1: [-2, 2]", "w1: [1, 2]")
+    stuck = text.replace("x2: [-3, 3]", "x2: [1, 3]").replace("y: {choices: [1, -1]}", "y: [1, 1]")
+    stuck = stuck.replace("w1: [-2, 2]", "w1: [1, 2]").replace("w2: [-2, 2]", "w2: [1, 2]")
     assert [p for p in template_problems(parse_deck(stuck, "d.yaml").cards[0]) if "unch" in p] == [
         "quiz: all of 25 draws leave a given vector unchanged, so unchanged_share: 0.2 cannot "
         "be kept; choose ranges that reach both cases"
     ]
+
+
+def test_a_template_that_only_draws_degenerate_questions_is_reported_by_check() -> None:
+    """x = [0, 0] moves no w whatever the label (`quiz.ill_posed`): such a draw is never
+    asked, so a template that draws nothing else asks no typed question at all."""
+    text = PERCEPTRON_STEP_DECK.format(share="0.2")
+    stuck = text.replace("x1: [-3, 3]", "x1: [0, 0]").replace("x2: [-3, 3]", "x2: [0, 0]")
+    card = parse_deck(stuck, "d.yaml").cards[0]
+    assert template_problems(card) == [
+        "quiz: all 25 draws ask a degenerate question (x = [0, 0]: w + η·y·x is w whatever the "
+        "label); choose ranges that reach others"
+    ]
+    assert typed_question(card, random.Random(0)) is None  # self-graded
+    assert not template_problems(parse_deck(text, "d.yaml").cards[0])
 
 
 PERCEPTRON_STEP_DECK = """\
