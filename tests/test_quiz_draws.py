@@ -143,6 +143,23 @@ def mean_shift(v: Values) -> float:
     return r((sum(values) + float(v["outlier"])) / 6) - sum(values) / 5
 
 
+def central_difference(v: Values) -> float:
+    x, h = float(v["x"]), float(v["h"])
+    return (r((x + h) ** 3) - r((x - h) ** 3)) / (2 * h)  # each cube written down
+
+
+def squared_ratio(v: Values) -> float:
+    return r(float(v["error"]) / float(v["base"])) ** 2
+
+
+def product_of(factor: float, count: int) -> float:
+    """factor·factor·... `count` times, a product written down after each multiplication."""
+    product = 1.0
+    for _ in range(count):
+        product = r(product * factor)
+    return product
+
+
 LEARNERS: dict[str, Callable[[Values], float | list[float]]] = {
     "vgp-3": tanh_or_sigmoid_slope,
     "mlp-6": sigmoid,
@@ -155,6 +172,10 @@ LEARNERS: dict[str, Callable[[Values], float | list[float]]] = {
     "loss-ig2": objective,
     "backprop-24": relative_error,
     "robust-i8": mean_shift,
+    "backprop-39": central_difference,
+    "robust-i4": squared_ratio,
+    "vgp-1": lambda v: product_of(0.25, int(v["layers"])),
+    "vgp-10": lambda v: product_of(float(v["f"]), 10),
 }
 
 
