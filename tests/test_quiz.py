@@ -1676,6 +1676,29 @@ def test_a_template_states_the_convention_its_answer_rests_on(
             assert re.search(pattern, card.quiz.template), (card.id, pattern)
 
 
+def test_a_product_over_layers_asks_for_it_after_all_of_them(cards: dict[str, Card]) -> None:
+    """vgp-10 asked "Backpropagating through 10 layers, each multiplies the gradient by 0.9.
+    What factor has the gradient been multiplied by at the first layer?" and wanted 0.9¹⁰:
+    arriving at the first layer the gradient has passed the nine layers after it, so 0.9⁹ is
+    as good a reading. A template that multiplies one factor per layer asks for the product
+    after all of them, as many as it multiplies."""
+    products = [
+        c
+        for c in cards.values()
+        if c.quiz
+        and c.compute[c.quiz.answer].fn in ("chain_product", "vanishing_product")
+        and "layers" in c.quiz.template
+    ]
+    assert {c.id for c in products} >= {"vgp-1", "vgp-10"}
+    for card in products:
+        question = typed_question(card, random.Random(0))
+        assert question is not None and question.result is not None
+        args = question.result.args  # chain_product's factors, or vanishing_product's layers
+        count = len(args["factors"]) if isinstance(args.get("factors"), list) else args["layers"]
+        assert f"after all {count} layers?" in question.prompt, question.prompt
+        assert "first layer" not in question.prompt, question.prompt
+
+
 def test_a_perceptron_step_prompt_says_where_the_bias_is(cards: dict[str, Card]) -> None:
     """perceptron-8 and -9 said "bias folded into w" and then gave x = [−2, −1]: with the
     bias folded in, x carries a constant input 1 (perceptron-26's bias trick), so the prompt
