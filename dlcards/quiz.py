@@ -425,10 +425,13 @@ def _exact(values: object) -> list[Fraction]:
     return [decimal(v) for v in values]
 
 
+def _zeros(count: int) -> str:
+    return "[" + ", ".join(["0"] * count) + "]"
+
+
 def _step_on_origin(args: Mapping[str, object]) -> str | None:
-    if any(_exact(args["x"])):
-        return None
-    return "x = [0, 0]: w + η·y·x is w whatever the label"
+    x = _exact(args["x"])
+    return None if any(x) else f"x = {_zeros(len(x))}: w + η·y·x is w whatever the label"
 
 
 def _subgradient_at_a_kink(args: Mapping[str, object]) -> str | None:
@@ -436,7 +439,7 @@ def _subgradient_at_a_kink(args: Mapping[str, object]) -> str | None:
 
     w, x = _exact(args["w"]), _exact(args["x"])
     if not any(x):
-        return "x = [0, 0]: ∂L/∂w is [0, 0] on either side"
+        return f"x = {_zeros(len(x))}: ∂L/∂w is {_zeros(len(x))} on either side"
     b, y = args["b"], args["y"]
     assert isinstance(b, int | float) and isinstance(y, int | float)
     if sum((wi * xi for wi, xi in zip(w, x, strict=True)), decimal(b)) * decimal(y) == 0:

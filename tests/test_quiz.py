@@ -1992,6 +1992,31 @@ def test_a_template_that_only_draws_degenerate_questions_is_reported_by_check() 
     assert not template_problems(parse_deck(text, "d.yaml").cards[0])
 
 
+def test_a_degenerate_draw_is_named_in_its_dimension_and_in_the_decimals_shown() -> None:
+    """0.1 + 0.2 − 0.3 is 5.55 × 10⁻¹⁷ in floats: the point [1, 1] with w = [0.1, 0.2] and
+    b = −0.3 is on the boundary as the learner reads it, and so at the loss's kink."""
+    from dlcards.quiz import ill_posed
+
+    def said(fn: str, args: dict[str, object]) -> str | None:
+        return ill_posed(engine.run(fn, args))
+
+    step = {"w": [1, -1, 2], "x": [0, 0, 0], "y": 1, "eta": 0.5}
+    assert said("perceptron_update", step) == ("x = [0, 0, 0]: w + η·y·x is w whatever the label")
+    assert said("perceptron_update", {**step, "x": [0, 0, 1]}) is None
+    kink = {"w": [0.1, 0.2], "x": [1, 1], "b": -0.3, "y": -1}
+    assert said("perceptron_subgradient", kink) == (
+        "the point is on the boundary, the loss's kink: no one subgradient"
+    )
+    assert said("perceptron_subgradient", {**kink, "b": -0.4}) is None
+    assert said("perceptron_subgradient", {**kink, "x": [0, 0]}) == (
+        "x = [0, 0]: ∂L/∂w is [0, 0] on either side"
+    )
+    points = {"w": [1, 1, 1], "b": 0, "xs": [1, 2, 3, 0, 0, 0, 1, 2, 3], "ys": [1, -1, -1]}
+    assert said("perceptron_total_loss", points) == "a point twice in the dataset"
+    assert said("perceptron_total_loss", {**points, "xs": [1, 2, 3, 0, 0, 0, 3, 2, 1]}) is None
+    assert said("perceptron_loss", {"w": [1, 1], "b": 0, "x": [0, 0], "y": 1}) is None
+
+
 PERCEPTRON_STEP_DECK = """\
 topic: t
 title: T
