@@ -52,14 +52,17 @@ def day_by_clock(store: Store, now: datetime | None = None) -> date:
     hour, moved forward to the log's newest day when that is up to AHEAD_DAYS ahead: studied
     in Tokyo and opened in Hawaii, the reviews already given are not in the future, their
     cards are not due again, and a new grade is not logged before them. Anki's day never goes
-    back either. A study session asks it again before each card (the day may change under
-    it)."""
+    back either. Further ahead, the clock was set back (it was wrong, or typed wrong): the
+    local day stays, and the store reads the reviews logged after it as past
+    (`Reports.take_clock_day`). A study session asks it again before each card (the day may
+    change under it)."""
     from dlcards.days import local_study_day
 
     day = local_study_day(store.settings().day_starts_at, now)  # the collection's own hour
     newest = store.newest_review_day()
     if newest is not None and 0 < (newest - day).days <= AHEAD_DAYS:
-        return newest
+        day = newest
+    store.take_clock_day(day)  # reviews logged after it are past (a clock set back), not future
     return day
 
 

@@ -573,7 +573,9 @@ class Store(Reports, Merging):
         the first review after the reset; the card's reset point may come after `day`). None
         when no review is logged on a later day: the card is as it is now. (A reset between
         `day` and that review reads as new here as there: the log keeps when the last reset
-        was, not the ones before.)"""
+        was, not the ones before.) None as of the clock's day (`Reports.take_clock_day`)."""
+        if not self.has_later(day):
+            return None
         rows = self._call(lambda: self.conn.execute(_AS_OF, (card_id,)).fetchall())
         after = day.isoformat()
         history: list[LogEntry] = []

@@ -319,11 +319,27 @@ class Reports(Connection):
         """Called before a search reads the study state as of a past day, scheduler `table`'s
         (`Store` writes the log's FSRS states again first when they may be stale)."""
 
+    clock_day: date | None = None
+    """The study day by the clock, once a command took it (`take_clock_day`)."""
+
+    def take_clock_day(self, day: date) -> None:
+        """Take `day` as the study day the clock gives now (`commands.common.day_by_clock`):
+        a review logged on a later day was given on a clock set ahead, since set back (a wrong
+        clock fixed, a date typed wrong), and has happened. Reads as of that day or a later
+        one are then of the cards as they are, as Anki reads them (its cards keep the due
+        dates those reviews gave): a card reviewed then is neither new again nor due by an
+        older due date, which a grade could only log as a re-drill (`grading.decide`). A day
+        given (`--today`) is a day of the past read as it was, and takes none."""
+        self.clock_day = day
+
     def has_later(self, day: date) -> bool:
-        """Whether any review is logged on a day after `day` (one search of the day index):
-        only then does a count as of `day` need the log's `_before` columns."""
+        """Whether any review is logged on a day after `day` (one search of the day index)
+        that had not happened then: only then does a count as of `day` need the log's
+        `_before` columns. None has as of the clock's day or later (`take_clock_day`)."""
         from dlcards.store.count import HAS_LATER_SQL
 
+        if self.clock_day is not None and day >= self.clock_day:
+            return False
         row = self._call(lambda: self.conn.execute(HAS_LATER_SQL, (day.isoformat(),)).fetchone())
         return bool(row[0])
 

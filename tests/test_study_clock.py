@@ -1,0 +1,106 @@
+"""Study with a clock that moves backwards: a wrong clock fixed, a time zone west, the end of
+daylight saving time. The clock is fixed by the test (`dlcards.days.local_study_day` for the
+commands' study day, `commands.study.clock` for a session's moments)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from dlcards.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def set_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """Set the system clock (local time) as dlcards reads it, for every command after."""
+    import dlcards.commands.study as study_cmd
+    from dlcards import days
+
+    moment = [datetime(2026, 11, 20, 10, 0)]
+    real = days.local_study_day
+
+    def local_study_day(starts_at: int = 4, now: datetime | None = None) -> date:
+        return real(starts_at, now or moment[0])
+
+    monkeypatch.setattr(days, "local_study_day", local_study_day)
+    monkeypatch.setattr(study_cmd, "clock", lambda: moment[0].astimezone())
+
+    def set_to(when: datetime) -> None:
+        moment[0] = when
+
+    return set_to
+
+
+def study(script: list[str], *args: str) -> str:
+    result = runner.invoke(app, ["study", *args], input="\n".join(script) + "\n")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def cli_json(*args: str) -> Any:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def log() -> list[tuple[str, str, str]]:
+    from dlcards.store import Store
+
+    with Store.open() as store:
+        rows = store.query("SELECT card_id, day, kind FROM reviews ORDER BY id")
+    return [(str(c), str(d), str(k)) for c, d, k in rows]
+
+
+def test_cards_reviewed_on_a_clock_set_ahead_are_not_new_nor_due_once_it_is_set_back(
+    set_clock: Callable[[datetime], None],
+) -> None:
+    """A clock two weeks ahead (wrong), then set right: the reviews it dated are past, not
+    future. Read as of the fixed day, the cards they reviewed were new or due by their older
+    due date: the session showed them, counted a new one as new, and logged its grade as a
+    re-drill that changed nothing. As in Anki, the cards are read as they are: due on the dates
+    those reviews gave, and the cards really due are scheduled."""
+    set_clock(datetime(2026, 11, 20, 10, 0))
+    study(["", "4", "", "4", "q"], "--new", "2", "--topic", "perceptron")  # due 11-21
+    set_clock(datetime(2026, 12, 10, 10, 0))  # two weeks ahead: more than a time zone
+    # perceptron-1 reviewed (due 12-16), perceptron-2 skipped, perceptron-3 learnt (due 12-11)
+    study(["", "4", "s", "", "4", "q"], "--new", "1", "--topic", "perceptron")
+    set_clock(datetime(2026, 11, 28, 10, 0))  # set right
+    due = cli_json("due")
+    assert due["today"] == "2026-11-28"  # the local day: 12 days is no time zone
+    perceptron = next(t for t in due["topics"] if t["topic"] == "perceptron")
+    assert due["due"] == perceptron["due"] == 1  # perceptron-2 alone
+    assert cli_json("show", "perceptron-1")["state"]["due"] == "2026-12-16"
+    assert cli_json("show", "perceptron-3")["state"]["status"] != "new"
+    out = study(["", "4", "q"], "--new", "0", "--topic", "perceptron")
+    assert "card 1 of 1" in out and "perceptron-2" in out
+    assert "perceptron-1" not in out
+    assert log()[-1] == ("perceptron-2", "2026-11-28", "scheduled")
+    assert cli_json("show", "perceptron-2")["state"]["due"] == "2026-12-04"  # 6 days on
+    new = study(["", "4", "q"], "--new", "1", "--topic", "perceptron")
+    assert "perceptron-4" in new and "perceptron-3" not in new  # the next new card
+    assert log()[-1] == ("perceptron-4", "2026-11-28", "scheduled")
+    # a given day is a day of the past read as it was: on 11-27, both were due since 11-21
+    assert cli_json("due", "--today", "2026-11-27")["due"] == 2
+    assert runner.invoke(app, ["doctor", "--check"]).exit_code == 0
+
+
+def test_a_clock_set_back_within_a_day_keeps_the_days_grades_on_it(
+    set_clock: Callable[[datetime], None],
+) -> None:
+    """Daylight saving time ends, or a flight goes west, just after the day's start hour: the
+    clock's day goes back to yesterday. The day stays the log's (`AHEAD_DAYS`), so the card
+    graded a minute ago is not due again, and a second grade of it is a re-drill."""
+    set_clock(datetime(2026, 11, 20, 4, 30))
+    study(["", "4", "q"], "--new", "1", "--topic", "perceptron")
+    set_clock(datetime(2026, 11, 20, 3, 45))  # the hour back: before 4, yesterday's day
+    assert cli_json("due")["today"] == "2026-11-20"
+    out = study(["", "4", "q"], "--new", "2", "--topic", "perceptron")
+    assert "perceptron-1" not in out and "perceptron-2" in out
+    assert [d for _, d, _ in log()] == ["2026-11-20", "2026-11-20"]
