@@ -5,14 +5,20 @@ commands' study day, `commands.study.clock` for a session's moments)."""
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dlcards.cli import app
+from dlcards.memory import Memory
 
 runner = CliRunner()
 
@@ -104,3 +110,77 @@ def test_a_clock_set_back_within_a_day_keeps_the_days_grades_on_it(
     out = study(["", "4", "q"], "--new", "2", "--topic", "perceptron")
     assert "perceptron-1" not in out and "perceptron-2" in out
     assert [d for _, d, _ in log()] == ["2026-11-20", "2026-11-20"]
+
+
+CARDS = ("a", "b", "c")
+START = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+moves = st.lists(
+    st.tuples(
+        # the clock's move before the grade, in hours: mostly small steps either way (a
+        # session, the next day, a time zone), sometimes weeks (a wrong clock, set right)
+        st.one_of(st.integers(-30, 60), st.integers(-24 * 30, 24 * 30)),
+        st.sampled_from(CARDS),
+        st.integers(0, 5),
+        st.booleans(),  # a re-drill the session asked for
+    ),
+    max_size=14,
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=moves, starts_at=st.sampled_from([0, 4]))
+def test_a_clock_moving_either_way_keeps_the_log_the_cards_truth(
+    tmp_path: Path, steps: list[tuple[int, str, int, bool]], starts_at: int
+) -> None:
+    """Grades at moments a clock moving forward and backward gives, each on the study day it
+    gives (`day_by_clock`). After every grade: each is logged once; every card's stored memory
+    is the replay of its log in the log's order, and every row's kind is the one deciding the
+    log again gives (what an undo or a merge decides it with); and a card the day's queue
+    offers (due, or new) is scheduled when graded, never a re-drill that changes nothing."""
+    from dlcards.commands.common import day_by_clock
+    from dlcards.deck import Card
+    from dlcards.grading import LeechRule, decide, redecide
+    from dlcards.scheduling import Schedule
+    from dlcards.sm2 import Grade
+    from dlcards.store import Store
+
+    with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
+        store = Store.open(Path(folder) / "p.db")
+        try:
+            store.sync([Card(id=c, topic="t", question="q", answer="a") for c in CARDS], "s", START)
+            store.set_setting("day_starts_at", str(starts_at))
+            schedule = Schedule.from_settings(store.settings())
+            now = START
+            for n, (hours, card_id, g, asked) in enumerate(steps, 1):
+                now += timedelta(hours=hours)
+                day = day_by_clock(store, now)
+                offered = set(store.due_ids(day, schedule.name)) | set(
+                    store.new_ids(schedule.name, as_of=day)
+                )
+                kind = store.grade(
+                    card_id,
+                    lambda m, s, g=g, d=day, a=asked: decide(m, Grade(g), d, schedule, a),
+                    now,
+                    asked=asked,
+                ).kind
+                if card_id in offered and not asked:
+                    assert kind == "scheduled", (card_id, day, n)
+                assert store.query("SELECT count(*) FROM reviews")[0][0] == n
+                for cid in CARDS:
+                    rows = store.query(
+                        "SELECT day, grade, asked, kind FROM reviews r WHERE card_id = ? "
+                        "ORDER BY r.at, r.id",
+                        (cid,),
+                    )
+                    log = [
+                        SimpleNamespace(day=date.fromisoformat(d), grade=gr, redrill=bool(a))
+                        for d, gr, a, _ in rows
+                    ]
+                    again = redecide(log, schedule, Memory(), LeechRule())
+                    assert [o.kind for o in again] == [k for *_, k in rows], cid
+                    replayed = schedule.replay([(e.day, e.grade) for e in store.history(cid)])
+                    assert store.memory(cid) == replayed, cid
+                    if again:
+                        assert again[-1].after == store.memory(cid), cid
+        finally:
+            store.close()
