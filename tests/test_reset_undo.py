@@ -225,6 +225,24 @@ def test_a_line_cut_short_is_skipped_and_the_next_one_starts_on_its_own_line(
     assert list(resets.records(db)) == [two, one]
 
 
+@pytest.mark.no_files
+def test_a_record_keeps_the_last_action_id_and_one_without_it_is_placed_by_its_time() -> None:
+    """A reset keeps the last learner action's id, which places it among the actions made
+    with the same last review id whatever the clock said; a line an older dlcards wrote has
+    none (its checksum still holds) and is placed by its time, as before."""
+    cards = (resets.CardBefore("a", None, None, 1, (250,), None, 9, 5),)
+    kept = resets.ResetRecord(10**18, 5, cards, 7)
+    assert resets.decode(resets.encode(kept)) == kept
+    assert b'"actions":7' in resets.encode(kept)
+    assert kept.made_after(7, 5, 2 * 10**18)  # action 7 came before it, on a later clock
+    assert not kept.made_after(8, 5, 1)  # action 8 came after it, on an earlier clock
+    assert kept.made_after(99, 4, 2 * 10**18) and not kept.made_after(1, 6, 1)  # the log first
+    old = resets.ResetRecord(10**18, 5, cards)
+    line = resets.encode(old)
+    assert b"actions" not in line and resets.decode(line) == old
+    assert old.made_after(8, 5, 10**18 - 1) and not old.made_after(1, 5, 10**18 + 1)
+
+
 def test_the_record_keeps_its_newest_lines_within_its_size(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

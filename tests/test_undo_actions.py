@@ -325,3 +325,34 @@ def test_an_action_made_after_undo_picked_its_newest_is_taken_back_first() -> No
         assert store.suspensions(["perceptron-1"])["perceptron-1"].suspended
     assert run("undo").startswith("took back the suspension of perceptron-2")
     assert run("undo").startswith("took back the suspension of perceptron-1")
+
+
+def test_an_action_after_a_reset_on_a_clock_set_back_is_still_the_newer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A reset, the clock set back an hour (daylight saving time ends, a wrong clock set
+    right), then a `suspend`: with no grade between them, `undo` placed the two by the clock's
+    times, took back the reset first and left the suspension made after it. They are placed
+    in the order they were made, as after the clock went back with an unleech before a
+    reset."""
+    grade_in_study("perceptron-1", 4, date(2026, 11, 26))
+    graded = rows()
+    clock = [time.time_ns()]
+    monkeypatch.setattr(time, "time_ns", lambda: clock[0])
+    run("reset", "perceptron-1", "--yes")
+    reset = rows()
+    clock[0] -= 3_600 * 10**9
+    run("suspend", "mlp-1")
+    assert run("undo").startswith("took back the suspension of mlp-1")
+    assert rows() == reset
+    assert run("undo").startswith("undid the reset of perceptron-1")
+    assert rows() == graded
+    # and the other way: an unleech, the clock set back, then a reset: the reset first
+    run("config", "leech_threshold", "1")
+    grade_in_study("perceptron-2", 5, date(2026, 11, 26))
+    grade_in_study("perceptron-2", 0, date(2026, 11, 27))  # a lapse: a leech
+    run("unleech", "perceptron-2")
+    unleeched = rows()
+    clock[0] -= 3_600 * 10**9
+    run("reset", "perceptron-2", "--yes")
+    assert run("undo").startswith("undid the reset of perceptron-2")
+    assert rows() == unleeched
+    assert run("undo").startswith("took back the unleech of perceptron-2")

@@ -268,8 +268,7 @@ def _undo_newest(path: Path) -> None:
             if action is not None and action.seq < after:
                 action = None  # made before that grade
             if action is not None and newer is not None:
-                made = newer[0]
-                if (made.seq, made.made_ns) > (action.seq, action.made_ns):
+                if newer[0].made_after(action.id, action.seq, action.made_ns):
                     action = None
             if action is not None:
                 done = _undo_action(store, action, today)

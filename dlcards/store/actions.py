@@ -37,6 +37,9 @@ KEEP = 10_000
 """The table keeps its newest rows up to this many (an undo goes back so far at most)."""
 
 _SEQ = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'reviews'"
+LAST_ID = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'learner_actions'"
+"""The last id given to an action (ids are never reused): what a reset keeps to be placed
+among them (`resets.ResetRecord.actions`)."""
 
 
 class CardChange(NamedTuple):

@@ -1826,6 +1826,7 @@ class Store(Reports, Merging):
             if not studied:
                 return 0
             seq = int(c.execute(_REVIEWS_SEQ).fetchone()[0])
+            acted = int(c.execute(actions.LAST_ID).fetchone()[0])
             found = _reset_rows(c, studied)
             new_memories(c, studied)
             c.executemany(
@@ -1842,6 +1843,7 @@ class Store(Reports, Merging):
                     resets.CardBefore(cid, at, after, leech, sm2, fsrs, *marks[cid])
                     for cid, at, after, leech, sm2, fsrs in (found[cid] for cid in studied)
                 ),
+                acted,
             )
             try:
                 resets.record(self.path, made)

@@ -54,11 +54,26 @@ class CardBefore:
 @dataclass(frozen=True)
 class ResetRecord:
     """One reset: when it was made (ns since the epoch), the log's last id then (`seq`: a
-    grade logged under a higher id came after it), and its cards as it found them."""
+    grade logged under a higher id came after it), its cards as it found them, and the last
+    id given to a learner action then (`actions`, `store.actions`: one under a higher id came
+    after it; None in a record of an older dlcards, which kept none)."""
 
     made_ns: int
     seq: int
     cards: tuple[CardBefore, ...]
+    actions: int | None = None
+
+    def made_after(self, action_id: int, action_seq: int, action_ns: int) -> bool:
+        """Whether this reset was made after the learner action `action_id` (made with the
+        log's last id `action_seq`, at `action_ns`): by the ids each was made after, in the
+        order they were written, whatever the clock said. The clock, set back between them,
+        made the reset the newer and `undo` took it back before the action made after it;
+        only a record of an older dlcards (no `actions`) is still placed by its time."""
+        if self.seq != action_seq:
+            return self.seq > action_seq
+        if self.actions is not None:
+            return self.actions >= action_id
+        return self.made_ns > action_ns
 
 
 def resets_path(db: Path) -> Path:
@@ -68,9 +83,11 @@ def resets_path(db: Path) -> Path:
 
 
 def _body(record: ResetRecord) -> dict[str, Any]:
+    actions = {} if record.actions is None else {"actions": record.actions}
     return {
         "made_ns": record.made_ns,
         "seq": record.seq,
+        **actions,
         "cards": [
             [
                 c.card_id,
@@ -136,10 +153,10 @@ def decode(line: bytes) -> ResetRecord | None:
                     new_after,
                 )
             )
-        made, seq = doc["made_ns"], doc["seq"]
-        if type(made) is not int or type(seq) is not int:
+        made, seq, actions = doc["made_ns"], doc["seq"], doc.get("actions")
+        if type(made) is not int or type(seq) is not int or not _int_or_none(actions):
             return None
-        return ResetRecord(made, seq, tuple(cards))
+        return ResetRecord(made, seq, tuple(cards), actions)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
