@@ -1,6 +1,5 @@
-"""Study with a clock that moves backwards: a wrong clock fixed, a time zone west, the end of
-daylight saving time. The clock is fixed by the test (`dlcards.days.local_study_day` for the
-commands' study day, `commands.study.clock` for a session's moments)."""
+"""Study with a clock that moves backwards: a wrong clock set right, a time zone west. The
+clock is the test's (`commands.common.clock`, which `study` and `day_by_clock` read)."""
 
 from __future__ import annotations
 
@@ -25,21 +24,17 @@ runner = CliRunner()
 
 @pytest.fixture
 def set_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """Set the system clock (local time) as dlcards reads it, for every command after."""
+    """Set the system clock as dlcards reads it, for every command after: a naive moment is
+    in the machine's zone, an aware one in its own (the zone the machine is then in)."""
+    import dlcards.commands.common as common
     import dlcards.commands.study as study_cmd
-    from dlcards import days
 
-    moment = [datetime(2026, 11, 20, 10, 0)]
-    real = days.local_study_day
-
-    def local_study_day(starts_at: int = 4, now: datetime | None = None) -> date:
-        return real(starts_at, now or moment[0])
-
-    monkeypatch.setattr(days, "local_study_day", local_study_day)
-    monkeypatch.setattr(study_cmd, "clock", lambda: moment[0].astimezone())
+    moment = [datetime(2026, 11, 20, 10, 0).astimezone()]
+    monkeypatch.setattr(common, "clock", lambda: moment[0])
+    monkeypatch.setattr(study_cmd, "clock", lambda: moment[0])
 
     def set_to(when: datetime) -> None:
-        moment[0] = when
+        moment[0] = when if when.tzinfo is not None else when.astimezone()
 
     return set_to
 
@@ -97,19 +92,55 @@ def test_cards_reviewed_on_a_clock_set_ahead_are_not_new_nor_due_once_it_is_set_
     assert runner.invoke(app, ["doctor", "--check"]).exit_code == 0
 
 
-def test_a_clock_set_back_within_a_day_keeps_the_days_grades_on_it(
+def test_a_flight_west_keeps_the_study_day_of_the_reviews_just_given(
     set_clock: Callable[[datetime], None],
 ) -> None:
-    """Daylight saving time ends, or a flight goes west, just after the day's start hour: the
-    clock's day goes back to yesterday. The day stays the log's (`AHEAD_DAYS`), so the card
-    graded a minute ago is not due again, and a second grade of it is a re-drill."""
-    set_clock(datetime(2026, 11, 20, 4, 30))
-    study(["", "4", "q"], "--new", "1", "--topic", "perceptron")
-    set_clock(datetime(2026, 11, 20, 3, 45))  # the hour back: before 4, yesterday's day
-    assert cli_json("due")["today"] == "2026-11-20"
+    """Studied in Tokyo in the morning, opened in Honolulu three hours later: the local date
+    there is the day before. A zone moves the date, not the moment (the reviews were given
+    before now): the day stays theirs, the cards just graded are not due again, and the day's
+    new cards count them."""
+    from zoneinfo import ZoneInfo
+
+    tokyo = datetime(2026, 11, 21, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    set_clock(tokyo)
+    study(["", "4", "q"], "--new", "2", "--topic", "perceptron")
+    set_clock((tokyo + timedelta(hours=3)).astimezone(ZoneInfo("Pacific/Honolulu")))
+    due = cli_json("due")
+    assert due["today"] == "2026-11-21" and due["new_today"] == 19  # one of 20 taken
     out = study(["", "4", "q"], "--new", "2", "--topic", "perceptron")
     assert "perceptron-1" not in out and "perceptron-2" in out
-    assert [d for _, d, _ in log()] == ["2026-11-20", "2026-11-20"]
+    assert [d for _, d, _ in log()] == ["2026-11-21", "2026-11-21"]
+
+
+def test_a_clock_set_back_gives_the_local_day_even_near_the_day_it_said(
+    set_clock: Callable[[datetime], None],
+) -> None:
+    """A clock set back (it was ahead): the reviews it dated are after now by the clock
+    itself, which no zone does. The local day is today, as in Anki, also when the day the
+    wrong clock said comes within two days: kept at the log's day then, the study day jumped
+    two days ahead ten days later (cards shown two days early, three days' new cards in
+    one). Set back by 45 minutes across the day's start, it is the day before for those 45
+    minutes: the card graded is not due again, and the next grade, of another card, is
+    that day's."""
+    set_clock(datetime(2026, 12, 10, 10, 0))  # two weeks ahead
+    study(["", "4", "q"], "--new", "1", "--topic", "perceptron")  # due 12-11
+    set_clock(datetime(2026, 11, 26, 10, 0))  # set right
+    assert cli_json("due")["today"] == "2026-11-26"
+    set_clock(datetime(2026, 12, 8, 10, 0))  # 12 days on: 2 days before the day it said
+    due = cli_json("due")
+    assert due["today"] == "2026-12-08" and due["new_today"] == 20  # none introduced today
+    assert cli_json("show", "perceptron-1")["state"]["due"] == "2026-12-11"
+    set_clock(datetime(2026, 12, 12, 4, 30))
+    study(["", "4", "q"], "--new", "1", "--topic", "perceptron")  # perceptron-1, due 12-11
+    set_clock(datetime(2026, 12, 12, 3, 45))  # 45 minutes back: before 4, the day before
+    assert cli_json("due")["today"] == "2026-12-11"
+    out = study(["", "4", "q"], "--new", "1", "--topic", "perceptron")
+    assert "perceptron-1" not in out and "perceptron-2" in out
+    assert log()[1:] == [
+        ("perceptron-1", "2026-12-12", "scheduled"),
+        ("perceptron-2", "2026-12-11", "scheduled"),
+    ]
+    assert runner.invoke(app, ["doctor", "--check"]).exit_code == 0
 
 
 CARDS = ("a", "b", "c")

@@ -52,16 +52,22 @@ def day_by_clock(store: Store, now: datetime | None = None) -> date:
     hour, moved forward to the log's newest day when that is up to AHEAD_DAYS ahead: studied
     in Tokyo and opened in Hawaii, the reviews already given are not in the future, their
     cards are not due again, and a new grade is not logged before them. Anki's day never goes
-    back either. Further ahead, the clock was set back (it was wrong, or typed wrong): the
-    local day stays, and the store reads the reviews logged after it as past
+    back either. A zone moves the date, not the moment: the newest review was given before
+    now. When the clock says it was given later, the clock was set back (it was ahead, and was
+    set right), and the local day is today, as in Anki: kept at the log's day, the day of a
+    clock two weeks ahead set right jumped two days ahead ten days later. Further ahead too,
+    the local day stays. The store then reads the reviews logged after it as past
     (`Reports.take_clock_day`). A study session asks it again before each card (the day may
     change under it)."""
     from dlcards.days import local_study_day
 
-    day = local_study_day(store.settings().day_starts_at, now)  # the collection's own hour
+    moment = now or clock()
+    day = local_study_day(store.settings().day_starts_at, moment)  # the collection's own hour
     newest = store.newest_review_day()
     if newest is not None and 0 < (newest - day).days <= AHEAD_DAYS:
-        day = newest
+        given = store.newest_moment_on(newest)
+        if given is None or given <= moment.timestamp() * 1000:
+            day = newest  # a time zone west: the reviews' moments are past, their day is ours
     store.take_clock_day(day)  # reviews logged after it are past (a clock set back), not future
     return day
 

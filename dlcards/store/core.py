@@ -1152,6 +1152,17 @@ class Store(Reports, Merging):
         row = self.conn.execute("SELECT max(day) FROM review_days").fetchone()
         return day_of(row[0], "", "review_days.day") if row and row[0] else None
 
+    def newest_moment_on(self, day: date) -> int | None:
+        """When the newest review logged on study day `day` was given (its `at`, ms since the
+        epoch; one walk of that day's index entries); None when none is."""
+        row = self._call(
+            lambda: self.conn.execute(
+                "SELECT max(at) FROM reviews WHERE day = ? AND typeof(at) = 'integer'",
+                (day.isoformat(),),
+            ).fetchone()
+        )
+        return int(row[0]) if row and row[0] is not None else None
+
     def last_study_grade(self) -> tuple[int, str, int, str, str] | None:
         """The newest grade given in `dlcards study` (any terminal; not one imported from
         Anki): its log id, card, grade, time and study day; None when there is none."""
