@@ -79,6 +79,8 @@ def test_cards_reviewed_on_a_clock_set_ahead_are_not_new_nor_due_once_it_is_set_
     assert due["due"] == perceptron["due"] == 1  # perceptron-2 alone
     assert cli_json("show", "perceptron-1")["state"]["due"] == "2026-12-16"
     assert cli_json("show", "perceptron-3")["state"]["status"] != "new"
+    assert cli_json("stats")["reviews"]["total"] == len(log()) == 4  # those of 12-10 too
+    assert cli_json("stats", "--today", "2026-11-28")["reviews"]["total"] == 2  # not yet then
     out = study(["", "4", "q"], "--new", "0", "--topic", "perceptron")
     assert "card 1 of 1" in out and "perceptron-2" in out
     assert "perceptron-1" not in out

@@ -443,9 +443,12 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
                 tally_of,
             )
 
-            week, month, ever = store.review_counts(
-                day, day - timedelta(days=6), day - timedelta(days=29), date.min
+            week, month = store.review_counts(
+                day, day - timedelta(days=6), day - timedelta(days=29)
             )
+            # every review given so far: those a clock set ahead dated after the clock's day
+            # too (they are past, `Reports.take_clock_day`); a past day given, up to it
+            (ever,) = store.review_counts(day if store.has_later(day) else date.max, date.min)
             streak = streak_of(store.study_days_newest(day), day)  # read up to its first gap
             scheduler = schedule.name
             store.check_due_dates(scheduler)  # the tally would count a damaged due as another day
