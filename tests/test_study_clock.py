@@ -11,6 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import helpers as h
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -155,18 +156,20 @@ moves = st.lists(
         st.sampled_from(CARDS),
         st.integers(0, 5),
         st.booleans(),  # a re-drill the session asked for
+        st.integers(0, 3),  # 0: the grade is taken back at once (`u`)
     ),
     max_size=14,
 )
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=moves, starts_at=st.sampled_from([0, 4]))
+@given(steps=moves, starts_at=st.sampled_from([0, 4]), scheduler=st.sampled_from(["sm2", "fsrs"]))
 def test_a_clock_moving_either_way_keeps_the_log_the_cards_truth(
-    tmp_path: Path, steps: list[tuple[int, str, int, bool]], starts_at: int
+    tmp_path: Path, steps: list[tuple[int, str, int, bool, int]], starts_at: int, scheduler: str
 ) -> None:
     """Grades at moments a clock moving forward and backward gives, each on the study day it
-    gives (`day_by_clock`). After every grade: each is logged once; every card's stored memory
+    gives (`day_by_clock`), some taken back at once (`undo`), under either scheduler. After
+    every one: each grade kept is logged once, and none taken back; every card's stored memory
     is the replay of its log in the log's order, and every row's kind is the one deciding the
     log again gives (what an undo or a merge decides it with); and a card the day's queue
     offers (due, or new) is scheduled when graded, never a re-drill that changes nothing."""
@@ -182,23 +185,28 @@ def test_a_clock_moving_either_way_keeps_the_log_the_cards_truth(
         try:
             store.sync([Card(id=c, topic="t", question="q", answer="a") for c in CARDS], "s", START)
             store.set_setting("day_starts_at", str(starts_at))
+            h.set_scheduler(store, scheduler)
             schedule = Schedule.from_settings(store.settings())
-            now = START
-            for n, (hours, card_id, g, asked) in enumerate(steps, 1):
+            now, kept = START, 0
+            for hours, card_id, g, asked, undo in steps:
                 now += timedelta(hours=hours)
                 day = day_by_clock(store, now)
                 offered = set(store.due_ids(day, schedule.name)) | set(
                     store.new_ids(schedule.name, as_of=day)
                 )
-                kind = store.grade(
+                row = store.grade(
                     card_id,
                     lambda m, s, g=g, d=day, a=asked: decide(m, Grade(g), d, schedule, a),
                     now,
                     asked=asked,
-                ).kind
+                )
                 if card_id in offered and not asked:
-                    assert kind == "scheduled", (card_id, day, n)
-                assert store.query("SELECT count(*) FROM reviews")[0][0] == n
+                    assert row.kind == "scheduled", (card_id, day)
+                kept += 1
+                if undo == 0:
+                    assert h.undo(store, row.id) is not None
+                    kept -= 1
+                assert store.query("SELECT count(*) FROM reviews")[0][0] == kept
                 for cid in CARDS:
                     rows = store.query(
                         "SELECT day, grade, asked, kind FROM reviews r WHERE card_id = ? "
