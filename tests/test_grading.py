@@ -410,3 +410,37 @@ def test_a_redrill_whose_failed_grade_was_undone_elsewhere_is_the_days_grade(
     again = session.grade(Grade(4))
     assert again.kind == "scheduled" and a.memory("x") == SM2.replay([(D, 4)])
     assert a.memory("x") == replayed(a, "x")
+
+
+@pytest.mark.no_files
+@given(
+    grades=st.lists(st.sampled_from(list(Grade)), min_size=1, max_size=6),
+    last=st.sampled_from(list(Grade)),
+    back=st.integers(1, 400),
+)
+def test_a_review_dated_before_the_last_one_counts_as_the_same_day(
+    grades: list[Grade], last: Grade, back: int
+) -> None:
+    """Days elapsed below zero (a review dated before the card's last one: what a clock set
+    back would give) count as zero, as Anki takes a negative elapsed time: each scheduler's
+    numbers are those of a second review on the day of the last one (not a negative interval
+    in the FSRS forgetting curve nor SM-2's early-review rule), and `decide` logs such a grade
+    as a re-drill that changes nothing."""
+    for schedule in (SM2, FSRS):
+        memory = Memory(fsrs=schedule.start().fsrs)
+        day = D
+        for g in grades:
+            memory = schedule.review(memory, g, day)
+            day += timedelta(days=schedule.interval(memory))
+        reviewed = memory.sm2.last_review
+        assert reviewed is not None
+        same = schedule.review(memory, last, reviewed)
+        earlier = schedule.review(memory, last, reviewed - timedelta(days=back))
+        shift = timedelta(days=back)
+        assert same.sm2.due is not None
+        assert earlier.sm2 == same.sm2._replace(
+            due=same.sm2.due - shift, last_review=reviewed - shift
+        )
+        assert earlier.fsrs.stability == same.fsrs.stability
+        assert earlier.fsrs.difficulty == same.fsrs.difficulty
+        assert decide(memory, last, reviewed - shift, schedule).kind == "redrill"

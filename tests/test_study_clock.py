@@ -225,3 +225,22 @@ def test_a_clock_moving_either_way_keeps_the_log_the_cards_truth(
                         assert again[-1].after == store.memory(cid), cid
         finally:
             store.close()
+
+
+def test_a_session_whose_clock_goes_back_past_the_days_start_keeps_its_day(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A session started at 04:10 whose clock goes back ten minutes at every read (a clock
+    set right under it): the clock's day becomes the one before, which no grade of the
+    session is moved to. Only a later day ends a session (`rolled_over`); every grade is
+    logged on the day the session started, and scheduled."""
+    import dlcards.commands.common as common
+    import dlcards.commands.study as study_cmd
+
+    start = datetime(2026, 11, 20, 4, 10).astimezone()
+    moments = (start - timedelta(minutes=10 * m) for m in range(10_000))
+    monkeypatch.setattr(study_cmd, "clock", lambda: next(moments))
+    monkeypatch.setattr(common, "clock", lambda: next(moments))
+    out = study(["", "4"] * 4, "--new", "4", "--topic", "perceptron")
+    assert "study day changed" not in out and "4 grades saved" in out
+    assert log() == [(f"perceptron-{n}", "2026-11-20", "scheduled") for n in range(1, 5)]
