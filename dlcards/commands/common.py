@@ -51,12 +51,12 @@ def day_by_clock(store: Store, now: datetime | None = None) -> date:
     """The local study day at `now` (default: the clock) by the collection's `day_starts_at`
     hour, moved forward to the log's newest day when that is up to AHEAD_DAYS ahead: studied
     in Tokyo and opened in Hawaii, the reviews already given are not in the future, their
-    cards are not due again, and a new grade is not logged before them. Anki's day never goes
-    back either. A zone moves the date, not the moment: the newest review was given before
-    now. When the clock says it was given later, the clock was set back (it was ahead, and was
-    set right), and the local day is today, as in Anki: kept at the log's day, the day of a
-    clock two weeks ahead set right jumped two days ahead ten days later. Further ahead too,
-    the local day stays. The store then reads the reviews logged after it as past
+    cards are not due again, and a new grade is not logged before them. A zone moves the
+    date, not the moment: the newest review was given before now. When the clock says it was
+    given later, the clock was set back (it was ahead, and was set right), and the local day
+    is today, as Anki's day follows the clock: kept at the log's day, the day of a clock two
+    weeks ahead set right jumped two days ahead ten days later. Further ahead too, the local
+    day stays. The store then reads the reviews logged after it as past
     (`Reports.take_clock_day`). A study session asks it again before each card (the day may
     change under it)."""
     from dlcards.days import local_study_day
