@@ -59,9 +59,11 @@ def echo(line: str, style: str = "", label_style: str = "", console: Console | N
     `console`: the one a screen draws on (a study session's), else stdout's."""
     from rich.text import Text
 
+    from dlcards.errors import typed_as_bytes
     from dlcards.stdio import LABELS, hanging
 
-    line = line.translate(CONTROL_ESCAPES)  # a path's newline or ESC: shown, never obeyed
+    # a path's newline or ESC: shown, never obeyed; its é under LC_ALL=C: as typed, not e
+    line = typed_as_bytes(line.translate(CONTROL_ESCAPES))
     console = console or out()
     for n, piece in enumerate(hanging(line, console.width) if console.is_terminal else [line]):
         text = Text(piece, style=style)
@@ -342,12 +344,18 @@ def escaped(text: str) -> str:
     bytes that were not UTF-8 (decoded by Python as lone surrogates) as `\\xff`; a word
     longer than `errors.LONG_WORD` by its start, its end and its length (`one_line`), as an
     error line shows it: `search` of a 100,000-character word that matched nothing printed
-    all of it back."""
+    all of it back. A character the terminal cannot show (`LC_ALL=C`: é) as the bytes it was
+    typed as (`errors.as_bytes`), as `quoted` shows it."""
+    from dlcards.errors import as_bytes, unshown_test
+
+    unshown = None if text.isascii() else unshown_test()
     parts = []
     for ch in text:
         code = ord(ch)
         if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
             parts.append(f"\\x{code - 0xDC00:02x}")
+        elif code > 0x7F and unshown and ch.isprintable() and unshown(ch):
+            parts.append(as_bytes(ch))  # under LC_ALL=C: as typed, not spelled (é as e)
         elif ch.isprintable():
             parts.append(ch)
         else:

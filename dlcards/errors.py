@@ -6,6 +6,7 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the prompt's fast path)
 if TYPE_CHECKING:
     import re
+    from collections.abc import Callable
 
 
 class DlcardsError(Exception):
@@ -60,15 +61,20 @@ def quoted(text: object) -> str:
     a `'` and no `"`), but true to what the user typed: a byte that was not UTF-8 (decoded by
     Python as a lone surrogate, U+DC80-U+DCFF) shows as that byte, `\\xff`, where `repr`
     shows `\\udcff`; control characters as escapes, so the message stays one printable
-    line. A value that is not text (a deck's `tags: [1]`) as Python writes it, `1`."""
+    line; a character the output's encoding cannot show (`LC_ALL=C`: é) as the bytes it was
+    typed as, `\\xc3\\xa9` (`as_bytes`), never spelled (é as e named another card id). A
+    value that is not text (a deck's `tags: [1]`) as Python writes it, `1`."""
     if not isinstance(text, str):
         return repr(text)
     quote = '"' if "'" in text and '"' not in text else "'"
+    unshown = None if text.isascii() else unshown_test()
     parts = [quote]
     for ch in text:
         code = ord(ch)
         if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
             parts.append(f"\\x{code - 0xDC00:02x}")
+        elif code > 0x7F and unshown and ch.isprintable() and unshown(ch):
+            parts.append(as_bytes(ch))
         elif ch == quote or ch == "\\":
             parts.append("\\" + ch)
         elif ch.isprintable():
@@ -77,6 +83,60 @@ def quoted(text: object) -> str:
             parts.append(repr(ch)[1:-1])
     parts.append(quote)
     return "".join(parts)
+
+
+def unshown_test() -> Callable[[str], bool] | None:
+    """A test of whether standard output or standard error cannot show a character (their
+    encoding is ASCII under `LC_ALL=C`, `dlcards.stdio.prepare`, or any other not UTF-8);
+    None when both are UTF-8 (every character shows)."""
+    import sys
+
+    encodings = set()
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8"):
+            encodings.add(encoding)
+    if not encodings:
+        return None
+
+    def unshown(ch: str) -> bool:
+        for encoding in encodings:
+            try:
+                ch.encode(encoding)
+            except (UnicodeEncodeError, LookupError):
+                return True
+        return False
+
+    return unshown
+
+
+def as_bytes(ch: str) -> str:
+    """`ch`, a character the user gave that the terminal cannot show, as the bytes they gave
+    it as, each `\\xNN` (é as `\\xc3\\xa9`: under `LC_ALL=C` Python reads the command line
+    as UTF-8, PEP 540), as a byte that was not UTF-8 is shown; never spelled, as the cards'
+    symbols are (`dlcards.stdio`): é spelled e is another text, a card id or a file that may
+    well exist."""
+    return "".join(f"\\x{b:02x}" for b in ch.encode("utf-8", "surrogateescape"))
+
+
+def typed_as_bytes(line: str) -> str:
+    """`line`, a message (an error, a note, a report's line), with each letter, digit or mark
+    standard output or error cannot show (`LC_ALL=C`: é, 日) written as its bytes
+    (`as_bytes`): in a message such characters are the user's (a path, a deck's name), said
+    as typed. dlcards's own symbols (…, ·, ≥) are left to be spelled (`dlcards.stdio`)."""
+    if line.isascii():
+        return line
+    unshown = unshown_test()
+    if unshown is None:
+        return line
+    import unicodedata
+
+    return "".join(
+        as_bytes(ch)
+        if not ch.isascii() and unicodedata.category(ch)[0] in "LMN" and unshown(ch)
+        else ch
+        for ch in line
+    )
 
 
 def one_line(message: str) -> str:

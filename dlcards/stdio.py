@@ -629,9 +629,10 @@ def say(line: str) -> None:
     character in it (a path's newline or escape sequence) is shown as its escape, and a byte
     that was not UTF-8 as `\\xff` (`CONTROL_ESCAPES`). Nothing when stderr cannot be written
     (closed, full)."""
-    from dlcards.errors import CONTROL_ESCAPES
+    from dlcards.errors import CONTROL_ESCAPES, typed_as_bytes
 
-    line = line.translate(CONTROL_ESCAPES)  # a path's newline or ESC: shown, never obeyed
+    # a path's newline or ESC: shown, never obeyed; its é under LC_ALL=C: as typed, not e
+    line = typed_as_bytes(line.translate(CONTROL_ESCAPES))
     try:
         width = stderr_width()
         if width is not None:

@@ -197,3 +197,48 @@ def test_a_path_with_a_newline_or_an_escape_sequence_is_said_on_one_line_escaped
     assert f"{shown}" in line, said
     # no piece of the path on a line of its own
     assert not any(ln.startswith("zzpath") for ln in said.splitlines()), said
+
+
+# What a learner typed, said back as typed under a C locale: Python reads the command line as
+# UTF-8 there (its UTF-8 mode, PEP 540), but dlcards writes ASCII to such a terminal and
+# spelled é as e, a text the learner did not type (a card id, a file that may well exist).
+# Each character it cannot show is said as the bytes typed, as a byte that is not UTF-8 is.
+TYPED = "\\xc3\\xa9"  # é as its UTF-8 bytes, each \xNN
+
+C_LOCALES = {
+    "LC_ALL=C": {b"LC_ALL": b"C"},
+    "LC_ALL=POSIX": {b"LC_ALL": b"POSIX"},
+    "LANG=C": {b"LANG": b"C"},
+}
+
+TYPED_CASES = {
+    "suspend": ([b"suspend", "é".encode()], f"unknown card id '{TYPED}'"),
+    "show": ([b"show", "é".encode()], f"unknown card id '{TYPED}'"),
+    "search tag:": ([b"search", "tag:é".encode()], f"unknown tag '{TYPED}'"),
+    "list --topic": ([b"list", b"--topic", "é".encode()], f"unknown topic '{TYPED}'"),
+    "calc": ([b"calc", "é".encode()], f"unknown computation '{TYPED}'"),
+    "import path": ([b"import", b"anki", "/nonexistent/é".encode()], f"/nonexistent/{TYPED}"),
+    "export path": (
+        [b"export", b"anki", b"-o", "/nonexistent/é.apkg".encode()],
+        f"/nonexistent/{TYPED}.apkg",
+    ),
+    "search, no match": ([b"search", "zzzé".encode()], f"No card matches 'zzz{TYPED}'"),
+}
+
+
+@pytest.mark.parametrize("locale", list(C_LOCALES))
+@pytest.mark.parametrize("case", list(TYPED_CASES))
+def test_what_was_typed_is_said_as_typed_under_a_c_locale(locale: str, case: str) -> None:
+    args, expected = TYPED_CASES[case]
+    env: dict[str, str | bytes] = {"LC_ALL": b"", "LC_CTYPE": b"", "LANG": b""}
+    env.update({k.decode(): v for k, v in C_LOCALES[locale].items()})
+    result = _run(args, env=env)
+    said = result.stdout + result.stderr
+    assert said.isascii(), said  # an ASCII terminal's: nothing it cannot show
+    text = said.decode()
+    assert "Traceback" not in text, text
+    assert expected in text, text
+    assert "'e'" not in text and "/e" not in text and "zzze'" not in text, text
+    if case != "search, no match":
+        assert result.returncode == 2, text
+        assert len(text.splitlines()) == 1, text
