@@ -434,9 +434,11 @@ class Catalog:
             {t for info in self.infos if info.tag_text for t in info.tag_text.split("\n")}
         )
 
-    def check_tag(self, tag: str | None) -> None:
+    def check_tag(self, tag: str | None, given: str | None = None) -> None:
         """Raise UsageError naming the tag and the known ones when no card carries `tag` (or
-        a tag under it: `ml` is known where a card has `ml::cnn`)."""
+        a tag under it: `ml` is known where a card has `ml::cnn`). The tag is named as the
+        user typed it: `given`, else `tag`'s own (`deck.given_tag`), else `tag` (`--tag ÉX`
+        was said back as 'éx', the decks' form of it)."""
         if tag is None:
             return
         from dlcards.deck import has_tag
@@ -454,8 +456,9 @@ class Catalog:
                 hint = f" ({name} is a topic: --topic {name}, or topic:{name} in a search)"
             else:
                 hint = did_you_mean(tag, known)
+            typed = given if given is not None else getattr(tag, "given", tag)
             raise UsageError(
-                f"unknown tag '{escaped(tag)}'{hint}; tags are: {', '.join(known) or 'none'}"
+                f"unknown tag '{escaped(typed)}'{hint}; tags are: {', '.join(known) or 'none'}"
             )
 
     def stream(

@@ -53,6 +53,20 @@ def tag_form(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
 
 
+class GivenTag(str):
+    """A tag in the decks' form (`tag_form`) that keeps how the user typed it, `given`, for a
+    message to say it as typed (`--tag ÉX` is the tag `éx`, but an unknown one is 'ÉX')."""
+
+    given: str
+
+
+def given_tag(text: str) -> GivenTag:
+    """`text`, a tag the user gave, as a GivenTag (given again: what was first typed kept)."""
+    tag = GivenTag(tag_form(text))
+    tag.given = getattr(text, "given", text)
+    return tag
+
+
 def tag_problem(tag: str) -> str | None:
     """What keeps `tag` from being a deck's tag, said with the fix; None for a tag. A tag is
     what Anki takes as one, in its lower case: any characters but spaces and control

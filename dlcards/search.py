@@ -82,6 +82,7 @@ class Filter:
     negated: bool = False
     op: str = "="
     number: float = 0.0  # prop:'s number, or the days of a DATED filter (1 or more)
+    given: str = ""  # a tag: as the user typed it (`TAG:ÉX`), for a message to say so
 
 
 @dataclass(frozen=True)
@@ -296,7 +297,7 @@ def _tag(value: str, part: str) -> Filter:
         return Filter("none", "")
     if nc:
         return Filter("nctag", _glob(without_combining(tag_form(text)), "[^ ]"))
-    return Filter("tag", _glob(tag_form(text), "[^ ]"))
+    return Filter("tag", _glob(tag_form(text), "[^ ]"), given=text)
 
 
 def not_text(text: str) -> bool:

@@ -684,6 +684,16 @@ def test_unknown_tag_is_an_error_naming_the_known_tags() -> None:
         )
 
 
+def test_an_unknown_tag_is_named_as_typed_not_as_the_decks_write_tags() -> None:
+    """`--tag ÉX` chooses the tag `éx` (tags ignore case), but an unknown one was said back
+    as 'éx', what the decks would write, not what was typed; in a search (`tag:ÉX`) too."""
+    for command in (["list"], ["quiz"], ["study"], ["search"]):
+        args = [*command, "tag:ÉX"] if command == ["search"] else [*command, "--tag", "ÉX"]
+        result = runner.invoke(app, args, input="")
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("error: unknown tag 'ÉX';"), (command, result.output)
+
+
 def test_the_tags_export_gives_anki_notes_are_pointed_to_where_dlcards_keeps_them() -> None:
     """`export anki` tags each note with its topic, so an Anki user finds them by `tag:gd`;
     here a topic is `--topic` (`topic:` in a search). A tag of a topic's name that no card has

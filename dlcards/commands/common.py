@@ -703,7 +703,7 @@ def unknown_names(query: Query, decks: Sequence[str], catalog: Catalog | None = 
         if f.kind == "topic":
             catalog.check_topics([f.value])
         else:
-            catalog.check_tag(f.value)
+            catalog.check_tag(f.value, given=f.given or None)
 
 
 def with_decks(

@@ -18,9 +18,9 @@ TopicOption = typer.Option(
 def _tag(value: str | None) -> str | None:
     """A tag given on the command line as the decks hold tags (lower case, NFC: Anki's tags
     ignore case, so `--tag C++` is the tag `c++`)."""
-    from dlcards.deck import tag_form
+    from dlcards.deck import given_tag
 
-    return None if value is None else tag_form(value)
+    return None if value is None else given_tag(value)  # as typed too, for its messages
 
 
 TagOption = typer.Option(

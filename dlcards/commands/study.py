@@ -921,9 +921,9 @@ def run(
         catalog.check_topics(topics)
         allowed = None
         if tag is not None:  # from the synced cards' tags: no deck is read to choose them
-            from dlcards.deck import tag_form
+            from dlcards.deck import given_tag
 
-            tag = tag_form(tag)  # given to the quick entry point too (`dlcards.quick`)
+            tag = given_tag(tag)  # given to the quick entry point too (`dlcards.quick`)
             # an empty tag (`--tag "$UNSET"`) is no tag: an error, as in `list`, not all cards
             allowed = store.tagged(tag, topics) if tag.strip() else []
             if not allowed:
