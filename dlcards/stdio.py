@@ -501,6 +501,7 @@ def prepare() -> None:
         _terminal_out = False
     if sys.stdin is None:  # `<&-`: read as the end of input, as `</dev/null` is
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the whole run
+    _TERMINAL_IN[:] = [_terminal_in()]
     ascii_locale = c_locale()
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
@@ -794,11 +795,14 @@ def _stopped_late(code: object) -> None:
 
 
 def confirm(question: str, default: bool = False) -> bool:
-    """`typer.confirm`, with Ctrl-C (and the end of input: Ctrl-D) at the question ending the
-    command as Ctrl-C ends any other (130) instead of click's "Aborted!" and 1; a terminal
-    that closed at the question ends it as a hang-up (129). (click's Abort is not the one of
+    """`typer.confirm`, with Ctrl-C at the question ending the command as Ctrl-C ends any
+    other (130) instead of click's "Aborted!" and 1; a terminal that closed at the question
+    ends it as a hang-up (129). The end of input (Ctrl-D; a script's input that ran out) is
+    no answer, so no: `no` is written after the question and False returned, for the command
+    to say what no means with its own exit code (a Ctrl-D at "Open the editor again?" ended
+    `edit` as Ctrl-C, 130, and at `reset`'s question too). (click's Abort is not the one of
     the click typer carries inside it: at Ctrl-D it escaped as a traceback.) The line of the
-    question is ended first, where click asked it (standard error): what the command says
+    question is ended first, where click asked it (standard output): what the command says
     next, and the shell's prompt, went on after `[y/N]: ^C`. An answer that is neither yes
     nor no is one line in the program's words, and the question asked again (click's
     confirm said `Error: invalid input`, naming neither the answer nor what it wants)."""
@@ -814,16 +818,29 @@ def confirm(question: str, default: bool = False) -> bool:
             if answer in ("y", "yes", "n", "no", ""):
                 return answer[:1] == "y" if answer else default
             say(f"error: answer y or n, not {quoted(typed)}")
-    except click.Abort:
-        if not _terminal_in():  # the terminal is gone: no one to answer, or to tell
+    except click.Abort as err:
+        stop = err.__context__  # what click turned into Abort (`raise Abort() from None`)
+        if _hung_up():  # the terminal is gone: no one to answer, or to tell
             _drop_stdout()
             raise SystemExit(HUNG_UP) from None
-        try:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-        except (OSError, ValueError):  # standard error closed: nothing to end
-            pass
+        if isinstance(stop, EOFError):  # Ctrl-D, or a script's input at its end: no
+            _end_question("no\n")
+            return False
+        if isinstance(stop, KeyboardInterrupt) and isinstance(getattr(stop, "code", None), int):
+            raise stop from None  # a `kill` (`terminal.Hangup`): its own code, 143
+        _end_question("\n")
         raise KeyboardInterrupt from None
+
+
+def _end_question(text: str) -> None:
+    """End the question's line (on standard output, where click wrote it) with `text`."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.write(text)
+            stream.flush()
+            return
+        except (OSError, ValueError, AttributeError):  # closed: try standard error
+            continue
 
 
 CHOICES = len(" [y/N]: ")
@@ -858,3 +875,13 @@ def _terminal_in() -> bool:
         return os.isatty(sys.stdin.fileno())
     except (OSError, AttributeError, ValueError):
         return False
+
+
+_TERMINAL_IN: list[bool] = []
+"""Whether standard input was a terminal when the command started (`prepare`)."""
+
+
+def _hung_up() -> bool:
+    """Whether standard input was a terminal when the command started and is one no more (it
+    closed: a hang-up); a script's input (a pipe, a file) never was one."""
+    return bool(_TERMINAL_IN and _TERMINAL_IN[0]) and not _terminal_in()

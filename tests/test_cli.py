@@ -2350,12 +2350,14 @@ def test_a_question_to_confirm_is_wrapped_between_words(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
-@pytest.mark.parametrize("key", [b"\x03", b"\x04"])
+@pytest.mark.parametrize("key", [b"\x03", b"\x04"], ids=["ctrl-c", "ctrl-d"])
 def test_ctrl_c_at_a_question_to_confirm_ends_its_line(tmp_path: Path, key: bytes) -> None:
     """A UX run (ui10): Ctrl-C at `reset`'s question left the cursor after `[y/N]: ^C`, and
     the shell's prompt (or `edit`'s "stopped: ..." at its question) went on on that line;
     nothing said that nothing was reset. The question's line is ended, `reset` says
-    `nothing reset` as n makes it say, and the exit is Ctrl-C's 130. Ctrl-D alike."""
+    `nothing reset` as n makes it say, and the exit is Ctrl-C's 130. Ctrl-D, the end of
+    input, is no answer: no, written on the question's line, and the exit n gives (1); it
+    ended the command as Ctrl-C, 130."""
     import re
     import time
 
@@ -2373,7 +2375,10 @@ def test_ctrl_c_at_a_question_to_confirm_ends_its_line(tmp_path: Path, key: byte
         _, status = os.waitpid(pid, 0)
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen).replace("\r", "").replace("^C", "")
     assert shown.split("\n")[-2:] == ["nothing reset", ""], shown  # on a line of its own
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 130, status
+    if key == b"\x04":
+        assert shown == "no\nnothing reset\n", shown  # after `[y/N]: `, read before
+    assert os.WIFEXITED(status), status
+    assert os.WEXITSTATUS(status) == (130 if key == b"\x03" else 1), status
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
