@@ -84,6 +84,28 @@ def cli(*args: str) -> str:
     return result.output
 
 
+YES = "\n" * 20  # Enter (yes: the default) at each "Open the editor again to fix it?"
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`add` and `edit` as in a terminal: a save with an error is said and the learner asked
+    whether to open the editor again (without one, no one can fix it: no reopening)."""
+    import dlcards.commands.edit as edit_cli
+
+    monkeypatch.setattr(edit_cli, "_interactive", lambda: True)
+
+
+def answered(*args: str, answers: str = YES) -> str:
+    """`cli(*args)` in a terminal (`terminal`) that answers `answers` to its questions."""
+    result = runner.invoke(app, list(args), input=answers)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+ASKED = "Open the editor again to fix it? [Y/n]"
+
+
 def test_add_appends_one_card_and_keeps_every_other_byte(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
     deck = tmp_path / "own.yaml"
     deck.write_text(DECK)
@@ -192,13 +214,13 @@ def test_add_writes_the_decks_own_line_endings(tmp_path: Path, editor, eol: str)
 
 
 def test_add_reopens_the_editor_on_an_error_with_the_loaders_message(
-    tmp_path: Path, editor
+    tmp_path: Path, editor, terminal
 ) -> None:  # type: ignore[no-untyped-def]
     deck = tmp_path / "own.yaml"
     deck.write_text(DECK)
     log = editor("question: Q\nanswre: A\n", "question: Q\nanswer: A\n")
-    out = cli("add", "--deck", str(deck), "--decks", str(deck))
-    assert "unknown key 'answre' (did you mean 'answer'?)" in out and "reopening" in out
+    out = answered("add", "--deck", str(deck), "--decks", str(deck))
+    assert "unknown key 'answre' (did you mean 'answer'?)" in out and ASKED in out
     assert "own-8.yaml:2: card own-8" in out  # the template's own line
     seen = calls(log)
     assert len(seen) == 2 and "# error: own-8.yaml:2" in seen[1]["before"]
@@ -209,7 +231,9 @@ def test_add_reopens_the_editor_on_an_error_with_the_loaders_message(
     assert seen[0]["args"][0] == f"+{question}" and seen[1]["args"][0] == "+2"
 
 
-def test_add_errors_go_to_stderr_and_a_byte_order_mark_is_no_text(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+def test_add_errors_go_to_stderr_and_a_byte_order_mark_is_no_text(
+    tmp_path: Path, editor, terminal
+) -> None:  # type: ignore[no-untyped-def]
     """A torture run: the error that reopens the editor was written to standard output (a
     script grepping stderr for `error:` missed it), and a card saved with a byte-order mark
     (as editors on Windows write one) was refused: "unknown key '\\ufeffquestion'", though a
@@ -217,38 +241,38 @@ def test_add_errors_go_to_stderr_and_a_byte_order_mark_is_no_text(tmp_path: Path
     deck = tmp_path / "own.yaml"
     deck.write_text(DECK)
     editor("question: Q\nanswre: A\n", "\ufeffquestion: Q\nanswer: A\n")
-    result = runner.invoke(app, ["add", "--deck", str(deck), "--decks", str(deck)])
+    result = runner.invoke(app, ["add", "--deck", str(deck), "--decks", str(deck)], input=YES)
     assert result.exit_code == 0, result.output
     assert "error: own-8.yaml:2: card own-8: unknown key 'answre'" in result.stderr
-    assert "reopening the editor" in result.stderr and "error:" not in result.stdout
+    assert ASKED in result.stdout and "error:" not in result.stdout
     assert "added own-8" in result.stdout and "id: own-8" in deck.read_text()
     assert "\ufeff" not in deck.read_text(encoding="utf-8")
 
 
 def test_add_and_edit_refuse_a_control_character_with_the_loaders_message(
-    tmp_path: Path, editor
+    tmp_path: Path, editor, terminal
 ) -> None:  # type: ignore[no-untyped-def]
     """ "\\beta" in double quotes is a backspace and "eta": `add` and `edit` reopen the editor
     with the deck loader's line for it, and the card saved as the line says is the text."""
     deck = tmp_path / "own.yaml"
     deck.write_text(DECK)
     log = editor('question: "What is $\\beta$?"\nanswer: A\n', "REPLACE:\\beta=>\\\\beta")
-    out = cli("add", "--deck", str(deck), "--decks", str(deck))
+    out = answered("add", "--deck", str(deck), "--decks", str(deck))
     said = "field 'question' has a control character (backspace, from \"\\b\" in double quotes)"
-    assert said in out and "reopening" in out
+    assert said in out and ASKED in out
     assert "# error: own-8.yaml:1: card own-8: " + said in calls(log)[1]["before"]
     card = json.loads(cli("show", "own-8", "--json", "--decks", str(deck)))
     assert card["question"] == "What is $\\beta$?"
     log = editor('REPLACE:answer: A1=>answer: "A1 \\frac"', "REPLACE:\\frac=>\\\\frac")
-    out = " ".join(cli("edit", "own-1", "--decks", str(deck)).split())  # lines fold at paths
+    out = " ".join(answered("edit", "own-1", "--decks", str(deck)).split())  # lines fold at paths
     assert "own.yaml:8: card own-1: field 'answer' has a control character (form feed" in out
-    assert "reopening the editor" in out and len(calls(log)) == 2
+    assert ASKED in out and len(calls(log)) == 2
     card = json.loads(cli("show", "own-1", "--json", "--decks", str(deck)))
     assert card["answer"] == "A1 \\frac"
 
 
 def test_add_takes_block_lists_and_checks_the_computations_as_check_does(
-    tmp_path: Path, editor
+    tmp_path: Path, editor, terminal
 ) -> None:  # type: ignore[no-untyped-def]
     """A block list under a field (`compute:` then `- {fn: ...}` at the margin) is a field's,
     not a whole card; a computation the engine does not have, or an argument it does not take,
@@ -262,7 +286,7 @@ def test_add_takes_block_lists_and_checks_the_computations_as_check_does(
     # the question mentions the computation: the error names the line that runs it
     card = card.replace("question: Q", "question: What is huber of 3?")
     log = editor(card % ("hubber", "error"), card % ("huber", "eror"), card % ("huber", "error"))
-    out = " ".join(cli("add", "--deck", str(deck), "--decks", str(deck)).split())
+    out = " ".join(answered("add", "--deck", str(deck), "--decks", str(deck)).split())
     assert "write one card's fields" not in out
     assert (
         "own-8.yaml:4: card own-8: compute hubber: unknown computation 'hubber' (did you mean "
@@ -274,11 +298,11 @@ def test_add_takes_block_lists_and_checks_the_computations_as_check_does(
     assert "0 error" in cli("check", "--decks", str(deck))
     # a character YAML refuses: its column in the template, as the editor shows it
     editor("question: What\x01 is this?\nanswer: A\n", "question: What is this?\nanswer: A\n")
-    out = " ".join(cli("add", "--deck", str(deck), "--decks", str(deck)).split())
+    out = " ".join(answered("add", "--deck", str(deck), "--decks", str(deck)).split())
     assert "own-9.yaml:1:15: the character U+0001 is not allowed" in out
 
 
-def test_edit_checks_the_cards_computations(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+def test_edit_checks_the_cards_computations(tmp_path: Path, editor, terminal) -> None:  # type: ignore[no-untyped-def]
     deck = tmp_path / "own.yaml"
     deck.write_text(
         DECK.replace(
@@ -286,14 +310,14 @@ def test_edit_checks_the_cards_computations(tmp_path: Path, editor) -> None:  # 
         )
     )
     log = editor("REPLACE:fn: mse=>fn: msee", "REPLACE:fn: msee=>fn: mse")
-    out = " ".join(cli("edit", "own-1", "--decks", str(deck)).split())
+    out = " ".join(answered("edit", "own-1", "--decks", str(deck)).split())
     assert f"{deck}:10: card own-1: compute msee: unknown computation 'msee'" in out
-    assert "reopening the editor" in out and calls(log)[1]["args"][0] == "+10"
+    assert ASKED in out and calls(log)[1]["args"][0] == "+10"
     assert "own-1 is at line 6" in out
 
 
 def test_add_and_edit_refuse_a_claim_the_engine_contradicts_as_check_does(
-    tmp_path: Path, editor
+    tmp_path: Path, editor, terminal
 ) -> None:  # type: ignore[no-untyped-def]
     """A torture run: `add` took a card claiming sigmoid(2) = 0.5 without a word; `check`
     then failed on it (exit 1). The claim is checked when the card is written, as check
@@ -306,7 +330,7 @@ def test_add_and_edit_refuse_a_claim_the_engine_contradicts_as_check_does(
         "erratum: It is 0.8808.\nreferences: [Bishop 2006]\n"
     )
     log = editor(wrong, marked)
-    out = cli("add", "--deck", str(deck), "--decks", str(deck))
+    out = answered("add", "--deck", str(deck), "--decks", str(deck))
     assert (
         "own-8.yaml:4: card own-8: sigmoid(z=2) gives 0.8808, not the claimed 0.5; correct "
         "the claim, or mark it wrong: true with an erratum that says what is right"
@@ -318,7 +342,7 @@ def test_add_and_edit_refuse_a_claim_the_engine_contradicts_as_check_does(
     assert "is marked wrong: true, but the engine agrees with 0.8808" in result.output
 
 
-def test_add_draws_the_quiz_template_as_check_does(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+def test_add_draws_the_quiz_template_as_check_does(tmp_path: Path, editor, terminal) -> None:  # type: ignore[no-untyped-def]
     """A quiz whose parameter never reaches its computation was taken by `add` and failed
     `check` later; its template is drawn when the card is written, as check draws it."""
     deck = tmp_path / "own.yaml"
@@ -329,7 +353,7 @@ def test_add_draws_the_quiz_template_as_check_does(tmp_path: Path, editor) -> No
     )
     fixed = card.replace("params: {q: [1, 3]}", "params: {z: [1, 3]}").replace("{q}", "{z}")
     log = editor(card, fixed)
-    out = " ".join(cli("add", "--deck", str(deck), "--decks", str(deck)).split())
+    out = " ".join(answered("add", "--deck", str(deck), "--decks", str(deck)).split())
     assert "own-8.yaml:5: card own-8: quiz parameter 'q' never reaches sigmoid" in out, out
     assert len(calls(log)) == 2 and "added own-8" in out
     assert "0 error" in cli("check", "--decks", str(deck))
@@ -425,7 +449,9 @@ def test_add_starts_a_new_deck_file(tmp_path: Path, editor) -> None:  # type: ig
     assert "started if it does not exist" in shown and "a new one is started" not in shown
 
 
-def test_edit_opens_at_the_line_validates_and_keeps_progress(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+def test_edit_opens_at_the_line_validates_and_keeps_progress(
+    tmp_path: Path, editor, terminal
+) -> None:  # type: ignore[no-untyped-def]
     deck = tmp_path / "own.yaml"
     deck.write_text(DECK)
     result = runner.invoke(
@@ -434,19 +460,19 @@ def test_edit_opens_at_the_line_validates_and_keeps_progress(tmp_path: Path, edi
     )  # fmt: skip
     assert "saved: own-1" in result.output
     log = editor("REPLACE:Q7=>Q7 reworded: answerr", "REPLACE:Q7 reworded: answerr=>Q7 reworded")
-    out = cli("edit", "own-7", "--decks", str(deck))
+    out = answered("edit", "own-7", "--decks", str(deck))
     seen = calls(log)
     assert seen[0]["args"][0] == "+10" and is_copy_of(seen[0]["args"][1], deck)
-    assert "reopening the editor" in out and seen[1]["args"][0] == "+11"
+    assert ASKED in out and seen[1]["args"][0] == "+11"
     assert "own-7 is at line 10" in out
     log = editor("REPLACE:Q1?=>Q1, reworded?")
-    cli("edit", "own-1", "--decks", str(deck))
+    answered("edit", "own-1", "--decks", str(deck))
     state = json.loads(cli("show", "own-1", "--json", "--decks", str(deck)))
     assert state["question"] == "Q1, reworded?" and state["state"]["repetitions"] == 1
 
 
 def test_a_quote_left_open_is_named_at_its_line_and_the_editor_reopens_there(
-    tmp_path: Path, editor
+    tmp_path: Path, editor, terminal
 ) -> None:  # type: ignore[no-untyped-def]
     """A torture run: a quote opened on line 7 of a deck and never closed was reported at
     the end of the file (PyYAML notices it there), and the editor reopened at that line, far
@@ -455,7 +481,7 @@ def test_a_quote_left_open_is_named_at_its_line_and_the_editor_reopens_there(
     many = "".join(f"  - id: own-{n}\n    question: Q\n    answer: A\n" for n in range(10, 40))
     deck.write_text(DECK + many)
     log = editor('REPLACE:question: "Q1?"=>question: "Q1?', 'REPLACE:question: "Q1?=>question: Q1')
-    out = cli("edit", "own-1", "--decks", str(deck))
+    out = answered("edit", "own-1", "--decks", str(deck))
     assert (
         "own.yaml:7:15: YAML syntax error: this quoted value is never closed: its closing quote "
         "is missing"
@@ -1007,7 +1033,9 @@ def test_add_names_the_line_of_an_id_written_in_the_template() -> None:
             check_template(text, "own", "own-8", "new.yaml")
 
 
-def test_add_says_what_a_document_marker_in_the_template_is(tmp_path: Path, editor) -> None:  # type: ignore[no-untyped-def]
+def test_add_says_what_a_document_marker_in_the_template_is(
+    tmp_path: Path, editor, terminal
+) -> None:  # type: ignore[no-untyped-def]
     """A `---` line in the card written with `dlcards add` (a separator between question and
     answer, say) got PyYAML's "could not find expected ':'", naming the line after it: the
     line is named, with what it means to YAML and what to write instead. Inside a block it is
@@ -1015,7 +1043,7 @@ def test_add_says_what_a_document_marker_in_the_template_is(tmp_path: Path, edit
     deck = tmp_path / "own.yaml"
     deck.write_text(DECK)
     editor("question: Q\n---\nanswer: A\n", "question: Q\nanswer: |\n  A\n  ---\n  B\n")
-    out = cli("add", "--deck", str(deck), "--decks", str(deck))
+    out = answered("add", "--deck", str(deck), "--decks", str(deck))
     assert "own-8.yaml:2: a line --- is YAML's mark of a document's start" in out, out
     assert "expected" not in out and "indent it under a block" in out, out
     assert "added own-8" in out and "  ---\n" in deck.read_text()
@@ -1078,7 +1106,7 @@ def test_edit_that_changes_the_cards_id_names_both_ids(tmp_path: Path, editor) -
 
 
 def test_edit_given_up_on_leaves_the_deck_as_it_was_and_keeps_the_edit(
-    tmp_path: Path, editor
+    tmp_path: Path, editor, terminal
 ) -> None:  # type: ignore[no-untyped-def]
     """An audit: a broken save given up on (saved unchanged) was left in the deck file, and
     every later command failed on it. The editor has a copy: the deck keeps every byte (its
@@ -1086,8 +1114,8 @@ def test_edit_given_up_on_leaves_the_deck_as_it_was_and_keeps_the_edit(
     deck = tmp_path / "own.yaml"
     deck.write_bytes(DECK.replace("\n", "\r\n").encode())
     broken = DECK.replace("answer: A1", "answer: [A1")
-    log = editor(broken, None)  # a YAML error, then saved unchanged
-    result = runner.invoke(app, ["edit", "own-1", "--decks", str(deck)])
+    log = editor(broken, None)  # a YAML error, opened again (yes), then saved unchanged
+    result = runner.invoke(app, ["edit", "own-1", "--decks", str(deck)], input=YES)
     assert result.exit_code == 2 and len(calls(log)) == 2
     assert deck.read_bytes() == DECK.replace("\n", "\r\n").encode()
     assert f"{deck} is left as it was" in " ".join(result.output.split())
@@ -1495,3 +1523,88 @@ def test_an_add_interrupted_while_it_writes_keeps_the_card_and_says_where(
         kept = Path(said.split("yours is kept in ")[1].split()[0])
         assert "Typed before the interrupt?" in kept.read_text(encoding="utf-8")
         kept.unlink()
+
+
+@pytest.mark.parametrize("command", ["add", "edit"])
+def test_without_a_terminal_a_save_with_an_error_is_one_error_and_kept(
+    tmp_path: Path, editor, command: str
+) -> None:  # type: ignore[no-untyped-def]
+    """`add` (and `edit`) run from a script, with an editor that saves a card with an error
+    each time: the editor was opened again and again (20 times, MAX_TRIES), each time the
+    same error. No one can fix the text in between: one open, one error line saying what is
+    wrong and where the text is kept, exit 2, the deck as it was."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    if command == "add":
+        log = editor(*["question: Q\nanswer: [A\n"] * 5)
+        args = ["add", "--deck", str(deck), "--decks", str(deck)]
+    else:
+        log = editor(*["REPLACE:answer: A1=>answer: [A1"] * 5)
+        args = ["edit", "own-1", "--decks", str(deck)]
+    result = runner.invoke(app, args, input="")
+    assert result.exit_code == 2, result.output
+    assert len(calls(log)) == 1, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert "YAML syntax error" in lines[0] and "[A" in lines[0]
+    assert "Open the editor again" not in result.output and "reopening" not in result.output
+    assert deck.read_text() == DECK
+    kept = Path(" ".join(result.output.split()).split(" kept in ")[1].split()[0])
+    assert "[A" in kept.read_text()
+
+
+@pytest.mark.parametrize("command", ["add", "edit"])
+def test_the_end_of_input_at_open_the_editor_again_is_no(
+    tmp_path: Path, editor, terminal, command: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-D (the end of input) at "Open the editor again to fix it?" ended the command as
+    Ctrl-C does (exit 130; 129 where input was no terminal), as if interrupted. It is no: the
+    editor is not opened again, `no` ends the question's line, and the error says where the
+    text is kept, exit 2."""
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    if command == "add":
+        log = editor("question: Q\nanswer: [A\n", "question: Q\nanswer: A\n")
+        args = ["add", "--deck", str(deck), "--decks", str(deck)]
+    else:
+        log = editor("REPLACE:answer: A1=>answer: [A1", "REPLACE:answer: [A1=>answer: A1")
+        args = ["edit", "own-1", "--decks", str(deck)]
+    result = runner.invoke(app, args, input="")
+    assert result.exit_code == 2, result.output
+    assert len(calls(log)) == 1, result.output
+    assert f"{ASKED}: no\n" in result.output, result.output
+    assert "kept in" in result.stderr and deck.read_text() == DECK
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal")
+def test_ctrl_d_at_open_the_editor_again_in_a_terminal_is_no(tmp_path: Path) -> None:
+    """In a real terminal: Ctrl-D at `edit`'s "Open the editor again to fix it? [Y/n]" ended
+    it as Ctrl-C does, exit 130. It is no: `no` ends the question's line, the error says
+    the deck is as it was and where the edit is kept, exit 2; the editor opened once."""
+    import re
+
+    import helpers as h
+
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    log = tmp_path / "editor.json"
+    env = h.terminal_env(
+        tmp_path,
+        "VISUAL",
+        EDITOR=f"{sys.executable} {EDITOR}",
+        FAKE_EDITOR_LOG=str(log),
+        FAKE_EDITOR_SCRIPT=json.dumps(["REPLACE:answer: A1=>answer: [A1"] * 3),
+    )
+    with h.in_a_pty(env, "edit", "own-1", "--decks", str(deck), rows=24, columns=200) as (
+        pid,
+        fd,
+    ):
+        h.read_until(fd, b"[Y/n]: ")
+        os.write(fd, b"\x04")
+        seen = h.read_until(fd, b"kept in").decode(errors="replace")
+        _, status = os.waitpid(pid, 0)
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen).replace("\r", "")
+    assert shown.startswith("no\nerror: "), shown
+    assert "is left as it was, your edit is kept in" in shown, shown
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 2, status
+    assert len(calls(log)) == 1 and deck.read_text() == DECK

@@ -425,7 +425,8 @@ def add(
                     check_template(template, topic, card_id, str(draft.name))
                     break
                 except DeckError as err:
-                    say(f"error: {escaped(str(err))}; reopening the editor")
+                    if not _fix_again(err):  # no terminal, or the learner said no
+                        raise UsageError(f"{err}: no card added") from None
                     found = str(err).split(":")
                     line = int(found[1]) if len(found) > 1 and found[1].isdigit() else line
                     before = marked(template, str(err))
@@ -738,17 +739,18 @@ def _interactive() -> bool:
 
 
 def _fix_again(err: DeckError) -> bool:
-    """Say what is wrong with the saved deck, and whether to open the editor on it again.
-    In a terminal the learner is asked first (a full-screen editor opened at once would cover
-    the message, as crontab -e asks); otherwise (a script) the editor is opened again."""
-    from dlcards.console import escaped
-
-    say(f"error: {escaped(str(err))}")
+    """Whether to open the editor again on a save with an error. In a terminal the error is
+    said and the learner asked first (a full-screen editor opened at once would cover the
+    message, as crontab -e asks); Ctrl-D there is no. Without a terminal (a script, an
+    editor that saves by itself) no one can fix the text in between: no, at once, and the
+    caller's one error line says what is wrong and where the text is kept (an editor that
+    wrote a broken card each time was opened 20 times, `MAX_TRIES`)."""
     if not _interactive():
-        say("reopening the editor")
-        return True
+        return False
+    from dlcards.console import escaped
     from dlcards.stdio import confirm
 
+    say(f"error: {escaped(str(err))}")
     return confirm("Open the editor again to fix it?", default=True)
 
 
