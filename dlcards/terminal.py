@@ -874,10 +874,11 @@ class LineInput:
 
     def complain(self, text: str, allowed: set[str]) -> None:
         """Say what is allowed after an invalid line; the line is then asked again."""
-        from dlcards.console import echo, escaped
+        from dlcards.console import echo, quoted
 
+        # the line as typed: lower-cased, `Q!` was said back as 'q!', not what was typed
         echo(
-            f"? '{escaped(text.lower())}' is not one of: {describe_keys(allowed, self.reveal)}",
+            f"? {quoted(text)} is not one of: {describe_keys(allowed, self.reveal)}",
             "yellow",
             console=self.console,
         )

@@ -110,6 +110,14 @@ def test_invalid_input_is_asked_again_and_eof_saves() -> None:
     assert "Input ended. 1 grade saved." in out
 
 
+def test_a_line_that_is_no_key_is_said_back_as_typed() -> None:
+    """A script's line that is no key was said back lower-cased ('xyz' for `XYZ`), not as
+    typed; a quote in it was left bare inside the quotes."""
+    out = study(["", "XYZ", "it's", "4"], "--today", "2026-11-26")
+    assert "? 'XYZ' is not one of" in out and "'xyz'" not in out, out
+    assert '? "it\'s" is not one of' in out, out
+
+
 def test_due_reviews_come_before_new_and_most_overdue_first() -> None:
     study(["", "5", "", "5", "q"], "--today", "2026-11-20", "--new", "2")  # both due 11-21
     study(["", "5", "q"], "--today", "2026-11-21", "--new", "1", "--reviews", "0")  # p-3 due 11-22
