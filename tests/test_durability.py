@@ -2638,3 +2638,60 @@ def test_a_kill_of_an_export_says_whether_the_file_was_written(
     else:
         assert said == [f"stopped: wrote {package} (whole)"], said
         assert package.read_bytes()[:2] == b"PK"
+
+
+READING = [
+    ["list"],
+    ["list", "--leeches"],
+    ["due"],
+    ["due", "--count"],
+    ["show", "gd-1"],
+    ["search", "momentum"],
+    ["stats"],
+    ["topics"],
+    ["export", "text", "-o", "-"],
+    ["doctor", "--check"],
+]
+
+
+@pytest.fixture(scope="module")
+def written_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a database a writer (`due`, which makes and syncs it) made and closed:
+    the database file alone, no -wal or -shm beside it."""
+    folder = tmp_path_factory.mktemp("written")
+    assert _dlcards_in(folder)("due").returncode == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["cache", "p.db"]
+    return folder
+
+
+@pytest.mark.parametrize("args", READING, ids=" ".join)
+def test_a_reading_command_leaves_nothing_beside_the_database(
+    tmp_path: Path, written_once: Path, args: list[str]
+) -> None:
+    """`dlcards list` left an empty p.db-wal and p.db-shm beside the database: it reads the
+    marks on a read-only connection (mode=ro), which makes the log and its index but, not
+    allowed to write, cannot delete them as the last connection to close does. No reading
+    command leaves a file the folder did not have."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(written_once, folder)
+    done = _dlcards_in(folder)(*args)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["cache", "p.db"]
+
+
+def test_list_after_a_killed_session_leaves_no_file_it_did_not_find(
+    tmp_path: Path, killed_session: Path
+) -> None:
+    """Beside a log a killed session left, `list` reads the marks through it (the grades in
+    it count) and leaves no file the folder did not have."""
+    import shutil
+
+    folder = tmp_path / "f"
+    shutil.copytree(killed_session, folder)
+    before = {p.name for p in folder.iterdir()}
+    assert {"p.db-wal", "p.db-shm"} <= before
+    done = _dlcards_in(folder)("list")
+    assert done.returncode == 0 and "gd-1\t" in done.stdout, done.stderr
+    assert {p.name for p in folder.iterdir()} <= before
