@@ -416,15 +416,19 @@ class Catalog:
         hint = did_you_mean(card_id, self._id_index(), n=3) or "; see `dlcards list`"
         raise UsageError(f"unknown card id '{escaped(card_id)}'{hint}")
 
-    def check_topics(self, topics: Sequence[str]) -> None:
+    def check_topics(self, topics: Sequence[str], given: str | None = None) -> None:
+        """Raise UsageError naming a topic no deck has and the known ones; named as the user
+        typed it, `given` where that was not the topic itself (a search's `topic:GDX` is the
+        topic `gdx`, and was said back so)."""
         known = self.topic_titles()
         for topic in topics:
             if topic not in known:
                 from dlcards.suggest import did_you_mean
 
                 hint = did_you_mean(topic, known)
+                typed = topic if given is None else given
                 raise UsageError(
-                    f"unknown topic '{escaped(topic)}'{hint}; topics are: {', '.join(known)}"
+                    f"unknown topic '{escaped(typed)}'{hint}; topics are: {', '.join(known)}"
                 )
 
     def tags(self) -> list[str]:

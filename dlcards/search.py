@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dlcards.errors import UsageError
 
@@ -82,7 +82,9 @@ class Filter:
     negated: bool = False
     op: str = "="
     number: float = 0.0  # prop:'s number, or the days of a DATED filter (1 or more)
-    given: str = ""  # a tag: as the user typed it (`TAG:ÉX`), for a message to say so
+    # a tag or topic as the user typed it (`tag:ÉX`), for a message to say so; not part of
+    # the filter (`tag:ÉX` and `tag:éx` are one filter)
+    given: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -511,7 +513,9 @@ def _field(key: str, value: str, part: str) -> Term | Filter:
             raise _error(f"'{part}' needs a value, e.g. topic:gd")
         if not_text(text):
             return Filter("none", "")
-        return Filter("all", "") if text == "*" else Filter("topic", _glob(text, "?"))
+        if text == "*":
+            return Filter("all", "")
+        return Filter("topic", _glob(text, "?"), given=text)
     if key == "tag":
         return _tag(value, part)
     if key == "is":

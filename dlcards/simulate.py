@@ -106,10 +106,12 @@ class Config:
                 f"--retention must be from {RETENTION_MIN:.2f} to {RETENTION_MAX:.2f}, "
                 f"not {self.retention:g}"
             )
-        if self.learner not in LEARNERS:
+        learner = self.learner.strip().lower()  # `--learner HLR` is hlr
+        if learner not in LEARNERS:  # said as typed (lower-cased, `XYZ` was said 'xyz')
             raise UsageError(
                 f"unknown learner {quoted(self.learner)}; choose one of: {', '.join(LEARNERS)}"
             )
+        object.__setattr__(self, "learner", learner)
         if not self.schedulers:
             raise UsageError(f"name at least one scheduler: {', '.join(SCHEDULERS)}")
         for name in self.schedulers:

@@ -694,6 +694,21 @@ def test_an_unknown_tag_is_named_as_typed_not_as_the_decks_write_tags() -> None:
         assert result.output.startswith("error: unknown tag 'ÉX';"), (command, result.output)
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["search", "topic:GDX"], "error: unknown topic 'GDX' (did you mean 'gd'?);"),
+        (["simulate", "--learner", "XYZ"], "error: unknown learner 'XYZ';"),
+    ],
+)
+def test_a_value_read_in_any_case_is_named_as_typed(args: list[str], said: str) -> None:
+    """A search's `topic:` and `simulate --learner` take their value in any case, and said an
+    unknown one back lower-cased ('gdx', 'xyz'), not as typed."""
+    result = runner.invoke(app, args, input="")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(said), result.output
+
+
 def test_the_tags_export_gives_anki_notes_are_pointed_to_where_dlcards_keeps_them() -> None:
     """`export anki` tags each note with its topic, so an Anki user finds them by `tag:gd`;
     here a topic is `--topic` (`topic:` in a search). A tag of a topic's name that no card has

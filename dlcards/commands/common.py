@@ -701,7 +701,7 @@ def unknown_names(query: Query, decks: Sequence[str], catalog: Catalog | None = 
         catalog = load_catalog(decks)
     for f in named:
         if f.kind == "topic":
-            catalog.check_topics([f.value])
+            catalog.check_topics([f.value], given=f.given or None)
         else:
             catalog.check_tag(f.value, given=f.given or None)
 

@@ -65,7 +65,7 @@ def simulate(
         new_per_day=new_per_day,
         schedulers=sim.parse_schedulers(schedulers),
         retention=retention,
-        learner=learner.strip().lower(),
+        learner=learner,
         seed=seed,
     )
     result = sim.simulate(config)
