@@ -339,16 +339,17 @@ def listed(items: Sequence[str], most: int = LISTED) -> str:
     return f"{', '.join(items[:shown])} and {len(items) - shown:,} more"
 
 
-def escaped(text: str) -> str:
+def escaped(text: str, *, in_file: bool = False) -> str:
     """`text` safe to show in one line: control characters as escapes (`\\x07`, `\\n`), and
     bytes that were not UTF-8 (decoded by Python as lone surrogates) as `\\xff`; a word
     longer than `errors.LONG_WORD` by its start, its end and its length (`one_line`), as an
     error line shows it: `search` of a 100,000-character word that matched nothing printed
     all of it back. A character the terminal cannot show (`LC_ALL=C`: é) as the bytes it was
-    typed as (`errors.as_bytes`), as `quoted` shows it."""
+    typed as (`errors.as_bytes`), as `quoted` shows it; not `in_file`, text for a file the
+    user opens (`add`'s template), which holds every character as it is."""
     from dlcards.errors import as_bytes, unshown_test
 
-    unshown = None if text.isascii() else unshown_test()
+    unshown = None if text.isascii() or in_file else unshown_test()
     parts = []
     for ch in text:
         code = ord(ch)

@@ -1608,3 +1608,32 @@ def test_ctrl_d_at_open_the_editor_again_in_a_terminal_is_no(tmp_path: Path) -> 
     assert "is left as it was, your edit is kept in" in shown, shown
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 2, status
     assert len(calls(log)) == 1 and deck.read_text() == DECK
+
+
+def test_adds_template_names_its_deck_as_it_is_under_a_c_locale(tmp_path: Path) -> None:
+    """Under LC_ALL=C an é the terminal cannot show is said as its bytes (`\\xc3\\xa9`), but
+    `add`'s template is a file, not the terminal: its comment names `café.yaml` as it is."""
+    import subprocess
+
+    deck = tmp_path / "café.yaml"
+    deck.write_text(DECK.replace("topic: own", "topic: cafe"), encoding="utf-8")
+    log = tmp_path / "editor.json"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("VISUAL", "LANG", "LC_CTYPE")},
+        "LC_ALL": "C",
+        "EDITOR": f"{sys.executable} {EDITOR}",
+        "FAKE_EDITOR_LOG": str(log),
+        "FAKE_EDITOR_SCRIPT": json.dumps([None]),  # closed untouched: nothing added
+        "DLCARDS_DB": str(tmp_path / "p.db"),
+        "DLCARDS_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "dlcards", "add", "--deck", str(deck), "--decks", str(deck)],
+        env=env,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    template = calls(log)[0]["before"]
+    assert "café.yaml" in template and "\\xc3" not in template, template

@@ -398,7 +398,7 @@ def add(
     with tempfile.TemporaryDirectory(prefix=f"{ADD_PREFIX}{os.getpid()}-") as tmp:
         draft = Path(tmp) / f"{card_id}.yaml"
         # (the name as every line says it: one that is not UTF-8 could not be written)
-        pristine = TEMPLATE.format(topic=topic, path=escaped(file.name), sp=" ")
+        pristine = TEMPLATE.format(topic=topic, path=escaped(file.name, in_file=True), sp=" ")
         draft.write_text(pristine, encoding="utf-8")
         # the cursor on the question (past the comments), then on the line of each error
         line = TEMPLATE.splitlines().index("question:{sp}") + 1
