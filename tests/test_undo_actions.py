@@ -158,10 +158,11 @@ def test_the_unleech_and_unsuspension_lines_say_what_the_card_is_now() -> None:
     assert held == (0, None), held
 
 
-def test_a_suspension_an_anki_import_changed_since_stops_the_undo() -> None:
+def test_a_suspension_an_anki_import_changed_since_is_said_once_and_undo_goes_on() -> None:
     """A suspension whose card's flag an `import anki` changed since (Anki's change, newer)
-    is not taken back, nor passed over for an older action: one line, exit 1, nothing
-    written; again the same."""
+    is not taken back: one line naming it and why, exit 1, no card written. It is dropped, as
+    Anki drops what it cannot undo: the next undo takes back the grade before it (it repeated
+    the same refusal for good, and nothing older could ever be undone)."""
     day = date(2026, 11, 26)
     grade_in_study("perceptron-2", 4, day)
     run("suspend", "perceptron-2")
@@ -173,16 +174,21 @@ def test_a_suspension_an_anki_import_changed_since_stops_the_undo() -> None:
             ["perceptron-2"],
         )
     imported = rows()
-    for _ in range(2):
-        done = runner.invoke(app, ["undo"])
-        assert done.exit_code == 1, done.output
-        assert re.fullmatch(
-            r"nothing undone: the suspension of perceptron-2 was changed by `dlcards import "
-            rf"anki` after the suspension of perceptron-2 {MADE}; undo stops there \(Anki's "
-            r"change is not taken back\)\n",
-            done.output,
-        ), done.output
-        assert rows() == imported
+    done = runner.invoke(app, ["undo"])
+    assert done.exit_code == 1, done.output
+    assert re.fullmatch(
+        rf"nothing undone: cannot take back the suspension of perceptron-2 {MADE}, the "
+        r"suspension of perceptron-2 was changed since by no learner action \(`dlcards import "
+        r"anki` or `doctor`\), which undo does not take back; it is dropped: `dlcards undo` "
+        r"again takes back the one before\n",
+        done.output,
+    ), done.output
+    assert rows() == imported
+    again = run("undo")
+    assert again.startswith("undid grade 4 on perceptron-2"), again
+    flags = rows(("perceptron-2",))["perceptron-2"][0]
+    assert imported["perceptron-2"][0] == flags, "Anki's change stays"
+    assert run("undo").startswith("nothing to undo")
 
 
 def test_a_study_suspension_undone_in_the_session_is_not_taken_back_again() -> None:

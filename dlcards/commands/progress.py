@@ -226,7 +226,8 @@ def undo(
     `dlcards reset` (its cards get back their schedules), a `suspend` or `unsuspend` (the
     study `!` too) or an `unleech` (the card's flag, or its leech mark, as it was). Run it
     again to take back the one before. A suspension changed since by `import anki` is not a
-    learner action: undo stops there and says so."""
+    learner action: undo says that it cannot take that one back, and the next undo goes on
+    to the one before."""
     from dlcards.commands.common import checked_db
     from dlcards.errors import StoreError
     from dlcards.store import existing_file
@@ -333,7 +334,8 @@ _ACTION_NAMES = {"suspend": "suspension", "unsuspend": "unsuspension", "unleech"
 def _undo_action(store: Store, action: Action, today: date) -> bool:
     """Take back a `suspend`, `unsuspend`, study `!` or `unleech` (`Store.undo_action`); False
     when another terminal's undo took it back meanwhile. One whose card's columns were changed
-    since by no learner action (`import anki`) is said, and the command ends (exit 1)."""
+    since by no learner action (`import anki`, `doctor`) is said not taken back and dropped,
+    and the command ends (exit 1): the next undo goes on to the action before."""
     from datetime import datetime
 
     from dlcards.console import echo, listed, plural
@@ -358,9 +360,13 @@ def _undo_action(store: Store, action: Action, today: date) -> bool:
         card = back.changed[0]
         mark = "leech mark" if action.kind == "unleech" else "suspension"
         more = f" (and {plural(len(back.changed) - 1, 'other card')}'s)" if back.changed[1:] else ""
+        # said once: its record is dropped (`actions.take_back`), and the next undo goes on
+        # to the action before (it stopped here for good, every undo the same refusal); the
+        # change is not said to be an import's: a `doctor --restore` makes such changes too
         echo(
-            f"nothing undone: the {mark} of {card}{more} was changed by `dlcards import anki` "
-            f"after {what}; undo stops there (Anki's change is not taken back)"
+            f"nothing undone: cannot take back {what}, the {mark} of {card}{more} was changed "
+            "since by no learner action (`dlcards import anki` or `doctor`), which undo does "
+            "not take back; it is dropped: `dlcards undo` again takes back the one before"
         )
         raise typer.Exit(1)
     echo(f"took back {what}; {_card_now(store, action, today)}")

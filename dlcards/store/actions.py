@@ -9,8 +9,9 @@ changed, the columns it changed as they were and as it left them (`COLUMNS`). `t
 puts the columns back in one transaction and deletes the row, so two undos at once never take
 back one action twice. A card whose columns are no longer as the action left them was changed
 since by something that is no learner action here (an `import anki` following a change made
-in Anki, a repair): the action is then left as it is and said (`Blocked`), never taken back
-over that change nor skipped.
+in Anki, a `doctor` restore carrying a change over): the action is then not taken back over
+that change; it is said (`Blocked`) and its row deleted, so that the next undo goes on to
+the action before it.
 
 Kind `grade`: the suspension a grade's leech rule made (`seq` the grade's review id), kept for
 the undo of that grade (`Store.undo`), which puts back the flag's time of change it had; it is
@@ -122,7 +123,9 @@ def forget(c: sqlite3.Connection, action_id: int) -> None:
 
 def take_back(c: sqlite3.Connection, action_id: int) -> Action | Blocked | None:
     """In the caller's transaction: put back what action `action_id` overwrote and delete its
-    row; Blocked (nothing written) when a card of it is no longer as it left it; None when it
+    row; Blocked when a card of it is no longer as it left it (no card written; its row is
+    deleted, as Anki drops what it cannot undo: the next undo goes on to the one before, where
+    it stopped for good at that action, every undo the same refusal); None when it
     is gone (taken back meanwhile) or no longer the newest (another terminal made one since:
     the caller picks again). A card no longer in the database is passed over."""
     row = c.execute(
@@ -140,7 +143,8 @@ def take_back(c: sqlite3.Connection, action_id: int) -> Action | Blocked | None:
         for ch in action.cards
         if held[ch.card_id] is not None and held[ch.card_id] != ch.after
     )
-    if changed:
+    if changed:  # never taken back over that change: dropped, for the next undo to go on
+        forget(c, action.id)
         return Blocked(action, changed)
     sets = ", ".join(f"{name} = ?" for name in names)
     c.executemany(
