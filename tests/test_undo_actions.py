@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import helpers as h
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -362,3 +363,134 @@ def test_an_action_after_a_reset_on_a_clock_set_back_is_still_the_newer(monkeypa
     assert run("undo").startswith("undid the reset of perceptron-2")
     assert rows() == unleeched
     assert run("undo").startswith("took back the unleech of perceptron-2")
+
+
+@pytest.mark.parametrize("meanwhile", ["grade", "reset"])
+def test_a_grade_or_reset_committed_between_undos_pick_and_its_write_is_taken_back(
+    meanwhile: str,
+) -> None:
+    """`undo` runs while another terminal's grade (or reset) is being written: it picks the
+    newest it sees (a suspension: the grade is not committed yet), then waits for the write
+    lock, which it gets once the grade is committed. It takes back what is newest when it
+    writes, the grade (it took back the suspension, older, and said so)."""
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-2", 4, day)
+    run("suspend", "perceptron-1")
+    before = rows()
+    with Store.open(db()) as store:
+        session = store.start_session("study", day, datetime.now())
+        with store.one_transaction():  # the other terminal's write, its lock held
+            if meanwhile == "grade":
+                h.grade(store, "perceptron-2", 2, day + timedelta(days=3), session_id=session)
+            else:
+                store.reset(["perceptron-2"], datetime.now())
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "dlcards", "undo"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(2.5)  # it picks, and waits for the lock
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    said = "undid grade 2 on perceptron-2" if meanwhile == "grade" else "undid the reset of"
+    assert out.startswith(said), out
+    assert rows() == before, "the suspension stays; the grade or reset is taken back"
+    assert run("undo").startswith("took back the suspension of perceptron-1")
+
+
+def _older_actions(n: int, seq: int) -> None:
+    """`n` suspensions of a card no longer in the database, kept as made after the log's id
+    `seq` (each one's undo a no-op: a card gone is passed over): the table filled up to its
+    limit without `n` commands."""
+    conn = sqlite3.connect(db())
+    with conn:
+        conn.executemany(
+            "INSERT INTO learner_actions (kind, made_ns, seq, cards) VALUES ('suspend', ?, ?, ?)",
+            [(time.time_ns(), seq, '[["gone-card", [0, null], [1, 0]]]')] * n,
+        )
+    conn.close()
+
+
+def _taken_back_older_actions() -> None:
+    """What `n` undos of `_older_actions` do (their cards gone, nothing else changes)."""
+    conn = sqlite3.connect(db())
+    with conn:
+        conn.execute("DELETE FROM learner_actions WHERE cards LIKE '%gone-card%'")
+    conn.close()
+
+
+def _last_review() -> int:
+    with Store.open(db()) as store:
+        last = store.last_study_grade()
+    assert last is not None
+    return last[0]
+
+
+def test_undo_says_nothing_older_past_an_action_pruned_never_the_grade_before_it() -> None:
+    """A grade, a suspension, then so many actions that the suspension's record is pruned
+    (`actions.KEEP` are kept): once the kept ones are taken back, undo says there is nothing
+    older to undo. It took back the grade, older than the suspension it skipped over (which
+    stayed)."""
+    from dlcards.store.actions import KEEP
+
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-1", 4, day)
+    run("suspend", "perceptron-2")  # to be pruned
+    _older_actions(KEEP - 1, _last_review())
+    run("suspend", "mlp-1")  # the KEEP + 1st: the oldest kept no more
+    assert run("undo").startswith("took back the suspension of mlp-1")
+    _taken_back_older_actions()
+    kept = rows()
+    done = run("undo")
+    assert done == (
+        f"nothing older to undo: undo keeps the newest {KEEP:,} suspensions, unsuspensions "
+        "and unleeches, and an older one no longer kept stands before the rest\n"
+    ), done
+    assert rows() == kept, "the grade and the suspension stay"
+    assert _last_review() > 0
+
+
+def test_pruning_keeps_the_record_a_leech_grades_undo_needs() -> None:
+    """A card suspended, then a lapse that fires the leech rule (action suspend), then as many
+    actions as are kept: the grade's record (what the flag was before it) is not pruned with
+    the oldest actions. Pruned, the grade's undo unsuspended a card suspended before it."""
+    from dlcards.store.actions import KEEP
+
+    run("config", "leech_threshold", "1")
+    run("config", "leech_action", "suspend")
+    day = date(2026, 11, 26)
+    grade_in_study("mlp-1", 5, day)
+    run("suspend", "mlp-1")
+    suspended = rows(("mlp-1",))
+    grade_in_study("mlp-1", 1, day + timedelta(days=1))
+    _older_actions(KEEP - 1, _last_review())
+    run("suspend", "perceptron-3")
+    assert run("undo").startswith("took back the suspension of perceptron-3")
+    _taken_back_older_actions()
+    assert run("undo").startswith("undid grade 1 on mlp-1")
+    assert rows(("mlp-1",)) == suspended
+    # the `suspend` before the grade was the oldest action, pruned
+    assert run("undo").startswith("nothing older to undo")
+
+
+def test_a_suspension_made_after_undo_picked_a_grade_is_taken_back_first() -> None:
+    """`undo` picks the last grade, and another terminal suspends a card before it writes:
+    the grade is no longer the newest, and is left (None: pick again)."""
+    from dlcards.grading import redecider
+    from dlcards.scheduling import Schedule
+
+    def rules(settings: object) -> tuple[object, object]:
+        s = Schedule.from_settings(settings)  # type: ignore[arg-type]
+        return s.replay, redecider(s, settings)  # type: ignore[arg-type]
+
+    grade_in_study("perceptron-1", 4, date(2026, 11, 26))
+    graded = rows()
+    with Store.open(db()) as store:
+        picked = store.newest_undo()
+        assert picked is not None and picked.grade is not None
+        store.set_suspended(["perceptron-2"], True)  # the other terminal's, meanwhile
+        assert store.undo(picked.grade[0], rules, newest=True) is None  # type: ignore[arg-type]
+    assert run("undo").startswith("took back the suspension of perceptron-2")
+    assert rows() == graded
+    assert run("undo").startswith("undid grade 4 on perceptron-1")

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from dlcards.catalog import Catalog
     from dlcards.errors import UsageError
     from dlcards.settings import Settings
-    from dlcards.store.actions import Action
-    from dlcards.store.core import Rebuild, Store
+    from dlcards.store.actions import Action, Floor
+    from dlcards.store.core import Rebuild, Store, StudyGrade
     from dlcards.store.merge import Redecide
     from dlcards.store.resets import ResetRecord
 
@@ -260,37 +260,53 @@ def _undo_newest(path: Path) -> None:
         # the day the card's due date is said from ("due today", "3 days overdue")
         today = not_before_the_log(store, given, None)
         for _ in range(ATTEMPTS):
-            last = store.last_study_grade()
-            after = 0 if last is None else last[0]
-            # a reset or action made after that grade (the log's last id then not below the
-            # grade's) is the newer: taken back first; of the two, the later made
-            newer = store.newest_reset(after=after)
-            action = store.newest_action()
-            if action is not None and action.seq < after:
-                action = None  # made before that grade
-            if action is not None and newer is not None:
-                if newer[0].made_after(action.id, action.seq, action.made_ns):
-                    action = None
-            if action is not None:
-                done = _undo_action(store, action, today)
-            elif newer is not None:
-                done = _undo_reset(store, *newer, today)
-            elif last is not None:
-                done = _undo_grade(store, last, today)
-            else:
+            # the newest of the last study grade, action and reset (`Store.newest_undo`);
+            # each is taken back only if still the newest inside its write transaction: a
+            # grade, reset or action another terminal commits between the two is picked again
+            pick = store.newest_undo()
+            if pick is None:
                 echo(
                     "nothing to undo: no grade given in `dlcards study`, reset, suspension, "
                     "unsuspension or unleech is left to take back"
                 )
                 return
+            if pick.floor is not None:
+                echo(_floor_line(pick.floor))
+                return
+            if pick.action is not None:
+                done = _undo_action(store, pick.action, today)
+            elif pick.reset is not None:
+                done = _undo_reset(store, *pick.reset, today)
+            else:
+                assert pick.grade is not None
+                done = _undo_grade(store, pick.grade, today)
             if done:
                 return
     echo("nothing undone: other terminals' undos took back what it found; run it again")
 
 
-def _undo_grade(store: Store, last: tuple[int, str, int, str, str], today: date) -> bool:
-    """Take back the grade `last` (`Store.last_study_grade`); False when it was taken back
-    meanwhile (another terminal's undo)."""
+def _floor_line(floor: Floor) -> str:
+    """What `undo` says when the newest is at or before its floor (`actions.Floor`)."""
+    from datetime import datetime
+
+    from dlcards.store.actions import KEEP, RESTORED
+
+    if floor.why == RESTORED:
+        when = datetime.fromtimestamp(floor.made_ns / 1e9).strftime("%Y-%m-%d %H:%M")
+        return (
+            f"nothing older to undo: `dlcards doctor` put the database back on {when}, beside "
+            "changes it holds no undo record of; undo does not go back past it"
+        )
+    return (
+        f"nothing older to undo: undo keeps the newest {KEEP:,} suspensions, unsuspensions "
+        "and unleeches, and an older one no longer kept stands before the rest"
+    )
+
+
+def _undo_grade(store: Store, last: StudyGrade, today: date) -> bool:
+    """Take back the grade `last` (`Store.last_study_grade`) if it is still the newest;
+    False when it was taken back meanwhile (another terminal's undo), or another terminal
+    committed a newer grade, reset or action (the caller picks again)."""
     from dlcards.console import echo
     from dlcards.days import due_words
     from dlcards.grading import redecider
@@ -307,7 +323,7 @@ def _undo_grade(store: Store, last: tuple[int, str, int, str, str], today: date)
     if not stamp.startswith(day):  # studied as another day (--today): say which
         when += f", as the study day {day}"
     row = saved_once_committed(
-        lambda: store.undo(review_id, rules),
+        lambda: store.undo(review_id, rules, newest=True),
         lambda row: (
             f"stopped: nothing was undone ({TAKEN_BACK})"
             if row is None
@@ -326,7 +342,7 @@ def _undo_grade(store: Store, last: tuple[int, str, int, str, str], today: date)
     return True
 
 
-TAKEN_BACK = "that grade was taken back meanwhile"
+TAKEN_BACK = "that grade was taken back meanwhile, or is no longer the newest"
 
 _ACTION_NAMES = {"suspend": "suspension", "unsuspend": "unsuspension", "unleech": "unleech"}
 
@@ -408,7 +424,7 @@ def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -
     when = datetime.fromtimestamp(made.made_ns / 1e9).strftime("%Y-%m-%d %H:%M")
     named = left[0] if len(left) == 1 else plural(len(left), "card")
     back = saved_once_committed(
-        lambda: store.undo_reset(made, replay_for),
+        lambda: store.undo_reset(made, replay_for, newest=True),
         lambda back: (
             f"stopped: undid the reset of {named} (made {when})"
             if back
@@ -432,7 +448,7 @@ def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -
     return True
 
 
-RESET_TAKEN_BACK = "that reset was taken back meanwhile"
+RESET_TAKEN_BACK = "that reset was taken back meanwhile, or is no longer the newest"
 
 
 def reset(

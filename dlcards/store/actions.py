@@ -15,7 +15,12 @@ the action before it.
 
 Kind `grade`: the suspension a grade's leech rule made (`seq` the grade's review id), kept for
 the undo of that grade (`Store.undo`), which puts back the flag's time of change it had; it is
-no action of its own.
+no action of its own, and is kept as long as its grade is in the log.
+
+The newest KEEP actions are kept. The newest one pruned sets the floor (kind `floor`, one
+row): undo takes back nothing made at or before it (`Floor`), and says so, since a grade or
+reset older than a pruned action, taken back, would skip over that action. A `doctor`
+restore that carries changes over without their actions raises it too (`RESTORED`).
 """
 
 from __future__ import annotations
@@ -35,7 +40,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 """The `cards` columns each kind of action changes, and puts back when undone."""
 UNDOABLE = ("suspend", "unsuspend", "unleech")
 KEEP = 10_000
-"""The table keeps its newest rows up to this many (an undo goes back so far at most)."""
+"""The table keeps its newest actions up to this many (an undo goes back so far at most)."""
+FLOOR = "floor"
+"""The kind of the one row that says how far back undo may go (`Floor`)."""
+PRUNED = "pruned"
+"""A floor's reason: an action older than the KEEP kept was pruned (its row deleted)."""
+RESTORED = "restored"
+"""A floor's reason: `doctor` put back a database beside changes it holds no action of."""
 
 _SEQ = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'reviews'"
 LAST_ID = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'learner_actions'"
@@ -57,6 +68,26 @@ class Action(NamedTuple):
     made_ns: int
     seq: int
     cards: tuple[CardChange, ...]
+
+
+class Floor(NamedTuple):
+    """How far back undo may go: nothing made at or before this point (the log's last id
+    then, `seq`, and the time, as an action's) is taken back, for something newer than it and
+    not kept (`why`: PRUNED, RESTORED) stands between (a grade or reset older than a pruned
+    suspension, taken back, skipped over that suspension)."""
+
+    seq: int
+    made_ns: int
+    why: str
+
+    def covers(self, seq: int, made_ns: int) -> bool:
+        """Whether an action or reset made at (`seq`, `made_ns`) is at or before the floor."""
+        return (seq, made_ns) <= (self.seq, self.made_ns)
+
+    def covers_grade(self, review_id: int) -> bool:
+        """Whether the grade logged under `review_id` is before the floor (an action whose
+        `seq` is not below a grade's id came after it)."""
+        return review_id <= self.seq
 
 
 class Blocked(NamedTuple):
@@ -86,8 +117,74 @@ def record(
         (kind, time.time_ns(), at, held),
     )
     made = int(cur.lastrowid or 0)
-    c.execute("DELETE FROM learner_actions WHERE id <= ?", (made - KEEP,))
+    _prune(c, made - KEEP)
     return made
+
+
+def _prune(c: sqlite3.Connection, cut: int) -> None:
+    """Delete the actions with ids up to `cut`, raising the floor to the newest of them (an
+    undo past it would take back a grade or reset older than an action no longer kept); and
+    the rows of kind `grade` up to it whose grade is no longer in the log. A grade's row is
+    kept as long as its grade is: its undo needs it (it puts back a flag the grade found set,
+    which a pruned row left unsuspended)."""
+    if cut <= 0:
+        return
+    marks = ", ".join("?" * len(UNDOABLE))
+    row = c.execute(
+        f"SELECT seq, made_ns FROM learner_actions WHERE id <= ? AND kind IN ({marks}) "
+        "ORDER BY id DESC LIMIT 1",
+        (cut, *UNDOABLE),
+    ).fetchone()
+    if row is None:
+        return
+    raise_floor(c, Floor(int(row[0]), int(row[1]), PRUNED))
+    c.execute(f"DELETE FROM learner_actions WHERE id <= ? AND kind IN ({marks})", (cut, *UNDOABLE))
+    c.execute(
+        "DELETE FROM learner_actions WHERE id <= ? AND kind = 'grade' AND NOT EXISTS "
+        "(SELECT 1 FROM reviews r WHERE r.id = learner_actions.seq)",
+        (cut,),
+    )
+
+
+def floor(c: sqlite3.Connection) -> Floor | None:
+    """How far back undo may go (None: as far as the log and the actions kept go)."""
+    row = c.execute(
+        "SELECT seq, made_ns, cards FROM learner_actions WHERE kind = ? ORDER BY id DESC LIMIT 1",
+        (FLOOR,),
+    ).fetchone()
+    if row is None:
+        return None
+    try:
+        why = str(json.loads(row[2]))
+    except ValueError:
+        why = PRUNED
+    return Floor(int(row[0]), int(row[1]), why)
+
+
+def raise_floor(c: sqlite3.Connection, to: Floor) -> None:
+    """In the caller's transaction: the floor at `to`, unless it is higher already. Its one
+    row is updated in place (a new row each time took an id, and the actions kept by id
+    fewer)."""
+    held = floor(c)
+    if held is not None and (held.seq, held.made_ns) >= (to.seq, to.made_ns):
+        return
+    values = (to.seq, to.made_ns, json.dumps(to.why))
+    if held is None:
+        c.execute(
+            "INSERT INTO learner_actions (kind, made_ns, seq, cards) VALUES (?, ?, ?, ?)",
+            (FLOOR, values[1], values[0], values[2]),
+        )
+    else:
+        c.execute(
+            "UPDATE learner_actions SET seq = ?, made_ns = ?, cards = ? WHERE kind = ?",
+            (*values, FLOOR),
+        )
+
+
+def floor_here(c: sqlite3.Connection, why: str) -> None:
+    """In the caller's transaction: the floor at this moment (the log's last id, the time):
+    nothing made before is taken back."""
+    raise_floor(c, Floor(int(c.execute(_SEQ).fetchone()[0]), time.time_ns(), why))
 
 
 def _action(row: tuple[Any, ...]) -> Action:

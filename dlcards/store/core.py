@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import ExitStack, suppress
 from datetime import date, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dlcards.errors import StoreError
 from dlcards.memory import EF_START, Memory
@@ -197,6 +197,32 @@ _HISTORY = (
 def _all_memories(c: sqlite3.Connection) -> dict[str, Memory]:
     """Every card's stored memory, in one query."""
     return {row[0]: memory_from(row[1:], row[0]) for row in c.execute(ALL_MEMORIES)}
+
+
+StudyGrade = tuple[int, str, int, str, str]
+"""A grade given in `dlcards study`: its log id, card, grade, time and study day."""
+
+
+class UndoPick(NamedTuple):
+    """What `dlcards undo` takes back now (`Store.newest_undo`): one of a study grade, an
+    action (`store.actions`), a reset (its record and the cards of it as it left them), or
+    the floor (`actions.Floor`: the newest is older than it, and is not taken back)."""
+
+    grade: StudyGrade | None = None
+    action: actions.Action | None = None
+    reset: tuple[Any, list[str]] | None = None
+    floor: actions.Floor | None = None
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """Its identity: the same pick inside the undo's write transaction as before it."""
+        if self.action is not None:
+            return ("action", self.action.id)
+        if self.reset is not None:
+            return ("reset", self.reset[0].made_ns, self.reset[0].seq)
+        if self.grade is not None:
+            return ("grade", self.grade[0])
+        return ("floor",)
 
 
 class Store(Reports, Merging):
@@ -1163,24 +1189,68 @@ class Store(Reports, Merging):
         )
         return int(row[0]) if row and row[0] is not None else None
 
-    def last_study_grade(self) -> tuple[int, str, int, str, str] | None:
+    def last_study_grade(self) -> StudyGrade | None:
         """The newest grade given in `dlcards study` (any terminal; not one imported from
         Anki): its log id, card, grade, time and study day; None when there is none."""
-        # each study session's newest row, one seek along the session index (reviews_session)
-        # a session: the log's rows of no session (an import's) are never read; by id
-        # from the newest row down, 1,000,000 imported rows on top were all read (~120 ms)
-        row = self.conn.execute(
-            "SELECT r.id, r.card_id, r.grade, r.reviewed_at, r.day FROM reviews r "
-            "WHERE r.id = (SELECT max((SELECT max(x.id) FROM reviews x "
-            "INDEXED BY reviews_session WHERE x.session_id = s.id)) "
-            "FROM sessions s WHERE s.kind = 'study')"
-        ).fetchone()
-        if row is None:
+        return _last_study_grade_in(self.conn)
+
+    def newest_undo(self) -> UndoPick | None:
+        """What `dlcards undo` takes back now (`UndoPick`); None when there is nothing."""
+        return self._call(lambda: self._newest_undo_in(self.conn))
+
+    def _newest_undo_in(self, c: sqlite3.Connection) -> UndoPick | None:
+        """The newest of the last study grade, the newest action and the newest reset still
+        undoable (a reset or action made after that grade, the log's last id then not below
+        the grade's, is the newer; of the two, the later made); the floor when that one is
+        at or before it (`actions.floor`). Read on `c`: inside an undo's write transaction,
+        what another terminal committed before it is seen."""
+        last = _last_study_grade_in(c)
+        after = 0 if last is None else last[0]
+        newer = self._newest_reset_in(c, after)
+        action = actions.newest(c)
+        if action is not None and action.seq < after:
+            action = None  # made before that grade
+        if action is not None and newer is not None:
+            if newer[0].made_after(action.id, action.seq, action.made_ns):
+                action = None
+        low = actions.floor(c)
+        if action is not None:
+            older = low is not None and low.covers(action.seq, action.made_ns)
+            pick = UndoPick(action=action)
+        elif newer is not None:
+            older = low is not None and low.covers(newer[0].seq, newer[0].made_ns)
+            pick = UndoPick(reset=newer)
+        elif last is not None:
+            older = low is not None and low.covers_grade(last[0])
+            pick = UndoPick(grade=last)
+        else:
             return None
-        return int(row[0]), str(row[1]), int(row[2]), str(row[3]), str(row[4])
+        return UndoPick(floor=low) if older else pick
+
+    def _still_newest(self, c: sqlite3.Connection, key: tuple[Any, ...]) -> bool:
+        """Whether `key` (`UndoPick.key`) is still what undo takes back, read inside the
+        undo's write transaction: a grade, reset or action another terminal committed
+        between the pick and the write is the newest now (the caller picks again)."""
+        now = self._newest_undo_in(c)
+        return now is not None and now.key == key
+
+    def _newest_reset_in(self, c: sqlite3.Connection, after: int) -> tuple[Any, list[str]] | None:
+        from dlcards.store import resets
+
+        for made in resets.records(self.path):
+            if made.seq < after:
+                return None  # older lines are older still (appended under the write lock)
+            left = _as_reset_left(c, made)
+            if left:
+                return made, left
+        return None
 
     def undo(
-        self, review_id: int, rules: UndoRules, expect: ReviewRow | None = None
+        self,
+        review_id: int,
+        rules: UndoRules,
+        expect: ReviewRow | None = None,
+        newest: bool = False,
     ) -> ReviewRow | None:
         """Take back one review: delete its log row and rebuild the card's memory from what is
         left of its log, in the same transaction. Whatever other terminals did to the card
@@ -1194,7 +1264,11 @@ class Store(Reports, Merging):
         The undo is recorded beside the backups before it commits (`salvage.record_undone`,
         taken back if the commit fails): a restore over a file damaged later does not bring
         the grade back from what it salvages. A record that cannot be written (a full disk)
-        is said, and the undo goes ahead."""
+        is said, and the undo goes ahead.
+
+        `newest` (`dlcards undo`): the grade is taken back only if it is still what undo takes
+        back (`newest_undo`), read inside the transaction; else None (a grade, reset or action
+        another terminal committed since the pick: the caller picks again)."""
         from dlcards.store.salvage import record_undone, unrecord
 
         recorded: list[tuple[Path, int]] = []
@@ -1211,7 +1285,7 @@ class Store(Reports, Merging):
                 )
 
         try:
-            undone = self._undo(review_id, rules, expect, record)
+            undone = self._undo(review_id, rules, expect, record, newest)
         except BaseException as err:
             # an undo this session asked for, refused on a file damaged under it, is kept as
             # done (`Connection.undoing`): its record stays
@@ -1230,8 +1304,11 @@ class Store(Reports, Merging):
         rules: UndoRules,
         expect: ReviewRow | None,
         record: Callable[[tuple[str, int], bool, int | None], None],
+        newest: bool = False,
     ) -> ReviewRow | None:
         with self._write() as c:
+            if newest and not self._still_newest(c, ("grade", review_id)):
+                return None
             row = c.execute(
                 "SELECT card_id, kind, grade, day, reviewed_at, session_id, seconds, leech, at "
                 "FROM reviews WHERE id = ?",
@@ -1873,25 +1950,21 @@ class Store(Reports, Merging):
     def undo_action(self, action_id: int) -> actions.Action | actions.Blocked | None:
         """Take back action `action_id` (`actions.take_back`) in one transaction: each of its
         cards' columns as they were before it; Blocked (nothing written) when a card of it was
-        changed since by no learner action; None when another terminal took it back first."""
+        changed since by no learner action (its record dropped); None when it is no longer
+        what undo takes back (`newest_undo`, read inside the transaction: another terminal
+        took it back first, or committed a newer grade, reset or action since the pick)."""
         with self._write(CARD_FLAGS) as c:
+            if not self._still_newest(c, ("action", action_id)):
+                return None
             return actions.take_back(c, action_id)
 
     def newest_reset(self, after: int = 0) -> tuple[Any, list[str]] | None:
         """The newest reset still undoable (`dlcards.store.resets`: a card of it is as it
         left it) made after the review logged under `after` (its `seq` not below it), with
         those of its cards as it left them; None when there is none."""
-        from dlcards.store import resets
+        return self._call(lambda: self._newest_reset_in(self.conn, after))
 
-        for made in resets.records(self.path):
-            if made.seq < after:
-                return None  # older lines are older still (appended under the write lock)
-            left = self._call(partial(_as_reset_left, self.conn, made))
-            if left:
-                return made, left
-        return None
-
-    def undo_reset(self, made: Any, rebuild_for: RebuildFor) -> list[str]:
+    def undo_reset(self, made: Any, rebuild_for: RebuildFor, newest: bool = False) -> list[str]:
         """Take back the reset `made` (a `resets.ResetRecord`): each of its cards still as it
         left it (new, with the reset point it wrote: not studied or reset since) gets back the
         rows the reset overwrote (reset point, leech mark, sm2 and fsrs rows), and then the
@@ -1900,8 +1973,11 @@ class Store(Reports, Merging):
         changed since, the replay is those rows and nothing more is written; after a scheduler
         switch since (the FSRS rows of a card reset under SM-2 are empty), the replay of the
         log gives the memory the log holds. One transaction. Returns the ids put back (none
-        when another terminal undid it first)."""
+        when another terminal undid it first, or, with `newest` (`dlcards undo`), when it is
+        no longer what undo takes back, read inside the transaction: `newest_undo`)."""
         with self._write(MEMORY_TABLES) as c:
+            if newest and not self._still_newest(c, ("reset", made.made_ns, made.seq)):
+                return []
             left = set(_as_reset_left(c, made))
             back = [card for card in made.cards if card.card_id in left]
             rebuild = rebuild_for(self._settings_in(c)) if back else None
@@ -2051,6 +2127,22 @@ def _as_reset_left(c: sqlite3.Connection, made: Any) -> list[str]:
     )
     held = {str(cid): (at, after) for cid, at, after in rows}
     return [cid for cid, marks in wrote.items() if held.get(cid) == marks]
+
+
+def _last_study_grade_in(c: sqlite3.Connection) -> StudyGrade | None:
+    """`Store.last_study_grade`, read on `c`."""
+    # each study session's newest row, one seek along the session index (reviews_session):
+    # the log's rows of no session (an import's) are never read; by id from the newest row
+    # down, 1,000,000 imported rows on top were all read (~120 ms)
+    row = c.execute(
+        "SELECT r.id, r.card_id, r.grade, r.reviewed_at, r.day FROM reviews r "
+        "WHERE r.id = (SELECT max((SELECT max(x.id) FROM reviews x "
+        "INDEXED BY reviews_session WHERE x.session_id = s.id)) "
+        "FROM sessions s WHERE s.kind = 'study')"
+    ).fetchone()
+    if row is None:
+        return None
+    return int(row[0]), str(row[1]), int(row[2]), str(row[3]), str(row[4])
 
 
 def _suspensions_in(c: sqlite3.Connection, card_ids: Iterable[str]) -> dict[str, Suspension]:
