@@ -332,3 +332,37 @@ def test_the_readme_says_what_a_reset_keeps() -> None:
     assert f"`backups/…{resets.RESETS_END}`" in text
     assert f"more than {RESET_BACKUP_CARDS:,} studied cards" in text
     assert "before `reset` makes studied cards new" not in text  # the full backup every time
+
+
+def test_undo_says_nothing_older_past_a_reset_its_record_no_longer_keeps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Grades, a reset, and a later reset whose line leaves the first out of the record
+    (KEEP_BYTES): once the later reset and the grade after the first are taken back, undo
+    says there is nothing older to undo. It took back the grade before the first reset,
+    skipping over that reset (which stayed, the card new)."""
+    db = Path(os.environ["DLCARDS_DB"])
+    day = D0
+    with Store.open(db) as store:
+        for cid in ("perceptron-1", "perceptron-2"):
+            session = store.start_session("study", day, h.NOW)
+            h.grade(store, cid, 4, day, h.NOW, session_id=session)
+    assert runner.invoke(app, ["reset", "perceptron-2", "--yes"]).exit_code == 0
+    monkeypatch.setattr(resets, "KEEP_BYTES", resets.resets_path(db).stat().st_size)
+    with Store.open(db) as store:
+        session = store.start_session("study", day, h.NOW)
+        h.grade(store, "perceptron-3", 4, day, h.NOW, session_id=session)
+    assert runner.invoke(app, ["reset", "perceptron-3", "--yes"]).exit_code == 0
+    assert len(list(resets.records(db))) == 1, "the first reset's line is no longer kept"
+    out = runner.invoke(app, ["undo"]).output
+    assert out.startswith("undid the reset of perceptron-3"), out
+    out = runner.invoke(app, ["undo"]).output
+    assert out.startswith("undid grade 4 on perceptron-3"), out
+    kept = rows(db)
+    done = runner.invoke(app, ["undo"])
+    assert done.exit_code == 0, done.output
+    assert done.output == (
+        "nothing older to undo: the reset record beside the backups keeps the newest resets "
+        "it has room for, and an older one no longer kept stands before the rest\n"
+    ), done.output
+    assert rows(db) == kept, "the grade of perceptron-2 and its reset stay"

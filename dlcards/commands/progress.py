@@ -289,8 +289,13 @@ def _floor_line(floor: Floor) -> str:
     """What `undo` says when the newest is at or before its floor (`actions.Floor`)."""
     from datetime import datetime
 
-    from dlcards.store.actions import KEEP, RESTORED
+    from dlcards.store.actions import KEEP, RESETS_PRUNED, RESTORED
 
+    if floor.why == RESETS_PRUNED:
+        return (
+            "nothing older to undo: the reset record beside the backups keeps the newest "
+            "resets it has room for, and an older one no longer kept stands before the rest"
+        )
     if floor.why == RESTORED:
         when = datetime.fromtimestamp(floor.made_ns / 1e9).strftime("%Y-%m-%d %H:%M")
         return (

@@ -45,6 +45,8 @@ FLOOR = "floor"
 """The kind of the one row that says how far back undo may go (`Floor`)."""
 PRUNED = "pruned"
 """A floor's reason: an action older than the KEEP kept was pruned (its row deleted)."""
+RESETS_PRUNED = "resets pruned"
+"""A floor's reason: a reset older than those its record keeps (`resets.KEEP_BYTES`)."""
 RESTORED = "restored"
 """A floor's reason: `doctor` put back a database beside changes it holds no action of."""
 

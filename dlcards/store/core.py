@@ -1934,12 +1934,20 @@ class Store(Reports, Merging):
                 acted,
             )
             try:
-                resets.record(self.path, made)
+                dropped = resets.record(self.path, made)
             except OSError as err:
                 raise StoreError(
                     f"cannot keep what the reset overwrites in {resets.resets_path(self.path)}"
                     f" ({err.strerror or err}); nothing was reset"
                 ) from None
+            # the newest reset made of those no longer kept: undo goes back no further (a
+            # grade older than it, taken back, skipped over it); one undone or never
+            # committed (no card of it holds its reset point or a later one) is none
+            for old in dropped:
+                if _was_made(c, old):
+                    floor = actions.Floor(old.seq, old.made_ns, actions.RESETS_PRUNED)
+                    actions.raise_floor(c, floor)
+                    break
             return len(studied)
 
     def newest_action(self) -> actions.Action | None:
@@ -2127,6 +2135,19 @@ def _as_reset_left(c: sqlite3.Connection, made: Any) -> list[str]:
     )
     held = {str(cid): (at, after) for cid, at, after in rows}
     return [cid for cid, marks in wrote.items() if held.get(cid) == marks]
+
+
+def _was_made(c: sqlite3.Connection, made: Any) -> bool:
+    """Whether reset record `made` committed and was not taken back: a card of it holds the
+    reset point it wrote, or a later one (reset again since)."""
+    for card in made.cards:
+        row = c.execute(
+            "SELECT reset_at, reset_after FROM cards WHERE id = ?", (card.card_id,)
+        ).fetchone()
+        if row is not None and row[0] is not None and row[1] is not None:
+            if (int(row[0]), int(row[1])) >= (card.new_at, card.new_after):
+                return True
+    return False
 
 
 def _last_study_grade_in(c: sqlite3.Connection) -> StudyGrade | None:

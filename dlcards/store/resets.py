@@ -161,13 +161,14 @@ def decode(line: bytes) -> ResetRecord | None:
         return None
 
 
-def record(db: Path, made: ResetRecord) -> None:
+def record(db: Path, made: ResetRecord) -> list[ResetRecord]:
     """Append `made` to the database's reset record, durably, and read it back (an OSError
     when it cannot be written or does not read back as written: the reset is then not made).
     Older lines beyond KEEP_BYTES are dropped first (the file written again beside it and
-    renamed over it). The caller holds the database's write lock, which every writer of the
-    record holds. A reset that then does not commit leaves its line inert (see the module
-    docstring)."""
+    renamed over it); returns the records dropped, newest first (for undo's floor: a grade
+    older than a reset no longer kept is not taken back past it). The caller holds the
+    database's write lock, which every writer of the record holds. A reset that then does
+    not commit leaves its line inert (see the module docstring)."""
     import errno
 
     from dlcards.fileio import fsync_folder, open_regular, read_regular
@@ -179,8 +180,10 @@ def record(db: Path, made: ResetRecord) -> None:
         held = read_regular(path)
     except FileNotFoundError:
         held = b""
+    dropped: list[ResetRecord] = []
     if held and len(held) + len(line) > KEEP_BYTES:
-        _trim(path, held, KEEP_BYTES - len(line))
+        lines = _trim(path, held, KEEP_BYTES - len(line))
+        dropped = [r for one in reversed(lines) if (r := decode(one.rstrip(b"\n"))) is not None]
     fd = open_regular(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         before = os.fstat(fd).st_size
@@ -195,12 +198,13 @@ def record(db: Path, made: ResetRecord) -> None:
         os.close(fd)
     if not before:  # a new file: its name made durable too
         fsync_folder(path.parent)
+    return dropped
 
 
-def _trim(path: Path, held: bytes, room: int) -> None:
+def _trim(path: Path, held: bytes, room: int) -> list[bytes]:
     """Keep the newest whole lines of `held` that fit in `room` bytes (written atomically:
     `fileio.atomic_write_bytes`, whose temporary file a killed process leaves is removed by
-    the next backup's `clean_stale_temps`)."""
+    the next backup's `clean_stale_temps`); returns the lines dropped, oldest first."""
     from dlcards.fileio import atomic_write_bytes
 
     kept: list[bytes] = []
@@ -213,6 +217,8 @@ def _trim(path: Path, held: bytes, room: int) -> None:
         kept.append(line)
         size += len(line)
     atomic_write_bytes(path, b"".join(reversed(kept)), mode=0o600)
+    lines = held.splitlines(keepends=True)
+    return lines[: len(lines) - len(kept)]
 
 
 def records(db: Path) -> Iterator[ResetRecord]:
