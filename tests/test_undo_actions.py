@@ -494,3 +494,90 @@ def test_a_suspension_made_after_undo_picked_a_grade_is_taken_back_first() -> No
     assert run("undo").startswith("took back the suspension of perceptron-2")
     assert rows() == graded
     assert run("undo").startswith("undid grade 4 on perceptron-1")
+
+
+# --- after `dlcards doctor`: the undo records agree with the log and cards restored -------
+
+
+def _newest_backup() -> str:
+    from dlcards.store import backup
+
+    run("backup")
+    return backup.backups(db())[0].path.name
+
+
+def test_after_a_restore_of_a_sound_database_undo_takes_back_what_the_backup_holds() -> None:
+    """A backup holds a grade and a suspension; a suspension and a grade come after it; the
+    restore over the sound database goes back to the backup: undo takes back its suspension
+    (never one of those made after it), then its grade, then says nothing is left."""
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-1", 4, day)
+    run("suspend", "perceptron-2")
+    name = _newest_backup()
+    in_backup = rows()
+    run("suspend", "perceptron-3")
+    grade_in_study("mlp-1", 3, day)
+    run("doctor", "--restore", name)
+    assert rows() == in_backup
+    assert run("undo").startswith("took back the suspension of perceptron-2 ")
+    assert run("undo").startswith("undid grade 4 on perceptron-1")
+    assert run("undo").startswith("nothing to undo")
+
+
+def test_a_restore_over_a_damaged_file_goes_back_no_further_than_a_change_it_carried() -> None:
+    """A backup holds a grade and a suspension; after it, a card is suspended, a grade given
+    (its session begun after the backup); the file is then damaged. The restore salvages the
+    grade and carries the suspension over, without its undo record (in the damaged file).
+    Undo takes back the salvaged grade (it took back the backup's suspension: the grade's
+    session was dropped, so it was no study grade), then says it goes no further back than
+    the carried suspension (it skipped over it, to the backup's suspension and grade)."""
+    import damage
+
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-1", 4, day)
+    run("suspend", "perceptron-2")
+    name = _newest_backup()
+    run("suspend", "perceptron-3")  # its record goes with the damaged file
+    time.sleep(1.1)  # a suspension's time is whole seconds: the grade after it
+    grade_in_study("mlp-1", 3, day)
+    damage.flip_in_index(db(), "reviews_card_time")
+    done = run("doctor", "--restore", name)
+    assert "salvaged 1 grade" in done and "suspensions of 1 card" in " ".join(done.split())
+    assert rows(("perceptron-3",))["perceptron-3"][0][5] == 1  # type: ignore[index]
+    assert run("undo").startswith("undid grade 3 on mlp-1")
+    kept = rows()
+    out = run("undo")
+    assert re.fullmatch(
+        r"nothing older to undo: `dlcards doctor --restore` carried over a change made "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d \(a suspension, unleech or reset since its backup\) that "
+        r"undo holds no record of; undo does not go back past it\n",
+        out,
+    ), out
+    assert rows() == kept
+
+
+def test_grades_a_repair_adds_from_a_kept_file_are_taken_back_by_undo() -> None:
+    """A grade a session kept beside the backups (its database damaged under it: the grade
+    and its session lost from the file) is added by `doctor`; undo takes it back first (it
+    was added without its session, as no study grade: undo took back the grade before)."""
+    from dlcards.store import backup
+    from dlcards.store.rows import REVIEW_COLUMNS
+    from dlcards.store.salvage import write_kept
+
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-1", 4, day)
+    grade_in_study("perceptron-2", 3, day)
+    conn = sqlite3.connect(db())
+    with conn:
+        row = conn.execute(
+            f"SELECT {', '.join(REVIEW_COLUMNS)} FROM reviews WHERE card_id = 'perceptron-2'"
+        ).fetchone()
+        conn.execute("DELETE FROM reviews WHERE card_id = 'perceptron-2'")
+        conn.execute("DELETE FROM sessions WHERE id = ?", (row[1],))
+    conn.close()
+    backup.folder_of(db()).mkdir(exist_ok=True)
+    write_kept(backup.folder_of(db()) / f"{db().stem}-kept-2026-11-26T120000.000.json", db(), [row])
+    done = runner.invoke(app, ["doctor"])
+    assert "added 1 grade to the log" in " ".join(done.output.split()), done.output
+    assert run("undo").startswith("undid grade 3 on perceptron-2")
+    assert run("undo").startswith("undid grade 4 on perceptron-1")

@@ -299,8 +299,9 @@ def _floor_line(floor: Floor) -> str:
     if floor.why == RESTORED:
         when = datetime.fromtimestamp(floor.made_ns / 1e9).strftime("%Y-%m-%d %H:%M")
         return (
-            f"nothing older to undo: `dlcards doctor` put the database back on {when}, beside "
-            "changes it holds no undo record of; undo does not go back past it"
+            "nothing older to undo: `dlcards doctor --restore` carried over a change made "
+            f"{when} (a suspension, unleech or reset since its backup) that undo holds no "
+            "record of; undo does not go back past it"
         )
     return (
         f"nothing older to undo: undo keeps the newest {KEEP:,} suspensions, unsuspensions "

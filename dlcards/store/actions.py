@@ -48,7 +48,8 @@ PRUNED = "pruned"
 RESETS_PRUNED = "resets pruned"
 """A floor's reason: a reset older than those its record keeps (`resets.KEEP_BYTES`)."""
 RESTORED = "restored"
-"""A floor's reason: `doctor` put back a database beside changes it holds no action of."""
+"""A floor's reason: a `doctor --restore` carried over a change made since its backup that
+no action of the restored database holds (`doctor._actions_as_restored`)."""
 
 _SEQ = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'reviews'"
 LAST_ID = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'learner_actions'"
@@ -148,6 +149,28 @@ def _prune(c: sqlite3.Connection, cut: int) -> None:
     )
 
 
+def forget_gone_grades(c: sqlite3.Connection) -> None:
+    """Delete the rows of kind `grade` whose grade is no longer in the log (a `doctor`
+    restore took it out: its undo was done)."""
+    c.execute(
+        "DELETE FROM learner_actions WHERE kind = 'grade' AND NOT EXISTS "
+        "(SELECT 1 FROM reviews r WHERE r.id = learner_actions.seq)"
+    )
+
+
+def forget_covered(c: sqlite3.Connection) -> None:
+    """Delete the actions at or before the floor: undo never takes them back."""
+    low = floor(c)
+    if low is None:
+        return
+    marks = ", ".join("?" * len(UNDOABLE))
+    c.execute(
+        f"DELETE FROM learner_actions WHERE kind IN ({marks}) AND (seq < ? OR "
+        "(seq = ? AND made_ns <= ?))",
+        (*UNDOABLE, low.seq, low.seq, low.made_ns),
+    )
+
+
 def floor(c: sqlite3.Connection) -> Floor | None:
     """How far back undo may go (None: as far as the log and the actions kept go)."""
     row = c.execute(
@@ -181,12 +204,6 @@ def raise_floor(c: sqlite3.Connection, to: Floor) -> None:
             "UPDATE learner_actions SET seq = ?, made_ns = ?, cards = ? WHERE kind = ?",
             (*values, FLOOR),
         )
-
-
-def floor_here(c: sqlite3.Connection, why: str) -> None:
-    """In the caller's transaction: the floor at this moment (the log's last id, the time):
-    nothing made before is taken back."""
-    raise_floor(c, Floor(int(c.execute(_SEQ).fetchone()[0]), time.time_ns(), why))
 
 
 def _action(row: tuple[Any, ...]) -> Action:

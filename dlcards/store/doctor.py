@@ -14,6 +14,7 @@ a log row without a valid grade) is said, with the newest backup to restore.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -1482,6 +1483,7 @@ class _Salvaging:
         if marked and self.replay_for is not None:
             _write_memories(src, [], marked, self.replay_for)
         self.marked = sorted(set(self.marked) | set(marked))
+        _actions_as_restored(src, self.marked)
 
     def back_up(self, conn: sqlite3.Connection, now: datetime) -> None:
         """Back up the restored database when grades were added to the backup: else the
@@ -1560,6 +1562,46 @@ def _retire_undone(db: Path) -> None:
         os.replace(path, path.with_name(f"{path.stem}-{stamp}.retired.jsonl"))
     except OSError:
         pass
+
+
+def _actions_as_restored(src: sqlite3.Connection, carried: Sequence[str]) -> None:
+    """Make the undo records (`store.actions`) of the restored copy `src` agree with the log
+    and cards it holds now. A leech grade's record whose grade the restore took out goes
+    with it. The cards `carried` got a suspension, unleech or reset made since the backup
+    (`_carry_card_marks`), which no log row or action of `src` holds (its record was in the
+    file replaced): undo cannot take it back, and taking back anything older (an action of
+    the backup, a grade given before it) skipped over it, or said the card was changed by
+    `import anki`. Undo goes back no further than the newest such change (`actions.Floor`:
+    the newest grade logged at or before its time, and its time), and the actions before it
+    are deleted; a grade salvaged from after it is still taken back. A backup made before
+    schema 35 has no such records (the table is made at the next open, empty)."""
+    from dlcards.store import actions
+
+    tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "learner_actions" not in tables:
+        return
+    src.execute("BEGIN IMMEDIATE")
+    try:
+        actions.forget_gone_grades(src)
+        if carried:
+            # the newest carried change, ms (a suspension's time is whole seconds: all of
+            # its second, a grade given in it is not known to be after it)
+            row = src.execute(
+                "SELECT max(max(coalesce(reset_at, -1), coalesce(unleech_at, -1), "
+                "coalesce(suspended_changed * 1000 + 999, -1))) FROM cards "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(carried)),),
+            ).fetchone()
+            at = int(row[0] or 0)
+            seq = src.execute(
+                "SELECT coalesce(max(id), 0) FROM reviews WHERE at <= ?", (at,)
+            ).fetchone()[0]
+            actions.raise_floor(src, actions.Floor(int(seq), at * 1_000_000, actions.RESTORED))
+            actions.forget_covered(src)
+        src.execute("COMMIT")
+    except BaseException:
+        src.execute("ROLLBACK")
+        raise
 
 
 def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str]:
@@ -1709,9 +1751,23 @@ def _add_salvaged(
     sessions = {r[0] for r in src.execute("SELECT id FROM sessions")}
     cards = {r[0] for r in src.execute("SELECT id FROM cards")}
     at_session = REVIEW_COLUMNS.index("session_id")
+    at_day, at_stamp = REVIEW_COLUMNS.index("day"), REVIEW_COLUMNS.index("reviewed_at")
     lacking = sorted({r[0] for r in new} - cards)
+    # a grade's session the copy lacks (begun after the backup) is put back as the study
+    # session it was, as a grade puts back its session (`Store.grade`): a grade of no
+    # session is no grade given in `dlcards study` for `dlcards undo`, which then took back
+    # an older grade or action of the backup, with these newer ones left in the log
+    begun: dict[int, tuple[str, str]] = {}
+    for r in new:
+        if type(r[at_session]) is int and r[at_session] not in sessions:
+            begun.setdefault(r[at_session], (str(r[at_day]), str(r[at_stamp])[:19]))
     src.execute("BEGIN IMMEDIATE")
     try:
+        src.executemany(
+            "INSERT OR IGNORE INTO sessions (id, kind, day, started_at) VALUES (?, 'study', ?, ?)",
+            [(sid, day, stamp) for sid, (day, stamp) in sorted(begun.items())],
+        )
+        sessions |= set(begun)
         src.executemany(
             "INSERT OR IGNORE INTO cards (id, topic, position, content_hash, retired, suspended, "
             "added) VALUES (?, '?', 1000000000, '', 1, 0, ?)",
