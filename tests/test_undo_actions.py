@@ -221,7 +221,9 @@ def test_k_undos_give_back_the_state_before_the_last_k_actions(
 ) -> None:
     """Random sequences of grades, suspensions, unsuspensions, resets and unleeches (a leech
     threshold of 1, its action tag or suspend): after k undos every card's rows are as they
-    were before the last k actions that changed something."""
+    were before the last k actions that changed something, and every card's memory is still
+    the replay of its log (`doctor --check`) after every fourth undo and after all of them
+    (each pick made again inside its write: `Store.newest_undo`)."""
     path = db()
     pristine = path.with_name("pristine.db")
     if not pristine.exists():  # the first example: each one starts from this copy
@@ -247,9 +249,84 @@ def test_k_undos_give_back_the_state_before_the_last_k_actions(
             stack.pop()
             out = run("undo")
             assert rows() == stack[-1], out
+            if len(stack) % 4 == 0:  # (every undo's check: 3 times as long a test)
+                _the_log_rebuilds_every_card()
         assert run("undo").startswith("nothing to undo")
+        _the_log_rebuilds_every_card()
     finally:
         _back_to_the_start(path)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["grade", "suspend", "unsuspend", "reset", "unleech", "anki"]),
+            st.integers(0, len(CARDS) - 1),
+            st.integers(0, 5),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_undo_goes_back_through_every_action_past_those_anki_changed(
+    steps: list[tuple[str, int, int]],
+) -> None:
+    """Random learner actions with `import anki` flag changes among them (Anki's, newer):
+    undo, run again and again, goes back through all of them, each run one line: an action
+    Anki's change blocks is said once and dropped, never said again and again (undo stopped
+    there for good, the grades before it never undone). Once nothing is left, no study
+    grade is in the log, and every card's memory is the replay of its log."""
+    from dlcards.store.rows import Suspension
+
+    path = db()
+    pristine = path.with_name("pristine.db")
+    if not pristine.exists():
+        _copy(path, pristine)
+    run("config", "leech_threshold", "1")
+    run("config", "leech_action", "suspend")
+    day = date(2026, 11, 26)
+    try:
+        for n, (kind, which, g) in enumerate(steps):
+            cid = CARDS[which]
+            if kind == "grade":
+                grade_in_study(cid, g, day + timedelta(days=n))
+            elif kind == "reset":
+                run("reset", cid, "--yes")
+            elif kind == "anki":  # Anki's change of the flag, newer: what an import writes
+                with Store.open(path) as store:
+                    held = store.suspensions([cid])[cid].suspended
+                    later = int(time.time()) + 5 + n
+                    store.follow_suspensions(
+                        lambda _: {cid: Suspension(not held, later)},  # noqa: B023
+                        [cid],
+                    )
+            else:
+                run(kind, cid)
+        said: list[str] = []
+        for _ in range(len(steps) + 1):
+            done = runner.invoke(app, ["undo"])
+            assert "Traceback" not in done.output and len(done.output.splitlines()) == 1
+            said.append(done.output)
+            if done.output.startswith("nothing to undo"):
+                break
+            blocked = done.output.startswith("nothing undone: cannot take back")
+            assert done.exit_code == (1 if blocked else 0), done.output
+        assert said[-1].startswith("nothing to undo"), said
+        with Store.open(path) as store:
+            assert store.last_study_grade() is None, said
+        _the_log_rebuilds_every_card()
+    finally:
+        _back_to_the_start(path)
+
+
+def _the_log_rebuilds_every_card() -> None:
+    done = runner.invoke(app, ["doctor", "--check"])
+    assert done.exit_code == 0, done.output
 
 
 def _copy(src: Path, dst: Path) -> None:
