@@ -366,3 +366,32 @@ def test_undo_says_nothing_older_past_a_reset_its_record_no_longer_keeps(
         "it has room for, and an older one no longer kept stands before the rest\n"
     ), done.output
     assert rows(db) == kept, "the grade of perceptron-2 and its reset stay"
+
+
+def test_a_reset_studied_since_outside_study_is_said_once_and_undo_goes_on() -> None:
+    """A study grade, a reset of that card, then an answer to it no study grade gave (what an
+    `import anki` of an answer given on the phone writes): the reset cannot be taken back.
+    Undo says so in one line (exit 1) and drops it; the next takes back the study grade
+    before it. It passed over the reset without a word, to that grade, as if it were the
+    newest action."""
+    db = Path(os.environ["DLCARDS_DB"])
+    with Store.open(db) as store:
+        session = store.start_session("study", D0, h.NOW)
+        h.grade(store, "perceptron-1", 4, D0, h.NOW, session_id=session)
+    assert runner.invoke(app, ["reset", "perceptron-1", "--yes"]).exit_code == 0
+    with Store.open(db) as store:  # an answer of no study session: an import's
+        h.grade(store, "perceptron-1", 3, D0 + timedelta(1), h.NOW + timedelta(days=1))
+    imported = rows(db)
+    done = runner.invoke(app, ["undo"])
+    assert done.exit_code == 1, done.output
+    assert re.fullmatch(
+        r"nothing undone: cannot take back the reset of perceptron-1 \(made \d{4}-\d\d-\d\d "
+        r"\d\d:\d\d\), perceptron-1 was studied since outside `dlcards study` \(`dlcards import "
+        r"anki`\), which undo does not take back; it is dropped: `dlcards undo` again takes "
+        r"back the one before\n",
+        done.output,
+    ), done.output
+    assert rows(db) == imported
+    again = runner.invoke(app, ["undo"])
+    assert again.output.startswith("undid grade 4 on perceptron-1"), again.output
+    assert runner.invoke(app, ["undo"]).output.startswith("nothing to undo")

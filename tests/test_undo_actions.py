@@ -265,7 +265,9 @@ def test_k_undos_give_back_the_state_before_the_last_k_actions(
 @given(
     steps=st.lists(
         st.tuples(
-            st.sampled_from(["grade", "suspend", "unsuspend", "reset", "unleech", "anki"]),
+            st.sampled_from(
+                ["grade", "suspend", "unsuspend", "reset", "unleech", "anki", "answer"]
+            ),
             st.integers(0, len(CARDS) - 1),
             st.integers(0, 5),
         ),
@@ -276,11 +278,12 @@ def test_k_undos_give_back_the_state_before_the_last_k_actions(
 def test_undo_goes_back_through_every_action_past_those_anki_changed(
     steps: list[tuple[str, int, int]],
 ) -> None:
-    """Random learner actions with `import anki` flag changes among them (Anki's, newer):
-    undo, run again and again, goes back through all of them, each run one line: an action
-    Anki's change blocks is said once and dropped, never said again and again (undo stopped
-    there for good, the grades before it never undone). Once nothing is left, no study
-    grade is in the log, and every card's memory is the replay of its log."""
+    """Random learner actions with `import anki` flag changes and answers among them
+    (Anki's, newer): undo, run again and again, goes back through all of them, each run one
+    line: an action or reset Anki's change blocks is said once and dropped, never said again
+    and again (undo stopped there for good, the grades before it never undone). Once nothing
+    is left, no study grade is in the log, and every card's memory is the replay of its
+    log."""
     from dlcards.store.rows import Suspension
 
     path = db()
@@ -297,6 +300,9 @@ def test_undo_goes_back_through_every_action_past_those_anki_changed(
                 grade_in_study(cid, g, day + timedelta(days=n))
             elif kind == "reset":
                 run("reset", cid, "--yes")
+            elif kind == "answer":  # an answer given in Anki, imported: no study grade
+                with Store.open(path) as store:
+                    h.grade(store, cid, g, day + timedelta(days=n), datetime.now())
             elif kind == "anki":  # Anki's change of the flag, newer: what an import writes
                 with Store.open(path) as store:
                     held = store.suspensions([cid])[cid].suspended

@@ -277,6 +277,8 @@ def _undo_newest(path: Path) -> None:
                 done = _undo_action(store, pick.action, today)
             elif pick.reset is not None:
                 done = _undo_reset(store, *pick.reset, today)
+            elif pick.blocked is not None:
+                done = _drop_reset(store, *pick.blocked)
             else:
                 assert pick.grade is not None
                 done = _undo_grade(store, pick.grade, today)
@@ -452,6 +454,37 @@ def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -
         said += f" ({plural(studied, 'other card')} studied or reset since stay as they are)"
     echo(said)
     return True
+
+
+def _drop_reset(store: Store, made: ResetRecord, studied: list[str]) -> bool:
+    """Say that reset `made` cannot be taken back, its cards `studied` since by answers no
+    study grade gave (an `import anki`'s), and drop it (`Store.drop_reset`): the next undo
+    goes on to the one before (it passed over it without a word, to an older grade, as if
+    that were the newest). False when it is no longer the newest (the caller picks again);
+    said, the command ends (exit 1)."""
+    from datetime import datetime
+
+    from dlcards.console import echo, listed, plural
+    from dlcards.terminal import saved_once_committed
+
+    when = datetime.fromtimestamp(made.made_ns / 1e9).strftime("%Y-%m-%d %H:%M")
+    ids = [card.card_id for card in made.cards]
+    named = ids[0] if len(ids) == 1 else plural(len(ids), "card")
+    were = studied[0] if len(studied) == 1 else f"{plural(len(studied), 'card')} of it"
+    if len(studied) > 1 and len(studied) <= 3:
+        were = listed(studied)
+    dropped = saved_once_committed(
+        lambda: store.drop_reset(made), lambda _: "stopped: nothing was undone"
+    )
+    if not dropped:
+        return False
+    echo(
+        f"nothing undone: cannot take back the reset of {named} (made {when}), {were} "
+        f"{'was' if len(studied) == 1 else 'were'} studied since outside `dlcards study` "
+        "(`dlcards import anki`), which undo does not take back; it is dropped: `dlcards "
+        "undo` again takes back the one before"
+    )
+    raise typer.Exit(1)
 
 
 RESET_TAKEN_BACK = "that reset was taken back meanwhile, or is no longer the newest"

@@ -51,6 +51,9 @@ RESTORED = "restored"
 """A floor's reason: a `doctor --restore` carried over a change made since its backup that
 no action of the restored database holds (`doctor._actions_as_restored`)."""
 
+DROPPED_RESET = "dropped reset"
+"""The kind of a row that says a reset is no longer for undo to take back (`drop_reset`)."""
+
 _SEQ = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'reviews'"
 LAST_ID = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'learner_actions'"
 """The last id given to an action (ids are never reused): what a reset keeps to be placed
@@ -147,6 +150,23 @@ def _prune(c: sqlite3.Connection, cut: int) -> None:
         "(SELECT 1 FROM reviews r WHERE r.id = learner_actions.seq)",
         (cut,),
     )
+
+
+def drop_reset(c: sqlite3.Connection, made_ns: int, seq: int) -> None:
+    """Keep that the reset made at (`made_ns`, `seq`) is no longer for undo to take back
+    (`Store.drop_reset`; its record is a line of a file beside the backups, not deleted)."""
+    c.execute(
+        "INSERT INTO learner_actions (kind, made_ns, seq, cards) VALUES (?, ?, ?, '[]')",
+        (DROPPED_RESET, made_ns, seq),
+    )
+
+
+def dropped_resets(c: sqlite3.Connection) -> set[tuple[int, int]]:
+    """The resets dropped from undo (`drop_reset`), as (made_ns, seq)."""
+    rows = c.execute(
+        "SELECT made_ns, seq FROM learner_actions WHERE kind = ?", (DROPPED_RESET,)
+    ).fetchall()
+    return {(int(made), int(seq)) for made, seq in rows}
 
 
 def forget_gone_grades(c: sqlite3.Connection) -> None:

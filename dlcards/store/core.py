@@ -212,14 +212,18 @@ class UndoPick(NamedTuple):
     action: actions.Action | None = None
     reset: tuple[Any, list[str]] | None = None
     floor: actions.Floor | None = None
+    blocked: tuple[Any, list[str]] | None = None
+    """A reset no card of which is as it left it, some of them studied since by answers no
+    study grade gave (an `import anki`'s): not taken back (`Store.drop_reset`)."""
 
     @property
     def key(self) -> tuple[Any, ...]:
         """Its identity: the same pick inside the undo's write transaction as before it."""
         if self.action is not None:
             return ("action", self.action.id)
-        if self.reset is not None:
-            return ("reset", self.reset[0].made_ns, self.reset[0].seq)
+        made = self.reset or self.blocked
+        if made is not None:
+            return ("reset", made[0].made_ns, made[0].seq)
         if self.grade is not None:
             return ("grade", self.grade[0])
         return ("floor",)
@@ -1206,7 +1210,8 @@ class Store(Reports, Merging):
         what another terminal committed before it is seen."""
         last = _last_study_grade_in(c)
         after = 0 if last is None else last[0]
-        newer = self._newest_reset_in(c, after)
+        found = self._reset_pick_in(c, after)
+        newer = None if found is None else found[:2]
         action = actions.newest(c)
         if action is not None and action.seq < after:
             action = None  # made before that grade
@@ -1217,9 +1222,10 @@ class Store(Reports, Merging):
         if action is not None:
             older = low is not None and low.covers(action.seq, action.made_ns)
             pick = UndoPick(action=action)
-        elif newer is not None:
-            older = low is not None and low.covers(newer[0].seq, newer[0].made_ns)
-            pick = UndoPick(reset=newer)
+        elif found is not None:
+            made, left, studied = found
+            older = low is not None and low.covers(made.seq, made.made_ns)
+            pick = UndoPick(reset=(made, left)) if left else UndoPick(blocked=(made, studied))
         elif last is not None:
             older = low is not None and low.covers_grade(last[0])
             pick = UndoPick(grade=last)
@@ -1235,15 +1241,45 @@ class Store(Reports, Merging):
         return now is not None and now.key == key
 
     def _newest_reset_in(self, c: sqlite3.Connection, after: int) -> tuple[Any, list[str]] | None:
+        found = self._reset_pick_in(c, after)
+        return None if found is None or not found[1] else (found[0], found[1])
+
+    def _reset_pick_in(
+        self, c: sqlite3.Connection, after: int
+    ) -> tuple[Any, list[str], list[str]] | None:
+        """The newest reset made after the review logged under `after` that undo stops at:
+        with the cards of it still as it left it (undoable), or, none left, those still
+        holding its reset point and studied since (`_studied_since_reset`: by answers no
+        study grade gave, an `import anki`'s: a study grade since is newer, and taken back
+        first); each line with neither (undone, never committed, reset again since) or
+        dropped (`drop_reset`) is passed over. (reset, undoable cards, studied cards)."""
         from dlcards.store import resets
 
+        dropped = actions.dropped_resets(c)
         for made in resets.records(self.path):
             if made.seq < after:
                 return None  # older lines are older still (appended under the write lock)
+            if (made.made_ns, made.seq) in dropped:
+                continue
             left = _as_reset_left(c, made)
             if left:
-                return made, left
+                return made, left, []
+            studied = _studied_since_reset(c, made)
+            if studied:
+                return made, [], studied
         return None
+
+    def drop_reset(self, made: Any) -> bool:
+        """Drop the reset `made`, which undo cannot take back (`UndoPick.blocked`), from what
+        undo goes back through, so that the next undo goes on to the one before (it stopped
+        there for good, or passed over it without a word to an older grade); False when it is
+        no longer what undo takes back (read inside the transaction: the caller picks
+        again)."""
+        with self._write(CARD_FLAGS) as c:
+            if not self._still_newest(c, ("reset", made.made_ns, made.seq)):
+                return False
+            actions.drop_reset(c, made.made_ns, made.seq)
+            return True
 
     def undo(
         self,
@@ -1969,7 +2005,8 @@ class Store(Reports, Merging):
     def newest_reset(self, after: int = 0) -> tuple[Any, list[str]] | None:
         """The newest reset still undoable (`dlcards.store.resets`: a card of it is as it
         left it) made after the review logged under `after` (its `seq` not below it), with
-        those of its cards as it left them; None when there is none."""
+        those of its cards as it left them; None when there is none, or when the newest is
+        one undo cannot take back (`UndoPick.blocked`)."""
         return self._call(lambda: self._newest_reset_in(self.conn, after))
 
     def undo_reset(self, made: Any, rebuild_for: RebuildFor, newest: bool = False) -> list[str]:
@@ -2148,6 +2185,19 @@ def _was_made(c: sqlite3.Connection, made: Any) -> bool:
             if (int(row[0]), int(row[1])) >= (card.new_at, card.new_after):
                 return True
     return False
+
+
+def _studied_since_reset(c: sqlite3.Connection, made: Any) -> list[str]:
+    """The cards of reset record `made` that hold the reset point it wrote and were studied
+    since (their memory not new)."""
+    wrote = {card.card_id: (card.new_at, card.new_after) for card in made.cards}
+    rows = c.execute(
+        "SELECT c.id, c.reset_at, c.reset_after FROM cards c JOIN sm2 s ON s.card_id = c.id "
+        "WHERE s.last_review IS NOT NULL AND c.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(wrote)),),
+    )
+    held = {str(cid): (at, after) for cid, at, after in rows}
+    return [cid for cid, marks in wrote.items() if held.get(cid) == marks]
 
 
 def _last_study_grade_in(c: sqlite3.Connection) -> StudyGrade | None:
