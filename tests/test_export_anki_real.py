@@ -916,6 +916,46 @@ def test_media_anki_would_rename_or_merge_reach_anki_each_as_its_own_file(
     assert col.media.check().missing == []
 
 
+def test_a_media_file_changed_under_its_name_reaches_anki(tmp_path: Path, col: Collection) -> None:
+    """An image replaced by another of the same name (the deck file as it was): Anki must show
+    the new one. The note's digest covered its fields but not its files' bytes, so the note
+    kept its time, Anki kept its note, and the new image, which Anki stores under a new name
+    (its SHA-1 after the stem) for the notes it updates only, was shown by none. Exported
+    again unchanged, no note is newer."""
+    import html as html_module
+
+    import yaml
+
+    folder = tmp_path / "decks"
+    (folder / "media").mkdir(parents=True)
+    figure = folder / "media" / "fig.png"
+    figure.write_bytes(b"the first figure")
+    cards = [
+        {"id": "fig-1", "question": "Which figure?", "answer": "This: ![](media/fig.png)"},
+        {"id": "fig-2", "question": "No figure?", "answer": "None."},
+    ]
+    deck = {"topic": "fig", "title": "Figures", "cards": cards}
+    (folder / "fig.yaml").write_text(yaml.safe_dump(deck, allow_unicode=True), "utf-8")
+    path = tmp_path / "fig.apkg"
+    export("anki", "-o", str(path), "--decks", str(folder), "--topic", "fig")
+    import_apkg(col, path)
+    media = Path(col.media.dir())
+
+    def shown() -> bytes:
+        back = notes_by_card_id(col)["fig-1"]["Back"]
+        (name,) = re.findall(r'src="([^"]*)"', back)
+        return (media / html_module.unescape(name)).read_bytes()
+
+    assert shown() == b"the first figure"
+    figure.write_bytes(b"the second figure, redrawn")
+    export("anki", "-o", str(path), "--decks", str(folder), "--topic", "fig", "--force")
+    log = import_apkg(col, path)
+    assert shown() == b"the second figure, redrawn"
+    assert [notes_by_card_id(col)["fig-1"].id] == [n.id.nid for n in log.updated]
+    export("anki", "-o", str(path), "--decks", str(folder), "--topic", "fig", "--force")
+    assert not import_apkg(col, path).updated
+
+
 @pytest.mark.parametrize("action", ["suspend", "tag"])
 def test_a_leech_reaches_anki_tagged_as_anki_tags_one(
     col: Collection, tmp_path: Path, action: str

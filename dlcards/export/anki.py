@@ -441,13 +441,41 @@ def anki_note(card: Card, title: str, deck: str | None = None) -> AnkiNote:
 
 def note_digest(note: AnkiNote) -> str:
     """16 hex digits that change with any byte of what `note` carries into Anki but its
-    identity and media files: its deck, each of its fields (the engine's worked steps too)
-    and its tags. What an export keeps (`cards.exported_hash`) to date a note that changed
-    with no edit of its card: a dlcards whose engine or HTML writes it otherwise."""
+    identity: its deck, each of its fields (the engine's worked steps too), its tags, and the
+    bytes of each media file it packs (`media_digest`). What an export keeps
+    (`cards.exported_hash`) to date a note that changed with no edit of its card: a dlcards
+    whose engine or HTML writes it otherwise, or an image or sound file changed under the
+    name the card gives it. Anki keeps a file of a name it holds with other bytes under a
+    new name (its SHA-1 after the stem) and points only the notes it updates at it: dated as
+    before, the note kept showing the old file there."""
     text = "\x1e".join(("\x1f".join((note.deck, *note.fields)), "\x1f".join(note.tags)))
+    if note.media:
+        text += "\x1e" + "\x1f".join(media_digest(path) for path in note.media)
     return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()[
         :16
     ]
+
+
+def media_digest(path: Path) -> str:
+    """The SHA-1 of a media file's bytes (hex), read once per version of the file (its size
+    and time of change) however many notes pack it; "" for one that cannot be read now."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return ""
+    return _media_sha1(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=1024)
+def _media_sha1(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=256)
