@@ -255,8 +255,9 @@ def test_a_note_edited_in_anki_that_never_had_the_tag_keeps_the_leech(tmp_path: 
 
 def test_a_tag_an_export_sent_and_removed_in_anki_takes_the_mark_off(tmp_path: Path) -> None:
     """The card becomes a leech here; `export anki --with-progress` gives its note the tag in
-    Anki, the learner rewrites the card there and removes the tag: the import takes the mark
-    off, as `dlcards unleech`. A later edit there changes nothing more."""
+    Anki, and an import of the phone's export finds it there. The learner rewrites the card
+    there and removes the tag: the import takes the mark off, as `dlcards unleech`. A later
+    edit there changes nothing more."""
     db, col = on_the_phone(tmp_path)
     col.close()
     made_a_leech_here(db)
@@ -264,15 +265,47 @@ def test_a_tag_an_export_sent_and_removed_in_anki_takes_the_mark_off(tmp_path: P
     col = Collection(str(tmp_path / "anki" / "collection.anki2"))
     try:
         studied_on_the_phone(col)
+        export_anki(col, tmp_path / "still-tagged.apkg", legacy=False)
         note = anki_notes(col)[LEECH]
         note.remove_tag("leech")
         col.update_note(note)
         export_anki(col, tmp_path / "untagged.apkg", legacy=False)
     finally:
         col.close()
+    out = cli("import", "anki", str(tmp_path / "still-tagged.apkg"), "--db", str(db))
+    assert "leech mark" not in out, out
     out = cli("import", "anki", str(tmp_path / "untagged.apkg"), "--db", str(db))
     assert f"took the leech mark off 1 card ({LEECH}) whose note's `leech` tag" in out, out
     assert leeches(db) == []
+
+
+def test_a_tag_sent_in_a_package_never_imported_into_anki_takes_no_mark_off(
+    tmp_path: Path,
+) -> None:
+    """The card becomes a leech here; `export anki --with-progress` writes its note with the
+    tag, but that package never goes into Anki. The learner then edits the note in Anki (it
+    never had the tag there): the import read the tag as sent, Anki's note as changed since
+    without it, and took the mark off. Only a tag an import found in Anki counts now
+    (`test_a_tag_an_export_sent_and_removed_in_anki_takes_the_mark_off`)."""
+    db, col = on_the_phone(tmp_path)
+    col.close()
+    made_a_leech_here(db)
+    cli("export", "anki", "-o", str(tmp_path / "unused.apkg"), "--with-progress", "--db", str(db))
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        studied_on_the_phone(col)
+        note = anki_notes(col)[LEECH]
+        note["Front"] += " (typo fixed)"
+        col.update_note(note)
+        # the edit seconds after the package was written (Anki's time is in whole seconds)
+        col.db.execute(f"UPDATE notes SET mod = mod + 5 WHERE id = {note.id}")
+        assert "leech" not in col.get_note(note.id).tags
+        export_anki(col, tmp_path / "edited.apkg", legacy=False)
+    finally:
+        col.close()
+    out = cli("import", "anki", str(tmp_path / "edited.apkg"), "--db", str(db))
+    assert "leech mark" not in out, out
+    assert leeches(db) == [(LEECH, 1, True)]
 
 
 def test_a_tag_a_text_export_took_off_in_anki_is_not_the_learners(tmp_path: Path) -> None:

@@ -254,21 +254,24 @@ def test_a_restore_keeps_an_unleech_made_since_the_backup(tmp_path: Path) -> Non
         src.close()
 
 
-def test_a_tag_is_removed_only_if_this_leechs_tag_was_on_a_note_that_changed_since() -> None:
-    """`tag_removed`: the note without the tag changed after the leech was made and after the
-    note that had this leech's tag (later than a note sent, in the second of one found)."""
+def test_a_tag_is_removed_only_if_this_leechs_tag_was_found_on_a_note_that_changed_since() -> None:
+    """`tag_removed`: an import found the note with this leech's tag (Anki held it), and the
+    note without the tag changed after the leech was made and after (or in the second of)
+    that note. A tag only sent (`seen` 0) is no tag Anki had: its package may never have been
+    imported there, and a note edited in Anki later without it took the mark off."""
     from dlcards.store.core import tag_removed
 
     made = 1_000_000_000  # ms
-    sent = 1_000_100  # s: the note an export sent
-    later = (sent + 1) * 1000
-    assert tag_removed(later, made, sent, made, seen=0)
-    assert tag_removed(later, made - 5, sent, made, seen=0)  # the leech moved earlier: the same
-    assert not tag_removed(later, None, sent, made, seen=0)  # no review made it a leech
-    assert not tag_removed(later, made, sent, None, seen=0)  # the note had no tag
-    assert not tag_removed(later, made + 1, sent, made, seen=0)  # the tag of an earlier mark
-    assert not tag_removed(sent * 1000 + 999, made, sent, made, seen=0)  # not after the note
-    assert tag_removed(sent * 1000, made, sent, made, seen=1)  # the second it was found in
+    found = 1_000_100  # s: the note an import found with the tag
+    later = (found + 1) * 1000
+    assert tag_removed(later, made, found, made, seen=1)
+    assert tag_removed(later, made - 5, found, made, seen=1)  # the leech moved earlier: the same
+    assert not tag_removed(later, made, found, made, seen=0)  # only sent: maybe never in Anki
+    assert not tag_removed(later, None, found, made, seen=1)  # no review made it a leech
+    assert not tag_removed(later, made, found, None, seen=1)  # the note had no tag
+    assert not tag_removed(later, made + 1, found, made, seen=1)  # the tag of an earlier mark
+    assert not tag_removed(found * 1000 - 1, made, found, made, seen=1)  # before the note found
+    assert tag_removed(found * 1000, made, found, made, seen=1)  # the second it was found in
     assert not tag_removed(made, made, 0, made, seen=1)  # not after the leech was made
 
 
@@ -294,3 +297,11 @@ def test_the_newest_note_sent_or_found_is_kept_for_a_leech_only() -> None:
         assert kept(store) == [(CARD, 100, False, 1)]
         store.remember_leech_tags({CARD: (101, True)}, seen=False)
         assert kept(store) == [(CARD, 101, True, 0)]
+        store.remember_leech_tags({CARD: (101, True)}, seen=True)
+        assert kept(store) == [(CARD, 101, True, 1)]
+        # this leech's tag, found in Anki, sent again in a newer note: still the one found (the
+        # package may never reach Anki, and the tag's removal there is read from the note found)
+        store.remember_leech_tags({CARD: (105, True)}, seen=False)
+        assert kept(store) == [(CARD, 101, True, 1)]
+        store.remember_leech_tags({CARD: (106, False)}, seen=False)  # sent without it: kept
+        assert kept(store) == [(CARD, 106, False, 0)]

@@ -389,9 +389,10 @@ def anki(
 
 def _keep_leech_tags(store: Store, notes: Mapping[str, tuple[int, bool]]) -> None:
     """Keep what the package's notes of the leeches here hold of Anki's `leech` tag
-    (`Store.remember_leech_tags`): a tag it sent, removed in Anki later, takes the mark off at
-    the next `import anki`, and only such a tag. A database that cannot take it is said in a
-    warning: the package is written."""
+    (`Store.remember_leech_tags`): a note it sent without the tag, found so by a later
+    `import anki`, was not untagged by the learner; a tag it sent takes the mark off by its
+    absence only once an import has found it in Anki (the package may never be imported). A
+    database that cannot take it is said in a warning: the package is written."""
     try:
         store.remember_leech_tags(notes, seen=False)
     except StoreError as err:

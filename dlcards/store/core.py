@@ -712,8 +712,11 @@ class Store(Reports, Merging):
         an `export anki` sent (`seen` False) or an `import anki` found (`seen` True), where it
         is newer than the one kept (`UPSERT_LEECH_TAG`). A tag is kept with when the review
         that made the card the leech it is was given (`unleech_untagged` takes only a tag of
-        that leech for one); a card that is no leech here is left out. Writes nothing when
-        nothing changes (an export run again)."""
+        that leech for one, and only one an import found: `tag_removed`); a card that is no
+        leech here is left out. An export that sends the tag an import found for the same
+        leech leaves the note found in its place: sent, the tag would count as held no more
+        (the package may never reach Anki), and its removal there would be missed. Writes
+        nothing when nothing changes (an export run again)."""
         leeches = self.leech_cards() if notes else set()
         notes = {cid: note for cid, note in notes.items() if cid in leeches}
         if not notes:  # (an import's file holds every card's note: a few are leeches)
@@ -743,6 +746,8 @@ class Store(Reports, Merging):
                         continue
                     if mod < note_mod or (mod == note_mod and not seen):
                         continue
+                    if not seen and was_seen and leech_at is not None and row[2] == leech_at:
+                        continue  # this leech's tag, found in Anki: sent again, still held
                 out.append(row)
             return out
 
@@ -1798,10 +1803,10 @@ class Store(Reports, Merging):
         """Take the leech mark off the leeches whose note lost Anki's `leech` tag
         (`untagged`: card id -> when its note, without the tag, last changed in Anki, ms;
         `anki_progress.untagged_notes`), as `unleech` does: lapses, log, schedule and
-        suspension kept. Only a tag known to have been on the note for this leech (an export
-        sent it, or an import found it: `remember_leech_tags`) and gone from a note that
-        changed since is a removal (`tag_removed`): a note edited in Anki that never had the
-        tag keeps the card a leech. The unleech point is the note's change, so an answer
+        suspension kept. Only a tag known to have been on the note for this leech (an import
+        found it: `remember_leech_tags`) and gone from a note that changed since is a removal
+        (`tag_removed`): a note edited in Anki that never had the tag (one an export sent in a
+        package never imported there) keeps the card a leech. The unleech point is the note's change, so an answer
         given in Anki after it that fires the rule (the threshold's next firing) marks the
         card again. Returns (id, suspended) of the cards it unleeched; with `write` False, of
         those it would (nothing is written)."""
@@ -2120,13 +2125,14 @@ def tag_removed(mod: int, made: int | None, note_mod: int, leech_at: int | None,
     Anki was last sent or seen to hold (`anki_leech_tags`) changed at `note_mod` (s) and
     carried the tag for the leech made at `leech_at` (ms; None: no tag), `seen` if an import
     found it. The tag must be this leech's (`leech_at` not before `made`: a tag sent for a
-    mark taken off since is not), and the note must have changed since it had it and since
-    the leech was made: later than the note sent (a note Anki has not taken is older), or, the
-    note found with the tag, in that second or later."""
-    if made is None or leech_at is None or leech_at < made or mod <= made:
+    mark taken off since is not), an import must have found it on the note (`seen`: Anki
+    held it; a tag only sent, in a package that may never have been imported into Anki, is
+    no tag Anki had, and a note edited there later without it took the mark off), and the
+    note must have changed since it had it and since the leech was made (in that second or
+    later)."""
+    if made is None or leech_at is None or leech_at < made or mod <= made or not seen:
         return False
-    seconds = mod // 1000
-    return seconds > note_mod or (bool(seen) and seconds == note_mod)
+    return mod // 1000 >= note_mod
 
 
 _LEECH_MADE_AT = (
