@@ -956,6 +956,84 @@ def test_a_media_file_changed_under_its_name_reaches_anki(tmp_path: Path, col: C
     assert not import_apkg(col, path).updated
 
 
+def _package_mods(path: Path, tmp_path: Path) -> dict[str, int]:
+    """Each note's modification time in the package at `path`, by its card id."""
+    import sqlite3
+    import zipfile
+
+    inside = tmp_path / "inside.anki2"
+    inside.write_bytes(zipfile.ZipFile(path).read("collection.anki2"))
+    with contextlib.closing(sqlite3.connect(inside)) as conn:
+        rows = conn.execute("SELECT flds, mod FROM notes").fetchall()
+    return {flds.split("\x1f")[-1]: mod for flds, mod in rows}
+
+
+def test_an_export_from_a_read_only_database_dates_the_notes_as_the_next_one_does(
+    col: Collection, tmp_path: Path, user_decks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deck edit, then `export anki` from a database that cannot be written: it could take
+    neither the sync nor its own records, and dated the edited card's note from the stale
+    time (a second after its last export). Anki took the edit. The learner edits that note
+    on the phone; the database writable again, the next export dated the note at the deck
+    file's time, newer, and Anki took the same edit again over the learner's. Now the
+    read-only export dates it as the sync will, says in one line what it could not keep, and
+    the next export writes every note as it did: the learner's edit stays."""
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    import_apkg(col, path)
+    _reword_batches_1(user_decks)
+    real_access = os.access
+    with monkeypatch.context() as read_only:
+        read_only.setattr(
+            os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+        )
+        said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    assert "read-only" in said and "not kept: the digests of 1 changed note" in said, said
+    before = _package_mods(path, tmp_path)
+    assert [n.id.nid for n in import_apkg(col, path).updated] == [
+        notes_by_card_id(col)["batches-1"].id
+    ]
+    note = notes_by_card_id(col)["batches-1"]
+    assert r"\) updates per epoch." in note["Back"]
+    note["Back"] = "My own words, on the phone."
+    col.update_note(note)
+    col.db.execute(f"UPDATE notes SET mod = {before['batches-1'] + 1} WHERE id = {note.id}")
+    said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    assert "warning" not in said, said
+    assert _package_mods(path, tmp_path) == before
+    assert not import_apkg(col, path).updated
+    assert notes_by_card_id(col)["batches-1"]["Back"] == "My own words, on the phone."
+
+
+def test_an_export_while_another_program_holds_the_database_dates_the_notes_as_the_next_one(
+    tmp_path: Path, user_decks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deck edit, then `export anki` while another program holds the database's write lock:
+    the sync failed and every note carried the package's time (all of them newer than
+    their last export: Anki took edits that were not). Now the store is read as it is, the
+    edited card dated as the sync will date it, the records it could not keep said in one
+    line, and the next export writes every note as it did."""
+    import sqlite3
+
+    from dlcards.store import connection
+
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.2)  # the lock's wait, not 5 s
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    first = _package_mods(path, tmp_path)
+    _reword_batches_1(user_decks)
+    with contextlib.closing(sqlite3.connect(os.environ["DLCARDS_DB"], isolation_level=None)) as c:
+        c.execute("BEGIN IMMEDIATE")
+        said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    assert said.count("is locked by another program") == 2, said
+    assert "not kept: the digests of 1 changed note" in said, said
+    locked = _package_mods(path, tmp_path)
+    assert {cid for cid, mod in locked.items() if mod != first[cid]} == {"batches-1"}
+    said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    assert "warning" not in said, said
+    assert _package_mods(path, tmp_path) == locked
+
+
 @pytest.mark.parametrize("action", ["suspend", "tag"])
 def test_a_leech_reaches_anki_tagged_as_anki_tags_one(
     col: Collection, tmp_path: Path, action: str

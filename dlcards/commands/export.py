@@ -305,14 +305,24 @@ def anki(
         # the store, synced: when each card's text changed is its note's time (a deck edit
         # reaches Anki for the cards it changed; an edit made in Anki to another is kept)
         store: Store | None = None
+        unsynced = False  # the store's cards are not the decks' (it could not take the sync)
         try:
             store = stack.enter_context(synced_store(db, decks or ()))
+            unsynced = store.read_only is not None and not _synced(store, decks or ())
         except StoreError as err:
             if with_progress:
                 raise
             # the cards do not need the progress database: export them, say what differs
             said = one_line(str(err))
-            say(f"warning: {said}; every note carries the package's time, not its card's")
+            store = _unsynced_store(stack, db)
+            unsynced = store is not None
+            if store is None:
+                say(f"warning: {said}; every note carries the package's time, not its card's")
+            else:
+                say(
+                    f"warning: {said}; the decks' changes are not synced into it, so each "
+                    "note is dated as the sync will date it"
+                )
         progress = None
         schedule = schedule_of(store) if with_progress and store is not None else None
         reading = stack.enter_context(ExitStack())  # closed once the package is written
@@ -330,6 +340,10 @@ def anki(
         # SOURCE_DATE_EPOCH: one time for every note, for a reproducible package
         reproducible = bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
         edited = None if store is None or reproducible else store.edit_times()
+        if edited is not None and store is not None and unsynced:
+            # the times a sync would give the edited cards (each its deck file's), not the
+            # stale ones: the next export, after the sync, dates every note as this one does
+            edited |= _edit_times_as_synced(store, catalog, topic or ())
         if edited is not None and store is not None and schedule is not None:
             # a leech's note carries Anki's `leech` tag (with progress): dated from the mark's
             # change, so that Anki, which replaces only an older note, takes the tag or its
@@ -367,12 +381,7 @@ def anki(
         )
         reading.close()
         if store is not None:
-            _keep_leech_tags(store, written[0].leech_notes)
-        if changed and store is not None and store.read_only is None:
-            try:
-                store.record_exports(changed)
-            except StoreError as err:  # the package is written: its notes are dated right
-                say(f"warning: {one_line(str(err))}; the next export dates those notes again")
+            _keep_records(store, changed, written[0].leech_notes)
     summary = (
         f"wrote {target.shown}: {plural(counts.notes, 'note')} in "
         f"{plural(written[0].decks, 'deck')}"
@@ -387,20 +396,70 @@ def anki(
     (say if target.is_stdout else echo)(summary)
 
 
-def _keep_leech_tags(store: Store, notes: Mapping[str, tuple[int, bool]]) -> None:
-    """Keep what the package's notes of the leeches here hold of Anki's `leech` tag
-    (`Store.remember_leech_tags`): a note it sent without the tag, found so by a later
-    `import anki`, was not untagged by the learner; a tag it sent takes the mark off by its
-    absence only once an import has found it in Anki (the package may never be imported). A
-    database that cannot take it is said in a warning: the package is written."""
+def _synced(store: Store, decks: Sequence[str]) -> bool:
+    """Whether the store holds the decks as they are now (its last sync saw these files)."""
+    from dlcards.catalog import deck_files, files_signature
+
+    return store.is_synced(files_signature(deck_files(decks)))
+
+
+def _unsynced_store(stack: ExitStack, db: str | None) -> Store | None:
+    """The store opened without a sync, for its cards' times, GUIDs and digests, when the
+    sync failed (another program holds the database's write lock); None when it cannot be
+    opened either (the notes then carry the package's time)."""
     try:
-        store.remember_leech_tags(notes, seen=False)
+        return stack.enter_context(opened_store(db))
+    except StoreError:
+        return None
+
+
+def _edit_times_as_synced(store: Store, catalog: Catalog, topics: Sequence[str]) -> dict[str, int]:
+    """`Store.edit_times_as_synced` of the chosen topics' decks (all if none)."""
+    import time
+
+    from dlcards.catalog import stamp_time
+
+    chosen = set(topics)
+    decks = (
+        (catalog.deck(info.topic).cards, info.title, stamp_time(info.stamp))
+        for info in catalog.infos
+        if not chosen or info.topic in chosen
+    )
+    return store.edit_times_as_synced(decks, int(time.time()))
+
+
+def _keep_records(
+    store: Store, changed: Sequence[ExportedNote], leech_notes: Mapping[str, tuple[int, bool]]
+) -> None:
+    """Keep the small records of what the written package holds: each changed note's digest
+    and time (`Store.record_exports`), and what the leeches' notes hold of Anki's `leech` tag
+    (`Store.remember_leech_tags`: a note sent without it and found so by a later `import
+    anki` was not untagged by the learner; a tag sent counts only once an import has found
+    it in Anki, as the package may never be imported there). A database that cannot take
+    them (read-only, locked) is said in one line, with what that means: the notes are dated
+    from the cards alone, so the next export dates them as this one did."""
+    failed: str | None = None
+    lost: list[str] = []
+    try:
+        store.record_exports(changed)
     except StoreError as err:
-        tagged = sum(tag for _, tag in notes.values())
-        say(
-            f"warning: {one_line(str(err))}; the `leech` tag of {plural(tagged, 'note')} in the "
-            "package is not kept: removed in Anki, it takes no leech mark off here"
+        failed = one_line(str(err))
+        lost.append(
+            f"the digests of {plural(len(changed), 'changed note')} (the next export dates "
+            "them as this one did, and records them)"
         )
+    try:
+        store.remember_leech_tags(leech_notes, seen=False)
+    except StoreError as err:
+        failed = failed or one_line(str(err))
+        untagged = sum(not tagged for _, tagged in leech_notes.values())
+        if untagged:
+            lost.append(
+                f"that {plural(untagged, 'leech')}' notes go without the `leech` tag (imported "
+                "into Anki, the next `import anki` may read that as your removal of the tag)"
+            )
+    if failed is not None and lost:
+        say(f"warning: {failed}; the package is written, but not kept: {'; '.join(lost)}")
 
 
 def _say_decks_unseen() -> None:

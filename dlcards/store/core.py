@@ -76,6 +76,7 @@ from dlcards.store.rows import (
     card_digests,
     change_seconds,
     day_of,
+    edit_kept,
     fsrs_values,
     grade_of,
     memory_from,
@@ -410,9 +411,7 @@ class Store(Reports, Merging):
                 kept = (
                     have[6]
                     if have is not None
-                    and have[2] == content
-                    and (have[4] == digest or (have[3] and have[4] is None))
-                    and have[7] in (None, shown)
+                    and edit_kept(content, digest, shown, have[2], have[3], have[4], have[7])
                     else None
                 )
                 if kept is not None and have is not None and have[:4] == want and have[7] == shown:
@@ -1138,6 +1137,36 @@ class Store(Reports, Merging):
         ).fetchall()
         return {str(cid): int(at) for cid, at in rows}
 
+    def edit_times_as_synced(
+        self, decks: Iterable[tuple[Sequence[Card], str, int | None]], now: int
+    ) -> dict[str, int]:
+        """`edit_times` as a sync of `decks` (each: its cards, its topic's title, its file's
+        modification time, s) would leave them, written nowhere: for a database that cannot
+        take the sync now (read-only, or locked by another program). A card whose note shows
+        what its row says keeps its time (`edit_kept`); any other, a card new here too, is
+        dated by its deck file (`now` if not known), as `sync_decks` dates it: an export from
+        the stale times dated an edited card's note otherwise than the next one, after the
+        sync, and Anki took the same edit twice (the second over the learner's edits there)."""
+        held = {
+            str(row[0]): row[1:]
+            for row in self._call(
+                lambda: self.conn.execute(
+                    "SELECT id, content_hash, retired, search_hash, note_hash, edited FROM cards"
+                ).fetchall()
+            )
+        }
+        out: dict[str, int] = {}
+        for cards, title, file_time in decks:
+            for card in cards:
+                have = held.get(card.id)
+                kept = None
+                if have is not None:
+                    content, search, shown, _ = card_digests(card, title)
+                    if edit_kept(content, search, shown, have[0], have[1], have[2], have[3]):
+                        kept = have[4]
+                out[card.id] = int(kept or file_time or now)
+        return out
+
     def exported_hashes(self) -> dict[str, str]:
         """The digest of each active card's note as the last Anki export wrote it
         (`cards.exported_hash`, `export.anki.note_digest`), by card id: none for a card not
@@ -1806,10 +1835,10 @@ class Store(Reports, Merging):
         suspension kept. Only a tag known to have been on the note for this leech (an import
         found it: `remember_leech_tags`) and gone from a note that changed since is a removal
         (`tag_removed`): a note edited in Anki that never had the tag (one an export sent in a
-        package never imported there) keeps the card a leech. The unleech point is the note's change, so an answer
-        given in Anki after it that fires the rule (the threshold's next firing) marks the
-        card again. Returns (id, suspended) of the cards it unleeched; with `write` False, of
-        those it would (nothing is written)."""
+        package never imported there) keeps the card a leech. The unleech point is the note's
+        change, so an answer given in Anki after it that fires the rule (the threshold's next
+        firing) marks the card again. Returns (id, suspended) of the cards it unleeched; with
+        `write` False, of those it would (nothing is written)."""
 
         def due(c: sqlite3.Connection) -> list[tuple[str, int, bool]]:
             out = []

@@ -466,6 +466,29 @@ def card_digests(card: Card, title: str) -> Digests:
     return card.content_hash, search_hash(fields), note_hash(card, title), fields
 
 
+def edit_kept(
+    content: str,
+    search: str,
+    shown: str,
+    had_content: str | None,
+    retired: int,
+    had_search: str | None,
+    had_shown: str | None,
+) -> bool:
+    """Whether a card whose digests are now `content`, `search` and `shown` (`card_digests`)
+    keeps the time its text last changed (`cards.edited`), its row holding `had_content`,
+    `retired`, `had_search` and `had_shown`: what its exported note shows is as it was (a
+    retired card's search digest went with its retirement; a card synced before `note_hash`
+    gets it with its time kept). Else a sync dates it by its deck file's modification time:
+    `Store.sync_decks` decides so, and `Store.edit_times_as_synced` for a database that
+    cannot take the sync."""
+    return (
+        had_content == content
+        and (had_search == search or (bool(retired) and had_search is None))
+        and had_shown in (None, shown)
+    )
+
+
 def tags_cell(tags: Sequence[str]) -> str:
     """A card's tags as `cards.tags` holds them: each between spaces (` a b `), so that a tag
     is found as ` tag ` in it (`Reports.tagged`)."""
