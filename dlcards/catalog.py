@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-CACHE_FORMAT = 17  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
+CACHE_FORMAT = 18  # bump when an entry's layout, or what a deck parses to, changes (`_shape`)
 
 
 def builtin_decks_dir() -> Path:
@@ -333,6 +333,7 @@ class DeckInfo(NamedTuple):
     guid_text: str = ""  # the Anki note GUIDs its cards hold (`anki_guid:`), one per line
     tag_text: str = ""  # the tags its cards carry, each once, sorted, one per line
     anki_deck: str = ""  # its deck in Anki (`anki_deck:`), when not the one its title gives
+    own_cards: bool = False  # the learner's own cards of a topic another file defines
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -350,19 +351,43 @@ class Catalog:
     def __init__(self, infos: Sequence[DeckInfo], load: Callable[[DeckInfo], Deck]) -> None:
         self.infos = tuple(infos)
         self._load = load
-        self._decks: dict[str, Deck] = {}
+        self._decks: dict[Path, Deck] = {}  # by file
         self._topic_of: dict[str, str] | None = None
-        self._by_topic: dict[str, dict[str, Card]] = {}  # each loaded deck's cards by id
+        self._by_topic: dict[str, dict[str, Card]] = {}  # each loaded topic's cards by id
+
+    def deck_of(self, info: DeckInfo) -> Deck:
+        """The deck of one file (of `infos`)."""
+        deck = self._decks.get(info.file)
+        if deck is None:
+            deck = self._decks[info.file] = self._load(info)
+        return deck
 
     def deck(self, topic: str) -> Deck:
-        if topic not in self._decks:
-            info = next(i for i in self.infos if i.topic == topic)
-            self._decks[topic] = self._load(info)
-        return self._decks[topic]
+        """The topic's deck: its file's, with the cards of its files of the learner's own
+        cards (`own_cards:`) after its own, in file order."""
+        parts = [self.deck_of(info) for info in self.infos if info.topic == topic]
+        if not parts:
+            raise KeyError(topic)
+        if len(parts) == 1:
+            return parts[0]
+        main = next((d for d in parts if not d.own_cards), parts[0])
+        rest = [d for d in parts if d is not main]
+        return main._replace(cards=main.cards + tuple(c for d in rest for c in d.cards))
 
     @property
     def decks(self) -> tuple[Deck, ...]:
-        return tuple(self.deck(info.topic) for info in self.infos)
+        """Each topic's deck (`deck`), in the order of the topics' first files."""
+        return tuple(self.deck(topic) for topic in dict.fromkeys(i.topic for i in self.infos))
+
+    def defining(self) -> dict[str, DeckInfo]:
+        """Each topic's defining file: the one that is not of the learner's own cards (the
+        first file of a topic only such files hold), in the order of the topics' first files."""
+        out: dict[str, DeckInfo] = {}
+        for info in self.infos:
+            held = out.get(info.topic)
+            if held is None or (held.own_cards and not info.own_cards):
+                out[info.topic] = info
+        return out
 
     @property
     def cards(self) -> tuple[Card, ...]:
@@ -381,14 +406,18 @@ class Catalog:
         return self._topic_of
 
     def topic_titles(self) -> dict[str, str]:
-        return {info.topic: info.title for info in self.infos}
+        """Each topic's title: its defining file's (`defining`)."""
+        return {topic: info.title for topic, info in self.defining().items()}
 
     def anki_decks(self) -> dict[str, str]:
         """Each topic's deck in Anki: its `anki_deck:`, else the one its title gives
         (`dlcards.deck.anki_deck_name`), from the index."""
         from dlcards.deck import anki_deck_name
 
-        return {info.topic: info.anki_deck or anki_deck_name(info.title) for info in self.infos}
+        return {
+            topic: info.anki_deck or anki_deck_name(info.title)
+            for topic, info in self.defining().items()
+        }
 
     def _cards_by_id(self, topic: str) -> dict[str, Card]:
         """The deck's cards by id (its first, were an id in it twice), made once a deck: a walk
@@ -483,7 +512,7 @@ class Catalog:
         for info in self.infos:
             if chosen and info.topic not in chosen:
                 continue
-            deck = self._decks.get(info.topic) or self._load(info)
+            deck = self._decks.get(info.file) or self._load(info)
             cards = [card for card in deck.cards if tag is None or carries(card, tag, leeches)]
             found = found or bool(cards)
             yield cards
@@ -543,12 +572,16 @@ class Catalog:
         self.check_topics(topics)
 
         chosen = set(topics)
-        cards = [
-            card
+        read = dict.fromkeys(  # each topic once (its own cards' file is read with its deck)
+            info.topic
             for info in self.infos
             if (not chosen or info.topic in chosen)
             and (within is None or not within.isdisjoint(info.ids))
-            for card in self.deck(info.topic).cards
+        )
+        cards = [
+            card
+            for topic in read
+            for card in self.deck(topic).cards
             if (within is None or card.id in within)
             and (tag is None or carries(card, tag, leeches))
         ]
@@ -567,11 +600,12 @@ def carries(card: Card, tag: str, leeches: AbstractSet[str] = frozenset()) -> bo
     return has_tag(leech_marked(card.tags) if card.id in leeches else card.tags, tag)
 
 
-Summary = tuple[str, str, str, str, int, str, str, str, str]
+Summary = tuple[str, str, str, str, int, str, str, str, str, bool]
 """What the catalog's index keeps of a deck (`DeckInfo`, but its file and stamp): the path as
 shown, its topic and title, its cards' ids (a line each), how many are math cards, the ids
 of those with a quiz, the Anki note GUIDs its cards hold (a line each), the tags its cards
-carry (each once, sorted, a line each), and its `anki_deck:` ("" without one)."""
+carry (each once, sorted, a line each), its `anki_deck:` ("" without one), and whether it
+holds the learner's own cards of a topic another file defines (`own_cards:`)."""
 
 
 def _summary(deck: Deck) -> Summary:
@@ -585,12 +619,13 @@ def _summary(deck: Deck) -> Summary:
         "\n".join(card.anki_guid for card in deck.cards if card.anki_guid is not None),
         "\n".join(sorted({tag for card in deck.cards for tag in card.tags})),
         deck.anki_deck or "",
+        deck.own_cards,
     )
 
 
 def _info(summary: Summary, file: Path, stamp: str) -> DeckInfo:
     """The index entry of the deck `summary` is of (read from `file`, stamped `stamp`)."""
-    path, topic, title, id_text, math, quiz_text, guid_text, tag_text, anki_deck = summary
+    path, topic, title, id_text, math, quiz_text, guid_text, tag_text, anki_deck, own = summary
     return DeckInfo(
         file=file,
         path=path,
@@ -603,6 +638,7 @@ def _info(summary: Summary, file: Path, stamp: str) -> DeckInfo:
         guid_text=guid_text,
         tag_text=tag_text,
         anki_deck=anki_deck,
+        own_cards=own,
     )
 
 
@@ -619,7 +655,7 @@ def check_merge(
     # lines (100,000 ids: ~40 -> ~10 ms). With decks known apart, only the others' ids make
     # the set, and each known deck's list is looked up in it (one deck of 2,000 cards saved
     # among 100,000: ~30 -> ~11 ms of CPU here, under load).
-    if len({info.topic for info in infos}) == len(infos):
+    if len({_topic_key(info) for info in infos}) == len(infos):
         others = [info for info in infos if info.file not in apart]
         if not others:
             return  # every deck as it was when they were checked together
@@ -628,13 +664,15 @@ def check_merge(
     topics: dict[str, DeckInfo] = {}
     owner: dict[str, DeckInfo] = {}
     for info in infos:
-        if info.topic in topics:
+        if not info.own_cards and info.topic in topics:
             other = topics[info.topic]
             raise DeckError(
                 f"{info.path}:1: topic '{info.topic}' is already defined by {other.path}; "
-                "choose another topic slug"
+                "choose another topic slug (or add `own_cards: true` to a file of your own "
+                "cards for that topic)"
             )
-        topics[info.topic] = info
+        if not info.own_cards:
+            topics[info.topic] = info
         for cid in info.ids:
             if cid in owner:
                 first_info = owner[cid]
@@ -646,6 +684,12 @@ def check_merge(
                 )
             owner[cid] = info
     _no_guid_twice(infos, load)
+
+
+def _topic_key(info: DeckInfo) -> object:
+    """What no two deck files may share: the topic a file defines; a file of the learner's own
+    cards of a topic (`own_cards:`) shares it with the file that defines it."""
+    return (info.topic, info.file) if info.own_cards else info.topic
 
 
 def _apart(
@@ -797,6 +841,7 @@ def _deck_to_json(
         "path": deck.path,
         "description": deck.description,
         "anki_deck": deck.anki_deck,
+        "own_cards": deck.own_cards,
         "cards": deck.cards,
         "chunks": list(chunks) if chunks is not None else None,
         "digests": digests,
@@ -848,6 +893,7 @@ def _deck_from_json(data: dict[str, Any], shown: str, stamp: str) -> Deck:
         path=shown,
         description=data.get("description"),
         anki_deck=data.get("anki_deck"),
+        own_cards=data.get("own_cards") is True,
     )
 
 
@@ -882,6 +928,7 @@ def _indexed(entry: object, file: Path, stamp: str) -> bool:
         and isinstance(entry.get("guids"), str)
         and isinstance(entry.get("tags"), str)
         and isinstance(entry.get("anki_deck"), str)
+        and type(entry.get("own_cards")) is bool
     )
 
 
@@ -898,6 +945,7 @@ def _info_from_index(file: Path, stamp: str, entry: dict[str, Any]) -> DeckInfo:
         entry["guids"],
         entry["tags"],
         entry["anki_deck"],
+        entry["own_cards"],
     )
 
 
@@ -1210,6 +1258,7 @@ class Loading:
                     "guids": info.guid_text,
                     "tags": info.tag_text,
                     "anki_deck": info.anki_deck,
+                    "own_cards": info.own_cards,
                 }
                 changed = True
         # decks read from the index whose entries were checked together, each as it is now

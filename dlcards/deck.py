@@ -99,7 +99,7 @@ def has_tag(tags: tuple[str, ...], tag: str) -> bool:
     return tag in tags or any(t.startswith(tag + "::") for t in tags)
 
 
-DECK_KEYS = {"topic", "title", "description", "cards", "anki_deck"}
+DECK_KEYS = {"topic", "title", "description", "cards", "anki_deck", "own_cards"}
 CARD_KEYS = {
     "id",
     "question",
@@ -298,6 +298,11 @@ class Deck(NamedTuple):
     # was converted from (`import anki --to-yaml`), `Deep Learning` itself or a deck below
     # one of its subdecks, which `export anki` puts its cards back into
     anki_deck: str | None = None
+    # the learner's own cards of a topic another deck file defines (`own_cards: true`): the
+    # catalog counts them as that topic's (`catalog.check_merge`), so every command that
+    # chooses cards by topic finds them (`import anki --to-yaml` writes it for the notes added
+    # on the phone to a topic's deck in Anki)
+    own_cards: bool = False
 
 
 ANKI_ROOT_DECK = "Deep Learning"
@@ -1079,6 +1084,13 @@ def parse_deck(text: str, path: str) -> Deck:
             f"field 'anki_deck' {problem}; `import anki --to-yaml` writes it (remove it to "
             "export the deck as a subdeck of Deep Learning named by its title)",
         )
+    own_cards = data.get("own_cards", False)
+    if not isinstance(own_cards, bool):
+        raise ctx.fail(
+            _line_of(data, "own_cards"),
+            "field 'own_cards' must be true or false (true: the file adds your own cards to "
+            "the topic another deck file defines)",
+        )
     cards_raw = data["cards"]
     if not isinstance(cards_raw, list):
         raise ctx.fail(
@@ -1114,6 +1126,7 @@ def parse_deck(text: str, path: str) -> Deck:
         path=path,
         description=description,
         anki_deck=anki_deck,
+        own_cards=own_cards,
     )
 
 
@@ -1258,5 +1271,7 @@ def reparse_reusing(
             seen_guids.add(card.anki_guid)
         cards.append(card)
         reused.append(i)
-    deck = Deck(old.topic, old.title, tuple(cards), path, old.description, old.anki_deck)
+    deck = Deck(
+        old.topic, old.title, tuple(cards), path, old.description, old.anki_deck, old.own_cards
+    )
     return deck, Chunks(digests[0], "".join(digests[1:])), reused

@@ -6,6 +6,7 @@ card's review history stays."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -160,6 +161,57 @@ def test_a_note_added_in_a_dlcards_deck_goes_back_into_that_deck(phone: dict[str
     ((title, card),) = yaml_cards(trip["out"]).values()
     assert title == BACKPROP.split("::", 1)[1]
     assert card["anki_guid"] == note.guid
+    assert [c.did for c in col.get_note(note.id).cards()] == [col.decks.id(BACKPROP)]
+    col.close()
+
+
+def test_a_note_added_in_a_topics_deck_is_that_topics_card_for_every_command(
+    phone: dict[str, Any],
+) -> None:
+    """A note added on the phone to the deck of topic `backprop`: converted, it was a second
+    topic of the same title (`core-concepts-of-backpropagation`), so `list --topic backprop`,
+    a study or quiz of the topic and `search topic:backprop` missed it. It is the topic's own
+    card now, in a file of the learner's own cards for that topic, which the catalog counts as
+    the topic's: every command that chooses by topic finds it, `topics` lists the topic once,
+    and the export puts it back into the topic's deck (no new deck in Anki)."""
+    col = phone["col"]
+    note = add(col, "Basic", BACKPROP, Front="Why <b>clip</b> zyzzyva?", Back="Exploding norms.")
+    trip = round_trip(phone, {"added": note})
+    out = trip["out"]
+    ((cid, (_, card)),) = yaml_cards(out).items()
+    (file,) = out.glob("*.yaml")
+    written = yaml.safe_load(file.read_text(encoding="utf-8"))
+    assert (file.name, written["topic"], written["own_cards"]) == (
+        "backprop-own-cards.yaml",
+        "backprop",
+        True,
+    )
+    decks = ("--decks", str(out))
+    assert cid in ok("list", "--topic", "backprop", *decks)
+    listed = json.loads(ok("list", "--topic", "backprop", "--json", *decks))
+    assert cid in [c["id"] for c in listed] and "backprop-1" in [c["id"] for c in listed]
+    assert cid in ok("search", "topic:backprop", "zyzzyva", *decks)
+    topics = json.loads(ok("topics", "--json", *decks))
+    assert [t["topic"] for t in topics].count("backprop") == 1
+    assert len(topics) == len(json.loads(ok("topics", "--json")))
+    assert [t["cards"] for t in topics if t["topic"] == "backprop"] == [len(listed)]
+    # the topic's study and quiz take it: the store holds it under the topic
+    from dlcards.store import Store
+
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        assert store.query("SELECT topic, retired FROM cards WHERE id = ?", (cid,)) == [
+            ("backprop", 0)
+        ]
+        # a sync of the own cards' file alone (saved again) retires none of the deck's
+        os.utime(file, (time.time() + 120, time.time() + 120))
+        ok("due", *decks)
+        assert store.query("SELECT count(*) FROM cards WHERE retired != 0") == [(0,)]
+    # exported with the topic alone, it goes back into the topic's deck, as the learner's note
+    again = phone["dir"] / "topic.apkg"
+    ok("export", "anki", "-o", str(again), "--topic", "backprop", *decks)
+    log = into_anki(col, again)
+    assert not log.conflicting and not log.new
+    assert deck_names(col) == trip["decks_before"]
     assert [c.did for c in col.get_note(note.id).cards()] == [col.decks.id(BACKPROP)]
     col.close()
 

@@ -78,8 +78,9 @@ def list_cards(
         # card built first
         catalog.check_topics(topic or ())
         chosen = [info for info in catalog.infos if not topic or info.topic in topic]
+        named = list(dict.fromkeys(info.topic for info in chosen))  # (its own cards with it)
         wrote = _write_lines(
-            [partial(_deck_cards, catalog, info.topic, tag, leech_ids) for info in chosen],
+            [partial(_deck_cards, catalog, t, tag, leech_ids) for t in named],
             None,
             sum(info.size for info in chosen),
             held,
@@ -171,9 +172,10 @@ PARALLEL_LIST_MIN = 20_000
 def _deck_cards(
     catalog: Any, topic: str, tag: str | None, leeches: frozenset[str] = frozenset()
 ) -> list[Any]:
-    """One deck's cards carrying `tag` (any if None; the `leeches` carry `leech` too); the tag
-    is not checked here (the caller says an unknown one when no deck had a card with it)."""
-    return next(catalog.stream([topic], tag, leeches))
+    """One topic's cards carrying `tag` (any if None; the `leeches` carry `leech` too), of
+    each of its files (its own cards' too, `own_cards:`); the tag is not checked here (the
+    caller says an unknown one when no deck had a card with it)."""
+    return [card for cards in catalog.stream([topic], tag, leeches) for card in cards]
 
 
 def _write_lines(

@@ -18,7 +18,7 @@ from dlcards.store.count import REBUILD_PENDING as REBUILD_PENDING
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from dlcards.catalog import Catalog, Loading
+    from dlcards.catalog import Catalog, DeckInfo, Loading
     from dlcards.deck import Card
     from dlcards.scheduling import Schedule
     from dlcards.search import Query
@@ -514,17 +514,20 @@ def _sync(
             return loading.catalog()
     catalog = loading.catalog() if checking else _loaded_while_checking(store, loading)
 
-    def part(topic: str, file: Path, stamp: str, title: str) -> DeckPart:  # `file`: resolved
+    def part(info: DeckInfo, title: str) -> DeckPart:  # its file: resolved
         return DeckPart(
-            str(file),
-            stamp,
-            lambda: catalog.deck(topic).cards,
-            stamp_time(stamp),
+            str(info.file),
+            info.stamp,
+            lambda: catalog.deck_of(info).cards,
+            stamp_time(info.stamp),
             lambda: title,
-            digests=partial(loading.digests, file),
+            digests=partial(loading.digests, info.file),
         )
 
-    parts = [part(i.topic, i.file, i.stamp, i.title) for i in catalog.infos]
+    # each file's cards, under its topic's title (a file of the learner's own cards of a
+    # topic, `own_cards:`, under the title of the file that defines it)
+    titles = catalog.topic_titles()
+    parts = [part(i, titles[i.topic]) for i in catalog.infos]
     store.sync_decks(parts, signature, clock(), observed, retiring=retiring)
     return catalog
 

@@ -797,7 +797,8 @@ def edit_card(card_id: str, decks: Sequence[str], stdin: int | None = None) -> E
 
     catalog = _decks_or_fix_first(list(decks), stdin)
     card = deck_card(catalog, card_id, None)
-    info = next(i for i in catalog.infos if i.topic == card.topic)
+    # its own file (a topic's own cards, `own_cards:`, are in a file beside its deck's)
+    info = next(i for i in catalog.infos if i.topic == card.topic and card.id in i.ids)
     file = info.file
     _refuse_builtin(file)
     # the deck's folder stays locked while the editor is open: an `add` to it meanwhile waits

@@ -127,8 +127,11 @@ def _runs(chosen: Sequence[DeckInfo], least: int) -> list[list[str]]:
     runs: list[list[str]] = []
     run: list[str] = []
     size = 0
+    placed: set[str] = set()  # a topic of two files (`own_cards:`) in one run: streamed once
     for info in chosen:
-        run.append(info.topic)
+        if info.topic not in placed:
+            placed.add(info.topic)
+            run.append(info.topic)
         size += info.size
         if size >= least:
             runs.append(run)
@@ -420,8 +423,9 @@ def _edit_times_as_synced(store: Store, catalog: Catalog, topics: Sequence[str])
     from dlcards.catalog import stamp_time
 
     chosen = set(topics)
+    titles = catalog.topic_titles()
     decks = (
-        (catalog.deck(info.topic).cards, info.title, stamp_time(info.stamp))
+        (catalog.deck_of(info).cards, titles[info.topic], stamp_time(info.stamp))
         for info in catalog.infos
         if not chosen or info.topic in chosen
     )

@@ -281,6 +281,7 @@ def _import(
             converted, said = _to_yaml(
                 collection, path, out, catalog, dry_run, force, retired, elsewhere,
                 anki_progress.exported_converted(collection, converted_guids), written,
+                _exported_decks(db, opened, catalog),
             )  # fmt: skip
             if dry_run:  # nothing to wait for
                 for line in said:
@@ -934,6 +935,7 @@ def _to_yaml(
     elsewhere: Mapping[int, str],
     exported: Mapping[int, str],
     written: Replaced,
+    topic_decks: Mapping[str, str] | None = None,
 ) -> tuple[Converted, list[str]]:
     """The notes as YAML decks, written to `out` unless `dry_run`; reports what it did.
     A deck file already in `out` is written over only with `force` (else nothing is
@@ -978,7 +980,15 @@ def _to_yaml(
         for card in cards
         if card.anki_guid is not None and card.anki_note_type is None
     }
-    result = convert_notes(collection, taken, guids, before, untyped)
+    # the Anki deck of each topic whose deck file is not in `out` (`topic_decks`: as `export
+    # anki` names it): a note added there on the phone is the topic's own card
+    defining = catalog.defining()
+    joined = {
+        name.casefold(): (topic, defining[topic].title)
+        for topic, name in (topic_decks or {}).items()
+        if topic in defining and defining[topic].file.parent != here
+    }
+    result = convert_notes(collection, taken, guids, before, untyped, joined)
     # a deck file that holds what this import writes is not written over: an import whose
     # merge failed after it wrote the decks (a locked database) is simply run again
     there = [

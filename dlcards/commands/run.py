@@ -27,15 +27,21 @@ def topics(decks: Sequence[str], json_: bool) -> None:
 
     decks_as_committed(None)  # a killed import's decks are not the learner's
     catalog = load_catalog(decks)
+    # one row a topic: a file of the learner's own cards of it (`own_cards:`) counted in it
+    sizes: dict[str, int] = {}
+    maths: dict[str, int] = {}
+    for i in catalog.infos:
+        sizes[i.topic] = sizes.get(i.topic, 0) + i.size
+        maths[i.topic] = maths.get(i.topic, 0) + i.math
     rows: list[dict[str, Any]] = [
         {
-            "topic": info.topic,
+            "topic": topic,
             "title": info.title,
-            "cards": info.size,
-            "math": info.math,
+            "cards": sizes[topic],
+            "math": maths[topic],
             "file": info.path,
         }
-        for info in catalog.infos
+        for topic, info in catalog.defining().items()
     ]
     if json_:
         print_json(rows)

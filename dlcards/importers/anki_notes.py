@@ -139,10 +139,17 @@ class YamlDeck:
     cards: list[YamlCard] = field(default_factory=list)
     anki_deck: str | None = None  # its `anki_deck:` (`deck_title`)
     name: str = ""  # the Anki deck's whole name
+    # the notes added in Anki to a topic's deck here: that topic's own cards (`own_cards:`),
+    # in a file beside the others that the catalog counts as the topic's
+    own_cards: bool = False
 
     @property
     def file_name(self) -> str:
-        return f"{self.topic}.yaml"
+        return f"{self.topic}{OWN_CARDS_SUFFIX if self.own_cards else ''}.yaml"
+
+
+OWN_CARDS_SUFFIX = "-own-cards"
+"""The end of the name of a deck file of the learner's own cards of a topic (`YamlDeck`)."""
 
 
 @dataclass
@@ -1598,8 +1605,12 @@ def convert_notes(
     dlcards_guids: Container[str],
     converted_before: Container[str] = (),
     untyped: Mapping[str, str] | None = None,
+    joined: Mapping[str, tuple[str, str]] | None = None,
 ) -> Converted:
     """Every note of the collection as dlcards cards, grouped by the Anki deck of each card.
+    `joined`: the Anki decks of topics here (each name folded as Anki compares them -> the
+    topic and its title): a note added on the phone to one of them is that topic's own card
+    (`YamlDeck.own_cards`), not a second topic of the same title, which no `--topic` chose.
     A card whose id is one of `converted_before` (in a deck of an earlier conversion) is
     left out, counted in `Converted.before`: written again it would be the same id twice.
     `untyped`: of those, the ones whose deck gives no `anki_note_type:` (card id -> its deck
@@ -1611,6 +1622,7 @@ def convert_notes(
     for c in collection.cards:
         by_note.setdefault(c.note, []).append(c)
     decks: dict[int, YamlDeck] = {}
+    own: dict[str, YamlDeck] = {}  # a topic here -> its own cards' deck
     used_topics = set(taken_topics)
     result = Converted([], {}, {}, {}, Counter(), 0, {})
     media: set[str] = set()
@@ -1668,8 +1680,15 @@ def convert_notes(
             deck = decks.get(card.deck)
             if deck is None:  # its topic is given below, once every deck is known
                 name = collection.decks.get(card.deck, "Anki")
-                title, anki_deck = deck_title(name)
-                deck = decks[card.deck] = YamlDeck("", title, anki_deck=anki_deck, name=name)
+                topic = joined.get(name.casefold()) if joined else None
+                if topic is not None:  # a topic's deck here: its own cards, one deck a topic
+                    deck = own.get(topic[0])
+                    if deck is None:
+                        deck = own[topic[0]] = YamlDeck(*topic, name=name, own_cards=True)
+                    decks[card.deck] = deck
+                else:
+                    title, anki_deck = deck_title(name)
+                    deck = decks[card.deck] = YamlDeck("", title, anki_deck=anki_deck, name=name)
             # a note of one card is that card: its GUID kept in the deck and the database (in
             # the database alone, one a deck does not take: an add-on's of spaces, say), and
             # its note type where the card is two of its fields
@@ -1682,11 +1701,13 @@ def convert_notes(
                 result.guids[card_id] = guid
     # the topics in the order of the decks' names, not of the notes: two names of one slug
     # (`Maths`, `Mäths`) get the same topics at every import, whichever note comes first
-    for deck in sorted(decks.values(), key=lambda d: (d.title, d.name)):
-        deck.topic = slug(deck.title, used_topics)
-        used_topics.add(deck.topic)
+    every = list({id(d): d for d in decks.values()}.values())  # (a topic's own cards once)
+    for deck in sorted(every, key=lambda d: (d.title, d.name)):
+        if not deck.own_cards:
+            deck.topic = slug(deck.title, used_topics)
+            used_topics.add(deck.topic)
         result.topics.update((c.id, deck.topic) for c in deck.cards)
-    result.decks = list(decks.values())
+    result.decks = every
     result.merged = {
         tag: sorted(anki.values()) for tag, anki in sorted(made_of.items()) if len(anki) > 1
     }
@@ -1700,10 +1721,16 @@ def convert_notes(
 def deck_yaml(deck: YamlDeck, source: str) -> str:
     import yaml
 
+    origin = f"the Anki deck {deck.name or deck.title!r} in {source}"
     data = {
         "topic": deck.topic,
         "title": deck.title,
-        "description": f"Imported from the Anki deck {deck.name or deck.title!r} in {source}.",
+        "description": (
+            f"Your own cards of topic {deck.topic}, added in Anki to {origin}."
+            if deck.own_cards
+            else f"Imported from {origin}."
+        ),
+        **({"own_cards": True} if deck.own_cards else {}),
         **({"anki_deck": deck.anki_deck} if deck.anki_deck is not None else {}),
         "cards": [
             {

@@ -312,22 +312,27 @@ class Store(Reports, Merging):
                 # each deck had at the last sync (topics are unique across decks, and a card's
                 # topic is its deck's), along cards_topic; by position when it is not known,
                 # along the narrow cards_active index rather than the table's wide rows.
+                # Of those topics, only the cards in those decks' ranges: a topic of two deck
+                # files (its deck's and the learner's own cards', `own_cards:`) has cards in
+                # the other file's, which a sync of this one alone retired.
+                in_ranges = f"position / {DECK_STRIDE} IN (SELECT value FROM json_each(?))"
+                left: str
+                args: tuple[str, ...]
                 if all(isinstance(t, str) for t in was):
                     left, args = (
                         "SELECT id FROM cards INDEXED BY cards_topic WHERE retired = 0 "
-                        "AND topic IN (SELECT value FROM json_each(?))",
-                        json.dumps(was),
+                        f"AND topic IN (SELECT value FROM json_each(?)) AND {in_ranges}",
+                        (json.dumps(was), json.dumps(which)),
                     )
                 else:
                     left, args = (
-                        "SELECT id FROM cards INDEXED BY cards_active "
-                        f"WHERE position / {DECK_STRIDE} IN (SELECT value FROM json_each(?))",
-                        json.dumps(which),
+                        f"SELECT id FROM cards INDEXED BY cards_active WHERE {in_ranges}",
+                        (json.dumps(which),),
                     )
                 rows = c.execute(
                     f"SELECT {columns} FROM cards WHERE id IN (SELECT value FROM json_each(?) "
                     f"UNION {left})",
-                    (ids, args),
+                    (ids, *args),
                 ).fetchall()
             existing = {r[0]: tuple(r[1:]) for r in rows}
             next_rowid = int(
