@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import helpers as h
+import pytest
 from test_import_anki import anki, at
 from test_leech import lapse
 from test_leech_merge import merge, path_of  # noqa: F401 (the fixture)
@@ -273,6 +274,26 @@ def test_a_tag_is_removed_only_if_this_leechs_tag_was_found_on_a_note_that_chang
     assert not tag_removed(found * 1000 - 1, made, found, made, seen=1)  # before the note found
     assert tag_removed(found * 1000, made, found, made, seen=1)  # the second it was found in
     assert not tag_removed(made, made, 0, made, seen=1)  # not after the leech was made
+
+
+def test_an_export_that_cannot_keep_a_leechs_untagged_note_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`export anki` without progress sends a leech's note without the `leech` tag; kept, a
+    later import that finds it so takes no mark off. From a database that cannot be written,
+    the one line says that it was not kept and what that means; with the tag sent (with
+    progress) nothing that matters is lost, and nothing is said of it."""
+    leech_now()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+    )
+    out = cli("export", "anki", "-o", str(tmp_path / "plain.apkg"))
+    (line,) = [x for x in out.splitlines() if x.startswith("warning:")]
+    assert "read-only" in line and "the package is written, but not kept:" in line, line
+    assert "the notes of 1 leech go without the `leech` tag" in line, line
+    out = cli("export", "anki", "-o", str(tmp_path / "tagged.apkg"), "--with-progress")
+    assert "leech" not in out, out
 
 
 def test_the_newest_note_sent_or_found_is_kept_for_a_leech_only() -> None:

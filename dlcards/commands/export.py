@@ -459,8 +459,9 @@ def _keep_records(
         untagged = sum(not tagged for _, tagged in leech_notes.values())
         if untagged:
             lost.append(
-                f"that {plural(untagged, 'leech')}' notes go without the `leech` tag (imported "
-                "into Anki, the next `import anki` may read that as your removal of the tag)"
+                f"that the notes of {plural(untagged, 'leech', 'leeches')} go without the "
+                "`leech` tag (imported into Anki, the next `import anki` may read that as your "
+                "removal of the tag)"
             )
     if failed is not None and lost:
         say(f"warning: {failed}; the package is written, but not kept: {'; '.join(lost)}")
