@@ -956,6 +956,54 @@ def test_a_media_file_changed_under_its_name_reaches_anki(tmp_path: Path, col: C
     assert not import_apkg(col, path).updated
 
 
+def test_a_media_file_changed_twice_reaches_anki_though_one_export_kept_no_record(
+    tmp_path: Path, col: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An image changed, exported from a database that cannot be written (its digest and time
+    not kept), imported into Anki; changed again and exported with the database writable:
+    the note was dated a second after its stale time again, the time Anki had from the first
+    change, and Anki kept the first image. A note is dated from its files' change now."""
+    import html as html_module
+    import time
+
+    import yaml
+
+    folder = tmp_path / "decks"
+    (folder / "media").mkdir(parents=True)
+    figure = folder / "media" / "fig.png"
+    figure.write_bytes(b"version 1")
+    cards = [{"id": "fig-1", "question": "Which figure?", "answer": "This: ![](media/fig.png)"}]
+    deck = {"topic": "fig", "title": "Figures", "cards": cards}
+    (folder / "fig.yaml").write_text(yaml.safe_dump(deck, allow_unicode=True), "utf-8")
+    path = tmp_path / "fig.apkg"
+    args = ("anki", "-o", str(path), "--decks", str(folder), "--topic", "fig", "--force")
+    export(*args)
+    import_apkg(col, path)
+    media = Path(col.media.dir())
+
+    def shown() -> bytes:
+        (name,) = re.findall(r'src="([^"]*)"', notes_by_card_id(col)["fig-1"]["Back"])
+        return (media / html_module.unescape(name)).read_bytes()
+
+    def changed(data: bytes, later: float) -> None:
+        figure.write_bytes(data)
+        os.utime(figure, (time.time() + later, time.time() + later))
+
+    changed(b"version 2", 10)
+    real_access = os.access
+    with monkeypatch.context() as read_only:
+        read_only.setattr(
+            os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+        )
+        assert "not kept: the digests of 1 changed note" in export(*args)
+    import_apkg(col, path)
+    assert shown() == b"version 2"
+    changed(b"version 3", 20)
+    export(*args)
+    import_apkg(col, path)
+    assert shown() == b"version 3"
+
+
 def _package_mods(path: Path, tmp_path: Path) -> dict[str, int]:
     """Each note's modification time in the package at `path`, by its card id."""
     import sqlite3

@@ -195,8 +195,10 @@ def _dated(
     written in its own Anki note type (`AnkiNote.notetype`, a note added on the phone) is only
     recorded: only an edit of its card's text replaces the learner's note, never a change of
     dlcards's rendering (its bytes here carry fields, the title's among them, that its note
-    type does not show)."""
-    from dlcards.export.anki import note_digest, note_time
+    type does not show). A note with media files is dated at least a second after the newest
+    of them changed (`media_time`): its digest holds their bytes, and a file changed under its
+    name is an edit made then."""
+    from dlcards.export.anki import media_time, note_digest, note_time
     from dlcards.store.rows import ExportedNote
 
     for note, progress in items:
@@ -205,7 +207,12 @@ def _dated(
         if was != digest:
             at = None
             if was is not None and note.card_id in edited and note.notetype is None:
-                at = edited[note.card_id] = note_time(edited[note.card_id], 0) + 1
+                # a media file changed under its name (the digest holds its bytes) dates the
+                # note from the file's change: a second change before this export's record was
+                # kept (a database that could not take it) is then newer still, where one
+                # second over the stale time gave it the time Anki had from the first
+                last = max(note_time(edited[note.card_id], 0), media_time(note))
+                at = edited[note.card_id] = last + 1
             changed.append(ExportedNote(note.card_id, digest, at))
         yield note, progress
 

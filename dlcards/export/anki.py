@@ -466,6 +466,19 @@ def media_digest(path: Path) -> str:
     return _media_sha1(str(path), stat.st_size, stat.st_mtime_ns)
 
 
+def media_time(note: AnkiNote) -> int:
+    """When the newest of the media files `note` packs last changed (s; 0 for none): a file
+    changed under its name is an edit of the note made then, as a deck edit is one made at
+    its file's time (`commands.export._dated`)."""
+    newest = 0
+    for path in note.media:
+        try:
+            newest = max(newest, int(path.stat().st_mtime))
+        except OSError:
+            continue
+    return newest
+
+
 @lru_cache(maxsize=1024)
 def _media_sha1(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha1(usedforsecurity=False)
