@@ -1672,8 +1672,9 @@ def test_a_confirmation_left_unanswered_ends_without_a_traceback(
     """`reset --all` asks before it resets. Ctrl-D at the question printed a traceback of
     click.exceptions.Abort (click's own, not the one of the click typer carries, which its
     main catches), exit 1; a terminal closed under it with SIGHUP ignored (`nohup`) did the
-    same. Now Ctrl-D ends it as Ctrl-C does (130) and a closed terminal as a hang-up (129);
-    nothing is reset."""
+    same. Now Ctrl-D is no (as at any yes/no question: `no` ends the question's line and the
+    command says what no means, "nothing reset", exit 1) and a closed terminal ends it as a
+    hang-up (129); nothing is reset."""
 
     db = tmp_path / "p.db"
     env = {**os.environ, "DLCARDS_DB": str(db), "DLCARDS_CACHE_DIR": str(tmp_path / "cache")}
@@ -1688,6 +1689,7 @@ def test_a_confirmation_left_unanswered_ends_without_a_traceback(
     # its standard error to a file, SIGHUP ignored as under nohup
     argv = [sys.executable, "-m", "dlcards", "reset", "--all"]
     pid, fd = h.spawn_in_a_pty(argv, env, stderr=errors, hangup_ignored=True)
+    shown = b""  # the terminal's screen (standard output)
     try:
         deadline = time.monotonic() + 30
         while not errors.exists() or "[y/N]" not in errors.read_text():  # click asks on stderr
@@ -1696,8 +1698,8 @@ def test_a_confirmation_left_unanswered_ends_without_a_traceback(
         if answer == "Ctrl-D":
             os.write(fd, b"\x04")
             with contextlib.suppress(OSError):
-                while os.read(fd, 65536):
-                    pass
+                while chunk := os.read(fd, 65536):
+                    shown += chunk
         else:
             os.close(fd)
         _, status = os.waitpid(pid, 0)
@@ -1709,8 +1711,10 @@ def test_a_confirmation_left_unanswered_ends_without_a_traceback(
             os.close(fd)
     said = errors.read_text()
     assert os.WIFEXITED(status), status
-    assert os.WEXITSTATUS(status) == (130 if answer == "Ctrl-D" else 129), said
+    assert os.WEXITSTATUS(status) == (1 if answer == "Ctrl-D" else 129), said
     assert "Traceback" not in said and "Abort" not in said, said
+    if answer == "Ctrl-D":
+        assert "nothing reset" in shown.decode() + said, (shown, said)
     with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT suspended FROM cards WHERE id = 'gd-1'").fetchone()[0] == 1
 
