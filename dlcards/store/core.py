@@ -2204,10 +2204,17 @@ def _reset_rows(
 def _as_reset_left(c: sqlite3.Connection, made: Any) -> list[str]:
     """The cards of reset record `made` still as the reset left them: new, with the reset
     point it wrote (not studied, nor reset, nor put back since)."""
+    return _holding_reset_point(c, made, studied=False)
+
+
+def _holding_reset_point(c: sqlite3.Connection, made: Any, studied: bool) -> list[str]:
+    """The cards of reset record `made` that hold the reset point it wrote, and whose memory
+    is new (`studied` False) or not (True)."""
     wrote = {card.card_id: (card.new_at, card.new_after) for card in made.cards}
     rows = c.execute(
         "SELECT c.id, c.reset_at, c.reset_after FROM cards c JOIN sm2 s ON s.card_id = c.id "
-        "WHERE s.last_review IS NULL AND c.id IN (SELECT value FROM json_each(?))",
+        f"WHERE s.last_review IS {'NOT ' if studied else ''}NULL "
+        "AND c.id IN (SELECT value FROM json_each(?))",
         (json.dumps(list(wrote)),),
     )
     held = {str(cid): (at, after) for cid, at, after in rows}
@@ -2230,14 +2237,7 @@ def _was_made(c: sqlite3.Connection, made: Any) -> bool:
 def _studied_since_reset(c: sqlite3.Connection, made: Any) -> list[str]:
     """The cards of reset record `made` that hold the reset point it wrote and were studied
     since (their memory not new)."""
-    wrote = {card.card_id: (card.new_at, card.new_after) for card in made.cards}
-    rows = c.execute(
-        "SELECT c.id, c.reset_at, c.reset_after FROM cards c JOIN sm2 s ON s.card_id = c.id "
-        "WHERE s.last_review IS NOT NULL AND c.id IN (SELECT value FROM json_each(?))",
-        (json.dumps(list(wrote)),),
-    )
-    held = {str(cid): (at, after) for cid, at, after in rows}
-    return [cid for cid, marks in wrote.items() if held.get(cid) == marks]
+    return _holding_reset_point(c, made, studied=True)
 
 
 def _last_study_grade_in(c: sqlite3.Connection) -> StudyGrade | None:
