@@ -995,7 +995,9 @@ def test_a_media_file_changed_twice_reaches_anki_though_one_export_kept_no_recor
         read_only.setattr(
             os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
         )
-        assert "not kept: the digests of 1 changed note" in export(*args)
+        said = export(*args)
+        assert said.count("\n") == 2 and "not kept: " in said, said
+        assert "the digests of 1 changed note (" in said, said
     import_apkg(col, path)
     assert shown() == b"version 2"
     changed(b"version 3", 20)
@@ -1024,8 +1026,9 @@ def test_an_export_from_a_read_only_database_dates_the_notes_as_the_next_one_doe
     time (a second after its last export). Anki took the edit. The learner edits that note
     on the phone; the database writable again, the next export dated the note at the deck
     file's time, newer, and Anki took the same edit again over the learner's. Now the
-    read-only export dates it as the sync will, says in one line what it could not keep, and
-    the next export writes every note as it did: the learner's edit stays."""
+    read-only export dates it as the sync will, says in one line what it could not keep (the
+    sync's own note, "what it holds is shown", made it two), and the next export writes
+    every note as it did: the learner's edit stays."""
     path = tmp_path / "dl.apkg"
     export("anki", "-o", str(path), "--decks", str(user_decks))
     import_apkg(col, path)
@@ -1036,7 +1039,11 @@ def test_an_export_from_a_read_only_database_dates_the_notes_as_the_next_one_doe
             os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
         )
         said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
-    assert "read-only" in said and "not kept: the digests of 1 changed note" in said, said
+    warning, wrote = said.splitlines()
+    assert warning.startswith(f"warning: database {os.environ['DLCARDS_DB']} is read-only"), said
+    assert "; the package is written, but not kept: the decks' changes (" in warning, said
+    assert "; the digests of 1 changed note (the next export dates" in warning, said
+    assert wrote.startswith(f"wrote {path}: 222 notes"), said
     before = _package_mods(path, tmp_path)
     assert [n.id.nid for n in import_apkg(col, path).updated] == [
         notes_by_card_id(col)["batches-1"].id
@@ -1053,33 +1060,156 @@ def test_an_export_from_a_read_only_database_dates_the_notes_as_the_next_one_doe
     assert notes_by_card_id(col)["batches-1"]["Back"] == "My own words, on the phone."
 
 
-def test_an_export_while_another_program_holds_the_database_dates_the_notes_as_the_next_one(
-    tmp_path: Path, user_decks: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A deck edit, then `export anki` while another program holds the database's write lock:
-    the sync failed and every note carried the package's time (all of them newer than
-    their last export: Anki took edits that were not). Now the store is read as it is, the
-    edited card dated as the sync will date it, the records it could not keep said in one
-    line, and the next export writes every note as it did."""
-    import sqlite3
-
+@pytest.fixture
+def lock_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Each wait for another program's write lock that ended in a LockedError, in seconds as
+    waited (the busy timeout: 0.2 s here, not 5 s)."""
     from dlcards.store import connection
 
-    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.2)  # the lock's wait, not 5 s
-    path = tmp_path / "dl.apkg"
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.2)
+    waits: list[float] = []
+    real = connection.translate_error
+
+    def counted(path: Path, err: Any, *waited: float) -> Any:
+        out = real(path, err, *waited)
+        if isinstance(out, connection.LockedError):
+            waits.append(waited[0] if waited else connection.BUSY_TIMEOUT_S)
+        return out
+
+    monkeypatch.setattr(connection, "translate_error", counted)
+    return waits
+
+
+def _a_leech_and_a_deck_edit(user_decks: Path, path: Path) -> dict[str, int]:
+    """The user's decks exported once (synced, each note's digest kept), batches-2 then made
+    a leech here (its note goes to Anki without the `leech` tag: no progress) and batches-1
+    reworded in its deck; the first package's note times, by card id."""
+    from test_leech import lapse
+
     export("anki", "-o", str(path), "--decks", str(user_decks))
-    first = _package_mods(path, tmp_path)
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        day = lapse(store, "batches-2", 7)
+        assert h.grade(store, "batches-2", 0, day).leech
     _reword_batches_1(user_decks)
+    return _package_mods(path, path.parent)
+
+
+def _kept_leech_notes() -> list[str]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(os.environ["DLCARDS_DB"])) as conn:
+        return [r[0] for r in conn.execute("SELECT card_id FROM anki_leech_tags")]
+
+
+def test_an_export_while_another_program_holds_the_database_waits_once_and_says_one_line(
+    tmp_path: Path, user_decks: Path, lock_waits: list[float]
+) -> None:
+    """A deck edit, then `export anki` while another program holds the database's write lock:
+    the sync waited the busy timeout and failed, then the records after the package waited
+    it again, twice (the digests, the leeches' notes): 15 s and two lines, each saying the
+    database is locked. Now the lock is waited for once (the records are tried without a
+    wait), one line says what the database did not keep and what that means, the edited
+    card is dated as the sync will date it, and the next export writes every note as it did."""
+    import sqlite3
+
+    path = tmp_path / "dl.apkg"
+    first = _a_leech_and_a_deck_edit(user_decks, path)
     with contextlib.closing(sqlite3.connect(os.environ["DLCARDS_DB"], isolation_level=None)) as c:
         c.execute("BEGIN IMMEDIATE")
         said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
-    assert said.count("is locked by another program") == 2, said
-    assert "not kept: the digests of 1 changed note" in said, said
+    assert [w for w in lock_waits if w] == [0.2], lock_waits
+    warning, wrote = said.splitlines()
+    assert warning.startswith(f"warning: database {os.environ['DLCARDS_DB']} is locked by"), said
+    assert warning.count("is locked by another program") == 1, said
+    assert (
+        "; the package is written, but not kept: the decks' changes (the next command that can "
+        "write to it syncs them); the digests of 1 changed note (the next export dates those "
+        "notes as this one did, and keeps them); that the notes of 1 leech go without the "
+        "`leech` tag (imported into Anki, the next `import anki` may read that as your removal "
+        "of the tag: export again once the database can be written, which keeps it)"
+    ) in warning, said
+    assert wrote.startswith(f"wrote {path}: 222 notes"), said
+    assert _kept_leech_notes() == []
     locked = _package_mods(path, tmp_path)
     assert {cid for cid, mod in locked.items() if mod != first[cid]} == {"batches-1"}
     said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
     assert "warning" not in said, said
     assert _package_mods(path, tmp_path) == locked
+    assert _kept_leech_notes() == ["batches-2"]
+
+
+@pytest.mark.parametrize("lock", ["released", "taken"])
+def test_a_lock_given_back_or_taken_while_the_package_is_written(
+    tmp_path: Path, user_decks: Path, lock_waits: list[float], monkeypatch: pytest.MonkeyPatch,
+    lock: str,
+) -> None:  # fmt: skip
+    """`released`: the sync failed on another program's lock, which was given back while the
+    package was written. Its records were then kept in a database that did not hold the
+    decks: a digest over the card's old text and time, and the next export, after the sync,
+    dated the edited note otherwise than this one. The digests wait for the sync now (the
+    next export dates the note as this one did, and keeps it); the leech's note is kept, and
+    the line says only what was not. `taken`: the sync done, the lock taken while the
+    package was written: the digests' record waited the busy timeout, then the leeches'
+    waited it again. They are one transaction now: one wait, one line."""
+    import sqlite3
+
+    from dlcards.export import anki as anki_export
+
+    path = tmp_path / "dl.apkg"
+    _a_leech_and_a_deck_edit(user_decks, path)
+    other = sqlite3.connect(os.environ["DLCARDS_DB"], isolation_level=None)
+    write_package = anki_export.write_package
+
+    def writing(*args: Any, **kwargs: Any) -> Any:
+        written = write_package(*args, **kwargs)
+        other.execute("ROLLBACK" if lock == "released" else "BEGIN IMMEDIATE")
+        return written
+
+    with contextlib.closing(other):
+        if lock == "released":
+            other.execute("BEGIN IMMEDIATE")
+        with monkeypatch.context() as patched:
+            patched.setattr(anki_export, "write_package", writing)
+            said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+        if lock == "taken":
+            other.execute("ROLLBACK")
+    assert [w for w in lock_waits if w] == [0.2], lock_waits
+    warning, _ = said.splitlines()
+    assert warning.count("is locked by another program") == 1, said
+    assert ("the decks' changes" in warning) == (lock == "released"), said
+    assert "the digests of 1 changed note (" in warning, said
+    assert ("`leech` tag" in warning) == (lock == "taken"), said
+    assert _kept_leech_notes() == ([] if lock == "taken" else ["batches-2"])
+    written = _package_mods(path, tmp_path)
+    said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    assert "warning" not in said, said
+    assert _package_mods(path, tmp_path) == written
+
+
+def test_with_progress_a_lock_on_decks_not_synced_is_refused_saying_what_to_do(
+    tmp_path: Path, user_decks: Path, lock_waits: list[float]
+) -> None:
+    """`--with-progress` needs the decks synced (each card's progress as the database holds
+    it): with another program holding the lock over a deck edit it stops, after one wait, in
+    one line that says what to do (close that program, or export without the progress), and
+    writes nothing."""
+    import sqlite3
+
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    _reword_batches_1(user_decks)
+    out = tmp_path / "progress.apkg"
+    with contextlib.closing(sqlite3.connect(os.environ["DLCARDS_DB"], isolation_level=None)) as c:
+        c.execute("BEGIN IMMEDIATE")
+        args = ["export", "anki", "-o", str(out), "--decks", str(user_decks), "--with-progress"]
+        result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"error: database {os.environ['DLCARDS_DB']} is locked by another program (waited "
+        "0.2 s), and --with-progress needs the decks' changes synced into it first: close that "
+        "program and export again, or export without --with-progress (nothing was written)\n"
+    )
+    assert lock_waits == [0.2] and not out.exists()
 
 
 @pytest.mark.parametrize("action", ["suspend", "tag"])

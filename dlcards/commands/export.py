@@ -18,7 +18,6 @@ from dlcards.commands.common import (
     database_of,
     decks_as_committed,
     opened_store,
-    synced_store,
     today_from,
 )
 from dlcards.commands.options import DbOption, DecksOption, TagOption, TodayOption, TopicOption
@@ -315,24 +314,18 @@ def anki(
         # the store, synced: when each card's text changed is its note's time (a deck edit
         # reaches Anki for the cards it changed; an edit made in Anki to another is kept)
         store: Store | None = None
-        unsynced = False  # the store's cards are not the decks' (it could not take the sync)
+        # why the store does not hold the decks as they are now (None: it does), said once
+        # the package is written, in the one line of what the database did not keep
+        unsynced: Unsynced | None = None
         try:
-            store = stack.enter_context(synced_store(db, decks or ()))
-            unsynced = store.read_only is not None and not _synced(store, decks or ())
+            store = stack.enter_context(opened_store(db, decks=decks or ()))
         except StoreError as err:
             if with_progress:
                 raise
             # the cards do not need the progress database: export them, say what differs
-            said = one_line(str(err))
-            store = _unsynced_store(stack, db)
-            unsynced = store is not None
-            if store is None:
-                say(f"warning: {said}; every note carries the package's time, not its card's")
-            else:
-                say(
-                    f"warning: {said}; the decks' changes are not synced into it, so each "
-                    "note is dated as the sync will date it"
-                )
+            unsynced = Unsynced(one_line(str(err)))
+        if store is not None:
+            unsynced = _sync_for_export(store, decks or (), with_progress)
         progress = None
         schedule = schedule_of(store) if with_progress and store is not None else None
         reading = stack.enter_context(ExitStack())  # closed once the package is written
@@ -350,7 +343,7 @@ def anki(
         # SOURCE_DATE_EPOCH: one time for every note, for a reproducible package
         reproducible = bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
         edited = None if store is None or reproducible else store.edit_times()
-        if edited is not None and store is not None and unsynced:
+        if edited is not None and store is not None and unsynced is not None:
             # the times a sync would give the edited cards (each its deck file's), not the
             # stale ones: the next export, after the sync, dates every note as this one does
             edited |= _edit_times_as_synced(store, catalog, topic or ())
@@ -390,8 +383,7 @@ def anki(
             ),
         )
         reading.close()
-        if store is not None:
-            _keep_records(store, changed, written[0].leech_notes)
+        _keep_records(store, changed, written[0].leech_notes, unsynced)
     summary = (
         f"wrote {target.shown}: {plural(counts.notes, 'note')} in "
         f"{plural(written[0].decks, 'deck')}"
@@ -413,14 +405,46 @@ def _synced(store: Store, decks: Sequence[str]) -> bool:
     return store.is_synced(files_signature(deck_files(decks)))
 
 
-def _unsynced_store(stack: ExitStack, db: str | None) -> Store | None:
-    """The store opened without a sync, for its cards' times, GUIDs and digests, when the
-    sync failed (another program holds the database's write lock); None when it cannot be
-    opened either (the notes then carry the package's time)."""
+@dataclass(frozen=True)
+class Unsynced:
+    """Why the store does not hold the decks as they are now, for `export anki`'s one line
+    of what the database did not keep: `why`, the line of the database's error (read-only,
+    locked, full); `locked`, whether another program held the write lock for the sync's
+    whole wait (the records after the package are then tried without another)."""
+
+    why: str
+    locked: bool = False
+
+
+def _sync_for_export(store: Store, decks: Sequence[str], with_progress: bool) -> Unsynced | None:
+    """The decks synced into `store`; None when it holds them now, else why it does not. A
+    database that cannot be written is not synced (the sync's note, "what it holds is
+    shown", came before the export's own line: two lines where one says it). A sync that
+    fails (another program holds the lock, the disk is full) leaves the store open as it
+    is, read for the cards' times, GUIDs and digests; with `with_progress` it is refused
+    (the progress of cards the database does not hold as they are), in one line saying what
+    to do."""
+    from dlcards.commands.common import sync_if_needed
+    from dlcards.store.connection import LockedError
+
+    if store.read_only is not None:
+        return None if _synced(store, decks) else Unsynced(store.read_only)
     try:
-        return stack.enter_context(opened_store(db))
-    except StoreError:
-        return None
+        sync_if_needed(store, decks)
+    except LockedError as err:
+        if with_progress:
+            raise StoreError(
+                f"database {store.path} is locked by another program (waited "
+                f"{store.patience:g} s), and --with-progress needs the decks' changes synced "
+                "into it first: close that program and export again, or export without "
+                "--with-progress (nothing was written)"
+            ) from None
+        return Unsynced(one_line(str(err)), locked=True)
+    except StoreError as err:
+        if with_progress:
+            raise
+        return Unsynced(one_line(str(err)))
+    return None
 
 
 def _edit_times_as_synced(store: Store, catalog: Catalog, topics: Sequence[str]) -> dict[str, int]:
@@ -440,38 +464,69 @@ def _edit_times_as_synced(store: Store, catalog: Catalog, topics: Sequence[str])
 
 
 def _keep_records(
-    store: Store, changed: Sequence[ExportedNote], leech_notes: Mapping[str, tuple[int, bool]]
+    store: Store | None,
+    changed: Sequence[ExportedNote],
+    leech_notes: Mapping[str, tuple[int, bool]],
+    unsynced: Unsynced | None,
 ) -> None:
-    """Keep the small records of what the written package holds: each changed note's digest
-    and time (`Store.record_exports`), and what the leeches' notes hold of Anki's `leech` tag
-    (`Store.remember_leech_tags`: a note sent without it and found so by a later `import
-    anki` was not untagged by the learner; a tag sent counts only once an import has found
-    it in Anki, as the package may never be imported there). A database that cannot take
-    them (read-only, locked) is said in one line, with what that means: the notes are dated
-    from the cards alone, so the next export dates them as this one did."""
-    failed: str | None = None
+    """Keep the small records of what the written package holds, in one transaction: each
+    changed note's digest and time (`Store.record_exports`), and what the leeches' notes hold
+    of Anki's `leech` tag (`Store.remember_leech_tags`: a note sent without it and found so
+    by a later `import anki` was not untagged by the learner; a tag sent counts only once an
+    import has found it in Anki, as the package may never be imported there). What the
+    database did not keep (`unsynced`: the decks' changes; the records, when it cannot take
+    them) is said in one line, with what that means for the next run. A store that does not
+    hold the decks (`unsynced`) keeps no digest: the next export, after the sync, dates
+    those notes as this one did, and records them (a digest kept over a card's old text and
+    time dated its note otherwise then). A store whose sync waited for another program's
+    lock is not waited for again: one wait, not two (two lines and ~10 s, the busy timeout
+    twice)."""
+    from contextlib import nullcontext
+
+    if store is None:
+        if unsynced is not None:
+            say(
+                f"warning: {unsynced.why}; the package is written, but every note carries the "
+                "package's time, not its card's, and nothing of this export is kept in the "
+                "database"
+            )
+        return
+    failed = None if unsynced is None else unsynced.why
     lost: list[str] = []
+    digests = (
+        f"the digests of {plural(len(changed), 'changed note')} (the next export dates "
+        "those notes as this one did, and keeps them)"
+    )
+    if unsynced is not None:
+        lost.append("the decks' changes (the next command that can write to it syncs them)")
+        if changed:
+            lost.append(digests)
+        changed = []
     try:
-        store.record_exports(changed)
-    except StoreError as err:
-        failed = one_line(str(err))
-        lost.append(
-            f"the digests of {plural(len(changed), 'changed note')} (the next export dates "
-            "them as this one did, and records them)"
-        )
-    try:
-        store.remember_leech_tags(leech_notes, seen=False)
+        with store.waiting_at_most(0) if unsynced and unsynced.locked else nullcontext():
+            with store.one_transaction():
+                store.record_exports(changed)
+                store.remember_leech_tags(leech_notes, seen=False)
     except StoreError as err:
         failed = failed or one_line(str(err))
+        if changed:
+            lost.append(digests)
         untagged = sum(not tagged for _, tagged in leech_notes.values())
         if untagged:
             lost.append(
                 f"that the notes of {plural(untagged, 'leech', 'leeches')} go without the "
-                "`leech` tag (imported into Anki, the next `import anki` may read that as your "
-                "removal of the tag)"
+                f"`leech` tag ({_UNTAGGED_UNKEPT})"
             )
     if failed is not None and lost:
         say(f"warning: {failed}; the package is written, but not kept: {'; '.join(lost)}")
+
+
+_UNTAGGED_UNKEPT = (
+    "imported into Anki, the next `import anki` may read that as your removal of the tag: "
+    "export again once the database can be written, which keeps it"
+)
+"""What a record not kept of leeches' notes sent without the `leech` tag means, and what to
+do (`export anki`, `export text`)."""
 
 
 def _say_decks_unseen() -> None:
@@ -524,9 +579,9 @@ def _sent_untagged(db: str | None, leeches: Iterable[str]) -> None:
                 store.remember_leech_tags(notes, seen=False)
     except StoreError as err:
         say(
-            f"warning: {one_line(str(err))}; not kept: the file's notes of "
-            f"{plural(len(notes), 'leech')} carry no `leech` tag (imported into Anki, they lose "
-            "it, and the next `import anki` reads that as the learner's removal)"
+            f"warning: {one_line(str(err))}; the file is written, but not kept: that its notes "
+            f"of {plural(len(notes), 'leech', 'leeches')} carry no `leech` tag "
+            f"({_UNTAGGED_UNKEPT})"
         )
 
 
