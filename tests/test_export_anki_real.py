@@ -1212,6 +1212,42 @@ def test_with_progress_a_lock_on_decks_not_synced_is_refused_saying_what_to_do(
     assert lock_waits == [0.2] and not out.exists()
 
 
+def test_an_export_without_its_database_names_the_anki_edits_it_replaces(
+    col: Collection, tmp_path: Path, user_decks: Path
+) -> None:
+    """A database that cannot be opened (damaged; on a full disk SQLite cannot even read
+    it): the package is written with every note at the package's time. Its line said only
+    that; the time it names is the one before which an edit made in Anki is replaced by the
+    package's note (Anki takes a newer note), and one made after is kept."""
+    from datetime import datetime
+
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    import_apkg(col, path)
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database" * 100)
+    said = export("anki", "-o", str(path), "--decks", str(user_decks), "--db", str(bad), "-f")
+    (stamp,) = set(_package_mods(path, tmp_path).values())
+    when = datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
+    warning, _ = said.splitlines()
+    assert warning.startswith(f"warning: database {bad} is corrupt"), said
+    assert warning.endswith(
+        "or pass another --db; the package is written, but every note carries the package's "
+        f"time, not its card's ({when}: imported into Anki, it replaces a note edited there "
+        "before then), and nothing of this export is kept in the database"
+    ), said
+    notes = notes_by_card_id(col)
+    for cid, mod in (("batches-1", stamp - 1), ("batches-2", stamp + 1)):
+        notes[cid]["Source"] = f"edited in Anki at {mod}"
+        col.update_note(notes[cid])
+        col.db.execute(f"UPDATE notes SET mod = {mod} WHERE id = {notes[cid].id}")
+    updated = {n.id.nid for n in import_apkg(col, path).updated}
+    assert notes["batches-1"].id in updated and notes["batches-2"].id not in updated
+    notes = notes_by_card_id(col)
+    assert notes["batches-1"]["Source"] == "Made up #1"
+    assert notes["batches-2"]["Source"] == f"edited in Anki at {stamp + 1}"
+
+
 @pytest.mark.parametrize("action", ["suspend", "tag"])
 def test_a_leech_reaches_anki_tagged_as_anki_tags_one(
     col: Collection, tmp_path: Path, action: str

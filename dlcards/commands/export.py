@@ -383,7 +383,7 @@ def anki(
             ),
         )
         reading.close()
-        _keep_records(store, changed, written[0].leech_notes, unsynced)
+        _keep_records(store, changed, written[0].leech_notes, unsynced, timestamp)
     summary = (
         f"wrote {target.shown}: {plural(counts.notes, 'note')} in "
         f"{plural(written[0].decks, 'deck')}"
@@ -468,6 +468,7 @@ def _keep_records(
     changed: Sequence[ExportedNote],
     leech_notes: Mapping[str, tuple[int, bool]],
     unsynced: Unsynced | None,
+    package_time: int,
 ) -> None:
     """Keep the small records of what the written package holds, in one transaction: each
     changed note's digest and time (`Store.record_exports`), and what the leeches' notes hold
@@ -480,14 +481,19 @@ def _keep_records(
     those notes as this one did, and records them (a digest kept over a card's old text and
     time dated its note otherwise then). A store whose sync waited for another program's
     lock is not waited for again: one wait, not two (two lines and ~10 s, the busy timeout
-    twice)."""
+    twice). No store (it could not be opened): every note carried the package's time
+    (`package_time`, s), which replaces in Anki each note edited there before it, said with
+    that time."""
     from contextlib import nullcontext
+    from datetime import datetime
 
     if store is None:
         if unsynced is not None:
+            when = datetime.fromtimestamp(package_time).strftime("%Y-%m-%d %H:%M")
             say(
                 f"warning: {unsynced.why}; the package is written, but every note carries the "
-                "package's time, not its card's, and nothing of this export is kept in the "
+                f"package's time, not its card's ({when}: imported into Anki, it replaces a "
+                "note edited there before then), and nothing of this export is kept in the "
                 "database"
             )
         return
