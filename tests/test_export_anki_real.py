@@ -1060,6 +1060,40 @@ def test_an_export_from_a_read_only_database_dates_the_notes_as_the_next_one_doe
     assert notes_by_card_id(col)["batches-1"]["Back"] == "My own words, on the phone."
 
 
+def test_with_progress_a_read_only_database_exports_the_progress_it_holds(
+    col: Collection, tmp_path: Path, user_decks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--with-progress` from a database that cannot be written, over a deck edit it could
+    not sync: the progress it holds is the learner's (an edited card keeps its history, as
+    the sync keeps it), so the package carries it, with one line of what was not kept (the
+    sync's note, "what it holds is shown", made it two). In Anki the reviewed card is a
+    review card due when dlcards says, the edited one new."""
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    today = _anki_today()
+    with Store.open(Path(os.environ["DLCARDS_DB"])) as store:
+        h.grade(store, "batches-2", Grade.PERFECT, today - timedelta(days=3), NOW)
+        state = h.state(store, "batches-2")
+    _reword_batches_1(user_decks)
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+    )
+    args = ("anki", "-o", str(path), "--decks", str(user_decks), "--with-progress", "--force")
+    warning, wrote = export(*args, "--today", today.isoformat()).splitlines()
+    assert warning.startswith(f"warning: database {os.environ['DLCARDS_DB']} is read-only")
+    assert "the package is written, but not kept: the decks' changes (" in warning, warning
+    assert wrote.startswith(f"wrote {path}: 222 notes in 10 decks; progress for 1 reviewed card")
+    monkeypatch.undo()
+    import_apkg(col, path, scheduling=True)
+    notes = notes_by_card_id(col)
+    card = notes["batches-2"].cards()[0]
+    assert state.due is not None and (card.type, card.ivl) == (2, state.interval)
+    assert card.due - col.sched.today == (state.due - today).days
+    assert notes["batches-1"].cards()[0].type == 0
+    assert r"\) updates per epoch." in notes["batches-1"]["Back"]
+
+
 @pytest.fixture
 def lock_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Each wait for another program's write lock that ended in a LockedError, in seconds as
