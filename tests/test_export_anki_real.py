@@ -1220,6 +1220,34 @@ def test_a_lock_given_back_or_taken_while_the_package_is_written(
     assert _package_mods(path, tmp_path) == written
 
 
+def test_export_text_on_a_locked_database_waits_once_and_says_what_to_do(
+    tmp_path: Path, user_decks: Path, lock_waits: list[float]
+) -> None:
+    """`export text` keeps one record after the file: its leeches' notes carry no `leech`
+    tag. Locked by another program, it waits once and says in one line that the file is
+    written, what was not kept and what to do (its line said neither); exported again once
+    the lock is given back, the record is kept."""
+    import sqlite3
+
+    _a_leech_and_a_deck_edit(user_decks, tmp_path / "dl.apkg")
+    out = tmp_path / "dl.txt"
+    args = ("text", "-o", str(out), "--decks", str(user_decks), "--force")
+    with contextlib.closing(sqlite3.connect(os.environ["DLCARDS_DB"], isolation_level=None)) as c:
+        c.execute("BEGIN IMMEDIATE")
+        warning, wrote = export(*args).splitlines()
+    assert lock_waits == [0.2]
+    assert warning == (
+        f"warning: database {os.environ['DLCARDS_DB']} is locked by another program (waited "
+        "0.2 s); close it or try again; the file is written, but not kept: that its notes of 1 "
+        "leech carry no `leech` tag (imported into Anki, the next `import anki` may read that "
+        "as your removal of the tag: export again once the database can be written, which "
+        "keeps it)"
+    )
+    assert wrote == f"wrote {out}: 222 notes" and _kept_leech_notes() == []
+    assert "warning" not in export(*args)
+    assert _kept_leech_notes() == ["batches-2"]
+
+
 def test_with_progress_a_lock_on_decks_not_synced_is_refused_saying_what_to_do(
     tmp_path: Path, user_decks: Path, lock_waits: list[float]
 ) -> None:
