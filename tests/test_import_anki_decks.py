@@ -595,6 +595,9 @@ def test_a_lock_taken_after_the_decks_leaves_no_card_and_the_next_command_drops_
         failed = run("import", "anki", package, "--to-yaml", str(out))
         assert failed.exit_code == 2 and "is locked by another program" in failed.output
         assert failed.output.count("\n") == 1, failed.output
+        # the decks were there a moment: the line says what became of them
+        said = "; the deck files it wrote are taken back: nothing was imported\n"
+        assert failed.output.endswith(said), failed.output
         assert other.in_transaction
         other.execute("ROLLBACK")
     decks, cards, reviews, pending = _state(db, out)

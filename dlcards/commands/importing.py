@@ -163,17 +163,28 @@ def _taken_back_unless_committed() -> Iterator[tuple[Replaced, ExitStack]]:
     the commit (a lock taken meanwhile by another program, a damaged or full database,
     Ctrl-C, `kill`) rolls the transaction back and takes the deck files back here; a process
     killed outright (SIGKILL) leaves the record, and the next command to open the database
-    takes them back from it (`common.undo_killed_writes`). Yields the record of the files
-    written, and a stack for what the import opens (closed after the files are taken back)."""
+    takes them back from it (`common.undo_killed_writes`). A database error after the deck
+    files were written (a lock taken meanwhile) says that they are taken back: its line said
+    only that the database was locked, not what became of the decks the learner may have
+    seen appear. Yields the record of the files written, and a stack for what the import
+    opens (closed after the files are taken back)."""
+    from dlcards.errors import StoreError, one_line
     from dlcards.fileio import Replaced
 
     written = Replaced()
     with ExitStack() as stack:
         try:
             yield written, stack
-        except BaseException:
+        except BaseException as err:
+            decks = bool(written.files)
             written.undo()
             _forget_record(written)
+            if decks and isinstance(err, StoreError):
+                raise StoreError(
+                    f"{one_line(str(err))}; the deck files it wrote are taken back: nothing "
+                    "was imported",
+                    err.exit_code,
+                ) from None
             raise
 
 
