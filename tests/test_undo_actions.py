@@ -557,6 +557,44 @@ def test_pruning_keeps_the_record_a_leech_grades_undo_needs() -> None:
     assert run("undo").startswith("nothing older to undo")
 
 
+def _actions_kept() -> list[str]:
+    conn = sqlite3.connect(db())
+    try:
+        return [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT cards FROM learner_actions WHERE kind IN ('suspend', 'unsuspend', "
+                "'unleech') ORDER BY id"
+            )
+        ]
+    finally:
+        conn.close()
+
+
+def test_pruning_keeps_keep_actions_whatever_other_rows_took_ids() -> None:
+    """The rows of dropped resets and of leech grades take ids in the table too: the newest
+    KEEP actions are kept all the same, and the first one past them is the one pruned. Cut by
+    id, 5 dropped resets among them pruned 5 more actions than KEEP allows."""
+    from dlcards.store import actions
+    from dlcards.store.actions import KEEP
+
+    run("suspend", "perceptron-2")  # the oldest: the KEEP-th action from the newest
+    _older_actions(KEEP - 2, 0)
+    conn = sqlite3.connect(db())
+    with conn:
+        for n in range(5):
+            actions.drop_reset(conn, n, 0)
+    conn.close()
+    run("suspend", "mlp-1")
+    kept = _actions_kept()
+    assert len(kept) == KEEP and "perceptron-2" in kept[0]
+    with Store.open(db()) as store:
+        assert store.newest_undo() is not None and store.newest_undo().floor is None  # type: ignore[union-attr]
+    run("suspend", "perceptron-3")
+    kept = _actions_kept()
+    assert len(kept) == KEEP and "perceptron-2" not in " ".join(kept)
+
+
 def test_a_suspension_made_after_undo_picked_a_grade_is_taken_back_first() -> None:
     """`undo` picks the last grade, and another terminal suspends a card before it writes:
     the grade is no longer the newest, and is left (None: pick again)."""

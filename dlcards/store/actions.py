@@ -123,19 +123,26 @@ def record(
         (kind, time.time_ns(), at, held),
     )
     made = int(cur.lastrowid or 0)
-    _prune(c, made - KEEP)
+    _prune(c)
     return made
 
 
-def _prune(c: sqlite3.Connection, cut: int) -> None:
-    """Delete the actions with ids up to `cut`, raising the floor to the newest of them (an
-    undo past it would take back a grade or reset older than an action no longer kept); and
-    the rows of kind `grade` up to it whose grade is no longer in the log. A grade's row is
-    kept as long as its grade is: its undo needs it (it puts back a flag the grade found set,
-    which a pruned row left unsuspended)."""
-    if cut <= 0:
-        return
+def _prune(c: sqlite3.Connection) -> None:
+    """Keep the newest KEEP actions (of the UNDOABLE kinds: the rows of the floor, of dropped
+    resets and of grades take ids too, and a cut by id kept fewer actions than KEEP). Delete
+    those older, raising the floor to the newest of them (an undo past it would take back a
+    grade or reset older than an action no longer kept); and the rows of kind `grade` up to it
+    whose grade is no longer in the log. A grade's row is kept as long as its grade is: its
+    undo needs it (it puts back a flag the grade found set, which a pruned row left
+    unsuspended)."""
     marks = ", ".join("?" * len(UNDOABLE))
+    oldest_kept = c.execute(
+        f"SELECT id FROM learner_actions WHERE kind IN ({marks}) ORDER BY id DESC LIMIT 1 OFFSET ?",
+        (*UNDOABLE, KEEP - 1),
+    ).fetchone()
+    if oldest_kept is None:
+        return
+    cut = int(oldest_kept[0]) - 1
     row = c.execute(
         f"SELECT seq, made_ns FROM learner_actions WHERE id <= ? AND kind IN ({marks}) "
         "ORDER BY id DESC LIMIT 1",
