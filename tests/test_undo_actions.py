@@ -702,3 +702,28 @@ def test_grades_a_repair_adds_from_a_kept_file_are_taken_back_by_undo() -> None:
     assert "added 1 grade to the log" in " ".join(done.output.split()), done.output
     assert run("undo").startswith("undid grade 3 on perceptron-2")
     assert run("undo").startswith("undid grade 4 on perceptron-1")
+
+
+def test_grades_whose_session_a_repair_puts_back_are_still_taken_back_by_undo() -> None:
+    """A grade's session row is gone (`PRAGMA foreign_key_check` finds the grade pointing to
+    a missing session): `doctor` puts the session back as the study session it was, and undo
+    takes back that grade first. The repair cleared its session: it was no study grade, and
+    undo took back the older grade under it, leaving the newer one in the log."""
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-1", 4, day)
+    grade_in_study("perceptron-2", 3, day)
+    conn = sqlite3.connect(db())
+    with conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute(
+            "DELETE FROM sessions WHERE id = (SELECT session_id FROM reviews "
+            "WHERE card_id = 'perceptron-2')"
+        )
+    conn.close()
+    done = runner.invoke(app, ["doctor"])
+    assert done.exit_code == 0 and "point to a missing session" in done.output, done.output
+    assert "study sessions re-added" in " ".join(done.output.split()), done.output
+    _the_log_rebuilds_every_card()
+    assert run("undo").startswith("undid grade 3 on perceptron-2")
+    assert run("undo").startswith("undid grade 4 on perceptron-1")
+    assert run("undo").startswith("nothing to undo")

@@ -447,7 +447,19 @@ def _foreign_keys(
     try:
         for (table, parent), ids in by_table.items():
             marks = ",".join("?" * len(ids))
-            if parent == "sessions":
+            if parent == "sessions" and table == "reviews":
+                # a grade of a session is a grade given in `dlcards study` (a quiz logs
+                # none): its session is put back as that study session, as a restore puts
+                # back a salvaged grade's (`_add_salvaged`). Cleared, the grade was no study
+                # grade for `dlcards undo`, which took back an older grade or action instead
+                conn.execute(
+                    "INSERT OR IGNORE INTO sessions (id, kind, day, started_at) SELECT "
+                    "session_id, 'study', min(day), substr(min(reviewed_at), 1, 19) FROM reviews "
+                    f"WHERE rowid IN ({marks}) GROUP BY session_id",
+                    ids,
+                )
+                done.append(f"{table}: their study sessions re-added")
+            elif parent == "sessions":
                 conn.execute(f"UPDATE {table} SET session_id = NULL WHERE rowid IN ({marks})", ids)
                 done.append(f"{table}: session cleared")
             elif parent == "cards" and table in ("sm2", "fsrs"):
