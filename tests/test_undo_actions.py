@@ -677,6 +677,66 @@ def test_a_restore_over_a_damaged_file_goes_back_no_further_than_a_change_it_car
     assert rows() == kept
 
 
+def _older_backup() -> str:
+    """A backup of the database as a dlcards before schema 35 kept it (no actions table)."""
+    from dlcards.store import backup
+
+    old = db().with_name("older.db")
+    _copy(db(), old)
+    conn = sqlite3.connect(old)
+    with conn:
+        conn.execute("DROP TABLE learner_actions")
+        conn.execute("DELETE FROM sqlite_sequence WHERE name = 'learner_actions'")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE '0035_%'")
+        conn.execute("PRAGMA user_version = 34")
+    try:
+        return backup.make(conn, db(), date.today()).path.name
+    finally:
+        conn.close()
+        old.unlink()
+
+
+def test_a_restore_of_a_backup_older_than_the_records_over_a_damaged_file_is_a_floor() -> None:
+    """A backup made before schema 35 (no actions kept), restored over a damaged file (with a
+    suspension since, carried over, and a grade since, salvaged): undo goes back no further
+    than the restore, and says so. It took back the salvaged grade, then the backup's grade
+    under the suspension carried over. The actions made after the restore have ids the
+    damaged file never gave (a study session left open across it deletes its `!` by id)."""
+    import damage
+
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-1", 4, day)
+    run("suspend", "perceptron-2")
+    name = _older_backup()
+    run("suspend", "perceptron-3")
+    time.sleep(1.1)  # a suspension's time is whole seconds: the grade after it
+    grade_in_study("mlp-1", 3, day)
+    damage.flip_in_index(db(), "reviews_card_time")
+    # (its check after the restore says the next command upgrades schema 34: exit 1)
+    done = runner.invoke(app, ["doctor", "--restore", name]).output
+    assert "salvaged 1 grade" in done and "Traceback" not in done, done
+    kept = rows()
+    out = run("undo")
+    assert re.fullmatch(
+        r"nothing older to undo: `dlcards doctor --restore` put a backup of an older dlcards, "
+        r"which kept no record of suspensions and unleeches, over a damaged file "
+        r"\(\d{4}-\d\d-\d\d \d\d:\d\d\); undo does not go back past that restore\n",
+        out,
+    ), out
+    assert rows() == kept
+    run("suspend", "perceptron-1")
+    conn = sqlite3.connect(db())
+    try:
+        (made,) = conn.execute(
+            "SELECT max(id) FROM learner_actions WHERE kind = 'suspend'"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert made > 2, "the damaged file gave ids 1 and 2"
+    assert run("undo").startswith("took back the suspension of perceptron-1")
+    assert run("undo").startswith("nothing older to undo")
+
+
 def test_grades_a_repair_adds_from_a_kept_file_are_taken_back_by_undo() -> None:
     """A grade a session kept beside the backups (its database damaged under it: the grade
     and its session lost from the file) is added by `doctor`; undo takes it back first (it

@@ -291,12 +291,19 @@ def _floor_line(floor: Floor) -> str:
     """What `undo` says when the newest is at or before its floor (`actions.Floor`)."""
     from datetime import datetime
 
-    from dlcards.store.actions import KEEP, RESETS_PRUNED, RESTORED
+    from dlcards.store.actions import KEEP, RESETS_PRUNED, RESTORED, RESTORED_UNKEPT
 
     if floor.why == RESETS_PRUNED:
         return (
             "nothing older to undo: the reset record beside the backups keeps the newest "
             "resets it has room for, and an older one no longer kept stands before the rest"
+        )
+    if floor.why == RESTORED_UNKEPT:
+        when = datetime.fromtimestamp(floor.made_ns / 1e9).strftime("%Y-%m-%d %H:%M")
+        return (
+            f"nothing older to undo: `dlcards doctor --restore` put a backup of an older "
+            f"dlcards, which kept no record of suspensions and unleeches, over a damaged file "
+            f"({when}); undo does not go back past that restore"
         )
     if floor.why == RESTORED:
         when = datetime.fromtimestamp(floor.made_ns / 1e9).strftime("%Y-%m-%d %H:%M")

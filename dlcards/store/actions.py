@@ -51,6 +51,10 @@ RESTORED = "restored"
 """A floor's reason: a `doctor --restore` carried over a change made since its backup that
 no action of the restored database holds (`doctor._actions_as_restored`)."""
 
+RESTORED_UNKEPT = "restored unkept"
+"""A floor's reason: a `doctor --restore` over a damaged file put back a backup made before
+schema 35, which keeps no actions: undo goes back no further than the restore."""
+
 DROPPED_RESET = "dropped reset"
 """The kind of a row that says a reset is no longer for undo to take back (`drop_reset`)."""
 
@@ -79,8 +83,9 @@ class Action(NamedTuple):
 class Floor(NamedTuple):
     """How far back undo may go: nothing made at or before this point (the log's last id
     then, `seq`, and the time, as an action's) is taken back, for something newer than it and
-    not kept (`why`: PRUNED, RESTORED) stands between (a grade or reset older than a pruned
-    suspension, taken back, skipped over that suspension)."""
+    not kept (`why`: PRUNED, RESETS_PRUNED, RESTORED, RESTORED_UNKEPT) stands between (a
+    grade or reset older than a pruned suspension, taken back, skipped over that
+    suspension)."""
 
     seq: int
     made_ns: int

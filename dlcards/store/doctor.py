@@ -1283,7 +1283,9 @@ def _keep_ids_unused(src: sqlite3.Connection, db: Path) -> None:
     if "sqlite_sequence" not in present:
         return
     for name, seq in counters:
-        if name not in present or not isinstance(seq, int):
+        # the actions' counter too into a backup made before their table (schema 35): the
+        # table its migration (or the restore: `_actions_as_restored`) makes goes on from it
+        if (name not in present and name != "learner_actions") or not isinstance(seq, int):
             continue
         updated = src.execute(
             "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, name)
@@ -1495,7 +1497,7 @@ class _Salvaging:
         if marked and self.replay_for is not None:
             _write_memories(src, [], marked, self.replay_for)
         self.marked = sorted(set(self.marked) | set(marked))
-        _actions_as_restored(src, self.marked)
+        _actions_as_restored(src, self.marked, damaged)
 
     def back_up(self, conn: sqlite3.Connection, now: datetime) -> None:
         """Back up the restored database when grades were added to the backup: else the
@@ -1576,7 +1578,7 @@ def _retire_undone(db: Path) -> None:
         pass
 
 
-def _actions_as_restored(src: sqlite3.Connection, carried: Sequence[str]) -> None:
+def _actions_as_restored(src: sqlite3.Connection, carried: Sequence[str], damaged: bool) -> None:
     """Make the undo records (`store.actions`) of the restored copy `src` agree with the log
     and cards it holds now. A leech grade's record whose grade the restore took out goes
     with it. The cards `carried` got a suspension, unleech or reset made since the backup
@@ -1585,12 +1587,35 @@ def _actions_as_restored(src: sqlite3.Connection, carried: Sequence[str]) -> Non
     the backup, a grade given before it) skipped over it, or said the card was changed by
     `import anki`. Undo goes back no further than the newest such change (`actions.Floor`:
     the newest grade logged at or before its time, and its time), and the actions before it
-    are deleted; a grade salvaged from after it is still taken back. A backup made before
-    schema 35 has no such records (the table is made at the next open, empty)."""
+    are deleted; a grade salvaged from after it is still taken back.
+
+    A backup made before schema 35 keeps no actions: over a sound database it is what it
+    was (its table made at the next open, empty); over a damaged one, what the restore made
+    of the actions since is not known (their records were in the file replaced), and undo
+    goes back no further than the restore (the table made here, with its floor: the
+    migration of schema 35 keeps it)."""
+    import time
+
     from dlcards.store import actions
+    from dlcards.store.schema import learner_actions
 
     tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "learner_actions" not in tables:
+        if not damaged:
+            return
+        src.execute("BEGIN IMMEDIATE")
+        try:
+            learner_actions(src)
+            seq = src.execute(
+                "SELECT max(coalesce((SELECT max(seq) FROM sqlite_sequence WHERE name = "
+                "'reviews'), 0), coalesce((SELECT max(id) FROM reviews), 0))"
+            ).fetchone()[0]
+            low = actions.Floor(int(seq), time.time_ns(), actions.RESTORED_UNKEPT)
+            actions.raise_floor(src, low)
+            src.execute("COMMIT")
+        except BaseException:
+            src.execute("ROLLBACK")
+            raise
         return
     src.execute("BEGIN IMMEDIATE")
     try:

@@ -1207,14 +1207,16 @@ def _digests_unknown(db: Any) -> None:
     db.execute(f"UPDATE cards SET exported_hash = '{UNKNOWN_DIGEST}' WHERE exported_hash IS NULL")
 
 
-def _learner_actions(db: Any) -> None:
+def learner_actions(db: Any) -> None:
     # What `suspend`, `unsuspend`, the study `!` and `unleech` overwrote, written in the same
     # transaction as the change (`store.actions`): `dlcards undo` takes the newest back, as
     # Anki's Edit > Undo does, instead of an older grade. `seq`: the log's last id then (a
     # grade logged under a higher id is newer); `cards`: JSON, each card's columns before and
     # after. Kind `grade`: the suspension a grade's leech rule made (`seq` its review id).
+    # (Made already in a backup of an older schema that `doctor --restore` put over a damaged
+    # file, for the floor it sets: `doctor._actions_as_restored`.)
     db.execute(
-        "CREATE TABLE learner_actions (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "CREATE TABLE IF NOT EXISTS learner_actions (id INTEGER PRIMARY KEY AUTOINCREMENT, "
         "kind TEXT NOT NULL, made_ns INTEGER NOT NULL, seq INTEGER NOT NULL, "
         "cards TEXT NOT NULL)"
     )
@@ -1255,7 +1257,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Any], None]], ...] = (
     ("0032_exported_hashes", _exported_hashes),
     ("0033_leech_tags_seen_before", _leech_tags_seen_before),
     ("0034_digests_unknown", _digests_unknown),
-    ("0035_learner_actions", _learner_actions),
+    ("0035_learner_actions", learner_actions),
 )
 """Every migration in order, by the name sqlite-utils records once it has run."""
 
