@@ -448,6 +448,34 @@ def test_an_action_after_a_reset_on_a_clock_set_back_is_still_the_newer(monkeypa
     assert run("undo").startswith("took back the unleech of perceptron-2")
 
 
+def test_an_action_after_a_floor_on_a_clock_set_back_is_still_taken_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reset whose record line a later reset leaves out (the floor: nothing older is
+    taken back), the clock set back an hour, then a `suspend` with no grade between: the
+    suspension is after the floor, and taken back, then the later reset; then undo says it
+    goes no further. Placed by the clock's time, the suspension was at or before the floor:
+    undo said there was nothing older, and left it."""
+    from dlcards.store import resets
+
+    grade_in_study("perceptron-1", 4, date(2026, 11, 26))
+    grade_in_study("perceptron-2", 4, date(2026, 11, 26))
+    clock = [time.time_ns()]
+    monkeypatch.setattr(time, "time_ns", lambda: clock[0])
+    run("reset", "perceptron-1", "--yes")
+    monkeypatch.setattr(resets, "KEEP_BYTES", resets.resets_path(db()).stat().st_size)
+    clock[0] += 10**9
+    run("reset", "perceptron-2", "--yes")
+    assert len(list(resets.records(db()))) == 1, "the first reset's line is no longer kept"
+    reset = rows()
+    clock[0] -= 3_600 * 10**9
+    run("suspend", "mlp-1")
+    assert run("undo").startswith("took back the suspension of mlp-1")
+    assert rows() == reset
+    assert run("undo").startswith("undid the reset of perceptron-2")
+    assert run("undo").startswith("nothing older to undo: the reset record")
+
+
 @pytest.mark.parametrize("meanwhile", ["grade", "reset"])
 def test_a_grade_or_reset_committed_between_undos_pick_and_its_write_is_taken_back(
     meanwhile: str,
@@ -787,3 +815,22 @@ def test_grades_whose_session_a_repair_puts_back_are_still_taken_back_by_undo() 
     assert run("undo").startswith("undid grade 3 on perceptron-2")
     assert run("undo").startswith("undid grade 4 on perceptron-1")
     assert run("undo").startswith("nothing to undo")
+
+
+def test_a_floor_an_earlier_dlcards_wrote_is_still_read_and_placed_by_its_time() -> None:
+    """A floor row of the first schema-35 dlcards holds its reason alone (no action id): it
+    is read as it was, and an action is placed against it by its seq and time."""
+    from dlcards.store import actions
+
+    conn = sqlite3.connect(db())
+    with conn:
+        conn.execute(
+            "INSERT INTO learner_actions (kind, made_ns, seq, cards) VALUES ('floor', 5, 3, ?)",
+            ('"restored"',),
+        )
+        low = actions.floor(conn)
+    conn.close()
+    assert low == actions.Floor(3, 5, actions.RESTORED, None)
+    assert low.covers(actions.Action(99, "suspend", 5, 3, ()))
+    assert not low.covers(actions.Action(1, "suspend", 6, 3, ()))
+    assert not low.covers(actions.Action(1, "suspend", 1, 4, ()))

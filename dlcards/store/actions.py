@@ -81,24 +81,47 @@ class Action(NamedTuple):
 
 
 class Floor(NamedTuple):
-    """How far back undo may go: nothing made at or before this point (the log's last id
-    then, `seq`, and the time, as an action's) is taken back, for something newer than it and
-    not kept (`why`: PRUNED, RESETS_PRUNED, RESTORED, RESTORED_UNKEPT) stands between (a
-    grade or reset older than a pruned suspension, taken back, skipped over that
-    suspension)."""
+    """How far back undo may go: nothing made at or before this point is taken back, for
+    something newer than it and not kept (`why`: PRUNED, RESETS_PRUNED, RESTORED,
+    RESTORED_UNKEPT) stands between (a grade or reset older than a pruned suspension, taken
+    back, skipped over that suspension).
+
+    The point is placed by ids, as the actions and resets are among themselves: the log's
+    last id then (`seq`: a grade logged under a higher id is after it) and the last action
+    id then (`acted`: an action under a higher id is after it; a pruned action's own id). A
+    clock set back between them never misorders them. `made_ns`, its time, is said; it
+    places the point only for a floor an earlier dlcards wrote (`acted` None) or a reset
+    record that keeps no action id."""
 
     seq: int
     made_ns: int
     why: str
+    acted: int | None = None
 
-    def covers(self, seq: int, made_ns: int) -> bool:
-        """Whether an action or reset made at (`seq`, `made_ns`) is at or before the floor."""
-        return (seq, made_ns) <= (self.seq, self.made_ns)
+    def covers(self, action: Action) -> bool:
+        """Whether the action is at or before the floor."""
+        if self.acted is None:
+            return (action.seq, action.made_ns) <= (self.seq, self.made_ns)
+        return (action.seq, action.id) <= (self.seq, self.acted)
+
+    def covers_reset(self, seq: int, acted: int | None, made_ns: int) -> bool:
+        """Whether the reset made after the log's id `seq` and action id `acted` (`resets.
+        ResetRecord`) is at or before the floor: a reset is after an action with an id not
+        above `acted` (`ResetRecord.made_after`), and so after a floor placed there."""
+        if self.acted is None or acted is None:
+            return (seq, made_ns) <= (self.seq, self.made_ns)
+        return (seq, acted) < (self.seq, self.acted)
 
     def covers_grade(self, review_id: int) -> bool:
         """Whether the grade logged under `review_id` is before the floor (an action whose
         `seq` is not below a grade's id came after it)."""
         return review_id <= self.seq
+
+    def above(self, other: Floor) -> bool:
+        """Whether this floor is higher than `other` (undo goes back less far)."""
+        if self.acted is None or other.acted is None:
+            return (self.seq, self.made_ns) > (other.seq, other.made_ns)
+        return (self.seq, self.acted) > (other.seq, other.acted)
 
 
 class Blocked(NamedTuple):
@@ -149,13 +172,13 @@ def _prune(c: sqlite3.Connection) -> None:
         return
     cut = int(oldest_kept[0]) - 1
     row = c.execute(
-        f"SELECT seq, made_ns FROM learner_actions WHERE id <= ? AND kind IN ({marks}) "
+        f"SELECT seq, made_ns, id FROM learner_actions WHERE id <= ? AND kind IN ({marks}) "
         "ORDER BY id DESC LIMIT 1",
         (cut, *UNDOABLE),
     ).fetchone()
     if row is None:
         return
-    raise_floor(c, Floor(int(row[0]), int(row[1]), PRUNED))
+    raise_floor(c, Floor(int(row[0]), int(row[1]), PRUNED, int(row[2])))
     c.execute(f"DELETE FROM learner_actions WHERE id <= ? AND kind IN ({marks})", (cut, *UNDOABLE))
     c.execute(
         "DELETE FROM learner_actions WHERE id <= ? AND kind = 'grade' AND NOT EXISTS "
@@ -196,11 +219,27 @@ def forget_covered(c: sqlite3.Connection) -> None:
     if low is None:
         return
     marks = ", ".join("?" * len(UNDOABLE))
+    if low.acted is None:
+        placed, values = "made_ns <= ?", (low.made_ns,)
+    else:
+        placed, values = "id <= ?", (low.acted,)
     c.execute(
         f"DELETE FROM learner_actions WHERE kind IN ({marks}) AND (seq < ? OR "
-        "(seq = ? AND made_ns <= ?))",
-        (*UNDOABLE, low.seq, low.seq, low.made_ns),
+        f"(seq = ? AND {placed}))",
+        (*UNDOABLE, low.seq, low.seq, *values),
     )
+
+
+def reserve_id(c: sqlite3.Connection) -> int:
+    """In the caller's transaction: an action id no action is given (`Floor.acted` for a
+    floor placed after every action so far and before every one to come: a `doctor`
+    restore's)."""
+    held = int(c.execute(LAST_ID).fetchone()[0]) + 1
+    if not c.execute(
+        "UPDATE sqlite_sequence SET seq = ? WHERE name = 'learner_actions'", (held,)
+    ).rowcount:
+        c.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('learner_actions', ?)", (held,))
+    return held
 
 
 def floor(c: sqlite3.Connection) -> Floor | None:
@@ -211,21 +250,27 @@ def floor(c: sqlite3.Connection) -> Floor | None:
     ).fetchone()
     if row is None:
         return None
+    why, acted = PRUNED, None
     try:
-        why = str(json.loads(row[2]))
+        held = json.loads(row[2])
     except ValueError:
-        why = PRUNED
-    return Floor(int(row[0]), int(row[1]), why)
+        held = None
+    if isinstance(held, str):  # an earlier dlcards's: its reason alone
+        why = held
+    elif isinstance(held, list) and len(held) == 2 and isinstance(held[0], str):
+        why = held[0]
+        acted = held[1] if type(held[1]) is int else None
+    return Floor(int(row[0]), int(row[1]), why, acted)
 
 
 def raise_floor(c: sqlite3.Connection, to: Floor) -> None:
     """In the caller's transaction: the floor at `to`, unless it is higher already. Its one
-    row is updated in place (a new row each time took an id, and the actions kept by id
-    fewer)."""
+    row is updated in place (a new row each time took an id). Its `cards` hold its reason
+    and `acted`."""
     held = floor(c)
-    if held is not None and (held.seq, held.made_ns) >= (to.seq, to.made_ns):
+    if held is not None and not to.above(held):
         return
-    values = (to.seq, to.made_ns, json.dumps(to.why))
+    values = (to.seq, to.made_ns, json.dumps([to.why, to.acted]))
     if held is None:
         c.execute(
             "INSERT INTO learner_actions (kind, made_ns, seq, cards) VALUES (?, ?, ?, ?)",

@@ -1259,11 +1259,11 @@ class Store(Reports, Merging):
                 action = None
         low = actions.floor(c)
         if action is not None:
-            older = low is not None and low.covers(action.seq, action.made_ns)
+            older = low is not None and low.covers(action)
             pick = UndoPick(action=action)
         elif found is not None:
             made, left, studied = found
-            older = low is not None and low.covers(made.seq, made.made_ns)
+            older = low is not None and low.covers_reset(made.seq, made.actions, made.made_ns)
             pick = UndoPick(reset=(made, left)) if left else UndoPick(blocked=(made, studied))
         elif last is not None:
             older = low is not None and low.covers_grade(last[0])
@@ -2020,7 +2020,7 @@ class Store(Reports, Merging):
             # committed (no card of it holds its reset point or a later one) is none
             for old in dropped:
                 if _was_made(c, old):
-                    floor = actions.Floor(old.seq, old.made_ns, actions.RESETS_PRUNED)
+                    floor = actions.Floor(old.seq, old.made_ns, actions.RESETS_PRUNED, old.actions)
                     actions.raise_floor(c, floor)
                     break
             return len(studied)

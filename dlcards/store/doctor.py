@@ -1610,7 +1610,9 @@ def _actions_as_restored(src: sqlite3.Connection, carried: Sequence[str], damage
                 "SELECT max(coalesce((SELECT max(seq) FROM sqlite_sequence WHERE name = "
                 "'reviews'), 0), coalesce((SELECT max(id) FROM reviews), 0))"
             ).fetchone()[0]
-            low = actions.Floor(int(seq), time.time_ns(), actions.RESTORED_UNKEPT)
+            low = actions.Floor(
+                int(seq), time.time_ns(), actions.RESTORED_UNKEPT, actions.reserve_id(src)
+            )
             actions.raise_floor(src, low)
             src.execute("COMMIT")
         except BaseException:
@@ -1630,10 +1632,17 @@ def _actions_as_restored(src: sqlite3.Connection, carried: Sequence[str], damage
                 (json.dumps(list(carried)),),
             ).fetchone()
             at = int(row[0] or 0)
+            # after every action the backup holds (made before it), whatever log id it
+            # was made after (one whose grade was undone before the backup: above the log)
+            marks = ", ".join("?" * len(actions.UNDOABLE))
             seq = src.execute(
-                "SELECT coalesce(max(id), 0) FROM reviews WHERE at <= ?", (at,)
+                "SELECT max((SELECT coalesce(max(id), 0) FROM reviews WHERE at <= ?), "
+                "(SELECT coalesce(max(seq), 0) FROM learner_actions WHERE kind IN "
+                f"({marks})))",
+                (at, *actions.UNDOABLE),
             ).fetchone()[0]
-            actions.raise_floor(src, actions.Floor(int(seq), at * 1_000_000, actions.RESTORED))
+            low = actions.Floor(int(seq), at * 1_000_000, actions.RESTORED, actions.reserve_id(src))
+            actions.raise_floor(src, low)
             actions.forget_covered(src)
         src.execute("COMMIT")
     except BaseException:
