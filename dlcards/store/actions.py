@@ -204,6 +204,21 @@ def dropped_resets(c: sqlite3.Connection) -> set[tuple[int, int]]:
     return {(int(made), int(seq)) for made, seq in rows}
 
 
+def place_added_grades(c: sqlite3.Connection, added: Sequence[tuple[int, int]]) -> None:
+    """In the caller's transaction: grades added to the log after the actions made since them
+    (`added`: each one's log id and time, ms; kept grades a `doctor` repair or restore puts
+    back, which the file had lost) are placed before those actions: each action made after
+    one of them is made after its id (`seq`). Else, logged under ids above every action's
+    `seq`, they were newer than a suspension made after them, and undo took them back first.
+    An added grade holds nothing else that places it among the actions: its time does, the
+    actions' times."""
+    marks = ", ".join("?" * len(UNDOABLE))
+    c.executemany(
+        f"UPDATE learner_actions SET seq = ? WHERE kind IN ({marks}) AND seq < ? AND made_ns > ?",
+        [(rid, *UNDOABLE, rid, at * 1_000_000) for rid, at in added],
+    )
+
+
 def forget_gone_grades(c: sqlite3.Connection) -> None:
     """Delete the rows of kind `grade` whose grade is no longer in the log (a `doctor`
     restore took it out: its undo was done)."""

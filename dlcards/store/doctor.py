@@ -1829,6 +1829,16 @@ def _add_salvaged(
                 for r in new
             ],
         )  # fmt: skip
+        tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "learner_actions" in tables:  # (none in a backup made before schema 35)
+            from dlcards.store import actions
+
+            added = src.execute(
+                "SELECT r.id, r.at FROM reviews r JOIN json_each(?) j ON r.card_id = "
+                "json_extract(j.value, '$[0]') AND r.at = json_extract(j.value, '$[1]')",
+                (json.dumps([list(identity(r)) for r in new]),),
+            ).fetchall()
+            actions.place_added_grades(src, [(int(rid), int(at)) for rid, at in added])
         src.execute("COMMIT")
     except BaseException:
         src.execute("ROLLBACK")
