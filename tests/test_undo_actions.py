@@ -836,11 +836,13 @@ def test_a_floor_an_earlier_dlcards_wrote_is_still_read_and_placed_by_its_time()
     assert not low.covers(actions.Action(1, "suspend", 1, 4, ()))
 
 
-def test_a_suspension_made_after_a_grade_a_repair_adds_is_taken_back_before_it() -> None:
-    """A grade the file lost (a session kept it beside the backups), then a suspension: the
-    grade `doctor` adds back is logged under an id above the suspension's, and is placed
-    before it all the same: undo takes back the suspension, then that grade, then the one
-    before. Placed by its id, it was taken back first, the suspension made after it left."""
+@pytest.mark.parametrize("after", ["suspend", "reset"])
+def test_an_action_made_after_a_grade_a_repair_adds_is_taken_back_before_it(after: str) -> None:
+    """A grade the file lost (a session kept it beside the backups), then a suspension or a
+    reset: the grade `doctor` adds back is logged under an id above the one they were made
+    after, and is placed before them all the same: undo takes back the suspension or reset,
+    then that grade, then the one before. Placed by its id, it was taken back first, the
+    action made after it left."""
     from dlcards.store import backup
     from dlcards.store.rows import REVIEW_COLUMNS
     from dlcards.store.salvage import write_kept
@@ -848,7 +850,10 @@ def test_a_suspension_made_after_a_grade_a_repair_adds_is_taken_back_before_it()
     day = date(2026, 11, 26)
     grade_in_study("perceptron-1", 4, day)
     grade_in_study("perceptron-2", 3, day)
-    run("suspend", "perceptron-3")
+    if after == "suspend":
+        run("suspend", "perceptron-3")
+    else:
+        run("reset", "perceptron-1", "--yes")
     suspended = rows()
     conn = sqlite3.connect(db())
     with conn:
@@ -863,7 +868,10 @@ def test_a_suspension_made_after_a_grade_a_repair_adds_is_taken_back_before_it()
     done = runner.invoke(app, ["doctor"])
     assert "added 1 grade to the log" in " ".join(done.output.split()), done.output
     assert rows() == suspended
-    assert run("undo").startswith("took back the suspension of perceptron-3")
+    if after == "suspend":
+        assert run("undo").startswith("took back the suspension of perceptron-3")
+    else:
+        assert run("undo").startswith("undid the reset of perceptron-1")
     assert run("undo").startswith("undid grade 3 on perceptron-2")
     assert run("undo").startswith("undid grade 4 on perceptron-1")
     assert run("undo").startswith("nothing to undo")

@@ -55,6 +55,10 @@ RESTORED_UNKEPT = "restored unkept"
 """A floor's reason: a `doctor --restore` over a damaged file put back a backup made before
 schema 35, which keeps no actions: undo goes back no further than the restore."""
 
+PLACED_RESET = "placed reset"
+"""The kind of a row that places a reset after a grade added to the log since, made before
+it (`place_resets`)."""
+
 DROPPED_RESET = "dropped reset"
 """The kind of a row that says a reset is no longer for undo to take back (`drop_reset`)."""
 
@@ -217,6 +221,41 @@ def place_added_grades(c: sqlite3.Connection, added: Sequence[tuple[int, int]]) 
         f"UPDATE learner_actions SET seq = ? WHERE kind IN ({marks}) AND seq < ? AND made_ns > ?",
         [(rid, *UNDOABLE, rid, at * 1_000_000) for rid, at in added],
     )
+
+
+def place_resets(c: sqlite3.Connection, placed: dict[tuple[int, int], int]) -> None:
+    """In the caller's transaction: the resets made at (made_ns, seq) of `placed` are made
+    after the log's id given (a grade added to the log since, made before them:
+    `place_added_grades`); their record is a line of a file beside the backups, not
+    rewritten. Read by `placed_resets`."""
+    held = placed_resets(c)
+    for (made_ns, seq), after in sorted(placed.items()):
+        if after <= held.get((made_ns, seq), seq):
+            continue
+        c.execute(
+            "DELETE FROM learner_actions WHERE kind = ? AND made_ns = ? AND seq = ?",
+            (PLACED_RESET, made_ns, seq),
+        )
+        c.execute(
+            "INSERT INTO learner_actions (kind, made_ns, seq, cards) VALUES (?, ?, ?, ?)",
+            (PLACED_RESET, made_ns, seq, json.dumps(after)),
+        )
+
+
+def placed_resets(c: sqlite3.Connection) -> dict[tuple[int, int], int]:
+    """The resets placed after a later log id than their record's (`place_resets`), as
+    (made_ns, seq) -> that id."""
+    out = {}
+    for made, seq, text in c.execute(
+        "SELECT made_ns, seq, cards FROM learner_actions WHERE kind = ?", (PLACED_RESET,)
+    ):
+        try:
+            after = json.loads(text)
+        except ValueError:
+            continue
+        if type(after) is int:
+            out[int(made), int(seq)] = after
+    return out
 
 
 def forget_gone_grades(c: sqlite3.Connection) -> None:

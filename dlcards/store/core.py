@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -1295,10 +1296,14 @@ class Store(Reports, Merging):
         from dlcards.store import resets
 
         dropped = actions.dropped_resets(c)
+        placed = actions.placed_resets(c)
         for made in resets.records(self.path):
+            as_made = (made.made_ns, made.seq)
+            if as_made in placed:  # after a grade added since, made before it
+                made = dataclasses.replace(made, seq=placed[as_made])
             if made.seq < after:
                 return None  # older lines are older still (appended under the write lock)
-            if (made.made_ns, made.seq) in dropped:
+            if as_made in dropped or (made.made_ns, made.seq) in dropped:
                 continue
             left = _as_reset_left(c, made)
             if left:

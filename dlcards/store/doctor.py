@@ -1493,7 +1493,7 @@ class _Salvaging:
         if damaged:
             self.removed |= _take_back(src, undone, self.replay_for)
             self.dropped |= self.removed
-        self.added += _add_salvaged(src, rows, self.replay_for)
+        self.added += _add_salvaged(src, rows, self.replay_for, self.db)
         if marked and self.replay_for is not None:
             _write_memories(src, [], marked, self.replay_for)
         self.marked = sorted(set(self.marked) | set(marked))
@@ -1780,8 +1780,25 @@ def _take_back(
     return set(held)
 
 
+def _resets_after(db: Path, added: Sequence[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """The resets of `db`'s record made after a grade of `added` (its log id and time, ms)
+    whose `seq` is below that id: by (made_ns, seq), the highest such id."""
+    from dlcards.store import resets
+
+    placed: dict[tuple[int, int], int] = {}
+    for made in resets.records(db):
+        for rid, at in added:
+            key = (made.made_ns, made.seq)
+            if made.made_ns > at * 1_000_000 and placed.get(key, made.seq) < rid:
+                placed[key] = rid
+    return placed
+
+
 def _add_salvaged(
-    src: sqlite3.Connection, rows: Sequence[tuple[Any, ...]], replay_for: ReplayFor | None
+    src: sqlite3.Connection,
+    rows: Sequence[tuple[Any, ...]],
+    replay_for: ReplayFor | None,
+    db: Path | None = None,
 ) -> int:
     """Add to the restored copy `src` the salvaged log rows it lacks (by identity: card and
     `at`), a card it lacks as a retired placeholder (as the foreign-key repair keeps a review
@@ -1838,7 +1855,10 @@ def _add_salvaged(
                 "json_extract(j.value, '$[0]') AND r.at = json_extract(j.value, '$[1]')",
                 (json.dumps([list(identity(r)) for r in new]),),
             ).fetchall()
-            actions.place_added_grades(src, [(int(rid), int(at)) for rid, at in added])
+            placing = [(int(rid), int(at)) for rid, at in added]
+            actions.place_added_grades(src, placing)
+            if db is not None:
+                actions.place_resets(src, _resets_after(db, placing))
         src.execute("COMMIT")
     except BaseException:
         src.execute("ROLLBACK")
@@ -1880,7 +1900,7 @@ def _add_kept(db: Path, report: Report, replay_for: ReplayFor | None) -> None:
                 report.add(Finding("kept grades", problem))
                 return
             report.repairing = True
-            added = _add_salvaged(conn, lacking, replay_for)
+            added = _add_salvaged(conn, lacking, replay_for, db)
     except (*SQLITE_ERRORS, OSError, StoreError) as err:
         report.add(Finding("kept grades", f"cannot be added: {err}"))
         return
