@@ -214,16 +214,25 @@ _ACTIONS = st.tuples(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
-    steps=st.lists(_ACTIONS, min_size=1, max_size=12), action=st.sampled_from(["tag", "suspend"])
+    steps=st.lists(
+        st.one_of(
+            _ACTIONS, st.tuples(st.just("doctor"), st.integers(0, len(CARDS) - 1), st.just(0))
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    action=st.sampled_from(["tag", "suspend"]),
 )
 def test_k_undos_give_back_the_state_before_the_last_k_actions(
     steps: list[tuple[str, int, int]], action: str
 ) -> None:
     """Random sequences of grades, suspensions, unsuspensions, resets and unleeches (a leech
-    threshold of 1, its action tag or suspend): after k undos every card's rows are as they
-    were before the last k actions that changed something, and every card's memory is still
-    the replay of its log (`doctor --check`) after every fourth undo and after all of them
-    (each pick made again inside its write: `Store.newest_undo`)."""
+    threshold of 1, its action tag or suspend), and `doctor` repairs among them (the newest
+    study grade lost from the file and kept beside the backups, another grade's session row
+    gone: `_doctor_repair_midway`), which change no card: after k undos every card's rows are
+    as they were before the last k actions that changed something, and every card's memory
+    is still the replay of its log (`doctor --check`) after every fourth undo and after all
+    of them (each pick made again inside its write: `Store.newest_undo`)."""
     path = db()
     pristine = path.with_name("pristine.db")
     if not pristine.exists():  # the first example: each one starts from this copy
@@ -240,6 +249,10 @@ def test_k_undos_give_back_the_state_before_the_last_k_actions(
                 grade_in_study(cid, g, day + timedelta(days=n))
             elif kind == "reset":
                 run("reset", cid, "--yes")
+            elif kind == "doctor":
+                _doctor_repair_midway(which, n)
+                assert rows() == stack[-1], "a repair changes no card"
+                continue
             else:
                 run(kind, cid)
             now = rows()
@@ -330,6 +343,46 @@ def test_undo_goes_back_through_every_action_past_those_anki_changed(
         _back_to_the_start(path)
 
 
+def _doctor_repair_midway(which: int, n: int) -> None:
+    """What `doctor` repairs, amid the learner's actions: the newest study grade (unless its
+    lapse fired the leech rule: its record of the flag is no kept grade's) lost from the file
+    with its session and kept beside the backups (as a session keeps the grades it finds
+    lost: `Connection._rescue`), and another study grade's session row gone. The repair adds
+    the grade back to the log (under a new id, above the actions and resets made after it)
+    and puts the session back."""
+    from dlcards.store import backup
+    from dlcards.store.rows import REVIEW_COLUMNS
+    from dlcards.store.salvage import write_kept
+
+    conn = sqlite3.connect(db())
+    lost = None
+    with conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        newest = conn.execute(
+            "SELECT r.id, r.session_id, r.leech FROM reviews r JOIN sessions s "
+            "ON s.id = r.session_id WHERE s.kind = 'study' ORDER BY r.id DESC LIMIT 1"
+        ).fetchone()
+        if newest is not None and newest[2] is None:
+            lost = conn.execute(
+                f"SELECT {', '.join(REVIEW_COLUMNS)} FROM reviews WHERE id = ?", (newest[0],)
+            ).fetchone()
+            conn.execute("DELETE FROM reviews WHERE id = ?", (newest[0],))
+            conn.execute("DELETE FROM sessions WHERE id = ?", (newest[1],))
+        others = conn.execute(
+            "SELECT DISTINCT session_id FROM reviews WHERE session_id IS NOT NULL "
+            "ORDER BY session_id"
+        ).fetchall()
+        if others:
+            conn.execute("DELETE FROM sessions WHERE id = ?", (others[which % len(others)][0],))
+    conn.close()
+    if lost is not None:
+        folder = backup.folder_of(db())
+        folder.mkdir(exist_ok=True)
+        write_kept(folder / f"{db().stem}-kept-2026-11-26T1200{n:02}.000.json", db(), [lost])
+    done = runner.invoke(app, ["doctor"])
+    assert done.exit_code == 0 and "Traceback" not in done.output, done.output
+
+
 def _the_log_rebuilds_every_card() -> None:
     done = runner.invoke(app, ["doctor", "--check"])
     assert done.exit_code == 0, done.output
@@ -345,11 +398,14 @@ def _copy(src: Path, dst: Path) -> None:
 
 
 def _back_to_the_start(path: Path) -> None:
-    """The database as the first example found it, and no reset record."""
-    from dlcards.store import resets
+    """The database as the first example found it, and no reset record, kept grades or
+    backups."""
+    import shutil
+
+    from dlcards.store import backup
 
     _copy(path.with_name("pristine.db"), path)
-    resets.resets_path(path).unlink(missing_ok=True)
+    shutil.rmtree(backup.folder_of(path), ignore_errors=True)
 
 
 def test_two_undos_at_once_take_back_two_different_actions() -> None:
