@@ -67,6 +67,33 @@ def test_every_row_is_read_from_a_sound_file_and_its_log(studied: tuple[Path, li
     assert ids(reviews_in(db)) == rows
 
 
+def test_each_rows_log_id_and_the_actions_are_read_from_a_file_and_its_log(
+    studied: tuple[Path, list],
+) -> None:
+    """The log id of each row (where a change carried over from the file stands among its
+    grades) and the learner actions, as SQLite reads them, from the file and its -wal."""
+    from dlcards.store.salvage import actions_in, review_ids_in
+
+    db, _ = studied
+    copy = db.with_name("copy.db")
+    source, target = sqlite3.connect(db), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+        with target:
+            target.execute(
+                "INSERT INTO learner_actions (kind, made_ns, seq, cards) "
+                "VALUES ('suspend', 7, 5, '[]')"
+            )
+        want = {(str(c), int(a)): int(i) for i, c, a in target.execute(
+            "SELECT id, card_id, at FROM reviews"
+        )}  # fmt: skip
+    finally:
+        source.close()
+        target.close()
+    assert review_ids_in(copy) == want and len(want) == 6
+    assert actions_in(copy) == [(1, "suspend", 5, "[]")]
+
+
 @pytest.mark.parametrize("cut", ["zero", "two pages", "half"])
 def test_a_file_cut_short_still_gives_the_rows_its_log_holds(
     studied: tuple[Path, list], cut: str

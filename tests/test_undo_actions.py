@@ -761,6 +761,38 @@ def test_a_restore_over_a_damaged_file_goes_back_no_further_than_a_change_it_car
     assert rows() == kept
 
 
+def test_a_grade_given_in_the_second_of_a_suspension_carried_over_is_still_taken_back() -> None:
+    """As above, the grade given in the same second as the suspension carried over (its
+    time is whole seconds): the suspension's place among the grades is read from its action
+    in the damaged file (the log id it was made after), so the salvaged grade is after it,
+    and taken back. By time, the whole of its second was before the floor: undo said there
+    was nothing older to undo, the grade given after the suspension never taken back."""
+    import damage
+
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-1", 4, day)
+    run("suspend", "perceptron-2")
+    name = _newest_backup()
+    while time.time() % 1 > 0.2:  # both at the start of one second
+        time.sleep(0.05)
+    run("suspend", "perceptron-3")  # its record goes with the damaged file
+    grade_in_study("mlp-1", 3, day)
+    conn = sqlite3.connect(db())
+    try:
+        (changed,) = conn.execute(
+            "SELECT suspended_changed FROM cards WHERE id = 'perceptron-3'"
+        ).fetchone()
+        (at,) = conn.execute("SELECT at FROM reviews WHERE card_id = 'mlp-1'").fetchone()
+    finally:
+        conn.close()
+    assert changed == at // 1000, "the grade is in the suspension's second"
+    damage.flip_in_index(db(), "reviews_card_time")
+    done = run("doctor", "--restore", name)
+    assert "salvaged 1 grade" in done and "suspensions of 1 card" in " ".join(done.split())
+    assert run("undo").startswith("undid grade 3 on mlp-1")
+    assert run("undo").startswith("nothing older to undo: `dlcards doctor --restore` carried")
+
+
 def _older_backup() -> str:
     """A backup of the database as a dlcards before schema 35 kept it (no actions table)."""
     from dlcards.store import backup

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from dlcards.errors import DlcardsError, StoreError, quoted
 from dlcards.memory import EF_START, Memory
@@ -1467,6 +1467,7 @@ class _Salvaging:
         self.made: Path | None = None
         self.moved: dict[Path, Path] = {}  # the files salvaged from, renamed by `consume`
         self.marked: list[str] = []  # cards reset or (un)suspended since the backup
+        self.carried: list[_Carried] = []  # those changes (`_actions_as_restored`)
         self.dropped: set[tuple[str, int]] = set()  # grades taken back since it: not put back
         self.removed: set[tuple[str, int]] = set()  # those of them the backup held
 
@@ -1484,7 +1485,8 @@ class _Salvaging:
         paths = [*([copy] if copy is not None else []), *found]
         got = salvage.salvage(paths)
         self.used = sorted(set(self.used) | set(got.sources) | set(found))
-        marked = _carry_card_marks(src, [p for p in paths if p.suffix == ".db"])
+        marked, carried = _carry_card_marks(src, [p for p in paths if p.suffix == ".db"])
+        self.carried.extend(carried)
         # the grades taken back since the backup stay taken back: none is salvaged, and over
         # a damaged file (the restore puts back what was done since) the backup's go too
         undone = salvage.still_undone(salvage.undone_since(self.db, since), got)
@@ -1497,7 +1499,7 @@ class _Salvaging:
         if marked and self.replay_for is not None:
             _write_memories(src, [], marked, self.replay_for)
         self.marked = sorted(set(self.marked) | set(marked))
-        _actions_as_restored(src, self.marked, damaged)
+        _actions_as_restored(src, self.carried, damaged)
 
     def back_up(self, conn: sqlite3.Connection, now: datetime) -> None:
         """Back up the restored database when grades were added to the backup: else the
@@ -1578,7 +1580,9 @@ def _retire_undone(db: Path) -> None:
         pass
 
 
-def _actions_as_restored(src: sqlite3.Connection, carried: Sequence[str], damaged: bool) -> None:
+def _actions_as_restored(
+    src: sqlite3.Connection, carried: Sequence[_Carried], damaged: bool
+) -> None:
     """Make the undo records (`store.actions`) of the restored copy `src` agree with the log
     and cards it holds now. A leech grade's record whose grade the restore took out goes
     with it. The cards `carried` got a suspension, unleech or reset made since the backup
@@ -1586,8 +1590,9 @@ def _actions_as_restored(src: sqlite3.Connection, carried: Sequence[str], damage
     file replaced): undo cannot take it back, and taking back anything older (an action of
     the backup, a grade given before it) skipped over it, or said the card was changed by
     `import anki`. Undo goes back no further than the newest such change (`actions.Floor`:
-    the newest grade logged at or before its time, and its time), and the actions before it
-    are deleted; a grade salvaged from after it is still taken back.
+    after the newest grade made before it, `_newest_before`, and after every action `src`
+    holds), and the actions before it are deleted; a grade salvaged from after it is still
+    taken back.
 
     A backup made before schema 35 keeps no actions: over a sound database it is what it
     was (its table made at the next open, empty); over a damaged one, what the restore made
@@ -1623,24 +1628,17 @@ def _actions_as_restored(src: sqlite3.Connection, carried: Sequence[str], damage
     try:
         actions.forget_gone_grades(src)
         if carried:
-            # the newest carried change, ms (a suspension's time is whole seconds: all of
-            # its second, a grade given in it is not known to be after it)
-            row = src.execute(
-                "SELECT max(max(coalesce(reset_at, -1), coalesce(unleech_at, -1), "
-                "coalesce(suspended_changed * 1000 + 999, -1))) FROM cards "
-                "WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps(list(carried)),),
-            ).fetchone()
-            at = int(row[0] or 0)
+            at = max(point.at for point in carried)  # the newest carried change's time, ms
             # after every action the backup holds (made before it), whatever log id it
             # was made after (one whose grade was undone before the backup: above the log)
             marks = ", ".join("?" * len(actions.UNDOABLE))
-            seq = src.execute(
-                "SELECT max((SELECT coalesce(max(id), 0) FROM reviews WHERE at <= ?), "
-                "(SELECT coalesce(max(seq), 0) FROM learner_actions WHERE kind IN "
-                f"({marks})))",
-                (at, *actions.UNDOABLE),
-            ).fetchone()[0]
+            seq = max(
+                _newest_before(src, carried),
+                src.execute(
+                    f"SELECT coalesce(max(seq), 0) FROM learner_actions WHERE kind IN ({marks})",
+                    actions.UNDOABLE,
+                ).fetchone()[0],
+            )
             low = actions.Floor(int(seq), at * 1_000_000, actions.RESTORED, actions.reserve_id(src))
             actions.raise_floor(src, low)
             actions.forget_covered(src)
@@ -1650,7 +1648,39 @@ def _actions_as_restored(src: sqlite3.Connection, carried: Sequence[str], damage
         raise
 
 
-def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str]:
+def _newest_before(src: sqlite3.Connection, carried: Sequence[_Carried]) -> int:
+    """The id in `src` of its newest grade made before one of the changes `carried`: placed
+    by the ids of the raw copy each change is carried from (a grade of that copy at or below
+    the id the change was made after came before it), as they were made; by time (ms) only
+    a grade that copy does not hold, or a change whose place among its grades is not known
+    (a suspension's time is whole seconds: all of its second; a grade given in it after the
+    suspension was said older, and undo never took it back)."""
+    from dlcards.store import salvage
+
+    timed = max((p.at for p in carried if p.after is None), default=None)
+    placed: dict[Path, tuple[int, int]] = {}  # by raw copy: the highest id and time
+    for p in carried:
+        if p.after is not None:
+            held = placed.get(p.raw, (p.after, p.at))
+            placed[p.raw] = (max(held[0], p.after), max(held[1], p.at))
+    ids = {raw: salvage.review_ids_in(raw) for raw in placed}
+    newest = 0
+    for rid, cid, when in src.execute("SELECT id, card_id, at FROM reviews ORDER BY id DESC"):
+        if type(when) is not int:
+            continue
+        before = timed is not None and when <= timed
+        for raw, (after, moment) in placed.items():
+            raw_id = ids[raw].get((str(cid), when))
+            before = before or (when <= moment if raw_id is None else raw_id <= after)
+        if before:
+            newest = int(rid)
+            break
+    return newest
+
+
+def _carry_card_marks(
+    src: sqlite3.Connection, raws: Sequence[Path]
+) -> tuple[list[str], list[_Carried]]:
     """Carry over to the restored copy `src` each card's reset point and suspension that the
     raw copies `raws` hold and are newer than its own: `dlcards reset` and `suspend` write no
     log row, so the salvaged grades did not bring them back (a reset done in another terminal
@@ -1658,13 +1688,15 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
     point's tie-break (`reset_after`, a log id, not kept across a restore) becomes the
     backup's last row of the card at that very moment, if any: a salvaged grade at it came
     after the reset (a grade is never put before a card's reset point). Returns the cards
-    changed (to replay)."""
+    changed (to replay), and each change carried over (`_Carried`, for undo's floor)."""
     from dlcards.store import salvage
 
     newest: dict[str, dict[str, Any]] = {}
+    origin: dict[str, dict[str, Path]] = {}  # the raw copy each card's mark is carried from
     for raw in raws:
         for cid, marks in salvage.card_marks_in(raw).items():
             have = newest.setdefault(cid, dict(marks))
+            came = origin.setdefault(cid, dict.fromkeys(marks, raw))
             for when, cols in (
                 ("reset_at", ("reset_at", "reset_after", "leech")),
                 ("suspended_changed", ("suspended", "suspended_changed")),
@@ -1672,8 +1704,10 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
             ):
                 if (marks[when] or -1) > (have[when] or -1):
                     have.update({c: marks[c] for c in cols})
+                    came[when] = raw
     if not newest:
-        return []
+        return [], []
+    points: list[_Carried] = []
     base = src.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()[0]
     moved: list[str] = []
     src.execute("BEGIN IMMEDIATE")
@@ -1697,6 +1731,8 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
                     (marks["reset_at"], after, int(bool(marks["leech"])), cid),
                 )
                 moved.append(cid)
+                raw = origin[cid]["reset_at"]
+                points.append(_Carried(raw, marks["reset_after"], int(marks["reset_at"])))
             unleeched = marks["unleech_at"]
             held = _unleech_at(src, cid)
             if unleeched is not None and held is not None and unleeched > held:
@@ -1714,6 +1750,8 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
                 src.execute(f"UPDATE cards SET leech = {LEECH_FROM_LOG} WHERE id = ?", (cid,))
                 if cid not in moved:
                     moved.append(cid)
+                raw = origin[cid]["unleech_at"]
+                points.append(_Carried(raw, marks["unleech_after"], int(unleeched)))
             changed = marks["suspended_changed"]
             if changed is not None and changed > row[1] and marks["suspended"] is not None:
                 src.execute(
@@ -1722,11 +1760,48 @@ def _carry_card_marks(src: sqlite3.Connection, raws: Sequence[Path]) -> list[str
                 )
                 if cid not in moved:
                     moved.append(cid)
+                raw = origin[cid]["suspended_changed"]
+                made = _suspension_made_after(raw, cid, int(marks["suspended"]), int(changed))
+                # (its time is whole seconds: without its action, all of its second)
+                points.append(_Carried(raw, made, int(changed) * 1000 + 999))
         src.execute("COMMIT")
     except BaseException:
         src.execute("ROLLBACK")
         raise
-    return moved
+    return moved, points
+
+
+class _Carried(NamedTuple):
+    """A change carried over from the raw copy `raw` (`_carry_card_marks`): the log id of
+    that copy it was made after (`after`: a grade of that copy under a higher id came after
+    it; None when not known), and its time (ms), which places it among the grades that copy
+    does not hold, or all of them when `after` is not known."""
+
+    raw: Path
+    after: int | None
+    at: int
+
+
+def _suspension_made_after(raw: Path, card_id: str, suspended: int, changed: int) -> int | None:
+    """The log id of `raw` that the suspension or unsuspension of `card_id` it holds (as
+    `suspended`, `changed`) was made after: its action's `seq` (`store.actions`: the newest
+    that left the card so; a leech grade's suspension, the grade's id); None when `raw`
+    keeps no such action (made before schema 35, pruned, an `import anki`'s change)."""
+    from dlcards.store import actions, salvage
+
+    found = None
+    for aid, kind, seq, text in salvage.actions_in(raw):
+        if kind not in (*actions.UNDOABLE, "grade"):
+            continue
+        try:
+            cards = json.loads(text)
+        except ValueError:
+            continue
+        for held in cards if isinstance(cards, list) else []:
+            if isinstance(held, list) and len(held) == 3 and held[0] == card_id:
+                if held[2] == [suspended, changed] and (found is None or aid > found[0]):
+                    found = (aid, seq)
+    return None if found is None else int(found[1])
 
 
 def _unleech_at(src: sqlite3.Connection, card_id: str) -> int | None:

@@ -241,6 +241,11 @@ class _Image:
         return bytes(out)
 
     def leaf_records(self, number: int) -> Iterator[list[Any]]:
+        for _, rec in self.leaf_cells(number):
+            yield rec
+
+    def leaf_cells(self, number: int) -> Iterator[tuple[int, list[Any]]]:
+        """Each record of a table leaf page with its rowid."""
         found = self.header(number)
         if found is None or found[0] != _LEAF:
             return
@@ -250,8 +255,8 @@ class _Image:
             try:
                 at = int.from_bytes(page[start + 2 * i : start + 2 * i + 2], "big")
                 length, at = _varint(page, at)
-                _rowid, at = _varint(page, at)
-                yield _record(self._payload(page, at, length))
+                rowid, at = _varint(page, at)
+                yield rowid, _record(self._payload(page, at, length))
             except (ValueError, IndexError, UnicodeDecodeError, struct.error):
                 continue
 
@@ -292,7 +297,12 @@ class _Image:
     def walk(self, root: int) -> tuple[list[list[Any]], set[int], bool]:
         """The records of the table b-tree at `root`, the pages visited, and whether every
         page of it was there."""
-        records: list[list[Any]] = []
+        cells, seen, whole = self.walk_cells(root)
+        return [rec for _, rec in cells], seen, whole
+
+    def walk_cells(self, root: int) -> tuple[list[tuple[int, list[Any]]], set[int], bool]:
+        """`walk`, each record with its rowid."""
+        records: list[tuple[int, list[Any]]] = []
         seen: set[int] = set()
         whole = True
         todo = [root]
@@ -306,16 +316,16 @@ class _Image:
             if found is None:
                 whole = False
             elif found[0] == _LEAF:
-                records.extend(self.leaf_records(number))
+                records.extend(self.leaf_cells(number))
             else:
                 todo.extend(self.children(number))
         return records, seen, whole
 
 
-def _reviews_root(image: _Image) -> int | None:
+def _reviews_root(image: _Image, table: str = "reviews") -> int | None:
     records, _, _ = image.walk(1)
     for rec in records:
-        if len(rec) >= 5 and rec[0] == "table" and rec[1] == "reviews" and type(rec[3]) is int:
+        if len(rec) >= 5 and rec[0] == "table" and rec[1] == table and type(rec[3]) is int:
             return rec[3]
     return None
 
@@ -398,22 +408,50 @@ def _as_review(rec: list[Any]) -> tuple[Any, ...] | None:
 def reviews_in(db: Path) -> list[tuple[Any, ...]]:
     """The review rows readable in the database file at `db` and its -wal (see the module
     docstring), in REVIEW_COLUMNS order."""
+    return [row for _, row in _review_cells(db)]
+
+
+def review_ids_in(db: Path) -> dict[tuple[str, int], int]:
+    """The log id of each review readable in `db` (as `reviews_in`), by identity: where a
+    change carried over from it stands among its grades (`doctor._actions_as_restored`)."""
+    return {identity(row): rowid for rowid, row in _review_cells(db)}
+
+
+def _review_cells(db: Path) -> list[tuple[int, tuple[Any, ...]]]:
     size, pages = pages_of(db)
     if not pages:
         return []
     image = _Image(size, pages)
     root = _reviews_root(image)
-    records: list[list[Any]] = []
+    records: list[tuple[int, list[Any]]] = []
     whole = False
     seen: set[int] = set()
     if root is not None:
-        records, seen, whole = image.walk(root)
+        records, seen, whole = image.walk_cells(root)
     if not whole:  # the tree is broken: every other leaf left, by the shape of its rows,
         skip = seen | image.freed()  # but a freed page's (its rows were deleted: undone)
         for number in sorted(pages):
             if number not in skip:
-                records.extend(image.leaf_records(number))
-    return [row for rec in records if (row := _as_review(rec)) is not None]
+                records.extend(image.leaf_cells(number))
+    return [(rowid, row) for rowid, rec in records if (row := _as_review(rec)) is not None]
+
+
+def actions_in(db: Path) -> list[tuple[int, str, int, str]]:
+    """The `learner_actions` rows readable in `db` (id, kind, seq, cards), by walking its
+    table from its root; [] when that cannot be found (a file before schema 35)."""
+    size, pages = pages_of(db)
+    if not pages:
+        return []
+    image = _Image(size, pages)
+    root = _reviews_root(image, "learner_actions")
+    if root is None:
+        return []
+    out = []
+    for rowid, rec in image.walk_cells(root)[0]:
+        if len(rec) == 5 and rec[0] is None and isinstance(rec[1], str):
+            if type(rec[3]) is int and isinstance(rec[4], str):
+                out.append((rowid, rec[1], rec[3], rec[4]))
+    return out
 
 
 # --- kept grades --------------------------------------------------------------------------
