@@ -16,7 +16,7 @@ from pathlib import Path
 
 import helpers as h
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -222,6 +222,17 @@ _ACTIONS = st.tuples(
         max_size=12,
     ),
     action=st.sampled_from(["tag", "suspend"]),
+)
+@example(  # a kept grade added back under an id above a suspension and a reset made after it
+    steps=[
+        ("grade", 0, 4),
+        ("grade", 1, 4),
+        ("suspend", 2, 0),
+        ("reset", 1, 0),
+        ("doctor", 0, 0),
+        ("unsuspend", 2, 0),
+    ],
+    action="suspend",
 )
 def test_k_undos_give_back_the_state_before_the_last_k_actions(
     steps: list[tuple[str, int, int]], action: str
