@@ -2032,3 +2032,48 @@ def test_a_restore_killed_as_it_ends_is_said_by_it_or_by_the_next_command(db: Pa
         "the database is the restored one" in nxt.output
     )
     assert told, (proc.stdout, nxt.output)
+
+
+def _of_schema_34(path: Path) -> Path:
+    """A sound database as dlcards left it at schema 34 (before `learner_actions`)."""
+    from sqlite_utils import Database
+
+    from dlcards.store.schema import migrations
+
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        migrations().apply(Database(conn), stop_before="0035_learner_actions")
+        conn.execute("PRAGMA user_version = 34")
+    return path
+
+
+def _version(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def test_a_sound_file_of_an_older_dlcards_is_upgraded_by_doctor_and_by_a_restore(
+    isolated: Path,
+) -> None:
+    """`doctor --restore` of a backup an older dlcards made (schema 34) restored it and then
+    ended with exit 1, "problem schema 34: the next command upgrades it", the file sound; and
+    `doctor` of such a file said the same and that it could not repair it, advice to run the
+    very command that said so. Both now upgrade it, as the next command would (backed up
+    first), check all of it and end with 0. `--check` repairs nothing: it still says the
+    schema is older, exit 1."""
+    from dlcards.store.schema import SCHEMA_VERSION
+
+    old = _of_schema_34(isolated / "old-backup.db")
+    restored = runner.invoke(app, ["doctor", "--restore", str(old)])
+    assert restored.exit_code == 0, restored.output
+    assert "schema 34" not in restored.output and "FAILED" not in restored.output
+    assert _version(isolated / "data" / "dlcards.db") == SCHEMA_VERSION
+
+    other = _of_schema_34(isolated / "other.db")
+    checked = runner.invoke(app, ["doctor", "--check", "--db", str(other)])
+    assert checked.exit_code == 1, checked.output
+    assert "schema 34: the next command upgrades it" in checked.output
+    assert _version(other) == 34  # a check changes nothing
+    repaired = runner.invoke(app, ["doctor", "--db", str(other)])
+    assert repaired.exit_code == 0, repaired.output
+    assert "schema 34" not in repaired.output and "No problems found" in repaired.output
+    assert _version(other) == SCHEMA_VERSION

@@ -162,6 +162,9 @@ def doctor(
         with stops_as_ctrl_c():
             _restore(path, source)
             report = examine(path, _replay_for, repair=False, now=clock())
+            if _only_old(report):  # a backup of an older dlcards: upgraded now, checked whole
+                _upgrade(path)
+                report = examine(path, _replay_for, repair=False, now=clock())
         _print(report, repair=False)
         raise typer.Exit(0 if report.healthy else 1)
     from dlcards.store.doctor import Report
@@ -173,6 +176,9 @@ def doctor(
     report = Report(path)
     with stops_as_ctrl_c(unsaved=None if check else lambda: _stopped_doctor(report)):
         report = examine(path, _replay_for, repair=not check, now=clock(), report=report)
+        if not check and _only_old(report):  # sound, of an older dlcards: the repair upgrades
+            _upgrade(path)
+            report = examine(path, _replay_for, repair=True, now=clock(), report=Report(path))
     _print(report, repair=not check)
     if report.healthy:
         repaired = any(f.repaired for f in report.findings)
@@ -195,6 +201,25 @@ def doctor(
         said = "Doctor cannot repair this" if check else "Not repaired"
         _say(f"{said}: {one_line(report.summary)}")
     raise typer.Exit(1)
+
+
+def _only_old(report: Report) -> bool:
+    """Whether what `report` found wrong is only the file's schema, older than this dlcards's
+    (`store.doctor`: the checks after it know the current schema only). `doctor --restore` of
+    a backup an older dlcards made, and `doctor` of such a file, said "schema 34: the next
+    command upgrades it" and ended with exit 1, the restore made and the file sound: they
+    upgrade it (as the next command would, after its backup) and check all of it."""
+    wrong = [f for f in report.findings if f.problem is not None and not f.repaired]
+    return len(wrong) == 1 and wrong[0].check == "schema" and not wrong[0].fatal
+
+
+def _upgrade(path: Path) -> None:
+    """The database at `path` upgraded to this dlcards's schema (`Store.open` migrates it,
+    backed up first)."""
+    from dlcards.store import Store
+
+    with Store.open(path):
+        pass
 
 
 def _stopped_doctor(report: Report) -> str:
