@@ -62,9 +62,16 @@ def is_copy_of(opened: str, deck: Path) -> bool:
     return Path(opened).name == deck.name and Path(opened).parent != deck.parent
 
 
-def kept_file(output: str) -> Path:
-    """The file an error line says an edit is kept in."""
-    return Path(" ".join(output.split()).split("your edit is kept in ")[1].split()[0])
+def kept_file(output: str, whose: str = "your edit") -> Path:
+    """The file an error line says an edit (or a card, `yours`) is kept in: named there, or,
+    `that file`, the one the error's place (`FILE:LINE:`) names."""
+    import re
+
+    said = " ".join(output.split())
+    where = said.split(f"{whose} is kept in ")[1]
+    if where.startswith("that file"):
+        return Path(re.findall(r"error: (/\S+?):\d", said)[-1])
+    return Path(where.split()[0])
 
 
 def _deck_folder_and_temp(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -1088,7 +1095,7 @@ def test_add_given_up_on_keeps_what_was_typed(tmp_path: Path, editor) -> None:  
     editor("question: [my long card\nanswer: typed with care\n", None)  # then saved unchanged
     result = runner.invoke(app, ["add", "--deck", str(deck)])
     assert result.exit_code == 2 and "no card added; yours is kept in " in result.output
-    kept = Path(result.output.split("yours is kept in ")[1].split()[0])
+    kept = kept_file(result.output, "yours")
     assert "answer: typed with care" in kept.read_text()
     assert deck.read_text() == DECK
 
@@ -1549,8 +1556,37 @@ def test_without_a_terminal_a_save_with_an_error_is_one_error_and_kept(
     assert "YAML syntax error" in lines[0] and "[A" in lines[0]
     assert "Open the editor again" not in result.output and "reopening" not in result.output
     assert deck.read_text() == DECK
-    kept = Path(" ".join(result.output.split()).split(" kept in ")[1].split()[0])
+    kept = kept_file(result.output, "yours" if command == "add" else "your edit")
     assert "[A" in kept.read_text()
+
+
+@pytest.mark.parametrize("command", ["add", "edit"])
+def test_the_error_of_a_kept_text_gives_its_place_in_the_kept_file(
+    tmp_path: Path, editor, command: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A save with an error given up on: the error gave its place in the draft the editor had
+    (`own-8.yaml:2:9`, removed by then) or in the deck file, left as it was (its line 2 holds
+    none of the edit), and the text was kept in a third file. The place is given in the kept
+    file, at the line of the error, and the deck is named only as left as it was."""
+    import re
+
+    deck = tmp_path / "own.yaml"
+    deck.write_text(DECK)
+    if command == "add":
+        editor("question: Q\nanswer: [A\n")
+        args = ["add", "--deck", str(deck), "--decks", str(deck)]
+    else:
+        editor("REPLACE:answer: A1=>answer: [A1")
+        args = ["edit", "own-1", "--decks", str(deck)]
+    result = runner.invoke(app, args, input="")
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    place = re.match(r"error: (/\S+?):(\d+):\d+: YAML syntax error", said)
+    assert place, said
+    kept, line = Path(place[1]), int(place[2])
+    assert kept != deck and "[A" in kept.read_text().splitlines()[line - 1], said
+    assert not re.search(rf"{re.escape(deck.name)}:\d", said), said
+    assert said.endswith(" is kept in that file"), said
 
 
 @pytest.mark.parametrize("command", ["add", "edit"])

@@ -350,6 +350,20 @@ def _keep(text: str | bytes, prefix: str, suffix: str = ".yaml") -> Path:
     return Path(name)
 
 
+def kept_with_error(message: str, name: str, kept: Path) -> tuple[str, str]:
+    """An error found in text that could not be written and is now kept in `kept` (`_keep`),
+    and how to name `kept` after it: `message` with each place it gives in file `name`
+    (`name:LINE`: the draft or the deck's copy the editor had, removed by now, or the deck
+    file, left as it was) given in `kept`, whose lines are the same, and `that file` when the
+    message now starts with it (else `kept`). The error named the draft (`own-8.yaml:1:18`, a
+    file no one can open) or the deck, where the line it gave holds none of the edit."""
+    import re
+
+    place = re.compile(rf"(?<![^\s(]){re.escape(name)}(?=:\d)")
+    moved = place.sub(lambda _: str(kept), message)
+    return moved, "that file" if moved.startswith(f"{kept}:") else str(kept)
+
+
 def add(
     deck: str | None = typer.Option(
         None,
@@ -441,7 +455,8 @@ def add(
             # card was saved: vim's :cq, an editor that crashed): what was typed is the
             # learner's, kept where the error says, as a card that cannot be written is
             said = str(err) if "no card added" in str(err) else f"{err}; no card added"
-            raise UsageError(f"{said}; yours is kept in {_keep(typed, card_id)}") from None
+            said, there = kept_with_error(said, draft.name, _keep(typed, card_id))
+            raise UsageError(f"{said}; yours is kept in {there}") from None
         except KeyboardInterrupt:  # a `kill` or a closed terminal while the editor was open
             typed = draft.read_bytes().decode("utf-8", errors="replace") if draft.is_file() else ""
             if before is not None or not (is_empty(typed) or typed == pristine):
@@ -529,9 +544,12 @@ def _edit_until_checked(
                     if isinstance(err, DeckError):  # a deck broken before the editor opened
                         raise DeckError(f"{err}; fix it and run `dlcards check`") from None
                     raise
+                from dlcards.catalog import shown_name
+
                 kept = _keep(typed, f"edit-{file.stem}", file.suffix)
+                said, there = kept_with_error(str(err), shown_name(file), kept)
                 raise type(err)(
-                    f"{err}; {file} is left as it was, your edit is kept in {kept}"
+                    f"{said}; {file} is left as it was, your edit is kept in {there}"
                 ) from None
             except KeyboardInterrupt:  # a `kill`, a closed terminal, Ctrl-C while it is checked
                 typed = copy.read_bytes() if copy.is_file() else original
