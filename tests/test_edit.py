@@ -558,7 +558,13 @@ def test_installed_builtin_decks_are_refused_and_decks_copy_replaces_them(
     assert runner.invoke(app, ["decks", "copy", str(mine)]).exit_code == 0
     mine_too = mine / "01-perceptron.yaml"
     mine_too.write_text(mine_too.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
-    assert runner.invoke(app, ["decks", "copy", str(mine)]).exit_code != 0  # ...a change is
+    refused = runner.invoke(app, ["decks", "copy", str(mine)])  # ...a change is, and the
+    # line says what --force does to it (it said "already has 01-perceptron.yaml; pass --force
+    # to overwrite", of a deck with the learner's own cards, as if it were any copy)
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())
+    assert f"{mine} already has 01-perceptron.yaml, not as the built-in deck is" in said, said
+    assert "--force overwrites it with the built-in deck, and what differs is lost" in said
     # the copies take the built-in decks' place: no duplicate topics, the same ids
     topics = json.loads(cli("topics", "--json", "--decks", str(mine)))
     assert all(str(mine) in t["file"] for t in topics)

@@ -873,7 +873,12 @@ def copy(
     folder: str = typer.Argument(
         ..., help="Directory to copy the built-in decks into.", metavar="DIR"
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite files already there."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Overwrite deck files already there that differ from the built-in decks (your "
+        "edits in them are lost).",
+    ),
 ) -> None:
     """Copy the built-in decks to DIR, to edit them (use them with --decks DIR)."""
     from dlcards.catalog import builtin_decks_dir
@@ -889,10 +894,13 @@ def copy(
     # a copy that is the same as the deck is no clash: a copy stopped half-way (killed)
     # is simply run again
     clash = [p.name for p in sources if (directory / p.name).exists() and not _same(p, directory)]
-    if clash and not force:
+    if clash and not force:  # the learner's edits, most likely: --force would lose them
         raise UsageError(
-            f"{directory} already has {', '.join(clash[:5])}"
-            f"{' …' if len(clash) > 5 else ''}; pass --force to overwrite"
+            f"{directory} already has {', '.join(clash[:5])}{' …' if len(clash) > 5 else ''}, "
+            f"not as the built-in {'deck is' if len(clash) == 1 else 'decks are'} (edited "
+            "there, or from another version of dlcards); --force overwrites "
+            f"{'it' if len(clash) == 1 else 'them'} with the built-in "
+            f"{'deck' if len(clash) == 1 else 'decks'}, and what differs is lost"
         )
     try:
         directory.mkdir(parents=True, exist_ok=True)
