@@ -2253,7 +2253,7 @@ _ONE_WRITE = {
     ),
     "reset --all --yes": (
         "reset", (0, 0, False, 3), (0, 0, True, 3),
-        "nothing reset", "stopped: reset all ",
+        "nothing reset", "stopped: reset 3 of all ",
     ),
 }  # fmt: skip
 

@@ -167,6 +167,13 @@ def test_a_big_reset_still_makes_a_full_backup_and_is_undone_too() -> None:
     studied = rows(db)
     done = runner.invoke(app, ["reset", "--all", "--yes"])
     assert done.exit_code == 0, done.output
+    # the reset names the cards it changed, as its undo does: it said "reset all 220 cards (2
+    # cards had been studied)", and the undo "undid the reset of 2 cards"
+    made = re.fullmatch(
+        r"reset 2 of all (\d+) cards \((\d+) were new already\); their review history is kept\n",
+        done.output,
+    )
+    assert made and int(made[2]) == int(made[1]) - 2, done.output
     assert [b.kind for b in backup.backups(db) if "before-reset" in b.path.name] == ["event"]
     back = runner.invoke(app, ["undo"])
     assert back.output.startswith("undid the reset of 2 cards (made "), back.output

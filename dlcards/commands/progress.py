@@ -494,6 +494,17 @@ def _drop_reset(store: Store, made: ResetRecord, studied: list[str]) -> bool:
     raise typer.Exit(1)
 
 
+def _reset_made(what: str, studied: int, chosen: int) -> str:
+    """What a reset of `chosen` cards (`what`: `30 cards of perceptron`) changed: the
+    `studied` ones; the others were new already and are as they were. It said `reset 30 cards
+    of perceptron (29 cards had been studied)`, and its undo `undid the reset of 29 cards`:
+    the reset keeps, and the undo names, the cards it changed."""
+    if studied == chosen:
+        return what
+    new = chosen - studied
+    return f"{studied} of {what} ({new} {'was' if new == 1 else 'were'} new already)"
+
+
 RESET_TAKEN_BACK = "that reset was taken back meanwhile, or is no longer the newest"
 
 
@@ -534,8 +545,8 @@ def reset(
     def said(studied: int) -> str:  # the line of a stop once the reset is saved
         if not studied:
             return "stopped: nothing was reset (new already)"
-        had = f"{plural(studied, 'card')} had been studied"
-        return f"stopped: reset {what}, saved ({had}; the review history is kept)"
+        made = _reset_made(what, studied, len(ids))
+        return f"stopped: reset {made}, saved (the review history is kept)"
 
     # a database that cannot be written is refused before the question (`writes`); `kill` or
     # a closed terminal ends it as Ctrl-C does, saying whether the reset was made (a reset
@@ -581,7 +592,7 @@ def reset(
     if studied and len(ids) == 1:
         echo(f"reset {what}; its review history is kept")
     elif studied:
-        echo(f"reset {what} ({plural(studied, 'card')} had been studied)")
+        echo(f"reset {_reset_made(what, studied, len(ids))}; their review history is kept")
     else:
         # new already: never studied, or reset before (its log stays, as a reset keeps it)
         are = "is" if card_id or len(ids) == 1 else "are"
