@@ -88,16 +88,28 @@ def rich_text(text: Styled) -> Text:
     return kind(text.plain, style=text.style, spans=rich_spans(text.spans))
 
 
+COMPACT_BELOW = 20  # rows: a shorter terminal gets a card panel without blank padding
+NARROW_BELOW = 60  # columns: a narrower one too (and `study` shortens its hints)
+
+
+def compact_screen(console: Console) -> bool:
+    """Whether a card drawn full-screen (by `study`, by `quiz`) goes without the blank padding
+    inside its border: in a terminal shorter than COMPACT_BELOW rows or narrower than
+    NARROW_BELOW columns, where those three rows and four columns are the card's text."""
+    return console.height < COMPACT_BELOW or console.width < NARROW_BELOW
+
+
 def card_panel(
     card: Card,
     title: str,
     reveal: bool,
     subtitle: str | None = None,
     extra: Sequence[Block] = (),
-    compact: bool = False,
+    compact: bool | None = False,
 ) -> RenderableType:
     """The card as a panel: question, then (when revealed) answer, remarks and `extra` lines.
-    `compact` drops the blank padding inside the border (for short or narrow terminals)."""
+    `compact` drops the blank padding inside the border (for short or narrow terminals);
+    None: as `compact_screen` says of the terminal each time the panel is drawn."""
     from rich.console import Group
 
     return FittedPanel(
@@ -106,8 +118,12 @@ def card_panel(
         title,
         ", ".join(card.tags),
         subtitle or (card.source or ""),
-        padding=(0, 1) if compact else (1, 2),
+        padding=None if compact is None else PADDING[compact],
     )
+
+
+PADDING = {False: (1, 2), True: (0, 1)}
+"""A card panel's padding inside its border, by whether it is compact."""
 
 
 def shorten(text: str, room: int, keep_last: bool = False) -> str:
@@ -205,8 +221,9 @@ class FittedPanel:
         topic: str,
         tags: str,
         subtitle: str,
-        padding: tuple[int, int],
+        padding: tuple[int, int] | None,
     ) -> None:
+        """`padding` None: compact (`compact_screen`) or not, as the terminal is when drawn."""
         self.body, self.card_id, self.topic, self.tags = body, card_id, topic, tags
         self.subtitle, self.padding = subtitle, padding
 
@@ -230,7 +247,7 @@ class FittedPanel:
             title_align="left",
             subtitle=Text(shorten(shown(self.subtitle), room, keep_last=True), style="dim"),
             subtitle_align="right",
-            padding=self.padding,
+            padding=PADDING[compact_screen(console)] if self.padding is None else self.padding,
         )
 
 

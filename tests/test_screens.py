@@ -458,6 +458,49 @@ def test_quiz_answer_of_a_tall_card_scrolls_and_keeps_the_question(width: int, h
         assert "j/↓ more" in shown[1] and "k/↑ back" in shown[-1]
 
 
+@pytest.mark.parametrize(("width", "height"), [(40, 15), (80, 15), (40, 24), (100, 30)])
+def test_quiz_card_in_a_small_terminal_has_no_blank_padding_as_studys(
+    width: int, height: int
+) -> None:
+    """Found in tmux at 40x15: `quiz`'s card kept its blank padding (a blank row above the
+    question, one under the answer, two spaces each side) where `study`'s drops it below 20
+    rows or 60 columns, and of bce-14's answer two lines were in view at 40x15 (now three).
+    In a small terminal the quiz's card is as compact as study's (decided as it is drawn, so
+    a resize changes it too); a big one keeps the padding."""
+    import re
+
+    from dlcards.commands import quiz as quiz_screen
+    from dlcards.quiz import Question
+
+    catalog = load_catalog()
+    card = catalog.card("bce-14")
+    title = catalog.topic_titles()[card.topic]
+    console, screen = terminal(width, height)
+    keys = quiz_screen.TerminalKeys(console)
+    keys.read_key = iter(" y").__next__
+    heading = quiz_screen.Heading("question 1 of 3", title, "score 0/0 · seed 1")
+
+    def draw(panel: object) -> None:
+        console.clear()
+        console.print(heading)
+        console.print(panel)
+
+    question = Question(card, "self", card.question)
+    draw(quiz_screen._question_panel(question, title, True))
+    quiz_screen._ask_self(question, title, keys, console, draw, heading)
+    shown = frames(screen.getvalue())
+    assert len(shown) == 2, shown  # the question, then its answer
+    small = width < 60 or height < 20
+    for frame in shown:
+        lines = frame.splitlines()
+        top = next(i for i, line in enumerate(lines) if line.startswith("╭"))
+        first = lines[top + 1]
+        if small:
+            assert first.startswith("│ Q Binary"), frame
+        else:
+            assert re.fullmatch(r"│ *│", first) and lines[top + 2].startswith("│  Q "), frame
+
+
 def test_quiz_choices_that_do_not_fit_are_paged_with_the_question_in_view() -> None:
     """A multiple-choice question at 40x15 (backprop-6, four long options): before, options 1-3
     and the question scrolled off the top; now j/k page through them under the question, and

@@ -124,13 +124,15 @@ def _choices(allowed: set[str]) -> str:
 # --- one question -----------------------------------------------------------------------------
 
 
-def _question_panel(question: Question, title: str) -> RenderableType:
+def _question_panel(question: Question, title: str, fitted: bool = False) -> RenderableType:
+    """The question (and its options) in a card's panel; `fitted`, for a screen of its own in
+    a terminal: compact there as `study`'s card is (`view.compact_screen`), as drawn."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     from dlcards.render import to_rich
-    from dlcards.view import FittedPanel
+    from dlcards.view import PADDING, FittedPanel
 
     body = Table.grid(padding=(0, 1))
     body.add_column(no_wrap=True)
@@ -147,8 +149,9 @@ def _question_panel(question: Question, title: str) -> RenderableType:
             options.add_row(Text(f"{i}", style="bold"), to_rich(option))
         parts += [Text(""), options]
     kind = {"typed": "typed answer", "choice": "multiple choice", "self": "self-graded"}
+    padding = None if fitted else PADDING[False]
     return FittedPanel(
-        Group(*parts), question.card.id, title, "", f"quiz · {kind[question.kind]}", (1, 2)
+        Group(*parts), question.card.id, title, "", f"quiz · {kind[question.kind]}", padding
     )
 
 
@@ -303,10 +306,11 @@ def _ask_self(
         raise Quit("q")
     card = question.card
     extra = math_extras(card)
-    answer = card_panel(card, title, True, subtitle="quiz · self-graded", extra=extra)
+    fitted = None if keys.interactive else False  # a screen of its own: as `study`'s card
+    answer = card_panel(card, title, True, "quiz · self-graded", extra, compact=fitted)
     hint = r"[dim]Did you know it? \[y] yes · \[n] no · \[q] quit[/dim]"
     if keys.interactive:
-        asked = card_panel(card, title, False, subtitle="quiz · self-graded")
+        asked = card_panel(card, title, False, subtitle="quiz · self-graded", compact=None)
         key = _paged(heading, answer, asked, hint, {"y", "n", "q"}, keys, console)
     else:
         draw(answer)
@@ -393,8 +397,8 @@ def _ask_choice(
     hint = rf"[dim]Pick 1-{n} · \[q] quit[/dim]"
     allowed = {str(i) for i in range(1, n + 1)} | {"q"}
     if keys.interactive:  # the options may not fit: paged, the question pinned
-        asked = _question_panel(replace(question, kind="self", options=()), title)
-        panel = _question_panel(question, title)
+        asked = _question_panel(replace(question, kind="self", options=()), title, True)
+        panel = _question_panel(question, title, True)
         key = _paged(heading, panel, asked, hint, allowed, keys, console)
     else:
         console.print(hint)
@@ -443,8 +447,8 @@ def _show_feedback(
     from rich.console import Group
 
     question = answered.question
-    asked = _question_panel(replace(question, kind="self", options=()), title)
-    panel = _question_panel(question, title)
+    asked = _question_panel(replace(question, kind="self", options=()), title, True)
+    panel = _question_panel(question, title, True)
     if question.kind == "choice":
         feedback = _choice_feedback(answered)
     else:
@@ -505,9 +509,10 @@ def _run(
             console.print("\n" + head, style="bold", markup=False, highlight=False)
         typed_screen = question.kind == "typed" and keys.interactive and line_editing()
         if not (keys.interactive and question.kind == "choice") and not typed_screen:
-            draw(_question_panel(question, title))  # a choice, a typed screen: their own
+            # (a choice, a typed screen: their own)
+            draw(_question_panel(question, title, keys.interactive))
         if question.kind == "typed":
-            panel = _question_panel(question, title)
+            panel = _question_panel(question, title, keys.interactive)
             screen = None
             if typed_screen:  # else (TERM=dumb) no key could scroll it: printed whole
                 screen = TypedScreen(console, heading, panel, _typed_what(question))

@@ -44,9 +44,6 @@ if TYPE_CHECKING:
 
 # --- screen -------------------------------------------------------------------------------------
 
-COMPACT_BELOW = 20  # rows: a shorter terminal gets a card panel without blank padding
-NARROW_BELOW = 60  # columns: a narrower one too, and shorter hints
-
 
 def _days(n: int) -> str:
     """An interval of `n` days as Anki labels its answer buttons (rslib timespan.rs): days
@@ -782,7 +779,7 @@ def card_screen(
     from rich.text import Text
 
     from dlcards.pager import paint
-    from dlcards.view import Block, card_panel, math_extras
+    from dlcards.view import COMPACT_BELOW, Block, card_panel, compact_screen, math_extras
 
     grades = {str(g) for g in range(6)}
     revealed, offset = False, 0
@@ -791,7 +788,7 @@ def card_screen(
     redrawn = False  # the card drawn anew with its deck's new text
     while True:
         width = console.width
-        compact = console.height < COMPACT_BELOW or width < NARROW_BELOW
+        compact = compact_screen(console)
         body = card_panel(card, title, revealed, kind_label, extra, compact=compact)
         bottom: list[RenderableType] = []
         if message and not revealed:
