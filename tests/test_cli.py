@@ -61,6 +61,14 @@ def test_every_command_has_help_text() -> None:
         assert len(body.split("\n", 2)[-1].strip()) > 10, f"{name} has no help text"
 
 
+def test_quiz_help_says_it_leaves_either_schedulers_schedule() -> None:
+    """`quiz --help` said "SM-2 states and due dates are not changed": under FSRS, the
+    scheduler `config scheduler fsrs` picks, a learner could read that FSRS's were."""
+    said = " ".join(runner.invoke(app, ["quiz", "--help"]).output.split())
+    assert "SM-2 states" not in said
+    assert "schedules (SM-2's or FSRS's) and due dates are not changed" in said, said
+
+
 def value_options() -> list[list[str]]:
     """Every command line `COMMAND [SUB] --option` whose option takes a value."""
     import typer.main

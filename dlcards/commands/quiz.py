@@ -730,8 +730,8 @@ def quiz(
     """Cram without touching the schedule: typed math with fresh numbers, and text cards.
 
     When the chosen cards have quiz templates, about half the questions are typed math. Scores
-    per topic and the missed questions are shown at the end and logged; SM-2 states and due
-    dates are not changed.
+    per topic and the missed questions are shown at the end and logged; the cards' schedules
+    (SM-2's or FSRS's) and due dates are not changed.
     """
     import random
 
