@@ -636,7 +636,9 @@ def test_the_last_answers_time_goes_with_the_progress(tmp_path: Path) -> None:
 
 def test_the_progress_summary_counts_as_due_counts(tmp_path: Path) -> None:
     """A round trip with real Anki: a suspended card was "due by" the day in the export's
-    summary while `dlcards due` (and study) left it out. Both count the same now."""
+    summary while `dlcards due` (and study) left it out. Both count the same now. And each
+    card is counted once, as `stats` counts: a suspended reviewed card was among the reviewed
+    cards and the suspended ones (2 + 217 + 2 of 220 notes)."""
     db = tmp_path / "p.db"
     store = _graded_db(db)
     store.set_suspended(["gd-23", "gd-1"], True)  # one reviewed and due, one new
@@ -650,9 +652,11 @@ def test_the_progress_summary_counts_as_due_counts(tmp_path: Path) -> None:
         shown = runner.invoke(app, ["due", "--db", str(db), "--today", day, "--json"])
         due = json.loads(shown.output)
         assert (
-            f"progress for 2 reviewed cards ({due['due']} due by {day}), {due['new']} new, "
+            f"progress for 1 reviewed card ({due['due']} due by {day}), {due['new']} new, "
             "2 suspended"
         ) in output
+        notes = int(output.split("wrote ")[1].split(": ")[1].split(" note")[0])
+        assert 1 + due["new"] + 2 == notes, output
     assert (due["due"], due["new"]) == (1, 217)  # cce-33; neither suspended card
 
 

@@ -66,6 +66,9 @@ class _Counts:
     due: int = 0  # as `dlcards due` counts them: suspended cards are neither due nor new
     new: int = 0
     suspended: int = 0
+    # (learned, new and suspended: each card in one of them, as `stats` counts its cards; a
+    # suspended reviewed card was counted as reviewed and as suspended, a suspended new one as
+    # suspended alone, and the three added up to more than the notes)
 
 
 def _selected(catalog: Catalog, topic: list[str] | None, tag: str | None) -> Iterator[list[Card]]:
@@ -233,12 +236,13 @@ def _package_items(
             item = states.get(note.card_id)
             counts.notes += 1
             if item is not None:
-                counts.suspended += item.suspended
-                if item.due is not None:
+                if item.suspended:
+                    counts.suspended += 1
+                elif item.due is not None:
                     counts.learned += 1
-                    counts.due += item.due <= day and not item.suspended
+                    counts.due += item.due <= day
                 else:
-                    counts.new += not item.suspended
+                    counts.new += 1
             yield note, item
 
 
