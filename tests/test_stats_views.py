@@ -119,6 +119,30 @@ def test_a_narrow_heatmap_sums_the_weeks_it_shows(log: dict) -> None:
         assert title in shown.splitlines()[0]
 
 
+@pytest.mark.parametrize("today", [date(2026, 12, 7), date(2026, 12, 14), date(2026, 12, 1)])
+def test_the_heatmap_names_a_month_begun_in_its_last_weeks(today: date) -> None:
+    """Found in tmux on 2026-12-07 after a week of reviews: December began in the heatmap's
+    next-to-last week, too near its end for a name three columns wide, so the month line ended
+    `… Oct Nov` and every review stood under November's name. The name ends at the last
+    week instead, where the month before's leaves a space for it (on 2026-12-01 `Nov` ends
+    too near the last week to leave room: no name, as before)."""
+    from dlcards.commands.stats_views import heatmap_parts
+
+    counts = {today - timedelta(days=n): 5 for n in range(7)}
+    data = {"heatmap": heatmap(counts, today).as_json()}
+    for width in (40, 61):
+        parts, _ = heatmap_parts(data, width)
+        month_line = "".join(text for text, _ in parts).splitlines()[0]
+        weeks = min(53, width - 8)
+        # the weeks' columns start after the 4 cells of the day labels
+        last = month_line[4 : 4 + weeks].rstrip()
+        if today.day >= 7:  # December began two weeks or more before the last week's end
+            assert last.endswith("Dec") and len(last) >= weeks - 1, month_line
+            assert last[:-3].rstrip().endswith("Nov"), month_line
+        else:
+            assert last.endswith("Nov"), month_line
+
+
 @pytest.mark.parametrize("width", [30, 40, 60, 61, 80, 100, 160])
 def test_the_heatmap_keeps_a_cell_of_margin_inside_its_borders(log: dict, width: int) -> None:
     """At 60 columns the day labels touched the panel's left border (`│Mon ····`) and the

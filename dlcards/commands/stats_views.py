@@ -81,10 +81,13 @@ def heatmap_parts(
         monday = first + timedelta(days=7 * w)
         starts = [monday + timedelta(days=d) for d in range(7)]
         starts = [day for day in starts if day.day == 1]
-        if starts and w + 3 <= len(weeks):
+        # a month begun in the last two weeks shown: its name ends at the last week (it was
+        # left out, and on 2026-12-07 December's reviews stood under `Nov`, unnamed)
+        at = min(w, len(weeks) - 3)
+        if starts and at >= 0:
             name = MONTHS[starts[0].month - 1]
-            if all(m == " " for m in months[max(0, w - 1) : w + 3]):
-                months[w : w + 3] = list(name)
+            if all(m == " " for m in months[max(0, at - 1) : at + 3]):
+                months[at : at + 3] = list(name)
     text.append(("    " + "".join(months).rstrip() + "\n", "dim"))
     for d in range(7):
         text.append((f"{ROW_LABELS[d]:<4}", "dim"))
