@@ -81,6 +81,7 @@ def test_study_says_so_and_suspends_then_list_show_stats_know() -> None:
     out = cli("study", "--topic", "perceptron", "--new", "0", "--today", day.isoformat(),
               input="\n0\nq\n")  # fmt: skip
     assert f"{CARD} is a leech (8 lapses) and is now suspended" in out
+    assert f"saved: {CARD}: 0 → suspended, a leech" in out  # not "next in 1d": in no queue
     assert "again (re-drill)" not in out.split("is a leech")[1]  # it left the session
     shown = json.loads(cli("show", CARD, "--json"))["state"]
     assert shown["suspended"] is True and shown["lapses"] == 8 and shown["leech"] is True
@@ -430,9 +431,10 @@ def _shown_until(fd: int, text: str, timeout: float = 20.0) -> str:
 
 
 def test_the_grade_that_makes_a_leech_is_confirmed_on_the_terminal_too() -> None:
-    """A torture run: at a terminal, the leech notice took the place of the grade's own line
-    (`gd-1: 0 → next in 1d`), so the screen never confirmed that grade (the line protocol
-    printed both). Both are shown above the next card."""
+    """A torture run: at a terminal, the leech notice took the place of the grade's own line,
+    so the screen never confirmed that grade (the line protocol printed both). Both are shown
+    above the next card; the grade's line says the card is suspended, not "next in 1d" (it
+    comes back in no queue until unsuspended)."""
     import sys
 
     if sys.platform != "linux":
@@ -449,7 +451,7 @@ def test_the_grade_that_makes_a_leech_is_confirmed_on_the_terminal_too() -> None
         os.write(fd, b"0")
         # the next card, and under it the line of the grade and the notice (a wait for the
         # card alone stopped before the line was read)
-        line = "gd-1: 0 → next in 1d; gd-1 is a leech (2 lapses) and is now suspended"
+        line = "gd-1: 0 → suspended, a leech; gd-1 is a leech (2 lapses) and is now suspended"
         shown = _shown_until(fd, line)
     assert "gd-2" in shown.split(line)[0], shown
 

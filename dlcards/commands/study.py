@@ -600,7 +600,9 @@ def _run(
             patience,
             session.store,
         )
-        if row.kind == "scheduled":
+        if row.leech == "suspend":  # out of every queue: "next in 1d" said it comes back
+            message = f"{card.id}: {grade} → suspended, a leech"
+        elif row.kind == "scheduled":
             message = f"{card.id}: {grade} → next in {_days(session.interval(row))}"
             if session.settings != shown_with:  # `config` in another terminal meanwhile
                 message += f" (settings changed in another terminal: {session.schedule.name})"
