@@ -573,9 +573,9 @@ def _import(
         # nothing studied or suspended there looks the same: neither says which it was
         echo(
             f"{path} shows no scheduling: no review history, every card new and active, as in "
-            'a file Anki exported without "Include scheduling information"; no reviews or '
-            "suspensions are taken from it (if it was ticked, unsuspend here what you "
-            "unsuspended there)"
+            'a file Anki exported without "Include scheduling information" (or `dlcards export '
+            "anki` without --with-progress); no reviews or suspensions are taken from it (if "
+            "it was ticked, unsuspend here what you unsuspended there)"
         )
     elif not collection.revlog:  # its suspensions were read above
         echo(f"{path} has no review history: no card in it was answered in Anki")
