@@ -257,24 +257,32 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def _unicode_table_while_the_workers_start(config: pytest.Config) -> None:
-    """In the xdist controller, Hypothesis's table of Unicode categories made and written to
-    its cache (.hypothesis/unicode_data, git-ignored) in a thread, while the workers start and
-    collect. A text strategy needs it; in a fresh clone no worker finds it cached, and each
-    made its own (~0.8 CPU s each, in its first test that draws text). Made here once, the
-    workers read it. Uses Hypothesis's own function (private): if it is not there, or the
-    table is cached already, nothing is done. Not in a worker, nor without workers."""
+    """In the xdist controller, Hypothesis's table of Unicode categories, and its table of the
+    code points UTF-8 encodes (`st.text()`'s default alphabet), made and written to its cache
+    (.hypothesis/unicode_data, git-ignored) in a thread, while the workers start and collect.
+    A text strategy needs both; in a fresh clone no worker finds them cached, and each made
+    its own in its first test that draws text (the codec's ~1.05 CPU s each, a loop over
+    every code point: 3 workers, ~3 CPU s). Made here once, the workers read them. Uses
+    Hypothesis's own functions (private): if they are not there, or the tables are cached
+    already, nothing is done. Not in a worker, nor without workers."""
     import threading
 
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
         return
     try:
-        from hypothesis.internal.charmap import charmap, charmap_file
+        from hypothesis.internal.charmap import charmap, charmap_file, intervals_from_codec
 
-        if charmap_file().exists():
+        codec = charmap_file("codec-v2-utf-8")  # (the name intervals_from_codec caches under)
+        if charmap_file().exists() and codec.exists():
             return
-    except Exception:  # another Hypothesis: the workers make it, as before
+    except Exception:  # another Hypothesis: the workers make them, as before
         return
-    threading.Thread(target=charmap, name="hypothesis-charmap", daemon=True).start()
+
+    def make() -> None:
+        charmap()
+        intervals_from_codec("utf-8")
+
+    threading.Thread(target=make, name="hypothesis-charmap", daemon=True).start()
 
 
 def _rewrite_a_share(config: pytest.Config) -> None:
