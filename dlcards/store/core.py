@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -1300,6 +1299,8 @@ class Store(Reports, Merging):
         for made in resets.records(self.path):
             as_made = (made.made_ns, made.seq)
             if as_made in placed:  # after a grade added since, made before it
+                import dataclasses  # (here: `stats` imports this module, not dataclasses)
+
                 made = dataclasses.replace(made, seq=placed[as_made])
             if made.seq < after:
                 return None  # older lines are older still (appended under the write lock)
