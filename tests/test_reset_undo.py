@@ -375,6 +375,39 @@ def test_undo_says_nothing_older_past_a_reset_its_record_no_longer_keeps(
     assert rows(db) == kept, "the grade of perceptron-2 and its reset stay"
 
 
+def test_a_reset_made_on_a_clock_set_back_after_one_no_longer_kept_is_still_undone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reset, the clock set back an hour (a wrong clock set right), then a second reset whose
+    line leaves the first out of the record: the floor the first left was placed by its time,
+    later than the second's, and undo said there was nothing older to undo instead of taking
+    back the second. Placed by the order they were made, the second is taken back, and undo
+    stops at the first only then."""
+    import time
+
+    db = Path(os.environ["DLCARDS_DB"])
+    with Store.open(db) as store:
+        for cid in ("perceptron-1", "perceptron-2"):
+            session = store.start_session("study", D0, h.NOW)
+            h.grade(store, cid, 4, D0, h.NOW, session_id=session)
+    graded = rows(db)
+    clock = [time.time_ns()]
+    monkeypatch.setattr(time, "time_ns", lambda: clock[0])
+    assert runner.invoke(app, ["reset", "perceptron-2", "--yes"]).exit_code == 0
+    first = rows(db)
+    monkeypatch.setattr(resets, "KEEP_BYTES", resets.resets_path(db).stat().st_size)
+    clock[0] -= 3_600 * 10**9
+    assert runner.invoke(app, ["reset", "perceptron-1", "--yes"]).exit_code == 0
+    assert len(list(resets.records(db))) == 1, "the first reset's line is no longer kept"
+    out = runner.invoke(app, ["undo"]).output
+    assert out.startswith("undid the reset of perceptron-1"), out
+    assert rows(db) == first
+    assert rows(db)["perceptron-1"] == graded["perceptron-1"]
+    out = runner.invoke(app, ["undo"]).output
+    assert out.startswith("nothing older to undo: the reset record"), out
+    assert rows(db) == first, "the first reset stays"
+
+
 def test_a_reset_studied_since_outside_study_is_said_once_and_undo_goes_on() -> None:
     """A study grade, a reset of that card, then an answer to it no study grade gave (what an
     `import anki` of an answer given on the phone writes): the reset cannot be taken back.

@@ -974,3 +974,28 @@ def test_an_action_made_after_a_grade_a_repair_adds_is_taken_back_before_it(afte
     assert run("undo").startswith("undid grade 3 on perceptron-2")
     assert run("undo").startswith("undid grade 4 on perceptron-1")
     assert run("undo").startswith("nothing to undo")
+
+
+def test_an_action_made_on_a_clock_set_back_after_one_pruned_is_still_taken_back(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """A suspension, as many actions as are kept, the clock set back an hour (a wrong clock
+    set right), then another suspension, which prunes the first: the floor the pruned one
+    left was placed by the clock's time, so the suspension made after it, dated before it,
+    was taken for older than the floor, and undo said there was nothing older to undo instead
+    of taking it back. Placed by the order the actions were made (their ids), it is taken
+    back, and only then does undo stop at the floor."""
+    from dlcards.store.actions import KEEP
+
+    grade_in_study("perceptron-1", 4, date(2026, 11, 26))
+    clock = [time.time_ns()]
+    monkeypatch.setattr(time, "time_ns", lambda: clock[0])
+    run("suspend", "perceptron-2")  # to be pruned
+    _older_actions(KEEP - 1, _last_review())
+    before = rows()
+    clock[0] -= 3_600 * 10**9
+    run("suspend", "mlp-1")  # the KEEP + 1st: the first is pruned, the floor raised to it
+    assert run("undo").startswith("took back the suspension of mlp-1")
+    assert rows() == before
+    _taken_back_older_actions()
+    assert run("undo").startswith("nothing older to undo")
