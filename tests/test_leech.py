@@ -451,7 +451,7 @@ def test_the_grade_that_makes_a_leech_is_confirmed_on_the_terminal_too() -> None
         os.write(fd, b"0")
         # the next card, and under it the line of the grade and the notice (a wait for the
         # card alone stopped before the line was read)
-        line = "gd-1: 0 → suspended, a leech; gd-1 is a leech (2 lapses) and is now suspended"
+        line = "gd-1: 0 → a leech (2 lapses), now suspended: rewrite or split it"
         shown = _shown_until(fd, line)
     assert "gd-2" in shown.split(line)[0], shown
 

@@ -250,16 +250,22 @@ def _once(hint: str) -> str:
     return hint.replace("↺ again today", "↺ comes back") if as_shown("↺") != "↺" else hint
 
 
-def leech_notice(card_id: str, lapses: int, action: str) -> str:
-    """What the study screen says when a grade makes a card a leech."""
+def leech_notice(card_id: str, lapses: int, action: str, grade: object = None) -> str:
+    """What the study screen says when a grade makes a card a leech; with the `grade` that
+    made it one suspended, the grade's own line too (`gd-1: 0 → a leech (2 lapses), now
+    suspended: …`, not `next in 1d`, a date it has in no queue)."""
     from dlcards.console import plural
 
     if action == "suspend":
-        return (
-            f"{card_id} is a leech ({plural(lapses, 'lapse')}) and is now suspended: rewrite or "
-            f"split it (`dlcards edit {card_id}`), then `dlcards unleech {card_id}` and "
-            f"`dlcards unsuspend {card_id}`"
+        advice = (
+            f"rewrite or split it (`dlcards edit {card_id}`), then `dlcards unleech {card_id}` "
+            f"and `dlcards unsuspend {card_id}`"
         )
+        if grade is not None:
+            return (
+                f"{card_id}: {grade} → a leech ({plural(lapses, 'lapse')}), now suspended: {advice}"
+            )
+        return f"{card_id} is a leech ({plural(lapses, 'lapse')}) and is now suspended: {advice}"
     return (
         f"{card_id} is a leech ({plural(lapses, 'lapse')}), tagged as one "
         f"(`dlcards list --leeches`): consider rewriting it (`dlcards edit {card_id}`), then "
@@ -615,7 +621,9 @@ def _run(
         if row.leech is not None:
             notice = leech_notice(card.id, row.after.sm2.lapses, row.leech)
             echo(notice, "bold yellow", console=console)
-            if keys.interactive:  # the grade's own line too: the notice does not say it
+            if keys.interactive and row.leech == "suspend":  # one sentence: grade, then why
+                message = leech_notice(card.id, row.after.sm2.lapses, row.leech, grade)
+            elif keys.interactive:  # the grade's own line too: the notice does not say it
                 message = _also(message, notice)
 
 
