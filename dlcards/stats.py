@@ -175,9 +175,9 @@ HEATMAP_WEEKS = 53  # a year of weeks, as columns
 
 
 class Heatmap(NamedTuple):
-    """Reviews per day for the weeks up to today: `weeks[w][d]` is the count on weekday d
-    (Monday 0) of week w, None for a day after today. `levels` gives each count its colour
-    step: 0 for none, else 1-4 by its share of the busiest day (ceil(4 n / max))."""
+    """Reviews per day for the weeks up to today (or to `last`): `weeks[w][d]` is the count on
+    weekday d (Monday 0) of week w, None for a day after `last`. `levels` gives each count its
+    colour step: 0 for none, else 1-4 by its share of the busiest day (ceil(4 n / max))."""
 
     first: date  # the Monday of the first week
     today: date
@@ -185,6 +185,7 @@ class Heatmap(NamedTuple):
     peak: int
     total: int
     days_studied: int
+    last: date  # the last day shown: today, or the log's last past day after it
 
     def level(self, count: int | None) -> int:
         return heat_level(count, self.peak)
@@ -198,6 +199,7 @@ class Heatmap(NamedTuple):
             "peak": self.peak,
             "total": self.total,
             "days_studied": self.days_studied,
+            "last": self.last.isoformat(),
         }
 
 
@@ -208,18 +210,24 @@ def heat_level(count: int | None, peak: int) -> int:
     return max(1, min(4, -(-4 * count // peak)))
 
 
-def heatmap(counts: dict[date, int], today: date, weeks: int = HEATMAP_WEEKS) -> Heatmap:
-    """The heatmap of the `weeks` weeks that end with today's week (Monday first)."""
+def heatmap(
+    counts: dict[date, int], today: date, weeks: int = HEATMAP_WEEKS, last: date | None = None
+) -> Heatmap:
+    """The heatmap of the `weeks` weeks that end with today's week (Monday first), and of the
+    weeks after it up to `last`'s: the days after today that hold reviews which have happened
+    (`Reports.log_end`: a clock set ahead dated them, and was set back), shown on the days
+    they are logged, as Anki shows them."""
+    end = max(today, last or today)
     first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     grid: list[list[int | None]] = []
-    for w in range(weeks):
+    for w in range(weeks + (end - today + timedelta(days=today.weekday())).days // 7):
         column: list[int | None] = []
         for d in range(7):
             day = first + timedelta(days=7 * w + d)
-            column.append(None if day > today else counts.get(day, 0))
+            column.append(None if day > end else counts.get(day, 0))
         grid.append(column)
     shown = [n for column in grid for n in column if n]
-    return Heatmap(first, today, grid, max(shown, default=0), sum(shown), len(shown))
+    return Heatmap(first, today, grid, max(shown, default=0), sum(shown), len(shown), end)
 
 
 # --- true retention -----------------------------------------------------------------------------

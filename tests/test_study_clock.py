@@ -244,3 +244,53 @@ def test_a_session_whose_clock_goes_back_past_the_days_start_keeps_its_day(
     out = study(["", "4"] * 4, "--new", "4", "--topic", "perceptron")
     assert "study day changed" not in out and "4 grades saved" in out
     assert log() == [(f"perceptron-{n}", "2026-11-20", "scheduled") for n in range(1, 5)]
+
+
+def test_stats_counts_the_reviews_a_clock_set_ahead_dated_in_every_view(
+    set_clock: Callable[[datetime], None],
+) -> None:
+    """Reviews given on a clock 12 days ahead, then one on the fixed day: every view of
+    `stats` counts what its total counts, the reviews dated after today too (given before
+    now): each window from its first day by today's date to the log's end, the heatmap up to
+    the log's last day (shown on the days they are logged), the streak of days the wrong clock
+    gave. A past day given (--today) reads the log as it was then."""
+    set_clock(datetime(2026, 11, 20, 10, 0))
+    study(["", "4", "", "4", "q"], "--new", "2", "--topic", "perceptron")  # due 11-21
+    set_clock(datetime(2026, 12, 9, 10, 0))  # ahead: perceptron-1 passed (seen before)
+    study(["", "4", "q"], "--new", "0", "--topic", "perceptron")
+    set_clock(datetime(2026, 12, 10, 10, 0))  # the next day, still ahead: perceptron-2
+    study(["", "4", "q"], "--new", "0", "--topic", "perceptron")
+    set_clock(datetime(2026, 11, 28, 10, 0))  # set right
+    study(["", "4", "q"], "--new", "1", "--topic", "perceptron")  # perceptron-3, new
+    days = [d for _, d, _ in log()]
+    assert days == ["2026-11-20", "2026-11-20", "2026-12-09", "2026-12-10", "2026-11-28"]
+    stats = cli_json("stats")
+    assert stats["today"] == "2026-11-28"
+    reviews = stats["reviews"]
+    assert reviews["total"] == 5
+    assert reviews["last_7_days"] == 3  # 11-28's and the two dated ahead, not 11-20's
+    assert reviews["last_30_days"] == 5
+    hm = stats["heatmap"]
+    assert hm["today"] == "2026-11-28" and hm["last"] == "2026-12-10"
+    assert hm["total"] == 5 and hm["days_studied"] == 4
+    first = date.fromisoformat(hm["first"])
+    cells = {
+        first + timedelta(days=7 * w + d): n
+        for w, column in enumerate(hm["weeks"])
+        for d, n in enumerate(column)
+    }
+    assert cells[date(2026, 12, 9)] == cells[date(2026, 12, 10)] == 1
+    assert cells[date(2026, 12, 11)] is None and cells[date(2026, 12, 1)] == 0
+    assert stats["streak_days"] == 2  # 12-09 and 12-10, by the clock that gave them
+    # answers to cards seen before: perceptron-1 and -2 on the days ahead, both passed
+    assert stats["retention"]["total"] == 1.0
+    week = stats["true_retention"]["overall"]["7 days"]["all"]
+    assert (week["passed"], week["failed"]) == (2, 0)
+    # as of 11-28 given: the reviews dated later have not happened yet
+    then = cli_json("stats", "--today", "2026-11-28")
+    assert then["reviews"] == {"last_7_days": 1, "last_30_days": 3, "total": 3}
+    assert then["heatmap"]["last"] == "2026-11-28" and then["heatmap"]["total"] == 3
+    assert then["streak_days"] == 1 and then["retention"]["total"] is None
+    out = runner.invoke(app, ["stats"], env={"COLUMNS": "100"})
+    assert out.exit_code == 0, out.output
+    assert "5 reviews on 4 days since" in out.output

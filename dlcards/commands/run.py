@@ -449,13 +449,18 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
                 tally_of,
             )
 
-            week, month = store.review_counts(
-                day, day - timedelta(days=6), day - timedelta(days=29)
-            )
             # every review given so far: those a clock set ahead dated after the clock's day
-            # too (they are past, `Reports.take_clock_day`); a past day given, up to it
-            (ever,) = store.review_counts(day if store.has_later(day) else date.max, date.min)
-            streak = streak_of(store.study_days_newest(day), day)  # read up to its first gap
+            # too (they are past, `Reports.take_clock_day`), in the total and in each window
+            # from its first day on (given before now, at moments the clock did not tell); a
+            # past day given (--today), up to it
+            end = store.log_end(day)
+            week, month, ever = store.review_counts(
+                end, day - timedelta(days=6), day - timedelta(days=29), date.min
+            )
+            # read up to its first gap; the run of days the clock ahead dated counts too
+            streak = streak_of(store.study_days_newest(day), day)
+            if end > day:
+                streak = max(streak, streak_of(store.study_days_newest(end), end))
             scheduler = schedule.name
             store.check_due_dates(scheduler)  # the tally would count a damaged due as another day
             # summed by SQL, unless reviews logged after `day` must be taken back first
@@ -470,12 +475,13 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
             calendar = heatmap(
                 {
                     date.fromisoformat(c.day): c.reviews
-                    for c in store.reviews_by_day(day - timedelta(days=7 * 53), day)
+                    for c in store.reviews_by_day(day - timedelta(days=7 * 53), end)
                 },
                 day,
+                last=end,
             )
             windows = (day - timedelta(days=b) for _, b in RETENTION_WINDOWS)
-            retention_rows = store.true_retention(day, *windows, date.min)
+            retention_rows = store.true_retention(end, *windows, date.min)
             retention = retention_counts(retention_rows, day)
             retention_ever = retention_since(retention_rows, date.min)
             bins = histograms(cards, scheduler)

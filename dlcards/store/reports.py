@@ -343,6 +343,18 @@ class Reports(Connection):
         row = self._call(lambda: self.conn.execute(HAS_LATER_SQL, (day.isoformat(),)).fetchone())
         return bool(row[0])
 
+    def log_end(self, day: date) -> date:
+        """The last day of the log that has happened as of `day`: `day` itself, or the log's
+        newest day when that is later and its reviews are past (as of the clock's day or a
+        later one, `take_clock_day`: a clock set ahead, since set back). What `stats` reads
+        its windows, streak and heatmap up to, so that they count every review its total
+        does; a day given (`--today`) ends them at that day."""
+        if self.clock_day is None or day < self.clock_day:
+            return day
+        row = self._call(lambda: self.conn.execute("SELECT max(day) FROM review_days").fetchone())
+        newest = day_of(row[0], "?", "review_days.day") if row and row[0] else None
+        return max(day, newest) if newest is not None else day
+
     def check_due_dates(self, by: str) -> None:
         """A StoreError naming the first card of scheduler `by` whose due date the counts of
         `due` would take wrongly (`count.DUE_DAMAGE_SQL`): not a day, or none after a review.
