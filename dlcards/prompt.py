@@ -15,7 +15,9 @@ with the standard library, the settings and the day's limits, and only when the 
   command reads it); when the observation now is equal,
   `deck_files` would list the same files with the same stamps, so the signature matches and
   no sync is due;
-- no review is logged after the day (a count as of an earlier day reads the log).
+- no review is logged after a day given (a count as of an earlier day reads the log); by the
+  clock, the day is reckoned as `day_by_clock` does (`count.clock_day`), which leaves none to
+  take back (a clock set ahead and then set right: those reviews are past).
 
 Anything else (a first run, a deck edit, `--decks`, an error to report) gives None, and the
 full command answers (tests hold the two equal). `dlcards.quick.main` asks this module first,

@@ -294,3 +294,59 @@ def test_stats_counts_the_reviews_a_clock_set_ahead_dated_in_every_view(
     out = runner.invoke(app, ["stats"], env={"COLUMNS": "100"})
     assert out.exit_code == 0, out.output
     assert "5 reviews on 4 days since" in out.output
+
+
+def test_the_prompt_count_is_due_s_count_at_every_clock_after_a_clock_set_ahead(
+    set_clock: Callable[[datetime], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shell prompt's count (`dlcards.prompt`, sqlite3 alone) left every count to the
+    full command while a review was logged after the local day: for as long as a clock set
+    ahead, then set right, stayed behind the day it said. It now reckons the day as
+    `day_by_clock` does (the local day, the reviews after it past; or theirs, up to two days
+    ahead and given before now) and gives `due --count`'s number itself, at clock positions
+    before the log's newest day, on it and after it."""
+    import dlcards.store.count as count
+    from dlcards.prompt import count as prompt_count
+
+    moment = [datetime(2026, 11, 20, 10, 0).astimezone()]
+
+    def at(when: datetime) -> None:
+        moment[0] = when.astimezone()
+        set_clock(moment[0])
+
+    monkeypatch.setattr(count, "clock_s", lambda: moment[0].timestamp())
+    assert runner.invoke(app, ["config", "new_per_day", "0"]).exit_code == 0  # due cards only
+    at(datetime(2026, 11, 20, 10, 0))
+    study(["", "4", "", "4", "q"], "--new", "2", "--topic", "perceptron")
+    at(datetime(2026, 12, 10, 10, 0))  # ahead: perceptron-1 (due 12-16), -3 learnt (12-11)
+    study(["", "4", "s", "", "4", "q"], "--new", "1", "--topic", "perceptron")
+    checked = []
+    for when, today in (
+        (datetime(2026, 11, 28, 10, 0), "2026-11-28"),  # set right, 12 days behind
+        (datetime(2026, 12, 8, 10, 0), "2026-12-08"),  # 2 days behind, the reviews after now
+        (datetime(2026, 12, 10, 3, 0), "2026-12-09"),  # before the day's start: 1 day behind
+        (datetime(2026, 12, 10, 11, 0), "2026-12-10"),  # the log's newest day
+        (datetime(2026, 12, 12, 11, 0), "2026-12-12"),  # after it
+    ):
+        at(when)
+        assert cli_json("due")["today"] == today, when
+        full = runner.invoke(app, ["due", "--count"])
+        assert full.exit_code == 0, full.output
+        fast = prompt_count(["due", "--count"])
+        assert fast == int(full.output), when  # not None: the fast path answered
+        checked.append(fast)
+    assert checked == [1, 1, 1, 1, 2]  # perceptron-2, due since 11-21; -3 from 12-11
+    # a flight west's day: reviews given at 00:30 (day_starts_at 0) on 12-13, read at 01:00
+    # with the day starting at 4: the local day is 12-12, the reviews' day is today
+    # (one new card a day: the day's is taken on 12-13, not on 12-12)
+    for key, value in (("day_starts_at", "0"), ("new_per_day", "1")):
+        assert runner.invoke(app, ["config", key, value]).exit_code == 0
+    at(datetime(2026, 12, 13, 0, 30))
+    study(["", "4"] * 3 + ["q"], "--new", "1", "--topic", "perceptron")  # -2, -3 and -4
+    assert runner.invoke(app, ["config", "day_starts_at", "4"]).exit_code == 0
+    at(datetime(2026, 12, 13, 1, 0))
+    assert cli_json("due")["today"] == "2026-12-13"
+    full = runner.invoke(app, ["due", "--count"])
+    assert prompt_count(["due", "--count"]) == int(full.output) == 0  # on 12-12, a new one
+    # a day given before the log's newest day is read as of then: the full command answers
+    assert prompt_count(["due", "--count", "--today", "2026-12-01"]) is None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 from weakref import WeakKeyDictionary
 
 from dlcards.days import today_from as today_from
+from dlcards.store.count import AHEAD_DAYS as AHEAD_DAYS
 from dlcards.store.count import REBUILD_PENDING as REBUILD_PENDING
 
 if TYPE_CHECKING:
@@ -27,12 +28,6 @@ if TYPE_CHECKING:
     from dlcards.store.core import Rebuild
 
 T = TypeVar("T")
-
-
-AHEAD_DAYS = 2
-"""How far past the local date the log's newest day may be and still be today: places on
-Earth are at most 26 hours apart, so after a flight west the last reviews can be dated up to
-two calendar days ahead of the local date. Further ahead is a wrong clock, not a time zone."""
 
 
 def not_before_the_log(
@@ -58,7 +53,7 @@ def day_by_clock(store: Store, now: datetime | None = None) -> date:
     weeks ahead set right jumped two days ahead ten days later. Further ahead too, the local
     day stays. The store then reads the reviews logged after it as past
     (`Reports.take_clock_day`). A study session asks it again before each card (the day may
-    change under it)."""
+    change under it). The shell prompt's count reckons the same day (`count.clock_day`)."""
     from dlcards.days import local_study_day
 
     moment = now or clock()

@@ -52,6 +52,16 @@ MARK_FSRS_LOG_STALE = f"INSERT OR REPLACE INTO meta (key, value) VALUES ('{FSRS_
 """Set FSRS_LOG_STALE, in the caller's transaction: what each writer of that kind runs."""
 
 HAS_LATER_SQL = "SELECT EXISTS (SELECT 1 FROM reviews WHERE day > ?)"
+AHEAD_DAYS = 2
+"""How far past the local date the log's newest day may be and still be today: places on
+Earth are at most 26 hours apart, so after a flight west the last reviews can be dated up to
+two calendar days ahead of the local date. Further ahead is a wrong clock, not a time zone
+(`commands.common.day_by_clock`)."""
+NEWEST_SQL = (  # the log's newest day, whether it is a day, how many days after ?, its last `at`
+    "SELECT n.day, date(n.day, '+0 days') IS n.day, julianday(n.day) - julianday(?), "
+    "(SELECT max(at) FROM reviews WHERE day = n.day AND typeof(at) = 'integer') "
+    "FROM (SELECT max(day) AS day FROM review_days) n"
+)
 DUE_TALLY_SQL = (  # the tally of due dates (`schema.DUE_TRIGGERS`): (due, new) cards
     "SELECT sum(cards) FILTER (WHERE due != '' AND due <= ?), "
     "sum(cards) FILTER (WHERE due = '') FROM due_tally "
@@ -130,16 +140,39 @@ def tally_count(
     return today_total(int(due or 0), int(new or 0), reviewed, introduced, new_per_day, cap)
 
 
-def study_day(starts_at: int) -> str:
-    """`days.local_study_day` as ISO text, with `time` alone (datetime costs a prompt ~3 ms)."""
+def clock_s() -> float:
+    """The clock, in seconds since the epoch (the prompt's `commands.common.clock`)."""
     import time
 
-    now = time.localtime()
+    return time.time()
+
+
+def study_day(starts_at: int, at: float | None = None) -> str:
+    """`days.local_study_day` as ISO text, with `time` alone (datetime costs a prompt ~3 ms):
+    at the moment `at` (seconds since the epoch; default: now)."""
+    import time
+
+    now = time.localtime(at)
     if now.tm_hour >= starts_at:
         return time.strftime("%Y-%m-%d", now)
     # the day before, at noon (mktime normalises day 0 to the last of the month before)
     before = time.mktime((now.tm_year, now.tm_mon, now.tm_mday - 1, 12, 0, 0, 0, 0, -1))
     return time.strftime("%Y-%m-%d", time.localtime(before))
+
+
+def clock_day(execute: Callable[..., Any], day: str, now: float) -> str | None:
+    """`commands.common.day_by_clock` for a local study day `day` before the log's newest
+    day, at `now` (seconds since the epoch): that newest day when it is up to AHEAD_DAYS
+    later and its reviews were given before now (a flight west), else `day` (a clock set
+    back: the reviews it dated are past, `Reports.take_clock_day`). Either way no review
+    after it is to be taken back, and the due tally counts as of it. None when the newest
+    day is not a day (the full command says so)."""
+    newest, valid, later, given = execute(NEWEST_SQL, (day,)).fetchone()
+    if not valid or later is None:
+        return None
+    if 0 < later <= AHEAD_DAYS and (given is None or given <= now * 1000):
+        return str(newest)
+    return day
 
 
 def log_whole(path: str) -> bool:
@@ -194,8 +227,9 @@ def prompt_count(path: str, day: str | None, observed: str) -> int | None:
     collection's `day_starts_at`) from the database at `path` read with sqlite3 alone,
     when the full command would print it without changing anything first: the database at this
     schema, no FSRS rebuild pending, the deck files seen as the last sync saw them
-    (`observed`), valid settings, no review logged after the day. None otherwise (the full
-    command answers, and reports what is wrong)."""
+    (`observed`), valid settings, no review logged after a day given (the day by the clock
+    takes those as past, or moves to theirs: `clock_day`). None otherwise (the full command
+    answers, and reports what is wrong)."""
     from dlcards.errors import DlcardsError
     from dlcards.settings import Settings
 
@@ -220,9 +254,14 @@ def prompt_count(path: str, day: str | None, observed: str) -> int | None:
             return None  # a deck changed, or the last sync was of other decks: a sync first
         settings = Settings.from_stored(meta)
         if day is None:
-            day = study_day(settings.day_starts_at)
-        if conn.execute(HAS_LATER_SQL, (day,)).fetchone()[0]:
-            return None  # the count as of an earlier day reads the log
+            now = clock_s()
+            day = study_day(settings.day_starts_at, now)
+            if conn.execute(HAS_LATER_SQL, (day,)).fetchone()[0]:
+                day = clock_day(conn.execute, day, now)
+                if day is None:
+                    return None  # a damaged day: the full command names it
+        elif conn.execute(HAS_LATER_SQL, (day,)).fetchone()[0]:
+            return None  # the count as of an earlier day given reads the log
         sched = DUE_TABLES[settings.scheduler]
         if DUE_DAMAGE_KEY in meta and conn.execute(DUE_DAMAGE_SQL[sched]).fetchone()[0]:
             return None  # the full command names the damage
