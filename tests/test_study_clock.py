@@ -350,3 +350,55 @@ def test_the_prompt_count_is_due_s_count_at_every_clock_after_a_clock_set_ahead(
     assert prompt_count(["due", "--count"]) == int(full.output) == 0  # on 12-12, a new one
     # a day given before the log's newest day is read as of then: the full command answers
     assert prompt_count(["due", "--count", "--today", "2026-12-01"]) is None
+
+
+def test_search_by_answer_day_finds_the_answers_a_clock_set_ahead_dated(
+    set_clock: Callable[[datetime], None],
+) -> None:
+    """`rated:`, `introduced:` and `edited:` ended their span at today: once a clock set
+    ahead was set right, the cards answered (or first learnt) on the days it said were in no
+    `rated:1`, though `show` read them as answered and `stats` counts those answers. As in
+    Anki (an answer's id after the span's first moment), the span runs on past today on the
+    clock's day; a day given (--today) reads the log as it was then."""
+
+    def found(*query: str) -> list[str]:
+        hits = cli_json("search", *query)
+        return sorted(hit["id"] for hit in hits["cards"])
+
+    set_clock(datetime(2026, 11, 20, 10, 0))
+    study(["", "4", "", "4", "q"], "--new", "2", "--topic", "perceptron")
+    set_clock(datetime(2026, 12, 10, 10, 0))  # ahead: perceptron-1 passed, -3 learnt
+    study(["", "4", "s", "", "4", "q"], "--new", "1", "--topic", "perceptron")
+    set_clock(datetime(2026, 11, 28, 10, 0))  # set right
+    assert found("rated:1") == ["perceptron-1", "perceptron-3"]
+    assert found("rated:1:1") == []  # none answered "again"
+    assert found("introduced:1") == ["perceptron-3"]
+    assert found("rated:30") == ["perceptron-1", "perceptron-2", "perceptron-3"]
+    assert found("rated:1", "OR", "is:due") == ["perceptron-1", "perceptron-2", "perceptron-3"]
+    # the same day given: the answers dated later have not happened yet
+    assert found("rated:1", "--today", "2026-11-28") == []
+    assert found("rated:30", "--today", "2026-11-28") == ["perceptron-1", "perceptron-2"]
+
+
+def test_cards_added_and_edited_on_a_clock_set_ahead_are_in_added_and_edited(
+    tmp_path: Path,
+) -> None:
+    """A card first synced (and so added and edited) on a clock ten days ahead: on the
+    clock's day after it was set right, `added:1` and `edited:1` find it, as Anki's (its id,
+    its note's mtime after the span's first moment); read as of that day given, not yet."""
+    from dlcards.deck import Card
+    from dlcards.search import parse
+    from dlcards.store import Store
+
+    ahead = datetime(2026, 12, 10, 10, 0).astimezone()
+    day = date(2026, 11, 30)
+    store = Store.open(tmp_path / "a.db")
+    try:
+        store.sync([Card(id="a", topic="t", question="q", answer="a")], "s", ahead)
+        for query in ("added:1", "edited:1", "added:5 OR is:suspended", "edited:99999"):
+            assert store.search(parse(query), day, "sm2")[1] == 0, query  # as of 11-30
+        store.take_clock_day(day)
+        for query in ("added:1", "edited:1", "added:5 OR is:suspended", "edited:99999"):
+            assert [h.id for h in store.search(parse(query), day, "sm2")[0]] == ["a"], query
+    finally:
+        store.close()

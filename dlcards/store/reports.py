@@ -688,13 +688,23 @@ class Reports(Connection):
         as_of = reads_memories(query, table) and self.has_later(today)
         if as_of:
             self._reading_as_of(table)
+        # the clock's day: answers and edits dated after it (a clock set ahead, since set
+        # back) have happened, and `rated:` and its kind count them (`take_clock_day`)
+        past_after = self.clock_day is not None and today >= self.clock_day
         if words_match(query) is None:
             # the filters join the card tables: one pass, the first `limit` matches each with
             # the count of all (`search.TOTAL`); every match fetched into Python to be counted
             # and cut took 165-400 ms for a filter that matches half of 100,000 cards
             counted = bool(limit)  # (all of them: counted as they come)
             sql, params = search_sql(
-                query, today, table, limit, starts_at=starts_at, as_of=as_of, counted=counted
+                query,
+                today,
+                table,
+                limit,
+                starts_at=starts_at,
+                as_of=as_of,
+                counted=counted,
+                past_after=past_after,
             )
             rows = self._call(lambda: self.conn.execute(sql, params).fetchall())
             hits = [SearchHit(r[0], r[1], r[2]) for r in rows]

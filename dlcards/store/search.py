@@ -135,17 +135,23 @@ EPOCH_DAY = date(1970, 1, 2)
 starts before 1970 in some time zone): a span reaching back before it has no lower bound."""
 
 
-def _dated(f: Filter, today: date, starts_at: int) -> tuple[str, list[Any]]:
+def _dated(
+    f: Filter, today: date, starts_at: int, past_after: bool = False
+) -> tuple[str, list[Any]]:
     """`rated:`, `introduced:`, `added:`, `edited:`: in the last `f.number` study days, today
     the last. Answers by their study day (`reviews.day`, as `is:due` reads `today`), along the
     log's day index; cards by the moment that day began (the hour `starts_at`, local time).
     What came after `today` (answers, cards added or edited after it: the log and the cards
-    of a later day, seen from a past `--today`) has not happened yet, as on every screen."""
+    of a later day, seen from a past `--today`) has not happened yet, as on every screen;
+    unless `past_after` (today is the clock's day, `Reports.take_clock_day`: a clock set
+    ahead dated them, and was set back): then it has, and the span runs on, as Anki's (an id
+    after the span's first moment)."""
     from dlcards.days import study_day_start
 
     back = min(int(f.number) - 1, today.toordinal() - 1)  # rated:4294967295: every day
     first = today - timedelta(days=back)
-    span = [first.isoformat(), today.isoformat()]
+    last = date.max if past_after else today
+    span = [first.isoformat(), last.isoformat()]
     if f.kind == "rated":
         from dlcards.search import BUTTON_GRADES
 
@@ -168,6 +174,10 @@ def _dated(f: Filter, today: date, starts_at: int) -> tuple[str, list[Any]]:
     # `added`: the first sync's stamp (ISO, with its offset); `edited`: seconds; both before
     # the next study day began
     moment = "CAST(strftime('%s', c.added) AS INTEGER)" if f.kind == "added" else "c.edited"
+    if past_after:
+        if first < EPOCH_DAY:
+            return f"{moment} IS NOT NULL", []
+        return f"{moment} >= ?", [int(study_day_start(first, starts_at).timestamp())]
     end = int(study_day_start(today + timedelta(days=1), starts_at).timestamp())
     if first < EPOCH_DAY:
         return f"{moment} < ?", [end]
@@ -178,13 +188,18 @@ def _dated(f: Filter, today: date, starts_at: int) -> tuple[str, list[Any]]:
 
 
 def _clause(
-    f: Filter, today: date, table: str, starts_at: int, as_of: bool = False
+    f: Filter,
+    today: date,
+    table: str,
+    starts_at: int,
+    as_of: bool = False,
+    past_after: bool = False,
 ) -> tuple[str, list[Any]]:
     from dlcards.search import DATED
 
     params: list[Any] = []
     if f.kind in DATED:
-        sql, params = _dated(f, today, starts_at)
+        sql, params = _dated(f, today, starts_at, past_after)
     elif f.kind == "topic":
         sql, params = "c.topic GLOB ?", [f.value]
     elif f.kind == "topics":  # a deck: filter, as the topics it names (search.resolve_decks)
@@ -294,7 +309,7 @@ def _due(table: str) -> str:
 
 
 def _node_sql(
-    node: Node, today: date, table: str, starts_at: int, as_of: bool
+    node: Node, today: date, table: str, starts_at: int, as_of: bool, past_after: bool = False
 ) -> tuple[str, list[Any]]:
     """A condition of a query with `or` or groups: a term is a lookup in the index."""
     from dlcards.search import Filter, Term, phrase
@@ -303,8 +318,8 @@ def _node_sql(
         sql = "c.search_rowid IN (SELECT rowid FROM card_search WHERE card_search MATCH ?)"
         return (f"NOT coalesce({sql}, 0)" if node.negated else sql), [phrase(node)]
     if isinstance(node, Filter):
-        return _clause(node, today, table, starts_at, as_of)
-    parts = [_node_sql(item, today, table, starts_at, as_of) for item in node.items]
+        return _clause(node, today, table, starts_at, as_of, past_after)
+    parts = [_node_sql(item, today, table, starts_at, as_of, past_after) for item in node.items]
     sql = "(" + f" {node.kind.upper()} ".join(p for p, _ in parts) + ")"
     params = [arg for _, args in parts for arg in args]
     return (f"NOT coalesce({sql}, 0)" if node.negated else sql), params
@@ -336,13 +351,14 @@ def _tree_sql(
     starts_at: int,
     as_of: bool,
     counted: bool = False,
+    past_after: bool = False,
 ) -> tuple[str, list[Any]]:
     """A query with `or` or groups: its condition on each active card, ranked by bm25 of its
     words taken together (any of them) when it has some, else in deck order. `counted`: each
     row also holds the count of all the matches (`TOTAL`)."""
     from dlcards.search import phrase
 
-    clause, params = _node_sql(tree, today, table, starts_at, as_of)
+    clause, params = _node_sql(tree, today, table, starts_at, as_of, past_after)
     joins = _joins(query, table, as_of)
     total = f", {TOTAL}" if counted else ""
     found = " OR ".join(dict.fromkeys(phrase(t) for t in query.found_terms()))
@@ -398,6 +414,7 @@ def search_sql(
     starts_at: int = DAY_STARTS_AT,
     as_of: bool = False,
     counted: bool = False,
+    past_after: bool = False,
 ) -> tuple[str, list[Any]]:
     """SELECT id, topic, rank of the active cards matching `query`, best first (the first
     `limit` of them when given); `today` is the study day, which begins at the hour
@@ -405,9 +422,9 @@ def search_sql(
     reviews are logged after `today`, and the filters read the cards' state then
     (`_then_tables`), as `due` and `stats` do. `counted` (a query with filters or groups,
     not `words_match`'s, which the index counts): a fourth column, the count of every match
-    (`TOTAL`)."""
+    (`TOTAL`). `past_after`: what is dated after `today` has happened (`_dated`)."""
     with_, first = _then_tables(query, table, today) if as_of else ("", [])
-    sql, params = _search_sql(query, today, table, limit, starts_at, as_of, counted)
+    sql, params = _search_sql(query, today, table, limit, starts_at, as_of, counted, past_after)
     return with_ + sql, first + params
 
 
@@ -446,6 +463,7 @@ def _search_sql(
     starts_at: int,
     as_of: bool,
     counted: bool = False,
+    past_after: bool = False,
 ) -> tuple[str, list[Any]]:
     match = words_match(query)
     if match is not None:
@@ -453,12 +471,14 @@ def _search_sql(
             raise ValueError("a query of words alone is counted in the index (count_sql)")
         return _words_sql(match, [], limit)
     if query.tree is not None:
-        return _tree_sql(query, query.tree, today, table, limit, starts_at, as_of, counted)
+        return _tree_sql(
+            query, query.tree, today, table, limit, starts_at, as_of, counted, past_after
+        )
     positive, negative = query.phrases(False), query.phrases(True)
     where = ["c.retired = 0"]
     params: list[Any] = []
     for f in query.filters:
-        clause, args = _clause(f, today, table, starts_at, as_of)
+        clause, args = _clause(f, today, table, starts_at, as_of, past_after)
         where.append(clause)
         params += args
     joins = _joins(query, table, as_of)
