@@ -176,8 +176,9 @@ HEATMAP_WEEKS = 53  # a year of weeks, as columns
 
 class Heatmap(NamedTuple):
     """Reviews per day for the weeks up to today (or to `last`): `weeks[w][d]` is the count on
-    weekday d (Monday 0) of week w, None for a day after `last`. `levels` gives each count its
-    colour step: 0 for none, else 1-4 by its share of the busiest day (ceil(4 n / max))."""
+    weekday d (Monday 0) of week w, None for a day after today without reviews. `levels`
+    gives each count its colour step: 0 for none, else 1-4 by its share of the busiest day
+    (ceil(4 n / max))."""
 
     first: date  # the Monday of the first week
     today: date
@@ -224,7 +225,10 @@ def heatmap(
         column: list[int | None] = []
         for d in range(7):
             day = first + timedelta(days=7 * w + d)
-            column.append(None if day > end else counts.get(day, 0))
+            # a day to come holds no count: only the reviews a wrong clock dated on it
+            column.append(
+                counts.get(day, 0) if day <= today else counts.get(day) if day <= end else None
+            )
         grid.append(column)
     shown = [n for column in grid for n in column if n]
     return Heatmap(first, today, grid, max(shown, default=0), sum(shown), len(shown), end)
