@@ -403,3 +403,28 @@ def test_cards_added_and_edited_on_a_clock_set_ahead_are_in_added_and_edited(
             assert [h.id for h in store.search(parse(query), day, "sm2")[0]] == ["a"], query
     finally:
         store.close()
+
+
+def test_every_screen_takes_the_clock_s_day_after_a_clock_set_ahead_is_set_right(
+    set_clock: Callable[[datetime], None], tmp_path: Path
+) -> None:
+    """After a clock set ahead is set right, `search is:due`, `search is:new`, the study
+    header, `show` and `export anki --with-progress` agree with `due` about which cards are
+    due on the clock's day (those the wrong clock reviewed are not, nor new)."""
+    set_clock(datetime(2026, 11, 20, 10, 0))
+    study(["", "4", "", "4", "q"], "--new", "2", "--topic", "perceptron")  # due 11-21
+    set_clock(datetime(2026, 12, 10, 10, 0))  # ahead: perceptron-1 (due 12-16), -3 learnt
+    study(["", "4", "s", "", "4", "q"], "--new", "1", "--topic", "perceptron")
+    set_clock(datetime(2026, 11, 28, 10, 0))  # set right
+    assert cli_json("due")["due"] == 1
+    due = cli_json("search", "is:due")["cards"]
+    assert [c["id"] for c in due] == ["perceptron-2"]
+    new = {c["id"] for c in cli_json("search", "is:new", "topic:perceptron")["cards"]}
+    assert new.isdisjoint({"perceptron-1", "perceptron-2", "perceptron-3"})
+    assert cli_json("show", "perceptron-3")["state"]["due"] == "2026-12-11"
+    package = tmp_path / "p.apkg"
+    out = runner.invoke(app, ["export", "anki", "--with-progress", "-o", str(package)])
+    assert out.exit_code == 0, out.output
+    assert "progress for 3 reviewed cards (1 due by 2026-11-28)" in out.output
+    header = study(["q"], "--new", "0")
+    assert "1 due" in header and "perceptron-2" in header
