@@ -30,6 +30,26 @@ SUSPENDED_MARK = " (s)"
 --leeches`): a word, not a colour alone, so it shows under NO_COLOR and in a pipe."""
 
 
+TOPIC_QUESTION_ROOM = 60
+"""The fewest columns a card list's questions get beside a topic column that only repeats
+each card id's prefix (`backprop` beside `backprop-26`): narrower, `topic_column` leaves it
+out."""
+
+
+def topic_column(cards: Iterable[tuple[str, str]], room: int, longest: int, terminal: bool) -> bool:
+    """Whether a list of cards (`search`, `list --leeches`) shows its topic column: in a pipe
+    always (scripts read its columns); on a terminal unless the column only repeats each
+    card id's prefix (every built-in id is `<topic>-N`) while the questions beside it get
+    fewer than TOPIC_QUESTION_ROOM columns (`room`, with the column), less than the widest
+    of them (`longest`) needs: at 60 columns `backprop-26  backprop  What is the intuition
+    behind…` spent 10 of them saying `backprop` twice and cut the question at 30. A topic
+    that is not its id's prefix (a learner's own deck: `q1` in `mytopic`) is kept: it is
+    not said elsewhere on the line. `cards`: each shown card's id and topic."""
+    if not terminal or room >= min(longest, TOPIC_QUESTION_ROOM):
+        return True
+    return not all(card_id.startswith(topic + "-") for card_id, topic in cards)
+
+
 def reader_left() -> None:
     """`dlcards list | head -1`: the reader took what it wanted. Not an error: exit 0 quietly
     (rich's default exits 1, which breaks `set -o pipefail` scripts)."""

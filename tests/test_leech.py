@@ -281,13 +281,56 @@ def test_list_leeches_in_a_terminal_never_cuts_the_id(monkeypatch: pytest.Monkey
 
     out.cache_clear()
     head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
+    # the topic column, which only repeats the id's prefix, left out for the question
+    assert head.split() == ["id", "lapses", "question"]
+    assert row.startswith(f"{CARD}  ") and row.split()[1:3] == ["2", "(s)"]
+    assert row[head.index("question") :].startswith("What is the primary objective ")
+    assert row.rstrip().endswith("…") and len(row) <= 60  # the question cut, to the width
+    monkeypatch.setenv("COLUMNS", "160")  # room for it beside 60 columns of question
+    out.cache_clear()
+    head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
     assert head.split() == ["id", "lapses", "topic", "question"]
     assert row.startswith(f"{CARD}  ") and row.split()[1:4] == ["2", "(s)", "perceptron"]
-    assert row.rstrip().endswith("…") and len(row) <= 60  # the question cut, to the width
+    assert len(row.rstrip()) <= 160
     monkeypatch.setenv("COLUMNS", "30")  # too narrow for a question beside them: under them
     out.cache_clear()
     head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
     assert head.split()[:3] == [CARD, "2", "(s)"] and row.startswith("  ") and len(row) <= 30
+
+
+def test_list_leeches_keeps_the_topic_of_ids_that_do_not_name_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A learner's own deck names its cards as it likes (`q1` in `mydeck`): at 60 columns,
+    where the built-in decks' topic column goes (it repeats each id's prefix), its topic
+    column stays, said nowhere else on the line."""
+    import yaml
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    question = "What does the momentum term add to each step of plain gradient descent?"
+    deck = {
+        "topic": "mydeck",
+        "title": "My deck",
+        "cards": [{"id": "q1", "question": question, "answer": "velocity"}],
+    }
+    (decks / "mydeck.yaml").write_text(yaml.safe_dump(deck, sort_keys=False))
+    monkeypatch.setenv("DLCARDS_DECKS", str(decks))
+    cli("due")  # its cards synced
+    cli("config", "leech_threshold", "2")
+    with db() as store:
+        day = lapse(store, "q1", 1)
+    cli("study", "--topic", "mydeck", "--new", "0", "--today", day.isoformat(),
+        input="\n0\nq\n")  # fmt: skip
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("COLUMNS", "60")
+    from dlcards.console import out
+
+    out.cache_clear()
+    head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
+    assert head.split() == ["id", "lapses", "topic", "question"]
+    assert row.split()[:4] == ["q1", "2", "(s)", "mydeck"] and len(row.rstrip()) <= 60
+    assert row[head.index("question") :].startswith("What does the ")
 
 
 @pytest.fixture(scope="module")
@@ -297,7 +340,7 @@ def three_leeches() -> dict[date, Path]:
     return {}
 
 
-@pytest.mark.parametrize("width", [30, 40, 50, 60, 80, 100])
+@pytest.mark.parametrize("width", [30, 40, 50, 60, 80, 100, 160])
 def test_a_leechs_question_is_cut_after_a_whole_word_or_shown_whole(
     monkeypatch: pytest.MonkeyPatch,
     width: int,
@@ -349,8 +392,11 @@ def test_a_leechs_question_is_cut_after_a_whole_word_or_shown_whole(
             assert " ".join(under) == question, lines
         else:
             cell = lines[at][lines[0].index("question") :]
+            kept = cell[:-1].rstrip(",;:")  # what a cut shows, then the word's end in the text
             assert cell == question or (
-                cell.endswith("…") and (question + " ").startswith(cell[:-1].rstrip(",;:") + " ")
+                cell.endswith("…")
+                and question.startswith(kept)
+                and question[len(kept) : len(kept) + 1] in (" ", ",", ";", ":")
             ), (cell, question)
     assert any("`dlcards unsuspend ID`" in line for line in lines), lines
     assert any("`dlcards unleech ID`" in line for line in lines), lines

@@ -605,11 +605,18 @@ def test_a_card_back_in_the_decks_is_found_again(tmp_path: Path) -> None:
         assert [x.id for x in hits] == ["t0-0"] and total == 1
 
 
-@pytest.mark.parametrize("width", [60, 80, 120, None])  # None: a pipe
-def test_search_columns_line_up(monkeypatch: pytest.MonkeyPatch, width: int | None) -> None:
+@pytest.mark.parametrize(
+    ("width", "topics"), [(60, False), (80, False), (120, True), (160, True), (None, True)]
+)  # None: a pipe
+def test_search_columns_line_up(
+    monkeypatch: pytest.MonkeyPatch, width: int | None, topics: bool
+) -> None:
     """`search gradient` printed `id  topic  question` with two spaces whatever the id's
     length, so the questions started anywhere (issue 12): every question starts in one
-    column, and a snippet's `↳` two columns before it."""
+    column, and a snippet's `↳` two columns before it. The topic column, which only repeats
+    each built-in id's prefix, is left out on a terminal where the questions would get
+    fewer than 60 columns beside it (at 60 `backprop-26  backprop  What is the intuition
+    behind…`: cut at ~30 characters); a pipe keeps every column (scripts read them)."""
     from rich.cells import cell_len
 
     from dlcards.console import out
@@ -621,6 +628,8 @@ def test_search_columns_line_up(monkeypatch: pytest.MonkeyPatch, width: int | No
         monkeypatch.setenv("LINES", "24")
     out.cache_clear()
     for query in ("gradient", "momentum"):
+        found = json.loads(runner.invoke(app, ["search", query, "--json"]).output)["cards"]
+        expected = {card["id"]: card for card in found}
         result = runner.invoke(app, ["search", query])
         assert result.exit_code == 0, result.output
         lines = result.output.splitlines()
@@ -629,10 +638,17 @@ def test_search_columns_line_up(monkeypatch: pytest.MonkeyPatch, width: int | No
         snippets = [line for line in lines if line.startswith(" ")]
         assert len(cards) > 1 and all(line.strip().startswith("↳") for line in snippets)
         ids = [line.split()[0] for line in cards]
+        assert ids == list(expected)
         column = max(len(card_id) for card_id in ids) + 2
-        column += max(len(line.split()[1]) for line in cards) + 2  # the topic column
-        for line in cards:
+        if topics:
+            assert [line.split()[1] for line in cards] == [expected[i]["topic"] for i in ids]
+            column += max(len(expected[i]["topic"]) for i in ids) + 2  # the topic column
+        for card_id, line in zip(ids, cards, strict=True):
             assert line[column - 2 : column] == "  " and line[column] != " ", (column, line)
+            question, shown = expected[card_id]["question"], line[column:]
+            assert shown == question or (
+                width is not None and shown.endswith("…") and question.startswith(shown[:-1])
+            ), (shown, question)
         for line in snippets:
             assert line.index("↳") == column - 2, (column, line)
         if width is not None:
@@ -645,14 +661,50 @@ def test_search_columns_line_up(monkeypatch: pytest.MonkeyPatch, width: int | No
     assert snippets  # momentum matches a note
 
 
-@pytest.mark.parametrize("width", [30, 40, 50])
+def test_search_keeps_the_topic_column_of_ids_that_do_not_name_their_topic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A learner's own deck names its cards as it likes (`q1` in `mydeck`): its topic is said
+    nowhere else on the line, so at 60 columns the column stays, where the built-in decks'
+    (`backprop` beside `backprop-26`) goes."""
+    from dlcards.console import out
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    question = "What does the momentum term add to each step of plain gradient descent?"
+    deck = {
+        "topic": "mydeck",
+        "title": "My deck",
+        "cards": [{"id": f"q{n}", "question": question, "answer": "velocity"} for n in (1, 2)],
+    }
+    (decks / "mydeck.yaml").write_text(yaml.safe_dump(deck, sort_keys=False))
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setenv("LINES", "24")
+    out.cache_clear()
+    result = runner.invoke(app, ["search", "momentum", "--decks", str(decks)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    mine = [line for line in lines if line.startswith("q")]
+    assert [line.split()[:2] for line in mine] == [["q1", "mydeck"], ["q2", "mydeck"]], lines
+    built_in = [line for line in lines if line.startswith("backprop-26 ")]
+    # shown with a card of its own deck, each keeps its column: the rule is for every row
+    assert [line.split()[1] for line in built_in] == ["backprop"], lines
+    assert all(len(line) <= 60 for line in lines), lines
+    result = runner.invoke(app, ["search", "momentum"])  # the built-in decks alone: none
+    assert "backprop-26  What is" in result.output, result.output
+
+
+@pytest.mark.parametrize("width", [30, 40, 42])
 def test_search_on_a_narrow_terminal_puts_each_question_whole_under_its_id(
     monkeypatch: pytest.MonkeyPatch, width: int
 ) -> None:
     """At 40 columns the questions' column was 25 wide and each question was cut to a few
-    words (`What is the intuition…`). Too narrow for a column of 30, each card is its id and
-    topic on a line, its question under them, wrapped between words, whole; its snippet
-    under that, with the word it is there for."""
+    words (`What is the intuition…`). Too narrow for a column of 30 (beside the ids alone,
+    the topic column left out: from 43 columns here), each card is its id and topic on a
+    line, its question under them, wrapped between words, whole; its snippet under that,
+    with the word it is there for."""
     from dlcards.console import out
 
     expected = json.loads(runner.invoke(app, ["search", "momentum", "--json"]).output)["cards"]

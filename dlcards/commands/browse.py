@@ -241,16 +241,23 @@ def _leech_table(
     """Id, lapses ((s): suspended), topic and question of each leech, `width` columns wide.
     The id is never cut: the question is, after a whole word as `list` cuts it (`flow.clip`:
     rich cut it mid-word, `(Math/Logic) Wri…`), and the topic goes first on a narrow
-    screen. `questions`: each on one line, with its formulas' ranges."""
+    screen, or where it only repeats the ids' prefixes and costs the questions room
+    (`console.topic_column`). `questions`: each on one line, with its formulas' ranges."""
+    from rich.cells import cell_len
     from rich.table import Table
 
+    from dlcards.console import topic_column
     from dlcards.flow import clip
 
     id_width = max([len("id"), *(len(c.id) for c in cards)])
     topic_width = max([len("topic"), *(len(c.topic) for c in cards)])
     counts = [f"{counted(n)}{' (s)' if held else ''}" for n, held in (lapses[c.id] for c in cards)]
     lapses_width = max([len("lapses"), *map(len, counts)])
-    show_topic = id_width + lapses_width + topic_width + 3 * 2 + 10 <= width
+    beside = width - id_width - lapses_width - topic_width - 3 * 2  # the question's, with it
+    longest = max(cell_len(question) for question, _ in questions)
+    show_topic = beside >= 10 and topic_column(
+        [(c.id, c.topic) for c in cards], beside, longest, True
+    )
     room = width - id_width - lapses_width - 2 * 2 - ((topic_width + 2) if show_topic else 0)
     if room < LEECH_QUESTION_ROOM:
         return _leeches_stacked(cards, questions, counts, width)

@@ -636,19 +636,25 @@ def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: 
     every question starts in the same column, and a snippet (the words matched elsewhere) on
     the next line under the question, after `↳`. On a terminal each line fits `width` (the
     question cut after a whole word or formula); in a pipe the lines are whole, for grep.
-    A terminal too narrow to give the questions QUESTION_ROOM columns beside the ids and
-    topics gets each card's id and topic on a line, and its question under them, wrapped,
-    whole (at 40 columns the column was 25 wide: `How does the gradient…`)."""
+    On a terminal the topic column is left out where it only repeats the ids' prefixes and
+    costs the questions room (`console.topic_column`). A terminal too narrow to give the
+    questions QUESTION_ROOM columns beside the ids (and topics) gets each card's id and
+    topic on a line, and its question under them, wrapped, whole (at 40 columns the column
+    was 25 wide: `How does the gradient…`)."""
     from rich.cells import cell_len
     from rich.text import Text
 
+    from dlcards.console import topic_column
     from dlcards.flow import clip
     from dlcards.search import fit_snippet
 
     ids = [_search_id(row) for row in rows]
     id_w = max(i.cell_len for i in ids)
     topic_w = max(cell_len(row["topic"]) for row in rows)
-    indent = id_w + 2 + topic_w + 2
+    longest = max(cell_len(row["question"]) for row in rows)
+    cards = [(row["id"], row["topic"]) for row in rows]
+    topics = topic_column(cards, width - (id_w + 2 + topic_w + 2), longest, terminal)
+    indent = id_w + 2 + (topic_w + 2 if topics else 0)
     if terminal and width - indent < QUESTION_ROOM:
         return _search_stacked(rows, words, width)
     room = max(width - indent, 1) if terminal else None
@@ -659,7 +665,8 @@ def _search_lines(rows: list[dict[str, Any]], words: Any, width: int, terminal: 
     lines: list[Any] = []
     for row, shown_id in zip(rows, ids, strict=True):
         line = shown_id + " " * (id_w + 2 - shown_id.cell_len)
-        line.append(row["topic"].ljust(topic_w + 2), style="dim")
+        if topics:
+            line.append(row["topic"].ljust(topic_w + 2), style="dim")
         lines.append(line + marked(row["question"]))
         if row["snippet"]:  # the words matched another field: where, on a line of its own
             where = Text(" " * max(indent - 2, 0) + "↳ ", style="dim")

@@ -1,7 +1,9 @@
 """`dlcards search QUERY`: find cards by their words, with Anki-style filters.
 
 The query's meaning is `dlcards.search` (pure); the store runs it on its FTS5 index. Each line
-starts with the card id, then the topic and the question with the matching words highlighted;
+starts with the card id, then the topic (on a terminal left out where it only repeats the id's
+prefix and the question needs its room: `console.topic_column`) and the question with the
+matching words highlighted;
 when the words matched elsewhere (answer, erratum, note, tags), a snippet of that field follows
 on the next line, indented. On a narrow terminal the question goes under the id, wrapped.
 """
