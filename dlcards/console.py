@@ -155,9 +155,12 @@ def out() -> Console:
             if isinstance(renderable, Text):
                 from dlcards.flowtext import CardText, FlowText
 
-                if not isinstance(renderable, (FlowText, CardText)):  # a card's: its own rule
+                message = not isinstance(renderable, (FlowText, CardText))  # a card's: its own
+                if message:
                     renderable = glued(renderable, (options or self.options).max_width)
                 renderable = in_encoding(renderable, self.encoding)
+                if message:
+                    renderable = separators_inside(renderable, self, options or self.options)
             segments = super().render(renderable, options)
             from dlcards.stdio import CUT, cut_mark
 
@@ -221,10 +224,12 @@ def glued(text: Text, width: int) -> Text:
     own rule, `dlcards.flow`) with the spaces inside each of its `code spans` that fit a line
     of `width` cells glued (GLUE), so that rich breaks its lines between words but never
     inside a command to type: `dlcards unsuspend` ended a line and `ID` began the next; the
-    space after a key of a hint (`[q] quit`), and the one before a separator ` · `, which
-    ends a line rather than starting one. (A card's code is shown without its backticks:
-    only a backtick written in the code itself pairs here.) The gluing is `dlcards.lite`'s,
-    which lays out the same text without rich; here a span is measured in rich's cells."""
+    space after a key of a hint (`[q] quit`), and the one before a separator ` · ` (` * `
+    as spelled in ASCII), which then never starts a line, and is dropped where it would end
+    one (`separators_inside`). (A card's code is shown without its backticks: only a backtick
+    written in the code itself pairs here.) The gluing is `dlcards.lite`'s, which lays out
+    the same text without rich (never a `·`: it leaves text that is not ASCII to rich);
+    here a span is measured in rich's cells."""
     from rich.cells import cell_len
 
     from dlcards.lite import glued as glued_plain
@@ -236,6 +241,49 @@ def glued(text: Text, width: int) -> Text:
     result = text.copy()
     result.plain = joined  # the same length: the spans stay where they were
     return result
+
+
+def separators_inside(text: Text, console: Console, options: ConsoleOptions) -> Text:
+    """`text` (a message, a key legend) wrapped to `options`' width as rich wraps it, but no
+    line ending or starting with a separator ` · ` (` * ` as spelled in ASCII, glued to the
+    word before it by `glued`): at a break it goes, as the break separates the items
+    already. At 40 columns the quiz's `Did you know it? [y] yes · [n] no ·` ended a line and
+    `[q] quit` began the next. The same text when it is not wrapped or holds no separator;
+    else its lines, laid out (each as rich lays out a line that fits: justified, cropped).
+    `dlcards.lite` drops them alike (`lite.separator_end`)."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    from dlcards.lite import separator_end
+
+    plain = text.plain
+    if GLUE + "· " not in plain and GLUE + "* " not in plain:
+        return text
+    if text.no_wrap or (text.no_wrap is None and options.no_wrap):
+        return text
+    width = options.max_width
+    justify = text.justify or options.justify
+    overflow = text.overflow or options.overflow
+    if justify == "full" or overflow == "ignore":  # spaces spread, or no width: as rich has it
+        return text
+    if all(cell_len(line) <= width for line in plain.split("\n")):
+        return text
+    tab_size = console.tab_size if text.tab_size is None else text.tab_size
+    kept: list[Text] = []
+    for hard in text.split("\n", allow_blank=True):
+        lines = hard.wrap(console, width, justify="default", overflow=overflow, tab_size=tab_size)
+        for n, line in enumerate(lines):
+            cut = len(line.plain) - separator_end(line.plain)
+            if cut and n < len(lines) - 1:  # a break after it: a separator ending it goes
+                line.right_crop(cut)  # (right_crop(0) would empty it)
+            shown = line.plain
+            if n and shown.startswith(("· ", "·" + GLUE)):  # (a word too long, folded)
+                line = line[len(shown) - len(shown[1:].lstrip(" " + GLUE)) :]
+            kept.append(line)
+    joined = Text("\n").join(kept)
+    joined.justify, joined.overflow, joined.end = text.justify, text.overflow, text.end
+    joined.no_wrap = True
+    return joined
 
 
 def _space(ch: str) -> str:

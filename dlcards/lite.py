@@ -162,10 +162,11 @@ class Screen:
                     parts.append((kept[at : at + len(text)], style))
                     at += len(text)
                 paragraph = parts
-            lines.extend(
-                [(text.replace(GLUE, " "), style) for text, style in line]
-                for line in wrap(paragraph, self.width)
-            )
+            wrapped = wrap(paragraph, self.width)
+            for n, line in enumerate(wrapped):
+                if n < len(wrapped) - 1:  # a break after it: a separator ending it goes
+                    line = cropped(line, separator_end("".join(text for text, _ in line)))
+                lines.append([(text.replace(GLUE, " "), style) for text, style in line])
         for line in lines:
             if not all(text.isascii() and text.isprintable() for text, _ in line):
                 return None
@@ -205,8 +206,9 @@ def glued(text: str, width: int, cells: Callable[[str], int] = len) -> str:
     (backtick to backtick, on one line, left to right) that fits a line of `width` (`cells`
     measures it: a character a cell here, rich's cells for `dlcards.console.glued`); after
     a key of a hint (`[q] quit`: 1-10 characters, no space or bracket, a word after it) and
-    before a separator (` · `, ` * ` as spelled in ASCII), from 20 columns. Rich and this
-    module then wrap the text alike (`due`'s line about the review cap left to rich was ~27
+    before a separator (` · `, ` * ` as spelled in ASCII; at any width: it never starts a
+    line, and is dropped where it would end one, `separator_end`). Rich and this module
+    then wrap the text alike (`due`'s line about the review cap left to rich was ~27
     ms of importing it). Without `re`: this module starts before it is imported."""
     spans, keys = text.count("`") >= 2, "] " in text
     seps = " · " in text or " * " in text
@@ -236,9 +238,20 @@ def glued(text: str, width: int, cells: Callable[[str], int] = len) -> str:
                 chars[at + 1] = GLUE
             at = text.find("] ", at + 1)
         text = "".join(chars)
-    if seps and width >= 20:
+    if seps:
         text = text.replace(" · ", GLUE + "· ").replace(" * ", GLUE + "* ")
     return text
+
+
+def separator_end(line: str) -> int:
+    """Where a wrapped line of text glued by `glued` ends once a separator glued at its end
+    (`no · ` of `[n] no · [q] quit`) is dropped with the spaces around it: a line break
+    separates the items already (at 40 columns the quiz's hint ended a line with `·`).
+    `len(line)` when no separator ends it."""
+    kept = line.rstrip(" ")
+    if not kept.endswith((GLUE + "·", GLUE + "*")):
+        return len(line)
+    return len(kept[:-2].rstrip())
 
 
 def breaks(text: str, width: int) -> list[int]:
@@ -295,6 +308,18 @@ def wrap(line: Line, width: int) -> list[Line]:
                 piece.append((text[lo - at : hi - at], style))
             at += len(text)
         out.append(piece)
+    return out
+
+
+def cropped(line: Line, end: int) -> Line:
+    """`line`'s segments up to its character `end`."""
+    out: list[tuple[str, str]] = []
+    at = 0
+    for text, style in line:
+        if at >= end:
+            break
+        out.append((text[: end - at], style))
+        at += len(text)
     return out
 
 

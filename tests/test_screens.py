@@ -810,3 +810,78 @@ def test_a_key_typed_before_a_card_is_redrawn_is_not_its_grade() -> None:
     assert looks == [card.answer]
     assert key == "5"
     assert "An answer saved in another terminal meanwhile" in frames(screen.getvalue())[-1]
+
+
+def _separator_ends(line: str) -> bool:
+    """Whether `line` starts or ends with a separator (` · `, `*` as spelled in ASCII)."""
+    shown = line.strip()
+    return shown[:1] in ("·", "*") or shown[-1:] in ("·", "*")
+
+
+@pytest.mark.parametrize("mode", ["self", "choice"])
+@pytest.mark.parametrize("width", [40, 60, 100, 160])
+def test_no_line_of_a_quiz_starts_or_ends_with_a_separator(
+    monkeypatch: pytest.MonkeyPatch, width: int, mode: str
+) -> None:
+    """In a real terminal at 40 columns the quiz's self-graded hint ended a line with `·`
+    (`Did you know it? [y] yes · [n] no ·` / `[q] quit`), as did its first line (`dlcards
+    quiz · 2 questions (1 typed) ·`), and at 60 each question's heading (`question 1 of 2 ·
+    Gradient Descent and Its Variants ·` / `score 0/0`): where a line breaks at a
+    separator, the separator goes (the break separates the items already)."""
+    tty_env(monkeypatch, width)
+    count, typed = {"self": ("2", "\nn\nabc\n7\n"), "choice": ("3", "1\n1\n1\n")}[mode]
+    args = ["--topic", "gd", "--seed", "1", "--count", count, "--mode", mode]
+    shown = run("quiz", *args, "--today", "2026-11-26", input=typed)
+    lines = shown.splitlines()
+    assert not [line for line in lines if _separator_ends(line)], shown
+    assert all(cell_len(line) <= width for line in lines), shown
+    said = " ".join(shown.split())  # every key still named, wrapped or not
+    keys = ["[y] yes", "[n] no", "[q] quit"] if mode == "self" else ["Pick 1-4", "[q] quit"]
+    assert all(key in said for key in keys), shown
+
+
+LEGENDS = [
+    r"Did you know it? \[y] yes · \[n] no · \[q] quit",
+    r"Answer: a number to 3 significant figures (1/4, 2.5e-3 and 0.5^3 work too) · "
+    r"\[s] show the answer · \[q] quit",
+    r"\[Space] next question · \[q] quit",
+    r"Pick 1-4 · \[q] quit",
+    r"grade 0-5 · \[u] undo · \[s] skip · \[!] suspend · \[e] edit · \[q] quit · "
+    "↺ comes back this session",
+    "Space answer · s skip · u undo · ! suspend · e edit · q quit",
+    "dlcards quiz · 12 questions (5 typed) · seed 7 (--seed 7 asks the same ones again)",
+]
+
+
+@pytest.mark.parametrize("spelled", [False, True], ids=["utf8", "ascii"])
+@pytest.mark.parametrize("legend", LEGENDS, ids=range(len(LEGENDS)))
+def test_a_key_legend_wraps_without_a_separator_at_either_end_of_a_line(
+    monkeypatch: pytest.MonkeyPatch, legend: str, spelled: bool
+) -> None:
+    """Every key legend (and line of items) rich wraps: at every width from 12 columns (the
+    longest word) to 160, no line starts or ends with a separator (`·`, or `*` where the
+    terminal shows ASCII alone), no line is wider than the terminal, and every word but the
+    separators dropped at the breaks is there, in order."""
+    from contextlib import nullcontext
+
+    import helpers as h
+
+    from dlcards.console import as_shown, out
+
+    tty_env(monkeypatch, 160)
+    with h.ascii_terminal(monkeypatch, 160) if spelled else nullcontext():
+        console = out()
+        plain = as_shown(legend.replace("\\[", "["))
+        words = [word for word in plain.split() if word not in ("·", "*")]
+        assert spelled == ("*" in plain)
+        for width in range(12, 161):
+            console.width = width
+            with console.capture() as captured:
+                console.print(f"[dim]{legend}[/dim]")
+            lines = captured.get().splitlines()
+            assert not [line for line in lines if _separator_ends(line)], (width, lines)
+            assert all(cell_len(line) <= width for line in lines), (width, lines)
+            shown = [word for line in lines for word in line.split() if word not in ("·", "*")]
+            assert shown == words, (width, lines)
+            if cell_len(plain) <= width:
+                assert len(lines) == 1, (width, lines)
