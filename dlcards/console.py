@@ -152,6 +152,14 @@ def out() -> Console:
         ) -> Iterable[Segment]:
             from rich.text import Text
 
+            if isinstance(renderable, str):
+                # a table's cell, a panel's body: made a Text here, as print makes one, so it
+                # is glued too (at 100 columns `config`'s meaning cell broke `dlcards` /
+                # `optimize`: a cell of plain text reached rich as a str, never glued)
+                given = options or self.options
+                renderable = self.render_str(
+                    renderable, highlight=given.highlight, markup=given.markup
+                )
             if isinstance(renderable, Text):
                 from dlcards.flowtext import CardText, FlowText
 

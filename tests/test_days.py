@@ -87,6 +87,34 @@ def test_config_help_names_every_setting() -> None:
         assert s.key in shown, s.key
 
 
+@pytest.mark.parametrize("columns", [40, 60, 100, 160])
+def test_config_never_splits_a_command_across_lines(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """In a real terminal at 100 columns `config`'s table wrapped fsrs_parameters' meaning
+    inside its command, `dlcards` ending a line and `optimize` beginning the next: a table's
+    cells of plain text were not glued as printed text is (`console.glued`). Every command
+    in backticks is on one line, at every width, in the table as in the stacked layout."""
+    from dlcards.console import out
+    from dlcards.settings import SETTINGS
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out.cache_clear()
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(len(line) <= columns for line in lines), lines
+    commands = [c for s in SETTINGS for c in re.findall(r"`[^`]*`", s.meaning)]
+    assert "`dlcards optimize`" in commands
+    for command in commands:
+        assert any(command in line for line in lines), (command, lines)
+    for line in lines:  # and no other span left open at a line's end
+        assert line.count("`") % 2 == 0, (line, lines)
+    assert ("meaning" in lines[0].split()) == (columns >= 60), lines[0]  # the table, or not
+
+
 @pytest.mark.parametrize("columns", [30, 40])
 def test_config_in_a_narrow_terminal_puts_each_meaning_under_its_setting(
     isolated: Path, monkeypatch: pytest.MonkeyPatch, columns: int
