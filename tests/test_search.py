@@ -606,7 +606,8 @@ def test_a_card_back_in_the_decks_is_found_again(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("width", "topics"), [(60, False), (80, False), (120, True), (160, True), (None, True)]
+    ("width", "topics"),
+    [(60, False), (80, False), (100, True), (120, True), (160, True), (None, True)],
 )  # None: a pipe
 def test_search_columns_line_up(
     monkeypatch: pytest.MonkeyPatch, width: int | None, topics: bool
