@@ -868,25 +868,10 @@ def test_grades_a_repair_adds_from_a_kept_file_are_taken_back_by_undo() -> None:
     """A grade a session kept beside the backups (its database damaged under it: the grade
     and its session lost from the file) is added by `doctor`; undo takes it back first (it
     was added without its session, as no study grade: undo took back the grade before)."""
-    from dlcards.store import backup
-    from dlcards.store.rows import REVIEW_COLUMNS
-    from dlcards.store.salvage import write_kept
-
     day = date(2026, 11, 26)
     grade_in_study("perceptron-1", 4, day)
     grade_in_study("perceptron-2", 3, day)
-    conn = sqlite3.connect(db())
-    with conn:
-        row = conn.execute(
-            f"SELECT {', '.join(REVIEW_COLUMNS)} FROM reviews WHERE card_id = 'perceptron-2'"
-        ).fetchone()
-        conn.execute("DELETE FROM reviews WHERE card_id = 'perceptron-2'")
-        conn.execute("DELETE FROM sessions WHERE id = ?", (row[1],))
-    conn.close()
-    backup.folder_of(db()).mkdir(exist_ok=True)
-    write_kept(backup.folder_of(db()) / f"{db().stem}-kept-2026-11-26T120000.000.json", db(), [row])
-    done = runner.invoke(app, ["doctor"])
-    assert "added 1 grade to the log" in " ".join(done.output.split()), done.output
+    _lost_to_a_kept_file_and_added_back("perceptron-2")
     assert run("undo").startswith("undid grade 3 on perceptron-2")
     assert run("undo").startswith("undid grade 4 on perceptron-1")
 
@@ -942,10 +927,6 @@ def test_an_action_made_after_a_grade_a_repair_adds_is_taken_back_before_it(afte
     after, and is placed before them all the same: undo takes back the suspension or reset,
     then that grade, then the one before. Placed by its id, it was taken back first, the
     action made after it left."""
-    from dlcards.store import backup
-    from dlcards.store.rows import REVIEW_COLUMNS
-    from dlcards.store.salvage import write_kept
-
     day = date(2026, 11, 26)
     grade_in_study("perceptron-1", 4, day)
     grade_in_study("perceptron-2", 3, day)
@@ -954,18 +935,7 @@ def test_an_action_made_after_a_grade_a_repair_adds_is_taken_back_before_it(afte
     else:
         run("reset", "perceptron-1", "--yes")
     suspended = rows()
-    conn = sqlite3.connect(db())
-    with conn:
-        row = conn.execute(
-            f"SELECT {', '.join(REVIEW_COLUMNS)} FROM reviews WHERE card_id = 'perceptron-2'"
-        ).fetchone()
-        conn.execute("DELETE FROM reviews WHERE card_id = 'perceptron-2'")
-        conn.execute("DELETE FROM sessions WHERE id = ?", (row[1],))
-    conn.close()
-    backup.folder_of(db()).mkdir(exist_ok=True)
-    write_kept(backup.folder_of(db()) / f"{db().stem}-kept-2026-11-26T120000.000.json", db(), [row])
-    done = runner.invoke(app, ["doctor"])
-    assert "added 1 grade to the log" in " ".join(done.output.split()), done.output
+    _lost_to_a_kept_file_and_added_back("perceptron-2")
     assert rows() == suspended
     if after == "suspend":
         assert run("undo").startswith("took back the suspension of perceptron-3")
@@ -999,3 +969,24 @@ def test_an_action_made_on_a_clock_set_back_after_one_pruned_is_still_taken_back
     assert rows() == before
     _taken_back_older_actions()
     assert run("undo").startswith("nothing older to undo")
+
+
+def _lost_to_a_kept_file_and_added_back(card_id: str) -> None:
+    """The card's grade lost by the file (its row and its session gone) but kept by its
+    session beside the backups (a kept file), then added back by `doctor`."""
+    from dlcards.store import backup
+    from dlcards.store.rows import REVIEW_COLUMNS
+    from dlcards.store.salvage import write_kept
+
+    conn = sqlite3.connect(db())
+    with conn:
+        row = conn.execute(
+            f"SELECT {', '.join(REVIEW_COLUMNS)} FROM reviews WHERE card_id = ?", (card_id,)
+        ).fetchone()
+        conn.execute("DELETE FROM reviews WHERE card_id = ?", (card_id,))
+        conn.execute("DELETE FROM sessions WHERE id = ?", (row[1],))
+    conn.close()
+    backup.folder_of(db()).mkdir(exist_ok=True)
+    write_kept(backup.folder_of(db()) / f"{db().stem}-kept-2026-11-26T120000.000.json", db(), [row])
+    done = runner.invoke(app, ["doctor"])
+    assert "added 1 grade to the log" in " ".join(done.output.split()), done.output
