@@ -1,0 +1,467 @@
+"""Model-check `dlcards undo`: which thing it took back, under concurrency, moved clocks and kills.
+
+    python bench/undo_model.py --rounds 200 --seed 1 [--keep 3] [--keep-bytes 300]
+                               [--kill 0.25] [--die-p 0.3] [--work /dev/shm/dlcards-undo-model]
+
+bench/torture.py checks that grades are saved and taken back one at a time; this one checks
+WHICH thing each `undo` took back. Every dlcards process runs under bench/undo_shim.py, which
+notes every commit, in commit order (under the write lock, just before COMMIT), with a snapshot
+of what undo can take back: the study grades, the suspend/unsuspend/unleech actions, the cards'
+reset marks and the reset record. From the sequence of commits the harness keeps a stack model:
+
+- a study grade, an action, a reset each push one entry; an action pruned (`actions.KEEP`,
+  made small by --keep) or a reset line dropped from its record (--keep-bytes) raises the floor
+  to that entry (undo never goes at or below the floor);
+- each `undo` commit must take back exactly one thing, and it must be the top of the stack,
+  above the floor (a reset: its cards' marks put back exactly as they were before it);
+- no command but `study` adds a grade, no command but `undo` removes one, only `reset` and
+  `undo` move reset marks;
+- a lone `undo` that took back nothing said "nothing older to undo" only when the top is at or
+  below the floor, "nothing to undo" only when the stack is empty;
+- after every round `dlcards doctor --check` exits 0, no output holds a traceback, no command
+  hangs.
+
+Each round runs 1-4 concurrent processes (`study` through its line protocol with one grade,
+`undo`, `suspend`, `unsuspend`, `reset --yes`, `unleech`; every 30 rounds, 12 lone undos in a
+row walk down to the floor). Each process has its own clock: a base that moves every 4 rounds
+(days forward, hours or days back) plus up to two hours either way, and half the time
+DLCARDS_TODAY set to its day. --kill of them are sent SIGKILL, SIGTERM or SIGHUP at a random
+moment; an `undo` or `reset` SIGKILLs itself just before or just after its COMMIT with
+probability --die-p. The summary names the seed and the rounds to replay; the exit is 1 on any
+mismatch. UNDO_MODEL_WRONG=1 in the environment makes every `undo` take back the second-newest
+grade or action: the harness must then fail (tests/test_bench_tools.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIM = Path(__file__).resolve().parent / "undo_shim.py"
+KINDS = ["study", "undo", "suspend", "unsuspend", "reset", "unleech"]
+WEIGHTS = [30, 30, 10, 8, 12, 3]
+SIGNALS = [signal.SIGKILL, signal.SIGKILL, signal.SIGTERM, signal.SIGHUP]
+HANG = 150.0
+
+Entry = tuple[str, Any]  # ("grade", review id) | ("action", action id) | ("reset", marks moved)
+
+
+@dataclass
+class Model:
+    """The stack of what undo takes back, fed one committed snapshot at a time."""
+
+    stack: list[tuple[int, Entry]] = field(default_factory=list)  # (index, entry), oldest first
+    floor: int = -1  # undo never takes back an entry whose index is at or below it
+    pushed: int = 0
+    by_record: dict[tuple[int, int], int] = field(default_factory=dict)  # reset line -> index
+    prev: dict[str, Any] = field(
+        default_factory=lambda: {"grades": [], "acts": [], "marks": {}, "recs": []}
+    )
+    undos: int = 0  # undo commits checked against the stack
+    floors_raised: int = 0
+
+    def push(self, entry: Entry) -> int:
+        self.pushed += 1
+        self.stack.append((self.pushed, entry))
+        return self.pushed
+
+    def top(self) -> Entry | None:
+        return self.stack[-1][1] if self.stack else None
+
+    def above_floor(self) -> bool:
+        return bool(self.stack) and self.stack[-1][0] > self.floor
+
+    def _raise_floor(self, index: int) -> None:
+        if index > self.floor:
+            self.floor = index
+            self.floors_raised += 1
+
+    def _drop(self, entry: Entry) -> None:
+        self.stack = [e for e in self.stack if e[1] != entry]
+
+    def step(self, ev: dict[str, Any]) -> list[str]:
+        """Apply one commit's snapshot `ev`; the problems it shows."""
+        problems: list[str] = []
+        prev, self.prev = self.prev, ev
+        cmd = ev["argv"][0] if ev["argv"] else "?"
+        tag = f"commit {ev['tok']} (pid {ev['pid']} `{' '.join(ev['argv'])}`)"
+        pg, cg = {g[0] for g in prev["grades"]}, {g[0] for g in ev["grades"]}
+        pa, ca = {a[0] for a in prev["acts"]}, {a[0] for a in ev["acts"]}
+        pm, cm = prev["marks"], ev["marks"]
+        moved = {k: (pm.get(k), cm.get(k)) for k in set(pm) | set(cm) if pm.get(k) != cm.get(k)}
+        precs = {tuple(r) for r in prev["recs"]}
+        crecs = {tuple(r) for r in ev["recs"]}
+        gone_g, gone_a = sorted(pg - cg), sorted(pa - ca)
+        for rid in sorted(cg - pg):
+            if cmd != "study":
+                problems.append(f"{tag}: grade {rid} added by `{cmd}`")
+            self.push(("grade", rid))
+        if cmd != "undo":  # actions pruned: the floor rises to the newest of them
+            for aid in gone_a:
+                for index, entry in self.stack:
+                    if entry == ("action", aid):
+                        self._raise_floor(index)
+                self._drop(("action", aid))
+        for rec in sorted(precs - crecs):  # reset lines dropped from the record
+            index = self.by_record.pop(rec, None)  # type: ignore[arg-type]
+            if index is not None and any(i == index for i, _ in self.stack):
+                self._raise_floor(index)
+        for aid in sorted(ca - pa):
+            if cmd not in ("suspend", "unsuspend", "unleech", "study"):
+                problems.append(f"{tag}: action {aid} added by `{cmd}`")
+            self.push(("action", aid))
+        if moved and cmd == "reset":
+            index = self.push(("reset", moved))
+            for rec in crecs - precs:
+                self.by_record[rec] = index  # type: ignore[index]
+        elif moved and cmd != "undo":
+            problems.append(f"{tag}: reset marks moved by `{cmd}`: {moved}")
+        if cmd == "undo":
+            problems += self._undo(tag, gone_g, gone_a, moved)
+        elif gone_g:
+            problems.append(f"{tag}: `{cmd}` took away grades {gone_g}")
+        return problems
+
+    def _undo(
+        self, tag: str, gone_g: list[int], gone_a: list[int], moved: dict[str, Any]
+    ) -> list[str]:
+        undone: list[Entry] = [("grade", r) for r in gone_g] + [("action", a) for a in gone_a]
+        n = len(undone) + bool(moved)
+        if n == 0:
+            return []  # a commit that took nothing back (a dropped reset, a floor note)
+        self.undos += 1
+        if n > 1:
+            return [f"{tag}: one undo took back {n} things: {undone} {moved}"]
+        problems = []
+        top = self.top()
+        if not self.above_floor():
+            problems.append(f"{tag}: undid {undone or moved} at or below the floor (top {top})")
+        if moved:
+            ok = (
+                top is not None
+                and top[0] == "reset"
+                and all(k in top[1] and tuple(top[1][k]) == (v[1], v[0]) for k, v in moved.items())
+            )
+            if not ok:
+                problems.append(f"{tag}: undid reset {moved}, but the top was {top}")
+            else:
+                self.stack.pop()
+        else:
+            if top != undone[0]:
+                problems.append(
+                    f"{tag}: undid {undone[0]}, but the top was {top} "
+                    f"(stack {[e for _, e in self.stack[-4:]]})"
+                )
+            self._drop(undone[0])
+        return problems
+
+    def refusal(self, said: str) -> str | None:
+        """A lone undo that committed nothing said `said`: a problem if the model disagrees."""
+        if said.startswith("nothing older to undo") and self.above_floor():
+            return f"undo said {said[:60]!r}, but the top {self.top()} is above the floor"
+        if said.startswith("nothing to undo") and self.stack:
+            return f"undo said 'nothing to undo', but the stack holds {self.stack[-3:]}"
+        return None
+
+
+@dataclass
+class Proc:
+    kind: str
+    argv: list[str]
+    stdin: str
+    shift: float
+    today: str | None
+    proc: subprocess.Popen[str] | None = None
+    started: float = 0.0
+    kill_at: float | None = None
+    signum: int | None = None
+    killed: bool = False
+    out: str = ""
+    err: str = ""
+
+
+@dataclass
+class Figures:
+    rounds: int = 0
+    commands: collections.Counter[str] = field(default_factory=collections.Counter)
+    kills: collections.Counter[str] = field(default_factory=collections.Counter)
+    self_kills: int = 0
+    undo_said: collections.Counter[str] = field(default_factory=collections.Counter)
+    failed_rounds: list[int] = field(default_factory=list)
+    problems: int = 0
+
+
+class Harness:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.work: Path = args.work
+        self.seed: int = args.seed
+        self.rng = random.Random(args.seed)
+        self.args = args
+        self.db = self.work / "p.db"
+        self.events = self.work / "events.jsonl"
+        self.model = Model()
+        self.figures = Figures()
+        self.done_tok = 0
+        self.seen_lines = 0
+        self.base = 0.0
+        ids: list[str] = []
+        for f in sorted((ROOT / "decks").glob("*.yaml")):
+            ids += re.findall(r"^- id: (\S+)", f.read_text(encoding="utf-8"), re.M)
+        self.pool = ids[:12]  # few cards: processes collide on them
+
+    def env(self, shift: float, today: str | None, die: bool) -> dict[str, str]:
+        e = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DLCARDS_DB": str(self.db),
+            "DLCARDS_DECKS": str(ROOT / "decks"),
+            "DLCARDS_CACHE_DIR": str(self.work / "cache"),
+            "NO_COLOR": "1",
+            "COLUMNS": "100",
+            "UNDO_MODEL_EVENTS": str(self.events),
+            "UNDO_MODEL_SHIFT": str(shift),
+            "UNDO_MODEL_KEEP": str(self.args.keep),
+            "UNDO_MODEL_KEEP_BYTES": str(self.args.keep_bytes),
+        }
+        e.pop("DLCARDS_TODAY", None)
+        if today:
+            e["DLCARDS_TODAY"] = today
+        if die and self.args.die_p > 0:
+            e.update(
+                UNDO_MODEL_DIE="before,after",
+                UNDO_MODEL_DIE_P=str(self.args.die_p),
+                UNDO_MODEL_DIE_CMDS="undo,reset",
+            )
+        else:
+            e.pop("UNDO_MODEL_DIE", None)
+        return e
+
+    def start(self, p: Proc, die: bool = True) -> None:
+        p.proc = subprocess.Popen(
+            [sys.executable, str(SHIM), *p.argv],
+            env=self.env(p.shift, p.today, die),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=self.work,
+        )
+        p.started = time.monotonic()
+
+    def run_quiet(self, argv: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+        """A command of the harness's own (setup, doctor): no kill, the round's base clock."""
+        env = self.env(self.base, None, die=False)
+        env.pop("UNDO_MODEL_WRONG", None)
+        return subprocess.run(
+            [sys.executable, str(SHIM), *argv],
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=HANG,
+            cwd=self.work,
+        )
+
+    def setup(self) -> None:
+        if self.work.exists():
+            shutil.rmtree(self.work)
+        self.work.mkdir(parents=True)
+        done = self.run_quiet(["study"], "\n4\n\n3\n\n5\n\n4\n\n2\nq\n")
+        if done.returncode != 0:
+            sys.exit(f"undo_model: the first study failed: {done.stderr.strip()[-300:]}")
+        self.read_events()
+
+    def read_events(self) -> list[str]:
+        """Feed the model every commit since the last call, in token order."""
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = 'undo_model_seq'").fetchone()
+        finally:
+            con.close()
+        last = int(row[0]) if row else 0
+        by_tok: dict[int, dict[str, Any]] = {}
+        if self.events.exists():
+            for line in self.events.read_text(encoding="utf-8").splitlines():
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue  # a line cut by a kill mid-write: its commit never happened
+                by_tok[ev["tok"]] = ev  # the last line of a token is the commit that happened
+        problems = []
+        for tok in range(self.done_tok + 1, last + 1):
+            if tok not in by_tok:
+                problems.append(f"commit {tok}: no snapshot noted")
+                continue
+            problems += self.model.step(by_tok[tok])
+        self.done_tok = last
+        return problems
+
+    def plan(self, n: int) -> list[Proc]:
+        rng = self.rng
+        if n % 4 == 3:  # the clock moves: days forward, or set back hours or days
+            self.base += rng.choice(
+                [86400, 2 * 86400, 5 * 3600, -3 * 3600, -86400, -3 * 86400, 4 * 86400]
+            )
+        walk = n % 30 >= 18  # lone undos in a row: down to the floor
+        procs = []
+        for _ in range(1 if walk else rng.choice([1, 1, 2, 2, 3, 3, 4])):
+            card = rng.choice(self.pool)
+            kind = "undo" if walk else rng.choices(KINDS, WEIGHTS)[0]
+            argv = {
+                "study": ["study"],
+                "undo": ["undo"],
+                "suspend": ["suspend", card],
+                "unsuspend": ["unsuspend", card],
+                "reset": ["reset", card, "--yes"],
+                "unleech": ["unleech", card],
+            }[kind]
+            stdin = "\n" + rng.choice("12345") + "\n" if kind == "study" else ""
+            shift = self.base + rng.uniform(-7200, 7200)
+            today = None
+            if rng.random() < 0.5:
+                today = (date.today() + timedelta(seconds=shift)).isoformat()
+            p = Proc(kind, argv, stdin, shift, today)
+            if rng.random() < self.args.kill:
+                p.kill_at = rng.uniform(0.1, 2.0)
+                p.signum = rng.choice(SIGNALS)
+            procs.append(p)
+        return procs
+
+    def run_round(self, procs: list[Proc]) -> list[str]:
+        problems = []
+        for p in procs:
+            self.start(p)
+            assert p.proc is not None and p.proc.stdin is not None
+            try:
+                p.proc.stdin.write(p.stdin)
+                p.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            self.figures.commands[p.kind] += 1
+            time.sleep(self.rng.uniform(0, 0.2))
+        deadline = time.monotonic() + HANG
+        while any(p.proc is not None and p.proc.poll() is None for p in procs):
+            now = time.monotonic()
+            for p in procs:
+                assert p.proc is not None
+                due = p.kill_at is not None and now - p.started >= p.kill_at
+                if due and not p.killed and p.proc.poll() is None and p.signum is not None:
+                    p.proc.send_signal(p.signum)
+                    p.killed = True
+                    self.figures.kills[signal.Signals(p.signum).name] += 1
+            if now > deadline:
+                problems.append(f"hung: {[p.argv for p in procs]}")
+                for p in procs:
+                    assert p.proc is not None
+                    p.proc.kill()
+            time.sleep(0.005)
+        for p in procs:
+            assert p.proc is not None and p.proc.stdout is not None and p.proc.stderr is not None
+            p.out, p.err = p.proc.stdout.read(), p.proc.stderr.read()
+            p.proc.stdout.close()
+            p.proc.stderr.close()
+            rc = p.proc.returncode
+            if rc == -signal.SIGKILL and not p.killed:
+                self.figures.self_kills += 1
+            if "Traceback" in p.out + p.err or "HOOK FAILED" in p.err:
+                problems.append(f"`{' '.join(p.argv)}` traceback: {p.err.strip()[-1500:]}")
+            elif not p.killed and rc not in (0, 1, 2, -signal.SIGKILL):
+                problems.append(f"`{' '.join(p.argv)}` exit {rc}: {p.err.strip()[-300:]}")
+            if p.kind == "undo" and rc == 0:
+                said = (p.out + p.err).strip()
+                self.figures.undo_said[said.split(":")[0].split(" on ")[0][:30]] += 1
+        return problems
+
+    def round(self, n: int) -> list[str]:
+        procs = self.plan(n)
+        problems = self.run_round(procs)
+        problems += self.read_events()
+        lone = procs[0] if len(procs) == 1 else None
+        if lone and lone.kind == "undo" and not lone.killed and lone.proc is not None:
+            if lone.proc.returncode == 0:
+                wrong = self.model.refusal(lone.out.strip())
+                if wrong:
+                    problems.append(wrong)
+        doctor = self.run_quiet(["doctor", "--check"])
+        if doctor.returncode != 0:
+            problems.append(f"doctor --check exit {doctor.returncode}: {doctor.stdout[-800:]}")
+        if problems:
+            for p in procs:
+                assert p.proc is not None
+                problems.append(
+                    f"  `{' '.join(p.argv)}` clock {p.shift / 3600:+.1f} h today {p.today} "
+                    f"exit {p.proc.returncode} killed {p.killed}: "
+                    f"{p.out.strip()[-300:]!r} {p.err.strip()[-300:]!r}"
+                )
+        return problems
+
+    def summary(self) -> str:
+        f, m = self.figures, self.model
+        lines = [
+            f"seed {self.seed}: {f.rounds} rounds, {sum(f.commands.values())} commands "
+            f"{dict(f.commands)}",
+            f"kills: {dict(f.kills)}, self-SIGKILL at COMMIT: {f.self_kills}",
+            f"undo commits checked: {m.undos}; floor raised {m.floors_raised} times; "
+            f"undo said: {dict(f.undo_said)}",
+            f"mismatches: {f.problems} in {len(f.failed_rounds)} rounds",
+        ]
+        if f.failed_rounds:
+            lines.append(
+                f"replay: python bench/undo_model.py --seed {self.seed} "
+                f"--rounds {f.failed_rounds[0] + 1} --keep {self.args.keep} "
+                f"--keep-bytes {self.args.keep_bytes} (failed rounds {f.failed_rounds[:20]})"
+            )
+        return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=int, default=3, help="actions.KEEP in the processes")
+    parser.add_argument(
+        "--keep-bytes", type=int, default=300, help="resets.KEEP_BYTES in the processes"
+    )
+    parser.add_argument("--kill", type=float, default=0.25, help="share of processes killed")
+    parser.add_argument(
+        "--die-p", type=float, default=0.3, help="chance an undo/reset SIGKILLs itself at COMMIT"
+    )
+    parser.add_argument("--work", type=Path, default=Path("/dev/shm/dlcards-undo-model"))
+    parser.add_argument("--stop-on-failure", action="store_true")
+    args = parser.parse_args(argv)
+    h = Harness(args)
+    h.setup()
+    for n in range(args.rounds):
+        problems = h.round(n)
+        h.figures.rounds += 1
+        if problems:
+            h.figures.problems += sum(not p.startswith("  ") for p in problems)
+            h.figures.failed_rounds.append(n)
+            print(f"round {n} (seed {args.seed}):", flush=True)
+            for p in problems:
+                print("  " + p, flush=True)
+            if args.stop_on_failure:
+                break
+        if n % 20 == 19:
+            print(f"... {n + 1} rounds, stack {len(h.model.stack)}", flush=True)
+    print(h.summary(), flush=True)
+    return 1 if h.figures.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
