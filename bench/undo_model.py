@@ -416,8 +416,8 @@ class Harness:
             f"seed {self.seed}: {f.rounds} rounds, {sum(f.commands.values())} commands "
             f"{dict(f.commands)}",
             f"kills: {dict(f.kills)}, self-SIGKILL at COMMIT: {f.self_kills}",
-            f"undo commits checked: {m.undos}; floor raised {m.floors_raised} times; "
-            f"undo said: {dict(f.undo_said)}",
+            f"undo commits checked: {m.undos}; floor raised {m.floors_raised} times, hit "
+            f"{f.undo_said['nothing older to undo']} times; undo said: {dict(f.undo_said)}",
             f"mismatches: {f.problems} in {len(f.failed_rounds)} rounds",
         ]
         if f.failed_rounds:
