@@ -254,7 +254,8 @@ def test_the_record_keeps_its_newest_lines_within_its_size(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Lines beyond KEEP_BYTES are dropped, the oldest first; the newest is always kept,
-    even alone bigger than that."""
+    even alone bigger than that. `record` only names them (newest first); `trim` takes out
+    those the caller says undo no longer goes back to, and keeps the others."""
     db = tmp_path / "p.db"
     made = [
         resets.ResetRecord(n, n, (resets.CardBefore(f"c{n}", None, None, 0, (250,), None, 9, n),))
@@ -262,16 +263,27 @@ def test_the_record_keeps_its_newest_lines_within_its_size(
     ]
     size = len(resets.encode(made[0]))
     monkeypatch.setattr(resets, "KEEP_BYTES", 3 * size)
-    for one in made:
+    for one in made[:4]:
+        over = resets.record(db, one)
+    assert over == [made[0]]  # appended, not yet dropped
+    assert list(resets.records(db)) == made[3::-1]
+    resets.trim(db, lambda r: r != made[0])  # not droppable yet: kept beyond the size
+    assert list(resets.records(db)) == made[3::-1]
+    resets.trim(db, lambda r: True)
+    assert list(resets.records(db)) == made[3:0:-1]
+    for one in made[4:]:
         resets.record(db, one)
+        resets.trim(db, lambda r: True)
     assert list(resets.records(db)) == made[:2:-1]  # the newest three
     line = resets.encode(made[1])
     with resets.resets_path(db).open("ab") as fh:  # a kill mid-line: skipped, not the end
         fh.write(line[:10])
     resets.record(db, made[1])
+    resets.trim(db, lambda r: True)
     assert list(resets.records(db)) == [made[1], made[5], made[4]]
     monkeypatch.setattr(resets, "KEEP_BYTES", 10)
-    resets.record(db, made[0])
+    assert resets.record(db, made[0]) == [made[1], made[5], made[4]]
+    resets.trim(db, lambda r: True)
     assert list(resets.records(db)) == [made[0]]
     assert not list(tmp_path.rglob("*.tmp"))
 
@@ -323,6 +335,45 @@ def test_a_reset_killed_after_its_record_before_its_commit_loses_nothing() -> No
     assert rows(db) != studied
     back = runner.invoke(app, ["undo"])
     assert back.output.startswith("undid the reset of perceptron-1"), back.output
+    assert rows(db) == studied
+    assert runner.invoke(app, ["doctor", "--check"]).exit_code == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_reset_killed_before_its_commit_leaves_the_older_resets_line_for_undo() -> None:
+    """Found by bench/undo_model.py: a reset whose record line left an older reset's line out
+    (KEEP_BYTES), SIGKILLed before its COMMIT. The file was rewritten without the older line,
+    but the floor raised over it rolled back: undo passed over the older reset (the card left
+    new, its record gone) and took back the grade before it. Lines are dropped from the file
+    only once a floor over them is committed: undo takes back the older reset."""
+    db = Path(os.environ["DLCARDS_DB"])
+    _grade_in_study(db, "\n5\n\n4\nq\n")
+    studied = rows(db)
+    assert runner.invoke(app, ["reset", "perceptron-2", "--yes"]).exit_code == 0
+    size = resets.resets_path(db).stat().st_size
+    script = (
+        "import os, signal, sys\n"
+        "from dlcards.store import resets\n"
+        f"resets.KEEP_BYTES = {size}\n"
+        "original = resets.record\n"
+        "def killed(*args, **kwargs):\n"
+        "    original(*args, **kwargs)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "resets.record = killed\n"
+        "from dlcards.cli import main\n"
+        f"sys.argv = ['dlcards', 'reset', 'perceptron-1', '--yes', '--db', {str(db)!r}]\n"
+        "main()\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DLCARDS_TODAY": "2026-11-26"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    back = runner.invoke(app, ["undo"])
+    assert back.output.startswith("undid the reset of perceptron-2"), back.output
     assert rows(db) == studied
     assert runner.invoke(app, ["doctor", "--check"]).exit_code == 0
 

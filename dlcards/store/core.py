@@ -2023,13 +2023,37 @@ class Store(Reports, Merging):
                 ) from None
             # the newest reset made of those no longer kept: undo goes back no further (a
             # grade older than it, taken back, skipped over it); one undone or never
-            # committed (no card of it holds its reset point or a later one) is none
-            for old in dropped:
-                if _was_made(c, old):
-                    floor = actions.Floor(old.seq, old.made_ns, actions.RESETS_PRUNED, old.actions)
-                    actions.raise_floor(c, floor)
-                    break
-            return len(studied)
+            # committed (no card of it holds its reset point or a later one) is none. Each
+            # made is noted dropped (undo passes over it), and its line leaves the file only
+            # once this has committed (`_trim_resets`): a kill before the COMMIT leaves both
+            were_made = [old for old in dropped if _was_made(c, old)]
+            if were_made:
+                old = were_made[0]
+                floor = actions.Floor(old.seq, old.made_ns, actions.RESETS_PRUNED, old.actions)
+                actions.raise_floor(c, floor)
+                noted = actions.dropped_resets(c)
+                for old in were_made:
+                    if (old.made_ns, old.seq) not in noted:
+                        actions.drop_reset(c, old.made_ns, old.seq)
+        if dropped and not self.conn.in_transaction:  # committed (not inside a caller's)
+            self._trim_resets()
+        return len(studied)
+
+    def _trim_resets(self) -> None:
+        """Take out of the reset record the lines beyond its size that undo no longer goes
+        back to (noted dropped, or never made), under the write lock (`resets.trim`). A
+        record that cannot be rewritten stays as it is: the next reset trims it."""
+        from dlcards.store import resets
+
+        with self._write(()) as c:
+            noted = actions.dropped_resets(c)
+            try:
+                resets.trim(
+                    self.path,
+                    lambda old: (old.made_ns, old.seq) in noted or not _was_made(c, old),
+                )
+            except OSError:
+                pass
 
     def newest_action(self) -> actions.Action | None:
         """The newest `suspend`, `unsuspend`, study `!` or `unleech` still to take back

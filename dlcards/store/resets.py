@@ -14,7 +14,8 @@ an undone reset, or a card studied since, no longer matches. `dlcards undo` take
 newest live reset when it is newer than the newest study grade (`Store.undo_reset`).
 
 Each line carries the SHA-256 of its content: a line cut short by a kill, or changed, is
-skipped. The file keeps the newest lines up to KEEP_BYTES (the newest always).
+skipped. The file keeps the newest lines up to KEEP_BYTES (the newest always); an older line
+is taken out (`trim`) once undo's floor over it has committed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,11 +165,14 @@ def decode(line: bytes) -> ResetRecord | None:
 def record(db: Path, made: ResetRecord) -> list[ResetRecord]:
     """Append `made` to the database's reset record, durably, and read it back (an OSError
     when it cannot be written or does not read back as written: the reset is then not made).
-    Older lines beyond KEEP_BYTES are dropped first (the file written again beside it and
-    renamed over it); returns the records dropped, newest first (for undo's floor: a grade
-    older than a reset no longer kept is not taken back past it). The caller holds the
-    database's write lock, which every writer of the record holds. A reset that then does
-    not commit leaves its line inert (see the module docstring)."""
+    Returns the older records beyond KEEP_BYTES, newest first: the caller raises undo's floor
+    over them and notes them dropped in its transaction (a grade older than a reset no longer
+    kept is not taken back past it), and `trim` takes them out of the file once that has
+    committed. They were dropped from the file here, before the commit: a reset killed before
+    its COMMIT left the floor unraised and an older reset's line gone, and undo passed over
+    that reset to the grade before it. The caller holds the database's write lock, which
+    every writer of the record holds. A reset that then does not commit leaves its line inert
+    (see the module docstring)."""
     import errno
 
     from dlcards.fileio import fsync_folder, open_regular, read_regular
@@ -180,10 +184,7 @@ def record(db: Path, made: ResetRecord) -> list[ResetRecord]:
         held = read_regular(path)
     except FileNotFoundError:
         held = b""
-    dropped: list[ResetRecord] = []
-    if held and len(held) + len(line) > KEEP_BYTES:
-        lines = _trim(path, held, KEEP_BYTES - len(line))
-        dropped = [r for one in reversed(lines) if (r := decode(one.rstrip(b"\n"))) is not None]
+    over = _beyond(held, KEEP_BYTES - len(line))
     fd = open_regular(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         before = os.fstat(fd).st_size
@@ -198,27 +199,46 @@ def record(db: Path, made: ResetRecord) -> list[ResetRecord]:
         os.close(fd)
     if not before:  # a new file: its name made durable too
         fsync_folder(path.parent)
-    return dropped
+    return [r for one in reversed(over) if (r := decode(one.rstrip(b"\n"))) is not None]
 
 
-def _trim(path: Path, held: bytes, room: int) -> list[bytes]:
-    """Keep the newest whole lines of `held` that fit in `room` bytes (written atomically:
-    `fileio.atomic_write_bytes`, whose temporary file a killed process leaves is removed by
-    the next backup's `clean_stale_temps`); returns the lines dropped, oldest first."""
-    from dlcards.fileio import atomic_write_bytes
-
-    kept: list[bytes] = []
-    size = 0
-    for line in reversed(held.splitlines(keepends=True)):
-        if not line.endswith(b"\n"):  # the last, cut short by a kill: no record
-            continue
-        if size + len(line) > room:
-            break
-        kept.append(line)
-        size += len(line)
-    atomic_write_bytes(path, b"".join(reversed(kept)), mode=0o600)
+def _beyond(held: bytes, room: int, whole: bool = False) -> list[bytes]:
+    """The lines of `held` older than the newest that fit in `room` bytes, oldest first. A
+    last line cut short by a kill is no record and takes no room; `whole`: no line that is no
+    record (cut short, then ended by the next line's write; changed) takes room, and the
+    newest record is kept whatever its size."""
     lines = held.splitlines(keepends=True)
-    return lines[: len(lines) - len(kept)]
+    size = 0
+    for n in range(len(lines) - 1, -1, -1):
+        if not lines[n].endswith(b"\n"):
+            continue
+        if whole and decode(lines[n].rstrip(b"\n")) is None:
+            continue
+        if size + len(lines[n]) > room and not (whole and size == 0):
+            return lines[: n + 1]
+        size += len(lines[n])
+    return []
+
+
+def trim(db: Path, droppable: Callable[[ResetRecord], bool]) -> None:
+    """Take out of the record the lines beyond KEEP_BYTES (the newest always kept) that are
+    `droppable` (the caller: undo's floor over them committed, or never made) or no record
+    (cut short, changed). Written atomically (`fileio.atomic_write_bytes`, whose temporary
+    file a killed process leaves is removed by the next backup's `clean_stale_temps`). The
+    caller holds the database's write lock."""
+    from dlcards.fileio import atomic_write_bytes, read_regular
+
+    path = resets_path(db)
+    try:
+        held = read_regular(path)
+    except FileNotFoundError:
+        return
+    over = _beyond(held, KEEP_BYTES, whole=True)
+    left = [
+        one for one in over if (r := decode(one.rstrip(b"\n"))) is not None and not droppable(r)
+    ]
+    if len(left) < len(over):
+        atomic_write_bytes(path, b"".join([*left, held[sum(map(len, over)) :]]), mode=0o600)
 
 
 def records(db: Path) -> Iterator[ResetRecord]:
