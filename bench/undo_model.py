@@ -119,7 +119,13 @@ class Model:
                 self._drop(("action", aid))
         for rec in sorted(precs - crecs):  # reset lines dropped from the record
             index = self.by_record.pop(rec, None)  # type: ignore[arg-type]
-            if index is not None and any(i == index for i, _ in self.stack):
+            if index is None or not any(i == index for i, _ in self.stack):
+                continue
+            if cmd == "undo":  # passed over, for good, a reset it cannot take back
+                if self.stack[-1][0] != index:
+                    problems.append(f"{tag}: dropped reset {index}, but the top was {self.top()}")
+                self.stack = [e for e in self.stack if e[0] != index]
+            else:
                 self._raise_floor(index)
         for aid in sorted(ca - pa):
             if cmd not in ("suspend", "unsuspend", "unleech", "study"):
@@ -128,7 +134,7 @@ class Model:
         if moved and cmd == "reset":
             index = self.push(("reset", moved))
             for rec in crecs - precs:
-                self.by_record[rec] = index  # type: ignore[index]
+                self.by_record[rec] = index
         elif moved and cmd != "undo":
             problems.append(f"{tag}: reset marks moved by `{cmd}`: {moved}")
         if cmd == "undo":
@@ -337,7 +343,7 @@ class Harness:
                 today = (date.today() + timedelta(seconds=shift)).isoformat()
             p = Proc(kind, argv, stdin, shift, today)
             if rng.random() < self.args.kill:
-                p.kill_at = rng.uniform(0.1, 2.0)
+                p.kill_at = rng.uniform(0.05, 1.0)
                 p.signum = rng.choice(SIGNALS)
             procs.append(p)
         return procs

@@ -69,8 +69,9 @@ def _shift_clock() -> None:
 
 def snapshot(c: sqlite3.Connection, db: Path) -> dict[str, Any]:
     """What undo can take back, read inside the write transaction about to commit."""
-    from dlcards.store import resets
+    from dlcards.store import actions, resets
 
+    gone = actions.dropped_resets(c)
     return {
         "grades": [
             list(r)
@@ -99,7 +100,9 @@ def snapshot(c: sqlite3.Connection, db: Path) -> dict[str, Any]:
                 "SELECT id, suspended, leech FROM cards WHERE suspended != 0 OR leech != 0"
             )
         },
-        "recs": [[r.made_ns, r.seq] for r in resets.records(db)],
+        # the record's lines undo may still go back to (a line beyond the record's size is
+        # noted dropped in the reset's transaction, and leaves the file after its COMMIT)
+        "recs": [[r.made_ns, r.seq] for r in resets.records(db) if (r.made_ns, r.seq) not in gone],
     }
 
 
