@@ -133,8 +133,9 @@ class Model:
             self.push(("action", aid))
         if moved and cmd == "reset":
             index = self.push(("reset", moved))
-            for rec in crecs - precs:
-                self.by_record[rec] = index
+            own = tuple(ev["recs"][0]) if ev["recs"] else None  # the newest line is its own (a
+            if own in crecs - precs:  # reset killed before its COMMIT left an inert one too)
+                self.by_record[own] = index
         elif moved and cmd != "undo":
             problems.append(f"{tag}: reset marks moved by `{cmd}`: {moved}")
         if cmd == "undo":
