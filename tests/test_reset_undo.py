@@ -378,6 +378,30 @@ def test_a_reset_killed_before_its_commit_leaves_the_older_resets_line_for_undo(
     assert runner.invoke(app, ["doctor", "--check"]).exit_code == 0
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_reset_killed_before_its_commit_raises_no_floor_when_its_line_is_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by bench/undo_model.py (seed 14): a reset of perceptron-2 SIGKILLed before its
+    COMMIT leaves an inert line; the card reset again (committed) left that line beyond
+    KEEP_BYTES. The card held a later reset point, so the inert line counted as a reset
+    made, and undo's floor rose to it: once the second reset was taken back, undo said
+    "nothing older to undo" instead of taking back the grade before. The second reset found
+    the card without the first's marks: the first was never made, and raises no floor."""
+    db = Path(os.environ["DLCARDS_DB"])
+    _grade_in_study(db, "\n5\n\n4\nq\n")
+    studied = rows(db)
+    killed = _killed_run(db, "dlcards.store.resets:record", "reset", "perceptron-2", "--yes")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    monkeypatch.setattr(resets, "KEEP_BYTES", resets.resets_path(db).stat().st_size)
+    assert runner.invoke(app, ["reset", "perceptron-2", "--yes"]).exit_code == 0
+    back = runner.invoke(app, ["undo"])
+    assert back.output.startswith("undid the reset of perceptron-2"), back.output
+    assert rows(db) == studied
+    back = runner.invoke(app, ["undo"])
+    assert back.output.startswith("undid grade 4 on perceptron-2"), back.output
+
+
 def test_the_readme_says_what_a_reset_keeps() -> None:
     """The README's backup paragraph and `reset` and `undo` rows say what is kept: the
     record, where it is, the threshold of a full backup as the code has it, and that

@@ -2026,7 +2026,8 @@ class Store(Reports, Merging):
             # committed (no card of it holds its reset point or a later one) is none. Each
             # made is noted dropped (undo passes over it), and its line leaves the file only
             # once this has committed (`_trim_resets`): a kill before the COMMIT leaves both
-            were_made = [old for old in dropped if _was_made(c, old)]
+            held = list(resets.records(self.path)) if dropped else []
+            were_made = [old for old in dropped if _was_made(c, old, held)]
             if were_made:
                 old = were_made[0]
                 floor = actions.Floor(old.seq, old.made_ns, actions.RESETS_PRUNED, old.actions)
@@ -2047,10 +2048,11 @@ class Store(Reports, Merging):
 
         with self._write(()) as c:
             noted = actions.dropped_resets(c)
+            held = list(resets.records(self.path))
             try:
                 resets.trim(
                     self.path,
-                    lambda old: (old.made_ns, old.seq) in noted or not _was_made(c, old),
+                    lambda old: (old.made_ns, old.seq) in noted or not _was_made(c, old, held),
                 )
             except OSError:
                 pass
@@ -2251,15 +2253,30 @@ def _holding_reset_point(c: sqlite3.Connection, made: Any, studied: bool) -> lis
     return [cid for cid, marks in wrote.items() if held.get(cid) == marks]
 
 
-def _was_made(c: sqlite3.Connection, made: Any) -> bool:
+def _was_made(c: sqlite3.Connection, made: Any, held: Sequence[Any] = ()) -> bool:
     """Whether reset record `made` committed and was not taken back: a card of it holds the
-    reset point it wrote, or a later one (reset again since)."""
+    reset point it wrote, or a later one (reset again since). `held`: the record's lines,
+    newest first; the first newer one of a card reset again says what that reset found: a
+    card it found without the reset point `made` wrote is no sign of it (`made` was killed
+    before its COMMIT, and its line, inert, counted as made: undo's floor rose over it)."""
+    newer = list(held[: held.index(made)]) if made in held else []
     for card in made.cards:
         row = c.execute(
             "SELECT reset_at, reset_after FROM cards WHERE id = ?", (card.card_id,)
         ).fetchone()
-        if row is not None and row[0] is not None and row[1] is not None:
-            if (int(row[0]), int(row[1])) >= (card.new_at, card.new_after):
+        if row is None or row[0] is None or row[1] is None:
+            continue
+        wrote = (card.new_at, card.new_after)
+        if (int(row[0]), int(row[1])) == wrote:
+            return True
+        if (int(row[0]), int(row[1])) > wrote:
+            found = [
+                (b.reset_at, b.reset_after)
+                for later in reversed(newer)
+                for b in later.cards
+                if b.card_id == card.card_id
+            ]
+            if not found or found[0] == wrote:
                 return True
     return False
 
