@@ -244,12 +244,7 @@ def test_k_undos_give_back_the_state_before_the_last_k_actions(
     as they were before the last k actions that changed something, and every card's memory
     is still the replay of its log (`doctor --check`) after every fourth undo and after all
     of them (each pick made again inside its write: `Store.newest_undo`)."""
-    path = db()
-    pristine = path.with_name("pristine.db")
-    if not pristine.exists():  # the first example: each one starts from this copy
-        _copy(path, pristine)
-    run("config", "leech_threshold", "1")
-    run("config", "leech_action", action)
+    path = _from_the_start(action)
     start = rows()
     stack = [start]
     day = date(2026, 11, 26)
@@ -310,12 +305,7 @@ def test_undo_goes_back_through_every_action_past_those_anki_changed(
     log."""
     from dlcards.store.rows import Suspension
 
-    path = db()
-    pristine = path.with_name("pristine.db")
-    if not pristine.exists():
-        _copy(path, pristine)
-    run("config", "leech_threshold", "1")
-    run("config", "leech_action", "suspend")
+    path = _from_the_start("suspend")
     day = date(2026, 11, 26)
     try:
         for n, (kind, which, g) in enumerate(steps):
@@ -990,3 +980,15 @@ def _lost_to_a_kept_file_and_added_back(card_id: str) -> None:
     write_kept(backup.folder_of(db()) / f"{db().stem}-kept-2026-11-26T120000.000.json", db(), [row])
     done = runner.invoke(app, ["doctor"])
     assert "added 1 grade to the log" in " ".join(done.output.split()), done.output
+
+
+def _from_the_start(action: str) -> Path:
+    """The database, a copy of it kept aside by the first example (`_back_to_the_start` puts
+    it back after each), with the leech rule at one lapse and its `action`."""
+    path = db()
+    pristine = path.with_name("pristine.db")
+    if not pristine.exists():  # the first example: each one starts from this copy
+        _copy(path, pristine)
+    run("config", "leech_threshold", "1")
+    run("config", "leech_action", action)
+    return path
