@@ -709,15 +709,26 @@ def _quiz_range(
     if not isinstance(bounds, list) or len(bounds) != 2 or not all(_is_number(v) for v in bounds):
         raise ctx.fail(line, f"{where}: a range is [low, high] with two numbers", card_id)
     low, high = bounds
+    for bound in bounds:  # YAML's .inf and .nan: no value to draw, no step to count
+        if isinstance(bound, float) and not _finite(bound):
+            raise ctx.fail(line, f"{where}: a range's bounds must be finite, not {bound}", card_id)
     if low > high:
         raise ctx.fail(line, f"{where}: low {low} is above high {high}", card_id)
     if step is None:
         both_int = isinstance(low, int) and isinstance(high, int)
         step = 1 if both_int else _step_for(low, high)
-    if not isinstance(step, int | float) or isinstance(step, bool) or step <= 0:
-        raise ctx.fail(line, f"{where}: step must be a positive number", card_id)
+    if (
+        not isinstance(step, int | float)
+        or isinstance(step, bool)
+        or not _finite(step)
+        or step <= 0
+    ):
+        raise ctx.fail(line, f"{where}: step must be a finite positive number", card_id)
     if step > high - low and high != low:
         raise ctx.fail(line, f"{where}: step {step} is wider than the range", card_id)
+    if isinstance(low + high + step, float) and not _finite((high - low) / step):
+        # [-1e308, 1e308]: high - low overflows, and the count of steps with it
+        raise ctx.fail(line, f"{where}: [{low}, {high}] is too wide to count its steps", card_id)
     return [low, high, step]
 
 
@@ -766,6 +777,11 @@ def _quiz(ctx: _Ctx, raw: object, line: int, card_id: str, n_compute: int) -> Qu
             raise ctx.fail(
                 pline, f"quiz parameter '{name}': choices must be numbers or text", card_id
             )
+        for v in items:  # a drawn .nan or .inf: a question no computation answers
+            if isinstance(v, float) and not _finite(v):
+                raise ctx.fail(
+                    pline, f"quiz parameter '{name}': choices must be finite, not {v}", card_id
+                )
         choices[name] = list(items)
     declared = set(choices) | set(ranges)
     used = set(PLACEHOLDER.findall(template))
