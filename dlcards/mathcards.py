@@ -50,8 +50,8 @@ class Evaluation(NamedTuple):
 def _short(value: object) -> str:
     if isinstance(value, list):
         return "[" + ",".join(_short(v) for v in value) + "]"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # 2.0 as 2; 1e308 as 1e+308, not its 309 digits
     return str(value)
 
 

@@ -393,6 +393,22 @@ def test_table_at_80_columns_never_breaks_a_call_mid_token(
             assert token in result.output, (call, token)
 
 
+def test_a_failed_computation_names_a_huge_float_argument_as_written_short(tmp_path: Path) -> None:
+    """check's failure line names the call: a float argument that is a whole number was
+    written as an int, 1.0e+308 as its 309 digits (a line of 700 characters)."""
+    deck = tmp_path / "huge.yaml"
+    deck.write_text(
+        "topic: huge\ntitle: Huge\ncards:\n- id: huge-1\n  question: Step?\n  answer: A.\n"
+        "  compute:\n  - {fn: gd_step, args: {w: 1.0e+308, grad: -1.0e+308, eta: 10.0}, "
+        'label: "L"}\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["check", "--decks", str(deck)])
+    assert result.exit_code == 1, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("error: check failed"))
+    assert "gd_step(w=1e+308, grad=-1e+308, eta=10)" in line and len(line) < 200, line
+
+
 def test_check_names_every_broken_deck_file_and_gives_json_for_them(tmp_path: Path) -> None:
     """check is the decks' linter: with two broken files it named only the first, and with
     --json it printed no JSON at all. Each file's error now, in load order (stdout), with one
