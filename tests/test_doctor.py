@@ -403,6 +403,34 @@ def test_restore_puts_a_backup_back_and_keeps_the_file_it_replaces(db: Path) -> 
     assert "`dlcards backup --list` lists them" in one_error_line(missing.output)
 
 
+def test_another_programs_sqlite_file_is_neither_damaged_nor_replaced_by_a_restore(
+    db: Path, tmp_path: Path
+) -> None:
+    """An SQLite file another program made (an Anki collection given as --db) is refused by
+    every command; `doctor --check` called it damaged ("tables meta, cards, sm2, reviews are
+    missing ... keep the file and ask for help"), and `doctor --restore` replaced it with
+    the backup. Both now name it for what it is and leave it as it was."""
+    made = runner.invoke(app, ["backup", "--db", str(db)])
+    assert made.exit_code == 0, made.output
+    name = backup.backups(db)[0].path
+    other = tmp_path / "collection.anki2"
+    with contextlib.closing(sqlite3.connect(other)) as conn, conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, flds TEXT)")
+        conn.execute("INSERT INTO notes VALUES (1, 'front')")
+    before = other.read_bytes()
+    checked = runner.invoke(app, ["doctor", "--check", "--db", str(other)])
+    assert checked.exit_code == 1, checked.output
+    assert "an SQLite file that dlcards did not create" in checked.output
+    assert "it is not a dlcards database" in checked.output
+    assert "ask for help" not in checked.output and "missing" not in checked.output
+    restored = runner.invoke(app, ["doctor", "--restore", str(name), "--db", str(other)])
+    assert restored.exit_code == 2, restored.output
+    line = one_error_line(restored.output)
+    assert "did not create" in line and "nothing was changed" in line, line
+    assert other.read_bytes() == before
+    assert not list(other.parent.glob("backups/collection*"))  # no copy: nothing replaced
+
+
 def test_a_second_restore_on_the_same_day_keeps_the_state_before_the_first(
     db: Path, tmp_path: Path
 ) -> None:

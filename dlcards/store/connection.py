@@ -39,7 +39,7 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -391,6 +391,14 @@ def page_size(head: bytes) -> int | None:
     size = int.from_bytes(head[16:18], "big")
     size = 65536 if size == 1 else size
     return size if size >= 512 and not size & (size - 1) else None
+
+
+def made_elsewhere(version: int, tables: Container[str]) -> bool:
+    """Whether an SQLite file of schema `version` holding `tables` is another program's (an
+    Anki collection given as the database): tables, and none of dlcards's migrations. The
+    rule every command opens a file by (`Connection._prepare`), `doctor` checks and
+    `doctor --restore` refuses to replace by."""
+    return not version and bool(tables) and "_sqlite_migrations" not in tables
 
 
 def other_kind(head: bytes) -> str | None:
@@ -960,10 +968,8 @@ class Connection:
                 f"version knows {SCHEMA_VERSION}); upgrade dlcards to use it"
             )
         if version == 0:
-            tables = self.conn.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-            ).fetchone()[0]
-            if tables and not self._has_table("_sqlite_migrations"):
+            rows = self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if made_elsewhere(version, {r[0] for r in rows}):
                 raise StoreError(
                     f"database {self.path} is an SQLite file that dlcards did not create; "
                     "pass another path with --db"

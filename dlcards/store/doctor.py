@@ -43,6 +43,7 @@ from dlcards.store.connection import (
     check_header,
     check_side_files,
     existing_file,
+    made_elsewhere,
     other_kind,
     translate_error,
     unreadable_message,
@@ -137,6 +138,18 @@ def _read_in_place(path: Path) -> sqlite3.Connection:
         )
     uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
     return sqlite3.connect(uri, uri=True, isolation_level=None)
+
+
+def _elsewhere_in_place(path: Path) -> bool:
+    """Whether `path` is a whole SQLite file `made_elsewhere`, read as it is on the disk
+    (nothing written beside it); False for a damaged file, or one SQLite cannot read."""
+    try:
+        with closing(_read_in_place(path)) as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            return made_elsewhere(version, {r[0] for r in rows})
+    except (StoreError, OSError, *SQLITE_ERRORS):
+        return False
 
 
 def _newest_backup_hint(path: Path) -> str:
@@ -375,6 +388,12 @@ def _examine(
 
     # 2. tables
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if made_elsewhere(version, present):  # not damage, and not "keep the file and ask for help"
+        report.add(Finding("tables", "an SQLite file that dlcards did not create", fatal=True))
+        report.summary = (
+            "it is not a dlcards database; doctor leaves it as it is (pass yours with --db)"
+        )
+        return
     required = TABLES if version == SCHEMA_VERSION else ("meta", "cards", "sm2", "reviews")
     missing = [t for t in required if t not in present]
     if missing:
@@ -1038,6 +1057,11 @@ def restore(
                 f"{db} is {kind}, not a dlcards database: a restore would replace it; pass "
                 "the progress database with --db; nothing was changed"
             )
+    if _elsewhere_in_place(db):  # a restore put a database in another program's file's place
+        raise StoreError(
+            f"{db} is an SQLite file that dlcards did not create, not a dlcards database: a "
+            "restore would replace it; pass the progress database with --db; nothing was changed"
+        )
     if (why := unwritable(db)) is not None:  # said so, not a temporary file's EROFS
         raise StoreError(f"cannot restore backup {source}: {why}; nothing was changed")
     clean_stale_temps(folder)
