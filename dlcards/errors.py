@@ -10,14 +10,37 @@ if TYPE_CHECKING:
 
 
 class DlcardsError(Exception):
-    """An error the user can fix. `str(err)` is the one line shown; `exit_code` is returned."""
+    """An error the user can fix. `str(err)` is the one line shown; `exit_code` is returned.
+
+    `outcome`: what the error left saved, as said when its line stands alone ("nothing was
+    lost"), shown after the message in brackets. A command that goes on after the error, or
+    that did more than the failed write, says its own outcome with the error's `cause_of`:
+    a full disk under an export said "(nothing was lost)" beside the warning of what the
+    database did not keep."""
 
     exit_code = 2
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, exit_code: int | None = None, outcome: str | None = None
+    ) -> None:
+        super().__init__(f"{message} ({outcome})" if outcome else message)
+        self.cause = message
+        self.outcome = outcome
         if exit_code is not None:
             self.exit_code = exit_code
+
+    def renamed(self, old: str, new: str) -> None:
+        """Name `new` where the message named `old` (a file the work was done in)."""
+        self.cause = self.cause.replace(old, new)
+        if self.args and isinstance(self.args[0], str):
+            self.args = (self.args[0].replace(old, new), *self.args[1:])
+
+
+def cause_of(err: BaseException) -> str:
+    """`err`'s line without what it says was saved (`DlcardsError.outcome`), as one line: for
+    a line that says the outcome itself (an export that wrote its package, an import)."""
+    cause = getattr(err, "cause", None)
+    return one_line(cause if isinstance(cause, str) else str(err))
 
 
 class DeckError(DlcardsError):

@@ -836,11 +836,15 @@ def test_cli_full_disk_is_one_line_and_leaves_no_file(
     out = work / "cards.apkg"
     code, output = _run("anki", "-o", str(out))
     assert code == 1
-    assert output.strip().splitlines() == [f"error: cannot write {out}: No space left on device"]
+    assert output.strip().splitlines() == [
+        f"error: cannot write {out}: No space left on device (nothing was exported; {out} was "
+        "not written)"
+    ]
     assert list(work.iterdir()) == []
     out.write_bytes(b"old")
     code, output = _run("anki", "-o", str(out), "--force")
     assert code == 1 and out.read_bytes() == b"old"
+    assert output.strip().splitlines()[-1].endswith(f"(nothing was exported; {out} is as it was)")
     assert [p.name for p in work.iterdir()] == ["cards.apkg"]
 
 

@@ -1269,7 +1269,8 @@ def test_with_progress_a_lock_on_decks_not_synced_is_refused_saying_what_to_do(
     assert result.output == (
         f"error: database {os.environ['DLCARDS_DB']} is locked by another program (waited "
         "0.2 s), and --with-progress needs the decks' changes synced into it first: close that "
-        "program and export again, or export without --with-progress (nothing was written)\n"
+        f"program and export again, or export without --with-progress (nothing was exported; "
+        f"{out} was not written)\n"
     )
     assert lock_waits == [0.2] and not out.exists()
 
@@ -1393,3 +1394,113 @@ def test_a_leech_whose_card_has_the_tag_leech_already_carries_it_once(
     import_apkg(col, package, scheduling=True)
     note = notes_by_card_id(col)["batches-1"]
     assert sorted(note.tags) == ["batches", "leech", "math"], note.tags
+
+
+def _full_disk_write(db: Path) -> Any:
+    """A write to database `db` on a full disk, as the store says it (`translate_error`)."""
+    import sqlite3
+
+    from dlcards.store.connection import translate_error
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise translate_error(db, sqlite3.OperationalError("database or disk is full"))
+
+    return full
+
+
+@pytest.mark.parametrize(
+    "where", ["records", "sync", "open", "sync --with-progress", "open --with-progress"]
+)
+def test_a_full_disk_under_an_export_says_what_is_kept_and_nothing_else(
+    tmp_path: Path, user_decks: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The disk holding the database fills during `export anki`. The package written, the
+    warning of what the database did not keep began with the store's own line, "the disk is
+    full: ...; free some space and try again (nothing was lost)": nothing lost, beside what
+    was not kept. Now the line says the cause and what is and is not kept, once; with
+    --with-progress (which needs the database) one line says that nothing was exported, and
+    the package is not written."""
+    db = Path(os.environ["DLCARDS_DB"])
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    path.unlink()
+    _reword_batches_1(user_decks)
+    method = {"records": "record_exports", "sync": "sync_decks", "open": "open"}
+    full = _full_disk_write(db)
+    monkeypatch.setattr(
+        Store, method[where.split()[0]], classmethod(full) if "open" in where else full
+    )
+    args = ["export", "anki", "-o", str(path), "--decks", str(user_decks)]
+    result = runner.invoke(app, args + where.split()[1:])
+    assert "Traceback" not in result.output and "nothing was lost" not in result.output, (
+        result.output
+    )
+    cause = f"the disk is full: cannot use database {db}; free some space and try again"
+    if where.endswith("--with-progress"):
+        assert result.exit_code == 2, result.output
+        (line,) = result.output.splitlines()
+        sync = "" if where.startswith("open") else (
+            "; --with-progress needs the decks' changes synced into it first, or export "
+            "without --with-progress"
+        )  # fmt: skip
+        assert line == (f"error: {cause}{sync} (nothing was exported; {path} was not written)"), (
+            line
+        )
+        assert not path.exists()
+        return
+    assert result.exit_code == 0, result.output
+    warning, wrote = result.output.splitlines()
+    assert wrote.startswith(f"wrote {path}: 222 notes") and path.exists()
+    assert warning.startswith(f"warning: {cause}; the package is written, but "), warning
+    kept = {
+        "records": "not kept: the digests of 1 changed note (",
+        "sync": "not kept: the decks' changes (the next command that can write to it syncs "
+        "them); the digests of 1 changed note (",
+        "open": "every note carries the package's time",
+    }[where]
+    assert kept in warning, warning
+
+
+@pytest.mark.parametrize("errno_name", ["ENOSPC", "EDQUOT", "EROFS", "EACCES"])
+@pytest.mark.parametrize("there", [False, True])
+def test_a_package_that_cannot_be_written_says_the_file_is_as_it_was(
+    tmp_path: Path, user_decks: Path, monkeypatch: pytest.MonkeyPatch, errno_name: str,
+    there: bool,
+) -> None:  # fmt: skip
+    """The package's file cannot be made (a full disk or quota, a read-only folder): one line
+    said "cannot write dl.apkg: No space left on device", and nothing of what was kept. Now
+    it says that nothing was exported and whether the file is as it was or not written; the
+    package's scratch folder that cannot be made is named as such, not as the package."""
+    import errno
+    import tempfile
+
+    from dlcards.export import anki as anki_export
+
+    code = getattr(errno, errno_name)
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(tmp_path / "first.apkg"), "--decks", str(user_decks))  # synced
+    if there:
+        path.write_bytes(b"the old package")
+    kept = "is as it was" if there else "was not written"
+    args = ["export", "anki", "-o", str(path), "--decks", str(user_decks), "--force"]
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(code, os.strerror(code))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tempfile, "mkstemp", refused)
+        result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"error: cannot write {path}: {os.strerror(code)} (nothing was exported; {path} {kept})\n"
+    )
+    with monkeypatch.context() as patched:
+        patched.setattr(anki_export.tempfile, "TemporaryDirectory", refused)
+        result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        "error: cannot make the package's collection in the temporary folder "
+        f"{tempfile.gettempdir()}: {os.strerror(code)}; free some space there, or set TMPDIR "
+        f"to another folder (nothing was exported; {path} {kept})\n"
+    )
+    assert (path.read_bytes() == b"the old package") if there else not path.exists()

@@ -1783,3 +1783,64 @@ def test_a_kill_once_the_import_is_saved_says_so_in_one_line(tmp_path: Path, mom
     else:
         assert err == "" and out.startswith("imported "), (out, err)
     assert flags(db) == [(A, mods[A])]  # the import whole
+
+
+def _full_disk(db: Path) -> Any:
+    """A write to database `db` on a full disk, as the store says it (`translate_error`)."""
+    import sqlite3
+
+    from dlcards.store.connection import translate_error
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise translate_error(db, sqlite3.OperationalError("database or disk is full"))
+
+    return full
+
+
+@pytest.mark.parametrize("where", ["merge", "merge --to-yaml", "decks --to-yaml", "read-only"])
+def test_a_full_disk_under_an_import_says_nothing_was_imported_and_nothing_more(
+    round_trip: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The disk fills (or the decks' folder is read-only) during `import anki`: the merge's
+    transaction rolled back said "the disk is full: ...; free some space and try again
+    (nothing was lost)", which said nothing of the import; with `--to-yaml`, the same line
+    went on "; the deck files it wrote are taken back: nothing was imported", beside "nothing
+    was lost". Now one line says the cause and that nothing was imported (no deck written,
+    or the decks taken back), exit non-zero, and the database and the folder are as before."""
+    import errno
+
+    from dlcards.importers import anki_notes
+
+    db, package = round_trip["db"], round_trip["dir"] / "current.apkg"
+    before = log_of(db)
+    out = tmp_path / "converted"
+    args = ["import", "anki", str(package), "--db", str(db)]
+    if where.endswith("--to-yaml"):
+        args += ["--to-yaml", str(out)]
+    if where.startswith("merge"):
+        monkeypatch.setattr(Store, "merge_reviews", _full_disk(db))
+    else:
+        code = errno.ENOSPC if where.startswith("decks") else errno.EROFS
+
+        def unwritable(*args: Any, **kwargs: Any) -> None:
+            raise OSError(code, os.strerror(code))
+
+        monkeypatch.setattr(anki_notes, "write_decks", unwritable)
+        if where == "read-only":
+            args += ["--to-yaml", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    (line,) = result.output.splitlines()
+    assert "nothing was lost" not in line, line
+    if where.startswith("merge"):  # (every note of the file is dlcards's: no deck to write)
+        assert line == (
+            f"error: the disk is full: cannot use database {db}; free some space and try again "
+            "(nothing was imported)"
+        )
+    else:
+        why = "No space left on device" if where.startswith("decks") else "Read-only file system"
+        assert line == (
+            f"error: cannot write the decks to {out}: {why} (no deck written; nothing was imported)"
+        )
+    assert log_of(db) == before
+    assert not out.exists() or [p for p in out.rglob("*") if p.is_file()] == []

@@ -22,7 +22,7 @@ from dlcards.commands.common import (
 )
 from dlcards.commands.options import DbOption, DecksOption, TagOption, TodayOption, TopicOption
 from dlcards.console import counted, echo, plural
-from dlcards.errors import StoreError, UsageError, one_line
+from dlcards.errors import StoreError, UsageError, cause_of
 from dlcards.stdio import say
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from dlcards.catalog import Catalog, DeckInfo
     from dlcards.deck import Card
+    from dlcards.export import Target
     from dlcards.export.anki import AnkiNote, CardProgress, Package
     from dlcards.scheduling import Schedule
     from dlcards.store import Store
@@ -325,11 +326,11 @@ def anki(
             store = stack.enter_context(opened_store(db, decks=decks or ()))
         except StoreError as err:
             if with_progress:
-                raise
+                raise _refused(err, target) from None
             # the cards do not need the progress database: export them, say what differs
-            unsynced = Unsynced(one_line(str(err)))
+            unsynced = Unsynced(cause_of(err))
         if store is not None:
-            unsynced = _sync_for_export(store, decks or (), with_progress)
+            unsynced = _sync_for_export(store, decks or (), with_progress, target)
         progress = None
         schedule = schedule_of(store) if with_progress and store is not None else None
         reading = stack.enter_context(ExitStack())  # closed once the package is written
@@ -420,7 +421,20 @@ class Unsynced:
     locked: bool = False
 
 
-def _sync_for_export(store: Store, decks: Sequence[str], with_progress: bool) -> Unsynced | None:
+def _refused(err: StoreError, target: Target) -> StoreError:
+    """`err`, which stops an export before its package is written, saying that nothing was
+    exported (`export.unwritten`) where it says what was kept (a full disk's "nothing was
+    lost", which said nothing of the package)."""
+    from dlcards.export import unwritten
+
+    if err.outcome is None:
+        return err
+    return StoreError(err.cause, err.exit_code, unwritten(target))
+
+
+def _sync_for_export(
+    store: Store, decks: Sequence[str], with_progress: bool, target: Target
+) -> Unsynced | None:
     """The decks synced into `store`; None when it holds them now, else why it does not. A
     database that cannot be written is not synced (the sync's note, "what it holds is
     shown", came before the export's own line: two lines where one says it). A sync that
@@ -429,6 +443,7 @@ def _sync_for_export(store: Store, decks: Sequence[str], with_progress: bool) ->
     (the progress of cards the database does not hold as they are), in one line saying what
     to do."""
     from dlcards.commands.common import sync_if_needed
+    from dlcards.export import unwritten
     from dlcards.store.connection import LockedError
 
     if store.read_only is not None:
@@ -441,13 +456,21 @@ def _sync_for_export(store: Store, decks: Sequence[str], with_progress: bool) ->
                 f"database {store.path} is locked by another program (waited "
                 f"{store.patience:g} s), and --with-progress needs the decks' changes synced "
                 "into it first: close that program and export again, or export without "
-                "--with-progress (nothing was written)"
+                "--with-progress",
+                outcome=unwritten(target),
             ) from None
-        return Unsynced(one_line(str(err)), locked=True)
+        return Unsynced(cause_of(err), locked=True)
     except StoreError as err:
         if with_progress:
-            raise
-        return Unsynced(one_line(str(err)))
+            if err.outcome is None:
+                raise
+            raise StoreError(
+                f"{err.cause}; --with-progress needs the decks' changes synced into it "
+                "first, or export without --with-progress",
+                err.exit_code,
+                unwritten(target),
+            ) from None
+        return Unsynced(cause_of(err))
     return None
 
 
@@ -518,7 +541,7 @@ def _keep_records(
                 store.record_exports(changed)
                 store.remember_leech_tags(leech_notes, seen=False)
     except StoreError as err:
-        failed = failed or one_line(str(err))
+        failed = failed or cause_of(err)
         if changed:
             lost.append(digests)
         untagged = sum(not tagged for _, tagged in leech_notes.values())
@@ -566,7 +589,7 @@ def _kept_for_anki(db: str | None) -> tuple[dict[str, str], dict[str, str], set[
                 _say_decks_unseen()
             return store.anki_guids(), store.anki_decks(), store.leech_cards()
     except StoreError as err:
-        say(f"warning: {one_line(str(err))}; notes converted from Anki get GUIDs of their own")
+        say(f"warning: {cause_of(err)}; notes converted from Anki get GUIDs of their own")
         return {}, {}, set()
 
 
@@ -589,7 +612,7 @@ def _sent_untagged(db: str | None, leeches: Iterable[str]) -> None:
                 store.remember_leech_tags(notes, seen=False)
     except StoreError as err:
         say(
-            f"warning: {one_line(str(err))}; the file is written, but not kept: that its notes "
+            f"warning: {cause_of(err)}; the file is written, but not kept: that its notes "
             f"of {plural(len(notes), 'leech', 'leeches')} carry no `leech` tag "
             f"({_UNTAGGED_UNKEPT})"
         )

@@ -100,7 +100,7 @@ def anki(
     removed in Anki is unleeched, as by `dlcards unleech`. A deck renamed or moved in Anki
     keeps its name: `export anki` names it as Anki does. Importing a file twice adds
     nothing."""
-    from dlcards.errors import UsageError, nonempty
+    from dlcards.errors import StoreError, UsageError, nonempty
     from dlcards.terminal import stops_as_ctrl_c
 
     # what was asked for is checked before the database is opened
@@ -120,12 +120,24 @@ def anki(
     from dlcards.console import escaped
 
     unsaved = None if dry_run else escaped(f"stopped: nothing was imported from {file}")
-    with (
-        stops_as_ctrl_c(unsaved=unsaved),
-        _checked_meanwhile(db, dry_run) as opened,
-        _taken_back_unless_committed() as (written, stack),
-    ):
-        _import(file, to_yaml, dry_run, force, decks, db, opened, written, stack)
+    saved: list[bool] = []  # [True] once the import's transaction committed
+    try:
+        with (
+            stops_as_ctrl_c(unsaved=unsaved),
+            _checked_meanwhile(db, dry_run) as opened,
+            _taken_back_unless_committed() as (written, stack),
+        ):
+            _import(file, to_yaml, dry_run, force, decks, db, opened, written, stack, saved)
+    except StoreError as err:
+        if err.outcome is None or dry_run or saved:
+            raise
+        # what the import left: a full disk's "nothing was lost" said nothing of the import
+        raise StoreError(err.cause, err.exit_code, NOTHING_IMPORTED) from None
+
+
+NOTHING_IMPORTED = "nothing was imported"
+"""The outcome of an import that failed before its transaction committed (the decks it
+wrote taken back with it), as its error line says it."""
 
 
 @contextmanager
@@ -168,7 +180,7 @@ def _taken_back_unless_committed() -> Iterator[tuple[Replaced, ExitStack]]:
     only that the database was locked, not what became of the decks the learner may have
     seen appear. Yields the record of the files written, and a stack for what the import
     opens (closed after the files are taken back)."""
-    from dlcards.errors import StoreError, one_line
+    from dlcards.errors import StoreError, cause_of
     from dlcards.fileio import Replaced
 
     written = Replaced()
@@ -181,8 +193,7 @@ def _taken_back_unless_committed() -> Iterator[tuple[Replaced, ExitStack]]:
             _forget_record(written)
             if decks and isinstance(err, StoreError):
                 raise StoreError(
-                    f"{one_line(str(err))}; the deck files it wrote are taken back: nothing "
-                    "was imported",
+                    f"{cause_of(err)}; the deck files it wrote are taken back: {NOTHING_IMPORTED}",
                     err.exit_code,
                 ) from None
             raise
@@ -228,6 +239,7 @@ def _import(
     opened: Store | None,
     written: Replaced,
     stack: ExitStack,
+    saved: list[bool],
 ) -> None:
     import time
 
@@ -457,6 +469,7 @@ def _import(
                     if kept is not None:  # the decks are the database's with this commit
                         store.forget_pending(kept[1])
                 written.keep()  # the decks' cards and reviews are in: the decks stay
+                saved.append(True)
                 _RECORDS.pop(id(written), None)
                 # saved: a stop from now on says so, at the end of the import's block
                 stops_once_saved(_stopped_line(path, added))
@@ -1019,7 +1032,8 @@ def _to_yaml(
             write_decks(result, out, source.name, written)
         except OSError as err:
             raise UsageError(
-                f"cannot write the decks to {out}: {err.strerror or err} (no deck written)"
+                f"cannot write the decks to {out}: {err.strerror or err}",
+                outcome=f"no deck written; {NOTHING_IMPORTED}",
             ) from None
     verb = "would write" if dry_run else "wrote"
     cards = sum(len(d.cards) for d in result.decks)

@@ -20,7 +20,15 @@ from typing import IO
 from dlcards.errors import DlcardsError, UsageError, nonempty
 from dlcards.fileio import atomic_write, clean_stale_temps
 
-__all__ = ["STDOUT", "Target", "check_target", "target_for", "write_atomic", "write_output"]
+__all__ = [
+    "STDOUT",
+    "Target",
+    "check_target",
+    "target_for",
+    "unwritten",
+    "write_atomic",
+    "write_output",
+]
 
 STDOUT = "-"  # `-o -`: standard output
 
@@ -58,11 +66,22 @@ def stopped_line(target: Target) -> Callable[[], str | None]:
             return None
         if _identity(target.path) != before:
             return f"stopped: wrote {target.shown} (whole)"
-        if before is None:
-            return f"stopped: nothing was exported; {target.shown} was not written"
-        return f"stopped: nothing was exported; {target.shown} is as it was"
+        return f"stopped: {unwritten(target, before is not None)}"
 
     return line
+
+
+def unwritten(target: Target, there: bool | None = None) -> str | None:
+    """What an export that failed before its file was in place left, as its line says it:
+    nothing exported, and the file not written or as it was (`there`: whether it was there
+    before; None: look now, a file being written whole or not at all). None for a stream or
+    standard output, whose reader saw what came."""
+    if target.kind != "file" or target.path is None:
+        return None
+    if there is None:
+        there = _identity(target.path) is not None
+    kept = "is as it was" if there else "was not written"
+    return f"nothing was exported; {target.shown} {kept}"
 
 
 def _identity(path: Path | None) -> tuple[int, int, int, int] | None:
@@ -177,7 +196,15 @@ def write_output(target: Target, force: bool, write: Callable[[IO[bytes]], None]
     A write error (a full disk, a closed device) is one line and exit 1."""
     if target.kind == "file":
         assert target.path is not None
-        write_atomic(target.path, force, write, shown=target.shown)
+        there = _identity(target.path) is not None
+        try:
+            write_atomic(target.path, force, write, shown=target.shown)
+        except DlcardsError as err:
+            if err.outcome is None:  # (a file that appeared meanwhile: said as it is)
+                raise
+            # what the failed write left: the file as it was, nothing exported (the package's
+            # scratch collection said "nothing was written", as if no file had been there)
+            raise DlcardsError(err.cause, err.exit_code, unwritten(target, there)) from None
         return
     try:
         if target.kind == "stdout":
@@ -217,7 +244,11 @@ def write_atomic(
         if path.exists() and not force:  # appeared while we were writing
             raise UsageError(f"{name} already exists; pass --force to overwrite it")
 
+    there = path.exists()
     try:
         atomic_write(path, guarded)
     except OSError as err:
-        raise DlcardsError(f"cannot write {name}: {err.strerror or err}", 1) from None
+        kept = "is as it was" if there else "was not written"
+        raise DlcardsError(
+            f"cannot write {name}: {err.strerror or err}", 1, f"nothing was exported; {name} {kept}"
+        ) from None

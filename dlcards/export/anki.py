@@ -1051,7 +1051,19 @@ def write_package(
     from dlcards.fileio import clean_stale_folders
 
     clean_stale_folders(WORKDIR_PREFIX)  # those of builds that were killed
-    with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-") as tmp:
+    try:
+        scratch = tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")
+    except OSError as err:  # its folder not made (full, read-only): not the package's file
+        from dlcards.errors import DlcardsError
+
+        raise DlcardsError(
+            "cannot make the package's collection in the temporary folder "
+            f"{tempfile.gettempdir()}: {err.strerror or err}; free some space there, or set "
+            "TMPDIR to another folder",
+            1,
+            "nothing was written",  # (`export.write_output` names the file)
+        ) from None
+    with scratch as tmp:
         path = Path(tmp) / "collection.anki2"
         conn = sqlite3.connect(path)
         try:
@@ -1069,11 +1081,11 @@ def write_package(
             from dlcards.fileio import sqlite_write_failure
 
             why = sqlite_write_failure(err, tmp)
-            other = " (or set TMPDIR to another folder)" if why.endswith("space there") else ""
+            other = ", or set TMPDIR to another folder" if why.endswith("space there") else ""
             raise DlcardsError(
-                f"cannot make the package's collection in the temporary folder {tmp}: "
-                f"{why}{other}; nothing was written",
+                f"cannot make the package's collection in the temporary folder {tmp}: {why}{other}",
                 1,
+                "nothing was written",  # (`export.write_output` names the file)
             ) from None
         finally:
             conn.close()

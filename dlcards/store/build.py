@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from dlcards.errors import StoreError
 from dlcards.store.connection import (
+    NOTHING_LOST,
     SIDE_FILES,
     SQLITE_ERRORS,
     DiskFullError,
@@ -259,9 +260,9 @@ def _has_log(path: Path) -> bool:
 
 def _named(err: StoreError, temp: Path | None, path: Path) -> StoreError:
     """`err` (of the store being built) naming `path`, not the file it was being built in."""
-    if temp is not None and err.args and isinstance(err.args[0], str):
-        said = err.args[0].replace(str(temp), str(path)).replace(temp.name, path.name)
-        err.args = (said, *err.args[1:])
+    if temp is not None:
+        err.renamed(str(temp), str(path))
+        err.renamed(temp.name, path.name)
     if isinstance(err, DiskFullError):
         err.path = path
     return err
@@ -270,8 +271,8 @@ def _named(err: StoreError, temp: Path | None, path: Path) -> StoreError:
 def _os_error(path: Path, err: OSError) -> StoreError:
     if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return DiskFullError(
-            f"the disk is full: cannot make database {path}; free some space and try again "
-            "(nothing was lost)",
+            f"the disk is full: cannot make database {path}; free some space and try again",
             path,
+            NOTHING_LOST,
         )
     return StoreError(f"cannot make database {path}: {err.strerror or err}")

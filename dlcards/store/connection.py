@@ -97,12 +97,17 @@ class LockedError(StoreError):
     """Another program held the write lock for longer than the busy timeout."""
 
 
+NOTHING_LOST = "nothing was lost"
+"""The outcome of a write the database refused (rolled back whole), said when its error line
+stands alone (`DlcardsError.outcome`)."""
+
+
 class DiskFullError(StoreError):
     """The disk (or the user's quota) has no room for the write; the transaction was rolled
     back, so trying again once there is room writes it whole."""
 
-    def __init__(self, message: str, path: Path) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, path: Path, outcome: str | None = None) -> None:
+        super().__init__(message, outcome=outcome)
         self.path = path
 
 
@@ -154,9 +159,9 @@ def translate_error(
         )
     if "full" in text or ("disk i/o" in text and _disk_full(path)):
         return DiskFullError(
-            f"the disk is full: cannot use database {path}; free some space and try again "
-            "(nothing was lost)",
+            f"the disk is full: cannot use database {path}; free some space and try again",
             path,
+            NOTHING_LOST,
         )
     if "readonly" in text or "read-only" in text:
         return StoreError(_read_only(path))
@@ -175,8 +180,8 @@ def translate_error(
         if limit is not None:  # EFBIG: a write past `ulimit -f` (SQLite says "disk I/O error")
             return StoreError(
                 f"cannot write database {path}: the file size limit (ulimit -f: "
-                f"{limit // 1024:,} KB) stops its files growing; raise it and try again "
-                "(nothing was lost)"
+                f"{limit // 1024:,} KB) stops its files growing; raise it and try again",
+                outcome=NOTHING_LOST,
             )
         if log_short_of_index(path):
             return StoreError(
