@@ -1504,3 +1504,58 @@ def test_a_package_that_cannot_be_written_says_the_file_is_as_it_was(
         f"to another folder (nothing was exported; {path} {kept})\n"
     )
     assert (path.read_bytes() == b"the old package") if there else not path.exists()
+
+
+@pytest.mark.parametrize("unwritable", ["file", "folder"])
+def test_with_progress_a_read_only_database_with_a_scheduler_change_half_done_says_why(
+    tmp_path: Path, user_decks: Path, monkeypatch: pytest.MonkeyPatch, unwritable: str
+) -> None:
+    """A `config scheduler fsrs` stopped before every card's state was rebuilt leaves its
+    mark (`rebuild_pending`), which the next command that reads the schedules finishes,
+    writing. `export anki --with-progress` from such a database that cannot be written (the
+    file 0444, or its folder) said only "database ... is read-only; check its permissions",
+    to an export, which writes nothing to it otherwise. Now the line names the change to
+    finish, and what to do: make it writable and run it again (or `dlcards due`), or export
+    without the progress, which needs no write; nothing is exported."""
+    import sqlite3
+
+    db = Path(os.environ["DLCARDS_DB"])
+    export("anki", "-o", str(tmp_path / "first.apkg"), "--decks", str(user_decks))  # synced
+    assert runner.invoke(app, ["config", "scheduler", "fsrs"]).exit_code == 0
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('rebuild_pending', '1')")
+        conn.commit()
+    real_access = os.access
+    locked = db if unwritable == "file" else db.parent
+
+    def access(path: Any, mode: int, **kwargs: Any) -> bool:
+        if mode == os.W_OK and Path(path) == locked:
+            return False
+        return real_access(path, mode, **kwargs)
+
+    path = tmp_path / "dl.apkg"
+    args = ["export", "anki", "-o", str(path), "--decks", str(user_decks), "--with-progress"]
+    why = (
+        f"database {db} is read-only; check its permissions or pass --db"
+        if unwritable == "file"
+        else f"the folder {db.parent} is read-only, and SQLite writes its journal next to the "
+        f"database {db.name}; check the folder's permissions or pass --db"
+    )
+    with monkeypatch.context() as read_only:  # (not `monkeypatch.undo()`: DLCARDS_DB stays)
+        read_only.setattr(os, "access", access)
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        (line,) = result.output.splitlines()
+        assert line == (
+            f"error: database {db} holds a change of scheduler to fsrs left half done (a "
+            "`dlcards config scheduler fsrs` stopped before every card's state was rebuilt from "
+            f"its review log), and finishing it writes to the database, which cannot be written "
+            f"({why}): make it writable, then run this again or `dlcards due`, either of which "
+            f"finishes it; or export without --with-progress (nothing was exported; {path} was "
+            "not written)"
+        )
+        assert not path.exists()
+        assert export(*args[1:-1]).endswith("\n") and path.exists()  # no progress: written
+    assert "progress for" in export(*args[1:], "--force")  # writable: finished, exported
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT 1 FROM meta WHERE key = 'rebuild_pending'").fetchall() == []

@@ -71,12 +71,28 @@ def clock() -> datetime:
     return datetime.now().astimezone()
 
 
-def schedule_of(store: Store) -> Schedule:
+def schedule_of(store: Store, instead: str = "", outcome: str | None = None) -> Schedule:
     """The collection's schedulers, the active one chosen by its settings (finishing a rebuild
-    that a killed `config` left half done)."""
+    that a killed `config` left half done). A database that cannot be written, holding such a
+    rebuild, is refused in one line that says why this command must write to it and what to
+    do (`instead`: what else the learner can run, `outcome`: what the refusal left): it said
+    only that the database was read-only, to a command (`export anki --with-progress`) that
+    writes nothing otherwise."""
     from dlcards.scheduling import Schedule
 
     if store.get_meta(REBUILD_PENDING) is not None:
+        if store.read_only is not None:
+            from dlcards.errors import StoreError
+
+            switch = store.settings().scheduler
+            raise StoreError(
+                f"database {store.path} holds a change of scheduler to {switch} left half done "
+                f"(a `dlcards config scheduler {switch}` stopped before every card's state was "
+                "rebuilt from its review log), and finishing it writes to the database, which "
+                f"cannot be written ({store.read_only}): make it writable, then run this again "
+                f"or `dlcards due`, either of which finishes it{instead and f'; or {instead}'}",
+                outcome=outcome or "nothing was written",
+            )
         store.rebuild_all(replay_for)
         store.delete_meta(REBUILD_PENDING)
     return Schedule.from_settings(store.settings())

@@ -297,7 +297,7 @@ def anki(
     """An Anki package: deck "Deep Learning", one subdeck per topic; re-import updates notes."""
     from dlcards.catalog import deck_files, load_catalog
     from dlcards.commands.common import not_before_the_log, schedule_of
-    from dlcards.export import stopped_line, target_for, write_output
+    from dlcards.export import stopped_line, target_for, unwritten, write_output
     from dlcards.export.anki import distinct_guids, package_timestamp, write_package
     from dlcards.settings import DAY_STARTS_AT
     from dlcards.terminal import stops_as_ctrl_c
@@ -332,7 +332,11 @@ def anki(
         if store is not None:
             unsynced = _sync_for_export(store, decks or (), with_progress, target)
         progress = None
-        schedule = schedule_of(store) if with_progress and store is not None else None
+        schedule = None
+        if with_progress and store is not None:
+            # (a scheduler change left half done is finished first, writing: a database that
+            # cannot be written says so, and that the export without progress needs none)
+            schedule = schedule_of(store, "export without --with-progress", unwritten(target))
         reading = stack.enter_context(ExitStack())  # closed once the package is written
         if store is not None:
             # the notes' times, the GUIDs and each card's progress from one state of the
