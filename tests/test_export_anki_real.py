@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -1559,3 +1560,81 @@ def test_with_progress_a_read_only_database_with_a_scheduler_change_half_done_sa
     assert "progress for" in export(*args[1:], "--force")  # writable: finished, exported
     with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT 1 FROM meta WHERE key = 'rebuild_pending'").fetchall() == []
+
+
+def _save_deck(user_decks: Path, text: str, at_ns: int) -> None:
+    """Save batches.yaml with `text`, modified at `at_ns` (nanoseconds since the epoch)."""
+    deck_file = user_decks / "batches.yaml"
+    deck_file.write_text(text, encoding="utf-8")
+    os.utime(deck_file, ns=(at_ns, at_ns))
+
+
+def test_a_second_edit_saved_in_the_second_of_the_first_reaches_anki(
+    col: Collection, tmp_path: Path, user_decks: Path
+) -> None:
+    """Two edits of a card saved in the same second (a file system's clock in whole seconds,
+    or a quick fix after a look at the package), each exported and imported into Anki. The
+    first's note was dated a second after its file's time (a note that differs from the last
+    export's), and the sync dated the second edit by its file's time, the same second: its
+    note was dated as the first's, and Anki, which replaces a note only with a newer one,
+    kept the first edit. Now a change is dated at least a second after the card's last one,
+    and the second edit reaches Anki."""
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    import_apkg(col, path)
+    second = (int(time.time()) - 30) * 10**9
+    first_text = USER_DECK.replace("$ updates.", "$ updates (first edit).")
+    _save_deck(user_decks, first_text, second + 200_000_000)
+    export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    assert [n.id.nid for n in import_apkg(col, path).updated] == [
+        notes_by_card_id(col)["batches-1"].id
+    ]
+    first = _package_mods(path, tmp_path)["batches-1"]
+    _save_deck(user_decks, first_text.replace("first edit", "second edit"), second + 700_000_000)
+    export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    assert _package_mods(path, tmp_path)["batches-1"] > first
+    assert [n.id.nid for n in import_apkg(col, path).updated] == [
+        notes_by_card_id(col)["batches-1"].id
+    ]
+    assert "(second edit)" in notes_by_card_id(col)["batches-1"]["Back"]
+    # and an export after them changes nothing: each note as Anki has it
+    said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    assert "warning" not in said and not import_apkg(col, path).updated
+
+
+@pytest.mark.parametrize("database", ["writable", "read-only"])
+def test_a_deck_saved_again_as_it_was_just_before_an_export_is_no_change(
+    col: Collection, tmp_path: Path, user_decks: Path, monkeypatch: pytest.MonkeyPatch,
+    database: str,
+) -> None:  # fmt: skip
+    """A deck file saved again as it was (an editor's `:w`, a `touch`) a moment before an
+    export, whose database cannot take the sync (read-only): the export said "the package is
+    written, but not kept: the decks' changes", of a save that changed nothing (the deck
+    files' signature, made from their times, differs; a save in the last moments before the
+    sync that kept it differs from every later look). Now the decks' text decides: the notes
+    are as before, nothing is said, and Anki updates nothing. A real change saved in the same
+    moment is still one: said, and dated after the note Anki holds."""
+    path = tmp_path / "dl.apkg"
+    export("anki", "-o", str(path), "--decks", str(user_decks))
+    import_apkg(col, path)
+    before = _package_mods(path, tmp_path)
+    real_access = os.access
+    with monkeypatch.context() as patched:
+        if database == "read-only":
+            patched.setattr(
+                os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+            )
+        _save_deck(user_decks, USER_DECK, time.time_ns())
+        said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+        assert said.startswith(f"wrote {path}: 222 notes"), said
+        assert _package_mods(path, tmp_path) == before
+        assert not import_apkg(col, path).updated
+        _save_deck(user_decks, USER_DECK.replace("$ updates.", "$ updates, now."), time.time_ns())
+        said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
+    assert ("the decks' changes (" in said) == (database == "read-only"), said
+    after = _package_mods(path, tmp_path)
+    assert {cid for cid, mod in after.items() if mod != before[cid]} == {"batches-1"}
+    assert after["batches-1"] > before["batches-1"]
+    assert [n.id.nid for n in import_apkg(col, path).updated] == [
+        notes_by_card_id(col)["batches-1"].id
+    ]

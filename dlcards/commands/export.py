@@ -330,7 +330,7 @@ def anki(
             # the cards do not need the progress database: export them, say what differs
             unsynced = Unsynced(cause_of(err))
         if store is not None:
-            unsynced = _sync_for_export(store, decks or (), with_progress, target)
+            unsynced = _sync_for_export(store, catalog, decks or (), with_progress, target)
         progress = None
         schedule = None
         if with_progress and store is not None:
@@ -352,7 +352,7 @@ def anki(
         # SOURCE_DATE_EPOCH: one time for every note, for a reproducible package
         reproducible = bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
         edited = None if store is None or reproducible else store.edit_times()
-        if edited is not None and store is not None and unsynced is not None:
+        if edited is not None and store is not None and unsynced and not unsynced.held:
             # the times a sync would give the edited cards (each its deck file's), not the
             # stale ones: the next export, after the sync, dates every note as this one does
             edited |= _edit_times_as_synced(store, catalog, topic or ())
@@ -423,6 +423,7 @@ class Unsynced:
 
     why: str
     locked: bool = False
+    held: bool = False  # the store holds the decks' text all the same (`_held`)
 
 
 def _refused(err: StoreError, target: Target) -> StoreError:
@@ -436,8 +437,18 @@ def _refused(err: StoreError, target: Target) -> StoreError:
     return StoreError(err.cause, err.exit_code, unwritten(target))
 
 
+def _held(store: Store, catalog: Catalog) -> bool:
+    """Whether `store` holds the decks of `catalog` as a sync would leave them
+    (`Store.holds_decks`), when it could not take the sync: their files saved again (or
+    touched) since it last did, their text as it was."""
+    titles = catalog.topic_titles()
+    return store.holds_decks(
+        [(catalog.deck_of(info).cards, titles[info.topic]) for info in catalog.infos]
+    )
+
+
 def _sync_for_export(
-    store: Store, decks: Sequence[str], with_progress: bool, target: Target
+    store: Store, catalog: Catalog, decks: Sequence[str], with_progress: bool, target: Target
 ) -> Unsynced | None:
     """The decks synced into `store`; None when it holds them now, else why it does not. A
     database that cannot be written is not synced (the sync's note, "what it holds is
@@ -445,16 +456,20 @@ def _sync_for_export(
     fails (another program holds the lock, the disk is full) leaves the store open as it
     is, read for the cards' times, GUIDs and digests; with `with_progress` it is refused
     (the progress of cards the database does not hold as they are), in one line saying what
-    to do."""
+    to do. A store that could not take the sync but holds the decks' text all the same (a
+    deck file saved again as it was: `_held`) is as one synced, but for its error: a
+    locked one is not waited for again."""
     from dlcards.commands.common import sync_if_needed
     from dlcards.export import unwritten
     from dlcards.store.connection import LockedError
 
     if store.read_only is not None:
-        return None if _synced(store, decks) else Unsynced(store.read_only)
+        return None if _synced(store, decks) or _held(store, catalog) else Unsynced(store.read_only)
     try:
         sync_if_needed(store, decks)
     except LockedError as err:
+        if _held(store, catalog):
+            return Unsynced(cause_of(err), locked=True, held=True)
         if with_progress:
             raise StoreError(
                 f"database {store.path} is locked by another program (waited "
@@ -465,6 +480,8 @@ def _sync_for_export(
             ) from None
         return Unsynced(cause_of(err), locked=True)
     except StoreError as err:
+        if _held(store, catalog):
+            return Unsynced(cause_of(err), held=True)
         if with_progress:
             if err.outcome is None:
                 raise
@@ -528,13 +545,14 @@ def _keep_records(
                 "database"
             )
         return
-    failed = None if unsynced is None else unsynced.why
+    held = unsynced is not None and unsynced.held  # as synced: said if its records fail
+    failed = None if unsynced is None or held else unsynced.why
     lost: list[str] = []
     digests = (
         f"the digests of {plural(len(changed), 'changed note')} (the next export dates "
         "those notes as this one did, and keeps them)"
     )
-    if unsynced is not None:
+    if unsynced is not None and not held:
         lost.append("the decks' changes (the next command that can write to it syncs them)")
         if changed:
             lost.append(digests)

@@ -77,6 +77,7 @@ from dlcards.store.rows import (
     change_seconds,
     day_of,
     edit_kept,
+    edit_time,
     fsrs_values,
     grade_of,
     memory_from,
@@ -421,7 +422,11 @@ class Store(Reports, Merging):
                 )
                 if kept is not None and have is not None and have[:4] == want and have[7] == shown:
                     continue
-                edited = kept or parts[deck].edited or int(now.timestamp())
+                edited = kept or edit_time(
+                    have[6] if have is not None else None,
+                    parts[deck].edited,
+                    int(now.timestamp()),
+                )
                 rowid = have[5] if have is not None else None
                 if have is None or have[4] != digest:
                     if fields is None:
@@ -1169,8 +1174,38 @@ class Store(Reports, Merging):
                     content, search, shown, _ = card_digests(card, title)
                     if edit_kept(content, search, shown, have[0], have[1], have[2], have[3]):
                         kept = have[4]
-                out[card.id] = int(kept or file_time or now)
+                out[card.id] = int(kept or edit_time(have and have[4], file_time, now))
         return out
+
+    def holds_decks(self, decks: Sequence[tuple[Sequence[Card], str]]) -> bool:
+        """Whether the cards table holds `decks` (each deck file's cards and its topic's
+        title, in the order a sync takes them) as a sync of them would leave it: each card
+        active at its topic and position, its digests those of its text and note
+        (`card_digests`), and no other card active. For a database that cannot take the sync
+        now (read-only, or locked by another program): a deck file saved again as it was (a
+        new modification time, the same text) is not a change of the decks, and an export
+        does not say the decks' changes were not kept (it said so of a save made a moment
+        before it, whose signature, `files_signature`, differs from every later one)."""
+        held = {
+            str(row[0]): row[1:]
+            for row in self._call(
+                lambda: self.conn.execute(
+                    "SELECT id, topic, position, content_hash, search_hash, note_hash FROM cards "
+                    "WHERE retired = 0"
+                ).fetchall()
+            )
+        }
+        count = 0
+        for i, (cards, title) in enumerate(decks):
+            for j, card in enumerate(cards):
+                have = held.get(card.id)
+                if have is None:
+                    return False
+                content, search, shown, _ = card_digests(card, title)
+                if have != (card.topic, i * DECK_STRIDE + j, content, search, shown):
+                    return False
+                count += 1
+        return count == len(held)
 
     def exported_hashes(self) -> dict[str, str]:
         """The digest of each active card's note as the last Anki export wrote it

@@ -489,6 +489,18 @@ def edit_kept(
     )
 
 
+def edit_time(had: int | None, file_time: int | None, now: int) -> int:
+    """When a sync dates a card whose note changed (`edit_kept` false): its deck file's
+    modification time (whole seconds; `now`, the sync's, when it is not known), and at least
+    a second after the time its row held (`had`: its last change, or the time an export gave
+    its note, `Store.record_exports`). Anki replaces a note only with a newer one: an edit
+    saved in the second of the one before it, once that one was exported, was dated as that
+    note (the file's time in whole seconds, the same), and never reached Anki; a deck file put
+    back with an older time (a copy, `git checkout`) was dated before the note Anki held."""
+    at = file_time or now
+    return at if had is None else max(at, had + 1)
+
+
 def tags_cell(tags: Sequence[str]) -> str:
     """A card's tags as `cards.tags` holds them: each between spaces (` a b `), so that a tag
     is found as ` tag ` in it (`Reports.tagged`)."""
