@@ -1602,10 +1602,10 @@ def test_a_second_edit_saved_in_the_second_of_the_first_reaches_anki(
     assert "warning" not in said and not import_apkg(col, path).updated
 
 
-@pytest.mark.parametrize("database", ["writable", "read-only"])
+@pytest.mark.parametrize("database", ["writable", "read-only", "locked"])
 def test_a_deck_saved_again_as_it_was_just_before_an_export_is_no_change(
     col: Collection, tmp_path: Path, user_decks: Path, monkeypatch: pytest.MonkeyPatch,
-    database: str,
+    lock_waits: list[float], database: str,
 ) -> None:  # fmt: skip
     """A deck file saved again as it was (an editor's `:w`, a `touch`) a moment before an
     export, whose database cannot take the sync (read-only): the export said "the package is
@@ -1619,11 +1619,18 @@ def test_a_deck_saved_again_as_it_was_just_before_an_export_is_no_change(
     import_apkg(col, path)
     before = _package_mods(path, tmp_path)
     real_access = os.access
-    with monkeypatch.context() as patched:
+    with monkeypatch.context() as patched, contextlib.ExitStack() as held:
         if database == "read-only":
             patched.setattr(
                 os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
             )
+        if database == "locked":  # another program holds the write lock meanwhile
+            import sqlite3
+
+            other = held.enter_context(
+                contextlib.closing(sqlite3.connect(os.environ["DLCARDS_DB"], isolation_level=None))
+            )
+            other.execute("BEGIN IMMEDIATE")
         _save_deck(user_decks, USER_DECK, time.time_ns())
         said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
         assert said.startswith(f"wrote {path}: 222 notes"), said
@@ -1631,7 +1638,7 @@ def test_a_deck_saved_again_as_it_was_just_before_an_export_is_no_change(
         assert not import_apkg(col, path).updated
         _save_deck(user_decks, USER_DECK.replace("$ updates.", "$ updates, now."), time.time_ns())
         said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
-    assert ("the decks' changes (" in said) == (database == "read-only"), said
+    assert ("the decks' changes (" in said) == (database != "writable"), said
     after = _package_mods(path, tmp_path)
     assert {cid for cid, mod in after.items() if mod != before[cid]} == {"batches-1"}
     assert after["batches-1"] > before["batches-1"]
