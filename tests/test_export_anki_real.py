@@ -1639,6 +1639,8 @@ def test_a_deck_saved_again_as_it_was_just_before_an_export_is_no_change(
         _save_deck(user_decks, USER_DECK.replace("$ updates.", "$ updates, now."), time.time_ns())
         said = export("anki", "-o", str(path), "--decks", str(user_decks), "--force")
     assert ("the decks' changes (" in said) == (database != "writable"), said
+    # locked: each export waited once, for its sync (its records were not waited for again)
+    assert [w for w in lock_waits if w] == ([0.2, 0.2] if database == "locked" else [])
     after = _package_mods(path, tmp_path)
     assert {cid for cid, mod in after.items() if mod != before[cid]} == {"batches-1"}
     assert after["batches-1"] > before["batches-1"]
