@@ -1228,6 +1228,32 @@ def test_a_writer_on_a_read_only_database_with_unsynced_decks_says_one_line(
     assert Path(db).read_bytes() == before
 
 
+def test_a_read_only_database_and_a_deck_saved_again_as_it_was_say_no_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deck file saved again as it was (an editor's `:w`) after the last sync: a command
+    on a database that cannot be written said "the decks' changes since it was last synced
+    are not in it", of a save that changed nothing (the deck files' signature is made from
+    their times). Now the decks' text decides: nothing is said; a real change still is."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    deck = mine / "zz.yaml"
+    text = "topic: zz\ntitle: ZZ\ncards:\n- id: zz-1\n  question: Q?\n  answer: A.\n"
+    deck.write_text(text)
+    decks = ["--decks", str(mine)]
+    assert runner.invoke(app, ["due", *decks]).exit_code == 0  # synced
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+    )
+    deck.write_text(text)  # saved again: a new time, the same text
+    shown = runner.invoke(app, ["due", *decks])
+    assert shown.exit_code == 0 and "note: database" not in shown.output, shown.output
+    deck.write_text(text.replace("A.", "An answer."))
+    shown = runner.invoke(app, ["due", *decks])
+    assert shown.exit_code == 0 and "note: database" in shown.output, shown.output
+
+
 def _closed_stdin() -> None:
     os.close(0)
 

@@ -437,7 +437,7 @@ def _sync_as_found(
     if store.is_synced(signature):
         return None
     if store.read_only is not None:  # shown as it is: nothing can be written to it
-        if notice:
+        if notice and not _holds_as_found(store, decks, files):
             from dlcards.stdio import say
 
             say(
@@ -644,6 +644,31 @@ def status_line(line: str, stream: TextIO) -> Iterator[None]:
             with suppress(OSError, ValueError):
                 stream.write(" " * len(line) + "\r")
                 stream.flush()
+
+
+def holds_decks(store: Store, catalog: Catalog) -> bool:
+    """Whether `store` holds the decks of `catalog` as a sync would leave them
+    (`Store.holds_decks`), when it cannot take the sync: their files saved again (or touched)
+    since it last did, their text as it was. The deck files' signature is made from their
+    times: a save of the same text differs from it, and so does every look at a file saved in
+    the moments before the sync that kept it (`prompt.file_version`'s racy versions)."""
+    titles = catalog.topic_titles()
+    return store.holds_decks(
+        [(catalog.deck_of(info).cards, titles[info.topic]) for info in catalog.infos]
+    )
+
+
+def _holds_as_found(store: Store, decks: Sequence[str], files: Sequence[Path]) -> bool:
+    """`holds_decks` of the deck `files` as found (a deck file saved again as it was is no
+    change of the decks); False when they do not load (what is wrong is said where they are
+    used)."""
+    from dlcards.catalog import load_catalog
+    from dlcards.errors import DlcardsError
+
+    try:
+        return holds_decks(store, load_catalog(decks, files=files))
+    except (DlcardsError, OSError):
+        return False
 
 
 def _as_last_synced(store: Store, observed: str) -> bool:

@@ -423,7 +423,7 @@ class Unsynced:
 
     why: str
     locked: bool = False
-    held: bool = False  # the store holds the decks' text all the same (`_held`)
+    held: bool = False  # the store holds the decks' text all the same (`holds_decks`)
 
 
 def _refused(err: StoreError, target: Target) -> StoreError:
@@ -435,16 +435,6 @@ def _refused(err: StoreError, target: Target) -> StoreError:
     if err.outcome is None:
         return err
     return StoreError(err.cause, err.exit_code, unwritten(target))
-
-
-def _held(store: Store, catalog: Catalog) -> bool:
-    """Whether `store` holds the decks of `catalog` as a sync would leave them
-    (`Store.holds_decks`), when it could not take the sync: their files saved again (or
-    touched) since it last did, their text as it was."""
-    titles = catalog.topic_titles()
-    return store.holds_decks(
-        [(catalog.deck_of(info).cards, titles[info.topic]) for info in catalog.infos]
-    )
 
 
 def _sync_for_export(
@@ -459,16 +449,17 @@ def _sync_for_export(
     to do. A store that could not take the sync but holds the decks' text all the same (a
     deck file saved again as it was: `_held`) is as one synced, but for its error: a
     locked one is not waited for again."""
-    from dlcards.commands.common import sync_if_needed
+    from dlcards.commands.common import holds_decks, sync_if_needed
     from dlcards.export import unwritten
     from dlcards.store.connection import LockedError
 
     if store.read_only is not None:
-        return None if _synced(store, decks) or _held(store, catalog) else Unsynced(store.read_only)
+        held = _synced(store, decks) or holds_decks(store, catalog)
+        return None if held else Unsynced(store.read_only)
     try:
         sync_if_needed(store, decks)
     except LockedError as err:
-        if _held(store, catalog):
+        if holds_decks(store, catalog):
             return Unsynced(cause_of(err), locked=True, held=True)
         if with_progress:
             raise StoreError(
@@ -480,7 +471,7 @@ def _sync_for_export(
             ) from None
         return Unsynced(cause_of(err), locked=True)
     except StoreError as err:
-        if _held(store, catalog):
+        if holds_decks(store, catalog):
             return Unsynced(cause_of(err), held=True)
         if with_progress:
             if err.outcome is None:
