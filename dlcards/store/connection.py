@@ -57,7 +57,7 @@ from dlcards.cores import cores
 from dlcards.errors import StoreError
 from dlcards.interrupts import committing, writing
 from dlcards.paths import default_db
-from dlcards.store.count import NONE_PENDING_ID, PENDING_RANGE, PENDING_SQL
+from dlcards.store.count import NONE_PENDING_ID, PENDING_RANGE, PENDING_SQL, file_alone
 from dlcards.store.count import PENDING_FILES as PENDING_FILES
 from dlcards.store.schema import SCHEMA_VERSION
 
@@ -273,8 +273,15 @@ def _connect_read_only(path: Path, patience: float) -> sqlite3.Connection:
     it is opened immutable (no index, no locks), which is safe because nothing can be
     writing it (a writer makes the log before its first write, and a read-only mount has
     none). A log with content there but no index SQLite can make cannot be read with the
-    file (the file alone would lack the log's commits): one line says so."""
+    file (the file alone would lack the log's commits): one line says so. A file nothing but
+    root can write, beside no log with content, is read alone too (`count.file_alone`): in a
+    writable folder SQLite would make the log and its index beside it and, not allowed to
+    write, leave them there."""
     uri = path.resolve().as_uri()
+    if file_alone(str(path)):  # else SQLite makes a log and its index it cannot delete
+        return sqlite3.connect(
+            f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False
+        )
     conn = sqlite3.connect(
         f"{uri}?mode=ro", uri=True, timeout=patience, isolation_level=None,
         check_same_thread=False,

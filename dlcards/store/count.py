@@ -222,6 +222,73 @@ def log_problem(path: str) -> str | None:
     return log_damage(path)
 
 
+WAL_HEADER_BYTES = 32
+"""A write-ahead log's header, which it has before its first frame (`walcheck.HEADER`)."""
+
+
+def file_alone(path: str) -> bool:
+    """Whether a reader may take the file at `path` alone as the database and open it
+    immutable (`mode=ro&immutable=1`: no index, no locks, no file made beside it), because
+    SQLite would otherwise make files beside it that no read-only connection can remove, and
+    nothing can be writing it. A read-only connection (`mode=ro`, or a plain one that SQLite
+    opens read-only) of a database in WAL mode makes its log and the log's index (`-wal`,
+    `-shm`) beside the file when they are not both there, with the file's mode, and cannot
+    delete them on close (that takes the write lock only a connection that may write can
+    take): `due`, `show`, `stats`, `search`, `list` on a file of mode 0444 in a writable
+    folder left an empty `p.db-wal` and a `p.db-shm` of mode 0444, which stopped every write
+    once the file was made writable again. True when:
+
+    - the file is in WAL mode (a rollback-journal database is read without a file beside it);
+    - no log with a frame is beside it (the file alone then holds every commit), and the log
+      and its index are not both there (SQLite reads through them then, making nothing);
+    - nothing but root can open it to write: no write permission for anyone, or a folder this
+      process cannot write (the premise `connection._connect_read_only` already reads a
+      read-only folder's file alone on); a writer makes the log before its first write and a
+      read-only file allows none, so the file cannot change while it is read."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as file:
+            header = file.read(20)
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode) or len(header) < 20 or header[18:20] != b"\x02\x02":
+        return False
+    log, index = f"{path}-wal", f"{path}-shm"
+    try:
+        if os.stat(log).st_size > WAL_HEADER_BYTES:
+            return False  # its commits are read through an index (made if need be)
+        has_log = True
+    except FileNotFoundError:
+        has_log = False
+    except OSError:
+        return False
+    if has_log and os.path.exists(index):
+        return False
+    no_writer = not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    return no_writer or not os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
+
+
+def reading_uri(path: str) -> str:
+    """The URI a connection that only reads the database at `path` opens it with: `mode=rw`
+    (which never creates the file) wherever the file and its folder may be written, since in
+    WAL mode only a connection that may write deletes the log and its index it made, as the
+    last one to close (it writes nothing else); where they may not, `mode=ro`, immutable when
+    the file alone is the database (`file_alone`), so that the read leaves no file beside
+    it."""
+    import os
+
+    # a file: URI without pathlib (a prompt's cost): SQLite decodes %XX, and ? and # would end
+    # the path
+    escaped = os.path.abspath(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    uri = f"file:{escaped}"
+    if os.access(path, os.W_OK) and os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+        return f"{uri}?mode=rw"
+    return f"{uri}?mode=ro&immutable=1" if file_alone(path) else f"{uri}?mode=ro"
+
+
 def prompt_count(path: str, day: str | None, observed: str) -> int | None:
     """`dlcards due --count` for `day` (None: the study day now, `study_day`, at the
     collection's `day_starts_at`) from the database at `path` read with sqlite3 alone,
@@ -239,7 +306,9 @@ def prompt_count(path: str, day: str | None, observed: str) -> int | None:
         # a writer that holds the file whole (an exclusive lock, as a program working in
         # rollback-journal mode takes) is not waited out: the full command then waits its half
         # second and says so
-        conn = sqlite3.connect(path, timeout=FAST_WAIT_S, isolation_level=None)
+        conn = sqlite3.connect(
+            reading_uri(path), uri=True, timeout=FAST_WAIT_S, isolation_level=None
+        )
     except sqlite3.Error:
         return None
     try:
@@ -286,7 +355,9 @@ def pending_files_at(path: str) -> bool:
     if not log_whole(path):
         return True  # not opened here: the store refuses it without replaying the log
     try:
-        conn = sqlite3.connect(path, timeout=FAST_WAIT_S, isolation_level=None)
+        conn = sqlite3.connect(
+            reading_uri(path), uri=True, timeout=FAST_WAIT_S, isolation_level=None
+        )
     except sqlite3.Error:
         return True
     try:

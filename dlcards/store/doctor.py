@@ -152,6 +152,15 @@ def _elsewhere_in_place(path: Path) -> bool:
         return False
 
 
+def _reading(path: Path) -> sqlite3.Connection:
+    """The database in a folder that can be written: opened as a writer opens it, but a file
+    nothing but root can write read alone (`count.file_alone`), since SQLite, not allowed to
+    write it, would leave the log and its index it made beside it."""
+    from dlcards.store.count import file_alone
+
+    return _read_in_place(path) if file_alone(str(path)) else _connect(path)
+
+
 def _newest_backup_hint(path: Path) -> str:
     found = backup.backups(path)
     if not found:
@@ -305,11 +314,11 @@ def _open_and_examine(
 ) -> None:
     """`examine` once the file is known to be there: opened with SQLite, checked, closed."""
     try:
-        if os.access(path.parent, os.W_OK):
-            conn = _connect(path)
-        else:
+        if not os.access(path.parent, os.W_OK):
             conn = _read_in_place(path)
             repair = False  # nothing can be written there: what is found is said, not repaired
+        else:
+            conn = _reading(path)
     except SQLITE_ERRORS as err:
         if _not_damage(err):
             raise translate_error(path, err) from None
@@ -1985,7 +1994,7 @@ def _add_kept(db: Path, report: Report, replay_for: ReplayFor | None) -> None:
     rows = [r for r in got.rows if salvage.identity(r) not in undone]
     writable = os.access(db.parent, os.W_OK)
     try:
-        with closing(_connect(db) if writable else _read_in_place(db)) as conn:
+        with closing(_reading(db) if writable else _read_in_place(db)) as conn:
             have = {(str(c), int(a)) for c, a in conn.execute("SELECT card_id, at FROM reviews")}
             lacking = [r for r in rows if salvage.identity(r) not in have]
             if not lacking:

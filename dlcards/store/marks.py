@@ -1,7 +1,7 @@
 """The suspended cards and the leeches, read with sqlite3 alone for `dlcards list`, which
 otherwise opens no database (it is quick, and its pipe fast path forks workers): one query on
-a connection that creates, migrates and syncs nothing (`reading_uri`). This module imports no
-other part of the store but `count`'s look at the log (`count.log_problem`)."""
+a connection that creates, migrates and syncs nothing (`count.reading_uri`). This module imports
+no other part of the store but `count`'s look at the log and the files beside the database."""
 
 from __future__ import annotations
 
@@ -46,20 +46,6 @@ def marks_from(rows: Iterable[tuple[str, int]]) -> Marks:
     return Marks(frozenset(suspended), frozenset(leeches))
 
 
-def reading_uri(path: Path) -> str:
-    """The URI a connection that only reads the database at `path` opens it with: `mode=rw`
-    (which never creates the file) wherever the file may be written, `mode=ro` only where it
-    may not. In WAL mode a connection makes the log and its index (`-wal`, `-shm`) beside the
-    file, and the last one to close checkpoints and deletes them, but only one that may
-    write: `list`'s read-only one (`mode=ro`) left an empty `p.db-wal` and `p.db-shm` beside
-    the database after every run. Opened read-write, it writes nothing but that cleanup, as
-    every other reading command's connection does (`Store.open`)."""
-    import os
-
-    mode = "rw" if os.access(path, os.W_OK) else "ro"
-    return f"{path.resolve().as_uri()}?mode={mode}"
-
-
 def card_marks(path: Path) -> Marks:
     """The ids of the cards suspended and of the leeches in the database at `path` (with the
     last sync's ids, whether or not their deck still has them); none when no file is there
@@ -68,12 +54,12 @@ def card_marks(path: Path) -> Marks:
     past MARKS_WAIT_S, not a dlcards database, a folder."""
     if not path.exists():
         return Marks()
-    from dlcards.store.count import log_problem
+    from dlcards.store.count import log_problem, reading_uri
 
     if (problem := log_problem(str(path))) is not None:  # opening it would lose its log
         raise MarksUnread(f"cannot read database {path}: {problem}")
     try:
-        conn = sqlite3.connect(reading_uri(path), uri=True, timeout=MARKS_WAIT_S)
+        conn = sqlite3.connect(reading_uri(str(path)), uri=True, timeout=MARKS_WAIT_S)
     except (sqlite3.Error, OSError) as err:
         raise MarksUnread(f"cannot open database {path}: {err}") from None
     try:
