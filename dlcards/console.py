@@ -165,7 +165,8 @@ def out() -> Console:
 
                 message = not isinstance(renderable, (FlowText, CardText))  # a card's: its own
                 if message:
-                    renderable = glued(renderable, (options or self.options).max_width)
+                    width = (options or self.options).max_width
+                    renderable = glued(renderable, width, self.encoding)
                 renderable = in_encoding(renderable, self.encoding)
                 if message:
                     renderable = separators_inside(renderable, self, options or self.options)
@@ -227,7 +228,7 @@ def _marked_as_cut(segments: Iterable[Segment]) -> Iterable[Segment]:
         yield Segment("".join(kept), segment.style, segment.control)
 
 
-def glued(text: Text, width: int) -> Text:
+def glued(text: Text, width: int, encoding: str = "utf-8") -> Text:
     """`text` (a message: a hint, an error's advice; never a card's text, which wraps by its
     own rule, `dlcards.flow`) with the spaces inside each of its `code spans` that fit a line
     of `width` cells glued (GLUE), so that rich breaks its lines between words but never
@@ -237,13 +238,22 @@ def glued(text: Text, width: int) -> Text:
     one (`separators_inside`). (A card's code is shown without its backticks: only a backtick
     written in the code itself pairs here.) The gluing is `dlcards.lite`'s, which lays out
     the same text without rich (never a `·`: it leaves text that is not ASCII to rich);
-    here a span is measured in rich's cells."""
+    here a span is measured in rich's cells, as a terminal of `encoding` shows it (`↺` is
+    `(again)` in ASCII: a legend's item glued as it fit when written, wider than the line once
+    spelled, was folded inside a word)."""
     from rich.cells import cell_len
 
     from dlcards.lite import glued as glued_plain
 
+    def cells(piece: str) -> int:
+        if encoding.startswith("utf"):
+            return cell_len(piece)
+        from rich.text import Text
+
+        return cell_len(in_encoding(Text(piece), encoding).plain)
+
     plain = text.plain
-    joined = glued_plain(plain, width, cell_len)
+    joined = glued_plain(plain, width, cells)
     if joined == plain:
         return text
     result = text.copy()
@@ -262,7 +272,7 @@ def separators_inside(text: Text, console: Console, options: ConsoleOptions) -> 
     from rich.cells import cell_len
     from rich.text import Text
 
-    from dlcards.lite import separator_end
+    from dlcards.lite import separator_end, separator_start
 
     plain = text.plain
     if GLUE + "· " not in plain and GLUE + "* " not in plain:
@@ -284,9 +294,9 @@ def separators_inside(text: Text, console: Console, options: ConsoleOptions) -> 
             cut = len(line.plain) - separator_end(line.plain)
             if cut and n < len(lines) - 1:  # a break after it: a separator ending it goes
                 line.right_crop(cut)  # (right_crop(0) would empty it)
-            shown = line.plain
-            if n and shown.startswith(("· ", "·" + GLUE)):  # (a word too long, folded)
-                line = line[len(shown) - len(shown[1:].lstrip(" " + GLUE)) :]
+            start = separator_start(line.plain) if n else 0
+            if start:  # (an item that filled the line before, or a word too long, folded)
+                line = line[start:]
             kept.append(line)
     joined = Text("\n").join(kept)
     joined.justify, joined.overflow, joined.end = text.justify, text.overflow, text.end

@@ -166,6 +166,8 @@ class Screen:
             for n, line in enumerate(wrapped):
                 if n < len(wrapped) - 1:  # a break after it: a separator ending it goes
                     line = cropped(line, separator_end("".join(text for text, _ in line)))
+                if n:  # a break before it: a separator beginning it goes
+                    line = after(line, separator_start("".join(text for text, _ in line)))
                 lines.append([(text.replace(GLUE, " "), style) for text, style in line])
         for line in lines:
             if not all(text.isascii() and text.isprintable() for text, _ in line):
@@ -239,8 +241,46 @@ def glued(text: str, width: int, cells: Callable[[str], int] = len) -> str:
             at = text.find("] ", at + 1)
         text = "".join(chars)
     if seps:
+        text = _items_glued(text, width, cells)
         text = text.replace(" · ", GLUE + "· ").replace(" * ", GLUE + "* ")
     return text
+
+
+def _items_glued(text: str, width: int, cells: Callable[[str], int]) -> str:
+    """`text` with the spaces inside each item of a line of items (between separators, ` · `
+    or ` * `, and the line's ends) glued where the item fits a line of `width`: a legend's
+    item moves whole to the next line, never breaks inside itself (at 40 columns the quiz's
+    `Answer: a whole number · [s] show the` ended a line and `answer · [q] quit` began the
+    next; at 20 the study hint's `q` ended one and `quit` began the next). An item wider
+    than the line breaks between its words, as any text does."""
+    lines = []
+    for line in text.split("\n"):
+        dotted = [
+            " * ".join(_item_glued(i, width, cells) for i in d.split(" * "))
+            for d in line.split(" · ")
+        ]
+        lines.append(" · ".join(dotted))
+    return "\n".join(lines)
+
+
+def _item_glued(item: str, width: int, cells: Callable[[str], int]) -> str:
+    """`item` with its inner spaces glued where it fits a line of `width`. (With the separator
+    glued after it, ` ·`, one within two cells of the width is folded by rich just before
+    the separator, which then begins the next line and is dropped: `separator_start`.)"""
+    body = item.strip(" ")
+    if " " not in body or cells(body) > width:
+        return item
+    return item.replace(body, body.replace(" ", GLUE), 1)
+
+
+def separator_start(line: str) -> int:
+    """Where a wrapped line of text glued by `glued` begins once a separator that begins it
+    is dropped with the spaces around it: a line after a break, of an item that filled the
+    line before it (`_item_glued`), or of a word folded. 0 when no separator begins it."""
+    shown = line.lstrip(" " + GLUE)
+    if not shown.startswith(("· ", "·" + GLUE, "* ", "*" + GLUE)):
+        return 0
+    return len(line) - len(shown[1:].lstrip(" " + GLUE))
 
 
 def separator_end(line: str) -> int:
@@ -308,6 +348,19 @@ def wrap(line: Line, width: int) -> list[Line]:
                 piece.append((text[lo - at : hi - at], style))
             at += len(text)
         out.append(piece)
+    return out
+
+
+def after(line: Line, start: int) -> Line:
+    """`line`'s segments from its character `start` on."""
+    if not start:
+        return line
+    out: list[tuple[str, str]] = []
+    at = 0
+    for text, style in line:
+        if at + len(text) > start:
+            out.append((text[max(0, start - at) :], style))
+        at += len(text)
     return out
 
 

@@ -82,6 +82,36 @@ def _fitted(
             return top, bottom
 
 
+def scroll_line(
+    shown: tuple[str, str, str], keys: tuple[str, str], more: bool, back: bool, width: int
+) -> str:
+    """The line under a scrolled card: which lines are shown (`shown`: the first, the last and
+    how many there are) and the keys that scroll (`keys`: down and up, each `j/↓` or `↓`),
+    `more` and `back` as they apply, in the longest wording that fits `width` (as the
+    terminal shows it): `lines 1-20 of 42 · j/↓ more`, then shorter numbers, then each key's
+    first spelling, then the keys alone. It was cut at the width (`lines 1-20 of 22 · …` at
+    20 columns, `… · k/↑ ba…` at 35): a key cut off, or half of its word."""
+    from rich.cells import cell_len
+
+    from dlcards.console import as_shown
+
+    first, last, total = shown
+    down, up = keys
+
+    def moves(down: str, up: str) -> str:
+        return " · ".join([*([f"{down} more"] if more else []), *([f"{up} back"] if back else [])])
+
+    full, short = moves(down, up), moves(down.split("/")[0], up.split("/")[0])
+    wordings = [
+        f"lines {first}-{last} of {total} · {full}",
+        f"{first}-{last} of {total} · {full}",
+        f"{first}-{last}/{total} · {full}",
+        f"{first}-{last}/{total} · {short}",
+        short,
+    ]
+    return next((w for w in wordings if cell_len(as_shown(w)) <= width), wordings[-1])
+
+
 def paint(
     console: Console,
     top: list[RenderableType],
@@ -147,12 +177,9 @@ def paint(
         first = 1 if offset == 0 else pinned + offset + 1
         from dlcards.console import counted
 
-        where = f"lines {counted(first)}-{counted(pinned + last)} of {counted(pinned + len(rest))}"
-        down, up = scroll_keys
-        more = " · ".join(
-            [*([f"{down} more"] if offset < most else []), *([f"{up} back"] if offset else [])]
-        )
-        scroll = Text(f"{where} · {more}", style="dim", no_wrap=True, overflow="ellipsis")
+        shown = (counted(first), counted(pinned + last), counted(pinned + len(rest)))
+        said = scroll_line(shown, scroll_keys, offset < most, offset > 0, options.max_width)
+        scroll = Text(said, style="dim", no_wrap=True, overflow="ellipsis")
         body_lines.extend(console.render_lines(scroll, options, pad=False))
     else:
         offset = 0
