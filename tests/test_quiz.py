@@ -2083,3 +2083,58 @@ def test_a_decimal_comma_before_three_digits_is_not_graded_wrong() -> None:
     assert "you said" not in out and "✗" not in out
     # a grouping read as thousands is still a number, and still graded
     assert parse_number(comma) == int(whole + decimals)
+
+
+@pytest.mark.parametrize("width", [40, 60])
+def test_a_typed_answer_that_is_not_a_number_is_said_under_itself_in_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """In a terminal at 40 columns the complaint about a typed answer that is no number began
+    its second line at the margin (`? 'abc' is not a number; write e.g.` / `0.25, 1/4, ...`),
+    under the hint's words, where the same complaint through a pipe (`echo`) stands its
+    lines under its first words. Drawn on the question's screen, it is laid out as `echo`
+    lays it out."""
+    import io
+    from datetime import date, datetime, timezone
+
+    from rich.console import Console
+
+    from dlcards.commands import quiz as quiz_screen
+    from dlcards.stdio import hanging
+    from dlcards.store import Store
+
+    monkeypatch.setattr(quiz_screen, "line_editing", lambda: True)  # its own screen, as a tty's
+    catalog = load_catalog()
+    card = catalog.card("backprop-15")
+    question = typed_question(card, random.Random(2))
+    assert question is not None
+    screen = io.StringIO()
+    console = Console(
+        file=screen, width=width, height=30, force_terminal=True, color_system=None,
+        legacy_windows=False, highlight=False,
+    )  # fmt: skip
+    keys = quiz_screen.TerminalKeys(console)
+    keys.read_key = iter(" ").__next__
+    typed = iter(["abc", "12345"])
+
+    def line(prompt: str, redraw: Callable[[], None] | None = None, scroll: object = None) -> str:
+        return next(typed)
+
+    keys.line = line  # type: ignore[method-assign]
+    with Store.open() as store:
+        store.sync(catalog.cards, "quiz", datetime(2026, 11, 26, 9, tzinfo=timezone.utc))
+        session = store.start_session(
+            "quiz", date(2026, 11, 26), datetime(2026, 11, 26, 9, tzinfo=timezone.utc)
+        )
+        titles = {card.topic: catalog.topic_titles()[card.topic]}
+        quiz_screen._run([question], titles, keys, console, store, session, [], 2)
+    said = next(frame for frame in screen.getvalue().split("\x1b[2J\x1b[H") if "? 'abc'" in frame)
+    lines = [line.rstrip() for line in said.splitlines()]
+    start = next(i for i, text in enumerate(lines) if text.startswith("? 'abc'"))
+    from dlcards.quiz import AnswerError, check_typed
+
+    with pytest.raises(AnswerError) as complaint:
+        check_typed(question, "abc")
+    expected = hanging(f"? {complaint.value}", width)
+    assert len(expected) > 1  # the test is of a complaint that wraps
+    assert lines[start : start + len(expected)] == [text.rstrip() for text in expected], said

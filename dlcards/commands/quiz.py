@@ -249,6 +249,7 @@ class TypedScreen:
         from rich.text import Text
 
         from dlcards.pager import paint
+        from dlcards.stdio import hanging
 
         # a page at a time, as ↓ and ↑ scroll a card in study (they are its j and k)
         step = {"Down": self.page, "Up": -self.page, "Page Down": self.page, "Page Up": -self.page}
@@ -257,8 +258,9 @@ class TypedScreen:
         # their own: in a small terminal the first parts give way first, the keys last; at
         # 100 columns `[q] quit` no longer wrapped alone
         bottom: list[RenderableType] = [Text(f"Answer: {self.what}", style="dim")]
-        if self.said is not None:
-            bottom.append(Text(self.said, style="yellow"))
+        if self.said is not None:  # its lines under its first words, as `echo` writes it
+            said = "\n".join(hanging(self.said, self.console.width))
+            bottom.append(Text(said, style="yellow"))
         bottom.append(Text.from_markup(f"[dim]{TYPED_KEYS}[/dim]"))
         self.offset, _, page = paint(
             self.console, [self.heading], self.panel, bottom, self.offset, scroll_keys=("↓", "↑")
