@@ -397,8 +397,9 @@ def fold(word: str, room: int) -> list[str]:
     """`word` (a piece with no break inside it: a long identifier path, a call, a URL, a
     formula with no boundary) in chunks of at most `room` cells, each cut at the last token
     boundary that fits: after a character that is not part of a name (a letter, digit or
-    `_`) or before one, never before a closing bracket or punctuation, beside one of its
-    spaces (they bind: `= 5`) nor before a character of no width (a combining mark).
+    `_`) or before one, never before a closing bracket or punctuation, between a quote and
+    the name it opens or closes, beside one of its spaces (they bind: `= 5`) nor before a
+    character of no width (a combining mark).
     rich's fold (`chop_cells`) cut at the last cell: `torch.optim.SGD(model.paramete` /
     `rs(), lr=…` at 40 columns. Only a name longer than the line is still cut inside (no
     boundary there), a cell short of the line: the layout ends that line with CONTINUED
@@ -447,6 +448,10 @@ def _in_name(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+#: A quote is one of a name's ends: a cut between it and the name left `loss='` or `',`
+#: alone (`SGDClassifier(loss='perceptron` / `',` at 40 columns).
+_QUOTES = frozenset("'\"`‘’“”")
+
 #: After these a piece folds best: what follows is an argument or an item of its own.
 _OPENERS = frozenset("([{,;")
 
@@ -468,6 +473,10 @@ def _token_cut(word: str, fits: int) -> int:
             continue  # a space inside a piece binds (`= 5`): an operator never ends a line
         if after in _CLOSERS:
             continue
+        if (word[cut - 1] in _QUOTES and _in_name(after)) or (
+            _in_name(word[cut - 1]) and after in _QUOTES
+        ):
+            continue  # a quote stays with the name it opens or closes
         if word[cut - 1] in _OPENERS:
             return cut if 2 * cut >= fits or not last else last
         last = last or cut

@@ -654,6 +654,20 @@ def test_a_call_folds_after_its_opening_bracket_not_inside_an_argument() -> None
     ]
 
 
+@pytest.mark.parametrize("room", range(14, 32))
+def test_a_quote_stays_with_the_name_it_opens_or_closes(room: int) -> None:
+    """perceptron-2's reference at 40 columns (`show`): `SGDClassifier(loss='perceptron` /
+    `', learning_rate=...`, the closing quote cut off its name; at 29 cells the opening one
+    ended a line (`loss='` / `perceptron',`). At any width the quoted name keeps its quotes."""
+    from dlcards.flow import fold
+
+    word = "SGDClassifier(loss='perceptron',"
+    chunks = fold(word, room)
+    assert "".join(chunks) == word
+    assert all(len(chunk) <= room for chunk in chunks), chunks
+    assert any("'perceptron'" in chunk for chunk in chunks), chunks
+
+
 def test_a_name_longer_than_the_line_is_cut_with_a_continuation_mark() -> None:
     """At 40 columns a code block's `enumerate(training_data_loader_with_augmentation):`
     showed `training_data_loader_with_augmen` / `tation):`, the name split with nothing to
