@@ -223,3 +223,29 @@ def _read_as(command: list[str], folder: Path) -> None:
     db.chmod(0o644)
     wrote = dlcards("suspend", "gd-1")
     assert wrote.returncode == 0, wrote.stderr
+
+
+@pytest.mark.parametrize("writable", [True, False])
+def test_a_path_with_uri_characters_is_read_at_that_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writable: bool
+) -> None:
+    """`reading_uri` spells the path as a file: URI itself (a shell prompt's count imports no
+    pathlib): a folder named with `?`, `#` and `%41` is the folder read, not `we` or `weA`."""
+    from datetime import datetime, timezone
+
+    from dlcards.catalog import load_catalog
+    from dlcards.store import Store
+    from dlcards.store.marks import card_marks
+
+    folder = tmp_path / "we?ird #%41"
+    folder.mkdir()
+    db = folder / "p.db"
+    with Store.open(db) as store:
+        store.sync(load_catalog().cards, "uri", datetime(2026, 11, 26, tzinfo=timezone.utc))
+        store.suspend_one("gd-1")
+    if not writable:
+        db.chmod(0o444)
+        _as_another_user(monkeypatch, db)
+    before = _beside(db)
+    assert card_marks(db).suspended == {"gd-1"}
+    assert _beside(db) == before

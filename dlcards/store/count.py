@@ -280,10 +280,14 @@ def reading_uri(path: str) -> str:
     it."""
     import os
 
-    # a file: URI without pathlib (a prompt's cost): SQLite decodes %XX, and ? and # would end
-    # the path
-    escaped = os.path.abspath(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
-    uri = f"file:{escaped}"
+    if os.sep == "/":  # a file: URI without pathlib (a prompt's cost): SQLite decodes %XX,
+        # and ? and # would end the path
+        escaped = os.path.abspath(path).replace("%", "%25").replace("?", "%3f")
+        uri = "file:" + escaped.replace("#", "%23")
+    else:  # pragma: no cover - Windows: a drive and backslashes, as pathlib spells them
+        from pathlib import Path
+
+        uri = Path(path).resolve().as_uri()
     if os.access(path, os.W_OK) and os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
         return f"{uri}?mode=rw"
     return f"{uri}?mode=ro&immutable=1" if file_alone(path) else f"{uri}?mode=ro"
