@@ -94,7 +94,7 @@ def test_no_legend_item_is_split_across_lines(
     that shows ASCII alone), keeps each of its items on one line."""
     from dlcards.console import out
 
-    h_tty(monkeypatch, width)
+    _tty(monkeypatch, width)
     with h.ascii_terminal(monkeypatch, width) if spelled else nullcontext():
         console = out()
         for legend in [*_study_legends(width), *QUIZ_LEGENDS]:
@@ -105,7 +105,7 @@ def test_no_legend_item_is_split_across_lines(
             assert not _split_items(lines, _items(legend), width), (width, legend, lines)
 
 
-def h_tty(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+def _tty(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
     """rich takes standard output for a terminal of `width` columns, without escape codes."""
     from dlcards.console import out
 
@@ -194,7 +194,7 @@ def test_no_item_of_a_study_screens_legends_is_split(
     grade legend or its scroll line ends one line and begins the next (at 20 columns the
     answer's hint ended `u undo · s skip · q` and the next line read `quit`), and the scroll
     line is not cut (`lines 1-20 of 22 · …`)."""
-    h_tty(monkeypatch, width)
+    _tty(monkeypatch, width)
     monkeypatch.setenv("LINES", str(height))
     lines = _shown_lines(_study_frames(width, height, card_id))
     assert all(cell_len(line) <= width for line in lines), (width, lines)
@@ -214,7 +214,7 @@ def test_no_item_of_a_quiz_legend_is_split(
     """The quiz as it is written, each kind of question (typed ones among the mixed): no item
     of a legend is split (at 40 columns `Answer: a whole number · [s] show the` / `answer ·
     [q] quit`)."""
-    h_tty(monkeypatch, width)
+    _tty(monkeypatch, width)
     # seed 1 on gd, mixed: a self-graded card, then a typed question (not a number, then wrong)
     typed = {"self": "\nn\n\ny\n", "choice": "1\n1\n", "mixed": "\nn\nabc\n7\n"}[mode]
     args = ["--topic", "gd", "--seed", "1", "--count", "2"]
