@@ -428,3 +428,30 @@ def test_every_screen_takes_the_clock_s_day_after_a_clock_set_ahead_is_set_right
     assert "progress for 3 reviewed cards (1 due by 2026-11-28)" in out.output
     header = study(["q"], "--new", "0")
     assert "1 due" in header and "perceptron-2" in header
+
+
+def test_undo_says_a_card_s_due_date_from_the_day_left_once_it_takes_back_that_day(
+    set_clock: Callable[[datetime], None],
+) -> None:
+    """Studied in Tokyo, then the clock moved three hours on into Honolulu's zone (as a clock
+    set ahead and then set right): the study day stays the log's newest (`day_by_clock`).
+    `undo` takes back that day's only grade: the day then is the local one, the day before,
+    and the card's due date is said from it ("due tomorrow"). Reckoned before the grade was
+    taken back, it was said from the day no review holds any more ("due today")."""
+    from zoneinfo import ZoneInfo
+
+    tokyo = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    set_clock(tokyo)
+    study(["", "4", "q"], "--new", "1", "--topic", "perceptron")  # perceptron-1, due 11-21
+    set_clock(tokyo + timedelta(days=1))
+    out = study(["", "4", "q"], "--new", "0", "--topic", "perceptron")
+    assert "perceptron-1" in out
+    assert [d for _, d, _ in log()] == ["2026-11-20", "2026-11-21"]
+    honolulu = (tokyo + timedelta(days=1, hours=3)).astimezone(ZoneInfo("Pacific/Honolulu"))
+    set_clock(honolulu)  # 2026-11-20 17:00 there
+    assert cli_json("due")["today"] == "2026-11-21"  # the log's day: its grade is past
+    done = runner.invoke(app, ["undo"])
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("undid grade 4 on perceptron-1"), done.output
+    assert done.output.rstrip().endswith("perceptron-1 is due tomorrow"), done.output
+    assert cli_json("due")["today"] == "2026-11-20"

@@ -18,6 +18,7 @@ from dlcards.commands.common import (
 from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOption, TopicOption
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import date
     from pathlib import Path
 
@@ -257,8 +258,14 @@ def _undo_newest(path: Path) -> None:
 
     given = today_from(None)  # DLCARDS_TODAY, checked before anything is taken back
     with Store.open(path) as store:
-        # the day the card's due date is said from ("due today", "3 days overdue")
-        today = not_before_the_log(store, given, None)
+
+        def today() -> date:
+            # the day the card's due date is said from ("due today", "3 days overdue"),
+            # reckoned once the thing is taken back: a grade taken back may have been the
+            # only one of the log's newest day, which `day_by_clock` had taken for today
+            # (a clock ahead, set right), and the day is then the clock's own
+            return not_before_the_log(store, given, None)
+
         for _ in range(ATTEMPTS):
             # the newest of the last study grade, action and reset (`Store.newest_undo`);
             # each is taken back only if still the newest inside its write transaction: a
@@ -318,7 +325,7 @@ def _floor_line(floor: Floor) -> str:
     )
 
 
-def _undo_grade(store: Store, last: StudyGrade, today: date) -> bool:
+def _undo_grade(store: Store, last: StudyGrade, today: Callable[[], date]) -> bool:
     """Take back the grade `last` (`Store.last_study_grade`) if it is still the newest;
     False when it was taken back meanwhile (another terminal's undo), or another terminal
     committed a newer grade, reset or action (the caller picks again)."""
@@ -352,7 +359,7 @@ def _undo_grade(store: Store, last: StudyGrade, today: date) -> bool:
         now = f"{card_id} is new again"
     else:
         due = schedule.due(row.after)
-        now = f"{card_id} is {due_words(due, today)}" if due else f"{card_id} is new again"
+        now = f"{card_id} is {due_words(due, today())}" if due else f"{card_id} is new again"
     echo(f"undid grade {grade} on {card_id} (given {when}); {now}")
     return True
 
@@ -362,7 +369,7 @@ TAKEN_BACK = "that grade was taken back meanwhile, or is no longer the newest"
 _ACTION_NAMES = {"suspend": "suspension", "unsuspend": "unsuspension", "unleech": "unleech"}
 
 
-def _undo_action(store: Store, action: Action, today: date) -> bool:
+def _undo_action(store: Store, action: Action, today: Callable[[], date]) -> bool:
     """Take back a `suspend`, `unsuspend`, study `!` or `unleech` (`Store.undo_action`); False
     when another terminal's undo took it back meanwhile. One whose card's columns were changed
     since by no learner action (`import anki`, `doctor`) is said not taken back and dropped,
@@ -404,7 +411,7 @@ def _undo_action(store: Store, action: Action, today: date) -> bool:
     return True
 
 
-def _card_now(store: Store, action: Action, today: date) -> str:
+def _card_now(store: Store, action: Action, today: Callable[[], date]) -> str:
     """What the cards of a taken-back action are now, in words."""
     from dlcards.days import due_words
     from dlcards.scheduling import Schedule
@@ -421,10 +428,12 @@ def _card_now(store: Store, action: Action, today: date) -> str:
         return "they are back in study"
     schedule = Schedule.from_settings(store.settings())
     due = schedule.due(store.memory(ids[0]))
-    return f"{ids[0]} is {due_words(due, today)}" if due else f"{ids[0]} is new"
+    return f"{ids[0]} is {due_words(due, today())}" if due else f"{ids[0]} is new"
 
 
-def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -> bool:
+def _undo_reset(
+    store: Store, made: ResetRecord, left: list[str], today: Callable[[], date]
+) -> bool:
     """Take back reset `made`, whose cards `left` are as it left them: their reset points,
     leech marks and memories as they were before it. False when another terminal's undo took
     it back meanwhile."""
@@ -453,7 +462,7 @@ def _undo_reset(store: Store, made: ResetRecord, left: list[str], today: date) -
     if len(back) == 1:
         schedule = Schedule.from_settings(store.settings())
         due = schedule.due(store.memory(back[0]))
-        said += f"; {back[0]} is {due_words(due, today)}" if due else f"; {back[0]} is new"
+        said += f"; {back[0]} is {due_words(due, today())}" if due else f"; {back[0]} is new"
     else:
         said += "; their schedules are as they were"
     studied = len(made.cards) - len(back)
