@@ -992,3 +992,44 @@ def _from_the_start(action: str) -> Path:
     run("config", "leech_threshold", "1")
     run("config", "leech_action", action)
     return path
+
+
+def test_the_row_of_a_dropped_reset_goes_once_the_floor_passes_it() -> None:
+    """A reset undo cannot take back (its card studied since by an answer no study grade
+    gave) is dropped: a row of the table notes it. Once so many actions follow that the
+    floor rises past it, that row is deleted with the actions pruned (it stayed for good,
+    one more each reset dropped), and undo says the same as before: the newest action, then
+    nothing older to undo."""
+    from dlcards.store.actions import DROPPED_RESET, KEEP
+
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-1", 4, day)
+    run("reset", "perceptron-1", "--yes")
+    with Store.open(db()) as store:  # an answer of no study session: an import's
+        h.grade(store, "perceptron-1", 3, day + timedelta(1), datetime.now())
+    done = runner.invoke(app, ["undo"])
+    assert done.exit_code == 1 and "it is dropped" in done.output, done.output
+
+    def dropped() -> int:
+        conn = sqlite3.connect(db())
+        try:
+            q = "SELECT count(*) FROM learner_actions WHERE kind = ?"
+            return int(conn.execute(q, (DROPPED_RESET,)).fetchone()[0])
+        finally:
+            conn.close()
+
+    assert dropped() == 1
+    run("suspend", "perceptron-2")  # to be pruned: the floor goes past the reset
+    conn = sqlite3.connect(db())
+    (seq,) = conn.execute("SELECT max(id) FROM reviews").fetchone()
+    conn.close()
+    _older_actions(KEEP - 1, seq)
+    assert dropped() == 1
+    before = rows()
+    run("suspend", "mlp-1")  # the KEEP + 1st
+    assert dropped() == 0
+    assert run("undo").startswith("took back the suspension of mlp-1")
+    assert rows() == before
+    _taken_back_older_actions()
+    assert run("undo").startswith("nothing older to undo")
+    assert rows() == before

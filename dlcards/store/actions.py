@@ -121,6 +121,16 @@ class Floor(NamedTuple):
         `seq` is not below a grade's id came after it)."""
         return review_id <= self.seq
 
+    def passes_reset(self, seq: int, acted: int | None) -> bool:
+        """Whether the reset made after the log's id `seq` and action id `acted` (None: not
+        known) is before the floor by ids alone (`covers_reset` without the clock): what
+        its row that drops or places it (`drop_reset`, `place_resets`), and its line beyond
+        the record's size (`resets.trim`), may go for, undo's answers unchanged (it stops
+        at the floor before it, whether it passes over that reset or not)."""
+        if seq != self.seq:
+            return seq < self.seq
+        return self.acted is not None and acted is not None and acted < self.acted
+
     def above(self, other: Floor) -> bool:
         """Whether this floor is higher than `other` (undo goes back less far)."""
         if self.acted is None or other.acted is None:
@@ -191,13 +201,45 @@ def _prune(c: sqlite3.Connection) -> None:
     )
 
 
-def drop_reset(c: sqlite3.Connection, made_ns: int, seq: int) -> None:
+def drop_reset(c: sqlite3.Connection, made_ns: int, seq: int, acted: int | None = None) -> None:
     """Keep that the reset made at (`made_ns`, `seq`) is no longer for undo to take back
-    (`Store.drop_reset`; its record is a line of a file beside the backups, not deleted)."""
+    (`Store.drop_reset`; its record is a line of a file beside the backups, not deleted).
+    `acted`: the last action id its record keeps (`resets.ResetRecord.actions`), which
+    places it for `forget_passed_resets`."""
     c.execute(
-        "INSERT INTO learner_actions (kind, made_ns, seq, cards) VALUES (?, ?, ?, '[]')",
-        (DROPPED_RESET, made_ns, seq),
+        "INSERT INTO learner_actions (kind, made_ns, seq, cards) VALUES (?, ?, ?, ?)",
+        (DROPPED_RESET, made_ns, seq, json.dumps([] if acted is None else [acted])),
     )
+
+
+def forget_passed_resets(c: sqlite3.Connection) -> None:
+    """In the caller's transaction: delete the rows that drop or place a reset (`drop_reset`,
+    `place_resets`) the floor has passed (`Floor.passes_reset`, the reset placed after the
+    log id its `placed reset` row says): undo stops at the floor before it either way. Kept,
+    they stayed for good, one more each reset dropped (pruning keeps the newest actions)."""
+    low = floor(c)
+    if low is None:
+        return
+    placed = placed_resets(c)
+    gone = []
+    for rid, kind, made, seq, text in c.execute(
+        "SELECT id, kind, made_ns, seq, cards FROM learner_actions WHERE kind IN (?, ?)",
+        (DROPPED_RESET, PLACED_RESET),
+    ).fetchall():
+        acted = None
+        if kind == DROPPED_RESET:
+            try:
+                held = json.loads(text)
+            except ValueError:
+                held = None
+            if isinstance(held, list) and len(held) == 1 and type(held[0]) is int:
+                acted = held[0]
+        at = placed.get((int(made), int(seq)), int(seq))
+        if kind == DROPPED_RESET and low.passes_reset(at, acted):
+            gone.append(rid)
+        elif kind == PLACED_RESET and low.passes_reset(at, None):
+            gone.append(rid)
+    c.executemany("DELETE FROM learner_actions WHERE id = ?", [(rid,) for rid in gone])
 
 
 def dropped_resets(c: sqlite3.Connection) -> set[tuple[int, int]]:
@@ -335,6 +377,7 @@ def raise_floor(c: sqlite3.Connection, to: Floor) -> None:
             "UPDATE learner_actions SET seq = ?, made_ns = ?, cards = ? WHERE kind = ?",
             (*values, FLOOR),
         )
+    forget_passed_resets(c)
 
 
 def _action(row: tuple[Any, ...]) -> Action:

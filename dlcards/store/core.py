@@ -1358,7 +1358,7 @@ class Store(Reports, Merging):
         with self._write(CARD_FLAGS) as c:
             if not self._still_newest(c, ("reset", made.made_ns, made.seq)):
                 return False
-            actions.drop_reset(c, made.made_ns, made.seq)
+            actions.drop_reset(c, made.made_ns, made.seq, made.actions)
             return True
 
     def undo(
@@ -2068,26 +2068,42 @@ class Store(Reports, Merging):
                 floor = actions.Floor(old.seq, old.made_ns, actions.RESETS_PRUNED, old.actions)
                 actions.raise_floor(c, floor)
                 noted = actions.dropped_resets(c)
+                low = actions.floor(c)
                 for old in were_made:
-                    if (old.made_ns, old.seq) not in noted:
-                        actions.drop_reset(c, old.made_ns, old.seq)
+                    # one the floor has passed needs no row (`actions.forget_passed_resets`):
+                    # the floor's own reset does, and those made after the same ids
+                    passed = low is not None and low.passes_reset(old.seq, old.actions)
+                    if (old.made_ns, old.seq) not in noted and not passed:
+                        actions.drop_reset(c, old.made_ns, old.seq, old.actions)
         if dropped and not self.conn.in_transaction:  # committed (not inside a caller's)
             self._trim_resets()
         return len(studied)
 
     def _trim_resets(self) -> None:
         """Take out of the reset record the lines beyond its size that undo no longer goes
-        back to (noted dropped, or never made), under the write lock (`resets.trim`). A
-        record that cannot be rewritten stays as it is: the next reset trims it."""
+        back to (noted dropped, passed by the floor, or never made), under the write lock
+        (`resets.trim`). A record that cannot be rewritten stays as it is: the next reset
+        trims it."""
         from dlcards.store import resets
 
         with self._write(()) as c:
             noted = actions.dropped_resets(c)
+            placed = actions.placed_resets(c)
+            low = actions.floor(c)
             held = list(resets.records(self.path))
+
+            def passed(old: Any) -> bool:  # no row notes it dropped: the floor passed it
+                at = placed.get((old.made_ns, old.seq), old.seq)
+                return low is not None and low.passes_reset(at, old.actions)
+
             try:
                 resets.trim(
                     self.path,
-                    lambda old: (old.made_ns, old.seq) in noted or not _was_made(c, old, held),
+                    lambda old: (
+                        (old.made_ns, old.seq) in noted
+                        or passed(old)
+                        or not _was_made(c, old, held)
+                    ),
                 )
             except OSError:
                 pass
