@@ -1033,3 +1033,59 @@ def test_the_row_of_a_dropped_reset_goes_once_the_floor_passes_it() -> None:
     _taken_back_older_actions()
     assert run("undo").startswith("nothing older to undo")
     assert rows() == before
+
+
+def _lost_from_the_log(card_id: str, g: int, day: date) -> None:
+    """A study grade of `card_id` the file loses: its write-ahead log emptied under the session
+    (`truncate -s 0 p.db-wal`), which finds it at its next write and keeps the grade beside
+    the backups (`Connection._rescue`), with where it was made among the learner's actions.
+    The file keeps what was checkpointed before the grade."""
+    from dlcards.store.connection import FileGoneError
+
+    conn = sqlite3.connect(db())
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    with Store.open(db()) as mine:
+        session = mine.start_session("study", day, datetime.now())
+        h.grade(mine, card_id, g, day, datetime.now(), session_id=session)
+        os.truncate(f"{db()}-wal", 0)
+        with pytest.raises(FileGoneError):
+            mine.set_meta("elsewhere", "1")
+    conn = sqlite3.connect(db())
+    try:
+        q = "SELECT count(*) FROM reviews WHERE card_id = ?"
+        assert conn.execute(q, (card_id,)).fetchone()[0] == 0, "lost from the file"
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("clock", ["right", "set back"])
+def test_a_kept_grade_added_back_is_undone_after_what_was_given_after_it(
+    monkeypatch: pytest.MonkeyPatch, clock: str
+) -> None:
+    """A grade the file lost (its session kept it), then a suspension and a grade given after
+    it (the clock set back between, or not), then `doctor` adds it back: under an id above
+    the grade given after it. Undo takes back, in the order they were made backwards, the
+    grade given after it, the suspension, then it, then the grade before: it is placed where
+    it was made (the log id and action id its session kept). Placed by its id, it was taken
+    back first; the suspension, placed after it by the clock's times, came before all."""
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-1", 4, day)
+    _lost_from_the_log("perceptron-2", 3, day)
+    if clock == "set back":
+        moved = time.time_ns() - 3_600 * 10**9
+        monkeypatch.setattr(time, "time_ns", lambda: moved)
+    run("suspend", "perceptron-3")
+    grade_in_study("mlp-1", 5, day)
+    done = runner.invoke(app, ["doctor"])
+    assert "added 1 grade to the log" in " ".join(done.output.split()), done.output
+    conn = sqlite3.connect(db())
+    ids = dict(conn.execute("SELECT card_id, id FROM reviews").fetchall())
+    conn.close()
+    assert ids["perceptron-2"] > ids["mlp-1"], "logged under an id above the grade after it"
+    assert run("undo").startswith("undid grade 5 on mlp-1")
+    assert run("undo").startswith("took back the suspension of perceptron-3")
+    assert run("undo").startswith("undid grade 3 on perceptron-2")
+    assert run("undo").startswith("undid grade 4 on perceptron-1")
+    assert run("undo").startswith("nothing to undo")
+    _the_log_rebuilds_every_card()

@@ -62,10 +62,113 @@ it (`place_resets`)."""
 DROPPED_RESET = "dropped reset"
 """The kind of a row that says a reset is no longer for undo to take back (`drop_reset`)."""
 
+PLACED_GRADE = "placed grade"
+"""The kind of a row that places a kept grade added back to the log among the learner's
+actions (`place_kept`): `seq` its log id, `cards` [after, acted, rid]."""
+
 _SEQ = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'reviews'"
 LAST_ID = "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'learner_actions'"
 """The last id given to an action (ids are never reused): what a reset keeps to be placed
 among them (`resets.ResetRecord.actions`)."""
+
+
+class Place(NamedTuple):
+    """Where a kept grade was made among the learner's actions, in the numbering of the file
+    it was logged in (the raw copy its session made beside it, `Connection._rescue`, has the
+    same): its log id (`rid`), the last action id then (`acted`: `store.actions.LAST_ID`, a
+    reset's record keeps it too), and the identity (card, `at`) of the log's row before it
+    (`prev`, its id below `rid`; None: the log was empty). It is placed by them when it is
+    added back (`place_kept`), not by its time: a clock set back since made
+    a suspension made after it look older."""
+
+    rid: int
+    acted: int
+    prev: tuple[str, int] | None
+
+
+class GradeAt(NamedTuple):
+    """Where a grade is among the learner's actions: after the log's id `after` (the grade
+    before it) and after the action id `acted` (None: after every action made after that
+    grade, before the next grade); `rid`, `made_ms` order the grades placed at one point.
+    A grade logged under id `r` is at (r - 1, None): an action is after it when made after
+    its id (`seq` >= r). A kept grade added back (`place_kept`) is where it was made, though
+    logged under an id above grades given after it."""
+
+    after: int
+    acted: int | None = None
+    rid: int = 0
+    made_ms: int = 0
+
+    def before_action(self, seq: int, action_id: int) -> bool:
+        """Whether the grade was made before the action `action_id` made after log id `seq`."""
+        if seq != self.after:
+            return seq > self.after
+        return self.acted is not None and action_id > self.acted
+
+    def before_reset(self, seq: int, acted: int | None, made_ns: int) -> bool:
+        """Whether the grade was made before the reset made after log id `seq` and action id
+        `acted` (`resets.ResetRecord`). Made after the same grade and action, nothing either
+        wrote places them: then, and for a record of an older dlcards, by their times."""
+        if seq != self.after:
+            return seq > self.after
+        if self.acted is None:
+            return False
+        if acted is None or acted == self.acted:
+            return made_ns > self.made_ms * 1_000_000
+        return acted > self.acted
+
+    def key(self) -> tuple[int, int, int]:
+        """Its place, to order grades by (the newest, highest)."""
+        return (self.after, 1 << 62 if self.acted is None else self.acted, self.rid)
+
+
+def grade_at(c: sqlite3.Connection, review_id: int) -> GradeAt:
+    """Where the grade logged under `review_id` is among the learner's actions."""
+    row = c.execute(
+        "SELECT cards FROM learner_actions WHERE kind = ? AND seq = ? ORDER BY id DESC LIMIT 1",
+        (PLACED_GRADE, review_id),
+    ).fetchone()
+    placed = None if row is None else _placed(row[0])
+    return GradeAt(review_id - 1) if placed is None else placed
+
+
+def _placed(text: str) -> GradeAt | None:
+    try:
+        held = json.loads(text)
+        after, acted, rid, made_ms = held
+    except (ValueError, TypeError):
+        return None
+    if all(type(v) is int for v in (after, acted, rid, made_ms)):
+        return GradeAt(after, acted, rid, made_ms)
+    return None
+
+
+def placed_grades(c: sqlite3.Connection) -> dict[int, GradeAt]:
+    """The grades added back and placed where they were made (`place_kept`) still in the
+    log, by log id."""
+    out = {}
+    for seq, text in c.execute(
+        "SELECT a.seq, a.cards FROM learner_actions a JOIN reviews r ON r.id = a.seq "
+        "WHERE a.kind = ?",
+        (PLACED_GRADE,),
+    ):
+        placed = _placed(text)
+        if placed is not None:
+            out[int(seq)] = placed
+    return out
+
+
+def place_kept(c: sqlite3.Connection, placed: dict[int, GradeAt]) -> None:
+    """In the caller's transaction: the kept grades added back to the log (by their new log
+    id) are where they were made (`GradeAt`, from their `Place`): a grade, action or reset
+    made after them, logged under a lower id, is still newer, and undo takes it back first."""
+    c.executemany(
+        "INSERT INTO learner_actions (kind, made_ns, seq, cards) VALUES (?, 0, ?, ?)",
+        [
+            (PLACED_GRADE, rid, json.dumps([at.after, at.acted, at.rid, at.made_ms]))
+            for rid, at in sorted(placed.items())
+        ],
+    )
 
 
 class CardChange(NamedTuple):
@@ -116,10 +219,12 @@ class Floor(NamedTuple):
             return (seq, made_ns) <= (self.seq, self.made_ns)
         return (seq, acted) < (self.seq, self.acted)
 
-    def covers_grade(self, review_id: int) -> bool:
-        """Whether the grade logged under `review_id` is before the floor (an action whose
-        `seq` is not below a grade's id came after it)."""
-        return review_id <= self.seq
+    def covers_grade(self, at: GradeAt) -> bool:
+        """Whether the grade at `at` (`GradeAt`; one logged under id r, at r - 1) is before
+        the floor (an action whose `seq` is not below a grade's id came after it)."""
+        if at.after != self.seq:
+            return at.after < self.seq
+        return at.acted is not None and self.acted is not None and at.acted < self.acted
 
     def passes_reset(self, seq: int, acted: int | None) -> bool:
         """Whether the reset made after the log's id `seq` and action id `acted` (None: not
@@ -301,11 +406,12 @@ def placed_resets(c: sqlite3.Connection) -> dict[tuple[int, int], int]:
 
 
 def forget_gone_grades(c: sqlite3.Connection) -> None:
-    """Delete the rows of kind `grade` whose grade is no longer in the log (a `doctor`
-    restore took it out: its undo was done)."""
+    """Delete the rows of kind `grade` or `placed grade` whose grade is no longer in the log
+    (a `doctor` restore took it out: its undo was done)."""
     c.execute(
-        "DELETE FROM learner_actions WHERE kind = 'grade' AND NOT EXISTS "
-        "(SELECT 1 FROM reviews r WHERE r.id = learner_actions.seq)"
+        "DELETE FROM learner_actions WHERE kind IN ('grade', ?) AND NOT EXISTS "
+        "(SELECT 1 FROM reviews r WHERE r.id = learner_actions.seq)",
+        (PLACED_GRADE,),
     )
 
 

@@ -876,6 +876,9 @@ class Connection:
         self.gone: FileGoneError | None = None  # what another program did to it, once found
         self.pending: list[tuple[int, tuple[Any, ...]]] = []  # the open write's log rows
         self.logged: dict[int, tuple[Any, ...]] = {}  # log rows this process committed
+        # where each of them was made among the learner's actions (`salvage.Place`), by log
+        # id: kept with it by `_rescue`, to place it when it is added back
+        self.places: dict[int, Any] = {}
         self.version: int | None = None  # SQLite's data_version when `logged` was last pruned
         # the log row of the grade being given (`giving`), as decided from what the learner saw:
         # kept by `_rescue` when the damage is found before the grade's own row is written
@@ -1842,6 +1845,7 @@ class Connection:
         undone = undone_since(self.path, self.opened_ns)
         logged = {rid: row for rid, row in logged.items() if identity(row) not in undone}
         rows = [*logged.values(), *(row for _, row in self.pending)]
+        places = [self.places.get(rid) for rid in [*logged, *(rid for rid, _ in self.pending)]]
         refused = [row for _, row in self.pending]  # the open write's: found before its commit
         if self.refusing is not None:
             given = self.refusing()
@@ -1854,6 +1858,7 @@ class Connection:
                 if latest >= given[at]:
                     given = (*given[:at], latest + 1, *given[at + 1 :])
                 rows.append(given)
+                places.append(None)
                 refused = [given]
         stamp = datetime.now().strftime("%Y-%m-%dT%H%M%S.%f")[:-3]
         folder = backup.folder_of(self.path)
@@ -1870,7 +1875,7 @@ class Connection:
             folder.mkdir(exist_ok=True)
             if rows:
                 target = folder / f"{self.path.stem}{KEPT_MARK}{stamp}.json"
-                write_kept(target, self.path, rows)
+                write_kept(target, self.path, rows, places)
                 kept.append(f"{wanted[0]} ({target.name})")
             if back is not None:  # kept as done: a copy that holds it does not bring it back
                 record_undone(self.path, identity(back), done=True)

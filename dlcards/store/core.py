@@ -190,6 +190,10 @@ _BEGAN_SPAN = (
     "(p.at, p.id) < (r.at, r.id) ORDER BY p.at DESC, p.id DESC LIMIT 1) FROM reviews r "
     "WHERE r.id = ?"
 )
+_NOT_PLACED = " AND x.id NOT IN (SELECT seq FROM learner_actions WHERE kind = 'placed grade')"
+"""A study session's grades but those placed where they were made (`actions.place_kept`)."""
+_PREV_ROW = "SELECT card_id, at FROM reviews WHERE id < ? ORDER BY id DESC LIMIT 1"
+"""The log's row before the one logged under the id given (`actions.Place.prev`)."""
 _HISTORY = (
     "SELECT r.day, r.grade FROM reviews r JOIN cards c ON c.id = r.card_id "
     f"WHERE r.card_id = ? AND r.kind = 'scheduled' AND {AFTER_RESET} ORDER BY {TIME_ORDER}"
@@ -1100,6 +1104,15 @@ class Store(Reports, Merging):
             )
             cur = c.execute(INSERT_REVIEW, review_values(review))
             review_id = int(cur.lastrowid or 0)
+            # its place among the learner's actions, by ids (`salvage.Place`): kept with it
+            # if the file loses it (`_rescue`), which places it when it is added back
+            prev = c.execute(_PREV_ROW, (review_id,)).fetchone()
+            if prev is None or type(prev[1]) is int:
+                self.places[review_id] = actions.Place(
+                    review_id,
+                    int(c.execute(actions.LAST_ID).fetchone()[0]),
+                    None if prev is None else (str(prev[0]), int(prev[1])),
+                )
             if outcome.leech == "suspend" and was is not None:
                 # the flag before, for the grade's undo in any process: a card suspended
                 # before stays so, one the rule suspended gets back its time of change
@@ -1283,11 +1296,13 @@ class Store(Reports, Merging):
         at or before it (`actions.floor`). Read on `c`: inside an undo's write transaction,
         what another terminal committed before it is seen."""
         last = _last_study_grade_in(c)
-        after = 0 if last is None else last[0]
-        found = self._reset_pick_in(c, after)
+        # where that grade is among the learner's actions (a kept grade added back: where
+        # it was made, not under the id it was logged under: `actions.place_kept`)
+        at = actions.GradeAt(-1) if last is None else actions.grade_at(c, last[0])
+        found = self._reset_pick_in(c, at)
         newer = None if found is None else found[:2]
         action = actions.newest(c)
-        if action is not None and action.seq < after:
+        if action is not None and not at.before_action(action.seq, action.id):
             action = None  # made before that grade
         if action is not None and newer is not None:
             if newer[0].made_after(action.id, action.seq, action.made_ns):
@@ -1301,7 +1316,7 @@ class Store(Reports, Merging):
             older = low is not None and low.covers_reset(made.seq, made.actions, made.made_ns)
             pick = UndoPick(reset=(made, left)) if left else UndoPick(blocked=(made, studied))
         elif last is not None:
-            older = low is not None and low.covers_grade(last[0])
+            older = low is not None and low.covers_grade(at)
             pick = UndoPick(grade=last)
         else:
             return None
@@ -1315,13 +1330,13 @@ class Store(Reports, Merging):
         return now is not None and now.key == key
 
     def _newest_reset_in(self, c: sqlite3.Connection, after: int) -> tuple[Any, list[str]] | None:
-        found = self._reset_pick_in(c, after)
+        found = self._reset_pick_in(c, actions.GradeAt(after - 1))
         return None if found is None or not found[1] else (found[0], found[1])
 
     def _reset_pick_in(
-        self, c: sqlite3.Connection, after: int
+        self, c: sqlite3.Connection, at: actions.GradeAt
     ) -> tuple[Any, list[str], list[str]] | None:
-        """The newest reset made after the review logged under `after` that undo stops at:
+        """The newest reset made after the grade at `at` (`actions.GradeAt`) that undo stops at:
         with the cards of it still as it left it (undoable), or, none left, those still
         holding its reset point and studied since (`_studied_since_reset`: by answers no
         study grade gave, an `import anki`'s: a study grade since is newer, and taken back
@@ -1337,7 +1352,7 @@ class Store(Reports, Merging):
                 import dataclasses  # (here: `stats` imports this module, not dataclasses)
 
                 made = dataclasses.replace(made, seq=placed[as_made])
-            if made.seq < after:
+            if not at.before_reset(made.seq, made.actions, made.made_ns):
                 return None  # older lines are older still (appended under the write lock)
             if as_made in dropped or (made.made_ns, made.seq) in dropped:
                 continue
@@ -1442,6 +1457,10 @@ class Store(Reports, Merging):
             stored = memory_from(c.execute(SELECT_MEMORY, (card_id,)).fetchone(), card_id)
             began = c.execute(_BEGAN_SPAN, (review_id,)).fetchone()[0] == 1
             c.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            c.execute(  # placed where it was made, if a kept grade added back: no longer
+                "DELETE FROM learner_actions WHERE kind = ? AND seq = ?",
+                (actions.PLACED_GRADE, review_id),
+            )
             unsuspends: tuple[bool, int | None] = (False, None)  # the flag's time of change
             if leech is not None:
                 # the grade that made the card a leech is taken back: so are its effects
@@ -2343,15 +2362,25 @@ def _last_study_grade_in(c: sqlite3.Connection) -> StudyGrade | None:
     # each study session's newest row, one seek along the session index (reviews_session):
     # the log's rows of no session (an import's) are never read; by id from the newest row
     # down, 1,000,000 imported rows on top were all read (~120 ms)
+    placed = actions.placed_grades(c)
     row = c.execute(
         "SELECT r.id, r.card_id, r.grade, r.reviewed_at, r.day FROM reviews r "
         "WHERE r.id = (SELECT max((SELECT max(x.id) FROM reviews x "
-        "INDEXED BY reviews_session WHERE x.session_id = s.id)) "
+        f"INDEXED BY reviews_session WHERE x.session_id = s.id{_NOT_PLACED if placed else ''})) "
         "FROM sessions s WHERE s.kind = 'study')"
     ).fetchone()
-    if row is None:
+    found = [] if row is None else [row]
+    if placed:  # kept grades added back: where they were made, not under their log ids
+        found += c.execute(
+            "SELECT r.id, r.card_id, r.grade, r.reviewed_at, r.day FROM reviews r "
+            "JOIN sessions s ON s.id = r.session_id AND s.kind = 'study' "
+            "WHERE r.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(placed)),),
+        ).fetchall()
+    if not found:
         return None
-    return int(row[0]), str(row[1]), int(row[2]), str(row[3]), str(row[4])
+    newest = max(found, key=lambda r: placed.get(r[0], actions.GradeAt(r[0] - 1)).key())
+    return int(newest[0]), str(newest[1]), int(newest[2]), str(newest[3]), str(newest[4])
 
 
 def _suspensions_in(c: sqlite3.Connection, card_ids: Iterable[str]) -> dict[str, Suspension]:

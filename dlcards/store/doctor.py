@@ -1528,7 +1528,7 @@ class _Salvaging:
         if damaged:
             self.removed |= _take_back(src, undone, self.replay_for)
             self.dropped |= self.removed
-        self.added += _add_salvaged(src, rows, self.replay_for, self.db)
+        self.added += _add_salvaged(src, rows, self.replay_for, self.db, got.places)
         if marked and self.replay_for is not None:
             _write_memories(src, [], marked, self.replay_for)
         self.marked = sorted(set(self.marked) | set(marked))
@@ -1902,16 +1902,73 @@ def _resets_after(db: Path, added: Sequence[tuple[int, int]]) -> dict[tuple[int,
     return placed
 
 
+def _kept_at(
+    src: sqlite3.Connection,
+    added: Sequence[tuple[int, int]],
+    places: Mapping[tuple[str, int], Any],
+) -> dict[int, Any]:
+    """Where each kept grade of `added` (its new log id in `src` and its `at`) was made, by
+    the `actions.Place` its session kept (`places`, by identity): after the log's row before
+    it, found in `src` by its identity (or, itself added back, after that one: the first of
+    them held before the loss), and the last action id then. By log id, for
+    `actions.place_kept`; a grade whose row before it is neither is left out (placed by its
+    time). Every grade `src` holds under an id above that row's was logged after the file
+    lost this one (a file keeps the commits before what it loses), and is newer."""
+    from dlcards.store import actions
+
+    if not places:
+        return {}
+    cards = dict(
+        src.execute(
+            "SELECT r.id, r.card_id FROM reviews r JOIN json_each(?) j ON r.id = j.value",
+            (json.dumps([rid for rid, _ in added]),),
+        ).fetchall()
+    )
+    new = {(str(cards[rid]), at): rid for rid, at in added if rid in cards}
+    out: dict[int, Any] = {}
+    for key, rid in new.items():
+        place = places.get(key)
+        if place is None:
+            continue
+        first, seen = place, {key}
+        while first.prev is not None and first.prev in new and first.prev not in seen:
+            seen.add(first.prev)  # lost with it, and added back: placed after it
+            first = places.get(first.prev)
+            if first is None:
+                break
+        if first is None:
+            continue
+        if first.prev is None:
+            after = 0
+        else:
+            row = src.execute(
+                "SELECT id FROM reviews WHERE card_id = ? AND at = ?", first.prev
+            ).fetchone()
+            if row is None or first.prev in new:
+                continue
+            after = int(row[0])
+        # the actions after the first lost: those `src` holds under ids up to its last
+        # action id were made before it (a file keeps the commits before what it loses)
+        out[rid] = actions.GradeAt(after, first.acted, place.rid, key[1])
+    return out
+
+
 def _add_salvaged(
     src: sqlite3.Connection,
     rows: Sequence[tuple[Any, ...]],
     replay_for: ReplayFor | None,
     db: Path | None = None,
+    places: Mapping[tuple[str, int], Any] | None = None,
 ) -> int:
     """Add to the restored copy `src` the salvaged log rows it lacks (by identity: card and
     `at`), a card it lacks as a retired placeholder (as the foreign-key repair keeps a review
     whose card is gone; the next sync takes it back if a deck has it), then replay each
-    touched card from its log. Returns how many rows were added."""
+    touched card from its log. Returns how many rows were added.
+
+    A kept grade whose place its session kept (`places`, by identity: `actions.Place`) is
+    placed where it was made (`_kept_at`, `actions.place_kept`): logged under an id above the
+    grades given after it, undo took it back before them. One without is placed among the
+    actions and resets by its time (`actions.place_added_grades`)."""
     from dlcards.store.rows import INSERT_REVIEW, REVIEW_COLUMNS
     from dlcards.store.salvage import identity
 
@@ -1964,6 +2021,9 @@ def _add_salvaged(
                 (json.dumps([list(identity(r)) for r in new]),),
             ).fetchall()
             placing = [(int(rid), int(at)) for rid, at in added]
+            kept = _kept_at(src, placing, places or {})
+            actions.place_kept(src, kept)
+            placing = [(rid, at) for rid, at in placing if rid not in kept]
             actions.place_added_grades(src, placing)
             if db is not None:
                 actions.place_resets(src, _resets_after(db, placing))
@@ -2008,7 +2068,7 @@ def _add_kept(db: Path, report: Report, replay_for: ReplayFor | None) -> None:
                 report.add(Finding("kept grades", problem))
                 return
             report.repairing = True
-            added = _add_salvaged(conn, lacking, replay_for, db)
+            added = _add_salvaged(conn, lacking, replay_for, db, got.places)
     except (*SQLITE_ERRORS, OSError, StoreError) as err:
         report.add(Finding("kept grades", f"cannot be added: {err}"))
         return

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from dlcards.store.actions import Place
 from dlcards.store.connection import page_size
 from dlcards.store.rows import REVIEW_COLUMNS
 
@@ -53,6 +54,9 @@ class Salvaged:
     sources: list[Path]
     # by identity, the time (ns) of the newest raw database copy that still holds the row
     held_at: dict[tuple[str, int], int] = field(default_factory=dict)
+    # by identity, where a kept grade was made (`Place`; none for a row a raw copy holds,
+    # placed by its id there, nor for a kept file of an older dlcards)
+    places: dict[tuple[str, int], Place] = field(default_factory=dict)
 
     @property
     def identities(self) -> set[tuple[str, int]]:
@@ -457,12 +461,56 @@ def actions_in(db: Path) -> list[tuple[int, str, int, str]]:
 # --- kept grades --------------------------------------------------------------------------
 
 
-def write_kept(target: Path, db: Path, rows: Iterable[tuple[Any, ...]]) -> None:
-    """The grades a session kept (REVIEW_COLUMNS' values), durably, as JSON."""
+def write_kept(
+    target: Path,
+    db: Path,
+    rows: Iterable[tuple[Any, ...]],
+    places: Sequence[Place | None] = (),
+) -> None:
+    """The grades a session kept (REVIEW_COLUMNS' values), durably, as JSON; with `places`,
+    each one's `Place` (None: not known), in the order of `rows`."""
     from dlcards.fileio import atomic_write_bytes
 
-    doc = {"database": str(db), "columns": list(REVIEW_COLUMNS), "rows": [list(r) for r in rows]}
+    held = [list(r) for r in rows]
+    doc: dict[str, Any] = {"database": str(db), "columns": list(REVIEW_COLUMNS), "rows": held}
+    if places:
+        doc["places"] = [
+            None if p is None else [p.rid, p.acted, None if p.prev is None else list(p.prev)]
+            for p in places
+        ]
     atomic_write_bytes(target, json.dumps(doc, ensure_ascii=False).encode())
+
+
+def read_places(path: Path) -> dict[tuple[str, int], Place]:
+    """The `Place` of each grade of a kept-grades file that keeps them, by identity; {} for
+    a file of an older dlcards, or one that cannot be read."""
+    from dlcards.fileio import read_regular
+
+    try:
+        doc = json.loads(read_regular(path))
+        columns, rows, places = doc["columns"], doc["rows"], doc.get("places") or []
+        card, at = columns.index("card_id"), columns.index("at")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    out = {}
+    for row, place in zip(rows, places, strict=False):
+        try:
+            rid, acted, prev = place
+            key = (row[card], row[at])
+            if prev is not None:
+                prev = (prev[0], prev[1])
+        except (TypeError, ValueError, IndexError):
+            continue
+        if not (
+            isinstance(key[0], str)
+            and type(key[1]) is int
+            and type(rid) is int
+            and type(acted) is int
+            and (prev is None or (isinstance(prev[0], str) and type(prev[1]) is int))
+        ):
+            continue
+        out[key] = Place(rid, acted, prev)
+    return out
 
 
 def read_kept(path: Path) -> list[tuple[Any, ...]]:
@@ -616,10 +664,14 @@ def salvage(paths: Iterable[Path]) -> Salvaged:
     them, and kept-grades files), each identity once."""
     rows: dict[tuple[str, int], tuple[Any, ...]] = {}
     held_at: dict[tuple[str, int], int] = {}
+    places: dict[tuple[str, int], Place] = {}
     used = []
     for path in paths:
         kept = path.suffix == ".json"
         found = read_kept(path) if kept else reviews_in(path)
+        if kept:
+            for key, place in read_places(path).items():
+                places.setdefault(key, place)
         if found:
             used.append(path)
         try:
@@ -630,7 +682,7 @@ def salvage(paths: Iterable[Path]) -> Salvaged:
             rows.setdefault(identity(row), row)
             if made > held_at.get(identity(row), 0):
                 held_at[identity(row)] = made
-    return Salvaged(sorted(rows.values(), key=lambda r: identity(r)[::-1]), used, held_at)
+    return Salvaged(sorted(rows.values(), key=lambda r: identity(r)[::-1]), used, held_at, places)
 
 
 def still_undone(
