@@ -1035,7 +1035,7 @@ def test_the_row_of_a_dropped_reset_goes_once_the_floor_passes_it() -> None:
     assert rows() == before
 
 
-def _lost_from_the_log(card_id: str, g: int, day: date) -> None:
+def _lost_from_the_log(card_id: str, g: int, day: date, when: datetime | None = None) -> None:
     """A study grade of `card_id` the file loses: its write-ahead log emptied under the session
     (`truncate -s 0 p.db-wal`), which finds it at its next write and keeps the grade beside
     the backups (`Connection._rescue`), with where it was made among the learner's actions.
@@ -1047,7 +1047,7 @@ def _lost_from_the_log(card_id: str, g: int, day: date) -> None:
     conn.close()
     with Store.open(db()) as mine:
         session = mine.start_session("study", day, datetime.now())
-        h.grade(mine, card_id, g, day, datetime.now(), session_id=session)
+        h.grade(mine, card_id, g, day, when or datetime.now(), session_id=session)
         os.truncate(f"{db()}-wal", 0)
         with pytest.raises(FileGoneError):
             mine.set_meta("elsewhere", "1")
@@ -1089,3 +1089,26 @@ def test_a_kept_grade_added_back_is_undone_after_what_was_given_after_it(
     assert run("undo").startswith("undid grade 4 on perceptron-1")
     assert run("undo").startswith("nothing to undo")
     _the_log_rebuilds_every_card()
+
+
+def test_a_restore_s_floor_is_placed_by_ids_before_a_grade_given_on_a_clock_set_back() -> None:
+    """A backup; a suspension since; then a grade given on a clock set back an hour, which
+    the file lost (its session kept it); then the file is damaged. `doctor --restore`
+    carries the suspension over (its record went with the file) and adds the kept grade:
+    undo takes back that grade, then says it goes no further back than the suspension. The
+    floor was placed by the clock's times: the grade, dated before the suspension, was under
+    it, and undo said there was nothing older to undo, the grade given after it left."""
+    import damage
+
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-1", 4, day)
+    name = _newest_backup()
+    run("suspend", "perceptron-3")  # its record goes with the damaged file
+    _lost_from_the_log("perceptron-2", 3, day, datetime.now() - timedelta(hours=1))
+    damage.flip_in_index(db(), "reviews_card_time")
+    done = " ".join(run("doctor", "--restore", name).split())
+    assert "salvaged 1 grade" in done and "suspensions of 1 card" in done, done
+    assert run("undo").startswith("undid grade 3 on perceptron-2")
+    kept = rows()
+    assert run("undo").startswith("nothing older to undo: `dlcards doctor --restore` carried")
+    assert rows() == kept

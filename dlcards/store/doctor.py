@@ -1501,6 +1501,7 @@ class _Salvaging:
         self.moved: dict[Path, Path] = {}  # the files salvaged from, renamed by `consume`
         self.marked: list[str] = []  # cards reset or (un)suspended since the backup
         self.carried: list[_Carried] = []  # those changes (`_actions_as_restored`)
+        self.places: dict[tuple[str, int], Any] = {}  # where kept grades were made
         self.dropped: set[tuple[str, int]] = set()  # grades taken back since it: not put back
         self.removed: set[tuple[str, int]] = set()  # those of them the backup held
 
@@ -1532,7 +1533,8 @@ class _Salvaging:
         if marked and self.replay_for is not None:
             _write_memories(src, [], marked, self.replay_for)
         self.marked = sorted(set(self.marked) | set(marked))
-        _actions_as_restored(src, self.carried, damaged)
+        self.places.update(got.places)
+        _actions_as_restored(src, self.carried, damaged, self.places)
 
     def back_up(self, conn: sqlite3.Connection, now: datetime) -> None:
         """Back up the restored database when grades were added to the backup: else the
@@ -1614,7 +1616,10 @@ def _retire_undone(db: Path) -> None:
 
 
 def _actions_as_restored(
-    src: sqlite3.Connection, carried: Sequence[_Carried], damaged: bool
+    src: sqlite3.Connection,
+    carried: Sequence[_Carried],
+    damaged: bool,
+    places: Mapping[tuple[str, int], Any] | None = None,
 ) -> None:
     """Make the undo records (`store.actions`) of the restored copy `src` agree with the log
     and cards it holds now. A leech grade's record whose grade the restore took out goes
@@ -1625,7 +1630,8 @@ def _actions_as_restored(
     `import anki`. Undo goes back no further than the newest such change (`actions.Floor`:
     after the newest grade made before it, `_newest_before`, and after every action `src`
     holds), and the actions before it are deleted; a grade salvaged from after it is still
-    taken back.
+    taken back. A kept grade is placed against the changes by where its session kept it was
+    made (`places`, by identity: `actions.Place`), not by its time.
 
     A backup made before schema 35 keeps no actions: over a sound database it is what it
     was (its table made at the next open, empty); over a damaged one, what the restore made
@@ -1665,14 +1671,24 @@ def _actions_as_restored(
             # after every action the backup holds (made before it), whatever log id it
             # was made after (one whose grade was undone before the backup: above the log)
             marks = ", ".join("?" * len(actions.UNDOABLE))
+            before, placed_after = _newest_before(src, carried, places)
             seq = max(
-                _newest_before(src, carried),
+                before,
                 src.execute(
                     f"SELECT coalesce(max(seq), 0) FROM learner_actions WHERE kind IN ({marks})",
                     actions.UNDOABLE,
                 ).fetchone()[0],
             )
-            low = actions.Floor(int(seq), at * 1_000_000, actions.RESTORED, actions.reserve_id(src))
+            # after every action `src` holds, unless a kept grade made after the change is
+            # placed after that grade (`actions.place_kept`): then before the first action
+            # id such a grade was made after (the actions `src` holds are before it)
+            acted = min((at.acted for at in placed_after if at.after == seq), default=None)
+            low = actions.Floor(
+                int(seq),
+                at * 1_000_000,
+                actions.RESTORED,
+                actions.reserve_id(src) if acted is None else acted,
+            )
             actions.raise_floor(src, low)
             actions.forget_covered(src)
         src.execute("COMMIT")
@@ -1681,15 +1697,26 @@ def _actions_as_restored(
         raise
 
 
-def _newest_before(src: sqlite3.Connection, carried: Sequence[_Carried]) -> int:
+def _newest_before(
+    src: sqlite3.Connection,
+    carried: Sequence[_Carried],
+    places: Mapping[tuple[str, int], Any] | None = None,
+) -> tuple[int, list[Any]]:
     """The id in `src` of its newest grade made before one of the changes `carried`: placed
     by the ids of the raw copy each change is carried from (a grade of that copy at or below
-    the id the change was made after came before it), as they were made; by time (ms) only
-    a grade that copy does not hold, or a change whose place among its grades is not known
-    (a suspension's time is whole seconds: all of its second; a grade given in it after the
-    suspension was said older, and undo never took it back)."""
-    from dlcards.store import salvage
+    the id the change was made after came before it), as they were made; a kept grade that
+    copy does not hold, by the log id its session kept (`places`: `actions.Place`, in the
+    numbering of the file it was logged in, which that copy has); by time (ms) only a grade
+    neither holds, or a change whose place among its grades is not known (a suspension's
+    time is whole seconds: all of its second; a grade given in it after the suspension was
+    said older, and undo never took it back; a grade given on a clock set back since, after
+    the change, was said older, and undo said there was nothing older to undo). A kept grade
+    added back where it was made (`actions.place_kept`) is placed after the row before it:
+    the newest such row of one made before counts; and those made after are returned too
+    (their `actions.GradeAt`), for the floor to stay below them."""
+    from dlcards.store import actions, salvage
 
+    places = places or {}
     timed = max((p.at for p in carried if p.after is None), default=None)
     placed: dict[Path, tuple[int, int]] = {}  # by raw copy: the highest id and time
     for p in carried:
@@ -1697,18 +1724,37 @@ def _newest_before(src: sqlite3.Connection, carried: Sequence[_Carried]) -> int:
             held = placed.get(p.raw, (p.after, p.at))
             placed[p.raw] = (max(held[0], p.after), max(held[1], p.at))
     ids = {raw: salvage.review_ids_in(raw) for raw in placed}
+
+    def made_before(cid: str, when: int) -> bool:
+        before = timed is not None and when <= timed
+        kept = places.get((cid, when))
+        for raw, (after, moment) in placed.items():
+            raw_id = ids[raw].get((cid, when))
+            if raw_id is None and kept is not None:
+                raw_id = kept.rid
+            before = before or (when <= moment if raw_id is None else raw_id <= after)
+        return before
+
+    where = actions.placed_grades(src)
     newest = 0
     for rid, cid, when in src.execute("SELECT id, card_id, at FROM reviews ORDER BY id DESC"):
-        if type(when) is not int:
+        if type(when) is not int or rid in where:
             continue
-        before = timed is not None and when <= timed
-        for raw, (after, moment) in placed.items():
-            raw_id = ids[raw].get((str(cid), when))
-            before = before or (when <= moment if raw_id is None else raw_id <= after)
-        if before:
+        if made_before(str(cid), when):
             newest = int(rid)
             break
-    return newest
+    after_it = []
+    for rid, cid, when in src.execute(
+        "SELECT r.id, r.card_id, r.at FROM reviews r JOIN json_each(?) j ON r.id = j.value",
+        (json.dumps(sorted(where)),),
+    ):
+        if type(when) is not int:
+            continue
+        if made_before(str(cid), when):
+            newest = max(newest, where[rid].after)
+        else:
+            after_it.append(where[rid])
+    return newest, after_it
 
 
 def _carry_card_marks(
