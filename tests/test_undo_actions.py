@@ -348,15 +348,17 @@ def _doctor_repair_midway(which: int, n: int) -> None:
     """What `doctor` repairs, amid the learner's actions: the newest study grade (unless its
     lapse fired the leech rule: its record of the flag is no kept grade's) lost from the file
     with its session and kept beside the backups (as a session keeps the grades it finds
-    lost: `Connection._rescue`), and another study grade's session row gone. The repair adds
-    the grade back to the log (under a new id, above the actions and resets made after it)
-    and puts the session back."""
+    lost: `Connection._rescue`, with where it was made: `actions.Place`), and another study
+    grade's session row gone. The repair adds the grade back to the log (under a new id,
+    above the actions and resets made after it, placed where it was made) and puts the
+    session back."""
     from dlcards.store import backup
+    from dlcards.store.actions import Place
     from dlcards.store.rows import REVIEW_COLUMNS
     from dlcards.store.salvage import write_kept
 
     conn = sqlite3.connect(db())
-    lost = None
+    lost, place = None, None
     with conn:
         conn.execute("PRAGMA foreign_keys = OFF")
         newest = conn.execute(
@@ -367,6 +369,18 @@ def _doctor_repair_midway(which: int, n: int) -> None:
             lost = conn.execute(
                 f"SELECT {', '.join(REVIEW_COLUMNS)} FROM reviews WHERE id = ?", (newest[0],)
             ).fetchone()
+            # where its session kept it was made (`Store.grade`): the row before it, and the
+            # last action id then (the actions and leech grades made before it)
+            prev = conn.execute(
+                "SELECT card_id, at FROM reviews WHERE id < ? ORDER BY id DESC LIMIT 1",
+                (newest[0],),
+            ).fetchone()
+            (acted,) = conn.execute(
+                "SELECT coalesce(max(id), 0) FROM learner_actions WHERE seq < ? AND kind IN "
+                "('suspend', 'unsuspend', 'unleech', 'grade')",
+                (newest[0],),
+            ).fetchone()
+            place = Place(newest[0], acted, None if prev is None else tuple(prev))
             conn.execute("DELETE FROM reviews WHERE id = ?", (newest[0],))
             conn.execute("DELETE FROM sessions WHERE id = ?", (newest[1],))
         others = conn.execute(
@@ -379,7 +393,8 @@ def _doctor_repair_midway(which: int, n: int) -> None:
     if lost is not None:
         folder = backup.folder_of(db())
         folder.mkdir(exist_ok=True)
-        write_kept(folder / f"{db().stem}-kept-2026-11-26T1200{n:02}.000.json", db(), [lost])
+        kept = folder / f"{db().stem}-kept-2026-11-26T1200{n:02}.000.json"
+        write_kept(kept, db(), [lost], [place])
     done = runner.invoke(app, ["doctor"])
     assert done.exit_code == 0 and "Traceback" not in done.output, done.output
 

@@ -1620,6 +1620,7 @@ class Connection:
         ]
         for review_id in gone:
             del self.logged[review_id]
+            self.places.pop(review_id, None)
 
     def _failed(self, err: sqlite3.Error | UnicodeDecodeError) -> StoreError:
         """The error to raise for an SQLite error on this connection: FileGoneError (after

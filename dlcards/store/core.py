@@ -1518,6 +1518,7 @@ class Store(Reports, Merging):
                 leech=leech,
             )
         self.logged.pop(review_id, None)  # not kept if the file is found damaged later
+        self.places.pop(review_id, None)
         self.leech_suspended.pop(review_id, None)
         return undone
 
