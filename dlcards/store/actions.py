@@ -17,6 +17,11 @@ Kind `grade`: the suspension a grade's leech rule made (`seq` the grade's review
 the undo of that grade (`Store.undo`), which puts back the flag's time of change it had; it is
 no action of its own, and is kept as long as its grade is in the log.
 
+Kind `placed grade`: where a kept grade added back to the log was made (`place_kept`), as
+long as it is in the log. Kinds `dropped reset` and `placed reset` note a reset undo passes
+over or places after a grade added since; they go once the floor passes their reset
+(`forget_passed_resets`).
+
 The newest KEEP actions are kept. The newest one pruned sets the floor (kind `floor`, one
 row): undo takes back nothing made at or before it (`Floor`), and says so, since a grade or
 reset older than a pruned action, taken back, would skip over that action. A `doctor`
@@ -361,8 +366,10 @@ def place_added_grades(c: sqlite3.Connection, added: Sequence[tuple[int, int]]) 
     back, which the file had lost) are placed before those actions: each action made after
     one of them is made after its id (`seq`). Else, logged under ids above every action's
     `seq`, they were newer than a suspension made after them, and undo took them back first.
-    An added grade holds nothing else that places it among the actions: its time does, the
-    actions' times."""
+    Only for a grade whose place its session did not keep (a kept file of an older dlcards,
+    the grade refused at the damage, the row before it not held: `doctor._kept_at`): its
+    time places it, the actions' times; one whose place was kept is placed by it
+    (`place_kept`)."""
     marks = ", ".join("?" * len(UNDOABLE))
     c.executemany(
         f"UPDATE learner_actions SET seq = ? WHERE kind IN ({marks}) AND seq < ? AND made_ns > ?",
