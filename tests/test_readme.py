@@ -272,3 +272,46 @@ def test_the_counts_the_readme_gives_are_the_decks_and_the_engine() -> None:
     query = ["--", "sigmoid", "-tanh", "tag:math"]
     result = CliRunner().invoke(app, ["search", "--json", *query])
     assert json.loads(result.output)["total"] == counts["search"]
+
+
+def test_the_config_row_gives_each_settings_range_and_default() -> None:
+    """The README's `config` row gave no range for `new_per_day`, `reviews_per_day` or
+    `leech_threshold` (a value outside one is refused), nor `leech_action`'s default: each
+    setting it names is listed with what `dlcards config KEY VALUE` accepts, its ends and no
+    further, and its default as `dlcards config` shows it."""
+    from dlcards.settings import BY_KEY, SettingError
+
+    table = README[README.index("## Commands") : README.index("Options shared by the commands")]
+    row = next(line for line in table.splitlines() if line.startswith("| `dlcards config "))
+    said = dict(re.findall(r"`([a-z_]+)` \(([^)]*)\)", row))
+    assert set(said) == set(BY_KEY), set(BY_KEY) ^ set(said)
+
+    def accepts(key: str, text: str) -> bool:
+        try:
+            BY_KEY[key].parse(text)
+        except SettingError:
+            return False
+        return True
+
+    for key, words in said.items():
+        span = re.search(r"(\d[\d,.]*)–(\d[\d,.]*)", words)
+        default = re.search(r"default (\S+?)(?:[ ,]|$)", words)
+        named = re.findall(r"`([a-z0-9]+)`", words)
+        if span:
+            low, high = (s.replace(",", "") for s in span.groups())
+            step = "0.01" if "." in low else "1"
+            below = f"{float(low) - float(step):.2f}" if "." in low else str(int(low) - 1)
+            above = f"{float(high) + float(step):.2f}" if "." in high else str(int(high) + 1)
+            assert accepts(key, low) and accepts(key, high), (key, words)
+            assert not accepts(key, below) and not accepts(key, above), (key, words)
+        elif key != "fsrs_parameters":
+            assert named, (key, words)  # a choice of words: each is accepted
+            assert all(accepts(key, word) for word in named), (key, words)
+        chosen = re.search(r"`(\w+)`, the default", words)
+        assert default or chosen or key == "fsrs_parameters", (key, words)
+        if chosen:
+            assert chosen.group(1) == BY_KEY[key].default, (key, words)
+        if default:
+            shown = default.group(1).replace(",", "")
+            stored = BY_KEY[key].default
+            assert float(shown) == float(stored), (key, shown, stored)
