@@ -510,3 +510,17 @@ def test_a_reset_studied_since_outside_study_is_said_once_and_undo_goes_on() -> 
     again = runner.invoke(app, ["undo"])
     assert again.output.startswith("undid grade 4 on perceptron-1"), again.output
     assert runner.invoke(app, ["undo"]).output.startswith("nothing to undo")
+
+
+def test_backup_help_says_which_resets_make_a_full_backup() -> None:
+    """`dlcards backup --help` said a backup is made before "a reset": only a big one makes it
+    (`store.core.big_reset`); a small one keeps its record for `undo` alone. The help gives
+    the rule's figure, and a reset of one studied card of three makes no backup."""
+    shown = " ".join(runner.invoke(app, ["backup", "--help"]).output.split())
+    rule = re.search(r"a big reset \(of more than ([\d,]+) studied cards, or of half", shown)
+    assert rule, shown
+    assert int(rule[1].replace(",", "")) == RESET_BACKUP_CARDS
+    db = Path(os.environ["DLCARDS_DB"])
+    _grade_in_study(db, "\n5\n\n4\n\n4\nq\n")  # three studied: one is under half
+    assert runner.invoke(app, ["reset", "perceptron-1", "--yes"]).exit_code == 0
+    assert not [b for b in backup.backups(db) if "before-reset" in b.path.name]

@@ -278,8 +278,10 @@ def backup(
     """Back the database up now (verified, into backups/ beside it) and list the backups.
 
     Backups are also made automatically: before the first write of each day and before a
-    schema upgrade, a repair, a restore or a reset. Kept: the newest of each of the last 7
-    days, 4 weeks and 12 months, the last 3 made before an event and the last 3 made here.
+    schema upgrade, a repair, a restore or a big reset (of more than 1,000 studied cards, or
+    of half the studied cards or more; `dlcards undo` takes back any reset). Kept: the newest
+    of each of the last 7 days, 4 weeks and 12 months, the last 3 made before an event and
+    the last 3 made by `dlcards backup`.
     """
     from dlcards.commands.common import opened_store
     from dlcards.store import backup as backups
