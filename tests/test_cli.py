@@ -2649,3 +2649,16 @@ def test_a_line_interrupted_as_it_is_written_is_not_written_again(
         "saved: perceptron-3: re-drill graded 5",
         "Interrupted. 1 grade saved.",
     ]
+
+
+def test_reset_and_export_help_say_what_their_options_do() -> None:
+    """`reset --help` called `--topic` "Only this topic", as the commands that filter by it
+    do, where reset's makes every card of the topic new; `export anki --help` said
+    --with-progress carries "interval, due, ease, lapses", where it carries the reps, the
+    suspension and a leech's `leech` tag too (the README's Export to Anki)."""
+    reset = " ".join(runner.invoke(app, ["reset", "--help"]).output.split())
+    assert "-t, --topic TOPIC Reset every card of this topic (repeatable)." in reset, reset
+    export = " ".join(runner.invoke(app, ["export", "anki", "--help"]).output.split())
+    carried = re.search(r"--with-progress Include each card's schedule [^(]*\(([^;]*);", export)
+    assert carried, export
+    assert carried[1] == "interval, due, ease, reps, lapses, suspension, a leech's `leech` tag"

@@ -287,7 +287,8 @@ def anki(
         False,
         "--with-progress",
         help="Include each card's schedule from the active scheduler (interval, due, ease, "
-        "lapses; FSRS's memory state when FSRS is active); import with scheduling on.",
+        "reps, lapses, suspension, a leech's `leech` tag; FSRS's memory state when FSRS is "
+        "active); import with scheduling on.",
     ),
     force: bool = ForceOption,
     decks: list[str] | None = DecksOption,

@@ -15,7 +15,7 @@ from dlcards.commands.common import (
     decks_as_committed,
     synced_store,
 )
-from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOption, TopicOption
+from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOption
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -519,7 +519,13 @@ RESET_TAKEN_BACK = "that reset was taken back meanwhile, or is no longer the new
 
 def reset(
     card_id: str | None = typer.Argument(None, help="Card id to reset.", metavar="[ID]"),
-    topic: list[str] | None = TopicOption,
+    topic: list[str] | None = typer.Option(
+        None,
+        "--topic",
+        "-t",
+        help="Reset every card of this topic (repeatable).",
+        metavar="TOPIC",
+    ),
     all_: bool = typer.Option(False, "--all", help="Reset every card."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     decks: list[str] | None = DecksOption,
