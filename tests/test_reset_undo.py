@@ -524,3 +524,25 @@ def test_backup_help_says_which_resets_make_a_full_backup() -> None:
     _grade_in_study(db, "\n5\n\n4\n\n4\nq\n")  # three studied: one is under half
     assert runner.invoke(app, ["reset", "perceptron-1", "--yes"]).exit_code == 0
     assert not [b for b in backup.backups(db) if "before-reset" in b.path.name]
+
+
+def test_undo_of_a_reset_of_a_suspended_card_says_it_is_suspended_as_show_does() -> None:
+    """A suspended card reset, then `dlcards undo`: the line said "perceptron-1 is due
+    tomorrow", of a card no queue holds; it says what `show` says, the card suspended and
+    its due date the one it will have once unsuspended."""
+    db = Path(os.environ["DLCARDS_DB"])
+    today = {"DLCARDS_TODAY": "2026-11-26"}
+    _grade_in_study(db, "\n5\n\n4\nq\n")  # perceptron-1 and -2, due tomorrow
+    assert runner.invoke(app, ["suspend", "perceptron-1"], env=today).exit_code == 0
+    assert runner.invoke(app, ["reset", "perceptron-1", "--yes"], env=today).exit_code == 0
+    back = runner.invoke(app, ["undo"], env=today)
+    assert back.exit_code == 0, back.output
+    shown = " ".join(runner.invoke(app, ["show", "perceptron-1"], env=today).output.split())
+    assert "due tomorrow once unsuspended" in shown and shown.endswith("suspended"), shown
+    assert back.output.endswith("; perceptron-1 is suspended, due tomorrow once unsuspended\n"), (
+        back.output
+    )
+    # a card not suspended is said as before
+    assert runner.invoke(app, ["reset", "perceptron-2", "--yes"], env=today).exit_code == 0
+    again = runner.invoke(app, ["undo"], env=today)
+    assert again.output.endswith("; perceptron-2 is due tomorrow\n"), again.output

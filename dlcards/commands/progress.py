@@ -330,7 +330,6 @@ def _undo_grade(store: Store, last: StudyGrade, today: Callable[[], date]) -> bo
     False when it was taken back meanwhile (another terminal's undo), or another terminal
     committed a newer grade, reset or action (the caller picks again)."""
     from dlcards.console import echo
-    from dlcards.days import due_words
     from dlcards.grading import redecider
     from dlcards.scheduling import Schedule
     from dlcards.terminal import saved_once_committed
@@ -355,13 +354,26 @@ def _undo_grade(store: Store, last: StudyGrade, today: Callable[[], date]) -> bo
     if row is None:  # taken back meanwhile (another terminal's undo)
         return False
     schedule = Schedule.from_settings(store.settings())
-    if row.after.is_new:
-        now = f"{card_id} is new again"
-    else:
-        due = schedule.due(row.after)
-        now = f"{card_id} is {due_words(due, today())}" if due else f"{card_id} is new again"
+    due = None if row.after.is_new else schedule.due(row.after)
+    now = _is_now(store, card_id, due, today(), new="new again")
     echo(f"undid grade {grade} on {card_id} (given {when}); {now}")
     return True
+
+
+def _is_now(store: Store, card_id: str, due: date | None, today: date, new: str = "new") -> str:
+    """What a card an undo gave back is now, as `show` says it: `gd-2 is due today`, `gd-2 is
+    new`; a suspended card is in no queue, so its due date holds once it is unsuspended
+    (`gd-2 is suspended, due today once unsuspended`). It said `is due` of a suspended card
+    (an undone reset of a card the leech rule had suspended, a grade undone after an Anki
+    import suspended its card), which `show`, `due` and `study` never put in a queue."""
+    from dlcards.days import due_words
+
+    suspended = store.suspensions([card_id]).get(card_id)
+    if suspended is None or not suspended.suspended:
+        return f"{card_id} is {due_words(due, today)}" if due else f"{card_id} is {new}"
+    if due is None:
+        return f"{card_id} is {new}, and suspended"
+    return f"{card_id} is suspended, {due_words(due, today)} once unsuspended"
 
 
 TAKEN_BACK = "that grade was taken back meanwhile, or is no longer the newest"
@@ -413,7 +425,6 @@ def _undo_action(store: Store, action: Action, today: Callable[[], date]) -> boo
 
 def _card_now(store: Store, action: Action, today: Callable[[], date]) -> str:
     """What the cards of a taken-back action are now, in words."""
-    from dlcards.days import due_words
     from dlcards.scheduling import Schedule
 
     ids = [ch.card_id for ch in action.cards]
@@ -427,8 +438,7 @@ def _card_now(store: Store, action: Action, today: Callable[[], date]) -> str:
     if not one:
         return "they are back in study"
     schedule = Schedule.from_settings(store.settings())
-    due = schedule.due(store.memory(ids[0]))
-    return f"{ids[0]} is {due_words(due, today())}" if due else f"{ids[0]} is new"
+    return _is_now(store, ids[0], schedule.due(store.memory(ids[0])), today())
 
 
 def _undo_reset(
@@ -441,7 +451,6 @@ def _undo_reset(
 
     from dlcards.commands.common import replay_for
     from dlcards.console import echo, plural
-    from dlcards.days import due_words
     from dlcards.scheduling import Schedule
     from dlcards.terminal import saved_once_committed
 
@@ -461,8 +470,7 @@ def _undo_reset(
     said = f"undid the reset of {named} (made {when})"
     if len(back) == 1:
         schedule = Schedule.from_settings(store.settings())
-        due = schedule.due(store.memory(back[0]))
-        said += f"; {back[0]} is {due_words(due, today())}" if due else f"; {back[0]} is new"
+        said += "; " + _is_now(store, back[0], schedule.due(store.memory(back[0])), today())
     else:
         said += "; their schedules are as they were"
     studied = len(made.cards) - len(back)
