@@ -96,7 +96,7 @@ class Config:
 
     def __post_init__(self) -> None:
         if not 1 <= self.days <= MAX_DAYS:
-            raise UsageError(f"--days must be from 1 to {MAX_DAYS}, not {self.days}")
+            raise UsageError(f"--days must be from 1 to {MAX_DAYS:,}, not {self.days}")
         if not 1 <= self.cards <= MAX_CARDS:
             raise UsageError(f"--cards must be from 1 to {MAX_CARDS:,}, not {self.cards}")
         if self.new_per_day < 1:

@@ -1438,6 +1438,8 @@ def test_an_option_without_its_value_says_so_in_one_line(args: list[str], said: 
         (["search", "loss", "-n", "x"], "--limit must be a whole number, 1 or more, not 'x'"),
         (["quiz", "--seed", "1.5"], "--seed must be a whole number, not '1.5'"),
         (["simulate", "--retention", "high"], "--retention must be a number, not 'high'"),
+        # a range's limit of five digits or more is grouped, as `console.bound` writes it
+        (["simulate", "--days", "0"], "--days must be from 1 to 36,500, not 0"),
         (["export", "reviews", "--format", "xml"], "--format must be csv or json, not 'xml'"),
     ],
 )
