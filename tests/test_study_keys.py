@@ -583,3 +583,17 @@ def test_a_marked_paste_read_by_any_key_reader_is_dropped_whole() -> None:
     keys = KeyInput(pressed.__next__, Console(file=screen, width=80))
     assert keys.next({"0", "1", "2", "3", "4", "5", "s", "u", "q"}) == "4"
     assert "pasted text does nothing here" in screen.getvalue()
+
+
+def test_u_with_nothing_of_the_session_to_undo_points_to_dlcards_undo() -> None:
+    """`u` takes back the session's own grades and suspensions: at the start of a second
+    session it said "nothing to undo", while the first session's grade was there for `dlcards
+    undo` to take back (as Anki's Undo would). It says that `dlcards undo` takes back earlier
+    ones, and that is so."""
+    study(["", "4", "q"], "--topic", "gd", "--new", "1")  # gd-1, in a first session
+    out = study(["u", "q"], "--topic", "gd", "--new", "2")
+    assert "nothing to undo in this session (`dlcards undo` takes back earlier ones)" in out
+    assert "undid grade 4 on gd-1" in runner.invoke(app, ["undo"]).output
+    assert " ".join(runner.invoke(app, ["study", "--help"]).output.split()).count(
+        "u undoes the session's last grade or suspension (`dlcards undo` an earlier one)"
+    )

@@ -578,8 +578,8 @@ def _run(
                 patience,
                 session.store,
             )
-            if undone is None:
-                message = "nothing to undo"
+            if undone is None:  # `u` takes back this session's own; an older one is undo's
+                message = "nothing to undo in this session (`dlcards undo` takes back earlier ones)"
             elif isinstance(undone, Suspended):
                 message = _unsuspended(undone)
             elif undone[1]:

@@ -43,10 +43,10 @@ def study(
 ) -> None:
     """Study today's cards: due reviews, then new cards, then re-drills of misses.
 
-    Keys: Space or Enter shows the answer, 0-5 grade it, u undoes the last grade or suspension,
-    s skips the card to the end, ! suspends it (`dlcards unsuspend ID` brings it back), e edits
-    it in $EDITOR as `dlcards edit ID` does, q quits. Without a terminal, one per line (an
-    empty line shows the answer)."""
+    Keys: Space or Enter shows the answer, 0-5 grade it, u undoes the session's last grade or
+    suspension (`dlcards undo` an earlier one), s skips the card to the end, ! suspends it
+    (`dlcards unsuspend ID` brings it back), e edits it in $EDITOR as `dlcards edit ID` does,
+    q quits. Without a terminal, one per line (an empty line shows the answer)."""
     from dlcards.commands import run
 
     code = run.study(topic or (), tag, new, reviews, search, decks or (), db, today)
