@@ -352,3 +352,19 @@ def test_the_figures_quoted_from_the_speed_run_are_its_table() -> None:
     assert disk, "the disk cost of the backups"
     assert (int(disk[1]), int(disk[2]), int(disk[4])) == (database, one, one)
     assert float(disk[3]) == round(24 * one / 1000, 1)
+
+
+def test_the_deck_keys_the_readme_lists_are_the_loaders() -> None:
+    """The README listed a card's keys but not a deck file's: `description`, which the
+    loader takes and `import anki --to-yaml` writes, was nowhere. The top-level keys it names
+    are the loader's (`deck.DECK_KEYS`), and so are a card's."""
+    from dlcards.deck import CARD_KEYS, DECK_KEYS
+
+    text = re.sub(r"\s+", " ", README)
+    deck = re.search(r"A deck file has (.*?)\. A deck file with `own_cards: true`", text)
+    assert deck, "the deck file's keys"
+    said = set(re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", deck[1])))
+    assert said == DECK_KEYS, said ^ DECK_KEYS
+    card = re.search(r"(`id`, `question` and `answer` are required; .*?) are optional", text)
+    assert card
+    assert set(re.findall(r"`([a-z_]+)`", card[1])) == set(CARD_KEYS)
