@@ -978,7 +978,7 @@ def test_a_lock_taken_while_resets_question_is_on_screen_is_waited_for_saying_so
         result = runner.invoke(app, ["reset", "gd-23", "--db", str(db)])
         took = time.monotonic() - start
     assert result.exit_code == 0, result.output
-    assert "waiting for another dlcards to finish writing" in result.output, result.output
+    assert "waiting for another program to finish writing" in result.output, result.output
     assert "the reset you answered y to is kept" in result.output, result.output
     assert "reset card gd-23" in result.output or "nothing to reset" in result.output
     assert took >= 1.9, took  # it waited for the lock, not failed

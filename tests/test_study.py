@@ -447,7 +447,7 @@ def test_a_grade_that_meets_a_locked_database_waits_and_is_saved(
             self._console = console
 
         def print(self, *args: object, **kwargs: object) -> None:
-            if any("waiting for another dlcards" in str(a) for a in args):
+            if any("waiting for another program" in str(a) for a in args):
                 noticed.set()
             self._console.print(*args, **kwargs)  # type: ignore[attr-defined]
 
@@ -472,11 +472,12 @@ def test_a_grade_that_meets_a_locked_database_waits_and_is_saved(
     threading.Thread(target=release, daemon=True).start()
     out = study(["", "4", "q"], "--db", str(db), "--today", "2026-11-26")
     assert released.is_set()
-    assert out.count("waiting for another dlcards to finish writing") == 1
+    # the lock is a plain sqlite3 connection's: "another program", not "another dlcards"
+    assert out.count("waiting for another program to finish writing") == 1
     # two short lines (one of 105 characters wrapped mid-way at 100 columns)
     notice = [line for line in out.splitlines() if "writing…" in line or "give up" in line]
     assert notice == [
-        "waiting for another dlcards to finish writing…",
+        "waiting for another program to finish writing…",
         "  (grade 4 on perceptron-1 is kept and will be saved; Ctrl-C to give up)",
     ]
     assert "1 grade saved" in out

@@ -808,11 +808,12 @@ def until_saved(
     store: Store | None = None,
     hold_stops: bool = True,
 ) -> T:
-    """Run a write the learner asked for until it is saved: when another dlcards holds the
-    database (a long `config scheduler fsrs`, a big sync) or the disk is full, say so (`kept`)
-    and keep trying rather than drop the grade. Each failed try rolled back whole, so a retry
-    writes it once. Ctrl-C still stops the program, and then says what was not saved (`lost`);
-    once a try's write transaction holds the lock, after that try (`interrupts.ctrl_c_held`):
+    """Run a write the learner asked for until it is saved: when another program holds the
+    database (another dlcards: a long `config scheduler fsrs`, a big sync) or the disk is
+    full, say so (`kept`) and keep trying rather than drop the grade. Each failed try rolled
+    back whole, so a retry writes it once. Ctrl-C still stops the program, and then says what
+    was not saved (`lost`); once a try's write transaction holds the lock, after that try
+    (`interrupts.ctrl_c_held`):
     a save is never left committed and unrecorded by the caller (with `hold_stops`);
     a `kill` or a closed terminal (`terminal.stops_held`) lets the save go on for HANGUP_SAVE_S
     at most, then stops the program as Ctrl-C does (after the save, or saying what was not
@@ -863,9 +864,11 @@ def until_saved(
                 if now - tried < LOCK_TRY_S / 2:  # refused without a wait: do not spin
                     time.sleep(LOCK_TRY_S / 2)
                 if noted is not LockedError and (store is None or now - start >= LOCK_NOTICE_S):
-                    # two lines: one was 105 characters with a card's id, wrapped mid-way
+                    # two lines: one was 105 characters with a card's id, wrapped mid-way;
+                    # "another program": the lock may be any SQLite writer's (it said "another
+                    # dlcards" of the sqlite3 shell's or a database browser's)
                     console.print(
-                        "waiting for another dlcards to finish writing…\n"
+                        "waiting for another program to finish writing…\n"
                         f"  ({kept}; Ctrl-C to give up)",
                         style="yellow",
                         markup=False,
