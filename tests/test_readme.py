@@ -368,3 +368,16 @@ def test_the_deck_keys_the_readme_lists_are_the_loaders() -> None:
     card = re.search(r"(`id`, `question` and `answer` are required; .*?) are optional", text)
     assert card
     assert set(re.findall(r"`([a-z_]+)`", card[1])) == set(CARD_KEYS)
+
+
+def test_every_environment_variable_dlcards_reads_is_in_the_readme() -> None:
+    """`DLCARDS_CACHE_DIR` (where the parsed decks are cached) and the XDG base directories
+    moved dlcards's files without a word in the README, which named `~/.cache/dlcards/` and
+    `~/.local/share/dlcards/` only: every variable the code reads by name is named there."""
+    read: set[str] = set()
+    for source in (ROOT / "dlcards").rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        read |= set(re.findall(r"environ(?:\.get)?[\[(]\s*\"((?:DLCARDS|XDG)_[A-Z_]+)\"", text))
+        read |= set(re.findall(r"_xdg\(\"(XDG_[A-Z_]+)\"", text))
+    assert {"DLCARDS_DB", "DLCARDS_CACHE_DIR", "XDG_DATA_HOME"} <= read, read
+    assert not {name for name in read if name not in README}, read
