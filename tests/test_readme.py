@@ -381,3 +381,31 @@ def test_every_environment_variable_dlcards_reads_is_in_the_readme() -> None:
         read |= set(re.findall(r"_xdg\(\"(XDG_[A-Z_]+)\"", text))
     assert {"DLCARDS_DB", "DLCARDS_CACHE_DIR", "XDG_DATA_HOME"} <= read, read
     assert not {name for name in read if name not in README}, read
+
+
+def test_the_longest_list_the_readme_gives_is_the_decks() -> None:
+    """ "The longest in the decks has 18" counted a quiz template's pool of six probability
+    vectors of three (cce-27), of which a question draws one: the longest list a worked
+    example shows, in a compute block or a quiz question, is what the README says."""
+    from dlcards.engine.params import MAX_ITEMS
+
+    def numbers(value: object) -> int:
+        return sum(map(numbers, value)) if isinstance(value, (list, tuple)) else 1
+
+    cards = load_catalog(use_cache=False).cards
+    lists = [
+        (numbers(value), card.id)
+        for card in cards
+        for args in [
+            *(block.args for block in card.compute),
+            *([card.quiz.args] if card.quiz else []),
+        ]
+        for value in args.values()
+        if isinstance(value, (list, tuple))
+    ]
+    longest = max(lists)
+    text = re.sub(r"\s+", " ", README)
+    said = re.search(r"the longest list in the decks has (\d+) numbers, ([a-z]+-\d+)'s", text)
+    assert said, "the longest list"
+    assert (int(said[1]), said[2]) == longest, longest
+    assert longest[0] < MAX_ITEMS
