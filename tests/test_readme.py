@@ -409,3 +409,22 @@ def test_the_longest_list_the_readme_gives_is_the_decks() -> None:
     assert said, "the longest list"
     assert (int(said[1]), said[2]) == longest, longest
     assert longest[0] < MAX_ITEMS
+
+
+def test_show_json_says_which_claim_is_the_sources_mistake() -> None:
+    """`show --json` gave robust-i9's `huber(error=100, delta=1)` block as `claim: 10.5` and
+    nothing more: the `wrong: true` that makes `check` expect the engine to disagree (it is
+    99.5) was left out, so a reader of the JSON took the source's mistake for a stated
+    number. Each compute block carries `wrong` and its `label`, as the README names them."""
+    import json
+
+    text = re.sub(r"\s+", " ", README[README.index("## JSON output") :])
+    named = re.search(r"`compute` \(list of `\{([^}]*)\}`", text)
+    assert named
+    shown = json.loads(CliRunner().invoke(app, ["show", "robust-i9", "--json"]).output)
+    blocks = shown["compute"]
+    assert all(list(block) == [k.strip() for k in named[1].split(",")] for block in blocks)
+    huber = next(b for b in blocks if b["fn"] == "huber" and b["claim"] == 10.5)
+    assert huber["wrong"] is True and huber["label"]
+    card = next(c for c in load_catalog(use_cache=False).cards if c.id == "robust-i9")
+    assert [b["wrong"] for b in blocks] == [c.wrong for c in card.compute]

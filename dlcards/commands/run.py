@@ -135,8 +135,17 @@ def card_json(card: Any, title: str) -> dict[str, Any]:
         "erratum": card.erratum,
         "note": card.note,
         "references": list(card.references),
+        # `wrong`: the claim is the source's mistake (robust-i9's 10.5), which a reader of the
+        # JSON took for a claim the engine confirms; `label`: what `show` prints for the call
         "compute": [
-            {"fn": c.fn, "args": dict(c.args), "claim": c.claim, "tolerance": c.tolerance}
+            {
+                "fn": c.fn,
+                "args": dict(c.args),
+                "claim": c.claim,
+                "tolerance": c.tolerance,
+                "wrong": c.wrong,
+                "label": c.label,
+            }
             for c in card.compute
         ],
         "file": card.file,
