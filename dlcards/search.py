@@ -338,9 +338,12 @@ def _prop(value: str, part: str) -> Filter:
     if prop in _ANKI_PROPS:
         raise _error(f"Anki's prop:{prop} is not searched here; use {', '.join(PROPS)}")
     if op is None:
+        # most often the shell's doing: an unquoted `prop:lapses>3` is `prop:lapses` with its
+        # output sent to a file named 3
         raise _error(
             f"'{part}' is not a property test: prop:{prop} needs one of = != < > <= >= and a "
-            "number, e.g. prop:lapses>3"
+            "number, e.g. prop:lapses>3 (in a shell, in quotes: 'prop:lapses>3'; unquoted, "
+            "> and < are redirections)"
         )
     number = value[name.end() + len(op) :]
     kind = _PROP_NUMBER[prop]

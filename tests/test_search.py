@@ -1585,3 +1585,35 @@ def test_search_lines_spell_formulas_as_show_and_list_do(
     assert found[1].strip().split(None, 1)[1] == f"answer: {answer}, see it.", found
     as_json = json.loads(dlcards("search", "smoothed", "topic:acc", "--json"))
     assert as_json["cards"][0]["question"] == "What is x̃ next to Σ x and ŷ?"  # data kept whole
+
+
+def test_the_search_examples_run_as_a_shell_reads_them(tmp_path: Path) -> None:
+    """`dlcards search --help` gave `... is:due prop:lapses>3` as its example: typed in a
+    shell, `>3` sends the output to a file named 3 and dlcards gets `prop:lapses`, whose
+    error then said to write `prop:lapses>3`, which is what the learner had typed. The
+    examples are quoted as a shell needs them, and the error for a `prop:` without its test
+    says to quote it. Each example is split as bash splits it (shlex) and run."""
+    import shlex
+
+    from conftest import ROOT
+
+    runner = CliRunner()
+    helped = " ".join(runner.invoke(app, ["search", "--help"]).output.split())
+    example = re.search(r"e\.g\. (momentum .*?)\.\s+\[required\]", helped)
+    assert example, helped
+    readme = re.sub(r"\s+", " ", (ROOT / "README.md").read_text(encoding="utf-8"))
+    quoted = re.search(r"\(`(dlcards search '[^`]*')`\): unquoted", readme)
+    assert quoted, "the README's quoted search"
+    shell = re.search(r"as a whole: `(dlcards search '.*?')`\.", helped)
+    assert shell, helped
+    for words in (
+        ["search", *shlex.split(example[1])],
+        shlex.split(quoted[1])[1:],
+        shlex.split(shell[1])[1:],
+    ):
+        result = runner.invoke(app, words)
+        assert result.exit_code == 0, (words, result.output)
+    # what the shell gives dlcards of an unquoted `prop:lapses>3`
+    bare = runner.invoke(app, ["search", "momentum", "prop:lapses"])
+    assert bare.exit_code == 2
+    assert "in a shell, in quotes: 'prop:lapses>3'" in bare.output, bare.output

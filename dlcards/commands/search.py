@@ -18,7 +18,7 @@ from dlcards.commands.options import DbOption, DecksOption, JsonOption, TodayOpt
 def search(
     query: list[str] = typer.Argument(
         ...,
-        help="Words and filters, e.g. momentum -adam tag:math deck:gd is:due prop:lapses>3.",
+        help="Words and filters, e.g. momentum -adam tag:math deck:gd is:due 'prop:lapses>3'.",
         metavar="QUERY...",
     ),
     limit: int = typer.Option(
@@ -37,7 +37,8 @@ def search(
     is:due, is:new, is:review, is:suspended, is:leech, prop:lapses>3 (also reps, ivl, ease,
     due), rated:7 (also rated:7:1, introduced:7, added:7, edited:7), nc:word, w:word (the
     whole word). Study or cram exactly these cards with `dlcards study --search QUERY` or
-    `dlcards quiz --search QUERY`.
+    `dlcards quiz --search QUERY`. In a shell, quote a query that holds quotes, parentheses,
+    < or > as a whole: `dlcards search 'deck:"Deep Learning" prop:lapses>3'`.
     """
     from dlcards.cli import after_dashes
 
