@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -777,3 +778,37 @@ def test_a_result_of_named_values_is_one_labelled_line_a_value(
         assert any(row.endswith(line) for row in rows) or any(f" {line} " in row for row in rows), (
             line
         )
+
+
+def test_the_backward_pass_note_says_which_gradient_is_y_hat_minus_y() -> None:
+    """backprop-38's note said the output gradient ∂L/∂ŷ 'equals ŷ − y only for matched pairs:
+    ½(ŷ − y)² with a linear output', as if a sigmoid output changed ∂L/∂ŷ. It changes ∂L/∂z:
+    for ½(ŷ − y)² with ŷ = σ(z), ∂L/∂ŷ is still ŷ − y but ∂L/∂z is (ŷ − y)·ŷ(1 − ŷ); for BCE,
+    ∂L/∂ŷ is (ŷ − y)/(ŷ(1 − ŷ)) and ∂L/∂z is ŷ − y. Central differences show both; the note
+    names each gradient with the variable it is taken with respect to."""
+    y, z, h = 1.0, 0.3, 1e-6
+
+    def sig(t: float) -> float:
+        return 1 / (1 + math.exp(-t))
+
+    def half_se(p: float) -> float:
+        return 0.5 * (p - y) ** 2
+
+    def bce(p: float) -> float:
+        return -(y * math.log(p) + (1 - y) * math.log(1 - p))
+
+    def slope(f: Callable[[float], float], x: float) -> float:
+        return (f(x + h) - f(x - h)) / (2 * h)
+
+    p = sig(z)
+    assert math.isclose(slope(half_se, p), p - y, rel_tol=1e-6)  # ∂L/∂ŷ: sigmoid or not
+    by_z = slope(lambda t: half_se(sig(t)), z)
+    assert math.isclose(by_z, (p - y) * p * (1 - p), rel_tol=1e-6)
+    assert not math.isclose(by_z, p - y, rel_tol=0.1)
+    assert math.isclose(slope(bce, p), (p - y) / (p * (1 - p)), rel_tol=1e-6)
+    assert math.isclose(slope(lambda t: bce(sig(t)), z), p - y, rel_tol=1e-6)
+    note = load_catalog(use_cache=False).by_id()["backprop-38"].note
+    assert note is not None
+    assert "∂L/∂ŷ, which equals ŷ − y only for matched pairs" not in note
+    assert "(ŷ − y)·ŷ(1 − ŷ)" in note and "(ŷ − y)/(ŷ(1 − ŷ))" in note
+    assert "½(ŷ − y)² with a sigmoid output" in note
