@@ -812,3 +812,32 @@ def test_the_backward_pass_note_says_which_gradient_is_y_hat_minus_y() -> None:
     assert "∂L/∂ŷ, which equals ŷ − y only for matched pairs" not in note
     assert "(ŷ − y)·ŷ(1 − ŷ)" in note and "(ŷ − y)/(ŷ(1 − ŷ))" in note
     assert "½(ŷ − y)² with a sigmoid output" in note
+
+
+def test_the_bgd_note_calls_eta_below_2_over_beta_a_guarantee_not_a_threshold() -> None:
+    """gd-10's note said every BGD step lowers the loss when η < 2/β (β bounding the
+    curvature) and 'with a larger η BGD oscillates or diverges'. 2/β is a sufficient
+    condition only: L(w) = ½w² + 4.5·max(0, |w| − 5)² curves at most β = 10 (2/β = 0.2),
+    yet η = 0.5 from w = 4 halves w at every step and the loss falls monotonically, since
+    the loss curves only 1 where BGD goes. The note says 'too large an η'."""
+
+    def grad(w: float) -> float:
+        return w + 9 * math.copysign(max(0.0, abs(w) - 5), w)
+
+    def loss(w: float) -> float:
+        return 0.5 * w * w + 4.5 * max(0.0, abs(w) - 5) ** 2
+
+    grid = [i / 10 for i in range(-100, 101)]
+    beta = max(abs(grad(b) - grad(a)) / (b - a) for a, b in zip(grid, grid[1:], strict=False))
+    assert math.isclose(beta, 10)
+    eta, w = 0.5, 4.0
+    assert eta > 2 / beta
+    losses = [loss(w)]
+    for _ in range(30):
+        w -= eta * grad(w)
+        losses.append(loss(w))
+    assert all(b < a for a, b in zip(losses, losses[1:], strict=False))
+    note = load_catalog(use_cache=False).by_id()["gd-10"].note
+    assert note is not None
+    assert "with a larger η BGD oscillates" not in note
+    assert "when η < 2/β" in note and "with too large an η BGD oscillates or diverges" in note
