@@ -841,3 +841,31 @@ def test_the_bgd_note_calls_eta_below_2_over_beta_a_guarantee_not_a_threshold() 
     assert note is not None
     assert "with a larger η BGD oscillates" not in note
     assert "when η < 2/β" in note and "with too large an η BGD oscillates or diverges" in note
+
+
+def test_the_full_step_note_proves_its_three_quadratics() -> None:
+    """backprop-14's note says η = 1 lands on the minimum of L = ½w², bounces between ±w on
+    L = w² and diverges on L = 5w² (gradient descent on a quadratic converges only for
+    η < 2/λ_max: 2, 1 and 0.2 here), numbers no block proved. Steps from w = 1 show each;
+    the card's compute blocks state them, so `check` verifies them."""
+    slopes = {"½w²": 1.0, "w²": 2.0, "5w²": 10.0}  # L = ½·c·w², L′(w) = c·w, λ = c
+    paths = {}
+    for name, c in slopes.items():
+        w, path = 1.0, []
+        for _ in range(3):
+            w -= 1.0 * c * w
+            path.append(w)
+        paths[name] = path
+    assert paths["½w²"] == [0, 0, 0]
+    assert paths["w²"] == [-1, 1, -1]
+    assert paths["5w²"] == [-9, 81, -729]
+    assert [1.0 < 2 / c for c in slopes.values()] == [True, False, False]
+    card = load_catalog(use_cache=False).by_id()["backprop-14"]
+    assert card.note is not None and card.is_math
+    steps = {
+        (b.args["w"], b.args["grad"], b.args["eta"], b.claim)
+        for b in card.compute
+        if b.fn == "gd_step"
+    }
+    assert {(1, 1, 1, 0), (1, 2, 1, -1), (-1, -2, 1, 1), (1, 10, 1, -9)} <= steps
+    assert ("mse", -1, 1) in {(b.fn, b.args.get("error"), b.claim) for b in card.compute}
