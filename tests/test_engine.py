@@ -22,6 +22,7 @@ from dlcards import engine
 from dlcards.catalog import load_catalog
 from dlcards.engine import (
     REGISTRY,
+    Given,
     Param,
     Result,
     display_value,
@@ -1050,13 +1051,14 @@ def test_every_computation_has_an_example() -> None:
 def test_results_are_plain_python(name: str) -> None:
     result = run(name, EXAMPLES[name])
     assert result.name == name
-    assert type(result.value) in (float, int, str, list, dict)
+    # (a float given, typed or written, is a Given: a float that `fmt` writes whole)
+    assert type(result.value) in (float, Given, int, str, list, dict)
     if isinstance(result.value, list):
-        assert all(type(v) is float for v in result.value)
+        assert all(type(v) in (float, Given) for v in result.value)
     if isinstance(result.value, dict):
-        assert all(type(v) is float for v in result.value.values())
+        assert all(type(v) in (float, Given) for v in result.value.values())
     for arg in result.args.values():
-        assert type(arg) in (float, int, str, list)
+        assert type(arg) in (float, Given, int, str, list)
     assert set(result.args) == {p.name for p in REGISTRY[name].params}
     text = json.dumps(result.to_dict(), allow_nan=False, ensure_ascii=False)
     assert set(json.loads(text)) == {"name", "args", "value", "steps"}
@@ -1070,6 +1072,21 @@ def test_results_are_plain_python(name: str) -> None:
         ]
     else:
         assert len(lines) == 1
+
+
+def test_a_given_number_is_written_whole_in_the_echo_and_the_steps() -> None:
+    """A number given with more than 4 significant digits was written rounded wherever a step
+    showed it, and the arithmetic shown did not hold: `calc gd_step w=0.12345 grad=0.5` said
+    `w=0.1235` and `0.1235 − 0.05 = 0.07345`. Givens are written whole, their sign changed too
+    (σ(0.33335)'s e^(−0.33335)); what is computed from them is rounded as before."""
+    step = run("gd_step", {"w": "0.12345", "grad": "0.5"})
+    assert [f"{k}={fmt(v)}" for k, v in step.args.items()] == ["w=0.12345", "grad=0.5", "eta=0.1"]
+    assert "0.12345 − 0.05 = 0.07345" in " ".join(step.steps), step.steps
+    sigma = run("sigmoid", {"z": "0.33335"})
+    assert sigma.steps[0].startswith("σ(0.33335) = 1 / (1 + e^(−0.33335)) = "), sigma.steps
+    assert fmt(Given(-1234567.25)) == "−1,234,567.25" and fmt(Given(1.25e-7)) == "1.25 × 10⁻⁷"
+    assert fmt(Given(0.1 + 0.2)) == "0.3"  # more digits than anyone types: written as computed
+    assert fmt(Given(0.12345) + 0) == "0.1235" and type(-Given(2.5)) is Given
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))

@@ -186,6 +186,46 @@ MINUS = "\u2212"
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
+class Given(float):
+    """A number as it was given (typed on the command line, written in a deck, drawn for a
+    quiz), which `fmt` writes whole: its shortest decimal, 0.12345, where a computed value is
+    rounded to 0.1235. A step that wrote a given rounded showed arithmetic that does not hold
+    (`0.1235 − 0.05 = 0.07345`, from w = 0.12345), and the echo of the arguments a number the
+    learner did not type. Arithmetic on it gives a plain float: what it computes is rounded;
+    its sign changed is still the number given (σ(0.33335)'s e^(−0.33335))."""
+
+    __slots__ = ()
+
+    def __neg__(self) -> Given:
+        return Given(-float(self))
+
+    def __pos__(self) -> Given:
+        return self
+
+    def __abs__(self) -> Given:
+        return Given(abs(float(self)))
+
+
+GIVEN_DIGITS = 12
+"""The most significant digits a given is written with; one with more (0.1 + 0.2 typed as
+0.30000000000000004) is written as a computed value is."""
+
+
+def _given(x: float) -> str | None:
+    """A `Given` as `fmt` writes it: its shortest decimal (`repr`) in the textbook's format
+    (grouped thousands, scientific notation where `fmt` uses it); None when that takes more
+    than GIVEN_DIGITS significant digits."""
+    from decimal import Decimal
+
+    d = Decimal(repr(x)).normalize()
+    sign, digits, exponent = d.as_tuple()
+    if len(digits) > GIVEN_DIGITS or not isinstance(exponent, int):
+        return None
+    if abs(x) < 1e-3 or abs(x) >= 1e15:
+        return _times_ten(f"{d:.{len(digits) - 1}e}")
+    return f"{d:,.{max(-exponent, 0)}f}"
+
+
 def fmt(x: object, digits: int | None = None) -> str:
     """A number as a textbook prints it, for worked steps and answers: the one display format.
 
@@ -208,7 +248,10 @@ def fmt(x: object, digits: int | None = None) -> str:
             return "∞" if x > 0 else MINUS + "∞"
         if x == 0:
             return "0"
-        if digits is not None:
+        given = _given(x) if digits is None and type(x) is Given else None
+        if given is not None:
+            text = given
+        elif digits is not None:
             text = f"{_half_up(x, significant=digits):,.{digits}g}"
             if "e" not in text and "." in text:
                 text = text.rstrip("0").rstrip(".")

@@ -12,7 +12,7 @@ import numbers
 import sys
 from collections.abc import Mapping
 
-from dlcards.engine.core import ArgValue, Computation, Kind, Param, plain
+from dlcards.engine.core import ArgValue, Computation, Given, Kind, Param, plain
 from dlcards.errors import UsageError, quoted
 from dlcards.suggest import did_you_mean
 
@@ -168,7 +168,7 @@ def _float(name: str, raw: object, in_list: bool = False, what: str = "") -> flo
         raise UsageError(f"{name} must be a finite number (got {_got(raw)})")
     if x == 0 and isinstance(raw, str) and any(c in "123456789" for c in raw.lower().split("e")[0]):
         raise UsageError(f"{name} is too small for a float: {raw.strip()} would be 0")
-    return x
+    return Given(x)  # written whole wherever a step shows it (`core.Given`)
 
 
 def _int(name: str, raw: object, in_list: bool = False) -> int:
