@@ -554,8 +554,18 @@ def test_installed_builtin_decks_are_refused_and_decks_copy_replaces_them(
     assert "--decks" in out and sorted(p.name for p in mine.iterdir()) == sorted(
         p.name for p in (ROOT / "decks").glob("*.yaml")
     )
-    # copied again: the same bytes are no clash (a copy stopped half-way is run again)...
-    assert runner.invoke(app, ["decks", "copy", str(mine)]).exit_code == 0
+    # copied again: the same bytes are no clash (a copy stopped half-way is run again), and
+    # no copy either: the files are left as they are, and the line says so (it said "copied 9
+    # decks" of a folder that had them all)...
+    gd = mine / "08-gd.yaml"
+    os.utime(gd, (1_000_000_000, 1_000_000_000))
+    (mine / "02-mlp.yaml").unlink()
+    again = runner.invoke(app, ["decks", "copy", str(mine)])
+    assert again.exit_code == 0, again.output
+    assert f"copied 1 deck to {mine} (8 already there as they are)" in again.output
+    assert gd.stat().st_mtime == 1_000_000_000 and (mine / "02-mlp.yaml").is_file()
+    all_there = runner.invoke(app, ["decks", "copy", str(mine)])
+    assert f"{mine} already has the 9 built-in decks as they are;" in all_there.output
     mine_too = mine / "01-perceptron.yaml"
     mine_too.write_text(mine_too.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
     refused = runner.invoke(app, ["decks", "copy", str(mine)])  # ...a change is, and the
@@ -1028,6 +1038,8 @@ def test_decks_copy_says_its_folder_as_given_in_lines_that_fit(
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setenv("COLUMNS", "40")
     out.cache_clear()
+    for deck in folder.iterdir():  # copied again, as the first time
+        deck.unlink()
     lines = runner.invoke(app, ["decks", "copy", "--force", str(folder)]).output.splitlines()
     assert all(len(line) <= 40 or " " not in line.strip() for line in lines), lines
     assert all(line.startswith("  ") and line[2] != " " for line in lines[1:]), lines

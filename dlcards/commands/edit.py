@@ -882,7 +882,7 @@ def copy(
 ) -> None:
     """Copy the built-in decks to DIR, to edit them (use them with --decks DIR)."""
     from dlcards.catalog import builtin_decks_dir
-    from dlcards.console import echo, plural
+    from dlcards.console import counted, echo, plural
     from dlcards.fileio import atomic_write_all, clean_stale_temps
     from dlcards.prompt import is_deck_name
 
@@ -902,21 +902,30 @@ def copy(
             f"{'it' if len(clash) == 1 else 'them'} with the built-in "
             f"{'deck' if len(clash) == 1 else 'decks'}, and what differs is lost"
         )
+    # a copy already there as the deck is is left as it is (its time too): "copied 9 decks"
+    # of a folder that had them all said a copy was made where none was needed
+    there = [p for p in sources if (directory / p.name).exists() and _same(p, directory)]
+    wanted = [p for p in sources if p not in there]
     try:
         directory.mkdir(parents=True, exist_ok=True)
         clean_stale_temps(directory)  # what a copy killed half-way left
         # all or none: a full disk left the first decks copied and one cut short, which read
         # as a deck with fewer cards (the others retired) when it ended at a line
-        atomic_write_all([(directory / p.name, p) for p in sources])
+        atomic_write_all([(directory / p.name, p) for p in wanted])
     except OSError as err:
         where = err.filename or directory
         raise UsageError(
             f"cannot copy the decks to {directory}: {err.strerror} ({where})"
         ) from None
+    if not wanted:
+        said = f"{directory} already has the {plural(len(sources), 'built-in deck')} as they are"
+    else:
+        said = f"copied {plural(len(wanted), 'deck')} to {directory}"
+        said += f" ({counted(len(there))} already there as they are)" if there else ""
     echo(
-        f"copied {plural(len(sources), 'deck')} to {directory}; use them with --decks "
-        f"{directory} or DLCARDS_DECKS={directory}: they replace the built-in decks (same ids, "
-        "progress kept), and `dlcards add` / `dlcards edit ID` change them"
+        f"{said}; use them with --decks {directory} or DLCARDS_DECKS={directory}: they replace "
+        "the built-in decks (same ids, progress kept), and `dlcards add` / `dlcards edit ID` "
+        "change them"
     )
 
 
