@@ -173,7 +173,8 @@ BUTTON_GRADES = {1: (0, 1, 2), 2: (3,), 3: (4,), 4: (5,)}
 (any grade below 3, each of which lapses a card as Again does), Hard, Good and Easy the three
 passing grades in order. The inverse of the import's mapping (`importers.anki_progress.GRADES`:
 Again -> 1, Hard -> 3, Good -> 4, Easy -> 5), so an imported answer is found with its button."""
-_FIELDS = ("deck", "topic", "tag", "is", "prop", "nc", "w", *DATED)
+FIELDS = ("deck", "topic", "tag", "is", "prop", "nc", "w", *DATED)
+"""The fields dlcards searches (`deck:gd`, `tag:math` ...)."""
 _SEARCHED = "deck:, topic:, tag:, is:, prop:, nc:, w:, rated:, introduced:, added: and edited:"
 ANKI_ONLY = (
     "note", "card", "flag", "resched", "did", "mid", "nid", "cid", "re", "sc", "dupe",
@@ -546,7 +547,7 @@ def _field(key: str, value: str, part: str) -> Term | Filter:
             f"itself, escape the colon: {escaped(key)}\\:...)"
         )
     raise _error(
-        f"unknown field '{escaped(key)}:'{did_you_mean(key, _FIELDS)}; dlcards searches "
+        f"unknown field '{escaped(key)}:'{did_you_mean(key, FIELDS)}; dlcards searches "
         f"{_SEARCHED} (for the text itself, escape the colon: "
         f"{escaped(part.split(':', 1)[0].lstrip('-'))}\\:{escaped(value)})"
     )

@@ -1617,3 +1617,30 @@ def test_the_search_examples_run_as_a_shell_reads_them(tmp_path: Path) -> None:
     bare = runner.invoke(app, ["search", "momentum", "prop:lapses"])
     assert bare.exit_code == 2
     assert "in a shell, in quotes: 'prop:lapses>3'" in bare.output, bare.output
+
+
+def test_a_filter_whose_quotes_the_shell_took_says_how_to_give_them_to_the_query() -> None:
+    """`dlcards search deck:"Deep Learning"` typed in a shell reaches dlcards as one word,
+    `deck:Deep Learning` (the deck "Deep" and the word "Learning"): it found nothing and said
+    only that, and with `::Grad*` its error said to escape a colon. Both say the shell took
+    the quotes, with the command that gives them to the query; that command finds the cards."""
+    import shlex
+
+    runner = CliRunner()
+    for words, found in (
+        (["deck:Deep Learning"], "No card matches 'deck:Deep Learning'. "),
+        (["momentum", "deck:Deep Learning::Grad*"], "error: search: unknown field 'learning:'"),
+    ):
+        result = runner.invoke(app, ["search", *words])
+        line = " ".join(result.output.split())
+        assert line.startswith(found), line
+        assert "your shell took the quotes away from" in line.lower(), line
+        command = line.rsplit(": ", 1)[1]
+        assert command.startswith("dlcards search '") and command.endswith("'"), command
+        again = runner.invoke(app, shlex.split(command)[1:])
+        assert again.exit_code in (0, 1) and "shell" not in again.output, again.output
+    quoted = runner.invoke(app, ["search", 'deck:"Deep Learning"'])
+    assert quoted.exit_code == 0 and "perceptron-1" in quoted.output, quoted.output
+    # a word with a space that is no filter's value is the query's words, as it was
+    plain = runner.invoke(app, ["search", "zzqx yyqx"])
+    assert plain.output.strip() == "No card matches 'zzqx yyqx'.", plain.output
