@@ -42,7 +42,7 @@ what the query means, so the tests can check the index against a plain scan.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dlcards.errors import UsageError
@@ -55,6 +55,30 @@ TOKEN = re.compile(
 )
 """A word as the index sees it (SQLite's unicode61 tokenizer: letters and digits, with the
 combining marks of a decomposed accent: `re\u0301sume\u0301` is one word, not `re sume`)."""
+
+
+def shell_quotes(words: Sequence[str], command: str) -> str | None:
+    """When one of `words` (a command line's query) is a filter whose value holds a space,
+    the shell had it in quotes and took them away: `dlcards search deck:"Deep Learning"`
+    reaches the query as `deck:Deep Learning`, the deck "Deep" and the word "Learning". What
+    to say of it, ending with `command` and the query in single quotes, as a shell gives
+    them whole; None otherwise."""
+    from dlcards.errors import quoted
+
+    def requoted(word: str) -> str | None:  # `deck:Deep Learning` as `deck:"Deep Learning"`
+        field, colon, value = word.partition(":")
+        spaced = any(c.isspace() for c in value) and not any(c in value for c in "\\\"'")
+        return f'{field}:"{value}"' if colon and field.lstrip("-") in FIELDS and spaced else None
+
+    fixed = [requoted(word) for word in words]
+    first = next((w for w, f in zip(words, fixed, strict=True) if f is not None), None)
+    if first is None or any("'" in word for word in words):
+        return None
+    asked = " ".join(f or w for w, f in zip(words, fixed, strict=True))
+    return (
+        f"your shell took the quotes away from {quoted(first)}: to give them to the query, put "
+        f"it in single quotes as a whole: {command} '{asked}'"
+    )
 
 
 def tokens(text: str) -> list[str]:
@@ -723,6 +747,19 @@ def _joined(items: list[Node | str]) -> Node:
         elif not isinstance(item, str):
             options[-1].append(item)
     return _group("or", [_group("and", nodes) for nodes in options])
+
+
+def parse_words(words: Sequence[str], command: str) -> Query:
+    """`parse` of a command line's query (`words`, read as one), whose error says when the
+    shell took a filter's quotes away (`shell_quotes`), ending with the command (`command`)
+    that gives them to the query."""
+    try:
+        return parse(" ".join(words))
+    except UsageError as err:
+        quotes = shell_quotes(words, command)
+        if quotes is None:
+            raise
+        raise UsageError(f"{err}; {quotes}", err.exit_code) from None
 
 
 def parse(text: str) -> Query:

@@ -1644,3 +1644,24 @@ def test_a_filter_whose_quotes_the_shell_took_says_how_to_give_them_to_the_query
     # a word with a space that is no filter's value is the query's words, as it was
     plain = runner.invoke(app, ["search", "zzqx yyqx"])
     assert plain.output.strip() == "No card matches 'zzqx yyqx'.", plain.output
+
+
+@pytest.mark.parametrize(
+    ("command", "none"),
+    [
+        (["study"], "No card matches the search 'deck:Deep Learning'; nothing to study. "),
+        (["quiz"], "No cards to quiz on: the search 'deck:Deep Learning' found none. "),
+    ],
+)
+def test_a_search_option_whose_quotes_the_shell_took_says_so_too(
+    command: list[str], none: str
+) -> None:
+    """`--search deck:"Deep Learning"` in a shell is `deck:Deep Learning` for study and quiz
+    too: their line for no card found, and their query's error, say what `search` says, with
+    their own command."""
+    runner = CliRunner()
+    for query, said in (("deck:Deep Learning", none), ("deck:Deep Learning::x*", "error: ")):
+        result = runner.invoke(app, [*command, "--search", query], input="")
+        line = " ".join(result.output.split())
+        assert line.startswith(said), line
+        assert line.endswith(f"""dlcards {command[0]} --search 'deck:"{query[5:]}"'"""), line

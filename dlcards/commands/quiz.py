@@ -677,6 +677,10 @@ def _remarks(question: Question) -> RenderableType | None:
     return Group(lead, said)
 
 
+SEARCH_COMMAND = "dlcards quiz --search"
+"""The command a `--search` query is given to, as a line that gives it again names it."""
+
+
 def picked_questions(
     catalog: Catalog,
     store: Store,
@@ -756,10 +760,10 @@ def quiz(
         within: set[str] | None = None
         if search is not None:
             from dlcards.commands.common import schedule_of, unknown_names, with_decks
-            from dlcards.search import parse
+            from dlcards.search import parse_words, shell_quotes
 
             catalog.check_topics(topics)  # an unknown topic first, as select says it
-            query = with_decks(parse(search), decks or (), catalog, store)
+            query = with_decks(parse_words([search], SEARCH_COMMAND), decks or (), catalog, store)
             hits, _ = store.search(query, day, schedule_of(store).name)
             within = {hit.id for hit in hits}
             if not within:  # a topic or tag no deck has is the error `search` gives
@@ -771,6 +775,8 @@ def quiz(
             where = f" in {', '.join(topics)}" if topics else ""
             if search is not None and not within:
                 why = f": the search '{escaped(search)}' found none."
+                quotes = shell_quotes([search], SEARCH_COMMAND)
+                why += f" {quotes[0].upper()}{quotes[1:]}" if quotes else ""
             elif tag is not None:
                 found = " the search finds" if search is not None else ""
                 why = f": no card{found}{where} has the tag '{escaped(tag)}'."

@@ -544,30 +544,6 @@ def stats(decks: Sequence[str], db: str | None, today: str | None, json_: bool) 
         render_stats(out(), data)
 
 
-def _shell_quotes(query: Sequence[str]) -> str | None:
-    """When a word of the command line is a filter whose value holds a space (the shell had
-    it in quotes, and took them away), what to say of it: `dlcards search deck:"Deep
-    Learning"` reached the query as `deck:Deep Learning` (the deck "Deep" and the word
-    "Learning"), found nothing, and said only that. None otherwise."""
-    from dlcards.errors import quoted
-    from dlcards.search import FIELDS
-
-    def requoted(word: str) -> str | None:  # `deck:Deep Learning` as `deck:"Deep Learning"`
-        field, colon, value = word.partition(":")
-        spaced = any(c.isspace() for c in value) and not any(c in value for c in "\"'")
-        return f'{field}:"{value}"' if colon and field.lstrip("-") in FIELDS and spaced else None
-
-    fixed = [requoted(word) for word in query]
-    first = next((w for w, f in zip(query, fixed, strict=True) if f is not None), None)
-    if first is None or any("'" in word for word in query):
-        return None
-    asked = " ".join(f or w for w, f in zip(query, fixed, strict=True))
-    return (
-        f"your shell took the quotes away from {quoted(first)}: to give them to the query, put "
-        f"it in single quotes as a whole: dlcards search '{asked}'"
-    )
-
-
 def search(
     query: Sequence[str],
     limit: int,
@@ -588,18 +564,11 @@ def search(
         with_decks,
     )
     from dlcards.console import counted, escaped, out, plural, print_json
-    from dlcards.errors import UsageError
     from dlcards.render import to_output, to_plain
-    from dlcards.search import highlight_spans, parse, snippet
+    from dlcards.search import highlight_spans, parse_words, shell_quotes, snippet
 
     text = " ".join(query)
-    try:
-        parsed = parse(text)
-    except UsageError as err:
-        quotes = _shell_quotes(query)
-        if quotes is None:
-            raise
-        raise UsageError(f"{err}; {quotes}", err.exit_code) from None
+    parsed = parse_words(query, "dlcards search")
     day = today_from(today)
     with synced_store(db, decks) as store:
         day = not_before_the_log(store, day, today)
@@ -656,7 +625,7 @@ def search(
         return
     console = out()
     if not hits:
-        quotes = _shell_quotes(query)  # (the line ends with the command to copy, if one)
+        quotes = shell_quotes(query, "dlcards search")  # (the line ends with the command)
         said = f"No card matches '{escaped(text)}'." + (
             f" {quotes[0].upper()}{quotes[1:]}" if quotes else ""
         )

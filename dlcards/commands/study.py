@@ -895,6 +895,10 @@ def summary_panel(session: StudySession, next_due: object) -> RenderableType:
     return Panel(table, title="[bold]Session summary[/bold]", title_align="left", expand=False)
 
 
+SEARCH_COMMAND = "dlcards study --search"
+"""The command a `--search` query is given to, as a line that gives it again names it."""
+
+
 def run(
     topic: Sequence[str],
     tag: str | None,
@@ -941,9 +945,9 @@ def run(
         store.check_due_dates(by)  # before a card is shown, as `due` and `show` refuse it
         if search is not None:
             from dlcards.commands.common import unknown_names, with_decks
-            from dlcards.search import parse
+            from dlcards.search import parse_words, shell_quotes
 
-            query = with_decks(parse(search), decks, catalog, store)
+            query = with_decks(parse_words([search], SEARCH_COMMAND), decks, catalog, store)
             found = [hit.id for hit in store.search(query, day, by)[0]]
             if not found:  # a topic or tag no deck has is the error `search` gives
                 unknown_names(query, decks, catalog)
@@ -966,7 +970,11 @@ def run(
                     "overdue first (raise it with `dlcards config reviews_per_day N`)."
                 )
             elif search is not None and not allowed:
-                echo(f"No card matches the search '{escaped(search)}'; nothing to study.")
+                quotes = shell_quotes([search], SEARCH_COMMAND)
+                echo(
+                    f"No card matches the search '{escaped(search)}'; nothing to study."
+                    + (f" {quotes[0].upper()}{quotes[1:]}" if quotes else "")
+                )
             else:
                 echo(_nothing_to_study(store, by, day, topics, allowed, tag, new, reviews))
             return 0
