@@ -6,7 +6,8 @@ Each round starts one to three commands at once, drawn from `study` (piped: `pri
 one grade), `quiz`, `suspend`, `unsuspend`, `unleech`, `reset`, `undo`, `config scheduler
 fsrs|sm2`, `config desired_retention`, `optimize`, `due` after a deck edit (a sync),
 `export anki --with-progress` then `import anki` of that package, `backup` and `doctor`; some
-are killed (SIGKILL, SIGTERM or SIGHUP) at a random moment. The study day moves forward every
+are killed (SIGKILL, SIGTERM or SIGHUP) at a random moment of their run (up to the median time
+that command took in earlier rounds: most end in ~0.3 s). The study day moves forward every
 few rounds so that reviews come due. After every round, with no command running:
 
 - `doctor --check` finds nothing wrong (it compares every card's memory with the replay of its
@@ -59,6 +60,7 @@ class Run:
     signum: int | None = None
     killed: bool = False
     started: float = 0.0
+    ended: float = 0.0
     out: str = ""
     err: str = ""
     rc: int | None = None
@@ -95,6 +97,7 @@ class Torture:
         self.added_cards: list[str] = []
         self.edits = 0
         self.card_ids: list[str] = []
+        self.took: dict[str, list[float]] = collections.defaultdict(list)  # name -> seconds
 
     # -- setup ---------------------------------------------------------------------------
     def env(self) -> dict[str, str]:
@@ -242,6 +245,8 @@ class Torture:
                 ):
                     run.proc.send_signal(run.signum)
                     run.killed = True
+                if not run.ended and run.proc.poll() is not None:
+                    run.ended = now
             time.sleep(0.005)
         for t in threads:
             t.join()
@@ -347,7 +352,10 @@ class Torture:
             self.edit_decks()
         for run in runs:
             if r.random() < self.kill:
-                run.kill_at = r.uniform(0.05, 2.5)
+                # a moment within its run, as long as such commands took (most end in ~0.3 s:
+                # a moment up to 2.5 s came after most of them had ended)
+                took = sorted(self.took[run.name])
+                run.kill_at = r.uniform(0.05, 1.0) * took[len(took) // 2] if took else 0.3
                 run.signum = r.choice(
                     [signal.SIGKILL, signal.SIGKILL, signal.SIGTERM, signal.SIGHUP]
                 )
@@ -356,6 +364,9 @@ class Torture:
             self.start(run)
             time.sleep(r.uniform(0, 0.3))
         self.wait_all(runs)
+        for run in runs:
+            if not run.killed and run.ended and not run.hung:
+                self.took[run.name].append(run.ended - run.started)
         self.figures.commands += len(runs)
         for run in runs:
             self.figures.by_command[run.name] += 1

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib.util
 import json
 import os
 import random
@@ -53,12 +54,25 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIM = Path(__file__).resolve().parent / "undo_shim.py"
-KINDS = ["study", "undo", "suspend", "unsuspend", "reset", "unleech"]
-WEIGHTS = [30, 30, 10, 8, 12, 3]
+KINDS = ["study", "undo", "suspend", "unsuspend", "reset", "unleech", "import"]
+WEIGHTS = [30, 30, 10, 8, 12, 3, 7]
+LANDED = {
+    -signal.SIGKILL,
+    -signal.SIGTERM,
+    -signal.SIGHUP,
+    128 + signal.SIGTERM,
+    128 + signal.SIGHUP,
+}
+"""The exits of a process a signal ended (dlcards ends a SIGTERM or SIGHUP as 143 or 129)."""
 SIGNALS = [signal.SIGKILL, signal.SIGKILL, signal.SIGTERM, signal.SIGHUP]
 HANG = 150.0
 
 Entry = tuple[str, Any]  # ("grade", review id) | ("action", action id) | ("reset", marks moved)
+
+
+def _cards(text: Any) -> list[str]:
+    """The card ids of an action's `cards` (JSON: [card id, before, after] each)."""
+    return [str(ch[0]) for ch in (json.loads(text) if isinstance(text, str) else text)]
 
 
 @dataclass
@@ -74,6 +88,12 @@ class Model:
     )
     undos: int = 0  # undo commits checked against the stack
     floors_raised: int = 0
+    cards_of: dict[int, list[str]] = field(default_factory=dict)  # action id -> its cards
+    kind_of: dict[int, str] = field(default_factory=dict)  # action id -> its kind
+    blocked: set[int] = field(default_factory=set)  # actions whose card an import changed since
+    undone_at: dict[tuple[str, int], int] = field(default_factory=dict)  # (card, at) -> review
+    refusals: int = 0  # actions and resets undo had to drop: an import changed them since
+    studied: dict[int, set[str]] = field(default_factory=dict)  # reset -> cards answered since
 
     def push(self, entry: Entry) -> int:
         self.pushed += 1
@@ -107,6 +127,26 @@ class Model:
         precs = {tuple(r) for r in prev["recs"]}
         crecs = {tuple(r) for r in ev["recs"]}
         gone_g, gone_a = sorted(pg - cg), sorted(pa - ca)
+        pf, cf = prev.get("flags", {}), ev.get("flags", {})
+        flipped = {k for k in set(pf) | set(cf) if pf.get(k, [0, 0]) != cf.get(k, [0, 0])}
+        pi = {r[0] for r in prev.get("imported", [])}
+        new_imported = [r for r in ev.get("imported", []) if r[0] not in pi]
+        if new_imported and cmd != "import":
+            problems.append(f"{tag}: `{cmd}` added reviews of no study: {new_imported[:3]}")
+        for _rid, card, at, _anki in new_imported:
+            back = self.undone_at.get((card, at))
+            if back is not None:  # the answer taken back is back, under another kind
+                problems.append(
+                    f"{tag}: the import brought back grade {back} on {card}, taken back by undo"
+                )
+        if cmd == "import":  # a flag Anki's side changed: the actions on it are no longer undone
+            for _, entry in self.stack:
+                if entry[0] == "action" and set(self.cards_of.get(entry[1], ())) & flipped:
+                    self.blocked.add(entry[1])
+            problems += self._imported_into_resets(new_imported)
+        for rid, card, _grade, *at in prev["grades"]:
+            if rid in pg - cg and at and at[0] is not None:
+                self.undone_at[(card, int(at[0]))] = rid
         for rid in sorted(cg - pg):
             if cmd != "study":
                 problems.append(f"{tag}: grade {rid} added by `{cmd}`")
@@ -124,6 +164,15 @@ class Model:
             if cmd == "undo":  # passed over, for good, a reset it cannot take back
                 if self.stack[-1][0] != index:
                     problems.append(f"{tag}: dropped reset {index}, but the top was {self.top()}")
+                else:
+                    entry = self.stack[-1][1]
+                    self.refusals += 1
+                    if self.reset_left(index, entry) or not self.studied.get(index):
+                        problems.append(
+                            f"{tag}: dropped reset {index} of {sorted(entry[1])}, which no "
+                            f"import answered all of since (answered: "
+                            f"{sorted(self.studied.get(index, ()))})"
+                        )
                 self.stack = [e for e in self.stack if e[0] != index]
             else:
                 self._raise_floor(index)
@@ -131,21 +180,47 @@ class Model:
             if cmd not in ("suspend", "unsuspend", "unleech", "study"):
                 problems.append(f"{tag}: action {aid} added by `{cmd}`")
             self.push(("action", aid))
+            act = next(a for a in ev["acts"] if a[0] == aid)
+            self.kind_of[aid] = act[1]
+            self.cards_of[aid] = _cards(act[2])
         if moved and cmd == "reset":
             index = self.push(("reset", moved))
+            self.studied[index] = set()
             own = tuple(ev["recs"][0]) if ev["recs"] else None  # the newest line is its own (a
             if own in crecs - precs:  # reset killed before its COMMIT left an inert one too)
                 self.by_record[own] = index
         elif moved and cmd != "undo":
             problems.append(f"{tag}: reset marks moved by `{cmd}`: {moved}")
         if cmd == "undo":
-            problems += self._undo(tag, gone_g, gone_a, moved)
+            problems += self._undo(tag, gone_g, gone_a, moved, pf, cf)
         elif gone_g:
             problems.append(f"{tag}: `{cmd}` took away grades {gone_g}")
         return problems
 
+    def _imported_into_resets(self, added: list[list[Any]]) -> list[str]:
+        """Answers an import brought, dated after a reset of their card: those cards were
+        studied since that reset (outside `study`), and its undo leaves them as they are."""
+        for index, entry in self.stack:
+            if entry[0] != "reset":
+                continue
+            for _rid, card, at, _anki in added:
+                mark = entry[1].get(card)
+                if mark is not None and mark[1] and at is not None and at > mark[1][0]:
+                    self.studied[index].add(card)
+        return []
+
+    def reset_left(self, index: int, entry: Entry) -> set[str]:
+        """The cards of reset `entry` its undo puts back: those no import answered since."""
+        return set(entry[1]) - self.studied.get(index, set())
+
     def _undo(
-        self, tag: str, gone_g: list[int], gone_a: list[int], moved: dict[str, Any]
+        self,
+        tag: str,
+        gone_g: list[int],
+        gone_a: list[int],
+        moved: dict[str, Any],
+        pf: dict[str, Any],
+        cf: dict[str, Any],
     ) -> list[str]:
         undone: list[Entry] = [("grade", r) for r in gone_g] + [("action", a) for a in gone_a]
         n = len(undone) + bool(moved)
@@ -167,6 +242,15 @@ class Model:
             if not ok:
                 problems.append(f"{tag}: undid reset {moved}, but the top was {top}")
             else:
+                index = self.stack[-1][0]
+                assert top is not None
+                left = self.reset_left(index, top)
+                if set(moved) != left:
+                    problems.append(
+                        f"{tag}: undid the reset of {sorted(moved)}, but of its cards "
+                        f"{sorted(top[1])} those answered since in an import are "
+                        f"{sorted(self.studied.get(index, ()))}: expected {sorted(left)}"
+                    )
                 self.stack.pop()
         else:
             if top != undone[0]:
@@ -174,8 +258,34 @@ class Model:
                     f"{tag}: undid {undone[0]}, but the top was {top} "
                     f"(stack {[e for _, e in self.stack[-4:]]})"
                 )
+            elif undone[0][0] == "action":
+                problems += self._action_undone(tag, int(undone[0][1]), pf, cf)
             self._drop(undone[0])
         return problems
+
+    def _action_undone(
+        self, tag: str, aid: int, pf: dict[str, Any], cf: dict[str, Any]
+    ) -> list[str]:
+        """The top action `aid` left the table: taken back (its cards' flags as before it),
+        or, an import having changed a card of it since, dropped with no card changed."""
+        cards = self.cards_of.get(aid, [])
+        changed = [k for k in cards if pf.get(k, [0, 0]) != cf.get(k, [0, 0])]
+        if aid in self.blocked:
+            self.refusals += 1
+            if changed:
+                return [f"{tag}: took back action {aid} over an import's change of {changed}"]
+            return []
+        kind = self.kind_of.get(aid)
+        flag = {"suspend": (0, 0), "unsuspend": (0, 1), "unleech": (1, 1)}.get(kind or "")
+        if flag is None:
+            return []
+        wrong = [k for k in cards if cf.get(k, [0, 0])[flag[0]] != flag[1]]
+        if wrong:
+            return [
+                f"{tag}: action {aid} ({kind} {cards}) left the table, no import having "
+                f"changed its cards, but {wrong} are not as before it (flags {pf} -> {cf})"
+            ]
+        return []
 
     def refusal(self, said: str) -> str | None:
         """A lone undo that committed nothing said `said`: a problem if the model disagrees."""
@@ -198,6 +308,9 @@ class Proc:
     kill_at: float | None = None
     signum: int | None = None
     killed: bool = False
+    pause: float = 0.0  # the shim waits so long before the COMMIT the kill is sent in
+    pause_file: Path | None = None
+    ended: float = 0.0
     out: str = ""
     err: str = ""
 
@@ -207,7 +320,12 @@ class Figures:
     rounds: int = 0
     commands: collections.Counter[str] = field(default_factory=collections.Counter)
     kills: collections.Counter[str] = field(default_factory=collections.Counter)
+    landed: collections.Counter[str] = field(default_factory=collections.Counter)
     self_kills: int = 0
+    packages: int = 0
+    anki_answers: int = 0
+    anki_flags: int = 0
+    anki_checked: int = 0  # packages Anki exported only after its Check Database
     undo_said: collections.Counter[str] = field(default_factory=collections.Counter)
     failed_rounds: list[int] = field(default_factory=list)
     problems: int = 0
@@ -230,8 +348,13 @@ class Harness:
         for f in sorted((ROOT / "decks").glob("*.yaml")):
             ids += re.findall(r"^- id: (\S+)", f.read_text(encoding="utf-8"), re.M)
         self.pool = ids[:12]  # few cards: processes collide on them
+        self.packages: list[Path] = []  # exported here, answered in a real Anki
+        self.anki = args.imports and importlib.util.find_spec("anki") is not None
+        self.took: dict[str, list[float]] = collections.defaultdict(list)  # kind -> seconds
 
-    def env(self, shift: float, today: str | None, die: bool) -> dict[str, str]:
+    def env(
+        self, shift: float, today: str | None, die: bool, p: Proc | None = None
+    ) -> dict[str, str]:
         e = {
             **os.environ,
             "PYTHONPATH": str(ROOT),
@@ -246,6 +369,14 @@ class Harness:
             "UNDO_MODEL_KEEP_BYTES": str(self.args.keep_bytes),
         }
         e.pop("DLCARDS_TODAY", None)
+        for name in ("UNDO_MODEL_PAUSE", "UNDO_MODEL_PAUSE_AT", "UNDO_MODEL_PAUSE_FILE"):
+            e.pop(name, None)
+        if p is not None and p.pause and p.pause_file is not None:
+            e.update(
+                UNDO_MODEL_PAUSE=str(p.pause),
+                UNDO_MODEL_PAUSE_AT="1",
+                UNDO_MODEL_PAUSE_FILE=str(p.pause_file),
+            )
         if today:
             e["DLCARDS_TODAY"] = today
         if die and self.args.die_p > 0:
@@ -261,7 +392,7 @@ class Harness:
     def start(self, p: Proc, die: bool = True) -> None:
         p.proc = subprocess.Popen(
             [sys.executable, str(SHIM), *p.argv],
-            env=self.env(p.shift, p.today, die),
+            env=self.env(p.shift, p.today, die, p),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -292,6 +423,95 @@ class Harness:
         if done.returncode != 0:
             sys.exit(f"undo_model: the first study failed: {done.stderr.strip()[-300:]}")
         self.read_events()
+
+    def make_package(self, n: int) -> None:
+        """`export anki --with-progress` of the collection (at the round's clock), imported into
+        a new real Anki collection (the `anki` package) with its scheduling, where a few of the
+        pool's cards are answered with Anki's scheduler at moments about the round's clock
+        (some before its newest resets), a card is suspended or unsuspended, a note's `leech`
+        tag removed, and exported again with scheduling: what `import anki` takes back in."""
+        from anki.collection import (
+            Collection,
+            ExportAnkiPackageOptions,
+            ImportAnkiPackageOptions,
+            ImportAnkiPackageRequest,
+        )
+        from anki.errors import InvalidInput
+        from anki.scheduler.v3 import CardAnswer
+
+        rng = self.rng
+        out = self.work / "pkgs"
+        out.mkdir(exist_ok=True)
+        sent = out / f"sent-{n}.apkg"
+        done = self.run_quiet(["export", "anki", "-o", str(sent), "--with-progress", "--force"])
+        if done.returncode != 0:
+            sys.exit(f"undo_model: the export failed: {done.stdout[-300:]} {done.stderr[-300:]}")
+        folder = out / f"anki-{n}"
+        folder.mkdir()
+        col = Collection(str(folder / "collection.anki2"))
+        sched: Any = col.sched
+        db: Any = col.db
+        try:
+            col.import_anki_package(
+                ImportAnkiPackageRequest(
+                    package_path=str(sent), options=ImportAnkiPackageOptions(with_scheduling=True)
+                )
+            )
+            cards = {}
+            for nid in col.find_notes(""):
+                note = col.get_note(nid)
+                if note["CardId"] in self.pool:
+                    cards[note["CardId"]] = note.cards()[0].id
+            now_ms = int((time.time() + self.base) * 1000)
+            rating = [CardAnswer.AGAIN, CardAnswer.HARD, CardAnswer.GOOD, CardAnswer.EASY]
+            for k in range(rng.randint(1, 4)):
+                cid = cards[rng.choice(sorted(cards))]
+                card = col.get_card(cid)
+                if card.queue < 0:  # suspended or buried: Anki shows it not
+                    continue
+                card.start_timer()
+                states = col._backend.get_scheduling_states(card.id)
+                answer = sched.build_answer(card=card, states=states, rating=rng.choice(rating))
+                answer.answered_at_millis = now_ms - rng.randint(0, 3 * 3600_000) + k
+                sched.answer_card(answer)
+                self.figures.anki_answers += 1
+            changed = []
+            if rng.random() < 0.4:
+                cid = cards[rng.choice(sorted(cards))]
+                if col.get_card(cid).queue == -1:
+                    col.sched.unsuspend_cards([cid])
+                else:
+                    col.sched.suspend_cards([cid])
+                changed.append(cid)
+            leeches = list(col.find_notes("tag:leech"))
+            if leeches and rng.random() < 0.5:
+                note = col.get_note(rng.choice(leeches))
+                note.remove_tag("leech")
+                col.update_note(note)
+                changed += [c.id for c in note.cards()]
+            if changed:  # changed on the phone at the round's clock (its mod: seconds)
+                self.figures.anki_flags += 1
+                ids = ",".join(str(c) for c in changed)
+                db.execute(f"UPDATE cards SET mod = ? WHERE id IN ({ids})", now_ms // 1000)
+            options = ExportAnkiPackageOptions(
+                with_scheduling=True, with_deck_configs=True, with_media=True, legacy=False
+            )
+            try:
+                col.export_anki_package(
+                    out_path=str(out / f"p{n}.apkg"), options=options, limit=None
+                )
+            except InvalidInput:  # "use the Check Database action": a time ahead of Anki's clock
+                col.fix_integrity()
+                self.figures.anki_checked += 1
+                col.export_anki_package(
+                    out_path=str(out / f"p{n}.apkg"), options=options, limit=None
+                )
+        finally:
+            col.close()
+        shutil.rmtree(folder)
+        sent.unlink()
+        self.packages = [*self.packages[-2:], out / f"p{n}.apkg"]
+        self.figures.packages += 1
 
     def read_events(self) -> list[str]:
         """Feed the model every commit since the last call, in token order."""
@@ -325,10 +545,15 @@ class Harness:
                 [86400, 2 * 86400, 5 * 3600, -3 * 3600, -86400, -3 * 86400, 4 * 86400]
             )
         walk = n % 30 >= 18  # lone undos in a row: down to the floor
-        procs = []
+        if n % 8 == 2 and self.anki:  # a new package, answered in Anki (the newest 3 kept)
+            self.make_package(n)
+        procs: list[Proc] = []
         for _ in range(1 if walk else rng.choice([1, 1, 2, 2, 3, 3, 4])):
             card = rng.choice(self.pool)
             kind = "undo" if walk else rng.choices(KINDS, WEIGHTS)[0]
+            if kind == "import" and not self.packages:
+                kind = "undo"
+            package = str(rng.choice(self.packages)) if kind == "import" else ""
             argv = {
                 "study": ["study"],
                 "undo": ["undo"],
@@ -336,6 +561,7 @@ class Harness:
                 "unsuspend": ["unsuspend", card],
                 "reset": ["reset", card, "--yes"],
                 "unleech": ["unleech", card],
+                "import": ["import", "anki", package],
             }[kind]
             stdin = "\n" + rng.choice("12345") + "\n" if kind == "study" else ""
             shift = self.base + rng.uniform(-7200, 7200)
@@ -344,8 +570,14 @@ class Harness:
                 today = (date.today() + timedelta(seconds=shift)).isoformat()
             p = Proc(kind, argv, stdin, shift, today)
             if rng.random() < self.args.kill:
-                p.kill_at = rng.uniform(0.05, 1.0)
                 p.signum = rng.choice(SIGNALS)
+                if rng.random() < 0.5:  # inside its first write transaction, the shim waiting
+                    p.pause = rng.uniform(0.05, 0.4)
+                    p.pause_file = self.work / f"paused-{n}-{len(procs)}"
+                else:  # at a moment of its run, as long as such commands have taken
+                    took = sorted(self.took[kind])
+                    typical = took[len(took) // 2] if took else 0.5
+                    p.kill_at = rng.uniform(0.1, 1.0) * typical
             procs.append(p)
         return procs
 
@@ -366,11 +598,17 @@ class Harness:
             now = time.monotonic()
             for p in procs:
                 assert p.proc is not None
+                if p.pause_file is not None and p.kill_at is None and p.pause_file.exists():
+                    # the shim waits `pause` before the COMMIT: the signal lands in that wait
+                    p.kill_at = now - p.started + self.rng.uniform(0, p.pause * 0.8)
                 due = p.kill_at is not None and now - p.started >= p.kill_at
                 if due and not p.killed and p.proc.poll() is None and p.signum is not None:
                     p.proc.send_signal(p.signum)
                     p.killed = True
-                    self.figures.kills[signal.Signals(p.signum).name] += 1
+                    how = "in the transaction" if p.pause_file is not None else "timed"
+                    self.figures.kills[f"{signal.Signals(p.signum).name} {how}"] += 1
+                if p.ended == 0.0 and p.proc.poll() is not None:
+                    p.ended = now
             if now > deadline:
                 problems.append(f"hung: {[p.argv for p in procs]}")
                 for p in procs:
@@ -385,6 +623,13 @@ class Harness:
             rc = p.proc.returncode
             if rc == -signal.SIGKILL and not p.killed:
                 self.figures.self_kills += 1
+            if p.killed and rc in LANDED:
+                how = "in the transaction" if p.pause_file is not None else "timed"
+                self.figures.landed[how] += 1
+            if not p.killed and not p.pause and rc in (0, 1) and p.ended:
+                self.took[p.kind].append(p.ended - p.started)
+            if p.kind == "import" and rc == 1 and "Traceback" not in p.err:
+                self.figures.undo_said["import exit 1: " + p.err.strip()[:60]] += 1
             if "Traceback" in p.out + p.err or "HOOK FAILED" in p.err:
                 problems.append(f"`{' '.join(p.argv)}` traceback: {p.err.strip()[-1500:]}")
             elif not p.killed and rc not in (0, 1, 2, -signal.SIGKILL):
@@ -422,7 +667,12 @@ class Harness:
         lines = [
             f"seed {self.seed}: {f.rounds} rounds, {sum(f.commands.values())} commands "
             f"{dict(f.commands)}",
-            f"kills: {dict(f.kills)}, self-SIGKILL at COMMIT: {f.self_kills}",
+            f"kills: {dict(f.kills)}, of them ended by the signal: {dict(f.landed)}; "
+            f"self-SIGKILL at COMMIT: {f.self_kills}",
+            f"packages exported and answered in Anki: {f.packages} ({f.anki_answers} answers, "
+            f"{f.anki_flags} suspensions or leech tags changed there, {f.anki_checked} Check "
+            f"Database); undo refused "
+            f"{m.refusals} actions or resets an import changed",
             f"undo commits checked: {m.undos}; floor raised {m.floors_raised} times, hit "
             f"{f.undo_said['nothing older to undo']} times; undo said: {dict(f.undo_said)}",
             f"mismatches: {f.problems} in {len(f.failed_rounds)} rounds",
@@ -450,6 +700,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--work", type=Path, default=Path("/dev/shm/dlcards-undo-model"))
     parser.add_argument("--stop-on-failure", action="store_true")
+    parser.add_argument(
+        "--no-imports",
+        dest="imports",
+        action="store_false",
+        help="no `import anki` (without the `anki` package there is none either)",
+    )
     args = parser.parse_args(argv)
     h = Harness(args)
     h.setup()

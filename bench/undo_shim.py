@@ -10,6 +10,11 @@
   token is the commit that happened;
 - UNDO_MODEL_DIE ("before,after") with UNDO_MODEL_DIE_P and UNDO_MODEL_DIE_CMDS: a commit of
   one of those commands SIGKILLs its own process just before or just after COMMIT;
+- UNDO_MODEL_PAUSE (seconds) with UNDO_MODEL_PAUSE_AT (n) and UNDO_MODEL_PAUSE_FILE: the n-th
+  commit of the process, its snapshot noted, creates that file and sleeps that long before its
+  COMMIT, holding the write lock: the harness sends its kill inside that wait, so that a kill
+  from outside lands inside the transaction (a command otherwise ends in ~0.2 s, before most
+  kill moments);
 - UNDO_MODEL_KEEP / UNDO_MODEL_KEEP_BYTES: a small `actions.KEEP` and `resets.KEEP_BYTES`, so
   that pruning raises undo's floor within a short run;
 - UNDO_MODEL_WRONG=1: a deliberately wrong `undo`, which takes back the second-newest study grade
@@ -76,8 +81,15 @@ def snapshot(c: sqlite3.Connection, db: Path) -> dict[str, Any]:
         "grades": [
             list(r)
             for r in c.execute(
-                "SELECT r.id, r.card_id, r.grade FROM reviews r JOIN sessions s "
+                "SELECT r.id, r.card_id, r.grade, r.at FROM reviews r JOIN sessions s "
                 "ON s.id = r.session_id WHERE s.kind = 'study' ORDER BY r.id"
+            )
+        ],
+        # the reviews no study gave (an `import anki`'s answers given in Anki)
+        "imported": [
+            list(r)
+            for r in c.execute(
+                "SELECT id, card_id, at, anki_id FROM reviews WHERE session_id IS NULL ORDER BY id"
             )
         ],
         "acts": [
@@ -113,6 +125,10 @@ def _note_commits(events: str) -> None:
     die = [w for w in os.environ.get("UNDO_MODEL_DIE", "").split(",") if w]
     die_cmds = os.environ.get("UNDO_MODEL_DIE_CMDS", "undo").split(",")
     die_p = float(os.environ.get("UNDO_MODEL_DIE_P", "0.3"))
+    pause = float(os.environ.get("UNDO_MODEL_PAUSE", "0") or 0)
+    pause_at = int(os.environ.get("UNDO_MODEL_PAUSE_AT", "1") or 1)
+    pause_file = os.environ.get("UNDO_MODEL_PAUSE_FILE", "")
+    commits = [0]
 
     def _commit(self: Any, announce: bool) -> None:
         c = self.conn
@@ -132,6 +148,10 @@ def _note_commits(events: str) -> None:
                     os.close(fd)
         except Exception as err:  # noqa: BLE001 - the harness reports it
             sys.stderr.write(f"UNDO_MODEL HOOK FAILED {err!r}\n")
+        commits[0] += 1
+        if pause and pause_file and commits[0] == pause_at and c.in_transaction:
+            Path(pause_file).touch()  # the harness's signal comes within the pause
+            _time.sleep(pause)
         if die and COMMAND in die_cmds and random.random() < die_p:
             where = random.choice(die)
             if where == "before":
