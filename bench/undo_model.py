@@ -464,8 +464,23 @@ class Harness:
                     cards[note["CardId"]] = note.cards()[0].id
             now_ms = int((time.time() + self.base) * 1000)
             rating = [CardAnswer.AGAIN, CardAnswer.HARD, CardAnswer.GOOD, CardAnswer.EASY]
+            # the cards undo may go back to: answered or changed there more often than others
+            acted = sorted(
+                {
+                    c
+                    for _, e in self.model.stack
+                    if e[0] == "action"
+                    for c in self.model.cards_of[e[1]]
+                }
+                | {c for _, e in self.model.stack if e[0] == "reset" for c in e[1]}
+            )
+            acted = [c for c in acted if c in cards]
+
+            def pick() -> Any:  # an Anki card id
+                return cards[rng.choice(acted if acted and rng.random() < 0.6 else sorted(cards))]
+
             for k in range(rng.randint(1, 4)):
-                cid = cards[rng.choice(sorted(cards))]
+                cid = pick()
                 card = col.get_card(cid)
                 if card.queue < 0:  # suspended or buried: Anki shows it not
                     continue
@@ -476,8 +491,8 @@ class Harness:
                 sched.answer_card(answer)
                 self.figures.anki_answers += 1
             changed = []
-            if rng.random() < 0.4:
-                cid = cards[rng.choice(sorted(cards))]
+            if rng.random() < 0.5:
+                cid = pick()
                 if col.get_card(cid).queue == -1:
                     col.sched.unsuspend_cards([cid])
                 else:
