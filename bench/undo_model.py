@@ -2,12 +2,14 @@
 
     python bench/undo_model.py --rounds 200 --seed 1 [--keep 3] [--keep-bytes 300]
                                [--kill 0.25] [--die-p 0.3] [--work /dev/shm/dlcards-undo-model]
+                               [--no-imports]
 
 bench/torture.py checks that grades are saved and taken back one at a time; this one checks
 WHICH thing each `undo` took back. Every dlcards process runs under bench/undo_shim.py, which
 notes every commit, in commit order (under the write lock, just before COMMIT), with a snapshot
 of what undo can take back: the study grades, the suspend/unsuspend/unleech actions, the cards'
-reset marks and the reset record. From the sequence of commits the harness keeps a stack model:
+reset marks, suspensions and leech marks, the reset record, and the reviews no study gave (an
+import's). From the sequence of commits the harness keeps a stack model:
 
 - a study grade, an action, a reset each push one entry; an action pruned (`actions.KEEP`,
   made small by --keep) or a reset line dropped from its record (--keep-bytes) raises the floor
@@ -15,21 +17,35 @@ reset marks and the reset record. From the sequence of commits the harness keeps
 - each `undo` commit must take back exactly one thing, and it must be the top of the stack,
   above the floor (a reset: its cards' marks put back exactly as they were before it);
 - no command but `study` adds a grade, no command but `undo` removes one, only `reset` and
-  `undo` move reset marks;
+  `undo` move reset marks, no command but `import` adds a review of no study;
+- `import anki`: an action (suspend, unsuspend, unleech) on the stack whose card's flag an
+  import changed since is not taken back: undo drops it with its cards' flags untouched; any
+  other action undone leaves its cards' flags as before it; a reset undone puts back exactly
+  its cards no import answered since (an answer dated after the reset point), and is dropped
+  (undo refuses it) only when an import answered all of them; no import brings back a grade
+  undo took back (same card, same moment);
 - a lone `undo` that took back nothing said "nothing older to undo" only when the top is at or
   below the floor, "nothing to undo" only when the stack is empty;
 - after every round `dlcards doctor --check` exits 0, no output holds a traceback, no command
   hangs.
 
 Each round runs 1-4 concurrent processes (`study` through its line protocol with one grade,
-`undo`, `suspend`, `unsuspend`, `reset --yes`, `unleech`; every 30 rounds, 12 lone undos in a
-row walk down to the floor). Each process has its own clock: a base that moves every 4 rounds
-(days forward, hours or days back) plus up to two hours either way, and half the time
-DLCARDS_TODAY set to its day. --kill of them are sent SIGKILL, SIGTERM or SIGHUP at a random
-moment; an `undo` or `reset` SIGKILLs itself just before or just after its COMMIT with
-probability --die-p. The summary names the seed and the rounds to replay; the exit is 1 on any
-mismatch. UNDO_MODEL_WRONG=1 in the environment makes every `undo` take back the second-newest
-grade or action: the harness must then fail (tests/test_bench_tools.py).
+`undo`, `suspend`, `unsuspend`, `reset --yes`, `unleech`, `import anki PACKAGE`; every 30
+rounds, 12 lone undos in a row walk down to the floor). Every 8 rounds a package is made:
+`export anki --with-progress` at the round's clock, imported into a new real Anki collection
+(the `anki` package, with scheduling), where 1-4 cards are answered with Anki's scheduler at
+moments up to 3 hours before the round's clock, a card is suspended or unsuspended and a note's
+`leech` tag removed (60% of them the cards of actions and resets undo may go back to), then
+exported from Anki with scheduling; `import anki` takes one of the newest three. Each process
+has its own clock: a base that moves every 4 rounds (days forward, hours or days back) plus up
+to two hours either way, and half the time DLCARDS_TODAY set to its day. --kill of them are
+sent SIGKILL, SIGTERM or SIGHUP: half while the shim holds the process just before its first
+COMMIT, the snapshot noted (so that the kill lands inside the transaction; a command ends in
+~0.2 s, and a moment drawn up to 1 s came after most ends), half at a moment up to the median
+time that kind of command took; an `undo` or `reset` SIGKILLs itself just before or just after
+its COMMIT with probability --die-p. The summary names the seed and the rounds to replay; the
+exit is 1 on any mismatch. UNDO_MODEL_WRONG=1 in the environment makes every `undo` take back
+the second-newest grade or action: the harness must then fail (tests/test_bench_tools.py).
 """
 
 from __future__ import annotations
@@ -327,6 +343,7 @@ class Figures:
     anki_flags: int = 0
     anki_checked: int = 0  # packages Anki exported only after its Check Database
     undo_said: collections.Counter[str] = field(default_factory=collections.Counter)
+    import_said: collections.Counter[str] = field(default_factory=collections.Counter)
     failed_rounds: list[int] = field(default_factory=list)
     problems: int = 0
 
@@ -643,15 +660,16 @@ class Harness:
                 self.figures.landed[how] += 1
             if not p.killed and not p.pause and rc in (0, 1) and p.ended:
                 self.took[p.kind].append(p.ended - p.started)
-            if p.kind == "import" and rc == 1 and "Traceback" not in p.err:
-                self.figures.undo_said["import exit 1: " + p.err.strip()[:60]] += 1
             if "Traceback" in p.out + p.err or "HOOK FAILED" in p.err:
                 problems.append(f"`{' '.join(p.argv)}` traceback: {p.err.strip()[-1500:]}")
             elif not p.killed and rc not in (0, 1, 2, -signal.SIGKILL):
                 problems.append(f"`{' '.join(p.argv)}` exit {rc}: {p.err.strip()[-300:]}")
-            if p.kind == "undo" and rc == 0:
+            if p.kind == "undo" and rc in (0, 1):
                 said = (p.out + p.err).strip()
                 self.figures.undo_said[said.split(":")[0].split(" on ")[0][:30]] += 1
+            if p.kind == "import" and rc in (0, 1, 2):
+                said = (p.out + p.err).strip()
+                self.figures.import_said[re.sub(r"\d+", "N", said.split(" from ")[0])[:40]] += 1
         return problems
 
     def round(self, n: int) -> list[str]:
@@ -687,7 +705,8 @@ class Harness:
             f"packages exported and answered in Anki: {f.packages} ({f.anki_answers} answers, "
             f"{f.anki_flags} suspensions or leech tags changed there, {f.anki_checked} Check "
             f"Database); undo refused "
-            f"{m.refusals} actions or resets an import changed",
+            f"{m.refusals} actions or resets an import changed; imports said "
+            f"{dict(f.import_said)}",
             f"undo commits checked: {m.undos}; floor raised {m.floors_raised} times, hit "
             f"{f.undo_said['nothing older to undo']} times; undo said: {dict(f.undo_said)}",
             f"mismatches: {f.problems} in {len(f.failed_rounds)} rounds",
