@@ -1062,6 +1062,39 @@ def test_suspensions_made_in_anki_later_come_back(tmp_path: Path) -> None:
     assert "No problems found." in cli("doctor", "--db", str(db))
 
 
+def test_a_card_answered_in_anki_leaves_its_suspensions_here_undoable(tmp_path: Path) -> None:
+    """Found by bench/undo_model.py's imports: D suspended then unsuspended here, exported,
+    and answered on the phone (its flag there as here): the import dates D's flag with the
+    Anki card's later time, and `undo` then refused the unsuspension ("the suspension of
+    mlp-1 was changed since by no learner action"), then the suspension, both dropped for
+    good. Both are taken back, and the file imported again between them changes nothing."""
+    db = tmp_path / "progress.db"
+    synced(db)
+    cli("suspend", D, "--db", str(db))
+    cli("unsuspend", D, "--db", str(db))
+    package = tmp_path / "deep-learning.apkg"
+    cli(*readme_command(1, package), "--db", str(db))
+    col = into_anki(package, tmp_path / "anki")
+    try:
+        card = anki_notes(col)[D].cards()[0].id
+        Phone(col, 0).answer(card, 3)
+        # answered a few seconds after the unsuspension here (Anki's time is in seconds)
+        col.db.execute(f"UPDATE cards SET mod = mod + 3 WHERE id = {card}")
+        export_anki(col, tmp_path / "answered.apkg", legacy=False)
+    finally:
+        col.close()
+    answered = str(tmp_path / "answered.apkg")
+    assert "imported 1 review of 1 card" in cli("import", "anki", answered, "--db", str(db))
+    out = cli("undo", "--db", str(db))
+    assert out.startswith(f"took back the unsuspension of {D}"), out
+    again = cli("import", "anki", answered, "--db", str(db))
+    assert "as in Anki" not in again and "suspended in" not in again, again
+    assert [card for card, _ in flags(db)] == [D]
+    out = cli("undo", "--db", str(db))
+    assert out.startswith(f"took back the suspension of {D}"), out
+    assert flags(db) == []
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
 @pytest.mark.parametrize("ctrl_c", ["Python's", "ignored"])
 def test_a_kill_during_the_merges_commit_finishes_the_import_and_says_so(

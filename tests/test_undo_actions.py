@@ -13,6 +13,7 @@ import sys
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import helpers as h
 import pytest
@@ -190,6 +191,45 @@ def test_a_suspension_an_anki_import_changed_since_is_said_once_and_undo_goes_on
     flags = rows(("perceptron-2",))["perceptron-2"][0]
     assert imported["perceptron-2"][0] == flags, "Anki's change stays"
     assert run("undo").startswith("nothing to undo")
+
+
+def test_a_suspension_an_import_only_dated_later_is_taken_back() -> None:
+    """Found by bench/undo_model.py's imports: a card answered in Anki, its flag there as
+    here, takes the Anki card's later time at the import (so that an older file imported
+    after it takes nothing back), and undo then refused the unsuspension made here ("the
+    suspension of perceptron-2 was changed since by no learner action"), and the suspension
+    before it too: the flag was never changed. Both are taken back; the card keeps the later
+    time, so that the file imported again still changes nothing."""
+    day = date(2026, 11, 26)
+    grade_in_study("perceptron-2", 4, day)
+    run("suspend", "perceptron-2")
+    run("unsuspend", "perceptron-2")
+    from dlcards.importers import anki_progress
+    from dlcards.store.rows import Suspension
+
+    later = int(time.time()) + 5
+    there = {"perceptron-2": Suspension(False, later)}  # the card in the file: answered there
+
+    def follow(here: Any) -> dict[str, Suspension]:  # as `import anki` decides
+        newer = anki_progress.newer_suspensions(there, here)
+        return {**anki_progress.agreeing_later(there, here), **newer}
+
+    with Store.open(db()) as store:  # `import anki` of a file where the card was answered
+        store.follow_suspensions(follow, ["perceptron-2"])
+    out = run("undo")
+    assert out.startswith("took back the unsuspension of perceptron-2"), out
+    conn = sqlite3.connect(db())
+    held = conn.execute(
+        "SELECT suspended, suspended_changed FROM cards WHERE id = 'perceptron-2'"
+    ).fetchone()
+    conn.close()
+    assert held == (1, later), held
+    with Store.open(db()) as store:  # the same file again: a tie keeps dlcards's flag
+        store.follow_suspensions(follow, ["perceptron-2"])
+        assert store.suspensions(["perceptron-2"])["perceptron-2"].suspended
+    out = run("undo")
+    assert out.startswith("took back the suspension of perceptron-2"), out
+    assert run("undo").startswith("undid grade 4 on perceptron-2")
 
 
 def test_a_study_suspension_undone_in_the_session_is_not_taken_back_again() -> None:

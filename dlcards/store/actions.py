@@ -544,7 +544,7 @@ def take_back(c: sqlite3.Connection, action_id: int) -> Action | Blocked | None:
     changed = tuple(
         ch.card_id
         for ch in action.cards
-        if held[ch.card_id] is not None and held[ch.card_id] != ch.after
+        if (now := held[ch.card_id]) is not None and _changed_since(action.kind, now, ch.after)
     )
     if changed:  # never taken back over that change: dropped, for the next undo to go on
         forget(c, action.id)
@@ -552,7 +552,39 @@ def take_back(c: sqlite3.Connection, action_id: int) -> Action | Blocked | None:
     sets = ", ".join(f"{name} = ?" for name in names)
     c.executemany(
         f"UPDATE cards SET {sets} WHERE id = ?",
-        [(*ch.before, ch.card_id) for ch in action.cards if held[ch.card_id] is not None],
+        [
+            (*_put_back(action.kind, ch, now), ch.card_id)
+            for ch in action.cards
+            if (now := held[ch.card_id]) is not None
+        ],
     )
     forget(c, action.id)
     return action
+
+
+def _redated(kind: str, now: tuple[Any, ...], after: tuple[Any, ...]) -> bool:
+    """Whether a suspension's columns `now` differ from those its action left (`after`) only
+    by a later time of change: an `import anki` of a card Anki changed later with the same
+    flag (an answer given there) takes the Anki card's time, so that an older file imported
+    after it takes nothing back (`Store.follow_suspensions`). The flag was not changed."""
+    if kind not in ("suspend", "unsuspend") or now[0] != after[0]:
+        return False
+    return now[1] is not None and (after[1] is None or now[1] > after[1])
+
+
+def _changed_since(kind: str, now: tuple[Any, ...], after: tuple[Any, ...]) -> bool:
+    """Whether a card's columns `now` were changed since an action of `kind` left them
+    `after`, by no learner action: the action is then not taken back. A suspension only dated
+    later (`_redated`) was not changed: undo refused the unsuspension before an answer given in
+    Anki, and the suspension before it, the flag never changed."""
+    return now != after and not _redated(kind, now, after)
+
+
+def _put_back(kind: str, change: CardChange, now: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The columns a taken-back action writes: those it overwrote; a suspension an import
+    dated later (`_redated`) keeps that later time with its flag put back, so that the same
+    file imported again, a tie, keeps dlcards's flag (with the time before the action, older
+    than the Anki card's, it took the flag back)."""
+    if _redated(kind, now, change.after):
+        return (change.before[0], now[1])
+    return change.before
