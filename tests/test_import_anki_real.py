@@ -1063,8 +1063,8 @@ def test_suspensions_made_in_anki_later_come_back(tmp_path: Path) -> None:
 
 
 def test_a_card_answered_in_anki_leaves_its_suspensions_here_undoable(tmp_path: Path) -> None:
-    """Found by bench/undo_model.py's imports: D suspended then unsuspended here, exported,
-    and answered on the phone (its flag there as here): the import dates D's flag with the
+    """Found while adding imports to bench/undo_model.py: D suspended and unsuspended here,
+    exported, answered on the phone (its flag there as here): the import dates D's flag with the
     Anki card's later time, and `undo` then refused the unsuspension ("the suspension of
     mlp-1 was changed since by no learner action"), then the suspension, both dropped for
     good. Both are taken back, and the file imported again between them changes nothing."""

@@ -194,7 +194,7 @@ def test_a_suspension_an_anki_import_changed_since_is_said_once_and_undo_goes_on
 
 
 def test_a_suspension_an_import_only_dated_later_is_taken_back() -> None:
-    """Found by bench/undo_model.py's imports: a card answered in Anki, its flag there as
+    """Found while adding imports to bench/undo_model.py: a card answered in Anki, its flag as
     here, takes the Anki card's later time at the import (so that an older file imported
     after it takes nothing back), and undo then refused the unsuspension made here ("the
     suspension of perceptron-2 was changed since by no learner action"), and the suspension
