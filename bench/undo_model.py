@@ -144,7 +144,12 @@ class Model:
         crecs = {tuple(r) for r in ev["recs"]}
         gone_g, gone_a = sorted(pg - cg), sorted(pa - ca)
         pf, cf = prev.get("flags", {}), ev.get("flags", {})
-        flipped = {k for k in set(pf) | set(cf) if pf.get(k, [0, 0]) != cf.get(k, [0, 0])}
+        flipped = {  # (card, 0) its suspension changed, (card, 1) its leech mark
+            (k, i)
+            for k in set(pf) | set(cf)
+            for i in (0, 1)
+            if pf.get(k, [0, 0])[i] != cf.get(k, [0, 0])[i]
+        }
         pi = {r[0] for r in prev.get("imported", [])}
         new_imported = [r for r in ev.get("imported", []) if r[0] not in pi]
         if new_imported and cmd != "import":
@@ -156,8 +161,11 @@ class Model:
                     f"{tag}: the import brought back grade {back} on {card}, taken back by undo"
                 )
         if cmd == "import":  # a flag Anki's side changed: the actions on it are no longer undone
-            for _, entry in self.stack:
-                if entry[0] == "action" and set(self.cards_of.get(entry[1], ())) & flipped:
+            for _, entry in self.stack:  # (an action's flag: its kind's own)
+                if entry[0] != "action":
+                    continue
+                flag = 1 if self.kind_of.get(entry[1]) == "unleech" else 0
+                if {(k, flag) for k in self.cards_of.get(entry[1], ())} & flipped:
                     self.blocked.add(entry[1])
             problems += self._imported_into_resets(new_imported)
         for rid, card, _grade, *at in prev["grades"]:
@@ -285,17 +293,18 @@ class Model:
         """The top action `aid` left the table: taken back (its cards' flags as before it),
         or, an import having changed a card of it since, dropped with no card changed."""
         cards = self.cards_of.get(aid, [])
-        changed = [k for k in cards if pf.get(k, [0, 0]) != cf.get(k, [0, 0])]
+        flag = 1 if self.kind_of.get(aid) == "unleech" else 0
+        changed = [k for k in cards if pf.get(k, [0, 0])[flag] != cf.get(k, [0, 0])[flag]]
         if aid in self.blocked:
             self.refusals += 1
             if changed:
                 return [f"{tag}: took back action {aid} over an import's change of {changed}"]
             return []
         kind = self.kind_of.get(aid)
-        flag = {"suspend": (0, 0), "unsuspend": (0, 1), "unleech": (1, 1)}.get(kind or "")
-        if flag is None:
+        before = {"suspend": (0, 0), "unsuspend": (0, 1), "unleech": (1, 1)}.get(kind or "")
+        if before is None:
             return []
-        wrong = [k for k in cards if cf.get(k, [0, 0])[flag[0]] != flag[1]]
+        wrong = [k for k in cards if cf.get(k, [0, 0])[before[0]] != before[1]]
         if wrong:
             return [
                 f"{tag}: action {aid} ({kind} {cards}) left the table, no import having "
@@ -507,6 +516,10 @@ class Harness:
                 answer.answered_at_millis = now_ms - rng.randint(0, 3 * 3600_000) + k
                 sched.answer_card(answer)
                 self.figures.anki_answers += 1
+                # the card changed then (its mod: seconds), at the round's clock, not Anki's
+                db.execute(
+                    "UPDATE cards SET mod = ? WHERE id = ?", answer.answered_at_millis // 1000, cid
+                )
             changed = []
             if rng.random() < 0.5:
                 cid = pick()
