@@ -109,6 +109,7 @@ class Model:
     blocked: set[int] = field(default_factory=set)  # actions whose card an import changed since
     undone_at: dict[tuple[str, int], int] = field(default_factory=dict)  # (card, at) -> review
     refusals: int = 0  # actions and resets undo had to drop: an import changed them since
+    refused_resets: int = 0  # of them, resets
     studied: dict[int, set[str]] = field(default_factory=dict)  # reset -> cards answered since
 
     def push(self, entry: Entry) -> int:
@@ -191,6 +192,7 @@ class Model:
                 else:
                     entry = self.stack[-1][1]
                     self.refusals += 1
+                    self.refused_resets += 1
                     if self.reset_left(index, entry) or not self.studied.get(index):
                         problems.append(
                             f"{tag}: dropped reset {index} of {sorted(entry[1])}, which no "
@@ -718,7 +720,8 @@ class Harness:
             f"packages exported and answered in Anki: {f.packages} ({f.anki_answers} answers, "
             f"{f.anki_flags} suspensions or leech tags changed there, {f.anki_checked} Check "
             f"Database); undo refused "
-            f"{m.refusals} actions or resets an import changed; imports said "
+            f"{m.refusals - m.refused_resets} actions and {m.refused_resets} resets an import "
+            f"changed; imports said "
             f"{dict(f.import_said)}",
             f"undo commits checked: {m.undos}; floor raised {m.floors_raised} times, hit "
             f"{f.undo_said['nothing older to undo']} times; undo said: {dict(f.undo_said)}",
