@@ -36,16 +36,19 @@ rounds, 12 lone undos in a row walk down to the floor). Every 8 rounds a package
 (the `anki` package, with scheduling), where 1-4 cards are answered with Anki's scheduler at
 moments up to 3 hours before the round's clock, a card is suspended or unsuspended and a note's
 `leech` tag removed (60% of them the cards of actions and resets undo may go back to), then
-exported from Anki with scheduling; `import anki` takes one of the newest three. Each process
-has its own clock: a base that moves every 4 rounds (days forward, hours or days back) plus up
-to two hours either way, and half the time DLCARDS_TODAY set to its day. --kill of them are
-sent SIGKILL, SIGTERM or SIGHUP: half while the shim holds the process just before its first
-COMMIT, the snapshot noted (so that the kill lands inside the transaction; a command ends in
-~0.2 s, and a moment drawn up to 1 s came after most ends), half at a moment up to the median
-time that kind of command took; an `undo` or `reset` SIGKILLs itself just before or just after
-its COMMIT with probability --die-p. The summary names the seed and the rounds to replay; the
-exit is 1 on any mismatch. UNDO_MODEL_WRONG=1 in the environment makes every `undo` take back
-the second-newest grade or action: the harness must then fail (tests/test_bench_tools.py).
+exported from Anki with scheduling; `import anki` takes one of the newest three. Rounds 36-38
+of every 40 are a drill (`Harness.drill`): a lone reset (or suspend) of a studied card, a
+package where Anki answered (or unsuspended) it just after and its import, then a lone undo,
+which must refuse and drop it (the random rounds seldom make an import change the top). Each
+process has its own clock: a base that moves every 4 rounds (days forward, hours or days back)
+plus up to two hours either way, and half the time DLCARDS_TODAY set to its day. --kill of them
+are sent SIGKILL, SIGTERM or SIGHUP: half while the shim holds the process just before its
+first COMMIT, the snapshot noted (so that the kill lands inside the transaction; a command ends
+in ~0.2 s, and a moment drawn up to 1 s came after most ends), half at a moment up to the
+median time that kind of command took; an `undo` or `reset` SIGKILLs itself just before or just
+after its COMMIT with probability --die-p. The summary names the seed and the rounds to replay;
+the exit is 1 on any mismatch. UNDO_MODEL_WRONG=1 in the environment makes every `undo` take
+back the second-newest grade or action: the harness must then fail (tests/test_bench_tools.py).
 """
 
 from __future__ import annotations
@@ -338,6 +341,8 @@ class Proc:
     pause: float = 0.0  # the shim waits so long before the COMMIT the kill is sent in
     pause_file: Path | None = None
     ended: float = 0.0
+    die: bool = True  # an `undo` or `reset` may SIGKILL itself at its COMMIT (--die-p)
+    kind_drill: str = ""  # the undo of a drill (`Harness.drill`): of a reset or a suspend
     out: str = ""
     err: str = ""
 
@@ -353,6 +358,8 @@ class Figures:
     anki_answers: int = 0
     anki_flags: int = 0
     anki_checked: int = 0  # packages Anki exported only after its Check Database
+    drills: collections.Counter[str] = field(default_factory=collections.Counter)
+    drill_said: collections.Counter[str] = field(default_factory=collections.Counter)
     undo_said: collections.Counter[str] = field(default_factory=collections.Counter)
     import_said: collections.Counter[str] = field(default_factory=collections.Counter)
     failed_rounds: list[int] = field(default_factory=list)
@@ -378,6 +385,7 @@ class Harness:
         self.pool = ids[:12]  # few cards: processes collide on them
         self.packages: list[Path] = []  # exported here, answered in a real Anki
         self.anki = args.imports and importlib.util.find_spec("anki") is not None
+        self.drill_card = ""
         self.took: dict[str, list[float]] = collections.defaultdict(list)  # kind -> seconds
 
     def env(
@@ -420,7 +428,7 @@ class Harness:
     def start(self, p: Proc, die: bool = True) -> None:
         p.proc = subprocess.Popen(
             [sys.executable, str(SHIM), *p.argv],
-            env=self.env(p.shift, p.today, die, p),
+            env=self.env(p.shift, p.today, die and p.die, p),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -452,7 +460,7 @@ class Harness:
             sys.exit(f"undo_model: the first study failed: {done.stderr.strip()[-300:]}")
         self.read_events()
 
-    def make_package(self, n: int) -> None:
+    def make_package(self, n: int, drill: tuple[str, str] | None = None) -> None:
         """`export anki --with-progress` of the collection (at the round's clock), imported into
         a new real Anki collection (the `anki` package) with its scheduling, where a few of the
         pool's cards are answered with Anki's scheduler at moments about the round's clock
@@ -507,15 +515,22 @@ class Harness:
             def pick() -> Any:  # an Anki card id
                 return cards[rng.choice(acted if acted and rng.random() < 0.6 else sorted(cards))]
 
-            for k in range(rng.randint(1, 4)):
-                cid = pick()
+            if drill is not None:  # only the drill's card: answered just now, or unsuspended
+                drilled = cards[drill[1]]
+                if drill[0] == "suspend":  # now (Anki's clock): after the drill's suspension
+                    sched.unsuspend_cards([drilled])
+            for k in range(rng.randint(1, 4) if drill is None else 1):
+                cid = pick() if drill is None else cards[drill[1]]
                 card = col.get_card(cid)
                 if card.queue < 0:  # suspended or buried: Anki shows it not
                     continue
                 card.start_timer()
                 states = col._backend.get_scheduling_states(card.id)
                 answer = sched.build_answer(card=card, states=states, rating=rng.choice(rating))
-                answer.answered_at_millis = now_ms - rng.randint(0, 3 * 3600_000) + k
+                if drill is None:
+                    answer.answered_at_millis = now_ms - rng.randint(0, 3 * 3600_000) + k
+                else:  # now (Anki's clock): after the drill's reset, made a minute back
+                    answer.answered_at_millis = int(time.time() * 1000) - 2000
                 sched.answer_card(answer)
                 self.figures.anki_answers += 1
                 # the card changed then (its mod: seconds), at the round's clock, not Anki's
@@ -523,7 +538,7 @@ class Harness:
                     "UPDATE cards SET mod = ? WHERE id = ?", answer.answered_at_millis // 1000, cid
                 )
             changed = []
-            if rng.random() < 0.5:
+            if drill is None and rng.random() < 0.5:
                 cid = pick()
                 if col.get_card(cid).queue == -1:
                     col.sched.unsuspend_cards([cid])
@@ -531,7 +546,7 @@ class Harness:
                     col.sched.suspend_cards([cid])
                 changed.append(cid)
             leeches = list(col.find_notes("tag:leech"))
-            if leeches and rng.random() < 0.5:
+            if leeches and drill is None and rng.random() < 0.5:
                 note = col.get_note(rng.choice(leeches))
                 note.remove_tag("leech")
                 col.update_note(note)
@@ -591,6 +606,9 @@ class Harness:
             self.base += rng.choice(
                 [86400, 2 * 86400, 5 * 3600, -3 * 3600, -86400, -3 * 86400, 4 * 86400]
             )
+        drill = self.drill(n)
+        if drill is not None:
+            return drill
         walk = n % 30 >= 18  # lone undos in a row: down to the floor
         if n % 8 == 2 and self.anki:  # a new package, answered in Anki (the newest 3 kept)
             self.make_package(n)
@@ -627,6 +645,50 @@ class Harness:
                     p.kill_at = rng.uniform(0.1, 1.0) * typical
             procs.append(p)
         return procs
+
+    def drill(self, n: int) -> list[Proc] | None:
+        """Rounds 36-38 of every 40: an import's effect on undo, on purpose (the random rounds
+        seldom have an import change the top of the stack). Lone, unkilled, at the round's
+        clock: a `reset` (or, every other time, a `suspend`) of a card; a package where Anki
+        answered that card just now (or unsuspended it) and its `import anki`; an `undo`,
+        which must refuse that reset (or suspension) and drop it (the model checks it). A
+        drill can be inert (the card's last review ahead of Anki's clock, a reset point Anki's
+        answer does not pass): the model then expects what undo does then."""
+        if not self.anki or n % 40 not in (36, 37, 38):
+            return None
+        kind = "reset" if (n // 40) % 2 == 0 else "suspend"
+        # all three on clocks not ahead of Anki's (the real one), so that Anki's answer, made
+        # now, comes after the reset point (the reset's moment, or the card's last review if
+        # later) and is not ahead of the import's clock
+        if n % 40 == 36:  # a card studied, its last review a while ago: a reset makes it new
+            self.drill_card = self.studied_before(time.time() - 120) or self.rng.choice(self.pool)
+            argv = (
+                ["reset", self.drill_card, "--yes"] if kind == "reset" else [kind, self.drill_card]
+            )
+            back = min(self.base, 0.0) - 60
+            return [Proc(kind, argv, "", back, None, die=False, kind_drill=kind)]
+        ahead = max(self.base, 0.0)
+        if n % 40 == 37:
+            self.make_package(n, (kind, self.drill_card))
+            argv = ["import", "anki", str(self.packages[-1])]
+            return [Proc("import", argv, "", ahead, None, die=False, kind_drill=kind)]
+        self.figures.drills[kind] += 1
+        return [Proc("undo", ["undo"], "", ahead, None, die=False, kind_drill=kind)]
+
+    def studied_before(self, when: float) -> str | None:
+        """A card of the pool, studied (its memory not new), whose last review is before
+        `when` (s): the newest such."""
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
+        try:
+            row = con.execute(
+                "SELECT r.card_id FROM reviews r JOIN sm2 s ON s.card_id = r.card_id "
+                "WHERE s.last_review IS NOT NULL AND r.card_id IN (SELECT value FROM "
+                "json_each(?)) GROUP BY r.card_id HAVING max(r.at) < ? ORDER BY max(r.at) DESC",
+                (json.dumps(self.pool), int(when * 1000)),
+            ).fetchone()
+        finally:
+            con.close()
+        return None if row is None else str(row[0])
 
     def run_round(self, procs: list[Proc]) -> list[str]:
         problems = []
@@ -679,6 +741,10 @@ class Harness:
                 problems.append(f"`{' '.join(p.argv)}` traceback: {p.err.strip()[-1500:]}")
             elif not p.killed and rc not in (0, 1, 2, -signal.SIGKILL):
                 problems.append(f"`{' '.join(p.argv)}` exit {rc}: {p.err.strip()[-300:]}")
+            if p.kind_drill:
+                said = (p.out + p.err).strip()
+                said = re.sub(r"\d+", "N", said.split(" from ")[0].split(" (made")[0])
+                self.figures.drill_said[f"{p.kind_drill} {p.kind}: {said[:60]}"] += 1
             if p.kind == "undo" and rc in (0, 1):
                 said = (p.out + p.err).strip()
                 self.figures.undo_said[said.split(":")[0].split(" on ")[0][:30]] += 1
@@ -723,6 +789,8 @@ class Harness:
             f"{m.refusals - m.refused_resets} actions and {m.refused_resets} resets an import "
             f"changed; imports said "
             f"{dict(f.import_said)}",
+            f"drills (an import changing the top, then undo): {dict(f.drills)}, undo said "
+            f"{dict(f.drill_said)}",
             f"undo commits checked: {m.undos}; floor raised {m.floors_raised} times, hit "
             f"{f.undo_said['nothing older to undo']} times; undo said: {dict(f.undo_said)}",
             f"mismatches: {f.problems} in {len(f.failed_rounds)} rounds",
