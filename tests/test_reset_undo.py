@@ -10,7 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import helpers as h
@@ -400,6 +400,37 @@ def test_a_reset_killed_before_its_commit_raises_no_floor_when_its_line_is_dropp
     assert rows(db) == studied
     back = runner.invoke(app, ["undo"])
     assert back.output.startswith("undid grade 4 on perceptron-2"), back.output
+
+
+def test_an_undone_resets_line_dropped_raises_no_floor_when_the_card_is_reset_to_its_point(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by bench/undo_model.py (seed 43): a reset of a card whose last review is dated
+    ahead of the clock (a clock set back) takes that review's time as its point; taken back,
+    then the card reset again, the second reset wrote the very same point, and its line left
+    the first's out of the record (KEEP_BYTES). The card held the point the first wrote, so
+    that undone reset counted as made, and undo's floor rose over the grades before it: once
+    the second reset was taken back, undo said "nothing older to undo" instead of taking back
+    the grade. The second reset found the card without the first's point: the first was not
+    in effect, and raises no floor."""
+    db = Path(os.environ["DLCARDS_DB"])
+    ahead = datetime.now().astimezone() + timedelta(hours=2)  # the review a reset point takes
+    with Store.open(db) as store:
+        for cid in ("perceptron-1", "perceptron-2"):
+            session = store.start_session("study", D0, ahead)
+            h.grade(store, cid, 4, D0, ahead, session_id=session)
+    studied = rows(db)
+    assert runner.invoke(app, ["reset", "perceptron-2", "--yes"]).exit_code == 0
+    out = runner.invoke(app, ["undo"]).output
+    assert out.startswith("undid the reset of perceptron-2"), out
+    monkeypatch.setattr(resets, "KEEP_BYTES", resets.resets_path(db).stat().st_size)
+    assert runner.invoke(app, ["reset", "perceptron-2", "--yes"]).exit_code == 0
+    assert len(list(resets.records(db))) == 1, "the first reset's line is no longer kept"
+    out = runner.invoke(app, ["undo"]).output
+    assert out.startswith("undid the reset of perceptron-2"), out
+    assert rows(db) == studied
+    out = runner.invoke(app, ["undo"]).output
+    assert out.startswith("undid grade 4 on perceptron-2"), out
 
 
 def test_the_readme_says_what_a_reset_keeps() -> None:

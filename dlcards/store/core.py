@@ -2329,7 +2329,10 @@ def _was_made(c: sqlite3.Connection, made: Any, held: Sequence[Any] = ()) -> boo
     reset point it wrote, or a later one (reset again since). `held`: the record's lines,
     newest first; the first newer one of a card reset again says what that reset found: a
     card it found without the reset point `made` wrote is no sign of it (`made` was killed
-    before its COMMIT, and its line, inert, counted as made: undo's floor rose over it)."""
+    before its COMMIT, and its line, inert, counted as made: undo's floor rose over it; or
+    `made` was taken back, and the newer reset wrote the same point again: the card's last
+    review, dated ahead of the clock, is the point of both, and the undone reset counted as
+    made)."""
     newer = list(held[: held.index(made)]) if made in held else []
     for card in made.cards:
         row = c.execute(
@@ -2338,9 +2341,7 @@ def _was_made(c: sqlite3.Connection, made: Any, held: Sequence[Any] = ()) -> boo
         if row is None or row[0] is None or row[1] is None:
             continue
         wrote = (card.new_at, card.new_after)
-        if (int(row[0]), int(row[1])) == wrote:
-            return True
-        if (int(row[0]), int(row[1])) > wrote:
+        if (int(row[0]), int(row[1])) >= wrote:
             found = [
                 (b.reset_at, b.reset_after)
                 for later in reversed(newer)
