@@ -433,6 +433,34 @@ def test_an_undone_resets_line_dropped_raises_no_floor_when_the_card_is_reset_to
     assert out.startswith("undid grade 4 on perceptron-2"), out
 
 
+def test_a_reset_undo_dropped_raises_no_floor_when_its_line_leaves_the_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by bench/undo_model.py (seed 45): a reset undo refused and dropped (its card
+    answered since in an import), then a reset of another card whose line left the dropped
+    reset's line out of the record (KEEP_BYTES). The card of the dropped reset still held its
+    point, so that reset counted as made, and undo's floor rose over the grades before it:
+    once the second reset was taken back, undo said "nothing older to undo" instead of taking
+    back the grade. Undo had already gone past that reset for good: it raises no floor."""
+    db = Path(os.environ["DLCARDS_DB"])
+    with Store.open(db) as store:
+        for cid in ("perceptron-1", "perceptron-2"):
+            session = store.start_session("study", D0, h.NOW)
+            h.grade(store, cid, 4, D0, h.NOW, session_id=session)
+    assert runner.invoke(app, ["reset", "perceptron-1", "--yes"]).exit_code == 0
+    with Store.open(db) as store:  # an answer of no study session: an import's
+        h.grade(store, "perceptron-1", 3, D0 + timedelta(1), h.NOW + timedelta(days=1))
+    done = runner.invoke(app, ["undo"])
+    assert done.exit_code == 1 and "cannot take back the reset" in done.output, done.output
+    monkeypatch.setattr(resets, "KEEP_BYTES", resets.resets_path(db).stat().st_size)
+    assert runner.invoke(app, ["reset", "perceptron-2", "--yes"]).exit_code == 0
+    assert len(list(resets.records(db))) == 1, "the dropped reset's line is no longer kept"
+    out = runner.invoke(app, ["undo"]).output
+    assert out.startswith("undid the reset of perceptron-2"), out
+    out = runner.invoke(app, ["undo"]).output
+    assert out.startswith("undid grade 4 on perceptron-2"), out
+
+
 def test_the_readme_says_what_a_reset_keeps() -> None:
     """The README's backup paragraph and `reset` and `undo` rows say what is kept: the
     record, where it is, the threshold of a full backup as the code has it, and that

@@ -2078,22 +2078,28 @@ class Store(Reports, Merging):
                 ) from None
             # the newest reset made of those no longer kept: undo goes back no further (a
             # grade older than it, taken back, skipped over it); one undone or never
-            # committed (no card of it holds its reset point or a later one) is none. Each
-            # made is noted dropped (undo passes over it), and its line leaves the file only
-            # once this has committed (`_trim_resets`): a kill before the COMMIT leaves both
+            # committed (no card of it holds its reset point or a later one) is none, and so
+            # is one undo dropped already (`drop_reset`: its cards answered since in an
+            # import; undo went past it for good, and the floor rose over the grades before
+            # it). Each made is noted dropped (undo passes over it), and its line leaves the
+            # file only once this has committed (`_trim_resets`): a kill before the COMMIT
+            # leaves both
             held = list(resets.records(self.path)) if dropped else []
-            were_made = [old for old in dropped if _was_made(c, old, held)]
+            noted = actions.dropped_resets(c) if dropped else set()
+            were_made = [
+                old
+                for old in dropped
+                if (old.made_ns, old.seq) not in noted and _was_made(c, old, held)
+            ]
             if were_made:
                 old = were_made[0]
                 floor = actions.Floor(old.seq, old.made_ns, actions.RESETS_PRUNED, old.actions)
                 actions.raise_floor(c, floor)
-                noted = actions.dropped_resets(c)
                 low = actions.floor(c)
-                for old in were_made:
+                for old in were_made:  # (none of them noted already)
                     # one the floor has passed needs no row (`actions.forget_passed_resets`):
                     # the floor's own reset does, and those made after the same ids
-                    passed = low is not None and low.passes_reset(old.seq, old.actions)
-                    if (old.made_ns, old.seq) not in noted and not passed:
+                    if low is None or not low.passes_reset(old.seq, old.actions):
                         actions.drop_reset(c, old.made_ns, old.seq, old.actions)
         if dropped and not self.conn.in_transaction:  # committed (not inside a caller's)
             self._trim_resets()
