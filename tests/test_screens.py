@@ -192,6 +192,21 @@ def test_summary(width: int, height: int) -> None:
     assert "1m 21s" in screen.getvalue()  # 12 + 60 (capped) + 9 seconds
 
 
+def test_a_summary_with_no_answer_says_no_cap_on_answers() -> None:
+    """A session quit before any grade said `time 0m 00s (≤ 1 min per card)`: the cap on
+    each answer's time, said of no answer. It is said where an answer was timed."""
+    with Store.open() as store:
+        store.sync(load_catalog().cards, "screens", NOW)
+        session = session_on(store, ["gd-1", "gd-2"])
+        console, screen = terminal(80, 24)
+        console.print(study_screen.summary_panel(session, date(2026, 11, 27)))
+        assert "0m 00s" in screen.getvalue() and "per card" not in screen.getvalue()
+        session.grade(Grade.GOOD, 12.0)
+        console, screen = terminal(80, 24)
+        console.print(study_screen.summary_panel(session, date(2026, 11, 27)))
+        assert "0m 12s (≤ 1 min per card)" in screen.getvalue(), screen.getvalue()
+
+
 def test_the_summary_names_each_grade_as_the_legend_does_and_keeps_each_count_whole() -> None:
     """Found in tmux under LC_ALL=C: the summary counted grades as `4·good: 1`, a name the
     legend (`4 good`) does not use, and in ASCII `4*good: 1`, read as a product. Each count

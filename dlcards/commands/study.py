@@ -886,7 +886,10 @@ def summary_panel(session: StudySession, next_due: object) -> RenderableType:
             f"{counted(len(s.suspended))}   {ids} (`dlcards unsuspend ID` brings one back)",
         )
     minutes, seconds = divmod(round(s.seconds), 60)
-    table.add_row("time", f"{minutes}m {seconds:02d}s (≤ 1 min per card)")
+    # the cap on each answer's time, said where an answer was timed (a session with none
+    # said "0m 00s (≤ 1 min per card)")
+    capped = " (≤ 1 min per card)" if s.reviews or s.redrills else ""
+    table.add_row("time", f"{minutes}m {seconds:02d}s{capped}")
     table.add_row(  # what `stats` calls passed (its retention counts only cards seen before)
         "passed",
         f"{s.retention:.0%} of first answers (grade 3 or more)" if s.retention is not None else "–",
