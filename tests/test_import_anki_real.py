@@ -412,7 +412,7 @@ def test_a_database_that_cannot_be_written_is_refused_at_once_and_read_by_a_dry_
 
     monkeypatch.setattr(anki_file, "read", reading)
     out = fail("import", "anki", str(folder / "current.apkg"), "--db", str(db))
-    assert out == f"error: {why}\n" and seen == []
+    assert out == f"error: {why} (nothing was imported)\n" and seen == []
     out = cli("import", "anki", str(folder / "current.apkg"), "--db", str(db), "--dry-run")
     assert "would import 11 reviews of 3 cards" in out
     assert len(seen) == 1 and "dlcards-check" not in seen[0]

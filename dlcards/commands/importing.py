@@ -129,9 +129,10 @@ def anki(
         ):
             _import(file, to_yaml, dry_run, force, decks, db, opened, written, stack, saved)
     except StoreError as err:
-        if err.outcome is None or dry_run or saved:
+        if dry_run or saved or NOTHING_IMPORTED in str(err):
             raise
-        # what the import left: a full disk's "nothing was lost" said nothing of the import
+        # what the import left, said of the import: a full disk's "nothing was lost" said
+        # nothing of it, and a database refused at once (read-only) nothing at all
         raise StoreError(err.cause, err.exit_code, NOTHING_IMPORTED) from None
 
 
