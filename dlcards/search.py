@@ -749,6 +749,13 @@ def _joined(items: list[Node | str]) -> Node:
     return _group("or", [_group("and", nodes) for nodes in options])
 
 
+def shell_quotes_after(words: Sequence[str], command: str) -> str:
+    """`shell_quotes` as a sentence of its own, to follow a line that found nothing (" Your
+    shell took the quotes away ..."); "" when there is nothing to say."""
+    quotes = shell_quotes(words, command)
+    return f" {quotes[0].upper()}{quotes[1:]}" if quotes else ""
+
+
 def parse_words(words: Sequence[str], command: str) -> Query:
     """`parse` of a command line's query (`words`, read as one), whose error says when the
     shell took a filter's quotes away (`shell_quotes`), ending with the command (`command`)

@@ -891,9 +891,11 @@ def copy(
     directory = directory.expanduser()
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} is a file, not a directory")
-    # a copy that is the same as the deck is no clash: a copy stopped half-way (killed)
-    # is simply run again
-    clash = [p.name for p in sources if (directory / p.name).exists() and not _same(p, directory)]
+    # a copy already there as the deck is is no clash (a copy stopped half-way, killed, is
+    # simply run again), and is left as it is, its time too: "copied 9 decks" of a folder
+    # that had them all said a copy was made where none was needed
+    there = [p for p in sources if (directory / p.name).exists() and _same(p, directory)]
+    clash = [p.name for p in sources if (directory / p.name).exists() and p not in there]
     if clash and not force:  # the learner's edits, most likely: --force would lose them
         raise UsageError(
             f"{directory} already has {', '.join(clash[:5])}{' …' if len(clash) > 5 else ''}, "
@@ -902,9 +904,6 @@ def copy(
             f"{'it' if len(clash) == 1 else 'them'} with the built-in "
             f"{'deck' if len(clash) == 1 else 'decks'}, and what differs is lost"
         )
-    # a copy already there as the deck is is left as it is (its time too): "copied 9 decks"
-    # of a folder that had them all said a copy was made where none was needed
-    there = [p for p in sources if (directory / p.name).exists() and _same(p, directory)]
     wanted = [p for p in sources if p not in there]
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -760,7 +760,7 @@ def quiz(
         within: set[str] | None = None
         if search is not None:
             from dlcards.commands.common import schedule_of, unknown_names, with_decks
-            from dlcards.search import parse_words, shell_quotes
+            from dlcards.search import parse_words, shell_quotes_after
 
             catalog.check_topics(topics)  # an unknown topic first, as select says it
             query = with_decks(parse_words([search], SEARCH_COMMAND), decks or (), catalog, store)
@@ -775,8 +775,7 @@ def quiz(
             where = f" in {', '.join(topics)}" if topics else ""
             if search is not None and not within:
                 why = f": the search '{escaped(search)}' found none."
-                quotes = shell_quotes([search], SEARCH_COMMAND)
-                why += f" {quotes[0].upper()}{quotes[1:]}" if quotes else ""
+                why += shell_quotes_after([search], SEARCH_COMMAND)
             elif tag is not None:
                 found = " the search finds" if search is not None else ""
                 why = f": no card{found}{where} has the tag '{escaped(tag)}'."

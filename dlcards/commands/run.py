@@ -565,7 +565,7 @@ def search(
     )
     from dlcards.console import counted, escaped, out, plural, print_json
     from dlcards.render import to_output, to_plain
-    from dlcards.search import highlight_spans, parse_words, shell_quotes, snippet
+    from dlcards.search import highlight_spans, parse_words, shell_quotes_after, snippet
 
     text = " ".join(query)
     parsed = parse_words(query, "dlcards search")
@@ -625,10 +625,7 @@ def search(
         return
     console = out()
     if not hits:
-        quotes = shell_quotes(query, "dlcards search")  # (the line ends with the command)
-        said = f"No card matches '{escaped(text)}'." + (
-            f" {quotes[0].upper()}{quotes[1:]}" if quotes else ""
-        )
+        said = f"No card matches '{escaped(text)}'." + shell_quotes_after(query, "dlcards search")
         console.print(said, markup=False, highlight=False)
         return
     for line in _search_lines(rows, words, console.width, console.is_terminal):

@@ -948,7 +948,7 @@ def run(
         store.check_due_dates(by)  # before a card is shown, as `due` and `show` refuse it
         if search is not None:
             from dlcards.commands.common import unknown_names, with_decks
-            from dlcards.search import parse_words, shell_quotes
+            from dlcards.search import parse_words, shell_quotes_after
 
             query = with_decks(parse_words([search], SEARCH_COMMAND), decks, catalog, store)
             found = [hit.id for hit in store.search(query, day, by)[0]]
@@ -973,10 +973,9 @@ def run(
                     "overdue first (raise it with `dlcards config reviews_per_day N`)."
                 )
             elif search is not None and not allowed:
-                quotes = shell_quotes([search], SEARCH_COMMAND)
                 echo(
                     f"No card matches the search '{escaped(search)}'; nothing to study."
-                    + (f" {quotes[0].upper()}{quotes[1:]}" if quotes else "")
+                    + shell_quotes_after([search], SEARCH_COMMAND)
                 )
             else:
                 echo(_nothing_to_study(store, by, day, topics, allowed, tag, new, reviews))

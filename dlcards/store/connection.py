@@ -278,10 +278,14 @@ def _connect_read_only(path: Path, patience: float) -> sqlite3.Connection:
     writable folder SQLite would make the log and its index beside it and, not allowed to
     write, leave them there."""
     uri = path.resolve().as_uri()
-    if file_alone(str(path)):  # else SQLite makes a log and its index it cannot delete
+
+    def alone() -> sqlite3.Connection:  # the file alone, immutable: nothing made beside it
         return sqlite3.connect(
             f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False
         )
+
+    if file_alone(str(path)):  # else SQLite makes a log and its index it cannot delete
+        return alone()
     conn = sqlite3.connect(
         f"{uri}?mode=ro", uri=True, timeout=patience, isolation_level=None,
         check_same_thread=False,
@@ -301,9 +305,7 @@ def _connect_read_only(path: Path, patience: float) -> sqlite3.Connection:
             f"in the file, and SQLite cannot make the log's index {path.name}-shm in the "
             f"read-only folder {path.parent}; make the folder writable, or read a copy of both"
         )
-    return sqlite3.connect(
-        f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False
-    )
+    return alone()
 
 
 def _translate_os(path: Path, err: OSError | sqlite3.Error | UnicodeDecodeError) -> StoreError:
