@@ -113,6 +113,19 @@ def new_ids(store: Store) -> list[str]:
     return store.new_ids(sched(store).name)
 
 
+def terminal_of(monkeypatch: pytest.MonkeyPatch, columns: int, dumb: bool = False) -> None:
+    """Standard output taken for a terminal of `columns` (rich's TTY_COMPATIBLE, though
+    CliRunner captures it), a `dumb` one (no colour, no cursor moves) if asked: the console
+    made anew for it (`console.out`)."""
+    from dlcards.console import out
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    if dumb:
+        monkeypatch.setenv("TERM", "dumb")
+    out.cache_clear()
+
+
 @contextmanager
 def ascii_terminal(monkeypatch: pytest.MonkeyPatch, columns: int) -> Iterator[io.BytesIO]:
     """In the block, standard output is a terminal of `columns` that shows ASCII alone (no

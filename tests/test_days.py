@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+import helpers as h
 import pytest
 from typer.testing import CliRunner
 
@@ -95,13 +96,9 @@ def test_config_never_splits_a_command_across_lines(
     inside its command, `dlcards` ending a line and `optimize` beginning the next: a table's
     cells of plain text were not glued as printed text is (`console.glued`). Every command
     in backticks is on one line, at every width, in the table as in the stacked layout."""
-    from dlcards.console import out
     from dlcards.settings import SETTINGS
 
-    monkeypatch.setenv("TTY_COMPATIBLE", "1")
-    monkeypatch.setenv("TERM", "dumb")
-    monkeypatch.setenv("COLUMNS", str(columns))
-    out.cache_clear()
+    h.terminal_of(monkeypatch, columns, dumb=True)
     result = runner.invoke(app, ["config"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -122,13 +119,9 @@ def test_config_in_a_narrow_terminal_puts_each_meaning_under_its_setting(
     """A helper's UX run: at 30 columns `config`'s meaning column was one letter wide (`s…`,
     `(…`, `2,` down the screen), at 40 twelve. Too narrow for a column, each setting and its
     value are a line, and its meaning is wrapped under it at the terminal's width."""
-    from dlcards.console import out
     from dlcards.settings import SETTINGS
 
-    monkeypatch.setenv("TTY_COMPATIBLE", "1")
-    monkeypatch.setenv("TERM", "dumb")
-    monkeypatch.setenv("COLUMNS", str(columns))
-    out.cache_clear()
+    h.terminal_of(monkeypatch, columns, dumb=True)
     result = runner.invoke(app, ["config"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

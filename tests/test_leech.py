@@ -266,6 +266,11 @@ def test_no_leeches_in_a_terminal_is_one_line(monkeypatch: pytest.MonkeyPatch) -
     assert "mlp-1" in cli("list", "--topic", "mlp")
 
 
+def _leeches_listed() -> list[str]:
+    """The first two lines of `list --leeches` (its head and first row), colours taken out."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
+
+
 def test_list_leeches_in_a_terminal_never_cuts_the_id(monkeypatch: pytest.MonkeyPatch) -> None:
     """A helper's UX run: at 100 columns a leech with a long question was listed as
     `perceptron…  4 (s)  percept…`: rich shrank every column of the table alike, the id too,
@@ -275,26 +280,20 @@ def test_list_leeches_in_a_terminal_never_cuts_the_id(monkeypatch: pytest.Monkey
         day = lapse(store, CARD, 1)
     cli("study", "--topic", "perceptron", "--new", "0", "--today", day.isoformat(),
         input="\n0\nq\n")  # fmt: skip
-    monkeypatch.setenv("TTY_COMPATIBLE", "1")
-    monkeypatch.setenv("COLUMNS", "60")
-    from dlcards.console import out
-
-    out.cache_clear()
-    head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
+    h.terminal_of(monkeypatch, 60)
+    head, row = _leeches_listed()
     # the topic column, which only repeats the id's prefix, left out for the question
     assert head.split() == ["id", "lapses", "question"]
     assert row.startswith(f"{CARD}  ") and row.split()[1:3] == ["2", "(s)"]
     assert row[head.index("question") :].startswith("What is the primary objective ")
     assert row.rstrip().endswith("…") and len(row) <= 60  # the question cut, to the width
-    monkeypatch.setenv("COLUMNS", "160")  # room for it beside 60 columns of question
-    out.cache_clear()
-    head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
+    h.terminal_of(monkeypatch, 160)  # room for it beside 60 columns of question
+    head, row = _leeches_listed()
     assert head.split() == ["id", "lapses", "topic", "question"]
     assert row.startswith(f"{CARD}  ") and row.split()[1:4] == ["2", "(s)", "perceptron"]
     assert len(row.rstrip()) <= 160
-    monkeypatch.setenv("COLUMNS", "30")  # too narrow for a question beside them: under them
-    out.cache_clear()
-    head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
+    h.terminal_of(monkeypatch, 30)  # too narrow for a question beside them: under them
+    head, row = _leeches_listed()
     assert head.split()[:3] == [CARD, "2", "(s)"] and row.startswith("  ") and len(row) <= 30
 
 
@@ -322,12 +321,8 @@ def test_list_leeches_keeps_the_topic_of_ids_that_do_not_name_it(
         day = lapse(store, "q1", 1)
     cli("study", "--topic", "mydeck", "--new", "0", "--today", day.isoformat(),
         input="\n0\nq\n")  # fmt: skip
-    monkeypatch.setenv("TTY_COMPATIBLE", "1")
-    monkeypatch.setenv("COLUMNS", "60")
-    from dlcards.console import out
-
-    out.cache_clear()
-    head, row = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches")).splitlines()[:2]
+    h.terminal_of(monkeypatch, 60)
+    head, row = _leeches_listed()
     assert head.split() == ["id", "lapses", "topic", "question"]
     assert row.split()[:4] == ["q1", "2", "(s)", "mydeck"] and len(row.rstrip()) <= 60
     assert row[head.index("question") :].startswith("What does the ")
@@ -371,11 +366,7 @@ def test_a_leechs_question_is_cut_after_a_whole_word_or_shown_whole(
         shutil.copytree(data, three_leeches[today])
     else:
         shutil.copytree(three_leeches[today], data, dirs_exist_ok=True)
-    monkeypatch.setenv("TTY_COMPATIBLE", "1")
-    monkeypatch.setenv("COLUMNS", str(width))
-    from dlcards.console import out
-
-    out.cache_clear()
+    h.terminal_of(monkeypatch, width)
     shown = re.sub(r"\x1b\[[0-9;]*m", "", cli("list", "--leeches"))
     lines = [line.rstrip() for line in shown.splitlines()]
     assert all(len(line) <= width for line in lines), lines

@@ -112,6 +112,14 @@ def test_undo_of_a_reset_puts_back_exactly_what_it_overwrote(
     assert done.exit_code == 0, done.output
 
 
+def _studied(db: Path, ids: tuple[str, ...], day: date, now: datetime) -> None:
+    """Each of `ids` graded 4 on `day` at `now`, each in a study session of its own."""
+    with Store.open(db) as store:
+        for card_id in ids:
+            session = store.start_session("study", day, now)
+            h.grade(store, card_id, 4, day, now, session_id=session)
+
+
 def _grade_in_study(db: Path, answers: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "dlcards", "study", "--db", str(db)],
@@ -415,10 +423,7 @@ def test_an_undone_resets_line_dropped_raises_no_floor_when_the_card_is_reset_to
     in effect, and raises no floor."""
     db = Path(os.environ["DLCARDS_DB"])
     ahead = datetime.now().astimezone() + timedelta(hours=2)  # the review a reset point takes
-    with Store.open(db) as store:
-        for cid in ("perceptron-1", "perceptron-2"):
-            session = store.start_session("study", D0, ahead)
-            h.grade(store, cid, 4, D0, ahead, session_id=session)
+    _studied(db, ("perceptron-1", "perceptron-2"), D0, ahead)
     studied = rows(db)
     assert runner.invoke(app, ["reset", "perceptron-2", "--yes"]).exit_code == 0
     out = runner.invoke(app, ["undo"]).output
@@ -443,10 +448,7 @@ def test_a_reset_undo_dropped_raises_no_floor_when_its_line_leaves_the_record(
     once the second reset was taken back, undo said "nothing older to undo" instead of taking
     back the grade. Undo had already gone past that reset for good: it raises no floor."""
     db = Path(os.environ["DLCARDS_DB"])
-    with Store.open(db) as store:
-        for cid in ("perceptron-1", "perceptron-2"):
-            session = store.start_session("study", D0, h.NOW)
-            h.grade(store, cid, 4, D0, h.NOW, session_id=session)
+    _studied(db, ("perceptron-1", "perceptron-2"), D0, h.NOW)
     assert runner.invoke(app, ["reset", "perceptron-1", "--yes"]).exit_code == 0
     with Store.open(db) as store:  # an answer of no study session: an import's
         h.grade(store, "perceptron-1", 3, D0 + timedelta(1), h.NOW + timedelta(days=1))
@@ -484,15 +486,10 @@ def test_undo_says_nothing_older_past_a_reset_its_record_no_longer_keeps(
     skipping over that reset (which stayed, the card new)."""
     db = Path(os.environ["DLCARDS_DB"])
     day = D0
-    with Store.open(db) as store:
-        for cid in ("perceptron-1", "perceptron-2"):
-            session = store.start_session("study", day, h.NOW)
-            h.grade(store, cid, 4, day, h.NOW, session_id=session)
+    _studied(db, ("perceptron-1", "perceptron-2"), day, h.NOW)
     assert runner.invoke(app, ["reset", "perceptron-2", "--yes"]).exit_code == 0
     monkeypatch.setattr(resets, "KEEP_BYTES", resets.resets_path(db).stat().st_size)
-    with Store.open(db) as store:
-        session = store.start_session("study", day, h.NOW)
-        h.grade(store, "perceptron-3", 4, day, h.NOW, session_id=session)
+    _studied(db, ("perceptron-3",), day, h.NOW)
     assert runner.invoke(app, ["reset", "perceptron-3", "--yes"]).exit_code == 0
     assert len(list(resets.records(db))) == 1, "the first reset's line is no longer kept"
     out = runner.invoke(app, ["undo"]).output
@@ -520,10 +517,7 @@ def test_a_reset_made_on_a_clock_set_back_after_one_no_longer_kept_is_still_undo
     import time
 
     db = Path(os.environ["DLCARDS_DB"])
-    with Store.open(db) as store:
-        for cid in ("perceptron-1", "perceptron-2"):
-            session = store.start_session("study", D0, h.NOW)
-            h.grade(store, cid, 4, D0, h.NOW, session_id=session)
+    _studied(db, ("perceptron-1", "perceptron-2"), D0, h.NOW)
     graded = rows(db)
     clock = [time.time_ns()]
     monkeypatch.setattr(time, "time_ns", lambda: clock[0])
@@ -549,9 +543,7 @@ def test_a_reset_studied_since_outside_study_is_said_once_and_undo_goes_on() -> 
     before it. It passed over the reset without a word, to that grade, as if it were the
     newest action."""
     db = Path(os.environ["DLCARDS_DB"])
-    with Store.open(db) as store:
-        session = store.start_session("study", D0, h.NOW)
-        h.grade(store, "perceptron-1", 4, D0, h.NOW, session_id=session)
+    _studied(db, ("perceptron-1",), D0, h.NOW)
     assert runner.invoke(app, ["reset", "perceptron-1", "--yes"]).exit_code == 0
     with Store.open(db) as store:  # an answer of no study session: an import's
         h.grade(store, "perceptron-1", 3, D0 + timedelta(1), h.NOW + timedelta(days=1))

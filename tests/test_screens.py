@@ -30,6 +30,7 @@ from typer.testing import CliRunner
 from dlcards.catalog import load_catalog
 from dlcards.cli import app
 from dlcards.commands import study as study_screen
+from dlcards.quiz import Answered
 from dlcards.session import Limits, StudySession
 from dlcards.sm2 import Grade
 from dlcards.store import Store
@@ -437,20 +438,21 @@ def test_panel_labels_are_shortened_at_a_word_never_cropped(width: int) -> None:
             assert bottom.endswith(card.source.split()[-1]), lines[-1]
 
 
-@pytest.mark.parametrize(("width", "height"), [(40, 15), (60, 15), (80, 24)])
-def test_quiz_answer_of_a_tall_card_scrolls_and_keeps_the_question(width: int, height: int) -> None:
-    """`quiz` in a terminal of 15 rows, perceptron-16 revealed (self-graded): before, the
-    answer was printed below the question and pushed it (and the header) off the screen with
-    no way to scroll back; now it is paged like `study`: j/k, the question pinned."""
+def _self_graded(
+    card_id: str, keys_typed: str, width: int, height: int, fitted: bool = False
+) -> tuple[Answered, list[str]]:
+    """`card_id` asked self-graded in a quiz in a terminal of `width` x `height`, answered by
+    `keys_typed`, its question drawn first (`fitted`: to the terminal, as the quiz's loop
+    draws it): what `_ask_self` answered, and the frames drawn."""
     from dlcards.commands import quiz as quiz_screen
     from dlcards.quiz import Question
 
     catalog = load_catalog()
-    card = catalog.card("perceptron-16")
+    card = catalog.card(card_id)
     title = catalog.topic_titles()[card.topic]
     console, screen = terminal(width, height)
     keys = quiz_screen.TerminalKeys(console)
-    keys.read_key = iter(" jjy").__next__
+    keys.read_key = iter(keys_typed).__next__
     heading = quiz_screen.Heading("question 1 of 3", title, "score 0/0 · seed 1")
 
     def draw(panel: object) -> None:
@@ -459,10 +461,18 @@ def test_quiz_answer_of_a_tall_card_scrolls_and_keeps_the_question(width: int, h
         console.print(panel)
 
     question = Question(card, "self", card.question)
-    draw(quiz_screen._question_panel(question, title))
+    draw(quiz_screen._question_panel(question, title, fitted))
     answered = quiz_screen._ask_self(question, title, keys, console, draw, heading)
+    return answered, frames(screen.getvalue())
+
+
+@pytest.mark.parametrize(("width", "height"), [(40, 15), (60, 15), (80, 24)])
+def test_quiz_answer_of_a_tall_card_scrolls_and_keeps_the_question(width: int, height: int) -> None:
+    """`quiz` in a terminal of 15 rows, perceptron-16 revealed (self-graded): before, the
+    answer was printed below the question and pushed it (and the header) off the screen with
+    no way to scroll back; now it is paged like `study`: j/k, the question pinned."""
+    answered, shown = _self_graded("perceptron-16", " jjy", width, height)
     assert answered.correct
-    shown = frames(screen.getvalue())
     assert len(shown) >= 3, shown
     for frame in shown:
         lines = frame.splitlines()
@@ -482,28 +492,7 @@ def test_quiz_card_in_a_small_terminal_has_no_blank_padding_as_studys(
     rows or 60 columns, and of bce-14's answer two lines were in view at 40x15 (now three).
     In a small terminal the quiz's card is as compact as study's (decided as it is drawn, so
     a resize changes it too); a big one keeps the padding."""
-    import re
-
-    from dlcards.commands import quiz as quiz_screen
-    from dlcards.quiz import Question
-
-    catalog = load_catalog()
-    card = catalog.card("bce-14")
-    title = catalog.topic_titles()[card.topic]
-    console, screen = terminal(width, height)
-    keys = quiz_screen.TerminalKeys(console)
-    keys.read_key = iter(" y").__next__
-    heading = quiz_screen.Heading("question 1 of 3", title, "score 0/0 · seed 1")
-
-    def draw(panel: object) -> None:
-        console.clear()
-        console.print(heading)
-        console.print(panel)
-
-    question = Question(card, "self", card.question)
-    draw(quiz_screen._question_panel(question, title, True))
-    quiz_screen._ask_self(question, title, keys, console, draw, heading)
-    shown = frames(screen.getvalue())
+    _, shown = _self_graded("bce-14", " y", width, height, fitted=True)
     assert len(shown) == 2, shown  # the question, then its answer
     small = width < 60 or height < 20
     for frame in shown:
