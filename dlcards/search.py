@@ -77,7 +77,7 @@ def shell_quotes(words: Sequence[str], command: str) -> str | None:
     asked = " ".join(f or w for w, f in zip(words, fixed, strict=True))
     return (
         f"your shell took the quotes away from {quoted(first)}: to give them to the query, put "
-        f"it in single quotes as a whole: {command} '{asked}'"
+        f"it in single quotes as a whole: `{command} '{asked}'`"  # (a code span: one line)
     )
 
 

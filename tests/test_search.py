@@ -1635,8 +1635,9 @@ def test_a_filter_whose_quotes_the_shell_took_says_how_to_give_them_to_the_query
         line = " ".join(result.output.split())
         assert line.startswith(found), line
         assert "your shell took the quotes away from" in line.lower(), line
-        command = line.rsplit(": ", 1)[1]
-        assert command.startswith("dlcards search '") and command.endswith("'"), command
+        command = line.rsplit(": ", 1)[1]  # a code span, kept on one line
+        assert command.startswith("`dlcards search '") and command.endswith("'`"), command
+        command = command.strip("`")
         again = runner.invoke(app, shlex.split(command)[1:])
         assert again.exit_code in (0, 1) and "shell" not in again.output, again.output
     quoted = runner.invoke(app, ["search", 'deck:"Deep Learning"'])
@@ -1664,4 +1665,20 @@ def test_a_search_option_whose_quotes_the_shell_took_says_so_too(
         result = runner.invoke(app, [*command, "--search", query], input="")
         line = " ".join(result.output.split())
         assert line.startswith(said), line
-        assert line.endswith(f"""dlcards {command[0]} --search 'deck:"{query[5:]}"'"""), line
+        assert line.endswith(f"""`dlcards {command[0]} --search 'deck:"{query[5:]}"'`"""), line
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_the_command_that_gives_the_quotes_back_is_never_broken_across_lines(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """Found in tmux at 60 columns: the line said `dlcards study --search 'deck:"Deep` and the
+    next `Learning"'`, a command that cannot be copied. It is a code span now, kept whole."""
+    h.terminal_of(monkeypatch, columns)
+    runner = CliRunner()
+    for words in (["search", "deck:Deep Learning"], ["study", "--search", "deck:Deep Learning"]):
+        shown = runner.invoke(app, words, input="").output
+        command = f"""`dlcards {words[0]}{" --search" if words[0] == "study" else ""} 'deck:"""
+        whole = command + '"Deep Learning"\'`'
+        assert any(whole in line for line in shown.splitlines()), shown
+        assert all(len(line) <= columns for line in shown.splitlines()), shown
