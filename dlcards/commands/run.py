@@ -563,7 +563,7 @@ def search(
         unknown_names,
         with_decks,
     )
-    from dlcards.console import counted, echo, out, plural, print_json
+    from dlcards.console import counted, echo, escaped, out, plural, print_json
     from dlcards.render import to_output, to_plain
     from dlcards.search import highlight_spans, parse_words, shell_quotes_after, snippet
 
@@ -626,7 +626,8 @@ def search(
     console = out()
     if not hits:
         # (a line broken between words, never inside the command to type)
-        echo(f"No card matches '{text}'." + shell_quotes_after(query, "dlcards search"))
+        said = f"No card matches '{escaped(text)}'."  # (a huge word by its ends)
+        echo(said + shell_quotes_after(query, "dlcards search"))
         return
     for line in _search_lines(rows, words, console.width, console.is_terminal):
         console.print(line, no_wrap=True, overflow="ignore", crop=console.is_terminal)
