@@ -52,11 +52,11 @@ if str(HERE) not in sys.path:
 import anki_ref  # noqa: E402
 import synth  # noqa: E402
 
-# dlcards as its users run it: the console script installed next to this interpreter (pip's
-# wrapper imports re and sys, then calls dlcards.quick.script); `python -m dlcards` without one
+# dlcards as its users run it: the command installed next to this interpreter (dlcards's own
+# launcher, hatch_build.py: sys, then dlcards.quick.script); `python -m dlcards` without one
 _SCRIPT = Path(sys.executable).with_name("dlcards")
 DLCARDS = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "dlcards"]
-LAUNCHER = "the dlcards console script" if _SCRIPT.is_file() else "python -m dlcards"
+LAUNCHER = "the dlcards command" if _SCRIPT.is_file() else "python -m dlcards"
 BASELINE = [sys.executable, str(HERE / "baseline_app.py")]
 N_DECKS = 50
 SLOW_S = 5.0  # a measure whose first run takes longer than this gets at most SLOW_RUNS runs
