@@ -35,7 +35,34 @@ def full(*args: str) -> int:
 
 def expected(day: str) -> int:
     data = json.loads(runner.invoke(app, ["due", "--json", "--today", day]).output)
-    return int(data["due_today"] + data["new_today"])
+    return int(data["due_today"] + data["new_today"] + data["redrills_today"])
+
+
+def test_the_count_holds_the_re_drills_still_owed_today(isolated: Path) -> None:
+    """A card last graded below 4 today comes back today (SM-2's step 7): `study` brings it
+    back, its summary and `due` count it as left. The prompt's number left it out: after a
+    session quit with two re-drills owed it said 17 where the day held 19 cards. Now both the
+    fast path and the full command count them, until they are re-drilled to 4 or more."""
+    from dlcards.session import REDRILL_BELOW
+    from dlcards.store import count
+
+    assert count.REDRILL_BELOW == REDRILL_BELOW  # the fast path's threshold is the session's
+    assert full("--today", DAY) == 20  # synced: 20 new cards a day
+    studied = runner.invoke(
+        app, ["study", "--today", DAY, "--new", "3"], input="\n1\n\n2\n\n5\nq\n"
+    )
+    assert studied.exit_code == 0, studied.output
+    data = json.loads(runner.invoke(app, ["due", "--json", "--today", DAY]).output)
+    assert (data["due_today"], data["new_today"], data["redrills_today"]) == (0, 17, 2)
+    assert _answers() == full("--today", DAY) == 17 + 2 == expected(DAY)
+    again = runner.invoke(
+        app, ["study", "--today", DAY, "--new", "0"], input="\n4\n\n3\nq\n"
+    )  # one re-drilled to 4; the other graded 3, below 4: owed still
+    assert again.exit_code == 0, again.output
+    assert _answers() == full("--today", DAY) == 17 + 1 == expected(DAY)
+    # on the next day nothing is owed: each card is due by its own interval
+    assert _answers() is not None
+    assert due_count(["due", "--count", "--today", "2026-11-27"]) == full("--today", "2026-11-27")
 
 
 @pytest.mark.parametrize(
@@ -73,7 +100,8 @@ def test_fast_and_full_counts_agree_as_the_collection_changes(isolated: Path) ->
     # the daily review cap (3 cards were graded on DAY): both paths count within it
     assert runner.invoke(app, ["config", "new_per_day", "20"]).exit_code == 0
     assert runner.invoke(app, ["config", "reviews_per_day", "5"]).exit_code == 0
-    assert due_count(["due", "--count", "--today", DAY]) == full("--today", DAY) == 2
+    # (2 within the cap, and the re-drill owed by the card graded 1, which the cap does not hold)
+    assert due_count(["due", "--count", "--today", DAY]) == full("--today", DAY) == 2 + 1
     assert due_count(["due", "--count", "--today", "2026-12-20"]) == expected("2026-12-20") == 5
 
 

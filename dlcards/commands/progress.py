@@ -39,8 +39,8 @@ def due(
     count: bool = typer.Option(
         False,
         "--count",
-        help="Print one number: cards due today plus new cards still allowed today "
-        "(fast, for a shell prompt or status bar).",
+        help="Print one number: cards due today, new cards still allowed today and "
+        "re-drills still owed today (fast, for a shell prompt or status bar).",
     ),
 ) -> None:
     """How many cards are due today and how many are new, per topic; how many due reviews wait

@@ -303,6 +303,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
     )
     from dlcards.console import counted, plural, print_json
     from dlcards.limits import cap_left, today_counts
+    from dlcards.store.count import REDRILL_BELOW
 
     if count and json_:
         from dlcards.errors import UsageError
@@ -342,7 +343,7 @@ def due(decks: Sequence[str], db: str | None, today: str | None, json_: bool, co
             left = cap_left(cap, store.reviews_today(day) if cap is not None else 0)
             next_due = store.next_due(day, by)
             # cards last graded below 4 today come back in the next session (`dlcards.session`)
-            again = len(store.redrills_due(day, 4))
+            again = len(store.redrills_due(day, REDRILL_BELOW))
     total_due = sum(c.due for c in counts)
     total_new = sum(c.new for c in counts)
     due_today, new_today = today_counts(total_due, total_new, new_left, left)

@@ -915,9 +915,9 @@ class Store(Reports, Merging):
 
     def due_count(self, today: date, by: str, new_per_day: int, cap: int | None = None) -> int:
         """Cards due today by scheduler `by` plus the new cards still allowed today, within
-        the daily review cap `cap` (`dlcards.limits`): the one number for a shell prompt
-        (`dlcards due --count`)."""
-        from dlcards.store.count import tally_count, today_total
+        the daily review cap `cap` (`dlcards.limits`), plus the re-drills still owed today:
+        the one number for a shell prompt (`dlcards due --count`)."""
+        from dlcards.store.count import redrills_owed, tally_count, today_total
 
         day = today.isoformat()
         due_col, join, args = self._as_of(today, by)
@@ -932,7 +932,8 @@ class Store(Reports, Merging):
         row = self._call(lambda: self.conn.execute(sql, [*args, day]).fetchone())
         reviewed = self.reviews_today(today) if cap is not None else 0
         introduced = self.new_introduced(today)
-        return today_total(
+        again = self._call(lambda: redrills_owed(self.conn.execute, day))
+        return again + today_total(
             int(row[0] or 0), int(row[1] or 0), reviewed, introduced, new_per_day, cap
         )
 

@@ -74,6 +74,15 @@ NEW_INTRODUCED_SQL = (  # new cards that got their first scheduled grade on the 
     "SELECT count(DISTINCT card_id) FROM reviews WHERE day = ? AND kind = 'scheduled' "
     "AND last_review_before IS NULL"
 )
+REDRILL_BELOW = 4
+"""A card whose last grade of the day is below this is owed a re-drill that day (SM-2's step
+7: `session.REDRILL_BELOW`, sm2.Grade.GOOD; a number here, as this module reads the database
+without the scheduler's modules)."""
+REDRILLS_OWED_SQL = (  # the active cards whose last grade on the day was below REDRILL_BELOW
+    "SELECT count(*) FROM reviews r JOIN cards c ON c.id = r.card_id WHERE r.day = ? "
+    "AND r.grade < ? AND c.retired = 0 AND c.suspended = 0 AND NOT EXISTS (SELECT 1 FROM "
+    "reviews l WHERE l.card_id = r.card_id AND l.day = r.day AND (l.at, l.id) > (r.at, r.id))"
+)
 
 
 # Damage the tally would count without a word (a due that is not a day, a reviewed card with no
@@ -119,8 +128,9 @@ def observed_value(observed: str, signature: str) -> str:
 def today_total(
     due: int, new: int, reviewed: int, introduced: int, new_per_day: int, cap: int | None
 ) -> int:
-    """The one number: `due` due and `new` new cards within the day's limits (`dlcards.limits`),
-    `reviewed` cards having had their scheduled grade today, `introduced` of them new."""
+    """The cards of the day's schedule: `due` due and `new` new cards within the day's limits
+    (`dlcards.limits`), `reviewed` cards having had their scheduled grade today, `introduced`
+    of them new."""
     from dlcards.limits import cap_left, today_counts
 
     due_today, new_today = today_counts(
@@ -129,15 +139,24 @@ def today_total(
     return due_today + new_today
 
 
+def redrills_owed(execute: Callable[..., Any], day: str) -> int:
+    """The re-drills still owed on `day` (REDRILLS_OWED_SQL; `Store.redrills_due` lists them):
+    part of the prompt's number, as they are of `study`'s day and of `due`'s "to re-drill".
+    None of them is due or new that day (its grade moved its due date past the day)."""
+    return int(execute(REDRILLS_OWED_SQL, (day, REDRILL_BELOW)).fetchone()[0])
+
+
 def tally_count(
     execute: Callable[..., Any], day: str, sched: str, new_per_day: int, cap: int | None
 ) -> int:
-    """`today_total` from the due tally, the count when no review is logged after `day`:
-    `execute` a connection's, `sched` the active scheduler's table of due dates."""
+    """The prompt's number (`today_total`, plus `redrills_owed`) from the due tally, the count
+    when no review is logged after `day`: `execute` a connection's, `sched` the active
+    scheduler's table of due dates."""
     due, new = execute(DUE_TALLY_SQL, (day, sched)).fetchone()
     reviewed = execute(REVIEWS_TODAY_SQL, (day,)).fetchone()[0] if cap is not None else 0
     introduced = execute(NEW_INTRODUCED_SQL, (day,)).fetchone()[0]
-    return today_total(int(due or 0), int(new or 0), reviewed, introduced, new_per_day, cap)
+    total = today_total(int(due or 0), int(new or 0), reviewed, introduced, new_per_day, cap)
+    return total + redrills_owed(execute, day)
 
 
 def clock_s() -> float:
