@@ -695,3 +695,20 @@ def test_the_summarys_counts_of_a_thousand_or_more_have_thousands_separators() -
     assert said["reviews, 7 days"] == "1,400" and said["reviews, 30 days"] == "6,000"
     assert said["cards below 80%"] == "2,500"
     assert {state: count for state, _, count in cards}["new"] == "100,000"
+
+
+def test_histogram_labels_line_up_in_ascii(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With LC_ALL=C the ease histogram's last label, `≥ 2.7`, is printed `>= 2.7`: the labels
+    were padded to the width of `≥ 2.7` as written, so that one line stood a cell out (`|   >=
+    2.7  8 ####` under `| 2.5-2.7 19 ###`) and its count and bar out of their columns. The
+    labels are now measured as the terminal shows them."""
+    from dlcards.console import out
+
+    bins = [{"bin": "2.3-2.5", "cards": 25}, {"bin": "2.5-2.7", "cards": 19}]
+    bins.append({"bin": "≥ 2.7", "cards": 8})
+    with h.ascii_terminal(monkeypatch, 60) as raw:
+        out().print(histogram_view("ease (SM-2)", bins, width=60))
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", raw.getvalue().decode("ascii"))
+    rows = [line for line in shown.splitlines() if "#" in line]
+    assert [row.index(" #") for row in rows] == [12, 12, 12], rows
+    assert rows[-1].startswith("|  >= 2.7  8 #"), rows

@@ -11,7 +11,7 @@ import sys
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from dlcards.console import counted
+from dlcards.console import as_shown, counted
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -307,7 +307,9 @@ def histogram_parts(
     if not peak:  # the bins hold the reviewed cards in study: a suspended card is in none
         said = f"no reviewed {unit} outside the suspended ones" if suspended else ""
         return [(said or f"no reviewed {unit} yet", "dim")]
-    label_w = max((len(b["bin"]) for b in bins), default=4)
+    # measured as the terminal shows them: in ASCII "≥ 2.7" is ">= 2.7", a cell wider
+    labels = [as_shown(b["bin"]) for b in bins]
+    label_w = max(map(len, labels), default=4)
     count_w = max(len(counted(peak)), 1)
     bar_w = max(1, width - 4 - label_w - count_w - 3)
     text: list[tuple[str, str]] = []
@@ -317,7 +319,7 @@ def histogram_parts(
         if n and not eighths:
             eighths = 1
         bar = "█" * (eighths // 8) + (" ▏▎▍▌▋▊▉"[eighths % 8] if eighths % 8 else "")
-        text.append((f"{b['bin']:>{label_w}} ", "dim"))
+        text.append((f"{labels[i]:>{label_w}} ", "dim"))
         text.append((f"{counted(n):>{count_w}} ", "bold"))
         text.append((bar, "cyan"))
         if i < len(bins) - 1:
