@@ -584,6 +584,11 @@ def comparison(
     from rich.table import Table
     from rich.text import Text
 
+    # measured as the terminal shows them: in ASCII "(recall ≥ 0.90)" is a cell wider, and a
+    # label measured as written wrapped in its column, `0.90)` alone on the next line
+    names = [as_shown(name) for name in names]
+    rows = [(as_shown(label), [as_shown(v) for v in values]) for label, values in rows]
+    corner = as_shown(corner)
     widths = [max(len(name), *(len(v[i]) for _, v in rows)) for i, name in enumerate(names)]
     label_w = max(len(corner), *(len(label) for label, _ in rows))
     if label_w + sum(2 + w for w in widths) <= width:

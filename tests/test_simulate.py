@@ -4,6 +4,7 @@ random numbers, plausible ranges on both learners, bad input, and the `dlcards s
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
@@ -417,3 +418,24 @@ def test_a_number_is_never_parted_from_its_label_or_unit(
         assert "\U0010fffd" not in result.stdout  # the glue is written as a space
         assert any("seed 0" in line for line in lines), lines
         assert any(re.search(r"(^|= )\d+ a day\)", line) for line in lines), lines
+
+
+def test_the_comparison_in_ascii_keeps_each_label_on_its_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With LC_ALL=C, `known at end (recall ≥ 0.90)` is printed `(recall >= 0.90)`, a cell
+    wider than the column rich measured for it as written: at any width it wrapped, `0.90)`
+    alone on the line under its numbers (seen in tmux at 60 columns). The cells are now
+    measured as the terminal shows them."""
+    import helpers as h
+
+    from dlcards.console import comparison, out
+
+    rows = [("total reviews", ["362", "358"]), ("known at end (recall ≥ 0.90)", ["48 / 50"] * 2)]
+    with h.ascii_terminal(monkeypatch, 100) as raw:
+        out().print(comparison(["sm2", "fsrs @ 0.90"], rows, 100))
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", raw.getvalue().decode("ascii"))
+    lines = shown.splitlines()
+    assert len(lines) == 3, lines
+    assert lines[2].split() == "known at end (recall >= 0.90) 48 / 50 48 / 50".split(), lines
+    assert lines[1].index("362") + 3 == lines[2].index("50") + 2, lines
