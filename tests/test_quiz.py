@@ -2138,3 +2138,26 @@ def test_a_typed_answer_that_is_not_a_number_is_said_under_itself_in_a_terminal(
     expected = hanging(f"? {complaint.value}", width)
     assert len(expected) > 1  # the test is of a complaint that wraps
     assert lines[start : start + len(expected)] == [text.rstrip() for text in expected], said
+
+
+@pytest.mark.parametrize("columns", [60, 100])
+def test_the_summary_in_ascii_keeps_each_missed_outcome_whole(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """With LC_ALL=C, in tmux at 60 columns, a missed typed answer was summed up as `-> 5.05
+    (you sai...`: its column was measured with `→` as written, one cell, and printed `->`,
+    two, so the cut took the last word. Each outcome is now measured as the terminal shows
+    it, and is whole."""
+    from dlcards.commands.quiz import _summary
+    from dlcards.console import out
+    from dlcards.quiz import Answered
+
+    typed = [q for q in expected_quiz(["mlp"], 1, count=10) if q.kind == "typed"]
+    missed = [Answered(q, False, "5") for q in typed[:2]]
+    with h.ascii_terminal(monkeypatch, columns) as raw:
+        out().print(_summary(missed, {}))
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", raw.getvalue().decode("ascii"))
+    flat = " ".join(shown.replace("|", " ").split())
+    for a in missed:
+        expected = a.question.expected.replace("\u2212", "-")  # the minus sign, in ASCII
+        assert f"-> {expected} (you said 5)" in flat, shown

@@ -609,6 +609,7 @@ def _missed(missed: list[Answered], width: int) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
+    from dlcards.console import as_shown
     from dlcards.flowtext import flowing
     from dlcards.render import to_output
     from dlcards.view import shorten
@@ -628,7 +629,9 @@ def _missed(missed: list[Answered], width: int) -> RenderableType:
             outcome = f"→ {q.expected}. {right} (you picked {a.given})"
         else:
             outcome = ""
-        rows.append((q.card.id, prompt, outcome))
+        # measured as the terminal shows it: in ASCII `→` is `->`, a cell wider, and an
+        # outcome measured as written lost its last word (`-> 5.05 (you sai...`)
+        rows.append((q.card.id, prompt, as_shown(outcome)))
     id_w = max(cell_len(i) for i, _, _ in rows)
     outcome_w = max(cell_len(o) for _, _, o in rows)
     if width - id_w - 4 - outcome_w >= MIN_PROMPT:  # side by side
