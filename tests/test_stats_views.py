@@ -712,3 +712,20 @@ def test_histogram_labels_line_up_in_ascii(monkeypatch: pytest.MonkeyPatch) -> N
     rows = [line for line in shown.splitlines() if "#" in line]
     assert [row.index(" #") for row in rows] == [12, 12, 12], rows
     assert rows[-1].startswith("|  >= 2.7  8 #"), rows
+
+
+def test_a_view_title_fits_its_border_in_ascii(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With LC_ALL=C at 40 columns the true retention view's title, `(passed: grade ≥ 3)`, was
+    fitted to the border as written and printed `>=`, a cell wider: the top line read
+    `+- true retention (passed: grade >= 3)-+`, the title against the corner. Titles are now
+    measured as the terminal shows them."""
+    from rich.text import Text
+
+    from dlcards.commands.stats_views import RETENTION_TITLE, _panel
+    from dlcards.console import out
+
+    with h.ascii_terminal(monkeypatch, 40) as raw:
+        out().print(_panel(Text("x"), RETENTION_TITLE, 40))
+    top = re.sub(r"\x1b\[[0-9;]*m", "", raw.getvalue().decode("ascii")).splitlines()[0]
+    assert len(top) == 40 and top.startswith("+- true retention"), top
+    assert re.fullmatch(r"\+- \S.*\S -+\+", top), top  # a space each side of the title

@@ -336,6 +336,7 @@ def _panel(body: Any, title: str, width: int, padding: tuple[int, int] = (0, 1))
     from dlcards.view import shorten
 
     mark = cut_mark()
+    title = as_shown(title)  # fitted as shown: in ASCII "grade ≥ 3" is a cell wider
     title = shorten(title, max(width - 6, 1)) or title[: max(width - 6 - len(mark), 0)] + mark
     return Panel(body, title=title, title_align="left", width=width, padding=padding)
 
