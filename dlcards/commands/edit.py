@@ -253,9 +253,11 @@ def _deck_file(deck: str | None, decks: list[str]) -> Path:
             "decks are given with --decks DIR or DLCARDS_DECKS, and `dlcards decks copy DIR` "
             "copies the built-in ones there"
         )
-    names = ", ".join(str(p) for p in users[:8])
-    more = f" and {len(users) - 8:,} more" if len(users) > 8 else ""
-    raise UsageError(f"which deck? pass --deck FILE, one of: {names}{more}")
+    from dlcards.console import listed
+
+    # ten named whole: the nine decks `decks copy` makes were cut to `... and 1 more`
+    names = listed([str(p) for p in users], most=10)
+    raise UsageError(f"which deck? pass --deck FILE, one of: {names}")
 
 
 def _check_target(file: Path) -> None:
