@@ -72,8 +72,10 @@ def _edits(word: str, letters: Iterable[str]) -> set[str]:
 
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 1) -> str:
-    """` (did you mean 'x'?)` (or `'x' or 'y'` with n > 1), or '' when nothing is close."""
-    close = closest(word, choices, n)
+    """` (did you mean 'x'?)` (or `'x' or 'y'`, `'x', 'y' or 'z'` with n > 1), or '' when
+    nothing is close (three were `'x' or 'y' or 'z'`)."""
+    close = [f"'{c}'" for c in closest(word, choices, n)]
     if not close:
         return ""
-    return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"
+    listed = ", ".join(close[:-1]) + " or " + close[-1] if len(close) > 1 else close[0]
+    return f" (did you mean {listed}?)"

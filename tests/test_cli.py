@@ -138,7 +138,7 @@ def test_unknown_command_and_option_exit_2() -> None:
 def test_show_unknown_id_suggests() -> None:
     result = runner.invoke(app, ["show", "gd-230"])
     assert result.exit_code == 2
-    assert result.output.startswith("error: unknown card id 'gd-230' (did you mean 'gd-30' or")
+    assert result.output.startswith("error: unknown card id 'gd-230' (did you mean 'gd-30',")
     assert "gd-23" in result.output
 
 
@@ -1612,7 +1612,7 @@ def test_every_symbol_the_program_draws_has_an_ascii_spelling() -> None:
 def test_an_id_in_the_wrong_case_gets_its_suggestion() -> None:
     result = runner.invoke(app, ["show", "GD-1"])
     assert result.exit_code == 2
-    assert result.output.startswith("error: unknown card id 'GD-1' (did you mean 'gd-1' or")
+    assert result.output.startswith("error: unknown card id 'GD-1' (did you mean 'gd-1',")
 
 
 def test_a_suggestion_is_never_the_word_itself() -> None:

@@ -85,3 +85,11 @@ def test_near_names_keep_their_case() -> None:
     assert did_you_mean("topic12::su", tags) == " (did you mean 'Topic12::Sub'?)"
     assert near("nothing like it", tags) == []
     assert did_you_mean("nothing like it", tags) == ""
+
+
+def test_three_suggestions_read_as_a_list() -> None:
+    """`dlcards show gd-999` said `(did you mean 'gd-9' or 'gd-49' or 'gd-39'?)`: with three,
+    the first two are separated by a comma, as English lists them."""
+    said = did_you_mean("gd-999", ["gd-9", "gd-49", "gd-39", "mlp-1"], 3)
+    assert said == " (did you mean 'gd-9', 'gd-49' or 'gd-39'?)"
+    assert did_you_mean("gd-999", ["gd-9", "gd-49"], 3) == " (did you mean 'gd-9' or 'gd-49'?)"
