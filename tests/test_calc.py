@@ -352,3 +352,27 @@ def test_list_in_an_ascii_terminal_is_measured_as_spelled(
     if not lines[0].startswith("name "):  # one column: names at the edge, the rest under them
         names = tuple(f"{name} " for name in REGISTRY)
         assert all(line.startswith(("  ", *names)) for line in lines), lines
+
+
+def test_a_result_heading_in_an_ascii_terminal_is_measured_as_spelled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The member of the class above that `calc --list`'s fix left: a result's heading, name
+    and formula, was measured as written. Under LC_ALL=C at 60 columns `calc softmax` printed
+    `softmax  softmax(z)_i = e^(z_i - max z) / sum_j e^(z_j - max` and `z)` alone at the left
+    edge on the next line (57 cells written, 61 spelled). Too wide as shown, the formula goes
+    under the name, indented, as it does when too wide as written."""
+    import helpers as h
+
+    from dlcards import engine
+    from dlcards.commands.calc import _print_result
+
+    comp = engine.get("softmax")
+    result = engine.run(comp.name, {"logits": [1.0, 2.0, 3.0]})
+    with h.ascii_terminal(monkeypatch, 60) as raw:
+        _print_result(comp, result)
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", raw.getvalue().decode("ascii"))
+    lines = [line.rstrip() for line in shown.splitlines()]
+    assert lines[0] == "softmax", lines
+    assert all(len(line) <= 60 and line.startswith("  ") for line in lines[1:3]), lines
+    assert "sum_j e^(z_j - max z)" in " ".join(line.strip() for line in lines[1:3]), lines

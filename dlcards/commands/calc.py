@@ -162,11 +162,12 @@ def print_list(comps: list[engine.Computation]) -> None:
 
 
 def _print_result(comp: engine.Computation, result: engine.Result) -> None:
+    from rich.cells import cell_len
     from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
-    from dlcards.console import out
+    from dlcards.console import as_shown, out
     from dlcards.engine import fmt
     from dlcards.flowtext import flowing
 
@@ -174,7 +175,8 @@ def _print_result(comp: engine.Computation, result: engine.Result) -> None:
 
     args = ", ".join(f"{k}={fmt(v)}" for k, v in result.args.items())
     head = Text.assemble((comp.name, "bold cyan"), "  ", (comp.formula, "dim"))
-    if head.cell_len <= console.width:
+    # measured as shown: under LC_ALL=C softmax's heading is 61 cells spelled, 57 written
+    if cell_len(as_shown(head.plain)) <= console.width:
         console.print(head)
     else:  # the formula on lines of its own under the name, cut between whole terms (beside
         # the name, at 40 columns, `perceptron_train  repeat: for each (x,` ended a line)
