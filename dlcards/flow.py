@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
@@ -504,28 +504,44 @@ def wrap(text: str, width: int) -> list[str]:
 
 def clip(line: str, width: int, math: Sequence[Range] = ()) -> str:
     """`line` in at most `width` cells: whole if it fits, else cut with `…` between the pieces
-    of :func:`atoms` (never inside a formula that fits), or folded when not even one fits."""
-    if cell_len(line) <= width:
+    of :func:`atoms` (never inside a formula that fits), or folded when not even one fits.
+    Measured as standard output shows it: under LC_ALL=C `P₁` is `P_1`, and a question cut
+    to its room with P₁ one cell overran its row, which lost the end of its `...`."""
+    measure = _shown_cells()
+    if measure(line) <= width:
         return line
     from dlcards.stdio import cut_mark
 
     mark = cut_mark()  # `...` where standard output cannot show `…`, measured as shown
     size = len(mark)
-    kept, used = "", 0  # used: cell_len(kept)
+    kept, used = "", 0  # used: measure(kept)
     for start, end in atoms(line, width - size, math):
         piece = line[start:end]
         body = piece.rstrip(" ")
-        # cell_len((kept + piece).rstrip(" ") + mark), without measuring `kept` again: an atom
+        # measure((kept + piece).rstrip(" ") + mark), without measuring `kept` again: an atom
         # is a word or formula and its trailing spaces (one of spaces only strips into kept)
-        shown = used + cell_len(body) + size if body else cell_len(kept.rstrip(" ")) + size
+        shown = used + measure(body) + size if body else measure(kept.rstrip(" ")) + size
         if shown > width:
             break
         kept += piece
-        used += cell_len(piece)
+        used += measure(piece)
     kept = kept.rstrip(" ,;:")
     if not kept:
         return chop_cells(line, width - size)[0] + mark if width > size else mark[:width]
     return kept + mark
+
+
+def _shown_cells() -> Callable[[str], int]:
+    """The cells a text takes on standard output: rich's cell_len where it shows UTF-8, else
+    the cells of the text as spelled there (`console.as_shown`: σ as sigma, P₁ as P_1)."""
+    import sys
+
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
+    if encoding.startswith("utf"):
+        return cell_len
+    from dlcards.console import as_shown
+
+    return lambda text: cell_len(as_shown(text))
 
 
 def _prose_atoms(line: str, math: Sequence[Range]) -> list[Range] | None:

@@ -802,3 +802,19 @@ def test_a_piece_with_no_space_is_folded_in_work_linear_in_its_length(
 
     short, long = work(500), work(5000)
     assert long < 12 * short, (short, long)
+
+
+def test_clip_in_an_ascii_terminal_measures_as_spelled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under LC_ALL=C at 60 columns `dlcards list --topic mlp` showed `(Math/Logic) Given P_1
+    and P_2..`: clip fitted the question to its room with P₁ and P₂ one cell each, the
+    terminal printed them `P_1` and `P_2`, and the row, too long by two, lost the end of its
+    cut mark. Measured as the terminal shows it, the cut text fits, mark and all."""
+    import helpers as h
+
+    from dlcards.console import as_shown
+
+    line = "(Math/Logic) Given P₁ and P₂ are outputs from Layer 1, what is the input?"
+    with h.ascii_terminal(monkeypatch, 60):
+        for width in range(12, 40):
+            shown = as_shown(clip(line, width))
+            assert len(shown) <= width and shown.endswith("..."), (width, shown)
