@@ -375,7 +375,11 @@ def as_shown(text: str) -> str:
     """`text` as the terminal shows it: spelled (`in_encoding`) where standard output's
     encoding cannot show a character, for a layout that measures it before rich prints it
     (the grade legend, the key hints, a panel's title): measured as written, "↺" (one cell)
-    was printed "(again)" and pushed the legend's columns out of line."""
+    was printed "(again)" and pushed the legend's columns out of line. Asked of standard
+    output first: on UTF-8 no console is made (`stats` writes without rich there)."""
+    stream = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
+    if text.isascii() or stream.startswith("utf"):
+        return text
     encoding = out().encoding
     if encoding.startswith("utf"):
         return text

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import sys
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -729,3 +730,21 @@ def test_a_view_title_fits_its_border_in_ascii(monkeypatch: pytest.MonkeyPatch) 
     top = re.sub(r"\x1b\[[0-9;]*m", "", raw.getvalue().decode("ascii")).splitlines()[0]
     assert len(top) == 40 and top.startswith("+- true retention"), top
     assert re.fullmatch(r"\+- \S.*\S -+\+", top), top  # a space each side of the title
+
+
+def test_histogram_labels_on_utf8_make_no_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`stats` on a UTF-8 terminal is written without rich (`write_stats`): the labels'
+    measure as shown (above) first asked the console for its encoding, which made one and
+    imported rich.console (seen with python -X importtime at 160 columns). Standard output
+    is asked first: on UTF-8 no console is made."""
+    import dlcards.console
+    from dlcards.commands.stats_views import histogram_parts
+
+    def no_console() -> None:
+        raise AssertionError("a rich console was made")
+
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
+    monkeypatch.setattr(dlcards.console, "out", no_console)
+    bins = [{"bin": "2.5-2.7", "cards": 19}, {"bin": "≥ 2.7", "cards": 8}]
+    text = "".join(piece for piece, _ in histogram_parts(bins, width=60))
+    assert "  ≥ 2.7  8 " in text, text
