@@ -602,9 +602,22 @@ def describe_keys(allowed: set[str], reveal: str) -> str:
     if digits:
         contiguous = [int(d) for d in digits] == list(range(int(digits[0]), int(digits[-1]) + 1))
         shown += [f"{digits[0]}-{digits[-1]}"] if contiguous and len(digits) > 2 else digits
-    letters = sorted(k for k in allowed if len(k) == 1 and not k.isdigit())  # not reveal/redraw
-    shown += sorted(letters, key=lambda k: (k == "q", k))
+    letters = [k for k in allowed if len(k) == 1 and not k.isdigit()]  # not reveal/redraw
+    shown += sorted(letters, key=_key_place)
     return ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else "".join(shown)
+
+
+KEY_ORDER = "ynsu!e"
+"""Letters in the order the screens' own key lines put them (`[y] yes · [n] no`, `s skip · u
+undo · ! suspend · e edit`); any other in alphabetical order after them, and `q` last, as
+every key line ends. Sorted alphabetically, the quiz's hint said "press n, y or q" under
+"[y] yes · [n] no"."""
+
+
+def _key_place(key: str) -> tuple[int, int, str]:
+    """Where `key` goes in a hint (KEY_ORDER)."""
+    at = KEY_ORDER.find(key)
+    return (key == "q", at if at >= 0 else len(KEY_ORDER), key)
 
 
 def half_width(key: str) -> str:

@@ -409,6 +409,17 @@ def test_the_key_hint_never_names_redraw() -> None:
     assert describe_keys({"reveal", "s", "q", "redraw", "1", "2"}, "Space") == "Space, 1, 2, s or q"
 
 
+def test_the_key_hint_names_letters_in_the_screens_order() -> None:
+    """The hint lists keys as the key line under it does: the quiz's "[y] yes · [n] no ·
+    [q] quit" was hinted "press n, y or q" (alphabetical), study's "s skip · u undo ·
+    ! suspend · e edit · q quit" as "!, e, s, u or q"."""
+    from dlcards.terminal import describe_keys
+
+    assert describe_keys({"y", "n", "q"}, "Space") == "y, n or q"
+    assert describe_keys({"reveal", "q", "e", "!", "u", "s"}, "Space") == "Space, s, u, !, e or q"
+    assert describe_keys({"q", "x", "b", "y"}, "Enter") == "y, b, x or q"  # others after, a-z
+
+
 @pytest.mark.parametrize("width", (40, 50, 60, 80))
 def test_panel_labels_are_shortened_at_a_word_never_cropped(width: int) -> None:
     """Every card's panel at narrow widths: the title `id · topic · tags` and the source keep

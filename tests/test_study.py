@@ -380,9 +380,9 @@ def test_a_key_that_does_nothing_is_told_every_key_in_a_narrow_terminal(width: i
     hint = screen.getvalue().split("\r\x1b[2K")[-1]
     assert len(hint) < width and hint.startswith("? "), hint
     said = hint.replace(",", "").replace(" or ", " ")
-    assert said.endswith("Space ! e j k s u q"), hint
+    assert said.endswith("Space s u ! e j k q"), hint
     if width == 60:
-        assert hint == "? x does nothing here: press Space, !, e, j, k, s, u or q"
+        assert hint == "? x does nothing here: press Space, s, u, !, e, j, k or q"
 
 
 @pytest.mark.parametrize("width", [30, 60, 100])
