@@ -71,20 +71,53 @@ def _retention(text: str) -> float:
 
 
 def _count(key: str, high: int, low: int = 0) -> Callable[[str], int]:
+    """A whole-number setting's parse: its digits as `calc` and the quiz read a number's
+    (`numerals.ascii_number`: full-width digits as 0-9, `1_000`; another script's digits
+    refused, saying so), and a comma grouping thousands as the quiz takes one (`1,000`), the
+    way the setting's own range is written (`from 0 to 1,000,000`, which `config` refused to
+    read back)."""
+
     def parse(text: str) -> int:
-        value = text.strip()
-        digits = value[1:] if value.startswith(("-", "+")) else value
         from dlcards.console import bound
 
         span = f"from {bound(low)} to {bound(high)}"
-        if not digits.isdigit() or len(digits) > 12:
+        value = text.strip()
+        if not value.isascii() or "_" in value:  # (a stored value, read by the prompt's
+            # count, is plain digits: it imports no `re`)
+            from dlcards.numerals import DIGITS_LINE, NotAsciiDigits, ascii_number
+
+            try:
+                value = ascii_number(value)
+            except NotAsciiDigits:
+                raise SettingError(
+                    f"{key} must be a whole number {span}, not {quoted(text)}: {DIGITS_LINE}"
+                ) from None
+        sign = value[:1] if value[:1] in ("-", "+") else ""
+        digits = value[len(sign) :]
+        if _grouped(digits):
+            digits = digits.replace(",", "")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 12:
             raise SettingError(f"{key} must be a whole number {span}, not {quoted(text)}")
-        number = int(value)
+        number = int(sign + digits)
         if not low <= number <= high:
             raise SettingError(f"{key} must be {span}, not {number}")
         return number
 
     return parse
+
+
+def _grouped(digits: str) -> bool:
+    """Whether `digits` are grouped by thousands with commas, and rightly (`1,000`, `12,345`;
+    not `1,00` or `,100`)."""
+    head, *groups = digits.split(",")
+    whole = head + "".join(groups)
+    return (
+        bool(groups)
+        and 1 <= len(head) <= 3
+        and all(len(g) == 3 for g in groups)
+        and whole.isascii()
+        and whole.isdigit()
+    )
 
 
 def _reviews_per_day(text: str) -> int:

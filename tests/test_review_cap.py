@@ -206,6 +206,42 @@ def test_a_bad_cap_names_the_word_too() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("1,000", 1000), ("12,345", 12345), ("1,000,000", 1_000_000), ("1_000", 1000),
+     ("\uff15\uff10", 50), ("+7", 7)],
+)  # fmt: skip
+def test_a_count_setting_reads_a_number_as_its_own_range_writes_one(
+    typed: str, stored: int
+) -> None:
+    """The range in the message is written `1,000,000`, and the quiz takes `5,000`, but
+    `config reviews_per_day 1,000` was refused; `1_000` too, which `calc` takes. Read as the
+    program reads a typed number (full-width digits as 0-9), then stored as digits."""
+    from dlcards.settings import Settings
+
+    result = runner.invoke(app, ["config", "reviews_per_day", typed])
+    assert result.exit_code == 0, result.output
+    assert Settings.from_stored({"reviews_per_day": str(stored)}).review_cap in (stored, None)
+    shown = runner.invoke(app, ["config", "reviews_per_day"]).output.strip()
+    assert shown == ("unlimited" if stored == 1_000_000 else str(stored))
+
+
+@pytest.mark.parametrize("typed", ["1,0000", ",100", "1,00", "1, 000", "10,00,000", "1.000"])
+def test_a_count_setting_refuses_a_comma_that_groups_no_thousands(typed: str) -> None:
+    result = runner.invoke(app, ["config", "new_per_day", typed])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: new_per_day must be a whole number from 0 to 9999, not '{typed}'"
+    )
+
+
+def test_a_count_setting_in_another_scripts_digits_says_to_write_0_to_9() -> None:
+    """`int()` read Arabic-Indic digits, which every other number the program reads refuses."""
+    result = runner.invoke(app, ["config", "new_per_day", "\u0661\u0662"])
+    assert result.exit_code == 2
+    assert result.output.strip().endswith(": write it with the digits 0-9")
+
+
 # --- limits changed or reached while a session is open ----------------------------------------
 
 
