@@ -551,7 +551,7 @@ _BULK_INDEXES = (
     "reviews_anki_id",
 )
 _CARDS = (
-    f"SELECT c.id, {RESET_MARK}, {UNLEECH_MARK}, c.suspended_changed, "
+    f"SELECT c.id, {RESET_MARK}, {UNLEECH_MARK}, c.suspended_changed, c.topic, "
     f"{', '.join(f's.{col}' for col in SM2_COLUMNS)}, "
     f"{', '.join(f'f.{col}' for col in FSRS_COLUMNS)} "
     "FROM cards c JOIN sm2 s ON s.card_id = c.id LEFT JOIN fsrs f ON f.card_id = c.id "
@@ -585,6 +585,8 @@ class _Batch:
         self.changed: dict[str, int] = {}
         # each card's unleech point (at, id), the cards that have one (`dlcards unleech`)
         self.unleeched: dict[str, tuple[int, int]] = {}
+        # each card's topic (read with its memory: `merge_columns` counts retention by topic)
+        self.topics: dict[str, str] = {}
         # merge_columns's rows' counts in review_days and retention_days, as columns
         self.counts: tuple[list[Any], list[Any]] | None = None
 
@@ -596,18 +598,24 @@ class _Batch:
         memories: dict[tuple[Any, ...], Memory] = {}
 
         def add(rows: Iterable[Any], wanted: Container[str] | None = None) -> None:
-            for card_id, reset_at, reset_after, unleech_at, unleech_after, changed, *memory in rows:
+            # a row is (id, reset point (2), unleech point (2), suspended_changed, topic,
+            # memory...), taken by index and slice rather than unpacked into names and a list
+            # (100,000 cards: 0.12-0.15 -> 0.09-0.10 s of Python)
+            cards, topics, get = batch.cards, batch.topics, memories.get
+            for row in rows:
+                card_id = row[0]
                 if wanted is not None and card_id not in wanted:
                     continue
-                key = tuple(memory)
-                made = memories.get(key)
+                key = row[7:]
+                made = get(key)
                 if made is None:
-                    made = memories[key] = memory_from(memory, card_id)
-                batch.cards[card_id] = ((reset_at, reset_after), made)
-                if unleech_at != NO_RESET:
-                    batch.unleeched[card_id] = (int(unleech_at), int(unleech_after))
-                if changed is not None:
-                    batch.changed[card_id] = int(changed)
+                    made = memories[key] = memory_from(key, card_id)
+                cards[card_id] = (row[1:3], made)
+                topics[card_id] = row[6]
+                if row[3] != NO_RESET:
+                    batch.unleeched[card_id] = (int(row[3]), int(row[4]))
+                if row[5] is not None:
+                    batch.changed[card_id] = int(row[5])
 
         many = len(card_ids) >= _SCAN_CARDS  # then one walk of every card's row, kept or not
         if many:
@@ -797,13 +805,23 @@ class _Batch:
         )  # fmt: skip
         day_iso, due_before, due_after, last_before, due, last = iso
         done = [ids[k] for k in np.flatnonzero(fresh).tolist()]
-        for card_id, ef, reps, interval, *after in zip(
-            done, final["ef"].tolist(), final["repetitions"].tolist(),
-            final["interval"].tolist(), due, final["lapses"].tolist(), last, strict=True,
-        ):  # fmt: skip
-            values = (ef, reps, interval, after[0] or None, after[1], after[2] or None)
-            if values != sm2_values(self.cards[card_id][1].sm2):
-                self.sm2.append((*values, card_id))
+        # each card's SM-2 row after its rows, made by zip (no day: NULL), against its stored
+        # one, whose values are made once per distinct state (`read` shares one memory
+        # between the cards of the same row: most are a new card's). 80,000 cards: a loop
+        # that made and compared each card's values, 0.085 s; this 0.068 s (medians of 7).
+        stored = [self.cards[card_id][1].sm2 for card_id in done]
+        values_of = {id(state): sm2_values(state) for state in stored}
+        due_or_none: Any = np.where(final["due"] == NO_DAY, None, due)
+        last_or_none: Any = np.where(final["last_review"] == NO_DAY, None, last)
+        after = zip(
+            final["ef"].tolist(), final["repetitions"].tolist(), final["interval"].tolist(),
+            due_or_none.tolist(), final["lapses"].tolist(), last_or_none.tolist(), strict=True,
+        )  # fmt: skip
+        self.sm2 += [
+            (*values, card_id)
+            for values, state, card_id in zip(after, stored, done, strict=True)
+            if values != values_of[id(state)]
+        ]
         kinds = np.array(["redrill", "scheduled"], object)[cols["scheduled"].astype(np.int64)]
         grades = rows.grade[take]
         if len(grades) and (grades.min() < 0 or grades.max() > 5):
@@ -836,8 +854,9 @@ class _Batch:
             action = cols["leech_action"]
             self.fired += [(action, a) for a in column["at"][cols["leech"]].tolist()]
             self._fired_cards(done, mine, cols["leech"], action, column["at"])
-        topics = dict(c.execute("SELECT id, topic FROM cards"))
-        topic = np.array([topics[i] for i in done], object)
+        # (read with the memories, one walk of the cards' rows less: with the read, 100,000
+        # cards, 0.51 -> 0.46 s)
+        topic = np.array([self.topics[i] for i in done], object)
         retention = _retention_counts(
             np.repeat(np.arange(len(done)), np.diff(mine)), topic, days, cols["last_before"],
             grades, cols["scheduled"],
