@@ -1317,6 +1317,46 @@ def test_a_columnar_merge_logs_cards_in_the_order_of_their_first_row(
     ]
 
 
+@pytest.mark.parametrize("rows", [0, 1, 7, 10, 23])
+def test_columns_are_inserted_as_the_values_they_hold(
+    monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    """The bulk insert of columns (NumPy arrays of ints, floats, texts, objects and bools)
+    writes each row's values as Python's own would be bound: the same values and SQLite types
+    (an int past 2**53 exact, a float a float, a text a text), the rows in order, across
+    chunks and statements that do not divide the rows (a last statement of fewer rows)."""
+    import numpy as np
+
+    import dlcards.store.merge as merging
+
+    monkeypatch.setattr(merging, "_INSERT_CHUNK", 4)
+    monkeypatch.setattr(merging, "BULK_ROWS_PER_INSERT", 3)
+    ints = [2**62 + i if i % 2 else -i for i in range(rows)]
+    floats = [i / 3 if i % 3 else -1.0 for i in range(rows)]
+    texts = [f"t{i}" for i in range(rows)]
+    objects = [f"o{i}" if i % 2 else "" for i in range(rows)]
+    small = [i % 2 for i in range(rows)]
+    columns = [
+        np.array(ints, np.int64), np.array(floats, np.float64), np.array(texts, str),
+        np.array(objects, object), np.array(small, bool),
+    ]  # fmt: skip
+
+    def sql(n: int) -> str:
+        return f"INSERT INTO t VALUES {', '.join(['(?, ?, ?, ?, ?)'] * n)}"
+
+    c = sqlite3.connect(":memory:")
+    c.execute("CREATE TABLE t (a, b, c, d, e)")
+    merging._insert_columns(c, columns, sql)
+    got = c.execute(
+        "SELECT a, typeof(a), b, typeof(b), c, typeof(c), d, typeof(d), e, typeof(e) "
+        "FROM t ORDER BY rowid"
+    ).fetchall()
+    assert got == [
+        (a, "integer", b, "real", t, "text", o, "text", e, "integer")
+        for a, b, t, o, e in zip(ints, floats, texts, objects, small, strict=True)
+    ]
+
+
 def test_a_columnar_bulk_merge_is_one_transaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1080,18 +1080,25 @@ def _insert_columns(
     """Insert rows given as arrays of the same length, one per value a row binds (for the
     log: BULK_COLUMNS), BULK_ROWS_PER_INSERT rows per statement `sql_for(rows)` (a statement
     per row costs as much as its values: 281,000 counts of `retention_days`, 0.36-0.47 ->
-    0.18-0.20 s)."""
+    0.18-0.20 s). A chunk's rows are a table of Python objects (NumPy's cast to `object`
+    makes the same ints, floats and strs as `tolist`), whose rows, laid end to end, give each
+    statement's values by one `tolist` of a slice: 1,000,000 rows of the log's 18 values,
+    0.44-0.48 -> 0.34-0.39 s of Python before the binds, against a list of each chunk's
+    values filled column by column with a stride and sliced per statement."""
+    import numpy as np
+
     width, per, n = len(columns), BULK_ROWS_PER_INSERT, len(columns[0])
-    sql = sql_for(per)
+    sql, step = sql_for(per), per * width
     for start in range(0, n, _INSERT_CHUNK):
         end = min(start + _INSERT_CHUNK, n)
-        flat: list[Any] = [None] * ((end - start) * width)
+        table = np.empty((end - start, width), object)
         for k, column in enumerate(columns):
-            flat[k::width] = column[start:end].tolist()
-        whole = (end - start) // per * per * width
-        c.executemany(sql, (flat[i : i + per * width] for i in range(0, whole, per * width)))
+            table[:, k] = column[start:end]
+        flat = table.reshape(-1)  # (a view: the rows end to end)
+        whole = (end - start) // per * step
+        c.executemany(sql, (flat[i : i + step].tolist() for i in range(0, whole, step)))
         if whole < len(flat):
-            tail = flat[whole:]
+            tail = flat[whole:].tolist()
             c.executemany(sql_for(1), (tail[i : i + width] for i in range(0, len(tail), width)))
 
 
