@@ -181,80 +181,55 @@ def review_many(starts: Any, days: Any, grades: Any, scheduled: Any) -> dict[str
     n_cards = len(starts) - 1
     lengths = np.diff(starts)
     n = len(days)
-    # The cards by their length, longest first: the cards with a k-th row are a prefix of
-    # this order, so the state is kept in it (`state[:m]`, m cards with a k-th row), and the
-    # rows are taken step by step (every card's first row, then every second one, ...), so
-    # that each step's rows are a slice too. A step is then slices and arithmetic on them,
-    # its reviews and re-drills decided together and the re-drills' state kept with
-    # np.where, with no gather or scatter by card; the rows go back to their own order once
-    # at the end. (1,000,000 rows of 80,000 cards: 0.27-0.31 -> 0.11-0.13 s.)
-    order = np.argsort(-lengths, kind="stable")
-    steps = int(lengths.max()) if n_cards else 0
-    # the cards with a k-th row (k from 0), from how many cards have each length
-    width = np.cumsum(np.bincount(lengths, minlength=steps + 1)[::-1])[::-1][1:].tolist()
-    ends = np.cumsum(width, dtype=np.int64).tolist()
-    step_rows = np.empty(ends[-1] if ends else 0, dtype=np.int64)  # the rows, step by step
-    first = starts[order]
-    for k, m in enumerate(width):
-        step_rows[ends[k] - m : ends[k]] = first[:m] + k
-    step_days, step_grades = days[step_rows], grades[step_rows]
-    step_scheduled = scheduled[step_rows]
+    out: dict[str, Any] = {
+        name: np.zeros(n, dtype=np.int64)
+        for name in (
+            "ef_before", "ef_after", "interval_before", "interval_after", "due_before",
+            "due_after", "reps_before", "reps_after", "lapses_before", "lapses_after",
+            "last_before",
+        )
+    }  # fmt: skip
     ef = np.full(n_cards, EF_START, dtype=np.int64)
     reps = np.zeros(n_cards, dtype=np.int64)
     interval = np.zeros(n_cards, dtype=np.int64)
     due = np.full(n_cards, NO_DAY, dtype=np.int64)
     lapses = np.zeros(n_cards, dtype=np.int64)
     last = np.full(n_cards, NO_DAY, dtype=np.int64)
-    state = {"ef": ef, "reps": reps, "interval": interval, "due": due, "lapses": lapses}
-    before = {name: np.empty(len(step_rows), dtype=np.int64) for name in (*state, "last")}
-    after = {name: np.empty(len(step_rows), dtype=np.int64) for name in state}
     last_day = date.max.toordinal()
-    for k, m in enumerate(width):
-        lo, hi = ends[k] - m, ends[k]
-        for name, value in (*state.items(), ("last", last)):
-            before[name][lo:hi] = value[:m]
-        go = step_scheduled[lo:hi]
-        g, day = step_grades[lo:hi], step_days[lo:hi]
-        c_ef, c_reps, c_interval = ef[:m], reps[:m], interval[:m]
-        c_due, c_lapses, c_last = due[:m], lapses[:m], last[:m]
+    order = np.argsort(-lengths, kind="stable")  # the cards with step k are a prefix of it
+    for k in range(int(lengths.max()) if n_cards else 0):
+        cards = order[: int(np.count_nonzero(lengths > k))]
+        rows = starts[cards] + k
+        for name, value in (
+            ("ef_before", ef), ("interval_before", interval), ("due_before", due),
+            ("reps_before", reps), ("lapses_before", lapses), ("last_before", last),
+        ):  # fmt: skip
+            out[name][rows] = value[cards]
+        go = scheduled[rows]
+        c, r = cards[go], rows[go]
+        g, day = grades[r], days[r]
         d = 5 - g
-        new_ef = np.maximum(EF_MIN, c_ef + 10 - d * (8 + 2 * d))
+        new_ef = np.maximum(EF_MIN, ef[c] + 10 - d * (8 + 2 * d))
         passed = g >= int(Grade.HARD)
-        new_reps = np.where(passed, c_reps + 1, 0)
-        grown = -((-c_interval * new_ef) // 100)
-        early = (c_last != NO_DAY) & (day < c_due)  # ahead of schedule (see `review`)
-        lasted = np.maximum(c_interval, -((-(day - c_last) * new_ef) // 100))
+        new_reps = np.where(passed, reps[c] + 1, 0)
+        grown = -((-interval[c] * new_ef) // 100)
+        early = (last[c] != NO_DAY) & (day < due[c])  # ahead of schedule (see `review`)
+        lasted = np.maximum(interval[c], -((-(day - last[c]) * new_ef) // 100))
         grown = np.minimum(np.where(early, lasted, grown), MAX_INTERVAL)
         new_interval = np.where(
             passed, np.where(new_reps == 1, 1, np.where(new_reps == 2, 6, grown)), 1
         )
-        new_lapses = np.where(passed, c_lapses, c_lapses + ((c_reps > 0) | (c_lapses > 0)))
-        new_due = day + np.minimum(new_interval, last_day - day)
-        # a re-drill changes nothing (its values above, made for every card of the step, are
-        # dropped here)
-        ef[:m] = np.where(go, new_ef, c_ef)
-        reps[:m] = np.where(go, new_reps, c_reps)
-        interval[:m] = np.where(go, new_interval, c_interval)
-        lapses[:m] = np.where(go, new_lapses, c_lapses)
-        due[:m] = np.where(go, new_due, c_due)
-        last[:m] = np.where(go, day, c_last)
-        for name, value in state.items():
-            after[name][lo:hi] = value[:m]
-    out: dict[str, Any] = {}
-    for name in (
-        "ef_before", "ef_after", "interval_before", "interval_after", "due_before",
-        "due_after", "reps_before", "reps_after", "lapses_before", "lapses_after",
-        "last_before",
-    ):  # fmt: skip
-        column, when = name.rsplit("_", 1)
-        out[name] = np.zeros(n, dtype=np.int64)
-        out[name][step_rows] = (before if when == "before" else after)[column]
-    final: dict[str, Any] = {}
-    for name, value in (
-        ("ef", ef), ("repetitions", reps), ("interval", interval), ("due", due),
-        ("lapses", lapses), ("last_review", last),
-    ):  # fmt: skip
-        final[name] = np.empty(n_cards, dtype=np.int64)
-        final[name][order] = value
-    out["final"] = final
+        lapses[c] = np.where(passed, lapses[c], lapses[c] + ((reps[c] > 0) | (lapses[c] > 0)))
+        ef[c], reps[c], interval[c] = new_ef, new_reps, new_interval
+        due[c] = day + np.minimum(new_interval, last_day - day)
+        last[c] = day
+        for name, value in (
+            ("ef_after", ef), ("interval_after", interval), ("due_after", due),
+            ("reps_after", reps), ("lapses_after", lapses),
+        ):  # fmt: skip
+            out[name][rows] = value[cards]
+    out["final"] = {
+        "ef": ef, "repetitions": reps, "interval": interval, "due": due, "lapses": lapses,
+        "last_review": last,
+    }  # fmt: skip
     return out
