@@ -2161,3 +2161,23 @@ def test_the_summary_in_ascii_keeps_each_missed_outcome_whole(
     for a in missed:
         expected = a.question.expected.replace("\u2212", "-")  # the minus sign, in ASCII
         assert f"-> {expected} (you said 5)" in flat, shown
+
+
+def test_a_long_missed_prompt_keeps_the_question_it_ends_with() -> None:
+    """Term's tmux pass: the summary cut a long typed prompt at 100 cells from its start and
+    lost the question at its end ("B_new = −5...." without "What is Z_new?"). Now its last
+    sentence stays when it takes at most half the room; otherwise it is cut as before."""
+    from rich.cells import cell_len
+
+    from dlcards.commands.quiz import cut_prompt
+    from dlcards.stdio import cut_mark
+
+    given = ", ".join(f"w{i} = 0.{i}5" for i in range(12))
+    prompt = f"A layer has {given}. With B_new = −5.0, what is the step? What is Z_new?"
+    cut = cut_prompt(prompt, 100)
+    assert cell_len(prompt) > 100 >= cell_len(cut)
+    assert cut.startswith("A layer has w0 = 0.05") and cut.endswith(f"{cut_mark()} What is Z_new?")
+    assert cut_prompt("What is Z?", 100) == "What is Z?"  # whole when it fits
+    long_last = f"A layer. {given} and so on, which is it?"  # a last sentence over half the room
+    assert cut_prompt(long_last, 60).endswith(cut_mark())
+    assert cell_len(cut_prompt(long_last, 60)) <= 60

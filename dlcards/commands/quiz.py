@@ -598,6 +598,30 @@ MIN_PROMPT = 24
 the outcome goes under the prompt, then the prompt under the id (`_missed`)."""
 
 
+PROMPT_MOST = 100
+"""The cells of a missed question's prompt in the quiz's summary (`_missed`)."""
+
+
+def cut_prompt(prompt: str, most: int) -> str:
+    """`prompt` in at most `most` cells, cut after a whole word (`view.shorten`). A prompt
+    longer keeps its last sentence, the question a typed prompt ends with, when that takes at
+    most half the room: cut from the start, "B_old = 0.1, ... B_new = −5...." lost "What is
+    Z_new?", and the summary's line no longer said what was asked."""
+    from rich.cells import cell_len
+
+    from dlcards.view import shorten
+
+    if cell_len(prompt) <= most:
+        return prompt
+    end = max(prompt.rfind(f"{stop} ", 0, len(prompt) - 1) for stop in ".?!:")
+    last = prompt[end + 2 :] if end > 0 else ""
+    if last and cell_len(last) <= most // 2:
+        head = shorten(prompt[: end + 1], most - cell_len(last) - 1)
+        if head:
+            return f"{head} {last}"
+    return shorten(prompt, most) or prompt[: most - 1] + "…"
+
+
 def _missed(missed: list[Answered], width: int) -> RenderableType:
     """The missed questions in `width` cells: id, prompt and outcome side by side; on a
     narrower screen the outcome under the prompt, and on a narrow one (30 columns) the
@@ -618,7 +642,7 @@ def _missed(missed: list[Answered], width: int) -> RenderableType:
     for a in missed:
         q = a.question
         prompt = " ".join(to_output(q.prompt).split())  # a plain string: its formulas spelled
-        prompt = shorten(prompt, 100) or prompt[:99] + "…"
+        prompt = cut_prompt(prompt, PROMPT_MOST)
         if q.kind == "typed":
             said = f"you said {a.given}" if a.given is not None else "shown"
             outcome = f"→ {q.expected} ({said})"
