@@ -562,6 +562,10 @@ class _Fast:
         self.n = len(self.lines)
         self.loader_class = loader_class  # PyYAML's, for a scalar the reader does not type
         self.keys: dict[str, bool] = {}
+        # the open mappings and lists: each is a call of `mapping` or `sequence`, so a file
+        # nested thousands deep would end in a RecursionError (a traceback, not a deck
+        # error); past MAX_NESTING the exact path reads it and says where, in one line
+        self.depth = 0
 
     def significant(self, i: int) -> int:
         """The first line from `i` that is not blank or a comment."""
@@ -598,6 +602,9 @@ class _Fast:
 
     def mapping(self, i: int, indent: int) -> tuple[_Map, int]:
         """The block mapping whose first key is on line `i` at column `indent`."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise _Unusual("nesting")
         lines, keys, n = self.lines, self.keys, self.n
         result = _Map()
         result.line = i + 1
@@ -641,15 +648,20 @@ class _Fast:
                     break
                 i += 1
             else:
+                self.depth -= 1
                 return result, i  # the end
             at = len(text) - len(content)
             if at < indent:
+                self.depth -= 1
                 return result, i
             if at > indent:
                 raise _Unusual("indentation")
 
     def sequence(self, i: int, indent: int) -> tuple[_Seq, int]:
         """The block list whose first `- ` is on line `i` at column `indent`."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise _Unusual("nesting")
         lines = self.lines
         result = _Seq()
         result.line = i + 1
@@ -666,6 +678,7 @@ class _Fast:
             result.append(value)
             i, content, at = self.following(i)
             if at != indent or not content.startswith("- "):
+                self.depth -= 1
                 return result, i  # the parent decides whether that line may follow
 
     def value(self, i: int, indent: int, rest: str, in_mapping: bool) -> tuple[Any, int]:

@@ -741,6 +741,33 @@ def test_nesting_deeper_than_the_limit_is_refused_not_a_recursion_error() -> Non
     )
 
 
+def test_block_nesting_deeper_than_the_limit_is_refused_not_a_recursion_error(
+    tmp_path: Path,
+) -> None:
+    """The line reader (`_Fast`) reads a block mapping or list by a call per level: 3,000
+    levels of `k:` ended in a RecursionError's traceback from `check`, `due`, `list` and
+    `study` (round 18's torture); the bound is the exact path's, 32 levels pass, 33 do not."""
+    for levels, kind in itertools.product((3000, 33), ("k:", "-")):
+        text = "".join("  " * i + kind + "\n" for i in range(levels))
+        with pytest.raises(DeckError) as err:
+            parse_deck(text, "deep.yaml")
+        assert str(err.value) == (
+            "deep.yaml:33: lists and mappings nested more than 32 deep; a deck needs a few levels"
+        )
+    text = "topic: deep\ntitle: Deep\ncards:\n- id: deep-1\n  question: q\n  answer: a\n"
+    text += "  extra:\n" + "".join("  " * i + "    k:\n" for i in range(28))
+    with pytest.raises(DeckError) as err:  # 32 levels are read, and refused as a card's
+        parse_deck(text, "ok.yaml")
+    assert "nested more than" not in str(err.value)
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "deep.yaml").write_text("".join("  " * i + "k:\n" for i in range(3000)))
+    result = CliRunner().invoke(app, ["check", "--decks", str(decks)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "deep.yaml:33: lists and mappings nested more than 32 deep" in result.output
+
+
 _FORK_CHECK = """
 import _thread, threading, time
 from dlcards.cores import can_fork
