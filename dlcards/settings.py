@@ -150,9 +150,18 @@ def _fsrs_parameters(text: str) -> tuple[float, ...]:
     """`default`, or the 21 FSRS-6 weights separated by commas (as `dlcards optimize` writes)."""
     import math
 
-    value = text.strip().strip("[]()")
+    value = text.strip()
     if value.lower() in ("default", ""):
         return DEFAULT_FSRS_PARAMETERS
+    # one pair of brackets around the list, as Python or JSON prints it; `strip("[]()")` took
+    # any number, so `[]`, `[[[` or `((` set the defaults and said so, exit 0 (round 18)
+    if value[:1] + value[-1:] in ("[]", "()"):
+        value = value[1:-1].strip()
+        if not value:
+            raise SettingError(
+                f"fsrs_parameters: {quoted(text)} holds no numbers; give 'default' or "
+                f"{len(DEFAULT_FSRS_PARAMETERS)} numbers separated by commas"
+            )
     # the fields as written: commas separate them (an empty one is a missing value, not a
     # shorter list); without commas, spaces do
     fields = [x.strip() for x in value.split(",")] if "," in value else value.split()

@@ -152,6 +152,19 @@ def test_a_bad_parameters_setting_is_refused() -> None:
         text = ",".join([first, *(str(w) for w in DEFAULT[1:])])
         bad = runner.invoke(app, ["config", "fsrs_parameters", text])
         assert bad.exit_code == 2 and said in bad.output, bad.output
+    # brackets: one pair around the list; more, or none inside, is no setting (round 18:
+    # `[[[`, `[]` and `((` set the defaults, exit 0)
+    for text, said in (
+        ("[]", "'[]' holds no numbers"),
+        ("( )", "'( )' holds no numbers"),
+        ("[[[", "w[0] is '[[[', not a number"),
+        ("[[" + ",".join(map(str, DEFAULT)) + "]]", "w[0] is '["),
+    ):
+        bad = runner.invoke(app, ["config", "fsrs_parameters", text])
+        assert bad.exit_code == 2 and said in bad.output, bad.output
+        assert bad.output.count("\n") == 1
+    listed = "[" + ", ".join(str(w) for w in DEFAULT) + "]"  # as Python prints a list
+    assert runner.invoke(app, ["config", "fsrs_parameters", listed]).exit_code == 0
     spaced = " ".join(str(w) for w in DEFAULT)  # spaces separate them too
     assert runner.invoke(app, ["config", "fsrs_parameters", spaced]).exit_code == 0
     out = ",".join(str(w) for w in (*DEFAULT[:20], 5.0))
