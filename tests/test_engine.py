@@ -1253,6 +1253,11 @@ def test_approx_equal() -> None:
     assert run("softmax", {"logits": "0,0"}).approx_equal([0.5, 0.5])
     assert run("softmax", {"logits": "0,0"}).approx_equal("0.5,0.5")
     assert not run("softmax", {"logits": "0,0"}).approx_equal([0.5])
+    assert run("softmax", {"logits": "0,0"}).approx_equal("[0.5, 0.5]")
+    assert run("softmax", {"logits": "0,0"}).approx_equal("(0.5, 0.5)")
+    # one pair of brackets: a list of one row is not the vector (it agreed, brackets stripped)
+    for shape in ("[[0.5, 0.5]]", "((0.5, 0.5))", "[(0.5, 0.5)]", "[0.5, 0.5"):
+        assert not run("softmax", {"logits": "0,0"}).approx_equal(shape), shape
     r = Result(name="x", args={}, value=100.0, steps=())
     assert r.approx_equal(100.05, rel_tol=1e-3) and not r.approx_equal(101, rel_tol=1e-3)
 

@@ -150,8 +150,13 @@ def _close(value: object, claim: object, rel_tol: float, abs_tol: float) -> bool
             return False
         return all(_close(value[k], claim[k], rel_tol, abs_tol) for k in value)
     if isinstance(value, list):
-        if isinstance(claim, str):
-            claim = [c for c in claim.strip().strip("[]()").split(",") if c.strip()]
+        if isinstance(claim, str):  # "0.5, 0.5", or in one pair of brackets as Python or
+            # JSON prints a list: `strip("[]()")` took any number, and "[[0.5, 0.5]]", a list
+            # of one row, agreed with the vector
+            text = claim.strip()
+            if text[:1] + text[-1:] in ("[]", "()"):
+                text = text[1:-1]
+            claim = [c for c in text.split(",") if c.strip()]
         if not isinstance(claim, list | tuple) or len(claim) != len(value):
             return False
         return all(_close(v, c, rel_tol, abs_tol) for v, c in zip(value, claim, strict=True))
