@@ -377,8 +377,9 @@ def as_shown(text: str) -> str:
     (the grade legend, the key hints, a panel's title): measured as written, "↺" (one cell)
     was printed "(again)" and pushed the legend's columns out of line. Asked of standard
     output first: on UTF-8 no console is made (`stats` writes without rich there)."""
-    stream = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
-    if text.isascii() or stream.startswith("utf"):
+    from dlcards.stdio import stdout_encoding
+
+    if text.isascii() or stdout_encoding().startswith("utf"):
         return text
     encoding = out().encoding
     if encoding.startswith("utf"):

@@ -534,10 +534,9 @@ def clip(line: str, width: int, math: Sequence[Range] = ()) -> str:
 def _shown_cells() -> Callable[[str], int]:
     """The cells a text takes on standard output: rich's cell_len where it shows UTF-8, else
     the cells of the text as spelled there (`console.as_shown`: σ as sigma, P₁ as P_1)."""
-    import sys
+    from dlcards.stdio import stdout_encoding
 
-    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
-    if encoding.startswith("utf"):
+    if stdout_encoding().startswith("utf"):
         return cell_len
     from dlcards.console import as_shown
 

@@ -112,10 +112,15 @@ CUT = "…"
 """The mark of a text cut short."""
 
 
+def stdout_encoding() -> str:
+    """Standard output's encoding, in lower case (UTF-8 for a stream that names none)."""
+    return (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
+
+
 def cut_mark() -> str:
     """The mark of a text cut short as standard output shows it: `…`, or `...` where its
     encoding cannot show `…` (`_PLAIN`), for a layout that measures the mark it adds."""
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    encoding = stdout_encoding()
     try:
         CUT.encode(encoding)
     except (UnicodeEncodeError, LookupError):
@@ -392,7 +397,7 @@ def for_stdout(plain: str, math: Sequence[tuple[int, int]]) -> str:
     for the terminal is (`console.in_encoding`), its formulas with their accents named. For
     lines written without rich (`list` in a pipe): through the stream's own error handler,
     which knows no formula, `$\\tilde{x}$` was `x` there and `x_tilde` in `show`."""
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    encoding = stdout_encoding()
     try:
         plain.encode(encoding)
         return plain

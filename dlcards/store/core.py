@@ -33,6 +33,7 @@ from dlcards.store.count import (
     FSRS_LOG_STALE,
     MARK_FSRS_LOG_STALE,
     OBSERVED_KEY,
+    REDRILLS_OWED_FROM,
     observed_value,
 )
 from dlcards.store.merge import BULK_CARDS, BULK_ROWS, Merging, Redecide, bulk_cards, bulk_indexes
@@ -941,12 +942,7 @@ class Store(Reports, Merging):
         """Cards whose last grade on `day` was below `threshold`, in the order last graded:
         the re-drills still owed today, derived from the day's log alone."""
         where, params = _topic_filter(topics)
-        sql = (
-            "SELECT r.card_id FROM reviews r JOIN cards c ON c.id = r.card_id "
-            "WHERE r.day = ? AND NOT EXISTS (SELECT 1 FROM reviews l WHERE l.card_id = r.card_id "
-            "AND l.day = r.day AND (l.at, l.id) > (r.at, r.id)) "
-            f"AND r.grade < ? AND c.retired = 0 AND c.suspended = 0{where} ORDER BY {TIME_ORDER}"
-        )
+        sql = f"SELECT r.card_id {REDRILLS_OWED_FROM}{where} ORDER BY {TIME_ORDER}"
         args = [day.isoformat(), threshold, *params]
         return [r[0] for r in self._call(lambda: self.conn.execute(sql, args).fetchall())]
 

@@ -78,11 +78,14 @@ REDRILL_BELOW = 4
 """A card whose last grade of the day is below this is owed a re-drill that day (SM-2's step
 7: `session.REDRILL_BELOW`, sm2.Grade.GOOD; a number here, as this module reads the database
 without the scheduler's modules)."""
-REDRILLS_OWED_SQL = (  # the active cards whose last grade on the day was below REDRILL_BELOW
-    "SELECT count(*) FROM reviews r JOIN cards c ON c.id = r.card_id WHERE r.day = ? "
+REDRILLS_OWED_FROM = (  # the active cards whose last grade on a day (?) was below a grade (?)
+    "FROM reviews r JOIN cards c ON c.id = r.card_id WHERE r.day = ? "
     "AND r.grade < ? AND c.retired = 0 AND c.suspended = 0 AND NOT EXISTS (SELECT 1 FROM "
     "reviews l WHERE l.card_id = r.card_id AND l.day = r.day AND (l.at, l.id) > (r.at, r.id))"
 )
+"""The re-drills owed on a day: counted here (REDRILLS_OWED_SQL), listed by
+`Store.redrills_due`."""
+REDRILLS_OWED_SQL = f"SELECT count(*) {REDRILLS_OWED_FROM}"
 
 
 # Damage the tally would count without a word (a due that is not a day, a reviewed card with no
